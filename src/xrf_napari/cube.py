@@ -1,0 +1,159 @@
+"""The datacube: a lazy (height, width, channels) array with its energy calibration.
+
+Every part of the plugin (readers, maps, embedding, recolouring, widgets) passes `Cube` objects.
+The data stays where the reader put it (numpy memmap, h5py dataset, zarr or dask array) and is
+only read in row blocks of bounded size, so whole-painting scans larger than memory work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from .energy import Calibration, to_canonical_matrix
+
+#: Default bytes per block read from the file. Large enough to amortise per-call overhead of
+#: h5py/zarr, small enough that a few blocks in flight stay far below the machine's memory.
+DEFAULT_BLOCK_BYTES = 64 * 2**20
+
+
+@dataclass
+class Cube:
+    """A spectral image. `data[y, x, :]` is the spectrum of pixel (y, x); `energy` in keV."""
+
+    data: Any
+    calibration: Calibration
+    live_time: Any | None = None
+    metadata: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    def __post_init__(self):
+        shape = getattr(self.data, "shape", None)
+        if shape is None or len(shape) != 3:
+            where = f" in {self.path}" if self.path else ""
+            raise ValueError(f"a cube must be 3-D (height, width, channels); got shape {shape}{where}")
+        if min(shape) < 1:
+            raise ValueError(f"cube has an empty axis: shape {shape}")
+
+    # -- basic properties -------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return tuple(int(s) for s in self.data.shape)
+
+    @property
+    def n_channels(self) -> int:
+        return self.shape[2]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(self.data.dtype)
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.shape)) * self.dtype.itemsize
+
+    @property
+    def energy(self) -> np.ndarray:
+        return self.calibration.energy(self.n_channels)
+
+    @property
+    def name(self) -> str:
+        return self.path.stem if self.path else self.metadata.get("name", "cube")
+
+    def with_calibration(self, calibration: Calibration) -> "Cube":
+        """The same data with another calibration (e.g. one the user fitted)."""
+        return Cube(self.data, calibration, self.live_time, dict(self.metadata), self.path)
+
+    # -- streaming --------------------------------------------------------------------------
+    def rows_per_block(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> int:
+        h, w, c = self.shape
+        row_bytes = w * c * max(self.dtype.itemsize, 4)  # blocks are converted to >= 4-byte types
+        return int(max(1, min(h, block_bytes // max(row_bytes, 1))))
+
+    def iter_blocks(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> Iterator[tuple[slice, np.ndarray]]:
+        """Yield (row slice, block) with block a numpy array of shape (rows, width, channels)."""
+        h = self.shape[0]
+        step = self.rows_per_block(block_bytes)
+        for y0 in range(0, h, step):
+            sl = slice(y0, min(h, y0 + step))
+            yield sl, np.asarray(self.data[sl])
+
+    def reduce_blocks(self, fn: Callable[[np.ndarray], np.ndarray], block_bytes: int = DEFAULT_BLOCK_BYTES):
+        """Sum fn(block) over all blocks (fn returns arrays of a fixed shape)."""
+        total = None
+        for _, block in self.iter_blocks(block_bytes):
+            part = fn(block)
+            total = part if total is None else total + part
+        return total
+
+    # -- reductions ------------------------------------------------------------------------
+    def sum_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
+        """Counts summed over all pixels, per channel (float64)."""
+        return self.reduce_blocks(lambda b: b.sum(axis=(0, 1), dtype=np.float64), block_bytes)
+
+    def max_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
+        """Per-channel maximum over pixels ('max-pixel spectrum'): shows minor, local elements."""
+        out = None
+        for _, block in self.iter_blocks(block_bytes):
+            m = block.max(axis=(0, 1)).astype(np.float64)
+            out = m if out is None else np.maximum(out, m)
+        return out
+
+    def sum_image(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
+        """Total counts per pixel (H, W)."""
+        out = np.empty(self.shape[:2], dtype=np.float64)
+        for sl, block in self.iter_blocks(block_bytes):
+            out[sl] = block.sum(axis=2, dtype=np.float64)
+        return out
+
+    def window_maps(self, windows, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
+        """Counts integrated in energy windows: (n_windows, H, W) float32, one pass over the file.
+
+        windows: sequence of (e_lo, e_hi) in keV. Channels whose centre lies in [e_lo, e_hi) count.
+        """
+        windows = np.asarray(windows, dtype=np.float64).reshape(-1, 2)
+        e = self.energy
+        sel = np.stack([(e >= lo) & (e < hi) for lo, hi in windows], axis=1).astype(np.float32)
+        out = np.empty((len(windows),) + self.shape[:2], dtype=np.float32)
+        for sl, block in self.iter_blocks(block_bytes):
+            # (rows, W, C) @ (C, n) -> (rows, W, n)
+            out[:, sl] = np.moveaxis(block.astype(np.float32, copy=False) @ sel, -1, 0)
+        return out
+
+    # -- canonical resampling -------------------------------------------------------------
+    def canonical_rebinner(self):
+        """A function mapping a (..., C) block of this cube to (..., 512) canonical-grid counts."""
+        m = to_canonical_matrix(self.calibration, self.n_channels)
+        mt = m.T.tocsr()
+
+        def rebin(block: np.ndarray) -> np.ndarray:
+            flat = np.asarray(block, dtype=np.float32).reshape(-1, block.shape[-1])
+            out = (mt @ flat.T).T.astype(np.float32, copy=False)
+            return out.reshape(block.shape[:-1] + (m.shape[1],))
+
+        return rebin
+
+    def iter_canonical_blocks(self, block_bytes: int = DEFAULT_BLOCK_BYTES):
+        """Yield (row slice, (rows, W, 512) float32 canonical counts)."""
+        rebin = self.canonical_rebinner()
+        for sl, block in self.iter_blocks(block_bytes):
+            yield sl, rebin(block)
+
+    def to_canonical(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
+        """The whole cube on the canonical grid, (H, W, 512) float32: for cubes that fit memory."""
+        from .energy import CANONICAL_N_CHANNELS
+
+        h, w, _ = self.shape
+        out = np.empty((h, w, CANONICAL_N_CHANNELS), dtype=np.float32)
+        for sl, block in self.iter_canonical_blocks(block_bytes):
+            out[sl] = block
+        return out
+
+
+def cube_from_array(array, calibration: Calibration | None = None, **metadata) -> Cube:
+    """Wrap an in-memory (H, W, C) array (tests, scripts, synthetic data)."""
+    cal = calibration or Calibration.uncalibrated()
+    return Cube(np.asarray(array) if not hasattr(array, "shape") else array, cal, metadata=metadata)

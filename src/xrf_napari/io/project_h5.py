@@ -1,0 +1,90 @@
+"""The project's own HDF5 layout (`format = "xrf-napari/1"`), used by the synthetic generator and
+for saving results. Documented in docs/file_format.md.
+
+    /counts        (H, W, C) counts, chunked per pixel tile, compressed; attrs offset, gain,
+                   quadratic (keV) and calibration_source
+    /energy        (C,) keV at channel centres (redundant, for other tools)
+    /live_time     optional (H, W) seconds
+    /targets/rgb, /targets/palette (H, W, 3) uint8 and /targets/labels (H, W) int32: optional
+    root attrs     format, metadata (a JSON string: instrument profile, recipes, source image, seed)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..cube import Cube
+from ..energy import Calibration
+from ..fileutil import atomic_path
+
+FORMAT = "xrf-napari/1"
+TARGET_NAMES = ("rgb", "palette", "labels")
+
+
+def write_cube(path, counts: np.ndarray, calibration: Calibration, *, targets: dict | None = None,
+               metadata: dict | None = None, live_time: np.ndarray | None = None,
+               compression: str = "gzip") -> Path:
+    """Write a cube atomically. targets: optional {"rgb", "palette", "labels"} arrays."""
+    import h5py
+
+    counts = np.asarray(counts)
+    if counts.ndim != 3:
+        raise ValueError(f"counts must be (H, W, C), got shape {counts.shape}")
+    h, w, c = counts.shape
+    chunk = (min(h, 16), min(w, 16), c)
+    opts = {"compression": compression, "compression_opts": 4} if compression == "gzip" else {"compression": compression}
+    path = Path(path)
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["format"] = FORMAT
+        f.attrs["metadata"] = json.dumps(metadata or {}, default=_json_default)
+        d = f.create_dataset("counts", data=counts, chunks=chunk, shuffle=True, **opts)
+        d.attrs["offset"] = calibration.offset
+        d.attrs["gain"] = calibration.gain
+        d.attrs["quadratic"] = calibration.quadratic
+        d.attrs["calibration_source"] = calibration.source
+        f.create_dataset("energy", data=calibration.energy(c))
+        if live_time is not None:
+            f.create_dataset("live_time", data=np.asarray(live_time, dtype=np.float32))
+        for name, arr in (targets or {}).items():
+            if name not in TARGET_NAMES:
+                raise ValueError(f"unknown target {name!r}; expected one of {TARGET_NAMES}")
+            f.create_dataset(f"targets/{name}", data=np.asarray(arr), **opts)
+    return path
+
+
+def is_project_file(f) -> bool:
+    return f.attrs.get("format", "") == FORMAT and "counts" in f
+
+
+def read_project_cube(f, path) -> Cube:
+    """Cube from an open h5py.File in this layout (the dataset stays lazy)."""
+    d = f["counts"]
+    cal = Calibration(float(d.attrs["offset"]), float(d.attrs["gain"]), float(d.attrs.get("quadratic", 0.0)),
+                      source=str(d.attrs.get("calibration_source", "file")))
+    meta = json.loads(f.attrs.get("metadata", "{}"))
+    meta["format"] = FORMAT
+    live = f["live_time"] if "live_time" in f else None
+    return Cube(d, cal, live_time=live, metadata=meta, path=Path(path))
+
+
+def read_targets(path) -> dict:
+    """The ground-truth arrays stored with a synthetic cube (empty dict if none)."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        if "targets" not in f:
+            return {}
+        return {k: f["targets"][k][()] for k in f["targets"]}
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o)}")

@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from xrf_napari.cube import Cube, cube_from_array
+from xrf_napari.energy import Calibration, canonical_edges, rebin_matrix
+
+
+def test_calibration_roundtrip_quadratic():
+    cal = Calibration(-0.9555, 0.009999, 1e-7)
+    ch = np.array([0.0, 100.5, 4095.0])
+    np.testing.assert_allclose(cal.channel(cal.energy(4096)[[0, 100, 4095]]), [0, 100, 4095], atol=1e-6)
+    assert cal.channel(cal.offset + cal.gain * 100.5 + cal.quadratic * 100.5**2) == pytest.approx(ch[1])
+
+
+def test_calibration_rejects_bad_gain():
+    with pytest.raises(ValueError, match="gain"):
+        Calibration(0.0, 0.0)
+
+
+def test_rebin_conserves_counts_inside_range():
+    src = Calibration(0.0, 0.01).edges(4096)  # 0..40.96 keV
+    m = rebin_matrix(src, canonical_edges())
+    counts = np.random.default_rng(0).poisson(5, size=(10, 4096)).astype(np.float32)
+    out = counts @ m.toarray()
+    e = Calibration(0.0, 0.01).energy(4096)
+    inside = (e > canonical_edges()[0] + 0.01) & (e < canonical_edges()[-1] - 0.01)
+    # every channel fully inside the canonical range lands entirely in it
+    assert out.sum() >= counts[:, inside].sum() - 1e-3
+    assert out.sum() <= counts.sum()
+
+
+def test_blocks_and_reductions_match_numpy():
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 50, size=(37, 11, 64)).astype(np.uint16)
+    cube = cube_from_array(a, Calibration(0.0, 0.5))
+    tiny = 11 * 64 * 4 * 3  # three rows per block
+    np.testing.assert_allclose(cube.sum_spectrum(tiny), a.sum(axis=(0, 1)))
+    np.testing.assert_allclose(cube.sum_image(tiny), a.sum(axis=2))
+    np.testing.assert_allclose(cube.max_spectrum(tiny), a.max(axis=(0, 1)))
+    maps = cube.window_maps([(1.0, 3.0), (10.0, 12.25)], tiny)
+    e = cube.energy
+    np.testing.assert_allclose(maps[0], a[..., (e >= 1) & (e < 3)].sum(-1))
+    np.testing.assert_allclose(maps[1], a[..., (e >= 10) & (e < 12.25)].sum(-1))
+
+
+def test_cube_rejects_2d():
+    with pytest.raises(ValueError, match="3-D"):
+        Cube(np.zeros((4, 4)), Calibration(0, 1))
