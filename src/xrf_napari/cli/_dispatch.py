@@ -1,0 +1,33 @@
+"""Shared argparse plumbing: each subcommand lives in its own module with configure(p) and run(args),
+imported only when chosen, so `--help` stays fast and one command's heavy imports never load for
+another."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+
+def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    top = argparse.ArgumentParser(prog=prog, description=description,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter,
+                                  epilog="commands:\n" + "\n".join(f"  {n:<14}{h}" for n, (_, h) in commands.items()))
+    top.add_argument("command", choices=list(commands), metavar="COMMAND")
+    top.add_argument("args", nargs=argparse.REMAINDER, help="arguments of the command (COMMAND --help)")
+    ns = top.parse_args(argv[:1] if argv and not argv[0].startswith("-") else argv)
+    module, help_text = commands[ns.command]
+    mod = importlib.import_module(module)
+    parser = argparse.ArgumentParser(prog=f"{prog} {ns.command}", description=help_text)
+    mod.configure(parser)
+    args = parser.parse_args(argv[1:])
+    args.command = ns.command
+    try:
+        return int(mod.run(args) or 0)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError) as exc:  # bad input: one clear line, no traceback
+        print(f"{prog} {ns.command}: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,20 @@
+"""`xrf-napari`: headless use of the plugin's core (no Qt)."""
+
+from __future__ import annotations
+
+from ._dispatch import dispatch
+
+COMMANDS = {
+    "info": ("xrf_napari.cli.info_cmd", "Describe a datacube: shape, dtype, calibration, metadata"),
+    "quicklook": ("xrf_napari.cli.quicklook_cmd", "Write the sum spectrum and element maps of a cube to PNG"),
+    "embed": ("xrf_napari.cli.embed_cmd", "Embed a cube with the DVE and cluster it with K-Means"),
+    "recolour": ("xrf_napari.cli.recolour_cmd", "Recolour a cube to RGB with the SmallUViT"),
+}
+
+
+def main(argv=None) -> int:
+    return dispatch("xrf-napari", __doc__, COMMANDS, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,20 @@
+"""`xrf-napari-train`: synthetic data generation, training and evaluation of the shipped models."""
+
+from __future__ import annotations
+
+from ._dispatch import dispatch
+
+COMMANDS = {
+    "generate": ("xrf_napari.synth.cli", "Generate physics-based synthetic MA-XRF cubes from RGB images"),
+    "embedder": ("xrf_napari.training.train_embedder", "Train the Deep Variational Embedding (DVE)"),
+    "recolouriser": ("xrf_napari.training.train_recolouriser", "Train the SmallUViT recolouriser"),
+    "evaluate": ("xrf_napari.training.evaluate", "Evaluate embedder and recolouriser on a held-out set"),
+}
+
+
+def main(argv=None) -> int:
+    return dispatch("xrf-napari-train", __doc__, COMMANDS, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,92 @@
+"""X-ray emission lines of the elements, from xraylib: one table for markers, maps and physics.
+
+Lines are grouped in the families a conservator reads (K-alpha, K-beta, L-alpha, L-beta, L-gamma,
+M-alpha); each family's energy is the rate-weighted mean of its IUPAC transitions, and its
+`weight` the summed radiative rate of those transitions in its shell (useful as relative
+intensity inside one shell, not across shells).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+#: Elements seen in paintings (pigments, grounds, fillers, driers) plus common anode materials.
+PAINTING_ELEMENTS = (
+    "Al", "Si", "P", "S", "Cl", "K", "Ca", "Ti", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "As",
+    "Se", "Br", "Sr", "Zr", "Mo", "Rh", "Ag", "Cd", "Sn", "Sb", "Ba", "W", "Au", "Hg", "Pb", "Bi",
+)
+
+# family -> (shell, IUPAC transitions by xraylib constant name)
+_FAMILIES = {
+    "Ka": ("K", ("KL3", "KL2")),
+    "Kb": ("K", ("KM3", "KM2", "KN3", "KN2")),
+    "La": ("L3", ("L3M5", "L3M4")),
+    "Lb": ("L", ("L2M4", "L3N5", "L1M3", "L1M2", "L3N4")),
+    "Lg": ("L", ("L2N4", "L1N3", "L1N2")),
+    "Ma": ("M5", ("M5N7", "M5N6")),
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    element: str
+    family: str  # "Ka", "Kb", "La", "Lb", "Lg", "Ma"
+    energy: float  # keV
+    weight: float  # summed radiative rate of the family's transitions
+
+    @property
+    def label(self) -> str:
+        greek = {"a": "\u03b1", "b": "\u03b2", "g": "\u03b3"}
+        return f"{self.element} {self.family[0]}{greek[self.family[1]]}"
+
+
+def atomic_number(symbol: str) -> int:
+    import xraylib
+
+    try:
+        z = xraylib.SymbolToAtomicNumber(symbol)
+    except ValueError:
+        z = 0
+    if z <= 0:
+        raise ValueError(f"unknown element symbol {symbol!r}")
+    return z
+
+
+@lru_cache(maxsize=None)
+def element_lines(symbol: str, max_energy: float = 60.0) -> tuple[Line, ...]:
+    """The element's line families with energy <= max_energy keV (those xraylib knows)."""
+    import xraylib
+
+    z = atomic_number(symbol)
+    out = []
+    for family, (_, transitions) in _FAMILIES.items():
+        tot_w = tot_we = 0.0
+        for t in transitions:
+            code = getattr(xraylib, f"{t}_LINE")
+            try:
+                e = xraylib.LineEnergy(z, code)
+                w = xraylib.RadRate(z, code)
+            except ValueError:
+                continue
+            if e > 0 and w > 0:
+                tot_w += w
+                tot_we += w * e
+        if tot_w > 0 and tot_we / tot_w <= max_energy:
+            out.append(Line(symbol, family, tot_we / tot_w, tot_w))
+    return tuple(out)
+
+
+def main_line(symbol: str, e_min: float = 1.0, e_max: float = 26.0) -> Line | None:
+    """The line a map of this element should use: K-alpha if inside [e_min, e_max] keV, else
+    L-alpha, else M-alpha."""
+    lines = {ln.family: ln for ln in element_lines(symbol)}
+    for fam in ("Ka", "La", "Ma"):
+        ln = lines.get(fam)
+        if ln is not None and e_min <= ln.energy <= e_max:
+            return ln
+    return None
+
+
+def all_lines(symbols=PAINTING_ELEMENTS, e_min: float = 0.0, e_max: float = 60.0) -> list[Line]:
+    return [ln for s in symbols for ln in element_lines(s) if e_min <= ln.energy <= e_max]
