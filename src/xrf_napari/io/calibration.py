@@ -1,0 +1,107 @@
+"""Calibration found beside or inside a file: JSON sidecars, energy vectors, attribute sets.
+
+All return `Calibration(source="file")` in keV or None; readers share them so that every format
+understands the same spellings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..energy import Calibration
+from .errors import CubeReadError
+
+
+def sidecar_path(path) -> Path:
+    """`scan.npy` -> `scan.json` (also `scan.npy.json` if that is the one that exists)."""
+    path = Path(path)
+    for cand in (path.with_suffix(".json"), path.with_name(path.name + ".json")):
+        if cand.is_file():
+            return cand
+    return path.with_suffix(".json")
+
+
+def read_sidecar(path) -> tuple[Calibration | None, dict]:
+    """Calibration and extra metadata from the optional JSON sidecar of an array file.
+
+    Keys: offset, gain, quadratic (keV; or `units: "eV"`), plus anything else kept as metadata.
+    """
+    side = sidecar_path(path)
+    if not side.is_file():
+        return None, {}
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CubeReadError(side, f"the calibration sidecar is not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise CubeReadError(side, "the calibration sidecar must hold a JSON object")
+    cal = calibration_from_mapping(meta, side)
+    extra = {k: v for k, v in meta.items() if k not in _CAL_KEYS}
+    extra["calibration_file"] = str(side)
+    return cal, extra
+
+
+_CAL_KEYS = {"offset", "gain", "quadratic", "units", "energy_units", "calibration_source", "source"}
+
+
+def calibration_from_mapping(m, where, default_units: str = "keV") -> Calibration | None:
+    """offset/gain/quadratic from a dict-like (JSON object, HDF5/zarr attributes)."""
+    if "offset" not in m or "gain" not in m:
+        return None
+    units = str(m.get("units", m.get("energy_units", default_units))).strip().lower()
+    scale = _unit_scale(units, where)
+    try:
+        off = float(np.asarray(m["offset"]).ravel()[0]) * scale
+        gain = float(np.asarray(m["gain"]).ravel()[0]) * scale
+        quad = float(np.asarray(m.get("quadratic", 0.0)).ravel()[0]) * scale
+        return Calibration(off, gain, quad, source="file")
+    except (TypeError, ValueError, IndexError) as exc:
+        raise CubeReadError(where, f"invalid calibration (offset={m.get('offset')!r}, "
+                                   f"gain={m.get('gain')!r}): {exc}") from exc
+
+
+def _unit_scale(units: str, where) -> float:
+    if units in ("kev", ""):
+        return 1.0
+    if units == "ev":
+        return 1e-3
+    raise CubeReadError(where, f"unknown energy units {units!r} (expected keV or eV)")
+
+
+def calibration_from_coefficients(coeffs, where, units: str = "keV") -> Calibration:
+    """PyMca style [a, b, c]: E = a + b ch + c ch^2."""
+    c = np.asarray(coeffs, dtype=np.float64).ravel()
+    if c.size < 2:
+        raise CubeReadError(where, f"calibration needs at least [offset, gain], got {c.tolist()}")
+    s = _unit_scale(units.lower(), where)
+    try:
+        return Calibration(c[0] * s, c[1] * s, (c[2] if c.size > 2 else 0.0) * s, source="file")
+    except ValueError as exc:
+        raise CubeReadError(where, f"invalid calibration coefficients {c.tolist()}: {exc}") from exc
+
+
+def calibration_from_energy_axis(energy, where, n_channels: int | None = None) -> Calibration:
+    """Fit offset/gain/quadratic to a per-channel energy vector (eV if its values exceed 200).
+
+    A vector with fewer entries than channels is refused; one with a few more is truncated.
+    """
+    e = np.asarray(energy, dtype=np.float64).ravel()
+    if n_channels is not None:
+        if e.size < n_channels:
+            raise CubeReadError(where, f"energy axis has {e.size} values for {n_channels} channels")
+        e = e[:n_channels]
+    if e.size < 2 or not np.isfinite(e).all() or np.any(np.diff(e) <= 0):
+        raise CubeReadError(where, "energy axis must be finite and strictly increasing")
+    if e.max() > 200.0:  # eV: no XRF line is above 200 keV
+        e = e * 1e-3
+    ch = np.arange(e.size, dtype=np.float64)
+    deg = 2 if e.size > 3 else 1
+    coef = np.polyfit(ch, e, deg)[::-1]
+    quad = float(coef[2]) if deg == 2 else 0.0
+    if abs(quad) * e.size**2 < 1e-6:  # numerically linear
+        quad = 0.0
+        coef = np.polyfit(ch, e, 1)[::-1]
+    return Calibration(float(coef[0]), float(coef[1]), quad, source="file")

@@ -1,0 +1,146 @@
+"""Small lazy array views: the reader's (H, W, C) face over data stored in another layout.
+
+Each view has `shape`, `dtype`, `ndim` and `__getitem__` taking ints/slices (what `Cube.iter_blocks`
+and `dask.array.from_array` use); only the requested region is read from the underlying store.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _normalise_key(key, ndim: int):
+    """Key -> (list of slices with step 1 over the full ndim, axes to squeeze, post-steps)."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    if any(k is Ellipsis for k in key):
+        i = next(i for i, k in enumerate(key) if k is Ellipsis)
+        key = key[:i] + (slice(None),) * (ndim - len(key) + 1) + key[i + 1:]
+    key = key + (slice(None),) * (ndim - len(key))
+    if len(key) != ndim:
+        raise IndexError(f"too many indices for a {ndim}-D array")
+    return key
+
+
+class LazyArray:
+    """Base: subclasses implement `_read(slices)` for a tuple of step-1 slices in (H, W, C) order."""
+
+    shape: tuple
+    dtype: np.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * np.dtype(self.dtype).itemsize
+
+    def __len__(self) -> int:
+        return int(self.shape[0])
+
+    def __getitem__(self, key):
+        key = _normalise_key(key, self.ndim)
+        slices, post, squeeze = [], [], []
+        for ax, (k, n) in enumerate(zip(key, self.shape)):
+            if isinstance(k, slice):
+                start, stop, step = k.indices(n)
+                if step > 0:
+                    stop = max(start, stop)
+                    slices.append(slice(start, stop))
+                    post.append(slice(None, None, step))
+                else:  # negative step: read the covered range, reverse in memory
+                    lo = stop + 1
+                    slices.append(slice(lo, start + 1))
+                    post.append(slice(None, None, step))
+            elif isinstance(k, (int, np.integer)):
+                i = int(k) + (n if k < 0 else 0)
+                if not 0 <= i < n:
+                    raise IndexError(f"index {k} out of range for axis {ax} of size {n}")
+                slices.append(slice(i, i + 1))
+                post.append(slice(None))
+                squeeze.append(ax)
+            else:
+                raise TypeError(f"{type(self).__name__} supports only int and slice indices, got {k!r}")
+        out = self._read(tuple(slices))[tuple(post)]
+        return out.squeeze(axis=tuple(squeeze)) if squeeze else out
+
+    def __array__(self, dtype=None, copy=None):
+        out = self[...]
+        return out.astype(dtype) if dtype is not None else out
+
+    def _read(self, slices: tuple) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class ChannelFirstView(LazyArray):
+    """(C, H, W) storage (APS MAPS_RAW, TIFF page stacks, ripple `record-by image`) seen as (H, W, C).
+
+    `sources` may hold several same-shape arrays (detector elements): they are summed on read.
+    """
+
+    def __init__(self, sources, dtype=None):
+        self.sources = list(sources) if isinstance(sources, (list, tuple)) else [sources]
+        c, h, w = (int(s) for s in self.sources[0].shape)
+        for s in self.sources[1:]:
+            if tuple(s.shape) != (c, h, w):
+                raise ValueError(f"detector arrays differ in shape: {tuple(s.shape)} vs {(c, h, w)}")
+        self.shape = (h, w, c)
+        base = np.dtype(self.sources[0].dtype)
+        if dtype is None:
+            dtype = base if len(self.sources) == 1 else _sum_dtype(base)
+        self.dtype = np.dtype(dtype)
+
+    def _read(self, slices):
+        ys, xs, cs = slices
+        total = None
+        for src in self.sources:
+            part = np.asarray(src[cs, ys, xs])
+            total = part.astype(self.dtype) if total is None else total + part
+        return np.ascontiguousarray(np.moveaxis(total, 0, -1))
+
+
+class GriddedSpectra(LazyArray):
+    """Spectra stored as a list (N, C) placed on an (H, W) grid by an index map (Crono HDF5).
+
+    Pixels whose index is negative or beyond N (not measured) read as zeros.
+    """
+
+    def __init__(self, spectra, index_map: np.ndarray):
+        self.spectra = spectra
+        self.index = np.asarray(index_map).reshape(index_map.shape[0], index_map.shape[1]).astype(np.int64)
+        n, c = (int(s) for s in spectra.shape)
+        self.n_spectra = n
+        self.shape = (self.index.shape[0], self.index.shape[1], c)
+        self.dtype = np.dtype(spectra.dtype)
+
+    def _read(self, slices):
+        ys, xs, cs = slices
+        idx = self.index[ys, xs]
+        out = np.zeros(idx.shape + (cs.stop - cs.start,), dtype=self.dtype)
+        valid = (idx >= 0) & (idx < self.n_spectra)
+        if valid.any():
+            wanted = np.unique(idx[valid])
+            # one contiguous read covering the wanted spectra: h5py needs sorted indices and a
+            # block of a few rows is contiguous in acquisition order anyway
+            lo, hi = int(wanted[0]), int(wanted[-1]) + 1
+            if hi - lo <= 2 * len(wanted) + 64:
+                block = np.asarray(self.spectra[lo:hi, cs])
+                out[valid] = block[idx[valid] - lo]
+            else:  # scattered indices: read only those rows (sorted, as h5py requires)
+                block = np.asarray(self.spectra[wanted.tolist(), cs])
+                out[valid] = block[np.searchsorted(wanted, idx[valid])]
+        return out
+
+
+def _sum_dtype(dt: np.dtype) -> np.dtype:
+    """A type that holds the sum of a few detector elements without overflow."""
+    if dt.kind == "f":
+        return np.dtype(np.float32) if dt.itemsize <= 4 else dt
+    if dt.kind == "u":
+        return np.dtype(np.uint32) if dt.itemsize <= 2 else np.dtype(np.uint64)
+    return np.dtype(np.int32) if dt.itemsize <= 2 else np.dtype(np.int64)

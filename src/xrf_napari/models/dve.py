@@ -1,0 +1,135 @@
+"""Deep Variational Embedding (DVE): a per-pixel spectrum -> 3-D latent MLP autoencoder.
+
+Encoder and decoder have 4 linear layers each; the encoder outputs the mean and log-variance of a
+diagonal Gaussian posterior (the mean is the embedding used at inference). The decoder outputs a
+probability vector over the channels (log-softmax), so the reconstruction loss is the multinomial
+negative log-likelihood of the measured counts: count data, any count level.
+
+`normalise` is the ONE place that turns counts into network input; training and inference both call
+it (the choice is measured and documented in docs/model_card_embedder.md).
+"""
+
+from __future__ import annotations
+
+import math
+
+DEFAULT_CONFIG = {
+    "model": "dve",
+    "n_channels": 512,
+    "hidden": [128, 64, 32],
+    "latent_dim": 3,
+    "activation": "relu",
+    "normalisation": "hellinger",
+}
+
+NORMALISATIONS = ("hellinger", "anscombe_l2", "fraction")
+
+
+def normalise(counts, method: str = "hellinger"):
+    """Counts (N, C) tensor/array -> float32 tensor (N, C) independent of the count level.
+
+    hellinger:   sqrt(C * counts / total)  (Hellinger / square-root of the channel fractions;
+                 unit root-mean-square, variance-stabilised for Poisson noise)
+    anscombe_l2: 2 sqrt(counts + 3/8), scaled to L2 norm sqrt(C)
+    fraction:    C * counts / total (no variance stabilisation; kept for the ablation)
+    Empty pixels (total 0) become zero vectors.
+    """
+    import torch
+
+    x = torch.as_tensor(counts)
+    x = x.float() if x.dtype != torch.float32 else x
+    x = x.clamp_min(0.0)
+    c = x.shape[-1]
+    if method == "hellinger":
+        total = x.sum(dim=-1, keepdim=True).clamp_min(1e-6)
+        return torch.sqrt(x * (c / total))
+    if method == "anscombe_l2":
+        a = 2.0 * torch.sqrt(x + 0.375)
+        return a * (math.sqrt(c) / a.norm(dim=-1, keepdim=True).clamp_min(1e-6))
+    if method == "fraction":
+        total = x.sum(dim=-1, keepdim=True).clamp_min(1e-6)
+        return x * (c / total)
+    raise ValueError(f"unknown normalisation {method!r}; expected one of {NORMALISATIONS}")
+
+
+def resolved_config(config: dict | None = None) -> dict:
+    cfg = dict(DEFAULT_CONFIG)
+    cfg.update({k: v for k, v in (config or {}).items() if k in DEFAULT_CONFIG})
+    if cfg["normalisation"] not in NORMALISATIONS:
+        raise ValueError(f"unknown normalisation {cfg['normalisation']!r}")
+    return cfg
+
+
+def build_from_config(config: dict | None = None):
+    """The DVE network described by `config` (missing keys take DEFAULT_CONFIG values)."""
+    return _dve_class()(resolved_config(config))
+
+
+def _activation(name: str):
+    import torch.nn as nn
+
+    table = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.1), "gelu": nn.GELU,
+             "silu": nn.SiLU, "tanh": nn.Tanh}
+    if name not in table:
+        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(table)}")
+    return table[name]()
+
+
+_CLASS = None
+
+
+def _dve_class():
+    """Define the nn.Module lazily so importing this module does not import torch."""
+    global _CLASS
+    if _CLASS is not None:
+        return _CLASS
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class DVE(nn.Module):
+        def __init__(self, config: dict):
+            super().__init__()
+            self.config = dict(config)
+            c, hidden, d = int(config["n_channels"]), [int(h) for h in config["hidden"]], int(config["latent_dim"])
+            self.latent_dim = d
+            self.method = config["normalisation"]
+            enc_sizes = [c, *hidden]
+            enc = []
+            for a, b in zip(enc_sizes[:-1], enc_sizes[1:]):
+                enc += [nn.Linear(a, b), _activation(config["activation"])]
+            enc.append(nn.Linear(enc_sizes[-1], 2 * d))  # mean and log-variance
+            self.encoder = nn.Sequential(*enc)
+            dec_sizes = [d, *reversed(hidden)]
+            dec = []
+            for a, b in zip(dec_sizes[:-1], dec_sizes[1:]):
+                dec += [nn.Linear(a, b), _activation(config["activation"])]
+            dec.append(nn.Linear(dec_sizes[-1], c))
+            self.decoder = nn.Sequential(*dec)
+
+        def normalise(self, counts):
+            return normalise(counts, self.method)
+
+        def encode(self, x):
+            """(mean, log-variance) of the posterior for normalised input x."""
+            h = self.encoder(x)
+            return h[:, : self.latent_dim], h[:, self.latent_dim:].clamp(-12.0, 8.0)
+
+        def encode_mean(self, x):
+            """The posterior mean only (inference): skips the log-variance half of the last layer."""
+            h = self.encoder[:-1](x)
+            last = self.encoder[-1]
+            d = self.latent_dim
+            return F.linear(h, last.weight[:d], last.bias[:d])
+
+        def decode_log_probs(self, z):
+            """Log channel probabilities (N, C) of the spectrum decoded from latent z."""
+            return F.log_softmax(self.decoder(z), dim=-1)
+
+        def forward(self, x, noise=None):
+            mu, logvar = self.encode(x)
+            z = mu if noise is None else mu + noise * torch.exp(0.5 * logvar)
+            return mu, logvar, z, self.decode_log_probs(z)
+
+    _CLASS = DVE
+    return DVE

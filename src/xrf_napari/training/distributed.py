@@ -1,0 +1,107 @@
+"""Multi-process training through torch.distributed (DDP), launched by `torchrun`.
+
+Single-process runs go through the same code with world size 1, so both paths stay tested. Each
+rank draws its own shard of every global batch (global batch = per-rank batch x world size); DDP
+averages gradients, so N ranks with batch B/N follow the same trajectory as one process with batch B
+(up to floating-point summation order). Only rank 0 writes checkpoints, logs and weights.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DistInfo:
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+
+def init_distributed(device_type: str = "cpu") -> DistInfo:
+    """Join the process group that torchrun set up (env:// rendezvous); no-op for a single process.
+
+    Backend: nccl on CUDA, gloo otherwise.
+    """
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return DistInfo()
+    import torch
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        backend = "nccl" if device_type == "cuda" else "gloo"
+        dist.init_process_group(backend=backend)
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if device_type == "cuda":
+        torch.cuda.set_device(local)
+    return DistInfo(dist.get_rank(), dist.get_world_size(), local)
+
+
+def device_for(info: DistInfo, device):
+    """On CUDA each rank uses its own GPU (cuda:LOCAL_RANK)."""
+    import torch
+
+    if device.type == "cuda" and info.enabled:
+        return torch.device("cuda", info.local_rank)
+    return device
+
+
+def wrap_model(model, info: DistInfo, device):
+    """DDP-wrap a model when running distributed (else return it unchanged)."""
+    if not info.enabled:
+        return model
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    if device.type == "cuda":
+        return DDP(model, device_ids=[device.index])
+    return DDP(model)
+
+
+def unwrap(model):
+    return getattr(model, "module", model)
+
+
+def shard(global_batch_indices, info: DistInfo):
+    """This rank's contiguous share of a global batch (indices or a tensor)."""
+    n = len(global_batch_indices)
+    if n % info.world_size:
+        raise ValueError(f"global batch {n} is not divisible by world size {info.world_size}")
+    per = n // info.world_size
+    return global_batch_indices[info.rank * per:(info.rank + 1) * per]
+
+
+def barrier(info: DistInfo) -> None:
+    if info.enabled:
+        import torch.distributed as dist
+
+        dist.barrier()
+
+
+def all_mean(value: float, info: DistInfo) -> float:
+    """Mean of a scalar over ranks (for logging the true global loss)."""
+    if not info.enabled:
+        return float(value)
+    import torch
+    import torch.distributed as dist
+
+    t = torch.tensor([float(value)], dtype=torch.float64)
+    dist.all_reduce(t)
+    return float(t.item()) / info.world_size
+
+
+def cleanup(info: DistInfo) -> None:
+    if info.enabled:
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.destroy_process_group()
