@@ -113,8 +113,40 @@ class Cube:
         """Counts integrated in energy windows: (n_windows, H, W) float32, one pass over the file.
 
         windows: sequence of (e_lo, e_hi) in keV. Channels whose centre lies in [e_lo, e_hi) count.
+        A window is a contiguous channel range (energy rises with channel), so each block is summed
+        over channel slices only: the other channels of a spectrum are never converted or multiplied
+        (15x faster than a block @ selection-matrix product on a uint8 M6 cube).
         """
         windows = np.asarray(windows, dtype=np.float64).reshape(-1, 2)
+        e = self.energy
+        ranges = []
+        for lo, hi in windows:
+            idx = np.nonzero((e >= lo) & (e < hi))[0]
+            if idx.size and idx[-1] - idx[0] + 1 != idx.size:  # not contiguous: general fallback
+                return self._window_maps_matrix(windows, block_bytes)
+            ranges.append((int(idx[0]), int(idx[-1]) + 1) if idx.size else (0, 0))
+        acc = np.float64 if self.dtype.kind == "f" else np.int64
+        out = np.zeros((len(windows),) + self.shape[:2], dtype=np.float32)
+        lo_all = min((a for a, b in ranges if b > a), default=0)
+        hi_all = max((b for a, b in ranges if b > a), default=0)
+        if hi_all <= lo_all:
+            return out
+        for sl, block in self._iter_channel_blocks(lo_all, hi_all, block_bytes):
+            for k, (a, b) in enumerate(ranges):
+                if b > a:
+                    out[k, sl] = block[..., a - lo_all:b - lo_all].sum(axis=-1, dtype=acc)
+        return out
+
+    def _iter_channel_blocks(self, c0: int, c1: int, block_bytes: int):
+        """Row blocks restricted to channels [c0, c1): lazy stores read only that channel span."""
+        h, w, _ = self.shape
+        row_bytes = w * (c1 - c0) * max(self.dtype.itemsize, 4)
+        step = int(max(1, min(h, block_bytes // max(row_bytes, 1))))
+        for y0 in range(0, h, step):
+            sl = slice(y0, min(h, y0 + step))
+            yield sl, np.asarray(self.data[sl, :, c0:c1])
+
+    def _window_maps_matrix(self, windows, block_bytes: int) -> np.ndarray:
         e = self.energy
         sel = np.stack([(e >= lo) & (e < hi) for lo, hi in windows], axis=1).astype(np.float32)
         out = np.empty((len(windows),) + self.shape[:2], dtype=np.float32)

@@ -1,0 +1,193 @@
+"""Readers: every supported file -> a lazy `Cube` (or a `Spectrum`), with its calibration's source.
+
+`read_cube` picks the reader by suffix (and content for HDF5/zarr), checks a bounded sample of the
+counts, applies a user calibration or, for files without one, the automatic calibration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..cube import Cube
+from ..energy import Calibration
+from .errors import CubeReadError, check_counts_sample
+from .spectra import Spectrum
+
+RIPPLE_SUFFIXES = (".rpl", ".raw")
+HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".nxs", ".he5", ".mat")
+ARRAY_SUFFIXES = (".npy", ".npz")
+TIFF_SUFFIXES = (".tif", ".tiff")
+ZARR_SUFFIXES = (".zarr", ".datastack")
+BCF_SUFFIXES = (".bcf",)
+SPECTRUM_SUFFIXES = (".spx", ".mca", ".msa", ".emsa", ".csv")
+CUBE_SUFFIXES = RIPPLE_SUFFIXES + HDF5_SUFFIXES + ARRAY_SUFFIXES + TIFF_SUFFIXES + ZARR_SUFFIXES + BCF_SUFFIXES
+SUPPORTED_SUFFIXES = CUBE_SUFFIXES + SPECTRUM_SUFFIXES
+
+__all__ = ["read_cube", "read_spectrum", "can_read", "CubeReadError", "Spectrum", "SUPPORTED_SUFFIXES"]
+
+
+def _kind(path: Path) -> str | None:
+    """Which reader family a path belongs to, from its suffix or (directories, HDF5) content."""
+    from .arrays import is_zarr
+    from .hdf5 import is_hdf5
+
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        return "zarr" if (suffix in ZARR_SUFFIXES or is_zarr(path)) else None
+    if suffix in RIPPLE_SUFFIXES:
+        return "ripple"
+    if suffix in HDF5_SUFFIXES:
+        return "hdf5"
+    if suffix in ARRAY_SUFFIXES:
+        return "npy"
+    if suffix in TIFF_SUFFIXES:
+        return "tiff"
+    if suffix in ZARR_SUFFIXES:
+        return "zarr"
+    if suffix in BCF_SUFFIXES:
+        return "bcf"
+    if suffix in SPECTRUM_SUFFIXES:
+        return "spectrum"
+    if path.is_file() and is_hdf5(path):  # an HDF5 file with an unusual suffix
+        return "hdf5"
+    return None
+
+
+def can_read(path) -> bool:
+    """Cheap claim check (napari calls it for every dropped file): suffix plus a look at the
+    structure for containers that often hold something else (HDF5 without a cube, a plain TIFF)."""
+    path = Path(path)
+    kind = _kind(path)
+    if kind is None or not path.exists():
+        return False
+    if kind == "hdf5":
+        from .hdf5 import find_cube
+
+        return find_cube(path) is not None
+    if kind == "tiff":
+        from .arrays import tiff_cube_layout
+
+        return tiff_cube_layout(path) is not None
+    if kind == "ripple" and path.suffix.lower() == ".raw":
+        return any(path.with_suffix(s).is_file() for s in (".rpl", ".RPL"))
+    if kind == "npy" and path.suffix.lower() == ".npy":
+        import numpy as np
+
+        try:
+            return np.load(path, mmap_mode="r", allow_pickle=False).ndim == 3
+        except Exception:
+            return False
+    return True
+
+
+def read_spectrum(path) -> Spectrum:
+    """A single spectrum from .spx / .mca / .msa / .emsa / .csv."""
+    path = Path(path)
+    if not path.is_file():
+        raise CubeReadError(path, "no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".spx":
+        from .bruker import read_spx
+
+        return read_spx(path)
+    from . import spectra
+
+    readers = {".mca": spectra.read_mca, ".msa": spectra.read_msa, ".emsa": spectra.read_msa,
+               ".csv": spectra.read_csv}
+    if suffix not in readers:
+        raise CubeReadError(path, f"not a spectrum file (suffix {suffix!r}; expected one of .spx .mca .msa .emsa .csv)")
+    return readers[suffix](path)
+
+
+def read_cube(path, *, calibration: Calibration | None = None, auto_calibrate: bool = True,
+              anode: str = "Rh", dataset: str | None = None, check_counts: bool = True) -> Cube:
+    """Open a datacube lazily.
+
+    calibration: overrides whatever the file says (source kept as given, e.g. "user").
+    auto_calibrate: for a file with no calibration, fit one from scatter/element peaks
+        (`analysis.autocal`); failure leaves channel numbers (source "none"), never an exception.
+    anode: tube anode hint for auto-calibration (the file's own anode metadata wins).
+    dataset: HDF5 dataset / zarr array path, bypassing discovery.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CubeReadError(path, "no such file or directory")
+    kind = _kind(path)
+    if kind is None:
+        raise CubeReadError(path, f"unsupported file type {path.suffix or '(no suffix)'!r}; supported: "
+                                  + " ".join(SUPPORTED_SUFFIXES))
+    try:
+        cube = _READERS[kind](path, dataset=dataset)
+    except CubeReadError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # never a bare library traceback
+        raise CubeReadError(path, f"could not be read as {kind} ({type(exc).__name__}: {exc})") from exc
+    if check_counts:
+        check_counts_sample(cube.data, path)
+    if calibration is not None:
+        cube = cube.with_calibration(calibration)
+    elif cube.calibration.source == "none" and auto_calibrate:
+        cube = _auto_calibrate(cube, cube.metadata.get("anode") or anode)
+    cube.metadata["calibration_source"] = cube.calibration.source
+    return cube
+
+
+def _auto_calibrate(cube: Cube, anode: str) -> Cube:
+    from ..analysis.autocal import AutoCalibrationError, auto_calibrate
+
+    try:
+        result = auto_calibrate(cube, anode=anode)
+    except AutoCalibrationError as exc:
+        cube.metadata["auto_calibration"] = f"failed: {exc}; energy axis is channel numbers"
+        return cube
+    out = cube.with_calibration(result.calibration)
+    out.metadata["auto_calibration"] = {
+        "residual_ev_rms": result.residual_ev_rms,
+        "matched": [f"{p.label} ch {p.channel:.1f}" for p in result.matched_peaks],
+        "anode": anode,
+    }
+    return out
+
+
+def _read_ripple(path, **opts):
+    from .ripple import read
+
+    return read(path, **opts)
+
+
+def _read_hdf5(path, **opts):
+    from .hdf5 import read
+
+    return read(path, **opts)
+
+
+def _read_npy(path, **opts):
+    from .arrays import read_npy
+
+    return read_npy(path, **opts)
+
+
+def _read_tiff(path, **opts):
+    from .arrays import read_tiff
+
+    return read_tiff(path, **opts)
+
+
+def _read_zarr(path, **opts):
+    from .arrays import read_zarr
+
+    return read_zarr(path, **opts)
+
+
+def _read_bcf(path, **opts):
+    from .bruker import read_bcf
+
+    return read_bcf(path, **opts)
+
+
+def _read_spectrum_cube(path, **_opts):
+    return read_spectrum(path).to_cube()
+
+
+_READERS = {"ripple": _read_ripple, "hdf5": _read_hdf5, "npy": _read_npy, "tiff": _read_tiff,
+            "zarr": _read_zarr, "bcf": _read_bcf, "spectrum": _read_spectrum_cube}

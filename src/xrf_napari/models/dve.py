@@ -25,31 +25,42 @@ DEFAULT_CONFIG = {
 NORMALISATIONS = ("hellinger", "anscombe_l2", "fraction")
 
 
-def normalise(counts, method: str = "hellinger"):
-    """Counts (N, C) tensor/array -> float32 tensor (N, C) independent of the count level.
+def normalise_parts(counts, method: str = "hellinger", *, inplace: bool = False):
+    """(base, row_scale) with normalise(counts) == base * row_scale, row_scale (N, 1).
 
-    hellinger:   sqrt(C * counts / total)  (Hellinger / square-root of the channel fractions;
-                 unit root-mean-square, variance-stabilised for Poisson noise)
-    anscombe_l2: 2 sqrt(counts + 3/8), scaled to L2 norm sqrt(C)
-    fraction:    C * counts / total (no variance stabilisation; kept for the ablation)
-    Empty pixels (total 0) become zero vectors.
+    Split so inference can apply the per-spectrum scale after the first linear layer (128 columns
+    instead of 512): the formula itself lives only here.
+      hellinger:   sqrt(counts) * sqrt(C / total)  = sqrt(C * counts / total): the square root of
+                   the channel fractions (Hellinger), unit root-mean-square, Poisson-variance
+                   stabilised, independent of the count level
+      anscombe_l2: 2 sqrt(counts + 3/8) scaled to L2 norm sqrt(C)
+      fraction:    counts * C / total (no variance stabilisation; kept for the ablation)
+    Empty pixels (total 0) become zero vectors. inplace=True may overwrite a float32 `counts`.
     """
     import torch
 
     x = torch.as_tensor(counts)
-    x = x.float() if x.dtype != torch.float32 else x
-    x = x.clamp_min(0.0)
+    if x.dtype != torch.float32:
+        x = x.float()
+        inplace = True
     c = x.shape[-1]
     if method == "hellinger":
-        total = x.sum(dim=-1, keepdim=True).clamp_min(1e-6)
-        return torch.sqrt(x * (c / total))
+        total = x.sum(dim=-1, keepdim=True)
+        base = x.clamp_(min=0.0).sqrt_() if inplace else x.clamp(min=0.0).sqrt()
+        return base, torch.sqrt(c / total.clamp_min(1e-6))
     if method == "anscombe_l2":
-        a = 2.0 * torch.sqrt(x + 0.375)
-        return a * (math.sqrt(c) / a.norm(dim=-1, keepdim=True).clamp_min(1e-6))
+        base = (x.clamp_(min=0.0) if inplace else x.clamp(min=0.0)).add_(0.375).sqrt_().mul_(2.0)
+        return base, math.sqrt(c) / base.norm(dim=-1, keepdim=True).clamp_min(1e-6)
     if method == "fraction":
-        total = x.sum(dim=-1, keepdim=True).clamp_min(1e-6)
-        return x * (c / total)
+        total = x.sum(dim=-1, keepdim=True)
+        return (x.clamp_(min=0.0) if inplace else x.clamp(min=0.0)), c / total.clamp_min(1e-6)
     raise ValueError(f"unknown normalisation {method!r}; expected one of {NORMALISATIONS}")
+
+
+def normalise(counts, method: str = "hellinger"):
+    """Counts (N, C) tensor/array -> float32 network input (N, C) independent of the count level."""
+    base, scale = normalise_parts(counts, method)
+    return base * scale
 
 
 def resolved_config(config: dict | None = None) -> dict:
@@ -118,6 +129,20 @@ def _dve_class():
         def encode_mean(self, x):
             """The posterior mean only (inference): skips the log-variance half of the last layer."""
             h = self.encoder[:-1](x)
+            last = self.encoder[-1]
+            d = self.latent_dim
+            return F.linear(h, last.weight[:d], last.bias[:d])
+
+        def encode_counts_mean(self, counts, inplace: bool = False):
+            """Posterior mean straight from counts (N, C): normalise fused with the first layer.
+
+            Equals encode_mean(normalise(counts)) up to float rounding; the per-spectrum scale is
+            applied to the first layer's 128 outputs rather than to the 512 inputs.
+            """
+            base, scale = normalise_parts(counts, self.method, inplace=inplace)
+            first = self.encoder[0]
+            h = torch.addcmul(first.bias, base @ first.weight.T, scale)
+            h = self.encoder[2:-1](self.encoder[1](h))
             last = self.encoder[-1]
             d = self.latent_dim
             return F.linear(h, last.weight[:d], last.bias[:d])

@@ -1,0 +1,73 @@
+"""Synthetic-cube generator speed: spectra per second of the forward model, seconds per cube
+(canonical 512 channels) with a breakdown, and the extrapolated time for 200 cubes.
+
+Baseline in the same run: physics per pixel (what the generator avoids), extrapolated from the
+measured spectra/s. Usage: python benchmarks/bench_synth.py [--size 256] [--cubes 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--cubes", type=int, default=3)
+    ap.add_argument("--spectra", type=int, default=60)
+    ap.add_argument("--images", default=None, help="folder of paintings (default: procedural)")
+    args = ap.parse_args()
+
+    from xrf_napari.physics.instrument import random_profile
+    from xrf_napari.physics.layers import ground_layer, paint_layer, support_layer
+    from xrf_napari.physics.pigments import load_pigments
+    from xrf_napari.physics.spectrum import SpectrumModel
+    from xrf_napari.synth.dataset import GenerateConfig, generate_one, list_images
+
+    rng = np.random.default_rng(0)
+    prof = random_profile(rng, "train")
+    t0 = time.perf_counter()
+    model = SpectrumModel(prof)
+    t_model = time.perf_counter() - t0
+    pigs = [p for p in load_pigments() if p.role != "ground"]
+    stacks = []
+    for _ in range(args.spectra):
+        sel = rng.choice(len(pigs), 3, replace=False)
+        mix = [(pigs[i], float(f)) for i, f in zip(sel, rng.dirichlet(np.ones(3)))]
+        stacks.append([paint_layer(mix, float(rng.uniform(5, 60))), ground_layer("gypsum", 200.0), support_layer()])
+    model.spectrum(stacks[0])  # warm per-element caches
+    t0 = time.perf_counter()
+    for s in stacks:
+        model.spectrum(s)
+    dt = time.perf_counter() - t0
+    sps = len(stacks) / dt
+    print(f"instrument model setup ({prof.anode}, {prof.n_channels} ch): {t_model:.2f} s")
+    print(f"forward model: {sps:.0f} spectra/s ({1e3 / sps:.1f} ms per layer-stack spectrum, native + canonical)")
+
+    images = [str(p) for p in list_images(args.images)] if args.images else None
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.cubes):
+            cfg = GenerateConfig(out=tmp, n_cubes=args.cubes, size=args.size, seed=123, profiles="train", images=images)
+            t0 = time.perf_counter()
+            generate_one(i, cfg)
+            times.append(time.perf_counter() - t0)
+            size_mb = (Path(tmp) / f"cube_{i:05d}.h5").stat().st_size / 2**20
+            print(f"cube {i}: {times[-1]:.2f} s ({args.size}x{args.size}x512, file {size_mb:.1f} MB)")
+    first, rest = times[0], times[1:] or times
+    per = float(np.mean(rest))
+    pixels = args.size**2
+    print(f"seconds per {args.size}x{args.size} cube: {per:.2f} (first cube incl. cache warm-up {first:.2f})")
+    print(f"200 cubes, 1 worker: {200 * per / 60:.1f} min; 2 workers: {100 * per / 60:.1f} min")
+    print(f"baseline, physics per pixel: {pixels / sps:.0f} s per cube -> ratio {pixels / sps / per:.0f}x slower")
+    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+#!/usr/bin/env python
+"""Screenshots for the docs: open napari (under Xvfb when there is no display), load a sample, run
+every xrf-napari widget through the plugin manifest and save docs/images/screenshot_*.png.
+
+    python scripts/screenshots.py [--sample painting|panel] [--out docs/images] [--device cpu]
+
+Rerunnable: files are overwritten atomically. Steps whose model weights are missing are skipped
+with a message (the other screenshots are still written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PLUGIN = "xrf-napari"
+
+
+def _ensure_display() -> None:
+    """Re-run this script under xvfb-run when no X display is available."""
+    if os.environ.get("DISPLAY") or os.environ.get("XRF_SCREENSHOTS_CHILD"):
+        return
+    xvfb = shutil.which("xvfb-run")
+    if xvfb is None:
+        sys.exit("no display and no xvfb-run: install xvfb or run under a desktop session")
+    env = dict(os.environ, XRF_SCREENSHOTS_CHILD="1")
+    cmd = [xvfb, "-a", "-s", "-screen 0 1920x1200x24", sys.executable, *sys.argv]
+    sys.exit(subprocess.call(cmd, env=env))
+
+
+def wait(job, timeout: float = 600.0) -> None:
+    from qtpy.QtWidgets import QApplication
+
+    t0 = time.time()
+    while job.is_running:
+        QApplication.processEvents()
+        time.sleep(0.02)
+        if time.time() - t0 > timeout:
+            job.cancel()
+            raise TimeoutError("job took too long")
+    for _ in range(20):  # let napari draw the new layers
+        QApplication.processEvents()
+        time.sleep(0.01)
+    if job.last_error is not None:
+        raise RuntimeError(f"widget job failed: {job.last_error}")
+
+
+def settle(seconds: float = 0.5) -> None:
+    from qtpy.QtWidgets import QApplication
+
+    end = time.time() + seconds
+    while time.time() < end:
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
+def shot(viewer, out: Path, name: str) -> Path:
+    from xrf_napari.fileutil import atomic_path
+
+    settle()
+    path = out / f"screenshot_{name}.png"
+    with atomic_path(path) as tmp:
+        viewer.screenshot(str(tmp), canvas_only=False, flash=False)
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    return path
+
+
+def show_only(docks: dict, *names: str) -> None:
+    for key, dock in docks.items():
+        dock.setVisible(key in names)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sample", default="painting", choices=("painting", "panel"))
+    p.add_argument("--out", default=str(ROOT / "docs" / "images"))
+    p.add_argument("--device", default="auto")
+    p.add_argument("--k", type=int, default=0, help="regions for Embed & cluster (0 = automatic)")
+    args = p.parse_args(argv)
+    _ensure_display()
+
+    import napari
+    import numpy as np
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    viewer = napari.Viewer(show=True, title="xrf-napari")
+    viewer.window.resize(1700, 1000)
+    layers = viewer.open_sample(PLUGIN, args.sample)
+    print(f"opened sample {args.sample!r}: {[ly.name for ly in layers]}")
+
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    # The spectrum goes below the canvas (a wide plot); the others open through the manifest, as
+    # from the Plugins menu.
+    docks, widgets = {}, {}
+    widgets["spectrum"] = SpectrumWidget(viewer)
+    docks["spectrum"] = viewer.window.add_dock_widget(widgets["spectrum"], name="Spectrum", area="bottom")
+    for key, title in (("maps", "Elemental maps"), ("embed", "Embed & cluster"), ("recolour", "Recolour")):
+        docks[key], widgets[key] = viewer.window.add_plugin_dock_widget(PLUGIN, title)
+    spectrum = widgets["spectrum"]
+    wait(spectrum.job)
+    viewer.reset_view()
+
+    # 1. Overview: true colours and the mean spectrum with suggested elements.
+    show_only(docks, "spectrum")
+    cube = spectrum.cube_combo.current_cube()
+    h, w, _ = cube.shape
+    spectrum.show_pixel(h // 2, w // 2)
+    shot(viewer, out, "overview")
+
+    # 2. Elemental maps of the suggested elements, with an RGB composite of the first three.
+    maps = widgets["maps"]
+    wait(maps.job)
+    if not maps.checked_elements():
+        maps.set_checked_elements(["Pb", "Fe", "Ca"])
+    maps.run()
+    wait(maps.job)
+    chosen = list(maps.map_layers)[:3]
+    if len(chosen) == 3:
+        composite = maps.add_composite(chosen)
+        composite.visible = False
+    for ly in viewer.layers:
+        if ly.name.endswith("true colours"):
+            ly.visible = False
+    show_only(docks, "spectrum", "maps")
+    shot(viewer, out, "maps")
+
+    # 3. Embed & cluster: latent colours and regions, cluster spectra in the Spectrum widget.
+    embed = widgets["embed"]
+    embed.device.setCurrentText(args.device)
+    embed.k_spin.setValue(args.k)
+    for ly in maps.map_layers.values():
+        ly.visible = False
+    try:
+        embed.run()
+        wait(embed.job)
+        embed.latent_layer.visible = True
+        embed.labels_layer.visible = True
+        show_only(docks, "spectrum", "embed")
+        spectrum.remove_curves("pixel")
+        shot(viewer, out, "embed")
+        embed.latent_layer.visible = False
+        embed.labels_layer.visible = False
+    except RuntimeError as exc:
+        print(f"skipped the embed screenshot: {exc}")
+
+    # 4. Recolour beside the true colours.
+    rec = widgets["recolour"]
+    rec.device.setCurrentText(args.device)
+    for ly in viewer.layers:
+        if ly.name.endswith("true colours"):
+            ly.visible = True
+    try:
+        rec.run()
+        wait(rec.job)
+        show_only(docks, "recolour")
+        viewer.reset_view()
+        shot(viewer, out, "recolour")
+    except RuntimeError as exc:
+        print(f"skipped the recolour screenshot: {exc}")
+
+    # Widgets alone, for the guide.
+    for key, widget in widgets.items():
+        docks[key].setVisible(True)
+        settle(0.2)
+        path = out / f"screenshot_widget_{key}.png"
+        from xrf_napari.fileutil import atomic_path
+
+        with atomic_path(path) as tmp:
+            widget.grab().save(str(tmp))
+        print(f"wrote {path}")
+    np.seterr(all="ignore")
+    viewer.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""napari reader contribution: a dropped MA-XRF file becomes a lazy cube layer + its sum image.
+
+The cube layer is a dask array transposed to (channels, height, width) so the channel axis is a
+slider; nothing is read until napari draws a slice. A single spectrum opens as a 1 x 1 x C cube.
+Read errors are raised from the returned function (napari wraps them in ReaderPluginError and shows
+them); a notification carrying our message names the file and the problem first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Target bytes per dask chunk of the cube layer: one chunk is what napari reads for a slice.
+CHUNK_BYTES = 32 * 2**20
+#: Channels per chunk: a slider step reads this many channels of every row block.
+CHANNELS_PER_CHUNK = 32
+
+
+def napari_get_reader(path):
+    """Return a reader function if the path is an MA-XRF cube or spectrum we can open, else None."""
+    if isinstance(path, (list, tuple)):
+        if len(path) != 1:
+            return None
+        path = path[0]
+    try:
+        from .io import can_read
+
+        if not can_read(path):
+            return None
+    except Exception:  # a claim check must never raise inside napari
+        return None
+    return read_layers
+
+
+def read_layers(path):
+    """Layer data for napari: [(cube dask array (C, H, W), meta, "image"), (sum image, meta, "image")]."""
+    from .io import CubeReadError, read_cube
+
+    if isinstance(path, (list, tuple)):
+        path = path[0]
+    try:
+        cube = read_cube(path)
+        return cube_layers(cube)
+    except CubeReadError as exc:
+        _notify(str(exc))
+        raise
+
+
+def cube_layers(cube) -> list:
+    import dask.array as da
+    import numpy as np
+
+    h, w, c = cube.shape
+    itemsize = max(cube.dtype.itemsize, 1)
+    ch_chunk = min(c, CHANNELS_PER_CHUNK)
+    rows = int(max(1, min(h, CHUNK_BYTES // max(1, w * ch_chunk * itemsize))))
+    lazy = da.from_array(cube.data, chunks=(rows, w, ch_chunk), asarray=True, lock=False, fancy=False)
+    stack = lazy.transpose(2, 0, 1)
+    name = cube.name
+    energy = cube.energy
+    meta_common = {k: v for k, v in cube.metadata.items() if _plain(v)}
+    metadata = {"xrf_cube": cube, "energy": energy, "calibration": cube.calibration.to_dict(),
+                "path": str(cube.path) if cube.path else None, **meta_common}
+    total = cube.sum_image()
+    lo, hi = (float(np.percentile(total, 1)), float(np.percentile(total, 99.5))) if total.size > 1 else (0.0, 1.0)
+    return [
+        (stack, {"name": name, "metadata": metadata, "colormap": "gray",
+                 "contrast_limits": _channel_limits(cube)}, "image"),
+        (total, {"name": f"{name} sum", "metadata": {"xrf_cube": cube, "path": metadata["path"], "kind": "sum"},
+                 "colormap": "magma", "contrast_limits": (lo, hi if hi > lo else lo + 1.0)}, "image"),
+    ]
+
+
+def _channel_limits(cube):
+    """Contrast limits for the channel slider without scanning the cube (dtype range, capped)."""
+    import numpy as np
+
+    dt = cube.dtype
+    if dt.kind == "u" and dt.itemsize == 1:
+        return (0.0, 255.0)
+    return (0.0, float(max(1.0, min(np.iinfo(dt).max if dt.kind in "ui" else 1e4, 100.0))))
+
+
+def _plain(v) -> bool:
+    return isinstance(v, (str, int, float, bool, list, dict, tuple, type(None)))
+
+
+def _notify(message: str) -> None:
+    try:
+        from napari.utils.notifications import show_error
+
+        show_error(message)
+    except Exception:  # headless or napari absent: the raised error still carries the message
+        pass

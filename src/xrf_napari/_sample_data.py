@@ -1,0 +1,79 @@
+"""File > Open Sample: two small synthetic MA-XRF cubes shipped with the plugin, with true colours.
+
+The cubes come from the project's physics-based generator (xrf_napari.synth) and live in
+`xrf_napari/sample_data/` ('panel.h5': pigment swatches, 'painting.h5': a procedural painting).
+A checkout without them (during development) generates an equivalent small cube once into the user's
+cache folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
+SAMPLES = {"panel": "panel.h5", "painting": "painting.h5"}
+#: Size (pixels) of a sample generated when the shipped file is missing.
+FALLBACK_SIZE = 64
+
+
+def sample_panel():
+    return sample_layers("panel")
+
+
+def sample_painting():
+    return sample_layers("painting")
+
+
+def sample_layers(key: str) -> list:
+    """The reader's layers for a sample cube (lazy cube + sum image) plus its true RGB image."""
+    from ._reader import cube_layers
+    from .io import read_cube
+    from .io.project_h5 import read_targets
+
+    path = sample_path(key)
+    cube = read_cube(path)
+    layers = cube_layers(cube)
+    rgb = read_targets(path).get("rgb")
+    if rgb is not None:
+        layers.append((rgb, {"name": f"{cube.name} true colours", "rgb": True,
+                             "metadata": {"path": str(path), "kind": "true_rgb"}}, "image"))
+    return layers
+
+
+def sample_path(key: str) -> Path:
+    """The shipped sample file, else one generated once into the cache folder."""
+    if key not in SAMPLES:
+        raise ValueError(f"unknown sample {key!r}; choose one of {sorted(SAMPLES)}")
+    shipped = SAMPLE_DIR / SAMPLES[key]
+    if shipped.is_file():
+        return shipped
+    cached = _cache_dir() / SAMPLES[key]
+    if not cached.is_file():
+        _generate(key, cached)
+    return cached
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "xrf-napari" / "samples"
+
+
+def _generate(key: str, path: Path) -> None:
+    """A small cube from the synthetic generator (procedural painting; fixed seed per sample)."""
+    import shutil
+    import tempfile
+
+    try:
+        from .synth.dataset import GenerateConfig, cube_name, generate_one
+    except ImportError as exc:
+        raise FileNotFoundError(f"sample {SAMPLES[key]} is not installed in {SAMPLE_DIR} and the "
+                                f"synthetic generator is unavailable ({exc})") from exc
+    seed = {"panel": 11, "painting": 12}[key]
+    with tempfile.TemporaryDirectory(prefix="xrf-napari-sample-") as tmp:
+        generate_one(0, GenerateConfig(out=tmp, n_cubes=1, size=FALLBACK_SIZE, seed=seed))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        from .fileutil import atomic_path
+
+        with atomic_path(path) as dst:
+            shutil.copyfile(Path(tmp) / cube_name(0), dst)

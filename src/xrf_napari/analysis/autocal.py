@@ -1,0 +1,339 @@
+"""Automatic energy calibration for cubes that carry none (a real Bruker M6 `.rpl` export has none).
+
+Every MA-XRF sum spectrum shows the anode's scatter (Rh K-alpha Rayleigh at 20.2 keV) and nearly
+every painting Fe, Ca or Pb lines. Peaks are found in the sum and max-pixel spectra; each pair of
+strong peaks matched to each pair of reference lines proposes an (offset, gain); the proposal that
+explains the most peak weight (position within tolerance AND a detector-like peak width) wins, and a
+weighted least-squares fit on its matches gives the calibration and the residual to report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..energy import Calibration
+
+#: Plausible detector gains (keV/channel) and offsets (keV) searched.
+GAIN_RANGE = (0.005, 0.040)
+OFFSET_RANGE = (-1.5, 0.5)
+#: Fano-limited resolution term of silicon, 2.355^2 * F * w = 2.355^2 * 0.114 * 3.85 eV (keV units):
+#: no silicon detector resolves a line at E (keV) narrower than sqrt(FANO_TERM * E).
+FANO_TERM = 2.355**2 * 0.114 * 0.00385
+
+
+def fwhm_bounds(energy):
+    """Plausible measured FWHM (keV) of a line at `energy`: above 85 % of the Fano limit, below 2.2x
+    a mediocre detector (120 eV electronic noise). A gain hypothesis that makes matched peaks
+    narrower or wider than this is wrong (or the peak is Compton / a cluster)."""
+    e = np.asarray(energy, dtype=np.float64)
+    return 0.85 * np.sqrt(FANO_TERM * e), 2.2 * np.sqrt(0.12**2 + FANO_TERM * e)
+#: Reference lines: (element, family, prior) — how often a painting shows it, how strongly.
+PAINTING_LINES = (
+    ("Fe", "Ka", 3.0), ("Fe", "Kb", 1.5), ("Ca", "Ka", 2.5), ("Ca", "Kb", 1.0),
+    ("Pb", "La", 3.0), ("Pb", "Lb", 3.0), ("Pb", "Lg", 1.0), ("Pb", "Ma", 0.8),
+    ("Cu", "Ka", 2.0), ("Cu", "Kb", 1.0), ("Hg", "La", 2.0), ("Hg", "Lb", 1.5),
+    ("Zn", "Ka", 2.0), ("Zn", "Kb", 1.0), ("Ti", "Ka", 2.0), ("Ti", "Kb", 0.8),
+    ("Mn", "Ka", 1.5), ("K", "Ka", 1.5), ("Sr", "Ka", 1.5), ("Sr", "Kb", 0.8),
+    ("Ar", "Ka", 1.5), ("Ba", "La", 1.0), ("Cr", "Ka", 1.0), ("Co", "Ka", 1.0),
+    ("Ni", "Ka", 1.0), ("Sn", "Ka", 1.0), ("Cl", "Ka", 0.8), ("S", "Ka", 0.8),
+    ("Si", "Ka", 0.8), ("Au", "La", 0.8), ("Ag", "Ka", 0.8), ("Zr", "Ka", 0.8),
+    ("Br", "Ka", 0.6), ("Sb", "Ka", 0.6), ("Cd", "Ka", 0.6),
+)
+ANODE_PRIORS = {"Ka": 3.5, "Kb": 1.5, "La": 3.0, "Lb": 2.5, "Lg": 1.0}
+#: Bruker's zero peak (reference pulser at 0 keV) appears in many M6 spectra.
+ZERO_PEAK_PRIOR = 2.0
+
+
+class AutoCalibrationError(ValueError):
+    """No convincing calibration: too few peaks, or no hypothesis explains enough of them."""
+
+
+@dataclass(frozen=True)
+class RefLine:
+    label: str
+    energy: float
+    prior: float
+
+
+@dataclass(frozen=True)
+class MatchedPeak:
+    channel: float  # fitted peak centre (fractional channel)
+    energy: float  # reference energy it was matched to (keV)
+    label: str
+    weight: float
+    residual_ev: float  # fitted minus reference energy
+
+
+@dataclass(frozen=True)
+class AutoCalibration:
+    calibration: Calibration
+    matched_peaks: list
+    residual_ev_rms: float
+
+    def to_dict(self) -> dict:
+        return {"calibration": self.calibration.to_dict(), "residual_ev_rms": self.residual_ev_rms,
+                "matched": [(p.label, p.channel, p.energy) for p in self.matched_peaks]}
+
+
+@dataclass(frozen=True)
+class Peak:
+    channel: float
+    fwhm_ch: float
+    weight: float  # log significance: how much a match of this peak counts for a hypothesis
+    sigma_ch: float = 1.0  # statistical uncertainty of the centre (channels), background included
+
+
+def reference_lines(anode: str | None = "Rh", e_max: float = 40.0) -> list[RefLine]:
+    """Candidate lines: the anode's (Rayleigh-scattered) lines, common painting lines, zero peak."""
+    from ..elements import element_lines
+
+    lines = {}
+    for el, fam, prior in PAINTING_LINES:
+        for ln in element_lines(el):
+            if ln.family == fam and ln.energy <= e_max:
+                lines[ln.label] = RefLine(ln.label, ln.energy, prior)
+    if anode:
+        for ln in element_lines(anode):
+            if ln.family in ANODE_PRIORS and 2.0 <= ln.energy <= e_max:
+                lines[ln.label] = RefLine(ln.label + " (anode)", ln.energy, ANODE_PRIORS[ln.family])
+    lines["zero"] = RefLine("zero peak", 0.0, ZERO_PEAK_PRIOR)
+    return sorted(lines.values(), key=lambda r: r.energy)
+
+
+def two_peak_calibration(ch1: float, e1: float, ch2: float, e2: float) -> Calibration:
+    """The user's manual calibration: two peaks (channel, keV) they identified."""
+    if ch1 == ch2:
+        raise ValueError("two-peak calibration needs two different channels")
+    gain = (e2 - e1) / (ch2 - ch1)
+    if gain <= 0:
+        raise ValueError(f"energies must increase with channel (got gain {gain:.6g} keV/channel)")
+    return Calibration(e1 - gain * ch1, gain, 0.0, source="user")
+
+
+# -- peak finding -----------------------------------------------------------------------------
+def find_spectrum_peaks(spectrum, max_peaks: int = 20) -> list[Peak]:
+    """Prominent peaks with sub-channel centres (Gaussian fit) and FWHM in channels."""
+    from scipy.ndimage import gaussian_filter1d
+    from scipy.signal import find_peaks, peak_widths
+
+    y = np.asarray(spectrum, dtype=np.float64)
+    y = np.where(np.isfinite(y), y, 0.0)
+    if y.size < 16 or y.max() <= 0:
+        return []
+    s = gaussian_filter1d(y, 1.0)
+    noise = np.sqrt(np.maximum(s, 1.0))
+    idx, props = find_peaks(s, prominence=1e-9, width=1.0)
+    if idx.size == 0:
+        return []
+    prom = props["prominences"]
+    keep = prom > 5.0 * noise[idx] + 1e-4 * s.max()
+    idx, prom = idx[keep], prom[keep]
+    order = np.argsort(prom)[::-1][:max_peaks]
+    idx, prom = idx[order], prom[order]
+    widths = peak_widths(s, idx, rel_height=0.5)[0]
+    peaks = []
+    for i, p, w in zip(idx, prom, widths):
+        centre, fwhm = _refine(y, int(i), float(w))
+        area = max(p * 1.064 * fwhm, 1.0)
+        background = max(s[i] - p, 0.0) * 2.0 * fwhm  # counts under the peak's +-FWHM
+        sigma_ch = fwhm / 2.355 * np.sqrt(area + 4.0 * background) / area
+        peaks.append(Peak(centre, fwhm, float(np.log1p(p / noise[i])), float(sigma_ch)))
+    return peaks
+
+
+def _refine(y: np.ndarray, i: int, fwhm: float) -> tuple[float, float]:
+    """Centre and FWHM from a Gaussian + linear background fit around channel i, re-centred once
+    so the window is symmetric about the peak (an off-centre window biases the centre)."""
+    centre, width = float(i), max(float(fwhm), 1.0)
+    for _ in range(2):
+        got = _gauss_fit(y, centre, width)
+        if got is None:
+            break
+        centre, width = got
+    if got is None and centre == float(i):  # fit failed: centroid of the top
+        half = int(max(2, round(0.5 * fwhm)))
+        seg = y[max(0, i - half):i + half + 1]
+        x = np.arange(max(0, i - half), max(0, i - half) + seg.size)
+        w = np.clip(seg - seg.min(), 0, None)
+        return (float((w * x).sum() / w.sum()) if w.sum() > 0 else float(i)), float(fwhm)
+    return centre, width
+
+
+def _gauss_fit(y, centre, fwhm):
+    from scipy.optimize import curve_fit
+
+    half = int(max(3, round(1.0 * fwhm)))
+    c = int(round(centre))
+    lo, hi = max(0, c - half), min(y.size, c + half + 1)
+    if hi - lo < 6:
+        return None
+    x = np.arange(lo, hi, dtype=np.float64)
+    seg = y[lo:hi]
+
+    def model(x, a, mu, sig, b0, b1):
+        return a * np.exp(-0.5 * ((x - mu) / sig) ** 2) + b0 + b1 * (x - c)
+
+    base = min(seg[0], seg[-1])
+    try:
+        p, _ = curve_fit(model, x, seg, p0=(max(seg.max() - base, 1.0), centre, max(fwhm / 2.355, 0.5), base, 0.0),
+                         sigma=np.sqrt(np.maximum(seg, 1.0)), maxfev=2000)
+    except (RuntimeError, ValueError):
+        return None
+    mu, sig = float(p[1]), abs(float(p[2]))
+    if abs(mu - centre) <= half and 0.2 < sig < 4 * max(fwhm, 1.0) and p[0] > 0:
+        return mu, 2.355 * sig
+    return None
+
+
+def _merge_peaks(*lists: list[Peak], min_sep: float = 2.0) -> list[Peak]:
+    out: list[Peak] = []
+    for p in sorted((p for lst in lists for p in lst), key=lambda p: -p.weight):
+        if all(abs(p.channel - q.channel) > min_sep for q in out):
+            out.append(p)
+    return sorted(out, key=lambda p: p.channel)
+
+
+# -- hypothesis search -------------------------------------------------------------------------
+def _tolerance(gain):
+    """Position tolerance (keV): line-centroid uncertainty of unresolved multiplets plus a channel."""
+    return 0.045 + 0.6 * np.asarray(gain)
+
+
+def _score(offsets, gains, ch, fwhm, pw, lines_e, lines_p):
+    """Weighted count of peaks each (offset, gain) explains; arrays broadcast over hypotheses."""
+    e = offsets[:, None] + gains[:, None] * ch[None, :]  # (H, P)
+    j = np.clip(np.searchsorted(lines_e, e), 1, len(lines_e) - 1)
+    left, right = lines_e[j - 1], lines_e[j]
+    nearest = np.where(np.abs(e - left) < np.abs(e - right), j - 1, j)
+    d = np.abs(e - lines_e[nearest])
+    width_kev = fwhm[None, :] * gains[:, None]
+    lo, hi = fwhm_bounds(lines_e[nearest])
+    ok = (d < _tolerance(gains)[:, None]) & (width_kev > lo) & (width_kev < hi)
+    contrib = np.where(ok, pw[None, :] * lines_p[nearest] * (1.0 - 0.5 * d / _tolerance(gains)[:, None]), 0.0)
+    # a line explains at most one peak: zero the weaker duplicate assignments
+    score = contrib.sum(axis=1)
+    dup = np.zeros_like(score)
+    order = np.argsort(nearest, axis=1)
+    sn = np.take_along_axis(nearest, order, 1)
+    sc = np.take_along_axis(contrib, order, 1)
+    same = (sn[:, 1:] == sn[:, :-1]) & (sc[:, 1:] > 0) & (sc[:, :-1] > 0)
+    dup += np.where(same, np.minimum(sc[:, 1:], sc[:, :-1]), 0.0).sum(axis=1)
+    return score - dup, ok.sum(axis=1)
+
+
+def calibrate_spectra(spectra, anode: str | None = "Rh", gain_range=GAIN_RANGE, offset_range=OFFSET_RANGE,
+                      min_matches: int = 3, max_residual_ev: float = 40.0) -> AutoCalibration:
+    """Fit a calibration from one or more spectra of the same detector (sum, max-pixel...)."""
+    spectra = [np.asarray(s, dtype=np.float64) for s in spectra if s is not None]
+    n = spectra[0].size
+    peaks = _merge_peaks(*[find_spectrum_peaks(s) for s in spectra])
+    if len(peaks) < min_matches:
+        raise AutoCalibrationError(f"only {len(peaks)} clear peaks in the spectrum (need {min_matches})")
+    e_top = offset_range[1] + gain_range[1] * n
+    refs = reference_lines(anode, e_max=min(60.0, e_top))
+    lines_e = np.array([r.energy for r in refs])
+    lines_p = np.array([r.prior for r in refs])
+    ch = np.array([p.channel for p in peaks])
+    fwhm = np.array([p.fwhm_ch for p in peaks])
+    pw = np.array([p.weight for p in peaks])
+
+    # hypotheses from pairs of the strongest peaks x pairs of reference lines
+    strong = np.argsort(pw)[::-1][:12]
+    pi, pj = np.meshgrid(strong, strong, indexing="ij")
+    sel = ch[pi] < ch[pj]
+    pi, pj = pi[sel], pj[sel]
+    la, lb = np.triu_indices(len(refs), k=1)
+    dch = ch[pj][:, None] - ch[pi][:, None]
+    gains = (lines_e[lb][None, :] - lines_e[la][None, :]) / dch
+    offsets = lines_e[la][None, :] - gains * ch[pi][:, None]
+    ok = ((gains >= gain_range[0]) & (gains <= gain_range[1])
+          & (offsets >= offset_range[0]) & (offsets <= offset_range[1]))
+    gains, offsets = gains[ok], offsets[ok]
+    if gains.size == 0:
+        raise AutoCalibrationError("no pair of peaks fits a plausible gain and offset")
+    scores = np.empty(gains.size)
+    counts = np.empty(gains.size, dtype=int)
+    step = 20000
+    for k in range(0, gains.size, step):
+        scores[k:k + step], counts[k:k + step] = _score(offsets[k:k + step], gains[k:k + step], ch, fwhm, pw,
+                                                        lines_e, lines_p)
+    best = int(np.argmax(scores))
+    off, gain = float(offsets[best]), float(gains[best])
+
+    matches = []
+    for _ in range(3):  # match, fit, re-match with the refined calibration
+        matches = _match(peaks, refs, off, gain)
+        if len(matches) < 2:
+            break
+        off, gain, resid = _fit(matches, gain)
+        # drop gross outliers (misidentified peaks) once the fit is anchored
+        if len(matches) > 3:
+            bad = np.abs(resid) > max(3.0 * np.median(np.abs(resid)) + 1e-3, 0.5 * gain)
+            if bad.any() and (~bad).sum() >= 2:
+                matches = [m for m, b in zip(matches, bad) if not b]
+                off, gain, resid = _fit(matches, gain)
+    if len(matches) < min_matches:
+        raise AutoCalibrationError(f"best hypothesis explains only {len(matches)} peaks (need {min_matches}); "
+                                   "calibrate manually with two known peaks")
+    off, gain, resid = _fit(matches, gain)
+    rms = float(np.sqrt(np.mean(resid**2)) * 1e3)
+    if rms > max_residual_ev:
+        raise AutoCalibrationError(f"fit residual {rms:.0f} eV rms is too large")
+    matched = [MatchedPeak(p.channel, r.energy, r.label, p.weight, float(d * 1e3))
+               for (p, r), d in zip(matches, resid)]
+    cal = Calibration(off, gain, 0.0, source="auto")
+    return AutoCalibration(cal, matched, rms)
+
+
+def _match(peaks, refs, off, gain):
+    """Each peak to its nearest line within tolerance; a line keeps only its strongest peak."""
+    tol = float(_tolerance(gain))
+    lines_e = np.array([r.energy for r in refs])
+    chosen: dict[int, Peak] = {}
+    for p in peaks:
+        e = off + gain * p.channel
+        j = int(np.argmin(np.abs(lines_e - e)))
+        lo, hi = fwhm_bounds(lines_e[j])
+        if not lo < p.fwhm_ch * gain < hi:
+            continue
+        if abs(lines_e[j] - e) < tol and (j not in chosen or chosen[j].weight < p.weight):
+            chosen[j] = p
+    return [(p, refs[j]) for j, p in sorted(chosen.items(), key=lambda kv: kv[1].channel)]
+
+
+#: Systematic uncertainty of a matched peak centre (keV): unresolved multiplets, line shape, tails.
+SYSTEMATIC_KEV = 0.003
+
+
+def _fit(matches, gain_guess: float | None = None):
+    """Weighted least squares E = offset + gain * ch; weights from each centre's precision."""
+    ch = np.array([p.channel for p, _ in matches])
+    e = np.array([r.energy for _, r in matches])
+    g = gain_guess or (np.ptp(e) / max(np.ptp(ch), 1e-9) if len(e) > 1 else 0.01) or 0.01
+    sigma_stat = np.array([p.sigma_ch * g for p, _ in matches])
+    w = 1.0 / (sigma_stat**2 + SYSTEMATIC_KEV**2)
+    a = np.stack([np.ones_like(ch), ch], axis=1) * np.sqrt(w)[:, None]
+    (off, gain), *_ = np.linalg.lstsq(a, e * np.sqrt(w), rcond=None)
+    resid = off + gain * ch - e
+    return float(off), float(gain), resid
+
+
+def auto_calibrate(source, anode: str | None = "Rh", **kwargs) -> AutoCalibration:
+    """Calibrate a Cube (sum + max-pixel spectra, computed in blocks), a Spectrum, or 1-D counts."""
+    from ..cube import Cube
+
+    if isinstance(source, Cube):
+        total = peak = None
+        for _, block in source.iter_blocks():  # one pass for both spectra
+            s = block.sum(axis=(0, 1), dtype=np.float64)
+            m = block.max(axis=(0, 1)).astype(np.float64)
+            total = s if total is None else total + s
+            peak = m if peak is None else np.maximum(peak, m)
+        spectra = [total] if source.shape[0] * source.shape[1] == 1 else [total, peak]
+    elif hasattr(source, "counts"):
+        spectra = [source.counts]
+    else:
+        spectra = [np.asarray(source)]
+    return calibrate_spectra(spectra, anode=anode, **kwargs)

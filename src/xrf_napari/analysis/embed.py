@@ -1,0 +1,249 @@
+"""Embed every spectrum of a cube with the DVE and cluster the latent into pigment regions.
+
+Embedding streams the cube in row blocks re-binned onto the canonical grid and encodes them in
+chunks of `chunk_pixels` spectra, so memory stays bounded whatever the cube size; only the
+(H, W, 3) latent is kept. Long operations follow the progress convention of analysis/progress.py.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..cube import DEFAULT_BLOCK_BYTES
+from .progress import run_to_end
+
+#: Above this many pixels, K-Means uses MiniBatchKMeans (full Lloyd passes get slow).
+MINIBATCH_ABOVE = 200_000
+#: Points used to choose K by silhouette and to report the silhouette (O(n^2) score).
+SILHOUETTE_SAMPLE = 6000
+AUTO_K_FIT_SAMPLE = 30_000
+
+
+class Embedder:
+    """A loaded DVE on a device. `encode` maps canonical counts (N, 512) to latent means (N, 3)."""
+
+    def __init__(self, model, config: dict, device, path: Path | None = None, sha256: str | None = None):
+        self.model = model
+        self.config = config
+        self.device = device
+        self.path = path
+        self.sha256 = sha256
+
+    @property
+    def n_channels(self) -> int:
+        return int(self.config.get("n_channels", 512))
+
+    def encode(self, canonical_counts: np.ndarray, chunk: int = 65536) -> np.ndarray:
+        """(N, 512) counts on the canonical grid -> (N, 3) float32 latent means."""
+        import torch
+
+        counts = np.asarray(canonical_counts)
+        if counts.ndim != 2 or counts.shape[1] != self.n_channels:
+            raise ValueError(f"encode expects (N, {self.n_channels}) canonical counts, got {counts.shape}")
+        out = np.empty((counts.shape[0], self.model.latent_dim), dtype=np.float32)
+        with torch.inference_mode():
+            for i in range(0, counts.shape[0], chunk):
+                part = counts[i:i + chunk]
+                # A private float32 copy may be overwritten in place (sqrt) to save a pass.
+                owned = part.dtype != np.float32
+                x = torch.from_numpy(np.ascontiguousarray(part, dtype=np.float32)).to(self.device)
+                owned = owned or self.device.type != "cpu"
+                z = self.model.encode_counts_mean(x, inplace=owned)
+                out[i:i + chunk] = z.float().cpu().numpy()
+        return out
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(path_str: str, sha: str | None, device_name: str) -> Embedder:
+    from ..models.dve import build_from_config
+    from ..models.weights import WeightsError, load_weights
+    from ..training.common import pick_device
+
+    device = pick_device(device_name)
+    state, config = load_weights(path_str, expected_sha256=sha)
+    if config.get("model", "dve") != "dve":
+        raise WeightsError(f"weights file {path_str} holds a {config.get('model')!r} model, not a DVE")
+    model = build_from_config(config)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        raise WeightsError(f"weights file {path_str} does not match its DVE config: {exc}") from exc
+    model.eval().to(device)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return Embedder(model, model.config, device, Path(path_str), sha)
+
+
+def load_embedder(weights=None, device: str = "auto") -> Embedder:
+    """The DVE from `weights` (default: the shipped, hash-checked file), cached per (file, device)."""
+    from ..models.weights import resolve_weights
+
+    path, sha = resolve_weights("dve", weights)
+    return _load_cached(str(Path(path).resolve()), sha, str(device or "auto"))
+
+
+def iter_embed(cube, *, weights=None, device: str = "auto", chunk_pixels: int = 65536):
+    """Progress generator: yields (done_pixels, total_pixels); returns the latent (H, W, 3) float32."""
+    if chunk_pixels < 1:
+        raise ValueError(f"chunk_pixels must be positive, got {chunk_pixels}")
+    emb = load_embedder(weights, device)
+    h, w, c = cube.shape
+    total = h * w
+    latent = np.empty((h, w, emb.model.latent_dim), dtype=np.float32)
+    # Row blocks of at most chunk_pixels spectra and DEFAULT_BLOCK_BYTES as float32 (the rebinner's
+    # working type): a 4096-channel block of 64 MiB holds 4096 spectra, enough to keep the MLP busy.
+    block_bytes = min(DEFAULT_BLOCK_BYTES, max(1, chunk_pixels) * max(c, emb.n_channels) * 4)
+    done = 0
+    yield 0, total
+    for sl, block in cube.iter_canonical_blocks(block_bytes):
+        flat = block.reshape(-1, block.shape[-1])
+        out = latent[sl].reshape(-1, latent.shape[-1])  # a view: writes land in latent
+        for i in range(0, flat.shape[0], chunk_pixels):
+            out[i:i + chunk_pixels] = emb.encode(flat[i:i + chunk_pixels], chunk=chunk_pixels)
+            done += min(chunk_pixels, flat.shape[0] - i)
+            yield done, total
+    return latent
+
+
+def embed(cube, **kw) -> np.ndarray:
+    """Latent (H, W, 3) float32 of every pixel (see iter_embed)."""
+    return run_to_end(iter_embed(cube, **kw))
+
+
+@dataclass
+class ClusterResult:
+    labels: np.ndarray  # (H, W) int32 in 1..k, 0 = masked
+    k: int
+    centers: np.ndarray  # (k, 3), row i-1 is the centre of label i
+    silhouette: float | None
+
+
+def _kmeans(k: int, n: int, seed: int):
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    if n > MINIBATCH_ABOVE:
+        return MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=8192, n_init=3,
+                               max_no_improvement=20, reassignment_ratio=0.001)
+    return KMeans(n_clusters=k, random_state=seed, n_init=4)
+
+
+def _silhouette(points: np.ndarray, labels: np.ndarray, seed: int) -> float | None:
+    from sklearn.metrics import silhouette_score
+
+    if len(np.unique(labels)) < 2 or len(points) < 3:
+        return None
+    n = len(points)
+    size = min(n, SILHOUETTE_SAMPLE)
+    return float(silhouette_score(points, labels, sample_size=size if size < n else None, random_state=seed))
+
+
+def choose_k(points: np.ndarray, k_range=(2, 12), seed: int = 0) -> tuple[int, dict[int, float]]:
+    """K with the best silhouette on a subsample (K-Means fitted on up to AUTO_K_FIT_SAMPLE points)."""
+    from sklearn.cluster import KMeans
+
+    rng = np.random.default_rng(seed)
+    n = len(points)
+    sub = points[rng.choice(n, AUTO_K_FIT_SAMPLE, replace=False)] if n > AUTO_K_FIT_SAMPLE else points
+    lo, hi = int(k_range[0]), int(k_range[1])
+    hi = min(hi, len(sub) - 1)
+    if hi < lo or lo < 2:
+        raise ValueError(f"cannot choose K in {k_range} from {n} points")
+    scores = {}
+    for k in range(lo, hi + 1):
+        lab = KMeans(n_clusters=k, random_state=seed, n_init=2).fit_predict(sub)
+        scores[k] = _silhouette(sub, lab, seed) or -1.0
+    best = max(scores, key=lambda kk: (scores[kk], -kk))
+    return best, scores
+
+
+def cluster(latent: np.ndarray, k: int | None = None, *, k_range=(2, 12), seed: int = 0,
+            mask: np.ndarray | None = None) -> ClusterResult:
+    """K-Means regions of a latent (H, W, D). Labels 1..k ordered by decreasing size; 0 = masked.
+
+    k=None picks K in k_range by the silhouette on a subsample. mask: (H, W) bool, True = use.
+    """
+    latent = np.asarray(latent, dtype=np.float32)
+    if latent.ndim != 3:
+        raise ValueError(f"latent must be (H, W, D), got shape {latent.shape}")
+    h, w, d = latent.shape
+    flat = latent.reshape(-1, d)
+    valid = np.isfinite(flat).all(axis=1)
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != (h, w):
+            raise ValueError(f"mask shape {mask.shape} does not match latent {(h, w)}")
+        valid &= mask.reshape(-1)
+    points = flat[valid]
+    n = len(points)
+    if k is None:
+        k, _ = choose_k(points, k_range, seed)
+    k = int(k)
+    if k < 1 or k > n:
+        raise ValueError(f"cannot make {k} clusters from {n} pixels")
+    km = _kmeans(k, n, seed).fit(points)
+    raw = km.predict(points) if n > MINIBATCH_ABOVE else km.labels_
+    sizes = np.bincount(raw, minlength=k)
+    order = np.argsort(-sizes, kind="stable")  # new label i+1 <- old cluster order[i]
+    remap = np.empty(k, dtype=np.int32)
+    remap[order] = np.arange(1, k + 1, dtype=np.int32)
+    labels = np.zeros(h * w, dtype=np.int32)
+    labels[valid] = remap[raw]
+    centers = np.asarray(km.cluster_centers_, dtype=np.float32)[order]
+    sil = None
+    if k >= 2:
+        rng = np.random.default_rng(seed)
+        idx = rng.choice(n, min(n, SILHOUETTE_SAMPLE), replace=False)
+        sil = _silhouette(points[idx], labels[valid][idx], seed)
+    return ClusterResult(labels.reshape(h, w), k, centers, sil)
+
+
+def cluster_spectra(cube, labels: np.ndarray, block_bytes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean spectrum (k, C) float64 per label 1..k on the cube's own channels, and pixel counts (k,).
+
+    One streaming pass: each block is reduced with a sparse (k x pixels) membership matrix.
+    Label 0 (masked) is ignored; an empty label has a zero spectrum and count 0.
+    """
+    import scipy.sparse as sp
+
+    labels = np.asarray(labels)
+    h, w, c = cube.shape
+    if labels.shape != (h, w):
+        raise ValueError(f"labels shape {labels.shape} does not match cube {(h, w)}")
+    k = int(labels.max(initial=0))
+    sums = np.zeros((k, c), dtype=np.float64)
+    counts = np.bincount(labels.reshape(-1), minlength=k + 1)[1:].astype(np.int64)
+    if k == 0:
+        return sums, counts
+    for sl, block in cube.iter_blocks(block_bytes or DEFAULT_BLOCK_BYTES):
+        lab = labels[sl].reshape(-1)
+        keep = np.nonzero(lab > 0)[0]
+        if keep.size == 0:
+            continue
+        member = sp.csr_matrix((np.ones(keep.size), (lab[keep] - 1, keep)), shape=(k, lab.size))
+        sums += member @ block.reshape(-1, c).astype(np.float64, copy=False)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], 0.0)
+    return mean, counts
+
+
+def latent_to_rgb(latent: np.ndarray, lo_pct: float = 1.0, hi_pct: float = 99.0) -> np.ndarray:
+    """(H, W, 3) uint8 preview: each latent axis scaled from its lo..hi percentile to 0..255."""
+    latent = np.asarray(latent, dtype=np.float32)
+    if latent.ndim != 3 or latent.shape[2] < 3:
+        raise ValueError(f"latent must be (H, W, >=3), got shape {latent.shape}")
+    out = np.zeros(latent.shape[:2] + (3,), dtype=np.uint8)
+    for i in range(3):
+        ch = latent[..., i]
+        finite = ch[np.isfinite(ch)]
+        if finite.size == 0:
+            continue
+        sample = finite if finite.size <= 1_000_000 else finite[:: finite.size // 1_000_000 + 1]
+        lo, hi = np.percentile(sample, [lo_pct, hi_pct])
+        scale = 255.0 / (hi - lo) if hi > lo else 0.0
+        v = np.nan_to_num((ch - lo) * scale, nan=0.0)
+        out[..., i] = np.clip(v, 0, 255).astype(np.uint8)
+    return out

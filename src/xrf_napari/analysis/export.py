@@ -1,0 +1,61 @@
+"""Writing results for other tools: spectra as CSV, label images as PNG/TIFF (atomic writes)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from ..fileutil import atomic_path
+
+
+def save_spectra_csv(path, curves: dict[str, tuple[np.ndarray, np.ndarray]], *,
+                     x_name: str = "energy_keV", comments: list[str] | None = None) -> Path:
+    """curves: {name: (x, y)}. Curves sharing one x axis give one wide table (x, name1, name2..);
+    otherwise a long table (curve, x, value). Comment lines start with '#'."""
+    path = Path(path)
+    if not curves:
+        raise ValueError("there is no spectrum to export")
+    items = [(name, np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+             for name, (x, y) in curves.items()]
+    x0 = items[0][1]
+    wide = all(x.shape == x0.shape and np.allclose(x, x0) for _, x, _ in items)
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        for line in comments or []:
+            f.write(f"# {line}\n")
+        writer = csv.writer(f)
+        if wide:
+            writer.writerow([x_name] + [name for name, _, _ in items])
+            table = np.column_stack([x0] + [y for _, _, y in items])
+            writer.writerows([[f"{v:.6g}" for v in row] for row in table])
+        else:
+            writer.writerow(["curve", x_name, "value"])
+            for name, x, y in items:
+                writer.writerows([[name, f"{a:.6g}", f"{b:.6g}"] for a, b in zip(x, y)])
+    return path
+
+
+def save_label_image(path, labels: np.ndarray) -> Path:
+    """Labels (H, W) as PNG (8 or 16 bit grey) or TIFF, values unchanged."""
+    path = Path(path)
+    labels = np.asarray(labels)
+    if labels.ndim != 2:
+        raise ValueError(f"labels must be (H, W), got shape {labels.shape}")
+    if labels.min(initial=0) < 0 or labels.max(initial=0) > 65535:
+        raise ValueError("labels must lie in 0..65535 to be saved as an image")
+    data = labels.astype(np.uint8 if labels.max(initial=0) < 256 else np.uint16)
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        from PIL import Image
+
+        with atomic_path(path) as tmp:
+            Image.fromarray(data).save(tmp, format="PNG")
+    elif suffix in (".tif", ".tiff"):
+        import tifffile
+
+        with atomic_path(path) as tmp:
+            tifffile.imwrite(tmp, data)
+    else:
+        raise ValueError(f"cannot write {path}: labels are saved as .png, .tif or .tiff")
+    return path

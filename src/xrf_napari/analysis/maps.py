@@ -1,0 +1,345 @@
+"""Elemental maps: net line counts per pixel, all elements in one streaming pass over the cube.
+
+Each map is a linear function of a pixel's spectrum, so every element becomes one column of a
+(channels, n_maps) weight matrix: +w on the peak window, negative weights on the two side windows
+(linear background under the peak), scaled so that a pure Gaussian line of area A gives exactly A.
+The whole cube is then read once, block by block, as `maps = block @ W`.
+
+Known overlaps of painting elements:
+- Pb L-alpha (10.55 keV) and As K-alpha (10.53 keV) coincide: when both elements are present, Pb is
+  mapped with L-beta (12.61) and As with K-beta (11.73).
+- S K-alpha (2.31) sits between Hg M-alpha (2.20) and Pb M-alpha (2.35), 40-110 eV away, closer than
+  the detector resolution: when Pb or Hg is present, S comes from a linear least-squares fit of
+  Gaussian line shapes (S K, Pb M, Hg M, linear background) over 2.0-2.7 keV. The fit is still one
+  linear map per pixel, so it is just another column of W.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+from ..elements import Line, element_lines, main_line
+
+#: Detector FWHM at Mn K-alpha when neither the caller nor the cube's metadata gives one (eV).
+DEFAULT_FWHM_MN_EV = 140.0
+MN_KA_KEV = 5.899
+FANO = 0.114
+PAIR_ENERGY_KEV = 3.85e-3  # energy per electron-hole pair in Si
+
+#: Peak window half-width and side-window placement, in units of the FWHM at the line.
+PEAK_HALF_WIDTH = 0.75
+SIDE_GAP = 0.25
+SIDE_WIDTH = 0.5
+
+#: Elements whose M lines overlap S K-alpha.
+S_INTERFERERS = ("Pb", "Hg")
+FAMILIES = ("Ka", "Kb", "La", "Lb", "Lg", "Ma")
+
+
+def detector_fwhm_kev(energy_kev, fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV):
+    """FWHM (keV) of a silicon drift detector at energy E, from its FWHM at Mn K-alpha.
+
+    sigma^2 = (noise / 2.355)^2 + F * eps * E: the electronic noise term is solved from the Mn
+    K-alpha width, the Fano term grows with energy.
+    """
+    sigma_mn = fwhm_mn_ev * 1e-3 / 2.3548
+    noise_var = max(sigma_mn**2 - FANO * PAIR_ENERGY_KEV * MN_KA_KEV, 0.0)
+    e = np.asarray(energy_kev, dtype=np.float64)
+    return 2.3548 * np.sqrt(noise_var + FANO * PAIR_ENERGY_KEV * np.clip(e, 0.0, None))
+
+
+def fwhm_from_metadata(metadata: dict) -> float | None:
+    """The detector FWHM at Mn K-alpha (eV) a reader or the generator stored, if any."""
+    for where in (metadata.get("profile") or {}, metadata.get("detector") or {}, metadata):
+        for key in ("fwhm_mn_ev", "fwhm_mn", "fwhm_ev"):
+            value = where.get(key) if isinstance(where, dict) else None
+            if isinstance(value, (int, float)) and 20 <= value <= 1000:
+                return float(value)
+    return None
+
+
+@dataclass(frozen=True)
+class MapPlan:
+    """How one element's map is computed: the line, the windows and why."""
+
+    symbol: str
+    line: Line
+    peak: tuple[float, float]  # keV
+    background: tuple[tuple[float, float], ...]  # side windows (keV) actually used
+    method: str = "window"  # "window" or "fit"
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.line.label
+
+
+def _line(symbol: str, family: str) -> Line | None:
+    return next((ln for ln in element_lines(symbol) if ln.family == family), None)
+
+
+def _m_beta(symbol: str) -> Line | None:
+    """M-beta (M4-N6) of heavy elements; elements.py lists only M-alpha, the fit needs both."""
+    import xraylib
+
+    from ..elements import atomic_number
+
+    try:
+        e = xraylib.LineEnergy(atomic_number(symbol), xraylib.M4N6_LINE)
+    except ValueError:
+        return None
+    return Line(symbol, "Mb", float(e), 0.0) if e > 0 else None
+
+
+def choose_lines(symbols: Iterable[str], present: Iterable[str], e_min: float, e_max: float,
+                 lines: dict[str, str] | None = None) -> dict[str, tuple[Line, str]]:
+    """symbol -> (line to map, reason if not the main line), applying the overlap rules."""
+    present = set(present)
+    lines = dict(lines or {})
+    out = {}
+    for s in symbols:
+        fam = lines.get(s)
+        note = ""
+        if fam in (None, "", "auto"):
+            fam = None
+            if s == "Pb" and "As" in present:
+                fam, note = "Lb", "L\u03b2 used: Pb L\u03b1 coincides with As K\u03b1"
+            elif s == "As" and "Pb" in present:
+                fam, note = "Kb", "K\u03b2 used: As K\u03b1 coincides with Pb L\u03b1"
+        if fam is None:
+            ln = main_line(s, e_min, e_max)
+            if ln is None:
+                raise ValueError(f"no line of {s} between {e_min:.2f} and {e_max:.2f} keV: "
+                                 "it cannot be mapped from this cube")
+        else:
+            if fam not in FAMILIES:
+                raise ValueError(f"unknown line family {fam!r} for {s}; expected one of {FAMILIES}")
+            ln = _line(s, fam)
+            if ln is None or not e_min <= ln.energy <= e_max:
+                raise ValueError(f"{s} has no {fam} line inside the cube's range "
+                                 f"{e_min:.2f}-{e_max:.2f} keV")
+        out[s] = (ln, note)
+    return out
+
+
+def plan_maps(symbols: Iterable[str], energy_range: tuple[float, float], *,
+              fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV, present: Iterable[str] | None = None,
+              lines: dict[str, str] | None = None, background: bool = True) -> list[MapPlan]:
+    """Decide line, peak window and side windows for each element (no data needed).
+
+    present: elements known to be in the object (e.g. the suggested ones); the overlap rules and
+    the choice of background windows look at them as well as at `symbols`.
+    """
+    symbols = list(dict.fromkeys(symbols))
+    present = set(symbols) | set(present or ())
+    e_min, e_max = energy_range
+    chosen = choose_lines(symbols, present, e_min, e_max, lines)
+    others = [ln for s in present for ln in element_lines(s) if e_min <= ln.energy <= e_max]
+    plans = []
+    for s in symbols:
+        line, note = chosen[s]
+        f = float(detector_fwhm_kev(line.energy, fwhm_mn_ev))
+        peak = (line.energy - PEAK_HALF_WIDTH * f, line.energy + PEAK_HALF_WIDTH * f)
+        near = [o for o in others if o != line and abs(o.energy - line.energy) < f and o.element != s]
+        if s == "S" and line.family == "Ka" and any(x in present for x in S_INTERFERERS):
+            fitted = [x for x in S_INTERFERERS if x in present]
+            plans.append(MapPlan(s, line, peak, (), "fit",
+                                 "fitted with " + " and ".join(f"{x} M" for x in fitted)
+                                 + " line shapes (overlap)"))
+            continue
+        bg = ()
+        if background:
+            sides = []
+            for sign in (-1, 1):
+                a = line.energy + sign * (PEAK_HALF_WIDTH + SIDE_GAP) * f
+                b = a + sign * SIDE_WIDTH * f
+                lo, hi = min(a, b), max(a, b)
+                if lo < e_min or hi > e_max:
+                    continue
+                blocked = any(lo - 0.5 * f < o.energy < hi + 0.5 * f for o in others if o != line)
+                sides.append(((lo, hi), blocked))
+            clean = [w for w, blocked in sides if not blocked]
+            bg = tuple(clean or [w for w, _ in sides])
+            if not clean and sides:
+                note = _join(note, "background windows touch other lines")
+        if near:
+            note = _join(note, "overlaps " + ", ".join(o.label for o in near))
+        plans.append(MapPlan(s, line, peak, bg, "window", note))
+    return plans
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a}; {b}" if a else b
+
+
+# -- weights -----------------------------------------------------------------------------------
+def _window_weights(edges: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Fraction of each channel inside [lo, hi] keV."""
+    left, right = edges[:-1], edges[1:]
+    overlap = np.clip(np.minimum(right, hi) - np.maximum(left, lo), 0.0, None)
+    return overlap / (right - left)
+
+
+def gaussian_channels(edges: np.ndarray, energy: float, fwhm: float) -> np.ndarray:
+    """Unit-area Gaussian line integrated over each channel."""
+    from scipy.special import erf
+
+    s = fwhm / 2.3548 * np.sqrt(2.0)
+    cdf = 0.5 * (1.0 + erf((edges - energy) / s))
+    return np.diff(cdf)
+
+
+def _window_column(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float) -> np.ndarray:
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    wp = _window_weights(edges, *plan.peak)
+    col = wp.copy()
+    n_p = wp.sum()
+    if n_p <= 0:
+        raise ValueError(f"the {plan.label} window {plan.peak[0]:.3f}-{plan.peak[1]:.3f} keV holds "
+                         "no channel of this cube")
+    e_p = (wp * centres).sum() / n_p
+    sides = []
+    for lo, hi in plan.background:
+        ws = _window_weights(edges, lo, hi)
+        if ws.sum() > 0:
+            sides.append((ws, (ws * centres).sum() / ws.sum()))
+    if len(sides) == 1:
+        ws, _ = sides[0]
+        col -= n_p * ws / ws.sum()
+    elif len(sides) == 2:
+        (wl, el), (wr, er) = sorted(sides, key=lambda t: t[1])
+        t = (e_p - el) / (er - el)
+        col -= n_p * ((1 - t) * wl / wl.sum() + t * wr / wr.sum())
+    # Scale so that a pure line of area A maps to A (window loss and tail under the side windows).
+    response = col @ gaussian_channels(edges, plan.line.energy, float(detector_fwhm_kev(plan.line.energy, fwhm_mn_ev)))
+    if response <= 1e-3:
+        raise ValueError(f"the {plan.label} window is narrower than a channel of this cube")
+    return col / response
+
+
+def _fit_column(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, present: set[str],
+                background: bool) -> np.ndarray:
+    """Least-squares row giving the S K line area with the Pb/Hg M lines fitted alongside."""
+    interferers = [x for x in S_INTERFERERS if x in present]
+    templates = []
+
+    def shape(lines_weights):
+        g = np.zeros(len(edges) - 1)
+        for ln, w in lines_weights:
+            g += w * gaussian_channels(edges, ln.energy, float(detector_fwhm_kev(ln.energy, fwhm_mn_ev)))
+        return g
+
+    s_lines = [ln for ln in element_lines("S") if ln.family in ("Ka", "Kb")]
+    # S K-alpha area 1 with K-beta in its tabulated proportion: the map is the K-alpha area, like
+    # the window maps.
+    templates.append(shape([(ln, ln.weight / plan.line.weight) for ln in s_lines]))
+    energies = [ln.energy for ln in s_lines]
+    for x in interferers:
+        for ln in (_line(x, "Ma"), _m_beta(x)):
+            if ln is not None:
+                templates.append(shape([(ln, 1.0)]))
+                energies.append(ln.energy)
+    f = float(detector_fwhm_kev(plan.line.energy, fwhm_mn_ev))
+    lo, hi = min(energies) - 2.5 * f, max(energies) + 2.5 * f
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    region = (centres >= lo) & (centres <= hi)
+    if background:
+        mid = 0.5 * (lo + hi)
+        templates.append(np.ones_like(centres))
+        templates.append((centres - mid) / (hi - lo))
+    g = np.stack(templates, axis=1)[region]  # (n_region, n_templates)
+    if np.linalg.matrix_rank(g) < g.shape[1]:
+        raise ValueError("the cube's channels are too coarse to separate S K from the Pb/Hg M lines")
+    pinv = np.linalg.pinv(g)  # (n_templates, n_region)
+    col = np.zeros(len(centres))
+    col[region] = pinv[0]
+    return col
+
+
+def weight_matrix(plans: list[MapPlan], edges: np.ndarray, *, fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV,
+                  present: Iterable[str] = (), background: bool = True) -> np.ndarray:
+    """(channels, n_maps) float32: the maps of a spectrum block are `block @ W`."""
+    present = set(present) | {p.symbol for p in plans}
+    cols = []
+    for p in plans:
+        if p.method == "fit":
+            cols.append(_fit_column(p, edges, fwhm_mn_ev, present, background))
+        else:
+            cols.append(_window_column(p, edges, fwhm_mn_ev))
+    return np.stack(cols, axis=1).astype(np.float32)
+
+
+# -- maps --------------------------------------------------------------------------------------
+def _check_calibrated(cube) -> None:
+    if cube.calibration.source == "none":
+        where = f" {cube.path}" if cube.path else ""
+        raise ValueError(f"the cube{where} has no energy calibration: set one (offset and gain in keV) "
+                         "before making element maps")
+
+
+def cube_fwhm_mn_ev(cube, fwhm_ev: float | None = None) -> float:
+    """The FWHM at Mn K-alpha to use for a cube: explicit, else its metadata, else the default."""
+    if fwhm_ev is not None:
+        if not 20 <= fwhm_ev <= 1000:
+            raise ValueError(f"detector FWHM must be 20-1000 eV at Mn K-alpha, got {fwhm_ev}")
+        return float(fwhm_ev)
+    return fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV
+
+
+def plan_for_cube(cube, symbols, *, fwhm_ev=None, background=True, present=None, lines=None):
+    """(plans, W) for a cube's own energy axis."""
+    _check_calibrated(cube)
+    fwhm = cube_fwhm_mn_ev(cube, fwhm_ev)
+    edges = cube.calibration.edges(cube.n_channels)
+    plans = plan_maps(symbols, (float(edges[0]), float(edges[-1])), fwhm_mn_ev=fwhm,
+                      present=present, lines=lines, background=background)
+    w = weight_matrix(plans, edges, fwhm_mn_ev=fwhm, present=present or (), background=background)
+    return plans, w
+
+
+def iter_element_maps(cube, symbols, *, fwhm_ev: float | None = None, background: bool = True,
+                      present=None, lines: dict[str, str] | None = None, clip: bool = True,
+                      block_bytes: int | None = None):
+    """Progress generator (rows done, rows total); returns {symbol: (H, W) float32 net counts}.
+
+    Net counts below zero (noise around an absent line) are set to 0 unless clip is False.
+    """
+    symbols = list(dict.fromkeys(symbols))
+    if not symbols:
+        raise ValueError("choose at least one element to map")
+    plans, w = plan_for_cube(cube, symbols, fwhm_ev=fwhm_ev, background=background,
+                             present=present, lines=lines)
+    h, wd, c = cube.shape
+    out = np.empty((h, wd, len(plans)), dtype=np.float32)
+    kw = {} if block_bytes is None else {"block_bytes": block_bytes}
+    yield 0, h
+    for sl, block in cube.iter_blocks(**kw):
+        flat = block.reshape(-1, c).astype(np.float32, copy=False)
+        out[sl] = (flat @ w).reshape(block.shape[0], wd, len(plans))
+        yield sl.stop, h
+    if clip:
+        np.clip(out, 0.0, None, out=out)
+    return {p.symbol: np.ascontiguousarray(out[..., i]) for i, p in enumerate(plans)}
+
+
+def element_maps(cube, symbols, *, fwhm_ev: float | None = None, background: bool = True,
+                 **kw) -> dict[str, np.ndarray]:
+    """{symbol: (H, W) float32 net line counts}; see `iter_element_maps`."""
+    from .progress import run_to_end
+
+    return run_to_end(iter_element_maps(cube, symbols, fwhm_ev=fwhm_ev, background=background, **kw))
+
+
+def composite_rgb(maps: list[np.ndarray], percentile: float = 99.5) -> np.ndarray:
+    """(H, W, 3) float32 in [0, 1] from three maps, each scaled to its own percentile."""
+    if len(maps) != 3:
+        raise ValueError(f"an RGB composite needs three maps, got {len(maps)}")
+    chans = []
+    for m in maps:
+        m = np.asarray(m, dtype=np.float32)
+        top = float(np.percentile(m, percentile)) if m.size else 0.0
+        chans.append(np.clip(m / top, 0, 1) if top > 0 else np.zeros_like(m))
+    return np.stack(chans, axis=-1)

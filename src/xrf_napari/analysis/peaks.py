@@ -1,0 +1,162 @@
+"""Which elements are in the object? Peaks of the sum spectrum matched to X-ray lines.
+
+A peak alone is weak evidence (Pb L-alpha and As K-alpha coincide, S K-alpha sits on Pb M-alpha),
+so an element needs a second, resolvable line of the same shell wherever that line should be
+visible above the noise; an element seen through one line only is dropped when a confirmed element
+explains that peak better. Lines of the X-ray tube's anode are ignored (scatter, not the object).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..elements import PAINTING_ELEMENTS, Line, element_lines
+from .maps import DEFAULT_FWHM_MN_EV, detector_fwhm_kev, fwhm_from_metadata
+
+#: Minimum peak prominence, in Poisson standard deviations of the counts at the peak.
+N_SIGMA = 5.0
+#: Expected intensity of the confirming line relative to the first one, for L shells where the
+#: table's radiative rates of different subshells cannot be compared (a cautious lower value).
+L_BETA_RATIO = 0.5
+#: A weak second line closer than this (in FWHM) to the first shows as a shoulder, not a peak of
+#: its own, so it cannot confirm (S, Cl, P, Si, Al K-beta).
+RESOLVABLE_FWHM = 2.0
+
+#: (first line, confirming line) per shell, in order of preference.
+_SHELL_PAIRS = (("Ka", "Kb"), ("La", "Lb"), ("Ma", None))
+
+
+@dataclass(frozen=True)
+class Peak:
+    energy: float  # keV, interpolated
+    height: float  # counts at the peak channel
+    prominence: float
+
+
+def find_spectrum_peaks(energy, spectrum, *, fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV,
+                        n_sigma: float = N_SIGMA) -> list[Peak]:
+    """Peaks whose prominence exceeds n_sigma Poisson deviations, with sub-channel positions."""
+    from scipy.signal import find_peaks
+
+    e = np.asarray(energy, dtype=np.float64)
+    y = np.asarray(spectrum, dtype=np.float64)
+    if e.shape != y.shape or e.ndim != 1:
+        raise ValueError(f"energy and spectrum must be 1-D of equal length, got {e.shape} and {y.shape}")
+    if len(y) < 5 or not np.isfinite(y).all():
+        return []
+    gain = float(np.median(np.diff(e)))
+    if gain <= 0:
+        raise ValueError("energy axis must increase")
+    # Smooth over about a third of the FWHM: single-channel Poisson spikes are not peaks.
+    width_ch = max(1.0, float(detector_fwhm_kev(e.mean(), fwhm_mn_ev)) / gain / 3.0)
+    if width_ch > 1.5:
+        from scipy.ndimage import gaussian_filter1d
+
+        ys = gaussian_filter1d(y, width_ch / 2.3548)
+    else:
+        ys = y
+    idx, props = find_peaks(ys, prominence=0)
+    out = []
+    for i, prom in zip(idx, props["prominences"]):
+        if prom < n_sigma * np.sqrt(max(ys[i], 1.0)):
+            continue
+        pos = e[i]
+        if 0 < i < len(ys) - 1:  # parabolic interpolation of the apex
+            a, b, c = ys[i - 1], ys[i], ys[i + 1]
+            den = a - 2 * b + c
+            if den < 0:
+                pos = e[i] + 0.5 * (a - c) / den * (e[i + 1] - e[i - 1]) / 2
+        out.append(Peak(float(pos), float(ys[i]), float(prom)))
+    return out
+
+
+def anode_from_metadata(metadata: dict) -> str | None:
+    for where in (metadata.get("profile") or {}, metadata.get("tube") or {}, metadata):
+        a = where.get("anode") if isinstance(where, dict) else None
+        if isinstance(a, str) and a:
+            return a
+    return None
+
+
+def _lines_by_family(symbol: str) -> dict[str, Line]:
+    return {ln.family: ln for ln in element_lines(symbol)}
+
+
+def suggest_elements(energy, spectrum, *, anode: str | None = None,
+                     fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV, elements=PAINTING_ELEMENTS,
+                     n_sigma: float = N_SIGMA, tolerance_fwhm: float = 0.5) -> list[str]:
+    """Elements whose lines match peaks of the (sum) spectrum, strongest evidence first.
+
+    energy: channel centres (keV); anode: the tube's anode element (ignored); tolerance_fwhm: how
+    far (in FWHM at that energy) a peak may sit from the tabulated line (calibration error).
+    """
+    e = np.asarray(energy, dtype=np.float64)
+    peaks = find_spectrum_peaks(e, spectrum, fwhm_mn_ev=fwhm_mn_ev, n_sigma=n_sigma)
+    if not peaks:
+        return []
+    e_lo, e_hi = float(e[0]), float(e[-1])
+    pe = np.array([p.energy for p in peaks])
+    spec = np.asarray(spectrum, dtype=np.float64)
+
+    def fwhm(en):
+        return float(detector_fwhm_kev(en, fwhm_mn_ev))
+
+    def match(ln: Line) -> int | None:
+        d = np.abs(pe - ln.energy)
+        j = int(np.argmin(d))
+        return j if d[j] <= tolerance_fwhm * fwhm(ln.energy) else None
+
+    def detectable(height: float, en: float) -> bool:
+        """Would a line of this net height stand n_sigma above the counts at energy en?"""
+        ch = int(np.clip(np.searchsorted(e, en), 0, len(e) - 1))
+        return height > n_sigma * np.sqrt(max(spec[ch], 1.0))
+
+    confirmed: dict[str, tuple[float, list[int]]] = {}
+    single: dict[str, tuple[float, int, Line]] = {}
+    for sym in elements:
+        if anode and sym == anode:
+            continue
+        lines = _lines_by_family(sym)
+        for first, second in _SHELL_PAIRS:
+            ln1 = lines.get(first)
+            if ln1 is None or not e_lo <= ln1.energy <= e_hi:
+                continue
+            j1 = match(ln1)
+            if j1 is None:
+                break  # the strongest line in range is absent: not this element
+            ln2 = lines.get(second) if second else None
+            resolvable = (ln2 is not None and e_lo <= ln2.energy <= e_hi
+                          and abs(ln2.energy - ln1.energy) > RESOLVABLE_FWHM * fwhm(ln1.energy))
+            if resolvable:
+                ratio = ln2.weight / ln1.weight if first == "Ka" else L_BETA_RATIO
+                j2 = match(ln2)
+                if j2 is not None and j2 != j1:
+                    confirmed[sym] = (peaks[j1].prominence, [j1, j2])
+                elif not detectable(ratio * peaks[j1].prominence, ln2.energy):
+                    single[sym] = (peaks[j1].prominence, j1, ln1)
+                # else: the confirming line should be visible and is not: reject
+            else:
+                single[sym] = (peaks[j1].prominence, j1, ln1)
+            break
+    # A single-line element is kept unless a confirmed element (or the anode, whose lines scatter
+    # off every painting) has a line closer to its peak.
+    explained_by = list(confirmed) + ([anode] if anode else [])
+    confirmed_lines = [ln for s in explained_by for ln in element_lines(s)]
+    for sym, (prom, j, ln) in list(single.items()):
+        d_own = abs(pe[j] - ln.energy)
+        if any(abs(pe[j] - o.energy) < d_own for o in confirmed_lines):
+            del single[sym]
+    ranked = [(prom, s) for s, (prom, _) in confirmed.items()] + [(p, s) for s, (p, _, _) in single.items()]
+    return [s for _, s in sorted(ranked, key=lambda t: -t[0])]
+
+
+def suggest_for_cube(cube, spectrum=None) -> list[str]:
+    """suggest_elements with the cube's energy axis, detector FWHM and anode from its metadata."""
+    if cube.calibration.source == "none":
+        return []
+    if spectrum is None:
+        spectrum = cube.sum_spectrum()
+    return suggest_elements(cube.energy, spectrum, anode=anode_from_metadata(cube.metadata),
+                            fwhm_mn_ev=fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV)

@@ -1,0 +1,197 @@
+"""Virtual recolouring: cube -> DVE latent -> SmallUViT -> RGB, for images of any size.
+
+The transformer was trained on fixed-size crops, so a painting is covered by overlapping tiles of
+that size; each tile's prediction is weighted by a raised-cosine window (never exactly zero) and the
+weighted sum is normalised by the summed weights. The weights form a partition of unity, so the
+blend has no seams, and a pixel covered by one tile gets exactly that tile's output. Tiles run in
+batches, with bfloat16 autocast on CUDA. Memory is bounded by the latent and output images
+(H x W x 3 float32 each) plus one batch of tiles; the cube itself is streamed by the embedder.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+#: Default overlap between neighbouring tiles, as a fraction of the tile size.
+DEFAULT_OVERLAP_FRACTION = 0.25
+
+
+@dataclass
+class RecolourResult:
+    rgb: np.ndarray  # (H, W, 3) float32 in [0, 1]
+    latent: np.ndarray  # (H, W, 3) float32, the DVE embedding the colours come from
+    device: str
+
+
+class Recolouriser:
+    """A loaded SmallUViT on a device; `predict` recolours a latent image of any size."""
+
+    def __init__(self, model, config: dict, device, path: Path | None = None):
+        self.model = model
+        self.config = config
+        self.device = device
+        self.path = path
+
+    @property
+    def tile(self) -> int:
+        return int(self.config.get("tile", self.config["img_size"]))
+
+    def iter_predict(self, latent: np.ndarray, *, tile: int | None = None, overlap: int | None = None,
+                     batch: int = 8):
+        """Yield (done_tiles, n_tiles); return rgb (H, W, 3) float32 in [0, 1]."""
+        import torch
+
+        latent = np.asarray(latent, dtype=np.float32)
+        if latent.ndim != 3 or latent.shape[2] != self.config["in_chans"]:
+            raise ValueError(f"latent must be (H, W, {self.config['in_chans']}), got shape {latent.shape}")
+        if not np.isfinite(latent).all():
+            raise ValueError("latent image contains NaN or infinite values")
+        p = int(self.config["patch"])
+        tile = int(tile or self.tile)
+        if tile % p:
+            raise ValueError(f"tile {tile} must be a multiple of the patch size {p}")
+        overlap = int(round(tile * DEFAULT_OVERLAP_FRACTION)) if overlap is None else int(overlap)
+        if not 0 <= overlap < tile:
+            raise ValueError(f"overlap must be in [0, tile), got {overlap} for tile {tile}")
+        h, w, _ = latent.shape
+        # Images smaller than a tile are mirrored up to the tile size (the size the model knows).
+        ph, pw = max(h, tile), max(w, tile)
+        if (ph, pw) != (h, w):
+            latent = np.pad(latent, ((0, ph - h), (0, pw - w), (0, 0)), mode="symmetric")
+        ys, xs = tile_starts(ph, tile, overlap), tile_starts(pw, tile, overlap)
+        starts = [(y, x) for y in ys for x in xs]
+        window = blend_window(tile)
+        acc = np.zeros((ph, pw, 3), dtype=np.float32)
+        wsum = np.zeros((ph, pw), dtype=np.float32)
+        dev = self.device
+        autocast = dev.type == "cuda"
+        yield 0, len(starts)
+        with torch.inference_mode():
+            for i in range(0, len(starts), batch):
+                chunk = starts[i:i + batch]
+                x = np.stack([latent[y:y + tile, x0:x0 + tile] for y, x0 in chunk]).transpose(0, 3, 1, 2)
+                xt = torch.from_numpy(np.ascontiguousarray(x)).to(dev)
+                with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=autocast):
+                    out = self.model(xt)
+                out = out.float().permute(0, 2, 3, 1).cpu().numpy()
+                for (y, x0), o in zip(chunk, out):
+                    acc[y:y + tile, x0:x0 + tile] += o * window[..., None]
+                    wsum[y:y + tile, x0:x0 + tile] += window
+                yield min(i + batch, len(starts)), len(starts)
+        rgb = acc[:h, :w] / wsum[:h, :w, None]
+        return np.clip(rgb, 0.0, 1.0, out=rgb)
+
+    def predict(self, latent: np.ndarray, **kw) -> np.ndarray:
+        from .progress import run_to_end
+
+        return run_to_end(self.iter_predict(latent, **kw))
+
+
+def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
+    """Tile origins covering [0, size) with at least `overlap` pixels shared; the last one ends at size."""
+    if size <= tile:
+        return [0]
+    stride = tile - overlap
+    n = -(-(size - tile) // stride) + 1
+    # Spread the n tiles evenly so every overlap is >= the requested one.
+    return [int(round(k * (size - tile) / (n - 1))) for k in range(n)]
+
+
+@functools.lru_cache(maxsize=8)
+def blend_window(tile: int) -> np.ndarray:
+    """(tile, tile) raised-cosine (Hann) weights, floored so borders still count where one tile covers."""
+    i = (np.arange(tile) + 0.5) / tile
+    w1 = np.maximum(np.sin(np.pi * i) ** 2, 1e-3)
+    return np.outer(w1, w1).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(path: str, mtime: float, expected_sha: str | None, device: str) -> Recolouriser:
+    import torch
+
+    from ..models.uvit import build_from_config
+    from ..models.weights import WeightsError, load_weights
+
+    state, config = load_weights(path, expected_sha)
+    if config.get("arch") != "SmallUViT":
+        raise WeightsError(f"{path} holds a {config.get('arch', 'unknown')!r} model, not a SmallUViT recolouriser")
+    model = build_from_config(config)
+    try:
+        model.load_state_dict({k: v.float() for k, v in state.items()})
+    except RuntimeError as exc:
+        raise WeightsError(f"weights in {path} do not fit the SmallUViT their config describes: {exc}") from exc
+    dev = torch.device(device)
+    model.to(dev).eval()
+    return Recolouriser(model, model.config | {k: v for k, v in config.items() if k not in model.config}, dev, Path(path))
+
+
+def load_recolouriser(weights=None, device="auto") -> Recolouriser:
+    """The SmallUViT from `weights` (default: the shipped file, hash-checked) on `device`; cached."""
+    from ..models.weights import resolve_weights
+    from ..training.common import pick_device
+
+    path, sha = resolve_weights("uvit", weights)
+    path = Path(path)
+    mtime = path.stat().st_mtime if path.is_file() else 0.0
+    return _load_cached(str(path), mtime, sha, str(pick_device(device)))
+
+
+def iter_recolour(cube, *, weights=None, embedder_weights=None, device="auto", tile=None, overlap=None,
+                  batch=8):
+    """Yield (done, total) over embedding (first half) then tiles (second half); return RecolourResult."""
+    from .embed import iter_embed
+
+    rec = load_recolouriser(weights, device)
+    h, w = cube.shape[:2]
+    n = h * w
+    gen = iter_embed(cube, weights=embedder_weights, device=device)
+    latent = yield from _rescaled(gen, offset=0, span=n, total=2 * n)
+    rgb = yield from _rescaled(rec.iter_predict(latent, tile=tile, overlap=overlap, batch=batch),
+                               offset=n, span=n, total=2 * n)
+    return RecolourResult(rgb=rgb, latent=np.asarray(latent, dtype=np.float32), device=str(rec.device))
+
+
+def recolour(cube, **kw) -> RecolourResult:
+    from .progress import run_to_end
+
+    return run_to_end(iter_recolour(cube, **kw))
+
+
+def save_rgb(path, rgb) -> Path:
+    """Write an RGB image (float in [0, 1] or uint8, (H, W, 3)) as PNG or TIFF, atomically."""
+    from ..fileutil import atomic_path
+
+    path = Path(path)
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"RGB image must be (H, W, 3), got shape {rgb.shape}")
+    if rgb.dtype != np.uint8:
+        rgb = (np.clip(np.nan_to_num(rgb.astype(np.float32)), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        from PIL import Image
+
+        with atomic_path(path) as tmp:
+            Image.fromarray(rgb).save(tmp, format="PNG")
+    elif suffix in (".tif", ".tiff"):
+        import tifffile
+
+        with atomic_path(path) as tmp:
+            tifffile.imwrite(tmp, rgb, photometric="rgb")
+    else:
+        raise ValueError(f"cannot write {path}: the output must end in .png, .tif or .tiff")
+    return path
+
+
+def _rescaled(gen, offset: int, span: int, total: int):
+    """Relay a (done, n) generator as (offset + done/n*span, total); return its value."""
+    while True:
+        try:
+            done, n = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        yield offset + (span * done) // max(n, 1), total

@@ -1,0 +1,56 @@
+"""Spectra a conservator looks at: the mean over the scan, over a region, or one pixel.
+
+All are in mean counts per pixel, so the spectrum of one pixel, of a region and of the whole scan
+can share one axis. Region means read only the rows the region touches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def iter_mean_spectrum(cube, mask: np.ndarray | None = None, block_bytes: int | None = None):
+    """Progress generator (rows done, rows total); returns the (C,) float64 mean spectrum of the
+    pixels where mask is True (all pixels if mask is None)."""
+    h, w, c = cube.shape
+    kw = {} if block_bytes is None else {"block_bytes": block_bytes}
+    if mask is None:
+        total = np.zeros(c, dtype=np.float64)
+        yield 0, h
+        for sl, block in cube.iter_blocks(**kw):
+            total += block.sum(axis=(0, 1), dtype=np.float64)
+            yield sl.stop, h
+        return total / (h * w)
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != (h, w):
+        raise ValueError(f"region mask shape {mask.shape} does not match the cube's {(h, w)}")
+    n = int(mask.sum())
+    if n == 0:
+        raise ValueError("the region holds no pixel of the cube")
+    rows = np.nonzero(mask.any(axis=1))[0]
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    from ..cube import DEFAULT_BLOCK_BYTES
+
+    step = cube.rows_per_block(kw.get("block_bytes", DEFAULT_BLOCK_BYTES))
+    total = np.zeros(c, dtype=np.float64)
+    yield 0, y1 - y0
+    for a in range(y0, y1, step):
+        b = min(y1, a + step)
+        block = np.asarray(cube.data[a:b])
+        total += block[mask[a:b]].sum(axis=0, dtype=np.float64)
+        yield b - y0, y1 - y0
+    return total / n
+
+
+def mean_spectrum(cube, mask: np.ndarray | None = None) -> np.ndarray:
+    from .progress import run_to_end
+
+    return run_to_end(iter_mean_spectrum(cube, mask))
+
+
+def pixel_spectrum(cube, row: int, col: int) -> np.ndarray | None:
+    """Counts of one pixel as float64, or None outside the scan (one small read: mouse-over)."""
+    h, w, _ = cube.shape
+    if not (0 <= row < h and 0 <= col < w):
+        return None
+    return np.asarray(cube.data[row, col, :], dtype=np.float64)

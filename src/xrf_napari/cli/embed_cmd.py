@@ -1,0 +1,123 @@
+"""`xrf-napari embed INPUT --output OUT`: DVE latent, K-Means regions and their mean spectra.
+
+OUT is a folder (created if needed) receiving latent.h5, latent.png, labels.h5, labels.png and
+cluster_spectra.csv; if OUT's last part ends with "_", "-" or "." it is a prefix instead
+(`--output results/scan1_` writes results/scan1_latent.h5, ...). Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+OUTPUT_NAMES = ("latent.h5", "latent.png", "labels.h5", "labels.png", "cluster_spectra.csv")
+
+
+def configure(parser) -> None:
+    parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
+    parser.add_argument("--output", "-o", required=True, help="output folder, or prefix ending in _ - or .")
+    parser.add_argument("--clusters", "-k", type=int, default=None,
+                        help="number of regions (default: chosen by silhouette in --k-range)")
+    parser.add_argument("--k-range", type=int, nargs=2, default=(2, 12), metavar=("MIN", "MAX"),
+                        help="range searched when --clusters is not given (default 2 12)")
+    parser.add_argument("--weights", help="DVE weights file (default: the shipped weights)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    parser.add_argument("--chunk-pixels", type=int, default=65536, help="spectra encoded at a time")
+    parser.add_argument("--seed", type=int, default=0, help="K-Means seed")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def output_paths(out) -> dict[str, Path]:
+    """{name: path} for the files written (folder or prefix rule, see the module docstring)."""
+    text = str(out)
+    if text.endswith(("_", "-", ".")) and not Path(text).is_dir():
+        return {n: Path(text + n) for n in OUTPUT_NAMES}
+    return {n: Path(text) / n for n in OUTPUT_NAMES}
+
+
+def open_cube(path):
+    """Open INPUT with the package reader (project-layout HDF5 fallback if it is unavailable)."""
+    try:
+        from ..io import read_cube
+    except ImportError:  # pragma: no cover - the readers module is always shipped
+        read_cube = None
+    if read_cube is not None:
+        return read_cube(path)
+    import h5py
+
+    from ..io.project_h5 import read_project_cube
+
+    return read_project_cube(h5py.File(path, "r"), path)
+
+
+def label_colours(k: int):
+    """(k + 1, 3) uint8: black for 0 (masked), then a qualitative palette."""
+    import matplotlib
+
+    import numpy as np
+
+    cmap = matplotlib.colormaps["tab20"]
+    cols = [(0, 0, 0)] + [tuple(int(255 * c) for c in cmap(i % 20)[:3]) for i in range(k)]
+    return np.asarray(cols, dtype=np.uint8)
+
+
+def write_png(path, rgb) -> None:
+    from PIL import Image
+
+    from ..fileutil import atomic_path
+
+    with atomic_path(path, suffix=".png") as tmp:
+        Image.fromarray(rgb).save(tmp, format="PNG")
+
+
+def write_outputs(paths: dict, cube, latent, result, spectra, counts, emb) -> None:
+    import h5py
+    import numpy as np
+
+    from ..fileutil import atomic_path
+    from ..analysis.embed import latent_to_rgb
+
+    src = str(cube.path) if cube.path else cube.name
+    with atomic_path(paths["latent.h5"], suffix=".h5") as tmp, h5py.File(tmp, "w") as f:
+        f.create_dataset("latent", data=latent, chunks=True, compression="gzip", compression_opts=4)
+        f.attrs["source"] = src
+        f.attrs["weights"] = str(emb.path)
+        f.attrs["weights_sha256"] = emb.sha256 or ""
+    write_png(paths["latent.png"], latent_to_rgb(latent))
+    with atomic_path(paths["labels.h5"], suffix=".h5") as tmp, h5py.File(tmp, "w") as f:
+        f.create_dataset("labels", data=result.labels, chunks=True, compression="gzip", compression_opts=4)
+        f.create_dataset("centers", data=result.centers)
+        f.create_dataset("pixel_counts", data=counts)
+        f.attrs["k"] = result.k
+        f.attrs["silhouette"] = np.nan if result.silhouette is None else result.silhouette
+        f.attrs["source"] = src
+    write_png(paths["labels.png"], label_colours(result.k)[result.labels])
+    energy = cube.energy
+    header = "energy_keV," + ",".join(f"cluster_{i + 1}" for i in range(result.k))
+    with atomic_path(paths["cluster_spectra.csv"], suffix=".csv") as tmp, open(tmp, "w") as fh:
+        fh.write(f"# mean counts per pixel of each K-Means cluster; source {src}; "
+                 f"calibration {cube.calibration.source}\n")
+        fh.write("# pixels," + ",".join(str(int(n)) for n in counts) + "\n")
+        fh.write(header + "\n")
+        np.savetxt(fh, np.column_stack([energy, spectra.T]), delimiter=",", fmt="%.6g")
+
+
+def run(args) -> int:
+    from ..analysis.embed import cluster, cluster_spectra, iter_embed, load_embedder
+    from ..analysis.progress import run_to_end, tqdm_callback
+
+    paths = output_paths(args.output)
+    cube = open_cube(args.input)
+    emb = load_embedder(args.weights, args.device)
+    cb, close = (None, lambda: None) if args.no_progress else tqdm_callback("embedding", "px")
+    try:
+        latent = run_to_end(iter_embed(cube, weights=args.weights, device=args.device,
+                                       chunk_pixels=args.chunk_pixels), cb)
+    finally:
+        close()
+    result = cluster(latent, args.clusters, k_range=tuple(args.k_range), seed=args.seed)
+    spectra, counts = cluster_spectra(cube, result.labels)
+    write_outputs(paths, cube, latent, result, spectra, counts, emb)
+    sil = "n/a" if result.silhouette is None else f"{result.silhouette:.3f}"
+    print(f"{cube.name}: {cube.shape[0]} x {cube.shape[1]} px, {result.k} clusters (silhouette {sil}); "
+          f"wrote {', '.join(str(p) for p in paths.values())}")
+    return 0

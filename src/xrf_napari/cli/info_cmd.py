@@ -1,0 +1,58 @@
+"""`xrf-napari info FILE`: what a datacube is (shape, dtype, calibration and its source, instrument)."""
+
+from __future__ import annotations
+
+import json
+
+
+def configure(p):
+    p.add_argument("input", help="datacube or spectrum file (.rpl/.raw, .h5, .npy, .tif, .zarr, .spx, ...)")
+    p.add_argument("--dataset", help="HDF5 dataset / zarr array path (skip discovery)")
+    p.add_argument("--anode", default="Rh", help="tube anode for automatic calibration (default Rh)")
+    p.add_argument("--no-auto-calibration", action="store_true", help="leave uncalibrated files uncalibrated")
+    p.add_argument("--sum", action="store_true", help="also read the whole cube once: total counts, peak channel")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def describe(cube, with_sum: bool = False) -> dict:
+    h, w, c = cube.shape
+    e = cube.energy
+    info = {
+        "path": str(cube.path) if cube.path else None,
+        "shape": [h, w, c],
+        "dtype": str(cube.dtype),
+        "size_mb": round(cube.nbytes / 2**20, 2),
+        "calibration": cube.calibration.to_dict(),
+        "energy_range_kev": [float(e[0]), float(e[-1])],
+        "metadata": {k: v for k, v in cube.metadata.items() if k not in ("header",)},
+    }
+    if with_sum:
+        s = cube.sum_spectrum()
+        info["total_counts"] = float(s.sum())
+        info["peak_channel"] = int(s.argmax())
+    return info
+
+
+def run(args) -> int:
+    from ..io import read_cube
+
+    cube = read_cube(args.input, dataset=args.dataset, anode=args.anode,
+                     auto_calibrate=not args.no_auto_calibration)
+    info = describe(cube, args.sum)
+    if args.json:
+        print(json.dumps(info, default=str, indent=1))
+        return 0
+    cal = cube.calibration
+    print(f"{info['path']}")
+    print(f"  shape      {cube.shape[0]} x {cube.shape[1]} pixels x {cube.shape[2]} channels, {info['dtype']}, "
+          f"{info['size_mb']} MB")
+    if cal.source == "none":
+        print("  calibration none (energy axis is channel numbers)")
+    else:
+        print(f"  calibration E = {cal.offset:.5f} + {cal.gain:.6f} ch" + (f" + {cal.quadratic:.3g} ch^2" if cal.quadratic else "")
+              + f" keV  (source: {cal.source}); {info['energy_range_kev'][0]:.3f} .. {info['energy_range_kev'][1]:.3f} keV")
+    for k, v in info["metadata"].items():
+        print(f"  {k:<10} {v}")
+    if args.sum:
+        print(f"  total counts {info['total_counts']:.6g}, strongest channel {info['peak_channel']}")
+    return 0

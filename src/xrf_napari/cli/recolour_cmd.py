@@ -1,0 +1,47 @@
+"""`xrf-napari recolour INPUT --output OUT.png|.tif`: virtual recolouring of a datacube, headless.
+
+INPUT is any file `xrf_napari.read_cube` opens (files without an energy calibration are
+auto-calibrated there). The cube is streamed through the DVE, the SmallUViT recolours the latent
+image tile by tile, and the RGB image (same height and width as the scan) is written atomically.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def configure(parser) -> None:
+    parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
+    parser.add_argument("--output", "-o", required=True, help="output image, .png or .tif/.tiff")
+    parser.add_argument("--weights", help="SmallUViT weights (default: the shipped weights)")
+    parser.add_argument("--embedder-weights", help="DVE weights (default: the shipped weights)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    parser.add_argument("--tile", type=int, default=None, help="tile size in pixels (default: the training crop)")
+    parser.add_argument("--overlap", type=int, default=None, help="tile overlap in pixels (default: a quarter tile)")
+    parser.add_argument("--batch", type=int, default=8, help="tiles per batch")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args) -> int:
+    from .. import read_cube
+    from ..analysis.progress import run_to_end, tqdm_callback
+    from ..analysis.recolour import iter_recolour, load_recolouriser, save_rgb
+
+    out = Path(args.output)
+    if out.suffix.lower() not in (".png", ".tif", ".tiff"):
+        raise ValueError(f"--output {out}: must end in .png, .tif or .tiff")
+    cube = read_cube(args.input)
+    rec = load_recolouriser(args.weights, args.device)  # fails fast on bad weights, before reading
+    print(f"recolouring {cube.name} ({cube.shape[0]} x {cube.shape[1]} px, {cube.shape[2]} channels, "
+          f"calibration {cube.calibration.source}) on {rec.device}", file=sys.stderr)
+    cb, close = (None, lambda: None) if args.no_progress else tqdm_callback("recolouring", "px")
+    try:
+        result = run_to_end(iter_recolour(cube, weights=args.weights, embedder_weights=args.embedder_weights,
+                                          device=args.device, tile=args.tile, overlap=args.overlap,
+                                          batch=args.batch), cb)
+    finally:
+        close()
+    save_rgb(out, result.rgb)
+    print(f"wrote {out} ({result.rgb.shape[1]} x {result.rgb.shape[0]} px, device {result.device})")
+    return 0

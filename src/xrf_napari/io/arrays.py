@@ -1,0 +1,213 @@
+"""Plain arrays: `.npy` / `.npz`, TIFF stacks and zarr stores (incl. maxrf4u `.datastack`).
+
+They carry no calibration of their own (except maxrf4u's `maxrf_energies` and zarr attributes), so
+an optional JSON sidecar `<name>.json` with offset/gain/quadratic in keV supplies it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..cube import Cube
+from ..energy import Calibration
+from .calibration import calibration_from_energy_axis, calibration_from_mapping, read_sidecar
+from .errors import CubeReadError, require_3d, require_numeric
+from .lazy import ChannelFirstView
+
+NPY_SUFFIXES = (".npy", ".npz")
+TIFF_SUFFIXES = (".tif", ".tiff")
+ZARR_SUFFIXES = (".zarr", ".datastack", ".zip")
+
+#: An .npz member is decompressed into memory: allow it only below this share of available memory.
+NPZ_MEMORY_SHARE = 0.25
+
+
+def available_memory() -> int:
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except Exception:  # pragma: no cover - psutil missing
+        import os
+
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+
+
+def _cube(data, path, fmt: str, cal: Calibration | None = None, meta: dict | None = None) -> Cube:
+    require_3d(data.shape, path)
+    require_numeric(data.dtype, path)
+    side_cal, side_meta = read_sidecar(path)
+    metadata = {"format": fmt, **(meta or {}), **side_meta}
+    # a sidecar is the user's word: it overrides what the file says
+    return Cube(data, side_cal or cal or Calibration.uncalibrated(), metadata=metadata, path=Path(path))
+
+
+def read_npy(path, **_options) -> Cube:
+    path = Path(path)
+    if path.suffix.lower() == ".npz":
+        return _read_npz(path)
+    try:
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise CubeReadError(path, f"not a readable .npy array ({exc})") from exc
+    return _cube(arr, path, "npy")
+
+
+def _read_npz(path: Path) -> Cube:
+    import zipfile
+
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:
+        raise CubeReadError(path, f"not a readable .npz archive ({exc})") from exc
+    with npz:
+        names = list(npz.files)
+        name = next((n for n in ("counts", "data", "cube", "spectra") if n in names), None)
+        shapes = {}
+        with zipfile.ZipFile(path) as zf:
+            for n in names:
+                with zf.open(n + ".npy") as fh:
+                    version = np.lib.format.read_magic(fh)
+                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                   else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read_header(fh)
+                    shapes[n] = (tuple(shape), np.dtype(dtype))
+        if name is None:
+            cubes = [n for n in names if len(shapes[n][0]) == 3]
+            if not cubes:
+                raise CubeReadError(path, f"no 3-D array among the .npz members {names}")
+            name = max(cubes, key=lambda n: int(np.prod(shapes[n][0])))
+        shape, dtype = shapes[name]
+        require_3d(shape, path, f"member '{name}'")
+        need = int(np.prod(shape)) * dtype.itemsize
+        avail = available_memory()
+        if need > NPZ_MEMORY_SHARE * avail:
+            raise CubeReadError(path, f"member '{name}' {shape} {dtype} needs {need / 2**30:.2f} GiB in memory "
+                                      f"(an .npz cannot be memory-mapped) but only {avail / 2**30:.2f} GiB is "
+                                      "available; save it as an uncompressed .npy (np.save) instead")
+        arr = npz[name]
+        energy = npz["energy"] if "energy" in names else None
+    cal = calibration_from_energy_axis(energy, path, shape[2]) if energy is not None else None
+    return _cube(arr, path, "npz", cal, {"member": name})
+
+
+# -- TIFF -----------------------------------------------------------------------------------
+def tiff_cube_layout(path) -> str | None:
+    """'channel-first' (page stack, C x H x W), 'channel-last' (H x W x C samples), or None when the
+    file is a plain 2-D or RGB(A) image rather than a spectral stack."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tf:
+            series = tf.series[0]
+            shape, axes = tuple(series.shape), series.axes
+    except Exception:
+        return None
+    if len(shape) != 3:
+        return None
+    if axes.endswith(("S", "C")) and shape[-1] <= 4:
+        return None  # RGB / RGBA picture
+    if axes.endswith(("S", "C")):
+        return "channel-last"
+    return "channel-first"
+
+
+def read_tiff(path, **_options) -> Cube:
+    import tifffile
+
+    path = Path(path)
+    try:
+        tf = tifffile.TiffFile(path)
+    except Exception as exc:
+        raise CubeReadError(path, f"not a readable TIFF ({exc})") from exc
+    with tf:
+        series = tf.series[0]
+        shape, axes = tuple(series.shape), series.axes
+    layout = tiff_cube_layout(path)
+    if layout is None:
+        raise CubeReadError(path, f"the TIFF holds a {len(shape)}-D image {shape} (axes {axes}), not a "
+                                  "spectral stack: a datacube TIFF is a stack of one page per channel")
+    try:
+        arr = tifffile.memmap(path, mode="r")
+        how = "memmap"
+    except (ValueError, TypeError):
+        # compressed or tiled: read through tifffile's zarr store, chunk by chunk
+        import zarr
+
+        store = tifffile.imread(path, aszarr=True)
+        arr = zarr.open(store, mode="r")
+        how = "zarr"
+    data = ChannelFirstView(arr) if layout == "channel-first" else arr
+    return _cube(data, path, "tiff", None, {"tiff_layout": layout, "tiff_access": how})
+
+
+# -- zarr -----------------------------------------------------------------------------------
+def _open_zarr(path: Path):
+    import zarr
+
+    try:
+        if path.is_file():  # ZipStore (.datastack, .zip)
+            store = zarr.storage.ZipStore(path, mode="r")
+            return zarr.open(store=store, mode="r")
+        return zarr.open(store=str(path), mode="r")
+    except Exception as exc:
+        raise CubeReadError(path, f"unreadable zarr store ({type(exc).__name__}: {exc})") from exc
+
+
+def is_zarr(path) -> bool:
+    path = Path(path)
+    if path.is_dir():
+        return any((path / m).exists() for m in (".zgroup", ".zarray", "zarr.json"))
+    return path.suffix.lower() in (".datastack",) and path.is_file()
+
+
+def read_zarr(path, **options) -> Cube:
+    import zarr
+
+    path = Path(path)
+    node = _open_zarr(path)
+    want = options.get("dataset")
+    meta: dict = {}
+    energies = None
+    if isinstance(node, zarr.Array):
+        arr, name = node, ""
+    else:
+        arrays = dict(_walk_arrays(node))
+        if want:
+            if want.strip("/") not in arrays:
+                raise CubeReadError(path, f"no array '{want}' in the zarr store (has {sorted(arrays)})")
+            name = want.strip("/")
+        elif "maxrf_cube" in arrays:  # maxrf4u datastack
+            name = "maxrf_cube"
+            meta["format_flavour"] = "maxrf4u"
+        else:
+            cubes = {n: a for n, a in arrays.items() if len(a.shape) == 3 and np.dtype(a.dtype).kind in "uif"}
+            if not cubes:
+                raise CubeReadError(path, "no 3-D numeric array in the zarr store "
+                                          f"(arrays: {', '.join(f'{n}{a.shape}' for n, a in arrays.items()) or 'none'})")
+            name = max(cubes, key=lambda n: cubes[n].size)
+        arr = arrays[name]
+        for cand in ("maxrf_energies", "energy", "energies"):
+            if cand in arrays and len(arrays[cand].shape) >= 1:
+                energies = np.asarray(arrays[cand][...])
+                break
+    require_3d(arr.shape, path, f"zarr array '{name or '/'}'")
+    cal = calibration_from_mapping(dict(arr.attrs), path)
+    if cal is None and energies is not None:
+        e = energies if energies.ndim == 1 else energies[0]
+        cal = calibration_from_energy_axis(e, path, arr.shape[2])
+    meta.update({"dataset": name or "/"})
+    return _cube(arr, path, "zarr", cal, meta)
+
+
+def _walk_arrays(group, prefix: str = ""):
+    import zarr
+
+    for name, member in group.members():
+        full = f"{prefix}{name}"
+        if isinstance(member, zarr.Array):
+            yield full, member
+        else:
+            yield from _walk_arrays(member, full + "/")

@@ -1,0 +1,147 @@
+"""Bruker ESPRIT files: `.spx` single spectra (XML, read here) and `.bcf` hypermaps (only through
+the optional GPL package rosettasciio, `pip install xrf-napari[bcf]`, after a memory check,
+because a .bcf is decoded whole into memory)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..cube import Cube
+from ..energy import Calibration
+from .errors import CubeReadError
+from .spectra import Spectrum
+
+SPX_SUFFIXES = (".spx",)
+BCF_SUFFIXES = (".bcf",)
+#: Refuse a .bcf whose decoded cube exceeds this share of available memory.
+BCF_MEMORY_SHARE = 0.5
+
+
+def _anode_symbol(value: str) -> str:
+    """Bruker writes the anode as an atomic number (45) or symbol (Rh)."""
+    value = value.strip()
+    if value.isdigit():
+        try:
+            import xraylib
+
+            return xraylib.AtomicNumberToSymbol(int(value))
+        except Exception:
+            return value
+    return value
+
+
+def read_spx(path) -> Spectrum:
+    import xml.etree.ElementTree as ET
+
+    path = Path(path)
+    try:
+        root = ET.fromstring(path.read_bytes())
+    except OSError as exc:
+        raise CubeReadError(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    except ET.ParseError as exc:
+        raise CubeReadError(path, f"not a valid Bruker .spx XML file ({exc})") from exc
+    spec = root.find(".//ClassInstance[@Type='TRTSpectrum']")
+    if spec is None:
+        spec = root
+    chan = spec.find("Channels")
+    if chan is None or not (chan.text or "").strip():
+        raise CubeReadError(path, "no <Channels> element: not a Bruker spectrum")
+    try:
+        counts = np.array([int(v) for v in chan.text.strip().strip(",").split(",")], dtype=np.int64)
+    except ValueError as exc:
+        raise CubeReadError(path, f"<Channels> holds a non-integer value ({exc})") from exc
+    if counts.min(initial=0) < 0:
+        raise CubeReadError(path, "counts contain negative values")
+
+    def text(node, tag):
+        el = node.find(f".//{tag}") if node is not None else None
+        return el.text.strip() if el is not None and el.text else None
+
+    head = spec.find("ClassInstance[@Type='TRTSpectrumHeader']")
+    if head is None:
+        head = spec.find(".//ClassInstance[@Type='TRTSpectrumHeader']")
+    cal = None
+    if text(head, "CalibLin") is not None:
+        try:
+            cal = Calibration(float(text(head, "CalibAbs") or 0.0), float(text(head, "CalibLin")), source="file")
+        except ValueError as exc:
+            raise CubeReadError(path, f"invalid CalibAbs/CalibLin calibration: {exc}") from exc
+    meta = {"format": "bruker-spx", "name": spec.get("Name", path.stem)}
+    hw = spec.find(".//ClassInstance[@Type='TRTSpectrumHardwareHeader']")
+    xrf = spec.find(".//ClassInstance[@Type='TRTXrfHeader']")
+    det = spec.find(".//ClassInstance[@Type='TRTDetectorHeader']")
+    for key, node, tag, conv in (
+        ("sigma_abs", head, "SigmaAbs", float), ("sigma_lin", head, "SigmaLin", float),
+        ("date", head, "Date", str), ("time", head, "Time", str),
+        ("real_time_s", hw, "RealTime", lambda v: float(v) / 1000.0),
+        ("live_time_s", hw, "LifeTime", lambda v: float(v) / 1000.0),
+        ("kV", xrf, "Voltage", float), ("tube_current_uA", xrf, "Current", float),
+        ("tube", xrf, "TubeType", str), ("anode", xrf, "Anode", _anode_symbol),
+        ("atmosphere", xrf, "Atmosphere", str), ("optic", xrf, "Optic", str),
+        ("detector_technology", det, "Technology", str),
+    ):
+        v = text(node, tag)
+        if v is not None:
+            try:
+                meta[key] = conv(v)
+            except ValueError:
+                meta[key] = v
+    model = det.find("Type") if det is not None else None  # direct child, not TRTKnownHeader/Type
+    if model is not None and model.text:
+        meta["detector"] = model.text.strip()
+    return Spectrum(counts, cal or Calibration.uncalibrated(), meta, path)
+
+
+def bcf_estimate(path) -> tuple[tuple[int, int, int], np.dtype]:
+    """(shape, dtype) of the decoded hypermap, from the .bcf header only (needs rosettasciio)."""
+    from rsciio.bruker._api import BCF_reader
+
+    reader = BCF_reader(str(path))
+    hdr = reader.header
+    idx = reader.def_index
+    shape = (int(hdr.image.height), int(hdr.image.width), int(hdr.estimate_map_channels(index=idx)))
+    return shape, np.dtype(hdr.estimate_map_depth(index=idx))
+
+
+def read_bcf(path, **_options) -> Cube:
+    path = Path(path)
+    try:
+        import rsciio.bruker as rbruker
+    except ImportError:
+        raise CubeReadError(path, "reading .bcf needs the optional GPL package rosettasciio "
+                                  "(pip install 'xrf-napari[bcf]'); or export the map from ESPRIT as "
+                                  ".rpl/.raw (Lispix), which opens lazily without it") from None
+    from .arrays import available_memory
+
+    try:
+        shape, dtype = bcf_estimate(path)
+        need = int(np.prod(shape)) * dtype.itemsize
+    except Exception:  # private API changed: bound by a generous compression ratio instead
+        shape, dtype, need = None, None, path.stat().st_size * 40
+    avail = available_memory()
+    if need > BCF_MEMORY_SHARE * avail:
+        raise CubeReadError(path, f"the decoded hypermap {shape or ''} needs about {need / 2**30:.2f} GiB "
+                                  f"but only {avail / 2**30:.2f} GiB of memory is available (a .bcf is decoded "
+                                  "whole); export it from ESPRIT as .rpl/.raw, which opens lazily")
+    try:
+        items = rbruker.file_reader(str(path), select_type="spectrum_image")
+    except Exception as exc:
+        raise CubeReadError(path, f"rosettasciio could not decode the .bcf ({type(exc).__name__}: {exc})") from exc
+    item = next((it for it in items if np.ndim(it["data"]) == 3), None)
+    if item is None:
+        raise CubeReadError(path, "the .bcf holds no spectrum image (hypermap)")
+    data = np.asarray(item["data"])
+    ax = item["axes"][-1]
+    scale = 1e-3 if str(ax.get("units", "keV")).lower() == "ev" else 1.0
+    cal = Calibration(float(ax.get("offset", 0.0)) * scale, float(ax["scale"]) * scale, source="file")
+    meta = {"format": "bruker-bcf"}
+    acq = item.get("metadata", {}).get("Acquisition_instrument", {})
+    for mode in acq.values():
+        if isinstance(mode, dict) and "beam_energy" in mode:
+            meta["kV"] = float(mode["beam_energy"])
+        det = mode.get("Detector", {}) if isinstance(mode, dict) else {}
+        if "EDS" in det and "detector_type" in det["EDS"]:
+            meta["detector"] = str(det["EDS"]["detector_type"])
+    return Cube(data, cal, metadata=meta, path=path)

@@ -1,0 +1,329 @@
+"""HDF5 datacubes: Crono, APS XRF-Maps, PyXRF, NeXus NXdata, napari-musa, PyMca siblings, the
+project layout, and otherwise discovery of the largest spectral-looking 3-D dataset.
+
+The file is opened read-only and stays open for the cube's life (h5py datasets keep their file
+alive); data is read lazily in row blocks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..cube import Cube
+from ..energy import Calibration
+from .calibration import calibration_from_coefficients, calibration_from_energy_axis, calibration_from_mapping
+from .errors import CubeReadError, require_3d, require_numeric
+from .lazy import ChannelFirstView, GriddedSpectra
+
+SUFFIXES = (".h5", ".hdf5", ".hdf", ".nxs", ".he5", ".mat")
+#: A spectral axis has at least this many channels (maps have a handful of elements).
+MIN_CHANNELS = 64
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def is_hdf5(path) -> bool:
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            if head == HDF5_SIGNATURE:
+                return True
+            fh.seek(512)  # MATLAB v7.3 files have a 512-byte user block
+            return fh.read(8) == HDF5_SIGNATURE
+    except OSError:
+        return False
+
+
+def open_file(path):
+    import h5py
+
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise CubeReadError(path, f"not a readable HDF5 file ({exc})") from exc
+
+
+def read(path, **options) -> Cube:
+    path = Path(path)
+    f = open_file(path)
+    try:
+        cube = _read_open(f, path, options.get("dataset"))
+    except BaseException:
+        f.close()
+        raise
+    cube.metadata.setdefault("format", "hdf5")
+    return cube
+
+
+def find_cube(path) -> str | None:
+    """The layout name this module would read, or None when the file holds no cube (cheap)."""
+    path = Path(path)
+    try:
+        f = open_file(path)
+    except CubeReadError:
+        return None
+    with f:
+        try:
+            return _detect(f)[0]
+        except CubeReadError:
+            return None
+
+
+def _read_open(f, path: Path, dataset: str | None) -> Cube:
+    from . import project_h5
+
+    if dataset:
+        if dataset not in f:
+            raise CubeReadError(path, f"no dataset '{dataset}' in the file")
+        return _generic(f, path, f[dataset], "user-selected")
+    kind, target = _detect(f)
+    if kind is None:
+        raise CubeReadError(path, "no datacube found: no 3-D numeric dataset with a spectral axis "
+                                  f"(>= {MIN_CHANNELS} channels); datasets: {_summary(f)}")
+    if kind == "project":
+        return project_h5.read_project_cube(f, path)
+    if kind == "crono":
+        return _crono(f, path)
+    if kind == "aps":
+        return _aps(f, path, target)
+    return _generic(f, path, f[target], kind)
+
+
+def _detect(f) -> tuple[str | None, object]:
+    """(layout, dataset name or list) of the cube in an open file."""
+    import h5py
+
+    from . import project_h5
+
+    if project_h5.is_project_file(f):
+        return "project", "counts"
+    if "XRF/Spectra" in f and "XRF/SpectraSelectedIndex" in f:
+        return "crono", "XRF/Spectra"
+    if "MAPS_RAW" in f and isinstance(f["MAPS_RAW"], h5py.Group):
+        names = sorted(n for n in f["MAPS_RAW"] if n.startswith("data_") and f["MAPS_RAW"][n].ndim == 3)
+        if names:
+            return "aps", [f"MAPS_RAW/{n}" for n in names]
+    if "MAPS/mca_arr" in f and f["MAPS/mca_arr"].ndim == 3:
+        return "aps", ["MAPS/mca_arr"]
+    if "xrfmap/detsum/counts" in f:
+        return "pyxrf", "xrfmap/detsum/counts"
+    for name in ("XRFdata", "XRF_data", "data"):
+        if name in f and isinstance(f[name], h5py.Dataset) and f[name].ndim == 3:
+            return "musa", name
+    nx = _nexus_signal(f)
+    if nx is not None:
+        return "nexus", nx
+    found = _largest_spectral(f)
+    return ("discovered", found) if found else (None, None)
+
+
+def _nexus_signal(f) -> str | None:
+    import h5py
+
+    hits = []
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Group) and _attr_str(obj.attrs.get("NX_class")) == "NXdata":
+            sig = _attr_str(obj.attrs.get("signal"))
+            if sig and sig in obj and isinstance(obj[sig], h5py.Dataset) and obj[sig].ndim == 3:
+                hits.append(f"{name}/{sig}")
+            elif "data" in obj and isinstance(obj["data"], h5py.Dataset) and obj["data"].ndim == 3:
+                hits.append(f"{name}/data")
+
+    f.visititems(visit)
+    return max(hits, key=lambda n: f[n].size) if hits else None
+
+
+def _largest_spectral(f) -> str | None:
+    import h5py
+
+    best = []
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset) and obj.ndim == 3 and obj.dtype.kind in "uif":
+            if _spectral_axis(obj.shape) is not None:
+                best.append((obj.size, name))
+
+    f.visititems(visit)
+    return max(best)[1] if best else None
+
+
+def _spectral_axis(shape) -> int | None:
+    """-1 when the last axis looks spectral, 0 for channel-first, None when neither does."""
+    if shape[-1] >= MIN_CHANNELS and shape[-1] >= max(shape[0], shape[1]) / 4:
+        return -1
+    if shape[0] >= MIN_CHANNELS and shape[0] > shape[-1]:
+        return 0
+    if shape[-1] >= MIN_CHANNELS:
+        return -1
+    return None
+
+
+# -- layouts -----------------------------------------------------------------------------------
+def _crono(f, path: Path) -> Cube:
+    spectra = f["XRF/Spectra"]
+    index = np.asarray(f["XRF/SpectraSelectedIndex"][...])
+    if spectra.ndim != 2:
+        raise CubeReadError(path, f"/XRF/Spectra has shape {spectra.shape}, expected (N, channels)")
+    if index.ndim == 3:
+        index = index[..., 0]
+    if index.ndim != 2:
+        raise CubeReadError(path, f"/XRF/SpectraSelectedIndex has shape {index.shape}, expected (H, W[, 1])")
+    require_numeric(spectra.dtype, path, "/XRF/Spectra")
+    data = GriddedSpectra(spectra, index)
+    cal = None
+    if "XRF/EnergyVector" in f:
+        cal = calibration_from_energy_axis(f["XRF/EnergyVector"][...], path, spectra.shape[1])
+    live = _gridded_times(f, "XRF/LiveTimes", index, spectra.shape[0])
+    meta = {"format": "crono", "dataset": "/XRF/Spectra", "n_spectra": int(spectra.shape[0])}
+    if "XRF/RealTimes" in f:
+        meta["real_time_total_s"] = float(np.sum(f["XRF/RealTimes"][...]))
+    meta.update(_instrument_attrs(f))
+    return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
+
+
+def _gridded_times(f, name, index, n):
+    if name not in f:
+        return None
+    t = np.asarray(f[name][...], dtype=np.float64).ravel()
+    if t.size != n:
+        return None
+    out = np.zeros(index.shape, dtype=np.float64)
+    ok = (index >= 0) & (index < n)
+    out[ok] = t[index[ok]]
+    return out
+
+
+def _aps(f, path: Path, names) -> Cube:
+    dsets = [f[n] for n in names]
+    for d in dsets:
+        require_numeric(d.dtype, path, d.name)
+    try:
+        data = ChannelFirstView(dsets)
+    except ValueError as exc:
+        raise CubeReadError(path, str(exc)) from exc
+    group = f[names[0]].parent
+    live = None
+    if "livetime" in group:
+        lt = np.asarray(group["livetime"][...], dtype=np.float64)
+        live = lt.sum(axis=0) if lt.ndim == 3 else lt
+    cal = None
+    for cand in ("energy_calib", "energy"):  # fitted XRF-Maps files
+        for grp in (group, f.get("MAPS")):
+            if grp is not None and cand in grp:
+                v = np.asarray(grp[cand][...]).ravel()
+                cal = (calibration_from_coefficients(v, path) if v.size <= 3
+                       else calibration_from_energy_axis(v, path, data.shape[2]))
+                break
+        if cal:
+            break
+    meta = {"format": "aps-xrfmaps", "dataset": names, "detector_elements": len(names)}
+    meta.update(_instrument_attrs(f))
+    return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
+
+
+def _generic(f, path: Path, d, kind: str) -> Cube:
+    import h5py
+
+    if not isinstance(d, h5py.Dataset):
+        raise CubeReadError(path, f"'{d.name}' is a group, not a dataset")
+    require_3d(d.shape, path, f"dataset '{d.name}'")
+    require_numeric(d.dtype, path, f"dataset '{d.name}'")
+    group = d.parent
+    if kind == "nexus":
+        axis = _nexus_spectral_axis(group, d)
+    elif kind == "pyxrf":
+        axis = -1
+    else:
+        axis = _spectral_axis(d.shape)
+        axis = -1 if axis is None else axis
+    data = ChannelFirstView(d) if axis == 0 else d
+    n = data.shape[2]
+    cal = _sibling_calibration(f, group, d, path, n)
+    live = None
+    for cand in ("live_time", "livetime", "LiveTime"):
+        if cand in group and group[cand].ndim == 2 and tuple(group[cand].shape) == tuple(data.shape[:2]):
+            live = group[cand]
+            break
+    meta = {"format": {"pyxrf": "pyxrf", "musa": "napari-musa", "nexus": "nexus"}.get(kind, "hdf5"),
+            "dataset": d.name, "layout": kind, "channel_axis": "first" if axis == 0 else "last"}
+    meta.update(_instrument_attrs(f))
+    return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
+
+
+def _nexus_spectral_axis(group, d) -> int:
+    axes = group.attrs.get("axes")
+    if axes is not None:
+        axes = [_attr_str(a) for a in np.atleast_1d(axes)]
+        if len(axes) == 3:
+            lowered = [a.lower() for a in axes]
+            for i, a in enumerate(lowered):
+                if a in ("energy", "channels", "channel", "e"):
+                    return 0 if i == 0 else -1
+    ax = _spectral_axis(d.shape)
+    return -1 if ax is None else ax
+
+
+def _sibling_calibration(f, group, d, path, n) -> Calibration | None:
+    """PyMca `calibration` [a, b, c], attributes offset/gain, an energy vector (NeXus axis,
+    napari-musa ENERGY, `energy`), in that order."""
+    cal = calibration_from_mapping(d.attrs, path)
+    if cal is not None:
+        return cal
+    for grp in (group, f):
+        if "calibration" in grp and grp["calibration"].size <= 3:
+            units = _attr_str(grp["calibration"].attrs.get("units", "keV")) or "keV"
+            return calibration_from_coefficients(grp["calibration"][...], path, units)
+    names = []
+    axes = group.attrs.get("axes")
+    if axes is not None:
+        names += [_attr_str(a) for a in np.atleast_1d(axes)]
+    names += ["energy", "ENERGY", "Energy", "energy_axis", "channels_energy"]
+    for grp in (group, f):
+        for name in names:
+            if name and name in grp and getattr(grp[name], "ndim", 0) == 1 and grp[name].shape[0] >= n:
+                e = np.asarray(grp[name][...], dtype=np.float64)
+                units = _attr_str(grp[name].attrs.get("units", "")).lower()
+                if units == "ev":
+                    e = e * 1e-3
+                return calibration_from_energy_axis(e, path, n)
+    return None
+
+
+def _instrument_attrs(f) -> dict:
+    """anode / kV / detector if a writer left them as root attributes (several spellings)."""
+    out = {}
+    spellings = {"anode": ("anode", "tube_anode", "target"), "kV": ("kV", "kv", "tube_voltage", "voltage"),
+                 "detector": ("detector", "detector_type")}
+    for key, names in spellings.items():
+        for n in names:
+            if n in f.attrs:
+                v = f.attrs[n]
+                out[key] = _attr_str(v) if isinstance(v, (bytes, str, np.bytes_)) else np.asarray(v).item()
+                break
+    return out
+
+
+def _attr_str(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (bytes, np.bytes_)):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, np.ndarray) and v.size == 1:
+        return _attr_str(v.item())
+    return str(v)
+
+
+def _summary(f, limit: int = 12) -> str:
+    import h5py
+
+    items = []
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset) and len(items) < limit:
+            items.append(f"{name} {obj.shape} {obj.dtype}")
+
+    f.visititems(visit)
+    return "; ".join(items) if items else "none"

@@ -1,0 +1,238 @@
+"""Lispix ripple `.rpl` header + `.raw` binary: the Bruker M6 Jetstream export.
+
+Real headers vary (TAB or runs of spaces, CRLF, `data-Length`, `byte-order dont-care`, three
+spellings of the energy calibration), so the parser normalises keys instead of matching them
+exactly, and the data is memory-mapped read-only after checking the `.raw` size against the header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..cube import Cube
+from ..energy import Calibration
+from .errors import CubeReadError
+from .lazy import ChannelFirstView
+
+SUFFIXES = (".rpl", ".raw")
+
+
+def _norm(key: str) -> str:
+    """'data-Length', 'data_length', 'DATA LENGTH' -> 'datalength'."""
+    return "".join(ch for ch in key.lower() if ch.isalnum())
+
+
+# normalised key -> (calibration term, units the value is in unless a units key says otherwise)
+_OFFSET_KEYS = ("depthorigin", "depthscaleorigin", "depthoffset", "energyorigin", "energyoffset",
+                "zerooffset", "calibrationoffset", "caliboffset", "evoffset", "kevoffset")
+_GAIN_KEYS = ("depthscale", "depthscaleincrement", "depthincrement", "energyscale", "energygain",
+              "energyperchannel", "calibrationgain", "calibgain", "evperchan", "evperchannel",
+              "kevperchan", "kevperchannel")
+_UNIT_KEYS = ("depthunits", "depthscaleunits", "energyunits", "units")
+_DTYPE_CODES = {("unsigned", 1): "u1", ("unsigned", 2): "u2", ("unsigned", 4): "u4", ("unsigned", 8): "u8",
+                ("signed", 1): "i1", ("signed", 2): "i2", ("signed", 4): "i4", ("signed", 8): "i8",
+                ("float", 4): "f4", ("float", 8): "f8"}
+
+
+@dataclass
+class RippleHeader:
+    width: int
+    height: int
+    depth: int
+    offset: int
+    dtype: np.dtype
+    record_by: str  # "vector" (H, W, C) or "image" (C, H, W)
+    calibration: Calibration | None
+    raw: dict = field(default_factory=dict)  # every key as written, for metadata
+
+    @property
+    def data_bytes(self) -> int:
+        return self.width * self.height * self.depth * self.dtype.itemsize
+
+
+def parse_header(path) -> RippleHeader:
+    """Parse a `.rpl` header tolerantly; raise CubeReadError naming the missing or bad key."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("latin-1")
+    except OSError as exc:
+        raise CubeReadError(path, f"cannot read the ripple header ({exc.strerror or exc})") from exc
+    raw, norm = {}, {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line[0] in ";#":
+            continue
+        parts = line.split(None, 1)
+        key, value = parts[0], (parts[1].strip() if len(parts) > 1 else "")
+        if _norm(key) == "key":  # Lispix's 'key value' column titles
+            continue
+        raw[key] = value
+        norm[_norm(key)] = value
+    if not norm:
+        raise CubeReadError(path, "empty ripple header (no key/value lines)")
+
+    def integer(name: str, default=None) -> int:
+        v = norm.get(name)
+        if v is None:
+            if default is not None:
+                return default
+            raise CubeReadError(path, f"ripple header lacks the required key '{name}'")
+        try:
+            f = float(v.split()[0])
+        except (ValueError, IndexError):
+            raise CubeReadError(path, f"ripple key '{name}' is not a number: {v!r}") from None
+        if f != int(f) or f < 0:
+            raise CubeReadError(path, f"ripple key '{name}' must be a non-negative integer, got {v!r}")
+        return int(f)
+
+    width, height, depth = integer("width"), integer("height"), integer("depth")
+    offset = integer("offset", 0)
+    length = integer("datalength")
+    kind = norm.get("datatype", "").split()[0].lower() if norm.get("datatype") else ""
+    kind = {"unsigned": "unsigned", "signed": "signed", "float": "float", "real": "float",
+            "integer": "signed", "uint": "unsigned", "int": "signed"}.get(kind, kind)
+    code = _DTYPE_CODES.get((kind, length))
+    if code is None:
+        raise CubeReadError(path, f"unknown ripple data type: data-type {norm.get('datatype')!r} with "
+                                  f"data-length {length} (supported: unsigned 1/2/4/8, signed 1/2/4/8, float 4/8)")
+    order = norm.get("byteorder", "dont-care").split()[0].lower()
+    if order in ("little-endian", "littleendian", "little", "intel"):
+        endian = "<"
+    elif order in ("big-endian", "bigendian", "big", "motorola"):
+        endian = ">"
+    elif order in ("dont-care", "dontcare", "don't-care", "none", ""):
+        if length > 1:  # 'dont-care' is only honest for bytes; Lispix/Bruker write little-endian
+            raw["_byte_order_note"] = "byte-order dont-care with multi-byte data: read as little-endian"
+        endian = "<"
+    else:
+        raise CubeReadError(path, f"unknown ripple byte-order {order!r} (little-endian, big-endian or dont-care)")
+    dtype = np.dtype(endian + code) if length > 1 else np.dtype(code)
+
+    record = norm.get("recordby", "vector").split()[0].lower()
+    if record in ("dont-care", "dontcare"):
+        if depth != 1:
+            raise CubeReadError(path, f"record-by dont-care is only meaningful for depth 1, not depth {depth}")
+        record = "vector"
+    if record not in ("vector", "image"):
+        raise CubeReadError(path, f"unknown ripple record-by {record!r} (vector, image or dont-care)")
+    cal = _calibration(norm, path)
+    return RippleHeader(width, height, depth, offset, dtype, record, cal, raw)
+
+
+def _calibration(norm: dict, path) -> Calibration | None:
+    def first(keys):
+        for k in keys:
+            if k in norm and norm[k].split():
+                try:
+                    return k, float(norm[k].split()[0])
+                except ValueError:
+                    raise CubeReadError(path, f"ripple calibration key '{k}' is not a number: {norm[k]!r}") from None
+        return None, None
+
+    gkey, gain = first(_GAIN_KEYS)
+    okey, offset = first(_OFFSET_KEYS)
+    if gain is None:
+        return None
+    ukey = next((k for k in _UNIT_KEYS if k in norm and norm[k].strip()), None)
+    units = norm[ukey].split()[0].lower() if ukey else None
+    if units not in (None, "ev", "kev"):
+        raise CubeReadError(path, f"unknown energy units {norm[ukey]!r} in '{ukey}' (expected eV or keV)")
+
+    def to_kev(value, key):
+        if key is None:
+            return 0.0
+        if key.startswith("ev"):
+            return value * 1e-3
+        if key.startswith("kev"):
+            return value
+        if units == "ev":
+            return value * 1e-3
+        if units == "kev":
+            return value
+        return value  # decided below for unit-less keys
+
+    g = to_kev(gain, gkey)
+    o = to_kev(offset, okey) if offset is not None else 0.0
+    if units is None:
+        # No units anywhere: no XRF detector has 1 keV channels, and no offset reaches 50 keV.
+        if not gkey.startswith(("ev", "kev")) and gain >= 1.0:
+            g = gain * 1e-3
+        if okey is not None and not okey.startswith(("ev", "kev")) and abs(offset) > 50.0:
+            o = offset * 1e-3
+    try:
+        return Calibration(o, g, 0.0, source="file")
+    except ValueError as exc:
+        raise CubeReadError(path, f"invalid energy calibration in header: {exc}") from exc
+
+
+def find_pair(path) -> tuple[Path, Path]:
+    """(header, data) paths from either one; the .raw may have any suffix case."""
+    path = Path(path)
+
+    def sibling(suffixes):
+        for s in suffixes:
+            cand = path.with_suffix(s)
+            if cand.is_file():
+                return cand
+        return path.with_suffix(suffixes[0])
+
+    if path.suffix.lower() == ".raw":
+        rpl = sibling((".rpl", ".RPL", ".Rpl"))
+        if not rpl.is_file():
+            raise CubeReadError(path, f"no ripple header {rpl.name} beside this .raw file "
+                                      "(the .raw holds only numbers; its shape and type are in the .rpl)")
+        return rpl, path
+    return path, sibling((".raw", ".RAW", ".Raw"))
+
+
+def read(path, **_options) -> Cube:
+    rpl, raw = find_pair(path)
+    hdr = parse_header(rpl)
+    if not raw.is_file():
+        raise CubeReadError(rpl, f"the data file {raw.name} is missing beside the header "
+                                 f"(expected {hdr.data_bytes + hdr.offset} bytes)")
+    note = _check_size(hdr, raw)
+    if hdr.record_by == "vector":
+        shape = (hdr.height, hdr.width, hdr.depth)
+    else:
+        shape = (hdr.depth, hdr.height, hdr.width)
+    mm = np.memmap(raw, dtype=hdr.dtype, mode="r", offset=hdr.offset, shape=shape)
+    data = mm if hdr.record_by == "vector" else ChannelFirstView(mm)
+    meta = {"format": "ripple", "record_by": hdr.record_by, "byte_order": hdr.dtype.byteorder,
+            "header": hdr.raw, "data_file": str(raw)}
+    if note:
+        meta["raw_size_note"] = note
+    cal = hdr.calibration or Calibration.uncalibrated()
+    return Cube(data, cal, metadata=meta, path=rpl)
+
+
+def _check_size(hdr: RippleHeader, raw: Path) -> str | None:
+    """Raise when the .raw is shorter than the header needs, or when its size points to a wrong
+    data-length; trailing extra bytes (seen in real exports) are only reported (warning + note)."""
+    import warnings
+
+    actual = raw.stat().st_size
+    need = hdr.offset + hdr.data_bytes
+    if actual == need:
+        return None
+    what = (f"header says {hdr.height} x {hdr.width} x {hdr.depth} x {hdr.dtype.itemsize}-byte "
+            f"{hdr.dtype.name} + offset {hdr.offset} = {need} bytes, but {raw.name} has {actual} bytes")
+    data = actual - hdr.offset
+    n_vals = hdr.width * hdr.height * hdr.depth
+    other_length = data // n_vals if data > 0 and data % n_vals == 0 and data // n_vals != hdr.dtype.itemsize else None
+    if actual < need:
+        full_rows = max(0, data) // max(1, hdr.width * hdr.depth * hdr.dtype.itemsize)
+        hint = (f"{need - actual} bytes missing: the .raw is truncated (only {full_rows} of {hdr.height} rows "
+                "complete); copy or export it again")
+        if other_length:
+            hint += f"; or the size fits data-length {other_length} instead of {hdr.dtype.itemsize}"
+        raise CubeReadError(raw, f"size mismatch: {what}; {hint}")
+    if other_length:
+        raise CubeReadError(raw, f"size mismatch: {what}; the size fits data-length {other_length} "
+                                 f"instead of {hdr.dtype.itemsize}: check the header")
+    note = f"{what}: the {actual - need} trailing bytes are ignored"
+    warnings.warn(f"{raw}: {note}", stacklevel=3)
+    return note

@@ -1,0 +1,227 @@
+"""Single reference spectra: `.mca` (PyMca / SPEC / Amptek), `.msa`/`.emsa` and `.csv`.
+
+A spectrum opens as a 1 x 1 x C cube where a cube is expected (napari, `read_cube`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..cube import Cube
+from ..energy import Calibration
+from .calibration import calibration_from_coefficients, calibration_from_energy_axis
+from .errors import CubeReadError
+
+SUFFIXES = (".mca", ".msa", ".emsa", ".csv")
+
+
+@dataclass
+class Spectrum:
+    """One spectrum: counts per channel, its calibration (source 'none' if the file has none)."""
+
+    counts: np.ndarray
+    calibration: Calibration
+    metadata: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def energy(self) -> np.ndarray:
+        return self.calibration.energy(len(self.counts))
+
+    def to_cube(self) -> Cube:
+        """A 1 x 1 x C cube, so single spectra go wherever cubes go."""
+        return Cube(self.counts.reshape(1, 1, -1), self.calibration, metadata=dict(self.metadata), path=self.path)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise CubeReadError(path, f"cannot read the file ({exc.strerror or exc})") from exc
+
+
+def _finish(path: Path, counts, cal, meta) -> Spectrum:
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.ndim != 1 or counts.size < 2:
+        raise CubeReadError(path, f"no spectrum found: {counts.size} count values")
+    if not np.isfinite(counts).all():
+        raise CubeReadError(path, "counts contain NaN or infinite values")
+    if counts.min() < 0:
+        raise CubeReadError(path, f"counts contain negative values (minimum {counts.min()})")
+    if np.all(counts == np.round(counts)) and counts.max() < 2**31:
+        counts = counts.astype(np.int32)
+    return Spectrum(counts, cal or Calibration.uncalibrated(), meta, path)
+
+
+def _numbers(line: str) -> list[float] | None:
+    parts = [p for p in re.split(r"[,;\s]+", line.strip()) if p]
+    try:
+        return [float(p) for p in parts]
+    except ValueError:
+        return None
+
+
+# -- .mca -----------------------------------------------------------------------------------
+def read_mca(path) -> Spectrum:
+    path = Path(path)
+    text = _read_text(path)
+    if "<<DATA>>" in text:
+        return _read_amptek(path, text)
+    meta = {"format": "mca"}
+    cal = None
+    rows: list[list[float]] = []
+    spec_a: list[float] = []
+    in_a = False
+    for line in text.splitlines():
+        s = line.strip()
+        if not s:
+            continue
+        if s.startswith("#@CALIB"):
+            vals = _numbers(s[len("#@CALIB"):])
+            if vals and len(vals) >= 2 and vals[1] > 0:
+                cal = calibration_from_coefficients(vals[:3], path)
+            continue
+        if s.startswith("@A") or in_a:  # SPEC-style data block, '\' continues a line
+            body = s[2:] if s.startswith("@A") else s
+            in_a = body.endswith("\\")
+            spec_a += _numbers(body.rstrip("\\")) or []
+            continue
+        if s[0] in "#%!;" or s[0].isalpha():
+            continue
+        vals = _numbers(s)
+        if vals is None:
+            raise CubeReadError(path, f"unexpected line in .mca: {s[:60]!r}")
+        rows.append(vals)
+    if spec_a:
+        counts = spec_a
+    elif rows:
+        widths = {len(r) for r in rows}
+        if widths == {1}:
+            counts = [r[0] for r in rows]
+        elif widths == {2}:
+            counts = [r[1] for r in rows]
+            ch = np.array([r[0] for r in rows])
+            if not np.array_equal(ch, np.arange(len(ch))) and not np.array_equal(ch, np.arange(1, len(ch) + 1)):
+                cal = calibration_from_energy_axis(ch, path)  # first column is energy
+        else:
+            raise CubeReadError(path, f"mixed column counts {sorted(widths)} in .mca data lines")
+    else:
+        counts = []
+    return _finish(path, counts, cal, meta)
+
+
+def _read_amptek(path: Path, text: str) -> Spectrum:
+    meta = {"format": "mca-amptek"}
+    data = text.split("<<DATA>>", 1)[1].split("<<END>>", 1)[0]
+    counts = [v for line in data.splitlines() for v in (_numbers(line) or [])]
+    cal = None
+    m = re.search(r"<<CALIBRATION>>(.*?)<<", text, re.S)
+    if m:
+        pts = [v for v in (_numbers(ln) for ln in m.group(1).splitlines()) if v and len(v) == 2]
+        if len(pts) >= 2:
+            ch, e = np.array(pts).T
+            gain, off = np.polyfit(ch, e, 1)
+            cal = Calibration(float(off), float(gain), source="file")
+    for key, name in (("REAL_TIME", "real_time_s"), ("LIVE_TIME", "live_time_s"), ("HVSET", "kV")):
+        mm = re.search(rf"^{key}\s*-\s*([-\d.Ee+]+)", text, re.M)
+        if mm:
+            meta[name] = float(mm.group(1))
+    return _finish(path, counts, cal, meta)
+
+
+# -- .msa / .emsa -----------------------------------------------------------------------------
+def read_msa(path) -> Spectrum:
+    path = Path(path)
+    text = _read_text(path)
+    header: dict[str, str] = {}
+    values: list[list[float]] = []
+    in_data = False
+    for line in text.splitlines():
+        s = line.strip()
+        if not s:
+            continue
+        if s.startswith("#"):
+            key, _, val = s[1:].partition(":")
+            key = key.strip().upper()
+            if key == "SPECTRUM":
+                in_data = True
+            elif key == "ENDOFDATA":
+                break
+            else:
+                header[key] = val.strip()
+            continue
+        if in_data:
+            vals = _numbers(s.rstrip(","))
+            if vals is None:
+                raise CubeReadError(path, f"unexpected data line in EMSA file: {s[:60]!r}")
+            values.append(vals)
+    if "FORMAT" not in header:
+        raise CubeReadError(path, "not an EMSA/MAS file (no #FORMAT line)")
+    datatype = header.get("DATATYPE", "XY").upper()
+    ncols = int(float(header.get("NCOLUMNS", "1") or 1))
+    units = header.get("XUNITS", "eV").strip().lower()
+    scale = 1e-3 if units in ("ev", "") else 1.0
+    if units not in ("ev", "kev", ""):
+        raise CubeReadError(path, f"unsupported #XUNITS {header['XUNITS']!r} (eV or keV)")
+    cal = None
+    if datatype == "XY":
+        arr = [v for v in values if len(v) >= 2]
+        x = np.array([v[0] for v in arr])
+        counts = [v[1] for v in arr]
+        if len(x) >= 2:
+            cal = calibration_from_energy_axis(x * scale, path)
+    else:
+        counts = [v for row in values for v in row[:ncols]]
+    if cal is None and "XPERCHAN" in header:
+        try:
+            gain = float(header["XPERCHAN"]) * scale
+            off = float(header.get("OFFSET", "0") or 0) * scale
+            cal = Calibration(off, gain, source="file")
+        except ValueError as exc:
+            raise CubeReadError(path, f"invalid #XPERCHAN/#OFFSET: {exc}") from exc
+    npoints = header.get("NPOINTS")
+    if npoints and int(float(npoints)) != len(counts):
+        raise CubeReadError(path, f"#NPOINTS says {npoints} but {len(counts)} values follow #SPECTRUM")
+    meta = {"format": "emsa", "title": header.get("TITLE", "")}
+    for key, name, f in (("BEAMKV", "kV", 1.0), ("LIVETIME", "live_time_s", 1.0), ("REALTIME", "real_time_s", 1.0)):
+        if key in header:
+            try:
+                meta[name] = float(header[key]) * f
+            except ValueError:
+                pass
+    return _finish(path, counts, cal, meta)
+
+
+# -- .csv -----------------------------------------------------------------------------------
+def read_csv(path) -> Spectrum:
+    """`energy,counts` (keV, or eV if values exceed 200), `channel,counts`, or one counts column;
+    a non-numeric first line is a header."""
+    path = Path(path)
+    rows = []
+    for i, line in enumerate(_read_text(path).splitlines()):
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        vals = _numbers(s)
+        if vals is None:
+            if not rows:
+                continue  # header line
+            raise CubeReadError(path, f"non-numeric value on line {i + 1}: {s[:60]!r}")
+        rows.append(vals)
+    widths = {len(r) for r in rows}
+    if not rows or len(widths) != 1 or widths.pop() not in (1, 2):
+        raise CubeReadError(path, "a spectrum CSV needs one column (counts) or two (energy, counts) "
+                                  "on every line")
+    arr = np.array(rows)
+    cal = None
+    if arr.shape[1] == 2:
+        first, counts = arr[:, 0], arr[:, 1]
+        if not (np.array_equal(first, np.arange(len(first))) or np.array_equal(first, np.arange(1, len(first) + 1))):
+            cal = calibration_from_energy_axis(first, path)
+    else:
+        counts = arr[:, 0]
+    return _finish(path, counts, cal, {"format": "csv"})

@@ -1,0 +1,122 @@
+"""The pigment and ground database (package data `data/pigments.csv`), and chemical compositions.
+
+Formulas are xraylib `CompoundParser` strings, or weighted mixtures of them written
+``"0.6*Fe2O3 + 0.4*Al2Si2O5(OH)4"`` (mass fractions) for earths, glasses and lakes on their
+substrates. Colours: sRGB hex and CIELAB (D65); `colour_source` says whether a colour is measured
+(with its reference) or an approximate swatch impression. Densities are approximate handbook values
+(bulk mineral / compound densities), good to about 10-20 %.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+#: Period end year used for pigments still in use.
+PRESENT = 2025
+
+
+@dataclass(frozen=True)
+class Pigment:
+    name: str
+    role: str  # pigment | white | black | ground
+    formula: str
+    density: float  # g/cm3
+    elements: tuple[str, ...]  # characteristic XRF elements ("-" in the file: none)
+    srgb_hex: str
+    lab: tuple[float, float, float]
+    start_year: int
+    end_year: int
+    colour_source: str
+    notes: str = ""
+
+    @property
+    def rgb(self) -> tuple[float, float, float]:
+        """sRGB in [0, 1]."""
+        h = self.srgb_hex.lstrip("#")
+        return tuple(int(h[i:i + 2], 16) / 255.0 for i in (0, 2, 4))
+
+    def in_use(self, year: int | None) -> bool:
+        return year is None or self.start_year <= year <= self.end_year
+
+    def composition(self) -> dict[str, float]:
+        """Element symbol -> mass fraction (sums to 1)."""
+        return dict(formula_composition(self.formula))
+
+
+def _parse_single(formula: str) -> dict[str, float]:
+    import xraylib
+
+    try:
+        cd = xraylib.CompoundParser(formula)
+    except ValueError as exc:
+        raise ValueError(f"xraylib cannot parse formula {formula!r}: {exc}") from None
+    return {xraylib.AtomicNumberToSymbol(z): float(w) for z, w in zip(cd["Elements"], cd["massFractions"])}
+
+
+@lru_cache(maxsize=None)
+def formula_composition(formula: str) -> tuple[tuple[str, float], ...]:
+    """Mass fractions of a formula or a weighted mixture 'w1*F1 + w2*F2' (weights renormalised)."""
+    total: dict[str, float] = {}
+    wsum = 0.0
+    for part in formula.split(" + "):
+        part = part.strip()
+        if "*" in part:
+            w_s, f = part.split("*", 1)
+            w = float(w_s)
+        else:
+            w, f = 1.0, part
+        if w < 0:
+            raise ValueError(f"negative weight in formula {formula!r}")
+        wsum += w
+        for el, frac in _parse_single(f.strip()).items():
+            total[el] = total.get(el, 0.0) + w * frac
+    if wsum <= 0:
+        raise ValueError(f"formula {formula!r} has no positive weight")
+    return tuple(sorted((el, v / wsum) for el, v in total.items()))
+
+
+def _row_to_pigment(row: dict, where: str) -> Pigment:
+    try:
+        els = tuple(e.strip() for e in row["elements"].split(",") if e.strip() and e.strip() != "-")
+        p = Pigment(
+            name=row["name"].strip(), role=row["role"].strip(), formula=row["formula"].strip(),
+            density=float(row["density"]), elements=els, srgb_hex=row["srgb_hex"].strip(),
+            lab=(float(row["L"]), float(row["a"]), float(row["b"])),
+            start_year=int(row["start_year"]), end_year=int(row["end_year"]),
+            colour_source=row["colour_source"].strip(), notes=row.get("notes", "").strip(),
+        )
+    except (KeyError, ValueError) as exc:
+        raise ValueError(f"{where}: bad pigment row {row.get('name')!r}: {exc}") from None
+    formula_composition(p.formula)  # fail early on formulas xraylib cannot read
+    return p
+
+
+@lru_cache(maxsize=None)
+def _load(path: str | None) -> tuple[Pigment, ...]:
+    if path is None:
+        text = resources.files("xrf_napari").joinpath("data/pigments.csv").read_text(encoding="utf-8")
+        where = "xrf_napari/data/pigments.csv"
+    else:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        where = path
+    rows = list(csv.DictReader(text.splitlines()))
+    return tuple(_row_to_pigment(r, where) for r in rows)
+
+
+def load_pigments(path=None) -> list[Pigment]:
+    """All pigments and grounds of the database (or of another CSV with the same columns)."""
+    return list(_load(None if path is None else str(path)))
+
+
+def get_pigment(name: str) -> Pigment:
+    """Look a pigment up by name (case-insensitive)."""
+    key = name.strip().lower()
+    for p in _load(None):
+        if p.name.lower() == key:
+            return p
+    known = ", ".join(p.name for p in _load(None))
+    raise KeyError(f"unknown pigment {name!r}; known: {known}")

@@ -1,0 +1,255 @@
+"""Synthetic dataset generation: one project-HDF5 file per cube, a manifest, resumable, parallel.
+
+Every cube is a pure function of (seed, index): its random generator is seeded with
+SeedSequence([seed, index]), so any subset of cubes can be regenerated, in any order, on any number
+of workers, with identical results. Files are written atomically, so a file that exists is complete
+and a rerun skips it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+GENERATOR = "xrf-napari-synth/1"
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
+TEST_FRACTION_PERCENT = 20
+
+
+def cube_rng(seed: int, index: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([int(seed), int(index)]))
+
+
+def image_split(name: str) -> str:
+    """'test' for about 20 % of file names (stable hash of the name), else 'train'."""
+    h = int(hashlib.sha1(Path(name).name.encode("utf-8")).hexdigest(), 16)
+    return "test" if h % 100 < TEST_FRACTION_PERCENT else "train"
+
+
+def list_images(folder, split: str = "all") -> list[Path]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"image folder {folder} does not exist")
+    imgs = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+    if split not in ("train", "test", "all"):
+        raise ValueError(f"unknown split {split!r}")
+    return [p for p in imgs if split == "all" or image_split(p.name) == split]
+
+
+def load_source(path: Path, size: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    """A size x size RGB crop: a random square (side between size and the short side) resized."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            w, h = im.size
+            short = min(w, h)
+            side = int(rng.integers(min(size, short), short + 1)) if short > size else short
+            x0 = int(rng.integers(0, w - side + 1))
+            y0 = int(rng.integers(0, h - side + 1))
+            crop = im.crop((x0, y0, x0 + side, y0 + side)).resize((size, size), Image.Resampling.LANCZOS)
+    except OSError as exc:
+        raise ValueError(f"cannot read image {path}: {exc}") from None
+    return np.asarray(crop, dtype=np.uint8), {"box_xywh": [x0, y0, side, side], "image_size": [w, h]}
+
+
+@dataclass
+class SynthCube:
+    counts: np.ndarray  # (H, W, 512) uint16 canonical
+    rgb: np.ndarray
+    palette: np.ndarray
+    labels: np.ndarray
+    metadata: dict
+    native: np.ndarray | None = None
+    extras: dict = field(default_factory=dict)
+
+
+def synthesize(rgb: np.ndarray, rng: np.random.Generator, profile, *, labels=None, recipes=None,
+               year: int | None = None, native: bool = False, blur_px: float | None = None) -> SynthCube:
+    """A synthetic cube of an RGB image under one instrument profile.
+
+    labels/recipes: give both to bypass clustering and recipe choice (swatch panels, tests).
+    """
+    from ..physics.spectrum import SpectrumModel
+    from .cube import pixel_weights, poisson_counts
+    from .paint import random_ground, region_paint
+    from .recipes import choose_recipe
+    from .regions import Regions, cluster_regions, to_float_rgb
+
+    img = to_float_rgb(rgb)
+    if labels is None:
+        regions = cluster_regions(img, rng)
+    else:
+        from skimage.color import rgb2lab
+
+        labels = np.asarray(labels, dtype=np.int32)
+        k = int(labels.max()) + 1
+        flat = img.reshape(-1, 3)
+        cnt = np.maximum(np.bincount(labels.ravel(), minlength=k), 1)
+        pal = np.stack([np.bincount(labels.ravel(), weights=flat[:, c], minlength=k) for c in range(3)], 1) / cnt[:, None]
+        regions = Regions(labels, pal, rgb2lab(pal[None])[0], {})
+    k = regions.k
+    if recipes is None:
+        recipes = [choose_recipe(regions.palette[i], rng, year) for i in range(k)]
+    if len(recipes) != k:
+        raise ValueError(f"{len(recipes)} recipes for {k} regions")
+    ground = random_ground(rng)
+    paints = [region_paint(r, rng) for r in recipes]
+    model = SpectrumModel(profile)
+    comps = np.array([model.detect(model.fine(stack)) for p in paints for stack in p.corner_stacks(ground)])
+    comps_canon = model.canonical(comps)
+    blur = float(rng.uniform(0.6, 2.0)) if blur_px is None else blur_px
+    weights = pixel_weights(regions.labels, k, rng, blur)
+    totals = comps.sum(axis=1)
+    native_counts = None
+    if native:
+        native_counts = poisson_counts(weights, comps, profile.counts_per_pixel, rng)
+        m = model.to_canonical.tocsr()
+        h, w, _ = native_counts.shape
+        counts = np.empty((h, w, comps_canon.shape[1]), dtype=np.uint16)
+        for y0 in range(0, h, 32):
+            blk = native_counts[y0:y0 + 32].reshape(-1, comps.shape[1]).astype(np.float32)
+            counts[y0:y0 + 32] = np.round(np.asarray(blk @ m)).clip(0, 65535).astype(np.uint16).reshape(-1, w, comps_canon.shape[1])
+    else:
+        counts = poisson_counts(weights, comps_canon, profile.counts_per_pixel, rng, totals=totals)
+    meta = {
+        "generator": GENERATOR,
+        "profile": profile.to_dict(),
+        "ground": ground.to_dict(),
+        "regions": [p.to_dict() for p in paints],
+        "k": k,
+        "silhouettes": {str(kk): v for kk, v in regions.silhouettes.items()},
+        "boundary_blur_px": blur,
+        "year": year,
+        "component_order": "per region: (thin, A), (thick, A), (thin, B), (thick, B)",
+    }
+    return SynthCube(counts, np.round(img * 255).astype(np.uint8), regions.palette_image(), regions.labels,
+                     meta, native_counts, {"components_canonical": comps_canon, "weights": weights})
+
+
+@dataclass
+class GenerateConfig:
+    out: str
+    n_cubes: int
+    size: int = 256
+    seed: int = 0
+    profiles: str = "train"
+    split: str = "all"
+    images: list[str] | None = None  # paths; None = procedural paintings
+    native: bool = False
+    period: bool = False
+
+
+def cube_name(index: int) -> str:
+    return f"cube_{index:05d}.h5"
+
+
+def generate_one(index: int, cfg: GenerateConfig) -> dict:
+    """Make and write cube `index` (skips it when its file exists). Returns a manifest entry."""
+    from ..energy import canonical_energy
+    from ..energy import Calibration, CANONICAL_BIN_WIDTH
+    from ..io.project_h5 import write_cube
+    from ..physics.instrument import random_profile
+    from .procedural import procedural_painting
+
+    out = Path(cfg.out)
+    path = out / cube_name(index)
+    if path.exists() and (not cfg.native or (out / f"cube_{index:05d}_native.h5").exists()):
+        return _entry_from_file(path, index, skipped=True)
+    rng = cube_rng(cfg.seed, index)
+    profile = random_profile(rng, cfg.profiles)
+    year = int(rng.integers(1300, 2001)) if cfg.period else None
+    if cfg.images:
+        perm = np.random.default_rng(cfg.seed).permutation(len(cfg.images))
+        src = Path(cfg.images[perm[index % len(cfg.images)]])
+        rgb, crop = load_source(src, cfg.size, rng)
+        source = {"image": src.name, **crop}
+    else:
+        rgb = procedural_painting(rng, cfg.size)
+        source = {"image": "procedural"}
+    cube = synthesize(rgb, rng, profile, year=year, native=cfg.native)
+    meta = dict(cube.metadata, seed=cfg.seed, index=index, source=source, profile_family=cfg.profiles,
+                split=cfg.split, name=path.stem)
+    e = canonical_energy()
+    cal = Calibration(float(e[0]), CANONICAL_BIN_WIDTH, 0.0, source="file")
+    targets = {"rgb": cube.rgb, "palette": cube.palette, "labels": cube.labels}
+    if cfg.native:
+        write_cube(out / f"cube_{index:05d}_native.h5", cube.native, profile.calibration, targets=targets,
+                   metadata=dict(meta, grid="native"))
+    write_cube(path, cube.counts, cal, targets=targets, metadata=dict(meta, grid="canonical"))
+    return _entry_from_file(path, index, skipped=False)
+
+
+def _entry_from_file(path: Path, index: int, skipped: bool) -> dict:
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        meta = json.loads(f.attrs["metadata"])
+        shape = list(f["counts"].shape)
+    p = meta.get("profile", {})
+    return {"file": path.name, "index": index, "shape": shape, "source": meta.get("source", {}).get("image"),
+            "anode": p.get("anode"), "kv": p.get("kv"), "fwhm_mn_ev": p.get("fwhm_mn_ev"),
+            "counts_per_pixel": p.get("counts_per_pixel"), "k": meta.get("k"), "skipped": skipped}
+
+
+def _init_worker():
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+
+
+def _run_one(args):
+    index, cfg = args
+    return generate_one(index, cfg)
+
+
+def generate_dataset(cfg: GenerateConfig, workers: int | None = None, progress: bool = True,
+                     images_dir: str | None = None) -> Path:
+    """Generate cubes 0..n_cubes-1 into cfg.out (resumable); returns the manifest path."""
+    from ..fileutil import atomic_path
+
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    workers = max(1, workers or os.cpu_count() or 1)
+    todo = [(i, cfg) for i in range(cfg.n_cubes)]
+    entries = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc="cubes", unit="cube")
+    if workers == 1:
+        for t in todo:
+            entries.append(_run_one(t))
+            bar and bar.update(1)
+    else:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")
+        with ctx.Pool(workers, initializer=_init_worker) as pool:
+            for e in pool.imap_unordered(_run_one, todo):
+                entries.append(e)
+                bar and bar.update(1)
+    if bar:
+        bar.close()
+    entries.sort(key=lambda e: e["index"])
+    manifest = {
+        "generator": GENERATOR, "seed": cfg.seed, "n_cubes": cfg.n_cubes, "size": cfg.size,
+        "profiles": cfg.profiles, "split": cfg.split, "native": cfg.native, "period_palettes": cfg.period,
+        "images_dir": images_dir, "test_fraction_percent": TEST_FRACTION_PERCENT,
+        "images_used": sorted(Path(p).name for p in cfg.images) if cfg.images else ["procedural"],
+        "cubes": [{k: v for k, v in e.items() if k != "skipped"} for e in entries],
+    }
+    if images_dir:
+        all_imgs = list_images(images_dir, "all")
+        manifest["test_images"] = [p.name for p in all_imgs if image_split(p.name) == "test"]
+        manifest["train_images"] = [p.name for p in all_imgs if image_split(p.name) == "train"]
+    mpath = out / "manifest.json"
+    with atomic_path(mpath) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=1))
+    return mpath

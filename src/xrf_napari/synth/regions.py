@@ -1,0 +1,76 @@
+"""Colour regions of an RGB image: K-Means in CIELAB with K chosen by silhouette.
+
+Silhouette scores usually peak at small K; paintings need more colours than that, so we keep the
+largest K whose silhouette is within 10 % of the best (documented in docs/physics.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Regions:
+    labels: np.ndarray  # (H, W) int32 in 0..k-1
+    palette: np.ndarray  # (k, 3) float sRGB in [0, 1]: mean colour of each region
+    lab: np.ndarray  # (k, 3) CIELAB of the palette colours
+    silhouettes: dict  # K -> silhouette score
+
+    @property
+    def k(self) -> int:
+        return len(self.palette)
+
+    def palette_image(self) -> np.ndarray:
+        """(H, W, 3) uint8: every pixel at its region's mean colour."""
+        return np.round(self.palette[self.labels] * 255).astype(np.uint8)
+
+
+def to_float_rgb(rgb) -> np.ndarray:
+    a = np.asarray(rgb)
+    if a.ndim != 3 or a.shape[2] < 3:
+        raise ValueError(f"expected an (H, W, 3) RGB image, got shape {a.shape}")
+    a = a[..., :3]
+    return a.astype(np.float64) / 255.0 if a.dtype == np.uint8 else np.clip(a.astype(np.float64), 0, 1)
+
+
+def cluster_regions(rgb, rng: np.random.Generator, k_range=(4, 16), n_fit: int = 3000, n_sil: int = 1000,
+                    tolerance: float = 0.9) -> Regions:
+    from skimage.color import rgb2lab
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    img = to_float_rgb(rgb)
+    h, w, _ = img.shape
+    lab = rgb2lab(img).reshape(-1, 3)
+    n = len(lab)
+    fit_idx = rng.choice(n, size=min(n, n_fit), replace=False)
+    sil_idx = fit_idx[: min(len(fit_idx), n_sil)]
+    seed = int(rng.integers(2**31 - 1))
+    scores, models = {}, {}
+    distinct = len(np.unique(np.round(lab[fit_idx]), axis=0))
+    for k in range(k_range[0], k_range[1] + 1):
+        if k > distinct:
+            break
+        km = KMeans(n_clusters=k, n_init=1, random_state=seed, max_iter=60).fit(lab[fit_idx])
+        lbl = km.labels_[: len(sil_idx)]
+        if len(np.unique(lbl)) < 2:
+            continue
+        scores[k] = float(silhouette_score(lab[sil_idx], lbl))
+        models[k] = km
+    if not scores:  # a flat image: one region
+        labels = np.zeros((h, w), dtype=np.int32)
+        mean = img.reshape(-1, 3).mean(axis=0, keepdims=True)
+        return Regions(labels, mean, rgb2lab(mean[None])[0], {})
+    best = max(scores.values())
+    k = max(kk for kk, s in scores.items() if s >= tolerance * best)
+    labels = models[k].predict(lab).astype(np.int32)
+    # drop empty clusters, renumber 0..k-1
+    used, labels = np.unique(labels, return_inverse=True)
+    labels = labels.reshape(h, w).astype(np.int32)
+    flat = img.reshape(-1, 3)
+    counts = np.bincount(labels.ravel(), minlength=len(used))
+    palette = np.stack([np.bincount(labels.ravel(), weights=flat[:, c], minlength=len(used)) for c in range(3)], 1)
+    palette /= counts[:, None]
+    return Regions(labels, palette, rgb2lab(palette[None])[0], scores)

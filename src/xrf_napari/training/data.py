@@ -1,0 +1,150 @@
+"""Spectra for the embedder: pixels sampled per cube from a synthetic dataset folder, kept as tensors.
+
+A dataset folder holds `cubes/*.h5` in the project layout (counts on the canonical grid plus the
+generator's region labels). Each cube is read once (whole-dataset reads are far faster than random
+pixel access in chunked, compressed HDF5) and `pixels_per_cube` random pixels are kept. The pool
+lives on the training device, so a batch is a few index operations; if the pool would exceed
+`max_pool_bytes`, fewer pixels per cube are kept and `SpectraPool.refresh` draws new ones per epoch.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..energy import CANONICAL_N_CHANNELS
+
+
+def list_cubes(data_dir) -> list[Path]:
+    """The cube files of a dataset folder (sorted, so runs are reproducible)."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise ValueError(f"dataset folder {data_dir} does not exist")
+    files = sorted((data_dir / "cubes").glob("*.h5")) or sorted(data_dir.glob("*.h5"))
+    if not files:
+        raise ValueError(f"no cubes (*.h5) in {data_dir} or {data_dir / 'cubes'}")
+    return files
+
+
+def profile_key(metadata: dict) -> str:
+    """Instrument profile group of a cube: anode + detector FWHM bucket (10 eV) at Mn K-alpha."""
+    prof = metadata.get("profile", {}) or {}
+    anode = prof.get("anode", "?")
+    fwhm = prof.get("fwhm_mn_ev")
+    if fwhm is None:
+        return str(anode)
+    lo = int(float(fwhm) // 10 * 10)
+    return f"{anode} {lo}-{lo + 10} eV"
+
+
+def read_cube_arrays(path) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(counts (H, W, 512), labels (H, W) int32, metadata) of one synthetic cube; clear errors."""
+    import h5py
+
+    from ..io.project_h5 import FORMAT
+
+    path = Path(path)
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("format", "") != FORMAT or "counts" not in f:
+                raise ValueError(f"{path} is not an xrf-napari project file (format {FORMAT!r})")
+            if "targets/labels" not in f:
+                raise ValueError(f"{path} has no /targets/labels (region labels are needed to train)")
+            counts = f["counts"][()]
+            labels = f["targets/labels"][()].astype(np.int32)
+            meta = json.loads(f.attrs.get("metadata", "{}"))
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from exc
+    if counts.ndim != 3 or counts.shape[2] != CANONICAL_N_CHANNELS:
+        raise ValueError(f"{path}: counts must be (H, W, {CANONICAL_N_CHANNELS}) on the canonical grid, "
+                         f"got {counts.shape}")
+    if labels.shape != counts.shape[:2]:
+        raise ValueError(f"{path}: labels {labels.shape} do not match counts {counts.shape[:2]}")
+    return counts, labels, meta
+
+
+def sample_pixels(counts: np.ndarray, labels: np.ndarray, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """n random pixels (without replacement when possible) -> (counts (n, C) int16, labels (n,))."""
+    h, w, c = counts.shape
+    total = h * w
+    idx = rng.choice(total, size=n, replace=n > total)
+    flat = counts.reshape(total, c)[idx]
+    # int16 halves the pool versus int32; no canonical channel holds more than 32767 counts at
+    # realistic count levels (<= 10^4 counts per pixel), and clipping would only touch outliers.
+    return np.clip(flat, 0, 32767).astype(np.int16), labels.reshape(-1)[idx]
+
+
+@dataclass
+class SpectraPool:
+    """Pixels of every cube: counts (N, C) int16, local region labels (N,), cube c owns rows
+    [c * pixels_per_cube, (c + 1) * pixels_per_cube)."""
+
+    files: list[Path]
+    pixels_per_cube: int
+    seed: int
+    device: object = "cpu"
+    counts: object = None
+    labels: object = None
+    profiles: list[str] = field(default_factory=list)
+    n_regions: list[int] = field(default_factory=list)
+    epoch_loaded: int = -1
+
+    @property
+    def n_cubes(self) -> int:
+        return len(self.files)
+
+    def nbytes(self) -> int:
+        return self.n_cubes * self.pixels_per_cube * CANONICAL_N_CHANNELS * 2
+
+    def load(self, epoch: int = 0, progress: bool = True) -> "SpectraPool":
+        """(Re)draw pixels; the draw depends only on (seed, epoch), so resumed runs see the same."""
+        import torch
+        from tqdm import tqdm
+
+        n = self.pixels_per_cube
+        counts = np.empty((self.n_cubes * n, CANONICAL_N_CHANNELS), dtype=np.int16)
+        labels = np.empty(self.n_cubes * n, dtype=np.int64)
+        profiles, n_regions = [], []
+        it = tqdm(self.files, desc=f"loading spectra (epoch {epoch})", unit="cube", disable=not progress,
+                  dynamic_ncols=True, leave=False)
+        for i, path in enumerate(it):
+            rng = np.random.default_rng([self.seed, epoch, i])
+            cube, lab, meta = read_cube_arrays(path)
+            counts[i * n:(i + 1) * n], labels[i * n:(i + 1) * n] = sample_pixels(cube, lab, n, rng)
+            profiles.append(profile_key(meta))
+            n_regions.append(int(len(np.unique(lab))))
+        # Local labels -> 0..R-1 per cube (the loss groups pixels per cube only).
+        for i in range(self.n_cubes):
+            _, labels[i * n:(i + 1) * n] = np.unique(labels[i * n:(i + 1) * n], return_inverse=True)
+        self.counts = torch.from_numpy(counts).to(self.device)
+        self.labels = torch.from_numpy(labels).to(self.device)
+        self.profiles, self.n_regions, self.epoch_loaded = profiles, n_regions, epoch
+        return self
+
+    def batch(self, cubes_per_batch: int, pixels_per_cube: int, generator):
+        """(counts (B, P, C) float32, labels (B, P) int64, cube ids (B,)) on the pool's device.
+
+        B distinct cubes drawn uniformly: batches mix instrument profiles.
+        """
+        import torch
+
+        dev = self.counts.device
+        b = min(cubes_per_batch, self.n_cubes)
+        cubes = torch.randperm(self.n_cubes, generator=generator, device=dev)[:b]
+        offs = torch.randint(0, self.pixels_per_cube, (b, pixels_per_cube), generator=generator, device=dev)
+        rows = cubes[:, None] * self.pixels_per_cube + offs
+        return self.counts[rows].float(), self.labels[rows], cubes
+
+
+def make_pool(data_dir, pixels_per_cube: int, seed: int, device="cpu",
+              max_pool_bytes: int = 2 * 2**30) -> tuple[SpectraPool, bool]:
+    """A pool that fits `max_pool_bytes`; returns (pool, refresh_each_epoch)."""
+    files = list_cubes(data_dir)
+    per_cube_bytes = CANONICAL_N_CHANNELS * 2
+    fit = max(256, int(max_pool_bytes // (len(files) * per_cube_bytes)))
+    refresh = fit < pixels_per_cube
+    pool = SpectraPool(files, min(pixels_per_cube, fit), seed, device)
+    return pool, refresh

@@ -1,0 +1,184 @@
+"""`xrf-napari-train evaluate`: score the recolouriser on a held-out synthetic set.
+
+For every cube: the DVE latent (same path as inference), the SmallUViT prediction (tiled), the
+per-pixel MLP baseline, and the generator's two targets. Metrics (training/metrics.py): MS-SSIM,
+redmean sRGB distance, CIEDE2000 mean and median, each against the palette target (the clustered
+image: what the cube's regions can tell) and against the original image. The "palette ceiling" row
+scores the palette image itself against the original: no model that sees only region-level
+information can do better on the original-image columns. Values are means over cubes (the dE
+median column is the mean of per-cube medians). Writes eval.md, eval.json and recolour_grid.png
+(latent preview / prediction / palette / original for a few cubes), and the embedder's ARI table
+when training/eval_embedder.py is available.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+METRICS = ("msssim", "srgb", "de_mean", "de_median")
+HEADERS = {"msssim": "MS-SSIM ↑", "srgb": "sRGB dist ↓", "de_mean": "ΔE00 mean ↓", "de_median": "ΔE00 median ↓"}
+PAPER = {"msssim": 0.9196, "srgb": 0.1148}
+
+
+def configure(p) -> None:
+    p.add_argument("--data", required=True, help="held-out dataset folder (cubes/*.h5 with colour targets)")
+    p.add_argument("--weights", default=None, help="SmallUViT weights (default: the shipped ones)")
+    p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")
+    p.add_argument("--baseline", default=None,
+                   help="per-pixel MLP weights (default: pixel_mlp.safetensors beside --weights, if present)")
+    p.add_argument("--out", default=None, help="folder for eval.md, eval.json, recolour_grid.png")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--grid", type=int, default=4, help="cubes shown in the PNG grid")
+    p.add_argument("--max-cubes", type=int, default=None)
+    p.add_argument("--no-ari", action="store_true", help="skip the embedder's ARI table")
+
+
+def _read(path):
+    import h5py
+
+    from ..cube import cube_from_array
+    from ..io.project_h5 import read_project_cube
+
+    try:
+        with h5py.File(path, "r") as f:
+            cube = read_project_cube(f, path)
+            if "targets/palette" not in f or "targets/rgb" not in f:
+                raise ValueError(f"{path} has no /targets/palette or /targets/rgb")
+            targets = {k: f[f"targets/{k}"][()] for k in ("palette", "rgb")}
+            mem = cube_from_array(cube.data[()], cube.calibration)
+            meta = cube.metadata
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from exc
+    return mem, targets, meta
+
+
+def evaluate(data_dir, weights=None, embedder=None, baseline=None, device="auto", max_cubes=None,
+             progress: bool = True) -> dict:
+    """Per-cube and mean metrics; also returns a few images for the grid under "_images"."""
+    from tqdm import tqdm
+
+    from ..analysis.embed import iter_embed, latent_to_rgb
+    from ..analysis.progress import run_to_end
+    from ..analysis.recolour import load_recolouriser
+    from ..models.weights import load_weights, resolve_weights
+    from .common import pick_device
+    from .data import list_cubes, profile_key
+    from .metrics import image_metrics
+    from .train_pixel_mlp import build_from_config as build_mlp, predict_pixels
+
+    dev = pick_device(device)
+    rec = load_recolouriser(weights, str(dev))
+    mlp = None
+    if baseline is None and weights is not None and (Path(weights).parent / "pixel_mlp.safetensors").is_file():
+        baseline = Path(weights).parent / "pixel_mlp.safetensors"
+    if baseline is not None:
+        state, cfg = load_weights(baseline)
+        mlp = build_mlp(cfg)
+        mlp.load_state_dict(state)
+        mlp.to(dev).eval()
+    files = list_cubes(data_dir)[:max_cubes]
+    per_cube, images = [], []
+    t0 = time.time()
+    for path in tqdm(files, desc="evaluating", unit="cube", disable=not progress, dynamic_ncols=True):
+        cube, targets, meta = _read(path)
+        if min(cube.shape[:2]) <= 160:
+            raise ValueError(f"{path}: {cube.shape[0]}x{cube.shape[1]} px; MS-SSIM needs > 160 px per side")
+        latent = run_to_end(iter_embed(cube, weights=embedder, device=str(dev)))
+        preds = {"uvit": rec.predict(latent)}
+        if mlp is not None:
+            preds["pixel_mlp"] = predict_pixels(mlp, latent, dev)
+        row = {"cube": path.stem, "profile": profile_key(meta)}
+        for name, pred in preds.items():
+            for tname, target in targets.items():
+                row[f"{name}/{tname}"] = image_metrics(pred, target)
+        row["palette_ceiling/rgb"] = image_metrics(targets["palette"], targets["rgb"])
+        per_cube.append(row)
+        if len(images) < 8:
+            images.append({"name": path.stem, "latent": latent_to_rgb(latent), "uvit": preds["uvit"],
+                           "palette": targets["palette"], "rgb": targets["rgb"]})
+    keys = [k for k in per_cube[0] if "/" in k]
+    summary = {k: {m: float(np.mean([r[k][m] for r in per_cube])) for m in METRICS} for k in keys}
+    _, sha = resolve_weights("uvit", weights)
+    return {"data": str(data_dir), "n_cubes": len(per_cube), "weights": str(rec.path), "embedder": str(embedder),
+            "baseline": str(baseline) if baseline else None, "device": str(dev),
+            "seconds": round(time.time() - t0, 1), "summary": summary, "per_cube": per_cube, "_images": images}
+
+
+def format_table(results: dict) -> str:
+    s = results["summary"]
+    cols = " | ".join(HEADERS[m] for m in METRICS)
+    lines = [f"Held-out set {results['data']}: {results['n_cubes']} cubes (means over cubes)", "",
+             f"| model | target | {cols} |", "|---|---|" + "---|" * len(METRICS)]
+    names = {"uvit": "SmallUViT", "pixel_mlp": "per-pixel MLP", "palette_ceiling": "palette image (ceiling)"}
+    tnames = {"palette": "palette", "rgb": "original"}
+    for tname in ("palette", "rgb"):
+        for model in ("uvit", "pixel_mlp", "palette_ceiling"):
+            key = f"{model}/{tname}"
+            if key in s:
+                vals = " | ".join(f"{s[key][m]:.4f}" if m in ("msssim", "srgb") else f"{s[key][m]:.2f}" for m in METRICS)
+                lines.append(f"| {names[model]} | {tnames[tname]} | {vals} |")
+    lines.append(f"| paper SmallUViT (its own data) | palette | {PAPER['msssim']:.4f} | {PAPER['srgb']:.4f} | n/a | n/a |")
+    return "\n".join(lines)
+
+
+def save_grid(path, images, n: int = 4) -> None:
+    """PNG grid: one row per cube, columns latent / prediction / palette target / original."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..fileutil import atomic_path
+
+    rows = images[:n]
+    cols = [("latent", "DVE latent (input)"), ("uvit", "SmallUViT"), ("palette", "palette target"), ("rgb", "original")]
+    fig, axes = plt.subplots(len(rows), 4, figsize=(10, 2.6 * len(rows)), dpi=110, squeeze=False)
+    for r, im in enumerate(rows):
+        for c, (key, title) in enumerate(cols):
+            ax = axes[r, c]
+            ax.imshow(im[key])
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(title, fontsize=9)
+        axes[r, 0].set_ylabel(im["name"], fontsize=7)
+    fig.tight_layout()
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+def run(args) -> int:
+    from ..fileutil import atomic_path
+    from .common import write_json
+
+    results = evaluate(args.data, args.weights, args.embedder, args.baseline, args.device, args.max_cubes)
+    images = results.pop("_images")
+    table = format_table(results)
+    ari_table = None
+    if not args.no_ari:
+        try:
+            from .eval_embedder import evaluate_embedder, format_table as format_ari
+        except ImportError:
+            evaluate_embedder = None
+        if evaluate_embedder is not None:
+            ari = evaluate_embedder(args.data, args.embedder, device=args.device)
+            ari_table = format_ari(ari)
+            results["ari"] = {k: v for k, v in ari.items() if k != "per_cube"}
+    print(table)
+    if ari_table:
+        print("\n" + ari_table)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        write_json(out / "eval.json", results)
+        with atomic_path(out / "eval.md") as tmp:
+            Path(tmp).write_text(table + "\n" + (f"\n{ari_table}\n" if ari_table else ""))
+        save_grid(out / "recolour_grid.png", images, args.grid)
+        print(f"wrote {out / 'eval.md'}, {out / 'eval.json'}, {out / 'recolour_grid.png'}", file=sys.stderr)
+    return 0
+

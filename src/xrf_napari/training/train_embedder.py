@@ -1,0 +1,289 @@
+"""`xrf-napari-train embedder`: train the DVE on a synthetic dataset folder.
+
+    xrf-napari-train embedder --data data/train --out runs/dve [--config configs/embedder.json]
+        [--epochs E | --steps S] [--batch N] [--lr LR] [--device auto] [--resume] [--seed S]
+
+Writes into --out: config.json (the resolved config), checkpoint.pt (atomic, every N steps),
+metrics.json, loss_curve.png and dve.safetensors (weights with the config inside). With --resume
+training continues from checkpoint.pt and gives the same weights as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+#: Training defaults; a --config JSON overrides them, command-line flags override both.
+DEFAULT_TRAIN_CONFIG = {
+    "model": {"n_channels": 512, "hidden": [128, 64, 32], "latent_dim": 3, "activation": "relu",
+              "normalisation": "hellinger"},
+    "seed": 0,
+    "steps": 3000,
+    "epochs": None,                # if set, steps = epochs * (pool size // batch)
+    "cubes_per_batch": 16,         # distinct cubes (hence instrument profiles) per batch
+    "pixels_per_cube_batch": 256,  # batch = cubes_per_batch * pixels_per_cube_batch spectra
+    "pixels_per_cube": 4096,       # pixels kept per cube in the pool
+    "max_pool_bytes": 2 * 2**30,
+    "lr": 2e-3,
+    "lr_min_factor": 0.05,         # cosine decay to lr * lr_min_factor
+    "warmup_steps": 100,           # linear learning-rate warm-up
+    "weight_decay": 0.0,
+    "grad_clip": 5.0,
+    "w_recon": 1.0,
+    "w_kl": 1e-3,                  # small per-sample KL keeps the posterior variance meaningful
+    "w_mmd": 5.0,
+    "mmd_samples": 1024,           # posterior samples (and as many prior samples) in the MMD
+    "w_silhouette": 0.5,
+    "silhouette_ramp": 0.2,        # fraction of steps over which w_silhouette ramps up from 0
+    "aug_prob": 0.5,               # fraction of batch cubes seen through a random "other instrument"
+    "aug_min_keep": 0.1,           # binomial thinning: keep 10-100% of counts (log-uniform, per pixel)
+    "aug_tilt": 0.5,               # per-cube smooth efficiency tilt exp(a x + b x^2), |a|,|b| <= tilt
+    "checkpoint_every": 500,
+    "log_every": 25,
+    "amp": False,                  # bf16 autocast on CUDA
+}
+
+
+def configure(parser) -> None:
+    parser.add_argument("--data", required=True, help="synthetic dataset folder (cubes/*.h5)")
+    parser.add_argument("--out", required=True, help="output folder (checkpoints, metrics, weights)")
+    parser.add_argument("--config", help="JSON file overriding the default training config")
+    parser.add_argument("--epochs", type=float, help="epochs over the pixel pool (overrides --steps)")
+    parser.add_argument("--steps", type=int, help="optimiser steps")
+    parser.add_argument("--batch", type=int, help="spectra per batch (cubes_per_batch * pixels per cube)")
+    parser.add_argument("--lr", type=float, help="peak learning rate")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    parser.add_argument("--seed", type=int, help="random seed")
+    parser.add_argument("--checkpoint-every", type=int, dest="checkpoint_every", help="steps between checkpoints")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    parser.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA")
+    parser.add_argument("--val", help="dataset folder evaluated (ARI) at the end, e.g. data/test")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def resolve_config(args) -> dict:
+    cfg = json.loads(json.dumps(DEFAULT_TRAIN_CONFIG))
+    if getattr(args, "config", None):
+        path = Path(args.config)
+        try:
+            user = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValueError(f"cannot read config {path}: {exc}") from exc
+        unknown = set(user) - set(cfg) - {"comment"}
+        if unknown:
+            raise ValueError(f"config {path}: unknown keys {sorted(unknown)}")
+        model = {**cfg["model"], **user.pop("model", {})}
+        cfg.update(user)
+        cfg["model"] = model
+    for key in ("steps", "lr", "seed", "checkpoint_every", "epochs"):
+        if getattr(args, key, None) is not None:
+            cfg[key] = getattr(args, key)
+    if getattr(args, "batch", None):
+        cfg["pixels_per_cube_batch"] = max(2, int(args.batch) // int(cfg["cubes_per_batch"]))
+    if getattr(args, "amp", False):
+        cfg["amp"] = True
+    return cfg
+
+
+def lr_at(step: int, cfg: dict) -> float:
+    """Linear warm-up then cosine decay from lr to lr * lr_min_factor."""
+    lr, total, warm = cfg["lr"], max(1, cfg["steps"]), cfg["warmup_steps"]
+    if step < warm:
+        return lr * (step + 1) / warm
+    t = min(1.0, (step - warm) / max(1, total - warm))
+    lo = lr * cfg["lr_min_factor"]
+    return lo + 0.5 * (lr - lo) * (1 + math.cos(math.pi * t))
+
+
+def silhouette_weight(step: int, cfg: dict) -> float:
+    ramp = cfg["silhouette_ramp"] * cfg["steps"]
+    return cfg["w_silhouette"] * (min(1.0, step / ramp) if ramp > 0 else 1.0)
+
+
+def augment(counts, gen, cfg: dict, energy):
+    """'Another instrument and count level': per-cube smooth efficiency tilt and per-pixel binomial
+    thinning of the counts (exact for Poisson data), applied to a random aug_prob of the cubes.
+    counts (B, P, C) float; energy (C,) keV tensor on the same device."""
+    import torch
+
+    if cfg["aug_prob"] <= 0:
+        return counts
+    b, p, c = counts.shape
+    dev = counts.device
+    chosen = torch.rand(b, generator=gen, device=dev) < cfg["aug_prob"]
+    x = (energy - 10.0) / 10.0
+    coef = (torch.rand(b, 2, generator=gen, device=dev) * 2 - 1) * cfg["aug_tilt"]
+    tilt = torch.exp(coef[:, :1] * x + coef[:, 1:] * x * x)  # (B, C)
+    tilt = tilt / tilt.amax(-1, keepdim=True)
+    lo = math.log(cfg["aug_min_keep"])
+    keep = torch.exp(torch.rand(b, p, 1, generator=gen, device=dev) * (-lo) + lo)  # (B, P, 1)
+    prob = (keep * tilt[:, None, :]).clamp(0.0, 1.0)
+    prob = torch.where(chosen[:, None, None], prob, torch.ones_like(prob))
+    sel = counts[chosen]
+    if sel.numel():
+        counts = counts.clone()
+        counts[chosen] = torch.binomial(sel, prob[chosen], generator=gen)
+    return counts
+
+
+def train_step(model, opt, batch, gen, cfg: dict, step: int, energy, device, n_labels=None):
+    """One optimiser step; returns a dict of loss values (floats)."""
+    import torch
+
+    from .dve_losses import kl_to_prior, mmd_imq, reconstruction_kl, silhouette_loss
+
+    counts, labels, _ = batch
+    counts = augment(counts, gen, cfg, energy)
+    b, p, c = counts.shape
+    flat = counts.reshape(b * p, c)
+    for group in opt.param_groups:
+        group["lr"] = lr_at(step, cfg)
+    noise = torch.randn(b * p, model.latent_dim, generator=gen, device=device)
+    n_mmd = min(cfg["mmd_samples"], b * p)
+    prior = torch.randn(n_mmd, model.latent_dim, generator=gen, device=device)
+    amp = bool(cfg.get("amp")) and device.type == "cuda"
+    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
+        mu, logvar, z, log_probs = model(model.normalise(flat), noise=noise)
+    mu, logvar, z, log_probs = mu.float(), logvar.float(), z.float(), log_probs.float()
+    rec = reconstruction_kl(log_probs, flat)
+    kl = kl_to_prior(mu, logvar)
+    stride = max(1, (b * p) // n_mmd)
+    mmd = mmd_imq(z[::stride][:n_mmd], prior)
+    sil = silhouette_loss(mu.reshape(b, p, -1), labels, n_labels)
+    w_sil = silhouette_weight(step, cfg)
+    loss = cfg["w_recon"] * rec + cfg["w_kl"] * kl + cfg["w_mmd"] * mmd + w_sil * sil
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if cfg["grad_clip"]:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["grad_clip"])
+    opt.step()
+    return {"loss": loss.item(), "recon": rec.item(), "kl": kl.item(), "mmd": mmd.item(),
+            "silhouette_loss": sil.item(), "lr": opt.param_groups[0]["lr"]}
+
+
+def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bool = False,
+          progress: bool = True, stop_after: int | None = None, val_dir=None) -> dict:
+    """Train; returns the metrics dict. stop_after: stop (as if interrupted) after that many steps
+    of this call, leaving the last checkpoint (tests of --resume)."""
+    import torch
+    from tqdm import tqdm
+
+    from ..energy import canonical_energy
+    from ..models.dve import build_from_config, resolved_config
+    from ..models.weights import save_weights
+    from .common import load_checkpoint, pick_device, plot_curves, save_checkpoint, seed_everything, write_json
+    from .data import make_pool
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out / "checkpoint.pt"
+    device = pick_device(device_name)
+    ckpt = None
+    if resume:
+        if not ckpt_path.is_file():
+            raise ValueError(f"--resume: no checkpoint at {ckpt_path}")
+        ckpt = load_checkpoint(ckpt_path)
+        cfg = json.loads(ckpt["config_json"])  # the interrupted run's config wins
+    cfg["model"] = resolved_config(cfg["model"])
+    seed_everything(int(cfg["seed"]))
+
+    pool, refresh = make_pool(data_dir, int(cfg["pixels_per_cube"]), int(cfg["seed"]), device,
+                              int(cfg["max_pool_bytes"]))
+    batch_size = min(int(cfg["cubes_per_batch"]), pool.n_cubes) * int(cfg["pixels_per_cube_batch"])
+    steps_per_epoch = max(1, pool.n_cubes * pool.pixels_per_cube // batch_size)
+    if cfg.get("epochs"):
+        cfg["steps"] = int(round(float(cfg["epochs"]) * steps_per_epoch))
+    cfg["resolved"] = {"n_cubes": pool.n_cubes, "pool_pixels_per_cube": pool.pixels_per_cube,
+                       "refresh_pool_each_epoch": refresh, "batch_size": batch_size,
+                       "steps_per_epoch": steps_per_epoch, "data": str(data_dir)}
+    write_json(out / "config.json", cfg)
+
+    model = build_from_config(cfg["model"]).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+    gen = torch.Generator(device=device)
+    gen.manual_seed(int(cfg["seed"]))
+    history: dict[str, list] = {}
+    step = 0
+    elapsed = 0.0
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        gen.set_state(ckpt["generator"])
+        history = json.loads(ckpt["history_json"])
+        step = int(ckpt["step"])
+        elapsed = float(ckpt.get("elapsed", 0.0))
+
+    epoch = step // steps_per_epoch
+    pool.load(epoch if refresh else 0, progress=progress)
+    energy = torch.as_tensor(canonical_energy(), dtype=torch.float32, device=device)
+    n_labels = max(pool.n_regions)
+
+    def checkpoint():
+        save_checkpoint(ckpt_path, model=model.state_dict(), optimizer=opt.state_dict(), step=step,
+                        generator=gen.get_state(), config_json=json.dumps(cfg),
+                        history_json=json.dumps(history), elapsed=elapsed)
+
+    total = int(cfg["steps"])
+    bar = tqdm(total=total, initial=step, desc="training DVE", unit="step", disable=not progress,
+               dynamic_ncols=True)
+    t0 = time.perf_counter()
+    done_here = 0
+    running = {}
+    model.train()
+    while step < total:
+        if refresh and step // steps_per_epoch != pool.epoch_loaded:
+            pool.load(step // steps_per_epoch, progress=progress)
+        batch = pool.batch(int(cfg["cubes_per_batch"]), int(cfg["pixels_per_cube_batch"]), gen)
+        vals = train_step(model, opt, batch, gen, cfg, step, energy, device, n_labels)
+        if not all(math.isfinite(v) for v in vals.values()):
+            raise ValueError(f"training diverged at step {step}: {vals}; lower --lr")
+        for k, v in vals.items():
+            running.setdefault(k, []).append(v)
+        step += 1
+        done_here += 1
+        if step % int(cfg["log_every"]) == 0 or step == total:
+            for k, v in running.items():
+                history.setdefault(k, []).append((step, float(np.mean(v))))
+            bar.set_postfix(loss=f"{np.mean(running['loss']):.4f}", sil=f"{1 - np.mean(running['silhouette_loss']):.3f}")
+            running = {}
+        bar.update(1)
+        if step % int(cfg["checkpoint_every"]) == 0 or step == total:
+            elapsed_now = elapsed + time.perf_counter() - t0
+            elapsed, t0 = elapsed_now, time.perf_counter()
+            checkpoint()
+        if stop_after is not None and done_here >= stop_after and step < total:
+            bar.close()
+            return {"interrupted_at": step}
+    bar.close()
+    elapsed += time.perf_counter() - t0
+
+    weights_cfg = dict(cfg["model"])
+    weights_cfg["training"] = {k: v for k, v in cfg.items() if k != "model"}
+    sha = save_weights(model.state_dict(), out / "dve.safetensors", weights_cfg)
+    final = {k: v[-1][1] for k, v in history.items() if v}
+    metrics = {"steps": step, "train_seconds": round(elapsed, 1), "device": str(device),
+               "final": final, "weights": str(out / "dve.safetensors"), "sha256": sha, "curves": history}
+    if val_dir:
+        from .eval_embedder import evaluate_embedder, format_table
+
+        res = evaluate_embedder(val_dir, out / "dve.safetensors", device=device_name, progress=progress)
+        metrics["validation"] = res
+        print(format_table(res))
+    write_json(out / "metrics.json", metrics)
+    plot_curves(out / "loss_curve.png", {k: v for k, v in history.items() if k != "lr"},
+                title=f"DVE training ({step} steps)")
+    return metrics
+
+
+def run(args) -> int:
+    cfg = resolve_config(args)
+    metrics = train(args.data, args.out, cfg, device_name=args.device, resume=args.resume,
+                    progress=not args.no_progress, val_dir=args.val)
+    print(f"weights: {metrics['weights']} (sha256 {metrics['sha256'][:12]}...), "
+          f"{metrics['steps']} steps in {metrics['train_seconds']} s on {metrics['device']}; final "
+          + ", ".join(f"{k} {v:.4g}" for k, v in metrics["final"].items()))
+    return 0

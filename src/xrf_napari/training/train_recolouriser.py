@@ -1,0 +1,440 @@
+"""`xrf-napari-train recolouriser`: train the SmallUViT (DVE latent -> RGB) on a synthetic dataset.
+
+The DVE is frozen, so every training cube is embedded once, through the same `iter_embed` path as
+inference, and cached in the output folder (keyed by the embedder's hash and the cube files). The
+latents and targets then live on the training device as tensors; a step is a random crop gather,
+a dihedral augmentation (flips / 90-degree turns: paintings have no preferred orientation at the
+scale of a crop) and one forward/backward pass, with bfloat16 autocast on CUDA and no host sync
+except at logging. Loss: the redmean sRGB distance (training/metrics.py), optionally plus
+`msssim_weight * (1 - MS-SSIM)`. AdamW, linear warm-up then cosine decay. With --time-budget the
+schedule runs on max(step fraction, time fraction), so a run ends on time with a finished schedule.
+
+The same command fits the per-pixel MLP baseline (latent -> RGB) on the same data
+(--baseline-steps), so evaluation compares the two on equal terms.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+DEFAULTS = {
+    "model": {"patch": 16, "dim": 144, "depth": 7, "heads": 9, "mlp_ratio": 4.0, "spt_shift": "half",
+              "pixel_skip": True, "head_hidden": 16},
+    "crop": 128,
+    "batch": 16,
+    "steps": 3000,
+    "lr": 1e-3,
+    "min_lr": 1e-5,
+    "weight_decay": 0.05,
+    "warmup": 150,
+    "msssim_weight": 0.0,
+    "target": "palette",
+    "seed": 0,
+    "checkpoint_every": 500,
+    "log_every": 50,
+    "val_fraction": 0.1,
+    "baseline_steps": 1500,
+    "time_budget": None,
+    "embed_chunk": 65536,
+}
+
+CACHE_NAME = "latent_cache.npz"
+CHECKPOINT_NAME = "checkpoint.pt"
+TARGETS = ("palette", "rgb")
+
+
+def configure(p) -> None:
+    p.add_argument("--data", required=True, help="synthetic dataset folder (manifest.json + cubes/*.h5)")
+    p.add_argument("--embedder", default=None, help="DVE weights (.safetensors); default: the shipped ones")
+    p.add_argument("--out", required=True, help="output folder (weights, config, metrics, curves, checkpoints)")
+    p.add_argument("--config", default=None, help="JSON config (e.g. configs/recolouriser.json); flags override it")
+    p.add_argument("--steps", type=int, default=None, help="optimisation steps")
+    p.add_argument("--epochs", type=float, default=None,
+                   help="alternative to --steps: passes over the training pixels (crop area x batch)")
+    p.add_argument("--batch", type=int, default=None)
+    p.add_argument("--crop", type=int, default=None, help="training crop size in pixels (multiple of the patch)")
+    p.add_argument("--patch", type=int, default=None, help="patch size (16 in the paper)")
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--checkpoint-every", type=int, default=None)
+    p.add_argument("--target", choices=TARGETS, default=None, help="palette (reachable) or rgb (original)")
+    p.add_argument("--baseline-steps", type=int, default=None, help="steps for the per-pixel MLP (0 = skip)")
+    p.add_argument("--time-budget", type=float, default=None, help="seconds for the SmallUViT loop")
+    p.add_argument("--msssim-weight", type=float, default=None)
+    p.add_argument("--no-progress", action="store_true")
+
+
+def resolve_config(args) -> dict:
+    cfg = json.loads(json.dumps(DEFAULTS))
+    if args.config:
+        path = Path(args.config)
+        try:
+            user = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValueError(f"cannot read config {path}: {exc}") from exc
+        cfg["model"].update(user.pop("model", {}))
+        unknown = set(user) - set(cfg)
+        if unknown:
+            raise ValueError(f"config {path}: unknown keys {sorted(unknown)}")
+        cfg.update(user)
+    flags = {"steps": args.steps, "batch": args.batch, "crop": args.crop, "lr": args.lr, "seed": args.seed,
+             "checkpoint_every": args.checkpoint_every, "target": args.target,
+             "baseline_steps": args.baseline_steps, "time_budget": args.time_budget,
+             "msssim_weight": args.msssim_weight}
+    cfg.update({k: v for k, v in flags.items() if v is not None})
+    if args.patch is not None:
+        cfg["model"]["patch"] = args.patch
+    if cfg["crop"] % cfg["model"]["patch"]:
+        raise ValueError(f"crop {cfg['crop']} must be a multiple of the patch size {cfg['model']['patch']}")
+    if cfg["target"] not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}")
+    cfg["epochs"] = args.epochs
+    return cfg
+
+
+# -- data --------------------------------------------------------------------------------------
+def _cache_key(files, embedder) -> dict:
+    return {"embedder_sha256": embedder.sha256 or _file_sha(embedder.path),
+            "files": [[p.name, p.stat().st_size, int(p.stat().st_mtime)] for p in files]}
+
+
+def _file_sha(path):
+    from ..models.weights import sha256_of
+
+    return sha256_of(path) if path is not None and Path(path).is_file() else None
+
+
+def embed_dataset(data_dir, embedder_weights, device, cache_path, chunk: int = 65536, progress: bool = True):
+    """(latents, palettes, rgbs, names): lists of (H, W, 3) arrays (float32, uint8, uint8).
+
+    Embeds each cube through analysis.embed.iter_embed (as at inference); cached in cache_path."""
+    import h5py
+    from tqdm import tqdm
+
+    from ..analysis.embed import iter_embed, load_embedder
+    from ..analysis.progress import run_to_end
+    from ..cube import cube_from_array
+    from ..fileutil import atomic_path
+    from ..io.project_h5 import read_project_cube
+    from .data import list_cubes
+
+    files = list_cubes(data_dir)
+    embedder = load_embedder(embedder_weights, device)
+    key = _cache_key(files, embedder)
+    cache_path = Path(cache_path)
+    if cache_path.is_file():
+        with np.load(cache_path) as z:
+            if json.loads(str(z["key"])) == key:
+                n = len(files)
+                return ([z[f"latent_{i}"] for i in range(n)], [z[f"palette_{i}"] for i in range(n)],
+                        [z[f"rgb_{i}"] for i in range(n)], [p.stem for p in files])
+    latents, palettes, rgbs = [], [], []
+    for path in tqdm(files, desc="embedding training cubes", unit="cube", disable=not progress, dynamic_ncols=True):
+        try:
+            with h5py.File(path, "r") as f:
+                cube = read_project_cube(f, path)
+                if "targets/palette" not in f or "targets/rgb" not in f:
+                    raise ValueError(f"{path} has no /targets/palette or /targets/rgb (colour targets are needed)")
+                palettes.append(f["targets/palette"][()].astype(np.uint8))
+                rgbs.append(f["targets/rgb"][()].astype(np.uint8))
+                mem = cube_from_array(cube.data[()], cube.calibration)  # one read of the compressed file
+        except OSError as exc:
+            raise ValueError(f"cannot read {path}: {exc}") from exc
+        latents.append(run_to_end(iter_embed(mem, weights=embedder_weights, device=device, chunk_pixels=chunk)))
+        if palettes[-1].shape[:2] != latents[-1].shape[:2]:
+            raise ValueError(f"{path}: targets {palettes[-1].shape} do not match counts {latents[-1].shape}")
+    arrays = {"key": np.array(json.dumps(key))}
+    for i, (lat, pal, rgb) in enumerate(zip(latents, palettes, rgbs)):
+        arrays.update({f"latent_{i}": lat, f"palette_{i}": pal, f"rgb_{i}": rgb})
+    with atomic_path(cache_path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+    return latents, palettes, rgbs, [p.stem for p in files]
+
+
+def split_indices(n: int, val_fraction: float) -> tuple[list[int], list[int]]:
+    """Deterministic split: every k-th cube to validation (at least one when n >= 4)."""
+    n_val = int(round(n * val_fraction)) if n >= 4 else 0
+    n_val = max(n_val, 1 if n >= 4 and val_fraction > 0 else 0)
+    if n_val == 0:
+        return list(range(n)), []
+    step = n / n_val
+    val = sorted({int(i * step + step / 2) for i in range(n_val)})
+    return [i for i in range(n) if i not in val], val
+
+
+class CropSampler:
+    """Random crops of (latent, target) images kept on the training device, with dihedral augmentation."""
+
+    def __init__(self, latents, targets, crop: int, device, seed: int):
+        import torch
+
+        self.crop = crop
+        self.device = device
+        small = [lat.shape[:2] for lat in latents if min(lat.shape[:2]) < crop]
+        if small:
+            raise ValueError(f"training images must be at least crop={crop} px per side; got {small[0]}")
+        to_t = lambda a, dt: torch.from_numpy(np.ascontiguousarray(np.asarray(a).transpose(2, 0, 1))).to(device, dt)  # noqa: E731
+        self.x = [to_t(lat, torch.float32) for lat in latents]
+        self.y = [to_t(t, torch.uint8) for t in targets]
+        shapes = {t.shape for t in self.x}
+        self.stacked = len(shapes) == 1
+        if self.stacked:
+            self.xs, self.ys = torch.stack(self.x), torch.stack(self.y)
+            self.ar = torch.arange(crop, device=device)
+        self.gen = torch.Generator(device="cpu").manual_seed(seed)
+
+    def sample(self, batch: int):
+        import torch
+
+        n = len(self.x)
+        idx = torch.randint(0, n, (batch,), generator=self.gen)
+        if self.stacked:
+            h, w = self.xs.shape[-2:]
+            oy = torch.randint(0, h - self.crop + 1, (batch,), generator=self.gen)
+            ox = torch.randint(0, w - self.crop + 1, (batch,), generator=self.gen)
+            idx, oy, ox = (t.to(self.device, non_blocking=True) for t in (idx, oy, ox))
+            iy = (oy[:, None] + self.ar)[:, :, None]  # (B, c, 1)
+            ix = (ox[:, None] + self.ar)[:, None, :]  # (B, 1, c)
+            b = idx[:, None, None]
+            x = self.xs.permute(0, 2, 3, 1)[b, iy, ix].permute(0, 3, 1, 2)
+            y = self.ys.permute(0, 2, 3, 1)[b, iy, ix].permute(0, 3, 1, 2)
+        else:
+            xs, ys = [], []
+            for i in idx.tolist():
+                h, w = self.x[i].shape[-2:]
+                oy = int(torch.randint(0, h - self.crop + 1, (1,), generator=self.gen))
+                ox = int(torch.randint(0, w - self.crop + 1, (1,), generator=self.gen))
+                xs.append(self.x[i][:, oy:oy + self.crop, ox:ox + self.crop])
+                ys.append(self.y[i][:, oy:oy + self.crop, ox:ox + self.crop])
+            x, y = torch.stack(xs), torch.stack(ys)
+        k = int(torch.randint(0, 8, (1,), generator=self.gen))
+        if k & 4:
+            x, y = x.flip(-1), y.flip(-1)
+        if k & 3:
+            x, y = torch.rot90(x, k & 3, (-2, -1)), torch.rot90(y, k & 3, (-2, -1))
+        return x.contiguous(), y.float().div_(255.0).contiguous()
+
+
+def lr_at(progress: float, cfg: dict, total_steps: int) -> float:
+    warm = cfg["warmup"] / max(total_steps, 1)
+    if progress < warm:
+        return cfg["lr"] * max(progress / warm, 1e-3)
+    t = min(1.0, (progress - warm) / max(1.0 - warm, 1e-9))
+    return cfg["min_lr"] + 0.5 * (cfg["lr"] - cfg["min_lr"]) * (1.0 + math.cos(math.pi * t))
+
+
+# -- run ---------------------------------------------------------------------------------------
+def run(args) -> int:
+    import torch
+    from tqdm import tqdm
+
+    from ..models.uvit import build_from_config
+    from ..models.weights import save_weights
+    from .common import load_checkpoint, pick_device, plot_curves, save_checkpoint, seed_everything, write_json
+    from .metrics import ms_ssim, redmean_distance
+
+    cfg = resolve_config(args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    device = pick_device(args.device)
+    print(f"device: {device}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""),
+          file=sys.stderr)
+    seed_everything(cfg["seed"])
+    show = not args.no_progress
+
+    t0 = time.time()
+    latents, palettes, rgbs, names = embed_dataset(args.data, args.embedder, str(device), out / CACHE_NAME,
+                                                   chunk=cfg["embed_chunk"], progress=show)
+    embed_s = time.time() - t0
+    targets = palettes if cfg["target"] == "palette" else rgbs
+    train_idx, val_idx = split_indices(len(latents), cfg["val_fraction"])
+    stack = np.concatenate([latents[i].reshape(-1, 3) for i in train_idx])
+    mean, std = stack.mean(0), stack.std(0) + 1e-6
+    del stack
+    crop = cfg["crop"]
+    pixels = sum(latents[i].shape[0] * latents[i].shape[1] for i in train_idx)
+    if cfg.get("epochs"):
+        cfg["steps"] = max(1, int(round(cfg["epochs"] * pixels / (crop * crop * cfg["batch"]))))
+    steps = int(cfg["steps"])
+    model_cfg = {**cfg["model"], "arch": "SmallUViT", "img_size": crop, "tile": crop,
+                 "latent_mean": mean.tolist(), "latent_std": std.tolist(), "target": cfg["target"]}
+    model = build_from_config(model_cfg).to(device)
+    n_params = sum(p.numel() for p in model.parameters())
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos_embed" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos_embed" not in n)]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg["weight_decay"]},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg["lr"], betas=(0.9, 0.99),
+                            **({"fused": True} if device.type == "cuda" else {}))
+    sampler = CropSampler([latents[i] for i in train_idx], [targets[i] for i in train_idx], crop, device,
+                          cfg["seed"])
+    use_msssim = cfg["msssim_weight"] > 0 and crop > 96
+    amp = device.type == "cuda"
+    cfg_public = {**cfg, "resolved_steps": steps, "n_train": len(train_idx), "n_val": len(val_idx),
+                  "val_cubes": [names[i] for i in val_idx], "model_config": model_cfg, "n_params": n_params,
+                  "device": str(device), "command": " ".join(["xrf-napari-train", "recolouriser"] + sys.argv[2:])}
+    write_json(out / "config.json", cfg_public)
+
+    step, elapsed_before, curves = 0, 0.0, {"train": [], "val": []}
+    ckpt = out / CHECKPOINT_NAME
+    if args.resume:
+        if not ckpt.is_file():
+            raise ValueError(f"--resume: no checkpoint {ckpt}")
+        state = load_checkpoint(ckpt)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        step, elapsed_before = int(state["step"]), float(state.get("elapsed", 0.0))
+        curves = {k: [tuple(v) for v in vals] for k, vals in state["curves"].items()}
+        sampler.gen.set_state(state["sampler_rng"])
+        torch.set_rng_state(state["torch_rng"])
+        print(f"resumed from {ckpt} at step {step}", file=sys.stderr)
+
+    def checkpoint():
+        save_checkpoint(ckpt, model=model.state_dict(), optimizer=opt.state_dict(), step=step,
+                        elapsed=elapsed_before + time.time() - t_loop, curves={k: [list(v) for v in c] for k, c in curves.items()},
+                        sampler_rng=sampler.gen.get_state(), torch_rng=torch.get_rng_state(), config=cfg_public)
+
+    budget = cfg["time_budget"]
+    bar = tqdm(total=steps, initial=step, desc="training SmallUViT", unit="step", disable=not show, dynamic_ncols=True)
+    model.train()
+    running = torch.zeros((), device=device)
+    n_running = 0
+    t_loop = time.time()
+    step_start = step
+    while step < steps:
+        elapsed = elapsed_before + time.time() - t_loop
+        frac = step / steps
+        if budget:
+            frac = max(frac, elapsed / budget)
+            if frac >= 1.0:
+                break
+        lr = lr_at(frac, cfg, steps)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x, y = sampler.sample(cfg["batch"])
+        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=amp):
+            pred = model(x)
+        pred = pred.float()
+        loss = redmean_distance(pred, y, eps=1e-6)
+        if use_msssim:
+            loss = loss + cfg["msssim_weight"] * (1.0 - ms_ssim(pred, y, win_size=7))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        running += loss.detach()
+        n_running += 1
+        step += 1
+        if step % cfg["log_every"] == 0 or step == steps:
+            value = float(running) / n_running  # the only host sync
+            running.zero_()
+            n_running = 0
+            curves["train"].append((step, value))
+            bar.set_postfix(loss=f"{value:.4f}", lr=f"{lr:.2e}")
+        bar.update(1)
+        if cfg["checkpoint_every"] and step % cfg["checkpoint_every"] == 0:
+            if val_idx:
+                curves["val"].append((step, _val_loss(model, latents, targets, val_idx, device)))
+                model.train()
+            checkpoint()
+    bar.close()
+    train_s = time.time() - t_loop
+    steps_done = step
+    model.eval()
+    checkpoint()
+
+    weights_path = out / "uvit.safetensors"
+    sha = save_weights(model.state_dict(), weights_path,
+                       {**model_cfg, "trained_steps": steps_done, "command": cfg_public["command"]})
+    metrics = {"steps": steps_done, "train_seconds": round(train_s, 1), "embed_seconds": round(embed_s, 1),
+               "seconds_per_step": round(train_s / max(steps_done - step_start, 1), 4),
+               "final_train_loss": curves["train"][-1][1] if curves["train"] else None,
+               "n_params": n_params, "weights": str(weights_path), "sha256": sha, "device": str(device)}
+    if val_idx:
+        metrics["val_uvit"] = _val_metrics(model, model_cfg, latents, targets, val_idx, device)
+
+    if cfg["baseline_steps"] > 0:
+        from .train_pixel_mlp import train_pixel_mlp
+
+        tb = time.time()
+        to_t = lambda a: torch.from_numpy(np.ascontiguousarray(np.asarray(a).transpose(2, 0, 1)))  # noqa: E731
+        mlp, mlp_loss = train_pixel_mlp([to_t(latents[i]) for i in train_idx],
+                                        [to_t(targets[i].astype(np.float32) / 255.0) for i in train_idx],
+                                        steps=cfg["baseline_steps"], device=device, seed=cfg["seed"],
+                                        latent_mean=mean, latent_std=std)
+        save_weights(mlp.state_dict(), out / "pixel_mlp.safetensors", {**mlp.config, "target": cfg["target"]})
+        metrics["baseline"] = {"steps": cfg["baseline_steps"], "final_train_loss": mlp_loss,
+                               "seconds": round(time.time() - tb, 1)}
+        if val_idx:
+            metrics["val_pixel_mlp"] = _val_metrics_mlp(mlp, latents, targets, val_idx, device)
+
+    write_json(out / "metrics.json", metrics)
+    plot_curves(out / "loss_curve.png", {"train (redmean)": curves["train"], "validation": curves["val"]},
+                title=f"SmallUViT, target {cfg['target']}")
+    print(json.dumps(metrics, indent=2, default=float))
+    return 0
+
+
+def _val_loss(model, latents, targets, val_idx, device) -> float:
+    """Mean redmean distance on the validation images, each predicted whole (one pass)."""
+    import torch
+
+    from .metrics import redmean_distance
+
+    model.eval()
+    vals = []
+    p = model.patch
+    with torch.inference_mode(), torch.autocast(device_type="cuda", dtype=torch.bfloat16,
+                                                enabled=torch.device(device).type == "cuda"):
+        for i in val_idx:
+            lat = latents[i]
+            h, w = (lat.shape[0] // p) * p, (lat.shape[1] // p) * p
+            x = torch.from_numpy(np.ascontiguousarray(lat[:h, :w].transpose(2, 0, 1)))[None].to(device)
+            y = torch.from_numpy(np.ascontiguousarray(targets[i][:h, :w].transpose(2, 0, 1)))[None].to(device).float() / 255
+            vals.append(float(redmean_distance(model(x).float(), y)))
+    return float(np.mean(vals))
+
+
+def _summarise(rows: list[dict]) -> dict:
+    return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+
+
+def _score(pred, target) -> dict:
+    from .metrics import ciede2000, image_metrics
+
+    if min(pred.shape[:2]) > 160:
+        return image_metrics(pred, target)
+    import torch
+
+    from .metrics import redmean_distance
+
+    t = lambda a: torch.from_numpy(np.ascontiguousarray(np.asarray(a, np.float32).transpose(2, 0, 1)))[None]  # noqa: E731
+    de_mean, de_median = ciede2000(pred, target)
+    return {"srgb": float(redmean_distance(t(pred), t(target.astype(np.float32) / 255))), "de_mean": de_mean,
+            "de_median": de_median}
+
+
+def _val_metrics(model, model_cfg, latents, targets, val_idx, device) -> dict:
+    from ..analysis.recolour import Recolouriser
+
+    rec = Recolouriser(model, model.config, torch_device(device))
+    return _summarise([_score(rec.predict(latents[i]), targets[i]) for i in val_idx])
+
+
+def _val_metrics_mlp(mlp, latents, targets, val_idx, device) -> dict:
+    from .train_pixel_mlp import predict_pixels
+
+    return _summarise([_score(predict_pixels(mlp, latents[i], device), targets[i]) for i in val_idx])
+
+
+def torch_device(device):
+    import torch
+
+    return torch.device(device)

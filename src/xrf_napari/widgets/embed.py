@@ -1,0 +1,175 @@
+"""Embed & cluster dock widget: DVE latent of every spectrum (worker, progress, Cancel), K-Means
+regions as a Labels layer, their mean spectra in the Spectrum widget, export of labels + spectra."""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+
+import numpy as np
+from qtpy.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ._common import (
+    CubeLayerCombo,
+    JobPanel,
+    ask_open_path,
+    ask_save_path,
+    default_weights,
+    device_combo,
+    layer_cube,
+    report_error,
+    upsert_layer,
+    yx_transform,
+)
+
+
+def _embed_cluster_job(cube, weights, device, k):
+    """Latent, clusters and cluster mean spectra (progress generator over the embedding)."""
+    from ..analysis.embed import cluster, cluster_spectra, iter_embed, load_embedder
+
+    latent = yield from iter_embed(cube, weights=weights, device=device)
+    n = cube.shape[0] * cube.shape[1]
+    yield n, n  # a last chance to cancel before clustering
+    result = cluster(latent, k=k)
+    spectra, counts = cluster_spectra(cube, result.labels)
+    used = str(load_embedder(weights, device).device)
+    return latent, result, spectra, counts, used
+
+
+class EmbedClusterWidget(QWidget):
+    """Pigment regions from the DVE embedding of the selected datacube."""
+
+    def __init__(self, napari_viewer):
+        super().__init__()
+        self._viewer_ref = weakref.ref(napari_viewer)
+        self.result = None  # (cube layer name, energy, ClusterResult, spectra, counts)
+        self.latent_layer = None
+        self.labels_layer = None
+        self.cube_combo = CubeLayerCombo(napari_viewer)
+        self.weights_edit = QLineEdit(default_weights("dve"))
+        self.weights_edit.setPlaceholderText("shipped embedder")
+        self.browse_button = QPushButton("\u2026")
+        self.browse_button.setMaximumWidth(30)
+        self.device = device_combo()
+        self.k_spin = QSpinBox()
+        self.k_spin.setRange(0, 30)
+        self.k_spin.setValue(0)
+        self.k_spin.setSpecialValueText("automatic")
+        self.k_spin.setToolTip("Number of regions; automatic picks 2-12 by the silhouette score")
+        self.job = JobPanel("Embed && cluster")
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.save_button = QPushButton("Save labels && spectra\u2026")
+        self.save_button.setEnabled(False)
+
+        weights_row = QHBoxLayout()
+        weights_row.addWidget(self.weights_edit, 1)
+        weights_row.addWidget(self.browse_button)
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Datacube"), 0, 0)
+        grid.addWidget(self.cube_combo, 0, 1)
+        grid.addWidget(QLabel("Embedder weights"), 1, 0)
+        grid.addLayout(weights_row, 1, 1)
+        grid.addWidget(QLabel("Device"), 2, 0)
+        grid.addWidget(self.device, 2, 1)
+        grid.addWidget(QLabel("Regions (K)"), 3, 0)
+        grid.addWidget(self.k_spin, 3, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(grid)
+        lay.addWidget(self.job)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.save_button)
+        lay.addStretch(1)
+
+        self.job.run_clicked.connect(self.run)
+        self.browse_button.clicked.connect(self._browse)
+        self.save_button.clicked.connect(self._save_clicked)
+
+    @property
+    def viewer(self):
+        return self._viewer_ref()
+
+    def run(self):
+        """Start embedding + clustering; returns the worker (None if no cube or already running)."""
+        layer = self.cube_combo.current_layer()
+        if layer is None:
+            report_error(ValueError("open a datacube first"), "Embed & cluster")
+            return None
+        weights = self.weights_edit.text().strip() or None
+        k = self.k_spin.value() or None
+        return self.job.start(_embed_cluster_job, layer_cube(layer), weights, self.device.currentText(), k,
+                              description="Embedding spectra\u2026",
+                              on_result=lambda res: self._add_results(layer, res))
+
+    def _add_results(self, cube_layer, res) -> None:
+        from ..analysis.embed import latent_to_rgb
+
+        latent, result, spectra, counts, device = res
+        viewer = self.viewer
+        if viewer is None:
+            return
+        scale, translate = yx_transform(cube_layer)
+        cube = layer_cube(cube_layer)
+        self.latent_layer = upsert_layer(viewer, f"latent RGB [{cube_layer.name}]", latent_to_rgb(latent), rgb=True,
+                                         scale=scale, translate=translate, metadata={"xrf_latent": latent})
+        self.labels_layer = upsert_layer(viewer, f"clusters [{cube_layer.name}]", result.labels, kind="labels",
+                                         scale=scale, translate=translate, opacity=0.6)
+        self.result = (cube_layer.name, cube.energy, result, spectra, counts)
+        sil = f", silhouette {result.silhouette:.2f}" if result.silhouette is not None else ""
+        sizes = ", ".join(f"{i + 1}: {100 * c / max(counts.sum(), 1):.0f}%" for i, c in enumerate(counts))
+        self.summary.setText(f"{result.k} regions{sil} (device {device}).\nArea per region: {sizes}")
+        self.job.status.setText("Done.")
+        self.save_button.setEnabled(True)
+        self._send_spectra(cube.energy, spectra)
+
+    def _send_spectra(self, energy, spectra) -> None:
+        from .spectrum import find_spectrum_widget
+
+        target = find_spectrum_widget(self.viewer)
+        if target is None:
+            return
+        target.remove_curves("cluster ")
+        for i, spec in enumerate(spectra):
+            color = tuple(float(v) for v in np.asarray(self.labels_layer.get_color(i + 1))[:4])
+            target.add_curve(f"cluster {i + 1}", energy, spec, color=color)
+
+    def save(self, path) -> tuple[Path, Path]:
+        """Write the labels image (PNG/TIFF) and `<stem>_spectra.csv` beside it."""
+        from ..analysis.export import save_label_image, save_spectra_csv
+
+        if self.result is None:
+            raise ValueError("nothing to save yet: run Embed & cluster first")
+        name, energy, result, spectra, counts = self.result
+        path = Path(path)
+        if path.suffix.lower() not in (".png", ".tif", ".tiff"):
+            path = path.with_suffix(".png")
+        save_label_image(path, result.labels)
+        csv_path = path.with_name(f"{path.stem}_spectra.csv")
+        curves = {f"cluster_{i + 1}": (energy, spec) for i, spec in enumerate(spectra)}
+        comments = [f"mean spectrum per cluster of {name} (counts per pixel); labels in {path.name}",
+                    "pixels per cluster: " + ", ".join(f"cluster_{i + 1}={c}" for i, c in enumerate(counts))]
+        save_spectra_csv(csv_path, curves, comments=comments)
+        return path, csv_path
+
+    def _save_clicked(self) -> None:
+        path = ask_save_path(self, "Save cluster labels", "PNG (*.png);;TIFF (*.tif *.tiff)", "clusters.png")
+        if path:
+            try:
+                saved, csv_path = self.save(path)
+                self.job.status.setText(f"Saved {saved.name} and {csv_path.name}.")
+            except (OSError, ValueError) as exc:
+                report_error(exc, "Save")
+
+    def _browse(self) -> None:
+        path = ask_open_path(self, "Embedder weights", "safetensors (*.safetensors)")
+        if path:
+            self.weights_edit.setText(path)

@@ -1,0 +1,263 @@
+"""Elemental maps dock widget: choose elements and lines, compute all maps in one pass in a worker,
+add one image layer per element and RGB composites of any three."""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ._common import (
+    MEAN_SPECTRUM_KEY,
+    SUGGESTED_KEY,
+    CubeLayerCombo,
+    JobPanel,
+    layer_cube,
+    report_error,
+    upsert_layer,
+    yx_transform,
+)
+
+LINE_CHOICES = ("auto", "Ka", "Kb", "La", "Lb", "Lg", "Ma")
+#: Single-hue colormaps, so maps blended additively still tell elements apart.
+MAP_COLORMAPS = ("red", "green", "blue", "cyan", "magenta", "yellow", "gray", "inferno")
+#: Maps shown at once after a run (more additive layers only muddy the picture).
+VISIBLE_MAPS = 3
+
+
+def _suggest_job(cube):
+    from ..analysis.peaks import suggest_for_cube
+    from ..analysis.spectra import iter_mean_spectrum
+
+    mean = yield from iter_mean_spectrum(cube)
+    h, w, _ = cube.shape
+    return mean, suggest_for_cube(cube, mean * (h * w))
+
+
+def _maps_job(cube, symbols, fwhm_ev, background, present, lines):
+    from ..analysis.maps import iter_element_maps, plan_for_cube
+
+    plans, _ = plan_for_cube(cube, symbols, fwhm_ev=fwhm_ev, background=background, present=present,
+                             lines=lines)
+    maps = yield from iter_element_maps(cube, symbols, fwhm_ev=fwhm_ev, background=background,
+                                        present=present, lines=lines)
+    return plans, maps
+
+
+class ElementMapsWidget(QWidget):
+    """Net line-count maps of chosen elements of the selected datacube."""
+
+    def __init__(self, napari_viewer):
+        super().__init__()
+        from ..elements import PAINTING_ELEMENTS
+
+        self._viewer_ref = weakref.ref(napari_viewer)
+        self.map_layers: dict[str, object] = {}
+        self.cube_combo = CubeLayerCombo(napari_viewer)
+        self.table = QTableWidget(len(PAINTING_ELEMENTS), 2)
+        self.table.setHorizontalHeaderLabels(["Element", "Line"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.table.setMinimumHeight(160)
+        self._line_combos: dict[str, QComboBox] = {}
+        for row, sym in enumerate(PAINTING_ELEMENTS):
+            item = QTableWidgetItem(sym)
+            item.setFlags(Qt.ItemIsUserCheckable | Qt.ItemIsEnabled)
+            item.setCheckState(Qt.Unchecked)
+            self.table.setItem(row, 0, item)
+            combo = QComboBox()
+            combo.addItems(LINE_CHOICES)
+            self.table.setCellWidget(row, 1, combo)
+            self._line_combos[sym] = combo
+        self.suggest_button = QPushButton("Select suggested")
+        self.suggest_button.setToolTip("Tick the elements whose lines are found in the mean spectrum")
+        self.suggested_label = QLabel("Suggested: \u2014")
+        self.suggested_label.setWordWrap(True)
+        self.fwhm_spin = QDoubleSpinBox()
+        self.fwhm_spin.setRange(0.0, 1000.0)
+        self.fwhm_spin.setDecimals(0)
+        self.fwhm_spin.setSuffix(" eV")
+        self.fwhm_spin.setSpecialValueText("from file (140 eV)")
+        self.fwhm_spin.setToolTip("Detector FWHM at Mn K\u03b1; 0 = from the file, else 140 eV")
+        self.background_check = QCheckBox("Subtract background")
+        self.background_check.setChecked(True)
+        self.job = JobPanel("Make maps")
+        self.notes_label = QLabel("")
+        self.notes_label.setWordWrap(True)
+        self.rgb_combos = [QComboBox() for _ in range(3)]
+        self.rgb_button = QPushButton("Add RGB composite")
+
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Datacube"), 0, 0)
+        grid.addWidget(self.cube_combo, 0, 1)
+        grid.addWidget(QLabel("Detector FWHM"), 1, 0)
+        grid.addWidget(self.fwhm_spin, 1, 1)
+        grid.addWidget(self.background_check, 2, 0, 1, 2)
+        sug = QHBoxLayout()
+        sug.addWidget(self.suggested_label, 1)
+        sug.addWidget(self.suggest_button)
+        rgb = QHBoxLayout()
+        for name, combo in zip("RGB", self.rgb_combos):
+            rgb.addWidget(QLabel(name))
+            rgb.addWidget(combo, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(grid)
+        lay.addLayout(sug)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.job)
+        lay.addWidget(self.notes_label)
+        lay.addWidget(QLabel("Composite of three maps"))
+        lay.addLayout(rgb)
+        lay.addWidget(self.rgb_button)
+
+        self.cube_combo.layer_changed.connect(self._on_cube_changed)
+        self.suggest_button.clicked.connect(self.select_suggested)
+        self.job.run_clicked.connect(self.run)
+        self.rgb_button.clicked.connect(self._rgb_clicked)
+        self._on_cube_changed(self.cube_combo.current_layer())
+
+    @property
+    def viewer(self):
+        return self._viewer_ref()
+
+    # -- element table ------------------------------------------------------------------------
+    def checked_elements(self) -> list[str]:
+        return [self.table.item(r, 0).text() for r in range(self.table.rowCount())
+                if self.table.item(r, 0).checkState() == Qt.Checked]
+
+    def set_checked_elements(self, symbols) -> None:
+        symbols = set(symbols)
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, 0)
+            item.setCheckState(Qt.Checked if item.text() in symbols else Qt.Unchecked)
+
+    def set_line(self, symbol: str, family: str) -> None:
+        self._line_combos[symbol].setCurrentText(family)
+
+    def chosen_lines(self) -> dict[str, str]:
+        return {s: c.currentText() for s, c in self._line_combos.items() if c.currentText() != "auto"}
+
+    def suggested(self) -> list[str]:
+        layer = self.cube_combo.current_layer()
+        return list(layer.metadata.get(SUGGESTED_KEY, [])) if layer is not None else []
+
+    def select_suggested(self) -> None:
+        layer = self.cube_combo.current_layer()
+        if layer is None:
+            return
+        if SUGGESTED_KEY in layer.metadata:
+            self.set_checked_elements(layer.metadata[SUGGESTED_KEY])
+        else:
+            self._start_suggest(layer)
+
+    def _on_cube_changed(self, layer) -> None:
+        from ..analysis.maps import DEFAULT_FWHM_MN_EV, fwhm_from_metadata
+
+        if layer is None:
+            self.suggested_label.setText("Suggested: \u2014")
+            return
+        known = fwhm_from_metadata(layer_cube(layer).metadata)
+        self.fwhm_spin.setSpecialValueText(f"from file ({known:.0f} eV)" if known
+                                           else f"default ({DEFAULT_FWHM_MN_EV:.0f} eV)")
+        if SUGGESTED_KEY in layer.metadata:
+            self._show_suggested(layer.metadata[SUGGESTED_KEY], select=True)
+        elif not self.job.is_running:
+            self._start_suggest(layer)
+
+    def _start_suggest(self, layer):
+        return self.job.start(_suggest_job, layer_cube(layer), description="Finding elements\u2026",
+                              on_result=lambda res: self._on_suggested(layer, res))
+
+    def _on_suggested(self, layer, result) -> None:
+        mean, suggested = result
+        layer.metadata[MEAN_SPECTRUM_KEY] = mean
+        layer.metadata[SUGGESTED_KEY] = list(suggested)
+        if layer is self.cube_combo.current_layer():
+            self._show_suggested(suggested, select=True)
+        self.job.status.setText("")
+
+    def _show_suggested(self, suggested, select: bool) -> None:
+        self.suggested_label.setText("Suggested: " + (", ".join(suggested) or "none found"))
+        if select and not self.checked_elements():
+            self.set_checked_elements(suggested)
+
+    # -- maps -----------------------------------------------------------------------------------
+    def run(self):
+        """Start computing the ticked elements' maps; None if nothing to do or already running."""
+        layer = self.cube_combo.current_layer()
+        symbols = self.checked_elements()
+        if layer is None or not symbols:
+            report_error(ValueError("choose a datacube and tick at least one element"), "Elemental maps")
+            return None
+        fwhm = self.fwhm_spin.value() or None
+        present = set(self.suggested()) | set(symbols)
+        return self.job.start(_maps_job, layer_cube(layer), symbols, fwhm, self.background_check.isChecked(),
+                              sorted(present), self.chosen_lines(), description="Integrating line windows\u2026",
+                              on_result=lambda res: self._add_maps(layer, res))
+
+    def _add_maps(self, cube_layer, result) -> None:
+        plans, maps = result
+        viewer = self.viewer
+        if viewer is None:
+            return
+        scale, translate = yx_transform(cube_layer)
+        notes = []
+        for i, plan in enumerate(plans):
+            data = maps[plan.symbol]
+            hi = float(np.percentile(data, 99.5)) if data.size else 0.0
+            name = f"{plan.label} [{cube_layer.name}]"
+            layer = upsert_layer(
+                viewer, name, data, scale=scale, translate=translate,
+                colormap=MAP_COLORMAPS[i % len(MAP_COLORMAPS)], blending="additive",
+                contrast_limits=(0.0, hi if hi > 0 else 1.0),
+                metadata={"xrf_element": plan.symbol, "xrf_line": plan.line.family, "xrf_source": cube_layer.name},
+            )
+            layer.visible = i < VISIBLE_MAPS
+            self.map_layers[plan.symbol] = layer
+            if plan.note:
+                notes.append(f"{plan.symbol}: {plan.note}")
+        self.notes_label.setText("\n".join(notes))
+        self._refresh_rgb_choices([p.symbol for p in plans])
+        self.job.status.setText(f"{len(plans)} map(s) added (net line counts per pixel).")
+
+    def _refresh_rgb_choices(self, symbols) -> None:
+        for i, combo in enumerate(self.rgb_combos):
+            combo.clear()
+            combo.addItems(symbols)
+            if symbols:
+                combo.setCurrentIndex(min(i, len(symbols) - 1))
+
+    def add_composite(self, symbols=None):
+        """Add an RGB image from three computed maps (red, green, blue); returns the layer."""
+        from ..analysis.maps import composite_rgb
+
+        symbols = list(symbols or [c.currentText() for c in self.rgb_combos])
+        missing = [s for s in symbols if s not in self.map_layers]
+        if len(symbols) != 3 or missing:
+            raise ValueError("make the maps first, then choose three of them for red, green and blue")
+        layers = [self.map_layers[s] for s in symbols]
+        rgb = composite_rgb([ly.data for ly in layers])
+        src = layers[0].metadata.get("xrf_source", "")
+        return upsert_layer(self.viewer, f"RGB {'/'.join(symbols)} [{src}]", rgb, rgb=True,
+                            scale=layers[0].scale, translate=layers[0].translate)
+
+    def _rgb_clicked(self) -> None:
+        try:
+            self.add_composite()
+        except ValueError as exc:
+            report_error(exc, "RGB composite")

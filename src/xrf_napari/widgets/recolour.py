@@ -1,0 +1,167 @@
+"""Recolour dock widget: SmallUViT colours of the selected datacube, shown beside the scan (or over
+it with an opacity blend), on the device the user picks; saves the image."""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ._common import (
+    CubeLayerCombo,
+    JobPanel,
+    ask_open_path,
+    ask_save_path,
+    default_weights,
+    device_combo,
+    layer_cube,
+    report_error,
+    side_by_side_translate,
+    upsert_layer,
+    yx_transform,
+)
+
+PLACEMENTS = ("Beside the scan", "Over the scan")
+
+
+def _recolour_job(cube, weights, embedder_weights, device):
+    from ..analysis.recolour import iter_recolour
+
+    return (yield from iter_recolour(cube, weights=weights, embedder_weights=embedder_weights, device=device))
+
+
+class RecolourWidget(QWidget):
+    """Virtual colour image of the selected datacube."""
+
+    def __init__(self, napari_viewer):
+        super().__init__()
+        self._viewer_ref = weakref.ref(napari_viewer)
+        self.result = None
+        self.result_layer = None
+        self._source_layer = None
+        self.cube_combo = CubeLayerCombo(napari_viewer)
+        self.weights_edit = QLineEdit(default_weights("uvit"))
+        self.weights_edit.setPlaceholderText("shipped recolouriser")
+        self.embedder_edit = QLineEdit(default_weights("dve"))
+        self.embedder_edit.setPlaceholderText("shipped embedder")
+        self.browse_button = QPushButton("\u2026")
+        self.browse_button.setMaximumWidth(30)
+        self.device = device_combo()
+        self.device_label = QLabel("Device used: \u2014")
+        self.placement = QComboBox()
+        self.placement.addItems(PLACEMENTS)
+        self.opacity = QSlider(Qt.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(100)
+        self.job = JobPanel("Recolour")
+        self.save_button = QPushButton("Save image\u2026")
+        self.save_button.setEnabled(False)
+
+        weights_row = QHBoxLayout()
+        weights_row.addWidget(self.weights_edit, 1)
+        weights_row.addWidget(self.browse_button)
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Datacube"), 0, 0)
+        grid.addWidget(self.cube_combo, 0, 1)
+        grid.addWidget(QLabel("Recolouriser weights"), 1, 0)
+        grid.addLayout(weights_row, 1, 1)
+        grid.addWidget(QLabel("Embedder weights"), 2, 0)
+        grid.addWidget(self.embedder_edit, 2, 1)
+        grid.addWidget(QLabel("Device"), 3, 0)
+        grid.addWidget(self.device, 3, 1)
+        grid.addWidget(QLabel("Show"), 4, 0)
+        grid.addWidget(self.placement, 4, 1)
+        grid.addWidget(QLabel("Opacity"), 5, 0)
+        grid.addWidget(self.opacity, 5, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(grid)
+        lay.addWidget(self.device_label)
+        lay.addWidget(self.job)
+        lay.addWidget(self.save_button)
+        lay.addStretch(1)
+
+        self.job.run_clicked.connect(self.run)
+        self.browse_button.clicked.connect(self._browse)
+        self.save_button.clicked.connect(self._save_clicked)
+        self.placement.currentIndexChanged.connect(self._place)
+        self.opacity.valueChanged.connect(self._set_opacity)
+
+    @property
+    def viewer(self):
+        return self._viewer_ref()
+
+    def run(self):
+        """Start recolouring; returns the worker (None if no cube or already running)."""
+        layer = self.cube_combo.current_layer()
+        if layer is None:
+            report_error(ValueError("open a datacube first"), "Recolour")
+            return None
+        return self.job.start(_recolour_job, layer_cube(layer), self.weights_edit.text().strip() or None,
+                              self.embedder_edit.text().strip() or None, self.device.currentText(),
+                              description="Embedding, then recolouring tiles\u2026",
+                              on_result=lambda res: self._add_result(layer, res))
+
+    def _add_result(self, cube_layer, result) -> None:
+        viewer = self.viewer
+        if viewer is None:
+            return
+        self.result = result
+        self._source_layer = cube_layer
+        scale, _ = yx_transform(cube_layer)
+        self.result_layer = upsert_layer(viewer, f"recoloured [{cube_layer.name}]", result.rgb, rgb=True,
+                                         scale=scale, contrast_limits=(0.0, 1.0),
+                                         metadata={"xrf_device": result.device})
+        self._place()
+        self._set_opacity(self.opacity.value())
+        self.device_label.setText(f"Device used: {result.device}")
+        self.job.status.setText("Done.")
+        self.save_button.setEnabled(True)
+        viewer.reset_view()
+
+    def _place(self, *_) -> None:
+        layer, src = self.result_layer, self._source_layer
+        if layer is None or src is None or layer not in self.viewer.layers:
+            return
+        if self.placement.currentIndex() == 0:
+            layer.translate = side_by_side_translate(src, layer_cube(src).shape[1])
+            layer.blending = "translucent"
+        else:
+            layer.translate = yx_transform(src)[1]
+            layer.blending = "translucent"
+
+    def _set_opacity(self, value: int) -> None:
+        if self.result_layer is not None and self.result_layer in self.viewer.layers:
+            self.result_layer.opacity = value / 100.0
+
+    def save(self, path) -> Path:
+        from ..analysis.recolour import save_rgb
+
+        if self.result is None:
+            raise ValueError("nothing to save yet: run Recolour first")
+        return save_rgb(path, self.result.rgb)
+
+    def _save_clicked(self) -> None:
+        path = ask_save_path(self, "Save recoloured image", "PNG (*.png);;TIFF (*.tif *.tiff)", "recoloured.png")
+        if path:
+            try:
+                self.save(path)
+                self.job.status.setText(f"Saved {Path(path).name}.")
+            except (OSError, ValueError) as exc:
+                report_error(exc, "Save")
+
+    def _browse(self) -> None:
+        path = ask_open_path(self, "Recolouriser weights", "safetensors (*.safetensors)")
+        if path:
+            self.weights_edit.setText(path)

@@ -1,0 +1,438 @@
+"""Spectrum dock widget: mean spectrum of a cube, the pixel under the mouse or a region, element
+line markers and suggested elements, other widgets' curves (cluster means), CSV export."""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ._common import (
+    MEAN_SPECTRUM_KEY,
+    SUGGESTED_KEY,
+    CubeLayerCombo,
+    JobPanel,
+    LayerCombo,
+    ask_save_path,
+    layer_cube,
+    report_error,
+)
+
+#: Families shown for each marker group.
+MARKER_GROUPS = {"K": ("Ka", "Kb"), "L": ("La", "Lb", "Lg"), "M": ("Ma",)}
+MEAN_CURVE = "mean"
+PIXEL_CURVE = "pixel"
+REGION_CURVE = "region"
+
+# A spectrum widget per viewer, so other widgets (Embed & cluster) can send it curves.
+_INSTANCES: "weakref.WeakSet[SpectrumWidget]" = weakref.WeakSet()
+
+
+def find_spectrum_widget(viewer) -> "SpectrumWidget | None":
+    for w in list(_INSTANCES):
+        try:
+            if w.viewer is viewer:
+                return w
+        except RuntimeError:  # Qt object already deleted
+            continue
+    return None
+
+
+def _mean_spectrum_job(cube):
+    """Mean spectrum and suggested elements of a cube (progress generator)."""
+    from ..analysis.peaks import suggest_for_cube
+    from ..analysis.spectra import iter_mean_spectrum
+
+    mean = yield from iter_mean_spectrum(cube)
+    h, w, _ = cube.shape
+    return mean, suggest_for_cube(cube, mean * (h * w))
+
+
+def _region_job(cube, mask):
+    from ..analysis.spectra import iter_mean_spectrum
+
+    return (yield from iter_mean_spectrum(cube, mask))
+
+
+def _is_region_layer(layer) -> bool:
+    return type(layer).__name__ in ("Shapes", "Labels") and layer_cube(layer) is None
+
+
+class SpectrumWidget(QWidget):
+    """Spectra of the selected datacube layer."""
+
+    def __init__(self, napari_viewer):
+        super().__init__()
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+        from matplotlib.figure import Figure
+
+        from ..elements import PAINTING_ELEMENTS
+
+        self._viewer_ref = weakref.ref(napari_viewer)
+        self.curves: dict[str, tuple[np.ndarray, np.ndarray, object]] = {}
+        self._last_pixel = None
+        self._energy = None
+        self._x_label = "Energy (keV)"
+
+        self.cube_combo = CubeLayerCombo(napari_viewer)
+        self.calibration_label = QLabel("")
+        self.calibration_label.setWordWrap(True)
+        self.log_check = QCheckBox("Log scale")
+        self.log_check.setChecked(True)
+        self.follow_mouse = QCheckBox("Pixel under the mouse")
+        self.follow_mouse.setChecked(True)
+        self.region_combo = LayerCombo(napari_viewer, _is_region_layer, "(draw a Shapes or Labels layer)")
+        self.region_button = QPushButton("Region spectrum")
+        self.region_button.setToolTip("Mean spectrum of the pixels inside the shapes / labels")
+        self.family_checks = {g: QCheckBox(g) for g in MARKER_GROUPS}
+        for g, box in self.family_checks.items():
+            box.setChecked(g != "M")
+            box.toggled.connect(self.redraw)
+        self.element_list = QListWidget()
+        self.element_list.setFlow(QListWidget.LeftToRight)
+        self.element_list.setWrapping(True)
+        self.element_list.setResizeMode(QListWidget.Adjust)
+        self.element_list.setMaximumHeight(90)
+        for sym in PAINTING_ELEMENTS:
+            item = QListWidgetItem(sym)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Unchecked)
+            self.element_list.addItem(item)
+        self.element_list.itemChanged.connect(self.redraw)
+        self.suggested_label = QLabel("Suggested: \u2014")
+        self.suggested_label.setWordWrap(True)
+        self.clear_button = QPushButton("Clear extra curves")
+        self.export_button = QPushButton("Export CSV\u2026")
+        self.job = JobPanel("Mean spectrum")
+
+        self.figure = Figure(figsize=(5, 3), constrained_layout=True)
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setMinimumHeight(220)
+        self.canvas.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.ax = self.figure.add_subplot(111)
+
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Datacube"), 0, 0)
+        grid.addWidget(self.cube_combo, 0, 1, 1, 2)
+        grid.addWidget(self.log_check, 1, 0)
+        grid.addWidget(self.follow_mouse, 1, 1, 1, 2)
+        grid.addWidget(QLabel("Region"), 2, 0)
+        grid.addWidget(self.region_combo, 2, 1)
+        grid.addWidget(self.region_button, 2, 2)
+        fam_row = QHBoxLayout()
+        fam_row.addWidget(QLabel("Line markers:"))
+        for box in self.family_checks.values():
+            fam_row.addWidget(box)
+        fam_row.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.clear_button)
+        buttons.addWidget(self.export_button)
+        lay = QVBoxLayout(self)
+        lay.addLayout(grid)
+        lay.addWidget(self.calibration_label)
+        lay.addWidget(self.canvas, 1)
+        lay.addLayout(fam_row)
+        lay.addWidget(self.element_list)
+        lay.addWidget(self.suggested_label)
+        lay.addWidget(self.job)
+        lay.addLayout(buttons)
+
+        self.cube_combo.layer_changed.connect(self._on_cube_changed)
+        self.job.run_clicked.connect(self.compute_mean)
+        self.region_button.clicked.connect(self.region_spectrum)
+        self.log_check.toggled.connect(self.redraw)
+        self.clear_button.clicked.connect(self.clear_extra_curves)
+        self.export_button.clicked.connect(self._export_clicked)
+        napari_viewer.events.theme.connect(self._apply_theme)
+        self._mouse_cb = _make_mouse_callback(self)
+        napari_viewer.mouse_move_callbacks.append(self._mouse_cb)
+        self.destroyed.connect(_detach_callback(napari_viewer, self._mouse_cb))
+        _INSTANCES.add(self)
+        self._apply_theme()
+        self._on_cube_changed(self.cube_combo.current_layer())
+
+    # -- public API --------------------------------------------------------------------------
+    @property
+    def viewer(self):
+        return self._viewer_ref()
+
+    def add_curve(self, name: str, energy, counts, color=None) -> None:
+        """Plot (or replace) a named curve, in mean counts per pixel over energy (keV)."""
+        energy = np.asarray(energy, dtype=np.float64)
+        counts = np.asarray(counts, dtype=np.float64)
+        if energy.shape != counts.shape or energy.ndim != 1:
+            raise ValueError(f"curve {name!r}: energy and counts must be 1-D of equal length")
+        self.curves[name] = (energy, counts, color)
+        self.redraw()
+
+    def remove_curves(self, prefix: str = "") -> None:
+        for name in [n for n in self.curves if n.startswith(prefix)]:
+            del self.curves[name]
+        self.redraw()
+
+    def clear_extra_curves(self) -> None:
+        for name in [n for n in self.curves if n not in (MEAN_CURVE, PIXEL_CURVE, REGION_CURVE)]:
+            del self.curves[name]
+        self.redraw()
+
+    def checked_elements(self) -> list[str]:
+        return [self.element_list.item(i).text() for i in range(self.element_list.count())
+                if self.element_list.item(i).checkState() == Qt.Checked]
+
+    def set_checked_elements(self, symbols) -> None:
+        symbols = set(symbols)
+        self.element_list.blockSignals(True)
+        for i in range(self.element_list.count()):
+            item = self.element_list.item(i)
+            item.setCheckState(Qt.Checked if item.text() in symbols else Qt.Unchecked)
+        self.element_list.blockSignals(False)
+        self.redraw()
+
+    def compute_mean(self):
+        """Start the mean-spectrum job for the selected cube (also suggests elements)."""
+        layer = self.cube_combo.current_layer()
+        if layer is None:
+            return None
+        return self.job.start(_mean_spectrum_job, layer_cube(layer), description="Reading the cube\u2026",
+                              on_result=lambda res: self._on_mean(layer, res))
+
+    def region_spectrum(self):
+        """Start the job averaging the spectrum inside the selected Shapes/Labels layer."""
+        layer, region = self.cube_combo.current_layer(), self.region_combo.current_layer()
+        if layer is None or region is None:
+            report_error(ValueError("choose a datacube and a Shapes or Labels region first"))
+            return None
+        cube = layer_cube(layer)
+        try:
+            mask = region_mask(region, layer, cube.shape[:2])
+        except ValueError as exc:
+            report_error(exc, "Region")
+            return None
+        return self.job.start(_region_job, cube, mask, description="Averaging the region\u2026",
+                              on_result=lambda mean: self.add_curve(REGION_CURVE, self._energy, mean))
+
+    def export_csv(self, path) -> None:
+        from ..analysis.export import save_spectra_csv
+
+        layer = self.cube_combo.current_layer()
+        comments = ["xrf-napari spectra, mean counts per pixel"]
+        if layer is not None:
+            cal = layer_cube(layer).calibration
+            comments.append(f"cube: {layer.name}; calibration offset {cal.offset:.6g} keV, gain "
+                            f"{cal.gain:.6g} keV/channel ({cal.source})")
+        save_spectra_csv(path, {n: (e, y) for n, (e, y, _) in self.curves.items()}, comments=comments,
+                         x_name="energy_keV" if "keV" in self._x_label else "channel")
+
+    # -- internals ---------------------------------------------------------------------------
+    def _on_cube_changed(self, layer) -> None:
+        self.curves.clear()
+        self._last_pixel = None
+        if layer is None:
+            self._energy = None
+            self.calibration_label.setText("Open a datacube (File > Open) to see its spectra.")
+            self.redraw()
+            return
+        cube = layer_cube(layer)
+        cal = cube.calibration
+        self._energy = cube.energy
+        if cal.source == "none":
+            self._x_label = "Channel"
+            self.calibration_label.setText("No energy calibration: the axis shows channel numbers.")
+        else:
+            self._x_label = "Energy (keV)"
+            self.calibration_label.setText(
+                f"{cube.shape[1]} \u00d7 {cube.shape[0]} px, {cube.n_channels} channels, "
+                f"{self._energy[0]:.2f}\u2013{self._energy[-1]:.2f} keV (calibration: {cal.source})")
+        cached = layer.metadata.get(MEAN_SPECTRUM_KEY)
+        if cached is not None:
+            self._on_mean(layer, (cached, layer.metadata.get(SUGGESTED_KEY, [])))
+        elif not self.job.is_running:
+            self.compute_mean()
+        self.redraw()
+
+    def _on_mean(self, layer, result) -> None:
+        mean, suggested = result
+        layer.metadata[MEAN_SPECTRUM_KEY] = mean
+        layer.metadata[SUGGESTED_KEY] = list(suggested)
+        if layer is not self.cube_combo.current_layer():
+            return
+        self.suggested_label.setText("Suggested: " + (", ".join(suggested) or "none found"))
+        self.curves[MEAN_CURVE] = (self._energy, np.asarray(mean, dtype=np.float64), None)
+        if not self.checked_elements():
+            self.set_checked_elements(suggested)
+        self.redraw()
+
+    def show_pixel(self, row: int, col: int) -> bool:
+        """Plot the spectrum of pixel (row, col) of the selected cube; False outside it."""
+        from ..analysis.spectra import pixel_spectrum
+
+        layer = self.cube_combo.current_layer()
+        if layer is None or self._energy is None:
+            return False
+        if self._last_pixel == (row, col):
+            return True
+        spec = pixel_spectrum(layer_cube(layer), row, col)
+        if spec is None:
+            return False
+        self._last_pixel = (row, col)
+        self.curves[PIXEL_CURVE] = (self._energy, spec, None)
+        self.redraw()
+        return True
+
+    def _theme(self):
+        from napari.utils.theme import get_theme
+
+        viewer = self.viewer
+        try:
+            return get_theme(viewer.theme if viewer is not None else "dark")
+        except ValueError:
+            return get_theme("dark")
+
+    def _apply_theme(self, *_) -> None:
+        t = self._theme()
+        self._colors = {
+            "bg": t.background.as_hex(), "canvas": t.canvas.as_hex() if t.type == "dark" else "#ffffff",
+            "text": t.text.as_hex(), "grid": t.primary.as_hex(), "accent": t.current.as_hex(),
+            "dark": t.type == "dark",
+        }
+        self.figure.set_facecolor(self._colors["bg"])
+        self.redraw()
+
+    def redraw(self, *_) -> None:
+        from ..elements import element_lines
+
+        ax, c = self.ax, self._colors
+        ax.clear()
+        ax.set_facecolor(c["canvas"])
+        for spine in ax.spines.values():
+            spine.set_color(c["text"])
+        ax.tick_params(colors=c["text"], labelsize=8)
+        ax.set_xlabel(self._x_label, color=c["text"], fontsize=9)
+        ax.set_ylabel("Counts per pixel", color=c["text"], fontsize=9)
+        ax.grid(True, color=c["grid"], linewidth=0.5, alpha=0.6)
+        default = {MEAN_CURVE: ("#e0e0e0" if c["dark"] else "#202020", 1.4, "mean of the scan"),
+                   PIXEL_CURVE: ("#f0a030", 0.9, "pixel " + (f"({self._last_pixel[1]}, {self._last_pixel[0]})"
+                                                              if self._last_pixel else "")),
+                   REGION_CURVE: ("#40c0f0", 1.2, "region")}
+        positive = []
+        for name, (e, y, color) in self.curves.items():
+            col, lw, label = default.get(name, (color, 1.0, name))
+            ax.plot(e, y, color=col, linewidth=lw, label=label)
+            positive.append(y[y > 0])
+        if self._energy is not None:
+            ax.set_xlim(float(self._energy[0]), float(self._energy[-1]))
+        if self.log_check.isChecked() and positive and any(p.size for p in positive):
+            ax.set_yscale("log", nonpositive="mask")
+            lo = min(float(p.min()) for p in positive if p.size)
+            hi = max(float(p.max()) for p in positive if p.size)
+            ax.set_ylim(max(lo * 0.5, hi * 1e-5), hi * 3)
+        if self.curves:
+            leg = ax.legend(fontsize=7, loc="upper right", facecolor=c["bg"], edgecolor=c["grid"])
+            for text in leg.get_texts():
+                text.set_color(c["text"])
+        if self._energy is not None and self._x_label.startswith("Energy"):
+            self._draw_markers(element_lines)
+        self.canvas.draw_idle()
+
+    def _draw_markers(self, element_lines) -> None:
+        from matplotlib import colormaps
+
+        families = [f for g, box in self.family_checks.items() if box.isChecked() for f in MARKER_GROUPS[g]]
+        e0, e1 = float(self._energy[0]), float(self._energy[-1])
+        cmap = colormaps["tab10"]
+        trans = self.ax.get_xaxis_transform()
+        for i, sym in enumerate(self.checked_elements()):
+            color = cmap(i % 10)
+            for ln in element_lines(sym):
+                if ln.family in families and e0 <= ln.energy <= e1:
+                    major = ln.family in ("Ka", "La", "Ma")
+                    self.ax.axvline(ln.energy, color=color, linewidth=0.8 if major else 0.5,
+                                    linestyle="-" if major else ":", alpha=0.9)
+                    if major:
+                        self.ax.text(ln.energy, 0.98, ln.label, transform=trans, rotation=90, fontsize=7,
+                                     color=color, ha="right", va="top")
+
+    def _export_clicked(self) -> None:
+        if not self.curves:
+            report_error(ValueError("no spectrum is plotted yet"), "Export")
+            return
+        path = ask_save_path(self, "Export spectra", "CSV (*.csv)", "spectra.csv")
+        if path:
+            try:
+                self.export_csv(path)
+            except (OSError, ValueError) as exc:
+                report_error(exc, "Export")
+
+
+def region_mask(region_layer, cube_layer, shape) -> np.ndarray:
+    """(H, W) bool mask of a Shapes or Labels layer, in the cube layer's pixel grid."""
+    kind = type(region_layer).__name__
+    if kind == "Labels":
+        data = np.asarray(region_layer.data)
+        if data.shape[-2:] != tuple(shape):
+            raise ValueError(f"labels layer {region_layer.name!r} is {data.shape[-2:]}, the cube is {tuple(shape)}")
+        sel = region_layer.selected_label
+        mask = data[..., :, :] == sel if (data == sel).any() else data > 0
+        mask = mask.reshape(-1, *shape).any(axis=0)
+    elif kind == "Shapes":
+        if len(region_layer.data) == 0:
+            raise ValueError(f"shapes layer {region_layer.name!r} has no shape: draw one first")
+        # Shapes vertices are in their own data coordinates: bring them into the cube's pixels.
+        scale, translate = np.asarray(cube_layer.scale[-2:]), np.asarray(cube_layer.translate[-2:])
+        r_scale, r_translate = np.asarray(region_layer.scale[-2:]), np.asarray(region_layer.translate[-2:])
+        from napari.layers import Shapes
+
+        shapes = Shapes([((np.asarray(v)[:, -2:] * r_scale + r_translate) - translate) / scale
+                         for v in region_layer.data], shape_type=[t for t in region_layer.shape_type])
+        masks = shapes.to_masks(mask_shape=tuple(shape))
+        mask = np.asarray(masks).reshape(-1, *shape).any(axis=0)
+    else:
+        raise ValueError(f"layer {region_layer.name!r} is not a Shapes or Labels layer")
+    if not mask.any():
+        raise ValueError(f"the region {region_layer.name!r} does not cover any pixel of the cube")
+    return mask
+
+
+def _make_mouse_callback(widget: SpectrumWidget):
+    ref = weakref.ref(widget)
+
+    def on_mouse_move(viewer, event):
+        w = ref()
+        if w is None:
+            return
+        try:
+            if not w.follow_mouse.isChecked():
+                return
+            layer = w.cube_combo.current_layer()
+            if layer is None:
+                return
+            pos = layer.world_to_data(event.position)
+            w.show_pixel(int(np.floor(pos[-2] + 0.5)), int(np.floor(pos[-1] + 0.5)))
+        except RuntimeError:  # widget deleted while the viewer lives on
+            return
+
+    return on_mouse_move
+
+
+def _detach_callback(viewer, callback):
+    vref = weakref.ref(viewer)
+
+    def detach(*_):
+        v = vref()
+        if v is not None and callback in v.mouse_move_callbacks:
+            v.mouse_move_callbacks.remove(callback)
+
+    return detach

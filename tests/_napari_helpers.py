@@ -1,0 +1,67 @@
+"""Shared pieces of the widget tests: a small painted cube in the project's HDF5 layout, opened
+through the plugin's own reader, and tiny random-weight models for the embed/recolour widgets."""
+
+from __future__ import annotations
+
+import numpy as np
+from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
+
+#: Four pigment regions (rows of 6 pixels) and what they contain.
+PIGMENTS = {
+    "lead white": [("Pb", 3000.0), ("Ca", 300.0)],
+    "vermilion": [("Hg", 2500.0), ("S", 400.0)],
+    "ochre": [("Fe", 2500.0), ("Ca", 500.0)],
+    "verdigris": [("Cu", 2500.0), ("Pb", 500.0)],
+}
+H, W = 24, 20
+
+
+def painted_counts(seed: int = 0):
+    """(H, W, 512) uint16 Poisson counts: four horizontal bands, one pigment each; labels (H, W)."""
+    rng = np.random.default_rng(seed)
+    spectra = [line_spectrum([ln for sym, a in mix for ln in element_spectrum_lines(sym, a)] +
+                             [(20.17, 400.0), (19.5, 300.0)],  # Rh tube scatter
+                             background=(2.0, -0.05))
+               for mix in PIGMENTS.values()]
+    labels = np.repeat(np.arange(1, 5), H // 4)[:, None].repeat(W, axis=1)
+    mean = np.stack(spectra)[labels - 1]
+    return rng.poisson(np.clip(mean, 0, None)).astype(np.uint16), labels
+
+
+def write_painted_cube(path, seed: int = 0):
+    from xrf_napari.io.project_h5 import write_cube
+
+    counts, labels = painted_counts(seed)
+    colours = np.array([[240, 240, 230], [200, 30, 30], [180, 120, 40], [40, 140, 90]], np.uint8)
+    write_cube(path, counts, CANONICAL_CAL, targets={"rgb": colours[labels - 1], "labels": labels},
+               metadata={"profile": {"anode": "Rh", "fwhm_mn_ev": 140.0}, "name": "painted"})
+    return path
+
+
+def open_cube(viewer, path):
+    """Open a file with the plugin's reader, as File > Open does; returns the added layers."""
+    layers = viewer.open(str(path), plugin="xrf-napari")
+    assert layers, f"the xrf-napari reader returned no layer for {path}"
+    return layers
+
+
+def tiny_weights(folder):
+    """(dve path, uvit path): random-initialised small models saved like the shipped weights."""
+    import torch
+
+    from xrf_napari.models.dve import build_from_config as build_dve
+    from xrf_napari.models.uvit import build_from_config as build_uvit
+    from xrf_napari.models.weights import save_weights
+
+    torch.manual_seed(0)
+    dve = build_dve({"hidden": [32, 16], "latent_dim": 3})
+    dve_path = folder / "dve.safetensors"
+    save_weights(dve.state_dict(), dve_path, dve.config)
+    uvit = build_uvit({"img_size": 16, "patch": 4, "dim": 16, "depth": 3, "heads": 2, "head_hidden": 8})
+    uvit_path = folder / "uvit.safetensors"
+    save_weights(uvit.state_dict(), uvit_path, uvit.config)
+    return dve_path, uvit_path
+
+
+def wait_idle(qtbot, job_panel, timeout=30000):
+    qtbot.waitUntil(lambda: not job_panel.is_running, timeout=timeout)

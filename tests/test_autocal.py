@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+
+from _synth_spectra import synthetic_cube
+from xrf_napari.analysis.autocal import AutoCalibrationError, auto_calibrate, two_peak_calibration
+from xrf_napari.cube import cube_from_array
+from xrf_napari.energy import Calibration
+
+
+def channel_error(true: Calibration, fitted: Calibration, n: int, e_range=(1.0, 25.0)) -> float:
+    """Largest energy disagreement, in channels, over the analysed range."""
+    et, ef = true.energy(n), fitted.energy(n)
+    m = (et >= e_range[0]) & (et <= e_range[1])
+    return float(np.abs(et - ef)[m].max() / true.gain)
+
+
+@pytest.mark.parametrize("offset, gain, n", [
+    (-0.9555, 0.01, 4096), (0.0, 0.02, 2048), (-0.2, 0.005, 8192), (0.3, 0.04, 1024),
+    (-1.2, 0.0125, 2048), (0.05, 0.03, 1024), (-0.5, 0.0075, 4096),
+])
+def test_recovers_offset_and_gain_within_one_channel(offset, gain, n):
+    cube = cube_from_array(synthetic_cube(offset, gain, n, seed=n + int(gain * 1e4)))
+    res = auto_calibrate(cube, anode="Rh")
+    true = Calibration(offset, gain)
+    assert res.calibration.source == "auto"
+    assert abs(res.calibration.offset - offset) < gain  # offset within one channel
+    assert channel_error(true, res.calibration, n) < 1.0
+    assert res.residual_ev_rms < 10
+    assert {"Fe Kα", "Rh Kα (anode)"} <= {p.label for p in res.matched_peaks}
+
+
+@pytest.mark.parametrize("kwargs, anode", [
+    (dict(elements=(("Fe", 1.0),)), "Rh"),  # sparse: only Fe and the scatter
+    (dict(anode="Mo", elements=(("Cu", 1.0), ("Hg", 0.5))), "Mo"),
+    (dict(elements=(("Ca", 1.0), ("Zn", 0.5)), compton=False), "Rh"),
+    (dict(scale=0.05), "Rh"),  # low counts
+])
+def test_harder_spectra(kwargs, anode):
+    cube = cube_from_array(synthetic_cube(-0.3, 0.012, 2048, seed=11, **kwargs))
+    res = auto_calibrate(cube, anode=anode)
+    assert channel_error(Calibration(-0.3, 0.012), res.calibration, 2048) < 1.0
+
+
+def test_real_m6_spx_without_its_calibration(real_data):
+    """Strip the .spx's own calibration, recover it from the peaks alone."""
+    from xrf_napari.io import read_spectrum
+
+    sp = read_spectrum(real_data / "bruker_m6_jetstream_file_example.spx")
+    res = auto_calibrate(sp.counts, anode="Rh")
+    labels = {p.label for p in res.matched_peaks}
+    assert {"zero peak", "Ca Kα", "Rh Kα (anode)"} <= labels
+    assert abs(res.calibration.offset - sp.calibration.offset) < sp.calibration.gain  # < 1 channel
+    assert channel_error(sp.calibration, res.calibration, 4096, (0.0, 25.0)) < 1.0
+    # the fit explains the matched peaks better than the file's own calibration does
+    file_resid = [sp.calibration.energy(4096)[0] + sp.calibration.gain * p.channel - p.energy
+                  for p in res.matched_peaks]
+    assert res.residual_ev_rms < 1e3 * np.sqrt(np.mean(np.square(file_resid)))
+
+
+def test_noise_and_flat_spectra_fail_cleanly():
+    rng = np.random.default_rng(0)
+    with pytest.raises(AutoCalibrationError):
+        auto_calibrate(cube_from_array(rng.poisson(5, (4, 4, 1024)).astype(np.uint16)))
+    with pytest.raises(AutoCalibrationError):
+        auto_calibrate(np.zeros(2048))
+
+
+def test_read_cube_records_auto_or_failure(tmp_path):
+    from xrf_napari.io import read_cube
+
+    good = tmp_path / "good.npy"
+    np.save(good, synthetic_cube(-0.4, 0.015, 2048, seed=4))
+    cube = read_cube(good, anode="Rh")
+    assert cube.calibration.source == "auto" and cube.metadata["calibration_source"] == "auto"
+    assert cube.metadata["auto_calibration"]["residual_ev_rms"] < 10
+    assert channel_error(Calibration(-0.4, 0.015), cube.calibration, 2048) < 1.0
+    flat = tmp_path / "flat.npy"
+    np.save(flat, np.ones((3, 3, 512), np.uint8))
+    cube = read_cube(flat)
+    assert cube.calibration.source == "none" and "failed" in cube.metadata["auto_calibration"]
+    assert read_cube(good, auto_calibrate=False).calibration.source == "none"
+
+
+def test_two_peak_calibration():
+    cal = two_peak_calibration(640.5, 6.404, 1105.5, 10.551)
+    assert cal.source == "user"
+    assert cal.energy(2000)[640] == pytest.approx(6.404 - 0.5 * cal.gain)
+    assert float(cal.channel(10.551)) == pytest.approx(1105.5)
+    with pytest.raises(ValueError):
+        two_peak_calibration(100, 5.0, 200, 4.0)

@@ -1,0 +1,187 @@
+"""DVE embedder: training, resume, chunk invariance, weights safety, clustering helpers."""
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from xrf_napari.analysis.embed import (cluster, cluster_spectra, embed, latent_to_rgb,  # noqa: E402
+                                       load_embedder)
+from xrf_napari.cube import cube_from_array  # noqa: E402
+from xrf_napari.energy import Calibration  # noqa: E402
+from xrf_napari.models.dve import build_from_config, normalise  # noqa: E402
+from xrf_napari.models.weights import WeightsError, load_weights, save_weights  # noqa: E402
+from xrf_napari.training.dve_losses import silhouette_loss  # noqa: E402
+from xrf_napari.training.toy_data import toy_cube, write_toy_dataset  # noqa: E402
+from xrf_napari.training.train_embedder import DEFAULT_TRAIN_CONFIG, train  # noqa: E402
+
+TINY_MODEL = {"hidden": [32, 16, 8]}
+
+
+def tiny_config(steps=30, **over):
+    cfg = json.loads(json.dumps(DEFAULT_TRAIN_CONFIG))
+    cfg.update(model={**cfg["model"], **TINY_MODEL}, steps=steps, cubes_per_batch=4, pixels_per_cube_batch=48,
+               pixels_per_cube=256, warmup_steps=3, log_every=5, checkpoint_every=10, mmd_samples=128,
+               lr=3e-3, silhouette_ramp=0.0)
+    cfg.update(over)
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def toy_dataset(tmp_path_factory):
+    return write_toy_dataset(tmp_path_factory.mktemp("toy") / "train", n_cubes=4, size=24, seed=3)
+
+
+@pytest.fixture(scope="module")
+def random_weights(tmp_path_factory):
+    torch.manual_seed(1)
+    model = build_from_config(TINY_MODEL)
+    path = tmp_path_factory.mktemp("w") / "dve_random.safetensors"
+    save_weights(model.state_dict(), path, model.config)
+    return path
+
+
+def test_tiny_training_loss_falls(toy_dataset, tmp_path):
+    metrics = train(toy_dataset, tmp_path, tiny_config(steps=40), device_name="cpu", progress=False)
+    curves = metrics["curves"]
+    for name in ("recon", "silhouette_loss"):
+        first, last = curves[name][0][1], curves[name][-1][1]
+        assert last < first, (name, curves[name])
+    for f in ("dve.safetensors", "metrics.json", "loss_curve.png", "config.json", "checkpoint.pt"):
+        assert (tmp_path / f).is_file(), f
+    state, config = load_weights(tmp_path / "dve.safetensors")
+    assert config["hidden"] == TINY_MODEL["hidden"] and config["training"]["steps"] == 40
+    assert json.loads((tmp_path / "config.json").read_text())["resolved"]["n_cubes"] == 4
+
+
+def test_resume_after_interruption_gives_same_weights(toy_dataset, tmp_path):
+    cfg = tiny_config(steps=20)
+    train(toy_dataset, tmp_path / "straight", json.loads(json.dumps(cfg)), device_name="cpu", progress=False)
+    out = train(toy_dataset, tmp_path / "split", json.loads(json.dumps(cfg)), device_name="cpu",
+                progress=False, stop_after=13)
+    assert out == {"interrupted_at": 13}  # the last checkpoint is at step 10: 3 steps are redone
+    train(toy_dataset, tmp_path / "split", {}, device_name="cpu", resume=True, progress=False)
+    a, _ = load_weights(tmp_path / "straight" / "dve.safetensors")
+    b, _ = load_weights(tmp_path / "split" / "dve.safetensors")
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_embedding_is_chunk_invariant(random_weights):
+    counts, _, _ = toy_cube(13, 11, n_regions=3, seed=5,
+                            energy=Calibration(0.0, 0.02).energy(1300))
+    cube = cube_from_array(counts, Calibration(0.0, 0.02))
+    ref = embed(cube, weights=random_weights, device="cpu")
+    assert ref.shape == (13, 11, 3) and ref.dtype == np.float32
+    for chunk in (1, 7, 50, 11 * 3):
+        got = embed(cube, weights=random_weights, device="cpu", chunk_pixels=chunk)
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
+    # Same as encoding the whole cube on the canonical grid at once.
+    emb = load_embedder(random_weights, "cpu")
+    direct = emb.encode(cube.to_canonical().reshape(-1, 512)).reshape(13, 11, 3)
+    np.testing.assert_allclose(direct, ref, rtol=1e-5, atol=1e-6)
+
+
+def test_normalisation_ignores_count_level_and_fused_path_matches():
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.ones(512))
+    low = torch.from_numpy(p * 100.0).float()[None]
+    high = torch.from_numpy(p * 10000.0).float()[None]
+    for method in ("hellinger", "fraction"):
+        np.testing.assert_allclose(normalise(low, method), normalise(high, method), rtol=1e-5)
+    np.testing.assert_allclose(normalise(high).square().mean(), 1.0, rtol=1e-5)
+    model = build_from_config({}).eval()
+    x = torch.poisson(torch.rand(64, 512) * 3)
+    with torch.no_grad():
+        np.testing.assert_allclose(model.encode_counts_mean(x.clone()), model.encode_mean(normalise(x)),
+                                   rtol=1e-4, atol=1e-5)
+        assert torch.isfinite(model.encode_counts_mean(torch.zeros(2, 512))).all()  # empty pixels
+
+
+def test_weights_round_trip_and_hash_check(random_weights, tmp_path):
+    state, config = load_weights(random_weights)
+    model = build_from_config(config)
+    model.load_state_dict(state)
+    x = np.random.default_rng(0).poisson(2.0, (20, 512)).astype(np.float32)
+    emb = load_embedder(random_weights, "cpu")
+    with torch.no_grad():
+        want = model.encode_mean(normalise(torch.from_numpy(x))).numpy()
+    np.testing.assert_allclose(emb.encode(x), want, rtol=1e-5, atol=1e-6)
+    with pytest.raises(WeightsError, match="corrupt or not the expected version"):
+        load_weights(random_weights, expected_sha256="0" * 64)
+
+
+def test_shipped_weights_load_and_match_manifest():
+    emb = load_embedder(None, "cpu")  # resolve_weights checks the manifest's SHA-256
+    assert emb.sha256 and emb.path.name == "dve.safetensors"
+    assert emb.encode(np.ones((3, 512), np.float32)).shape == (3, 3)
+
+
+def test_corrupted_weights_file_gives_clear_error(random_weights, tmp_path):
+    bad = tmp_path / "broken.safetensors"
+    data = bytearray(random_weights.read_bytes())
+    data[:8] = b"\xff" * 8  # header length field: nonsense
+    bad.write_bytes(bytes(data))
+    with pytest.raises(WeightsError, match="broken.safetensors"):
+        load_embedder(bad, "cpu")
+    truncated = tmp_path / "truncated.safetensors"
+    truncated.write_bytes(random_weights.read_bytes()[:1000])
+    with pytest.raises(WeightsError, match="truncated.safetensors"):
+        load_embedder(truncated, "cpu")
+
+
+def test_cluster_recovers_blobs_and_chooses_k():
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(0)
+    truth = np.repeat(np.arange(4), 300)
+    centres = np.array([[0, 0, 0], [6, 0, 0], [0, 6, 0], [0, 0, 6]], dtype=np.float32)
+    latent = (centres[truth] + rng.normal(0, 0.4, (1200, 3))).astype(np.float32)
+    perm = rng.permutation(1200)
+    latent, truth = latent[perm].reshape(30, 40, 3), truth[perm].reshape(30, 40)
+    fixed = cluster(latent, 4)
+    assert adjusted_rand_score(truth.ravel(), fixed.labels.ravel()) > 0.99
+    assert fixed.labels.min() == 1 and fixed.labels.max() == 4 and fixed.centers.shape == (4, 3)
+    sizes = np.bincount(fixed.labels.ravel())[1:]
+    assert np.all(np.diff(sizes) <= 0)  # label 1 is the largest cluster
+    auto = cluster(latent, None, k_range=(2, 8))
+    assert auto.k == 4 and auto.silhouette > 0.7
+    mask = np.ones((30, 40), bool)
+    mask[:5] = False
+    masked = cluster(latent, 4, mask=mask)
+    assert (masked.labels[:5] == 0).all() and (masked.labels[5:] > 0).all()
+
+
+def test_cluster_spectra_matches_numpy():
+    rng = np.random.default_rng(1)
+    data = rng.poisson(3.0, (17, 9, 40)).astype(np.uint16)
+    labels = rng.integers(0, 4, (17, 9)).astype(np.int32)  # 0 = masked
+    cube = cube_from_array(data)
+    spectra, counts = cluster_spectra(cube, labels, block_bytes=9 * 40 * 4 * 3)  # 3-row blocks
+    for k in range(1, 4):
+        sel = data[labels == k].astype(np.float64)
+        np.testing.assert_allclose(spectra[k - 1], sel.mean(0))
+        assert counts[k - 1] == len(sel)
+
+
+def test_silhouette_loss_matches_sklearn():
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(2)
+    pts = rng.normal(size=(2, 60, 3)).astype(np.float32)
+    lab = rng.integers(0, 3, (2, 60))
+    pts[0] += lab[0][:, None] * 1.5
+    want = 1 - np.mean([silhouette_score(pts[i], lab[i]) for i in range(2)])
+    got = silhouette_loss(torch.from_numpy(pts), torch.from_numpy(lab)).item()
+    assert got == pytest.approx(want, abs=1e-3)
+
+
+def test_latent_to_rgb_scales_each_axis():
+    lat = np.stack(list(np.meshgrid(np.linspace(-3, 3, 20), np.linspace(0, 1, 10))) + [np.zeros((10, 20))], -1)
+    rgb = latent_to_rgb(lat.astype(np.float32))
+    assert rgb.shape == (10, 20, 3) and rgb.dtype == np.uint8
+    assert rgb[..., 0].min() == 0 and rgb[..., 0].max() == 255 and rgb[..., 1].max() == 255
+    assert (rgb[..., 2] == 0).all()  # a constant axis does not blow up

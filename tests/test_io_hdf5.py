@@ -1,0 +1,163 @@
+import h5py
+import numpy as np
+import pytest
+
+from _io_helpers import fingerprint
+from xrf_napari.energy import Calibration
+from xrf_napari.io import CubeReadError, can_read, read_cube
+from xrf_napari.io.project_h5 import write_cube
+
+RNG = np.random.default_rng(3)
+CUBE = RNG.integers(0, 200, size=(6, 5, 128)).astype(np.uint16)
+CAL = Calibration(-0.2, 0.02, 0.0)
+
+
+def test_crono_gridded_spectra(tmp_path):
+    h, w, c = CUBE.shape
+    order = RNG.permutation(h * w)  # acquisition order differs from raster order
+    index = np.empty((h, w, 1), np.int64)
+    index.reshape(-1)[order] = np.arange(h * w)
+    index[0, 0, 0] = -1  # a pixel that was not measured
+    spectra = CUBE.reshape(-1, c)[order]
+    path = tmp_path / "crono.h5"
+    with h5py.File(path, "w") as f:
+        f["XRF/Spectra"] = spectra
+        f["XRF/SpectraSelectedIndex"] = index
+        f["XRF/EnergyVector"] = CAL.energy(c) * 1000.0  # eV
+        f["XRF/LiveTimes"] = np.linspace(1, 2, h * w)
+    cube = read_cube(path, auto_calibrate=False)
+    expect = CUBE.copy()
+    expect[0, 0] = 0
+    assert cube.shape == CUBE.shape and cube.metadata["format"] == "crono"
+    np.testing.assert_array_equal(cube.data[0:6], expect)
+    np.testing.assert_array_equal(cube.data[2:4, 1:3, 10:20], expect[2:4, 1:3, 10:20])
+    np.testing.assert_allclose(cube.sum_spectrum(block_bytes=5 * 128 * 4), expect.sum(axis=(0, 1)))
+    assert cube.calibration.offset == pytest.approx(-0.2) and cube.calibration.gain == pytest.approx(0.02)
+    assert cube.live_time.shape == (h, w) and cube.live_time[0, 0] == 0
+
+
+def test_pymca_calibration_sibling_and_live_time(tmp_path):
+    path = tmp_path / "pymca.h5"
+    with h5py.File(path, "w") as f:
+        g = f.create_group("entry/mca")
+        g["counts"] = CUBE
+        g["calibration"] = [0.1, 0.015, 1e-7]
+        g["live_time"] = np.ones(CUBE.shape[:2])
+    cube = read_cube(path)
+    assert cube.calibration == Calibration(0.1, 0.015, 1e-7, "file")
+    assert cube.live_time.shape == CUBE.shape[:2]
+    np.testing.assert_array_equal(np.asarray(cube.data[:]), CUBE)
+
+
+def test_nexus_nxdata_signal_axes_channel_first(tmp_path):
+    path = tmp_path / "scan.nxs"
+    with h5py.File(path, "w") as f:
+        g = f.create_group("entry/xrf")
+        g.attrs["NX_class"] = "NXdata"
+        g.attrs["signal"] = "spectra"
+        g.attrs["axes"] = ["energy", "y", "x"]
+        g["spectra"] = np.moveaxis(CUBE, -1, 0)
+        g["energy"] = CAL.energy(CUBE.shape[2])
+        g["energy"].attrs["units"] = "keV"
+    cube = read_cube(path)
+    assert cube.metadata["format"] == "nexus" and cube.shape == CUBE.shape
+    np.testing.assert_array_equal(cube.data[1:4], CUBE[1:4])
+    assert cube.calibration.gain == pytest.approx(0.02)
+
+
+def test_pyxrf_detsum(tmp_path):
+    path = tmp_path / "pyxrf.h5"
+    with h5py.File(path, "w") as f:
+        f["xrfmap/detsum/counts"] = CUBE.astype(np.float32)
+        f["xrfmap/det1/counts"] = CUBE.astype(np.float32)
+    cube = read_cube(path, calibration=Calibration(0, 0.01, source="user"))
+    assert cube.metadata["format"] == "pyxrf" and cube.metadata["dataset"] == "/xrfmap/detsum/counts"
+    assert cube.calibration.source == "user" and cube.metadata["calibration_source"] == "user"
+
+
+def test_aps_channel_first_detectors_summed(tmp_path):
+    path = tmp_path / "aps.h5"
+    parts = [np.moveaxis(CUBE, -1, 0).astype(np.int16) + k for k in range(3)]
+    with h5py.File(path, "w") as f:
+        for k, p in zip("abc", parts):
+            f[f"MAPS_RAW/data_{k}"] = p
+        f["MAPS_RAW/livetime"] = np.ones((3,) + CUBE.shape[:2], np.float32)
+    cube = read_cube(path, auto_calibrate=False)
+    assert cube.shape == CUBE.shape and cube.metadata["detector_elements"] == 3
+    np.testing.assert_array_equal(cube.data[2:5, :, 7:9], 3 * CUBE[2:5, :, 7:9].astype(np.int32) + 3)
+    np.testing.assert_array_equal(cube.live_time, np.full(CUBE.shape[:2], 3.0))
+
+
+def test_napari_musa_xrfdata_energy(tmp_path):
+    path = tmp_path / "musa.h5"
+    with h5py.File(path, "w") as f:
+        f["XRFdata"] = CUBE
+        f["ENERGY"] = CAL.energy(CUBE.shape[2])
+    cube = read_cube(path)
+    assert cube.metadata["format"] == "napari-musa" and cube.calibration.offset == pytest.approx(-0.2)
+
+
+def test_project_layout_roundtrip(tmp_path):
+    path = write_cube(tmp_path / "proj.h5", CUBE, CAL, metadata={"seed": 7})
+    cube = read_cube(path)
+    assert cube.calibration == Calibration(-0.2, 0.02, 0.0, "file")
+    assert cube.metadata["seed"] == 7
+    np.testing.assert_array_equal(np.asarray(cube.data[:]), CUBE)
+
+
+def test_discovery_and_dataset_override(tmp_path):
+    path = tmp_path / "odd.hdf5"
+    with h5py.File(path, "w") as f:
+        f["maps/elements"] = np.ones((6, 5, 4))  # element maps: not spectral
+        f["deep/inside/stack"] = np.moveaxis(CUBE, -1, 0)  # channel-first, found by shape
+        f["other/cube"] = CUBE[:, :, :100]
+    cube = read_cube(path, auto_calibrate=False)
+    assert cube.metadata["dataset"] == "/deep/inside/stack" and cube.shape == CUBE.shape
+    np.testing.assert_array_equal(cube.data[0:2], CUBE[0:2])
+    cube2 = read_cube(path, dataset="other/cube", auto_calibrate=False)
+    assert cube2.shape == (6, 5, 100)
+    with pytest.raises(CubeReadError, match="no dataset 'nope'"):
+        read_cube(path, dataset="nope")
+
+
+def test_hdf5_without_cube_is_not_claimed_and_errors_clearly(tmp_path):
+    path = tmp_path / "maps.h5"
+    with h5py.File(path, "w") as f:
+        f["image"] = np.ones((10, 10))
+        f["maps"] = np.ones((10, 10, 5))
+    assert not can_read(path)
+    with pytest.raises(CubeReadError, match="maps.h5: no datacube found"):
+        read_cube(path)
+    bad = tmp_path / "broken.h5"
+    bad.write_bytes(b"not hdf5 at all")
+    assert not can_read(bad)
+    with pytest.raises(CubeReadError, match="broken.h5"):
+        read_cube(bad)
+
+
+def test_nan_counts_in_hdf5_are_refused(tmp_path):
+    path = tmp_path / "nan.h5"
+    arr = CUBE.astype(np.float32)
+    arr[5, 4, 100] = np.nan
+    with h5py.File(path, "w") as f:
+        f["data"] = arr
+    with pytest.raises(CubeReadError, match="nan.h5.*NaN"):
+        read_cube(path)
+
+
+def test_real_aps_xrfmaps(real_data):
+    path = real_data / "aps_xrfmaps_2xfm_0011.h5"
+    before = fingerprint(path)
+    assert can_read(path)
+    cube = read_cube(path)
+    assert cube.shape == (11, 9, 2048)
+    assert cube.dtype == np.int32  # 4 int16 detector elements summed without overflow
+    with h5py.File(path, "r") as f:
+        expect = sum(f[f"MAPS_RAW/data_{k}"][:, 3, :].astype(np.int64) for k in "abcd")  # (C, W) of row 3
+    np.testing.assert_array_equal(cube.data[3].T, expect)
+    assert cube.live_time.shape == (11, 9)
+    # the file has no calibration; the automatic one finds Ca/Fe/Cu lines at ~10 eV/channel
+    assert cube.calibration.source == "auto"
+    assert 0.009 < cube.calibration.gain < 0.0105 and abs(cube.calibration.offset) < 0.1
+    assert cube.metadata["auto_calibration"]["residual_ev_rms"] < 10
+    assert fingerprint(path) == before

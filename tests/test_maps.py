@@ -1,0 +1,152 @@
+"""Element maps: known line areas come back, overlaps are separated, the cube is read once."""
+
+import numpy as np
+import pytest
+from _spectra import CANONICAL_CAL, cube_of, element_spectrum_lines, line_spectrum
+
+from xrf_napari.analysis.maps import (
+    composite_rgb,
+    detector_fwhm_kev,
+    element_maps,
+    iter_element_maps,
+    plan_for_cube,
+)
+from xrf_napari.cube import Cube, cube_from_array
+from xrf_napari.energy import Calibration
+
+
+def test_fwhm_model_matches_mn_and_grows_with_energy():
+    assert detector_fwhm_kev(5.899, 140.0) == pytest.approx(0.140, abs=1e-6)
+    assert detector_fwhm_kev(5.899, 160.0) == pytest.approx(0.160, abs=1e-6)
+    widths = detector_fwhm_kev(np.array([2.0, 6.0, 12.0]), 140.0)
+    assert np.all(np.diff(widths) > 0)
+    assert 0.09 < widths[0] < 0.11 and 0.17 < widths[2] < 0.20
+
+
+def test_line_areas_recovered_over_sloped_background():
+    bg = (40.0, -1.2)  # counts per channel, linear in energy
+    fe_cu = line_spectrum([(6.3995, 1000.0), (8.041, 500.0)], background=bg)
+    blank = line_spectrum([], background=bg)
+    maps = element_maps(cube_of([[fe_cu, blank], [blank, fe_cu * 0 + blank]]), ["Fe", "Cu"])
+    assert maps["Fe"].shape == (2, 2) and maps["Fe"].dtype == np.float32
+    assert maps["Fe"][0, 0] == pytest.approx(1000.0, rel=0.01)
+    assert maps["Cu"][0, 0] == pytest.approx(500.0, rel=0.01)
+    assert np.abs(maps["Fe"].ravel()[1:]).max() < 1.0  # the background alone maps to ~0
+
+
+def test_without_background_the_continuum_is_counted():
+    spec = line_spectrum([(6.3995, 1000.0)], background=(40.0, 0.0))
+    with_bg = element_maps(cube_of([[spec]]), ["Fe"])["Fe"][0, 0]
+    without = element_maps(cube_of([[spec]]), ["Fe"], background=False)["Fe"][0, 0]
+    assert with_bg == pytest.approx(1000.0, rel=0.01)
+    assert without > with_bg + 100  # ~6 channels of 40 counts, rescaled
+
+
+def test_lead_and_arsenic_use_their_separable_lines():
+    pb = line_spectrum(element_spectrum_lines("Pb", 1000.0), background=(10.0, 0.0))
+    as_ = line_spectrum(element_spectrum_lines("As", 1000.0), background=(10.0, 0.0))
+    cube = cube_of([[pb, as_]])
+    naive = element_maps(cube, ["As"])["As"]
+    assert naive[0, 0] > 900  # As K-alpha alone cannot tell lead from arsenic
+    maps = element_maps(cube, ["Pb", "As"])
+    plans, _ = plan_for_cube(cube, ["Pb", "As"])
+    assert [p.line.family for p in plans] == ["Lb", "Kb"]
+    assert maps["As"][0, 0] < 5 and maps["Pb"][0, 1] < 5
+    assert maps["Pb"][0, 0] == pytest.approx(800.0, rel=0.02)  # Pb L-beta area in the test spectrum
+    as_kb = dict(element_spectrum_lines("As", 1000.0))
+    assert maps["As"][0, 1] == pytest.approx(max(a for e, a in as_kb.items() if 11.5 < e < 12), rel=0.03)
+
+
+def test_sulfur_separated_from_lead_and_mercury_m_lines():
+    pb = line_spectrum(element_spectrum_lines("Pb", 2000.0), background=(10.0, 0.0))
+    hg = line_spectrum(element_spectrum_lines("Hg", 2000.0), background=(10.0, 0.0))
+    s = line_spectrum(element_spectrum_lines("S", 1000.0), background=(10.0, 0.0))
+    cube = cube_of([[pb, hg, s, s + pb]])
+    assert element_maps(cube, ["S"])["S"][0, 0] > 300  # a plain window sees lead as sulfur
+    maps = element_maps(cube, ["S", "Pb", "Hg"], clip=False)
+    s_map = maps["S"][0]
+    assert abs(s_map[0]) < 10 and abs(s_map[1]) < 10
+    assert s_map[2] == pytest.approx(1000.0, rel=0.02)
+    assert s_map[3] == pytest.approx(1000.0, rel=0.02)
+
+
+def test_present_elements_trigger_overlap_rules_without_being_mapped():
+    pb = line_spectrum(element_spectrum_lines("Pb", 1000.0), background=(10.0, 0.0))
+    maps = element_maps(cube_of([[pb]]), ["As"], present=["Pb"])
+    assert maps["As"][0, 0] < 5
+
+
+def test_explicit_line_choice_and_errors():
+    spec = line_spectrum(element_spectrum_lines("Fe", 1000.0))
+    cube = cube_of([[spec]])
+    kb = element_maps(cube, ["Fe"], lines={"Fe": "Kb"})["Fe"][0, 0]
+    ka = element_maps(cube, ["Fe"])["Fe"][0, 0]
+    assert kb == pytest.approx(ka * dict(zip(("Ka", "Kb"), (1, 0.118 / 0.882)))["Kb"], rel=0.05)
+    with pytest.raises(ValueError, match="no La line"):
+        element_maps(cube, ["Fe"], lines={"Fe": "La"})  # Fe L is below 1 keV
+    with pytest.raises(ValueError, match="at least one"):
+        element_maps(cube, [])
+    raw = cube_from_array(np.ones((2, 2, 64), np.uint16))  # no calibration
+    with pytest.raises(ValueError, match="no energy calibration"):
+        element_maps(raw, ["Fe"])
+
+
+class CountingArray:
+    """Array wrapper counting reads, to check the single streaming pass."""
+
+    def __init__(self, a):
+        self.a, self.reads = a, 0
+        self.shape, self.dtype = a.shape, a.dtype
+
+    def __getitem__(self, key):
+        self.reads += 1
+        return self.a[key]
+
+
+def test_one_pass_for_all_elements_and_blocks_agree():
+    rng = np.random.default_rng(1)
+    spec = line_spectrum(element_spectrum_lines("Fe", 300.0) + element_spectrum_lines("Pb", 300.0)
+                         + element_spectrum_lines("Ca", 300.0), background=(5.0, 0.0))
+    data = rng.poisson(np.broadcast_to(spec, (12, 7, spec.size))).astype(np.uint16)
+    arr = CountingArray(data)
+    cube = Cube(arr, CANONICAL_CAL)
+    row_bytes = 7 * spec.size * 4
+    gen = iter_element_maps(cube, ["Fe", "Pb", "Ca"], block_bytes=3 * row_bytes)
+    progress = []
+    try:
+        while True:
+            progress.append(next(gen))
+    except StopIteration as stop:
+        small_blocks = stop.value
+    assert arr.reads == 4  # 12 rows in blocks of 3: each row read exactly once for 3 elements
+    assert progress[0] == (0, 12) and progress[-1] == (12, 12)
+    whole = element_maps(cube_from_array(data, CANONICAL_CAL), ["Fe", "Pb", "Ca"])
+    for k in whole:
+        np.testing.assert_allclose(small_blocks[k], whole[k], rtol=1e-5, atol=1e-3)
+    assert 200 < whole["Fe"].mean() < 400  # Poisson noise around the 300-count line
+
+
+def test_other_calibration_gives_the_same_areas():
+    cal = Calibration(-0.95, 0.01, source="file")  # 10 eV channels, like a Bruker M6
+    spec = line_spectrum([(6.3995, 1000.0), (3.6905, 400.0)], cal=cal, n=2048, background=(2.0, 0.0))
+    maps = element_maps(cube_of([[spec]], cal=cal), ["Fe", "Ca"])
+    assert maps["Fe"][0, 0] == pytest.approx(1000.0, rel=0.01)
+    assert maps["Ca"][0, 0] == pytest.approx(400.0, rel=0.01)
+
+
+def test_fwhm_from_metadata_is_used():
+    spec = line_spectrum([(6.3995, 1000.0)], fwhm_mn_ev=180.0, background=(30.0, 0.0))
+    wide = cube_of([[spec]], profile={"fwhm_mn_ev": 180.0})
+    assert element_maps(wide, ["Fe"])["Fe"][0, 0] == pytest.approx(1000.0, rel=0.01)
+    # the wrong (default 140 eV) width loses part of the peak to the background windows
+    assert element_maps(cube_of([[spec]]), ["Fe"])["Fe"][0, 0] < 980
+
+
+def test_composite_scales_each_channel():
+    a = np.arange(16, dtype=np.float32).reshape(4, 4)
+    rgb = composite_rgb([a, 2 * a, np.zeros_like(a)], percentile=100)
+    assert rgb.shape == (4, 4, 3) and rgb.max() == pytest.approx(1.0)
+    np.testing.assert_allclose(rgb[..., 0], rgb[..., 1])
+    assert not rgb[..., 2].any()
+    with pytest.raises(ValueError):
+        composite_rgb([a, a])

@@ -1,0 +1,66 @@
+"""Element suggestions from the sum spectrum: confirmed lines, overlaps and anode lines."""
+
+import numpy as np
+import pytest
+from _spectra import CANONICAL_CAL, cube_of, element_spectrum_lines, line_spectrum
+
+from xrf_napari.analysis.peaks import find_spectrum_peaks, suggest_elements, suggest_for_cube
+
+E = CANONICAL_CAL.energy(512)
+
+
+def noisy(*element_areas, background=(300.0, -5.0), seed=0):
+    lines = [ln for sym, area in element_areas for ln in element_spectrum_lines(sym, area)]
+    return np.random.default_rng(seed).poisson(line_spectrum(lines, background=background)).astype(float)
+
+
+def test_peaks_found_at_line_energies():
+    spec = noisy(("Fe", 1e5))
+    peaks = find_spectrum_peaks(E, spec)
+    energies = sorted(p.energy for p in peaks)
+    assert len(energies) == 2
+    assert energies[0] == pytest.approx(6.40, abs=0.015) and energies[1] == pytest.approx(7.06, abs=0.02)
+
+
+def test_pigment_elements_suggested_and_anode_ignored():
+    spec = noisy(("Pb", 2e5), ("Fe", 1e5), ("Ca", 5e4), ("Rh", 3e4))
+    got = suggest_elements(E, spec, anode="Rh")
+    assert set(got) == {"Pb", "Fe", "Ca"}
+    assert got[0] == "Pb"  # strongest evidence first
+    assert "Rh" in suggest_elements(E, spec)  # without the anode it is just another element
+
+
+def test_arsenic_needs_its_k_beta():
+    lead_only = suggest_elements(E, noisy(("Pb", 2e5)))
+    assert "Pb" in lead_only and "As" not in lead_only  # As K-alpha sits on Pb L-alpha
+    both = suggest_elements(E, noisy(("Pb", 2e5), ("As", 5e4)))
+    assert {"Pb", "As"} <= set(both)
+
+
+def test_sulfur_not_suggested_from_lead_m_line():
+    assert "S" not in suggest_elements(E, noisy(("Pb", 2e5)))
+    assert "S" in suggest_elements(E, noisy(("S", 5e4), ("Ca", 5e4)))
+
+
+def test_weak_element_without_visible_k_beta_is_kept():
+    # 1500 counts of Cu K-alpha over a 300-count continuum: K-beta (~200) is under the noise.
+    got = suggest_elements(E, noisy(("Cu", 1500.0), ("Fe", 1e5)))
+    assert "Cu" in got
+
+
+def test_noise_gives_nothing():
+    flat = np.random.default_rng(3).poisson(np.full(512, 500.0)).astype(float)
+    assert suggest_elements(E, flat) == []
+    assert suggest_elements(E, np.zeros(512)) == []
+
+
+def test_cube_metadata_gives_anode():
+    spec = line_spectrum(element_spectrum_lines("Fe", 2e4) + element_spectrum_lines("Rh", 2e4),
+                         background=(20.0, 0.0))
+    cube = cube_of([[spec, spec]], profile={"anode": "Rh", "fwhm_mn_ev": 140.0})
+    assert suggest_for_cube(cube) == ["Fe"]
+
+
+def test_bad_input_is_rejected():
+    with pytest.raises(ValueError, match="equal length"):
+        suggest_elements(E, np.zeros(10))

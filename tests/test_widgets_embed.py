@@ -1,0 +1,137 @@
+"""Embed & cluster widget in a real napari viewer, with small random-weight models saved like the
+shipped ones (the shipped weights are exercised too when present)."""
+
+import numpy as np
+import pytest
+from _napari_helpers import H, W, open_cube, tiny_weights, wait_idle, write_painted_cube
+
+from xrf_napari.widgets.embed import EmbedClusterWidget
+from xrf_napari.widgets.spectrum import SpectrumWidget
+
+
+@pytest.fixture
+def setup(make_napari_viewer, tmp_path, qtbot):
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+    dve, _ = tiny_weights(tmp_path)
+    return viewer, dve
+
+
+def test_embed_cluster_layers_spectra_and_save(setup, qtbot, tmp_path):
+    viewer, dve = setup
+    spectrum = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(spectrum)
+    widget = EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    wait_idle(qtbot, spectrum.job)
+    widget.weights_edit.setText(str(dve))
+    widget.device.setCurrentText("cpu")
+    widget.k_spin.setValue(4)
+    assert widget.run() is not None
+    assert widget.run() is None  # no second job while the first runs
+    wait_idle(qtbot, widget.job)
+    assert widget.job.last_error is None, widget.job.last_error
+    cube_layer = widget.cube_combo.current_layer()
+    latent = viewer.layers[f"latent RGB [{cube_layer.name}]"]
+    labels = viewer.layers[f"clusters [{cube_layer.name}]"]
+    assert latent.rgb and latent.data.shape == (H, W, 3) and latent.data.dtype == np.uint8
+    assert labels.data.shape == (H, W) and set(np.unique(labels.data)) == {1, 2, 3, 4}
+    # the layers hold what the core computes for this cube and these weights
+    from xrf_napari.analysis.embed import cluster, embed, latent_to_rgb
+
+    cube = widget.cube_combo.current_cube()
+    expected_latent = embed(cube, weights=str(dve), device="cpu")
+    np.testing.assert_array_equal(latent.data, latent_to_rgb(expected_latent))
+    np.testing.assert_array_equal(labels.data, cluster(expected_latent, k=4).labels)
+    assert labels.translate[-1] == widget.cube_combo.current_layer().translate[-1]
+    # cluster means went to the Spectrum widget, coloured like the labels
+    names = [n for n in spectrum.curves if n.startswith("cluster ")]
+    assert names == ["cluster 1", "cluster 2", "cluster 3", "cluster 4"]
+    first = labels.data == 1
+    np.testing.assert_allclose(spectrum.curves["cluster 1"][1], np.asarray(cube.data[...])[first].mean(axis=0))
+    assert "4 regions" in widget.summary.text() and "cpu" in widget.summary.text()
+
+    png, csv = widget.save(tmp_path / "out" / "regions.png")
+    from PIL import Image
+
+    np.testing.assert_array_equal(np.asarray(Image.open(png)), labels.data)
+    rows = [r for r in csv.read_text().splitlines() if not r.startswith("#")]
+    assert rows[0].split(",") == ["energy_keV", "cluster_1", "cluster_2", "cluster_3", "cluster_4"]
+    assert len(rows) == 513
+    tif, _ = widget.save(tmp_path / "regions.tif")
+    import tifffile
+
+    np.testing.assert_array_equal(tifffile.imread(tif), labels.data)
+
+
+def test_corrupt_weights_notify_and_reset(setup, qtbot, tmp_path):
+    viewer, dve = setup
+    widget = EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    bad = tmp_path / "broken.safetensors"
+    bad.write_bytes(dve.read_bytes()[:1000])
+    widget.weights_edit.setText(str(bad))
+    n_layers = len(viewer.layers)
+    from napari.utils.notifications import notification_manager
+
+    seen = []
+    notification_manager.notification_ready.connect(seen.append)
+    try:
+        widget.run()
+        wait_idle(qtbot, widget.job)
+    finally:
+        notification_manager.notification_ready.disconnect(seen.append)
+    assert "broken.safetensors" in str(widget.job.last_error)
+    assert any("broken.safetensors" in str(n.message) for n in seen)
+    assert widget.job.run_button.isEnabled() and widget.job.progress.value() == 0
+    assert len(viewer.layers) == n_layers and not widget.save_button.isEnabled()
+    with pytest.raises(ValueError, match="nothing to save"):
+        widget.save(tmp_path / "x.png")
+
+
+def test_cancel_leaves_no_layers(setup, qtbot, monkeypatch):
+    viewer, dve = setup
+    import xrf_napari.analysis.embed as embed_module
+
+    real = embed_module.iter_embed
+
+    def slow_embed(cube, **kw):
+        import time
+
+        for i in range(300):
+            time.sleep(0.01)
+            yield i, 300
+        return (yield from real(cube, **kw))
+
+    monkeypatch.setattr(embed_module, "iter_embed", slow_embed)
+    widget = EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.weights_edit.setText(str(dve))
+    n_layers = len(viewer.layers)
+    widget.run()
+    qtbot.waitUntil(lambda: widget.job.progress.value() > 5, timeout=5000)
+    widget.job.cancel()
+    wait_idle(qtbot, widget.job, timeout=5000)
+    assert widget.job.status.text() == "Cancelled."
+    assert len(viewer.layers) == n_layers and widget.result is None
+
+
+def test_shipped_embedder_runs(setup, qtbot):
+    from xrf_napari.models.weights import WeightsError, resolve_weights
+
+    try:
+        path, _ = resolve_weights("dve")
+    except WeightsError:
+        path = None
+    if path is None or not path.is_file():
+        pytest.skip("no shipped embedder weights in this checkout")
+    viewer, _ = setup
+    widget = EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.weights_edit.setText("")
+    widget.k_spin.setValue(0)  # automatic K
+    widget.run()
+    wait_idle(qtbot, widget.job, timeout=60000)
+    assert widget.job.last_error is None, widget.job.last_error
+    result = widget.result[2]
+    assert 2 <= result.k <= 12 and result.labels.shape == (H, W)

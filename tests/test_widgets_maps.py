@@ -1,0 +1,97 @@
+"""Elemental maps widget in a real napari viewer: suggested elements, maps as layers, composite."""
+
+import numpy as np
+import pytest
+from _napari_helpers import H, W, open_cube, wait_idle, write_painted_cube
+
+from xrf_napari.analysis.maps import element_maps
+from xrf_napari.widgets.maps import ElementMapsWidget
+
+
+@pytest.fixture
+def docked(make_napari_viewer, tmp_path, qtbot):
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+    widget = ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    wait_idle(qtbot, widget.job)  # the automatic element suggestion
+    return viewer, widget
+
+
+def test_maps_layers_match_core_and_bands(docked, qtbot):
+    viewer, widget = docked
+    assert widget.job.last_error is None
+    assert {"Pb", "Hg", "Fe", "Cu"} <= set(widget.checked_elements())  # suggested ones pre-ticked
+    widget.set_checked_elements(["Pb", "Fe", "Hg", "Cu"])
+    assert widget.run() is not None
+    assert widget.run() is None  # a second click while running starts nothing
+    wait_idle(qtbot, widget.job)
+    assert widget.job.last_error is None
+    cube_layer = widget.cube_combo.current_layer()
+    cube = widget.cube_combo.current_cube()
+    expected = element_maps(cube, ["Pb", "Fe", "Hg", "Cu"], present=widget.suggested())
+    for sym, band in (("Fe", 2), ("Hg", 1), ("Cu", 3)):
+        layer = widget.map_layers[sym]
+        assert layer.name.endswith(f"[{cube_layer.name}]")
+        assert layer.data.shape == (H, W)
+        np.testing.assert_allclose(layer.data, expected[sym], rtol=1e-5, atol=1e-3)
+        rows = layer.data.reshape(4, H // 4, W).mean(axis=(1, 2))
+        assert np.argmax(rows) == band  # the element's own pigment band is brightest
+        assert tuple(layer.translate) == tuple(cube_layer.translate[-2:])
+    pb_rows = widget.map_layers["Pb"].data.reshape(4, H // 4, W).mean(axis=(1, 2))
+    assert pb_rows[0] > 4 * pb_rows[2] and pb_rows[3] > 4 * pb_rows[2]  # lead white and verdigris+Pb
+    assert sum(ly.visible for ly in widget.map_layers.values()) == 3
+
+    composite = widget.add_composite(["Fe", "Hg", "Cu"])
+    assert composite.rgb and composite.data.shape == (H, W, 3)
+    band_colour = composite.data.reshape(4, H // 4, W, 3).mean(axis=(1, 2))
+    assert np.argmax(band_colour[2]) == 0 and np.argmax(band_colour[1]) == 1 and np.argmax(band_colour[3]) == 2
+
+    # running again replaces the layers instead of stacking copies
+    n_layers = len(viewer.layers)
+    widget.run()
+    wait_idle(qtbot, widget.job)
+    assert len(viewer.layers) == n_layers
+
+
+def test_line_choice_overlap_note_and_bad_input(docked, qtbot):
+    viewer, widget = docked
+    widget.set_checked_elements(["Pb", "As"])
+    widget.run()
+    wait_idle(qtbot, widget.job)
+    assert "L\u03b2 used" in widget.notes_label.text()
+    assert any(ly.name.startswith("Pb L\u03b2") for ly in viewer.layers)
+    # a line outside the cube's range fails in the worker: notification, panel reset
+    widget.set_checked_elements(["Fe"])
+    widget.set_line("Fe", "La")
+    widget.run()
+    wait_idle(qtbot, widget.job)
+    assert "no La line" in str(widget.job.last_error)
+    assert widget.job.run_button.isEnabled() and not widget.job.cancel_button.isEnabled()
+    with pytest.raises(ValueError):
+        widget.add_composite(["Fe", "Cu", "Zn"])
+
+
+def test_cancel_stops_the_job(docked, qtbot, monkeypatch):
+    viewer, widget = docked
+    import xrf_napari.widgets.maps as maps_module
+
+    def slow_job(*args):
+        import time
+
+        for i in range(200):
+            time.sleep(0.01)
+            yield i, 200
+        return [], {}
+
+    monkeypatch.setattr(maps_module, "_maps_job", slow_job)
+    before = len(viewer.layers)
+    widget.set_checked_elements(["Fe"])
+    worker = widget.run()
+    qtbot.waitUntil(lambda: widget.job.progress.value() > 0, timeout=5000)
+    widget.job.cancel_button.click()
+    wait_idle(qtbot, widget.job, timeout=5000)
+    assert worker.abort_requested
+    assert widget.job.status.text() == "Cancelled."
+    assert len(viewer.layers) == before
+    assert widget.job.run_button.isEnabled()

@@ -1,0 +1,91 @@
+"""Recolour widget in a real napari viewer: result beside / over the scan, device label, opacity,
+save, corrupt weights and Cancel."""
+
+import numpy as np
+import pytest
+from _napari_helpers import H, W, open_cube, tiny_weights, wait_idle, write_painted_cube
+
+from xrf_napari.widgets.recolour import RecolourWidget
+
+
+@pytest.fixture
+def docked(make_napari_viewer, tmp_path):
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+    dve, uvit = tiny_weights(tmp_path)
+    widget = RecolourWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.weights_edit.setText(str(uvit))
+    widget.embedder_edit.setText(str(dve))
+    return viewer, widget
+
+
+def test_recolour_beside_then_over_and_save(docked, qtbot, tmp_path):
+    viewer, widget = docked
+    widget.device.setCurrentText("cpu")
+    assert widget.run() is not None
+    assert widget.run() is None
+    wait_idle(qtbot, widget.job)
+    assert widget.job.last_error is None, widget.job.last_error
+    cube_layer = widget.cube_combo.current_layer()
+    layer = viewer.layers[f"recoloured [{cube_layer.name}]"]
+    assert layer.rgb and layer.data.shape == (H, W, 3)
+    assert 0.0 <= layer.data.min() and layer.data.max() <= 1.0
+    assert widget.device_label.text() == "Device used: cpu"
+    # beside the scan: same row, shifted right by the width plus a gap, same pixel size
+    assert tuple(layer.scale) == tuple(cube_layer.scale[-2:])
+    ty, tx = layer.translate
+    assert ty == cube_layer.translate[-2] and tx > cube_layer.translate[-1] + W * cube_layer.scale[-1]
+    widget.placement.setCurrentIndex(1)
+    assert tuple(layer.translate) == tuple(cube_layer.translate[-2:])
+    widget.opacity.setValue(40)
+    assert layer.opacity == pytest.approx(0.4)
+
+    out = widget.save(tmp_path / "colour.png")
+    from PIL import Image
+
+    saved = np.asarray(Image.open(out))
+    assert saved.shape == (H, W, 3)
+    np.testing.assert_array_equal(saved, (np.clip(layer.data, 0, 1) * 255 + 0.5).astype(np.uint8))
+
+
+def test_unavailable_device_and_corrupt_weights_reset(docked, qtbot, tmp_path):
+    viewer, widget = docked
+    import torch
+
+    n_layers = len(viewer.layers)
+    if not torch.cuda.is_available():
+        widget.device.setCurrentText("cuda")
+        widget.run()
+        wait_idle(qtbot, widget.job)
+        assert "cuda" in str(widget.job.last_error).lower()
+        assert widget.job.run_button.isEnabled()
+    widget.device.setCurrentText("cpu")
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a safetensors file at all")
+    widget.weights_edit.setText(str(bad))
+    widget.run()
+    wait_idle(qtbot, widget.job)
+    assert "bad.safetensors" in str(widget.job.last_error)
+    assert widget.job.run_button.isEnabled() and not widget.job.cancel_button.isEnabled()
+    assert len(viewer.layers) == n_layers and widget.result is None
+
+
+def test_cancel(docked, qtbot, monkeypatch):
+    viewer, widget = docked
+    import xrf_napari.widgets.recolour as module
+
+    def slow(*args):
+        import time
+
+        for i in range(300):
+            time.sleep(0.01)
+            yield i, 300
+        raise AssertionError("should have been cancelled")
+
+    monkeypatch.setattr(module, "_recolour_job", slow)
+    widget.run()
+    qtbot.waitUntil(lambda: widget.job.progress.value() > 5, timeout=5000)
+    widget.job.cancel_button.click()
+    wait_idle(qtbot, widget.job, timeout=5000)
+    assert widget.job.status.text() == "Cancelled." and widget.result is None

@@ -1,0 +1,96 @@
+"""Spectrum widget in a real napari viewer (Xvfb): mean, pixel and region spectra, markers, CSV."""
+
+import numpy as np
+import pytest
+from _napari_helpers import H, W, open_cube, wait_idle, write_painted_cube
+
+from xrf_napari.widgets.spectrum import MEAN_CURVE, PIXEL_CURVE, REGION_CURVE, SpectrumWidget, find_spectrum_widget
+
+
+@pytest.fixture
+def viewer_with_cube(make_napari_viewer, tmp_path):
+    viewer = make_napari_viewer()
+    path = write_painted_cube(tmp_path / "painted.h5")
+    layers = open_cube(viewer, path)
+    return viewer, layers
+
+
+def test_mean_spectrum_suggestions_and_markers(viewer_with_cube, qtbot):
+    viewer, layers = viewer_with_cube
+    widget = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    assert widget.cube_combo.current_layer().ndim == 2  # the sum image stands for the cube
+    wait_idle(qtbot, widget.job)
+    assert widget.job.last_error is None
+    energy, mean, _ = widget.curves[MEAN_CURVE]
+    cube = widget.cube_combo.current_cube()
+    np.testing.assert_allclose(mean, cube.sum_spectrum() / (H * W))
+    suggested = widget.suggested_label.text()
+    for sym in ("Pb", "Hg", "Fe", "Cu", "Ca"):
+        assert sym in suggested
+    assert "Rh" not in suggested  # the tube's anode, from the file's metadata
+    assert set(widget.checked_elements()) >= {"Pb", "Fe"}
+    # markers: one vertical line per visible line family of the ticked elements
+    widget.set_checked_elements(["Fe"])
+    widget.family_checks["L"].setChecked(False)
+    xs = sorted(round(float(ln.get_xdata()[0]), 2) for ln in widget.ax.lines if len(ln.get_xdata()) == 2)
+    assert xs == [6.4, 7.06]
+    assert find_spectrum_widget(viewer) is widget
+
+
+def test_pixel_region_and_export(viewer_with_cube, qtbot, tmp_path):
+    viewer, layers = viewer_with_cube
+    widget = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    wait_idle(qtbot, widget.job)
+    cube = widget.cube_combo.current_cube()
+    assert widget.show_pixel(3, 5)
+    np.testing.assert_array_equal(widget.curves[PIXEL_CURVE][1], cube.data[3, 5, :])
+    assert not widget.show_pixel(H + 3, 0)  # outside the scan: nothing read
+    # mouse move over the canvas drives the same path
+    from types import SimpleNamespace
+
+    widget._mouse_cb(viewer, SimpleNamespace(position=(0, 10.2, 4.4)))
+    assert widget._last_pixel == (10, 4)
+
+    # region: a rectangle over the first band (rows 0-5) = lead white
+    viewer.add_shapes([np.array([[0, 0], [0, 9], [5, 9], [5, 0]])], shape_type="rectangle", name="roi")
+    widget.region_combo.set_layer(viewer.layers["roi"])
+    assert widget.region_spectrum() is not None
+    wait_idle(qtbot, widget.job)
+    region = widget.curves[REGION_CURVE][1]
+    expected = np.asarray(cube.data[0:6, 0:10, :], dtype=float).mean(axis=(0, 1))
+    np.testing.assert_allclose(region, expected)
+
+    widget.add_curve("cluster 1", widget.curves[MEAN_CURVE][0], region * 2, color="#ff0000")
+    widget.log_check.setChecked(False)
+    out = tmp_path / "spectra.csv"
+    widget.export_csv(out)
+    rows = [r for r in out.read_text().splitlines() if not r.startswith("#")]
+    header = rows[0].split(",")
+    assert header == ["energy_keV", MEAN_CURVE, PIXEL_CURVE, REGION_CURVE, "cluster 1"]
+    table = np.array([[float(v) for v in r.split(",")] for r in rows[1:]])
+    assert table.shape == (512, 5)
+    np.testing.assert_allclose(table[:, 4], region * 2, rtol=1e-5)
+    widget.clear_extra_curves()
+    assert "cluster 1" not in widget.curves and MEAN_CURVE in widget.curves
+
+
+def test_labels_region_and_errors(viewer_with_cube, qtbot):
+    viewer, layers = viewer_with_cube
+    widget = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    wait_idle(qtbot, widget.job)
+    lab = np.zeros((H, W), np.int32)
+    lab[12:18, :] = 1  # the ochre band
+    viewer.add_labels(lab, name="mask")
+    widget.region_combo.set_layer(viewer.layers["mask"])
+    widget.region_spectrum()
+    wait_idle(qtbot, widget.job)
+    cube = widget.cube_combo.current_cube()
+    np.testing.assert_allclose(widget.curves[REGION_CURVE][1],
+                               np.asarray(cube.data[12:18], dtype=float).mean(axis=(0, 1)))
+    # an empty region is refused with a notification, and the widget stays usable
+    viewer.layers["mask"].data = np.zeros((H, W), np.int32)
+    assert widget.region_spectrum() is None
+    assert not widget.job.is_running and widget.job.run_button.isEnabled()
