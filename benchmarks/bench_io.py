@@ -22,6 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import Measured  # noqa: E402
+
 HEADER = ("key\tvalue\r\nwidth\t{w}\r\nheight\t{h}\r\ndepth\t{c}\r\noffset\t0\r\ndata-Length\t1\r\n"
           "data-type\tunsigned\r\nbyte-order\tdont-care\r\nrecord-by\tvector\r\n")
 WINDOWS = [(3.59, 3.79), (6.30, 6.50), (7.96, 8.14), (10.45, 10.65), (12.51, 12.71), (9.89, 10.09),
@@ -47,69 +50,33 @@ def make_cube(workdir: Path, shape) -> Path:
     return rpl
 
 
-def _rss_sampler():
-    """Start a thread sampling RssAnon (kB) of this process; returns a function giving the peak."""
-    import threading
-
-    peak = [0]
-    stop = [False]
-
-    def anon_kb():
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("RssAnon:"):
-                    return int(line.split()[1])
-        return 0
-
-    def loop():
-        while not stop[0]:
-            peak[0] = max(peak[0], anon_kb())
-            time.sleep(0.002)
-
-    t = threading.Thread(target=loop, daemon=True)
-    t.start()
-
-    def finish():
-        stop[0] = True
-        t.join()
-        return max(peak[0], anon_kb())
-
-    return finish, anon_kb()
-
-
 def measure(task: str, rpl: str) -> dict:
     """Run in a fresh process: one task, its time and memory."""
-    import resource
-
     from xrf_napari.io import read_cube
 
     cube = read_cube(rpl, auto_calibrate=False)  # imports done, file opened lazily
     from xrf_napari.energy import Calibration
 
     cube = cube.with_calibration(Calibration(-0.96, 0.01, source="user"))
-    base_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    finish, anon0 = _rss_sampler()
-    t0 = time.perf_counter()
-    if task == "np_sum":
-        out = np.sum(cube.data, axis=(0, 1), dtype=np.uint64)
-    elif task == "sum_spectrum":
-        out = cube.sum_spectrum()
-    elif task == "window_maps":
-        out = cube.window_maps(WINDOWS)
-    elif task == "open":
-        out = read_cube(rpl, auto_calibrate=False).shape
-    elif task == "open_autocal":  # what napari does for an M6 export: one pass for sum + max spectra
-        c2 = read_cube(rpl)
-        cal = c2.calibration
-        out = np.array([cal.offset, cal.gain])
-        print(f"auto calibration: {cal} residual {c2.metadata.get('auto_calibration')}", file=sys.stderr)
-    else:
-        raise SystemExit(f"unknown task {task}")
-    dt = time.perf_counter() - t0
-    peak_anon = finish()
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"task": task, "seconds": dt, "peak_anon_mb": (peak_anon - anon0) / 1024,
-            "maxrss_delta_mb": (maxrss - base_maxrss) / 1024, "checksum": float(np.sum(out))}
+    with Measured() as m:
+        if task == "np_sum":
+            out = np.sum(cube.data, axis=(0, 1), dtype=np.uint64)
+        elif task == "sum_spectrum":
+            out = cube.sum_spectrum()
+        elif task == "window_maps":
+            out = cube.window_maps(WINDOWS)
+        elif task == "open":
+            out = read_cube(rpl, auto_calibrate=False).shape
+        elif task == "open_autocal":  # what napari does for an M6 export: one pass for sum + max spectra
+            c2 = read_cube(rpl)
+            cal = c2.calibration
+            out = np.array([cal.offset, cal.gain])
+            print(f"auto calibration: {cal} residual {c2.metadata.get('auto_calibration')}", file=sys.stderr)
+        else:
+            raise SystemExit(f"unknown task {task}")
+    r = m.result()
+    return {"task": task, "seconds": r["seconds"], "peak_anon_mb": r["peak_anon_mb"],
+            "maxrss_delta_mb": r["maxrss_delta_mb"], "checksum": float(np.sum(out))}
 
 
 def main(argv=None) -> int:

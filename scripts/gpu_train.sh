@@ -54,13 +54,19 @@ else
 fi
 UVIT_LR=${UVIT_LR:-1e-3}
 
-# 1. Data (the physics generator), only if absent.
-if [ ! -f "$TRAIN/manifest.json" ]; then
-  train generate --out "$TRAIN" --n "$N_TRAIN" --size "$S_TRAIN" --profiles train --seed 1 --workers "$WORKERS"
-fi
-if [ ! -f "$TEST/manifest.json" ]; then
-  train generate --out "$TEST" --n "$N_TEST" --size "$S_TEST" --profiles test --seed 2 --workers "$WORKERS"
-fi
+# 1. Data (the physics generator), only if absent. Paintings: $IMAGES, else .paintings/ (a copy of
+# ../shared/data/paintings carried to the device), else procedural paintings.
+IMAGES=${IMAGES:-}
+for d in .paintings shared/data/paintings ../shared/data/paintings; do
+  [ -z "$IMAGES" ] && [ -d "$d" ] && IMAGES=$d
+done
+gen() {  # gen OUT N SIZE PROFILES SPLIT SEED
+  local img=(); [ -n "$IMAGES" ] && img=(--images "$IMAGES" --split "$5")
+  train generate --out "$1" --n-cubes "$2" --size "$3" --profiles "$4" "${img[@]}" --seed "$6" \
+    --workers "$WORKERS" --no-progress
+}
+[ -f "$TRAIN/manifest.json" ] || gen "$TRAIN" "$N_TRAIN" "$S_TRAIN" train train 1
+[ -f "$TEST/manifest.json" ] || gen "$TEST" "$N_TEST" "$S_TEST" test test 2
 echo "[$(elapsed) s] data ready: $TRAIN, $TEST"
 
 # 2. DVE embedder.
@@ -78,9 +84,10 @@ train recolouriser --data "$TRAIN" --embedder "$RUN/dve/dve.safetensors" --out "
   --baseline-steps "$BASE_STEPS" --time-budget "$UVIT_BUDGET" --checkpoint-every 2000 --device "$DEVICE" --no-progress
 echo "[$(elapsed) s] recolouriser trained"
 
-# 4. Held-out evaluation (table, JSON, grid) + ARI table of the embedder.
+# 4. Held-out evaluation (table, JSON, grid). The embedder ARI table (CPU-heavy K-Means baselines,
+#    minutes for 24 cubes) is left to a CPU run afterwards: xrf-napari-train evaluate without --no-ari.
 train evaluate --data "$TEST" --weights "$RUN/uvit/uvit.safetensors" --embedder "$RUN/dve/dve.safetensors" \
-  --baseline "$RUN/uvit/pixel_mlp.safetensors" --out "$RUN/eval" --device "$DEVICE"
+  --baseline "$RUN/uvit/pixel_mlp.safetensors" --out "$RUN/eval" --device "$DEVICE" --no-progress --no-ari
 echo "[$(elapsed) s] evaluated"
 
 cp "$RUN/dve/dve.safetensors" "$RUN/uvit/uvit.safetensors" "$RUN/uvit/pixel_mlp.safetensors" "$OUT/"

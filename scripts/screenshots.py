@@ -141,7 +141,7 @@ def main(argv=None) -> int:
     try:
         embed.run()
         wait(embed.job)
-        embed.latent_layer.visible = True
+        embed.latent_layer.visible = False  # the regions over the scan read better alone
         embed.labels_layer.visible = True
         show_only(docks, "spectrum", "embed")
         spectrum.remove_curves("pixel")

@@ -45,3 +45,14 @@ def cube_of(pixels: list[list[np.ndarray]], cal=CANONICAL_CAL, **metadata):
     """A Cube from a nested list (rows of spectra)."""
     arr = np.asarray(pixels, dtype=np.float32)
     return cube_from_array(arr, cal, **metadata)
+
+
+def template_spectrum(symbol: str, main_area: float, *, cal=CANONICAL_CAL, n=CANONICAL_N_CHANNELS,
+                      fwhm_mn_ev=140.0, family: str | None = None) -> np.ndarray:
+    """All lines of an element with xraylib relative intensities; its main line (or `family`) has
+    area main_area."""
+    from xrf_napari.analysis.maps import line_template
+    from xrf_napari.elements import main_line
+
+    fam = family or main_line(symbol).family
+    return main_area * line_template(symbol, cal.edges(n), fwhm_mn_ev, (1.0, 26.6), fam)

@@ -95,3 +95,21 @@ def test_cancel_stops_the_job(docked, qtbot, monkeypatch):
     assert widget.job.status.text() == "Cancelled."
     assert len(viewer.layers) == before
     assert widget.job.run_button.isEnabled()
+
+
+def test_opened_from_the_plugin_menu(make_napari_viewer, tmp_path, qtbot):
+    """Through the manifest the widget gets a proxy of the viewer: results must still arrive."""
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+    _, widget = viewer.window.add_plugin_dock_widget("xrf-napari", "Elemental maps")
+    wait_idle(qtbot, widget.job)
+    widget.set_checked_elements(["Fe"])
+    widget.run()
+    wait_idle(qtbot, widget.job)
+    assert widget.job.last_error is None
+    assert any(ly.name.startswith("Fe K\u03b1") for ly in viewer.layers)
+    _, spectrum = viewer.window.add_plugin_dock_widget("xrf-napari", "Spectrum")
+    from xrf_napari.widgets.spectrum import find_spectrum_widget
+
+    assert find_spectrum_widget(viewer) is spectrum
+    wait_idle(qtbot, spectrum.job)

@@ -94,3 +94,32 @@ def test_labels_region_and_errors(viewer_with_cube, qtbot):
     viewer.layers["mask"].data = np.zeros((H, W), np.int32)
     assert widget.region_spectrum() is None
     assert not widget.job.is_running and widget.job.run_button.isEnabled()
+
+
+@pytest.mark.parametrize("key", ["panel", "painting"])
+def test_shipped_sample_opens_with_spectrum(make_napari_viewer, qtbot, key):
+    import xrf_napari._sample_data as samples
+
+    if not (samples.SAMPLE_DIR / samples.SAMPLES[key]).is_file():
+        pytest.skip(f"sample {samples.SAMPLES[key]} not shipped in this checkout")
+    viewer = make_napari_viewer()
+    layers = viewer.open_sample("xrf-napari", key)
+    assert [ly.name.endswith("true colours") for ly in layers][-1]
+    widget = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    wait_idle(qtbot, widget.job, timeout=60000)
+    assert widget.job.last_error is None and MEAN_CURVE in widget.curves
+    assert widget.suggested_label.text() != "Suggested: none found"
+
+
+def test_cube_switch_during_a_job_still_gets_its_mean(viewer_with_cube, qtbot, tmp_path):
+    viewer, layers = viewer_with_cube
+    widget = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    assert widget.job.is_running  # the first cube's mean spectrum
+    second = open_cube(viewer, write_painted_cube(tmp_path / "second.h5", seed=1))
+    widget.cube_combo.set_layer(second[-1])
+    qtbot.waitUntil(lambda: MEAN_CURVE in widget.curves and not widget.job.is_running, timeout=20000)
+    cube = widget.cube_combo.current_cube()
+    assert cube.path.name == "second.h5"
+    np.testing.assert_allclose(widget.curves[MEAN_CURVE][1], cube.sum_spectrum() / (H * W))

@@ -8,10 +8,12 @@ The whole cube is then read once, block by block, as `maps = block @ W`.
 Known overlaps of painting elements:
 - Pb L-alpha (10.55 keV) and As K-alpha (10.53 keV) coincide: when both elements are present, Pb is
   mapped with L-beta (12.61) and As with K-beta (11.73).
-- S K-alpha (2.31) sits between Hg M-alpha (2.20) and Pb M-alpha (2.35), 40-110 eV away, closer than
-  the detector resolution: when Pb or Hg is present, S comes from a linear least-squares fit of
-  Gaussian line shapes (S K, Pb M, Hg M, linear background) over 2.0-2.7 keV. The fit is still one
-  linear map per pixel, so it is just another column of W.
+- S K-alpha (2.31) sits between Hg M-alpha (2.20) and Pb M-alpha (2.35), and Ti K-alpha (4.51) on
+  Ba L-alpha (4.47): closer than the detector resolution. When the other element is present, the
+  map comes from a linear least-squares fit over the neighbourhood of the line: one template per
+  present element (all its lines there, with relative intensities from xraylib's fluorescence cross
+  sections at EXCITATION_KEV) plus a linear background. The fit is still one linear map per pixel,
+  so it is just another column of W.
 """
 
 from __future__ import annotations
@@ -34,8 +36,17 @@ PEAK_HALF_WIDTH = 0.75
 SIDE_GAP = 0.25
 SIDE_WIDTH = 0.5
 
-#: Elements whose M lines overlap S K-alpha.
-S_INTERFERERS = ("Pb", "Hg")
+#: Overlaps resolved by a local fit: mapped element -> (elements whose lines sit on its main line,
+#: reach in keV: the fit covers the group's lines this close to the mapped line). Ti/Ba reach far
+#: enough to include Ba L-beta2 / L-gamma, which Ti lacks; S stays below Ar K and the Rh L lines.
+FIT_GROUPS = {"S": (("Pb", "Hg"), 0.35), "Ti": (("Ba",), 1.1), "Ba": (("Ti",), 1.1)}
+#: Excitation energy (keV) at which line templates take their relative intensities: a typical
+#: effective energy of a 40-50 kV tube spectrum. Ratios inside one shell barely depend on it.
+EXCITATION_KEV = 20.0
+#: IUPAC transitions used in templates (those carrying nearly all radiative rate at 1-50 keV).
+TRANSITIONS = ("KL2", "KL3", "KM2", "KM3", "KN2", "KN3", "L1M2", "L1M3", "L1N2", "L1N3", "L2M1",
+               "L2M4", "L2N1", "L2N4", "L3M1", "L3M4", "L3M5", "L3N1", "L3N4", "L3N5", "M3N5",
+               "M4N6", "M5N6", "M5N7")
 FAMILIES = ("Ka", "Kb", "La", "Lb", "Lg", "Ma")
 
 
@@ -79,19 +90,6 @@ class MapPlan:
 
 def _line(symbol: str, family: str) -> Line | None:
     return next((ln for ln in element_lines(symbol) if ln.family == family), None)
-
-
-def _m_beta(symbol: str) -> Line | None:
-    """M-beta (M4-N6) of heavy elements; elements.py lists only M-alpha, the fit needs both."""
-    import xraylib
-
-    from ..elements import atomic_number
-
-    try:
-        e = xraylib.LineEnergy(atomic_number(symbol), xraylib.M4N6_LINE)
-    except ValueError:
-        return None
-    return Line(symbol, "Mb", float(e), 0.0) if e > 0 else None
 
 
 def choose_lines(symbols: Iterable[str], present: Iterable[str], e_min: float, e_max: float,
@@ -144,11 +142,10 @@ def plan_maps(symbols: Iterable[str], energy_range: tuple[float, float], *,
         f = float(detector_fwhm_kev(line.energy, fwhm_mn_ev))
         peak = (line.energy - PEAK_HALF_WIDTH * f, line.energy + PEAK_HALF_WIDTH * f)
         near = [o for o in others if o != line and abs(o.energy - line.energy) < f and o.element != s]
-        if s == "S" and line.family == "Ka" and any(x in present for x in S_INTERFERERS):
-            fitted = [x for x in S_INTERFERERS if x in present]
+        rivals = [x for x in FIT_GROUPS.get(s, ((), 0))[0] if x in present]
+        if rivals and line == main_line(s, e_min, e_max) and (lines or {}).get(s, "auto") in ("", "auto"):
             plans.append(MapPlan(s, line, peak, (), "fit",
-                                 "fitted with " + " and ".join(f"{x} M" for x in fitted)
-                                 + " line shapes (overlap)"))
+                                 "fitted together with " + " and ".join(rivals) + " (overlapping lines)"))
             continue
         bg = ()
         if background:
@@ -220,42 +217,73 @@ def _window_column(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float) -> np.nd
     return col / response
 
 
+def element_transitions(symbol: str, e_min: float, e_max: float) -> list[tuple[float, float, str]]:
+    """(energy keV, relative intensity, family) of an element's transitions in [e_min, e_max]."""
+    import xraylib
+
+    from ..elements import _FAMILIES, atomic_number
+
+    z = atomic_number(symbol)
+    family_of = {t: fam for fam, (_, ts) in _FAMILIES.items() for t in ts}
+    out = []
+    for t in TRANSITIONS:
+        code = getattr(xraylib, f"{t}_LINE")
+        try:
+            e = xraylib.LineEnergy(z, code)
+            cs = xraylib.CS_FluorLine_Kissel_Cascade(z, code, EXCITATION_KEV)
+        except ValueError:
+            continue
+        if e_min <= e <= e_max and cs > 0:
+            out.append((float(e), float(cs), family_of.get(t, t[0])))
+    return out
+
+
+def line_template(symbol: str, edges: np.ndarray, fwhm_mn_ev: float, region: tuple[float, float],
+                  reference_family: str | None = None) -> np.ndarray:
+    """An element's spectrum shape over the channels (Gaussian per transition, xraylib intensities),
+    scaled so that the reference family's transitions have unit area (else the whole template)."""
+    lo, hi = region
+    trans = element_transitions(symbol, lo - 0.5, hi + 0.5)
+    g = np.zeros(len(edges) - 1)
+    ref = 0.0
+    for e, cs, fam in trans:
+        g += cs * gaussian_channels(edges, e, float(detector_fwhm_kev(e, fwhm_mn_ev)))
+        if fam == reference_family:
+            ref += cs
+    norm = ref if reference_family is not None else sum(cs for _, cs, _ in trans)
+    return g / norm if norm > 0 else g
+
+
 def _fit_column(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, present: set[str],
                 background: bool) -> np.ndarray:
-    """Least-squares row giving the S K line area with the Pb/Hg M lines fitted alongside."""
-    interferers = [x for x in S_INTERFERERS if x in present]
-    templates = []
+    """Least-squares row giving the mapped line's area, the overlapping elements fitted alongside.
 
-    def shape(lines_weights):
-        g = np.zeros(len(edges) - 1)
-        for ln, w in lines_weights:
-            g += w * gaussian_channels(edges, ln.energy, float(detector_fwhm_kev(ln.energy, fwhm_mn_ev)))
-        return g
-
-    s_lines = [ln for ln in element_lines("S") if ln.family in ("Ka", "Kb")]
-    # S K-alpha area 1 with K-beta in its tabulated proportion: the map is the K-alpha area, like
-    # the window maps.
-    templates.append(shape([(ln, ln.weight / plan.line.weight) for ln in s_lines]))
-    energies = [ln.energy for ln in s_lines]
-    for x in interferers:
-        for ln in (_line(x, "Ma"), _m_beta(x)):
-            if ln is not None:
-                templates.append(shape([(ln, 1.0)]))
-                energies.append(ln.energy)
-    f = float(detector_fwhm_kev(plan.line.energy, fwhm_mn_ev))
-    lo, hi = min(energies) - 2.5 * f, max(energies) + 2.5 * f
+    The fitted region spans the group's lines within its reach of the mapped line (plus two FWHM);
+    every present element with a line inside it gets its own template, so nearby peaks do not leak
+    into the answer.
+    """
+    e0 = plan.line.energy
+    f0 = float(detector_fwhm_kev(e0, fwhm_mn_ev))
+    rivals, reach = FIT_GROUPS[plan.symbol]
+    group = [plan.symbol] + [x for x in rivals if x in present]
+    energies = [e for x in group for e, _, _ in element_transitions(x, e0 - reach, e0 + reach)]
+    lo = max(min(energies) - 2 * f0, float(edges[0]))
+    hi = min(max(energies) + 2 * f0, float(edges[-1]))
+    members = group + sorted(x for x in present - set(group)
+                             if any(lo <= e <= hi for e, _, _ in element_transitions(x, lo, hi)))
     centres = 0.5 * (edges[:-1] + edges[1:])
     region = (centres >= lo) & (centres <= hi)
+    templates = [line_template(plan.symbol, edges, fwhm_mn_ev, (lo, hi), plan.line.family)]
+    templates += [line_template(x, edges, fwhm_mn_ev, (lo, hi)) for x in members[1:]]
     if background:
-        mid = 0.5 * (lo + hi)
         templates.append(np.ones_like(centres))
-        templates.append((centres - mid) / (hi - lo))
+        templates.append((centres - 0.5 * (lo + hi)) / (hi - lo))
     g = np.stack(templates, axis=1)[region]  # (n_region, n_templates)
     if np.linalg.matrix_rank(g) < g.shape[1]:
-        raise ValueError("the cube's channels are too coarse to separate S K from the Pb/Hg M lines")
-    pinv = np.linalg.pinv(g)  # (n_templates, n_region)
+        raise ValueError(f"the cube's channels are too coarse to separate {plan.symbol} from "
+                         + ", ".join(members[1:]))
     col = np.zeros(len(centres))
-    col[region] = pinv[0]
+    col[region] = np.linalg.pinv(g)[0]
     return col
 
 
@@ -291,8 +319,12 @@ def cube_fwhm_mn_ev(cube, fwhm_ev: float | None = None) -> float:
 
 def plan_for_cube(cube, symbols, *, fwhm_ev=None, background=True, present=None, lines=None):
     """(plans, W) for a cube's own energy axis."""
+    from .peaks import anode_from_metadata
+
     _check_calibrated(cube)
     fwhm = cube_fwhm_mn_ev(cube, fwhm_ev)
+    anode = anode_from_metadata(cube.metadata)  # its lines scatter into every spectrum
+    present = set(present or ()) | ({anode} if anode else set())
     edges = cube.calibration.edges(cube.n_channels)
     plans = plan_maps(symbols, (float(edges[0]), float(edges[-1])), fwhm_mn_ev=fwhm,
                       present=present, lines=lines, background=background)

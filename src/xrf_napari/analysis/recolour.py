@@ -148,11 +148,17 @@ def iter_recolour(cube, *, weights=None, embedder_weights=None, device="auto", t
     rec = load_recolouriser(weights, device)
     h, w = cube.shape[:2]
     n = h * w
-    gen = iter_embed(cube, weights=embedder_weights, device=device)
+    gen = iter_embed(cube, weights=embedder_weights, device=device, chunk_pixels=embed_chunk_pixels(cube.shape[2]))
     latent = yield from _rescaled(gen, offset=0, span=n, total=2 * n)
     rgb = yield from _rescaled(rec.iter_predict(latent, tile=tile, overlap=overlap, batch=batch),
                                offset=n, span=n, total=2 * n)
     return RecolourResult(rgb=rgb, latent=np.asarray(latent, dtype=np.float32), device=str(rec.device))
+
+
+def embed_chunk_pixels(n_channels: int, block_bytes: int = 64 << 20) -> int:
+    """Spectra per embedding block so a float32 block of the file's channels stays near block_bytes
+    (a 4096-channel scan would otherwise convert 1 GB blocks)."""
+    return int(max(1024, min(65536, block_bytes // (4 * max(int(n_channels), 512)))))
 
 
 def recolour(cube, **kw) -> RecolourResult:

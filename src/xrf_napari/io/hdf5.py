@@ -77,7 +77,7 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
     if dataset:
         if dataset not in f:
             raise CubeReadError(path, f"no dataset '{dataset}' in the file")
-        return _generic(f, path, f[dataset], "user-selected")
+        return _generic(f, path, dataset, "user-selected")
     kind, target = _detect(f)
     if kind is None:
         raise CubeReadError(path, "no datacube found: no 3-D numeric dataset with a spectral axis "
@@ -88,7 +88,7 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
         return _crono(f, path)
     if kind == "aps":
         return _aps(f, path, target)
-    return _generic(f, path, f[target], kind)
+    return _generic(f, path, target, kind)
 
 
 def _detect(f) -> tuple[str | None, object]:
@@ -161,6 +161,58 @@ def _spectral_axis(shape) -> int | None:
     return None
 
 
+# -- chunk cache -------------------------------------------------------------------------------
+#: Most memory the chunk cache of one dataset may hold.
+MAX_CHUNK_CACHE_BYTES = 256 * 2**20
+
+
+def row_band_bytes(shape, chunks, itemsize: int, row_axis: int = 0) -> int:
+    """Bytes of one band of chunks across the row axis (all chunks sharing a chunk row).
+
+    Cube operations read row blocks whose edges need not fall on chunk edges: a chunk cut by a block
+    edge is read by two blocks, and unless the whole band stays cached it is read and decompressed
+    twice (or, with blocks thinner than chunks, once per block).
+    """
+    n = 1
+    for ax, (s, c) in enumerate(zip(shape, chunks)):
+        if ax != row_axis:
+            n *= -(-int(s) // int(c))
+    return n * int(np.prod(chunks)) * int(itemsize)
+
+
+def open_for_row_blocks(f, name: str, row_axis: int = 0):
+    """Dataset `name` opened with a chunk cache holding one band of chunks (capped at
+    MAX_CHUNK_CACHE_BYTES), so streaming row blocks decompresses every chunk once.
+
+    HDF5 gives every handle of an open dataset the first handle's cache: the caller must hold no
+    other handle of it. The cache fills only with chunks actually read.
+    """
+    import h5py
+
+    d = f[name]
+    if not isinstance(d, h5py.Dataset) or d.chunks is None or d.ndim != 3:
+        return d
+    need = row_band_bytes(d.shape, d.chunks, d.dtype.itemsize, row_axis)
+    nslots, nbytes, w0 = d.id.get_access_plist().get_chunk_cache()
+    if need <= nbytes:
+        return d
+    chunk_bytes = int(np.prod(d.chunks)) * d.dtype.itemsize
+    size = int(min(need + chunk_bytes, MAX_CHUNK_CACHE_BYTES))
+    dapl = h5py.h5p.create(h5py.h5p.DATASET_ACCESS)
+    dapl.set_chunk_cache(_prime_at_least(max(nslots, 10 * (size // chunk_bytes + 1))), size, w0)
+    path = d.name.encode()
+    del d
+    return h5py.Dataset(h5py.h5d.open(f.id, path, dapl))
+
+
+def _prime_at_least(n: int) -> int:
+    """HDF5 hashes chunks into rdcc_nslots slots: a prime count spreads them best."""
+    n = max(int(n), 2)
+    while any(n % p == 0 for p in range(2, int(n**0.5) + 1)):
+        n += 1
+    return n
+
+
 # -- layouts -----------------------------------------------------------------------------------
 def _crono(f, path: Path) -> Cube:
     spectra = f["XRF/Spectra"]
@@ -197,7 +249,7 @@ def _gridded_times(f, name, index, n):
 
 
 def _aps(f, path: Path, names) -> Cube:
-    dsets = [f[n] for n in names]
+    dsets = [open_for_row_blocks(f, n, row_axis=1) for n in names]  # stored (C, H, W)
     for d in dsets:
         require_numeric(d.dtype, path, d.name)
     try:
@@ -224,9 +276,10 @@ def _aps(f, path: Path, names) -> Cube:
     return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
 
 
-def _generic(f, path: Path, d, kind: str) -> Cube:
+def _generic(f, path: Path, name: str, kind: str) -> Cube:
     import h5py
 
+    d = f[name]
     if not isinstance(d, h5py.Dataset):
         raise CubeReadError(path, f"'{d.name}' is a group, not a dataset")
     require_3d(d.shape, path, f"dataset '{d.name}'")
@@ -239,6 +292,9 @@ def _generic(f, path: Path, d, kind: str) -> Cube:
     else:
         axis = _spectral_axis(d.shape)
         axis = -1 if axis is None else axis
+    name = d.name
+    del d  # one open handle only: HDF5 shares the first handle's chunk cache with later ones
+    d = open_for_row_blocks(f, name, row_axis=1 if axis == 0 else 0)
     data = ChannelFirstView(d) if axis == 0 else d
     n = data.shape[2]
     cal = _sibling_calibration(f, group, d, path, n)

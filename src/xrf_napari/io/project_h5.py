@@ -61,9 +61,13 @@ def is_project_file(f) -> bool:
 
 def read_project_cube(f, path) -> Cube:
     """Cube from an open h5py.File in this layout (the dataset stays lazy)."""
-    d = f["counts"]
-    cal = Calibration(float(d.attrs["offset"]), float(d.attrs["gain"]), float(d.attrs.get("quadratic", 0.0)),
-                      source=str(d.attrs.get("calibration_source", "file")))
+    from .hdf5 import open_for_row_blocks
+
+    attrs = f["counts"].attrs
+    cal = Calibration(float(attrs["offset"]), float(attrs["gain"]), float(attrs.get("quadratic", 0.0)),
+                      source=str(attrs.get("calibration_source", "file")))
+    del attrs  # no handle of /counts may stay open: the next one carries the row-block chunk cache
+    d = open_for_row_blocks(f, "counts")
     meta = json.loads(f.attrs.get("metadata", "{}"))
     meta["format"] = FORMAT
     live = f["live_time"] if "live_time" in f else None

@@ -38,6 +38,8 @@ class InstrumentProfile:
     gain: float = 0.009999  # keV / channel
     counts_per_pixel: float = 1000.0
     pileup: float = 0.0  # fraction of events piled up
+    optic: str = "collimator"  # collimator | polycapillary
+    optic_cutoff_kev: float = 20.0  # polycapillary transmission halves here
     name: str = ""
 
     def __post_init__(self):
@@ -53,6 +55,17 @@ class InstrumentProfile:
         """Scattering angle (whole degrees, so cached kernels are reused): tube and detector on
         opposite sides of the surface normal."""
         return float(min(round(self.incidence_deg + self.takeoff_deg), 179.0))
+
+    def optic_transmission(self, energy_kev) -> np.ndarray:
+        """Relative transmission of the excitation optic: flat for a collimator; a polycapillary lens
+        passes 5-15 keV best and loses high energies (total external reflection cut-off), modelled
+        as 1 / (1 + (E / E_c)^4)."""
+        e = np.asarray(energy_kev, dtype=float)
+        if self.optic == "collimator":
+            return np.ones_like(e)
+        if self.optic == "polycapillary":
+            return 1.0 / (1.0 + (e / self.optic_cutoff_kev) ** 4)
+        raise ValueError(f"unknown optic {self.optic!r}")
 
     @property
     def calibration(self) -> Calibration:
@@ -71,6 +84,11 @@ class InstrumentProfile:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
+#: Not in the file: chosen so that the simulated scattered continuum has the real spectrum's shape
+#: (maximum near 12 keV, falling towards the Rh lines); see docs/physics.md.
+M6_OPTIC_CUTOFF_KEV = 14.0
+
+
 def bruker_m6() -> InstrumentProfile:
     """The Bruker M6 Jetstream of the real .spx file in shared/data/real (its header's values).
 
@@ -80,7 +98,8 @@ def bruker_m6() -> InstrumentProfile:
     return InstrumentProfile(anode="Rh", kv=50.0, tube_be_um=100.0, incidence_deg=90.0, takeoff_deg=60.0,
                              path_cm=1.6, atmosphere="helium", det_be_um=12.5, si_um=450.0,
                              fwhm_mn_ev=141.7, n_channels=4096, offset=-0.9555, gain=0.009999,
-                             counts_per_pixel=1.0e6, name="Bruker M6 Jetstream (spx header)")
+                             counts_per_pixel=1.0e6, optic="polycapillary", optic_cutoff_kev=M6_OPTIC_CUTOFF_KEV,
+                             name="Bruker M6 Jetstream (spx header)")
 
 
 def random_profile(rng: np.random.Generator, family: str = "train") -> InstrumentProfile:
@@ -98,6 +117,7 @@ def random_profile(rng: np.random.Generator, family: str = "train") -> Instrumen
     else:
         raise ValueError(f"unknown profile family {family!r}; expected one of {FAMILIES}")
     kv = rng.uniform(25.0, 45.0) if anode == "Cu" else rng.uniform(30.0, 50.0)
+    optic = "polycapillary" if rng.random() < 0.5 else "collimator"
     n_channels = int(rng.choice([1024, 2048, 4096]))
     offset = rng.uniform(-1.0, 0.05)
     e_top = rng.uniform(max(28.0, 0.8 * kv), 41.0)
@@ -111,5 +131,6 @@ def random_profile(rng: np.random.Generator, family: str = "train") -> Instrumen
         det_be_um=float(rng.choice([8.0, 12.5, 25.0])), si_um=float(rng.choice([300.0, 450.0, 500.0])),
         fwhm_mn_ev=round(float(fwhm), 1), n_channels=n_channels, offset=round(float(offset), 4),
         gain=float(gain), counts_per_pixel=round(float(np.exp(rng.uniform(np.log(100), np.log(10000)))), 1),
-        pileup=round(float(rng.uniform(0.0, 0.004)), 5), name=f"random-{family}",
+        pileup=round(float(rng.uniform(0.0, 0.004)), 5),
+        optic=optic, optic_cutoff_kev=round(float(rng.uniform(14.0, 26.0)), 1), name=f"random-{family}",
     )

@@ -17,7 +17,7 @@ from .instrument import InstrumentProfile
 from .layers import Layer, primary_fluorescence
 from .scatter import scatter
 from .tube import tube_spectrum
-from .xsec import deposit
+from .xsec import deposit, fine_energy
 
 
 @dataclass
@@ -40,7 +40,7 @@ class SpectrumModel:
         # ~1 cm of air between tube optics and sample (helium when the scanner flushes it)
         if p.atmosphere == "air":
             tube *= np.exp(-mixture_mu(AIR) * AIR_DENSITY * 1.0)
-        self.excitation = tube
+        self.excitation = tube * p.optic_transmission(fine_energy())
         self.eff = efficiency(p.det_be_um, p.si_um, 0.03, p.path_cm, p.atmosphere)
         self.detector = response_matrix(p.offset, p.gain, p.n_channels, p.fwhm_mn_ev, eff=self.eff,
                                         fano=p.fano, eps_ev=p.eps_ev)

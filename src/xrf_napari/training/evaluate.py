@@ -35,6 +35,7 @@ def configure(p) -> None:
     p.add_argument("--grid", type=int, default=4, help="cubes shown in the PNG grid")
     p.add_argument("--max-cubes", type=int, default=None)
     p.add_argument("--no-ari", action="store_true", help="skip the embedder's ARI table")
+    p.add_argument("--no-progress", action="store_true")
 
 
 def _read(path):
@@ -156,7 +157,8 @@ def run(args) -> int:
     from ..fileutil import atomic_path
     from .common import write_json
 
-    results = evaluate(args.data, args.weights, args.embedder, args.baseline, args.device, args.max_cubes)
+    results = evaluate(args.data, args.weights, args.embedder, args.baseline, args.device, args.max_cubes,
+                       progress=not args.no_progress)
     images = results.pop("_images")
     table = format_table(results)
     ari_table = None
@@ -166,7 +168,7 @@ def run(args) -> int:
         except ImportError:
             evaluate_embedder = None
         if evaluate_embedder is not None:
-            ari = evaluate_embedder(args.data, args.embedder, device=args.device)
+            ari = evaluate_embedder(args.data, args.embedder, device=args.device, progress=not args.no_progress)
             ari_table = format_ari(ari)
             results["ari"] = {k: v for k, v in ari.items() if k != "per_cube"}
     print(table)

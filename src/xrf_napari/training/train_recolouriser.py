@@ -112,18 +112,70 @@ def _file_sha(path):
     return sha256_of(path) if path is not None and Path(path).is_file() else None
 
 
-def embed_dataset(data_dir, embedder_weights, device, cache_path, chunk: int = 65536, progress: bool = True):
+def _read_training_cube(path):
+    """(counts (H, W, C), calibration dict, palette, rgb) of one synthetic cube (runs in a worker)."""
+    import h5py
+
+    from ..io.project_h5 import read_project_cube
+
+    path = Path(path)
+    try:
+        with h5py.File(path, "r") as f:
+            cube = read_project_cube(f, path)
+            if "targets/palette" not in f or "targets/rgb" not in f:
+                raise ValueError(f"{path} has no /targets/palette or /targets/rgb (colour targets are needed)")
+            counts = cube.data[()]
+            palette = f["targets/palette"][()].astype(np.uint8)
+            rgb = f["targets/rgb"][()].astype(np.uint8)
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from exc
+    if palette.shape[:2] != counts.shape[:2] or rgb.shape[:2] != counts.shape[:2]:
+        raise ValueError(f"{path}: targets {palette.shape} do not match counts {counts.shape}")
+    return counts, cube.calibration.to_dict(), palette, rgb
+
+
+def _read_ahead(files, workers: int):
+    """Yield _read_training_cube(f) in order; gzip decoding runs in `workers` processes, a few ahead."""
+    from collections import deque
+
+    if workers <= 1 or len(files) < 2:
+        for f in files:
+            yield _read_training_cube(f)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: the parent may hold a CUDA context, which forked children must not inherit.
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        pending = deque()
+        it = iter(files)
+        for f in it:
+            pending.append(pool.submit(_read_training_cube, f))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            result = pending.popleft().result()
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append(pool.submit(_read_training_cube, nxt))
+            yield result
+
+
+def embed_dataset(data_dir, embedder_weights, device, cache_path, chunk: int = 65536, progress: bool = True,
+                  workers: int | None = None):
     """(latents, palettes, rgbs, names): lists of (H, W, 3) arrays (float32, uint8, uint8).
 
-    Embeds each cube through analysis.embed.iter_embed (as at inference); cached in cache_path."""
-    import h5py
+    Embeds each cube through analysis.embed.iter_embed (as at inference); cached in cache_path.
+    Compressed cubes are decoded in `workers` processes (default: up to 8) while the DVE runs."""
+    import os
+
     from tqdm import tqdm
 
     from ..analysis.embed import iter_embed, load_embedder
     from ..analysis.progress import run_to_end
     from ..cube import cube_from_array
+    from ..energy import Calibration
     from ..fileutil import atomic_path
-    from ..io.project_h5 import read_project_cube
     from .data import list_cubes
 
     files = list_cubes(data_dir)
@@ -136,21 +188,16 @@ def embed_dataset(data_dir, embedder_weights, device, cache_path, chunk: int = 6
                 n = len(files)
                 return ([z[f"latent_{i}"] for i in range(n)], [z[f"palette_{i}"] for i in range(n)],
                         [z[f"rgb_{i}"] for i in range(n)], [p.stem for p in files])
+    if workers is None:
+        workers = min(8, os.cpu_count() or 1, len(files))
     latents, palettes, rgbs = [], [], []
-    for path in tqdm(files, desc="embedding training cubes", unit="cube", disable=not progress, dynamic_ncols=True):
-        try:
-            with h5py.File(path, "r") as f:
-                cube = read_project_cube(f, path)
-                if "targets/palette" not in f or "targets/rgb" not in f:
-                    raise ValueError(f"{path} has no /targets/palette or /targets/rgb (colour targets are needed)")
-                palettes.append(f["targets/palette"][()].astype(np.uint8))
-                rgbs.append(f["targets/rgb"][()].astype(np.uint8))
-                mem = cube_from_array(cube.data[()], cube.calibration)  # one read of the compressed file
-        except OSError as exc:
-            raise ValueError(f"cannot read {path}: {exc}") from exc
-        latents.append(run_to_end(iter_embed(mem, weights=embedder_weights, device=device, chunk_pixels=chunk)))
-        if palettes[-1].shape[:2] != latents[-1].shape[:2]:
-            raise ValueError(f"{path}: targets {palettes[-1].shape} do not match counts {latents[-1].shape}")
+    reader = _read_ahead(files, workers)
+    for counts, cal, palette, rgb in tqdm(reader, total=len(files), desc="embedding training cubes", unit="cube",
+                                          disable=not progress, dynamic_ncols=True):
+        cube = cube_from_array(counts, Calibration.from_dict(cal))
+        latents.append(run_to_end(iter_embed(cube, weights=embedder_weights, device=device, chunk_pixels=chunk)))
+        palettes.append(palette)
+        rgbs.append(rgb)
     arrays = {"key": np.array(json.dumps(key))}
     for i, (lat, pal, rgb) in enumerate(zip(latents, palettes, rgbs)):
         arrays.update({f"latent_{i}": lat, f"palette_{i}": pal, f"rgb_{i}": rgb})
@@ -345,6 +392,8 @@ def run(args) -> int:
                 model.train()
             checkpoint()
     bar.close()
+    if n_running:  # a time budget can stop the loop between two logging steps
+        curves["train"].append((step, float(running) / n_running))
     train_s = time.time() - t_loop
     steps_done = step
     model.eval()

@@ -7,7 +7,6 @@ Only UI wiring lives here; computations are in xrf_napari.analysis.
 from __future__ import annotations
 
 import os
-import weakref
 from typing import Callable
 
 import numpy as np
@@ -109,7 +108,7 @@ class LayerCombo(QComboBox):
 
     def __init__(self, viewer, accept: Callable[[object], bool], placeholder: str = "(none)", parent=None):
         super().__init__(parent)
-        self._viewer_ref = weakref.ref(viewer)
+        self._viewer = viewer  # strong: plugin widgets get a viewer proxy nothing else holds
         self._accept = accept
         self._placeholder = placeholder
         self._layers: list = []
@@ -120,9 +119,7 @@ class LayerCombo(QComboBox):
         self.refresh()
 
     def refresh(self, *_):
-        viewer = self._viewer_ref()
-        if viewer is None:
-            return
+        viewer = self._viewer
         current = self.current_layer()
         layers = self._candidates(viewer)
         for ly in layers:  # follow renames (napari ignores a repeated connection)
@@ -270,6 +267,7 @@ class JobPanel(QWidget):
 
     def _on_returned(self, value) -> None:
         on_result, self._on_result = self._on_result, None
+        self.status.setText("Done.")
         try:
             on_result(value)
         except Exception as exc:  # a bad result must not leave the panel stuck
@@ -327,7 +325,3 @@ def side_by_side_translate(layer, width: int, gap_fraction: float = 0.05) -> tup
     """World (row, column) offset placing an image `width` pixels wide just right of the layer."""
     scale, translate = yx_transform(layer)
     return translate[0], translate[1] + width * scale[1] * (1.0 + gap_fraction)
-
-
-def as_float_image(array) -> np.ndarray:
-    return np.asarray(array, dtype=np.float32)

@@ -3,7 +3,6 @@ regions as a Labels layer, their mean spectra in the Spectrum widget, export of 
 
 from __future__ import annotations
 
-import weakref
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +49,8 @@ class EmbedClusterWidget(QWidget):
 
     def __init__(self, napari_viewer):
         super().__init__()
-        self._viewer_ref = weakref.ref(napari_viewer)
+        # A strong reference: plugin widgets receive a proxy of the viewer that nothing else holds.
+        self._viewer = napari_viewer
         self.result = None  # (cube layer name, energy, ClusterResult, spectra, counts)
         self.latent_layer = None
         self.labels_layer = None
@@ -96,7 +96,7 @@ class EmbedClusterWidget(QWidget):
 
     @property
     def viewer(self):
-        return self._viewer_ref()
+        return self._viewer
 
     def run(self):
         """Start embedding + clustering; returns the worker (None if no cube or already running)."""

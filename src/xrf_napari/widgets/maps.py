@@ -3,7 +3,6 @@ add one image layer per element and RGB composites of any three."""
 
 from __future__ import annotations
 
-import weakref
 
 import numpy as np
 from qtpy.QtCore import Qt
@@ -66,7 +65,8 @@ class ElementMapsWidget(QWidget):
         super().__init__()
         from ..elements import PAINTING_ELEMENTS
 
-        self._viewer_ref = weakref.ref(napari_viewer)
+        # A strong reference: plugin widgets receive a proxy of the viewer that nothing else holds.
+        self._viewer = napari_viewer
         self.map_layers: dict[str, object] = {}
         self.cube_combo = CubeLayerCombo(napari_viewer)
         self.table = QTableWidget(len(PAINTING_ELEMENTS), 2)
@@ -133,7 +133,7 @@ class ElementMapsWidget(QWidget):
 
     @property
     def viewer(self):
-        return self._viewer_ref()
+        return self._viewer
 
     # -- element table ------------------------------------------------------------------------
     def checked_elements(self) -> list[str]:
@@ -178,6 +178,14 @@ class ElementMapsWidget(QWidget):
             self._show_suggested(layer.metadata[SUGGESTED_KEY], select=True)
         elif not self.job.is_running:
             self._start_suggest(layer)
+        else:  # a job is running: suggest when it ends
+            self.job.finished.connect(self._suggest_when_idle)
+
+    def _suggest_when_idle(self) -> None:
+        self.job.finished.disconnect(self._suggest_when_idle)
+        layer = self.cube_combo.current_layer()
+        if layer is not None and SUGGESTED_KEY not in layer.metadata:
+            self._start_suggest(layer)
 
     def _start_suggest(self, layer):
         return self.job.start(_suggest_job, layer_cube(layer), description="Finding elements\u2026",
@@ -205,6 +213,8 @@ class ElementMapsWidget(QWidget):
             report_error(ValueError("choose a datacube and tick at least one element"), "Elemental maps")
             return None
         fwhm = self.fwhm_spin.value() or None
+        rank = {s: i for i, s in enumerate(self.suggested())}  # strongest evidence first
+        symbols.sort(key=lambda s: rank.get(s, len(rank)))
         present = set(self.suggested()) | set(symbols)
         return self.job.start(_maps_job, layer_cube(layer), symbols, fwhm, self.background_check.isChecked(),
                               sorted(present), self.chosen_lines(), description="Integrating line windows\u2026",
@@ -223,7 +233,9 @@ class ElementMapsWidget(QWidget):
             name = f"{plan.label} [{cube_layer.name}]"
             layer = upsert_layer(
                 viewer, name, data, scale=scale, translate=translate,
-                colormap=MAP_COLORMAPS[i % len(MAP_COLORMAPS)], blending="additive",
+                colormap=MAP_COLORMAPS[i % len(MAP_COLORMAPS)],
+                # the first map hides the layers below; the next ones add their colour to it
+                blending="translucent_no_depth" if i == 0 else "additive",
                 contrast_limits=(0.0, hi if hi > 0 else 1.0),
                 metadata={"xrf_element": plan.symbol, "xrf_line": plan.line.family, "xrf_source": cube_layer.name},
             )

@@ -3,7 +3,6 @@ it with an opacity blend), on the device the user picks; saves the image."""
 
 from __future__ import annotations
 
-import weakref
 from pathlib import Path
 
 from qtpy.QtCore import Qt
@@ -47,7 +46,8 @@ class RecolourWidget(QWidget):
 
     def __init__(self, napari_viewer):
         super().__init__()
-        self._viewer_ref = weakref.ref(napari_viewer)
+        # A strong reference: plugin widgets receive a proxy of the viewer that nothing else holds.
+        self._viewer = napari_viewer
         self.result = None
         self.result_layer = None
         self._source_layer = None
@@ -100,7 +100,7 @@ class RecolourWidget(QWidget):
 
     @property
     def viewer(self):
-        return self._viewer_ref()
+        return self._viewer
 
     def run(self):
         """Start recolouring; returns the worker (None if no cube or already running)."""

@@ -41,10 +41,16 @@ REGION_CURVE = "region"
 _INSTANCES: "weakref.WeakSet[SpectrumWidget]" = weakref.WeakSet()
 
 
+def _unwrap(viewer):
+    """The viewer behind napari's public-only proxy (widgets may hold different proxies)."""
+    return getattr(viewer, "__wrapped__", viewer)
+
+
 def find_spectrum_widget(viewer) -> "SpectrumWidget | None":
+    target = _unwrap(viewer)
     for w in list(_INSTANCES):
         try:
-            if w.viewer is viewer:
+            if _unwrap(w.viewer) is target:
                 return w
         except RuntimeError:  # Qt object already deleted
             continue
@@ -81,7 +87,8 @@ class SpectrumWidget(QWidget):
 
         from ..elements import PAINTING_ELEMENTS
 
-        self._viewer_ref = weakref.ref(napari_viewer)
+        # A strong reference: plugin widgets receive a proxy of the viewer that nothing else holds.
+        self._viewer = napari_viewer
         self.curves: dict[str, tuple[np.ndarray, np.ndarray, object]] = {}
         self._last_pixel = None
         self._energy = None
@@ -105,7 +112,7 @@ class SpectrumWidget(QWidget):
         self.element_list.setFlow(QListWidget.LeftToRight)
         self.element_list.setWrapping(True)
         self.element_list.setResizeMode(QListWidget.Adjust)
-        self.element_list.setMaximumHeight(90)
+        self.element_list.setMaximumHeight(64)
         for sym in PAINTING_ELEMENTS:
             item = QListWidgetItem(sym)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
@@ -167,7 +174,7 @@ class SpectrumWidget(QWidget):
     # -- public API --------------------------------------------------------------------------
     @property
     def viewer(self):
-        return self._viewer_ref()
+        return self._viewer
 
     def add_curve(self, name: str, energy, counts, color=None) -> None:
         """Plot (or replace) a named curve, in mean counts per pixel over energy (keV)."""
@@ -261,7 +268,15 @@ class SpectrumWidget(QWidget):
             self._on_mean(layer, (cached, layer.metadata.get(SUGGESTED_KEY, [])))
         elif not self.job.is_running:
             self.compute_mean()
+        else:  # another job is running: compute the mean when it ends
+            self.job.finished.connect(self._mean_when_idle)
         self.redraw()
+
+    def _mean_when_idle(self) -> None:
+        self.job.finished.disconnect(self._mean_when_idle)
+        layer = self.cube_combo.current_layer()
+        if layer is not None and MEAN_SPECTRUM_KEY not in layer.metadata:
+            self.compute_mean()
 
     def _on_mean(self, layer, result) -> None:
         mean, suggested = result
@@ -428,11 +443,8 @@ def _make_mouse_callback(widget: SpectrumWidget):
 
 
 def _detach_callback(viewer, callback):
-    vref = weakref.ref(viewer)
-
     def detach(*_):
-        v = vref()
-        if v is not None and callback in v.mouse_move_callbacks:
-            v.mouse_move_callbacks.remove(callback)
+        if callback in viewer.mouse_move_callbacks:
+            viewer.mouse_move_callbacks.remove(callback)
 
     return detach

@@ -1,0 +1,132 @@
+"""End-to-end recolouring speed and memory: a Bruker-M6-sized cube (414 x 302 x 4096 uint8 .rpl/.raw
+with realistic peaks, the same file as bench_embed.py) from file to PNG, on `--threads` CPU cores,
+next to the usual do-it-yourself pipeline on the same cube in the same run (numpy load, float32,
+scikit-learn PCA(3), K-Means, cluster colours to PNG).
+
+    python benchmarks/bench_recolour.py [--threads 2] [--workdir /tmp/xrf_bench_embed]
+        [--weights UVIT] [--embedder DVE]
+
+Each pipeline runs in its own subprocess, pinned to `--threads` cores, so its peak RSS is its own.
+Model loading is reported apart from the end-to-end time (a napari session loads the models once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_embed import C, H, N_REGIONS, W, make_cube  # noqa: E402  (shared test cube)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def pin(threads: int) -> None:
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) > threads:
+        os.sched_setaffinity(0, set(cores[:threads]))
+
+
+def run_ours(rpl: Path, out_png: Path, weights, embedder, threads: int) -> dict:
+    import torch
+
+    import xrf_napari
+    from xrf_napari.analysis.embed import load_embedder
+    from xrf_napari.analysis.recolour import load_recolouriser, recolour, save_rgb
+
+    torch.set_num_threads(threads)
+    t = time.perf_counter()
+    load_embedder(embedder, "cpu")
+    load_recolouriser(weights, "cpu")
+    load_s = time.perf_counter() - t
+    t0 = time.perf_counter()
+    cube = xrf_napari.read_cube(rpl)
+    res = recolour(cube, weights=weights, embedder_weights=embedder, device="cpu")
+    t1 = time.perf_counter()
+    save_rgb(out_png, res.rgb)
+    t2 = time.perf_counter()
+    return {"load_models_s": load_s, "recolour_s": t1 - t0, "png_s": t2 - t1, "total_s": t2 - t0,
+            "peak_rss_mb": peak_rss_mb(), "shape": list(res.rgb.shape)}
+
+
+def run_baseline(rpl: Path, out_png: Path, threads: int) -> dict:
+    from threadpoolctl import threadpool_limits
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+    from sklearn.decomposition import PCA
+
+    from xrf_napari.analysis.embed import MINIBATCH_ABOVE
+    from xrf_napari.analysis.recolour import save_rgb
+
+    with threadpool_limits(threads):
+        t0 = time.perf_counter()
+        x = np.fromfile(str(rpl.with_suffix(".raw")), dtype=np.uint8).reshape(H * W, C).astype(np.float32)
+        z = PCA(3, random_state=0).fit_transform(x)
+        km = (MiniBatchKMeans(N_REGIONS, random_state=0, batch_size=8192, n_init=3) if len(z) > MINIBATCH_ABOVE
+              else KMeans(N_REGIONS, random_state=0, n_init=4))
+        labels = km.fit_predict(z)
+        # Colour each cluster by its PCA centre scaled to [0, 1]: the usual false-colour picture.
+        c = km.cluster_centers_
+        colours = (c - c.min(0)) / np.maximum(c.max(0) - c.min(0), 1e-9)
+        t1 = time.perf_counter()
+        save_rgb(out_png, colours[labels].reshape(H, W, 3))
+        t2 = time.perf_counter()
+    return {"total_s": t2 - t0, "png_s": t2 - t1, "peak_rss_mb": peak_rss_mb()}
+
+
+def child(part: str, args) -> dict:
+    cmd = [sys.executable, __file__, "--part", part, "--threads", str(args.threads), "--workdir", args.workdir]
+    for flag in ("weights", "embedder"):
+        if getattr(args, flag):
+            cmd += [f"--{flag}", getattr(args, flag)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"{part} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workdir", default="/tmp/xrf_bench_embed")
+    ap.add_argument("--weights", default=None, help="SmallUViT weights (default: shipped)")
+    ap.add_argument("--embedder", default=None, help="DVE weights (default: shipped)")
+    ap.add_argument("--part", choices=["ours", "baseline"], help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    workdir = Path(args.workdir)
+    if args.part:
+        pin(args.threads)
+        rpl = workdir / "bench.rpl"
+        out = workdir / f"recolour_{args.part}.png"
+        result = (run_ours(rpl, out, args.weights, args.embedder, args.threads) if args.part == "ours"
+                  else run_baseline(rpl, out, args.threads))
+        print(json.dumps(result))
+        return
+    t = time.perf_counter()
+    rpl, _ = make_cube(workdir)
+    print(f"cube: {rpl} ({W} x {H} x {C} uint8, {H * W * C / 2**20:.0f} MiB; ready in {time.perf_counter() - t:.1f} s); "
+          f"{args.threads} cores")
+    ours = child("ours", args)
+    base = child("baseline", args)
+    print(f"xrf-napari recolour (read_cube -> DVE -> SmallUViT tiles -> PNG): {ours['total_s']:.2f} s "
+          f"(recolour {ours['recolour_s']:.2f} s + PNG {ours['png_s']:.2f} s; model loading {ours['load_models_s']:.2f} s "
+          f"apart), peak RSS {ours['peak_rss_mb']:.0f} MB, output {ours['shape'][1]} x {ours['shape'][0]}")
+    print(f"numpy load + PCA(3) + K-Means({N_REGIONS}) -> PNG: {base['total_s']:.2f} s, peak RSS {base['peak_rss_mb']:.0f} MB")
+    print(f"ratios (baseline / ours): time {base['total_s'] / ours['total_s']:.2f}x, "
+          f"peak RSS {base['peak_rss_mb'] / ours['peak_rss_mb']:.2f}x")
+    print(f"targets: < 5 s -> {'met' if ours['total_s'] < 5 else 'MISSED'}; >= 3x faster -> "
+          f"{'met' if base['total_s'] >= 3 * ours['total_s'] else 'MISSED'}; peak RSS < 500 MB -> "
+          f"{'met' if ours['peak_rss_mb'] < 500 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
