@@ -65,3 +65,12 @@ def tiny_weights(folder):
 
 def wait_idle(qtbot, job_panel, timeout=30000):
     qtbot.waitUntil(lambda: not job_panel.is_running, timeout=timeout)
+
+
+def open_sample_or_painted(viewer, tmp_path, key: str = "panel"):
+    """The shipped sample through File > Open Sample when it is installed, else the painted cube."""
+    import xrf_napari._sample_data as samples
+
+    if (samples.SAMPLE_DIR / samples.SAMPLES[key]).is_file():
+        return viewer.open_sample("xrf-napari", key)
+    return open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))

@@ -46,3 +46,15 @@ def test_blocks_and_reductions_match_numpy():
 def test_cube_rejects_2d():
     with pytest.raises(ValueError, match="3-D"):
         Cube(np.zeros((4, 4)), Calibration(0, 1))
+
+
+def test_rebinner_equals_sparse_product():
+    from xrf_napari.energy import Rebinner, to_canonical_matrix
+
+    rng = np.random.default_rng(3)
+    for cal, n in ((Calibration(-0.9555, 0.009999), 4096), (Calibration(0.02, 0.04, 1e-6), 1024)):
+        m = to_canonical_matrix(cal, n)
+        x = rng.poisson(2.0, size=(3, 5, n)).astype(np.uint16)
+        fast = Rebinner(m, group=128)(x)
+        ref = (x.reshape(-1, n).astype(np.float64) @ m.toarray()).reshape(3, 5, -1)
+        np.testing.assert_allclose(fast, ref, rtol=1e-5, atol=1e-3)

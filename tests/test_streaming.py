@@ -145,3 +145,22 @@ def test_hdf5_chunk_cache_holds_a_band_of_chunks(tmp_path):
     cube = read_cube(path)
     assert cube.data.id.get_access_plist().get_chunk_cache()[1] >= band
     assert cube.sum_spectrum(block_bytes=8 * 160 * 2048 * 4)[100] == 7
+
+
+@pytest.mark.xfail(strict=True, reason="dask.from_array copies an np.memmap whole (its .copy()); "
+                                       "_reader.py patch pending: remove this mark when applied")
+def test_napari_layer_of_a_memmap_reads_the_file_not_a_copy(tmp_path):
+    """The cube layer must read the file on demand: dask.from_array calls .copy() on array-likes
+    that have one, which for a memmapped .raw means the whole file in memory at open."""
+    pytest.importorskip("dask")
+    from xrf_napari._reader import cube_layers
+
+    raw = tmp_path / "cube.raw"
+    np.zeros((H, W, C), dtype=np.uint16).tofile(raw)
+    cube = Cube(np.memmap(raw, dtype=np.uint16, mode="r", shape=(H, W, C)), CAL)
+    stack = cube_layers(cube)[0][0]
+    writer = np.memmap(raw, dtype=np.uint16, mode="r+", shape=(H, W, C))
+    writer[:, :, 100] = 9  # the file changes after the layer was built
+    writer.flush()
+    del writer
+    assert np.all(np.asarray(stack[100]) == 9)  # a copy taken at open would still read zeros

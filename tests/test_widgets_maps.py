@@ -113,3 +113,37 @@ def test_opened_from_the_plugin_menu(make_napari_viewer, tmp_path, qtbot):
 
     assert find_spectrum_widget(viewer) is spectrum
     wait_idle(qtbot, spectrum.job)
+
+
+def test_sample_panel_swatches(make_napari_viewer, qtbot):
+    """On the shipped pigment panel, each element's map is brightest on the swatches made with it."""
+    import json
+
+    import h5py
+
+    import xrf_napari._sample_data as samples
+    from xrf_napari.io.project_h5 import read_targets
+    from xrf_napari.physics.pigments import get_pigment
+
+    path = samples.SAMPLE_DIR / "panel.h5"
+    if not path.is_file():
+        pytest.skip("panel.h5 not shipped in this checkout")
+    viewer = make_napari_viewer()
+    viewer.open_sample("xrf-napari", "panel")
+    widget = ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    wait_idle(qtbot, widget.job)
+    assert {"Pb", "Cu", "Hg", "Fe"} <= set(widget.checked_elements())
+    widget.set_checked_elements(["Pb", "Cu", "Hg", "Fe"])
+    widget.run()
+    wait_idle(qtbot, widget.job)
+    labels = read_targets(path)["labels"]
+    with h5py.File(path) as f:
+        regions = json.loads(f.attrs["metadata"])["regions"]
+    for sym in ("Cu", "Hg", "Fe"):  # not Pb: the panel's lead white priming lies under every swatch
+        data = widget.map_layers[sym].data
+        means = {k: float(np.median(data[labels == k])) for k in range(len(regions)) if (labels == k).sum() > 20}
+        has = {k for k in means if any(sym in get_pigment(p).elements for p in regions[k]["pigments"])}
+        assert has, sym
+        # every swatch with the element outshines every swatch without it
+        assert min(means[k] for k in has) > max([means[k] for k in means if k not in has] + [0]), (sym, means)

@@ -3,7 +3,7 @@ save, corrupt weights and Cancel."""
 
 import numpy as np
 import pytest
-from _napari_helpers import H, W, open_cube, tiny_weights, wait_idle, write_painted_cube
+from _napari_helpers import open_sample_or_painted, tiny_weights, wait_idle
 
 from xrf_napari.widgets.recolour import RecolourWidget
 
@@ -11,7 +11,7 @@ from xrf_napari.widgets.recolour import RecolourWidget
 @pytest.fixture
 def docked(make_napari_viewer, tmp_path):
     viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+    open_sample_or_painted(viewer, tmp_path, "panel")
     dve, uvit = tiny_weights(tmp_path)
     widget = RecolourWidget(viewer)
     viewer.window.add_dock_widget(widget)
@@ -28,6 +28,7 @@ def test_recolour_beside_then_over_and_save(docked, qtbot, tmp_path):
     wait_idle(qtbot, widget.job)
     assert widget.job.last_error is None, widget.job.last_error
     cube_layer = widget.cube_combo.current_layer()
+    H, W = widget.cube_combo.current_cube().shape[:2]
     layer = viewer.layers[f"recoloured [{cube_layer.name}]"]
     assert layer.rgb and layer.data.shape == (H, W, 3)
     assert 0.0 <= layer.data.min() and layer.data.max() <= 1.0
@@ -45,7 +46,7 @@ def test_recolour_beside_then_over_and_save(docked, qtbot, tmp_path):
     from PIL import Image
 
     saved = np.asarray(Image.open(out))
-    assert saved.shape == (H, W, 3)
+    assert saved.shape == layer.data.shape
     np.testing.assert_array_equal(saved, (np.clip(layer.data, 0, 1) * 255 + 0.5).astype(np.uint8))
 
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .energy import Calibration, to_canonical_matrix
+from .energy import Calibration
 
 #: Default bytes per block read from the file. Large enough to amortise per-call overhead of
 #: h5py/zarr, small enough that a few blocks in flight stay far below the machine's memory.
@@ -80,6 +80,7 @@ class Cube:
         for y0 in range(0, h, step):
             sl = slice(y0, min(h, y0 + step))
             yield sl, np.asarray(self.data[sl])
+            _drop_mapped_pages(self.data)
 
     def reduce_blocks(self, fn: Callable[[np.ndarray], np.ndarray], block_bytes: int = DEFAULT_BLOCK_BYTES):
         """Sum fn(block) over all blocks (fn returns arrays of a fixed shape)."""
@@ -158,15 +159,9 @@ class Cube:
     # -- canonical resampling -------------------------------------------------------------
     def canonical_rebinner(self):
         """A function mapping a (..., C) block of this cube to (..., 512) canonical-grid counts."""
-        m = to_canonical_matrix(self.calibration, self.n_channels)
-        mt = m.T.tocsr()
+        from .energy import canonical_rebinner
 
-        def rebin(block: np.ndarray) -> np.ndarray:
-            flat = np.asarray(block, dtype=np.float32).reshape(-1, block.shape[-1])
-            out = (mt @ flat.T).T.astype(np.float32, copy=False)
-            return out.reshape(block.shape[:-1] + (m.shape[1],))
-
-        return rebin
+        return canonical_rebinner(self.calibration, self.n_channels)
 
     def iter_canonical_blocks(self, block_bytes: int = DEFAULT_BLOCK_BYTES):
         """Yield (row slice, (rows, W, 512) float32 canonical counts)."""
@@ -183,6 +178,21 @@ class Cube:
         for sl, block in self.iter_canonical_blocks(block_bytes):
             out[sl] = block
         return out
+
+
+def _drop_mapped_pages(data) -> None:
+    """Release the pages of a read-only np.memmap that a pass has already consumed, so streaming a
+    large file keeps the process's resident memory near one block (the OS page cache still holds the
+    file, so touching them again costs no disk read)."""
+    import mmap
+
+    mm = getattr(data, "_mmap", None)
+    if mm is None or not hasattr(mm, "madvise") or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    try:
+        mm.madvise(mmap.MADV_DONTNEED)
+    except (OSError, ValueError):
+        pass
 
 
 def cube_from_array(array, calibration: Calibration | None = None, **metadata) -> Cube:

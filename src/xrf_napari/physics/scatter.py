@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from .layers import Layer, attenuation_factors
-from .xsec import FINE_E_MIN, FINE_STEP, N_FINE, dcs_fine, fine_energy, mixture_mu
+from .xsec import FINE_E_MIN, FINE_STEP, N_FINE, dcs_fine, fine_energy
 
 MC2 = 510.99895  # keV
 PZ_AU_KEV = MC2 / 137.035999  # one atomic unit of momentum times c, keV
@@ -58,7 +58,7 @@ def pz_of(e, e_out, theta_deg):
     """Electron momentum projection (a.u.) that scatters e into e_out at theta (impulse approximation)."""
     c = np.cos(np.radians(theta_deg))
     q = np.sqrt(np.maximum(e**2 + e_out**2 - 2 * e * e_out * c, 1e-12))
-    return -137.036 * MC2 * (e - e_out - e * e_out * (1 - c) / MC2) / (MC2 * q) * 1.0
+    return -137.036 * (e - e_out - e * e_out * (1 - c) / MC2) / q
 
 
 @lru_cache(maxsize=16)
@@ -86,8 +86,7 @@ def compton_kernel(theta_deg: float):
         cols_l.append(cols[ok])
         vals_l.append(vals[ok])
     rows, cols, vals = (np.concatenate(x) for x in (rows_l, cols_l, vals_l))
-    ok = slice(None)
-    m = sp.csr_matrix((vals[ok], (rows[ok], cols[ok])), shape=(N_FINE, N_FINE))
+    m = sp.csr_matrix((vals, (rows, cols)), shape=(N_FINE, N_FINE))
     # renormalise rows so each incident photon is scattered once (tails cut at PZ_MAX_AU)
     tot = np.asarray(m.sum(axis=1)).ravel()
     return sp.diags(1.0 / np.maximum(tot, 1e-12)) @ m
@@ -120,6 +119,3 @@ def scatter(stack: list[Layer], excitation: np.ndarray, incidence_deg: float = 9
     compt_spec = compton_kernel(round(float(theta_deg), 3)).T @ compt
     return rayl, compt_spec
 
-
-def layer_mu_at(layer: Layer, energies) -> np.ndarray:
-    return mixture_mu(layer.comp(), energies)

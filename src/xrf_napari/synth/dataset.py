@@ -152,8 +152,7 @@ def cube_name(index: int) -> str:
 
 def generate_one(index: int, cfg: GenerateConfig) -> dict:
     """Make and write cube `index` (skips it when its file exists). Returns a manifest entry."""
-    from ..energy import canonical_energy
-    from ..energy import Calibration, CANONICAL_BIN_WIDTH
+    from ..energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
     from ..io.project_h5 import write_cube
     from ..physics.instrument import random_profile
     from .procedural import procedural_painting

@@ -148,3 +148,32 @@ def make_pool(data_dir, pixels_per_cube: int, seed: int, device="cpu",
     refresh = fit < pixels_per_cube
     pool = SpectraPool(files, min(pixels_per_cube, fit), seed, device)
     return pool, refresh
+
+
+def pack_dataset(src_dir, dst_dir, side: int = 64) -> list[Path]:
+    """Copy side*side random pixels of every cube (with their labels and metadata) into small cubes.
+
+    A pixel pool needs no spatial layout, so this makes a compact dataset to ship to a remote GPU
+    machine; training on it draws the same kind of batches as on the full cubes. Pixel draws are
+    seeded by the cube's index in the sorted file list.
+    """
+    from ..energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration
+    from ..io.project_h5 import write_cube
+
+    dst = Path(dst_dir)
+    cal = Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH)
+    out = []
+    for i, path in enumerate(list_cubes(src_dir)):
+        counts, labels, meta = read_cube_arrays(path)
+        idx = np.random.default_rng(i).choice(labels.size, side * side, replace=False)
+        write_cube(dst / path.name, counts.reshape(-1, counts.shape[-1])[idx].reshape(side, side, -1), cal,
+                   targets={"labels": labels.reshape(-1)[idx].reshape(side, side)}, metadata=meta)
+        out.append(dst / path.name)
+    return out
+
+
+if __name__ == "__main__":  # python -m xrf_napari.training.data SRC DST [SIDE]
+    import sys
+
+    done = pack_dataset(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 64)
+    print(f"packed {len(done)} cubes into {sys.argv[2]}")

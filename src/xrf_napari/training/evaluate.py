@@ -137,7 +137,7 @@ def save_grid(path, images, n: int = 4) -> None:
 
     rows = images[:n]
     cols = [("latent", "DVE latent (input)"), ("uvit", "SmallUViT"), ("palette", "palette target"), ("rgb", "original")]
-    fig, axes = plt.subplots(len(rows), 4, figsize=(10, 2.6 * len(rows)), dpi=110, squeeze=False)
+    fig, axes = plt.subplots(len(rows), 4, figsize=(10, 2.6 * len(rows)), dpi=80, squeeze=False)
     for r, im in enumerate(rows):
         for c, (key, title) in enumerate(cols):
             ax = axes[r, c]

@@ -37,11 +37,14 @@ DEFAULT_TRAIN_CONFIG = {
     "w_kl": 1e-3,                  # small per-sample KL keeps the posterior variance meaningful
     "w_mmd": 5.0,
     "mmd_samples": 1024,           # posterior samples (and as many prior samples) in the MMD
-    "w_silhouette": 0.5,
+    "w_silhouette": 4.0,
     "silhouette_ramp": 0.2,        # fraction of steps over which w_silhouette ramps up from 0
-    "aug_prob": 0.5,               # fraction of batch cubes seen through a random "other instrument"
-    "aug_min_keep": 0.1,           # binomial thinning: keep 10-100% of counts (log-uniform, per pixel)
-    "aug_tilt": 0.5,               # per-cube smooth efficiency tilt exp(a x + b x^2), |a|,|b| <= tilt
+    "aug_prob": 0.8,               # fraction of batch cubes seen through a random "other instrument"
+    "aug_min_keep": 0.05,          # binomial thinning: keep 5-100% of counts (log-uniform, per pixel)
+    "aug_tilt": 1.0,               # per-cube smooth efficiency tilt exp(a x + b x^2), |a|,|b| <= tilt
+    "aug_broaden": 1.5,            # Gaussian sigma, channels: 0.3 + U(0, this); 0 = off
+    "aug_shift": 0.5,              # energy shift, channels, U(-this, this); 0 = off
+    "aug_window": 0.5,             # probability of scaling a random 0.5-3 keV window by U(0, 2)
     "checkpoint_every": 500,
     "log_every": 25,
     "amp": False,                  # bf16 autocast on CUDA
@@ -105,10 +108,13 @@ def silhouette_weight(step: int, cfg: dict) -> float:
 
 
 def augment(counts, gen, cfg: dict, energy):
-    """'Another instrument and count level': per-cube smooth efficiency tilt and per-pixel binomial
-    thinning of the counts (exact for Poisson data), applied to a random aug_prob of the cubes.
+    """'Another instrument and count level', applied to a random aug_prob of the batch's cubes:
+    per-pixel binomial thinning (exact for Poisson counts) with a per-cube smooth efficiency tilt,
+    then per-cube Gaussian broadening + sub-channel energy shift (worse resolution, calibration
+    error) and a per-cube random energy window scaled by 0-2x (other anode/scatter and matrix).
     counts (B, P, C) float; energy (C,) keV tensor on the same device."""
     import torch
+    import torch.nn.functional as F
 
     if cfg["aug_prob"] <= 0:
         return counts
@@ -122,11 +128,29 @@ def augment(counts, gen, cfg: dict, energy):
     lo = math.log(cfg["aug_min_keep"])
     keep = torch.exp(torch.rand(b, p, 1, generator=gen, device=dev) * (-lo) + lo)  # (B, P, 1)
     prob = (keep * tilt[:, None, :]).clamp(0.0, 1.0)
-    prob = torch.where(chosen[:, None, None], prob, torch.ones_like(prob))
-    sel = counts[chosen]
-    if sel.numel():
-        counts = counts.clone()
-        counts[chosen] = torch.binomial(sel, prob[chosen], generator=gen)
+    # Randoms are drawn for every cube (chosen or not) so the stream does not depend on the choice.
+    sigma = 0.3 + torch.rand(b, generator=gen, device=dev) * max(0.0, cfg.get("aug_broaden", 0.0))
+    shift = (torch.rand(b, generator=gen, device=dev) * 2 - 1) * cfg.get("aug_shift", 0.0)
+    w_centre = torch.rand(b, generator=gen, device=dev) * (energy[-1] - energy[0]) + energy[0]
+    w_width = 0.5 + torch.rand(b, generator=gen, device=dev) * 2.5
+    w_gain = torch.rand(b, generator=gen, device=dev) * 2.0
+    if not bool(chosen.any()):
+        return counts
+    counts = counts.clone()
+    sel = torch.binomial(counts[chosen], prob[chosen], generator=gen)
+    if cfg.get("aug_broaden", 0.0) > 0 or cfg.get("aug_shift", 0.0) > 0:
+        half = 4
+        taps = torch.arange(-half, half + 1, device=dev, dtype=counts.dtype)
+        kern = torch.exp(-0.5 * ((taps[None, :] - shift[chosen, None]) / sigma[chosen, None]) ** 2)
+        kern = kern / kern.sum(-1, keepdim=True)  # (Bc, 9): counts are conserved
+        padded = F.pad(sel, (half, half), mode="replicate")
+        sel = sum(padded[..., j:j + c] * kern[:, None, j:j + 1] for j in range(2 * half + 1))
+    if cfg.get("aug_window", 0.0) > 0:
+        inside = ((energy[None, :] - w_centre[chosen, None]).abs() < w_width[chosen, None] / 2)
+        apply = (torch.rand(int(chosen.sum()), 1, generator=gen, device=dev) < cfg["aug_window"])
+        factor = torch.where(inside & apply, w_gain[chosen, None], torch.ones_like(inside, dtype=sel.dtype))
+        sel = sel * factor[:, None, :]
+    counts[chosen] = sel
     return counts
 
 

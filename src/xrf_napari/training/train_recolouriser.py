@@ -188,8 +188,9 @@ def embed_dataset(data_dir, embedder_weights, device, cache_path, chunk: int = 6
                 n = len(files)
                 return ([z[f"latent_{i}"] for i in range(n)], [z[f"palette_{i}"] for i in range(n)],
                         [z[f"rgb_{i}"] for i in range(n)], [p.stem for p in files])
-    if workers is None:
-        workers = min(8, os.cpu_count() or 1, len(files))
+    if workers is None:  # worker start-up only pays off for real datasets
+        big = sum(p.stat().st_size for p in files) > 256 * 2**20
+        workers = min(8, os.cpu_count() or 1, len(files)) if big else 1
     latents, palettes, rgbs = [], [], []
     reader = _read_ahead(files, workers)
     for counts, cal, palette, rgb in tqdm(reader, total=len(files), desc="embedding training cubes", unit="cube",
@@ -238,17 +239,27 @@ class CropSampler:
             self.xs, self.ys = torch.stack(self.x), torch.stack(self.y)
             self.ar = torch.arange(crop, device=device)
         self.gen = torch.Generator(device="cpu").manual_seed(seed)
+        # Crop positions are drawn on the device: a host->device copy of pageable memory would
+        # synchronise with the GPU queue every step.
+        self.dgen = torch.Generator(device=device).manual_seed(seed + 1)
+
+    def get_state(self) -> dict:
+        return {"cpu": self.gen.get_state(), "device": self.dgen.get_state()}
+
+    def set_state(self, state) -> None:
+        self.gen.set_state(state["cpu"])
+        self.dgen.set_state(state["device"])
 
     def sample(self, batch: int):
         import torch
 
         n = len(self.x)
-        idx = torch.randint(0, n, (batch,), generator=self.gen)
         if self.stacked:
             h, w = self.xs.shape[-2:]
-            oy = torch.randint(0, h - self.crop + 1, (batch,), generator=self.gen)
-            ox = torch.randint(0, w - self.crop + 1, (batch,), generator=self.gen)
-            idx, oy, ox = (t.to(self.device, non_blocking=True) for t in (idx, oy, ox))
+            g, dev = self.dgen, self.device
+            idx = torch.randint(0, n, (batch,), generator=g, device=dev)
+            oy = torch.randint(0, h - self.crop + 1, (batch,), generator=g, device=dev)
+            ox = torch.randint(0, w - self.crop + 1, (batch,), generator=g, device=dev)
             iy = (oy[:, None] + self.ar)[:, :, None]  # (B, c, 1)
             ix = (ox[:, None] + self.ar)[:, None, :]  # (B, 1, c)
             b = idx[:, None, None]
@@ -256,7 +267,7 @@ class CropSampler:
             y = self.ys.permute(0, 2, 3, 1)[b, iy, ix].permute(0, 3, 1, 2)
         else:
             xs, ys = [], []
-            for i in idx.tolist():
+            for i in torch.randint(0, n, (batch,), generator=self.gen).tolist():
                 h, w = self.x[i].shape[-2:]
                 oy = int(torch.randint(0, h - self.crop + 1, (1,), generator=self.gen))
                 ox = int(torch.randint(0, w - self.crop + 1, (1,), generator=self.gen))
@@ -340,14 +351,14 @@ def run(args) -> int:
         opt.load_state_dict(state["optimizer"])
         step, elapsed_before = int(state["step"]), float(state.get("elapsed", 0.0))
         curves = {k: [tuple(v) for v in vals] for k, vals in state["curves"].items()}
-        sampler.gen.set_state(state["sampler_rng"])
+        sampler.set_state(state["sampler_rng"])
         torch.set_rng_state(state["torch_rng"])
         print(f"resumed from {ckpt} at step {step}", file=sys.stderr)
 
     def checkpoint():
         save_checkpoint(ckpt, model=model.state_dict(), optimizer=opt.state_dict(), step=step,
                         elapsed=elapsed_before + time.time() - t_loop, curves={k: [list(v) for v in c] for k, c in curves.items()},
-                        sampler_rng=sampler.gen.get_state(), torch_rng=torch.get_rng_state(), config=cfg_public)
+                        sampler_rng=sampler.get_state(), torch_rng=torch.get_rng_state(), config=cfg_public)
 
     budget = cfg["time_budget"]
     bar = tqdm(total=steps, initial=step, desc="training SmallUViT", unit="step", disable=not show, dynamic_ncols=True)
@@ -400,8 +411,10 @@ def run(args) -> int:
     checkpoint()
 
     weights_path = out / "uvit.safetensors"
-    sha = save_weights(model.state_dict(), weights_path,
-                       {**model_cfg, "trained_steps": steps_done, "command": cfg_public["command"]})
+    # float16 on disk halves the shipped file; the loader computes in float32 (or bf16 autocast on CUDA).
+    half = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
+    sha = save_weights(half, weights_path, {**model_cfg, "trained_steps": steps_done, "stored_dtype": "float16",
+                                            "command": cfg_public["command"]})
     metrics = {"steps": steps_done, "train_seconds": round(train_s, 1), "embed_seconds": round(embed_s, 1),
                "seconds_per_step": round(train_s / max(steps_done - step_start, 1), 4),
                "final_train_loss": curves["train"][-1][1] if curves["train"] else None,

@@ -1,0 +1,90 @@
+"""`xrf-napari-train recolouriser` and `evaluate` end to end on a tiny toy dataset."""
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from xrf_napari.cli.train import main  # noqa: E402
+from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration  # noqa: E402
+from xrf_napari.io.project_h5 import write_cube  # noqa: E402
+from xrf_napari.models.weights import load_weights, save_weights  # noqa: E402
+from xrf_napari.training.toy_data import toy_cube  # noqa: E402
+
+
+def _dataset(folder, n, size, seed):
+    (folder / "cubes").mkdir(parents=True)
+    cal = Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH)
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        counts, labels, meta = toy_cube(size, size, n_regions=3, seed=seed + i, counts_per_pixel=200)
+        colours = rng.integers(0, 256, (labels.max() + 1, 3)).astype(np.uint8)
+        palette = colours[labels]
+        rgb = np.clip(palette.astype(int) + rng.integers(-8, 9, palette.shape), 0, 255).astype(np.uint8)
+        write_cube(folder / "cubes" / f"c{i}.h5", counts, cal, metadata=meta,
+                   targets={"palette": palette, "rgb": rgb, "labels": labels})
+    (folder / "manifest.json").write_text("{}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    from xrf_napari.models.dve import build_from_config
+
+    d = tmp_path_factory.mktemp("train_uvit")
+    torch.manual_seed(0)
+    dve = build_from_config({})
+    save_weights(dve.state_dict(), d / "dve.safetensors", dve.config)
+    cfg = {"model": {"patch": 8, "dim": 18, "depth": 3, "heads": 9, "mlp_ratio": 2.0, "head_hidden": 4},
+           "crop": 32, "batch": 4, "log_every": 2, "warmup": 1}
+    (d / "cfg.json").write_text(json.dumps(cfg))
+    return d, _dataset(d / "train", 4, 40, 0), _dataset(d / "test", 1, 168, 100)
+
+
+def test_train_resume_and_evaluate(setup, capsys):
+    d, train, test = setup
+    out = d / "run"
+    common = ["--data", str(train), "--embedder", str(d / "dve.safetensors"), "--out", str(out),
+              "--config", str(d / "cfg.json"), "--device", "cpu", "--no-progress", "--checkpoint-every", "3"]
+    assert main(["recolouriser"] + common + ["--steps", "3", "--baseline-steps", "4"]) == 0
+    for name in ("uvit.safetensors", "pixel_mlp.safetensors", "config.json", "metrics.json", "loss_curve.png",
+                 "checkpoint.pt", "latent_cache.npz"):
+        assert (out / name).is_file(), name
+    cache_mtime = (out / "latent_cache.npz").stat().st_mtime
+    # Resume: continues at step 3, reuses the latent cache, ends at step 5.
+    assert main(["recolouriser"] + common + ["--steps", "5", "--baseline-steps", "0", "--resume"]) == 0
+    assert (out / "latent_cache.npz").stat().st_mtime == cache_mtime
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["steps"] == 5 and np.isfinite(metrics["final_train_loss"])
+    state, cfg = load_weights(out / "uvit.safetensors")
+    assert cfg["arch"] == "SmallUViT" and cfg["patch"] == 8 and cfg["tile"] == 32 and cfg["trained_steps"] == 5
+    assert len(cfg["latent_mean"]) == 3
+    resolved = json.loads((out / "config.json").read_text())
+    assert resolved["n_train"] + resolved["n_val"] == 4
+    capsys.readouterr()
+
+    ev = d / "eval"
+    assert main(["evaluate", "--data", str(test), "--weights", str(out / "uvit.safetensors"), "--embedder",
+                 str(d / "dve.safetensors"), "--out", str(ev), "--device", "cpu", "--no-ari", "--no-progress"]) == 0
+    table = capsys.readouterr().out
+    assert "SmallUViT" in table and "per-pixel MLP" in table and "palette image (ceiling)" in table
+    result = json.loads((ev / "eval.json").read_text())
+    ceiling = result["summary"]["palette_ceiling/rgb"]
+    assert 0 < ceiling["srgb"] < 0.1 and ceiling["msssim"] > 0.5  # palette vs its lightly noised original
+    for key in ("uvit/palette", "pixel_mlp/palette", "uvit/rgb"):
+        assert set(result["summary"][key]) == {"msssim", "srgb", "de_mean", "de_median"}
+    assert (ev / "recolour_grid.png").is_file() and (ev / "eval.md").is_file()
+
+
+def test_missing_colour_targets_is_a_clear_error(setup, tmp_path, capsys):
+    d, _, _ = setup
+    cal = Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH)
+    counts, labels, meta = toy_cube(40, 40, seed=3)
+    (tmp_path / "data").mkdir()
+    write_cube(tmp_path / "data" / "x.h5", counts, cal, targets={"labels": labels})
+    assert main(["recolouriser", "--data", str(tmp_path / "data"), "--embedder", str(d / "dve.safetensors"),
+                 "--out", str(tmp_path / "o"), "--device", "cpu", "--no-progress", "--steps", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "x.h5" in err and "targets/palette" in err
