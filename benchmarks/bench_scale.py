@@ -406,6 +406,8 @@ def run_case(case: str, path: Path, args) -> dict:
           f"{on_disk:.0f} MiB on disk, {path}", flush=True)
     results = {}
     for task in tasks_for(case):
+        if args.tasks and task not in args.tasks.split(","):
+            continue
         if task == "pca_kmeans" and case != "a":
             results[task] = {"skipped": f"skipped: {h * w * c * 4 / 2**30:.0f}+ GB in float32"}
             continue
@@ -480,6 +482,7 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2, help="torch / BLAS threads per task")
     ap.add_argument("--h5-compression", default="lzf", choices=["lzf", "none", "gzip"])
     ap.add_argument("--cold", action="store_true", help="evict the file from the page cache before each task")
+    ap.add_argument("--tasks", help="only these tasks, comma-separated (default: all): " + ",".join(TASKS))
     ap.add_argument("--small", action="store_true", help=argparse.SUPPRESS)  # smoke test: 1/8 of rows
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     ap.add_argument("--case", help=argparse.SUPPRESS)

@@ -67,8 +67,13 @@ def shot(viewer, out: Path, name: str) -> Path:
     path = out / f"screenshot_{name}.png"
     with atomic_path(path) as tmp:
         viewer.screenshot(str(tmp), canvas_only=False, flash=False)
-    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    _report(path)
     return path
+
+
+def _report(path: Path) -> None:
+    full = path.resolve()
+    print(f"wrote {full.relative_to(ROOT) if full.is_relative_to(ROOT) else full}")
 
 
 def show_only(docks: dict, *names: str) -> None:
@@ -175,7 +180,7 @@ def main(argv=None) -> int:
 
         with atomic_path(path) as tmp:
             widget.grab().save(str(tmp))
-        print(f"wrote {path}")
+        _report(path)
     np.seterr(all="ignore")
     viewer.close()
     return 0

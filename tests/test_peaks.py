@@ -64,3 +64,24 @@ def test_cube_metadata_gives_anode():
 def test_bad_input_is_rejected():
     with pytest.raises(ValueError, match="equal length"):
         suggest_elements(E, np.zeros(10))
+
+
+def test_small_area_pigment_found_through_survey_tiles():
+    """Cu in one 16 x 16 corner of a 64 x 64 scan: invisible in the mean, confirmed in its tile."""
+    from xrf_napari.analysis.progress import run_to_end
+    from xrf_napari.analysis.spectra import iter_survey
+    from xrf_napari.cube import cube_from_array
+
+    rng = np.random.default_rng(5)
+    base = line_spectrum(element_spectrum_lines("Fe", 400.0), background=(3.0, -0.1))
+    cu = line_spectrum(element_spectrum_lines("Cu", 60.0))
+    lam = np.broadcast_to(base, (64, 64, 512)).copy()
+    lam[:16, :16] += cu
+    cube = cube_from_array(rng.poisson(lam).astype(np.uint16), CANONICAL_CAL)
+    mean, tiles = run_to_end(iter_survey(cube))
+    assert tiles.shape == (4, 4, 512)
+    np.testing.assert_allclose(tiles.sum(axis=(0, 1)), cube.sum_spectrum(), rtol=1e-6)
+    np.testing.assert_allclose(mean, cube.sum_spectrum() / 4096)
+    total = mean * 4096
+    assert "Cu" not in suggest_for_cube(cube, total)
+    assert suggest_for_cube(cube, total, tiles) == ["Fe", "Cu"]

@@ -147,8 +147,6 @@ def test_hdf5_chunk_cache_holds_a_band_of_chunks(tmp_path):
     assert cube.sum_spectrum(block_bytes=8 * 160 * 2048 * 4)[100] == 7
 
 
-@pytest.mark.xfail(strict=True, reason="dask.from_array copies an np.memmap whole (its .copy()); "
-                                       "_reader.py patch pending: remove this mark when applied")
 def test_napari_layer_of_a_memmap_reads_the_file_not_a_copy(tmp_path):
     """The cube layer must read the file on demand: dask.from_array calls .copy() on array-likes
     that have one, which for a memmapped .raw means the whole file in memory at open."""

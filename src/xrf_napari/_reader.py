@@ -47,6 +47,8 @@ def read_layers(path):
 
 
 def cube_layers(cube) -> list:
+    import uuid
+
     import dask.array as da
     import numpy as np
 
@@ -54,7 +56,10 @@ def cube_layers(cube) -> list:
     itemsize = max(cube.dtype.itemsize, 1)
     ch_chunk = min(c, CHANNELS_PER_CHUNK)
     rows = int(max(1, min(h, CHUNK_BYTES // max(1, w * ch_chunk * itemsize))))
-    lazy = da.from_array(cube.data, chunks=(rows, w, ch_chunk), asarray=True, lock=False, fancy=False)
+    # dask.from_array copies any array with a .copy() (np.memmap: the whole file into memory) and
+    # tokenizes what it cannot name: hand it a copy-less face and a name.
+    lazy = da.from_array(_Uncopied(cube.data), chunks=(rows, w, ch_chunk), asarray=True, lock=False,
+                         fancy=False, name=f"xrf-cube-{uuid.uuid4().hex}", meta=np.empty((0, 0, 0), cube.dtype))
     stack = lazy.transpose(2, 0, 1)
     name = cube.name
     energy = cube.energy
@@ -69,6 +74,19 @@ def cube_layers(cube) -> list:
         (total, {"name": f"{name} sum", "metadata": {"xrf_cube": cube, "path": metadata["path"], "kind": "sum"},
                  "colormap": "magma", "contrast_limits": (lo, hi if hi > lo else lo + 1.0)}, "image"),
     ]
+
+
+class _Uncopied:
+    """Read-only slicing face of the cube's data, without the .copy() dask would call."""
+
+    def __init__(self, data):
+        self._data = data
+        self.shape = tuple(int(s) for s in data.shape)
+        self.dtype = data.dtype
+        self.ndim = len(self.shape)
+
+    def __getitem__(self, key):
+        return self._data[key]
 
 
 def _channel_limits(cube):

@@ -184,8 +184,13 @@ def cluster(latent: np.ndarray, k: int | None = None, *, k_range=(2, 12), seed: 
     k = int(k)
     if k < 1 or k > n:
         raise ValueError(f"cannot make {k} clusters from {n} pixels")
-    km = _kmeans(k, n, seed).fit(points)
-    raw = km.predict(points) if n > MINIBATCH_ABOVE else km.labels_
+    from threadpoolctl import threadpool_limits
+
+    # 3-D points: per-iteration work is tiny, and sklearn's OpenMP threads spin-wait; on a busy
+    # machine 2 threads made K-Means 20x slower than 1 (0.15 s -> 3.3 s for 15k points).
+    with threadpool_limits(1, user_api="openmp"):
+        km = _kmeans(k, n, seed).fit(points)
+        raw = km.predict(points) if n > MINIBATCH_ABOVE else km.labels_
     sizes = np.bincount(raw, minlength=k)
     order = np.argsort(-sizes, kind="stable")  # new label i+1 <- old cluster order[i]
     remap = np.empty(k, dtype=np.int32)

@@ -86,11 +86,14 @@ def _lines_by_family(symbol: str) -> dict[str, Line]:
 
 def suggest_elements(energy, spectrum, *, anode: str | None = None,
                      fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV, elements=PAINTING_ELEMENTS,
-                     n_sigma: float = N_SIGMA, tolerance_fwhm: float = 0.5) -> list[str]:
+                     n_sigma: float = N_SIGMA, tolerance_fwhm: float = 0.5,
+                     confirmed_only: bool = False) -> list[str]:
     """Elements whose lines match peaks of the (sum) spectrum, strongest evidence first.
 
     energy: channel centres (keV); anode: the tube's anode element (ignored); tolerance_fwhm: how
-    far (in FWHM at that energy) a peak may sit from the tabulated line (calibration error).
+    far (in FWHM at that energy) a peak may sit from the tabulated line (calibration error);
+    confirmed_only: drop elements seen through a single line (for many small spectra, where chance
+    peaks add up).
     """
     e = np.asarray(energy, dtype=np.float64)
     peaks = find_spectrum_peaks(e, spectrum, fwhm_mn_ev=fwhm_mn_ev, n_sigma=n_sigma)
@@ -148,15 +151,30 @@ def suggest_elements(energy, spectrum, *, anode: str | None = None,
         d_own = abs(pe[j] - ln.energy)
         if any(abs(pe[j] - o.energy) < d_own for o in confirmed_lines):
             del single[sym]
+    if confirmed_only:
+        single.clear()
     ranked = [(prom, s) for s, (prom, _) in confirmed.items()] + [(p, s) for s, (p, _, _) in single.items()]
     return [s for _, s in sorted(ranked, key=lambda t: -t[0])]
 
 
-def suggest_for_cube(cube, spectrum=None) -> list[str]:
-    """suggest_elements with the cube's energy axis, detector FWHM and anode from its metadata."""
+def suggest_for_cube(cube, spectrum=None, tiles=None) -> list[str]:
+    """suggest_elements with the cube's energy axis, detector FWHM and anode from its metadata.
+
+    spectrum: the sum spectrum (read from the cube if None). tiles: optional (ny, nx, C) tile sum
+    spectra (analysis.spectra.iter_survey); elements confirmed by two lines in any tile are added
+    after those of the sum spectrum (pigments used in small areas).
+    """
     if cube.calibration.source == "none":
         return []
     if spectrum is None:
         spectrum = cube.sum_spectrum()
-    return suggest_elements(cube.energy, spectrum, anode=anode_from_metadata(cube.metadata),
-                            fwhm_mn_ev=fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV)
+    kw = {"anode": anode_from_metadata(cube.metadata),
+          "fwhm_mn_ev": fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV}
+    found = suggest_elements(cube.energy, spectrum, **kw)
+    if tiles is not None:
+        tiles = np.asarray(tiles)
+        for spec in tiles.reshape(-1, tiles.shape[-1]):
+            for sym in suggest_elements(cube.energy, spec, confirmed_only=True, **kw):
+                if sym not in found:
+                    found.append(sym)
+    return found

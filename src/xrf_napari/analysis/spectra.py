@@ -54,3 +54,35 @@ def pixel_spectrum(cube, row: int, col: int) -> np.ndarray | None:
     if not (0 <= row < h and 0 <= col < w):
         return None
     return np.asarray(cube.data[row, col, :], dtype=np.float64)
+
+
+#: Survey tiles: at most this many, so their spectra stay small whatever the scan size.
+MAX_SURVEY_TILES = 1024
+MIN_SURVEY_TILE = 16
+
+
+def survey_tile(shape) -> int:
+    """Tile side (pixels) for the survey: >= MIN_SURVEY_TILE, at most MAX_SURVEY_TILES tiles."""
+    h, w = shape[:2]
+    return max(MIN_SURVEY_TILE, int(np.ceil(np.sqrt(h * w / MAX_SURVEY_TILES))))
+
+
+def iter_survey(cube, block_bytes: int | None = None):
+    """One pass for element suggestions: progress generator returning (mean spectrum (C,) float64,
+    tile sum spectra (ny, nx, C) float32). A pigment used in one small area is lost in the mean
+    of a large scan but stands out in the sum over its tile."""
+    h, w, c = cube.shape
+    t = survey_tile((h, w))
+    ny, nx = -(-h // t), -(-w // t)
+    tiles = np.zeros((ny, nx, c), dtype=np.float32)
+    starts = np.arange(0, w, t)
+    kw = {} if block_bytes is None else {"block_bytes": block_bytes}
+    yield 0, h
+    for sl, block in cube.iter_blocks(**kw):
+        cols = np.add.reduceat(block.astype(np.float32, copy=False), starts, axis=1)  # (rows, nx, C)
+        rows = np.arange(sl.start, sl.stop) // t
+        for ty in np.unique(rows):
+            tiles[ty] += cols[rows == ty].sum(axis=0)
+        yield sl.stop, h
+    mean = tiles.sum(axis=(0, 1), dtype=np.float64) / (h * w)
+    return mean, tiles

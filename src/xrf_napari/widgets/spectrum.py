@@ -58,13 +58,13 @@ def find_spectrum_widget(viewer) -> "SpectrumWidget | None":
 
 
 def _mean_spectrum_job(cube):
-    """Mean spectrum and suggested elements of a cube (progress generator)."""
+    """Mean spectrum and suggested elements of a cube, in one pass (progress generator)."""
     from ..analysis.peaks import suggest_for_cube
-    from ..analysis.spectra import iter_mean_spectrum
+    from ..analysis.spectra import iter_survey
 
-    mean = yield from iter_mean_spectrum(cube)
+    mean, tiles = yield from iter_survey(cube)
     h, w, _ = cube.shape
-    return mean, suggest_for_cube(cube, mean * (h * w))
+    return mean, suggest_for_cube(cube, mean * (h * w), tiles)
 
 
 def _region_job(cube, mask):
