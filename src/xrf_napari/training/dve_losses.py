@@ -31,21 +31,20 @@ def _sqdist(a, b):
 
 
 def mmd_imq(z, prior, scales=(0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)):
-    """Unbiased MMD^2 with IMQ kernels k(x, y) = C / (C + |x - y|^2), C = 2 d s, summed over scales."""
-    import torch
+    """Unbiased MMD^2 with IMQ kernels k(x, y) = C / (C + |x - y|^2), C = 2 d s, summed over scales.
 
+    k(x, x) = 1, so the diagonals are removed analytically (n^2-sized work dominates on CPU).
+    """
     n, d = z.shape
     m = prior.shape[0]
     dzz, dpp, dzp = _sqdist(z, z), _sqdist(prior, prior), _sqdist(z, prior)
-    eye_z = torch.eye(n, device=z.device, dtype=z.dtype)
-    eye_p = torch.eye(m, device=z.device, dtype=z.dtype)
     total = z.new_zeros(())
     for s in scales:
         c = 2.0 * d * s
-        kzz = (c / (c + dzz)) * (1 - eye_z)
-        kpp = (c / (c + dpp)) * (1 - eye_p)
-        kzp = c / (c + dzp)
-        total = total + kzz.sum() / (n * (n - 1)) + kpp.sum() / (m * (m - 1)) - 2.0 * kzp.mean()
+        kzz = (c / (c + dzz)).sum() - n
+        kpp = (c / (c + dpp)).sum() - m
+        kzp = (c / (c + dzp)).mean()
+        total = total + kzz / (n * (n - 1)) + kpp / (m * (m - 1)) - 2.0 * kzp
     return total
 
 

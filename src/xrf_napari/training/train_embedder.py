@@ -60,6 +60,8 @@ def configure(parser) -> None:
     parser.add_argument("--batch", type=int, help="spectra per batch (cubes_per_batch * pixels per cube)")
     parser.add_argument("--lr", type=float, help="peak learning rate")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (1 is fastest on a busy, shared "
+                        "machine: OpenMP threads stall when the cores are oversubscribed)")
     parser.add_argument("--seed", type=int, help="random seed")
     parser.add_argument("--checkpoint-every", type=int, dest="checkpoint_every", help="steps between checkpoints")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
@@ -305,6 +307,10 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
 
 def run(args) -> int:
     cfg = resolve_config(args)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     metrics = train(args.data, args.out, cfg, device_name=args.device, resume=args.resume,
                     progress=not args.no_progress, val_dir=args.val)
     print(f"weights: {metrics['weights']} (sha256 {metrics['sha256'][:12]}...), "
