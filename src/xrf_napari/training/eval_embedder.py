@@ -77,7 +77,8 @@ def evaluate_embedder(data_dir, weights=None, *, device: str = "auto", max_cubes
                       seed: int = 0, normalisations=None, max_pixels: int | None = None,
                       oracle: bool = True, progress: bool = True) -> dict:
     """ARI table of the DVE (weights: a file, or None for the shipped one) against the baselines on
-    every cube of data_dir. Returns {"per_cube", "summary", "per_profile", "weights", ...}."""
+    every cube of data_dir. Returns {"per_cube", "summary", "per_profile", "weights", ...}.
+    oracle=False skips the slow reference columns (512-D K-Means and the supervised LDA oracle)."""
     from tqdm import tqdm
 
     from ..analysis.embed import load_embedder
