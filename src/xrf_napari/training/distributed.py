@@ -105,3 +105,21 @@ def cleanup(info: DistInfo) -> None:
 
         if dist.is_initialized():
             dist.destroy_process_group()
+
+
+def params_in_sync(model, info: DistInfo) -> bool:
+    """True when every rank holds bit-identical parameters (DDP's promise, checked at the end)."""
+    if not info.enabled:
+        return True
+    import torch
+    import torch.distributed as dist
+
+    flat = torch.cat([p.detach().float().reshape(-1).cpu() for p in unwrap(model).parameters()])
+    mine = flat.double().sum().reshape(1), (flat.double() * torch.arange(len(flat), dtype=torch.float64)).sum().reshape(1)
+    ok = True
+    for value in mine:
+        lo, hi = value.clone(), value.clone()
+        dist.all_reduce(lo, op=dist.ReduceOp.MIN)
+        dist.all_reduce(hi, op=dist.ReduceOp.MAX)
+        ok &= bool(lo.item() == hi.item())
+    return ok

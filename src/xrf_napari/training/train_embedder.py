@@ -156,24 +156,39 @@ def augment(counts, gen, cfg: dict, energy):
     return counts
 
 
-def train_step(model, opt, batch, gen, cfg: dict, step: int, energy, device, n_labels=None):
-    """One optimiser step; returns a dict of loss values (floats)."""
+def train_step(model, opt, batch, gen, cfg: dict, step: int, energy, device, n_labels=None, dist=None):
+    """One optimiser step; returns a dict of loss values (floats).
+
+    Every rank draws the whole global batch's randomness (augmentation, noise, prior samples) from
+    the same generator, then keeps its own cubes: ranks stay in step with each other and with a
+    single-process run of the same global batch (only the MMD is estimated per rank's share).
+    """
     import torch
 
+    from .distributed import DistInfo, shard, unwrap
     from .dve_losses import kl_to_prior, mmd_imq, reconstruction_kl, silhouette_loss
 
+    dist = dist or DistInfo()
+    core = unwrap(model)
     counts, labels, _ = batch
     counts = augment(counts, gen, cfg, energy)
     b, p, c = counts.shape
-    flat = counts.reshape(b * p, c)
     for group in opt.param_groups:
         group["lr"] = lr_at(step, cfg)
-    noise = torch.randn(b * p, model.latent_dim, generator=gen, device=device)
+    noise = torch.randn(b * p, core.latent_dim, generator=gen, device=device)
     n_mmd = min(cfg["mmd_samples"], b * p)
-    prior = torch.randn(n_mmd, model.latent_dim, generator=gen, device=device)
+    prior = torch.randn(n_mmd, core.latent_dim, generator=gen, device=device)
+    if dist.enabled:
+        counts, labels = shard(counts, dist), shard(labels, dist)
+        noise = shard(noise.reshape(b, p, -1), dist).reshape(-1, core.latent_dim)
+        n_mmd -= n_mmd % dist.world_size
+        prior = shard(prior[:n_mmd], dist)
+        n_mmd = len(prior)
+        b = counts.shape[0]
+    flat = counts.reshape(b * p, c)
     amp = bool(cfg.get("amp")) and device.type == "cuda"
     with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
-        mu, logvar, z, log_probs = model(model.normalise(flat), noise=noise)
+        mu, logvar, z, log_probs = model(core.normalise(flat), noise=noise)
     mu, logvar, z, log_probs = mu.float(), logvar.float(), z.float(), log_probs.float()
     rec = reconstruction_kl(log_probs, flat)
     kl = kl_to_prior(mu, logvar)
@@ -185,7 +200,7 @@ def train_step(model, opt, batch, gen, cfg: dict, step: int, energy, device, n_l
     opt.zero_grad(set_to_none=True)
     loss.backward()
     if cfg["grad_clip"]:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["grad_clip"])
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["grad_clip"])  # on averaged grads
     opt.step()
     return {"loss": loss.item(), "recon": rec.item(), "kl": kl.item(), "mmd": mmd.item(),
             "silhouette_loss": sil.item(), "lr": opt.param_groups[0]["lr"]}
@@ -203,11 +218,17 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     from ..models.weights import save_weights
     from .common import load_checkpoint, pick_device, plot_curves, save_checkpoint, seed_everything, write_json
     from .data import make_pool
+    from .distributed import all_mean, barrier, cleanup, device_for, init_distributed, params_in_sync, wrap_model
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / "checkpoint.pt"
     device = pick_device(device_name)
+    dist = init_distributed(device.type)
+    device = device_for(dist, device)
+    if dist.enabled and int(cfg["cubes_per_batch"]) % dist.world_size:
+        raise ValueError(f"cubes_per_batch {cfg['cubes_per_batch']} must divide by the {dist.world_size} ranks")
+    progress = progress and dist.is_main
     ckpt = None
     if resume:
         if not ckpt_path.is_file():
@@ -225,8 +246,10 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
         cfg["steps"] = int(round(float(cfg["epochs"]) * steps_per_epoch))
     cfg["resolved"] = {"n_cubes": pool.n_cubes, "pool_pixels_per_cube": pool.pixels_per_cube,
                        "refresh_pool_each_epoch": refresh, "batch_size": batch_size,
-                       "steps_per_epoch": steps_per_epoch, "data": str(data_dir)}
-    write_json(out / "config.json", cfg)
+                       "steps_per_epoch": steps_per_epoch, "data": str(data_dir),
+                       "world_size": dist.world_size}
+    if dist.is_main:
+        write_json(out / "config.json", cfg)
 
     model = build_from_config(cfg["model"]).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
@@ -242,6 +265,8 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
         history = json.loads(ckpt["history_json"])
         step = int(ckpt["step"])
         elapsed = float(ckpt.get("elapsed", 0.0))
+    core = model
+    model = wrap_model(core, dist, device)  # DDP averages gradients across ranks
 
     epoch = step // steps_per_epoch
     pool.load(epoch if refresh else 0, progress=progress)
@@ -249,7 +274,9 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     n_labels = max(pool.n_regions)
 
     def checkpoint():
-        save_checkpoint(ckpt_path, model=model.state_dict(), optimizer=opt.state_dict(), step=step,
+        if not dist.is_main:
+            return
+        save_checkpoint(ckpt_path, model=core.state_dict(), optimizer=opt.state_dict(), step=step,
                         generator=gen.get_state(), config_json=json.dumps(cfg),
                         history_json=json.dumps(history), elapsed=elapsed)
 
@@ -264,7 +291,7 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
         if refresh and step // steps_per_epoch != pool.epoch_loaded:
             pool.load(step // steps_per_epoch, progress=progress)
         batch = pool.batch(int(cfg["cubes_per_batch"]), int(cfg["pixels_per_cube_batch"]), gen)
-        vals = train_step(model, opt, batch, gen, cfg, step, energy, device, n_labels)
+        vals = train_step(model, opt, batch, gen, cfg, step, energy, device, n_labels, dist)
         if not all(math.isfinite(v) for v in vals.values()):
             raise ValueError(f"training diverged at step {step}: {vals}; lower --lr")
         for k, v in vals.items():
@@ -273,7 +300,7 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
         done_here += 1
         if step % int(cfg["log_every"]) == 0 or step == total:
             for k, v in running.items():
-                history.setdefault(k, []).append((step, float(np.mean(v))))
+                history.setdefault(k, []).append((step, all_mean(float(np.mean(v)), dist)))
             bar.set_postfix(loss=f"{np.mean(running['loss']):.4f}", sil=f"{1 - np.mean(running['silhouette_loss']):.3f}")
             running = {}
         bar.update(1)
@@ -286,12 +313,18 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
             return {"interrupted_at": step}
     bar.close()
     elapsed += time.perf_counter() - t0
+    in_sync = params_in_sync(core, dist)
+    if not dist.is_main:
+        barrier(dist)
+        cleanup(dist)
+        return {"rank": dist.rank, "ranks_in_sync": in_sync}
 
     weights_cfg = dict(cfg["model"])
     weights_cfg["training"] = {k: v for k, v in cfg.items() if k != "model"}
-    sha = save_weights(model.state_dict(), out / "dve.safetensors", weights_cfg)
+    sha = save_weights(core.state_dict(), out / "dve.safetensors", weights_cfg)
     final = {k: v[-1][1] for k, v in history.items() if v}
     metrics = {"steps": step, "train_seconds": round(elapsed, 1), "device": str(device),
+               "world_size": dist.world_size, "ranks_in_sync": in_sync,
                "final": final, "weights": str(out / "dve.safetensors"), "sha256": sha, "curves": history}
     if val_dir:
         from .eval_embedder import evaluate_embedder, format_table
@@ -302,6 +335,8 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     write_json(out / "metrics.json", metrics)
     plot_curves(out / "loss_curve.png", {k: v for k, v in history.items() if k != "lr"},
                 title=f"DVE training ({step} steps)")
+    barrier(dist)
+    cleanup(dist)
     return metrics
 
 
@@ -313,6 +348,8 @@ def run(args) -> int:
         torch.set_num_threads(args.threads)
     metrics = train(args.data, args.out, cfg, device_name=args.device, resume=args.resume,
                     progress=not args.no_progress, val_dir=args.val)
+    if "weights" not in metrics:  # a non-zero rank of a torchrun job: rank 0 reports
+        return 0
     print(f"weights: {metrics['weights']} (sha256 {metrics['sha256'][:12]}...), "
           f"{metrics['steps']} steps in {metrics['train_seconds']} s on {metrics['device']}; final "
           + ", ".join(f"{k} {v:.4g}" for k, v in metrics["final"].items()))
