@@ -36,15 +36,9 @@ def save_spectra_csv(path, curves: dict[str, tuple[np.ndarray, np.ndarray]], *,
     return path
 
 
-def save_label_image(path, labels: np.ndarray) -> Path:
-    """Labels (H, W) as PNG (8 or 16 bit grey) or TIFF, values unchanged."""
+def write_image(path, data: np.ndarray, what: str = "image") -> Path:
+    """Write a uint8/uint16 grey or RGB array as PNG or TIFF (by suffix), atomically."""
     path = Path(path)
-    labels = np.asarray(labels)
-    if labels.ndim != 2:
-        raise ValueError(f"labels must be (H, W), got shape {labels.shape}")
-    if labels.min(initial=0) < 0 or labels.max(initial=0) > 65535:
-        raise ValueError("labels must lie in 0..65535 to be saved as an image")
-    data = labels.astype(np.uint8 if labels.max(initial=0) < 256 else np.uint16)
     suffix = path.suffix.lower()
     if suffix == ".png":
         from PIL import Image
@@ -55,7 +49,18 @@ def save_label_image(path, labels: np.ndarray) -> Path:
         import tifffile
 
         with atomic_path(path) as tmp:
-            tifffile.imwrite(tmp, data)
+            tifffile.imwrite(tmp, data, photometric="rgb" if data.ndim == 3 else "minisblack")
     else:
-        raise ValueError(f"cannot write {path}: labels are saved as .png, .tif or .tiff")
+        raise ValueError(f"cannot write {path}: {what} is saved as .png, .tif or .tiff")
     return path
+
+
+def save_label_image(path, labels: np.ndarray) -> Path:
+    """Labels (H, W) as PNG (8 or 16 bit grey) or TIFF, values unchanged."""
+    labels = np.asarray(labels)
+    if labels.ndim != 2:
+        raise ValueError(f"labels must be (H, W), got shape {labels.shape}")
+    if labels.min(initial=0) < 0 or labels.max(initial=0) > 65535:
+        raise ValueError("labels must lie in 0..65535 to be saved as an image")
+    data = labels.astype(np.uint8 if labels.max(initial=0) < 256 else np.uint16)
+    return write_image(path, data, "a label map")

@@ -169,28 +169,14 @@ def recolour(cube, **kw) -> RecolourResult:
 
 def save_rgb(path, rgb) -> Path:
     """Write an RGB image (float in [0, 1] or uint8, (H, W, 3)) as PNG or TIFF, atomically."""
-    from ..fileutil import atomic_path
+    from .export import write_image
 
-    path = Path(path)
     rgb = np.asarray(rgb)
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"RGB image must be (H, W, 3), got shape {rgb.shape}")
     if rgb.dtype != np.uint8:
         rgb = (np.clip(np.nan_to_num(rgb.astype(np.float32)), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-    suffix = path.suffix.lower()
-    if suffix == ".png":
-        from PIL import Image
-
-        with atomic_path(path) as tmp:
-            Image.fromarray(rgb).save(tmp, format="PNG")
-    elif suffix in (".tif", ".tiff"):
-        import tifffile
-
-        with atomic_path(path) as tmp:
-            tifffile.imwrite(tmp, rgb, photometric="rgb")
-    else:
-        raise ValueError(f"cannot write {path}: the output must end in .png, .tif or .tiff")
-    return path
+    return write_image(path, rgb, "the recoloured image")
 
 
 def _rescaled(gen, offset: int, span: int, total: int):
