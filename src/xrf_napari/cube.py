@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -82,26 +82,26 @@ class Cube:
             yield sl, np.asarray(self.data[sl])
             _drop_mapped_pages(self.data)
 
-    def reduce_blocks(self, fn: Callable[[np.ndarray], np.ndarray], block_bytes: int = DEFAULT_BLOCK_BYTES):
-        """Sum fn(block) over all blocks (fn returns arrays of a fixed shape)."""
-        total = None
-        for _, block in self.iter_blocks(block_bytes):
-            part = fn(block)
-            total = part if total is None else total + part
-        return total
-
-    # -- reductions ------------------------------------------------------------------------
     def sum_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
         """Counts summed over all pixels, per channel (float64)."""
-        return self.reduce_blocks(lambda b: b.sum(axis=(0, 1), dtype=np.float64), block_bytes)
+        total = np.zeros(self.n_channels, dtype=np.float64)
+        for _, block in self.iter_blocks(block_bytes):
+            total += block.sum(axis=(0, 1), dtype=np.float64)
+        return total
+
+    def sum_and_max_spectra(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> tuple[np.ndarray, np.ndarray]:
+        """(sum spectrum, max-pixel spectrum) in one pass over the file. The max-pixel spectrum
+        shows minor, local elements that the sum drowns (used by automatic calibration)."""
+        total = np.zeros(self.n_channels, dtype=np.float64)
+        peak = np.full(self.n_channels, -np.inf)
+        for _, block in self.iter_blocks(block_bytes):
+            total += block.sum(axis=(0, 1), dtype=np.float64)
+            np.maximum(peak, block.max(axis=(0, 1)), out=peak)
+        return total, peak
 
     def max_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
-        """Per-channel maximum over pixels ('max-pixel spectrum'): shows minor, local elements."""
-        out = None
-        for _, block in self.iter_blocks(block_bytes):
-            m = block.max(axis=(0, 1)).astype(np.float64)
-            out = m if out is None else np.maximum(out, m)
-        return out
+        """Per-channel maximum over pixels ('max-pixel spectrum')."""
+        return self.sum_and_max_spectra(block_bytes)[1]
 
     def sum_image(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
         """Total counts per pixel (H, W)."""

@@ -325,12 +325,7 @@ def auto_calibrate(source, anode: str | None = "Rh", **kwargs) -> AutoCalibratio
     from ..cube import Cube
 
     if isinstance(source, Cube):
-        total = peak = None
-        for _, block in source.iter_blocks():  # one pass for both spectra
-            s = block.sum(axis=(0, 1), dtype=np.float64)
-            m = block.max(axis=(0, 1)).astype(np.float64)
-            total = s if total is None else total + s
-            peak = m if peak is None else np.maximum(peak, m)
+        total, peak = source.sum_and_max_spectra()
         spectra = [total] if source.shape[0] * source.shape[1] == 1 else [total, peak]
     elif hasattr(source, "counts"):
         spectra = [source.counts]
