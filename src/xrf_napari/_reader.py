@@ -8,7 +8,6 @@ them); a notification carrying our message names the file and the problem first.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 #: Target bytes per dask chunk of the cube layer: one chunk is what napari reads for a slice.
 CHUNK_BYTES = 32 * 2**20

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from typing import Callable
 
-import numpy as np
 from qtpy.QtCore import Signal
 from qtpy.QtWidgets import (
     QComboBox,
@@ -319,6 +318,23 @@ def ask_save_path(parent, title: str, filters: str, suggested: str = "") -> str:
 def ask_open_path(parent, title: str, filters: str) -> str:
     path, _ = QFileDialog.getOpenFileName(parent, title, "", filters)
     return path
+
+
+def weights_row(parent, edit, title: str) -> QHBoxLayout:
+    """The weights-file line edit with a '\u2026' button that fills it from a file dialog."""
+    button = QPushButton("\u2026")
+    button.setMaximumWidth(30)
+
+    def browse():
+        path = ask_open_path(parent, title, "safetensors (*.safetensors)")
+        if path:
+            edit.setText(path)
+
+    button.clicked.connect(browse)
+    row = QHBoxLayout()
+    row.addWidget(edit, 1)
+    row.addWidget(button)
+    return row
 
 
 def side_by_side_translate(layer, width: int, gap_fraction: float = 0.05) -> tuple[float, float]:

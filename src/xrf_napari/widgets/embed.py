@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 from qtpy.QtWidgets import (
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -20,7 +19,7 @@ from qtpy.QtWidgets import (
 from ._common import (
     CubeLayerCombo,
     JobPanel,
-    ask_open_path,
+    weights_row,
     ask_save_path,
     default_weights,
     device_combo,
@@ -57,8 +56,6 @@ class EmbedClusterWidget(QWidget):
         self.cube_combo = CubeLayerCombo(napari_viewer)
         self.weights_edit = QLineEdit(default_weights("dve"))
         self.weights_edit.setPlaceholderText("shipped embedder")
-        self.browse_button = QPushButton("\u2026")
-        self.browse_button.setMaximumWidth(30)
         self.device = device_combo()
         self.k_spin = QSpinBox()
         self.k_spin.setRange(0, 30)
@@ -71,14 +68,11 @@ class EmbedClusterWidget(QWidget):
         self.save_button = QPushButton("Save labels && spectra\u2026")
         self.save_button.setEnabled(False)
 
-        weights_row = QHBoxLayout()
-        weights_row.addWidget(self.weights_edit, 1)
-        weights_row.addWidget(self.browse_button)
         grid = QGridLayout()
         grid.addWidget(QLabel("Datacube"), 0, 0)
         grid.addWidget(self.cube_combo, 0, 1)
         grid.addWidget(QLabel("Embedder weights"), 1, 0)
-        grid.addLayout(weights_row, 1, 1)
+        grid.addLayout(weights_row(self, self.weights_edit, "Embedder weights"), 1, 1)
         grid.addWidget(QLabel("Device"), 2, 0)
         grid.addWidget(self.device, 2, 1)
         grid.addWidget(QLabel("Regions (K)"), 3, 0)
@@ -91,7 +85,6 @@ class EmbedClusterWidget(QWidget):
         lay.addStretch(1)
 
         self.job.run_clicked.connect(self.run)
-        self.browse_button.clicked.connect(self._browse)
         self.save_button.clicked.connect(self._save_clicked)
 
     @property
@@ -169,7 +162,3 @@ class EmbedClusterWidget(QWidget):
             except (OSError, ValueError) as exc:
                 report_error(exc, "Save")
 
-    def _browse(self) -> None:
-        path = ask_open_path(self, "Embedder weights", "safetensors (*.safetensors)")
-        if path:
-            self.weights_edit.setText(path)

@@ -9,7 +9,6 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import (
     QComboBox,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -21,7 +20,7 @@ from qtpy.QtWidgets import (
 from ._common import (
     CubeLayerCombo,
     JobPanel,
-    ask_open_path,
+    weights_row,
     ask_save_path,
     default_weights,
     device_combo,
@@ -56,8 +55,6 @@ class RecolourWidget(QWidget):
         self.weights_edit.setPlaceholderText("shipped recolouriser")
         self.embedder_edit = QLineEdit(default_weights("dve"))
         self.embedder_edit.setPlaceholderText("shipped embedder")
-        self.browse_button = QPushButton("\u2026")
-        self.browse_button.setMaximumWidth(30)
         self.device = device_combo()
         self.device_label = QLabel("Device used: \u2014")
         self.placement = QComboBox()
@@ -69,14 +66,11 @@ class RecolourWidget(QWidget):
         self.save_button = QPushButton("Save image\u2026")
         self.save_button.setEnabled(False)
 
-        weights_row = QHBoxLayout()
-        weights_row.addWidget(self.weights_edit, 1)
-        weights_row.addWidget(self.browse_button)
         grid = QGridLayout()
         grid.addWidget(QLabel("Datacube"), 0, 0)
         grid.addWidget(self.cube_combo, 0, 1)
         grid.addWidget(QLabel("Recolouriser weights"), 1, 0)
-        grid.addLayout(weights_row, 1, 1)
+        grid.addLayout(weights_row(self, self.weights_edit, "Recolouriser weights"), 1, 1)
         grid.addWidget(QLabel("Embedder weights"), 2, 0)
         grid.addWidget(self.embedder_edit, 2, 1)
         grid.addWidget(QLabel("Device"), 3, 0)
@@ -93,7 +87,6 @@ class RecolourWidget(QWidget):
         lay.addStretch(1)
 
         self.job.run_clicked.connect(self.run)
-        self.browse_button.clicked.connect(self._browse)
         self.save_button.clicked.connect(self._save_clicked)
         self.placement.currentIndexChanged.connect(self._place)
         self.opacity.valueChanged.connect(self._set_opacity)
@@ -161,7 +154,3 @@ class RecolourWidget(QWidget):
             except (OSError, ValueError) as exc:
                 report_error(exc, "Save")
 
-    def _browse(self) -> None:
-        path = ask_open_path(self, "Recolouriser weights", "safetensors (*.safetensors)")
-        if path:
-            self.weights_edit.setText(path)
