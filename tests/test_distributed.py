@@ -63,3 +63,77 @@ def test_two_gloo_ranks_stay_identical_and_match_single_process(tmp_path):
     # Same global batch and averaged gradients: the same trajectory up to float summation order
     # (Adam magnifies that a little on near-zero gradients), far closer than a run on half the batch from the same initial weights.
     assert dist(ddp, one) < 0.2 * dist(one, other), (dist(ddp, one), dist(one, other))
+
+
+def _uvit_config(tmp_path, **extra):
+    cfg = {"model": {"patch": 8, "dim": 18, "depth": 3, "heads": 9, "mlp_ratio": 2.0, "head_hidden": 4},
+           "crop": 16, "batch": 4, "log_every": 1, "warmup": 1, "steps": 4, "baseline_steps": 0,
+           "checkpoint_every": 100, "val_fraction": 0.0, **extra}
+    path = tmp_path / f"uvit{len(extra)}.json"
+    path.write_text(json.dumps(cfg))
+    return path
+
+
+def test_recolouriser_two_gloo_ranks_shard_the_files_and_match_single_process(tmp_path):
+    pytest.importorskip("torch.distributed")
+    import torch
+    import torch.distributed as dist
+
+    if not dist.is_available() or not dist.is_gloo_available():
+        pytest.skip("torch built without the gloo backend")
+    from xrf_napari.models.dve import build_from_config
+    from xrf_napari.models.weights import load_weights, save_weights
+
+    data = tmp_path / "data"
+    write_toy_dataset(data, n_cubes=5, size=24, seed=1)  # odd: the ranks get 3 and 2 files
+    torch.manual_seed(0)
+    dve = build_from_config({})
+    save_weights(dve.state_dict(), tmp_path / "dve.safetensors", dve.config)
+    common = ["recolouriser", "--data", str(data), "--embedder", str(tmp_path / "dve.safetensors"),
+              "--device", "cpu", "--no-progress"]
+    cfg = _uvit_config(tmp_path)
+    _train(common + ["--config", str(cfg), "--out", str(tmp_path / "ddp")], nproc=2)
+    _train(common + ["--config", str(cfg), "--out", str(tmp_path / "single")])
+    _train(common + ["--config", str(_uvit_config(tmp_path, batch=2)), "--out", str(tmp_path / "half")])
+
+    m = json.loads((tmp_path / "ddp" / "metrics.json").read_text())
+    assert m["world_size"] == 2 and m["ranks_in_sync"] is True and m["steps"] == 4
+    # the latent cache that the two ranks built from their shares equals the single-process one
+    with np.load(tmp_path / "ddp" / "latent_cache.npz") as a, np.load(tmp_path / "single" / "latent_cache.npz") as b:
+        assert sorted(a.files) == sorted(b.files)
+        for k in a.files:
+            if k != "key":
+                assert np.allclose(a[k], b[k], atol=1e-6), k
+    ddp, _ = load_weights(tmp_path / "ddp" / "uvit.safetensors")
+    one, _ = load_weights(tmp_path / "single" / "uvit.safetensors")
+    half, _ = load_weights(tmp_path / "half" / "uvit.safetensors")
+
+    def dist_(a, b):
+        return float(np.sqrt(sum(float(((a[k].float() - b[k].float()) ** 2).sum()) for k in a)))
+
+    # the same crops and averaged gradients: one process's trajectory, up to summation order and the
+    # float16 rounding of the stored weights; a run on half the batch lands much farther away
+    assert dist_(ddp, one) < 0.01 * dist_(one, half), (dist_(ddp, one), dist_(one, half))
+
+
+def test_recolouriser_time_budget_stops_every_rank_at_the_same_step(tmp_path):
+    pytest.importorskip("torch.distributed")
+    import torch
+    import torch.distributed as dist
+
+    if not dist.is_available() or not dist.is_gloo_available():
+        pytest.skip("torch built without the gloo backend")
+    from xrf_napari.models.dve import build_from_config
+    from xrf_napari.models.weights import save_weights
+
+    data = tmp_path / "data"
+    write_toy_dataset(data, n_cubes=2, size=24, seed=2)
+    torch.manual_seed(0)
+    dve = build_from_config({})
+    save_weights(dve.state_dict(), tmp_path / "dve.safetensors", dve.config)
+    cfg = _uvit_config(tmp_path, steps=100000, log_every=5)
+    _train(["recolouriser", "--data", str(data), "--embedder", str(tmp_path / "dve.safetensors"), "--device", "cpu",
+            "--no-progress", "--config", str(cfg), "--out", str(tmp_path / "ddp"), "--time-budget", "3"], nproc=2)
+    m = json.loads((tmp_path / "ddp" / "metrics.json").read_text())
+    # stopped by the budget (not the step count), on a step where the ranks agreed, weights in sync
+    assert 0 < m["steps"] < 100000 and m["steps"] % 5 == 0 and m["ranks_in_sync"] is True

@@ -138,3 +138,32 @@ def test_generation_resumes_without_redoing_finished_cubes(small_dataset):
     with h5py.File(second, "r") as f:  # missing cube remade, identical
         assert np.array_equal(f["counts"][()], old)
     assert not list(out.glob(".*.h5"))  # no temporary files left behind
+
+
+def test_speckle_goes_to_the_nearest_large_region_and_large_shapes_stay():
+    from xrf_napari.synth.regions import remove_speckle
+
+    labels = np.zeros((40, 40), np.int32)
+    labels[:, 20:] = 1  # two large areas
+    labels[5, 5] = 2  # a lone speckle inside region 0
+    labels[30:32, 30:32] = 0  # a 4-px island of region 0 inside region 1
+    out = remove_speckle(labels, min_area_px=8)
+    expected = np.zeros((40, 40), np.int32)
+    expected[:, 20:] = 1
+    assert np.array_equal(out, expected)
+    assert np.array_equal(remove_speckle(labels, 1), labels)  # off
+    assert labels[5, 5] == 2  # input untouched
+
+
+def test_region_maps_of_a_noisy_photograph_have_no_tiny_pieces():
+    from scipy import ndimage as ndi
+
+    rng = np.random.default_rng(5)
+    yy, xx = np.mgrid[:96, :96]
+    img = np.stack([(xx * 2.5) % 255, (yy * 2.5) % 255, np.full_like(xx, 120)], -1)
+    img = np.clip(img + rng.normal(0, 25, img.shape), 0, 255).astype(np.uint8)  # noisy gradients
+    reg = cluster_regions(img, rng)
+    min_area = max(4, round(48 * 96 * 96 / 256**2))
+    for v in range(reg.k):
+        pieces, n = ndi.label(reg.labels == v, structure=np.ones((3, 3), bool))
+        assert n >= 1 and np.bincount(pieces.ravel())[1:].min() >= min_area

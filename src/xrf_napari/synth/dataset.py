@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-GENERATOR = "xrf-napari-synth/1"
+GENERATOR = "xrf-napari-synth/2"  # 2: speckle-free region maps (regions.remove_speckle)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
 TEST_FRACTION_PERCENT = 20
 

@@ -87,16 +87,49 @@ def barrier(info: DistInfo) -> None:
         dist.barrier()
 
 
-def all_mean(value: float, info: DistInfo) -> float:
-    """Mean of a scalar over ranks (for logging the true global loss)."""
+def _collective_device():
+    """NCCL reduces tensors on the GPU, gloo on the CPU."""
+    import torch
+    import torch.distributed as dist
+
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
+def _reduce(value: float, info: DistInfo, op: str) -> float:
     if not info.enabled:
         return float(value)
     import torch
     import torch.distributed as dist
 
-    t = torch.tensor([float(value)], dtype=torch.float64)
-    dist.all_reduce(t)
-    return float(t.item()) / info.world_size
+    t = torch.tensor([float(value)], dtype=torch.float64, device=_collective_device())
+    dist.all_reduce(t, op=dist.ReduceOp.MAX if op == "max" else dist.ReduceOp.SUM)
+    return float(t.item()) / (info.world_size if op == "mean" else 1)
+
+
+def all_mean(value: float, info: DistInfo) -> float:
+    """Mean of a scalar over ranks (for logging the true global loss)."""
+    return _reduce(value, info, "mean")
+
+
+def all_max(value: float, info: DistInfo) -> float:
+    """Largest value over ranks: decisions every rank must take alike (e.g. a time budget's stop)."""
+    return _reduce(value, info, "max")
+
+
+def gather_shards(items: dict, info: DistInfo) -> dict:
+    """Union over ranks of {index: object} dicts (each rank processed its own share of a dataset)."""
+    if not info.enabled:
+        return dict(items)
+    import torch.distributed as dist
+
+    parts = [None] * info.world_size
+    dist.all_gather_object(parts, items)
+    merged = {}
+    for part in parts:
+        merged.update(part)
+    return merged
 
 
 def cleanup(info: DistInfo) -> None:
@@ -118,6 +151,7 @@ def params_in_sync(model, info: DistInfo) -> bool:
     mine = flat.double().sum().reshape(1), (flat.double() * torch.arange(len(flat), dtype=torch.float64)).sum().reshape(1)
     ok = True
     for value in mine:
+        value = value.to(_collective_device())
         lo, hi = value.clone(), value.clone()
         dist.all_reduce(lo, op=dist.ReduceOp.MIN)
         dist.all_reduce(hi, op=dist.ReduceOp.MAX)

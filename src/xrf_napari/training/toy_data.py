@@ -111,7 +111,11 @@ def write_toy_dataset(folder, n_cubes: int = 6, size: int = 48, *, seed: int = 0
                                         counts_per_pixel=float(np.exp(rng.uniform(np.log(150), np.log(5000)))),
                                         seed=int(rng.integers(1 << 31)))
         name = f"toy_{i:04d}.h5"
-        write_cube(folder / "cubes" / name, counts, cal, targets={"labels": labels}, metadata=meta)
+        # colour targets: a random colour per region (palette) and a noisy version of it (rgb)
+        palette = rng.integers(0, 256, (int(labels.max()) + 1, 3)).astype(np.uint8)[labels]
+        rgb = np.clip(palette.astype(int) + rng.integers(-8, 9, palette.shape), 0, 255).astype(np.uint8)
+        write_cube(folder / "cubes" / name, counts, cal, metadata=meta,
+                   targets={"labels": labels, "palette": palette, "rgb": rgb})
         names.append(name)
     (folder / "manifest.json").write_text(json.dumps({"cubes": names, "toy": True}, indent=2))
     return folder

@@ -7,7 +7,14 @@ a dihedral augmentation (flips / 90-degree turns: paintings have no preferred or
 scale of a crop) and one forward/backward pass, with bfloat16 autocast on CUDA and no host sync
 except at logging. Loss: the redmean sRGB distance (training/metrics.py), optionally plus
 `msssim_weight * (1 - MS-SSIM)`. AdamW, linear warm-up then cosine decay. With --time-budget the
-schedule runs on max(step fraction, time fraction), so a run ends on time with a finished schedule.
+schedule runs on max(step fraction, time fraction), so a run ends on time with a finished schedule;
+the time fraction is agreed between ranks (slowest rank) at every logging step, so under torchrun all
+ranks use the same learning rate and stop at the same step.
+
+Under `torchrun` (training/distributed.py) each rank embeds its share of the cube files, every rank
+draws the same global batch of crops and trains on its contiguous share of it, DDP averages the
+gradients (the same trajectory as one process with the whole batch), and rank 0 alone writes
+checkpoints, weights, metrics and fits the per-pixel baseline.
 
 The same command fits the per-pixel MLP baseline (latent -> RGB) on the same data
 (--baseline-steps), so evaluation compares the two on equal terms.
@@ -162,11 +169,13 @@ def _read_ahead(files, workers: int):
 
 
 def embed_dataset(data_dir, embedder_weights, device, cache_path, chunk: int = 65536, progress: bool = True,
-                  workers: int | None = None):
+                  workers: int | None = None, dist=None):
     """(latents, palettes, rgbs, names): lists of (H, W, 3) arrays (float32, uint8, uint8).
 
     Embeds each cube through analysis.embed.iter_embed (as at inference); cached in cache_path.
-    Compressed cubes are decoded in `workers` processes (default: up to 8) while the DVE runs."""
+    Compressed cubes are decoded in `workers` processes (default: up to 8) while the DVE runs.
+    Under torchrun (dist) each rank reads and embeds only its share of the files (every N-th), then
+    the ranks exchange the latents, which are ~85x smaller than the counts; rank 0 writes the cache."""
     import os
 
     from tqdm import tqdm
@@ -177,35 +186,46 @@ def embed_dataset(data_dir, embedder_weights, device, cache_path, chunk: int = 6
     from ..energy import Calibration
     from ..fileutil import atomic_path
     from .data import list_cubes
+    from .distributed import DistInfo, all_max, barrier, gather_shards
 
+    dist = dist or DistInfo()
     files = list_cubes(data_dir)
+    n = len(files)
+    names = [p.stem for p in files]
     embedder = load_embedder(embedder_weights, device)
     key = _cache_key(files, embedder)
     cache_path = Path(cache_path)
+    cached = None
     if cache_path.is_file():
         with np.load(cache_path) as z:
             if json.loads(str(z["key"])) == key:
-                n = len(files)
-                return ([z[f"latent_{i}"] for i in range(n)], [z[f"palette_{i}"] for i in range(n)],
-                        [z[f"rgb_{i}"] for i in range(n)], [p.stem for p in files])
+                cached = ([z[f"latent_{i}"] for i in range(n)], [z[f"palette_{i}"] for i in range(n)],
+                          [z[f"rgb_{i}"] for i in range(n)], names)
+    if all_max(cached is None, dist) == 0:  # every rank must take the same path, or they deadlock
+        return cached
+    mine = files[dist.rank::dist.world_size]
     if workers is None:  # worker start-up only pays off for real datasets
-        big = sum(p.stat().st_size for p in files) > 256 * 2**20
-        workers = min(8, os.cpu_count() or 1, len(files)) if big else 1
-    latents, palettes, rgbs = [], [], []
-    reader = _read_ahead(files, workers)
-    for counts, cal, palette, rgb in tqdm(reader, total=len(files), desc="embedding training cubes", unit="cube",
-                                          disable=not progress, dynamic_ncols=True):
+        big = sum(p.stat().st_size for p in mine) > 256 * 2**20
+        workers = min(8, os.cpu_count() or 1, len(mine)) if big else 1
+    done = {}
+    reader = _read_ahead(mine, workers)
+    for i, (counts, cal, palette, rgb) in zip(range(dist.rank, n, dist.world_size),
+                                              tqdm(reader, total=len(mine), desc="embedding training cubes",
+                                                   unit="cube", disable=not progress, dynamic_ncols=True)):
         cube = cube_from_array(counts, Calibration.from_dict(cal))
-        latents.append(run_to_end(iter_embed(cube, weights=embedder_weights, device=device, chunk_pixels=chunk)))
-        palettes.append(palette)
-        rgbs.append(rgb)
-    arrays = {"key": np.array(json.dumps(key))}
-    for i, (lat, pal, rgb) in enumerate(zip(latents, palettes, rgbs)):
-        arrays.update({f"latent_{i}": lat, f"palette_{i}": pal, f"rgb_{i}": rgb})
-    with atomic_path(cache_path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-    return latents, palettes, rgbs, [p.stem for p in files]
+        lat = run_to_end(iter_embed(cube, weights=embedder_weights, device=device, chunk_pixels=chunk))
+        done[i] = (lat, palette, rgb)
+    done = gather_shards(done, dist)
+    latents, palettes, rgbs = ([done[i][j] for i in range(n)] for j in range(3))
+    if dist.is_main:
+        arrays = {"key": np.array(json.dumps(key))}
+        for i, (lat, pal, rgb) in enumerate(zip(latents, palettes, rgbs)):
+            arrays.update({f"latent_{i}": lat, f"palette_{i}": pal, f"rgb_{i}": rgb})
+        with atomic_path(cache_path) as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, **arrays)
+    barrier(dist)
+    return latents, palettes, rgbs, names
 
 
 def split_indices(n: int, val_fraction: float) -> tuple[list[int], list[int]]:
@@ -250,16 +270,24 @@ class CropSampler:
         self.gen.set_state(state["cpu"])
         self.dgen.set_state(state["device"])
 
-    def sample(self, batch: int):
+    def sample(self, batch: int, part: tuple[int, int] = (0, 1)):
+        """A random batch of crops. part=(rank, world_size): the whole batch's randomness is drawn (so
+        every rank's generators stay in step with a single process), but only that rank's contiguous
+        share of the batch is gathered."""
         import torch
 
         n = len(self.x)
+        rank, world = part
+        if batch % world:
+            raise ValueError(f"batch {batch} is not divisible by the {world} ranks")
+        lo, hi = rank * batch // world, (rank + 1) * batch // world
         if self.stacked:
             h, w = self.xs.shape[-2:]
             g, dev = self.dgen, self.device
             idx = torch.randint(0, n, (batch,), generator=g, device=dev)
             oy = torch.randint(0, h - self.crop + 1, (batch,), generator=g, device=dev)
             ox = torch.randint(0, w - self.crop + 1, (batch,), generator=g, device=dev)
+            idx, oy, ox = idx[lo:hi], oy[lo:hi], ox[lo:hi]
             iy = (oy[:, None] + self.ar)[:, :, None]  # (B, c, 1)
             ix = (ox[:, None] + self.ar)[:, None, :]  # (B, 1, c)
             b = idx[:, None, None]
@@ -267,12 +295,13 @@ class CropSampler:
             y = self.ys.permute(0, 2, 3, 1)[b, iy, ix].permute(0, 3, 1, 2)
         else:
             xs, ys = [], []
-            for i in torch.randint(0, n, (batch,), generator=self.gen).tolist():
+            for j, i in enumerate(torch.randint(0, n, (batch,), generator=self.gen).tolist()):
                 h, w = self.x[i].shape[-2:]
                 oy = int(torch.randint(0, h - self.crop + 1, (1,), generator=self.gen))
                 ox = int(torch.randint(0, w - self.crop + 1, (1,), generator=self.gen))
-                xs.append(self.x[i][:, oy:oy + self.crop, ox:ox + self.crop])
-                ys.append(self.y[i][:, oy:oy + self.crop, ox:ox + self.crop])
+                if lo <= j < hi:
+                    xs.append(self.x[i][:, oy:oy + self.crop, ox:ox + self.crop])
+                    ys.append(self.y[i][:, oy:oy + self.crop, ox:ox + self.crop])
             x, y = torch.stack(xs), torch.stack(ys)
         k = int(torch.randint(0, 8, (1,), generator=self.gen))
         if k & 4:
@@ -298,20 +327,27 @@ def run(args) -> int:
     from ..models.uvit import build_from_config
     from ..models.weights import save_weights
     from .common import load_checkpoint, pick_device, plot_curves, save_checkpoint, seed_everything, write_json
+    from .distributed import (all_max, all_mean, cleanup, device_for, init_distributed, params_in_sync,
+                              unwrap, wrap_model)
     from .metrics import ms_ssim, redmean_distance
 
     cfg = resolve_config(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     device = pick_device(args.device)
-    print(f"device: {device}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""),
-          file=sys.stderr)
+    dist = init_distributed(device.type)
+    device = device_for(dist, device)
+    if cfg["batch"] % dist.world_size:
+        raise ValueError(f"batch {cfg['batch']} must divide by the {dist.world_size} ranks")
+    if dist.is_main:
+        print(f"device: {device}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "")
+              + (f", {dist.world_size} ranks" if dist.enabled else ""), file=sys.stderr)
     seed_everything(cfg["seed"])
-    show = not args.no_progress
+    show = not args.no_progress and dist.is_main
 
     t0 = time.time()
     latents, palettes, rgbs, names = embed_dataset(args.data, args.embedder, str(device), out / CACHE_NAME,
-                                                   chunk=cfg["embed_chunk"], progress=show)
+                                                   chunk=cfg["embed_chunk"], progress=show, dist=dist)
     embed_s = time.time() - t0
     targets = palettes if cfg["target"] == "palette" else rgbs
     train_idx, val_idx = split_indices(len(latents), cfg["val_fraction"])
@@ -325,7 +361,7 @@ def run(args) -> int:
     steps = int(cfg["steps"])
     model_cfg = {**cfg["model"], "arch": "SmallUViT", "img_size": crop, "tile": crop,
                  "latent_mean": mean.tolist(), "latent_std": std.tolist(), "target": cfg["target"]}
-    model = build_from_config(model_cfg).to(device)
+    model = core = build_from_config(model_cfg).to(device)
     n_params = sum(p.numel() for p in model.parameters())
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos_embed" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos_embed" not in n)]
@@ -338,8 +374,10 @@ def run(args) -> int:
     amp = device.type == "cuda"
     cfg_public = {**cfg, "resolved_steps": steps, "n_train": len(train_idx), "n_val": len(val_idx),
                   "val_cubes": [names[i] for i in val_idx], "model_config": model_cfg, "n_params": n_params,
-                  "device": str(device), "command": " ".join(["xrf-napari-train", "recolouriser"] + sys.argv[2:])}
-    write_json(out / "config.json", cfg_public)
+                  "device": str(device), "world_size": dist.world_size,
+                  "command": " ".join(["xrf-napari-train", "recolouriser"] + sys.argv[2:])}
+    if dist.is_main:
+        write_json(out / "config.json", cfg_public)
 
     step, elapsed_before, curves = 0, 0.0, {"train": [], "val": []}
     ckpt = out / CHECKPOINT_NAME
@@ -353,10 +391,14 @@ def run(args) -> int:
         curves = {k: [tuple(v) for v in vals] for k, vals in state["curves"].items()}
         sampler.set_state(state["sampler_rng"])
         torch.set_rng_state(state["torch_rng"])
-        print(f"resumed from {ckpt} at step {step}", file=sys.stderr)
+        if dist.is_main:
+            print(f"resumed from {ckpt} at step {step}", file=sys.stderr)
+    model = wrap_model(core, dist, device)  # DDP averages gradients across ranks
 
     def checkpoint():
-        save_checkpoint(ckpt, model=model.state_dict(), optimizer=opt.state_dict(), step=step,
+        if not dist.is_main:
+            return
+        save_checkpoint(ckpt, model=core.state_dict(), optimizer=opt.state_dict(), step=step,
                         elapsed=elapsed_before + time.time() - t_loop, curves={k: [list(v) for v in c] for k, c in curves.items()},
                         sampler_rng=sampler.get_state(), torch_rng=torch.get_rng_state(), config=cfg_public)
 
@@ -367,17 +409,17 @@ def run(args) -> int:
     n_running = 0
     t_loop = time.time()
     step_start = step
+    part = (dist.rank, dist.world_size)
+    time_frac = 0.0  # agreed between ranks at logging steps, constant in between
     while step < steps:
-        elapsed = elapsed_before + time.time() - t_loop
-        frac = step / steps
-        if budget:
-            frac = max(frac, elapsed / budget)
-            if frac >= 1.0:
+        if budget and (step == step_start or step % cfg["log_every"] == 0):
+            time_frac = all_max(elapsed_before + time.time() - t_loop, dist) / budget
+            if time_frac >= 1.0:
                 break
-        lr = lr_at(frac, cfg, steps)
+        lr = lr_at(max(step / steps, time_frac), cfg, steps)
         for g in opt.param_groups:
             g["lr"] = lr
-        x, y = sampler.sample(cfg["batch"])
+        x, y = sampler.sample(cfg["batch"], part)
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=amp):
             pred = model(x)
         pred = pred.float()
@@ -391,24 +433,29 @@ def run(args) -> int:
         n_running += 1
         step += 1
         if step % cfg["log_every"] == 0 or step == steps:
-            value = float(running) / n_running  # the only host sync
+            value = all_mean(float(running) / n_running, dist)  # the only host sync
             running.zero_()
             n_running = 0
             curves["train"].append((step, value))
             bar.set_postfix(loss=f"{value:.4f}", lr=f"{lr:.2e}")
         bar.update(1)
         if cfg["checkpoint_every"] and step % cfg["checkpoint_every"] == 0:
-            if val_idx:
-                curves["val"].append((step, _val_loss(model, latents, targets, val_idx, device)))
-                model.train()
+            if val_idx and dist.is_main:
+                curves["val"].append((step, _val_loss(core, latents, targets, val_idx, device)))
+                core.train()
             checkpoint()
     bar.close()
     if n_running:  # a time budget can stop the loop between two logging steps
-        curves["train"].append((step, float(running) / n_running))
+        curves["train"].append((step, all_mean(float(running) / n_running, dist)))
     train_s = time.time() - t_loop
     steps_done = step
-    model.eval()
+    core.eval()
     checkpoint()
+    in_sync = params_in_sync(core, dist)
+    if not dist.is_main:  # rank 0 alone saves, evaluates and fits the baseline
+        cleanup(dist)
+        return 0
+    model = unwrap(model)
 
     weights_path = out / "uvit.safetensors"
     # float16 on disk halves the shipped file; the loader computes in float32 (or bf16 autocast on CUDA).
@@ -418,7 +465,8 @@ def run(args) -> int:
     metrics = {"steps": steps_done, "train_seconds": round(train_s, 1), "embed_seconds": round(embed_s, 1),
                "seconds_per_step": round(train_s / max(steps_done - step_start, 1), 4),
                "final_train_loss": curves["train"][-1][1] if curves["train"] else None,
-               "n_params": n_params, "weights": str(weights_path), "sha256": sha, "device": str(device)}
+               "n_params": n_params, "weights": str(weights_path), "sha256": sha, "device": str(device),
+               "world_size": dist.world_size, "ranks_in_sync": in_sync}
     if val_idx:
         metrics["val_uvit"] = _val_metrics(model, model_cfg, latents, targets, val_idx, device)
 
@@ -441,6 +489,7 @@ def run(args) -> int:
     plot_curves(out / "loss_curve.png", {"train (redmean)": curves["train"], "validation": curves["val"]},
                 title=f"SmallUViT, target {cfg['target']}")
     print(json.dumps(metrics, indent=2, default=float))
+    cleanup(dist)
     return 0
 
 
