@@ -74,3 +74,13 @@ def open_sample_or_painted(viewer, tmp_path, key: str = "panel"):
     if (samples.SAMPLE_DIR / samples.SAMPLES[key]).is_file():
         return viewer.open_sample("xrf-napari", key)
     return open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+
+
+def cube_stack_name(viewer) -> str:
+    """Name of the (channels, rows, columns) datacube layer: results are labelled with it, never with
+    the "<name> sum" image that the pick-lists select."""
+    from xrf_napari.widgets._common import layer_cube
+
+    names = [ly.name for ly in viewer.layers if ly.ndim == 3 and layer_cube(ly) is not None]
+    assert len(names) == 1 and not names[0].endswith(" sum"), names
+    return names[0]

@@ -3,7 +3,8 @@ shipped ones (the shipped weights are exercised too when present)."""
 
 import numpy as np
 import pytest
-from _napari_helpers import H, W, open_cube, open_sample_or_painted, tiny_weights, wait_idle, write_painted_cube
+from _napari_helpers import (H, W, cube_stack_name, open_cube, open_sample_or_painted, tiny_weights, wait_idle,
+                             write_painted_cube)
 
 from xrf_napari.widgets.embed import EmbedClusterWidget
 from xrf_napari.widgets.spectrum import SpectrumWidget
@@ -35,8 +36,8 @@ def test_embed_cluster_layers_spectra_and_save(make_napari_viewer, qtbot, tmp_pa
     assert widget.job.last_error is None, widget.job.last_error
     cube_layer = widget.cube_combo.current_layer()
     h, w = widget.cube_combo.current_cube().shape[:2]
-    latent = viewer.layers[f"latent RGB [{cube_layer.name}]"]
-    labels = viewer.layers[f"clusters [{cube_layer.name}]"]
+    latent = viewer.layers[f"latent RGB [{cube_stack_name(viewer)}]"]
+    labels = viewer.layers[f"clusters [{cube_stack_name(viewer)}]"]
     assert latent.rgb and latent.data.shape == (h, w, 3) and latent.data.dtype == np.uint8
     assert labels.data.shape == (h, w) and set(np.unique(labels.data)) == {1, 2, 3, 4}
     # the layers hold what the core computes for this cube and these weights

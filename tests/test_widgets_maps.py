@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _napari_helpers import H, W, open_cube, wait_idle, write_painted_cube
+from _napari_helpers import H, W, cube_stack_name, open_cube, wait_idle, write_painted_cube
 
 from xrf_napari.analysis.maps import element_maps
 from xrf_napari.widgets.maps import ElementMapsWidget
@@ -32,7 +32,7 @@ def test_maps_layers_match_core_and_bands(docked, qtbot):
     expected = element_maps(cube, ["Pb", "Fe", "Hg", "Cu"], present=widget.suggested())
     for sym, band in (("Fe", 2), ("Hg", 1), ("Cu", 3)):
         layer = widget.map_layers[sym]
-        assert layer.name.endswith(f"[{cube_layer.name}]")
+        assert layer.name.endswith(f"[{cube_stack_name(viewer)}]")
         assert layer.data.shape == (H, W)
         np.testing.assert_allclose(layer.data, expected[sym], rtol=1e-5, atol=1e-3)
         rows = layer.data.reshape(4, H // 4, W).mean(axis=(1, 2))

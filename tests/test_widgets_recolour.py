@@ -3,7 +3,7 @@ save, corrupt weights and Cancel."""
 
 import numpy as np
 import pytest
-from _napari_helpers import open_sample_or_painted, tiny_weights, wait_idle
+from _napari_helpers import cube_stack_name, open_sample_or_painted, tiny_weights, wait_idle
 
 from xrf_napari.widgets.recolour import RecolourWidget
 
@@ -29,7 +29,7 @@ def test_recolour_beside_then_over_and_save(docked, qtbot, tmp_path):
     assert widget.job.last_error is None, widget.job.last_error
     cube_layer = widget.cube_combo.current_layer()
     H, W = widget.cube_combo.current_cube().shape[:2]
-    layer = viewer.layers[f"recoloured [{cube_layer.name}]"]
+    layer = viewer.layers[f"recoloured [{cube_stack_name(viewer)}]"]
     assert layer.rgb and layer.data.shape == (H, W, 3)
     assert 0.0 <= layer.data.min() and layer.data.max() <= 1.0
     assert widget.device_label.text() == "Device used: cpu"

@@ -75,6 +75,16 @@ def layer_cube(layer):
     return meta.get(CUBE_KEY)
 
 
+def cube_display_name(viewer, layer) -> str:
+    """The name results of a cube are labelled with: its datacube layer's name (unique in the
+    viewer), not the name of the "<name> sum" image that the pick-lists prefer."""
+    cube = layer_cube(layer)
+    for ly in viewer.layers:
+        if layer_cube(ly) is cube and ly.ndim == 3:
+            return ly.name
+    return layer.name
+
+
 def cube_layers(viewer) -> list:
     return [ly for ly in viewer.layers if layer_cube(ly) is not None]
 

@@ -19,13 +19,14 @@ from qtpy.QtWidgets import (
 from ._common import (
     CubeLayerCombo,
     JobPanel,
-    weights_row,
     ask_save_path,
+    cube_display_name,
     default_weights,
     device_combo,
     layer_cube,
     report_error,
     upsert_layer,
+    weights_row,
     yx_transform,
 )
 
@@ -110,13 +111,14 @@ class EmbedClusterWidget(QWidget):
         viewer = self.viewer
         if viewer is None:
             return
+        source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
         cube = layer_cube(cube_layer)
-        self.latent_layer = upsert_layer(viewer, f"latent RGB [{cube_layer.name}]", latent_to_rgb(latent), rgb=True,
+        self.latent_layer = upsert_layer(viewer, f"latent RGB [{source}]", latent_to_rgb(latent), rgb=True,
                                          scale=scale, translate=translate, metadata={"xrf_latent": latent})
-        self.labels_layer = upsert_layer(viewer, f"clusters [{cube_layer.name}]", result.labels, kind="labels",
+        self.labels_layer = upsert_layer(viewer, f"clusters [{source}]", result.labels, kind="labels",
                                          scale=scale, translate=translate, opacity=0.6)
-        self.result = (cube_layer.name, cube.energy, result, spectra, counts)
+        self.result = (source, cube.energy, result, spectra, counts)
         sil = f", silhouette {result.silhouette:.2f}" if result.silhouette is not None else ""
         sizes = ", ".join(f"{i + 1}: {100 * c / max(counts.sum(), 1):.0f}%" for i, c in enumerate(counts))
         self.summary.setText(f"{result.k} regions{sil} (device {device}).\nArea per region: {sizes}")

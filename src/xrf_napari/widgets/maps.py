@@ -26,6 +26,7 @@ from ._common import (
     SUGGESTED_KEY,
     CubeLayerCombo,
     JobPanel,
+    cube_display_name,
     layer_cube,
     report_error,
     upsert_layer,
@@ -226,19 +227,20 @@ class ElementMapsWidget(QWidget):
         viewer = self.viewer
         if viewer is None:
             return
+        source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
         notes = []
         for i, plan in enumerate(plans):
             data = maps[plan.symbol]
             hi = float(np.percentile(data, 99.5)) if data.size else 0.0
-            name = f"{plan.label} [{cube_layer.name}]"
+            name = f"{plan.label} [{source}]"
             layer = upsert_layer(
                 viewer, name, data, scale=scale, translate=translate,
                 colormap=MAP_COLORMAPS[i % len(MAP_COLORMAPS)],
                 # the first map hides the layers below; the next ones add their colour to it
                 blending="translucent_no_depth" if i == 0 else "additive",
                 contrast_limits=(0.0, hi if hi > 0 else 1.0),
-                metadata={"xrf_element": plan.symbol, "xrf_line": plan.line.family, "xrf_source": cube_layer.name},
+                metadata={"xrf_element": plan.symbol, "xrf_line": plan.line.family, "xrf_source": source},
             )
             layer.visible = i < VISIBLE_MAPS
             self.map_layers[plan.symbol] = layer

@@ -20,14 +20,15 @@ from qtpy.QtWidgets import (
 from ._common import (
     CubeLayerCombo,
     JobPanel,
-    weights_row,
     ask_save_path,
+    cube_display_name,
     default_weights,
     device_combo,
     layer_cube,
     report_error,
     side_by_side_translate,
     upsert_layer,
+    weights_row,
     yx_transform,
 )
 
@@ -110,10 +111,11 @@ class RecolourWidget(QWidget):
         viewer = self.viewer
         if viewer is None:
             return
+        source = cube_display_name(viewer, cube_layer)
         self.result = result
         self._source_layer = cube_layer
         scale, _ = yx_transform(cube_layer)
-        self.result_layer = upsert_layer(viewer, f"recoloured [{cube_layer.name}]", result.rgb, rgb=True,
+        self.result_layer = upsert_layer(viewer, f"recoloured [{source}]", result.rgb, rgb=True,
                                          scale=scale, contrast_limits=(0.0, 1.0),
                                          metadata={"xrf_device": result.device})
         self._place()
