@@ -82,12 +82,21 @@ class Cube:
             yield sl, np.asarray(self.data[sl])
             _drop_mapped_pages(self.data)
 
+    def iter_sum_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES):
+        """Progress generator (rows done, rows total) returning sum_spectrum (analysis.progress)."""
+        h = self.shape[0]
+        total = np.zeros(self.n_channels, dtype=np.float64)
+        yield 0, h
+        for sl, block in self.iter_blocks(block_bytes):
+            total += block.sum(axis=(0, 1), dtype=np.float64)
+            yield sl.stop, h
+        return total
+
     def sum_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
         """Counts summed over all pixels, per channel (float64)."""
-        total = np.zeros(self.n_channels, dtype=np.float64)
-        for _, block in self.iter_blocks(block_bytes):
-            total += block.sum(axis=(0, 1), dtype=np.float64)
-        return total
+        from .analysis.progress import run_to_end
+
+        return run_to_end(self.iter_sum_spectrum(block_bytes))
 
     def sum_and_max_spectra(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> tuple[np.ndarray, np.ndarray]:
         """(sum spectrum, max-pixel spectrum) in one pass over the file. The max-pixel spectrum

@@ -15,12 +15,7 @@ def iter_mean_spectrum(cube, mask: np.ndarray | None = None, block_bytes: int | 
     h, w, c = cube.shape
     kw = {} if block_bytes is None else {"block_bytes": block_bytes}
     if mask is None:
-        total = np.zeros(c, dtype=np.float64)
-        yield 0, h
-        for sl, block in cube.iter_blocks(**kw):
-            total += block.sum(axis=(0, 1), dtype=np.float64)
-            yield sl.stop, h
-        return total / (h * w)
+        return (yield from cube.iter_sum_spectrum(**kw)) / (h * w)
     mask = np.asarray(mask, dtype=bool)
     if mask.shape != (h, w):
         raise ValueError(f"region mask shape {mask.shape} does not match the cube's {(h, w)}")
