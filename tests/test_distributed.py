@@ -53,6 +53,8 @@ def test_two_gloo_ranks_stay_identical_and_match_single_process(tmp_path):
 
     m = json.loads((tmp_path / "ddp" / "metrics.json").read_text())
     assert m["world_size"] == 2 and m["ranks_in_sync"] is True
+    # each rank read half of the files; the exchanged pool equals the one a single process draws
+    assert m["pool_sha1"] == json.loads((tmp_path / "single" / "metrics.json").read_text())["pool_sha1"]
     ddp, _ = load_weights(tmp_path / "ddp" / "dve.safetensors")
     one, _ = load_weights(tmp_path / "single" / "dve.safetensors")
     other, _ = load_weights(tmp_path / "other" / "dve.safetensors")

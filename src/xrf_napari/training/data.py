@@ -99,23 +99,34 @@ class SpectraPool:
     def nbytes(self) -> int:
         return self.n_cubes * self.pixels_per_cube * CANONICAL_N_CHANNELS * 2
 
-    def load(self, epoch: int = 0, progress: bool = True) -> "SpectraPool":
-        """(Re)draw pixels; the draw depends only on (seed, epoch), so resumed runs see the same."""
+    def load(self, epoch: int = 0, progress: bool = True, dist=None) -> "SpectraPool":
+        """(Re)draw pixels; the draw depends only on (seed, epoch, cube index), so resumed runs and
+        any number of ranks see the same pool. Under torchrun (dist) each rank reads and decodes
+        only every N-th file, and the ranks exchange their samples (any rank may need any cube)."""
         import torch
         from tqdm import tqdm
 
+        from .distributed import DistInfo, gather_shards
+
+        dist = dist or DistInfo()
         n = self.pixels_per_cube
+        mine = range(dist.rank, self.n_cubes, dist.world_size)
+        it = tqdm(mine, desc=f"loading spectra (epoch {epoch})", unit="cube", disable=not progress,
+                  dynamic_ncols=True, leave=False)
+        drawn = {}
+        for i in it:
+            rng = np.random.default_rng([self.seed, epoch, i])
+            cube, lab, meta = read_cube_arrays(self.files[i])
+            drawn[i] = (*sample_pixels(cube, lab, n, rng), profile_key(meta), int(len(np.unique(lab))))
+            del cube, lab
+        drawn = gather_shards(drawn, dist)
         counts = np.empty((self.n_cubes * n, CANONICAL_N_CHANNELS), dtype=np.int16)
         labels = np.empty(self.n_cubes * n, dtype=np.int64)
         profiles, n_regions = [], []
-        it = tqdm(self.files, desc=f"loading spectra (epoch {epoch})", unit="cube", disable=not progress,
-                  dynamic_ncols=True, leave=False)
-        for i, path in enumerate(it):
-            rng = np.random.default_rng([self.seed, epoch, i])
-            cube, lab, meta = read_cube_arrays(path)
-            counts[i * n:(i + 1) * n], labels[i * n:(i + 1) * n] = sample_pixels(cube, lab, n, rng)
-            profiles.append(profile_key(meta))
-            n_regions.append(int(len(np.unique(lab))))
+        for i in range(self.n_cubes):
+            counts[i * n:(i + 1) * n], labels[i * n:(i + 1) * n], profile, regions = drawn.pop(i)
+            profiles.append(profile)
+            n_regions.append(regions)
         # Local labels -> 0..R-1 per cube (the loss groups pixels per cube only).
         for i in range(self.n_cubes):
             _, labels[i * n:(i + 1) * n] = np.unique(labels[i * n:(i + 1) * n], return_inverse=True)
@@ -123,6 +134,14 @@ class SpectraPool:
         self.labels = torch.from_numpy(labels).to(self.device)
         self.profiles, self.n_regions, self.epoch_loaded = profiles, n_regions, epoch
         return self
+
+    def digest(self) -> str:
+        """SHA-1 of the pool's counts and labels: the same pool whatever the number of ranks."""
+        import hashlib
+
+        h = hashlib.sha1(self.counts.cpu().numpy().tobytes())
+        h.update(self.labels.cpu().numpy().tobytes())
+        return h.hexdigest()
 
     def batch(self, cubes_per_batch: int, pixels_per_cube: int, generator):
         """(counts (B, P, C) float32, labels (B, P) int64, cube ids (B,)) on the pool's device.

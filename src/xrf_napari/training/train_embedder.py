@@ -269,7 +269,8 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     model = wrap_model(core, dist, device)  # DDP averages gradients across ranks
 
     epoch = step // steps_per_epoch
-    pool.load(epoch if refresh else 0, progress=progress)
+    pool.load(epoch if refresh else 0, progress=progress, dist=dist)
+    pool_sha1 = pool.digest() if dist.is_main else None
     energy = torch.as_tensor(canonical_energy(), dtype=torch.float32, device=device)
     n_labels = max(pool.n_regions)
 
@@ -289,7 +290,7 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     model.train()
     while step < total:
         if refresh and step // steps_per_epoch != pool.epoch_loaded:
-            pool.load(step // steps_per_epoch, progress=progress)
+            pool.load(step // steps_per_epoch, progress=progress, dist=dist)
         batch = pool.batch(int(cfg["cubes_per_batch"]), int(cfg["pixels_per_cube_batch"]), gen)
         vals = train_step(model, opt, batch, gen, cfg, step, energy, device, n_labels, dist)
         if not all(math.isfinite(v) for v in vals.values()):
@@ -324,7 +325,7 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     sha = save_weights(core.state_dict(), out / "dve.safetensors", weights_cfg)
     final = {k: v[-1][1] for k, v in history.items() if v}
     metrics = {"steps": step, "train_seconds": round(elapsed, 1), "device": str(device),
-               "world_size": dist.world_size, "ranks_in_sync": in_sync,
+               "world_size": dist.world_size, "ranks_in_sync": in_sync, "pool_sha1": pool_sha1,
                "final": final, "weights": str(out / "dve.safetensors"), "sha256": sha, "curves": history}
     if val_dir:
         from .eval_embedder import evaluate_embedder, format_table
