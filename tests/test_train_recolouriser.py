@@ -59,7 +59,12 @@ def test_train_resume_and_evaluate(setup, capsys):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 5 and np.isfinite(metrics["final_train_loss"])
     state, cfg = load_weights(out / "uvit.safetensors")
-    assert cfg["arch"] == "SmallUViT" and cfg["patch"] == 8 and cfg["tile"] == 32 and cfg["trained_steps"] == 5
+    assert cfg["arch"] == "SmallUViT" and cfg["patch"] == 8 and cfg["tile"] == 32
+    # keep_best: the written weights are those of the lowest validation loss (checkpoints 3 and 5;
+    # the resumed run carried step 3's candidate over in its checkpoint)
+    steps_seen = [s for s, _ in metrics["val_curve"]]
+    assert 3 in steps_seen and 5 in steps_seen
+    assert cfg["trained_steps"] == metrics["kept_step"] == min(metrics["val_curve"], key=lambda sv: sv[1])[0]
     assert len(cfg["latent_mean"]) == 3
     resolved = json.loads((out / "config.json").read_text())
     assert resolved["n_train"] + resolved["n_val"] == 4

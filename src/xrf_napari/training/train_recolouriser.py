@@ -8,7 +8,9 @@ scale of a crop) and one forward/backward pass, with bfloat16 autocast on CUDA a
 except at logging. Loss: the redmean sRGB distance (training/metrics.py), optionally plus
 `msssim_weight * (1 - MS-SSIM)`. AdamW, linear warm-up then cosine decay. With --time-budget the
 schedule runs on max(step fraction, time fraction), so a run ends on time with a finished schedule;
-the time fraction is agreed between ranks (slowest rank) at every logging step, so under torchrun all
+with `keep_best` the weights written are those of the checkpoint with the lowest validation loss
+(validation cubes are training-split paintings held out of the batches, never the test set): the
+model memorises training paintings long before the schedule ends. The time fraction is agreed between ranks (slowest rank) at every logging step, so under torchrun all
 ranks use the same learning rate and stop at the same step.
 
 Under `torchrun` (training/distributed.py) each rank embeds its share of the cube files, every rank
@@ -49,6 +51,7 @@ DEFAULTS = {
     "baseline_steps": 1500,
     "time_budget": None,
     "embed_chunk": 65536,
+    "keep_best": True,
 }
 
 CACHE_NAME = "latent_cache.npz"
@@ -380,6 +383,7 @@ def run(args) -> int:
         write_json(out / "config.json", cfg_public)
 
     step, elapsed_before, curves = 0, 0.0, {"train": [], "val": []}
+    best = {"val": math.inf, "step": None, "state": None}  # lowest validation loss so far
     ckpt = out / CHECKPOINT_NAME
     if args.resume:
         if not ckpt.is_file():
@@ -389,6 +393,7 @@ def run(args) -> int:
         opt.load_state_dict(state["optimizer"])
         step, elapsed_before = int(state["step"]), float(state.get("elapsed", 0.0))
         curves = {k: [tuple(v) for v in vals] for k, vals in state["curves"].items()}
+        best = state.get("best", best)
         sampler.set_state(state["sampler_rng"])
         torch.set_rng_state(state["torch_rng"])
         if dist.is_main:
@@ -400,7 +405,7 @@ def run(args) -> int:
             return
         save_checkpoint(ckpt, model=core.state_dict(), optimizer=opt.state_dict(), step=step,
                         elapsed=elapsed_before + time.time() - t_loop, curves={k: [list(v) for v in c] for k, c in curves.items()},
-                        sampler_rng=sampler.get_state(), torch_rng=torch.get_rng_state(), config=cfg_public)
+                        sampler_rng=sampler.get_state(), torch_rng=torch.get_rng_state(), config=cfg_public, best=best)
 
     budget = cfg["time_budget"]
     bar = tqdm(total=steps, initial=step, desc="training SmallUViT", unit="step", disable=not show, dynamic_ncols=True)
@@ -441,7 +446,11 @@ def run(args) -> int:
         bar.update(1)
         if cfg["checkpoint_every"] and step % cfg["checkpoint_every"] == 0:
             if val_idx and dist.is_main:
-                curves["val"].append((step, _val_loss(core, latents, targets, val_idx, device)))
+                val = _val_loss(core, latents, targets, val_idx, device)
+                curves["val"].append((step, val))
+                if cfg["keep_best"] and val < best["val"]:
+                    best = {"val": val, "step": step,
+                            "state": {k: v.detach().to("cpu", copy=True) for k, v in core.state_dict().items()}}
                 core.train()
             checkpoint()
     bar.close()
@@ -456,13 +465,23 @@ def run(args) -> int:
         cleanup(dist)
         return 0
     model = unwrap(model)
+    if cfg["keep_best"] and best["state"] is not None:
+        if val_idx:  # the final weights compete too
+            val = _val_loss(model, latents, targets, val_idx, device)
+            curves["val"].append((step, val))
+            if val < best["val"]:
+                best = {"val": val, "step": step, "state": None}
+        if best["state"] is not None:
+            model.load_state_dict(best["state"])
+        model.eval()
 
     weights_path = out / "uvit.safetensors"
     # float16 on disk halves the shipped file; the loader computes in float32 (or bf16 autocast on CUDA).
     half = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
-    sha = save_weights(half, weights_path, {**model_cfg, "trained_steps": steps_done, "stored_dtype": "float16",
+    kept_step = best["step"] if cfg["keep_best"] and best["step"] is not None else steps_done
+    sha = save_weights(half, weights_path, {**model_cfg, "trained_steps": kept_step, "stored_dtype": "float16",
                                             "command": cfg_public["command"]})
-    metrics = {"steps": steps_done, "train_seconds": round(train_s, 1), "embed_seconds": round(embed_s, 1),
+    metrics = {"steps": steps_done, "kept_step": kept_step, "val_curve": [list(v) for v in curves["val"]], "train_seconds": round(train_s, 1), "embed_seconds": round(embed_s, 1),
                "seconds_per_step": round(train_s / max(steps_done - step_start, 1), 4),
                "final_train_loss": curves["train"][-1][1] if curves["train"] else None,
                "n_params": n_params, "weights": str(weights_path), "sha256": sha, "device": str(device),
