@@ -33,12 +33,29 @@ def _train(args, env_extra=None, nproc=None):
     return res
 
 
-def test_two_gloo_ranks_stay_identical_and_match_single_process(tmp_path):
+@pytest.fixture(autouse=True)
+def _gloo():
     pytest.importorskip("torch.distributed")
     import torch.distributed as dist
 
     if not dist.is_available() or not dist.is_gloo_available():
         pytest.skip("torch built without the gloo backend")
+
+
+def _random_dve(path):
+    """A randomly initialised DVE saved as weights: the recolouriser tests need a fixed embedder."""
+    import torch
+
+    from xrf_napari.models.dve import build_from_config
+    from xrf_napari.models.weights import save_weights
+
+    torch.manual_seed(0)
+    dve = build_from_config({})
+    save_weights(dve.state_dict(), path, dve.config)
+    return path
+
+
+def test_two_gloo_ranks_stay_identical_and_match_single_process(tmp_path):
     from xrf_napari.models.weights import load_weights
 
     data = tmp_path / "data"
@@ -77,20 +94,11 @@ def _uvit_config(tmp_path, **extra):
 
 
 def test_recolouriser_two_gloo_ranks_shard_the_files_and_match_single_process(tmp_path):
-    pytest.importorskip("torch.distributed")
-    import torch
-    import torch.distributed as dist
-
-    if not dist.is_available() or not dist.is_gloo_available():
-        pytest.skip("torch built without the gloo backend")
-    from xrf_napari.models.dve import build_from_config
-    from xrf_napari.models.weights import load_weights, save_weights
+    from xrf_napari.models.weights import load_weights
 
     data = tmp_path / "data"
     write_toy_dataset(data, n_cubes=5, size=24, seed=1)  # odd: the ranks get 3 and 2 files
-    torch.manual_seed(0)
-    dve = build_from_config({})
-    save_weights(dve.state_dict(), tmp_path / "dve.safetensors", dve.config)
+    _random_dve(tmp_path / "dve.safetensors")
     common = ["recolouriser", "--data", str(data), "--embedder", str(tmp_path / "dve.safetensors"),
               "--device", "cpu", "--no-progress"]
     cfg = _uvit_config(tmp_path)
@@ -119,20 +127,9 @@ def test_recolouriser_two_gloo_ranks_shard_the_files_and_match_single_process(tm
 
 
 def test_recolouriser_time_budget_stops_every_rank_at_the_same_step(tmp_path):
-    pytest.importorskip("torch.distributed")
-    import torch
-    import torch.distributed as dist
-
-    if not dist.is_available() or not dist.is_gloo_available():
-        pytest.skip("torch built without the gloo backend")
-    from xrf_napari.models.dve import build_from_config
-    from xrf_napari.models.weights import save_weights
-
     data = tmp_path / "data"
     write_toy_dataset(data, n_cubes=2, size=24, seed=2)
-    torch.manual_seed(0)
-    dve = build_from_config({})
-    save_weights(dve.state_dict(), tmp_path / "dve.safetensors", dve.config)
+    _random_dve(tmp_path / "dve.safetensors")
     cfg = _uvit_config(tmp_path, steps=100000, log_every=5)
     _train(["recolouriser", "--data", str(data), "--embedder", str(tmp_path / "dve.safetensors"), "--device", "cpu",
             "--no-progress", "--config", str(cfg), "--out", str(tmp_path / "ddp"), "--time-budget", "3"], nproc=2)
