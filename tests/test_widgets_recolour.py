@@ -90,3 +90,28 @@ def test_cancel(docked, qtbot, monkeypatch):
     widget.job.cancel_button.click()
     wait_idle(qtbot, widget.job, timeout=5000)
     assert widget.job.status.text() == "Cancelled." and widget.result is None
+
+
+def test_deleting_a_panel_stops_its_job_and_waits_for_the_thread(qtbot):
+    """Closing a dock (or quitting napari) mid-job must not leave a thread that later signals into
+    deleted Qt objects: that aborted the whole process at exit."""
+    import time
+
+    from qtpy.QtCore import QThreadPool
+
+    from xrf_napari.widgets._common import JobPanel
+
+    def slow_job():
+        for i in range(200):
+            time.sleep(0.02)
+            yield i, 200
+        return "never"
+
+    panel = JobPanel("Run")
+    worker = panel.start(slow_job, on_result=lambda value: None)
+    qtbot.waitUntil(lambda: panel.progress.maximum() == 200, timeout=5000)  # the job is running
+    t0 = time.perf_counter()
+    panel.deleteLater()
+    qtbot.waitUntil(lambda: worker.abort_requested, timeout=5000)
+    assert QThreadPool.globalInstance().activeThreadCount() == 0  # joined before deletion returned
+    assert time.perf_counter() - t0 < 3.0  # stopped at the next yield, not after all 200 steps

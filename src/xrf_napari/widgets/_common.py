@@ -305,9 +305,13 @@ class JobPanel(QWidget):
         self.finished.emit()
 
 
-def _quitter(worker):
+def _quitter(worker, wait_ms: int = 10000):
+    """Called when the panel is destroyed (dock closed, napari quitting): ask the job to stop at its
+    next yield and wait for it, so its thread never signals into Qt objects that are gone (that
+    aborted the whole process at exit)."""
     def quit_worker(*_):
         worker.quit()
+        worker.await_workers(wait_ms)
 
     return quit_worker
 
