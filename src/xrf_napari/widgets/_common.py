@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Callable
 
-from qtpy.QtCore import Signal
+from qtpy.QtCore import Qt, Signal
 from qtpy.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -236,6 +236,9 @@ class JobPanel(QWidget):
         self.last_error = None
         # superqt's plain worker class: napari's own would also relay the error to the notification
         # manager with a traceback, and the user would see every failure twice.
+        import threading
+
+        done = threading.Event()
         worker = create_worker(gen_fn, *args, _start_thread=False, _ignore_errors=True,
                                _worker_class=GeneratorWorker, **kwargs)
         self.worker = worker
@@ -246,7 +249,9 @@ class JobPanel(QWidget):
         worker.errored.connect(self._on_error)
         worker.aborted.connect(self._on_aborted)
         worker.finished.connect(self._reset)
-        self._quit_on_destroy = _quitter(worker)
+        # set in the worker's own thread as it finishes (the GUI thread may be blocked waiting)
+        worker.finished.connect(done.set, Qt.ConnectionType.DirectConnection)
+        self._quit_on_destroy = _quitter(worker, done)
         self.destroyed.connect(self._quit_on_destroy)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -305,13 +310,17 @@ class JobPanel(QWidget):
         self.finished.emit()
 
 
-def _quitter(worker, wait_ms: int = 10000):
+def _quitter(worker, done, wait_s: float = 10.0):
     """Called when the panel is destroyed (dock closed, napari quitting): ask the job to stop at its
-    next yield and wait for it, so its thread never signals into Qt objects that are gone (that
-    aborted the whole process at exit)."""
+    next yield and wait until it finishes (only this job, not other docks' jobs), then give
+    the thread a moment to emit its last signals, so it never signals into Qt objects that are gone
+    (that aborted the whole process at exit)."""
     def quit_worker(*_):
+        from qtpy.QtCore import QThreadPool
+
         worker.quit()
-        worker.await_workers(wait_ms)
+        if done.wait(wait_s):
+            QThreadPool.globalInstance().waitForDone(200)
 
     return quit_worker
 
