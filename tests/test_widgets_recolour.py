@@ -29,6 +29,7 @@ def test_recolour_beside_then_over_and_save(docked, qtbot, tmp_path):
     assert widget.job.last_error is None, widget.job.last_error
     cube_layer = widget.cube_combo.current_layer()
     H, W = widget.cube_combo.current_cube().shape[:2]
+    assert widget.cube_combo.currentText() == cube_stack_name(viewer)  # the cube's name, not "... sum"
     layer = viewer.layers[f"recoloured [{cube_stack_name(viewer)}]"]
     assert layer.rgb and layer.data.shape == (H, W, 3)
     assert 0.0 <= layer.data.min() and layer.data.max() <= 1.0

@@ -131,7 +131,7 @@ class LayerCombo(QComboBox):
         viewer = self._viewer
         current = self.current_layer()
         layers = self._candidates(viewer)
-        for ly in layers:  # follow renames (napari ignores a repeated connection)
+        for ly in viewer.layers:  # follow renames (napari ignores a repeated connection)
             ly.events.name.connect(self.refresh)
         self.blockSignals(True)
         self.clear()
@@ -139,7 +139,7 @@ class LayerCombo(QComboBox):
         if not layers:
             self.addItem(self._placeholder)
         for ly in layers:
-            self.addItem(ly.name)
+            self.addItem(self._label(ly))
         if current in layers:
             self.setCurrentIndex(layers.index(current))
         elif layers:
@@ -151,6 +151,9 @@ class LayerCombo(QComboBox):
 
     def _candidates(self, viewer) -> list:
         return [ly for ly in viewer.layers if self._accept(ly)]
+
+    def _label(self, layer) -> str:
+        return layer.name
 
     def current_layer(self):
         i = self.currentIndex()
@@ -178,6 +181,9 @@ class CubeLayerCombo(LayerCombo):
             if best is None or (ly.ndim == 2 and best.ndim != 2):
                 chosen[id(cube)] = ly
         return [ly for ly in viewer.layers if ly in chosen.values()]
+
+    def _label(self, layer) -> str:
+        return cube_display_name(self._viewer, layer)  # "painting", not "painting sum"
 
     def current_cube(self):
         layer = self.current_layer()
