@@ -49,6 +49,9 @@ def test_recolour_beside_then_over_and_save(docked, qtbot, tmp_path):
     saved = np.asarray(Image.open(out))
     assert saved.shape == layer.data.shape
     np.testing.assert_array_equal(saved, (np.clip(layer.data, 0, 1) * 255 + 0.5).astype(np.uint8))
+    # renaming the cube layer renames its pick-list entry (the entry is the "sum" image's)
+    viewer.layers[cube_stack_name(viewer)].name = "renamed scan"
+    assert widget.cube_combo.currentText() == "renamed scan"
 
 
 def test_unavailable_device_and_corrupt_weights_reset(docked, qtbot, tmp_path):
