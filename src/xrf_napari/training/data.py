@@ -110,23 +110,24 @@ class SpectraPool:
 
         dist = dist or DistInfo()
         n = self.pixels_per_cube
+        counts = np.empty((self.n_cubes * n, CANONICAL_N_CHANNELS), dtype=np.int16)
+        labels = np.empty(self.n_cubes * n, dtype=np.int64)
+        profiles, n_regions = [None] * self.n_cubes, [0] * self.n_cubes
         mine = range(dist.rank, self.n_cubes, dist.world_size)
         it = tqdm(mine, desc=f"loading spectra (epoch {epoch})", unit="cube", disable=not progress,
                   dynamic_ncols=True, leave=False)
-        drawn = {}
-        for i in it:
+        for i in it:  # drawn straight into the pool: no second copy in a single process
             rng = np.random.default_rng([self.seed, epoch, i])
             cube, lab, meta = read_cube_arrays(self.files[i])
-            drawn[i] = (*sample_pixels(cube, lab, n, rng), profile_key(meta), int(len(np.unique(lab))))
+            counts[i * n:(i + 1) * n], labels[i * n:(i + 1) * n] = sample_pixels(cube, lab, n, rng)
+            profiles[i], n_regions[i] = profile_key(meta), int(len(np.unique(lab)))
             del cube, lab
-        drawn = gather_shards(drawn, dist)
-        counts = np.empty((self.n_cubes * n, CANONICAL_N_CHANNELS), dtype=np.int16)
-        labels = np.empty(self.n_cubes * n, dtype=np.int64)
-        profiles, n_regions = [], []
-        for i in range(self.n_cubes):
-            counts[i * n:(i + 1) * n], labels[i * n:(i + 1) * n], profile, regions = drawn.pop(i)
-            profiles.append(profile)
-            n_regions.append(regions)
+        if dist.enabled:  # the other ranks' cubes
+            mine_drawn = {i: (counts[i * n:(i + 1) * n], labels[i * n:(i + 1) * n], profiles[i], n_regions[i])
+                          for i in mine}
+            for i, (c, lab, profile, regions) in gather_shards(mine_drawn, dist).items():
+                counts[i * n:(i + 1) * n], labels[i * n:(i + 1) * n] = c, lab
+                profiles[i], n_regions[i] = profile, regions
         # Local labels -> 0..R-1 per cube (the loss groups pixels per cube only).
         for i in range(self.n_cubes):
             _, labels[i * n:(i + 1) * n] = np.unique(labels[i * n:(i + 1) * n], return_inverse=True)

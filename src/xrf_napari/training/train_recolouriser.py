@@ -10,8 +10,9 @@ except at logging. Loss: the redmean sRGB distance (training/metrics.py), option
 schedule runs on max(step fraction, time fraction), so a run ends on time with a finished schedule;
 with `keep_best` the weights written are those of the checkpoint with the lowest validation loss
 (validation cubes are training-split paintings held out of the batches, never the test set): the
-model memorises training paintings long before the schedule ends. The time fraction is agreed between ranks (slowest rank) at every logging step, so under torchrun all
-ranks use the same learning rate and stop at the same step.
+model memorises training paintings long before the schedule ends. The time fraction is agreed
+between ranks (slowest rank) at every logging step, so under torchrun all ranks use the same
+learning rate and stop at the same step.
 
 Under `torchrun` (training/distributed.py) each rank embeds its share of the cube files, every rank
 draws the same global batch of crops and trains on its contiguous share of it, DDP averages the
@@ -330,8 +331,7 @@ def run(args) -> int:
     from ..models.uvit import build_from_config
     from ..models.weights import save_weights
     from .common import load_checkpoint, pick_device, plot_curves, save_checkpoint, seed_everything, write_json
-    from .distributed import (all_max, all_mean, cleanup, device_for, init_distributed, params_in_sync,
-                              unwrap, wrap_model)
+    from .distributed import all_max, all_mean, cleanup, device_for, init_distributed, params_in_sync, wrap_model
     from .metrics import ms_ssim, redmean_distance
 
     cfg = resolve_config(args)
@@ -464,16 +464,15 @@ def run(args) -> int:
     if not dist.is_main:  # rank 0 alone saves, evaluates and fits the baseline
         cleanup(dist)
         return 0
-    model = unwrap(model)
+    model = core
     if cfg["keep_best"] and best["state"] is not None:
-        if val_idx:  # the final weights compete too
+        if not curves["val"] or curves["val"][-1][0] != step:  # the final weights compete too
             val = _val_loss(model, latents, targets, val_idx, device)
             curves["val"].append((step, val))
             if val < best["val"]:
                 best = {"val": val, "step": step, "state": None}
         if best["state"] is not None:
             model.load_state_dict(best["state"])
-        model.eval()
 
     weights_path = out / "uvit.safetensors"
     # float16 on disk halves the shipped file; the loader computes in float32 (or bf16 autocast on CUDA).
@@ -481,7 +480,8 @@ def run(args) -> int:
     kept_step = best["step"] if cfg["keep_best"] and best["step"] is not None else steps_done
     sha = save_weights(half, weights_path, {**model_cfg, "trained_steps": kept_step, "stored_dtype": "float16",
                                             "command": cfg_public["command"]})
-    metrics = {"steps": steps_done, "kept_step": kept_step, "val_curve": [list(v) for v in curves["val"]], "train_seconds": round(train_s, 1), "embed_seconds": round(embed_s, 1),
+    metrics = {"steps": steps_done, "kept_step": kept_step, "val_curve": [list(v) for v in curves["val"]],
+               "train_seconds": round(train_s, 1), "embed_seconds": round(embed_s, 1),
                "seconds_per_step": round(train_s / max(steps_done - step_start, 1), 4),
                "final_train_loss": curves["train"][-1][1] if curves["train"] else None,
                "n_params": n_params, "weights": str(weights_path), "sha256": sha, "device": str(device),
