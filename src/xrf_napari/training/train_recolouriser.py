@@ -331,7 +331,8 @@ def run(args) -> int:
     from ..models.uvit import build_from_config
     from ..models.weights import save_weights
     from .common import load_checkpoint, pick_device, plot_curves, save_checkpoint, seed_everything, write_json
-    from .distributed import all_max, all_mean, cleanup, device_for, init_distributed, params_in_sync, wrap_model
+    from .distributed import (all_max, all_mean, barrier, cleanup, device_for, init_distributed, params_in_sync,
+                              wrap_model)
     from .metrics import ms_ssim, redmean_distance
 
     cfg = resolve_config(args)
@@ -461,7 +462,8 @@ def run(args) -> int:
     core.eval()
     checkpoint()
     in_sync = params_in_sync(core, dist)
-    if not dist.is_main:  # rank 0 alone saves, evaluates and fits the baseline
+    if not dist.is_main:  # rank 0 alone saves, evaluates and fits the baseline; wait for it
+        barrier(dist)  # leaving first tore the process group down under rank 0 (SIGABRT in gloo)
         cleanup(dist)
         return 0
     model = core
@@ -508,6 +510,7 @@ def run(args) -> int:
     plot_curves(out / "loss_curve.png", {"train (redmean)": curves["train"], "validation": curves["val"]},
                 title=f"SmallUViT, target {cfg['target']}")
     print(json.dumps(metrics, indent=2, default=float))
+    barrier(dist)
     cleanup(dist)
     return 0
 
