@@ -6,14 +6,19 @@ of the held-out cubes and, for contrast, on training pixels:
 
 - the DVE latent (3 numbers, what the recolouriser sees),
 - the whole Hellinger-normalised 512-channel spectrum (everything the XRF measured),
+- net counts of the pigment elements' main lines over the total counts (square-rooted), from the
+  elemental-map weights of analysis/maps.py at each cube's own detector resolution,
 - the training set's mean colour (no input at all).
+
+Several held-out folders can be given (e.g. unseen paintings through the unseen Mo instruments, and
+unseen paintings through the training instrument family) to separate painting from instrument shift.
 
 If the 512-channel probe is no better than the latent on held-out cubes, the 3-D latent loses no
 colour information that generalises, and the error left is ambiguity of colour given elements
 (organic lakes and carbon black have no XRF lines, iron is in red, yellow and brown earths, mixing
 ratios barely change the spectrum) that no recolouriser fed from the spectrum can remove.
 
-    python scripts/colour_ceiling.py --train data/train --test data/test [--embedder W.safetensors]
+    python scripts/colour_ceiling.py --train data/train --test data/test [data/test2 ...] [--embedder W]
 """
 
 from __future__ import annotations
@@ -24,7 +29,27 @@ import json
 import numpy as np
 
 
-def _pixels(data_dir, embedder, per_cube: int, seed: int):
+#: Elements of the pigment table with a usable line on the canonical grid (1-26.6 keV); anode
+#: elements (Mo, Rh, W, Ag) left out so that the instrument does not leak in.
+LINE_ELEMENTS = ("S", "K", "Ca", "Ti", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "As", "Se", "Sr", "Cd",
+                 "Sn", "Sb", "Ba", "Hg", "Pb", "Bi")
+
+
+def _line_features(counts: np.ndarray, metadata: dict) -> np.ndarray:
+    from xrf_napari.analysis.maps import DEFAULT_FWHM_MN_EV, fwhm_from_metadata, plan_maps, weight_matrix
+    from xrf_napari.energy import canonical_edges
+
+    edges = canonical_edges()
+    fwhm = fwhm_from_metadata(metadata) or DEFAULT_FWHM_MN_EV
+    plans = plan_maps(LINE_ELEMENTS, (float(edges[0]), float(edges[-1])), fwhm_mn_ev=fwhm)
+    w = weight_matrix(plans, edges, fwhm_mn_ev=fwhm)
+    net = np.clip(counts @ w, 0, None)
+    return np.sqrt(net / np.maximum(counts.sum(1, keepdims=True), 1.0)).astype(np.float32)
+
+
+def _pixels(data_dir, embedder, per_cube: int, seed: int, max_cubes: int | None = None):
+    import json
+
     import h5py
     import torch
 
@@ -32,17 +57,20 @@ def _pixels(data_dir, embedder, per_cube: int, seed: int):
     from xrf_napari.training.data import list_cubes
 
     rng = np.random.default_rng(seed)
-    spectra, latents, colours = [], [], []
-    for path in list_cubes(data_dir):
+    spectra, latents, lines, colours = [], [], [], []
+    for path in list_cubes(data_dir)[:max_cubes]:
         with h5py.File(path, "r") as f:
             counts = f["counts"][()].reshape(-1, f["counts"].shape[-1])
             palette = f["targets/palette"][()].reshape(-1, 3)
+            metadata = json.loads(f.attrs["metadata"])
         idx = rng.choice(len(counts), min(per_cube, len(counts)), replace=False)
         x = counts[idx].astype(np.float32)
         latents.append(embedder.encode(x))
         spectra.append(normalise(torch.from_numpy(x), embedder.config.get("normalisation", "hellinger")).numpy())
+        lines.append(_line_features(x, metadata))
         colours.append(palette[idx].astype(np.float32) / 255.0)
-    return np.concatenate(spectra), np.concatenate(latents), np.concatenate(colours)
+    return {"DVE latent (3)": np.concatenate(latents), "spectrum (512)": np.concatenate(spectra),
+            f"element lines ({len(LINE_ELEMENTS)})": np.concatenate(lines)}, np.concatenate(colours)
 
 
 def _delta_e(pred, target) -> tuple[float, float]:
@@ -52,7 +80,8 @@ def _delta_e(pred, target) -> tuple[float, float]:
     return float(de.mean()), float(np.median(de))
 
 
-def probe(x_train, y_train, x_eval, steps: int = 3000, hidden: int = 128, seed: int = 0) -> np.ndarray:
+def probe(x_train, y_train, steps: int = 3000, hidden: int = 128, seed: int = 0):
+    """Fit the probe MLP; returns predict(x) -> sRGB in [0, 1]."""
     import torch
 
     torch.manual_seed(seed)
@@ -68,15 +97,19 @@ def probe(x_train, y_train, x_eval, steps: int = 3000, hidden: int = 128, seed: 
         opt.zero_grad()
         loss.backward()
         opt.step()
-    with torch.no_grad():
-        return net(torch.from_numpy((x_eval - mu) / sd)).numpy()
+
+    def predict(x):
+        with torch.no_grad():
+            return net(torch.from_numpy((x - mu) / sd)).numpy()
+    return predict
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--train", required=True)
-    p.add_argument("--test", required=True)
+    p.add_argument("--test", required=True, nargs="+", help="one or more held-out folders")
     p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")
+    p.add_argument("--max-train-cubes", type=int, default=None, help="use only the first N training cubes")
     p.add_argument("--train-pixels", type=int, default=3000, help="pixels per training cube")
     p.add_argument("--test-pixels", type=int, default=4000, help="pixels per held-out cube")
     p.add_argument("--out", default=None, help="write the figures as JSON here")
@@ -88,23 +121,31 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(1)
     emb = load_embedder(args.embedder, "cpu")
-    s_tr, z_tr, y_tr = _pixels(args.train, emb, args.train_pixels, 0)
-    s_te, z_te, y_te = _pixels(args.test, emb, args.test_pixels, 1)
+    x_tr, y_tr = _pixels(args.train, emb, args.train_pixels, 0, args.max_train_cubes)
+    tests = {d: _pixels(d, emb, args.test_pixels, 1) for d in args.test}
+    lat = next(iter(x_tr))
+    for x in [x_tr, *(t[0] for t in tests.values())]:  # the latent beside the element lines
+        lines = [k for k in x if k.startswith("element")][0]
+        x[f"latent + {lines}"] = np.concatenate([x[lat], x[lines]], 1)
     seen = slice(0, 20000)  # training pixels, scored to show what memorising looks like
-    rows = {
-        "DVE latent (3)": (_delta_e(probe(z_tr, y_tr, z_te), y_te), _delta_e(probe(z_tr, y_tr, z_tr[seen]), y_tr[seen])),
-        "spectrum (512)": (_delta_e(probe(s_tr, y_tr, s_te), y_te), _delta_e(probe(s_tr, y_tr, s_tr[seen]), y_tr[seen])),
-        "mean colour": (_delta_e(np.broadcast_to(y_tr.mean(0), y_te.shape).copy(), y_te),
-                        _delta_e(np.broadcast_to(y_tr.mean(0), y_tr[seen].shape).copy(), y_tr[seen])),
-    }
-    print(f"per-pixel probe, CIEDE2000 vs palette; {len(y_tr)} training px, {len(y_te)} held-out px; embedder {emb.path}")
-    print("| input | held-out mean | held-out median | training px mean | training px median |")
-    print("|---|---|---|---|---|")
-    for name, ((m, md), (tm, tmd)) in rows.items():
-        print(f"| {name} | {m:.2f} | {md:.2f} | {tm:.2f} | {tmd:.2f} |")
+    rows = {}
+    for name in x_tr:
+        predict = probe(x_tr[name], y_tr)
+        rows[name] = {d: _delta_e(predict(x), y) for d, (xs, y) in tests.items() for x in [xs[name]]}
+        rows[name]["training px"] = _delta_e(predict(x_tr[name][seen]), y_tr[seen])
+    mean = y_tr.mean(0)
+    rows["mean colour"] = {d: _delta_e(np.broadcast_to(mean, y.shape).copy(), y) for d, (_, y) in tests.items()}
+    rows["mean colour"]["training px"] = _delta_e(np.broadcast_to(mean, y_tr[seen].shape).copy(), y_tr[seen])
+    cols = list(args.test) + ["training px"]
+    print(f"per-pixel probe, CIEDE2000 (mean / median) vs palette; {len(y_tr)} training px from {args.train}"
+          f"{f' (first {args.max_train_cubes} cubes)' if args.max_train_cubes else ''}; embedder {emb.path}")
+    print("| input | " + " | ".join(cols) + " |")
+    print("|---|" + "---|" * len(cols))
+    for name, r in rows.items():
+        print(f"| {name} | " + " | ".join(f"{r[c][0]:.2f} / {r[c][1]:.2f}" for c in cols) + " |")
     if args.out:
         with open(args.out, "w") as fh:
-            json.dump({k: {"held_out": v[0], "training": v[1]} for k, v in rows.items()}, fh, indent=2)
+            json.dump(rows, fh, indent=2)
     return 0
 
 

@@ -179,6 +179,24 @@ def test_silhouette_loss_matches_sklearn():
     assert got == pytest.approx(want, abs=1e-3)
 
 
+def test_silhouette_loss_mask_scores_only_the_masked_points():
+    """Masked-out points (boundary mixtures) neither count as region members nor get scored: the loss
+    equals sklearn's silhouette of the masked points alone."""
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(4)
+    pts = rng.normal(size=(1, 80, 3)).astype(np.float32)
+    lab = rng.integers(0, 3, (1, 80))
+    pts[0] += lab[0][:, None] * 2.0
+    mask = rng.random((1, 80)) < 0.6
+    pts[0, ~mask[0]] *= 5.0  # the unmasked points scatter: they would lower the silhouette
+    want = 1 - silhouette_score(pts[0][mask[0]], lab[0][mask[0]])
+    full = silhouette_loss(torch.from_numpy(pts), torch.from_numpy(lab)).item()
+    got = silhouette_loss(torch.from_numpy(pts), torch.from_numpy(lab), mask=torch.from_numpy(mask)).item()
+    assert got == pytest.approx(want, abs=1e-3)
+    assert full > got + 0.05
+
+
 def test_latent_to_rgb_scales_each_axis():
     lat = np.stack(list(np.meshgrid(np.linspace(-3, 3, 20), np.linspace(0, 1, 10))) + [np.zeros((10, 20))], -1)
     rgb = latent_to_rgb(lat.astype(np.float32))

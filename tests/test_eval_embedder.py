@@ -6,7 +6,8 @@ import pytest
 pytest.importorskip("sklearn")
 pytest.importorskip("torch")
 
-from xrf_napari.training.eval_embedder import evaluate_cube, format_table, interior_mask  # noqa: E402
+from xrf_napari.synth.regions import interior_mask  # noqa: E402
+from xrf_napari.training.eval_embedder import evaluate_cube, format_table  # noqa: E402
 from xrf_napari.training.toy_data import toy_cube  # noqa: E402
 
 

@@ -18,6 +18,12 @@ the normalised input latent at full resolution, followed by a per-pixel 1x1 laye
 token of dim 144 cannot carry the 768 output values of its patch exactly; the skip gives the head the
 sharp region boundaries back. The model card compares both.
 
+A second, `pixel_branch` (> 0, needs pixel_skip): the latent also passes through a per-pixel MLP
+(two 1x1 layers of that width) whose features join the head's input. With pixel_skip alone the only
+per-pixel nonlinearity is one 3x3 conv of `head_hidden` channels, too weak to map a latent to a colour
+on its own, so the 16 x 16 token decode dominates and the output shows patch blocks and soft edges;
+with the branch the head can be as sharp as a per-pixel MLP and use the tokens for context.
+
 The latent normalisation (per-axis mean and std of the training latents) lives in the model as
 buffers, so callers pass raw DVE latents.
 """
@@ -43,6 +49,7 @@ DEFAULT_CONFIG = {
     "spt_shift": "half",  # "half": half a patch, diagonal (paper); "one": 1 pixel, cardinal (light)
     "pixel_skip": False,
     "head_hidden": 32,
+    "pixel_branch": 0,  # width of the per-pixel MLP feeding the head (0 = none); needs pixel_skip
     "latent_mean": [0.0, 0.0, 0.0],
     "latent_std": [1.0, 1.0, 1.0],
 }
@@ -58,6 +65,8 @@ def full_config(config: dict | None) -> dict:
         raise ValueError(f"depth must be odd (in blocks + 1 mid + out blocks), got {cfg['depth']}")
     if cfg["img_size"] % cfg["patch"]:
         raise ValueError(f"img_size {cfg['img_size']} must be a multiple of patch {cfg['patch']}")
+    if cfg["pixel_branch"] and not cfg["pixel_skip"]:
+        raise ValueError("pixel_branch needs pixel_skip (the branch feeds the pixel-skip head)")
     if len(cfg["latent_mean"]) != cfg["in_chans"] or len(cfg["latent_std"]) != cfg["in_chans"]:
         raise ValueError("latent_mean/latent_std need one value per input channel")
     return cfg
@@ -181,9 +190,12 @@ class SmallUViT(nn.Module):
         self.norm = nn.LayerNorm(dim)
         self.pixel_skip = bool(cfg["pixel_skip"])
         if self.pixel_skip:
-            hid = cfg["head_hidden"]
+            hid, pix = cfg["head_hidden"], int(cfg["pixel_branch"])
             self.decoder_pred = nn.Linear(dim, p * p * hid)
-            self.final = nn.Sequential(nn.Conv2d(hid + c_in, hid, 3, padding=1), nn.GELU(), nn.Conv2d(hid, c_out, 1))
+            self.pixel_mlp = (nn.Sequential(nn.Conv2d(c_in, pix, 1), nn.GELU(), nn.Conv2d(pix, pix, 1), nn.GELU())
+                              if pix else None)
+            self.final = nn.Sequential(nn.Conv2d(hid + (pix or c_in), hid, 3, padding=1), nn.GELU(),
+                                       nn.Conv2d(hid, c_out, 1))
             self._head_chans = hid
         else:
             self.decoder_pred = nn.Linear(dim, p * p * c_out)
@@ -230,7 +242,8 @@ class SmallUViT(nn.Module):
         c = self._head_chans
         y = y.reshape(b, gh, gw, p, p, c).permute(0, 5, 1, 3, 2, 4).reshape(b, c, h, w)
         if self.pixel_skip:
-            y = torch.cat([y, x.to(y.dtype)], dim=1)
+            px = x.to(y.dtype) if self.pixel_mlp is None else self.pixel_mlp(x.to(y.dtype))
+            y = torch.cat([y, px], dim=1)
         return torch.sigmoid(self.final(y))
 
 

@@ -41,6 +41,14 @@ def to_float_rgb(rgb) -> np.ndarray:
     return a.astype(np.float64) / 255.0 if a.dtype == np.uint8 else np.clip(a.astype(np.float64), 0, 1)
 
 
+def interior_mask(labels: np.ndarray) -> np.ndarray:
+    """True where a pixel's 3 x 3 neighbourhood (edge-replicated) carries a single label: away from
+    the blurred boundaries, where a pixel holds one paint and its label is not a judgement call."""
+    from scipy.ndimage import maximum_filter, minimum_filter
+
+    return minimum_filter(labels, 3, mode="nearest") == maximum_filter(labels, 3, mode="nearest")
+
+
 def remove_speckle(labels: np.ndarray, min_area_px: int) -> np.ndarray:
     """Labels with every 8-connected piece smaller than min_area_px replaced by the label of the
     nearest pixel that belongs to a piece at least that large (shapes of large pieces are unchanged)."""

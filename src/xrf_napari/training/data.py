@@ -66,21 +66,25 @@ def read_cube_arrays(path) -> tuple[np.ndarray, np.ndarray, dict]:
     return counts, labels, meta
 
 
-def sample_pixels(counts: np.ndarray, labels: np.ndarray, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
-    """n random pixels (without replacement when possible) -> (counts (n, C) int16, labels (n,))."""
+def sample_pixels(counts: np.ndarray, labels: np.ndarray, n: int, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """n random pixels (without replacement when possible) -> (counts (n, C) int16, labels (n,),
+    interior (n,) bool: the pixel's 3 x 3 neighbourhood carries one label)."""
+    from ..synth.regions import interior_mask
+
     h, w, c = counts.shape
     total = h * w
     idx = rng.choice(total, size=n, replace=n > total)
     flat = counts.reshape(total, c)[idx]
     # int16 halves the pool versus int32; no canonical channel holds more than 32767 counts at
     # realistic count levels (<= 10^4 counts per pixel), and clipping would only touch outliers.
-    return np.clip(flat, 0, 32767).astype(np.int16), labels.reshape(-1)[idx]
+    return (np.clip(flat, 0, 32767).astype(np.int16), labels.reshape(-1)[idx],
+            interior_mask(labels).reshape(-1)[idx])
 
 
 @dataclass
 class SpectraPool:
-    """Pixels of every cube: counts (N, C) int16, local region labels (N,), cube c owns rows
-    [c * pixels_per_cube, (c + 1) * pixels_per_cube)."""
+    """Pixels of every cube: counts (N, C) int16, local region labels (N,), interior flags (N,), cube
+    c owns rows [c * pixels_per_cube, (c + 1) * pixels_per_cube)."""
 
     files: list[Path]
     pixels_per_cube: int
@@ -88,6 +92,7 @@ class SpectraPool:
     device: object = "cpu"
     counts: object = None
     labels: object = None
+    interior: object = None
     profiles: list[str] = field(default_factory=list)
     n_regions: list[int] = field(default_factory=list)
     epoch_loaded: int = -1
@@ -112,6 +117,7 @@ class SpectraPool:
         n = self.pixels_per_cube
         counts = np.empty((self.n_cubes * n, CANONICAL_N_CHANNELS), dtype=np.int16)
         labels = np.empty(self.n_cubes * n, dtype=np.int64)
+        interior = np.empty(self.n_cubes * n, dtype=bool)
         profiles, n_regions = [None] * self.n_cubes, [0] * self.n_cubes
         mine = range(dist.rank, self.n_cubes, dist.world_size)
         it = tqdm(mine, desc=f"loading spectra (epoch {epoch})", unit="cube", disable=not progress,
@@ -119,33 +125,39 @@ class SpectraPool:
         for i in it:  # drawn straight into the pool: no second copy in a single process
             rng = np.random.default_rng([self.seed, epoch, i])
             cube, lab, meta = read_cube_arrays(self.files[i])
-            counts[i * n:(i + 1) * n], labels[i * n:(i + 1) * n] = sample_pixels(cube, lab, n, rng)
+            rows = slice(i * n, (i + 1) * n)
+            counts[rows], labels[rows], interior[rows] = sample_pixels(cube, lab, n, rng)
             profiles[i], n_regions[i] = profile_key(meta), int(len(np.unique(lab)))
             del cube, lab
         if dist.enabled:  # the other ranks' cubes
-            mine_drawn = {i: (counts[i * n:(i + 1) * n], labels[i * n:(i + 1) * n], profiles[i], n_regions[i])
+            sl = lambda i: slice(i * n, (i + 1) * n)  # noqa: E731
+            mine_drawn = {i: (counts[sl(i)], labels[sl(i)], interior[sl(i)], profiles[i], n_regions[i])
                           for i in mine}
-            for i, (c, lab, profile, regions) in gather_shards(mine_drawn, dist).items():
-                counts[i * n:(i + 1) * n], labels[i * n:(i + 1) * n] = c, lab
+            for i, (c, lab, inner, profile, regions) in gather_shards(mine_drawn, dist).items():
+                counts[sl(i)], labels[sl(i)], interior[sl(i)] = c, lab, inner
                 profiles[i], n_regions[i] = profile, regions
         # Local labels -> 0..R-1 per cube (the loss groups pixels per cube only).
         for i in range(self.n_cubes):
             _, labels[i * n:(i + 1) * n] = np.unique(labels[i * n:(i + 1) * n], return_inverse=True)
         self.counts = torch.from_numpy(counts).to(self.device)
         self.labels = torch.from_numpy(labels).to(self.device)
+        self.interior = torch.from_numpy(interior).to(self.device)
         self.profiles, self.n_regions, self.epoch_loaded = profiles, n_regions, epoch
         return self
 
     def digest(self) -> str:
-        """SHA-1 of the pool's counts and labels: the same pool whatever the number of ranks."""
+        """SHA-1 of the pool's counts, labels and interior flags: the same pool whatever the number
+        of ranks."""
         import hashlib
 
         h = hashlib.sha1(self.counts.cpu().numpy().tobytes())
         h.update(self.labels.cpu().numpy().tobytes())
+        h.update(self.interior.cpu().numpy().tobytes())
         return h.hexdigest()
 
     def batch(self, cubes_per_batch: int, pixels_per_cube: int, generator):
-        """(counts (B, P, C) float32, labels (B, P) int64, cube ids (B,)) on the pool's device.
+        """(counts (B, P, C) float32, labels (B, P) int64, interior (B, P) bool, cube ids (B,)) on
+        the pool's device.
 
         B distinct cubes drawn uniformly: batches mix instrument profiles.
         """
@@ -156,7 +168,7 @@ class SpectraPool:
         cubes = torch.randperm(self.n_cubes, generator=generator, device=dev)[:b]
         offs = torch.randint(0, self.pixels_per_cube, (b, pixels_per_cube), generator=generator, device=dev)
         rows = cubes[:, None] * self.pixels_per_cube + offs
-        return self.counts[rows].float(), self.labels[rows], cubes
+        return self.counts[rows].float(), self.labels[rows], self.interior[rows], cubes
 
 
 def make_pool(data_dir, pixels_per_cube: int, seed: int, device="cpu",

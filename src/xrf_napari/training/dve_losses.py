@@ -48,10 +48,12 @@ def mmd_imq(z, prior, scales=(0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)):
     return total
 
 
-def silhouette_loss(mu, labels, n_labels: int | None = None):
+def silhouette_loss(mu, labels, n_labels: int | None = None, mask=None):
     """1 - mean silhouette of points mu (B, P, D) grouped per cube b by labels (B, P) in 0..R-1.
 
     Points alone in their region, and cubes with a single region in the sample, do not count.
+    mask (B, P) bool: only these points count, as members of regions and as scored points (e.g.
+    interior pixels: a boundary pixel is a mixture whose label is arbitrary).
     """
     import torch
     import torch.nn.functional as F
@@ -62,6 +64,8 @@ def silhouette_loss(mu, labels, n_labels: int | None = None):
           - 2.0 * mu @ mu.transpose(1, 2)).clamp_min(0.0)
     dist = torch.sqrt(sq + 1e-8)  # eps keeps the gradient finite at 0
     onehot = F.one_hot(labels, k).to(mu.dtype)  # (B, P, K)
+    if mask is not None:
+        onehot = onehot * mask[..., None].to(mu.dtype)
     size = onehot.sum(1)  # (B, K)
     sums = dist @ onehot  # (B, P, K): summed distance of each point to each region
     own_size = size.gather(1, labels)  # (B, P)
@@ -71,6 +75,8 @@ def silhouette_loss(mu, labels, n_labels: int | None = None):
     invalid = (size[:, None, :] == 0) | onehot.bool()
     bdist = mean_other.masked_fill(invalid, float("inf")).amin(-1)
     ok = (own_size > 1) & torch.isfinite(bdist)
+    if mask is not None:
+        ok = ok & mask
     bdist = torch.where(ok, bdist, a.detach() + 1.0)  # no inf/NaN in the unused branch's gradient
     s = (bdist - a) / torch.maximum(a, bdist).clamp_min(1e-6)
     s = torch.where(ok, s, torch.zeros_like(s))

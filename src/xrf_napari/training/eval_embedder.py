@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..synth.regions import interior_mask
+
 METHODS = ("dve", "dve_interior", "pca3", "pca3_interior", "pca3_raw", "kmeans_norm", "oracle_lda",
            "oracle_lda_interior")
 LABELS = {"dve": "DVE (3-D)", "dve_interior": "DVE, interior px", "pca3": "PCA(3) norm.",
@@ -25,13 +27,6 @@ LABELS = {"dve": "DVE (3-D)", "dve_interior": "DVE, interior px", "pca3": "PCA(3
           "kmeans_norm": "K-Means 512-ch norm.", "oracle_lda": "LDA oracle (supervised)",
           "oracle_lda_interior": "LDA oracle, interior px"}
 NOT_METHODS = ("k", "n_pixels", "cube", "profile", "interior_fraction")
-
-
-def interior_mask(labels: np.ndarray) -> np.ndarray:
-    """True where a pixel's 3 x 3 neighbourhood (edge-replicated) carries a single label."""
-    from scipy.ndimage import maximum_filter, minimum_filter
-
-    return minimum_filter(labels, 3, mode="nearest") == maximum_filter(labels, 3, mode="nearest")
 
 
 def _kmeans_labels(x: np.ndarray, k: int, seed: int) -> np.ndarray:

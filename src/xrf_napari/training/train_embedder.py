@@ -39,6 +39,7 @@ DEFAULT_TRAIN_CONFIG = {
     "mmd_samples": 1024,           # posterior samples (and as many prior samples) in the MMD
     "w_silhouette": 4.0,
     "silhouette_ramp": 0.2,        # fraction of steps over which w_silhouette ramps up from 0
+    "silhouette_interior_only": False,  # score only pixels away from region boundaries (mixtures)
     "aug_prob": 0.8,               # fraction of batch cubes seen through a random "other instrument"
     "aug_min_keep": 0.05,          # binomial thinning: keep 5-100% of counts (log-uniform, per pixel)
     "aug_tilt": 1.0,               # per-cube smooth efficiency tilt exp(a x + b x^2), |a|,|b| <= tilt
@@ -170,7 +171,7 @@ def train_step(model, opt, batch, gen, cfg: dict, step: int, energy, device, n_l
 
     dist = dist or DistInfo()
     core = unwrap(model)
-    counts, labels, _ = batch
+    counts, labels, interior, _ = batch
     counts = augment(counts, gen, cfg, energy)
     b, p, c = counts.shape
     for group in opt.param_groups:
@@ -179,7 +180,7 @@ def train_step(model, opt, batch, gen, cfg: dict, step: int, energy, device, n_l
     n_mmd = min(cfg["mmd_samples"], b * p)
     prior = torch.randn(n_mmd, core.latent_dim, generator=gen, device=device)
     if dist.enabled:
-        counts, labels = shard(counts, dist), shard(labels, dist)
+        counts, labels, interior = shard(counts, dist), shard(labels, dist), shard(interior, dist)
         noise = shard(noise.reshape(b, p, -1), dist).reshape(-1, core.latent_dim)
         n_mmd -= n_mmd % dist.world_size
         prior = shard(prior[:n_mmd], dist)
@@ -194,7 +195,8 @@ def train_step(model, opt, batch, gen, cfg: dict, step: int, energy, device, n_l
     kl = kl_to_prior(mu, logvar)
     stride = max(1, (b * p) // n_mmd)
     mmd = mmd_imq(z[::stride][:n_mmd], prior)
-    sil = silhouette_loss(mu.reshape(b, p, -1), labels, n_labels)
+    mask = interior if cfg.get("silhouette_interior_only") else None
+    sil = silhouette_loss(mu.reshape(b, p, -1), labels, n_labels, mask)
     w_sil = silhouette_weight(step, cfg)
     loss = cfg["w_recon"] * rec + cfg["w_kl"] * kl + cfg["w_mmd"] * mmd + w_sil * sil
     opt.zero_grad(set_to_none=True)
