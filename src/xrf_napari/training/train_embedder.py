@@ -39,7 +39,7 @@ DEFAULT_TRAIN_CONFIG = {
     "mmd_samples": 1024,           # posterior samples (and as many prior samples) in the MMD
     "w_silhouette": 4.0,
     "silhouette_ramp": 0.2,        # fraction of steps over which w_silhouette ramps up from 0
-    "silhouette_interior_only": False,  # score only pixels away from region boundaries (mixtures)
+    "silhouette_interior_only": True,  # score only pixels away from region boundaries (mixtures)
     "aug_prob": 0.8,               # fraction of batch cubes seen through a random "other instrument"
     "aug_min_keep": 0.05,          # binomial thinning: keep 5-100% of counts (log-uniform, per pixel)
     "aug_tilt": 1.0,               # per-cube smooth efficiency tilt exp(a x + b x^2), |a|,|b| <= tilt

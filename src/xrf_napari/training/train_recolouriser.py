@@ -35,7 +35,7 @@ import numpy as np
 
 DEFAULTS = {
     "model": {"patch": 16, "dim": 144, "depth": 7, "heads": 9, "mlp_ratio": 4.0, "spt_shift": "half",
-              "pixel_skip": True, "head_hidden": 16},
+              "pixel_skip": True, "head_hidden": 16, "pixel_branch": 32},
     "crop": 128,
     "batch": 16,
     "steps": 3000,
