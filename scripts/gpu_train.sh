@@ -49,8 +49,8 @@ if [ "$TINY" = "1" ]; then
   EMB_STEPS=${EMB_STEPS:-40}; UVIT_STEPS=30; UVIT_BATCH=${UVIT_BATCH:-4}; BASE_STEPS=30; UVIT_BUDGET=60
 else
   TRAIN=data/train; TEST=data/test
-  N_TRAIN=150; N_TEST=24; S_TRAIN=256; S_TEST=256
-  EMB_STEPS=${EMB_STEPS:-3000}; UVIT_STEPS=40000; UVIT_BATCH=${UVIT_BATCH:-64}; BASE_STEPS=3000; UVIT_BUDGET=0
+  N_TRAIN=450; N_TEST=24; S_TRAIN=256; S_TEST=256  # the shipped models' data (docs/model_card_*.md)
+  EMB_STEPS=${EMB_STEPS:-5000}; UVIT_STEPS=40000; UVIT_BATCH=${UVIT_BATCH:-64}; BASE_STEPS=3000; UVIT_BUDGET=0
 fi
 UVIT_LR=${UVIT_LR:-1e-3}
 
@@ -71,7 +71,7 @@ echo "[$(elapsed) s] data ready: $TRAIN, $TEST"
 
 # 2. DVE embedder.
 AMP=""; [ "$DEVICE" = "cuda" ] && AMP="--amp"
-train embedder --data "$TRAIN" --out "$RUN/dve" --steps "$EMB_STEPS" --device "$DEVICE" $AMP --no-progress
+train embedder --data "$TRAIN" --out "$RUN/dve" --config configs/embedder.json --steps "$EMB_STEPS" --device "$DEVICE" $AMP --no-progress
 echo "[$(elapsed) s] embedder trained"
 
 # 3. SmallUViT + per-pixel baseline: whatever is left of the budget, minus ~75 s for evaluation.
