@@ -19,7 +19,7 @@ token of dim 144 cannot carry the 768 output values of its patch exactly; the sk
 sharp region boundaries back. The model card compares both.
 
 A second, `pixel_branch` (> 0, needs pixel_skip): the latent also passes through a per-pixel MLP
-(two 1x1 layers of that width, then one to `head_hidden`) added to the head's 3x3 conv before its
+(two per-pixel linear layers of that width, then one to `head_hidden`) added to the head's 3x3 conv before its
 non-linearity (cheap: the wide features never go through a 3x3 conv). With pixel_skip alone the only
 per-pixel nonlinearity is one 3x3 conv of `head_hidden` channels, too weak to map a latent to a colour
 on its own, so the 16 x 16 token decode dominates and the output shows patch blocks and soft edges;
