@@ -48,8 +48,6 @@ def _line_features(counts: np.ndarray, metadata: dict) -> np.ndarray:
 
 
 def _pixels(data_dir, embedder, per_cube: int, seed: int, max_cubes: int | None = None):
-    import json
-
     import h5py
     import torch
 

@@ -201,6 +201,7 @@ class SmallUViT(nn.Module):
         else:
             self.decoder_pred = nn.Linear(dim, p * p * c_out)
             self.final = nn.Conv2d(c_out, c_out, 3, padding=1)
+            self.pixel_mlp = None
             self._head_chans = c_out
         self._init_weights()
 
@@ -214,7 +215,7 @@ class SmallUViT(nn.Module):
             elif isinstance(m, nn.LayerNorm):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
-        if getattr(self, "pixel_mlp", None) is not None:  # a per-pixel MLP wants fan-in scaled weights:
+        if self.pixel_mlp is not None:  # a per-pixel MLP wants fan-in scaled weights:
             for m in self.pixel_mlp:  # at std 0.02, three layers deep, its signal would start ~1e-3
                 if isinstance(m, nn.Linear):
                     m.reset_parameters()
@@ -246,14 +247,14 @@ class SmallUViT(nn.Module):
         y = self.decoder_pred(self.norm(tokens))  # (b, n, p*p*c)
         c = self._head_chans
         y = y.reshape(b, gh, gw, p, p, c).permute(0, 5, 1, 3, 2, 4).reshape(b, c, h, w)
-        if self.pixel_skip:
-            x = x.to(y.dtype)
-            if self.pixel_mlp is not None:
-                conv, act, out = self.final
-                px = self.pixel_mlp(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
-                return torch.sigmoid(out(act(conv(torch.cat([y, x], dim=1)) + px)))
-            y = torch.cat([y, x], dim=1)
-        return torch.sigmoid(self.final(y))
+        if not self.pixel_skip:
+            return torch.sigmoid(self.final(y))
+        x = x.to(y.dtype)
+        conv, act, out = self.final
+        h = conv(torch.cat([y, x], dim=1))
+        if self.pixel_mlp is not None:
+            h = h + self.pixel_mlp(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        return torch.sigmoid(out(act(h)))
 
 
 def build_from_config(config: dict) -> SmallUViT:
