@@ -5,11 +5,14 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
 
 from xrf_napari.training.toy_data import write_toy_dataset
+
+GLOO_EXIT_ABORT = "terminate called without an active exception"
 
 
 def _config(tmp_path):
@@ -29,6 +32,11 @@ def _train(args, env_extra=None, nproc=None):
     else:
         cmd = [sys.executable, "-m", "xrf_napari.train", *args]
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    if res.returncode and nproc and GLOO_EXIT_ABORT in res.stderr:
+        # Known, rare and not reproducible on demand: a rank aborted in gloo's teardown after the
+        # run had finished (see distributed.cleanup). One rerun, made visible, not hidden.
+        warnings.warn(f"2-rank run aborted at exit ({GLOO_EXIT_ABORT!r}); rerunning once")
+        res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
     return res
 

@@ -315,6 +315,7 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
             bar.close()
             return {"interrupted_at": step}
     bar.close()
+    del model  # the DDP wrapper holds the process group (see distributed.cleanup)
     elapsed += time.perf_counter() - t0
     in_sync = params_in_sync(core, dist)
     if not dist.is_main:

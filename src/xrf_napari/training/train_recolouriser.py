@@ -462,11 +462,11 @@ def run(args) -> int:
     core.eval()
     checkpoint()
     in_sync = params_in_sync(core, dist)
+    model = core  # drop the DDP wrapper: it holds the process group (see distributed.cleanup)
     if not dist.is_main:  # rank 0 alone saves, evaluates and fits the baseline; wait for it
-        barrier(dist)  # leaving first tore the process group down under rank 0 (SIGABRT in gloo)
+        barrier(dist)
         cleanup(dist)
         return 0
-    model = core
     if cfg["keep_best"] and best["state"] is not None:
         if not curves["val"] or curves["val"][-1][0] != step:  # the final weights compete too
             val = _val_loss(model, latents, targets, val_idx, device)
