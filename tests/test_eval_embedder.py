@@ -42,12 +42,30 @@ def test_evaluate_cube_aligns_labels_and_scores_baselines():
     assert res["k"] == len(np.unique(labels)) and res["n_pixels"] == 700
     assert res["dve"] == pytest.approx(1.0) and res["dve_interior"] == pytest.approx(1.0)
     assert 0.0 < res["interior_fraction"] < 1.0
-    for m in ("pca3", "pca3_raw", "kmeans_norm", "oracle_lda", "oracle_lda_interior"):
+    for m in ("pca3", "pca3_raw", "kmeans_norm", "ceiling_lda3", "oracle_lda", "oracle_lda_interior"):
         assert -1.0 <= res[m] <= 1.0
-    # high counts and distinct toy pigments: the supervised oracle separates interior pixels
+    # high counts and distinct toy pigments: the supervised references separate the regions
     assert res["oracle_lda_interior"] > 0.9
+    assert res["ceiling_lda3"] > 0.8
     table = format_table({"data": "x", "methods": ["dve", "pca3"], "interior_fraction_median": 0.5,
                           "summary": {"dve": {"median": 1.0, "mean": 1.0, "min": 1.0, "n": 1},
                                       "pca3": {"median": 0.5, "mean": 0.5, "min": 0.5, "n": 1}},
                           "per_profile": {}})
     assert "| **all** | 1 | 1.000 | 0.500 |" in table and "50 %" in table
+
+
+def test_lda3_ceiling_is_chance_without_structure_and_finds_real_regions():
+    """Labels unrelated to the spectra give chance (ARI about 0); regions that differ in three
+    channels are found; a region too small to appear in both halves gives no figure at all."""
+    from xrf_napari.training.eval_embedder import _lda3_kmeans_ari
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 512)).astype(np.float32)
+    truth = rng.integers(0, 4, 600)
+    assert abs(_lda3_kmeans_ari(x, truth, 4, seed=0)) < 0.05
+    # the same function does find regions that are there
+    x[:, :3] += 6 * np.eye(4)[truth][:, :3]
+    assert _lda3_kmeans_ari(x, truth, 4, seed=0) > 0.9
+    truth[:] = 0
+    truth[0] = 1
+    assert _lda3_kmeans_ari(x, truth, 2, seed=0) is None

@@ -1,0 +1,87 @@
+"""Why the DVE's K-Means ARI stops where it does: references that are GIVEN the true labels.
+
+For every held-out cube, ARI against the generator's region labels (K = true number of regions,
+K-Means n_init 4, seed 0, every pixel) of:
+
+- `km`: K-Means on the latent (what the plugin does; the evaluate table's "DVE" column);
+- `centroid`: each pixel given to the nearest TRUE region centroid in the latent (perfect K-Means
+  centres: does the latent separate the regions at all?);
+- `qda`: a Gaussian classifier with a full covariance per region fitted on all pixels with their
+  true labels (resubstitution, so optimistic: the most any Gaussian clustering of this latent could
+  reach);
+- `lda3_km` / `lda10_km`: K-Means on the best per-cube LINEAR map of the normalised 512-channel
+  spectra to 3 (10) dimensions given the true labels (LDA fitted on a random half of the pixels,
+  scored on the other half).
+
+The same for PCA(3) of the normalised spectra. If even the supervised per-cube 3-D map stays below a
+target, a 3-D latent shared by all paintings and learnt without labels will not reach it.
+
+    python scripts/ari_ceilings.py --data data/test [--embedder W] [--max-cubes N]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+
+def _km(x, k):
+    from sklearn.cluster import KMeans
+
+    return KMeans(k, n_init=4, random_state=0).fit_predict(x)
+
+
+def cube_ceilings(z: np.ndarray, norm: np.ndarray, truth: np.ndarray, seed: int = 0) -> dict:
+    from sklearn.decomposition import PCA
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
+    from sklearn.metrics import adjusted_rand_score as ari
+
+    classes = np.unique(truth)
+    k = len(classes)
+    out = {}
+    for name, x in (("dve", z), ("pca3", PCA(3, random_state=seed).fit_transform(norm))):
+        centres = np.stack([x[truth == c].mean(0) for c in classes])
+        nearest = classes[((x[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)]
+        out[f"{name}_km"] = ari(truth, _km(x, k))
+        out[f"{name}_centroid"] = ari(truth, nearest)
+        out[f"{name}_qda"] = ari(truth, QuadraticDiscriminantAnalysis(reg_param=1e-3).fit(x, truth).predict(x))
+    fit = np.random.default_rng(seed).random(len(norm)) < 0.5
+    for dims in (3, 10):
+        lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto", n_components=min(dims, k - 1))
+        proj = lda.fit(norm[fit], truth[fit]).transform(norm)
+        out[f"lda{dims}_km"] = ari(truth[~fit], _km(proj, k)[~fit])
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", required=True)
+    p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")
+    p.add_argument("--max-cubes", type=int, default=None)
+    args = p.parse_args(argv)
+
+    import torch
+
+    from xrf_napari.analysis.embed import load_embedder
+    from xrf_napari.models.dve import normalise
+    from xrf_napari.training.data import list_cubes, read_cube_arrays
+
+    emb = load_embedder(args.embedder, "cpu")
+    rows = []
+    for path in list_cubes(args.data)[: args.max_cubes]:
+        counts, labels, _ = read_cube_arrays(path)
+        flat = counts.reshape(-1, counts.shape[-1]).astype(np.float32)
+        norm = normalise(torch.from_numpy(flat), emb.config.get("normalisation", "hellinger")).numpy()
+        row = cube_ceilings(emb.encode(flat), norm, labels.reshape(-1))
+        rows.append(row)
+        print(path.name, " ".join(f"{k}={v:.3f}" for k, v in row.items()), flush=True)
+    print(f"median ARI over {len(rows)} cubes of {args.data} (embedder {emb.path}):")
+    for key in rows[0]:
+        v = np.array([r[key] for r in rows])
+        print(f"  {key:14s} median {np.median(v):.3f}  mean {v.mean():.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
