@@ -33,6 +33,10 @@ from ._common import (
 )
 
 PLACEMENTS = ("Beside the scan", "Over the scan")
+#: What the measured ceilings (docs/model_card_recolouriser.md) mean for the person looking.
+CAVEAT = ("A hypothesis, not a reconstruction: X-ray lines do not fix a colour (lead is in lead "
+          "white and red lead; iron in ochres, umber and Prussian blue; lakes and carbon black show "
+          "no lines). Trained on synthetic scans; see the model card before relying on a colour.")
 
 
 def _recolour_job(cube, weights, embedder_weights, device):
@@ -58,6 +62,8 @@ class RecolourWidget(QWidget):
         self.embedder_edit.setPlaceholderText("shipped embedder")
         self.device = device_combo()
         self.device_label = QLabel("Device used: \u2014")
+        self.caveat = QLabel(CAVEAT)
+        self.caveat.setWordWrap(True)
         self.placement = QComboBox()
         self.placement.addItems(PLACEMENTS)
         self.opacity = QSlider(Qt.Horizontal)
@@ -83,6 +89,7 @@ class RecolourWidget(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(grid)
         lay.addWidget(self.device_label)
+        lay.addWidget(self.caveat)
         lay.addWidget(self.job)
         lay.addWidget(self.save_button)
         lay.addStretch(1)
