@@ -114,6 +114,30 @@ def test_small_cube_end_to_end_is_readable(small_dataset):
     assert t["labels"].max() == meta["k"] - 1
 
 
+def test_recipe_oracle_paints_each_region_with_its_own_recipe(small_dataset):
+    """The evaluation's "true paint recipes" row: region i must get recipe i, whose colour lies its
+    recorded delta_e from the region's palette colour (a shifted index would not)."""
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    from xrf_napari.training.evaluate import recipe_image
+
+    _, out, _ = small_dataset
+    for name in ("cube_00000.h5", "cube_00001.h5"):
+        with h5py.File(out / name, "r") as f:
+            meta = json.loads(f.attrs["metadata"])
+        t = read_targets(out / name)
+        img = recipe_image(t["labels"], meta["regions"])
+        assert img.shape == (32, 32, 3) and 0 <= img.min() and img.max() <= 1
+        de = deltaE_ciede2000(rgb2lab(img), rgb2lab(t["palette"] / 255.0))
+        for i, region in enumerate(meta["regions"]):
+            inside = t["labels"] == i
+            if inside.any():  # the palette is stored as uint8: allow its rounding
+                assert abs(de[inside].mean() - region["delta_e"]) < 1.0
+    assert recipe_image(t["labels"], None) is None
+    with pytest.raises(ValueError, match="regions"):
+        recipe_image(t["labels"], meta["regions"][:1])
+
+
 def test_generation_is_deterministic_for_a_seed(small_dataset, tmp_path):
     cfg, out, _ = small_dataset
     again = GenerateConfig(**{**cfg.__dict__, "out": str(tmp_path)})

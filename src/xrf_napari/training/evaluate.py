@@ -49,7 +49,7 @@ def _read(path):
             cube = read_project_cube(f, path)
             if "targets/palette" not in f or "targets/rgb" not in f:
                 raise ValueError(f"{path} has no /targets/palette or /targets/rgb")
-            targets = {k: f[f"targets/{k}"][()] for k in ("palette", "rgb")}
+            targets = {k: f[f"targets/{k}"][()] for k in ("palette", "rgb", "labels") if f"targets/{k}" in f}
             mem = cube_from_array(cube.data[()], cube.calibration)
             meta = cube.metadata
     except OSError as exc:
@@ -94,9 +94,15 @@ def evaluate(data_dir, weights=None, embedder=None, baseline=None, device="auto"
             preds["pixel_mlp"] = predict_pixels(mlp, latent, dev)
         row = {"cube": path.stem, "profile": profile_key(meta)}
         for name, pred in preds.items():
-            for tname, target in targets.items():
-                row[f"{name}/{tname}"] = image_metrics(pred, target)
+            for tname in ("palette", "rgb"):
+                row[f"{name}/{tname}"] = image_metrics(pred, targets[tname])
         row["palette_ceiling/rgb"] = image_metrics(targets["palette"], targets["rgb"])
+        try:
+            recipes = recipe_image(targets.get("labels"), meta.get("regions"))
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
+        if recipes is not None:
+            row["recipe_oracle/palette"] = image_metrics(recipes, targets["palette"])
         per_cube.append(row)
         if len(images) < 8:
             images.append({"name": path.stem, "latent": latent_to_rgb(latent), "uvit": preds["uvit"],
@@ -109,15 +115,32 @@ def evaluate(data_dir, weights=None, embedder=None, baseline=None, device="auto"
             "seconds": round(time.time() - t0, 1), "summary": summary, "per_cube": per_cube, "_images": images}
 
 
+def recipe_image(labels, regions) -> np.ndarray | None:
+    """(H, W, 3) sRGB in [0, 1]: every region painted in the colour of its TRUE paint recipe (the
+    generator's Kubelka-Munk mixture, metadata "regions"[i]["mix_lab"]); None when the cube has no
+    labels or recipes. An oracle that knows the paint exactly: what the spectrum could give at best
+    if it identified every paint, short of the recipes' own mismatch to the painting's colours."""
+    if labels is None or not regions or any("mix_lab" not in r for r in regions):
+        return None
+    from skimage.color import lab2rgb
+
+    colours = lab2rgb(np.array([[r["mix_lab"] for r in regions]], dtype=float))[0]
+    labels = np.asarray(labels)
+    if labels.min() < 0 or labels.max() >= len(colours):
+        raise ValueError(f"labels run to {labels.max()} but the metadata lists {len(colours)} regions")
+    return colours[labels]
+
+
 def format_table(results: dict) -> str:
     s = results["summary"]
     cols = " | ".join(HEADERS[m] for m in METRICS)
     lines = [f"Held-out set {results['data']}: {results['n_cubes']} cubes (means over cubes)", "",
              f"| model | target | {cols} |", "|---|---|" + "---|" * len(METRICS)]
-    names = {"uvit": "SmallUViT", "pixel_mlp": "per-pixel MLP", "palette_ceiling": "palette image (ceiling)"}
+    names = {"uvit": "SmallUViT", "pixel_mlp": "per-pixel MLP", "palette_ceiling": "palette image (ceiling)",
+             "recipe_oracle": "true paint recipes' colours (oracle)"}
     tnames = {"palette": "palette", "rgb": "original"}
     for tname in ("palette", "rgb"):
-        for model in ("uvit", "pixel_mlp", "palette_ceiling"):
+        for model in ("uvit", "pixel_mlp", "recipe_oracle", "palette_ceiling"):
             key = f"{model}/{tname}"
             if key in s:
                 vals = " | ".join(f"{s[key][m]:.4f}" if m in ("msssim", "srgb") else f"{s[key][m]:.2f}" for m in METRICS)
