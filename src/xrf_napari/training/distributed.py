@@ -137,11 +137,13 @@ def cleanup(info: DistInfo) -> None:
     reference to the group, which would otherwise outlive this call and be destroyed whenever the
     wrapper is. (Rank 1 aborted at exit, "terminate called without an active exception" from gloo,
     in two fresh-clone CI runs, never in 48 looped two-rank runs here; rank 0, which already dropped
-    its wrapper first, never did. This order is the safer one, not a proven cure.)"""
+    its wrapper first, never did. This order is the safer one, not a proven cure.) The barrier keeps
+    a rank from closing its gloo connections while a peer still uses them at the end of its run."""
     if info.enabled:
         import torch.distributed as dist
 
         if dist.is_initialized():
+            dist.barrier()
             dist.destroy_process_group()
 
 
