@@ -33,10 +33,12 @@ from ._common import (
 )
 
 PLACEMENTS = ("Beside the scan", "Over the scan")
-#: What the measured ceilings (docs/model_card_recolouriser.md) mean for the person looking.
-CAVEAT = ("A hypothesis, not a reconstruction: X-ray lines do not fix a colour (lead is in lead "
-          "white and red lead; iron in ochres, umber and Prussian blue; lakes and carbon black show "
-          "no lines). Trained on synthetic scans; see the model card before relying on a colour.")
+#: What the measured ceilings (docs/model_card_recolouriser.md) mean for the person looking: a short
+#: line in the dock, the reasons in its tooltip.
+CAVEAT = "Colours are a hypothesis: X-ray lines do not fix a colour."
+CAVEAT_WHY = ("Lead is in lead white and red lead; iron in ochres, umber and Prussian blue; lakes and "
+              "carbon black show no lines. The model was trained on synthetic scans; see its model card "
+              "(docs/model_card_recolouriser.md) before relying on a colour.")
 
 
 def _recolour_job(cube, weights, embedder_weights, device):
@@ -64,6 +66,7 @@ class RecolourWidget(QWidget):
         self.device_label = QLabel("Device used: \u2014")
         self.caveat = QLabel(CAVEAT)
         self.caveat.setWordWrap(True)
+        self.caveat.setToolTip(CAVEAT_WHY)
         self.placement = QComboBox()
         self.placement.addItems(PLACEMENTS)
         self.opacity = QSlider(Qt.Horizontal)
