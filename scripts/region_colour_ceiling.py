@@ -39,6 +39,7 @@ def _regions(data_dir, max_cubes=None):
     import h5py
 
     from xrf_napari.training.data import list_cubes
+    from xrf_napari.training.evaluate import recipe_colours
 
     cubes = []
     for path in list_cubes(data_dir)[:max_cubes]:
@@ -56,10 +57,7 @@ def _regions(data_dir, max_cubes=None):
         colours[lab] = palette.reshape(-1, 3) / 255.0  # the palette is constant per region
         spec = np.sqrt(sums / np.maximum(sums.sum(1, keepdims=True), 1.0)).astype(np.float32)
         lines = _line_features(sums.astype(np.float32), metadata)
-        from skimage.color import lab2rgb
-
-        recipe = np.zeros((k, 3), dtype=np.float32)  # the colour of each region's true paint recipe
-        recipe[: len(metadata["regions"])] = lab2rgb(np.array([[r["mix_lab"] for r in metadata["regions"]]]))[0]
+        recipe = recipe_colours(metadata["regions"])  # the colour of each region's true paint recipe
         cubes.append({"name": Path(path).name, "labels": labels, "palette": palette, "present": present,
                       "spectrum (512)": spec, "element lines": lines, "colour": colours, "recipe": recipe})
     return cubes

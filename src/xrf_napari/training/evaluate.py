@@ -107,24 +107,31 @@ def evaluate(data_dir, weights=None, embedder=None, baseline=None, device="auto"
         if len(images) < 8:
             images.append({"name": path.stem, "latent": latent_to_rgb(latent), "uvit": preds["uvit"],
                            "palette": targets["palette"], "rgb": targets["rgb"]})
-    keys = [k for k in per_cube[0] if "/" in k]
-    summary = {k: {m: float(np.mean([r[k][m] for r in per_cube])) for m in METRICS} for k in keys}
+    keys = list(dict.fromkeys(k for r in per_cube for k in r if "/" in k))  # rows may lack the oracle
+    summary = {k: {m: float(np.mean([r[k][m] for r in per_cube if k in r])) for m in METRICS} for k in keys}
     _, sha = resolve_weights("uvit", weights)
     return {"data": str(data_dir), "n_cubes": len(per_cube), "weights": str(rec.path), "embedder": str(embedder),
             "baseline": str(baseline) if baseline else None, "device": str(dev),
             "seconds": round(time.time() - t0, 1), "summary": summary, "per_cube": per_cube, "_images": images}
 
 
-def recipe_image(labels, regions) -> np.ndarray | None:
-    """(H, W, 3) sRGB in [0, 1]: every region painted in the colour of its TRUE paint recipe (the
-    generator's Kubelka-Munk mixture, metadata "regions"[i]["mix_lab"]); None when the cube has no
-    labels or recipes. An oracle that knows the paint exactly: what the spectrum could give at best
-    if it identified every paint, short of the recipes' own mismatch to the painting's colours."""
-    if labels is None or not regions or any("mix_lab" not in r for r in regions):
+def recipe_colours(regions) -> np.ndarray | None:
+    """(k, 3) sRGB in [0, 1]: the colour of each region's TRUE paint recipe (the generator's
+    Kubelka-Munk mixture, metadata "regions"[i]["mix_lab"]); None for cubes without recipes."""
+    if not regions or any("mix_lab" not in r for r in regions):
         return None
     from skimage.color import lab2rgb
 
-    colours = lab2rgb(np.array([[r["mix_lab"] for r in regions]], dtype=float))[0]
+    return lab2rgb(np.array([[r["mix_lab"] for r in regions]], dtype=float))[0]
+
+
+def recipe_image(labels, regions) -> np.ndarray | None:
+    """(H, W, 3): every region painted in its recipe's colour; None without labels or recipes. An
+    oracle that knows the paint exactly: what the spectrum could give at best if it identified every
+    paint, short of the recipes' own mismatch to the painting's colours."""
+    colours = recipe_colours(regions)
+    if labels is None or colours is None:
+        return None
     labels = np.asarray(labels)
     if labels.min() < 0 or labels.max() >= len(colours):
         raise ValueError(f"labels run to {labels.max()} but the metadata lists {len(colours)} regions")
