@@ -26,16 +26,12 @@ import argparse
 import numpy as np
 
 
-def _km(x, k):
-    from sklearn.cluster import KMeans
-
-    return KMeans(k, n_init=4, random_state=0).fit_predict(x)
-
-
 def cube_ceilings(z: np.ndarray, norm: np.ndarray, truth: np.ndarray, seed: int = 0) -> dict:
     from sklearn.decomposition import PCA
-    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
+    from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
     from sklearn.metrics import adjusted_rand_score as ari
+
+    from xrf_napari.training.eval_embedder import _kmeans_labels, _lda_kmeans_ari
 
     classes = np.unique(truth)
     k = len(classes)
@@ -43,14 +39,13 @@ def cube_ceilings(z: np.ndarray, norm: np.ndarray, truth: np.ndarray, seed: int 
     for name, x in (("dve", z), ("pca3", PCA(3, random_state=seed).fit_transform(norm))):
         centres = np.stack([x[truth == c].mean(0) for c in classes])
         nearest = classes[((x[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)]
-        out[f"{name}_km"] = ari(truth, _km(x, k))
+        out[f"{name}_km"] = ari(truth, _kmeans_labels(x, k, seed))
         out[f"{name}_centroid"] = ari(truth, nearest)
         out[f"{name}_qda"] = ari(truth, QuadraticDiscriminantAnalysis(reg_param=1e-3).fit(x, truth).predict(x))
-    fit = np.random.default_rng(seed).random(len(norm)) < 0.5
     for dims in (3, 10):
-        lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto", n_components=min(dims, k - 1))
-        proj = lda.fit(norm[fit], truth[fit]).transform(norm)
-        out[f"lda{dims}_km"] = ari(truth[~fit], _km(proj, k)[~fit])
+        ceiling = _lda_kmeans_ari(norm, truth, k, seed, dims)
+        if ceiling is not None:  # None: a region too small to fit on one half and score on the other
+            out[f"lda{dims}_km"] = ceiling
     return out
 
 
@@ -77,8 +72,8 @@ def main(argv=None) -> int:
         rows.append(row)
         print(path.name, " ".join(f"{k}={v:.3f}" for k, v in row.items()), flush=True)
     print(f"median ARI over {len(rows)} cubes of {args.data} (embedder {emb.path}):")
-    for key in rows[0]:
-        v = np.array([r[key] for r in rows])
+    for key in dict.fromkeys(k for r in rows for k in r):
+        v = np.array([r[key] for r in rows if key in r])
         print(f"  {key:14s} median {np.median(v):.3f}  mean {v.mean():.3f}")
     return 0
 

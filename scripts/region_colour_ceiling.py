@@ -38,6 +38,7 @@ def _regions(data_dir, max_cubes=None):
     """Per cube: labels, palette image, and per-region (spectrum, lines, colour)."""
     import h5py
 
+    from xrf_napari.models.dve import normalise
     from xrf_napari.training.data import list_cubes
     from xrf_napari.training.evaluate import recipe_colours
 
@@ -55,7 +56,7 @@ def _regions(data_dir, max_cubes=None):
         present = np.bincount(lab, minlength=k) > 0
         colours = np.zeros((k, 3), dtype=np.float32)
         colours[lab] = palette.reshape(-1, 3) / 255.0  # the palette is constant per region
-        spec = np.sqrt(sums / np.maximum(sums.sum(1, keepdims=True), 1.0)).astype(np.float32)
+        spec = normalise(sums.astype(np.float32), "hellinger").numpy()
         lines = _line_features(sums.astype(np.float32), metadata)
         recipe = recipe_colours(metadata["regions"])  # the colour of each region's true paint recipe
         cubes.append({"name": Path(path).name, "labels": labels, "palette": palette, "present": present,

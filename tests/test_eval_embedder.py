@@ -57,7 +57,7 @@ def test_evaluate_cube_aligns_labels_and_scores_baselines():
 def test_lda3_ceiling_is_chance_without_structure_and_finds_real_regions():
     """Labels unrelated to the spectra give chance (ARI about 0); regions that differ in three
     channels are found; a region too small to appear in both halves gives no figure at all."""
-    from xrf_napari.training.eval_embedder import _lda3_kmeans_ari
+    from xrf_napari.training.eval_embedder import _lda_kmeans_ari as _lda3_kmeans_ari
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(600, 512)).astype(np.float32)
