@@ -29,6 +29,51 @@ def list_cubes(data_dir) -> list[Path]:
     return files
 
 
+def cube_source(path) -> str:
+    """The painting a synthetic cube was made from (metadata `source.image`); a cube without one
+    (procedural, or not from the generator) is its own source, so it never shares a painting."""
+    import h5py
+
+    path = Path(path)
+    try:
+        with h5py.File(path, "r") as f:
+            meta = json.loads(f.attrs.get("metadata", "{}"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read the metadata of {path}: {exc}") from exc
+    image = (meta.get("source") or {}).get("image") if isinstance(meta, dict) else None
+    return str(image) if image and image != "procedural" else f"cube:{path.name}"
+
+
+def painting_split(sources: list[str], val_fraction: float, seed: int = 0) -> tuple[list[int], list[int]]:
+    """(train, validation) cube indices with no source painting on both sides.
+
+    The generator cycles through the paintings, so splitting by cube index puts crops of the same
+    painting on both sides and validation measures memorisation. Whole paintings go to validation,
+    chosen by a seeded shuffle of the distinct sources, until they hold about `val_fraction` of
+    the cubes (at least one painting when there are at least two and val_fraction > 0).
+    """
+    distinct = sorted(set(sources))
+    if val_fraction <= 0 or len(distinct) < 2 or len(sources) < 4:
+        return list(range(len(sources))), []
+    order = [distinct[i] for i in np.random.default_rng(seed).permutation(len(distinct))]
+    count = {s: sources.count(s) for s in distinct}
+    target, held, n_held = val_fraction * len(sources), set(), 0
+    for s in order:
+        if held and n_held + count[s] / 2 > target:
+            break
+        if len(held) == len(distinct) - 1:  # keep at least one painting to train on
+            break
+        held.add(s)
+        n_held += count[s]
+    val = [i for i, s in enumerate(sources) if s in held]
+    return [i for i, s in enumerate(sources) if s not in held], val
+
+
+def shared_sources(files_a, files_b) -> set[str]:
+    """Source paintings that two sets of cube files have in common (train vs validation check)."""
+    return {cube_source(p) for p in files_a} & {cube_source(p) for p in files_b}
+
+
 def profile_key(metadata: dict) -> str:
     """Instrument profile group of a cube: anode + detector FWHM bucket (10 eV) at Mn K-alpha."""
     prof = metadata.get("profile", {}) or {}

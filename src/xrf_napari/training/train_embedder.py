@@ -219,7 +219,7 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     from ..models.dve import build_from_config, resolved_config
     from ..models.weights import save_weights
     from .common import load_checkpoint, pick_device, plot_curves, save_checkpoint, seed_everything, write_json
-    from .data import make_pool
+    from .data import list_cubes, make_pool, shared_sources
     from .distributed import all_mean, barrier, cleanup, device_for, init_distributed, params_in_sync, wrap_model
 
     out = Path(out_dir)
@@ -240,6 +240,11 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     cfg["model"] = resolved_config(cfg["model"])
     seed_everything(int(cfg["seed"]))
 
+    if val_dir:  # the end-of-run ARI must come from paintings the embedder never saw
+        common = shared_sources(list_cubes(data_dir), list_cubes(val_dir))
+        if common:
+            raise ValueError(f"--val {val_dir} shares {len(common)} source painting(s) with --data "
+                             f"{data_dir} (e.g. {sorted(common)[:3]}): validate on other paintings")
     pool, refresh = make_pool(data_dir, int(cfg["pixels_per_cube"]), int(cfg["seed"]), device,
                               int(cfg["max_pool_bytes"]))
     batch_size = min(int(cfg["cubes_per_batch"]), pool.n_cubes) * int(cfg["pixels_per_cube_batch"])

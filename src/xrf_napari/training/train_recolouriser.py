@@ -9,7 +9,8 @@ except at logging. Loss: the redmean sRGB distance (training/metrics.py), option
 `msssim_weight * (1 - MS-SSIM)`. AdamW, linear warm-up then cosine decay. With --time-budget the
 schedule runs on max(step fraction, time fraction), so a run ends on time with a finished schedule;
 with `keep_best` the weights written are those of the checkpoint with the lowest validation loss
-(validation cubes are training-split paintings held out of the batches, never the test set): the
+(validation cubes are whole training-split paintings held out of the batches, never a painting
+that training also sees, and never the test set): the
 model memorises training paintings long before the schedule ends. The time fraction is agreed
 between ranks (slowest rank) at every logging step, so under torchrun all ranks use the same
 learning rate and stop at the same step.
@@ -232,17 +233,6 @@ def embed_dataset(data_dir, embedder_weights, device, cache_path, chunk: int = 6
     return latents, palettes, rgbs, names
 
 
-def split_indices(n: int, val_fraction: float) -> tuple[list[int], list[int]]:
-    """Deterministic split: every k-th cube to validation (at least one when n >= 4)."""
-    n_val = int(round(n * val_fraction)) if n >= 4 else 0
-    n_val = max(n_val, 1 if n >= 4 and val_fraction > 0 else 0)
-    if n_val == 0:
-        return list(range(n)), []
-    step = n / n_val
-    val = sorted({int(i * step + step / 2) for i in range(n_val)})
-    return [i for i in range(n) if i not in val], val
-
-
 class CropSampler:
     """Random crops of (latent, target) images kept on the training device, with dihedral augmentation."""
 
@@ -354,7 +344,10 @@ def run(args) -> int:
                                                    chunk=cfg["embed_chunk"], progress=show, dist=dist)
     embed_s = time.time() - t0
     targets = palettes if cfg["target"] == "palette" else rgbs
-    train_idx, val_idx = split_indices(len(latents), cfg["val_fraction"])
+    from .data import cube_source, list_cubes, painting_split
+
+    train_idx, val_idx = painting_split([cube_source(p) for p in list_cubes(args.data)],
+                                        cfg["val_fraction"], cfg["seed"])
     stack = np.concatenate([latents[i].reshape(-1, 3) for i in train_idx])
     mean, std = stack.mean(0), stack.std(0) + 1e-6
     del stack
@@ -377,7 +370,8 @@ def run(args) -> int:
     use_msssim = cfg["msssim_weight"] > 0 and crop > 96
     amp = device.type == "cuda"
     cfg_public = {**cfg, "resolved_steps": steps, "n_train": len(train_idx), "n_val": len(val_idx),
-                  "val_cubes": [names[i] for i in val_idx], "model_config": model_cfg, "n_params": n_params,
+                  "val_cubes": [names[i] for i in val_idx],
+                  "split": "by source painting (no painting on both sides)", "model_config": model_cfg, "n_params": n_params,
                   "device": str(device), "world_size": dist.world_size,
                   "command": " ".join(["xrf-napari-train", "recolouriser"] + sys.argv[2:])}
     if dist.is_main:
