@@ -8,15 +8,17 @@ instrument.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
 from ..energy import Calibration
 
-FAMILIES = ("train", "test", "all")
+FAMILIES = ("train", "test", "all", "wide", "heldout")
 TRAIN_ANODES = ("Rh", "W", "Cu")
 TEST_ANODES = ("Mo",)
+WIDE_ANODES = ("Rh", "W", "Cu", "Mo")
+HELDOUT_ANODES = ("Ag",)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,10 @@ def random_profile(rng: np.random.Generator, family: str = "train") -> Instrumen
     elif family == "all":
         anode = str(rng.choice(TRAIN_ANODES + TEST_ANODES))
         fwhm = rng.uniform(120.0, 180.0)
+    elif family == "wide":
+        return _wide_profile(rng)
+    elif family == "heldout":
+        return _heldout_profile(rng)
     else:
         raise ValueError(f"unknown profile family {family!r}; expected one of {FAMILIES}")
     kv = rng.uniform(25.0, 45.0) if anode == "Cu" else rng.uniform(30.0, 50.0)
@@ -134,3 +140,31 @@ def random_profile(rng: np.random.Generator, family: str = "train") -> Instrumen
         pileup=round(float(rng.uniform(0.0, 0.004)), 5),
         optic=optic, optic_cutoff_kev=round(float(rng.uniform(14.0, 26.0)), 1), name=f"random-{family}",
     )
+
+
+def _wide_profile(rng: np.random.Generator) -> InstrumentProfile:
+    """Domain randomisation for training: the 'train' family widened (Mo added, 115-200 eV, 20-50 kV,
+    up to 1 % pile-up; count levels as in train: 100-10,000 per pixel)."""
+    base = random_profile(rng, "train")
+    anode = str(rng.choice(WIDE_ANODES))
+    kv = float(rng.uniform(20.0 if anode in ("Cu", "Mo") else 25.0, 50.0))
+    e_top = rng.uniform(max(24.0, 0.8 * kv), 41.0)
+    return replace(base, anode=anode, kv=round(kv, 1), fwhm_mn_ev=round(float(rng.uniform(115.0, 200.0)), 1),
+                   gain=float((e_top - base.offset) / base.n_channels),
+                   pileup=round(float(rng.uniform(0.0, 0.01)), 5), name="random-wide")
+
+
+def _heldout_profile(rng: np.random.Generator) -> InstrumentProfile:
+    """For transfer evaluation only: an anode (Ag) and settings outside every training family:
+    205-240 eV resolution, 512 or 8192 channels, offsets outside -1.0-0.05 keV, 50-95 or 10,500-30,000 counts
+    per pixel, 1-2 % pile-up."""
+    base = random_profile(rng, "train")
+    n_channels = int(rng.choice([512, 8192]))
+    offset = float(rng.uniform(-1.3, -1.05) if rng.random() < 0.5 else rng.uniform(0.1, 0.3))
+    counts = float(rng.uniform(50, 95) if rng.random() < 0.5 else rng.uniform(10_500, 30_000))
+    kv = float(rng.uniform(35.0, 50.0))
+    return replace(base, anode=str(rng.choice(HELDOUT_ANODES)), kv=round(kv, 1),
+                   fwhm_mn_ev=round(float(rng.uniform(205.0, 240.0)), 1), n_channels=n_channels,
+                   offset=round(offset, 4), gain=float((rng.uniform(30.0, 40.0) - offset) / n_channels),
+                   counts_per_pixel=round(counts, 1), pileup=round(float(rng.uniform(0.01, 0.02)), 5),
+                   name="random-heldout")

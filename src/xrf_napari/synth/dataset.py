@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-GENERATOR = "xrf-napari-synth/2"  # 2: speckle-free region maps (regions.remove_speckle)
+GENERATOR = "xrf-napari-synth/3"  # 2: speckle-free region maps; 3: painter's recipe prior, swatch cubes, panels
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
 TEST_FRACTION_PERCENT = 20
 
@@ -71,7 +71,8 @@ class SynthCube:
 
 
 def synthesize(rgb: np.ndarray, rng: np.random.Generator, profile, *, labels=None, recipes=None,
-               year: int | None = None, native: bool = False, blur_px: float | None = None) -> SynthCube:
+               year: int | None = None, native: bool = False, blur_px: float | None = None,
+               character: float = 0.0) -> SynthCube:
     """A synthetic cube of an RGB image under one instrument profile.
 
     labels/recipes: give both to bypass clustering and recipe choice (swatch panels, tests).
@@ -96,7 +97,7 @@ def synthesize(rgb: np.ndarray, rng: np.random.Generator, profile, *, labels=Non
         regions = Regions(labels, pal, rgb2lab(pal[None])[0], {})
     k = regions.k
     if recipes is None:
-        recipes = [choose_recipe(regions.palette[i], rng, year) for i in range(k)]
+        recipes = [choose_recipe(regions.palette[i], rng, year, character=character) for i in range(k)]
     if len(recipes) != k:
         raise ValueError(f"{len(recipes)} recipes for {k} regions")
     ground = random_ground(rng)
@@ -144,6 +145,9 @@ class GenerateConfig:
     images: list[str] | None = None  # paths; None = procedural paintings
     native: bool = False
     period: bool = False
+    kind: str = "paintings"  # paintings | panels (pigment panels of synth.swatches.IDENTIFIABLE)
+    swatch_fraction: float = 0.0  # share of painting cubes replaced by swatch cubes of simple paints
+    character: float = 0.0  # painter's prior in recipe choice (synth.recipes.choose_recipe)
 
 
 def cube_name(index: int) -> str:
@@ -164,7 +168,23 @@ def generate_one(index: int, cfg: GenerateConfig) -> dict:
     rng = cube_rng(cfg.seed, index)
     profile = random_profile(rng, cfg.profiles)
     year = int(rng.integers(1300, 2001)) if cfg.period else None
-    if cfg.images:
+    labels = recipes = None
+    extra = {}
+    if cfg.kind == "panels":
+        from .swatches import panel_layout
+
+        white = str(rng.choice(["Lead white", "Titanium white", "Zinc white"]))
+        rgb, labels, recipes, names = panel_layout(white=white)
+        source = {"image": f"panel ({white.lower()} tints)"}
+        extra = {"swatch_names": names}
+    elif cfg.kind != "paintings":
+        raise ValueError(f"unknown cube kind {cfg.kind!r} (paintings or panels)")
+    elif cfg.swatch_fraction > 0 and rng.random() < cfg.swatch_fraction:
+        from .swatches import swatch_cube_layout
+
+        rgb, labels, recipes = swatch_cube_layout(rng, cfg.size, year)
+        source = {"image": "swatches"}
+    elif cfg.images:
         perm = np.random.default_rng(cfg.seed).permutation(len(cfg.images))
         src = Path(cfg.images[perm[index % len(cfg.images)]])
         rgb, crop = load_source(src, cfg.size, rng)
@@ -172,9 +192,11 @@ def generate_one(index: int, cfg: GenerateConfig) -> dict:
     else:
         rgb = procedural_painting(rng, cfg.size)
         source = {"image": "procedural"}
-    cube = synthesize(rgb, rng, profile, year=year, native=cfg.native)
+    cube = synthesize(rgb, rng, profile, labels=labels, recipes=recipes, year=year, native=cfg.native,
+                      character=cfg.character)
     meta = dict(cube.metadata, seed=cfg.seed, index=index, source=source, profile_family=cfg.profiles,
-                split=cfg.split, name=path.stem)
+                split=cfg.split, name=path.stem, kind=cfg.kind, swatch_fraction=cfg.swatch_fraction,
+                character=cfg.character, **extra)
     e = canonical_energy()
     cal = Calibration(float(e[0]), CANONICAL_BIN_WIDTH, 0.0, source="file")
     targets = {"rgb": cube.rgb, "palette": cube.palette, "labels": cube.labels}
@@ -240,6 +262,7 @@ def generate_dataset(cfg: GenerateConfig, workers: int | None = None, progress: 
     manifest = {
         "generator": GENERATOR, "seed": cfg.seed, "n_cubes": cfg.n_cubes, "size": cfg.size,
         "profiles": cfg.profiles, "split": cfg.split, "native": cfg.native, "period_palettes": cfg.period,
+        "kind": cfg.kind, "swatch_fraction": cfg.swatch_fraction, "character": cfg.character,
         "images_dir": images_dir, "test_fraction_percent": TEST_FRACTION_PERCENT,
         "images_used": sorted(Path(p).name for p in cfg.images) if cfg.images else ["procedural"],
         "cubes": [{k: v for k, v in e.items() if k != "skipped"} for e in entries],

@@ -111,13 +111,26 @@ def _candidates(year: int | None, allowed: tuple | None):
 
 
 def choose_recipe(target_rgb, rng: np.random.Generator, year: int | None = None, tolerance: float = 2.0,
-                  allowed: tuple | None = None) -> Recipe:
-    """A recipe whose Kubelka-Munk mixture colour is close (CIEDE2000) to target_rgb (sRGB in [0, 1])."""
+                  allowed: tuple | None = None, character: float = 0.0) -> Recipe:
+    """A recipe whose Kubelka-Munk mixture colour is close (CIEDE2000) to target_rgb (sRGB in [0, 1]).
+
+    character: weight of a painter's prior. With 0 any mixture that matches is as likely, so a brown
+    is as often cadmium yellow dulled with black as an umber, and a pigment's lines say little about
+    its colour. With w > 0 a candidate's cost is its dE plus w times the fraction-weighted dE between
+    the target and each chromatic pigment's own masstone: paint is mixed from pigments near the
+    colour wanted (whites and blacks, which only lighten or darken, are not charged).
+    """
     from skimage.color import deltaE_ciede2000, rgb2lab
 
     pigs, idx, frac, lab = _candidates(year, None if allowed is None else tuple(sorted(allowed)))
     target = rgb2lab(np.asarray(target_rgb, dtype=float).reshape(1, 1, 3))[0, 0]
-    de = deltaE_ciede2000(np.broadcast_to(target, lab.shape), lab)
+    de = de_colour = deltaE_ciede2000(np.broadcast_to(target, lab.shape), lab)
+    if character > 0:
+        own = deltaE_ciede2000(np.broadcast_to(target, (len(pigs), 3)), np.array([p.lab for p in pigs]))
+        chromatic = np.array([p.role == "pigment" for p in pigs])[idx] * frac  # (N, 3) fractions
+        weight = chromatic.sum(axis=1)
+        charge = (chromatic * own[idx]).sum(axis=1) / np.maximum(weight, 1e-9)
+        de = de + character * np.where(weight > 0, charge, 0.0)
     best = float(de.min())
     close = np.nonzero(de <= best + tolerance)[0]
     close = close[np.argsort(de[close])][:64]
@@ -133,7 +146,7 @@ def choose_recipe(target_rgb, rng: np.random.Generator, year: int | None = None,
         else:
             names.append(name)
             fracs.append(float(f))
-    return Recipe(names, fracs, [float(x) for x in target], [float(x) for x in lab[pick]], float(de[pick]))
+    return Recipe(names, fracs, [float(x) for x in target], [float(x) for x in lab[pick]], float(de_colour[pick]))
 
 
 def pigment_list(recipe: Recipe) -> list[tuple[Pigment, float]]:

@@ -97,6 +97,11 @@ def evaluate(data_dir, weights=None, embedder=None, baseline=None, device="auto"
             for tname in ("palette", "rgb"):
                 row[f"{name}/{tname}"] = image_metrics(pred, targets[tname])
         row["palette_ceiling/rgb"] = image_metrics(targets["palette"], targets["rgb"])
+        flat = flat_mean_image(targets["palette"])
+        for tname in ("palette", "rgb"):
+            row[f"flat_mean/{tname}"] = image_metrics(flat, targets[tname])
+        if meta.get("swatch_names") and targets.get("labels") is not None:
+            row["swatches"] = swatch_errors({**preds, "flat_mean": flat}, targets["labels"], meta)
         try:
             recipes = recipe_image(targets.get("labels"), meta.get("regions"))
         except ValueError as exc:
@@ -108,11 +113,68 @@ def evaluate(data_dir, weights=None, embedder=None, baseline=None, device="auto"
             images.append({"name": path.stem, "latent": latent_to_rgb(latent), "uvit": preds["uvit"],
                            "palette": targets["palette"], "rgb": targets["rgb"]})
     keys = list(dict.fromkeys(k for r in per_cube for k in r if "/" in k))  # rows may lack the oracle
+    swatches = [r for c in per_cube for r in c.get("swatches", [])]
     summary = {k: {m: float(np.mean([r[k][m] for r in per_cube if k in r])) for m in METRICS} for k in keys}
     _, sha = resolve_weights("uvit", weights)
     return {"data": str(data_dir), "n_cubes": len(per_cube), "weights": str(rec.path), "embedder": str(embedder),
             "baseline": str(baseline) if baseline else None, "device": str(dev),
-            "seconds": round(time.time() - t0, 1), "summary": summary, "per_cube": per_cube, "_images": images}
+            "seconds": round(time.time() - t0, 1), "summary": summary, "per_cube": per_cube, "_images": images,
+            **({"swatch_mean_de": {m: float(np.mean([r[m] for r in swatches])) for m in swatches[0]
+                                   if m != "swatch"}} if swatches else {})}
+
+
+def flat_mean_image(target: np.ndarray) -> np.ndarray:
+    """The trivial baseline: the whole image in the target's own mean colour (it knows the answer's
+    average, nothing else). A model worse than this in dE has learnt nothing usable about colour."""
+    mean = np.asarray(target, dtype=np.float64).reshape(-1, target.shape[-1]).mean(axis=0)
+    return np.broadcast_to(np.round(mean).astype(np.uint8), target.shape).copy()
+
+
+def swatch_errors(preds: dict, labels, meta: dict) -> list[dict]:
+    """Per swatch of a pigment panel: CIEDE2000 between each prediction's mean colour over the
+    swatch's interior (3 x 3 neighbourhood inside it) and the swatch's true recipe colour."""
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    from ..synth.regions import interior_mask
+
+    names, regions = meta["swatch_names"], meta["regions"]
+    labels = np.asarray(labels)
+    inner = interior_mask(labels)
+    rows = []
+    for i, name in enumerate(names):
+        if name == "bare ground":
+            continue
+        mask = (labels == i) & inner
+        if not mask.any():
+            continue
+        truth = np.array(regions[i]["mix_lab"], dtype=float)
+        row = {"swatch": name}
+        for model, pred in preds.items():
+            mean = np.asarray(pred, dtype=np.float64)[mask].mean(axis=0)
+            mean = mean / 255.0 if np.asarray(pred).dtype == np.uint8 else mean
+            row[model] = float(deltaE_ciede2000(rgb2lab(np.clip(mean, 0, 1)[None, None])[0, 0], truth))
+        rows.append(row)
+    return rows
+
+
+def format_swatch_table(results: dict) -> str | None:
+    """Mean CIEDE2000 per swatch over the panel cubes (each panel cube: another instrument/ground)."""
+    rows = [r for c in results["per_cube"] for r in c.get("swatches", [])]
+    if not rows:
+        return None
+    models = [m for m in ("uvit", "pixel_mlp", "flat_mean") if m in rows[0]]
+    names = {"uvit": "SmallUViT", "pixel_mlp": "per-pixel MLP", "flat_mean": "flat mean colour"}
+    order = list(dict.fromkeys(r["swatch"] for r in rows))
+    lines = ["Pigment panel swatches: mean ΔE00 over the panel cubes (lower is better)", "",
+             "| swatch | " + " | ".join(names[m] for m in models) + " |", "|---|" + "---|" * len(models)]
+    for name in order:
+        vals = [np.mean([r[m] for r in rows if r["swatch"] == name]) for m in models]
+        lines.append(f"| {name} | " + " | ".join(f"{v:.1f}" for v in vals) + " |")
+    means = [np.mean([r[m] for r in rows]) for m in models]
+    worst = [np.max([np.mean([r[m] for r in rows if r["swatch"] == n]) for n in order]) for m in models]
+    lines.append("| **mean over swatches** | " + " | ".join(f"**{v:.1f}**" for v in means) + " |")
+    lines.append("| worst swatch | " + " | ".join(f"{v:.1f}" for v in worst) + " |")
+    return "\n".join(lines)
 
 
 def recipe_colours(regions) -> np.ndarray | None:
@@ -143,11 +205,11 @@ def format_table(results: dict) -> str:
     cols = " | ".join(HEADERS[m] for m in METRICS)
     lines = [f"Held-out set {results['data']}: {results['n_cubes']} cubes (means over cubes)", "",
              f"| model | target | {cols} |", "|---|---|" + "---|" * len(METRICS)]
-    names = {"uvit": "SmallUViT", "pixel_mlp": "per-pixel MLP", "palette_ceiling": "palette image (ceiling)",
-             "recipe_oracle": "true paint recipes' colours (oracle)"}
+    names = {"uvit": "SmallUViT", "pixel_mlp": "per-pixel MLP", "flat_mean": "flat mean colour (baseline)",
+             "palette_ceiling": "palette image (ceiling)", "recipe_oracle": "true paint recipes' colours (oracle)"}
     tnames = {"palette": "palette", "rgb": "original"}
     for tname in ("palette", "rgb"):
-        for model in ("uvit", "pixel_mlp", "recipe_oracle", "palette_ceiling"):
+        for model in ("uvit", "pixel_mlp", "flat_mean", "recipe_oracle", "palette_ceiling"):
             key = f"{model}/{tname}"
             if key in s:
                 vals = " | ".join(f"{s[key][m]:.4f}" if m in ("msssim", "srgb") else f"{s[key][m]:.2f}" for m in METRICS)
@@ -201,6 +263,9 @@ def run(args) -> int:
             ari = evaluate_embedder(args.data, args.embedder, device=args.device, progress=not args.no_progress)
             ari_table = format_ari(ari)
             results["ari"] = {k: v for k, v in ari.items() if k != "per_cube"}
+    swatch_table = format_swatch_table(results)
+    if swatch_table:
+        table += "\n\n" + swatch_table
     print(table)
     if ari_table:
         print("\n" + ari_table)
