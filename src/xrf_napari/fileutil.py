@@ -144,11 +144,11 @@ def check_outputs(files=(), folders=(), inputs=()) -> None:
     `inputs`: input files or folders (ripple partners added). One OutputError line naming both paths."""
     ins = [Path(p) for p in input_files(*inputs) if os.path.exists(p)]
     for f in map(Path, folders):
-        if os.path.lexists(f) and not f.is_dir():
-            raise OutputError(f"output folder {f} exists and is not a folder")
         for i in ins:
             if _same(f, i) or (i.is_dir() and _inside(f, i)):
                 raise OutputError(f"output folder {f} is, or lies inside, the input {i}: choose another")
+        if os.path.lexists(f) and not f.is_dir():
+            raise OutputError(f"output folder {f} exists and is not a folder")
         _writable_folder(f, f)
     for f in map(Path, files):
         if os.path.lexists(f):

@@ -73,7 +73,7 @@ def _read_checkpoint(path: Path, required) -> dict:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except OSError as exc:
         raise ValueError(f"{hint}: {exc.strerror or exc}") from None
-    except Exception as exc:  # zip, unpickling and format errors of every kind
+    except Exception as exc:  # noqa: BLE001 - zip, unpickling and format errors of every kind
         hostile = "weights_only" in str(exc) or "Unsupported global" in str(exc)
         kind = "it holds objects other than tensors and numbers (refused unread)" if hostile \
             else "it is truncated or corrupt"
