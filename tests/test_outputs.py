@@ -25,7 +25,7 @@ from xrf_napari.io.project_h5 import write_cube
 from xrf_napari.models.weights import save_weights
 from xrf_napari.training.toy_data import toy_cube
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(fileutil.__file__).resolve().parents[1])  # the package under test, wherever it is
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +209,7 @@ def test_a_killed_writers_temporary_is_removed_by_the_next_write(tmp_path):
     killed.wait()
     assert stale.exists()  # kill -9 gives no chance to clean up
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-    live_tmp = tmp_path / f".checkpoint.pt.{alive.pid}.k9x2.pt"  # as a running writer names it
+    live_tmp = tmp_path / f"{fileutil.temp_prefix('checkpoint.pt', alive.pid)}k9x2.pt"  # a running writer's
     live_tmp.write_bytes(b"being written")
     try:
         save_checkpoint(target, model={}, optimizer={}, step=3)
@@ -219,6 +219,20 @@ def test_a_killed_writers_temporary_is_removed_by_the_next_write(tmp_path):
     finally:
         alive.kill()
         alive.wait()
+
+
+def test_a_command_removes_its_outputs_leftovers_when_it_starts(tmp_path, capsys):
+    dead = _dead_pid()
+    leftovers = [tmp_path / f"{fileutil.temp_prefix('rgb.png', dead)}abc.png",
+                 tmp_path / "maps" / f"{fileutil.temp_prefix('scan_Fe_Ka.png', dead)}abc.png"]
+    other = tmp_path / f"{fileutil.temp_prefix('notes.txt', dead)}abc.txt"  # not an output of the command
+    for p in [*leftovers, other]:
+        p.parent.mkdir(exist_ok=True)
+        p.write_bytes(b"half")
+    main(["recolour", str(tmp_path / "missing.h5"), "-o", str(tmp_path / "rgb.png")])
+    main(["quicklook", str(tmp_path / "missing.h5"), "-o", str(tmp_path / "maps")])
+    assert "missing.h5" in capsys.readouterr().err
+    assert not any(p.exists() for p in leftovers) and other.exists()
 
 
 def test_sigterm_and_errors_remove_the_temporary(tmp_path):
@@ -268,7 +282,7 @@ def test_training_ignores_and_generate_removes_half_written_cubes(tmp_path):
     counts, labels, meta = toy_cube(16, 16, n_regions=2, seed=0)
     cal = Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH)
     write_cube(tmp_path / cube_name(0), counts, cal, targets={"labels": labels}, metadata=meta)
-    stale = tmp_path / f".{cube_name(1)}.{_dead_pid()}.abc123.h5"
+    stale = tmp_path / f"{fileutil.temp_prefix(cube_name(1), _dead_pid())}abc123.h5"
     stale.write_bytes(b"\x89HDF\r\n half a cube")
     old_style = tmp_path / f".{cube_name(2)}.q1w2e3.h5"  # an older version's temporary: kept, ignored
     old_style.write_bytes(b"junk")

@@ -1,22 +1,32 @@
 """Output files: written atomically, never over an input, refused before the compute if unwritable.
 
 Atomic: a crash or Ctrl-C never leaves a half-written result under the final name. The temporary
-beside it is named `.NAME.PID.XXXX.SUFFIX`, so a later writer can tell a dead process's leftover
-(removed) from a live one's (kept), even after `kill -9`.
+beside it is named `.NAME.HOST-PID.XXXX.SUFFIX` (HOST: a short hash of the host name), so a later
+run can tell a dead process's leftover (removed) from a live one's or another machine's on a shared
+folder (kept), even after `kill -9`. Commands clean their outputs' leftovers when they start
+(`check_outputs`), not on every write: a folder of 100,000 cubes is not rescanned per cube.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
+import socket
 import stat
 import tempfile
 from pathlib import Path
 
 #: Files that are one input together (the ripple header and its binary): guard both.
 _SIBLING_SUFFIXES = {".rpl": (".raw",), ".raw": (".rpl",)}
-_TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[A-Za-z0-9_]+(?P<suffix>\.[^.]*)$")
+_TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<host>[0-9a-f]{6})-(?P<pid>\d+)\.[A-Za-z0-9_]+\.[^.]*$")
+_HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+
+
+def temp_prefix(name: str, pid: int | None = None) -> str:
+    """Start of the name of a temporary of output `name` written by process `pid` on this host."""
+    return f".{name}.{_HOST}-{os.getpid() if pid is None else pid}."
 
 
 class OutputError(ValueError):
@@ -48,7 +58,7 @@ def _pid_alive(pid: int) -> bool:
 
 def remove_stale_temporaries(folder, name: str | None = None) -> list[Path]:
     """Delete this module's temporaries in `folder` (of output `name` only, if given) whose writer
-    process is gone; a live writer's temporary is left alone. Returns what was removed."""
+    process on this host is gone; a live writer's or another host's is left alone. Returns them."""
     removed = []
     try:
         entries = list(Path(folder).iterdir())
@@ -56,7 +66,8 @@ def remove_stale_temporaries(folder, name: str | None = None) -> list[Path]:
         return removed
     for p in entries:
         m = _TEMP_RE.match(p.name)
-        if not m or (name is not None and m["name"] != name) or _pid_alive(int(m["pid"])):
+        if (not m or m["host"] != _HOST or (name is not None and m["name"] != name)
+                or _pid_alive(int(m["pid"]))):
             continue
         with contextlib.suppress(OSError):
             if p.is_file() and not p.is_symlink():
@@ -80,8 +91,7 @@ def atomic_path(path, suffix: str | None = None):
     if path.exists() and not path.is_file():
         raise OutputError(f"cannot write {path}: it exists and is not a regular file")
     path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(path.parent, path.name)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=suffix or path.suffix or ".tmp",
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=suffix or path.suffix or ".tmp",
                                dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
@@ -141,7 +151,8 @@ def _writable_folder(folder: Path, what: Path) -> None:
 def check_outputs(files=(), folders=(), inputs=()) -> None:
     """Refuse, before any compute, outputs that would overwrite or sit inside an input, or that cannot
     be written. `files`: output files; `folders`: output folders (created later if missing);
-    `inputs`: input files or folders (ripple partners added). One OutputError line naming both paths."""
+    `inputs`: input files or folders (ripple partners added). One OutputError line naming both paths.
+    Then remove the leftovers of killed writers: of `files`, and any in `folders`."""
     ins = [Path(p) for p in input_files(*inputs) if os.path.exists(p)]
     for f in map(Path, folders):
         for i in ins:
@@ -162,6 +173,10 @@ def check_outputs(files=(), folders=(), inputs=()) -> None:
             if i.is_dir() and _inside(f, i):
                 raise OutputError(f"output {f} lies inside the input {i}: choose another output")
         _writable_folder(f.parent, f)
+    for f in map(Path, files):
+        remove_stale_temporaries(f.parent, f.name)
+    for f in map(Path, folders):
+        remove_stale_temporaries(f)
 
 
 def check_output_folder(folder, names=(), inputs=()) -> None:

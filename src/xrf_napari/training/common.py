@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileutil import atomic_path
+from ..fileutil import atomic_path, remove_stale_temporaries
 
 
 def seed_everything(seed: int) -> None:
@@ -40,9 +40,11 @@ def pick_device(name: str = "auto"):
 
 
 def save_checkpoint(path, **state) -> None:
-    """Atomic torch checkpoint (model/optimiser state, step, config, RNG states)."""
+    """Atomic torch checkpoint (model/optimiser state, step, config, RNG states); removes the
+    leftovers of a killed run's checkpoint writes (API users skip the CLI's start-up check)."""
     import torch
 
+    remove_stale_temporaries(Path(path).parent, Path(path).name)
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
 
