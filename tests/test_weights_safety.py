@@ -130,7 +130,7 @@ def test_truncated_hostile_and_foreign_checkpoints_are_clear_errors(tmp_path, mo
     torch.save({"state_dict": {"w": torch.ones(2)}}, foreign)
     nan = tmp_path / "nan.pt"
     save_checkpoint(nan, model={"w": torch.tensor([1.0, float("nan")])}, optimizer={}, step=5)
-    cases = {truncated: "truncated or corrupt", hostile: "objects other than tensors", foreign: "missing model",
+    cases = {truncated: "truncated or corrupt", hostile: "refused, nothing run", foreign: "missing model",
              nan: "NaN", tmp_path / "missing.pt": "cannot be resumed"}
     for path, why in cases.items():
         with pytest.raises(ValueError) as info:

@@ -77,7 +77,7 @@ def _read_checkpoint(path: Path, required) -> dict:
         raise ValueError(f"{hint}: {exc.strerror or exc}") from None
     except Exception as exc:  # noqa: BLE001 - zip, unpickling and format errors of every kind
         hostile = "weights_only" in str(exc) or "Unsupported global" in str(exc)
-        kind = "it holds objects other than tensors and numbers (refused unread)" if hostile \
+        kind = "it asks for objects other than tensors and numbers (refused, nothing run)" if hostile \
             else "it is truncated or corrupt"
         raise ValueError(f"{hint}: {kind}; delete it to start afresh ({type(exc).__name__})") from None
     missing = [k for k in required if not isinstance(state, dict) or k not in state]
