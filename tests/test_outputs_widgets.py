@@ -6,8 +6,8 @@ from _napari_helpers import open_cube, painted_counts, tiny_weights, wait_idle
 
 tifffile = pytest.importorskip("tifffile")
 
-from xrf_napari.widgets.embed import EmbedClusterWidget  # noqa: E402
-from xrf_napari.widgets.recolour import RecolourWidget  # noqa: E402
+from xrf_napari.widgets.embed import EmbedClusterWidget
+from xrf_napari.widgets.recolour import RecolourWidget
 
 
 def test_save_refuses_the_open_scan_and_links_to_it(make_napari_viewer, qtbot, tmp_path):
