@@ -8,6 +8,7 @@ import argparse
 import importlib
 import signal
 import sys
+import threading
 
 
 def _terminated(signum, frame):
@@ -29,7 +30,8 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     mod.configure(parser)
     args = parser.parse_args(argv[1:])
     args.command = ns.command
-    if argv_given is None and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+    if (argv_given is None and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+            and threading.current_thread() is threading.main_thread()):
         signal.signal(signal.SIGTERM, _terminated)  # only in a real command, not when called in-process
     try:
         return int(mod.run(args) or 0)
