@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds like Ctrl-C: atomic writers delete their temporaries
 
 
 def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=None) -> int:
+    argv_given = argv
     argv = list(sys.argv[1:] if argv is None else argv)
     top = argparse.ArgumentParser(prog=prog, description=description,
                                   formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -23,6 +30,9 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     mod.configure(parser)
     args = parser.parse_args(argv[1:])
     args.command = ns.command
+    if (argv_given is None and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+            and threading.current_thread() is threading.main_thread()):
+        signal.signal(signal.SIGTERM, _terminated)  # only in a real command, not when called in-process
     try:
         return int(mod.run(args) or 0)
     except KeyboardInterrupt:

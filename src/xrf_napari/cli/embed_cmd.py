@@ -26,12 +26,16 @@ def configure(parser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def is_prefix(out) -> bool:
+    text = str(out)
+    return text.endswith(("_", "-", ".")) and not Path(text).is_dir()
+
+
 def output_paths(out) -> dict[str, Path]:
     """{name: path} for the files written (folder or prefix rule, see the module docstring)."""
-    text = str(out)
-    if text.endswith(("_", "-", ".")) and not Path(text).is_dir():
-        return {n: Path(text + n) for n in OUTPUT_NAMES}
-    return {n: Path(text) / n for n in OUTPUT_NAMES}
+    if is_prefix(out):
+        return {n: Path(str(out) + n) for n in OUTPUT_NAMES}
+    return {n: Path(out) / n for n in OUTPUT_NAMES}
 
 
 def open_cube(path):
@@ -102,10 +106,15 @@ def write_outputs(paths: dict, cube, latent, result, spectra, counts, emb) -> No
 
 
 def run(args) -> int:
+    from ..fileutil import check_outputs
+
+    paths = output_paths(args.output)
+    check_outputs(files=paths.values(), folders=[] if is_prefix(args.output) else [args.output],
+                  inputs=[args.input, args.weights])
+
     from ..analysis.embed import cluster, cluster_spectra, iter_embed, load_embedder
     from ..analysis.progress import run_to_end, tqdm_callback
 
-    paths = output_paths(args.output)
     cube = open_cube(args.input)
     emb = load_embedder(args.weights, args.device)
     cb, close = (None, lambda: None) if args.no_progress else tqdm_callback("embedding", "px")

@@ -57,16 +57,20 @@ def strongest_elements(spectrum, energy, k: int = DEFAULT_MAX_ELEMENTS) -> list[
 
 
 def run(args) -> int:
+    from ..fileutil import atomic_path, check_outputs
+
+    out = Path(args.output)
+    check_outputs(folders=[out], inputs=[args.input])
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..fileutil import atomic_path
     from ..io import read_cube
 
     cube = read_cube(args.input, anode=args.anode, dataset=args.dataset)
-    out = Path(args.output)
+    check_outputs(files=[out / f"{cube.name}_sum_spectrum.png"], inputs=[args.input])
     out.mkdir(parents=True, exist_ok=True)
     spectrum = cube.sum_spectrum()
     energy = cube.energy

@@ -24,13 +24,17 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from .. import read_cube
-    from ..analysis.progress import run_to_end, tqdm_callback
-    from ..analysis.recolour import iter_recolour, load_recolouriser, save_rgb
+    from ..fileutil import check_outputs
 
     out = Path(args.output)
     if out.suffix.lower() not in (".png", ".tif", ".tiff"):
         raise ValueError(f"--output {out}: must end in .png, .tif or .tiff")
+    check_outputs(files=[out], inputs=[args.input, args.weights, args.embedder_weights])
+
+    from .. import read_cube
+    from ..analysis.progress import run_to_end, tqdm_callback
+    from ..analysis.recolour import iter_recolour, load_recolouriser, save_rgb
+
     cube = read_cube(args.input)
     rec = load_recolouriser(args.weights, args.device)  # fails fast on bad weights, before reading
     print(f"recolouring {cube.name} ({cube.shape[0]} x {cube.shape[1]} px, {cube.shape[2]} channels, "

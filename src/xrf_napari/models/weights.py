@@ -2,7 +2,10 @@
 
 Safetensors cannot execute code on load (unlike pickle), and the hash catches a truncated or
 swapped file before it silently gives wrong colours. Shipped weights live in
-`xrf_napari/weights/` and are listed in `weights/manifest.json`; any explicit path is accepted too.
+`xrf_napari/weights/` and are listed in `weights/manifest.json`; any explicit path is accepted too,
+and since no hash vouches for it, `check_weights` does: finite values (a NaN bias gives a black
+image, not an error), config sizes within bounds and tensors matching the model the config
+describes (checked on the meta device, so a config claiming a 256 GB layer allocates nothing).
 """
 
 from __future__ import annotations
@@ -65,7 +68,95 @@ def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
         config = json.loads(meta.get("config", "{}"))
     except (SafetensorError, OSError, ValueError, json.JSONDecodeError) as exc:
         raise WeightsError(f"cannot read weights file {path}: {exc}") from exc
+    if not isinstance(config, dict):
+        raise WeightsError(f"weights file {path}: its config is not a JSON object")
+    check_weights(state, config, path)
     return state, config
+
+
+#: Sane ranges of the size keys of any model config (far above anything trained, far below a
+#: size that exhausts memory). Integer keys must be whole numbers; "hidden" may be a list.
+CONFIG_BOUNDS = {
+    "n_channels": (1, 16384), "latent_dim": (1, 64), "hidden": (1, 8192), "dim": (1, 4096),
+    "depth": (1, 64), "heads": (1, 64), "patch": (1, 256), "img_size": (1, 4096), "tile": (1, 4096),
+    "in_chans": (1, 64), "out_chans": (1, 64), "head_hidden": (0, 4096), "pixel_branch": (0, 4096),
+    "layers": (1, 32),
+}
+FLOAT_BOUNDS = {"mlp_ratio": (0.125, 16.0)}
+MAX_HIDDEN_LAYERS = 16
+#: Model builders by the config's "arch" (or "model") value, for the shape check.
+BUILDERS = {"dve": "xrf_napari.models.dve", "SmallUViT": "xrf_napari.models.uvit",
+            "PixelMLP": "xrf_napari.training.train_pixel_mlp"}
+
+
+def check_config(config: dict, path="weights") -> None:
+    """WeightsError unless every size key of `config` is a number within CONFIG_BOUNDS/FLOAT_BOUNDS
+    and latent_mean/latent_std are short lists of finite numbers (std > 0)."""
+    import math
+
+    def fail(key, why):
+        raise WeightsError(f"weights file {path}: config {key} = {str(config[key])[:60]} {why}")
+
+    for key, (lo, hi) in CONFIG_BOUNDS.items():
+        if key not in config:
+            continue
+        values = config[key]
+        if isinstance(values, list):
+            if key != "hidden" or not 1 <= len(values) <= MAX_HIDDEN_LAYERS:
+                fail(key, f"is not a single number (or a list of 1 to {MAX_HIDDEN_LAYERS} layer sizes)")
+        else:
+            values = [values]
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, int):
+                fail(key, "is not a whole number")
+            if not lo <= v <= hi:
+                fail(key, f"is outside the sane range {lo} to {hi}")
+    for key, (lo, hi) in FLOAT_BOUNDS.items():
+        v = config.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))
+                              or not (math.isfinite(v) and lo <= v <= hi)):
+            fail(key, f"is not a number from {lo} to {hi}")
+    for key in ("latent_mean", "latent_std"):
+        if key not in config:
+            continue
+        v = config[key]
+        if (not isinstance(v, list) or not 1 <= len(v) <= 64
+                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+                           for x in v)):
+            fail(key, "is not a list of 1 to 64 finite numbers")
+        if key == "latent_std" and min(v) <= 0:
+            fail(key, "has a value <= 0")
+
+
+def check_weights(state: dict, config: dict, path="weights") -> None:
+    """WeightsError unless every float tensor is finite, the config is within bounds and (for a known
+    architecture) the tensors are exactly those of the model the config describes."""
+    import importlib
+
+    import torch
+
+    bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise WeightsError(f"weights file {path} holds NaN or infinite values in {len(bad)} tensor(s) "
+                           f"({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}): the training "
+                           "diverged or the file is damaged")
+    check_config(config, path)
+    kind = config.get("arch") or config.get("model")
+    if kind not in BUILDERS:
+        return
+    try:
+        with torch.device("meta"):  # shapes only: nothing is allocated, whatever the config says
+            model = importlib.import_module(BUILDERS[kind]).build_from_config(config)
+        want = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    except (ValueError, TypeError, KeyError, RuntimeError) as exc:
+        raise WeightsError(f"weights file {path}: its {kind} config is invalid: {exc}") from exc
+    have = {k: tuple(v.shape) for k, v in state.items()}
+    if want != have:
+        diff = sorted(set(want) ^ set(have)) or [k for k in want if want[k] != have[k]]
+        k = diff[0]
+        raise WeightsError(f"weights file {path}: its tensors do not match the {kind} its config describes "
+                           f"({len(diff)} differ, e.g. {k}: file {have.get(k, 'missing')}, "
+                           f"config {want.get(k, 'missing')})")
 
 
 def manifest() -> dict:

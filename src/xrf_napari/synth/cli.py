@@ -33,8 +33,10 @@ def configure(p):
 
 
 def run(args) -> int:
+    from ..fileutil import check_output_folder
     from .dataset import GenerateConfig, generate_dataset, list_images
 
+    check_output_folder(args.out, ("manifest.json",), inputs=[args.images])
     if args.n_cubes < 1 or args.size < 16:
         raise ValueError("--n-cubes must be >= 1 and --size >= 16")
     if not 0.0 <= args.swatch_fraction <= 1.0 or args.character < 0:

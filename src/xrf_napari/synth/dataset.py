@@ -232,10 +232,11 @@ def _run_one(args):
 def generate_dataset(cfg: GenerateConfig, workers: int | None = None, progress: bool = True,
                      images_dir: str | None = None) -> Path:
     """Generate cubes 0..n_cubes-1 into cfg.out (resumable); returns the manifest path."""
-    from ..fileutil import atomic_path
+    from ..fileutil import atomic_path, remove_stale_temporaries
 
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out)  # half-written cubes of a killed run
     workers = max(1, workers or os.cpu_count() or 1)
     todo = [(i, cfg) for i in range(cfg.n_cubes)]
     entries = []

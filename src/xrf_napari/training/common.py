@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileutil import atomic_path
+from ..fileutil import atomic_path, remove_stale_temporaries
 
 
 def seed_everything(seed: int) -> None:
@@ -40,19 +40,69 @@ def pick_device(name: str = "auto"):
 
 
 def save_checkpoint(path, **state) -> None:
-    """Atomic torch checkpoint (model/optimiser state, step, config, RNG states)."""
+    """Atomic torch checkpoint (model/optimiser state, step, config, RNG states); removes the
+    leftovers of a killed run's checkpoint writes (API users skip the CLI's start-up check)."""
     import torch
 
+    remove_stale_temporaries(Path(path).parent, Path(path).name)
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
 
 
-def load_checkpoint(path) -> dict:
+def load_checkpoint(path, required=("model", "optimizer", "step"), *, state: dict | None = None, model=None,
+                    optimizer=None) -> dict:
     """Load a checkpoint safely (weights_only=True): store only tensors, numbers, strings, lists and
-    dicts in it (torch.get_rng_state() for RNG state, plain dicts for configs)."""
+    dicts in it (torch.get_rng_state() for RNG state, plain dicts for configs).
+
+    A truncated, foreign or hostile file (a pickle wanting to run code) is a ValueError naming the
+    file, never a traceback whose hint is to retry with weights_only=False. The model's tensors must
+    be finite: resuming from NaN weights only trains NaN. With `model`/`optimizer`, their state is
+    restored from it (a clear error when the checkpoint belongs to another configuration); `state`:
+    an already loaded checkpoint (the embedder reads its config before building the model)."""
+    path = Path(path)
+    if state is None:
+        state = _read_checkpoint(path, required)
+    _restore(model, state.get("model"), path, "model")
+    _restore(optimizer, state.get("optimizer"), path, "optimizer state")
+    return state
+
+
+def _read_checkpoint(path: Path, required) -> dict:
     import torch
 
-    return torch.load(path, map_location="cpu", weights_only=True)
+    hint = f"checkpoint {path} cannot be resumed from"
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except OSError as exc:
+        raise ValueError(f"{hint}: {exc.strerror or exc}") from None
+    except Exception as exc:  # noqa: BLE001 - zip, unpickling and format errors of every kind
+        hostile = "weights_only" in str(exc) or "Unsupported global" in str(exc)
+        kind = "it asks for objects other than tensors and numbers (refused, nothing run)" if hostile \
+            else "it is truncated or corrupt"
+        raise ValueError(f"{hint}: {kind}; delete it to start afresh ({type(exc).__name__})") from None
+    missing = [k for k in required if not isinstance(state, dict) or k not in state]
+    if missing:
+        raise ValueError(f"{hint}: it is not an xrf-napari training checkpoint (missing {', '.join(missing)})")
+    weights = state.get("model")
+    if isinstance(weights, dict):
+        bad = [k for k, v in weights.items() if torch.is_tensor(v) and v.is_floating_point()
+               and not bool(torch.isfinite(v).all())]
+        if bad:
+            raise ValueError(f"{hint}: the model holds NaN or infinite values ({', '.join(bad[:3])})")
+    return state
+
+
+def _restore(module, state: dict, path, what: str) -> None:
+    """module.load_state_dict(state), a clear ValueError when the checkpoint belongs to another
+    configuration (the usual cause: --resume with a changed --config)."""
+    if module is None:
+        return
+    try:
+        module.load_state_dict(state)
+    except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"checkpoint {path}: its {what} does not fit this run's configuration "
+                         f"({first}); resume with the same config or delete it") from None
 
 
 def write_json(path, data: dict) -> None:

@@ -19,11 +19,16 @@ from ..energy import CANONICAL_N_CHANNELS
 
 
 def list_cubes(data_dir) -> list[Path]:
-    """The cube files of a dataset folder (sorted, so runs are reproducible)."""
+    """The cube files of a dataset folder (sorted, so runs are reproducible). Hidden files are not
+    cubes: they include the half-written temporaries a killed `generate` leaves."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise ValueError(f"dataset folder {data_dir} does not exist")
-    files = sorted((data_dir / "cubes").glob("*.h5")) or sorted(data_dir.glob("*.h5"))
+
+    def cubes(folder):
+        return sorted(p for p in folder.glob("*.h5") if not p.name.startswith("."))
+
+    files = cubes(data_dir / "cubes") or cubes(data_dir)
     if not files:
         raise ValueError(f"no cubes (*.h5) in {data_dir} or {data_dir / 'cubes'}")
     return files

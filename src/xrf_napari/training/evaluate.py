@@ -246,9 +246,11 @@ def save_grid(path, images, n: int = 4) -> None:
 
 
 def run(args) -> int:
-    from ..fileutil import atomic_path
+    from ..fileutil import atomic_path, check_output_folder
     from .common import write_json
 
+    check_output_folder(args.out, ("eval.json", "eval.md", "recolour_grid.png"),
+                        inputs=[args.data, args.weights, args.embedder, args.baseline])
     results = evaluate(args.data, args.weights, args.embedder, args.baseline, args.device, args.max_cubes,
                        progress=not args.no_progress)
     images = results.pop("_images")

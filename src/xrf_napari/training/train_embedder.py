@@ -235,7 +235,8 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     if resume:
         if not ckpt_path.is_file():
             raise ValueError(f"--resume: no checkpoint at {ckpt_path}")
-        ckpt = load_checkpoint(ckpt_path)
+        ckpt = load_checkpoint(ckpt_path, required=("model", "optimizer", "step", "generator", "config_json",
+                                                    "history_json"))
         cfg = json.loads(ckpt["config_json"])  # the interrupted run's config wins
     cfg["model"] = resolved_config(cfg["model"])
     seed_everything(int(cfg["seed"]))
@@ -266,8 +267,7 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     step = 0
     elapsed = 0.0
     if ckpt is not None:
-        model.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["optimizer"])
+        load_checkpoint(ckpt_path, state=ckpt, model=model, optimizer=opt)
         gen.set_state(ckpt["generator"])
         history = json.loads(ckpt["history_json"])
         step = int(ckpt["step"])
@@ -350,6 +350,10 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
 
 
 def run(args) -> int:
+    from ..fileutil import check_output_folder
+
+    check_output_folder(args.out, ("config.json", "checkpoint.pt", "metrics.json", "loss_curve.png",
+                                   "dve.safetensors"), inputs=[args.data, args.val, args.config])
     cfg = resolve_config(args)
     if args.threads:
         import torch

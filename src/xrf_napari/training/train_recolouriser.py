@@ -325,6 +325,11 @@ def run(args) -> int:
                               wrap_model)
     from .metrics import ms_ssim, redmean_distance
 
+    from ..fileutil import check_output_folder
+
+    check_output_folder(args.out, ("config.json", CHECKPOINT_NAME, CACHE_NAME, "metrics.json", "loss_curve.png",
+                                   "uvit.safetensors", "pixel_mlp.safetensors"),
+                        inputs=[args.data, args.embedder, args.config])
     cfg = resolve_config(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -383,9 +388,8 @@ def run(args) -> int:
     if args.resume:
         if not ckpt.is_file():
             raise ValueError(f"--resume: no checkpoint {ckpt}")
-        state = load_checkpoint(ckpt)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
+        state = load_checkpoint(ckpt, model=model, optimizer=opt,
+                                required=("model", "optimizer", "step", "curves", "sampler_rng", "torch_rng"))
         step, elapsed_before = int(state["step"]), float(state.get("elapsed", 0.0))
         curves = {k: [tuple(v) for v in vals] for k, vals in state["curves"].items()}
         best = state.get("best", best)

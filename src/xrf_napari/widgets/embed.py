@@ -119,6 +119,7 @@ class EmbedClusterWidget(QWidget):
         self.labels_layer = upsert_layer(viewer, f"clusters [{source}]", result.labels, kind="labels",
                                          scale=scale, translate=translate, opacity=0.6)
         self.result = (source, cube.energy, result, spectra, counts)
+        self._source_path = cube.path
         sil = f", silhouette {result.silhouette:.2f}" if result.silhouette is not None else ""
         sizes = ", ".join(f"{i + 1}: {100 * c / max(counts.sum(), 1):.0f}%" for i, c in enumerate(counts))
         self.summary.setText(f"{result.k} regions{sil} (device {device}).\nArea per region: {sizes}")
@@ -140,6 +141,7 @@ class EmbedClusterWidget(QWidget):
     def save(self, path) -> tuple[Path, Path]:
         """Write the labels image (PNG/TIFF) and `<stem>_spectra.csv` beside it."""
         from ..analysis.export import save_label_image, save_spectra_csv
+        from ..fileutil import check_outputs
 
         if self.result is None:
             raise ValueError("nothing to save yet: run Embed & cluster first")
@@ -147,8 +149,9 @@ class EmbedClusterWidget(QWidget):
         path = Path(path)
         if path.suffix.lower() not in (".png", ".tif", ".tiff"):
             path = path.with_suffix(".png")
-        save_label_image(path, result.labels)
         csv_path = path.with_name(f"{path.stem}_spectra.csv")
+        check_outputs(files=[path, csv_path], inputs=[self._source_path])  # never over the scan
+        save_label_image(path, result.labels)
         curves = {f"cluster_{i + 1}": (energy, spec) for i, spec in enumerate(spectra)}
         comments = [f"mean spectrum per cluster of {name} (counts per pixel); labels in {path.name}",
                     "pixels per cluster: " + ", ".join(f"cluster_{i + 1}={c}" for i, c in enumerate(counts))]

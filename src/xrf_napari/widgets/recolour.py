@@ -123,6 +123,7 @@ class RecolourWidget(QWidget):
             return
         source = cube_display_name(viewer, cube_layer)
         self.result = result
+        self._source_path = layer_cube(cube_layer).path
         self._source_layer = cube_layer
         scale, _ = yx_transform(cube_layer)
         self.result_layer = upsert_layer(viewer, f"recoloured [{source}]", result.rgb, rgb=True,
@@ -152,9 +153,11 @@ class RecolourWidget(QWidget):
 
     def save(self, path) -> Path:
         from ..analysis.recolour import save_rgb
+        from ..fileutil import check_outputs
 
         if self.result is None:
             raise ValueError("nothing to save yet: run Recolour first")
+        check_outputs(files=[path], inputs=[self._source_path])  # never over the scan
         return save_rgb(path, self.result.rgb)
 
     def _save_clicked(self) -> None:
