@@ -46,6 +46,10 @@ def run(args) -> int:
                                           batch=args.batch), cb)
     finally:
         close()
+    from ..analysis.ood import ood_score
+
+    ood = ood_score(cube, args.embedder_weights, str(rec.device))
+    print(("WARNING: " if ood.warn else "") + ood.message(), file=sys.stderr)
     save_rgb(out, result.rgb)
     print(f"wrote {out} ({result.rgb.shape[1]} x {result.rgb.shape[0]} px, device {result.device})")
     return 0
