@@ -123,13 +123,18 @@ def parse_header(path) -> RippleHeader:
 
 
 def _calibration(norm: dict, path) -> Calibration | None:
+    """Offset and gain in keV. A key named in eV or keV (`ev-per-chan`, `kevoffset`) says its own
+    unit; otherwise a units key (`depth-units`) says it; otherwise the gain's magnitude does (no XRF
+    detector has 1 keV channels: a gain >= 1 is eV/channel). A unit-less offset shares the gain's
+    unit, as in rosettasciio's ripple reader: `ev-per-chan 20` + `depth-origin -30` is -30 eV."""
     def first(keys):
         for k in keys:
             if k in norm and norm[k].split():
                 try:
                     return k, float(norm[k].split()[0])
                 except ValueError:
-                    raise CubeReadError(path, f"ripple calibration key '{k}' is not a number: {norm[k]!r}") from None
+                    raise CubeReadError(path, f"ripple calibration key '{k}' is not a number: "
+                                              f"{norm[k]!r}") from None
         return None, None
 
     gkey, gain = first(_GAIN_KEYS)
@@ -141,27 +146,14 @@ def _calibration(norm: dict, path) -> Calibration | None:
     if units not in (None, "ev", "kev"):
         raise CubeReadError(path, f"unknown energy units {norm[ukey]!r} in '{ukey}' (expected eV or keV)")
 
-    def to_kev(value, key):
-        if key is None:
-            return 0.0
-        if key.startswith("ev"):
-            return value * 1e-3
-        if key.startswith("kev"):
-            return value
-        if units == "ev":
-            return value * 1e-3
-        if units == "kev":
-            return value
-        return value  # decided below for unit-less keys
+    def own_unit(key):
+        return "ev" if key.startswith("ev") else "kev" if key.startswith("kev") else None
 
-    g = to_kev(gain, gkey)
-    o = to_kev(offset, okey) if offset is not None else 0.0
-    if units is None:
-        # No units anywhere: no XRF detector has 1 keV channels, and no offset reaches 50 keV.
-        if not gkey.startswith(("ev", "kev")) and gain >= 1.0:
-            g = gain * 1e-3
-        if okey is not None and not okey.startswith(("ev", "kev")) and abs(offset) > 50.0:
-            o = offset * 1e-3
+    gain_unit = own_unit(gkey) or units or ("ev" if abs(gain) >= 1.0 else "kev")
+    offset_unit = (own_unit(okey) if okey else None) or units or gain_unit
+    scale = {"ev": 1e-3, "kev": 1.0}
+    g = gain * scale[gain_unit]
+    o = (offset or 0.0) * scale[offset_unit]
     try:
         return Calibration(o, g, 0.0, source="file")
     except ValueError as exc:
