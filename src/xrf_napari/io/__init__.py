@@ -122,14 +122,43 @@ def read_cube(path, *, calibration: Calibration | None = None, auto_calibrate: b
         raise
     except (OSError, ValueError, KeyError, TypeError) as exc:  # never a bare library traceback
         raise CubeReadError(path, f"could not be read as {kind} ({type(exc).__name__}: {exc})") from exc
-    if check_counts:
-        check_counts_sample(cube.data, path)
+    sample = check_counts_sample(cube.data, path) if check_counts else None
+    anode = cube.metadata.get("anode") or anode
     if calibration is not None:
         cube = cube.with_calibration(calibration)
-    elif cube.calibration.source == "none" and auto_calibrate:
-        cube = _auto_calibrate(cube, cube.metadata.get("anode") or anode)
+    else:
+        if cube.calibration.source == "file":
+            cube = _review_file_calibration(cube, path, sample if auto_calibrate else None, anode)
+        if cube.calibration.source == "none" and auto_calibrate:
+            cube = _auto_calibrate(cube, anode)
     cube.metadata["calibration_source"] = cube.calibration.source
     return cube
+
+
+def _review_file_calibration(cube: Cube, path: Path, sample, anode: str) -> Cube:
+    """A file's calibration is not trusted silently: an implausible one is dropped, and one that
+    contradicts the peaks of the sampled rows is replaced by the automatic one (warning + note)."""
+    import warnings
+
+    from .calibration import implausible
+
+    auto = None
+    problem = implausible(cube.calibration, cube.n_channels)
+    if problem is not None:
+        problem = f"the file's energy calibration is implausible ({problem}): ignored"
+    elif sample is not None:
+        from ..analysis.autocal import check_calibration
+
+        pixels = cube.shape[0] * cube.shape[1]
+        found = check_calibration(sample[:1] if pixels == 1 else sample, cube.calibration, anode)
+        if found is not None:
+            problem, auto = found
+    if problem is None:
+        return cube
+    warnings.warn(f"{path}: {problem}", stacklevel=3)
+    out = cube.with_calibration(Calibration.uncalibrated()) if auto is None else _with_auto(cube, auto, anode)
+    out.metadata["calibration_note"] = f"{path}: {problem}"
+    return out
 
 
 def _auto_calibrate(cube: Cube, anode: str) -> Cube:
@@ -140,6 +169,10 @@ def _auto_calibrate(cube: Cube, anode: str) -> Cube:
     except AutoCalibrationError as exc:
         cube.metadata["auto_calibration"] = f"failed: {exc}; energy axis is channel numbers"
         return cube
+    return _with_auto(cube, result, anode)
+
+
+def _with_auto(cube: Cube, result, anode: str) -> Cube:
     out = cube.with_calibration(result.calibration)
     out.metadata["auto_calibration"] = {
         "residual_ev_rms": result.residual_ev_rms,
