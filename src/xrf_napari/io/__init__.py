@@ -6,11 +6,13 @@ counts, applies a user calibration or, for files without one, the automatic cali
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from ..cube import Cube
 from ..energy import Calibration
 from .errors import CubeReadError, check_counts_sample
+from .limits import check_path, check_tree
 from .spectra import Spectrum
 
 RIPPLE_SUFFIXES = (".rpl", ".raw")
@@ -83,20 +85,24 @@ def can_read(path) -> bool:
 def read_spectrum(path) -> Spectrum:
     """A single spectrum from .spx / .mca / .msa / .emsa / .csv."""
     path = Path(path)
-    if not path.is_file():
-        raise CubeReadError(path, "no such file")
+    check_path(path)
     suffix = path.suffix.lower()
-    if suffix == ".spx":
-        from .bruker import read_spx
-
-        return read_spx(path)
     from . import spectra
+    from .bruker import read_spx
 
     readers = {".mca": spectra.read_mca, ".msa": spectra.read_msa, ".emsa": spectra.read_msa,
-               ".csv": spectra.read_csv}
+               ".csv": spectra.read_csv, ".spx": read_spx}
     if suffix not in readers:
         raise CubeReadError(path, f"not a spectrum file (suffix {suffix!r}; expected one of .spx .mca .msa .emsa .csv)")
-    return readers[suffix](path)
+    try:
+        return readers[suffix](path)
+    except CubeReadError:
+        raise
+    except MemoryError:
+        raise CubeReadError(path, "reading it needs more memory than this process may use") from None
+    except Exception as exc:
+        raise CubeReadError(path, f"could not be read as a spectrum ({type(exc).__name__}: "
+                                  f"{_short(exc)})") from exc
 
 
 def read_cube(path, *, calibration: Calibration | None = None, auto_calibrate: bool = True,
@@ -110,29 +116,41 @@ def read_cube(path, *, calibration: Calibration | None = None, auto_calibrate: b
     dataset: HDF5 dataset / zarr array path, bypassing discovery.
     """
     path = Path(path)
-    if not path.exists():
-        raise CubeReadError(path, "no such file or directory")
+    st = check_path(path, allow_dir=True)
     kind = _kind(path)
     if kind is None:
         raise CubeReadError(path, f"unsupported file type {path.suffix or '(no suffix)'!r}; supported: "
                                   + " ".join(SUPPORTED_SUFFIXES))
-    try:
+    if kind == "zarr" and stat.S_ISDIR(st.st_mode):
+        check_tree(path)
+    elif st.st_size == 0:
+        raise CubeReadError(path, "the file is empty (0 bytes)")
+    try:  # one guard: the reader and the first look at the data
         cube = _READERS[kind](path, dataset=dataset)
+        sample = check_counts_sample(cube.data, path) if check_counts else None
+        anode = cube.metadata.get("anode") or anode
+        if calibration is not None:
+            cube = cube.with_calibration(calibration)
+        else:
+            if cube.calibration.source == "file":
+                cube = _review_file_calibration(cube, path, sample if auto_calibrate else None, anode)
+            if cube.calibration.source == "none" and auto_calibrate:
+                cube = _auto_calibrate(cube, anode)
     except CubeReadError:
         raise
-    except (OSError, ValueError, KeyError, TypeError) as exc:  # never a bare library traceback
-        raise CubeReadError(path, f"could not be read as {kind} ({type(exc).__name__}: {exc})") from exc
-    sample = check_counts_sample(cube.data, path) if check_counts else None
-    anode = cube.metadata.get("anode") or anode
-    if calibration is not None:
-        cube = cube.with_calibration(calibration)
-    else:
-        if cube.calibration.source == "file":
-            cube = _review_file_calibration(cube, path, sample if auto_calibrate else None, anode)
-        if cube.calibration.source == "none" and auto_calibrate:
-            cube = _auto_calibrate(cube, anode)
+    except MemoryError:
+        raise CubeReadError(path, f"reading it as {kind} needs more memory than this process may "
+                                  "use (a corrupt header declaring a huge array?)") from None
+    except Exception as exc:  # never a bare library traceback: zlib, h5py, blosc, tifffile...
+        raise CubeReadError(path, f"could not be read as {kind} ({type(exc).__name__}: "
+                                  f"{_short(exc)})") from exc
     cube.metadata["calibration_source"] = cube.calibration.source
     return cube
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = str(exc) or "no detail"
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _review_file_calibration(cube: Cube, path: Path, sample, anode: str) -> Cube:

@@ -15,24 +15,21 @@ from ..energy import Calibration
 from .calibration import calibration_from_energy_axis, calibration_from_mapping, read_sidecar
 from .errors import CubeReadError, require_3d, require_numeric
 from .lazy import ChannelFirstView
+from .limits import MAX_COMPRESSION_RATIO, require_stored
 
 NPY_SUFFIXES = (".npy", ".npz")
 TIFF_SUFFIXES = (".tif", ".tiff")
 ZARR_SUFFIXES = (".zarr", ".datastack", ".zip")
 
-#: An .npz member is decompressed into memory: allow it only below this share of available memory.
-NPZ_MEMORY_SHARE = 0.25
+#: An .npz member is decompressed into memory: allow it only below this share of what the process
+#: may still allocate (`limits.memory_budget`: free memory, cgroup limit, RLIMIT_AS).
+NPZ_MEMORY_SHARE = 0.5
 
 
 def available_memory() -> int:
-    try:
-        import psutil
+    from .limits import memory_budget
 
-        return int(psutil.virtual_memory().available)
-    except Exception:  # pragma: no cover - psutil missing
-        import os
-
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    return memory_budget()
 
 
 def _cube(data, path, fmt: str, cal: Calibration | None = None, meta: dict | None = None) -> Cube:
@@ -65,10 +62,12 @@ def _read_npz(path: Path) -> Cube:
     with npz:
         names = list(npz.files)
         name = next((n for n in ("counts", "data", "cube", "spectra") if n in names), None)
-        shapes = {}
+        shapes, packed = {}, {}
         with zipfile.ZipFile(path) as zf:
             for n in names:
-                with zf.open(n + ".npy") as fh:
+                info = zf.getinfo(n + ".npy")
+                packed[n] = (info.compress_size, info.compress_type)
+                with zf.open(info) as fh:
                     version = np.lib.format.read_magic(fh)
                     read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                                    else np.lib.format.read_array_header_2_0)
@@ -81,7 +80,17 @@ def _read_npz(path: Path) -> Cube:
             name = max(cubes, key=lambda n: int(np.prod(shapes[n][0])))
         shape, dtype = shapes[name]
         require_3d(shape, path, f"member '{name}'")
-        need = int(np.prod(shape)) * dtype.itemsize
+        require_numeric(dtype, path, f"member '{name}'")
+        need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        size, how = packed[name]
+        ratio = 1 if how == zipfile.ZIP_STORED else MAX_COMPRESSION_RATIO
+        if need > size * ratio + 4096:
+            raise CubeReadError(path, f"member '{name}' declares {shape} {dtype} ({need} bytes) but its "
+                                      f"{size} stored bytes cannot hold that: corrupt or a decompression bomb")
+        if "energy" in names:
+            e_shape = shapes["energy"][0]
+            if int(np.prod(e_shape, dtype=object)) > shape[2] + 4096:
+                raise CubeReadError(path, f"member 'energy' has shape {e_shape} for {shape[2]} channels")
         avail = available_memory()
         if need > NPZ_MEMORY_SHARE * avail:
             raise CubeReadError(path, f"member '{name}' {shape} {dtype} needs {need / 2**30:.2f} GiB in memory "
@@ -140,6 +149,8 @@ def read_tiff(path, **_options) -> Cube:
         arr = zarr.open(store, mode="r")
         how = "zarr"
     data = ChannelFirstView(arr) if layout == "channel-first" else arr
+    require_stored(int(np.prod(shape, dtype=object)) * np.dtype(arr.dtype).itemsize, path.stat().st_size,
+                   path, "the TIFF stack")
     return _cube(data, path, "tiff", None, {"tiff_layout": layout, "tiff_access": how})
 
 
@@ -189,11 +200,22 @@ def read_zarr(path, **options) -> Cube:
                                           f"(arrays: {', '.join(f'{n}{a.shape}' for n, a in arrays.items()) or 'none'})")
             name = max(cubes, key=lambda n: cubes[n].size)
         arr = arrays[name]
+        require_3d(arrays[name].shape, path, f"zarr array '{name}'")
+        n = int(arrays[name].shape[2])
         for cand in ("maxrf_energies", "energy", "energies"):
-            if cand in arrays and len(arrays[cand].shape) >= 1:
-                energies = np.asarray(arrays[cand][...])
+            e = arrays.get(cand)
+            if e is not None and len(e.shape) in (1, 2) and np.dtype(e.dtype).kind in "uif":
+                energies = np.asarray(e[:n] if len(e.shape) == 1 else e[:1, :n])  # never the declared rest
                 break
     require_3d(arr.shape, path, f"zarr array '{name or '/'}'")
+    require_numeric(arr.dtype, path, f"zarr array '{name or '/'}'")
+    try:
+        stored = int(arr.nbytes_stored() if callable(arr.nbytes_stored) else arr.nbytes_stored)
+    except Exception:  # a store that cannot tell: bound by the container's size on disk
+        stored = path.stat().st_size if path.is_file() else None
+    if stored is not None:
+        require_stored(int(np.prod(arr.shape, dtype=object)) * np.dtype(arr.dtype).itemsize, stored,
+                       path, f"zarr array '{name or '/'}'")
     cal = calibration_from_mapping(dict(arr.attrs), path)
     if cal is None and energies is not None:
         e = energies if energies.ndim == 1 else energies[0]

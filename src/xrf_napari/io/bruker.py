@@ -36,10 +36,13 @@ def read_spx(path) -> Spectrum:
     import xml.etree.ElementTree as ET
 
     path = Path(path)
+    from .limits import MAX_TEXT_BYTES, read_bounded
+
+    text = read_bounded(path, MAX_TEXT_BYTES, ".spx file")
+    if b"<!DOCTYPE" in text or b"<!ENTITY" in text:  # entity expansion ("billion laughs")
+        raise CubeReadError(path, "the .spx declares a DOCTYPE/ENTITY: not a Bruker spectrum, refused")
     try:
-        root = ET.fromstring(path.read_bytes())
-    except OSError as exc:
-        raise CubeReadError(path, f"cannot read the file ({exc.strerror or exc})") from exc
+        root = ET.fromstring(text)
     except ET.ParseError as exc:
         raise CubeReadError(path, f"not a valid Bruker .spx XML file ({exc})") from exc
     spec = root.find(".//ClassInstance[@Type='TRTSpectrum']")
@@ -48,10 +51,15 @@ def read_spx(path) -> Spectrum:
     chan = spec.find("Channels")
     if chan is None or not (chan.text or "").strip():
         raise CubeReadError(path, "no <Channels> element: not a Bruker spectrum")
+    values = chan.text.strip().strip(",").split(",")
+    if any(len(v.strip()) > 18 for v in values):
+        raise CubeReadError(path, "<Channels> holds a count with more than 18 digits")
     try:
-        counts = np.array([int(v) for v in chan.text.strip().strip(",").split(",")], dtype=np.int64)
-    except ValueError as exc:
-        raise CubeReadError(path, f"<Channels> holds a non-integer value ({exc})") from exc
+        counts = np.array([int(v) for v in values], dtype=np.int64)
+    except (ValueError, OverflowError) as exc:
+        raise CubeReadError(path, f"<Channels> holds a non-integer value ({str(exc)[:80]})") from None
+    if counts.size < 2:
+        raise CubeReadError(path, f"<Channels> holds {counts.size} value(s): not a spectrum")
     if counts.min(initial=0) < 0:
         raise CubeReadError(path, "counts contain negative values")
 
@@ -66,7 +74,7 @@ def read_spx(path) -> Spectrum:
     if text(head, "CalibLin") is not None:
         try:
             cal = Calibration(float(text(head, "CalibAbs") or 0.0), float(text(head, "CalibLin")), source="file")
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise CubeReadError(path, f"invalid CalibAbs/CalibLin calibration: {exc}") from exc
     meta = {"format": "bruker-spx", "name": spec.get("Name", path.stem)}
     hw = spec.find(".//ClassInstance[@Type='TRTSpectrumHardwareHeader']")

@@ -32,9 +32,11 @@ def read_sidecar(path) -> tuple[Calibration | None, dict]:
     side = sidecar_path(path)
     if not side.is_file():
         return None, {}
+    from .limits import read_bounded
+
     try:
-        meta = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        meta = json.loads(read_bounded(side, 2**20, "calibration sidecar").decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
         raise CubeReadError(side, f"the calibration sidecar is not valid JSON ({exc})") from exc
     if not isinstance(meta, dict):
         raise CubeReadError(side, "the calibration sidecar must hold a JSON object")

@@ -72,3 +72,20 @@ def check_values(block, path, where: str) -> None:
     if low < 0:
         raise CubeReadError(path, f"counts contain negative values ({where}, minimum {low}); counts "
                                   "must be non-negative (wrong dtype or byte order in the header?)")
+
+
+def read_block(data, key: tuple, path, check: bool = True) -> np.ndarray:
+    """data[key] as an array; a failing store (corrupt chunk, vanished file) raises CubeReadError
+    naming the file and rows, and with `check` the values are validated (the first full pass)."""
+    rows = key[0]
+    where = f"rows {rows.start}-{rows.stop - 1}" if isinstance(rows, slice) else f"row {rows}"
+    try:
+        block = np.asarray(data[key])
+    except MemoryError:
+        raise
+    except Exception as exc:
+        raise CubeReadError(path, f"reading {where} failed ({type(exc).__name__}: {str(exc)[:200]}); "
+                                  "the file may be corrupt or truncated") from exc
+    if check:
+        check_values(block, path, where)
+    return block

@@ -15,6 +15,7 @@ from ..cube import Cube
 from ..energy import Calibration
 from .calibration import calibration_from_coefficients, calibration_from_energy_axis
 from .errors import CubeReadError
+from .limits import MAX_TEXT_BYTES, parse_int, read_bounded
 
 SUFFIXES = (".mca", ".msa", ".emsa", ".csv")
 
@@ -38,10 +39,7 @@ class Spectrum:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except OSError as exc:
-        raise CubeReadError(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    return read_bounded(path, MAX_TEXT_BYTES, "spectrum file").decode("utf-8", errors="replace")
 
 
 def _finish(path: Path, counts, cal, meta) -> Spectrum:
@@ -162,7 +160,7 @@ def read_msa(path) -> Spectrum:
     if "FORMAT" not in header:
         raise CubeReadError(path, "not an EMSA/MAS file (no #FORMAT line)")
     datatype = header.get("DATATYPE", "XY").upper()
-    ncols = int(float(header.get("NCOLUMNS", "1") or 1))
+    ncols = parse_int(header.get("NCOLUMNS", "") or "1", path, "#NCOLUMNS", 1, 4096)
     units = header.get("XUNITS", "eV").strip().lower()
     scale = 1e-3 if units in ("ev", "") else 1.0
     if units not in ("ev", "kev", ""):
@@ -184,7 +182,7 @@ def read_msa(path) -> Spectrum:
         except ValueError as exc:
             raise CubeReadError(path, f"invalid #XPERCHAN/#OFFSET: {exc}") from exc
     npoints = header.get("NPOINTS")
-    if npoints and int(float(npoints)) != len(counts):
+    if npoints and parse_int(npoints, path, "#NPOINTS", 1, 2**31) != len(counts):
         raise CubeReadError(path, f"#NPOINTS says {npoints} but {len(counts)} values follow #SPECTRUM")
     meta = {"format": "emsa", "title": header.get("TITLE", "")}
     for key, name, f in (("BEAMKV", "kV", 1.0), ("LIVETIME", "live_time_s", 1.0), ("REALTIME", "real_time_s", 1.0)):
