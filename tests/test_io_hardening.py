@@ -223,7 +223,7 @@ def test_corrupt_chunk_is_a_clear_error(tmp_path):
 
 @pytest.mark.parametrize("exc", [RuntimeError("blosc"), EOFError(), IndexError("x"), MemoryError()])
 def test_any_reader_exception_becomes_cube_read_error(tmp_path, monkeypatch, exc):
-    import xrf_napari.io as io
+    import xrf_napari.io.arrays as arrays
 
     p = tmp_path / "x.npy"
     np.save(p, np.ones((2, 2, 8), np.uint16))
@@ -231,7 +231,7 @@ def test_any_reader_exception_becomes_cube_read_error(tmp_path, monkeypatch, exc
     def broken(path, **_):
         raise exc
 
-    monkeypatch.setitem(io._READERS, "npy", broken)
+    monkeypatch.setattr(arrays, "read_npy", broken)
     with pytest.raises(CubeReadError, match="x.npy"):
         read_cube(p)
 

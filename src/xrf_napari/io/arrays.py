@@ -17,9 +17,6 @@ from .errors import CubeReadError, require_3d, require_numeric
 from .lazy import ChannelFirstView
 from .limits import MAX_COMPRESSION_RATIO, require_stored
 
-NPY_SUFFIXES = (".npy", ".npz")
-TIFF_SUFFIXES = (".tif", ".tiff")
-ZARR_SUFFIXES = (".zarr", ".datastack", ".zip")
 
 #: An .npz member is decompressed into memory: allow it only below this share of what the process
 #: may still allocate (`limits.memory_budget`: free memory, cgroup limit, RLIMIT_AS).

@@ -13,8 +13,6 @@ from ..energy import Calibration
 from .errors import CubeReadError
 from .spectra import Spectrum
 
-SPX_SUFFIXES = (".spx",)
-BCF_SUFFIXES = (".bcf",)
 #: Refuse a .bcf whose decoded cube exceeds this share of available memory.
 BCF_MEMORY_SHARE = 0.5
 

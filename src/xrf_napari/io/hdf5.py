@@ -18,7 +18,6 @@ from .errors import CubeReadError, require_3d, require_numeric
 from .lazy import ChannelFirstView, GriddedSpectra
 from .limits import check_path, require_stored
 
-SUFFIXES = (".h5", ".hdf5", ".hdf", ".nxs", ".he5", ".mat")
 #: A spectral axis has at least this many channels (maps have a handful of elements).
 MIN_CHANNELS = 64
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"

@@ -18,7 +18,6 @@ from .errors import CubeReadError
 from .lazy import ChannelFirstView
 from .limits import check_path, parse_int, read_bounded
 
-SUFFIXES = (".rpl", ".raw")
 #: A ripple header is a few hundred bytes; dimensions and offsets beyond these are corrupt.
 MAX_HEADER_BYTES = 2**20
 MAX_DIM = 2**31

@@ -17,7 +17,6 @@ from .calibration import calibration_from_coefficients, calibration_from_energy_
 from .errors import CubeReadError
 from .limits import MAX_TEXT_BYTES, parse_int, read_bounded
 
-SUFFIXES = (".mca", ".msa", ".emsa", ".csv")
 
 
 @dataclass
