@@ -19,6 +19,9 @@ class CubeReadError(ValueError):
         self.problem = problem
         super().__init__(f"{path}: {problem}")
 
+    def __reduce__(self):  # picklable: it crosses from a decoder's child process
+        return type(self), (self.path, self.problem)
+
 
 def require_3d(shape, path, what: str = "array") -> None:
     """A cube is (height, width, channels): anything else is refused with its real shape."""
