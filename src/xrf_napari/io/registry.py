@@ -39,6 +39,7 @@ FORMATS = (
     Format("spx", (".spx",), "bruker:read_spx", spectrum=True),
     Format("mca", (".mca",), "spectra:read_mca", spectrum=True),
     Format("emsa", (".msa", ".emsa"), "spectra:read_msa", spectrum=True),
+    Format("spe", (".spe",), "spectra:read_spe", spectrum=True),
     Format("csv", (".csv",), "spectra:read_csv", spectrum=True, sniff="registry:_sniff_csv"),
 )
 BY_SUFFIX = {s: f for f in FORMATS for s in f.suffixes}
