@@ -42,15 +42,41 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
 OUTCOMES = ("error", "readable", "other", "hang", "crash", "memory")
-EVIL = ["0", "-1", "inf", "-inf", "nan", "1e308", "9" * 400, "", "1e-320", "99999999999",
-        "4294967296", "-0", "1.5", "0x10", "1e12", "\x00", "18446744073709551617", "3.0e+10"]
+EVIL = [
+    "0",
+    "-1",
+    "inf",
+    "-inf",
+    "nan",
+    "1e308",
+    "9" * 400,
+    "",
+    "1e-320",
+    "99999999999",
+    "4294967296",
+    "-0",
+    "1.5",
+    "0x10",
+    "1e12",
+    "\x00",
+    "18446744073709551617",
+    "3.0e+10",
+]
 TEXT_SUFFIXES = {".rpl", ".msa", ".emsa", ".spe", ".mca", ".csv", ".spx", ".json"}
 
 
 # -- seeds ----------------------------------------------------------------------------------------
 #: Seed calibration (keV) and the lines drawn into the seed spectra: Ca, Fe, Pb, Rh-scatter.
 SEED_OFFSET, SEED_GAIN = -0.1, 0.08
-SEED_LINES = ((3.69, 200), (6.40, 400), (7.06, 60), (10.55, 250), (12.61, 200), (20.22, 150), (22.72, 30))
+SEED_LINES = (
+    (3.69, 200),
+    (6.40, 400),
+    (7.06, 60),
+    (10.55, 250),
+    (12.61, 200),
+    (20.22, 150),
+    (22.72, 30),
+)
 
 
 def _spectra(rng, h, w, c):
@@ -58,7 +84,7 @@ def _spectra(rng, h, w, c):
     import numpy as np
 
     e = SEED_OFFSET + SEED_GAIN * np.arange(c)
-    base = 8 * np.exp(-((e - 12.0) / 9.0) ** 2) + 1
+    base = 8 * np.exp(-(((e - 12.0) / 9.0) ** 2)) + 1
     for line, amp in SEED_LINES:
         sigma = np.sqrt(0.09**2 + 2.355**2 * 0.00385 * 0.114 * line) / 2.355
         base = base + amp * SEED_GAIN / (sigma * 2.5066) * np.exp(-0.5 * ((e - line) / sigma) ** 2)
@@ -87,13 +113,17 @@ def make_seeds(out: Path) -> None:
         return d
 
     d = group("ripple_vector")
-    (d / "s.rpl").write_text("key\tvalue\nwidth\t10\nheight\t8\ndepth\t256\noffset\t0\ndata-length\t2\n"
-                             "data-type\tunsigned\nbyte-order\tlittle-endian\nrecord-by\tvector\n"
-                             "ev-per-chan\t80\ndepth-origin\t-100\n")
+    (d / "s.rpl").write_text(
+        "key\tvalue\nwidth\t10\nheight\t8\ndepth\t256\noffset\t0\ndata-length\t2\n"
+        "data-type\tunsigned\nbyte-order\tlittle-endian\nrecord-by\tvector\n"
+        "ev-per-chan\t80\ndepth-origin\t-100\n"
+    )
     (d / "s.raw").write_bytes(cube.astype("<u2").tobytes())
     d = group("ripple_image")
-    (d / "s.rpl").write_text("width 10\nheight 8\ndepth 256\noffset 0\ndata-length 1\ndata-type unsigned\n"
-                             "byte-order dont-care\nrecord-by image\n")
+    (d / "s.rpl").write_text(
+        "width 10\nheight 8\ndepth 256\noffset 0\ndata-length 1\ndata-type unsigned\n"
+        "byte-order dont-care\nrecord-by image\n"
+    )
     (d / "s.raw").write_bytes(np.moveaxis(np.clip(cube, 0, 255).astype("u1"), -1, 0).tobytes())
     write_cube(group("project") / "s.h5", cube, cal, metadata={"seed": 1})
     with h5py.File(group("generic_h5") / "s.h5", "w") as f:
@@ -106,8 +136,11 @@ def make_seeds(out: Path) -> None:
         f["XRF/LiveTimes"] = np.ones(80)
     with h5py.File(group("aps") / "s.h5", "w") as f:
         for k in "ab":
-            f.create_dataset(f"MAPS_RAW/data_{k}", data=np.moveaxis(cube, -1, 0).astype(np.int16),
-                             compression="gzip")
+            f.create_dataset(
+                f"MAPS_RAW/data_{k}",
+                data=np.moveaxis(cube, -1, 0).astype(np.int16),
+                compression="gzip",
+            )
         f["MAPS_RAW/livetime"] = np.ones((2, 8, 10), np.float32)
     with h5py.File(group("nexus") / "s.nxs", "w") as f:
         g = f.create_group("entry/xrf")
@@ -132,16 +165,24 @@ def make_seeds(out: Path) -> None:
     (group("msa") / "s.msa").write_text(
         "#FORMAT : EMSA/MAS Spectral Data File\n#VERSION : 1.0\n#NPOINTS : 256\n#NCOLUMNS : 1\n"
         "#XUNITS : eV\n#XPERCHAN : 80\n#OFFSET : -100\n#DATATYPE : Y\n#SPECTRUM :\n"
-        + "\n".join(f"{v}," for v in spec) + "\n#ENDOFDATA :\n")
+        + "\n".join(f"{v}," for v in spec)
+        + "\n#ENDOFDATA :\n"
+    )
     (group("spe") / "s.spe").write_text(
-        "$SPEC_ID:\nfuzz\n$MEAS_TIM:\n10 11\n$DATA:\n0 255\n" + "\n".join(map(str, spec))
-        + "\n$MCA_CAL:\n2\n-1.0E-001 8.0E-002 keV\n")
-    (group("csv") / "s.csv").write_text("energy,counts\n" + "\n".join(f"{a:.4f},{b}" for a, b in zip(e, spec)))
+        "$SPEC_ID:\nfuzz\n$MEAS_TIM:\n10 11\n$DATA:\n0 255\n"
+        + "\n".join(map(str, spec))
+        + "\n$MCA_CAL:\n2\n-1.0E-001 8.0E-002 keV\n"
+    )
+    (group("csv") / "s.csv").write_text(
+        "energy,counts\n" + "\n".join(f"{a:.4f},{b}" for a, b in zip(e, spec))
+    )
     (group("mca") / "s.mca").write_text("#@CALIB -0.1 0.08 0\n" + "\n".join(map(str, spec)) + "\n")
     (group("spx") / "s.spx").write_text(
         "<TRTSpectrum><ClassInstance Type='TRTSpectrum' Name='s'><ClassInstance Type='TRTSpectrumHeader'>"
         "<CalibAbs>-0.1</CalibAbs><CalibLin>0.08</CalibLin></ClassInstance><Channels>"
-        + ",".join(map(str, spec)) + "</Channels></ClassInstance></TRTSpectrum>")
+        + ",".join(map(str, spec))
+        + "</Channels></ClassInstance></TRTSpectrum>"
+    )
 
 
 def seed_groups(gen: Path, use_real: bool) -> list[tuple[Path, str]]:
@@ -179,8 +220,20 @@ def _files(case_dir: Path) -> list[Path]:
 
 
 def mutate(rng: random.Random, case_dir: Path, main: Path) -> str:
-    kinds = ["flip", "flip", "flip", "truncate", "truncate", "splice", "header", "header", "header",
-             "huge", "huge", "special"]
+    kinds = [
+        "flip",
+        "flip",
+        "flip",
+        "truncate",
+        "truncate",
+        "splice",
+        "header",
+        "header",
+        "header",
+        "huge",
+        "huge",
+        "special",
+    ]
     kind = rng.choice(kinds)
     files = _files(case_dir)
     target = main if main.is_file() and rng.random() < 0.6 else rng.choice(files)
@@ -188,12 +241,26 @@ def mutate(rng: random.Random, case_dir: Path, main: Path) -> str:
     if kind == "flip" and data:
         n = rng.choice([1, 2, 4, 16, 64, 256])
         for _ in range(n):
-            i = rng.randrange(len(data)) if rng.random() < 0.5 else rng.randrange(min(len(data), 4096))
+            i = (
+                rng.randrange(len(data))
+                if rng.random() < 0.5
+                else rng.randrange(min(len(data), 4096))
+            )
             data[i] = rng.randrange(256)
         target.write_bytes(bytes(data))
         return f"flip {n} bytes of {target.name}"
     if kind == "truncate":
-        cut = rng.choice([0, 1, 8, 64, 512, rng.randrange(len(data) + 1), max(0, len(data) - rng.randrange(1, 64))])
+        cut = rng.choice(
+            [
+                0,
+                1,
+                8,
+                64,
+                512,
+                rng.randrange(len(data) + 1),
+                max(0, len(data) - rng.randrange(1, 64)),
+            ]
+        )
         target.write_bytes(bytes(data[:cut]))
         return f"truncate {target.name} to {cut} bytes"
     if kind == "splice" and data:
@@ -202,7 +269,7 @@ def mutate(rng: random.Random, case_dir: Path, main: Path) -> str:
         if rng.random() < 0.5:
             data[i:i] = bytes(rng.randrange(256) for _ in range(n))
         else:
-            del data[i:i + n]
+            del data[i : i + n]
         target.write_bytes(bytes(data))
         return f"splice {n} bytes at {i} of {target.name}"
     if kind == "header":
@@ -216,8 +283,14 @@ def _edit_header(rng, case_dir, target, data) -> str:
     import re
 
     if target.suffix.lower() not in TEXT_SUFFIXES and target.name not in ("zarr.json", ".zarray"):
-        target = next((p for p in _files(case_dir) if p.suffix.lower() in TEXT_SUFFIXES | {""} or
-                       p.name in ("zarr.json", ".zarray")), target)
+        target = next(
+            (
+                p
+                for p in _files(case_dir)
+                if p.suffix.lower() in TEXT_SUFFIXES | {""} or p.name in ("zarr.json", ".zarray")
+            ),
+            target,
+        )
         data = bytearray(target.read_bytes())
     text = data.decode("latin-1")
     nums = list(re.finditer(rb"-?\d+(\.\d+)?([eE][-+]?\d+)?".decode(), text[:20000]))
@@ -228,7 +301,7 @@ def _edit_header(rng, case_dir, target, data) -> str:
         return f"insert evil token in {target.name}"
     m = rng.choice(nums[:200])
     evil = rng.choice(EVIL)
-    text = text[:m.start()] + evil + text[m.end():]
+    text = text[: m.start()] + evil + text[m.end() :]
     target.write_bytes(text.encode("latin-1", "replace"))
     return f"header {target.name}: {m.group()[:12]!r} -> {evil[:12]!r}"
 
@@ -237,8 +310,15 @@ def _huge(rng, case_dir, main) -> str:
     """Declare a shape the file does not hold."""
     import re
 
-    shape = rng.choice(["100000, 100000, 4096", "1, 1, 1000000000000", "2147483648, 2, 2",
-                        "4000, 4000, 4096", "0, 5, 5"])
+    shape = rng.choice(
+        [
+            "100000, 100000, 4096",
+            "1, 1, 1000000000000",
+            "2147483648, 2, 2",
+            "4000, 4000, 4096",
+            "0, 5, 5",
+        ]
+    )
     suffix = main.suffix.lower()
     if suffix == ".npy":
         data = main.read_bytes()
@@ -251,13 +331,19 @@ def _huge(rng, case_dir, main) -> str:
     if meta is not None:
         j = json.loads(meta.read_text())
         if "shape" in j and len(j["shape"]) >= 1:
-            j["shape"] = [int(v) for v in shape.split(",")][:len(j["shape"])] + [1] * max(0, len(j["shape"]) - 3)
+            j["shape"] = [int(v) for v in shape.split(",")][: len(j["shape"])] + [1] * max(
+                0, len(j["shape"]) - 3
+            )
             meta.write_text(json.dumps(j))
             return f"zarr {meta.parent.name} shape -> {j['shape']}"
     if suffix == ".rpl":
         text = main.read_text(errors="replace")
         key = rng.choice(["width", "height", "depth"])
-        text = re.sub(rf"(?im)^({key}\s+)\S+", lambda mm: mm.group(1) + rng.choice(["100000", "4096000", "0"]), text)
+        text = re.sub(
+            rf"(?im)^({key}\s+)\S+",
+            lambda mm: mm.group(1) + rng.choice(["100000", "4096000", "0"]),
+            text,
+        )
         main.write_text(text)
         return f"ripple {key} enlarged"
     if suffix in (".h5", ".nxs", ".hdf5"):
@@ -268,13 +354,16 @@ def _huge(rng, case_dir, main) -> str:
                 if "counts" in f:
                     attrs = dict(f["counts"].attrs)
                     del f["counts"]
-                    d = f.create_dataset("counts", shape=(100000, 100000, 4096), dtype="u2",
-                                         chunks=(16, 16, 4096))
+                    d = f.create_dataset(
+                        "counts", shape=(100000, 100000, 4096), dtype="u2", chunks=(16, 16, 4096)
+                    )
                     d.attrs.update(attrs)
                 else:
-                    f.create_dataset("huge/data", shape=(100000, 100000, 4096), dtype="u2", chunks=(16, 16, 4096))
+                    f.create_dataset(
+                        "huge/data", shape=(100000, 100000, 4096), dtype="u2", chunks=(16, 16, 4096)
+                    )
             return "hdf5: unallocated 100000 x 100000 x 4096 dataset"
-        except Exception as exc:  # the seed itself was unreadable by h5py
+        except Exception as exc:  # noqa: BLE001 - the seed itself was unreadable by h5py
             return f"hdf5 huge edit failed ({type(exc).__name__})"
     return _edit_header(rng, case_dir, main, bytearray(main.read_bytes()))
 
@@ -303,7 +392,9 @@ def _special(rng, case_dir, main) -> str:
         raw = main.with_suffix(".raw")
         if raw.exists():
             raw.unlink()
-            main.write_text("width 2\nheight 2\ndepth 64\noffset 0\ndata-length 1\ndata-type unsigned\n")
+            main.write_text(
+                "width 2\nheight 2\ndepth 64\noffset 0\ndata-length 1\ndata-type unsigned\n"
+            )
             os.mkfifo(raw)
         else:
             os.mkfifo(main)
@@ -327,15 +418,24 @@ def run_case(path: str) -> tuple[str, str]:
         h, w, _ = cube.shape
         total = cube.sum_spectrum()
         np.asarray(cube.data[h // 2, w // 2])
-        return "readable", f"{cube.shape} {cube.dtype} cal={cube.calibration.source} sum={float(total.sum()):.3g}"
+        return (
+            "readable",
+            f"{cube.shape} {cube.dtype} cal={cube.calibration.source} sum={float(total.sum()):.3g}",
+        )
     except CubeReadError as exc:
         return "error", str(exc)[:240]
     except MemoryError:
         return "memory", "MemoryError"
     except Exception as exc:  # noqa: BLE001 - what the fuzzer is for
         tb = traceback.extract_tb(exc.__traceback__)
-        where = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(tb) if "xrf_napari" in f.filename),
-                     f"{Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else "?")
+        where = next(
+            (
+                f"{Path(f.filename).name}:{f.lineno}"
+                for f in reversed(tb)
+                if "xrf_napari" in f.filename
+            ),
+            f"{Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else "?",
+        )
         return "other", f"{type(exc).__name__} at {where}: {str(exc)[:200]}"
 
 
@@ -422,12 +522,22 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     if os.environ.get("MALLOC_ARENA_MAX") is None:  # per-thread malloc arenas eat address space
-        env = dict(os.environ, MALLOC_ARENA_MAX="2", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
-                   MKL_NUM_THREADS="1")
-        os.execve(sys.executable, [sys.executable, __file__] + (argv if argv is not None else sys.argv[1:]), env)
+        env = dict(
+            os.environ,
+            MALLOC_ARENA_MAX="2",
+            OPENBLAS_NUM_THREADS="1",
+            OMP_NUM_THREADS="1",
+            MKL_NUM_THREADS="1",
+        )
+        os.execve(
+            sys.executable,
+            [sys.executable, __file__] + (argv if argv is not None else sys.argv[1:]),
+            env,
+        )
     sys.path[:0] = [str(ROOT / "src")] + args.extra_path
-    os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src")] + args.extra_path
-                                               + [os.environ.get("PYTHONPATH", "")])
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT / "src")] + args.extra_path + [os.environ.get("PYTHONPATH", "")]
+    )
     work = Path(tempfile.mkdtemp(prefix="xrf-fuzz-"))
     gen = work / "seeds"
     pid = os.fork()
@@ -449,14 +559,13 @@ def main(argv=None) -> int:
     # import what the cases use once, here, so each forked case starts warm
     import h5py  # noqa: F401
     import numpy as np  # noqa: F401
+    import scipy.ndimage
+    import scipy.optimize
+    import scipy.signal  # noqa: F401
     import tifffile  # noqa: F401
     import zarr  # noqa: F401
 
-    import scipy.ndimage  # noqa: F401
-    import scipy.optimize  # noqa: F401
-    import scipy.signal  # noqa: F401
-
-    import xrf_napari.analysis.autocal  # noqa: F401
+    import xrf_napari.analysis.autocal
     import xrf_napari.io  # noqa: F401
     from xrf_napari.io import arrays, bruker, hdf5, project_h5, ripple, spectra  # noqa: F401
 
@@ -467,8 +576,10 @@ def main(argv=None) -> int:
         run_case(str(next(g for g in groups if g[1] == "s.h5")[0] / "s.h5"))
     real_before = tree_hash(REAL) if use_real else None
     seeds_before = tree_hash(gen)
-    print(f"{len(groups)} seeds ({sum(1 for g in groups if not str(g[0]).startswith(str(gen)))} real); "
-          f"{args.cases} cases, timeout {args.timeout:g} s, RLIMIT_AS {args.mem_cap_mb} MiB")
+    print(
+        f"{len(groups)} seeds ({sum(1 for g in groups if not str(g[0]).startswith(str(gen)))} real); "
+        f"{args.cases} cases, timeout {args.timeout:g} s, RLIMIT_AS {args.mem_cap_mb} MiB"
+    )
     rng = random.Random(args.seed)
     tally: Counter = Counter()
     by_format: dict = defaultdict(Counter)
@@ -500,7 +611,9 @@ def main(argv=None) -> int:
         if (i + 1) % 250 == 0:
             print(f"  {i + 1} cases, {time.monotonic() - t_start:.0f} s: {dict(tally)}", flush=True)
     elapsed = time.monotonic() - t_start
-    print(f"\n{args.cases} cases in {elapsed:.0f} s ({elapsed / max(args.cases, 1) * 1e3:.0f} ms per case)")
+    print(
+        f"\n{args.cases} cases in {elapsed:.0f} s ({elapsed / max(args.cases, 1) * 1e3:.0f} ms per case)"
+    )
     for o in OUTCOMES:
         print(f"  {o:9s} {tally[o]}")
     print("per format: " + "; ".join(f"{k} {dict(v)}" for k, v in sorted(by_format.items())))
@@ -508,14 +621,21 @@ def main(argv=None) -> int:
     print(f"slowest case: {slowest[0]:.1f} s ({slowest[1]})")
     real_same = tree_hash(REAL) == real_before if use_real else True
     seeds_same = tree_hash(gen) == seeds_before
-    print(f"inputs modified: {modified} cases; real files unchanged: {real_same}; seeds unchanged: {seeds_same}")
+    print(
+        f"inputs modified: {modified} cases; real files unchanged: {real_same}; seeds unchanged: {seeds_same}"
+    )
     for o in OUTCOMES + ("modified input",):
         if examples[o] and (o not in ("error", "readable") or args.show):
             print(f"\n{o} (examples):")
-            for line in examples[o][:args.show]:
+            for line in examples[o][: args.show]:
                 print("   ", line)
     shutil.rmtree(work, ignore_errors=True)
-    bad = sum(tally[o] for o in ("other", "hang", "crash", "memory")) + modified + (not real_same) + (not seeds_same)
+    bad = (
+        sum(tally[o] for o in ("other", "hang", "crash", "memory"))
+        + modified
+        + (not real_same)
+        + (not seeds_same)
+    )
     return 1 if bad else 0
 
 

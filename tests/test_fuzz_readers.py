@@ -23,8 +23,24 @@ from xrf_napari.io.ripple import parse_header
 #: Examples per property: 40 in CI; XRF_FUZZ_EXAMPLES=2000 for a deep local run.
 N = int(os.environ.get("XRF_FUZZ_EXAMPLES", "40"))
 FAST = settings(max_examples=N, deadline=None, suppress_health_check=list(HealthCheck))
-EVIL = st.sampled_from(["0", "-1", "inf", "nan", "1e308", "9" * 400, "", "1e-320", "1.5", "0x10",
-                        "4294967296", "-0", "\x00", "1e12"])
+EVIL = st.sampled_from(
+    [
+        "0",
+        "-1",
+        "inf",
+        "nan",
+        "1e308",
+        "9" * 400,
+        "",
+        "1e-320",
+        "1.5",
+        "0x10",
+        "4294967296",
+        "-0",
+        "\x00",
+        "1e12",
+    ]
+)
 CUBE = np.random.default_rng(0).poisson(5, (4, 5, 64)).astype(np.uint16)
 
 
@@ -40,7 +56,9 @@ def outcome(path, spectrum=False):
         else:
             cube = read_cube(path)
             total = cube.sum_spectrum()
-            assert total.shape == (cube.n_channels,) and np.isfinite(total).all() and total.min() >= 0
+            assert (
+                total.shape == (cube.n_channels,) and np.isfinite(total).all() and total.min() >= 0
+            )
         result = "ok"
     except CubeReadError as exc:
         assert path.name in str(exc) or (exc.path is not None and exc.path.parent == path.parent)
@@ -58,12 +76,14 @@ def mutated(data: bytes, edits) -> bytes:
         if buf:
             buf[int(frac * (len(buf) - 1))] = value
     if cut is not None:
-        buf = buf[:int(cut * len(buf))]
+        buf = buf[: int(cut * len(buf))]
     return bytes(buf)
 
 
-EDITS = st.tuples(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=12),
-                  st.one_of(st.none(), st.floats(0, 1)))
+EDITS = st.tuples(
+    st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=12),
+    st.one_of(st.none(), st.floats(0, 1)),
+)
 
 
 def _tmp():
@@ -71,8 +91,10 @@ def _tmp():
 
 
 # -- text parsers ---------------------------------------------------------------------------------
-RPL = ("width\t5\nheight\t4\ndepth\t64\noffset\t0\ndata-length\t2\ndata-type\tunsigned\n"
-       "byte-order\tlittle-endian\nrecord-by\tvector\nev-per-chan\t20\ndepth-origin\t-30\n")
+RPL = (
+    "width\t5\nheight\t4\ndepth\t64\noffset\t0\ndata-length\t2\ndata-type\tunsigned\n"
+    "byte-order\tlittle-endian\nrecord-by\tvector\nev-per-chan\t20\ndepth-origin\t-30\n"
+)
 
 
 @FAST
@@ -100,29 +122,42 @@ def test_ripple_header_edits(line, value, raw_cut):
     outcome(d / "s.rpl")
 
 
-MSA = ("#FORMAT : EMSA/MAS Spectral Data File\n#NPOINTS : 64\n#NCOLUMNS : 1\n#XUNITS : eV\n"
-       "#XPERCHAN : 20\n#OFFSET : -30\n#DATATYPE : Y\n#SPECTRUM :\n"
-       + "\n".join(f"{v}," for v in CUBE[0, 0]) + "\n#ENDOFDATA :\n")
+MSA = (
+    "#FORMAT : EMSA/MAS Spectral Data File\n#NPOINTS : 64\n#NCOLUMNS : 1\n#XUNITS : eV\n"
+    "#XPERCHAN : 20\n#OFFSET : -30\n#DATATYPE : Y\n#SPECTRUM :\n"
+    + "\n".join(f"{v}," for v in CUBE[0, 0])
+    + "\n#ENDOFDATA :\n"
+)
 
 
 @FAST
-@given(key=st.sampled_from(["NPOINTS", "NCOLUMNS", "XPERCHAN", "OFFSET", "DATATYPE", "XUNITS"]),
-       value=EVIL, edits=EDITS)
+@given(
+    key=st.sampled_from(["NPOINTS", "NCOLUMNS", "XPERCHAN", "OFFSET", "DATATYPE", "XUNITS"]),
+    value=EVIL,
+    edits=EDITS,
+)
 def test_msa_parser(key, value, edits):
     p = _tmp() / "s.msa"
-    text = "\n".join(f"#{key} : {value}" if ln.startswith(f"#{key} ") else ln for ln in MSA.splitlines())
+    text = "\n".join(
+        f"#{key} : {value}" if ln.startswith(f"#{key} ") else ln for ln in MSA.splitlines()
+    )
     p.write_bytes(mutated(text.encode(), edits))
     outcome(p, spectrum=True)
 
 
 @FAST
-@given(channels=st.lists(st.one_of(st.integers(-5, 10**30).map(str), EVIL), max_size=40),
-       calib=EVIL, edits=EDITS)
+@given(
+    channels=st.lists(st.one_of(st.integers(-5, 10**30).map(str), EVIL), max_size=40),
+    calib=EVIL,
+    edits=EDITS,
+)
 def test_spx_parser(channels, calib, edits):
     p = _tmp() / "s.spx"
-    xml = ("<TRTSpectrum><ClassInstance Type='TRTSpectrum'><ClassInstance Type='TRTSpectrumHeader'>"
-           f"<CalibAbs>{calib}</CalibAbs><CalibLin>0.01</CalibLin></ClassInstance>"
-           f"<Channels>{','.join(channels)}</Channels></ClassInstance></TRTSpectrum>")
+    xml = (
+        "<TRTSpectrum><ClassInstance Type='TRTSpectrum'><ClassInstance Type='TRTSpectrumHeader'>"
+        f"<CalibAbs>{calib}</CalibAbs><CalibLin>0.01</CalibLin></ClassInstance>"
+        f"<Channels>{','.join(channels)}</Channels></ClassInstance></TRTSpectrum>"
+    )
     p.write_bytes(mutated(xml.encode("utf-8", "replace"), edits))
     outcome(p, spectrum=True)
 
@@ -131,14 +166,19 @@ def test_spx_parser(channels, calib, edits):
 @given(first=EVIL, cal=st.lists(EVIL, min_size=1, max_size=3), edits=EDITS)
 def test_spe_parser(first, cal, edits):
     p = _tmp() / "s.spe"
-    text = (f"$SPEC_ID:\nx\n$DATA:\n{first} 63\n" + "\n".join(map(str, CUBE[0, 0]))
-            + f"\n$MCA_CAL:\n2\n{' '.join(cal)} keV\n")
+    text = (
+        f"$SPEC_ID:\nx\n$DATA:\n{first} 63\n"
+        + "\n".join(map(str, CUBE[0, 0]))
+        + f"\n$MCA_CAL:\n2\n{' '.join(cal)} keV\n"
+    )
     p.write_bytes(mutated(text.encode("utf-8", "replace"), edits))
     outcome(p, spectrum=True)
 
 
 @FAST
-@given(data=st.binary(max_size=600), suffix=st.sampled_from([".mca", ".csv", ".msa", ".spx", ".spe"]))
+@given(
+    data=st.binary(max_size=600), suffix=st.sampled_from([".mca", ".csv", ".msa", ".spx", ".spe"])
+)
 def test_spectrum_readers_any_bytes(data, suffix):
     p = _tmp() / f"s{suffix}"
     p.write_bytes(data)
@@ -173,7 +213,9 @@ def test_binary_readers_byte_mutations(name):
     if not SEEDS:
         SEEDS.update(_seed_files())
 
-    @settings(max_examples=max(N * 3 // 4, 1), deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=max(N * 3 // 4, 1), deadline=None, suppress_health_check=list(HealthCheck)
+    )
     @given(edits=EDITS)
     def check(edits):
         p = _tmp() / name
@@ -184,33 +226,44 @@ def test_binary_readers_byte_mutations(name):
 
 
 @FAST
-@given(shape=st.lists(st.integers(0, 10**12), min_size=1, max_size=4), descr=st.sampled_from(
-    ["<u2", "<f8", "|O", "<c8", "|b1", "<U4", ">i4"]))
+@given(
+    shape=st.lists(st.integers(0, 10**12), min_size=1, max_size=4),
+    descr=st.sampled_from(["<u2", "<f8", "|O", "<c8", "|b1", "<U4", ">i4"]),
+)
 def test_npy_declared_headers(shape, descr):
     """A .npy header may declare any shape or dtype: refused unless the file holds it."""
     p = _tmp() / "s.npy"
     head = repr({"descr": descr, "fortran_order": False, "shape": tuple(shape)}).encode()
     head += b" " * (63 - (10 + len(head)) % 64) + b"\n"
-    p.write_bytes(b"\x93NUMPY\x01\x00" + len(head).to_bytes(2, "little") + head + CUBE.tobytes()[:640])
+    p.write_bytes(
+        b"\x93NUMPY\x01\x00" + len(head).to_bytes(2, "little") + head + CUBE.tobytes()[:640]
+    )
     outcome(p)
 
 
 @FAST
-@given(shape=st.lists(st.integers(1, 10**6), min_size=3, max_size=3), energy_len=st.integers(1, 10**12))
+@given(
+    shape=st.lists(st.integers(1, 10**6), min_size=3, max_size=3), energy_len=st.integers(1, 10**12)
+)
 def test_zarr_declared_shapes(shape, energy_len):
     import zarr
 
     d = _tmp() / "s.zarr"
     g = zarr.open_group(str(d), mode="w")
     a = g.create_array("counts", shape=tuple(shape), chunks=(1, 1, min(shape[2], 64)), dtype="u2")
-    a[0, 0, :min(shape[2], 64)] = 1
+    a[0, 0, : min(shape[2], 64)] = 1
     g.create_array("energy", shape=(energy_len,), chunks=(min(energy_len, 1000),), dtype="f8")
     outcome(d)
 
 
 def test_json_sidecar_garbage(tmp_path):
     np.save(tmp_path / "s.npy", CUBE)
-    for text in ("[1, 2]", "{", json.dumps({"offset": "x", "gain": 1}), json.dumps({"offset": 0, "gain": -1}),
-                 "[" * 100000):
+    for text in (
+        "[1, 2]",
+        "{",
+        json.dumps({"offset": "x", "gain": 1}),
+        json.dumps({"offset": 0, "gain": -1}),
+        "[" * 100000,
+    ):
         (tmp_path / "s.json").write_text(text)
         assert outcome(tmp_path / "s.npy") == "error"

@@ -42,7 +42,9 @@ def _ok(n):
 @pytest.mark.parametrize("func, signal_name", [(_segfault, "SIGSEGV"), (_abort, "SIGABRT")])
 def test_a_crashing_decoder_is_a_clear_error(tmp_path, func, signal_name):
     path = tmp_path / "x.bcf"
-    with pytest.raises(CubeReadError, match=f"x.bcf: decoding crashed \\(killed by signal {signal_name}"):
+    with pytest.raises(
+        CubeReadError, match=f"x.bcf: decoding crashed \\(killed by signal {signal_name}"
+    ):
         call_in_child(func, (), path, "decoding", timeout=60)
 
 
@@ -70,7 +72,9 @@ def test_bcf_without_rosettasciio_says_what_to_install(tmp_path):
         read_cube(p)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("rsciio") is None, reason="needs rosettasciio (bcf extra)")
+@pytest.mark.skipif(
+    importlib.util.find_spec("rsciio") is None, reason="needs rosettasciio (bcf extra)"
+)
 def test_real_bcf_decoded_in_a_child(real_data):
     cube = read_cube(real_data / "16x16_12bit_packed_8bit.bcf", auto_calibrate=False)
     assert cube.shape[:2] == (16, 16) and cube.calibration.source == "file"

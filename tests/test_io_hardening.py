@@ -9,19 +9,22 @@ import zipfile
 import h5py
 import numpy as np
 import pytest
-
 from _io_helpers import fingerprint
+
 from xrf_napari.energy import Calibration
 from xrf_napari.io import CubeReadError, read_cube, read_spectrum
 from xrf_napari.io.project_h5 import write_cube
 
-RIPPLE = ("width\t{w}\nheight\t{h}\ndepth\t{d}\noffset\t0\ndata-length\t2\ndata-type\tunsigned\n"
-          "byte-order\tlittle-endian\nrecord-by\tvector\n")
+RIPPLE = (
+    "width\t{w}\nheight\t{h}\ndepth\t{d}\noffset\t0\ndata-length\t2\ndata-type\tunsigned\n"
+    "byte-order\tlittle-endian\nrecord-by\tvector\n"
+)
 
 
 @pytest.fixture
 def no_hang():
     """Fail (instead of blocking the suite) if a read blocks for more than 10 s."""
+
     def alarm(*_):
         raise TimeoutError("the read blocked")
 
@@ -74,10 +77,17 @@ def test_symlink_loop_and_empty_files(tmp_path, no_hang):
 
 
 # -- parsed numbers -------------------------------------------------------------------------------
-@pytest.mark.parametrize("w, h, d, match", [
-    ("0", "2", "8", "between 1"), ("inf", "2", "8", "integer"), ("2", "9" * 400, "8", "integer"),
-    ("2", "2", "", "'depth'"), ("2", "nan", "8", "integer"), ("1e400", "2", "8", "integer"),
-])
+@pytest.mark.parametrize(
+    "w, h, d, match",
+    [
+        ("0", "2", "8", "between 1"),
+        ("inf", "2", "8", "integer"),
+        ("2", "9" * 400, "8", "integer"),
+        ("2", "2", "", "'depth'"),
+        ("2", "nan", "8", "integer"),
+        ("1e400", "2", "8", "integer"),
+    ],
+)
 def test_ripple_dimensions_are_bounded(tmp_path, w, h, d, match):
     with pytest.raises(CubeReadError, match=match):
         read_cube(ripple(tmp_path, w, h, d))
@@ -85,7 +95,9 @@ def test_ripple_dimensions_are_bounded(tmp_path, w, h, d, match):
 
 def test_ripple_empty_values_and_bad_calibration(tmp_path):
     rpl = ripple(tmp_path)
-    rpl.write_text(rpl.read_text().replace("byte-order\tlittle-endian", "byte-order") + "record-by\t\n")
+    rpl.write_text(
+        rpl.read_text().replace("byte-order\tlittle-endian", "byte-order") + "record-by\t\n"
+    )
     assert read_cube(rpl, auto_calibrate=False).shape == (2, 2, 8)  # empty values fall to defaults
     rpl.write_text(rpl.read_text() + "depth-scale\tinf\n")
     with pytest.raises(CubeReadError, match="finite"):
@@ -95,8 +107,10 @@ def test_ripple_empty_values_and_bad_calibration(tmp_path):
 @pytest.mark.parametrize("npoints", ["inf", "1e999", "9" * 40, "-3"])
 def test_msa_npoints_is_bounded(tmp_path, npoints):
     p = tmp_path / "s.msa"
-    p.write_text(f"#FORMAT : EMSA/MAS Spectral Data File\n#NPOINTS : {npoints}\n#DATATYPE : Y\n"
-                 "#XPERCHAN : 10\n#SPECTRUM :\n1, 2, 3, 4\n#ENDOFDATA :\n")
+    p.write_text(
+        f"#FORMAT : EMSA/MAS Spectral Data File\n#NPOINTS : {npoints}\n#DATATYPE : Y\n"
+        "#XPERCHAN : 10\n#SPECTRUM :\n1, 2, 3, 4\n#ENDOFDATA :\n"
+    )
     with pytest.raises(CubeReadError, match="NPOINTS"):
         read_spectrum(p)
 
@@ -106,7 +120,9 @@ def test_spx_huge_counts_and_entities(tmp_path):
     p.write_text("<TRTSpectrum><Channels>1," + "9" * 30 + ",3</Channels></TRTSpectrum>")
     with pytest.raises(CubeReadError, match="18 digits"):
         read_cube(p)
-    p.write_text('<!DOCTYPE x [<!ENTITY a "aaaa">]><TRTSpectrum><Channels>&a;</Channels></TRTSpectrum>')
+    p.write_text(
+        '<!DOCTYPE x [<!ENTITY a "aaaa">]><TRTSpectrum><Channels>&a;</Channels></TRTSpectrum>'
+    )
     with pytest.raises(CubeReadError, match="ENTITY"):
         read_spectrum(p)
 
@@ -157,7 +173,9 @@ def test_zarr_declared_shape_and_huge_energy(tmp_path, no_hang):
     import zarr
 
     big = tmp_path / "big.zarr"
-    zarr.create_array(store=str(big), shape=(100000, 100000, 4096), chunks=(64, 64, 4096), dtype="u2")
+    zarr.create_array(
+        store=str(big), shape=(100000, 100000, 4096), chunks=(64, 64, 4096), dtype="u2"
+    )
     with pytest.raises(CubeReadError, match="declares"):
         read_cube(big)
     ok = tmp_path / "ok.zarr"
@@ -209,12 +227,15 @@ def test_bad_values_beyond_the_sample_found_on_first_full_pass(tmp_path):
 
 
 def test_corrupt_chunk_is_a_clear_error(tmp_path):
-    p = write_cube(tmp_path / "c.h5", np.random.default_rng(0).integers(0, 50, (32, 32, 256)).astype(np.uint16),
-                   Calibration(0, 0.01))
+    p = write_cube(
+        tmp_path / "c.h5",
+        np.random.default_rng(0).integers(0, 50, (32, 32, 256)).astype(np.uint16),
+        Calibration(0, 0.01),
+    )
     with h5py.File(p, "r") as f:
         info = f["counts"].id.get_chunk_info(3)
     data = bytearray(p.read_bytes())
-    data[info.byte_offset + 20:info.byte_offset + 60] = b"\xff" * 40
+    data[info.byte_offset + 20 : info.byte_offset + 60] = b"\xff" * 40
     p.write_bytes(bytes(data))
     with pytest.raises(CubeReadError, match="c.h5"):
         cube = read_cube(p, auto_calibrate=False)
@@ -223,7 +244,7 @@ def test_corrupt_chunk_is_a_clear_error(tmp_path):
 
 @pytest.mark.parametrize("exc", [RuntimeError("blosc"), EOFError(), IndexError("x"), MemoryError()])
 def test_any_reader_exception_becomes_cube_read_error(tmp_path, monkeypatch, exc):
-    import xrf_napari.io.arrays as arrays
+    from xrf_napari.io import arrays
 
     p = tmp_path / "x.npy"
     np.save(p, np.ones((2, 2, 8), np.uint16))
@@ -245,3 +266,27 @@ def test_inputs_are_not_modified(tmp_path):
     for x in (p, side):
         read_cube(x).sum_spectrum()
     assert [fingerprint(x) for x in (p, side, side.with_suffix(".json"))] == before
+
+
+def test_tiff_page_chain_loop_is_refused_fast(tmp_path, no_hang):
+    """A corrupt next-page offset pointing back made tifffile spin for minutes (found by fuzzing)."""
+    import struct
+
+    import tifffile
+
+    p = tmp_path / "loop.tif"
+    tifffile.imwrite(p, np.ones((70, 4, 4), np.uint16))
+    data = bytearray(p.read_bytes())
+    first = struct.unpack("<I", data[4:8])[0]
+    offset = first
+    while True:  # find the last page's next-offset field and point it at the first page
+        count = struct.unpack("<H", data[offset : offset + 2])[0]
+        at = offset + 2 + 12 * count
+        nxt = struct.unpack("<I", data[at : at + 4])[0]
+        if nxt == 0:
+            data[at : at + 4] = struct.pack("<I", first)
+            break
+        offset = nxt
+    p.write_bytes(bytes(data))
+    with pytest.raises(CubeReadError, match="loop.tif: the TIFF's page chain loops back"):
+        read_cube(p)

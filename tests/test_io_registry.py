@@ -21,7 +21,9 @@ def test_manifest_reader_patterns_match_the_registry():
 
 def test_every_registered_reader_imports_and_suffixes_are_unique():
     suffixes = [s for f in registry.FORMATS for s in f.suffixes]
-    assert len(suffixes) == len(set(suffixes)) and all(s == s.lower() and s[0] == "." for s in suffixes)
+    assert len(suffixes) == len(set(suffixes)) and all(
+        s == s.lower() and s[0] == "." for s in suffixes
+    )
     for fmt in registry.FORMATS:
         assert callable(fmt.load()), fmt.name
 

@@ -39,9 +39,15 @@ def check_path(path: Path, allow_dir: bool = False) -> os.stat_result:
             return st
         raise CubeReadError(path, "is a directory, not a file")
     if not stat.S_ISREG(st.st_mode):
-        what = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else
-                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
-                "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        what = (
+            "a FIFO (named pipe)"
+            if stat.S_ISFIFO(st.st_mode)
+            else "a device"
+            if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(st.st_mode)
+            else "not a regular file"
+        )
         raise CubeReadError(path, f"is {what}, not a regular file: refused without opening it")
     return st
 
@@ -64,7 +70,9 @@ def check_tree(root: Path) -> None:
             st = check_path(p, allow_dir=True)
             if stat.S_ISDIR(st.st_mode):
                 if e.is_symlink():
-                    raise CubeReadError(p, "a symbolic link to a directory inside the store: refused")
+                    raise CubeReadError(
+                        p, "a symbolic link to a directory inside the store: refused"
+                    )
                 stack.append(p)
 
 
@@ -73,8 +81,9 @@ def read_bounded(path: Path, max_bytes: int = MAX_TEXT_BYTES, what: str = "file"
     path = Path(path)
     st = check_path(path)
     if st.st_size > max_bytes:
-        raise CubeReadError(path, f"the {what} is {st.st_size} bytes: more than the {max_bytes} a "
-                                  f"{what} can hold")
+        raise CubeReadError(
+            path, f"the {what} is {st.st_size} bytes: more than the {max_bytes} a {what} can hold"
+        )
     try:
         with open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)
@@ -109,7 +118,7 @@ def memory_budget() -> int:
         import psutil
 
         limits.append(int(psutil.virtual_memory().available))
-    except Exception:  # pragma: no cover - psutil missing
+    except Exception:  # noqa: BLE001  # pragma: no cover - psutil missing
         try:
             limits.append(int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")))
         except (OSError, ValueError):
@@ -138,8 +147,11 @@ def require_allocatable(nbytes: int, path, what: str, share: float = 0.5) -> Non
     """Refuse to allocate nbytes (decompressing, decoding whole) above share of memory_budget()."""
     budget = memory_budget()
     if nbytes > share * budget:
-        raise CubeReadError(path, f"{what} needs {nbytes / 2**30:.2f} GiB in memory but this process "
-                                  f"may use only {budget / 2**30:.2f} GiB more")
+        raise CubeReadError(
+            path,
+            f"{what} needs {nbytes / 2**30:.2f} GiB in memory but this process "
+            f"may use only {budget / 2**30:.2f} GiB more",
+        )
 
 
 def require_stored(declared: int, stored: int, path, what: str) -> None:
@@ -148,5 +160,8 @@ def require_stored(declared: int, stored: int, path, what: str) -> None:
     if declared <= STORAGE_CHECK_BYTES:
         return
     if stored * MAX_COMPRESSION_RATIO < declared:
-        raise CubeReadError(path, f"{what} declares {declared / 2**30:.3g} GiB but the file stores only "
-                                  f"{stored} bytes of it: unallocated, truncated or a decompression bomb")
+        raise CubeReadError(
+            path,
+            f"{what} declares {declared / 2**30:.3g} GiB but the file stores only "
+            f"{stored} bytes of it: unallocated, truncated or a decompression bomb",
+        )

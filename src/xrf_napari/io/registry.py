@@ -86,16 +86,17 @@ def claims(path) -> bool:
         return False
     if fmt.sniff is None:
         return True
+    from .errors import CubeReadError
     from .limits import check_path
 
     try:
         check_path(path, allow_dir=fmt.directory)
-    except Exception:
+    except CubeReadError:
         return True  # ours by suffix; read_cube says what is wrong with it
     module, func = fmt.sniff.split(":")
     try:
         return bool(getattr(import_module(f"xrf_napari.io.{module}"), func)(path))
-    except Exception:
+    except Exception:  # noqa: BLE001 - a claim check must never raise inside napari
         return False
 
 
