@@ -88,3 +88,85 @@ def test_two_peak_calibration():
     assert float(cal.channel(10.551)) == pytest.approx(1105.5)
     with pytest.raises(ValueError):
         two_peak_calibration(100, 5.0, 200, 4.0)
+
+
+# -- a file calibration that contradicts the peaks ---------------------------------------------
+def _npy_with_sidecar(tmp_path, name, counts, offset, gain):
+    import json
+
+    path = tmp_path / f"{name}.npy"
+    np.save(path, counts)
+    path.with_suffix(".json").write_text(json.dumps({"offset": offset, "gain": gain}))
+    return path
+
+
+@pytest.mark.parametrize("offset, gain", [(0.6, 0.015), (-0.4, 0.0165)])  # 1 keV shift; 10 % gain
+def test_contradicted_file_calibration_is_replaced_with_a_warning(tmp_path, offset, gain):
+    from xrf_napari.io import read_cube
+
+    counts = synthetic_cube(-0.4, 0.015, 2048, seed=4)
+    path = _npy_with_sidecar(tmp_path, "wrong", counts, offset, gain)
+    with pytest.warns(UserWarning, match="contradicts the spectrum's peaks"):
+        cube = read_cube(path)
+    assert cube.calibration.source == "auto"
+    assert channel_error(Calibration(-0.4, 0.015), cube.calibration, 2048) < 1.0
+    assert "wrong.npy" in cube.metadata["calibration_note"]
+    assert cube.metadata["calibration_source"] == "auto"
+
+
+def test_correct_file_calibration_is_left_alone(tmp_path):
+    import warnings
+
+    from xrf_napari.io import read_cube
+
+    counts = synthetic_cube(-0.4, 0.015, 2048, seed=4)
+    path = _npy_with_sidecar(tmp_path, "right", counts, -0.4, 0.015)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cube = read_cube(path)
+    assert cube.calibration == Calibration(-0.4, 0.015, 0.0, "file")
+    assert "calibration_note" not in cube.metadata
+
+
+def test_implausible_file_calibration_is_dropped(tmp_path):
+    from xrf_napari.io import read_cube
+
+    counts = synthetic_cube(-0.4, 0.015, 2048, seed=4)
+    path = _npy_with_sidecar(tmp_path, "huge", counts, 0.0, 1e300)
+    with pytest.warns(UserWarning, match="implausible"):
+        cube = read_cube(path)
+    assert cube.calibration.source == "auto"  # the peaks give the calibration instead
+    assert channel_error(Calibration(-0.4, 0.015), cube.calibration, 2048) < 1.0
+    with pytest.warns(UserWarning, match="implausible"):
+        assert read_cube(path, auto_calibrate=False).calibration.source == "none"
+
+
+@pytest.mark.parametrize("name", ["painting.h5", "panel.h5"])
+def test_bundled_samples_keep_their_calibration(name):
+    import warnings
+    from pathlib import Path
+
+    import xrf_napari
+    from xrf_napari.io import read_cube
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cube = read_cube(Path(xrf_napari.__file__).parent / "sample_data" / name)
+    assert cube.calibration.source == "file" and "calibration_note" not in cube.metadata
+
+
+def test_generated_native_cubes_keep_their_calibration(tmp_path):
+    """The generator's native-channel cubes (random instrument profiles: gains, offsets, anodes)."""
+    import warnings
+
+    from xrf_napari.io import read_cube
+    from xrf_napari.synth.dataset import GenerateConfig, generate_one
+
+    cfg = GenerateConfig(out=str(tmp_path), n_cubes=3, size=16, profiles="all", native=True, seed=3)
+    for i in range(3):
+        generate_one(i, cfg)
+        for name in (f"cube_{i:05d}.h5", f"cube_{i:05d}_native.h5"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                cube = read_cube(tmp_path / name)
+            assert cube.calibration.source == "file", name

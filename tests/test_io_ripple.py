@@ -62,7 +62,13 @@ def test_record_by_dont_care_only_for_depth_one(tmp_path):
 @pytest.mark.parametrize("extra, offset, gain", [
     ("depth-origin\t-0.95\ndepth-scale\t0.01\ndepth-units\tkeV", -0.95, 0.01),
     ("depth-origin\t-950\ndepth-scale\t10\ndepth-units\teV", -0.95, 0.01),
-    ("ev-per-chan\t20\ndepth-origin\t-0.5", -0.5, 0.02),
+    # a unit-less offset shares the gain's unit (eV here), as rosettasciio reads ripple
+    ("ev-per-chan\t20\ndepth-origin\t-30", -0.030, 0.02),  # issue 16: was read as -30 keV
+    ("ev-per-chan\t20\ndepth-origin\t-0.5", -0.0005, 0.02),
+    ("depth-scale\t0.01\ndepth-origin\t-0.95", -0.95, 0.01),  # keV gain, keV offset, no units
+    ("depth-scale\t20\ndepth-origin\t-950", -0.95, 0.02),  # eV gain (>= 1), eV offset, no units
+    ("ev-per-chan\t20\ndepth-origin\t-0.5\ndepth-units\tkeV", -0.5, 0.02),  # units key names it
+    ("kev-per-chan\t0.02\nev-offset\t-40", -0.04, 0.02),  # each key its own unit
     ("depthscaleorigin      -0.956\ndepthscaleincrement    0.010002\ndepthscaleunits       keV", -0.956, 0.010002),
     ("depthscaleorigin      -956\ndepthscaleincrement    10.002\ndepthscaleunits       eV", -0.956, 0.010002),
     ("Depth-Scale   10\nDEPTH-ORIGIN  0", 0.0, 0.01),  # no units: 10 can only be eV/channel
@@ -88,7 +94,7 @@ def test_raw_given_instead_of_rpl(tmp_path, cube_u16):
     assert cube.shape == cube_u16.shape and cube.path == rpl
     lonely = tmp_path / "lonely.raw"
     lonely.write_bytes(b"\0" * 10)
-    assert not can_read(lonely)
+    assert can_read(lonely)  # claimed by suffix: napari shows the clear error below
     with pytest.raises(CubeReadError, match="lonely.rpl"):
         read_cube(lonely)
 

@@ -107,3 +107,49 @@ def test_bcf_real_or_clear_error(real_data):
         pytest.skip("rosettasciio not installed (optional extra 'bcf'): checked the advice message only")
     cube = read_cube(path)
     assert cube.shape[:2] == (16, 16) and cube.calibration.source == "file"
+
+
+# -- ASCII SPE (AMETEK: EDAX / ORTEC MAESTRO) ------------------------------------------------------
+def _spe(counts, extra="", first=0):
+    body = "\n".join(" ".join(str(int(v)) for v in counts[i:i + 8]) for i in range(0, len(counts), 8))
+    return ("$SPEC_ID:\nbrass test\n$SPEC_REM:\nDET# 1\n$DATE_MEA:\n11/30/2026 10:00:00\n$MEAS_TIM:\n"
+            f"98 100\n$DATA:\n{first} {first + len(counts) - 1}\n{body}\n{extra}")
+
+
+def test_spe_counts_calibration_and_times(tmp_path):
+    p = tmp_path / "brass.spe"
+    p.write_text(_spe(COUNTS, "$ROI:\n0\n$MCA_CAL:\n3\n-9.5E+002 1.0E+001 0.0E+000 eV\n$ENDRECORD:\n"))
+    sp = read_spectrum(p)
+    np.testing.assert_array_equal(sp.counts, COUNTS)
+    assert sp.calibration.source == "file"
+    assert sp.calibration.offset == pytest.approx(-0.95) and sp.calibration.gain == pytest.approx(0.01)
+    assert sp.metadata["live_time_s"] == 98 and sp.metadata["real_time_s"] == 100
+    assert sp.metadata["title"] == "brass test"
+    cube = read_cube(p, auto_calibrate=False)
+    assert cube.shape == (1, 1, COUNTS.size) and cube.metadata["format"] == "spe"
+
+
+def test_spe_ener_fit_first_channel_and_no_calibration(tmp_path):
+    p = tmp_path / "a.spe"
+    p.write_text(_spe(COUNTS, "$ENER_FIT:\n0.1 0.02\n", first=10))
+    sp = read_spectrum(p)
+    assert sp.calibration.offset == pytest.approx(0.1 + 0.02 * 10)  # counts start at channel 10
+    assert sp.calibration.gain == pytest.approx(0.02)
+    p.write_text(_spe(COUNTS))
+    assert read_spectrum(p).calibration.source == "none"
+
+
+@pytest.mark.parametrize("text, match", [
+    (_spe(COUNTS).replace(f"0 {COUNTS.size - 1}", f"0 {COUNTS.size + 5}"), "holds 256 values"),
+    (_spe(COUNTS).replace(f"0 {COUNTS.size - 1}", "0 inf"), "channel range"),
+    ("$SPEC_ID:\nno data\n", "no \\$DATA"),
+])
+def test_spe_errors(tmp_path, text, match):
+    p = tmp_path / "bad.spe"
+    p.write_text(text)
+    with pytest.raises(CubeReadError, match=match):
+        read_spectrum(p)
+    binary = tmp_path / "ccd.spe"
+    binary.write_bytes(b"\0" * 4100 + b"$DATA:")
+    with pytest.raises(CubeReadError, match="WinView"):
+        read_cube(binary)

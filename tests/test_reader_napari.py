@@ -35,8 +35,9 @@ def test_unclaimed_paths_return_none(tmp_path):
 
     with h5py.File(tmp_path / "nocube.h5", "w") as f:
         f["x"] = np.zeros((5, 5))
-    for name in ("notes.txt", "img.npy", "nocube.h5", "missing.rpl"):
+    for name in ("notes.txt", "img.npy", "missing.rpl"):
         assert napari_get_reader(str(tmp_path / name)) is None
+    assert napari_get_reader(str(tmp_path / "nocube.h5")) is not None  # ours by suffix: clear error
     assert napari_get_reader([str(tmp_path / "a.npy"), str(tmp_path / "b.npy")]) is None
 
 

@@ -79,8 +79,19 @@ class Cube:
         step = self.rows_per_block(block_bytes)
         for y0 in range(0, h, step):
             sl = slice(y0, min(h, y0 + step))
-            yield sl, np.asarray(self.data[sl])
+            yield sl, self._read_rows(sl)
             _drop_mapped_pages(self.data)
+        self.metadata["values_checked"] = True  # a whole pass validated every value
+
+    def _read_rows(self, sl: slice, channels: slice = slice(None)) -> np.ndarray:
+        """One block from the store; for a cube read from a file, a store error or bad values
+        (NaN, inf, negative) become a CubeReadError naming the file and rows (io.errors)."""
+        if self.path is None:
+            return np.asarray(self.data[sl, :, channels])
+        from .io.errors import read_block
+
+        return read_block(self.data, (sl, slice(None), channels), self.path,
+                          check=not self.metadata.get("values_checked"))
 
     def iter_sum_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES):
         """Progress generator (rows done, rows total) returning sum_spectrum (analysis.progress)."""
@@ -154,7 +165,7 @@ class Cube:
         step = int(max(1, min(h, block_bytes // max(row_bytes, 1))))
         for y0 in range(0, h, step):
             sl = slice(y0, min(h, y0 + step))
-            yield sl, np.asarray(self.data[sl, :, c0:c1])
+            yield sl, self._read_rows(sl, slice(c0, c1))
 
     def _window_maps_matrix(self, windows, block_bytes: int) -> np.ndarray:
         e = self.energy

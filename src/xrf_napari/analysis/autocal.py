@@ -162,7 +162,9 @@ def _refine(y: np.ndarray, i: int, fwhm: float) -> tuple[float, float]:
 
 
 def _gauss_fit(y, centre, fwhm):
-    from scipy.optimize import curve_fit
+    import warnings
+
+    from scipy.optimize import OptimizeWarning, curve_fit
 
     half = int(max(3, round(1.0 * fwhm)))
     c = int(round(centre))
@@ -177,8 +179,10 @@ def _gauss_fit(y, centre, fwhm):
 
     base = min(seg[0], seg[-1])
     try:
-        p, _ = curve_fit(model, x, seg, p0=(max(seg.max() - base, 1.0), centre, max(fwhm / 2.355, 0.5), base, 0.0),
-                         sigma=np.sqrt(np.maximum(seg, 1.0)), maxfev=2000)
+        with warnings.catch_warnings():  # an unestimated covariance is fine: only p is used
+            warnings.simplefilter("ignore", OptimizeWarning)
+            p, _ = curve_fit(model, x, seg, p0=(max(seg.max() - base, 1.0), centre, max(fwhm / 2.355, 0.5), base, 0.0),
+                             sigma=np.sqrt(np.maximum(seg, 1.0)), maxfev=2000)
     except (RuntimeError, ValueError):
         return None
     mu, sig = float(p[1]), abs(float(p[2]))
@@ -332,3 +336,63 @@ def auto_calibrate(source, anode: str | None = "Rh", **kwargs) -> AutoCalibratio
     else:
         spectra = [np.asarray(source)]
     return calibrate_spectra(spectra, anode=anode, **kwargs)
+
+
+# -- checking a file's calibration --------------------------------------------------------------
+#: A file calibration is contradicted when the lines the automatic fit identified sit this far
+#: (median, keV) from where the file's calibration puts their peaks: several channels, more than
+#: any real detector drift between calibration and scan.
+CONTRADICTION_KEV = 0.12
+#: ... and when the file's calibration explains less than this share of the peak weight that the
+#: automatic one explains (guards against an automatic fit that locked onto a wrong hypothesis).
+CONTRADICTION_SHARE = 0.5
+#: ... and only on clear evidence: at least 3 matched peaks this strong (log(1 + prominence/noise),
+#: i.e. about 20 sigma); noise bumps in a sparse or random spectrum stay near 2.
+STRONG_PEAK_WEIGHT = 3.0
+
+
+def explained_weight(peaks, calibration, anode: str | None = "Rh") -> float:
+    """Weight of the peaks a calibration puts on a reference line (within tolerance, with a
+    detector-like width), each line counted once: how well a calibration explains a spectrum."""
+    refs = reference_lines(anode, e_max=60.0)
+    lines_e = np.array([r.energy for r in refs])
+    best: dict[int, float] = {}
+    for p in peaks:
+        e = calibration.offset + calibration.gain * p.channel + calibration.quadratic * p.channel**2
+        local_gain = calibration.gain + 2.0 * calibration.quadratic * p.channel
+        j = int(np.argmin(np.abs(lines_e - e)))
+        lo, hi = fwhm_bounds(lines_e[j])
+        if abs(lines_e[j] - e) < float(_tolerance(local_gain)) and lo < p.fwhm_ch * local_gain < hi:
+            best[j] = max(best.get(j, 0.0), p.weight * refs[j].prior)
+    return float(sum(best.values()))
+
+
+def check_calibration(spectra, calibration, anode: str | None = "Rh"):
+    """(problem, automatic calibration) when `calibration` (a file's) contradicts the peaks of
+    `spectra` (sum / max-pixel of a sample of rows); None when they agree or cannot tell (too few
+    or weak peaks, no convincing automatic fit). A contradiction needs both: the automatic fit's matched
+    peaks land far from their lines under the file's calibration, and the file's calibration
+    explains much less of the spectrum than the automatic one."""
+    try:
+        auto = calibrate_spectra(spectra, anode=anode)
+    except AutoCalibrationError:
+        return None
+    if len(auto.matched_peaks) < 4 or sum(p.weight >= STRONG_PEAK_WEIGHT for p in auto.matched_peaks) < 3:
+        return None
+    ch = np.array([p.channel for p in auto.matched_peaks])
+    ref = np.array([p.energy for p in auto.matched_peaks])
+    c = calibration
+    miss = np.abs(c.offset + c.gain * ch + c.quadratic * ch**2 - ref)
+    if float(np.median(miss)) <= CONTRADICTION_KEV:
+        return None
+    spectra = [np.asarray(s, dtype=np.float64) for s in spectra if s is not None]
+    peaks = _merge_peaks(*[find_spectrum_peaks(s) for s in spectra])
+    w_file, w_auto = explained_weight(peaks, c, anode), explained_weight(peaks, auto.calibration, anode)
+    if w_file >= CONTRADICTION_SHARE * w_auto:
+        return None
+    names = ", ".join(f"{p.label} at ch {p.channel:.0f}" for p in auto.matched_peaks[:4])
+    problem = (f"the file's energy calibration (offset {c.offset:.4g} keV, gain {c.gain:.4g} "
+               f"keV/channel) contradicts the spectrum's peaks ({names}...: median "
+               f"{1e3 * float(np.median(miss)):.0f} eV off); using the automatic calibration (offset "
+               f"{auto.calibration.offset:.4g} keV, gain {auto.calibration.gain:.4g} keV/channel)")
+    return problem, auto

@@ -15,24 +15,18 @@ from ..energy import Calibration
 from .calibration import calibration_from_energy_axis, calibration_from_mapping, read_sidecar
 from .errors import CubeReadError, require_3d, require_numeric
 from .lazy import ChannelFirstView
+from .limits import MAX_COMPRESSION_RATIO, require_stored
 
-NPY_SUFFIXES = (".npy", ".npz")
-TIFF_SUFFIXES = (".tif", ".tiff")
-ZARR_SUFFIXES = (".zarr", ".datastack", ".zip")
 
-#: An .npz member is decompressed into memory: allow it only below this share of available memory.
-NPZ_MEMORY_SHARE = 0.25
+#: An .npz member is decompressed into memory: allow it only below this share of what the process
+#: may still allocate (`limits.memory_budget`: free memory, cgroup limit, RLIMIT_AS).
+NPZ_MEMORY_SHARE = 0.5
 
 
 def available_memory() -> int:
-    try:
-        import psutil
+    from .limits import memory_budget
 
-        return int(psutil.virtual_memory().available)
-    except Exception:  # pragma: no cover - psutil missing
-        import os
-
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    return memory_budget()
 
 
 def _cube(data, path, fmt: str, cal: Calibration | None = None, meta: dict | None = None) -> Cube:
@@ -65,10 +59,12 @@ def _read_npz(path: Path) -> Cube:
     with npz:
         names = list(npz.files)
         name = next((n for n in ("counts", "data", "cube", "spectra") if n in names), None)
-        shapes = {}
+        shapes, packed = {}, {}
         with zipfile.ZipFile(path) as zf:
             for n in names:
-                with zf.open(n + ".npy") as fh:
+                info = zf.getinfo(n + ".npy")
+                packed[n] = (info.compress_size, info.compress_type)
+                with zf.open(info) as fh:
                     version = np.lib.format.read_magic(fh)
                     read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                                    else np.lib.format.read_array_header_2_0)
@@ -81,7 +77,17 @@ def _read_npz(path: Path) -> Cube:
             name = max(cubes, key=lambda n: int(np.prod(shapes[n][0])))
         shape, dtype = shapes[name]
         require_3d(shape, path, f"member '{name}'")
-        need = int(np.prod(shape)) * dtype.itemsize
+        require_numeric(dtype, path, f"member '{name}'")
+        need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        size, how = packed[name]
+        ratio = 1 if how == zipfile.ZIP_STORED else MAX_COMPRESSION_RATIO
+        if need > size * ratio + 4096:
+            raise CubeReadError(path, f"member '{name}' declares {shape} {dtype} ({need} bytes) but its "
+                                      f"{size} stored bytes cannot hold that: corrupt or a decompression bomb")
+        if "energy" in names:
+            e_shape = shapes["energy"][0]
+            if int(np.prod(e_shape, dtype=object)) > shape[2] + 4096:
+                raise CubeReadError(path, f"member 'energy' has shape {e_shape} for {shape[2]} channels")
         avail = available_memory()
         if need > NPZ_MEMORY_SHARE * avail:
             raise CubeReadError(path, f"member '{name}' {shape} {dtype} needs {need / 2**30:.2f} GiB in memory "
@@ -94,12 +100,60 @@ def _read_npz(path: Path) -> Cube:
 
 
 # -- TIFF -----------------------------------------------------------------------------------
+#: Most pages a TIFF stack may have (one per channel): far above any detector's channel count.
+MAX_TIFF_PAGES = 65536
+
+
+def check_tiff_pages(path) -> int:
+    """Walk the chain of image directories (classic and BigTIFF) before tifffile does: a corrupt
+    chain that loops back or points past the end made tifffile spin for minutes. Returns the
+    page count; raises CubeReadError on a loop, a bad offset or too many pages."""
+    import struct
+
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+        order = {b"II": "<", b"MM": ">"}.get(head[:2])
+        if order is None or len(head) < 8:
+            raise CubeReadError(path, "not a TIFF file (no II/MM byte-order mark)")
+        version = struct.unpack(order + "H", head[2:4])[0]
+        if version == 42:
+            off_fmt, cnt_fmt, entry, first = "I", "H", 12, struct.unpack(order + "I", head[4:8])[0]
+        elif version == 43 and len(head) == 16:
+            off_fmt, cnt_fmt, entry, first = "Q", "Q", 20, struct.unpack(order + "Q", head[8:16])[0]
+        else:
+            raise CubeReadError(path, f"not a TIFF file (version {version})")
+        off_size, cnt_size = struct.calcsize(off_fmt), struct.calcsize(cnt_fmt)
+        seen, offset = set(), first
+        while offset:
+            if offset in seen:
+                raise CubeReadError(path, f"the TIFF's page chain loops back on itself after "
+                                          f"{len(seen)} pages: the file is corrupt")
+            if len(seen) >= MAX_TIFF_PAGES:
+                raise CubeReadError(path, f"the TIFF has more than {MAX_TIFF_PAGES} pages")
+            if offset + cnt_size > size:
+                raise CubeReadError(path, f"page {len(seen)} of the TIFF lies beyond the end of the "
+                                          "file: truncated or corrupt")
+            seen.add(offset)
+            fh.seek(offset)
+            count = struct.unpack(order + cnt_fmt, fh.read(cnt_size))[0]
+            nxt = offset + cnt_size + count * entry
+            if nxt + off_size > size:
+                raise CubeReadError(path, f"page {len(seen) - 1} of the TIFF is cut off: truncated "
+                                          "or corrupt")
+            fh.seek(nxt)
+            offset = struct.unpack(order + off_fmt, fh.read(off_size))[0]
+    return len(seen)
+
+
 def tiff_cube_layout(path) -> str | None:
     """'channel-first' (page stack, C x H x W), 'channel-last' (H x W x C samples), or None when the
     file is a plain 2-D or RGB(A) image rather than a spectral stack."""
     import tifffile
 
     try:
+        check_tiff_pages(path)
         with tifffile.TiffFile(path) as tf:
             series = tf.series[0]
             shape, axes = tuple(series.shape), series.axes
@@ -118,6 +172,7 @@ def read_tiff(path, **_options) -> Cube:
     import tifffile
 
     path = Path(path)
+    check_tiff_pages(path)
     try:
         tf = tifffile.TiffFile(path)
     except Exception as exc:
@@ -140,6 +195,8 @@ def read_tiff(path, **_options) -> Cube:
         arr = zarr.open(store, mode="r")
         how = "zarr"
     data = ChannelFirstView(arr) if layout == "channel-first" else arr
+    require_stored(int(np.prod(shape, dtype=object)) * np.dtype(arr.dtype).itemsize, path.stat().st_size,
+                   path, "the TIFF stack")
     return _cube(data, path, "tiff", None, {"tiff_layout": layout, "tiff_access": how})
 
 
@@ -189,11 +246,22 @@ def read_zarr(path, **options) -> Cube:
                                           f"(arrays: {', '.join(f'{n}{a.shape}' for n, a in arrays.items()) or 'none'})")
             name = max(cubes, key=lambda n: cubes[n].size)
         arr = arrays[name]
+        require_3d(arrays[name].shape, path, f"zarr array '{name}'")
+        n = int(arrays[name].shape[2])
         for cand in ("maxrf_energies", "energy", "energies"):
-            if cand in arrays and len(arrays[cand].shape) >= 1:
-                energies = np.asarray(arrays[cand][...])
+            e = arrays.get(cand)
+            if e is not None and len(e.shape) in (1, 2) and np.dtype(e.dtype).kind in "uif":
+                energies = np.asarray(e[:n] if len(e.shape) == 1 else e[:1, :n])  # never the declared rest
                 break
     require_3d(arr.shape, path, f"zarr array '{name or '/'}'")
+    require_numeric(arr.dtype, path, f"zarr array '{name or '/'}'")
+    try:
+        stored = int(arr.nbytes_stored() if callable(arr.nbytes_stored) else arr.nbytes_stored)
+    except Exception:  # a store that cannot tell: bound by the container's size on disk
+        stored = path.stat().st_size if path.is_file() else None
+    if stored is not None:
+        require_stored(int(np.prod(arr.shape, dtype=object)) * np.dtype(arr.dtype).itemsize, stored,
+                       path, f"zarr array '{name or '/'}'")
     cal = calibration_from_mapping(dict(arr.attrs), path)
     if cal is None and energies is not None:
         e = energies if energies.ndim == 1 else energies[0]

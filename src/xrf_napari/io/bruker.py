@@ -13,8 +13,6 @@ from ..energy import Calibration
 from .errors import CubeReadError
 from .spectra import Spectrum
 
-SPX_SUFFIXES = (".spx",)
-BCF_SUFFIXES = (".bcf",)
 #: Refuse a .bcf whose decoded cube exceeds this share of available memory.
 BCF_MEMORY_SHARE = 0.5
 
@@ -36,10 +34,13 @@ def read_spx(path) -> Spectrum:
     import xml.etree.ElementTree as ET
 
     path = Path(path)
+    from .limits import MAX_TEXT_BYTES, read_bounded
+
+    text = read_bounded(path, MAX_TEXT_BYTES, ".spx file")
+    if b"<!DOCTYPE" in text or b"<!ENTITY" in text:  # entity expansion ("billion laughs")
+        raise CubeReadError(path, "the .spx declares a DOCTYPE/ENTITY: not a Bruker spectrum, refused")
     try:
-        root = ET.fromstring(path.read_bytes())
-    except OSError as exc:
-        raise CubeReadError(path, f"cannot read the file ({exc.strerror or exc})") from exc
+        root = ET.fromstring(text)
     except ET.ParseError as exc:
         raise CubeReadError(path, f"not a valid Bruker .spx XML file ({exc})") from exc
     spec = root.find(".//ClassInstance[@Type='TRTSpectrum']")
@@ -48,10 +49,15 @@ def read_spx(path) -> Spectrum:
     chan = spec.find("Channels")
     if chan is None or not (chan.text or "").strip():
         raise CubeReadError(path, "no <Channels> element: not a Bruker spectrum")
+    values = chan.text.strip().strip(",").split(",")
+    if any(len(v.strip()) > 18 for v in values):
+        raise CubeReadError(path, "<Channels> holds a count with more than 18 digits")
     try:
-        counts = np.array([int(v) for v in chan.text.strip().strip(",").split(",")], dtype=np.int64)
-    except ValueError as exc:
-        raise CubeReadError(path, f"<Channels> holds a non-integer value ({exc})") from exc
+        counts = np.array([int(v) for v in values], dtype=np.int64)
+    except (ValueError, OverflowError) as exc:
+        raise CubeReadError(path, f"<Channels> holds a non-integer value ({str(exc)[:80]})") from None
+    if counts.size < 2:
+        raise CubeReadError(path, f"<Channels> holds {counts.size} value(s): not a spectrum")
     if counts.min(initial=0) < 0:
         raise CubeReadError(path, "counts contain negative values")
 
@@ -66,7 +72,7 @@ def read_spx(path) -> Spectrum:
     if text(head, "CalibLin") is not None:
         try:
             cal = Calibration(float(text(head, "CalibAbs") or 0.0), float(text(head, "CalibLin")), source="file")
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise CubeReadError(path, f"invalid CalibAbs/CalibLin calibration: {exc}") from exc
     meta = {"format": "bruker-spx", "name": spec.get("Name", path.stem)}
     hw = spec.find(".//ClassInstance[@Type='TRTSpectrumHardwareHeader']")
@@ -105,37 +111,63 @@ def bcf_estimate(path) -> tuple[tuple[int, int, int], np.dtype]:
     return shape, np.dtype(hdr.estimate_map_depth(index=idx))
 
 
+#: Longest a child process may take to decode one .bcf.
+BCF_TIMEOUT_S = 900
+
+
 def read_bcf(path, **_options) -> Cube:
+    """Decode the .bcf in a child process (rosettasciio's compiled decoder has segfaulted on
+    corrupt files: in-process that would take napari down), into a temporary .npy that the cube
+    memory-maps (the file is unlinked at once; its pages live as long as the mapping)."""
+    import importlib.util
+    import shutil
+    import tempfile
+
     path = Path(path)
-    try:
-        import rsciio.bruker as rbruker
-    except ImportError:
+    if importlib.util.find_spec("rsciio") is None:
         raise CubeReadError(path, "reading .bcf needs the optional GPL package rosettasciio "
                                   "(pip install 'xrf-napari[bcf]'); or export the map from ESPRIT as "
-                                  ".rpl/.raw (Lispix), which opens lazily without it") from None
-    from .arrays import available_memory
+                                  ".rpl/.raw (Lispix), which opens lazily without it")
+    from .limits import memory_budget
+
+    out_dir = tempfile.mkdtemp(prefix="xrf-bcf-")
+    try:
+        npy, cal_terms, meta = call_in_child(_decode_bcf, (str(path), out_dir, memory_budget()),
+                                             path, "decoding the .bcf (rosettasciio)", BCF_TIMEOUT_S)
+        data = np.load(npy, mmap_mode="r")
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+    try:
+        cal = Calibration(*cal_terms, source="file")
+    except ValueError:
+        cal = Calibration.uncalibrated()
+    return Cube(data, cal, metadata=meta, path=path)
+
+
+def _decode_bcf(path: str, out_dir: str, budget: int):
+    """Child side of read_bcf: (npy path, (offset, gain) keV, metadata)."""
+    import os
+
+    import rsciio.bruker as rbruker
 
     try:
         shape, dtype = bcf_estimate(path)
-        need = int(np.prod(shape)) * dtype.itemsize
+        need = int(np.prod(shape, dtype=object)) * dtype.itemsize
     except Exception:  # private API changed: bound by a generous compression ratio instead
-        shape, dtype, need = None, None, path.stat().st_size * 40
-    avail = available_memory()
-    if need > BCF_MEMORY_SHARE * avail:
+        shape, need = None, os.path.getsize(path) * 40
+    if need > BCF_MEMORY_SHARE * budget:
         raise CubeReadError(path, f"the decoded hypermap {shape or ''} needs about {need / 2**30:.2f} GiB "
-                                  f"but only {avail / 2**30:.2f} GiB of memory is available (a .bcf is decoded "
-                                  "whole); export it from ESPRIT as .rpl/.raw, which opens lazily")
-    try:
-        items = rbruker.file_reader(str(path), select_type="spectrum_image")
-    except Exception as exc:
-        raise CubeReadError(path, f"rosettasciio could not decode the .bcf ({type(exc).__name__}: {exc})") from exc
+                                  f"but only {budget / 2**30:.2f} GiB of memory is available (a .bcf is "
+                                  "decoded whole); export it from ESPRIT as .rpl/.raw, which opens lazily")
+    items = rbruker.file_reader(path, select_type="spectrum_image")
     item = next((it for it in items if np.ndim(it["data"]) == 3), None)
     if item is None:
         raise CubeReadError(path, "the .bcf holds no spectrum image (hypermap)")
-    data = np.asarray(item["data"])
+    out = os.path.join(out_dir, "cube.npy")
+    np.save(out, np.asarray(item["data"]))
     ax = item["axes"][-1]
     scale = 1e-3 if str(ax.get("units", "keV")).lower() == "ev" else 1.0
-    cal = Calibration(float(ax.get("offset", 0.0)) * scale, float(ax["scale"]) * scale, source="file")
+    cal = (float(ax.get("offset", 0.0)) * scale, float(ax["scale"]) * scale)
     meta = {"format": "bruker-bcf"}
     acq = item.get("metadata", {}).get("Acquisition_instrument", {})
     for mode in acq.values():
@@ -144,4 +176,56 @@ def read_bcf(path, **_options) -> Cube:
         det = mode.get("Detector", {}) if isinstance(mode, dict) else {}
         if "EDS" in det and "detector_type" in det["EDS"]:
             meta["detector"] = str(det["EDS"]["detector_type"])
-    return Cube(data, cal, metadata=meta, path=path)
+    return out, cal, meta
+
+
+# -- isolation -----------------------------------------------------------------------------------
+def call_in_child(func, args: tuple, path, what: str, timeout: float):
+    """func(*args) in a spawned child process; its (picklable) result, or CubeReadError when it
+    raises, crashes (segfault, abort), is killed, or runs past `timeout` seconds. `func` must be
+    importable by module and name (spawn, not fork: a forked napari/Qt process is not safe)."""
+    import multiprocessing as mp
+    import signal
+
+    ctx = mp.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child_main, args=(send, func, args), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise CubeReadError(path, f"{what} did not finish within {timeout:g} s: stopped")
+        try:
+            status, payload = receive.recv()
+        except (EOFError, OSError):
+            proc.join(10)
+            code = proc.exitcode
+            how = (f"killed by signal {signal.Signals(-code).name}" if code is not None and code < 0
+                   else f"exit status {code}")
+            raise CubeReadError(path, f"{what} crashed ({how}); the file is probably corrupt. napari "
+                                      "is unaffected: the decoder ran in a separate process") from None
+    finally:
+        receive.close()
+        proc.join(2)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5)
+    if status == "error":
+        if isinstance(payload, CubeReadError):
+            raise payload
+        raise CubeReadError(path, f"{what} failed ({payload})")
+    return payload
+
+
+def _child_main(conn, func, args) -> None:
+    try:
+        result = ("ok", func(*args))
+    except CubeReadError as exc:
+        result = ("error", exc)
+    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent as text
+        result = ("error", f"{type(exc).__name__}: {str(exc)[:300]}")
+    try:
+        conn.send(result)
+    except Exception as exc:  # an unpicklable result
+        conn.send(("error", f"result could not be returned ({type(exc).__name__}: {exc})"))
+    conn.close()

@@ -32,9 +32,11 @@ def read_sidecar(path) -> tuple[Calibration | None, dict]:
     side = sidecar_path(path)
     if not side.is_file():
         return None, {}
+    from .limits import read_bounded
+
     try:
-        meta = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        meta = json.loads(read_bounded(side, 2**20, "calibration sidecar").decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
         raise CubeReadError(side, f"the calibration sidecar is not valid JSON ({exc})") from exc
     if not isinstance(meta, dict):
         raise CubeReadError(side, "the calibration sidecar must hold a JSON object")
@@ -105,3 +107,23 @@ def calibration_from_energy_axis(energy, where, n_channels: int | None = None) -
         quad = 0.0
         coef = np.polyfit(ch, e, 1)[::-1]
     return Calibration(float(coef[0]), float(coef[1]), quad, source="file")
+
+
+#: Plausible energy calibrations of an XRF detector: gain (keV/channel) and offset (keV).
+PLAUSIBLE_GAIN = (1e-4, 1.0)
+PLAUSIBLE_OFFSET = (-10.0, 10.0)
+
+
+def implausible(cal: Calibration, n_channels: int) -> str | None:
+    """Why a file's calibration cannot be an XRF detector's (None when it can): a gain of 1e308 or
+    1e-320 keV/channel, an offset of -30 keV, an axis that turns back."""
+    if not PLAUSIBLE_GAIN[0] <= cal.gain <= PLAUSIBLE_GAIN[1]:
+        return (f"gain {cal.gain:.4g} keV/channel is outside the plausible {PLAUSIBLE_GAIN[0]:g}-"
+                f"{PLAUSIBLE_GAIN[1]:g} keV/channel")
+    if not PLAUSIBLE_OFFSET[0] <= cal.offset <= PLAUSIBLE_OFFSET[1]:
+        return (f"offset {cal.offset:.4g} keV is outside the plausible {PLAUSIBLE_OFFSET[0]:g} to "
+                f"{PLAUSIBLE_OFFSET[1]:g} keV")
+    e = cal.energy(max(int(n_channels), 2))
+    if not (np.isfinite(e).all() and np.all(np.diff(e) > 0)):
+        return "the energy axis does not increase over the channels (quadratic term)"
+    return None

@@ -19,6 +19,9 @@ class CubeReadError(ValueError):
         self.problem = problem
         super().__init__(f"{path}: {problem}")
 
+    def __reduce__(self):  # picklable: it crosses from a decoder's child process
+        return type(self), (self.path, self.problem)
+
 
 def require_3d(shape, path, what: str = "array") -> None:
     """A cube is (height, width, channels): anything else is refused with its real shape."""
@@ -37,27 +40,55 @@ def require_numeric(dtype, path, what: str = "array") -> np.dtype:
     return dt
 
 
-#: Bytes read by `check_counts_sample`: enough rows to catch a corrupt export, bounded for huge files.
-SAMPLE_BYTES = 8 * 2**20
+#: Bytes read by `check_counts_sample`: enough rows to catch a corrupt export and to see the main
+#: peaks, bounded for huge files.
+SAMPLE_BYTES = 16 * 2**20
 
 
-def check_counts_sample(data, path, max_bytes: int = SAMPLE_BYTES, n_rows: int = 8) -> None:
-    """Raise if a bounded sample of evenly spaced rows holds NaN/inf or negative counts.
-
-    Unsigned integer data cannot be negative or NaN, so it is not read at all.
-    """
+def check_counts_sample(data, path, max_bytes: int = SAMPLE_BYTES, n_rows: int = 12):
+    """(sum, max-pixel) spectra of a bounded sample of evenly spaced rows; raise CubeReadError if
+    it holds NaN/inf or negative counts. Unsigned data is read too: a corrupt chunk shows here,
+    on opening, rather than halfway through a computation."""
     dt = np.dtype(data.dtype)
-    if dt.kind == "u":
-        return
     h, w, c = (int(s) for s in data.shape)
     row_bytes = max(1, w * c * dt.itemsize)
     cols = w if row_bytes * n_rows <= max_bytes else max(1, max_bytes // (n_rows * c * dt.itemsize))
+    total = np.zeros(c, dtype=np.float64)
+    peak = np.zeros(c, dtype=np.float64)
     for y in np.unique(np.linspace(0, h - 1, min(h, n_rows)).astype(int)):
         sample = np.asarray(data[int(y):int(y) + 1, :cols, :])
-        if dt.kind == "f" and not np.isfinite(sample).all():
-            raise CubeReadError(path, f"counts contain NaN or infinite values (row {y}); "
-                                      "counts must be finite and non-negative")
-        if sample.min(initial=0) < 0:
-            raise CubeReadError(path, f"counts contain negative values (row {y}, minimum "
-                                      f"{sample.min()}); counts must be non-negative "
-                                      "(wrong dtype or byte order in the header?)")
+        check_values(sample, path, f"row {y}")
+        total += sample.sum(axis=(0, 1), dtype=np.float64)
+        np.maximum(peak, sample.max(axis=(0, 1)), out=peak)
+    return total, peak
+
+
+def check_values(block, path, where: str) -> None:
+    """Raise CubeReadError naming `where` if a block of counts holds NaN/inf or negative values."""
+    kind = block.dtype.kind
+    if kind == "u" or block.size == 0:
+        return
+    if kind == "f" and not np.isfinite(block).all():
+        raise CubeReadError(path, f"counts contain NaN or infinite values ({where}); "
+                                  "counts must be finite and non-negative")
+    low = block.min()
+    if low < 0:
+        raise CubeReadError(path, f"counts contain negative values ({where}, minimum {low}); counts "
+                                  "must be non-negative (wrong dtype or byte order in the header?)")
+
+
+def read_block(data, key: tuple, path, check: bool = True) -> np.ndarray:
+    """data[key] as an array; a failing store (corrupt chunk, vanished file) raises CubeReadError
+    naming the file and rows, and with `check` the values are validated (the first full pass)."""
+    rows = key[0]
+    where = f"rows {rows.start}-{rows.stop - 1}" if isinstance(rows, slice) else f"row {rows}"
+    try:
+        block = np.asarray(data[key])
+    except MemoryError:
+        raise
+    except Exception as exc:
+        raise CubeReadError(path, f"reading {where} failed ({type(exc).__name__}: {str(exc)[:200]}); "
+                                  "the file may be corrupt or truncated") from exc
+    if check:
+        check_values(block, path, where)
+    return block

@@ -16,8 +16,8 @@ from ..energy import Calibration
 from .calibration import calibration_from_coefficients, calibration_from_energy_axis, calibration_from_mapping
 from .errors import CubeReadError, require_3d, require_numeric
 from .lazy import ChannelFirstView, GriddedSpectra
+from .limits import check_path, require_stored
 
-SUFFIXES = (".h5", ".hdf5", ".hdf", ".nxs", ".he5", ".mat")
 #: A spectral axis has at least this many channels (maps have a handful of elements).
 MIN_CHANNELS = 64
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -213,10 +213,66 @@ def _prime_at_least(n: int) -> int:
     return n
 
 
+# -- bounded access ----------------------------------------------------------------------------
+#: Largest auxiliary dataset (index map, energy vector, live times) read whole.
+MAX_SMALL_ITEMS = 2**26
+
+
+def check_dataset(d, path) -> None:
+    """The data a dataset declares exists: a virtual dataset's source files are there (HDF5 would
+    read a missing one as zeros), external raw files are regular files, and a chunked or
+    contiguous dataset stores enough bytes for its declared shape (no unallocated declarations)."""
+    if d.is_virtual:
+        for vs in d.virtual_sources():
+            name = vs.file_name
+            if name in (".", ""):
+                continue
+            src = Path(name) if Path(name).is_absolute() else Path(path).parent / name
+            if not src.exists():
+                raise CubeReadError(path, f"dataset '{d.name}' is virtual and its source file {name} "
+                                          "is missing (HDF5 would silently read zeros)")
+            check_path(src)
+        return
+    if d.external:
+        for name, _off, _size in d.external:
+            src = Path(name.decode() if isinstance(name, bytes) else name)
+            src = src if src.is_absolute() else Path(path).parent / src
+            if not src.exists():
+                raise CubeReadError(path, f"dataset '{d.name}' stores its data in {src.name}, which is missing")
+            check_path(src)
+        return
+    require_stored(int(d.size) * d.dtype.itemsize, int(d.id.get_storage_size()), path, f"dataset '{d.name}'")
+
+
+def small(d, path, max_items: int = MAX_SMALL_ITEMS) -> np.ndarray:
+    """An auxiliary numeric dataset read whole, after checking its size and storage."""
+    import h5py
+
+    if not isinstance(d, h5py.Dataset):
+        raise CubeReadError(path, f"'{d.name}' is a group, expected a dataset")
+    if d.dtype.kind not in "uif":
+        raise CubeReadError(path, f"dataset '{d.name}' has dtype {d.dtype}, expected numbers")
+    if d.size > max_items:
+        raise CubeReadError(path, f"dataset '{d.name}' has {d.size} values, more than the {max_items} "
+                                  "expected")
+    check_dataset(d, path)
+    return np.asarray(d[()])
+
+
+def _index_map(index: np.ndarray, path) -> np.ndarray:
+    """Crono's pixel -> spectrum index map as int64; floats must be whole numbers."""
+    if index.dtype.kind == "f":
+        if not np.isfinite(index).all() or np.any(index != np.round(index)) or np.abs(index).max(initial=0) > 2**62:
+            raise CubeReadError(path, "/XRF/SpectraSelectedIndex holds non-integer, NaN or infinite "
+                                      "indices")
+    return index.astype(np.int64)
+
+
 # -- layouts -----------------------------------------------------------------------------------
 def _crono(f, path: Path) -> Cube:
     spectra = f["XRF/Spectra"]
-    index = np.asarray(f["XRF/SpectraSelectedIndex"][...])
+    check_dataset(spectra, path)
+    index = _index_map(small(f["XRF/SpectraSelectedIndex"], path), path)
     if spectra.ndim != 2:
         raise CubeReadError(path, f"/XRF/Spectra has shape {spectra.shape}, expected (N, channels)")
     if index.ndim == 3:
@@ -227,19 +283,19 @@ def _crono(f, path: Path) -> Cube:
     data = GriddedSpectra(spectra, index)
     cal = None
     if "XRF/EnergyVector" in f:
-        cal = calibration_from_energy_axis(f["XRF/EnergyVector"][...], path, spectra.shape[1])
-    live = _gridded_times(f, "XRF/LiveTimes", index, spectra.shape[0])
+        cal = calibration_from_energy_axis(small(f["XRF/EnergyVector"], path), path, spectra.shape[1])
+    live = _gridded_times(f, "XRF/LiveTimes", index, spectra.shape[0], path)
     meta = {"format": "crono", "dataset": "/XRF/Spectra", "n_spectra": int(spectra.shape[0])}
     if "XRF/RealTimes" in f:
-        meta["real_time_total_s"] = float(np.sum(f["XRF/RealTimes"][...]))
+        meta["real_time_total_s"] = float(np.sum(small(f["XRF/RealTimes"], path), dtype=np.float64))
     meta.update(_instrument_attrs(f))
     return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
 
 
-def _gridded_times(f, name, index, n):
+def _gridded_times(f, name, index, n, path):
     if name not in f:
         return None
-    t = np.asarray(f[name][...], dtype=np.float64).ravel()
+    t = np.asarray(small(f[name], path), dtype=np.float64).ravel()
     if t.size != n:
         return None
     out = np.zeros(index.shape, dtype=np.float64)
@@ -252,6 +308,7 @@ def _aps(f, path: Path, names) -> Cube:
     dsets = [open_for_row_blocks(f, n, row_axis=1) for n in names]  # stored (C, H, W)
     for d in dsets:
         require_numeric(d.dtype, path, d.name)
+        check_dataset(d, path)
     try:
         data = ChannelFirstView(dsets)
     except ValueError as exc:
@@ -259,13 +316,13 @@ def _aps(f, path: Path, names) -> Cube:
     group = f[names[0]].parent
     live = None
     if "livetime" in group:
-        lt = np.asarray(group["livetime"][...], dtype=np.float64)
+        lt = np.asarray(small(group["livetime"], path), dtype=np.float64)
         live = lt.sum(axis=0) if lt.ndim == 3 else lt
     cal = None
     for cand in ("energy_calib", "energy"):  # fitted XRF-Maps files
         for grp in (group, f.get("MAPS")):
             if grp is not None and cand in grp:
-                v = np.asarray(grp[cand][...]).ravel()
+                v = np.asarray(small(grp[cand], path)).ravel()
                 cal = (calibration_from_coefficients(v, path) if v.size <= 3
                        else calibration_from_energy_axis(v, path, data.shape[2]))
                 break
@@ -284,6 +341,7 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
         raise CubeReadError(path, f"'{d.name}' is a group, not a dataset")
     require_3d(d.shape, path, f"dataset '{d.name}'")
     require_numeric(d.dtype, path, f"dataset '{d.name}'")
+    check_dataset(d, path)
     group = d.parent
     if kind == "nexus":
         axis = _nexus_spectral_axis(group, d)
@@ -331,7 +389,7 @@ def _sibling_calibration(f, group, d, path, n) -> Calibration | None:
     for grp in (group, f):
         if "calibration" in grp and grp["calibration"].size <= 3:
             units = _attr_str(grp["calibration"].attrs.get("units", "keV")) or "keV"
-            return calibration_from_coefficients(grp["calibration"][...], path, units)
+            return calibration_from_coefficients(small(grp["calibration"], path), path, units)
     names = []
     axes = group.attrs.get("axes")
     if axes is not None:
@@ -340,7 +398,7 @@ def _sibling_calibration(f, group, d, path, n) -> Calibration | None:
     for grp in (group, f):
         for name in names:
             if name and name in grp and getattr(grp[name], "ndim", 0) == 1 and grp[name].shape[0] >= n:
-                e = np.asarray(grp[name][...], dtype=np.float64)
+                e = np.asarray(small(grp[name], path, max_items=n + 4096), dtype=np.float64)
                 units = _attr_str(grp[name].attrs.get("units", "")).lower()
                 if units == "ev":
                     e = e * 1e-3
@@ -356,8 +414,11 @@ def _instrument_attrs(f) -> dict:
     for key, names in spellings.items():
         for n in names:
             if n in f.attrs:
-                v = f.attrs[n]
-                out[key] = _attr_str(v) if isinstance(v, (bytes, str, np.bytes_)) else np.asarray(v).item()
+                try:
+                    v = f.attrs[n]
+                    out[key] = _attr_str(v) if isinstance(v, (bytes, str, np.bytes_)) else np.asarray(v).item()
+                except (OSError, TypeError, ValueError):  # an unreadable attribute is only metadata
+                    pass
                 break
     return out
 

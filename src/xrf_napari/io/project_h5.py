@@ -56,21 +56,44 @@ def write_cube(path, counts: np.ndarray, calibration: Calibration, *, targets: d
 
 
 def is_project_file(f) -> bool:
-    return f.attrs.get("format", "") == FORMAT and "counts" in f
+    v = f.attrs.get("format", "")
+    if isinstance(v, bytes):
+        v = v.decode("utf-8", "replace")
+    return isinstance(v, str) and v == FORMAT and "counts" in f
 
 
 def read_project_cube(f, path) -> Cube:
     """Cube from an open h5py.File in this layout (the dataset stays lazy)."""
-    from .hdf5 import open_for_row_blocks
+    import h5py
 
-    attrs = f["counts"].attrs
-    cal = Calibration(float(attrs["offset"]), float(attrs["gain"]), float(attrs.get("quadratic", 0.0)),
-                      source=str(attrs.get("calibration_source", "file")))
-    del attrs  # no handle of /counts may stay open: the next one carries the row-block chunk cache
+    from .errors import CubeReadError, require_3d, require_numeric
+    from .hdf5 import check_dataset, open_for_row_blocks
+
+    counts = f["counts"]
+    if not isinstance(counts, h5py.Dataset):
+        raise CubeReadError(path, "/counts is a group, not a dataset")
+    require_3d(counts.shape, path, "dataset '/counts'")
+    require_numeric(counts.dtype, path, "dataset '/counts'")
+    check_dataset(counts, path)
+    attrs = counts.attrs
+    try:
+        cal = Calibration(float(attrs["offset"]), float(attrs["gain"]), float(attrs.get("quadratic", 0.0)),
+                          source=str(attrs.get("calibration_source", "file")))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CubeReadError(path, f"/counts has no valid offset/gain calibration attributes ({exc})") from exc
+    del attrs, counts  # no handle of /counts may stay open: the next one carries the row-block chunk cache
     d = open_for_row_blocks(f, "counts")
-    meta = json.loads(f.attrs.get("metadata", "{}"))
+    try:
+        meta = json.loads(f.attrs.get("metadata", "{}"))
+    except (TypeError, ValueError):
+        meta = {"metadata_note": "the root 'metadata' attribute is not valid JSON: ignored"}
+    if not isinstance(meta, dict):
+        meta = {"metadata_note": "the root 'metadata' attribute is not a JSON object: ignored"}
     meta["format"] = FORMAT
     live = f["live_time"] if "live_time" in f else None
+    if live is not None and (not isinstance(live, h5py.Dataset) or tuple(live.shape) != tuple(d.shape[:2])
+                             or live.dtype.kind not in "uif"):
+        live = None
     return Cube(d, cal, live_time=live, metadata=meta, path=Path(path))
 
 

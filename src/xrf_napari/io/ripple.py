@@ -16,8 +16,12 @@ from ..cube import Cube
 from ..energy import Calibration
 from .errors import CubeReadError
 from .lazy import ChannelFirstView
+from .limits import check_path, parse_int, read_bounded
 
-SUFFIXES = (".rpl", ".raw")
+#: A ripple header is a few hundred bytes; dimensions and offsets beyond these are corrupt.
+MAX_HEADER_BYTES = 2**20
+MAX_DIM = 2**31
+MAX_OFFSET = 2**50
 
 
 def _norm(key: str) -> str:
@@ -56,10 +60,7 @@ class RippleHeader:
 def parse_header(path) -> RippleHeader:
     """Parse a `.rpl` header tolerantly; raise CubeReadError naming the missing or bad key."""
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("latin-1")
-    except OSError as exc:
-        raise CubeReadError(path, f"cannot read the ripple header ({exc.strerror or exc})") from exc
+    text = read_bounded(path, MAX_HEADER_BYTES, "ripple header").decode("latin-1")
     raw, norm = {}, {}
     for line in text.splitlines():
         line = line.strip()
@@ -74,31 +75,29 @@ def parse_header(path) -> RippleHeader:
     if not norm:
         raise CubeReadError(path, "empty ripple header (no key/value lines)")
 
-    def integer(name: str, default=None) -> int:
-        v = norm.get(name)
-        if v is None:
+    def integer(name: str, lo: int, hi: int, default=None) -> int:
+        v = norm.get(name, "")
+        if not v.strip():
             if default is not None:
                 return default
-            raise CubeReadError(path, f"ripple header lacks the required key '{name}'")
-        try:
-            f = float(v.split()[0])
-        except (ValueError, IndexError):
-            raise CubeReadError(path, f"ripple key '{name}' is not a number: {v!r}") from None
-        if f != int(f) or f < 0:
-            raise CubeReadError(path, f"ripple key '{name}' must be a non-negative integer, got {v!r}")
-        return int(f)
+            raise CubeReadError(path, f"ripple header lacks the required key '{name}' (or its value)")
+        return parse_int(v, path, f"ripple key '{name}'", lo, hi)
 
-    width, height, depth = integer("width"), integer("height"), integer("depth")
-    offset = integer("offset", 0)
-    length = integer("datalength")
-    kind = norm.get("datatype", "").split()[0].lower() if norm.get("datatype") else ""
+    def word(name: str, default: str) -> str:
+        v = norm.get(name, "").split()
+        return v[0].lower() if v else default
+
+    width, height, depth = (integer(k, 1, MAX_DIM) for k in ("width", "height", "depth"))
+    offset = integer("offset", 0, MAX_OFFSET, 0)
+    length = integer("datalength", 1, 8)
+    kind = word("datatype", "")
     kind = {"unsigned": "unsigned", "signed": "signed", "float": "float", "real": "float",
             "integer": "signed", "uint": "unsigned", "int": "signed"}.get(kind, kind)
     code = _DTYPE_CODES.get((kind, length))
     if code is None:
         raise CubeReadError(path, f"unknown ripple data type: data-type {norm.get('datatype')!r} with "
                                   f"data-length {length} (supported: unsigned 1/2/4/8, signed 1/2/4/8, float 4/8)")
-    order = norm.get("byteorder", "dont-care").split()[0].lower()
+    order = word("byteorder", "dont-care")
     if order in ("little-endian", "littleendian", "little", "intel"):
         endian = "<"
     elif order in ("big-endian", "bigendian", "big", "motorola"):
@@ -108,28 +107,36 @@ def parse_header(path) -> RippleHeader:
             raw["_byte_order_note"] = "byte-order dont-care with multi-byte data: read as little-endian"
         endian = "<"
     else:
-        raise CubeReadError(path, f"unknown ripple byte-order {order!r} (little-endian, big-endian or dont-care)")
+        raise CubeReadError(path, f"unknown ripple byte-order {order[:40]!r} (little-endian, big-endian or dont-care)")
     dtype = np.dtype(endian + code) if length > 1 else np.dtype(code)
 
-    record = norm.get("recordby", "vector").split()[0].lower()
+    record = word("recordby", "vector")
     if record in ("dont-care", "dontcare"):
         if depth != 1:
             raise CubeReadError(path, f"record-by dont-care is only meaningful for depth 1, not depth {depth}")
         record = "vector"
     if record not in ("vector", "image"):
-        raise CubeReadError(path, f"unknown ripple record-by {record!r} (vector, image or dont-care)")
+        raise CubeReadError(path, f"unknown ripple record-by {record[:40]!r} (vector, image or dont-care)")
     cal = _calibration(norm, path)
     return RippleHeader(width, height, depth, offset, dtype, record, cal, raw)
 
 
 def _calibration(norm: dict, path) -> Calibration | None:
+    """Offset and gain in keV. A key named in eV or keV (`ev-per-chan`, `kevoffset`) says its own
+    unit; otherwise a units key (`depth-units`) says it; otherwise the gain's magnitude does (no XRF
+    detector has 1 keV channels: a gain >= 1 is eV/channel). A unit-less offset shares the gain's
+    unit, as in rosettasciio's ripple reader: `ev-per-chan 20` + `depth-origin -30` is -30 eV."""
     def first(keys):
         for k in keys:
             if k in norm and norm[k].split():
                 try:
-                    return k, float(norm[k].split()[0])
+                    v = float(norm[k].split()[0][:64])
+                    if not np.isfinite(v):
+                        raise ValueError
+                    return k, v
                 except ValueError:
-                    raise CubeReadError(path, f"ripple calibration key '{k}' is not a number: {norm[k]!r}") from None
+                    raise CubeReadError(path, f"ripple calibration key '{k}' is not a finite number: "
+                                              f"{norm[k][:40]!r}") from None
         return None, None
 
     gkey, gain = first(_GAIN_KEYS)
@@ -139,29 +146,16 @@ def _calibration(norm: dict, path) -> Calibration | None:
     ukey = next((k for k in _UNIT_KEYS if k in norm and norm[k].strip()), None)
     units = norm[ukey].split()[0].lower() if ukey else None
     if units not in (None, "ev", "kev"):
-        raise CubeReadError(path, f"unknown energy units {norm[ukey]!r} in '{ukey}' (expected eV or keV)")
+        raise CubeReadError(path, f"unknown energy units {norm[ukey][:40]!r} in '{ukey}' (expected eV or keV)")
 
-    def to_kev(value, key):
-        if key is None:
-            return 0.0
-        if key.startswith("ev"):
-            return value * 1e-3
-        if key.startswith("kev"):
-            return value
-        if units == "ev":
-            return value * 1e-3
-        if units == "kev":
-            return value
-        return value  # decided below for unit-less keys
+    def own_unit(key):
+        return "ev" if key.startswith("ev") else "kev" if key.startswith("kev") else None
 
-    g = to_kev(gain, gkey)
-    o = to_kev(offset, okey) if offset is not None else 0.0
-    if units is None:
-        # No units anywhere: no XRF detector has 1 keV channels, and no offset reaches 50 keV.
-        if not gkey.startswith(("ev", "kev")) and gain >= 1.0:
-            g = gain * 1e-3
-        if okey is not None and not okey.startswith(("ev", "kev")) and abs(offset) > 50.0:
-            o = offset * 1e-3
+    gain_unit = own_unit(gkey) or units or ("ev" if abs(gain) >= 1.0 else "kev")
+    offset_unit = (own_unit(okey) if okey else None) or units or gain_unit
+    scale = {"ev": 1e-3, "kev": 1.0}
+    g = gain * scale[gain_unit]
+    o = (offset or 0.0) * scale[offset_unit]
     try:
         return Calibration(o, g, 0.0, source="file")
     except ValueError as exc:
@@ -191,9 +185,10 @@ def find_pair(path) -> tuple[Path, Path]:
 def read(path, **_options) -> Cube:
     rpl, raw = find_pair(path)
     hdr = parse_header(rpl)
-    if not raw.is_file():
+    if not raw.exists():
         raise CubeReadError(rpl, f"the data file {raw.name} is missing beside the header "
                                  f"(expected {hdr.data_bytes + hdr.offset} bytes)")
+    check_path(raw)
     note = _check_size(hdr, raw)
     if hdr.record_by == "vector":
         shape = (hdr.height, hdr.width, hdr.depth)

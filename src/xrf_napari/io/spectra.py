@@ -15,8 +15,8 @@ from ..cube import Cube
 from ..energy import Calibration
 from .calibration import calibration_from_coefficients, calibration_from_energy_axis
 from .errors import CubeReadError
+from .limits import MAX_TEXT_BYTES, parse_int, read_bounded
 
-SUFFIXES = (".mca", ".msa", ".emsa", ".csv")
 
 
 @dataclass
@@ -38,10 +38,7 @@ class Spectrum:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except OSError as exc:
-        raise CubeReadError(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    return read_bounded(path, MAX_TEXT_BYTES, "spectrum file").decode("utf-8", errors="replace")
 
 
 def _finish(path: Path, counts, cal, meta) -> Spectrum:
@@ -162,7 +159,7 @@ def read_msa(path) -> Spectrum:
     if "FORMAT" not in header:
         raise CubeReadError(path, "not an EMSA/MAS file (no #FORMAT line)")
     datatype = header.get("DATATYPE", "XY").upper()
-    ncols = int(float(header.get("NCOLUMNS", "1") or 1))
+    ncols = parse_int(header.get("NCOLUMNS", "") or "1", path, "#NCOLUMNS", 1, 4096)
     units = header.get("XUNITS", "eV").strip().lower()
     scale = 1e-3 if units in ("ev", "") else 1.0
     if units not in ("ev", "kev", ""):
@@ -184,7 +181,7 @@ def read_msa(path) -> Spectrum:
         except ValueError as exc:
             raise CubeReadError(path, f"invalid #XPERCHAN/#OFFSET: {exc}") from exc
     npoints = header.get("NPOINTS")
-    if npoints and int(float(npoints)) != len(counts):
+    if npoints and parse_int(npoints, path, "#NPOINTS", 1, 2**31) != len(counts):
         raise CubeReadError(path, f"#NPOINTS says {npoints} but {len(counts)} values follow #SPECTRUM")
     meta = {"format": "emsa", "title": header.get("TITLE", "")}
     for key, name, f in (("BEAMKV", "kV", 1.0), ("LIVETIME", "live_time_s", 1.0), ("REALTIME", "real_time_s", 1.0)):
@@ -194,6 +191,69 @@ def read_msa(path) -> Spectrum:
             except ValueError:
                 pass
     return _finish(path, counts, cal, meta)
+
+
+# -- .spe (ASCII, $-sections) ---------------------------------------------------------------------
+def read_spe(path) -> Spectrum:
+    """ASCII SPE as written by AMETEK software (EDAX XRF, ORTEC MAESTRO, Amptek exports): sections
+    opened by `$NAME:` lines. Read: `$DATA:` (a 'first last' channel line, then the counts, one or
+    more per line), `$MEAS_TIM:` (live, real seconds), and the energy calibration from `$MCA_CAL:`
+    (a term count, then 'a b [c] [units]') or else `$ENER_FIT:` ('offset gain', keV). Other
+    sections are kept as metadata text. The binary WinView .spe (Princeton CCD images) is refused."""
+    path = Path(path)
+    raw = read_bounded(path, MAX_TEXT_BYTES, "SPE file")
+    if b"\0" in raw[:4096] or b"$DATA:" not in raw:
+        raise CubeReadError(path, "not an ASCII SPE spectrum (no $DATA: section); binary SPE files "
+                                  "(Princeton Instruments WinView CCD images) are not spectra")
+    sections: dict[str, list[str]] = {}
+    current = None
+    for line in raw.decode("utf-8", errors="replace").splitlines():
+        s = line.strip()
+        if s.startswith("$") and s.endswith(":"):
+            current = s[1:-1].strip().upper()
+            sections.setdefault(current, [])
+        elif current is not None and s:
+            sections[current].append(s)
+    data = sections.get("DATA", [])
+    if not data:
+        raise CubeReadError(path, "the $DATA: section is empty")
+    first, last = (parse_int(v, path, "$DATA: channel range", 0, 2**24) for v in (data[0].split() + ["", ""])[:2])
+    counts = []
+    for ln in data[1:]:
+        vals = _numbers(ln)
+        if vals is None:
+            raise CubeReadError(path, f"unexpected line in $DATA: {ln[:60]!r}")
+        counts += vals
+    if last < first or len(counts) != last - first + 1:
+        raise CubeReadError(path, f"$DATA: declares channels {first}-{last} but holds {len(counts)} values")
+    cal = _spe_calibration(sections, path)
+    if cal is not None and first:  # the calibration is in absolute channels; counts start at `first`
+        a, b, c = cal.offset, cal.gain, cal.quadratic
+        cal = Calibration(a + b * first + c * first**2, b + 2 * c * first, c, source="file")
+    meta = {"format": "spe"}
+    if sections.get("SPEC_ID"):
+        meta["title"] = sections["SPEC_ID"][0][:200]
+    times = _numbers(sections.get("MEAS_TIM", [""])[0]) if sections.get("MEAS_TIM") else None
+    if times and len(times) >= 2:
+        meta["live_time_s"], meta["real_time_s"] = float(times[0]), float(times[1])
+    if first:
+        meta["first_channel"] = first
+    return _finish(path, counts, cal, meta)
+
+
+def _spe_calibration(sections: dict, path: Path) -> Calibration | None:
+    mca = sections.get("MCA_CAL", [])
+    if len(mca) >= 2:
+        parts = mca[1].split()
+        units = parts[-1].lower() if parts and not _numbers(parts[-1]) else "kev"
+        coeffs = _numbers(" ".join(p for p in parts if _numbers(p)))
+        n = parse_int(mca[0], path, "$MCA_CAL: term count", 1, 3)
+        if coeffs and len(coeffs) >= 2 and coeffs[1] > 0:
+            return calibration_from_coefficients(coeffs[:max(n, 2)], path, "eV" if units == "ev" else "keV")
+    fit = _numbers(sections.get("ENER_FIT", [""])[0]) if sections.get("ENER_FIT") else None
+    if fit and len(fit) >= 2 and fit[1] > 0:
+        return calibration_from_coefficients(fit[:2], path, "keV")
+    return None
 
 
 # -- .csv -----------------------------------------------------------------------------------

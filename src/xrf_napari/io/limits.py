@@ -1,0 +1,167 @@
+"""Bounds on what a file can make a reader open, parse, read or allocate.
+
+A hostile or corrupt file must not hang the reader (a FIFO, `/dev/zero` behind a symlink), make it
+allocate what the file does not hold (a 1 KB header declaring a terabyte), or overflow a parser
+(`inf`, 400-digit numbers). Every check raises CubeReadError naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+
+from .errors import CubeReadError
+
+#: Text headers and single-spectrum files are small; a bigger one is not what its suffix says.
+MAX_TEXT_BYTES = 64 * 2**20
+#: Largest compression ratio a stored array can reach (deflate's limit is ~1032:1); a dataset that
+#: declares more bytes than this times what it stores is a bomb or an unallocated declaration.
+MAX_COMPRESSION_RATIO = 1100
+#: Declared arrays below this size are not checked against their storage (fill-value datasets).
+STORAGE_CHECK_BYTES = 64 * 2**20
+#: Most entries inspected when checking a directory store (zarr) for special files.
+MAX_DIR_ENTRIES = 200_000
+
+
+def check_path(path: Path, allow_dir: bool = False) -> os.stat_result:
+    """stat() the path (following symlinks) and refuse what is not a regular file (or, with
+    allow_dir, a directory) without opening it: FIFOs block, devices never end."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno == 2:
+            raise CubeReadError(path, "no such file or directory") from None
+        raise CubeReadError(path, f"cannot access the file ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        if allow_dir:
+            return st
+        raise CubeReadError(path, "is a directory, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        what = (
+            "a FIFO (named pipe)"
+            if stat.S_ISFIFO(st.st_mode)
+            else "a device"
+            if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(st.st_mode)
+            else "not a regular file"
+        )
+        raise CubeReadError(path, f"is {what}, not a regular file: refused without opening it")
+    return st
+
+
+def check_tree(root: Path) -> None:
+    """Every entry of a directory store (zarr) is a regular file or directory; bounded walk."""
+    seen = 0
+    stack = [root]
+    while stack:
+        top = stack.pop()
+        try:
+            entries = list(os.scandir(top))
+        except OSError as exc:
+            raise CubeReadError(root, f"cannot list {top} ({exc.strerror or exc})") from None
+        for e in entries:
+            seen += 1
+            if seen > MAX_DIR_ENTRIES:
+                return
+            p = Path(e.path)
+            st = check_path(p, allow_dir=True)
+            if stat.S_ISDIR(st.st_mode):
+                if e.is_symlink():
+                    raise CubeReadError(
+                        p, "a symbolic link to a directory inside the store: refused"
+                    )
+                stack.append(p)
+
+
+def read_bounded(path: Path, max_bytes: int = MAX_TEXT_BYTES, what: str = "file") -> bytes:
+    """The bytes of a small regular file; refuse a special file or one above max_bytes."""
+    path = Path(path)
+    st = check_path(path)
+    if st.st_size > max_bytes:
+        raise CubeReadError(
+            path, f"the {what} is {st.st_size} bytes: more than the {max_bytes} a {what} can hold"
+        )
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise CubeReadError(path, f"cannot read the {what} ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
+        raise CubeReadError(path, f"the {what} is larger than {max_bytes} bytes")
+    return data
+
+
+_INT = re.compile(r"[+-]?\d{1,19}(\.0*)?")
+
+
+def parse_int(text, path, what: str, lo: int = 0, hi: int = 2**40) -> int:
+    """An integer written as text ('4096', '4096.0'), within [lo, hi]; inf, NaN, 1e400, 400 digits
+    and empty values are refused with a message instead of OverflowError/IndexError."""
+    token = str(text).strip().split()[0] if str(text).strip() else ""
+    if not _INT.fullmatch(token):
+        shown = token if len(token) <= 40 else token[:37] + "..."
+        raise CubeReadError(path, f"{what} must be an integer, got {shown!r}")
+    value = int(float(token)) if "." in token else int(token)
+    if not lo <= value <= hi:
+        raise CubeReadError(path, f"{what} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def memory_budget() -> int:
+    """Bytes this process may still allocate: the least of free memory, the cgroup's remaining
+    limit and the address-space limit (RLIMIT_AS) minus what the process already maps."""
+    limits = []
+    try:
+        import psutil
+
+        limits.append(int(psutil.virtual_memory().available))
+    except Exception:  # noqa: BLE001  # pragma: no cover - psutil missing
+        try:
+            limits.append(int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")))
+        except (OSError, ValueError):
+            pass
+    try:
+        cg = Path("/sys/fs/cgroup")
+        mx = (cg / "memory.max").read_text().strip()
+        if mx != "max":
+            limits.append(int(mx) - int((cg / "memory.current").read_text().strip()))
+    except (OSError, ValueError):
+        pass
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            with open("/proc/self/statm") as fh:
+                vm = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            limits.append(soft - vm)
+    except (ImportError, OSError, ValueError):
+        pass
+    return max(0, min(limits)) if limits else 2**62
+
+
+def require_allocatable(nbytes: int, path, what: str, share: float = 0.5) -> None:
+    """Refuse to allocate nbytes (decompressing, decoding whole) above share of memory_budget()."""
+    budget = memory_budget()
+    if nbytes > share * budget:
+        raise CubeReadError(
+            path,
+            f"{what} needs {nbytes / 2**30:.2f} GiB in memory but this process "
+            f"may use only {budget / 2**30:.2f} GiB more",
+        )
+
+
+def require_stored(declared: int, stored: int, path, what: str) -> None:
+    """A dataset must hold data for what it declares (up to the largest compression ratio): an
+    HDF5/zarr header declaring 100000 x 100000 x 4096 over a few KB is refused, not streamed."""
+    if declared <= STORAGE_CHECK_BYTES:
+        return
+    if stored * MAX_COMPRESSION_RATIO < declared:
+        raise CubeReadError(
+            path,
+            f"{what} declares {declared / 2**30:.3g} GiB but the file stores only "
+            f"{stored} bytes of it: unallocated, truncated or a decompression bomb",
+        )

@@ -1,0 +1,128 @@
+"""The one table of file formats: `read_cube`/`read_spectrum` dispatch, `can_read` and the napari
+manifest's reader patterns (tests/test_io_registry.py checks napari.yaml against it) come from here.
+
+A format is claimed in napari by its suffix alone, so a broken file of ours gets our clear error
+rather than "no reader"; only where napari's own reader also reads the suffix (TIFF, .npy, .csv,
+zarr) a cheap look at the content decides, so plain images and point tables stay napari's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    suffixes: tuple[str, ...]
+    reader: str  # "module:function" inside xrf_napari.io, imported when first used
+    spectrum: bool = False  # a single spectrum (read_spectrum), opened as a 1 x 1 x C cube
+    sniff: str | None = None  # "module:function(path) -> bool" when napari also reads the suffix
+    directory: bool = False  # may be a directory store
+
+    def load(self):
+        module, func = self.reader.split(":")
+        return getattr(import_module(f"xrf_napari.io.{module}"), func)
+
+
+FORMATS = (
+    Format("ripple", (".rpl", ".raw"), "ripple:read"),
+    Format("hdf5", (".h5", ".hdf5", ".hdf", ".nxs", ".he5", ".mat"), "hdf5:read"),
+    Format("npy", (".npy",), "arrays:read_npy", sniff="registry:_sniff_npy"),
+    Format("npz", (".npz",), "arrays:read_npy"),
+    Format("tiff", (".tif", ".tiff"), "arrays:read_tiff", sniff="registry:_sniff_tiff"),
+    Format("zarr", (".zarr",), "arrays:read_zarr", sniff="registry:_sniff_zarr", directory=True),
+    Format("datastack", (".datastack",), "arrays:read_zarr"),  # maxrf4u: a zarr ZipStore
+    Format("bcf", (".bcf",), "bruker:read_bcf"),
+    Format("spx", (".spx",), "bruker:read_spx", spectrum=True),
+    Format("mca", (".mca",), "spectra:read_mca", spectrum=True),
+    Format("emsa", (".msa", ".emsa"), "spectra:read_msa", spectrum=True),
+    Format("spe", (".spe",), "spectra:read_spe", spectrum=True),
+    Format("csv", (".csv",), "spectra:read_csv", spectrum=True, sniff="registry:_sniff_csv"),
+)
+BY_SUFFIX = {s: f for f in FORMATS for s in f.suffixes}
+SUPPORTED_SUFFIXES = tuple(BY_SUFFIX)
+SPECTRUM_SUFFIXES = tuple(s for s, f in BY_SUFFIX.items() if f.spectrum)
+
+
+def manifest_patterns() -> list[str]:
+    """The reader's filename_patterns for napari.yaml, in table order."""
+    return [f"*{s}" for s in SUPPORTED_SUFFIXES]
+
+
+def format_of(path: Path) -> Format | None:
+    """The format of a path: by suffix, else (an HDF5 file or a zarr directory under another name)
+    by content. Never opens a special file."""
+    import stat
+
+    fmt = BY_SUFFIX.get(path.suffix.lower())
+    if fmt is not None:
+        return fmt
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISDIR(mode):
+        from .arrays import is_zarr
+
+        return BY_SUFFIX[".zarr"] if is_zarr(path) else None
+    if stat.S_ISREG(mode):
+        from .hdf5 import is_hdf5
+
+        return BY_SUFFIX[".h5"] if is_hdf5(path) else None
+    return None
+
+
+def claims(path) -> bool:
+    """napari's claim check: our suffix (or HDF5 content); a content look only where napari's own
+    reader shares the suffix. A special file is claimed by suffix and refused by the reader."""
+    import os
+
+    path = Path(path)
+    fmt = format_of(path)
+    if fmt is None or not os.path.lexists(path):
+        return False
+    if fmt.sniff is None:
+        return True
+    from .errors import CubeReadError
+    from .limits import check_path
+
+    try:
+        check_path(path, allow_dir=fmt.directory)
+    except CubeReadError:
+        return True  # ours by suffix; read_cube says what is wrong with it
+    module, func = fmt.sniff.split(":")
+    try:
+        return bool(getattr(import_module(f"xrf_napari.io.{module}"), func)(path))
+    except Exception:  # noqa: BLE001 - a claim check must never raise inside napari
+        return False
+
+
+def _sniff_npy(path: Path) -> bool:
+    import numpy as np
+
+    return np.load(path, mmap_mode="r", allow_pickle=False).ndim == 3
+
+
+def _sniff_tiff(path: Path) -> bool:
+    from .arrays import tiff_cube_layout
+
+    return tiff_cube_layout(path) is not None
+
+
+def _sniff_zarr(path: Path) -> bool:
+    from .arrays import is_zarr
+
+    return is_zarr(path)
+
+
+def _sniff_csv(path: Path) -> bool:
+    """A spectrum CSV (one or two numeric columns), not a napari points/shapes table."""
+    from .spectra import read_csv
+
+    if path.stat().st_size > 16 * 2**20:
+        return False
+    read_csv(path)
+    return True
