@@ -1,0 +1,574 @@
+"""Which paints could each region be? Pigment hypotheses ranked by the forward model.
+
+A conservator reads "Hg and S: vermilion; only Pb: lead white, or lead white with a lake X-rays
+cannot see". This module does that for every region of a label map, from the physics rather than
+from a fixed element list:
+
+1. The instrument (anode, kV, geometry, resolution) comes from the file's metadata, or defaults
+   with a note; the cube's own calibration maps its channels onto the canonical grid.
+2. Once per instrument, the forward model (`physics.spectrum.SpectrumModel`) gives every database
+   pigment's fluorescence spectrum (a thin and a thick pure layer: two columns, so self-absorption
+   can bend line ratios), the ground layers' fluorescence under a thin binder film, and Rayleigh /
+   Compton scatter of a light and a heavy paint: the component library (cached).
+3. Each region's mean spectrum (one streaming pass over the cube for all regions) is fitted by
+   non-negative least squares on the components of each candidate paint (1-3 pigments, at most two
+   colours plus a white or a black) + the scan's ground + scatter. The weights are Poisson with a
+   relative model-error floor (`MODEL_ERROR`): at thousands of counts per channel the forward model,
+   not counting noise, limits the fit, and without the floor every small mismatch would look
+   infinitely significant. Score = -chi2/2 - a BIC penalty per pigment; a softmax over candidates
+   gives relative probabilities (relative to the candidates considered, not absolute).
+4. Pigments whose lines the model predicts to be too weak to see under this instrument (carbon
+   black, indigo, lakes on alumina, ultramarine in air) cannot be ranked by X-rays; each region names
+   them as possible hidden partners with the Kubelka-Munk colour each would give.
+
+Pigments with the same elements (azurite / malachite / verdigris; lead white / red lead) give the
+same spectrum to within traces: the physics ties them, and a colour prior (`colour_prior`, e.g. the
+SmallUViT's region colour) breaks the tie.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+import numpy as np
+
+from ..physics.instrument import InstrumentProfile
+from ..physics.pigments import Pigment, load_pigments
+
+#: Relative model error added to the Poisson variance (see module docstring).
+MODEL_ERROR = 0.03
+#: Pigments whose model fluorescence (counts in 1-26.6 keV per unit volume) is below this fraction of
+#: lead white's are "hidden": X-rays cannot rank them, they are named as possible partners.
+HIDDEN_VISIBILITY = 0.05
+#: Screening: a pigment enters the shortlist when dropping it would raise chi2 by more than this.
+SHORTLIST_DCHI2 = 25.0
+MAX_SHORTLIST = 10
+#: Fewer pixels or counts than this and a region's spectrum is not interpreted.
+MIN_PIXELS = 4
+MIN_COUNTS = 500.0
+#: A candidate whose fit gives one of its pigments less than this share is dropped (the candidate
+#: without it says the same); recipes go down to about 0.75 % (a quarter of 3 % colour in white).
+MIN_SHARE = 0.005
+#: Candidates reported per region.
+TOP_N = 5
+#: Region masks are eroded by this many pixels before averaging: boundary pixels mix neighbours.
+ERODE_PX = 2
+#: Most log-odds X-rays alone may give one pigment over its twin (traces, matrix): small enough
+#: that a colour prior can overturn it, since real pigments' traces vary from batch to batch.
+TWIN_CAP = 3.0
+#: Volume fraction a hidden partner takes in the colour shown for it.
+HIDDEN_FRACTION = 0.35
+#: Colour prior strength: log-prior = -dE00 / COLOUR_TAU.
+COLOUR_TAU = 4.0
+
+PAINT_ROLES = ("pigment", "white", "black")
+GROUNDS = ("gypsum", "chalk")
+
+
+class PigmentFitError(ValueError):
+    """The scan cannot be interpreted (no calibration, unknown anode, labels of the wrong shape)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# instrument
+# ---------------------------------------------------------------------------------------------
+def instrument_for(cube, anode: str | None = None, kv: float | None = None,
+                   fwhm_mn_ev: float | None = None) -> tuple[InstrumentProfile, list[str]]:
+    """The instrument profile for a cube, and notes on what was assumed.
+
+    A full profile in the metadata (our generator's files) is used as it stands; otherwise the
+    anode, kV and resolution found in the metadata (or given) replace the defaults of
+    `InstrumentProfile` (Rh, 50 kV, 142 eV). Arguments override the metadata.
+    """
+    from ..physics.tube import ANODES
+    from .maps import fwhm_from_metadata
+    from .peaks import anode_from_metadata
+
+    meta = getattr(cube, "metadata", None) or {}
+    notes: list[str] = []
+    prof = meta.get("profile") if isinstance(meta.get("profile"), dict) else None
+    base = InstrumentProfile.from_dict(prof) if prof and "anode" in prof else InstrumentProfile()
+    if prof is None:
+        notes.append("no instrument profile in the file: collimator geometry 90/60 deg in air assumed")
+    a = anode or anode_from_metadata(meta)
+    if a is None:
+        notes.append(f"anode not in the metadata: {base.anode} assumed")
+        a = base.anode
+    a = str(a).strip().capitalize()
+    if a not in ANODES:
+        raise PigmentFitError(f"unknown X-ray tube anode {a!r} (from "
+                              f"{'the argument' if anode else 'the file metadata'}); the forward model "
+                              f"knows {', '.join(ANODES)}: pass one explicitly")
+    if kv is None:
+        kv = _kv_from_metadata(meta)
+        if kv is None and prof is None:
+            notes.append(f"tube voltage not in the metadata: {base.kv:g} kV assumed")
+    fw = fwhm_mn_ev or fwhm_from_metadata(meta)
+    if fw is None:
+        notes.append(f"detector resolution not in the metadata: {base.fwhm_mn_ev:g} eV at Mn K-alpha assumed")
+    try:
+        return replace(base, anode=a, kv=float(kv or base.kv), fwhm_mn_ev=float(fw or base.fwhm_mn_ev)), notes
+    except ValueError as exc:
+        raise PigmentFitError(f"implausible instrument: {exc}") from None
+
+
+def _kv_from_metadata(meta: dict) -> float | None:
+    for where in (meta.get("profile") or {}, meta.get("tube") or {}, meta):
+        for key in ("kv", "voltage_kv", "high_voltage_kv", "tube_kv"):
+            v = where.get(key) if isinstance(where, dict) else None
+            if isinstance(v, (int, float)) and 5 <= v <= 100:
+                return float(v)
+    return None
+
+
+def _model_profile(profile: InstrumentProfile) -> InstrumentProfile:
+    """The profile with the canonical grid as its channels (the fit works there), no pile-up."""
+    from ..energy import CANONICAL_BIN_WIDTH, CANONICAL_N_CHANNELS, canonical_energy
+
+    return replace(profile, n_channels=CANONICAL_N_CHANNELS, offset=float(canonical_energy()[0]),
+                   gain=CANONICAL_BIN_WIDTH, pileup=0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# component library (once per instrument)
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class ComponentLibrary:
+    profile: InstrumentProfile
+    pigments: tuple[Pigment, ...]  # paint pigments (roles pigment, white, black)
+    paint: np.ndarray  # (P, 2, 512): thin and thick pure-pigment layer fluorescence
+    visibility: np.ndarray  # (P,) fluorescence relative to lead white
+    twin_class: np.ndarray  # (P,) pigments with equal class share their elements from K up
+    ground_names: tuple[str, ...]
+    ground: np.ndarray  # (G, 2, 512) ground layers' fluorescence under a film and under paint
+    scatter: np.ndarray  # (S, 512) Rayleigh and Compton of a light and a heavy paint
+
+    @property
+    def visible(self) -> np.ndarray:
+        """Pigments X-rays rank; the others (weak lines or none) are possible hidden partners."""
+        return self.visibility >= HIDDEN_VISIBILITY
+
+    @property
+    def fittable(self) -> np.ndarray:
+        """Pigments with any line in the model (weak ones too: their lines may still be seen)."""
+        return self.visibility > 1e-3
+
+    def twins(self, i: int) -> list[int]:
+        return [j for j in np.nonzero(self.twin_class == self.twin_class[i])[0] if j != i]
+
+    def index(self, name: str) -> int:
+        for i, p in enumerate(self.pigments):
+            if p.name.lower() == name.lower():
+                return i
+        raise KeyError(name)
+
+
+def component_library(profile: InstrumentProfile) -> ComponentLibrary:
+    """Cached per instrument profile (about 1-2 s to build)."""
+    return _library(_model_profile(profile))
+
+
+@lru_cache(maxsize=8)
+def _library(profile: InstrumentProfile) -> ComponentLibrary:
+    from ..physics.layers import ground_layer, paint_layer, priming_layer, support_layer
+    from ..physics.spectrum import SpectrumModel
+
+    model = SpectrumModel(profile)
+    pigs = tuple(p for p in load_pigments() if p.role in PAINT_ROLES)
+
+    def fluo(stack):
+        _, parts = model.fine(stack, parts=True)
+        return model.canonical(model.detect(parts["fluorescence"]))
+
+    paint = np.array([[fluo([paint_layer([(p, 1.0)], t, 0.4)]) for t in (5.0, 40.0)] for p in pigs])
+    lw = [i for i, p in enumerate(pigs) if p.name == "Lead white"]
+    ref = paint[lw[0], 1].sum() if lw else paint[:, 1].sum(axis=1).max()
+    visibility = paint[:, 1].sum(axis=1) / max(ref, 1e-30)
+    twin_class = _twin_classes(pigs)
+    film = paint_layer([(pigs[0], 1.0)], 10.0, 1e-6)  # binder film (pvc ~ 0)
+    cover = paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 10.0, 0.3)  # an absorbing paint
+
+    def under(top, layer):  # the lines of `layer` alone, seen through `top` (primary fluorescence adds)
+        return fluo([top, layer]) - fluo([top])
+
+    ground_names = ("gypsum ground", "chalk ground", "lead white priming")
+    layers = (ground_layer("gypsum", 200.0), ground_layer("chalk", 200.0), priming_layer(30.0))
+    # (G, 2, 512): each ground layer under a binder film and under an absorbing paint, so the fit
+    # can bend its line ratios (Ca K-beta / K-alpha grows under paint) the way covering paint does
+    ground = np.array([[under(film, la), under(cover, la)] for la in layers]).clip(0, None)
+    scat = []
+    for top in (film, paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 30.0, 0.4)):
+        _, parts = model.fine([top, ground_layer("chalk", 200.0), support_layer()], parts=True)
+        scat += [model.canonical(model.detect(parts["rayleigh"])), model.canonical(model.detect(parts["compton"]))]
+    return ComponentLibrary(profile, pigs, paint, visibility, twin_class, ground_names, ground, np.array(scat))
+
+
+def _twin_classes(pigs) -> np.ndarray:
+    """Pigments whose characteristic elements from potassium up are the same (lead white and red
+    lead; azurite, malachite and verdigris; the ochres and Prussian blue) give one spectrum to within
+    traces and light-element lines: X-rays tie them, colour decides."""
+    from ..elements import atomic_number
+
+    keys = [frozenset(e for e in p.elements if atomic_number(e) >= 19) for p in pigs]
+    first: dict = {}
+    return np.array([first.setdefault(k, i) if k else i for i, k in enumerate(keys)])
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Candidate:
+    pigments: list[str]
+    fractions: list[float]  # share of each pigment's fitted signal-equivalent volume
+    elements: list[str]  # elements this paint explains (the database's characteristic elements)
+    unexplained: list[str]  # lines left in the residual, e.g. "Zn Ka 8.64 keV"
+    rgb: tuple[float, float, float]  # Kubelka-Munk colour, sRGB in [0, 1]
+    probability: float
+    chi2: float
+    log_score: float
+    model: np.ndarray | None = None  # fitted spectrum on the canonical grid (region counts)
+
+    @property
+    def label(self) -> str:
+        if not self.pigments:
+            return "no X-ray-visible pigment"
+        return " + ".join(f"{n} {_pct(f)}" if len(self.pigments) > 1 else n
+                          for n, f in zip(self.pigments, self.fractions))
+
+    def to_dict(self) -> dict:
+        return {"pigments": self.pigments, "fractions": [round(f, 3) for f in self.fractions],
+                "elements": self.elements, "unexplained": self.unexplained,
+                "rgb": [round(float(c), 4) for c in self.rgb], "probability": round(self.probability, 4),
+                "chi2": round(self.chi2, 1)}
+
+
+def _pct(f: float) -> str:
+    return f"{f:.0%}" if f >= 0.0095 else f"{f:.1%}"
+
+
+@dataclass
+class HiddenPartner:
+    pigment: str
+    rgb: tuple[float, float, float]  # colour of the top candidate with this pigment added
+    why: str
+
+
+@dataclass
+class RegionResult:
+    label: int
+    n_pixels: int
+    counts: float  # total counts of the region on the canonical grid
+    spectrum: np.ndarray  # (512,) mean counts per pixel, canonical grid
+    candidates: list[Candidate] = field(default_factory=list)
+    hidden: list[HiddenPartner] = field(default_factory=list)
+    message: str = ""  # why nothing (or little) could be said
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+@dataclass
+class PigmentReport:
+    regions: list[RegionResult]
+    profile: InstrumentProfile
+    ground: list[str]
+    notes: list[str]
+    energy: np.ndarray  # canonical bin centres
+
+
+# ---------------------------------------------------------------------------------------------
+# fitting
+# ---------------------------------------------------------------------------------------------
+def _nnls(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    from scipy.optimize import nnls
+
+    scale = np.maximum(np.linalg.norm(a, axis=0), 1e-30)
+    x, _ = nnls(a / scale, b, maxiter=50 * a.shape[1])
+    return x / scale
+
+
+def _fit(cols: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """Weighted NNLS of y on columns (n, C); returns (coefficients, chi2, model)."""
+    x = _nnls((cols * w).T, y * w)
+    model = x @ cols
+    return x, float((((y - model) * w) ** 2).sum()), model
+
+
+def _weights(y: np.ndarray) -> np.ndarray:
+    from scipy.ndimage import gaussian_filter1d
+
+    ys = np.maximum(gaussian_filter1d(y, 1.0), 0.0)
+    return 1.0 / np.sqrt(ys + (MODEL_ERROR * ys) ** 2 + 1.0)
+
+
+def _allowed(idx: tuple[int, ...], roles: list[str]) -> bool:
+    r = [roles[i] for i in idx]
+    n_c, n_w, n_b = r.count("pigment"), r.count("white"), r.count("black")
+    return n_c <= 2 and n_w <= 1 and n_b <= 1 and not (n_c and n_w and n_b)
+
+
+def _pileup_column(y: np.ndarray) -> np.ndarray:
+    """Sum peaks of the region's own spectrum: its self-convolution on the canonical grid (two
+    photons of E1 and E2 land at E1 + E2; bin centres add up to 20.5 bins above the sum index)."""
+    from scipy.signal import fftconvolve
+
+    from ..energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN
+
+    conv = fftconvolve(y, y)
+    shift = (CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2) / CANONICAL_BIN_WIDTH  # 20.5
+    lo = int(np.floor(shift))
+    out = np.zeros_like(y)
+    n = len(y) - lo - 1
+    out[lo:lo + n] += 0.5 * conv[:n]
+    out[lo + 1:lo + 1 + n] += 0.5 * conv[:n]
+    return out
+
+
+def _base(lib: ComponentLibrary, ground: list[int], y: np.ndarray) -> np.ndarray:
+    """Columns every candidate shares: the ground layers, scatter and the region's sum peaks."""
+    return np.vstack([lib.ground[ground].reshape(-1, lib.ground.shape[-1]), lib.scatter, _pileup_column(y)[None]])
+
+
+def _dispersion(chi2: float, n: int, p: int) -> float:
+    """Quasi-likelihood scale: chi2 per degree of freedom of the richest fit (>= 1). Differences
+    in chi2 count in units of what the forward model cannot explain, not of the counting noise."""
+    return max(1.0, chi2 / max(n - p, 1))
+
+
+def choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarray) -> list[int]:
+    """Ground layers of the scan (indices into lib.ground): gypsum or chalk, with or without a
+    lead-white priming, by the lowest total quasi-likelihood score over all regions (every pigment
+    free, BIC penalty per ground column and region). A priming lies under every region, so it is
+    considered only when every region shows lead (otherwise a Pb-free region rules it out)."""
+    fit = np.nonzero(lib.fittable)[0]
+    paint = lib.paint[fit].reshape(-1, lib.paint.shape[-1])
+    has_pb = np.array(["Pb" in lib.pigments[i].elements for i in fit]).repeat(2)
+    hyps = ([0], [1], [0, 2], [1, 2])
+    ys = spectra[ok]
+    chi = np.zeros((len(hyps), len(ys)))
+    lead_everywhere = True
+    for r, y in enumerate(ys):
+        w = _weights(y)
+        for h, g in enumerate(hyps):
+            x, chi[h, r], _ = _fit(np.vstack([paint, _base(lib, g, y)]), y, w)
+            if h == 0:
+                phi = _dispersion(chi[0, r], len(y), paint.shape[0] + 8)
+                pb = x[:paint.shape[0]][has_pb] @ paint[has_pb]
+                lead_everywhere &= float(((pb * w) ** 2).sum()) > SHORTLIST_DCHI2 * phi
+            if h == 1 and not lead_everywhere:
+                break
+    phi = np.array([_dispersion(c, spectra.shape[1], paint.shape[0] + 8) for c in chi[:2].min(axis=0)])
+    pen = np.log(spectra.shape[1]) * 2 * len(ys)  # two columns per ground layer, in every region
+    score = (chi / phi).sum(axis=1) / 2 + pen * np.array([len(g) for g in hyps])
+    n = len(hyps) if lead_everywhere else 2
+    return hyps[int(np.argmin(score[:n]))]
+
+
+def _shortlist(lib: ComponentLibrary, y: np.ndarray, w: np.ndarray, base: np.ndarray):
+    """Pigments worth enumerating, and the dispersion of the all-pigment fit."""
+    fit = np.nonzero(lib.fittable)[0]
+    cols = np.vstack([lib.paint[fit].reshape(-1, lib.paint.shape[-1]), base])
+    x, chi2, _ = _fit(cols, y, w)
+    phi = _dispersion(chi2, len(y), cols.shape[0])
+    gain = np.array([float(((x[2 * k:2 * k + 2] @ lib.paint[i] * w) ** 2).sum()) for k, i in enumerate(fit)])
+    order = np.argsort(gain)[::-1]
+    keep = [int(fit[j]) for j in order if gain[j] > SHORTLIST_DCHI2 * phi][:MAX_SHORTLIST]
+    for i in list(keep):  # pigments X-rays cannot tell apart from a kept one compete too
+        keep += [j for j in lib.twins(i) if lib.fittable[j] and j not in keep]
+    return sorted(keep[:2 * MAX_SHORTLIST]), phi
+
+
+def _unexplained(y: np.ndarray, model: np.ndarray, w: np.ndarray, energy: np.ndarray,
+                 profile: InstrumentProfile) -> list[str]:
+    """Peaks left in the residual (> 6 sigma of the weighted residual), named by nearest line."""
+    from scipy.ndimage import gaussian_filter1d
+    from scipy.signal import find_peaks
+
+    from ..elements import PAINTING_ELEMENTS, all_lines
+    from .maps import detector_fwhm_kev
+
+    z = gaussian_filter1d((y - model) * w, 1.0) * 2.0  # smoothing over ~3 bins shrinks noise ~2x
+    idx, _ = find_peaks(z, height=6.0, distance=3)
+    lines = [ln for ln in all_lines(PAINTING_ELEMENTS, 1.0, 27.0) if ln.element != profile.anode]
+    out = []
+    for i in idx[np.argsort(z[idx])[::-1]][:6]:
+        e = float(energy[i])
+        tol = 0.6 * float(detector_fwhm_kev(e, profile.fwhm_mn_ev))
+        near = sorted((abs(ln.energy - e) / max(ln.weight, 1e-3) ** 0.1, ln) for ln in lines
+                      if abs(ln.energy - e) < tol)
+        out.append(f"{near[0][1].element} {near[0][1].family} {e:.2f} keV" if near else f"peak at {e:.2f} keV")
+    return out
+
+
+def _colour(lib: ComponentLibrary, idx, fractions) -> tuple[float, float, float]:
+    from ..synth.recipes import km_mix
+
+    if len(idx) == 0:
+        return (0.5, 0.5, 0.5)
+    rgbs = np.array([lib.pigments[i].rgb for i in idx])
+    return tuple(float(c) for c in km_mix(rgbs, np.asarray(fractions, dtype=float)[None])[0])
+
+
+def _lab(rgb) -> np.ndarray:
+    from skimage.color import rgb2lab
+
+    return rgb2lab(np.asarray(rgb, dtype=float).reshape(1, 1, 3))[0, 0]
+
+
+def _de(rgb1, lab2) -> float:
+    from skimage.color import deltaE_ciede2000
+
+    return float(deltaE_ciede2000(_lab(rgb1), np.asarray(lab2, dtype=float)))
+
+
+def rank_region(lib: ComponentLibrary, y: np.ndarray, ground: list[int], energy: np.ndarray,
+                colour_prior=None, top_n: int = TOP_N) -> tuple[list[Candidate], str]:
+    """Ranked candidates for one region's summed canonical spectrum y (counts).
+
+    Physics score: -chi2 / (2 phi) - BIC penalty per pigment, shared by candidates that differ
+    only by pigments X-rays tie (same twin class); a colour prior (sRGB) adds -dE00 / COLOUR_TAU."""
+    w = _weights(y)
+    base = _base(lib, ground, y)
+    short, phi = _shortlist(lib, y, w, base)
+    roles = [p.role for p in lib.pigments]
+    combos = [()] + [c for k in (1, 2, 3) for c in itertools.combinations(short, k) if _allowed(c, roles)]
+    pen = 0.5 * np.log(len(y))
+    thick = lib.paint[:, 1].sum(axis=1)
+    fits = []
+    for c in combos:
+        cols = np.vstack([lib.paint[list(c)].reshape(-1, lib.paint.shape[-1]), base]) if c else base
+        x, chi2, model = _fit(cols, y, w)
+        amp = np.array([x[2 * k] * lib.paint[i, 0].sum() + x[2 * k + 1] * thick[i] for k, i in enumerate(c)])
+        amp = amp / np.array([thick[i] for i in c]) if c else amp
+        if c and (amp <= MIN_SHARE * amp.sum()).any():
+            continue  # a pigment the fit barely uses: the smaller candidate says the same
+        key = tuple(sorted(int(lib.twin_class[i]) for i in c))
+        fits.append((key, -0.5 * chi2 / phi - pen * 2 * len(c), chi2, c, amp / amp.sum() if c else amp, model))
+    best_of = {}
+    for key, s, *_ in fits:
+        best_of[key] = max(best_of.get(key, -np.inf), s)
+    prior_lab = None if colour_prior is None else _lab(colour_prior)
+    scored = []
+    for key, s_own, chi2, c, fr, model in fits:
+        rgb = _colour(lib, c, fr)
+        score = max(s_own, best_of[key] - TWIN_CAP) - (0.0 if prior_lab is None else _de(rgb, prior_lab) / COLOUR_TAU)
+        scored.append((score, chi2, c, fr, rgb, model))
+    scored.sort(key=lambda t: -t[0])  # stable: ties keep database order
+    s = np.array([t[0] for t in scored])
+    p = np.exp(s - s.max())
+    p /= p.sum()
+    out = []
+    for (score, chi2, c, fr, rgb, model), prob in zip(scored[:top_n], p[:top_n]):
+        els = sorted({e for i in c for e in lib.pigments[i].elements})
+        out.append(Candidate([lib.pigments[i].name for i in c], [float(f) for f in fr], els,
+                             _unexplained(y, model, w, energy, lib.profile), rgb, float(prob), chi2,
+                             float(score), model))
+    msg = ""
+    if out and not out[0].pigments:
+        msg = "no pigment lines above the ground and scatter: the paint here is invisible to X-rays " \
+              "(see the hidden partners) or too thin"
+    return out, msg
+
+
+def hidden_partners(lib: ComponentLibrary, best: Candidate | None) -> list[HiddenPartner]:
+    """Pigments this instrument cannot see, with the colour each would give mixed into `best`."""
+    out = []
+    names = best.pigments if best else []
+    idx = [lib.index(n) for n in names]
+    fr = np.asarray(best.fractions if best else [], dtype=float)
+    for j in np.nonzero(~lib.visible)[0]:
+        p = lib.pigments[j]
+        rgb = _colour(lib, idx + [int(j)], list(fr * (1 - HIDDEN_FRACTION)) + [HIDDEN_FRACTION]) if idx \
+            else tuple(float(c) for c in p.rgb)
+        why = "no element above Na" if not p.elements else \
+            f"only light or minor elements ({', '.join(p.elements)}): lines absorbed in air or drowned"
+        out.append(HiddenPartner(p.name, rgb, why))
+    return out
+
+
+def _interior(labels: np.ndarray, px: int = ERODE_PX) -> np.ndarray:
+    """Labels with pixels within px of another label set to 0."""
+    from scipy.ndimage import maximum_filter, minimum_filter
+
+    size = 2 * px + 1
+    same = maximum_filter(labels, size, mode="nearest") == minimum_filter(labels, size, mode="nearest")
+    return np.where(same, labels, 0)
+
+
+def region_spectra(cube, labels: np.ndarray):
+    """(labels, mean spectra on the canonical grid (k, 512), pixel counts (k,)) for labels 1..k."""
+    from ..energy import to_canonical_matrix
+    from .embed import cluster_spectra
+
+    if cube.calibration.source == "none":
+        raise PigmentFitError(f"{cube.name}: no energy calibration; calibrate the cube first "
+                              "(automatic calibration in the reader or the Spectrum dock)")
+    labels = np.asarray(labels)
+    if labels.shape != tuple(cube.shape[:2]):
+        raise PigmentFitError(f"label map shape {labels.shape} does not match the scan {tuple(cube.shape[:2])}")
+    if not np.issubdtype(labels.dtype, np.integer) or labels.min(initial=0) < 0:
+        raise PigmentFitError("labels must be non-negative integers (0 = not a region)")
+    k = int(labels.max(initial=0))
+    inner = _interior(labels)
+    full = np.bincount(labels.reshape(-1), minlength=k + 1)[1:]
+    kept = np.bincount(inner.reshape(-1), minlength=k + 1)[1:]
+    thin = kept < np.minimum(full, MIN_PIXELS)
+    if thin.any():  # regions too thin to erode are used whole
+        inner = np.where(np.isin(labels, np.nonzero(thin)[0] + 1), labels, inner)
+    mean, counts = cluster_spectra(cube, inner)
+    mean = np.vstack([mean, np.zeros((k - len(mean), mean.shape[1]))]) if len(mean) < k else mean
+    counts = np.concatenate([counts, np.zeros(k - len(counts), counts.dtype)])
+    m = to_canonical_matrix(cube.calibration, cube.n_channels)
+    canon = np.asarray(mean @ m) if mean.size else np.zeros((0, m.shape[1]))
+    present = np.nonzero(counts > 0)[0]
+    return present + 1, canon[present], counts[present]
+
+
+def iter_fit_regions(cube, labels, *, anode=None, kv=None, fwhm_mn_ev=None, colour_priors=None,
+                     top_n: int = TOP_N):
+    """Progress generator (regions done, total) returning a PigmentReport.
+
+    labels: (H, W) ints, 0 = not a region. colour_priors: optional {label: sRGB} (e.g. the
+    SmallUViT's region colours) to break ties among pigments X-rays cannot tell apart.
+    """
+    from ..energy import canonical_energy
+
+    profile, notes = instrument_for(cube, anode, kv, fwhm_mn_ev)
+    yield 0, 1
+    labs, spectra, npix = region_spectra(cube, labels)
+    lib = component_library(profile)
+    sums = spectra * npix[:, None]
+    ok = (npix >= MIN_PIXELS) & (sums.sum(axis=1) >= MIN_COUNTS)
+    ground = choose_ground(lib, sums, ok) if ok.any() else [0]
+    energy = canonical_energy()
+    results = []
+    for r, (lab, spec, n, y) in enumerate(zip(labs, spectra, npix, sums)):
+        res = RegionResult(int(lab), int(n), float(y.sum()), spec)
+        if n < MIN_PIXELS:
+            res.message = f"region {lab} has {n} pixel{'s' if n != 1 else ''}: too few for a mean spectrum " \
+                          f"(at least {MIN_PIXELS})"
+        elif y.sum() < MIN_COUNTS:
+            res.message = f"region {lab} has {y.sum():.0f} counts: too few to interpret (at least {MIN_COUNTS:.0f})"
+        else:
+            prior = None if not colour_priors else colour_priors.get(int(lab))
+            res.candidates, res.message = rank_region(lib, y, ground, energy, prior, top_n)
+        res.hidden = hidden_partners(lib, res.best)
+        results.append(res)
+        yield r + 1, len(labs)
+    return PigmentReport(results, profile, [lib.ground_names[g] for g in ground], notes, energy)
+
+
+def fit_regions(cube, labels, **kw) -> PigmentReport:
+    from .progress import run_to_end
+
+    return run_to_end(iter_fit_regions(cube, labels, **kw))
+
+
+def visible_pigments(names, profile: InstrumentProfile) -> set[str]:
+    """The names among `names` that this instrument can see (for evaluation against a recipe)."""
+    lib = component_library(profile)
+    return {n for n in names if lib.visible[lib.index(n)]}
