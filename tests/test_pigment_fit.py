@@ -6,12 +6,12 @@ import pytest
 
 pytest.importorskip("xraylib")
 
-from xrf_napari.analysis import pigment_fit as pf  # noqa: E402
-from xrf_napari.cube import cube_from_array  # noqa: E402
-from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy  # noqa: E402
-from xrf_napari.physics.instrument import InstrumentProfile  # noqa: E402
-from xrf_napari.synth.dataset import synthesize  # noqa: E402
-from xrf_napari.synth.recipes import Recipe  # noqa: E402
+from xrf_napari.analysis import pigment_fit as pf
+from xrf_napari.cube import cube_from_array
+from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
+from xrf_napari.physics.instrument import InstrumentProfile
+from xrf_napari.synth.dataset import synthesize
+from xrf_napari.synth.recipes import Recipe
 
 CANON = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
 PROFILE = InstrumentProfile(anode="Rh", kv=40.0, fwhm_mn_ev=150.0, counts_per_pixel=2000.0)
@@ -54,7 +54,7 @@ def test_known_recipe_ranks_first(report):
     # matrix's absorption of As K lines, so either may lead
     assert set(by_label[3].best.pigments) in ({"Emerald green", "Zinc white"}, {"Scheele's green", "Zinc white"})
     assert by_label[4].best.pigments[0] in ("Yellow ochre", "Red ochre", "Prussian blue")
-    assert "lead white priming" not in report.ground  # region 3 has no lead
+    assert not any("priming" in g for g in report.ground)  # region 3 has no lead
     # candidates carry a Kubelka-Munk colour: vermilion + lead white is reddish
     r, g, b = best.rgb
     assert r > g and r > b
@@ -69,7 +69,7 @@ def test_lead_only_region_names_lead_white_and_hidden_partners(report):
     # each partner's colour is the best candidate mixed with it: carbon black darkens it, and
     # mixed with red lake lead white turns pink
     best = np.array(res.best.rgb)
-    assert np.array(hidden["Carbon black"].rgb).sum() < best.sum() - 0.3
+    assert np.array(hidden["Carbon black"].rgb).sum() < best.sum() - 0.1
     lw = np.array(pf.component_library(PROFILE).pigments[pf.component_library(PROFILE).index("Lead white")].rgb)
     pink = np.array(hidden["Red lake"].rgb) if "Red lake" not in res.best.pigments else best
     assert pink[0] - pink[1] > lw[0] - lw[1] + 0.1

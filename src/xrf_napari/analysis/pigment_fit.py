@@ -45,16 +45,23 @@ HIDDEN_VISIBILITY = 0.05
 #: Screening: a pigment enters the shortlist when dropping it would raise chi2 by more than this.
 SHORTLIST_DCHI2 = 25.0
 MAX_SHORTLIST = 10
+#: Log-likelihood cost of each pigment of a candidate (BIC for its two columns is log(512) = 6.2;
+#: more, because the linear mix leaves systematic residuals that an extra pigment would soak up).
+PIGMENT_PENALTY = 6.2
 #: Fewer pixels or counts than this and a region's spectrum is not interpreted.
 MIN_PIXELS = 4
 MIN_COUNTS = 500.0
+#: Candidates per region whose line ratios are recomputed inside their own mixed layer.
+REFINE_TOP = 6
 #: A candidate whose fit gives one of its pigments less than this share is dropped (the candidate
 #: without it says the same); recipes go down to about 0.75 % (a quarter of 3 % colour in white).
 MIN_SHARE = 0.005
 #: Candidates reported per region.
 TOP_N = 5
-#: Region masks are eroded by this many pixels before averaging: boundary pixels mix neighbours.
-ERODE_PX = 2
+#: Region means use pixels at least this many steps from the region's boundary, where at least
+#: MIN_INTERIOR pixels remain (fewer steps otherwise): boundary pixels mix their neighbours.
+INTERIOR_PX = 3
+MIN_INTERIOR = 40
 #: Most log-odds X-rays alone may give one pigment over its twin (traces, matrix): small enough
 #: that a colour prior can overturn it, since real pigments' traces vary from batch to batch.
 TWIN_CAP = 3.0
@@ -88,7 +95,9 @@ def instrument_for(cube, anode: str | None = None, kv: float | None = None,
 
     meta = getattr(cube, "metadata", None) or {}
     notes: list[str] = []
-    prof = meta.get("profile") if isinstance(meta.get("profile"), dict) else None
+    prof = _as_dict(meta.get("profile"))
+    if prof is not None:
+        meta = dict(meta, profile=prof)
     base = InstrumentProfile.from_dict(prof) if prof and "anode" in prof else InstrumentProfile()
     if prof is None:
         notes.append("no instrument profile in the file: collimator geometry 90/60 deg in air assumed")
@@ -112,6 +121,21 @@ def instrument_for(cube, anode: str | None = None, kv: float | None = None,
         return replace(base, anode=a, kv=float(kv or base.kv), fwhm_mn_ev=float(fw or base.fwhm_mn_ev)), notes
     except ValueError as exc:
         raise PigmentFitError(f"implausible instrument: {exc}") from None
+
+
+def _as_dict(value) -> dict | None:
+    """A metadata entry as a dict: early generator files stored dicts as their Python repr."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value.startswith("{"):
+        import ast
+
+        try:
+            v = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return None
+        return v if isinstance(v, dict) else None
+    return None
 
 
 def _kv_from_metadata(meta: dict) -> float | None:
@@ -142,8 +166,9 @@ class ComponentLibrary:
     visibility: np.ndarray  # (P,) fluorescence relative to lead white
     twin_class: np.ndarray  # (P,) pigments with equal class share their elements from K up
     ground_names: tuple[str, ...]
-    ground: np.ndarray  # (G, 2, 512) ground layers' fluorescence under a film and under paint
+    ground: np.ndarray  # (G, 3, 512) ground layers' fluorescence under three covers
     scatter: np.ndarray  # (S, 512) Rayleigh and Compton of a light and a heavy paint
+    model: object = None  # the SpectrumModel (for mixture refinement)
 
     @property
     def visible(self) -> np.ndarray:
@@ -173,6 +198,7 @@ def component_library(profile: InstrumentProfile) -> ComponentLibrary:
 @lru_cache(maxsize=8)
 def _library(profile: InstrumentProfile) -> ComponentLibrary:
     from ..physics.layers import ground_layer, paint_layer, priming_layer, support_layer
+    from ..physics.pigments import get_pigment
     from ..physics.spectrum import SpectrumModel
 
     model = SpectrumModel(profile)
@@ -188,21 +214,49 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
     visibility = paint[:, 1].sum(axis=1) / max(ref, 1e-30)
     twin_class = _twin_classes(pigs)
     film = paint_layer([(pigs[0], 1.0)], 10.0, 1e-6)  # binder film (pvc ~ 0)
-    cover = paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 10.0, 0.3)  # an absorbing paint
+    covers = (film,  # a binder film
+              paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 10.0, 0.3),  # a heavy paint
+              paint_layer([(get_pigment("Yellow ochre"), 1.0)], 40.0, 0.4))  # a thick earth paint
 
     def under(top, layer):  # the lines of `layer` alone, seen through `top` (primary fluorescence adds)
         return fluo([top, layer]) - fluo([top])
 
     ground_names = ("gypsum ground", "chalk ground", "lead white priming")
     layers = (ground_layer("gypsum", 200.0), ground_layer("chalk", 200.0), priming_layer(30.0))
-    # (G, 2, 512): each ground layer under a binder film and under an absorbing paint, so the fit
-    # can bend its line ratios (Ca K-beta / K-alpha grows under paint) the way covering paint does
-    ground = np.array([[under(film, la), under(cover, la)] for la in layers]).clip(0, None)
+    # (G, 3, 512): each ground layer under a binder film, a heavy and a thick paint, so the fit can
+    # bend its line ratios (Ca K-beta / K-alpha, Pb M / L grow under paint) as covering paint does
+    ground = np.array([[under(c, la) for c in covers] for la in layers]).clip(0, None)
     scat = []
     for top in (film, paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 30.0, 0.4)):
         _, parts = model.fine([top, ground_layer("chalk", 200.0), support_layer()], parts=True)
         scat += [model.canonical(model.detect(parts["rayleigh"])), model.canonical(model.detect(parts["compton"]))]
-    return ComponentLibrary(profile, pigs, paint, visibility, twin_class, ground_names, ground, np.array(scat))
+    return ComponentLibrary(profile, pigs, paint, visibility, twin_class, ground_names, ground, np.array(scat),
+                            model)
+
+
+def _mixture_columns(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
+    """(len(idx), 2, 512): each pigment's fluorescence inside a thin and a thick layer of the
+    mixture (volume fractions `fractions`), so its lines carry the whole mixture's absorption.
+    An element shared by several pigments is split by their share of its mass."""
+    from ..physics.layers import paint_layer
+    from ..physics.xsec import deposit
+
+    pigs = [lib.pigments[i] for i in idx]
+    fr = np.clip(np.asarray(fractions, float), 0.02, None)
+    mass = {}
+    for k, p in enumerate(pigs):
+        for el, wt in p.composition().items():
+            mass.setdefault(el, np.zeros(len(pigs)))[k] += fr[k] * p.density * wt
+    out = np.zeros((len(pigs), 2, lib.paint.shape[-1]))
+    for t, thick in enumerate((5.0, 40.0)):
+        _, parts = lib.model.fine([paint_layer(list(zip(pigs, fr)), thick, 0.4)], parts=True)
+        ln = parts["lines"]
+        share = np.array([mass[el] / max(mass[el].sum(), 1e-30) if el in mass else np.zeros(len(pigs))
+                          for el in ln.elements]).reshape(len(ln.elements), len(pigs))
+        fine = np.array([deposit(ln.energies, ln.intensities * share[:, k]) for k in range(len(pigs))])
+        out[:, t] = lib.model.canonical(lib.model.detect(fine))
+    # per unit volume of each pigment, like the pure-layer columns
+    return out / fr[:, None, None]
 
 
 def _twin_classes(pigs) -> np.ndarray:
@@ -340,32 +394,22 @@ def _dispersion(chi2: float, n: int, p: int) -> float:
 
 
 def choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarray) -> list[int]:
-    """Ground layers of the scan (indices into lib.ground): gypsum or chalk, with or without a
-    lead-white priming, by the lowest total quasi-likelihood score over all regions (every pigment
-    free, BIC penalty per ground column and region). A priming lies under every region, so it is
-    considered only when every region shows lead (otherwise a Pb-free region rules it out)."""
+    """Ground layers of the scan (indices into lib.ground). Gypsum and chalk are both always offered
+    (their columns are cheap and a wrong choice would push the ground's S or Sr onto pigments); a
+    lead-white priming lies under every region, so it is added when every region shows lead:
+    lead in every single paint is far less likely (in our generator's cubes without a priming,
+    some region nearly always lacks lead), and a region without lead rules a priming out."""
     fit = np.nonzero(lib.fittable)[0]
     paint = lib.paint[fit].reshape(-1, lib.paint.shape[-1])
     has_pb = np.array(["Pb" in lib.pigments[i].elements for i in fit]).repeat(2)
-    hyps = ([0], [1], [0, 2], [1, 2])
-    ys = spectra[ok]
-    chi = np.zeros((len(hyps), len(ys)))
-    lead_everywhere = True
-    for r, y in enumerate(ys):
+    for y in spectra[ok]:
         w = _weights(y)
-        for h, g in enumerate(hyps):
-            x, chi[h, r], _ = _fit(np.vstack([paint, _base(lib, g, y)]), y, w)
-            if h == 0:
-                phi = _dispersion(chi[0, r], len(y), paint.shape[0] + 8)
-                pb = x[:paint.shape[0]][has_pb] @ paint[has_pb]
-                lead_everywhere &= float(((pb * w) ** 2).sum()) > SHORTLIST_DCHI2 * phi
-            if h == 1 and not lead_everywhere:
-                break
-    phi = np.array([_dispersion(c, spectra.shape[1], paint.shape[0] + 8) for c in chi[:2].min(axis=0)])
-    pen = np.log(spectra.shape[1]) * 2 * len(ys)  # two columns per ground layer, in every region
-    score = (chi / phi).sum(axis=1) / 2 + pen * np.array([len(g) for g in hyps])
-    n = len(hyps) if lead_everywhere else 2
-    return hyps[int(np.argmin(score[:n]))]
+        base, prim = _base(lib, [0, 1], y), _base(lib, [0, 1, 2], y)
+        chi_none = _fit(np.vstack([paint[~has_pb], base]), y, w)[1]
+        chi_lead = min(_fit(np.vstack([paint, base]), y, w)[1], _fit(np.vstack([paint[~has_pb], prim]), y, w)[1])
+        if chi_none - chi_lead < SHORTLIST_DCHI2 * _dispersion(chi_lead, len(y), paint.shape[0] + 12):
+            return [0, 1]
+    return [0, 1, 2] if ok.any() else [0, 1]
 
 
 def _shortlist(lib: ComponentLibrary, y: np.ndarray, w: np.ndarray, base: np.ndarray):
@@ -436,18 +480,29 @@ def rank_region(lib: ComponentLibrary, y: np.ndarray, ground: list[int], energy:
     short, phi = _shortlist(lib, y, w, base)
     roles = [p.role for p in lib.pigments]
     combos = [()] + [c for k in (1, 2, 3) for c in itertools.combinations(short, k) if _allowed(c, roles)]
-    pen = 0.5 * np.log(len(y))
-    thick = lib.paint[:, 1].sum(axis=1)
+    pen = PIGMENT_PENALTY
     fits = []
-    for c in combos:
-        cols = np.vstack([lib.paint[list(c)].reshape(-1, lib.paint.shape[-1]), base]) if c else base
+    def fit_with(c, paint_cols):
+        cols = np.vstack([paint_cols.reshape(-1, paint_cols.shape[-1]), base]) if c else base
         x, chi2, model = _fit(cols, y, w)
-        amp = np.array([x[2 * k] * lib.paint[i, 0].sum() + x[2 * k + 1] * thick[i] for k, i in enumerate(c)])
-        amp = amp / np.array([thick[i] for i in c]) if c else amp
+        tot = np.maximum(paint_cols.sum(axis=-1), 1e-30) if c else None
+        # signal in units of the thick column's per-volume signal: a volume-fraction-like amount
+        amp = np.array([(x[2 * k] * tot[k, 0] + x[2 * k + 1] * tot[k, 1]) / tot[k, 1] for k in range(len(c))])
+        return chi2, model, amp
+
+    fits = {}
+    for c in combos:
+        chi2, model, amp = fit_with(c, lib.paint[list(c)])
         if c and (amp <= MIN_SHARE * amp.sum()).any():
             continue  # a pigment the fit barely uses: the smaller candidate says the same
-        key = tuple(sorted(int(lib.twin_class[i]) for i in c))
-        fits.append((key, -0.5 * chi2 / phi - pen * 2 * len(c), chi2, c, amp / amp.sum() if c else amp, model))
+        fits[c] = [-0.5 * chi2 / phi - pen * len(c), chi2, amp / amp.sum() if c else amp, model]
+    # matrix refinement: the best mixtures again, each pigment's lines computed inside the mixed
+    # layer (absorption by the other pigments: Hg absorbs Pb L-beta, Zn absorbs As and Se K)
+    for c in sorted((c for c in fits if c), key=lambda c: -fits[c][0])[:REFINE_TOP]:
+        chi2, model, amp = fit_with(c, _mixture_columns(lib, c, fits[c][2]))
+        if chi2 < fits[c][1] and (amp > MIN_SHARE * amp.sum()).all():
+            fits[c] = [-0.5 * chi2 / phi - pen * len(c), chi2, amp / amp.sum(), model]
+    fits = [(tuple(sorted(int(lib.twin_class[i]) for i in c)), *v[:2], c, *v[2:]) for c, v in fits.items()]
     best_of = {}
     for key, s, *_ in fits:
         best_of[key] = max(best_of.get(key, -np.inf), s)
@@ -490,13 +545,28 @@ def hidden_partners(lib: ComponentLibrary, best: Candidate | None) -> list[Hidde
     return out
 
 
-def _interior(labels: np.ndarray, px: int = ERODE_PX) -> np.ndarray:
-    """Labels with pixels within px of another label set to 0."""
-    from scipy.ndimage import maximum_filter, minimum_filter
+def _interior(labels: np.ndarray) -> np.ndarray:
+    """Labels keeping, per region, the pixels farthest from its boundary: at least INTERIOR_PX
+    steps in if that leaves MIN_INTERIOR pixels, else fewer steps (down to the whole region).
+    Boundary pixels mix their neighbours' paint (brush-stroke edges, the beam spot), so a mean over
+    them shows a neighbour's pigments as small admixtures."""
+    from scipy.ndimage import distance_transform_cdt
 
-    size = 2 * px + 1
-    same = maximum_filter(labels, size, mode="nearest") == minimum_filter(labels, size, mode="nearest")
-    return np.where(same, labels, 0)
+    lab = np.asarray(labels)
+    edge = np.zeros(lab.shape, bool)
+    edge[1:] |= lab[1:] != lab[:-1]
+    edge[:-1] |= lab[1:] != lab[:-1]
+    edge[:, 1:] |= lab[:, 1:] != lab[:, :-1]
+    edge[:, :-1] |= lab[:, 1:] != lab[:, :-1]
+    depth = distance_transform_cdt(~edge, metric="chessboard") if edge.any() else np.full(lab.shape, 10**6)
+    k = int(lab.max(initial=0))
+    flat, d = lab.ravel(), depth.ravel()
+    need = np.full(k + 1, 0)
+    for t in range(INTERIOR_PX, 0, -1):
+        n_t = np.bincount(flat[d >= t], minlength=k + 1)
+        ok = (need == 0) & (n_t >= MIN_INTERIOR)
+        need[ok] = t
+    return np.where(depth >= need[lab], lab, 0)
 
 
 def region_spectra(cube, labels: np.ndarray):
@@ -543,7 +613,7 @@ def iter_fit_regions(cube, labels, *, anode=None, kv=None, fwhm_mn_ev=None, colo
     lib = component_library(profile)
     sums = spectra * npix[:, None]
     ok = (npix >= MIN_PIXELS) & (sums.sum(axis=1) >= MIN_COUNTS)
-    ground = choose_ground(lib, sums, ok) if ok.any() else [0]
+    ground = choose_ground(lib, sums, ok)
     energy = canonical_energy()
     results = []
     for r, (lab, spec, n, y) in enumerate(zip(labs, spectra, npix, sums)):
@@ -559,7 +629,8 @@ def iter_fit_regions(cube, labels, *, anode=None, kv=None, fwhm_mn_ev=None, colo
         res.hidden = hidden_partners(lib, res.best)
         results.append(res)
         yield r + 1, len(labs)
-    return PigmentReport(results, profile, [lib.ground_names[g] for g in ground], notes, energy)
+    names = ["gypsum or chalk ground"] + (["lead white priming (lead in every region)"] if 2 in ground else [])
+    return PigmentReport(results, profile, names, notes, energy)
 
 
 def fit_regions(cube, labels, **kw) -> PigmentReport:
