@@ -200,13 +200,13 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
     from ..physics.layers import ground_layer, paint_layer, priming_layer, support_layer
     from ..physics.pigments import get_pigment
     from ..physics.spectrum import SpectrumModel
+    from ..physics.xsec import deposit
 
     model = SpectrumModel(profile)
     pigs = tuple(p for p in load_pigments() if p.role in PAINT_ROLES)
 
-    def fluo(stack):
-        _, parts = model.fine(stack, parts=True)
-        return model.canonical(model.detect(parts["fluorescence"]))
+    def fluo(stack):  # fluorescence only (the model's `fine` would add scatter we do not need)
+        return model.canonical(model.detect(deposit(*_lines(model, stack))))
 
     paint = np.array([[fluo([paint_layer([(p, 1.0)], t, 0.4)]) for t in (5.0, 40.0)] for p in pigs])
     lw = [i for i, p in enumerate(pigs) if p.name == "Lead white"]
@@ -234,6 +234,16 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
                             model)
 
 
+def _lines(model, stack, full: bool = False):
+    """Primary fluorescence lines of a stack under the model's excitation and geometry:
+    (energies, intensities), or the LineIntensities when full."""
+    from ..physics.layers import primary_fluorescence
+
+    p = model.profile
+    ln = primary_fluorescence(stack, model.excitation, p.incidence_deg, p.takeoff_deg)
+    return ln if full else (ln.energies, ln.intensities)
+
+
 def _mixture_columns(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
     """(len(idx), 2, 512): each pigment's fluorescence inside a thin and a thick layer of the
     mixture (volume fractions `fractions`), so its lines carry the whole mixture's absorption.
@@ -249,8 +259,7 @@ def _mixture_columns(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
             mass.setdefault(el, np.zeros(len(pigs)))[k] += fr[k] * p.density * wt
     out = np.zeros((len(pigs), 2, lib.paint.shape[-1]))
     for t, thick in enumerate((5.0, 40.0)):
-        _, parts = lib.model.fine([paint_layer(list(zip(pigs, fr)), thick, 0.4)], parts=True)
-        ln = parts["lines"]
+        ln = _lines(lib.model, [paint_layer(list(zip(pigs, fr)), thick, 0.4)], full=True)
         share = np.array([mass[el] / max(mass[el].sum(), 1e-30) if el in mass else np.zeros(len(pigs))
                           for el in ln.elements]).reshape(len(ln.elements), len(pigs))
         fine = np.array([deposit(ln.energies, ln.intensities * share[:, k]) for k in range(len(pigs))])
