@@ -78,7 +78,8 @@ def evaluate_cube(path: Path, use_uvit: bool = True) -> list[dict]:
             twin = lambda s: sorted(int(lib.twin_class[lib.index(n)]) for n in s)
             row.update(top1=vis[0] == truth, top3=truth in vis[:3],
                        top1_twin=twin(vis[0]) == twin(truth), top3_twin=twin(truth) in [twin(v) for v in vis[:3]],
-                       best=r.best.pigments, prob=round(r.best.probability, 3),
+                       best=r.best.pigments, fractions=[round(f, 4) for f in r.best.fractions],
+                       prob=round(r.best.probability, 3),
                        de_top1=_de(r.best.rgb, true_rgb[r.label]),
                        de_top3=min(_de(c.rgb, true_rgb[r.label]) for c in r.candidates[:3]),
                        de_recipe=float(rec.get("delta_e", np.nan)))

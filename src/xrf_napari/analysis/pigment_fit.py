@@ -40,8 +40,10 @@ from ..physics.pigments import Pigment, load_pigments
 #: Relative model error added to the Poisson variance (see module docstring).
 MODEL_ERROR = 0.03
 #: Pigments whose model fluorescence (counts in 1-26.6 keV per unit volume) is below this fraction of
-#: lead white's are "hidden": X-rays cannot rank them, they are named as possible partners.
-HIDDEN_VISIBILITY = 0.05
+#: lead white's are "hidden": X-rays cannot rank them, they are named as possible partners. A tenth:
+#: mixed with a white (most paints), such a pigment's lines fall to a few per cent of the white's
+#: and below the forward model's accuracy (Van Dyke brown's 5 % iron, lakes' alumina and sulfate).
+HIDDEN_VISIBILITY = 0.1
 #: Screening: a pigment enters the shortlist when dropping it would raise chi2 by more than this.
 SHORTLIST_DCHI2 = 25.0
 MAX_SHORTLIST = 10
@@ -54,7 +56,9 @@ MIN_COUNTS = 500.0
 #: Candidates per region whose line ratios are recomputed inside their own mixed layer.
 REFINE_TOP = 6
 #: A candidate whose fit gives one of its pigments less than this share is dropped (the candidate
-#: without it says the same); recipes go down to about 0.75 % (a quarter of 3 % colour in white).
+#: without it says the same). Recipes go down to about 0.75 % (a quarter of 3 % colour in white);
+#: 2 % (which would drop most admixtures bled in from neighbours) lost more true pigments than it
+#: removed false ones on our development cubes.
 MIN_SHARE = 0.005
 #: Candidates reported per region.
 TOP_N = 5
@@ -436,8 +440,9 @@ def _shortlist(lib: ComponentLibrary, y: np.ndarray, w: np.ndarray, base: np.nda
 
 
 def _unexplained(y: np.ndarray, model: np.ndarray, w: np.ndarray, energy: np.ndarray,
-                 profile: InstrumentProfile) -> list[str]:
-    """Peaks left in the residual (> 6 sigma of the weighted residual), named by nearest line."""
+                 profile: InstrumentProfile, phi: float = 1.0) -> list[str]:
+    """Peaks left in the residual (> 6 sigma of the weighted residual, in units of the region's
+    dispersion so the forward model's usual mismatch is not reported), named by nearest line."""
     from scipy.ndimage import gaussian_filter1d
     from scipy.signal import find_peaks
 
@@ -445,7 +450,7 @@ def _unexplained(y: np.ndarray, model: np.ndarray, w: np.ndarray, energy: np.nda
     from .maps import detector_fwhm_kev
 
     z = gaussian_filter1d((y - model) * w, 1.0) * 2.0  # smoothing over ~3 bins shrinks noise ~2x
-    idx, _ = find_peaks(z, height=6.0, distance=3)
+    idx, _ = find_peaks(z, height=6.0 * np.sqrt(phi), distance=3)
     lines = [ln for ln in all_lines(PAINTING_ELEMENTS, 1.0, 27.0) if ln.element != profile.anode]
     out = []
     for i in idx[np.argsort(z[idx])[::-1]][:6]:
@@ -482,8 +487,9 @@ def rank_region(lib: ComponentLibrary, y: np.ndarray, ground: list[int], energy:
                 colour_prior=None, top_n: int = TOP_N) -> tuple[list[Candidate], str]:
     """Ranked candidates for one region's summed canonical spectrum y (counts).
 
-    Physics score: -chi2 / (2 phi) - BIC penalty per pigment, shared by candidates that differ
-    only by pigments X-rays tie (same twin class); a colour prior (sRGB) adds -dE00 / COLOUR_TAU."""
+    Physics score: -chi2 / (2 phi) - a penalty per pigment; candidates that differ only by pigments
+    X-rays tie (same twin classes) are kept within TWIN_CAP of the best of them, and a colour prior
+    (sRGB) orders them: -(dE00 - the group's smallest dE00) / COLOUR_TAU."""
     w = _weights(y)
     base = _base(lib, ground, y)
     short, phi = _shortlist(lib, y, w, base)
@@ -515,12 +521,25 @@ def rank_region(lib: ComponentLibrary, y: np.ndarray, ground: list[int], energy:
     best_of = {}
     for key, s, *_ in fits:
         best_of[key] = max(best_of.get(key, -np.inf), s)
-    prior_lab = None if colour_prior is None else _lab(colour_prior)
-    scored = []
-    for key, s_own, chi2, c, fr, model in fits:
-        rgb = _colour(lib, c, fr)
-        score = max(s_own, best_of[key] - TWIN_CAP) - (0.0 if prior_lab is None else _de(rgb, prior_lab) / COLOUR_TAU)
-        scored.append((score, chi2, c, fr, rgb, model))
+    rgbs = [_colour(lib, c, fr) for _, _, _, c, fr, _ in fits]
+    # The colour prior only arbitrates among candidates X-rays tie (same key): each pays its dE00
+    # to the prior colour beyond the best of its group. Across element hypotheses the spectrum
+    # decides alone, so a poor colour (an unfamiliar scanner) cannot overrule clear lines.
+    dev = np.zeros(len(fits))
+    if colour_prior is not None:
+        prior_lab = _lab(colour_prior)
+        de = np.array([_de(rgb, prior_lab) for rgb in rgbs])
+        best_de = {}
+        for (key, *_), d in zip(fits, de):
+            best_de[key] = min(best_de.get(key, np.inf), d)
+        dev = np.array([d - best_de[key] for (key, *_), d in zip(fits, de)])
+    raw = [max(s_own, best_of[key] - TWIN_CAP) - d / COLOUR_TAU for (key, s_own, *_), d in zip(fits, dev)]
+    top = {}
+    for (key, *_), r in zip(fits, raw):
+        top[key] = max(top.get(key, -np.inf), r)
+    scored = []  # each group's leader keeps the group's physics score: the prior only reorders
+    for (key, _, chi2, c, fr, model), rgb, r in zip(fits, rgbs, raw):
+        scored.append((r - top[key] + best_of[key], chi2, c, fr, rgb, model))
     scored.sort(key=lambda t: -t[0])  # stable: ties keep database order
     s = np.array([t[0] for t in scored])
     p = np.exp(s - s.max())
@@ -529,7 +548,7 @@ def rank_region(lib: ComponentLibrary, y: np.ndarray, ground: list[int], energy:
     for (score, chi2, c, fr, rgb, model), prob in zip(scored[:top_n], p[:top_n]):
         els = sorted({e for i in c for e in lib.pigments[i].elements})
         out.append(Candidate([lib.pigments[i].name for i in c], [float(f) for f in fr], els,
-                             _unexplained(y, model, w, energy, lib.profile), rgb, float(prob), chi2,
+                             _unexplained(y, model, w, energy, lib.profile, phi), rgb, float(prob), chi2,
                              float(score), model))
     msg = ""
     if out and not out[0].pigments:
