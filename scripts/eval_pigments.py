@@ -36,7 +36,7 @@ def _de(rgb_a, rgb_b) -> float:
     return float(deltaE_ciede2000(la, lb))
 
 
-def evaluate_cube(path: Path, use_uvit: bool = True) -> list[dict]:
+def evaluate_cube(path: Path, use_uvit: bool = True, oracle: bool = False) -> list[dict]:
     from xrf_napari.analysis import pigment_fit as pf
     from xrf_napari.io import read_cube
     from xrf_napari.io.project_h5 import read_targets
@@ -48,7 +48,7 @@ def evaluate_cube(path: Path, use_uvit: bool = True) -> list[dict]:
     recipes = _dict_list(cube.metadata["regions"])
     profile, _ = pf.instrument_for(cube)
     lib = pf.component_library(profile)
-    true_rgb = {k: pal[labels.ravel() == k].mean(axis=0) for k in np.unique(labels)}
+    true_rgb = {int(k): tuple(pal[labels.ravel() == k].mean(axis=0)) for k in np.unique(labels)}
     uvit = {}
     if use_uvit:
         from xrf_napari.analysis.progress import run_to_end
@@ -62,6 +62,8 @@ def evaluate_cube(path: Path, use_uvit: bool = True) -> list[dict]:
     t_fit = time.perf_counter() - t0
     if use_uvit:
         runs["physics+uvit"] = pf.fit_regions(cube, labels, colour_priors=uvit)
+    if oracle:  # the ceiling of the combination: a colour engine as good as the truth
+        runs["physics+true colour (oracle)"] = pf.fit_regions(cube, labels, colour_priors=true_rgb)
     rows = []
     for mode, rep in runs.items():
         for r in rep.regions:
@@ -111,6 +113,8 @@ def main(argv=None) -> int:
     ap.add_argument("inputs", nargs="+", help="cube files or folders of cube_*.h5")
     ap.add_argument("--json", help="write per-region rows here")
     ap.add_argument("--no-uvit", action="store_true", help="skip the SmallUViT (no colour prior, no UViT dE)")
+    ap.add_argument("--oracle", action="store_true",
+                    help="also rank with the true region colour as the prior (the combination's ceiling)")
     args = ap.parse_args(argv)
     files = []
     for s in args.inputs:
@@ -120,7 +124,7 @@ def main(argv=None) -> int:
     rows = []
     for f in files:
         t0 = time.perf_counter()
-        rows += evaluate_cube(f, use_uvit=not args.no_uvit)
+        rows += evaluate_cube(f, use_uvit=not args.no_uvit, oracle=args.oracle)
         print(f"{f.name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1, default=str))

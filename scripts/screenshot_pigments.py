@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screenshots import PLUGIN, ROOT, _ensure_display, settle, shot, wait  # noqa: E402
+from screenshots import PLUGIN, ROOT, _ensure_display, settle, shot, wait
 
 
 def main(argv=None) -> int:

@@ -79,6 +79,7 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
 
 def test_uvit_colours_cancel_and_bad_labels(docked, qtbot, tmp_path):
     viewer, widget, _ = docked
+    widget.use_uvit.setChecked(True)
     widget.uvit_weights, widget.dve_weights = (str(p) for p in tiny_weights(tmp_path)[::-1])
     assert widget.run() is not None
     widget.job.cancel()

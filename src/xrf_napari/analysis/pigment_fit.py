@@ -216,7 +216,7 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
     lw = [i for i, p in enumerate(pigs) if p.name == "Lead white"]
     ref = paint[lw[0], 1].sum() if lw else paint[:, 1].sum(axis=1).max()
     visibility = paint[:, 1].sum(axis=1) / max(ref, 1e-30)
-    twin_class = _twin_classes(pigs)
+    twin_class = _twin_classes(pigs, visibility >= HIDDEN_VISIBILITY)
     film = paint_layer([(pigs[0], 1.0)], 10.0, 1e-6)  # binder film (pvc ~ 0)
     covers = (film,  # a binder film
               paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 10.0, 0.3),  # a heavy paint
@@ -272,13 +272,15 @@ def _mixture_columns(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
     return out / fr[:, None, None]
 
 
-def _twin_classes(pigs) -> np.ndarray:
+def _twin_classes(pigs, visible) -> np.ndarray:
     """Pigments whose characteristic elements from potassium up are the same (lead white and red
     lead; azurite, malachite and verdigris; the ochres and Prussian blue) give one spectrum to within
-    traces and light-element lines: X-rays tie them, colour decides."""
+    traces and light-element lines: X-rays tie them, colour decides. Hidden pigments stay apart
+    (Van Dyke brown's iron is a twentieth of an ochre's: not the same hypothesis)."""
     from ..elements import atomic_number
 
-    keys = [frozenset(e for e in p.elements if atomic_number(e) >= 19) for p in pigs]
+    keys = [frozenset(e for e in p.elements if atomic_number(e) >= 19) if v else None
+            for p, v in zip(pigs, visible)]
     first: dict = {}
     return np.array([first.setdefault(k, i) if k else i for i, k in enumerate(keys)])
 

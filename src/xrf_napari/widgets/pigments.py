@@ -93,9 +93,11 @@ class PigmentsWidget(QWidget):
         self.labels_combo = LayerCombo(napari_viewer, lambda ly: type(ly).__name__ == "Labels",
                                        "(draw or cluster regions first)")
         self.use_uvit = QCheckBox("SmallUViT region colours (prior and swatch)")
-        self.use_uvit.setChecked(True)
-        self.use_uvit.setToolTip("Runs the recolouriser first: its region colour breaks ties between "
-                                 "pigments X-rays cannot tell apart (lead white / red lead, azurite / malachite)")
+        self.use_uvit.setChecked(False)  # measured: its colours did not improve the ranking (docs)
+        self.use_uvit.setToolTip("Runs the recolouriser first: its region colour orders pigments X-rays "
+                                 "cannot tell apart (lead white / red lead, azurite / malachite). Off by "
+                                 "default: on our held-out scans it made the ranking worse "
+                                 "(docs/pigments_guide.md)")
         self.device = device_combo()
         self.placement = QComboBox()
         self.placement.addItems(PLACEMENTS)
