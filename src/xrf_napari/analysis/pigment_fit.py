@@ -8,22 +8,28 @@ from a fixed element list:
    with a note; the cube's own calibration maps its channels onto the canonical grid.
 2. Once per instrument, the forward model (`physics.spectrum.SpectrumModel`) gives every database
    pigment's fluorescence spectrum (a thin and a thick pure layer: two columns, so self-absorption
-   can bend line ratios), the ground layers' fluorescence under a thin binder film, and Rayleigh /
-   Compton scatter of a light and a heavy paint: the component library (cached).
-3. Each region's mean spectrum (one streaming pass over the cube for all regions) is fitted by
-   non-negative least squares on the components of each candidate paint (1-3 pigments, at most two
-   colours plus a white or a black) + the scan's ground + scatter. The weights are Poisson with a
-   relative model-error floor (`MODEL_ERROR`): at thousands of counts per channel the forward model,
-   not counting noise, limits the fit, and without the floor every small mismatch would look
-   infinitely significant. Score = -chi2/2 - a BIC penalty per pigment; a softmax over candidates
-   gives relative probabilities (relative to the candidates considered, not absolute).
-4. Pigments whose lines the model predicts to be too weak to see under this instrument (carbon
+   can bend line ratios), each ground layer's lines seen through three covers (a binder film, a
+   heavy and a thick paint), and Rayleigh / Compton scatter of a light and a heavy paint: the
+   component library (cached).
+3. Each region's mean spectrum (one streaming pass over the cube for all regions; pixels away
+   from the region's edge) is fitted by non-negative least squares on the components of each
+   candidate paint (1-3 pigments, at most two colours plus a white or a black) + gypsum and chalk
+   (+ a lead-white priming when every region shows lead) + scatter + the region's own sum peaks.
+   The weights are Poisson with a relative model-error floor (`MODEL_ERROR`), and chi2 is counted
+   in units of the region's dispersion (quasi-likelihood): at thousands of counts per channel the
+   forward model, not counting noise, limits the fit, and otherwise every small mismatch would look
+   infinitely significant. The best few candidates are refitted with each pigment's lines computed
+   inside the mixed layer (matrix absorption, which a linear mix of pure pigments misses).
+   Score = -chi2 / (2 phi) - a penalty per pigment; a softmax over candidates gives relative
+   probabilities (relative to the candidates considered, not absolute).
+4. Pigments whose lines the model predicts to be too weak to matter under this instrument (carbon
    black, indigo, lakes on alumina, ultramarine in air) cannot be ranked by X-rays; each region names
    them as possible hidden partners with the Kubelka-Munk colour each would give.
 
-Pigments with the same elements (azurite / malachite / verdigris; lead white / red lead) give the
-same spectrum to within traces: the physics ties them, and a colour prior (`colour_prior`, e.g. the
-SmallUViT's region colour) breaks the tie.
+Pigments with the same elements from K up (azurite / malachite / verdigris; lead white / red lead)
+give the same spectrum to within traces: X-rays may favour one by at most TWIN_CAP, and a colour
+prior (`colour_priors`, e.g. the SmallUViT's region colour) only reorders such twins. On our
+held-out scans that prior did not help (docs/pigments_guide.md).
 """
 
 from __future__ import annotations
@@ -47,8 +53,8 @@ HIDDEN_VISIBILITY = 0.1
 #: Screening: a pigment enters the shortlist when dropping it would raise chi2 by more than this.
 SHORTLIST_DCHI2 = 25.0
 MAX_SHORTLIST = 10
-#: Log-likelihood cost of each pigment of a candidate (BIC for its two columns is log(512) = 6.2;
-#: more, because the linear mix leaves systematic residuals that an extra pigment would soak up).
+#: Log-likelihood cost of each pigment of a candidate: BIC for its two columns, log(512). On our
+#: development cubes 25 traded top-3 for top-1 (top-3 / top-1 77 / 56 % -> 74 / 59 %).
 PIGMENT_PENALTY = 6.2
 #: Fewer pixels or counts than this and a region's spectrum is not interpreted.
 MIN_PIXELS = 4
