@@ -121,3 +121,16 @@ def test_twins_and_visibility():
     assert not lib.visible[i("Carbon black")] and not lib.visible[i("Indigo")]
     assert lib.visible[i("Vermilion")] and lib.visible[i("Lead white")]
     assert pf.visible_pigments(["Red lake", "Lead white"], PROFILE) == {"Lead white"}
+
+
+def test_anode_and_resolution_estimated_when_the_file_lacks_them():
+    mo = InstrumentProfile(anode="Mo", kv=45.0, fwhm_mn_ev=170.0, counts_per_pixel=2000.0)
+    cube, labels = _cube(RECIPES[:3], size=36, seed=4, profile=mo)
+    bare = cube_from_array(np.asarray(cube.data), CANON)  # no metadata at all
+    rep = pf.fit_regions(bare, labels)
+    assert rep.profile.anode == "Mo"
+    assert abs(rep.profile.fwhm_mn_ev - 170.0) <= 20.0
+    assert any("estimated from the spectra" in n for n in rep.notes)
+    assert not any(n.startswith("anode not in the metadata: Rh assumed") for n in rep.notes)
+    best = {r.label: r.best for r in rep.regions}
+    assert "Vermilion" in best[1].pigments

@@ -205,7 +205,7 @@ def component_library(profile: InstrumentProfile) -> ComponentLibrary:
     return _library(_model_profile(profile))
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def _library(profile: InstrumentProfile) -> ComponentLibrary:
     from ..physics.layers import ground_layer, paint_layer, priming_layer, support_layer
     from ..physics.pigments import get_pigment
@@ -634,6 +634,41 @@ def region_spectra(cube, labels: np.ndarray):
     return present + 1, canon[present], counts[present]
 
 
+#: Tried when the file does not name them: every anode the tube model knows, and these
+#: resolutions (eV at Mn K-alpha); the one whose library explains the regions best is kept.
+FWHM_GRID = (125.0, 145.0, 165.0, 185.0)
+
+
+def estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.ndarray):
+    """Anode and detector resolution from the spectra themselves when the metadata lacks them:
+    the candidate whose component library (every pigment free, the grounds, scatter) fits the
+    largest regions best. The anode shows through its scattered lines, the resolution through the
+    width of every peak. Returns (profile, notes) with the assumption notes replaced."""
+    from ..physics.tube import ANODES
+
+    miss_anode = any(n.startswith("anode not in the metadata") for n in notes)
+    miss_fwhm = any(n.startswith("detector resolution not in the metadata") for n in notes)
+    if not (miss_anode or miss_fwhm) or len(spectra) == 0:
+        return profile, notes
+    ys = spectra[np.argsort(spectra.sum(axis=1))[::-1][:6]]
+
+    def chi2(p):
+        lib = component_library(p)
+        paint = lib.paint[lib.fittable].reshape(-1, lib.paint.shape[-1])
+        return sum(_fit(np.vstack([paint, _base(lib, [0, 1, 2], y)]), y, _weights(y))[1] for y in ys)
+
+    out = [n for n in notes if not (miss_anode and n.startswith("anode not"))
+           and not (miss_fwhm and n.startswith("detector resolution not"))]
+    if miss_anode:
+        profile = min((replace(profile, anode=a) for a in ANODES), key=chi2)
+        out.append(f"anode not in the metadata: {profile.anode} estimated from the spectra (scatter lines)")
+    if miss_fwhm:
+        profile = min((replace(profile, fwhm_mn_ev=f) for f in FWHM_GRID), key=chi2)
+        out.append(f"detector resolution not in the metadata: about {profile.fwhm_mn_ev:g} eV at Mn K-alpha, "
+                   "estimated from the peak widths")
+    return profile, out
+
+
 def iter_fit_regions(cube, labels, *, anode=None, kv=None, fwhm_mn_ev=None, colour_priors=None,
                      top_n: int = TOP_N):
     """Progress generator (regions done, total) returning a PigmentReport.
@@ -646,9 +681,10 @@ def iter_fit_regions(cube, labels, *, anode=None, kv=None, fwhm_mn_ev=None, colo
     profile, notes = instrument_for(cube, anode, kv, fwhm_mn_ev)
     yield 0, 1
     labs, spectra, npix = region_spectra(cube, labels)
-    lib = component_library(profile)
     sums = spectra * npix[:, None]
     ok = (npix >= MIN_PIXELS) & (sums.sum(axis=1) >= MIN_COUNTS)
+    profile, notes = estimate_missing(profile, notes, sums[ok])
+    lib = component_library(profile)
     ground = choose_ground(lib, sums, ok)
     energy = canonical_energy()
     results = []
