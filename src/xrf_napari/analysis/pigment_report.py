@@ -145,7 +145,7 @@ def spectrum_svg(energy, mean, fits, width=560, height=180) -> str:
         x = pad_l + (kev - e[0]) / (e[-1] - e[0]) * (width - pad_l - 4)
         parts.append(f'<line x1="{x:.1f}" y1="{height - pad_b}" x2="{x:.1f}" y2="4" stroke="#eee"/>'
                      f'<text x="{x:.1f}" y="{height - 4}" font-size="9" text-anchor="middle">{kev}</text>')
-    parts.append(f'<text x="2" y="12" font-size="9">log</text><text x="{width - 30}" y="{height - 4}" '
+    parts.append(f'<text x="2" y="12" font-size="9">log</text><text x="{width - 30}" y="12" '
                  f'font-size="9">keV</text>')
     parts.append(f'<polyline fill="none" stroke="#000" stroke-width="1" points="{pts(ys[0])}"/>')
     for (name, _, colour), y in zip(fits, ys[1:]):

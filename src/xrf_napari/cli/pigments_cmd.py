@@ -123,7 +123,8 @@ def run(args) -> int:
         s = cube.sum_image()
         hi = float(np.percentile(s, 99)) or 1.0
         background = np.repeat((np.clip(s / hi, 0, 1) * 255).astype(np.uint8)[..., None], 3, axis=2)
-    cmd = "xrf-napari pigments " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
+    cmd = ("xrf-napari pigments " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+           if sys.argv[1:2] == ["pigments"] else None)  # only when run as a command, not from Python
     paths = write_report(out, report, labels, scan_name=cube.name, background=background,
                          region_colours=colours, command=cmd)
     for note in report.notes:
