@@ -29,7 +29,7 @@ def test_manifest_contributions_and_settings():
 
     manifest = PluginManifest.from_distribution("xrf-napari")
     titles = {w.display_name for w in manifest.contributions.widgets}
-    assert titles == {"Spectrum", "Elemental maps", "Embed & cluster", "Recolour"}
+    assert titles == {"Spectrum", "Elemental maps", "Embed & cluster", "Recolour", "Pigments"}
     assert {s.key for s in manifest.contributions.sample_data} == {"panel", "painting"}
     props = manifest.contributions.configurations["models"].properties
     assert props["device"].default == "auto" and set(props["device"].enum) == {"auto", "cuda", "mps", "cpu"}

@@ -9,6 +9,7 @@ COMMANDS = {
     "quicklook": ("xrf_napari.cli.quicklook_cmd", "Write the sum spectrum and element maps of a cube to PNG"),
     "embed": ("xrf_napari.cli.embed_cmd", "Embed a cube with the DVE and cluster it with K-Means"),
     "recolour": ("xrf_napari.cli.recolour_cmd", "Recolour a cube to RGB with the SmallUViT"),
+    "pigments": ("xrf_napari.cli.pigments_cmd", "Rank candidate paints per region; write an HTML/CSV report"),
 }
 
 

@@ -1,0 +1,136 @@
+"""Evaluate pigment hypotheses (analysis.pigment_fit) on synthetic cubes whose recipes are known.
+
+For every region of the true label map: does the top candidate's X-ray-visible pigment set equal the
+true recipe's (top-1), is it among the top 3 (top-3), both exactly by name and up to pigments X-rays
+tie (same elements from K up: lead white / red lead, azurite / malachite ...)? Colour: CIEDE2000 of
+the top-1 candidate's Kubelka-Munk colour, and of the best of the top 3, to the region's true colour
+(the mean source-image colour of the region, targets/palette), beside the SmallUViT's region colour.
+Each cube is fitted twice: physics only, and with the SmallUViT region colour as a prior.
+
+    PYTHONPATH=src python scripts/eval_pigments.py CUBE_DIR_OR_FILES... [--json out.json]
+
+Regions with fewer than MIN_PIXELS interior pixels are reported as skipped, not scored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _dict_list(v):
+    return ast.literal_eval(v) if isinstance(v, str) else v
+
+
+def _de(rgb_a, rgb_b) -> float:
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    la = rgb2lab(np.asarray(rgb_a, float).reshape(1, 1, 3))[0, 0]
+    lb = rgb2lab(np.asarray(rgb_b, float).reshape(1, 1, 3))[0, 0]
+    return float(deltaE_ciede2000(la, lb))
+
+
+def evaluate_cube(path: Path, use_uvit: bool = True, oracle: bool = False) -> list[dict]:
+    from xrf_napari.analysis import pigment_fit as pf
+    from xrf_napari.io import read_cube
+    from xrf_napari.io.project_h5 import read_targets
+
+    cube = read_cube(path)
+    t = read_targets(path)
+    labels = t["labels"].astype(np.int32) + 1
+    pal = t["palette"].reshape(-1, 3).astype(float) / 255.0
+    recipes = _dict_list(cube.metadata["regions"])
+    profile, _ = pf.instrument_for(cube)
+    lib = pf.component_library(profile)
+    true_rgb = {int(k): tuple(pal[labels.ravel() == k].mean(axis=0)) for k in np.unique(labels)}
+    uvit = {}
+    if use_uvit:
+        from xrf_napari.analysis.progress import run_to_end
+        from xrf_napari.analysis.recolour import iter_recolour
+
+        rgb = run_to_end(iter_recolour(cube, device="cpu")).rgb.reshape(-1, 3).astype(float) / 255.0
+        uvit = {int(k): tuple(rgb[labels.ravel() == k].mean(axis=0)) for k in np.unique(labels)}
+    runs = {"physics": None}
+    t0 = time.perf_counter()
+    runs["physics"] = pf.fit_regions(cube, labels)
+    t_fit = time.perf_counter() - t0
+    if use_uvit:
+        runs["physics+uvit"] = pf.fit_regions(cube, labels, colour_priors=uvit)
+    if oracle:  # the ceiling of the combination: a colour engine as good as the truth
+        runs["physics+true colour (oracle)"] = pf.fit_regions(cube, labels, colour_priors=true_rgb)
+    rows = []
+    for mode, rep in runs.items():
+        for r in rep.regions:
+            rec = recipes[r.label - 1]
+            truth = pf.visible_pigments(rec["pigments"], profile)
+            row = {"cube": path.name, "mode": mode, "region": r.label, "pixels": r.n_pixels,
+                   "recipe": rec["pigments"], "visible": sorted(truth), "fit_s": round(t_fit, 2),
+                   "ground": rep.ground, "true_ground": [g["name"] for g in _dict_list(cube.metadata["ground"])]}
+            if not r.candidates:
+                row["skipped"] = r.message
+                rows.append(row)
+                continue
+            vis = [{n for n in c.pigments if lib.visible[lib.index(n)]} for c in r.candidates]
+            twin = lambda s: sorted(int(lib.twin_class[lib.index(n)]) for n in s)
+            row.update(top1=vis[0] == truth, top3=truth in vis[:3],
+                       top1_twin=twin(vis[0]) == twin(truth), top3_twin=twin(truth) in [twin(v) for v in vis[:3]],
+                       best=r.best.pigments, fractions=[round(f, 4) for f in r.best.fractions],
+                       prob=round(r.best.probability, 3),
+                       de_top1=_de(r.best.rgb, true_rgb[r.label]),
+                       de_top3=min(_de(c.rgb, true_rgb[r.label]) for c in r.candidates[:3]),
+                       de_recipe=float(rec.get("delta_e", np.nan)))
+            if uvit:
+                row["de_uvit"] = _de(uvit[r.label], true_rgb[r.label])
+            rows.append(row)
+    return rows
+
+
+def summarise(rows: list[dict]) -> str:
+    out = []
+    for mode in sorted({r["mode"] for r in rows}):
+        rs = [r for r in rows if r["mode"] == mode and "skipped" not in r]
+        sk = sum(1 for r in rows if r["mode"] == mode and "skipped" in r)
+        if not rs:
+            continue
+        m = lambda k, rs=rs: float(np.mean([r[k] for r in rs]))
+        line = (f"| {mode} | {len(rs)} (+{sk} skipped) | {m('top3'):.1%} | {m('top1'):.1%} | "
+                f"{m('top3_twin'):.1%} | {m('top1_twin'):.1%} | {m('de_top1'):.1f} | {m('de_top3'):.1f} | "
+                + (f"{m('de_uvit'):.1f} |" if "de_uvit" in rs[0] else "n/a |"))
+        out.append(line)
+    head = ("| mode | regions | top-3 visible set | top-1 exact | top-3 (twins equal) | top-1 (twins equal) "
+            "| dE00 top-1 | dE00 best of top-3 | dE00 SmallUViT |\n|---|---|---|---|---|---|---|---|---|")
+    return head + "\n" + "\n".join(out)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("inputs", nargs="+", help="cube files or folders of cube_*.h5")
+    ap.add_argument("--json", help="write per-region rows here")
+    ap.add_argument("--no-uvit", action="store_true", help="skip the SmallUViT (no colour prior, no UViT dE)")
+    ap.add_argument("--oracle", action="store_true",
+                    help="also rank with the true region colour as the prior (the combination's ceiling)")
+    args = ap.parse_args(argv)
+    files = []
+    for s in args.inputs:
+        p = Path(s)
+        files += sorted(p.glob("cube_*.h5")) if p.is_dir() else [p]
+    files = [f for f in files if not f.name.endswith("_native.h5")]
+    rows = []
+    for f in files:
+        t0 = time.perf_counter()
+        rows += evaluate_cube(f, use_uvit=not args.no_uvit, oracle=args.oracle)
+        print(f"{f.name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1, default=str))
+    print(summarise(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+#!/usr/bin/env python
+"""Screenshot of the Pigments dock for the docs: a sample (or any synthetic cube with true labels)
+in napari, its true regions as a Labels layer, the dock run, the window saved.
+
+    python scripts/screenshot_pigments.py [--sample panel|painting | --cube FILE.h5]
+        [--name NAME] [--out docs/images] [--uvit]
+
+Reuses the helpers of scripts/screenshots.py (Xvfb re-run, waiting for jobs, atomic saves).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from screenshots import PLUGIN, ROOT, _ensure_display, settle, shot, wait
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sample", default="panel", choices=("panel", "painting"))
+    p.add_argument("--cube", help="a synthetic cube file (with targets/labels) instead of a sample")
+    p.add_argument("--name", default=None, help="screenshot name (default: pigments_<sample or file stem>)")
+    p.add_argument("--out", default=str(ROOT / "docs" / "images"))
+    p.add_argument("--uvit", action="store_true", help="use the SmallUViT region colours (slower)")
+    args = p.parse_args(argv)
+    _ensure_display()
+
+    import napari
+
+    from xrf_napari._sample_data import SAMPLE_DIR, SAMPLES
+    from xrf_napari.io.project_h5 import read_targets
+
+    path = Path(args.cube) if args.cube else SAMPLE_DIR / SAMPLES[args.sample]
+    viewer = napari.Viewer(show=True, title="xrf-napari")
+    viewer.window.resize(1800, 1000)
+    if args.cube:
+        viewer.open(str(path), plugin=PLUGIN)
+    else:
+        viewer.open_sample(PLUGIN, args.sample)
+    labels = read_targets(path)["labels"].astype("int32") + 1
+    viewer.add_labels(labels, name="true regions", opacity=0.3)
+    dock, widget = viewer.window.add_plugin_dock_widget(PLUGIN, "Pigments")
+    dock.setMinimumWidth(640)
+    widget.use_uvit.setChecked(args.uvit)
+    widget.device.setCurrentText("cpu")
+    widget.labels_combo.set_layer(viewer.layers["true regions"])
+    widget.run()
+    wait(widget.job)
+    viewer.layers["true regions"].visible = False
+    widget.table.selectRow(1)
+    viewer.reset_view()
+    settle(0.5)
+    shot(viewer, Path(args.out), args.name or f"pigments_{args.cube and path.stem or args.sample}")
+    viewer.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

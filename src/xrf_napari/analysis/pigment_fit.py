@@ -1,0 +1,717 @@
+"""Which paints could each region be? Pigment hypotheses ranked by the forward model.
+
+A conservator reads "Hg and S: vermilion; only Pb: lead white, or lead white with a lake X-rays
+cannot see". This module does that for every region of a label map, from the physics rather than
+from a fixed element list:
+
+1. The instrument (anode, kV, geometry, resolution) comes from the file's metadata, or defaults
+   with a note; the cube's own calibration maps its channels onto the canonical grid.
+2. Once per instrument, the forward model (`physics.spectrum.SpectrumModel`) gives every database
+   pigment's fluorescence spectrum (a thin and a thick pure layer: two columns, so self-absorption
+   can bend line ratios), each ground layer's lines seen through three covers (a binder film, a
+   heavy and a thick paint), and Rayleigh / Compton scatter of a light and a heavy paint: the
+   component library (cached).
+3. Each region's mean spectrum (one streaming pass over the cube for all regions; pixels away
+   from the region's edge) is fitted by non-negative least squares on the components of each
+   candidate paint (1-3 pigments, at most two colours plus a white or a black) + gypsum and chalk
+   (+ a lead-white priming when every region shows lead) + scatter + the region's own sum peaks.
+   The weights are Poisson with a relative model-error floor (`MODEL_ERROR`), and chi2 is counted
+   in units of the region's dispersion (quasi-likelihood): at thousands of counts per channel the
+   forward model, not counting noise, limits the fit, and otherwise every small mismatch would look
+   infinitely significant. The best few candidates are refitted with each pigment's lines computed
+   inside the mixed layer (matrix absorption, which a linear mix of pure pigments misses).
+   Score = -chi2 / (2 phi) - a penalty per pigment; a softmax over candidates gives relative
+   probabilities (relative to the candidates considered, not absolute).
+4. Pigments whose lines the model predicts to be too weak to matter under this instrument (carbon
+   black, indigo, lakes on alumina, ultramarine in air) cannot be ranked by X-rays; each region names
+   them as possible hidden partners with the Kubelka-Munk colour each would give.
+
+Pigments with the same elements from K up (azurite / malachite / verdigris; lead white / red lead)
+give the same spectrum to within traces: X-rays may favour one by at most TWIN_CAP, and a colour
+prior (`colour_priors`, e.g. the SmallUViT's region colour) only reorders such twins. On our
+held-out scans that prior did not help (docs/pigments_guide.md).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+import numpy as np
+
+from ..physics.instrument import InstrumentProfile
+from ..physics.pigments import Pigment, load_pigments
+
+#: Relative model error added to the Poisson variance (see module docstring).
+MODEL_ERROR = 0.03
+#: Pigments whose model fluorescence (counts in 1-26.6 keV per unit volume) is below this fraction of
+#: lead white's are "hidden": X-rays cannot rank them, they are named as possible partners. A tenth:
+#: mixed with a white (most paints), such a pigment's lines fall to a few per cent of the white's
+#: and below the forward model's accuracy (Van Dyke brown's 5 % iron, lakes' alumina and sulfate).
+HIDDEN_VISIBILITY = 0.1
+#: Screening: a pigment enters the shortlist when dropping it would raise chi2 by more than this.
+SHORTLIST_DCHI2 = 25.0
+MAX_SHORTLIST = 10
+#: Log-likelihood cost of each pigment of a candidate: BIC for its two columns, log(512). On our
+#: development cubes 25 traded top-3 for top-1 (top-3 / top-1 77 / 56 % -> 74 / 59 %).
+PIGMENT_PENALTY = 6.2
+#: Fewer pixels or counts than this and a region's spectrum is not interpreted.
+MIN_PIXELS = 4
+MIN_COUNTS = 500.0
+#: Candidates per region whose line ratios are recomputed inside their own mixed layer.
+REFINE_TOP = 6
+#: A candidate whose fit gives one of its pigments less than this share is dropped (the candidate
+#: without it says the same). Recipes go down to about 0.75 % (a quarter of 3 % colour in white);
+#: 2 % (which would drop most admixtures bled in from neighbours) lost more true pigments than it
+#: removed false ones on our development cubes.
+MIN_SHARE = 0.005
+#: Candidates reported per region.
+TOP_N = 5
+#: Region means use pixels at least this many steps from the region's boundary, where at least
+#: MIN_INTERIOR pixels remain (fewer steps otherwise): boundary pixels mix their neighbours.
+INTERIOR_PX = 3
+MIN_INTERIOR = 40
+#: Most log-odds X-rays alone may give one pigment over its twin (traces, matrix): small enough
+#: that a colour prior can overturn it, since real pigments' traces vary from batch to batch.
+TWIN_CAP = 3.0
+#: Volume fraction a hidden partner takes in the colour shown for it.
+HIDDEN_FRACTION = 0.35
+#: Colour prior strength: log-prior = -dE00 / COLOUR_TAU.
+COLOUR_TAU = 4.0
+
+PAINT_ROLES = ("pigment", "white", "black")
+GROUNDS = ("gypsum", "chalk")
+
+
+class PigmentFitError(ValueError):
+    """The scan cannot be interpreted (no calibration, unknown anode, labels of the wrong shape)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# instrument
+# ---------------------------------------------------------------------------------------------
+def instrument_for(cube, anode: str | None = None, kv: float | None = None,
+                   fwhm_mn_ev: float | None = None) -> tuple[InstrumentProfile, list[str]]:
+    """The instrument profile for a cube, and notes on what was assumed.
+
+    A full profile in the metadata (our generator's files) is used as it stands; otherwise the
+    anode, kV and resolution found in the metadata (or given) replace the defaults of
+    `InstrumentProfile` (Rh, 50 kV, 142 eV). Arguments override the metadata.
+    """
+    from ..physics.tube import ANODES
+    from .maps import fwhm_from_metadata
+    from .peaks import anode_from_metadata
+
+    meta = getattr(cube, "metadata", None) or {}
+    notes: list[str] = []
+    prof = _as_dict(meta.get("profile"))
+    if prof is not None:
+        meta = dict(meta, profile=prof)
+    base = InstrumentProfile.from_dict(prof) if prof and "anode" in prof else InstrumentProfile()
+    if prof is None:
+        notes.append("no instrument profile in the file: collimator geometry 90/60 deg in air assumed")
+    a = anode or anode_from_metadata(meta)
+    if a is None:
+        notes.append(f"anode not in the metadata: {base.anode} assumed")
+        a = base.anode
+    a = str(a).strip().capitalize()
+    if a not in ANODES:
+        raise PigmentFitError(f"unknown X-ray tube anode {a!r} (from "
+                              f"{'the argument' if anode else 'the file metadata'}); the forward model "
+                              f"knows {', '.join(ANODES)}: pass one explicitly")
+    if kv is None:
+        kv = _kv_from_metadata(meta)
+        if kv is None and prof is None:
+            notes.append(f"tube voltage not in the metadata: {base.kv:g} kV assumed")
+    fw = fwhm_mn_ev or fwhm_from_metadata(meta)
+    if fw is None:
+        notes.append(f"detector resolution not in the metadata: {base.fwhm_mn_ev:g} eV at Mn K-alpha assumed")
+    try:
+        return replace(base, anode=a, kv=float(kv or base.kv), fwhm_mn_ev=float(fw or base.fwhm_mn_ev)), notes
+    except ValueError as exc:
+        raise PigmentFitError(f"implausible instrument: {exc}") from None
+
+
+def _as_dict(value) -> dict | None:
+    """A metadata entry as a dict: early generator files stored dicts as their Python repr."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value.startswith("{"):
+        import ast
+
+        try:
+            v = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return None
+        return v if isinstance(v, dict) else None
+    return None
+
+
+def _kv_from_metadata(meta: dict) -> float | None:
+    for where in (meta.get("profile") or {}, meta.get("tube") or {}, meta):
+        for key in ("kv", "voltage_kv", "high_voltage_kv", "tube_kv"):
+            v = where.get(key) if isinstance(where, dict) else None
+            if isinstance(v, (int, float)) and 5 <= v <= 100:
+                return float(v)
+    return None
+
+
+def _model_profile(profile: InstrumentProfile) -> InstrumentProfile:
+    """The profile with the canonical grid as its channels (the fit works there), no pile-up."""
+    from ..energy import CANONICAL_BIN_WIDTH, CANONICAL_N_CHANNELS, canonical_energy
+
+    return replace(profile, n_channels=CANONICAL_N_CHANNELS, offset=float(canonical_energy()[0]),
+                   gain=CANONICAL_BIN_WIDTH, pileup=0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# component library (once per instrument)
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class ComponentLibrary:
+    profile: InstrumentProfile
+    pigments: tuple[Pigment, ...]  # paint pigments (roles pigment, white, black)
+    paint: np.ndarray  # (P, 2, 512): thin and thick pure-pigment layer fluorescence
+    visibility: np.ndarray  # (P,) fluorescence relative to lead white
+    twin_class: np.ndarray  # (P,) pigments with equal class share their elements from K up
+    ground_names: tuple[str, ...]
+    ground: np.ndarray  # (G, 3, 512) ground layers' fluorescence under three covers
+    scatter: np.ndarray  # (S, 512) Rayleigh and Compton of a light and a heavy paint
+    model: object = None  # the SpectrumModel (for mixture refinement)
+
+    @property
+    def visible(self) -> np.ndarray:
+        """Pigments X-rays rank; the others (weak lines or none) are possible hidden partners."""
+        return self.visibility >= HIDDEN_VISIBILITY
+
+    @property
+    def fittable(self) -> np.ndarray:
+        """Pigments with any line in the model (weak ones too: their lines may still be seen)."""
+        return self.visibility > 1e-3
+
+    def twins(self, i: int) -> list[int]:
+        return [j for j in np.nonzero(self.twin_class == self.twin_class[i])[0] if j != i]
+
+    def index(self, name: str) -> int:
+        for i, p in enumerate(self.pigments):
+            if p.name.lower() == name.lower():
+                return i
+        raise KeyError(name)
+
+
+def component_library(profile: InstrumentProfile) -> ComponentLibrary:
+    """Cached per instrument profile (about 1-2 s to build)."""
+    return _library(_model_profile(profile))
+
+
+@lru_cache(maxsize=16)
+def _library(profile: InstrumentProfile) -> ComponentLibrary:
+    from ..physics.layers import ground_layer, paint_layer, priming_layer, support_layer
+    from ..physics.pigments import get_pigment
+    from ..physics.spectrum import SpectrumModel
+    from ..physics.xsec import deposit
+
+    model = SpectrumModel(profile)
+    pigs = tuple(p for p in load_pigments() if p.role in PAINT_ROLES)
+
+    def fluo(stack):  # fluorescence only (the model's `fine` would add scatter we do not need)
+        return model.canonical(model.detect(deposit(*_lines(model, stack))))
+
+    paint = np.array([[fluo([paint_layer([(p, 1.0)], t, 0.4)]) for t in (5.0, 40.0)] for p in pigs])
+    lw = [i for i, p in enumerate(pigs) if p.name == "Lead white"]
+    ref = paint[lw[0], 1].sum() if lw else paint[:, 1].sum(axis=1).max()
+    visibility = paint[:, 1].sum(axis=1) / max(ref, 1e-30)
+    twin_class = _twin_classes(pigs, visibility >= HIDDEN_VISIBILITY)
+    film = paint_layer([(pigs[0], 1.0)], 10.0, 1e-6)  # binder film (pvc ~ 0)
+    covers = (film,  # a binder film
+              paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 10.0, 0.3),  # a heavy paint
+              paint_layer([(get_pigment("Yellow ochre"), 1.0)], 40.0, 0.4))  # a thick earth paint
+
+    def under(top, layer):  # the lines of `layer` alone, seen through `top` (primary fluorescence adds)
+        return fluo([top, layer]) - fluo([top])
+
+    ground_names = ("gypsum ground", "chalk ground", "lead white priming")
+    layers = (ground_layer("gypsum", 200.0), ground_layer("chalk", 200.0), priming_layer(30.0))
+    # (G, 3, 512): each ground layer under a binder film, a heavy and a thick paint, so the fit can
+    # bend its line ratios (Ca K-beta / K-alpha, Pb M / L grow under paint) as covering paint does
+    ground = np.array([[under(c, la) for c in covers] for la in layers]).clip(0, None)
+    scat = []
+    for top in (film, paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 30.0, 0.4)):
+        _, parts = model.fine([top, ground_layer("chalk", 200.0), support_layer()], parts=True)
+        scat += [model.canonical(model.detect(parts["rayleigh"])), model.canonical(model.detect(parts["compton"]))]
+    return ComponentLibrary(profile, pigs, paint, visibility, twin_class, ground_names, ground, np.array(scat),
+                            model)
+
+
+def _lines(model, stack, full: bool = False):
+    """Primary fluorescence lines of a stack under the model's excitation and geometry:
+    (energies, intensities), or the LineIntensities when full."""
+    from ..physics.layers import primary_fluorescence
+
+    p = model.profile
+    ln = primary_fluorescence(stack, model.excitation, p.incidence_deg, p.takeoff_deg)
+    return ln if full else (ln.energies, ln.intensities)
+
+
+def _mixture_columns(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
+    """(len(idx), 2, 512): each pigment's fluorescence inside a thin and a thick layer of the
+    mixture (volume fractions `fractions`), so its lines carry the whole mixture's absorption.
+    An element shared by several pigments is split by their share of its mass."""
+    from ..physics.layers import paint_layer
+    from ..physics.xsec import deposit
+
+    pigs = [lib.pigments[i] for i in idx]
+    fr = np.clip(np.asarray(fractions, float), 0.02, None)
+    mass = {}
+    for k, p in enumerate(pigs):
+        for el, wt in p.composition().items():
+            mass.setdefault(el, np.zeros(len(pigs)))[k] += fr[k] * p.density * wt
+    out = np.zeros((len(pigs), 2, lib.paint.shape[-1]))
+    for t, thick in enumerate((5.0, 40.0)):
+        ln = _lines(lib.model, [paint_layer(list(zip(pigs, fr)), thick, 0.4)], full=True)
+        share = np.array([mass[el] / max(mass[el].sum(), 1e-30) if el in mass else np.zeros(len(pigs))
+                          for el in ln.elements]).reshape(len(ln.elements), len(pigs))
+        fine = np.array([deposit(ln.energies, ln.intensities * share[:, k]) for k in range(len(pigs))])
+        out[:, t] = lib.model.canonical(lib.model.detect(fine))
+    # per unit volume of each pigment, like the pure-layer columns
+    return out / fr[:, None, None]
+
+
+def _twin_classes(pigs, visible) -> np.ndarray:
+    """Pigments whose characteristic elements from potassium up are the same (lead white and red
+    lead; azurite, malachite and verdigris; the ochres and Prussian blue) give one spectrum to within
+    traces and light-element lines: X-rays tie them, colour decides. Hidden pigments stay apart
+    (Van Dyke brown's iron is a twentieth of an ochre's: not the same hypothesis)."""
+    from ..elements import atomic_number
+
+    keys = [frozenset(e for e in p.elements if atomic_number(e) >= 19) if v else None
+            for p, v in zip(pigs, visible)]
+    first: dict = {}
+    return np.array([first.setdefault(k, i) if k else i for i, k in enumerate(keys)])
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Candidate:
+    pigments: list[str]
+    fractions: list[float]  # share of each pigment's fitted signal-equivalent volume
+    elements: list[str]  # elements this paint explains (the database's characteristic elements)
+    unexplained: list[str]  # lines left in the residual, e.g. "Zn Ka 8.64 keV"
+    rgb: tuple[float, float, float]  # Kubelka-Munk colour, sRGB in [0, 1]
+    probability: float
+    chi2: float
+    log_score: float
+    model: np.ndarray | None = None  # fitted spectrum on the canonical grid (region counts)
+
+    @property
+    def label(self) -> str:
+        if not self.pigments:
+            return "no X-ray-visible pigment"
+        return " + ".join(f"{n} {_pct(f)}" if len(self.pigments) > 1 else n
+                          for n, f in zip(self.pigments, self.fractions))
+
+    def to_dict(self) -> dict:
+        return {"pigments": self.pigments, "fractions": [round(f, 3) for f in self.fractions],
+                "elements": self.elements, "unexplained": self.unexplained,
+                "rgb": [round(float(c), 4) for c in self.rgb], "probability": round(self.probability, 4),
+                "chi2": round(self.chi2, 1)}
+
+
+def _pct(f: float) -> str:
+    return f"{f:.0%}" if f >= 0.0095 else f"{f:.1%}"
+
+
+@dataclass
+class HiddenPartner:
+    pigment: str
+    rgb: tuple[float, float, float]  # colour of the top candidate with this pigment added
+    why: str
+
+
+@dataclass
+class RegionResult:
+    label: int
+    n_pixels: int
+    counts: float  # total counts of the region on the canonical grid
+    spectrum: np.ndarray  # (512,) mean counts per pixel, canonical grid
+    candidates: list[Candidate] = field(default_factory=list)
+    hidden: list[HiddenPartner] = field(default_factory=list)
+    message: str = ""  # why nothing (or little) could be said
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+@dataclass
+class PigmentReport:
+    regions: list[RegionResult]
+    profile: InstrumentProfile
+    ground: list[str]
+    notes: list[str]
+    energy: np.ndarray  # canonical bin centres
+
+
+# ---------------------------------------------------------------------------------------------
+# fitting
+# ---------------------------------------------------------------------------------------------
+def _nnls(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    from scipy.optimize import nnls
+
+    scale = np.maximum(np.linalg.norm(a, axis=0), 1e-30)
+    x, _ = nnls(a / scale, b, maxiter=50 * a.shape[1])
+    return x / scale
+
+
+def _fit(cols: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """Weighted NNLS of y on columns (n, C); returns (coefficients, chi2, model)."""
+    x = _nnls((cols * w).T, y * w)
+    model = x @ cols
+    return x, float((((y - model) * w) ** 2).sum()), model
+
+
+def _weights(y: np.ndarray) -> np.ndarray:
+    from scipy.ndimage import gaussian_filter1d
+
+    ys = np.maximum(gaussian_filter1d(y, 1.0), 0.0)
+    return 1.0 / np.sqrt(ys + (MODEL_ERROR * ys) ** 2 + 1.0)
+
+
+def _allowed(idx: tuple[int, ...], roles: list[str]) -> bool:
+    r = [roles[i] for i in idx]
+    n_c, n_w, n_b = r.count("pigment"), r.count("white"), r.count("black")
+    return n_c <= 2 and n_w <= 1 and n_b <= 1 and not (n_c and n_w and n_b)
+
+
+def _pileup_column(y: np.ndarray) -> np.ndarray:
+    """Sum peaks of the region's own spectrum: its self-convolution on the canonical grid (two
+    photons of E1 and E2 land at E1 + E2; bin centres add up to 20.5 bins above the sum index)."""
+    from scipy.signal import fftconvolve
+
+    from ..energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN
+
+    conv = fftconvolve(y, y)
+    shift = (CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2) / CANONICAL_BIN_WIDTH  # 20.5
+    lo = int(np.floor(shift))
+    out = np.zeros_like(y)
+    n = len(y) - lo - 1
+    out[lo:lo + n] += 0.5 * conv[:n]
+    out[lo + 1:lo + 1 + n] += 0.5 * conv[:n]
+    return out
+
+
+def _base(lib: ComponentLibrary, ground: list[int], y: np.ndarray) -> np.ndarray:
+    """Columns every candidate shares: the ground layers, scatter and the region's sum peaks."""
+    return np.vstack([lib.ground[ground].reshape(-1, lib.ground.shape[-1]), lib.scatter, _pileup_column(y)[None]])
+
+
+def _dispersion(chi2: float, n: int, p: int) -> float:
+    """Quasi-likelihood scale: chi2 per degree of freedom of the richest fit (>= 1). Differences
+    in chi2 count in units of what the forward model cannot explain, not of the counting noise."""
+    return max(1.0, chi2 / max(n - p, 1))
+
+
+def choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarray) -> list[int]:
+    """Ground layers of the scan (indices into lib.ground). Gypsum and chalk are both always offered
+    (their columns are cheap and a wrong choice would push the ground's S or Sr onto pigments); a
+    lead-white priming lies under every region, so it is added when every region shows lead:
+    lead in every single paint is far less likely (in our generator's cubes without a priming,
+    some region nearly always lacks lead), and a region without lead rules a priming out."""
+    fit = np.nonzero(lib.fittable)[0]
+    paint = lib.paint[fit].reshape(-1, lib.paint.shape[-1])
+    has_pb = np.array(["Pb" in lib.pigments[i].elements for i in fit]).repeat(2)
+    for y in spectra[ok]:
+        w = _weights(y)
+        base, prim = _base(lib, [0, 1], y), _base(lib, [0, 1, 2], y)
+        chi_none = _fit(np.vstack([paint[~has_pb], base]), y, w)[1]
+        chi_lead = min(_fit(np.vstack([paint, base]), y, w)[1], _fit(np.vstack([paint[~has_pb], prim]), y, w)[1])
+        if chi_none - chi_lead < SHORTLIST_DCHI2 * _dispersion(chi_lead, len(y), paint.shape[0] + 12):
+            return [0, 1]
+    return [0, 1, 2] if ok.any() else [0, 1]
+
+
+def _shortlist(lib: ComponentLibrary, y: np.ndarray, w: np.ndarray, base: np.ndarray):
+    """Pigments worth enumerating, and the dispersion of the all-pigment fit."""
+    fit = np.nonzero(lib.fittable)[0]
+    cols = np.vstack([lib.paint[fit].reshape(-1, lib.paint.shape[-1]), base])
+    x, chi2, _ = _fit(cols, y, w)
+    phi = _dispersion(chi2, len(y), cols.shape[0])
+    gain = np.array([float(((x[2 * k:2 * k + 2] @ lib.paint[i] * w) ** 2).sum()) for k, i in enumerate(fit)])
+    order = np.argsort(gain)[::-1]
+    keep = [int(fit[j]) for j in order if gain[j] > SHORTLIST_DCHI2 * phi][:MAX_SHORTLIST]
+    for i in list(keep):  # pigments X-rays cannot tell apart from a kept one compete too
+        keep += [j for j in lib.twins(i) if lib.fittable[j] and j not in keep]
+    return sorted(keep[:2 * MAX_SHORTLIST]), phi
+
+
+def _unexplained(y: np.ndarray, model: np.ndarray, w: np.ndarray, energy: np.ndarray,
+                 profile: InstrumentProfile, phi: float = 1.0) -> list[str]:
+    """Peaks left in the residual (> 6 sigma of the weighted residual, in units of the region's
+    dispersion so the forward model's usual mismatch is not reported), named by nearest line."""
+    from scipy.ndimage import gaussian_filter1d
+    from scipy.signal import find_peaks
+
+    from ..elements import PAINTING_ELEMENTS, all_lines
+    from .maps import detector_fwhm_kev
+
+    z = gaussian_filter1d((y - model) * w, 1.0) * 2.0  # smoothing over ~3 bins shrinks noise ~2x
+    idx, _ = find_peaks(z, height=6.0 * np.sqrt(phi), distance=3)
+    lines = [ln for ln in all_lines(PAINTING_ELEMENTS, 1.0, 27.0) if ln.element != profile.anode]
+    out = []
+    for i in idx[np.argsort(z[idx])[::-1]][:6]:
+        e = float(energy[i])
+        tol = 0.6 * float(detector_fwhm_kev(e, profile.fwhm_mn_ev))
+        near = sorted((abs(ln.energy - e) / max(ln.weight, 1e-3) ** 0.1, ln) for ln in lines
+                      if abs(ln.energy - e) < tol)
+        out.append(f"{near[0][1].element} {near[0][1].family} {e:.2f} keV" if near else f"peak at {e:.2f} keV")
+    return out
+
+
+def _colour(lib: ComponentLibrary, idx, fractions) -> tuple[float, float, float]:
+    from ..synth.recipes import km_mix
+
+    if len(idx) == 0:
+        return (0.5, 0.5, 0.5)
+    rgbs = np.array([lib.pigments[i].rgb for i in idx])
+    return tuple(float(c) for c in km_mix(rgbs, np.asarray(fractions, dtype=float)[None])[0])
+
+
+def _lab(rgb) -> np.ndarray:
+    from skimage.color import rgb2lab
+
+    return rgb2lab(np.asarray(rgb, dtype=float).reshape(1, 1, 3))[0, 0]
+
+
+def _de(rgb1, lab2) -> float:
+    from skimage.color import deltaE_ciede2000
+
+    return float(deltaE_ciede2000(_lab(rgb1), np.asarray(lab2, dtype=float)))
+
+
+def rank_region(lib: ComponentLibrary, y: np.ndarray, ground: list[int], energy: np.ndarray,
+                colour_prior=None, top_n: int = TOP_N) -> tuple[list[Candidate], str]:
+    """Ranked candidates for one region's summed canonical spectrum y (counts).
+
+    Physics score: -chi2 / (2 phi) - a penalty per pigment; candidates that differ only by pigments
+    X-rays tie (same twin classes) are kept within TWIN_CAP of the best of them, and a colour prior
+    (sRGB) orders them: -(dE00 - the group's smallest dE00) / COLOUR_TAU."""
+    w = _weights(y)
+    base = _base(lib, ground, y)
+    short, phi = _shortlist(lib, y, w, base)
+    roles = [p.role for p in lib.pigments]
+    combos = [()] + [c for k in (1, 2, 3) for c in itertools.combinations(short, k) if _allowed(c, roles)]
+    pen = PIGMENT_PENALTY
+    fits = []
+    def fit_with(c, paint_cols):
+        cols = np.vstack([paint_cols.reshape(-1, paint_cols.shape[-1]), base]) if c else base
+        x, chi2, model = _fit(cols, y, w)
+        tot = np.maximum(paint_cols.sum(axis=-1), 1e-30) if c else None
+        # signal in units of the thick column's per-volume signal: a volume-fraction-like amount
+        amp = np.array([(x[2 * k] * tot[k, 0] + x[2 * k + 1] * tot[k, 1]) / tot[k, 1] for k in range(len(c))])
+        return chi2, model, amp
+
+    fits = {}
+    for c in combos:
+        chi2, model, amp = fit_with(c, lib.paint[list(c)])
+        if c and (amp <= MIN_SHARE * amp.sum()).any():
+            continue  # a pigment the fit barely uses: the smaller candidate says the same
+        fits[c] = [-0.5 * chi2 / phi - pen * len(c), chi2, amp / amp.sum() if c else amp, model]
+    # matrix refinement: the best mixtures again, each pigment's lines computed inside the mixed
+    # layer (absorption by the other pigments: Hg absorbs Pb L-beta, Zn absorbs As and Se K)
+    for c in sorted((c for c in fits if c), key=lambda c: -fits[c][0])[:REFINE_TOP]:
+        chi2, model, amp = fit_with(c, _mixture_columns(lib, c, fits[c][2]))
+        if chi2 < fits[c][1] and (amp > MIN_SHARE * amp.sum()).all():
+            fits[c] = [-0.5 * chi2 / phi - pen * len(c), chi2, amp / amp.sum(), model]
+    fits = [(tuple(sorted(int(lib.twin_class[i]) for i in c)), *v[:2], c, *v[2:]) for c, v in fits.items()]
+    best_of = {}
+    for key, s, *_ in fits:
+        best_of[key] = max(best_of.get(key, -np.inf), s)
+    rgbs = [_colour(lib, c, fr) for _, _, _, c, fr, _ in fits]
+    # The colour prior only arbitrates among candidates X-rays tie (same key): each pays its dE00
+    # to the prior colour beyond the best of its group. Across element hypotheses the spectrum
+    # decides alone, so a poor colour (an unfamiliar scanner) cannot overrule clear lines.
+    dev = np.zeros(len(fits))
+    if colour_prior is not None:
+        prior_lab = _lab(colour_prior)
+        de = np.array([_de(rgb, prior_lab) for rgb in rgbs])
+        best_de = {}
+        for (key, *_), d in zip(fits, de):
+            best_de[key] = min(best_de.get(key, np.inf), d)
+        dev = np.array([d - best_de[key] for (key, *_), d in zip(fits, de)])
+    raw = [max(s_own, best_of[key] - TWIN_CAP) - d / COLOUR_TAU for (key, s_own, *_), d in zip(fits, dev)]
+    top = {}
+    for (key, *_), r in zip(fits, raw):
+        top[key] = max(top.get(key, -np.inf), r)
+    scored = []  # each group's leader keeps the group's physics score: the prior only reorders
+    for (key, _, chi2, c, fr, model), rgb, r in zip(fits, rgbs, raw):
+        scored.append((r - top[key] + best_of[key], chi2, c, fr, rgb, model))
+    scored.sort(key=lambda t: -t[0])  # stable: ties keep database order
+    s = np.array([t[0] for t in scored])
+    p = np.exp(s - s.max())
+    p /= p.sum()
+    out = []
+    for (score, chi2, c, fr, rgb, model), prob in zip(scored[:top_n], p[:top_n]):
+        els = sorted({e for i in c for e in lib.pigments[i].elements})
+        out.append(Candidate([lib.pigments[i].name for i in c], [float(f) for f in fr], els,
+                             _unexplained(y, model, w, energy, lib.profile, phi), rgb, float(prob), chi2,
+                             float(score), model))
+    msg = ""
+    if out and not out[0].pigments:
+        msg = "no pigment lines above the ground and scatter: the paint here is invisible to X-rays " \
+              "(see the hidden partners) or too thin"
+    return out, msg
+
+
+def hidden_partners(lib: ComponentLibrary, best: Candidate | None) -> list[HiddenPartner]:
+    """Pigments this instrument cannot see, with the colour each would give mixed into `best`."""
+    out = []
+    names = best.pigments if best else []
+    idx = [lib.index(n) for n in names]
+    fr = np.asarray(best.fractions if best else [], dtype=float)
+    for j in np.nonzero(~lib.visible)[0]:
+        p = lib.pigments[j]
+        rgb = _colour(lib, idx + [int(j)], list(fr * (1 - HIDDEN_FRACTION)) + [HIDDEN_FRACTION]) if idx \
+            else tuple(float(c) for c in p.rgb)
+        why = "no element above Na" if not p.elements else \
+            f"only light or minor elements ({', '.join(p.elements)}): lines absorbed in air or drowned"
+        out.append(HiddenPartner(p.name, rgb, why))
+    return out
+
+
+def _interior(labels: np.ndarray) -> np.ndarray:
+    """Labels keeping, per region, the pixels farthest from its boundary: at least INTERIOR_PX
+    steps in if that leaves MIN_INTERIOR pixels, else fewer steps (down to the whole region).
+    Boundary pixels mix their neighbours' paint (brush-stroke edges, the beam spot), so a mean over
+    them shows a neighbour's pigments as small admixtures."""
+    from scipy.ndimage import distance_transform_cdt
+
+    lab = np.asarray(labels)
+    edge = np.zeros(lab.shape, bool)
+    edge[1:] |= lab[1:] != lab[:-1]
+    edge[:-1] |= lab[1:] != lab[:-1]
+    edge[:, 1:] |= lab[:, 1:] != lab[:, :-1]
+    edge[:, :-1] |= lab[:, 1:] != lab[:, :-1]
+    depth = distance_transform_cdt(~edge, metric="chessboard") if edge.any() else np.full(lab.shape, 10**6)
+    k = int(lab.max(initial=0))
+    flat, d = lab.ravel(), depth.ravel()
+    need = np.full(k + 1, 0)
+    for t in range(INTERIOR_PX, 0, -1):
+        n_t = np.bincount(flat[d >= t], minlength=k + 1)
+        ok = (need == 0) & (n_t >= MIN_INTERIOR)
+        need[ok] = t
+    return np.where(depth >= need[lab], lab, 0)
+
+
+def region_spectra(cube, labels: np.ndarray):
+    """(labels, mean spectra on the canonical grid (k, 512), pixel counts (k,)) for labels 1..k."""
+    from ..energy import to_canonical_matrix
+    from .embed import cluster_spectra
+
+    if cube.calibration.source == "none":
+        raise PigmentFitError(f"{cube.name}: no energy calibration; calibrate the cube first "
+                              "(automatic calibration in the reader or the Spectrum dock)")
+    labels = np.asarray(labels)
+    if labels.shape != tuple(cube.shape[:2]):
+        raise PigmentFitError(f"label map shape {labels.shape} does not match the scan {tuple(cube.shape[:2])}")
+    if not np.issubdtype(labels.dtype, np.integer) or labels.min(initial=0) < 0:
+        raise PigmentFitError("labels must be non-negative integers (0 = not a region)")
+    k = int(labels.max(initial=0))
+    inner = _interior(labels)
+    full = np.bincount(labels.reshape(-1), minlength=k + 1)[1:]
+    kept = np.bincount(inner.reshape(-1), minlength=k + 1)[1:]
+    thin = kept < np.minimum(full, MIN_PIXELS)
+    if thin.any():  # regions too thin to erode are used whole
+        inner = np.where(np.isin(labels, np.nonzero(thin)[0] + 1), labels, inner)
+    mean, counts = cluster_spectra(cube, inner)
+    mean = np.vstack([mean, np.zeros((k - len(mean), mean.shape[1]))]) if len(mean) < k else mean
+    counts = np.concatenate([counts, np.zeros(k - len(counts), counts.dtype)])
+    m = to_canonical_matrix(cube.calibration, cube.n_channels)
+    canon = np.asarray(mean @ m) if mean.size else np.zeros((0, m.shape[1]))
+    present = np.nonzero(counts > 0)[0]
+    return present + 1, canon[present], counts[present]
+
+
+#: Tried when the file does not name them: every anode the tube model knows, and these
+#: resolutions (eV at Mn K-alpha); the one whose library explains the regions best is kept.
+FWHM_GRID = (125.0, 145.0, 165.0, 185.0)
+
+
+def estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.ndarray):
+    """Anode and detector resolution from the spectra themselves when the metadata lacks them:
+    the candidate whose component library (every pigment free, the grounds, scatter) fits the
+    largest regions best. The anode shows through its scattered lines, the resolution through the
+    width of every peak. Returns (profile, notes) with the assumption notes replaced."""
+    from ..physics.tube import ANODES
+
+    miss_anode = any(n.startswith("anode not in the metadata") for n in notes)
+    miss_fwhm = any(n.startswith("detector resolution not in the metadata") for n in notes)
+    if not (miss_anode or miss_fwhm) or len(spectra) == 0:
+        return profile, notes
+    ys = spectra[np.argsort(spectra.sum(axis=1))[::-1][:6]]
+
+    def chi2(p):
+        lib = component_library(p)
+        paint = lib.paint[lib.fittable].reshape(-1, lib.paint.shape[-1])
+        return sum(_fit(np.vstack([paint, _base(lib, [0, 1, 2], y)]), y, _weights(y))[1] for y in ys)
+
+    out = [n for n in notes if not (miss_anode and n.startswith("anode not"))
+           and not (miss_fwhm and n.startswith("detector resolution not"))]
+    if miss_anode:
+        profile = min((replace(profile, anode=a) for a in ANODES), key=chi2)
+        out.append(f"anode not in the metadata: {profile.anode} estimated from the spectra (scatter lines)")
+    if miss_fwhm:
+        profile = min((replace(profile, fwhm_mn_ev=f) for f in FWHM_GRID), key=chi2)
+        out.append(f"detector resolution not in the metadata: about {profile.fwhm_mn_ev:g} eV at Mn K-alpha, "
+                   "estimated from the peak widths")
+    return profile, out
+
+
+def iter_fit_regions(cube, labels, *, anode=None, kv=None, fwhm_mn_ev=None, colour_priors=None,
+                     top_n: int = TOP_N):
+    """Progress generator (regions done, total) returning a PigmentReport.
+
+    labels: (H, W) ints, 0 = not a region. colour_priors: optional {label: sRGB} (e.g. the
+    SmallUViT's region colours) to break ties among pigments X-rays cannot tell apart.
+    """
+    from ..energy import canonical_energy
+
+    profile, notes = instrument_for(cube, anode, kv, fwhm_mn_ev)
+    yield 0, 1
+    labs, spectra, npix = region_spectra(cube, labels)
+    sums = spectra * npix[:, None]
+    ok = (npix >= MIN_PIXELS) & (sums.sum(axis=1) >= MIN_COUNTS)
+    profile, notes = estimate_missing(profile, notes, sums[ok])
+    lib = component_library(profile)
+    ground = choose_ground(lib, sums, ok)
+    energy = canonical_energy()
+    results = []
+    for r, (lab, spec, n, y) in enumerate(zip(labs, spectra, npix, sums)):
+        res = RegionResult(int(lab), int(n), float(y.sum()), spec)
+        if n < MIN_PIXELS:
+            res.message = f"region {lab} has {n} pixel{'s' if n != 1 else ''}: too few for a mean spectrum " \
+                          f"(at least {MIN_PIXELS})"
+        elif y.sum() < MIN_COUNTS:
+            res.message = f"region {lab} has {y.sum():.0f} counts: too few to interpret (at least {MIN_COUNTS:.0f})"
+        else:
+            prior = None if not colour_priors else colour_priors.get(int(lab))
+            res.candidates, res.message = rank_region(lib, y, ground, energy, prior, top_n)
+        res.hidden = hidden_partners(lib, res.best)
+        results.append(res)
+        yield r + 1, len(labs)
+    names = ["gypsum or chalk ground"] + (["lead white priming (lead in every region)"] if 2 in ground else [])
+    return PigmentReport(results, profile, names, notes, energy)
+
+
+def fit_regions(cube, labels, **kw) -> PigmentReport:
+    from .progress import run_to_end
+
+    return run_to_end(iter_fit_regions(cube, labels, **kw))
+
+
+def visible_pigments(names, profile: InstrumentProfile) -> set[str]:
+    """The names among `names` that this instrument can see (for evaluation against a recipe)."""
+    lib = component_library(profile)
+    return {n for n in names if lib.visible[lib.index(n)]}

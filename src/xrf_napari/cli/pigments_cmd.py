@@ -1,0 +1,137 @@
+"""`xrf-napari pigments INPUT [--labels LABELS] --output DIR`: which paints could each region be?
+
+Regions come from LABELS (a label image .png/.tif, an .h5 with a `labels` dataset such as the
+`embed` command's labels.h5, or a .npy), or, without it, from the shipped DVE + K-Means as in
+`embed`. Each region's mean spectrum is explained by the forward model with candidate paints
+(analysis.pigment_fit); DIR receives report.html (self-contained), candidates.csv,
+hidden_partners.csv and region_spectra.csv, each written atomically.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+
+def configure(parser) -> None:
+    parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
+    parser.add_argument("--labels", "-l", help="label map (.png/.tif/.npy, or .h5 with a 'labels' dataset or "
+                        "a synthetic cube's targets/labels); 0 = not a region. Default: DVE + K-Means")
+    parser.add_argument("--output", "-o", required=True, help="report folder (created if needed)")
+    parser.add_argument("--anode", help="X-ray tube anode (default: from the file, else Rh)")
+    parser.add_argument("--kv", type=float, help="tube voltage in kV (default: from the file, else 50)")
+    parser.add_argument("--fwhm", type=float, help="detector FWHM at Mn K-alpha in eV (default: file, else 142)")
+    parser.add_argument("--clusters", "-k", type=int, default=None, help="K-Means regions when --labels is absent")
+    parser.add_argument("--colour-prior", action="store_true",
+                        help="use the SmallUViT's region colours to break ties between pigments X-rays "
+                             "cannot tell apart (slower: runs the recolouriser)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (DVE / SmallUViT)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def read_labels(path, shape) -> np.ndarray:  # noqa: F821
+    """A label map from an image, .npy or .h5 file, checked against the scan's (H, W)."""
+    import numpy as np
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"--labels {path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            lab = np.load(path, allow_pickle=False)
+        elif suffix in (".h5", ".hdf5"):
+            import h5py
+
+            with h5py.File(path, "r") as f:
+                name = "labels" if "labels" in f else "targets/labels" if "targets/labels" in f else None
+                if name is None:
+                    raise ValueError(f"--labels {path}: no 'labels' dataset in the file")
+                lab = f[name][()]
+                if name == "targets/labels":  # the generator's truth labels count from 0
+                    lab = lab.astype(np.int32) + 1
+        else:
+            from PIL import Image
+
+            with Image.open(path) as im:
+                lab = np.asarray(im)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"--labels {path}: cannot read a label map: {exc}") from None
+    if lab.ndim != 2 or not np.issubdtype(lab.dtype, np.integer):
+        raise ValueError(f"--labels {path}: expected a 2-D integer label map, got {lab.dtype} {lab.shape}")
+    if lab.shape != tuple(shape):
+        raise ValueError(f"--labels {path}: shape {lab.shape} does not match the scan {tuple(shape)}")
+    return lab.astype(np.int32)
+
+
+def cluster_labels(cube, k, device, progress: bool):
+    """DVE latent + K-Means, as the `embed` command (labels 1..k)."""
+    from ..analysis.embed import cluster, iter_embed
+    from ..analysis.progress import run_to_end, tqdm_callback
+
+    cb, close = (None, lambda: None) if not progress else tqdm_callback("embedding", "px")
+    try:
+        latent = run_to_end(iter_embed(cube, device=device), cb)
+    finally:
+        close()
+    return cluster(latent, k).labels
+
+
+def region_colours(cube, labels, device) -> tuple[dict, np.ndarray]:  # noqa: F821
+    """SmallUViT recolouring and each region's mean colour {label: sRGB in [0, 1]}."""
+    import numpy as np
+
+    from ..analysis.progress import run_to_end
+    from ..analysis.recolour import iter_recolour
+
+    rgb = run_to_end(iter_recolour(cube, device=device)).rgb
+    flat = rgb.reshape(-1, 3).astype(np.float64) / 255.0
+    lab = labels.reshape(-1)
+    out = {}
+    for v in np.unique(lab[lab > 0]):
+        out[int(v)] = tuple(float(c) for c in flat[lab == v].mean(axis=0))
+    return out, rgb
+
+
+def run(args) -> int:
+    import numpy as np
+
+    from ..analysis.pigment_fit import iter_fit_regions
+    from ..analysis.pigment_report import write_report
+    from ..analysis.progress import run_to_end, tqdm_callback
+    from .embed_cmd import open_cube
+
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--output {out}: exists and is not a folder")
+    cube = open_cube(args.input)
+    if args.labels:
+        labels = read_labels(args.labels, cube.shape[:2])
+    else:
+        labels = cluster_labels(cube, args.clusters, args.device, not args.no_progress)
+    colours, background = None, None
+    if args.colour_prior:
+        colours, background = region_colours(cube, labels, args.device)
+    cb, close = (None, lambda: None) if args.no_progress else tqdm_callback("regions", "region")
+    try:
+        report = run_to_end(iter_fit_regions(cube, labels, anode=args.anode, kv=args.kv, fwhm_mn_ev=args.fwhm,
+                                             colour_priors=colours), cb)
+    finally:
+        close()
+    if background is None:
+        s = cube.sum_image()
+        hi = float(np.percentile(s, 99)) or 1.0
+        background = np.repeat((np.clip(s / hi, 0, 1) * 255).astype(np.uint8)[..., None], 3, axis=2)
+    cmd = ("xrf-napari pigments " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+           if sys.argv[1:2] == ["pigments"] else None)  # only when run as a command, not from Python
+    paths = write_report(out, report, labels, scan_name=cube.name, background=background,
+                         region_colours=colours, command=cmd)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for r in report.regions:
+        best = r.best.label if r.best else "-"
+        print(f"region {r.label:3d} ({r.n_pixels} px): {best}"
+              + (f"  [{r.best.probability:.0%}]" if r.best else "") + (f"  {r.message}" if r.message else ""))
+    print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    return 0

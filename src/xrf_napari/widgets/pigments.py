@@ -1,0 +1,264 @@
+"""Pigments dock widget: candidate paints per region (analysis.pigment_fit), one row per region.
+
+Each row shows the region's SmallUViT colour, its candidates as swatches with names and relative
+probabilities, and the elements they explain. Choosing a candidate paints the region in a
+"pigment recolour [scan]" RGB layer beside (or over) the scan; clicking a row selects the region in
+its Labels layer. Export writes the same report folder as `xrf-napari pigments`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from qtpy.QtGui import QColor, QIcon, QPixmap
+from qtpy.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ._common import (
+    CubeLayerCombo,
+    JobPanel,
+    LayerCombo,
+    cube_display_name,
+    default_weights,
+    device_combo,
+    layer_cube,
+    report_error,
+    side_by_side_translate,
+    upsert_layer,
+    yx_transform,
+)
+
+PLACEMENTS = ("Beside the scan", "Over the scan")
+COLUMNS = ("Region", "Candidate paint", "Elements", "Notes")
+
+
+def _pigments_job(cube, labels, use_uvit: bool, device: str, weights, embedder_weights):
+    """Progress generator: optional SmallUViT region colours, then the pigment fit."""
+    from ..analysis.pigment_fit import iter_fit_regions
+
+    colours, rgb = None, None
+    if use_uvit:
+        from ..analysis.recolour import iter_recolour
+
+        rgb = (yield from iter_recolour(cube, weights=weights, embedder_weights=embedder_weights,
+                                        device=device)).rgb
+        flat = rgb.reshape(-1, 3).astype(np.float64)
+        flat = flat / 255.0 if rgb.dtype == np.uint8 else flat
+        lab = labels.reshape(-1)
+        colours = {int(v): tuple(float(c) for c in flat[lab == v].mean(axis=0)) for v in np.unique(lab[lab > 0])}
+    report = yield from iter_fit_regions(cube, labels, colour_priors=colours)
+    return report, colours, rgb
+
+
+def swatch_icon(rgb, size: int = 18) -> QIcon:
+    pix = QPixmap(size, size)
+    r, g, b = (round(float(np.clip(c, 0, 1)) * 255) for c in rgb)
+    pix.fill(QColor(r, g, b))
+    return QIcon(pix)
+
+
+def _is_labels_for(layer, cube) -> bool:
+    return type(layer).__name__ == "Labels" and cube is not None and tuple(layer.data.shape) == tuple(cube.shape[:2])
+
+
+class PigmentsWidget(QWidget):
+    """Which paints could each region be, and what colour would each give."""
+
+    def __init__(self, napari_viewer):
+        super().__init__()
+        self._viewer = napari_viewer  # strong reference (plugin widgets get a proxy)
+        self.report = None
+        self.colours = None
+        self.labels = None
+        self.result_layer = None
+        self._source_layer = None
+        self._labels_layer = None
+        self._cube = None
+        # the recolouriser's weights (None: the shipped ones, or the settings' weights folder)
+        self.uvit_weights = default_weights("uvit") or None
+        self.dve_weights = default_weights("dve") or None
+        self.cube_combo = CubeLayerCombo(napari_viewer)
+        self.labels_combo = LayerCombo(napari_viewer, lambda ly: type(ly).__name__ == "Labels",
+                                       "(draw or cluster regions first)")
+        self.use_uvit = QCheckBox("SmallUViT region colours (prior and swatch)")
+        self.use_uvit.setChecked(False)  # measured: its colours did not improve the ranking (docs)
+        self.use_uvit.setToolTip("Runs the recolouriser first: its region colour orders pigments X-rays "
+                                 "cannot tell apart (lead white / red lead, azurite / malachite). Off by "
+                                 "default: on our held-out scans it made the ranking worse "
+                                 "(docs/pigments_guide.md)")
+        self.device = device_combo()
+        self.placement = QComboBox()
+        self.placement.addItems(PLACEMENTS)
+        self.job = JobPanel("Find pigments")
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        self.export_button = QPushButton("Export report\u2026")
+        self.export_button.setEnabled(False)
+
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Datacube"), 0, 0)
+        grid.addWidget(self.cube_combo, 0, 1)
+        grid.addWidget(QLabel("Regions"), 1, 0)
+        grid.addWidget(self.labels_combo, 1, 1)
+        grid.addWidget(QLabel("Device"), 2, 0)
+        grid.addWidget(self.device, 2, 1)
+        grid.addWidget(QLabel("Show"), 3, 0)
+        grid.addWidget(self.placement, 3, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(grid)
+        lay.addWidget(self.use_uvit)
+        lay.addWidget(self.job)
+        lay.addWidget(self.info)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.export_button)
+
+        self.job.run_clicked.connect(self.run)
+        self.export_button.clicked.connect(self._export_clicked)
+        self.placement.currentIndexChanged.connect(self._place)
+        self.table.currentCellChanged.connect(lambda row, *_: self.select_row(row))
+
+    @property
+    def viewer(self):
+        return self._viewer
+
+    # -- running --------------------------------------------------------------------------------
+    def run(self):
+        """Start the fit; returns the worker (None without a cube / labels, or while running)."""
+        layer = self.cube_combo.current_layer()
+        labels_layer = self.labels_combo.current_layer()
+        cube = layer_cube(layer) if layer is not None else None
+        if cube is None:
+            report_error(ValueError("open a datacube first"), "Pigments")
+            return None
+        if labels_layer is None or not _is_labels_for(labels_layer, cube):
+            shape = None if labels_layer is None else tuple(labels_layer.data.shape)
+            report_error(ValueError(f"choose a Labels layer of the scan's size {tuple(cube.shape[:2])} "
+                                    f"(Embed & cluster makes one, or draw one){'' if shape is None else f'; got {shape}'}"),
+                         "Pigments")
+            return None
+        labels = np.asarray(labels_layer.data).astype(np.int32, copy=True)  # a snapshot: the user may paint on
+        return self.job.start(_pigments_job, cube, labels, self.use_uvit.isChecked(), self.device.currentText(),
+                              self.uvit_weights, self.dve_weights,
+                              description="Fitting each region's mean spectrum\u2026",
+                              on_result=lambda res: self._show(layer, labels_layer, cube, labels, res))
+
+    def _show(self, cube_layer, labels_layer, cube, labels, result) -> None:
+        self.report, self.colours, _ = result
+        self.labels, self._cube = labels, cube
+        self._source_layer, self._labels_layer = cube_layer, labels_layer
+        rep = self.report
+        p = rep.profile
+        notes = "; ".join(rep.notes)
+        self.info.setText(f"{p.anode} {p.kv:g} kV, FWHM {p.fwhm_mn_ev:g} eV; ground: {', '.join(rep.ground)}"
+                          + (f". {notes}" if notes else ""))
+        self.table.setRowCount(len(rep.regions))
+        for row, r in enumerate(rep.regions):
+            item = QTableWidgetItem(f"{r.label}  ({r.n_pixels} px)")
+            if self.colours and r.label in self.colours:
+                item.setIcon(swatch_icon(self.colours[r.label]))
+                item.setToolTip("SmallUViT colour of the region")
+            self.table.setItem(row, 0, item)
+            combo = QComboBox()
+            for c in r.candidates:
+                combo.addItem(swatch_icon(c.rgb), f"{c.label}  \u2014 {c.probability:.0%}")
+            hidden = ", ".join(h.pigment for h in r.hidden)
+            combo.setToolTip(f"possibly hidden (no X-ray lines): {hidden}" if hidden else "")
+            if not r.candidates:
+                combo.addItem(r.message or "no candidate")
+                combo.setEnabled(False)
+            combo.currentIndexChanged.connect(lambda i, row=row: self.choose(row, i))
+            self.table.setCellWidget(row, 1, combo)
+            best = r.best
+            self.table.setItem(row, 2, QTableWidgetItem(", ".join(best.elements) if best else ""))
+            note = r.message or ("unexplained: " + ", ".join(best.unexplained) if best and best.unexplained else "")
+            self.table.setItem(row, 3, QTableWidgetItem(note))
+        self.table.resizeColumnsToContents()
+        self._paint_all()
+        self.export_button.setEnabled(True)
+
+    # -- candidates and the recolour layer -------------------------------------------------------
+    def chosen(self, row: int) -> int:
+        combo = self.table.cellWidget(row, 1)
+        return combo.currentIndex() if combo is not None and combo.isEnabled() else -1
+
+    def choose(self, row: int, index: int) -> None:
+        """Choose candidate `index` of the region in `row` (the combo box does this too)."""
+        combo = self.table.cellWidget(row, 1)
+        if combo is not None and combo.currentIndex() != index:
+            combo.setCurrentIndex(index)  # re-enters through the signal
+            return
+        self._paint_all()
+
+    def _paint_all(self) -> None:
+        if self.report is None or self.viewer is None:
+            return
+        rgb = np.full(self.labels.shape + (3,), 0.15, np.float32)
+        for row, r in enumerate(self.report.regions):
+            i = self.chosen(row)
+            if i >= 0:
+                rgb[self.labels == r.label] = r.candidates[i].rgb
+        source = cube_display_name(self.viewer, self._source_layer)
+        scale, _ = yx_transform(self._source_layer)
+        self.result_layer = upsert_layer(self.viewer, f"pigment recolour [{source}]", rgb, rgb=True, scale=scale,
+                                         contrast_limits=(0.0, 1.0))
+        self._place()
+
+    def _place(self, *_) -> None:
+        layer, src = self.result_layer, self._source_layer
+        if layer is None or src is None or layer not in self.viewer.layers:
+            return
+        if self.placement.currentIndex() == 0:
+            layer.translate = side_by_side_translate(src, self.labels.shape[1])
+        else:
+            layer.translate = yx_transform(src)[1]
+
+    def select_row(self, row: int) -> None:
+        """Select the row's region in its Labels layer (clicking a row does this)."""
+        if self.report is None or not 0 <= row < len(self.report.regions):
+            return
+        lab = self._labels_layer
+        if lab is not None and lab in self.viewer.layers:
+            lab.selected_label = self.report.regions[row].label
+            lab.show_selected_label = True
+        if self.table.currentRow() != row:
+            self.table.selectRow(row)
+
+    # -- export ------------------------------------------------------------------------------------
+    def export(self, folder) -> dict:
+        from ..analysis.pigment_report import write_report
+
+        if self.report is None:
+            raise ValueError("nothing to export yet: run Find pigments first")
+        bg = None
+        if self.result_layer is not None:
+            bg = (np.clip(np.asarray(self.result_layer.data), 0, 1) * 255).astype(np.uint8)
+        return write_report(folder, self.report, self.labels, scan_name=self._cube.name, background=bg,
+                            region_colours=self.colours)
+
+    def _export_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export pigment report to folder")
+        if folder:
+            try:
+                paths = self.export(Path(folder))
+                self.job.status.setText(f"Wrote {paths['report.html'].name} and CSV files.")
+            except (OSError, ValueError) as exc:
+                report_error(exc, "Export")

@@ -1,0 +1,136 @@
+"""Pigment hypotheses per region: known recipes rank first, hidden partners are named, bad input
+gives clear messages."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("xraylib")
+
+from xrf_napari.analysis import pigment_fit as pf
+from xrf_napari.cube import cube_from_array
+from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
+from xrf_napari.physics.instrument import InstrumentProfile
+from xrf_napari.synth.dataset import synthesize
+from xrf_napari.synth.recipes import Recipe
+
+CANON = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
+PROFILE = InstrumentProfile(anode="Rh", kv=40.0, fwhm_mn_ev=150.0, counts_per_pixel=2000.0)
+RECIPES = [  # a stripe each, so every region has a large interior
+    (["Vermilion", "Lead white"], [0.4, 0.6]),
+    (["Lead white", "Red lake"], [0.6, 0.4]),
+    (["Emerald green", "Zinc white"], [0.5, 0.5]),  # no lead: rules out a lead priming
+    (["Yellow ochre"], [1.0]),
+]
+
+
+def _cube(recipes, size=48, seed=5, profile=PROFILE, single_pixel=False):
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(len(recipes)), size // len(recipes))[None, :].repeat(size, 0).astype(np.int32)
+    recs = [Recipe(p, f, [0, 0, 0], [0, 0, 0], 0.0) for p, f in recipes]
+    syn = synthesize(np.zeros((size, size, 3), np.uint8), rng, profile, labels=labels, recipes=recs, blur_px=1.0)
+    meta = dict(syn.metadata, name="test-scan")
+    lab = labels + 1
+    if single_pixel:
+        lab[5, 5] = len(recipes) + 1
+    return cube_from_array(syn.counts, CANON, **meta), lab
+
+
+@pytest.fixture(scope="module")
+def report():
+    cube, labels = _cube(RECIPES, single_pixel=True)
+    return pf.fit_regions(cube, labels)
+
+
+def test_known_recipe_ranks_first(report):
+    by_label = {r.label: r for r in report.regions}
+    best = by_label[1].best
+    assert set(best.pigments) == {"Vermilion", "Lead white"}
+    assert {"Hg", "S", "Pb"} <= set(best.elements)
+    assert best.probability > 0.5 and best.probability == max(c.probability for c in by_label[1].candidates)
+    # the fitted model explains the region: chi2 per channel far below that of "no pigment"
+    none = [c for c in by_label[1].candidates if not c.pigments]
+    assert not none or none[0].chi2 > 10 * best.chi2
+    # emerald and Scheele's green (both Cu + As) are twins: the linear mix cannot weigh the Zn
+    # matrix's absorption of As K lines, so either may lead
+    assert set(by_label[3].best.pigments) in ({"Emerald green", "Zinc white"}, {"Scheele's green", "Zinc white"})
+    assert by_label[4].best.pigments[0] in ("Yellow ochre", "Red ochre", "Prussian blue")
+    assert not any("priming" in g for g in report.ground)  # region 3 has no lead
+    # candidates carry a Kubelka-Munk colour: vermilion + lead white is reddish
+    r, g, b = best.rgb
+    assert r > g and r > b
+
+
+def test_lead_only_region_names_lead_white_and_hidden_partners(report):
+    res = {r.label: r for r in report.regions}[2]
+    assert "Lead white" in res.best.pigments
+    assert any("Lead white" in c.pigments for c in res.candidates[:3])
+    hidden = {h.pigment: h for h in res.hidden}
+    assert {"Carbon black", "Indigo", "Red lake", "Madder lake"} <= set(hidden)
+    # each partner's colour is the best candidate mixed with it: carbon black darkens it, and
+    # mixed with red lake lead white turns pink
+    best = np.array(res.best.rgb)
+    assert np.array(hidden["Carbon black"].rgb).sum() < best.sum() - 0.1
+    lw = np.array(pf.component_library(PROFILE).pigments[pf.component_library(PROFILE).index("Lead white")].rgb)
+    pink = np.array(hidden["Red lake"].rgb) if "Red lake" not in res.best.pigments else best
+    assert pink[0] - pink[1] > lw[0] - lw[1] + 0.1
+
+
+def test_one_pixel_region_gets_a_message(report):
+    res = {r.label: r for r in report.regions}[5]
+    assert res.n_pixels == 1 and not res.candidates
+    assert "1 pixel" in res.message and "too few" in res.message
+
+
+def test_pure_scatter_region_says_no_pigment_lines():
+    lib = pf.component_library(PROFILE)
+    scat = lib.scatter.sum(axis=0)
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(scat / scat.sum() * 1500.0, size=(16, 16, scat.size)).astype(np.uint16)
+    cube = cube_from_array(counts, CANON, profile=PROFILE.to_dict())
+    rep = pf.fit_regions(cube, np.ones((16, 16), np.int32))
+    res = rep.regions[0]
+    assert res.best.pigments == []
+    assert "no pigment lines" in res.message
+    assert {h.pigment for h in res.hidden} >= {"Carbon black", "Indigo"}
+
+
+def test_unknown_anode_and_missing_metadata():
+    counts = np.ones((4, 4, 512), np.uint16)
+    with pytest.raises(pf.PigmentFitError, match="unknown X-ray tube anode 'Xx'.*Rh"):
+        pf.fit_regions(cube_from_array(counts, CANON, profile={"anode": "Xx"}), np.ones((4, 4), int))
+    prof, notes = pf.instrument_for(cube_from_array(counts, CANON))
+    assert prof.anode == "Rh" and any("anode not in the metadata" in n for n in notes)
+    prof, _ = pf.instrument_for(cube_from_array(counts, CANON, tube={"anode": "mo", "kv": 35}))
+    assert prof.anode == "Mo" and prof.kv == 35.0
+
+
+def test_bad_labels_and_uncalibrated_cube():
+    counts = np.ones((4, 4, 512), np.uint16)
+    with pytest.raises(pf.PigmentFitError, match="does not match the scan"):
+        pf.fit_regions(cube_from_array(counts, CANON), np.ones((3, 4), int))
+    with pytest.raises(pf.PigmentFitError, match="no energy calibration"):
+        pf.fit_regions(cube_from_array(counts), np.ones((4, 4), int))
+
+
+def test_twins_and_visibility():
+    lib = pf.component_library(PROFILE)
+    i = lib.index
+    assert i("Red lead") in lib.twins(i("Lead white"))
+    assert i("Malachite") in lib.twins(i("Azurite"))
+    assert i("Naples yellow") not in lib.twins(i("Lead-tin yellow I"))  # Sb vs Sn
+    assert not lib.visible[i("Carbon black")] and not lib.visible[i("Indigo")]
+    assert lib.visible[i("Vermilion")] and lib.visible[i("Lead white")]
+    assert pf.visible_pigments(["Red lake", "Lead white"], PROFILE) == {"Lead white"}
+
+
+def test_anode_and_resolution_estimated_when_the_file_lacks_them():
+    mo = InstrumentProfile(anode="Mo", kv=45.0, fwhm_mn_ev=170.0, counts_per_pixel=2000.0)
+    cube, labels = _cube(RECIPES[:3], size=36, seed=4, profile=mo)
+    bare = cube_from_array(np.asarray(cube.data), CANON)  # no metadata at all
+    rep = pf.fit_regions(bare, labels)
+    assert rep.profile.anode == "Mo"
+    assert abs(rep.profile.fwhm_mn_ev - 170.0) <= 20.0
+    assert any("estimated from the spectra" in n for n in rep.notes)
+    assert not any(n.startswith("anode not in the metadata: Rh assumed") for n in rep.notes)
+    best = {r.label: r.best for r in rep.regions}
+    assert "Vermilion" in best[1].pigments

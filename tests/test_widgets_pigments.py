@@ -1,0 +1,95 @@
+"""Pigments dock in a real napari viewer: one row per region, candidates paint the "pigment
+recolour" layer, rows select regions, export writes the report, Cancel and bad labels."""
+
+import numpy as np
+import pytest
+from _napari_helpers import cube_stack_name, open_cube, tiny_weights, wait_idle
+
+pytest.importorskip("xraylib")
+
+from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
+from xrf_napari.io.project_h5 import write_cube
+from xrf_napari.physics.instrument import InstrumentProfile
+from xrf_napari.synth.dataset import synthesize
+from xrf_napari.synth.recipes import Recipe
+from xrf_napari.widgets.pigments import PigmentsWidget
+
+RECIPES = [(["Vermilion", "Lead white"], [0.4, 0.6]), (["Azurite"], [1.0]), (["Zinc white"], [1.0])]
+SIZE = 30
+
+
+@pytest.fixture(scope="module")
+def scan_file(tmp_path_factory):
+    rng = np.random.default_rng(1)  # a gypsum ground without lead priming
+    labels = np.repeat(np.arange(3), SIZE // 3)[None, :].repeat(SIZE, 0).astype(np.int32)
+    recs = [Recipe(p, f, [0, 0, 0], [0, 0, 0], 0.0) for p, f in RECIPES]
+    prof = InstrumentProfile(anode="Rh", kv=40.0, fwhm_mn_ev=145.0, counts_per_pixel=1500.0)
+    syn = synthesize(np.zeros((SIZE, SIZE, 3), np.uint8), rng, prof, labels=labels, recipes=recs, blur_px=1.0)
+    cal = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
+    path = tmp_path_factory.mktemp("pigdock") / "scan.h5"
+    write_cube(path, syn.counts, cal, metadata=dict(syn.metadata, name="scan"))
+    return path, labels + 1
+
+
+@pytest.fixture
+def docked(make_napari_viewer, scan_file, tmp_path):
+    viewer = make_napari_viewer()
+    path, labels = scan_file
+    open_cube(viewer, path)
+    viewer.add_labels(labels, name="regions")
+    widget = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.device.setCurrentText("cpu")
+    return viewer, widget, labels
+
+
+def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_path):
+    viewer, widget, labels = docked
+    widget.use_uvit.setChecked(False)
+    assert widget.labels_combo.currentText() == "regions"
+    assert widget.run() is not None
+    assert widget.run() is None  # one job at a time
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    assert widget.table.rowCount() == 3
+    first = widget.table.cellWidget(0, 1)
+    assert "Vermilion" in first.itemText(0) and "Lead white" in first.itemText(0) and "%" in first.itemText(0)
+    assert "Carbon black" in first.toolTip()  # hidden partners named
+    assert "Hg" in widget.table.item(0, 2).text()
+    layer = viewer.layers[f"pigment recolour [{cube_stack_name(viewer)}]"]
+    assert layer.rgb and layer.data.shape == (SIZE, SIZE, 3)
+    rep = widget.report
+    np.testing.assert_allclose(layer.data[labels == 1][0], rep.regions[0].candidates[0].rgb, atol=1e-6)
+    # beside the scan
+    assert layer.translate[1] > SIZE
+    # choosing the second candidate of region 2 repaints that region only
+    before = np.array(layer.data)
+    widget.choose(1, 1)
+    after = np.asarray(layer.data)
+    np.testing.assert_allclose(after[labels == 2][0], rep.regions[1].candidates[1].rgb, atol=1e-6)
+    np.testing.assert_array_equal(after[labels != 2], before[labels != 2])
+    # a row selects its region in the Labels layer
+    widget.table.selectRow(2)
+    assert viewer.layers["regions"].selected_label == 3
+    widget.placement.setCurrentIndex(1)
+    assert tuple(layer.translate) == (0.0, 0.0)
+    paths = widget.export(tmp_path / "report")
+    assert paths["report.html"].is_file() and "Vermilion" in paths["candidates.csv"].read_text()
+
+
+def test_uvit_colours_cancel_and_bad_labels(docked, qtbot, tmp_path):
+    viewer, widget, _ = docked
+    widget.use_uvit.setChecked(True)
+    widget.uvit_weights, widget.dve_weights = (str(p) for p in tiny_weights(tmp_path)[::-1])
+    assert widget.run() is not None
+    widget.job.cancel()
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.report is None and widget.job.status.text().startswith("Cancel")
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    assert set(widget.colours) == {1, 2, 3}
+    assert not widget.table.item(0, 0).icon().isNull()
+    viewer.add_labels(np.ones((5, 5), np.int32), name="small")
+    widget.labels_combo.set_layer(viewer.layers["small"])
+    assert widget.run() is None  # wrong shape: a message, no job
