@@ -20,9 +20,13 @@ from .energy import Calibration
 DEFAULT_BLOCK_BYTES = 64 * 2**20
 
 
-@dataclass
+@dataclass(eq=False)
 class Cube:
-    """A spectral image. `data[y, x, :]` is the spectrum of pixel (y, x); `energy` in keV."""
+    """A spectral image. `data[y, x, :]` is the spectrum of pixel (y, x); `energy` in keV.
+
+    Equality and hash are by identity (eq=False): comparing the data of two lazy cubes would read
+    them, and a cube must be usable as a key of per-cube caches.
+    """
 
     data: Any
     calibration: Calibration
@@ -83,7 +87,7 @@ class Cube:
             _drop_mapped_pages(self.data)
 
     def iter_sum_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES):
-        """Progress generator (rows done, rows total) returning sum_spectrum (analysis.progress)."""
+        """Progress generator (rows done, rows total) returning sum_spectrum (xrf_napari.progress)."""
         h = self.shape[0]
         total = np.zeros(self.n_channels, dtype=np.float64)
         yield 0, h
@@ -94,7 +98,7 @@ class Cube:
 
     def sum_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
         """Counts summed over all pixels, per channel (float64)."""
-        from .analysis.progress import run_to_end
+        from .progress import run_to_end
 
         return run_to_end(self.iter_sum_spectrum(block_bytes))
 

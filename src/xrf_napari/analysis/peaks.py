@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..elements import PAINTING_ELEMENTS, Line, element_lines
-from .maps import DEFAULT_FWHM_MN_EV, detector_fwhm_kev, fwhm_from_metadata
+from ..detector import DEFAULT_FWHM_MN_EV, anode_from_metadata, detector_fwhm_kev, fwhm_from_metadata
 
 #: Minimum peak prominence, in Poisson standard deviations of the counts at the peak.
 N_SIGMA = 5.0
@@ -70,14 +70,6 @@ def find_spectrum_peaks(energy, spectrum, *, fwhm_mn_ev: float = DEFAULT_FWHM_MN
                 pos = e[i] + 0.5 * (a - c) / den * (e[i + 1] - e[i - 1]) / 2
         out.append(Peak(float(pos), float(ys[i]), float(prom)))
     return out
-
-
-def anode_from_metadata(metadata: dict) -> str | None:
-    for where in (metadata.get("profile") or {}, metadata.get("tube") or {}, metadata):
-        a = where.get("anode") if isinstance(where, dict) else None
-        if isinstance(a, str) and a:
-            return a
-    return None
 
 
 def _lines_by_family(symbol: str) -> dict[str, Line]:

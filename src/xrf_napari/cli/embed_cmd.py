@@ -103,7 +103,7 @@ def write_outputs(paths: dict, cube, latent, result, spectra, counts, emb) -> No
 
 def run(args) -> int:
     from ..analysis.embed import cluster, cluster_spectra, iter_embed, load_embedder
-    from ..analysis.progress import run_to_end, tqdm_callback
+    from ..progress import run_to_end, tqdm_callback
 
     paths = output_paths(args.output)
     cube = open_cube(args.input)

@@ -21,22 +21,16 @@ def configure(p):
     p.add_argument("--dataset", help="HDF5 dataset / zarr array path")
 
 
-def detector_fwhm_kev(energy: float) -> float:
-    """FWHM of a typical silicon drift detector (about 140 eV at Mn K-alpha)."""
-    from ..analysis.autocal import FANO_TERM
-
-    return float(np.sqrt(0.1**2 + FANO_TERM * energy))
-
-
 def element_windows(symbols, e_min: float, e_max: float):
     """[(Line, (lo, hi))] for each symbol's main line inside the energy range."""
+    from ..detector import detector_fwhm_kev
     from ..elements import main_line
 
     out = []
     for sym in symbols:
         ln = main_line(sym, e_min=max(e_min, 0.5), e_max=e_max)
         if ln is not None:
-            half = detector_fwhm_kev(ln.energy)  # +- one FWHM holds ~98% of the peak
+            half = float(detector_fwhm_kev(ln.energy))  # +- one FWHM holds ~98% of the peak
             out.append((ln, (ln.energy - half, ln.energy + half)))
     return out
 

@@ -25,7 +25,7 @@ def configure(parser) -> None:
 
 def run(args) -> int:
     from .. import read_cube
-    from ..analysis.progress import run_to_end, tqdm_callback
+    from ..progress import run_to_end, tqdm_callback
     from ..analysis.recolour import iter_recolour, load_recolouriser, save_rgb
 
     out = Path(args.output)

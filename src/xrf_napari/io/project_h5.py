@@ -61,7 +61,7 @@ def is_project_file(f) -> bool:
 
 def read_project_cube(f, path) -> Cube:
     """Cube from an open h5py.File in this layout (the dataset stays lazy)."""
-    from .hdf5 import open_for_row_blocks
+    from .lazy import open_for_row_blocks
 
     attrs = f["counts"].attrs
     cal = Calibration(float(attrs["offset"]), float(attrs["gain"]), float(attrs.get("quadratic", 0.0)),
