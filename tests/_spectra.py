@@ -14,10 +14,17 @@ import numpy as np
 
 from xrf_napari.cube import cube_from_array
 from xrf_napari.elements import element_lines
-from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, CANONICAL_N_CHANNELS, Calibration
+from xrf_napari.energy import (
+    CANONICAL_BIN_WIDTH,
+    CANONICAL_E_MIN,
+    CANONICAL_N_CHANNELS,
+    Calibration,
+)
 
 #: The canonical grid as a calibration: channel centres 1.025, 1.075, ... keV.
-CANONICAL_CAL = Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH, source="file")
+CANONICAL_CAL = Calibration(
+    CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH, source="file"
+)
 #: Rough relative intensities inside a family group, good enough for tests.
 RATIOS = {"Ka": 1.0, "Kb": None, "La": 1.0, "Lb": 0.8, "Lg": 0.15, "Ma": 0.5}
 
@@ -28,9 +35,10 @@ FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 
 
 def fwhm_kev(energy: float, fwhm_mn_ev: float = 140.0) -> float:
-    """Detector FWHM: its square grows by (FWHM/sigma)^2 * F * eps per keV from its Mn K-alpha value."""
-    return math.sqrt((fwhm_mn_ev * 1e-3) ** 2
-                     + FWHM_PER_SIGMA**2 * FANO * PAIR_KEV * (energy - MN_KA_KEV))
+    """Detector FWHM: its square grows by (FWHM/sigma)^2 * F * eps per keV above Mn K-alpha."""
+    return math.sqrt(
+        (fwhm_mn_ev * 1e-3) ** 2 + FWHM_PER_SIGMA**2 * FANO * PAIR_KEV * (energy - MN_KA_KEV)
+    )
 
 
 def gaussian_counts(edges: np.ndarray, centre: float, fwhm: float, area: float) -> np.ndarray:
@@ -40,9 +48,15 @@ def gaussian_counts(edges: np.ndarray, centre: float, fwhm: float, area: float) 
     return area * np.diff(np.array(cdf))
 
 
-def line_spectrum(lines: list[tuple[float, float]], *, cal=CANONICAL_CAL, n=CANONICAL_N_CHANNELS,
-                  fwhm_mn_ev=140.0, background=(0.0, 0.0)) -> np.ndarray:
-    """A Gaussian of the given area at each (energy, area), plus a linear background a + b*E per channel."""
+def line_spectrum(
+    lines: list[tuple[float, float]],
+    *,
+    cal=CANONICAL_CAL,
+    n=CANONICAL_N_CHANNELS,
+    fwhm_mn_ev=140.0,
+    background=(0.0, 0.0),
+) -> np.ndarray:
+    """A Gaussian of the given area at each (energy, area), plus a + b*E counts per channel."""
     edges = cal.edges(n)
     y = np.zeros(n)
     for energy, area in lines:
@@ -51,7 +65,7 @@ def line_spectrum(lines: list[tuple[float, float]], *, cal=CANONICAL_CAL, n=CANO
     return y + background[0] + background[1] * e
 
 
-def element_spectrum_lines(symbol: str, area: float, e_max: float = 26.0) -> list[tuple[float, float]]:
+def element_spectrum_lines(symbol: str, area: float, e_max: float = 26.0) -> list[tuple]:
     """(energy, area) of an element's lines: K-beta from the table's rates, L/M fixed ratios."""
     lines = {ln.family: ln for ln in element_lines(symbol)}
     out = []
@@ -76,10 +90,17 @@ def cube_of(pixels: list[list[np.ndarray]], cal=CANONICAL_CAL, **metadata):
 #: their fluorescence cross sections set the relative intensities: the physics the element-map fit
 #: must reproduce (a 40-50 kV tube's effective energy; ratios inside a shell barely depend on it).
 TRANSITIONS_BY_FAMILY = {
-    "Ka": ("KL2", "KL3"), "Kb": ("KM2", "KM3", "KN2", "KN3"),
-    "La": ("L3M4", "L3M5"), "Lb": ("L2M4", "L3N5", "L1M3", "L1M2", "L3N4"),
-    "Lg": ("L2N4", "L1N3", "L1N2"), "Ll": ("L3M1",), "Ln": ("L2M1",), "Lother": ("L2N1", "L3N1"),
-    "Ma": ("M5N6", "M5N7"), "Mb": ("M4N6",), "Mg": ("M3N5",),
+    "Ka": ("KL2", "KL3"),
+    "Kb": ("KM2", "KM3", "KN2", "KN3"),
+    "La": ("L3M4", "L3M5"),
+    "Lb": ("L2M4", "L3N5", "L1M3", "L1M2", "L3N4"),
+    "Lg": ("L2N4", "L1N3", "L1N2"),
+    "Ll": ("L3M1",),
+    "Ln": ("L2M1",),
+    "Lother": ("L2N1", "L3N1"),
+    "Ma": ("M5N6", "M5N7"),
+    "Mb": ("M4N6",),
+    "Mg": ("M3N5",),
 }
 EXCITATION_KEV = 20.0
 
@@ -103,8 +124,15 @@ def xraylib_lines(symbol: str, e_lo: float, e_hi: float) -> list[tuple[float, fl
     return out
 
 
-def template_spectrum(symbol: str, main_area: float, *, cal=CANONICAL_CAL, n=CANONICAL_N_CHANNELS,
-                      fwhm_mn_ev=140.0, family: str | None = None) -> np.ndarray:
+def template_spectrum(
+    symbol: str,
+    main_area: float,
+    *,
+    cal=CANONICAL_CAL,
+    n=CANONICAL_N_CHANNELS,
+    fwhm_mn_ev=140.0,
+    family: str | None = None,
+) -> np.ndarray:
     """All lines of an element between 0.5 and 27 keV with xraylib relative intensities; the
     transitions of its main family (K-alpha, else L-alpha, else M-alpha, or `family`) have
     total area main_area."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 def pick_device(name: str = "auto"):
-    """auto -> cuda, then mps, then cpu. An explicit choice that is unavailable raises ValueError."""
+    """auto -> cuda, then mps, then cpu. An unavailable explicit choice raises ValueError."""
     import torch
 
     name = (name or "auto").lower()
@@ -19,7 +19,9 @@ def pick_device(name: str = "auto"):
         return torch.device("cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError("device 'cuda' requested but no CUDA GPU is available (use auto or cpu)")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+    if name == "mps" and not (
+        getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
+    ):
         raise ValueError("device 'mps' requested but Apple MPS is not available (use auto or cpu)")
     if name not in ("cpu", "mps") and not name.startswith("cuda"):
         raise ValueError(f"unknown device {name!r}: use auto, cuda, mps or cpu")
