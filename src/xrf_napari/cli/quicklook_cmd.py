@@ -35,27 +35,13 @@ def element_windows(symbols, e_min: float, e_max: float):
     return out
 
 
-def strongest_elements(spectrum, energy, k: int = DEFAULT_MAX_ELEMENTS) -> list[str]:
-    """Painting elements whose main-line window stands out most above its side bands."""
-    from ..elements import PAINTING_ELEMENTS
-
-    scores = []
-    for ln, (lo, hi) in element_windows(PAINTING_ELEMENTS, energy[0], energy[-1]):
-        width = hi - lo
-        inside = spectrum[(energy >= lo) & (energy < hi)].sum()
-        side = spectrum[((energy >= lo - width) & (energy < lo)) | ((energy >= hi) & (energy < hi + width))].sum() / 2
-        if inside > 0:
-            scores.append(((inside - side) / np.sqrt(inside + side + 1.0), ln.element))
-    scores.sort(reverse=True)
-    return [el for s, el in scores[:k] if s > 5.0]
-
-
 def run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from ..analysis.peaks import suggest_for_cube
     from ..fileutil import atomic_path
     from ..io import read_cube
 
@@ -68,7 +54,9 @@ def run(args) -> int:
     if args.elements:
         symbols = [s.strip() for s in args.elements.split(",") if s.strip()]
     else:
-        symbols = strongest_elements(spectrum, energy) if calibrated else []
+        # The plugin's suggestions: lines confirmed in pairs, overlaps and the tube's anode
+        # resolved (a plain window score took Hg L-beta for Br and Pb L-alpha for As).
+        symbols = suggest_for_cube(cube, spectrum)[:DEFAULT_MAX_ELEMENTS] if calibrated else []
     windows = element_windows(symbols, energy[0], energy[-1]) if calibrated else []
 
     fig, ax = plt.subplots(figsize=(10, 4), dpi=110)
