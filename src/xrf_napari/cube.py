@@ -25,7 +25,9 @@ class Cube:
     """A spectral image. `data[y, x, :]` is the spectrum of pixel (y, x); `energy` in keV.
 
     Equality and hash are by identity (eq=False): comparing the data of two lazy cubes would read
-    them, and a cube must be usable as a key of per-cube caches.
+    them, and a cube must be usable as a key of per-cube caches. The data is treated as read-only:
+    the per-pixel sum, once a pass has computed it, is kept (opening an uncalibrated file needs it
+    right after the automatic calibration's pass, which computes it on the way).
     """
 
     data: Any
@@ -33,6 +35,7 @@ class Cube:
     live_time: Any | None = None
     metadata: dict = field(default_factory=dict)
     path: Path | None = None
+    _sum_image: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         shape = getattr(self.data, "shape", None)
@@ -69,7 +72,9 @@ class Cube:
 
     def with_calibration(self, calibration: Calibration) -> "Cube":
         """The same data with another calibration (e.g. one the user fitted)."""
-        return Cube(self.data, calibration, self.live_time, dict(self.metadata), self.path)
+        out = Cube(self.data, calibration, self.live_time, dict(self.metadata), self.path)
+        out._sum_image = self._sum_image  # same data, same per-pixel sums
+        return out
 
     # -- streaming --------------------------------------------------------------------------
     def rows_per_block(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> int:
@@ -107,9 +112,12 @@ class Cube:
         shows minor, local elements that the sum drowns (used by automatic calibration)."""
         total = np.zeros(self.n_channels, dtype=np.float64)
         peak = np.full(self.n_channels, -np.inf)
-        for _, block in self.iter_blocks(block_bytes):
+        image = np.empty(self.shape[:2], dtype=np.float64)
+        for sl, block in self.iter_blocks(block_bytes):
+            image[sl] = block.sum(axis=2, dtype=np.float64)
             total += block.sum(axis=(0, 1), dtype=np.float64)
             np.maximum(peak, block.max(axis=(0, 1)), out=peak)
+        self._sum_image = image
         return total, peak
 
     def max_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
@@ -117,11 +125,13 @@ class Cube:
         return self.sum_and_max_spectra(block_bytes)[1]
 
     def sum_image(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
-        """Total counts per pixel (H, W)."""
-        out = np.empty(self.shape[:2], dtype=np.float64)
-        for sl, block in self.iter_blocks(block_bytes):
-            out[sl] = block.sum(axis=2, dtype=np.float64)
-        return out
+        """Total counts per pixel (H, W); computed once per cube (see the class docstring)."""
+        if self._sum_image is None:
+            out = np.empty(self.shape[:2], dtype=np.float64)
+            for sl, block in self.iter_blocks(block_bytes):
+                out[sl] = block.sum(axis=2, dtype=np.float64)
+            self._sum_image = out
+        return self._sum_image.copy()
 
     def window_maps(self, windows, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
         """Counts integrated in energy windows: (n_windows, H, W) float32, one pass over the file.
