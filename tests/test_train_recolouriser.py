@@ -99,7 +99,7 @@ def test_missing_colour_targets_is_a_clear_error(setup, tmp_path, capsys):
 PAINTS = (("Hg", (200, 30, 30)), ("Cu", (30, 70, 200)), ("Fe", (190, 130, 40)), ("Zn", (240, 240, 230)))
 
 
-def _paint_dataset(folder, n, size, seed):
+def _paint_dataset(folder, n, size, seed):  # size: one int, or a (h, w) per cube
     """Cubes whose regions are drawn from PAINTS: a region's colour follows from its spectrum, so a
     recolouriser can learn it and colour a cube it never saw (random colours per cube could not be)."""
     from xrf_napari.training.toy_data import LINES, line_spectrum, voronoi_labels
@@ -110,8 +110,9 @@ def _paint_dataset(folder, n, size, seed):
     rng = np.random.default_rng(seed)
     spectra = np.stack([line_spectrum(energy, LINES[el] + LINES["Ca"], 140.0) for el, _ in PAINTS])
     colours = np.array([c for _, c in PAINTS], np.uint8)
-    for i in range(n):
-        labels = voronoi_labels(size, size, 4, rng)
+    sizes = [size] * n if isinstance(size, int) else list(size)
+    for i, (h, w) in enumerate((s, s) if isinstance(s, int) else s for s in sizes):
+        labels = voronoi_labels(h, w, 4, rng)
         paint = rng.permutation(len(PAINTS))[labels - 1]
         counts = rng.poisson(400.0 * spectra[paint]).astype(np.uint16)
         palette = colours[paint]
@@ -154,3 +155,28 @@ def test_a_few_hundred_steps_beat_the_flat_colour_guess(setup, tmp_path):
         flat.append(float(redmean_distance(as_tensor(guess), as_tensor(target))))
     model = metrics["val_uvit"]["srgb"]
     assert model < 0.7 * np.mean(flat), (model, flat)
+
+
+def test_validation_images_of_mixed_sizes(setup, tmp_path):
+    """Validation cubes of different shapes are each predicted and scored at their own size: the
+    kept checkpoint's validation loss is the mean of the per-image scores reported for it."""
+    d, _, _ = setup
+    sizes = [(40, 40), (33, 57), (48, 36), (40, 40), (37, 44), (52, 34), (40, 40), (35, 35)]
+    data = _paint_dataset(tmp_path / "mixed", len(sizes), sizes, 3)
+    cfg = json.loads((d / "cfg.json").read_text()) | {"val_fraction": 0.4}
+    (tmp_path / "cfg.json").write_text(json.dumps(cfg))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert main(["recolouriser", "--data", str(data), "--embedder", str(d / "dve.safetensors"),
+                     "--out", str(tmp_path / "run"), "--config", str(tmp_path / "cfg.json"),
+                     "--device", "cpu", "--no-progress", "--steps", "20", "--checkpoint-every", "10",
+                     "--baseline-steps", "0"]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    resolved = json.loads((tmp_path / "run" / "config.json").read_text())
+    val_sizes = {sizes[int(name.removesuffix(".h5")[1:])] for name in resolved["val_cubes"]}
+    assert len(val_sizes) >= 2, resolved["val_cubes"]
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    best = min(v for _, v in metrics["val_curve"])
+    assert np.isfinite(best) and metrics["val_uvit"]["srgb"] == pytest.approx(best, rel=1e-4)
