@@ -45,7 +45,8 @@ def test_cli_writes_png_and_tiff_of_the_input_size(files, capsys):
     # The file holds the model's prediction for this cube, pixel for pixel (orientation, channel
     # order and 0-1 -> 0-255 scale), as the library computes it with the same weights and tiling.
     assert_is_prediction(img, cube, d)
-    assert main(["recolour", str(cube), "--output", str(d / "out.tif"), "--tile", "16", "--overlap", "4"] + common) == 0
+    tiled = ["--tile", "16", "--overlap", "4"]
+    assert main(["recolour", str(cube), "--output", str(d / "out.tif")] + tiled + common) == 0
     assert_is_prediction(tifffile.imread(d / "out.tif"), cube, d, tile=16, overlap=4)
 
 

@@ -96,12 +96,14 @@ def test_missing_colour_targets_is_a_clear_error(setup, tmp_path, capsys):
 
 
 #: Paints of the learnable toy set: element lines (toy_data.LINES) and the colour they stand for.
-PAINTS = (("Hg", (200, 30, 30)), ("Cu", (30, 70, 200)), ("Fe", (190, 130, 40)), ("Zn", (240, 240, 230)))
+PAINTS = (("Hg", (200, 30, 30)), ("Cu", (30, 70, 200)), ("Fe", (190, 130, 40)),
+          ("Zn", (240, 240, 230)))
 
 
 def _paint_dataset(folder, n, size, seed):  # size: one int, or a (h, w) per cube
-    """Cubes whose regions are drawn from PAINTS: a region's colour follows from its spectrum, so a
-    recolouriser can learn it and colour a cube it never saw (random colours per cube could not be)."""
+    """Cubes whose regions are drawn from PAINTS: a region's colour follows from its spectrum, so
+    a recolouriser can learn it and colour a cube it never saw (random colours per cube could not
+    be)."""
     from xrf_napari.training.toy_data import LINES, line_spectrum, voronoi_labels
 
     (folder / "cubes").mkdir(parents=True)
@@ -132,7 +134,7 @@ def test_a_few_hundred_steps_beat_the_flat_colour_guess(setup, tmp_path):
     data = _paint_dataset(tmp_path / "paints", 8, 40, 7)
     out = tmp_path / "run"
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny batches: more threads only spin (0.34 s/step with 2, 0.015 with 1)
+    torch.set_num_threads(1)  # tiny batches: more threads spin (0.34 s/step with 2, 0.015 with 1)
     try:
         assert main(["recolouriser", "--data", str(data), "--embedder", str(d / "dve.safetensors"),
                      "--out", str(out), "--config", str(d / "cfg.json"), "--device", "cpu",
@@ -170,7 +172,8 @@ def test_validation_images_of_mixed_sizes(setup, tmp_path):
     try:
         assert main(["recolouriser", "--data", str(data), "--embedder", str(d / "dve.safetensors"),
                      "--out", str(tmp_path / "run"), "--config", str(tmp_path / "cfg.json"),
-                     "--device", "cpu", "--no-progress", "--steps", "20", "--checkpoint-every", "10",
+                     "--device", "cpu", "--no-progress", "--steps", "20",
+                     "--checkpoint-every", "10",
                      "--baseline-steps", "0"]) == 0
     finally:
         torch.set_num_threads(threads)

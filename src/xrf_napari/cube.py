@@ -7,9 +7,10 @@ only read in row blocks of bounded size, so whole-painting scans larger than mem
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,9 @@ class Cube:
         shape = getattr(self.data, "shape", None)
         if shape is None or len(shape) != 3:
             where = f" in {self.path}" if self.path else ""
-            raise ValueError(f"a cube must be 3-D (height, width, channels); got shape {shape}{where}")
+            raise ValueError(
+                f"a cube must be 3-D (height, width, channels); got shape {shape}{where}"
+            )
         if min(shape) < 1:
             raise ValueError(f"cube has an empty axis: shape {shape}")
 
@@ -70,7 +73,7 @@ class Cube:
     def name(self) -> str:
         return self.path.stem if self.path else self.metadata.get("name", "cube")
 
-    def with_calibration(self, calibration: Calibration) -> "Cube":
+    def with_calibration(self, calibration: Calibration) -> Cube:
         """The same data with another calibration (e.g. one the user fitted)."""
         out = Cube(self.data, calibration, self.live_time, dict(self.metadata), self.path)
         out._sum_image = self._sum_image  # same data, same per-pixel sums
@@ -82,7 +85,9 @@ class Cube:
         row_bytes = w * c * max(self.dtype.itemsize, 4)  # blocks are converted to >= 4-byte types
         return int(max(1, min(h, block_bytes // max(row_bytes, 1))))
 
-    def iter_blocks(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> Iterator[tuple[slice, np.ndarray]]:
+    def iter_blocks(
+        self, block_bytes: int = DEFAULT_BLOCK_BYTES
+    ) -> Iterator[tuple[slice, np.ndarray]]:
         """Yield (row slice, block) with block a numpy array of shape (rows, width, channels)."""
         h = self.shape[0]
         step = self.rows_per_block(block_bytes)
@@ -92,7 +97,7 @@ class Cube:
             _drop_mapped_pages(self.data)
 
     def iter_sum_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES):
-        """Progress generator (rows done, rows total) returning sum_spectrum (xrf_napari.progress)."""
+        """Progress generator (rows done, rows total) returning sum_spectrum (see progress.py)."""
         h = self.shape[0]
         total = np.zeros(self.n_channels, dtype=np.float64)
         yield 0, h
@@ -107,7 +112,9 @@ class Cube:
 
         return run_to_end(self.iter_sum_spectrum(block_bytes))
 
-    def sum_and_max_spectra(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> tuple[np.ndarray, np.ndarray]:
+    def sum_and_max_spectra(
+        self, block_bytes: int = DEFAULT_BLOCK_BYTES
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(sum spectrum, max-pixel spectrum) in one pass over the file. The max-pixel spectrum
         shows minor, local elements that the sum drowns (used by automatic calibration)."""
         total = np.zeros(self.n_channels, dtype=np.float64)
@@ -158,7 +165,7 @@ class Cube:
         for sl, block in self._iter_channel_blocks(lo_all, hi_all, block_bytes):
             for k, (a, b) in enumerate(ranges):
                 if b > a:
-                    out[k, sl] = block[..., a - lo_all:b - lo_all].sum(axis=-1, dtype=acc)
+                    out[k, sl] = block[..., a - lo_all : b - lo_all].sum(axis=-1, dtype=acc)
         return out
 
     def _iter_channel_blocks(self, c0: int, c1: int, block_bytes: int):

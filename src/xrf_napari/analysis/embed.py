@@ -59,9 +59,9 @@ class Embedder:
 
 @functools.lru_cache(maxsize=4)
 def _load_cached(path_str: str, sha: str | None, device_name: str) -> Embedder:
+    from ..device import pick_device
     from ..models.dve import build_from_config
     from ..models.weights import WeightsError, load_weights
-    from ..device import pick_device
 
     device = pick_device(device_name)
     state, config = load_weights(path_str, expected_sha256=sha)

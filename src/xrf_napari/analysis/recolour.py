@@ -131,8 +131,8 @@ def _load_cached(path: str, mtime: float, expected_sha: str | None, device: str)
 
 def load_recolouriser(weights=None, device="auto") -> Recolouriser:
     """The SmallUViT from `weights` (default: the shipped file, hash-checked) on `device`; cached."""
-    from ..models.weights import resolve_weights
     from ..device import pick_device
+    from ..models.weights import resolve_weights
 
     path, sha = resolve_weights("uvit", weights)
     path = Path(path)

@@ -25,8 +25,8 @@ def configure(parser) -> None:
 
 def run(args) -> int:
     from .. import read_cube
-    from ..progress import run_to_end, tqdm_callback
     from ..analysis.recolour import iter_recolour, load_recolouriser, save_rgb
+    from ..progress import run_to_end, tqdm_callback
 
     out = Path(args.output)
     if out.suffix.lower() not in (".png", ".tif", ".tiff"):
