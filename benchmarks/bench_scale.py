@@ -65,7 +65,7 @@ H5_CHUNKS = (16, 16, 2048)
 # -- data generation ---------------------------------------------------------------------------
 def _components(energy: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """(n_comp, C) expected spectra, each summing to 1: pigments, ground, scatter, continuum."""
-    from xrf_napari.analysis.maps import detector_fwhm_kev
+    from xrf_napari.detector import detector_fwhm_kev
     from xrf_napari.elements import element_lines
 
     gain = float(energy[1] - energy[0])

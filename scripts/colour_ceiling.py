@@ -36,7 +36,8 @@ LINE_ELEMENTS = ("S", "K", "Ca", "Ti", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn",
 
 
 def _line_features(counts: np.ndarray, metadata: dict) -> np.ndarray:
-    from xrf_napari.analysis.maps import DEFAULT_FWHM_MN_EV, fwhm_from_metadata, plan_maps, weight_matrix
+    from xrf_napari.analysis.maps import plan_maps, weight_matrix
+    from xrf_napari.detector import DEFAULT_FWHM_MN_EV, fwhm_from_metadata
     from xrf_napari.energy import canonical_edges
 
     edges = canonical_edges()

@@ -51,7 +51,7 @@ def evaluate_cube(path: Path, use_uvit: bool = True, oracle: bool = False) -> li
     true_rgb = {int(k): tuple(pal[labels.ravel() == k].mean(axis=0)) for k in np.unique(labels)}
     uvit = {}
     if use_uvit:
-        from xrf_napari.analysis.progress import run_to_end
+        from xrf_napari.progress import run_to_end
         from xrf_napari.analysis.recolour import iter_recolour
 
         rgb = run_to_end(iter_recolour(cube, device="cpu")).rgb.reshape(-1, 3).astype(float) / 255.0

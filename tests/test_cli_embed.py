@@ -64,15 +64,35 @@ def test_embed_cli_writes_all_outputs(cube_and_weights, tmp_path):
     np.testing.assert_allclose(total, counts.reshape(-1, C).sum(0), rtol=1e-4, atol=1e-2)
 
 
+def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    """Do two labellings split the pixels the same way (whatever the label numbers)?"""
+    pairs = {(int(x), int(y)) for x, y in zip(a.ravel(), b.ravel())}
+    return len(pairs) == len(np.unique(a)) == len(np.unique(b))
+
+
 def test_embed_cli_prefix_output_and_auto_k(cube_and_weights, tmp_path):
-    cube_path, weights, _ = cube_and_weights
+    """Three bands of paint whose spectra share no line: any embedder keeps them apart, so the
+    silhouette must choose K = 3 and the regions must be the bands; a range above 3 is obeyed."""
+    from _spectra import line_spectrum
+
+    _, weights, _ = cube_and_weights
+    cal = Calibration(-0.1, 0.04)
+    truth = np.repeat(np.arange(1, 4), H // 3)[:, None].repeat(W, axis=1)
+    lines = [line_spectrum([(e, 3000.0)], cal=cal, n=C) for e in (3.69, 6.40, 14.16)]  # Ca, Fe, Sr
+    counts = np.random.default_rng(0).poisson(np.stack(lines)[truth - 1]).astype(np.uint16)
+    cube_path = write_cube(tmp_path / "bands.h5", counts, cal, metadata={"name": "bands"})
     rc = main(["embed", str(cube_path), "-o", str(tmp_path / "scan1_"), "--weights", str(weights),
                "--k-range", "2", "4", "--no-progress"])
     assert rc == 0
     for name in ("latent.h5", "latent.png", "labels.h5", "labels.png", "cluster_spectra.csv"):
         assert (tmp_path / f"scan1_{name}").is_file()
     with h5py.File(tmp_path / "scan1_labels.h5") as f:
-        assert 2 <= f.attrs["k"] <= 4
+        assert f.attrs["k"] == 3
+        assert same_partition(f["labels"][()], truth)
+    rc = main(["embed", str(cube_path), "-o", str(tmp_path / "scan2_"), "--weights", str(weights),
+               "--k-range", "4", "5", "--no-progress"])
+    with h5py.File(tmp_path / "scan2_labels.h5") as f:
+        assert rc == 0 and f.attrs["k"] in (4, 5)
 
 
 def test_embed_cli_bad_input_is_one_clear_error(tmp_path, capsys):

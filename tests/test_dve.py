@@ -114,10 +114,25 @@ def test_weights_round_trip_and_hash_check(random_weights, tmp_path):
         load_weights(random_weights, expected_sha256="0" * 64)
 
 
-def test_shipped_weights_load_and_match_manifest():
+def test_shipped_weights_load_and_separate_pigments():
+    """The shipped (trained) embedder puts the painted test cube's four pigments far apart
+    compared with the Poisson scatter inside each (a random-initialised DVE of the same shape
+    gives a ratio below 1; the trained one about 38)."""
+    from _napari_helpers import PIGMENTS, painted_counts
+    from scipy.spatial.distance import pdist
+
+    from xrf_napari.models.weights import manifest
+
     emb = load_embedder(None, "cpu")  # resolve_weights checks the manifest's SHA-256
-    assert emb.sha256 and emb.path.name == "dve.safetensors"
-    assert emb.encode(np.ones((3, 512), np.float32)).shape == (3, 3)
+    assert emb.path.name == "dve.safetensors" and emb.sha256 == manifest()["dve"]["sha256"]
+    counts, labels = painted_counts()
+    z = emb.encode(counts.reshape(-1, 512).astype(np.float32))
+    assert z.shape == (labels.size, 3) and np.isfinite(z).all()
+    lab = labels.ravel()
+    centres = np.stack([z[lab == k].mean(0) for k in range(1, len(PIGMENTS) + 1)])
+    spread = max(np.linalg.norm(z[lab == k] - centres[k - 1], axis=1).mean()
+                 for k in range(1, len(PIGMENTS) + 1))
+    assert pdist(centres).min() > 10 * spread
 
 
 def test_corrupted_weights_file_gives_clear_error(random_weights, tmp_path):

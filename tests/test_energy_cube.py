@@ -58,3 +58,30 @@ def test_rebinner_equals_sparse_product():
         fast = Rebinner(m, group=128)(x)
         ref = (x.reshape(-1, n).astype(np.float64) @ m.toarray()).reshape(3, 5, -1)
         np.testing.assert_allclose(fast, ref, rtol=1e-5, atol=1e-3)
+
+
+def test_rebin_puts_a_line_in_its_bin_and_splits_a_straddling_channel_by_overlap():
+    from xrf_napari.energy import Rebinner, to_canonical_matrix
+
+    cal, n = Calibration(0.02, 0.04), 1024  # channel 160 spans 6.40-6.44 keV, 161 spans 6.44-6.48
+    counts = np.zeros((2, n), dtype=np.float32)
+    counts[0, 160] = 1000.0
+    counts[1, 161] = 1000.0
+    edges = canonical_edges()
+    k = int(np.argmin(np.abs(edges - 6.40)))  # canonical bin 6.40-6.45 keV
+    assert edges[k] == pytest.approx(6.40) and edges[k + 1] == pytest.approx(6.45)
+    expected = np.zeros((2, len(edges) - 1))
+    expected[0, k] = 1000.0  # wholly inside one bin
+    expected[1, k], expected[1, k + 1] = 250.0, 750.0  # 0.01 keV of 0.04 below 6.45, 0.03 above
+    m = to_canonical_matrix(cal, n)
+    np.testing.assert_allclose(counts @ m.toarray(), expected, atol=1e-3)
+    np.testing.assert_allclose(Rebinner(m, group=128)(counts), expected, atol=1e-2)
+
+
+def test_cube_is_hashable_and_compares_by_identity():
+    a = np.zeros((2, 3, 8), dtype=np.uint16)
+    one, two = cube_from_array(a, Calibration(0, 1)), cube_from_array(a, Calibration(0, 1))
+    assert one == one and one != two  # same data, different cubes (no element-wise array compare)
+    cache = {one: "first", two: "second"}
+    assert cache[one] == "first" and cache[two] == "second"
+    assert one.with_calibration(Calibration(0, 2)) not in cache

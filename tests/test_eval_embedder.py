@@ -42,11 +42,15 @@ def test_evaluate_cube_aligns_labels_and_scores_baselines():
     assert res["k"] == len(np.unique(labels)) and res["n_pixels"] == 700
     assert res["dve"] == pytest.approx(1.0) and res["dve_interior"] == pytest.approx(1.0)
     assert 0.0 < res["interior_fraction"] < 1.0
-    for m in ("pca3", "pca3_raw", "kmeans_norm", "ceiling_lda3", "oracle_lda", "oracle_lda_interior"):
-        assert -1.0 <= res[m] <= 1.0
-    # high counts and distinct toy pigments: the supervised references separate the regions
-    assert res["oracle_lda_interior"] > 0.9
-    assert res["ceiling_lda3"] > 0.8
+    # High counts and distinct toy pigments: every baseline separates the regions...
+    baselines = ("pca3", "pca3_raw", "kmeans_norm", "ceiling_lda3", "oracle_lda")
+    for m in baselines + ("oracle_lda_interior",):
+        assert res[m] > 0.9, (m, res[m])
+    # ...and each is scored against the truth: labels shuffled over the pixels give chance (ARI ~0)
+    shuffled = np.random.default_rng(0).permutation(labels.reshape(-1)).reshape(labels.shape)
+    res = evaluate_cube(_LabelOracle(counts, shuffled), counts, shuffled, max_pixels=700, seed=1)
+    for m in baselines:
+        assert abs(res[m]) < 0.05, (m, res[m])
     table = format_table({"data": "x", "methods": ["dve", "pca3"], "interior_fraction_median": 0.5,
                           "summary": {"dve": {"median": 1.0, "mean": 1.0, "min": 1.0, "n": 1},
                                       "pca3": {"median": 0.5, "mean": 0.5, "min": 0.5, "n": 1}},

@@ -68,9 +68,9 @@ def test_bad_input_is_rejected():
 
 def test_small_area_pigment_found_through_survey_tiles():
     """Cu in one 16 x 16 corner of a 64 x 64 scan: invisible in the mean, confirmed in its tile."""
-    from xrf_napari.analysis.progress import run_to_end
     from xrf_napari.analysis.spectra import iter_survey
     from xrf_napari.cube import cube_from_array
+    from xrf_napari.progress import run_to_end
 
     rng = np.random.default_rng(5)
     base = line_spectrum(element_spectrum_lines("Fe", 400.0), background=(3.0, -0.1))

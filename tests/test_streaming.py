@@ -132,7 +132,7 @@ def test_hdf5_chunk_cache_holds_a_band_of_chunks(tmp_path):
     """Row blocks that cut through (16, 16, C) chunks must find the cut chunks still cached."""
     h5py = pytest.importorskip("h5py")
     from xrf_napari.io import read_cube
-    from xrf_napari.io.hdf5 import row_band_bytes
+    from xrf_napari.io.lazy import row_band_bytes
     from xrf_napari.io.project_h5 import write_cube
 
     counts = np.zeros((20, 160, 2048), dtype=np.uint16)

@@ -47,13 +47,34 @@ def test_recipe_lightens_with_white_and_respects_period():
     rng = np.random.default_rng(2)
     r = choose_recipe((0.85, 0.85, 0.85), rng)
     assert any(get_pigment(n).role == "white" for n in r.pigments) and r.delta_e < 5
-    # the stored mixture colour is what the mixing model gives
+    # the stored mixture colour is what the mixing model (checked below) gives
     pigs = [get_pigment(n) for n in r.pigments]
     lab = rgb2lab(km_mix(np.array([p.rgb for p in pigs]), np.array([r.fractions]))[None])[0, 0]
     assert np.allclose(lab, r.mix_lab, atol=1e-6)
     old = choose_recipe((0.9, 0.9, 0.9), rng, year=1500)
     assert all(get_pigment(n).in_use(1500) for n in old.pigments)
     assert "Titanium white" not in old.pigments and "Zinc white" not in old.pigments
+
+
+def _srgb(linear):
+    """IEC 61966-2-1 transfer function (written out here, not taken from synth.recipes)."""
+    linear = np.asarray(linear, dtype=float)
+    return np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
+
+
+def test_kubelka_munk_mix_matches_hand_values():
+    # Band reflectances 0.5 and 0.25 (linear): K/S = (1-R)^2 / 2R = 0.25 and 1.125.
+    # 1:1 -> K/S 0.6875 -> R = 1 + 0.6875 - sqrt(0.6875^2 + 2 * 0.6875) = 0.328215
+    # 1:3 -> K/S 0.90625 -> R = 0.283355
+    light, dark = _srgb([0.5, 0.5, 0.5]), _srgb([0.25, 0.25, 0.25])
+    out = km_mix(np.stack([light, dark]), np.array([[1.0, 1.0], [0.25, 0.75], [2.0, 0.0]]))
+    np.testing.assert_allclose(out[0], _srgb(0.328215), atol=1e-5)
+    np.testing.assert_allclose(out[1], _srgb(0.283355), atol=1e-5)  # fractions need not sum to 1
+    np.testing.assert_allclose(out[2], light, atol=1e-9)  # one pigment alone keeps its colour
+    # Bands stay separate: a red and a white mixed 1:1 stay red-dominant but lighter than the red.
+    red = np.array([0.8, 0.1, 0.1])
+    pink = km_mix(np.stack([red, np.ones(3)]), np.array([[0.5, 0.5]]))[0]
+    assert pink[0] > pink[1] == pytest.approx(pink[2]) and (pink > red - 1e-9).all()
 
 
 def test_counts_are_poisson_on_a_flat_region():
@@ -101,14 +122,11 @@ def test_small_cube_end_to_end_is_readable(small_dataset):
     assert 0.5 * cpp < total.mean() < 1.02 * cpp
     assert meta["seed"] == 7 and meta["index"] == 0 and meta["source"]["image"] == "procedural"
     assert len(meta["regions"]) == meta["k"] and all(r["pigments"] for r in meta["regions"])
-    try:
-        from xrf_napari.io import read_cube
-    except ImportError:  # the general reader lives in another module; the layout reader suffices
-        read_cube = None
-    if read_cube is not None:
-        c2 = read_cube(path)
-        assert c2.shape == (32, 32, 512) and c2.calibration.gain == pytest.approx(0.05)
-        assert np.array_equal(c2.sum_image(), total)
+    from xrf_napari.io import read_cube
+
+    c2 = read_cube(path)  # the general reader finds the layout and its calibration too
+    assert c2.shape == (32, 32, 512) and c2.calibration.gain == pytest.approx(0.05)
+    assert np.array_equal(c2.sum_image(), total)
     t = read_targets(path)
     assert t["rgb"].shape == (32, 32, 3) and t["palette"].shape == (32, 32, 3) and t["labels"].shape == (32, 32)
     assert t["labels"].max() == meta["k"] - 1

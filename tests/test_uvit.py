@@ -147,9 +147,20 @@ def test_each_pixel_is_a_convex_blend_of_the_tiles_covering_it():
 
 
 def test_small_image_is_mirrored_up_to_the_tile():
-    model = tiny_model()
-    rgb = _recolouriser(model).predict(np.zeros((5, 9, 3), np.float32), tile=32)
+    """An image smaller than a tile is shown to the model as the tile-sized mirror image of itself
+    (edge pixels repeated: a b c | c b a | a b c ...), and the answer is the top-left corner."""
+    model = tiny_model(pixel_skip=True, head_hidden=4)
+    latent = np.random.default_rng(2).normal(size=(5, 9, 3)).astype(np.float32)
+    rgb = _recolouriser(model).predict(latent, tile=32)
+
+    def mirror(n):  # source index of each of the tile's 32 rows (columns)
+        return [i % n if (i // n) % 2 == 0 else n - 1 - i % n for i in range(32)]
+
+    mirrored = latent[np.ix_(mirror(5), mirror(9))]
+    with torch.no_grad():
+        whole = model(torch.from_numpy(mirrored).permute(2, 0, 1)[None])[0].permute(1, 2, 0).numpy()
     assert rgb.shape == (5, 9, 3)
+    np.testing.assert_allclose(rgb, whole[:5, :9], atol=1e-5)
 
 
 def test_tile_layout_covers_with_the_requested_overlap():

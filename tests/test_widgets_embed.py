@@ -3,8 +3,8 @@ shipped ones (the shipped weights are exercised too when present)."""
 
 import numpy as np
 import pytest
-from _napari_helpers import (H, W, cube_stack_name, open_cube, open_sample_or_painted, tiny_weights, wait_idle,
-                             write_painted_cube)
+from _napari_helpers import (PIGMENTS, H, W, cube_stack_name, open_cube, open_sample_or_painted,
+                             painted_counts, tiny_weights, wait_idle, write_painted_cube)
 
 from xrf_napari.widgets.embed import EmbedClusterWidget
 from xrf_napari.widgets.spectrum import SpectrumWidget
@@ -141,4 +141,9 @@ def test_shipped_embedder_runs(setup, qtbot):
     wait_idle(qtbot, widget.job, timeout=60000)
     assert widget.job.last_error is None, widget.job.last_error
     result = widget.result[2]
-    assert 2 <= result.k <= 12 and result.labels.shape == (H, W)
+    # The painted cube's four pigment bands: the shipped embedder separates them, so automatic K
+    # must find four regions, and they must be the bands.
+    _, truth = painted_counts()
+    assert result.k == len(PIGMENTS) and result.labels.shape == (H, W)
+    pairs = {(int(a), int(b)) for a, b in zip(result.labels.ravel(), truth.ravel())}
+    assert len(pairs) == len(PIGMENTS), sorted(pairs)

@@ -109,7 +109,25 @@ def test_shipped_sample_opens_with_spectrum(make_napari_viewer, qtbot, key):
     viewer.window.add_dock_widget(widget)
     wait_idle(qtbot, widget.job, timeout=60000)
     assert widget.job.last_error is None and MEAN_CURVE in widget.curves
-    assert widget.suggested_label.text() != "Suggested: none found"
+    # The main element of every pigment that dominates two or more of the sample's regions (from
+    # the generator's record in the file) is suggested, and shown in the label.
+    from xrf_napari.widgets._common import SUGGESTED_KEY
+
+    suggested = widget.cube_combo.current_layer().metadata[SUGGESTED_KEY]
+    expected = widespread_elements(widget.cube_combo.current_cube().metadata)
+    assert expected and expected <= set(suggested), (expected, suggested)
+    assert all(sym in widget.suggested_label.text() for sym in expected)
+
+
+def widespread_elements(metadata: dict) -> set[str]:
+    """First element of each region's main pigment, kept when it leads two regions or more."""
+    from collections import Counter
+
+    from xrf_napari.physics.pigments import get_pigment
+
+    leads = Counter(get_pigment(r["pigments"][int(np.argmax(r["fractions"]))]).elements[0]
+                    for r in metadata["regions"])
+    return {el for el, n in leads.items() if n >= 2}
 
 
 def test_cube_switch_during_a_job_still_gets_its_mean(viewer_with_cube, qtbot, tmp_path):

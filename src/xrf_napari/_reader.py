@@ -1,7 +1,9 @@
 """napari reader contribution: a dropped MA-XRF file becomes a lazy cube layer + its sum image.
 
 The cube layer is a dask array transposed to (channels, height, width) so the channel axis is a
-slider; nothing is read until napari draws a slice. A single spectrum opens as a 1 x 1 x C cube.
+slider; none of it is read until napari draws a slice. The sum image is computed on open: one pass
+over the counts, shared with the automatic calibration when the file has none (tests/
+test_open_reads.py). A single spectrum opens as a 1 x 1 x C cube.
 Read errors are raised from the returned function (napari wraps them in ReaderPluginError and shows
 them); a notification carrying our message names the file and the problem first.
 """

@@ -7,9 +7,10 @@ only read in row blocks of bounded size, so whole-painting scans larger than mem
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -20,21 +21,30 @@ from .energy import Calibration
 DEFAULT_BLOCK_BYTES = 64 * 2**20
 
 
-@dataclass
+@dataclass(eq=False)
 class Cube:
-    """A spectral image. `data[y, x, :]` is the spectrum of pixel (y, x); `energy` in keV."""
+    """A spectral image. `data[y, x, :]` is the spectrum of pixel (y, x); `energy` in keV.
+
+    Equality and hash are by identity (eq=False): comparing the data of two lazy cubes would read
+    them, and a cube must be usable as a key of per-cube caches. The data is treated as read-only:
+    the per-pixel sum, once a pass has computed it, is kept (opening an uncalibrated file needs it
+    right after the automatic calibration's pass, which computes it on the way).
+    """
 
     data: Any
     calibration: Calibration
     live_time: Any | None = None
     metadata: dict = field(default_factory=dict)
     path: Path | None = None
+    _sum_image: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         shape = getattr(self.data, "shape", None)
         if shape is None or len(shape) != 3:
             where = f" in {self.path}" if self.path else ""
-            raise ValueError(f"a cube must be 3-D (height, width, channels); got shape {shape}{where}")
+            raise ValueError(
+                f"a cube must be 3-D (height, width, channels); got shape {shape}{where}"
+            )
         if min(shape) < 1:
             raise ValueError(f"cube has an empty axis: shape {shape}")
 
@@ -63,9 +73,11 @@ class Cube:
     def name(self) -> str:
         return self.path.stem if self.path else self.metadata.get("name", "cube")
 
-    def with_calibration(self, calibration: Calibration) -> "Cube":
+    def with_calibration(self, calibration: Calibration) -> Cube:
         """The same data with another calibration (e.g. one the user fitted)."""
-        return Cube(self.data, calibration, self.live_time, dict(self.metadata), self.path)
+        out = Cube(self.data, calibration, self.live_time, dict(self.metadata), self.path)
+        out._sum_image = self._sum_image  # same data, same per-pixel sums
+        return out
 
     # -- streaming --------------------------------------------------------------------------
     def rows_per_block(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> int:
@@ -73,7 +85,9 @@ class Cube:
         row_bytes = w * c * max(self.dtype.itemsize, 4)  # blocks are converted to >= 4-byte types
         return int(max(1, min(h, block_bytes // max(row_bytes, 1))))
 
-    def iter_blocks(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> Iterator[tuple[slice, np.ndarray]]:
+    def iter_blocks(
+        self, block_bytes: int = DEFAULT_BLOCK_BYTES
+    ) -> Iterator[tuple[slice, np.ndarray]]:
         """Yield (row slice, block) with block a numpy array of shape (rows, width, channels)."""
         h = self.shape[0]
         step = self.rows_per_block(block_bytes)
@@ -85,16 +99,16 @@ class Cube:
 
     def _read_rows(self, sl: slice, channels: slice = slice(None)) -> np.ndarray:
         """One block from the store; for a cube read from a file, a store error or bad values
-        (NaN, inf, negative) become a CubeReadError naming the file and rows (io.errors)."""
+        (NaN, inf, negative) become a CubeReadError naming the file and rows (errors.py)."""
         if self.path is None:
             return np.asarray(self.data[sl, :, channels])
-        from .io.errors import read_block
+        from .errors import read_block
 
         return read_block(self.data, (sl, slice(None), channels), self.path,
                           check=not self.metadata.get("values_checked"))
 
     def iter_sum_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES):
-        """Progress generator (rows done, rows total) returning sum_spectrum (analysis.progress)."""
+        """Progress generator (rows done, rows total) returning sum_spectrum (see progress.py)."""
         h = self.shape[0]
         total = np.zeros(self.n_channels, dtype=np.float64)
         yield 0, h
@@ -105,18 +119,23 @@ class Cube:
 
     def sum_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
         """Counts summed over all pixels, per channel (float64)."""
-        from .analysis.progress import run_to_end
+        from .progress import run_to_end
 
         return run_to_end(self.iter_sum_spectrum(block_bytes))
 
-    def sum_and_max_spectra(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> tuple[np.ndarray, np.ndarray]:
+    def sum_and_max_spectra(
+        self, block_bytes: int = DEFAULT_BLOCK_BYTES
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(sum spectrum, max-pixel spectrum) in one pass over the file. The max-pixel spectrum
         shows minor, local elements that the sum drowns (used by automatic calibration)."""
         total = np.zeros(self.n_channels, dtype=np.float64)
         peak = np.full(self.n_channels, -np.inf)
-        for _, block in self.iter_blocks(block_bytes):
+        image = np.empty(self.shape[:2], dtype=np.float64)
+        for sl, block in self.iter_blocks(block_bytes):
+            image[sl] = block.sum(axis=2, dtype=np.float64)
             total += block.sum(axis=(0, 1), dtype=np.float64)
             np.maximum(peak, block.max(axis=(0, 1)), out=peak)
+        self._sum_image = image
         return total, peak
 
     def max_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
@@ -124,11 +143,13 @@ class Cube:
         return self.sum_and_max_spectra(block_bytes)[1]
 
     def sum_image(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
-        """Total counts per pixel (H, W)."""
-        out = np.empty(self.shape[:2], dtype=np.float64)
-        for sl, block in self.iter_blocks(block_bytes):
-            out[sl] = block.sum(axis=2, dtype=np.float64)
-        return out
+        """Total counts per pixel (H, W); computed once per cube (see the class docstring)."""
+        if self._sum_image is None:
+            out = np.empty(self.shape[:2], dtype=np.float64)
+            for sl, block in self.iter_blocks(block_bytes):
+                out[sl] = block.sum(axis=2, dtype=np.float64)
+            self._sum_image = out
+        return self._sum_image.copy()
 
     def window_maps(self, windows, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
         """Counts integrated in energy windows: (n_windows, H, W) float32, one pass over the file.
@@ -155,7 +176,7 @@ class Cube:
         for sl, block in self._iter_channel_blocks(lo_all, hi_all, block_bytes):
             for k, (a, b) in enumerate(ranges):
                 if b > a:
-                    out[k, sl] = block[..., a - lo_all:b - lo_all].sum(axis=-1, dtype=acc)
+                    out[k, sl] = block[..., a - lo_all : b - lo_all].sum(axis=-1, dtype=acc)
         return out
 
     def _iter_channel_blocks(self, c0: int, c1: int, block_bytes: int):

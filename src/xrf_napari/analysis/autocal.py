@@ -13,14 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..detector import FANO_TERM
 from ..energy import Calibration
 
 #: Plausible detector gains (keV/channel) and offsets (keV) searched.
 GAIN_RANGE = (0.005, 0.040)
 OFFSET_RANGE = (-1.5, 0.5)
-#: Fano-limited resolution term of silicon, 2.355^2 * F * w = 2.355^2 * 0.114 * 3.85 eV (keV units):
-#: no silicon detector resolves a line at E (keV) narrower than sqrt(FANO_TERM * E).
-FANO_TERM = 2.355**2 * 0.114 * 0.00385
 
 
 def fwhm_bounds(energy):

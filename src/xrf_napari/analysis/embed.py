@@ -2,7 +2,7 @@
 
 Embedding streams the cube in row blocks re-binned onto the canonical grid and encodes them in
 chunks of `chunk_pixels` spectra, so memory stays bounded whatever the cube size; only the
-(H, W, 3) latent is kept. Long operations follow the progress convention of analysis/progress.py.
+(H, W, 3) latent is kept. Long operations follow the progress convention of xrf_napari/progress.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..cube import DEFAULT_BLOCK_BYTES
-from .progress import run_to_end
+from ..progress import run_to_end
 
 #: Above this many pixels, K-Means uses MiniBatchKMeans (full Lloyd passes get slow).
 MINIBATCH_ABOVE = 200_000
@@ -59,9 +59,9 @@ class Embedder:
 
 @functools.lru_cache(maxsize=4)
 def _load_cached(path_str: str, sha: str | None, device_name: str) -> Embedder:
+    from ..device import pick_device
     from ..models.dve import build_from_config
     from ..models.weights import WeightsError, load_weights
-    from ..training.common import pick_device
 
     device = pick_device(device_name)
     state, config = load_weights(path_str, expected_sha256=sha)

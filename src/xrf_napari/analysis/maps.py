@@ -23,13 +23,8 @@ from typing import Iterable
 
 import numpy as np
 
+from ..detector import DEFAULT_FWHM_MN_EV, anode_from_metadata, cube_fwhm_mn_ev, detector_fwhm_kev
 from ..elements import Line, element_lines, main_line
-
-#: Detector FWHM at Mn K-alpha when neither the caller nor the cube's metadata gives one (eV).
-DEFAULT_FWHM_MN_EV = 140.0
-MN_KA_KEV = 5.899
-FANO = 0.114
-PAIR_ENERGY_KEV = 3.85e-3  # energy per electron-hole pair in Si
 
 #: Peak window half-width and side-window placement, in units of the FWHM at the line.
 PEAK_HALF_WIDTH = 0.75
@@ -48,28 +43,6 @@ TRANSITIONS = ("KL2", "KL3", "KM2", "KM3", "KN2", "KN3", "L1M2", "L1M3", "L1N2",
                "L2M4", "L2N1", "L2N4", "L3M1", "L3M4", "L3M5", "L3N1", "L3N4", "L3N5", "M3N5",
                "M4N6", "M5N6", "M5N7")
 FAMILIES = ("Ka", "Kb", "La", "Lb", "Lg", "Ma")
-
-
-def detector_fwhm_kev(energy_kev, fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV):
-    """FWHM (keV) of a silicon drift detector at energy E, from its FWHM at Mn K-alpha.
-
-    sigma^2 = (noise / 2.355)^2 + F * eps * E: the electronic noise term is solved from the Mn
-    K-alpha width, the Fano term grows with energy.
-    """
-    sigma_mn = fwhm_mn_ev * 1e-3 / 2.3548
-    noise_var = max(sigma_mn**2 - FANO * PAIR_ENERGY_KEV * MN_KA_KEV, 0.0)
-    e = np.asarray(energy_kev, dtype=np.float64)
-    return 2.3548 * np.sqrt(noise_var + FANO * PAIR_ENERGY_KEV * np.clip(e, 0.0, None))
-
-
-def fwhm_from_metadata(metadata: dict) -> float | None:
-    """The detector FWHM at Mn K-alpha (eV) a reader or the generator stored, if any."""
-    for where in (metadata.get("profile") or {}, metadata.get("detector") or {}, metadata):
-        for key in ("fwhm_mn_ev", "fwhm_mn", "fwhm_ev"):
-            value = where.get(key) if isinstance(where, dict) else None
-            if isinstance(value, (int, float)) and 20 <= value <= 1000:
-                return float(value)
-    return None
 
 
 @dataclass(frozen=True)
@@ -308,19 +281,8 @@ def _check_calibrated(cube) -> None:
                          "before making element maps")
 
 
-def cube_fwhm_mn_ev(cube, fwhm_ev: float | None = None) -> float:
-    """The FWHM at Mn K-alpha to use for a cube: explicit, else its metadata, else the default."""
-    if fwhm_ev is not None:
-        if not 20 <= fwhm_ev <= 1000:
-            raise ValueError(f"detector FWHM must be 20-1000 eV at Mn K-alpha, got {fwhm_ev}")
-        return float(fwhm_ev)
-    return fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV
-
-
 def plan_for_cube(cube, symbols, *, fwhm_ev=None, background=True, present=None, lines=None):
     """(plans, W) for a cube's own energy axis."""
-    from .peaks import anode_from_metadata
-
     _check_calibrated(cube)
     fwhm = cube_fwhm_mn_ev(cube, fwhm_ev)
     anode = anode_from_metadata(cube.metadata)  # its lines scatter into every spectrum
@@ -363,7 +325,7 @@ def iter_element_maps(cube, symbols, *, fwhm_ev: float | None = None, background
 def element_maps(cube, symbols, *, fwhm_ev: float | None = None, background: bool = True,
                  **kw) -> dict[str, np.ndarray]:
     """{symbol: (H, W) float32 net line counts}; see `iter_element_maps`."""
-    from .progress import run_to_end
+    from ..progress import run_to_end
 
     return run_to_end(iter_element_maps(cube, symbols, fwhm_ev=fwhm_ev, background=background, **kw))
 

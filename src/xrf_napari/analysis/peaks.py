@@ -12,8 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..detector import (
+    DEFAULT_FWHM_MN_EV,
+    anode_from_metadata,
+    detector_fwhm_kev,
+    fwhm_from_metadata,
+)
 from ..elements import PAINTING_ELEMENTS, Line, element_lines
-from .maps import DEFAULT_FWHM_MN_EV, detector_fwhm_kev, fwhm_from_metadata
 
 #: Minimum peak prominence, in Poisson standard deviations of the counts at the peak.
 N_SIGMA = 5.0
@@ -35,15 +40,18 @@ class Peak:
     prominence: float
 
 
-def find_spectrum_peaks(energy, spectrum, *, fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV,
-                        n_sigma: float = N_SIGMA) -> list[Peak]:
+def find_spectrum_peaks(
+    energy, spectrum, *, fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV, n_sigma: float = N_SIGMA
+) -> list[Peak]:
     """Peaks whose prominence exceeds n_sigma Poisson deviations, with sub-channel positions."""
     from scipy.signal import find_peaks
 
     e = np.asarray(energy, dtype=np.float64)
     y = np.asarray(spectrum, dtype=np.float64)
     if e.shape != y.shape or e.ndim != 1:
-        raise ValueError(f"energy and spectrum must be 1-D of equal length, got {e.shape} and {y.shape}")
+        raise ValueError(
+            f"energy and spectrum must be 1-D of equal length, got {e.shape} and {y.shape}"
+        )
     if len(y) < 5 or not np.isfinite(y).all():
         return []
     gain = float(np.median(np.diff(e)))
@@ -72,22 +80,21 @@ def find_spectrum_peaks(energy, spectrum, *, fwhm_mn_ev: float = DEFAULT_FWHM_MN
     return out
 
 
-def anode_from_metadata(metadata: dict) -> str | None:
-    for where in (metadata.get("profile") or {}, metadata.get("tube") or {}, metadata):
-        a = where.get("anode") if isinstance(where, dict) else None
-        if isinstance(a, str) and a:
-            return a
-    return None
-
-
 def _lines_by_family(symbol: str) -> dict[str, Line]:
     return {ln.family: ln for ln in element_lines(symbol)}
 
 
-def suggest_elements(energy, spectrum, *, anode: str | None = None,
-                     fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV, elements=PAINTING_ELEMENTS,
-                     n_sigma: float = N_SIGMA, tolerance_fwhm: float = 0.5,
-                     confirmed_only: bool = False) -> list[str]:
+def suggest_elements(
+    energy,
+    spectrum,
+    *,
+    anode: str | None = None,
+    fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV,
+    elements=PAINTING_ELEMENTS,
+    n_sigma: float = N_SIGMA,
+    tolerance_fwhm: float = 0.5,
+    confirmed_only: bool = False,
+) -> list[str]:
     """Elements whose lines match peaks of the (sum) spectrum, strongest evidence first.
 
     energy: channel centres (keV); anode: the tube's anode element (ignored); tolerance_fwhm: how
@@ -130,8 +137,11 @@ def suggest_elements(energy, spectrum, *, anode: str | None = None,
             if j1 is None:
                 break  # the strongest line in range is absent: not this element
             ln2 = lines.get(second) if second else None
-            resolvable = (ln2 is not None and e_lo <= ln2.energy <= e_hi
-                          and abs(ln2.energy - ln1.energy) > RESOLVABLE_FWHM * fwhm(ln1.energy))
+            resolvable = (
+                ln2 is not None
+                and e_lo <= ln2.energy <= e_hi
+                and abs(ln2.energy - ln1.energy) > RESOLVABLE_FWHM * fwhm(ln1.energy)
+            )
             if resolvable:
                 ratio = ln2.weight / ln1.weight if first == "Ka" else L_BETA_RATIO
                 j2 = match(ln2)
@@ -153,7 +163,9 @@ def suggest_elements(energy, spectrum, *, anode: str | None = None,
             del single[sym]
     if confirmed_only:
         single.clear()
-    ranked = [(prom, s) for s, (prom, _) in confirmed.items()] + [(p, s) for s, (p, _, _) in single.items()]
+    ranked = [(prom, s) for s, (prom, _) in confirmed.items()] + [
+        (p, s) for s, (p, _, _) in single.items()
+    ]
     return [s for _, s in sorted(ranked, key=lambda t: -t[0])]
 
 
@@ -168,8 +180,10 @@ def suggest_for_cube(cube, spectrum=None, tiles=None) -> list[str]:
         return []
     if spectrum is None:
         spectrum = cube.sum_spectrum()
-    kw = {"anode": anode_from_metadata(cube.metadata),
-          "fwhm_mn_ev": fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV}
+    kw = {
+        "anode": anode_from_metadata(cube.metadata),
+        "fwhm_mn_ev": fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV,
+    }
     found = suggest_elements(cube.energy, spectrum, **kw)
     if tiles is not None:
         tiles = np.asarray(tiles)

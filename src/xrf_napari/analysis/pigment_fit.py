@@ -455,7 +455,7 @@ def _unexplained(y: np.ndarray, model: np.ndarray, w: np.ndarray, energy: np.nda
     from scipy.signal import find_peaks
 
     from ..elements import PAINTING_ELEMENTS, all_lines
-    from .maps import detector_fwhm_kev
+    from ..detector import detector_fwhm_kev
 
     z = gaussian_filter1d((y - model) * w, 1.0) * 2.0  # smoothing over ~3 bins shrinks noise ~2x
     idx, _ = find_peaks(z, height=6.0 * np.sqrt(phi), distance=3)
@@ -471,7 +471,7 @@ def _unexplained(y: np.ndarray, model: np.ndarray, w: np.ndarray, energy: np.nda
 
 
 def _colour(lib: ComponentLibrary, idx, fractions) -> tuple[float, float, float]:
-    from ..synth.recipes import km_mix
+    from ..physics.colour import km_mix
 
     if len(idx) == 0:
         return (0.5, 0.5, 0.5)
@@ -706,7 +706,7 @@ def iter_fit_regions(cube, labels, *, anode=None, kv=None, fwhm_mn_ev=None, colo
 
 
 def fit_regions(cube, labels, **kw) -> PigmentReport:
-    from .progress import run_to_end
+    from ..progress import run_to_end
 
     return run_to_end(iter_fit_regions(cube, labels, **kw))
 

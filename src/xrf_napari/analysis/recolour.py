@@ -86,7 +86,7 @@ class Recolouriser:
         return np.clip(rgb, 0.0, 1.0, out=rgb)
 
     def predict(self, latent: np.ndarray, **kw) -> np.ndarray:
-        from .progress import run_to_end
+        from ..progress import run_to_end
 
         return run_to_end(self.iter_predict(latent, **kw))
 
@@ -131,8 +131,8 @@ def _load_cached(path: str, mtime: float, expected_sha: str | None, device: str)
 
 def load_recolouriser(weights=None, device="auto") -> Recolouriser:
     """The SmallUViT from `weights` (default: the shipped file, hash-checked) on `device`; cached."""
+    from ..device import pick_device
     from ..models.weights import resolve_weights
-    from ..training.common import pick_device
 
     path, sha = resolve_weights("uvit", weights)
     path = Path(path)
@@ -162,7 +162,7 @@ def embed_chunk_pixels(n_channels: int, block_bytes: int = 64 << 20) -> int:
 
 
 def recolour(cube, **kw) -> RecolourResult:
-    from .progress import run_to_end
+    from ..progress import run_to_end
 
     return run_to_end(iter_recolour(cube, **kw))
 

@@ -38,7 +38,7 @@ def iter_mean_spectrum(cube, mask: np.ndarray | None = None, block_bytes: int | 
 
 
 def mean_spectrum(cube, mask: np.ndarray | None = None) -> np.ndarray:
-    from .progress import run_to_end
+    from ..progress import run_to_end
 
     return run_to_end(iter_mean_spectrum(cube, mask))
 

@@ -113,7 +113,7 @@ def run(args) -> int:
                   inputs=[args.input, args.weights])
 
     from ..analysis.embed import cluster, cluster_spectra, iter_embed, load_embedder
-    from ..analysis.progress import run_to_end, tqdm_callback
+    from ..progress import run_to_end, tqdm_callback
 
     cube = open_cube(args.input)
     emb = load_embedder(args.weights, args.device)

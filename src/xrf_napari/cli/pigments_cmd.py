@@ -68,7 +68,7 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
 def cluster_labels(cube, k, device, progress: bool):
     """DVE latent + K-Means, as the `embed` command (labels 1..k)."""
     from ..analysis.embed import cluster, iter_embed
-    from ..analysis.progress import run_to_end, tqdm_callback
+    from ..progress import run_to_end, tqdm_callback
 
     cb, close = (None, lambda: None) if not progress else tqdm_callback("embedding", "px")
     try:
@@ -82,7 +82,7 @@ def region_colours(cube, labels, device) -> tuple[dict, np.ndarray]:  # noqa: F8
     """SmallUViT recolouring and each region's mean colour {label: sRGB in [0, 1]}."""
     import numpy as np
 
-    from ..analysis.progress import run_to_end
+    from ..progress import run_to_end
     from ..analysis.recolour import iter_recolour
 
     rgb = run_to_end(iter_recolour(cube, device=device)).rgb
@@ -99,7 +99,7 @@ def run(args) -> int:
 
     from ..analysis.pigment_fit import iter_fit_regions
     from ..analysis.pigment_report import write_report
-    from ..analysis.progress import run_to_end, tqdm_callback
+    from ..progress import run_to_end, tqdm_callback
     from .embed_cmd import open_cube
 
     out = Path(args.output)

@@ -21,39 +21,18 @@ def configure(p):
     p.add_argument("--dataset", help="HDF5 dataset / zarr array path")
 
 
-def detector_fwhm_kev(energy: float) -> float:
-    """FWHM of a typical silicon drift detector (about 140 eV at Mn K-alpha)."""
-    from ..analysis.autocal import FANO_TERM
-
-    return float(np.sqrt(0.1**2 + FANO_TERM * energy))
-
-
 def element_windows(symbols, e_min: float, e_max: float):
     """[(Line, (lo, hi))] for each symbol's main line inside the energy range."""
+    from ..detector import detector_fwhm_kev
     from ..elements import main_line
 
     out = []
     for sym in symbols:
         ln = main_line(sym, e_min=max(e_min, 0.5), e_max=e_max)
         if ln is not None:
-            half = detector_fwhm_kev(ln.energy)  # +- one FWHM holds ~98% of the peak
+            half = float(detector_fwhm_kev(ln.energy))  # +- one FWHM holds ~98% of the peak
             out.append((ln, (ln.energy - half, ln.energy + half)))
     return out
-
-
-def strongest_elements(spectrum, energy, k: int = DEFAULT_MAX_ELEMENTS) -> list[str]:
-    """Painting elements whose main-line window stands out most above its side bands."""
-    from ..elements import PAINTING_ELEMENTS
-
-    scores = []
-    for ln, (lo, hi) in element_windows(PAINTING_ELEMENTS, energy[0], energy[-1]):
-        width = hi - lo
-        inside = spectrum[(energy >= lo) & (energy < hi)].sum()
-        side = spectrum[((energy >= lo - width) & (energy < lo)) | ((energy >= hi) & (energy < hi + width))].sum() / 2
-        if inside > 0:
-            scores.append(((inside - side) / np.sqrt(inside + side + 1.0), ln.element))
-    scores.sort(reverse=True)
-    return [el for s, el in scores[:k] if s > 5.0]
 
 
 def run(args) -> int:
@@ -67,6 +46,7 @@ def run(args) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from ..analysis.peaks import suggest_for_cube
     from ..io import read_cube
 
     cube = read_cube(args.input, anode=args.anode, dataset=args.dataset)
@@ -78,7 +58,9 @@ def run(args) -> int:
     if args.elements:
         symbols = [s.strip() for s in args.elements.split(",") if s.strip()]
     else:
-        symbols = strongest_elements(spectrum, energy) if calibrated else []
+        # The plugin's suggestions: lines confirmed in pairs, overlaps and the tube's anode
+        # resolved (a plain window score took Hg L-beta for Br and Pb L-alpha for As).
+        symbols = suggest_for_cube(cube, spectrum)[:DEFAULT_MAX_ELEMENTS] if calibrated else []
     windows = element_windows(symbols, energy[0], energy[-1]) if calibrated else []
 
     fig, ax = plt.subplots(figsize=(10, 4), dpi=110)

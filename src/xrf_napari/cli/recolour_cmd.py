@@ -32,8 +32,8 @@ def run(args) -> int:
     check_outputs(files=[out], inputs=[args.input, args.weights, args.embedder_weights])
 
     from .. import read_cube
-    from ..analysis.progress import run_to_end, tqdm_callback
     from ..analysis.recolour import iter_recolour, load_recolouriser, save_rgb
+    from ..progress import run_to_end, tqdm_callback
 
     cube = read_cube(args.input)
     rec = load_recolouriser(args.weights, args.device)  # fails fast on bad weights, before reading

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..cube import Cube
 from ..energy import Calibration
-from .errors import CubeReadError, check_counts_sample
+from ..errors import CubeReadError, check_counts_sample
 from .limits import check_path, check_tree
 from .registry import FORMATS, SPECTRUM_SUFFIXES, SUPPORTED_SUFFIXES, claims, format_of
 from .spectra import Spectrum

@@ -13,7 +13,7 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from .calibration import calibration_from_energy_axis, calibration_from_mapping, read_sidecar
-from .errors import CubeReadError, require_3d, require_numeric
+from ..errors import CubeReadError, require_3d, require_numeric
 from .lazy import ChannelFirstView
 from .limits import MAX_COMPRESSION_RATIO, require_stored
 

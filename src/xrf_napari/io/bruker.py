@@ -10,7 +10,7 @@ import numpy as np
 
 from ..cube import Cube
 from ..energy import Calibration
-from .errors import CubeReadError
+from ..errors import CubeReadError
 from .spectra import Spectrum
 
 #: Refuse a .bcf whose decoded cube exceeds this share of available memory.

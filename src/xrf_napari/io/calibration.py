@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..energy import Calibration
-from .errors import CubeReadError
+from ..errors import CubeReadError
 
 
 def sidecar_path(path) -> Path:

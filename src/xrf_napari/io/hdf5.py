@@ -14,9 +14,9 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from .calibration import calibration_from_coefficients, calibration_from_energy_axis, calibration_from_mapping
-from .errors import CubeReadError, require_3d, require_numeric
-from .lazy import ChannelFirstView, GriddedSpectra
-from .limits import check_path, require_stored
+from ..errors import CubeReadError, require_3d, require_numeric
+from .lazy import ChannelFirstView, GriddedSpectra, open_for_row_blocks
+from .limits import check_dataset
 
 #: A spectral axis has at least this many channels (maps have a handful of elements).
 MIN_CHANNELS = 64
@@ -161,87 +161,9 @@ def _spectral_axis(shape) -> int | None:
     return None
 
 
-# -- chunk cache -------------------------------------------------------------------------------
-#: Most memory the chunk cache of one dataset may hold.
-MAX_CHUNK_CACHE_BYTES = 256 * 2**20
-
-
-def row_band_bytes(shape, chunks, itemsize: int, row_axis: int = 0) -> int:
-    """Bytes of one band of chunks across the row axis (all chunks sharing a chunk row).
-
-    Cube operations read row blocks whose edges need not fall on chunk edges: a chunk cut by a block
-    edge is read by two blocks, and unless the whole band stays cached it is read and decompressed
-    twice (or, with blocks thinner than chunks, once per block).
-    """
-    n = 1
-    for ax, (s, c) in enumerate(zip(shape, chunks)):
-        if ax != row_axis:
-            n *= -(-int(s) // int(c))
-    return n * int(np.prod(chunks)) * int(itemsize)
-
-
-def open_for_row_blocks(f, name: str, row_axis: int = 0):
-    """Dataset `name` opened with a chunk cache holding one band of chunks (capped at
-    MAX_CHUNK_CACHE_BYTES), so streaming row blocks decompresses every chunk once.
-
-    HDF5 gives every handle of an open dataset the first handle's cache: the caller must hold no
-    other handle of it. The cache fills only with chunks actually read.
-    """
-    import h5py
-
-    d = f[name]
-    if not isinstance(d, h5py.Dataset) or d.chunks is None or d.ndim != 3:
-        return d
-    need = row_band_bytes(d.shape, d.chunks, d.dtype.itemsize, row_axis)
-    nslots, nbytes, w0 = d.id.get_access_plist().get_chunk_cache()
-    if need <= nbytes:
-        return d
-    chunk_bytes = int(np.prod(d.chunks)) * d.dtype.itemsize
-    size = int(min(need + chunk_bytes, MAX_CHUNK_CACHE_BYTES))
-    dapl = h5py.h5p.create(h5py.h5p.DATASET_ACCESS)
-    dapl.set_chunk_cache(_prime_at_least(max(nslots, 10 * (size // chunk_bytes + 1))), size, w0)
-    path = d.name.encode()
-    del d
-    return h5py.Dataset(h5py.h5d.open(f.id, path, dapl))
-
-
-def _prime_at_least(n: int) -> int:
-    """HDF5 hashes chunks into rdcc_nslots slots: a prime count spreads them best."""
-    n = max(int(n), 2)
-    while any(n % p == 0 for p in range(2, int(n**0.5) + 1)):
-        n += 1
-    return n
-
-
 # -- bounded access ----------------------------------------------------------------------------
 #: Largest auxiliary dataset (index map, energy vector, live times) read whole.
 MAX_SMALL_ITEMS = 2**26
-
-
-def check_dataset(d, path) -> None:
-    """The data a dataset declares exists: a virtual dataset's source files are there (HDF5 would
-    read a missing one as zeros), external raw files are regular files, and a chunked or
-    contiguous dataset stores enough bytes for its declared shape (no unallocated declarations)."""
-    if d.is_virtual:
-        for vs in d.virtual_sources():
-            name = vs.file_name
-            if name in (".", ""):
-                continue
-            src = Path(name) if Path(name).is_absolute() else Path(path).parent / name
-            if not src.exists():
-                raise CubeReadError(path, f"dataset '{d.name}' is virtual and its source file {name} "
-                                          "is missing (HDF5 would silently read zeros)")
-            check_path(src)
-        return
-    if d.external:
-        for name, _off, _size in d.external:
-            src = Path(name.decode() if isinstance(name, bytes) else name)
-            src = src if src.is_absolute() else Path(path).parent / src
-            if not src.exists():
-                raise CubeReadError(path, f"dataset '{d.name}' stores its data in {src.name}, which is missing")
-            check_path(src)
-        return
-    require_stored(int(d.size) * d.dtype.itemsize, int(d.id.get_storage_size()), path, f"dataset '{d.name}'")
 
 
 def small(d, path, max_items: int = MAX_SMALL_ITEMS) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 Each view has `shape`, `dtype`, `ndim` and `__getitem__` taking ints/slices (what `Cube.iter_blocks`
 and `dask.array.from_array` use); only the requested region is read from the underlying store.
+`open_for_row_blocks` opens an HDF5 dataset with a chunk cache sized for those row-block reads.
 """
 
 from __future__ import annotations
@@ -144,3 +145,55 @@ def _sum_dtype(dt: np.dtype) -> np.dtype:
     if dt.kind == "u":
         return np.dtype(np.uint32) if dt.itemsize <= 2 else np.dtype(np.uint64)
     return np.dtype(np.int32) if dt.itemsize <= 2 else np.dtype(np.int64)
+
+
+# -- chunk cache -------------------------------------------------------------------------------
+#: Most memory the chunk cache of one dataset may hold.
+MAX_CHUNK_CACHE_BYTES = 256 * 2**20
+
+
+def row_band_bytes(shape, chunks, itemsize: int, row_axis: int = 0) -> int:
+    """Bytes of one band of chunks across the row axis (all chunks sharing a chunk row).
+
+    Cube operations read row blocks whose edges need not fall on chunk edges: a chunk cut by a block
+    edge is read by two blocks, and unless the whole band stays cached it is read and decompressed
+    twice (or, with blocks thinner than chunks, once per block).
+    """
+    n = 1
+    for ax, (s, c) in enumerate(zip(shape, chunks)):
+        if ax != row_axis:
+            n *= -(-int(s) // int(c))
+    return n * int(np.prod(chunks)) * int(itemsize)
+
+
+def open_for_row_blocks(f, name: str, row_axis: int = 0):
+    """Dataset `name` opened with a chunk cache holding one band of chunks (capped at
+    MAX_CHUNK_CACHE_BYTES), so streaming row blocks decompresses every chunk once.
+
+    HDF5 gives every handle of an open dataset the first handle's cache: the caller must hold no
+    other handle of it. The cache fills only with chunks actually read.
+    """
+    import h5py
+
+    d = f[name]
+    if not isinstance(d, h5py.Dataset) or d.chunks is None or d.ndim != 3:
+        return d
+    need = row_band_bytes(d.shape, d.chunks, d.dtype.itemsize, row_axis)
+    nslots, nbytes, w0 = d.id.get_access_plist().get_chunk_cache()
+    if need <= nbytes:
+        return d
+    chunk_bytes = int(np.prod(d.chunks)) * d.dtype.itemsize
+    size = int(min(need + chunk_bytes, MAX_CHUNK_CACHE_BYTES))
+    dapl = h5py.h5p.create(h5py.h5p.DATASET_ACCESS)
+    dapl.set_chunk_cache(_prime_at_least(max(nslots, 10 * (size // chunk_bytes + 1))), size, w0)
+    path = d.name.encode()
+    del d
+    return h5py.Dataset(h5py.h5d.open(f.id, path, dapl))
+
+
+def _prime_at_least(n: int) -> int:
+    """HDF5 hashes chunks into rdcc_nslots slots: a prime count spreads them best."""
+    n = max(int(n), 2)
+    while any(n % p == 0 for p in range(2, int(n**0.5) + 1)):
+        n += 1
+    return n

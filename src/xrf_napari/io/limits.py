@@ -12,7 +12,7 @@ import re
 import stat
 from pathlib import Path
 
-from .errors import CubeReadError
+from ..errors import CubeReadError
 
 #: Text headers and single-spectrum files are small; a bigger one is not what its suffix says.
 MAX_TEXT_BYTES = 64 * 2**20
@@ -165,3 +165,29 @@ def require_stored(declared: int, stored: int, path, what: str) -> None:
             f"{what} declares {declared / 2**30:.3g} GiB but the file stores only "
             f"{stored} bytes of it: unallocated, truncated or a decompression bomb",
         )
+
+
+def check_dataset(d, path) -> None:
+    """The data a dataset declares exists: a virtual dataset's source files are there (HDF5 would
+    read a missing one as zeros), external raw files are regular files, and a chunked or
+    contiguous dataset stores enough bytes for its declared shape (no unallocated declarations)."""
+    if d.is_virtual:
+        for vs in d.virtual_sources():
+            name = vs.file_name
+            if name in (".", ""):
+                continue
+            src = Path(name) if Path(name).is_absolute() else Path(path).parent / name
+            if not src.exists():
+                raise CubeReadError(path, f"dataset '{d.name}' is virtual and its source file {name} "
+                                          "is missing (HDF5 would silently read zeros)")
+            check_path(src)
+        return
+    if d.external:
+        for name, _off, _size in d.external:
+            src = Path(name.decode() if isinstance(name, bytes) else name)
+            src = src if src.is_absolute() else Path(path).parent / src
+            if not src.exists():
+                raise CubeReadError(path, f"dataset '{d.name}' stores its data in {src.name}, which is missing")
+            check_path(src)
+        return
+    require_stored(int(d.size) * d.dtype.itemsize, int(d.id.get_storage_size()), path, f"dataset '{d.name}'")

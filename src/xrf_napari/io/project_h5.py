@@ -66,8 +66,9 @@ def read_project_cube(f, path) -> Cube:
     """Cube from an open h5py.File in this layout (the dataset stays lazy)."""
     import h5py
 
-    from .errors import CubeReadError, require_3d, require_numeric
-    from .hdf5 import check_dataset, open_for_row_blocks
+    from ..errors import CubeReadError, require_3d, require_numeric
+    from .limits import check_dataset
+    from .lazy import open_for_row_blocks
 
     counts = f["counts"]
     if not isinstance(counts, h5py.Dataset):

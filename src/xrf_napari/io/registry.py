@@ -24,7 +24,7 @@ class Format:
 
     def load(self):
         module, func = self.reader.split(":")
-        return getattr(import_module(f"xrf_napari.io.{module}"), func)
+        return getattr(import_module(f"{__package__}.{module}"), func)
 
 
 FORMATS = (
@@ -86,7 +86,7 @@ def claims(path) -> bool:
         return False
     if fmt.sniff is None:
         return True
-    from .errors import CubeReadError
+    from ..errors import CubeReadError
     from .limits import check_path
 
     try:
@@ -95,7 +95,7 @@ def claims(path) -> bool:
         return True  # ours by suffix; read_cube says what is wrong with it
     module, func = fmt.sniff.split(":")
     try:
-        return bool(getattr(import_module(f"xrf_napari.io.{module}"), func)(path))
+        return bool(getattr(import_module(f"{__package__}.{module}"), func)(path))
     except Exception:  # noqa: BLE001 - a claim check must never raise inside napari
         return False
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..cube import Cube
 from ..energy import Calibration
-from .errors import CubeReadError
+from ..errors import CubeReadError
 from .lazy import ChannelFirstView
 from .limits import check_path, parse_int, read_bounded
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from .calibration import calibration_from_coefficients, calibration_from_energy_axis
-from .errors import CubeReadError
+from ..errors import CubeReadError
 from .limits import MAX_TEXT_BYTES, parse_int, read_bounded
 
 

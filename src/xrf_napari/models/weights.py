@@ -84,9 +84,9 @@ CONFIG_BOUNDS = {
 }
 FLOAT_BOUNDS = {"mlp_ratio": (0.125, 16.0)}
 MAX_HIDDEN_LAYERS = 16
-#: Model builders by the config's "arch" (or "model") value, for the shape check.
-BUILDERS = {"dve": "xrf_napari.models.dve", "SmallUViT": "xrf_napari.models.uvit",
-            "PixelMLP": "xrf_napari.training.train_pixel_mlp"}
+#: Model builders by the config's "arch" (or "model") value, for the shape check (models only: the
+#: per-pixel MLP baseline lives in training/, above this layer, and gets the value checks alone).
+BUILDERS = {"dve": "xrf_napari.models.dve", "SmallUViT": "xrf_napari.models.uvit"}
 
 
 def check_config(config: dict, path="weights") -> None:

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..physics.colour import km_mix
 from ..physics.pigments import Pigment, load_pigments
 
 WHITE_LEVELS = (0.0, 0.3, 0.6, 0.8, 0.92, 0.97)
@@ -34,27 +35,6 @@ class Recipe:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _linear(rgb):
-    rgb = np.asarray(rgb, dtype=float)
-    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-
-
-def _srgb(lin):
-    lin = np.clip(lin, 0, 1)
-    return np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
-
-
-def km_mix(rgbs: np.ndarray, fractions: np.ndarray) -> np.ndarray:
-    """sRGB of mixtures: rgbs (P, 3) pigment colours, fractions (N, P) -> (N, 3) sRGB in [0, 1]."""
-    r = np.clip(_linear(rgbs), 0.002, 0.998)
-    ks = (1 - r) ** 2 / (2 * r)
-    f = np.asarray(fractions, dtype=float)
-    f = f / np.maximum(f.sum(axis=1, keepdims=True), 1e-12)
-    mix = f @ ks
-    refl = 1 + mix - np.sqrt(mix**2 + 2 * mix)
-    return _srgb(refl)
 
 
 def _palette(year, allowed):

@@ -1,4 +1,4 @@
-"""Training plumbing shared by both models: seeds, devices, atomic checkpoints, metrics, curves."""
+"""Training plumbing shared by both models: seeds, atomic checkpoints, metrics, curves."""
 
 from __future__ import annotations
 
@@ -17,26 +17,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-
-
-def pick_device(name: str = "auto"):
-    """auto -> cuda, then mps, then cpu. An explicit choice that is unavailable raises ValueError."""
-    import torch
-
-    name = (name or "auto").lower()
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' requested but no CUDA GPU is available (use auto or cpu)")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ValueError("device 'mps' requested but Apple MPS is not available (use auto or cpu)")
-    if name not in ("cpu", "mps") and not name.startswith("cuda"):
-        raise ValueError(f"unknown device {name!r}: use auto, cuda, mps or cpu")
-    return torch.device(name)
 
 
 def save_checkpoint(path, **state) -> None:

@@ -63,10 +63,10 @@ def evaluate(data_dir, weights=None, embedder=None, baseline=None, device="auto"
     from tqdm import tqdm
 
     from ..analysis.embed import iter_embed, latent_to_rgb
-    from ..analysis.progress import run_to_end
+    from ..progress import run_to_end
     from ..analysis.recolour import load_recolouriser
     from ..models.weights import load_weights, resolve_weights
-    from .common import pick_device
+    from ..device import pick_device
     from .data import list_cubes, profile_key
     from .metrics import image_metrics
     from .train_pixel_mlp import build_from_config as build_mlp, predict_pixels

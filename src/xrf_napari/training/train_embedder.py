@@ -218,7 +218,8 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     from ..energy import canonical_energy
     from ..models.dve import build_from_config, resolved_config
     from ..models.weights import save_weights
-    from .common import load_checkpoint, pick_device, plot_curves, save_checkpoint, seed_everything, write_json
+    from ..device import pick_device
+    from .common import load_checkpoint, plot_curves, save_checkpoint, seed_everything, write_json
     from .data import list_cubes, make_pool, shared_sources
     from .distributed import all_mean, barrier, cleanup, device_for, init_distributed, params_in_sync, wrap_model
 

@@ -186,7 +186,7 @@ def embed_dataset(data_dir, embedder_weights, device, cache_path, chunk: int = 6
     from tqdm import tqdm
 
     from ..analysis.embed import iter_embed, load_embedder
-    from ..analysis.progress import run_to_end
+    from ..progress import run_to_end
     from ..cube import cube_from_array
     from ..energy import Calibration
     from ..fileutil import atomic_path
@@ -320,7 +320,8 @@ def run(args) -> int:
 
     from ..models.uvit import build_from_config
     from ..models.weights import save_weights
-    from .common import load_checkpoint, pick_device, plot_curves, save_checkpoint, seed_everything, write_json
+    from ..device import pick_device
+    from .common import load_checkpoint, plot_curves, save_checkpoint, seed_everything, write_json
     from .distributed import (all_max, all_mean, barrier, cleanup, device_for, init_distributed, params_in_sync,
                               wrap_model)
     from .metrics import ms_ssim, redmean_distance

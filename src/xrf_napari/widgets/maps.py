@@ -168,7 +168,7 @@ class ElementMapsWidget(QWidget):
             self._start_suggest(layer)
 
     def _on_cube_changed(self, layer) -> None:
-        from ..analysis.maps import DEFAULT_FWHM_MN_EV, fwhm_from_metadata
+        from ..detector import DEFAULT_FWHM_MN_EV, fwhm_from_metadata
 
         if layer is None:
             self.suggested_label.setText("Suggested: \u2014")

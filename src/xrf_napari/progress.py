@@ -7,13 +7,15 @@ just drain it with `run_to_end`.
 
 from __future__ import annotations
 
-from typing import Callable, Generator, TypeVar
+from collections.abc import Callable, Generator
+from typing import TypeVar
 
 T = TypeVar("T")
 
 
-def run_to_end(gen: Generator[tuple[int, int], None, T],
-               callback: Callable[[int, int], None] | None = None) -> T:
+def run_to_end(
+    gen: Generator[tuple[int, int], None, T], callback: Callable[[int, int], None] | None = None
+) -> T:
     """Drain a progress generator, calling callback(done, total) at each step; return its result."""
     while True:
         try:

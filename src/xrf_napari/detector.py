@@ -1,0 +1,60 @@
+"""The instrument as the analysis sees it: silicon-drift-detector resolution and the tube's anode.
+
+Element maps, peak finding, automatic calibration and the quicklook all need the same peak width
+and read the same metadata keys; they take them from here. (`physics.detector` is the simulator's
+own forward model, kept separate on purpose: tests check the analysis against it.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Detector FWHM at Mn K-alpha when neither the caller nor the cube's metadata gives one (eV).
+DEFAULT_FWHM_MN_EV = 140.0
+MN_KA_KEV = 5.899
+FANO = 0.114
+PAIR_ENERGY_KEV = 3.85e-3  # energy per electron-hole pair in Si
+
+#: 2.355^2 * F * eps (keV): no silicon detector resolves a line at E (keV) narrower than
+#: sqrt(FANO_TERM * E).
+FANO_TERM = 2.3548**2 * FANO * PAIR_ENERGY_KEV
+
+
+def detector_fwhm_kev(energy_kev, fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV):
+    """FWHM (keV) of a silicon drift detector at energy E, from its FWHM at Mn K-alpha.
+
+    sigma^2 = (noise / 2.355)^2 + F * eps * E: the electronic noise term is solved from the Mn
+    K-alpha width, the Fano term grows with energy.
+    """
+    sigma_mn = fwhm_mn_ev * 1e-3 / 2.3548
+    noise_var = max(sigma_mn**2 - FANO * PAIR_ENERGY_KEV * MN_KA_KEV, 0.0)
+    e = np.asarray(energy_kev, dtype=np.float64)
+    return 2.3548 * np.sqrt(noise_var + FANO * PAIR_ENERGY_KEV * np.clip(e, 0.0, None))
+
+
+def fwhm_from_metadata(metadata: dict) -> float | None:
+    """The detector FWHM at Mn K-alpha (eV) a reader or the generator stored, if any."""
+    for where in (metadata.get("profile") or {}, metadata.get("detector") or {}, metadata):
+        for key in ("fwhm_mn_ev", "fwhm_mn", "fwhm_ev"):
+            value = where.get(key) if isinstance(where, dict) else None
+            if isinstance(value, (int, float)) and 20 <= value <= 1000:
+                return float(value)
+    return None
+
+
+def cube_fwhm_mn_ev(cube, fwhm_ev: float | None = None) -> float:
+    """The FWHM at Mn K-alpha to use for a cube: explicit, else its metadata, else the default."""
+    if fwhm_ev is not None:
+        if not 20 <= fwhm_ev <= 1000:
+            raise ValueError(f"detector FWHM must be 20-1000 eV at Mn K-alpha, got {fwhm_ev}")
+        return float(fwhm_ev)
+    return fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV
+
+
+def anode_from_metadata(metadata: dict) -> str | None:
+    """The X-ray tube's anode element a reader or the generator stored, if any."""
+    for where in (metadata.get("profile") or {}, metadata.get("tube") or {}, metadata):
+        a = where.get("anode") if isinstance(where, dict) else None
+        if isinstance(a, str) and a:
+            return a
+    return None
