@@ -10,16 +10,19 @@ import os
 import weakref
 from collections.abc import Callable
 
-from qtpy.QtCore import QObject, Qt, Signal
+from qtpy.QtCore import QObject, QSize, Qt, QTimer, Signal
 from qtpy.QtWidgets import (
     QComboBox,
+    QDockWidget,
     QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -453,6 +456,11 @@ class CubeDock(QWidget):
     """
 
     uses_survey = False
+    #: Maps, Embed & cluster and Recolour open as tabs of one dock place, so that with the Spectrum
+    #: dock above them all four fit a 1080p screen (each stays a separate dock the user may drag out).
+    tab_group = True
+    #: Height a dock asks for (its body scrolls when given less).
+    PREFERRED_HEIGHT = 560
 
     def __init__(self, napari_viewer, run_text: str):
         super().__init__()
@@ -462,6 +470,8 @@ class CubeDock(QWidget):
         self._job_cube = None
         self._cube = None
         self._survey_when_idle = False
+        self._placed = False
+        self._grouped = False  # joined (or founded) the tab group
         self.cube_combo = CubeLayerCombo(napari_viewer)
         self.job = JobPanel(run_text)
         self.body = QWidget()
@@ -470,6 +480,9 @@ class CubeDock(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
         scroll.setWidget(self.body)
+        # Preferred, not Expanding: docks sharing a column get heights after their size hints
+        scroll.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
@@ -547,6 +560,39 @@ class CubeDock(QWidget):
                 self.job.status.setText("Finding elements (in another dock)\u2026")
         elif not SURVEYS.start(cube, self.job, "Reading the cube\u2026"):
             self._survey_when_idle = True  # our panel is busy: survey when it is free
+
+    # -- placement ----------------------------------------------------------------------------------
+    def sizeHint(self) -> QSize:
+        hint = self.body.sizeHint()
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        return QSize(hint.width() + bar, min(hint.height(), self.PREFERRED_HEIGHT))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._placed:
+            self._placed = True
+            QTimer.singleShot(0, self._join_tab_group)  # once napari has placed the dock
+
+    def _join_tab_group(self) -> None:
+        """Tabify this dock with an xrf-napari dock of the tab group already in the same area."""
+        dock = self.parentWidget()
+        while dock is not None and not isinstance(dock, QDockWidget):
+            dock = dock.parentWidget()
+        if not self.tab_group or dock is None or dock.isFloating():
+            return
+        main = dock.parentWidget()
+        if not isinstance(main, QMainWindow):
+            return
+        area = main.dockWidgetArea(dock)
+        for other in main.findChildren(QDockWidget):
+            w = other.widget()
+            if (other is not dock and isinstance(w, CubeDock) and w.tab_group and w._grouped
+                    and other.toggleViewAction().isChecked() and not other.isFloating()
+                    and main.dockWidgetArea(other) == area):
+                main.tabifyDockWidget(other, dock)
+                dock.raise_()
+                break
+        self._grouped = True
 
     # -- internals ----------------------------------------------------------------------------------
     def _cube_is_open(self, cube) -> bool:

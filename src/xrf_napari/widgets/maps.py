@@ -191,6 +191,7 @@ class ElementMapsWidget(CubeDock):
         source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
         notes, layers = [], {}
+        _hide_results_of(viewer, source)  # the new maps replace the scan's older maps and composites
         for i, plan in enumerate(plans):
             data = maps[plan.symbol]
             hi = float(np.percentile(data, 99.5)) if data.size else 0.0
@@ -235,11 +236,24 @@ class ElementMapsWidget(CubeDock):
         layers = [self.map_layers[s] for s in symbols]
         rgb = composite_rgb([ly.data for ly in layers])
         src = layers[0].metadata.get("xrf_source", "")
-        return upsert_layer(self.viewer, f"RGB {'/'.join(symbols)} [{src}]", rgb, rgb=True,
-                            scale=layers[0].scale, translate=layers[0].translate)
+        # one picture at a time: the composite replaces its scan's single maps and older composites
+        _hide_results_of(self.viewer, src)
+        layer = upsert_layer(self.viewer, f"RGB {'/'.join(symbols)} [{src}]", rgb, rgb=True,
+                             scale=layers[0].scale, translate=layers[0].translate,
+                             metadata={"xrf_composite": symbols, "xrf_source": src})
+        layer.visible = True
+        return layer
 
     def _rgb_clicked(self) -> None:
         try:
             self.add_composite()
         except ValueError as exc:
             report_error(exc, "RGB composite")
+
+
+def _hide_results_of(viewer, source: str) -> None:
+    """Hide the map and composite layers made from the scan `source` (they pile up opaque)."""
+    for ly in viewer.layers:
+        meta = getattr(ly, "metadata", None) or {}
+        if meta.get("xrf_source") == source and ("xrf_element" in meta or "xrf_composite" in meta):
+            ly.visible = False

@@ -67,6 +67,7 @@ class SpectrumWidget(CubeDock):
     """Spectra of the selected datacube layer."""
 
     uses_survey = True
+    tab_group = False  # the canvas's companion: stays in view beside the other docks' tabs
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Mean spectrum")
