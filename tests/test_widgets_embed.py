@@ -61,7 +61,10 @@ def test_embed_cluster_layers_spectra_and_save(make_napari_viewer, qtbot, tmp_pa
     png, csv = widget.save(tmp_path / "out" / "regions.png")
     from PIL import Image
 
-    np.testing.assert_array_equal(np.asarray(Image.open(png)), labels.data)
+    from xrf_napari.cli.embed_cmd import label_colours
+
+    # the PNG is coloured like the CLI's labels.png (label 1..4 would look black as grey values)
+    np.testing.assert_array_equal(np.asarray(Image.open(png).convert("RGB")), label_colours(4)[labels.data])
     rows = [r for r in csv.read_text().splitlines() if not r.startswith("#")]
     assert rows[0].split(",") == ["energy_keV", "cluster_1", "cluster_2", "cluster_3", "cluster_4"]
     assert len(rows) == 513

@@ -10,8 +10,16 @@ CHROME = 120
 
 
 def _controls(root):
-    from qtpy.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QLabel,
-                                QLineEdit, QProgressBar, QTableWidget)
+    from qtpy.QtWidgets import (
+        QAbstractButton,
+        QAbstractSlider,
+        QAbstractSpinBox,
+        QComboBox,
+        QLabel,
+        QLineEdit,
+        QProgressBar,
+        QTableWidget,
+    )
 
     kinds = (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QLabel, QLineEdit,
              QProgressBar, QTableWidget)
@@ -19,7 +27,7 @@ def _controls(root):
 
 
 def test_all_docks_fit_a_1080p_screen(make_napari_viewer, tmp_path, qtbot):
-    from qtpy.QtWidgets import QApplication, QDockWidget, QLabel, QSizePolicy
+    from qtpy.QtWidgets import QApplication, QLabel, QSizePolicy
 
     viewer = make_napari_viewer(show=True)
     open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))

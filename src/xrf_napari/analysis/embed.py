@@ -287,6 +287,16 @@ def cluster_spectra(cube, labels: np.ndarray, block_bytes: int | None = None) ->
     return mean, counts
 
 
+def label_colours(k: int) -> np.ndarray:
+    """(k + 1, 3) uint8: black for 0 (masked), then a qualitative palette (tab20): the colours of
+    a labels PNG, the same from the CLI and the Embed dock."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab20"]
+    cols = [(0, 0, 0)] + [tuple(int(255 * c) for c in cmap(i % 20)[:3]) for i in range(k)]
+    return np.asarray(cols, dtype=np.uint8)
+
+
 def latent_to_rgb(latent: np.ndarray, lo_pct: float = 1.0, hi_pct: float = 99.0) -> np.ndarray:
     """(H, W, 3) uint8 preview: each latent axis scaled from its lo..hi percentile to 0..255."""
     latent = np.asarray(latent, dtype=np.float32)

@@ -132,8 +132,10 @@ class EmbedClusterWidget(CubeDock):
             target.add_curve(f"cluster {i + 1}", energy, spec, color=color)
 
     def save(self, path) -> tuple[Path, Path]:
-        """Write the labels image (PNG/TIFF) and `<stem>_spectra.csv` beside it."""
-        from ..analysis.export import save_label_image, save_spectra_csv
+        """Write the labels image and `<stem>_spectra.csv` beside it: a PNG in the CLI's label colours
+        (to look at), a TIFF with the label values 1..K (to compute with)."""
+        from ..analysis.embed import label_colours
+        from ..analysis.export import save_label_image, save_spectra_csv, write_image
 
         if self.result is None:
             raise ValueError("nothing to save yet: run Embed & cluster first")
@@ -141,7 +143,10 @@ class EmbedClusterWidget(CubeDock):
         path = Path(path)
         if path.suffix.lower() not in (".png", ".tif", ".tiff"):
             path = path.with_suffix(".png")
-        save_label_image(path, result.labels)
+        if path.suffix.lower() == ".png":
+            write_image(path, label_colours(result.k)[result.labels], "a label map")
+        else:
+            save_label_image(path, result.labels)
         csv_path = path.with_name(f"{path.stem}_spectra.csv")
         curves = {f"cluster_{i + 1}": (energy, spec) for i, spec in enumerate(spectra)}
         comments = [f"mean spectrum per cluster of {name} (counts per pixel); labels in {path.name}",
