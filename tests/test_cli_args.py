@@ -31,3 +31,16 @@ def test_recolour_refuses_a_single_spectrum(tmp_path, capsys):
         raise SystemExit(rc)
     assert exc.value.code != 0
     assert "single spectrum (1 x 1 px)" in capsys.readouterr().err and not out.exists()
+
+
+def test_info_prints_metadata_one_readable_line_per_value(capsys):
+    from xrf_napari._sample_data import SAMPLE_DIR
+
+    path = SAMPLE_DIR / "painting.h5"
+    if not path.is_file():
+        pytest.skip("painting.h5 not shipped in this checkout")
+    assert main(["info", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 110  # was one line of thousands of characters
+    assert "      anode: Rh" in lines  # nested profile, one key per line
+    assert any(line.strip() == "regions: 16 entries" for line in lines)

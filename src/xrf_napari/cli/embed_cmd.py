@@ -52,7 +52,7 @@ def open_cube(path):
     return read_project_cube(h5py.File(path, "r"), path)
 
 
-from ..analysis.embed import label_colours  # noqa: E402  (shared with the Embed dock's PNG)
+from ..analysis.embed import label_colours  # shared with the Embed dock's PNG
 
 
 def write_png(path, rgb) -> None:
