@@ -66,6 +66,11 @@ def shot(viewer, out: Path, name: str) -> Path:
     from xrf_napari.fileutil import atomic_path
 
     settle()
+    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
+    for canvas in viewer.window._qt_window.findChildren(FigureCanvasQTAgg):
+        canvas.draw()  # a plot resized by the dock layout is repainted only on its next draw
+    settle(0.2)
     path = out / f"screenshot_{name}.png"
     with atomic_path(path) as tmp:
         viewer.screenshot(str(tmp), canvas_only=False, flash=False)
