@@ -35,7 +35,7 @@ def main() -> None:
         cube = read_cube(path)
         truth = read_targets(path)["labels"]
         latent = embed(cube, device=args.device)
-        k_true = int(len(np.unique(truth)))
+        k_true = len(np.unique(truth))
         points = latent.reshape(-1, latent.shape[-1])
         k_sil, _ = choose_k(points, tolerance=0.0)
         res = {name: cluster(latent, k) for name, k in (("true", min(k_true, 30)), ("auto", None),
