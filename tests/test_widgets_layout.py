@@ -61,6 +61,9 @@ def test_all_docks_fit_a_1080p_screen(make_napari_viewer, tmp_path, qtbot):
             QApplication.processEvents()
         assert dock.isVisible() and dock.height() >= 250, (name, dock.height())
         assert spectrum_dock.isVisible() and spectrum_dock.height() >= 250
+        # the scrollable body fills the dock (no blank stretch below a clipped body)
+        assert widget.scroll.height() >= widget.height() - 2, (name, widget.scroll.height(), widget.height())
+        assert widget.height() >= dock.height() - 40, (name, widget.height(), dock.height())
         body = widget.body
         # the scroll area never squeezes the body: whatever does not fit is reached by scrolling
         assert body.height() >= body.minimumSizeHint().height(), name

@@ -480,9 +480,8 @@ class CubeDock(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
         scroll.setWidget(self.body)
-        # Preferred, not Expanding: docks sharing a column get heights after their size hints
-        scroll.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
-        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
+        # Expanding: the body fills its dock (napari pads other docks with a stretch at the bottom)
+        scroll.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Expanding)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
@@ -593,6 +592,15 @@ class CubeDock(QWidget):
                 dock.raise_()
                 break
         self._grouped = True
+        # the Spectrum dock above gets a little more than half of the column (its plot and list)
+        for other in main.findChildren(QDockWidget):
+            w = other.widget()
+            if (isinstance(w, CubeDock) and not w.tab_group and other.isVisible()
+                    and not other.isFloating() and main.dockWidgetArea(other) == area):
+                total = other.height() + dock.height()
+                main.resizeDocks([other, dock], [int(0.56 * total), total - int(0.56 * total)],
+                                 Qt.Orientation.Vertical)
+                break
 
     # -- internals ----------------------------------------------------------------------------------
     def _cube_is_open(self, cube) -> bool:
