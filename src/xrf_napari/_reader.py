@@ -1,7 +1,8 @@
 """napari reader contribution: a dropped MA-XRF file becomes a lazy cube layer + its sum image.
 
 The cube layer is a dask array transposed to (channels, height, width) so the channel axis is a
-slider; nothing is read until napari draws a slice. A single spectrum opens as a 1 x 1 x C cube.
+slider; none of it is read until napari draws a slice (it opens hidden). The sum image is computed
+on open: one streaming pass over the cube (plus the auto-calibration's pass for uncalibrated files). A single spectrum opens as a 1 x 1 x C cube.
 Read errors are raised from the returned function (napari wraps them in ReaderPluginError and shows
 them); a notification carrying our message names the file and the problem first.
 """
