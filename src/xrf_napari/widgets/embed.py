@@ -125,11 +125,10 @@ class EmbedClusterWidget(CubeDock):
         target = find_spectrum_widget(self.viewer)
         if target is None or target.current_cube() is not cube:
             return
-        energy = cube.energy
-        target.remove_curves("cluster ")
-        for i, spec in enumerate(spectra):
-            color = tuple(float(v) for v in np.asarray(self.labels_layer.get_color(i + 1))[:4])
-            target.add_curve(f"cluster {i + 1}", energy, spec, color=color)
+        colors = [tuple(float(v) for v in np.asarray(self.labels_layer.get_color(i + 1))[:4])
+                  for i in range(len(spectra))]
+        target.replace_curves("cluster ", {f"cluster {i + 1}": (cube.energy, spec, color)
+                                           for i, (spec, color) in enumerate(zip(spectra, colors))})
 
     def save(self, path) -> tuple[Path, Path]:
         """Write the labels image and `<stem>_spectra.csv` beside it: a PNG in the CLI's label colours

@@ -164,6 +164,16 @@ class SpectrumWidget(CubeDock):
         self.curves[name] = (energy, counts, color)
         self.redraw()
 
+    def replace_curves(self, prefix: str, curves: dict) -> None:
+        """Drop the curves named `prefix...` and plot `curves` {name: (energy, counts, color)}, with
+        one redraw (a redraw per curve froze napari for a second after Embed & cluster)."""
+        for name in [n for n in self.curves if n.startswith(prefix)]:
+            del self.curves[name]
+        for name, (energy, counts, color) in curves.items():
+            self.curves[name] = (np.asarray(energy, dtype=np.float64), np.asarray(counts, dtype=np.float64),
+                                 color)
+        self.redraw()
+
     def remove_curves(self, prefix: str = "") -> None:
         for name in [n for n in self.curves if n.startswith(prefix)]:
             del self.curves[name]
@@ -261,8 +271,9 @@ class SpectrumWidget(CubeDock):
         self.curves[MEAN_CURVE] = (self._energy, np.asarray(mean, dtype=np.float64), None)
         if self.recall(cube, "ticks") is None:
             self.remember(cube, "ticks", list(suggested))
-            self.set_checked_elements(suggested)
-        self.redraw()
+            self.set_checked_elements(suggested)  # redraws
+        else:
+            self.redraw()
 
     def show_pixel(self, row: int, col: int) -> bool:
         """Plot the spectrum of pixel (row, col) of the selected cube; False outside it."""
