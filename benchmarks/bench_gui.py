@@ -110,8 +110,8 @@ def gui_times(path, device: str, k: int) -> dict:
     spectrum = SpectrumWidget(viewer)  # starts the survey of the selected cube
     viewer.window.add_dock_widget(spectrum, name="Spectrum")
     cube = spectrum.current_cube()
-    start = time.perf_counter() - t0  # building the dock, before the loop runs again
-    out["mean spectrum"] = start + run_until(lambda: SURVEYS.get(cube) is not None)
+    out["(building the Spectrum dock)"] = time.perf_counter() - t0  # included in the next line
+    out["mean spectrum"] = out["(building the Spectrum dock)"] + run_until(lambda: SURVEYS.get(cube) is not None)
     freeze["mean spectrum"] = meter.worst
     for key, cls in (("embed + cluster", EmbedClusterWidget), ("recolour", RecolourWidget)):
         widget = cls(viewer)
@@ -149,6 +149,7 @@ def main() -> None:
     print(f"{'task':<18}{'CLI s':>8}{'GUI s':>8}{'GUI/CLI':>9}{'worst freeze ms':>17}")
     for key in cli:
         print(f"{key:<18}{cli[key]:>8.1f}{gui[key]:>8.1f}{gui[key] / cli[key]:>9.2f}{1000 * freeze[key]:>17.0f}")
+    print(f"of which building the Spectrum dock: {gui['(building the Spectrum dock)']:.1f} s")
 
 
 if __name__ == "__main__":
