@@ -1,6 +1,8 @@
 #!/usr/bin/env python
-"""Screenshots for the docs: open napari (under Xvfb when there is no display), load a sample, run
-every xrf-napari widget through the plugin manifest and save docs/images/screenshot_*.png.
+"""Screenshots for the docs: open napari at 1920 x 1080 (under Xvfb when there is no display), load
+a sample, open every xrf-napari dock through the plugin manifest (as from the Plugins menu), run
+them and save docs/images/screenshot_*.png, ending with all four docks open
+(screenshot_all_docks_<sample>.png).
 
     python scripts/screenshots.py [--sample painting|panel] [--out docs/images] [--device cpu]
 
@@ -30,7 +32,7 @@ def _ensure_display() -> None:
     if xvfb is None:
         sys.exit("no display and no xvfb-run: install xvfb or run under a desktop session")
     env = dict(os.environ, XRF_SCREENSHOTS_CHILD="1")
-    cmd = [xvfb, "-a", "-s", "-screen 0 1920x1200x24", sys.executable, *sys.argv]
+    cmd = [xvfb, "-a", "-s", "-screen 0 1920x1080x24", sys.executable, *sys.argv]
     sys.exit(subprocess.call(cmd, env=env))
 
 
@@ -64,6 +66,11 @@ def shot(viewer, out: Path, name: str) -> Path:
     from xrf_napari.fileutil import atomic_path
 
     settle()
+    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
+    for canvas in viewer.window._qt_window.findChildren(FigureCanvasQTAgg):
+        canvas.draw()  # a plot resized by the dock layout is repainted only on its next draw
+    settle(0.2)
     path = out / f"screenshot_{name}.png"
     with atomic_path(path) as tmp:
         viewer.screenshot(str(tmp), canvas_only=False, flash=False)
@@ -96,19 +103,17 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     viewer = napari.Viewer(show=True, title="xrf-napari")
-    viewer.window.resize(1700, 1000)
+    viewer.window.resize(1920, 1080)
     layers = viewer.open_sample(PLUGIN, args.sample)
     print(f"opened sample {args.sample!r}: {[ly.name for ly in layers]}")
 
-    from xrf_napari.widgets.spectrum import SpectrumWidget
-
-    # The spectrum goes below the canvas (a wide plot); the others open through the manifest, as
-    # from the Plugins menu.
+    # Every dock through the manifest, as from the Plugins menu: Spectrum on top, the three job
+    # docks as tabs below it (what a 1080p screen holds).
     docks, widgets = {}, {}
-    widgets["spectrum"] = SpectrumWidget(viewer)
-    docks["spectrum"] = viewer.window.add_dock_widget(widgets["spectrum"], name="Spectrum", area="bottom")
-    for key, title in (("maps", "Elemental maps"), ("embed", "Embed & cluster"), ("recolour", "Recolour")):
+    for key, title in (("spectrum", "Spectrum"), ("maps", "Elemental maps"), ("embed", "Embed & cluster"),
+                       ("recolour", "Recolour")):
         docks[key], widgets[key] = viewer.window.add_plugin_dock_widget(PLUGIN, title)
+        settle(0.2)
     spectrum = widgets["spectrum"]
     wait(spectrum.job)
     viewer.reset_view()
@@ -171,15 +176,24 @@ def main(argv=None) -> int:
     except RuntimeError as exc:
         print(f"skipped the recolour screenshot: {exc}")
 
-    # Widgets alone, for the guide.
+    # All four docks open at 1920 x 1080, the maps tab in front.
+    for dock in docks.values():
+        dock.setVisible(True)
+    docks["maps"].raise_()
+    for ly in maps.map_layers.values():
+        ly.visible = ly.name in [m.name for m in list(maps.map_layers.values())[:3]]
+    viewer.reset_view()
+    shot(viewer, out, f"all_docks_{args.sample}")
+
+    # Widgets alone, for the guide (the whole scrollable body).
+    from xrf_napari.fileutil import atomic_path
+
     for key, widget in widgets.items():
-        docks[key].setVisible(True)
+        docks[key].raise_()
         settle(0.2)
         path = out / f"screenshot_widget_{key}.png"
-        from xrf_napari.fileutil import atomic_path
-
         with atomic_path(path) as tmp:
-            widget.grab().save(str(tmp))
+            widget.body.grab().save(str(tmp))
         _report(path)
     np.seterr(all="ignore")
     viewer.close()

@@ -13,25 +13,32 @@ PIGMENTS = {
     "ochre": [("Fe", 2500.0), ("Ca", 500.0)],
     "verdigris": [("Cu", 2500.0), ("Pb", 500.0)],
 }
+#: A second palette sharing no element with PIGMENTS (a cube whose suggestions must differ).
+OTHER_PIGMENTS = {
+    "titanium white": [("Ti", 3000.0)],
+    "zinc white": [("Zn", 3000.0)],
+    "cobalt blue": [("Co", 2500.0)],
+    "chrome yellow": [("Cr", 2500.0)],
+}
 H, W = 24, 20
 
 
-def painted_counts(seed: int = 0):
+def painted_counts(seed: int = 0, pigments=None):
     """(H, W, 512) uint16 Poisson counts: four horizontal bands, one pigment each; labels (H, W)."""
     rng = np.random.default_rng(seed)
     spectra = [line_spectrum([ln for sym, a in mix for ln in element_spectrum_lines(sym, a)] +
                              [(20.17, 400.0), (19.5, 300.0)],  # Rh tube scatter
                              background=(2.0, -0.05))
-               for mix in PIGMENTS.values()]
+               for mix in (pigments or PIGMENTS).values()]
     labels = np.repeat(np.arange(1, 5), H // 4)[:, None].repeat(W, axis=1)
     mean = np.stack(spectra)[labels - 1]
     return rng.poisson(np.clip(mean, 0, None)).astype(np.uint16), labels
 
 
-def write_painted_cube(path, seed: int = 0):
+def write_painted_cube(path, seed: int = 0, pigments=None):
     from xrf_napari.io.project_h5 import write_cube
 
-    counts, labels = painted_counts(seed)
+    counts, labels = painted_counts(seed, pigments)
     colours = np.array([[240, 240, 230], [200, 30, 30], [180, 120, 40], [40, 140, 90]], np.uint8)
     write_cube(path, counts, CANONICAL_CAL, targets={"rgb": colours[labels - 1], "labels": labels},
                metadata={"profile": {"anode": "Rh", "fwhm_mn_ev": 140.0}, "name": "painted"})

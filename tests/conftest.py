@@ -15,3 +15,34 @@ def real_data() -> Path:
     if not REAL_DATA.is_dir():
         pytest.skip(f"real data folder {REAL_DATA} is absent (set XRF_NAPARI_REAL_DATA to enable)")
     return REAL_DATA
+
+
+#: Fixtures that create Qt widgets: without an X display Qt aborts the whole run (exit 134).
+GUI_FIXTURES = {"make_napari_viewer", "make_napari_viewer_proxy", "qtbot", "qapp"}
+
+
+def missing_display_reason() -> str | None:
+    """Why Qt cannot open windows here, or None. pytest-xvfb has set DISPLAY by collection time
+    when it found Xvfb; QT_QPA_PLATFORM set by the user is their explicit choice."""
+    import shutil
+
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    found = "found but not started (pytest-xvfb disabled?)" if shutil.which("Xvfb") else "not installed"
+    return (f"no display for the napari GUI tests and Xvfb {found}: install Xvfb "
+            "(apt-get install xvfb libxcb-cursor0) and pytest-xvfb, or run them in a desktop session")
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = missing_display_reason()
+    if reason is None:
+        return
+    skip = pytest.mark.skip(reason=reason)
+    gui = [item for item in items if GUI_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    for item in gui:
+        item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    reason = missing_display_reason()
+    return [f"xrf-napari: {reason}"] if reason else []

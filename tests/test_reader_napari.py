@@ -72,3 +72,26 @@ def test_every_real_cube_or_spectrum_opens(real_data):
     if has_bcf:
         bcf = real_data / "16x16_12bit_packed_8bit.bcf"
         assert napari_get_reader(str(bcf))(str(bcf))[0][0].shape[1:] == (16, 16)
+
+
+def test_cube_layer_axes_read_in_kev_and_stack_is_hidden(tmp_path):
+    """napari conventions (issue 17 item 6): named axes, energy in keV in world coordinates, the
+    cube hidden under its sum image as docs/user_guide.md says; channels when uncalibrated."""
+    from napari.layers import Image
+
+    arr = np.random.default_rng(0).integers(0, 50, size=(9, 7, 40)).astype(np.uint16)
+    np.save(tmp_path / "panel.npy", arr)
+    (tmp_path / "panel.json").write_text('{"offset": -0.2, "gain": 0.05}')
+    (stack, meta, _), (total, smeta, _) = napari_get_reader(str(tmp_path / "panel.npy"))(str(tmp_path / "panel.npy"))
+    layer = Image(stack, **meta)
+    assert layer.axis_labels == ("energy", "y", "x") and str(layer.units[0]) == "kiloelectron_volt"
+    assert not layer.visible and Image(total, **smeta).visible
+    energy = meta["metadata"]["energy"]
+    for ch in (0, 12, 39):
+        world = layer.data_to_world((ch, 3, 4))
+        assert world[0] == pytest.approx(energy[ch]) and tuple(world[1:]) == (3, 4)
+    np.save(tmp_path / "raw.npy", arr)  # no calibration file, auto-calibration off for npy
+    (stack, meta, _), _ = napari_get_reader(str(tmp_path / "raw.npy"))(str(tmp_path / "raw.npy"))
+    assert meta["metadata"]["calibration"]["source"] == "none"
+    assert Image(stack, **meta).axis_labels == ("channel", "y", "x")
+    assert tuple(Image(stack, **meta).scale) == (1, 1, 1)

@@ -61,7 +61,10 @@ def test_embed_cluster_layers_spectra_and_save(make_napari_viewer, qtbot, tmp_pa
     png, csv = widget.save(tmp_path / "out" / "regions.png")
     from PIL import Image
 
-    np.testing.assert_array_equal(np.asarray(Image.open(png)), labels.data)
+    from xrf_napari.cli.embed_cmd import label_colours
+
+    # the PNG is coloured like the CLI's labels.png (label 1..4 would look black as grey values)
+    np.testing.assert_array_equal(np.asarray(Image.open(png).convert("RGB")), label_colours(4)[labels.data])
     rows = [r for r in csv.read_text().splitlines() if not r.startswith("#")]
     assert rows[0].split(",") == ["energy_keV", "cluster_1", "cluster_2", "cluster_3", "cluster_4"]
     assert len(rows) == 513
@@ -123,27 +126,70 @@ def test_cancel_leaves_no_layers(setup, qtbot, monkeypatch):
     assert len(viewer.layers) == n_layers and widget.result is None
 
 
-def test_shipped_embedder_runs(setup, qtbot):
+def test_clustering_has_its_own_progress_and_cancel(setup, qtbot, monkeypatch):
+    """K-Means is a stage of its own: named in the status, with its own progress, and Cancel
+    stops it between fits (it used to sit at 100 % "Embedding spectra..." and could not stop)."""
+    viewer, dve = setup
+    import xrf_napari.analysis.embed as embed_module
+
+    real = embed_module.iter_cluster
+    seen = []
+
+    def slow_cluster(latent, k=None, **kw):
+        import time
+
+        for i in range(300):
+            time.sleep(0.01)
+            yield i, 300
+        return (yield from real(latent, k, **kw))
+
+    monkeypatch.setattr(embed_module, "iter_cluster", slow_cluster)
+    widget = EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.weights_edit.setText(str(dve))
+    widget.k_spin.setValue(3)
+    n_layers = len(viewer.layers)
+    widget.run()
+    qtbot.waitUntil(lambda: widget.job.status.text().startswith("Clustering"), timeout=20000)
+    seen.append(widget.job.status.text())
+    qtbot.waitUntil(lambda: 0 < widget.job.progress.value() < 300 and widget.job.progress.maximum() == 300,
+                    timeout=5000)
+    widget.job.cancel()
+    wait_idle(qtbot, widget.job, timeout=5000)
+    assert seen == ["Clustering into 3 regions\u2026"]
+    assert widget.job.status.text() == "Cancelled." and len(viewer.layers) == n_layers
+    assert widget.result is None and not widget.save_button.isEnabled()
+
+
+def test_automatic_k_finds_the_painting_regions(make_napari_viewer, qtbot):
+    """The painting sample has 16 recipes; the silhouette's best K (4) lumped the blue, orange and
+    white areas. Automatic K must split them: K >= 8 and an ARI against the recipes of at least
+    0.55 (measured 0.62 at K = 10; the best-silhouette K = 4 gives 0.43)."""
+    import xrf_napari._sample_data as samples
     from xrf_napari.models.weights import WeightsError, resolve_weights
 
     try:
-        path, _ = resolve_weights("dve")
+        weights, _ = resolve_weights("dve")
     except WeightsError:
-        path = None
-    if path is None or not path.is_file():
-        pytest.skip("no shipped embedder weights in this checkout")
-    viewer, _ = setup
+        weights = None
+    path = samples.SAMPLE_DIR / "painting.h5"
+    if weights is None or not weights.is_file() or not path.is_file():
+        pytest.skip("needs the shipped embedder and painting sample")
+    from sklearn.metrics import adjusted_rand_score
+
+    from xrf_napari.io.project_h5 import read_targets
+
+    viewer = make_napari_viewer()
+    viewer.open_sample("xrf-napari", "painting")
     widget = EmbedClusterWidget(viewer)
     viewer.window.add_dock_widget(widget)
     widget.weights_edit.setText("")
+    widget.device.setCurrentText("cpu")
     widget.k_spin.setValue(0)  # automatic K
     widget.run()
-    wait_idle(qtbot, widget.job, timeout=60000)
+    wait_idle(qtbot, widget.job, timeout=120000)
     assert widget.job.last_error is None, widget.job.last_error
     result = widget.result[2]
-    # The painted cube's four pigment bands: the shipped embedder separates them, so automatic K
-    # must find four regions, and they must be the bands.
-    _, truth = painted_counts()
-    assert result.k == len(PIGMENTS) and result.labels.shape == (H, W)
-    pairs = {(int(a), int(b)) for a, b in zip(result.labels.ravel(), truth.ravel())}
-    assert len(pairs) == len(PIGMENTS), sorted(pairs)
+    truth = read_targets(path)["labels"]
+    assert result.k >= 8, result.k
+    assert adjusted_rand_score(truth.ravel(), result.labels.ravel()) >= 0.55

@@ -44,14 +44,17 @@ def test_maps_layers_match_core_and_bands(docked, qtbot):
 
     composite = widget.add_composite(["Fe", "Hg", "Cu"])
     assert composite.rgb and composite.data.shape == (H, W, 3)
+    # one picture at a time: the opaque composite hides the single maps it replaces
+    assert composite.visible and not any(ly.visible for ly in widget.map_layers.values())
     band_colour = composite.data.reshape(4, H // 4, W, 3).mean(axis=(1, 2))
     assert np.argmax(band_colour[2]) == 0 and np.argmax(band_colour[1]) == 1 and np.argmax(band_colour[3]) == 2
 
-    # running again replaces the layers instead of stacking copies
+    # running again replaces the layers instead of stacking copies, and hides the composite
     n_layers = len(viewer.layers)
     widget.run()
     wait_idle(qtbot, widget.job)
     assert len(viewer.layers) == n_layers
+    assert not composite.visible and sum(ly.visible for ly in widget.map_layers.values()) == 3
 
 
 def test_line_choice_overlap_note_and_bad_input(docked, qtbot):

@@ -72,6 +72,13 @@ def test_pixel_region_and_export(viewer_with_cube, qtbot, tmp_path):
     table = np.array([[float(v) for v in r.split(",")] for r in rows[1:]])
     assert table.shape == (512, 5)
     np.testing.assert_allclose(table[:, 4], region * 2, rtol=1e-5)
+    # the export opens again as a spectrum (its first curve, the mean) on the same energy axis
+    from xrf_napari.io import read_cube
+
+    back = read_cube(out)
+    assert back.shape == (1, 1, 512) and back.metadata.get("column") == MEAN_CURVE
+    np.testing.assert_allclose(np.asarray(back.data[0, 0], float), widget.curves[MEAN_CURVE][1], rtol=1e-5)
+    np.testing.assert_allclose(back.energy, cube.energy, atol=1e-4)
     widget.clear_extra_curves()
     assert "cluster 1" not in widget.curves and MEAN_CURVE in widget.curves
 

@@ -1,9 +1,8 @@
 """napari reader contribution: a dropped MA-XRF file becomes a lazy cube layer + its sum image.
 
 The cube layer is a dask array transposed to (channels, height, width) so the channel axis is a
-slider; none of it is read until napari draws a slice. The sum image is computed on open: one pass
-over the counts, shared with the automatic calibration when the file has none (tests/
-test_open_reads.py). A single spectrum opens as a 1 x 1 x C cube.
+slider; none of it is read until napari draws a slice (it opens hidden). The sum image is computed
+on open: one streaming pass over the cube (plus the auto-calibration's pass for uncalibrated files). A single spectrum opens as a 1 x 1 x C cube.
 Read errors are raised from the returned function (napari wraps them in ReaderPluginError and shows
 them); a notification carrying our message names the file and the problem first.
 """
@@ -70,11 +69,24 @@ def cube_layers(cube) -> list:
     total = cube.sum_image()
     lo, hi = (float(np.percentile(total, 1)), float(np.percentile(total, 99.5))) if total.size > 1 else (0.0, 1.0)
     return [
-        (stack, {"name": name, "metadata": metadata, "colormap": "gray",
-                 "contrast_limits": _channel_limits(cube)}, "image"),
+        (stack, {"name": name, "metadata": metadata, "colormap": "gray", "visible": False,
+                 "contrast_limits": _channel_limits(cube), **energy_axis(cube)}, "image"),
         (total, {"name": f"{name} sum", "metadata": {"xrf_cube": cube, "path": metadata["path"], "kind": "sum"},
                  "colormap": "magma", "contrast_limits": (lo, hi if hi > lo else lo + 1.0)}, "image"),
     ]
+
+
+def energy_axis(cube) -> dict:
+    """Axis names, units and the energy axis's scale for the (channels, y, x) layer: the slider
+    steps through channels while world coordinates (status bar, dims point) read in keV. A
+    quadratic calibration is shown by its straight line through the first and last channel."""
+    e = cube.energy
+    n = len(e)
+    if cube.calibration.source == "none" or n < 2:
+        return {"axis_labels": ("channel", "y", "x")}
+    gain = float(e[-1] - e[0]) / (n - 1)
+    return {"axis_labels": ("energy", "y", "x"), "units": ("keV", "pixel", "pixel"),
+            "scale": (gain, 1.0, 1.0), "translate": (float(e[0]), 0.0, 0.0)}
 
 
 class _Uncopied:

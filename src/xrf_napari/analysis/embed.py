@@ -21,6 +21,8 @@ MINIBATCH_ABOVE = 200_000
 #: Points used to choose K by silhouette and to report the silhouette (O(n^2) score).
 SILHOUETTE_SAMPLE = 6000
 AUTO_K_FIT_SAMPLE = 30_000
+#: Automatic K: the largest K whose silhouette is within this of the best (see pick_k).
+SILHOUETTE_TOLERANCE = 0.1
 
 
 class Embedder:
@@ -122,13 +124,27 @@ class ClusterResult:
     silhouette: float | None
 
 
+#: Largest K accepted (the widget's and the CLI's upper bound): more regions than this on a 3-D
+#: latent are noise, not pigments.
+MAX_K = 30
+#: K-Means restarts of the final fit (each one a cancellation point in the GUI).
+N_INIT = 4
+
+
+def check_k(k: int) -> int:
+    """K as an int, or a ValueError saying what is allowed (K = 1 is no segmentation at all)."""
+    if int(k) != k or not 2 <= int(k) <= MAX_K:
+        raise ValueError(f"the number of regions K must be between 2 and {MAX_K}, got {k}")
+    return int(k)
+
+
 def _kmeans(k: int, n: int, seed: int):
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
     if n > MINIBATCH_ABOVE:
-        return MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=8192, n_init=3,
+        return MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=8192, n_init=1,
                                max_no_improvement=20, reassignment_ratio=0.001)
-    return KMeans(n_clusters=k, random_state=seed, n_init=4)
+    return KMeans(n_clusters=k, random_state=seed, n_init=1)
 
 
 def _silhouette(points: np.ndarray, labels: np.ndarray, seed: int) -> float | None:
@@ -141,8 +157,17 @@ def _silhouette(points: np.ndarray, labels: np.ndarray, seed: int) -> float | No
     return float(silhouette_score(points, labels, sample_size=size if size < n else None, random_state=seed))
 
 
-def choose_k(points: np.ndarray, k_range=(2, 12), seed: int = 0) -> tuple[int, dict[int, float]]:
-    """K with the best silhouette on a subsample (K-Means fitted on up to AUTO_K_FIT_SAMPLE points)."""
+def _one_thread():
+    """3-D points: per-iteration work is tiny, and sklearn's OpenMP threads spin-wait; on a busy
+    machine 2 threads made K-Means 20x slower than 1 (0.15 s -> 3.3 s for 15k points)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1)
+
+
+def iter_choose_k(points: np.ndarray, k_range=(2, 12), seed: int = 0,
+                  tolerance: float = SILHOUETTE_TOLERANCE):
+    """Progress generator (one step per K tried); returns (K, {K: score}). See choose_k."""
     from sklearn.cluster import KMeans
 
     rng = np.random.default_rng(seed)
@@ -153,19 +178,36 @@ def choose_k(points: np.ndarray, k_range=(2, 12), seed: int = 0) -> tuple[int, d
     if hi < lo or lo < 2:
         raise ValueError(f"cannot choose K in {k_range} from {n} points")
     scores = {}
-    for k in range(lo, hi + 1):
-        lab = KMeans(n_clusters=k, random_state=seed, n_init=2).fit_predict(sub)
-        scores[k] = _silhouette(sub, lab, seed) or -1.0
-    best = max(scores, key=lambda kk: (scores[kk], -kk))
-    return best, scores
+    yield 0, hi - lo + 1
+    with _one_thread():
+        for i, k in enumerate(range(lo, hi + 1)):
+            lab = KMeans(n_clusters=k, random_state=seed, n_init=2).fit_predict(sub)
+            scores[k] = _silhouette(sub, lab, seed) or -1.0
+            yield i + 1, hi - lo + 1
+    return pick_k(scores, tolerance), scores
 
 
-def cluster(latent: np.ndarray, k: int | None = None, *, k_range=(2, 12), seed: int = 0,
-            mask: np.ndarray | None = None) -> ClusterResult:
-    """K-Means regions of a latent (H, W, D). Labels 1..k ordered by decreasing size; 0 = masked.
+def pick_k(scores: dict[int, float], tolerance: float = SILHOUETTE_TOLERANCE) -> int:
+    """The largest K whose silhouette is within `tolerance` of the best one (tolerance 0: the best).
 
-    k=None picks K in k_range by the silhouette on a subsample. mask: (H, W) bool, True = use.
-    """
+    The silhouette alone favours coarse splits: on the painting sample (16 recipes) it peaks at
+    K = 4, lumping blue, orange and white areas. Paint regions sit close together in the latent,
+    so a finer partition that is nearly as well separated is the better answer (docs/user_guide.md
+    gives the held-out ARI that set the tolerance)."""
+    best = max(scores.values())
+    return max(k for k, v in scores.items() if v >= best - tolerance)
+
+
+def choose_k(points: np.ndarray, k_range=(2, 12), seed: int = 0,
+             tolerance: float = SILHOUETTE_TOLERANCE) -> tuple[int, dict[int, float]]:
+    """K by pick_k over silhouettes on a subsample (K-Means on up to AUTO_K_FIT_SAMPLE points)."""
+    return run_to_end(iter_choose_k(points, k_range, seed, tolerance))
+
+
+def iter_cluster(latent: np.ndarray, k: int | None = None, *, k_range=(2, 12), seed: int = 0,
+                 mask: np.ndarray | None = None):
+    """Progress generator of `cluster`: yields (done, total) over the K tried (automatic K) and
+    the N_INIT restarts of the final fit, so a GUI can show it and cancel between fits."""
     latent = np.asarray(latent, dtype=np.float32)
     if latent.ndim != 3:
         raise ValueError(f"latent must be (H, W, D), got shape {latent.shape}")
@@ -180,17 +222,33 @@ def cluster(latent: np.ndarray, k: int | None = None, *, k_range=(2, 12), seed: 
     points = flat[valid]
     n = len(points)
     if k is None:
-        k, _ = choose_k(points, k_range, seed)
-    k = int(k)
-    if k < 1 or k > n:
+        n_k = int(k_range[1]) - int(k_range[0]) + 1
+        steps = max(n_k, 0) + N_INIT
+        search = iter_choose_k(points, k_range, seed)
+        while True:
+            try:
+                done, _ = next(search)
+            except StopIteration as stop:
+                k = stop.value[0]
+                break
+            yield done, steps
+        offset = n_k
+    else:
+        k = check_k(k)
+        steps, offset = N_INIT, 0
+    if k > n:
         raise ValueError(f"cannot make {k} clusters from {n} pixels")
-    from threadpoolctl import threadpool_limits
-
-    # 3-D points: per-iteration work is tiny, and sklearn's OpenMP threads spin-wait; on a busy
-    # machine 2 threads made K-Means 20x slower than 1 (0.15 s -> 3.3 s for 15k points).
-    with threadpool_limits(1, user_api="openmp"):
-        km = _kmeans(k, n, seed).fit(points)
-        raw = km.predict(points) if n > MINIBATCH_ABOVE else km.labels_
+    best = None
+    with _one_thread():
+        for i in range(N_INIT):
+            km = _kmeans(k, n, seed + i).fit(points)
+            inertia = float(((points - km.cluster_centers_[km.predict(points)]) ** 2).sum()) \
+                if n > MINIBATCH_ABOVE else float(km.inertia_)
+            if best is None or inertia < best[0]:
+                best = (inertia, km)
+            yield offset + i + 1, steps
+    km = best[1]
+    raw = km.predict(points) if n > MINIBATCH_ABOVE else km.labels_
     sizes = np.bincount(raw, minlength=k)
     order = np.argsort(-sizes, kind="stable")  # new label i+1 <- old cluster order[i]
     remap = np.empty(k, dtype=np.int32)
@@ -198,12 +256,20 @@ def cluster(latent: np.ndarray, k: int | None = None, *, k_range=(2, 12), seed: 
     labels = np.zeros(h * w, dtype=np.int32)
     labels[valid] = remap[raw]
     centers = np.asarray(km.cluster_centers_, dtype=np.float32)[order]
-    sil = None
-    if k >= 2:
-        rng = np.random.default_rng(seed)
-        idx = rng.choice(n, min(n, SILHOUETTE_SAMPLE), replace=False)
-        sil = _silhouette(points[idx], labels[valid][idx], seed)
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(n, min(n, SILHOUETTE_SAMPLE), replace=False)
+    sil = _silhouette(points[idx], labels[valid][idx], seed)
     return ClusterResult(labels.reshape(h, w), k, centers, sil)
+
+
+def cluster(latent: np.ndarray, k: int | None = None, *, k_range=(2, 12), seed: int = 0,
+            mask: np.ndarray | None = None) -> ClusterResult:
+    """K-Means regions of a latent (H, W, D). Labels 1..k ordered by decreasing size; 0 = masked.
+
+    k=None picks K in k_range automatically (see choose_k); else 2 <= k <= MAX_K.
+    mask: (H, W) bool, True = use.
+    """
+    return run_to_end(iter_cluster(latent, k, k_range=k_range, seed=seed, mask=mask))
 
 
 def cluster_spectra(cube, labels: np.ndarray, block_bytes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -233,6 +299,16 @@ def cluster_spectra(cube, labels: np.ndarray, block_bytes: int | None = None) ->
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], 0.0)
     return mean, counts
+
+
+def label_colours(k: int) -> np.ndarray:
+    """(k + 1, 3) uint8: black for 0 (masked), then a qualitative palette (tab20): the colours of
+    a labels PNG, the same from the CLI and the Embed dock."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab20"]
+    cols = [(0, 0, 0)] + [tuple(int(255 * c) for c in cmap(i % 20)[:3]) for i in range(k)]
+    return np.asarray(cols, dtype=np.uint8)
 
 
 def latent_to_rgb(latent: np.ndarray, lo_pct: float = 1.0, hi_pct: float = 99.0) -> np.ndarray:

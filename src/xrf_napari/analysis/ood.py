@@ -1,48 +1,61 @@
-"""Is this scan like the data the models learnt from? A per-scan out-of-distribution score.
+"""Is this scan like the data the models learnt from? A per-scan out-of-distribution check.
 
-The DVE was trained to reconstruct spectra of its training distribution through a 3-D bottleneck.
-A spectrum it has never seen the like of (another anode, far worse resolution, an element or paint
-the generator never used, a mis-calibrated file) comes back with a larger reconstruction error.
-Raw errors depend on the count level (Poisson noise), so each sampled pixel's Poisson deviance
-against the DVE's reconstruction is divided by the deviance of a parametric-bootstrap pixel: the
-same expected spectrum redrawn with Poisson noise. A perfect model scores about 1 whatever the
-count level; the scan's score is the median ratio over a few thousand pixels spread over the scan.
-The warning threshold is measured, not guessed: see docs/model_card_embedder.md.
+Two kinds of evidence, both reported in plain words:
+
+- **Settings outside training**: the tube anode and detector resolution (from the file's metadata,
+  when it has them) and the count level per pixel (measured on sampled rows), against the ranges
+  the shipped embedder was trained on (`TRAINED`). A model can only be trusted where it was trained.
+- **Spectra the embedder cannot reconstruct**: the DVE reconstructs spectra of its training
+  distribution through a 3-D bottleneck. Each sampled pixel's Poisson deviance against its
+  reconstruction is divided by the deviance of a parametric-bootstrap redraw of the same expected
+  spectrum; the scan's score is the median ratio (about 1 for a perfect model). Measured on held-out
+  cubes (docs/model_card_embedder.md), the score grows with the count level even in distribution
+  (1.0-1.7 at 200-3,400 counts, 4.3 at 8,800) because the model's small systematic error stands out
+  once noise is low: only a score far above that (`WARN_SCORE`) is taken as evidence.
+
+Measured limit: the DVE was trained with instrument augmentations, so a new anode (Mo, Ag) alone
+does not raise the score; the settings check is what catches those.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Scores above this say "unlike the training data" (set from the held-out measurements in the
-#: embedder's model card: in-distribution held-out scans stay below it, out-of-family ones above).
-WARN_ABOVE = 2.0
+#: What the shipped embedder saw in training (the generator's "train" instrument family).
+TRAINED = {"anodes": ("Rh", "W", "Cu"), "fwhm_mn_ev": (120.0, 165.0), "counts_per_pixel": (100.0, 10_000.0)}
+#: Deviance-ratio score above which the spectra are called unlike the training spectra.
+WARN_SCORE = 6.0
 SAMPLE_PIXELS = 4096
 
 
 @dataclass
-class OODScore:
-    score: float  # median deviance ratio (about 1 for data like the training data)
-    n_pixels: int
-    warn: bool
+class OODReport:
+    score: float  # median deviance ratio (about 1 for spectra the DVE reconstructs to noise level)
+    counts_per_pixel: float
+    reasons: list[str] = field(default_factory=list)  # why the scan is unlike the training data
+
+    @property
+    def warn(self) -> bool:
+        return bool(self.reasons)
 
     def message(self) -> str:
         if self.warn:
-            return (f"this scan is unlike the models' training data (out-of-distribution score "
-                    f"{self.score:.2f} > {WARN_ABOVE:.1f}): treat the colours and regions with extra "
-                    "caution and check them against the elemental maps")
-        return f"out-of-distribution score {self.score:.2f} (<= {WARN_ABOVE:.1f}: like the training data)"
+            return ("This scan is unlike the models' training data: " + "; ".join(self.reasons)
+                    + ". Treat colours and regions with extra caution and check them against the "
+                    "elemental maps.")
+        return (f"Like the training data (reconstruction score {self.score:.1f}, "
+                f"{self.counts_per_pixel:.0f} counts per pixel).")
 
 
 def sample_canonical_pixels(cube, n: int = SAMPLE_PIXELS, seed: int = 0) -> np.ndarray:
     """(m, 512) canonical counts of up to n pixels from evenly spaced rows (a bounded read)."""
     h, w, _ = cube.shape
-    rows = np.unique(np.linspace(0, h - 1, num=min(h, max(1, int(np.ceil(n / max(w, 1)))) * 2)).astype(int))
-    rebin = cube.canonical_rebinner()
-    block = np.stack([np.asarray(cube.data[r]) for r in rows])  # (rows, W, C)
-    flat = rebin(block).reshape(-1, 512)
+    n_rows = min(h, max(1, int(np.ceil(2 * n / max(w, 1)))))
+    rows = np.unique(np.linspace(0, h - 1, num=n_rows).astype(int))
+    block = np.stack([np.asarray(cube.data[int(r)]) for r in rows])  # (rows, W, C)
+    flat = cube.canonical_rebinner()(block).reshape(-1, 512)
     if flat.shape[0] > n:
         flat = flat[np.random.default_rng(seed).choice(flat.shape[0], n, replace=False)]
     return flat
@@ -71,17 +84,30 @@ def deviance_ratios(counts: np.ndarray, embedder, seed: int = 0) -> np.ndarray:
         x = normalise(torch.from_numpy(counts.astype(np.float32)).to(embedder.device), model.method)
         q = model.decode_log_probs(model.encode_mean(x)).exp().double().cpu().numpy()
     mu = q * total[:, None]
-    redraw = np.random.default_rng(seed).poisson(mu)
-    return _deviance(counts, mu) / np.maximum(_deviance(redraw.astype(np.float64), mu), 1e-9)
+    redraw = np.random.default_rng(seed).poisson(mu).astype(np.float64)
+    return _deviance(counts, mu) / np.maximum(_deviance(redraw, mu), 1e-9)
 
 
-def ood_score(cube, embedder_weights=None, device: str = "cpu", n: int = SAMPLE_PIXELS) -> OODScore:
-    """The scan's out-of-distribution score (median deviance ratio over sampled pixels)."""
+def check_scan(cube, embedder_weights=None, device: str = "cpu", n: int = SAMPLE_PIXELS) -> OODReport:
+    """The scan's out-of-distribution report (a bounded read: about n pixels)."""
+    from ..detector import anode_from_metadata, fwhm_from_metadata
     from .embed import load_embedder
 
-    emb = load_embedder(embedder_weights, device)
-    ratios = deviance_ratios(sample_canonical_pixels(cube, n), emb)
-    if not len(ratios):
-        return OODScore(float("nan"), 0, False)
-    score = float(np.median(ratios))
-    return OODScore(score, int(len(ratios)), bool(score > WARN_ABOVE))
+    counts = sample_canonical_pixels(cube, n)
+    ratios = deviance_ratios(counts, load_embedder(embedder_weights, device))
+    score = float(np.median(ratios)) if len(ratios) else float("nan")
+    cpp = float(counts.sum(axis=1).mean()) if len(counts) else 0.0
+    reasons = []
+    anode = anode_from_metadata(cube.metadata)
+    if anode and anode not in TRAINED["anodes"]:
+        reasons.append(f"tube anode {anode} (trained on {', '.join(TRAINED['anodes'])})")
+    fwhm = fwhm_from_metadata(cube.metadata)
+    lo, hi = TRAINED["fwhm_mn_ev"]
+    if fwhm is not None and not lo <= fwhm <= hi:
+        reasons.append(f"detector resolution {fwhm:.0f} eV at Mn K-alpha (trained on {lo:.0f}-{hi:.0f} eV)")
+    lo, hi = TRAINED["counts_per_pixel"]
+    if not lo <= cpp <= hi:
+        reasons.append(f"{cpp:.0f} counts per pixel in 1-26.6 keV (trained on {lo:.0f}-{hi:,.0f})")
+    if score > WARN_SCORE:
+        reasons.append(f"the embedder cannot reconstruct these spectra (score {score:.1f} > {WARN_SCORE:.0f})")
+    return OODReport(score, cpp, reasons)

@@ -25,6 +25,7 @@ class RecolourResult:
     rgb: np.ndarray  # (H, W, 3) float32 in [0, 1]
     latent: np.ndarray  # (H, W, 3) float32, the DVE embedding the colours come from
     device: str
+    ood: object = None  # analysis.ood.OODReport: is the scan like the training data?
 
 
 class Recolouriser:
@@ -152,7 +153,10 @@ def iter_recolour(cube, *, weights=None, embedder_weights=None, device="auto", t
     latent = yield from _rescaled(gen, offset=0, span=n, total=2 * n)
     rgb = yield from _rescaled(rec.iter_predict(latent, tile=tile, overlap=overlap, batch=batch),
                                offset=n, span=n, total=2 * n)
-    return RecolourResult(rgb=rgb, latent=np.asarray(latent, dtype=np.float32), device=str(rec.device))
+    from .ood import check_scan
+
+    ood = check_scan(cube, embedder_weights, str(rec.device))  # a few thousand sampled pixels
+    return RecolourResult(rgb=rgb, latent=np.asarray(latent, dtype=np.float32), device=str(rec.device), ood=ood)
 
 
 def embed_chunk_pixels(n_channels: int, block_bytes: int = 64 << 20) -> int:

@@ -15,9 +15,12 @@ OUTPUT_NAMES = ("latent.h5", "latent.png", "labels.h5", "labels.png", "cluster_s
 def configure(parser) -> None:
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
     parser.add_argument("--output", "-o", required=True, help="output folder, or prefix ending in _ - or .")
-    parser.add_argument("--clusters", "-k", type=int, default=None,
+    from ..analysis.embed import MAX_K
+    from ._args import int_in
+
+    parser.add_argument("--clusters", "-k", type=int_in(2, MAX_K, "the number of regions K"), default=None,
                         help="number of regions (default: chosen by silhouette in --k-range)")
-    parser.add_argument("--k-range", type=int, nargs=2, default=(2, 12), metavar=("MIN", "MAX"),
+    parser.add_argument("--k-range", type=int_in(2, MAX_K, "a K"), nargs=2, default=(2, 12), metavar=("MIN", "MAX"),
                         help="range searched when --clusters is not given (default 2 12)")
     parser.add_argument("--weights", help="DVE weights file (default: the shipped weights)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
@@ -53,15 +56,7 @@ def open_cube(path):
     return read_project_cube(h5py.File(path, "r"), path)
 
 
-def label_colours(k: int):
-    """(k + 1, 3) uint8: black for 0 (masked), then a qualitative palette."""
-    import matplotlib
-
-    import numpy as np
-
-    cmap = matplotlib.colormaps["tab20"]
-    cols = [(0, 0, 0)] + [tuple(int(255 * c) for c in cmap(i % 20)[:3]) for i in range(k)]
-    return np.asarray(cols, dtype=np.uint8)
+from ..analysis.embed import label_colours  # shared with the Embed dock's PNG
 
 
 def write_png(path, rgb) -> None:

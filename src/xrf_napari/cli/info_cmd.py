@@ -33,6 +33,46 @@ def describe(cube, with_sum: bool = False) -> dict:
     return info
 
 
+#: Longest value shown on one line, and list items shown, before the rest is summarised.
+MAX_LINE = 100
+MAX_ITEMS = 6
+
+
+def readable(value, indent: int = 0, width: int = MAX_LINE) -> list[str]:
+    """Metadata as indented `key: value` lines: nested mappings one level per indent, long lists
+    cut to their first items (with the count), floats to 6 significant digits; --json has it all."""
+    pad = " " * indent
+    lines: list[str] = []
+    for key, v in value.items():
+        if isinstance(v, dict) and v:
+            lines.append(f"{pad}{key}:")
+            lines.extend(readable(v, indent + 2, width))
+            continue
+        if isinstance(v, (list, tuple)) and v and all(isinstance(x, dict) for x in v):
+            lines.append(f"{pad}{key}: {len(v)} entries")
+            for i, item in enumerate(v[:MAX_ITEMS]):
+                lines.append(f"{pad}  [{i}]")
+                lines.extend(readable(item, indent + 4, width))
+            if len(v) > MAX_ITEMS:
+                lines.append(f"{pad}  ... {len(v) - MAX_ITEMS} more (see --json)")
+            continue
+        text = _short(v)
+        if len(pad) + len(str(key)) + 2 + len(text) > width:
+            text = text[:max(width - len(pad) - len(str(key)) - 5, 10)] + "..."
+        lines.append(f"{pad}{key}: {text}")
+    return lines
+
+
+def _short(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, (list, tuple)):
+        items = ", ".join(_short(x) for x in v[:MAX_ITEMS])
+        more = f", ... ({len(v)} items)" if len(v) > MAX_ITEMS else ""
+        return f"[{items}{more}]"
+    return str(v)
+
+
 def run(args) -> int:
     from ..io import read_cube
 
@@ -51,8 +91,10 @@ def run(args) -> int:
     else:
         print(f"  calibration E = {cal.offset:.5f} + {cal.gain:.6f} ch" + (f" + {cal.quadratic:.3g} ch^2" if cal.quadratic else "")
               + f" keV  (source: {cal.source}); {info['energy_range_kev'][0]:.3f} .. {info['energy_range_kev'][1]:.3f} keV")
-    for k, v in info["metadata"].items():
-        print(f"  {k:<10} {v}")
+    if info["metadata"]:
+        print("  metadata")
+        for line in readable(info["metadata"], indent=4):
+            print(line)
     if args.sum:
         print(f"  total counts {info['total_counts']:.6g}, strongest channel {info['peak_channel']}")
     return 0

@@ -259,9 +259,10 @@ def _spe_calibration(sections: dict, path: Path) -> Calibration | None:
 # -- .csv -----------------------------------------------------------------------------------
 def read_csv(path) -> Spectrum:
     """`energy,counts` (keV, or eV if values exceed 200), `channel,counts`, or one counts column;
-    a non-numeric first line is a header."""
+    a non-numeric first line is a header. A wider table with a header (the Spectrum dock's export:
+    energy, mean, pixel, ...) gives its first curve."""
     path = Path(path)
-    rows = []
+    rows, header = [], None
     for i, line in enumerate(_read_text(path).splitlines()):
         s = line.strip()
         if not s or s.startswith("#"):
@@ -269,13 +270,19 @@ def read_csv(path) -> Spectrum:
         vals = _numbers(s)
         if vals is None:
             if not rows:
+                header = [h.strip() for h in s.split(",")]
                 continue  # header line
             raise CubeReadError(path, f"non-numeric value on line {i + 1}: {s[:60]!r}")
         rows.append(vals)
     widths = {len(r) for r in rows}
-    if not rows or len(widths) != 1 or widths.pop() not in (1, 2):
+    width = widths.pop() if rows and len(widths) == 1 else 0
+    extra = {}
+    if width > 2 and header is not None and len(header) == width:
+        rows = [r[:2] for r in rows]
+        extra = {"column": header[1]}
+    elif width not in (1, 2):
         raise CubeReadError(path, "a spectrum CSV needs one column (counts) or two (energy, counts) "
-                                  "on every line")
+                                  "on every line, or a header naming wider columns")
     arr = np.array(rows)
     cal = None
     if arr.shape[1] == 2:
@@ -284,4 +291,4 @@ def read_csv(path) -> Spectrum:
             cal = calibration_from_energy_axis(first, path)
     else:
         counts = arr[:, 0]
-    return _finish(path, counts, cal, {"format": "csv"})
+    return _finish(path, counts, cal, {"format": "csv", **extra})

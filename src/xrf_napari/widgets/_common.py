@@ -7,25 +7,28 @@ Only UI wiring lives here; computations are in xrf_napari.analysis.
 from __future__ import annotations
 
 import os
-from typing import Callable
+import weakref
+from collections.abc import Callable
 
-from qtpy.QtCore import Qt, Signal
+from qtpy.QtCore import QObject, QSize, Qt, QTimer, Signal
 from qtpy.QtWidgets import (
     QComboBox,
+    QDockWidget,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QProgressBar,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 #: Layer metadata key under which the reader stores the Cube object.
 CUBE_KEY = "xrf_cube"
-#: Layer metadata keys caching the mean spectrum and suggested elements of a cube layer.
-MEAN_SPECTRUM_KEY = "xrf_mean_spectrum"
-SUGGESTED_KEY = "xrf_suggested_elements"
 
 PLUGIN_NAME = "xrf-napari"
 DEVICES = ("auto", "cuda", "mps", "cpu")
@@ -195,7 +198,8 @@ class JobPanel(QWidget):
     """Run / Cancel buttons and a progress bar around one background job at a time.
 
     `start(gen_fn, *args, on_result=..., **kwargs)` runs a core progress generator (yielding
-    (done, total), returning its result) in a napari thread worker. A second start while a job is
+    (done, total), returning its result) in a napari thread worker; a yielded string names the
+    job's next stage. A second start while a job is
     running is refused; errors become napari notifications and reset the panel; Cancel stops the
     job at its next yield.
     """
@@ -273,6 +277,10 @@ class JobPanel(QWidget):
             self.worker.quit()
 
     def _on_progress(self, value) -> None:
+        if isinstance(value, str):  # a job announcing its next stage (e.g. "Clustering...")
+            self.status.setText(value)
+            self.progress.setRange(0, 0)  # busy until that stage's first (done, total)
+            return
         try:
             done, total = value
         except (TypeError, ValueError):
@@ -370,3 +378,275 @@ def side_by_side_translate(layer, width: int, gap_fraction: float = 0.05) -> tup
     """World (row, column) offset placing an image `width` pixels wide just right of the layer."""
     scale, translate = yx_transform(layer)
     return translate[0], translate[1] + width * scale[1] * (1.0 + gap_fraction)
+
+
+# -- what is computed once per cube --------------------------------------------------------------
+def _survey_job(cube):
+    """Mean spectrum (counts per pixel) and suggested elements of a cube, in one pass."""
+    from ..analysis.peaks import suggest_for_cube
+    from ..analysis.spectra import iter_survey
+
+    mean, tiles = yield from iter_survey(cube)
+    h, w, _ = cube.shape
+    return mean, list(suggest_for_cube(cube, mean * (h * w), tiles))
+
+
+class _SurveyHub(QObject):
+    """The one per-process cache of cube surveys (mean spectrum + suggested elements).
+
+    Spectrum and Elemental maps both need the survey of the selected cube: whichever asks first runs
+    it in its own JobPanel, the other waits for `ready` instead of scanning the cube a second time.
+    Entries are keyed by id(cube) and dropped when the Cube is garbage collected (weakref.finalize),
+    so an id is never reused for a stale entry.
+    """
+
+    ready = Signal(object)  # the Cube whose survey just arrived
+    failed = Signal(object)  # the Cube whose survey was cancelled or failed
+
+    def __init__(self):
+        super().__init__()
+        self._done: dict[int, tuple] = {}
+        self._running: dict[int, JobPanel] = {}
+
+    def get(self, cube):
+        """(mean, suggested) of the cube, or None when not computed yet."""
+        return self._done.get(id(cube))
+
+    def is_running(self, cube) -> bool:
+        return id(cube) in self._running
+
+    def start(self, cube, panel: JobPanel, description: str) -> bool:
+        """Survey the cube in `panel` unless known or already running; False if `panel` is busy."""
+        key = id(cube)
+        if key in self._done or key in self._running:
+            return True
+        ref = weakref.ref(cube)
+
+        def store(result):
+            if ref() is not None:
+                if key not in self._done:
+                    weakref.finalize(ref(), self._done.pop, key, None)
+                self._done[key] = (result[0], list(result[1]))
+                self.ready.emit(ref())
+
+        def ended():
+            panel.finished.disconnect(ended)
+            self._running.pop(key, None)
+            if key not in self._done and ref() is not None:
+                self.failed.emit(ref())
+
+        if panel.start(_survey_job, cube, on_result=store, description=description) is None:
+            return False
+        self._running[key] = panel
+        panel.finished.connect(ended)
+        return True
+
+
+SURVEYS = _SurveyHub()
+
+
+class CubeDock(QWidget):
+    """Base of the four docks: the viewer, a cube pick-list, one JobPanel, a scrollable body, and
+    results remembered per cube.
+
+    A dock's results belong to the cube they were computed from: switching cubes shows that cube's
+    results (`show_result(None)` when it has none) and removing a cube from the viewer forgets them
+    and cancels a job still running on it. Docks that need the survey (mean spectrum + suggested
+    elements) set `uses_survey` and implement `show_survey`.
+    """
+
+    uses_survey = False
+    #: Maps, Embed & cluster and Recolour open as tabs of one dock place, so that with the Spectrum
+    #: dock above them all four fit a 1080p screen (each stays a separate dock the user may drag out).
+    tab_group = True
+    #: Height a dock asks for (its body scrolls when given less).
+    PREFERRED_HEIGHT = 560
+
+    def __init__(self, napari_viewer, run_text: str):
+        super().__init__()
+        # A strong reference: plugin widgets receive a proxy of the viewer that nothing else holds.
+        self._viewer = napari_viewer
+        self._per_cube: dict[int, tuple[object, dict]] = {}  # id(cube) -> (cube, {key: value})
+        self._job_cube = None
+        self._cube = None
+        self._survey_when_idle = False
+        self._placed = False
+        self._grouped = False  # joined (or founded) the tab group
+        self.cube_combo = CubeLayerCombo(napari_viewer)
+        self.job = JobPanel(run_text)
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setWidget(self.body)
+        # Expanding: the body fills its dock (napari pads other docks with a stretch at the bottom)
+        scroll.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Expanding)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.scroll = scroll
+        self.cube_combo.layer_changed.connect(self._cube_changed)
+        self.job.run_clicked.connect(self.run)
+        self.job.finished.connect(self._job_ended)
+        napari_viewer.layers.events.removed.connect(self._layer_removed)
+        if self.uses_survey:
+            SURVEYS.ready.connect(self._survey_ready)
+            SURVEYS.failed.connect(self._survey_failed)
+
+    # -- for subclasses ---------------------------------------------------------------------------
+    @property
+    def viewer(self):
+        return self._viewer
+
+    def current_layer(self):
+        return self.cube_combo.current_layer()
+
+    def current_cube(self):
+        return self.cube_combo.current_cube()
+
+    def run(self):  # pragma: no cover - every dock overrides it
+        raise NotImplementedError
+
+    def follow_cube(self) -> None:
+        """Show the selected cube's state; subclasses call it once their controls exist."""
+        self._cube_changed(self.current_layer())
+
+    def on_cube(self, layer) -> None:
+        """The selected cube changed (layer None: no cube open). Called before show_result."""
+
+    def show_result(self, result) -> None:
+        """Show the current cube's result, or clear what showed a result when None."""
+
+    def show_survey(self, mean, suggested) -> None:
+        """The current cube's survey (mean counts per pixel, suggested elements) is known."""
+
+    def remember(self, cube, key: str, value) -> None:
+        self._per_cube.setdefault(id(cube), (cube, {}))[1][key] = value
+
+    def recall(self, cube, key: str, default=None):
+        entry = self._per_cube.get(id(cube))
+        return default if entry is None or entry[0] is not cube else entry[1].get(key, default)
+
+    def start_job(self, gen_fn, *args, cube, on_result: Callable, description: str = ""):
+        """JobPanel.start for a job on `cube`. `on_result(value)` adds the layers and returns what
+        the dock keeps for that cube (shown by show_result while the cube is selected); a job whose
+        cube was closed meanwhile is dropped."""
+        def deliver(value):
+            if not self._cube_is_open(cube):
+                self.job.status.setText("The datacube was closed; its result was dropped.")
+                return
+            kept = on_result(value)
+            self.remember(cube, "result", kept)
+            if cube is self.current_cube():
+                self.show_result(kept)
+
+        worker = self.job.start(gen_fn, *args, on_result=deliver, description=description)
+        if worker is not None:
+            self._job_cube = cube
+        return worker
+
+    def request_survey(self) -> None:
+        """Show the current cube's survey, computing it once (shared with the other docks)."""
+        cube = self.current_cube()
+        if cube is None:
+            return
+        known = SURVEYS.get(cube)
+        if known is not None:
+            self.show_survey(*known)
+        elif SURVEYS.is_running(cube):
+            if not self.job.is_running:
+                self.job.status.setText("Finding elements (in another dock)\u2026")
+        elif not SURVEYS.start(cube, self.job, "Reading the cube\u2026"):
+            self._survey_when_idle = True  # our panel is busy: survey when it is free
+
+    # -- placement ----------------------------------------------------------------------------------
+    def sizeHint(self) -> QSize:
+        hint = self.body.sizeHint()
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        return QSize(hint.width() + bar, min(hint.height(), self.PREFERRED_HEIGHT))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._placed:
+            self._placed = True
+            QTimer.singleShot(0, self._join_tab_group)  # once napari has placed the dock
+
+    def _join_tab_group(self) -> None:
+        """Tabify this dock with an xrf-napari dock of the tab group already in the same area."""
+        dock = self.parentWidget()
+        while dock is not None and not isinstance(dock, QDockWidget):
+            dock = dock.parentWidget()
+        if not self.tab_group or dock is None or dock.isFloating():
+            return
+        main = dock.parentWidget()
+        if not isinstance(main, QMainWindow):
+            return
+        area = main.dockWidgetArea(dock)
+        for other in main.findChildren(QDockWidget):
+            w = other.widget()
+            if (other is not dock and isinstance(w, CubeDock) and w.tab_group and w._grouped
+                    and other.toggleViewAction().isChecked() and not other.isFloating()
+                    and main.dockWidgetArea(other) == area):
+                main.tabifyDockWidget(other, dock)
+                dock.raise_()
+                break
+        self._grouped = True
+        # the Spectrum dock above gets a little more than half of the column (its plot and list)
+        for other in main.findChildren(QDockWidget):
+            w = other.widget()
+            if (isinstance(w, CubeDock) and not w.tab_group and other.isVisible()
+                    and not other.isFloating() and main.dockWidgetArea(other) == area):
+                total = other.height() + dock.height()
+                main.resizeDocks([other, dock], [int(0.56 * total), total - int(0.56 * total)],
+                                 Qt.Orientation.Vertical)
+                break
+
+    # -- internals ----------------------------------------------------------------------------------
+    def _cube_is_open(self, cube) -> bool:
+        return any(layer_cube(ly) is cube for ly in self._viewer.layers)
+
+    def _cube_changed(self, layer) -> None:
+        if self._cube is not None:
+            self.leave_cube(self._cube)
+        cube = None if layer is None else layer_cube(layer)
+        self._cube = cube
+        self.on_cube(layer)
+        self.show_result(None if cube is None else self.recall(cube, "result"))
+        if self.uses_survey and cube is not None:
+            self.request_survey()
+
+    def leave_cube(self, cube) -> None:
+        """The user switches away from `cube`: remember what should come back (e.g. ticks)."""
+
+    def _job_ended(self) -> None:
+        self._job_cube = None
+        if self._survey_when_idle:
+            self._survey_when_idle = False
+            self.request_survey()
+
+    def _layer_removed(self, event=None) -> None:
+        open_ids = {id(layer_cube(ly)) for ly in self._viewer.layers if layer_cube(ly) is not None}
+        for key in [k for k in self._per_cube if k not in open_ids]:
+            del self._per_cube[key]
+        if self._cube is not None and id(self._cube) not in open_ids:
+            self._cube = None  # closed: nothing to remember for it
+        if self._job_cube is not None and id(self._job_cube) not in open_ids and self.job.is_running:
+            self.job.cancel()
+
+    def _survey_ready(self, cube) -> None:
+        try:
+            if cube is self.current_cube():
+                if not self.job.is_running and not self.job.status.text().startswith("Done"):
+                    self.job.status.setText("")
+                self.show_survey(*SURVEYS.get(cube))
+        except RuntimeError:  # this dock's Qt side is already deleted
+            pass
+
+    def _survey_failed(self, cube) -> None:
+        try:
+            if cube is self.current_cube() and not self.job.is_running:
+                self.job.status.setText("Element survey stopped or failed; switch cubes or press "
+                                        "the button to run it again.")
+        except RuntimeError:
+            pass

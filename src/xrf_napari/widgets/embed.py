@@ -6,19 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from qtpy.QtWidgets import (
-    QGridLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from qtpy.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QSpinBox
 
 from ._common import (
-    CubeLayerCombo,
-    JobPanel,
+    CubeDock,
     ask_save_path,
     cube_display_name,
     default_weights,
@@ -32,38 +23,37 @@ from ._common import (
 
 
 def _embed_cluster_job(cube, weights, device, k):
-    """Latent, clusters and cluster mean spectra (progress generator over the embedding)."""
-    from ..analysis.embed import cluster, cluster_spectra, iter_embed, load_embedder
+    """Latent, clusters and cluster mean spectra: progress over the embedding, then over the
+    K-Means fits (each stage announced by name; Cancel stops between fits)."""
+    from ..analysis.embed import cluster_spectra, iter_cluster, iter_embed, load_embedder
 
     latent = yield from iter_embed(cube, weights=weights, device=device)
-    n = cube.shape[0] * cube.shape[1]
-    yield n, n  # a last chance to cancel before clustering
-    result = cluster(latent, k=k)
+    yield "Clustering (choosing K)\u2026" if k is None else f"Clustering into {k} regions\u2026"
+    result = yield from iter_cluster(latent, k)
+    yield "Averaging each region's spectrum\u2026"
     spectra, counts = cluster_spectra(cube, result.labels)
     used = str(load_embedder(weights, device).device)
     return latent, result, spectra, counts, used
 
 
-class EmbedClusterWidget(QWidget):
+class EmbedClusterWidget(CubeDock):
     """Pigment regions from the DVE embedding of the selected datacube."""
 
     def __init__(self, napari_viewer):
-        super().__init__()
-        # A strong reference: plugin widgets receive a proxy of the viewer that nothing else holds.
-        self._viewer = napari_viewer
-        self.result = None  # (cube layer name, energy, ClusterResult, spectra, counts)
+        super().__init__(napari_viewer, "Embed && cluster")
+        from ..analysis.embed import MAX_K
+
+        self.result = None  # the current cube's (name, energy, ClusterResult, spectra, counts, device)
         self.latent_layer = None
         self.labels_layer = None
-        self.cube_combo = CubeLayerCombo(napari_viewer)
         self.weights_edit = QLineEdit(default_weights("dve"))
         self.weights_edit.setPlaceholderText("shipped embedder")
         self.device = device_combo()
         self.k_spin = QSpinBox()
-        self.k_spin.setRange(0, 30)
-        self.k_spin.setValue(0)
+        self.k_spin.setRange(1, MAX_K)  # 1 = automatic (one region is no segmentation)
+        self.k_spin.setValue(1)
         self.k_spin.setSpecialValueText("automatic")
         self.k_spin.setToolTip("Number of regions; automatic picks 2-12 by the silhouette score")
-        self.job = JobPanel("Embed && cluster")
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.save_button = QPushButton("Save labels && spectra\u2026")
@@ -78,19 +68,15 @@ class EmbedClusterWidget(QWidget):
         grid.addWidget(self.device, 2, 1)
         grid.addWidget(QLabel("Regions (K)"), 3, 0)
         grid.addWidget(self.k_spin, 3, 1)
-        lay = QVBoxLayout(self)
+        lay = self.body_layout
         lay.addLayout(grid)
         lay.addWidget(self.job)
         lay.addWidget(self.summary)
         lay.addWidget(self.save_button)
         lay.addStretch(1)
 
-        self.job.run_clicked.connect(self.run)
         self.save_button.clicked.connect(self._save_clicked)
-
-    @property
-    def viewer(self):
-        return self._viewer
+        self.follow_cube()
 
     def run(self):
         """Start embedding + clustering; returns the worker (None if no cube or already running)."""
@@ -99,18 +85,17 @@ class EmbedClusterWidget(QWidget):
             report_error(ValueError("open a datacube first"), "Embed & cluster")
             return None
         weights = self.weights_edit.text().strip() or None
-        k = self.k_spin.value() or None
-        return self.job.start(_embed_cluster_job, layer_cube(layer), weights, self.device.currentText(), k,
+        k = self.k_spin.value() if self.k_spin.value() > 1 else None
+        cube = layer_cube(layer)
+        return self.start_job(_embed_cluster_job, cube, weights, self.device.currentText(), k, cube=cube,
                               description="Embedding spectra\u2026",
                               on_result=lambda res: self._add_results(layer, res))
 
-    def _add_results(self, cube_layer, res) -> None:
+    def _add_results(self, cube_layer, res):
         from ..analysis.embed import latent_to_rgb
 
         latent, result, spectra, counts, device = res
         viewer = self.viewer
-        if viewer is None:
-            return
         source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
         cube = layer_cube(cube_layer)
@@ -118,40 +103,53 @@ class EmbedClusterWidget(QWidget):
                                          scale=scale, translate=translate, metadata={"xrf_latent": latent})
         self.labels_layer = upsert_layer(viewer, f"clusters [{source}]", result.labels, kind="labels",
                                          scale=scale, translate=translate, opacity=0.6)
-        self.result = (source, cube.energy, result, spectra, counts)
-        self._source_path = cube.path
-        sil = f", silhouette {result.silhouette:.2f}" if result.silhouette is not None else ""
-        sizes = ", ".join(f"{i + 1}: {100 * c / max(counts.sum(), 1):.0f}%" for i, c in enumerate(counts))
-        self.summary.setText(f"{result.k} regions{sil} (device {device}).\nArea per region: {sizes}")
         self.job.status.setText("Done.")
-        self.save_button.setEnabled(True)
-        self._send_spectra(cube.energy, spectra)
+        self._send_spectra(cube, spectra)
+        return (source, cube.energy, result, spectra, counts, device)
 
-    def _send_spectra(self, energy, spectra) -> None:
+    def show_result(self, result) -> None:
+        """The current cube's regions (summary, Save), or a blank dock when it has none."""
+        self.result = result
+        self.save_button.setEnabled(result is not None)
+        if result is None:
+            self.summary.setText("")
+            return
+        _, _, clusters, _, counts, device = result
+        sil = f", silhouette {clusters.silhouette:.2f}" if clusters.silhouette is not None else ""
+        sizes = ", ".join(f"{i + 1}: {100 * c / max(counts.sum(), 1):.0f}%" for i, c in enumerate(counts))
+        self.summary.setText(f"{clusters.k} regions{sil} (device {device}).\nArea per region: {sizes}")
+
+    def _send_spectra(self, cube, spectra) -> None:
         from .spectrum import find_spectrum_widget
 
         target = find_spectrum_widget(self.viewer)
-        if target is None:
+        if target is None or target.current_cube() is not cube:
             return
-        target.remove_curves("cluster ")
-        for i, spec in enumerate(spectra):
-            color = tuple(float(v) for v in np.asarray(self.labels_layer.get_color(i + 1))[:4])
-            target.add_curve(f"cluster {i + 1}", energy, spec, color=color)
+        colors = [tuple(float(v) for v in np.asarray(self.labels_layer.get_color(i + 1))[:4])
+                  for i in range(len(spectra))]
+        target.replace_curves("cluster ", {f"cluster {i + 1}": (cube.energy, spec, color)
+                                           for i, (spec, color) in enumerate(zip(spectra, colors))})
 
     def save(self, path) -> tuple[Path, Path]:
-        """Write the labels image (PNG/TIFF) and `<stem>_spectra.csv` beside it."""
-        from ..analysis.export import save_label_image, save_spectra_csv
+        """Write the labels image and `<stem>_spectra.csv` beside it: a PNG in the CLI's label colours
+        (to look at), a TIFF with the label values 1..K (to compute with)."""
+        from ..analysis.embed import label_colours
+        from ..analysis.export import save_label_image, save_spectra_csv, write_image
         from ..fileutil import check_outputs
 
         if self.result is None:
             raise ValueError("nothing to save yet: run Embed & cluster first")
-        name, energy, result, spectra, counts = self.result
+        name, energy, result, spectra, counts, _ = self.result
         path = Path(path)
         if path.suffix.lower() not in (".png", ".tif", ".tiff"):
             path = path.with_suffix(".png")
         csv_path = path.with_name(f"{path.stem}_spectra.csv")
-        check_outputs(files=[path, csv_path], inputs=[self._source_path])  # never over the scan
-        save_label_image(path, result.labels)
+        scan = self.current_cube()
+        check_outputs(files=[path, csv_path], inputs=[scan.path if scan else None])  # never over the scan
+        if path.suffix.lower() == ".png":
+            write_image(path, label_colours(result.k)[result.labels], "a label map")
+        else:
+            save_label_image(path, result.labels)
         curves = {f"cluster_{i + 1}": (energy, spec) for i, spec in enumerate(spectra)}
         comments = [f"mean spectrum per cluster of {name} (counts per pixel); labels in {path.name}",
                     "pixels per cluster: " + ", ".join(f"cluster_{i + 1}={c}" for i, c in enumerate(counts))]

@@ -3,7 +3,6 @@ add one image layer per element and RGB composites of any three."""
 
 from __future__ import annotations
 
-
 import numpy as np
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import (
@@ -17,15 +16,11 @@ from qtpy.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
 )
 
 from ._common import (
-    MEAN_SPECTRUM_KEY,
-    SUGGESTED_KEY,
-    CubeLayerCombo,
-    JobPanel,
+    SURVEYS,
+    CubeDock,
     cube_display_name,
     layer_cube,
     report_error,
@@ -40,16 +35,6 @@ MAP_COLORMAPS = ("red", "green", "blue", "cyan", "magenta", "yellow", "gray", "i
 VISIBLE_MAPS = 3
 
 
-def _suggest_job(cube):
-    """Mean spectrum and suggested elements of a cube, in one pass (progress generator)."""
-    from ..analysis.peaks import suggest_for_cube
-    from ..analysis.spectra import iter_survey
-
-    mean, tiles = yield from iter_survey(cube)
-    h, w, _ = cube.shape
-    return mean, suggest_for_cube(cube, mean * (h * w), tiles)
-
-
 def _maps_job(cube, symbols, fwhm_ev, background, present, lines):
     from ..analysis.maps import iter_element_maps, plan_for_cube
 
@@ -60,22 +45,21 @@ def _maps_job(cube, symbols, fwhm_ev, background, present, lines):
     return plans, maps
 
 
-class ElementMapsWidget(QWidget):
+class ElementMapsWidget(CubeDock):
     """Net line-count maps of chosen elements of the selected datacube."""
 
+    uses_survey = True
+
     def __init__(self, napari_viewer):
-        super().__init__()
+        super().__init__(napari_viewer, "Make maps")
         from ..elements import PAINTING_ELEMENTS
 
-        # A strong reference: plugin widgets receive a proxy of the viewer that nothing else holds.
-        self._viewer = napari_viewer
         self.map_layers: dict[str, object] = {}
-        self.cube_combo = CubeLayerCombo(napari_viewer)
         self.table = QTableWidget(len(PAINTING_ELEMENTS), 2)
         self.table.setHorizontalHeaderLabels(["Element", "Line"])
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self.table.setMinimumHeight(160)
+        self.table.setMinimumHeight(6 * self.table.verticalHeader().defaultSectionSize())
         self._line_combos: dict[str, QComboBox] = {}
         for row, sym in enumerate(PAINTING_ELEMENTS):
             item = QTableWidgetItem(sym)
@@ -98,7 +82,6 @@ class ElementMapsWidget(QWidget):
         self.fwhm_spin.setToolTip("Detector FWHM at Mn K\u03b1; 0 = from the file, else 140 eV")
         self.background_check = QCheckBox("Subtract background")
         self.background_check.setChecked(True)
-        self.job = JobPanel("Make maps")
         self.notes_label = QLabel("")
         self.notes_label.setWordWrap(True)
         self.rgb_combos = [QComboBox() for _ in range(3)]
@@ -117,7 +100,7 @@ class ElementMapsWidget(QWidget):
         for name, combo in zip("RGB", self.rgb_combos):
             rgb.addWidget(QLabel(name))
             rgb.addWidget(combo, 1)
-        lay = QVBoxLayout(self)
+        lay = self.body_layout
         lay.addLayout(grid)
         lay.addLayout(sug)
         lay.addWidget(self.table, 1)
@@ -127,15 +110,9 @@ class ElementMapsWidget(QWidget):
         lay.addLayout(rgb)
         lay.addWidget(self.rgb_button)
 
-        self.cube_combo.layer_changed.connect(self._on_cube_changed)
         self.suggest_button.clicked.connect(self.select_suggested)
-        self.job.run_clicked.connect(self.run)
         self.rgb_button.clicked.connect(self._rgb_clicked)
-        self._on_cube_changed(self.cube_combo.current_layer())
-
-    @property
-    def viewer(self):
-        return self._viewer
+        self.follow_cube()
 
     # -- element table ------------------------------------------------------------------------
     def checked_elements(self) -> list[str]:
@@ -155,55 +132,38 @@ class ElementMapsWidget(QWidget):
         return {s: c.currentText() for s, c in self._line_combos.items() if c.currentText() != "auto"}
 
     def suggested(self) -> list[str]:
-        layer = self.cube_combo.current_layer()
-        return list(layer.metadata.get(SUGGESTED_KEY, [])) if layer is not None else []
+        known = SURVEYS.get(self.current_cube())
+        return list(known[1]) if known is not None else []
 
     def select_suggested(self) -> None:
-        layer = self.cube_combo.current_layer()
-        if layer is None:
-            return
-        if SUGGESTED_KEY in layer.metadata:
-            self.set_checked_elements(layer.metadata[SUGGESTED_KEY])
+        known = SURVEYS.get(self.current_cube())
+        if known is not None:
+            self.set_checked_elements(known[1])
         else:
-            self._start_suggest(layer)
+            self.request_survey()
 
-    def _on_cube_changed(self, layer) -> None:
+    def on_cube(self, layer) -> None:
         from ..detector import DEFAULT_FWHM_MN_EV, fwhm_from_metadata
 
-        if layer is None:
-            self.suggested_label.setText("Suggested: \u2014")
+        self.suggested_label.setText("Suggested: \u2014")
+        cube = None if layer is None else layer_cube(layer)
+        # the ticks the user left on this cube, else (once surveyed) its suggested elements
+        self.set_checked_elements(self.recall(cube, "ticks", []) if cube is not None else [])
+        if cube is None:
             return
-        known = fwhm_from_metadata(layer_cube(layer).metadata)
+        known = fwhm_from_metadata(cube.metadata)
         self.fwhm_spin.setSpecialValueText(f"from file ({known:.0f} eV)" if known
                                            else f"default ({DEFAULT_FWHM_MN_EV:.0f} eV)")
-        if SUGGESTED_KEY in layer.metadata:
-            self._show_suggested(layer.metadata[SUGGESTED_KEY], select=True)
-        elif not self.job.is_running:
-            self._start_suggest(layer)
-        else:  # a job is running: suggest when it ends
-            self.job.finished.connect(self._suggest_when_idle)
 
-    def _suggest_when_idle(self) -> None:
-        self.job.finished.disconnect(self._suggest_when_idle)
-        layer = self.cube_combo.current_layer()
-        if layer is not None and SUGGESTED_KEY not in layer.metadata:
-            self._start_suggest(layer)
+    def leave_cube(self, cube) -> None:
+        if self.recall(cube, "ticks") is not None or SURVEYS.get(cube) is not None:
+            self.remember(cube, "ticks", self.checked_elements())
 
-    def _start_suggest(self, layer):
-        return self.job.start(_suggest_job, layer_cube(layer), description="Finding elements\u2026",
-                              on_result=lambda res: self._on_suggested(layer, res))
-
-    def _on_suggested(self, layer, result) -> None:
-        mean, suggested = result
-        layer.metadata[MEAN_SPECTRUM_KEY] = mean
-        layer.metadata[SUGGESTED_KEY] = list(suggested)
-        if layer is self.cube_combo.current_layer():
-            self._show_suggested(suggested, select=True)
-        self.job.status.setText("")
-
-    def _show_suggested(self, suggested, select: bool) -> None:
+    def show_survey(self, mean, suggested) -> None:
+        cube = self.current_cube()
         self.suggested_label.setText("Suggested: " + (", ".join(suggested) or "none found"))
-        if select and not self.checked_elements():
+        if self.recall(cube, "ticks") is None:
+            self.remember(cube, "ticks", list(suggested))
             self.set_checked_elements(suggested)
 
     # -- maps -----------------------------------------------------------------------------------
@@ -218,18 +178,20 @@ class ElementMapsWidget(QWidget):
         rank = {s: i for i, s in enumerate(self.suggested())}  # strongest evidence first
         symbols.sort(key=lambda s: rank.get(s, len(rank)))
         present = set(self.suggested()) | set(symbols)
-        return self.job.start(_maps_job, layer_cube(layer), symbols, fwhm, self.background_check.isChecked(),
-                              sorted(present), self.chosen_lines(), description="Integrating line windows\u2026",
+        cube = layer_cube(layer)
+        return self.start_job(_maps_job, cube, symbols, fwhm, self.background_check.isChecked(),
+                              sorted(present), self.chosen_lines(), cube=cube,
+                              description="Integrating line windows\u2026",
                               on_result=lambda res: self._add_maps(layer, res))
 
     def _add_maps(self, cube_layer, result) -> None:
+        """Map layers from the job's (plans, maps); keeps (plans, notes, layers) as the result."""
         plans, maps = result
         viewer = self.viewer
-        if viewer is None:
-            return
         source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
-        notes = []
+        notes, layers = [], {}
+        _hide_results_of(viewer, source)  # the new maps replace the scan's older maps and composites
         for i, plan in enumerate(plans):
             data = maps[plan.symbol]
             hi = float(np.percentile(data, 99.5)) if data.size else 0.0
@@ -243,12 +205,18 @@ class ElementMapsWidget(QWidget):
                 metadata={"xrf_element": plan.symbol, "xrf_line": plan.line.family, "xrf_source": source},
             )
             layer.visible = i < VISIBLE_MAPS
-            self.map_layers[plan.symbol] = layer
+            layers[plan.symbol] = layer
             if plan.note:
                 notes.append(f"{plan.symbol}: {plan.note}")
-        self.notes_label.setText("\n".join(notes))
-        self._refresh_rgb_choices([p.symbol for p in plans])
         self.job.status.setText(f"{len(plans)} map(s) added (net line counts per pixel).")
+        return layers, "\n".join(notes)
+
+    def show_result(self, result) -> None:
+        """The current cube's maps (their notes, the composite choices), or nothing."""
+        layers, notes = result if result is not None else ({}, "")
+        self.map_layers = dict(layers)
+        self.notes_label.setText(notes)
+        self._refresh_rgb_choices(list(layers))
 
     def _refresh_rgb_choices(self, symbols) -> None:
         for i, combo in enumerate(self.rgb_combos):
@@ -268,11 +236,24 @@ class ElementMapsWidget(QWidget):
         layers = [self.map_layers[s] for s in symbols]
         rgb = composite_rgb([ly.data for ly in layers])
         src = layers[0].metadata.get("xrf_source", "")
-        return upsert_layer(self.viewer, f"RGB {'/'.join(symbols)} [{src}]", rgb, rgb=True,
-                            scale=layers[0].scale, translate=layers[0].translate)
+        # one picture at a time: the composite replaces its scan's single maps and older composites
+        _hide_results_of(self.viewer, src)
+        layer = upsert_layer(self.viewer, f"RGB {'/'.join(symbols)} [{src}]", rgb, rgb=True,
+                             scale=layers[0].scale, translate=layers[0].translate,
+                             metadata={"xrf_composite": symbols, "xrf_source": src})
+        layer.visible = True
+        return layer
 
     def _rgb_clicked(self) -> None:
         try:
             self.add_composite()
         except ValueError as exc:
             report_error(exc, "RGB composite")
+
+
+def _hide_results_of(viewer, source: str) -> None:
+    """Hide the map and composite layers made from the scan `source` (they pile up opaque)."""
+    for ly in viewer.layers:
+        meta = getattr(ly, "metadata", None) or {}
+        if meta.get("xrf_source") == source and ("xrf_element" in meta or "xrf_composite" in meta):
+            ly.visible = False

@@ -13,13 +13,10 @@ from qtpy.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSlider,
-    QVBoxLayout,
-    QWidget,
 )
 
 from ._common import (
-    CubeLayerCombo,
-    JobPanel,
+    CubeDock,
     ask_save_path,
     cube_display_name,
     default_weights,
@@ -47,17 +44,14 @@ def _recolour_job(cube, weights, embedder_weights, device):
     return (yield from iter_recolour(cube, weights=weights, embedder_weights=embedder_weights, device=device))
 
 
-class RecolourWidget(QWidget):
+class RecolourWidget(CubeDock):
     """Virtual colour image of the selected datacube."""
 
     def __init__(self, napari_viewer):
-        super().__init__()
-        # A strong reference: plugin widgets receive a proxy of the viewer that nothing else holds.
-        self._viewer = napari_viewer
-        self.result = None
+        super().__init__(napari_viewer, "Recolour")
+        self.result = None  # the current cube's RecolourResult
         self.result_layer = None
         self._source_layer = None
-        self.cube_combo = CubeLayerCombo(napari_viewer)
         self.weights_edit = QLineEdit(default_weights("uvit"))
         self.weights_edit.setPlaceholderText("shipped recolouriser")
         self.embedder_edit = QLineEdit(default_weights("dve"))
@@ -72,7 +66,6 @@ class RecolourWidget(QWidget):
         self.opacity = QSlider(Qt.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(100)
-        self.job = JobPanel("Recolour")
         self.save_button = QPushButton("Save image\u2026")
         self.save_button.setEnabled(False)
 
@@ -82,29 +75,28 @@ class RecolourWidget(QWidget):
         grid.addWidget(QLabel("Recolouriser weights"), 1, 0)
         grid.addLayout(weights_row(self, self.weights_edit, "Recolouriser weights"), 1, 1)
         grid.addWidget(QLabel("Embedder weights"), 2, 0)
-        grid.addWidget(self.embedder_edit, 2, 1)
+        grid.addLayout(weights_row(self, self.embedder_edit, "Embedder weights"), 2, 1)
         grid.addWidget(QLabel("Device"), 3, 0)
         grid.addWidget(self.device, 3, 1)
         grid.addWidget(QLabel("Show"), 4, 0)
         grid.addWidget(self.placement, 4, 1)
         grid.addWidget(QLabel("Opacity"), 5, 0)
         grid.addWidget(self.opacity, 5, 1)
-        lay = QVBoxLayout(self)
+        lay = self.body_layout
         lay.addLayout(grid)
         lay.addWidget(self.device_label)
         lay.addWidget(self.caveat)
+        self.ood_label = QLabel("")  # is the scan like the training data? (analysis.ood)
+        self.ood_label.setWordWrap(True)
+        lay.addWidget(self.ood_label)
         lay.addWidget(self.job)
         lay.addWidget(self.save_button)
         lay.addStretch(1)
 
-        self.job.run_clicked.connect(self.run)
         self.save_button.clicked.connect(self._save_clicked)
         self.placement.currentIndexChanged.connect(self._place)
         self.opacity.valueChanged.connect(self._set_opacity)
-
-    @property
-    def viewer(self):
-        return self._viewer
+        self.follow_cube()
 
     def run(self):
         """Start recolouring; returns the worker (None if no cube or already running)."""
@@ -112,18 +104,19 @@ class RecolourWidget(QWidget):
         if layer is None:
             report_error(ValueError("open a datacube first"), "Recolour")
             return None
-        return self.job.start(_recolour_job, layer_cube(layer), self.weights_edit.text().strip() or None,
+        cube = layer_cube(layer)
+        if min(cube.shape[:2]) < 2:
+            report_error(ValueError(f"{layer.name} is a single spectrum ({cube.shape[0]} \u00d7 "
+                                    f"{cube.shape[1]} px): there is no image to recolour"), "Recolour")
+            return None
+        return self.start_job(_recolour_job, cube, self.weights_edit.text().strip() or None,
                               self.embedder_edit.text().strip() or None, self.device.currentText(),
-                              description="Embedding, then recolouring tiles\u2026",
+                              cube=cube, description="Embedding, then recolouring tiles\u2026",
                               on_result=lambda res: self._add_result(layer, res))
 
-    def _add_result(self, cube_layer, result) -> None:
+    def _add_result(self, cube_layer, result):
         viewer = self.viewer
-        if viewer is None:
-            return
         source = cube_display_name(viewer, cube_layer)
-        self.result = result
-        self._source_path = layer_cube(cube_layer).path
         self._source_layer = cube_layer
         scale, _ = yx_transform(cube_layer)
         self.result_layer = upsert_layer(viewer, f"recoloured [{source}]", result.rgb, rgb=True,
@@ -131,10 +124,19 @@ class RecolourWidget(QWidget):
                                          metadata={"xrf_device": result.device})
         self._place()
         self._set_opacity(self.opacity.value())
-        self.device_label.setText(f"Device used: {result.device}")
         self.job.status.setText("Done.")
-        self.save_button.setEnabled(True)
         viewer.reset_view()
+        return result
+
+    def show_result(self, result) -> None:
+        """The current cube's colours (device used, Save), or a blank dock when it has none."""
+        self.result = result
+        self.save_button.setEnabled(result is not None)
+        ood = getattr(result, "ood", None)
+        self.ood_label.setText("" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message())
+        self.ood_label.setStyleSheet("color: #d08000;" if ood is not None and ood.warn else "")
+        self.device_label.setText(f"Device used: {result.device}" if result is not None
+                                  else "Device used: \u2014")
 
     def _place(self, *_) -> None:
         layer, src = self.result_layer, self._source_layer
@@ -157,7 +159,8 @@ class RecolourWidget(QWidget):
 
         if self.result is None:
             raise ValueError("nothing to save yet: run Recolour first")
-        check_outputs(files=[path], inputs=[self._source_path])  # never over the scan
+        scan = self.current_cube()
+        check_outputs(files=[path], inputs=[scan.path if scan else None])  # never over the scan
         return save_rgb(path, self.result.rgb)
 
     def _save_clicked(self) -> None:

@@ -16,15 +16,11 @@ from qtpy.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSizePolicy,
-    QVBoxLayout,
-    QWidget,
 )
 
 from ._common import (
-    MEAN_SPECTRUM_KEY,
-    SUGGESTED_KEY,
-    CubeLayerCombo,
-    JobPanel,
+    SURVEYS,
+    CubeDock,
     LayerCombo,
     ask_save_path,
     layer_cube,
@@ -38,7 +34,7 @@ PIXEL_CURVE = "pixel"
 REGION_CURVE = "region"
 
 # A spectrum widget per viewer, so other widgets (Embed & cluster) can send it curves.
-_INSTANCES: "weakref.WeakSet[SpectrumWidget]" = weakref.WeakSet()
+_INSTANCES: weakref.WeakSet[SpectrumWidget] = weakref.WeakSet()
 
 
 def _unwrap(viewer):
@@ -46,7 +42,7 @@ def _unwrap(viewer):
     return getattr(viewer, "__wrapped__", viewer)
 
 
-def find_spectrum_widget(viewer) -> "SpectrumWidget | None":
+def find_spectrum_widget(viewer) -> SpectrumWidget | None:
     target = _unwrap(viewer)
     for w in list(_INSTANCES):
         try:
@@ -55,16 +51,6 @@ def find_spectrum_widget(viewer) -> "SpectrumWidget | None":
         except RuntimeError:  # Qt object already deleted
             continue
     return None
-
-
-def _mean_spectrum_job(cube):
-    """Mean spectrum and suggested elements of a cube, in one pass (progress generator)."""
-    from ..analysis.peaks import suggest_for_cube
-    from ..analysis.spectra import iter_survey
-
-    mean, tiles = yield from iter_survey(cube)
-    h, w, _ = cube.shape
-    return mean, suggest_for_cube(cube, mean * (h * w), tiles)
 
 
 def _region_job(cube, mask):
@@ -77,24 +63,24 @@ def _is_region_layer(layer) -> bool:
     return type(layer).__name__ in ("Shapes", "Labels") and layer_cube(layer) is None
 
 
-class SpectrumWidget(QWidget):
+class SpectrumWidget(CubeDock):
     """Spectra of the selected datacube layer."""
 
+    uses_survey = True
+    tab_group = False  # the canvas's companion: stays in view beside the other docks' tabs
+
     def __init__(self, napari_viewer):
-        super().__init__()
+        super().__init__(napari_viewer, "Mean spectrum")
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
         from matplotlib.figure import Figure
 
         from ..elements import PAINTING_ELEMENTS
 
-        # A strong reference: plugin widgets receive a proxy of the viewer that nothing else holds.
-        self._viewer = napari_viewer
         self.curves: dict[str, tuple[np.ndarray, np.ndarray, object]] = {}
         self._last_pixel = None
         self._energy = None
         self._x_label = "Energy (keV)"
 
-        self.cube_combo = CubeLayerCombo(napari_viewer)
         self.calibration_label = QLabel("")
         self.calibration_label.setWordWrap(True)
         self.log_check = QCheckBox("Log scale")
@@ -123,11 +109,10 @@ class SpectrumWidget(QWidget):
         self.suggested_label.setWordWrap(True)
         self.clear_button = QPushButton("Clear extra curves")
         self.export_button = QPushButton("Export CSV\u2026")
-        self.job = JobPanel("Mean spectrum")
 
         self.figure = Figure(figsize=(5, 3), constrained_layout=True)
         self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setMinimumHeight(220)
+        self.canvas.setMinimumHeight(180)
         self.canvas.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.ax = self.figure.add_subplot(111)
 
@@ -147,7 +132,7 @@ class SpectrumWidget(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.clear_button)
         buttons.addWidget(self.export_button)
-        lay = QVBoxLayout(self)
+        lay = self.body_layout
         lay.addLayout(grid)
         lay.addWidget(self.calibration_label)
         lay.addWidget(self.canvas, 1)
@@ -157,8 +142,6 @@ class SpectrumWidget(QWidget):
         lay.addWidget(self.job)
         lay.addLayout(buttons)
 
-        self.cube_combo.layer_changed.connect(self._on_cube_changed)
-        self.job.run_clicked.connect(self.compute_mean)
         self.region_button.clicked.connect(self.region_spectrum)
         self.log_check.toggled.connect(self.redraw)
         self.clear_button.clicked.connect(self.clear_extra_curves)
@@ -169,13 +152,9 @@ class SpectrumWidget(QWidget):
         self.destroyed.connect(_detach_callback(napari_viewer, self._mouse_cb))
         _INSTANCES.add(self)
         self._apply_theme()
-        self._on_cube_changed(self.cube_combo.current_layer())
+        self.follow_cube()
 
     # -- public API --------------------------------------------------------------------------
-    @property
-    def viewer(self):
-        return self._viewer
-
     def add_curve(self, name: str, energy, counts, color=None) -> None:
         """Plot (or replace) a named curve, in mean counts per pixel over energy (keV)."""
         energy = np.asarray(energy, dtype=np.float64)
@@ -183,6 +162,16 @@ class SpectrumWidget(QWidget):
         if energy.shape != counts.shape or energy.ndim != 1:
             raise ValueError(f"curve {name!r}: energy and counts must be 1-D of equal length")
         self.curves[name] = (energy, counts, color)
+        self.redraw()
+
+    def replace_curves(self, prefix: str, curves: dict) -> None:
+        """Drop the curves named `prefix...` and plot `curves` {name: (energy, counts, color)}, with
+        one redraw (a redraw per curve froze napari for a second after Embed & cluster)."""
+        for name in [n for n in self.curves if n.startswith(prefix)]:
+            del self.curves[name]
+        for name, (energy, counts, color) in curves.items():
+            self.curves[name] = (np.asarray(energy, dtype=np.float64), np.asarray(counts, dtype=np.float64),
+                                 color)
         self.redraw()
 
     def remove_curves(self, prefix: str = "") -> None:
@@ -209,12 +198,12 @@ class SpectrumWidget(QWidget):
         self.redraw()
 
     def compute_mean(self):
-        """Start the mean-spectrum job for the selected cube (also suggests elements)."""
-        layer = self.cube_combo.current_layer()
-        if layer is None:
-            return None
-        return self.job.start(_mean_spectrum_job, layer_cube(layer), description="Reading the cube\u2026",
-                              on_result=lambda res: self._on_mean(layer, res))
+        """Show the selected cube's mean spectrum and suggested elements, surveying the cube once
+        (shared with Elemental maps); returns the running worker, if any."""
+        self.request_survey()
+        return self.job.worker
+
+    run = compute_mean
 
     def region_spectrum(self):
         """Start the job averaging the spectrum inside the selected Shapes/Labels layer."""
@@ -228,8 +217,12 @@ class SpectrumWidget(QWidget):
         except ValueError as exc:
             report_error(exc, "Region")
             return None
+        def show(mean):
+            if cube is self.current_cube():
+                self.add_curve(REGION_CURVE, self._energy, mean)
+
         return self.job.start(_region_job, cube, mask, description="Averaging the region\u2026",
-                              on_result=lambda mean: self.add_curve(REGION_CURVE, self._energy, mean))
+                              on_result=show)
 
     def export_csv(self, path) -> None:
         from ..analysis.export import save_spectra_csv
@@ -244,11 +237,13 @@ class SpectrumWidget(QWidget):
                          x_name="energy_keV" if "keV" in self._x_label else "channel")
 
     # -- internals ---------------------------------------------------------------------------
-    def _on_cube_changed(self, layer) -> None:
+    def on_cube(self, layer) -> None:
         self.curves.clear()
         self._last_pixel = None
+        self.suggested_label.setText("Suggested: \u2014")
         if layer is None:
             self._energy = None
+            self.set_checked_elements([])
             self.calibration_label.setText("Open a datacube (File > Open) to see its spectra.")
             self.redraw()
             return
@@ -261,34 +256,24 @@ class SpectrumWidget(QWidget):
         else:
             self._x_label = "Energy (keV)"
             self.calibration_label.setText(
-                f"{cube.shape[1]} \u00d7 {cube.shape[0]} px, {cube.n_channels} channels, "
+                f"{cube.shape[0]} \u00d7 {cube.shape[1]} px (H \u00d7 W), {cube.n_channels} channels, "
                 f"{self._energy[0]:.2f}\u2013{self._energy[-1]:.2f} keV (calibration: {cal.source})")
-        cached = layer.metadata.get(MEAN_SPECTRUM_KEY)
-        if cached is not None:
-            self._on_mean(layer, (cached, layer.metadata.get(SUGGESTED_KEY, [])))
-        elif not self.job.is_running:
-            self.compute_mean()
-        else:  # another job is running: compute the mean when it ends
-            self.job.finished.connect(self._mean_when_idle)
-        self.redraw()
+        # the ticks the user left on this cube, else (once surveyed) its suggested elements
+        self.set_checked_elements(self.recall(cube, "ticks", []))
 
-    def _mean_when_idle(self) -> None:
-        self.job.finished.disconnect(self._mean_when_idle)
-        layer = self.cube_combo.current_layer()
-        if layer is not None and MEAN_SPECTRUM_KEY not in layer.metadata:
-            self.compute_mean()
+    def leave_cube(self, cube) -> None:
+        if self.recall(cube, "ticks") is not None or SURVEYS.get(cube) is not None:
+            self.remember(cube, "ticks", self.checked_elements())
 
-    def _on_mean(self, layer, result) -> None:
-        mean, suggested = result
-        layer.metadata[MEAN_SPECTRUM_KEY] = mean
-        layer.metadata[SUGGESTED_KEY] = list(suggested)
-        if layer is not self.cube_combo.current_layer():
-            return
+    def show_survey(self, mean, suggested) -> None:
+        cube = self.current_cube()
         self.suggested_label.setText("Suggested: " + (", ".join(suggested) or "none found"))
         self.curves[MEAN_CURVE] = (self._energy, np.asarray(mean, dtype=np.float64), None)
-        if not self.checked_elements():
-            self.set_checked_elements(suggested)
-        self.redraw()
+        if self.recall(cube, "ticks") is None:
+            self.remember(cube, "ticks", list(suggested))
+            self.set_checked_elements(suggested)  # redraws
+        else:
+            self.redraw()
 
     def show_pixel(self, row: int, col: int) -> bool:
         """Plot the spectrum of pixel (row, col) of the selected cube; False outside it."""

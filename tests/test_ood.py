@@ -1,0 +1,62 @@
+"""The per-scan out-of-distribution check: quiet on cubes like the training data, a plain warning
+(with the reason) on scans from outside it."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from xrf_napari import read_cube  # noqa: E402
+from xrf_napari._sample_data import sample_path  # noqa: E402
+from xrf_napari.analysis.embed import load_embedder  # noqa: E402
+from xrf_napari.analysis.ood import TRAINED, check_scan, deviance_ratios  # noqa: E402
+from xrf_napari.cube import cube_from_array  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def panel():
+    cube = read_cube(sample_path("panel"))
+    return np.asarray(cube.data[()]), cube.calibration
+
+
+def test_deviance_ratio_is_one_for_spectra_the_model_explains():
+    """Pixels drawn with Poisson noise from the DVE's own reconstruction: the ratio measures noise
+    only, about 1 at any count level (the redraw calibrates it)."""
+    emb = load_embedder(None, "cpu")
+    rng = np.random.default_rng(0)
+    with torch.inference_mode():
+        q = emb.model.decode_log_probs(torch.randn(400, 3)).exp().double().numpy()
+    for total in (300, 3000):
+        counts = rng.poisson(q * total)
+        med = np.median(deviance_ratios(counts, emb))
+        assert 0.7 < med < 1.6, (total, med)
+
+
+def test_quiet_on_a_cube_like_the_training_data(panel):
+    data, cal = panel
+    report = check_scan(cube_from_array(data, cal, profile={"anode": "Rh", "fwhm_mn_ev": 140.0}))
+    assert not report.warn, report.message()
+    lo, hi = TRAINED["counts_per_pixel"]
+    assert lo < report.counts_per_pixel < hi
+    assert "Like the training data" in report.message()
+
+
+def test_warns_on_an_anode_and_a_resolution_never_trained_on(panel):
+    data, cal = panel
+    report = check_scan(cube_from_array(data, cal, profile={"anode": "Ag", "fwhm_mn_ev": 230.0}))
+    assert report.warn
+    text = report.message()
+    assert "anode Ag" in text and "230 eV" in text and "unlike" in text
+
+
+def test_warns_on_count_levels_outside_training(panel):
+    data, cal = panel
+    report = check_scan(cube_from_array(data.astype(np.float32) * 40, cal))
+    assert report.warn and "counts per pixel" in report.message()
+
+
+def test_warns_on_spectra_the_embedder_cannot_reconstruct(panel):
+    """The same counts with the energy axis reversed: no instrument makes such spectra."""
+    data, cal = panel
+    report = check_scan(cube_from_array(np.ascontiguousarray(data[..., ::-1]), cal))
+    assert report.warn and "cannot reconstruct" in report.message(), report.message()
