@@ -35,8 +35,9 @@ def list_cubes(data_dir) -> list[Path]:
 
 
 def cube_source(path) -> str:
-    """The painting a synthetic cube was made from (metadata `source.image`); a cube without one
-    (procedural, or not from the generator) is its own source, so it never shares a painting."""
+    """The painting a synthetic cube was made from (metadata `source.image`); a cube made from no
+    image file (procedural, swatches, panels, not from the generator) is its own source, so it never
+    shares a painting and no kind of cube goes to validation as one block."""
     import h5py
 
     path = Path(path)
@@ -46,7 +47,10 @@ def cube_source(path) -> str:
     except (OSError, ValueError) as exc:
         raise ValueError(f"cannot read the metadata of {path}: {exc}") from exc
     image = (meta.get("source") or {}).get("image") if isinstance(meta, dict) else None
-    return str(image) if image and image != "procedural" else f"cube:{path.name}"
+    from ..synth.dataset import IMAGE_SUFFIXES
+
+    is_file = isinstance(image, str) and image.lower().endswith(IMAGE_SUFFIXES)
+    return image if is_file else f"cube:{path.name}"
 
 
 def painting_split(sources: list[str], val_fraction: float, seed: int = 0) -> tuple[list[int], list[int]]:
