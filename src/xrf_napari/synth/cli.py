@@ -1,5 +1,5 @@
-"""`xrf-napari-train generate`: physics-based synthetic MA-XRF cubes from a folder of RGB images
-(or procedural paintings), one HDF5 file per cube plus manifest.json; resumable and deterministic."""
+"""`xrf-napari-train generate`: physics-based (or, --style paper, paper-style) synthetic MA-XRF cubes
+from a folder of RGB images (or procedural paintings), one HDF5 file per cube plus manifest.json; resumable and deterministic."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ def configure(p):
                    help="which paintings of --images to use (stable ~20 %% test split by file-name hash)")
     p.add_argument("--native", action="store_true", help="also write each cube at the instrument's native channels")
     p.add_argument("--period", action="store_true", help="period-consistent palettes (random year per cube)")
+    p.add_argument("--style", choices=("physics", "paper"), default="physics",
+                   help="physics (default): layered paint, many instruments; paper: the paper's generator "
+                        "(RGB clusters, similarity-weighted pigment spectra, 400 counts per pixel, one "
+                        "instrument; --profiles and --period do not apply; --native writes its 1024 channels)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--no-progress", action="store_true")
 
@@ -27,6 +31,8 @@ def run(args) -> int:
 
     if args.n_cubes < 1 or args.size < 16:
         raise ValueError("--n-cubes must be >= 1 and --size >= 16")
+    if args.style == "paper" and args.period:
+        raise ValueError("--period applies to the physics generator only, not to --style paper")
     images = None
     if args.images:
         images = [str(p) for p in list_images(args.images, args.split)]
@@ -34,7 +40,7 @@ def run(args) -> int:
             raise ValueError(f"no images for split {args.split!r} in {args.images}")
     cfg = GenerateConfig(out=args.out, n_cubes=args.n_cubes, size=args.size, seed=args.seed,
                          profiles=args.profiles, split=args.split, images=images, native=args.native,
-                         period=args.period)
+                         period=args.period, style=args.style)
     mpath = generate_dataset(cfg, workers=args.workers, progress=not args.no_progress, images_dir=args.images)
     print(f"wrote {args.n_cubes} cubes and {mpath}")
     return 0

@@ -144,6 +144,7 @@ class GenerateConfig:
     images: list[str] | None = None  # paths; None = procedural paintings
     native: bool = False
     period: bool = False
+    style: str = "physics"  # physics | paper (synth/paper_style.py: the paper's generator)
 
 
 def cube_name(index: int) -> str:
@@ -162,7 +163,12 @@ def generate_one(index: int, cfg: GenerateConfig) -> dict:
     if path.exists() and (not cfg.native or (out / f"cube_{index:05d}_native.h5").exists()):
         return _entry_from_file(path, index, skipped=True)
     rng = cube_rng(cfg.seed, index)
-    profile = random_profile(rng, cfg.profiles)
+    if cfg.style == "paper":
+        from .paper_style import paper_profile
+
+        profile = paper_profile()
+    else:
+        profile = random_profile(rng, cfg.profiles)
     year = int(rng.integers(1300, 2001)) if cfg.period else None
     if cfg.images:
         perm = np.random.default_rng(cfg.seed).permutation(len(cfg.images))
@@ -172,7 +178,12 @@ def generate_one(index: int, cfg: GenerateConfig) -> dict:
     else:
         rgb = procedural_painting(rng, cfg.size)
         source = {"image": "procedural"}
-    cube = synthesize(rgb, rng, profile, year=year, native=cfg.native)
+    if cfg.style == "paper":
+        from .paper_style import synthesize_paper
+
+        cube = synthesize_paper(rgb, rng)
+    else:
+        cube = synthesize(rgb, rng, profile, year=year, native=cfg.native)
     meta = dict(cube.metadata, seed=cfg.seed, index=index, source=source, profile_family=cfg.profiles,
                 split=cfg.split, name=path.stem)
     e = canonical_energy()
@@ -195,6 +206,14 @@ def _entry_from_file(path: Path, index: int, skipped: bool) -> dict:
     return {"file": path.name, "index": index, "shape": shape, "source": meta.get("source", {}).get("image"),
             "anode": p.get("anode"), "kv": p.get("kv"), "fwhm_mn_ev": p.get("fwhm_mn_ev"),
             "counts_per_pixel": p.get("counts_per_pixel"), "k": meta.get("k"), "skipped": skipped}
+
+
+def _generator(style: str) -> str:
+    if style == "paper":
+        from .paper_style import GENERATOR as PAPER
+
+        return PAPER
+    return GENERATOR
 
 
 def _init_worker():
@@ -238,7 +257,7 @@ def generate_dataset(cfg: GenerateConfig, workers: int | None = None, progress: 
         bar.close()
     entries.sort(key=lambda e: e["index"])
     manifest = {
-        "generator": GENERATOR, "seed": cfg.seed, "n_cubes": cfg.n_cubes, "size": cfg.size,
+        "generator": _generator(cfg.style), "style": cfg.style, "seed": cfg.seed, "n_cubes": cfg.n_cubes, "size": cfg.size,
         "profiles": cfg.profiles, "split": cfg.split, "native": cfg.native, "period_palettes": cfg.period,
         "images_dir": images_dir, "test_fraction_percent": TEST_FRACTION_PERCENT,
         "images_used": sorted(Path(p).name for p in cfg.images) if cfg.images else ["procedural"],
