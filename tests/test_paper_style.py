@@ -10,8 +10,8 @@ pytest.importorskip("xraylib")
 pytest.importorskip("sklearn")
 h5py = pytest.importorskip("h5py")
 
-from xrf_napari.synth import paper_style as ps  # noqa: E402
-from xrf_napari.synth.dataset import GenerateConfig, generate_dataset  # noqa: E402
+from xrf_napari.synth import paper_style as ps
+from xrf_napari.synth.dataset import GenerateConfig, generate_dataset
 
 COLOURS = np.array([[200, 30, 30], [30, 40, 190], [235, 225, 200], [25, 20, 20], [40, 160, 60],
                     [220, 190, 40], [120, 70, 40], [150, 150, 150]], np.uint8)
@@ -117,4 +117,5 @@ def test_files_open_with_every_reader(images, tmp_path):
     t = read_targets(tmp_path / "cube_00000.h5")
     assert set(t) == {"rgb", "palette", "labels"} and t["palette"].shape == (32, 32, 3)
     counts, labels, meta = read_cube_arrays(tmp_path / "cube_00000.h5")  # what training reads
+    assert counts.shape == (32, 32, 512)
     assert np.array_equal(labels, t["labels"]) and len(meta["regions"]) == labels.max() + 1
