@@ -101,6 +101,7 @@ def test_fixed_seed_gives_the_same_cube(images, tmp_path):
 
 def test_files_open_with_every_reader(images, tmp_path):
     from xrf_napari import read_cube
+    from xrf_napari._reader import napari_get_reader
     from xrf_napari.io.project_h5 import read_targets
     from xrf_napari.training.data import read_cube_arrays
 
@@ -116,6 +117,9 @@ def test_files_open_with_every_reader(images, tmp_path):
     assert e[-1] + (e[1] - e[0]) / 2 == pytest.approx(38.5)
     t = read_targets(tmp_path / "cube_00000.h5")
     assert set(t) == {"rgb", "palette", "labels"} and t["palette"].shape == (32, 32, 3)
+    path = str(tmp_path / "cube_00000.h5")
+    layers = napari_get_reader(path)(path)  # the napari reader (no viewer needed)
+    assert layers[0][0].shape == (512, 32, 32) and layers[0][2] == "image"
     counts, labels, meta = read_cube_arrays(tmp_path / "cube_00000.h5")  # what training reads
     assert counts.shape == (32, 32, 512)
     assert np.array_equal(labels, t["labels"]) and len(meta["regions"]) == labels.max() + 1
