@@ -100,8 +100,7 @@ def instrument_for(cube, anode: str | None = None, kv: float | None = None,
     `InstrumentProfile` (Rh, 50 kV, 142 eV). Arguments override the metadata.
     """
     from ..physics.tube import ANODES
-    from .maps import fwhm_from_metadata
-    from .peaks import anode_from_metadata
+    from ..detector import anode_from_metadata, fwhm_from_metadata
 
     meta = getattr(cube, "metadata", None) or {}
     notes: list[str] = []

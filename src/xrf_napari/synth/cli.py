@@ -1,5 +1,5 @@
-"""`xrf-napari-train generate`: physics-based synthetic MA-XRF cubes from a folder of RGB images
-(or procedural paintings), one HDF5 file per cube plus manifest.json; resumable and deterministic."""
+"""`xrf-napari-train generate`: physics-based (or, --style paper, paper-style) synthetic MA-XRF cubes
+from a folder of RGB images (or procedural paintings), one HDF5 file per cube plus manifest.json; resumable and deterministic."""
 
 from __future__ import annotations
 
@@ -28,6 +28,10 @@ def configure(p):
     p.add_argument("--character", type=float, default=0.0,
                    help="painter's prior in recipe choice: weight of the dE between the target colour "
                         "and each pigment's own colour (0: any matching mixture; 0.3 used for v4 data)")
+    p.add_argument("--style", choices=("physics", "paper"), default="physics",
+                   help="physics (default): layered paint, many instruments; paper: the paper's generator "
+                        "(RGB clusters, similarity-weighted pigment spectra, 400 counts per pixel, one "
+                        "instrument; --profiles and --period do not apply; --native writes its 1024 channels)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--no-progress", action="store_true")
 
@@ -41,6 +45,8 @@ def run(args) -> int:
         raise ValueError("--n-cubes must be >= 1 and --size >= 16")
     if not 0.0 <= args.swatch_fraction <= 1.0 or args.character < 0:
         raise ValueError("--swatch-fraction must be in [0, 1] and --character >= 0")
+    if args.style == "paper" and args.period:
+        raise ValueError("--period applies to the physics generator only, not to --style paper")
     images = None
     if args.images:
         images = [str(p) for p in list_images(args.images, args.split)]
@@ -49,7 +55,7 @@ def run(args) -> int:
     cfg = GenerateConfig(out=args.out, n_cubes=args.n_cubes, size=args.size, seed=args.seed,
                          profiles=args.profiles, split=args.split, images=images, native=args.native,
                          period=args.period, kind=args.kind, swatch_fraction=args.swatch_fraction,
-                         character=args.character)
+                         character=args.character, style=args.style)
     mpath = generate_dataset(cfg, workers=args.workers, progress=not args.no_progress, images_dir=args.images)
     print(f"wrote {args.n_cubes} cubes and {mpath}")
     return 0

@@ -148,6 +148,7 @@ class GenerateConfig:
     kind: str = "paintings"  # paintings | panels (pigment panels of synth.swatches.IDENTIFIABLE)
     swatch_fraction: float = 0.0  # share of painting cubes replaced by swatch cubes of simple paints
     character: float = 0.0  # painter's prior in recipe choice (synth.recipes.choose_recipe)
+    style: str = "physics"  # physics | paper (synth/paper_style.py: the paper's generator)
 
 
 def cube_name(index: int) -> str:
@@ -166,7 +167,12 @@ def generate_one(index: int, cfg: GenerateConfig) -> dict:
     if path.exists() and (not cfg.native or (out / f"cube_{index:05d}_native.h5").exists()):
         return _entry_from_file(path, index, skipped=True)
     rng = cube_rng(cfg.seed, index)
-    profile = random_profile(rng, cfg.profiles)
+    if cfg.style == "paper":
+        from .paper_style import paper_profile
+
+        profile = paper_profile()
+    else:
+        profile = random_profile(rng, cfg.profiles)
     year = int(rng.integers(1300, 2001)) if cfg.period else None
     labels = recipes = None
     extra = {}
@@ -192,8 +198,15 @@ def generate_one(index: int, cfg: GenerateConfig) -> dict:
     else:
         rgb = procedural_painting(rng, cfg.size)
         source = {"image": "procedural"}
-    cube = synthesize(rgb, rng, profile, labels=labels, recipes=recipes, year=year, native=cfg.native,
-                      character=cfg.character)
+    if cfg.style == "paper":
+        if cfg.kind != "paintings" or labels is not None:
+            raise ValueError("--style paper makes painting cubes only (no panels or swatch cubes)")
+        from .paper_style import synthesize_paper
+
+        cube = synthesize_paper(rgb, rng)
+    else:
+        cube = synthesize(rgb, rng, profile, labels=labels, recipes=recipes, year=year, native=cfg.native,
+                          character=cfg.character)
     meta = dict(cube.metadata, seed=cfg.seed, index=index, source=source, profile_family=cfg.profiles,
                 split=cfg.split, name=path.stem, kind=cfg.kind, swatch_fraction=cfg.swatch_fraction,
                 character=cfg.character, **extra)
@@ -217,6 +230,14 @@ def _entry_from_file(path: Path, index: int, skipped: bool) -> dict:
     return {"file": path.name, "index": index, "shape": shape, "source": meta.get("source", {}).get("image"),
             "anode": p.get("anode"), "kv": p.get("kv"), "fwhm_mn_ev": p.get("fwhm_mn_ev"),
             "counts_per_pixel": p.get("counts_per_pixel"), "k": meta.get("k"), "skipped": skipped}
+
+
+def _generator(style: str) -> str:
+    if style == "paper":
+        from .paper_style import GENERATOR as PAPER
+
+        return PAPER
+    return GENERATOR
 
 
 def _init_worker():
@@ -261,7 +282,7 @@ def generate_dataset(cfg: GenerateConfig, workers: int | None = None, progress: 
         bar.close()
     entries.sort(key=lambda e: e["index"])
     manifest = {
-        "generator": GENERATOR, "seed": cfg.seed, "n_cubes": cfg.n_cubes, "size": cfg.size,
+        "generator": _generator(cfg.style), "style": cfg.style, "seed": cfg.seed, "n_cubes": cfg.n_cubes, "size": cfg.size,
         "profiles": cfg.profiles, "split": cfg.split, "native": cfg.native, "period_palettes": cfg.period,
         "kind": cfg.kind, "swatch_fraction": cfg.swatch_fraction, "character": cfg.character,
         "images_dir": images_dir, "test_fraction_percent": TEST_FRACTION_PERCENT,
