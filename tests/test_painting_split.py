@@ -57,7 +57,9 @@ def test_cube_source_reads_metadata(tmp_path):
     write_cube(tmp_path / "c.h5", counts, cal, metadata={"source": {"image": "vermeer.jpg"}})
     assert cube_source(tmp_path / "a.h5") == "vermeer.jpg"
     assert cube_source(tmp_path / "b.h5") == "cube:b.h5"  # procedural cubes are their own source
-    assert shared_sources([tmp_path / "a.h5"], [tmp_path / "b.h5", tmp_path / "c.h5"]) == {"vermeer.jpg"}
+    assert shared_sources([tmp_path / "a.h5"], [tmp_path / "b.h5", tmp_path / "c.h5"]) == {
+        "vermeer.jpg"
+    }
 
 
 def test_embedder_refuses_validation_on_training_paintings(tmp_path):
@@ -69,8 +71,19 @@ def test_embedder_refuses_validation_on_training_paintings(tmp_path):
     labels = {"labels": np.zeros((4, 4), np.int32)}
     for folder, image in (("train", "a.jpg"), ("train", "b.jpg"), ("val", "b.jpg")):
         (tmp_path / folder).mkdir(exist_ok=True)
-        write_cube(tmp_path / folder / f"{image}.h5", counts, Calibration(0.0, 0.08), targets=labels,
-                   metadata={"source": {"image": image}})
+        write_cube(
+            tmp_path / folder / f"{image}.h5",
+            counts,
+            Calibration(0.0, 0.08),
+            targets=labels,
+            metadata={"source": {"image": image}},
+        )
     with pytest.raises(ValueError, match="shares 1 source painting"):
-        train(tmp_path / "train", tmp_path / "out", dict(DEFAULT_TRAIN_CONFIG), device_name="cpu",
-              progress=False, val_dir=tmp_path / "val")
+        train(
+            tmp_path / "train",
+            tmp_path / "out",
+            dict(DEFAULT_TRAIN_CONFIG),
+            device_name="cpu",
+            progress=False,
+            val_dir=tmp_path / "val",
+        )

@@ -9,7 +9,6 @@ them); a notification carrying our message names the file and the problem first.
 
 from __future__ import annotations
 
-
 #: Target bytes per dask chunk of the cube layer: one chunk is what napari reads for a slice.
 CHUNK_BYTES = 32 * 2**20
 #: Channels per chunk: a slider step reads this many channels of every row block.
@@ -58,21 +57,55 @@ def cube_layers(cube) -> list:
     rows = int(max(1, min(h, CHUNK_BYTES // max(1, w * ch_chunk * itemsize))))
     # dask.from_array copies any array with a .copy() (np.memmap: the whole file into memory) and
     # tokenizes what it cannot name: hand it a copy-less face and a name.
-    lazy = da.from_array(_Uncopied(cube.data), chunks=(rows, w, ch_chunk), asarray=True, lock=False,
-                         fancy=False, name=f"xrf-cube-{uuid.uuid4().hex}", meta=np.empty((0, 0, 0), cube.dtype))
+    lazy = da.from_array(
+        _Uncopied(cube.data),
+        chunks=(rows, w, ch_chunk),
+        asarray=True,
+        lock=False,
+        fancy=False,
+        name=f"xrf-cube-{uuid.uuid4().hex}",
+        meta=np.empty((0, 0, 0), cube.dtype),
+    )
     stack = lazy.transpose(2, 0, 1)
     name = cube.name
     energy = cube.energy
     meta_common = {k: v for k, v in cube.metadata.items() if _plain(v)}
-    metadata = {"xrf_cube": cube, "energy": energy, "calibration": cube.calibration.to_dict(),
-                "path": str(cube.path) if cube.path else None, **meta_common}
+    metadata = {
+        "xrf_cube": cube,
+        "energy": energy,
+        "calibration": cube.calibration.to_dict(),
+        "path": str(cube.path) if cube.path else None,
+        **meta_common,
+    }
     total = cube.sum_image()
-    lo, hi = (float(np.percentile(total, 1)), float(np.percentile(total, 99.5))) if total.size > 1 else (0.0, 1.0)
+    lo, hi = (
+        (float(np.percentile(total, 1)), float(np.percentile(total, 99.5)))
+        if total.size > 1
+        else (0.0, 1.0)
+    )
     return [
-        (stack, {"name": name, "metadata": metadata, "colormap": "gray", "visible": False,
-                 "contrast_limits": _channel_limits(cube), **energy_axis(cube)}, "image"),
-        (total, {"name": f"{name} sum", "metadata": {"xrf_cube": cube, "path": metadata["path"], "kind": "sum"},
-                 "colormap": "magma", "contrast_limits": (lo, hi if hi > lo else lo + 1.0)}, "image"),
+        (
+            stack,
+            {
+                "name": name,
+                "metadata": metadata,
+                "colormap": "gray",
+                "visible": False,
+                "contrast_limits": _channel_limits(cube),
+                **energy_axis(cube),
+            },
+            "image",
+        ),
+        (
+            total,
+            {
+                "name": f"{name} sum",
+                "metadata": {"xrf_cube": cube, "path": metadata["path"], "kind": "sum"},
+                "colormap": "magma",
+                "contrast_limits": (lo, hi if hi > lo else lo + 1.0),
+            },
+            "image",
+        ),
     ]
 
 
@@ -85,8 +118,12 @@ def energy_axis(cube) -> dict:
     if cube.calibration.source == "none" or n < 2:
         return {"axis_labels": ("channel", "y", "x")}
     gain = float(e[-1] - e[0]) / (n - 1)
-    return {"axis_labels": ("energy", "y", "x"), "units": ("keV", "pixel", "pixel"),
-            "scale": (gain, 1.0, 1.0), "translate": (float(e[0]), 0.0, 0.0)}
+    return {
+        "axis_labels": ("energy", "y", "x"),
+        "units": ("keV", "pixel", "pixel"),
+        "scale": (gain, 1.0, 1.0),
+        "translate": (float(e[0]), 0.0, 0.0),
+    }
 
 
 class _Uncopied:

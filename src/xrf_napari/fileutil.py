@@ -66,8 +66,12 @@ def remove_stale_temporaries(folder, name: str | None = None) -> list[Path]:
         return removed
     for p in entries:
         m = _TEMP_RE.match(p.name)
-        if (not m or m["host"] != _HOST or (name is not None and m["name"] != name)
-                or _pid_alive(int(m["pid"]))):
+        if (
+            not m
+            or m["host"] != _HOST
+            or (name is not None and m["name"] != name)
+            or _pid_alive(int(m["pid"]))
+        ):
             continue
         with contextlib.suppress(OSError):
             if p.is_file() and not p.is_symlink():
@@ -91,8 +95,9 @@ def atomic_path(path, suffix: str | None = None):
     if path.exists() and not path.is_file():
         raise OutputError(f"cannot write {path}: it exists and is not a regular file")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=suffix or path.suffix or ".tmp",
-                               dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=temp_prefix(path.name), suffix=suffix or path.suffix or ".tmp", dir=path.parent
+    )
     os.close(fd)
     tmp = Path(tmp)
     try:
@@ -117,8 +122,11 @@ def input_files(*paths) -> list[Path]:
         partners = _SIBLING_SUFFIXES.get(p.suffix.lower())
         if partners and p.parent.is_dir():
             with contextlib.suppress(OSError):
-                out += [q for q in p.parent.iterdir()
-                        if q.stem == p.stem and q.suffix.lower() in partners and q.is_file()]
+                out += [
+                    q
+                    for q in p.parent.iterdir()
+                    if q.stem == p.stem and q.suffix.lower() in partners and q.is_file()
+                ]
     return out
 
 
@@ -157,7 +165,9 @@ def check_outputs(files=(), folders=(), inputs=()) -> None:
     for f in map(Path, folders):
         for i in ins:
             if _same(f, i) or (i.is_dir() and _inside(f, i)):
-                raise OutputError(f"output folder {f} is, or lies inside, the input {i}: choose another")
+                raise OutputError(
+                    f"output folder {f} is, or lies inside, the input {i}: choose another"
+                )
         if os.path.lexists(f) and not f.is_dir():
             raise OutputError(f"output folder {f} exists and is not a folder")
         _writable_folder(f, f)
@@ -168,8 +178,10 @@ def check_outputs(files=(), folders=(), inputs=()) -> None:
                 raise OutputError(f"cannot write {f}: it exists and is not a regular file")
         for i in ins:
             if _same(f, i):
-                raise OutputError(f"output {f} is the input {i} (or a link to it): it would be "
-                                  "overwritten; choose another output")
+                raise OutputError(
+                    f"output {f} is the input {i} (or a link to it): it would be "
+                    "overwritten; choose another output"
+                )
             if i.is_dir() and _inside(f, i):
                 raise OutputError(f"output {f} lies inside the input {i}: choose another output")
         _writable_folder(f.parent, f)

@@ -16,7 +16,7 @@ def _normalise_key(key, ndim: int):
         key = (key,)
     if any(k is Ellipsis for k in key):
         i = next(i for i, k in enumerate(key) if k is Ellipsis)
-        key = key[:i] + (slice(None),) * (ndim - len(key) + 1) + key[i + 1:]
+        key = key[:i] + (slice(None),) * (ndim - len(key) + 1) + key[i + 1 :]
     key = key + (slice(None),) * (ndim - len(key))
     if len(key) != ndim:
         raise IndexError(f"too many indices for a {ndim}-D array")
@@ -66,7 +66,9 @@ class LazyArray:
                 post.append(slice(None))
                 squeeze.append(ax)
             else:
-                raise TypeError(f"{type(self).__name__} supports only int and slice indices, got {k!r}")
+                raise TypeError(
+                    f"{type(self).__name__} supports only int and slice indices, got {k!r}"
+                )
         out = self._read(tuple(slices))[tuple(post)]
         return out.squeeze(axis=tuple(squeeze)) if squeeze else out
 
@@ -89,7 +91,9 @@ class ChannelFirstView(LazyArray):
         c, h, w = (int(s) for s in self.sources[0].shape)
         for s in self.sources[1:]:
             if tuple(s.shape) != (c, h, w):
-                raise ValueError(f"detector arrays differ in shape: {tuple(s.shape)} vs {(c, h, w)}")
+                raise ValueError(
+                    f"detector arrays differ in shape: {tuple(s.shape)} vs {(c, h, w)}"
+                )
         self.shape = (h, w, c)
         base = np.dtype(self.sources[0].dtype)
         if dtype is None:
@@ -113,7 +117,9 @@ class GriddedSpectra(LazyArray):
 
     def __init__(self, spectra, index_map: np.ndarray):
         self.spectra = spectra
-        self.index = np.asarray(index_map).reshape(index_map.shape[0], index_map.shape[1]).astype(np.int64)
+        self.index = (
+            np.asarray(index_map).reshape(index_map.shape[0], index_map.shape[1]).astype(np.int64)
+        )
         n, c = (int(s) for s in spectra.shape)
         self.n_spectra = n
         self.shape = (self.index.shape[0], self.index.shape[1], c)

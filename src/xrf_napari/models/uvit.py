@@ -96,13 +96,17 @@ class ShiftedPatchTokens(nn.Module):
         h, w = x.shape[-2:]
         x = F.pad(x, (max(dx, 0), max(-dx, 0), max(dy, 0), max(-dy, 0)))
         y0, x0 = max(-dy, 0), max(-dx, 0)
-        return x[..., y0:y0 + h, x0:x0 + w]
+        return x[..., y0 : y0 + h, x0 : x0 + w]
 
     def forward(self, x):
         x = torch.cat([x] + [self._shift(x, dy, dx) for dy, dx in self.shifts], dim=1)
         b, c, h, w = x.shape
         p = self.patch
-        x = x.reshape(b, c, h // p, p, w // p, p).permute(0, 2, 4, 3, 5, 1).reshape(b, (h // p) * (w // p), p * p * c)
+        x = (
+            x.reshape(b, c, h // p, p, w // p, p)
+            .permute(0, 2, 4, 3, 5, 1)
+            .reshape(b, (h // p) * (w // p), p * p * c)
+        )
         return self.proj(self.norm(x))
 
 
@@ -116,7 +120,9 @@ class LocalitySelfAttention(nn.Module):
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
         # log of the softmax scale, initialised at the usual 1/sqrt(d); learnt per head.
-        self.log_temperature = nn.Parameter(torch.full((heads, 1, 1), math.log(self.head_dim ** -0.5)))
+        self.log_temperature = nn.Parameter(
+            torch.full((heads, 1, 1), math.log(self.head_dim**-0.5))
+        )
         self._mask_cache: dict = {}
 
     def _split(self, x):
@@ -147,7 +153,9 @@ class LocalitySelfAttention(nn.Module):
         else:
             # Fold the per-head temperature into q so the fused kernel can use scale=1.
             q = q * self.log_temperature.exp().to(q.dtype)
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=self._allowed(n, x.device), scale=1.0)
+            out = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=self._allowed(n, x.device), scale=1.0
+            )
         return self.proj(out.transpose(1, 2).reshape(b, n, d))
 
 
@@ -179,24 +187,43 @@ class SmallUViT(nn.Module):
         self.config = cfg
         self.patch = p = cfg["patch"]
         dim, c_in, c_out = cfg["dim"], cfg["in_chans"], cfg["out_chans"]
-        self.register_buffer("latent_mean", torch.tensor(cfg["latent_mean"], dtype=torch.float32).view(1, -1, 1, 1))
-        self.register_buffer("latent_std", torch.tensor(cfg["latent_std"], dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer(
+            "latent_mean", torch.tensor(cfg["latent_mean"], dtype=torch.float32).view(1, -1, 1, 1)
+        )
+        self.register_buffer(
+            "latent_std", torch.tensor(cfg["latent_std"], dtype=torch.float32).view(1, -1, 1, 1)
+        )
         self.embed = ShiftedPatchTokens(c_in, p, dim, cfg["spt_shift"])
         self.grid = cfg["img_size"] // p
         self.pos_embed = nn.Parameter(torch.zeros(1, self.grid * self.grid, dim))
         n_side = cfg["depth"] // 2
-        self.in_blocks = nn.ModuleList(Block(dim, cfg["heads"], cfg["mlp_ratio"]) for _ in range(n_side))
+        self.in_blocks = nn.ModuleList(
+            Block(dim, cfg["heads"], cfg["mlp_ratio"]) for _ in range(n_side)
+        )
         self.mid_block = Block(dim, cfg["heads"], cfg["mlp_ratio"])
-        self.out_blocks = nn.ModuleList(Block(dim, cfg["heads"], cfg["mlp_ratio"], skip=True) for _ in range(n_side))
+        self.out_blocks = nn.ModuleList(
+            Block(dim, cfg["heads"], cfg["mlp_ratio"], skip=True) for _ in range(n_side)
+        )
         self.norm = nn.LayerNorm(dim)
         self.pixel_skip = bool(cfg["pixel_skip"])
         if self.pixel_skip:
             hid, pix = cfg["head_hidden"], int(cfg["pixel_branch"])
             self.decoder_pred = nn.Linear(dim, p * p * hid)
             # Linear layers on channels-last pixels: ~2x faster than 1x1 convs on CPU.
-            self.pixel_mlp = (nn.Sequential(nn.Linear(c_in, pix), nn.GELU(), nn.Linear(pix, pix), nn.GELU(),
-                                            nn.Linear(pix, hid)) if pix else None)
-            self.final = nn.Sequential(nn.Conv2d(hid + c_in, hid, 3, padding=1), nn.GELU(), nn.Conv2d(hid, c_out, 1))
+            self.pixel_mlp = (
+                nn.Sequential(
+                    nn.Linear(c_in, pix),
+                    nn.GELU(),
+                    nn.Linear(pix, pix),
+                    nn.GELU(),
+                    nn.Linear(pix, hid),
+                )
+                if pix
+                else None
+            )
+            self.final = nn.Sequential(
+                nn.Conv2d(hid + c_in, hid, 3, padding=1), nn.GELU(), nn.Conv2d(hid, c_out, 1)
+            )
             self._head_chans = hid
         else:
             self.decoder_pred = nn.Linear(dim, p * p * c_out)

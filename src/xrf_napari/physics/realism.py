@@ -21,7 +21,9 @@ def read_spx(path) -> tuple[np.ndarray, float, float]:
     off = re.search(r"<CalibAbs>([^<]*)</CalibAbs>", text)
     lin = re.search(r"<CalibLin>([^<]*)</CalibLin>", text)
     if not (ch and off and lin):
-        raise ValueError(f"{path}: not a Bruker .spx spectrum (no <Channels>/<CalibAbs>/<CalibLin>)")
+        raise ValueError(
+            f"{path}: not a Bruker .spx spectrum (no <Channels>/<CalibAbs>/<CalibLin>)"
+        )
     counts = np.array([float(x) for x in ch.group(1).split(",") if x.strip()])
     return counts, float(off.group(1)), float(lin.group(1))
 
@@ -51,6 +53,15 @@ def m6_like_stack():
     from .layers import ground_layer, paint_layer, support_layer
     from .pigments import get_pigment
 
-    paint = paint_layer([(get_pigment("Bone black"), 0.9), (get_pigment("Chalk"), 0.06), (get_pigment("Yellow ochre"), 0.02),
-                         (get_pigment("Lead white"), 0.015), (get_pigment("Zinc white"), 0.005)], 30.0, 0.35)
+    paint = paint_layer(
+        [
+            (get_pigment("Bone black"), 0.9),
+            (get_pigment("Chalk"), 0.06),
+            (get_pigment("Yellow ochre"), 0.02),
+            (get_pigment("Lead white"), 0.015),
+            (get_pigment("Zinc white"), 0.005),
+        ],
+        30.0,
+        0.35,
+    )
     return [paint, ground_layer("chalk", 300.0), support_layer()]

@@ -40,8 +40,12 @@ def _mean_depth(z: int, a: float, e0: float, u0):
     eta = _eta(z, e0)
     rho_zm = (a / z) * (0.787e-5 * np.sqrt(j) * e0**1.5 + 0.735e-6 * e0**2)
     lnu = np.log(np.maximum(u0, 1.0 + 1e-9))
-    return rho_zm * (0.49269 - 1.0987 * eta + 0.78557 * eta**2) * lnu / (
-        0.70256 - 1.09865 * eta + 1.0046 * eta**2 + lnu)
+    return (
+        rho_zm
+        * (0.49269 - 1.0987 * eta + 0.78557 * eta**2)
+        * lnu
+        / (0.70256 - 1.09865 * eta + 1.0046 * eta**2 + lnu)
+    )
 
 
 def _self_absorption(mu, rho_z, incidence_deg, takeoff_deg):
@@ -51,8 +55,13 @@ def _self_absorption(mu, rho_z, incidence_deg, takeoff_deg):
 
 
 @lru_cache(maxsize=64)
-def tube_spectrum(anode: str, kv: float, window_be_um: float = 100.0, incidence_deg: float = 78.0,
-                  takeoff_deg: float = 12.0) -> np.ndarray:
+def tube_spectrum(
+    anode: str,
+    kv: float,
+    window_be_um: float = 100.0,
+    incidence_deg: float = 78.0,
+    takeoff_deg: float = 12.0,
+) -> np.ndarray:
     """Photons / (s mA sr) in each fine bin leaving the tube window (read-only array)."""
     import xraylib
 
@@ -84,7 +93,11 @@ def tube_spectrum(anode: str, kv: float, window_be_um: float = 100.0, incidence_
         u0 = e0 / edge
         lnu = np.log(u0)
         base = u0 * lnu + 1 - u0
-        inv_s = (zs * b / z) * base * (1 + 16.05 * np.sqrt(j / edge) * (np.sqrt(u0) * lnu + 2 * (1 - np.sqrt(u0))) / base)
+        inv_s = (
+            (zs * b / z)
+            * base
+            * (1 + 16.05 * np.sqrt(j / edge) * (np.sqrt(u0) * lnu + 2 * (1 - np.sqrt(u0))) / base)
+        )
         r = 1 - 0.0081517 * z + 3.613e-5 * z**2 + 0.009583 * z * np.exp(-u0) + 0.001141 * e0
         omega = xraylib.FluorYield(z, getattr(xraylib, f"{macro}_SHELL"))
         rho_z = _mean_depth(z, a, e0, u0)

@@ -60,8 +60,11 @@ def silhouette_loss(mu, labels, n_labels: int | None = None, mask=None):
 
     b, p, _ = mu.shape
     k = int(n_labels if n_labels is not None else labels.max().item() + 1)
-    sq = (mu.pow(2).sum(-1)[:, :, None] + mu.pow(2).sum(-1)[:, None, :]
-          - 2.0 * mu @ mu.transpose(1, 2)).clamp_min(0.0)
+    sq = (
+        mu.pow(2).sum(-1)[:, :, None]
+        + mu.pow(2).sum(-1)[:, None, :]
+        - 2.0 * mu @ mu.transpose(1, 2)
+    ).clamp_min(0.0)
     dist = torch.sqrt(sq + 1e-8)  # eps keeps the gradient finite at 0
     onehot = F.one_hot(labels, k).to(mu.dtype)  # (B, P, K)
     if mask is not None:
