@@ -1,8 +1,9 @@
 """Shared measuring code for the benchmarks: run one task in a fresh process and report its wall
 time and peak memory.
 
-Peak memory is RssAnon (sampled every 2 ms by a thread): what the process really allocates. ru_maxrss
-also counts file pages a memmap touched (page cache, reclaimable), so it overstates streaming readers.
+Peak memory is RssAnon (sampled every 2 ms by a thread): what the process really allocates.
+ru_maxrss also counts file pages a memmap touched (page cache, reclaimable), so it overstates
+streaming readers.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ def anon_kb() -> int:
 
 
 def rss_sampler():
-    """Start a thread sampling RssAnon (kB) of this process; returns (finish() -> peak kB, start kB)."""
+    """Start a thread sampling RssAnon (kB) of this process; returns
+    (finish() -> peak kB, start kB)."""
     peak = [0]
     stop = [False]
 
@@ -50,7 +52,8 @@ def rss_sampler():
 
 
 class Measured:
-    """Context manager timing a block and recording peak anonymous memory (absolute and above entry).
+    """Context manager timing a block and recording peak anonymous memory
+    (absolute and above entry).
 
     with Measured() as m:
         work()

@@ -53,8 +53,8 @@ def main() -> None:
         )
     mean = np.mean(rows, axis=0)
     print(
-        f"{'mean of ' + str(len(rows)) + ' cubes':<28}{'':>7}{mean[0]:>7.3f}{'':>8}{mean[1]:>7.3f}{'':>11}"
-        f"{mean[2]:>7.3f}"
+        f"{'mean of ' + str(len(rows)) + ' cubes':<28}{'':>7}{mean[0]:>7.3f}"
+        f"{'':>8}{mean[1]:>7.3f}{'':>11}{mean[2]:>7.3f}"
     )
 
 

@@ -182,8 +182,8 @@ def main() -> None:
     t = time.perf_counter()
     rpl, lab = make_cube(workdir)
     print(
-        f"cube: {rpl} ({H} x {W} x {C} uint8, {H * W * C / 2**20:.0f} MiB, {N_REGIONS} true regions; "
-        f"ready in {time.perf_counter() - t:.1f} s)"
+        f"cube: {rpl} ({H} x {W} x {C} uint8, {H * W * C / 2**20:.0f} MiB, {N_REGIONS} true "
+        f"regions; ready in {time.perf_counter() - t:.1f} s)"
     )
     tp = child("throughput", args)
     print(
@@ -198,9 +198,9 @@ def main() -> None:
         f"ARI {dve['ari']:.3f}"
     )
     print(
-        f"numpy load + PCA(3) + K-Means (sklearn): load {pca['load_s']:.2f} s + PCA {pca['pca_s']:.2f} s "
-        f"+ cluster {pca['cluster_s']:.2f} s = {pca['total_s']:.2f} s, peak RSS {pca['peak_rss_mb']:.0f} MB, "
-        f"ARI {pca['ari']:.3f}"
+        f"numpy load + PCA(3) + K-Means (sklearn): load {pca['load_s']:.2f} s "
+        f"+ PCA {pca['pca_s']:.2f} s + cluster {pca['cluster_s']:.2f} s = {pca['total_s']:.2f} s, "
+        f"peak RSS {pca['peak_rss_mb']:.0f} MB, ARI {pca['ari']:.3f}"
     )
     print(
         f"ratios (PCA / DVE): time {pca['total_s'] / dve['total_s']:.2f}x, "

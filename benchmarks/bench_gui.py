@@ -1,8 +1,8 @@
 """GUI against CLI on a Bruker-M6-sized cube (414 x 302 x 4096 uint8 .rpl/.raw, made by
 bench_embed.make_cube): wall time of the mean spectrum, embed + cluster and recolour run by the
 napari docks and by the same core calls the CLI makes, and the longest freeze of napari's event
-loop while each dock job runs (a 10 ms QTimer; a gap over 100 ms is a visible freeze). The GUI's mean-spectrum time includes
-building the Spectrum dock.
+loop while each dock job runs (a 10 ms QTimer; a gap over 100 ms is a visible freeze). The GUI's
+mean-spectrum time includes building the Spectrum dock.
 
     python benchmarks/bench_gui.py [--workdir /tmp/xrf_bench_embed] [--device cpu] [--k 8]
 
@@ -152,12 +152,14 @@ def main() -> None:
     cli = cli_times(rpl, args.device, args.k)
     gui, freeze = gui_times(rpl, args.device, args.k)
     print(
-        f"cube {rpl} (302 x 414 px x 4096 channels, uint8), device {args.device}, {os.cpu_count()} CPUs"
+        f"cube {rpl} (302 x 414 px x 4096 channels, uint8), device {args.device}, {os.cpu_count()} "
+        "CPUs"
     )
     print(f"{'task':<18}{'CLI s':>8}{'GUI s':>8}{'GUI/CLI':>9}{'worst freeze ms':>17}")
     for key in cli:
         print(
-            f"{key:<18}{cli[key]:>8.1f}{gui[key]:>8.1f}{gui[key] / cli[key]:>9.2f}{1000 * freeze[key]:>17.0f}"
+            f"{key:<18}{cli[key]:>8.1f}{gui[key]:>8.1f}{gui[key] / cli[key]:>9.2f}"
+            f"{1000 * freeze[key]:>17.0f}"
         )
     print(f"of which building the Spectrum dock: {gui['(building the Spectrum dock)']:.1f} s")
 

@@ -1,4 +1,5 @@
-"""Benchmark: open an M6-sized ripple cube lazily, sum spectrum + 10 window maps, vs one np.sum pass.
+"""Benchmark: open an M6-sized ripple cube lazily, sum spectrum + 10 window maps, vs one np.sum
+pass.
 
     python benchmarks/bench_io.py [--workdir DIR] [--shape 302,414,4096] [--keep]
 
@@ -150,17 +151,19 @@ def main(argv=None) -> int:
             results[task] = best
         base = results["np_sum"]["seconds"]
         print(
-            f"{'task':<14}{'time s':>9}{'x np.sum':>10}{'MB/s':>9}{'peak anon MB':>14}{'maxrss+ MB':>12}"
+            f"{'task':<14}{'time s':>9}{'x np.sum':>10}{'MB/s':>9}"
+            f"{'peak anon MB':>14}{'maxrss+ MB':>12}"
         )
         for task, r in results.items():
             print(
-                f"{task:<14}{r['seconds']:>9.3f}{r['seconds'] / base:>10.2f}{size_mb / r['seconds']:>9.0f}"
-                f"{r['peak_anon_mb']:>14.1f}{r['maxrss_delta_mb']:>12.1f}"
+                f"{task:<14}{r['seconds']:>9.3f}{r['seconds'] / base:>10.2f}"
+                f"{size_mb / r['seconds']:>9.0f}{r['peak_anon_mb']:>14.1f}"
+                f"{r['maxrss_delta_mb']:>12.1f}"
             )
         worst = max(r["peak_anon_mb"] for r in results.values())
         print(
-            f"largest peak anonymous memory: {worst:.1f} MB = {100 * worst / size_mb:.1f}% of the file "
-            "(maxrss also counts the memmap's file pages: page cache, not allocations)"
+            f"largest peak anonymous memory: {worst:.1f} MB = {100 * worst / size_mb:.1f}% of the "
+            "file (maxrss also counts the memmap's file pages: page cache, not allocations)"
         )
         assert np.isclose(results["np_sum"]["checksum"], results["sum_spectrum"]["checksum"]), (
             "sums disagree"

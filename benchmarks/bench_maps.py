@@ -61,7 +61,8 @@ def main() -> int:
         cube = read_cube(path)
         n_px = args.size * args.size
         print(
-            f"cube {counts.shape} uint16, {path.stat().st_size / 2**20:.1f} MB gzip HDF5, {len(symbols)} elements"
+            f"cube {counts.shape} uint16, {path.stat().st_size / 2**20:.1f} MB gzip HDF5, "
+            f"{len(symbols)} elements"
         )
         t0 = time.perf_counter()
         naive_maps(cube, symbols)
@@ -70,10 +71,12 @@ def main() -> int:
         element_maps(cube, symbols)
         t_one = time.perf_counter() - t0
         print(
-            f"baseline (window pass per element and side window): {t_naive:6.2f} s  {n_px / t_naive:10.0f} px/s"
+            f"baseline (window pass per element and side window): {t_naive:6.2f} s  "
+            f"{n_px / t_naive:10.0f} px/s"
         )
         print(
-            f"element_maps (one pass, weight matrix):             {t_one:6.2f} s  {n_px / t_one:10.0f} px/s"
+            f"element_maps (one pass, weight matrix):             {t_one:6.2f} s  "
+            f"{n_px / t_one:10.0f} px/s"
         )
         print(f"speed-up: {t_naive / t_one:.1f}x")
     return 0

@@ -139,18 +139,21 @@ def main() -> None:
     t = time.perf_counter()
     rpl, _ = make_cube(workdir)
     print(
-        f"cube: {rpl} ({W} x {H} x {C} uint8, {H * W * C / 2**20:.0f} MiB; ready in {time.perf_counter() - t:.1f} s); "
+        f"cube: {rpl} ({W} x {H} x {C} uint8, {H * W * C / 2**20:.0f} MiB; ready in "
+        f"{time.perf_counter() - t:.1f} s); "
         f"{args.threads} cores"
     )
     ours = child("ours", args)
     base = child("baseline", args)
     print(
-        f"xrf-napari recolour (read_cube -> DVE -> SmallUViT tiles -> PNG): {ours['total_s']:.2f} s "
-        f"(recolour {ours['recolour_s']:.2f} s + PNG {ours['png_s']:.2f} s; model loading {ours['load_models_s']:.2f} s "
-        f"apart), peak RSS {ours['peak_rss_mb']:.0f} MB, output {ours['shape'][1]} x {ours['shape'][0]}"
+        f"xrf-napari recolour (read_cube -> DVE -> SmallUViT tiles -> PNG): {ours['total_s']:.2f} "
+        f"s (recolour {ours['recolour_s']:.2f} s + PNG {ours['png_s']:.2f} s; model loading "
+        f"{ours['load_models_s']:.2f} s apart), peak RSS {ours['peak_rss_mb']:.0f} MB, "
+        f"output {ours['shape'][1]} x {ours['shape'][0]}"
     )
     print(
-        f"numpy load + PCA(3) + K-Means({N_REGIONS}) -> PNG: {base['total_s']:.2f} s, peak RSS {base['peak_rss_mb']:.0f} MB"
+        f"numpy load + PCA(3) + K-Means({N_REGIONS}) -> PNG: {base['total_s']:.2f} s, peak RSS "
+        f"{base['peak_rss_mb']:.0f} MB"
     )
     print(
         f"ratios (baseline / ours): time {base['total_s'] / ours['total_s']:.2f}x, "

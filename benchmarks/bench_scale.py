@@ -1,9 +1,10 @@
 """Scale benchmark: whole-painting cubes out of core (issue 7).
 
-    python benchmarks/bench_scale.py --which a                       # 414 x 302 x 4096 uint8 .rpl/.raw
-    nice -n 10 python benchmarks/bench_scale.py --which b,c          # 1000 x 1000 x 2048 uint16: .raw, HDF5
+    python benchmarks/bench_scale.py --which a               # 414 x 302 x 4096 uint8 .rpl/.raw
+    nice -n 10 python benchmarks/bench_scale.py --which b,c  # 1000 x 1000 x 2048 uint16: .raw, HDF5
     options: --workdir /tmp/xrf_scale (files are reused between runs), --keep, --repeat N,
-             --h5-compression lzf|none|gzip, --cold (evict the file from the page cache before each task)
+             --h5-compression lzf|none|gzip,
+             --cold (evict the file from the page cache before each task)
 
 Cases, generated in row blocks (never a whole cube in memory):
   (a) the real National Gallery M6 header (414 x 302 x 4096 uint8, no calibration in it) copied
@@ -172,7 +173,8 @@ def _rpl_header(h, w, c, itemsize, offset, gain) -> str:
 
 
 def make_ripple(workdir: Path, name: str, spec: dict, use_real_header: bool) -> Path:
-    """The .rpl/.raw pair and its true labels (.labels.npy), written in row blocks (reused when present)."""
+    """The .rpl/.raw pair and its true labels (.labels.npy), written in row blocks
+    (reused when present)."""
     from xrf_napari.energy import Calibration
 
     h, w, c = spec["shape"]
@@ -350,7 +352,8 @@ def measure(task: str, case: str, path: str, workdir: str, threads: int, cold: b
             c = read_cube(path)
             out = np.array([c.calibration.offset, c.calibration.gain])
             extra["note"] = (
-                f"auto calibration offset {c.calibration.offset:.4f} keV, gain {c.calibration.gain:.6f} keV/ch"
+                f"auto calibration offset {c.calibration.offset:.4f} keV, gain "
+                f"{c.calibration.gain:.6f} keV/ch"
             )
         elif task == "napari_reader":
             from xrf_napari._reader import read_layers
@@ -497,7 +500,8 @@ def run_case(case: str, path: Path, args) -> dict:
     on_disk = path.stat().st_size / 2**20 if spec["kind"] == "hdf5" else size_mb
     h, w, c = spec["shape"]
     print(
-        f"\n({case}) {h} x {w} x {c} {np.dtype(spec['dtype']).name} {spec['kind']}: {size_mb:.0f} MiB of counts, "
+        f"\n({case}) {h} x {w} x {c} {np.dtype(spec['dtype']).name} {spec['kind']}: {size_mb:.0f} "
+        "MiB of counts, "
         f"{on_disk:.0f} MiB on disk, {path}",
         flush=True,
     )
@@ -565,8 +569,8 @@ def print_table(case: str, results: dict, size_mb: float) -> None:
         note = r.get("note", "")
         if "embed_s" in r:
             note = (
-                f"embed/PCA {r['embed_s']:.1f} s + K-Means {r['cluster_s']:.1f} s, ARI {r['ari']:.2f}; "
-                + note
+                f"embed/PCA {r['embed_s']:.1f} s + K-Means {r['cluster_s']:.1f} s, ARI "
+                f"{r['ari']:.2f}; " + note
             )
         print(
             f"({case}) {task:<28}{s:8.2f}{ratio}{size_mb / s:7.0f}{r['peak_anon_total_mb']:13.0f}"
@@ -576,18 +580,21 @@ def print_table(case: str, results: dict, size_mb: float) -> None:
     if base and "element_maps" in results and "seconds" in results["element_maps"]:
         ratio = results["element_maps"]["seconds"] / base
         checks.append(
-            f"element maps / np.sum = {ratio:.2f} (target <= 1.5: {'met' if ratio <= 1.5 else 'NOT met'})"
+            f"element maps / np.sum = {ratio:.2f} (target <= 1.5: "
+            f"{'met' if ratio <= 1.5 else 'NOT met'})"
         )
     if base and "window_maps" in results and "seconds" in results["window_maps"]:
         ratio = results["window_maps"]["seconds"] / base
         checks.append(
-            f"window maps / np.sum = {ratio:.2f} (target <= 1.5: {'met' if ratio <= 1.5 else 'NOT met'})"
+            f"window maps / np.sum = {ratio:.2f} (target <= 1.5: "
+            f"{'met' if ratio <= 1.5 else 'NOT met'})"
         )
     e, p = results.get("embed_kmeans", {}), results.get("pca_kmeans", {})
     if "seconds" in e and "seconds" in p:
         ratio = p["seconds"] / e["seconds"]
         checks.append(
-            f"PCA+K-Means / embed+K-Means = {ratio:.2f}x (target >= 3: {'met' if ratio >= 3 else 'NOT met'}); "
+            f"PCA+K-Means / embed+K-Means = {ratio:.2f}x (target >= 3: "
+            f"{'met' if ratio >= 3 else 'NOT met'}); "
             f"peak anon {p['peak_anon_total_mb']:.0f} vs {e['peak_anon_total_mb']:.0f} MB"
         )
     limit = 500 if case == "a" else 1000

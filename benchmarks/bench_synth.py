@@ -67,8 +67,8 @@ def main():
     print(f"per-process cache warm-up ({len(elements)} elements) + first pass: {t_cold:.2f} s")
     print(f"instrument model setup ({prof.anode}, {prof.n_channels} ch): {t_model:.2f} s")
     print(
-        f"forward model: {sps:.0f} spectra/s ({1e3 / sps:.1f} ms wall, {1e3 * cpu / len(stacks):.1f} ms CPU "
-        f"per layer-stack spectrum, native + canonical)"
+        f"forward model: {sps:.0f} spectra/s ({1e3 / sps:.1f} ms wall, "
+        f"{1e3 * cpu / len(stacks):.1f} ms CPU per layer-stack spectrum, native + canonical)"
     )
 
     images = [str(p) for p in list_images(args.images)] if args.images else None
@@ -89,8 +89,8 @@ def main():
             cpus.append(time.process_time() - c0)
             size_mb = (Path(tmp) / f"cube_{i:05d}.h5").stat().st_size / 2**20
             print(
-                f"cube {i}: {times[-1]:.2f} s wall, {cpus[-1]:.2f} s CPU ({args.size}x{args.size}x512, "
-                f"file {size_mb:.1f} MB)"
+                f"cube {i}: {times[-1]:.2f} s wall, {cpus[-1]:.2f} s CPU "
+                f"({args.size}x{args.size}x512, file {size_mb:.1f} MB)"
             )
     first, rest = times[0], times[1:] or times
     per = float(np.mean(rest))
@@ -102,10 +102,12 @@ def main():
     )
     print(
         f"200 cubes at the measured wall time, 1 worker: {200 * per / 60:.1f} min; "
-        f"at the CPU cost on free cores: 1 worker {200 * cpu_per / 60:.1f} min, 2 workers {100 * cpu_per / 60:.1f} min"
+        f"at the CPU cost on free cores: 1 worker {200 * cpu_per / 60:.1f} min, 2 workers "
+        f"{100 * cpu_per / 60:.1f} min"
     )
     print(
-        f"baseline, physics per pixel: {pixels / sps:.0f} s per cube -> ratio {pixels / sps / per:.0f}x slower"
+        f"baseline, physics per pixel: {pixels / sps:.0f} s per cube -> ratio "
+        f"{pixels / sps / per:.0f}x slower"
     )
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

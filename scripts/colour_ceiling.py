@@ -18,7 +18,8 @@ colour information that generalises, and the error left is ambiguity of colour g
 (organic lakes and carbon black have no XRF lines, iron is in red, yellow and brown earths, mixing
 ratios barely change the spectrum) that no recolouriser fed from the spectrum can remove.
 
-    python scripts/colour_ceiling.py --train data/train --test data/test [data/test2 ...] [--embedder W]
+    python scripts/colour_ceiling.py --train data/train --test data/test [data/test2 ...] \\
+        [--embedder W]
 """
 
 from __future__ import annotations
@@ -179,8 +180,10 @@ def main(argv=None) -> int:
     )
     cols = list(args.test) + ["training px"]
     print(
-        f"per-pixel probe, CIEDE2000 (mean / median) vs palette; {len(y_tr)} training px from {args.train}"
-        f"{f' (first {args.max_train_cubes} cubes)' if args.max_train_cubes else ''}; embedder {emb.path}"
+        f"per-pixel probe, CIEDE2000 (mean / median) vs palette; {len(y_tr)} training px from "
+        f"{args.train}"
+        f"{f' (first {args.max_train_cubes} cubes)' if args.max_train_cubes else ''}; embedder "
+        f"{emb.path}"
     )
     print("| input | " + " | ".join(cols) + " |")
     print("|---|" + "---|" * len(cols))

@@ -1,7 +1,8 @@
 """Figures for docs/physics.md and docs/pigments.md (deterministic; run from the repo root):
 
     docs/images/m6_realism.png      real Bruker M6 spectrum vs the simulation under its profile
-    docs/images/pigment_spectra.png simulated spectra of pigments over a gypsum ground, lines labelled
+    docs/images/pigment_spectra.png simulated spectra of pigments over a gypsum ground, lines
+                                    labelled
 
 Usage: python scripts/make_physics_figures.py [--real ../shared/data/real] [--out docs/images]
 """
@@ -47,7 +48,10 @@ def m6_figure(real_dir: Path, out: Path):
         lw=1.0,
         color="tab:red",
         alpha=0.85,
-        label="simulated: M6 profile, bone-black paint (traces of ochre, lead and zinc white) over chalk",
+        label=(
+            "simulated: M6 profile, bone-black paint (traces of ochre, lead and zinc white) "
+            "over chalk"
+        ),
     )
     ax.set_xlim(0.8, 25)
     ax.set_ylim(5, counts[band].max() * 3)

@@ -143,7 +143,8 @@ def main(argv=None) -> int:
     for name, per in results.items():
         for d, m in per.items():
             print(
-                f"| {name} | {d} | {m['msssim']:.4f} | {m['srgb']:.4f} | {m['de_mean']:.2f} | {m['de_median']:.2f} |"
+                f"| {name} | {d} | {m['msssim']:.4f} | {m['srgb']:.4f} | {m['de_mean']:.2f} | "
+                f"{m['de_median']:.2f} |"
             )
     if args.out:
         with open(args.out, "w") as fh:

@@ -126,7 +126,8 @@ def test_two_gloo_ranks_stay_identical_and_match_single_process(tmp_path):
         return float(np.sqrt(sum(float(((a[k] - b[k]) ** 2).sum()) for k in a)))
 
     # Same global batch and averaged gradients: the same trajectory up to float summation order
-    # (Adam magnifies that a little on near-zero gradients), far closer than a run on half the batch from the same initial weights.
+    # (Adam magnifies that a little on near-zero gradients), far closer than a run on half the batch
+    # from the same initial weights.
     assert dist(ddp, one) < 0.2 * dist(one, other), (dist(ddp, one), dist(one, other))
 
 

@@ -227,8 +227,8 @@ def test_silhouette_loss_matches_sklearn():
 
 
 def test_silhouette_loss_mask_scores_only_the_masked_points():
-    """Masked-out points (boundary mixtures) neither count as region members nor get scored: the loss
-    equals sklearn's silhouette of the masked points alone."""
+    """Masked-out points (boundary mixtures) neither count as region members nor get scored: the
+    loss equals sklearn's silhouette of the masked points alone."""
     from sklearn.metrics import silhouette_score
 
     rng = np.random.default_rng(4)

@@ -102,7 +102,8 @@ def test_record_by_dont_care_only_for_depth_one(tmp_path):
         ("ev-per-chan\t20\ndepth-origin\t-0.5\ndepth-units\tkeV", -0.5, 0.02),  # units key names it
         ("kev-per-chan\t0.02\nev-offset\t-40", -0.04, 0.02),  # each key its own unit
         (
-            "depthscaleorigin      -0.956\ndepthscaleincrement    0.010002\ndepthscaleunits       keV",
+            "depthscaleorigin      -0.956\ndepthscaleincrement    0.010002\ndepthscaleunits       "
+            "keV",
             -0.956,
             0.010002,
         ),

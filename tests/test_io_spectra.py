@@ -52,8 +52,10 @@ def test_mca_two_columns_and_spec_calib(tmp_path):
 @pytest.mark.parametrize("units, scale", [("eV", 1000.0), ("keV", 1.0)])
 def test_emsa_y_and_xy(tmp_path, units, scale):
     head = (
-        f"#FORMAT      : EMSA/MAS Spectral Data File\n#VERSION     : 1.0\n#NPOINTS     : {COUNTS.size}\n"
-        f"#NCOLUMNS    : 4\n#XUNITS      : {units}\n#XPERCHAN    : {0.02 * scale}\n#OFFSET      : {-0.3 * scale}\n"
+        "#FORMAT      : EMSA/MAS Spectral Data File\n#VERSION     : 1.0\n#NPOINTS     : "
+        f"{COUNTS.size}\n"
+        f"#NCOLUMNS    : 4\n#XUNITS      : {units}\n#XPERCHAN    : {0.02 * scale}\n#OFFSET      : "
+        f"{-0.3 * scale}\n"
         "#BEAMKV      : 40\n"
     )
     y = tmp_path / "y.msa"

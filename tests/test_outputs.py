@@ -1,5 +1,5 @@
-"""Outputs (issue 16): no command overwrites its input, an unwritable output fails before any compute,
-temporaries never outlive their writer, results get a plain file's permissions."""
+"""Outputs (issue 16): no command overwrites its input, an unwritable output fails before any
+compute, temporaries never outlive their writer, results get a plain file's permissions."""
 
 import os
 import shutil
@@ -197,7 +197,8 @@ def test_missing_output_folders_are_created(files, tmp_path):
 
 
 def test_read_only_folder_is_refused(tmp_path, capsys, no_compute):
-    """chmod 0555 as a normal user; root writes anywhere, so as root the folder is made immutable."""
+    """chmod 0555 as a normal user; root writes anywhere, so as root the folder is made
+    immutable."""
     ro = tmp_path / "ro"
     ro.mkdir()
     if os.geteuid() != 0:
@@ -222,7 +223,7 @@ def test_read_only_folder_is_refused(tmp_path, capsys, no_compute):
     assert err.count("is not writable") == 2 and "Traceback" not in err
 
 
-# -- 3. temporaries never outlive their writer ------------------------------------------------------
+# -- 3. temporaries never outlive their writer -----------------------------------------------------
 WRITER = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, sys.argv[1])
@@ -351,7 +352,7 @@ def test_training_ignores_and_generate_removes_half_written_cubes(tmp_path):
     assert list_cubes(tmp_path) == [tmp_path / cube_name(0)]
 
 
-# -- 4. results are 0666 & ~umask, like any file ----------------------------------------------------
+# -- 4. results are 0666 & ~umask, like any file ---------------------------------------------------
 @pytest.mark.parametrize("mask", [0o022, 0o027])
 def test_outputs_get_plain_file_permissions(files, tmp_path, mask):
     from xrf_napari.analysis.recolour import save_rgb

@@ -43,7 +43,8 @@ def test_fe_ka_width_matches_within_15_percent(spectra):
 
 
 def test_ca_ka_width_matches_the_high_statistics_peak(spectra):
-    """Ca K-alpha has 30,000 counts in its maximum channel: a tight check of the resolution model."""
+    """Ca K-alpha has 30,000 counts in its maximum channel: a tight check of the resolution
+    model."""
     e, real, sim = spectra
     w_real = fit_peak(e, real, 3.45, 3.9)[1]
     w_sim = fit_peak(e, sim, 3.45, 3.9)[1]

@@ -46,8 +46,8 @@ def test_panel_holds_every_identifiable_pigment_and_tints_lighten():
 
 
 def test_character_prior_keeps_pigments_near_their_colour():
-    """Without the prior a green is often mixed with red lead or realgar (any match counts); with it,
-    from pigments whose own colour is near green."""
+    """Without the prior a green is often mixed with red lead or realgar (any match counts); with
+    it, from pigments whose own colour is near green."""
     green = (0.3, 0.5, 0.3)
     far = lambda r: max(
         deltaE_ciede2000(_lab(green), _lab(get_pigment(p).rgb))  # noqa: E731

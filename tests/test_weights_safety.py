@@ -1,5 +1,5 @@
-"""Weights given by path and training checkpoints (issue 16): bad files are clear errors, never a black
-image, a 256 GB allocation or a traceback advising weights_only=False."""
+"""Weights given by path and training checkpoints (issue 16): bad files are clear errors, never a
+black image, a 256 GB allocation or a traceback advising weights_only=False."""
 
 import time
 
@@ -118,7 +118,8 @@ def test_uvit_configs_out_of_bounds_are_refused(good, tmp_path, change):
 
 
 def test_a_config_that_does_not_describe_the_tensors_allocates_nothing(good, tmp_path):
-    """hidden 8192 x 8 layers would be ~2 GB of parameters: refused from shapes on the meta device."""
+    """hidden 8192 x 8 layers would be ~2 GB of parameters: refused from shapes on the meta
+    device."""
     _, dve, _ = good
     save_weights(
         dve.state_dict(), tmp_path / "big.safetensors", {**dve.config, "hidden": [8192] * 8}

@@ -42,8 +42,9 @@ def _embed(viewer, tmp_path, monkeypatch):
 LABELLED_BY_SUM = pytest.mark.xfail(
     strict=True,
     reason=(
-        "known defect: results that arrive after their cube was closed are still added, labelled with "
-        "the sum image's name ('Fe K\u03b1 [painted sum]'): discard them or keep the cube's name"
+        "known defect: results that arrive after their cube was closed are still added, labelled "
+        "with the sum image's name ('Fe K\u03b1 [painted sum]'): discard them or keep the cube's "
+        "name"
     ),
 )
 

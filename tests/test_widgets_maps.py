@@ -125,7 +125,8 @@ def test_opened_from_the_plugin_menu(make_napari_viewer, tmp_path, qtbot):
 
 
 def test_sample_panel_swatches(make_napari_viewer, qtbot):
-    """On the shipped pigment panel, each element's map is brightest on the swatches made with it."""
+    """On the shipped pigment panel, each element's map is brightest on the swatches made with
+    it."""
     import json
 
     import h5py

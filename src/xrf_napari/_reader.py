@@ -2,9 +2,10 @@
 
 The cube layer is a dask array transposed to (channels, height, width) so the channel axis is a
 slider; none of it is read until napari draws a slice (it opens hidden). The sum image is computed
-on open: one streaming pass over the cube (plus the auto-calibration's pass for uncalibrated files). A single spectrum opens as a 1 x 1 x C cube.
-Read errors are raised from the returned function (napari wraps them in ReaderPluginError and shows
-them); a notification carrying our message names the file and the problem first.
+on open: one streaming pass over the cube (plus the auto-calibration's pass for uncalibrated files).
+A single spectrum opens as a 1 x 1 x C cube. Read errors are raised from the returned function
+(napari wraps them in ReaderPluginError and shows them); a notification carrying our message names
+the file and the problem first.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def napari_get_reader(path):
 
 
 def read_layers(path):
-    """Layer data for napari: [(cube dask array (C, H, W), meta, "image"), (sum image, meta, "image")]."""
+    """Layer data for napari:
+    [(cube dask array (C, H, W), meta, "image"), (sum image, meta, "image")]."""
     from .io import CubeReadError, read_cube
 
     if isinstance(path, (list, tuple)):

@@ -46,7 +46,8 @@ class Calibration:
         return self.offset + self.gain * ch + self.quadratic * ch**2
 
     def edges(self, n_channels: int) -> np.ndarray:
-        """Energy (keV) of the n_channels + 1 channel boundaries (half-integer channel positions)."""
+        """Energy (keV) of the n_channels + 1 channel boundaries
+        (half-integer channel positions)."""
         ch = np.arange(n_channels + 1, dtype=np.float64) - 0.5
         return self.offset + self.gain * ch + self.quadratic * ch**2
 

@@ -34,7 +34,8 @@ class OutputError(ValueError):
 
 
 def _umask() -> int:
-    """The process umask without changing it (os.umask(0) would briefly open up other threads' files)."""
+    """The process umask without changing it
+    (os.umask(0) would briefly open up other threads' files)."""
     with contextlib.suppress(OSError, ValueError):
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("Umask:"):
@@ -131,7 +132,8 @@ def input_files(*paths) -> list[Path]:
 
 
 def _same(a: Path, b: Path) -> bool:
-    """Same file or folder: one path, a symlink to the other, or a hard link (same device and inode)."""
+    """Same file or folder: one path, a symlink to the other, or a hard link
+    (same device and inode)."""
     try:
         return os.path.samefile(a, b)
     except OSError:
@@ -146,7 +148,8 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _writable_folder(folder: Path, what: Path) -> None:
-    """Raise OutputError unless `folder` is, or can be created as, a folder this process may write."""
+    """Raise OutputError unless `folder` is, or can be created as, a folder this process may
+    write."""
     anc = folder
     while not os.path.lexists(anc) and anc != anc.parent:
         anc = anc.parent
@@ -157,10 +160,10 @@ def _writable_folder(folder: Path, what: Path) -> None:
 
 
 def check_outputs(files=(), folders=(), inputs=()) -> None:
-    """Refuse, before any compute, outputs that would overwrite or sit inside an input, or that cannot
-    be written. `files`: output files; `folders`: output folders (created later if missing);
-    `inputs`: input files or folders (ripple partners added). One OutputError line naming both paths.
-    Then remove the leftovers of killed writers: of `files`, and any in `folders`."""
+    """Refuse, before any compute, outputs that would overwrite or sit inside an input, or that
+    cannot be written. `files`: output files; `folders`: output folders (created later if missing);
+    `inputs`: input files or folders (ripple partners added). One OutputError line naming both
+    paths. Then remove the leftovers of killed writers: of `files`, and any in `folders`."""
     ins = [Path(p) for p in input_files(*inputs) if os.path.exists(p)]
     for f in map(Path, folders):
         for i in ins:

@@ -236,7 +236,8 @@ def _merge_peaks(*lists: list[Peak], min_sep: float = 2.0) -> list[Peak]:
 
 # -- hypothesis search -------------------------------------------------------------------------
 def _tolerance(gain):
-    """Position tolerance (keV): line-centroid uncertainty of unresolved multiplets plus a channel."""
+    """Position tolerance (keV): line-centroid uncertainty of unresolved multiplets plus a
+    channel."""
     return 0.045 + 0.6 * np.asarray(gain)
 
 
@@ -424,8 +425,8 @@ def explained_weight(peaks, calibration, anode: str | None = "Rh") -> float:
 def check_calibration(spectra, calibration, anode: str | None = "Rh"):
     """(problem, automatic calibration) when `calibration` (a file's) contradicts the peaks of
     `spectra` (sum / max-pixel of a sample of rows); None when they agree or cannot tell (too few
-    or weak peaks, no convincing automatic fit). A contradiction needs both: the automatic fit's matched
-    peaks land far from their lines under the file's calibration, and the file's calibration
+    or weak peaks, no convincing automatic fit). A contradiction needs both: the automatic fit's
+    matched peaks land far from their lines under the file's calibration, and the file's calibration
     explains much less of the spectrum than the automatic one."""
     try:
         auto = calibrate_spectra(spectra, anode=anode)

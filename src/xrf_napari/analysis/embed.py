@@ -87,7 +87,8 @@ def _load_cached(path_str: str, sha: str | None, device_name: str) -> Embedder:
 
 
 def load_embedder(weights=None, device: str = "auto") -> Embedder:
-    """The DVE from `weights` (default: the shipped, hash-checked file), cached per (file, device)."""
+    """The DVE from `weights` (default: the shipped, hash-checked file), cached per
+    (file, device)."""
     from ..models.weights import resolve_weights
 
     path, sha = resolve_weights("dve", weights)
@@ -95,7 +96,8 @@ def load_embedder(weights=None, device: str = "auto") -> Embedder:
 
 
 def iter_embed(cube, *, weights=None, device: str = "auto", chunk_pixels: int = 65536):
-    """Progress generator: yields (done_pixels, total_pixels); returns the latent (H, W, 3) float32."""
+    """Progress generator: yields (done_pixels, total_pixels); returns the latent (H, W, 3)
+    float32."""
     if chunk_pixels < 1:
         raise ValueError(f"chunk_pixels must be positive, got {chunk_pixels}")
     emb = load_embedder(weights, device)
@@ -308,7 +310,8 @@ def cluster(
 def cluster_spectra(
     cube, labels: np.ndarray, block_bytes: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean spectrum (k, C) float64 per label 1..k on the cube's own channels, and pixel counts (k,).
+    """Mean spectrum (k, C) float64 per label 1..k on the cube's own channels, and pixel counts
+    (k,).
 
     One streaming pass: each block is reduced with a sparse (k x pixels) membership matrix.
     Label 0 (masked) is ignored; an empty label has a zero spectrum and count 0.

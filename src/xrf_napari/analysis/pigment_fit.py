@@ -23,8 +23,8 @@ from a fixed element list:
    Score = -chi2 / (2 phi) - a penalty per pigment; a softmax over candidates gives relative
    probabilities (relative to the candidates considered, not absolute).
 4. Pigments whose lines the model predicts to be too weak to matter under this instrument (carbon
-   black, indigo, lakes on alumina, ultramarine in air) cannot be ranked by X-rays; each region names
-   them as possible hidden partners with the Kubelka-Munk colour each would give.
+   black, indigo, lakes on alumina, ultramarine in air) cannot be ranked by X-rays; each region
+   names them as possible hidden partners with the Kubelka-Munk colour each would give.
 
 Pigments with the same elements from K up (azurite / malachite / verdigris; lead white / red lead)
 give the same spectrum to within traces: X-rays may favour one by at most TWIN_CAP, and a colour
@@ -45,10 +45,11 @@ from ..physics.pigments import Pigment, load_pigments
 
 #: Relative model error added to the Poisson variance (see module docstring).
 MODEL_ERROR = 0.03
-#: Pigments whose model fluorescence (counts in 1-26.6 keV per unit volume) is below this fraction of
-#: lead white's are "hidden": X-rays cannot rank them, they are named as possible partners. A tenth:
-#: mixed with a white (most paints), such a pigment's lines fall to a few per cent of the white's
-#: and below the forward model's accuracy (Van Dyke brown's 5 % iron, lakes' alumina and sulfate).
+#: Pigments whose model fluorescence (counts in 1-26.6 keV per unit volume) is below this fraction
+#: of lead white's are "hidden": X-rays cannot rank them, they are named as possible partners. A
+#: tenth: mixed with a white (most paints), such a pigment's lines fall to a few per cent of the
+#: white's and below the forward model's accuracy
+#: (Van Dyke brown's 5 % iron, lakes' alumina and sulfate).
 HIDDEN_VISIBILITY = 0.1
 #: Screening: a pigment enters the shortlist when dropping it would raise chi2 by more than this.
 SHORTLIST_DCHI2 = 25.0
@@ -308,9 +309,9 @@ def _mixture_columns(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
 
 def _twin_classes(pigs, visible) -> np.ndarray:
     """Pigments whose characteristic elements from potassium up are the same (lead white and red
-    lead; azurite, malachite and verdigris; the ochres and Prussian blue) give one spectrum to within
-    traces and light-element lines: X-rays tie them, colour decides. Hidden pigments stay apart
-    (Van Dyke brown's iron is a twentieth of an ochre's: not the same hypothesis)."""
+    lead; azurite, malachite and verdigris; the ochres and Prussian blue) give one spectrum to
+    within traces and light-element lines: X-rays tie them, colour decides. Hidden pigments stay
+    apart (Van Dyke brown's iron is a twentieth of an ochre's: not the same hypothesis)."""
     from ..elements import atomic_number
 
     keys = [
@@ -669,7 +670,10 @@ def hidden_partners(lib: ComponentLibrary, best: Candidate | None) -> list[Hidde
         why = (
             "no element above Na"
             if not p.elements
-            else f"only light or minor elements ({', '.join(p.elements)}): lines absorbed in air or drowned"
+            else (
+                f"only light or minor elements ({', '.join(p.elements)}): "
+                "lines absorbed in air or drowned"
+            )
         )
         out.append(HiddenPartner(p.name, rgb, why))
     return out
@@ -775,8 +779,8 @@ def estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.n
     if miss_fwhm:
         profile = min((replace(profile, fwhm_mn_ev=f) for f in FWHM_GRID), key=chi2)
         out.append(
-            f"detector resolution not in the metadata: about {profile.fwhm_mn_ev:g} eV at Mn K-alpha, "
-            "estimated from the peak widths"
+            f"detector resolution not in the metadata: about {profile.fwhm_mn_ev:g} eV at Mn "
+            "K-alpha, estimated from the peak widths"
         )
     return profile, out
 
@@ -809,7 +813,10 @@ def iter_fit_regions(
                 f"(at least {MIN_PIXELS})"
             )
         elif y.sum() < MIN_COUNTS:
-            res.message = f"region {lab} has {y.sum():.0f} counts: too few to interpret (at least {MIN_COUNTS:.0f})"
+            res.message = (
+                f"region {lab} has {y.sum():.0f} counts: too few to interpret "
+                f"(at least {MIN_COUNTS:.0f})"
+            )
         else:
             prior = None if not colour_priors else colour_priors.get(int(lab))
             res.candidates, res.message = rank_region(lib, y, ground, energy, prior, top_n)

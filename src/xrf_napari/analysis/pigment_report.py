@@ -1,7 +1,8 @@
 """The pigment report folder: CSV tables and one self-contained HTML page (no external files, no
 scripts): swatches, region thumbnails, mean spectra with the fitted candidates as inline SVG.
 
-Shared by `xrf-napari pigments` and the Pigments dock's Export button, so both write the same report.
+Shared by `xrf-napari pigments` and the Pigments dock's Export button, so both write the same
+report.
 """
 
 from __future__ import annotations
@@ -233,8 +234,10 @@ def spectrum_svg(energy, mean, fits, width=560, height=180) -> str:
 _FIT_COLOURS = ("#d62728", "#1f77b4", "#2ca02c")
 
 _CSS = """body{font-family:sans-serif;margin:1.5em;max-width:1200px;color:#222}
-table{border-collapse:collapse;width:100%}td,th{border-top:1px solid #ccc;padding:6px;vertical-align:top}
-.sw{display:inline-block;width:28px;height:28px;border:1px solid #555;vertical-align:middle;margin-right:6px}
+table{border-collapse:collapse;width:100%}
+td,th{border-top:1px solid #ccc;padding:6px;vertical-align:top}
+.sw{display:inline-block;width:28px;height:28px;border:1px solid #555;vertical-align:middle;
+margin-right:6px}
 .cand{margin:3px 0}.small{font-size:85%;color:#555}.msg{color:#a33}h1{font-size:150%}"""
 
 
@@ -267,7 +270,8 @@ def render_html(
             cands.append(
                 f'<div class="cand"><span class="sw" style="background:{hex_colour(c.rgb)}"></span>'
                 f"<b>{esc(c.label)}</b> &nbsp; {c.probability:.0%}"
-                f' <span class="small">elements {esc(", ".join(c.elements) or "-")}</span>{unexpl}</div>'
+                ' <span class="small">elements '
+                f"{esc(', '.join(c.elements) or '-')}</span>{unexpl}</div>"
             )
         hidden = " ".join(
             f'<span title="{esc(h.why)}"><span class="sw" style="background:{hex_colour(h.rgb)};'
@@ -283,22 +287,25 @@ def render_html(
         msg = f'<div class="msg">{esc(r.message)}</div>' if r.message else ""
         rows.append(
             f"<tr><td><b>region {r.label}</b><br><span class='small'>{r.n_pixels} px, "
-            f"{r.counts:.3g} counts</span><br><img src='{thumb}' alt='region {r.label}'>{prior_html}</td>"
+            f"{r.counts:.3g} counts</span><br><img src='{thumb}' alt='region "
+            f"{r.label}'>{prior_html}</td>"
             f"<td>{msg}{''.join(cands)}<div class='small'>possibly hidden (invisible to X-rays): "
             f"{hidden}</div></td><td>{svg}</td></tr>"
         )
     notes = "".join(f"<li>{esc(n)}</li>" for n in report.notes)
     cmd = f"<p class='small'>command: <code>{esc(command)}</code></p>" if command else ""
-    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Pigment hypotheses: {esc(scan_name)}</title>
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>Pigment hypotheses: {esc(scan_name)}</title>
 <style>{_CSS}</style></head><body>
 <h1>Pigment hypotheses: {esc(scan_name)}</h1>
 <p>Instrument: {esc(p.anode)} anode, {p.kv:g} kV, detector FWHM {p.fwhm_mn_ev:g} eV at Mn K&alpha;.
 Ground: {esc(", ".join(report.ground))}. {len(report.regions)} regions.</p><ul>{notes}</ul>
-<p class="small">Each region's mean spectrum is fitted by the forward model with one to three pigments
-plus the ground and scatter; probabilities are relative among the candidates shown and those not shown.
-Pigments with the same elements (lead white / red lead, azurite / malachite) are told apart by traces
-and colour only. Pigments without lines in air (lakes, indigo, carbon black) can never be seen: they are
-listed as possible hidden partners with the colour each would give. Spectra: black, region mean
-(log scale); dashed, the best two candidates.</p>{cmd}
-<table><tr><th>region</th><th>candidates (colour, name, probability)</th><th>spectrum and fits</th></tr>
+<p class="small">Each region's mean spectrum is fitted by the forward model with one to three
+pigments plus the ground and scatter; probabilities are relative among the candidates shown and
+those not shown. Pigments with the same elements (lead white / red lead, azurite / malachite) are
+told apart by traces and colour only. Pigments without lines in air (lakes, indigo, carbon black)
+can never be seen: they are listed as possible hidden partners with the colour each would give.
+Spectra: black, region mean (log scale); dashed, the best two candidates.</p>{cmd}
+<table><tr><th>region</th><th>candidates (colour, name, probability)</th>
+<th>spectrum and fits</th></tr>
 {"".join(rows)}</table></body></html>"""

@@ -103,7 +103,8 @@ class Recolouriser:
 
 
 def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
-    """Tile origins covering [0, size) with at least `overlap` pixels shared; the last one ends at size."""
+    """Tile origins covering [0, size) with at least `overlap` pixels shared; the last one ends at
+    size."""
     if size <= tile:
         return [0]
     stride = tile - overlap
@@ -114,7 +115,8 @@ def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
 
 @functools.lru_cache(maxsize=8)
 def blend_window(tile: int) -> np.ndarray:
-    """(tile, tile) raised-cosine (Hann) weights, floored so borders still count where one tile covers."""
+    """(tile, tile) raised-cosine (Hann) weights, floored so borders still count where one tile
+    covers."""
     i = (np.arange(tile) + 0.5) / tile
     w1 = np.maximum(np.sin(np.pi * i) ** 2, 1e-3)
     return np.outer(w1, w1).astype(np.float32)
@@ -150,7 +152,8 @@ def _load_cached(path: str, mtime: float, expected_sha: str | None, device: str)
 
 
 def load_recolouriser(weights=None, device="auto") -> Recolouriser:
-    """The SmallUViT from `weights` (default: the shipped file, hash-checked) on `device`; cached."""
+    """The SmallUViT from `weights` (default: the shipped file, hash-checked) on `device`;
+    cached."""
     from ..device import pick_device
     from ..models.weights import resolve_weights
 
@@ -163,7 +166,8 @@ def load_recolouriser(weights=None, device="auto") -> Recolouriser:
 def iter_recolour(
     cube, *, weights=None, embedder_weights=None, device="auto", tile=None, overlap=None, batch=8
 ):
-    """Yield (done, total) over embedding (first half) then tiles (second half); return RecolourResult."""
+    """Yield (done, total) over embedding (first half) then tiles (second half); return
+    RecolourResult."""
     from .embed import iter_embed
 
     rec = load_recolouriser(weights, device)

@@ -1,6 +1,6 @@
-"""Shared argparse plumbing: each subcommand lives in its own module with configure(p) and run(args),
-imported only when chosen, so `--help` stays fast and one command's heavy imports never load for
-another."""
+"""Shared argparse plumbing: each subcommand lives in its own module with configure(p) and
+run(args), imported only when chosen, so `--help` stays fast and one command's heavy imports never
+load for another."""
 
 from __future__ import annotations
 

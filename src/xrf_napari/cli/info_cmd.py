@@ -1,4 +1,5 @@
-"""`xrf-napari info FILE`: what a datacube is (shape, dtype, calibration and its source, instrument)."""
+"""`xrf-napari info FILE`: what a datacube is
+(shape, dtype, calibration and its source, instrument)."""
 
 from __future__ import annotations
 
@@ -99,7 +100,8 @@ def run(args) -> int:
     cal = cube.calibration
     print(f"{info['path']}")
     print(
-        f"  shape      {cube.shape[0]} x {cube.shape[1]} pixels x {cube.shape[2]} channels, {info['dtype']}, "
+        f"  shape      {cube.shape[0]} x {cube.shape[1]} pixels x {cube.shape[2]} channels, "
+        f"{info['dtype']}, "
         f"{info['size_mb']} MB"
     )
     if cal.source == "none":
@@ -108,7 +110,8 @@ def run(args) -> int:
         print(
             f"  calibration E = {cal.offset:.5f} + {cal.gain:.6f} ch"
             + (f" + {cal.quadratic:.3g} ch^2" if cal.quadratic else "")
-            + f" keV  (source: {cal.source}); {info['energy_range_kev'][0]:.3f} .. {info['energy_range_kev'][1]:.3f} keV"
+            + f" keV  (source: {cal.source}); "
+            f"{info['energy_range_kev'][0]:.3f} .. {info['energy_range_kev'][1]:.3f} keV"
         )
     if info["metadata"]:
         print("  metadata")

@@ -129,8 +129,8 @@ def run(args) -> int:
         written.append(target)
     if not calibrated:
         print(
-            f"{cube.path}: no energy calibration (automatic calibration failed): wrote the spectrum "
-            "against channel numbers and no element maps"
+            f"{cube.path}: no energy calibration (automatic calibration failed): wrote the "
+            "spectrum against channel numbers and no element maps"
         )
     for p in written:
         print(p)

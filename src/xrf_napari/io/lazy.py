@@ -24,7 +24,8 @@ def _normalise_key(key, ndim: int):
 
 
 class LazyArray:
-    """Base: subclasses implement `_read(slices)` for a tuple of step-1 slices in (H, W, C) order."""
+    """Base: subclasses implement `_read(slices)` for a tuple of step-1 slices in (H, W, C)
+    order."""
 
     shape: tuple
     dtype: np.dtype
@@ -81,7 +82,8 @@ class LazyArray:
 
 
 class ChannelFirstView(LazyArray):
-    """(C, H, W) storage (APS MAPS_RAW, TIFF page stacks, ripple `record-by image`) seen as (H, W, C).
+    """(C, H, W) storage (APS MAPS_RAW, TIFF page stacks, ripple `record-by image`) seen as
+    (H, W, C).
 
     `sources` may hold several same-shape arrays (detector elements): they are summed on read.
     """

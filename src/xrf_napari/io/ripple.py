@@ -294,7 +294,8 @@ def _check_size(hdr: RippleHeader, raw: Path) -> str | None:
     if actual < need:
         full_rows = max(0, data) // max(1, hdr.width * hdr.depth * hdr.dtype.itemsize)
         hint = (
-            f"{need - actual} bytes missing: the .raw is truncated (only {full_rows} of {hdr.height} rows "
+            f"{need - actual} bytes missing: the .raw is truncated (only {full_rows} of "
+            f"{hdr.height} rows "
             "complete); copy or export it again"
         )
         if other_length:

@@ -211,7 +211,8 @@ def read_spe(path) -> Spectrum:
     opened by `$NAME:` lines. Read: `$DATA:` (a 'first last' channel line, then the counts, one or
     more per line), `$MEAS_TIM:` (live, real seconds), and the energy calibration from `$MCA_CAL:`
     (a term count, then 'a b [c] [units]') or else `$ENER_FIT:` ('offset gain', keV). Other
-    sections are kept as metadata text. The binary WinView .spe (Princeton CCD images) is refused."""
+    sections are kept as metadata text. The binary WinView .spe (Princeton CCD images) is
+    refused."""
     path = Path(path)
     raw = read_bounded(path, MAX_TEXT_BYTES, "SPE file")
     if b"\0" in raw[:4096] or b"$DATA:" not in raw:

@@ -136,7 +136,8 @@ def _dve_class():
             return h[:, : self.latent_dim], h[:, self.latent_dim :].clamp(-12.0, 8.0)
 
         def encode_mean(self, x):
-            """The posterior mean only (inference): skips the log-variance half of the last layer."""
+            """The posterior mean only (inference): skips the log-variance half of the last
+            layer."""
             h = self.encoder[:-1](x)
             last = self.encoder[-1]
             d = self.latent_dim

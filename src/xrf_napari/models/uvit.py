@@ -1,6 +1,7 @@
 """SmallUViT: the vision transformer that maps the 3-D latent image of the DVE to RGB.
 
-Reconstructed from the paper's public ingredients (arXiv 2410.08826, see docs/model_card_recolouriser.md):
+Reconstructed from the paper's public ingredients
+(arXiv 2410.08826, see docs/model_card_recolouriser.md):
 
 - U-ViT skeleton (Bao et al. 2023): `depth // 2` "in" blocks, one "mid" block, `depth // 2` "out"
   blocks; each out block first fuses the matching in-block output (last in, first out) with
@@ -15,15 +16,16 @@ Reconstructed from the paper's public ingredients (arXiv 2410.08826, see docs/mo
 
 One measured addition (config `pixel_skip`, off = the paper's design): the head's 3x3 conv also sees
 the normalised input latent at full resolution, followed by a per-pixel 1x1 layer. A 16 x 16 patch
-token of dim 144 cannot carry the 768 output values of its patch exactly; the skip gives the head the
-sharp region boundaries back. The model card compares both.
+token of dim 144 cannot carry the 768 output values of its patch exactly; the skip gives the head
+the sharp region boundaries back. The model card compares both.
 
 A second, `pixel_branch` (> 0, needs pixel_skip): the latent also passes through a per-pixel MLP
-(two per-pixel linear layers of that width, then one to `head_hidden`) added to the head's 3x3 conv before its
-non-linearity (cheap: the wide features never go through a 3x3 conv). With pixel_skip alone the only
-per-pixel nonlinearity is one 3x3 conv of `head_hidden` channels, too weak to map a latent to a colour
-on its own, so the 16 x 16 token decode dominates and the output shows patch blocks and soft edges;
-with the branch the head can be as sharp as a per-pixel MLP and use the tokens for context.
+(two per-pixel linear layers of that width, then one to `head_hidden`) added to the head's 3x3 conv
+before its non-linearity (cheap: the wide features never go through a 3x3 conv). With pixel_skip
+alone the only per-pixel nonlinearity is one 3x3 conv of `head_hidden` channels, too weak to map a
+latent to a colour on its own, so the 16 x 16 token decode dominates and the output shows patch
+blocks and soft edges; with the branch the head can be as sharp as a per-pixel MLP and use the
+tokens for context.
 
 The latent normalisation (per-axis mean and std of the training latents) lives in the model as
 buffers, so callers pass raw DVE latents.
@@ -74,7 +76,8 @@ def full_config(config: dict | None) -> dict:
 
 
 class ShiftedPatchTokens(nn.Module):
-    """Shifted Patch Tokenization: x and 4 shifted copies -> p x p patches -> LayerNorm -> Linear."""
+    """Shifted Patch Tokenization: x and 4 shifted copies -> p x p patches -> LayerNorm ->
+    Linear."""
 
     def __init__(self, in_chans: int, patch: int, dim: int, shift: str = "half"):
         super().__init__()
@@ -139,7 +142,8 @@ class LocalitySelfAttention(nn.Module):
         return m
 
     def attention_weights(self, x):
-        """(b, heads, n, n) attention probabilities, computed explicitly (for inspection and tests)."""
+        """(b, heads, n, n) attention probabilities, computed explicitly
+        (for inspection and tests)."""
         q, k, _ = self._split(x)
         logits = (q @ k.transpose(-2, -1)) * self.log_temperature.exp()
         logits = logits.masked_fill(~self._allowed(x.shape[1], x.device), float("-inf"))
@@ -179,7 +183,8 @@ class Block(nn.Module):
 
 
 class SmallUViT(nn.Module):
-    """(B, in_chans, H, W) raw latent -> (B, out_chans, H, W) RGB in [0, 1]; H, W multiples of patch."""
+    """(B, in_chans, H, W) raw latent -> (B, out_chans, H, W) RGB in [0, 1]; H, W multiples of
+    patch."""
 
     def __init__(self, config: dict | None = None):
         super().__init__()

@@ -46,7 +46,8 @@ def save_weights(state_dict: dict, path, config: dict) -> str:
 
 
 def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
-    """(state_dict, config) from a safetensors file; WeightsError on any problem, naming the file."""
+    """(state_dict, config) from a safetensors file; WeightsError on any problem, naming the
+    file."""
     from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
 
@@ -58,8 +59,8 @@ def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
         if got != expected_sha256:
             raise WeightsError(
                 f"weights file {path} is corrupt or not the expected version "
-                f"(SHA-256 {got[:12]}..., expected {expected_sha256[:12]}...); reinstall xrf-napari "
-                "or pass the weights file you trained"
+                f"(SHA-256 {got[:12]}..., expected {expected_sha256[:12]}...); reinstall "
+                "xrf-napari or pass the weights file you trained"
             )
     try:
         with safe_open(str(path), framework="pt") as f:
@@ -150,8 +151,8 @@ def check_config(config: dict, path="weights") -> None:
 
 
 def check_weights(state: dict, config: dict, path="weights") -> None:
-    """WeightsError unless every float tensor is finite, the config is within bounds and (for a known
-    architecture) the tensors are exactly those of the model the config describes."""
+    """WeightsError unless every float tensor is finite, the config is within bounds and
+    (for a known architecture) the tensors are exactly those of the model the config describes."""
     import importlib
 
     import torch
@@ -195,8 +196,8 @@ def manifest() -> dict:
 def resolve_weights(name: str, path=None) -> tuple[Path, str | None]:
     """(file, expected hash or None) for model `name` ("dve" or "uvit").
 
-    An explicit path wins (no hash: the user's own training); then the folder in $XRF_NAPARI_WEIGHTS;
-    then the shipped file, whose hash the manifest fixes.
+    An explicit path wins (no hash: the user's own training); then the folder in
+    $XRF_NAPARI_WEIGHTS; then the shipped file, whose hash the manifest fixes.
     """
     if path is not None:
         return Path(path), None

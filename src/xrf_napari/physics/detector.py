@@ -31,7 +31,8 @@ HE_DENSITY = 1.66e-4
 
 
 def noise_from_fwhm(fwhm_mn_ev: float, fano: float = FANO, eps_ev: float = EPS_EV) -> float:
-    """Electronic noise FWHM (eV) giving fwhm_mn_ev at Mn K-alpha (0 when at or below the Fano limit)."""
+    """Electronic noise FWHM (eV) giving fwhm_mn_ev at Mn K-alpha
+    (0 when at or below the Fano limit)."""
     var = (fwhm_mn_ev / 2.3548) ** 2 - fano * eps_ev * MN_KA * 1e3
     return float(2.3548 * np.sqrt(max(var, 0.0)))
 
@@ -53,7 +54,8 @@ def efficiency(
     path_cm: float = 1.0,
     atmosphere: str = "air",
 ) -> np.ndarray:
-    """Detection probability on the fine grid (window, path and dead-layer transmission x absorption)."""
+    """Detection probability on the fine grid
+    (window, path and dead-layer transmission x absorption)."""
     from .xsec import mixture_mu
 
     e = fine_energy()
@@ -178,7 +180,8 @@ class DetectorResponse:
     n_channels: int
 
     def __call__(self, fine: np.ndarray) -> np.ndarray:
-        """Expected counts per channel for photons per fine bin; fine is (N_FINE,) or (n, N_FINE)."""
+        """Expected counts per channel for photons per fine bin; fine is (N_FINE,) or
+        (n, N_FINE)."""
         fine = np.asarray(fine, dtype=np.float64)
         one = fine.ndim == 1
         f2 = fine[None] if one else fine
@@ -193,7 +196,8 @@ class DetectorResponse:
 
 
 def pileup(spectrum_fine: np.ndarray, fraction: float) -> np.ndarray:
-    """Move a fraction of events into sum peaks (self-convolution of the spectrum on the fine grid)."""
+    """Move a fraction of events into sum peaks
+    (self-convolution of the spectrum on the fine grid)."""
     if fraction <= 0:
         return spectrum_fine
     from scipy.signal import fftconvolve

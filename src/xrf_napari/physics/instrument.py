@@ -59,9 +59,9 @@ class InstrumentProfile:
         return float(min(round(self.incidence_deg + self.takeoff_deg), 179.0))
 
     def optic_transmission(self, energy_kev) -> np.ndarray:
-        """Relative transmission of the excitation optic: flat for a collimator; a polycapillary lens
-        passes 5-15 keV best and loses high energies (total external reflection cut-off), modelled
-        as 1 / (1 + (E / E_c)^4)."""
+        """Relative transmission of the excitation optic: flat for a collimator; a polycapillary
+        lens passes 5-15 keV best and loses high energies (total external reflection cut-off),
+        modelled as 1 / (1 + (E / E_c)^4)."""
         e = np.asarray(energy_kev, dtype=float)
         if self.optic == "collimator":
             return np.ones_like(e)
@@ -165,8 +165,8 @@ def random_profile(rng: np.random.Generator, family: str = "train") -> Instrumen
 
 
 def _wide_profile(rng: np.random.Generator) -> InstrumentProfile:
-    """Domain randomisation for training: the 'train' family widened (Mo added, 115-200 eV, 20-50 kV,
-    up to 1 % pile-up; count levels as in train: 100-10,000 per pixel)."""
+    """Domain randomisation for training: the 'train' family widened (Mo added, 115-200 eV, 20-50
+    kV, up to 1 % pile-up; count levels as in train: 100-10,000 per pixel)."""
     base = random_profile(rng, "train")
     anode = str(rng.choice(WIDE_ANODES))
     kv = float(rng.uniform(20.0 if anode in ("Cu", "Mo") else 25.0, 50.0))
@@ -184,8 +184,8 @@ def _wide_profile(rng: np.random.Generator) -> InstrumentProfile:
 
 def _heldout_profile(rng: np.random.Generator) -> InstrumentProfile:
     """For transfer evaluation only: an anode (Ag) and settings outside every training family:
-    205-240 eV resolution, 512 or 8192 channels, offsets outside -1.0-0.05 keV, 50-95 or 10,500-30,000 counts
-    per pixel, 1-2 % pile-up."""
+    205-240 eV resolution, 512 or 8192 channels, offsets outside -1.0-0.05 keV, 50-95 or
+    10,500-30,000 counts per pixel, 1-2 % pile-up."""
     base = random_profile(rng, "train")
     n_channels = int(rng.choice([512, 8192]))
     offset = float(rng.uniform(-1.3, -1.05) if rng.random() < 0.5 else rng.uniform(0.1, 0.3))

@@ -147,7 +147,8 @@ class LineIntensities:
 
 
 def attenuation_factors(stack: list[Layer], incidence_deg: float, takeoff_deg: float):
-    """Per layer: (mu on the fine grid, cumulative incoming optical depth above it on the fine grid)."""
+    """Per layer:
+    (mu on the fine grid, cumulative incoming optical depth above it on the fine grid)."""
     s_in = np.sin(np.radians(incidence_deg))
     mus, above = [], []
     tau = 0.0
@@ -165,7 +166,8 @@ def primary_fluorescence(
     incidence_deg: float = 90.0,
     takeoff_deg: float = 60.0,
 ) -> LineIntensities:
-    """Line intensities per steradian for excitation photons per fine bin (vectorised over energies)."""
+    """Line intensities per steradian for excitation photons per fine bin
+    (vectorised over energies)."""
     if not stack:
         raise ValueError("a layer stack needs at least one layer")
     s_in = np.sin(np.radians(incidence_deg))

@@ -49,7 +49,8 @@ def fit_peak(energy, counts, lo: float, hi: float, centre: float | None = None):
 
 def m6_like_stack():
     """A bone-black paint with a little chalk, ochre, lead and zinc white over a chalk ground: the
-    elements seen in the real M6 spectrum (P, Ca, Fe, Zn, Pb) at roughly its proportions (by eye)."""
+    elements seen in the real M6 spectrum (P, Ca, Fe, Zn, Pb) at roughly its proportions
+    (by eye)."""
     from .layers import ground_layer, paint_layer, support_layer
     from .pigments import get_pigment
 

@@ -60,7 +60,8 @@ def _cdf(pz):
 
 
 def pz_of(e, e_out, theta_deg):
-    """Electron momentum projection (a.u.) that scatters e into e_out at theta (impulse approximation)."""
+    """Electron momentum projection (a.u.) that scatters e into e_out at theta
+    (impulse approximation)."""
     c = np.cos(np.radians(theta_deg))
     q = np.sqrt(np.maximum(e**2 + e_out**2 - 2 * e * e_out * c, 1e-12))
     return -137.036 * (e - e_out - e * e_out * (1 - c) / MC2) / q

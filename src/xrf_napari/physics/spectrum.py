@@ -59,7 +59,8 @@ class SpectrumModel:
         return total
 
     def detect(self, fine: np.ndarray) -> np.ndarray:
-        """Expected counts per native channel for photons per fine bin (efficiency, pile-up, response)."""
+        """Expected counts per native channel for photons per fine bin
+        (efficiency, pile-up, response)."""
         f = np.asarray(fine, dtype=np.float64)
         if self.profile.pileup > 0:
             f = pileup(f * self.eff, self.profile.pileup) / np.maximum(self.eff, 1e-12)

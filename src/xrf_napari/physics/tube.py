@@ -4,9 +4,9 @@ tube's Be window, on the fine grid.
 Model: H. Ebel, "X-ray tube spectra", X-Ray Spectrom. 28 (1999) 255-266 (the model behind PyMca's
 XRayTubeEbel): Kramers-type continuum N = 1.35e9 Z (E0/E - 1)^x per (s mA sr keV), characteristic
 lines from the ionisation stopping factor, backscatter factor, fluorescence yield and transition
-probability, and self-absorption in the anode f(chi) = (1 - exp(-2 chi rho z)) / (2 chi rho z) at the
-mean generation depth rho z. Absolute units are photons / (s mA sr) per fine bin; only ratios matter
-downstream (cubes are scaled to counts per pixel).
+probability, and self-absorption in the anode f(chi) = (1 - exp(-2 chi rho z)) / (2 chi rho z) at
+the mean generation depth rho z. Absolute units are photons / (s mA sr) per fine bin; only ratios
+matter downstream (cubes are scaled to counts per pixel).
 """
 
 from __future__ import annotations

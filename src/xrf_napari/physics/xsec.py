@@ -147,7 +147,8 @@ def element_fluorescence(symbol: str, e_max: float = FINE_E_MAX):
 
 @cache
 def dcs_fine(symbol: str, theta_deg: float, kind: str) -> np.ndarray:
-    """Rayleigh ('rayl') or Compton ('compt') differential cross section (cm2/g/sr) on the fine grid."""
+    """Rayleigh ('rayl') or Compton ('compt') differential cross section (cm2/g/sr) on the fine
+    grid."""
     import xraylib_np as xnp
 
     fn = {"rayl": xnp.DCS_Rayl, "compt": xnp.DCS_Compt}[kind]

@@ -1,5 +1,6 @@
 """`xrf-napari-train generate`: physics-based synthetic MA-XRF cubes from a folder of RGB images
-(or procedural paintings), one HDF5 file per cube plus manifest.json; resumable and deterministic."""
+(or procedural paintings), one HDF5 file per cube plus manifest.json; resumable and
+deterministic."""
 
 from __future__ import annotations
 

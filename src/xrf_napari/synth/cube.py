@@ -31,7 +31,8 @@ def smooth_field(rng: np.random.Generator, shape, scale_px: float) -> np.ndarray
 
 
 def soft_memberships(labels: np.ndarray, k: int, sigma_px: float) -> np.ndarray:
-    """(k, H, W) region weights summing to 1: blurred one-hot masks (soft brush-stroke boundaries)."""
+    """(k, H, W) region weights summing to 1: blurred one-hot masks
+    (soft brush-stroke boundaries)."""
     from scipy.ndimage import gaussian_filter
 
     m = np.stack([(labels == i).astype(np.float32) for i in range(k)])

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-GENERATOR = "xrf-napari-synth/3"  # 2: speckle-free region maps; 3: painter's recipe prior, swatch cubes, panels
+# 2: speckle-free region maps; 3: painter's recipe prior, swatch cubes, panels
+GENERATOR = "xrf-napari-synth/3"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
 TEST_FRACTION_PERCENT = 20
 

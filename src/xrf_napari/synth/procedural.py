@@ -82,8 +82,8 @@ def procedural_painting(rng: np.random.Generator, size: int = 256) -> np.ndarray
 
 
 def swatch_panel(names: list[str], rows: int, cols: int, cell: int, gap: int = 2):
-    """A panel of pigment swatches: (image uint8, labels int32) with label i = names[i], and gaps at the
-    panel background colour (label len(names), the bare ground)."""
+    """A panel of pigment swatches: (image uint8, labels int32) with label i = names[i], and gaps at
+    the panel background colour (label len(names), the bare ground)."""
     from ..physics.pigments import get_pigment
 
     h, w = rows * cell, cols * cell

@@ -48,7 +48,8 @@ def _palette(year, allowed):
 
 @lru_cache(maxsize=32)
 def _candidates(year: int | None, allowed: tuple | None):
-    """All candidate recipes for a palette: (pigments, index array (N,3), fractions (N,3), Lab (N,3))."""
+    """All candidate recipes for a palette:
+    (pigments, index array (N,3), fractions (N,3), Lab (N,3))."""
     from skimage.color import rgb2lab
 
     pigs = _palette(year, allowed)
@@ -107,13 +108,14 @@ def choose_recipe(
     allowed: tuple | None = None,
     character: float = 0.0,
 ) -> Recipe:
-    """A recipe whose Kubelka-Munk mixture colour is close (CIEDE2000) to target_rgb (sRGB in [0, 1]).
+    """A recipe whose Kubelka-Munk mixture colour is close (CIEDE2000) to target_rgb
+    (sRGB in [0, 1]).
 
     character: weight of a painter's prior. With 0 any mixture that matches is as likely, so a brown
     is as often cadmium yellow dulled with black as an umber, and a pigment's lines say little about
-    its colour. With w > 0 a candidate's cost is its dE plus w times the fraction-weighted dE between
-    the target and each chromatic pigment's own masstone: paint is mixed from pigments near the
-    colour wanted (whites and blacks, which only lighten or darken, are not charged).
+    its colour. With w > 0 a candidate's cost is its dE plus w times the fraction-weighted dE
+    between the target and each chromatic pigment's own masstone: paint is mixed from pigments near
+    the colour wanted (whites and blacks, which only lighten or darken, are not charged).
     """
     from skimage.color import deltaE_ciede2000, rgb2lab
 

@@ -53,7 +53,8 @@ def interior_mask(labels: np.ndarray) -> np.ndarray:
 
 def remove_speckle(labels: np.ndarray, min_area_px: int) -> np.ndarray:
     """Labels with every 8-connected piece smaller than min_area_px replaced by the label of the
-    nearest pixel that belongs to a piece at least that large (shapes of large pieces are unchanged)."""
+    nearest pixel that belongs to a piece at least that large
+    (shapes of large pieces are unchanged)."""
     from scipy import ndimage as ndi
 
     if min_area_px <= 1:

@@ -40,7 +40,8 @@ PANEL_TINTS = (0.0, 0.5, 0.8)
 
 
 def make_recipe(names: list[str], fractions: list[float]) -> Recipe:
-    """A Recipe (with its Kubelka-Munk colour as mix_lab) for given pigments and volume fractions."""
+    """A Recipe (with its Kubelka-Munk colour as mix_lab) for given pigments and volume
+    fractions."""
     from skimage.color import rgb2lab
 
     from ..physics.pigments import get_pigment
@@ -118,8 +119,9 @@ def panel_layout(
     cell: int = 32,
     tints: tuple[float, ...] = PANEL_TINTS,
 ):
-    """(rgb uint8, labels, recipes, names) of a pigment panel: one row of cells per pigment (masstone
-    and its white tints), label i = swatch i, the last label the bare ground between swatches."""
+    """(rgb uint8, labels, recipes, names) of a pigment panel: one row of cells per pigment
+    (masstone and its white tints), label i = swatch i, the last label the bare ground between
+    swatches."""
     names, recipes = [], []
     for p in pigments:
         for t in tints:

@@ -1,4 +1,5 @@
-"""Spectra for the embedder: pixels sampled per cube from a synthetic dataset folder, kept as tensors.
+"""Spectra for the embedder: pixels sampled per cube from a synthetic dataset folder, kept as
+tensors.
 
 A dataset folder holds `cubes/*.h5` in the project layout (counts on the canonical grid plus the
 generator's region labels). Each cube is read once (whole-dataset reads are far faster than random
@@ -144,8 +145,8 @@ def sample_pixels(
 
 @dataclass
 class SpectraPool:
-    """Pixels of every cube: counts (N, C) int16, local region labels (N,), interior flags (N,), cube
-    c owns rows [c * pixels_per_cube, (c + 1) * pixels_per_cube)."""
+    """Pixels of every cube: counts (N, C) int16, local region labels (N,), interior flags (N,),
+    cube c owns rows [c * pixels_per_cube, (c + 1) * pixels_per_cube)."""
 
     files: list[Path]
     pixels_per_cube: int

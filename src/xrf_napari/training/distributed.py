@@ -114,12 +114,14 @@ def all_mean(value: float, info: DistInfo) -> float:
 
 
 def all_max(value: float, info: DistInfo) -> float:
-    """Largest value over ranks: decisions every rank must take alike (e.g. a time budget's stop)."""
+    """Largest value over ranks: decisions every rank must take alike
+    (e.g. a time budget's stop)."""
     return _reduce(value, info, "max")
 
 
 def gather_shards(items: dict, info: DistInfo) -> dict:
-    """Union over ranks of {index: object} dicts (each rank processed its own share of a dataset)."""
+    """Union over ranks of {index: object} dicts
+    (each rank processed its own share of a dataset)."""
     if not info.enabled:
         return dict(items)
     import torch.distributed as dist

@@ -2,9 +2,10 @@
 
 - reconstruction: KL(measured channel fractions || decoded probabilities) per pixel, i.e. the
   multinomial negative log-likelihood of the counts divided by the pixel's total counts, minus the
-  (constant) entropy of the measured fractions. Every pixel weighs the same whatever its count level.
-- MMD (InfoVAE / WAE): inverse multiquadratic kernels at several scales between posterior samples and
-  N(0, I) samples, unbiased estimate.
+  (constant) entropy of the measured fractions. Every pixel weighs the same whatever its count
+  level.
+- MMD (InfoVAE / WAE): inverse multiquadratic kernels at several scales between posterior samples
+  and N(0, I) samples, unbiased estimate.
 - silhouette: 1 - the silhouette of the latent means under the generator's region labels, computed
   within each cube of the batch (regions of different cubes never compete): differentiable, scale
   free, and exactly what K-Means on the latent rewards.

@@ -1,10 +1,10 @@
 """Held-out evaluation of the embedder: does K-Means on the latent find the generator's regions?
 
-For every cube of a dataset folder (held-out paintings and instrument profiles), K-Means with K = the
-number of true regions is run on (a) the DVE latent, (b) PCA(3) of the normalised spectra, (c) PCA(3)
-of the raw counts and (d) the normalised 512-channel spectra themselves; the adjusted Rand index
-against the true labels is reported per cube, as medians, and per instrument profile (anode + FWHM
-bucket). Same cubes, same K-Means settings, same run.
+For every cube of a dataset folder (held-out paintings and instrument profiles), K-Means with K =
+the number of true regions is run on (a) the DVE latent, (b) PCA(3) of the normalised spectra, (c)
+PCA(3) of the raw counts and (d) the normalised 512-channel spectra themselves; the adjusted Rand
+index against the true labels is reported per cube, as medians, and per instrument profile
+(anode + FWHM bucket). Same cubes, same K-Means settings, same run.
 
 Pixels next to a region boundary hold a physical mixture of two paints (the generator blurs region
 memberships by 0.6-2 px), so their "true" label is partly arbitrary. The `_interior` columns score
@@ -218,7 +218,8 @@ def format_table(results: dict) -> str:
     head = "| profile | cubes | " + " | ".join(LABELS.get(m, m) for m in methods) + " |"
     sep = "|" + "---|" * (len(methods) + 2)
     lines = [
-        f"Adjusted Rand index (median over cubes), K = true number of regions; data {results['data']}",
+        "Adjusted Rand index (median over cubes), K = true number of regions; data "
+        f"{results['data']}",
         "",
         head,
         sep,

@@ -219,7 +219,8 @@ def swatch_errors(preds: dict, labels, meta: dict) -> list[dict]:
 
 
 def format_swatch_table(results: dict) -> str | None:
-    """Mean CIEDE2000 per swatch over the panel cubes (each panel cube: another instrument/ground)."""
+    """Mean CIEDE2000 per swatch over the panel cubes
+    (each panel cube: another instrument/ground)."""
     rows = [r for c in results["per_cube"] for r in c.get("swatches", [])]
     if not rows:
         return None
@@ -296,7 +297,8 @@ def format_table(results: dict) -> str:
                 )
                 lines.append(f"| {names[model]} | {tnames[tname]} | {vals} |")
     lines.append(
-        f"| paper SmallUViT (its own data) | palette | {PAPER['msssim']:.4f} | {PAPER['srgb']:.4f} | n/a | n/a |"
+        f"| paper SmallUViT (its own data) | palette | {PAPER['msssim']:.4f} | {PAPER['srgb']:.4f} "
+        "| n/a | n/a |"
     )
     return "\n".join(lines)
 

@@ -2,7 +2,8 @@
 
 It answers "what does the transformer add over colouring each pixel from its own latent?" (the 1-D
 per-pixel approach of AIRES-CH). Trained on the same cached latents and targets as the SmallUViT, by
-`xrf-napari-train recolouriser` (option --baseline-steps), and scored by `xrf-napari-train evaluate`.
+`xrf-napari-train recolouriser` (option --baseline-steps), and scored by `xrf-napari-train
+evaluate`.
 """
 
 from __future__ import annotations

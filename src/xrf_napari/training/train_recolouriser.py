@@ -169,7 +169,8 @@ def _file_sha(path):
 
 
 def _read_training_cube(path):
-    """(counts (H, W, C), calibration dict, palette, rgb) of one synthetic cube (runs in a worker)."""
+    """(counts (H, W, C), calibration dict, palette, rgb) of one synthetic cube
+    (runs in a worker)."""
     import h5py
 
     from ..io.project_h5 import read_project_cube
@@ -193,7 +194,8 @@ def _read_training_cube(path):
 
 
 def _read_ahead(files, workers: int):
-    """Yield _read_training_cube(f) in order; gzip decoding runs in `workers` processes, a few ahead."""
+    """Yield _read_training_cube(f) in order; gzip decoding runs in `workers` processes, a few
+    ahead."""
     from collections import deque
 
     if workers <= 1 or len(files) < 2:
@@ -234,7 +236,8 @@ def embed_dataset(
     Embeds each cube through analysis.embed.iter_embed (as at inference); cached in cache_path.
     Compressed cubes are decoded in `workers` processes (default: up to 8) while the DVE runs.
     Under torchrun (dist) each rank reads and embeds only its share of the files (every N-th), then
-    the ranks exchange the latents, which are ~85x smaller than the counts; rank 0 writes the cache."""
+    the ranks exchange the latents, which are ~85x smaller than the counts; rank 0 writes the
+    cache."""
     import os
 
     from tqdm import tqdm
@@ -302,7 +305,8 @@ def embed_dataset(
 
 
 class CropSampler:
-    """Random crops of (latent, target) images kept on the training device, with dihedral augmentation."""
+    """Random crops of (latent, target) images kept on the training device, with dihedral
+    augmentation."""
 
     def __init__(self, latents, targets, crop: int, device, seed: int):
         import torch
@@ -337,9 +341,9 @@ class CropSampler:
         self.dgen.set_state(state["device"])
 
     def sample(self, batch: int, part: tuple[int, int] = (0, 1)):
-        """A random batch of crops. part=(rank, world_size): the whole batch's randomness is drawn (so
-        every rank's generators stay in step with a single process), but only that rank's contiguous
-        share of the batch is gathered."""
+        """A random batch of crops. part=(rank, world_size): the whole batch's randomness is drawn
+        (so every rank's generators stay in step with a single process), but only that rank's
+        contiguous share of the batch is gathered."""
         import torch
 
         n = len(self.x)
@@ -626,7 +630,8 @@ def run(args) -> int:
             model.load_state_dict(best["state"])
 
     weights_path = out / "uvit.safetensors"
-    # float16 on disk halves the shipped file; the loader computes in float32 (or bf16 autocast on CUDA).
+    # float16 on disk halves the shipped file; the loader computes in float32
+    # (or bf16 autocast on CUDA).
     half = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
     kept_step = best["step"] if cfg["keep_best"] and best["step"] is not None else steps_done
     sha = save_weights(

@@ -98,7 +98,8 @@ def yx_transform(layer) -> tuple[tuple[float, float], tuple[float, float]]:
 
 
 def upsert_layer(viewer, name: str, data, kind: str = "image", **kwargs):
-    """Replace the data of the layer called `name` (keeping the user's display choices), or add it."""
+    """Replace the data of the layer called `name` (keeping the user's display choices), or add
+    it."""
     if name in viewer.layers:
         layer = viewer.layers[name]
         expected = {"image": "Image", "labels": "Labels"}[kind]
@@ -468,7 +469,8 @@ class CubeDock(QWidget):
 
     uses_survey = False
     #: Maps, Embed & cluster and Recolour open as tabs of one dock place, so that with the Spectrum
-    #: dock above them all four fit a 1080p screen (each stays a separate dock the user may drag out).
+    #: dock above them all four fit a 1080p screen
+    #: (each stays a separate dock the user may drag out).
     tab_group = True
     #: Height a dock asks for (its body scrolls when given less).
     PREFERRED_HEIGHT = 560
@@ -572,7 +574,7 @@ class CubeDock(QWidget):
         elif not SURVEYS.start(cube, self.job, "Reading the cube\u2026"):
             self._survey_when_idle = True  # our panel is busy: survey when it is free
 
-    # -- placement ----------------------------------------------------------------------------------
+    # -- placement ---------------------------------------------------------------------------------
     def sizeHint(self) -> QSize:
         hint = self.body.sizeHint()
         bar = self.scroll.verticalScrollBar().sizeHint().width()
@@ -628,7 +630,7 @@ class CubeDock(QWidget):
                 )
                 break
 
-    # -- internals ----------------------------------------------------------------------------------
+    # -- internals ---------------------------------------------------------------------------------
     def _cube_is_open(self, cube) -> bool:
         return any(layer_cube(ly) is cube for ly in self._viewer.layers)
 

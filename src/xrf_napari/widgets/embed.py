@@ -165,8 +165,8 @@ class EmbedClusterWidget(CubeDock):
         )
 
     def save(self, path) -> tuple[Path, Path]:
-        """Write the labels image and `<stem>_spectra.csv` beside it: a PNG in the CLI's label colours
-        (to look at), a TIFF with the label values 1..K (to compute with)."""
+        """Write the labels image and `<stem>_spectra.csv` beside it: a PNG in the CLI's label
+        colours (to look at), a TIFF with the label values 1..K (to compute with)."""
         from ..analysis.embed import label_colours
         from ..analysis.export import save_label_image, save_spectra_csv, write_image
         from ..fileutil import check_outputs

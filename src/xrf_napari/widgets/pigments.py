@@ -169,7 +169,8 @@ class PigmentsWidget(QWidget):
             report_error(
                 ValueError(
                     f"choose a Labels layer of the scan's size {tuple(cube.shape[:2])} "
-                    f"(Embed & cluster makes one, or draw one){'' if shape is None else f'; got {shape}'}"
+                    "(Embed & cluster makes one, or draw "
+                    f"one){'' if shape is None else f'; got {shape}'}"
                 ),
                 "Pigments",
             )

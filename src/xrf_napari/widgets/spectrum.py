@@ -272,8 +272,9 @@ class SpectrumWidget(CubeDock):
         else:
             self._x_label = "Energy (keV)"
             self.calibration_label.setText(
-                f"{cube.shape[0]} \u00d7 {cube.shape[1]} px (H \u00d7 W), {cube.n_channels} channels, "
-                f"{self._energy[0]:.2f}\u2013{self._energy[-1]:.2f} keV (calibration: {cal.source})"
+                f"{cube.shape[0]} \u00d7 {cube.shape[1]} px (H \u00d7 W), {cube.n_channels} "
+                f"channels, {self._energy[0]:.2f}\u2013{self._energy[-1]:.2f} keV "
+                f"(calibration: {cal.source})"
             )
         # the ticks the user left on this cube, else (once surveyed) its suggested elements
         self.set_checked_elements(self.recall(cube, "ticks", []))
@@ -426,7 +427,8 @@ def region_mask(region_layer, cube_layer, shape) -> np.ndarray:
         data = np.asarray(region_layer.data)
         if data.shape[-2:] != tuple(shape):
             raise ValueError(
-                f"labels layer {region_layer.name!r} is {data.shape[-2:]}, the cube is {tuple(shape)}"
+                f"labels layer {region_layer.name!r} is {data.shape[-2:]}, the cube is "
+                f"{tuple(shape)}"
             )
         sel = region_layer.selected_label
         mask = data[..., :, :] == sel if (data == sel).any() else data > 0
