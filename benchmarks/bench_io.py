@@ -59,7 +59,7 @@ def make_cube(workdir: Path, shape) -> Path:
         for en, a in ((6.40, 40), (10.55, 25), (3.69, 15), (20.2, 10))
     )
     with open(raw, "wb") as fh:
-        for y in range(h):  # one row at a time: never the whole cube in memory
+        for _ in range(h):  # one row at a time: never the whole cube in memory
             fh.write(np.minimum(rng.poisson(lam, size=(w, c)), 255).astype(np.uint8).tobytes())
     return rpl
 

@@ -85,7 +85,10 @@ def evaluate_cube(path: Path, use_uvit: bool = True, oracle: bool = False) -> li
                 rows.append(row)
                 continue
             vis = [{n for n in c.pigments if lib.visible[lib.index(n)]} for c in r.candidates]
-            twin = lambda s: sorted(int(lib.twin_class[lib.index(n)]) for n in s)
+
+            def twin(s):
+                return sorted(int(lib.twin_class[lib.index(n)]) for n in s)
+
             row.update(
                 top1=vis[0] == truth,
                 top3=truth in vis[:3],
@@ -111,7 +114,10 @@ def summarise(rows: list[dict]) -> str:
         sk = sum(1 for r in rows if r["mode"] == mode and "skipped" in r)
         if not rs:
             continue
-        m = lambda k, rs=rs: float(np.mean([r[k] for r in rs]))
+
+        def m(k, rs=rs):
+            return float(np.mean([r[k] for r in rs]))
+
         line = (
             f"| {mode} | {len(rs)} (+{sk} skipped) | {m('top3'):.1%} | {m('top1'):.1%} | "
             f"{m('top3_twin'):.1%} | {m('top1_twin'):.1%} | {m('de_top1'):.1f} | "

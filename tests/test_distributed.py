@@ -52,7 +52,9 @@ def _train(args, env_extra=None, nproc=None):
     if res.returncode and nproc and GLOO_EXIT_ABORT in res.stderr:
         # Known, rare and not reproducible on demand: a rank aborted in gloo's teardown after the
         # run had finished (see distributed.cleanup). One rerun, made visible, not hidden.
-        warnings.warn(f"2-rank run aborted at exit ({GLOO_EXIT_ABORT!r}); rerunning once")
+        warnings.warn(
+            f"2-rank run aborted at exit ({GLOO_EXIT_ABORT!r}); rerunning once", stacklevel=2
+        )
         res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
     return res

@@ -49,11 +49,14 @@ def test_character_prior_keeps_pigments_near_their_colour():
     """Without the prior a green is often mixed with red lead or realgar (any match counts); with
     it, from pigments whose own colour is near green."""
     green = (0.3, 0.5, 0.3)
-    far = lambda r: max(
-        deltaE_ciede2000(_lab(green), _lab(get_pigment(p).rgb))  # noqa: E731
-        for p in r.pigments
-        if get_pigment(p).role == "pigment"
-    )
+
+    def far(r):
+        return max(
+            deltaE_ciede2000(_lab(green), _lab(get_pigment(p).rgb))
+            for p in r.pigments
+            if get_pigment(p).role == "pigment"
+        )
+
     rng = np.random.default_rng(0)
     plain = [far(choose_recipe(green, rng)) for _ in range(40)]
     prior = [far(choose_recipe(green, rng, character=0.3)) for _ in range(40)]

@@ -40,7 +40,6 @@ def test_embed_cluster_layers_spectra_and_save(make_napari_viewer, qtbot, tmp_pa
     assert widget.run() is None  # no second job while the first runs
     wait_idle(qtbot, widget.job)
     assert widget.job.last_error is None, widget.job.last_error
-    cube_layer = widget.cube_combo.current_layer()
     h, w = widget.cube_combo.current_cube().shape[:2]
     latent = viewer.layers[f"latent RGB [{cube_stack_name(viewer)}]"]
     labels = viewer.layers[f"clusters [{cube_stack_name(viewer)}]"]

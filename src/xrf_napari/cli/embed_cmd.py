@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..analysis.embed import label_colours  # shared with the Embed dock's PNG
+
 OUTPUT_NAMES = ("latent.h5", "latent.png", "labels.h5", "labels.png", "cluster_spectra.csv")
 
 
@@ -67,9 +69,6 @@ def open_cube(path):
     from ..io.project_h5 import read_project_cube
 
     return read_project_cube(h5py.File(path, "r"), path)
-
-
-from ..analysis.embed import label_colours  # shared with the Embed dock's PNG
 
 
 def write_png(path, rgb) -> None:

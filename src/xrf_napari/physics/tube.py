@@ -86,7 +86,7 @@ def tube_spectrum(
     # characteristic lines
     j = 0.0135 * z
     line_e, line_n = [], []
-    for shell, (zs, b, const, macro, lines) in _SHELLS.items():
+    for zs, b, const, macro, lines in _SHELLS.values():
         edge = xraylib.EdgeEnergy(z, getattr(xraylib, f"{macro}_SHELL"))
         if edge >= e0 or edge <= 0.5:
             continue

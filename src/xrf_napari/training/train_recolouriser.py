@@ -318,9 +318,12 @@ class CropSampler:
             raise ValueError(
                 f"training images must be at least crop={crop} px per side; got {small[0]}"
             )
-        to_t = lambda a, dt: torch.from_numpy(
-            np.ascontiguousarray(np.asarray(a).transpose(2, 0, 1))
-        ).to(device, dt)  # noqa: E731
+
+        def to_t(a, dt):
+            return torch.from_numpy(np.ascontiguousarray(np.asarray(a).transpose(2, 0, 1))).to(
+                device, dt
+            )
+
         self.x = [to_t(lat, torch.float32) for lat in latents]
         self.y = [to_t(t, torch.uint8) for t in targets]
         shapes = {t.shape for t in self.x}
@@ -731,9 +734,11 @@ def _score(pred, target) -> dict:
 
     from .metrics import redmean_distance
 
-    t = lambda a: torch.from_numpy(
-        np.ascontiguousarray(np.asarray(a, np.float32).transpose(2, 0, 1))
-    )[None]  # noqa: E731
+    def t(a):
+        return torch.from_numpy(np.ascontiguousarray(np.asarray(a, np.float32).transpose(2, 0, 1)))[
+            None
+        ]
+
     de_mean, de_median = ciede2000(pred, target)
     return {
         "srgb": float(redmean_distance(t(pred), t(target.astype(np.float32) / 255))),
