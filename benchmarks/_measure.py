@@ -1,8 +1,9 @@
 """Shared measuring code for the benchmarks: run one task in a fresh process and report its wall
 time and peak memory.
 
-Peak memory is RssAnon (sampled every 2 ms by a thread): what the process really allocates. ru_maxrss
-also counts file pages a memmap touched (page cache, reclaimable), so it overstates streaming readers.
+Peak memory is RssAnon (sampled every 2 ms by a thread): what the process really allocates.
+ru_maxrss also counts file pages a memmap touched (page cache, reclaimable), so it overstates
+streaming readers.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ def anon_kb() -> int:
 
 
 def rss_sampler():
-    """Start a thread sampling RssAnon (kB) of this process; returns (finish() -> peak kB, start kB)."""
+    """Start a thread sampling RssAnon (kB) of this process; returns
+    (finish() -> peak kB, start kB)."""
     peak = [0]
     stop = [False]
 
@@ -50,11 +52,12 @@ def rss_sampler():
 
 
 class Measured:
-    """Context manager timing a block and recording peak anonymous memory (absolute and above entry).
+    """Context manager timing a block and recording peak anonymous memory
+    (absolute and above entry).
 
-        with Measured() as m:
-            work()
-        m.result() -> {"seconds", "peak_anon_mb", "peak_anon_total_mb", "maxrss_delta_mb"}
+    with Measured() as m:
+        work()
+    m.result() -> {"seconds", "peak_anon_mb", "peak_anon_total_mb", "maxrss_delta_mb"}
     """
 
     def __enter__(self):
@@ -72,12 +75,18 @@ class Measured:
         peak = self._finish()
         self.peak_anon_mb = (peak - self._anon0) / 1024
         self.peak_anon_total_mb = peak / 1024
-        self.maxrss_delta_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - self._maxrss0) / 1024
+        self.maxrss_delta_mb = (
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - self._maxrss0
+        ) / 1024
         return False
 
     def result(self) -> dict:
-        return {"seconds": self.seconds, "peak_anon_mb": self.peak_anon_mb,
-                "peak_anon_total_mb": self.peak_anon_total_mb, "maxrss_delta_mb": self.maxrss_delta_mb}
+        return {
+            "seconds": self.seconds,
+            "peak_anon_mb": self.peak_anon_mb,
+            "peak_anon_total_mb": self.peak_anon_total_mb,
+            "maxrss_delta_mb": self.maxrss_delta_mb,
+        }
 
 
 def run_child(argv: list[str], *, nice: int = 0, timeout: float | None = None) -> tuple[dict, str]:
@@ -86,8 +95,13 @@ def run_child(argv: list[str], *, nice: int = 0, timeout: float | None = None) -
     cmd = [sys.executable, *argv]
     if nice:
         cmd = ["nice", "-n", str(nice), *cmd]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    out = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     if out.returncode != 0:
         tail = "\n".join(out.stderr.strip().splitlines()[-15:])
         raise RuntimeError(f"{' '.join(argv[:3])} ... failed (exit {out.returncode}):\n{tail}")

@@ -38,15 +38,24 @@ def main() -> None:
         k_true = len(np.unique(truth))
         points = latent.reshape(-1, latent.shape[-1])
         k_sil, _ = choose_k(points, tolerance=0.0)
-        res = {name: cluster(latent, k) for name, k in (("true", min(k_true, 30)), ("auto", None),
-                                                        ("sil", k_sil))}
-        ari = {name: adjusted_rand_score(truth.ravel(), r.labels.ravel()) for name, r in res.items()}
+        res = {
+            name: cluster(latent, k)
+            for name, k in (("true", min(k_true, 30)), ("auto", None), ("sil", k_sil))
+        }
+        ari = {
+            name: adjusted_rand_score(truth.ravel(), r.labels.ravel()) for name, r in res.items()
+        }
         rows.append([ari["true"], ari["auto"], ari["sil"]])
-        print(f"{str(path)[-28:]:<28}{k_true:>7}{ari['true']:>7.3f}{res['auto'].k:>8}{ari['auto']:>7.3f}"
-              f"{k_sil:>11}{ari['sil']:>7.3f}", flush=True)
+        print(
+            f"{str(path)[-28:]:<28}{k_true:>7}{ari['true']:>7.3f}{res['auto'].k:>8}{ari['auto']:>7.3f}"
+            f"{k_sil:>11}{ari['sil']:>7.3f}",
+            flush=True,
+        )
     mean = np.mean(rows, axis=0)
-    print(f"{'mean of ' + str(len(rows)) + ' cubes':<28}{'':>7}{mean[0]:>7.3f}{'':>8}{mean[1]:>7.3f}{'':>11}"
-          f"{mean[2]:>7.3f}")
+    print(
+        f"{'mean of ' + str(len(rows)) + ' cubes':<28}{'':>7}{mean[0]:>7.3f}"
+        f"{'':>8}{mean[1]:>7.3f}{'':>11}{mean[2]:>7.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -38,20 +38,30 @@ def make_cube(workdir: Path) -> tuple[Path, Path]:
         return rpl, lab
     workdir.mkdir(parents=True, exist_ok=True)
     energy = Calibration(OFFSET, GAIN).energy(C)
-    labels, comps, weights = toy_scene(H, W, n_regions=N_REGIONS, anode="Rh", fwhm_mn_ev=142.0,
-                                       counts_per_pixel=600.0, energy=energy, seed=11)
+    labels, comps, weights = toy_scene(
+        H,
+        W,
+        n_regions=N_REGIONS,
+        anode="Rh",
+        fwhm_mn_ev=142.0,
+        counts_per_pixel=600.0,
+        energy=energy,
+        seed=11,
+    )
     mm = np.memmap(raw, dtype=np.uint8, mode="w+", shape=(H, W, C))
     rng = np.random.default_rng(12)
     for y0 in range(0, H, 16):
         rows = slice(y0 * W, min(H, y0 + 16) * W)
         lam = weights[rows] @ comps
-        mm[y0:y0 + 16] = np.minimum(rng.poisson(lam), 255).astype(np.uint8).reshape(-1, W, C)
+        mm[y0 : y0 + 16] = np.minimum(rng.poisson(lam), 255).astype(np.uint8).reshape(-1, W, C)
     mm.flush()
     del mm
     np.save(lab, labels)
-    rpl.write_text("key\tvalue\nwidth\t414\nheight\t302\ndepth\t4096\noffset\t0\ndata-Length\t1\n"
-                   "data-type\tunsigned\nbyte-order\tdont-care\nrecord-by\tvector\n"
-                   f"depthscaleorigin\t{OFFSET}\ndepthscaleincrement\t{GAIN}\ndepthscaleunits\tkeV\n")
+    rpl.write_text(
+        "key\tvalue\nwidth\t414\nheight\t302\ndepth\t4096\noffset\t0\ndata-Length\t1\n"
+        "data-type\tunsigned\nbyte-order\tdont-care\nrecord-by\tvector\n"
+        f"depthscaleorigin\t{OFFSET}\ndepthscaleincrement\t{GAIN}\ndepthscaleunits\tkeV\n"
+    )
     return rpl, lab
 
 
@@ -89,36 +99,63 @@ def run_dve(rpl: Path, lab: Path, weights, threads: int) -> dict:
     t1 = time.perf_counter()
     res = cluster(latent, N_REGIONS)
     t2 = time.perf_counter()
-    return {"embed_s": t1 - t0, "cluster_s": t2 - t1, "total_s": t2 - t0, "peak_rss_mb": peak_rss_mb(),
-            "ari": adjusted_rand_score(truth.ravel(), res.labels.ravel())}
+    return {
+        "embed_s": t1 - t0,
+        "cluster_s": t2 - t1,
+        "total_s": t2 - t0,
+        "peak_rss_mb": peak_rss_mb(),
+        "ari": adjusted_rand_score(truth.ravel(), res.labels.ravel()),
+    }
 
 
 def run_pca(rpl: Path, lab: Path, threads: int) -> dict:
-    from threadpoolctl import threadpool_limits
     from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn.decomposition import PCA
     from sklearn.metrics import adjusted_rand_score
+    from threadpoolctl import threadpool_limits
 
     from xrf_napari.analysis.embed import MINIBATCH_ABOVE
 
     truth = np.load(lab)
     with threadpool_limits(threads):
         t0 = time.perf_counter()
-        x = np.fromfile(str(rpl.with_suffix(".raw")), dtype=np.uint8).reshape(H * W, C).astype(np.float32)
+        x = (
+            np.fromfile(str(rpl.with_suffix(".raw")), dtype=np.uint8)
+            .reshape(H * W, C)
+            .astype(np.float32)
+        )
         t1 = time.perf_counter()
         z = PCA(3, random_state=0).fit_transform(x)
         t2 = time.perf_counter()
         n = len(z)
-        km = (MiniBatchKMeans(N_REGIONS, random_state=0, batch_size=8192, n_init=3) if n > MINIBATCH_ABOVE
-              else KMeans(N_REGIONS, random_state=0, n_init=4))
+        km = (
+            MiniBatchKMeans(N_REGIONS, random_state=0, batch_size=8192, n_init=3)
+            if n > MINIBATCH_ABOVE
+            else KMeans(N_REGIONS, random_state=0, n_init=4)
+        )
         labels = km.fit_predict(z)
         t3 = time.perf_counter()
-    return {"load_s": t1 - t0, "pca_s": t2 - t1, "cluster_s": t3 - t2, "total_s": t3 - t0,
-            "peak_rss_mb": peak_rss_mb(), "ari": adjusted_rand_score(truth.ravel(), labels)}
+    return {
+        "load_s": t1 - t0,
+        "pca_s": t2 - t1,
+        "cluster_s": t3 - t2,
+        "total_s": t3 - t0,
+        "peak_rss_mb": peak_rss_mb(),
+        "ari": adjusted_rand_score(truth.ravel(), labels),
+    }
 
 
 def child(part: str, args) -> dict:
-    cmd = [sys.executable, __file__, "--part", part, "--threads", str(args.threads), "--workdir", args.workdir]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--part",
+        part,
+        "--threads",
+        str(args.threads),
+        "--workdir",
+        args.workdir,
+    ]
     if args.weights:
         cmd += ["--weights", args.weights]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -135,28 +172,40 @@ def main() -> None:
     workdir = Path(args.workdir)
     if args.part:
         rpl, lab = workdir / "bench.rpl", workdir / "bench_labels.npy"
-        result = {"dve": lambda: run_dve(rpl, lab, args.weights, args.threads),
-                  "pca": lambda: run_pca(rpl, lab, args.threads),
-                  "throughput": lambda: bench_throughput(args.weights, args.threads)}[args.part]()
+        result = {
+            "dve": lambda: run_dve(rpl, lab, args.weights, args.threads),
+            "pca": lambda: run_pca(rpl, lab, args.threads),
+            "throughput": lambda: bench_throughput(args.weights, args.threads),
+        }[args.part]()
         print(json.dumps(result))
         return
     t = time.perf_counter()
     rpl, lab = make_cube(workdir)
-    print(f"cube: {rpl} ({H} x {W} x {C} uint8, {H * W * C / 2**20:.0f} MiB, {N_REGIONS} true regions; "
-          f"ready in {time.perf_counter() - t:.1f} s)")
+    print(
+        f"cube: {rpl} ({H} x {W} x {C} uint8, {H * W * C / 2**20:.0f} MiB, {N_REGIONS} true "
+        f"regions; ready in {time.perf_counter() - t:.1f} s)"
+    )
     tp = child("throughput", args)
-    print(f"DVE encoder throughput ({tp['threads']} torch threads, 512 channels): "
-          f"{tp['encoder_spectra_per_s']:,.0f} spectra/s (target >= 200,000)")
+    print(
+        f"DVE encoder throughput ({tp['threads']} torch threads, 512 channels): "
+        f"{tp['encoder_spectra_per_s']:,.0f} spectra/s (target >= 200,000)"
+    )
     dve = child("dve", args)
     pca = child("pca", args)
-    print(f"DVE embed + K-Means (read_cube, streaming): embed {dve['embed_s']:.2f} s + cluster "
-          f"{dve['cluster_s']:.2f} s = {dve['total_s']:.2f} s, peak RSS {dve['peak_rss_mb']:.0f} MB, "
-          f"ARI {dve['ari']:.3f}")
-    print(f"numpy load + PCA(3) + K-Means (sklearn): load {pca['load_s']:.2f} s + PCA {pca['pca_s']:.2f} s "
-          f"+ cluster {pca['cluster_s']:.2f} s = {pca['total_s']:.2f} s, peak RSS {pca['peak_rss_mb']:.0f} MB, "
-          f"ARI {pca['ari']:.3f}")
-    print(f"ratios (PCA / DVE): time {pca['total_s'] / dve['total_s']:.2f}x, "
-          f"peak RSS {pca['peak_rss_mb'] / dve['peak_rss_mb']:.2f}x")
+    print(
+        f"DVE embed + K-Means (read_cube, streaming): embed {dve['embed_s']:.2f} s + cluster "
+        f"{dve['cluster_s']:.2f} s = {dve['total_s']:.2f} s, peak RSS {dve['peak_rss_mb']:.0f} MB, "
+        f"ARI {dve['ari']:.3f}"
+    )
+    print(
+        f"numpy load + PCA(3) + K-Means (sklearn): load {pca['load_s']:.2f} s "
+        f"+ PCA {pca['pca_s']:.2f} s + cluster {pca['cluster_s']:.2f} s = {pca['total_s']:.2f} s, "
+        f"peak RSS {pca['peak_rss_mb']:.0f} MB, ARI {pca['ari']:.3f}"
+    )
+    print(
+        f"ratios (PCA / DVE): time {pca['total_s'] / dve['total_s']:.2f}x, "
+        f"peak RSS {pca['peak_rss_mb'] / dve['peak_rss_mb']:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """GUI against CLI on a Bruker-M6-sized cube (414 x 302 x 4096 uint8 .rpl/.raw, made by
 bench_embed.make_cube): wall time of the mean spectrum, embed + cluster and recolour run by the
 napari docks and by the same core calls the CLI makes, and the longest freeze of napari's event
-loop while each dock job runs (a 10 ms QTimer; a gap over 100 ms is a visible freeze). The GUI's mean-spectrum time includes
-building the Spectrum dock.
+loop while each dock job runs (a 10 ms QTimer; a gap over 100 ms is a visible freeze). The GUI's
+mean-spectrum time includes building the Spectrum dock.
 
     python benchmarks/bench_gui.py [--workdir /tmp/xrf_bench_embed] [--device cpu] [--k 8]
 
@@ -30,16 +30,20 @@ def _ensure_display() -> None:
     if xvfb is None:
         sys.exit("no display and no xvfb-run: install xvfb (apt-get install xvfb)")
     env = dict(os.environ, XRF_BENCH_CHILD="1")
-    sys.exit(subprocess.call([xvfb, "-a", "-s", "-screen 0 1920x1080x24", sys.executable, *sys.argv], env=env))
+    sys.exit(
+        subprocess.call(
+            [xvfb, "-a", "-s", "-screen 0 1920x1080x24", sys.executable, *sys.argv], env=env
+        )
+    )
 
 
 def cli_times(path, device: str, k: int) -> dict:
     from xrf_napari.analysis.embed import cluster, cluster_spectra, iter_embed
     from xrf_napari.analysis.peaks import suggest_for_cube
-    from xrf_napari.progress import run_to_end
     from xrf_napari.analysis.recolour import iter_recolour
     from xrf_napari.analysis.spectra import iter_survey
     from xrf_napari.io import read_cube
+    from xrf_napari.progress import run_to_end
 
     cube = read_cube(path)
     out = {}
@@ -111,7 +115,9 @@ def gui_times(path, device: str, k: int) -> dict:
     viewer.window.add_dock_widget(spectrum, name="Spectrum")
     cube = spectrum.current_cube()
     out["(building the Spectrum dock)"] = time.perf_counter() - t0  # included in the next line
-    out["mean spectrum"] = out["(building the Spectrum dock)"] + run_until(lambda: SURVEYS.get(cube) is not None)
+    out["mean spectrum"] = out["(building the Spectrum dock)"] + run_until(
+        lambda: SURVEYS.get(cube) is not None
+    )
     freeze["mean spectrum"] = meter.worst
     for key, cls in (("embed + cluster", EmbedClusterWidget), ("recolour", RecolourWidget)):
         widget = cls(viewer)
@@ -145,10 +151,16 @@ def main() -> None:
             pass
     cli = cli_times(rpl, args.device, args.k)
     gui, freeze = gui_times(rpl, args.device, args.k)
-    print(f"cube {rpl} (302 x 414 px x 4096 channels, uint8), device {args.device}, {os.cpu_count()} CPUs")
+    print(
+        f"cube {rpl} (302 x 414 px x 4096 channels, uint8), device {args.device}, {os.cpu_count()} "
+        "CPUs"
+    )
     print(f"{'task':<18}{'CLI s':>8}{'GUI s':>8}{'GUI/CLI':>9}{'worst freeze ms':>17}")
     for key in cli:
-        print(f"{key:<18}{cli[key]:>8.1f}{gui[key]:>8.1f}{gui[key] / cli[key]:>9.2f}{1000 * freeze[key]:>17.0f}")
+        print(
+            f"{key:<18}{cli[key]:>8.1f}{gui[key]:>8.1f}{gui[key] / cli[key]:>9.2f}"
+            f"{1000 * freeze[key]:>17.0f}"
+        )
     print(f"of which building the Spectrum dock: {gui['(building the Spectrum dock)']:.1f} s")
 
 

@@ -1,4 +1,5 @@
-"""Benchmark: open an M6-sized ripple cube lazily, sum spectrum + 10 window maps, vs one np.sum pass.
+"""Benchmark: open an M6-sized ripple cube lazily, sum spectrum + 10 window maps, vs one np.sum
+pass.
 
     python benchmarks/bench_io.py [--workdir DIR] [--shape 302,414,4096] [--keep]
 
@@ -24,10 +25,22 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import Measured  # noqa: E402
 
-HEADER = ("key\tvalue\r\nwidth\t{w}\r\nheight\t{h}\r\ndepth\t{c}\r\noffset\t0\r\ndata-Length\t1\r\n"
-          "data-type\tunsigned\r\nbyte-order\tdont-care\r\nrecord-by\tvector\r\n")
-WINDOWS = [(3.59, 3.79), (6.30, 6.50), (7.96, 8.14), (10.45, 10.65), (12.51, 12.71), (9.89, 10.09),
-           (4.41, 4.61), (8.54, 8.74), (5.80, 6.00), (14.06, 14.26)]  # Ca Fe Cu PbLa PbLb Hg Ti Zn Mn Sr
+HEADER = (
+    "key\tvalue\r\nwidth\t{w}\r\nheight\t{h}\r\ndepth\t{c}\r\noffset\t0\r\ndata-Length\t1\r\n"
+    "data-type\tunsigned\r\nbyte-order\tdont-care\r\nrecord-by\tvector\r\n"
+)
+WINDOWS = [
+    (3.59, 3.79),
+    (6.30, 6.50),
+    (7.96, 8.14),
+    (10.45, 10.65),
+    (12.51, 12.71),
+    (9.89, 10.09),
+    (4.41, 4.61),
+    (8.54, 8.74),
+    (5.80, 6.00),
+    (14.06, 14.26),
+]  # Ca Fe Cu PbLa PbLb Hg Ti Zn Mn Sr
 
 
 def make_cube(workdir: Path, shape) -> Path:
@@ -41,10 +54,12 @@ def make_cube(workdir: Path, shape) -> Path:
     ch = np.arange(c)
     # a spectrum shape with a few peaks (-0.96 keV offset, 10 eV/ch), Poisson-ish bytes per pixel
     e = -0.96 + 0.01 * ch
-    lam = 0.3 + sum(a * np.exp(-0.5 * ((e - en) / 0.07) ** 2) for en, a in ((6.40, 40), (10.55, 25), (3.69, 15),
-                                                                               (20.2, 10)))
+    lam = 0.3 + sum(
+        a * np.exp(-0.5 * ((e - en) / 0.07) ** 2)
+        for en, a in ((6.40, 40), (10.55, 25), (3.69, 15), (20.2, 10))
+    )
     with open(raw, "wb") as fh:
-        for y in range(h):  # one row at a time: never the whole cube in memory
+        for _ in range(h):  # one row at a time: never the whole cube in memory
             fh.write(np.minimum(rng.poisson(lam, size=(w, c)), 255).astype(np.uint8).tobytes())
     return rpl
 
@@ -66,22 +81,38 @@ def measure(task: str, rpl: str) -> dict:
             out = cube.window_maps(WINDOWS)
         elif task == "open":
             out = read_cube(rpl, auto_calibrate=False).shape
-        elif task == "open_autocal":  # what napari does for an M6 export: one pass for sum + max spectra
+        elif (
+            task == "open_autocal"
+        ):  # what napari does for an M6 export: one pass for sum + max spectra
             c2 = read_cube(rpl)
             cal = c2.calibration
             out = np.array([cal.offset, cal.gain])
-            print(f"auto calibration: {cal} residual {c2.metadata.get('auto_calibration')}", file=sys.stderr)
+            print(
+                f"auto calibration: {cal} residual {c2.metadata.get('auto_calibration')}",
+                file=sys.stderr,
+            )
         else:
             raise SystemExit(f"unknown task {task}")
     r = m.result()
-    return {"task": task, "seconds": r["seconds"], "peak_anon_mb": r["peak_anon_mb"],
-            "maxrss_delta_mb": r["maxrss_delta_mb"], "checksum": float(np.sum(out))}
+    return {
+        "task": task,
+        "seconds": r["seconds"],
+        "peak_anon_mb": r["peak_anon_mb"],
+        "maxrss_delta_mb": r["maxrss_delta_mb"],
+        "checksum": float(np.sum(out)),
+    }
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workdir", help="where to write the synthetic .rpl/.raw (default: a temp dir)")
-    ap.add_argument("--shape", default="302,414,4096", help="height,width,channels (default: real M6 header)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--workdir", help="where to write the synthetic .rpl/.raw (default: a temp dir)"
+    )
+    ap.add_argument(
+        "--shape", default="302,414,4096", help="height,width,channels (default: real M6 header)"
+    )
     ap.add_argument("--keep", action="store_true", help="keep the synthetic files")
     ap.add_argument("--repeat", type=int, default=2, help="runs per task (best time is reported)")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
@@ -97,14 +128,20 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         rpl = make_cube(workdir, shape)
         size_mb = rpl.with_suffix(".raw").stat().st_size / 2**20
-        print(f"cube {shape[0]} x {shape[1]} x {shape[2]} uint8 = {size_mb:.0f} MB at {rpl} "
-              f"(ready in {time.perf_counter() - t0:.1f} s)")
+        print(
+            f"cube {shape[0]} x {shape[1]} x {shape[2]} uint8 = {size_mb:.0f} MB at {rpl} "
+            f"(ready in {time.perf_counter() - t0:.1f} s)"
+        )
         results = {}
         for task in ("open", "np_sum", "sum_spectrum", "window_maps", "open_autocal"):
             runs = []
             for _ in range(args.repeat):
-                out = subprocess.run([sys.executable, __file__, "--measure", task, "--rpl", str(rpl)],
-                                     capture_output=True, text=True, check=True)
+                out = subprocess.run(
+                    [sys.executable, __file__, "--measure", task, "--rpl", str(rpl)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
                 runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
                 if out.stderr.strip() and len(runs) == 1:
                     print("  " + out.stderr.strip().splitlines()[-1])
@@ -113,14 +150,24 @@ def main(argv=None) -> int:
             best["maxrss_delta_mb"] = max(r["maxrss_delta_mb"] for r in runs)
             results[task] = best
         base = results["np_sum"]["seconds"]
-        print(f"{'task':<14}{'time s':>9}{'x np.sum':>10}{'MB/s':>9}{'peak anon MB':>14}{'maxrss+ MB':>12}")
+        print(
+            f"{'task':<14}{'time s':>9}{'x np.sum':>10}{'MB/s':>9}"
+            f"{'peak anon MB':>14}{'maxrss+ MB':>12}"
+        )
         for task, r in results.items():
-            print(f"{task:<14}{r['seconds']:>9.3f}{r['seconds'] / base:>10.2f}{size_mb / r['seconds']:>9.0f}"
-                  f"{r['peak_anon_mb']:>14.1f}{r['maxrss_delta_mb']:>12.1f}")
+            print(
+                f"{task:<14}{r['seconds']:>9.3f}{r['seconds'] / base:>10.2f}"
+                f"{size_mb / r['seconds']:>9.0f}{r['peak_anon_mb']:>14.1f}"
+                f"{r['maxrss_delta_mb']:>12.1f}"
+            )
         worst = max(r["peak_anon_mb"] for r in results.values())
-        print(f"largest peak anonymous memory: {worst:.1f} MB = {100 * worst / size_mb:.1f}% of the file "
-              "(maxrss also counts the memmap's file pages: page cache, not allocations)")
-        assert np.isclose(results["np_sum"]["checksum"], results["sum_spectrum"]["checksum"]), "sums disagree"
+        print(
+            f"largest peak anonymous memory: {worst:.1f} MB = {100 * worst / size_mb:.1f}% of the "
+            "file (maxrss also counts the memmap's file pages: page cache, not allocations)"
+        )
+        assert np.isclose(results["np_sum"]["checksum"], results["sum_spectrum"]["checksum"]), (
+            "sums disagree"
+        )
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -48,7 +48,9 @@ def main() -> int:
     from xrf_napari.io import read_cube
     from xrf_napari.io.project_h5 import write_cube
 
-    symbols = ["Pb", "Fe", "Ca", "Cu", "Hg", "Zn", "Ti", "Co", "Mn", "Ba", "Sr", "K"][: args.elements]
+    symbols = ["Pb", "Fe", "Ca", "Cu", "Hg", "Zn", "Ti", "Co", "Mn", "Ba", "Sr", "K"][
+        : args.elements
+    ]
     rng = np.random.default_rng(0)
     base, _ = painted_counts()
     tile = np.tile(base, (args.size // base.shape[0] + 1, args.size // base.shape[1] + 1, 1))
@@ -58,15 +60,24 @@ def main() -> int:
         path = write_cube(Path(tmp) / "bench.h5", counts, CANONICAL_CAL)
         cube = read_cube(path)
         n_px = args.size * args.size
-        print(f"cube {counts.shape} uint16, {path.stat().st_size / 2**20:.1f} MB gzip HDF5, {len(symbols)} elements")
+        print(
+            f"cube {counts.shape} uint16, {path.stat().st_size / 2**20:.1f} MB gzip HDF5, "
+            f"{len(symbols)} elements"
+        )
         t0 = time.perf_counter()
         naive_maps(cube, symbols)
         t_naive = time.perf_counter() - t0
         t0 = time.perf_counter()
         element_maps(cube, symbols)
         t_one = time.perf_counter() - t0
-        print(f"baseline (window pass per element and side window): {t_naive:6.2f} s  {n_px / t_naive:10.0f} px/s")
-        print(f"element_maps (one pass, weight matrix):             {t_one:6.2f} s  {n_px / t_one:10.0f} px/s")
+        print(
+            f"baseline (window pass per element and side window): {t_naive:6.2f} s  "
+            f"{n_px / t_naive:10.0f} px/s"
+        )
+        print(
+            f"element_maps (one pass, weight matrix):             {t_one:6.2f} s  "
+            f"{n_px / t_one:10.0f} px/s"
+        )
         print(f"speed-up: {t_naive / t_one:.1f}x")
     return 0
 

@@ -17,11 +17,16 @@ import time
 from pathlib import Path
 
 RECIPES = [
-    (["Vermilion", "Lead white"], [0.4, 0.6]), (["Azurite", "Lead white"], [0.5, 0.5]),
-    (["Yellow ochre"], [1.0]), (["Emerald green", "Zinc white"], [0.5, 0.5]),
-    (["Red lake", "Lead white"], [0.4, 0.6]), (["Lead-tin yellow I"], [1.0]),
-    (["Smalt", "Lead white"], [0.6, 0.4]), (["Cadmium red", "Titanium white"], [0.5, 0.5]),
-    (["Bone black"], [1.0]), (["Prussian blue", "Lead white"], [0.3, 0.7]),
+    (["Vermilion", "Lead white"], [0.4, 0.6]),
+    (["Azurite", "Lead white"], [0.5, 0.5]),
+    (["Yellow ochre"], [1.0]),
+    (["Emerald green", "Zinc white"], [0.5, 0.5]),
+    (["Red lake", "Lead white"], [0.4, 0.6]),
+    (["Lead-tin yellow I"], [1.0]),
+    (["Smalt", "Lead white"], [0.6, 0.4]),
+    (["Cadmium red", "Titanium white"], [0.5, 0.5]),
+    (["Bone black"], [1.0]),
+    (["Prussian blue", "Lead white"], [0.3, 0.7]),
 ]
 
 
@@ -43,11 +48,15 @@ def make_scan(path: Path):
     prof = InstrumentProfile(anode="Mo", kv=40.0, fwhm_mn_ev=160.0, counts_per_pixel=1000.0)
     syn = synthesize(np.zeros((256, 256, 3), np.uint8), rng, prof, labels=labels, recipes=recs)
     cal = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
-    write_cube(path, syn.counts, cal, targets={"labels": labels}, metadata=dict(syn.metadata, name="bench"))
+    write_cube(
+        path, syn.counts, cal, targets={"labels": labels}, metadata=dict(syn.metadata, name="bench")
+    )
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workdir", default="/tmp/xrf_bench_pigments")
     args = ap.parse_args()
@@ -79,9 +88,14 @@ def main() -> int:
     t0 = time.perf_counter()
     rep = pf.fit_regions(cube, labels)
     t_warm = time.perf_counter() - t0
-    right = sum(set(r.best.pigments) == set(pf.visible_pigments(p, prof)) for r, (p, _) in zip(rep.regions, RECIPES))
-    print(f"scan {cube.shape[0]} x {cube.shape[1]} x {cube.shape[2]}, {len(rep.regions)} regions, "
-          f"{args.threads} threads")
+    right = sum(
+        set(r.best.pigments) == set(pf.visible_pigments(p, prof))
+        for r, (p, _) in zip(rep.regions, RECIPES)
+    )
+    print(
+        f"scan {cube.shape[0]} x {cube.shape[1]} x {cube.shape[2]}, {len(rep.regions)} regions, "
+        f"{args.threads} threads"
+    )
     print(f"component library (once per instrument): {t_lib:.2f} s")
     print(f"candidates, cold (library included):    {t_cold:.2f} s")
     print(f"candidates, warm (library cached):      {t_warm:.2f} s   target <= 5 s")

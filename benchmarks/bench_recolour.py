@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_embed import C, H, N_REGIONS, W, make_cube  # noqa: E402  (shared test cube)
+from bench_embed import N_REGIONS, C, H, W, make_cube  # noqa: E402  (shared test cube)
 
 
 def peak_rss_mb() -> float:
@@ -55,24 +55,37 @@ def run_ours(rpl: Path, out_png: Path, weights, embedder, threads: int) -> dict:
     t1 = time.perf_counter()
     save_rgb(out_png, res.rgb)
     t2 = time.perf_counter()
-    return {"load_models_s": load_s, "recolour_s": t1 - t0, "png_s": t2 - t1, "total_s": t2 - t0,
-            "peak_rss_mb": peak_rss_mb(), "shape": list(res.rgb.shape)}
+    return {
+        "load_models_s": load_s,
+        "recolour_s": t1 - t0,
+        "png_s": t2 - t1,
+        "total_s": t2 - t0,
+        "peak_rss_mb": peak_rss_mb(),
+        "shape": list(res.rgb.shape),
+    }
 
 
 def run_baseline(rpl: Path, out_png: Path, threads: int) -> dict:
-    from threadpoolctl import threadpool_limits
     from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn.decomposition import PCA
+    from threadpoolctl import threadpool_limits
 
     from xrf_napari.analysis.embed import MINIBATCH_ABOVE
     from xrf_napari.analysis.recolour import save_rgb
 
     with threadpool_limits(threads):
         t0 = time.perf_counter()
-        x = np.fromfile(str(rpl.with_suffix(".raw")), dtype=np.uint8).reshape(H * W, C).astype(np.float32)
+        x = (
+            np.fromfile(str(rpl.with_suffix(".raw")), dtype=np.uint8)
+            .reshape(H * W, C)
+            .astype(np.float32)
+        )
         z = PCA(3, random_state=0).fit_transform(x)
-        km = (MiniBatchKMeans(N_REGIONS, random_state=0, batch_size=8192, n_init=3) if len(z) > MINIBATCH_ABOVE
-              else KMeans(N_REGIONS, random_state=0, n_init=4))
+        km = (
+            MiniBatchKMeans(N_REGIONS, random_state=0, batch_size=8192, n_init=3)
+            if len(z) > MINIBATCH_ABOVE
+            else KMeans(N_REGIONS, random_state=0, n_init=4)
+        )
         labels = km.fit_predict(z)
         # Colour each cluster by its PCA centre scaled to [0, 1]: the usual false-colour picture.
         c = km.cluster_centers_
@@ -84,7 +97,16 @@ def run_baseline(rpl: Path, out_png: Path, threads: int) -> dict:
 
 
 def child(part: str, args) -> dict:
-    cmd = [sys.executable, __file__, "--part", part, "--threads", str(args.threads), "--workdir", args.workdir]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--part",
+        part,
+        "--threads",
+        str(args.threads),
+        "--workdir",
+        args.workdir,
+    ]
     for flag in ("weights", "embedder"):
         if getattr(args, flag):
             cmd += [f"--{flag}", getattr(args, flag)]
@@ -107,25 +129,41 @@ def main() -> None:
         pin(args.threads)
         rpl = workdir / "bench.rpl"
         out = workdir / f"recolour_{args.part}.png"
-        result = (run_ours(rpl, out, args.weights, args.embedder, args.threads) if args.part == "ours"
-                  else run_baseline(rpl, out, args.threads))
+        result = (
+            run_ours(rpl, out, args.weights, args.embedder, args.threads)
+            if args.part == "ours"
+            else run_baseline(rpl, out, args.threads)
+        )
         print(json.dumps(result))
         return
     t = time.perf_counter()
     rpl, _ = make_cube(workdir)
-    print(f"cube: {rpl} ({W} x {H} x {C} uint8, {H * W * C / 2**20:.0f} MiB; ready in {time.perf_counter() - t:.1f} s); "
-          f"{args.threads} cores")
+    print(
+        f"cube: {rpl} ({W} x {H} x {C} uint8, {H * W * C / 2**20:.0f} MiB; ready in "
+        f"{time.perf_counter() - t:.1f} s); "
+        f"{args.threads} cores"
+    )
     ours = child("ours", args)
     base = child("baseline", args)
-    print(f"xrf-napari recolour (read_cube -> DVE -> SmallUViT tiles -> PNG): {ours['total_s']:.2f} s "
-          f"(recolour {ours['recolour_s']:.2f} s + PNG {ours['png_s']:.2f} s; model loading {ours['load_models_s']:.2f} s "
-          f"apart), peak RSS {ours['peak_rss_mb']:.0f} MB, output {ours['shape'][1]} x {ours['shape'][0]}")
-    print(f"numpy load + PCA(3) + K-Means({N_REGIONS}) -> PNG: {base['total_s']:.2f} s, peak RSS {base['peak_rss_mb']:.0f} MB")
-    print(f"ratios (baseline / ours): time {base['total_s'] / ours['total_s']:.2f}x, "
-          f"peak RSS {base['peak_rss_mb'] / ours['peak_rss_mb']:.2f}x")
-    print(f"targets: < 5 s -> {'met' if ours['total_s'] < 5 else 'MISSED'}; >= 3x faster -> "
-          f"{'met' if base['total_s'] >= 3 * ours['total_s'] else 'MISSED'}; peak RSS < 500 MB -> "
-          f"{'met' if ours['peak_rss_mb'] < 500 else 'MISSED'}")
+    print(
+        f"xrf-napari recolour (read_cube -> DVE -> SmallUViT tiles -> PNG): {ours['total_s']:.2f} "
+        f"s (recolour {ours['recolour_s']:.2f} s + PNG {ours['png_s']:.2f} s; model loading "
+        f"{ours['load_models_s']:.2f} s apart), peak RSS {ours['peak_rss_mb']:.0f} MB, "
+        f"output {ours['shape'][1]} x {ours['shape'][0]}"
+    )
+    print(
+        f"numpy load + PCA(3) + K-Means({N_REGIONS}) -> PNG: {base['total_s']:.2f} s, peak RSS "
+        f"{base['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"ratios (baseline / ours): time {base['total_s'] / ours['total_s']:.2f}x, "
+        f"peak RSS {base['peak_rss_mb'] / ours['peak_rss_mb']:.2f}x"
+    )
+    print(
+        f"targets: < 5 s -> {'met' if ours['total_s'] < 5 else 'MISSED'}; >= 3x faster -> "
+        f"{'met' if base['total_s'] >= 3 * ours['total_s'] else 'MISSED'}; peak RSS < 500 MB -> "
+        f"{'met' if ours['peak_rss_mb'] < 500 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Scale benchmark: whole-painting cubes out of core (issue 7).
 
-    python benchmarks/bench_scale.py --which a                       # 414 x 302 x 4096 uint8 .rpl/.raw
-    nice -n 10 python benchmarks/bench_scale.py --which b,c          # 1000 x 1000 x 2048 uint16: .raw, HDF5
+    python benchmarks/bench_scale.py --which a               # 414 x 302 x 4096 uint8 .rpl/.raw
+    nice -n 10 python benchmarks/bench_scale.py --which b,c  # 1000 x 1000 x 2048 uint16: .raw, HDF5
     options: --workdir /tmp/xrf_scale (files are reused between runs), --keep, --repeat N,
-             --h5-compression lzf|none|gzip, --cold (evict the file from the page cache before each task)
+             --h5-compression lzf|none|gzip,
+             --cold (evict the file from the page cache before each task)
 
 Cases, generated in row blocks (never a whole cube in memory):
   (a) the real National Gallery M6 header (414 x 302 x 4096 uint8, no calibration in it) copied
@@ -52,12 +53,37 @@ PIGMENTS = [
     ("bone black", {"Ca": 1.0, "P": 0.2, "Sr": 0.03}),
 ]
 CASES = {
-    "a": {"kind": "ripple", "shape": (302, 414, 4096), "dtype": "u1", "offset": -0.9555, "gain": 0.009999,
-          "counts": 600.0, "file": "a_m6.rpl", "seed": 1},
-    "b": {"kind": "ripple", "shape": (1000, 1000, 2048), "dtype": "<u2", "offset": -0.9555, "gain": 0.02,
-          "counts": 1500.0, "file": "b_1000.rpl", "seed": 2},
-    "c": {"kind": "hdf5", "shape": (1000, 1000, 2048), "dtype": "<u2", "offset": -0.9555, "gain": 0.02,
-          "counts": 1500.0, "file": "c_1000.h5", "seed": 2, "source": "b"},
+    "a": {
+        "kind": "ripple",
+        "shape": (302, 414, 4096),
+        "dtype": "u1",
+        "offset": -0.9555,
+        "gain": 0.009999,
+        "counts": 600.0,
+        "file": "a_m6.rpl",
+        "seed": 1,
+    },
+    "b": {
+        "kind": "ripple",
+        "shape": (1000, 1000, 2048),
+        "dtype": "<u2",
+        "offset": -0.9555,
+        "gain": 0.02,
+        "counts": 1500.0,
+        "file": "b_1000.rpl",
+        "seed": 2,
+    },
+    "c": {
+        "kind": "hdf5",
+        "shape": (1000, 1000, 2048),
+        "dtype": "<u2",
+        "offset": -0.9555,
+        "gain": 0.02,
+        "counts": 1500.0,
+        "file": "c_1000.h5",
+        "seed": 2,
+        "source": "b",
+    },
 }
 H5_CHUNKS = (16, 16, 2048)
 
@@ -94,7 +120,9 @@ def _components(energy: np.ndarray) -> tuple[np.ndarray, list[str]]:
     comps.append(scatter)
     names.append("Rh scatter")
     e = np.clip(energy, 0.0, None)
-    continuum = e * np.clip(40.0 - e, 0.0, None) * (1.0 - np.exp(-((e / 4.0) ** 3)))  # absorbed below ~4 keV
+    continuum = (
+        e * np.clip(40.0 - e, 0.0, None) * (1.0 - np.exp(-((e / 4.0) ** 3)))
+    )  # absorbed below ~4 keV
     comps.append(continuum)
     names.append("continuum")
     comps = np.stack(comps)
@@ -111,11 +139,13 @@ class Scene:
         rng = np.random.default_rng(seed)
         self.h, self.w, self.n = h, w, n_regions
         self.seeds = rng.uniform([0, 0], [h, w], size=(n_regions * 3, 2))
-        self.owner = np.concatenate([np.arange(n_regions), rng.integers(0, n_regions, 2 * n_regions)])
+        self.owner = np.concatenate(
+            [np.arange(n_regions), rng.integers(0, n_regions, 2 * n_regions)]
+        )
         self.seed = seed
 
     def labels(self, y0: int, y1: int) -> np.ndarray:
-        yy, xx = np.mgrid[y0:y1, 0:self.w]
+        yy, xx = np.mgrid[y0:y1, 0 : self.w]
         d = (yy[..., None] - self.seeds[:, 0]) ** 2 + (xx[..., None] - self.seeds[:, 1]) ** 2
         return (self.owner[d.argmin(-1)] + 1).astype(np.int32)
 
@@ -135,13 +165,16 @@ class Scene:
 
 def _rpl_header(h, w, c, itemsize, offset, gain) -> str:
     order = "dont-care" if itemsize == 1 else "little-endian"
-    return (f"key\tvalue\r\nwidth\t{w}\r\nheight\t{h}\r\ndepth\t{c}\r\noffset\t0\r\ndata-Length\t{itemsize}\r\n"
-            f"data-type\tunsigned\r\nbyte-order\t{order}\r\nrecord-by\tvector\r\n"
-            f"depthscaleorigin\t{offset}\r\ndepthscaleincrement\t{gain}\r\ndepthscaleunits\tkeV\r\n")
+    return (
+        f"key\tvalue\r\nwidth\t{w}\r\nheight\t{h}\r\ndepth\t{c}\r\noffset\t0\r\ndata-Length\t{itemsize}\r\n"
+        f"data-type\tunsigned\r\nbyte-order\t{order}\r\nrecord-by\tvector\r\n"
+        f"depthscaleorigin\t{offset}\r\ndepthscaleincrement\t{gain}\r\ndepthscaleunits\tkeV\r\n"
+    )
 
 
 def make_ripple(workdir: Path, name: str, spec: dict, use_real_header: bool) -> Path:
-    """The .rpl/.raw pair and its true labels (.labels.npy), written in row blocks (reused when present)."""
+    """The .rpl/.raw pair and its true labels (.labels.npy), written in row blocks
+    (reused when present)."""
     from xrf_napari.energy import Calibration
 
     h, w, c = spec["shape"]
@@ -149,17 +182,28 @@ def make_ripple(workdir: Path, name: str, spec: dict, use_real_header: bool) -> 
     rpl = workdir / spec["file"]
     raw = rpl.with_suffix(".raw")
     lab = rpl.with_suffix(".labels.npy")
-    if raw.is_file() and raw.stat().st_size == h * w * c * dtype.itemsize and lab.is_file() and rpl.is_file():
+    if (
+        raw.is_file()
+        and raw.stat().st_size == h * w * c * dtype.itemsize
+        and lab.is_file()
+        and rpl.is_file()
+    ):
         return rpl
     if use_real_header:
         header = REAL_HEADER.read_bytes()
         if b"414" not in header or b"4096" not in header:
-            raise SystemExit(f"{REAL_HEADER} is not the 414 x 302 x 4096 M6 header this case expects")
+            raise SystemExit(
+                f"{REAL_HEADER} is not the 414 x 302 x 4096 M6 header this case expects"
+            )
         if h != 302:  # --small smoke runs only
             header = header.replace(b"302", str(h).encode())
-        rpl.write_bytes(header)  # verbatim: no calibration, so opening it auto-calibrates like a user's
+        rpl.write_bytes(
+            header
+        )  # verbatim: no calibration, so opening it auto-calibrates like a user's
     else:
-        rpl.write_text(_rpl_header(h, w, c, dtype.itemsize, spec["offset"], spec["gain"]), newline="")
+        rpl.write_text(
+            _rpl_header(h, w, c, dtype.itemsize, spec["offset"], spec["gain"]), newline=""
+        )
     energy = Calibration(spec["offset"], spec["gain"]).energy(c)
     comps, _ = _components(energy)
     scene = Scene(h, w, len(PIGMENTS), spec["seed"])
@@ -176,7 +220,10 @@ def make_ripple(workdir: Path, name: str, spec: dict, use_real_header: bool) -> 
             fh.write(np.minimum(rng.poisson(lam), top).astype(dtype).tobytes())
             labels[y0:y1] = scene.labels(y0, y1)
             if y0 // step % 25 == 0:
-                print(f"  generating {raw.name}: row {y1}/{h} ({time.perf_counter() - t0:.0f} s)", flush=True)
+                print(
+                    f"  generating {raw.name}: row {y1}/{h} ({time.perf_counter() - t0:.0f} s)",
+                    flush=True,
+                )
     os.replace(tmp, raw)
     np.save(lab, labels)
     return rpl
@@ -201,16 +248,23 @@ def make_hdf5(workdir: Path, spec: dict, source_rpl: Path, compression: str) -> 
     t0 = time.perf_counter()
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         f.attrs["format"] = FORMAT
-        f.attrs["metadata"] = json.dumps({"profile": {"anode": "Rh", "fwhm_mn_ev": 140.0, "n_channels": c},
-                                          "note": "bench_scale generated cube"})
+        f.attrs["metadata"] = json.dumps(
+            {
+                "profile": {"anode": "Rh", "fwhm_mn_ev": 140.0, "n_channels": c},
+                "note": "bench_scale generated cube",
+            }
+        )
         d = f.create_dataset("counts", shape=(h, w, c), dtype=src.dtype, chunks=H5_CHUNKS, **opts)
         d.attrs["offset"], d.attrs["gain"], d.attrs["quadratic"] = cal.offset, cal.gain, 0.0
         d.attrs["calibration_source"] = "file"
         f.create_dataset("energy", data=cal.energy(c))
         for y0 in range(0, h, H5_CHUNKS[0]):
-            d[y0:y0 + H5_CHUNKS[0]] = src[y0:y0 + H5_CHUNKS[0]]
+            d[y0 : y0 + H5_CHUNKS[0]] = src[y0 : y0 + H5_CHUNKS[0]]
             if y0 % 320 == 0:
-                print(f"  writing {path.name}: row {y0}/{h} ({time.perf_counter() - t0:.0f} s)", flush=True)
+                print(
+                    f"  writing {path.name}: row {y0}/{h} ({time.perf_counter() - t0:.0f} s)",
+                    flush=True,
+                )
     del src
     tag.write_text(compression)
     return path
@@ -264,13 +318,18 @@ def measure(task: str, case: str, path: str, workdir: str, threads: int, cold: b
     spec = CASES[case]
     path = Path(path)
     cal = Calibration(spec["offset"], spec["gain"], source="user")
-    truth = np.load(Path(workdir) / (CASES[spec.get("source", case)]["file"].rsplit(".", 1)[0] + ".labels.npy"))
+    truth = np.load(
+        Path(workdir) / (CASES[spec.get("source", case)]["file"].rsplit(".", 1)[0] + ".labels.npy")
+    )
     k = int(truth.max())
     extra: dict = {}
     # things every run needs before the clock starts: imports, the models
-    from xrf_napari.analysis import embed as embed_mod, maps, recolour as recolour_mod  # noqa: F401
     from sklearn.cluster import KMeans, MiniBatchKMeans  # noqa: F401
     from sklearn.decomposition import PCA  # noqa: F401
+
+    from xrf_napari.analysis import embed as embed_mod  # noqa: F401
+    from xrf_napari.analysis import maps
+    from xrf_napari.analysis import recolour as recolour_mod
 
     uvit, note = (None, "")
     if task == "embed_kmeans":
@@ -292,13 +351,18 @@ def measure(task: str, case: str, path: str, workdir: str, threads: int, cold: b
         elif task == "open_autocal":
             c = read_cube(path)
             out = np.array([c.calibration.offset, c.calibration.gain])
-            extra["note"] = f"auto calibration offset {c.calibration.offset:.4f} keV, gain {c.calibration.gain:.6f} keV/ch"
+            extra["note"] = (
+                f"auto calibration offset {c.calibration.offset:.4f} keV, gain "
+                f"{c.calibration.gain:.6f} keV/ch"
+            )
         elif task == "napari_reader":
             from xrf_napari._reader import read_layers
 
             layers = read_layers(str(path))
             out = np.asarray(layers[1][0]).sum()
-            extra["note"] = f"dask chunks {layers[0][0].chunksize} (C, H, W), {layers[0][0].npartitions} chunks"
+            extra["note"] = (
+                f"dask chunks {layers[0][0].chunksize} (C, H, W), {layers[0][0].npartitions} chunks"
+            )
         elif task == "np_sum":
             if isinstance(cube.data, np.memmap):
                 out = np.sum(cube.data, axis=(0, 1), dtype=np.uint64)
@@ -306,7 +370,7 @@ def measure(task: str, case: str, path: str, workdir: str, threads: int, cold: b
                 step = (cube.data.chunks or (16,))[0]
                 out = np.zeros(cube.n_channels, dtype=np.uint64)
                 for y0 in range(0, cube.shape[0], step):
-                    out += np.sum(cube.data[y0:y0 + step], axis=(0, 1), dtype=np.uint64)
+                    out += np.sum(cube.data[y0 : y0 + step], axis=(0, 1), dtype=np.uint64)
         elif task == "sum_spectrum":
             out = cube.sum_spectrum()
         elif task == "sum_spectrum_default_cache":  # the HDF5 chunk-cache fix switched off
@@ -316,7 +380,9 @@ def measure(task: str, case: str, path: str, workdir: str, threads: int, cold: b
             from xrf_napari.cube import Cube
 
             out = Cube(f["counts"], cal).sum_spectrum()
-            extra["note"] = f"chunk cache {f['counts'].id.get_access_plist().get_chunk_cache()[1] >> 20} MiB"
+            extra["note"] = (
+                f"chunk cache {f['counts'].id.get_access_plist().get_chunk_cache()[1] >> 20} MiB"
+            )
         elif task == "window_maps":
             wins = []
             from xrf_napari.elements import main_line
@@ -333,7 +399,9 @@ def measure(task: str, case: str, path: str, workdir: str, threads: int, cold: b
             latent = embed_mod.embed(cube, device="cpu")
             t1 = time.perf_counter()
             res = embed_mod.cluster(latent, k)
-            extra.update(embed_s=t1 - t0, cluster_s=time.perf_counter() - t1, ari=_ari(truth, res.labels))
+            extra.update(
+                embed_s=t1 - t0, cluster_s=time.perf_counter() - t1, ari=_ari(truth, res.labels)
+            )
             out = latent
         elif task == "recolour":
             res = recolour_mod.recolour(cube, weights=uvit, device="cpu")
@@ -346,14 +414,22 @@ def measure(task: str, case: str, path: str, workdir: str, threads: int, cold: b
             z = PCA(3, random_state=0).fit_transform(x)
             del x
             t1 = time.perf_counter()
-            km = (MiniBatchKMeans(k, random_state=0, batch_size=8192, n_init=3) if h * w > embed_mod.MINIBATCH_ABOVE
-                  else KMeans(k, random_state=0, n_init=4))
+            km = (
+                MiniBatchKMeans(k, random_state=0, batch_size=8192, n_init=3)
+                if h * w > embed_mod.MINIBATCH_ABOVE
+                else KMeans(k, random_state=0, n_init=4)
+            )
             lab = km.fit_predict(z)
             extra.update(embed_s=t1 - t0, cluster_s=time.perf_counter() - t1, ari=_ari(truth, lab))
             out = z
         else:
             raise SystemExit(f"unknown task {task}")
-    return {"task": task, **m.result(), "checksum": float(np.nansum(np.asarray(out, dtype=np.float64))), **extra}
+    return {
+        "task": task,
+        **m.result(),
+        "checksum": float(np.nansum(np.asarray(out, dtype=np.float64))),
+        **extra,
+    }
 
 
 def _ari(truth, labels) -> float:
@@ -363,8 +439,19 @@ def _ari(truth, labels) -> float:
 
 
 # -- driver -----------------------------------------------------------------------------------
-TASKS = ["open", "open_autocal", "napari_reader", "np_sum", "sum_spectrum", "sum_spectrum_default_cache",
-         "window_maps", "element_maps", "embed_kmeans", "pca_kmeans", "recolour"]
+TASKS = [
+    "open",
+    "open_autocal",
+    "napari_reader",
+    "np_sum",
+    "sum_spectrum",
+    "sum_spectrum_default_cache",
+    "window_maps",
+    "element_maps",
+    "embed_kmeans",
+    "pca_kmeans",
+    "recolour",
+]
 
 
 def tasks_for(case: str) -> list[str]:
@@ -387,14 +474,24 @@ def machine_header() -> str:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     cpu = ""
     try:
-        cpu = next((ln.split(":", 1)[1].strip() for ln in subprocess.run(["lscpu"], capture_output=True, text=True)
-                    .stdout.splitlines() if ln.startswith("Model name")), "")
+        cpu = next(
+            (
+                ln.split(":", 1)[1].strip()
+                for ln in subprocess.run(
+                    ["lscpu"], capture_output=True, text=True
+                ).stdout.splitlines()
+                if ln.startswith("Model name")
+            ),
+            "",
+        )
     except OSError:
         pass
-    return (f"machine: {os.cpu_count()} cores ({cpu or platform.processor()}), {mem:.1f} GiB RAM, "
-            f"python {platform.python_version()}, numpy {np.__version__}; nice {os.nice(0)}\n"
-            f"load average (1/5/15 min) at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
-            f"(timings under load are pessimistic)")
+    return (
+        f"machine: {os.cpu_count()} cores ({cpu or platform.processor()}), {mem:.1f} GiB RAM, "
+        f"python {platform.python_version()}, numpy {np.__version__}; nice {os.nice(0)}\n"
+        f"load average (1/5/15 min) at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+        f"(timings under load are pessimistic)"
+    )
 
 
 def run_case(case: str, path: Path, args) -> dict:
@@ -402,8 +499,12 @@ def run_case(case: str, path: Path, args) -> dict:
     size_mb = np.prod(spec["shape"]) * np.dtype(spec["dtype"]).itemsize / 2**20
     on_disk = path.stat().st_size / 2**20 if spec["kind"] == "hdf5" else size_mb
     h, w, c = spec["shape"]
-    print(f"\n({case}) {h} x {w} x {c} {np.dtype(spec['dtype']).name} {spec['kind']}: {size_mb:.0f} MiB of counts, "
-          f"{on_disk:.0f} MiB on disk, {path}", flush=True)
+    print(
+        f"\n({case}) {h} x {w} x {c} {np.dtype(spec['dtype']).name} {spec['kind']}: {size_mb:.0f} "
+        "MiB of counts, "
+        f"{on_disk:.0f} MiB on disk, {path}",
+        flush=True,
+    )
     results = {}
     for task in tasks_for(case):
         if args.tasks and task not in args.tasks.split(","):
@@ -413,8 +514,23 @@ def run_case(case: str, path: Path, args) -> dict:
             continue
         runs = []
         for _ in range(args.repeat if task not in ("pca_kmeans",) else 1):
-            argv = [__file__] + (["--small"] if args.small else []) + ["--measure", task, "--case", case, "--path", str(path), "--workdir",
-                    str(args.workdir), "--threads", str(args.threads)] + (["--cold"] if args.cold else [])
+            argv = (
+                [__file__]
+                + (["--small"] if args.small else [])
+                + [
+                    "--measure",
+                    task,
+                    "--case",
+                    case,
+                    "--path",
+                    str(path),
+                    "--workdir",
+                    str(args.workdir),
+                    "--threads",
+                    str(args.threads),
+                ]
+                + (["--cold"] if args.cold else [])
+            )
             try:
                 r, _ = run_child(argv)
             except RuntimeError as exc:
@@ -427,8 +543,11 @@ def run_case(case: str, path: Path, args) -> dict:
             r["peak_anon_mb"] = max(x["peak_anon_mb"] for x in runs)
             r["peak_anon_total_mb"] = max(x["peak_anon_total_mb"] for x in runs)
             results[task] = r
-            print(f"  {task:<28}{r['seconds']:8.2f} s   peak anon {r['peak_anon_total_mb']:7.0f} MB "
-                  f"(+{r['peak_anon_mb']:.0f})  {r.get('note', '')}", flush=True)
+            print(
+                f"  {task:<28}{r['seconds']:8.2f} s   peak anon {r['peak_anon_total_mb']:7.0f} MB "
+                f"(+{r['peak_anon_mb']:.0f})  {r.get('note', '')}",
+                flush=True,
+            )
         else:
             results[task] = r
     print_table(case, results, size_mb)
@@ -437,8 +556,10 @@ def run_case(case: str, path: Path, args) -> dict:
 
 def print_table(case: str, results: dict, size_mb: float) -> None:
     base = results.get("np_sum", {}).get("seconds")
-    print(f"\n({case}) {'task':<28}{'time s':>8}{'x np.sum':>9}{'MB/s':>7}{'peak anon MB':>13}"
-          f"{'+task MB':>9}{'maxrss+':>8}  notes")
+    print(
+        f"\n({case}) {'task':<28}{'time s':>8}{'x np.sum':>9}{'MB/s':>7}{'peak anon MB':>13}"
+        f"{'+task MB':>9}{'maxrss+':>8}  notes"
+    )
     for task, r in results.items():
         if "skipped" in r:
             print(f"({case}) {task:<28}{r['skipped']}")
@@ -447,25 +568,45 @@ def print_table(case: str, results: dict, size_mb: float) -> None:
         ratio = f"{s / base:9.2f}" if base else f"{'':>9}"
         note = r.get("note", "")
         if "embed_s" in r:
-            note = f"embed/PCA {r['embed_s']:.1f} s + K-Means {r['cluster_s']:.1f} s, ARI {r['ari']:.2f}; " + note
-        print(f"({case}) {task:<28}{s:8.2f}{ratio}{size_mb / s:7.0f}{r['peak_anon_total_mb']:13.0f}"
-              f"{r['peak_anon_mb']:9.0f}{r['maxrss_delta_mb']:8.0f}  {note}")
+            note = (
+                f"embed/PCA {r['embed_s']:.1f} s + K-Means {r['cluster_s']:.1f} s, ARI "
+                f"{r['ari']:.2f}; " + note
+            )
+        print(
+            f"({case}) {task:<28}{s:8.2f}{ratio}{size_mb / s:7.0f}{r['peak_anon_total_mb']:13.0f}"
+            f"{r['peak_anon_mb']:9.0f}{r['maxrss_delta_mb']:8.0f}  {note}"
+        )
     checks = []
     if base and "element_maps" in results and "seconds" in results["element_maps"]:
         ratio = results["element_maps"]["seconds"] / base
-        checks.append(f"element maps / np.sum = {ratio:.2f} (target <= 1.5: {'met' if ratio <= 1.5 else 'NOT met'})")
+        checks.append(
+            f"element maps / np.sum = {ratio:.2f} (target <= 1.5: "
+            f"{'met' if ratio <= 1.5 else 'NOT met'})"
+        )
     if base and "window_maps" in results and "seconds" in results["window_maps"]:
         ratio = results["window_maps"]["seconds"] / base
-        checks.append(f"window maps / np.sum = {ratio:.2f} (target <= 1.5: {'met' if ratio <= 1.5 else 'NOT met'})")
+        checks.append(
+            f"window maps / np.sum = {ratio:.2f} (target <= 1.5: "
+            f"{'met' if ratio <= 1.5 else 'NOT met'})"
+        )
     e, p = results.get("embed_kmeans", {}), results.get("pca_kmeans", {})
     if "seconds" in e and "seconds" in p:
         ratio = p["seconds"] / e["seconds"]
-        checks.append(f"PCA+K-Means / embed+K-Means = {ratio:.2f}x (target >= 3: {'met' if ratio >= 3 else 'NOT met'}); "
-                      f"peak anon {p['peak_anon_total_mb']:.0f} vs {e['peak_anon_total_mb']:.0f} MB")
+        checks.append(
+            f"PCA+K-Means / embed+K-Means = {ratio:.2f}x (target >= 3: "
+            f"{'met' if ratio >= 3 else 'NOT met'}); "
+            f"peak anon {p['peak_anon_total_mb']:.0f} vs {e['peak_anon_total_mb']:.0f} MB"
+        )
     limit = 500 if case == "a" else 1000
-    worst = max((r["peak_anon_total_mb"], t) for t, r in results.items() if "peak_anon_total_mb" in r and t != "pca_kmeans")
-    checks.append(f"largest peak anon of the plugin's tasks: {worst[0]:.0f} MB ({worst[1]}) "
-                  f"(target < {limit} MB: {'met' if worst[0] < limit else 'NOT met'})")
+    worst = max(
+        (r["peak_anon_total_mb"], t)
+        for t, r in results.items()
+        if "peak_anon_total_mb" in r and t != "pca_kmeans"
+    )
+    checks.append(
+        f"largest peak anon of the plugin's tasks: {worst[0]:.0f} MB ({worst[1]}) "
+        f"(target < {limit} MB: {'met' if worst[0] < limit else 'NOT met'})"
+    )
     if case == "a" and "seconds" in results.get("recolour", {}):
         s = results["recolour"]["seconds"]
         checks.append(f"recolour {s:.2f} s (target < 5 s: {'met' if s < 5 else 'NOT met'})")
@@ -474,16 +615,32 @@ def print_table(case: str, results: dict, size_mb: float) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--which", default="a", help="cases to run, comma-separated from a,b,c (default a)")
-    ap.add_argument("--workdir", default="/tmp/xrf_scale", help="where the generated files live (reused)")
-    ap.add_argument("--keep", action="store_true", help="keep the generated files (default: delete at the end)")
-    ap.add_argument("--repeat", type=int, default=1, help="runs per task; best time, worst memory reported")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--which", default="a", help="cases to run, comma-separated from a,b,c (default a)"
+    )
+    ap.add_argument(
+        "--workdir", default="/tmp/xrf_scale", help="where the generated files live (reused)"
+    )
+    ap.add_argument(
+        "--keep", action="store_true", help="keep the generated files (default: delete at the end)"
+    )
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="runs per task; best time, worst memory reported"
+    )
     ap.add_argument("--threads", type=int, default=2, help="torch / BLAS threads per task")
     ap.add_argument("--h5-compression", default="lzf", choices=["lzf", "none", "gzip"])
-    ap.add_argument("--cold", action="store_true", help="evict the file from the page cache before each task")
-    ap.add_argument("--tasks", help="only these tasks, comma-separated (default: all): " + ",".join(TASKS))
-    ap.add_argument("--small", action="store_true", help=argparse.SUPPRESS)  # smoke test: 1/8 of rows
+    ap.add_argument(
+        "--cold", action="store_true", help="evict the file from the page cache before each task"
+    )
+    ap.add_argument(
+        "--tasks", help="only these tasks, comma-separated (default: all): " + ",".join(TASKS)
+    )
+    ap.add_argument(
+        "--small", action="store_true", help=argparse.SUPPRESS
+    )  # smoke test: 1/8 of rows
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--path", help=argparse.SUPPRESS)
@@ -493,7 +650,11 @@ def main(argv=None) -> int:
             spec["shape"] = (spec["shape"][0] // 8,) + spec["shape"][1:]
             spec["file"] = "small_" + spec["file"]
     if args.measure:
-        print(json.dumps(measure(args.measure, args.case, args.path, args.workdir, args.threads, args.cold)))
+        print(
+            json.dumps(
+                measure(args.measure, args.case, args.path, args.workdir, args.threads, args.cold)
+            )
+        )
         return 0
     which = [w.strip() for w in args.which.split(",") if w.strip()]
     bad = [w for w in which if w not in CASES]
@@ -511,7 +672,9 @@ def main(argv=None) -> int:
             if spec["kind"] == "ripple":
                 path = make_ripple(workdir, case, spec, use_real_header=(case == "a"))
             else:
-                src = make_ripple(workdir, spec["source"], CASES[spec["source"]], use_real_header=False)
+                src = make_ripple(
+                    workdir, spec["source"], CASES[spec["source"]], use_real_header=False
+                )
                 made.append(src)
                 path = make_hdf5(workdir, spec, src, args.h5_compression)
             made.append(path)
@@ -521,7 +684,12 @@ def main(argv=None) -> int:
     finally:
         if not args.keep:
             for p in made:
-                for q in (p, p.with_suffix(".raw"), p.with_suffix(".labels.npy"), p.with_suffix(".compression")):
+                for q in (
+                    p,
+                    p.with_suffix(".raw"),
+                    p.with_suffix(".labels.npy"),
+                    p.with_suffix(".compression"),
+                ):
                     q.unlink(missing_ok=True)
     return 0
 

@@ -41,7 +41,13 @@ def main():
     for _ in range(args.spectra):
         sel = rng.choice(len(pigs), 3, replace=False)
         mix = [(pigs[i], float(f)) for i, f in zip(sel, rng.dirichlet(np.ones(3)))]
-        stacks.append([paint_layer(mix, float(rng.uniform(5, 60))), ground_layer("gypsum", 200.0), support_layer()])
+        stacks.append(
+            [
+                paint_layer(mix, float(rng.uniform(5, 60))),
+                ground_layer("gypsum", 200.0),
+                support_layer(),
+            ]
+        )
     from xrf_napari.physics.xsec import element_fluorescence, mu_fine
 
     t0 = time.perf_counter()
@@ -60,30 +66,49 @@ def main():
     sps = len(stacks) / dt
     print(f"per-process cache warm-up ({len(elements)} elements) + first pass: {t_cold:.2f} s")
     print(f"instrument model setup ({prof.anode}, {prof.n_channels} ch): {t_model:.2f} s")
-    print(f"forward model: {sps:.0f} spectra/s ({1e3 / sps:.1f} ms wall, {1e3 * cpu / len(stacks):.1f} ms CPU "
-          f"per layer-stack spectrum, native + canonical)")
+    print(
+        f"forward model: {sps:.0f} spectra/s ({1e3 / sps:.1f} ms wall, "
+        f"{1e3 * cpu / len(stacks):.1f} ms CPU per layer-stack spectrum, native + canonical)"
+    )
 
     images = [str(p) for p in list_images(args.images)] if args.images else None
     times, cpus = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.cubes):
-            cfg = GenerateConfig(out=tmp, n_cubes=args.cubes, size=args.size, seed=123, profiles="train", images=images)
+            cfg = GenerateConfig(
+                out=tmp,
+                n_cubes=args.cubes,
+                size=args.size,
+                seed=123,
+                profiles="train",
+                images=images,
+            )
             t0, c0 = time.perf_counter(), time.process_time()
             generate_one(i, cfg)
             times.append(time.perf_counter() - t0)
             cpus.append(time.process_time() - c0)
             size_mb = (Path(tmp) / f"cube_{i:05d}.h5").stat().st_size / 2**20
-            print(f"cube {i}: {times[-1]:.2f} s wall, {cpus[-1]:.2f} s CPU ({args.size}x{args.size}x512, "
-                  f"file {size_mb:.1f} MB)")
+            print(
+                f"cube {i}: {times[-1]:.2f} s wall, {cpus[-1]:.2f} s CPU "
+                f"({args.size}x{args.size}x512, file {size_mb:.1f} MB)"
+            )
     first, rest = times[0], times[1:] or times
     per = float(np.mean(rest))
     pixels = args.size**2
     cpu_per = float(np.mean(cpus[1:] or cpus))
-    print(f"seconds per {args.size}x{args.size} cube: {per:.2f} wall, {cpu_per:.2f} CPU "
-          f"(first cube incl. cache warm-up {first:.2f}); load average {os.getloadavg()[0]:.1f}")
-    print(f"200 cubes at the measured wall time, 1 worker: {200 * per / 60:.1f} min; "
-          f"at the CPU cost on free cores: 1 worker {200 * cpu_per / 60:.1f} min, 2 workers {100 * cpu_per / 60:.1f} min")
-    print(f"baseline, physics per pixel: {pixels / sps:.0f} s per cube -> ratio {pixels / sps / per:.0f}x slower")
+    print(
+        f"seconds per {args.size}x{args.size} cube: {per:.2f} wall, {cpu_per:.2f} CPU "
+        f"(first cube incl. cache warm-up {first:.2f}); load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"200 cubes at the measured wall time, 1 worker: {200 * per / 60:.1f} min; "
+        f"at the CPU cost on free cores: 1 worker {200 * cpu_per / 60:.1f} min, 2 workers "
+        f"{100 * cpu_per / 60:.1f} min"
+    )
+    print(
+        f"baseline, physics per pixel: {pixels / sps:.0f} s per cube -> ratio "
+        f"{pixels / sps / per:.0f}x slower"
+    )
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

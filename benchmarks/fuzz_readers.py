@@ -178,7 +178,8 @@ def make_seeds(out: Path) -> None:
     )
     (group("mca") / "s.mca").write_text("#@CALIB -0.1 0.08 0\n" + "\n".join(map(str, spec)) + "\n")
     (group("spx") / "s.spx").write_text(
-        "<TRTSpectrum><ClassInstance Type='TRTSpectrum' Name='s'><ClassInstance Type='TRTSpectrumHeader'>"
+        "<TRTSpectrum><ClassInstance Type='TRTSpectrum' Name='s'><ClassInstance "
+        "Type='TRTSpectrumHeader'>"
         "<CalibAbs>-0.1</CalibAbs><CalibLin>0.08</CalibLin></ClassInstance><Channels>"
         + ",".join(map(str, spec))
         + "</Channels></ClassInstance></TRTSpectrum>"
@@ -577,8 +578,8 @@ def main(argv=None) -> int:
     real_before = tree_hash(REAL) if use_real else None
     seeds_before = tree_hash(gen)
     print(
-        f"{len(groups)} seeds ({sum(1 for g in groups if not str(g[0]).startswith(str(gen)))} real); "
-        f"{args.cases} cases, timeout {args.timeout:g} s, RLIMIT_AS {args.mem_cap_mb} MiB"
+        f"{len(groups)} seeds ({sum(1 for g in groups if not str(g[0]).startswith(str(gen)))} "
+        f"real); {args.cases} cases, timeout {args.timeout:g} s, RLIMIT_AS {args.mem_cap_mb} MiB"
     )
     rng = random.Random(args.seed)
     tally: Counter = Counter()
@@ -612,7 +613,8 @@ def main(argv=None) -> int:
             print(f"  {i + 1} cases, {time.monotonic() - t_start:.0f} s: {dict(tally)}", flush=True)
     elapsed = time.monotonic() - t_start
     print(
-        f"\n{args.cases} cases in {elapsed:.0f} s ({elapsed / max(args.cases, 1) * 1e3:.0f} ms per case)"
+        f"\n{args.cases} cases in {elapsed:.0f} s ({elapsed / max(args.cases, 1) * 1e3:.0f} ms per "
+        "case)"
     )
     for o in OUTCOMES:
         print(f"  {o:9s} {tally[o]}")
@@ -622,7 +624,8 @@ def main(argv=None) -> int:
     real_same = tree_hash(REAL) == real_before if use_real else True
     seeds_same = tree_hash(gen) == seeds_before
     print(
-        f"inputs modified: {modified} cases; real files unchanged: {real_same}; seeds unchanged: {seeds_same}"
+        f"inputs modified: {modified} cases; real files unchanged: {real_same}; seeds unchanged: "
+        f"{seeds_same}"
     )
     for o in OUTCOMES + ("modified input",):
         if examples[o] and (o not in ("error", "readable") or args.show):

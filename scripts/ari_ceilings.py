@@ -41,10 +41,14 @@ def cube_ceilings(z: np.ndarray, norm: np.ndarray, truth: np.ndarray, seed: int 
         nearest = classes[((x[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)]
         out[f"{name}_km"] = ari(truth, _kmeans_labels(x, k, seed))
         out[f"{name}_centroid"] = ari(truth, nearest)
-        out[f"{name}_qda"] = ari(truth, QuadraticDiscriminantAnalysis(reg_param=1e-3).fit(x, truth).predict(x))
+        out[f"{name}_qda"] = ari(
+            truth, QuadraticDiscriminantAnalysis(reg_param=1e-3).fit(x, truth).predict(x)
+        )
     for dims in (3, 10):
         ceiling = _lda_kmeans_ari(norm, truth, k, seed, dims)
-        if ceiling is not None:  # None: a region too small to fit on one half and score on the other
+        if (
+            ceiling is not None
+        ):  # None: a region too small to fit on one half and score on the other
             out[f"lda{dims}_km"] = ceiling
     return out
 
@@ -67,7 +71,9 @@ def main(argv=None) -> int:
     for path in list_cubes(args.data)[: args.max_cubes]:
         counts, labels, _ = read_cube_arrays(path)
         flat = counts.reshape(-1, counts.shape[-1]).astype(np.float32)
-        norm = normalise(torch.from_numpy(flat), emb.config.get("normalisation", "hellinger")).numpy()
+        norm = normalise(
+            torch.from_numpy(flat), emb.config.get("normalisation", "hellinger")
+        ).numpy()
         row = cube_ceilings(emb.encode(flat), norm, labels.reshape(-1))
         rows.append(row)
         print(path.name, " ".join(f"{k}={v:.3f}" for k, v in row.items()), flush=True)

@@ -18,7 +18,8 @@ colour information that generalises, and the error left is ambiguity of colour g
 (organic lakes and carbon black have no XRF lines, iron is in red, yellow and brown earths, mixing
 ratios barely change the spectrum) that no recolouriser fed from the spectrum can remove.
 
-    python scripts/colour_ceiling.py --train data/train --test data/test [data/test2 ...] [--embedder W]
+    python scripts/colour_ceiling.py --train data/train --test data/test [data/test2 ...] \\
+        [--embedder W]
 """
 
 from __future__ import annotations
@@ -28,11 +29,31 @@ import json
 
 import numpy as np
 
-
 #: Elements of the pigment table with a usable line on the canonical grid (1-26.6 keV); anode
 #: elements (Mo, Rh, W, Ag) left out so that the instrument does not leak in.
-LINE_ELEMENTS = ("S", "K", "Ca", "Ti", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "As", "Se", "Sr", "Cd",
-                 "Sn", "Sb", "Ba", "Hg", "Pb", "Bi")
+LINE_ELEMENTS = (
+    "S",
+    "K",
+    "Ca",
+    "Ti",
+    "Cr",
+    "Mn",
+    "Fe",
+    "Co",
+    "Ni",
+    "Cu",
+    "Zn",
+    "As",
+    "Se",
+    "Sr",
+    "Cd",
+    "Sn",
+    "Sb",
+    "Ba",
+    "Hg",
+    "Pb",
+    "Bi",
+)
 
 
 def _line_features(counts: np.ndarray, metadata: dict) -> np.ndarray:
@@ -65,11 +86,18 @@ def _pixels(data_dir, embedder, per_cube: int, seed: int, max_cubes: int | None 
         idx = rng.choice(len(counts), min(per_cube, len(counts)), replace=False)
         x = counts[idx].astype(np.float32)
         latents.append(embedder.encode(x))
-        spectra.append(normalise(torch.from_numpy(x), embedder.config.get("normalisation", "hellinger")).numpy())
+        spectra.append(
+            normalise(
+                torch.from_numpy(x), embedder.config.get("normalisation", "hellinger")
+            ).numpy()
+        )
         lines.append(_line_features(x, metadata))
         colours.append(palette[idx].astype(np.float32) / 255.0)
-    return {"DVE latent (3)": np.concatenate(latents), "spectrum (512)": np.concatenate(spectra),
-            f"element lines ({len(LINE_ELEMENTS)})": np.concatenate(lines)}, np.concatenate(colours)
+    return {
+        "DVE latent (3)": np.concatenate(latents),
+        "spectrum (512)": np.concatenate(spectra),
+        f"element lines ({len(LINE_ELEMENTS)})": np.concatenate(lines),
+    }, np.concatenate(colours)
 
 
 def _delta_e(pred, target) -> tuple[float, float]:
@@ -86,8 +114,14 @@ def probe(x_train, y_train, steps: int = 3000, hidden: int = 128, seed: int = 0)
     torch.manual_seed(seed)
     mu, sd = x_train.mean(0), x_train.std(0) + 1e-6
     a, b = torch.from_numpy((x_train - mu) / sd), torch.from_numpy(y_train)
-    net = torch.nn.Sequential(torch.nn.Linear(a.shape[1], hidden), torch.nn.GELU(), torch.nn.Linear(hidden, hidden),
-                              torch.nn.GELU(), torch.nn.Linear(hidden, 3), torch.nn.Sigmoid())
+    net = torch.nn.Sequential(
+        torch.nn.Linear(a.shape[1], hidden),
+        torch.nn.GELU(),
+        torch.nn.Linear(hidden, hidden),
+        torch.nn.GELU(),
+        torch.nn.Linear(hidden, 3),
+        torch.nn.Sigmoid(),
+    )
     opt = torch.optim.Adam(net.parameters(), 1e-3)
     gen = torch.Generator().manual_seed(seed)
     for _ in range(steps):
@@ -100,6 +134,7 @@ def probe(x_train, y_train, steps: int = 3000, hidden: int = 128, seed: int = 0)
     def predict(x):
         with torch.no_grad():
             return net(torch.from_numpy((x - mu) / sd)).numpy()
+
     return predict
 
 
@@ -108,7 +143,9 @@ def main(argv=None) -> int:
     p.add_argument("--train", required=True)
     p.add_argument("--test", required=True, nargs="+", help="one or more held-out folders")
     p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")
-    p.add_argument("--max-train-cubes", type=int, default=None, help="use only the first N training cubes")
+    p.add_argument(
+        "--max-train-cubes", type=int, default=None, help="use only the first N training cubes"
+    )
     p.add_argument("--train-pixels", type=int, default=3000, help="pixels per training cube")
     p.add_argument("--test-pixels", type=int, default=4000, help="pixels per held-out cube")
     p.add_argument("--out", default=None, help="write the figures as JSON here")
@@ -130,14 +167,24 @@ def main(argv=None) -> int:
     rows = {}
     for name in x_tr:
         predict = probe(x_tr[name], y_tr)
-        rows[name] = {d: _delta_e(predict(x), y) for d, (xs, y) in tests.items() for x in [xs[name]]}
+        rows[name] = {
+            d: _delta_e(predict(x), y) for d, (xs, y) in tests.items() for x in [xs[name]]
+        }
         rows[name]["training px"] = _delta_e(predict(x_tr[name][seen]), y_tr[seen])
     mean = y_tr.mean(0)
-    rows["mean colour"] = {d: _delta_e(np.broadcast_to(mean, y.shape).copy(), y) for d, (_, y) in tests.items()}
-    rows["mean colour"]["training px"] = _delta_e(np.broadcast_to(mean, y_tr[seen].shape).copy(), y_tr[seen])
+    rows["mean colour"] = {
+        d: _delta_e(np.broadcast_to(mean, y.shape).copy(), y) for d, (_, y) in tests.items()
+    }
+    rows["mean colour"]["training px"] = _delta_e(
+        np.broadcast_to(mean, y_tr[seen].shape).copy(), y_tr[seen]
+    )
     cols = list(args.test) + ["training px"]
-    print(f"per-pixel probe, CIEDE2000 (mean / median) vs palette; {len(y_tr)} training px from {args.train}"
-          f"{f' (first {args.max_train_cubes} cubes)' if args.max_train_cubes else ''}; embedder {emb.path}")
+    print(
+        f"per-pixel probe, CIEDE2000 (mean / median) vs palette; {len(y_tr)} training px from "
+        f"{args.train}"
+        f"{f' (first {args.max_train_cubes} cubes)' if args.max_train_cubes else ''}; embedder "
+        f"{emb.path}"
+    )
     print("| input | " + " | ".join(cols) + " |")
     print("|---|" + "---|" * len(cols))
     for name, r in rows.items():

@@ -51,8 +51,8 @@ def evaluate_cube(path: Path, use_uvit: bool = True, oracle: bool = False) -> li
     true_rgb = {int(k): tuple(pal[labels.ravel() == k].mean(axis=0)) for k in np.unique(labels)}
     uvit = {}
     if use_uvit:
-        from xrf_napari.progress import run_to_end
         from xrf_napari.analysis.recolour import iter_recolour
+        from xrf_napari.progress import run_to_end
 
         rgb = run_to_end(iter_recolour(cube, device="cpu")).rgb.reshape(-1, 3).astype(float) / 255.0
         uvit = {int(k): tuple(rgb[labels.ravel() == k].mean(axis=0)) for k in np.unique(labels)}
@@ -69,22 +69,38 @@ def evaluate_cube(path: Path, use_uvit: bool = True, oracle: bool = False) -> li
         for r in rep.regions:
             rec = recipes[r.label - 1]
             truth = pf.visible_pigments(rec["pigments"], profile)
-            row = {"cube": path.name, "mode": mode, "region": r.label, "pixels": r.n_pixels,
-                   "recipe": rec["pigments"], "visible": sorted(truth), "fit_s": round(t_fit, 2),
-                   "ground": rep.ground, "true_ground": [g["name"] for g in _dict_list(cube.metadata["ground"])]}
+            row = {
+                "cube": path.name,
+                "mode": mode,
+                "region": r.label,
+                "pixels": r.n_pixels,
+                "recipe": rec["pigments"],
+                "visible": sorted(truth),
+                "fit_s": round(t_fit, 2),
+                "ground": rep.ground,
+                "true_ground": [g["name"] for g in _dict_list(cube.metadata["ground"])],
+            }
             if not r.candidates:
                 row["skipped"] = r.message
                 rows.append(row)
                 continue
             vis = [{n for n in c.pigments if lib.visible[lib.index(n)]} for c in r.candidates]
-            twin = lambda s: sorted(int(lib.twin_class[lib.index(n)]) for n in s)
-            row.update(top1=vis[0] == truth, top3=truth in vis[:3],
-                       top1_twin=twin(vis[0]) == twin(truth), top3_twin=twin(truth) in [twin(v) for v in vis[:3]],
-                       best=r.best.pigments, fractions=[round(f, 4) for f in r.best.fractions],
-                       prob=round(r.best.probability, 3),
-                       de_top1=_de(r.best.rgb, true_rgb[r.label]),
-                       de_top3=min(_de(c.rgb, true_rgb[r.label]) for c in r.candidates[:3]),
-                       de_recipe=float(rec.get("delta_e", np.nan)))
+
+            def twin(s):
+                return sorted(int(lib.twin_class[lib.index(n)]) for n in s)
+
+            row.update(
+                top1=vis[0] == truth,
+                top3=truth in vis[:3],
+                top1_twin=twin(vis[0]) == twin(truth),
+                top3_twin=twin(truth) in [twin(v) for v in vis[:3]],
+                best=r.best.pigments,
+                fractions=[round(f, 4) for f in r.best.fractions],
+                prob=round(r.best.probability, 3),
+                de_top1=_de(r.best.rgb, true_rgb[r.label]),
+                de_top3=min(_de(c.rgb, true_rgb[r.label]) for c in r.candidates[:3]),
+                de_recipe=float(rec.get("delta_e", np.nan)),
+            )
             if uvit:
                 row["de_uvit"] = _de(uvit[r.label], true_rgb[r.label])
             rows.append(row)
@@ -98,23 +114,38 @@ def summarise(rows: list[dict]) -> str:
         sk = sum(1 for r in rows if r["mode"] == mode and "skipped" in r)
         if not rs:
             continue
-        m = lambda k, rs=rs: float(np.mean([r[k] for r in rs]))
-        line = (f"| {mode} | {len(rs)} (+{sk} skipped) | {m('top3'):.1%} | {m('top1'):.1%} | "
-                f"{m('top3_twin'):.1%} | {m('top1_twin'):.1%} | {m('de_top1'):.1f} | {m('de_top3'):.1f} | "
-                + (f"{m('de_uvit'):.1f} |" if "de_uvit" in rs[0] else "n/a |"))
+
+        def m(k, rs=rs):
+            return float(np.mean([r[k] for r in rs]))
+
+        line = (
+            f"| {mode} | {len(rs)} (+{sk} skipped) | {m('top3'):.1%} | {m('top1'):.1%} | "
+            f"{m('top3_twin'):.1%} | {m('top1_twin'):.1%} | {m('de_top1'):.1f} | "
+            f"{m('de_top3'):.1f} | " + (f"{m('de_uvit'):.1f} |" if "de_uvit" in rs[0] else "n/a |")
+        )
         out.append(line)
-    head = ("| mode | regions | top-3 visible set | top-1 exact | top-3 (twins equal) | top-1 (twins equal) "
-            "| dE00 top-1 | dE00 best of top-3 | dE00 SmallUViT |\n|---|---|---|---|---|---|---|---|---|")
+    head = (
+        "| mode | regions | top-3 visible set | top-1 exact | top-3 (twins equal) "
+        "| top-1 (twins equal) | dE00 top-1 | dE00 best of top-3 | dE00 SmallUViT |\n"
+        "|---|---|---|---|---|---|---|---|---|"
+    )
     return head + "\n" + "\n".join(out)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("inputs", nargs="+", help="cube files or folders of cube_*.h5")
     ap.add_argument("--json", help="write per-region rows here")
-    ap.add_argument("--no-uvit", action="store_true", help="skip the SmallUViT (no colour prior, no UViT dE)")
-    ap.add_argument("--oracle", action="store_true",
-                    help="also rank with the true region colour as the prior (the combination's ceiling)")
+    ap.add_argument(
+        "--no-uvit", action="store_true", help="skip the SmallUViT (no colour prior, no UViT dE)"
+    )
+    ap.add_argument(
+        "--oracle",
+        action="store_true",
+        help="also rank with the true region colour as the prior (the combination's ceiling)",
+    )
     args = ap.parse_args(argv)
     files = []
     for s in args.inputs:

@@ -58,9 +58,21 @@ def _regions(data_dir, max_cubes=None):
         colours[lab] = palette.reshape(-1, 3) / 255.0  # the palette is constant per region
         spec = normalise(sums.astype(np.float32), "hellinger").numpy()
         lines = _line_features(sums.astype(np.float32), metadata)
-        recipe = recipe_colours(metadata["regions"])  # the colour of each region's true paint recipe
-        cubes.append({"name": Path(path).name, "labels": labels, "palette": palette, "present": present,
-                      "spectrum (512)": spec, "element lines": lines, "colour": colours, "recipe": recipe})
+        recipe = recipe_colours(
+            metadata["regions"]
+        )  # the colour of each region's true paint recipe
+        cubes.append(
+            {
+                "name": Path(path).name,
+                "labels": labels,
+                "palette": palette,
+                "present": present,
+                "spectrum (512)": spec,
+                "element lines": lines,
+                "colour": colours,
+                "recipe": recipe,
+            }
+        )
     return cubes
 
 
@@ -77,6 +89,7 @@ def knn(x_train, y_train, k: int = 5):
         d = (b**2).sum(1)[:, None] - 2 * b @ a.T + (a**2).sum(1)[None]
         nearest = np.argsort(d, axis=1)[:, :k]
         return y_train[nearest].mean(1)
+
     return predict
 
 
@@ -110,19 +123,29 @@ def main(argv=None) -> int:
     for key in ("spectrum (512)", "element lines"):
         x = _stack(train, key)
         for name, predict in (("MLP", probe(x, y, steps=args.steps)), ("5-NN", knn(x, y))):
-            results[f"{key}, {name}"] = {d: score(cubes, key, predict) for d, cubes in tests.items()}
-    results["true recipe's own colour (knows the paint)"] = {d: score(cubes, "recipe", lambda c: c)
-                                                            for d, cubes in tests.items()}
+            results[f"{key}, {name}"] = {
+                d: score(cubes, key, predict) for d, cubes in tests.items()
+            }
+    results["true recipe's own colour (knows the paint)"] = {
+        d: score(cubes, "recipe", lambda c: c) for d, cubes in tests.items()
+    }
     mean = y.mean(0)
-    results["mean colour"] = {d: score(cubes, "colour", lambda c: np.broadcast_to(mean, c.shape).copy())
-                              for d, cubes in tests.items()}
-    print(f"perfect segmentation, region mean spectrum -> colour; {len(y)} training regions from "
-          f"{len(train)} cubes of {args.train}; means over held-out cubes, against the palette target")
+    results["mean colour"] = {
+        d: score(cubes, "colour", lambda c: np.broadcast_to(mean, c.shape).copy())
+        for d, cubes in tests.items()
+    }
+    print(
+        f"perfect segmentation, region mean spectrum -> colour; {len(y)} training regions from "
+        f"{len(train)} cubes of {args.train}; means over held-out cubes, against the palette target"
+    )
     print("| input, regressor | folder | MS-SSIM | sRGB dist | dE00 mean | dE00 median |")
     print("|---|---|---|---|---|---|")
     for name, per in results.items():
         for d, m in per.items():
-            print(f"| {name} | {d} | {m['msssim']:.4f} | {m['srgb']:.4f} | {m['de_mean']:.2f} | {m['de_median']:.2f} |")
+            print(
+                f"| {name} | {d} | {m['msssim']:.4f} | {m['srgb']:.4f} | {m['de_mean']:.2f} | "
+                f"{m['de_median']:.2f} |"
+            )
     if args.out:
         with open(args.out, "w") as fh:
             json.dump(results, fh, indent=2)

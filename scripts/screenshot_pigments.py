@@ -19,10 +19,14 @@ from screenshots import PLUGIN, ROOT, _ensure_display, settle, shot, wait
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--sample", default="panel", choices=("panel", "painting"))
     p.add_argument("--cube", help="a synthetic cube file (with targets/labels) instead of a sample")
-    p.add_argument("--name", default=None, help="screenshot name (default: pigments_<sample or file stem>)")
+    p.add_argument(
+        "--name", default=None, help="screenshot name (default: pigments_<sample or file stem>)"
+    )
     p.add_argument("--out", default=str(ROOT / "docs" / "images"))
     p.add_argument("--uvit", action="store_true", help="use the SmallUViT region colours (slower)")
     args = p.parse_args(argv)

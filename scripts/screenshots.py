@@ -89,7 +89,9 @@ def show_only(docks: dict, *names: str) -> None:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--sample", default="painting", choices=("painting", "panel"))
     p.add_argument("--out", default=str(ROOT / "docs" / "images"))
     p.add_argument("--device", default="auto")
@@ -110,8 +112,12 @@ def main(argv=None) -> int:
     # Every dock through the manifest, as from the Plugins menu: Spectrum on top, the three job
     # docks as tabs below it (what a 1080p screen holds).
     docks, widgets = {}, {}
-    for key, title in (("spectrum", "Spectrum"), ("maps", "Elemental maps"), ("embed", "Embed & cluster"),
-                       ("recolour", "Recolour")):
+    for key, title in (
+        ("spectrum", "Spectrum"),
+        ("maps", "Elemental maps"),
+        ("embed", "Embed & cluster"),
+        ("recolour", "Recolour"),
+    ):
         docks[key], widgets[key] = viewer.window.add_plugin_dock_widget(PLUGIN, title)
         settle(0.2)
     spectrum = widgets["spectrum"]

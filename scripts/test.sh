@@ -2,4 +2,8 @@
 # Install xrf-napari with its test extras into .venv and run the test suite (under Xvfb via pytest-xvfb).
 set -euo pipefail
 EXTRAS="[testing]" . "$(dirname "$0")/_venv.sh"
+# Lint and format check first (settings in pyproject.toml [tool.ruff]; ruff pinned in the testing extra).
+# (two commands, not a && b: set -e ignores a failure on the left of &&)
+ruff check .
+ruff format --check .
 python -m pytest -q -p no:cacheprovider "$@"

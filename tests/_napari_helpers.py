@@ -26,10 +26,14 @@ H, W = 24, 20
 def painted_counts(seed: int = 0, pigments=None):
     """(H, W, 512) uint16 Poisson counts: four horizontal bands, one pigment each; labels (H, W)."""
     rng = np.random.default_rng(seed)
-    spectra = [line_spectrum([ln for sym, a in mix for ln in element_spectrum_lines(sym, a)] +
-                             [(20.17, 400.0), (19.5, 300.0)],  # Rh tube scatter
-                             background=(2.0, -0.05))
-               for mix in (pigments or PIGMENTS).values()]
+    spectra = [
+        line_spectrum(
+            [ln for sym, a in mix for ln in element_spectrum_lines(sym, a)]
+            + [(20.17, 400.0), (19.5, 300.0)],  # Rh tube scatter
+            background=(2.0, -0.05),
+        )
+        for mix in (pigments or PIGMENTS).values()
+    ]
     labels = np.repeat(np.arange(1, 5), H // 4)[:, None].repeat(W, axis=1)
     mean = np.stack(spectra)[labels - 1]
     return rng.poisson(np.clip(mean, 0, None)).astype(np.uint16), labels
@@ -40,8 +44,13 @@ def write_painted_cube(path, seed: int = 0, pigments=None):
 
     counts, labels = painted_counts(seed, pigments)
     colours = np.array([[240, 240, 230], [200, 30, 30], [180, 120, 40], [40, 140, 90]], np.uint8)
-    write_cube(path, counts, CANONICAL_CAL, targets={"rgb": colours[labels - 1], "labels": labels},
-               metadata={"profile": {"anode": "Rh", "fwhm_mn_ev": 140.0}, "name": "painted"})
+    write_cube(
+        path,
+        counts,
+        CANONICAL_CAL,
+        targets={"rgb": colours[labels - 1], "labels": labels},
+        metadata={"profile": {"anode": "Rh", "fwhm_mn_ev": 140.0}, "name": "painted"},
+    )
     return path
 
 
@@ -64,7 +73,9 @@ def tiny_weights(folder):
     dve = build_dve({"hidden": [32, 16], "latent_dim": 3})
     dve_path = folder / "dve.safetensors"
     save_weights(dve.state_dict(), dve_path, dve.config)
-    uvit = build_uvit({"img_size": 16, "patch": 4, "dim": 16, "depth": 3, "heads": 2, "head_hidden": 8})
+    uvit = build_uvit(
+        {"img_size": 16, "patch": 4, "dim": 16, "depth": 3, "heads": 2, "head_hidden": 8}
+    )
     uvit_path = folder / "uvit.safetensors"
     save_weights(uvit.state_dict(), uvit_path, uvit.config)
     return dve_path, uvit_path
@@ -84,8 +95,8 @@ def open_sample_or_painted(viewer, tmp_path, key: str = "panel"):
 
 
 def cube_stack_name(viewer) -> str:
-    """Name of the (channels, rows, columns) datacube layer: results are labelled with it, never with
-    the "<name> sum" image that the pick-lists select."""
+    """Name of the (channels, rows, columns) datacube layer: results are labelled with it, never
+    with the "<name> sum" image that the pick-lists select."""
     from xrf_napari.widgets._common import layer_cube
 
     names = [ly.name for ly in viewer.layers if ly.ndim == 3 and layer_cube(ly) is not None]

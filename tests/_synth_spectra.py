@@ -14,8 +14,17 @@ def line_energy(el, fam):
     return next(ln.energy for ln in element_lines(el, 120.0) if ln.family == fam)
 
 
-def synthetic_cube(offset, gain, n_channels, shape=(6, 6), seed=0, scale=1.0, anode="Rh",
-                   elements=(("Fe", 1.0), ("Ca", 0.6), ("Pb", 0.8)), compton=True):
+def synthetic_cube(
+    offset,
+    gain,
+    n_channels,
+    shape=(6, 6),
+    seed=0,
+    scale=1.0,
+    anode="Rh",
+    elements=(("Fe", 1.0), ("Ca", 0.6), ("Pb", 0.8)),
+    compton=True,
+):
     """(H, W, C) Poisson counts: element lines (K or L families) + the anode's Rayleigh and Compton
     scatter + a smooth continuum, drawn at the true energies of `offset + gain * ch`."""
     rng = np.random.default_rng(seed)
@@ -31,7 +40,9 @@ def synthetic_cube(offset, gain, n_channels, shape=(6, 6), seed=0, scale=1.0, an
     for y in range(h):
         for x in range(w):
             mix = rng.uniform(0.2, 1.0, len(elements))
-            s = 30.0 * np.exp(-((e - 12.0) / 9.0) ** 2) * (e > 0.5)  # bremsstrahlung-like continuum
+            s = (
+                30.0 * np.exp(-(((e - 12.0) / 9.0) ** 2)) * (e > 0.5)
+            )  # bremsstrahlung-like continuum
             for (el, amount), m in zip(elements, mix):
                 fam = "K" if line_energy(el, "Ka") < 20 else "L"
                 for f, rel in fams[fam]:

@@ -26,11 +26,19 @@ def missing_display_reason() -> str | None:
     when it found Xvfb; QT_QPA_PLATFORM set by the user is their explicit choice."""
     import shutil
 
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"):
+    if (
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    ):
         return None
-    found = "found but not started (pytest-xvfb disabled?)" if shutil.which("Xvfb") else "not installed"
-    return (f"no display for the napari GUI tests and Xvfb {found}: install Xvfb "
-            "(apt-get install xvfb libxcb-cursor0) and pytest-xvfb, or run them in a desktop session")
+    found = (
+        "found but not started (pytest-xvfb disabled?)" if shutil.which("Xvfb") else "not installed"
+    )
+    return (
+        f"no display for the napari GUI tests and Xvfb {found}: install Xvfb "
+        "(apt-get install xvfb libxcb-cursor0) and pytest-xvfb, or run them in a desktop session"
+    )
 
 
 def pytest_collection_modifyitems(config, items):

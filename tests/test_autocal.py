@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-
 from _synth_spectra import synthetic_cube
+
 from xrf_napari.analysis.autocal import AutoCalibrationError, auto_calibrate, two_peak_calibration
 from xrf_napari.cube import cube_from_array
 from xrf_napari.energy import Calibration
@@ -14,10 +14,18 @@ def channel_error(true: Calibration, fitted: Calibration, n: int, e_range=(1.0, 
     return float(np.abs(et - ef)[m].max() / true.gain)
 
 
-@pytest.mark.parametrize("offset, gain, n", [
-    (-0.9555, 0.01, 4096), (0.0, 0.02, 2048), (-0.2, 0.005, 8192), (0.3, 0.04, 1024),
-    (-1.2, 0.0125, 2048), (0.05, 0.03, 1024), (-0.5, 0.0075, 4096),
-])
+@pytest.mark.parametrize(
+    "offset, gain, n",
+    [
+        (-0.9555, 0.01, 4096),
+        (0.0, 0.02, 2048),
+        (-0.2, 0.005, 8192),
+        (0.3, 0.04, 1024),
+        (-1.2, 0.0125, 2048),
+        (0.05, 0.03, 1024),
+        (-0.5, 0.0075, 4096),
+    ],
+)
 def test_recovers_offset_and_gain_within_one_channel(offset, gain, n):
     cube = cube_from_array(synthetic_cube(offset, gain, n, seed=n + int(gain * 1e4)))
     res = auto_calibrate(cube, anode="Rh")
@@ -29,12 +37,15 @@ def test_recovers_offset_and_gain_within_one_channel(offset, gain, n):
     assert {"Fe Kα", "Rh Kα (anode)"} <= {p.label for p in res.matched_peaks}
 
 
-@pytest.mark.parametrize("kwargs, anode", [
-    (dict(elements=(("Fe", 1.0),)), "Rh"),  # sparse: only Fe and the scatter
-    (dict(anode="Mo", elements=(("Cu", 1.0), ("Hg", 0.5))), "Mo"),
-    (dict(elements=(("Ca", 1.0), ("Zn", 0.5)), compton=False), "Rh"),
-    (dict(scale=0.05), "Rh"),  # low counts
-])
+@pytest.mark.parametrize(
+    "kwargs, anode",
+    [
+        (dict(elements=(("Fe", 1.0),)), "Rh"),  # sparse: only Fe and the scatter
+        (dict(anode="Mo", elements=(("Cu", 1.0), ("Hg", 0.5))), "Mo"),
+        (dict(elements=(("Ca", 1.0), ("Zn", 0.5)), compton=False), "Rh"),
+        (dict(scale=0.05), "Rh"),  # low counts
+    ],
+)
 def test_harder_spectra(kwargs, anode):
     cube = cube_from_array(synthetic_cube(-0.3, 0.012, 2048, seed=11, **kwargs))
     res = auto_calibrate(cube, anode=anode)
@@ -52,8 +63,10 @@ def test_real_m6_spx_without_its_calibration(real_data):
     assert abs(res.calibration.offset - sp.calibration.offset) < sp.calibration.gain  # < 1 channel
     assert channel_error(sp.calibration, res.calibration, 4096, (0.0, 25.0)) < 1.0
     # the fit explains the matched peaks better than the file's own calibration does
-    file_resid = [sp.calibration.energy(4096)[0] + sp.calibration.gain * p.channel - p.energy
-                  for p in res.matched_peaks]
+    file_resid = [
+        sp.calibration.energy(4096)[0] + sp.calibration.gain * p.channel - p.energy
+        for p in res.matched_peaks
+    ]
     assert res.residual_ev_rms < 1e3 * np.sqrt(np.mean(np.square(file_resid)))
 
 

@@ -37,8 +37,23 @@ def test_embed_cli_writes_all_outputs(cube_and_weights, tmp_path):
     cube_path, weights, counts = cube_and_weights
     before = cube_path.read_bytes()
     out = tmp_path / "result"
-    rc = main(["embed", str(cube_path), "--output", str(out), "--clusters", "3", "--weights", str(weights),
-               "--device", "cpu", "--chunk-pixels", "50", "--no-progress"])
+    rc = main(
+        [
+            "embed",
+            str(cube_path),
+            "--output",
+            str(out),
+            "--clusters",
+            "3",
+            "--weights",
+            str(weights),
+            "--device",
+            "cpu",
+            "--chunk-pixels",
+            "50",
+            "--no-progress",
+        ]
+    )
     assert rc == 0
     assert cube_path.read_bytes() == before  # input untouched
     with h5py.File(out / "latent.h5") as f:
@@ -81,16 +96,40 @@ def test_embed_cli_prefix_output_and_auto_k(cube_and_weights, tmp_path):
     lines = [line_spectrum([(e, 3000.0)], cal=cal, n=C) for e in (3.69, 6.40, 14.16)]  # Ca, Fe, Sr
     counts = np.random.default_rng(0).poisson(np.stack(lines)[truth - 1]).astype(np.uint16)
     cube_path = write_cube(tmp_path / "bands.h5", counts, cal, metadata={"name": "bands"})
-    rc = main(["embed", str(cube_path), "-o", str(tmp_path / "scan1_"), "--weights", str(weights),
-               "--k-range", "2", "4", "--no-progress"])
+    rc = main(
+        [
+            "embed",
+            str(cube_path),
+            "-o",
+            str(tmp_path / "scan1_"),
+            "--weights",
+            str(weights),
+            "--k-range",
+            "2",
+            "4",
+            "--no-progress",
+        ]
+    )
     assert rc == 0
     for name in ("latent.h5", "latent.png", "labels.h5", "labels.png", "cluster_spectra.csv"):
         assert (tmp_path / f"scan1_{name}").is_file()
     with h5py.File(tmp_path / "scan1_labels.h5") as f:
         assert f.attrs["k"] == 3
         assert same_partition(f["labels"][()], truth)
-    rc = main(["embed", str(cube_path), "-o", str(tmp_path / "scan2_"), "--weights", str(weights),
-               "--k-range", "4", "5", "--no-progress"])
+    rc = main(
+        [
+            "embed",
+            str(cube_path),
+            "-o",
+            str(tmp_path / "scan2_"),
+            "--weights",
+            str(weights),
+            "--k-range",
+            "4",
+            "5",
+            "--no-progress",
+        ]
+    )
     with h5py.File(tmp_path / "scan2_labels.h5") as f:
         assert rc == 0 and f.attrs["k"] in (4, 5)
 

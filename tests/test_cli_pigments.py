@@ -28,10 +28,17 @@ def scan(tmp_path_factory):
     labels = np.repeat(np.arange(3), size // 3)[None, :].repeat(size, 0).astype(np.int32)
     recs = [Recipe(p, f, [0, 0, 0], [0, 0, 0], 0.0) for p, f in RECIPES]
     prof = InstrumentProfile(anode="Rh", kv=40.0, fwhm_mn_ev=145.0, counts_per_pixel=1500.0)
-    syn = synthesize(np.zeros((size, size, 3), np.uint8), rng, prof, labels=labels, recipes=recs, blur_px=1.0)
+    syn = synthesize(
+        np.zeros((size, size, 3), np.uint8), rng, prof, labels=labels, recipes=recs, blur_px=1.0
+    )
     cal = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
-    path = write_cube(d / "scan.h5", syn.counts, cal, targets={"labels": labels},
-                      metadata=dict(syn.metadata, name="scan"))
+    path = write_cube(
+        d / "scan.h5",
+        syn.counts,
+        cal,
+        targets={"labels": labels},
+        metadata=dict(syn.metadata, name="scan"),
+    )
     np.save(d / "labels.npy", labels + 1)
     return path, d / "labels.npy"
 
@@ -40,13 +47,29 @@ def test_cli_writes_the_report(scan, tmp_path):
     cube_path, labels_path = scan
     before = cube_path.read_bytes()
     out = tmp_path / "report"
-    rc = main(["pigments", str(cube_path), "--labels", str(labels_path), "--output", str(out), "--no-progress"])
+    rc = main(
+        [
+            "pigments",
+            str(cube_path),
+            "--labels",
+            str(labels_path),
+            "--output",
+            str(out),
+            "--no-progress",
+        ]
+    )
     assert rc == 0
     assert cube_path.read_bytes() == before  # input untouched
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["report.html", "candidates.csv", "hidden_partners.csv", "region_spectra.csv"])
-    rows = list(csv.DictReader(line for line in (out / "candidates.csv").read_text().splitlines()
-                               if not line.startswith("#")))
+        ["report.html", "candidates.csv", "hidden_partners.csv", "region_spectra.csv"]
+    )
+    rows = list(
+        csv.DictReader(
+            line
+            for line in (out / "candidates.csv").read_text().splitlines()
+            if not line.startswith("#")
+        )
+    )
     top = {int(r["region"]): r for r in rows if r["rank"] == "1"}
     assert set(top) == {1, 2, 3}
     assert set(top[1]["pigments"].split(" + ")) == {"Vermilion", "Lead white"}
@@ -57,28 +80,63 @@ def test_cli_writes_the_report(scan, tmp_path):
     assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1.0001
     hidden = (out / "hidden_partners.csv").read_text()
     assert "Carbon black" in hidden and "Indigo" in hidden
-    spectra = [line for line in (out / "region_spectra.csv").read_text().splitlines() if not line.startswith("#")]
+    spectra = [
+        line
+        for line in (out / "region_spectra.csv").read_text().splitlines()
+        if not line.startswith("#")
+    ]
     assert spectra[0].split(",")[:3] == ["energy_keV", "region_1_mean", "region_1_best_fit"]
     assert len(spectra) == 1 + 512
     page = (out / "report.html").read_text()
     assert page.count("<svg") == 3 and page.count("data:image/png;base64,") == 3
-    assert "Vermilion" in page and "src=\"http" not in page  # self-contained
+    assert "Vermilion" in page and 'src="http' not in page  # self-contained
 
 
 def test_cli_labels_from_the_cube_and_bad_labels(scan, tmp_path, capsys):
     cube_path, _ = scan
     # the generator's truth labels (targets/labels, counted from 0) are read and shifted to 1..k
-    rc = main(["pigments", str(cube_path), "--labels", str(cube_path), "-o", str(tmp_path / "a"), "--no-progress"])
+    rc = main(
+        [
+            "pigments",
+            str(cube_path),
+            "--labels",
+            str(cube_path),
+            "-o",
+            str(tmp_path / "a"),
+            "--no-progress",
+        ]
+    )
     assert rc == 0
     assert "region   3" in capsys.readouterr().out
     bad = tmp_path / "bad.npy"
     np.save(bad, np.ones((5, 5), np.int32))
-    rc = main(["pigments", str(cube_path), "--labels", str(bad), "-o", str(tmp_path / "b"), "--no-progress"])
+    rc = main(
+        [
+            "pigments",
+            str(cube_path),
+            "--labels",
+            str(bad),
+            "-o",
+            str(tmp_path / "b"),
+            "--no-progress",
+        ]
+    )
     assert rc == 2
     err = capsys.readouterr().err
     assert "bad.npy" in err and "does not match the scan" in err
-    rc = main(["pigments", str(cube_path), "--labels", str(bad), "-o", str(tmp_path / "c"), "--anode", "Xx",
-               "--no-progress"])
+    rc = main(
+        [
+            "pigments",
+            str(cube_path),
+            "--labels",
+            str(bad),
+            "-o",
+            str(tmp_path / "c"),
+            "--anode",
+            "Xx",
+            "--no-progress",
+        ]
+    )
     assert rc == 2
 
 
@@ -87,7 +145,19 @@ def test_cli_without_labels_clusters_with_the_shipped_embedder(scan, tmp_path, c
     pytest.importorskip("sklearn")
     cube_path, _ = scan
     out = tmp_path / "r"
-    rc = main(["pigments", str(cube_path), "-o", str(out), "--clusters", "3", "--device", "cpu", "--no-progress"])
+    rc = main(
+        [
+            "pigments",
+            str(cube_path),
+            "-o",
+            str(out),
+            "--clusters",
+            "3",
+            "--device",
+            "cpu",
+            "--no-progress",
+        ]
+    )
     assert rc == 0
     text = capsys.readouterr().out
     assert len(re.findall(r"^region ", text, re.MULTILINE)) == 3

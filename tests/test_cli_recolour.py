@@ -24,19 +24,36 @@ def files(tmp_path_factory):
     torch.manual_seed(0)
     dve = build_dve({})
     save_weights(dve.state_dict(), d / "dve.safetensors", dve.config)
-    uvit = build_uvit({"img_size": 32, "patch": 8, "dim": 18, "depth": 3, "heads": 9, "mlp_ratio": 2.0,
-                       "pixel_skip": True, "head_hidden": 4})
+    uvit = build_uvit(
+        {
+            "img_size": 32,
+            "patch": 8,
+            "dim": 18,
+            "depth": 3,
+            "heads": 9,
+            "mlp_ratio": 2.0,
+            "pixel_skip": True,
+            "head_hidden": 4,
+        }
+    )
     save_weights(uvit.state_dict(), d / "uvit.safetensors", uvit.config)
     return d, cube
 
 
 def test_cli_writes_png_and_tiff_of_the_input_size(files, capsys):
-    from PIL import Image
     import tifffile
+    from PIL import Image
 
     d, cube = files
-    common = ["--weights", str(d / "uvit.safetensors"), "--embedder-weights", str(d / "dve.safetensors"),
-              "--device", "cpu", "--no-progress"]
+    common = [
+        "--weights",
+        str(d / "uvit.safetensors"),
+        "--embedder-weights",
+        str(d / "dve.safetensors"),
+        "--device",
+        "cpu",
+        "--no-progress",
+    ]
     assert main(["recolour", str(cube), "--output", str(d / "out.png")] + common) == 0
     img = np.asarray(Image.open(d / "out.png"))
     assert img.shape == (37, 53, 3) and img.dtype == np.uint8
@@ -54,8 +71,13 @@ def assert_is_prediction(img, cube_path, d, **tiling):
     from xrf_napari import read_cube
     from xrf_napari.analysis.recolour import recolour
 
-    rgb = recolour(read_cube(cube_path), weights=d / "uvit.safetensors",
-                   embedder_weights=d / "dve.safetensors", device="cpu", **tiling).rgb
+    rgb = recolour(
+        read_cube(cube_path),
+        weights=d / "uvit.safetensors",
+        embedder_weights=d / "dve.safetensors",
+        device="cpu",
+        **tiling,
+    ).rgb
     expected = np.floor(np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5)
     assert expected.std() > 1.0  # the toy regions give the model something to colour
     assert img.shape == expected.shape and img.dtype == np.uint8
@@ -64,12 +86,36 @@ def assert_is_prediction(img, cube_path, d, **tiling):
 
 def test_cli_reports_bad_input_clearly(files, capsys):
     d, cube = files
-    assert main(["recolour", str(d / "missing.h5"), "--output", str(d / "x.png"),
-                 "--weights", str(d / "uvit.safetensors")]) == 2
+    assert (
+        main(
+            [
+                "recolour",
+                str(d / "missing.h5"),
+                "--output",
+                str(d / "x.png"),
+                "--weights",
+                str(d / "uvit.safetensors"),
+            ]
+        )
+        == 2
+    )
     assert "missing.h5" in capsys.readouterr().err
     assert main(["recolour", str(cube), "--output", str(d / "x.jpg")]) == 2
     assert ".png" in capsys.readouterr().err
-    assert main(["recolour", str(cube), "--output", str(d / "x.png"),
-                 "--weights", str(d / "dve.safetensors"), "--device", "cpu"]) == 2
+    assert (
+        main(
+            [
+                "recolour",
+                str(cube),
+                "--output",
+                str(d / "x.png"),
+                "--weights",
+                str(d / "dve.safetensors"),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 2
+    )
     assert "not a SmallUViT" in capsys.readouterr().err
     assert not (d / "x.png").exists()

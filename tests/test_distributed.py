@@ -16,9 +16,18 @@ GLOO_EXIT_ABORT = "terminate called without an active exception"
 
 
 def _config(tmp_path):
-    cfg = {"steps": 4, "cubes_per_batch": 4, "pixels_per_cube_batch": 32, "pixels_per_cube": 256,
-           "warmup_steps": 1, "mmd_samples": 64, "w_mmd": 0.0, "aug_prob": 0.5,
-           "checkpoint_every": 100, "log_every": 1}
+    cfg = {
+        "steps": 4,
+        "cubes_per_batch": 4,
+        "pixels_per_cube_batch": 32,
+        "pixels_per_cube": 256,
+        "warmup_steps": 1,
+        "mmd_samples": 64,
+        "w_mmd": 0.0,
+        "aug_prob": 0.5,
+        "checkpoint_every": 100,
+        "log_every": 1,
+    }
     path = tmp_path / "cfg.json"
     path.write_text(json.dumps(cfg))
     return path
@@ -27,15 +36,25 @@ def _config(tmp_path):
 def _train(args, env_extra=None, nproc=None):
     env = {**os.environ, "OMP_NUM_THREADS": "1", **(env_extra or {})}
     if nproc:
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-               "-m", "xrf_napari.train", *args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            f"--nproc_per_node={nproc}",
+            "-m",
+            "xrf_napari.train",
+            *args,
+        ]
     else:
         cmd = [sys.executable, "-m", "xrf_napari.train", *args]
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
     if res.returncode and nproc and GLOO_EXIT_ABORT in res.stderr:
         # Known, rare and not reproducible on demand: a rank aborted in gloo's teardown after the
         # run had finished (see distributed.cleanup). One rerun, made visible, not hidden.
-        warnings.warn(f"2-rank run aborted at exit ({GLOO_EXIT_ABORT!r}); rerunning once")
+        warnings.warn(
+            f"2-rank run aborted at exit ({GLOO_EXIT_ABORT!r}); rerunning once", stacklevel=2
+        )
         res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
     return res
@@ -69,17 +88,38 @@ def test_two_gloo_ranks_stay_identical_and_match_single_process(tmp_path):
     data = tmp_path / "data"
     write_toy_dataset(data, n_cubes=4, size=16, seed=0)
     cfg = _config(tmp_path)
-    common = ["embedder", "--data", str(data), "--config", str(cfg), "--device", "cpu", "--no-progress"]
+    common = [
+        "embedder",
+        "--data",
+        str(data),
+        "--config",
+        str(cfg),
+        "--device",
+        "cpu",
+        "--no-progress",
+    ]
     _train(common + ["--out", str(tmp_path / "ddp")], nproc=2)
     _train(common + ["--out", str(tmp_path / "single")])
     half = json.loads(cfg.read_text()) | {"cubes_per_batch": 2}  # what one rank alone would see
     (tmp_path / "half.json").write_text(json.dumps(half))
-    _train([*common[:3], "--config", str(tmp_path / "half.json"), *common[5:], "--out", str(tmp_path / "other")])
+    _train(
+        [
+            *common[:3],
+            "--config",
+            str(tmp_path / "half.json"),
+            *common[5:],
+            "--out",
+            str(tmp_path / "other"),
+        ]
+    )
 
     m = json.loads((tmp_path / "ddp" / "metrics.json").read_text())
     assert m["world_size"] == 2 and m["ranks_in_sync"] is True
     # each rank read half of the files; the exchanged pool equals the one a single process draws
-    assert m["pool_sha1"] == json.loads((tmp_path / "single" / "metrics.json").read_text())["pool_sha1"]
+    assert (
+        m["pool_sha1"]
+        == json.loads((tmp_path / "single" / "metrics.json").read_text())["pool_sha1"]
+    )
     ddp, _ = load_weights(tmp_path / "ddp" / "dve.safetensors")
     one, _ = load_weights(tmp_path / "single" / "dve.safetensors")
     other, _ = load_weights(tmp_path / "other" / "dve.safetensors")
@@ -88,14 +128,31 @@ def test_two_gloo_ranks_stay_identical_and_match_single_process(tmp_path):
         return float(np.sqrt(sum(float(((a[k] - b[k]) ** 2).sum()) for k in a)))
 
     # Same global batch and averaged gradients: the same trajectory up to float summation order
-    # (Adam magnifies that a little on near-zero gradients), far closer than a run on half the batch from the same initial weights.
+    # (Adam magnifies that a little on near-zero gradients), far closer than a run on half the batch
+    # from the same initial weights.
     assert dist(ddp, one) < 0.2 * dist(one, other), (dist(ddp, one), dist(one, other))
 
 
 def _uvit_config(tmp_path, **extra):
-    cfg = {"model": {"patch": 8, "dim": 18, "depth": 3, "heads": 9, "mlp_ratio": 2.0, "head_hidden": 4},
-           "crop": 16, "batch": 4, "log_every": 1, "warmup": 1, "steps": 4, "baseline_steps": 0,
-           "checkpoint_every": 100, "val_fraction": 0.0, **extra}
+    cfg = {
+        "model": {
+            "patch": 8,
+            "dim": 18,
+            "depth": 3,
+            "heads": 9,
+            "mlp_ratio": 2.0,
+            "head_hidden": 4,
+        },
+        "crop": 16,
+        "batch": 4,
+        "log_every": 1,
+        "warmup": 1,
+        "steps": 4,
+        "baseline_steps": 0,
+        "checkpoint_every": 100,
+        "val_fraction": 0.0,
+        **extra,
+    }
     path = tmp_path / f"uvit{len(extra)}.json"
     path.write_text(json.dumps(cfg))
     return path
@@ -107,17 +164,30 @@ def test_recolouriser_two_gloo_ranks_shard_the_files_and_match_single_process(tm
     data = tmp_path / "data"
     write_toy_dataset(data, n_cubes=5, size=24, seed=1)  # odd: the ranks get 3 and 2 files
     _random_dve(tmp_path / "dve.safetensors")
-    common = ["recolouriser", "--data", str(data), "--embedder", str(tmp_path / "dve.safetensors"),
-              "--device", "cpu", "--no-progress"]
+    common = [
+        "recolouriser",
+        "--data",
+        str(data),
+        "--embedder",
+        str(tmp_path / "dve.safetensors"),
+        "--device",
+        "cpu",
+        "--no-progress",
+    ]
     cfg = _uvit_config(tmp_path)
     _train(common + ["--config", str(cfg), "--out", str(tmp_path / "ddp")], nproc=2)
     _train(common + ["--config", str(cfg), "--out", str(tmp_path / "single")])
-    _train(common + ["--config", str(_uvit_config(tmp_path, batch=2)), "--out", str(tmp_path / "half")])
+    _train(
+        common + ["--config", str(_uvit_config(tmp_path, batch=2)), "--out", str(tmp_path / "half")]
+    )
 
     m = json.loads((tmp_path / "ddp" / "metrics.json").read_text())
     assert m["world_size"] == 2 and m["ranks_in_sync"] is True and m["steps"] == 4
     # the latent cache that the two ranks built from their shares equals the single-process one
-    with np.load(tmp_path / "ddp" / "latent_cache.npz") as a, np.load(tmp_path / "single" / "latent_cache.npz") as b:
+    with (
+        np.load(tmp_path / "ddp" / "latent_cache.npz") as a,
+        np.load(tmp_path / "single" / "latent_cache.npz") as b,
+    ):
         assert sorted(a.files) == sorted(b.files)
         for k in a.files:
             if k != "key":
@@ -139,8 +209,25 @@ def test_recolouriser_time_budget_stops_every_rank_at_the_same_step(tmp_path):
     write_toy_dataset(data, n_cubes=2, size=24, seed=2)
     _random_dve(tmp_path / "dve.safetensors")
     cfg = _uvit_config(tmp_path, steps=100000, log_every=5)
-    _train(["recolouriser", "--data", str(data), "--embedder", str(tmp_path / "dve.safetensors"), "--device", "cpu",
-            "--no-progress", "--config", str(cfg), "--out", str(tmp_path / "ddp"), "--time-budget", "3"], nproc=2)
+    _train(
+        [
+            "recolouriser",
+            "--data",
+            str(data),
+            "--embedder",
+            str(tmp_path / "dve.safetensors"),
+            "--device",
+            "cpu",
+            "--no-progress",
+            "--config",
+            str(cfg),
+            "--out",
+            str(tmp_path / "ddp"),
+            "--time-budget",
+            "3",
+        ],
+        nproc=2,
+    )
     m = json.loads((tmp_path / "ddp" / "metrics.json").read_text())
     # stopped by the budget (not the step count), on a step where the ranks agreed, weights in sync
     assert 0 < m["steps"] < 100000 and m["steps"] % 5 == 0 and m["ranks_in_sync"] is True

@@ -7,8 +7,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from xrf_napari.analysis.embed import (cluster, cluster_spectra, embed, latent_to_rgb,  # noqa: E402
-                                       load_embedder)
+from xrf_napari.analysis.embed import (
+    cluster,
+    cluster_spectra,
+    embed,
+    latent_to_rgb,  # noqa: E402
+    load_embedder,
+)
 from xrf_napari.cube import cube_from_array  # noqa: E402
 from xrf_napari.energy import Calibration  # noqa: E402
 from xrf_napari.models.dve import build_from_config, normalise  # noqa: E402
@@ -22,9 +27,19 @@ TINY_MODEL = {"hidden": [32, 16, 8]}
 
 def tiny_config(steps=30, **over):
     cfg = json.loads(json.dumps(DEFAULT_TRAIN_CONFIG))
-    cfg.update(model={**cfg["model"], **TINY_MODEL}, steps=steps, cubes_per_batch=4, pixels_per_cube_batch=48,
-               pixels_per_cube=256, warmup_steps=3, log_every=5, checkpoint_every=10, mmd_samples=128,
-               lr=3e-3, silhouette_ramp=0.0)
+    cfg.update(
+        model={**cfg["model"], **TINY_MODEL},
+        steps=steps,
+        cubes_per_batch=4,
+        pixels_per_cube_batch=48,
+        pixels_per_cube=256,
+        warmup_steps=3,
+        log_every=5,
+        checkpoint_every=10,
+        mmd_samples=128,
+        lr=3e-3,
+        silhouette_ramp=0.0,
+    )
     cfg.update(over)
     return cfg
 
@@ -58,9 +73,21 @@ def test_tiny_training_loss_falls(toy_dataset, tmp_path):
 
 def test_resume_after_interruption_gives_same_weights(toy_dataset, tmp_path):
     cfg = tiny_config(steps=20)
-    train(toy_dataset, tmp_path / "straight", json.loads(json.dumps(cfg)), device_name="cpu", progress=False)
-    out = train(toy_dataset, tmp_path / "split", json.loads(json.dumps(cfg)), device_name="cpu",
-                progress=False, stop_after=13)
+    train(
+        toy_dataset,
+        tmp_path / "straight",
+        json.loads(json.dumps(cfg)),
+        device_name="cpu",
+        progress=False,
+    )
+    out = train(
+        toy_dataset,
+        tmp_path / "split",
+        json.loads(json.dumps(cfg)),
+        device_name="cpu",
+        progress=False,
+        stop_after=13,
+    )
     assert out == {"interrupted_at": 13}  # the last checkpoint is at step 10: 3 steps are redone
     train(toy_dataset, tmp_path / "split", {}, device_name="cpu", resume=True, progress=False)
     a, _ = load_weights(tmp_path / "straight" / "dve.safetensors")
@@ -71,8 +98,7 @@ def test_resume_after_interruption_gives_same_weights(toy_dataset, tmp_path):
 
 
 def test_embedding_is_chunk_invariant(random_weights):
-    counts, _, _ = toy_cube(13, 11, n_regions=3, seed=5,
-                            energy=Calibration(0.0, 0.02).energy(1300))
+    counts, _, _ = toy_cube(13, 11, n_regions=3, seed=5, energy=Calibration(0.0, 0.02).energy(1300))
     cube = cube_from_array(counts, Calibration(0.0, 0.02))
     ref = embed(cube, weights=random_weights, device="cpu")
     assert ref.shape == (13, 11, 3) and ref.dtype == np.float32
@@ -96,8 +122,12 @@ def test_normalisation_ignores_count_level_and_fused_path_matches():
     model = build_from_config({}).eval()
     x = torch.poisson(torch.rand(64, 512) * 3)
     with torch.no_grad():
-        np.testing.assert_allclose(model.encode_counts_mean(x.clone()), model.encode_mean(normalise(x)),
-                                   rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(
+            model.encode_counts_mean(x.clone()),
+            model.encode_mean(normalise(x)),
+            rtol=1e-4,
+            atol=1e-5,
+        )
         assert torch.isfinite(model.encode_counts_mean(torch.zeros(2, 512))).all()  # empty pixels
 
 
@@ -130,8 +160,10 @@ def test_shipped_weights_load_and_separate_pigments():
     assert z.shape == (labels.size, 3) and np.isfinite(z).all()
     lab = labels.ravel()
     centres = np.stack([z[lab == k].mean(0) for k in range(1, len(PIGMENTS) + 1)])
-    spread = max(np.linalg.norm(z[lab == k] - centres[k - 1], axis=1).mean()
-                 for k in range(1, len(PIGMENTS) + 1))
+    spread = max(
+        np.linalg.norm(z[lab == k] - centres[k - 1], axis=1).mean()
+        for k in range(1, len(PIGMENTS) + 1)
+    )
     assert pdist(centres).min() > 10 * spread
 
 
@@ -195,8 +227,8 @@ def test_silhouette_loss_matches_sklearn():
 
 
 def test_silhouette_loss_mask_scores_only_the_masked_points():
-    """Masked-out points (boundary mixtures) neither count as region members nor get scored: the loss
-    equals sklearn's silhouette of the masked points alone."""
+    """Masked-out points (boundary mixtures) neither count as region members nor get scored: the
+    loss equals sklearn's silhouette of the masked points alone."""
     from sklearn.metrics import silhouette_score
 
     rng = np.random.default_rng(4)
@@ -207,13 +239,17 @@ def test_silhouette_loss_mask_scores_only_the_masked_points():
     pts[0, ~mask[0]] *= 5.0  # the unmasked points scatter: they would lower the silhouette
     want = 1 - silhouette_score(pts[0][mask[0]], lab[0][mask[0]])
     full = silhouette_loss(torch.from_numpy(pts), torch.from_numpy(lab)).item()
-    got = silhouette_loss(torch.from_numpy(pts), torch.from_numpy(lab), mask=torch.from_numpy(mask)).item()
+    got = silhouette_loss(
+        torch.from_numpy(pts), torch.from_numpy(lab), mask=torch.from_numpy(mask)
+    ).item()
     assert got == pytest.approx(want, abs=1e-3)
     assert full > got + 0.05
 
 
 def test_latent_to_rgb_scales_each_axis():
-    lat = np.stack(list(np.meshgrid(np.linspace(-3, 3, 20), np.linspace(0, 1, 10))) + [np.zeros((10, 20))], -1)
+    lat = np.stack(
+        list(np.meshgrid(np.linspace(-3, 3, 20), np.linspace(0, 1, 10))) + [np.zeros((10, 20))], -1
+    )
     rgb = latent_to_rgb(lat.astype(np.float32))
     assert rgb.shape == (10, 20, 3) and rgb.dtype == np.uint8
     assert rgb[..., 0].min() == 0 and rgb[..., 0].max() == 255 and rgb[..., 1].max() == 255

@@ -8,8 +8,12 @@ from xrf_napari.energy import Calibration, canonical_edges, rebin_matrix
 def test_calibration_roundtrip_quadratic():
     cal = Calibration(-0.9555, 0.009999, 1e-7)
     ch = np.array([0.0, 100.5, 4095.0])
-    np.testing.assert_allclose(cal.channel(cal.energy(4096)[[0, 100, 4095]]), [0, 100, 4095], atol=1e-6)
-    assert cal.channel(cal.offset + cal.gain * 100.5 + cal.quadratic * 100.5**2) == pytest.approx(ch[1])
+    np.testing.assert_allclose(
+        cal.channel(cal.energy(4096)[[0, 100, 4095]]), [0, 100, 4095], atol=1e-6
+    )
+    assert cal.channel(cal.offset + cal.gain * 100.5 + cal.quadratic * 100.5**2) == pytest.approx(
+        ch[1]
+    )
 
 
 def test_calibration_rejects_bad_gain():

@@ -26,8 +26,12 @@ class _LabelOracle:
     config = {"normalisation": "hellinger"}
 
     def __init__(self, counts, labels):
-        self.lookup = {c.tobytes(): lab for c, lab in zip(counts.reshape(-1, counts.shape[-1]).astype(np.float32),
-                                                          labels.reshape(-1))}
+        self.lookup = {
+            c.tobytes(): lab
+            for c, lab in zip(
+                counts.reshape(-1, counts.shape[-1]).astype(np.float32), labels.reshape(-1)
+            )
+        }
 
     def encode(self, flat):
         lab = np.array([self.lookup[row.tobytes()] for row in flat])
@@ -51,10 +55,18 @@ def test_evaluate_cube_aligns_labels_and_scores_baselines():
     res = evaluate_cube(_LabelOracle(counts, shuffled), counts, shuffled, max_pixels=700, seed=1)
     for m in baselines:
         assert abs(res[m]) < 0.05, (m, res[m])
-    table = format_table({"data": "x", "methods": ["dve", "pca3"], "interior_fraction_median": 0.5,
-                          "summary": {"dve": {"median": 1.0, "mean": 1.0, "min": 1.0, "n": 1},
-                                      "pca3": {"median": 0.5, "mean": 0.5, "min": 0.5, "n": 1}},
-                          "per_profile": {}})
+    table = format_table(
+        {
+            "data": "x",
+            "methods": ["dve", "pca3"],
+            "interior_fraction_median": 0.5,
+            "summary": {
+                "dve": {"median": 1.0, "mean": 1.0, "min": 1.0, "n": 1},
+                "pca3": {"median": 0.5, "mean": 0.5, "min": 0.5, "n": 1},
+            },
+            "per_profile": {},
+        }
+    )
     assert "| **all** | 1 | 1.000 | 0.500 |" in table and "50 %" in table
 
 

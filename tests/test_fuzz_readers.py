@@ -185,7 +185,7 @@ def test_spectrum_readers_any_bytes(data, suffix):
     outcome(p)
 
 
-# -- binary containers: byte flips and truncations of a valid file --------------------------------------
+# -- binary containers: byte flips and truncations of a valid file ---------------------------------
 def _seed_files():
     import tifffile
     import zarr

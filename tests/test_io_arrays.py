@@ -2,8 +2,8 @@ import json
 
 import numpy as np
 import pytest
-
 from _io_helpers import fingerprint
+
 from xrf_napari.io import CubeReadError, can_read, read_cube
 
 CUBE = np.random.default_rng(5).integers(0, 300, size=(7, 6, 96)).astype(np.uint16)
@@ -12,13 +12,18 @@ CUBE = np.random.default_rng(5).integers(0, 300, size=(7, 6, 96)).astype(np.uint
 def test_npy_memmap_with_sidecar(tmp_path):
     path = tmp_path / "scan.npy"
     np.save(path, CUBE)
-    (tmp_path / "scan.json").write_text(json.dumps({"offset": -0.5, "gain": 0.02, "quadratic": 0.0,
-                                                   "anode": "Mo", "kV": 40}))
+    (tmp_path / "scan.json").write_text(
+        json.dumps({"offset": -0.5, "gain": 0.02, "quadratic": 0.0, "anode": "Mo", "kV": 40})
+    )
     before = fingerprint(path)
     cube = read_cube(path)
     assert isinstance(cube.data, np.memmap)
     np.testing.assert_array_equal(np.asarray(cube.data), CUBE)
-    assert (cube.calibration.offset, cube.calibration.gain, cube.calibration.source) == (-0.5, 0.02, "file")
+    assert (cube.calibration.offset, cube.calibration.gain, cube.calibration.source) == (
+        -0.5,
+        0.02,
+        "file",
+    )
     assert cube.metadata["anode"] == "Mo" and cube.metadata["kV"] == 40
     assert fingerprint(path) == before
 
@@ -46,7 +51,9 @@ def test_npz_small_member_loaded_big_refused(tmp_path, monkeypatch):
     np.savez_compressed(path, counts=CUBE, energy=np.linspace(0.1, 0.1 + 0.01 * 95, 96))
     cube = read_cube(path)
     np.testing.assert_array_equal(cube.data, CUBE)
-    assert cube.calibration.offset == pytest.approx(0.1) and cube.calibration.gain == pytest.approx(0.01)
+    assert cube.calibration.offset == pytest.approx(0.1) and cube.calibration.gain == pytest.approx(
+        0.01
+    )
     import xrf_napari.io.arrays as arrays
 
     monkeypatch.setattr(arrays, "available_memory", lambda: 1000)
@@ -117,7 +124,9 @@ def test_maxrf4u_datastack_zipstore(tmp_path):
     before = fingerprint(path)
     cube = read_cube(path)
     assert cube.metadata["format_flavour"] == "maxrf4u" and cube.dtype == np.float32
-    assert cube.calibration.offset == pytest.approx(-0.9) and cube.calibration.gain == pytest.approx(0.04)
+    assert cube.calibration.offset == pytest.approx(
+        -0.9
+    ) and cube.calibration.gain == pytest.approx(0.04)
     np.testing.assert_array_equal(np.asarray(cube.data[0:7]), cube_f)
     assert fingerprint(path) == before
 

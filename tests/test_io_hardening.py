@@ -1,5 +1,6 @@
 """Bad files give a clear CubeReadError naming the file: special files, unbounded numbers, declared
-shapes the file does not hold, corrupt stores, bad values found on the first full pass (issue 16)."""
+shapes the file does not hold, corrupt stores, bad values found on the first full pass
+(issue 16)."""
 
 import json
 import os
@@ -139,7 +140,7 @@ def test_crono_float_indices(tmp_path, bad):
         read_cube(p)
 
 
-# -- declared sizes vs what the file holds ----------------------------------------------------------
+# -- declared sizes vs what the file holds ---------------------------------------------------------
 def test_unallocated_huge_hdf5_dataset_is_refused_fast(tmp_path, no_hang):
     p = tmp_path / "huge.h5"
     with h5py.File(p, "w") as f:
@@ -269,7 +270,8 @@ def test_inputs_are_not_modified(tmp_path):
 
 
 def test_tiff_page_chain_loop_is_refused_fast(tmp_path, no_hang):
-    """A corrupt next-page offset pointing back made tifffile spin for minutes (found by fuzzing)."""
+    """A corrupt next-page offset pointing back made tifffile spin for minutes
+    (found by fuzzing)."""
     import struct
 
     import tifffile

@@ -1,8 +1,8 @@
 import h5py
 import numpy as np
 import pytest
-
 from _io_helpers import fingerprint
+
 from xrf_napari.energy import Calibration
 from xrf_napari.io import CubeReadError, can_read, read_cube
 from xrf_napari.io.project_h5 import write_cube
@@ -32,7 +32,9 @@ def test_crono_gridded_spectra(tmp_path):
     np.testing.assert_array_equal(cube.data[0:6], expect)
     np.testing.assert_array_equal(cube.data[2:4, 1:3, 10:20], expect[2:4, 1:3, 10:20])
     np.testing.assert_allclose(cube.sum_spectrum(block_bytes=5 * 128 * 4), expect.sum(axis=(0, 1)))
-    assert cube.calibration.offset == pytest.approx(-0.2) and cube.calibration.gain == pytest.approx(0.02)
+    assert cube.calibration.offset == pytest.approx(
+        -0.2
+    ) and cube.calibration.gain == pytest.approx(0.02)
     assert cube.live_time.shape == (h, w) and cube.live_time[0, 0] == 0
 
 
@@ -71,7 +73,9 @@ def test_pyxrf_detsum(tmp_path):
         f["xrfmap/detsum/counts"] = CUBE.astype(np.float32)
         f["xrfmap/det1/counts"] = CUBE.astype(np.float32)
     cube = read_cube(path, calibration=Calibration(0, 0.01, source="user"))
-    assert cube.metadata["format"] == "pyxrf" and cube.metadata["dataset"] == "/xrfmap/detsum/counts"
+    assert (
+        cube.metadata["format"] == "pyxrf" and cube.metadata["dataset"] == "/xrfmap/detsum/counts"
+    )
     assert cube.calibration.source == "user" and cube.metadata["calibration_source"] == "user"
 
 
@@ -84,7 +88,9 @@ def test_aps_channel_first_detectors_summed(tmp_path):
         f["MAPS_RAW/livetime"] = np.ones((3,) + CUBE.shape[:2], np.float32)
     cube = read_cube(path, auto_calibrate=False)
     assert cube.shape == CUBE.shape and cube.metadata["detector_elements"] == 3
-    np.testing.assert_array_equal(cube.data[2:5, :, 7:9], 3 * CUBE[2:5, :, 7:9].astype(np.int32) + 3)
+    np.testing.assert_array_equal(
+        cube.data[2:5, :, 7:9], 3 * CUBE[2:5, :, 7:9].astype(np.int32) + 3
+    )
     np.testing.assert_array_equal(cube.live_time, np.full(CUBE.shape[:2], 3.0))
 
 
@@ -94,7 +100,9 @@ def test_napari_musa_xrfdata_energy(tmp_path):
         f["XRFdata"] = CUBE
         f["ENERGY"] = CAL.energy(CUBE.shape[2])
     cube = read_cube(path)
-    assert cube.metadata["format"] == "napari-musa" and cube.calibration.offset == pytest.approx(-0.2)
+    assert cube.metadata["format"] == "napari-musa" and cube.calibration.offset == pytest.approx(
+        -0.2
+    )
 
 
 def test_project_layout_roundtrip(tmp_path):
@@ -153,7 +161,9 @@ def test_real_aps_xrfmaps(real_data):
     assert cube.shape == (11, 9, 2048)
     assert cube.dtype == np.int32  # 4 int16 detector elements summed without overflow
     with h5py.File(path, "r") as f:
-        expect = sum(f[f"MAPS_RAW/data_{k}"][:, 3, :].astype(np.int64) for k in "abcd")  # (C, W) of row 3
+        expect = sum(
+            f[f"MAPS_RAW/data_{k}"][:, 3, :].astype(np.int64) for k in "abcd"
+        )  # (C, W) of row 3
     np.testing.assert_array_equal(cube.data[3].T, expect)
     assert cube.live_time.shape == (11, 9)
     # the file has no calibration; the automatic one finds Ca/Fe/Cu lines at ~10 eV/channel

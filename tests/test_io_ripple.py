@@ -1,26 +1,52 @@
 import numpy as np
 import pytest
-
 from _io_helpers import fingerprint
+
 from xrf_napari.io import CubeReadError, can_read, read_cube
 from xrf_napari.io.ripple import parse_header
 
 
-def write_ripple(tmp_path, arr, *, name="scan", record_by="vector", dtype=None, byte_order="little-endian",
-                 extra="", sep="\t", crlf=False, length_key="data-length", drop_raw_bytes=0):
+def write_ripple(
+    tmp_path,
+    arr,
+    *,
+    name="scan",
+    record_by="vector",
+    dtype=None,
+    byte_order="little-endian",
+    extra="",
+    sep="\t",
+    crlf=False,
+    length_key="data-length",
+    drop_raw_bytes=0,
+):
     """A ripple pair from an (H, W, C) array, laid out as record_by says."""
     dtype = np.dtype(dtype or arr.dtype)
     kind = {"u": "unsigned", "i": "signed", "f": "float"}[dtype.kind]
     order = ">" if byte_order == "big-endian" else "<"
     data = arr if record_by != "image" else np.moveaxis(arr, -1, 0)
-    raw = np.ascontiguousarray(data).astype(dtype.newbyteorder(order) if dtype.itemsize > 1 else dtype).tobytes()
+    raw = (
+        np.ascontiguousarray(data)
+        .astype(dtype.newbyteorder(order) if dtype.itemsize > 1 else dtype)
+        .tobytes()
+    )
     h, w, c = arr.shape
-    lines = ["key\tvalue", f"width{sep}{w}", f"height{sep}{h}", f"depth{sep}{c}", f"offset{sep}0",
-             f"{length_key}{sep}{dtype.itemsize}", f"data-type{sep}{kind}", f"byte-order{sep}{byte_order}",
-             f"record-by{sep}{record_by}"] + [ln for ln in extra.splitlines() if ln]
+    lines = [
+        "key\tvalue",
+        f"width{sep}{w}",
+        f"height{sep}{h}",
+        f"depth{sep}{c}",
+        f"offset{sep}0",
+        f"{length_key}{sep}{dtype.itemsize}",
+        f"data-type{sep}{kind}",
+        f"byte-order{sep}{byte_order}",
+        f"record-by{sep}{record_by}",
+    ] + [ln for ln in extra.splitlines() if ln]
     nl = "\r\n" if crlf else "\n"
     (tmp_path / f"{name}.rpl").write_text(nl.join(lines) + nl, newline="")
-    (tmp_path / f"{name}.raw").write_bytes(raw[:len(raw) - drop_raw_bytes] if drop_raw_bytes else raw)
+    (tmp_path / f"{name}.raw").write_bytes(
+        raw[: len(raw) - drop_raw_bytes] if drop_raw_bytes else raw
+    )
     return tmp_path / f"{name}.rpl"
 
 
@@ -33,10 +59,14 @@ def cube_u16():
 @pytest.mark.parametrize("byte_order", ["little-endian", "big-endian"])
 def test_roundtrip_dtypes_and_byte_orders(tmp_path, dtype, byte_order):
     arr = np.random.default_rng(1).integers(0, 120, size=(3, 5, 16)).astype(dtype)
-    rpl = write_ripple(tmp_path, arr, byte_order=byte_order if np.dtype(dtype).itemsize > 1 else "dont-care")
+    rpl = write_ripple(
+        tmp_path, arr, byte_order=byte_order if np.dtype(dtype).itemsize > 1 else "dont-care"
+    )
     cube = read_cube(rpl, auto_calibrate=False)
     assert cube.shape == (3, 5, 16)
-    assert cube.dtype.kind == np.dtype(dtype).kind and cube.dtype.itemsize == np.dtype(dtype).itemsize
+    assert (
+        cube.dtype.kind == np.dtype(dtype).kind and cube.dtype.itemsize == np.dtype(dtype).itemsize
+    )
     np.testing.assert_array_equal(np.asarray(cube.data), arr)
     assert isinstance(cube.data, np.memmap) and not cube.data.flags.writeable
 
@@ -59,20 +89,32 @@ def test_record_by_dont_care_only_for_depth_one(tmp_path):
         read_cube(write_ripple(tmp_path, arr2, name="b", record_by="dont-care"))
 
 
-@pytest.mark.parametrize("extra, offset, gain", [
-    ("depth-origin\t-0.95\ndepth-scale\t0.01\ndepth-units\tkeV", -0.95, 0.01),
-    ("depth-origin\t-950\ndepth-scale\t10\ndepth-units\teV", -0.95, 0.01),
-    # a unit-less offset shares the gain's unit (eV here), as rosettasciio reads ripple
-    ("ev-per-chan\t20\ndepth-origin\t-30", -0.030, 0.02),  # issue 16: was read as -30 keV
-    ("ev-per-chan\t20\ndepth-origin\t-0.5", -0.0005, 0.02),
-    ("depth-scale\t0.01\ndepth-origin\t-0.95", -0.95, 0.01),  # keV gain, keV offset, no units
-    ("depth-scale\t20\ndepth-origin\t-950", -0.95, 0.02),  # eV gain (>= 1), eV offset, no units
-    ("ev-per-chan\t20\ndepth-origin\t-0.5\ndepth-units\tkeV", -0.5, 0.02),  # units key names it
-    ("kev-per-chan\t0.02\nev-offset\t-40", -0.04, 0.02),  # each key its own unit
-    ("depthscaleorigin      -0.956\ndepthscaleincrement    0.010002\ndepthscaleunits       keV", -0.956, 0.010002),
-    ("depthscaleorigin      -956\ndepthscaleincrement    10.002\ndepthscaleunits       eV", -0.956, 0.010002),
-    ("Depth-Scale   10\nDEPTH-ORIGIN  0", 0.0, 0.01),  # no units: 10 can only be eV/channel
-])
+@pytest.mark.parametrize(
+    "extra, offset, gain",
+    [
+        ("depth-origin\t-0.95\ndepth-scale\t0.01\ndepth-units\tkeV", -0.95, 0.01),
+        ("depth-origin\t-950\ndepth-scale\t10\ndepth-units\teV", -0.95, 0.01),
+        # a unit-less offset shares the gain's unit (eV here), as rosettasciio reads ripple
+        ("ev-per-chan\t20\ndepth-origin\t-30", -0.030, 0.02),  # issue 16: was read as -30 keV
+        ("ev-per-chan\t20\ndepth-origin\t-0.5", -0.0005, 0.02),
+        ("depth-scale\t0.01\ndepth-origin\t-0.95", -0.95, 0.01),  # keV gain, keV offset, no units
+        ("depth-scale\t20\ndepth-origin\t-950", -0.95, 0.02),  # eV gain (>= 1), eV offset, no units
+        ("ev-per-chan\t20\ndepth-origin\t-0.5\ndepth-units\tkeV", -0.5, 0.02),  # units key names it
+        ("kev-per-chan\t0.02\nev-offset\t-40", -0.04, 0.02),  # each key its own unit
+        (
+            "depthscaleorigin      -0.956\ndepthscaleincrement    0.010002\ndepthscaleunits       "
+            "keV",
+            -0.956,
+            0.010002,
+        ),
+        (
+            "depthscaleorigin      -956\ndepthscaleincrement    10.002\ndepthscaleunits       eV",
+            -0.956,
+            0.010002,
+        ),
+        ("Depth-Scale   10\nDEPTH-ORIGIN  0", 0.0, 0.01),  # no units: 10 can only be eV/channel
+    ],
+)
 def test_calibration_key_spellings(tmp_path, cube_u16, extra, offset, gain):
     cube = read_cube(write_ripple(tmp_path, cube_u16, extra=extra, sep="   "), auto_calibrate=False)
     assert cube.calibration.source == "file"
@@ -152,7 +194,9 @@ def test_real_spacekeys_variant(real_data):
         cube = read_cube(path)
     assert cube.shape == (3, 3, 6) and cube.dtype == np.dtype("<u2")
     assert cube.calibration.source == "file"
-    assert cube.calibration.offset == pytest.approx(-0.956) and cube.calibration.gain == pytest.approx(0.010002)
+    assert cube.calibration.offset == pytest.approx(
+        -0.956
+    ) and cube.calibration.gain == pytest.approx(0.010002)
     raw = np.fromfile(path.with_suffix(".raw"), dtype="<u2", count=54).reshape(3, 3, 6)
     np.testing.assert_array_equal(np.asarray(cube.data), raw)
     assert (fingerprint(path), fingerprint(path.with_suffix(".raw"))) == before

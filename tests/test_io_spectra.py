@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-
 from _io_helpers import fingerprint
+
 from xrf_napari.io import CubeReadError, read_cube, read_spectrum
 
 COUNTS = np.random.default_rng(2).integers(0, 1000, size=256)
@@ -51,20 +51,32 @@ def test_mca_two_columns_and_spec_calib(tmp_path):
 
 @pytest.mark.parametrize("units, scale", [("eV", 1000.0), ("keV", 1.0)])
 def test_emsa_y_and_xy(tmp_path, units, scale):
-    head = (f"#FORMAT      : EMSA/MAS Spectral Data File\n#VERSION     : 1.0\n#NPOINTS     : {COUNTS.size}\n"
-            f"#NCOLUMNS    : 4\n#XUNITS      : {units}\n#XPERCHAN    : {0.02 * scale}\n#OFFSET      : {-0.3 * scale}\n"
-            "#BEAMKV      : 40\n")
+    head = (
+        "#FORMAT      : EMSA/MAS Spectral Data File\n#VERSION     : 1.0\n#NPOINTS     : "
+        f"{COUNTS.size}\n"
+        f"#NCOLUMNS    : 4\n#XUNITS      : {units}\n#XPERCHAN    : {0.02 * scale}\n#OFFSET      : "
+        f"{-0.3 * scale}\n"
+        "#BEAMKV      : 40\n"
+    )
     y = tmp_path / "y.msa"
-    rows = [", ".join(str(v) for v in COUNTS[i:i + 4]) + "," for i in range(0, COUNTS.size, 4)]
-    y.write_text(head + "#DATATYPE    : Y\n#SPECTRUM    :\n" + "\n".join(rows) + "\n#ENDOFDATA   :\n")
+    rows = [", ".join(str(v) for v in COUNTS[i : i + 4]) + "," for i in range(0, COUNTS.size, 4)]
+    y.write_text(
+        head + "#DATATYPE    : Y\n#SPECTRUM    :\n" + "\n".join(rows) + "\n#ENDOFDATA   :\n"
+    )
     sp = read_spectrum(y)
     np.testing.assert_array_equal(sp.counts, COUNTS)
-    assert sp.calibration.offset == pytest.approx(-0.3) and sp.calibration.gain == pytest.approx(0.02)
+    assert sp.calibration.offset == pytest.approx(-0.3) and sp.calibration.gain == pytest.approx(
+        0.02
+    )
     assert sp.metadata["kV"] == 40
     xy = tmp_path / "xy.emsa"
     e = (-0.3 + 0.02 * np.arange(COUNTS.size)) * scale
-    xy.write_text(head + "#DATATYPE    : XY\n#SPECTRUM    :\n"
-                  + "\n".join(f"{a:.4f}, {c}" for a, c in zip(e, COUNTS)) + "\n#ENDOFDATA   :\n")
+    xy.write_text(
+        head
+        + "#DATATYPE    : XY\n#SPECTRUM    :\n"
+        + "\n".join(f"{a:.4f}, {c}" for a, c in zip(e, COUNTS))
+        + "\n#ENDOFDATA   :\n"
+    )
     sp = read_spectrum(xy)
     np.testing.assert_array_equal(sp.counts, COUNTS)
     assert sp.calibration.gain == pytest.approx(0.02, rel=1e-4)
@@ -76,7 +88,9 @@ def test_csv_energy_counts_and_counts_only(tmp_path):
     p.write_text("energy_keV,counts\n" + "\n".join(f"{a:.3f},{c}" for a, c in zip(e, COUNTS)))
     sp = read_spectrum(p)
     np.testing.assert_array_equal(sp.counts, COUNTS)
-    assert sp.calibration.offset == pytest.approx(0.5) and sp.calibration.gain == pytest.approx(0.01)
+    assert sp.calibration.offset == pytest.approx(0.5) and sp.calibration.gain == pytest.approx(
+        0.01
+    )
     q = tmp_path / "c.csv"
     q.write_text("\n".join(str(c) for c in COUNTS))
     assert read_spectrum(q).calibration.source == "none"
@@ -104,25 +118,35 @@ def test_bcf_real_or_clear_error(real_data):
     except ImportError:
         with pytest.raises(CubeReadError, match="rosettasciio.*rpl/.raw"):
             read_cube(path)
-        pytest.skip("rosettasciio not installed (optional extra 'bcf'): checked the advice message only")
+        pytest.skip(
+            "rosettasciio not installed (optional extra 'bcf'): checked the advice message only"
+        )
     cube = read_cube(path)
     assert cube.shape[:2] == (16, 16) and cube.calibration.source == "file"
 
 
 # -- ASCII SPE (AMETEK: EDAX / ORTEC MAESTRO) ------------------------------------------------------
 def _spe(counts, extra="", first=0):
-    body = "\n".join(" ".join(str(int(v)) for v in counts[i:i + 8]) for i in range(0, len(counts), 8))
-    return ("$SPEC_ID:\nbrass test\n$SPEC_REM:\nDET# 1\n$DATE_MEA:\n11/30/2026 10:00:00\n$MEAS_TIM:\n"
-            f"98 100\n$DATA:\n{first} {first + len(counts) - 1}\n{body}\n{extra}")
+    body = "\n".join(
+        " ".join(str(int(v)) for v in counts[i : i + 8]) for i in range(0, len(counts), 8)
+    )
+    return (
+        "$SPEC_ID:\nbrass test\n$SPEC_REM:\nDET# 1\n$DATE_MEA:\n11/30/2026 10:00:00\n$MEAS_TIM:\n"
+        f"98 100\n$DATA:\n{first} {first + len(counts) - 1}\n{body}\n{extra}"
+    )
 
 
 def test_spe_counts_calibration_and_times(tmp_path):
     p = tmp_path / "brass.spe"
-    p.write_text(_spe(COUNTS, "$ROI:\n0\n$MCA_CAL:\n3\n-9.5E+002 1.0E+001 0.0E+000 eV\n$ENDRECORD:\n"))
+    p.write_text(
+        _spe(COUNTS, "$ROI:\n0\n$MCA_CAL:\n3\n-9.5E+002 1.0E+001 0.0E+000 eV\n$ENDRECORD:\n")
+    )
     sp = read_spectrum(p)
     np.testing.assert_array_equal(sp.counts, COUNTS)
     assert sp.calibration.source == "file"
-    assert sp.calibration.offset == pytest.approx(-0.95) and sp.calibration.gain == pytest.approx(0.01)
+    assert sp.calibration.offset == pytest.approx(-0.95) and sp.calibration.gain == pytest.approx(
+        0.01
+    )
     assert sp.metadata["live_time_s"] == 98 and sp.metadata["real_time_s"] == 100
     assert sp.metadata["title"] == "brass test"
     cube = read_cube(p, auto_calibrate=False)
@@ -139,11 +163,14 @@ def test_spe_ener_fit_first_channel_and_no_calibration(tmp_path):
     assert read_spectrum(p).calibration.source == "none"
 
 
-@pytest.mark.parametrize("text, match", [
-    (_spe(COUNTS).replace(f"0 {COUNTS.size - 1}", f"0 {COUNTS.size + 5}"), "holds 256 values"),
-    (_spe(COUNTS).replace(f"0 {COUNTS.size - 1}", "0 inf"), "channel range"),
-    ("$SPEC_ID:\nno data\n", "no \\$DATA"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        (_spe(COUNTS).replace(f"0 {COUNTS.size - 1}", f"0 {COUNTS.size + 5}"), "holds 256 values"),
+        (_spe(COUNTS).replace(f"0 {COUNTS.size - 1}", "0 inf"), "channel range"),
+        ("$SPEC_ID:\nno data\n", "no \\$DATA"),
+    ],
+)
 def test_spe_errors(tmp_path, text, match):
     p = tmp_path / "bad.spe"
     p.write_text(text)

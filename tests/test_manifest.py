@@ -18,8 +18,12 @@ def _npe2_command():
 
 
 def test_manifest_validates_with_imports():
-    proc = subprocess.run(_npe2_command() + ["validate", "xrf-napari", "--imports"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        _npe2_command() + ["validate", "xrf-napari", "--imports"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "valid" in proc.stdout
 
@@ -32,7 +36,12 @@ def test_manifest_contributions_and_settings():
     assert titles == {"Spectrum", "Elemental maps", "Embed & cluster", "Recolour", "Pigments"}
     assert {s.key for s in manifest.contributions.sample_data} == {"panel", "painting"}
     props = manifest.contributions.configurations["models"].properties
-    assert props["device"].default == "auto" and set(props["device"].enum) == {"auto", "cuda", "mps", "cpu"}
+    assert props["device"].default == "auto" and set(props["device"].enum) == {
+        "auto",
+        "cuda",
+        "mps",
+        "cpu",
+    }
     assert props["weights_folder"].default == ""
 
 

@@ -2,7 +2,13 @@
 
 import numpy as np
 import pytest
-from _spectra import CANONICAL_CAL, cube_of, element_spectrum_lines, line_spectrum, template_spectrum
+from _spectra import (
+    CANONICAL_CAL,
+    cube_of,
+    element_spectrum_lines,
+    line_spectrum,
+    template_spectrum,
+)
 
 from xrf_napari.analysis.maps import (
     composite_rgb,
@@ -54,12 +60,17 @@ def test_lead_and_arsenic_use_their_separable_lines():
     assert maps["As"][0, 0] < 5 and maps["Pb"][0, 1] < 5
     assert maps["Pb"][0, 0] == pytest.approx(800.0, rel=0.02)  # Pb L-beta area in the test spectrum
     as_kb = dict(element_spectrum_lines("As", 1000.0))
-    assert maps["As"][0, 1] == pytest.approx(max(a for e, a in as_kb.items() if 11.5 < e < 12), rel=0.03)
+    assert maps["As"][0, 1] == pytest.approx(
+        max(a for e, a in as_kb.items() if 11.5 < e < 12), rel=0.03
+    )
 
 
 def test_sulfur_separated_from_lead_and_mercury_m_lines():
     bg = line_spectrum([], background=(10.0, 0.0))
-    pb, hg = template_spectrum("Pb", 2000.0, family="Ma"), template_spectrum("Hg", 2000.0, family="Ma")
+    pb, hg = (
+        template_spectrum("Pb", 2000.0, family="Ma"),
+        template_spectrum("Hg", 2000.0, family="Ma"),
+    )
     s = template_spectrum("S", 1000.0)
     cube = cube_of([[pb + bg, hg + bg, s + bg, s + pb + bg]])
     assert element_maps(cube, ["S"])["S"][0, 0] > 300  # a plain window sees lead as sulfur
@@ -74,8 +85,13 @@ def test_sulfur_separated_from_lead_and_mercury_m_lines():
 
 def test_titanium_and_barium_separated():
     bg = line_spectrum([], background=(20.0, -0.5))
-    ti, ba = template_spectrum("Ti", 1000.0), template_spectrum("Ba", 1000.0)  # Ti K-alpha, Ba L-alpha
-    ca = template_spectrum("Ca", 3000.0)  # a neighbour inside the fitted region (Ca K-beta 4.01 keV)
+    ti, ba = (
+        template_spectrum("Ti", 1000.0),
+        template_spectrum("Ba", 1000.0),
+    )  # Ti K-alpha, Ba L-alpha
+    ca = template_spectrum(
+        "Ca", 3000.0
+    )  # a neighbour inside the fitted region (Ca K-beta 4.01 keV)
     cube = cube_of([[ti + bg + ca, ba + bg + ca, ti + ba + bg + ca]])
     naive = element_maps(cube, ["Ti"])["Ti"][0]
     assert naive[1] > 500  # Ba L-alpha inside the Ti K-alpha window
@@ -123,8 +139,12 @@ class CountingArray:
 
 def test_one_pass_for_all_elements_and_blocks_agree():
     rng = np.random.default_rng(1)
-    spec = line_spectrum(element_spectrum_lines("Fe", 300.0) + element_spectrum_lines("Pb", 300.0)
-                         + element_spectrum_lines("Ca", 300.0), background=(5.0, 0.0))
+    spec = line_spectrum(
+        element_spectrum_lines("Fe", 300.0)
+        + element_spectrum_lines("Pb", 300.0)
+        + element_spectrum_lines("Ca", 300.0),
+        background=(5.0, 0.0),
+    )
     data = rng.poisson(np.broadcast_to(spec, (12, 7, spec.size))).astype(np.uint16)
     arr = CountingArray(data)
     cube = Cube(arr, CANONICAL_CAL)
@@ -146,7 +166,9 @@ def test_one_pass_for_all_elements_and_blocks_agree():
 
 def test_other_calibration_gives_the_same_areas():
     cal = Calibration(-0.95, 0.01, source="file")  # 10 eV channels, like a Bruker M6
-    spec = line_spectrum([(6.3995, 1000.0), (3.6905, 400.0)], cal=cal, n=2048, background=(2.0, 0.0))
+    spec = line_spectrum(
+        [(6.3995, 1000.0), (3.6905, 400.0)], cal=cal, n=2048, background=(2.0, 0.0)
+    )
     maps = element_maps(cube_of([[spec]], cal=cal), ["Fe", "Ca"])
     assert maps["Fe"][0, 0] == pytest.approx(1000.0, rel=0.01)
     assert maps["Ca"][0, 0] == pytest.approx(400.0, rel=0.01)

@@ -1,5 +1,5 @@
-"""Outputs (issue 16): no command overwrites its input, an unwritable output fails before any compute,
-temporaries never outlive their writer, results get a plain file's permissions."""
+"""Outputs (issue 16): no command overwrites its input, an unwritable output fails before any
+compute, temporaries never outlive their writer, results get a plain file's permissions."""
 
 import os
 import shutil
@@ -36,20 +36,31 @@ def files(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("outputs")
     counts, _, meta = toy_cube(20, 24, n_regions=3, seed=1, counts_per_pixel=300)
-    tifffile.imwrite(d / "stack.tif", np.ascontiguousarray(counts.transpose(2, 0, 1)))  # one page per channel
+    tifffile.imwrite(
+        d / "stack.tif", np.ascontiguousarray(counts.transpose(2, 0, 1))
+    )  # one page per channel
     cal = Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH)
     write_cube(d / "scan.h5", counts, cal, metadata=meta)
     torch.manual_seed(0)
     dve = build_dve({})
     save_weights(dve.state_dict(), d / "dve.safetensors", dve.config)
-    uvit = build_uvit({"img_size": 16, "patch": 8, "dim": 18, "depth": 1, "heads": 9, "mlp_ratio": 2.0})
+    uvit = build_uvit(
+        {"img_size": 16, "patch": 8, "dim": 18, "depth": 1, "heads": 9, "mlp_ratio": 2.0}
+    )
     save_weights(uvit.state_dict(), d / "uvit.safetensors", uvit.config)
     return d
 
 
 def _weights(d):
-    return ["--weights", str(d / "uvit.safetensors"), "--embedder-weights", str(d / "dve.safetensors"),
-            "--device", "cpu", "--no-progress"]
+    return [
+        "--weights",
+        str(d / "uvit.safetensors"),
+        "--embedder-weights",
+        str(d / "dve.safetensors"),
+        "--device",
+        "cpu",
+        "--no-progress",
+    ]
 
 
 # -- 1. no command can overwrite its input ---------------------------------------------------------
@@ -58,7 +69,9 @@ def test_recolour_refuses_an_output_that_is_its_input(files, tmp_path, capsys, h
     src = tmp_path / "stack.tif"
     src.write_bytes((files / "stack.tif").read_bytes())
     before = src.read_bytes()
-    out = {"same path": src, "symlink": tmp_path / "link.tif", "hard link": tmp_path / "hard.tif"}[how]
+    out = {"same path": src, "symlink": tmp_path / "link.tif", "hard link": tmp_path / "hard.tif"}[
+        how
+    ]
     if how == "symlink":
         out.symlink_to(src)
     elif how == "hard link":
@@ -70,9 +83,20 @@ def test_recolour_refuses_an_output_that_is_its_input(files, tmp_path, capsys, h
 
 
 def test_embed_and_quicklook_refuse_the_input_as_output_folder(files, capsys):
-    for argv in (["embed", str(files / "scan.h5"), "-o", str(files / "scan.h5"), "--weights",
-                  str(files / "dve.safetensors"), "--device", "cpu", "--no-progress"],
-                 ["quicklook", str(files / "scan.h5"), "-o", str(files / "scan.h5")]):
+    for argv in (
+        [
+            "embed",
+            str(files / "scan.h5"),
+            "-o",
+            str(files / "scan.h5"),
+            "--weights",
+            str(files / "dve.safetensors"),
+            "--device",
+            "cpu",
+            "--no-progress",
+        ],
+        ["quicklook", str(files / "scan.h5"), "-o", str(files / "scan.h5")],
+    ):
         t0 = time.perf_counter()
         assert main(argv) == 2
         assert time.perf_counter() - t0 < 1.0
@@ -92,7 +116,9 @@ def test_ripple_data_file_and_folder_inputs_are_guarded(tmp_path):
     zarr_dir.mkdir()
     with pytest.raises(OutputError, match="inside"):
         check_outputs(folders=[zarr_dir / "maps"], inputs=[zarr_dir])
-    check_outputs(files=[tmp_path / "scan.png"], folders=[tmp_path / "new"], inputs=[tmp_path / "scan.rpl"])
+    check_outputs(
+        files=[tmp_path / "scan.png"], folders=[tmp_path / "new"], inputs=[tmp_path / "scan.rpl"]
+    )
 
 
 def test_training_commands_refuse_to_write_over_their_inputs(files, tmp_path, monkeypatch, capsys):
@@ -114,10 +140,20 @@ def test_training_commands_refuse_to_write_over_their_inputs(files, tmp_path, mo
     from PIL import Image
 
     Image.fromarray(np.zeros((20, 20, 3), np.uint8)).save(images / "a.png")
-    for argv in (["embedder", "--data", str(data), "--out", str(data), "--steps", "1"],
-                 ["embedder", "--data", str(data), "--out", str(tmp_path), "--config", str(tmp_path / "config.json")],
-                 ["recolouriser", "--data", str(data), "--out", str(data / "run"), "--steps", "1"],
-                 ["generate", "--images", str(images), "--out", str(images), "--n-cubes", "1"]):
+    for argv in (
+        ["embedder", "--data", str(data), "--out", str(data), "--steps", "1"],
+        [
+            "embedder",
+            "--data",
+            str(data),
+            "--out",
+            str(tmp_path),
+            "--config",
+            str(tmp_path / "config.json"),
+        ],
+        ["recolouriser", "--data", str(data), "--out", str(data / "run"), "--steps", "1"],
+        ["generate", "--images", str(images), "--out", str(images), "--n-cubes", "1"],
+    ):
         assert train_main(argv) == 2, argv
         assert "input" in capsys.readouterr().err
     assert (tmp_path / "config.json").read_text() == "{}"
@@ -139,11 +175,13 @@ def test_unwritable_outputs_fail_fast_with_one_line(files, tmp_path, capsys, no_
     a_file.write_text("x")
     a_dir = tmp_path / "folder.png"
     a_dir.mkdir()
-    cases = [(["recolour", str(files / "scan.h5"), "-o", str(a_file / "out.png")], "not a folder"),
-             (["recolour", str(files / "scan.h5"), "-o", str(a_dir)], "not a regular file"),
-             (["embed", str(files / "scan.h5"), "-o", str(a_file / "res")], "not a folder"),
-             (["embed", str(files / "scan.h5"), "-o", str(a_file / "deeper" / "pre_")], "not a folder"),
-             (["quicklook", str(files / "scan.h5"), "-o", str(a_file)], "not a folder")]
+    cases = [
+        (["recolour", str(files / "scan.h5"), "-o", str(a_file / "out.png")], "not a folder"),
+        (["recolour", str(files / "scan.h5"), "-o", str(a_dir)], "not a regular file"),
+        (["embed", str(files / "scan.h5"), "-o", str(a_file / "res")], "not a folder"),
+        (["embed", str(files / "scan.h5"), "-o", str(a_file / "deeper" / "pre_")], "not a folder"),
+        (["quicklook", str(files / "scan.h5"), "-o", str(a_file)], "not a folder"),
+    ]
     for argv, why in cases:
         t0 = time.perf_counter()
         assert main(argv) == 2, argv
@@ -159,14 +197,18 @@ def test_missing_output_folders_are_created(files, tmp_path):
 
 
 def test_read_only_folder_is_refused(tmp_path, capsys, no_compute):
-    """chmod 0555 as a normal user; root writes anywhere, so as root the folder is made immutable."""
+    """chmod 0555 as a normal user; root writes anywhere, so as root the folder is made
+    immutable."""
     ro = tmp_path / "ro"
     ro.mkdir()
     if os.geteuid() != 0:
         ro.chmod(0o555)
         undo = [lambda: ro.chmod(0o755)]
-    elif shutil.which("chattr") and subprocess.run(["chattr", "+i", str(ro)], capture_output=True,
-                                                   check=False).returncode == 0:
+    elif (
+        shutil.which("chattr")
+        and subprocess.run(["chattr", "+i", str(ro)], capture_output=True, check=False).returncode
+        == 0
+    ):
         undo = [lambda: subprocess.run(["chattr", "-i", str(ro)], check=True)]
     else:
         pytest.skip("running as root without chattr: no folder is read-only to this process")
@@ -181,7 +223,7 @@ def test_read_only_folder_is_refused(tmp_path, capsys, no_compute):
     assert err.count("is not writable") == 2 and "Traceback" not in err
 
 
-# -- 3. temporaries never outlive their writer ------------------------------------------------------
+# -- 3. temporaries never outlive their writer -----------------------------------------------------
 WRITER = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, sys.argv[1])
@@ -194,7 +236,9 @@ WRITER = textwrap.dedent("""
 
 
 def _start_writer(target):
-    p = subprocess.Popen([sys.executable, "-c", WRITER, SRC, str(target)], stdout=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-c", WRITER, SRC, str(target)], stdout=subprocess.PIPE, text=True
+    )
     tmp = Path(p.stdout.readline().strip())
     assert tmp.is_file() and tmp.name.startswith(".checkpoint.pt.")
     return p, tmp
@@ -209,7 +253,9 @@ def test_a_killed_writers_temporary_is_removed_by_the_next_write(tmp_path):
     killed.wait()
     assert stale.exists()  # kill -9 gives no chance to clean up
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-    live_tmp = tmp_path / f"{fileutil.temp_prefix('checkpoint.pt', alive.pid)}k9x2.pt"  # a running writer's
+    live_tmp = (
+        tmp_path / f"{fileutil.temp_prefix('checkpoint.pt', alive.pid)}k9x2.pt"
+    )  # a running writer's
     live_tmp.write_bytes(b"being written")
     try:
         save_checkpoint(target, model={}, optimizer={}, step=3)
@@ -223,9 +269,13 @@ def test_a_killed_writers_temporary_is_removed_by_the_next_write(tmp_path):
 
 def test_a_command_removes_its_outputs_leftovers_when_it_starts(tmp_path, capsys):
     dead = _dead_pid()
-    leftovers = [tmp_path / f"{fileutil.temp_prefix('rgb.png', dead)}abc.png",
-                 tmp_path / "maps" / f"{fileutil.temp_prefix('scan_Fe_Ka.png', dead)}abc.png"]
-    other = tmp_path / f"{fileutil.temp_prefix('notes.txt', dead)}abc.txt"  # not an output of the command
+    leftovers = [
+        tmp_path / f"{fileutil.temp_prefix('rgb.png', dead)}abc.png",
+        tmp_path / "maps" / f"{fileutil.temp_prefix('scan_Fe_Ka.png', dead)}abc.png",
+    ]
+    other = (
+        tmp_path / f"{fileutil.temp_prefix('notes.txt', dead)}abc.txt"
+    )  # not an output of the command
     for p in [*leftovers, other]:
         p.parent.mkdir(exist_ok=True)
         p.write_bytes(b"half")
@@ -243,7 +293,8 @@ def test_sigterm_and_errors_remove_the_temporary(tmp_path):
         sys.argv = ["t", "w", sys.argv[2]]
         sys.exit(dispatch("t", "", {"w": ("writer_cmd", "write slowly")}))
     """)
-    (tmp_path / "writer_cmd.py").write_text(textwrap.dedent("""
+    (tmp_path / "writer_cmd.py").write_text(
+        textwrap.dedent("""
         import time
         from xrf_napari.fileutil import atomic_path
         def configure(p):
@@ -253,10 +304,15 @@ def test_sigterm_and_errors_remove_the_temporary(tmp_path):
                 tmp.write_bytes(b"half")
                 print(tmp, flush=True)
                 time.sleep(120)
-    """))
+    """)
+    )
     env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{SRC}")
-    p = subprocess.Popen([sys.executable, "-c", cmd, SRC, str(tmp_path / "out.bin")], stdout=subprocess.PIPE,
-                         text=True, env=env)
+    p = subprocess.Popen(
+        [sys.executable, "-c", cmd, SRC, str(tmp_path / "out.bin")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     tmp = Path(p.stdout.readline().strip())
     assert tmp.is_file()
     p.send_signal(signal.SIGTERM)
@@ -284,15 +340,19 @@ def test_training_ignores_and_generate_removes_half_written_cubes(tmp_path):
     write_cube(tmp_path / cube_name(0), counts, cal, targets={"labels": labels}, metadata=meta)
     stale = tmp_path / f"{fileutil.temp_prefix(cube_name(1), _dead_pid())}abc123.h5"
     stale.write_bytes(b"\x89HDF\r\n half a cube")
-    old_style = tmp_path / f".{cube_name(2)}.q1w2e3.h5"  # an older version's temporary: kept, ignored
+    old_style = (
+        tmp_path / f".{cube_name(2)}.q1w2e3.h5"
+    )  # an older version's temporary: kept, ignored
     old_style.write_bytes(b"junk")
     assert list_cubes(tmp_path) == [tmp_path / cube_name(0)]
-    generate_dataset(GenerateConfig(out=str(tmp_path), n_cubes=1, size=16), workers=1, progress=False)
+    generate_dataset(
+        GenerateConfig(out=str(tmp_path), n_cubes=1, size=16), workers=1, progress=False
+    )
     assert not stale.exists()
     assert list_cubes(tmp_path) == [tmp_path / cube_name(0)]
 
 
-# -- 4. results are 0666 & ~umask, like any file ----------------------------------------------------
+# -- 4. results are 0666 & ~umask, like any file ---------------------------------------------------
 @pytest.mark.parametrize("mask", [0o022, 0o027])
 def test_outputs_get_plain_file_permissions(files, tmp_path, mask):
     from xrf_napari.analysis.recolour import save_rgb

@@ -1,4 +1,5 @@
-"""The widgets' Save never writes over the scan they were run on (issue 16), in a real napari viewer."""
+"""The widgets' Save never writes over the scan they were run on (issue 16), in a real napari
+viewer."""
 
 import numpy as np
 import pytest

@@ -71,8 +71,19 @@ def test_embedder_refuses_validation_on_training_paintings(tmp_path):
     labels = {"labels": np.zeros((4, 4), np.int32)}
     for folder, image in (("train", "a.jpg"), ("train", "b.jpg"), ("val", "b.jpg")):
         (tmp_path / folder).mkdir(exist_ok=True)
-        write_cube(tmp_path / folder / f"{image}.h5", counts, Calibration(0.0, 0.08), targets=labels,
-                   metadata={"source": {"image": image}})
+        write_cube(
+            tmp_path / folder / f"{image}.h5",
+            counts,
+            Calibration(0.0, 0.08),
+            targets=labels,
+            metadata={"source": {"image": image}},
+        )
     with pytest.raises(ValueError, match="shares 1 source painting"):
-        train(tmp_path / "train", tmp_path / "out", dict(DEFAULT_TRAIN_CONFIG), device_name="cpu",
-              progress=False, val_dir=tmp_path / "val")
+        train(
+            tmp_path / "train",
+            tmp_path / "out",
+            dict(DEFAULT_TRAIN_CONFIG),
+            device_name="cpu",
+            progress=False,
+            val_dir=tmp_path / "val",
+        )

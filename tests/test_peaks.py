@@ -11,7 +11,11 @@ E = CANONICAL_CAL.energy(512)
 
 def noisy(*element_areas, background=(300.0, -5.0), seed=0):
     lines = [ln for sym, area in element_areas for ln in element_spectrum_lines(sym, area)]
-    return np.random.default_rng(seed).poisson(line_spectrum(lines, background=background)).astype(float)
+    return (
+        np.random.default_rng(seed)
+        .poisson(line_spectrum(lines, background=background))
+        .astype(float)
+    )
 
 
 def test_peaks_found_at_line_energies():
@@ -19,7 +23,9 @@ def test_peaks_found_at_line_energies():
     peaks = find_spectrum_peaks(E, spec)
     energies = sorted(p.energy for p in peaks)
     assert len(energies) == 2
-    assert energies[0] == pytest.approx(6.40, abs=0.015) and energies[1] == pytest.approx(7.06, abs=0.02)
+    assert energies[0] == pytest.approx(6.40, abs=0.015) and energies[1] == pytest.approx(
+        7.06, abs=0.02
+    )
 
 
 def test_pigment_elements_suggested_and_anode_ignored():
@@ -55,8 +61,10 @@ def test_noise_gives_nothing():
 
 
 def test_cube_metadata_gives_anode():
-    spec = line_spectrum(element_spectrum_lines("Fe", 2e4) + element_spectrum_lines("Rh", 2e4),
-                         background=(20.0, 0.0))
+    spec = line_spectrum(
+        element_spectrum_lines("Fe", 2e4) + element_spectrum_lines("Rh", 2e4),
+        background=(20.0, 0.0),
+    )
     cube = cube_of([[spec, spec]], profile={"anode": "Rh", "fwhm_mn_ev": 140.0})
     assert suggest_for_cube(cube) == ["Fe"]
 

@@ -34,7 +34,9 @@ def test_pigment_database_is_complete_and_parseable():
     for p in pigs:
         comp = p.composition()
         assert abs(sum(comp.values()) - 1) < 1e-9, p.name
-        assert all(el in comp for el in p.elements), p.name  # characteristic elements are in the formula
+        assert all(el in comp for el in p.elements), (
+            p.name
+        )  # characteristic elements are in the formula
         assert p.colour_source and p.start_year < p.end_year and 0.5 < p.density < 12
     assert get_pigment("vermilion").composition()["Hg"] == pytest.approx(0.862, abs=0.002)
 
@@ -44,18 +46,30 @@ def test_line_energies_and_relative_intensities_match_xraylib():
     thin = layer({"Fe": 0.5, "Sr": 0.5}, um=0.01)  # thin film: no matrix effects
     res = primary_fluorescence([thin], ex, 90.0, 60.0)
     for el, z in (("Fe", 26), ("Sr", 38)):
-        got = {ln: (e, i) for e_, ln, e, i in zip(res.elements, res.lines, res.energies, res.intensities) if e_ == el}
+        got = {
+            ln: (e, i)
+            for e_, ln, e, i in zip(res.elements, res.lines, res.energies, res.intensities)
+            if e_ == el
+        }
         for ln in ("KL3", "KL2", "KM3"):
             code = getattr(xraylib, f"{ln}_LINE")
             assert got[ln][0] == pytest.approx(xraylib.LineEnergy(z, code), abs=1e-9)
         # ratios inside the K shell: production cross sections, and radiative rates for K-alpha2/1
         ratio = got["KM3"][1] / got["KL3"][1]
-        want = xraylib.CS_FluorLine_Kissel_Cascade(z, xraylib.KM3_LINE, e0) / xraylib.CS_FluorLine_Kissel_Cascade(z, xraylib.KL3_LINE, e0)
+        want = xraylib.CS_FluorLine_Kissel_Cascade(
+            z, xraylib.KM3_LINE, e0
+        ) / xraylib.CS_FluorLine_Kissel_Cascade(z, xraylib.KL3_LINE, e0)
         assert ratio == pytest.approx(want, rel=1e-3)
         assert got["KL2"][1] / got["KL3"][1] == pytest.approx(
-            xraylib.RadRate(z, xraylib.KL2_LINE) / xraylib.RadRate(z, xraylib.KL3_LINE), rel=1e-3)
+            xraylib.RadRate(z, xraylib.KL2_LINE) / xraylib.RadRate(z, xraylib.KL3_LINE), rel=1e-3
+        )
         # absolute thin-film yield: w * sigma * rho*d / (4 pi sin a_in)
-        expect = 0.5 * xraylib.CS_FluorLine_Kissel_Cascade(z, xraylib.KL3_LINE, e0) * thin.areal_density / (4 * np.pi)
+        expect = (
+            0.5
+            * xraylib.CS_FluorLine_Kissel_Cascade(z, xraylib.KL3_LINE, e0)
+            * thin.areal_density
+            / (4 * np.pi)
+        )
         assert got["KL3"][1] == pytest.approx(expect, rel=2e-3)
 
 
@@ -70,9 +84,14 @@ def test_thicker_paint_attenuates_ground_lines_as_beer_lambert():
     assert all(a > b for a, b in zip(ca, ca[1:]))
     paint = paint_layer([(verm, 1.0)], 1.0, pvc=0.4)
     e_ca = xraylib.LineEnergy(20, xraylib.KL3_LINE)
-    mu = sum(w * (xraylib.CS_Total(xraylib.SymbolToAtomicNumber(el), e0) / np.sin(np.radians(90))
-                  + xraylib.CS_Total(xraylib.SymbolToAtomicNumber(el), e_ca) / np.sin(np.radians(60)))
-             for el, w in paint.composition)
+    mu = sum(
+        w
+        * (
+            xraylib.CS_Total(xraylib.SymbolToAtomicNumber(el), e0) / np.sin(np.radians(90))
+            + xraylib.CS_Total(xraylib.SymbolToAtomicNumber(el), e_ca) / np.sin(np.radians(60))
+        )
+        for el, w in paint.composition
+    )
     expect = np.exp(-mu * paint.density * 35e-4)  # 40 um vs 5 um
     assert ca[3] / ca[0] == pytest.approx(expect, rel=2e-3)
     assert ca[3] / ca[0] < 0.05
@@ -92,8 +111,12 @@ def test_heavier_matrix_absorbs_low_energy_lines_more():
     sr_ratio = r_heavy.total("Sr", "K") / r_light.total("Sr", "K") / mass
     assert s_ratio < 0.2 * sr_ratio and sr_ratio < 1.0
     ground = layer({"Ca": 0.3, "S": 0.2, "O": 0.5}, density=2.3, um=300.0)
-    over_light = primary_fluorescence([layer({"C": 0.7, "O": 0.3}, 1.2, 20), ground], ex).total("Ca", "KL")
-    over_heavy = primary_fluorescence([layer({"Ba": 0.7, "O": 0.3}, 4.0, 20), ground], ex).total("Ca", "KL")
+    over_light = primary_fluorescence([layer({"C": 0.7, "O": 0.3}, 1.2, 20), ground], ex).total(
+        "Ca", "KL"
+    )
+    over_heavy = primary_fluorescence([layer({"Ba": 0.7, "O": 0.3}, 4.0, 20), ground], ex).total(
+        "Ca", "KL"
+    )
     assert over_heavy < 0.2 * over_light
 
 
@@ -103,11 +126,11 @@ def test_tube_spectrum_continuum_ends_at_kv_and_shows_anode_lines():
     assert rh[e > 30.0].sum() == 0 and rh[(e > 10) & (e < 29)].min() > 0
     ka = xraylib.LineEnergy(45, xraylib.KL3_LINE)
     i = int(np.argmin(abs(e - ka)))
-    assert rh[i - 1:i + 2].sum() > 10 * rh[i - 20:i - 10].mean()
+    assert rh[i - 1 : i + 2].sum() > 10 * rh[i - 20 : i - 10].mean()
     w = np.asarray(tube_spectrum("W", 30.0))  # no W K lines below 69.5 keV, but L lines
     la = xraylib.LineEnergy(74, xraylib.L3M5_LINE)
     j = int(np.argmin(abs(e - la)))
-    assert w[j - 1:j + 2].sum() > 5 * w[j - 20:j - 10].mean()
+    assert w[j - 1 : j + 2].sum() > 5 * w[j - 20 : j - 10].mean()
 
 
 @pytest.mark.parametrize("fwhm", [125.0, 160.0, 178.0])
@@ -120,7 +143,9 @@ def test_detector_fwhm_at_mn_ka_equals_profile(fwhm):
     assert centre == pytest.approx(detector.MN_KA, abs=0.003)
     assert width * 1e3 == pytest.approx(fwhm, rel=0.02)
     # width grows with energy as the Fano term says
-    assert detector.fwhm_ev(15.0, fwhm) > detector.fwhm_ev(5.895, fwhm) > detector.fwhm_ev(2.0, fwhm)
+    assert (
+        detector.fwhm_ev(15.0, fwhm) > detector.fwhm_ev(5.895, fwhm) > detector.fwhm_ev(2.0, fwhm)
+    )
 
 
 def test_escape_peak_sits_174_ev_below_strong_lines():
@@ -131,14 +156,18 @@ def test_escape_peak_sits_174_ev_below_strong_lines():
     e = 0.01 * np.arange(2048)
     centre, _, area = fit_peak(e, spec, e_line - 1.74 - 0.3, e_line - 1.74 + 0.3)
     assert centre == pytest.approx(e_line - detector.SI_KA, abs=0.01)
-    assert 5e-4 < area / 0.01 / 1e6 < 1e-2  # escape fraction: ~0.2 % at Cu K-alpha (area in keV x counts/ch)
+    assert (
+        5e-4 < area / 0.01 / 1e6 < 1e-2
+    )  # escape fraction: ~0.2 % at Cu K-alpha (area in keV x counts/ch)
     assert detector.escape_probability(1.5)[0] == 0.0  # below the Si K edge nothing escapes
 
 
 def test_spectrum_shows_paint_and_ground_lines_and_scatter():
     from xrf_napari.physics.layers import ground_layer, support_layer
 
-    prof = InstrumentProfile(anode="Rh", kv=40.0, n_channels=2048, offset=0.0, gain=0.02, fwhm_mn_ev=140.0)
+    prof = InstrumentProfile(
+        anode="Rh", kv=40.0, n_channels=2048, offset=0.0, gain=0.02, fwhm_mn_ev=140.0
+    )
     model = SpectrumModel(prof)
     e = prof.energy
 
@@ -150,9 +179,13 @@ def test_spectrum_shows_paint_and_ground_lines_and_scatter():
     lead = model.spectrum([paint_layer([(get_pigment("Lead white"), 1.0)], 10.0)] + ground)
     assert all(peaks(lead.native, (10.55, 12.61)))  # Pb L-alpha, L-beta
     lake = model.spectrum([paint_layer([(get_pigment("Red lake"), 1.0)], 10.0)] + ground)
-    assert all(peaks(lake.native, (3.69, 14.16, 20.17)))  # Ca K-alpha and Sr K-alpha (ground), Rh Rayleigh
+    assert all(
+        peaks(lake.native, (3.69, 14.16, 20.17))
+    )  # Ca K-alpha and Sr K-alpha (ground), Rh Rayleigh
     ca = int(np.argmin(abs(e - 3.69)))
-    assert lake.native[ca] > 20 * lead.native[ca]  # lead white hides the ground's Ca (what is left is background)
+    assert (
+        lake.native[ca] > 20 * lead.native[ca]
+    )  # lead white hides the ground's Ca (what is left is background)
     assert lead.canonical.shape == (512,)
     inside = (e > 1.0) & (e < 26.6)  # canonical grid keeps the counts of the 1-26.6 keV range
     assert lead.canonical.sum() == pytest.approx(lead.native[inside].sum(), rel=0.01)

@@ -25,9 +25,15 @@ RECIPES = [  # a stripe each, so every region has a large interior
 
 def _cube(recipes, size=48, seed=5, profile=PROFILE, single_pixel=False):
     rng = np.random.default_rng(seed)
-    labels = np.repeat(np.arange(len(recipes)), size // len(recipes))[None, :].repeat(size, 0).astype(np.int32)
+    labels = (
+        np.repeat(np.arange(len(recipes)), size // len(recipes))[None, :]
+        .repeat(size, 0)
+        .astype(np.int32)
+    )
     recs = [Recipe(p, f, [0, 0, 0], [0, 0, 0], 0.0) for p, f in recipes]
-    syn = synthesize(np.zeros((size, size, 3), np.uint8), rng, profile, labels=labels, recipes=recs, blur_px=1.0)
+    syn = synthesize(
+        np.zeros((size, size, 3), np.uint8), rng, profile, labels=labels, recipes=recs, blur_px=1.0
+    )
     meta = dict(syn.metadata, name="test-scan")
     lab = labels + 1
     if single_pixel:
@@ -46,13 +52,18 @@ def test_known_recipe_ranks_first(report):
     best = by_label[1].best
     assert set(best.pigments) == {"Vermilion", "Lead white"}
     assert {"Hg", "S", "Pb"} <= set(best.elements)
-    assert best.probability > 0.5 and best.probability == max(c.probability for c in by_label[1].candidates)
+    assert best.probability > 0.5 and best.probability == max(
+        c.probability for c in by_label[1].candidates
+    )
     # the fitted model explains the region: chi2 per channel far below that of "no pigment"
     none = [c for c in by_label[1].candidates if not c.pigments]
     assert not none or none[0].chi2 > 10 * best.chi2
     # emerald and Scheele's green (both Cu + As) are twins: the linear mix cannot weigh the Zn
     # matrix's absorption of As K lines, so either may lead
-    assert set(by_label[3].best.pigments) in ({"Emerald green", "Zinc white"}, {"Scheele's green", "Zinc white"})
+    assert set(by_label[3].best.pigments) in (
+        {"Emerald green", "Zinc white"},
+        {"Scheele's green", "Zinc white"},
+    )
     assert by_label[4].best.pigments[0] in ("Yellow ochre", "Red ochre", "Prussian blue")
     assert not any("priming" in g for g in report.ground)  # region 3 has no lead
     # candidates carry a Kubelka-Munk colour: vermilion + lead white is reddish
@@ -70,7 +81,11 @@ def test_lead_only_region_names_lead_white_and_hidden_partners(report):
     # mixed with red lake lead white turns pink
     best = np.array(res.best.rgb)
     assert np.array(hidden["Carbon black"].rgb).sum() < best.sum() - 0.1
-    lw = np.array(pf.component_library(PROFILE).pigments[pf.component_library(PROFILE).index("Lead white")].rgb)
+    lw = np.array(
+        pf.component_library(PROFILE)
+        .pigments[pf.component_library(PROFILE).index("Lead white")]
+        .rgb
+    )
     pink = np.array(hidden["Red lake"].rgb) if "Red lake" not in res.best.pigments else best
     assert pink[0] - pink[1] > lw[0] - lw[1] + 0.1
 
@@ -97,7 +112,9 @@ def test_pure_scatter_region_says_no_pigment_lines():
 def test_unknown_anode_and_missing_metadata():
     counts = np.ones((4, 4, 512), np.uint16)
     with pytest.raises(pf.PigmentFitError, match="unknown X-ray tube anode 'Xx'.*Rh"):
-        pf.fit_regions(cube_from_array(counts, CANON, profile={"anode": "Xx"}), np.ones((4, 4), int))
+        pf.fit_regions(
+            cube_from_array(counts, CANON, profile={"anode": "Xx"}), np.ones((4, 4), int)
+        )
     prof, notes = pf.instrument_for(cube_from_array(counts, CANON))
     assert prof.anode == "Rh" and any("anode not in the metadata" in n for n in notes)
     prof, _ = pf.instrument_for(cube_from_array(counts, CANON, tube={"anode": "mo", "kv": 35}))

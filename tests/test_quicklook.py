@@ -33,4 +33,6 @@ def test_quicklook_uses_the_gui_suggestions_and_maps(tmp_path, capsys):
     assert main(["quicklook", str(path), "-o", str(tmp_path / "ql")]) == 0
     written = capsys.readouterr().out.split()
     assert written[0].endswith("painted_sum_spectrum.png")
-    assert {f"painted_{p.symbol}_{p.line.family}.png" for p in plans} == {w.split("/")[-1] for w in written[1:]}
+    assert {f"painted_{p.symbol}_{p.line.family}.png" for p in plans} == {
+        w.split("/")[-1] for w in written[1:]
+    }

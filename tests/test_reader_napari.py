@@ -43,8 +43,10 @@ def test_unclaimed_paths_return_none(tmp_path):
 
 def test_reader_error_is_raised_from_the_function(tmp_path):
     rpl = tmp_path / "cut.rpl"
-    rpl.write_text("width 2\nheight 2\ndepth 4\ndata-length 1\ndata-type unsigned\nbyte-order dont-care\n"
-                   "record-by vector\n")
+    rpl.write_text(
+        "width 2\nheight 2\ndepth 4\ndata-length 1\ndata-type unsigned\nbyte-order dont-care\n"
+        "record-by vector\n"
+    )
     (tmp_path / "cut.raw").write_bytes(b"\0" * 10)
     reader = napari_get_reader(str(rpl))
     assert callable(reader)  # claimed by suffix; the problem surfaces when reading
@@ -55,6 +57,7 @@ def test_reader_error_is_raised_from_the_function(tmp_path):
 def test_every_real_cube_or_spectrum_opens(real_data):
     try:
         import rsciio  # noqa: F401
+
         has_bcf = True
     except ImportError:
         has_bcf = False
@@ -67,7 +70,9 @@ def test_every_real_cube_or_spectrum_opens(real_data):
         layers = napari_get_reader(str(real_data / name))(str(real_data / name))
         assert layers[0][0].shape == shape, name
     with pytest.warns(UserWarning, match="trailing"):
-        layers = napari_get_reader(str(real_data / "spacekeys_variant.rpl"))(str(real_data / "spacekeys_variant.rpl"))
+        layers = napari_get_reader(str(real_data / "spacekeys_variant.rpl"))(
+            str(real_data / "spacekeys_variant.rpl")
+        )
     assert layers[0][0].shape == (6, 3, 3)
     if has_bcf:
         bcf = real_data / "16x16_12bit_packed_8bit.bcf"
@@ -82,7 +87,9 @@ def test_cube_layer_axes_read_in_kev_and_stack_is_hidden(tmp_path):
     arr = np.random.default_rng(0).integers(0, 50, size=(9, 7, 40)).astype(np.uint16)
     np.save(tmp_path / "panel.npy", arr)
     (tmp_path / "panel.json").write_text('{"offset": -0.2, "gain": 0.05}')
-    (stack, meta, _), (total, smeta, _) = napari_get_reader(str(tmp_path / "panel.npy"))(str(tmp_path / "panel.npy"))
+    (stack, meta, _), (total, smeta, _) = napari_get_reader(str(tmp_path / "panel.npy"))(
+        str(tmp_path / "panel.npy")
+    )
     layer = Image(stack, **meta)
     assert layer.axis_labels == ("energy", "y", "x") and str(layer.units[0]) == "kiloelectron_volt"
     assert not layer.visible and Image(total, **smeta).visible

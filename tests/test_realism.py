@@ -23,7 +23,9 @@ def spectra(real_data):
     return offset + gain * np.arange(len(counts)), counts, sim
 
 
-@pytest.mark.parametrize("name, lo, hi", [("Rh K-alpha Rayleigh", 19.9, 20.45), ("Rh K-alpha Compton", 18.1, 19.4)])
+@pytest.mark.parametrize(
+    "name, lo, hi", [("Rh K-alpha Rayleigh", 19.9, 20.45), ("Rh K-alpha Compton", 18.1, 19.4)]
+)
 def test_scatter_peak_positions_match_within_20_ev(spectra, name, lo, hi):
     e, real, sim = spectra
     e_real = fit_peak(e, real, lo, hi)[0]
@@ -35,11 +37,14 @@ def test_fe_ka_width_matches_within_15_percent(spectra):
     e, real, sim = spectra
     w_real = fit_peak(e, real, 6.1, 6.75)[1]
     w_sim = fit_peak(e, sim, 6.1, 6.75)[1]
-    assert abs(w_sim / w_real - 1) < 0.15, f"Fe K-alpha FWHM simulated {w_sim * 1e3:.0f} eV, real {w_real * 1e3:.0f} eV"
+    assert abs(w_sim / w_real - 1) < 0.15, (
+        f"Fe K-alpha FWHM simulated {w_sim * 1e3:.0f} eV, real {w_real * 1e3:.0f} eV"
+    )
 
 
 def test_ca_ka_width_matches_the_high_statistics_peak(spectra):
-    """Ca K-alpha has 30,000 counts in its maximum channel: a tight check of the resolution model."""
+    """Ca K-alpha has 30,000 counts in its maximum channel: a tight check of the resolution
+    model."""
     e, real, sim = spectra
     w_real = fit_peak(e, real, 3.45, 3.9)[1]
     w_sim = fit_peak(e, sim, 3.45, 3.9)[1]

@@ -20,9 +20,12 @@ def test_recolouriser_was_trained_on_the_shipped_embedder():
     assert m["uvit"]["embedder_sha256"] == m["dve"]["sha256"]
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness of the shipped weights (CPU-trained on painting-based "
-                   "cubes): on the procedural sample they give muted colours, mean dE00 24.4 vs 17.5 for the "
-                   "flat mean colour; remove this mark when a better pair ships")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known weakness of the shipped weights (CPU-trained on painting-based "
+    "cubes): on the procedural sample they give muted colours, mean dE00 24.4 vs 17.5 for the "
+    "flat mean colour; remove this mark when a better pair ships",
+)
 def test_shipped_pair_recolours_the_sample_better_than_its_mean_colour():
     from xrf_napari.analysis.recolour import recolour
     from xrf_napari.training.metrics import ciede2000

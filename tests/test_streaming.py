@@ -46,7 +46,9 @@ class RowCountingArray:
 
     def largest_read_bytes(self, itemsize: int = 4) -> int:
         """Largest request, counted in the >= 4-byte type blocks are converted to."""
-        return max((r1 - r0) * self.shape[1] * (c1 - c0) * itemsize for r0, r1, c0, c1 in self.reads)
+        return max(
+            (r1 - r0) * self.shape[1] * (c1 - c0) * itemsize for r0, r1, c0, c1 in self.reads
+        )
 
 
 @pytest.fixture
@@ -137,7 +139,9 @@ def test_hdf5_chunk_cache_holds_a_band_of_chunks(tmp_path):
 
     counts = np.zeros((20, 160, 2048), dtype=np.uint16)
     counts[3, 5, 100] = 7
-    path = write_cube(tmp_path / "wide.h5", counts, Calibration(-0.9555, 0.02, source="file"), compression="lzf")
+    path = write_cube(
+        tmp_path / "wide.h5", counts, Calibration(-0.9555, 0.02, source="file"), compression="lzf"
+    )
     with h5py.File(path, "r") as f:
         default = f["counts"].id.get_access_plist().get_chunk_cache()[1]
     band = row_band_bytes(counts.shape, (16, 16, 2048), 2)

@@ -7,7 +7,13 @@ from skimage.color import deltaE_ciede2000, rgb2lab
 from xrf_napari.physics.instrument import HELDOUT_ANODES, WIDE_ANODES, random_profile
 from xrf_napari.physics.pigments import get_pigment
 from xrf_napari.synth.recipes import choose_recipe
-from xrf_napari.synth.swatches import IDENTIFIABLE, PANEL_TINTS, make_recipe, panel_layout, voronoi_labels
+from xrf_napari.synth.swatches import (
+    IDENTIFIABLE,
+    PANEL_TINTS,
+    make_recipe,
+    panel_layout,
+    voronoi_labels,
+)
 
 
 def _lab(rgb):
@@ -26,9 +32,12 @@ def test_panel_holds_every_identifiable_pigment_and_tints_lighten():
     assert min(labels.shape) > 160  # evaluate's MS-SSIM needs it
     assert set(np.unique(labels)) == set(range(len(recipes)))
     for i, pig in enumerate(IDENTIFIABLE):
-        block = recipes[i * len(PANEL_TINTS):(i + 1) * len(PANEL_TINTS)]
+        block = recipes[i * len(PANEL_TINTS) : (i + 1) * len(PANEL_TINTS)]
         assert block[0].pigments == [pig]
-        to_white = [deltaE_ciede2000(np.array(r.mix_lab), _lab(get_pigment("Lead white").rgb)) for r in block]
+        to_white = [
+            deltaE_ciede2000(np.array(r.mix_lab), _lab(get_pigment("Lead white").rgb))
+            for r in block
+        ]
         assert to_white == sorted(to_white, reverse=True) and to_white[-1] < to_white[0], pig
         # the painted image carries the recipe colour on the swatch
         k = i * len(PANEL_TINTS)
@@ -37,11 +46,17 @@ def test_panel_holds_every_identifiable_pigment_and_tints_lighten():
 
 
 def test_character_prior_keeps_pigments_near_their_colour():
-    """Without the prior a green is often mixed with red lead or realgar (any match counts); with it,
-    from pigments whose own colour is near green."""
+    """Without the prior a green is often mixed with red lead or realgar (any match counts); with
+    it, from pigments whose own colour is near green."""
     green = (0.3, 0.5, 0.3)
-    far = lambda r: max(deltaE_ciede2000(_lab(green), _lab(get_pigment(p).rgb))  # noqa: E731
-                        for p in r.pigments if get_pigment(p).role == "pigment")
+
+    def far(r):
+        return max(
+            deltaE_ciede2000(_lab(green), _lab(get_pigment(p).rgb))
+            for p in r.pigments
+            if get_pigment(p).role == "pigment"
+        )
+
     rng = np.random.default_rng(0)
     plain = [far(choose_recipe(green, rng)) for _ in range(40)]
     prior = [far(choose_recipe(green, rng, character=0.3)) for _ in range(40)]
@@ -91,7 +106,9 @@ def test_generate_panels_writes_truth(tmp_path):
     from xrf_napari.io.project_h5 import read_targets
     from xrf_napari.synth.dataset import GenerateConfig, generate_one
 
-    generate_one(0, GenerateConfig(out=str(tmp_path), n_cubes=1, kind="panels", profiles="heldout", seed=3))
+    generate_one(
+        0, GenerateConfig(out=str(tmp_path), n_cubes=1, kind="panels", profiles="heldout", seed=3)
+    )
     path = tmp_path / "cube_00000.h5"
     cube = read_cube(path)
     targets = read_targets(path)

@@ -18,9 +18,17 @@ from xrf_napari.synth.regions import cluster_regions  # noqa: E402
 
 def test_regions_recover_flat_colour_patches():
     rng = np.random.default_rng(0)
-    cols = np.array([[200, 30, 30], [30, 30, 200], [240, 230, 200], [20, 20, 20], [40, 160, 60]], np.uint8)
+    cols = np.array(
+        [[200, 30, 30], [30, 30, 200], [240, 230, 200], [20, 20, 20], [40, 160, 60]], np.uint8
+    )
     truth = np.repeat(np.repeat(rng.integers(0, 5, (8, 8)), 6, 0), 6, 1)
-    truth[:6, :6], truth[:6, 6:12], truth[:6, 12:18], truth[:6, 18:24], truth[:6, 24:30] = 0, 1, 2, 3, 4
+    truth[:6, :6], truth[:6, 6:12], truth[:6, 12:18], truth[:6, 18:24], truth[:6, 24:30] = (
+        0,
+        1,
+        2,
+        3,
+        4,
+    )
     img = cols[truth]
     reg = cluster_regions(img, rng)
     assert reg.labels.shape == (48, 48) and reg.labels.dtype == np.int32
@@ -33,7 +41,9 @@ def test_regions_recover_flat_colour_patches():
     assert np.array_equal(pal, img)
 
 
-@pytest.mark.parametrize("name", ["Vermilion", "Azurite", "Lead-tin yellow I", "Viridian", "Red ochre"])
+@pytest.mark.parametrize(
+    "name", ["Vermilion", "Azurite", "Lead-tin yellow I", "Viridian", "Red ochre"]
+)
 def test_recipes_match_easy_colours(name):
     rng = np.random.default_rng(1)
     r = choose_recipe(get_pigment(name).rgb, rng, tolerance=2.0)
@@ -128,7 +138,11 @@ def test_small_cube_end_to_end_is_readable(small_dataset):
     assert c2.shape == (32, 32, 512) and c2.calibration.gain == pytest.approx(0.05)
     assert np.array_equal(c2.sum_image(), total)
     t = read_targets(path)
-    assert t["rgb"].shape == (32, 32, 3) and t["palette"].shape == (32, 32, 3) and t["labels"].shape == (32, 32)
+    assert (
+        t["rgb"].shape == (32, 32, 3)
+        and t["palette"].shape == (32, 32, 3)
+        and t["labels"].shape == (32, 32)
+    )
     assert t["labels"].max() == meta["k"] - 1
 
 
@@ -160,11 +174,16 @@ def test_generation_is_deterministic_for_a_seed(small_dataset, tmp_path):
     cfg, out, _ = small_dataset
     again = GenerateConfig(**{**cfg.__dict__, "out": str(tmp_path)})
     generate_one(1, again)
-    with h5py.File(out / "cube_00001.h5", "r") as a, h5py.File(tmp_path / "cube_00001.h5", "r") as b:
+    with (
+        h5py.File(out / "cube_00001.h5", "r") as a,
+        h5py.File(tmp_path / "cube_00001.h5", "r") as b,
+    ):
         assert np.array_equal(a["counts"][()], b["counts"][()])
         assert a.attrs["metadata"] == b.attrs["metadata"]
     with h5py.File(out / "cube_00000.h5", "r") as a, h5py.File(out / "cube_00001.h5", "r") as b:
-        assert json.loads(a.attrs["metadata"])["profile"] != json.loads(b.attrs["metadata"])["profile"]
+        assert (
+            json.loads(a.attrs["metadata"])["profile"] != json.loads(b.attrs["metadata"])["profile"]
+        )
 
 
 def test_generation_resumes_without_redoing_finished_cubes(small_dataset):

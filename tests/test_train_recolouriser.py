@@ -19,12 +19,21 @@ def _dataset(folder, n, size, seed):
     cal = Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH)
     rng = np.random.default_rng(seed)
     for i in range(n):
-        counts, labels, meta = toy_cube(size, size, n_regions=3, seed=seed + i, counts_per_pixel=200)
+        counts, labels, meta = toy_cube(
+            size, size, n_regions=3, seed=seed + i, counts_per_pixel=200
+        )
         colours = rng.integers(0, 256, (labels.max() + 1, 3)).astype(np.uint8)
         palette = colours[labels]
-        rgb = np.clip(palette.astype(int) + rng.integers(-8, 9, palette.shape), 0, 255).astype(np.uint8)
-        write_cube(folder / "cubes" / f"c{i}.h5", counts, cal, metadata=meta,
-                   targets={"palette": palette, "rgb": rgb, "labels": labels})
+        rgb = np.clip(palette.astype(int) + rng.integers(-8, 9, palette.shape), 0, 255).astype(
+            np.uint8
+        )
+        write_cube(
+            folder / "cubes" / f"c{i}.h5",
+            counts,
+            cal,
+            metadata=meta,
+            targets={"palette": palette, "rgb": rgb, "labels": labels},
+        )
     (folder / "manifest.json").write_text("{}")
     return folder
 
@@ -37,8 +46,20 @@ def setup(tmp_path_factory):
     torch.manual_seed(0)
     dve = build_from_config({})
     save_weights(dve.state_dict(), d / "dve.safetensors", dve.config)
-    cfg = {"model": {"patch": 8, "dim": 18, "depth": 3, "heads": 9, "mlp_ratio": 2.0, "head_hidden": 4},
-           "crop": 32, "batch": 4, "log_every": 2, "warmup": 1}
+    cfg = {
+        "model": {
+            "patch": 8,
+            "dim": 18,
+            "depth": 3,
+            "heads": 9,
+            "mlp_ratio": 2.0,
+            "head_hidden": 4,
+        },
+        "crop": 32,
+        "batch": 4,
+        "log_every": 2,
+        "warmup": 1,
+    }
     (d / "cfg.json").write_text(json.dumps(cfg))
     return d, _dataset(d / "train", 4, 40, 0), _dataset(d / "test", 1, 168, 100)
 
@@ -46,15 +67,37 @@ def setup(tmp_path_factory):
 def test_train_resume_and_evaluate(setup, capsys):
     d, train, test = setup
     out = d / "run"
-    common = ["--data", str(train), "--embedder", str(d / "dve.safetensors"), "--out", str(out),
-              "--config", str(d / "cfg.json"), "--device", "cpu", "--no-progress", "--checkpoint-every", "3"]
+    common = [
+        "--data",
+        str(train),
+        "--embedder",
+        str(d / "dve.safetensors"),
+        "--out",
+        str(out),
+        "--config",
+        str(d / "cfg.json"),
+        "--device",
+        "cpu",
+        "--no-progress",
+        "--checkpoint-every",
+        "3",
+    ]
     assert main(["recolouriser"] + common + ["--steps", "3", "--baseline-steps", "4"]) == 0
-    for name in ("uvit.safetensors", "pixel_mlp.safetensors", "config.json", "metrics.json", "loss_curve.png",
-                 "checkpoint.pt", "latent_cache.npz"):
+    for name in (
+        "uvit.safetensors",
+        "pixel_mlp.safetensors",
+        "config.json",
+        "metrics.json",
+        "loss_curve.png",
+        "checkpoint.pt",
+        "latent_cache.npz",
+    ):
         assert (out / name).is_file(), name
     cache_mtime = (out / "latent_cache.npz").stat().st_mtime
     # Resume: continues at step 3, reuses the latent cache, ends at step 5.
-    assert main(["recolouriser"] + common + ["--steps", "5", "--baseline-steps", "0", "--resume"]) == 0
+    assert (
+        main(["recolouriser"] + common + ["--steps", "5", "--baseline-steps", "0", "--resume"]) == 0
+    )
     assert (out / "latent_cache.npz").stat().st_mtime == cache_mtime
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 5 and np.isfinite(metrics["final_train_loss"])
@@ -64,20 +107,44 @@ def test_train_resume_and_evaluate(setup, capsys):
     # the resumed run carried step 3's candidate over in its checkpoint)
     steps_seen = [s for s, _ in metrics["val_curve"]]
     assert 3 in steps_seen and 5 in steps_seen
-    assert cfg["trained_steps"] == metrics["kept_step"] == min(metrics["val_curve"], key=lambda sv: sv[1])[0]
+    assert (
+        cfg["trained_steps"]
+        == metrics["kept_step"]
+        == min(metrics["val_curve"], key=lambda sv: sv[1])[0]
+    )
     assert len(cfg["latent_mean"]) == 3
     resolved = json.loads((out / "config.json").read_text())
     assert resolved["n_train"] + resolved["n_val"] == 4
     capsys.readouterr()
 
     ev = d / "eval"
-    assert main(["evaluate", "--data", str(test), "--weights", str(out / "uvit.safetensors"), "--embedder",
-                 str(d / "dve.safetensors"), "--out", str(ev), "--device", "cpu", "--no-ari", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--data",
+                str(test),
+                "--weights",
+                str(out / "uvit.safetensors"),
+                "--embedder",
+                str(d / "dve.safetensors"),
+                "--out",
+                str(ev),
+                "--device",
+                "cpu",
+                "--no-ari",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     table = capsys.readouterr().out
     assert "SmallUViT" in table and "per-pixel MLP" in table and "palette image (ceiling)" in table
     result = json.loads((ev / "eval.json").read_text())
     ceiling = result["summary"]["palette_ceiling/rgb"]
-    assert 0 < ceiling["srgb"] < 0.1 and ceiling["msssim"] > 0.5  # palette vs its lightly noised original
+    assert (
+        0 < ceiling["srgb"] < 0.1 and ceiling["msssim"] > 0.5
+    )  # palette vs its lightly noised original
     for key in ("uvit/palette", "pixel_mlp/palette", "uvit/rgb"):
         assert set(result["summary"][key]) == {"msssim", "srgb", "de_mean", "de_median"}
     assert (ev / "recolour_grid.png").is_file() and (ev / "eval.md").is_file()
@@ -89,15 +156,36 @@ def test_missing_colour_targets_is_a_clear_error(setup, tmp_path, capsys):
     counts, labels, meta = toy_cube(40, 40, seed=3)
     (tmp_path / "data").mkdir()
     write_cube(tmp_path / "data" / "x.h5", counts, cal, targets={"labels": labels})
-    assert main(["recolouriser", "--data", str(tmp_path / "data"), "--embedder", str(d / "dve.safetensors"),
-                 "--out", str(tmp_path / "o"), "--device", "cpu", "--no-progress", "--steps", "1"]) == 2
+    assert (
+        main(
+            [
+                "recolouriser",
+                "--data",
+                str(tmp_path / "data"),
+                "--embedder",
+                str(d / "dve.safetensors"),
+                "--out",
+                str(tmp_path / "o"),
+                "--device",
+                "cpu",
+                "--no-progress",
+                "--steps",
+                "1",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "x.h5" in err and "targets/palette" in err
 
 
 #: Paints of the learnable toy set: element lines (toy_data.LINES) and the colour they stand for.
-PAINTS = (("Hg", (200, 30, 30)), ("Cu", (30, 70, 200)), ("Fe", (190, 130, 40)),
-          ("Zn", (240, 240, 230)))
+PAINTS = (
+    ("Hg", (200, 30, 30)),
+    ("Cu", (30, 70, 200)),
+    ("Fe", (190, 130, 40)),
+    ("Zn", (240, 240, 230)),
+)
 
 
 def _paint_dataset(folder, n, size, seed):  # size: one int, or a (h, w) per cube
@@ -118,8 +206,13 @@ def _paint_dataset(folder, n, size, seed):  # size: one int, or a (h, w) per cub
         paint = rng.permutation(len(PAINTS))[labels - 1]
         counts = rng.poisson(400.0 * spectra[paint]).astype(np.uint16)
         palette = colours[paint]
-        write_cube(folder / "cubes" / f"p{i}.h5", counts, cal, metadata={"name": f"p{i}"},
-                   targets={"palette": palette, "rgb": palette, "labels": labels})
+        write_cube(
+            folder / "cubes" / f"p{i}.h5",
+            counts,
+            cal,
+            metadata={"name": f"p{i}"},
+            targets={"palette": palette, "rgb": palette, "labels": labels},
+        )
     (folder / "manifest.json").write_text("{}")
     return folder
 
@@ -136,10 +229,33 @@ def test_a_few_hundred_steps_beat_the_flat_colour_guess(setup, tmp_path):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny batches: more threads spin (0.34 s/step with 2, 0.015 with 1)
     try:
-        assert main(["recolouriser", "--data", str(data), "--embedder", str(d / "dve.safetensors"),
-                     "--out", str(out), "--config", str(d / "cfg.json"), "--device", "cpu",
-                     "--no-progress", "--steps", "300", "--checkpoint-every", "100",
-                     "--baseline-steps", "0", "--lr", "3e-3"]) == 0
+        assert (
+            main(
+                [
+                    "recolouriser",
+                    "--data",
+                    str(data),
+                    "--embedder",
+                    str(d / "dve.safetensors"),
+                    "--out",
+                    str(out),
+                    "--config",
+                    str(d / "cfg.json"),
+                    "--device",
+                    "cpu",
+                    "--no-progress",
+                    "--steps",
+                    "300",
+                    "--checkpoint-every",
+                    "100",
+                    "--baseline-steps",
+                    "0",
+                    "--lr",
+                    "3e-3",
+                ]
+            )
+            == 0
+        )
     finally:
         torch.set_num_threads(threads)
     metrics = json.loads((out / "metrics.json").read_text())
@@ -170,11 +286,31 @@ def test_validation_images_of_mixed_sizes(setup, tmp_path):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        assert main(["recolouriser", "--data", str(data), "--embedder", str(d / "dve.safetensors"),
-                     "--out", str(tmp_path / "run"), "--config", str(tmp_path / "cfg.json"),
-                     "--device", "cpu", "--no-progress", "--steps", "20",
-                     "--checkpoint-every", "10",
-                     "--baseline-steps", "0"]) == 0
+        assert (
+            main(
+                [
+                    "recolouriser",
+                    "--data",
+                    str(data),
+                    "--embedder",
+                    str(d / "dve.safetensors"),
+                    "--out",
+                    str(tmp_path / "run"),
+                    "--config",
+                    str(tmp_path / "cfg.json"),
+                    "--device",
+                    "cpu",
+                    "--no-progress",
+                    "--steps",
+                    "20",
+                    "--checkpoint-every",
+                    "10",
+                    "--baseline-steps",
+                    "0",
+                ]
+            )
+            == 0
+        )
     finally:
         torch.set_num_threads(threads)
     resolved = json.loads((tmp_path / "run" / "config.json").read_text())

@@ -51,7 +51,9 @@ def test_pixel_branch_fits_a_per_pixel_colour_map_better():
     which has to go through the 4 x 4 patch tokens (the blockiness seen at full scale)."""
     torch.manual_seed(1)
     x = torch.randn(4, 3, 32, 32)
-    target = torch.sigmoid(torch.stack([3 * x[:, 0] * x[:, 1], x[:, 1] ** 2 - 1, 2 * torch.sin(2 * x[:, 2])], 1))
+    target = torch.sigmoid(
+        torch.stack([3 * x[:, 0] * x[:, 1], x[:, 1] ** 2 - 1, 2 * torch.sin(2 * x[:, 2])], 1)
+    )
     plain = _fit(tiny_model(pixel_skip=True, head_hidden=8), x, target, 80)
     branch = _fit(tiny_model(pixel_skip=True, head_hidden=8, pixel_branch=32), x, target, 80)
     assert branch < 0.8 * plain
@@ -62,8 +64,9 @@ def test_pixel_branch_needs_pixel_skip():
         build_from_config({**TINY, "pixel_branch": 8})
 
 
-@pytest.mark.parametrize("head", [{"pixel_skip": False}, {"pixel_skip": True},
-                                  {"pixel_skip": True, "pixel_branch": 8}])
+@pytest.mark.parametrize(
+    "head", [{"pixel_skip": False}, {"pixel_skip": True}, {"pixel_skip": True, "pixel_branch": 8}]
+)
 def test_output_in_unit_range_and_shape(head):
     model = tiny_model(**head)
     with torch.no_grad():
@@ -139,7 +142,11 @@ def test_each_pixel_is_a_convex_blend_of_the_tiles_covering_it():
     latent = rng.normal(size=(50, 70, 3)).astype(np.float32)
     rgb = _recolouriser(model).predict(latent, tile=32, overlap=8)
     with torch.no_grad():
-        corner = model(torch.from_numpy(latent[:32, :32]).permute(2, 0, 1)[None])[0].permute(1, 2, 0).numpy()
+        corner = (
+            model(torch.from_numpy(latent[:32, :32]).permute(2, 0, 1)[None])[0]
+            .permute(1, 2, 0)
+            .numpy()
+        )
     # Top-left pixels are covered by the first tile only (the next one starts at x=19, y=18).
     ys, xs = tile_starts(50, 32, 8), tile_starts(70, 32, 8)
     np.testing.assert_allclose(rgb[: ys[1], : xs[1]], corner[: ys[1], : xs[1]], atol=1e-5)
@@ -181,7 +188,9 @@ def test_redmean_is_zero_for_identical_images_and_matches_hand_value():
     expected = np.sqrt(2.25 * 0.25 + 4 * 0.04 + 2.75 * 0.01) / 3
     assert float(redmean_distance(p, t)) == pytest.approx(expected, rel=1e-6)
     # black vs white is the maximum distance, 1
-    assert float(redmean_distance(torch.zeros(1, 3, 1, 1), torch.ones(1, 3, 1, 1))) == pytest.approx(1.0)
+    assert float(
+        redmean_distance(torch.zeros(1, 3, 1, 1), torch.ones(1, 3, 1, 1))
+    ) == pytest.approx(1.0)
 
 
 def test_ciede2000_and_msssim():
@@ -200,8 +209,8 @@ def test_ciede2000_and_msssim():
 
 
 def test_save_rgb_png_and_tiff(tmp_path):
-    from PIL import Image
     import tifffile
+    from PIL import Image
 
     rgb = np.random.default_rng(0).random((7, 5, 3)).astype(np.float32)
     png = save_rgb(tmp_path / "a.png", rgb)

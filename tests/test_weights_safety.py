@@ -1,5 +1,5 @@
-"""Weights given by path and training checkpoints (issue 16): bad files are clear errors, never a black
-image, a 256 GB allocation or a traceback advising weights_only=False."""
+"""Weights given by path and training checkpoints (issue 16): bad files are clear errors, never a
+black image, a 256 GB allocation or a traceback advising weights_only=False."""
 
 import time
 
@@ -25,8 +25,12 @@ def good(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("weights")
     counts, _, meta = toy_cube(16, 16, n_regions=2, seed=3, counts_per_pixel=300)
-    write_cube(d / "scan.h5", counts, Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH),
-               metadata=meta)
+    write_cube(
+        d / "scan.h5",
+        counts,
+        Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH),
+        metadata=meta,
+    )
     torch.manual_seed(0)
     dve, uvit = build_dve({}), build_uvit(UVIT)
     save_weights(dve.state_dict(), d / "dve.safetensors", dve.config)
@@ -40,9 +44,21 @@ def test_a_nan_bias_is_an_error_not_a_black_image(good, tmp_path, capsys):
     bias = next(k for k in state if k.endswith("bias"))
     state[bias][0] = float("nan")
     save_weights(state, tmp_path / "nan.safetensors", uvit.config)
-    rc = main(["recolour", str(d / "scan.h5"), "-o", str(tmp_path / "rgb.png"), "--weights",
-               str(tmp_path / "nan.safetensors"), "--embedder-weights", str(d / "dve.safetensors"),
-               "--device", "cpu", "--no-progress"])
+    rc = main(
+        [
+            "recolour",
+            str(d / "scan.h5"),
+            "-o",
+            str(tmp_path / "rgb.png"),
+            "--weights",
+            str(tmp_path / "nan.safetensors"),
+            "--embedder-weights",
+            str(d / "dve.safetensors"),
+            "--device",
+            "cpu",
+            "--no-progress",
+        ]
+    )
     assert rc == 2
     err = capsys.readouterr().err
     assert "NaN" in err and bias in err and "nan.safetensors" in err
@@ -62,14 +78,17 @@ def test_the_weights_folder_setting_is_checked_too(good, tmp_path, monkeypatch):
         load_embedder(None, "cpu")
 
 
-@pytest.mark.parametrize("change, key", [
-    ({"latent_dim": 1e9}, "latent_dim"),  # the issue's 256 GB DVE
-    ({"latent_dim": 10**9}, "latent_dim"),
-    ({"latent_dim": 2.5}, "latent_dim"),
-    ({"hidden": [128, 10**7, 32]}, "hidden"),
-    ({"n_channels": -4}, "n_channels"),
-    ({"hidden": "wide"}, "hidden"),
-])
+@pytest.mark.parametrize(
+    "change, key",
+    [
+        ({"latent_dim": 1e9}, "latent_dim"),  # the issue's 256 GB DVE
+        ({"latent_dim": 10**9}, "latent_dim"),
+        ({"latent_dim": 2.5}, "latent_dim"),
+        ({"hidden": [128, 10**7, 32]}, "hidden"),
+        ({"n_channels": -4}, "n_channels"),
+        ({"hidden": "wide"}, "hidden"),
+    ],
+)
 def test_dve_configs_out_of_bounds_are_refused_before_building(good, tmp_path, change, key):
     from xrf_napari.analysis.embed import load_embedder
 
@@ -81,8 +100,16 @@ def test_dve_configs_out_of_bounds_are_refused_before_building(good, tmp_path, c
     assert time.perf_counter() - t0 < 5.0
 
 
-@pytest.mark.parametrize("change", [{"depth": 10**6}, {"heads": 0}, {"mlp_ratio": float("inf")},
-                                    {"latent_std": [1.0, 0.0, 1.0]}, {"patch": 3}])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"depth": 10**6},
+        {"heads": 0},
+        {"mlp_ratio": float("inf")},
+        {"latent_std": [1.0, 0.0, 1.0]},
+        {"patch": 3},
+    ],
+)
 def test_uvit_configs_out_of_bounds_are_refused(good, tmp_path, change):
     _, _, uvit = good
     save_weights(uvit.state_dict(), tmp_path / "bad.safetensors", {**uvit.config, **change})
@@ -91,9 +118,12 @@ def test_uvit_configs_out_of_bounds_are_refused(good, tmp_path, change):
 
 
 def test_a_config_that_does_not_describe_the_tensors_allocates_nothing(good, tmp_path):
-    """hidden 8192 x 8 layers would be ~2 GB of parameters: refused from shapes on the meta device."""
+    """hidden 8192 x 8 layers would be ~2 GB of parameters: refused from shapes on the meta
+    device."""
     _, dve, _ = good
-    save_weights(dve.state_dict(), tmp_path / "big.safetensors", {**dve.config, "hidden": [8192] * 8})
+    save_weights(
+        dve.state_dict(), tmp_path / "big.safetensors", {**dve.config, "hidden": [8192] * 8}
+    )
     t0 = time.perf_counter()
     with pytest.raises(WeightsError, match="do not match the dve"):
         load_weights(tmp_path / "big.safetensors")
@@ -130,8 +160,13 @@ def test_truncated_hostile_and_foreign_checkpoints_are_clear_errors(tmp_path, mo
     torch.save({"state_dict": {"w": torch.ones(2)}}, foreign)
     nan = tmp_path / "nan.pt"
     save_checkpoint(nan, model={"w": torch.tensor([1.0, float("nan")])}, optimizer={}, step=5)
-    cases = {truncated: "truncated or corrupt", hostile: "refused, nothing run", foreign: "missing model",
-             nan: "NaN", tmp_path / "missing.pt": "cannot be resumed"}
+    cases = {
+        truncated: "truncated or corrupt",
+        hostile: "refused, nothing run",
+        foreign: "missing model",
+        nan: "NaN",
+        tmp_path / "missing.pt": "cannot be resumed",
+    }
     for path, why in cases.items():
         with pytest.raises(ValueError) as info:
             load_checkpoint(path)
@@ -143,19 +178,37 @@ def test_truncated_hostile_and_foreign_checkpoints_are_clear_errors(tmp_path, mo
 
 def test_a_checkpoint_of_another_configuration_is_a_clear_error(tmp_path):
     a, b = torch.nn.Linear(3, 3), torch.nn.Linear(2, 2)
-    save_checkpoint(tmp_path / "checkpoint.pt", model=a.state_dict(),
-                    optimizer=torch.optim.Adam(a.parameters()).state_dict(), step=1)
+    save_checkpoint(
+        tmp_path / "checkpoint.pt",
+        model=a.state_dict(),
+        optimizer=torch.optim.Adam(a.parameters()).state_dict(),
+        step=1,
+    )
     with pytest.raises(ValueError, match="does not fit this run's configuration"):
-        load_checkpoint(tmp_path / "checkpoint.pt", model=b, optimizer=torch.optim.Adam(b.parameters()))
+        load_checkpoint(
+            tmp_path / "checkpoint.pt", model=b, optimizer=torch.optim.Adam(b.parameters())
+        )
 
 
 def test_resume_from_a_truncated_checkpoint_is_one_line(tmp_path, capsys):
     out = tmp_path / "run"
     out.mkdir()
     (out / "checkpoint.pt").write_bytes(b"PK\x03\x04" + bytes(100))
-    rc = train_main(["embedder", "--data", str(tmp_path / "data"), "--out", str(out), "--resume",
-                     "--device", "cpu", "--no-progress"])
+    rc = train_main(
+        [
+            "embedder",
+            "--data",
+            str(tmp_path / "data"),
+            "--out",
+            str(out),
+            "--resume",
+            "--device",
+            "cpu",
+            "--no-progress",
+        ]
+    )
     assert rc == 2
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "checkpoint.pt" in err and "weights_only" not in err, err
-
+    assert (
+        len(err.strip().splitlines()) == 1 and "checkpoint.pt" in err and "weights_only" not in err
+    ), err

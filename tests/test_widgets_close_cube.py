@@ -39,16 +39,24 @@ def _embed(viewer, tmp_path, monkeypatch):
     return widget, prepare
 
 
-LABELLED_BY_SUM = pytest.mark.xfail(strict=True, reason=(
-    "known defect: results that arrive after their cube was closed are still added, labelled with "
-    "the sum image's name ('Fe K\u03b1 [painted sum]'): discard them or keep the cube's name"))
+LABELLED_BY_SUM = pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known defect: results that arrive after their cube was closed are still added, labelled "
+        "with the sum image's name ('Fe K\u03b1 [painted sum]'): discard them or keep the cube's "
+        "name"
+    ),
+)
 
 
-@pytest.mark.parametrize("make_dock, check_labels", [
-    (_maps, False), (_embed, False), pytest.param(_maps, True, marks=LABELLED_BY_SUM)],
-    ids=["maps", "embed", "maps-labels"])
-def test_a_job_outlives_its_cube_layer(make_napari_viewer, tmp_path, qtbot, monkeypatch, make_dock,
-                                       check_labels):
+@pytest.mark.parametrize(
+    "make_dock, check_labels",
+    [(_maps, False), (_embed, False), pytest.param(_maps, True, marks=LABELLED_BY_SUM)],
+    ids=["maps", "embed", "maps-labels"],
+)
+def test_a_job_outlives_its_cube_layer(
+    make_napari_viewer, tmp_path, qtbot, monkeypatch, make_dock, check_labels
+):
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
     widget, prepare = make_dock(viewer, tmp_path, monkeypatch)

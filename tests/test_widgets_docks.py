@@ -50,7 +50,9 @@ def test_spectrum_and_maps_survey_a_cube_once(make_napari_viewer, tmp_path, qtbo
     qtbot.waitUntil(lambda: maps.suggested() != [], timeout=10000)
     assert calls == ["painted.h5"]  # one scan of the cube, not one per dock
     assert MEAN_CURVE in spectrum.curves
-    assert set(maps.checked_elements()) == set(spectrum.checked_elements()) >= {"Pb", "Hg", "Fe", "Cu"}
+    assert (
+        set(maps.checked_elements()) == set(spectrum.checked_elements()) >= {"Pb", "Hg", "Fe", "Cu"}
+    )
     assert maps.suggested_label.text() == spectrum.suggested_label.text()
     # a dock opened later reuses the survey too
     late = _dock(viewer, ElementMapsWidget)
@@ -64,12 +66,16 @@ def test_ticked_elements_follow_the_selected_cube(two_cubes, qtbot):
     maps = _dock(viewer, ElementMapsWidget)
     for w in (spectrum, maps):
         w.cube_combo.set_layer(first)
-    qtbot.waitUntil(lambda: "Pb" in maps.checked_elements() and "Pb" in spectrum.checked_elements(),
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: "Pb" in maps.checked_elements() and "Pb" in spectrum.checked_elements(),
+        timeout=20000,
+    )
     for w in (spectrum, maps):
         w.cube_combo.set_layer(second)
-    qtbot.waitUntil(lambda: "Zn" in maps.checked_elements() and "Zn" in spectrum.checked_elements(),
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: "Zn" in maps.checked_elements() and "Zn" in spectrum.checked_elements(),
+        timeout=20000,
+    )
     _idle(qtbot, spectrum, maps)
     for w in (spectrum, maps):
         ticked = set(w.checked_elements())
@@ -112,9 +118,14 @@ def test_results_follow_the_cube_and_go_with_it(two_cubes, qtbot, tmp_path):
     # another cube: its own (empty) results, not the first cube's
     for w in (maps, embed, recolour):
         w.cube_combo.set_layer(second)
-    assert maps.notes_label.text() == "" and maps.rgb_combos[0].count() == 0 and maps.map_layers == {}
+    assert (
+        maps.notes_label.text() == "" and maps.rgb_combos[0].count() == 0 and maps.map_layers == {}
+    )
     assert embed.summary.text() == "" and not embed.save_button.isEnabled() and embed.result is None
-    assert recolour.device_label.text() == "Device used: \u2014" and not recolour.save_button.isEnabled()
+    assert (
+        recolour.device_label.text() == "Device used: \u2014"
+        and not recolour.save_button.isEnabled()
+    )
     with pytest.raises(ValueError, match="nothing to save"):
         embed.save(tmp_path / "x.png")
     # back to the first cube: its results again
@@ -129,7 +140,10 @@ def test_results_follow_the_cube_and_go_with_it(two_cubes, qtbot, tmp_path):
     assert maps.checked_elements() == [] and maps.suggested_label.text() == "Suggested: \u2014"
     assert spectrum.checked_elements() == [] and spectrum.curves == {}
     assert embed.summary.text() == "" and not embed.save_button.isEnabled()
-    assert recolour.device_label.text() == "Device used: \u2014" and not recolour.save_button.isEnabled()
+    assert (
+        recolour.device_label.text() == "Device used: \u2014"
+        and not recolour.save_button.isEnabled()
+    )
     assert all(not w._per_cube for w in (spectrum, maps, embed, recolour))  # nothing kept alive
 
 

@@ -3,8 +3,14 @@ shipped ones (the shipped weights are exercised too when present)."""
 
 import numpy as np
 import pytest
-from _napari_helpers import (PIGMENTS, H, W, cube_stack_name, open_cube, open_sample_or_painted,
-                             painted_counts, tiny_weights, wait_idle, write_painted_cube)
+from _napari_helpers import (
+    cube_stack_name,
+    open_cube,
+    open_sample_or_painted,
+    tiny_weights,
+    wait_idle,
+    write_painted_cube,
+)
 
 from xrf_napari.widgets.embed import EmbedClusterWidget
 from xrf_napari.widgets.spectrum import SpectrumWidget
@@ -34,7 +40,6 @@ def test_embed_cluster_layers_spectra_and_save(make_napari_viewer, qtbot, tmp_pa
     assert widget.run() is None  # no second job while the first runs
     wait_idle(qtbot, widget.job)
     assert widget.job.last_error is None, widget.job.last_error
-    cube_layer = widget.cube_combo.current_layer()
     h, w = widget.cube_combo.current_cube().shape[:2]
     latent = viewer.layers[f"latent RGB [{cube_stack_name(viewer)}]"]
     labels = viewer.layers[f"clusters [{cube_stack_name(viewer)}]"]
@@ -55,7 +60,9 @@ def test_embed_cluster_layers_spectra_and_save(make_napari_viewer, qtbot, tmp_pa
     names = [n for n in spectrum.curves if n.startswith("cluster ")]
     assert names == ["cluster 1", "cluster 2", "cluster 3", "cluster 4"]
     first = labels.data == 1
-    np.testing.assert_allclose(spectrum.curves["cluster 1"][1], np.asarray(cube.data[...])[first].mean(axis=0))
+    np.testing.assert_allclose(
+        spectrum.curves["cluster 1"][1], np.asarray(cube.data[...])[first].mean(axis=0)
+    )
     assert "4 regions" in widget.summary.text() and "cpu" in widget.summary.text()
 
     png, csv = widget.save(tmp_path / "out" / "regions.png")
@@ -64,7 +71,9 @@ def test_embed_cluster_layers_spectra_and_save(make_napari_viewer, qtbot, tmp_pa
     from xrf_napari.cli.embed_cmd import label_colours
 
     # the PNG is coloured like the CLI's labels.png (label 1..4 would look black as grey values)
-    np.testing.assert_array_equal(np.asarray(Image.open(png).convert("RGB")), label_colours(4)[labels.data])
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(png).convert("RGB")), label_colours(4)[labels.data]
+    )
     rows = [r for r in csv.read_text().splitlines() if not r.startswith("#")]
     assert rows[0].split(",") == ["energy_keV", "cluster_1", "cluster_2", "cluster_3", "cluster_4"]
     assert len(rows) == 513
@@ -152,8 +161,10 @@ def test_clustering_has_its_own_progress_and_cancel(setup, qtbot, monkeypatch):
     widget.run()
     qtbot.waitUntil(lambda: widget.job.status.text().startswith("Clustering"), timeout=20000)
     seen.append(widget.job.status.text())
-    qtbot.waitUntil(lambda: 0 < widget.job.progress.value() < 300 and widget.job.progress.maximum() == 300,
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: 0 < widget.job.progress.value() < 300 and widget.job.progress.maximum() == 300,
+        timeout=5000,
+    )
     widget.job.cancel()
     wait_idle(qtbot, widget.job, timeout=5000)
     assert seen == ["Clustering into 3 regions\u2026"]

@@ -21,8 +21,16 @@ def _controls(root):
         QTableWidget,
     )
 
-    kinds = (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QLabel, QLineEdit,
-             QProgressBar, QTableWidget)
+    kinds = (
+        QAbstractButton,
+        QAbstractSlider,
+        QAbstractSpinBox,
+        QComboBox,
+        QLabel,
+        QLineEdit,
+        QProgressBar,
+        QTableWidget,
+    )
     return [w for w in root.findChildren(kinds) if w.isVisibleTo(root)]
 
 
@@ -62,7 +70,11 @@ def test_all_docks_fit_a_1080p_screen(make_napari_viewer, tmp_path, qtbot):
         assert dock.isVisible() and dock.height() >= 250, (name, dock.height())
         assert spectrum_dock.isVisible() and spectrum_dock.height() >= 250
         # the scrollable body fills the dock (no blank stretch below a clipped body)
-        assert widget.scroll.height() >= widget.height() - 2, (name, widget.scroll.height(), widget.height())
+        assert widget.scroll.height() >= widget.height() - 2, (
+            name,
+            widget.scroll.height(),
+            widget.height(),
+        )
         assert widget.height() >= dock.height() - 40, (name, widget.height(), dock.height())
         body = widget.body
         # the scroll area never squeezes the body: whatever does not fit is reached by scrolling
@@ -71,7 +83,9 @@ def test_all_docks_fit_a_1080p_screen(make_napari_viewer, tmp_path, qtbot):
             # what Qt's layouts grant at least (qSmartMinSize): an explicit minimum height (napari's
             # style sets some), else the size hint of a fixed-height control, else its minimum hint
             fixed = ctl.sizePolicy().verticalPolicy() == QSizePolicy.Policy.Fixed
-            hint = ctl.minimumHeight() or (ctl.sizeHint() if fixed else ctl.minimumSizeHint()).height()
+            hint = (
+                ctl.minimumHeight() or (ctl.sizeHint() if fixed else ctl.minimumSizeHint()).height()
+            )
             hint = min(hint, ctl.maximumHeight())
             text = ctl.text()[:30] if hasattr(ctl, "text") else ""
             if isinstance(ctl, QLabel) and ctl.wordWrap() and ctl.text():

@@ -39,7 +39,9 @@ def test_maps_layers_match_core_and_bands(docked, qtbot):
         assert np.argmax(rows) == band  # the element's own pigment band is brightest
         assert tuple(layer.translate) == tuple(cube_layer.translate[-2:])
     pb_rows = widget.map_layers["Pb"].data.reshape(4, H // 4, W).mean(axis=(1, 2))
-    assert pb_rows[0] > 4 * pb_rows[2] and pb_rows[3] > 4 * pb_rows[2]  # lead white and verdigris+Pb
+    assert (
+        pb_rows[0] > 4 * pb_rows[2] and pb_rows[3] > 4 * pb_rows[2]
+    )  # lead white and verdigris+Pb
     assert sum(ly.visible for ly in widget.map_layers.values()) == 3
 
     composite = widget.add_composite(["Fe", "Hg", "Cu"])
@@ -47,7 +49,11 @@ def test_maps_layers_match_core_and_bands(docked, qtbot):
     # one picture at a time: the opaque composite hides the single maps it replaces
     assert composite.visible and not any(ly.visible for ly in widget.map_layers.values())
     band_colour = composite.data.reshape(4, H // 4, W, 3).mean(axis=(1, 2))
-    assert np.argmax(band_colour[2]) == 0 and np.argmax(band_colour[1]) == 1 and np.argmax(band_colour[3]) == 2
+    assert (
+        np.argmax(band_colour[2]) == 0
+        and np.argmax(band_colour[1]) == 1
+        and np.argmax(band_colour[3]) == 2
+    )
 
     # running again replaces the layers instead of stacking copies, and hides the composite
     n_layers = len(viewer.layers)
@@ -119,7 +125,8 @@ def test_opened_from_the_plugin_menu(make_napari_viewer, tmp_path, qtbot):
 
 
 def test_sample_panel_swatches(make_napari_viewer, qtbot):
-    """On the shipped pigment panel, each element's map is brightest on the swatches made with it."""
+    """On the shipped pigment panel, each element's map is brightest on the swatches made with
+    it."""
     import json
 
     import h5py
@@ -145,8 +152,17 @@ def test_sample_panel_swatches(make_napari_viewer, qtbot):
         regions = json.loads(f.attrs["metadata"])["regions"]
     for sym in ("Cu", "Hg", "Fe"):  # not Pb: the panel's lead white priming lies under every swatch
         data = widget.map_layers[sym].data
-        means = {k: float(np.median(data[labels == k])) for k in range(len(regions)) if (labels == k).sum() > 20}
-        has = {k for k in means if any(sym in get_pigment(p).elements for p in regions[k]["pigments"])}
+        means = {
+            k: float(np.median(data[labels == k]))
+            for k in range(len(regions))
+            if (labels == k).sum() > 20
+        }
+        has = {
+            k for k in means if any(sym in get_pigment(p).elements for p in regions[k]["pigments"])
+        }
         assert has, sym
         # every swatch with the element outshines every swatch without it
-        assert min(means[k] for k in has) > max([means[k] for k in means if k not in has] + [0]), (sym, means)
+        assert min(means[k] for k in has) > max([means[k] for k in means if k not in has] + [0]), (
+            sym,
+            means,
+        )

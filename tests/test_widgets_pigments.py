@@ -24,7 +24,9 @@ def scan_file(tmp_path_factory):
     labels = np.repeat(np.arange(3), SIZE // 3)[None, :].repeat(SIZE, 0).astype(np.int32)
     recs = [Recipe(p, f, [0, 0, 0], [0, 0, 0], 0.0) for p, f in RECIPES]
     prof = InstrumentProfile(anode="Rh", kv=40.0, fwhm_mn_ev=145.0, counts_per_pixel=1500.0)
-    syn = synthesize(np.zeros((SIZE, SIZE, 3), np.uint8), rng, prof, labels=labels, recipes=recs, blur_px=1.0)
+    syn = synthesize(
+        np.zeros((SIZE, SIZE, 3), np.uint8), rng, prof, labels=labels, recipes=recs, blur_px=1.0
+    )
     cal = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
     path = tmp_path_factory.mktemp("pigdock") / "scan.h5"
     write_cube(path, syn.counts, cal, metadata=dict(syn.metadata, name="scan"))
@@ -53,13 +55,19 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
     assert widget.job.last_error is None, widget.job.last_error
     assert widget.table.rowCount() == 3
     first = widget.table.cellWidget(0, 1)
-    assert "Vermilion" in first.itemText(0) and "Lead white" in first.itemText(0) and "%" in first.itemText(0)
+    assert (
+        "Vermilion" in first.itemText(0)
+        and "Lead white" in first.itemText(0)
+        and "%" in first.itemText(0)
+    )
     assert "Carbon black" in first.toolTip()  # hidden partners named
     assert "Hg" in widget.table.item(0, 2).text()
     layer = viewer.layers[f"pigment recolour [{cube_stack_name(viewer)}]"]
     assert layer.rgb and layer.data.shape == (SIZE, SIZE, 3)
     rep = widget.report
-    np.testing.assert_allclose(layer.data[labels == 1][0], rep.regions[0].candidates[0].rgb, atol=1e-6)
+    np.testing.assert_allclose(
+        layer.data[labels == 1][0], rep.regions[0].candidates[0].rgb, atol=1e-6
+    )
     # beside the scan
     assert layer.translate[1] > SIZE
     # choosing the second candidate of region 2 repaints that region only

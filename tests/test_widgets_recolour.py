@@ -29,7 +29,9 @@ def test_recolour_beside_then_over_and_save(docked, qtbot, tmp_path):
     assert widget.job.last_error is None, widget.job.last_error
     cube_layer = widget.cube_combo.current_layer()
     H, W = widget.cube_combo.current_cube().shape[:2]
-    assert widget.cube_combo.currentText() == cube_stack_name(viewer)  # the cube's name, not "... sum"
+    assert widget.cube_combo.currentText() == cube_stack_name(
+        viewer
+    )  # the cube's name, not "... sum"
     layer = viewer.layers[f"recoloured [{cube_stack_name(viewer)}]"]
     assert layer.rgb and layer.data.shape == (H, W, 3)
     assert 0.0 <= layer.data.min() and layer.data.max() <= 1.0
@@ -37,7 +39,9 @@ def test_recolour_beside_then_over_and_save(docked, qtbot, tmp_path):
     # beside the scan: same row, shifted right by the width plus a gap, same pixel size
     assert tuple(layer.scale) == tuple(cube_layer.scale[-2:])
     ty, tx = layer.translate
-    assert ty == cube_layer.translate[-2] and tx > cube_layer.translate[-1] + W * cube_layer.scale[-1]
+    assert (
+        ty == cube_layer.translate[-2] and tx > cube_layer.translate[-1] + W * cube_layer.scale[-1]
+    )
     widget.placement.setCurrentIndex(1)
     assert tuple(layer.translate) == tuple(cube_layer.translate[-2:])
     widget.opacity.setValue(40)

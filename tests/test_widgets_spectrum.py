@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 from _napari_helpers import H, W, open_cube, wait_idle, write_painted_cube
 
-from xrf_napari.widgets.spectrum import MEAN_CURVE, PIXEL_CURVE, REGION_CURVE, SpectrumWidget, find_spectrum_widget
+from xrf_napari.widgets.spectrum import (
+    MEAN_CURVE,
+    PIXEL_CURVE,
+    REGION_CURVE,
+    SpectrumWidget,
+    find_spectrum_widget,
+)
 
 
 @pytest.fixture
@@ -33,7 +39,9 @@ def test_mean_spectrum_suggestions_and_markers(viewer_with_cube, qtbot):
     # markers: one vertical line per visible line family of the ticked elements
     widget.set_checked_elements(["Fe"])
     widget.family_checks["L"].setChecked(False)
-    xs = sorted(round(float(ln.get_xdata()[0]), 2) for ln in widget.ax.lines if len(ln.get_xdata()) == 2)
+    xs = sorted(
+        round(float(ln.get_xdata()[0]), 2) for ln in widget.ax.lines if len(ln.get_xdata()) == 2
+    )
     assert xs == [6.4, 7.06]
     assert find_spectrum_widget(viewer) is widget
 
@@ -54,7 +62,9 @@ def test_pixel_region_and_export(viewer_with_cube, qtbot, tmp_path):
     assert widget._last_pixel == (10, 4)
 
     # region: a rectangle over the first band (rows 0-5) = lead white
-    viewer.add_shapes([np.array([[0, 0], [0, 9], [5, 9], [5, 0]])], shape_type="rectangle", name="roi")
+    viewer.add_shapes(
+        [np.array([[0, 0], [0, 9], [5, 9], [5, 0]])], shape_type="rectangle", name="roi"
+    )
     widget.region_combo.set_layer(viewer.layers["roi"])
     assert widget.region_spectrum() is not None
     wait_idle(qtbot, widget.job)
@@ -77,7 +87,9 @@ def test_pixel_region_and_export(viewer_with_cube, qtbot, tmp_path):
 
     back = read_cube(out)
     assert back.shape == (1, 1, 512) and back.metadata.get("column") == MEAN_CURVE
-    np.testing.assert_allclose(np.asarray(back.data[0, 0], float), widget.curves[MEAN_CURVE][1], rtol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(back.data[0, 0], float), widget.curves[MEAN_CURVE][1], rtol=1e-5
+    )
     np.testing.assert_allclose(back.energy, cube.energy, atol=1e-4)
     widget.clear_extra_curves()
     assert "cluster 1" not in widget.curves and MEAN_CURVE in widget.curves
@@ -95,8 +107,9 @@ def test_labels_region_and_errors(viewer_with_cube, qtbot):
     widget.region_spectrum()
     wait_idle(qtbot, widget.job)
     cube = widget.cube_combo.current_cube()
-    np.testing.assert_allclose(widget.curves[REGION_CURVE][1],
-                               np.asarray(cube.data[12:18], dtype=float).mean(axis=(0, 1)))
+    np.testing.assert_allclose(
+        widget.curves[REGION_CURVE][1], np.asarray(cube.data[12:18], dtype=float).mean(axis=(0, 1))
+    )
     # an empty region is refused with a notification, and the widget stays usable
     viewer.layers["mask"].data = np.zeros((H, W), np.int32)
     assert widget.region_spectrum() is None
@@ -132,8 +145,10 @@ def widespread_elements(metadata: dict) -> set[str]:
 
     from xrf_napari.physics.pigments import get_pigment
 
-    leads = Counter(get_pigment(r["pigments"][int(np.argmax(r["fractions"]))]).elements[0]
-                    for r in metadata["regions"])
+    leads = Counter(
+        get_pigment(r["pigments"][int(np.argmax(r["fractions"]))]).elements[0]
+        for r in metadata["regions"]
+    )
     return {el for el, n in leads.items() if n >= 2}
 
 
@@ -144,7 +159,9 @@ def test_cube_switch_during_a_job_still_gets_its_mean(viewer_with_cube, qtbot, t
     assert widget.job.is_running  # the first cube's mean spectrum
     second = open_cube(viewer, write_painted_cube(tmp_path / "second.h5", seed=1))
     widget.cube_combo.set_layer(second[-1])
-    qtbot.waitUntil(lambda: MEAN_CURVE in widget.curves and not widget.job.is_running, timeout=20000)
+    qtbot.waitUntil(
+        lambda: MEAN_CURVE in widget.curves and not widget.job.is_running, timeout=20000
+    )
     cube = widget.cube_combo.current_cube()
     assert cube.path.name == "second.h5"
     np.testing.assert_allclose(widget.curves[MEAN_CURVE][1], cube.sum_spectrum() / (H * W))

@@ -2,13 +2,13 @@
 
 The cube layer is a dask array transposed to (channels, height, width) so the channel axis is a
 slider; none of it is read until napari draws a slice (it opens hidden). The sum image is computed
-on open: one streaming pass over the cube (plus the auto-calibration's pass for uncalibrated files). A single spectrum opens as a 1 x 1 x C cube.
-Read errors are raised from the returned function (napari wraps them in ReaderPluginError and shows
-them); a notification carrying our message names the file and the problem first.
+on open: one streaming pass over the cube (plus the auto-calibration's pass for uncalibrated files).
+A single spectrum opens as a 1 x 1 x C cube. Read errors are raised from the returned function
+(napari wraps them in ReaderPluginError and shows them); a notification carrying our message names
+the file and the problem first.
 """
 
 from __future__ import annotations
-
 
 #: Target bytes per dask chunk of the cube layer: one chunk is what napari reads for a slice.
 CHUNK_BYTES = 32 * 2**20
@@ -33,7 +33,8 @@ def napari_get_reader(path):
 
 
 def read_layers(path):
-    """Layer data for napari: [(cube dask array (C, H, W), meta, "image"), (sum image, meta, "image")]."""
+    """Layer data for napari:
+    [(cube dask array (C, H, W), meta, "image"), (sum image, meta, "image")]."""
     from .io import CubeReadError, read_cube
 
     if isinstance(path, (list, tuple)):
@@ -58,21 +59,55 @@ def cube_layers(cube) -> list:
     rows = int(max(1, min(h, CHUNK_BYTES // max(1, w * ch_chunk * itemsize))))
     # dask.from_array copies any array with a .copy() (np.memmap: the whole file into memory) and
     # tokenizes what it cannot name: hand it a copy-less face and a name.
-    lazy = da.from_array(_Uncopied(cube.data), chunks=(rows, w, ch_chunk), asarray=True, lock=False,
-                         fancy=False, name=f"xrf-cube-{uuid.uuid4().hex}", meta=np.empty((0, 0, 0), cube.dtype))
+    lazy = da.from_array(
+        _Uncopied(cube.data),
+        chunks=(rows, w, ch_chunk),
+        asarray=True,
+        lock=False,
+        fancy=False,
+        name=f"xrf-cube-{uuid.uuid4().hex}",
+        meta=np.empty((0, 0, 0), cube.dtype),
+    )
     stack = lazy.transpose(2, 0, 1)
     name = cube.name
     energy = cube.energy
     meta_common = {k: v for k, v in cube.metadata.items() if _plain(v)}
-    metadata = {"xrf_cube": cube, "energy": energy, "calibration": cube.calibration.to_dict(),
-                "path": str(cube.path) if cube.path else None, **meta_common}
+    metadata = {
+        "xrf_cube": cube,
+        "energy": energy,
+        "calibration": cube.calibration.to_dict(),
+        "path": str(cube.path) if cube.path else None,
+        **meta_common,
+    }
     total = cube.sum_image()
-    lo, hi = (float(np.percentile(total, 1)), float(np.percentile(total, 99.5))) if total.size > 1 else (0.0, 1.0)
+    lo, hi = (
+        (float(np.percentile(total, 1)), float(np.percentile(total, 99.5)))
+        if total.size > 1
+        else (0.0, 1.0)
+    )
     return [
-        (stack, {"name": name, "metadata": metadata, "colormap": "gray", "visible": False,
-                 "contrast_limits": _channel_limits(cube), **energy_axis(cube)}, "image"),
-        (total, {"name": f"{name} sum", "metadata": {"xrf_cube": cube, "path": metadata["path"], "kind": "sum"},
-                 "colormap": "magma", "contrast_limits": (lo, hi if hi > lo else lo + 1.0)}, "image"),
+        (
+            stack,
+            {
+                "name": name,
+                "metadata": metadata,
+                "colormap": "gray",
+                "visible": False,
+                "contrast_limits": _channel_limits(cube),
+                **energy_axis(cube),
+            },
+            "image",
+        ),
+        (
+            total,
+            {
+                "name": f"{name} sum",
+                "metadata": {"xrf_cube": cube, "path": metadata["path"], "kind": "sum"},
+                "colormap": "magma",
+                "contrast_limits": (lo, hi if hi > lo else lo + 1.0),
+            },
+            "image",
+        ),
     ]
 
 
@@ -85,8 +120,12 @@ def energy_axis(cube) -> dict:
     if cube.calibration.source == "none" or n < 2:
         return {"axis_labels": ("channel", "y", "x")}
     gain = float(e[-1] - e[0]) / (n - 1)
-    return {"axis_labels": ("energy", "y", "x"), "units": ("keV", "pixel", "pixel"),
-            "scale": (gain, 1.0, 1.0), "translate": (float(e[0]), 0.0, 0.0)}
+    return {
+        "axis_labels": ("energy", "y", "x"),
+        "units": ("keV", "pixel", "pixel"),
+        "scale": (gain, 1.0, 1.0),
+        "translate": (float(e[0]), 0.0, 0.0),
+    }
 
 
 class _Uncopied:

@@ -36,8 +36,17 @@ def sample_layers(key: str) -> list:
     layers = cube_layers(cube)
     rgb = read_targets(path).get("rgb")
     if rgb is not None:
-        layers.append((rgb, {"name": f"{cube.name} true colours", "rgb": True,
-                             "metadata": {"path": str(path), "kind": "true_rgb"}}, "image"))
+        layers.append(
+            (
+                rgb,
+                {
+                    "name": f"{cube.name} true colours",
+                    "rgb": True,
+                    "metadata": {"path": str(path), "kind": "true_rgb"},
+                },
+                "image",
+            )
+        )
     return layers
 
 
@@ -67,8 +76,10 @@ def _generate(key: str, path: Path) -> None:
     try:
         from .synth.dataset import GenerateConfig, cube_name, generate_one
     except ImportError as exc:
-        raise FileNotFoundError(f"sample {SAMPLES[key]} is not installed in {SAMPLE_DIR} and the "
-                                f"synthetic generator is unavailable ({exc})") from exc
+        raise FileNotFoundError(
+            f"sample {SAMPLES[key]} is not installed in {SAMPLE_DIR} and the "
+            f"synthetic generator is unavailable ({exc})"
+        ) from exc
     seed = {"panel": 11, "painting": 12}[key]
     with tempfile.TemporaryDirectory(prefix="xrf-napari-sample-") as tmp:
         generate_one(0, GenerateConfig(out=tmp, n_cubes=1, size=FALLBACK_SIZE, seed=seed))

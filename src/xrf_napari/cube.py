@@ -104,8 +104,12 @@ class Cube:
             return np.asarray(self.data[sl, :, channels])
         from .errors import read_block
 
-        return read_block(self.data, (sl, slice(None), channels), self.path,
-                          check=not self.metadata.get("values_checked"))
+        return read_block(
+            self.data,
+            (sl, slice(None), channels),
+            self.path,
+            check=not self.metadata.get("values_checked"),
+        )
 
     def iter_sum_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES):
         """Progress generator (rows done, rows total) returning sum_spectrum (see progress.py)."""

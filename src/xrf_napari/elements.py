@@ -9,12 +9,42 @@ intensity inside one shell, not across shells).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 #: Elements seen in paintings (pigments, grounds, fillers, driers) plus common anode materials.
 PAINTING_ELEMENTS = (
-    "Al", "Si", "P", "S", "Cl", "K", "Ca", "Ti", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "As",
-    "Se", "Br", "Sr", "Zr", "Mo", "Rh", "Ag", "Cd", "Sn", "Sb", "Ba", "W", "Au", "Hg", "Pb", "Bi",
+    "Al",
+    "Si",
+    "P",
+    "S",
+    "Cl",
+    "K",
+    "Ca",
+    "Ti",
+    "Cr",
+    "Mn",
+    "Fe",
+    "Co",
+    "Ni",
+    "Cu",
+    "Zn",
+    "As",
+    "Se",
+    "Br",
+    "Sr",
+    "Zr",
+    "Mo",
+    "Rh",
+    "Ag",
+    "Cd",
+    "Sn",
+    "Sb",
+    "Ba",
+    "W",
+    "Au",
+    "Hg",
+    "Pb",
+    "Bi",
 )
 
 # family -> (shell, IUPAC transitions by xraylib constant name)
@@ -53,7 +83,7 @@ def atomic_number(symbol: str) -> int:
     return z
 
 
-@lru_cache(maxsize=None)
+@cache
 def element_lines(symbol: str, max_energy: float = 60.0) -> tuple[Line, ...]:
     """The element's line families with energy <= max_energy keV (those xraylib knows)."""
     import xraylib

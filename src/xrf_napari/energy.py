@@ -7,7 +7,7 @@ file's channels onto fixed energy bins.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -32,7 +32,9 @@ class Calibration:
 
     def __post_init__(self):
         if self.source not in CALIBRATION_SOURCES:
-            raise ValueError(f"calibration source must be one of {CALIBRATION_SOURCES}, got {self.source!r}")
+            raise ValueError(
+                f"calibration source must be one of {CALIBRATION_SOURCES}, got {self.source!r}"
+            )
         if not np.isfinite([self.offset, self.gain, self.quadratic]).all():
             raise ValueError("calibration terms must be finite")
         if self.gain <= 0:
@@ -44,7 +46,8 @@ class Calibration:
         return self.offset + self.gain * ch + self.quadratic * ch**2
 
     def edges(self, n_channels: int) -> np.ndarray:
-        """Energy (keV) of the n_channels + 1 channel boundaries (half-integer channel positions)."""
+        """Energy (keV) of the n_channels + 1 channel boundaries
+        (half-integer channel positions)."""
         ch = np.arange(n_channels + 1, dtype=np.float64) - 0.5
         return self.offset + self.gain * ch + self.quadratic * ch**2
 
@@ -60,11 +63,11 @@ class Calibration:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Calibration":
+    def from_dict(cls, d: dict) -> Calibration:
         return cls(**{k: d[k] for k in ("offset", "gain", "quadratic", "source") if k in d})
 
     @classmethod
-    def uncalibrated(cls) -> "Calibration":
+    def uncalibrated(cls) -> Calibration:
         """Channel numbers as 'energy' (gain 1, offset 0): what a file with no calibration gets."""
         return cls(0.0, 1.0, 0.0, source="none")
 
@@ -138,7 +141,9 @@ class Rebinner:
             cols = np.nonzero(sub.any(axis=0))[0]
             if len(cols):
                 j0, j1 = int(cols[0]), int(cols[-1]) + 1
-                self.tiles.append((c0, c1, j0, j1, np.ascontiguousarray(sub[:, j0:j1], dtype=np.float32)))
+                self.tiles.append(
+                    (c0, c1, j0, j1, np.ascontiguousarray(sub[:, j0:j1], dtype=np.float32))
+                )
 
     def __call__(self, block: np.ndarray) -> np.ndarray:
         """(..., n_src) counts -> (..., n_dst) float32."""

@@ -27,8 +27,11 @@ def require_3d(shape, path, what: str = "array") -> None:
     """A cube is (height, width, channels): anything else is refused with its real shape."""
     shape = tuple(int(s) for s in shape)
     if len(shape) != 3:
-        raise CubeReadError(path, f"the {what} has shape {shape}: a datacube must be 3-D "
-                                  "(height, width, channels); a 2-D array is an image or a map, not a cube")
+        raise CubeReadError(
+            path,
+            f"the {what} has shape {shape}: a datacube must be 3-D "
+            "(height, width, channels); a 2-D array is an image or a map, not a cube",
+        )
     if min(shape) < 1:
         raise CubeReadError(path, f"the {what} has an empty axis: shape {shape}")
 
@@ -56,7 +59,7 @@ def check_counts_sample(data, path, max_bytes: int = SAMPLE_BYTES, n_rows: int =
     total = np.zeros(c, dtype=np.float64)
     peak = np.zeros(c, dtype=np.float64)
     for y in np.unique(np.linspace(0, h - 1, min(h, n_rows)).astype(int)):
-        sample = np.asarray(data[int(y):int(y) + 1, :cols, :])
+        sample = np.asarray(data[int(y) : int(y) + 1, :cols, :])
         check_values(sample, path, f"row {y}")
         total += sample.sum(axis=(0, 1), dtype=np.float64)
         np.maximum(peak, sample.max(axis=(0, 1)), out=peak)
@@ -69,12 +72,18 @@ def check_values(block, path, where: str) -> None:
     if kind == "u" or block.size == 0:
         return
     if kind == "f" and not np.isfinite(block).all():
-        raise CubeReadError(path, f"counts contain NaN or infinite values ({where}); "
-                                  "counts must be finite and non-negative")
+        raise CubeReadError(
+            path,
+            f"counts contain NaN or infinite values ({where}); "
+            "counts must be finite and non-negative",
+        )
     low = block.min()
     if low < 0:
-        raise CubeReadError(path, f"counts contain negative values ({where}, minimum {low}); counts "
-                                  "must be non-negative (wrong dtype or byte order in the header?)")
+        raise CubeReadError(
+            path,
+            f"counts contain negative values ({where}, minimum {low}); counts "
+            "must be non-negative (wrong dtype or byte order in the header?)",
+        )
 
 
 def read_block(data, key: tuple, path, check: bool = True) -> np.ndarray:
@@ -87,8 +96,11 @@ def read_block(data, key: tuple, path, check: bool = True) -> np.ndarray:
     except MemoryError:
         raise
     except Exception as exc:
-        raise CubeReadError(path, f"reading {where} failed ({type(exc).__name__}: {str(exc)[:200]}); "
-                                  "the file may be corrupt or truncated") from exc
+        raise CubeReadError(
+            path,
+            f"reading {where} failed ({type(exc).__name__}: {str(exc)[:200]}); "
+            "the file may be corrupt or truncated",
+        ) from exc
     if check:
         check_values(block, path, where)
     return block

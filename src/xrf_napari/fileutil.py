@@ -34,7 +34,8 @@ class OutputError(ValueError):
 
 
 def _umask() -> int:
-    """The process umask without changing it (os.umask(0) would briefly open up other threads' files)."""
+    """The process umask without changing it
+    (os.umask(0) would briefly open up other threads' files)."""
     with contextlib.suppress(OSError, ValueError):
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("Umask:"):
@@ -66,8 +67,12 @@ def remove_stale_temporaries(folder, name: str | None = None) -> list[Path]:
         return removed
     for p in entries:
         m = _TEMP_RE.match(p.name)
-        if (not m or m["host"] != _HOST or (name is not None and m["name"] != name)
-                or _pid_alive(int(m["pid"]))):
+        if (
+            not m
+            or m["host"] != _HOST
+            or (name is not None and m["name"] != name)
+            or _pid_alive(int(m["pid"]))
+        ):
             continue
         with contextlib.suppress(OSError):
             if p.is_file() and not p.is_symlink():
@@ -91,8 +96,9 @@ def atomic_path(path, suffix: str | None = None):
     if path.exists() and not path.is_file():
         raise OutputError(f"cannot write {path}: it exists and is not a regular file")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=suffix or path.suffix or ".tmp",
-                               dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=temp_prefix(path.name), suffix=suffix or path.suffix or ".tmp", dir=path.parent
+    )
     os.close(fd)
     tmp = Path(tmp)
     try:
@@ -117,13 +123,17 @@ def input_files(*paths) -> list[Path]:
         partners = _SIBLING_SUFFIXES.get(p.suffix.lower())
         if partners and p.parent.is_dir():
             with contextlib.suppress(OSError):
-                out += [q for q in p.parent.iterdir()
-                        if q.stem == p.stem and q.suffix.lower() in partners and q.is_file()]
+                out += [
+                    q
+                    for q in p.parent.iterdir()
+                    if q.stem == p.stem and q.suffix.lower() in partners and q.is_file()
+                ]
     return out
 
 
 def _same(a: Path, b: Path) -> bool:
-    """Same file or folder: one path, a symlink to the other, or a hard link (same device and inode)."""
+    """Same file or folder: one path, a symlink to the other, or a hard link
+    (same device and inode)."""
     try:
         return os.path.samefile(a, b)
     except OSError:
@@ -138,7 +148,8 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _writable_folder(folder: Path, what: Path) -> None:
-    """Raise OutputError unless `folder` is, or can be created as, a folder this process may write."""
+    """Raise OutputError unless `folder` is, or can be created as, a folder this process may
+    write."""
     anc = folder
     while not os.path.lexists(anc) and anc != anc.parent:
         anc = anc.parent
@@ -149,15 +160,17 @@ def _writable_folder(folder: Path, what: Path) -> None:
 
 
 def check_outputs(files=(), folders=(), inputs=()) -> None:
-    """Refuse, before any compute, outputs that would overwrite or sit inside an input, or that cannot
-    be written. `files`: output files; `folders`: output folders (created later if missing);
-    `inputs`: input files or folders (ripple partners added). One OutputError line naming both paths.
-    Then remove the leftovers of killed writers: of `files`, and any in `folders`."""
+    """Refuse, before any compute, outputs that would overwrite or sit inside an input, or that
+    cannot be written. `files`: output files; `folders`: output folders (created later if missing);
+    `inputs`: input files or folders (ripple partners added). One OutputError line naming both
+    paths. Then remove the leftovers of killed writers: of `files`, and any in `folders`."""
     ins = [Path(p) for p in input_files(*inputs) if os.path.exists(p)]
     for f in map(Path, folders):
         for i in ins:
             if _same(f, i) or (i.is_dir() and _inside(f, i)):
-                raise OutputError(f"output folder {f} is, or lies inside, the input {i}: choose another")
+                raise OutputError(
+                    f"output folder {f} is, or lies inside, the input {i}: choose another"
+                )
         if os.path.lexists(f) and not f.is_dir():
             raise OutputError(f"output folder {f} exists and is not a folder")
         _writable_folder(f, f)
@@ -168,8 +181,10 @@ def check_outputs(files=(), folders=(), inputs=()) -> None:
                 raise OutputError(f"cannot write {f}: it exists and is not a regular file")
         for i in ins:
             if _same(f, i):
-                raise OutputError(f"output {f} is the input {i} (or a link to it): it would be "
-                                  "overwritten; choose another output")
+                raise OutputError(
+                    f"output {f} is the input {i} (or a link to it): it would be "
+                    "overwritten; choose another output"
+                )
             if i.is_dir() and _inside(f, i):
                 raise OutputError(f"output {f} lies inside the input {i}: choose another output")
         _writable_folder(f.parent, f)

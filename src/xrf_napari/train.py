@@ -1,5 +1,6 @@
-"""`python -m xrf_napari.train COMMAND ...` is `xrf-napari-train COMMAND ...`: the module form is what
-`torchrun --nproc_per_node=N -m xrf_napari.train embedder ...` launches for multi-process training."""
+"""`python -m xrf_napari.train COMMAND ...` is `xrf-napari-train COMMAND ...`: the module form is
+what `torchrun --nproc_per_node=N -m xrf_napari.train embedder ...` launches for multi-process
+training."""
 
 from .cli.train import main
 

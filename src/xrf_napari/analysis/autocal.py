@@ -27,17 +27,45 @@ def fwhm_bounds(energy):
     narrower or wider than this is wrong (or the peak is Compton / a cluster)."""
     e = np.asarray(energy, dtype=np.float64)
     return 0.85 * np.sqrt(FANO_TERM * e), 2.2 * np.sqrt(0.12**2 + FANO_TERM * e)
+
+
 #: Reference lines: (element, family, prior) — how often a painting shows it, how strongly.
 PAINTING_LINES = (
-    ("Fe", "Ka", 3.0), ("Fe", "Kb", 1.5), ("Ca", "Ka", 2.5), ("Ca", "Kb", 1.0),
-    ("Pb", "La", 3.0), ("Pb", "Lb", 3.0), ("Pb", "Lg", 1.0), ("Pb", "Ma", 0.8),
-    ("Cu", "Ka", 2.0), ("Cu", "Kb", 1.0), ("Hg", "La", 2.0), ("Hg", "Lb", 1.5),
-    ("Zn", "Ka", 2.0), ("Zn", "Kb", 1.0), ("Ti", "Ka", 2.0), ("Ti", "Kb", 0.8),
-    ("Mn", "Ka", 1.5), ("K", "Ka", 1.5), ("Sr", "Ka", 1.5), ("Sr", "Kb", 0.8),
-    ("Ar", "Ka", 1.5), ("Ba", "La", 1.0), ("Cr", "Ka", 1.0), ("Co", "Ka", 1.0),
-    ("Ni", "Ka", 1.0), ("Sn", "Ka", 1.0), ("Cl", "Ka", 0.8), ("S", "Ka", 0.8),
-    ("Si", "Ka", 0.8), ("Au", "La", 0.8), ("Ag", "Ka", 0.8), ("Zr", "Ka", 0.8),
-    ("Br", "Ka", 0.6), ("Sb", "Ka", 0.6), ("Cd", "Ka", 0.6),
+    ("Fe", "Ka", 3.0),
+    ("Fe", "Kb", 1.5),
+    ("Ca", "Ka", 2.5),
+    ("Ca", "Kb", 1.0),
+    ("Pb", "La", 3.0),
+    ("Pb", "Lb", 3.0),
+    ("Pb", "Lg", 1.0),
+    ("Pb", "Ma", 0.8),
+    ("Cu", "Ka", 2.0),
+    ("Cu", "Kb", 1.0),
+    ("Hg", "La", 2.0),
+    ("Hg", "Lb", 1.5),
+    ("Zn", "Ka", 2.0),
+    ("Zn", "Kb", 1.0),
+    ("Ti", "Ka", 2.0),
+    ("Ti", "Kb", 0.8),
+    ("Mn", "Ka", 1.5),
+    ("K", "Ka", 1.5),
+    ("Sr", "Ka", 1.5),
+    ("Sr", "Kb", 0.8),
+    ("Ar", "Ka", 1.5),
+    ("Ba", "La", 1.0),
+    ("Cr", "Ka", 1.0),
+    ("Co", "Ka", 1.0),
+    ("Ni", "Ka", 1.0),
+    ("Sn", "Ka", 1.0),
+    ("Cl", "Ka", 0.8),
+    ("S", "Ka", 0.8),
+    ("Si", "Ka", 0.8),
+    ("Au", "La", 0.8),
+    ("Ag", "Ka", 0.8),
+    ("Zr", "Ka", 0.8),
+    ("Br", "Ka", 0.6),
+    ("Sb", "Ka", 0.6),
+    ("Cd", "Ka", 0.6),
 )
 ANODE_PRIORS = {"Ka": 3.5, "Kb": 1.5, "La": 3.0, "Lb": 2.5, "Lg": 1.0}
 #: Bruker's zero peak (reference pulser at 0 keV) appears in many M6 spectra.
@@ -71,8 +99,11 @@ class AutoCalibration:
     residual_ev_rms: float
 
     def to_dict(self) -> dict:
-        return {"calibration": self.calibration.to_dict(), "residual_ev_rms": self.residual_ev_rms,
-                "matched": [(p.label, p.channel, p.energy) for p in self.matched_peaks]}
+        return {
+            "calibration": self.calibration.to_dict(),
+            "residual_ev_rms": self.residual_ev_rms,
+            "matched": [(p.label, p.channel, p.energy) for p in self.matched_peaks],
+        }
 
 
 @dataclass(frozen=True)
@@ -152,7 +183,7 @@ def _refine(y: np.ndarray, i: int, fwhm: float) -> tuple[float, float]:
         centre, width = got
     if got is None and centre == float(i):  # fit failed: centroid of the top
         half = int(max(2, round(0.5 * fwhm)))
-        seg = y[max(0, i - half):i + half + 1]
+        seg = y[max(0, i - half) : i + half + 1]
         x = np.arange(max(0, i - half), max(0, i - half) + seg.size)
         w = np.clip(seg - seg.min(), 0, None)
         return (float((w * x).sum() / w.sum()) if w.sum() > 0 else float(i)), float(fwhm)
@@ -179,8 +210,14 @@ def _gauss_fit(y, centre, fwhm):
     try:
         with warnings.catch_warnings():  # an unestimated covariance is fine: only p is used
             warnings.simplefilter("ignore", OptimizeWarning)
-            p, _ = curve_fit(model, x, seg, p0=(max(seg.max() - base, 1.0), centre, max(fwhm / 2.355, 0.5), base, 0.0),
-                             sigma=np.sqrt(np.maximum(seg, 1.0)), maxfev=2000)
+            p, _ = curve_fit(
+                model,
+                x,
+                seg,
+                p0=(max(seg.max() - base, 1.0), centre, max(fwhm / 2.355, 0.5), base, 0.0),
+                sigma=np.sqrt(np.maximum(seg, 1.0)),
+                maxfev=2000,
+            )
     except (RuntimeError, ValueError):
         return None
     mu, sig = float(p[1]), abs(float(p[2]))
@@ -199,7 +236,8 @@ def _merge_peaks(*lists: list[Peak], min_sep: float = 2.0) -> list[Peak]:
 
 # -- hypothesis search -------------------------------------------------------------------------
 def _tolerance(gain):
-    """Position tolerance (keV): line-centroid uncertainty of unresolved multiplets plus a channel."""
+    """Position tolerance (keV): line-centroid uncertainty of unresolved multiplets plus a
+    channel."""
     return 0.045 + 0.6 * np.asarray(gain)
 
 
@@ -213,7 +251,9 @@ def _score(offsets, gains, ch, fwhm, pw, lines_e, lines_p):
     width_kev = fwhm[None, :] * gains[:, None]
     lo, hi = fwhm_bounds(lines_e[nearest])
     ok = (d < _tolerance(gains)[:, None]) & (width_kev > lo) & (width_kev < hi)
-    contrib = np.where(ok, pw[None, :] * lines_p[nearest] * (1.0 - 0.5 * d / _tolerance(gains)[:, None]), 0.0)
+    contrib = np.where(
+        ok, pw[None, :] * lines_p[nearest] * (1.0 - 0.5 * d / _tolerance(gains)[:, None]), 0.0
+    )
     # a line explains at most one peak: zero the weaker duplicate assignments
     score = contrib.sum(axis=1)
     dup = np.zeros_like(score)
@@ -225,14 +265,22 @@ def _score(offsets, gains, ch, fwhm, pw, lines_e, lines_p):
     return score - dup, ok.sum(axis=1)
 
 
-def calibrate_spectra(spectra, anode: str | None = "Rh", gain_range=GAIN_RANGE, offset_range=OFFSET_RANGE,
-                      min_matches: int = 3, max_residual_ev: float = 40.0) -> AutoCalibration:
+def calibrate_spectra(
+    spectra,
+    anode: str | None = "Rh",
+    gain_range=GAIN_RANGE,
+    offset_range=OFFSET_RANGE,
+    min_matches: int = 3,
+    max_residual_ev: float = 40.0,
+) -> AutoCalibration:
     """Fit a calibration from one or more spectra of the same detector (sum, max-pixel...)."""
     spectra = [np.asarray(s, dtype=np.float64) for s in spectra if s is not None]
     n = spectra[0].size
     peaks = _merge_peaks(*[find_spectrum_peaks(s) for s in spectra])
     if len(peaks) < min_matches:
-        raise AutoCalibrationError(f"only {len(peaks)} clear peaks in the spectrum (need {min_matches})")
+        raise AutoCalibrationError(
+            f"only {len(peaks)} clear peaks in the spectrum (need {min_matches})"
+        )
     e_top = offset_range[1] + gain_range[1] * n
     refs = reference_lines(anode, e_max=min(60.0, e_top))
     lines_e = np.array([r.energy for r in refs])
@@ -250,8 +298,12 @@ def calibrate_spectra(spectra, anode: str | None = "Rh", gain_range=GAIN_RANGE, 
     dch = ch[pj][:, None] - ch[pi][:, None]
     gains = (lines_e[lb][None, :] - lines_e[la][None, :]) / dch
     offsets = lines_e[la][None, :] - gains * ch[pi][:, None]
-    ok = ((gains >= gain_range[0]) & (gains <= gain_range[1])
-          & (offsets >= offset_range[0]) & (offsets <= offset_range[1]))
+    ok = (
+        (gains >= gain_range[0])
+        & (gains <= gain_range[1])
+        & (offsets >= offset_range[0])
+        & (offsets <= offset_range[1])
+    )
     gains, offsets = gains[ok], offsets[ok]
     if gains.size == 0:
         raise AutoCalibrationError("no pair of peaks fits a plausible gain and offset")
@@ -259,8 +311,9 @@ def calibrate_spectra(spectra, anode: str | None = "Rh", gain_range=GAIN_RANGE, 
     counts = np.empty(gains.size, dtype=int)
     step = 20000
     for k in range(0, gains.size, step):
-        scores[k:k + step], counts[k:k + step] = _score(offsets[k:k + step], gains[k:k + step], ch, fwhm, pw,
-                                                        lines_e, lines_p)
+        scores[k : k + step], counts[k : k + step] = _score(
+            offsets[k : k + step], gains[k : k + step], ch, fwhm, pw, lines_e, lines_p
+        )
     best = int(np.argmax(scores))
     off, gain = float(offsets[best]), float(gains[best])
 
@@ -277,14 +330,18 @@ def calibrate_spectra(spectra, anode: str | None = "Rh", gain_range=GAIN_RANGE, 
                 matches = [m for m, b in zip(matches, bad) if not b]
                 off, gain, resid = _fit(matches, gain)
     if len(matches) < min_matches:
-        raise AutoCalibrationError(f"best hypothesis explains only {len(matches)} peaks (need {min_matches}); "
-                                   "calibrate manually with two known peaks")
+        raise AutoCalibrationError(
+            f"best hypothesis explains only {len(matches)} peaks (need {min_matches}); "
+            "calibrate manually with two known peaks"
+        )
     off, gain, resid = _fit(matches, gain)
     rms = float(np.sqrt(np.mean(resid**2)) * 1e3)
     if rms > max_residual_ev:
         raise AutoCalibrationError(f"fit residual {rms:.0f} eV rms is too large")
-    matched = [MatchedPeak(p.channel, r.energy, r.label, p.weight, float(d * 1e3))
-               for (p, r), d in zip(matches, resid)]
+    matched = [
+        MatchedPeak(p.channel, r.energy, r.label, p.weight, float(d * 1e3))
+        for (p, r), d in zip(matches, resid)
+    ]
     cal = Calibration(off, gain, 0.0, source="auto")
     return AutoCalibration(cal, matched, rms)
 
@@ -368,14 +425,17 @@ def explained_weight(peaks, calibration, anode: str | None = "Rh") -> float:
 def check_calibration(spectra, calibration, anode: str | None = "Rh"):
     """(problem, automatic calibration) when `calibration` (a file's) contradicts the peaks of
     `spectra` (sum / max-pixel of a sample of rows); None when they agree or cannot tell (too few
-    or weak peaks, no convincing automatic fit). A contradiction needs both: the automatic fit's matched
-    peaks land far from their lines under the file's calibration, and the file's calibration
+    or weak peaks, no convincing automatic fit). A contradiction needs both: the automatic fit's
+    matched peaks land far from their lines under the file's calibration, and the file's calibration
     explains much less of the spectrum than the automatic one."""
     try:
         auto = calibrate_spectra(spectra, anode=anode)
     except AutoCalibrationError:
         return None
-    if len(auto.matched_peaks) < 4 or sum(p.weight >= STRONG_PEAK_WEIGHT for p in auto.matched_peaks) < 3:
+    if (
+        len(auto.matched_peaks) < 4
+        or sum(p.weight >= STRONG_PEAK_WEIGHT for p in auto.matched_peaks) < 3
+    ):
         return None
     ch = np.array([p.channel for p in auto.matched_peaks])
     ref = np.array([p.energy for p in auto.matched_peaks])
@@ -385,12 +445,17 @@ def check_calibration(spectra, calibration, anode: str | None = "Rh"):
         return None
     spectra = [np.asarray(s, dtype=np.float64) for s in spectra if s is not None]
     peaks = _merge_peaks(*[find_spectrum_peaks(s) for s in spectra])
-    w_file, w_auto = explained_weight(peaks, c, anode), explained_weight(peaks, auto.calibration, anode)
+    w_file, w_auto = (
+        explained_weight(peaks, c, anode),
+        explained_weight(peaks, auto.calibration, anode),
+    )
     if w_file >= CONTRADICTION_SHARE * w_auto:
         return None
     names = ", ".join(f"{p.label} at ch {p.channel:.0f}" for p in auto.matched_peaks[:4])
-    problem = (f"the file's energy calibration (offset {c.offset:.4g} keV, gain {c.gain:.4g} "
-               f"keV/channel) contradicts the spectrum's peaks ({names}...: median "
-               f"{1e3 * float(np.median(miss)):.0f} eV off); using the automatic calibration (offset "
-               f"{auto.calibration.offset:.4g} keV, gain {auto.calibration.gain:.4g} keV/channel)")
+    problem = (
+        f"the file's energy calibration (offset {c.offset:.4g} keV, gain {c.gain:.4g} "
+        f"keV/channel) contradicts the spectrum's peaks ({names}...: median "
+        f"{1e3 * float(np.median(miss)):.0f} eV off); using the automatic calibration (offset "
+        f"{auto.calibration.offset:.4g} keV, gain {auto.calibration.gain:.4g} keV/channel)"
+    )
     return problem, auto

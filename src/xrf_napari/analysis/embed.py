@@ -28,7 +28,9 @@ SILHOUETTE_TOLERANCE = 0.1
 class Embedder:
     """A loaded DVE on a device. `encode` maps canonical counts (N, 512) to latent means (N, 3)."""
 
-    def __init__(self, model, config: dict, device, path: Path | None = None, sha256: str | None = None):
+    def __init__(
+        self, model, config: dict, device, path: Path | None = None, sha256: str | None = None
+    ):
         self.model = model
         self.config = config
         self.device = device
@@ -45,17 +47,19 @@ class Embedder:
 
         counts = np.asarray(canonical_counts)
         if counts.ndim != 2 or counts.shape[1] != self.n_channels:
-            raise ValueError(f"encode expects (N, {self.n_channels}) canonical counts, got {counts.shape}")
+            raise ValueError(
+                f"encode expects (N, {self.n_channels}) canonical counts, got {counts.shape}"
+            )
         out = np.empty((counts.shape[0], self.model.latent_dim), dtype=np.float32)
         with torch.inference_mode():
             for i in range(0, counts.shape[0], chunk):
-                part = counts[i:i + chunk]
+                part = counts[i : i + chunk]
                 # A private float32 copy may be overwritten in place (sqrt) to save a pass.
                 owned = part.dtype != np.float32
                 x = torch.from_numpy(np.ascontiguousarray(part, dtype=np.float32)).to(self.device)
                 owned = owned or self.device.type != "cpu"
                 z = self.model.encode_counts_mean(x, inplace=owned)
-                out[i:i + chunk] = z.float().cpu().numpy()
+                out[i : i + chunk] = z.float().cpu().numpy()
         return out
 
 
@@ -68,7 +72,9 @@ def _load_cached(path_str: str, sha: str | None, device_name: str) -> Embedder:
     device = pick_device(device_name)
     state, config = load_weights(path_str, expected_sha256=sha)
     if config.get("model", "dve") != "dve":
-        raise WeightsError(f"weights file {path_str} holds a {config.get('model')!r} model, not a DVE")
+        raise WeightsError(
+            f"weights file {path_str} holds a {config.get('model')!r} model, not a DVE"
+        )
     model = build_from_config(config)
     try:
         model.load_state_dict(state)
@@ -81,7 +87,8 @@ def _load_cached(path_str: str, sha: str | None, device_name: str) -> Embedder:
 
 
 def load_embedder(weights=None, device: str = "auto") -> Embedder:
-    """The DVE from `weights` (default: the shipped, hash-checked file), cached per (file, device)."""
+    """The DVE from `weights` (default: the shipped, hash-checked file), cached per
+    (file, device)."""
     from ..models.weights import resolve_weights
 
     path, sha = resolve_weights("dve", weights)
@@ -89,7 +96,8 @@ def load_embedder(weights=None, device: str = "auto") -> Embedder:
 
 
 def iter_embed(cube, *, weights=None, device: str = "auto", chunk_pixels: int = 65536):
-    """Progress generator: yields (done_pixels, total_pixels); returns the latent (H, W, 3) float32."""
+    """Progress generator: yields (done_pixels, total_pixels); returns the latent (H, W, 3)
+    float32."""
     if chunk_pixels < 1:
         raise ValueError(f"chunk_pixels must be positive, got {chunk_pixels}")
     emb = load_embedder(weights, device)
@@ -105,7 +113,7 @@ def iter_embed(cube, *, weights=None, device: str = "auto", chunk_pixels: int = 
         flat = block.reshape(-1, block.shape[-1])
         out = latent[sl].reshape(-1, latent.shape[-1])  # a view: writes land in latent
         for i in range(0, flat.shape[0], chunk_pixels):
-            out[i:i + chunk_pixels] = emb.encode(flat[i:i + chunk_pixels], chunk=chunk_pixels)
+            out[i : i + chunk_pixels] = emb.encode(flat[i : i + chunk_pixels], chunk=chunk_pixels)
             done += min(chunk_pixels, flat.shape[0] - i)
             yield done, total
     return latent
@@ -142,8 +150,14 @@ def _kmeans(k: int, n: int, seed: int):
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
     if n > MINIBATCH_ABOVE:
-        return MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=8192, n_init=1,
-                               max_no_improvement=20, reassignment_ratio=0.001)
+        return MiniBatchKMeans(
+            n_clusters=k,
+            random_state=seed,
+            batch_size=8192,
+            n_init=1,
+            max_no_improvement=20,
+            reassignment_ratio=0.001,
+        )
     return KMeans(n_clusters=k, random_state=seed, n_init=1)
 
 
@@ -154,7 +168,9 @@ def _silhouette(points: np.ndarray, labels: np.ndarray, seed: int) -> float | No
         return None
     n = len(points)
     size = min(n, SILHOUETTE_SAMPLE)
-    return float(silhouette_score(points, labels, sample_size=size if size < n else None, random_state=seed))
+    return float(
+        silhouette_score(points, labels, sample_size=size if size < n else None, random_state=seed)
+    )
 
 
 def _one_thread():
@@ -165,14 +181,17 @@ def _one_thread():
     return threadpool_limits(1)
 
 
-def iter_choose_k(points: np.ndarray, k_range=(2, 12), seed: int = 0,
-                  tolerance: float = SILHOUETTE_TOLERANCE):
+def iter_choose_k(
+    points: np.ndarray, k_range=(2, 12), seed: int = 0, tolerance: float = SILHOUETTE_TOLERANCE
+):
     """Progress generator (one step per K tried); returns (K, {K: score}). See choose_k."""
     from sklearn.cluster import KMeans
 
     rng = np.random.default_rng(seed)
     n = len(points)
-    sub = points[rng.choice(n, AUTO_K_FIT_SAMPLE, replace=False)] if n > AUTO_K_FIT_SAMPLE else points
+    sub = (
+        points[rng.choice(n, AUTO_K_FIT_SAMPLE, replace=False)] if n > AUTO_K_FIT_SAMPLE else points
+    )
     lo, hi = int(k_range[0]), int(k_range[1])
     hi = min(hi, len(sub) - 1)
     if hi < lo or lo < 2:
@@ -198,14 +217,21 @@ def pick_k(scores: dict[int, float], tolerance: float = SILHOUETTE_TOLERANCE) ->
     return max(k for k, v in scores.items() if v >= best - tolerance)
 
 
-def choose_k(points: np.ndarray, k_range=(2, 12), seed: int = 0,
-             tolerance: float = SILHOUETTE_TOLERANCE) -> tuple[int, dict[int, float]]:
+def choose_k(
+    points: np.ndarray, k_range=(2, 12), seed: int = 0, tolerance: float = SILHOUETTE_TOLERANCE
+) -> tuple[int, dict[int, float]]:
     """K by pick_k over silhouettes on a subsample (K-Means on up to AUTO_K_FIT_SAMPLE points)."""
     return run_to_end(iter_choose_k(points, k_range, seed, tolerance))
 
 
-def iter_cluster(latent: np.ndarray, k: int | None = None, *, k_range=(2, 12), seed: int = 0,
-                 mask: np.ndarray | None = None):
+def iter_cluster(
+    latent: np.ndarray,
+    k: int | None = None,
+    *,
+    k_range=(2, 12),
+    seed: int = 0,
+    mask: np.ndarray | None = None,
+):
     """Progress generator of `cluster`: yields (done, total) over the K tried (automatic K) and
     the N_INIT restarts of the final fit, so a GUI can show it and cancel between fits."""
     latent = np.asarray(latent, dtype=np.float32)
@@ -242,8 +268,11 @@ def iter_cluster(latent: np.ndarray, k: int | None = None, *, k_range=(2, 12), s
     with _one_thread():
         for i in range(N_INIT):
             km = _kmeans(k, n, seed + i).fit(points)
-            inertia = float(((points - km.cluster_centers_[km.predict(points)]) ** 2).sum()) \
-                if n > MINIBATCH_ABOVE else float(km.inertia_)
+            inertia = (
+                float(((points - km.cluster_centers_[km.predict(points)]) ** 2).sum())
+                if n > MINIBATCH_ABOVE
+                else float(km.inertia_)
+            )
             if best is None or inertia < best[0]:
                 best = (inertia, km)
             yield offset + i + 1, steps
@@ -262,8 +291,14 @@ def iter_cluster(latent: np.ndarray, k: int | None = None, *, k_range=(2, 12), s
     return ClusterResult(labels.reshape(h, w), k, centers, sil)
 
 
-def cluster(latent: np.ndarray, k: int | None = None, *, k_range=(2, 12), seed: int = 0,
-            mask: np.ndarray | None = None) -> ClusterResult:
+def cluster(
+    latent: np.ndarray,
+    k: int | None = None,
+    *,
+    k_range=(2, 12),
+    seed: int = 0,
+    mask: np.ndarray | None = None,
+) -> ClusterResult:
     """K-Means regions of a latent (H, W, D). Labels 1..k ordered by decreasing size; 0 = masked.
 
     k=None picks K in k_range automatically (see choose_k); else 2 <= k <= MAX_K.
@@ -272,8 +307,11 @@ def cluster(latent: np.ndarray, k: int | None = None, *, k_range=(2, 12), seed: 
     return run_to_end(iter_cluster(latent, k, k_range=k_range, seed=seed, mask=mask))
 
 
-def cluster_spectra(cube, labels: np.ndarray, block_bytes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Mean spectrum (k, C) float64 per label 1..k on the cube's own channels, and pixel counts (k,).
+def cluster_spectra(
+    cube, labels: np.ndarray, block_bytes: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean spectrum (k, C) float64 per label 1..k on the cube's own channels, and pixel counts
+    (k,).
 
     One streaming pass: each block is reduced with a sparse (k x pixels) membership matrix.
     Label 0 (masked) is ignored; an empty label has a zero spectrum and count 0.

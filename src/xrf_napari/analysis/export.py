@@ -10,15 +10,22 @@ import numpy as np
 from ..fileutil import atomic_path
 
 
-def save_spectra_csv(path, curves: dict[str, tuple[np.ndarray, np.ndarray]], *,
-                     x_name: str = "energy_keV", comments: list[str] | None = None) -> Path:
+def save_spectra_csv(
+    path,
+    curves: dict[str, tuple[np.ndarray, np.ndarray]],
+    *,
+    x_name: str = "energy_keV",
+    comments: list[str] | None = None,
+) -> Path:
     """curves: {name: (x, y)}. Curves sharing one x axis give one wide table (x, name1, name2..);
     otherwise a long table (curve, x, value). Comment lines start with '#'."""
     path = Path(path)
     if not curves:
         raise ValueError("there is no spectrum to export")
-    items = [(name, np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
-             for name, (x, y) in curves.items()]
+    items = [
+        (name, np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+        for name, (x, y) in curves.items()
+    ]
     x0 = items[0][1]
     wide = all(x.shape == x0.shape and np.allclose(x, x0) for _, x, _ in items)
     with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:

@@ -18,8 +18,8 @@ Known overlaps of painting elements:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 
@@ -39,9 +39,32 @@ FIT_GROUPS = {"S": (("Pb", "Hg"), 0.35), "Ti": (("Ba",), 1.1), "Ba": (("Ti",), 1
 #: effective energy of a 40-50 kV tube spectrum. Ratios inside one shell barely depend on it.
 EXCITATION_KEV = 20.0
 #: IUPAC transitions used in templates (those carrying nearly all radiative rate at 1-50 keV).
-TRANSITIONS = ("KL2", "KL3", "KM2", "KM3", "KN2", "KN3", "L1M2", "L1M3", "L1N2", "L1N3", "L2M1",
-               "L2M4", "L2N1", "L2N4", "L3M1", "L3M4", "L3M5", "L3N1", "L3N4", "L3N5", "M3N5",
-               "M4N6", "M5N6", "M5N7")
+TRANSITIONS = (
+    "KL2",
+    "KL3",
+    "KM2",
+    "KM3",
+    "KN2",
+    "KN3",
+    "L1M2",
+    "L1M3",
+    "L1N2",
+    "L1N3",
+    "L2M1",
+    "L2M4",
+    "L2N1",
+    "L2N4",
+    "L3M1",
+    "L3M4",
+    "L3M5",
+    "L3N1",
+    "L3N4",
+    "L3N5",
+    "M3N5",
+    "M4N6",
+    "M5N6",
+    "M5N7",
+)
 FAMILIES = ("Ka", "Kb", "La", "Lb", "Lg", "Ma")
 
 
@@ -65,8 +88,13 @@ def _line(symbol: str, family: str) -> Line | None:
     return next((ln for ln in element_lines(symbol) if ln.family == family), None)
 
 
-def choose_lines(symbols: Iterable[str], present: Iterable[str], e_min: float, e_max: float,
-                 lines: dict[str, str] | None = None) -> dict[str, tuple[Line, str]]:
+def choose_lines(
+    symbols: Iterable[str],
+    present: Iterable[str],
+    e_min: float,
+    e_max: float,
+    lines: dict[str, str] | None = None,
+) -> dict[str, tuple[Line, str]]:
     """symbol -> (line to map, reason if not the main line), applying the overlap rules."""
     present = set(present)
     lines = dict(lines or {})
@@ -83,22 +111,31 @@ def choose_lines(symbols: Iterable[str], present: Iterable[str], e_min: float, e
         if fam is None:
             ln = main_line(s, e_min, e_max)
             if ln is None:
-                raise ValueError(f"no line of {s} between {e_min:.2f} and {e_max:.2f} keV: "
-                                 "it cannot be mapped from this cube")
+                raise ValueError(
+                    f"no line of {s} between {e_min:.2f} and {e_max:.2f} keV: "
+                    "it cannot be mapped from this cube"
+                )
         else:
             if fam not in FAMILIES:
                 raise ValueError(f"unknown line family {fam!r} for {s}; expected one of {FAMILIES}")
             ln = _line(s, fam)
             if ln is None or not e_min <= ln.energy <= e_max:
-                raise ValueError(f"{s} has no {fam} line inside the cube's range "
-                                 f"{e_min:.2f}-{e_max:.2f} keV")
+                raise ValueError(
+                    f"{s} has no {fam} line inside the cube's range {e_min:.2f}-{e_max:.2f} keV"
+                )
         out[s] = (ln, note)
     return out
 
 
-def plan_maps(symbols: Iterable[str], energy_range: tuple[float, float], *,
-              fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV, present: Iterable[str] | None = None,
-              lines: dict[str, str] | None = None, background: bool = True) -> list[MapPlan]:
+def plan_maps(
+    symbols: Iterable[str],
+    energy_range: tuple[float, float],
+    *,
+    fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV,
+    present: Iterable[str] | None = None,
+    lines: dict[str, str] | None = None,
+    background: bool = True,
+) -> list[MapPlan]:
     """Decide line, peak window and side windows for each element (no data needed).
 
     present: elements known to be in the object (e.g. the suggested ones); the overlap rules and
@@ -114,11 +151,25 @@ def plan_maps(symbols: Iterable[str], energy_range: tuple[float, float], *,
         line, note = chosen[s]
         f = float(detector_fwhm_kev(line.energy, fwhm_mn_ev))
         peak = (line.energy - PEAK_HALF_WIDTH * f, line.energy + PEAK_HALF_WIDTH * f)
-        near = [o for o in others if o != line and abs(o.energy - line.energy) < f and o.element != s]
+        near = [
+            o for o in others if o != line and abs(o.energy - line.energy) < f and o.element != s
+        ]
         rivals = [x for x in FIT_GROUPS.get(s, ((), 0))[0] if x in present]
-        if rivals and line == main_line(s, e_min, e_max) and (lines or {}).get(s, "auto") in ("", "auto"):
-            plans.append(MapPlan(s, line, peak, (), "fit",
-                                 "fitted together with " + " and ".join(rivals) + " (overlapping lines)"))
+        if (
+            rivals
+            and line == main_line(s, e_min, e_max)
+            and (lines or {}).get(s, "auto") in ("", "auto")
+        ):
+            plans.append(
+                MapPlan(
+                    s,
+                    line,
+                    peak,
+                    (),
+                    "fit",
+                    "fitted together with " + " and ".join(rivals) + " (overlapping lines)",
+                )
+            )
             continue
         bg = ()
         if background:
@@ -168,8 +219,10 @@ def _window_column(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float) -> np.nd
     col = wp.copy()
     n_p = wp.sum()
     if n_p <= 0:
-        raise ValueError(f"the {plan.label} window {plan.peak[0]:.3f}-{plan.peak[1]:.3f} keV holds "
-                         "no channel of this cube")
+        raise ValueError(
+            f"the {plan.label} window {plan.peak[0]:.3f}-{plan.peak[1]:.3f} keV holds "
+            "no channel of this cube"
+        )
     e_p = (wp * centres).sum() / n_p
     sides = []
     for lo, hi in plan.background:
@@ -184,7 +237,9 @@ def _window_column(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float) -> np.nd
         t = (e_p - el) / (er - el)
         col -= n_p * ((1 - t) * wl / wl.sum() + t * wr / wr.sum())
     # Scale so that a pure line of area A maps to A (window loss and tail under the side windows).
-    response = col @ gaussian_channels(edges, plan.line.energy, float(detector_fwhm_kev(plan.line.energy, fwhm_mn_ev)))
+    response = col @ gaussian_channels(
+        edges, plan.line.energy, float(detector_fwhm_kev(plan.line.energy, fwhm_mn_ev))
+    )
     if response <= 1e-3:
         raise ValueError(f"the {plan.label} window is narrower than a channel of this cube")
     return col / response
@@ -211,8 +266,13 @@ def element_transitions(symbol: str, e_min: float, e_max: float) -> list[tuple[f
     return out
 
 
-def line_template(symbol: str, edges: np.ndarray, fwhm_mn_ev: float, region: tuple[float, float],
-                  reference_family: str | None = None) -> np.ndarray:
+def line_template(
+    symbol: str,
+    edges: np.ndarray,
+    fwhm_mn_ev: float,
+    region: tuple[float, float],
+    reference_family: str | None = None,
+) -> np.ndarray:
     """An element's spectrum shape over the channels (Gaussian per transition, xraylib intensities),
     scaled so that the reference family's transitions have unit area (else the whole template)."""
     lo, hi = region
@@ -227,8 +287,9 @@ def line_template(symbol: str, edges: np.ndarray, fwhm_mn_ev: float, region: tup
     return g / norm if norm > 0 else g
 
 
-def _fit_column(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, present: set[str],
-                background: bool) -> np.ndarray:
+def _fit_column(
+    plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, present: set[str], background: bool
+) -> np.ndarray:
     """Least-squares row giving the mapped line's area, the overlapping elements fitted alongside.
 
     The fitted region spans the group's lines within its reach of the mapped line (plus two FWHM);
@@ -242,8 +303,11 @@ def _fit_column(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, present: se
     energies = [e for x in group for e, _, _ in element_transitions(x, e0 - reach, e0 + reach)]
     lo = max(min(energies) - 2 * f0, float(edges[0]))
     hi = min(max(energies) + 2 * f0, float(edges[-1]))
-    members = group + sorted(x for x in present - set(group)
-                             if any(lo <= e <= hi for e, _, _ in element_transitions(x, lo, hi)))
+    members = group + sorted(
+        x
+        for x in present - set(group)
+        if any(lo <= e <= hi for e, _, _ in element_transitions(x, lo, hi))
+    )
     centres = 0.5 * (edges[:-1] + edges[1:])
     region = (centres >= lo) & (centres <= hi)
     templates = [line_template(plan.symbol, edges, fwhm_mn_ev, (lo, hi), plan.line.family)]
@@ -253,15 +317,23 @@ def _fit_column(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, present: se
         templates.append((centres - 0.5 * (lo + hi)) / (hi - lo))
     g = np.stack(templates, axis=1)[region]  # (n_region, n_templates)
     if np.linalg.matrix_rank(g) < g.shape[1]:
-        raise ValueError(f"the cube's channels are too coarse to separate {plan.symbol} from "
-                         + ", ".join(members[1:]))
+        raise ValueError(
+            f"the cube's channels are too coarse to separate {plan.symbol} from "
+            + ", ".join(members[1:])
+        )
     col = np.zeros(len(centres))
     col[region] = np.linalg.pinv(g)[0]
     return col
 
 
-def weight_matrix(plans: list[MapPlan], edges: np.ndarray, *, fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV,
-                  present: Iterable[str] = (), background: bool = True) -> np.ndarray:
+def weight_matrix(
+    plans: list[MapPlan],
+    edges: np.ndarray,
+    *,
+    fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV,
+    present: Iterable[str] = (),
+    background: bool = True,
+) -> np.ndarray:
     """(channels, n_maps) float32: the maps of a spectrum block are `block @ W`."""
     present = set(present) | {p.symbol for p in plans}
     cols = []
@@ -277,8 +349,10 @@ def weight_matrix(plans: list[MapPlan], edges: np.ndarray, *, fwhm_mn_ev: float 
 def _check_calibrated(cube) -> None:
     if cube.calibration.source == "none":
         where = f" {cube.path}" if cube.path else ""
-        raise ValueError(f"the cube{where} has no energy calibration: set one (offset and gain in keV) "
-                         "before making element maps")
+        raise ValueError(
+            f"the cube{where} has no energy calibration: set one (offset and gain in keV) "
+            "before making element maps"
+        )
 
 
 def plan_for_cube(cube, symbols, *, fwhm_ev=None, background=True, present=None, lines=None):
@@ -288,15 +362,29 @@ def plan_for_cube(cube, symbols, *, fwhm_ev=None, background=True, present=None,
     anode = anode_from_metadata(cube.metadata)  # its lines scatter into every spectrum
     present = set(present or ()) | ({anode} if anode else set())
     edges = cube.calibration.edges(cube.n_channels)
-    plans = plan_maps(symbols, (float(edges[0]), float(edges[-1])), fwhm_mn_ev=fwhm,
-                      present=present, lines=lines, background=background)
+    plans = plan_maps(
+        symbols,
+        (float(edges[0]), float(edges[-1])),
+        fwhm_mn_ev=fwhm,
+        present=present,
+        lines=lines,
+        background=background,
+    )
     w = weight_matrix(plans, edges, fwhm_mn_ev=fwhm, present=present or (), background=background)
     return plans, w
 
 
-def iter_element_maps(cube, symbols, *, fwhm_ev: float | None = None, background: bool = True,
-                      present=None, lines: dict[str, str] | None = None, clip: bool = True,
-                      block_bytes: int | None = None):
+def iter_element_maps(
+    cube,
+    symbols,
+    *,
+    fwhm_ev: float | None = None,
+    background: bool = True,
+    present=None,
+    lines: dict[str, str] | None = None,
+    clip: bool = True,
+    block_bytes: int | None = None,
+):
     """Progress generator (rows done, rows total); returns {symbol: (H, W) float32 net counts}.
 
     Net counts below zero (noise around an absent line) are set to 0 unless clip is False.
@@ -304,8 +392,9 @@ def iter_element_maps(cube, symbols, *, fwhm_ev: float | None = None, background
     symbols = list(dict.fromkeys(symbols))
     if not symbols:
         raise ValueError("choose at least one element to map")
-    plans, w = plan_for_cube(cube, symbols, fwhm_ev=fwhm_ev, background=background,
-                             present=present, lines=lines)
+    plans, w = plan_for_cube(
+        cube, symbols, fwhm_ev=fwhm_ev, background=background, present=present, lines=lines
+    )
     h, wd, c = cube.shape
     out = np.empty((h, wd, len(plans)), dtype=np.float32)
     kw = {} if block_bytes is None else {"block_bytes": block_bytes}
@@ -322,12 +411,15 @@ def iter_element_maps(cube, symbols, *, fwhm_ev: float | None = None, background
     return {p.symbol: np.ascontiguousarray(out[..., i]) for i, p in enumerate(plans)}
 
 
-def element_maps(cube, symbols, *, fwhm_ev: float | None = None, background: bool = True,
-                 **kw) -> dict[str, np.ndarray]:
+def element_maps(
+    cube, symbols, *, fwhm_ev: float | None = None, background: bool = True, **kw
+) -> dict[str, np.ndarray]:
     """{symbol: (H, W) float32 net line counts}; see `iter_element_maps`."""
     from ..progress import run_to_end
 
-    return run_to_end(iter_element_maps(cube, symbols, fwhm_ev=fwhm_ev, background=background, **kw))
+    return run_to_end(
+        iter_element_maps(cube, symbols, fwhm_ev=fwhm_ev, background=background, **kw)
+    )
 
 
 def composite_rgb(maps: list[np.ndarray], percentile: float = 99.5) -> np.ndarray:

@@ -24,7 +24,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 #: What the shipped embedder saw in training (the generator's "train" instrument family).
-TRAINED = {"anodes": ("Rh", "W", "Cu"), "fwhm_mn_ev": (120.0, 165.0), "counts_per_pixel": (100.0, 10_000.0)}
+TRAINED = {
+    "anodes": ("Rh", "W", "Cu"),
+    "fwhm_mn_ev": (120.0, 165.0),
+    "counts_per_pixel": (100.0, 10_000.0),
+}
 #: Deviance-ratio score above which the spectra are called unlike the training spectra.
 WARN_SCORE = 6.0
 SAMPLE_PIXELS = 4096
@@ -42,11 +46,16 @@ class OODReport:
 
     def message(self) -> str:
         if self.warn:
-            return ("This scan is unlike the models' training data: " + "; ".join(self.reasons)
-                    + ". Treat colours and regions with extra caution and check them against the "
-                    "elemental maps.")
-        return (f"Like the training data (reconstruction score {self.score:.1f}, "
-                f"{self.counts_per_pixel:.0f} counts per pixel).")
+            return (
+                "This scan is unlike the models' training data: "
+                + "; ".join(self.reasons)
+                + ". Treat colours and regions with extra caution and check them against the "
+                "elemental maps."
+            )
+        return (
+            f"Like the training data (reconstruction score {self.score:.1f}, "
+            f"{self.counts_per_pixel:.0f} counts per pixel)."
+        )
 
 
 def sample_canonical_pixels(cube, n: int = SAMPLE_PIXELS, seed: int = 0) -> np.ndarray:
@@ -88,7 +97,9 @@ def deviance_ratios(counts: np.ndarray, embedder, seed: int = 0) -> np.ndarray:
     return _deviance(counts, mu) / np.maximum(_deviance(redraw, mu), 1e-9)
 
 
-def check_scan(cube, embedder_weights=None, device: str = "cpu", n: int = SAMPLE_PIXELS) -> OODReport:
+def check_scan(
+    cube, embedder_weights=None, device: str = "cpu", n: int = SAMPLE_PIXELS
+) -> OODReport:
     """The scan's out-of-distribution report (a bounded read: about n pixels)."""
     from ..detector import anode_from_metadata, fwhm_from_metadata
     from .embed import load_embedder
@@ -104,10 +115,14 @@ def check_scan(cube, embedder_weights=None, device: str = "cpu", n: int = SAMPLE
     fwhm = fwhm_from_metadata(cube.metadata)
     lo, hi = TRAINED["fwhm_mn_ev"]
     if fwhm is not None and not lo <= fwhm <= hi:
-        reasons.append(f"detector resolution {fwhm:.0f} eV at Mn K-alpha (trained on {lo:.0f}-{hi:.0f} eV)")
+        reasons.append(
+            f"detector resolution {fwhm:.0f} eV at Mn K-alpha (trained on {lo:.0f}-{hi:.0f} eV)"
+        )
     lo, hi = TRAINED["counts_per_pixel"]
     if not lo <= cpp <= hi:
         reasons.append(f"{cpp:.0f} counts per pixel in 1-26.6 keV (trained on {lo:.0f}-{hi:,.0f})")
     if score > WARN_SCORE:
-        reasons.append(f"the embedder cannot reconstruct these spectra (score {score:.1f} > {WARN_SCORE:.0f})")
+        reasons.append(
+            f"the embedder cannot reconstruct these spectra (score {score:.1f} > {WARN_SCORE:.0f})"
+        )
     return OODReport(score, cpp, reasons)

@@ -157,7 +157,7 @@ def suggest_elements(
     # off every painting) has a line closer to its peak.
     explained_by = list(confirmed) + ([anode] if anode else [])
     confirmed_lines = [ln for s in explained_by for ln in element_lines(s)]
-    for sym, (prom, j, ln) in list(single.items()):
+    for sym, (_prom, j, ln) in list(single.items()):
         d_own = abs(pe[j] - ln.energy)
         if any(abs(pe[j] - o.energy) < d_own for o in confirmed_lines):
             del single[sym]

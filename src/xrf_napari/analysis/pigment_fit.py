@@ -23,8 +23,8 @@ from a fixed element list:
    Score = -chi2 / (2 phi) - a penalty per pigment; a softmax over candidates gives relative
    probabilities (relative to the candidates considered, not absolute).
 4. Pigments whose lines the model predicts to be too weak to matter under this instrument (carbon
-   black, indigo, lakes on alumina, ultramarine in air) cannot be ranked by X-rays; each region names
-   them as possible hidden partners with the Kubelka-Munk colour each would give.
+   black, indigo, lakes on alumina, ultramarine in air) cannot be ranked by X-rays; each region
+   names them as possible hidden partners with the Kubelka-Munk colour each would give.
 
 Pigments with the same elements from K up (azurite / malachite / verdigris; lead white / red lead)
 give the same spectrum to within traces: X-rays may favour one by at most TWIN_CAP, and a colour
@@ -45,10 +45,11 @@ from ..physics.pigments import Pigment, load_pigments
 
 #: Relative model error added to the Poisson variance (see module docstring).
 MODEL_ERROR = 0.03
-#: Pigments whose model fluorescence (counts in 1-26.6 keV per unit volume) is below this fraction of
-#: lead white's are "hidden": X-rays cannot rank them, they are named as possible partners. A tenth:
-#: mixed with a white (most paints), such a pigment's lines fall to a few per cent of the white's
-#: and below the forward model's accuracy (Van Dyke brown's 5 % iron, lakes' alumina and sulfate).
+#: Pigments whose model fluorescence (counts in 1-26.6 keV per unit volume) is below this fraction
+#: of lead white's are "hidden": X-rays cannot rank them, they are named as possible partners. A
+#: tenth: mixed with a white (most paints), such a pigment's lines fall to a few per cent of the
+#: white's and below the forward model's accuracy
+#: (Van Dyke brown's 5 % iron, lakes' alumina and sulfate).
 HIDDEN_VISIBILITY = 0.1
 #: Screening: a pigment enters the shortlist when dropping it would raise chi2 by more than this.
 SHORTLIST_DCHI2 = 25.0
@@ -91,8 +92,9 @@ class PigmentFitError(ValueError):
 # ---------------------------------------------------------------------------------------------
 # instrument
 # ---------------------------------------------------------------------------------------------
-def instrument_for(cube, anode: str | None = None, kv: float | None = None,
-                   fwhm_mn_ev: float | None = None) -> tuple[InstrumentProfile, list[str]]:
+def instrument_for(
+    cube, anode: str | None = None, kv: float | None = None, fwhm_mn_ev: float | None = None
+) -> tuple[InstrumentProfile, list[str]]:
     """The instrument profile for a cube, and notes on what was assumed.
 
     A full profile in the metadata (our generator's files) is used as it stands; otherwise the
@@ -109,25 +111,33 @@ def instrument_for(cube, anode: str | None = None, kv: float | None = None,
         meta = dict(meta, profile=prof)
     base = InstrumentProfile.from_dict(prof) if prof and "anode" in prof else InstrumentProfile()
     if prof is None:
-        notes.append("no instrument profile in the file: collimator geometry 90/60 deg in air assumed")
+        notes.append(
+            "no instrument profile in the file: collimator geometry 90/60 deg in air assumed"
+        )
     a = anode or anode_from_metadata(meta)
     if a is None:
         notes.append(f"anode not in the metadata: {base.anode} assumed")
         a = base.anode
     a = str(a).strip().capitalize()
     if a not in ANODES:
-        raise PigmentFitError(f"unknown X-ray tube anode {a!r} (from "
-                              f"{'the argument' if anode else 'the file metadata'}); the forward model "
-                              f"knows {', '.join(ANODES)}: pass one explicitly")
+        raise PigmentFitError(
+            f"unknown X-ray tube anode {a!r} (from "
+            f"{'the argument' if anode else 'the file metadata'}); the forward model "
+            f"knows {', '.join(ANODES)}: pass one explicitly"
+        )
     if kv is None:
         kv = _kv_from_metadata(meta)
         if kv is None and prof is None:
             notes.append(f"tube voltage not in the metadata: {base.kv:g} kV assumed")
     fw = fwhm_mn_ev or fwhm_from_metadata(meta)
     if fw is None:
-        notes.append(f"detector resolution not in the metadata: {base.fwhm_mn_ev:g} eV at Mn K-alpha assumed")
+        notes.append(
+            f"detector resolution not in the metadata: {base.fwhm_mn_ev:g} eV at Mn K-alpha assumed"
+        )
     try:
-        return replace(base, anode=a, kv=float(kv or base.kv), fwhm_mn_ev=float(fw or base.fwhm_mn_ev)), notes
+        return replace(
+            base, anode=a, kv=float(kv or base.kv), fwhm_mn_ev=float(fw or base.fwhm_mn_ev)
+        ), notes
     except ValueError as exc:
         raise PigmentFitError(f"implausible instrument: {exc}") from None
 
@@ -160,8 +170,13 @@ def _model_profile(profile: InstrumentProfile) -> InstrumentProfile:
     """The profile with the canonical grid as its channels (the fit works there), no pile-up."""
     from ..energy import CANONICAL_BIN_WIDTH, CANONICAL_N_CHANNELS, canonical_energy
 
-    return replace(profile, n_channels=CANONICAL_N_CHANNELS, offset=float(canonical_energy()[0]),
-                   gain=CANONICAL_BIN_WIDTH, pileup=0.0)
+    return replace(
+        profile,
+        n_channels=CANONICAL_N_CHANNELS,
+        offset=float(canonical_energy()[0]),
+        gain=CANONICAL_BIN_WIDTH,
+        pileup=0.0,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,11 +238,15 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
     visibility = paint[:, 1].sum(axis=1) / max(ref, 1e-30)
     twin_class = _twin_classes(pigs, visibility >= HIDDEN_VISIBILITY)
     film = paint_layer([(pigs[0], 1.0)], 10.0, 1e-6)  # binder film (pvc ~ 0)
-    covers = (film,  # a binder film
-              paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 10.0, 0.3),  # a heavy paint
-              paint_layer([(get_pigment("Yellow ochre"), 1.0)], 40.0, 0.4))  # a thick earth paint
+    covers = (
+        film,  # a binder film
+        paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 10.0, 0.3),  # a heavy paint
+        paint_layer([(get_pigment("Yellow ochre"), 1.0)], 40.0, 0.4),
+    )  # a thick earth paint
 
-    def under(top, layer):  # the lines of `layer` alone, seen through `top` (primary fluorescence adds)
+    def under(
+        top, layer
+    ):  # the lines of `layer` alone, seen through `top` (primary fluorescence adds)
         return fluo([top, layer]) - fluo([top])
 
     ground_names = ("gypsum ground", "chalk ground", "lead white priming")
@@ -238,9 +257,13 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
     scat = []
     for top in (film, paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 30.0, 0.4)):
         _, parts = model.fine([top, ground_layer("chalk", 200.0), support_layer()], parts=True)
-        scat += [model.canonical(model.detect(parts["rayleigh"])), model.canonical(model.detect(parts["compton"]))]
-    return ComponentLibrary(profile, pigs, paint, visibility, twin_class, ground_names, ground, np.array(scat),
-                            model)
+        scat += [
+            model.canonical(model.detect(parts["rayleigh"])),
+            model.canonical(model.detect(parts["compton"])),
+        ]
+    return ComponentLibrary(
+        profile, pigs, paint, visibility, twin_class, ground_names, ground, np.array(scat), model
+    )
 
 
 def _lines(model, stack, full: bool = False):
@@ -269,9 +292,15 @@ def _mixture_columns(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
     out = np.zeros((len(pigs), 2, lib.paint.shape[-1]))
     for t, thick in enumerate((5.0, 40.0)):
         ln = _lines(lib.model, [paint_layer(list(zip(pigs, fr)), thick, 0.4)], full=True)
-        share = np.array([mass[el] / max(mass[el].sum(), 1e-30) if el in mass else np.zeros(len(pigs))
-                          for el in ln.elements]).reshape(len(ln.elements), len(pigs))
-        fine = np.array([deposit(ln.energies, ln.intensities * share[:, k]) for k in range(len(pigs))])
+        share = np.array(
+            [
+                mass[el] / max(mass[el].sum(), 1e-30) if el in mass else np.zeros(len(pigs))
+                for el in ln.elements
+            ]
+        ).reshape(len(ln.elements), len(pigs))
+        fine = np.array(
+            [deposit(ln.energies, ln.intensities * share[:, k]) for k in range(len(pigs))]
+        )
         out[:, t] = lib.model.canonical(lib.model.detect(fine))
     # per unit volume of each pigment, like the pure-layer columns
     return out / fr[:, None, None]
@@ -279,13 +308,15 @@ def _mixture_columns(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
 
 def _twin_classes(pigs, visible) -> np.ndarray:
     """Pigments whose characteristic elements from potassium up are the same (lead white and red
-    lead; azurite, malachite and verdigris; the ochres and Prussian blue) give one spectrum to within
-    traces and light-element lines: X-rays tie them, colour decides. Hidden pigments stay apart
-    (Van Dyke brown's iron is a twentieth of an ochre's: not the same hypothesis)."""
+    lead; azurite, malachite and verdigris; the ochres and Prussian blue) give one spectrum to
+    within traces and light-element lines: X-rays tie them, colour decides. Hidden pigments stay
+    apart (Van Dyke brown's iron is a twentieth of an ochre's: not the same hypothesis)."""
     from ..elements import atomic_number
 
-    keys = [frozenset(e for e in p.elements if atomic_number(e) >= 19) if v else None
-            for p, v in zip(pigs, visible)]
+    keys = [
+        frozenset(e for e in p.elements if atomic_number(e) >= 19) if v else None
+        for p, v in zip(pigs, visible)
+    ]
     first: dict = {}
     return np.array([first.setdefault(k, i) if k else i for i, k in enumerate(keys)])
 
@@ -309,14 +340,21 @@ class Candidate:
     def label(self) -> str:
         if not self.pigments:
             return "no X-ray-visible pigment"
-        return " + ".join(f"{n} {_pct(f)}" if len(self.pigments) > 1 else n
-                          for n, f in zip(self.pigments, self.fractions))
+        return " + ".join(
+            f"{n} {_pct(f)}" if len(self.pigments) > 1 else n
+            for n, f in zip(self.pigments, self.fractions)
+        )
 
     def to_dict(self) -> dict:
-        return {"pigments": self.pigments, "fractions": [round(f, 3) for f in self.fractions],
-                "elements": self.elements, "unexplained": self.unexplained,
-                "rgb": [round(float(c), 4) for c in self.rgb], "probability": round(self.probability, 4),
-                "chi2": round(self.chi2, 1)}
+        return {
+            "pigments": self.pigments,
+            "fractions": [round(f, 3) for f in self.fractions],
+            "elements": self.elements,
+            "unexplained": self.unexplained,
+            "rgb": [round(float(c), 4) for c in self.rgb],
+            "probability": round(self.probability, 4),
+            "chi2": round(self.chi2, 1),
+        }
 
 
 def _pct(f: float) -> str:
@@ -397,14 +435,16 @@ def _pileup_column(y: np.ndarray) -> np.ndarray:
     lo = int(np.floor(shift))
     out = np.zeros_like(y)
     n = len(y) - lo - 1
-    out[lo:lo + n] += 0.5 * conv[:n]
-    out[lo + 1:lo + 1 + n] += 0.5 * conv[:n]
+    out[lo : lo + n] += 0.5 * conv[:n]
+    out[lo + 1 : lo + 1 + n] += 0.5 * conv[:n]
     return out
 
 
 def _base(lib: ComponentLibrary, ground: list[int], y: np.ndarray) -> np.ndarray:
     """Columns every candidate shares: the ground layers, scatter and the region's sum peaks."""
-    return np.vstack([lib.ground[ground].reshape(-1, lib.ground.shape[-1]), lib.scatter, _pileup_column(y)[None]])
+    return np.vstack(
+        [lib.ground[ground].reshape(-1, lib.ground.shape[-1]), lib.scatter, _pileup_column(y)[None]]
+    )
 
 
 def _dispersion(chi2: float, n: int, p: int) -> float:
@@ -426,8 +466,13 @@ def choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarray) ->
         w = _weights(y)
         base, prim = _base(lib, [0, 1], y), _base(lib, [0, 1, 2], y)
         chi_none = _fit(np.vstack([paint[~has_pb], base]), y, w)[1]
-        chi_lead = min(_fit(np.vstack([paint, base]), y, w)[1], _fit(np.vstack([paint[~has_pb], prim]), y, w)[1])
-        if chi_none - chi_lead < SHORTLIST_DCHI2 * _dispersion(chi_lead, len(y), paint.shape[0] + 12):
+        chi_lead = min(
+            _fit(np.vstack([paint, base]), y, w)[1],
+            _fit(np.vstack([paint[~has_pb], prim]), y, w)[1],
+        )
+        if chi_none - chi_lead < SHORTLIST_DCHI2 * _dispersion(
+            chi_lead, len(y), paint.shape[0] + 12
+        ):
             return [0, 1]
     return [0, 1, 2] if ok.any() else [0, 1]
 
@@ -438,23 +483,31 @@ def _shortlist(lib: ComponentLibrary, y: np.ndarray, w: np.ndarray, base: np.nda
     cols = np.vstack([lib.paint[fit].reshape(-1, lib.paint.shape[-1]), base])
     x, chi2, _ = _fit(cols, y, w)
     phi = _dispersion(chi2, len(y), cols.shape[0])
-    gain = np.array([float(((x[2 * k:2 * k + 2] @ lib.paint[i] * w) ** 2).sum()) for k, i in enumerate(fit)])
+    gain = np.array(
+        [float(((x[2 * k : 2 * k + 2] @ lib.paint[i] * w) ** 2).sum()) for k, i in enumerate(fit)]
+    )
     order = np.argsort(gain)[::-1]
     keep = [int(fit[j]) for j in order if gain[j] > SHORTLIST_DCHI2 * phi][:MAX_SHORTLIST]
     for i in list(keep):  # pigments X-rays cannot tell apart from a kept one compete too
         keep += [j for j in lib.twins(i) if lib.fittable[j] and j not in keep]
-    return sorted(keep[:2 * MAX_SHORTLIST]), phi
+    return sorted(keep[: 2 * MAX_SHORTLIST]), phi
 
 
-def _unexplained(y: np.ndarray, model: np.ndarray, w: np.ndarray, energy: np.ndarray,
-                 profile: InstrumentProfile, phi: float = 1.0) -> list[str]:
+def _unexplained(
+    y: np.ndarray,
+    model: np.ndarray,
+    w: np.ndarray,
+    energy: np.ndarray,
+    profile: InstrumentProfile,
+    phi: float = 1.0,
+) -> list[str]:
     """Peaks left in the residual (> 6 sigma of the weighted residual, in units of the region's
     dispersion so the forward model's usual mismatch is not reported), named by nearest line."""
     from scipy.ndimage import gaussian_filter1d
     from scipy.signal import find_peaks
 
-    from ..elements import PAINTING_ELEMENTS, all_lines
     from ..detector import detector_fwhm_kev
+    from ..elements import PAINTING_ELEMENTS, all_lines
 
     z = gaussian_filter1d((y - model) * w, 1.0) * 2.0  # smoothing over ~3 bins shrinks noise ~2x
     idx, _ = find_peaks(z, height=6.0 * np.sqrt(phi), distance=3)
@@ -463,9 +516,16 @@ def _unexplained(y: np.ndarray, model: np.ndarray, w: np.ndarray, energy: np.nda
     for i in idx[np.argsort(z[idx])[::-1]][:6]:
         e = float(energy[i])
         tol = 0.6 * float(detector_fwhm_kev(e, profile.fwhm_mn_ev))
-        near = sorted((abs(ln.energy - e) / max(ln.weight, 1e-3) ** 0.1, ln) for ln in lines
-                      if abs(ln.energy - e) < tol)
-        out.append(f"{near[0][1].element} {near[0][1].family} {e:.2f} keV" if near else f"peak at {e:.2f} keV")
+        near = sorted(
+            (abs(ln.energy - e) / max(ln.weight, 1e-3) ** 0.1, ln)
+            for ln in lines
+            if abs(ln.energy - e) < tol
+        )
+        out.append(
+            f"{near[0][1].element} {near[0][1].family} {e:.2f} keV"
+            if near
+            else f"peak at {e:.2f} keV"
+        )
     return out
 
 
@@ -490,8 +550,14 @@ def _de(rgb1, lab2) -> float:
     return float(deltaE_ciede2000(_lab(rgb1), np.asarray(lab2, dtype=float)))
 
 
-def rank_region(lib: ComponentLibrary, y: np.ndarray, ground: list[int], energy: np.ndarray,
-                colour_prior=None, top_n: int = TOP_N) -> tuple[list[Candidate], str]:
+def rank_region(
+    lib: ComponentLibrary,
+    y: np.ndarray,
+    ground: list[int],
+    energy: np.ndarray,
+    colour_prior=None,
+    top_n: int = TOP_N,
+) -> tuple[list[Candidate], str]:
     """Ranked candidates for one region's summed canonical spectrum y (counts).
 
     Physics score: -chi2 / (2 phi) - a penalty per pigment; candidates that differ only by pigments
@@ -501,15 +567,20 @@ def rank_region(lib: ComponentLibrary, y: np.ndarray, ground: list[int], energy:
     base = _base(lib, ground, y)
     short, phi = _shortlist(lib, y, w, base)
     roles = [p.role for p in lib.pigments]
-    combos = [()] + [c for k in (1, 2, 3) for c in itertools.combinations(short, k) if _allowed(c, roles)]
+    combos = [()] + [
+        c for k in (1, 2, 3) for c in itertools.combinations(short, k) if _allowed(c, roles)
+    ]
     pen = PIGMENT_PENALTY
     fits = []
+
     def fit_with(c, paint_cols):
         cols = np.vstack([paint_cols.reshape(-1, paint_cols.shape[-1]), base]) if c else base
         x, chi2, model = _fit(cols, y, w)
         tot = np.maximum(paint_cols.sum(axis=-1), 1e-30) if c else None
         # signal in units of the thick column's per-volume signal: a volume-fraction-like amount
-        amp = np.array([(x[2 * k] * tot[k, 0] + x[2 * k + 1] * tot[k, 1]) / tot[k, 1] for k in range(len(c))])
+        amp = np.array(
+            [(x[2 * k] * tot[k, 0] + x[2 * k + 1] * tot[k, 1]) / tot[k, 1] for k in range(len(c))]
+        )
         return chi2, model, amp
 
     fits = {}
@@ -524,7 +595,10 @@ def rank_region(lib: ComponentLibrary, y: np.ndarray, ground: list[int], energy:
         chi2, model, amp = fit_with(c, _mixture_columns(lib, c, fits[c][2]))
         if chi2 < fits[c][1] and (amp > MIN_SHARE * amp.sum()).all():
             fits[c] = [-0.5 * chi2 / phi - pen * len(c), chi2, amp / amp.sum(), model]
-    fits = [(tuple(sorted(int(lib.twin_class[i]) for i in c)), *v[:2], c, *v[2:]) for c, v in fits.items()]
+    fits = [
+        (tuple(sorted(int(lib.twin_class[i]) for i in c)), *v[:2], c, *v[2:])
+        for c, v in fits.items()
+    ]
     best_of = {}
     for key, s, *_ in fits:
         best_of[key] = max(best_of.get(key, -np.inf), s)
@@ -540,7 +614,10 @@ def rank_region(lib: ComponentLibrary, y: np.ndarray, ground: list[int], energy:
         for (key, *_), d in zip(fits, de):
             best_de[key] = min(best_de.get(key, np.inf), d)
         dev = np.array([d - best_de[key] for (key, *_), d in zip(fits, de)])
-    raw = [max(s_own, best_of[key] - TWIN_CAP) - d / COLOUR_TAU for (key, s_own, *_), d in zip(fits, dev)]
+    raw = [
+        max(s_own, best_of[key] - TWIN_CAP) - d / COLOUR_TAU
+        for (key, s_own, *_), d in zip(fits, dev)
+    ]
     top = {}
     for (key, *_), r in zip(fits, raw):
         top[key] = max(top.get(key, -np.inf), r)
@@ -554,13 +631,25 @@ def rank_region(lib: ComponentLibrary, y: np.ndarray, ground: list[int], energy:
     out = []
     for (score, chi2, c, fr, rgb, model), prob in zip(scored[:top_n], p[:top_n]):
         els = sorted({e for i in c for e in lib.pigments[i].elements})
-        out.append(Candidate([lib.pigments[i].name for i in c], [float(f) for f in fr], els,
-                             _unexplained(y, model, w, energy, lib.profile, phi), rgb, float(prob), chi2,
-                             float(score), model))
+        out.append(
+            Candidate(
+                [lib.pigments[i].name for i in c],
+                [float(f) for f in fr],
+                els,
+                _unexplained(y, model, w, energy, lib.profile, phi),
+                rgb,
+                float(prob),
+                chi2,
+                float(score),
+                model,
+            )
+        )
     msg = ""
     if out and not out[0].pigments:
-        msg = "no pigment lines above the ground and scatter: the paint here is invisible to X-rays " \
-              "(see the hidden partners) or too thin"
+        msg = (
+            "no pigment lines above the ground and scatter: the paint here is invisible to X-rays "
+            "(see the hidden partners) or too thin"
+        )
     return out, msg
 
 
@@ -572,10 +661,19 @@ def hidden_partners(lib: ComponentLibrary, best: Candidate | None) -> list[Hidde
     fr = np.asarray(best.fractions if best else [], dtype=float)
     for j in np.nonzero(~lib.visible)[0]:
         p = lib.pigments[j]
-        rgb = _colour(lib, idx + [int(j)], list(fr * (1 - HIDDEN_FRACTION)) + [HIDDEN_FRACTION]) if idx \
+        rgb = (
+            _colour(lib, idx + [int(j)], list(fr * (1 - HIDDEN_FRACTION)) + [HIDDEN_FRACTION])
+            if idx
             else tuple(float(c) for c in p.rgb)
-        why = "no element above Na" if not p.elements else \
-            f"only light or minor elements ({', '.join(p.elements)}): lines absorbed in air or drowned"
+        )
+        why = (
+            "no element above Na"
+            if not p.elements
+            else (
+                f"only light or minor elements ({', '.join(p.elements)}): "
+                "lines absorbed in air or drowned"
+            )
+        )
         out.append(HiddenPartner(p.name, rgb, why))
     return out
 
@@ -593,7 +691,11 @@ def _interior(labels: np.ndarray) -> np.ndarray:
     edge[:-1] |= lab[1:] != lab[:-1]
     edge[:, 1:] |= lab[:, 1:] != lab[:, :-1]
     edge[:, :-1] |= lab[:, 1:] != lab[:, :-1]
-    depth = distance_transform_cdt(~edge, metric="chessboard") if edge.any() else np.full(lab.shape, 10**6)
+    depth = (
+        distance_transform_cdt(~edge, metric="chessboard")
+        if edge.any()
+        else np.full(lab.shape, 10**6)
+    )
     k = int(lab.max(initial=0))
     flat, d = lab.ravel(), depth.ravel()
     need = np.full(k + 1, 0)
@@ -610,11 +712,15 @@ def region_spectra(cube, labels: np.ndarray):
     from .embed import cluster_spectra
 
     if cube.calibration.source == "none":
-        raise PigmentFitError(f"{cube.name}: no energy calibration; calibrate the cube first "
-                              "(automatic calibration in the reader or the Spectrum dock)")
+        raise PigmentFitError(
+            f"{cube.name}: no energy calibration; calibrate the cube first "
+            "(automatic calibration in the reader or the Spectrum dock)"
+        )
     labels = np.asarray(labels)
     if labels.shape != tuple(cube.shape[:2]):
-        raise PigmentFitError(f"label map shape {labels.shape} does not match the scan {tuple(cube.shape[:2])}")
+        raise PigmentFitError(
+            f"label map shape {labels.shape} does not match the scan {tuple(cube.shape[:2])}"
+        )
     if not np.issubdtype(labels.dtype, np.integer) or labels.min(initial=0) < 0:
         raise PigmentFitError("labels must be non-negative integers (0 = not a region)")
     k = int(labels.max(initial=0))
@@ -654,22 +760,33 @@ def estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.n
     def chi2(p):
         lib = component_library(p)
         paint = lib.paint[lib.fittable].reshape(-1, lib.paint.shape[-1])
-        return sum(_fit(np.vstack([paint, _base(lib, [0, 1, 2], y)]), y, _weights(y))[1] for y in ys)
+        return sum(
+            _fit(np.vstack([paint, _base(lib, [0, 1, 2], y)]), y, _weights(y))[1] for y in ys
+        )
 
-    out = [n for n in notes if not (miss_anode and n.startswith("anode not"))
-           and not (miss_fwhm and n.startswith("detector resolution not"))]
+    out = [
+        n
+        for n in notes
+        if not (miss_anode and n.startswith("anode not"))
+        and not (miss_fwhm and n.startswith("detector resolution not"))
+    ]
     if miss_anode:
         profile = min((replace(profile, anode=a) for a in ANODES), key=chi2)
-        out.append(f"anode not in the metadata: {profile.anode} estimated from the spectra (scatter lines)")
+        out.append(
+            f"anode not in the metadata: {profile.anode} estimated from the spectra (scatter lines)"
+        )
     if miss_fwhm:
         profile = min((replace(profile, fwhm_mn_ev=f) for f in FWHM_GRID), key=chi2)
-        out.append(f"detector resolution not in the metadata: about {profile.fwhm_mn_ev:g} eV at Mn K-alpha, "
-                   "estimated from the peak widths")
+        out.append(
+            f"detector resolution not in the metadata: about {profile.fwhm_mn_ev:g} eV at Mn "
+            "K-alpha, estimated from the peak widths"
+        )
     return profile, out
 
 
-def iter_fit_regions(cube, labels, *, anode=None, kv=None, fwhm_mn_ev=None, colour_priors=None,
-                     top_n: int = TOP_N):
+def iter_fit_regions(
+    cube, labels, *, anode=None, kv=None, fwhm_mn_ev=None, colour_priors=None, top_n: int = TOP_N
+):
     """Progress generator (regions done, total) returning a PigmentReport.
 
     labels: (H, W) ints, 0 = not a region. colour_priors: optional {label: sRGB} (e.g. the
@@ -690,17 +807,24 @@ def iter_fit_regions(cube, labels, *, anode=None, kv=None, fwhm_mn_ev=None, colo
     for r, (lab, spec, n, y) in enumerate(zip(labs, spectra, npix, sums)):
         res = RegionResult(int(lab), int(n), float(y.sum()), spec)
         if n < MIN_PIXELS:
-            res.message = f"region {lab} has {n} pixel{'s' if n != 1 else ''}: too few for a mean spectrum " \
-                          f"(at least {MIN_PIXELS})"
+            res.message = (
+                f"region {lab} has {n} pixel{'s' if n != 1 else ''}: too few for a mean spectrum "
+                f"(at least {MIN_PIXELS})"
+            )
         elif y.sum() < MIN_COUNTS:
-            res.message = f"region {lab} has {y.sum():.0f} counts: too few to interpret (at least {MIN_COUNTS:.0f})"
+            res.message = (
+                f"region {lab} has {y.sum():.0f} counts: too few to interpret "
+                f"(at least {MIN_COUNTS:.0f})"
+            )
         else:
             prior = None if not colour_priors else colour_priors.get(int(lab))
             res.candidates, res.message = rank_region(lib, y, ground, energy, prior, top_n)
         res.hidden = hidden_partners(lib, res.best)
         results.append(res)
         yield r + 1, len(labs)
-    names = ["gypsum or chalk ground"] + (["lead white priming (lead in every region)"] if 2 in ground else [])
+    names = ["gypsum or chalk ground"] + (
+        ["lead white priming (lead in every region)"] if 2 in ground else []
+    )
     return PigmentReport(results, profile, names, notes, energy)
 
 

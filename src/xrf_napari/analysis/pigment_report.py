@@ -1,7 +1,8 @@
 """The pigment report folder: CSV tables and one self-contained HTML page (no external files, no
 scripts): swatches, region thumbnails, mean spectra with the fitted candidates as inline SVG.
 
-Shared by `xrf-napari pigments` and the Pigments dock's Export button, so both write the same report.
+Shared by `xrf-napari pigments` and the Pigments dock's Export button, so both write the same
+report.
 """
 
 from __future__ import annotations
@@ -25,8 +26,16 @@ def hex_colour(rgb) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def write_report(out, report, labels: np.ndarray, *, scan_name: str = "scan", background=None,
-                 region_colours: dict | None = None, command: str | None = None) -> dict[str, Path]:
+def write_report(
+    out,
+    report,
+    labels: np.ndarray,
+    *,
+    scan_name: str = "scan",
+    background=None,
+    region_colours: dict | None = None,
+    command: str | None = None,
+) -> dict[str, Path]:
     """Write the report folder `out` (created if needed); returns {file name: path}.
 
     labels: the (H, W) label map the report was made from; background: optional (H, W, 3) uint8
@@ -41,8 +50,14 @@ def write_report(out, report, labels: np.ndarray, *, scan_name: str = "scan", ba
     _write_candidates(paths["candidates.csv"], report)
     _write_hidden(paths["hidden_partners.csv"], report)
     _write_spectra(paths["region_spectra.csv"], report)
-    page = render_html(report, labels, scan_name=scan_name, background=background,
-                       region_colours=region_colours, command=command)
+    page = render_html(
+        report,
+        labels,
+        scan_name=scan_name,
+        background=background,
+        region_colours=region_colours,
+        command=command,
+    )
     with atomic_path(paths["report.html"]) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return paths
@@ -58,28 +73,67 @@ def _csv(path, header, rows, comments=()):
 
 def _comments(report):
     p = report.profile
-    return [f"instrument: {p.anode} anode, {p.kv:g} kV, FWHM {p.fwhm_mn_ev:g} eV at Mn K-alpha",
-            f"ground: {', '.join(report.ground)}"] + list(report.notes)
+    return [
+        f"instrument: {p.anode} anode, {p.kv:g} kV, FWHM {p.fwhm_mn_ev:g} eV at Mn K-alpha",
+        f"ground: {', '.join(report.ground)}",
+    ] + list(report.notes)
 
 
 def _write_candidates(path, report):
     rows = []
     for r in report.regions:
         if not r.candidates:
-            rows.append([r.label, r.n_pixels, f"{r.counts:.0f}", "", "", "", "", "", "", "", "", r.message])
+            rows.append(
+                [r.label, r.n_pixels, f"{r.counts:.0f}", "", "", "", "", "", "", "", "", r.message]
+            )
         for k, c in enumerate(r.candidates, 1):
-            rows.append([r.label, r.n_pixels, f"{r.counts:.0f}", k, " + ".join(c.pigments) or "(none)",
-                         " ".join(f"{f:.3f}" for f in c.fractions), f"{c.probability:.4f}",
-                         " ".join(c.elements), "; ".join(c.unexplained), hex_colour(c.rgb), f"{c.chi2:.1f}",
-                         r.message if k == 1 else ""])
-    _csv(path, ["region", "pixels", "counts", "rank", "pigments", "fractions", "probability", "elements",
-                "unexplained_lines", "colour", "chi2", "message"], rows, _comments(report))
+            rows.append(
+                [
+                    r.label,
+                    r.n_pixels,
+                    f"{r.counts:.0f}",
+                    k,
+                    " + ".join(c.pigments) or "(none)",
+                    " ".join(f"{f:.3f}" for f in c.fractions),
+                    f"{c.probability:.4f}",
+                    " ".join(c.elements),
+                    "; ".join(c.unexplained),
+                    hex_colour(c.rgb),
+                    f"{c.chi2:.1f}",
+                    r.message if k == 1 else "",
+                ]
+            )
+    _csv(
+        path,
+        [
+            "region",
+            "pixels",
+            "counts",
+            "rank",
+            "pigments",
+            "fractions",
+            "probability",
+            "elements",
+            "unexplained_lines",
+            "colour",
+            "chi2",
+            "message",
+        ],
+        rows,
+        _comments(report),
+    )
 
 
 def _write_hidden(path, report):
-    rows = [[r.label, h.pigment, hex_colour(h.rgb), h.why] for r in report.regions for h in r.hidden]
-    _csv(path, ["region", "hidden_partner", "colour_with_best_candidate", "why_x_rays_miss_it"], rows,
-         ["pigments this instrument cannot see; colour: the region's best candidate with it added"])
+    rows = [
+        [r.label, h.pigment, hex_colour(h.rgb), h.why] for r in report.regions for h in r.hidden
+    ]
+    _csv(
+        path,
+        ["region", "hidden_partner", "colour_with_best_candidate", "why_x_rays_miss_it"],
+        rows,
+        ["pigments this instrument cannot see; colour: the region's best candidate with it added"],
+    )
 
 
 def _write_spectra(path, report):
@@ -89,9 +143,14 @@ def _write_spectra(path, report):
     for r in report.regions:
         curves[f"region_{r.label}_mean"] = (report.energy, r.spectrum)
         if r.best is not None and r.best.model is not None:
-            curves[f"region_{r.label}_best_fit"] = (report.energy, r.best.model / max(r.n_pixels, 1))
+            curves[f"region_{r.label}_best_fit"] = (
+                report.energy,
+                r.best.model / max(r.n_pixels, 1),
+            )
     if curves:
-        save_spectra_csv(path, curves, comments=["mean counts per pixel on the canonical grid (50 eV bins)"])
+        save_spectra_csv(
+            path, curves, comments=["mean counts per pixel on the canonical grid (50 eV bins)"]
+        )
     else:
         _csv(path, ["energy_keV"], [])
 
@@ -112,16 +171,23 @@ def _thumb(labels, lab, background, colour, size=THUMB_PX) -> np.ndarray:
     h, w = labels.shape
     s = max(1, int(np.ceil(max(h, w) / size)))
     lb = labels[::s, ::s]
-    bg = background[::s, ::s].astype(np.float32) if background is not None else \
-        np.full(lb.shape + (3,), 200.0, np.float32)
+    bg = (
+        background[::s, ::s].astype(np.float32)
+        if background is not None
+        else np.full(lb.shape + (3,), 200.0, np.float32)
+    )
     img = bg * 0.35 + 255 * 0.15
     m = lb == lab
     img[m] = np.asarray(colour, np.float32) * 255
     out = np.clip(img, 0, 255).astype(np.uint8)
     if max(out.shape[:2]) < size:  # small scans: enlarge without smoothing
         f = size / max(out.shape[:2])
-        out = np.asarray(Image.fromarray(out).resize((max(1, int(out.shape[1] * f)), max(1, int(out.shape[0] * f))),
-                                                     Image.Resampling.NEAREST))
+        out = np.asarray(
+            Image.fromarray(out).resize(
+                (max(1, int(out.shape[1] * f)), max(1, int(out.shape[0] * f))),
+                Image.Resampling.NEAREST,
+            )
+        )
     return out
 
 
@@ -139,18 +205,28 @@ def spectrum_svg(energy, mean, fits, width=560, height=180) -> str:
         yy = (height - pad_b) - v * (height - pad_b - 6)
         return " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, yy))
 
-    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-              f'viewBox="0 0 {width} {height}" style="background:#fff">')]
+    parts = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" style="background:#fff">'
+        )
+    ]
     for kev in range(int(np.ceil(e[0])), int(e[-1]) + 1, 2):
         x = pad_l + (kev - e[0]) / (e[-1] - e[0]) * (width - pad_l - 4)
-        parts.append(f'<line x1="{x:.1f}" y1="{height - pad_b}" x2="{x:.1f}" y2="4" stroke="#eee"/>'
-                     f'<text x="{x:.1f}" y="{height - 4}" font-size="9" text-anchor="middle">{kev}</text>')
-    parts.append(f'<text x="2" y="12" font-size="9">log</text><text x="{width - 30}" y="12" '
-                 f'font-size="9">keV</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{height - pad_b}" x2="{x:.1f}" y2="4" stroke="#eee"/>'
+            f'<text x="{x:.1f}" y="{height - 4}" font-size="9" text-anchor="middle">{kev}</text>'
+        )
+    parts.append(
+        f'<text x="2" y="12" font-size="9">log</text><text x="{width - 30}" y="12" '
+        f'font-size="9">keV</text>'
+    )
     parts.append(f'<polyline fill="none" stroke="#000" stroke-width="1" points="{pts(ys[0])}"/>')
     for (name, _, colour), y in zip(fits, ys[1:]):
-        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.2" stroke-dasharray="4 2" '
-                     f'points="{pts(y)}"><title>{html.escape(name)}</title></polyline>')
+        parts.append(
+            f'<polyline fill="none" stroke="{colour}" stroke-width="1.2" stroke-dasharray="4 2" '
+            f'points="{pts(y)}"><title>{html.escape(name)}</title></polyline>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -158,13 +234,16 @@ def spectrum_svg(energy, mean, fits, width=560, height=180) -> str:
 _FIT_COLOURS = ("#d62728", "#1f77b4", "#2ca02c")
 
 _CSS = """body{font-family:sans-serif;margin:1.5em;max-width:1200px;color:#222}
-table{border-collapse:collapse;width:100%}td,th{border-top:1px solid #ccc;padding:6px;vertical-align:top}
-.sw{display:inline-block;width:28px;height:28px;border:1px solid #555;vertical-align:middle;margin-right:6px}
+table{border-collapse:collapse;width:100%}
+td,th{border-top:1px solid #ccc;padding:6px;vertical-align:top}
+.sw{display:inline-block;width:28px;height:28px;border:1px solid #555;vertical-align:middle;
+margin-right:6px}
 .cand{margin:3px 0}.small{font-size:85%;color:#555}.msg{color:#a33}h1{font-size:150%}"""
 
 
-def render_html(report, labels, *, scan_name="scan", background=None, region_colours=None,
-                command=None) -> str:
+def render_html(
+    report, labels, *, scan_name="scan", background=None, region_colours=None, command=None
+) -> str:
     labels = np.asarray(labels)
     p = report.profile
     esc = html.escape
@@ -173,37 +252,60 @@ def render_html(report, labels, *, scan_name="scan", background=None, region_col
         best_rgb = r.best.rgb if r.best else (0.6, 0.6, 0.6)
         thumb = _png_data_uri(_thumb(labels, r.label, background, best_rgb))
         prior = (region_colours or {}).get(r.label)
-        prior_html = (f'<div><span class="sw" style="background:{hex_colour(prior)}"></span>'
-                      f'<span class="small">SmallUViT colour</span></div>') if prior is not None else ""
+        prior_html = (
+            (
+                f'<div><span class="sw" style="background:{hex_colour(prior)}"></span>'
+                f'<span class="small">SmallUViT colour</span></div>'
+            )
+            if prior is not None
+            else ""
+        )
         cands = []
         for c in r.candidates:
-            unexpl = f'<br><span class="small">unexplained: {esc(", ".join(c.unexplained))}</span>' \
-                if c.unexplained else ""
-            cands.append(f'<div class="cand"><span class="sw" style="background:{hex_colour(c.rgb)}"></span>'
-                         f'<b>{esc(c.label)}</b> &nbsp; {c.probability:.0%}'
-                         f' <span class="small">elements {esc(", ".join(c.elements) or "-")}</span>{unexpl}</div>')
-        hidden = " ".join(f'<span title="{esc(h.why)}"><span class="sw" style="background:{hex_colour(h.rgb)};'
-                          f'width:14px;height:14px"></span>{esc(h.pigment)}</span>' for h in r.hidden)
-        fits = [(c.label, c.model / max(r.n_pixels, 1), _FIT_COLOURS[i])
-                for i, c in enumerate(r.candidates[:2]) if c.model is not None]
+            unexpl = (
+                f'<br><span class="small">unexplained: {esc(", ".join(c.unexplained))}</span>'
+                if c.unexplained
+                else ""
+            )
+            cands.append(
+                f'<div class="cand"><span class="sw" style="background:{hex_colour(c.rgb)}"></span>'
+                f"<b>{esc(c.label)}</b> &nbsp; {c.probability:.0%}"
+                ' <span class="small">elements '
+                f"{esc(', '.join(c.elements) or '-')}</span>{unexpl}</div>"
+            )
+        hidden = " ".join(
+            f'<span title="{esc(h.why)}"><span class="sw" style="background:{hex_colour(h.rgb)};'
+            f'width:14px;height:14px"></span>{esc(h.pigment)}</span>'
+            for h in r.hidden
+        )
+        fits = [
+            (c.label, c.model / max(r.n_pixels, 1), _FIT_COLOURS[i])
+            for i, c in enumerate(r.candidates[:2])
+            if c.model is not None
+        ]
         svg = spectrum_svg(report.energy, r.spectrum, fits) if r.counts > 0 else ""
         msg = f'<div class="msg">{esc(r.message)}</div>' if r.message else ""
-        rows.append(f"<tr><td><b>region {r.label}</b><br><span class='small'>{r.n_pixels} px, "
-                    f"{r.counts:.3g} counts</span><br><img src='{thumb}' alt='region {r.label}'>{prior_html}</td>"
-                    f"<td>{msg}{''.join(cands)}<div class='small'>possibly hidden (invisible to X-rays): "
-                    f"{hidden}</div></td><td>{svg}</td></tr>")
+        rows.append(
+            f"<tr><td><b>region {r.label}</b><br><span class='small'>{r.n_pixels} px, "
+            f"{r.counts:.3g} counts</span><br><img src='{thumb}' alt='region "
+            f"{r.label}'>{prior_html}</td>"
+            f"<td>{msg}{''.join(cands)}<div class='small'>possibly hidden (invisible to X-rays): "
+            f"{hidden}</div></td><td>{svg}</td></tr>"
+        )
     notes = "".join(f"<li>{esc(n)}</li>" for n in report.notes)
     cmd = f"<p class='small'>command: <code>{esc(command)}</code></p>" if command else ""
-    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Pigment hypotheses: {esc(scan_name)}</title>
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>Pigment hypotheses: {esc(scan_name)}</title>
 <style>{_CSS}</style></head><body>
 <h1>Pigment hypotheses: {esc(scan_name)}</h1>
 <p>Instrument: {esc(p.anode)} anode, {p.kv:g} kV, detector FWHM {p.fwhm_mn_ev:g} eV at Mn K&alpha;.
 Ground: {esc(", ".join(report.ground))}. {len(report.regions)} regions.</p><ul>{notes}</ul>
-<p class="small">Each region's mean spectrum is fitted by the forward model with one to three pigments
-plus the ground and scatter; probabilities are relative among the candidates shown and those not shown.
-Pigments with the same elements (lead white / red lead, azurite / malachite) are told apart by traces
-and colour only. Pigments without lines in air (lakes, indigo, carbon black) can never be seen: they are
-listed as possible hidden partners with the colour each would give. Spectra: black, region mean
-(log scale); dashed, the best two candidates.</p>{cmd}
-<table><tr><th>region</th><th>candidates (colour, name, probability)</th><th>spectrum and fits</th></tr>
-{''.join(rows)}</table></body></html>"""
+<p class="small">Each region's mean spectrum is fitted by the forward model with one to three
+pigments plus the ground and scatter; probabilities are relative among the candidates shown and
+those not shown. Pigments with the same elements (lead white / red lead, azurite / malachite) are
+told apart by traces and colour only. Pigments without lines in air (lakes, indigo, carbon black)
+can never be seen: they are listed as possible hidden partners with the colour each would give.
+Spectra: black, region mean (log scale); dashed, the best two candidates.</p>{cmd}
+<table><tr><th>region</th><th>candidates (colour, name, probability)</th>
+<th>spectrum and fits</th></tr>
+{"".join(rows)}</table></body></html>"""

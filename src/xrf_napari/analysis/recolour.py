@@ -41,14 +41,22 @@ class Recolouriser:
     def tile(self) -> int:
         return int(self.config.get("tile", self.config["img_size"]))
 
-    def iter_predict(self, latent: np.ndarray, *, tile: int | None = None, overlap: int | None = None,
-                     batch: int = 8):
+    def iter_predict(
+        self,
+        latent: np.ndarray,
+        *,
+        tile: int | None = None,
+        overlap: int | None = None,
+        batch: int = 8,
+    ):
         """Yield (done_tiles, n_tiles); return rgb (H, W, 3) float32 in [0, 1]."""
         import torch
 
         latent = np.asarray(latent, dtype=np.float32)
         if latent.ndim != 3 or latent.shape[2] != self.config["in_chans"]:
-            raise ValueError(f"latent must be (H, W, {self.config['in_chans']}), got shape {latent.shape}")
+            raise ValueError(
+                f"latent must be (H, W, {self.config['in_chans']}), got shape {latent.shape}"
+            )
         if not np.isfinite(latent).all():
             raise ValueError("latent image contains NaN or infinite values")
         p = int(self.config["patch"])
@@ -73,15 +81,17 @@ class Recolouriser:
         yield 0, len(starts)
         with torch.inference_mode():
             for i in range(0, len(starts), batch):
-                chunk = starts[i:i + batch]
-                x = np.stack([latent[y:y + tile, x0:x0 + tile] for y, x0 in chunk]).transpose(0, 3, 1, 2)
+                chunk = starts[i : i + batch]
+                x = np.stack([latent[y : y + tile, x0 : x0 + tile] for y, x0 in chunk]).transpose(
+                    0, 3, 1, 2
+                )
                 xt = torch.from_numpy(np.ascontiguousarray(x)).to(dev)
                 with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=autocast):
                     out = self.model(xt)
                 out = out.float().permute(0, 2, 3, 1).cpu().numpy()
                 for (y, x0), o in zip(chunk, out):
-                    acc[y:y + tile, x0:x0 + tile] += o * window[..., None]
-                    wsum[y:y + tile, x0:x0 + tile] += window
+                    acc[y : y + tile, x0 : x0 + tile] += o * window[..., None]
+                    wsum[y : y + tile, x0 : x0 + tile] += window
                 yield min(i + batch, len(starts)), len(starts)
         rgb = acc[:h, :w] / wsum[:h, :w, None]
         return np.clip(rgb, 0.0, 1.0, out=rgb)
@@ -93,7 +103,8 @@ class Recolouriser:
 
 
 def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
-    """Tile origins covering [0, size) with at least `overlap` pixels shared; the last one ends at size."""
+    """Tile origins covering [0, size) with at least `overlap` pixels shared; the last one ends at
+    size."""
     if size <= tile:
         return [0]
     stride = tile - overlap
@@ -104,7 +115,8 @@ def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
 
 @functools.lru_cache(maxsize=8)
 def blend_window(tile: int) -> np.ndarray:
-    """(tile, tile) raised-cosine (Hann) weights, floored so borders still count where one tile covers."""
+    """(tile, tile) raised-cosine (Hann) weights, floored so borders still count where one tile
+    covers."""
     i = (np.arange(tile) + 0.5) / tile
     w1 = np.maximum(np.sin(np.pi * i) ** 2, 1e-3)
     return np.outer(w1, w1).astype(np.float32)
@@ -119,19 +131,29 @@ def _load_cached(path: str, mtime: float, expected_sha: str | None, device: str)
 
     state, config = load_weights(path, expected_sha)
     if config.get("arch") != "SmallUViT":
-        raise WeightsError(f"{path} holds a {config.get('arch', 'unknown')!r} model, not a SmallUViT recolouriser")
+        raise WeightsError(
+            f"{path} holds a {config.get('arch', 'unknown')!r} model, not a SmallUViT recolouriser"
+        )
     model = build_from_config(config)
     try:
         model.load_state_dict({k: v.float() for k, v in state.items()})
     except RuntimeError as exc:
-        raise WeightsError(f"weights in {path} do not fit the SmallUViT their config describes: {exc}") from exc
+        raise WeightsError(
+            f"weights in {path} do not fit the SmallUViT their config describes: {exc}"
+        ) from exc
     dev = torch.device(device)
     model.to(dev).eval()
-    return Recolouriser(model, model.config | {k: v for k, v in config.items() if k not in model.config}, dev, Path(path))
+    return Recolouriser(
+        model,
+        model.config | {k: v for k, v in config.items() if k not in model.config},
+        dev,
+        Path(path),
+    )
 
 
 def load_recolouriser(weights=None, device="auto") -> Recolouriser:
-    """The SmallUViT from `weights` (default: the shipped file, hash-checked) on `device`; cached."""
+    """The SmallUViT from `weights` (default: the shipped file, hash-checked) on `device`;
+    cached."""
     from ..device import pick_device
     from ..models.weights import resolve_weights
 
@@ -141,22 +163,35 @@ def load_recolouriser(weights=None, device="auto") -> Recolouriser:
     return _load_cached(str(path), mtime, sha, str(pick_device(device)))
 
 
-def iter_recolour(cube, *, weights=None, embedder_weights=None, device="auto", tile=None, overlap=None,
-                  batch=8):
-    """Yield (done, total) over embedding (first half) then tiles (second half); return RecolourResult."""
+def iter_recolour(
+    cube, *, weights=None, embedder_weights=None, device="auto", tile=None, overlap=None, batch=8
+):
+    """Yield (done, total) over embedding (first half) then tiles (second half); return
+    RecolourResult."""
     from .embed import iter_embed
 
     rec = load_recolouriser(weights, device)
     h, w = cube.shape[:2]
     n = h * w
-    gen = iter_embed(cube, weights=embedder_weights, device=device, chunk_pixels=embed_chunk_pixels(cube.shape[2]))
+    gen = iter_embed(
+        cube,
+        weights=embedder_weights,
+        device=device,
+        chunk_pixels=embed_chunk_pixels(cube.shape[2]),
+    )
     latent = yield from _rescaled(gen, offset=0, span=n, total=2 * n)
-    rgb = yield from _rescaled(rec.iter_predict(latent, tile=tile, overlap=overlap, batch=batch),
-                               offset=n, span=n, total=2 * n)
+    rgb = yield from _rescaled(
+        rec.iter_predict(latent, tile=tile, overlap=overlap, batch=batch),
+        offset=n,
+        span=n,
+        total=2 * n,
+    )
     from .ood import check_scan
 
     ood = check_scan(cube, embedder_weights, str(rec.device))  # a few thousand sampled pixels
-    return RecolourResult(rgb=rgb, latent=np.asarray(latent, dtype=np.float32), device=str(rec.device), ood=ood)
+    return RecolourResult(
+        rgb=rgb, latent=np.asarray(latent, dtype=np.float32), device=str(rec.device), ood=ood
+    )
 
 
 def embed_chunk_pixels(n_channels: int, block_bytes: int = 64 << 20) -> int:
@@ -179,7 +214,9 @@ def save_rgb(path, rgb) -> Path:
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"RGB image must be (H, W, 3), got shape {rgb.shape}")
     if rgb.dtype != np.uint8:
-        rgb = (np.clip(np.nan_to_num(rgb.astype(np.float32)), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+        rgb = (np.clip(np.nan_to_num(rgb.astype(np.float32)), 0.0, 1.0) * 255.0 + 0.5).astype(
+            np.uint8
+        )
     return write_image(path, rgb, "the recoloured image")
 
 

@@ -74,7 +74,9 @@ def iter_survey(cube, block_bytes: int | None = None):
     kw = {} if block_bytes is None else {"block_bytes": block_bytes}
     yield 0, h
     for sl, block in cube.iter_blocks(**kw):
-        cols = np.add.reduceat(block.astype(np.float32, copy=False), starts, axis=1)  # (rows, nx, C)
+        cols = np.add.reduceat(
+            block.astype(np.float32, copy=False), starts, axis=1
+        )  # (rows, nx, C)
         rows = np.arange(sl.start, sl.stop) // t
         for ty in np.unique(rows):
             tiles[ty] += cols[rows == ty].sum(axis=0)

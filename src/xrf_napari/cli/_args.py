@@ -8,6 +8,7 @@ import argparse
 
 def int_in(lo: int, hi: int | None = None, what: str = "a whole number"):
     """argparse `type=` accepting integers in lo..hi (hi None: no upper bound)."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)

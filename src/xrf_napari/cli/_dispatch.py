@@ -1,6 +1,6 @@
-"""Shared argparse plumbing: each subcommand lives in its own module with configure(p) and run(args),
-imported only when chosen, so `--help` stays fast and one command's heavy imports never load for
-another."""
+"""Shared argparse plumbing: each subcommand lives in its own module with configure(p) and
+run(args), imported only when chosen, so `--help` stays fast and one command's heavy imports never
+load for another."""
 
 from __future__ import annotations
 
@@ -18,11 +18,16 @@ def _terminated(signum, frame):
 def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=None) -> int:
     argv_given = argv
     argv = list(sys.argv[1:] if argv is None else argv)
-    top = argparse.ArgumentParser(prog=prog, description=description,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter,
-                                  epilog="commands:\n" + "\n".join(f"  {n:<14}{h}" for n, (_, h) in commands.items()))
+    top = argparse.ArgumentParser(
+        prog=prog,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="commands:\n" + "\n".join(f"  {n:<14}{h}" for n, (_, h) in commands.items()),
+    )
     top.add_argument("command", choices=list(commands), metavar="COMMAND")
-    top.add_argument("args", nargs=argparse.REMAINDER, help="arguments of the command (COMMAND --help)")
+    top.add_argument(
+        "args", nargs=argparse.REMAINDER, help="arguments of the command (COMMAND --help)"
+    )
     ns = top.parse_args(argv[:1] if argv and not argv[0].startswith("-") else argv)
     module, help_text = commands[ns.command]
     mod = importlib.import_module(module)
@@ -30,9 +35,14 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     mod.configure(parser)
     args = parser.parse_args(argv[1:])
     args.command = ns.command
-    if (argv_given is None and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-            and threading.current_thread() is threading.main_thread()):
-        signal.signal(signal.SIGTERM, _terminated)  # only in a real command, not when called in-process
+    if (
+        argv_given is None
+        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        and threading.current_thread() is threading.main_thread()
+    ):
+        signal.signal(
+            signal.SIGTERM, _terminated
+        )  # only in a real command, not when called in-process
     try:
         return int(mod.run(args) or 0)
     except KeyboardInterrupt:

@@ -9,19 +9,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..analysis.embed import label_colours  # shared with the Embed dock's PNG
+
 OUTPUT_NAMES = ("latent.h5", "latent.png", "labels.h5", "labels.png", "cluster_spectra.csv")
 
 
 def configure(parser) -> None:
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
-    parser.add_argument("--output", "-o", required=True, help="output folder, or prefix ending in _ - or .")
+    parser.add_argument(
+        "--output", "-o", required=True, help="output folder, or prefix ending in _ - or ."
+    )
     from ..analysis.embed import MAX_K
     from ._args import int_in
 
-    parser.add_argument("--clusters", "-k", type=int_in(2, MAX_K, "the number of regions K"), default=None,
-                        help="number of regions (default: chosen by silhouette in --k-range)")
-    parser.add_argument("--k-range", type=int_in(2, MAX_K, "a K"), nargs=2, default=(2, 12), metavar=("MIN", "MAX"),
-                        help="range searched when --clusters is not given (default 2 12)")
+    parser.add_argument(
+        "--clusters",
+        "-k",
+        type=int_in(2, MAX_K, "the number of regions K"),
+        default=None,
+        help="number of regions (default: chosen by silhouette in --k-range)",
+    )
+    parser.add_argument(
+        "--k-range",
+        type=int_in(2, MAX_K, "a K"),
+        nargs=2,
+        default=(2, 12),
+        metavar=("MIN", "MAX"),
+        help="range searched when --clusters is not given (default 2 12)",
+    )
     parser.add_argument("--weights", help="DVE weights file (default: the shipped weights)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     parser.add_argument("--chunk-pixels", type=int, default=65536, help="spectra encoded at a time")
@@ -56,9 +71,6 @@ def open_cube(path):
     return read_project_cube(h5py.File(path, "r"), path)
 
 
-from ..analysis.embed import label_colours  # shared with the Embed dock's PNG
-
-
 def write_png(path, rgb) -> None:
     from PIL import Image
 
@@ -72,8 +84,8 @@ def write_outputs(paths: dict, cube, latent, result, spectra, counts, emb) -> No
     import h5py
     import numpy as np
 
-    from ..fileutil import atomic_path
     from ..analysis.embed import latent_to_rgb
+    from ..fileutil import atomic_path
 
     src = str(cube.path) if cube.path else cube.name
     with atomic_path(paths["latent.h5"], suffix=".h5") as tmp, h5py.File(tmp, "w") as f:
@@ -83,7 +95,9 @@ def write_outputs(paths: dict, cube, latent, result, spectra, counts, emb) -> No
         f.attrs["weights_sha256"] = emb.sha256 or ""
     write_png(paths["latent.png"], latent_to_rgb(latent))
     with atomic_path(paths["labels.h5"], suffix=".h5") as tmp, h5py.File(tmp, "w") as f:
-        f.create_dataset("labels", data=result.labels, chunks=True, compression="gzip", compression_opts=4)
+        f.create_dataset(
+            "labels", data=result.labels, chunks=True, compression="gzip", compression_opts=4
+        )
         f.create_dataset("centers", data=result.centers)
         f.create_dataset("pixel_counts", data=counts)
         f.attrs["k"] = result.k
@@ -93,8 +107,10 @@ def write_outputs(paths: dict, cube, latent, result, spectra, counts, emb) -> No
     energy = cube.energy
     header = "energy_keV," + ",".join(f"cluster_{i + 1}" for i in range(result.k))
     with atomic_path(paths["cluster_spectra.csv"], suffix=".csv") as tmp, open(tmp, "w") as fh:
-        fh.write(f"# mean counts per pixel of each K-Means cluster; source {src}; "
-                 f"calibration {cube.calibration.source}\n")
+        fh.write(
+            f"# mean counts per pixel of each K-Means cluster; source {src}; "
+            f"calibration {cube.calibration.source}\n"
+        )
         fh.write("# pixels," + ",".join(str(int(n)) for n in counts) + "\n")
         fh.write(header + "\n")
         np.savetxt(fh, np.column_stack([energy, spectra.T]), delimiter=",", fmt="%.6g")
@@ -104,8 +120,11 @@ def run(args) -> int:
     from ..fileutil import check_outputs
 
     paths = output_paths(args.output)
-    check_outputs(files=paths.values(), folders=[] if is_prefix(args.output) else [args.output],
-                  inputs=[args.input, args.weights])
+    check_outputs(
+        files=paths.values(),
+        folders=[] if is_prefix(args.output) else [args.output],
+        inputs=[args.input, args.weights],
+    )
 
     from ..analysis.embed import cluster, cluster_spectra, iter_embed, load_embedder
     from ..progress import run_to_end, tqdm_callback
@@ -114,14 +133,21 @@ def run(args) -> int:
     emb = load_embedder(args.weights, args.device)
     cb, close = (None, lambda: None) if args.no_progress else tqdm_callback("embedding", "px")
     try:
-        latent = run_to_end(iter_embed(cube, weights=args.weights, device=args.device,
-                                       chunk_pixels=args.chunk_pixels), cb)
+        latent = run_to_end(
+            iter_embed(
+                cube, weights=args.weights, device=args.device, chunk_pixels=args.chunk_pixels
+            ),
+            cb,
+        )
     finally:
         close()
     result = cluster(latent, args.clusters, k_range=tuple(args.k_range), seed=args.seed)
     spectra, counts = cluster_spectra(cube, result.labels)
     write_outputs(paths, cube, latent, result, spectra, counts, emb)
     sil = "n/a" if result.silhouette is None else f"{result.silhouette:.3f}"
-    print(f"{cube.name}: {cube.shape[0]} x {cube.shape[1]} px, {result.k} clusters (silhouette {sil}); "
-          f"wrote {', '.join(str(p) for p in paths.values())}")
+    print(
+        f"{cube.name}: {cube.shape[0]} x {cube.shape[1]} px, {result.k} clusters (silhouette "
+        f"{sil}); "
+        f"wrote {', '.join(str(p) for p in paths.values())}"
+    )
     return 0

@@ -1,4 +1,5 @@
-"""`xrf-napari info FILE`: what a datacube is (shape, dtype, calibration and its source, instrument)."""
+"""`xrf-napari info FILE`: what a datacube is
+(shape, dtype, calibration and its source, instrument)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,21 @@ import json
 
 
 def configure(p):
-    p.add_argument("input", help="datacube or spectrum file (.rpl/.raw, .h5, .npy, .tif, .zarr, .spx, ...)")
+    p.add_argument(
+        "input", help="datacube or spectrum file (.rpl/.raw, .h5, .npy, .tif, .zarr, .spx, ...)"
+    )
     p.add_argument("--dataset", help="HDF5 dataset / zarr array path (skip discovery)")
-    p.add_argument("--anode", default="Rh", help="tube anode for automatic calibration (default Rh)")
-    p.add_argument("--no-auto-calibration", action="store_true", help="leave uncalibrated files uncalibrated")
-    p.add_argument("--sum", action="store_true", help="also read the whole cube once: total counts, peak channel")
+    p.add_argument(
+        "--anode", default="Rh", help="tube anode for automatic calibration (default Rh)"
+    )
+    p.add_argument(
+        "--no-auto-calibration", action="store_true", help="leave uncalibrated files uncalibrated"
+    )
+    p.add_argument(
+        "--sum",
+        action="store_true",
+        help="also read the whole cube once: total counts, peak channel",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
 
@@ -58,7 +69,7 @@ def readable(value, indent: int = 0, width: int = MAX_LINE) -> list[str]:
             continue
         text = _short(v)
         if len(pad) + len(str(key)) + 2 + len(text) > width:
-            text = text[:max(width - len(pad) - len(str(key)) - 5, 10)] + "..."
+            text = text[: max(width - len(pad) - len(str(key)) - 5, 10)] + "..."
         lines.append(f"{pad}{key}: {text}")
     return lines
 
@@ -76,25 +87,38 @@ def _short(v) -> str:
 def run(args) -> int:
     from ..io import read_cube
 
-    cube = read_cube(args.input, dataset=args.dataset, anode=args.anode,
-                     auto_calibrate=not args.no_auto_calibration)
+    cube = read_cube(
+        args.input,
+        dataset=args.dataset,
+        anode=args.anode,
+        auto_calibrate=not args.no_auto_calibration,
+    )
     info = describe(cube, args.sum)
     if args.json:
         print(json.dumps(info, default=str, indent=1))
         return 0
     cal = cube.calibration
     print(f"{info['path']}")
-    print(f"  shape      {cube.shape[0]} x {cube.shape[1]} pixels x {cube.shape[2]} channels, {info['dtype']}, "
-          f"{info['size_mb']} MB")
+    print(
+        f"  shape      {cube.shape[0]} x {cube.shape[1]} pixels x {cube.shape[2]} channels, "
+        f"{info['dtype']}, "
+        f"{info['size_mb']} MB"
+    )
     if cal.source == "none":
         print("  calibration none (energy axis is channel numbers)")
     else:
-        print(f"  calibration E = {cal.offset:.5f} + {cal.gain:.6f} ch" + (f" + {cal.quadratic:.3g} ch^2" if cal.quadratic else "")
-              + f" keV  (source: {cal.source}); {info['energy_range_kev'][0]:.3f} .. {info['energy_range_kev'][1]:.3f} keV")
+        print(
+            f"  calibration E = {cal.offset:.5f} + {cal.gain:.6f} ch"
+            + (f" + {cal.quadratic:.3g} ch^2" if cal.quadratic else "")
+            + f" keV  (source: {cal.source}); "
+            f"{info['energy_range_kev'][0]:.3f} .. {info['energy_range_kev'][1]:.3f} keV"
+        )
     if info["metadata"]:
         print("  metadata")
         for line in readable(info["metadata"], indent=4):
             print(line)
     if args.sum:
-        print(f"  total counts {info['total_counts']:.6g}, strongest channel {info['peak_channel']}")
+        print(
+            f"  total counts {info['total_counts']:.6g}, strongest channel {info['peak_channel']}"
+        )
     return 0

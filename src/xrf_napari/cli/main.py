@@ -6,10 +6,16 @@ from ._dispatch import dispatch
 
 COMMANDS = {
     "info": ("xrf_napari.cli.info_cmd", "Describe a datacube: shape, dtype, calibration, metadata"),
-    "quicklook": ("xrf_napari.cli.quicklook_cmd", "Write the sum spectrum and element maps of a cube to PNG"),
+    "quicklook": (
+        "xrf_napari.cli.quicklook_cmd",
+        "Write the sum spectrum and element maps of a cube to PNG",
+    ),
     "embed": ("xrf_napari.cli.embed_cmd", "Embed a cube with the DVE and cluster it with K-Means"),
     "recolour": ("xrf_napari.cli.recolour_cmd", "Recolour a cube to RGB with the SmallUViT"),
-    "pigments": ("xrf_napari.cli.pigments_cmd", "Rank candidate paints per region; write an HTML/CSV report"),
+    "pigments": (
+        "xrf_napari.cli.pigments_cmd",
+        "Rank candidate paints per region; write an HTML/CSV report",
+    ),
 }
 
 

@@ -16,16 +16,29 @@ from pathlib import Path
 
 def configure(parser) -> None:
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
-    parser.add_argument("--labels", "-l", help="label map (.png/.tif/.npy, or .h5 with a 'labels' dataset or "
-                        "a synthetic cube's targets/labels); 0 = not a region. Default: DVE + K-Means")
+    parser.add_argument(
+        "--labels",
+        "-l",
+        help="label map (.png/.tif/.npy, or .h5 with a 'labels' dataset or "
+        "a synthetic cube's targets/labels); 0 = not a region. Default: DVE + K-Means",
+    )
     parser.add_argument("--output", "-o", required=True, help="report folder (created if needed)")
     parser.add_argument("--anode", help="X-ray tube anode (default: from the file, else Rh)")
-    parser.add_argument("--kv", type=float, help="tube voltage in kV (default: from the file, else 50)")
-    parser.add_argument("--fwhm", type=float, help="detector FWHM at Mn K-alpha in eV (default: file, else 142)")
-    parser.add_argument("--clusters", "-k", type=int, default=None, help="K-Means regions when --labels is absent")
-    parser.add_argument("--colour-prior", action="store_true",
-                        help="use the SmallUViT's region colours to break ties between pigments X-rays "
-                             "cannot tell apart (slower: runs the recolouriser)")
+    parser.add_argument(
+        "--kv", type=float, help="tube voltage in kV (default: from the file, else 50)"
+    )
+    parser.add_argument(
+        "--fwhm", type=float, help="detector FWHM at Mn K-alpha in eV (default: file, else 142)"
+    )
+    parser.add_argument(
+        "--clusters", "-k", type=int, default=None, help="K-Means regions when --labels is absent"
+    )
+    parser.add_argument(
+        "--colour-prior",
+        action="store_true",
+        help="use the SmallUViT's region colours to break ties between pigments X-rays "
+        "cannot tell apart (slower: runs the recolouriser)",
+    )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (DVE / SmallUViT)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -45,7 +58,13 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
             import h5py
 
             with h5py.File(path, "r") as f:
-                name = "labels" if "labels" in f else "targets/labels" if "targets/labels" in f else None
+                name = (
+                    "labels"
+                    if "labels" in f
+                    else "targets/labels"
+                    if "targets/labels" in f
+                    else None
+                )
                 if name is None:
                     raise ValueError(f"--labels {path}: no 'labels' dataset in the file")
                 lab = f[name][()]
@@ -59,9 +78,13 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
     except (OSError, ValueError) as exc:
         raise ValueError(f"--labels {path}: cannot read a label map: {exc}") from None
     if lab.ndim != 2 or not np.issubdtype(lab.dtype, np.integer):
-        raise ValueError(f"--labels {path}: expected a 2-D integer label map, got {lab.dtype} {lab.shape}")
+        raise ValueError(
+            f"--labels {path}: expected a 2-D integer label map, got {lab.dtype} {lab.shape}"
+        )
     if lab.shape != tuple(shape):
-        raise ValueError(f"--labels {path}: shape {lab.shape} does not match the scan {tuple(shape)}")
+        raise ValueError(
+            f"--labels {path}: shape {lab.shape} does not match the scan {tuple(shape)}"
+        )
     return lab.astype(np.int32)
 
 
@@ -82,8 +105,8 @@ def region_colours(cube, labels, device) -> tuple[dict, np.ndarray]:  # noqa: F8
     """SmallUViT recolouring and each region's mean colour {label: sRGB in [0, 1]}."""
     import numpy as np
 
-    from ..progress import run_to_end
     from ..analysis.recolour import iter_recolour
+    from ..progress import run_to_end
 
     rgb = run_to_end(iter_recolour(cube, device=device)).rgb
     flat = rgb.reshape(-1, 3).astype(np.float64) / 255.0
@@ -115,23 +138,45 @@ def run(args) -> int:
         colours, background = region_colours(cube, labels, args.device)
     cb, close = (None, lambda: None) if args.no_progress else tqdm_callback("regions", "region")
     try:
-        report = run_to_end(iter_fit_regions(cube, labels, anode=args.anode, kv=args.kv, fwhm_mn_ev=args.fwhm,
-                                             colour_priors=colours), cb)
+        report = run_to_end(
+            iter_fit_regions(
+                cube,
+                labels,
+                anode=args.anode,
+                kv=args.kv,
+                fwhm_mn_ev=args.fwhm,
+                colour_priors=colours,
+            ),
+            cb,
+        )
     finally:
         close()
     if background is None:
         s = cube.sum_image()
         hi = float(np.percentile(s, 99)) or 1.0
         background = np.repeat((np.clip(s / hi, 0, 1) * 255).astype(np.uint8)[..., None], 3, axis=2)
-    cmd = ("xrf-napari pigments " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-           if sys.argv[1:2] == ["pigments"] else None)  # only when run as a command, not from Python
-    paths = write_report(out, report, labels, scan_name=cube.name, background=background,
-                         region_colours=colours, command=cmd)
+    cmd = (
+        "xrf-napari pigments " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+        if sys.argv[1:2] == ["pigments"]
+        else None
+    )  # only when run as a command, not from Python
+    paths = write_report(
+        out,
+        report,
+        labels,
+        scan_name=cube.name,
+        background=background,
+        region_colours=colours,
+        command=cmd,
+    )
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     for r in report.regions:
         best = r.best.label if r.best else "-"
-        print(f"region {r.label:3d} ({r.n_pixels} px): {best}"
-              + (f"  [{r.best.probability:.0%}]" if r.best else "") + (f"  {r.message}" if r.message else ""))
+        print(
+            f"region {r.label:3d} ({r.n_pixels} px): {best}"
+            + (f"  [{r.best.probability:.0%}]" if r.best else "")
+            + (f"  {r.message}" if r.message else "")
+        )
     print(f"wrote {', '.join(str(p) for p in paths.values())}")
     return 0

@@ -15,10 +15,17 @@ DEFAULT_MAX_ELEMENTS = 6
 
 def configure(p):
     p.add_argument("input", help="datacube file")
-    p.add_argument("--output", "-o", required=True, help="folder for the PNG files (created if needed)")
-    p.add_argument("--elements", help="comma-separated symbols to map, e.g. Fe,Pb,Hg (default: the first "
-                   f"{DEFAULT_MAX_ELEMENTS} elements suggested, as in the Elemental maps dock)")
-    p.add_argument("--anode", default="Rh", help="tube anode for automatic calibration (default Rh)")
+    p.add_argument(
+        "--output", "-o", required=True, help="folder for the PNG files (created if needed)"
+    )
+    p.add_argument(
+        "--elements",
+        help="comma-separated symbols to map, e.g. Fe,Pb,Hg (default: the first "
+        f"{DEFAULT_MAX_ELEMENTS} elements suggested, as in the Elemental maps dock)",
+    )
+    p.add_argument(
+        "--anode", default="Rh", help="tube anode for automatic calibration (default Rh)"
+    )
     p.add_argument("--dataset", help="HDF5 dataset / zarr array path")
 
 
@@ -29,8 +36,8 @@ def choose_maps(cube, elements=None, max_elements: int = DEFAULT_MAX_ELEMENTS):
     `max_elements` of them, or for `elements` (analysis.maps, as the Elemental maps dock)."""
     from ..analysis.maps import element_maps, plan_for_cube
     from ..analysis.peaks import suggest_for_cube
-    from ..progress import run_to_end
     from ..analysis.spectra import iter_survey
+    from ..progress import run_to_end
 
     mean, tiles = run_to_end(iter_survey(cube))
     h, w, _ = cube.shape
@@ -71,16 +78,31 @@ def run(args) -> int:
     ax.semilogy(energy, np.maximum(spectrum, 0.5), lw=0.8, color="k")
     ax.set_xlabel("energy (keV)" if calibrated else "channel (no calibration)")
     ax.set_ylabel("counts (sum over pixels)")
-    ax.set_title(f"{cube.name}: {cube.shape[0]} x {cube.shape[1]} px (H x W), calibration "
-                 f"{cube.calibration.source}; suggested: {', '.join(suggested) or 'none'}", fontsize=9)
+    ax.set_title(
+        f"{cube.name}: {cube.shape[0]} x {cube.shape[1]} px (H x W), calibration "
+        f"{cube.calibration.source}; suggested: {', '.join(suggested) or 'none'}",
+        fontsize=9,
+    )
     from ..elements import element_lines
 
     for plan in plans:
         for fam_line in element_lines(plan.symbol):
-            if energy[0] <= fam_line.energy <= energy[-1] and fam_line.family in ("Ka", "Kb", "La", "Lb"):
+            if energy[0] <= fam_line.energy <= energy[-1] and fam_line.family in (
+                "Ka",
+                "Kb",
+                "La",
+                "Lb",
+            ):
                 ax.axvline(fam_line.energy, color="tab:red", lw=0.5, alpha=0.6)
-        ax.annotate(plan.label, (plan.line.energy, ax.get_ylim()[1]), rotation=90, va="top", ha="right",
-                    fontsize=8, color="tab:red")
+        ax.annotate(
+            plan.label,
+            (plan.line.energy, ax.get_ylim()[1]),
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize=8,
+            color="tab:red",
+        )
     fig.tight_layout()
     written = []
     target = out / f"{cube.name}_sum_spectrum.png"
@@ -95,8 +117,10 @@ def run(args) -> int:
         fig, ax = plt.subplots(figsize=(6, 6 * m.shape[0] / max(m.shape[1], 1) + 0.6), dpi=110)
         vmax = float(np.percentile(m, 99.5)) if m.size > 1 else float(m.max())
         im = ax.imshow(m, cmap="magma", vmin=0, vmax=vmax if vmax > 0 else None)
-        ax.set_title(f"{plan.label} {plan.line.energy:.2f} keV" + (f"\n{plan.note}" if plan.note else ""),
-                     fontsize=9)
+        ax.set_title(
+            f"{plan.label} {plan.line.energy:.2f} keV" + (f"\n{plan.note}" if plan.note else ""),
+            fontsize=9,
+        )
         ax.axis("off")
         fig.colorbar(im, ax=ax, shrink=0.8, label="net line counts")
         with atomic_path(target) as tmp:
@@ -104,8 +128,10 @@ def run(args) -> int:
         plt.close(fig)
         written.append(target)
     if not calibrated:
-        print(f"{cube.path}: no energy calibration (automatic calibration failed): wrote the spectrum "
-              "against channel numbers and no element maps")
+        print(
+            f"{cube.path}: no energy calibration (automatic calibration failed): wrote the "
+            "spectrum against channel numbers and no element maps"
+        )
     for p in written:
         print(p)
     return 0

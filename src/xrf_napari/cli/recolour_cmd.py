@@ -19,9 +19,21 @@ def configure(parser) -> None:
     parser.add_argument("--weights", help="SmallUViT weights (default: the shipped weights)")
     parser.add_argument("--embedder-weights", help="DVE weights (default: the shipped weights)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
-    parser.add_argument("--tile", type=int_in(8, None, "the tile size"), default=None, help="tile size in pixels (default: the training crop)")
-    parser.add_argument("--overlap", type=int_in(0, None, "the overlap"), default=None, help="tile overlap in pixels (default: a quarter tile)")
-    parser.add_argument("--batch", type=int_in(1, None, "the batch size"), default=8, help="tiles per batch")
+    parser.add_argument(
+        "--tile",
+        type=int_in(8, None, "the tile size"),
+        default=None,
+        help="tile size in pixels (default: the training crop)",
+    )
+    parser.add_argument(
+        "--overlap",
+        type=int_in(0, None, "the overlap"),
+        default=None,
+        help="tile overlap in pixels (default: a quarter tile)",
+    )
+    parser.add_argument(
+        "--batch", type=int_in(1, None, "the batch size"), default=8, help="tiles per batch"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -39,18 +51,32 @@ def run(args) -> int:
 
     cube = read_cube(args.input)
     if min(cube.shape[:2]) < 2:
-        raise ValueError(f"{args.input}: a single spectrum ({cube.shape[0]} x {cube.shape[1]} px): "
-                         "there is no image to recolour")
+        raise ValueError(
+            f"{args.input}: a single spectrum ({cube.shape[0]} x {cube.shape[1]} px): "
+            "there is no image to recolour"
+        )
     rec = load_recolouriser(args.weights, args.device)  # fails fast on bad weights, before reading
-    print(f"recolouring {cube.name} ({cube.shape[0]} x {cube.shape[1]} px, {cube.shape[2]} channels, "
-          f"calibration {cube.calibration.source}) on {rec.device}", file=sys.stderr)
+    print(
+        f"recolouring {cube.name} ({cube.shape[0]} x {cube.shape[1]} px, {cube.shape[2]} channels, "
+        f"calibration {cube.calibration.source}) on {rec.device}",
+        file=sys.stderr,
+    )
     # the core counts embedding then tiles on one scale: shown as a percentage, not as pixels
     bar, close = (None, lambda: None) if args.no_progress else tqdm_callback("recolouring", "%")
     cb = None if bar is None else (lambda done, total: bar(round(100 * done / max(total, 1)), 100))
     try:
-        result = run_to_end(iter_recolour(cube, weights=args.weights, embedder_weights=args.embedder_weights,
-                                          device=args.device, tile=args.tile, overlap=args.overlap,
-                                          batch=args.batch), cb)
+        result = run_to_end(
+            iter_recolour(
+                cube,
+                weights=args.weights,
+                embedder_weights=args.embedder_weights,
+                device=args.device,
+                tile=args.tile,
+                overlap=args.overlap,
+                batch=args.batch,
+            ),
+            cb,
+        )
     finally:
         close()
     print(("WARNING: " if result.ood.warn else "") + result.ood.message(), file=sys.stderr)

@@ -5,10 +5,19 @@ from __future__ import annotations
 from ._dispatch import dispatch
 
 COMMANDS = {
-    "generate": ("xrf_napari.synth.cli", "Generate physics-based synthetic MA-XRF cubes from RGB images"),
-    "embedder": ("xrf_napari.training.train_embedder", "Train the Deep Variational Embedding (DVE)"),
+    "generate": (
+        "xrf_napari.synth.cli",
+        "Generate physics-based synthetic MA-XRF cubes from RGB images",
+    ),
+    "embedder": (
+        "xrf_napari.training.train_embedder",
+        "Train the Deep Variational Embedding (DVE)",
+    ),
     "recolouriser": ("xrf_napari.training.train_recolouriser", "Train the SmallUViT recolouriser"),
-    "evaluate": ("xrf_napari.training.evaluate", "Evaluate embedder and recolouriser on a held-out set"),
+    "evaluate": (
+        "xrf_napari.training.evaluate",
+        "Evaluate embedder and recolouriser on a held-out set",
+    ),
 }
 
 

@@ -18,8 +18,15 @@ from .limits import check_path, check_tree
 from .registry import FORMATS, SPECTRUM_SUFFIXES, SUPPORTED_SUFFIXES, claims, format_of
 from .spectra import Spectrum
 
-__all__ = ["read_cube", "read_spectrum", "can_read", "CubeReadError", "Spectrum", "SUPPORTED_SUFFIXES",
-           "FORMATS"]
+__all__ = [
+    "read_cube",
+    "read_spectrum",
+    "can_read",
+    "CubeReadError",
+    "Spectrum",
+    "SUPPORTED_SUFFIXES",
+    "FORMATS",
+]
 
 
 def can_read(path) -> bool:
@@ -35,21 +42,34 @@ def read_spectrum(path) -> Spectrum:
     check_path(path)
     fmt = format_of(path)
     if fmt is None or not fmt.spectrum:
-        raise CubeReadError(path, f"not a spectrum file (suffix {path.suffix.lower()!r}; expected one of "
-                                  f"{' '.join(SPECTRUM_SUFFIXES)})")
+        raise CubeReadError(
+            path,
+            f"not a spectrum file (suffix {path.suffix.lower()!r}; expected one of "
+            f"{' '.join(SPECTRUM_SUFFIXES)})",
+        )
     try:
         return fmt.load()(path)
     except CubeReadError:
         raise
     except MemoryError:
-        raise CubeReadError(path, "reading it needs more memory than this process may use") from None
+        raise CubeReadError(
+            path, "reading it needs more memory than this process may use"
+        ) from None
     except Exception as exc:
-        raise CubeReadError(path, f"could not be read as a spectrum ({type(exc).__name__}: "
-                                  f"{_short(exc)})") from exc
+        raise CubeReadError(
+            path, f"could not be read as a spectrum ({type(exc).__name__}: {_short(exc)})"
+        ) from exc
 
 
-def read_cube(path, *, calibration: Calibration | None = None, auto_calibrate: bool = True,
-              anode: str = "Rh", dataset: str | None = None, check_counts: bool = True) -> Cube:
+def read_cube(
+    path,
+    *,
+    calibration: Calibration | None = None,
+    auto_calibrate: bool = True,
+    anode: str = "Rh",
+    dataset: str | None = None,
+    check_counts: bool = True,
+) -> Cube:
     """Open a datacube lazily.
 
     calibration: overrides whatever the file says (source kept as given, e.g. "user").
@@ -62,8 +82,11 @@ def read_cube(path, *, calibration: Calibration | None = None, auto_calibrate: b
     st = check_path(path, allow_dir=True)
     fmt = format_of(path)
     if fmt is None:
-        raise CubeReadError(path, f"unsupported file type {path.suffix or '(no suffix)'!r}; supported: "
-                                  + " ".join(SUPPORTED_SUFFIXES))
+        raise CubeReadError(
+            path,
+            f"unsupported file type {path.suffix or '(no suffix)'!r}; supported: "
+            + " ".join(SUPPORTED_SUFFIXES),
+        )
     kind = fmt.name
     if stat.S_ISDIR(st.st_mode):
         if not fmt.directory:
@@ -79,17 +102,23 @@ def read_cube(path, *, calibration: Calibration | None = None, auto_calibrate: b
             cube = cube.with_calibration(calibration)
         else:
             if cube.calibration.source == "file":
-                cube = _review_file_calibration(cube, path, sample if auto_calibrate else None, anode)
+                cube = _review_file_calibration(
+                    cube, path, sample if auto_calibrate else None, anode
+                )
             if cube.calibration.source == "none" and auto_calibrate:
                 cube = _auto_calibrate(cube, anode)
     except CubeReadError:
         raise
     except MemoryError:
-        raise CubeReadError(path, f"reading it as {kind} needs more memory than this process may "
-                                  "use (a corrupt header declaring a huge array?)") from None
+        raise CubeReadError(
+            path,
+            f"reading it as {kind} needs more memory than this process may "
+            "use (a corrupt header declaring a huge array?)",
+        ) from None
     except Exception as exc:  # never a bare library traceback: zlib, h5py, blosc, tifffile...
-        raise CubeReadError(path, f"could not be read as {kind} ({type(exc).__name__}: "
-                                  f"{_short(exc)})") from exc
+        raise CubeReadError(
+            path, f"could not be read as {kind} ({type(exc).__name__}: {_short(exc)})"
+        ) from exc
     cube.metadata["calibration_source"] = cube.calibration.source
     return cube
 
@@ -120,7 +149,11 @@ def _review_file_calibration(cube: Cube, path: Path, sample, anode: str) -> Cube
     if problem is None:
         return cube
     warnings.warn(f"{path}: {problem}", stacklevel=3)
-    out = cube.with_calibration(Calibration.uncalibrated()) if auto is None else _with_auto(cube, auto, anode)
+    out = (
+        cube.with_calibration(Calibration.uncalibrated())
+        if auto is None
+        else _with_auto(cube, auto, anode)
+    )
     out.metadata["calibration_note"] = f"{path}: {problem}"
     return out
 

@@ -12,11 +12,10 @@ import numpy as np
 
 from ..cube import Cube
 from ..energy import Calibration
-from .calibration import calibration_from_energy_axis, calibration_from_mapping, read_sidecar
 from ..errors import CubeReadError, require_3d, require_numeric
+from .calibration import calibration_from_energy_axis, calibration_from_mapping, read_sidecar
 from .lazy import ChannelFirstView
 from .limits import MAX_COMPRESSION_RATIO, require_stored
-
 
 #: An .npz member is decompressed into memory: allow it only below this share of what the process
 #: may still allocate (`limits.memory_budget`: free memory, cgroup limit, RLIMIT_AS).
@@ -35,7 +34,9 @@ def _cube(data, path, fmt: str, cal: Calibration | None = None, meta: dict | Non
     side_cal, side_meta = read_sidecar(path)
     metadata = {"format": fmt, **(meta or {}), **side_meta}
     # a sidecar is the user's word: it overrides what the file says
-    return Cube(data, side_cal or cal or Calibration.uncalibrated(), metadata=metadata, path=Path(path))
+    return Cube(
+        data, side_cal or cal or Calibration.uncalibrated(), metadata=metadata, path=Path(path)
+    )
 
 
 def read_npy(path, **_options) -> Cube:
@@ -66,8 +67,11 @@ def _read_npz(path: Path) -> Cube:
                 packed[n] = (info.compress_size, info.compress_type)
                 with zf.open(info) as fh:
                     version = np.lib.format.read_magic(fh)
-                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                                   else np.lib.format.read_array_header_2_0)
+                    read_header = (
+                        np.lib.format.read_array_header_1_0
+                        if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0
+                    )
                     shape, _, dtype = read_header(fh)
                     shapes[n] = (tuple(shape), np.dtype(dtype))
         if name is None:
@@ -82,17 +86,25 @@ def _read_npz(path: Path) -> Cube:
         size, how = packed[name]
         ratio = 1 if how == zipfile.ZIP_STORED else MAX_COMPRESSION_RATIO
         if need > size * ratio + 4096:
-            raise CubeReadError(path, f"member '{name}' declares {shape} {dtype} ({need} bytes) but its "
-                                      f"{size} stored bytes cannot hold that: corrupt or a decompression bomb")
+            raise CubeReadError(
+                path,
+                f"member '{name}' declares {shape} {dtype} ({need} bytes) but its "
+                f"{size} stored bytes cannot hold that: corrupt or a decompression bomb",
+            )
         if "energy" in names:
             e_shape = shapes["energy"][0]
             if int(np.prod(e_shape, dtype=object)) > shape[2] + 4096:
-                raise CubeReadError(path, f"member 'energy' has shape {e_shape} for {shape[2]} channels")
+                raise CubeReadError(
+                    path, f"member 'energy' has shape {e_shape} for {shape[2]} channels"
+                )
         avail = available_memory()
         if need > NPZ_MEMORY_SHARE * avail:
-            raise CubeReadError(path, f"member '{name}' {shape} {dtype} needs {need / 2**30:.2f} GiB in memory "
-                                      f"(an .npz cannot be memory-mapped) but only {avail / 2**30:.2f} GiB is "
-                                      "available; save it as an uncompressed .npy (np.save) instead")
+            raise CubeReadError(
+                path,
+                f"member '{name}' {shape} {dtype} needs {need / 2**30:.2f} GiB in memory "
+                f"(an .npz cannot be memory-mapped) but only {avail / 2**30:.2f} GiB is "
+                "available; save it as an uncompressed .npy (np.save) instead",
+            )
         arr = npz[name]
         energy = npz["energy"] if "energy" in names else None
     cal = calibration_from_energy_axis(energy, path, shape[2]) if energy is not None else None
@@ -128,20 +140,27 @@ def check_tiff_pages(path) -> int:
         seen, offset = set(), first
         while offset:
             if offset in seen:
-                raise CubeReadError(path, f"the TIFF's page chain loops back on itself after "
-                                          f"{len(seen)} pages: the file is corrupt")
+                raise CubeReadError(
+                    path,
+                    f"the TIFF's page chain loops back on itself after "
+                    f"{len(seen)} pages: the file is corrupt",
+                )
             if len(seen) >= MAX_TIFF_PAGES:
                 raise CubeReadError(path, f"the TIFF has more than {MAX_TIFF_PAGES} pages")
             if offset + cnt_size > size:
-                raise CubeReadError(path, f"page {len(seen)} of the TIFF lies beyond the end of the "
-                                          "file: truncated or corrupt")
+                raise CubeReadError(
+                    path,
+                    f"page {len(seen)} of the TIFF lies beyond the end of the "
+                    "file: truncated or corrupt",
+                )
             seen.add(offset)
             fh.seek(offset)
             count = struct.unpack(order + cnt_fmt, fh.read(cnt_size))[0]
             nxt = offset + cnt_size + count * entry
             if nxt + off_size > size:
-                raise CubeReadError(path, f"page {len(seen) - 1} of the TIFF is cut off: truncated "
-                                          "or corrupt")
+                raise CubeReadError(
+                    path, f"page {len(seen) - 1} of the TIFF is cut off: truncated or corrupt"
+                )
             fh.seek(nxt)
             offset = struct.unpack(order + off_fmt, fh.read(off_size))[0]
     return len(seen)
@@ -182,8 +201,11 @@ def read_tiff(path, **_options) -> Cube:
         shape, axes = tuple(series.shape), series.axes
     layout = tiff_cube_layout(path)
     if layout is None:
-        raise CubeReadError(path, f"the TIFF holds a {len(shape)}-D image {shape} (axes {axes}), not a "
-                                  "spectral stack: a datacube TIFF is a stack of one page per channel")
+        raise CubeReadError(
+            path,
+            f"the TIFF holds a {len(shape)}-D image {shape} (axes {axes}), not a "
+            "spectral stack: a datacube TIFF is a stack of one page per channel",
+        )
     try:
         arr = tifffile.memmap(path, mode="r")
         how = "memmap"
@@ -195,8 +217,12 @@ def read_tiff(path, **_options) -> Cube:
         arr = zarr.open(store, mode="r")
         how = "zarr"
     data = ChannelFirstView(arr) if layout == "channel-first" else arr
-    require_stored(int(np.prod(shape, dtype=object)) * np.dtype(arr.dtype).itemsize, path.stat().st_size,
-                   path, "the TIFF stack")
+    require_stored(
+        int(np.prod(shape, dtype=object)) * np.dtype(arr.dtype).itemsize,
+        path.stat().st_size,
+        path,
+        "the TIFF stack",
+    )
     return _cube(data, path, "tiff", None, {"tiff_layout": layout, "tiff_access": how})
 
 
@@ -234,16 +260,25 @@ def read_zarr(path, **options) -> Cube:
         arrays = dict(_walk_arrays(node))
         if want:
             if want.strip("/") not in arrays:
-                raise CubeReadError(path, f"no array '{want}' in the zarr store (has {sorted(arrays)})")
+                raise CubeReadError(
+                    path, f"no array '{want}' in the zarr store (has {sorted(arrays)})"
+                )
             name = want.strip("/")
         elif "maxrf_cube" in arrays:  # maxrf4u datastack
             name = "maxrf_cube"
             meta["format_flavour"] = "maxrf4u"
         else:
-            cubes = {n: a for n, a in arrays.items() if len(a.shape) == 3 and np.dtype(a.dtype).kind in "uif"}
+            cubes = {
+                n: a
+                for n, a in arrays.items()
+                if len(a.shape) == 3 and np.dtype(a.dtype).kind in "uif"
+            }
             if not cubes:
-                raise CubeReadError(path, "no 3-D numeric array in the zarr store "
-                                          f"(arrays: {', '.join(f'{n}{a.shape}' for n, a in arrays.items()) or 'none'})")
+                raise CubeReadError(
+                    path,
+                    "no 3-D numeric array in the zarr store "
+                    f"(arrays: {', '.join(f'{n}{a.shape}' for n, a in arrays.items()) or 'none'})",
+                )
             name = max(cubes, key=lambda n: cubes[n].size)
         arr = arrays[name]
         require_3d(arrays[name].shape, path, f"zarr array '{name}'")
@@ -251,7 +286,9 @@ def read_zarr(path, **options) -> Cube:
         for cand in ("maxrf_energies", "energy", "energies"):
             e = arrays.get(cand)
             if e is not None and len(e.shape) in (1, 2) and np.dtype(e.dtype).kind in "uif":
-                energies = np.asarray(e[:n] if len(e.shape) == 1 else e[:1, :n])  # never the declared rest
+                energies = np.asarray(
+                    e[:n] if len(e.shape) == 1 else e[:1, :n]
+                )  # never the declared rest
                 break
     require_3d(arr.shape, path, f"zarr array '{name or '/'}'")
     require_numeric(arr.dtype, path, f"zarr array '{name or '/'}'")
@@ -260,8 +297,12 @@ def read_zarr(path, **options) -> Cube:
     except Exception:  # a store that cannot tell: bound by the container's size on disk
         stored = path.stat().st_size if path.is_file() else None
     if stored is not None:
-        require_stored(int(np.prod(arr.shape, dtype=object)) * np.dtype(arr.dtype).itemsize, stored,
-                       path, f"zarr array '{name or '/'}'")
+        require_stored(
+            int(np.prod(arr.shape, dtype=object)) * np.dtype(arr.dtype).itemsize,
+            stored,
+            path,
+            f"zarr array '{name or '/'}'",
+        )
     cal = calibration_from_mapping(dict(arr.attrs), path)
     if cal is None and energies is not None:
         e = energies if energies.ndim == 1 else energies[0]

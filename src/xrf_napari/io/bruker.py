@@ -38,7 +38,9 @@ def read_spx(path) -> Spectrum:
 
     text = read_bounded(path, MAX_TEXT_BYTES, ".spx file")
     if b"<!DOCTYPE" in text or b"<!ENTITY" in text:  # entity expansion ("billion laughs")
-        raise CubeReadError(path, "the .spx declares a DOCTYPE/ENTITY: not a Bruker spectrum, refused")
+        raise CubeReadError(
+            path, "the .spx declares a DOCTYPE/ENTITY: not a Bruker spectrum, refused"
+        )
     try:
         root = ET.fromstring(text)
     except ET.ParseError as exc:
@@ -55,7 +57,9 @@ def read_spx(path) -> Spectrum:
     try:
         counts = np.array([int(v) for v in values], dtype=np.int64)
     except (ValueError, OverflowError) as exc:
-        raise CubeReadError(path, f"<Channels> holds a non-integer value ({str(exc)[:80]})") from None
+        raise CubeReadError(
+            path, f"<Channels> holds a non-integer value ({str(exc)[:80]})"
+        ) from None
     if counts.size < 2:
         raise CubeReadError(path, f"<Channels> holds {counts.size} value(s): not a spectrum")
     if counts.min(initial=0) < 0:
@@ -71,7 +75,9 @@ def read_spx(path) -> Spectrum:
     cal = None
     if text(head, "CalibLin") is not None:
         try:
-            cal = Calibration(float(text(head, "CalibAbs") or 0.0), float(text(head, "CalibLin")), source="file")
+            cal = Calibration(
+                float(text(head, "CalibAbs") or 0.0), float(text(head, "CalibLin")), source="file"
+            )
         except (ValueError, OverflowError) as exc:
             raise CubeReadError(path, f"invalid CalibAbs/CalibLin calibration: {exc}") from exc
     meta = {"format": "bruker-spx", "name": spec.get("Name", path.stem)}
@@ -79,13 +85,18 @@ def read_spx(path) -> Spectrum:
     xrf = spec.find(".//ClassInstance[@Type='TRTXrfHeader']")
     det = spec.find(".//ClassInstance[@Type='TRTDetectorHeader']")
     for key, node, tag, conv in (
-        ("sigma_abs", head, "SigmaAbs", float), ("sigma_lin", head, "SigmaLin", float),
-        ("date", head, "Date", str), ("time", head, "Time", str),
+        ("sigma_abs", head, "SigmaAbs", float),
+        ("sigma_lin", head, "SigmaLin", float),
+        ("date", head, "Date", str),
+        ("time", head, "Time", str),
         ("real_time_s", hw, "RealTime", lambda v: float(v) / 1000.0),
         ("live_time_s", hw, "LifeTime", lambda v: float(v) / 1000.0),
-        ("kV", xrf, "Voltage", float), ("tube_current_uA", xrf, "Current", float),
-        ("tube", xrf, "TubeType", str), ("anode", xrf, "Anode", _anode_symbol),
-        ("atmosphere", xrf, "Atmosphere", str), ("optic", xrf, "Optic", str),
+        ("kV", xrf, "Voltage", float),
+        ("tube_current_uA", xrf, "Current", float),
+        ("tube", xrf, "TubeType", str),
+        ("anode", xrf, "Anode", _anode_symbol),
+        ("atmosphere", xrf, "Atmosphere", str),
+        ("optic", xrf, "Optic", str),
         ("detector_technology", det, "Technology", str),
     ):
         v = text(node, tag)
@@ -125,15 +136,23 @@ def read_bcf(path, **_options) -> Cube:
 
     path = Path(path)
     if importlib.util.find_spec("rsciio") is None:
-        raise CubeReadError(path, "reading .bcf needs the optional GPL package rosettasciio "
-                                  "(pip install 'xrf-napari[bcf]'); or export the map from ESPRIT as "
-                                  ".rpl/.raw (Lispix), which opens lazily without it")
+        raise CubeReadError(
+            path,
+            "reading .bcf needs the optional GPL package rosettasciio "
+            "(pip install 'xrf-napari[bcf]'); or export the map from ESPRIT as "
+            ".rpl/.raw (Lispix), which opens lazily without it",
+        )
     from .limits import memory_budget
 
     out_dir = tempfile.mkdtemp(prefix="xrf-bcf-")
     try:
-        npy, cal_terms, meta = call_in_child(_decode_bcf, (str(path), out_dir, memory_budget()),
-                                             path, "decoding the .bcf (rosettasciio)", BCF_TIMEOUT_S)
+        npy, cal_terms, meta = call_in_child(
+            _decode_bcf,
+            (str(path), out_dir, memory_budget()),
+            path,
+            "decoding the .bcf (rosettasciio)",
+            BCF_TIMEOUT_S,
+        )
         data = np.load(npy, mmap_mode="r")
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
@@ -156,9 +175,12 @@ def _decode_bcf(path: str, out_dir: str, budget: int):
     except Exception:  # private API changed: bound by a generous compression ratio instead
         shape, need = None, os.path.getsize(path) * 40
     if need > BCF_MEMORY_SHARE * budget:
-        raise CubeReadError(path, f"the decoded hypermap {shape or ''} needs about {need / 2**30:.2f} GiB "
-                                  f"but only {budget / 2**30:.2f} GiB of memory is available (a .bcf is "
-                                  "decoded whole); export it from ESPRIT as .rpl/.raw, which opens lazily")
+        raise CubeReadError(
+            path,
+            f"the decoded hypermap {shape or ''} needs about {need / 2**30:.2f} GiB "
+            f"but only {budget / 2**30:.2f} GiB of memory is available (a .bcf is "
+            "decoded whole); export it from ESPRIT as .rpl/.raw, which opens lazily",
+        )
     items = rbruker.file_reader(path, select_type="spectrum_image")
     item = next((it for it in items if np.ndim(it["data"]) == 3), None)
     if item is None:
@@ -200,10 +222,16 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float):
         except (EOFError, OSError):
             proc.join(10)
             code = proc.exitcode
-            how = (f"killed by signal {signal.Signals(-code).name}" if code is not None and code < 0
-                   else f"exit status {code}")
-            raise CubeReadError(path, f"{what} crashed ({how}); the file is probably corrupt. napari "
-                                      "is unaffected: the decoder ran in a separate process") from None
+            how = (
+                f"killed by signal {signal.Signals(-code).name}"
+                if code is not None and code < 0
+                else f"exit status {code}"
+            )
+            raise CubeReadError(
+                path,
+                f"{what} crashed ({how}); the file is probably corrupt. napari "
+                "is unaffected: the decoder ran in a separate process",
+            ) from None
     finally:
         receive.close()
         proc.join(2)

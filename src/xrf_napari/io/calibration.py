@@ -61,8 +61,10 @@ def calibration_from_mapping(m, where, default_units: str = "keV") -> Calibratio
         quad = float(np.asarray(m.get("quadratic", 0.0)).ravel()[0]) * scale
         return Calibration(off, gain, quad, source="file")
     except (TypeError, ValueError, IndexError) as exc:
-        raise CubeReadError(where, f"invalid calibration (offset={m.get('offset')!r}, "
-                                   f"gain={m.get('gain')!r}): {exc}") from exc
+        raise CubeReadError(
+            where,
+            f"invalid calibration (offset={m.get('offset')!r}, gain={m.get('gain')!r}): {exc}",
+        ) from exc
 
 
 def _unit_scale(units: str, where) -> float:
@@ -118,11 +120,15 @@ def implausible(cal: Calibration, n_channels: int) -> str | None:
     """Why a file's calibration cannot be an XRF detector's (None when it can): a gain of 1e308 or
     1e-320 keV/channel, an offset of -30 keV, an axis that turns back."""
     if not PLAUSIBLE_GAIN[0] <= cal.gain <= PLAUSIBLE_GAIN[1]:
-        return (f"gain {cal.gain:.4g} keV/channel is outside the plausible {PLAUSIBLE_GAIN[0]:g}-"
-                f"{PLAUSIBLE_GAIN[1]:g} keV/channel")
+        return (
+            f"gain {cal.gain:.4g} keV/channel is outside the plausible {PLAUSIBLE_GAIN[0]:g}-"
+            f"{PLAUSIBLE_GAIN[1]:g} keV/channel"
+        )
     if not PLAUSIBLE_OFFSET[0] <= cal.offset <= PLAUSIBLE_OFFSET[1]:
-        return (f"offset {cal.offset:.4g} keV is outside the plausible {PLAUSIBLE_OFFSET[0]:g} to "
-                f"{PLAUSIBLE_OFFSET[1]:g} keV")
+        return (
+            f"offset {cal.offset:.4g} keV is outside the plausible {PLAUSIBLE_OFFSET[0]:g} to "
+            f"{PLAUSIBLE_OFFSET[1]:g} keV"
+        )
     e = cal.energy(max(int(n_channels), 2))
     if not (np.isfinite(e).all() and np.all(np.diff(e) > 0)):
         return "the energy axis does not increase over the channels (quadratic term)"

@@ -13,8 +13,12 @@ import numpy as np
 
 from ..cube import Cube
 from ..energy import Calibration
-from .calibration import calibration_from_coefficients, calibration_from_energy_axis, calibration_from_mapping
 from ..errors import CubeReadError, require_3d, require_numeric
+from .calibration import (
+    calibration_from_coefficients,
+    calibration_from_energy_axis,
+    calibration_from_mapping,
+)
 from .lazy import ChannelFirstView, GriddedSpectra, open_for_row_blocks
 from .limits import check_dataset
 
@@ -80,8 +84,11 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
         return _generic(f, path, dataset, "user-selected")
     kind, target = _detect(f)
     if kind is None:
-        raise CubeReadError(path, "no datacube found: no 3-D numeric dataset with a spectral axis "
-                                  f"(>= {MIN_CHANNELS} channels); datasets: {_summary(f)}")
+        raise CubeReadError(
+            path,
+            "no datacube found: no 3-D numeric dataset with a spectral axis "
+            f"(>= {MIN_CHANNELS} channels); datasets: {_summary(f)}",
+        )
     if kind == "project":
         return project_h5.read_project_cube(f, path)
     if kind == "crono":
@@ -102,7 +109,9 @@ def _detect(f) -> tuple[str | None, object]:
     if "XRF/Spectra" in f and "XRF/SpectraSelectedIndex" in f:
         return "crono", "XRF/Spectra"
     if "MAPS_RAW" in f and isinstance(f["MAPS_RAW"], h5py.Group):
-        names = sorted(n for n in f["MAPS_RAW"] if n.startswith("data_") and f["MAPS_RAW"][n].ndim == 3)
+        names = sorted(
+            n for n in f["MAPS_RAW"] if n.startswith("data_") and f["MAPS_RAW"][n].ndim == 3
+        )
         if names:
             return "aps", [f"MAPS_RAW/{n}" for n in names]
     if "MAPS/mca_arr" in f and f["MAPS/mca_arr"].ndim == 3:
@@ -175,8 +184,9 @@ def small(d, path, max_items: int = MAX_SMALL_ITEMS) -> np.ndarray:
     if d.dtype.kind not in "uif":
         raise CubeReadError(path, f"dataset '{d.name}' has dtype {d.dtype}, expected numbers")
     if d.size > max_items:
-        raise CubeReadError(path, f"dataset '{d.name}' has {d.size} values, more than the {max_items} "
-                                  "expected")
+        raise CubeReadError(
+            path, f"dataset '{d.name}' has {d.size} values, more than the {max_items} expected"
+        )
     check_dataset(d, path)
     return np.asarray(d[()])
 
@@ -184,9 +194,14 @@ def small(d, path, max_items: int = MAX_SMALL_ITEMS) -> np.ndarray:
 def _index_map(index: np.ndarray, path) -> np.ndarray:
     """Crono's pixel -> spectrum index map as int64; floats must be whole numbers."""
     if index.dtype.kind == "f":
-        if not np.isfinite(index).all() or np.any(index != np.round(index)) or np.abs(index).max(initial=0) > 2**62:
-            raise CubeReadError(path, "/XRF/SpectraSelectedIndex holds non-integer, NaN or infinite "
-                                      "indices")
+        if (
+            not np.isfinite(index).all()
+            or np.any(index != np.round(index))
+            or np.abs(index).max(initial=0) > 2**62
+        ):
+            raise CubeReadError(
+                path, "/XRF/SpectraSelectedIndex holds non-integer, NaN or infinite indices"
+            )
     return index.astype(np.int64)
 
 
@@ -200,12 +215,16 @@ def _crono(f, path: Path) -> Cube:
     if index.ndim == 3:
         index = index[..., 0]
     if index.ndim != 2:
-        raise CubeReadError(path, f"/XRF/SpectraSelectedIndex has shape {index.shape}, expected (H, W[, 1])")
+        raise CubeReadError(
+            path, f"/XRF/SpectraSelectedIndex has shape {index.shape}, expected (H, W[, 1])"
+        )
     require_numeric(spectra.dtype, path, "/XRF/Spectra")
     data = GriddedSpectra(spectra, index)
     cal = None
     if "XRF/EnergyVector" in f:
-        cal = calibration_from_energy_axis(small(f["XRF/EnergyVector"], path), path, spectra.shape[1])
+        cal = calibration_from_energy_axis(
+            small(f["XRF/EnergyVector"], path), path, spectra.shape[1]
+        )
     live = _gridded_times(f, "XRF/LiveTimes", index, spectra.shape[0], path)
     meta = {"format": "crono", "dataset": "/XRF/Spectra", "n_spectra": int(spectra.shape[0])}
     if "XRF/RealTimes" in f:
@@ -245,8 +264,11 @@ def _aps(f, path: Path, names) -> Cube:
         for grp in (group, f.get("MAPS")):
             if grp is not None and cand in grp:
                 v = np.asarray(small(grp[cand], path)).ravel()
-                cal = (calibration_from_coefficients(v, path) if v.size <= 3
-                       else calibration_from_energy_axis(v, path, data.shape[2]))
+                cal = (
+                    calibration_from_coefficients(v, path)
+                    if v.size <= 3
+                    else calibration_from_energy_axis(v, path, data.shape[2])
+                )
                 break
         if cal:
             break
@@ -280,11 +302,19 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     cal = _sibling_calibration(f, group, d, path, n)
     live = None
     for cand in ("live_time", "livetime", "LiveTime"):
-        if cand in group and group[cand].ndim == 2 and tuple(group[cand].shape) == tuple(data.shape[:2]):
+        if (
+            cand in group
+            and group[cand].ndim == 2
+            and tuple(group[cand].shape) == tuple(data.shape[:2])
+        ):
             live = group[cand]
             break
-    meta = {"format": {"pyxrf": "pyxrf", "musa": "napari-musa", "nexus": "nexus"}.get(kind, "hdf5"),
-            "dataset": d.name, "layout": kind, "channel_axis": "first" if axis == 0 else "last"}
+    meta = {
+        "format": {"pyxrf": "pyxrf", "musa": "napari-musa", "nexus": "nexus"}.get(kind, "hdf5"),
+        "dataset": d.name,
+        "layout": kind,
+        "channel_axis": "first" if axis == 0 else "last",
+    }
     meta.update(_instrument_attrs(f))
     return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
 
@@ -319,7 +349,12 @@ def _sibling_calibration(f, group, d, path, n) -> Calibration | None:
     names += ["energy", "ENERGY", "Energy", "energy_axis", "channels_energy"]
     for grp in (group, f):
         for name in names:
-            if name and name in grp and getattr(grp[name], "ndim", 0) == 1 and grp[name].shape[0] >= n:
+            if (
+                name
+                and name in grp
+                and getattr(grp[name], "ndim", 0) == 1
+                and grp[name].shape[0] >= n
+            ):
                 e = np.asarray(small(grp[name], path, max_items=n + 4096), dtype=np.float64)
                 units = _attr_str(grp[name].attrs.get("units", "")).lower()
                 if units == "ev":
@@ -331,14 +366,21 @@ def _sibling_calibration(f, group, d, path, n) -> Calibration | None:
 def _instrument_attrs(f) -> dict:
     """anode / kV / detector if a writer left them as root attributes (several spellings)."""
     out = {}
-    spellings = {"anode": ("anode", "tube_anode", "target"), "kV": ("kV", "kv", "tube_voltage", "voltage"),
-                 "detector": ("detector", "detector_type")}
+    spellings = {
+        "anode": ("anode", "tube_anode", "target"),
+        "kV": ("kV", "kv", "tube_voltage", "voltage"),
+        "detector": ("detector", "detector_type"),
+    }
     for key, names in spellings.items():
         for n in names:
             if n in f.attrs:
                 try:
                     v = f.attrs[n]
-                    out[key] = _attr_str(v) if isinstance(v, (bytes, str, np.bytes_)) else np.asarray(v).item()
+                    out[key] = (
+                        _attr_str(v)
+                        if isinstance(v, (bytes, str, np.bytes_))
+                        else np.asarray(v).item()
+                    )
                 except (OSError, TypeError, ValueError):  # an unreadable attribute is only metadata
                     pass
                 break

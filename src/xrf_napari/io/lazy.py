@@ -16,7 +16,7 @@ def _normalise_key(key, ndim: int):
         key = (key,)
     if any(k is Ellipsis for k in key):
         i = next(i for i, k in enumerate(key) if k is Ellipsis)
-        key = key[:i] + (slice(None),) * (ndim - len(key) + 1) + key[i + 1:]
+        key = key[:i] + (slice(None),) * (ndim - len(key) + 1) + key[i + 1 :]
     key = key + (slice(None),) * (ndim - len(key))
     if len(key) != ndim:
         raise IndexError(f"too many indices for a {ndim}-D array")
@@ -24,7 +24,8 @@ def _normalise_key(key, ndim: int):
 
 
 class LazyArray:
-    """Base: subclasses implement `_read(slices)` for a tuple of step-1 slices in (H, W, C) order."""
+    """Base: subclasses implement `_read(slices)` for a tuple of step-1 slices in (H, W, C)
+    order."""
 
     shape: tuple
     dtype: np.dtype
@@ -66,7 +67,9 @@ class LazyArray:
                 post.append(slice(None))
                 squeeze.append(ax)
             else:
-                raise TypeError(f"{type(self).__name__} supports only int and slice indices, got {k!r}")
+                raise TypeError(
+                    f"{type(self).__name__} supports only int and slice indices, got {k!r}"
+                )
         out = self._read(tuple(slices))[tuple(post)]
         return out.squeeze(axis=tuple(squeeze)) if squeeze else out
 
@@ -79,7 +82,8 @@ class LazyArray:
 
 
 class ChannelFirstView(LazyArray):
-    """(C, H, W) storage (APS MAPS_RAW, TIFF page stacks, ripple `record-by image`) seen as (H, W, C).
+    """(C, H, W) storage (APS MAPS_RAW, TIFF page stacks, ripple `record-by image`) seen as
+    (H, W, C).
 
     `sources` may hold several same-shape arrays (detector elements): they are summed on read.
     """
@@ -89,7 +93,9 @@ class ChannelFirstView(LazyArray):
         c, h, w = (int(s) for s in self.sources[0].shape)
         for s in self.sources[1:]:
             if tuple(s.shape) != (c, h, w):
-                raise ValueError(f"detector arrays differ in shape: {tuple(s.shape)} vs {(c, h, w)}")
+                raise ValueError(
+                    f"detector arrays differ in shape: {tuple(s.shape)} vs {(c, h, w)}"
+                )
         self.shape = (h, w, c)
         base = np.dtype(self.sources[0].dtype)
         if dtype is None:
@@ -113,7 +119,9 @@ class GriddedSpectra(LazyArray):
 
     def __init__(self, spectra, index_map: np.ndarray):
         self.spectra = spectra
-        self.index = np.asarray(index_map).reshape(index_map.shape[0], index_map.shape[1]).astype(np.int64)
+        self.index = (
+            np.asarray(index_map).reshape(index_map.shape[0], index_map.shape[1]).astype(np.int64)
+        )
         n, c = (int(s) for s in spectra.shape)
         self.n_spectra = n
         self.shape = (self.index.shape[0], self.index.shape[1], c)

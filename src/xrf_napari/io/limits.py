@@ -178,8 +178,11 @@ def check_dataset(d, path) -> None:
                 continue
             src = Path(name) if Path(name).is_absolute() else Path(path).parent / name
             if not src.exists():
-                raise CubeReadError(path, f"dataset '{d.name}' is virtual and its source file {name} "
-                                          "is missing (HDF5 would silently read zeros)")
+                raise CubeReadError(
+                    path,
+                    f"dataset '{d.name}' is virtual and its source file {name} "
+                    "is missing (HDF5 would silently read zeros)",
+                )
             check_path(src)
         return
     if d.external:
@@ -187,7 +190,11 @@ def check_dataset(d, path) -> None:
             src = Path(name.decode() if isinstance(name, bytes) else name)
             src = src if src.is_absolute() else Path(path).parent / src
             if not src.exists():
-                raise CubeReadError(path, f"dataset '{d.name}' stores its data in {src.name}, which is missing")
+                raise CubeReadError(
+                    path, f"dataset '{d.name}' stores its data in {src.name}, which is missing"
+                )
             check_path(src)
         return
-    require_stored(int(d.size) * d.dtype.itemsize, int(d.id.get_storage_size()), path, f"dataset '{d.name}'")
+    require_stored(
+        int(d.size) * d.dtype.itemsize, int(d.id.get_storage_size()), path, f"dataset '{d.name}'"
+    )

@@ -24,9 +24,16 @@ FORMAT = "xrf-napari/1"
 TARGET_NAMES = ("rgb", "palette", "labels")
 
 
-def write_cube(path, counts: np.ndarray, calibration: Calibration, *, targets: dict | None = None,
-               metadata: dict | None = None, live_time: np.ndarray | None = None,
-               compression: str = "gzip") -> Path:
+def write_cube(
+    path,
+    counts: np.ndarray,
+    calibration: Calibration,
+    *,
+    targets: dict | None = None,
+    metadata: dict | None = None,
+    live_time: np.ndarray | None = None,
+    compression: str = "gzip",
+) -> Path:
     """Write a cube atomically. targets: optional {"rgb", "palette", "labels"} arrays."""
     import h5py
 
@@ -35,7 +42,11 @@ def write_cube(path, counts: np.ndarray, calibration: Calibration, *, targets: d
         raise ValueError(f"counts must be (H, W, C), got shape {counts.shape}")
     h, w, c = counts.shape
     chunk = (min(h, 16), min(w, 16), c)
-    opts = {"compression": compression, "compression_opts": 4} if compression == "gzip" else {"compression": compression}
+    opts = (
+        {"compression": compression, "compression_opts": 4}
+        if compression == "gzip"
+        else {"compression": compression}
+    )
     path = Path(path)
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         f.attrs["format"] = FORMAT
@@ -67,8 +78,8 @@ def read_project_cube(f, path) -> Cube:
     import h5py
 
     from ..errors import CubeReadError, require_3d, require_numeric
-    from .limits import check_dataset
     from .lazy import open_for_row_blocks
+    from .limits import check_dataset
 
     counts = f["counts"]
     if not isinstance(counts, h5py.Dataset):
@@ -78,11 +89,20 @@ def read_project_cube(f, path) -> Cube:
     check_dataset(counts, path)
     attrs = counts.attrs
     try:
-        cal = Calibration(float(attrs["offset"]), float(attrs["gain"]), float(attrs.get("quadratic", 0.0)),
-                          source=str(attrs.get("calibration_source", "file")))
+        cal = Calibration(
+            float(attrs["offset"]),
+            float(attrs["gain"]),
+            float(attrs.get("quadratic", 0.0)),
+            source=str(attrs.get("calibration_source", "file")),
+        )
     except (KeyError, TypeError, ValueError) as exc:
-        raise CubeReadError(path, f"/counts has no valid offset/gain calibration attributes ({exc})") from exc
-    del attrs, counts  # no handle of /counts may stay open: the next one carries the row-block chunk cache
+        raise CubeReadError(
+            path, f"/counts has no valid offset/gain calibration attributes ({exc})"
+        ) from exc
+    del (
+        attrs,
+        counts,
+    )  # no handle of /counts may stay open: the next one carries the row-block chunk cache
     d = open_for_row_blocks(f, "counts")
     try:
         meta = json.loads(f.attrs.get("metadata", "{}"))
@@ -92,8 +112,11 @@ def read_project_cube(f, path) -> Cube:
         meta = {"metadata_note": "the root 'metadata' attribute is not a JSON object: ignored"}
     meta["format"] = FORMAT
     live = f["live_time"] if "live_time" in f else None
-    if live is not None and (not isinstance(live, h5py.Dataset) or tuple(live.shape) != tuple(d.shape[:2])
-                             or live.dtype.kind not in "uif"):
+    if live is not None and (
+        not isinstance(live, h5py.Dataset)
+        or tuple(live.shape) != tuple(d.shape[:2])
+        or live.dtype.kind not in "uif"
+    ):
         live = None
     return Cube(d, cal, live_time=live, metadata=meta, path=Path(path))
 

@@ -30,15 +30,45 @@ def _norm(key: str) -> str:
 
 
 # normalised key -> (calibration term, units the value is in unless a units key says otherwise)
-_OFFSET_KEYS = ("depthorigin", "depthscaleorigin", "depthoffset", "energyorigin", "energyoffset",
-                "zerooffset", "calibrationoffset", "caliboffset", "evoffset", "kevoffset")
-_GAIN_KEYS = ("depthscale", "depthscaleincrement", "depthincrement", "energyscale", "energygain",
-              "energyperchannel", "calibrationgain", "calibgain", "evperchan", "evperchannel",
-              "kevperchan", "kevperchannel")
+_OFFSET_KEYS = (
+    "depthorigin",
+    "depthscaleorigin",
+    "depthoffset",
+    "energyorigin",
+    "energyoffset",
+    "zerooffset",
+    "calibrationoffset",
+    "caliboffset",
+    "evoffset",
+    "kevoffset",
+)
+_GAIN_KEYS = (
+    "depthscale",
+    "depthscaleincrement",
+    "depthincrement",
+    "energyscale",
+    "energygain",
+    "energyperchannel",
+    "calibrationgain",
+    "calibgain",
+    "evperchan",
+    "evperchannel",
+    "kevperchan",
+    "kevperchannel",
+)
 _UNIT_KEYS = ("depthunits", "depthscaleunits", "energyunits", "units")
-_DTYPE_CODES = {("unsigned", 1): "u1", ("unsigned", 2): "u2", ("unsigned", 4): "u4", ("unsigned", 8): "u8",
-                ("signed", 1): "i1", ("signed", 2): "i2", ("signed", 4): "i4", ("signed", 8): "i8",
-                ("float", 4): "f4", ("float", 8): "f8"}
+_DTYPE_CODES = {
+    ("unsigned", 1): "u1",
+    ("unsigned", 2): "u2",
+    ("unsigned", 4): "u4",
+    ("unsigned", 8): "u8",
+    ("signed", 1): "i1",
+    ("signed", 2): "i2",
+    ("signed", 4): "i4",
+    ("signed", 8): "i8",
+    ("float", 4): "f4",
+    ("float", 8): "f8",
+}
 
 
 @dataclass
@@ -80,7 +110,9 @@ def parse_header(path) -> RippleHeader:
         if not v.strip():
             if default is not None:
                 return default
-            raise CubeReadError(path, f"ripple header lacks the required key '{name}' (or its value)")
+            raise CubeReadError(
+                path, f"ripple header lacks the required key '{name}' (or its value)"
+            )
         return parse_int(v, path, f"ripple key '{name}'", lo, hi)
 
     def word(name: str, default: str) -> str:
@@ -91,12 +123,22 @@ def parse_header(path) -> RippleHeader:
     offset = integer("offset", 0, MAX_OFFSET, 0)
     length = integer("datalength", 1, 8)
     kind = word("datatype", "")
-    kind = {"unsigned": "unsigned", "signed": "signed", "float": "float", "real": "float",
-            "integer": "signed", "uint": "unsigned", "int": "signed"}.get(kind, kind)
+    kind = {
+        "unsigned": "unsigned",
+        "signed": "signed",
+        "float": "float",
+        "real": "float",
+        "integer": "signed",
+        "uint": "unsigned",
+        "int": "signed",
+    }.get(kind, kind)
     code = _DTYPE_CODES.get((kind, length))
     if code is None:
-        raise CubeReadError(path, f"unknown ripple data type: data-type {norm.get('datatype')!r} with "
-                                  f"data-length {length} (supported: unsigned 1/2/4/8, signed 1/2/4/8, float 4/8)")
+        raise CubeReadError(
+            path,
+            f"unknown ripple data type: data-type {norm.get('datatype')!r} with "
+            f"data-length {length} (supported: unsigned 1/2/4/8, signed 1/2/4/8, float 4/8)",
+        )
     order = word("byteorder", "dont-care")
     if order in ("little-endian", "littleendian", "little", "intel"):
         endian = "<"
@@ -104,19 +146,28 @@ def parse_header(path) -> RippleHeader:
         endian = ">"
     elif order in ("dont-care", "dontcare", "don't-care", "none", ""):
         if length > 1:  # 'dont-care' is only honest for bytes; Lispix/Bruker write little-endian
-            raw["_byte_order_note"] = "byte-order dont-care with multi-byte data: read as little-endian"
+            raw["_byte_order_note"] = (
+                "byte-order dont-care with multi-byte data: read as little-endian"
+            )
         endian = "<"
     else:
-        raise CubeReadError(path, f"unknown ripple byte-order {order[:40]!r} (little-endian, big-endian or dont-care)")
+        raise CubeReadError(
+            path,
+            f"unknown ripple byte-order {order[:40]!r} (little-endian, big-endian or dont-care)",
+        )
     dtype = np.dtype(endian + code) if length > 1 else np.dtype(code)
 
     record = word("recordby", "vector")
     if record in ("dont-care", "dontcare"):
         if depth != 1:
-            raise CubeReadError(path, f"record-by dont-care is only meaningful for depth 1, not depth {depth}")
+            raise CubeReadError(
+                path, f"record-by dont-care is only meaningful for depth 1, not depth {depth}"
+            )
         record = "vector"
     if record not in ("vector", "image"):
-        raise CubeReadError(path, f"unknown ripple record-by {record[:40]!r} (vector, image or dont-care)")
+        raise CubeReadError(
+            path, f"unknown ripple record-by {record[:40]!r} (vector, image or dont-care)"
+        )
     cal = _calibration(norm, path)
     return RippleHeader(width, height, depth, offset, dtype, record, cal, raw)
 
@@ -126,6 +177,7 @@ def _calibration(norm: dict, path) -> Calibration | None:
     unit; otherwise a units key (`depth-units`) says it; otherwise the gain's magnitude does (no XRF
     detector has 1 keV channels: a gain >= 1 is eV/channel). A unit-less offset shares the gain's
     unit, as in rosettasciio's ripple reader: `ev-per-chan 20` + `depth-origin -30` is -30 eV."""
+
     def first(keys):
         for k in keys:
             if k in norm and norm[k].split():
@@ -135,8 +187,10 @@ def _calibration(norm: dict, path) -> Calibration | None:
                         raise ValueError
                     return k, v
                 except ValueError:
-                    raise CubeReadError(path, f"ripple calibration key '{k}' is not a finite number: "
-                                              f"{norm[k][:40]!r}") from None
+                    raise CubeReadError(
+                        path,
+                        f"ripple calibration key '{k}' is not a finite number: {norm[k][:40]!r}",
+                    ) from None
         return None, None
 
     gkey, gain = first(_GAIN_KEYS)
@@ -146,7 +200,9 @@ def _calibration(norm: dict, path) -> Calibration | None:
     ukey = next((k for k in _UNIT_KEYS if k in norm and norm[k].strip()), None)
     units = norm[ukey].split()[0].lower() if ukey else None
     if units not in (None, "ev", "kev"):
-        raise CubeReadError(path, f"unknown energy units {norm[ukey][:40]!r} in '{ukey}' (expected eV or keV)")
+        raise CubeReadError(
+            path, f"unknown energy units {norm[ukey][:40]!r} in '{ukey}' (expected eV or keV)"
+        )
 
     def own_unit(key):
         return "ev" if key.startswith("ev") else "kev" if key.startswith("kev") else None
@@ -176,8 +232,11 @@ def find_pair(path) -> tuple[Path, Path]:
     if path.suffix.lower() == ".raw":
         rpl = sibling((".rpl", ".RPL", ".Rpl"))
         if not rpl.is_file():
-            raise CubeReadError(path, f"no ripple header {rpl.name} beside this .raw file "
-                                      "(the .raw holds only numbers; its shape and type are in the .rpl)")
+            raise CubeReadError(
+                path,
+                f"no ripple header {rpl.name} beside this .raw file "
+                "(the .raw holds only numbers; its shape and type are in the .rpl)",
+            )
         return rpl, path
     return path, sibling((".raw", ".RAW", ".Raw"))
 
@@ -186,8 +245,11 @@ def read(path, **_options) -> Cube:
     rpl, raw = find_pair(path)
     hdr = parse_header(rpl)
     if not raw.exists():
-        raise CubeReadError(rpl, f"the data file {raw.name} is missing beside the header "
-                                 f"(expected {hdr.data_bytes + hdr.offset} bytes)")
+        raise CubeReadError(
+            rpl,
+            f"the data file {raw.name} is missing beside the header "
+            f"(expected {hdr.data_bytes + hdr.offset} bytes)",
+        )
     check_path(raw)
     note = _check_size(hdr, raw)
     if hdr.record_by == "vector":
@@ -196,8 +258,13 @@ def read(path, **_options) -> Cube:
         shape = (hdr.depth, hdr.height, hdr.width)
     mm = np.memmap(raw, dtype=hdr.dtype, mode="r", offset=hdr.offset, shape=shape)
     data = mm if hdr.record_by == "vector" else ChannelFirstView(mm)
-    meta = {"format": "ripple", "record_by": hdr.record_by, "byte_order": hdr.dtype.byteorder,
-            "header": hdr.raw, "data_file": str(raw)}
+    meta = {
+        "format": "ripple",
+        "record_by": hdr.record_by,
+        "byte_order": hdr.dtype.byteorder,
+        "header": hdr.raw,
+        "data_file": str(raw),
+    }
     if note:
         meta["raw_size_note"] = note
     cal = hdr.calibration or Calibration.uncalibrated()
@@ -213,21 +280,33 @@ def _check_size(hdr: RippleHeader, raw: Path) -> str | None:
     need = hdr.offset + hdr.data_bytes
     if actual == need:
         return None
-    what = (f"header says {hdr.height} x {hdr.width} x {hdr.depth} x {hdr.dtype.itemsize}-byte "
-            f"{hdr.dtype.name} + offset {hdr.offset} = {need} bytes, but {raw.name} has {actual} bytes")
+    what = (
+        f"header says {hdr.height} x {hdr.width} x {hdr.depth} x {hdr.dtype.itemsize}-byte "
+        f"{hdr.dtype.name} + offset {hdr.offset} = {need} bytes, but {raw.name} has {actual} bytes"
+    )
     data = actual - hdr.offset
     n_vals = hdr.width * hdr.height * hdr.depth
-    other_length = data // n_vals if data > 0 and data % n_vals == 0 and data // n_vals != hdr.dtype.itemsize else None
+    other_length = (
+        data // n_vals
+        if data > 0 and data % n_vals == 0 and data // n_vals != hdr.dtype.itemsize
+        else None
+    )
     if actual < need:
         full_rows = max(0, data) // max(1, hdr.width * hdr.depth * hdr.dtype.itemsize)
-        hint = (f"{need - actual} bytes missing: the .raw is truncated (only {full_rows} of {hdr.height} rows "
-                "complete); copy or export it again")
+        hint = (
+            f"{need - actual} bytes missing: the .raw is truncated (only {full_rows} of "
+            f"{hdr.height} rows "
+            "complete); copy or export it again"
+        )
         if other_length:
             hint += f"; or the size fits data-length {other_length} instead of {hdr.dtype.itemsize}"
         raise CubeReadError(raw, f"size mismatch: {what}; {hint}")
     if other_length:
-        raise CubeReadError(raw, f"size mismatch: {what}; the size fits data-length {other_length} "
-                                 f"instead of {hdr.dtype.itemsize}: check the header")
+        raise CubeReadError(
+            raw,
+            f"size mismatch: {what}; the size fits data-length {other_length} "
+            f"instead of {hdr.dtype.itemsize}: check the header",
+        )
     note = f"{what}: the {actual - need} trailing bytes are ignored"
     warnings.warn(f"{raw}: {note}", stacklevel=3)
     return note

@@ -13,10 +13,9 @@ import numpy as np
 
 from ..cube import Cube
 from ..energy import Calibration
-from .calibration import calibration_from_coefficients, calibration_from_energy_axis
 from ..errors import CubeReadError
+from .calibration import calibration_from_coefficients, calibration_from_energy_axis
 from .limits import MAX_TEXT_BYTES, parse_int, read_bounded
-
 
 
 @dataclass
@@ -34,7 +33,12 @@ class Spectrum:
 
     def to_cube(self) -> Cube:
         """A 1 x 1 x C cube, so single spectra go wherever cubes go."""
-        return Cube(self.counts.reshape(1, 1, -1), self.calibration, metadata=dict(self.metadata), path=self.path)
+        return Cube(
+            self.counts.reshape(1, 1, -1),
+            self.calibration,
+            metadata=dict(self.metadata),
+            path=self.path,
+        )
 
 
 def _read_text(path: Path) -> str:
@@ -78,7 +82,7 @@ def read_mca(path) -> Spectrum:
         if not s:
             continue
         if s.startswith("#@CALIB"):
-            vals = _numbers(s[len("#@CALIB"):])
+            vals = _numbers(s[len("#@CALIB") :])
             if vals and len(vals) >= 2 and vals[1] > 0:
                 cal = calibration_from_coefficients(vals[:3], path)
             continue
@@ -102,7 +106,9 @@ def read_mca(path) -> Spectrum:
         elif widths == {2}:
             counts = [r[1] for r in rows]
             ch = np.array([r[0] for r in rows])
-            if not np.array_equal(ch, np.arange(len(ch))) and not np.array_equal(ch, np.arange(1, len(ch) + 1)):
+            if not np.array_equal(ch, np.arange(len(ch))) and not np.array_equal(
+                ch, np.arange(1, len(ch) + 1)
+            ):
                 cal = calibration_from_energy_axis(ch, path)  # first column is energy
         else:
             raise CubeReadError(path, f"mixed column counts {sorted(widths)} in .mca data lines")
@@ -182,9 +188,15 @@ def read_msa(path) -> Spectrum:
             raise CubeReadError(path, f"invalid #XPERCHAN/#OFFSET: {exc}") from exc
     npoints = header.get("NPOINTS")
     if npoints and parse_int(npoints, path, "#NPOINTS", 1, 2**31) != len(counts):
-        raise CubeReadError(path, f"#NPOINTS says {npoints} but {len(counts)} values follow #SPECTRUM")
+        raise CubeReadError(
+            path, f"#NPOINTS says {npoints} but {len(counts)} values follow #SPECTRUM"
+        )
     meta = {"format": "emsa", "title": header.get("TITLE", "")}
-    for key, name, f in (("BEAMKV", "kV", 1.0), ("LIVETIME", "live_time_s", 1.0), ("REALTIME", "real_time_s", 1.0)):
+    for key, name, f in (
+        ("BEAMKV", "kV", 1.0),
+        ("LIVETIME", "live_time_s", 1.0),
+        ("REALTIME", "real_time_s", 1.0),
+    ):
         if key in header:
             try:
                 meta[name] = float(header[key]) * f
@@ -199,12 +211,16 @@ def read_spe(path) -> Spectrum:
     opened by `$NAME:` lines. Read: `$DATA:` (a 'first last' channel line, then the counts, one or
     more per line), `$MEAS_TIM:` (live, real seconds), and the energy calibration from `$MCA_CAL:`
     (a term count, then 'a b [c] [units]') or else `$ENER_FIT:` ('offset gain', keV). Other
-    sections are kept as metadata text. The binary WinView .spe (Princeton CCD images) is refused."""
+    sections are kept as metadata text. The binary WinView .spe (Princeton CCD images) is
+    refused."""
     path = Path(path)
     raw = read_bounded(path, MAX_TEXT_BYTES, "SPE file")
     if b"\0" in raw[:4096] or b"$DATA:" not in raw:
-        raise CubeReadError(path, "not an ASCII SPE spectrum (no $DATA: section); binary SPE files "
-                                  "(Princeton Instruments WinView CCD images) are not spectra")
+        raise CubeReadError(
+            path,
+            "not an ASCII SPE spectrum (no $DATA: section); binary SPE files "
+            "(Princeton Instruments WinView CCD images) are not spectra",
+        )
     sections: dict[str, list[str]] = {}
     current = None
     for line in raw.decode("utf-8", errors="replace").splitlines():
@@ -217,7 +233,10 @@ def read_spe(path) -> Spectrum:
     data = sections.get("DATA", [])
     if not data:
         raise CubeReadError(path, "the $DATA: section is empty")
-    first, last = (parse_int(v, path, "$DATA: channel range", 0, 2**24) for v in (data[0].split() + ["", ""])[:2])
+    first, last = (
+        parse_int(v, path, "$DATA: channel range", 0, 2**24)
+        for v in (data[0].split() + ["", ""])[:2]
+    )
     counts = []
     for ln in data[1:]:
         vals = _numbers(ln)
@@ -225,9 +244,13 @@ def read_spe(path) -> Spectrum:
             raise CubeReadError(path, f"unexpected line in $DATA: {ln[:60]!r}")
         counts += vals
     if last < first or len(counts) != last - first + 1:
-        raise CubeReadError(path, f"$DATA: declares channels {first}-{last} but holds {len(counts)} values")
+        raise CubeReadError(
+            path, f"$DATA: declares channels {first}-{last} but holds {len(counts)} values"
+        )
     cal = _spe_calibration(sections, path)
-    if cal is not None and first:  # the calibration is in absolute channels; counts start at `first`
+    if (
+        cal is not None and first
+    ):  # the calibration is in absolute channels; counts start at `first`
         a, b, c = cal.offset, cal.gain, cal.quadratic
         cal = Calibration(a + b * first + c * first**2, b + 2 * c * first, c, source="file")
     meta = {"format": "spe"}
@@ -249,7 +272,9 @@ def _spe_calibration(sections: dict, path: Path) -> Calibration | None:
         coeffs = _numbers(" ".join(p for p in parts if _numbers(p)))
         n = parse_int(mca[0], path, "$MCA_CAL: term count", 1, 3)
         if coeffs and len(coeffs) >= 2 and coeffs[1] > 0:
-            return calibration_from_coefficients(coeffs[:max(n, 2)], path, "eV" if units == "ev" else "keV")
+            return calibration_from_coefficients(
+                coeffs[: max(n, 2)], path, "eV" if units == "ev" else "keV"
+            )
     fit = _numbers(sections.get("ENER_FIT", [""])[0]) if sections.get("ENER_FIT") else None
     if fit and len(fit) >= 2 and fit[1] > 0:
         return calibration_from_coefficients(fit[:2], path, "keV")
@@ -281,13 +306,19 @@ def read_csv(path) -> Spectrum:
         rows = [r[:2] for r in rows]
         extra = {"column": header[1]}
     elif width not in (1, 2):
-        raise CubeReadError(path, "a spectrum CSV needs one column (counts) or two (energy, counts) "
-                                  "on every line, or a header naming wider columns")
+        raise CubeReadError(
+            path,
+            "a spectrum CSV needs one column (counts) or two (energy, counts) "
+            "on every line, or a header naming wider columns",
+        )
     arr = np.array(rows)
     cal = None
     if arr.shape[1] == 2:
         first, counts = arr[:, 0], arr[:, 1]
-        if not (np.array_equal(first, np.arange(len(first))) or np.array_equal(first, np.arange(1, len(first) + 1))):
+        if not (
+            np.array_equal(first, np.arange(len(first)))
+            or np.array_equal(first, np.arange(1, len(first) + 1))
+        ):
             cal = calibration_from_energy_axis(first, path)
     else:
         counts = arr[:, 0]

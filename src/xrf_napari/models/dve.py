@@ -79,8 +79,13 @@ def build_from_config(config: dict | None = None):
 def _activation(name: str):
     import torch.nn as nn
 
-    table = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.1), "gelu": nn.GELU,
-             "silu": nn.SiLU, "tanh": nn.Tanh}
+    table = {
+        "relu": nn.ReLU,
+        "leaky_relu": lambda: nn.LeakyReLU(0.1),
+        "gelu": nn.GELU,
+        "silu": nn.SiLU,
+        "tanh": nn.Tanh,
+    }
     if name not in table:
         raise ValueError(f"unknown activation {name!r}; expected one of {sorted(table)}")
     return table[name]()
@@ -102,7 +107,11 @@ def _dve_class():
         def __init__(self, config: dict):
             super().__init__()
             self.config = dict(config)
-            c, hidden, d = int(config["n_channels"]), [int(h) for h in config["hidden"]], int(config["latent_dim"])
+            c, hidden, d = (
+                int(config["n_channels"]),
+                [int(h) for h in config["hidden"]],
+                int(config["latent_dim"]),
+            )
             self.latent_dim = d
             self.method = config["normalisation"]
             enc_sizes = [c, *hidden]
@@ -124,10 +133,11 @@ def _dve_class():
         def encode(self, x):
             """(mean, log-variance) of the posterior for normalised input x."""
             h = self.encoder(x)
-            return h[:, : self.latent_dim], h[:, self.latent_dim:].clamp(-12.0, 8.0)
+            return h[:, : self.latent_dim], h[:, self.latent_dim :].clamp(-12.0, 8.0)
 
         def encode_mean(self, x):
-            """The posterior mean only (inference): skips the log-variance half of the last layer."""
+            """The posterior mean only (inference): skips the log-variance half of the last
+            layer."""
             h = self.encoder[:-1](x)
             last = self.encoder[-1]
             d = self.latent_dim

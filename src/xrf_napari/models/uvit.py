@@ -1,6 +1,7 @@
 """SmallUViT: the vision transformer that maps the 3-D latent image of the DVE to RGB.
 
-Reconstructed from the paper's public ingredients (arXiv 2410.08826, see docs/model_card_recolouriser.md):
+Reconstructed from the paper's public ingredients
+(arXiv 2410.08826, see docs/model_card_recolouriser.md):
 
 - U-ViT skeleton (Bao et al. 2023): `depth // 2` "in" blocks, one "mid" block, `depth // 2` "out"
   blocks; each out block first fuses the matching in-block output (last in, first out) with
@@ -15,15 +16,16 @@ Reconstructed from the paper's public ingredients (arXiv 2410.08826, see docs/mo
 
 One measured addition (config `pixel_skip`, off = the paper's design): the head's 3x3 conv also sees
 the normalised input latent at full resolution, followed by a per-pixel 1x1 layer. A 16 x 16 patch
-token of dim 144 cannot carry the 768 output values of its patch exactly; the skip gives the head the
-sharp region boundaries back. The model card compares both.
+token of dim 144 cannot carry the 768 output values of its patch exactly; the skip gives the head
+the sharp region boundaries back. The model card compares both.
 
 A second, `pixel_branch` (> 0, needs pixel_skip): the latent also passes through a per-pixel MLP
-(two per-pixel linear layers of that width, then one to `head_hidden`) added to the head's 3x3 conv before its
-non-linearity (cheap: the wide features never go through a 3x3 conv). With pixel_skip alone the only
-per-pixel nonlinearity is one 3x3 conv of `head_hidden` channels, too weak to map a latent to a colour
-on its own, so the 16 x 16 token decode dominates and the output shows patch blocks and soft edges;
-with the branch the head can be as sharp as a per-pixel MLP and use the tokens for context.
+(two per-pixel linear layers of that width, then one to `head_hidden`) added to the head's 3x3 conv
+before its non-linearity (cheap: the wide features never go through a 3x3 conv). With pixel_skip
+alone the only per-pixel nonlinearity is one 3x3 conv of `head_hidden` channels, too weak to map a
+latent to a colour on its own, so the 16 x 16 token decode dominates and the output shows patch
+blocks and soft edges; with the branch the head can be as sharp as a per-pixel MLP and use the
+tokens for context.
 
 The latent normalisation (per-axis mean and std of the training latents) lives in the model as
 buffers, so callers pass raw DVE latents.
@@ -74,7 +76,8 @@ def full_config(config: dict | None) -> dict:
 
 
 class ShiftedPatchTokens(nn.Module):
-    """Shifted Patch Tokenization: x and 4 shifted copies -> p x p patches -> LayerNorm -> Linear."""
+    """Shifted Patch Tokenization: x and 4 shifted copies -> p x p patches -> LayerNorm ->
+    Linear."""
 
     def __init__(self, in_chans: int, patch: int, dim: int, shift: str = "half"):
         super().__init__()
@@ -96,13 +99,17 @@ class ShiftedPatchTokens(nn.Module):
         h, w = x.shape[-2:]
         x = F.pad(x, (max(dx, 0), max(-dx, 0), max(dy, 0), max(-dy, 0)))
         y0, x0 = max(-dy, 0), max(-dx, 0)
-        return x[..., y0:y0 + h, x0:x0 + w]
+        return x[..., y0 : y0 + h, x0 : x0 + w]
 
     def forward(self, x):
         x = torch.cat([x] + [self._shift(x, dy, dx) for dy, dx in self.shifts], dim=1)
         b, c, h, w = x.shape
         p = self.patch
-        x = x.reshape(b, c, h // p, p, w // p, p).permute(0, 2, 4, 3, 5, 1).reshape(b, (h // p) * (w // p), p * p * c)
+        x = (
+            x.reshape(b, c, h // p, p, w // p, p)
+            .permute(0, 2, 4, 3, 5, 1)
+            .reshape(b, (h // p) * (w // p), p * p * c)
+        )
         return self.proj(self.norm(x))
 
 
@@ -116,7 +123,9 @@ class LocalitySelfAttention(nn.Module):
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
         # log of the softmax scale, initialised at the usual 1/sqrt(d); learnt per head.
-        self.log_temperature = nn.Parameter(torch.full((heads, 1, 1), math.log(self.head_dim ** -0.5)))
+        self.log_temperature = nn.Parameter(
+            torch.full((heads, 1, 1), math.log(self.head_dim**-0.5))
+        )
         self._mask_cache: dict = {}
 
     def _split(self, x):
@@ -133,7 +142,8 @@ class LocalitySelfAttention(nn.Module):
         return m
 
     def attention_weights(self, x):
-        """(b, heads, n, n) attention probabilities, computed explicitly (for inspection and tests)."""
+        """(b, heads, n, n) attention probabilities, computed explicitly
+        (for inspection and tests)."""
         q, k, _ = self._split(x)
         logits = (q @ k.transpose(-2, -1)) * self.log_temperature.exp()
         logits = logits.masked_fill(~self._allowed(x.shape[1], x.device), float("-inf"))
@@ -147,7 +157,9 @@ class LocalitySelfAttention(nn.Module):
         else:
             # Fold the per-head temperature into q so the fused kernel can use scale=1.
             q = q * self.log_temperature.exp().to(q.dtype)
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=self._allowed(n, x.device), scale=1.0)
+            out = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=self._allowed(n, x.device), scale=1.0
+            )
         return self.proj(out.transpose(1, 2).reshape(b, n, d))
 
 
@@ -171,7 +183,8 @@ class Block(nn.Module):
 
 
 class SmallUViT(nn.Module):
-    """(B, in_chans, H, W) raw latent -> (B, out_chans, H, W) RGB in [0, 1]; H, W multiples of patch."""
+    """(B, in_chans, H, W) raw latent -> (B, out_chans, H, W) RGB in [0, 1]; H, W multiples of
+    patch."""
 
     def __init__(self, config: dict | None = None):
         super().__init__()
@@ -179,24 +192,43 @@ class SmallUViT(nn.Module):
         self.config = cfg
         self.patch = p = cfg["patch"]
         dim, c_in, c_out = cfg["dim"], cfg["in_chans"], cfg["out_chans"]
-        self.register_buffer("latent_mean", torch.tensor(cfg["latent_mean"], dtype=torch.float32).view(1, -1, 1, 1))
-        self.register_buffer("latent_std", torch.tensor(cfg["latent_std"], dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer(
+            "latent_mean", torch.tensor(cfg["latent_mean"], dtype=torch.float32).view(1, -1, 1, 1)
+        )
+        self.register_buffer(
+            "latent_std", torch.tensor(cfg["latent_std"], dtype=torch.float32).view(1, -1, 1, 1)
+        )
         self.embed = ShiftedPatchTokens(c_in, p, dim, cfg["spt_shift"])
         self.grid = cfg["img_size"] // p
         self.pos_embed = nn.Parameter(torch.zeros(1, self.grid * self.grid, dim))
         n_side = cfg["depth"] // 2
-        self.in_blocks = nn.ModuleList(Block(dim, cfg["heads"], cfg["mlp_ratio"]) for _ in range(n_side))
+        self.in_blocks = nn.ModuleList(
+            Block(dim, cfg["heads"], cfg["mlp_ratio"]) for _ in range(n_side)
+        )
         self.mid_block = Block(dim, cfg["heads"], cfg["mlp_ratio"])
-        self.out_blocks = nn.ModuleList(Block(dim, cfg["heads"], cfg["mlp_ratio"], skip=True) for _ in range(n_side))
+        self.out_blocks = nn.ModuleList(
+            Block(dim, cfg["heads"], cfg["mlp_ratio"], skip=True) for _ in range(n_side)
+        )
         self.norm = nn.LayerNorm(dim)
         self.pixel_skip = bool(cfg["pixel_skip"])
         if self.pixel_skip:
             hid, pix = cfg["head_hidden"], int(cfg["pixel_branch"])
             self.decoder_pred = nn.Linear(dim, p * p * hid)
             # Linear layers on channels-last pixels: ~2x faster than 1x1 convs on CPU.
-            self.pixel_mlp = (nn.Sequential(nn.Linear(c_in, pix), nn.GELU(), nn.Linear(pix, pix), nn.GELU(),
-                                            nn.Linear(pix, hid)) if pix else None)
-            self.final = nn.Sequential(nn.Conv2d(hid + c_in, hid, 3, padding=1), nn.GELU(), nn.Conv2d(hid, c_out, 1))
+            self.pixel_mlp = (
+                nn.Sequential(
+                    nn.Linear(c_in, pix),
+                    nn.GELU(),
+                    nn.Linear(pix, pix),
+                    nn.GELU(),
+                    nn.Linear(pix, hid),
+                )
+                if pix
+                else None
+            )
+            self.final = nn.Sequential(
+                nn.Conv2d(hid + c_in, hid, 3, padding=1), nn.GELU(), nn.Conv2d(hid, c_out, 1)
+            )
             self._head_chans = hid
         else:
             self.decoder_pred = nn.Linear(dim, p * p * c_out)

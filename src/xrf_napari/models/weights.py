@@ -46,10 +46,10 @@ def save_weights(state_dict: dict, path, config: dict) -> str:
 
 
 def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
-    """(state_dict, config) from a safetensors file; WeightsError on any problem, naming the file."""
-    from safetensors import SafetensorError
+    """(state_dict, config) from a safetensors file; WeightsError on any problem, naming the
+    file."""
+    from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
-    from safetensors import safe_open
 
     path = Path(path)
     if not path.is_file():
@@ -59,8 +59,9 @@ def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
         if got != expected_sha256:
             raise WeightsError(
                 f"weights file {path} is corrupt or not the expected version "
-                f"(SHA-256 {got[:12]}..., expected {expected_sha256[:12]}...); reinstall xrf-napari "
-                "or pass the weights file you trained")
+                f"(SHA-256 {got[:12]}..., expected {expected_sha256[:12]}...); reinstall "
+                "xrf-napari or pass the weights file you trained"
+            )
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
@@ -77,9 +78,19 @@ def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
 #: Sane ranges of the size keys of any model config (far above anything trained, far below a
 #: size that exhausts memory). Integer keys must be whole numbers; "hidden" may be a list.
 CONFIG_BOUNDS = {
-    "n_channels": (1, 16384), "latent_dim": (1, 64), "hidden": (1, 8192), "dim": (1, 4096),
-    "depth": (1, 64), "heads": (1, 64), "patch": (1, 256), "img_size": (1, 4096), "tile": (1, 4096),
-    "in_chans": (1, 64), "out_chans": (1, 64), "head_hidden": (0, 4096), "pixel_branch": (0, 4096),
+    "n_channels": (1, 16384),
+    "latent_dim": (1, 64),
+    "hidden": (1, 8192),
+    "dim": (1, 4096),
+    "depth": (1, 64),
+    "heads": (1, 64),
+    "patch": (1, 256),
+    "img_size": (1, 4096),
+    "tile": (1, 4096),
+    "in_chans": (1, 64),
+    "out_chans": (1, 64),
+    "head_hidden": (0, 4096),
+    "pixel_branch": (0, 4096),
     "layers": (1, 32),
 }
 FLOAT_BOUNDS = {"mlp_ratio": (0.125, 16.0)}
@@ -103,7 +114,10 @@ def check_config(config: dict, path="weights") -> None:
         values = config[key]
         if isinstance(values, list):
             if key != "hidden" or not 1 <= len(values) <= MAX_HIDDEN_LAYERS:
-                fail(key, f"is not a single number (or a list of 1 to {MAX_HIDDEN_LAYERS} layer sizes)")
+                fail(
+                    key,
+                    f"is not a single number (or a list of 1 to {MAX_HIDDEN_LAYERS} layer sizes)",
+                )
         else:
             values = [values]
         for v in values:
@@ -113,33 +127,45 @@ def check_config(config: dict, path="weights") -> None:
                 fail(key, f"is outside the sane range {lo} to {hi}")
     for key, (lo, hi) in FLOAT_BOUNDS.items():
         v = config.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))
-                              or not (math.isfinite(v) and lo <= v <= hi)):
+        if v is not None and (
+            isinstance(v, bool)
+            or not isinstance(v, (int, float))
+            or not (math.isfinite(v) and lo <= v <= hi)
+        ):
             fail(key, f"is not a number from {lo} to {hi}")
     for key in ("latent_mean", "latent_std"):
         if key not in config:
             continue
         v = config[key]
-        if (not isinstance(v, list) or not 1 <= len(v) <= 64
-                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-                           for x in v)):
+        if (
+            not isinstance(v, list)
+            or not 1 <= len(v) <= 64
+            or not all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+                for x in v
+            )
+        ):
             fail(key, "is not a list of 1 to 64 finite numbers")
         if key == "latent_std" and min(v) <= 0:
             fail(key, "has a value <= 0")
 
 
 def check_weights(state: dict, config: dict, path="weights") -> None:
-    """WeightsError unless every float tensor is finite, the config is within bounds and (for a known
-    architecture) the tensors are exactly those of the model the config describes."""
+    """WeightsError unless every float tensor is finite, the config is within bounds and
+    (for a known architecture) the tensors are exactly those of the model the config describes."""
     import importlib
 
     import torch
 
-    bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    bad = [
+        k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())
+    ]
     if bad:
-        raise WeightsError(f"weights file {path} holds NaN or infinite values in {len(bad)} tensor(s) "
-                           f"({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}): the training "
-                           "diverged or the file is damaged")
+        raise WeightsError(
+            f"weights file {path} holds NaN or infinite values in {len(bad)} tensor(s) "
+            f"({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}): the training "
+            "diverged or the file is damaged"
+        )
     check_config(config, path)
     kind = config.get("arch") or config.get("model")
     if kind not in BUILDERS:
@@ -154,9 +180,11 @@ def check_weights(state: dict, config: dict, path="weights") -> None:
     if want != have:
         diff = sorted(set(want) ^ set(have)) or [k for k in want if want[k] != have[k]]
         k = diff[0]
-        raise WeightsError(f"weights file {path}: its tensors do not match the {kind} its config describes "
-                           f"({len(diff)} differ, e.g. {k}: file {have.get(k, 'missing')}, "
-                           f"config {want.get(k, 'missing')})")
+        raise WeightsError(
+            f"weights file {path}: its tensors do not match the {kind} its config describes "
+            f"({len(diff)} differ, e.g. {k}: file {have.get(k, 'missing')}, "
+            f"config {want.get(k, 'missing')})"
+        )
 
 
 def manifest() -> dict:
@@ -168,15 +196,17 @@ def manifest() -> dict:
 def resolve_weights(name: str, path=None) -> tuple[Path, str | None]:
     """(file, expected hash or None) for model `name` ("dve" or "uvit").
 
-    An explicit path wins (no hash: the user's own training); then the folder in $XRF_NAPARI_WEIGHTS;
-    then the shipped file, whose hash the manifest fixes.
+    An explicit path wins (no hash: the user's own training); then the folder in
+    $XRF_NAPARI_WEIGHTS; then the shipped file, whose hash the manifest fixes.
     """
     if path is not None:
         return Path(path), None
     entry = manifest().get(name)
     if entry is None:
-        raise WeightsError(f"no shipped weights for model {name!r}; train them with xrf-napari-train "
-                           "or pass a weights file")
+        raise WeightsError(
+            f"no shipped weights for model {name!r}; train them with xrf-napari-train "
+            "or pass a weights file"
+        )
     override = os.environ.get(WEIGHTS_ENV)
     if override and (Path(override) / entry["file"]).is_file():
         return Path(override) / entry["file"], None

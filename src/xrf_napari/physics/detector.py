@@ -31,7 +31,8 @@ HE_DENSITY = 1.66e-4
 
 
 def noise_from_fwhm(fwhm_mn_ev: float, fano: float = FANO, eps_ev: float = EPS_EV) -> float:
-    """Electronic noise FWHM (eV) giving fwhm_mn_ev at Mn K-alpha (0 when at or below the Fano limit)."""
+    """Electronic noise FWHM (eV) giving fwhm_mn_ev at Mn K-alpha
+    (0 when at or below the Fano limit)."""
     var = (fwhm_mn_ev / 2.3548) ** 2 - fano * eps_ev * MN_KA * 1e3
     return float(2.3548 * np.sqrt(max(var, 0.0)))
 
@@ -46,9 +47,15 @@ def fwhm_ev(e_kev, fwhm_mn_ev: float, fano: float = FANO, eps_ev: float = EPS_EV
     return 2.3548 * 1e3 * sigma_kev(e_kev, fwhm_mn_ev, fano, eps_ev)
 
 
-def efficiency(be_um: float = 12.5, si_um: float = 450.0, dead_um: float = 0.03, path_cm: float = 1.0,
-               atmosphere: str = "air") -> np.ndarray:
-    """Detection probability on the fine grid (window, path and dead-layer transmission x absorption)."""
+def efficiency(
+    be_um: float = 12.5,
+    si_um: float = 450.0,
+    dead_um: float = 0.03,
+    path_cm: float = 1.0,
+    atmosphere: str = "air",
+) -> np.ndarray:
+    """Detection probability on the fine grid
+    (window, path and dead-layer transmission x absorption)."""
     from .xsec import mixture_mu
 
     e = fine_energy()
@@ -60,7 +67,11 @@ def efficiency(be_um: float = 12.5, si_um: float = 450.0, dead_um: float = 0.03,
         gas = np.zeros_like(e)
     else:
         raise ValueError(f"unknown atmosphere {atmosphere!r}")
-    trans = np.exp(-mu_fine("Be") * 1.848 * be_um * 1e-4 - gas * path_cm - mu_fine("Si") * 2.33 * dead_um * 1e-4)
+    trans = np.exp(
+        -mu_fine("Be") * 1.848 * be_um * 1e-4
+        - gas * path_cm
+        - mu_fine("Si") * 2.33 * dead_um * 1e-4
+    )
     absorb = -np.expm1(-photo_at("Si", e) * 2.33 * si_um * 1e-4)
     return trans * absorb
 
@@ -86,8 +97,18 @@ def shelf_fraction(e_kev):
     return 0.002 + 0.004 * np.exp(-np.asarray(e_kev, dtype=float) / 5.0)
 
 
-def response_matrix(offset: float, gain: float, n_channels: int, fwhm_mn_ev: float, *, eff=None,
-                    fano: float = FANO, eps_ev: float = EPS_EV, escape: bool = True, tail: bool = True):
+def response_matrix(
+    offset: float,
+    gain: float,
+    n_channels: int,
+    fwhm_mn_ev: float,
+    *,
+    eff=None,
+    fano: float = FANO,
+    eps_ev: float = EPS_EV,
+    escape: bool = True,
+    tail: bool = True,
+):
     """Sparse (N_FINE, n_channels): photons per fine bin -> expected counts per channel.
 
     Rows include the detection efficiency `eff` (fine grid) when given. Linear calibration only.
@@ -122,7 +143,11 @@ def response_matrix(offset: float, gain: float, n_channels: int, fwhm_mn_ev: flo
     gauss(e, sig, eff * (1 - p_esc - f_tail - f_shelf))
     if escape:
         m = p_esc > 0
-        gauss(np.where(m, e - SI_KA, e), sigma_kev(np.maximum(e - SI_KA, 0.1), fwhm_mn_ev, fano, eps_ev), eff * p_esc)
+        gauss(
+            np.where(m, e - SI_KA, e),
+            sigma_kev(np.maximum(e - SI_KA, 0.1), fwhm_mn_ev, fano, eps_ev),
+            eff * p_esc,
+        )
     if tail:
         # exponential tail of slope beta = 2 sigma below the peak, over 8 beta
         beta = 2.0 * sig
@@ -155,7 +180,8 @@ class DetectorResponse:
     n_channels: int
 
     def __call__(self, fine: np.ndarray) -> np.ndarray:
-        """Expected counts per channel for photons per fine bin; fine is (N_FINE,) or (n, N_FINE)."""
+        """Expected counts per channel for photons per fine bin; fine is (N_FINE,) or
+        (n, N_FINE)."""
         fine = np.asarray(fine, dtype=np.float64)
         one = fine.ndim == 1
         f2 = fine[None] if one else fine
@@ -170,7 +196,8 @@ class DetectorResponse:
 
 
 def pileup(spectrum_fine: np.ndarray, fraction: float) -> np.ndarray:
-    """Move a fraction of events into sum peaks (self-convolution of the spectrum on the fine grid)."""
+    """Move a fraction of events into sum peaks
+    (self-convolution of the spectrum on the fine grid)."""
     if fraction <= 0:
         return spectrum_fine
     from scipy.signal import fftconvolve
@@ -186,6 +213,6 @@ def pileup(spectrum_fine: np.ndarray, fraction: float) -> np.ndarray:
     shift = int(round(FINE_E_MIN / FINE_STEP + 0.5))
     summed = np.zeros_like(spectrum_fine)
     n = min(len(conv), N_FINE - shift)
-    summed[shift:shift + n] = conv[:n]
+    summed[shift : shift + n] = conv[:n]
     # each pile-up event removes two photons and adds one
     return total * ((1 - 2 * fraction) * p + fraction * summed)

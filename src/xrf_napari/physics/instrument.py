@@ -59,9 +59,9 @@ class InstrumentProfile:
         return float(min(round(self.incidence_deg + self.takeoff_deg), 179.0))
 
     def optic_transmission(self, energy_kev) -> np.ndarray:
-        """Relative transmission of the excitation optic: flat for a collimator; a polycapillary lens
-        passes 5-15 keV best and loses high energies (total external reflection cut-off), modelled
-        as 1 / (1 + (E / E_c)^4)."""
+        """Relative transmission of the excitation optic: flat for a collimator; a polycapillary
+        lens passes 5-15 keV best and loses high energies (total external reflection cut-off),
+        modelled as 1 / (1 + (E / E_c)^4)."""
         e = np.asarray(energy_kev, dtype=float)
         if self.optic == "collimator":
             return np.ones_like(e)
@@ -81,7 +81,7 @@ class InstrumentProfile:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "InstrumentProfile":
+    def from_dict(cls, d: dict) -> InstrumentProfile:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 
@@ -97,11 +97,25 @@ def bruker_m6() -> InstrumentProfile:
     FWHM: the file's SigmaAbs/SigmaLin (sigma^2 = 9.893e-4 + 4.466e-4 E, keV^2) give 141.7 eV at
     Mn K-alpha; its SigmaLin equals Fano * eps with F = 0.116 at 3.85 eV (we keep F = 0.114).
     """
-    return InstrumentProfile(anode="Rh", kv=50.0, tube_be_um=100.0, incidence_deg=90.0, takeoff_deg=60.0,
-                             path_cm=1.6, atmosphere="helium", det_be_um=12.5, si_um=450.0,
-                             fwhm_mn_ev=141.7, n_channels=4096, offset=-0.9555, gain=0.009999,
-                             counts_per_pixel=1.0e6, optic="polycapillary", optic_cutoff_kev=M6_OPTIC_CUTOFF_KEV,
-                             name="Bruker M6 Jetstream (spx header)")
+    return InstrumentProfile(
+        anode="Rh",
+        kv=50.0,
+        tube_be_um=100.0,
+        incidence_deg=90.0,
+        takeoff_deg=60.0,
+        path_cm=1.6,
+        atmosphere="helium",
+        det_be_um=12.5,
+        si_um=450.0,
+        fwhm_mn_ev=141.7,
+        n_channels=4096,
+        offset=-0.9555,
+        gain=0.009999,
+        counts_per_pixel=1.0e6,
+        optic="polycapillary",
+        optic_cutoff_kev=M6_OPTIC_CUTOFF_KEV,
+        name="Bruker M6 Jetstream (spx header)",
+    )
 
 
 def random_profile(rng: np.random.Generator, family: str = "train") -> InstrumentProfile:
@@ -129,42 +143,63 @@ def random_profile(rng: np.random.Generator, family: str = "train") -> Instrumen
     e_top = rng.uniform(max(28.0, 0.8 * kv), 41.0)
     gain = (e_top - offset) / n_channels
     return InstrumentProfile(
-        anode=anode, kv=round(float(kv), 1), tube_be_um=float(rng.choice([75.0, 100.0, 125.0, 200.0])),
+        anode=anode,
+        kv=round(float(kv), 1),
+        tube_be_um=float(rng.choice([75.0, 100.0, 125.0, 200.0])),
         incidence_deg=round(float(rng.uniform(70.0, 90.0)), 1),
         takeoff_deg=round(float(rng.uniform(40.0, 65.0)), 1),
         path_cm=round(float(rng.uniform(0.5, 2.0)), 2),
         atmosphere="helium" if rng.random() < 0.2 else "air",
-        det_be_um=float(rng.choice([8.0, 12.5, 25.0])), si_um=float(rng.choice([300.0, 450.0, 500.0])),
-        fwhm_mn_ev=round(float(fwhm), 1), n_channels=n_channels, offset=round(float(offset), 4),
-        gain=float(gain), counts_per_pixel=round(float(np.exp(rng.uniform(np.log(100), np.log(10000)))), 1),
+        det_be_um=float(rng.choice([8.0, 12.5, 25.0])),
+        si_um=float(rng.choice([300.0, 450.0, 500.0])),
+        fwhm_mn_ev=round(float(fwhm), 1),
+        n_channels=n_channels,
+        offset=round(float(offset), 4),
+        gain=float(gain),
+        counts_per_pixel=round(float(np.exp(rng.uniform(np.log(100), np.log(10000)))), 1),
         pileup=round(float(rng.uniform(0.0, 0.004)), 5),
-        optic=optic, optic_cutoff_kev=round(float(rng.uniform(14.0, 26.0)), 1), name=f"random-{family}",
+        optic=optic,
+        optic_cutoff_kev=round(float(rng.uniform(14.0, 26.0)), 1),
+        name=f"random-{family}",
     )
 
 
 def _wide_profile(rng: np.random.Generator) -> InstrumentProfile:
-    """Domain randomisation for training: the 'train' family widened (Mo added, 115-200 eV, 20-50 kV,
-    up to 1 % pile-up; count levels as in train: 100-10,000 per pixel)."""
+    """Domain randomisation for training: the 'train' family widened (Mo added, 115-200 eV, 20-50
+    kV, up to 1 % pile-up; count levels as in train: 100-10,000 per pixel)."""
     base = random_profile(rng, "train")
     anode = str(rng.choice(WIDE_ANODES))
     kv = float(rng.uniform(20.0 if anode in ("Cu", "Mo") else 25.0, 50.0))
     e_top = rng.uniform(max(24.0, 0.8 * kv), 41.0)
-    return replace(base, anode=anode, kv=round(kv, 1), fwhm_mn_ev=round(float(rng.uniform(115.0, 200.0)), 1),
-                   gain=float((e_top - base.offset) / base.n_channels),
-                   pileup=round(float(rng.uniform(0.0, 0.01)), 5), name="random-wide")
+    return replace(
+        base,
+        anode=anode,
+        kv=round(kv, 1),
+        fwhm_mn_ev=round(float(rng.uniform(115.0, 200.0)), 1),
+        gain=float((e_top - base.offset) / base.n_channels),
+        pileup=round(float(rng.uniform(0.0, 0.01)), 5),
+        name="random-wide",
+    )
 
 
 def _heldout_profile(rng: np.random.Generator) -> InstrumentProfile:
     """For transfer evaluation only: an anode (Ag) and settings outside every training family:
-    205-240 eV resolution, 512 or 8192 channels, offsets outside -1.0-0.05 keV, 50-95 or 10,500-30,000 counts
-    per pixel, 1-2 % pile-up."""
+    205-240 eV resolution, 512 or 8192 channels, offsets outside -1.0-0.05 keV, 50-95 or
+    10,500-30,000 counts per pixel, 1-2 % pile-up."""
     base = random_profile(rng, "train")
     n_channels = int(rng.choice([512, 8192]))
     offset = float(rng.uniform(-1.3, -1.05) if rng.random() < 0.5 else rng.uniform(0.1, 0.3))
     counts = float(rng.uniform(50, 95) if rng.random() < 0.5 else rng.uniform(10_500, 30_000))
     kv = float(rng.uniform(35.0, 50.0))
-    return replace(base, anode=str(rng.choice(HELDOUT_ANODES)), kv=round(kv, 1),
-                   fwhm_mn_ev=round(float(rng.uniform(205.0, 240.0)), 1), n_channels=n_channels,
-                   offset=round(offset, 4), gain=float((rng.uniform(30.0, 40.0) - offset) / n_channels),
-                   counts_per_pixel=round(counts, 1), pileup=round(float(rng.uniform(0.01, 0.02)), 5),
-                   name="random-heldout")
+    return replace(
+        base,
+        anode=str(rng.choice(HELDOUT_ANODES)),
+        kv=round(kv, 1),
+        fwhm_mn_ev=round(float(rng.uniform(205.0, 240.0)), 1),
+        n_channels=n_channels,
+        offset=round(offset, 4),
+        gain=float((rng.uniform(30.0, 40.0) - offset) / n_channels),
+        counts_per_pixel=round(counts, 1),
+        pileup=round(float(rng.uniform(0.01, 0.02)), 5),
+        name="random-heldout",
+    )

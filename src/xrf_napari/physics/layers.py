@@ -43,8 +43,12 @@ class Layer:
         return dict(self.composition)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "density": self.density, "thickness_um": self.thickness_um,
-                "composition": dict(self.composition)}
+        return {
+            "name": self.name,
+            "density": self.density,
+            "thickness_um": self.thickness_um,
+            "composition": dict(self.composition),
+        }
 
 
 def _merge(parts: list[tuple[dict[str, float], float]]) -> tuple[tuple[str, float], ...]:
@@ -56,8 +60,13 @@ def _merge(parts: list[tuple[dict[str, float], float]]) -> tuple[tuple[str, floa
     return tuple(sorted((el, v) for el, v in total.items() if v > 0))
 
 
-def mixed_layer(name: str, materials: list[tuple[str, float, float]], binder=LINSEED_OIL,
-                pvc: float = 0.4, thickness_um: float = 20.0) -> Layer:
+def mixed_layer(
+    name: str,
+    materials: list[tuple[str, float, float]],
+    binder=LINSEED_OIL,
+    pvc: float = 0.4,
+    thickness_um: float = 20.0,
+) -> Layer:
     """A layer of materials (formula, density, volume fraction of the solids) in a binder.
 
     pvc is the pigment volume concentration (solid volume / total volume); mass fractions follow
@@ -67,7 +76,9 @@ def mixed_layer(name: str, materials: list[tuple[str, float, float]], binder=LIN
         raise ValueError(f"pigment volume concentration must be in (0, 1], got {pvc}")
     vol = np.array([v for _, _, v in materials], dtype=float)
     if (vol < 0).any() or vol.sum() <= 0:
-        raise ValueError(f"layer {name!r}: volume fractions must be non-negative with a positive sum")
+        raise ValueError(
+            f"layer {name!r}: volume fractions must be non-negative with a positive sum"
+        )
     vol = vol / vol.sum()
     parts = []
     for (formula, dens, _), v in zip(materials, vol):
@@ -77,10 +88,17 @@ def mixed_layer(name: str, materials: list[tuple[str, float, float]], binder=LIN
     return Layer(name, _merge([p for p in parts if p[1] > 0]), float(density), float(thickness_um))
 
 
-def paint_layer(pigments: list[tuple[Pigment, float]], thickness_um: float = 20.0, pvc: float = 0.4,
-                binder=LINSEED_OIL, name: str = "paint") -> Layer:
+def paint_layer(
+    pigments: list[tuple[Pigment, float]],
+    thickness_um: float = 20.0,
+    pvc: float = 0.4,
+    binder=LINSEED_OIL,
+    name: str = "paint",
+) -> Layer:
     """Paint of pigments given as (Pigment, volume fraction of the pigment part)."""
-    return mixed_layer(name, [(p.formula, p.density, v) for p, v in pigments], binder, pvc, thickness_um)
+    return mixed_layer(
+        name, [(p.formula, p.density, v) for p, v in pigments], binder, pvc, thickness_um
+    )
 
 
 def ground_layer(kind: str = "gypsum", thickness_um: float = 200.0, pvc: float = 0.6) -> Layer:
@@ -88,7 +106,9 @@ def ground_layer(kind: str = "gypsum", thickness_um: float = 200.0, pvc: float =
     from .pigments import get_pigment
 
     p = get_pigment({"gypsum": "Gypsum", "chalk": "Chalk"}.get(kind, kind))
-    return mixed_layer(f"{kind} ground", [(p.formula, p.density, 1.0)], ANIMAL_GLUE, pvc, thickness_um)
+    return mixed_layer(
+        f"{kind} ground", [(p.formula, p.density, 1.0)], ANIMAL_GLUE, pvc, thickness_um
+    )
 
 
 def priming_layer(thickness_um: float = 30.0, pvc: float = 0.45) -> Layer:
@@ -96,7 +116,9 @@ def priming_layer(thickness_um: float = 30.0, pvc: float = 0.45) -> Layer:
     from .pigments import get_pigment
 
     p = get_pigment("Lead white")
-    return mixed_layer("lead white priming", [(p.formula, p.density, 1.0)], LINSEED_OIL, pvc, thickness_um)
+    return mixed_layer(
+        "lead white priming", [(p.formula, p.density, 1.0)], LINSEED_OIL, pvc, thickness_um
+    )
 
 
 def support_layer(thickness_um: float = 10000.0) -> Layer:
@@ -115,12 +137,18 @@ class LineIntensities:
 
     def total(self, element: str, prefix: str = "") -> float:
         """Summed intensity of an element's lines whose transition name starts with prefix."""
-        return float(sum(i for el, ln, i in zip(self.elements, self.lines, self.intensities)
-                         if el == element and ln.startswith(prefix)))
+        return float(
+            sum(
+                i
+                for el, ln, i in zip(self.elements, self.lines, self.intensities)
+                if el == element and ln.startswith(prefix)
+            )
+        )
 
 
 def attenuation_factors(stack: list[Layer], incidence_deg: float, takeoff_deg: float):
-    """Per layer: (mu on the fine grid, cumulative incoming optical depth above it on the fine grid)."""
+    """Per layer:
+    (mu on the fine grid, cumulative incoming optical depth above it on the fine grid)."""
     s_in = np.sin(np.radians(incidence_deg))
     mus, above = [], []
     tau = 0.0
@@ -132,9 +160,14 @@ def attenuation_factors(stack: list[Layer], incidence_deg: float, takeoff_deg: f
     return mus, above
 
 
-def primary_fluorescence(stack: list[Layer], excitation: np.ndarray, incidence_deg: float = 90.0,
-                         takeoff_deg: float = 60.0) -> LineIntensities:
-    """Line intensities per steradian for excitation photons per fine bin (vectorised over energies)."""
+def primary_fluorescence(
+    stack: list[Layer],
+    excitation: np.ndarray,
+    incidence_deg: float = 90.0,
+    takeoff_deg: float = 60.0,
+) -> LineIntensities:
+    """Line intensities per steradian for excitation photons per fine bin
+    (vectorised over energies)."""
     if not stack:
         raise ValueError("a layer stack needs at least one layer")
     s_in = np.sin(np.radians(incidence_deg))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 #: Period end year used for pigments still in use.
@@ -36,7 +36,7 @@ class Pigment:
     def rgb(self) -> tuple[float, float, float]:
         """sRGB in [0, 1]."""
         h = self.srgb_hex.lstrip("#")
-        return tuple(int(h[i:i + 2], 16) / 255.0 for i in (0, 2, 4))
+        return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
 
     def in_use(self, year: int | None) -> bool:
         return year is None or self.start_year <= year <= self.end_year
@@ -53,10 +53,13 @@ def _parse_single(formula: str) -> dict[str, float]:
         cd = xraylib.CompoundParser(formula)
     except ValueError as exc:
         raise ValueError(f"xraylib cannot parse formula {formula!r}: {exc}") from None
-    return {xraylib.AtomicNumberToSymbol(z): float(w) for z, w in zip(cd["Elements"], cd["massFractions"])}
+    return {
+        xraylib.AtomicNumberToSymbol(z): float(w)
+        for z, w in zip(cd["Elements"], cd["massFractions"])
+    }
 
 
-@lru_cache(maxsize=None)
+@cache
 def formula_composition(formula: str) -> tuple[tuple[str, float], ...]:
     """Mass fractions of a formula or a weighted mixture 'w1*F1 + w2*F2' (weights renormalised)."""
     total: dict[str, float] = {}
@@ -82,11 +85,17 @@ def _row_to_pigment(row: dict, where: str) -> Pigment:
     try:
         els = tuple(e.strip() for e in row["elements"].split(",") if e.strip() and e.strip() != "-")
         p = Pigment(
-            name=row["name"].strip(), role=row["role"].strip(), formula=row["formula"].strip(),
-            density=float(row["density"]), elements=els, srgb_hex=row["srgb_hex"].strip(),
+            name=row["name"].strip(),
+            role=row["role"].strip(),
+            formula=row["formula"].strip(),
+            density=float(row["density"]),
+            elements=els,
+            srgb_hex=row["srgb_hex"].strip(),
             lab=(float(row["L"]), float(row["a"]), float(row["b"])),
-            start_year=int(row["start_year"]), end_year=int(row["end_year"]),
-            colour_source=row["colour_source"].strip(), notes=row.get("notes", "").strip(),
+            start_year=int(row["start_year"]),
+            end_year=int(row["end_year"]),
+            colour_source=row["colour_source"].strip(),
+            notes=row.get("notes", "").strip(),
         )
     except (KeyError, ValueError) as exc:
         raise ValueError(f"{where}: bad pigment row {row.get('name')!r}: {exc}") from None
@@ -94,10 +103,12 @@ def _row_to_pigment(row: dict, where: str) -> Pigment:
     return p
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: str | None) -> tuple[Pigment, ...]:
     if path is None:
-        text = resources.files("xrf_napari").joinpath("data/pigments.csv").read_text(encoding="utf-8")
+        text = (
+            resources.files("xrf_napari").joinpath("data/pigments.csv").read_text(encoding="utf-8")
+        )
         where = "xrf_napari/data/pigments.csv"
     else:
         with open(path, encoding="utf-8") as fh:

@@ -21,7 +21,9 @@ def read_spx(path) -> tuple[np.ndarray, float, float]:
     off = re.search(r"<CalibAbs>([^<]*)</CalibAbs>", text)
     lin = re.search(r"<CalibLin>([^<]*)</CalibLin>", text)
     if not (ch and off and lin):
-        raise ValueError(f"{path}: not a Bruker .spx spectrum (no <Channels>/<CalibAbs>/<CalibLin>)")
+        raise ValueError(
+            f"{path}: not a Bruker .spx spectrum (no <Channels>/<CalibAbs>/<CalibLin>)"
+        )
     counts = np.array([float(x) for x in ch.group(1).split(",") if x.strip()])
     return counts, float(off.group(1)), float(lin.group(1))
 
@@ -47,10 +49,20 @@ def fit_peak(energy, counts, lo: float, hi: float, centre: float | None = None):
 
 def m6_like_stack():
     """A bone-black paint with a little chalk, ochre, lead and zinc white over a chalk ground: the
-    elements seen in the real M6 spectrum (P, Ca, Fe, Zn, Pb) at roughly its proportions (by eye)."""
+    elements seen in the real M6 spectrum (P, Ca, Fe, Zn, Pb) at roughly its proportions
+    (by eye)."""
     from .layers import ground_layer, paint_layer, support_layer
     from .pigments import get_pigment
 
-    paint = paint_layer([(get_pigment("Bone black"), 0.9), (get_pigment("Chalk"), 0.06), (get_pigment("Yellow ochre"), 0.02),
-                         (get_pigment("Lead white"), 0.015), (get_pigment("Zinc white"), 0.005)], 30.0, 0.35)
+    paint = paint_layer(
+        [
+            (get_pigment("Bone black"), 0.9),
+            (get_pigment("Chalk"), 0.06),
+            (get_pigment("Yellow ochre"), 0.02),
+            (get_pigment("Lead white"), 0.015),
+            (get_pigment("Zinc white"), 0.005),
+        ],
+        30.0,
+        0.35,
+    )
     return [paint, ground_layer("chalk", 300.0), support_layer()]

@@ -44,7 +44,12 @@ def _profile_cdf():
     for formula, frac in PROFILE_MATRIX:
         for el, w in formula_composition(formula):
             z = xraylib.SymbolToAtomicNumber(el)
-            j += frac * w / xraylib.AtomicWeight(z) * np.array([xraylib.ComptonProfile(z, float(p)) for p in pz])
+            j += (
+                frac
+                * w
+                / xraylib.AtomicWeight(z)
+                * np.array([xraylib.ComptonProfile(z, float(p)) for p in pz])
+            )
     half = np.concatenate([[0.0], np.cumsum(0.5 * (j[1:] + j[:-1]) * np.diff(pz))])
     return pz, half / (2 * half[-1])
 
@@ -55,7 +60,8 @@ def _cdf(pz):
 
 
 def pz_of(e, e_out, theta_deg):
-    """Electron momentum projection (a.u.) that scatters e into e_out at theta (impulse approximation)."""
+    """Electron momentum projection (a.u.) that scatters e into e_out at theta
+    (impulse approximation)."""
     c = np.cos(np.radians(theta_deg))
     q = np.sqrt(np.maximum(e**2 + e_out**2 - 2 * e * e_out * c, 1e-12))
     return -137.036 * (e - e_out - e * e_out * (1 - c) / MC2) / q
@@ -96,8 +102,13 @@ def _layer_dcs(layer: Layer, theta_deg: float, kind: str) -> np.ndarray:
     return sum(w * dcs_fine(el, round(float(theta_deg), 3), kind) for el, w in layer.composition)
 
 
-def scatter(stack: list[Layer], excitation: np.ndarray, incidence_deg: float = 90.0, takeoff_deg: float = 60.0,
-            theta_deg: float = 150.0) -> tuple[np.ndarray, np.ndarray]:
+def scatter(
+    stack: list[Layer],
+    excitation: np.ndarray,
+    incidence_deg: float = 90.0,
+    takeoff_deg: float = 60.0,
+    theta_deg: float = 150.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """(Rayleigh, Compton) scattered photons per steradian on the fine grid."""
     s_in = np.sin(np.radians(incidence_deg))
     s_out = np.sin(np.radians(takeoff_deg))
@@ -110,12 +121,20 @@ def scatter(stack: list[Layer], excitation: np.ndarray, incidence_deg: float = 9
     tau_out_c = np.zeros(N_FINE)
     for j, layer in enumerate(stack):
         mu_c = np.interp(ec, e, mus[j])
-        for kind, mu_out, tau_out, acc in (("rayl", mus[j], tau_out_r, rayl), ("compt", mu_c, tau_out_c, compt)):
+        for kind, mu_out, tau_out, acc in (
+            ("rayl", mus[j], tau_out_r, rayl),
+            ("compt", mu_c, tau_out_c, compt),
+        ):
             chi = mus[j] / s_in + mu_out / s_out
             depth = -np.expm1(-chi * layer.areal_density) / chi
-            acc += excitation * _layer_dcs(layer, theta_deg, kind) / s_in * np.exp(-above_in[j] - tau_out) * depth
+            acc += (
+                excitation
+                * _layer_dcs(layer, theta_deg, kind)
+                / s_in
+                * np.exp(-above_in[j] - tau_out)
+                * depth
+            )
         tau_out_r = tau_out_r + mus[j] * layer.areal_density / s_out
         tau_out_c = tau_out_c + mu_c * layer.areal_density / s_out
     compt_spec = compton_kernel(round(float(theta_deg), 3)).T @ compt
     return rayl, compt_spec
-

@@ -42,8 +42,9 @@ class SpectrumModel:
             tube *= np.exp(-mixture_mu(AIR) * AIR_DENSITY * 1.0)
         self.excitation = tube * p.optic_transmission(fine_energy())
         self.eff = efficiency(p.det_be_um, p.si_um, 0.03, p.path_cm, p.atmosphere)
-        self.detector = response_matrix(p.offset, p.gain, p.n_channels, p.fwhm_mn_ev, eff=self.eff,
-                                        fano=p.fano, eps_ev=p.eps_ev)
+        self.detector = response_matrix(
+            p.offset, p.gain, p.n_channels, p.fwhm_mn_ev, eff=self.eff, fano=p.fano, eps_ev=p.eps_ev
+        )
         self.to_canonical = to_canonical_matrix(p.calibration, p.n_channels).tocsc()
 
     def fine(self, stack: list[Layer], parts: bool = False):
@@ -58,7 +59,8 @@ class SpectrumModel:
         return total
 
     def detect(self, fine: np.ndarray) -> np.ndarray:
-        """Expected counts per native channel for photons per fine bin (efficiency, pile-up, response)."""
+        """Expected counts per native channel for photons per fine bin
+        (efficiency, pile-up, response)."""
         f = np.asarray(fine, dtype=np.float64)
         if self.profile.pileup > 0:
             f = pileup(f * self.eff, self.profile.pileup) / np.maximum(self.eff, 1e-12)

@@ -4,9 +4,9 @@ tube's Be window, on the fine grid.
 Model: H. Ebel, "X-ray tube spectra", X-Ray Spectrom. 28 (1999) 255-266 (the model behind PyMca's
 XRayTubeEbel): Kramers-type continuum N = 1.35e9 Z (E0/E - 1)^x per (s mA sr keV), characteristic
 lines from the ionisation stopping factor, backscatter factor, fluorescence yield and transition
-probability, and self-absorption in the anode f(chi) = (1 - exp(-2 chi rho z)) / (2 chi rho z) at the
-mean generation depth rho z. Absolute units are photons / (s mA sr) per fine bin; only ratios matter
-downstream (cubes are scaled to counts per pixel).
+probability, and self-absorption in the anode f(chi) = (1 - exp(-2 chi rho z)) / (2 chi rho z) at
+the mean generation depth rho z. Absolute units are photons / (s mA sr) per fine bin; only ratios
+matter downstream (cubes are scaled to counts per pixel).
 """
 
 from __future__ import annotations
@@ -40,8 +40,12 @@ def _mean_depth(z: int, a: float, e0: float, u0):
     eta = _eta(z, e0)
     rho_zm = (a / z) * (0.787e-5 * np.sqrt(j) * e0**1.5 + 0.735e-6 * e0**2)
     lnu = np.log(np.maximum(u0, 1.0 + 1e-9))
-    return rho_zm * (0.49269 - 1.0987 * eta + 0.78557 * eta**2) * lnu / (
-        0.70256 - 1.09865 * eta + 1.0046 * eta**2 + lnu)
+    return (
+        rho_zm
+        * (0.49269 - 1.0987 * eta + 0.78557 * eta**2)
+        * lnu
+        / (0.70256 - 1.09865 * eta + 1.0046 * eta**2 + lnu)
+    )
 
 
 def _self_absorption(mu, rho_z, incidence_deg, takeoff_deg):
@@ -51,8 +55,13 @@ def _self_absorption(mu, rho_z, incidence_deg, takeoff_deg):
 
 
 @lru_cache(maxsize=64)
-def tube_spectrum(anode: str, kv: float, window_be_um: float = 100.0, incidence_deg: float = 78.0,
-                  takeoff_deg: float = 12.0) -> np.ndarray:
+def tube_spectrum(
+    anode: str,
+    kv: float,
+    window_be_um: float = 100.0,
+    incidence_deg: float = 78.0,
+    takeoff_deg: float = 12.0,
+) -> np.ndarray:
     """Photons / (s mA sr) in each fine bin leaving the tube window (read-only array)."""
     import xraylib
 
@@ -77,14 +86,18 @@ def tube_spectrum(anode: str, kv: float, window_be_um: float = 100.0, incidence_
     # characteristic lines
     j = 0.0135 * z
     line_e, line_n = [], []
-    for shell, (zs, b, const, macro, lines) in _SHELLS.items():
+    for zs, b, const, macro, lines in _SHELLS.values():
         edge = xraylib.EdgeEnergy(z, getattr(xraylib, f"{macro}_SHELL"))
         if edge >= e0 or edge <= 0.5:
             continue
         u0 = e0 / edge
         lnu = np.log(u0)
         base = u0 * lnu + 1 - u0
-        inv_s = (zs * b / z) * base * (1 + 16.05 * np.sqrt(j / edge) * (np.sqrt(u0) * lnu + 2 * (1 - np.sqrt(u0))) / base)
+        inv_s = (
+            (zs * b / z)
+            * base
+            * (1 + 16.05 * np.sqrt(j / edge) * (np.sqrt(u0) * lnu + 2 * (1 - np.sqrt(u0))) / base)
+        )
         r = 1 - 0.0081517 * z + 3.613e-5 * z**2 + 0.009583 * z * np.exp(-u0) + 0.001141 * e0
         omega = xraylib.FluorYield(z, getattr(xraylib, f"{macro}_SHELL"))
         rho_z = _mean_depth(z, a, e0, u0)

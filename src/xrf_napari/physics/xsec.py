@@ -8,7 +8,7 @@ are mass-fraction-weighted sums of element cross sections (the additivity rule b
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -25,11 +25,30 @@ MIN_LINE_ENERGY = 0.9
 # Individual transitions modelled (xraylib IUPAC macro names): K, L1-3 and M3-5 lines that carry
 # essentially all of the radiative rate in the 1-50 keV range.
 LINE_NAMES = (
-    "KL2", "KL3", "KM2", "KM3", "KN2", "KN3",
-    "L1M2", "L1M3", "L1N2", "L1N3",
-    "L2M1", "L2M4", "L2N1", "L2N4",
-    "L3M1", "L3M4", "L3M5", "L3N1", "L3N4", "L3N5",
-    "M3N5", "M4N6", "M5N6", "M5N7",
+    "KL2",
+    "KL3",
+    "KM2",
+    "KM3",
+    "KN2",
+    "KN3",
+    "L1M2",
+    "L1M3",
+    "L1N2",
+    "L1N3",
+    "L2M1",
+    "L2M4",
+    "L2N1",
+    "L2N4",
+    "L3M1",
+    "L3M4",
+    "L3M5",
+    "L3N1",
+    "L3N4",
+    "L3N5",
+    "M3N5",
+    "M4N6",
+    "M5N6",
+    "M5N7",
 )
 
 
@@ -72,7 +91,7 @@ def photo_at(symbol: str, energies) -> np.ndarray:
     return xnp.CS_Photo(np.array([_z(symbol)]), e)[0]
 
 
-@lru_cache(maxsize=None)
+@cache
 def mu_fine(symbol: str) -> np.ndarray:
     """Total mass attenuation (cm2/g) of an element on the fine grid."""
     out = mu_at(symbol, fine_energy())
@@ -88,7 +107,7 @@ def mixture_mu(composition: dict[str, float], energies=None) -> np.ndarray:
     return sum(w * mu_at(el, e) for el, w in composition.items())
 
 
-@lru_cache(maxsize=None)
+@cache
 def element_fluorescence(symbol: str, e_max: float = FINE_E_MAX):
     """The element's lines: (names, energies keV (L,), sigma (L, N_FINE) cm2/g).
 
@@ -113,7 +132,9 @@ def element_fluorescence(symbol: str, e_max: float = FINE_E_MAX):
     if not codes:
         empty = np.zeros((0, N_FINE))
         return (), np.zeros(0), empty
-    sigma = xnp.CS_FluorLine_Kissel_Cascade(np.array([z]), np.array(codes, dtype=np.int64), fine_energy())[0]
+    sigma = xnp.CS_FluorLine_Kissel_Cascade(
+        np.array([z]), np.array(codes, dtype=np.int64), fine_energy()
+    )[0]
     sigma = np.nan_to_num(np.clip(sigma, 0, None))
     keep = sigma.max(axis=1) > 0
     names = tuple(n for n, k in zip(names, keep) if k)
@@ -124,9 +145,10 @@ def element_fluorescence(symbol: str, e_max: float = FINE_E_MAX):
     return names, energies, sigma
 
 
-@lru_cache(maxsize=None)
+@cache
 def dcs_fine(symbol: str, theta_deg: float, kind: str) -> np.ndarray:
-    """Rayleigh ('rayl') or Compton ('compt') differential cross section (cm2/g/sr) on the fine grid."""
+    """Rayleigh ('rayl') or Compton ('compt') differential cross section (cm2/g/sr) on the fine
+    grid."""
     import xraylib_np as xnp
 
     fn = {"rayl": xnp.DCS_Rayl, "compt": xnp.DCS_Compt}[kind]
@@ -136,10 +158,14 @@ def dcs_fine(symbol: str, theta_deg: float, kind: str) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def mu_at_lines(absorber: str, emitter: str) -> np.ndarray:
     """Attenuation (cm2/g) of element `absorber` at the line energies of element `emitter`."""
-    out = mu_at(absorber, element_fluorescence(emitter)[1]) if element_fluorescence(emitter)[0] else np.zeros(0)
+    out = (
+        mu_at(absorber, element_fluorescence(emitter)[1])
+        if element_fluorescence(emitter)[0]
+        else np.zeros(0)
+    )
     out.setflags(write=False)
     return out
 

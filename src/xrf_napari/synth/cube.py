@@ -24,12 +24,15 @@ def smooth_field(rng: np.random.Generator, shape, scale_px: float) -> np.ndarray
     f = (f - f.mean()) / max(f.std(), 1e-9)
     from scipy.ndimage import zoom
 
-    big = zoom(f, (shape[0] / small, shape[1] / small), order=1, mode="nearest")[: shape[0], : shape[1]]
+    big = zoom(f, (shape[0] / small, shape[1] / small), order=1, mode="nearest")[
+        : shape[0], : shape[1]
+    ]
     return ndtr(big)
 
 
 def soft_memberships(labels: np.ndarray, k: int, sigma_px: float) -> np.ndarray:
-    """(k, H, W) region weights summing to 1: blurred one-hot masks (soft brush-stroke boundaries)."""
+    """(k, H, W) region weights summing to 1: blurred one-hot masks
+    (soft brush-stroke boundaries)."""
     from scipy.ndimage import gaussian_filter
 
     m = np.stack([(labels == i).astype(np.float32) for i in range(k)])
@@ -39,8 +42,13 @@ def soft_memberships(labels: np.ndarray, k: int, sigma_px: float) -> np.ndarray:
     return m
 
 
-def pixel_weights(labels: np.ndarray, k: int, rng: np.random.Generator, blur_px: float = 1.2,
-                  field_scale_px: float | None = None) -> np.ndarray:
+def pixel_weights(
+    labels: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    blur_px: float = 1.2,
+    field_scale_px: float | None = None,
+) -> np.ndarray:
     """(H, W, 4k) non-negative weights of the 4 corner components of each region."""
     h, w = labels.shape
     scale = field_scale_px or max(h, w) / 6
@@ -56,9 +64,15 @@ def pixel_weights(labels: np.ndarray, k: int, rng: np.random.Generator, blur_px:
     return out
 
 
-def poisson_counts(weights: np.ndarray, components: np.ndarray, counts_per_pixel: float,
-                   rng: np.random.Generator, block_rows: int = 32, dtype=np.uint16,
-                   totals: np.ndarray | None = None) -> np.ndarray:
+def poisson_counts(
+    weights: np.ndarray,
+    components: np.ndarray,
+    counts_per_pixel: float,
+    rng: np.random.Generator,
+    block_rows: int = 32,
+    dtype=np.uint16,
+    totals: np.ndarray | None = None,
+) -> np.ndarray:
     """Poisson counts (H, W, C), computed in row blocks to bound memory.
 
     totals: per-component total counts defining 'counts per pixel' (default: the components' sums;
@@ -71,8 +85,10 @@ def poisson_counts(weights: np.ndarray, components: np.ndarray, counts_per_pixel
     out = np.empty((h, w, comp.shape[1]), dtype=dtype)
     top = np.iinfo(dtype).max
     for y0 in range(0, h, block_rows):
-        blk = weights[y0:y0 + block_rows]
+        blk = weights[y0 : y0 + block_rows]
         lam = (blk.reshape(-1, blk.shape[-1]) @ comp) * factor
         np.maximum(lam, 0, out=lam)
-        out[y0:y0 + block_rows] = np.minimum(rng.poisson(lam), top).reshape(blk.shape[:2] + (comp.shape[1],))
+        out[y0 : y0 + block_rows] = np.minimum(rng.poisson(lam), top).reshape(
+            blk.shape[:2] + (comp.shape[1],)
+        )
     return out

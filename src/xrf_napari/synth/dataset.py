@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-GENERATOR = "xrf-napari-synth/3"  # 2: speckle-free region maps; 3: painter's recipe prior, swatch cubes, panels
+# 2: speckle-free region maps; 3: painter's recipe prior, swatch cubes, panels
+GENERATOR = "xrf-napari-synth/3"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
 TEST_FRACTION_PERCENT = 20
 
@@ -35,7 +36,11 @@ def list_images(folder, split: str = "all") -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"image folder {folder} does not exist")
-    imgs = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+    imgs = sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+    )
     if split not in ("train", "test", "all"):
         raise ValueError(f"unknown split {split!r}")
     return [p for p in imgs if split == "all" or image_split(p.name) == split]
@@ -53,10 +58,15 @@ def load_source(path: Path, size: int, rng: np.random.Generator) -> tuple[np.nda
             side = int(rng.integers(min(size, short), short + 1)) if short > size else short
             x0 = int(rng.integers(0, w - side + 1))
             y0 = int(rng.integers(0, h - side + 1))
-            crop = im.crop((x0, y0, x0 + side, y0 + side)).resize((size, size), Image.Resampling.LANCZOS)
+            crop = im.crop((x0, y0, x0 + side, y0 + side)).resize(
+                (size, size), Image.Resampling.LANCZOS
+            )
     except OSError as exc:
         raise ValueError(f"cannot read image {path}: {exc}") from None
-    return np.asarray(crop, dtype=np.uint8), {"box_xywh": [x0, y0, side, side], "image_size": [w, h]}
+    return np.asarray(crop, dtype=np.uint8), {
+        "box_xywh": [x0, y0, side, side],
+        "image_size": [w, h],
+    }
 
 
 @dataclass
@@ -70,9 +80,18 @@ class SynthCube:
     extras: dict = field(default_factory=dict)
 
 
-def synthesize(rgb: np.ndarray, rng: np.random.Generator, profile, *, labels=None, recipes=None,
-               year: int | None = None, native: bool = False, blur_px: float | None = None,
-               character: float = 0.0) -> SynthCube:
+def synthesize(
+    rgb: np.ndarray,
+    rng: np.random.Generator,
+    profile,
+    *,
+    labels=None,
+    recipes=None,
+    year: int | None = None,
+    native: bool = False,
+    blur_px: float | None = None,
+    character: float = 0.0,
+) -> SynthCube:
     """A synthetic cube of an RGB image under one instrument profile.
 
     labels/recipes: give both to bypass clustering and recipe choice (swatch panels, tests).
@@ -93,17 +112,26 @@ def synthesize(rgb: np.ndarray, rng: np.random.Generator, profile, *, labels=Non
         k = int(labels.max()) + 1
         flat = img.reshape(-1, 3)
         cnt = np.maximum(np.bincount(labels.ravel(), minlength=k), 1)
-        pal = np.stack([np.bincount(labels.ravel(), weights=flat[:, c], minlength=k) for c in range(3)], 1) / cnt[:, None]
+        pal = (
+            np.stack(
+                [np.bincount(labels.ravel(), weights=flat[:, c], minlength=k) for c in range(3)], 1
+            )
+            / cnt[:, None]
+        )
         regions = Regions(labels, pal, rgb2lab(pal[None])[0], {})
     k = regions.k
     if recipes is None:
-        recipes = [choose_recipe(regions.palette[i], rng, year, character=character) for i in range(k)]
+        recipes = [
+            choose_recipe(regions.palette[i], rng, year, character=character) for i in range(k)
+        ]
     if len(recipes) != k:
         raise ValueError(f"{len(recipes)} recipes for {k} regions")
     ground = random_ground(rng)
     paints = [region_paint(r, rng) for r in recipes]
     model = SpectrumModel(profile)
-    comps = np.array([model.detect(model.fine(stack)) for p in paints for stack in p.corner_stacks(ground)])
+    comps = np.array(
+        [model.detect(model.fine(stack)) for p in paints for stack in p.corner_stacks(ground)]
+    )
     comps_canon = model.canonical(comps)
     blur = float(rng.uniform(0.6, 2.0)) if blur_px is None else blur_px
     weights = pixel_weights(regions.labels, k, rng, blur)
@@ -115,8 +143,13 @@ def synthesize(rgb: np.ndarray, rng: np.random.Generator, profile, *, labels=Non
         h, w, _ = native_counts.shape
         counts = np.empty((h, w, comps_canon.shape[1]), dtype=np.uint16)
         for y0 in range(0, h, 32):
-            blk = native_counts[y0:y0 + 32].reshape(-1, comps.shape[1]).astype(np.float32)
-            counts[y0:y0 + 32] = np.round(np.asarray(blk @ m)).clip(0, 65535).astype(np.uint16).reshape(-1, w, comps_canon.shape[1])
+            blk = native_counts[y0 : y0 + 32].reshape(-1, comps.shape[1]).astype(np.float32)
+            counts[y0 : y0 + 32] = (
+                np.round(np.asarray(blk @ m))
+                .clip(0, 65535)
+                .astype(np.uint16)
+                .reshape(-1, w, comps_canon.shape[1])
+            )
     else:
         counts = poisson_counts(weights, comps_canon, profile.counts_per_pixel, rng, totals=totals)
     meta = {
@@ -130,8 +163,15 @@ def synthesize(rgb: np.ndarray, rng: np.random.Generator, profile, *, labels=Non
         "year": year,
         "component_order": "per region: (thin, A), (thick, A), (thin, B), (thick, B)",
     }
-    return SynthCube(counts, np.round(img * 255).astype(np.uint8), regions.palette_image(), regions.labels,
-                     meta, native_counts, {"components_canonical": comps_canon, "weights": weights})
+    return SynthCube(
+        counts,
+        np.round(img * 255).astype(np.uint8),
+        regions.palette_image(),
+        regions.labels,
+        meta,
+        native_counts,
+        {"components_canonical": comps_canon, "weights": weights},
+    )
 
 
 @dataclass
@@ -146,7 +186,9 @@ class GenerateConfig:
     native: bool = False
     period: bool = False
     kind: str = "paintings"  # paintings | panels (pigment panels of synth.swatches.IDENTIFIABLE)
-    swatch_fraction: float = 0.0  # share of painting cubes replaced by swatch cubes of simple paints
+    swatch_fraction: float = (
+        0.0  # share of painting cubes replaced by swatch cubes of simple paints
+    )
     character: float = 0.0  # painter's prior in recipe choice (synth.recipes.choose_recipe)
     style: str = "physics"  # physics | paper (synth/paper_style.py: the paper's generator)
 
@@ -214,8 +256,13 @@ def generate_one(index: int, cfg: GenerateConfig) -> dict:
     cal = Calibration(float(e[0]), CANONICAL_BIN_WIDTH, 0.0, source="file")
     targets = {"rgb": cube.rgb, "palette": cube.palette, "labels": cube.labels}
     if cfg.native:
-        write_cube(out / f"cube_{index:05d}_native.h5", cube.native, profile.calibration, targets=targets,
-                   metadata=dict(meta, grid="native"))
+        write_cube(
+            out / f"cube_{index:05d}_native.h5",
+            cube.native,
+            profile.calibration,
+            targets=targets,
+            metadata=dict(meta, grid="native"),
+        )
     write_cube(path, cube.counts, cal, targets=targets, metadata=dict(meta, grid="canonical"))
     return _entry_from_file(path, index, skipped=False)
 
@@ -227,9 +274,18 @@ def _entry_from_file(path: Path, index: int, skipped: bool) -> dict:
         meta = json.loads(f.attrs["metadata"])
         shape = list(f["counts"].shape)
     p = meta.get("profile", {})
-    return {"file": path.name, "index": index, "shape": shape, "source": meta.get("source", {}).get("image"),
-            "anode": p.get("anode"), "kv": p.get("kv"), "fwhm_mn_ev": p.get("fwhm_mn_ev"),
-            "counts_per_pixel": p.get("counts_per_pixel"), "k": meta.get("k"), "skipped": skipped}
+    return {
+        "file": path.name,
+        "index": index,
+        "shape": shape,
+        "source": meta.get("source", {}).get("image"),
+        "anode": p.get("anode"),
+        "kv": p.get("kv"),
+        "fwhm_mn_ev": p.get("fwhm_mn_ev"),
+        "counts_per_pixel": p.get("counts_per_pixel"),
+        "k": meta.get("k"),
+        "skipped": skipped,
+    }
 
 
 def _generator(style: str) -> str:
@@ -250,8 +306,12 @@ def _run_one(args):
     return generate_one(index, cfg)
 
 
-def generate_dataset(cfg: GenerateConfig, workers: int | None = None, progress: bool = True,
-                     images_dir: str | None = None) -> Path:
+def generate_dataset(
+    cfg: GenerateConfig,
+    workers: int | None = None,
+    progress: bool = True,
+    images_dir: str | None = None,
+) -> Path:
     """Generate cubes 0..n_cubes-1 into cfg.out (resumable); returns the manifest path."""
     from ..fileutil import atomic_path, remove_stale_temporaries
 

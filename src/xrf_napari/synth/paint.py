@@ -23,7 +23,10 @@ class Ground:
     layers: list[Layer]  # below the paint, top first (priming?, ground, support)
 
     def to_dict(self) -> list[dict]:
-        return [{"name": la.name, "thickness_um": la.thickness_um, "density": la.density} for la in self.layers]
+        return [
+            {"name": la.name, "thickness_um": la.thickness_um, "density": la.density}
+            for la in self.layers
+        ]
 
 
 def random_ground(rng: np.random.Generator) -> Ground:
@@ -55,7 +58,11 @@ class RegionPaint:
 
     def to_dict(self) -> dict:
         d = self.recipe.to_dict()
-        d.update(thickness_um=list(self.thickness_um), pvc=self.pvc, balance=[list(b) for b in self.balance])
+        d.update(
+            thickness_um=list(self.thickness_um),
+            pvc=self.pvc,
+            balance=[list(b) for b in self.balance],
+        )
         return d
 
 

@@ -11,7 +11,9 @@ def _pigment_colours(rng, n, year=None):
     from ..physics.pigments import load_pigments
     from .recipes import km_mix
 
-    pigs = [p for p in load_pigments() if p.in_use(year) and p.role in ("pigment", "black", "white")]
+    pigs = [
+        p for p in load_pigments() if p.in_use(year) and p.role in ("pigment", "black", "white")
+    ]
     whites = [p for p in pigs if p.role == "white"]
     cols = []
     for _ in range(n):
@@ -42,8 +44,14 @@ def procedural_painting(rng: np.random.Generator, size: int = 256) -> np.ndarray
         kind = rng.integers(3)
         cy, cx = rng.uniform(0, h), rng.uniform(0, w)
         if kind == 0:
-            rr, cc = ellipse(cy, cx, rng.uniform(0.05, 0.25) * h, rng.uniform(0.05, 0.25) * w, shape=(h, w),
-                             rotation=rng.uniform(0, np.pi))
+            rr, cc = ellipse(
+                cy,
+                cx,
+                rng.uniform(0.05, 0.25) * h,
+                rng.uniform(0.05, 0.25) * w,
+                shape=(h, w),
+                rotation=rng.uniform(0, np.pi),
+            )
         elif kind == 1:
             n = int(rng.integers(3, 7))
             ang = np.sort(rng.uniform(0, 2 * np.pi, n))
@@ -51,7 +59,10 @@ def procedural_painting(rng: np.random.Generator, size: int = 256) -> np.ndarray
             rr, cc = polygon(cy + rad * np.sin(ang), cx + rad * np.cos(ang), shape=(h, w))
         else:
             y0, x0 = int(cy), int(cx)
-            rr, cc = np.mgrid[y0:min(h, y0 + int(rng.uniform(0.1, 0.4) * h)), x0:min(w, x0 + int(rng.uniform(0.1, 0.4) * w))]
+            rr, cc = np.mgrid[
+                y0 : min(h, y0 + int(rng.uniform(0.1, 0.4) * h)),
+                x0 : min(w, x0 + int(rng.uniform(0.1, 0.4) * w)),
+            ]
             rr, cc = rr.ravel(), cc.ravel()
         img[rr, cc] = c
     # brush strokes: discs along smooth random walks
@@ -71,8 +82,8 @@ def procedural_painting(rng: np.random.Generator, size: int = 256) -> np.ndarray
 
 
 def swatch_panel(names: list[str], rows: int, cols: int, cell: int, gap: int = 2):
-    """A panel of pigment swatches: (image uint8, labels int32) with label i = names[i], and gaps at the
-    panel background colour (label len(names), the bare ground)."""
+    """A panel of pigment swatches: (image uint8, labels int32) with label i = names[i], and gaps at
+    the panel background colour (label len(names), the bare ground)."""
     from ..physics.pigments import get_pigment
 
     h, w = rows * cell, cols * cell
@@ -80,7 +91,10 @@ def swatch_panel(names: list[str], rows: int, cols: int, cell: int, gap: int = 2
     img = np.full((h, w, 3), 0.93)
     for i, n in enumerate(names[: rows * cols]):
         r, c = divmod(i, cols)
-        sl = (slice(r * cell + gap, (r + 1) * cell - gap), slice(c * cell + gap, (c + 1) * cell - gap))
+        sl = (
+            slice(r * cell + gap, (r + 1) * cell - gap),
+            slice(c * cell + gap, (c + 1) * cell - gap),
+        )
         labels[sl] = i
         img[sl] = get_pigment(n).rgb
     return np.round(img * 255).astype(np.uint8), labels

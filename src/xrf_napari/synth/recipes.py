@@ -38,7 +38,9 @@ class Recipe:
 
 
 def _palette(year, allowed):
-    pigs = [p for p in load_pigments() if p.in_use(year) and p.role in ("pigment", "white", "black")]
+    pigs = [
+        p for p in load_pigments() if p.in_use(year) and p.role in ("pigment", "white", "black")
+    ]
     if allowed is not None:
         pigs = [p for p in pigs if p.name in allowed]
     return pigs
@@ -46,7 +48,8 @@ def _palette(year, allowed):
 
 @lru_cache(maxsize=32)
 def _candidates(year: int | None, allowed: tuple | None):
-    """All candidate recipes for a palette: (pigments, index array (N,3), fractions (N,3), Lab (N,3))."""
+    """All candidate recipes for a palette:
+    (pigments, index array (N,3), fractions (N,3), Lab (N,3))."""
     from skimage.color import rgb2lab
 
     pigs = _palette(year, allowed)
@@ -54,19 +57,26 @@ def _candidates(year: int | None, allowed: tuple | None):
     whites = [i for i, p in enumerate(pigs) if p.role == "white"]
     blacks = [i for i, p in enumerate(pigs) if p.role == "black"]
     if not chrom or not whites:
-        raise ValueError(f"no usable palette for year {year}: need at least one pigment and one white")
+        raise ValueError(
+            f"no usable palette for year {year}: need at least one pigment and one white"
+        )
     idx, frac = [], []
 
     def modifiers():
         for lvl in WHITE_LEVELS:
-            for w in (whites if lvl > 0 else [None]):
+            for w in whites if lvl > 0 else [None]:
                 yield w, lvl
         for lvl in BLACK_LEVELS:
             for b in blacks:
                 yield b, lvl
 
     bases = [((c,), (1.0,)) for c in chrom + blacks]
-    bases += [((c1, c2), (r, 1 - r)) for a, c1 in enumerate(chrom) for c2 in chrom[a + 1:] for r in PAIR_RATIOS]
+    bases += [
+        ((c1, c2), (r, 1 - r))
+        for a, c1 in enumerate(chrom)
+        for c2 in chrom[a + 1 :]
+        for r in PAIR_RATIOS
+    ]
     bases += [((w,), (1.0,)) for w in whites]
     for ids, fr in bases:
         for mod, lvl in modifiers():
@@ -90,15 +100,22 @@ def _candidates(year: int | None, allowed: tuple | None):
     return tuple(pigs), idx, frac, lab
 
 
-def choose_recipe(target_rgb, rng: np.random.Generator, year: int | None = None, tolerance: float = 2.0,
-                  allowed: tuple | None = None, character: float = 0.0) -> Recipe:
-    """A recipe whose Kubelka-Munk mixture colour is close (CIEDE2000) to target_rgb (sRGB in [0, 1]).
+def choose_recipe(
+    target_rgb,
+    rng: np.random.Generator,
+    year: int | None = None,
+    tolerance: float = 2.0,
+    allowed: tuple | None = None,
+    character: float = 0.0,
+) -> Recipe:
+    """A recipe whose Kubelka-Munk mixture colour is close (CIEDE2000) to target_rgb
+    (sRGB in [0, 1]).
 
     character: weight of a painter's prior. With 0 any mixture that matches is as likely, so a brown
     is as often cadmium yellow dulled with black as an umber, and a pigment's lines say little about
-    its colour. With w > 0 a candidate's cost is its dE plus w times the fraction-weighted dE between
-    the target and each chromatic pigment's own masstone: paint is mixed from pigments near the
-    colour wanted (whites and blacks, which only lighten or darken, are not charged).
+    its colour. With w > 0 a candidate's cost is its dE plus w times the fraction-weighted dE
+    between the target and each chromatic pigment's own masstone: paint is mixed from pigments near
+    the colour wanted (whites and blacks, which only lighten or darken, are not charged).
     """
     from skimage.color import deltaE_ciede2000, rgb2lab
 
@@ -106,7 +123,9 @@ def choose_recipe(target_rgb, rng: np.random.Generator, year: int | None = None,
     target = rgb2lab(np.asarray(target_rgb, dtype=float).reshape(1, 1, 3))[0, 0]
     de = de_colour = deltaE_ciede2000(np.broadcast_to(target, lab.shape), lab)
     if character > 0:
-        own = deltaE_ciede2000(np.broadcast_to(target, (len(pigs), 3)), np.array([p.lab for p in pigs]))
+        own = deltaE_ciede2000(
+            np.broadcast_to(target, (len(pigs), 3)), np.array([p.lab for p in pigs])
+        )
         chromatic = np.array([p.role == "pigment" for p in pigs])[idx] * frac  # (N, 3) fractions
         weight = chromatic.sum(axis=1)
         charge = (chromatic * own[idx]).sum(axis=1) / np.maximum(weight, 1e-9)
@@ -126,7 +145,13 @@ def choose_recipe(target_rgb, rng: np.random.Generator, year: int | None = None,
         else:
             names.append(name)
             fracs.append(float(f))
-    return Recipe(names, fracs, [float(x) for x in target], [float(x) for x in lab[pick]], float(de_colour[pick]))
+    return Recipe(
+        names,
+        fracs,
+        [float(x) for x in target],
+        [float(x) for x in lab[pick]],
+        float(de_colour[pick]),
+    )
 
 
 def pigment_list(recipe: Recipe) -> list[tuple[Pigment, float]]:

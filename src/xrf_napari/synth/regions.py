@@ -38,7 +38,9 @@ def to_float_rgb(rgb) -> np.ndarray:
     if a.ndim != 3 or a.shape[2] < 3:
         raise ValueError(f"expected an (H, W, 3) RGB image, got shape {a.shape}")
     a = a[..., :3]
-    return a.astype(np.float64) / 255.0 if a.dtype == np.uint8 else np.clip(a.astype(np.float64), 0, 1)
+    return (
+        a.astype(np.float64) / 255.0 if a.dtype == np.uint8 else np.clip(a.astype(np.float64), 0, 1)
+    )
 
 
 def interior_mask(labels: np.ndarray) -> np.ndarray:
@@ -51,7 +53,8 @@ def interior_mask(labels: np.ndarray) -> np.ndarray:
 
 def remove_speckle(labels: np.ndarray, min_area_px: int) -> np.ndarray:
     """Labels with every 8-connected piece smaller than min_area_px replaced by the label of the
-    nearest pixel that belongs to a piece at least that large (shapes of large pieces are unchanged)."""
+    nearest pixel that belongs to a piece at least that large
+    (shapes of large pieces are unchanged)."""
     from scipy import ndimage as ndi
 
     if min_area_px <= 1:
@@ -70,8 +73,15 @@ def remove_speckle(labels: np.ndarray, min_area_px: int) -> np.ndarray:
     return labels[tuple(nearest)]
 
 
-def cluster_regions(rgb, rng: np.random.Generator, k_range=(4, 16), n_fit: int = 3000, n_sil: int = 1000,
-                    tolerance: float = 0.9, min_area_px: int | None = None) -> Regions:
+def cluster_regions(
+    rgb,
+    rng: np.random.Generator,
+    k_range=(4, 16),
+    n_fit: int = 3000,
+    n_sil: int = 1000,
+    tolerance: float = 0.9,
+    min_area_px: int | None = None,
+) -> Regions:
     """min_area_px: smallest paint area kept (None: 48 px per 256 x 256 px, at least 4)."""
     from skimage.color import rgb2lab
     from sklearn.cluster import KMeans
@@ -110,6 +120,8 @@ def cluster_regions(rgb, rng: np.random.Generator, k_range=(4, 16), n_fit: int =
     labels = labels.reshape(h, w).astype(np.int32)
     flat = img.reshape(-1, 3)
     counts = np.bincount(labels.ravel(), minlength=len(used))
-    palette = np.stack([np.bincount(labels.ravel(), weights=flat[:, c], minlength=len(used)) for c in range(3)], 1)
+    palette = np.stack(
+        [np.bincount(labels.ravel(), weights=flat[:, c], minlength=len(used)) for c in range(3)], 1
+    )
     palette /= counts[:, None]
     return Regions(labels, palette, rgb2lab(palette[None])[0], scores)

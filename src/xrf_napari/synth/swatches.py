@@ -16,15 +16,32 @@ from .recipes import Recipe, km_mix
 #: Pigments whose characteristic lines fix the colour family (the element set is not shared with a
 #: pigment of another family in data/pigments.csv): Hg red, Cd yellow/orange/red, Co blue,
 #: Cu+As green, Pb+Sb / Pb+Sn yellow, Pb+Cr yellow, Cr green, Fe+Mn brown, As+S yellow/red.
-IDENTIFIABLE = ("Vermilion", "Cadmium yellow", "Cadmium orange", "Cadmium red", "Cobalt blue", "Smalt",
-                "Cerulean blue", "Emerald green", "Scheele's green", "Naples yellow", "Lead-tin yellow I",
-                "Lead-tin yellow II", "Chrome yellow", "Viridian", "Raw umber", "Orpiment", "Realgar")
+IDENTIFIABLE = (
+    "Vermilion",
+    "Cadmium yellow",
+    "Cadmium orange",
+    "Cadmium red",
+    "Cobalt blue",
+    "Smalt",
+    "Cerulean blue",
+    "Emerald green",
+    "Scheele's green",
+    "Naples yellow",
+    "Lead-tin yellow I",
+    "Lead-tin yellow II",
+    "Chrome yellow",
+    "Viridian",
+    "Raw umber",
+    "Orpiment",
+    "Realgar",
+)
 #: White fractions of the two tints on a panel (masstone is 0).
 PANEL_TINTS = (0.0, 0.5, 0.8)
 
 
 def make_recipe(names: list[str], fractions: list[float]) -> Recipe:
-    """A Recipe (with its Kubelka-Munk colour as mix_lab) for given pigments and volume fractions."""
+    """A Recipe (with its Kubelka-Munk colour as mix_lab) for given pigments and volume
+    fractions."""
     from skimage.color import rgb2lab
 
     from ..physics.pigments import get_pigment
@@ -80,7 +97,9 @@ def voronoi_labels(rng: np.random.Generator, size: int, k: int) -> np.ndarray:
     warp = [gaussian_filter(rng.normal(0, 1, (size, size)), size / 10) for _ in range(2)]
     warp = [w / (np.abs(w).max() + 1e-9) * size * 0.05 for w in warp]
     sites = rng.uniform(0, size, (k, 2))
-    d = (yy[..., None] + warp[0][..., None] - sites[:, 0]) ** 2 + (xx[..., None] + warp[1][..., None] - sites[:, 1]) ** 2
+    d = (yy[..., None] + warp[0][..., None] - sites[:, 0]) ** 2 + (
+        xx[..., None] + warp[1][..., None] - sites[:, 1]
+    ) ** 2
     labels = np.argmin(d, axis=-1).astype(np.int32)
     _, labels = np.unique(labels, return_inverse=True)  # drop sites that own no pixel
     return labels.reshape(size, size).astype(np.int32)
@@ -94,14 +113,21 @@ def swatch_cube_layout(rng: np.random.Generator, size: int, year: int | None = N
     return _paint(labels, recipes), labels, recipes
 
 
-def panel_layout(pigments: tuple[str, ...] = IDENTIFIABLE, white: str = "Lead white", cell: int = 32,
-                 tints: tuple[float, ...] = PANEL_TINTS):
-    """(rgb uint8, labels, recipes, names) of a pigment panel: one row of cells per pigment (masstone
-    and its white tints), label i = swatch i, the last label the bare ground between swatches."""
+def panel_layout(
+    pigments: tuple[str, ...] = IDENTIFIABLE,
+    white: str = "Lead white",
+    cell: int = 32,
+    tints: tuple[float, ...] = PANEL_TINTS,
+):
+    """(rgb uint8, labels, recipes, names) of a pigment panel: one row of cells per pigment
+    (masstone and its white tints), label i = swatch i, the last label the bare ground between
+    swatches."""
     names, recipes = [], []
     for p in pigments:
         for t in tints:
-            recipes.append(make_recipe([p], [1.0]) if t == 0 else make_recipe([p, white], [1 - t, t]))
+            recipes.append(
+                make_recipe([p], [1.0]) if t == 0 else make_recipe([p, white], [1 - t, t])
+            )
             names.append(p if t == 0 else f"{p} + {int(round(t * 100))}% {white.lower()}")
     cols = len(tints) * 2  # two pigments per row keeps the panel near square
     rows = -(-len(recipes) // cols)
@@ -111,7 +137,7 @@ def panel_layout(pigments: tuple[str, ...] = IDENTIFIABLE, white: str = "Lead wh
     gap = max(2, cell // 8)
     for i in range(len(recipes)):
         r, c = divmod(i, cols)
-        labels[r * cell + gap:(r + 1) * cell - gap, c * cell + gap:(c + 1) * cell - gap] = i
+        labels[r * cell + gap : (r + 1) * cell - gap, c * cell + gap : (c + 1) * cell - gap] = i
     ground = make_recipe(["Gypsum"], [1.0])
     return _paint(labels, recipes + [ground]), labels, recipes + [ground], names + ["bare ground"]
 

@@ -29,8 +29,14 @@ def save_checkpoint(path, **state) -> None:
         torch.save(state, tmp)
 
 
-def load_checkpoint(path, required=("model", "optimizer", "step"), *, state: dict | None = None, model=None,
-                    optimizer=None) -> dict:
+def load_checkpoint(
+    path,
+    required=("model", "optimizer", "step"),
+    *,
+    state: dict | None = None,
+    model=None,
+    optimizer=None,
+) -> dict:
     """Load a checkpoint safely (weights_only=True): store only tensors, numbers, strings, lists and
     dicts in it (torch.get_rng_state() for RNG state, plain dicts for configs).
 
@@ -57,18 +63,30 @@ def _read_checkpoint(path: Path, required) -> dict:
         raise ValueError(f"{hint}: {exc.strerror or exc}") from None
     except Exception as exc:  # noqa: BLE001 - zip, unpickling and format errors of every kind
         hostile = "weights_only" in str(exc) or "Unsupported global" in str(exc)
-        kind = "it asks for objects other than tensors and numbers (refused, nothing run)" if hostile \
+        kind = (
+            "it asks for objects other than tensors and numbers (refused, nothing run)"
+            if hostile
             else "it is truncated or corrupt"
-        raise ValueError(f"{hint}: {kind}; delete it to start afresh ({type(exc).__name__})") from None
+        )
+        raise ValueError(
+            f"{hint}: {kind}; delete it to start afresh ({type(exc).__name__})"
+        ) from None
     missing = [k for k in required if not isinstance(state, dict) or k not in state]
     if missing:
-        raise ValueError(f"{hint}: it is not an xrf-napari training checkpoint (missing {', '.join(missing)})")
+        raise ValueError(
+            f"{hint}: it is not an xrf-napari training checkpoint (missing {', '.join(missing)})"
+        )
     weights = state.get("model")
     if isinstance(weights, dict):
-        bad = [k for k, v in weights.items() if torch.is_tensor(v) and v.is_floating_point()
-               and not bool(torch.isfinite(v).all())]
+        bad = [
+            k
+            for k, v in weights.items()
+            if torch.is_tensor(v) and v.is_floating_point() and not bool(torch.isfinite(v).all())
+        ]
         if bad:
-            raise ValueError(f"{hint}: the model holds NaN or infinite values ({', '.join(bad[:3])})")
+            raise ValueError(
+                f"{hint}: the model holds NaN or infinite values ({', '.join(bad[:3])})"
+            )
     return state
 
 
@@ -81,8 +99,10 @@ def _restore(module, state: dict, path, what: str) -> None:
         module.load_state_dict(state)
     except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"checkpoint {path}: its {what} does not fit this run's configuration "
-                         f"({first}); resume with the same config or delete it") from None
+        raise ValueError(
+            f"checkpoint {path}: its {what} does not fit this run's configuration "
+            f"({first}); resume with the same config or delete it"
+        ) from None
 
 
 def write_json(path, data: dict) -> None:

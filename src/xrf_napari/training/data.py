@@ -1,4 +1,5 @@
-"""Spectra for the embedder: pixels sampled per cube from a synthetic dataset folder, kept as tensors.
+"""Spectra for the embedder: pixels sampled per cube from a synthetic dataset folder, kept as
+tensors.
 
 A dataset folder holds `cubes/*.h5` in the project layout (counts on the canonical grid plus the
 generator's region labels). Each cube is read once (whole-dataset reads are far faster than random
@@ -53,7 +54,9 @@ def cube_source(path) -> str:
     return image if is_file else f"cube:{path.name}"
 
 
-def painting_split(sources: list[str], val_fraction: float, seed: int = 0) -> tuple[list[int], list[int]]:
+def painting_split(
+    sources: list[str], val_fraction: float, seed: int = 0
+) -> tuple[list[int], list[int]]:
     """(train, validation) cube indices with no source painting on both sides.
 
     The generator cycles through the paintings, so splitting by cube index puts crops of the same
@@ -106,21 +109,27 @@ def read_cube_arrays(path) -> tuple[np.ndarray, np.ndarray, dict]:
             if f.attrs.get("format", "") != FORMAT or "counts" not in f:
                 raise ValueError(f"{path} is not an xrf-napari project file (format {FORMAT!r})")
             if "targets/labels" not in f:
-                raise ValueError(f"{path} has no /targets/labels (region labels are needed to train)")
+                raise ValueError(
+                    f"{path} has no /targets/labels (region labels are needed to train)"
+                )
             counts = f["counts"][()]
             labels = f["targets/labels"][()].astype(np.int32)
             meta = json.loads(f.attrs.get("metadata", "{}"))
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc}") from exc
     if counts.ndim != 3 or counts.shape[2] != CANONICAL_N_CHANNELS:
-        raise ValueError(f"{path}: counts must be (H, W, {CANONICAL_N_CHANNELS}) on the canonical grid, "
-                         f"got {counts.shape}")
+        raise ValueError(
+            f"{path}: counts must be (H, W, {CANONICAL_N_CHANNELS}) on the canonical grid, "
+            f"got {counts.shape}"
+        )
     if labels.shape != counts.shape[:2]:
         raise ValueError(f"{path}: labels {labels.shape} do not match counts {counts.shape[:2]}")
     return counts, labels, meta
 
 
-def sample_pixels(counts: np.ndarray, labels: np.ndarray, n: int, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sample_pixels(
+    counts: np.ndarray, labels: np.ndarray, n: int, rng
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """n random pixels (without replacement when possible) -> (counts (n, C) int16, labels (n,),
     interior (n,) bool: the pixel's 3 x 3 neighbourhood carries one label)."""
     from ..synth.regions import interior_mask
@@ -131,14 +140,17 @@ def sample_pixels(counts: np.ndarray, labels: np.ndarray, n: int, rng) -> tuple[
     flat = counts.reshape(total, c)[idx]
     # int16 halves the pool versus int32; no canonical channel holds more than 32767 counts at
     # realistic count levels (<= 10^4 counts per pixel), and clipping would only touch outliers.
-    return (np.clip(flat, 0, 32767).astype(np.int16), labels.reshape(-1)[idx],
-            interior_mask(labels).reshape(-1)[idx])
+    return (
+        np.clip(flat, 0, 32767).astype(np.int16),
+        labels.reshape(-1)[idx],
+        interior_mask(labels).reshape(-1)[idx],
+    )
 
 
 @dataclass
 class SpectraPool:
-    """Pixels of every cube: counts (N, C) int16, local region labels (N,), interior flags (N,), cube
-    c owns rows [c * pixels_per_cube, (c + 1) * pixels_per_cube)."""
+    """Pixels of every cube: counts (N, C) int16, local region labels (N,), interior flags (N,),
+    cube c owns rows [c * pixels_per_cube, (c + 1) * pixels_per_cube)."""
 
     files: list[Path]
     pixels_per_cube: int
@@ -158,7 +170,7 @@ class SpectraPool:
     def nbytes(self) -> int:
         return self.n_cubes * self.pixels_per_cube * CANONICAL_N_CHANNELS * 2
 
-    def load(self, epoch: int = 0, progress: bool = True, dist=None) -> "SpectraPool":
+    def load(self, epoch: int = 0, progress: bool = True, dist=None) -> SpectraPool:
         """(Re)draw pixels; the draw depends only on (seed, epoch, cube index), so resumed runs and
         any number of ranks see the same pool. Under torchrun (dist) each rank reads and decodes
         only every N-th file, and the ranks exchange their samples (any rank may need any cube)."""
@@ -174,8 +186,14 @@ class SpectraPool:
         interior = np.empty(self.n_cubes * n, dtype=bool)
         profiles, n_regions = [None] * self.n_cubes, [0] * self.n_cubes
         mine = range(dist.rank, self.n_cubes, dist.world_size)
-        it = tqdm(mine, desc=f"loading spectra (epoch {epoch})", unit="cube", disable=not progress,
-                  dynamic_ncols=True, leave=False)
+        it = tqdm(
+            mine,
+            desc=f"loading spectra (epoch {epoch})",
+            unit="cube",
+            disable=not progress,
+            dynamic_ncols=True,
+            leave=False,
+        )
         for i in it:  # drawn straight into the pool: no second copy in a single process
             rng = np.random.default_rng([self.seed, epoch, i])
             cube, lab, meta = read_cube_arrays(self.files[i])
@@ -185,14 +203,18 @@ class SpectraPool:
             del cube, lab
         if dist.enabled:  # the other ranks' cubes
             sl = lambda i: slice(i * n, (i + 1) * n)  # noqa: E731
-            mine_drawn = {i: (counts[sl(i)], labels[sl(i)], interior[sl(i)], profiles[i], n_regions[i])
-                          for i in mine}
+            mine_drawn = {
+                i: (counts[sl(i)], labels[sl(i)], interior[sl(i)], profiles[i], n_regions[i])
+                for i in mine
+            }
             for i, (c, lab, inner, profile, regions) in gather_shards(mine_drawn, dist).items():
                 counts[sl(i)], labels[sl(i)], interior[sl(i)] = c, lab, inner
                 profiles[i], n_regions[i] = profile, regions
         # Local labels -> 0..R-1 per cube (the loss groups pixels per cube only).
         for i in range(self.n_cubes):
-            _, labels[i * n:(i + 1) * n] = np.unique(labels[i * n:(i + 1) * n], return_inverse=True)
+            _, labels[i * n : (i + 1) * n] = np.unique(
+                labels[i * n : (i + 1) * n], return_inverse=True
+            )
         self.counts = torch.from_numpy(counts).to(self.device)
         self.labels = torch.from_numpy(labels).to(self.device)
         self.interior = torch.from_numpy(interior).to(self.device)
@@ -220,13 +242,16 @@ class SpectraPool:
         dev = self.counts.device
         b = min(cubes_per_batch, self.n_cubes)
         cubes = torch.randperm(self.n_cubes, generator=generator, device=dev)[:b]
-        offs = torch.randint(0, self.pixels_per_cube, (b, pixels_per_cube), generator=generator, device=dev)
+        offs = torch.randint(
+            0, self.pixels_per_cube, (b, pixels_per_cube), generator=generator, device=dev
+        )
         rows = cubes[:, None] * self.pixels_per_cube + offs
         return self.counts[rows].float(), self.labels[rows], self.interior[rows], cubes
 
 
-def make_pool(data_dir, pixels_per_cube: int, seed: int, device="cpu",
-              max_pool_bytes: int = 2 * 2**30) -> tuple[SpectraPool, bool]:
+def make_pool(
+    data_dir, pixels_per_cube: int, seed: int, device="cpu", max_pool_bytes: int = 2 * 2**30
+) -> tuple[SpectraPool, bool]:
     """A pool that fits `max_pool_bytes`; returns (pool, refresh_each_epoch)."""
     files = list_cubes(data_dir)
     per_cube_bytes = CANONICAL_N_CHANNELS * 2
@@ -252,8 +277,13 @@ def pack_dataset(src_dir, dst_dir, side: int = 64) -> list[Path]:
     for i, path in enumerate(list_cubes(src_dir)):
         counts, labels, meta = read_cube_arrays(path)
         idx = np.random.default_rng(i).choice(labels.size, side * side, replace=False)
-        write_cube(dst / path.name, counts.reshape(-1, counts.shape[-1])[idx].reshape(side, side, -1), cal,
-                   targets={"labels": labels.reshape(-1)[idx].reshape(side, side)}, metadata=meta)
+        write_cube(
+            dst / path.name,
+            counts.reshape(-1, counts.shape[-1])[idx].reshape(side, side, -1),
+            cal,
+            targets={"labels": labels.reshape(-1)[idx].reshape(side, side)},
+            metadata=meta,
+        )
         out.append(dst / path.name)
     return out
 

@@ -77,7 +77,7 @@ def shard(global_batch_indices, info: DistInfo):
     if n % info.world_size:
         raise ValueError(f"global batch {n} is not divisible by world size {info.world_size}")
     per = n // info.world_size
-    return global_batch_indices[info.rank * per:(info.rank + 1) * per]
+    return global_batch_indices[info.rank * per : (info.rank + 1) * per]
 
 
 def barrier(info: DistInfo) -> None:
@@ -114,12 +114,14 @@ def all_mean(value: float, info: DistInfo) -> float:
 
 
 def all_max(value: float, info: DistInfo) -> float:
-    """Largest value over ranks: decisions every rank must take alike (e.g. a time budget's stop)."""
+    """Largest value over ranks: decisions every rank must take alike
+    (e.g. a time budget's stop)."""
     return _reduce(value, info, "max")
 
 
 def gather_shards(items: dict, info: DistInfo) -> dict:
-    """Union over ranks of {index: object} dicts (each rank processed its own share of a dataset)."""
+    """Union over ranks of {index: object} dicts
+    (each rank processed its own share of a dataset)."""
     if not info.enabled:
         return dict(items)
     import torch.distributed as dist
@@ -155,7 +157,10 @@ def params_in_sync(model, info: DistInfo) -> bool:
     import torch.distributed as dist
 
     flat = torch.cat([p.detach().float().reshape(-1).cpu() for p in unwrap(model).parameters()])
-    mine = flat.double().sum().reshape(1), (flat.double() * torch.arange(len(flat), dtype=torch.float64)).sum().reshape(1)
+    mine = (
+        flat.double().sum().reshape(1),
+        (flat.double() * torch.arange(len(flat), dtype=torch.float64)).sum().reshape(1),
+    )
     ok = True
     for value in mine:
         value = value.to(_collective_device())

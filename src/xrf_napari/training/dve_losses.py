@@ -2,9 +2,10 @@
 
 - reconstruction: KL(measured channel fractions || decoded probabilities) per pixel, i.e. the
   multinomial negative log-likelihood of the counts divided by the pixel's total counts, minus the
-  (constant) entropy of the measured fractions. Every pixel weighs the same whatever its count level.
-- MMD (InfoVAE / WAE): inverse multiquadratic kernels at several scales between posterior samples and
-  N(0, I) samples, unbiased estimate.
+  (constant) entropy of the measured fractions. Every pixel weighs the same whatever its count
+  level.
+- MMD (InfoVAE / WAE): inverse multiquadratic kernels at several scales between posterior samples
+  and N(0, I) samples, unbiased estimate.
 - silhouette: 1 - the silhouette of the latent means under the generator's region labels, computed
   within each cube of the batch (regions of different cubes never compete): differentiable, scale
   free, and exactly what K-Means on the latent rewards.
@@ -60,8 +61,11 @@ def silhouette_loss(mu, labels, n_labels: int | None = None, mask=None):
 
     b, p, _ = mu.shape
     k = int(n_labels if n_labels is not None else labels.max().item() + 1)
-    sq = (mu.pow(2).sum(-1)[:, :, None] + mu.pow(2).sum(-1)[:, None, :]
-          - 2.0 * mu @ mu.transpose(1, 2)).clamp_min(0.0)
+    sq = (
+        mu.pow(2).sum(-1)[:, :, None]
+        + mu.pow(2).sum(-1)[:, None, :]
+        - 2.0 * mu @ mu.transpose(1, 2)
+    ).clamp_min(0.0)
     dist = torch.sqrt(sq + 1e-8)  # eps keeps the gradient finite at 0
     onehot = F.one_hot(labels, k).to(mu.dtype)  # (B, P, K)
     if mask is not None:

@@ -1,10 +1,10 @@
 """Held-out evaluation of the embedder: does K-Means on the latent find the generator's regions?
 
-For every cube of a dataset folder (held-out paintings and instrument profiles), K-Means with K = the
-number of true regions is run on (a) the DVE latent, (b) PCA(3) of the normalised spectra, (c) PCA(3)
-of the raw counts and (d) the normalised 512-channel spectra themselves; the adjusted Rand index
-against the true labels is reported per cube, as medians, and per instrument profile (anode + FWHM
-bucket). Same cubes, same K-Means settings, same run.
+For every cube of a dataset folder (held-out paintings and instrument profiles), K-Means with K =
+the number of true regions is run on (a) the DVE latent, (b) PCA(3) of the normalised spectra, (c)
+PCA(3) of the raw counts and (d) the normalised 512-channel spectra themselves; the adjusted Rand
+index against the true labels is reported per cube, as medians, and per instrument profile
+(anode + FWHM bucket). Same cubes, same K-Means settings, same run.
 
 Pixels next to a region boundary hold a physical mixture of two paints (the generator blurs region
 memberships by 0.6-2 px), so their "true" label is partly arbitrary. The `_interior` columns score
@@ -20,13 +20,28 @@ import numpy as np
 
 from ..synth.regions import interior_mask
 
-METHODS = ("dve", "dve_interior", "pca3", "pca3_interior", "pca3_raw", "kmeans_norm", "ceiling_lda3",
-           "oracle_lda", "oracle_lda_interior")
-LABELS = {"dve": "DVE (3-D)", "dve_interior": "DVE, interior px", "pca3": "PCA(3) norm.",
-          "pca3_interior": "PCA(3) norm., interior px", "pca3_raw": "PCA(3) raw",
-          "kmeans_norm": "K-Means 512-ch norm.",
-          "ceiling_lda3": "K-Means on supervised LDA 3-D (ceiling)", "oracle_lda": "LDA oracle (supervised)",
-          "oracle_lda_interior": "LDA oracle, interior px"}
+METHODS = (
+    "dve",
+    "dve_interior",
+    "pca3",
+    "pca3_interior",
+    "pca3_raw",
+    "kmeans_norm",
+    "ceiling_lda3",
+    "oracle_lda",
+    "oracle_lda_interior",
+)
+LABELS = {
+    "dve": "DVE (3-D)",
+    "dve_interior": "DVE, interior px",
+    "pca3": "PCA(3) norm.",
+    "pca3_interior": "PCA(3) norm., interior px",
+    "pca3_raw": "PCA(3) raw",
+    "kmeans_norm": "K-Means 512-ch norm.",
+    "ceiling_lda3": "K-Means on supervised LDA 3-D (ceiling)",
+    "oracle_lda": "LDA oracle (supervised)",
+    "oracle_lda_interior": "LDA oracle, interior px",
+}
 NOT_METHODS = ("k", "n_pixels", "cube", "profile", "interior_fraction")
 
 
@@ -48,10 +63,14 @@ def _oracle_labels(x: np.ndarray, truth: np.ndarray, seed: int) -> np.ndarray:
     if folds < 2:
         return truth.copy()
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    return cross_val_predict(LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"), x, truth, cv=cv)
+    return cross_val_predict(
+        LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"), x, truth, cv=cv
+    )
 
 
-def _lda_kmeans_ari(x: np.ndarray, truth: np.ndarray, k: int, seed: int, dims: int = 3) -> float | None:
+def _lda_kmeans_ari(
+    x: np.ndarray, truth: np.ndarray, k: int, seed: int, dims: int = 3
+) -> float | None:
     """ARI of K-Means on the best linear `dims`-D map of this cube's spectra given its true labels
     (LDA fitted on a random half of the pixels; scored on the other half). A 3-D latent shared by
     all paintings, learnt without labels, can hardly separate a cube's regions better than this
@@ -62,13 +81,23 @@ def _lda_kmeans_ari(x: np.ndarray, truth: np.ndarray, k: int, seed: int, dims: i
     fit = np.random.default_rng(seed).random(len(x)) < 0.5
     if len(np.unique(truth[fit])) < k or (~fit).sum() < k:
         return None  # too few pixels of some region to fit on one half and score on the other
-    lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto", n_components=min(dims, k - 1))
+    lda = LinearDiscriminantAnalysis(
+        solver="eigen", shrinkage="auto", n_components=min(dims, k - 1)
+    )
     z = lda.fit(x[fit], truth[fit]).transform(x)
     return float(adjusted_rand_score(truth[~fit], _kmeans_labels(z, k, seed)[~fit]))
 
 
-def evaluate_cube(embedder, counts: np.ndarray, labels: np.ndarray, *, seed: int = 0,
-                  normalisations=None, max_pixels: int | None = None, oracle: bool = True) -> dict:
+def evaluate_cube(
+    embedder,
+    counts: np.ndarray,
+    labels: np.ndarray,
+    *,
+    seed: int = 0,
+    normalisations=None,
+    max_pixels: int | None = None,
+    oracle: bool = True,
+) -> dict:
     """ARI of each method on one cube: counts (H, W, 512), labels (H, W)."""
     import torch
     from sklearn.decomposition import PCA
@@ -106,13 +135,23 @@ def evaluate_cube(embedder, counts: np.ndarray, labels: np.ndarray, *, seed: int
     for extra in normalisations or ():
         other = normalise(torch.from_numpy(flat), extra).numpy()
         res[f"pca3_{extra}"] = adjusted_rand_score(
-            truth, _kmeans_labels(PCA(3, random_state=seed).fit_transform(other), k, seed))
+            truth, _kmeans_labels(PCA(3, random_state=seed).fit_transform(other), k, seed)
+        )
     return res
 
 
-def evaluate_embedder(data_dir, weights=None, *, device: str = "auto", max_cubes: int | None = None,
-                      seed: int = 0, normalisations=None, max_pixels: int | None = None,
-                      oracle: bool = True, progress: bool = True) -> dict:
+def evaluate_embedder(
+    data_dir,
+    weights=None,
+    *,
+    device: str = "auto",
+    max_cubes: int | None = None,
+    seed: int = 0,
+    normalisations=None,
+    max_pixels: int | None = None,
+    oracle: bool = True,
+    progress: bool = True,
+) -> dict:
     """ARI table of the DVE (weights: a file, or None for the shipped one) against the baselines on
     every cube of data_dir. Returns {"per_cube", "summary", "per_profile", "weights", ...}.
     oracle=False skips the slow reference columns (512-D K-Means, the supervised 3-D ceiling and
@@ -125,10 +164,19 @@ def evaluate_embedder(data_dir, weights=None, *, device: str = "auto", max_cubes
     emb = load_embedder(weights, device)
     files = list_cubes(data_dir)[: max_cubes or None]
     rows = []
-    for path in tqdm(files, desc="evaluating embedder", unit="cube", disable=not progress, dynamic_ncols=True):
+    for path in tqdm(
+        files, desc="evaluating embedder", unit="cube", disable=not progress, dynamic_ncols=True
+    ):
         counts, labels, meta = read_cube_arrays(path)
-        r = evaluate_cube(emb, counts, labels, seed=seed, normalisations=normalisations,
-                          max_pixels=max_pixels, oracle=oracle)
+        r = evaluate_cube(
+            emb,
+            counts,
+            labels,
+            seed=seed,
+            normalisations=normalisations,
+            max_pixels=max_pixels,
+            oracle=oracle,
+        )
         r.update(cube=Path(path).name, profile=profile_key(meta))
         rows.append(r)
     methods = [m for m in rows[0] if m not in NOT_METHODS] if rows else []
@@ -138,16 +186,30 @@ def evaluate_embedder(data_dir, weights=None, *, device: str = "auto", max_cubes
         for m in methods:
             v = np.array([r[m] for r in sel if m in r], dtype=float)
             if v.size:
-                out[m] = {"median": float(np.median(v)), "mean": float(v.mean()), "min": float(v.min()),
-                          "n": int(v.size)}
+                out[m] = {
+                    "median": float(np.median(v)),
+                    "mean": float(v.mean()),
+                    "min": float(v.min()),
+                    "n": int(v.size),
+                }
         return out
 
     profiles = sorted({r["profile"] for r in rows})
-    return {"data": str(data_dir), "weights": str(emb.path), "sha256": emb.sha256, "n_cubes": len(rows),
-            "methods": methods, "summary": stats(rows),
-            "interior_fraction_median": float(np.median([r.get("interior_fraction", np.nan) for r in rows])) if rows else None,
-            "per_profile": {p: stats([r for r in rows if r["profile"] == p]) for p in profiles},
-            "per_cube": rows}
+    return {
+        "data": str(data_dir),
+        "weights": str(emb.path),
+        "sha256": emb.sha256,
+        "n_cubes": len(rows),
+        "methods": methods,
+        "summary": stats(rows),
+        "interior_fraction_median": float(
+            np.median([r.get("interior_fraction", np.nan) for r in rows])
+        )
+        if rows
+        else None,
+        "per_profile": {p: stats([r for r in rows if r["profile"] == p]) for p in profiles},
+        "per_cube": rows,
+    }
 
 
 def format_table(results: dict) -> str:
@@ -155,20 +217,36 @@ def format_table(results: dict) -> str:
     methods = results["methods"]
     head = "| profile | cubes | " + " | ".join(LABELS.get(m, m) for m in methods) + " |"
     sep = "|" + "---|" * (len(methods) + 2)
-    lines = [f"Adjusted Rand index (median over cubes), K = true number of regions; data {results['data']}",
-             "", head, sep]
+    lines = [
+        "Adjusted Rand index (median over cubes), K = true number of regions; data "
+        f"{results['data']}",
+        "",
+        head,
+        sep,
+    ]
 
     def row(name, st):
         n = max((s["n"] for s in st.values()), default=0)
-        return f"| {name} | {n} | " + " | ".join(f"{st[m]['median']:.3f}" if m in st else "-" for m in methods) + " |"
+        return (
+            f"| {name} | {n} | "
+            + " | ".join(f"{st[m]['median']:.3f}" if m in st else "-" for m in methods)
+            + " |"
+        )
 
     lines.append(row("**all**", results["summary"]))
     for p, st in results["per_profile"].items():
         lines.append(row(p, st))
     s = results["summary"]
     if results.get("interior_fraction_median") is not None:
-        lines += ["", f"interior pixels (3 x 3 neighbourhood of one label): median "
-                      f"{100 * results['interior_fraction_median']:.0f} % of a cube"]
+        lines += [
+            "",
+            f"interior pixels (3 x 3 neighbourhood of one label): median "
+            f"{100 * results['interior_fraction_median']:.0f} % of a cube",
+        ]
     if "dve" in s:
-        lines += ["", "means: " + ", ".join(f"{LABELS.get(m, m)} {s[m]['mean']:.3f}" for m in methods if m in s)]
+        lines += [
+            "",
+            "means: "
+            + ", ".join(f"{LABELS.get(m, m)} {s[m]['mean']:.3f}" for m in methods if m in s),
+        ]
     return "\n".join(lines)

@@ -20,16 +20,26 @@ from pathlib import Path
 import numpy as np
 
 METRICS = ("msssim", "srgb", "de_mean", "de_median")
-HEADERS = {"msssim": "MS-SSIM ↑", "srgb": "sRGB dist ↓", "de_mean": "ΔE00 mean ↓", "de_median": "ΔE00 median ↓"}
+HEADERS = {
+    "msssim": "MS-SSIM ↑",
+    "srgb": "sRGB dist ↓",
+    "de_mean": "ΔE00 mean ↓",
+    "de_median": "ΔE00 median ↓",
+}
 PAPER = {"msssim": 0.9196, "srgb": 0.1148}
 
 
 def configure(p) -> None:
-    p.add_argument("--data", required=True, help="held-out dataset folder (cubes/*.h5 with colour targets)")
+    p.add_argument(
+        "--data", required=True, help="held-out dataset folder (cubes/*.h5 with colour targets)"
+    )
     p.add_argument("--weights", default=None, help="SmallUViT weights (default: the shipped ones)")
     p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")
-    p.add_argument("--baseline", default=None,
-                   help="per-pixel MLP weights (default: pixel_mlp.safetensors beside --weights, if present)")
+    p.add_argument(
+        "--baseline",
+        default=None,
+        help="per-pixel MLP weights (default: pixel_mlp.safetensors beside --weights, if present)",
+    )
     p.add_argument("--out", default=None, help="folder for eval.md, eval.json, recolour_grid.png")
     p.add_argument("--device", default="auto")
     p.add_argument("--grid", type=int, default=4, help="cubes shown in the PNG grid")
@@ -49,7 +59,11 @@ def _read(path):
             cube = read_project_cube(f, path)
             if "targets/palette" not in f or "targets/rgb" not in f:
                 raise ValueError(f"{path} has no /targets/palette or /targets/rgb")
-            targets = {k: f[f"targets/{k}"][()] for k in ("palette", "rgb", "labels") if f"targets/{k}" in f}
+            targets = {
+                k: f[f"targets/{k}"][()]
+                for k in ("palette", "rgb", "labels")
+                if f"targets/{k}" in f
+            }
             mem = cube_from_array(cube.data[()], cube.calibration)
             meta = cube.metadata
     except OSError as exc:
@@ -57,24 +71,36 @@ def _read(path):
     return mem, targets, meta
 
 
-def evaluate(data_dir, weights=None, embedder=None, baseline=None, device="auto", max_cubes=None,
-             progress: bool = True) -> dict:
+def evaluate(
+    data_dir,
+    weights=None,
+    embedder=None,
+    baseline=None,
+    device="auto",
+    max_cubes=None,
+    progress: bool = True,
+) -> dict:
     """Per-cube and mean metrics; also returns a few images for the grid under "_images"."""
     from tqdm import tqdm
 
     from ..analysis.embed import iter_embed, latent_to_rgb
-    from ..progress import run_to_end
     from ..analysis.recolour import load_recolouriser
-    from ..models.weights import load_weights, resolve_weights
     from ..device import pick_device
+    from ..models.weights import load_weights, resolve_weights
+    from ..progress import run_to_end
     from .data import list_cubes, profile_key
     from .metrics import image_metrics
-    from .train_pixel_mlp import build_from_config as build_mlp, predict_pixels
+    from .train_pixel_mlp import build_from_config as build_mlp
+    from .train_pixel_mlp import predict_pixels
 
     dev = pick_device(device)
     rec = load_recolouriser(weights, str(dev))
     mlp = None
-    if baseline is None and weights is not None and (Path(weights).parent / "pixel_mlp.safetensors").is_file():
+    if (
+        baseline is None
+        and weights is not None
+        and (Path(weights).parent / "pixel_mlp.safetensors").is_file()
+    ):
         baseline = Path(weights).parent / "pixel_mlp.safetensors"
     if baseline is not None:
         state, cfg = load_weights(baseline)
@@ -84,10 +110,14 @@ def evaluate(data_dir, weights=None, embedder=None, baseline=None, device="auto"
     files = list_cubes(data_dir)[:max_cubes]
     per_cube, images = [], []
     t0 = time.time()
-    for path in tqdm(files, desc="evaluating", unit="cube", disable=not progress, dynamic_ncols=True):
+    for path in tqdm(
+        files, desc="evaluating", unit="cube", disable=not progress, dynamic_ncols=True
+    ):
         cube, targets, meta = _read(path)
         if min(cube.shape[:2]) <= 160:
-            raise ValueError(f"{path}: {cube.shape[0]}x{cube.shape[1]} px; MS-SSIM needs > 160 px per side")
+            raise ValueError(
+                f"{path}: {cube.shape[0]}x{cube.shape[1]} px; MS-SSIM needs > 160 px per side"
+            )
         latent = run_to_end(iter_embed(cube, weights=embedder, device=str(dev)))
         preds = {"uvit": rec.predict(latent)}
         if mlp is not None:
@@ -110,17 +140,46 @@ def evaluate(data_dir, weights=None, embedder=None, baseline=None, device="auto"
             row["recipe_oracle/palette"] = image_metrics(recipes, targets["palette"])
         per_cube.append(row)
         if len(images) < 8:
-            images.append({"name": path.stem, "latent": latent_to_rgb(latent), "uvit": preds["uvit"],
-                           "palette": targets["palette"], "rgb": targets["rgb"]})
-    keys = list(dict.fromkeys(k for r in per_cube for k in r if "/" in k))  # rows may lack the oracle
+            images.append(
+                {
+                    "name": path.stem,
+                    "latent": latent_to_rgb(latent),
+                    "uvit": preds["uvit"],
+                    "palette": targets["palette"],
+                    "rgb": targets["rgb"],
+                }
+            )
+    keys = list(
+        dict.fromkeys(k for r in per_cube for k in r if "/" in k)
+    )  # rows may lack the oracle
     swatches = [r for c in per_cube for r in c.get("swatches", [])]
-    summary = {k: {m: float(np.mean([r[k][m] for r in per_cube if k in r])) for m in METRICS} for k in keys}
+    summary = {
+        k: {m: float(np.mean([r[k][m] for r in per_cube if k in r])) for m in METRICS} for k in keys
+    }
     _, sha = resolve_weights("uvit", weights)
-    return {"data": str(data_dir), "n_cubes": len(per_cube), "weights": str(rec.path), "embedder": str(embedder),
-            "baseline": str(baseline) if baseline else None, "device": str(dev),
-            "seconds": round(time.time() - t0, 1), "summary": summary, "per_cube": per_cube, "_images": images,
-            **({"swatch_mean_de": {m: float(np.mean([r[m] for r in swatches])) for m in swatches[0]
-                                   if m != "swatch"}} if swatches else {})}
+    return {
+        "data": str(data_dir),
+        "n_cubes": len(per_cube),
+        "weights": str(rec.path),
+        "embedder": str(embedder),
+        "baseline": str(baseline) if baseline else None,
+        "device": str(dev),
+        "seconds": round(time.time() - t0, 1),
+        "summary": summary,
+        "per_cube": per_cube,
+        "_images": images,
+        **(
+            {
+                "swatch_mean_de": {
+                    m: float(np.mean([r[m] for r in swatches]))
+                    for m in swatches[0]
+                    if m != "swatch"
+                }
+            }
+            if swatches
+            else {}
+        ),
+    }
 
 
 def flat_mean_image(target: np.ndarray) -> np.ndarray:
@@ -152,26 +211,35 @@ def swatch_errors(preds: dict, labels, meta: dict) -> list[dict]:
         for model, pred in preds.items():
             mean = np.asarray(pred, dtype=np.float64)[mask].mean(axis=0)
             mean = mean / 255.0 if np.asarray(pred).dtype == np.uint8 else mean
-            row[model] = float(deltaE_ciede2000(rgb2lab(np.clip(mean, 0, 1)[None, None])[0, 0], truth))
+            row[model] = float(
+                deltaE_ciede2000(rgb2lab(np.clip(mean, 0, 1)[None, None])[0, 0], truth)
+            )
         rows.append(row)
     return rows
 
 
 def format_swatch_table(results: dict) -> str | None:
-    """Mean CIEDE2000 per swatch over the panel cubes (each panel cube: another instrument/ground)."""
+    """Mean CIEDE2000 per swatch over the panel cubes
+    (each panel cube: another instrument/ground)."""
     rows = [r for c in results["per_cube"] for r in c.get("swatches", [])]
     if not rows:
         return None
     models = [m for m in ("uvit", "pixel_mlp", "flat_mean") if m in rows[0]]
     names = {"uvit": "SmallUViT", "pixel_mlp": "per-pixel MLP", "flat_mean": "flat mean colour"}
     order = list(dict.fromkeys(r["swatch"] for r in rows))
-    lines = ["Pigment panel swatches: mean ΔE00 over the panel cubes (lower is better)", "",
-             "| swatch | " + " | ".join(names[m] for m in models) + " |", "|---|" + "---|" * len(models)]
+    lines = [
+        "Pigment panel swatches: mean ΔE00 over the panel cubes (lower is better)",
+        "",
+        "| swatch | " + " | ".join(names[m] for m in models) + " |",
+        "|---|" + "---|" * len(models),
+    ]
     for name in order:
         vals = [np.mean([r[m] for r in rows if r["swatch"] == name]) for m in models]
         lines.append(f"| {name} | " + " | ".join(f"{v:.1f}" for v in vals) + " |")
     means = [np.mean([r[m] for r in rows]) for m in models]
-    worst = [np.max([np.mean([r[m] for r in rows if r["swatch"] == n]) for n in order]) for m in models]
+    worst = [
+        np.max([np.mean([r[m] for r in rows if r["swatch"] == n]) for n in order]) for m in models
+    ]
     lines.append("| **mean over swatches** | " + " | ".join(f"**{v:.1f}**" for v in means) + " |")
     lines.append("| worst swatch | " + " | ".join(f"{v:.1f}" for v in worst) + " |")
     return "\n".join(lines)
@@ -196,25 +264,42 @@ def recipe_image(labels, regions) -> np.ndarray | None:
         return None
     labels = np.asarray(labels)
     if labels.min() < 0 or labels.max() >= len(colours):
-        raise ValueError(f"labels run to {labels.max()} but the metadata lists {len(colours)} regions")
+        raise ValueError(
+            f"labels run to {labels.max()} but the metadata lists {len(colours)} regions"
+        )
     return colours[labels]
 
 
 def format_table(results: dict) -> str:
     s = results["summary"]
     cols = " | ".join(HEADERS[m] for m in METRICS)
-    lines = [f"Held-out set {results['data']}: {results['n_cubes']} cubes (means over cubes)", "",
-             f"| model | target | {cols} |", "|---|---|" + "---|" * len(METRICS)]
-    names = {"uvit": "SmallUViT", "pixel_mlp": "per-pixel MLP", "flat_mean": "flat mean colour (baseline)",
-             "palette_ceiling": "palette image (ceiling)", "recipe_oracle": "true paint recipes' colours (oracle)"}
+    lines = [
+        f"Held-out set {results['data']}: {results['n_cubes']} cubes (means over cubes)",
+        "",
+        f"| model | target | {cols} |",
+        "|---|---|" + "---|" * len(METRICS),
+    ]
+    names = {
+        "uvit": "SmallUViT",
+        "pixel_mlp": "per-pixel MLP",
+        "flat_mean": "flat mean colour (baseline)",
+        "palette_ceiling": "palette image (ceiling)",
+        "recipe_oracle": "true paint recipes' colours (oracle)",
+    }
     tnames = {"palette": "palette", "rgb": "original"}
     for tname in ("palette", "rgb"):
         for model in ("uvit", "pixel_mlp", "flat_mean", "recipe_oracle", "palette_ceiling"):
             key = f"{model}/{tname}"
             if key in s:
-                vals = " | ".join(f"{s[key][m]:.4f}" if m in ("msssim", "srgb") else f"{s[key][m]:.2f}" for m in METRICS)
+                vals = " | ".join(
+                    f"{s[key][m]:.4f}" if m in ("msssim", "srgb") else f"{s[key][m]:.2f}"
+                    for m in METRICS
+                )
                 lines.append(f"| {names[model]} | {tnames[tname]} | {vals} |")
-    lines.append(f"| paper SmallUViT (its own data) | palette | {PAPER['msssim']:.4f} | {PAPER['srgb']:.4f} | n/a | n/a |")
+    lines.append(
+        f"| paper SmallUViT (its own data) | palette | {PAPER['msssim']:.4f} | {PAPER['srgb']:.4f} "
+        "| n/a | n/a |"
+    )
     return "\n".join(lines)
 
 
@@ -228,7 +313,12 @@ def save_grid(path, images, n: int = 4) -> None:
     from ..fileutil import atomic_path
 
     rows = images[:n]
-    cols = [("latent", "DVE latent (input)"), ("uvit", "SmallUViT"), ("palette", "palette target"), ("rgb", "original")]
+    cols = [
+        ("latent", "DVE latent (input)"),
+        ("uvit", "SmallUViT"),
+        ("palette", "palette target"),
+        ("rgb", "original"),
+    ]
     fig, axes = plt.subplots(len(rows), 4, figsize=(10, 2.6 * len(rows)), dpi=80, squeeze=False)
     for r, im in enumerate(rows):
         for c, (key, title) in enumerate(cols):
@@ -249,20 +339,33 @@ def run(args) -> int:
     from ..fileutil import atomic_path, check_output_folder
     from .common import write_json
 
-    check_output_folder(args.out, ("eval.json", "eval.md", "recolour_grid.png"),
-                        inputs=[args.data, args.weights, args.embedder, args.baseline])
-    results = evaluate(args.data, args.weights, args.embedder, args.baseline, args.device, args.max_cubes,
-                       progress=not args.no_progress)
+    check_output_folder(
+        args.out,
+        ("eval.json", "eval.md", "recolour_grid.png"),
+        inputs=[args.data, args.weights, args.embedder, args.baseline],
+    )
+    results = evaluate(
+        args.data,
+        args.weights,
+        args.embedder,
+        args.baseline,
+        args.device,
+        args.max_cubes,
+        progress=not args.no_progress,
+    )
     images = results.pop("_images")
     table = format_table(results)
     ari_table = None
     if not args.no_ari:
         try:
-            from .eval_embedder import evaluate_embedder, format_table as format_ari
+            from .eval_embedder import evaluate_embedder
+            from .eval_embedder import format_table as format_ari
         except ImportError:
             evaluate_embedder = None
         if evaluate_embedder is not None:
-            ari = evaluate_embedder(args.data, args.embedder, device=args.device, progress=not args.no_progress)
+            ari = evaluate_embedder(
+                args.data, args.embedder, device=args.device, progress=not args.no_progress
+            )
             ari_table = format_ari(ari)
             results["ari"] = {k: v for k, v in ari.items() if k != "per_cube"}
     swatch_table = format_swatch_table(results)
@@ -278,6 +381,8 @@ def run(args) -> int:
         with atomic_path(out / "eval.md") as tmp:
             Path(tmp).write_text(table + "\n" + (f"\n{ari_table}\n" if ari_table else ""))
         save_grid(out / "recolour_grid.png", images, args.grid)
-        print(f"wrote {out / 'eval.md'}, {out / 'eval.json'}, {out / 'recolour_grid.png'}", file=sys.stderr)
+        print(
+            f"wrote {out / 'eval.md'}, {out / 'eval.json'}, {out / 'recolour_grid.png'}",
+            file=sys.stderr,
+        )
     return 0
-

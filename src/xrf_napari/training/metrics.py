@@ -45,9 +45,13 @@ def ms_ssim(pred, target, win_size: int = MSSSIM_WIN):
     side = min(pred.shape[-2:])
     need = (win_size - 1) * 16
     if side <= need:
-        raise ValueError(f"MS-SSIM with 5 scales and a {win_size} px window needs images larger than "
-                         f"{need} px per side, got {side}")
-    return _ms_ssim(pred.float(), target.float(), data_range=1.0, size_average=True, win_size=win_size)
+        raise ValueError(
+            f"MS-SSIM with 5 scales and a {win_size} px window needs images larger than "
+            f"{need} px per side, got {side}"
+        )
+    return _ms_ssim(
+        pred.float(), target.float(), data_range=1.0, size_average=True, win_size=win_size
+    )
 
 
 def ciede2000(pred: np.ndarray, target: np.ndarray) -> tuple[float, float]:

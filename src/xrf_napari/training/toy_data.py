@@ -14,12 +14,23 @@ import numpy as np
 
 #: Main line energies (keV) and relative weights of elements common in paintings.
 LINES = {
-    "Ca": [(3.69, 1.0), (4.01, 0.13)], "Ti": [(4.51, 1.0), (4.93, 0.14)], "Cr": [(5.41, 1.0), (5.95, 0.14)],
-    "Mn": [(5.90, 1.0), (6.49, 0.14)], "Fe": [(6.40, 1.0), (7.06, 0.14)], "Co": [(6.93, 1.0), (7.65, 0.14)],
-    "Cu": [(8.05, 1.0), (8.90, 0.14)], "Zn": [(8.64, 1.0), (9.57, 0.14)], "As": [(10.54, 1.0), (11.73, 0.15)],
-    "Hg": [(9.99, 1.0), (11.82, 0.8), (2.20, 0.3)], "Pb": [(10.55, 1.0), (12.61, 0.9), (2.35, 0.4)],
-    "Ba": [(4.47, 1.0), (4.83, 0.6)], "K": [(3.31, 1.0)], "S": [(2.31, 1.0)], "Sn": [(25.27, 1.0), (3.44, 0.3)],
-    "Sr": [(14.16, 1.0), (15.84, 0.15)], "Sb": [(26.36, 1.0), (3.60, 0.4)],
+    "Ca": [(3.69, 1.0), (4.01, 0.13)],
+    "Ti": [(4.51, 1.0), (4.93, 0.14)],
+    "Cr": [(5.41, 1.0), (5.95, 0.14)],
+    "Mn": [(5.90, 1.0), (6.49, 0.14)],
+    "Fe": [(6.40, 1.0), (7.06, 0.14)],
+    "Co": [(6.93, 1.0), (7.65, 0.14)],
+    "Cu": [(8.05, 1.0), (8.90, 0.14)],
+    "Zn": [(8.64, 1.0), (9.57, 0.14)],
+    "As": [(10.54, 1.0), (11.73, 0.15)],
+    "Hg": [(9.99, 1.0), (11.82, 0.8), (2.20, 0.3)],
+    "Pb": [(10.55, 1.0), (12.61, 0.9), (2.35, 0.4)],
+    "Ba": [(4.47, 1.0), (4.83, 0.6)],
+    "K": [(3.31, 1.0)],
+    "S": [(2.31, 1.0)],
+    "Sn": [(25.27, 1.0), (3.44, 0.3)],
+    "Sr": [(14.16, 1.0), (15.84, 0.15)],
+    "Sb": [(26.36, 1.0), (3.60, 0.4)],
 }
 ANODES = {"Rh": 20.2, "W": 8.40, "Cu": 8.05, "Mo": 17.48}
 
@@ -41,12 +52,23 @@ def voronoi_labels(h: int, w: int, n_regions: int, rng) -> np.ndarray:
     d = (yy[..., None] - seeds[:, 0]) ** 2 + (xx[..., None] - seeds[:, 1]) ** 2
     nearest = d.argmin(-1)
     # Several seeds per region: irregular, sometimes disconnected regions like real paint.
-    owner = np.concatenate([np.arange(n_regions), rng.integers(0, n_regions, len(seeds) - n_regions)])
+    owner = np.concatenate(
+        [np.arange(n_regions), rng.integers(0, n_regions, len(seeds) - n_regions)]
+    )
     return (owner[nearest] + 1).astype(np.int32)
 
 
-def toy_scene(h: int, w: int, *, n_regions: int = 5, anode: str = "Rh", fwhm_mn_ev: float = 140.0,
-              counts_per_pixel: float = 1000.0, energy: np.ndarray | None = None, seed: int = 0):
+def toy_scene(
+    h: int,
+    w: int,
+    *,
+    n_regions: int = 5,
+    anode: str = "Rh",
+    fwhm_mn_ev: float = 140.0,
+    counts_per_pixel: float = 1000.0,
+    energy: np.ndarray | None = None,
+    seed: int = 0,
+):
     """(labels (h, w), components (R + 3, C), expected-count weights (h * w, R + 3)): the expected
     spectrum of pixel i is weights[i] @ components (draw Poisson counts from it)."""
     from ..energy import canonical_energy
@@ -62,9 +84,13 @@ def toy_scene(h: int, w: int, *, n_regions: int = 5, anode: str = "Rh", fwhm_mn_
     basis = []
     for _ in range(n_regions):
         chosen = rng.choice(len(elements), size=rng.integers(1, 4), replace=False)
-        spec = sum(rng.uniform(0.3, 1.0) * line_spectrum(e, LINES[elements[i]], fwhm_mn_ev) for i in chosen)
+        spec = sum(
+            rng.uniform(0.3, 1.0) * line_spectrum(e, LINES[elements[i]], fwhm_mn_ev) for i in chosen
+        )
         basis.append(spec / spec.sum())
-    comps = np.concatenate([np.stack(basis), ground[None], scatter[None], continuum[None]])  # (R+3, C)
+    comps = np.concatenate(
+        [np.stack(basis), ground[None], scatter[None], continuum[None]]
+    )  # (R+3, C)
     n = h * w
     lab = labels.reshape(-1) - 1
     weights = np.zeros((n, len(comps)))
@@ -77,22 +103,54 @@ def toy_scene(h: int, w: int, *, n_regions: int = 5, anode: str = "Rh", fwhm_mn_
     return labels, comps, weights
 
 
-def toy_cube(h: int, w: int, *, n_regions: int = 5, anode: str = "Rh", fwhm_mn_ev: float = 140.0,
-             counts_per_pixel: float = 1000.0, energy: np.ndarray | None = None, seed: int = 0,
-             dtype=np.uint16):
+def toy_cube(
+    h: int,
+    w: int,
+    *,
+    n_regions: int = 5,
+    anode: str = "Rh",
+    fwhm_mn_ev: float = 140.0,
+    counts_per_pixel: float = 1000.0,
+    energy: np.ndarray | None = None,
+    seed: int = 0,
+    dtype=np.uint16,
+):
     """(counts (h, w, C), labels (h, w), metadata). energy: channel centres in keV (canonical grid
     by default)."""
-    labels, comps, weights = toy_scene(h, w, n_regions=n_regions, anode=anode, fwhm_mn_ev=fwhm_mn_ev,
-                                       counts_per_pixel=counts_per_pixel, energy=energy, seed=seed)
+    labels, comps, weights = toy_scene(
+        h,
+        w,
+        n_regions=n_regions,
+        anode=anode,
+        fwhm_mn_ev=fwhm_mn_ev,
+        counts_per_pixel=counts_per_pixel,
+        energy=energy,
+        seed=seed,
+    )
     rng = np.random.default_rng([seed, 1])
     counts = rng.poisson(weights @ comps).astype(dtype).reshape(h, w, comps.shape[1])
-    meta = {"profile": {"anode": anode, "fwhm_mn_ev": fwhm_mn_ev, "counts_per_pixel": counts_per_pixel,
-                        "n_channels": comps.shape[1]}, "seed": seed, "toy": True}
+    meta = {
+        "profile": {
+            "anode": anode,
+            "fwhm_mn_ev": fwhm_mn_ev,
+            "counts_per_pixel": counts_per_pixel,
+            "n_channels": comps.shape[1],
+        },
+        "seed": seed,
+        "toy": True,
+    }
     return counts, labels, meta
 
 
-def write_toy_dataset(folder, n_cubes: int = 6, size: int = 48, *, seed: int = 0,
-                      anodes=("Rh", "W", "Cu"), fwhm_range=(120.0, 165.0)) -> Path:
+def write_toy_dataset(
+    folder,
+    n_cubes: int = 6,
+    size: int = 48,
+    *,
+    seed: int = 0,
+    anodes=("Rh", "W", "Cu"),
+    fwhm_range=(120.0, 165.0),
+) -> Path:
     """A dataset folder in the synthetic layout (manifest.json + cubes/*.h5) made of toy cubes."""
     import json
 
@@ -106,16 +164,28 @@ def write_toy_dataset(folder, n_cubes: int = 6, size: int = 48, *, seed: int = 0
     names = []
     for i in range(n_cubes):
         anode = anodes[i % len(anodes)]
-        counts, labels, meta = toy_cube(size, size, n_regions=int(rng.integers(3, 7)), anode=anode,
-                                        fwhm_mn_ev=float(rng.uniform(*fwhm_range)),
-                                        counts_per_pixel=float(np.exp(rng.uniform(np.log(150), np.log(5000)))),
-                                        seed=int(rng.integers(1 << 31)))
+        counts, labels, meta = toy_cube(
+            size,
+            size,
+            n_regions=int(rng.integers(3, 7)),
+            anode=anode,
+            fwhm_mn_ev=float(rng.uniform(*fwhm_range)),
+            counts_per_pixel=float(np.exp(rng.uniform(np.log(150), np.log(5000)))),
+            seed=int(rng.integers(1 << 31)),
+        )
         name = f"toy_{i:04d}.h5"
         # colour targets: a random colour per region (palette) and a noisy version of it (rgb)
         palette = rng.integers(0, 256, (int(labels.max()) + 1, 3)).astype(np.uint8)[labels]
-        rgb = np.clip(palette.astype(int) + rng.integers(-8, 9, palette.shape), 0, 255).astype(np.uint8)
-        write_cube(folder / "cubes" / name, counts, cal, metadata=meta,
-                   targets={"labels": labels, "palette": palette, "rgb": rgb})
+        rgb = np.clip(palette.astype(int) + rng.integers(-8, 9, palette.shape), 0, 255).astype(
+            np.uint8
+        )
+        write_cube(
+            folder / "cubes" / name,
+            counts,
+            cal,
+            metadata=meta,
+            targets={"labels": labels, "palette": palette, "rgb": rgb},
+        )
         names.append(name)
     (folder / "manifest.json").write_text(json.dumps({"cubes": names, "toy": True}, indent=2))
     return folder

@@ -19,52 +19,69 @@ import numpy as np
 
 #: Training defaults; a --config JSON overrides them, command-line flags override both.
 DEFAULT_TRAIN_CONFIG = {
-    "model": {"n_channels": 512, "hidden": [128, 64, 32], "latent_dim": 3, "activation": "relu",
-              "normalisation": "hellinger"},
+    "model": {
+        "n_channels": 512,
+        "hidden": [128, 64, 32],
+        "latent_dim": 3,
+        "activation": "relu",
+        "normalisation": "hellinger",
+    },
     "seed": 0,
     "steps": 3000,
-    "epochs": None,                # if set, steps = epochs * (pool size // batch)
-    "cubes_per_batch": 16,         # distinct cubes (hence instrument profiles) per batch
+    "epochs": None,  # if set, steps = epochs * (pool size // batch)
+    "cubes_per_batch": 16,  # distinct cubes (hence instrument profiles) per batch
     "pixels_per_cube_batch": 256,  # batch = cubes_per_batch * pixels_per_cube_batch spectra
-    "pixels_per_cube": 4096,       # pixels kept per cube in the pool
+    "pixels_per_cube": 4096,  # pixels kept per cube in the pool
     "max_pool_bytes": 2 * 2**30,
     "lr": 2e-3,
-    "lr_min_factor": 0.05,         # cosine decay to lr * lr_min_factor
-    "warmup_steps": 100,           # linear learning-rate warm-up
+    "lr_min_factor": 0.05,  # cosine decay to lr * lr_min_factor
+    "warmup_steps": 100,  # linear learning-rate warm-up
     "weight_decay": 0.0,
     "grad_clip": 5.0,
     "w_recon": 1.0,
-    "w_kl": 1e-3,                  # small per-sample KL keeps the posterior variance meaningful
+    "w_kl": 1e-3,  # small per-sample KL keeps the posterior variance meaningful
     "w_mmd": 5.0,
-    "mmd_samples": 1024,           # posterior samples (and as many prior samples) in the MMD
+    "mmd_samples": 1024,  # posterior samples (and as many prior samples) in the MMD
     "w_silhouette": 4.0,
-    "silhouette_ramp": 0.2,        # fraction of steps over which w_silhouette ramps up from 0
+    "silhouette_ramp": 0.2,  # fraction of steps over which w_silhouette ramps up from 0
     "silhouette_interior_only": True,  # score only pixels away from region boundaries (mixtures)
-    "aug_prob": 0.8,               # fraction of batch cubes seen through a random "other instrument"
-    "aug_min_keep": 0.05,          # binomial thinning: keep 5-100% of counts (log-uniform, per pixel)
-    "aug_tilt": 1.0,               # per-cube smooth efficiency tilt exp(a x + b x^2), |a|,|b| <= tilt
-    "aug_broaden": 1.5,            # Gaussian sigma, channels: 0.3 + U(0, this); 0 = off
-    "aug_shift": 0.5,              # energy shift, channels, U(-this, this); 0 = off
-    "aug_window": 0.5,             # probability of scaling a random 0.5-3 keV window by U(0, 2)
+    "aug_prob": 0.8,  # fraction of batch cubes seen through a random "other instrument"
+    "aug_min_keep": 0.05,  # binomial thinning: keep 5-100% of counts (log-uniform, per pixel)
+    "aug_tilt": 1.0,  # per-cube smooth efficiency tilt exp(a x + b x^2), |a|,|b| <= tilt
+    "aug_broaden": 1.5,  # Gaussian sigma, channels: 0.3 + U(0, this); 0 = off
+    "aug_shift": 0.5,  # energy shift, channels, U(-this, this); 0 = off
+    "aug_window": 0.5,  # probability of scaling a random 0.5-3 keV window by U(0, 2)
     "checkpoint_every": 500,
     "log_every": 25,
-    "amp": False,                  # bf16 autocast on CUDA
+    "amp": False,  # bf16 autocast on CUDA
 }
 
 
 def configure(parser) -> None:
     parser.add_argument("--data", required=True, help="synthetic dataset folder (cubes/*.h5)")
-    parser.add_argument("--out", required=True, help="output folder (checkpoints, metrics, weights)")
+    parser.add_argument(
+        "--out", required=True, help="output folder (checkpoints, metrics, weights)"
+    )
     parser.add_argument("--config", help="JSON file overriding the default training config")
-    parser.add_argument("--epochs", type=float, help="epochs over the pixel pool (overrides --steps)")
+    parser.add_argument(
+        "--epochs", type=float, help="epochs over the pixel pool (overrides --steps)"
+    )
     parser.add_argument("--steps", type=int, help="optimiser steps")
-    parser.add_argument("--batch", type=int, help="spectra per batch (cubes_per_batch * pixels per cube)")
+    parser.add_argument(
+        "--batch", type=int, help="spectra per batch (cubes_per_batch * pixels per cube)"
+    )
     parser.add_argument("--lr", type=float, help="peak learning rate")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
-    parser.add_argument("--threads", type=int, help="torch CPU threads (1 is fastest on a busy, shared "
-                        "machine: OpenMP threads stall when the cores are oversubscribed)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="torch CPU threads (1 is fastest on a busy, shared "
+        "machine: OpenMP threads stall when the cores are oversubscribed)",
+    )
     parser.add_argument("--seed", type=int, help="random seed")
-    parser.add_argument("--checkpoint-every", type=int, dest="checkpoint_every", help="steps between checkpoints")
+    parser.add_argument(
+        "--checkpoint-every", type=int, dest="checkpoint_every", help="steps between checkpoints"
+    )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA")
     parser.add_argument("--val", help="dataset folder evaluated (ARI) at the end, e.g. data/test")
@@ -147,17 +164,21 @@ def augment(counts, gen, cfg: dict, energy):
         kern = torch.exp(-0.5 * ((taps[None, :] - shift[chosen, None]) / sigma[chosen, None]) ** 2)
         kern = kern / kern.sum(-1, keepdim=True)  # (Bc, 9): counts are conserved
         padded = F.pad(sel, (half, half), mode="replicate")
-        sel = sum(padded[..., j:j + c] * kern[:, None, j:j + 1] for j in range(2 * half + 1))
+        sel = sum(padded[..., j : j + c] * kern[:, None, j : j + 1] for j in range(2 * half + 1))
     if cfg.get("aug_window", 0.0) > 0:
-        inside = ((energy[None, :] - w_centre[chosen, None]).abs() < w_width[chosen, None] / 2)
-        apply = (torch.rand(int(chosen.sum()), 1, generator=gen, device=dev) < cfg["aug_window"])
-        factor = torch.where(inside & apply, w_gain[chosen, None], torch.ones_like(inside, dtype=sel.dtype))
+        inside = (energy[None, :] - w_centre[chosen, None]).abs() < w_width[chosen, None] / 2
+        apply = torch.rand(int(chosen.sum()), 1, generator=gen, device=dev) < cfg["aug_window"]
+        factor = torch.where(
+            inside & apply, w_gain[chosen, None], torch.ones_like(inside, dtype=sel.dtype)
+        )
         sel = sel * factor[:, None, :]
     counts[chosen] = sel
     return counts
 
 
-def train_step(model, opt, batch, gen, cfg: dict, step: int, energy, device, n_labels=None, dist=None):
+def train_step(
+    model, opt, batch, gen, cfg: dict, step: int, energy, device, n_labels=None, dist=None
+):
     """One optimiser step; returns a dict of loss values (floats).
 
     Every rank draws the whole global batch's randomness (augmentation, noise, prior samples) from
@@ -204,24 +225,47 @@ def train_step(model, opt, batch, gen, cfg: dict, step: int, energy, device, n_l
     if cfg["grad_clip"]:
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["grad_clip"])  # on averaged grads
     opt.step()
-    return {"loss": loss.item(), "recon": rec.item(), "kl": kl.item(), "mmd": mmd.item(),
-            "silhouette_loss": sil.item(), "lr": opt.param_groups[0]["lr"]}
+    return {
+        "loss": loss.item(),
+        "recon": rec.item(),
+        "kl": kl.item(),
+        "mmd": mmd.item(),
+        "silhouette_loss": sil.item(),
+        "lr": opt.param_groups[0]["lr"],
+    }
 
 
-def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bool = False,
-          progress: bool = True, stop_after: int | None = None, val_dir=None) -> dict:
+def train(
+    data_dir,
+    out_dir,
+    cfg: dict,
+    *,
+    device_name: str = "auto",
+    resume: bool = False,
+    progress: bool = True,
+    stop_after: int | None = None,
+    val_dir=None,
+) -> dict:
     """Train; returns the metrics dict. stop_after: stop (as if interrupted) after that many steps
     of this call, leaving the last checkpoint (tests of --resume)."""
     import torch
     from tqdm import tqdm
 
+    from ..device import pick_device
     from ..energy import canonical_energy
     from ..models.dve import build_from_config, resolved_config
     from ..models.weights import save_weights
-    from ..device import pick_device
     from .common import load_checkpoint, plot_curves, save_checkpoint, seed_everything, write_json
     from .data import list_cubes, make_pool, shared_sources
-    from .distributed import all_mean, barrier, cleanup, device_for, init_distributed, params_in_sync, wrap_model
+    from .distributed import (
+        all_mean,
+        barrier,
+        cleanup,
+        device_for,
+        init_distributed,
+        params_in_sync,
+        wrap_model,
+    )
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -230,14 +274,18 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     dist = init_distributed(device.type)
     device = device_for(dist, device)
     if dist.enabled and int(cfg["cubes_per_batch"]) % dist.world_size:
-        raise ValueError(f"cubes_per_batch {cfg['cubes_per_batch']} must divide by the {dist.world_size} ranks")
+        raise ValueError(
+            f"cubes_per_batch {cfg['cubes_per_batch']} must divide by the {dist.world_size} ranks"
+        )
     progress = progress and dist.is_main
     ckpt = None
     if resume:
         if not ckpt_path.is_file():
             raise ValueError(f"--resume: no checkpoint at {ckpt_path}")
-        ckpt = load_checkpoint(ckpt_path, required=("model", "optimizer", "step", "generator", "config_json",
-                                                    "history_json"))
+        ckpt = load_checkpoint(
+            ckpt_path,
+            required=("model", "optimizer", "step", "generator", "config_json", "history_json"),
+        )
         cfg = json.loads(ckpt["config_json"])  # the interrupted run's config wins
     cfg["model"] = resolved_config(cfg["model"])
     seed_everything(int(cfg["seed"]))
@@ -245,18 +293,26 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     if val_dir:  # the end-of-run ARI must come from paintings the embedder never saw
         common = shared_sources(list_cubes(data_dir), list_cubes(val_dir))
         if common:
-            raise ValueError(f"--val {val_dir} shares {len(common)} source painting(s) with --data "
-                             f"{data_dir} (e.g. {sorted(common)[:3]}): validate on other paintings")
-    pool, refresh = make_pool(data_dir, int(cfg["pixels_per_cube"]), int(cfg["seed"]), device,
-                              int(cfg["max_pool_bytes"]))
+            raise ValueError(
+                f"--val {val_dir} shares {len(common)} source painting(s) with --data "
+                f"{data_dir} (e.g. {sorted(common)[:3]}): validate on other paintings"
+            )
+    pool, refresh = make_pool(
+        data_dir, int(cfg["pixels_per_cube"]), int(cfg["seed"]), device, int(cfg["max_pool_bytes"])
+    )
     batch_size = min(int(cfg["cubes_per_batch"]), pool.n_cubes) * int(cfg["pixels_per_cube_batch"])
     steps_per_epoch = max(1, pool.n_cubes * pool.pixels_per_cube // batch_size)
     if cfg.get("epochs"):
         cfg["steps"] = int(round(float(cfg["epochs"]) * steps_per_epoch))
-    cfg["resolved"] = {"n_cubes": pool.n_cubes, "pool_pixels_per_cube": pool.pixels_per_cube,
-                       "refresh_pool_each_epoch": refresh, "batch_size": batch_size,
-                       "steps_per_epoch": steps_per_epoch, "data": str(data_dir),
-                       "world_size": dist.world_size}
+    cfg["resolved"] = {
+        "n_cubes": pool.n_cubes,
+        "pool_pixels_per_cube": pool.pixels_per_cube,
+        "refresh_pool_each_epoch": refresh,
+        "batch_size": batch_size,
+        "steps_per_epoch": steps_per_epoch,
+        "data": str(data_dir),
+        "world_size": dist.world_size,
+    }
     if dist.is_main:
         write_json(out / "config.json", cfg)
 
@@ -285,13 +341,26 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     def checkpoint():
         if not dist.is_main:
             return
-        save_checkpoint(ckpt_path, model=core.state_dict(), optimizer=opt.state_dict(), step=step,
-                        generator=gen.get_state(), config_json=json.dumps(cfg),
-                        history_json=json.dumps(history), elapsed=elapsed)
+        save_checkpoint(
+            ckpt_path,
+            model=core.state_dict(),
+            optimizer=opt.state_dict(),
+            step=step,
+            generator=gen.get_state(),
+            config_json=json.dumps(cfg),
+            history_json=json.dumps(history),
+            elapsed=elapsed,
+        )
 
     total = int(cfg["steps"])
-    bar = tqdm(total=total, initial=step, desc="training DVE", unit="step", disable=not progress,
-               dynamic_ncols=True)
+    bar = tqdm(
+        total=total,
+        initial=step,
+        desc="training DVE",
+        unit="step",
+        disable=not progress,
+        dynamic_ncols=True,
+    )
     t0 = time.perf_counter()
     done_here = 0
     running = {}
@@ -310,7 +379,10 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
         if step % int(cfg["log_every"]) == 0 or step == total:
             for k, v in running.items():
                 history.setdefault(k, []).append((step, all_mean(float(np.mean(v)), dist)))
-            bar.set_postfix(loss=f"{np.mean(running['loss']):.4f}", sil=f"{1 - np.mean(running['silhouette_loss']):.3f}")
+            bar.set_postfix(
+                loss=f"{np.mean(running['loss']):.4f}",
+                sil=f"{1 - np.mean(running['silhouette_loss']):.3f}",
+            )
             running = {}
         bar.update(1)
         if step % int(cfg["checkpoint_every"]) == 0 or step == total:
@@ -333,18 +405,32 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
     weights_cfg["training"] = {k: v for k, v in cfg.items() if k != "model"}
     sha = save_weights(core.state_dict(), out / "dve.safetensors", weights_cfg)
     final = {k: v[-1][1] for k, v in history.items() if v}
-    metrics = {"steps": step, "train_seconds": round(elapsed, 1), "device": str(device),
-               "world_size": dist.world_size, "ranks_in_sync": in_sync, "pool_sha1": pool_sha1,
-               "final": final, "weights": str(out / "dve.safetensors"), "sha256": sha, "curves": history}
+    metrics = {
+        "steps": step,
+        "train_seconds": round(elapsed, 1),
+        "device": str(device),
+        "world_size": dist.world_size,
+        "ranks_in_sync": in_sync,
+        "pool_sha1": pool_sha1,
+        "final": final,
+        "weights": str(out / "dve.safetensors"),
+        "sha256": sha,
+        "curves": history,
+    }
     if val_dir:
         from .eval_embedder import evaluate_embedder, format_table
 
-        res = evaluate_embedder(val_dir, out / "dve.safetensors", device=device_name, progress=progress)
+        res = evaluate_embedder(
+            val_dir, out / "dve.safetensors", device=device_name, progress=progress
+        )
         metrics["validation"] = res
         print(format_table(res))
     write_json(out / "metrics.json", metrics)
-    plot_curves(out / "loss_curve.png", {k: v for k, v in history.items() if k != "lr"},
-                title=f"DVE training ({step} steps)")
+    plot_curves(
+        out / "loss_curve.png",
+        {k: v for k, v in history.items() if k != "lr"},
+        title=f"DVE training ({step} steps)",
+    )
     barrier(dist)
     cleanup(dist)
     return metrics
@@ -353,18 +439,30 @@ def train(data_dir, out_dir, cfg: dict, *, device_name: str = "auto", resume: bo
 def run(args) -> int:
     from ..fileutil import check_output_folder
 
-    check_output_folder(args.out, ("config.json", "checkpoint.pt", "metrics.json", "loss_curve.png",
-                                   "dve.safetensors"), inputs=[args.data, args.val, args.config])
+    check_output_folder(
+        args.out,
+        ("config.json", "checkpoint.pt", "metrics.json", "loss_curve.png", "dve.safetensors"),
+        inputs=[args.data, args.val, args.config],
+    )
     cfg = resolve_config(args)
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    metrics = train(args.data, args.out, cfg, device_name=args.device, resume=args.resume,
-                    progress=not args.no_progress, val_dir=args.val)
+    metrics = train(
+        args.data,
+        args.out,
+        cfg,
+        device_name=args.device,
+        resume=args.resume,
+        progress=not args.no_progress,
+        val_dir=args.val,
+    )
     if "weights" not in metrics:  # a non-zero rank of a torchrun job: rank 0 reports
         return 0
-    print(f"weights: {metrics['weights']} (sha256 {metrics['sha256'][:12]}...), "
-          f"{metrics['steps']} steps in {metrics['train_seconds']} s on {metrics['device']}; final "
-          + ", ".join(f"{k} {v:.4g}" for k, v in metrics["final"].items()))
+    print(
+        f"weights: {metrics['weights']} (sha256 {metrics['sha256'][:12]}...), "
+        f"{metrics['steps']} steps in {metrics['train_seconds']} s on {metrics['device']}; final "
+        + ", ".join(f"{k} {v:.4g}" for k, v in metrics["final"].items())
+    )
     return 0

@@ -2,15 +2,22 @@
 
 It answers "what does the transformer add over colouring each pixel from its own latent?" (the 1-D
 per-pixel approach of AIRES-CH). Trained on the same cached latents and targets as the SmallUViT, by
-`xrf-napari-train recolouriser` (option --baseline-steps), and scored by `xrf-napari-train evaluate`.
+`xrf-napari-train recolouriser` (option --baseline-steps), and scored by `xrf-napari-train
+evaluate`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-DEFAULT_CONFIG = {"arch": "PixelMLP", "in_chans": 3, "hidden": 128, "layers": 3,
-                  "latent_mean": [0.0, 0.0, 0.0], "latent_std": [1.0, 1.0, 1.0]}
+DEFAULT_CONFIG = {
+    "arch": "PixelMLP",
+    "in_chans": 3,
+    "hidden": 128,
+    "layers": 3,
+    "latent_mean": [0.0, 0.0, 0.0],
+    "latent_std": [1.0, 1.0, 1.0],
+}
 
 
 def build_from_config(config: dict | None = None):
@@ -25,7 +32,9 @@ def build_from_config(config: dict | None = None):
         def __init__(self):
             super().__init__()
             self.config = cfg
-            self.register_buffer("latent_mean", torch.tensor(cfg["latent_mean"], dtype=torch.float32))
+            self.register_buffer(
+                "latent_mean", torch.tensor(cfg["latent_mean"], dtype=torch.float32)
+            )
             self.register_buffer("latent_std", torch.tensor(cfg["latent_std"], dtype=torch.float32))
             layers, c = [], cfg["in_chans"]
             for _ in range(cfg["layers"] - 1):
@@ -44,8 +53,19 @@ def build_from_config(config: dict | None = None):
     return PixelMLP()
 
 
-def train_pixel_mlp(latents, targets, *, steps: int, device, seed: int = 0, batch_pixels: int = 16384,
-                    lr: float = 3e-3, latent_mean=None, latent_std=None, progress=None):
+def train_pixel_mlp(
+    latents,
+    targets,
+    *,
+    steps: int,
+    device,
+    seed: int = 0,
+    batch_pixels: int = 16384,
+    lr: float = 3e-3,
+    latent_mean=None,
+    latent_std=None,
+    progress=None,
+):
     """Fit a PixelMLP to (latents[i] (3, H, W), targets[i] (3, H, W)) tensors on `device`.
 
     Returns (model, final_loss). Pixels are sampled uniformly from all images every step."""
@@ -56,17 +76,24 @@ def train_pixel_mlp(latents, targets, *, steps: int, device, seed: int = 0, batc
     torch.manual_seed(seed)
     cfg = dict(DEFAULT_CONFIG)
     if latent_mean is not None:
-        cfg["latent_mean"], cfg["latent_std"] = [float(v) for v in latent_mean], [float(v) for v in latent_std]
+        cfg["latent_mean"], cfg["latent_std"] = (
+            [float(v) for v in latent_mean],
+            [float(v) for v in latent_std],
+        )
     model = build_from_config(cfg).to(device)
     x_all = torch.cat([lat.reshape(3, -1) for lat in latents], dim=1).to(device)
     y_all = torch.cat([t.reshape(3, -1) for t in targets], dim=1).to(device)
     n = x_all.shape[1]
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(steps, 1), pct_start=0.05)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=lr, total_steps=max(steps, 1), pct_start=0.05
+    )
     gen = torch.Generator(device="cpu").manual_seed(seed)
     loss = torch.zeros((), device=device)
     for step in range(steps):
-        idx = torch.randint(0, n, (min(batch_pixels, n),), generator=gen).to(device, non_blocking=True)
+        idx = torch.randint(0, n, (min(batch_pixels, n),), generator=gen).to(
+            device, non_blocking=True
+        )
         x = x_all[:, idx].T
         y = y_all[:, idx].T
         pred = model.forward_pixels(x)
@@ -91,6 +118,6 @@ def predict_pixels(model, latent: np.ndarray, device, chunk: int = 1 << 20) -> n
     out = np.empty_like(flat)
     with torch.inference_mode():
         for i in range(0, len(flat), chunk):
-            x = torch.from_numpy(flat[i:i + chunk]).to(device)
-            out[i:i + chunk] = model.forward_pixels(x).float().cpu().numpy()
+            x = torch.from_numpy(flat[i : i + chunk]).to(device)
+            out[i : i + chunk] = model.forward_pixels(x).float().cpu().numpy()
     return out.reshape(h, w, 3)

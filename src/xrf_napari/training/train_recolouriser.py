@@ -35,8 +35,17 @@ from pathlib import Path
 import numpy as np
 
 DEFAULTS = {
-    "model": {"patch": 16, "dim": 144, "depth": 7, "heads": 9, "mlp_ratio": 4.0, "spt_shift": "half",
-              "pixel_skip": True, "head_hidden": 16, "pixel_branch": 32},
+    "model": {
+        "patch": 16,
+        "dim": 144,
+        "depth": 7,
+        "heads": 9,
+        "mlp_ratio": 4.0,
+        "spt_shift": "half",
+        "pixel_skip": True,
+        "head_hidden": 16,
+        "pixel_branch": 32,
+    },
     "crop": 128,
     "batch": 16,
     "steps": 3000,
@@ -62,23 +71,46 @@ TARGETS = ("palette", "rgb")
 
 
 def configure(p) -> None:
-    p.add_argument("--data", required=True, help="synthetic dataset folder (manifest.json + cubes/*.h5)")
-    p.add_argument("--embedder", default=None, help="DVE weights (.safetensors); default: the shipped ones")
-    p.add_argument("--out", required=True, help="output folder (weights, config, metrics, curves, checkpoints)")
-    p.add_argument("--config", default=None, help="JSON config (e.g. configs/recolouriser.json); flags override it")
+    p.add_argument(
+        "--data", required=True, help="synthetic dataset folder (manifest.json + cubes/*.h5)"
+    )
+    p.add_argument(
+        "--embedder", default=None, help="DVE weights (.safetensors); default: the shipped ones"
+    )
+    p.add_argument(
+        "--out", required=True, help="output folder (weights, config, metrics, curves, checkpoints)"
+    )
+    p.add_argument(
+        "--config",
+        default=None,
+        help="JSON config (e.g. configs/recolouriser.json); flags override it",
+    )
     p.add_argument("--steps", type=int, default=None, help="optimisation steps")
-    p.add_argument("--epochs", type=float, default=None,
-                   help="alternative to --steps: passes over the training pixels (crop area x batch)")
+    p.add_argument(
+        "--epochs",
+        type=float,
+        default=None,
+        help="alternative to --steps: passes over the training pixels (crop area x batch)",
+    )
     p.add_argument("--batch", type=int, default=None)
-    p.add_argument("--crop", type=int, default=None, help="training crop size in pixels (multiple of the patch)")
+    p.add_argument(
+        "--crop",
+        type=int,
+        default=None,
+        help="training crop size in pixels (multiple of the patch)",
+    )
     p.add_argument("--patch", type=int, default=None, help="patch size (16 in the paper)")
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--checkpoint-every", type=int, default=None)
-    p.add_argument("--target", choices=TARGETS, default=None, help="palette (reachable) or rgb (original)")
-    p.add_argument("--baseline-steps", type=int, default=None, help="steps for the per-pixel MLP (0 = skip)")
+    p.add_argument(
+        "--target", choices=TARGETS, default=None, help="palette (reachable) or rgb (original)"
+    )
+    p.add_argument(
+        "--baseline-steps", type=int, default=None, help="steps for the per-pixel MLP (0 = skip)"
+    )
     p.add_argument("--time-budget", type=float, default=None, help="seconds for the SmallUViT loop")
     p.add_argument("--msssim-weight", type=float, default=None)
     p.add_argument("--no-progress", action="store_true")
@@ -97,15 +129,25 @@ def resolve_config(args) -> dict:
         if unknown:
             raise ValueError(f"config {path}: unknown keys {sorted(unknown)}")
         cfg.update(user)
-    flags = {"steps": args.steps, "batch": args.batch, "crop": args.crop, "lr": args.lr, "seed": args.seed,
-             "checkpoint_every": args.checkpoint_every, "target": args.target,
-             "baseline_steps": args.baseline_steps, "time_budget": args.time_budget,
-             "msssim_weight": args.msssim_weight}
+    flags = {
+        "steps": args.steps,
+        "batch": args.batch,
+        "crop": args.crop,
+        "lr": args.lr,
+        "seed": args.seed,
+        "checkpoint_every": args.checkpoint_every,
+        "target": args.target,
+        "baseline_steps": args.baseline_steps,
+        "time_budget": args.time_budget,
+        "msssim_weight": args.msssim_weight,
+    }
     cfg.update({k: v for k, v in flags.items() if v is not None})
     if args.patch is not None:
         cfg["model"]["patch"] = args.patch
     if cfg["crop"] % cfg["model"]["patch"]:
-        raise ValueError(f"crop {cfg['crop']} must be a multiple of the patch size {cfg['model']['patch']}")
+        raise ValueError(
+            f"crop {cfg['crop']} must be a multiple of the patch size {cfg['model']['patch']}"
+        )
     if cfg["target"] not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}")
     cfg["epochs"] = args.epochs
@@ -114,8 +156,10 @@ def resolve_config(args) -> dict:
 
 # -- data --------------------------------------------------------------------------------------
 def _cache_key(files, embedder) -> dict:
-    return {"embedder_sha256": embedder.sha256 or _file_sha(embedder.path),
-            "files": [[p.name, p.stat().st_size, int(p.stat().st_mtime)] for p in files]}
+    return {
+        "embedder_sha256": embedder.sha256 or _file_sha(embedder.path),
+        "files": [[p.name, p.stat().st_size, int(p.stat().st_mtime)] for p in files],
+    }
 
 
 def _file_sha(path):
@@ -125,7 +169,8 @@ def _file_sha(path):
 
 
 def _read_training_cube(path):
-    """(counts (H, W, C), calibration dict, palette, rgb) of one synthetic cube (runs in a worker)."""
+    """(counts (H, W, C), calibration dict, palette, rgb) of one synthetic cube
+    (runs in a worker)."""
     import h5py
 
     from ..io.project_h5 import read_project_cube
@@ -135,7 +180,9 @@ def _read_training_cube(path):
         with h5py.File(path, "r") as f:
             cube = read_project_cube(f, path)
             if "targets/palette" not in f or "targets/rgb" not in f:
-                raise ValueError(f"{path} has no /targets/palette or /targets/rgb (colour targets are needed)")
+                raise ValueError(
+                    f"{path} has no /targets/palette or /targets/rgb (colour targets are needed)"
+                )
             counts = cube.data[()]
             palette = f["targets/palette"][()].astype(np.uint8)
             rgb = f["targets/rgb"][()].astype(np.uint8)
@@ -147,7 +194,8 @@ def _read_training_cube(path):
 
 
 def _read_ahead(files, workers: int):
-    """Yield _read_training_cube(f) in order; gzip decoding runs in `workers` processes, a few ahead."""
+    """Yield _read_training_cube(f) in order; gzip decoding runs in `workers` processes, a few
+    ahead."""
     from collections import deque
 
     if workers <= 1 or len(files) < 2:
@@ -173,23 +221,32 @@ def _read_ahead(files, workers: int):
             yield result
 
 
-def embed_dataset(data_dir, embedder_weights, device, cache_path, chunk: int = 65536, progress: bool = True,
-                  workers: int | None = None, dist=None):
+def embed_dataset(
+    data_dir,
+    embedder_weights,
+    device,
+    cache_path,
+    chunk: int = 65536,
+    progress: bool = True,
+    workers: int | None = None,
+    dist=None,
+):
     """(latents, palettes, rgbs, names): lists of (H, W, 3) arrays (float32, uint8, uint8).
 
     Embeds each cube through analysis.embed.iter_embed (as at inference); cached in cache_path.
     Compressed cubes are decoded in `workers` processes (default: up to 8) while the DVE runs.
     Under torchrun (dist) each rank reads and embeds only its share of the files (every N-th), then
-    the ranks exchange the latents, which are ~85x smaller than the counts; rank 0 writes the cache."""
+    the ranks exchange the latents, which are ~85x smaller than the counts; rank 0 writes the
+    cache."""
     import os
 
     from tqdm import tqdm
 
     from ..analysis.embed import iter_embed, load_embedder
-    from ..progress import run_to_end
     from ..cube import cube_from_array
     from ..energy import Calibration
     from ..fileutil import atomic_path
+    from ..progress import run_to_end
     from .data import list_cubes
     from .distributed import DistInfo, all_max, barrier, gather_shards
 
@@ -204,21 +261,35 @@ def embed_dataset(data_dir, embedder_weights, device, cache_path, chunk: int = 6
     if cache_path.is_file():
         with np.load(cache_path) as z:
             if json.loads(str(z["key"])) == key:
-                cached = ([z[f"latent_{i}"] for i in range(n)], [z[f"palette_{i}"] for i in range(n)],
-                          [z[f"rgb_{i}"] for i in range(n)], names)
+                cached = (
+                    [z[f"latent_{i}"] for i in range(n)],
+                    [z[f"palette_{i}"] for i in range(n)],
+                    [z[f"rgb_{i}"] for i in range(n)],
+                    names,
+                )
     if all_max(cached is None, dist) == 0:  # every rank must take the same path, or they deadlock
         return cached
-    mine = files[dist.rank::dist.world_size]
+    mine = files[dist.rank :: dist.world_size]
     if workers is None:  # worker start-up only pays off for real datasets
         big = sum(p.stat().st_size for p in mine) > 256 * 2**20
         workers = min(8, os.cpu_count() or 1, len(mine)) if big else 1
     done = {}
     reader = _read_ahead(mine, workers)
-    for i, (counts, cal, palette, rgb) in zip(range(dist.rank, n, dist.world_size),
-                                              tqdm(reader, total=len(mine), desc="embedding training cubes",
-                                                   unit="cube", disable=not progress, dynamic_ncols=True)):
+    for i, (counts, cal, palette, rgb) in zip(
+        range(dist.rank, n, dist.world_size),
+        tqdm(
+            reader,
+            total=len(mine),
+            desc="embedding training cubes",
+            unit="cube",
+            disable=not progress,
+            dynamic_ncols=True,
+        ),
+    ):
         cube = cube_from_array(counts, Calibration.from_dict(cal))
-        lat = run_to_end(iter_embed(cube, weights=embedder_weights, device=device, chunk_pixels=chunk))
+        lat = run_to_end(
+            iter_embed(cube, weights=embedder_weights, device=device, chunk_pixels=chunk)
+        )
         done[i] = (lat, palette, rgb)
     done = gather_shards(done, dist)
     latents, palettes, rgbs = ([done[i][j] for i in range(n)] for j in range(3))
@@ -234,7 +305,8 @@ def embed_dataset(data_dir, embedder_weights, device, cache_path, chunk: int = 6
 
 
 class CropSampler:
-    """Random crops of (latent, target) images kept on the training device, with dihedral augmentation."""
+    """Random crops of (latent, target) images kept on the training device, with dihedral
+    augmentation."""
 
     def __init__(self, latents, targets, crop: int, device, seed: int):
         import torch
@@ -243,8 +315,15 @@ class CropSampler:
         self.device = device
         small = [lat.shape[:2] for lat in latents if min(lat.shape[:2]) < crop]
         if small:
-            raise ValueError(f"training images must be at least crop={crop} px per side; got {small[0]}")
-        to_t = lambda a, dt: torch.from_numpy(np.ascontiguousarray(np.asarray(a).transpose(2, 0, 1))).to(device, dt)  # noqa: E731
+            raise ValueError(
+                f"training images must be at least crop={crop} px per side; got {small[0]}"
+            )
+
+        def to_t(a, dt):
+            return torch.from_numpy(np.ascontiguousarray(np.asarray(a).transpose(2, 0, 1))).to(
+                device, dt
+            )
+
         self.x = [to_t(lat, torch.float32) for lat in latents]
         self.y = [to_t(t, torch.uint8) for t in targets]
         shapes = {t.shape for t in self.x}
@@ -265,9 +344,9 @@ class CropSampler:
         self.dgen.set_state(state["device"])
 
     def sample(self, batch: int, part: tuple[int, int] = (0, 1)):
-        """A random batch of crops. part=(rank, world_size): the whole batch's randomness is drawn (so
-        every rank's generators stay in step with a single process), but only that rank's contiguous
-        share of the batch is gathered."""
+        """A random batch of crops. part=(rank, world_size): the whole batch's randomness is drawn
+        (so every rank's generators stay in step with a single process), but only that rank's
+        contiguous share of the batch is gathered."""
         import torch
 
         n = len(self.x)
@@ -294,8 +373,8 @@ class CropSampler:
                 oy = int(torch.randint(0, h - self.crop + 1, (1,), generator=self.gen))
                 ox = int(torch.randint(0, w - self.crop + 1, (1,), generator=self.gen))
                 if lo <= j < hi:
-                    xs.append(self.x[i][:, oy:oy + self.crop, ox:ox + self.crop])
-                    ys.append(self.y[i][:, oy:oy + self.crop, ox:ox + self.crop])
+                    xs.append(self.x[i][:, oy : oy + self.crop, ox : ox + self.crop])
+                    ys.append(self.y[i][:, oy : oy + self.crop, ox : ox + self.crop])
             x, y = torch.stack(xs), torch.stack(ys)
         k = int(torch.randint(0, 8, (1,), generator=self.gen))
         if k & 4:
@@ -318,19 +397,36 @@ def run(args) -> int:
     import torch
     from tqdm import tqdm
 
+    from ..device import pick_device
+    from ..fileutil import check_output_folder
     from ..models.uvit import build_from_config
     from ..models.weights import save_weights
-    from ..device import pick_device
     from .common import load_checkpoint, plot_curves, save_checkpoint, seed_everything, write_json
-    from .distributed import (all_max, all_mean, barrier, cleanup, device_for, init_distributed, params_in_sync,
-                              wrap_model)
+    from .distributed import (
+        all_max,
+        all_mean,
+        barrier,
+        cleanup,
+        device_for,
+        init_distributed,
+        params_in_sync,
+        wrap_model,
+    )
     from .metrics import ms_ssim, redmean_distance
 
-    from ..fileutil import check_output_folder
-
-    check_output_folder(args.out, ("config.json", CHECKPOINT_NAME, CACHE_NAME, "metrics.json", "loss_curve.png",
-                                   "uvit.safetensors", "pixel_mlp.safetensors"),
-                        inputs=[args.data, args.embedder, args.config])
+    check_output_folder(
+        args.out,
+        (
+            "config.json",
+            CHECKPOINT_NAME,
+            CACHE_NAME,
+            "metrics.json",
+            "loss_curve.png",
+            "uvit.safetensors",
+            "pixel_mlp.safetensors",
+        ),
+        inputs=[args.data, args.embedder, args.config],
+    )
     cfg = resolve_config(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -340,20 +436,32 @@ def run(args) -> int:
     if cfg["batch"] % dist.world_size:
         raise ValueError(f"batch {cfg['batch']} must divide by the {dist.world_size} ranks")
     if dist.is_main:
-        print(f"device: {device}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "")
-              + (f", {dist.world_size} ranks" if dist.enabled else ""), file=sys.stderr)
+        print(
+            f"device: {device}"
+            + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "")
+            + (f", {dist.world_size} ranks" if dist.enabled else ""),
+            file=sys.stderr,
+        )
     seed_everything(cfg["seed"])
     show = not args.no_progress and dist.is_main
 
     t0 = time.time()
-    latents, palettes, rgbs, names = embed_dataset(args.data, args.embedder, str(device), out / CACHE_NAME,
-                                                   chunk=cfg["embed_chunk"], progress=show, dist=dist)
+    latents, palettes, rgbs, names = embed_dataset(
+        args.data,
+        args.embedder,
+        str(device),
+        out / CACHE_NAME,
+        chunk=cfg["embed_chunk"],
+        progress=show,
+        dist=dist,
+    )
     embed_s = time.time() - t0
     targets = palettes if cfg["target"] == "palette" else rgbs
     from .data import cube_source, list_cubes, painting_split
 
-    train_idx, val_idx = painting_split([cube_source(p) for p in list_cubes(args.data)],
-                                        cfg["val_fraction"], cfg["seed"])
+    train_idx, val_idx = painting_split(
+        [cube_source(p) for p in list_cubes(args.data)], cfg["val_fraction"], cfg["seed"]
+    )
     stack = np.concatenate([latents[i].reshape(-1, 3) for i in train_idx])
     mean, std = stack.mean(0), stack.std(0) + 1e-6
     del stack
@@ -362,24 +470,48 @@ def run(args) -> int:
     if cfg.get("epochs"):
         cfg["steps"] = max(1, int(round(cfg["epochs"] * pixels / (crop * crop * cfg["batch"]))))
     steps = int(cfg["steps"])
-    model_cfg = {**cfg["model"], "arch": "SmallUViT", "img_size": crop, "tile": crop,
-                 "latent_mean": mean.tolist(), "latent_std": std.tolist(), "target": cfg["target"]}
+    model_cfg = {
+        **cfg["model"],
+        "arch": "SmallUViT",
+        "img_size": crop,
+        "tile": crop,
+        "latent_mean": mean.tolist(),
+        "latent_std": std.tolist(),
+        "target": cfg["target"],
+    }
     model = core = build_from_config(model_cfg).to(device)
     n_params = sum(p.numel() for p in model.parameters())
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos_embed" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos_embed" not in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg["weight_decay"]},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg["lr"], betas=(0.9, 0.99),
-                            **({"fused": True} if device.type == "cuda" else {}))
-    sampler = CropSampler([latents[i] for i in train_idx], [targets[i] for i in train_idx], crop, device,
-                          cfg["seed"])
+    no_decay = [
+        p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos_embed" not in n)
+    ]
+    opt = torch.optim.AdamW(
+        [
+            {"params": decay, "weight_decay": cfg["weight_decay"]},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=cfg["lr"],
+        betas=(0.9, 0.99),
+        **({"fused": True} if device.type == "cuda" else {}),
+    )
+    sampler = CropSampler(
+        [latents[i] for i in train_idx], [targets[i] for i in train_idx], crop, device, cfg["seed"]
+    )
     use_msssim = cfg["msssim_weight"] > 0 and crop > 96
     amp = device.type == "cuda"
-    cfg_public = {**cfg, "resolved_steps": steps, "n_train": len(train_idx), "n_val": len(val_idx),
-                  "val_cubes": [names[i] for i in val_idx],
-                  "split": "by source painting (no painting on both sides)", "model_config": model_cfg, "n_params": n_params,
-                  "device": str(device), "world_size": dist.world_size,
-                  "command": " ".join(["xrf-napari-train", "recolouriser"] + sys.argv[2:])}
+    cfg_public = {
+        **cfg,
+        "resolved_steps": steps,
+        "n_train": len(train_idx),
+        "n_val": len(val_idx),
+        "val_cubes": [names[i] for i in val_idx],
+        "split": "by source painting (no painting on both sides)",
+        "model_config": model_cfg,
+        "n_params": n_params,
+        "device": str(device),
+        "world_size": dist.world_size,
+        "command": " ".join(["xrf-napari-train", "recolouriser"] + sys.argv[2:]),
+    }
     if dist.is_main:
         write_json(out / "config.json", cfg_public)
 
@@ -389,8 +521,12 @@ def run(args) -> int:
     if args.resume:
         if not ckpt.is_file():
             raise ValueError(f"--resume: no checkpoint {ckpt}")
-        state = load_checkpoint(ckpt, model=model, optimizer=opt,
-                                required=("model", "optimizer", "step", "curves", "sampler_rng", "torch_rng"))
+        state = load_checkpoint(
+            ckpt,
+            model=model,
+            optimizer=opt,
+            required=("model", "optimizer", "step", "curves", "sampler_rng", "torch_rng"),
+        )
         step, elapsed_before = int(state["step"]), float(state.get("elapsed", 0.0))
         curves = {k: [tuple(v) for v in vals] for k, vals in state["curves"].items()}
         best = state.get("best", best)
@@ -403,12 +539,28 @@ def run(args) -> int:
     def checkpoint():
         if not dist.is_main:
             return
-        save_checkpoint(ckpt, model=core.state_dict(), optimizer=opt.state_dict(), step=step,
-                        elapsed=elapsed_before + time.time() - t_loop, curves={k: [list(v) for v in c] for k, c in curves.items()},
-                        sampler_rng=sampler.get_state(), torch_rng=torch.get_rng_state(), config=cfg_public, best=best)
+        save_checkpoint(
+            ckpt,
+            model=core.state_dict(),
+            optimizer=opt.state_dict(),
+            step=step,
+            elapsed=elapsed_before + time.time() - t_loop,
+            curves={k: [list(v) for v in c] for k, c in curves.items()},
+            sampler_rng=sampler.get_state(),
+            torch_rng=torch.get_rng_state(),
+            config=cfg_public,
+            best=best,
+        )
 
     budget = cfg["time_budget"]
-    bar = tqdm(total=steps, initial=step, desc="training SmallUViT", unit="step", disable=not show, dynamic_ncols=True)
+    bar = tqdm(
+        total=steps,
+        initial=step,
+        desc="training SmallUViT",
+        unit="step",
+        disable=not show,
+        dynamic_ncols=True,
+    )
     model.train()
     running = torch.zeros((), device=device)
     n_running = 0
@@ -449,8 +601,13 @@ def run(args) -> int:
                 val = _val_loss(core, latents, targets, val_idx, device)
                 curves["val"].append((step, val))
                 if cfg["keep_best"] and val < best["val"]:
-                    best = {"val": val, "step": step,
-                            "state": {k: v.detach().to("cpu", copy=True) for k, v in core.state_dict().items()}}
+                    best = {
+                        "val": val,
+                        "step": step,
+                        "state": {
+                            k: v.detach().to("cpu", copy=True) for k, v in core.state_dict().items()
+                        },
+                    }
                 core.train()
             checkpoint()
     bar.close()
@@ -476,17 +633,35 @@ def run(args) -> int:
             model.load_state_dict(best["state"])
 
     weights_path = out / "uvit.safetensors"
-    # float16 on disk halves the shipped file; the loader computes in float32 (or bf16 autocast on CUDA).
+    # float16 on disk halves the shipped file; the loader computes in float32
+    # (or bf16 autocast on CUDA).
     half = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
     kept_step = best["step"] if cfg["keep_best"] and best["step"] is not None else steps_done
-    sha = save_weights(half, weights_path, {**model_cfg, "trained_steps": kept_step, "stored_dtype": "float16",
-                                            "command": cfg_public["command"]})
-    metrics = {"steps": steps_done, "kept_step": kept_step, "val_curve": [list(v) for v in curves["val"]],
-               "train_seconds": round(train_s, 1), "embed_seconds": round(embed_s, 1),
-               "seconds_per_step": round(train_s / max(steps_done - step_start, 1), 4),
-               "final_train_loss": curves["train"][-1][1] if curves["train"] else None,
-               "n_params": n_params, "weights": str(weights_path), "sha256": sha, "device": str(device),
-               "world_size": dist.world_size, "ranks_in_sync": in_sync}
+    sha = save_weights(
+        half,
+        weights_path,
+        {
+            **model_cfg,
+            "trained_steps": kept_step,
+            "stored_dtype": "float16",
+            "command": cfg_public["command"],
+        },
+    )
+    metrics = {
+        "steps": steps_done,
+        "kept_step": kept_step,
+        "val_curve": [list(v) for v in curves["val"]],
+        "train_seconds": round(train_s, 1),
+        "embed_seconds": round(embed_s, 1),
+        "seconds_per_step": round(train_s / max(steps_done - step_start, 1), 4),
+        "final_train_loss": curves["train"][-1][1] if curves["train"] else None,
+        "n_params": n_params,
+        "weights": str(weights_path),
+        "sha256": sha,
+        "device": str(device),
+        "world_size": dist.world_size,
+        "ranks_in_sync": in_sync,
+    }
     if val_idx:
         metrics["val_uvit"] = _val_metrics(model, model_cfg, latents, targets, val_idx, device)
 
@@ -495,19 +670,32 @@ def run(args) -> int:
 
         tb = time.time()
         to_t = lambda a: torch.from_numpy(np.ascontiguousarray(np.asarray(a).transpose(2, 0, 1)))  # noqa: E731
-        mlp, mlp_loss = train_pixel_mlp([to_t(latents[i]) for i in train_idx],
-                                        [to_t(targets[i].astype(np.float32) / 255.0) for i in train_idx],
-                                        steps=cfg["baseline_steps"], device=device, seed=cfg["seed"],
-                                        latent_mean=mean, latent_std=std)
-        save_weights(mlp.state_dict(), out / "pixel_mlp.safetensors", {**mlp.config, "target": cfg["target"]})
-        metrics["baseline"] = {"steps": cfg["baseline_steps"], "final_train_loss": mlp_loss,
-                               "seconds": round(time.time() - tb, 1)}
+        mlp, mlp_loss = train_pixel_mlp(
+            [to_t(latents[i]) for i in train_idx],
+            [to_t(targets[i].astype(np.float32) / 255.0) for i in train_idx],
+            steps=cfg["baseline_steps"],
+            device=device,
+            seed=cfg["seed"],
+            latent_mean=mean,
+            latent_std=std,
+        )
+        save_weights(
+            mlp.state_dict(), out / "pixel_mlp.safetensors", {**mlp.config, "target": cfg["target"]}
+        )
+        metrics["baseline"] = {
+            "steps": cfg["baseline_steps"],
+            "final_train_loss": mlp_loss,
+            "seconds": round(time.time() - tb, 1),
+        }
         if val_idx:
             metrics["val_pixel_mlp"] = _val_metrics_mlp(mlp, latents, targets, val_idx, device)
 
     write_json(out / "metrics.json", metrics)
-    plot_curves(out / "loss_curve.png", {"train (redmean)": curves["train"], "validation": curves["val"]},
-                title=f"SmallUViT, target {cfg['target']}")
+    plot_curves(
+        out / "loss_curve.png",
+        {"train (redmean)": curves["train"], "validation": curves["val"]},
+        title=f"SmallUViT, target {cfg['target']}",
+    )
     print(json.dumps(metrics, indent=2, default=float))
     barrier(dist)
     cleanup(dist)
@@ -526,8 +714,10 @@ def _val_loss(model, latents, targets, val_idx, device) -> float:
     model.eval()
     rec = Recolouriser(model, model.config, torch_device(device))
     t = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None]  # noqa: E731
-    vals = [float(redmean_distance(t(rec.predict(latents[i])), t(targets[i].astype(np.float32) / 255)))
-            for i in val_idx]
+    vals = [
+        float(redmean_distance(t(rec.predict(latents[i])), t(targets[i].astype(np.float32) / 255)))
+        for i in val_idx
+    ]
     return float(np.mean(vals))
 
 
@@ -544,10 +734,17 @@ def _score(pred, target) -> dict:
 
     from .metrics import redmean_distance
 
-    t = lambda a: torch.from_numpy(np.ascontiguousarray(np.asarray(a, np.float32).transpose(2, 0, 1)))[None]  # noqa: E731
+    def t(a):
+        return torch.from_numpy(np.ascontiguousarray(np.asarray(a, np.float32).transpose(2, 0, 1)))[
+            None
+        ]
+
     de_mean, de_median = ciede2000(pred, target)
-    return {"srgb": float(redmean_distance(t(pred), t(target.astype(np.float32) / 255))), "de_mean": de_mean,
-            "de_median": de_median}
+    return {
+        "srgb": float(redmean_distance(t(pred), t(target.astype(np.float32) / 255))),
+        "de_mean": de_mean,
+        "de_median": de_median,
+    }
 
 
 def _val_metrics(model, model_cfg, latents, targets, val_idx, device) -> dict:
@@ -560,7 +757,9 @@ def _val_metrics(model, model_cfg, latents, targets, val_idx, device) -> dict:
 def _val_metrics_mlp(mlp, latents, targets, val_idx, device) -> dict:
     from .train_pixel_mlp import predict_pixels
 
-    return _summarise([_score(predict_pixels(mlp, latents[i], device), targets[i]) for i in val_idx])
+    return _summarise(
+        [_score(predict_pixels(mlp, latents[i], device), targets[i]) for i in val_idx]
+    )
 
 
 def torch_device(device):

@@ -98,11 +98,14 @@ def yx_transform(layer) -> tuple[tuple[float, float], tuple[float, float]]:
 
 
 def upsert_layer(viewer, name: str, data, kind: str = "image", **kwargs):
-    """Replace the data of the layer called `name` (keeping the user's display choices), or add it."""
+    """Replace the data of the layer called `name` (keeping the user's display choices), or add
+    it."""
     if name in viewer.layers:
         layer = viewer.layers[name]
         expected = {"image": "Image", "labels": "Labels"}[kind]
-        if type(layer).__name__ == expected and getattr(layer, "rgb", False) == kwargs.get("rgb", False):
+        if type(layer).__name__ == expected and getattr(layer, "rgb", False) == kwargs.get(
+            "rgb", False
+        ):
             layer.data = data
             for key in ("scale", "translate", "metadata"):
                 if key in kwargs:
@@ -118,7 +121,9 @@ class LayerCombo(QComboBox):
 
     layer_changed = Signal(object)
 
-    def __init__(self, viewer, accept: Callable[[object], bool], placeholder: str = "(none)", parent=None):
+    def __init__(
+        self, viewer, accept: Callable[[object], bool], placeholder: str = "(none)", parent=None
+    ):
         super().__init__(parent)
         self._viewer = viewer  # strong: plugin widgets get a viewer proxy nothing else holds
         self._accept = accept
@@ -249,8 +254,14 @@ class JobPanel(QWidget):
         import threading
 
         done = threading.Event()
-        worker = create_worker(gen_fn, *args, _start_thread=False, _ignore_errors=True,
-                               _worker_class=GeneratorWorker, **kwargs)
+        worker = create_worker(
+            gen_fn,
+            *args,
+            _start_thread=False,
+            _ignore_errors=True,
+            _worker_class=GeneratorWorker,
+            **kwargs,
+        )
         self.worker = worker
         self._on_result = on_result
         # Bound methods of this QObject: Qt drops the connections if the widget is deleted first.
@@ -329,6 +340,7 @@ def _quitter(worker, done, wait_s: float = 10.0):
     next yield and wait until it finishes (only this job, not other docks' jobs), then give
     the thread a moment to emit its last signals, so it never signals into Qt objects that are gone
     (that aborted the whole process at exit)."""
+
     def quit_worker(*_):
         from qtpy.QtCore import QThreadPool
 
@@ -457,7 +469,8 @@ class CubeDock(QWidget):
 
     uses_survey = False
     #: Maps, Embed & cluster and Recolour open as tabs of one dock place, so that with the Spectrum
-    #: dock above them all four fit a 1080p screen (each stays a separate dock the user may drag out).
+    #: dock above them all four fit a 1080p screen
+    #: (each stays a separate dock the user may drag out).
     tab_group = True
     #: Height a dock asks for (its body scrolls when given less).
     PREFERRED_HEIGHT = 560
@@ -532,6 +545,7 @@ class CubeDock(QWidget):
         """JobPanel.start for a job on `cube`. `on_result(value)` adds the layers and returns what
         the dock keeps for that cube (shown by show_result while the cube is selected); a job whose
         cube was closed meanwhile is dropped."""
+
         def deliver(value):
             if not self._cube_is_open(cube):
                 self.job.status.setText("The datacube was closed; its result was dropped.")
@@ -560,7 +574,7 @@ class CubeDock(QWidget):
         elif not SURVEYS.start(cube, self.job, "Reading the cube\u2026"):
             self._survey_when_idle = True  # our panel is busy: survey when it is free
 
-    # -- placement ----------------------------------------------------------------------------------
+    # -- placement ---------------------------------------------------------------------------------
     def sizeHint(self) -> QSize:
         hint = self.body.sizeHint()
         bar = self.scroll.verticalScrollBar().sizeHint().width()
@@ -585,9 +599,15 @@ class CubeDock(QWidget):
         area = main.dockWidgetArea(dock)
         for other in main.findChildren(QDockWidget):
             w = other.widget()
-            if (other is not dock and isinstance(w, CubeDock) and w.tab_group and w._grouped
-                    and other.toggleViewAction().isChecked() and not other.isFloating()
-                    and main.dockWidgetArea(other) == area):
+            if (
+                other is not dock
+                and isinstance(w, CubeDock)
+                and w.tab_group
+                and w._grouped
+                and other.toggleViewAction().isChecked()
+                and not other.isFloating()
+                and main.dockWidgetArea(other) == area
+            ):
                 main.tabifyDockWidget(other, dock)
                 dock.raise_()
                 break
@@ -595,14 +615,22 @@ class CubeDock(QWidget):
         # the Spectrum dock above gets a little more than half of the column (its plot and list)
         for other in main.findChildren(QDockWidget):
             w = other.widget()
-            if (isinstance(w, CubeDock) and not w.tab_group and other.isVisible()
-                    and not other.isFloating() and main.dockWidgetArea(other) == area):
+            if (
+                isinstance(w, CubeDock)
+                and not w.tab_group
+                and other.isVisible()
+                and not other.isFloating()
+                and main.dockWidgetArea(other) == area
+            ):
                 total = other.height() + dock.height()
-                main.resizeDocks([other, dock], [int(0.56 * total), total - int(0.56 * total)],
-                                 Qt.Orientation.Vertical)
+                main.resizeDocks(
+                    [other, dock],
+                    [int(0.56 * total), total - int(0.56 * total)],
+                    Qt.Orientation.Vertical,
+                )
                 break
 
-    # -- internals ----------------------------------------------------------------------------------
+    # -- internals ---------------------------------------------------------------------------------
     def _cube_is_open(self, cube) -> bool:
         return any(layer_cube(ly) is cube for ly in self._viewer.layers)
 
@@ -631,7 +659,11 @@ class CubeDock(QWidget):
             del self._per_cube[key]
         if self._cube is not None and id(self._cube) not in open_ids:
             self._cube = None  # closed: nothing to remember for it
-        if self._job_cube is not None and id(self._job_cube) not in open_ids and self.job.is_running:
+        if (
+            self._job_cube is not None
+            and id(self._job_cube) not in open_ids
+            and self.job.is_running
+        ):
             self.job.cancel()
 
     def _survey_ready(self, cube) -> None:
@@ -646,7 +678,9 @@ class CubeDock(QWidget):
     def _survey_failed(self, cube) -> None:
         try:
             if cube is self.current_cube() and not self.job.is_running:
-                self.job.status.setText("Element survey stopped or failed; switch cubes or press "
-                                        "the button to run it again.")
+                self.job.status.setText(
+                    "Element survey stopped or failed; switch cubes or press "
+                    "the button to run it again."
+                )
         except RuntimeError:
             pass

@@ -43,7 +43,9 @@ class EmbedClusterWidget(CubeDock):
         super().__init__(napari_viewer, "Embed && cluster")
         from ..analysis.embed import MAX_K
 
-        self.result = None  # the current cube's (name, energy, ClusterResult, spectra, counts, device)
+        self.result = (
+            None  # the current cube's (name, energy, ClusterResult, spectra, counts, device)
+        )
         self.latent_layer = None
         self.labels_layer = None
         self.weights_edit = QLineEdit(default_weights("dve"))
@@ -87,9 +89,16 @@ class EmbedClusterWidget(CubeDock):
         weights = self.weights_edit.text().strip() or None
         k = self.k_spin.value() if self.k_spin.value() > 1 else None
         cube = layer_cube(layer)
-        return self.start_job(_embed_cluster_job, cube, weights, self.device.currentText(), k, cube=cube,
-                              description="Embedding spectra\u2026",
-                              on_result=lambda res: self._add_results(layer, res))
+        return self.start_job(
+            _embed_cluster_job,
+            cube,
+            weights,
+            self.device.currentText(),
+            k,
+            cube=cube,
+            description="Embedding spectra\u2026",
+            on_result=lambda res: self._add_results(layer, res),
+        )
 
     def _add_results(self, cube_layer, res):
         from ..analysis.embed import latent_to_rgb
@@ -99,10 +108,24 @@ class EmbedClusterWidget(CubeDock):
         source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
         cube = layer_cube(cube_layer)
-        self.latent_layer = upsert_layer(viewer, f"latent RGB [{source}]", latent_to_rgb(latent), rgb=True,
-                                         scale=scale, translate=translate, metadata={"xrf_latent": latent})
-        self.labels_layer = upsert_layer(viewer, f"clusters [{source}]", result.labels, kind="labels",
-                                         scale=scale, translate=translate, opacity=0.6)
+        self.latent_layer = upsert_layer(
+            viewer,
+            f"latent RGB [{source}]",
+            latent_to_rgb(latent),
+            rgb=True,
+            scale=scale,
+            translate=translate,
+            metadata={"xrf_latent": latent},
+        )
+        self.labels_layer = upsert_layer(
+            viewer,
+            f"clusters [{source}]",
+            result.labels,
+            kind="labels",
+            scale=scale,
+            translate=translate,
+            opacity=0.6,
+        )
         self.job.status.setText("Done.")
         self._send_spectra(cube, spectra)
         return (source, cube.energy, result, spectra, counts, device)
@@ -116,8 +139,12 @@ class EmbedClusterWidget(CubeDock):
             return
         _, _, clusters, _, counts, device = result
         sil = f", silhouette {clusters.silhouette:.2f}" if clusters.silhouette is not None else ""
-        sizes = ", ".join(f"{i + 1}: {100 * c / max(counts.sum(), 1):.0f}%" for i, c in enumerate(counts))
-        self.summary.setText(f"{clusters.k} regions{sil} (device {device}).\nArea per region: {sizes}")
+        sizes = ", ".join(
+            f"{i + 1}: {100 * c / max(counts.sum(), 1):.0f}%" for i, c in enumerate(counts)
+        )
+        self.summary.setText(
+            f"{clusters.k} regions{sil} (device {device}).\nArea per region: {sizes}"
+        )
 
     def _send_spectra(self, cube, spectra) -> None:
         from .spectrum import find_spectrum_widget
@@ -125,14 +152,21 @@ class EmbedClusterWidget(CubeDock):
         target = find_spectrum_widget(self.viewer)
         if target is None or target.current_cube() is not cube:
             return
-        colors = [tuple(float(v) for v in np.asarray(self.labels_layer.get_color(i + 1))[:4])
-                  for i in range(len(spectra))]
-        target.replace_curves("cluster ", {f"cluster {i + 1}": (cube.energy, spec, color)
-                                           for i, (spec, color) in enumerate(zip(spectra, colors))})
+        colors = [
+            tuple(float(v) for v in np.asarray(self.labels_layer.get_color(i + 1))[:4])
+            for i in range(len(spectra))
+        ]
+        target.replace_curves(
+            "cluster ",
+            {
+                f"cluster {i + 1}": (cube.energy, spec, color)
+                for i, (spec, color) in enumerate(zip(spectra, colors))
+            },
+        )
 
     def save(self, path) -> tuple[Path, Path]:
-        """Write the labels image and `<stem>_spectra.csv` beside it: a PNG in the CLI's label colours
-        (to look at), a TIFF with the label values 1..K (to compute with)."""
+        """Write the labels image and `<stem>_spectra.csv` beside it: a PNG in the CLI's label
+        colours (to look at), a TIFF with the label values 1..K (to compute with)."""
         from ..analysis.embed import label_colours
         from ..analysis.export import save_label_image, save_spectra_csv, write_image
         from ..fileutil import check_outputs
@@ -145,23 +179,29 @@ class EmbedClusterWidget(CubeDock):
             path = path.with_suffix(".png")
         csv_path = path.with_name(f"{path.stem}_spectra.csv")
         scan = self.current_cube()
-        check_outputs(files=[path, csv_path], inputs=[scan.path if scan else None])  # never over the scan
+        check_outputs(
+            files=[path, csv_path], inputs=[scan.path if scan else None]
+        )  # never over the scan
         if path.suffix.lower() == ".png":
             write_image(path, label_colours(result.k)[result.labels], "a label map")
         else:
             save_label_image(path, result.labels)
         curves = {f"cluster_{i + 1}": (energy, spec) for i, spec in enumerate(spectra)}
-        comments = [f"mean spectrum per cluster of {name} (counts per pixel); labels in {path.name}",
-                    "pixels per cluster: " + ", ".join(f"cluster_{i + 1}={c}" for i, c in enumerate(counts))]
+        comments = [
+            f"mean spectrum per cluster of {name} (counts per pixel); labels in {path.name}",
+            "pixels per cluster: "
+            + ", ".join(f"cluster_{i + 1}={c}" for i, c in enumerate(counts)),
+        ]
         save_spectra_csv(csv_path, curves, comments=comments)
         return path, csv_path
 
     def _save_clicked(self) -> None:
-        path = ask_save_path(self, "Save cluster labels", "PNG (*.png);;TIFF (*.tif *.tiff)", "clusters.png")
+        path = ask_save_path(
+            self, "Save cluster labels", "PNG (*.png);;TIFF (*.tif *.tiff)", "clusters.png"
+        )
         if path:
             try:
                 saved, csv_path = self.save(path)
                 self.job.status.setText(f"Saved {saved.name} and {csv_path.name}.")
             except (OSError, ValueError) as exc:
                 report_error(exc, "Save")
-

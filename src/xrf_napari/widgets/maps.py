@@ -38,10 +38,12 @@ VISIBLE_MAPS = 3
 def _maps_job(cube, symbols, fwhm_ev, background, present, lines):
     from ..analysis.maps import iter_element_maps, plan_for_cube
 
-    plans, _ = plan_for_cube(cube, symbols, fwhm_ev=fwhm_ev, background=background, present=present,
-                             lines=lines)
-    maps = yield from iter_element_maps(cube, symbols, fwhm_ev=fwhm_ev, background=background,
-                                        present=present, lines=lines)
+    plans, _ = plan_for_cube(
+        cube, symbols, fwhm_ev=fwhm_ev, background=background, present=present, lines=lines
+    )
+    maps = yield from iter_element_maps(
+        cube, symbols, fwhm_ev=fwhm_ev, background=background, present=present, lines=lines
+    )
     return plans, maps
 
 
@@ -71,7 +73,9 @@ class ElementMapsWidget(CubeDock):
             self.table.setCellWidget(row, 1, combo)
             self._line_combos[sym] = combo
         self.suggest_button = QPushButton("Select suggested")
-        self.suggest_button.setToolTip("Tick the elements whose lines are found in the mean spectrum")
+        self.suggest_button.setToolTip(
+            "Tick the elements whose lines are found in the mean spectrum"
+        )
         self.suggested_label = QLabel("Suggested: \u2014")
         self.suggested_label.setWordWrap(True)
         self.fwhm_spin = QDoubleSpinBox()
@@ -116,8 +120,11 @@ class ElementMapsWidget(CubeDock):
 
     # -- element table ------------------------------------------------------------------------
     def checked_elements(self) -> list[str]:
-        return [self.table.item(r, 0).text() for r in range(self.table.rowCount())
-                if self.table.item(r, 0).checkState() == Qt.Checked]
+        return [
+            self.table.item(r, 0).text()
+            for r in range(self.table.rowCount())
+            if self.table.item(r, 0).checkState() == Qt.Checked
+        ]
 
     def set_checked_elements(self, symbols) -> None:
         symbols = set(symbols)
@@ -129,7 +136,9 @@ class ElementMapsWidget(CubeDock):
         self._line_combos[symbol].setCurrentText(family)
 
     def chosen_lines(self) -> dict[str, str]:
-        return {s: c.currentText() for s, c in self._line_combos.items() if c.currentText() != "auto"}
+        return {
+            s: c.currentText() for s, c in self._line_combos.items() if c.currentText() != "auto"
+        }
 
     def suggested(self) -> list[str]:
         known = SURVEYS.get(self.current_cube())
@@ -152,8 +161,9 @@ class ElementMapsWidget(CubeDock):
         if cube is None:
             return
         known = fwhm_from_metadata(cube.metadata)
-        self.fwhm_spin.setSpecialValueText(f"from file ({known:.0f} eV)" if known
-                                           else f"default ({DEFAULT_FWHM_MN_EV:.0f} eV)")
+        self.fwhm_spin.setSpecialValueText(
+            f"from file ({known:.0f} eV)" if known else f"default ({DEFAULT_FWHM_MN_EV:.0f} eV)"
+        )
 
     def leave_cube(self, cube) -> None:
         if self.recall(cube, "ticks") is not None or SURVEYS.get(cube) is not None:
@@ -172,17 +182,27 @@ class ElementMapsWidget(CubeDock):
         layer = self.cube_combo.current_layer()
         symbols = self.checked_elements()
         if layer is None or not symbols:
-            report_error(ValueError("choose a datacube and tick at least one element"), "Elemental maps")
+            report_error(
+                ValueError("choose a datacube and tick at least one element"), "Elemental maps"
+            )
             return None
         fwhm = self.fwhm_spin.value() or None
         rank = {s: i for i, s in enumerate(self.suggested())}  # strongest evidence first
         symbols.sort(key=lambda s: rank.get(s, len(rank)))
         present = set(self.suggested()) | set(symbols)
         cube = layer_cube(layer)
-        return self.start_job(_maps_job, cube, symbols, fwhm, self.background_check.isChecked(),
-                              sorted(present), self.chosen_lines(), cube=cube,
-                              description="Integrating line windows\u2026",
-                              on_result=lambda res: self._add_maps(layer, res))
+        return self.start_job(
+            _maps_job,
+            cube,
+            symbols,
+            fwhm,
+            self.background_check.isChecked(),
+            sorted(present),
+            self.chosen_lines(),
+            cube=cube,
+            description="Integrating line windows\u2026",
+            on_result=lambda res: self._add_maps(layer, res),
+        )
 
     def _add_maps(self, cube_layer, result) -> None:
         """Map layers from the job's (plans, maps); keeps (plans, notes, layers) as the result."""
@@ -191,18 +211,28 @@ class ElementMapsWidget(CubeDock):
         source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
         notes, layers = [], {}
-        _hide_results_of(viewer, source)  # the new maps replace the scan's older maps and composites
+        _hide_results_of(
+            viewer, source
+        )  # the new maps replace the scan's older maps and composites
         for i, plan in enumerate(plans):
             data = maps[plan.symbol]
             hi = float(np.percentile(data, 99.5)) if data.size else 0.0
             name = f"{plan.label} [{source}]"
             layer = upsert_layer(
-                viewer, name, data, scale=scale, translate=translate,
+                viewer,
+                name,
+                data,
+                scale=scale,
+                translate=translate,
                 colormap=MAP_COLORMAPS[i % len(MAP_COLORMAPS)],
                 # the first map hides the layers below; the next ones add their colour to it
                 blending="translucent_no_depth" if i == 0 else "additive",
                 contrast_limits=(0.0, hi if hi > 0 else 1.0),
-                metadata={"xrf_element": plan.symbol, "xrf_line": plan.line.family, "xrf_source": source},
+                metadata={
+                    "xrf_element": plan.symbol,
+                    "xrf_line": plan.line.family,
+                    "xrf_source": source,
+                },
             )
             layer.visible = i < VISIBLE_MAPS
             layers[plan.symbol] = layer
@@ -232,15 +262,23 @@ class ElementMapsWidget(CubeDock):
         symbols = list(symbols or [c.currentText() for c in self.rgb_combos])
         missing = [s for s in symbols if s not in self.map_layers]
         if len(symbols) != 3 or missing:
-            raise ValueError("make the maps first, then choose three of them for red, green and blue")
+            raise ValueError(
+                "make the maps first, then choose three of them for red, green and blue"
+            )
         layers = [self.map_layers[s] for s in symbols]
         rgb = composite_rgb([ly.data for ly in layers])
         src = layers[0].metadata.get("xrf_source", "")
         # one picture at a time: the composite replaces its scan's single maps and older composites
         _hide_results_of(self.viewer, src)
-        layer = upsert_layer(self.viewer, f"RGB {'/'.join(symbols)} [{src}]", rgb, rgb=True,
-                             scale=layers[0].scale, translate=layers[0].translate,
-                             metadata={"xrf_composite": symbols, "xrf_source": src})
+        layer = upsert_layer(
+            self.viewer,
+            f"RGB {'/'.join(symbols)} [{src}]",
+            rgb,
+            rgb=True,
+            scale=layers[0].scale,
+            translate=layers[0].translate,
+            metadata={"xrf_composite": symbols, "xrf_source": src},
+        )
         layer.visible = True
         return layer
 

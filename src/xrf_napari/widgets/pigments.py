@@ -52,12 +52,18 @@ def _pigments_job(cube, labels, use_uvit: bool, device: str, weights, embedder_w
     if use_uvit:
         from ..analysis.recolour import iter_recolour
 
-        rgb = (yield from iter_recolour(cube, weights=weights, embedder_weights=embedder_weights,
-                                        device=device)).rgb
+        rgb = (
+            yield from iter_recolour(
+                cube, weights=weights, embedder_weights=embedder_weights, device=device
+            )
+        ).rgb
         flat = rgb.reshape(-1, 3).astype(np.float64)
         flat = flat / 255.0 if rgb.dtype == np.uint8 else flat
         lab = labels.reshape(-1)
-        colours = {int(v): tuple(float(c) for c in flat[lab == v].mean(axis=0)) for v in np.unique(lab[lab > 0])}
+        colours = {
+            int(v): tuple(float(c) for c in flat[lab == v].mean(axis=0))
+            for v in np.unique(lab[lab > 0])
+        }
     report = yield from iter_fit_regions(cube, labels, colour_priors=colours)
     return report, colours, rgb
 
@@ -70,7 +76,11 @@ def swatch_icon(rgb, size: int = 18) -> QIcon:
 
 
 def _is_labels_for(layer, cube) -> bool:
-    return type(layer).__name__ == "Labels" and cube is not None and tuple(layer.data.shape) == tuple(cube.shape[:2])
+    return (
+        type(layer).__name__ == "Labels"
+        and cube is not None
+        and tuple(layer.data.shape) == tuple(cube.shape[:2])
+    )
 
 
 class PigmentsWidget(QWidget):
@@ -90,14 +100,19 @@ class PigmentsWidget(QWidget):
         self.uvit_weights = default_weights("uvit") or None
         self.dve_weights = default_weights("dve") or None
         self.cube_combo = CubeLayerCombo(napari_viewer)
-        self.labels_combo = LayerCombo(napari_viewer, lambda ly: type(ly).__name__ == "Labels",
-                                       "(draw or cluster regions first)")
+        self.labels_combo = LayerCombo(
+            napari_viewer,
+            lambda ly: type(ly).__name__ == "Labels",
+            "(draw or cluster regions first)",
+        )
         self.use_uvit = QCheckBox("SmallUViT region colours (prior and swatch)")
         self.use_uvit.setChecked(False)  # measured: its colours did not improve the ranking (docs)
-        self.use_uvit.setToolTip("Runs the recolouriser first: its region colour orders pigments X-rays "
-                                 "cannot tell apart (lead white / red lead, azurite / malachite). Off by "
-                                 "default: on our held-out scans it made the ranking worse "
-                                 "(docs/pigments_guide.md)")
+        self.use_uvit.setToolTip(
+            "Runs the recolouriser first: its region colour orders pigments X-rays "
+            "cannot tell apart (lead white / red lead, azurite / malachite). Off by "
+            "default: on our held-out scans it made the ranking worse "
+            "(docs/pigments_guide.md)"
+        )
         self.device = device_combo()
         self.placement = QComboBox()
         self.placement.addItems(PLACEMENTS)
@@ -151,15 +166,29 @@ class PigmentsWidget(QWidget):
             return None
         if labels_layer is None or not _is_labels_for(labels_layer, cube):
             shape = None if labels_layer is None else tuple(labels_layer.data.shape)
-            report_error(ValueError(f"choose a Labels layer of the scan's size {tuple(cube.shape[:2])} "
-                                    f"(Embed & cluster makes one, or draw one){'' if shape is None else f'; got {shape}'}"),
-                         "Pigments")
+            report_error(
+                ValueError(
+                    f"choose a Labels layer of the scan's size {tuple(cube.shape[:2])} "
+                    "(Embed & cluster makes one, or draw "
+                    f"one){'' if shape is None else f'; got {shape}'}"
+                ),
+                "Pigments",
+            )
             return None
-        labels = np.asarray(labels_layer.data).astype(np.int32, copy=True)  # a snapshot: the user may paint on
-        return self.job.start(_pigments_job, cube, labels, self.use_uvit.isChecked(), self.device.currentText(),
-                              self.uvit_weights, self.dve_weights,
-                              description="Fitting each region's mean spectrum\u2026",
-                              on_result=lambda res: self._show(layer, labels_layer, cube, labels, res))
+        labels = np.asarray(labels_layer.data).astype(
+            np.int32, copy=True
+        )  # a snapshot: the user may paint on
+        return self.job.start(
+            _pigments_job,
+            cube,
+            labels,
+            self.use_uvit.isChecked(),
+            self.device.currentText(),
+            self.uvit_weights,
+            self.dve_weights,
+            description="Fitting each region's mean spectrum\u2026",
+            on_result=lambda res: self._show(layer, labels_layer, cube, labels, res),
+        )
 
     def _show(self, cube_layer, labels_layer, cube, labels, result) -> None:
         self.report, self.colours, _ = result
@@ -168,8 +197,10 @@ class PigmentsWidget(QWidget):
         rep = self.report
         p = rep.profile
         notes = "; ".join(rep.notes)
-        self.info.setText(f"{p.anode} {p.kv:g} kV, FWHM {p.fwhm_mn_ev:g} eV; ground: {', '.join(rep.ground)}"
-                          + (f". {notes}" if notes else ""))
+        self.info.setText(
+            f"{p.anode} {p.kv:g} kV, FWHM {p.fwhm_mn_ev:g} eV; ground: {', '.join(rep.ground)}"
+            + (f". {notes}" if notes else "")
+        )
         self.table.setRowCount(len(rep.regions))
         for row, r in enumerate(rep.regions):
             item = QTableWidgetItem(f"{r.label}  ({r.n_pixels} px)")
@@ -189,7 +220,9 @@ class PigmentsWidget(QWidget):
             self.table.setCellWidget(row, 1, combo)
             best = r.best
             self.table.setItem(row, 2, QTableWidgetItem(", ".join(best.elements) if best else ""))
-            note = r.message or ("unexplained: " + ", ".join(best.unexplained) if best and best.unexplained else "")
+            note = r.message or (
+                "unexplained: " + ", ".join(best.unexplained) if best and best.unexplained else ""
+            )
             self.table.setItem(row, 3, QTableWidgetItem(note))
         self.table.resizeColumnsToContents()
         self._paint_all()
@@ -218,8 +251,14 @@ class PigmentsWidget(QWidget):
                 rgb[self.labels == r.label] = r.candidates[i].rgb
         source = cube_display_name(self.viewer, self._source_layer)
         scale, _ = yx_transform(self._source_layer)
-        self.result_layer = upsert_layer(self.viewer, f"pigment recolour [{source}]", rgb, rgb=True, scale=scale,
-                                         contrast_limits=(0.0, 1.0))
+        self.result_layer = upsert_layer(
+            self.viewer,
+            f"pigment recolour [{source}]",
+            rgb,
+            rgb=True,
+            scale=scale,
+            contrast_limits=(0.0, 1.0),
+        )
         self._place()
 
     def _place(self, *_) -> None:
@@ -251,8 +290,14 @@ class PigmentsWidget(QWidget):
         bg = None
         if self.result_layer is not None:
             bg = (np.clip(np.asarray(self.result_layer.data), 0, 1) * 255).astype(np.uint8)
-        return write_report(folder, self.report, self.labels, scan_name=self._cube.name, background=bg,
-                            region_colours=self.colours)
+        return write_report(
+            folder,
+            self.report,
+            self.labels,
+            scan_name=self._cube.name,
+            background=bg,
+            region_colours=self.colours,
+        )
 
     def _export_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export pigment report to folder")

@@ -33,15 +33,21 @@ PLACEMENTS = ("Beside the scan", "Over the scan")
 #: What the measured ceilings (docs/model_card_recolouriser.md) mean for the person looking: a short
 #: line in the dock, the reasons in its tooltip.
 CAVEAT = "Colours are a hypothesis: X-ray lines do not fix a colour."
-CAVEAT_WHY = ("Lead is in lead white and red lead; iron in ochres, umber and Prussian blue; lakes and "
-              "carbon black show no lines. The model was trained on synthetic scans; see its model card "
-              "(docs/model_card_recolouriser.md) before relying on a colour.")
+CAVEAT_WHY = (
+    "Lead is in lead white and red lead; iron in ochres, umber and Prussian blue; lakes and "
+    "carbon black show no lines. The model was trained on synthetic scans; see its model card "
+    "(docs/model_card_recolouriser.md) before relying on a colour."
+)
 
 
 def _recolour_job(cube, weights, embedder_weights, device):
     from ..analysis.recolour import iter_recolour
 
-    return (yield from iter_recolour(cube, weights=weights, embedder_weights=embedder_weights, device=device))
+    return (
+        yield from iter_recolour(
+            cube, weights=weights, embedder_weights=embedder_weights, device=device
+        )
+    )
 
 
 class RecolourWidget(CubeDock):
@@ -106,22 +112,39 @@ class RecolourWidget(CubeDock):
             return None
         cube = layer_cube(layer)
         if min(cube.shape[:2]) < 2:
-            report_error(ValueError(f"{layer.name} is a single spectrum ({cube.shape[0]} \u00d7 "
-                                    f"{cube.shape[1]} px): there is no image to recolour"), "Recolour")
+            report_error(
+                ValueError(
+                    f"{layer.name} is a single spectrum ({cube.shape[0]} \u00d7 "
+                    f"{cube.shape[1]} px): there is no image to recolour"
+                ),
+                "Recolour",
+            )
             return None
-        return self.start_job(_recolour_job, cube, self.weights_edit.text().strip() or None,
-                              self.embedder_edit.text().strip() or None, self.device.currentText(),
-                              cube=cube, description="Embedding, then recolouring tiles\u2026",
-                              on_result=lambda res: self._add_result(layer, res))
+        return self.start_job(
+            _recolour_job,
+            cube,
+            self.weights_edit.text().strip() or None,
+            self.embedder_edit.text().strip() or None,
+            self.device.currentText(),
+            cube=cube,
+            description="Embedding, then recolouring tiles\u2026",
+            on_result=lambda res: self._add_result(layer, res),
+        )
 
     def _add_result(self, cube_layer, result):
         viewer = self.viewer
         source = cube_display_name(viewer, cube_layer)
         self._source_layer = cube_layer
         scale, _ = yx_transform(cube_layer)
-        self.result_layer = upsert_layer(viewer, f"recoloured [{source}]", result.rgb, rgb=True,
-                                         scale=scale, contrast_limits=(0.0, 1.0),
-                                         metadata={"xrf_device": result.device})
+        self.result_layer = upsert_layer(
+            viewer,
+            f"recoloured [{source}]",
+            result.rgb,
+            rgb=True,
+            scale=scale,
+            contrast_limits=(0.0, 1.0),
+            metadata={"xrf_device": result.device},
+        )
         self._place()
         self._set_opacity(self.opacity.value())
         self.job.status.setText("Done.")
@@ -133,10 +156,13 @@ class RecolourWidget(CubeDock):
         self.result = result
         self.save_button.setEnabled(result is not None)
         ood = getattr(result, "ood", None)
-        self.ood_label.setText("" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message())
+        self.ood_label.setText(
+            "" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message()
+        )
         self.ood_label.setStyleSheet("color: #d08000;" if ood is not None and ood.warn else "")
-        self.device_label.setText(f"Device used: {result.device}" if result is not None
-                                  else "Device used: \u2014")
+        self.device_label.setText(
+            f"Device used: {result.device}" if result is not None else "Device used: \u2014"
+        )
 
     def _place(self, *_) -> None:
         layer, src = self.result_layer, self._source_layer
@@ -164,11 +190,12 @@ class RecolourWidget(CubeDock):
         return save_rgb(path, self.result.rgb)
 
     def _save_clicked(self) -> None:
-        path = ask_save_path(self, "Save recoloured image", "PNG (*.png);;TIFF (*.tif *.tiff)", "recoloured.png")
+        path = ask_save_path(
+            self, "Save recoloured image", "PNG (*.png);;TIFF (*.tif *.tiff)", "recoloured.png"
+        )
         if path:
             try:
                 self.save(path)
                 self.job.status.setText(f"Saved {Path(path).name}.")
             except (OSError, ValueError) as exc:
                 report_error(exc, "Save")
-

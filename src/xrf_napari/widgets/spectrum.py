@@ -87,7 +87,9 @@ class SpectrumWidget(CubeDock):
         self.log_check.setChecked(True)
         self.follow_mouse = QCheckBox("Pixel under the mouse")
         self.follow_mouse.setChecked(True)
-        self.region_combo = LayerCombo(napari_viewer, _is_region_layer, "(draw a Shapes or Labels layer)")
+        self.region_combo = LayerCombo(
+            napari_viewer, _is_region_layer, "(draw a Shapes or Labels layer)"
+        )
         self.region_button = QPushButton("Region spectrum")
         self.region_button.setToolTip("Mean spectrum of the pixels inside the shapes / labels")
         self.family_checks = {g: QCheckBox(g) for g in MARKER_GROUPS}
@@ -170,8 +172,11 @@ class SpectrumWidget(CubeDock):
         for name in [n for n in self.curves if n.startswith(prefix)]:
             del self.curves[name]
         for name, (energy, counts, color) in curves.items():
-            self.curves[name] = (np.asarray(energy, dtype=np.float64), np.asarray(counts, dtype=np.float64),
-                                 color)
+            self.curves[name] = (
+                np.asarray(energy, dtype=np.float64),
+                np.asarray(counts, dtype=np.float64),
+                color,
+            )
         self.redraw()
 
     def remove_curves(self, prefix: str = "") -> None:
@@ -185,8 +190,11 @@ class SpectrumWidget(CubeDock):
         self.redraw()
 
     def checked_elements(self) -> list[str]:
-        return [self.element_list.item(i).text() for i in range(self.element_list.count())
-                if self.element_list.item(i).checkState() == Qt.Checked]
+        return [
+            self.element_list.item(i).text()
+            for i in range(self.element_list.count())
+            if self.element_list.item(i).checkState() == Qt.Checked
+        ]
 
     def set_checked_elements(self, symbols) -> None:
         symbols = set(symbols)
@@ -217,12 +225,14 @@ class SpectrumWidget(CubeDock):
         except ValueError as exc:
             report_error(exc, "Region")
             return None
+
         def show(mean):
             if cube is self.current_cube():
                 self.add_curve(REGION_CURVE, self._energy, mean)
 
-        return self.job.start(_region_job, cube, mask, description="Averaging the region\u2026",
-                              on_result=show)
+        return self.job.start(
+            _region_job, cube, mask, description="Averaging the region\u2026", on_result=show
+        )
 
     def export_csv(self, path) -> None:
         from ..analysis.export import save_spectra_csv
@@ -231,10 +241,16 @@ class SpectrumWidget(CubeDock):
         comments = ["xrf-napari spectra, mean counts per pixel"]
         if layer is not None:
             cal = layer_cube(layer).calibration
-            comments.append(f"cube: {layer.name}; calibration offset {cal.offset:.6g} keV, gain "
-                            f"{cal.gain:.6g} keV/channel ({cal.source})")
-        save_spectra_csv(path, {n: (e, y) for n, (e, y, _) in self.curves.items()}, comments=comments,
-                         x_name="energy_keV" if "keV" in self._x_label else "channel")
+            comments.append(
+                f"cube: {layer.name}; calibration offset {cal.offset:.6g} keV, gain "
+                f"{cal.gain:.6g} keV/channel ({cal.source})"
+            )
+        save_spectra_csv(
+            path,
+            {n: (e, y) for n, (e, y, _) in self.curves.items()},
+            comments=comments,
+            x_name="energy_keV" if "keV" in self._x_label else "channel",
+        )
 
     # -- internals ---------------------------------------------------------------------------
     def on_cube(self, layer) -> None:
@@ -256,8 +272,10 @@ class SpectrumWidget(CubeDock):
         else:
             self._x_label = "Energy (keV)"
             self.calibration_label.setText(
-                f"{cube.shape[0]} \u00d7 {cube.shape[1]} px (H \u00d7 W), {cube.n_channels} channels, "
-                f"{self._energy[0]:.2f}\u2013{self._energy[-1]:.2f} keV (calibration: {cal.source})")
+                f"{cube.shape[0]} \u00d7 {cube.shape[1]} px (H \u00d7 W), {cube.n_channels} "
+                f"channels, {self._energy[0]:.2f}\u2013{self._energy[-1]:.2f} keV "
+                f"(calibration: {cal.source})"
+            )
         # the ticks the user left on this cube, else (once surveyed) its suggested elements
         self.set_checked_elements(self.recall(cube, "ticks", []))
 
@@ -304,8 +322,11 @@ class SpectrumWidget(CubeDock):
     def _apply_theme(self, *_) -> None:
         t = self._theme()
         self._colors = {
-            "bg": t.background.as_hex(), "canvas": t.canvas.as_hex() if t.type == "dark" else "#ffffff",
-            "text": t.text.as_hex(), "grid": t.primary.as_hex(), "accent": t.current.as_hex(),
+            "bg": t.background.as_hex(),
+            "canvas": t.canvas.as_hex() if t.type == "dark" else "#ffffff",
+            "text": t.text.as_hex(),
+            "grid": t.primary.as_hex(),
+            "accent": t.current.as_hex(),
             "dark": t.type == "dark",
         }
         self.figure.set_facecolor(self._colors["bg"])
@@ -323,10 +344,16 @@ class SpectrumWidget(CubeDock):
         ax.set_xlabel(self._x_label, color=c["text"], fontsize=9)
         ax.set_ylabel("Counts per pixel", color=c["text"], fontsize=9)
         ax.grid(True, color=c["grid"], linewidth=0.5, alpha=0.6)
-        default = {MEAN_CURVE: ("#e0e0e0" if c["dark"] else "#202020", 1.4, "mean of the scan"),
-                   PIXEL_CURVE: ("#f0a030", 0.9, "pixel " + (f"({self._last_pixel[1]}, {self._last_pixel[0]})"
-                                                              if self._last_pixel else "")),
-                   REGION_CURVE: ("#40c0f0", 1.2, "region")}
+        default = {
+            MEAN_CURVE: ("#e0e0e0" if c["dark"] else "#202020", 1.4, "mean of the scan"),
+            PIXEL_CURVE: (
+                "#f0a030",
+                0.9,
+                "pixel "
+                + (f"({self._last_pixel[1]}, {self._last_pixel[0]})" if self._last_pixel else ""),
+            ),
+            REGION_CURVE: ("#40c0f0", 1.2, "region"),
+        }
         positive = []
         for name, (e, y, color) in self.curves.items():
             col, lw, label = default.get(name, (color, 1.0, name))
@@ -350,7 +377,9 @@ class SpectrumWidget(CubeDock):
     def _draw_markers(self, element_lines) -> None:
         from matplotlib import colormaps
 
-        families = [f for g, box in self.family_checks.items() if box.isChecked() for f in MARKER_GROUPS[g]]
+        families = [
+            f for g, box in self.family_checks.items() if box.isChecked() for f in MARKER_GROUPS[g]
+        ]
         e0, e1 = float(self._energy[0]), float(self._energy[-1])
         cmap = colormaps["tab10"]
         trans = self.ax.get_xaxis_transform()
@@ -359,11 +388,25 @@ class SpectrumWidget(CubeDock):
             for ln in element_lines(sym):
                 if ln.family in families and e0 <= ln.energy <= e1:
                     major = ln.family in ("Ka", "La", "Ma")
-                    self.ax.axvline(ln.energy, color=color, linewidth=0.8 if major else 0.5,
-                                    linestyle="-" if major else ":", alpha=0.9)
+                    self.ax.axvline(
+                        ln.energy,
+                        color=color,
+                        linewidth=0.8 if major else 0.5,
+                        linestyle="-" if major else ":",
+                        alpha=0.9,
+                    )
                     if major:
-                        self.ax.text(ln.energy, 0.98, ln.label, transform=trans, rotation=90, fontsize=7,
-                                     color=color, ha="right", va="top")
+                        self.ax.text(
+                            ln.energy,
+                            0.98,
+                            ln.label,
+                            transform=trans,
+                            rotation=90,
+                            fontsize=7,
+                            color=color,
+                            ha="right",
+                            va="top",
+                        )
 
     def _export_clicked(self) -> None:
         if not self.curves:
@@ -383,7 +426,10 @@ def region_mask(region_layer, cube_layer, shape) -> np.ndarray:
     if kind == "Labels":
         data = np.asarray(region_layer.data)
         if data.shape[-2:] != tuple(shape):
-            raise ValueError(f"labels layer {region_layer.name!r} is {data.shape[-2:]}, the cube is {tuple(shape)}")
+            raise ValueError(
+                f"labels layer {region_layer.name!r} is {data.shape[-2:]}, the cube is "
+                f"{tuple(shape)}"
+            )
         sel = region_layer.selected_label
         mask = data[..., :, :] == sel if (data == sel).any() else data > 0
         mask = mask.reshape(-1, *shape).any(axis=0)
@@ -392,11 +438,19 @@ def region_mask(region_layer, cube_layer, shape) -> np.ndarray:
             raise ValueError(f"shapes layer {region_layer.name!r} has no shape: draw one first")
         # Shapes vertices are in their own data coordinates: bring them into the cube's pixels.
         scale, translate = np.asarray(cube_layer.scale[-2:]), np.asarray(cube_layer.translate[-2:])
-        r_scale, r_translate = np.asarray(region_layer.scale[-2:]), np.asarray(region_layer.translate[-2:])
+        r_scale, r_translate = (
+            np.asarray(region_layer.scale[-2:]),
+            np.asarray(region_layer.translate[-2:]),
+        )
         from napari.layers import Shapes
 
-        shapes = Shapes([((np.asarray(v)[:, -2:] * r_scale + r_translate) - translate) / scale
-                         for v in region_layer.data], shape_type=[t for t in region_layer.shape_type])
+        shapes = Shapes(
+            [
+                ((np.asarray(v)[:, -2:] * r_scale + r_translate) - translate) / scale
+                for v in region_layer.data
+            ],
+            shape_type=[t for t in region_layer.shape_type],
+        )
         masks = shapes.to_masks(mask_shape=tuple(shape))
         mask = np.asarray(masks).reshape(-1, *shape).any(axis=0)
     else:
