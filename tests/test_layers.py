@@ -246,17 +246,23 @@ def test_imported_names_exist():
     for module, path in module_files(SRC).items():
         package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.ImportFrom) or not (node.level or (node.module or "").startswith(PACKAGE)):
+            if not isinstance(node, ast.ImportFrom) or not (
+                node.level or (node.module or "").startswith(PACKAGE)
+            ):
                 continue
             base = package
             for _ in range(max(node.level - 1, 0)):
                 base = base.rsplit(".", 1)[0]
-            target = (f"{base}.{node.module}" if node.module else base) if node.level else node.module
+            target = (
+                (f"{base}.{node.module}" if node.module else base) if node.level else node.module
+            )
             mod = importlib.import_module(target)
             for alias in node.names:
                 if alias.name != "*" and not hasattr(mod, alias.name):
                     try:
                         importlib.import_module(f"{target}.{alias.name}")
                     except ImportError:
-                        missing.append(f"{module} (line {node.lineno}): {target} has no {alias.name}")
+                        missing.append(
+                            f"{module} (line {node.lineno}): {target} has no {alias.name}"
+                        )
     assert not missing, "\n".join(missing)

@@ -59,7 +59,9 @@ def test_cube_source_reads_metadata(tmp_path):
     assert cube_source(tmp_path / "a.h5") == "vermeer.jpg"
     assert cube_source(tmp_path / "b.h5") == "cube:b.h5"  # procedural cubes are their own source
     assert cube_source(tmp_path / "d.h5") == "cube:d.h5"  # so are swatch cubes: never one block
-    assert shared_sources([tmp_path / "a.h5"], [tmp_path / "b.h5", tmp_path / "c.h5"]) == {"vermeer.jpg"}
+    assert shared_sources([tmp_path / "a.h5"], [tmp_path / "b.h5", tmp_path / "c.h5"]) == {
+        "vermeer.jpg"
+    }
 
 
 def test_embedder_refuses_validation_on_training_paintings(tmp_path):

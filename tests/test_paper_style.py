@@ -13,8 +13,19 @@ h5py = pytest.importorskip("h5py")
 from xrf_napari.synth import paper_style as ps
 from xrf_napari.synth.dataset import GenerateConfig, generate_dataset
 
-COLOURS = np.array([[200, 30, 30], [30, 40, 190], [235, 225, 200], [25, 20, 20], [40, 160, 60],
-                    [220, 190, 40], [120, 70, 40], [150, 150, 150]], np.uint8)
+COLOURS = np.array(
+    [
+        [200, 30, 30],
+        [30, 40, 190],
+        [235, 225, 200],
+        [25, 20, 20],
+        [40, 160, 60],
+        [220, 190, 40],
+        [120, 70, 40],
+        [150, 150, 150],
+    ],
+    np.uint8,
+)
 
 
 def blocks_image(rng, size=48):
@@ -81,8 +92,15 @@ def images(tmp_path_factory):
 def _generate(images, out, seed):
     from xrf_napari.synth.dataset import list_images
 
-    cfg = GenerateConfig(out=str(out), n_cubes=2, size=32, seed=seed, style="paper",
-                         images=[str(p) for p in list_images(images)], native=True)
+    cfg = GenerateConfig(
+        out=str(out),
+        n_cubes=2,
+        size=32,
+        seed=seed,
+        style="paper",
+        images=[str(p) for p in list_images(images)],
+        native=True,
+    )
     return generate_dataset(cfg, workers=1, progress=False, images_dir=str(images))
 
 
@@ -91,8 +109,11 @@ def test_fixed_seed_gives_the_same_cube(images, tmp_path):
     _generate(images, tmp_path / "b", 5)
     _generate(images, tmp_path / "c", 6)
     for name in ("cube_00000.h5", "cube_00001_native.h5"):
-        with h5py.File(tmp_path / "a" / name) as fa, h5py.File(tmp_path / "b" / name) as fb, \
-                h5py.File(tmp_path / "c" / name) as fc:
+        with (
+            h5py.File(tmp_path / "a" / name) as fa,
+            h5py.File(tmp_path / "b" / name) as fb,
+            h5py.File(tmp_path / "c" / name) as fc,
+        ):
             assert np.array_equal(fa["counts"][()], fb["counts"][()])
             assert np.array_equal(fa["targets/labels"][()], fb["targets/labels"][()])
             assert fa.attrs["metadata"] == fb.attrs["metadata"]

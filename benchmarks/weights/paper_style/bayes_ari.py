@@ -40,7 +40,9 @@ def main(argv=None) -> int:
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True)
-    p.add_argument("--pool", type=int, nargs="*", default=[0], help="neighbourhood radii (0: the pixel alone)")
+    p.add_argument(
+        "--pool", type=int, nargs="*", default=[0], help="neighbourhood radii (0: the pixel alone)"
+    )
     args = p.parse_args(argv)
     res = {r: [] for r in args.pool}
     for path in list_cubes(args.data):
@@ -51,12 +53,18 @@ def main(argv=None) -> int:
         logp = np.log(np.clip(cluster_spectra_canonical(meta), 1e-12, None))
         prior = np.log(np.bincount(labels.ravel(), minlength=len(logp)) / labels.size + 1e-12)
         for r in args.pool:
-            c = counts if r == 0 else uniform_filter(counts, size=(2 * r + 1, 2 * r + 1, 1), mode="nearest")
+            c = (
+                counts
+                if r == 0
+                else uniform_filter(counts, size=(2 * r + 1, 2 * r + 1, 1), mode="nearest")
+            )
             pred = np.argmax(c.reshape(-1, c.shape[-1]) @ logp.T * (2 * r + 1) ** 2 + prior, axis=1)
             res[r].append(adjusted_rand_score(labels.ravel(), pred))
     for r, v in res.items():
-        print(f"pool radius {r}: Bayes MAP ARI median {np.median(v):.3f}, mean {np.mean(v):.3f}, "
-              f"min {np.min(v):.3f} over {len(v)} cubes")
+        print(
+            f"pool radius {r}: Bayes MAP ARI median {np.median(v):.3f}, mean {np.mean(v):.3f}, "
+            f"min {np.min(v):.3f} over {len(v)} cubes"
+        )
     return 0
 
 

@@ -101,8 +101,8 @@ def instrument_for(
     anode, kV and resolution found in the metadata (or given) replace the defaults of
     `InstrumentProfile` (Rh, 50 kV, 142 eV). Arguments override the metadata.
     """
-    from ..physics.tube import ANODES
     from ..detector import anode_from_metadata, fwhm_from_metadata
+    from ..physics.tube import ANODES
 
     meta = getattr(cube, "metadata", None) or {}
     notes: list[str] = []

@@ -1,5 +1,6 @@
-"""`xrf-napari-train generate`: physics-based (or, --style paper, paper-style) synthetic MA-XRF cubes
-from a folder of RGB images (or procedural paintings), one HDF5 file per cube plus manifest.json; resumable and deterministic."""
+"""`xrf-napari-train generate`: physics-based (or, --style paper, paper-style) synthetic MA-XRF
+cubes from a folder of RGB images (or procedural paintings), one HDF5 file per cube plus
+manifest.json; resumable and deterministic."""
 
 from __future__ import annotations
 
@@ -12,26 +13,56 @@ def configure(p):
     p.add_argument("--n-cubes", type=int, required=True)
     p.add_argument("--size", type=int, default=256, help="cube height and width in pixels")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--profiles", choices=("train", "test", "all", "wide", "heldout"), default="train",
-                   help="instrument family: train (Rh/W/Cu, 120-165 eV), test (Mo, 165-180 eV), all, "
-                        "wide (Rh/W/Cu/Mo, 115-200 eV, 20-50 kV: domain randomisation), heldout (Ag, "
-                        "outside every training range: transfer evaluation)")
-    p.add_argument("--split", choices=("train", "test", "all"), default="all",
-                   help="which paintings of --images to use (stable ~20 %% test split by file-name hash)")
-    p.add_argument("--native", action="store_true", help="also write each cube at the instrument's native channels")
-    p.add_argument("--period", action="store_true", help="period-consistent palettes (random year per cube)")
-    p.add_argument("--kind", choices=("paintings", "panels"), default="paintings",
-                   help="paintings (from --images or procedural) or pigment panels (every pigment whose "
-                        "lines fix its colour family, masstone and two white tints; for evaluation)")
-    p.add_argument("--swatch-fraction", type=float, default=0.0,
-                   help="share of cubes made of swatches of simple paints (pigment, tint, shade, pair)")
-    p.add_argument("--character", type=float, default=0.0,
-                   help="painter's prior in recipe choice: weight of the dE between the target colour "
-                        "and each pigment's own colour (0: any matching mixture; 0.3 used for v4 data)")
-    p.add_argument("--style", choices=("physics", "paper"), default="physics",
-                   help="physics (default): layered paint, many instruments; paper: the paper's generator "
-                        "(RGB clusters, similarity-weighted pigment spectra, 400 counts per pixel, one "
-                        "instrument; --profiles and --period do not apply; --native writes its 1024 channels)")
+    p.add_argument(
+        "--profiles",
+        choices=("train", "test", "all", "wide", "heldout"),
+        default="train",
+        help="instrument family: train (Rh/W/Cu, 120-165 eV), test (Mo, 165-180 eV), all, "
+        "wide (Rh/W/Cu/Mo, 115-200 eV, 20-50 kV: domain randomisation), heldout (Ag, "
+        "outside every training range: transfer evaluation)",
+    )
+    p.add_argument(
+        "--split",
+        choices=("train", "test", "all"),
+        default="all",
+        help="which paintings of --images to use (stable ~20 %% test split by file-name hash)",
+    )
+    p.add_argument(
+        "--native",
+        action="store_true",
+        help="also write each cube at the instrument's native channels",
+    )
+    p.add_argument(
+        "--period", action="store_true", help="period-consistent palettes (random year per cube)"
+    )
+    p.add_argument(
+        "--kind",
+        choices=("paintings", "panels"),
+        default="paintings",
+        help="paintings (from --images or procedural) or pigment panels (every pigment whose "
+        "lines fix its colour family, masstone and two white tints; for evaluation)",
+    )
+    p.add_argument(
+        "--swatch-fraction",
+        type=float,
+        default=0.0,
+        help="share of cubes made of swatches of simple paints (pigment, tint, shade, pair)",
+    )
+    p.add_argument(
+        "--character",
+        type=float,
+        default=0.0,
+        help="painter's prior in recipe choice: weight of the dE between the target colour "
+        "and each pigment's own colour (0: any matching mixture; 0.3 used for v4 data)",
+    )
+    p.add_argument(
+        "--style",
+        choices=("physics", "paper"),
+        default="physics",
+        help="physics (default): layered paint, many instruments; paper: the paper's generator "
+        "(RGB clusters, similarity-weighted pigment spectra, 400 counts per pixel, one "
+        "instrument; --profiles and --period do not apply; --native writes its 1024 channels)",
+    )
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--no-progress", action="store_true")
 
@@ -52,10 +83,23 @@ def run(args) -> int:
         images = [str(p) for p in list_images(args.images, args.split)]
         if not images:
             raise ValueError(f"no images for split {args.split!r} in {args.images}")
-    cfg = GenerateConfig(out=args.out, n_cubes=args.n_cubes, size=args.size, seed=args.seed,
-                         profiles=args.profiles, split=args.split, images=images, native=args.native,
-                         period=args.period, kind=args.kind, swatch_fraction=args.swatch_fraction,
-                         character=args.character, style=args.style)
-    mpath = generate_dataset(cfg, workers=args.workers, progress=not args.no_progress, images_dir=args.images)
+    cfg = GenerateConfig(
+        out=args.out,
+        n_cubes=args.n_cubes,
+        size=args.size,
+        seed=args.seed,
+        profiles=args.profiles,
+        split=args.split,
+        images=images,
+        native=args.native,
+        period=args.period,
+        kind=args.kind,
+        swatch_fraction=args.swatch_fraction,
+        character=args.character,
+        style=args.style,
+    )
+    mpath = generate_dataset(
+        cfg, workers=args.workers, progress=not args.no_progress, images_dir=args.images
+    )
     print(f"wrote {args.n_cubes} cubes and {mpath}")
     return 0

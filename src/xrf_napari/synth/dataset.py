@@ -247,11 +247,29 @@ def generate_one(index: int, cfg: GenerateConfig) -> dict:
 
         cube = synthesize_paper(rgb, rng)
     else:
-        cube = synthesize(rgb, rng, profile, labels=labels, recipes=recipes, year=year, native=cfg.native,
-                          character=cfg.character)
-    meta = dict(cube.metadata, seed=cfg.seed, index=index, source=source, profile_family=cfg.profiles,
-                split=cfg.split, name=path.stem, kind=cfg.kind, swatch_fraction=cfg.swatch_fraction,
-                character=cfg.character, **extra)
+        cube = synthesize(
+            rgb,
+            rng,
+            profile,
+            labels=labels,
+            recipes=recipes,
+            year=year,
+            native=cfg.native,
+            character=cfg.character,
+        )
+    meta = dict(
+        cube.metadata,
+        seed=cfg.seed,
+        index=index,
+        source=source,
+        profile_family=cfg.profiles,
+        split=cfg.split,
+        name=path.stem,
+        kind=cfg.kind,
+        swatch_fraction=cfg.swatch_fraction,
+        character=cfg.character,
+        **extra,
+    )
     e = canonical_energy()
     cal = Calibration(float(e[0]), CANONICAL_BIN_WIDTH, 0.0, source="file")
     targets = {"rgb": cube.rgb, "palette": cube.palette, "labels": cube.labels}
@@ -342,10 +360,20 @@ def generate_dataset(
         bar.close()
     entries.sort(key=lambda e: e["index"])
     manifest = {
-        "generator": _generator(cfg.style), "style": cfg.style, "seed": cfg.seed, "n_cubes": cfg.n_cubes, "size": cfg.size,
-        "profiles": cfg.profiles, "split": cfg.split, "native": cfg.native, "period_palettes": cfg.period,
-        "kind": cfg.kind, "swatch_fraction": cfg.swatch_fraction, "character": cfg.character,
-        "images_dir": images_dir, "test_fraction_percent": TEST_FRACTION_PERCENT,
+        "generator": _generator(cfg.style),
+        "style": cfg.style,
+        "seed": cfg.seed,
+        "n_cubes": cfg.n_cubes,
+        "size": cfg.size,
+        "profiles": cfg.profiles,
+        "split": cfg.split,
+        "native": cfg.native,
+        "period_palettes": cfg.period,
+        "kind": cfg.kind,
+        "swatch_fraction": cfg.swatch_fraction,
+        "character": cfg.character,
+        "images_dir": images_dir,
+        "test_fraction_percent": TEST_FRACTION_PERCENT,
         "images_used": sorted(Path(p).name for p in cfg.images) if cfg.images else ["procedural"],
         "cubes": [{k: v for k, v in e.items() if k != "skipped"} for e in entries],
     }

@@ -32,14 +32,24 @@ PAINT_UM, PAINT_PVC, GROUND_UM = 20.0, 0.4, 200.0
 
 
 def paper_profile():
-    """The one instrument of paper-style cubes: Mo anode at 40 kV, 140 eV at Mn K-alpha, collimator,
-    air, channels spanning exactly 0.5-38.5 keV (a choice: the paper's own scanner is not modelled)."""
+    """The one instrument of paper-style cubes: Mo anode at 40 kV, 140 eV at Mn K-alpha,
+    collimator, air, channels spanning exactly 0.5-38.5 keV (a choice: the paper's own scanner is
+    not modelled)."""
     from ..physics.instrument import InstrumentProfile
 
     gain = (E_HI - E_LO) / N_CHANNELS
-    return InstrumentProfile(anode="Mo", kv=40.0, fwhm_mn_ev=140.0, n_channels=N_CHANNELS,
-                             offset=E_LO + gain / 2, gain=gain, counts_per_pixel=COUNTS_PER_PIXEL,
-                             optic="collimator", atmosphere="air", name="paper-style fixed (Mo 40 kV)")
+    return InstrumentProfile(
+        anode="Mo",
+        kv=40.0,
+        fwhm_mn_ev=140.0,
+        n_channels=N_CHANNELS,
+        offset=E_LO + gain / 2,
+        gain=gain,
+        counts_per_pixel=COUNTS_PER_PIXEL,
+        optic="collimator",
+        atmosphere="air",
+        name="paper-style fixed (Mo 40 kV)",
+    )
 
 
 def database_pigments() -> list:
@@ -58,8 +68,12 @@ def pigment_spectra() -> np.ndarray:
 
     model = SpectrumModel(paper_profile())
     below = [ground_layer("gypsum", GROUND_UM), support_layer()]
-    spectra = np.array([model.detect(model.fine([paint_layer([(p, 1.0)], PAINT_UM, PAINT_PVC)] + below))
-                        for p in database_pigments()])
+    spectra = np.array(
+        [
+            model.detect(model.fine([paint_layer([(p, 1.0)], PAINT_UM, PAINT_PVC)] + below))
+            for p in database_pigments()
+        ]
+    )
     spectra = np.clip(spectra, 0, None)
     return spectra / spectra.sum(axis=1, keepdims=True)
 
@@ -105,12 +119,15 @@ def cluster_rgb(img: np.ndarray, rng: np.random.Generator, k_range=K_RANGE, n_si
     best = max(scores, key=scores.get)
     used, labels = np.unique(fits[best], return_inverse=True)
     cnt = np.bincount(labels, minlength=len(used))
-    palette = np.stack([np.bincount(labels, weights=flat[:, c], minlength=len(used)) for c in range(3)], 1)
+    palette = np.stack(
+        [np.bincount(labels, weights=flat[:, c], minlength=len(used)) for c in range(3)], 1
+    )
     return labels.reshape(h, w).astype(np.int32), palette / cnt[:, None], scores
 
 
-def multinomial_counts(labels: np.ndarray, spectra: np.ndarray, rng: np.random.Generator,
-                       n: int = COUNTS_PER_PIXEL) -> np.ndarray:
+def multinomial_counts(
+    labels: np.ndarray, spectra: np.ndarray, rng: np.random.Generator, n: int = COUNTS_PER_PIXEL
+) -> np.ndarray:
     """(H, W, C) uint16: every pixel exactly n counts, multinomial from its cluster's spectrum."""
     h, w = labels.shape
     out = np.zeros((h * w, spectra.shape[1]), dtype=np.uint16)
@@ -118,7 +135,7 @@ def multinomial_counts(labels: np.ndarray, spectra: np.ndarray, rng: np.random.G
     for i, p in enumerate(spectra):
         idx = np.nonzero(flat == i)[0]
         for s in range(0, len(idx), 16384):  # bounds the int64 temporary
-            sl = idx[s:s + 16384]
+            sl = idx[s : s + 16384]
             out[sl] = rng.multinomial(n, p / p.sum(), size=len(sl))
     return out.reshape(h, w, -1)
 
@@ -140,14 +157,35 @@ def synthesize_paper(rgb, rng: np.random.Generator) -> SynthCube:
     h, w, _ = native.shape
     canon = np.empty((h, w, m.shape[1]), dtype=np.uint16)
     for y0 in range(0, h, 32):
-        blk = native[y0:y0 + 32].reshape(-1, N_CHANNELS).astype(np.float32)
-        canon[y0:y0 + 32] = np.round(np.asarray(blk @ m)).astype(np.uint16).reshape(-1, w, m.shape[1])
-    regions = [{"colour_rgb": [float(x) for x in palette[i]],
-                "pigments": {pigs[j].name: round(float(weights[i, j]), 4) for j in np.nonzero(weights[i])[0]}}
-               for i in range(len(palette))]
-    meta = {"generator": GENERATOR, "style": "paper", "profile": profile.to_dict(), "k": len(palette),
-            "silhouettes": {str(k): v for k, v in scores.items()}, "regions": regions,
-            "counts_per_pixel_native": COUNTS_PER_PIXEL,
-            "paint": {"thickness_um": PAINT_UM, "pvc": PAINT_PVC, "ground": f"gypsum {GROUND_UM} um"}}
-    return SynthCube(canon, np.round(img * 255).astype(np.uint8), np.round(palette[labels] * 255).astype(np.uint8),
-                     labels, meta, native, {"mixed_spectra": mixed, "weights": weights})
+        blk = native[y0 : y0 + 32].reshape(-1, N_CHANNELS).astype(np.float32)
+        canon[y0 : y0 + 32] = (
+            np.round(np.asarray(blk @ m)).astype(np.uint16).reshape(-1, w, m.shape[1])
+        )
+    regions = [
+        {
+            "colour_rgb": [float(x) for x in palette[i]],
+            "pigments": {
+                pigs[j].name: round(float(weights[i, j]), 4) for j in np.nonzero(weights[i])[0]
+            },
+        }
+        for i in range(len(palette))
+    ]
+    meta = {
+        "generator": GENERATOR,
+        "style": "paper",
+        "profile": profile.to_dict(),
+        "k": len(palette),
+        "silhouettes": {str(k): v for k, v in scores.items()},
+        "regions": regions,
+        "counts_per_pixel_native": COUNTS_PER_PIXEL,
+        "paint": {"thickness_um": PAINT_UM, "pvc": PAINT_PVC, "ground": f"gypsum {GROUND_UM} um"},
+    }
+    return SynthCube(
+        canon,
+        np.round(img * 255).astype(np.uint8),
+        np.round(palette[labels] * 255).astype(np.uint8),
+        labels,
+        meta,
+        native,
+        {"mixed_spectra": mixed, "weights": weights},
+    )
