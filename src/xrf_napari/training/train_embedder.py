@@ -331,7 +331,7 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
     from ..energy import canonical_energy
     from ..models.dve import build_from_config, resolved_config
     from .common import load_checkpoint, seed_everything, write_json
-    from .data import list_cubes, make_pool, shared_sources
+    from .data import list_cubes, shared_sources
     from .distributed import device_for, init_distributed
 
     out = Path(out_dir)
@@ -364,22 +364,7 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
                 f"--val {val_dir} shares {len(common)} source painting(s) with --data "
                 f"{data_dir} (e.g. {sorted(common)[:3]}): validate on other paintings"
             )
-    pool, refresh = make_pool(
-        data_dir, int(cfg["pixels_per_cube"]), int(cfg["seed"]), device, int(cfg["max_pool_bytes"])
-    )
-    batch_size = min(int(cfg["cubes_per_batch"]), pool.n_cubes) * int(cfg["pixels_per_cube_batch"])
-    steps_per_epoch = max(1, pool.n_cubes * pool.pixels_per_cube // batch_size)
-    if cfg.get("epochs"):
-        cfg["steps"] = int(round(float(cfg["epochs"]) * steps_per_epoch))
-    cfg["resolved"] = {
-        "n_cubes": pool.n_cubes,
-        "pool_pixels_per_cube": pool.pixels_per_cube,
-        "refresh_pool_each_epoch": refresh,
-        "batch_size": batch_size,
-        "steps_per_epoch": steps_per_epoch,
-        "data": str(data_dir),
-        "world_size": dist.world_size,
-    }
+    pool, refresh, steps_per_epoch = _pool(data_dir, cfg, device, dist)
     if dist.is_main:
         write_json(out / "config.json", cfg)
 
@@ -409,6 +394,30 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
         progress=progress,
     )
     return run, loop
+
+
+def _pool(data_dir, cfg: dict, device, dist):
+    """(pool (not loaded yet), refresh each epoch, steps per epoch); resolves cfg["steps"] from
+    cfg["epochs"] and records the resolved sizes in cfg["resolved"]."""
+    from .data import make_pool
+
+    pool, refresh = make_pool(
+        data_dir, int(cfg["pixels_per_cube"]), int(cfg["seed"]), device, int(cfg["max_pool_bytes"])
+    )
+    batch_size = min(int(cfg["cubes_per_batch"]), pool.n_cubes) * int(cfg["pixels_per_cube_batch"])
+    steps_per_epoch = max(1, pool.n_cubes * pool.pixels_per_cube // batch_size)
+    if cfg.get("epochs"):
+        cfg["steps"] = int(round(float(cfg["epochs"]) * steps_per_epoch))
+    cfg["resolved"] = {
+        "n_cubes": pool.n_cubes,
+        "pool_pixels_per_cube": pool.pixels_per_cube,
+        "refresh_pool_each_epoch": refresh,
+        "batch_size": batch_size,
+        "steps_per_epoch": steps_per_epoch,
+        "data": str(data_dir),
+        "world_size": dist.world_size,
+    }
+    return pool, refresh, steps_per_epoch
 
 
 def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:

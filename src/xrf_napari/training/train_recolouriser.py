@@ -501,16 +501,13 @@ def run(args) -> int:
     return _finalise(r, loop, train_s)
 
 
-def _build(args) -> _Run:
-    """Config, devices and ranks, the embedded data and its painting split, model, optimiser and
-    crop sampler; writes config.json."""
+def _start(args):
+    """(cfg, out, device, dist): the output folder checked, the config resolved, device and ranks
+    chosen."""
     import torch
 
     from ..device import pick_device
     from ..fileutil import check_output_folder
-    from ..models.uvit import build_from_config
-    from .common import seed_everything, write_json
-    from .data import cube_source, list_cubes, painting_split
     from .distributed import device_for, init_distributed
 
     check_output_folder(
@@ -541,6 +538,17 @@ def _build(args) -> _Run:
             + (f", {dist.world_size} ranks" if dist.enabled else ""),
             file=sys.stderr,
         )
+    return cfg, out, device, dist
+
+
+def _build(args) -> _Run:
+    """The embedded data and its painting split, model, optimiser and crop sampler; writes
+    config.json."""
+    from ..models.uvit import build_from_config
+    from .common import seed_everything, write_json
+    from .data import cube_source, list_cubes, painting_split
+
+    cfg, out, device, dist = _start(args)
     seed_everything(cfg["seed"])
     show = not args.no_progress and dist.is_main
 
