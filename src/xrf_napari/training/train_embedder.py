@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -235,6 +236,72 @@ def train_step(
     }
 
 
+@dataclass
+class LoopState:
+    """What the training loop carries from step to step, hence what a checkpoint must hold (beside
+    the model, the optimiser and the config) for --resume to give the same weights as an
+    uninterrupted run: the step, the training seconds, the loss history and the one random stream
+    (batches, augmentation, posterior noise and prior samples all draw from `gen`)."""
+
+    gen: object  # torch.Generator on the training device
+    step: int = 0
+    elapsed: float = 0.0  # training seconds up to the last lap, over all processes of the run
+    history: dict = field(default_factory=dict)  # name -> [(step, mean since the last log)]
+    mark: float = 0.0  # perf_counter at the last lap
+
+    def lap(self) -> None:
+        """Add the seconds since the last lap (or the loop start) to elapsed."""
+        now = time.perf_counter()
+        self.elapsed += now - self.mark
+        self.mark = now
+
+    def to_checkpoint(self) -> dict:
+        return {
+            "step": self.step,
+            "generator": self.gen.get_state(),
+            "history_json": json.dumps(self.history),
+            "elapsed": self.elapsed,
+        }
+
+    @classmethod
+    def from_checkpoint(cls, state: dict, gen) -> LoopState:
+        """The loop state of a checkpoint; restores gen's random stream."""
+        gen.set_state(state["generator"])
+        history = json.loads(state["history_json"])
+        return cls(gen, int(state["step"]), float(state.get("elapsed", 0.0)), history)
+
+
+@dataclass
+class _Run:
+    """What _build prepares for the loop and _finalise."""
+
+    cfg: dict  # resolved, with cfg["resolved"]; stored in every checkpoint
+    out: Path
+    dist: object
+    device: object
+    core: object  # the bare model; the DDP wrapper lives only inside _loop
+    opt: object
+    pool: object  # data.SpectraPool, loaded
+    refresh: bool  # a new pool each epoch
+    steps_per_epoch: int
+    energy: object  # canonical energy axis (keV tensor on the device), for the augmentation
+    n_labels: int
+    pool_sha1: str | None
+    progress: bool
+
+    def checkpoint(self, loop: LoopState) -> None:
+        from .common import save_checkpoint
+
+        if self.dist.is_main:
+            save_checkpoint(
+                self.out / "checkpoint.pt",
+                model=self.core.state_dict(),
+                optimizer=self.opt.state_dict(),
+                **loop.to_checkpoint(),
+                config_json=json.dumps(self.cfg),
+            )
+
+
 def train(
     data_dir,
     out_dir,
@@ -248,24 +315,24 @@ def train(
 ) -> dict:
     """Train; returns the metrics dict. stop_after: stop (as if interrupted) after that many steps
     of this call, leaving the last checkpoint (tests of --resume)."""
+    r, loop = _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir)
+    if not _loop(r, loop, stop_after):
+        return {"interrupted_at": loop.step}
+    return _finalise(r, loop, val_dir, device_name)
+
+
+def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
+    """(_Run, LoopState): config (the checkpoint's when resuming), devices and ranks, the pixel
+    pool, model, optimiser and random stream, restored from the checkpoint when resuming; writes
+    config.json."""
     import torch
-    from tqdm import tqdm
 
     from ..device import pick_device
     from ..energy import canonical_energy
     from ..models.dve import build_from_config, resolved_config
-    from ..models.weights import save_weights
-    from .common import load_checkpoint, plot_curves, save_checkpoint, seed_everything, write_json
-    from .data import list_cubes, make_pool, shared_sources
-    from .distributed import (
-        all_mean,
-        barrier,
-        cleanup,
-        device_for,
-        init_distributed,
-        params_in_sync,
-        wrap_model,
-    )
+    from .common import load_checkpoint, seed_everything, write_json
+    from .data import list_cubes, shared_sources
+    from .distributed import device_for, init_distributed
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -297,6 +364,43 @@ def train(
                 f"--val {val_dir} shares {len(common)} source painting(s) with --data "
                 f"{data_dir} (e.g. {sorted(common)[:3]}): validate on other paintings"
             )
+    pool, refresh, steps_per_epoch = _pool(data_dir, cfg, device, dist)
+    if dist.is_main:
+        write_json(out / "config.json", cfg)
+
+    core = build_from_config(cfg["model"]).to(device)
+    opt = torch.optim.Adam(core.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+    gen = torch.Generator(device=device)
+    gen.manual_seed(int(cfg["seed"]))
+    loop = LoopState(gen)
+    if ckpt is not None:
+        load_checkpoint(ckpt_path, state=ckpt, model=core, optimizer=opt)
+        loop = LoopState.from_checkpoint(ckpt, gen)
+
+    pool.load(loop.step // steps_per_epoch if refresh else 0, progress=progress, dist=dist)
+    run = _Run(
+        cfg=cfg,
+        out=out,
+        dist=dist,
+        device=device,
+        core=core,
+        opt=opt,
+        pool=pool,
+        refresh=refresh,
+        steps_per_epoch=steps_per_epoch,
+        energy=torch.as_tensor(canonical_energy(), dtype=torch.float32, device=device),
+        n_labels=max(pool.n_regions),
+        pool_sha1=pool.digest() if dist.is_main else None,
+        progress=progress,
+    )
+    return run, loop
+
+
+def _pool(data_dir, cfg: dict, device, dist):
+    """(pool (not loaded yet), refresh each epoch, steps per epoch); resolves cfg["steps"] from
+    cfg["epochs"] and records the resolved sizes in cfg["resolved"]."""
+    from .data import make_pool
+
     pool, refresh = make_pool(
         data_dir, int(cfg["pixels_per_cube"]), int(cfg["seed"]), device, int(cfg["max_pool_bytes"])
     )
@@ -313,72 +417,50 @@ def train(
         "data": str(data_dir),
         "world_size": dist.world_size,
     }
-    if dist.is_main:
-        write_json(out / "config.json", cfg)
+    return pool, refresh, steps_per_epoch
 
-    model = build_from_config(cfg["model"]).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
-    gen = torch.Generator(device=device)
-    gen.manual_seed(int(cfg["seed"]))
-    history: dict[str, list] = {}
-    step = 0
-    elapsed = 0.0
-    if ckpt is not None:
-        load_checkpoint(ckpt_path, state=ckpt, model=model, optimizer=opt)
-        gen.set_state(ckpt["generator"])
-        history = json.loads(ckpt["history_json"])
-        step = int(ckpt["step"])
-        elapsed = float(ckpt.get("elapsed", 0.0))
-    core = model
-    model = wrap_model(core, dist, device)  # DDP averages gradients across ranks
 
-    epoch = step // steps_per_epoch
-    pool.load(epoch if refresh else 0, progress=progress, dist=dist)
-    pool_sha1 = pool.digest() if dist.is_main else None
-    energy = torch.as_tensor(canonical_energy(), dtype=torch.float32, device=device)
-    n_labels = max(pool.n_regions)
+def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:
+    """Train from loop.step to cfg["steps"], checkpointing every checkpoint_every steps and at the
+    end; False when stopped early by stop_after."""
+    from tqdm import tqdm
 
-    def checkpoint():
-        if not dist.is_main:
-            return
-        save_checkpoint(
-            ckpt_path,
-            model=core.state_dict(),
-            optimizer=opt.state_dict(),
-            step=step,
-            generator=gen.get_state(),
-            config_json=json.dumps(cfg),
-            history_json=json.dumps(history),
-            elapsed=elapsed,
-        )
+    from .distributed import all_mean, wrap_model
 
+    cfg = r.cfg
+    model = wrap_model(r.core, r.dist, r.device)  # DDP averages gradients across ranks
     total = int(cfg["steps"])
     bar = tqdm(
         total=total,
-        initial=step,
+        initial=loop.step,
         desc="training DVE",
         unit="step",
-        disable=not progress,
+        disable=not r.progress,
         dynamic_ncols=True,
     )
-    t0 = time.perf_counter()
+    loop.mark = time.perf_counter()
     done_here = 0
     running = {}
     model.train()
-    while step < total:
-        if refresh and step // steps_per_epoch != pool.epoch_loaded:
-            pool.load(step // steps_per_epoch, progress=progress, dist=dist)
-        batch = pool.batch(int(cfg["cubes_per_batch"]), int(cfg["pixels_per_cube_batch"]), gen)
-        vals = train_step(model, opt, batch, gen, cfg, step, energy, device, n_labels, dist)
+    while loop.step < total:
+        step = loop.step
+        if r.refresh and step // r.steps_per_epoch != r.pool.epoch_loaded:
+            r.pool.load(step // r.steps_per_epoch, progress=r.progress, dist=r.dist)
+        batch = r.pool.batch(
+            int(cfg["cubes_per_batch"]), int(cfg["pixels_per_cube_batch"]), loop.gen
+        )
+        vals = train_step(
+            model, r.opt, batch, loop.gen, cfg, step, r.energy, r.device, r.n_labels, r.dist
+        )
         if not all(math.isfinite(v) for v in vals.values()):
             raise ValueError(f"training diverged at step {step}: {vals}; lower --lr")
         for k, v in vals.items():
             running.setdefault(k, []).append(v)
-        step += 1
+        step = loop.step = step + 1
         done_here += 1
         if step % int(cfg["log_every"]) == 0 or step == total:
             for k, v in running.items():
-                history.setdefault(k, []).append((step, all_mean(float(np.mean(v)), dist)))
+                loop.history.setdefault(k, []).append((step, all_mean(float(np.mean(v)), r.dist)))
             bar.set_postfix(
                 loss=f"{np.mean(running['loss']):.4f}",
                 sil=f"{1 - np.mean(running['silhouette_loss']):.3f}",
@@ -386,16 +468,25 @@ def train(
             running = {}
         bar.update(1)
         if step % int(cfg["checkpoint_every"]) == 0 or step == total:
-            elapsed_now = elapsed + time.perf_counter() - t0
-            elapsed, t0 = elapsed_now, time.perf_counter()
-            checkpoint()
+            loop.lap()
+            r.checkpoint(loop)
         if stop_after is not None and done_here >= stop_after and step < total:
             bar.close()
-            return {"interrupted_at": step}
+            return False
     bar.close()
-    del model  # the DDP wrapper holds the process group (see distributed.cleanup)
-    elapsed += time.perf_counter() - t0
-    in_sync = params_in_sync(core, dist)
+    loop.lap()
+    return True
+
+
+def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
+    """Rank 0 saves the weights (config inside), evaluates on val_dir and writes metrics and
+    curves; the other ranks wait for it."""
+    from ..models.weights import save_weights
+    from .common import plot_curves, write_json
+    from .distributed import barrier, cleanup, params_in_sync
+
+    cfg, dist, out, history = r.cfg, r.dist, r.out, loop.history
+    in_sync = params_in_sync(r.core, dist)
     if not dist.is_main:
         barrier(dist)
         cleanup(dist)
@@ -403,15 +494,15 @@ def train(
 
     weights_cfg = dict(cfg["model"])
     weights_cfg["training"] = {k: v for k, v in cfg.items() if k != "model"}
-    sha = save_weights(core.state_dict(), out / "dve.safetensors", weights_cfg)
+    sha = save_weights(r.core.state_dict(), out / "dve.safetensors", weights_cfg)
     final = {k: v[-1][1] for k, v in history.items() if v}
     metrics = {
-        "steps": step,
-        "train_seconds": round(elapsed, 1),
-        "device": str(device),
+        "steps": loop.step,
+        "train_seconds": round(loop.elapsed, 1),
+        "device": str(r.device),
         "world_size": dist.world_size,
         "ranks_in_sync": in_sync,
-        "pool_sha1": pool_sha1,
+        "pool_sha1": r.pool_sha1,
         "final": final,
         "weights": str(out / "dve.safetensors"),
         "sha256": sha,
@@ -421,7 +512,7 @@ def train(
         from .eval_embedder import evaluate_embedder, format_table
 
         res = evaluate_embedder(
-            val_dir, out / "dve.safetensors", device=device_name, progress=progress
+            val_dir, out / "dve.safetensors", device=device_name, progress=r.progress
         )
         metrics["validation"] = res
         print(format_table(res))
@@ -429,7 +520,7 @@ def train(
     plot_curves(
         out / "loss_curve.png",
         {k: v for k, v in history.items() if k != "lr"},
-        title=f"DVE training ({step} steps)",
+        title=f"DVE training ({loop.step} steps)",
     )
     barrier(dist)
     cleanup(dist)

@@ -30,6 +30,7 @@ import json
 import math
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -304,6 +305,13 @@ def embed_dataset(
     return latents, palettes, rgbs, names
 
 
+def hwc_to_chw(a, dtype=None):
+    """(H, W, C) array -> contiguous (C, H, W) CPU tensor (torch's image layout)."""
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(np.asarray(a, dtype).transpose(2, 0, 1)))
+
+
 class CropSampler:
     """Random crops of (latent, target) images kept on the training device, with dihedral
     augmentation."""
@@ -319,13 +327,8 @@ class CropSampler:
                 f"training images must be at least crop={crop} px per side; got {small[0]}"
             )
 
-        def to_t(a, dt):
-            return torch.from_numpy(np.ascontiguousarray(np.asarray(a).transpose(2, 0, 1))).to(
-                device, dt
-            )
-
-        self.x = [to_t(lat, torch.float32) for lat in latents]
-        self.y = [to_t(t, torch.uint8) for t in targets]
+        self.x = [hwc_to_chw(lat).to(device, torch.float32) for lat in latents]
+        self.y = [hwc_to_chw(t).to(device, torch.uint8) for t in targets]
         shapes = {t.shape for t in self.x}
         self.stacked = len(shapes) == 1
         if self.stacked:
@@ -393,26 +396,119 @@ def lr_at(progress: float, cfg: dict, total_steps: int) -> float:
 
 
 # -- run ---------------------------------------------------------------------------------------
+@dataclass
+class LoopState:
+    """What the training loop carries from step to step, hence what a checkpoint must hold (beside
+    the model and optimiser) for --resume to continue on the same trajectory: the step, the loop
+    seconds so far, the loss curves, the keep-best candidate and both random streams (the crop
+    sampler's and torch's, read and restored at checkpoint time)."""
+
+    step: int = 0
+    elapsed_before: float = 0.0  # loop seconds of earlier, interrupted processes
+    curves: dict = field(default_factory=lambda: {"train": [], "val": []})
+    best: dict = field(default_factory=lambda: {"val": math.inf, "step": None, "state": None})
+    start_step: int = 0  # where this process's loop started (seconds per step)
+    t_start: float | None = None  # wall clock at this process's loop start
+
+    def start(self) -> None:
+        self.start_step, self.t_start = self.step, time.time()
+
+    def elapsed(self) -> float:
+        """Loop seconds over all processes of the run (the time budget's clock)."""
+        running = 0.0 if self.t_start is None else time.time() - self.t_start
+        return self.elapsed_before + running
+
+    def record_val(self, val: float, core, keep: bool) -> None:
+        """Append a validation loss; with keep, hold a CPU copy of the weights when it is the
+        lowest so far."""
+        self.curves["val"].append((self.step, val))
+        if keep and val < self.best["val"]:
+            state = {k: v.detach().to("cpu", copy=True) for k, v in core.state_dict().items()}
+            self.best = {"val": val, "step": self.step, "state": state}
+
+    def to_checkpoint(self, sampler) -> dict:
+        import torch
+
+        return {
+            "step": self.step,
+            "elapsed": self.elapsed(),
+            "curves": {k: [list(v) for v in c] for k, c in self.curves.items()},
+            "sampler_rng": sampler.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "best": self.best,
+        }
+
+    @classmethod
+    def from_checkpoint(cls, state: dict, sampler) -> LoopState:
+        """The loop state of a checkpoint; restores the sampler's and torch's random streams."""
+        import torch
+
+        sampler.set_state(state["sampler_rng"])
+        torch.set_rng_state(state["torch_rng"])
+        loop = cls(
+            step=int(state["step"]),
+            elapsed_before=float(state.get("elapsed", 0.0)),
+            curves={k: [tuple(v) for v in vals] for k, vals in state["curves"].items()},
+        )
+        if "best" in state:  # older checkpoints kept no candidate
+            loop.best = state["best"]
+        return loop
+
+
+@dataclass
+class _Run:
+    """What _build prepares for the loop and _finalise."""
+
+    cfg: dict
+    public: dict  # config.json, also stored in every checkpoint
+    model_cfg: dict
+    out: Path
+    dist: object
+    device: object
+    core: object  # the bare model; the DDP wrapper lives only inside _loop
+    opt: object
+    sampler: CropSampler
+    latents: list
+    targets: list
+    train_idx: list
+    val_idx: list
+    mean: np.ndarray
+    std: np.ndarray
+    embed_s: float
+    show: bool
+
+    @property
+    def steps(self) -> int:
+        return self.public["resolved_steps"]
+
+    def checkpoint(self, loop: LoopState) -> None:
+        from .common import save_checkpoint
+
+        if self.dist.is_main:
+            save_checkpoint(
+                self.out / CHECKPOINT_NAME,
+                model=self.core.state_dict(),
+                optimizer=self.opt.state_dict(),
+                **loop.to_checkpoint(self.sampler),
+                config=self.public,
+            )
+
+
 def run(args) -> int:
+    r = _build(args)
+    loop = _resume(r) if args.resume else LoopState()
+    train_s = _loop(r, loop)
+    return _finalise(r, loop, train_s)
+
+
+def _start(args):
+    """(cfg, out, device, dist): the output folder checked, the config resolved, device and ranks
+    chosen."""
     import torch
-    from tqdm import tqdm
 
     from ..device import pick_device
     from ..fileutil import check_output_folder
-    from ..models.uvit import build_from_config
-    from ..models.weights import save_weights
-    from .common import load_checkpoint, plot_curves, save_checkpoint, seed_everything, write_json
-    from .distributed import (
-        all_max,
-        all_mean,
-        barrier,
-        cleanup,
-        device_for,
-        init_distributed,
-        params_in_sync,
-        wrap_model,
-    )
-    from .metrics import ms_ssim, redmean_distance
+    from .distributed import device_for, init_distributed
 
     check_output_folder(
         args.out,
@@ -442,6 +538,17 @@ def run(args) -> int:
             + (f", {dist.world_size} ranks" if dist.enabled else ""),
             file=sys.stderr,
         )
+    return cfg, out, device, dist
+
+
+def _build(args) -> _Run:
+    """The embedded data and its painting split, model, optimiser and crop sampler; writes
+    config.json."""
+    from ..models.uvit import build_from_config
+    from .common import seed_everything, write_json
+    from .data import cube_source, list_cubes, painting_split
+
+    cfg, out, device, dist = _start(args)
     seed_everything(cfg["seed"])
     show = not args.no_progress and dist.is_main
 
@@ -457,8 +564,6 @@ def run(args) -> int:
     )
     embed_s = time.time() - t0
     targets = palettes if cfg["target"] == "palette" else rgbs
-    from .data import cube_source, list_cubes, painting_split
-
     train_idx, val_idx = painting_split(
         [cube_source(p) for p in list_cubes(args.data)], cfg["val_fraction"], cfg["seed"]
     )
@@ -469,7 +574,6 @@ def run(args) -> int:
     pixels = sum(latents[i].shape[0] * latents[i].shape[1] for i in train_idx)
     if cfg.get("epochs"):
         cfg["steps"] = max(1, int(round(cfg["epochs"] * pixels / (crop * crop * cfg["batch"]))))
-    steps = int(cfg["steps"])
     model_cfg = {
         **cfg["model"],
         "arch": "SmallUViT",
@@ -479,13 +583,54 @@ def run(args) -> int:
         "latent_std": std.tolist(),
         "target": cfg["target"],
     }
-    model = core = build_from_config(model_cfg).to(device)
-    n_params = sum(p.numel() for p in model.parameters())
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos_embed" not in n]
-    no_decay = [
-        p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos_embed" not in n)
-    ]
-    opt = torch.optim.AdamW(
+    core = build_from_config(model_cfg).to(device)
+    opt = _optimizer(core, cfg, device)
+    sampler = CropSampler(
+        [latents[i] for i in train_idx], [targets[i] for i in train_idx], crop, device, cfg["seed"]
+    )
+    public = {
+        **cfg,
+        "resolved_steps": int(cfg["steps"]),
+        "n_train": len(train_idx),
+        "n_val": len(val_idx),
+        "val_cubes": [names[i] for i in val_idx],
+        "split": "by source painting (no painting on both sides)",
+        "model_config": model_cfg,
+        "n_params": sum(p.numel() for p in core.parameters()),
+        "device": str(device),
+        "world_size": dist.world_size,
+        "command": " ".join(["xrf-napari-train", "recolouriser"] + sys.argv[2:]),
+    }
+    if dist.is_main:
+        write_json(out / "config.json", public)
+    return _Run(
+        cfg=cfg,
+        public=public,
+        model_cfg=model_cfg,
+        out=out,
+        dist=dist,
+        device=device,
+        core=core,
+        opt=opt,
+        sampler=sampler,
+        latents=latents,
+        targets=targets,
+        train_idx=train_idx,
+        val_idx=val_idx,
+        mean=mean,
+        std=std,
+        embed_s=embed_s,
+        show=show,
+    )
+
+
+def _optimizer(core, cfg: dict, device):
+    """AdamW without weight decay on biases, norms and the position embedding."""
+    import torch
+
+    decay = [p for n, p in core.named_parameters() if p.ndim >= 2 and "pos_embed" not in n]
+    no_decay = [p for n, p in core.named_parameters() if not (p.ndim >= 2 and "pos_embed" not in n)]
+    return torch.optim.AdamW(
         [
             {"params": decay, "weight_decay": cfg["weight_decay"]},
             {"params": no_decay, "weight_decay": 0.0},
@@ -494,157 +639,134 @@ def run(args) -> int:
         betas=(0.9, 0.99),
         **({"fused": True} if device.type == "cuda" else {}),
     )
-    sampler = CropSampler(
-        [latents[i] for i in train_idx], [targets[i] for i in train_idx], crop, device, cfg["seed"]
+
+
+def _resume(r: _Run) -> LoopState:
+    """Model, optimiser and loop state from OUT/checkpoint.pt."""
+    from .common import load_checkpoint
+
+    ckpt = r.out / CHECKPOINT_NAME
+    if not ckpt.is_file():
+        raise ValueError(f"--resume: no checkpoint {ckpt}")
+    state = load_checkpoint(
+        ckpt,
+        model=r.core,
+        optimizer=r.opt,
+        required=("model", "optimizer", "step", "curves", "sampler_rng", "torch_rng"),
     )
-    use_msssim = cfg["msssim_weight"] > 0 and crop > 96
-    amp = device.type == "cuda"
-    cfg_public = {
-        **cfg,
-        "resolved_steps": steps,
-        "n_train": len(train_idx),
-        "n_val": len(val_idx),
-        "val_cubes": [names[i] for i in val_idx],
-        "split": "by source painting (no painting on both sides)",
-        "model_config": model_cfg,
-        "n_params": n_params,
-        "device": str(device),
-        "world_size": dist.world_size,
-        "command": " ".join(["xrf-napari-train", "recolouriser"] + sys.argv[2:]),
-    }
-    if dist.is_main:
-        write_json(out / "config.json", cfg_public)
+    loop = LoopState.from_checkpoint(state, r.sampler)
+    if r.dist.is_main:
+        print(f"resumed from {ckpt} at step {loop.step}", file=sys.stderr)
+    return loop
 
-    step, elapsed_before, curves = 0, 0.0, {"train": [], "val": []}
-    best = {"val": math.inf, "step": None, "state": None}  # lowest validation loss so far
-    ckpt = out / CHECKPOINT_NAME
-    if args.resume:
-        if not ckpt.is_file():
-            raise ValueError(f"--resume: no checkpoint {ckpt}")
-        state = load_checkpoint(
-            ckpt,
-            model=model,
-            optimizer=opt,
-            required=("model", "optimizer", "step", "curves", "sampler_rng", "torch_rng"),
-        )
-        step, elapsed_before = int(state["step"]), float(state.get("elapsed", 0.0))
-        curves = {k: [tuple(v) for v in vals] for k, vals in state["curves"].items()}
-        best = state.get("best", best)
-        sampler.set_state(state["sampler_rng"])
-        torch.set_rng_state(state["torch_rng"])
-        if dist.is_main:
-            print(f"resumed from {ckpt} at step {step}", file=sys.stderr)
-    model = wrap_model(core, dist, device)  # DDP averages gradients across ranks
 
-    def checkpoint():
-        if not dist.is_main:
-            return
-        save_checkpoint(
-            ckpt,
-            model=core.state_dict(),
-            optimizer=opt.state_dict(),
-            step=step,
-            elapsed=elapsed_before + time.time() - t_loop,
-            curves={k: [list(v) for v in c] for k, c in curves.items()},
-            sampler_rng=sampler.get_state(),
-            torch_rng=torch.get_rng_state(),
-            config=cfg_public,
-            best=best,
-        )
+def _loop(r: _Run, loop: LoopState) -> float:
+    """Train from loop.step to the end of the schedule (or of the time budget), validating and
+    checkpointing every checkpoint_every steps; returns this process's loop seconds."""
+    import torch
+    from tqdm import tqdm
 
+    from .distributed import all_max, all_mean, wrap_model
+    from .metrics import ms_ssim, redmean_distance
+
+    cfg, dist, steps = r.cfg, r.dist, r.steps
+    model = wrap_model(r.core, dist, r.device)  # DDP averages gradients across ranks
+    use_msssim = cfg["msssim_weight"] > 0 and cfg["crop"] > 96
+    amp = r.device.type == "cuda"
     budget = cfg["time_budget"]
     bar = tqdm(
         total=steps,
-        initial=step,
+        initial=loop.step,
         desc="training SmallUViT",
         unit="step",
-        disable=not show,
+        disable=not r.show,
         dynamic_ncols=True,
     )
     model.train()
-    running = torch.zeros((), device=device)
+    running = torch.zeros((), device=r.device)
     n_running = 0
-    t_loop = time.time()
-    step_start = step
+    loop.start()
     part = (dist.rank, dist.world_size)
     time_frac = 0.0  # agreed between ranks at logging steps, constant in between
-    while step < steps:
-        if budget and (step == step_start or step % cfg["log_every"] == 0):
-            time_frac = all_max(elapsed_before + time.time() - t_loop, dist) / budget
+    while loop.step < steps:
+        if budget and (loop.step == loop.start_step or loop.step % cfg["log_every"] == 0):
+            time_frac = all_max(loop.elapsed(), dist) / budget
             if time_frac >= 1.0:
                 break
-        lr = lr_at(max(step / steps, time_frac), cfg, steps)
-        for g in opt.param_groups:
+        lr = lr_at(max(loop.step / steps, time_frac), cfg, steps)
+        for g in r.opt.param_groups:
             g["lr"] = lr
-        x, y = sampler.sample(cfg["batch"], part)
+        x, y = r.sampler.sample(cfg["batch"], part)
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=amp):
             pred = model(x)
         pred = pred.float()
         loss = redmean_distance(pred, y, eps=1e-6)
         if use_msssim:
             loss = loss + cfg["msssim_weight"] * (1.0 - ms_ssim(pred, y, win_size=7))
-        opt.zero_grad(set_to_none=True)
+        r.opt.zero_grad(set_to_none=True)
         loss.backward()
-        opt.step()
+        r.opt.step()
         running += loss.detach()
         n_running += 1
-        step += 1
-        if step % cfg["log_every"] == 0 or step == steps:
+        loop.step += 1
+        if loop.step % cfg["log_every"] == 0 or loop.step == steps:
             value = all_mean(float(running) / n_running, dist)  # the only host sync
             running.zero_()
             n_running = 0
-            curves["train"].append((step, value))
+            loop.curves["train"].append((loop.step, value))
             bar.set_postfix(loss=f"{value:.4f}", lr=f"{lr:.2e}")
         bar.update(1)
-        if cfg["checkpoint_every"] and step % cfg["checkpoint_every"] == 0:
-            if val_idx and dist.is_main:
-                val = _val_loss(core, latents, targets, val_idx, device)
-                curves["val"].append((step, val))
-                if cfg["keep_best"] and val < best["val"]:
-                    best = {
-                        "val": val,
-                        "step": step,
-                        "state": {
-                            k: v.detach().to("cpu", copy=True) for k, v in core.state_dict().items()
-                        },
-                    }
-                core.train()
-            checkpoint()
+        if cfg["checkpoint_every"] and loop.step % cfg["checkpoint_every"] == 0:
+            if r.val_idx and dist.is_main:
+                val = _val_loss(r.core, r.latents, r.targets, r.val_idx, r.device)
+                loop.record_val(val, r.core, cfg["keep_best"])
+                r.core.train()
+            r.checkpoint(loop)
     bar.close()
     if n_running:  # a time budget can stop the loop between two logging steps
-        curves["train"].append((step, all_mean(float(running) / n_running, dist)))
-    train_s = time.time() - t_loop
-    steps_done = step
+        loop.curves["train"].append((loop.step, all_mean(float(running) / n_running, dist)))
+    return time.time() - loop.t_start
+
+
+def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
+    """Last checkpoint; then rank 0 alone keeps the best weights, saves them (float16), scores
+    them on the validation paintings, fits the per-pixel baseline and writes metrics and curves."""
+    from ..models.weights import save_weights
+    from .common import plot_curves, write_json
+    from .distributed import barrier, cleanup, params_in_sync
+
+    cfg, dist, core = r.cfg, r.dist, r.core
+    steps_done = loop.step
     core.eval()
-    checkpoint()
+    r.checkpoint(loop)
     in_sync = params_in_sync(core, dist)
-    model = core  # drop the DDP wrapper: it holds the process group (see distributed.cleanup)
     if not dist.is_main:  # rank 0 alone saves, evaluates and fits the baseline; wait for it
         barrier(dist)
         cleanup(dist)
         return 0
+    curves, best = loop.curves, loop.best
     if cfg["keep_best"] and best["state"] is not None:
-        if not curves["val"] or curves["val"][-1][0] != step:  # the final weights compete too
-            val = _val_loss(model, latents, targets, val_idx, device)
-            curves["val"].append((step, val))
+        if not curves["val"] or curves["val"][-1][0] != steps_done:  # the final weights compete
+            val = _val_loss(core, r.latents, r.targets, r.val_idx, r.device)
+            curves["val"].append((steps_done, val))
             if val < best["val"]:
-                best = {"val": val, "step": step, "state": None}
+                best = {"val": val, "step": steps_done, "state": None}
         if best["state"] is not None:
-            model.load_state_dict(best["state"])
+            core.load_state_dict(best["state"])
 
-    weights_path = out / "uvit.safetensors"
+    weights_path = r.out / "uvit.safetensors"
     # float16 on disk halves the shipped file; the loader computes in float32
     # (or bf16 autocast on CUDA).
-    half = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
+    half = {k: (v.half() if v.is_floating_point() else v) for k, v in core.state_dict().items()}
     kept_step = best["step"] if cfg["keep_best"] and best["step"] is not None else steps_done
     sha = save_weights(
         half,
         weights_path,
         {
-            **model_cfg,
+            **r.model_cfg,
             "trained_steps": kept_step,
             "stored_dtype": "float16",
-            "command": cfg_public["command"],
+            "command": r.public["command"],
         },
     )
     metrics = {
@@ -652,47 +774,25 @@ def run(args) -> int:
         "kept_step": kept_step,
         "val_curve": [list(v) for v in curves["val"]],
         "train_seconds": round(train_s, 1),
-        "embed_seconds": round(embed_s, 1),
-        "seconds_per_step": round(train_s / max(steps_done - step_start, 1), 4),
+        "embed_seconds": round(r.embed_s, 1),
+        "seconds_per_step": round(train_s / max(steps_done - loop.start_step, 1), 4),
         "final_train_loss": curves["train"][-1][1] if curves["train"] else None,
-        "n_params": n_params,
+        "n_params": r.public["n_params"],
         "weights": str(weights_path),
         "sha256": sha,
-        "device": str(device),
+        "device": str(r.device),
         "world_size": dist.world_size,
         "ranks_in_sync": in_sync,
     }
-    if val_idx:
-        metrics["val_uvit"] = _val_metrics(model, model_cfg, latents, targets, val_idx, device)
-
+    if r.val_idx:
+        metrics["val_uvit"] = _val_metrics(
+            core, r.model_cfg, r.latents, r.targets, r.val_idx, r.device
+        )
     if cfg["baseline_steps"] > 0:
-        from .train_pixel_mlp import train_pixel_mlp
-
-        tb = time.time()
-        to_t = lambda a: torch.from_numpy(np.ascontiguousarray(np.asarray(a).transpose(2, 0, 1)))  # noqa: E731
-        mlp, mlp_loss = train_pixel_mlp(
-            [to_t(latents[i]) for i in train_idx],
-            [to_t(targets[i].astype(np.float32) / 255.0) for i in train_idx],
-            steps=cfg["baseline_steps"],
-            device=device,
-            seed=cfg["seed"],
-            latent_mean=mean,
-            latent_std=std,
-        )
-        save_weights(
-            mlp.state_dict(), out / "pixel_mlp.safetensors", {**mlp.config, "target": cfg["target"]}
-        )
-        metrics["baseline"] = {
-            "steps": cfg["baseline_steps"],
-            "final_train_loss": mlp_loss,
-            "seconds": round(time.time() - tb, 1),
-        }
-        if val_idx:
-            metrics["val_pixel_mlp"] = _val_metrics_mlp(mlp, latents, targets, val_idx, device)
-
-    write_json(out / "metrics.json", metrics)
+        metrics.update(_fit_baseline(r))
+    write_json(r.out / "metrics.json", metrics)
     plot_curves(
-        out / "loss_curve.png",
+        r.out / "loss_curve.png",
         {"train (redmean)": curves["train"], "validation": curves["val"]},
         title=f"SmallUViT, target {cfg['target']}",
     )
@@ -702,20 +802,55 @@ def run(args) -> int:
     return 0
 
 
+def _fit_baseline(r: _Run) -> dict:
+    """The per-pixel MLP (latent -> RGB) on the same training paintings; writes its weights and
+    returns its metrics entries."""
+    from ..models.weights import save_weights
+    from .train_pixel_mlp import train_pixel_mlp
+
+    cfg = r.cfg
+    tb = time.time()
+    mlp, mlp_loss = train_pixel_mlp(
+        [hwc_to_chw(r.latents[i]) for i in r.train_idx],
+        [hwc_to_chw(r.targets[i].astype(np.float32) / 255.0) for i in r.train_idx],
+        steps=cfg["baseline_steps"],
+        device=r.device,
+        seed=cfg["seed"],
+        latent_mean=r.mean,
+        latent_std=r.std,
+    )
+    save_weights(
+        mlp.state_dict(), r.out / "pixel_mlp.safetensors", {**mlp.config, "target": cfg["target"]}
+    )
+    metrics = {
+        "baseline": {
+            "steps": cfg["baseline_steps"],
+            "final_train_loss": mlp_loss,
+            "seconds": round(time.time() - tb, 1),
+        }
+    }
+    if r.val_idx:
+        metrics["val_pixel_mlp"] = _val_metrics_mlp(mlp, r.latents, r.targets, r.val_idx, r.device)
+    return metrics
+
+
 def _val_loss(model, latents, targets, val_idx, device) -> float:
     """Mean redmean distance on the validation images, predicted as at inference (overlapping
     crop-sized tiles, blended): checkpoints are chosen on the path users get, not on whole-image
     passes at a token grid the model never trained on."""
-    import torch
 
     from ..analysis.recolour import Recolouriser
     from .metrics import redmean_distance
 
     model.eval()
     rec = Recolouriser(model, model.config, torch_device(device))
-    t = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None]  # noqa: E731
     vals = [
-        float(redmean_distance(t(rec.predict(latents[i])), t(targets[i].astype(np.float32) / 255)))
+        float(
+            redmean_distance(
+                hwc_to_chw(rec.predict(latents[i]))[None],
+                hwc_to_chw(targets[i].astype(np.float32) / 255)[None],
+            )
+        )
         for i in val_idx
     ]
     return float(np.mean(vals))
@@ -730,18 +865,16 @@ def _score(pred, target) -> dict:
 
     if min(pred.shape[:2]) > 160:
         return image_metrics(pred, target)
-    import torch
-
     from .metrics import redmean_distance
-
-    def t(a):
-        return torch.from_numpy(np.ascontiguousarray(np.asarray(a, np.float32).transpose(2, 0, 1)))[
-            None
-        ]
 
     de_mean, de_median = ciede2000(pred, target)
     return {
-        "srgb": float(redmean_distance(t(pred), t(target.astype(np.float32) / 255))),
+        "srgb": float(
+            redmean_distance(
+                hwc_to_chw(pred, np.float32)[None],
+                hwc_to_chw(target.astype(np.float32) / 255)[None],
+            )
+        ),
         "de_mean": de_mean,
         "de_median": de_median,
     }
