@@ -131,9 +131,9 @@ def test_shipped_sample_opens_with_spectrum(make_napari_viewer, qtbot, key):
     assert widget.job.last_error is None and MEAN_CURVE in widget.curves
     # The main element of every pigment that dominates two or more of the sample's regions (from
     # the generator's record in the file) is suggested, and shown in the label.
-    from xrf_napari.widgets._common import SUGGESTED_KEY
+    from xrf_napari.widgets._common import SURVEYS
 
-    suggested = widget.cube_combo.current_layer().metadata[SUGGESTED_KEY]
+    _, suggested = SURVEYS.get(widget.cube_combo.current_cube())
     expected = widespread_elements(widget.cube_combo.current_cube().metadata)
     assert expected and expected <= set(suggested), (expected, suggested)
     assert all(sym in widget.suggested_label.text() for sym in expected)

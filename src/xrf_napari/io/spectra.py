@@ -302,7 +302,12 @@ def read_csv(path) -> Spectrum:
     widths = {len(r) for r in rows}
     width = widths.pop() if rows and len(widths) == 1 else 0
     extra = {}
-    if width > 2 and header is not None and len(header) == width:
+    # a wider table only when its first column is an energy or channel axis: napari's points and
+    # shapes tables ("index,axis-0,axis-1") are not spectra
+    axis_first = header is not None and header[0].lower().startswith(
+        ("energy", "channel", "kev", "ev")
+    )
+    if width > 2 and axis_first and len(header) == width:
         rows = [r[:2] for r in rows]
         extra = {"column": header[1]}
     elif width not in (1, 2):

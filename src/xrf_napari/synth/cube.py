@@ -10,7 +10,22 @@ drawn last, per channel.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
+
+
+@dataclass
+class SynthCube:
+    """One generated cube with its targets (both generators return it)."""
+
+    counts: np.ndarray  # (H, W, 512) uint16 canonical
+    rgb: np.ndarray
+    palette: np.ndarray
+    labels: np.ndarray
+    metadata: dict
+    native: np.ndarray | None = None
+    extras: dict = field(default_factory=dict)
 
 
 def smooth_field(rng: np.random.Generator, shape, scale_px: float) -> np.ndarray:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .cube import SynthCube
 
 # 2: speckle-free region maps; 3: painter's recipe prior, swatch cubes, panels
 GENERATOR = "xrf-napari-synth/3"
@@ -67,17 +69,6 @@ def load_source(path: Path, size: int, rng: np.random.Generator) -> tuple[np.nda
         "box_xywh": [x0, y0, side, side],
         "image_size": [w, h],
     }
-
-
-@dataclass
-class SynthCube:
-    counts: np.ndarray  # (H, W, 512) uint16 canonical
-    rgb: np.ndarray
-    palette: np.ndarray
-    labels: np.ndarray
-    metadata: dict
-    native: np.ndarray | None = None
-    extras: dict = field(default_factory=dict)
 
 
 def synthesize(

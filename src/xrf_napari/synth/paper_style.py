@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .dataset import SynthCube
+from .cube import SynthCube
 
 GENERATOR = "xrf-napari-paper-style/1"
 COUNTS_PER_PIXEL = 400
