@@ -31,7 +31,7 @@ TRAINED = {
 }
 #: Deviance-ratio score above which the spectra are called unlike the training spectra.
 WARN_SCORE = 6.0
-SAMPLE_PIXELS = 4096
+SAMPLE_PIXELS = 2048
 
 
 @dataclass
@@ -63,8 +63,8 @@ def sample_canonical_pixels(cube, n: int = SAMPLE_PIXELS, seed: int = 0) -> np.n
     h, w, _ = cube.shape
     n_rows = min(h, max(1, int(np.ceil(2 * n / max(w, 1)))))
     rows = np.unique(np.linspace(0, h - 1, num=n_rows).astype(int))
-    block = np.stack([np.asarray(cube.data[int(r)]) for r in rows])  # (rows, W, C)
-    flat = cube.canonical_rebinner()(block).reshape(-1, 512)
+    rebin = cube.canonical_rebinner()  # row by row: a float32 copy of one row at a time
+    flat = np.concatenate([rebin(np.asarray(cube.data[int(r)])) for r in rows])
     if flat.shape[0] > n:
         flat = flat[np.random.default_rng(seed).choice(flat.shape[0], n, replace=False)]
     return flat
@@ -89,12 +89,17 @@ def deviance_ratios(counts: np.ndarray, embedder, seed: int = 0) -> np.ndarray:
     if not len(counts):
         return np.empty(0)
     model = embedder.model
-    with torch.inference_mode():
-        x = normalise(torch.from_numpy(counts.astype(np.float32)).to(embedder.device), model.method)
-        q = model.decode_log_probs(model.encode_mean(x)).exp().double().cpu().numpy()
-    mu = q * total[:, None]
-    redraw = np.random.default_rng(seed).poisson(mu).astype(np.float64)
-    return _deviance(counts, mu) / np.maximum(_deviance(redraw, mu), 1e-9)
+    rng = np.random.default_rng(seed)
+    out = np.empty(len(counts))
+    for i in range(0, len(counts), 512):  # chunks keep the float64 temporaries to a few MB
+        c = counts[i : i + 512]
+        with torch.inference_mode():
+            x = normalise(torch.from_numpy(c.astype(np.float32)).to(embedder.device), model.method)
+            q = model.decode_log_probs(model.encode_mean(x)).exp().double().cpu().numpy()
+        mu = q * total[i : i + 512, None]
+        redraw = rng.poisson(mu).astype(np.float64)
+        out[i : i + 512] = _deviance(c, mu) / np.maximum(_deviance(redraw, mu), 1e-9)
+    return out
 
 
 def check_scan(

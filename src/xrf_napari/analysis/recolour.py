@@ -169,8 +169,11 @@ def iter_recolour(
     """Yield (done, total) over embedding (first half) then tiles (second half); return
     RecolourResult."""
     from .embed import iter_embed
+    from .ood import check_scan
 
     rec = load_recolouriser(weights, device)
+    # first, while nothing else is held: a few thousand sampled pixels, transient memory
+    ood = check_scan(cube, embedder_weights, str(rec.device))
     h, w = cube.shape[:2]
     n = h * w
     gen = iter_embed(
@@ -186,9 +189,6 @@ def iter_recolour(
         span=n,
         total=2 * n,
     )
-    from .ood import check_scan
-
-    ood = check_scan(cube, embedder_weights, str(rec.device))  # a few thousand sampled pixels
     return RecolourResult(
         rgb=rgb, latent=np.asarray(latent, dtype=np.float32), device=str(rec.device), ood=ood
     )
