@@ -120,3 +120,17 @@ def test_generate_panels_writes_truth(tmp_path):
     for i in (0, 3, len(names) - 2):  # palette target = the recipe's own colour
         got = targets["palette"][labels == i].mean(axis=0) / 255
         assert deltaE_ciede2000(_lab(got), np.array(meta["regions"][i]["mix_lab"])) < 1.5
+
+
+def test_bare_ground_cells_are_ground_materials_and_off_by_default():
+    from xrf_napari.physics.pigments import load_pigments
+    from xrf_napari.synth.swatches import swatch_cube_layout
+
+    grounds = {p.name for p in load_pigments() if p.role == "ground"}
+    _, labels, recipes = swatch_cube_layout(np.random.default_rng(3), 64, bare_ground=1.0)
+    assert all(len(r.pigments) == 1 and r.pigments[0] in grounds for r in recipes)
+    # 0 draws nothing extra: earlier datasets regenerate unchanged
+    a = swatch_cube_layout(np.random.default_rng(4), 64)
+    b = swatch_cube_layout(np.random.default_rng(4), 64, bare_ground=0.0)
+    assert [r.pigments for r in a[2]] == [r.pigments for r in b[2]]
+    np.testing.assert_array_equal(a[0], b[0])

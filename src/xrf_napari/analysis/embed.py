@@ -95,15 +95,20 @@ def load_embedder(weights=None, device: str = "auto") -> Embedder:
     return _load_cached(str(Path(path).resolve()), sha, str(device or "auto"))
 
 
-def iter_embed(cube, *, weights=None, device: str = "auto", chunk_pixels: int = 65536):
+def iter_embed(
+    cube, *, weights=None, device: str = "auto", chunk_pixels: int = 65536, features=None
+):
     """Progress generator: yields (done_pixels, total_pixels); returns the latent (H, W, 3)
-    float32."""
+    float32, or with `features` (analysis.line_features.LineFeatures) the model input: latent then
+    line features, (H, W, 3 + n_elements), from the same single pass over the cube."""
     if chunk_pixels < 1:
         raise ValueError(f"chunk_pixels must be positive, got {chunk_pixels}")
     emb = load_embedder(weights, device)
     h, w, c = cube.shape
     total = h * w
-    latent = np.empty((h, w, emb.model.latent_dim), dtype=np.float32)
+    d = emb.model.latent_dim
+    n_feat = 0 if features is None else len(features.elements)
+    latent = np.empty((h, w, d + n_feat), dtype=np.float32)
     # Row blocks of at most chunk_pixels spectra and DEFAULT_BLOCK_BYTES as float32 (the rebinner's
     # working type): a 4096-channel block of 64 MiB holds 4096 spectra, enough to keep the MLP busy.
     block_bytes = min(DEFAULT_BLOCK_BYTES, max(1, chunk_pixels) * max(c, emb.n_channels) * 4)
@@ -113,7 +118,10 @@ def iter_embed(cube, *, weights=None, device: str = "auto", chunk_pixels: int = 
         flat = block.reshape(-1, block.shape[-1])
         out = latent[sl].reshape(-1, latent.shape[-1])  # a view: writes land in latent
         for i in range(0, flat.shape[0], chunk_pixels):
-            out[i : i + chunk_pixels] = emb.encode(flat[i : i + chunk_pixels], chunk=chunk_pixels)
+            part = flat[i : i + chunk_pixels]
+            if n_feat:  # before encode, which may take the float32 block over
+                out[i : i + chunk_pixels, d:] = features(part)
+            out[i : i + chunk_pixels, :d] = emb.encode(part, chunk=chunk_pixels)
             done += min(chunk_pixels, flat.shape[0] - i)
             yield done, total
     return latent

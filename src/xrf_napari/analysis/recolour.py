@@ -41,6 +41,15 @@ class Recolouriser:
     def tile(self) -> int:
         return int(self.config.get("tile", self.config["img_size"]))
 
+    def features(self):
+        """The line features this model reads beside the latent (None: the latent alone)."""
+        elements = self.config.get("line_elements") or ()
+        if not elements:
+            return None
+        from .line_features import line_features
+
+        return line_features(tuple(elements))
+
     def iter_predict(
         self,
         latent: np.ndarray,
@@ -49,7 +58,8 @@ class Recolouriser:
         overlap: int | None = None,
         batch: int = 8,
     ):
-        """Yield (done_tiles, n_tiles); return rgb (H, W, 3) float32 in [0, 1]."""
+        """Yield (done_tiles, n_tiles); return rgb (H, W, 3) float32 in [0, 1]. `latent` is the
+        model input: the DVE latent, followed by the line features if the model reads them."""
         import torch
 
         latent = np.asarray(latent, dtype=np.float32)
@@ -181,6 +191,7 @@ def iter_recolour(
         weights=embedder_weights,
         device=device,
         chunk_pixels=embed_chunk_pixels(cube.shape[2]),
+        features=rec.features(),
     )
     latent = yield from _rescaled(gen, offset=0, span=n, total=2 * n)
     rgb = yield from _rescaled(
@@ -190,7 +201,10 @@ def iter_recolour(
         total=2 * n,
     )
     return RecolourResult(
-        rgb=rgb, latent=np.asarray(latent, dtype=np.float32), device=str(rec.device), ood=ood
+        rgb=rgb,
+        latent=np.ascontiguousarray(latent[..., :3], dtype=np.float32),
+        device=str(rec.device),
+        ood=ood,
     )
 
 

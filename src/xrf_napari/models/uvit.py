@@ -27,8 +27,14 @@ latent to a colour on its own, so the 16 x 16 token decode dominates and the out
 blocks and soft edges; with the branch the head can be as sharp as a per-pixel MLP and use the
 tokens for context.
 
-The latent normalisation (per-axis mean and std of the training latents) lives in the model as
-buffers, so callers pass raw DVE latents.
+A third, `line_elements` (non-empty: in_chans = 3 + its length): the input is the DVE latent
+followed by element-line features (analysis/line_features.py), and the recolouriser calls the
+embedder for both. With `token_chans` > 0 a per-pixel linear layer first folds the input to that
+many channels before the shifted-patch tokens, which would otherwise grow with 5 x p x p x in_chans;
+the pixel branch reads the full input.
+
+The input normalisation (per-channel mean and std of the training inputs) lives in the model as
+buffers, so callers pass raw DVE latents (and raw line features).
 """
 
 from __future__ import annotations
@@ -53,6 +59,8 @@ DEFAULT_CONFIG = {
     "pixel_skip": False,
     "head_hidden": 32,
     "pixel_branch": 0,  # width of the per-pixel MLP feeding the head (0 = none); needs pixel_skip
+    "line_elements": [],  # elements whose line features follow the latent in the input
+    "token_chans": 0,  # per-pixel linear fold of the input before the patch tokens (0 = none)
     "latent_mean": [0.0, 0.0, 0.0],
     "latent_std": [1.0, 1.0, 1.0],
 }
@@ -70,6 +78,11 @@ def full_config(config: dict | None) -> dict:
         raise ValueError(f"img_size {cfg['img_size']} must be a multiple of patch {cfg['patch']}")
     if cfg["pixel_branch"] and not cfg["pixel_skip"]:
         raise ValueError("pixel_branch needs pixel_skip (the branch feeds the pixel-skip head)")
+    if cfg["line_elements"] and cfg["in_chans"] <= len(cfg["line_elements"]):
+        raise ValueError(
+            f"in_chans {cfg['in_chans']} leaves no room for the latent beside "
+            f"{len(cfg['line_elements'])} line features"
+        )
     if len(cfg["latent_mean"]) != cfg["in_chans"] or len(cfg["latent_std"]) != cfg["in_chans"]:
         raise ValueError("latent_mean/latent_std need one value per input channel")
     return cfg
@@ -198,7 +211,9 @@ class SmallUViT(nn.Module):
         self.register_buffer(
             "latent_std", torch.tensor(cfg["latent_std"], dtype=torch.float32).view(1, -1, 1, 1)
         )
-        self.embed = ShiftedPatchTokens(c_in, p, dim, cfg["spt_shift"])
+        c_tok = int(cfg["token_chans"]) or c_in
+        self.token_fold = nn.Linear(c_in, c_tok) if cfg["token_chans"] else None
+        self.embed = ShiftedPatchTokens(c_tok, p, dim, cfg["spt_shift"])
         self.grid = cfg["img_size"] // p
         self.pos_embed = nn.Parameter(torch.zeros(1, self.grid * self.grid, dim))
         n_side = cfg["depth"] // 2
@@ -268,7 +283,10 @@ class SmallUViT(nn.Module):
             raise ValueError(f"input {h}x{w} is not a multiple of the patch size {p}")
         x = (x - self.latent_mean) / self.latent_std
         gh, gw = h // p, w // p
-        tokens = self.embed(x) + self.pos_embed_for(gh, gw)
+        xt = x
+        if self.token_fold is not None:
+            xt = self.token_fold(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        tokens = self.embed(xt) + self.pos_embed_for(gh, gw)
         skips = []
         for blk in self.in_blocks:
             tokens = blk(tokens)

@@ -91,6 +91,7 @@ CONFIG_BOUNDS = {
     "out_chans": (1, 64),
     "head_hidden": (0, 4096),
     "pixel_branch": (0, 4096),
+    "token_chans": (0, 64),
     "layers": (1, 32),
 }
 FLOAT_BOUNDS = {"mlp_ratio": (0.125, 16.0)}

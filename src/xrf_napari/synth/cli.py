@@ -49,6 +49,13 @@ def configure(p):
         help="share of cubes made of swatches of simple paints (pigment, tint, shade, pair)",
     )
     p.add_argument(
+        "--bare-ground",
+        type=float,
+        default=0.0,
+        help="share of swatch cells left as bare ground (a chalk, gypsum or barium white layer "
+        "alone), as between a panel's swatches",
+    )
+    p.add_argument(
         "--character",
         type=float,
         default=0.0,
@@ -74,8 +81,10 @@ def run(args) -> int:
     check_output_folder(args.out, ("manifest.json",), inputs=[args.images])
     if args.n_cubes < 1 or args.size < 16:
         raise ValueError("--n-cubes must be >= 1 and --size >= 16")
-    if not 0.0 <= args.swatch_fraction <= 1.0 or args.character < 0:
-        raise ValueError("--swatch-fraction must be in [0, 1] and --character >= 0")
+    if not 0.0 <= args.swatch_fraction <= 1.0 or not 0.0 <= args.bare_ground <= 1.0:
+        raise ValueError("--swatch-fraction and --bare-ground must be in [0, 1]")
+    if args.character < 0:
+        raise ValueError("--character must be >= 0")
     if args.style == "paper" and args.period:
         raise ValueError("--period applies to the physics generator only, not to --style paper")
     images = None
@@ -95,6 +104,7 @@ def run(args) -> int:
         period=args.period,
         kind=args.kind,
         swatch_fraction=args.swatch_fraction,
+        bare_ground=args.bare_ground,
         character=args.character,
         style=args.style,
     )

@@ -180,6 +180,7 @@ class GenerateConfig:
     swatch_fraction: float = (
         0.0  # share of painting cubes replaced by swatch cubes of simple paints
     )
+    bare_ground: float = 0.0  # share of swatch cells left as bare ground (synth.swatches)
     character: float = 0.0  # painter's prior in recipe choice (synth.recipes.choose_recipe)
     style: str = "physics"  # physics | paper (synth/paper_style.py: the paper's generator)
 
@@ -221,7 +222,7 @@ def generate_one(index: int, cfg: GenerateConfig) -> dict:
     elif cfg.swatch_fraction > 0 and rng.random() < cfg.swatch_fraction:
         from .swatches import swatch_cube_layout
 
-        rgb, labels, recipes = swatch_cube_layout(rng, cfg.size, year)
+        rgb, labels, recipes = swatch_cube_layout(rng, cfg.size, year, cfg.bare_ground)
         source = {"image": "swatches"}
     elif cfg.images:
         perm = np.random.default_rng(cfg.seed).permutation(len(cfg.images))
@@ -258,6 +259,7 @@ def generate_one(index: int, cfg: GenerateConfig) -> dict:
         name=path.stem,
         kind=cfg.kind,
         swatch_fraction=cfg.swatch_fraction,
+        **({"bare_ground": cfg.bare_ground} if cfg.bare_ground else {}),
         character=cfg.character,
         **extra,
     )
@@ -362,6 +364,7 @@ def generate_dataset(
         "period_palettes": cfg.period,
         "kind": cfg.kind,
         "swatch_fraction": cfg.swatch_fraction,
+        "bare_ground": cfg.bare_ground,
         "character": cfg.character,
         "images_dir": images_dir,
         "test_fraction_percent": TEST_FRACTION_PERCENT,

@@ -105,11 +105,24 @@ def voronoi_labels(rng: np.random.Generator, size: int, k: int) -> np.ndarray:
     return labels.reshape(size, size).astype(np.int32)
 
 
-def swatch_cube_layout(rng: np.random.Generator, size: int, year: int | None = None):
-    """(rgb uint8, labels, recipes) of a training swatch cube: 6-16 cells of simple paints."""
+def swatch_cube_layout(
+    rng: np.random.Generator, size: int, year: int | None = None, bare_ground: float = 0.0
+):
+    """(rgb uint8, labels, recipes) of a training swatch cube: 6-16 cells of simple paints; each
+    cell is, with probability `bare_ground`, a ground material alone (unpainted ground, as between
+    the swatches of a panel: without it a model never learns the colour of a bare chalk or gypsum
+    ground and paints it as bone black, the other Ca-rich paint)."""
+    from ..physics.pigments import load_pigments
+
     k = int(rng.integers(6, 17))
     labels = voronoi_labels(rng, size, k)
     recipes = [random_simple_recipe(rng, year) for _ in range(int(labels.max()) + 1)]
+    if bare_ground > 0:  # no draw at 0, so earlier datasets regenerate unchanged
+        grounds = [p.name for p in load_pigments() if p.role == "ground"]
+        recipes = [
+            make_recipe([str(rng.choice(grounds))], [1.0]) if rng.random() < bare_ground else r
+            for r in recipes
+        ]
     return _paint(labels, recipes), labels, recipes
 
 

@@ -118,10 +118,13 @@ def evaluate(
             raise ValueError(
                 f"{path}: {cube.shape[0]}x{cube.shape[1]} px; MS-SSIM needs > 160 px per side"
             )
-        latent = run_to_end(iter_embed(cube, weights=embedder, device=str(dev)))
+        latent = run_to_end(
+            iter_embed(cube, weights=embedder, device=str(dev), features=rec.features())
+        )
         preds = {"uvit": rec.predict(latent)}
         if mlp is not None:
-            preds["pixel_mlp"] = predict_pixels(mlp, latent, dev)
+            # a latent-only baseline reads the first 3 channels of a line-feature model's input
+            preds["pixel_mlp"] = predict_pixels(mlp, latent[..., : mlp.config["in_chans"]], dev)
         row = {"cube": path.stem, "profile": profile_key(meta)}
         for name, pred in preds.items():
             for tname in ("palette", "rgb"):
@@ -143,7 +146,7 @@ def evaluate(
             images.append(
                 {
                     "name": path.stem,
-                    "latent": latent_to_rgb(latent),
+                    "latent": latent_to_rgb(latent[..., :3]),
                     "uvit": preds["uvit"],
                     "palette": targets["palette"],
                     "rgb": targets["rgb"],

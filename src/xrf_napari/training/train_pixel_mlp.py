@@ -1,4 +1,4 @@
-"""Per-pixel MLP baseline: latent (3) -> RGB (3), no spatial context.
+"""Per-pixel MLP baseline: latent (3, or 3 + line features) -> RGB (3), no spatial context.
 
 It answers "what does the transformer add over colouring each pixel from its own latent?" (the 1-D
 per-pixel approach of AIRES-CH). Trained on the same cached latents and targets as the SmallUViT, by
@@ -27,7 +27,7 @@ def build_from_config(config: dict | None = None):
     cfg = {**DEFAULT_CONFIG, **(config or {})}
 
     class PixelMLP(nn.Module):
-        """(B, 3, H, W) raw latent -> (B, 3, H, W) RGB in [0, 1], each pixel on its own."""
+        """(B, C, H, W) raw input -> (B, 3, H, W) RGB in [0, 1], each pixel on its own."""
 
         def __init__(self):
             super().__init__()
@@ -44,7 +44,7 @@ def build_from_config(config: dict | None = None):
             self.net = nn.Sequential(*layers)
 
         def forward_pixels(self, x):
-            """(N, 3) latents -> (N, 3) RGB."""
+            """(N, C) inputs -> (N, 3) RGB."""
             return torch.sigmoid(self.net((x - self.latent_mean) / self.latent_std))
 
         def forward(self, x):
@@ -66,7 +66,7 @@ def train_pixel_mlp(
     latent_std=None,
     progress=None,
 ):
-    """Fit a PixelMLP to (latents[i] (3, H, W), targets[i] (3, H, W)) tensors on `device`.
+    """Fit a PixelMLP to (latents[i] (C, H, W), targets[i] (3, H, W)) tensors on `device`.
 
     Returns (model, final_loss). Pixels are sampled uniformly from all images every step."""
     import torch
@@ -75,13 +75,15 @@ def train_pixel_mlp(
 
     torch.manual_seed(seed)
     cfg = dict(DEFAULT_CONFIG)
+    n_in = int(latents[0].shape[0])
+    cfg["in_chans"] = n_in
     if latent_mean is not None:
         cfg["latent_mean"], cfg["latent_std"] = (
             [float(v) for v in latent_mean],
             [float(v) for v in latent_std],
         )
     model = build_from_config(cfg).to(device)
-    x_all = torch.cat([lat.reshape(3, -1) for lat in latents], dim=1).to(device)
+    x_all = torch.cat([lat.reshape(n_in, -1) for lat in latents], dim=1).to(device)
     y_all = torch.cat([t.reshape(3, -1) for t in targets], dim=1).to(device)
     n = x_all.shape[1]
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
@@ -110,12 +112,12 @@ def train_pixel_mlp(
 
 
 def predict_pixels(model, latent: np.ndarray, device, chunk: int = 1 << 20) -> np.ndarray:
-    """(H, W, 3) latent -> (H, W, 3) float32 RGB, in pixel chunks."""
+    """(H, W, C) input -> (H, W, 3) float32 RGB, in pixel chunks."""
     import torch
 
-    h, w, _ = latent.shape
-    flat = np.asarray(latent, np.float32).reshape(-1, 3)
-    out = np.empty_like(flat)
+    h, w, c = latent.shape
+    flat = np.asarray(latent, np.float32).reshape(-1, c)
+    out = np.empty((len(flat), 3), dtype=np.float32)
     with torch.inference_mode():
         for i in range(0, len(flat), chunk):
             x = torch.from_numpy(flat[i : i + chunk]).to(device)

@@ -156,9 +156,10 @@ def resolve_config(args) -> dict:
 
 
 # -- data --------------------------------------------------------------------------------------
-def _cache_key(files, embedder) -> dict:
+def _cache_key(files, embedder, line_elements=()) -> dict:
     return {
         "embedder_sha256": embedder.sha256 or _file_sha(embedder.path),
+        **({"line_elements": list(line_elements)} if line_elements else {}),
         "files": [[p.name, p.stat().st_size, int(p.stat().st_mtime)] for p in files],
     }
 
@@ -231,10 +232,12 @@ def embed_dataset(
     progress: bool = True,
     workers: int | None = None,
     dist=None,
+    line_elements=(),
 ):
-    """(latents, palettes, rgbs, names): lists of (H, W, 3) arrays (float32, uint8, uint8).
+    """(inputs, palettes, rgbs, names): lists of (H, W, C) arrays (float32, uint8, uint8).
 
-    Embeds each cube through analysis.embed.iter_embed (as at inference); cached in cache_path.
+    Embeds each cube through analysis.embed.iter_embed (as at inference; C = 3, or 3 + the number
+    of line_elements whose features follow the latent); cached in cache_path.
     Compressed cubes are decoded in `workers` processes (default: up to 8) while the DVE runs.
     Under torchrun (dist) each rank reads and embeds only its share of the files (every N-th), then
     the ranks exchange the latents, which are ~85x smaller than the counts; rank 0 writes the
@@ -256,7 +259,12 @@ def embed_dataset(
     n = len(files)
     names = [p.stem for p in files]
     embedder = load_embedder(embedder_weights, device)
-    key = _cache_key(files, embedder)
+    key = _cache_key(files, embedder, line_elements)
+    features = None
+    if line_elements:
+        from ..analysis.line_features import line_features
+
+        features = line_features(tuple(line_elements))
     cache_path = Path(cache_path)
     cached = None
     if cache_path.is_file():
@@ -289,7 +297,13 @@ def embed_dataset(
     ):
         cube = cube_from_array(counts, Calibration.from_dict(cal))
         lat = run_to_end(
-            iter_embed(cube, weights=embedder_weights, device=device, chunk_pixels=chunk)
+            iter_embed(
+                cube,
+                weights=embedder_weights,
+                device=device,
+                chunk_pixels=chunk,
+                features=features,
+            )
         )
         done[i] = (lat, palette, rgb)
     done = gather_shards(done, dist)
@@ -561,13 +575,15 @@ def _build(args) -> _Run:
         chunk=cfg["embed_chunk"],
         progress=show,
         dist=dist,
+        line_elements=tuple(cfg["model"].get("line_elements") or ()),
     )
     embed_s = time.time() - t0
     targets = palettes if cfg["target"] == "palette" else rgbs
     train_idx, val_idx = painting_split(
         [cube_source(p) for p in list_cubes(args.data)], cfg["val_fraction"], cfg["seed"]
     )
-    stack = np.concatenate([latents[i].reshape(-1, 3) for i in train_idx])
+    n_in = latents[0].shape[-1]
+    stack = np.concatenate([latents[i].reshape(-1, n_in) for i in train_idx])
     mean, std = stack.mean(0), stack.std(0) + 1e-6
     del stack
     crop = cfg["crop"]
@@ -579,6 +595,7 @@ def _build(args) -> _Run:
         "arch": "SmallUViT",
         "img_size": crop,
         "tile": crop,
+        "in_chans": n_in,
         "latent_mean": mean.tolist(),
         "latent_std": std.tolist(),
         "target": cfg["target"],

@@ -1,0 +1,89 @@
+"""Element-line features: the physically anchored input the recolouriser reads beside the latent.
+
+The 3-D DVE latent is learnt on one generator's instruments; where it squeezes two pigments
+together (cadmium yellow beside lead white, cobalt blue beside an umber) no decoder can tell their
+colours apart, and on an instrument it never saw the latent drifts. The element lines do not: Cd
+K-alpha means cadmium whatever the tube. So each pixel also gets, per element of FEATURE_ELEMENTS,
+its net line counts (analysis/maps.py: windowed peak minus linear background, least-squares fits
+where lines overlap, all linear in the spectrum) on the canonical grid the embedder already
+streams (one fixed matrix for every scan). They are made instrument- and count-free by taking each
+element's share of the pixel's summed line counts, square-rooted (a 5 % Cd share in a lead-white
+tint stays visible: sqrt -> 0.22). What remains instrument-dependent (relative excitation of K and
+L lines, anode lines) is what the generator's instrument randomisation covers.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Elements whose lines name paint families (pigments.csv), mapped on the canonical grid.
+FEATURE_ELEMENTS = (
+    "S",
+    "K",
+    "Ca",
+    "Ti",
+    "Cr",
+    "Mn",
+    "Fe",
+    "Co",
+    "Cu",
+    "Zn",
+    "As",
+    "Se",
+    "Sr",
+    "Cd",
+    "Sn",
+    "Sb",
+    "Ba",
+    "Hg",
+    "Pb",
+)
+#: Net line counts added to a pixel's line total before taking shares, so that a pixel with a
+#: handful of line counts (100-count scans, bare scatter) gets small features, not loud noise.
+COUNT_FLOOR = 4.0
+
+
+@dataclass(frozen=True)
+class LineFeatures:
+    """How to turn canonical-grid counts into line features for one scan."""
+
+    elements: tuple[str, ...]
+    weights: np.ndarray  # (512, n_elements) float32: net line counts = canonical @ weights
+
+    def __call__(self, canonical: np.ndarray) -> np.ndarray:
+        """(N, 512) canonical counts -> (N, n_elements) float32 features in [0, 1]."""
+        net = np.asarray(canonical, dtype=np.float32) @ self.weights
+        return shares(net)
+
+
+def shares(net: np.ndarray) -> np.ndarray:
+    """sqrt of each element's share of the pixel's (clipped) net line counts, plus COUNT_FLOOR."""
+    net = np.clip(net, 0.0, None)
+    total = net.sum(axis=-1, keepdims=True) + COUNT_FLOOR
+    return np.sqrt(net / total).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=8)
+def line_features(elements=FEATURE_ELEMENTS) -> LineFeatures:
+    """The LineFeatures on the canonical grid, for the default detector resolution and no anode
+    (~0.2 s of xraylib, once).
+
+    Deliberately the same for every scan, whatever its metadata: a header-less .raw and the
+    training cube it resembles must give the same features. Resolution mostly cancels in the
+    shares (each line's capture fraction scales alike); anode lines are part of what training's
+    instrument randomisation shows the model."""
+    from ..detector import DEFAULT_FWHM_MN_EV
+    from ..energy import canonical_edges
+    from .maps import plan_maps, weight_matrix
+
+    elements = tuple(elements)
+    edges = canonical_edges()
+    # Every feature element counts as present, so the overlap rules (Pb L-beta / As K-beta, the
+    # S-Hg-Pb and Ti-Ba fits) are the same for every scan.
+    kw = {"fwhm_mn_ev": float(DEFAULT_FWHM_MN_EV), "present": set(elements)}
+    plans = plan_maps(elements, (float(edges[0]), float(edges[-1])), **kw)
+    w = weight_matrix(plans, edges, **kw)
+    return LineFeatures(elements, np.ascontiguousarray(w, dtype=np.float32))
