@@ -121,6 +121,8 @@ def test_recolouriser_reading_line_features_end_to_end(tmp_path):
     )
     assert res.rgb.shape == (20, 24, 3) and np.isfinite(res.rgb).all()
     assert res.latent.shape == (20, 24, 3)  # the latent alone, as for latent-only models
+    # the line features also say where the colour is named: Cd everywhere
+    assert res.ambiguity is not None and not res.ambiguity.ambiguous.any()
     with pytest.raises(ValueError, match="in_chans"):
         SmallUViT({**cfg, "in_chans": 19, "latent_mean": [0.0] * 19, "latent_std": [1.0] * 19})
 

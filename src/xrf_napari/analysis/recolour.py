@@ -26,6 +26,9 @@ class RecolourResult:
     latent: np.ndarray  # (H, W, 3) float32, the DVE embedding the colours come from
     device: str
     ood: object = None  # analysis.ood.OODReport: is the scan like the training data?
+    # analysis.ambiguity.AmbiguityReport: where the lines do not fix the colour (None: a model that
+    # reads the latent alone, so no line features were computed)
+    ambiguity: object = None
 
 
 class Recolouriser:
@@ -200,11 +203,18 @@ def iter_recolour(
         span=n,
         total=2 * n,
     )
+    features = rec.features()
+    ambiguity = None
+    if features is not None:
+        from .ambiguity import ambiguity_report
+
+        ambiguity = ambiguity_report(latent[..., -len(features.elements) :], features.elements)
     return RecolourResult(
         rgb=rgb,
         latent=np.ascontiguousarray(latent[..., :3], dtype=np.float32),
         device=str(rec.device),
         ood=ood,
+        ambiguity=ambiguity,
     )
 
 

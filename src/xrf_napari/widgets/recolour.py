@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import (
     QComboBox,
@@ -58,6 +60,7 @@ class RecolourWidget(CubeDock):
         self.result = None  # the current cube's RecolourResult
         self.result_layer = None
         self._source_layer = None
+        self.ambiguity_layer = None
         self.weights_edit = QLineEdit(default_weights("uvit"))
         self.weights_edit.setPlaceholderText("shipped recolouriser")
         self.embedder_edit = QLineEdit(default_weights("dve"))
@@ -95,6 +98,9 @@ class RecolourWidget(CubeDock):
         self.ood_label = QLabel("")  # is the scan like the training data? (analysis.ood)
         self.ood_label.setWordWrap(True)
         lay.addWidget(self.ood_label)
+        self.ambiguity_label = QLabel("")  # where the lines do not fix the colour
+        self.ambiguity_label.setWordWrap(True)
+        lay.addWidget(self.ambiguity_label)
         lay.addWidget(self.job)
         lay.addWidget(self.save_button)
         lay.addStretch(1)
@@ -145,6 +151,18 @@ class RecolourWidget(CubeDock):
             contrast_limits=(0.0, 1.0),
             metadata={"xrf_device": result.device},
         )
+        amb = getattr(result, "ambiguity", None)
+        self.ambiguity_layer = None
+        if amb is not None and amb.ambiguous.any():
+            # hidden at first: a toggle that outlines where the colour shown is a guess
+            self.ambiguity_layer = upsert_layer(
+                viewer,
+                f"ambiguous colour [{source}]",
+                amb.ambiguous.astype(np.uint8),
+                kind="labels",
+                scale=scale,
+                visible=False,
+            )
         self._place()
         self._set_opacity(self.opacity.value())
         self.job.status.setText("Done.")
@@ -160,6 +178,8 @@ class RecolourWidget(CubeDock):
             "" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message()
         )
         self.ood_label.setStyleSheet("color: #d08000;" if ood is not None and ood.warn else "")
+        amb = getattr(result, "ambiguity", None)
+        self.ambiguity_label.setText("" if amb is None else amb.message())
         self.device_label.setText(
             f"Device used: {result.device}" if result is not None else "Device used: \u2014"
         )
@@ -170,10 +190,12 @@ class RecolourWidget(CubeDock):
             return
         if self.placement.currentIndex() == 0:
             layer.translate = side_by_side_translate(src, layer_cube(src).shape[1])
-            layer.blending = "translucent"
         else:
             layer.translate = yx_transform(src)[1]
-            layer.blending = "translucent"
+        layer.blending = "translucent"
+        amb = self.ambiguity_layer
+        if amb is not None and amb in self.viewer.layers:
+            amb.translate = layer.translate  # over the colours it qualifies
 
     def _set_opacity(self, value: int) -> None:
         if self.result_layer is not None and self.result_layer in self.viewer.layers:

@@ -1,0 +1,141 @@
+"""Where do the X-ray lines name the colour, and where not? Said per scan, beside the recolouring.
+
+Hg means a red, Cd a yellow to orange, Pb with Sb Naples yellow; Pb alone is lead white or red lead,
+Fe alone an ochre, an earth or Prussian blue, Cu alone azurite, malachite or verdigris, and no line
+at all an organic colour or carbon. A recolouriser has to answer everywhere, so the scan also gets
+a plain statement of which parts of it rest on lines that fix the colour family.
+
+Per pixel, the elements present are those whose line feature (analysis/line_features.py: sqrt of
+the element's share of the line counts) reaches PRESENT_FEATURE. Each database pigment needs its
+major heavy elements (mass fraction at least MAJOR_RATIO of its largest; S and K, whose lines air
+absorbs, never required). An element names the colour when the most specific pigments it can
+belong to, given the elements present, form one colour family: their CIELAB hue, lightness and
+chroma ranges stay within FAMILY_LIMITS (Cd: cadmium yellow and orange; Co: cobalt blue and violet;
+Cu: azurite, malachite, verdigris spread over 100 degrees of hue, so not). A pixel is ambiguous
+when no element present names its colour.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Line feature (sqrt share) from which an element counts as present: about 9 % of the line counts.
+PRESENT_FEATURE = 0.3
+#: Elements whose lines air absorbs: never required of a pigment.
+LIGHT = frozenset({"S", "K"})
+MAJOR_RATIO = 0.12
+#: Largest hue (degrees), lightness and chroma ranges of one colour family.
+FAMILY_LIMITS = {"hue": 60.0, "L": 40.0, "chroma": 50.0}
+#: Element signatures covering less than this share of the scan are not listed by name.
+MIN_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class Signature:
+    elements: tuple[str, ...]  # present in these pixels ("" none)
+    share: float  # of the scan's pixels
+    named: bool  # the lines fix the colour family
+    candidates: tuple[str, ...]  # the pigments they name (named) or could be (ambiguous)
+
+    def label(self) -> str:
+        return "+".join(self.elements) if self.elements else "no lines"
+
+
+@dataclass
+class AmbiguityReport:
+    ambiguous: np.ndarray  # (H, W) bool
+    signatures: list[Signature] = field(default_factory=list)  # by share, largest first
+
+    @property
+    def ambiguous_share(self) -> float:
+        return float(self.ambiguous.mean()) if self.ambiguous.size else 0.0
+
+    def message(self, limit: int = 4) -> str:
+        amb = [s for s in self.signatures if not s.named]
+        if not amb:
+            return "The element lines name the colour family everywhere in this scan."
+        parts = []
+        for s in amb[:limit]:
+            what = ", ".join(s.candidates[:4]) if s.candidates else "organic or carbon colours"
+            parts.append(f"{s.label()} ({100 * s.share:.0f} %: {what})")
+        return (
+            f"The lines do not fix the colour on {100 * self.ambiguous_share:.0f} % of the scan: "
+            + "; ".join(parts)
+            + ". There the colour shown is the model's guess."
+        )
+
+
+@functools.lru_cache(maxsize=1)
+def required_elements() -> dict[str, frozenset[str]]:
+    """Database pigment -> the heavy elements its lines must show (analysis.line_features)."""
+    from ..physics.pigments import load_pigments
+    from .line_features import FEATURE_ELEMENTS
+
+    out = {}
+    for p in load_pigments():
+        heavy = {
+            e: v for e, v in p.composition().items() if e in FEATURE_ELEMENTS and e not in LIGHT
+        }
+        top = max(heavy.values(), default=0.0)
+        out[p.name] = frozenset(e for e, v in heavy.items() if top and v >= MAJOR_RATIO * top)
+    return out
+
+
+def _one_family(names) -> bool:
+    from ..physics.pigments import get_pigment
+
+    lab = np.array([get_pigment(n).lab for n in names], dtype=float)
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    hue = np.sort(np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360.0)
+    gaps = np.diff(np.concatenate([hue, hue[:1] + 360.0]))
+    hue_range = 360.0 - gaps.max()  # smallest arc holding every hue
+    return (
+        hue_range <= FAMILY_LIMITS["hue"]
+        and np.ptp(lab[:, 0]) <= FAMILY_LIMITS["L"]
+        and np.ptp(chroma) <= FAMILY_LIMITS["chroma"]
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def explain(present: frozenset[str]) -> tuple[bool, tuple[str, ...]]:
+    """(the lines fix the colour family, the pigments named or possible) for elements present."""
+    req = required_elements()
+    named, possible = [], []
+    for e in sorted(present):
+        cands = [n for n, r in req.items() if e in r and r <= present]
+        if not cands:
+            continue
+        most = max(len(req[n]) for n in cands)
+        specific = [n for n in cands if len(req[n]) == most]
+        possible += cands
+        if _one_family(specific):
+            named += specific
+    if named:
+        return True, tuple(dict.fromkeys(named))
+    return False, tuple(dict.fromkeys(possible))
+
+
+def ambiguity_report(features: np.ndarray, elements) -> AmbiguityReport:
+    """Per-pixel and per-signature report from (H, W, n_elements) line features."""
+    elements = tuple(elements)
+    f = np.asarray(features)
+    if f.ndim != 3 or f.shape[2] != len(elements):
+        raise ValueError(f"features must be (H, W, {len(elements)}), got shape {f.shape}")
+    bits = (f >= PRESENT_FEATURE).reshape(-1, len(elements))
+    codes = bits @ (1 << np.arange(len(elements), dtype=np.int64))
+    uniq, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    n = max(codes.size, 1)
+    named_code = np.zeros(len(uniq), dtype=bool)
+    sigs = []
+    for i, (code, count) in enumerate(zip(uniq.tolist(), counts.tolist())):
+        present = frozenset(e for j, e in enumerate(elements) if code >> j & 1)
+        named, cands = explain(present)
+        named_code[i] = named
+        if count / n >= MIN_SHARE:
+            sigs.append(Signature(tuple(sorted(present)), count / n, named, cands))
+    sigs.sort(key=lambda s: -s.share)
+    ambiguous = ~named_code[inverse].reshape(f.shape[:2])
+    return AmbiguityReport(ambiguous, sigs)

@@ -1,0 +1,60 @@
+"""Which parts of a scan have lines that fix the colour family (analysis/ambiguity.py)."""
+
+import numpy as np
+import pytest
+
+from xrf_napari.analysis.ambiguity import PRESENT_FEATURE, ambiguity_report, explain
+from xrf_napari.analysis.line_features import FEATURE_ELEMENTS
+
+
+@pytest.mark.parametrize(
+    "present, named, expect",
+    [
+        ({"Hg", "Pb"}, True, "Vermilion"),
+        ({"Cd", "Pb"}, True, "Cadmium yellow"),
+        ({"Cd", "Se"}, True, "Cadmium red"),
+        ({"Co"}, True, "Cobalt blue"),
+        ({"Cu", "As"}, True, "Emerald green"),
+        ({"Pb", "Sb"}, True, "Naples yellow"),
+        ({"Pb", "Sn"}, True, "Lead-tin yellow I"),
+        ({"Pb", "Cr"}, True, "Chrome yellow"),
+        ({"Fe", "Mn"}, True, "Raw umber"),
+        ({"Pb"}, False, "Red lead"),
+        ({"Fe"}, False, "Prussian blue"),
+        ({"Cu"}, False, "Malachite"),
+        ({"Ca"}, False, "Bone black"),
+    ],
+)
+def test_the_lines_that_name_a_colour_and_those_that_do_not(present, named, expect):
+    is_named, names = explain(frozenset(present))
+    assert is_named is named and expect in names
+    if present == {"Pb", "Cr"}:
+        assert "Viridian" not in names  # the most specific pigment wins: Pb + Cr is chrome yellow
+
+
+def test_no_lines_is_ambiguous_with_no_candidate():
+    assert explain(frozenset()) == (False, ())
+
+
+def test_report_maps_the_ambiguous_pixels_and_names_them():
+    f = np.zeros((10, 20, len(FEATURE_ELEMENTS)), dtype=np.float32)
+    cd, pb = FEATURE_ELEMENTS.index("Cd"), FEATURE_ELEMENTS.index("Pb")
+    f[:, :12, cd] = 0.9  # cadmium tint over lead white
+    f[:, :12, pb] = 0.4
+    f[:, 12:, pb] = 1.0  # lead alone: lead white or red lead
+    f[:, :12, FEATURE_ELEMENTS.index("Fe")] = PRESENT_FEATURE - 0.01  # below the threshold
+    rep = ambiguity_report(f, FEATURE_ELEMENTS)
+    assert rep.ambiguous[:, 12:].all() and not rep.ambiguous[:, :12].any()
+    assert rep.ambiguous_share == pytest.approx(0.4)
+    assert [s.label() for s in rep.signatures] == ["Cd+Pb", "Pb"]
+    msg = rep.message()
+    assert "40 %" in msg and "Pb" in msg and "Lead white" in msg and "Cd" not in msg
+    with pytest.raises(ValueError, match="features must be"):
+        ambiguity_report(f[..., :5], FEATURE_ELEMENTS)
+
+
+def test_a_scan_named_everywhere_says_so():
+    f = np.zeros((4, 4, len(FEATURE_ELEMENTS)), dtype=np.float32)
+    f[..., FEATURE_ELEMENTS.index("Hg")] = 0.8
+    rep = ambiguity_report(f, FEATURE_ELEMENTS)
+    assert not rep.ambiguous.any() and "everywhere" in rep.message()
