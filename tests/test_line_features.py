@@ -109,7 +109,7 @@ def test_recolouriser_reading_line_features_end_to_end(tmp_path):
     # the patch tokens see the folded input, not 5 x p x p x 22 raw values
     assert model.embed.proj.in_features == 5 * 4 * 8 * 8
     save_weights(model.state_dict(), tmp_path / "uvit.safetensors", model.config)
-    cal = Calibration(0.0, 0.02)
+    cal = Calibration(0.0, 0.04)  # 0-41 keV: Cd K-alpha at 23.2 keV inside
     edges = cal.edges(1024)
     counts = np.broadcast_to(_spectrum(CD, edges), (20, 24, 1024))
     cube = cube_from_array(np.random.default_rng(1).poisson(counts).astype(np.uint16), cal)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import (
     QComboBox,
