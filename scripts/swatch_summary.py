@@ -1,0 +1,78 @@
+"""Per-pigment ΔE00 over several `xrf-napari-train evaluate` runs on pigment panels (eval.json).
+
+Pools the swatch rows of every panel cube of the given runs (e.g. the same weights through three
+instrument families), then prints one markdown row per pigment (its masstone and tints averaged),
+the mean over all swatches and how many swatches (each averaged over the panels) are further than
+15, per model. Several labelled groups of
+runs give one column group each, so a candidate and the shipped pair can share a table:
+
+    python scripts/swatch_summary.py new=runs/eval/new_panels_*/eval.json \
+        shipped=runs/eval/shipped_panels_*/eval.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+from collections import defaultdict
+
+MODELS = {"uvit": "SmallUViT", "pixel_mlp": "per-pixel MLP", "flat_mean": "flat mean colour"}
+
+
+def pigment_of(swatch: str) -> str:
+    return swatch.split(" + ")[0]
+
+
+def load(pattern: str) -> list[dict]:
+    rows = []
+    for path in sorted(glob.glob(pattern)):
+        with open(path) as f:
+            rows += [r for c in json.load(f)["per_cube"] for r in c.get("swatches", [])]
+    return rows
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("groups", nargs="+", help="LABEL=GLOB of eval.json files")
+    args = p.parse_args(argv)
+    columns, order = [], []
+    for spec in args.groups:
+        label, _, pattern = spec.partition("=")
+        rows = load(pattern)
+        if not rows:
+            raise SystemExit(f"no swatch rows in {pattern}")
+        per = defaultdict(lambda: defaultdict(list))
+        for r in rows:
+            order.append(pigment_of(r["swatch"]))
+            for m in MODELS:
+                if m in r:
+                    per[m][pigment_of(r["swatch"])].append(r[m])
+        for m in MODELS:
+            if per[m]:
+                by_swatch = defaultdict(list)  # each swatch's mean over the panels
+                for r in rows:
+                    by_swatch[r["swatch"]].append(r[m])
+                means = [sum(v) / len(v) for v in by_swatch.values()]
+                columns.append((f"{label} {MODELS[m]}", per[m], means))
+    order = list(dict.fromkeys(order))
+    print("| pigment | " + " | ".join(c[0] for c in columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for pig in order:
+        vals = [sum(c[1][pig]) / len(c[1][pig]) if c[1][pig] else float("nan") for c in columns]
+        print(f"| {pig} | " + " | ".join(f"{v:.1f}" for v in vals) + " |")
+    n = len(columns[0][2])
+    print(
+        f"| **all {n} swatches (masstone + tints), mean over panels** | "
+        + " | ".join(f"**{sum(c[2]) / len(c[2]):.1f}**" for c in columns)
+        + " |"
+    )
+    print(
+        "| swatches further than 15 | "
+        + " | ".join(f"{sum(v > 15 for v in c[2])} of {len(c[2])}" for c in columns)
+        + " |"
+    )
+
+
+if __name__ == "__main__":
+    main()
