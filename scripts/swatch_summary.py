@@ -24,6 +24,13 @@ def pigment_of(swatch: str) -> str:
     return swatch.split(" + ")[0]
 
 
+def tint_of(swatch: str) -> str:
+    """'Cadmium yellow + 50% zinc white' -> 'Cadmium yellow + 50% white' (panels differ in the
+    white they tint with)."""
+    pig, _, rest = swatch.partition(" + ")
+    return f"{pig} + {rest.split()[0]} white" if rest else pig
+
+
 def load(pattern: str) -> list[dict]:
     rows = []
     for path in sorted(glob.glob(pattern)):
@@ -52,7 +59,7 @@ def main(argv=None) -> None:
             if per[m]:
                 by_swatch = defaultdict(list)  # each swatch's mean over the panels
                 for r in rows:
-                    by_swatch[r["swatch"]].append(r[m])
+                    by_swatch[tint_of(r["swatch"])].append(r[m])
                 means = [sum(v) / len(v) for v in by_swatch.values()]
                 columns.append((f"{label} {MODELS[m]}", per[m], means))
     order = list(dict.fromkeys(order))
