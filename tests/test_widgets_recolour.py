@@ -42,8 +42,15 @@ def test_recolour_beside_then_over_and_save(docked, qtbot, tmp_path):
     assert (
         ty == cube_layer.translate[-2] and tx > cube_layer.translate[-1] + W * cube_layer.scale[-1]
     )
+    # where the lines do not fix the colour: said in the dock, outlined by a hidden layer that
+    # follows the colours it qualifies
+    assert "colour" in widget.ambiguity_label.text()
+    amb = viewer.layers[f"ambiguous colour [{cube_stack_name(viewer)}]"]
+    assert not amb.visible and amb.data.shape == (H, W) and amb.data.max() == 1
+    assert tuple(amb.translate) == tuple(layer.translate)
     widget.placement.setCurrentIndex(1)
     assert tuple(layer.translate) == tuple(cube_layer.translate[-2:])
+    assert tuple(amb.translate) == tuple(layer.translate)
     widget.opacity.setValue(40)
     assert layer.opacity == pytest.approx(0.4)
 

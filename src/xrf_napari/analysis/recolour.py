@@ -26,8 +26,7 @@ class RecolourResult:
     latent: np.ndarray  # (H, W, 3) float32, the DVE embedding the colours come from
     device: str
     ood: object = None  # analysis.ood.OODReport: is the scan like the training data?
-    # analysis.ambiguity.AmbiguityReport: where the lines do not fix the colour (None: a model that
-    # reads the latent alone, so no line features were computed)
+    # analysis.ambiguity.AmbiguityReport: where the lines do not fix the colour
     ambiguity: object = None
 
 
@@ -181,7 +180,9 @@ def iter_recolour(
 ):
     """Yield (done, total) over embedding (first half) then tiles (second half); return
     RecolourResult."""
+    from .ambiguity import ambiguity_report
     from .embed import iter_embed
+    from .line_features import line_features
     from .ood import check_scan
 
     rec = load_recolouriser(weights, device)
@@ -189,29 +190,31 @@ def iter_recolour(
     ood = check_scan(cube, embedder_weights, str(rec.device))
     h, w = cube.shape[:2]
     n = h * w
+    # Line features come from the same pass for every model: those that read them get them, and
+    # they say where the lines fix the colour (analysis/ambiguity.py) whatever the model.
+    reads = rec.features()
+    features = reads or line_features()
     gen = iter_embed(
         cube,
         weights=embedder_weights,
         device=device,
         chunk_pixels=embed_chunk_pixels(cube.shape[2]),
-        features=rec.features(),
+        features=features,
     )
-    latent = yield from _rescaled(gen, offset=0, span=n, total=2 * n)
+    inputs = yield from _rescaled(gen, offset=0, span=n, total=2 * n)
+    d = inputs.shape[-1] - len(features.elements)  # the latent's width
+    latent = inputs[..., :d]
+    ambiguity = ambiguity_report(inputs[..., d:], features.elements)
+    model_input = inputs if reads is not None else np.ascontiguousarray(latent)
     rgb = yield from _rescaled(
-        rec.iter_predict(latent, tile=tile, overlap=overlap, batch=batch),
+        rec.iter_predict(model_input, tile=tile, overlap=overlap, batch=batch),
         offset=n,
         span=n,
         total=2 * n,
     )
-    features = rec.features()
-    ambiguity = None
-    if features is not None:
-        from .ambiguity import ambiguity_report
-
-        ambiguity = ambiguity_report(latent[..., -len(features.elements) :], features.elements)
     return RecolourResult(
         rgb=rgb,
-        latent=np.ascontiguousarray(latent[..., :3], dtype=np.float32),
+        latent=np.ascontiguousarray(latent, dtype=np.float32),
         device=str(rec.device),
         ood=ood,
         ambiguity=ambiguity,
