@@ -1,0 +1,122 @@
+"""Transfer-evaluation sets: the second pigment table, the heldout2 instrument family and cubes
+exported the way users receive them."""
+
+import csv
+
+import numpy as np
+import pytest
+from skimage.color import deltaE_ciede2000, rgb2lab
+
+from xrf_napari.physics.instrument import (
+    HELDOUT2_ANODES,
+    TRAIN_ANODES,
+    InstrumentProfile,
+    random_profile,
+)
+from xrf_napari.physics.pigments import (
+    active_table,
+    get_pigment,
+    load_pigments,
+    resolve_table,
+    use_table,
+)
+from xrf_napari.synth.swatches import IDENTIFIABLE
+
+
+def _lab(rgb):
+    return rgb2lab(np.asarray(rgb, dtype=float).reshape(1, 1, 3))[0, 0]
+
+
+def test_reference_table_has_the_same_pigments_with_other_colours_and_sources():
+    main = {p.name: p for p in load_pigments()}
+    ref = {p.name: p for p in load_pigments(resolve_table("reference"))}
+    assert set(ref) == set(main)
+    moved = [n for n in IDENTIFIABLE if deltaE_ciede2000(_lab(ref[n].rgb), _lab(main[n].rgb)) > 3]
+    assert len(moved) >= 12, moved  # most identifiable swatches get an independent colour
+    for p in ref.values():  # each colour says where it comes from, or that it is the main one
+        assert p.colour_source.startswith(("measured:", "no independent")), p.name
+        if p.colour_source.startswith("measured:"):  # the hex is the Lab (clipped to sRGB)
+            assert deltaE_ciede2000(_lab(p.rgb), np.array(p.lab)) < 15, p.name
+    assert ref["Cadmium yellow"].composition()["Zn"] > main["Cadmium yellow"].composition()["Zn"]
+
+
+def test_use_table_switches_lookups_and_restores():
+    main_hex = get_pigment("Cobalt blue").srgb_hex
+    with use_table("reference") as path:
+        assert active_table() == path
+        assert get_pigment("Cobalt blue").srgb_hex != main_hex
+        assert len(load_pigments()) == len(load_pigments(path))
+    assert active_table() is None and get_pigment("Cobalt blue").srgb_hex == main_hex
+
+
+def test_use_table_rejects_missing_files_and_tables_without_the_generators_pigments(tmp_path):
+    with pytest.raises(ValueError, match="neither a file"):
+        with use_table(str(tmp_path / "nope.csv")):
+            pass
+    src = resolve_table("reference")
+    rows = list(csv.DictReader(open(src, encoding="utf-8")))
+    bad = tmp_path / "short.csv"
+    with open(bad, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(r for r in rows if r["name"] != "Gypsum")
+    with pytest.raises(ValueError, match="lacks: Gypsum"):
+        with use_table(str(bad)):
+            pass
+    assert active_table() is None
+
+
+def test_heldout2_profiles_leave_training_physics_at_user_count_levels():
+    rng = np.random.default_rng(4)
+    train = [random_profile(rng, "train") for _ in range(200)]
+    kv_lo = min(p.kv for p in train if p.anode != "Cu")
+    for _ in range(100):
+        h = random_profile(rng, "heldout2")
+        assert isinstance(h, InstrumentProfile) and h.anode in HELDOUT2_ANODES
+        assert h.anode not in TRAIN_ANODES
+        assert h.kv == 35.0 if h.anode == "Mo" else h.kv < kv_lo
+        assert h.tube_be_um > max(p.tube_be_um for p in train)
+        assert h.takeoff_deg < min(p.takeoff_deg for p in train)
+        assert h.incidence_deg < min(p.incidence_deg for p in train)
+        assert h.det_be_um > max(p.det_be_um for p in train)
+        assert h.si_um > max(p.si_um for p in train)
+        assert not 120 <= h.fwhm_mn_ev <= 165
+        assert 100 <= h.counts_per_pixel <= 10_000
+        assert (h.n_channels, h.gain) in ((2048, 0.02), (8192, 0.005))
+        assert h.energy[-1] > 30  # the grid reaches past the Cd, Sn and Sb K lines
+
+
+@pytest.mark.slow
+def test_panel_cube_from_reference_table_has_its_colours(tmp_path):
+    from xrf_napari.io import read_cube
+    from xrf_napari.io.project_h5 import read_targets
+    from xrf_napari.synth.dataset import GenerateConfig, generate_one
+    from xrf_napari.synth.swatches import PANEL_TINTS
+
+    cfg = GenerateConfig(
+        out=str(tmp_path),
+        n_cubes=1,
+        kind="panels",
+        profiles="heldout2",
+        seed=5,
+        pigment_table="reference",
+    )
+    generate_one(0, cfg)
+    path = tmp_path / "cube_00000.h5"
+    meta = read_cube(path).metadata
+    targets = read_targets(path)
+    assert meta["pigment_table"]["name"] == "reference"
+    assert meta["profile"]["name"] == "random-heldout2"
+    assert active_table() is None  # the table is only in force while the cube is made
+    ref = {p.name: p for p in load_pigments(resolve_table("reference"))}
+    main = {p.name: p for p in load_pigments()}
+    checked = 0
+    for j, pig in enumerate(IDENTIFIABLE):
+        if deltaE_ciede2000(_lab(ref[pig].rgb), _lab(main[pig].rgb)) < 5:
+            continue  # colour kept from the main table: says nothing here
+        i = j * len(PANEL_TINTS)  # the masstone swatch
+        got = _lab(targets["palette"][targets["labels"] == i].mean(axis=0) / 255)
+        assert deltaE_ciede2000(got, _lab(ref[pig].rgb)) < 1.5, pig
+        assert deltaE_ciede2000(got, _lab(main[pig].rgb)) > 4, pig
+        checked += 1
+    assert checked >= 10
