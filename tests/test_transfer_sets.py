@@ -120,3 +120,80 @@ def test_panel_cube_from_reference_table_has_its_colours(tmp_path):
         assert deltaE_ciede2000(got, _lab(main[pig].rgb)) > 4, pig
         checked += 1
     assert checked >= 10
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """One small heldout2 painting cube (native grid: 2048 channels at 20 eV), exported in every
+    format."""
+    from xrf_napari.synth.dataset import GenerateConfig, generate_dataset
+    from xrf_napari.synth.export import FORMATS, export_set
+
+    root = tmp_path_factory.mktemp("transfer")
+    cfg = GenerateConfig(
+        out=str(root / "gen"), n_cubes=1, size=48, seed=2, profiles="heldout2", native=True
+    )
+    generate_dataset(cfg, workers=1, progress=False)
+    return root, {fmt: export_set(root / "gen", root / fmt, fmt) for fmt in FORMATS}
+
+
+@pytest.mark.slow
+def test_exported_cubes_read_back_through_the_user_reader_with_their_targets(exported):
+    import h5py
+
+    from xrf_napari.io.project_h5 import read_targets
+    from xrf_napari.synth.export import exported_cubes
+    from xrf_napari.training.evaluate import _read
+
+    root, files = exported
+    native = root / "gen" / "cube_00000_native.h5"
+    with h5py.File(native, "r") as f:
+        truth = f["counts"][()]
+    targets = read_targets(root / "gen" / "cube_00000.h5")
+    for fmt, paths in files.items():
+        assert exported_cubes(root / fmt) == paths and len(paths) == 1
+        assert paths[0].suffix == (".h5" if fmt == "h5" else ".rpl")
+        cube, got, meta = _read(paths[0])
+        assert cube.metadata["format"] == ("ripple" if fmt != "h5" else "hdf5"), fmt
+        assert np.array_equal(np.asarray(cube.data[()]), truth), fmt
+        for k in ("palette", "rgb", "labels"):
+            assert np.array_equal(got[k], targets[k]), (fmt, k)
+        assert meta["profile"]["n_channels"] == 2048 and meta["export"]["format"] == fmt
+        assert meta["regions"] and meta["pigment_table"]["name"] == "main"
+        tc = meta["export"]["true_calibration"]
+        rc = meta["export"]["read_calibration"]
+        assert rc["source"] == ("auto" if fmt == "rpl-nocal" else "file"), fmt
+        if fmt != "rpl-nocal":
+            assert rc["offset"] == pytest.approx(tc["offset"], abs=1e-9)
+            assert rc["gain"] == pytest.approx(tc["gain"], rel=1e-9)
+        else:  # automatic calibration: within a channel where the pigments' lines are
+            for e in np.linspace(2.0, 10.0, 9):
+                ch_true = (e - tc["offset"]) / tc["gain"]
+                ch_read = (e - rc["offset"]) / rc["gain"]
+                assert abs(ch_read - ch_true) <= 1.0, (e, ch_read, ch_true)
+
+
+def test_export_set_refuses_folders_that_are_not_generated_sets(tmp_path):
+    from xrf_napari.synth.export import export_set
+
+    with pytest.raises(ValueError, match="no manifest.json"):
+        export_set(tmp_path, tmp_path / "out", "rpl")
+    with pytest.raises(ValueError, match="unknown export format"):
+        export_set(tmp_path, tmp_path / "out", "tiff")
+
+
+def test_ripple_writer_without_calibration_leaves_the_reader_to_calibrate(tmp_path):
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io import read_cube
+    from xrf_napari.io.ripple import parse_header, write
+
+    arr = np.random.default_rng(0).integers(0, 900, size=(3, 5, 128)).astype(np.uint16)
+    p = write(tmp_path / "a.rpl", arr, Calibration(-0.25, 0.02))
+    hdr = parse_header(p)
+    assert (hdr.height, hdr.width, hdr.depth) == arr.shape
+    assert hdr.calibration.offset == -0.25 and hdr.calibration.gain == 0.02
+    assert np.array_equal(read_cube(p, auto_calibrate=False).data[()], arr)
+    q = write(tmp_path / "b.rpl", arr, None)
+    assert parse_header(q).calibration is None
+    with pytest.raises(ValueError, match="integer array"):
+        write(tmp_path / "c.rpl", arr.astype(np.float32), None)
