@@ -197,3 +197,43 @@ def test_ripple_writer_without_calibration_leaves_the_reader_to_calibrate(tmp_pa
     assert parse_header(q).calibration is None
     with pytest.raises(ValueError, match="integer array"):
         write(tmp_path / "c.rpl", arr.astype(np.float32), None)
+
+
+@pytest.mark.slow
+def test_export_set_command_writes_one_folder_per_format(exported, tmp_path, capsys):
+    from xrf_napari.cli.train import main
+
+    root, _ = exported
+    out = tmp_path / "all"
+    assert (
+        main(["export-set", "--data", str(root / "gen"), "--format", "all", "--out", str(out)]) == 0
+    )
+    for fmt, suffix in (("rpl", ".rpl"), ("rpl-nocal", ".rpl"), ("h5", ".h5")):
+        assert (out / fmt / f"cube_00000{suffix}").is_file()
+        assert (out / fmt / "cube_00000.targets.npz").is_file()
+    assert "wrote 1 rpl-nocal cubes" in capsys.readouterr().out
+    # the output guard: exporting into the source folder is refused before anything is written
+    assert (
+        main(
+            [
+                "export-set",
+                "--data",
+                str(root / "gen"),
+                "--format",
+                "h5",
+                "--out",
+                str(root / "gen"),
+            ]
+        )
+        == 2
+    )
+
+
+def test_generate_command_refuses_an_unknown_pigment_table(tmp_path, capsys):
+    from xrf_napari.cli.train import main
+
+    code = main(
+        ["generate", "--out", str(tmp_path / "o"), "--n-cubes", "1", "--pigment-table", "nope.csv"]
+    )
+    assert code == 2 and "neither a file nor one of main, reference" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "manifest.json").exists()
