@@ -237,3 +237,15 @@ def test_generate_command_refuses_an_unknown_pigment_table(tmp_path, capsys):
     )
     assert code == 2 and "neither a file nor one of main, reference" in capsys.readouterr().err
     assert not (tmp_path / "o" / "manifest.json").exists()
+
+
+def test_painting_recipes_mix_from_the_table_in_use():
+    from xrf_napari.synth.recipes import choose_recipe
+
+    rng = np.random.default_rng(0)
+    with use_table("reference"):
+        target = get_pigment("Smalt").rgb  # pale chart smalt, far from the main table's (41 dE)
+        r = choose_recipe(target, rng, tolerance=0.0)
+        assert r.pigments == ["Smalt"] and r.delta_e < 0.5
+    r_main = choose_recipe(target, rng, tolerance=0.0)  # the main table's cache is not reused
+    assert r_main.pigments != ["Smalt"] and r_main.delta_e > 0.5
