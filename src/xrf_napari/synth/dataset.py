@@ -193,11 +193,11 @@ def pigment_table_info(table: str) -> dict:
     """What metadata records of a pigment table: its name or path and the SHA-256 of its bytes."""
     from importlib import resources
 
-    from ..physics.pigments import resolve_table
+    from ..physics.pigments import TABLES, resolve_table
 
-    path = resolve_table(table) or str(resources.files("xrf_napari").joinpath("data/pigments.csv"))
+    path = resolve_table(table) or str(resources.files("xrf_napari").joinpath(TABLES["main"]))
     return {
-        "name": table if table in ("main", "reference") else Path(table).name,
+        "name": table if table in TABLES else Path(table).name,
         "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(),
     }
 
