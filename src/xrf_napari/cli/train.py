@@ -9,6 +9,10 @@ COMMANDS = {
         "xrf_napari.synth.cli",
         "Generate physics-based synthetic MA-XRF cubes from RGB images",
     ),
+    "export-set": (
+        "xrf_napari.synth.export",
+        "Write a generated set as users receive scans (.rpl/.raw, HDF5) for evaluate",
+    ),
     "embedder": (
         "xrf_napari.training.train_embedder",
         "Train the Deep Variational Embedding (DVE)",

@@ -310,3 +310,45 @@ def _check_size(hdr: RippleHeader, raw: Path) -> str | None:
     note = f"{what}: the {actual - need} trailing bytes are ignored"
     warnings.warn(f"{raw}: {note}", stacklevel=3)
     return note
+
+
+def write(path, array, calibration: Calibration | None = None, block_rows: int = 16) -> Path:
+    """Write an (H, W, C) integer array as a ripple pair (`path` with .rpl, and .raw), record-by
+    vector, little-endian, as the Bruker M6 exports it. calibration: its offset and gain go in as
+    `depth-origin` / `depth-scale` in keV; None writes no calibration keys (a header-only export:
+    readers auto-calibrate). Both files are written atomically, the .raw in row blocks."""
+    from ..fileutil import atomic_path
+
+    arr = np.asarray(array) if not hasattr(array, "shape") else array
+    if len(arr.shape) != 3 or np.dtype(arr.dtype).kind not in "ui":
+        raise ValueError(f"ripple export needs an (H, W, C) integer array, got {arr.shape}")
+    dtype = np.dtype(arr.dtype).newbyteorder("<")
+    kind = "unsigned" if dtype.kind == "u" else "signed"
+    h, w, c = arr.shape
+    lines = [
+        "key\tvalue",
+        f"width\t{w}",
+        f"height\t{h}",
+        f"depth\t{c}",
+        "offset\t0",
+        f"data-length\t{dtype.itemsize}",
+        f"data-type\t{kind}",
+        "byte-order\tlittle-endian",
+        "record-by\tvector",
+    ]
+    if calibration is not None:
+        if calibration.quadratic:
+            raise ValueError("a ripple header holds a linear calibration only")
+        lines += [
+            f"depth-origin\t{calibration.offset!r}",
+            f"depth-scale\t{calibration.gain!r}",
+            "depth-units\tkeV",
+        ]
+    rpl = Path(path).with_suffix(".rpl")
+    with atomic_path(rpl.with_suffix(".raw")) as tmp:
+        with open(tmp, "wb") as fh:
+            for y0 in range(0, h, block_rows):
+                fh.write(np.ascontiguousarray(arr[y0 : y0 + block_rows], dtype=dtype).tobytes())
+    with atomic_path(rpl) as tmp:
+        Path(tmp).write_text("\n".join(lines) + "\n", encoding="ascii")
+    return rpl

@@ -14,11 +14,12 @@ import numpy as np
 
 from ..energy import Calibration
 
-FAMILIES = ("train", "test", "all", "wide", "heldout")
+FAMILIES = ("train", "test", "all", "wide", "heldout", "heldout2")
 TRAIN_ANODES = ("Rh", "W", "Cu")
 TEST_ANODES = ("Mo",)
 WIDE_ANODES = ("Rh", "W", "Cu", "Mo")
 HELDOUT_ANODES = ("Ag",)
+HELDOUT2_ANODES = ("Mo", "Ag")
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,8 @@ def random_profile(rng: np.random.Generator, family: str = "train") -> Instrumen
         return _wide_profile(rng)
     elif family == "heldout":
         return _heldout_profile(rng)
+    elif family == "heldout2":
+        return _heldout2_profile(rng)
     else:
         raise ValueError(f"unknown profile family {family!r}; expected one of {FAMILIES}")
     kv = rng.uniform(25.0, 45.0) if anode == "Cu" else rng.uniform(30.0, 50.0)
@@ -202,4 +205,37 @@ def _heldout_profile(rng: np.random.Generator) -> InstrumentProfile:
         counts_per_pixel=round(counts, 1),
         pileup=round(float(rng.uniform(0.01, 0.02)), 5),
         name="random-heldout",
+    )
+
+
+def _heldout2_profile(rng: np.random.Generator) -> InstrumentProfile:
+    """For transfer evaluation only, the complement of 'heldout': count levels in the users' range
+    (100-10,000 per pixel, log-uniform) while the physics lies outside every training range: Mo at
+    35 kV (the independent simulator's tube) or Ag at 20-28 kV; a 500-1000 um Be tube window as
+    the primary filter; 45-65 deg incidence and 20-35 deg take-off; a 50 um detector window and
+    1 mm of Si; 100-115 or 170-200 eV resolution; 2048 channels at 20 eV from 0 keV (the
+    independent simulator's grid; its gain lies inside the training envelope) or 8192 at 5 eV
+    from -0.5 keV (outside it)."""
+    anode = str(rng.choice(HELDOUT2_ANODES))
+    kv = 35.0 if anode == "Mo" else round(float(rng.uniform(20.0, 28.0)), 1)
+    fwhm = rng.uniform(100.0, 115.0) if rng.random() < 0.5 else rng.uniform(170.0, 200.0)
+    n_channels, offset, gain = (2048, 0.0, 0.02) if rng.random() < 0.75 else (8192, -0.5, 0.005)
+    return InstrumentProfile(
+        anode=anode,
+        kv=kv,
+        tube_be_um=float(rng.choice([500.0, 750.0, 1000.0])),
+        incidence_deg=round(float(rng.uniform(45.0, 65.0)), 1),
+        takeoff_deg=round(float(rng.uniform(20.0, 35.0)), 1),
+        path_cm=round(float(rng.uniform(0.5, 2.0)), 2),
+        atmosphere="air",
+        det_be_um=50.0,
+        si_um=1000.0,
+        fwhm_mn_ev=round(float(fwhm), 1),
+        n_channels=n_channels,
+        offset=offset,
+        gain=gain,
+        counts_per_pixel=round(float(np.exp(rng.uniform(np.log(100), np.log(10000)))), 1),
+        pileup=round(float(rng.uniform(0.0, 0.004)), 5),
+        optic="collimator",
+        name="random-heldout2",
     )

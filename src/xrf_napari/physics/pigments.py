@@ -10,12 +10,19 @@ substrates. Colours: sRGB hex and CIELAB (D65); `colour_source` says whether a c
 from __future__ import annotations
 
 import csv
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 #: Period end year used for pigments still in use.
 PRESENT = 2025
+#: Named tables shipped as package data: the main one and an independent second table (same
+#: pigments, colours and grades from other published measurements; docs/pigments.md) that catches
+#: a model memorising the main table's exact colours.
+TABLES = {"main": "data/pigments.csv", "reference": "data/pigments_alt.csv"}
+_active: str | None = None  # path of the table in use (None: the main table)
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,46 @@ def _row_to_pigment(row: dict, where: str) -> Pigment:
     return p
 
 
+def resolve_table(table) -> str | None:
+    """None for the main table, else a path: a name of TABLES or the path of a CSV file."""
+    if table is None or table == "main":
+        return None
+    if table in TABLES:
+        return str(resources.files("xrf_napari").joinpath(TABLES[table]))
+    if not Path(table).is_file():
+        raise ValueError(
+            f"pigment table {table!r} is neither a file nor one of {', '.join(TABLES)}"
+        )
+    return str(table)
+
+
+def active_table() -> str | None:
+    """Path of the pigment table in use (None: the main table)."""
+    return _active
+
+
+@contextmanager
+def use_table(table):
+    """Within the block, load_pigments() and get_pigment() read `table` (see resolve_table); the
+    generator runs under it so that recipes, panels, grounds and spectra all use one table."""
+    global _active
+    path = resolve_table(table)
+    if path is not None:
+        _check_same_names(path)
+    prev, _active = _active, path
+    try:
+        yield path
+    finally:
+        _active = prev
+
+
+def _check_same_names(path: str) -> None:
+    """The generator names pigments (grounds, panel rows), so a table must hold all of them."""
+    missing = {p.name for p in _load(None)} - {p.name for p in _load(path)}
+    if missing:
+        raise ValueError(f"pigment table {path} lacks: {', '.join(sorted(missing))}")
+
+
 @cache
 def _load(path: str | None) -> tuple[Pigment, ...]:
     if path is None:
@@ -119,15 +166,16 @@ def _load(path: str | None) -> tuple[Pigment, ...]:
 
 
 def load_pigments(path=None) -> list[Pigment]:
-    """All pigments and grounds of the database (or of another CSV with the same columns)."""
-    return list(_load(None if path is None else str(path)))
+    """All pigments and grounds of the database in use (or of another CSV with the same
+    columns)."""
+    return list(_load(_active if path is None else str(path)))
 
 
 def get_pigment(name: str) -> Pigment:
-    """Look a pigment up by name (case-insensitive)."""
+    """Look a pigment up by name (case-insensitive) in the table in use."""
     key = name.strip().lower()
-    for p in _load(None):
+    for p in _load(_active):
         if p.name.lower() == key:
             return p
-    known = ", ".join(p.name for p in _load(None))
+    known = ", ".join(p.name for p in _load(_active))
     raise KeyError(f"unknown pigment {name!r}; known: {known}")

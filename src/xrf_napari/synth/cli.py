@@ -15,11 +15,13 @@ def configure(p):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--profiles",
-        choices=("train", "test", "all", "wide", "heldout"),
+        choices=("train", "test", "all", "wide", "heldout", "heldout2"),
         default="train",
         help="instrument family: train (Rh/W/Cu, 120-165 eV), test (Mo, 165-180 eV), all, "
         "wide (Rh/W/Cu/Mo, 115-200 eV, 20-50 kV: domain randomisation), heldout (Ag, "
-        "outside every training range: transfer evaluation)",
+        "outside every training range: transfer evaluation), heldout2 (Mo 35 kV or Ag 20-28 kV, "
+        "thick Be filter, other geometry and detector, 100-10,000 counts per pixel: transfer "
+        "evaluation)",
     )
     p.add_argument(
         "--split",
@@ -70,6 +72,14 @@ def configure(p):
         "(RGB clusters, similarity-weighted pigment spectra, 400 counts per pixel, one "
         "instrument; --profiles and --period do not apply; --native writes its 1024 channels)",
     )
+    p.add_argument(
+        "--pigment-table",
+        default="main",
+        metavar="main|reference|PATH.csv",
+        help="pigment colours and compositions: main (data/pigments.csv), reference (an "
+        "independent second table of the same pigments, data/pigments_alt.csv: catches a model "
+        "that memorised the main table's colours) or a CSV with the same columns and names",
+    )
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--no-progress", action="store_true")
 
@@ -87,6 +97,12 @@ def run(args) -> int:
         raise ValueError("--character must be >= 0")
     if args.style == "paper" and args.period:
         raise ValueError("--period applies to the physics generator only, not to --style paper")
+    if args.style == "paper" and args.pigment_table != "main":
+        raise ValueError("--pigment-table applies to the physics generator only")
+    from ..physics.pigments import use_table
+
+    with use_table(args.pigment_table):  # fail early on a missing file or names
+        pass
     images = None
     if args.images:
         images = [str(p) for p in list_images(args.images, args.split)]
@@ -107,6 +123,7 @@ def run(args) -> int:
         bare_ground=args.bare_ground,
         character=args.character,
         style=args.style,
+        pigment_table=args.pigment_table,
     )
     mpath = generate_dataset(
         cfg, workers=args.workers, progress=not args.no_progress, images_dir=args.images

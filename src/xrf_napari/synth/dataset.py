@@ -183,14 +183,35 @@ class GenerateConfig:
     bare_ground: float = 0.0  # share of swatch cells left as bare ground (synth.swatches)
     character: float = 0.0  # painter's prior in recipe choice (synth.recipes.choose_recipe)
     style: str = "physics"  # physics | paper (synth/paper_style.py: the paper's generator)
+    pigment_table: str = "main"  # main | reference | path of a CSV (physics.pigments.TABLES)
 
 
 def cube_name(index: int) -> str:
     return f"cube_{index:05d}.h5"
 
 
+def pigment_table_info(table: str) -> dict:
+    """What metadata records of a pigment table: its name or path and the SHA-256 of its bytes."""
+    from importlib import resources
+
+    from ..physics.pigments import TABLES, resolve_table
+
+    path = resolve_table(table) or str(resources.files("xrf_napari").joinpath(TABLES["main"]))
+    return {
+        "name": table if table in TABLES else Path(table).name,
+        "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+    }
+
+
 def generate_one(index: int, cfg: GenerateConfig) -> dict:
     """Make and write cube `index` (skips it when its file exists). Returns a manifest entry."""
+    from ..physics.pigments import use_table
+
+    with use_table(cfg.pigment_table):
+        return _generate_one(index, cfg)
+
+
+def _generate_one(index: int, cfg: GenerateConfig) -> dict:
     from ..energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
     from ..io.project_h5 import write_cube
     from ..physics.instrument import random_profile
@@ -261,6 +282,7 @@ def generate_one(index: int, cfg: GenerateConfig) -> dict:
         swatch_fraction=cfg.swatch_fraction,
         **({"bare_ground": cfg.bare_ground} if cfg.bare_ground else {}),
         character=cfg.character,
+        pigment_table=pigment_table_info(cfg.pigment_table),
         **extra,
     )
     e = canonical_energy()
@@ -366,6 +388,7 @@ def generate_dataset(
         "swatch_fraction": cfg.swatch_fraction,
         "bare_ground": cfg.bare_ground,
         "character": cfg.character,
+        "pigment_table": pigment_table_info(cfg.pigment_table),
         "images_dir": images_dir,
         "test_fraction_percent": TEST_FRACTION_PERCENT,
         "images_used": sorted(Path(p).name for p in cfg.images) if cfg.images else ["procedural"],

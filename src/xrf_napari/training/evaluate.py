@@ -53,6 +53,10 @@ def _read(path):
 
     from ..cube import cube_from_array
     from ..io.project_h5 import read_project_cube
+    from ..synth.export import is_exported, read_exported
+
+    if is_exported(path):  # a set written as users receive scans (synth/export.py)
+        return read_exported(path)
 
     try:
         with h5py.File(path, "r") as f:
@@ -107,7 +111,9 @@ def evaluate(
         mlp = build_mlp(cfg)
         mlp.load_state_dict(state)
         mlp.to(dev).eval()
-    files = list_cubes(data_dir)[:max_cubes]
+    from ..synth.export import exported_cubes
+
+    files = (exported_cubes(data_dir) or list_cubes(data_dir))[:max_cubes]
     per_cube, images = [], []
     t0 = time.time()
     for path in tqdm(
@@ -359,7 +365,11 @@ def run(args) -> int:
     images = results.pop("_images")
     table = format_table(results)
     ari_table = None
-    if not args.no_ari:
+    from ..synth.export import exported_cubes
+
+    if not args.no_ari and exported_cubes(args.data):
+        print("(no ARI table: an exported set has no project files; score its source set)")
+    elif not args.no_ari:
         try:
             from .eval_embedder import evaluate_embedder
             from .eval_embedder import format_table as format_ari
