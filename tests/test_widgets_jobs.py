@@ -127,3 +127,24 @@ def test_embed_preview_is_made_in_the_worker(make_napari_viewer, qtbot, tmp_path
     layer = viewer.layers[f"latent RGB [{cube_stack_name(viewer)}]"]
     assert layer.data.dtype == np.uint8 and tuple(layer.contrast_limits) == (0, 255)
     np.testing.assert_array_equal(layer.data, real(layer.metadata["xrf_latent"]))
+
+
+def test_map_layers_get_their_contrast_limits_from_the_job(make_napari_viewer, qtbot, tmp_path):
+    """The maps job returns each map's display maximum (99.5th percentile), which the layers
+    use as given (the GUI thread used to compute 18 percentiles while adding the layers)."""
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+    widget = ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    wait_idle(qtbot, widget.job)  # the element survey
+    widget.set_checked_elements(["Pb", "Fe", "Cu"])
+    widget.run()
+    wait_idle(qtbot, widget.job)
+    assert widget.job.last_error is None, widget.job.last_error
+    assert set(widget.map_layers) == {"Pb", "Fe", "Cu"}
+    for layer in widget.map_layers.values():
+        top = float(np.percentile(layer.data, 99.5))
+        assert top > 0
+        np.testing.assert_allclose(layer.contrast_limits, (0.0, top), rtol=1e-6)

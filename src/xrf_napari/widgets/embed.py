@@ -15,6 +15,7 @@ from ._common import (
     default_weights,
     device_combo,
     layer_cube,
+    preload_labels_imports,
     report_error,
     upsert_layer,
     weights_row,
@@ -40,6 +41,7 @@ def _embed_cluster_job(cube, weights, device, k):
     result = yield from iter_cluster(latent, k)
     yield "Averaging each region's spectrum\u2026"
     spectra, counts = cluster_spectra(cube, result.labels)
+    preload_labels_imports()
     used = str(load_embedder(weights, device).device)
     return latent, rgb, result, spectra, counts, used
 
