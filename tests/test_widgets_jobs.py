@@ -148,3 +148,58 @@ def test_map_layers_get_their_contrast_limits_from_the_job(make_napari_viewer, q
         top = float(np.percentile(layer.data, 99.5))
         assert top > 0
         np.testing.assert_allclose(layer.contrast_limits, (0.0, top), rtol=1e-6)
+
+
+def test_spectrum_plot_is_drawn_off_the_gui_thread(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The Spectrum plot is drawn by Agg in a background thread (0.2-1 s of drawing used to freeze
+    napari at every new curve); a burst of redraws draws only the latest figure, which is shown."""
+    import xrf_napari.widgets._plot as plot_module
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    drawn = []  # (in the GUI thread?, still the latest figure when its turn came?)
+    real = plot_module._draw
+    gate = threading.Event()
+    gate.set()
+
+    def recording(ref, generation, *args):
+        gate.wait(20)
+        view = ref()
+        drawn.append(
+            (
+                threading.current_thread() is threading.main_thread(),
+                view is not None and view._generation == generation,
+            )
+        )
+        del view
+        return real(ref, generation, *args)
+
+    monkeypatch.setattr(plot_module, "_draw", recording)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+    widget = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    wait_idle(qtbot, widget.job)  # the survey: mean curve and suggested elements
+    qtbot.waitUntil(lambda: widget.canvas.is_current() and "mean" in widget.curves, timeout=20000)
+    qtbot.waitUntil(widget.canvas.is_current, timeout=20000)
+    assert drawn and not any(in_gui for in_gui, _ in drawn)
+    image = widget.canvas.image()
+    dpr = widget.canvas.devicePixelRatioF()
+    assert (image.width(), image.height()) == (
+        round(widget.canvas.width() * dpr),
+        round(widget.canvas.height() * dpr),
+    )
+    ptr = image.constBits()
+    ptr.setsize(image.sizeInBytes())
+    pixels = np.frombuffer(ptr, np.uint8).reshape(image.height(), -1)[:, : 4 * image.width()]
+    assert len(np.unique(pixels.reshape(-1, 4), axis=0)) > 20  # curves, markers and text drawn
+
+    drawn.clear()
+    gate.clear()  # the drawing thread waits while 30 redraws queue up
+    for _ in range(30):
+        widget.redraw()
+    gate.set()
+    qtbot.waitUntil(widget.canvas.is_current, timeout=20000)
+    assert 29 <= len(drawn) and sum(latest for _, latest in drawn) == 1, drawn  # only the last
+    assert widget.ax.lines  # the figure shown is the one the widget describes

@@ -15,7 +15,6 @@ from qtpy.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSizePolicy,
 )
 
 from ._common import (
@@ -71,10 +70,8 @@ class SpectrumWidget(CubeDock):
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Mean spectrum")
-        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-        from matplotlib.figure import Figure
-
         from ..elements import PAINTING_ELEMENTS
+        from ._plot import FigureView
 
         self.curves: dict[str, tuple[np.ndarray, np.ndarray, object]] = {}
         self._last_pixel = None
@@ -112,15 +109,11 @@ class SpectrumWidget(CubeDock):
         self.clear_button = QPushButton("Clear extra curves")
         self.export_button = QPushButton("Export CSV\u2026")
 
-        # Fixed margins, not constrained_layout: that measured every label on every draw, a third
-        # of each redraw's time, all of it in napari's event loop.
-        self.figure = Figure(figsize=(5, 3))
-        self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.mpl_connect("resize_event", self._fit_margins)
+        # Drawn off the GUI thread (widgets/_plot.py), with fixed margins: constrained_layout
+        # measured every label on every draw, a third of each redraw's time.
+        self.canvas = FigureView(self.MARGINS_IN)
         self.canvas.setMinimumHeight(180)
-        self.canvas.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.ax = self.figure.add_subplot(111)
-        self._fit_margins()
+        self.figure = self.ax = None  # the figure now shown (redraw builds a new one each time)
 
         grid = QGridLayout()
         grid.addWidget(QLabel("Datacube"), 0, 0)
@@ -333,26 +326,22 @@ class SpectrumWidget(CubeDock):
             "accent": t.current.as_hex(),
             "dark": t.type == "dark",
         }
-        self.figure.set_facecolor(self._colors["bg"])
         self.redraw()
 
-    #: Room around the axes in inches (left, right, bottom, top): tick labels in 8 pt and
+    #: Room around the plot's axes in inches (left, right, bottom, top): tick labels in 8 pt and
     #: axis labels in 9 pt, log-scale labels like 10^-2 included.
     MARGINS_IN = (0.62, 0.12, 0.45, 0.12)
 
-    def _fit_margins(self, *_) -> None:
-        w, h = self.figure.get_size_inches()
-        left, right, bottom, top = self.MARGINS_IN
-        if w > left + right + 0.2 and h > bottom + top + 0.2:
-            self.figure.subplots_adjust(
-                left=left / w, right=1 - right / w, bottom=bottom / h, top=1 - top / h
-            )
-
     def redraw(self, *_) -> None:
+        """Build a new figure of the curves and markers and hand it to the plot widget, which
+        draws it in the background (a figure handed over is never changed again)."""
+        from matplotlib.figure import Figure
+
         from ..elements import element_lines
 
-        ax, c = self.ax, self._colors
-        ax.clear()
+        c = self._colors
+        self.figure = Figure(figsize=(5, 3), facecolor=c["bg"])
+        self.ax = ax = self.figure.add_subplot(111)
         ax.set_facecolor(c["canvas"])
         for spine in ax.spines.values():
             spine.set_color(c["text"])
@@ -388,7 +377,7 @@ class SpectrumWidget(CubeDock):
                 text.set_color(c["text"])
         if self._energy is not None and self._x_label.startswith("Energy"):
             self._draw_markers(element_lines)
-        self.canvas.draw_idle()
+        self.canvas.show_figure(self.figure)
 
     def _draw_markers(self, element_lines) -> None:
         from matplotlib import colormaps
