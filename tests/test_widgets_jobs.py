@@ -203,3 +203,20 @@ def test_spectrum_plot_is_drawn_off_the_gui_thread(
     qtbot.waitUntil(widget.canvas.is_current, timeout=20000)
     assert 29 <= len(drawn) and sum(latest for _, latest in drawn) == 1, drawn  # only the last
     assert widget.ax.lines  # the figure shown is the one the widget describes
+
+
+def test_spectrum_plot_is_empty_until_there_is_a_curve(make_napari_viewer, qtbot, tmp_path):
+    """No figure is built before there is a spectrum to plot (the dock opens without loading
+    matplotlib in the GUI thread); the survey's mean curve then shows up."""
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    widget = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    assert widget.figure is None and widget.canvas.image() is None
+    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+    wait_idle(qtbot, widget.job)
+    qtbot.waitUntil(lambda: widget.canvas.is_current() and widget.canvas.image() is not None)
+    assert widget.figure is not None and [ln.get_label() for ln in widget.ax.lines][0] == (
+        "mean of the scan"
+    )

@@ -32,7 +32,15 @@ def _relay():
         relay = _Relay()  # never deleted: a drawing thread may still signal through it at exit
         relay.drawn.connect(_deliver)
         _RELAY = (relay, ThreadPoolExecutor(max_workers=1, thread_name_prefix="xrf-plot"))
+        _RELAY[1].submit(_import_matplotlib)
     return _RELAY
+
+
+def _import_matplotlib() -> None:
+    """Import matplotlib (0.4-0.7 s here) in the drawing thread as soon as a plot widget exists, so
+    the GUI thread finds it loaded when it builds the first figure."""
+    import matplotlib.figure  # noqa: F401
+    from matplotlib.backends import backend_agg  # noqa: F401
 
 
 def _deliver(payload) -> None:
@@ -90,8 +98,13 @@ class FigureView(QWidget):
 
     def show_figure(self, figure) -> None:
         """Draw `figure` (a matplotlib Figure the caller will not change again) in the
-        background and show it when done."""
+        background and show it when done; None shows nothing."""
         self._figure = figure
+        if figure is None:
+            self._generation += 1  # a draw still under way is dropped
+            self._pixmap, self._shown = None, self._generation
+            self.update()
+            return
         self._submit()
 
     def image(self) -> QImage | None:
@@ -100,7 +113,9 @@ class FigureView(QWidget):
 
     def is_current(self) -> bool:
         """True once the latest figure, at the current size, is what is shown."""
-        return self._pixmap is not None and self._shown == self._generation
+        return self._shown == self._generation and (self._pixmap is not None) == (
+            self._figure is not None
+        )
 
     def _submit(self) -> None:
         if self._figure is None or self.width() < 2 or self.height() < 2:

@@ -334,7 +334,13 @@ class SpectrumWidget(CubeDock):
 
     def redraw(self, *_) -> None:
         """Build a new figure of the curves and markers and hand it to the plot widget, which
-        draws it in the background (a figure handed over is never changed again)."""
+        draws it in the background (a figure handed over is never changed again). Without a
+        curve the plot stays empty: the dock opens without waiting for matplotlib, which the
+        plot widget imports in its drawing thread meanwhile."""
+        if not self.curves:
+            self.figure = self.ax = None
+            self.canvas.show_figure(None)
+            return
         from matplotlib.figure import Figure
 
         from ..elements import element_lines
