@@ -7,6 +7,7 @@ just drain it with `run_to_end`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Generator
 from typing import TypeVar
 
@@ -24,6 +25,34 @@ def run_to_end(
             return stop.value
         if callback is not None:
             callback(int(done), int(total))
+
+
+def throttle(
+    gen: Generator, min_interval_s: float = 0.1, clock: Callable[[], float] = time.monotonic
+):
+    """Relay a progress generator at most once per `min_interval_s` (plus its first and last
+    report and every stage name it yields); return its result.
+
+    A GUI redraws its progress bar for each report it gets, and under a software renderer (Xvfb,
+    remote desktops) one redraw of a full-HD napari window costs tens of milliseconds of the
+    event loop, time taken from the job itself on a small machine. Dropped reports only delay
+    a Cancel by at most one interval.
+    """
+    last = None
+    while True:
+        try:
+            value = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        if isinstance(value, tuple) and len(value) == 2:
+            now = clock()
+            done, total = value
+            if last is not None and now - last < min_interval_s and done < total:
+                continue
+            last = now
+        else:
+            last = None  # a new stage: its first report shows at once
+        yield value
 
 
 def tqdm_callback(desc: str = "", unit: str = "px"):

@@ -207,7 +207,15 @@ class JobPanel(QWidget):
     job's next stage. A second start while a job is
     running is refused; errors become napari notifications and reset the panel; Cancel stops the
     job at its next yield.
+
+    Each repaint of the bar repaints the whole napari window, which a software renderer (Xvfb,
+    remote desktops) takes tens of milliseconds to do, so the bar changes at most
+    `MAX_UPDATES_PER_S` times a second and never animates: a stage without a (done, total) yet
+    shows an empty bar under its name (Qt's "busy" bar repaints about 15 times a second for as
+    long as it shows, and slowed every job about twofold there).
     """
+
+    MAX_UPDATES_PER_S = 5
 
     run_clicked = Signal()
     finished = Signal()
@@ -255,7 +263,9 @@ class JobPanel(QWidget):
 
         done = threading.Event()
         worker = create_worker(
+            _throttled,
             gen_fn,
+            1.0 / self.MAX_UPDATES_PER_S,
             *args,
             _start_thread=False,
             _ignore_errors=True,
@@ -276,7 +286,7 @@ class JobPanel(QWidget):
         self.destroyed.connect(self._quit_on_destroy)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.progress.setRange(0, 0)  # busy until the first report
+        self._idle_bar()  # until the first report
         self.status.setText(description or "Working\u2026")
         worker.start()
         return worker
@@ -290,7 +300,7 @@ class JobPanel(QWidget):
     def _on_progress(self, value) -> None:
         if isinstance(value, str):  # a job announcing its next stage (e.g. "Clustering...")
             self.status.setText(value)
-            self.progress.setRange(0, 0)  # busy until that stage's first (done, total)
+            self._idle_bar()  # until that stage's first (done, total)
             return
         try:
             done, total = value
@@ -299,7 +309,13 @@ class JobPanel(QWidget):
         total = max(int(total), 1)
         if self.progress.maximum() != total:
             self.progress.setRange(0, total)
-        self.progress.setValue(min(int(done), total))
+        if self.progress.value() != min(int(done), total):
+            self.progress.setValue(min(int(done), total))
+
+    def _idle_bar(self) -> None:
+        """An empty, still bar (never Qt's animated busy bar: see the class docstring)."""
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
 
     def _on_aborted(self) -> None:
         self.status.setText("Cancelled.")
@@ -328,11 +344,29 @@ class JobPanel(QWidget):
             self._quit_on_destroy = None
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        if self.progress.maximum() == 0:
-            self.progress.setRange(0, 1)
         if self.last_error is not None or self.status.text().startswith("Cancel"):
             self.progress.setValue(0)
         self.finished.emit()
+
+
+def _throttled(gen_fn, min_interval_s: float, *args, **kwargs):
+    """The job's generator with its progress reports thinned out (progress.throttle)."""
+    from ..progress import throttle
+
+    return (yield from throttle(gen_fn(*args, **kwargs), min_interval_s))
+
+
+def preload_labels_imports() -> None:
+    """Import what napari's first Labels layer of a session imports (pandas, skimage.color: 0.8 s
+    here, a freeze of the viewer when done while the layer is added). Jobs that end in a Labels
+    layer call it in their worker thread."""
+    import importlib
+
+    for name in ("pandas", "skimage.color"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # napari will say so itself
+            pass
 
 
 def _quitter(worker, done, wait_s: float = 10.0):

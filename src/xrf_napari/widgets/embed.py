@@ -15,6 +15,7 @@ from ._common import (
     default_weights,
     device_combo,
     layer_cube,
+    preload_labels_imports,
     report_error,
     upsert_layer,
     weights_row,
@@ -23,17 +24,26 @@ from ._common import (
 
 
 def _embed_cluster_job(cube, weights, device, k):
-    """Latent, clusters and cluster mean spectra: progress over the embedding, then over the
-    K-Means fits (each stage announced by name; Cancel stops between fits)."""
-    from ..analysis.embed import cluster_spectra, iter_cluster, iter_embed, load_embedder
+    """Latent, its RGB preview, clusters and cluster mean spectra: progress over the embedding,
+    then over the K-Means fits (each stage announced by name; Cancel stops between fits). The
+    preview is made here, not in the GUI thread, which only hands finished arrays to napari."""
+    from ..analysis.embed import (
+        cluster_spectra,
+        iter_cluster,
+        iter_embed,
+        latent_to_rgb,
+        load_embedder,
+    )
 
     latent = yield from iter_embed(cube, weights=weights, device=device)
+    rgb = latent_to_rgb(latent)
     yield "Clustering (choosing K)\u2026" if k is None else f"Clustering into {k} regions\u2026"
     result = yield from iter_cluster(latent, k)
     yield "Averaging each region's spectrum\u2026"
     spectra, counts = cluster_spectra(cube, result.labels)
+    preload_labels_imports()
     used = str(load_embedder(weights, device).device)
-    return latent, result, spectra, counts, used
+    return latent, rgb, result, spectra, counts, used
 
 
 class EmbedClusterWidget(CubeDock):
@@ -101,9 +111,7 @@ class EmbedClusterWidget(CubeDock):
         )
 
     def _add_results(self, cube_layer, res):
-        from ..analysis.embed import latent_to_rgb
-
-        latent, result, spectra, counts, device = res
+        latent, rgb, result, spectra, counts, device = res
         viewer = self.viewer
         source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
@@ -111,8 +119,9 @@ class EmbedClusterWidget(CubeDock):
         self.latent_layer = upsert_layer(
             viewer,
             f"latent RGB [{source}]",
-            latent_to_rgb(latent),
+            rgb,
             rgb=True,
+            contrast_limits=(0, 255),  # uint8 preview: no scan of the data for limits
             scale=scale,
             translate=translate,
             metadata={"xrf_latent": latent},

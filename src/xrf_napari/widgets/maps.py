@@ -36,6 +36,8 @@ VISIBLE_MAPS = 3
 
 
 def _maps_job(cube, symbols, fwhm_ev, background, present, lines):
+    """(plans, maps, display maximum of each map): the maxima (99.5th percentile) are computed
+    here, so the GUI thread only hands finished arrays and contrast limits to napari."""
     from ..analysis.maps import iter_element_maps, plan_for_cube
 
     plans, _ = plan_for_cube(
@@ -44,7 +46,8 @@ def _maps_job(cube, symbols, fwhm_ev, background, present, lines):
     maps = yield from iter_element_maps(
         cube, symbols, fwhm_ev=fwhm_ev, background=background, present=present, lines=lines
     )
-    return plans, maps
+    tops = {s: float(np.percentile(m, 99.5)) if m.size else 0.0 for s, m in maps.items()}
+    return plans, maps, tops
 
 
 class ElementMapsWidget(CubeDock):
@@ -205,8 +208,8 @@ class ElementMapsWidget(CubeDock):
         )
 
     def _add_maps(self, cube_layer, result) -> None:
-        """Map layers from the job's (plans, maps); keeps (plans, notes, layers) as the result."""
-        plans, maps = result
+        """Map layers from the job's (plans, maps, tops); keeps (layers, notes) as the result."""
+        plans, maps, tops = result
         viewer = self.viewer
         source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
@@ -215,8 +218,7 @@ class ElementMapsWidget(CubeDock):
             viewer, source
         )  # the new maps replace the scan's older maps and composites
         for i, plan in enumerate(plans):
-            data = maps[plan.symbol]
-            hi = float(np.percentile(data, 99.5)) if data.size else 0.0
+            data, hi = maps[plan.symbol], tops[plan.symbol]
             name = f"{plan.label} [{source}]"
             layer = upsert_layer(
                 viewer,

@@ -23,6 +23,7 @@ from ._common import (
     default_weights,
     device_combo,
     layer_cube,
+    preload_labels_imports,
     report_error,
     side_by_side_translate,
     upsert_layer,
@@ -44,11 +45,12 @@ CAVEAT_WHY = (
 def _recolour_job(cube, weights, embedder_weights, device):
     from ..analysis.recolour import iter_recolour
 
-    return (
-        yield from iter_recolour(
-            cube, weights=weights, embedder_weights=embedder_weights, device=device
-        )
+    result = yield from iter_recolour(
+        cube, weights=weights, embedder_weights=embedder_weights, device=device
     )
+    if getattr(result, "ambiguity", None) is not None:
+        preload_labels_imports()  # for the "ambiguous colour" layer
+    return result
 
 
 class RecolourWidget(CubeDock):

@@ -1,0 +1,162 @@
+"""A widget showing matplotlib figures drawn off the GUI thread.
+
+Drawing the Spectrum plot (ticks, labels, line markers, up to a dozen 4096-point curves) takes
+0.2-1 s of pure Python and Agg on a small, busy machine; done in napari's event loop, every new
+result or mouse-over pixel froze the viewer that long. Here the GUI thread only builds the figure's
+artists; one background thread draws it with Agg and hands back the pixels. Each figure is drawn
+once per size and never touched by the GUI thread after it is handed over (callers build a new
+Figure for every change), so the two threads never share one; a figure superseded before its turn
+is skipped.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from qtpy.QtCore import QObject, QSize, Signal
+from qtpy.QtGui import QImage, QPainter, QPixmap
+from qtpy.QtWidgets import QSizePolicy, QWidget
+
+_RELAY = None  # (QObject living in the GUI thread, single-thread executor), made on first use
+
+
+class _Relay(QObject):
+    drawn = Signal(object)  # (view weakref, generation, width px, height px, dpr, RGBA bytes)
+
+
+def _relay():
+    global _RELAY
+    if _RELAY is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        relay = _Relay()  # never deleted: a drawing thread may still signal through it at exit
+        relay.drawn.connect(_deliver)
+        _RELAY = (relay, ThreadPoolExecutor(max_workers=1, thread_name_prefix="xrf-plot"))
+        _RELAY[1].submit(_import_matplotlib)
+    return _RELAY
+
+
+def _import_matplotlib() -> None:
+    """Import matplotlib (0.4-0.7 s here) in the drawing thread as soon as a plot widget exists, so
+    the GUI thread finds it loaded when it builds the first figure."""
+    import matplotlib.figure  # noqa: F401
+    from matplotlib.backends import backend_agg  # noqa: F401
+
+
+def _deliver(payload) -> None:
+    view = payload[0]()
+    if view is not None:
+        try:
+            view._show(*payload[1:])
+        except RuntimeError:  # the widget's Qt side is gone
+            pass
+
+
+def _draw(ref, generation: int, figure, width: int, height: int, dpr: float, margins) -> None:
+    """In the drawing thread: size the figure to the widget, lay out its margins, draw it."""
+    view = ref()
+    if view is None or view._generation != generation:
+        return  # superseded by a newer figure or size
+    del view
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    dpi = 100.0
+    figure.set_dpi(dpi * dpr)
+    figure.set_size_inches(width / dpi, height / dpi)
+    left, right, bottom, top = margins
+    w_in, h_in = width / dpi, height / dpi
+    if w_in > left + right + 0.2 and h_in > bottom + top + 0.2:
+        figure.subplots_adjust(
+            left=left / w_in, right=1 - right / w_in, bottom=bottom / h_in, top=1 - top / h_in
+        )
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    buf = canvas.buffer_rgba()
+    _relay()[0].drawn.emit((ref, generation, buf.shape[1], buf.shape[0], dpr, bytes(buf)))
+
+
+class FigureView(QWidget):
+    """Shows the latest figure given to `show_figure`, drawn in the background at this widget's
+    size (redrawn there when the widget is resized). `margins_in`: (left, right, bottom, top)
+    room around the axes in inches."""
+
+    def __init__(self, margins_in, parent=None):
+        super().__init__(parent)
+        self._margins = tuple(margins_in)
+        self._figure = None
+        self._generation = 0  # of the latest figure or size asked for
+        self._shown = 0  # of the image shown
+        self._pixmap: QPixmap | None = None
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        _relay()
+
+    def sizeHint(self) -> QSize:
+        return QSize(500, 300)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(10, 10)
+
+    def show_figure(self, figure) -> None:
+        """Draw `figure` (a matplotlib Figure the caller will not change again) in the
+        background and show it when done; None shows nothing."""
+        self._figure = figure
+        if figure is None:
+            self._generation += 1  # a draw still under way is dropped
+            self._pixmap, self._shown = None, self._generation
+            self.update()
+            return
+        self._submit()
+
+    def image(self) -> QImage | None:
+        """What is shown now (None before the first figure is drawn)."""
+        return None if self._pixmap is None else self._pixmap.toImage()
+
+    def is_current(self) -> bool:
+        """True once the latest figure, at the current size, is what is shown."""
+        return self._shown == self._generation and (self._pixmap is not None) == (
+            self._figure is not None
+        )
+
+    def _submit(self) -> None:
+        if self._figure is None or self.width() < 2 or self.height() < 2:
+            return
+        self._generation += 1
+        _relay()[1].submit(
+            _draw_in_thread,
+            weakref.ref(self),
+            self._generation,
+            self._figure,
+            self.width(),
+            self.height(),
+            float(self.devicePixelRatioF()),
+            self._margins,
+        )
+
+    def _show(self, generation, width, height, dpr, data) -> None:
+        if generation != self._generation:
+            return  # a newer figure or size is on its way
+        image = QImage(data, width, height, 4 * width, QImage.Format.Format_RGBA8888)
+        pixmap = QPixmap.fromImage(image)  # a copy: `data` may go
+        pixmap.setDevicePixelRatio(dpr)
+        self._pixmap, self._shown = pixmap, generation
+        self.update()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._submit()
+
+    def paintEvent(self, event) -> None:
+        if self._pixmap is not None:
+            painter = QPainter(self)
+            painter.drawPixmap(0, 0, self._pixmap)
+            painter.end()
+
+
+def _draw_in_thread(*args) -> None:
+    """The executor's task: a failure is printed, never raised into nowhere."""
+    try:
+        _draw(*args)
+    except Exception:  # pragma: no cover - a bug in drawing; the old image stays
+        import traceback
+
+        traceback.print_exc()
