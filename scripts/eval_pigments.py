@@ -74,6 +74,7 @@ def evaluate_cube(path: Path, use_uvit: bool = True, oracle: bool = False) -> li
                 "mode": mode,
                 "region": r.label,
                 "pixels": r.n_pixels,
+                "counts": round(r.counts),
                 "recipe": rec["pigments"],
                 "visible": sorted(truth),
                 "fit_s": round(t_fit, 2),

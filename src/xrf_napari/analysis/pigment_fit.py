@@ -13,8 +13,10 @@ from a fixed element list:
    component library (cached).
 3. Each region's mean spectrum (one streaming pass over the cube for all regions; pixels away
    from the region's edge) is fitted by non-negative least squares on the components of each
-   candidate paint (1-3 pigments, at most two colours plus a white or a black) + gypsum and chalk
-   (+ a lead-white priming when every region shows lead) + scatter + the region's own sum peaks.
+   candidate paint (1-3 pigments, at most two colours plus a white or a black; each pigment also
+   brings its own scatter shape, cut by its absorption edges) + gypsum and chalk (+ a lead-white
+   priming when every region shows lead) + scatter + the region's own sum peaks + the spectra of
+   its neighbours (paint mixes across boundaries; `neighbour_leak`).
    The weights are Poisson with a relative model-error floor (`MODEL_ERROR`), and chi2 is counted
    in units of the region's dispersion (quasi-likelihood): at thousands of counts per channel the
    forward model, not counting noise, limits the fit, and otherwise every small mismatch would look
@@ -26,9 +28,11 @@ from a fixed element list:
    black, indigo, lakes on alumina, ultramarine in air) cannot be ranked by X-rays; each region
    names them as possible hidden partners with the Kubelka-Munk colour each would give.
 
-Pigments with the same elements from K up (azurite / malachite / verdigris; lead white / red lead)
-give the same spectrum to within traces: X-rays may favour one by at most TWIN_CAP, and a colour
-prior (`colour_priors`, e.g. the SmallUViT's region colour) only reorders such twins. On our
+Pigments with the same elements from K up (azurite / malachite / verdigris; lead white / red lead),
+and more generally candidates whose pigments together show the same elements (chrome yellow /
+viridian + lead white), give the same spectrum to within traces: X-rays may favour one by at most
+TWIN_CAP, and a colour prior (`colour_priors`, e.g. the SmallUViT's region colour) only reorders
+such twins. On our
 held-out scans that prior did not help (docs/pigments_guide.md).
 """
 
@@ -51,8 +55,10 @@ MODEL_ERROR = 0.03
 #: white's and below the forward model's accuracy
 #: (Van Dyke brown's 5 % iron, lakes' alumina and sulfate).
 HIDDEN_VISIBILITY = 0.1
-#: Screening: a pigment enters the shortlist when dropping it would raise chi2 by more than this.
-SHORTLIST_DCHI2 = 25.0
+#: Screening: a pigment enters the shortlist when dropping it would raise chi2 by more than this
+#: (in units of the dispersion). 9 (3 sigma) rather than 25 keeps a 5-10 % admixture of a weak
+#: pigment in regions of a few 10^4 counts (tuning cubes: top-1 49.7 -> 51.3 %).
+SHORTLIST_DCHI2 = 9.0
 MAX_SHORTLIST = 10
 #: Log-likelihood cost of each pigment of a candidate: BIC for its two columns, log(512). On our
 #: development cubes 25 traded top-3 for top-1 (top-3 / top-1 77 / 56 % -> 74 / 59 %).
@@ -80,8 +86,9 @@ TWIN_CAP = 3.0
 HIDDEN_FRACTION = 0.35
 #: Colour prior strength: log-prior = -dE00 / COLOUR_TAU.
 COLOUR_TAU = 4.0
-
-USE_LEAK = True
+#: Neighbours whose mean spectrum gets a column of its own in a region's fit (the one sharing the
+#: longest boundary); the others share one column (`neighbour_leak`). 0 and 3 did worse.
+LEAK_NEIGHBOURS = 1
 
 PAINT_ROLES = ("pigment", "white", "black")
 GROUNDS = ("gypsum", "chalk")
@@ -218,8 +225,17 @@ class ComponentLibrary:
 
 
 def component_library(profile: InstrumentProfile) -> ComponentLibrary:
-    """Cached per instrument profile (about 1-2 s to build)."""
-    return _library(_model_profile(profile))
+    """Cached per instrument profile (about 1 s to build).
+
+    One OpenMP thread: xraylib_np starts its thread team on every call, ~15 ms each on a busy
+    2-core machine, and the library makes hundreds of small calls (10 s -> 1 s). Imported first:
+    the limit applies to the OpenMP runtimes loaded when it is set."""
+    import xraylib_np  # noqa: F401
+
+    from .embed import _one_thread
+
+    with _one_thread():
+        return _library(_model_profile(profile))
 
 
 @lru_cache(maxsize=16)
@@ -239,7 +255,7 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
     lw = [i for i, p in enumerate(pigs) if p.name == "Lead white"]
     ref = paint[lw[0], 1].sum() if lw else paint[:, 1].sum(axis=1).max()
     visibility = paint[:, 1].sum(axis=1) / max(ref, 1e-30)
-    twin_class = _twin_classes(pigs, visibility >= HIDDEN_VISIBILITY)
+    twin_class = _twin_classes(pigs, visibility > 1e-3)
     film = paint_layer([(pigs[0], 1.0)], 10.0, 1e-6)  # binder film (pvc ~ 0)
     covers = (
         film,  # a binder film
@@ -257,6 +273,7 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
     # (G, 3, 512): each ground layer under a binder film, a heavy and a thick paint, so the fit can
     # bend its line ratios (Ca K-beta / K-alpha, Pb M / L grow under paint) as covering paint does
     ground = np.array([[under(c, la) for c in covers] for la in layers]).clip(0, None)
+
     scat = []
     for top in (film, paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 30.0, 0.4)):
         _, parts = model.fine([top, ground_layer("chalk", 200.0), support_layer()], parts=True)
@@ -329,19 +346,33 @@ def _mixture_columns(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
     return out / fr[:, None, None]
 
 
-def _twin_classes(pigs, visible) -> np.ndarray:
+def _twin_classes(pigs, fittable) -> np.ndarray:
     """Pigments whose characteristic elements from potassium up are the same (lead white and red
-    lead; azurite, malachite and verdigris; the ochres and Prussian blue) give one spectrum to
-    within traces and light-element lines: X-rays tie them, colour decides. Hidden pigments stay
-    apart (Van Dyke brown's iron is a twentieth of an ochre's: not the same hypothesis)."""
+    lead; azurite, malachite and verdigris; the ochres, Prussian blue and Van Dyke brown; the
+    lakes) give one spectrum to within traces and light-element lines: X-rays tie them, colour
+    decides. Weak (hidden) pigments with such lines join their class: Van Dyke brown's iron at
+    half the paint looks like a little ochre, and kept apart it lost to the ochre every time
+    (development cubes: top-1 64 -> 69 %). Pigments with no line in the model stay apart."""
     from ..elements import atomic_number
 
     keys = [
         frozenset(e for e in p.elements if atomic_number(e) >= 19) if v else None
-        for p, v in zip(pigs, visible)
+        for p, v in zip(pigs, fittable)
     ]
     first: dict = {}
     return np.array([first.setdefault(k, i) if k else i for i, k in enumerate(keys)])
+
+
+def _xray_key(lib: ComponentLibrary, c) -> frozenset | tuple:
+    """What X-rays can tell of candidate `c`: the set of its elements from potassium up.
+    Candidates with one key explain the spectrum with the same lines in different pigments
+    (chrome yellow = viridian + lead white: Pb + Cr; smalt + Van Dyke brown = smalt + green earth:
+    Co, K, As + Fe), so they compete as twins do: within TWIN_CAP, colour decides (tuning cubes:
+    top-3 69.2 -> 70.9 %). Pigments without such elements keep their candidate apart."""
+    from ..elements import atomic_number
+
+    els = frozenset(e for i in c for e in lib.pigments[i].elements if atomic_number(e) >= 19)
+    return els or tuple(c)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -473,8 +504,8 @@ def _base(
         lib.scatter,
         _pileup_column(y)[None],
     ]
-    if leak is not None and leak.any():
-        cols.append(np.asarray(leak, dtype=float)[None])
+    if leak is not None and len(leak):
+        cols.append(np.asarray(leak, dtype=float).reshape(-1, lib.scatter.shape[-1]))
     return np.vstack(cols)
 
 
@@ -498,8 +529,15 @@ def neighbour_leak(labels: np.ndarray, labs: np.ndarray, spectra: np.ndarray) ->
         np.add.at(contact, (src, dst), 1.0)
     c = contact[np.ix_(labs, labs)]
     norm = spectra / np.maximum(spectra.sum(axis=1, keepdims=True), 1e-30)
-    out = c @ norm
-    return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-30)
+    out = []
+    for row in c:
+        order = [j for j in np.argsort(-row, kind="stable") if row[j] > 0]
+        own, rest = order[:LEAK_NEIGHBOURS], order[LEAK_NEIGHBOURS:]
+        cols = [norm[j] for j in own]
+        if rest:
+            cols.append(row[rest] @ norm[rest] / row[rest].sum())
+        out.append(np.array(cols).reshape(-1, spectra.shape[1]))
+    return out
 
 
 def _dispersion(chi2: float, n: int, p: int) -> float:
@@ -627,7 +665,6 @@ def rank_region(
         c for k in (1, 2, 3) for c in itertools.combinations(short, k) if _allowed(c, roles)
     ]
     pen = PIGMENT_PENALTY
-    fits = []
 
     def fit_with(c, paint_cols):
         cols = (
@@ -657,10 +694,7 @@ def rank_region(
         chi2, model, amp = fit_with(c, _mixture_columns(lib, c, fits[c][2]))
         if chi2 < fits[c][1] and (amp > MIN_SHARE * amp.sum()).all():
             fits[c] = [-0.5 * chi2 / phi - pen * len(c), chi2, amp / amp.sum(), model]
-    fits = [
-        (tuple(sorted(int(lib.twin_class[i]) for i in c)), *v[:2], c, *v[2:])
-        for c, v in fits.items()
-    ]
+    fits = [(_xray_key(lib, c), *v[:2], c, *v[2:]) for c, v in fits.items()]
     best_of = {}
     for key, s, *_ in fits:
         best_of[key] = max(best_of.get(key, -np.inf), s)
@@ -686,7 +720,9 @@ def rank_region(
     scored = []  # each group's leader keeps the group's physics score: the prior only reorders
     for (key, _, chi2, c, fr, model), rgb, r in zip(fits, rgbs, raw):
         scored.append((r - top[key] + best_of[key], chi2, c, fr, rgb, model))
-    scored.sort(key=lambda t: -t[0])  # stable: ties keep database order
+    # candidates lifted to the same score (TWIN_CAP) keep their own physics order among them
+    own = {c: s_own for (_, s_own, _, c, *_) in fits}
+    scored.sort(key=lambda t: (-t[0], -own[t[2]]))
     s = np.array([t[0] for t in scored])
     p = np.exp(s - s.max())
     p /= p.sum()
@@ -855,6 +891,7 @@ def iter_fit_regions(
     SmallUViT's region colours) to break ties among pigments X-rays cannot tell apart.
     """
     from ..energy import canonical_energy
+    from .embed import _one_thread
 
     profile, notes = instrument_for(cube, anode, kv, fwhm_mn_ev)
     yield 0, 1
@@ -864,7 +901,7 @@ def iter_fit_regions(
     profile, notes = estimate_missing(profile, notes, sums[ok])
     lib = component_library(profile)
     ground = choose_ground(lib, sums, ok)
-    leaks = neighbour_leak(labels, labs, spectra) if USE_LEAK else [None] * len(labs)
+    leaks = neighbour_leak(labels, labs, spectra)
     energy = canonical_energy()
     results = []
     for r, (lab, spec, n, y, leak) in enumerate(zip(labs, spectra, npix, sums, leaks)):
@@ -881,7 +918,10 @@ def iter_fit_regions(
             )
         else:
             prior = None if not colour_priors else colour_priors.get(int(lab))
-            res.candidates, res.message = rank_region(lib, y, ground, energy, prior, top_n, leak)
+            with _one_thread():  # mixture refinement calls xraylib (see component_library)
+                res.candidates, res.message = rank_region(
+                    lib, y, ground, energy, prior, top_n, leak
+                )
         res.hidden = hidden_partners(lib, res.best)
         results.append(res)
         yield r + 1, len(labs)
