@@ -65,6 +65,11 @@ MAX_SHORTLIST = 10
 #: a twin or of green earth to soak up model error (benchmark scan 6 / 10 -> 8 / 10 right; tuning
 #: cubes top-1 51.3 -> 52.3 %); 25 traded top-3 for top-1 on the development cubes.
 PIGMENT_PENALTY = 9.4
+#: Extra cost of a second pigment from the same twin class (azurite + verdigris, lead white + red
+#: lead): X-rays cannot show both, so the pair needs the evidence of one more pigment again; at high
+#: counts a few per cent of a twin otherwise soaked up model error (a pure azurite read as azurite
+#: + verdigris).
+TWIN_PAIR_PENALTY = 9.4
 #: Fewer pixels or counts than this and a region's spectrum is not interpreted.
 MIN_PIXELS = 4
 MIN_COUNTS = 500.0
@@ -666,7 +671,10 @@ def rank_region(
     combos = [()] + [
         c for k in (1, 2, 3) for c in itertools.combinations(short, k) if _allowed(c, roles)
     ]
-    pen = PIGMENT_PENALTY
+
+    def pen(c):  # per pigment, and again for each pigment that is the twin of another one in c
+        twins = len(c) - len({int(lib.twin_class[i]) for i in c})
+        return PIGMENT_PENALTY * len(c) + TWIN_PAIR_PENALTY * twins
 
     def fit_with(c, paint_cols):
         cols = (
@@ -689,13 +697,13 @@ def rank_region(
         chi2, model, amp = fit_with(c, lib.paint[list(c)])
         if c and (amp <= MIN_SHARE * amp.sum()).any():
             continue  # a pigment the fit barely uses: the smaller candidate says the same
-        fits[c] = [-0.5 * chi2 / phi - pen * len(c), chi2, amp / amp.sum() if c else amp, model]
+        fits[c] = [-0.5 * chi2 / phi - pen(c), chi2, amp / amp.sum() if c else amp, model]
     # matrix refinement: the best mixtures again, each pigment's lines computed inside the mixed
     # layer (absorption by the other pigments: Hg absorbs Pb L-beta, Zn absorbs As and Se K)
     for c in sorted((c for c in fits if c), key=lambda c: -fits[c][0])[:REFINE_TOP]:
         chi2, model, amp = fit_with(c, _mixture_columns(lib, c, fits[c][2]))
         if chi2 < fits[c][1] and (amp > MIN_SHARE * amp.sum()).all():
-            fits[c] = [-0.5 * chi2 / phi - pen * len(c), chi2, amp / amp.sum(), model]
+            fits[c] = [-0.5 * chi2 / phi - pen(c), chi2, amp / amp.sum(), model]
     fits = [(_xray_key(lib, c), *v[:2], c, *v[2:]) for c, v in fits.items()]
     best_of = {}
     for key, s, *_ in fits:
