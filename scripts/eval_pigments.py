@@ -74,6 +74,7 @@ def evaluate_cube(path: Path, use_uvit: bool = True, oracle: bool = False) -> li
                 "mode": mode,
                 "region": r.label,
                 "pixels": r.n_pixels,
+                "counts": round(r.counts),
                 "recipe": rec["pigments"],
                 "visible": sorted(truth),
                 "fit_s": round(t_fit, 2),
@@ -95,6 +96,7 @@ def evaluate_cube(path: Path, use_uvit: bool = True, oracle: bool = False) -> li
                 top1_twin=twin(vis[0]) == twin(truth),
                 top3_twin=twin(truth) in [twin(v) for v in vis[:3]],
                 best=r.best.pigments,
+                best_visible=sorted(vis[0]),
                 fractions=[round(f, 4) for f in r.best.fractions],
                 prob=round(r.best.probability, 3),
                 de_top1=_de(r.best.rgb, true_rgb[r.label]),
@@ -132,6 +134,36 @@ def summarise(rows: list[dict]) -> str:
     return head + "\n" + "\n".join(out)
 
 
+def breakdown(rows: list[dict], mode: str = "physics") -> str:
+    """Why top-1 missed, per region of `mode`: a twin swapped in (same elements), pigments added,
+    pigments lost, or a different set; and which pigments were added and lost most often."""
+    from collections import Counter
+
+    rs = [r for r in rows if r["mode"] == mode and "skipped" not in r and not r["top1"]]
+    kinds, added, lost = Counter(), Counter(), Counter()
+    for r in rs:
+        truth, vis = set(r["visible"]), set(r["best_visible"])
+        kind = (
+            "twin swapped in"
+            if r["top1_twin"]
+            else "pigment added"
+            if vis > truth
+            else "pigment lost"
+            if vis < truth
+            else "other set"
+        )
+        kinds[kind] += 1
+        if kind != "twin swapped in":
+            added.update(vis - truth)
+            lost.update(truth - vis)
+    n = sum(1 for r in rows if r["mode"] == mode and "skipped" not in r)
+    out = [f"top-1 misses ({mode}): {len(rs)} of {n} regions"]
+    out += [f"  {k}: {v} ({v / max(n, 1):.1%})" for k, v in kinds.most_common()]
+    out.append("  added most often: " + ", ".join(f"{k} {v}" for k, v in added.most_common(6)))
+    out.append("  lost most often: " + ", ".join(f"{k} {v}" for k, v in lost.most_common(6)))
+    return "\n".join(out)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -160,6 +192,7 @@ def main(argv=None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1, default=str))
     print(summarise(rows))
+    print(breakdown(rows))
     return 0
 
 

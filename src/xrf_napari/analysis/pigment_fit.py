@@ -13,8 +13,10 @@ from a fixed element list:
    component library (cached).
 3. Each region's mean spectrum (one streaming pass over the cube for all regions; pixels away
    from the region's edge) is fitted by non-negative least squares on the components of each
-   candidate paint (1-3 pigments, at most two colours plus a white or a black) + gypsum and chalk
-   (+ a lead-white priming when every region shows lead) + scatter + the region's own sum peaks.
+   candidate paint (1-3 pigments, at most two colours plus a white or a black; each pigment also
+   brings its own scatter shape, cut by its absorption edges) + gypsum and chalk (+ a lead-white
+   priming when every region shows lead) + scatter + the region's own sum peaks + the spectra of
+   its neighbours (paint mixes across boundaries; `neighbour_leak`).
    The weights are Poisson with a relative model-error floor (`MODEL_ERROR`), and chi2 is counted
    in units of the region's dispersion (quasi-likelihood): at thousands of counts per channel the
    forward model, not counting noise, limits the fit, and otherwise every small mismatch would look
@@ -26,9 +28,11 @@ from a fixed element list:
    black, indigo, lakes on alumina, ultramarine in air) cannot be ranked by X-rays; each region
    names them as possible hidden partners with the Kubelka-Munk colour each would give.
 
-Pigments with the same elements from K up (azurite / malachite / verdigris; lead white / red lead)
-give the same spectrum to within traces: X-rays may favour one by at most TWIN_CAP, and a colour
-prior (`colour_priors`, e.g. the SmallUViT's region colour) only reorders such twins. On our
+Pigments with the same elements from K up (azurite / malachite / verdigris; lead white / red lead),
+and more generally candidates whose pigments together show the same elements (chrome yellow /
+viridian + lead white), give the same spectrum to within traces: X-rays may favour one by at most
+TWIN_CAP, and a colour prior (`colour_priors`, e.g. the SmallUViT's region colour) only reorders
+such twins. On our
 held-out scans that prior did not help (docs/pigments_guide.md).
 """
 
@@ -51,12 +55,21 @@ MODEL_ERROR = 0.03
 #: white's and below the forward model's accuracy
 #: (Van Dyke brown's 5 % iron, lakes' alumina and sulfate).
 HIDDEN_VISIBILITY = 0.1
-#: Screening: a pigment enters the shortlist when dropping it would raise chi2 by more than this.
-SHORTLIST_DCHI2 = 25.0
+#: Screening: a pigment enters the shortlist when dropping it would raise chi2 by more than this
+#: (in units of the dispersion). 9 (3 sigma) rather than 25 keeps a 5-10 % admixture of a weak
+#: pigment in regions of a few 10^4 counts (tuning cubes: top-1 49.7 -> 51.3 %).
+SHORTLIST_DCHI2 = 9.0
 MAX_SHORTLIST = 10
-#: Log-likelihood cost of each pigment of a candidate: BIC for its two columns, log(512). On our
-#: development cubes 25 traded top-3 for top-1 (top-3 / top-1 77 / 56 % -> 74 / 59 %).
-PIGMENT_PENALTY = 6.2
+#: Log-likelihood cost of each pigment of a candidate: BIC for its three columns (thin, thick, own
+#: scatter), 1.5 log(512). With 6.2 (two columns' worth) a high-count region took a few per cent of
+#: a twin or of green earth to soak up model error (benchmark scan 6 / 10 -> 8 / 10 right; tuning
+#: cubes top-1 51.3 -> 52.3 %); 25 traded top-3 for top-1 on the development cubes.
+PIGMENT_PENALTY = 9.4
+#: Extra cost of a second pigment from the same twin class (azurite + verdigris, lead white + red
+#: lead): X-rays cannot show both, so the pair needs the evidence of one more pigment again; at high
+#: counts a few per cent of a twin otherwise soaked up model error (a pure azurite read as azurite
+#: + verdigris).
+TWIN_PAIR_PENALTY = 9.4
 #: Fewer pixels or counts than this and a region's spectrum is not interpreted.
 MIN_PIXELS = 4
 MIN_COUNTS = 500.0
@@ -80,6 +93,9 @@ TWIN_CAP = 3.0
 HIDDEN_FRACTION = 0.35
 #: Colour prior strength: log-prior = -dE00 / COLOUR_TAU.
 COLOUR_TAU = 4.0
+#: Neighbours whose mean spectrum gets a column of its own in a region's fit (the one sharing the
+#: longest boundary); the others share one column (`neighbour_leak`). 0 and 3 did worse.
+LEAK_NEIGHBOURS = 1
 
 PAINT_ROLES = ("pigment", "white", "black")
 GROUNDS = ("gypsum", "chalk")
@@ -192,6 +208,7 @@ class ComponentLibrary:
     ground_names: tuple[str, ...]
     ground: np.ndarray  # (G, 3, 512) ground layers' fluorescence under three covers
     scatter: np.ndarray  # (S, 512) Rayleigh and Compton of a light and a heavy paint
+    own_scatter: np.ndarray  # (P, 512) scatter through each pigment's thick layer (its edges)
     model: object = None  # the SpectrumModel (for mixture refinement)
 
     @property
@@ -215,8 +232,17 @@ class ComponentLibrary:
 
 
 def component_library(profile: InstrumentProfile) -> ComponentLibrary:
-    """Cached per instrument profile (about 1-2 s to build)."""
-    return _library(_model_profile(profile))
+    """Cached per instrument profile (about 1 s to build).
+
+    One OpenMP thread: xraylib_np starts its thread team on every call, ~15 ms each on a busy
+    2-core machine, and the library makes hundreds of small calls (10 s -> 1 s). Imported first:
+    the limit applies to the OpenMP runtimes loaded when it is set."""
+    import xraylib_np  # noqa: F401
+
+    from .embed import _one_thread
+
+    with _one_thread():
+        return _library(_model_profile(profile))
 
 
 @lru_cache(maxsize=16)
@@ -236,7 +262,7 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
     lw = [i for i, p in enumerate(pigs) if p.name == "Lead white"]
     ref = paint[lw[0], 1].sum() if lw else paint[:, 1].sum(axis=1).max()
     visibility = paint[:, 1].sum(axis=1) / max(ref, 1e-30)
-    twin_class = _twin_classes(pigs, visibility >= HIDDEN_VISIBILITY)
+    twin_class = _twin_classes(pigs, visibility > 1e-3)
     film = paint_layer([(pigs[0], 1.0)], 10.0, 1e-6)  # binder film (pvc ~ 0)
     covers = (
         film,  # a binder film
@@ -254,6 +280,7 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
     # (G, 3, 512): each ground layer under a binder film, a heavy and a thick paint, so the fit can
     # bend its line ratios (Ca K-beta / K-alpha, Pb M / L grow under paint) as covering paint does
     ground = np.array([[under(c, la) for c in covers] for la in layers]).clip(0, None)
+
     scat = []
     for top in (film, paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 30.0, 0.4)):
         _, parts = model.fine([top, ground_layer("chalk", 200.0), support_layer()], parts=True)
@@ -261,8 +288,28 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
             model.canonical(model.detect(parts["rayleigh"])),
             model.canonical(model.detect(parts["compton"])),
         ]
+    # Each pigment's own scatter shape: the ground's and its own Rayleigh and Compton seen through a
+    # thick layer of it. A heavy pigment's absorption edge cuts the scattered continuum (Zn K at
+    # 9.66 keV: above it the continuum drops, below it rises), which a light and a lead paint's
+    # scatter cannot reproduce: under 90 % zinc white the misfit was 30 times the counting noise.
+    own = []
+    for p in pigs:
+        _, parts = model.fine(
+            [paint_layer([(p, 1.0)], 40.0, 0.4), ground_layer("chalk", 200.0), support_layer()],
+            parts=True,
+        )
+        own.append(model.canonical(model.detect(parts["rayleigh"] + parts["compton"])))
     return ComponentLibrary(
-        profile, pigs, paint, visibility, twin_class, ground_names, ground, np.array(scat), model
+        profile,
+        pigs,
+        paint,
+        visibility,
+        twin_class,
+        ground_names,
+        ground,
+        np.array(scat),
+        np.array(own),
+        model,
     )
 
 
@@ -306,19 +353,33 @@ def _mixture_columns(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
     return out / fr[:, None, None]
 
 
-def _twin_classes(pigs, visible) -> np.ndarray:
+def _twin_classes(pigs, fittable) -> np.ndarray:
     """Pigments whose characteristic elements from potassium up are the same (lead white and red
-    lead; azurite, malachite and verdigris; the ochres and Prussian blue) give one spectrum to
-    within traces and light-element lines: X-rays tie them, colour decides. Hidden pigments stay
-    apart (Van Dyke brown's iron is a twentieth of an ochre's: not the same hypothesis)."""
+    lead; azurite, malachite and verdigris; the ochres, Prussian blue and Van Dyke brown; the
+    lakes) give one spectrum to within traces and light-element lines: X-rays tie them, colour
+    decides. Weak (hidden) pigments with such lines join their class: Van Dyke brown's iron at
+    half the paint looks like a little ochre, and kept apart it lost to the ochre every time
+    (development cubes: top-1 64 -> 69 %). Pigments with no line in the model stay apart."""
     from ..elements import atomic_number
 
     keys = [
         frozenset(e for e in p.elements if atomic_number(e) >= 19) if v else None
-        for p, v in zip(pigs, visible)
+        for p, v in zip(pigs, fittable)
     ]
     first: dict = {}
     return np.array([first.setdefault(k, i) if k else i for i, k in enumerate(keys)])
+
+
+def _xray_key(lib: ComponentLibrary, c) -> frozenset | tuple:
+    """What X-rays can tell of candidate `c`: the set of its elements from potassium up.
+    Candidates with one key explain the spectrum with the same lines in different pigments
+    (chrome yellow = viridian + lead white: Pb + Cr; smalt + Van Dyke brown = smalt + green earth:
+    Co, K, As + Fe), so they compete as twins do: within TWIN_CAP, colour decides (tuning cubes:
+    top-3 69.2 -> 70.9 %). Pigments without such elements keep their candidate apart."""
+    from ..elements import atomic_number
+
+    els = frozenset(e for i in c for e in lib.pigments[i].elements if atomic_number(e) >= 19)
+    return els or tuple(c)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,11 +501,50 @@ def _pileup_column(y: np.ndarray) -> np.ndarray:
     return out
 
 
-def _base(lib: ComponentLibrary, ground: list[int], y: np.ndarray) -> np.ndarray:
-    """Columns every candidate shares: the ground layers, scatter and the region's sum peaks."""
-    return np.vstack(
-        [lib.ground[ground].reshape(-1, lib.ground.shape[-1]), lib.scatter, _pileup_column(y)[None]]
-    )
+def _base(
+    lib: ComponentLibrary, ground: list[int], y: np.ndarray, leak: np.ndarray | None = None
+) -> np.ndarray:
+    """Columns every candidate shares: the ground layers, scatter, the region's sum peaks and,
+    when given, its neighbours' spectrum (`neighbour_leak`)."""
+    cols = [
+        lib.ground[ground].reshape(-1, lib.ground.shape[-1]),
+        lib.scatter,
+        _pileup_column(y)[None],
+    ]
+    if leak is not None and len(leak):
+        cols.append(np.asarray(leak, dtype=float).reshape(-1, lib.scatter.shape[-1]))
+    return np.vstack(cols)
+
+
+def neighbour_leak(labels: np.ndarray, labs: np.ndarray, spectra: np.ndarray) -> np.ndarray:
+    """(k, 512) per region: its neighbours' mean spectra weighted by the length of the boundary
+    shared with each (unit sum). Paint mixes across a boundary (soft brush edges, the beam spot,
+    a K-Means boundary that is not the paint's), so even an eroded region mean carries a little of
+    each neighbour; one non-negative column of their spectrum takes those lines, which otherwise
+    come back as a small admixture of whichever pigment has them (ochre for a neighbour's iron,
+    zinc white for its zinc)."""
+    lab = np.asarray(labels)
+    k = int(lab.max(initial=0))
+    pairs = []
+    for a, b in ((lab[1:], lab[:-1]), (lab[:, 1:], lab[:, :-1])):
+        m = (a != b) & (a > 0) & (b > 0)
+        pairs += [a[m], b[m]]
+    contact = np.zeros((k + 1, k + 1))
+    if pairs and sum(len(p) for p in pairs):
+        src = np.concatenate(pairs[0::2] + pairs[1::2])
+        dst = np.concatenate(pairs[1::2] + pairs[0::2])
+        np.add.at(contact, (src, dst), 1.0)
+    c = contact[np.ix_(labs, labs)]
+    norm = spectra / np.maximum(spectra.sum(axis=1, keepdims=True), 1e-30)
+    out = []
+    for row in c:
+        order = [j for j in np.argsort(-row, kind="stable") if row[j] > 0]
+        own, rest = order[:LEAK_NEIGHBOURS], order[LEAK_NEIGHBOURS:]
+        cols = [norm[j] for j in own]
+        if rest:
+            cols.append(row[rest] @ norm[rest] / row[rest].sum())
+        out.append(np.array(cols).reshape(-1, spectra.shape[1]))
+    return out
 
 
 def _dispersion(chi2: float, n: int, p: int) -> float:
@@ -480,7 +580,7 @@ def choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarray) ->
 def _shortlist(lib: ComponentLibrary, y: np.ndarray, w: np.ndarray, base: np.ndarray):
     """Pigments worth enumerating, and the dispersion of the all-pigment fit."""
     fit = np.nonzero(lib.fittable)[0]
-    cols = np.vstack([lib.paint[fit].reshape(-1, lib.paint.shape[-1]), base])
+    cols = np.vstack([lib.paint[fit].reshape(-1, lib.paint.shape[-1]), lib.own_scatter[fit], base])
     x, chi2, _ = _fit(cols, y, w)
     phi = _dispersion(chi2, len(y), cols.shape[0])
     gain = np.array(
@@ -557,6 +657,7 @@ def rank_region(
     energy: np.ndarray,
     colour_prior=None,
     top_n: int = TOP_N,
+    leak: np.ndarray | None = None,
 ) -> tuple[list[Candidate], str]:
     """Ranked candidates for one region's summed canonical spectrum y (counts).
 
@@ -564,17 +665,25 @@ def rank_region(
     X-rays tie (same twin classes) are kept within TWIN_CAP of the best of them, and a colour prior
     (sRGB) orders them: -(dE00 - the group's smallest dE00) / COLOUR_TAU."""
     w = _weights(y)
-    base = _base(lib, ground, y)
+    base = _base(lib, ground, y, leak)
     short, phi = _shortlist(lib, y, w, base)
     roles = [p.role for p in lib.pigments]
     combos = [()] + [
         c for k in (1, 2, 3) for c in itertools.combinations(short, k) if _allowed(c, roles)
     ]
-    pen = PIGMENT_PENALTY
-    fits = []
+
+    def pen(c):  # per pigment, and again for each pigment that is the twin of another one in c
+        twins = len(c) - len({int(lib.twin_class[i]) for i in c})
+        return PIGMENT_PENALTY * len(c) + TWIN_PAIR_PENALTY * twins
 
     def fit_with(c, paint_cols):
-        cols = np.vstack([paint_cols.reshape(-1, paint_cols.shape[-1]), base]) if c else base
+        cols = (
+            np.vstack(
+                [paint_cols.reshape(-1, paint_cols.shape[-1]), lib.own_scatter[list(c)], base]
+            )
+            if c
+            else base
+        )
         x, chi2, model = _fit(cols, y, w)
         tot = np.maximum(paint_cols.sum(axis=-1), 1e-30) if c else None
         # signal in units of the thick column's per-volume signal: a volume-fraction-like amount
@@ -588,17 +697,14 @@ def rank_region(
         chi2, model, amp = fit_with(c, lib.paint[list(c)])
         if c and (amp <= MIN_SHARE * amp.sum()).any():
             continue  # a pigment the fit barely uses: the smaller candidate says the same
-        fits[c] = [-0.5 * chi2 / phi - pen * len(c), chi2, amp / amp.sum() if c else amp, model]
+        fits[c] = [-0.5 * chi2 / phi - pen(c), chi2, amp / amp.sum() if c else amp, model]
     # matrix refinement: the best mixtures again, each pigment's lines computed inside the mixed
     # layer (absorption by the other pigments: Hg absorbs Pb L-beta, Zn absorbs As and Se K)
     for c in sorted((c for c in fits if c), key=lambda c: -fits[c][0])[:REFINE_TOP]:
         chi2, model, amp = fit_with(c, _mixture_columns(lib, c, fits[c][2]))
         if chi2 < fits[c][1] and (amp > MIN_SHARE * amp.sum()).all():
-            fits[c] = [-0.5 * chi2 / phi - pen * len(c), chi2, amp / amp.sum(), model]
-    fits = [
-        (tuple(sorted(int(lib.twin_class[i]) for i in c)), *v[:2], c, *v[2:])
-        for c, v in fits.items()
-    ]
+            fits[c] = [-0.5 * chi2 / phi - pen(c), chi2, amp / amp.sum(), model]
+    fits = [(_xray_key(lib, c), *v[:2], c, *v[2:]) for c, v in fits.items()]
     best_of = {}
     for key, s, *_ in fits:
         best_of[key] = max(best_of.get(key, -np.inf), s)
@@ -624,7 +730,9 @@ def rank_region(
     scored = []  # each group's leader keeps the group's physics score: the prior only reorders
     for (key, _, chi2, c, fr, model), rgb, r in zip(fits, rgbs, raw):
         scored.append((r - top[key] + best_of[key], chi2, c, fr, rgb, model))
-    scored.sort(key=lambda t: -t[0])  # stable: ties keep database order
+    # candidates lifted to the same score (TWIN_CAP) keep their own physics order among them
+    own = {c: s_own for (_, s_own, _, c, *_) in fits}
+    scored.sort(key=lambda t: (-t[0], -own[t[2]]))
     s = np.array([t[0] for t in scored])
     p = np.exp(s - s.max())
     p /= p.sum()
@@ -793,6 +901,7 @@ def iter_fit_regions(
     SmallUViT's region colours) to break ties among pigments X-rays cannot tell apart.
     """
     from ..energy import canonical_energy
+    from .embed import _one_thread
 
     profile, notes = instrument_for(cube, anode, kv, fwhm_mn_ev)
     yield 0, 1
@@ -802,9 +911,10 @@ def iter_fit_regions(
     profile, notes = estimate_missing(profile, notes, sums[ok])
     lib = component_library(profile)
     ground = choose_ground(lib, sums, ok)
+    leaks = neighbour_leak(labels, labs, spectra)
     energy = canonical_energy()
     results = []
-    for r, (lab, spec, n, y) in enumerate(zip(labs, spectra, npix, sums)):
+    for r, (lab, spec, n, y, leak) in enumerate(zip(labs, spectra, npix, sums, leaks)):
         res = RegionResult(int(lab), int(n), float(y.sum()), spec)
         if n < MIN_PIXELS:
             res.message = (
@@ -818,7 +928,10 @@ def iter_fit_regions(
             )
         else:
             prior = None if not colour_priors else colour_priors.get(int(lab))
-            res.candidates, res.message = rank_region(lib, y, ground, energy, prior, top_n)
+            with _one_thread():  # mixture refinement calls xraylib (see component_library)
+                res.candidates, res.message = rank_region(
+                    lib, y, ground, energy, prior, top_n, leak
+                )
         res.hidden = hidden_partners(lib, res.best)
         results.append(res)
         yield r + 1, len(labs)
