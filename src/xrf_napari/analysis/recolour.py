@@ -203,9 +203,9 @@ def iter_recolour(
     )
     inputs = yield from _rescaled(gen, offset=0, span=n, total=2 * n)
     d = inputs.shape[-1] - len(features.elements)  # the latent's width
-    latent = inputs[..., :d]
+    latent = np.ascontiguousarray(inputs[..., :d])
     ambiguity = ambiguity_report(inputs[..., d:], features.elements)
-    model_input = inputs if reads is not None else np.ascontiguousarray(latent)
+    model_input = inputs if reads is not None else latent
     rgb = yield from _rescaled(
         rec.iter_predict(model_input, tile=tile, overlap=overlap, batch=batch),
         offset=n,
@@ -214,7 +214,7 @@ def iter_recolour(
     )
     return RecolourResult(
         rgb=rgb,
-        latent=np.ascontiguousarray(latent, dtype=np.float32),
+        latent=latent,
         device=str(rec.device),
         ood=ood,
         ambiguity=ambiguity,

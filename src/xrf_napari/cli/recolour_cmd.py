@@ -80,8 +80,7 @@ def run(args) -> int:
     finally:
         close()
     print(("WARNING: " if result.ood.warn else "") + result.ood.message(), file=sys.stderr)
-    if result.ambiguity is not None:
-        print(result.ambiguity.message(), file=sys.stderr)
+    print(result.ambiguity.message(), file=sys.stderr)
     save_rgb(out, result.rgb)
     print(f"wrote {out} ({result.rgb.shape[0]} x {result.rgb.shape[1]} px, device {result.device})")
     return 0

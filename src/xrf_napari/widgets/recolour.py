@@ -48,7 +48,7 @@ def _recolour_job(cube, weights, embedder_weights, device):
     result = yield from iter_recolour(
         cube, weights=weights, embedder_weights=embedder_weights, device=device
     )
-    if getattr(result, "ambiguity", None) is not None:
+    if result.ambiguity.ambiguous.any():
         preload_labels_imports()  # for the "ambiguous colour" layer
     return result
 
@@ -152,18 +152,20 @@ class RecolourWidget(CubeDock):
             contrast_limits=(0.0, 1.0),
             metadata={"xrf_device": result.device},
         )
-        amb = getattr(result, "ambiguity", None)
+        amb, amb_name = result.ambiguity, f"ambiguous colour [{source}]"
         self.ambiguity_layer = None
-        if amb is not None and amb.ambiguous.any():
+        if amb.ambiguous.any():
             # hidden at first: a toggle that outlines where the colour shown is a guess
             self.ambiguity_layer = upsert_layer(
                 viewer,
-                f"ambiguous colour [{source}]",
+                amb_name,
                 amb.ambiguous.astype(np.uint8),
                 kind="labels",
                 scale=scale,
                 visible=False,
             )
+        elif amb_name in viewer.layers:  # an earlier run's outline would now be stale
+            viewer.layers.remove(amb_name)
         self._place()
         self._set_opacity(self.opacity.value())
         self.job.status.setText("Done.")
