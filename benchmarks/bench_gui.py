@@ -7,6 +7,12 @@ Spectrum dock.
 
     python benchmarks/bench_gui.py [--workdir /tmp/xrf_bench_embed] [--device cpu] [--k 8]
                                    [--cube other.rpl]   # any cube file instead (e.g. a smaller one)
+                                   [--why]   # what the GUI thread ran in each freeze over 100 ms
+
+It also prints napari's own floor in the same window: the freeze of adding one 2 x 2 layer (a dock
+whose job ends in a new layer cannot freeze the viewer for less). `--why` samples the GUI thread's
+stack every 2 ms and reports, per freeze, the functions on it, the garbage collections of Python's
+heap that overlapped it, and every thread's position after a wait for the GIL.
 
 Re-runs itself under xvfb-run when there is no display. The cube file is read once first, so both
 sides start from the page cache, and the imports and models both sides use are loaded before either
@@ -78,13 +84,15 @@ def cli_times(path, device: str, k: int) -> dict:
 
 
 class FreezeMeter:
-    """Longest gap between ticks of a 10 ms timer on the GUI thread since the last reset."""
+    """Longest gap between ticks of a 10 ms timer on the GUI thread since the last reset; with
+    `why`, also every gap over 100 ms, to be matched with StackSampler's samples."""
 
-    def __init__(self):
+    def __init__(self, why: bool = False):
         from qtpy.QtCore import QTimer
 
         self.worst = 0.0
-        self._last = time.perf_counter()
+        self.gaps: list[tuple[float, float]] | None = [] if why else None
+        self._last = self.since = time.perf_counter()
         self.timer = QTimer()
         self.timer.setInterval(10)
         self.timer.timeout.connect(self._tick)
@@ -93,13 +101,90 @@ class FreezeMeter:
     def _tick(self):
         now = time.perf_counter()
         self.worst = max(self.worst, now - self._last)
+        if self.gaps is not None and now - self._last > 0.1:
+            self.gaps.append((self._last, now))
         self._last = now
 
     def reset(self):
         self.worst, self._last = 0.0, time.perf_counter()
+        self.since = self._last
+        if self.gaps is not None:
+            self.gaps.clear()
 
 
-def gui_times(path, device: str, k: int) -> dict:
+class StackSampler:
+    """The GUI thread's Python stack every 2 ms (from a daemon thread), so that a freeze can be
+    attributed to the code that ran during it (`--why`)."""
+
+    def __init__(self):
+        import threading
+
+        self.samples: list[tuple[float, tuple[str, ...]]] = []
+        self.gil_waits: list = []  # (from, to, every thread's innermost frames just after)
+        self.collections: list = []  # Python's garbage collections: (start, end, generation)
+        import gc
+
+        gc.callbacks.append(self._gc)
+        self._ident = threading.get_ident()
+        self._stop = threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _gc(self, phase, info):
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            self.collections.append((self._gc_start, time.perf_counter(), info["generation"]))
+
+    def _run(self):
+        import threading
+
+        last = time.perf_counter()
+        while not self._stop.wait(0.002):
+            now = time.perf_counter()
+            frames = sys._current_frames()
+            self.samples.append((now, _stack(frames.get(self._ident))))
+            if now - last > 0.05:  # this thread waited for the GIL: who held it?
+                names = {t.ident: t.name for t in threading.enumerate()}
+                self.gil_waits.append(
+                    (last, now, [(names.get(i, i), _stack(f)[:6]) for i, f in frames.items()])
+                )
+            last = now
+
+    def report(self, gaps, since: float, label: str, top: int = 12) -> None:
+        """The functions most often on the GUI thread's stack during the gaps (inclusive)."""
+        from collections import Counter
+
+        counts: Counter = Counter()
+        n = 0
+        for t, stack in self.samples:
+            if any(a <= t <= b for a, b in gaps):
+                n += 1
+                counts.update(set(stack))
+        at = ", ".join(f"{b - a:.2f} s at {a - since:.2f} s" for a, b in gaps)
+        print(f"-- {label}: {len(gaps)} freezes over 100 ms ({at}), {n} stack samples in them")
+        for frame, c in counts.most_common(top):
+            print(f"   {100 * c / max(n, 1):5.1f}%  {frame}")
+        for a, b, gen in self.collections:
+            if b - a > 0.02 and any(a < g1 and b > g0 for g0, g1 in gaps):
+                print(f"   a garbage collection of generation {gen} took {1000 * (b - a):.0f} ms")
+        for a, b, threads in self.gil_waits:
+            if any(a < g1 and b > g0 for g0, g1 in gaps):
+                held = 1000 * (b - a)
+                print(f"   the GIL was held {held:.0f} ms; just after, the threads were at:")
+                for name, stack in threads:
+                    print(f"      {name}: {' < '.join(stack)}")
+
+
+def _stack(frame) -> tuple[str, ...]:
+    stack = []
+    while frame is not None:
+        code = frame.f_code
+        stack.append(f"{Path(code.co_filename).name}:{frame.f_lineno} {code.co_name}")
+        frame = frame.f_back
+    return tuple(stack)
+
+
+def gui_times(path, device: str, k: int, why: bool = False) -> dict:
     import napari
     from qtpy.QtCore import QEventLoop, QTimer
 
@@ -110,7 +195,8 @@ def gui_times(path, device: str, k: int) -> dict:
 
     viewer = napari.Viewer(show=True)
     viewer.window.resize(1920, 1080)
-    meter = FreezeMeter()
+    meter = FreezeMeter(why)
+    sampler = StackSampler() if why else None
 
     def run_until(done, timeout=1800.0, reset=True) -> float:
         """Run Qt's event loop (as napari.run does) until done(); a loop of processEvents() calls
@@ -149,6 +235,9 @@ def gui_times(path, device: str, k: int) -> dict:
     )
     settle()
     freeze["mean spectrum"] = meter.worst
+    if why:
+        sampler.report(meter.gaps, meter.since, "mean spectrum")
+        meter.gaps.clear()
     for key, cls in (("embed + cluster", EmbedClusterWidget), ("recolour", RecolourWidget)):
         widget = cls(viewer)
         viewer.window.add_dock_widget(widget, name=key)
@@ -156,12 +245,29 @@ def gui_times(path, device: str, k: int) -> dict:
         if key.startswith("embed"):
             widget.k_spin.setValue(k)
         settle()
-        widget.run()
+        t_run, returned = time.perf_counter(), []
+        widget.run().returned.connect(lambda *_, r=returned: r.append(time.perf_counter()))
         out[key] = run_until(lambda w=widget: not w.job.is_running)
+        out[f"({key}: adding the results)"] = t_run + out[key] - returned[0]
         settle()
         freeze[key] = meter.worst
+        if why:
+            sampler.report(meter.gaps, meter.since, key)
+            meter.gaps.clear()
         if widget.job.last_error is not None:
             raise RuntimeError(f"{key} failed: {widget.job.last_error}")
+    # napari's own floor: the freeze of adding one small layer of each kind in this same window
+    import numpy as np
+
+    for key, add in (
+        ("(napari: add a 2 x 2 Image)", lambda: viewer.add_image(np.zeros((2, 2), np.float32))),
+        ("(napari: add a 2 x 2 Labels)", lambda: viewer.add_labels(np.zeros((2, 2), np.uint8))),
+    ):
+        settle()
+        meter.reset()
+        add()
+        settle()
+        freeze[key] = meter.worst
     viewer.close()
     return out, freeze
 
@@ -172,6 +278,9 @@ def main() -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--k", type=int, default=8)
     p.add_argument("--cube", type=Path, help="time this cube file instead of the generated one")
+    p.add_argument(
+        "--why", action="store_true", help="sample the GUI thread and print what ran in freezes"
+    )
     args = p.parse_args()
     _ensure_display()
     from bench_embed import make_cube
@@ -185,7 +294,7 @@ def main() -> None:
             pass
     warm_up(args.device)
     cli = cli_times(rpl, args.device, args.k)
-    gui, freeze = gui_times(rpl, args.device, args.k)
+    gui, freeze = gui_times(rpl, args.device, args.k, args.why)
     h, w, c = read_cube(rpl).shape
     print(f"cube {rpl} ({h} x {w} px x {c} channels), device {args.device}, {os.cpu_count()} CPUs")
     print(f"{'task':<18}{'CLI s':>8}{'GUI s':>8}{'GUI/CLI':>9}{'worst freeze ms':>17}")
@@ -195,6 +304,11 @@ def main() -> None:
             f"{1000 * freeze[key]:>17.0f}"
         )
     print(f"of which building the Spectrum dock: {gui['(building the Spectrum dock)']:.1f} s")
+    for key in ("embed + cluster", "recolour"):
+        print(f"of which {key}, adding the results: {gui[f'({key}: adding the results)']:.2f} s")
+    for key in freeze:
+        if key.startswith("(napari"):
+            print(f"{key[1:-1]:<37}{'':>16}{1000 * freeze[key]:>17.0f}")
 
 
 if __name__ == "__main__":

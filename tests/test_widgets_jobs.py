@@ -181,8 +181,8 @@ def test_spectrum_plot_is_drawn_off_the_gui_thread(
     widget = SpectrumWidget(viewer)
     viewer.window.add_dock_widget(widget)
     wait_idle(qtbot, widget.job)  # the survey: mean curve and suggested elements
-    qtbot.waitUntil(lambda: widget.canvas.is_current() and "mean" in widget.curves, timeout=20000)
-    qtbot.waitUntil(widget.canvas.is_current, timeout=20000)
+    qtbot.waitUntil(lambda: widget.plot_is_current() and "mean" in widget.curves, timeout=20000)
+    qtbot.waitUntil(widget.plot_is_current, timeout=20000)
     assert drawn and not any(in_gui for in_gui, _ in drawn)
     image = widget.canvas.image()
     dpr = widget.canvas.devicePixelRatioF()
@@ -200,7 +200,7 @@ def test_spectrum_plot_is_drawn_off_the_gui_thread(
     for _ in range(30):
         widget.redraw()
     gate.set()
-    qtbot.waitUntil(widget.canvas.is_current, timeout=20000)
+    qtbot.waitUntil(widget.plot_is_current, timeout=20000)
     assert 29 <= len(drawn) and sum(latest for _, latest in drawn) == 1, drawn  # only the last
     assert widget.ax.lines  # the figure shown is the one the widget describes
 
@@ -216,7 +216,147 @@ def test_spectrum_plot_is_empty_until_there_is_a_curve(make_napari_viewer, qtbot
     assert widget.figure is None and widget.canvas.image() is None
     open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
     wait_idle(qtbot, widget.job)
-    qtbot.waitUntil(lambda: widget.canvas.is_current() and widget.canvas.image() is not None)
+    qtbot.waitUntil(lambda: widget.plot_is_current() and widget.canvas.image() is not None)
     assert widget.figure is not None and [ln.get_label() for ln in widget.ax.lines][0] == (
         "mean of the scan"
     )
+
+
+def test_staged_result_lets_the_event_loop_run_between_steps(qtbot):
+    """A generator on_result (a dock adding several layers) runs one step per turn of the event
+    loop: a timer fires between the steps (napari takes 100-150 ms to add one layer here, so all at
+    once froze the viewer for their sum), and the job counts as running until the last step."""
+    from qtpy.QtCore import QTimer
+
+    from xrf_napari.widgets._common import JobPanel
+
+    events, finished = [], []
+    ticker = QTimer()
+    ticker.setInterval(1)
+    ticker.timeout.connect(lambda: events.append("tick"))
+    ticker.start()
+
+    def add_layers(value):
+        for i in range(3):
+            events.append(f"step {i}")
+            assert panel.is_running  # not yet finished: Run stays disabled
+            time.sleep(0.02)
+            yield
+
+    def job():
+        yield 1, 1
+        return "v"
+
+    panel = JobPanel("Run")
+    panel.finished.connect(lambda: finished.append(True))
+    panel.start(job, on_result=add_layers)
+    wait_idle(qtbot, panel)
+    ticker.stop()
+    steps = [e for e in events if e.startswith("step")]
+    assert steps == ["step 0", "step 1", "step 2"]
+    first, last = events.index("step 0"), events.index("step 2")
+    between = events[first:last]
+    assert between.count("tick") >= 2, between  # the loop ran between every two steps
+    assert finished == [True] and panel.run_button.isEnabled()
+    assert panel.progress.value() == panel.progress.maximum()
+
+
+def test_staged_result_failing_midway_reports_and_frees_the_panel(qtbot):
+    from xrf_napari.widgets._common import JobPanel
+
+    def add_layers(value):
+        yield
+        raise ValueError("layer refused")
+
+    def job():
+        yield 1, 1
+        return "v"
+
+    panel = JobPanel("Run")
+    panel.start(job, on_result=add_layers)
+    wait_idle(qtbot, panel)
+    assert isinstance(panel.last_error, ValueError)
+    assert "layer refused" in panel.status.text()
+    assert panel.run_button.isEnabled() and not panel.is_running
+
+
+def test_dock_drops_a_staged_result_when_its_cube_closes_midway(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Closing the scan between two result layers: the rest is not added, nothing is kept."""
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    dock = EmbedClusterWidget(viewer)
+    cube = dock.current_cube()
+    added = []
+
+    def on_result(value):
+        added.append("first")
+        yield
+        viewer.layers.clear()  # the user closes the scan meanwhile
+        yield
+        added.append("second")
+        return "kept"
+
+    def job():
+        yield 1, 1
+        return None
+
+    dock.start_job(job, cube=cube, on_result=on_result)
+    wait_idle(qtbot, dock.job)
+    assert added == ["first"]
+    assert "closed" in dock.job.status.text()
+    assert dock.recall(cube, "result") is None
+
+
+def test_jobs_run_at_a_lower_priority_than_the_gui_thread(qtbot):
+    """Linux: the worker thread (and the threads it starts) yields the CPU to napari's GUI
+    thread, whose own priority is untouched."""
+    import os
+
+    import pytest
+
+    from xrf_napari.widgets._common import WORKER_NICENESS, JobPanel
+
+    if not hasattr(os, "setpriority"):
+        pytest.skip("thread priorities are a POSIX feature")
+    gui_before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen = []
+
+    def job():
+        me = threading.get_native_id()
+        child = []
+        t = threading.Thread(target=lambda: child.append(os.getpriority(os.PRIO_PROCESS, 0)))
+        t.start()
+        t.join()
+        seen.append((os.getpriority(os.PRIO_PROCESS, me), child[0]))
+        yield 1, 1
+        return None
+
+    panel = JobPanel("Run")
+    panel.start(job, on_result=lambda v: None)
+    wait_idle(qtbot, panel)
+    assert seen and seen[0][0] >= min(WORKER_NICENESS, 19), seen
+    assert seen[0][1] >= min(WORKER_NICENESS, 19), seen  # inherited by threads it starts
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui_before
+
+
+def test_gui_thread_never_waits_for_the_matplotlib_import(qtbot, monkeypatch):
+    """While the drawing thread is still importing matplotlib, the Spectrum plot defers its
+    figure (waiting on the import lock froze the viewer 240 ms) and builds it once the import
+    is done."""
+    from concurrent.futures import Future
+
+    from xrf_napari.widgets import _plot
+
+    relay, executor, _ = _plot._relay()
+    pending = Future()
+    monkeypatch.setattr(_plot, "_RELAY", (relay, executor, pending))
+    calls = []
+    assert _plot.matplotlib_ready(lambda: calls.append("later")) is False
+    assert calls == []
+    threading.Thread(target=lambda: pending.set_result(None)).start()  # as the import ends
+    qtbot.waitUntil(lambda: calls == ["later"], timeout=5000)
+    assert _plot.matplotlib_ready(lambda: calls.append("never")) is True

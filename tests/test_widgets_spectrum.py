@@ -39,6 +39,7 @@ def test_mean_spectrum_suggestions_and_markers(viewer_with_cube, qtbot):
     # markers: one vertical line per visible line family of the ticked elements
     widget.set_checked_elements(["Fe"])
     widget.family_checks["L"].setChecked(False)
+    qtbot.waitUntil(widget.plot_is_current)  # the first figure waits for matplotlib's import
     xs = sorted(
         round(float(ln.get_xdata()[0]), 2) for ln in widget.ax.lines if len(ln.get_xdata()) == 2
     )

@@ -7,6 +7,7 @@ file's channels onto fixed energy bins.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -152,8 +153,10 @@ class Rebinner:
         block = np.asarray(block)
         if block.shape[-1] != self.n_src:
             raise ValueError(f"block has {block.shape[-1]} channels, the calibration {self.n_src}")
-        flat = torch.from_numpy(np.ascontiguousarray(block.reshape(-1, self.n_src)))
-        xf = flat.to(torch.float32)
+        flat = np.ascontiguousarray(block.reshape(-1, self.n_src))
+        with warnings.catch_warnings():  # a read-only memory map: torch warns, but only reads it
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            xf = torch.from_numpy(flat).to(torch.float32)
         out = torch.zeros(xf.shape[0], self.n_dst, dtype=torch.float32)
         for c0, c1, j0, j1, tile in self.tiles:
             out[:, j0:j1].addmm_(xf[:, c0:c1], torch.from_numpy(tile))

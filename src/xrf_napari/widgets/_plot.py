@@ -22,6 +22,7 @@ _RELAY = None  # (QObject living in the GUI thread, single-thread executor), mad
 
 class _Relay(QObject):
     drawn = Signal(object)  # (view weakref, generation, width px, height px, dpr, RGBA bytes)
+    call = Signal(object)  # a callable to run in the GUI thread
 
 
 def _relay():
@@ -31,9 +32,28 @@ def _relay():
 
         relay = _Relay()  # never deleted: a drawing thread may still signal through it at exit
         relay.drawn.connect(_deliver)
-        _RELAY = (relay, ThreadPoolExecutor(max_workers=1, thread_name_prefix="xrf-plot"))
-        _RELAY[1].submit(_import_matplotlib)
+        relay.call.connect(_call)
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xrf-plot")
+        _RELAY = (relay, executor, executor.submit(_import_matplotlib))
     return _RELAY
+
+
+def matplotlib_ready(then) -> bool:
+    """Whether matplotlib is imported; if not yet, `then()` runs in the GUI thread once it is.
+    A GUI thread that imported it while the drawing thread was still doing so waited on the
+    import lock: a 240 ms freeze of the viewer on the first plot of the session."""
+    relay, _, imported = _relay()
+    if imported.done():
+        return True
+    imported.add_done_callback(lambda _: relay.call.emit(then))
+    return False
+
+
+def _call(fn) -> None:
+    try:
+        fn()
+    except RuntimeError:  # the widget's Qt side is gone
+        pass
 
 
 def _import_matplotlib() -> None:

@@ -111,6 +111,7 @@ class EmbedClusterWidget(CubeDock):
         )
 
     def _add_results(self, cube_layer, res):
+        """Staged (one layer per turn of the event loop: see JobPanel)."""
         latent, rgb, result, spectra, counts, device = res
         viewer = self.viewer
         source = cube_display_name(viewer, cube_layer)
@@ -126,6 +127,7 @@ class EmbedClusterWidget(CubeDock):
             translate=translate,
             metadata={"xrf_latent": latent},
         )
+        yield
         self.labels_layer = upsert_layer(
             viewer,
             f"clusters [{source}]",
@@ -135,6 +137,7 @@ class EmbedClusterWidget(CubeDock):
             translate=translate,
             opacity=0.6,
         )
+        yield
         self.job.status.setText("Done.")
         self._send_spectra(cube, spectra)
         return (source, cube.energy, result, spectra, counts, device)

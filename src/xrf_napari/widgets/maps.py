@@ -207,8 +207,9 @@ class ElementMapsWidget(CubeDock):
             on_result=lambda res: self._add_maps(layer, res),
         )
 
-    def _add_maps(self, cube_layer, result) -> None:
-        """Map layers from the job's (plans, maps, tops); keeps (layers, notes) as the result."""
+    def _add_maps(self, cube_layer, result):
+        """Map layers from the job's (plans, maps, tops), one per turn of the event loop (see
+        JobPanel); keeps (layers, notes) as the result."""
         plans, maps, tops = result
         viewer = self.viewer
         source = cube_display_name(viewer, cube_layer)
@@ -218,6 +219,8 @@ class ElementMapsWidget(CubeDock):
             viewer, source
         )  # the new maps replace the scan's older maps and composites
         for i, plan in enumerate(plans):
+            if i:
+                yield
             data, hi = maps[plan.symbol], tops[plan.symbol]
             name = f"{plan.label} [{source}]"
             layer = upsert_layer(

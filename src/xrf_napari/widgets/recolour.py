@@ -139,6 +139,7 @@ class RecolourWidget(CubeDock):
         )
 
     def _add_result(self, cube_layer, result):
+        """Staged (one layer per turn of the event loop: see JobPanel)."""
         viewer = self.viewer
         source = cube_display_name(viewer, cube_layer)
         self._source_layer = cube_layer
@@ -155,6 +156,7 @@ class RecolourWidget(CubeDock):
         amb, amb_name = result.ambiguity, f"ambiguous colour [{source}]"
         self.ambiguity_layer = None
         if amb.ambiguous.any():
+            yield
             # hidden at first: a toggle that outlines where the colour shown is a guess
             self.ambiguity_layer = upsert_layer(
                 viewer,
@@ -166,6 +168,7 @@ class RecolourWidget(CubeDock):
             )
         elif amb_name in viewer.layers:  # an earlier run's outline would now be stale
             viewer.layers.remove(amb_name)
+        yield
         self._place()
         self._set_opacity(self.opacity.value())
         self.job.status.setText("Done.")

@@ -74,6 +74,7 @@ class SpectrumWidget(CubeDock):
         from ._plot import FigureView
 
         self.curves: dict[str, tuple[np.ndarray, np.ndarray, object]] = {}
+        self._awaiting_matplotlib = False
         self._last_pixel = None
         self._energy = None
         self._x_label = "Energy (keV)"
@@ -341,6 +342,13 @@ class SpectrumWidget(CubeDock):
             self.figure = self.ax = None
             self.canvas.show_figure(None)
             return
+        from ._plot import matplotlib_ready
+
+        if self._awaiting_matplotlib:
+            return
+        if not matplotlib_ready(self._matplotlib_imported):
+            self._awaiting_matplotlib = True
+            return
         from matplotlib.figure import Figure
 
         from ..elements import element_lines
@@ -384,6 +392,15 @@ class SpectrumWidget(CubeDock):
         if self._energy is not None and self._x_label.startswith("Energy"):
             self._draw_markers(element_lines)
         self.canvas.show_figure(self.figure)
+
+    def plot_is_current(self) -> bool:
+        """Whether the plot shows the latest curves (not while it waits for matplotlib or for
+        its drawing thread)."""
+        return not self._awaiting_matplotlib and self.canvas.is_current()
+
+    def _matplotlib_imported(self) -> None:
+        self._awaiting_matplotlib = False
+        self.redraw()
 
     def _draw_markers(self, element_lines) -> None:
         from matplotlib import colormaps
