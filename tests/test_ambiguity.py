@@ -58,3 +58,24 @@ def test_a_scan_named_everywhere_says_so():
     f[..., FEATURE_ELEMENTS.index("Hg")] = 0.8
     rep = ambiguity_report(f, FEATURE_ELEMENTS)
     assert not rep.ambiguous.any() and "everywhere" in rep.message()
+
+
+def test_colour_prior_is_the_colour_the_lines_name_and_nothing_elsewhere():
+    """Cd yellow, Co blue, Cu + As green from the pigment table, flagged; Pb alone and no lines
+    give zeros (the lines do not name a colour there)."""
+    from xrf_napari.analysis.ambiguity import PRIOR_CHANNELS, colour_prior
+    from xrf_napari.analysis.line_features import FEATURE_ELEMENTS as E
+
+    f = np.zeros((5, len(E)), np.float32)
+    f[0, E.index("Cd")] = 0.9
+    f[1, E.index("Co")] = 0.9
+    f[2, [E.index("Cu"), E.index("As")]] = 0.7
+    f[3, E.index("Pb")] = 0.9
+    prior = colour_prior(f.reshape(5, 1, -1), E)
+    assert prior.shape == (5, 1, PRIOR_CHANNELS) and prior.dtype == np.float32
+    (cd, co, emerald, pb, none) = prior[:, 0]
+    assert cd[3] == co[3] == emerald[3] == 1.0
+    assert cd[0] > cd[1] > cd[2]  # yellow to orange: red, then green, little blue
+    assert co[2] > max(co[0], co[1])  # blue
+    assert emerald[1] > max(emerald[0], emerald[2])  # green
+    assert not pb.any() and not none.any()

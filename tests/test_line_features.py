@@ -79,7 +79,9 @@ def test_iter_embed_with_features_is_latent_then_features(tmp_path):
     assert both[0, 0, cd] > 0.8 and both[0, 1, cd] < 0.2  # pixel 0 holds Cd, pixel 1 Pb
 
 
-def test_recolouriser_reading_line_features_end_to_end(tmp_path):
+@pytest.mark.parametrize("prior", [False, True])
+def test_recolouriser_reading_line_features_end_to_end(tmp_path, prior):
+    """Line features (and, with colour_prior, the colour they name) reach the model."""
     torch = pytest.importorskip("torch")
     from xrf_napari.analysis.recolour import recolour
     from xrf_napari.models.dve import build_from_config as build_dve
@@ -89,8 +91,9 @@ def test_recolouriser_reading_line_features_end_to_end(tmp_path):
     torch.manual_seed(0)
     dve = build_dve({})
     save_weights(dve.state_dict(), tmp_path / "dve.safetensors", dve.config)
-    n_in = 3 + len(FEATURE_ELEMENTS)
+    n_in = 3 + len(FEATURE_ELEMENTS) + (4 if prior else 0)
     cfg = {
+        "colour_prior": prior,
         "img_size": 32,
         "patch": 8,
         "dim": 18,
@@ -109,25 +112,38 @@ def test_recolouriser_reading_line_features_end_to_end(tmp_path):
     # the patch tokens see the folded input, not 5 x p x p x 22 raw values
     assert model.embed.proj.in_features == 5 * 4 * 8 * 8
     save_weights(model.state_dict(), tmp_path / "uvit.safetensors", model.config)
+    seen = []
+    forward = SmallUViT.forward
+    SmallUViT.forward = lambda self, x: (seen.append(x.detach().clone()), forward(self, x))[1]
     cal = Calibration(0.0, 0.04)  # 0-41 keV: Cd K-alpha at 23.2 keV inside
     edges = cal.edges(1024)
     counts = np.broadcast_to(_spectrum(CD, edges), (20, 24, 1024))
     cube = cube_from_array(np.random.default_rng(1).poisson(counts).astype(np.uint16), cal)
-    res = recolour(
-        cube,
-        weights=str(tmp_path / "uvit.safetensors"),
-        embedder_weights=str(tmp_path / "dve.safetensors"),
-        device="cpu",
-    )
+    try:
+        res = recolour(
+            cube,
+            weights=str(tmp_path / "uvit.safetensors"),
+            embedder_weights=str(tmp_path / "dve.safetensors"),
+            device="cpu",
+        )
+    finally:
+        SmallUViT.forward = forward
     assert res.rgb.shape == (20, 24, 3) and np.isfinite(res.rgb).all()
+    assert seen and seen[0].shape[1] == n_in
+    if prior:  # the last four channels: Cd's yellow and the "named" flag, on every pixel
+        r, g, b, flag = (seen[0][:, -4:, :20, :24].mean(dim=(0, 2, 3))).tolist()
+        assert flag == pytest.approx(1.0) and r > g > b
     assert res.latent.shape == (20, 24, 3)  # the latent alone, as for latent-only models
     # the line features also say where the colour is named: Cd everywhere
     assert res.ambiguity is not None and not res.ambiguity.ambiguous.any()
     with pytest.raises(ValueError, match="in_chans"):
         SmallUViT({**cfg, "in_chans": 19, "latent_mean": [0.0] * 19, "latent_std": [1.0] * 19})
+    with pytest.raises(ValueError, match="colour_prior"):
+        SmallUViT({**cfg, "line_elements": [], "colour_prior": True})
 
 
-def test_training_with_line_features_records_them(tmp_path, capsys):
+@pytest.mark.parametrize("prior", [False, True])
+def test_training_with_line_features_records_them(tmp_path, capsys, prior):
     torch = pytest.importorskip("torch")
     from test_train_recolouriser import _dataset
 
@@ -150,6 +166,7 @@ def test_training_with_line_features_records_them(tmp_path, capsys):
             "pixel_branch": 8,
             "token_chans": 4,
             "line_elements": elements,
+            "colour_prior": prior,
         },
         "crop": 32,
         "batch": 4,
@@ -170,10 +187,11 @@ def test_training_with_line_features_records_them(tmp_path, capsys):
         == 0
     )
     _, wcfg = load_weights(out / "uvit.safetensors")
-    assert wcfg["line_elements"] == elements and wcfg["in_chans"] == 6
-    assert len(wcfg["latent_mean"]) == 6
+    n_in = 6 + (4 if prior else 0)
+    assert wcfg["line_elements"] == elements and wcfg["in_chans"] == n_in
+    assert wcfg["colour_prior"] is prior and len(wcfg["latent_mean"]) == n_in
     _, mcfg = load_weights(out / "pixel_mlp.safetensors")
-    assert mcfg["in_chans"] == 6  # the baseline reads the same input
+    assert mcfg["in_chans"] == n_in  # the baseline reads the same input
     with np.load(out / "latent_cache.npz") as z:
         assert z["latent_0"].shape[-1] == 6
     capsys.readouterr()

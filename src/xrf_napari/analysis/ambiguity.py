@@ -118,20 +118,29 @@ def explain(present: frozenset[str]) -> tuple[bool, tuple[str, ...]]:
     return False, tuple(dict.fromkeys(possible))
 
 
+def _signatures(features: np.ndarray, elements: tuple[str, ...]):
+    """(element sets present, pixel -> set index, pixels per set) of (..., n_elements) features."""
+    f = np.asarray(features)
+    if f.shape[-1] != len(elements):
+        raise ValueError(f"features must be (..., {len(elements)}), got shape {f.shape}")
+    bits = (f >= PRESENT_FEATURE).reshape(-1, len(elements))
+    codes = bits @ (1 << np.arange(len(elements), dtype=np.int64))
+    uniq, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    sets = [frozenset(e for j, e in enumerate(elements) if code >> j & 1) for code in uniq.tolist()]
+    return sets, inverse.reshape(-1), counts
+
+
 def ambiguity_report(features: np.ndarray, elements) -> AmbiguityReport:
     """Per-pixel and per-signature report from (H, W, n_elements) line features."""
     elements = tuple(elements)
     f = np.asarray(features)
     if f.ndim != 3 or f.shape[2] != len(elements):
         raise ValueError(f"features must be (H, W, {len(elements)}), got shape {f.shape}")
-    bits = (f >= PRESENT_FEATURE).reshape(-1, len(elements))
-    codes = bits @ (1 << np.arange(len(elements), dtype=np.int64))
-    uniq, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
-    n = max(codes.size, 1)
-    named_code = np.zeros(len(uniq), dtype=bool)
+    sets, inverse, counts = _signatures(f, elements)
+    n = max(inverse.size, 1)
+    named_code = np.zeros(len(sets), dtype=bool)
     sigs = []
-    for i, (code, count) in enumerate(zip(uniq.tolist(), counts.tolist())):
-        present = frozenset(e for j, e in enumerate(elements) if code >> j & 1)
+    for i, (present, count) in enumerate(zip(sets, counts.tolist())):
         named, cands = explain(present)
         named_code[i] = named
         if count / n >= MIN_SHARE:
@@ -139,3 +148,38 @@ def ambiguity_report(features: np.ndarray, elements) -> AmbiguityReport:
     sigs.sort(key=lambda s: -s.share)
     ambiguous = ~named_code[inverse].reshape(f.shape[:2])
     return AmbiguityReport(ambiguous, sigs)
+
+
+#: Channels of the named-colour input (colour_prior): the sRGB (0-1) that the named pigments
+#: mix to, then 1 where the lines name a colour family (0, 0, 0, 0 where they do not).
+PRIOR_CHANNELS = 4
+
+
+@functools.lru_cache(maxsize=4096)
+def named_colour(present: frozenset[str]) -> tuple[float, float, float] | None:
+    """The Kubelka-Munk mixture, in equal parts, of the pigments the lines name; None where
+    they name no colour family."""
+    from ..physics.colour import km_mix
+    from ..physics.pigments import get_pigment
+
+    named, cands = explain(present)
+    if not named:
+        return None
+    rgbs = np.array([get_pigment(n).rgb for n in cands], dtype=float)
+    return tuple(float(v) for v in km_mix(rgbs, np.ones((1, len(cands))))[0])
+
+
+def colour_prior(features: np.ndarray, elements) -> np.ndarray:
+    """(..., PRIOR_CHANNELS) float32 from (..., n_elements) line features: what the database
+    says the lines name, as an input a recolouriser can copy where the lines fix the colour (Cd
+    yellow, Co blue) and learn to lighten or ignore elsewhere; our pigment table's knowledge
+    rather than colours remembered from training paintings."""
+    elements = tuple(elements)
+    f = np.asarray(features)
+    sets, inverse, _ = _signatures(f, elements)
+    table = np.zeros((len(sets), PRIOR_CHANNELS), dtype=np.float32)
+    for i, present in enumerate(sets):
+        rgb = named_colour(present)
+        if rgb is not None:
+            table[i] = (*rgb, 1.0)
+    return table[inverse].reshape(f.shape[:-1] + (PRIOR_CHANNELS,))

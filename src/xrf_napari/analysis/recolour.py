@@ -52,6 +52,17 @@ class Recolouriser:
 
         return line_features(tuple(elements))
 
+    def model_input(self, inputs: np.ndarray) -> np.ndarray:
+        """What iter_embed(..., features=self.features()) gave, plus what the model derives from
+        it (the named colour, with colour_prior)."""
+        if not self.config.get("colour_prior"):
+            return inputs
+        from .ambiguity import colour_prior
+
+        elements = self.config["line_elements"]
+        prior = colour_prior(inputs[..., -len(elements) :], elements)
+        return np.concatenate([inputs, prior], axis=-1)
+
     def iter_predict(
         self,
         latent: np.ndarray,
@@ -205,7 +216,8 @@ def iter_recolour(
     d = inputs.shape[-1] - len(features.elements)  # the latent's width
     latent = np.ascontiguousarray(inputs[..., :d])
     ambiguity = ambiguity_report(inputs[..., d:], features.elements)
-    model_input = inputs if reads is not None else latent
+    model_input = rec.model_input(inputs) if reads is not None else latent
+    del inputs
     rgb = yield from _rescaled(
         rec.iter_predict(model_input, tile=tile, overlap=overlap, batch=batch),
         offset=n,

@@ -31,7 +31,9 @@ A third, `line_elements` (non-empty: in_chans = 3 + its length): the input is th
 followed by element-line features (analysis/line_features.py), and the recolouriser calls the
 embedder for both. With `token_chans` > 0 a per-pixel linear layer first folds the input to that
 many channels before the shifted-patch tokens, which would otherwise grow with 5 x p x p x in_chans;
-the pixel branch reads the full input.
+the pixel branch reads the full input. With `colour_prior` (needs line_elements) four more channels
+follow: the colour the lines name from the pigment table, and where they name one
+(analysis/ambiguity.py colour_prior).
 
 The input normalisation (per-channel mean and std of the training inputs) lives in the model as
 buffers, so callers pass raw DVE latents (and raw line features).
@@ -61,6 +63,7 @@ DEFAULT_CONFIG = {
     "pixel_branch": 0,  # width of the per-pixel MLP feeding the head (0 = none); needs pixel_skip
     "line_elements": [],  # elements whose line features follow the latent in the input
     "token_chans": 0,  # per-pixel linear fold of the input before the patch tokens (0 = none)
+    "colour_prior": False,  # the named colour's 4 channels follow the line features
     "latent_mean": [0.0, 0.0, 0.0],
     "latent_std": [1.0, 1.0, 1.0],
 }
@@ -78,10 +81,14 @@ def full_config(config: dict | None) -> dict:
         raise ValueError(f"img_size {cfg['img_size']} must be a multiple of patch {cfg['patch']}")
     if cfg["pixel_branch"] and not cfg["pixel_skip"]:
         raise ValueError("pixel_branch needs pixel_skip (the branch feeds the pixel-skip head)")
-    if cfg["line_elements"] and cfg["in_chans"] <= len(cfg["line_elements"]):
+    if cfg["colour_prior"] and not cfg["line_elements"]:
+        raise ValueError("colour_prior is computed from the line features: set line_elements")
+    extra = len(cfg["line_elements"]) + (4 if cfg["colour_prior"] else 0)
+    if cfg["line_elements"] and cfg["in_chans"] <= extra:
         raise ValueError(
             f"in_chans {cfg['in_chans']} leaves no room for the latent beside "
             f"{len(cfg['line_elements'])} line features"
+            + (" and the colour prior" if cfg["colour_prior"] else "")
         )
     if len(cfg["latent_mean"]) != cfg["in_chans"] or len(cfg["latent_std"]) != cfg["in_chans"]:
         raise ValueError("latent_mean/latent_std need one value per input channel")

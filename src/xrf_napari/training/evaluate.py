@@ -124,8 +124,8 @@ def evaluate(
             raise ValueError(
                 f"{path}: {cube.shape[0]}x{cube.shape[1]} px; MS-SSIM needs > 160 px per side"
             )
-        latent = run_to_end(
-            iter_embed(cube, weights=embedder, device=str(dev), features=rec.features())
+        latent = rec.model_input(
+            run_to_end(iter_embed(cube, weights=embedder, device=str(dev), features=rec.features()))
         )
         preds = {"uvit": rec.predict(latent)}
         if mlp is not None:

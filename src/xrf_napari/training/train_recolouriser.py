@@ -578,6 +578,14 @@ def _build(args) -> _Run:
         line_elements=tuple(cfg["model"].get("line_elements") or ()),
     )
     embed_s = time.time() - t0
+    if cfg["model"].get("colour_prior"):  # derived from the cached line features, not cached
+        from ..analysis.ambiguity import colour_prior
+
+        elements = tuple(cfg["model"]["line_elements"])
+        latents = [
+            np.concatenate([x, colour_prior(x[..., -len(elements) :], elements)], axis=-1)
+            for x in latents
+        ]
     targets = palettes if cfg["target"] == "palette" else rgbs
     train_idx, val_idx = painting_split(
         [cube_source(p) for p in list_cubes(args.data)], cfg["val_fraction"], cfg["seed"]
