@@ -214,6 +214,27 @@ def test_cluster_spectra_matches_numpy():
         assert counts[k - 1] == len(sel)
 
 
+def test_cluster_spectra_reports_its_pass_row_by_row():
+    """The dock's "Averaging each region's spectrum" stage shows progress (a full pass over the
+    file) and can stop between blocks."""
+    from xrf_napari.analysis.embed import iter_cluster_spectra
+
+    rng = np.random.default_rng(1)
+    cube = cube_from_array(rng.poisson(3.0, (17, 9, 40)).astype(np.uint16))
+    labels = rng.integers(1, 4, (17, 9)).astype(np.int32)
+    gen = iter_cluster_spectra(cube, labels, block_bytes=9 * 40 * 4 * 3)
+    reports = []
+    while True:
+        try:
+            reports.append(next(gen))
+        except StopIteration as stop:
+            spectra, _ = stop.value
+            break
+    assert reports[0] == (0, 17) and reports[-1] == (17, 17) and len(reports) >= 4
+    assert all(b[0] > a[0] for a, b in zip(reports, reports[1:]))
+    np.testing.assert_allclose(spectra, cluster_spectra(cube, labels)[0])
+
+
 def test_silhouette_loss_matches_sklearn():
     from sklearn.metrics import silhouette_score
 

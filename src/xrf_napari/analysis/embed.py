@@ -319,7 +319,13 @@ def cluster_spectra(
     cube, labels: np.ndarray, block_bytes: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean spectrum (k, C) float64 per label 1..k on the cube's own channels, and pixel counts
-    (k,).
+    (k,) (iter_cluster_spectra run to the end)."""
+    return run_to_end(iter_cluster_spectra(cube, labels, block_bytes))
+
+
+def iter_cluster_spectra(cube, labels: np.ndarray, block_bytes: int | None = None):
+    """Progress generator (rows done, rows) returning cluster_spectra's (means, counts): a full
+    pass over the file, so the docks show it and can cancel it.
 
     One streaming pass: each block is reduced with a sparse (k x pixels) membership matrix.
     Label 0 (masked) is ignored; an empty label has a zero spectrum and count 0.
@@ -335,13 +341,14 @@ def cluster_spectra(
     counts = np.bincount(labels.reshape(-1), minlength=k + 1)[1:].astype(np.int64)
     if k == 0:
         return sums, counts
+    yield 0, h
     for sl, block in cube.iter_blocks(block_bytes or DEFAULT_BLOCK_BYTES):
         lab = labels[sl].reshape(-1)
         keep = np.nonzero(lab > 0)[0]
-        if keep.size == 0:
-            continue
-        member = sp.csr_matrix((np.ones(keep.size), (lab[keep] - 1, keep)), shape=(k, lab.size))
-        sums += member @ block.reshape(-1, c).astype(np.float64, copy=False)
+        if keep.size:
+            member = sp.csr_matrix((np.ones(keep.size), (lab[keep] - 1, keep)), shape=(k, lab.size))
+            sums += member @ block.reshape(-1, c).astype(np.float64, copy=False)
+        yield sl.stop, h
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], 0.0)
     return mean, counts

@@ -28,8 +28,8 @@ def _embed_cluster_job(cube, weights, device, k):
     then over the K-Means fits (each stage announced by name; Cancel stops between fits). The
     preview is made here, not in the GUI thread, which only hands finished arrays to napari."""
     from ..analysis.embed import (
-        cluster_spectra,
         iter_cluster,
+        iter_cluster_spectra,
         iter_embed,
         latent_to_rgb,
         load_embedder,
@@ -40,7 +40,7 @@ def _embed_cluster_job(cube, weights, device, k):
     yield "Clustering (choosing K)\u2026" if k is None else f"Clustering into {k} regions\u2026"
     result = yield from iter_cluster(latent, k)
     yield "Averaging each region's spectrum\u2026"
-    spectra, counts = cluster_spectra(cube, result.labels)
+    spectra, counts = yield from iter_cluster_spectra(cube, result.labels)
     preload_labels_imports()
     used = str(load_embedder(weights, device).device)
     return latent, rgb, result, spectra, counts, used
