@@ -319,3 +319,25 @@ def test_validation_images_of_mixed_sizes(setup, tmp_path):
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     best = min(v for _, v in metrics["val_curve"])
     assert np.isfinite(best) and metrics["val_uvit"]["srgb"] == pytest.approx(best, rel=1e-4)
+
+
+def test_resume_on_another_validation_split_forgets_the_earlier_best(setup, capsys):
+    """A checkpoint validated on other cubes (an older split, or the data changed): its best
+    candidate is dropped, since those cubes may be in this run's training set (keep_best chose a
+    leaked step once when a paper-style run was resumed after the split moved to paintings)."""
+    d, train, _ = setup
+    out = d / "run_split"
+    common = ["--data", str(train), "--embedder", str(d / "dve.safetensors"), "--out", str(out)]
+    common += ["--config", str(d / "cfg.json"), "--device", "cpu", "--no-progress"]
+    common += ["--checkpoint-every", "3", "--baseline-steps", "0"]
+    assert main(["recolouriser"] + common + ["--steps", "3"]) == 0
+    ckpt = torch.load(out / "checkpoint.pt", weights_only=False)
+    assert ckpt["best"]["step"] == 3
+    ckpt["config"]["val_cubes"] = ["a cube of another split"]
+    ckpt["best"]["val"] = -1.0  # unbeatable, were it still compared
+    torch.save(ckpt, out / "checkpoint.pt")
+    capsys.readouterr()
+    assert main(["recolouriser"] + common + ["--steps", "5", "--resume"]) == 0
+    assert "validated on other cubes" in capsys.readouterr().err
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["kept_step"] == 5  # only this split's validations compete

@@ -680,6 +680,19 @@ def _resume(r: _Run) -> LoopState:
         required=("model", "optimizer", "step", "curves", "sampler_rng", "torch_rng"),
     )
     loop = LoopState.from_checkpoint(state, r.sampler)
+    before = (state.get("config") or {}).get("val_cubes")
+    if before != r.public["val_cubes"]:
+        # Validation losses of another split are not comparable, and cubes validated on before
+        # may have been trained on since (or the reverse): keep_best would pick a leaked step.
+        loop.best = {"val": math.inf, "step": None, "state": None}
+        if r.dist.is_main:
+            print(
+                f"warning: {ckpt} was validated on "
+                + ("an unrecorded split" if before is None else "other cubes")
+                + f" than this run's {len(r.public['val_cubes'])}; the best weights are chosen "
+                "among the validations from here on",
+                file=sys.stderr,
+            )
     if r.dist.is_main:
         print(f"resumed from {ckpt} at step {loop.step}", file=sys.stderr)
     return loop
