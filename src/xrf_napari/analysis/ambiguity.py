@@ -183,3 +183,11 @@ def colour_prior(features: np.ndarray, elements) -> np.ndarray:
         if rgb is not None:
             table[i] = (*rgb, 1.0)
     return table[inverse].reshape(f.shape[:-1] + (PRIOR_CHANNELS,))
+
+
+def with_colour_prior(inputs: np.ndarray, elements) -> np.ndarray:
+    """A model input ending in the line features of `elements`, with colour_prior's channels
+    appended (the SmallUViT's `colour_prior` layout)."""
+    elements = tuple(elements)
+    prior = colour_prior(inputs[..., -len(elements) :], elements)
+    return np.concatenate([inputs, prior], axis=-1)

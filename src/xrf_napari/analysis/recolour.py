@@ -57,11 +57,9 @@ class Recolouriser:
         it (the named colour, with colour_prior)."""
         if not self.config.get("colour_prior"):
             return inputs
-        from .ambiguity import colour_prior
+        from .ambiguity import with_colour_prior
 
-        elements = self.config["line_elements"]
-        prior = colour_prior(inputs[..., -len(elements) :], elements)
-        return np.concatenate([inputs, prior], axis=-1)
+        return with_colour_prior(inputs, self.config["line_elements"])
 
     def iter_predict(
         self,

@@ -410,6 +410,10 @@ def lr_at(progress: float, cfg: dict, total_steps: int) -> float:
 
 
 # -- run ---------------------------------------------------------------------------------------
+#: The keep-best candidate before any validation.
+NO_BEST = {"val": math.inf, "step": None, "state": None}
+
+
 @dataclass
 class LoopState:
     """What the training loop carries from step to step, hence what a checkpoint must hold (beside
@@ -420,7 +424,7 @@ class LoopState:
     step: int = 0
     elapsed_before: float = 0.0  # loop seconds of earlier, interrupted processes
     curves: dict = field(default_factory=lambda: {"train": [], "val": []})
-    best: dict = field(default_factory=lambda: {"val": math.inf, "step": None, "state": None})
+    best: dict = field(default_factory=lambda: dict(NO_BEST))
     start_step: int = 0  # where this process's loop started (seconds per step)
     t_start: float | None = None  # wall clock at this process's loop start
 
@@ -579,13 +583,9 @@ def _build(args) -> _Run:
     )
     embed_s = time.time() - t0
     if cfg["model"].get("colour_prior"):  # derived from the cached line features, not cached
-        from ..analysis.ambiguity import colour_prior
+        from ..analysis.ambiguity import with_colour_prior
 
-        elements = tuple(cfg["model"]["line_elements"])
-        latents = [
-            np.concatenate([x, colour_prior(x[..., -len(elements) :], elements)], axis=-1)
-            for x in latents
-        ]
+        latents = [with_colour_prior(x, cfg["model"]["line_elements"]) for x in latents]
     targets = palettes if cfg["target"] == "palette" else rgbs
     train_idx, val_idx = painting_split(
         [cube_source(p) for p in list_cubes(args.data)], cfg["val_fraction"], cfg["seed"]
@@ -684,7 +684,7 @@ def _resume(r: _Run) -> LoopState:
     if before != r.public["val_cubes"]:
         # Validation losses of another split are not comparable, and cubes validated on before
         # may have been trained on since (or the reverse): keep_best would pick a leaked step.
-        loop.best = {"val": math.inf, "step": None, "state": None}
+        loop.best = dict(NO_BEST)
         if r.dist.is_main:
             print(
                 f"warning: {ckpt} was validated on "

@@ -658,15 +658,17 @@ class CubeDock(QWidget):
         cube was closed meanwhile is dropped."""
 
         def deliver(value):  # a generator: JobPanel steps it (on_result may be staged too)
-            if not self._cube_is_open(cube):
+            def is_open():
+                return self._cube_is_open(cube)
+
+            kept = _CLOSED
+            if is_open():
+                kept = on_result(value)
+                if isinstance(kept, types.GeneratorType):
+                    kept = yield from _checked_steps(kept, is_open)
+            if kept is _CLOSED:
                 self.job.status.setText("The datacube was closed; its result was dropped.")
                 return
-            kept = on_result(value)
-            if isinstance(kept, types.GeneratorType):
-                kept = yield from _checked_steps(kept, lambda: self._cube_is_open(cube))
-                if kept is _CLOSED:
-                    self.job.status.setText("The datacube was closed; its result was dropped.")
-                    return
             self.remember(cube, "result", kept)
             if cube is self.current_cube():
                 self.show_result(kept)

@@ -17,7 +17,9 @@ from qtpy.QtCore import QObject, QSize, Signal
 from qtpy.QtGui import QImage, QPainter, QPixmap
 from qtpy.QtWidgets import QSizePolicy, QWidget
 
-_RELAY = None  # (QObject living in the GUI thread, single-thread executor), made on first use
+#: (QObject living in the GUI thread, single-thread executor, its matplotlib-import future),
+#: made on first use
+_RELAY = None
 
 
 class _Relay(QObject):
