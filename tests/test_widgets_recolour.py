@@ -42,15 +42,25 @@ def test_recolour_beside_then_over_and_save(docked, qtbot, tmp_path):
     assert (
         ty == cube_layer.translate[-2] and tx > cube_layer.translate[-1] + W * cube_layer.scale[-1]
     )
-    # where the lines do not fix the colour: said in the dock, outlined by a hidden layer that
-    # follows the colours it qualifies
+    # where the lines do not fix the colour: said in the dock; outlined on demand by a layer that
+    # follows the colours it qualifies, and is gone when the box is unticked
     assert "colour" in widget.ambiguity_label.text()
-    amb = viewer.layers[f"ambiguous colour [{cube_stack_name(viewer)}]"]
-    assert not amb.visible and amb.data.shape == (H, W) and amb.data.max() == 1
+    amb_name = f"ambiguous colour [{cube_stack_name(viewer)}]"
+    assert widget.outline_box.isEnabled() and not widget.outline_box.isChecked()
+    assert amb_name not in viewer.layers
+    widget.outline_box.setChecked(True)
+    amb = viewer.layers[amb_name]
+    assert amb.visible and amb.data.shape == (H, W) and amb.data.max() == 1
     assert tuple(amb.translate) == tuple(layer.translate)
     widget.placement.setCurrentIndex(1)
     assert tuple(layer.translate) == tuple(cube_layer.translate[-2:])
     assert tuple(amb.translate) == tuple(layer.translate)
+    widget.outline_box.setChecked(False)
+    assert amb_name not in viewer.layers
+    widget.outline_box.setChecked(True)  # and a new run with the box ticked outlines again
+    widget.run()
+    wait_idle(qtbot, widget.job)
+    assert viewer.layers[amb_name].visible and widget.outline_box.isChecked()
     widget.opacity.setValue(40)
     assert layer.opacity == pytest.approx(0.4)
 

@@ -35,6 +35,10 @@ the pixel branch reads the full input. With `colour_prior` (needs line_elements)
 follow: the colour the lines name from the pigment table, and where they name one
 (analysis/ambiguity.py colour_prior).
 
+A fourth, `colour_bins` (> 0, needs pixel_skip): the head scores that many colours instead of
+regressing RGB, and the output is their annealed mean (training/colour_classes.py says why); the
+bin colours are the buffer `bin_rgb`.
+
 The input normalisation (per-channel mean and std of the training inputs) lives in the model as
 buffers, so callers pass raw DVE latents (and raw line features).
 """
@@ -64,6 +68,8 @@ DEFAULT_CONFIG = {
     "line_elements": [],  # elements whose line features follow the latent in the input
     "token_chans": 0,  # per-pixel linear fold of the input before the patch tokens (0 = none)
     "colour_prior": False,  # the named colour's 4 channels follow the line features
+    "colour_bins": 0,  # > 0: the head scores this many colours (training/colour_classes.py)
+    "decode_temperature": 0.38,  # annealed mean of those scores (Zhang et al. 2016)
     "latent_mean": [0.0, 0.0, 0.0],
     "latent_std": [1.0, 1.0, 1.0],
 }
@@ -81,6 +87,8 @@ def full_config(config: dict | None) -> dict:
         raise ValueError(f"img_size {cfg['img_size']} must be a multiple of patch {cfg['patch']}")
     if cfg["pixel_branch"] and not cfg["pixel_skip"]:
         raise ValueError("pixel_branch needs pixel_skip (the branch feeds the pixel-skip head)")
+    if cfg["colour_bins"] and not cfg["pixel_skip"]:
+        raise ValueError("colour_bins needs pixel_skip (the bins are scored by the pixel head)")
     if cfg["colour_prior"] and not cfg["line_elements"]:
         raise ValueError("colour_prior is computed from the line features: set line_elements")
     extra = len(cfg["line_elements"]) + (4 if cfg["colour_prior"] else 0)
@@ -211,7 +219,10 @@ class SmallUViT(nn.Module):
         cfg = full_config(config)
         self.config = cfg
         self.patch = p = cfg["patch"]
-        dim, c_in, c_out = cfg["dim"], cfg["in_chans"], cfg["out_chans"]
+        dim, c_in = cfg["dim"], cfg["in_chans"]
+        c_out = cfg["colour_bins"] or cfg["out_chans"]
+        if cfg["colour_bins"]:  # the decoder's colours, set by training, saved with the weights
+            self.register_buffer("bin_rgb", torch.zeros(cfg["colour_bins"], 3))
         self.register_buffer(
             "latent_mean", torch.tensor(cfg["latent_mean"], dtype=torch.float32).view(1, -1, 1, 1)
         )
@@ -283,7 +294,21 @@ class SmallUViT(nn.Module):
         pe = F.interpolate(pe.float(), size=(gh, gw), mode="bicubic", align_corners=False)
         return pe.permute(0, 2, 3, 1).reshape(1, gh * gw, d).to(self.pos_embed.dtype)
 
-    def forward(self, x):
+    def forward(self, x, raw: bool = False):
+        """RGB in [0, 1]; with raw, the head's output before the sigmoid (or the bins' logits)."""
+        out = self._head(x)
+        if raw:
+            return out
+        if self.config["colour_bins"]:
+            return self.decode(out)
+        return torch.sigmoid(out)
+
+    def decode(self, logits):
+        """Annealed mean: the bin colours weighted by softmax(logits / T)."""
+        p = torch.softmax(logits.float() / self.config["decode_temperature"], dim=1)
+        return torch.einsum("bqhw,qc->bchw", p, self.bin_rgb.float())
+
+    def _head(self, x):
         b, _, h, w = x.shape
         p = self.patch
         if h % p or w % p:
@@ -305,13 +330,13 @@ class SmallUViT(nn.Module):
         c = self._head_chans
         y = y.reshape(b, gh, gw, p, p, c).permute(0, 5, 1, 3, 2, 4).reshape(b, c, h, w)
         if not self.pixel_skip:
-            return torch.sigmoid(self.final(y))
+            return self.final(y)
         x = x.to(y.dtype)
         conv, act, out = self.final
         h = conv(torch.cat([y, x], dim=1))
         if self.pixel_mlp is not None:
             h = h + self.pixel_mlp(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
-        return torch.sigmoid(out(act(h)))
+        return out(act(h))
 
 
 def build_from_config(config: dict) -> SmallUViT:

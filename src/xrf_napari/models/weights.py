@@ -89,12 +89,13 @@ CONFIG_BOUNDS = {
     "tile": (1, 4096),
     "in_chans": (1, 64),
     "out_chans": (1, 64),
+    "colour_bins": (0, 1024),
     "head_hidden": (0, 4096),
     "pixel_branch": (0, 4096),
     "token_chans": (0, 64),
     "layers": (1, 32),
 }
-FLOAT_BOUNDS = {"mlp_ratio": (0.125, 16.0)}
+FLOAT_BOUNDS = {"mlp_ratio": (0.125, 16.0), "decode_temperature": (0.01, 10.0)}
 MAX_HIDDEN_LAYERS = 16
 #: Model builders by the config's "arch" (or "model") value, for the shape check (models only: the
 #: per-pixel MLP baseline lives in training/, above this layer, and gets the value checks alone).

@@ -5,15 +5,15 @@ inference, and cached in the output folder (keyed by the embedder's hash and the
 latents and targets then live on the training device as tensors; a step is a random crop gather,
 a dihedral augmentation (flips / 90-degree turns: paintings have no preferred orientation at the
 scale of a crop) and one forward/backward pass, with bfloat16 autocast on CUDA and no host sync
-except at logging. Loss: the redmean sRGB distance (training/metrics.py), optionally plus
-`msssim_weight * (1 - MS-SSIM)`. AdamW, linear warm-up then cosine decay. With --time-budget the
-schedule runs on max(step fraction, time fraction), so a run ends on time with a finished schedule;
-with `keep_best` the weights written are those of the checkpoint with the lowest validation loss
-(validation cubes are whole training-split paintings held out of the batches, never a painting
-that training also sees, and never the test set): the
-model memorises training paintings long before the schedule ends. The time fraction is agreed
-between ranks (slowest rank) at every logging step, so under torchrun all ranks use the same
-learning rate and stop at the same step.
+except at logging. Loss: the redmean sRGB distance (training/metrics.py), or with the model's
+`colour_bins` a rebalanced cross-entropy over colour bins (training/colour_classes.py);
+optionally plus `msssim_weight * (1 - MS-SSIM)`. AdamW, linear warm-up then cosine decay. With
+--time-budget the schedule runs on max(step fraction, time fraction), so a run ends on time with a
+finished schedule; with `keep_best` the weights written are those of the checkpoint with the lowest
+validation loss (validation cubes are whole training-split paintings held out of the batches, never
+a painting that training also sees, and never the test set): the model memorises training paintings
+long before the schedule ends. The time fraction is agreed between ranks (slowest rank) at every
+logging step, so under torchrun all ranks use the same learning rate and stop at the same step.
 
 Under `torchrun` (training/distributed.py) each rank embeds its share of the cube files, every rank
 draws the same global batch of crops and trains on its contiguous share of it, DDP averages the
@@ -494,6 +494,7 @@ class _Run:
     std: np.ndarray
     embed_s: float
     show: bool
+    colour_loss: object = None  # ColourClassLoss when the model scores colour bins
 
     @property
     def steps(self) -> int:
@@ -609,6 +610,17 @@ def _build(args) -> _Run:
         "target": cfg["target"],
     }
     core = build_from_config(model_cfg).to(device)
+    colour_loss = None
+    if model_cfg.get("colour_bins"):
+        import torch
+
+        from .colour_classes import ColourClassLoss, fit_colour_bins, rebalance_weights
+
+        bins, prior = fit_colour_bins(
+            [targets[i] for i in train_idx], model_cfg["colour_bins"], cfg["seed"]
+        )
+        core.bin_rgb.copy_(torch.from_numpy(bins))
+        colour_loss = ColourClassLoss(bins, rebalance_weights(prior), device)
     opt = _optimizer(core, cfg, device)
     sampler = CropSampler(
         [latents[i] for i in train_idx], [targets[i] for i in train_idx], crop, device, cfg["seed"]
@@ -646,6 +658,7 @@ def _build(args) -> _Run:
         std=std,
         embed_s=embed_s,
         show=show,
+        colour_loss=colour_loss,
     )
 
 
@@ -736,9 +749,13 @@ def _loop(r: _Run, loop: LoopState) -> float:
             g["lr"] = lr
         x, y = r.sampler.sample(cfg["batch"], part)
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=amp):
-            pred = model(x)
-        pred = pred.float()
-        loss = redmean_distance(pred, y, eps=1e-6)
+            pred = model(x, raw=r.colour_loss is not None)
+        if r.colour_loss is not None:
+            loss = r.colour_loss(pred, y)
+            pred = r.core.decode(pred) if use_msssim else None
+        else:
+            pred = pred.float()
+            loss = redmean_distance(pred, y, eps=1e-6)
         if use_msssim:
             loss = loss + cfg["msssim_weight"] * (1.0 - ms_ssim(pred, y, win_size=7))
         r.opt.zero_grad(set_to_none=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QGridLayout,
     QLabel,
@@ -78,6 +79,13 @@ class RecolourWidget(CubeDock):
         self.opacity.setValue(100)
         self.save_button = QPushButton("Save image\u2026")
         self.save_button.setEnabled(False)
+        # On demand, not with every result: each layer napari adds freezes the viewer ~150 ms here.
+        self.outline_box = QCheckBox("Outline where the colour is a guess")
+        self.outline_box.setToolTip(
+            "A labels layer over the colours marking the pixels whose X-ray lines do not fix the "
+            "colour family (lead, iron, copper or calcium alone, or no lines)"
+        )
+        self.outline_box.setEnabled(False)
 
         grid = QGridLayout()
         grid.addWidget(QLabel("Datacube"), 0, 0)
@@ -102,6 +110,7 @@ class RecolourWidget(CubeDock):
         self.ambiguity_label = QLabel("")  # where the lines do not fix the colour
         self.ambiguity_label.setWordWrap(True)
         lay.addWidget(self.ambiguity_label)
+        lay.addWidget(self.outline_box)
         lay.addWidget(self.job)
         lay.addWidget(self.save_button)
         lay.addStretch(1)
@@ -109,6 +118,7 @@ class RecolourWidget(CubeDock):
         self.save_button.clicked.connect(self._save_clicked)
         self.placement.currentIndexChanged.connect(self._place)
         self.opacity.valueChanged.connect(self._set_opacity)
+        self.outline_box.toggled.connect(self._outline_toggled)
         self.follow_cube()
 
     def run(self):
@@ -153,19 +163,11 @@ class RecolourWidget(CubeDock):
             contrast_limits=(0.0, 1.0),
             metadata={"xrf_device": result.device},
         )
-        amb, amb_name = result.ambiguity, f"ambiguous colour [{source}]"
         self.ambiguity_layer = None
-        if amb.ambiguous.any():
+        amb_name = f"ambiguous colour [{source}]"
+        if self.outline_box.isChecked() and result.ambiguity.ambiguous.any():
             yield
-            # hidden at first: a toggle that outlines where the colour shown is a guess
-            self.ambiguity_layer = upsert_layer(
-                viewer,
-                amb_name,
-                amb.ambiguous.astype(np.uint8),
-                kind="labels",
-                scale=scale,
-                visible=False,
-            )
+            self._add_outline(cube_layer, result)
         elif amb_name in viewer.layers:  # an earlier run's outline would now be stale
             viewer.layers.remove(amb_name)
         yield
@@ -174,6 +176,28 @@ class RecolourWidget(CubeDock):
         self.job.status.setText("Done.")
         viewer.reset_view()
         return result
+
+    def _add_outline(self, cube_layer, result) -> None:
+        scale, _ = yx_transform(cube_layer)
+        self.ambiguity_layer = upsert_layer(
+            self.viewer,
+            f"ambiguous colour [{cube_display_name(self.viewer, cube_layer)}]",
+            result.ambiguity.ambiguous.astype(np.uint8),
+            kind="labels",
+            scale=scale,
+        )
+
+    def _outline_toggled(self, on: bool) -> None:
+        cube_layer = self.cube_combo.current_layer()
+        if cube_layer is None or self.result is None:
+            return
+        name = f"ambiguous colour [{cube_display_name(self.viewer, cube_layer)}]"
+        if on and self.result.ambiguity.ambiguous.any():
+            self._add_outline(cube_layer, self.result)
+            self._place()
+        elif name in self.viewer.layers:
+            self.viewer.layers.remove(name)
+            self.ambiguity_layer = None
 
     def show_result(self, result) -> None:
         """The current cube's colours (device used, Save), or a blank dock when it has none."""
@@ -186,6 +210,17 @@ class RecolourWidget(CubeDock):
         self.ood_label.setStyleSheet("color: #d08000;" if ood is not None and ood.warn else "")
         amb = getattr(result, "ambiguity", None)
         self.ambiguity_label.setText("" if amb is None else amb.message())
+        cube_layer = self.cube_combo.current_layer()
+        outlined = (
+            amb is not None
+            and cube_layer is not None
+            and f"ambiguous colour [{cube_display_name(self.viewer, cube_layer)}]"
+            in self.viewer.layers
+        )
+        self.outline_box.blockSignals(True)  # the box mirrors this cube's layer, adds nothing
+        self.outline_box.setChecked(outlined)
+        self.outline_box.blockSignals(False)
+        self.outline_box.setEnabled(amb is not None and bool(amb.ambiguous.any()))
         self.device_label.setText(
             f"Device used: {result.device}" if result is not None else "Device used: \u2014"
         )
