@@ -341,3 +341,55 @@ def test_resume_on_another_validation_split_forgets_the_earlier_best(setup, caps
     assert "validated on other cubes" in capsys.readouterr().err
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["kept_step"] == 5  # only this split's validations compete
+
+
+def test_colour_bins_train_choose_their_temperature_and_evaluate(setup, tmp_path):
+    """The quantised-colour objective end to end: bins drawn from the training targets travel in
+    the weights, the decode temperature is the validation paintings' choice, evaluate reads it."""
+    d, train, test = setup
+    cfg = json.loads((d / "cfg.json").read_text())
+    cfg["model"].update({"pixel_skip": True, "colour_bins": 8})
+    (tmp_path / "cfg.json").write_text(json.dumps(cfg))
+    out = tmp_path / "run"
+    common = ["--data", str(train), "--embedder", str(d / "dve.safetensors"), "--out", str(out)]
+    common += ["--config", str(tmp_path / "cfg.json"), "--device", "cpu", "--no-progress"]
+    assert main(["recolouriser"] + common + ["--steps", "3", "--baseline-steps", "0"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    losses = {float(t): v for t, v in metrics["decode_temperature_val"].items()}
+    assert sorted(losses) == [0.38, 0.5, 0.7, 1.0]
+    assert metrics["decode_temperature"] == min(losses, key=losses.get)
+    state, config = load_weights(out / "uvit.safetensors")
+    assert (
+        config["colour_bins"] == 8 and config["decode_temperature"] == metrics["decode_temperature"]
+    )
+    # every bin is a colour of the training targets (a palette colour up to the +-8 noise of rgb)
+    from xrf_napari.io.project_h5 import read_targets
+
+    seen = np.concatenate(
+        [read_targets(p)["palette"].reshape(-1, 3) for p in sorted((train / "cubes").glob("*.h5"))]
+    ).astype(np.float32)
+    bins = state["bin_rgb"].float().numpy() * 255
+    assert bins.shape == (8, 3)
+    nearest = np.abs(bins[:, None, :] - seen[None]).max(-1).min(1)
+    assert (nearest < 1.0).all(), nearest
+    assert (
+        main(
+            [
+                "evaluate",
+                "--data",
+                str(test),
+                "--weights",
+                str(out / "uvit.safetensors"),
+                "--embedder",
+                str(d / "dve.safetensors"),
+                "--out",
+                str(tmp_path / "eval"),
+                "--device",
+                "cpu",
+                "--no-progress",
+                "--no-ari",
+            ]
+        )
+        == 0
+    )
+    assert (tmp_path / "eval" / "eval.json").is_file()
