@@ -38,6 +38,12 @@ def _dataset(folder, n, size, seed):
     return folder
 
 
+def _evaluate(d, test, weights, out):
+    args = ["evaluate", "--data", str(test), "--weights", str(weights)]
+    args += ["--embedder", str(d / "dve.safetensors"), "--out", str(out)]
+    return main(args + ["--device", "cpu", "--no-ari", "--no-progress"])
+
+
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     from xrf_napari.models.dve import build_from_config
@@ -118,26 +124,7 @@ def test_train_resume_and_evaluate(setup, capsys):
     capsys.readouterr()
 
     ev = d / "eval"
-    assert (
-        main(
-            [
-                "evaluate",
-                "--data",
-                str(test),
-                "--weights",
-                str(out / "uvit.safetensors"),
-                "--embedder",
-                str(d / "dve.safetensors"),
-                "--out",
-                str(ev),
-                "--device",
-                "cpu",
-                "--no-ari",
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
+    assert _evaluate(d, test, out / "uvit.safetensors", ev) == 0
     table = capsys.readouterr().out
     assert "SmallUViT" in table and "per-pixel MLP" in table and "palette image (ceiling)" in table
     result = json.loads((ev / "eval.json").read_text())
@@ -372,24 +359,5 @@ def test_colour_bins_train_choose_their_temperature_and_evaluate(setup, tmp_path
     assert bins.shape == (8, 3)
     nearest = np.abs(bins[:, None, :] - seen[None]).max(-1).min(1)
     assert (nearest < 1.0).all(), nearest
-    assert (
-        main(
-            [
-                "evaluate",
-                "--data",
-                str(test),
-                "--weights",
-                str(out / "uvit.safetensors"),
-                "--embedder",
-                str(d / "dve.safetensors"),
-                "--out",
-                str(tmp_path / "eval"),
-                "--device",
-                "cpu",
-                "--no-progress",
-                "--no-ari",
-            ]
-        )
-        == 0
-    )
+    assert _evaluate(d, test, out / "uvit.safetensors", tmp_path / "eval") == 0
     assert (tmp_path / "eval" / "eval.json").is_file()

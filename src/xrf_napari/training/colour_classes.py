@@ -27,12 +27,11 @@ _CELL = 4.0  # Lab units of the occupancy grid the bins are fitted on
 
 def srgb_to_lab(rgb):
     """CIELAB (D65) of sRGB in [0, 1] along the last axis; numpy or torch (differentiable)."""
+    import torch
+
     is_np = isinstance(rgb, np.ndarray)
     if is_np:
-        import torch
-
         rgb = torch.from_numpy(np.asarray(rgb, np.float32))
-    import torch
 
     lin = torch.where(rgb <= 0.04045, rgb / 12.92, ((rgb.clamp(min=0) + 0.055) / 1.055) ** 2.4)
     m = torch.tensor(

@@ -164,7 +164,7 @@ class RecolourWidget(CubeDock):
             metadata={"xrf_device": result.device},
         )
         self.ambiguity_layer = None
-        amb_name = f"ambiguous colour [{source}]"
+        amb_name = self._outline_name(cube_layer)
         if self.outline_box.isChecked() and result.ambiguity.ambiguous.any():
             yield
             self._add_outline(cube_layer, result)
@@ -177,11 +177,14 @@ class RecolourWidget(CubeDock):
         viewer.reset_view()
         return result
 
+    def _outline_name(self, cube_layer) -> str:
+        return f"ambiguous colour [{cube_display_name(self.viewer, cube_layer)}]"
+
     def _add_outline(self, cube_layer, result) -> None:
         scale, _ = yx_transform(cube_layer)
         self.ambiguity_layer = upsert_layer(
             self.viewer,
-            f"ambiguous colour [{cube_display_name(self.viewer, cube_layer)}]",
+            self._outline_name(cube_layer),
             result.ambiguity.ambiguous.astype(np.uint8),
             kind="labels",
             scale=scale,
@@ -191,7 +194,7 @@ class RecolourWidget(CubeDock):
         cube_layer = self.cube_combo.current_layer()
         if cube_layer is None or self.result is None:
             return
-        name = f"ambiguous colour [{cube_display_name(self.viewer, cube_layer)}]"
+        name = self._outline_name(cube_layer)
         if on and self.result.ambiguity.ambiguous.any():
             self._add_outline(cube_layer, self.result)
             self._place()
@@ -214,8 +217,7 @@ class RecolourWidget(CubeDock):
         outlined = (
             amb is not None
             and cube_layer is not None
-            and f"ambiguous colour [{cube_display_name(self.viewer, cube_layer)}]"
-            in self.viewer.layers
+            and self._outline_name(cube_layer) in self.viewer.layers
         )
         self.outline_box.blockSignals(True)  # the box mirrors this cube's layer, adds nothing
         self.outline_box.setChecked(outlined)
