@@ -36,7 +36,9 @@ def _de(rgb_a, rgb_b) -> float:
     return float(deltaE_ciede2000(la, lb))
 
 
-def evaluate_cube(path: Path, use_uvit: bool = True, oracle: bool = False) -> list[dict]:
+def evaluate_cube(
+    path: Path, use_uvit: bool = True, oracle: bool = False, no_base_rates: bool = False
+) -> list[dict]:
     from xrf_napari.analysis import pigment_fit as pf
     from xrf_napari.io import read_cube
     from xrf_napari.io.project_h5 import read_targets
@@ -60,6 +62,8 @@ def evaluate_cube(path: Path, use_uvit: bool = True, oracle: bool = False) -> li
     t0 = time.perf_counter()
     runs["physics"] = pf.fit_regions(cube, labels)
     t_fit = time.perf_counter() - t0
+    if no_base_rates:  # what the pigments' base rates (pigment_fit.USAGE_FILE) change
+        runs["physics, no base rates"] = pf.fit_regions(cube, labels, usage_prior=False)
     if use_uvit:
         runs["physics+uvit"] = pf.fit_regions(cube, labels, colour_priors=uvit)
     if oracle:  # the ceiling of the combination: a colour engine as good as the truth
@@ -68,6 +72,9 @@ def evaluate_cube(path: Path, use_uvit: bool = True, oracle: bool = False) -> li
     for mode, rep in runs.items():
         for r in rep.regions:
             rec = recipes[r.label - 1]
+            known = {p.name.lower() for p in lib.pigments}
+            if not all(n.lower() in known for n in rec["pigments"]):  # a panel's bare ground
+                continue
             truth = pf.visible_pigments(rec["pigments"], profile)
             row = {
                 "cube": path.name,
@@ -178,6 +185,11 @@ def main(argv=None) -> int:
         action="store_true",
         help="also rank with the true region colour as the prior (the combination's ceiling)",
     )
+    ap.add_argument(
+        "--no-base-rates",
+        action="store_true",
+        help="also rank without the pigments' base rates (what they change)",
+    )
     args = ap.parse_args(argv)
     files = []
     for s in args.inputs:
@@ -187,7 +199,9 @@ def main(argv=None) -> int:
     rows = []
     for f in files:
         t0 = time.perf_counter()
-        rows += evaluate_cube(f, use_uvit=not args.no_uvit, oracle=args.oracle)
+        rows += evaluate_cube(
+            f, use_uvit=not args.no_uvit, oracle=args.oracle, no_base_rates=args.no_base_rates
+        )
         print(f"{f.name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1, default=str))

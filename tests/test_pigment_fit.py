@@ -229,3 +229,27 @@ def test_neighbour_leak_weights_by_shared_boundary():
     # region 3 touches 2 along three columns and 1 at one pixel
     np.testing.assert_allclose(leak[2], np.eye(8)[[1, 0]])
     assert len(pf.neighbour_leak(np.ones((3, 3), int), np.array([1]), spectra[:1])[0]) == 0
+
+
+def test_base_rates_order_x_ray_twins_only():
+    """Chrome yellow (Pb + Cr) shows the same lines as red lead + viridian; X-rays alone preferred
+    the pair, the pigments' base rates (package data/pigment_usage.json) put the single common
+    paint first. They only reorder candidates that show the same elements: the scores, and the
+    elements shown at each rank, stay those of the physics alone."""
+    lp = pf.usage_log_prior(("Lead white", "Red lead", "No such pigment"))
+    assert lp[0] > lp[1] > lp[2] > -np.inf
+    recipes = [(["Chrome yellow"], [1.0]), (["Cobalt blue", "Lead white"], [0.3, 0.7])]
+    cube, labels = _stripes(recipes, [24, 24], seed=4)
+    with_rates = pf.fit_regions(cube, labels, top_n=8)
+    physics = pf.fit_regions(cube, labels, top_n=8, usage_prior=False)
+    assert with_rates.regions[0].best.pigments == ["Chrome yellow"]
+    assert set(physics.regions[0].best.pigments) == {"Red lead", "Viridian"}
+    assert set(with_rates.regions[1].best.pigments) == {"Cobalt blue", "Lead white"}
+    from xrf_napari.elements import atomic_number
+
+    def shown(rep):  # what X-rays see of each candidate: its elements from potassium up
+        return [{e for e in c.elements if atomic_number(e) >= 19} for c in rep.candidates]
+
+    for a, b in zip(with_rates.regions, physics.regions):
+        assert [c.log_score for c in a.candidates] == [c.log_score for c in b.candidates]
+        assert shown(a) == shown(b)

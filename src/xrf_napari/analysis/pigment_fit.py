@@ -31,9 +31,10 @@ from a fixed element list:
 Pigments with the same elements from K up (azurite / malachite / verdigris; lead white / red lead),
 and more generally candidates whose pigments together show the same elements (chrome yellow /
 viridian + lead white), give the same spectrum to within traces: X-rays may favour one by at most
-TWIN_CAP, and a colour prior (`colour_priors`, e.g. the SmallUViT's region colour) only reorders
-such twins. On our
-held-out scans that prior did not help (docs/pigments_guide.md).
+TWIN_CAP. Inside such a group the pigments' base rates (`USAGE_FILE`: lead white is more common
+than red lead) and an optional colour prior (`colour_priors`, e.g. the SmallUViT's region colour)
+decide the order; the group keeps its scores and places. The base rates helped on pigment panels
+and a little on held-out paintings; the SmallUViT prior did not help (docs/pigments_guide.md).
 """
 
 from __future__ import annotations
@@ -93,6 +94,10 @@ TWIN_CAP = 3.0
 HIDDEN_FRACTION = 0.35
 #: Colour prior strength: log-prior = -dE00 / COLOUR_TAU.
 COLOUR_TAU = 4.0
+#: Base rates of the pigments (regions of synthetic training paintings holding each one, package
+#: data written by scripts/pigment_usage.py): among candidates X-rays tie, the more common paint
+#: leads (lead white before red lead, chrome yellow before viridian + red lead).
+USAGE_FILE = "data/pigment_usage.json"
 #: Neighbours whose mean spectrum gets a column of its own in a region's fit (the one sharing the
 #: longest boundary); the others share one column (`neighbour_leak`). 0 and 3 did worse.
 LEAK_NEIGHBOURS = 1
@@ -650,6 +655,19 @@ def _de(rgb1, lab2) -> float:
     return float(deltaE_ciede2000(_lab(rgb1), np.asarray(lab2, dtype=float)))
 
 
+@lru_cache(maxsize=4)
+def usage_log_prior(names: tuple[str, ...]) -> np.ndarray:
+    """log base rate of each pigment in `names`: (regions holding it + 1) / (regions + 2), so a
+    pigment the counts never met is rare, not impossible."""
+    import json
+    from importlib import resources
+
+    data = json.loads(resources.files("xrf_napari").joinpath(USAGE_FILE).read_text("utf-8"))
+    counts = {k.lower(): v for k, v in data["counts"].items()}
+    n = float(data["regions"])
+    return np.log([(counts.get(name.lower(), 0) + 1.0) / (n + 2.0) for name in names])
+
+
 def rank_region(
     lib: ComponentLibrary,
     y: np.ndarray,
@@ -658,12 +676,14 @@ def rank_region(
     colour_prior=None,
     top_n: int = TOP_N,
     leak: np.ndarray | None = None,
+    usage_prior: bool = True,
 ) -> tuple[list[Candidate], str]:
     """Ranked candidates for one region's summed canonical spectrum y (counts).
 
     Physics score: -chi2 / (2 phi) - a penalty per pigment; candidates that differ only by pigments
-    X-rays tie (same twin classes) are kept within TWIN_CAP of the best of them, and a colour prior
-    (sRGB) orders them: -(dE00 - the group's smallest dE00) / COLOUR_TAU."""
+    X-rays tie (same twin classes) are kept within TWIN_CAP of the best of them, and priors order
+    them: the pigments' base rates (sum of `usage_log_prior`, less the group's largest) and a
+    colour prior (sRGB): -(dE00 - the group's smallest dE00) / COLOUR_TAU."""
     w = _weights(y)
     base = _base(lib, ground, y, leak)
     short, phi = _shortlist(lib, y, w, base)
@@ -727,12 +747,29 @@ def rank_region(
     top = {}
     for (key, *_), r in zip(fits, raw):
         top[key] = max(top.get(key, -np.inf), r)
-    scored = []  # each group's leader keeps the group's physics score: the prior only reorders
-    for (key, _, chi2, c, fr, model), rgb, r in zip(fits, rgbs, raw):
-        scored.append((r - top[key] + best_of[key], chi2, c, fr, rgb, model))
-    # candidates lifted to the same score (TWIN_CAP) keep their own physics order among them
-    own = {c: s_own for (_, s_own, _, c, *_) in fits}
-    scored.sort(key=lambda t: (-t[0], -own[t[2]]))
+    # each group's leader keeps the group's physics score: the priors only reorder
+    scores = [r - top[key] + best_of[key] for (key, *_), r in zip(fits, raw)]
+    own = [s_own for _, s_own, *_ in fits]
+    order, tie = list(range(len(fits))), own
+    if usage_prior:  # the group's scores go to its members in the order score + log base rate
+        lp = usage_log_prior(tuple(p.name for p in lib.pigments))
+        prior = [scores[k] + float(lp[list(fits[k][3])].sum()) for k in range(len(fits))]
+        groups: dict = {}
+        for k, (key, *_) in enumerate(fits):
+            groups.setdefault(key, []).append(k)
+        for members in groups.values():
+            slots = sorted(members, key=lambda k: (-scores[k], -own[k]))
+            ranked = sorted(members, key=lambda k: (-prior[k], -own[k]))
+            for slot, k in zip(slots, ranked):
+                order[slot] = k
+        tie = prior
+    scored = [
+        (scores[slot], *fits[k][2:4], fits[k][4], rgbs[k], fits[k][5], tie[k])
+        for slot, k in enumerate(order)
+    ]
+    # candidates lifted to the same score (TWIN_CAP) keep their order among them
+    scored.sort(key=lambda t: (-t[0], -t[-1]))
+    scored = [t[:-1] for t in scored]
     s = np.array([t[0] for t in scored])
     p = np.exp(s - s.max())
     p /= p.sum()
@@ -893,12 +930,21 @@ def estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.n
 
 
 def iter_fit_regions(
-    cube, labels, *, anode=None, kv=None, fwhm_mn_ev=None, colour_priors=None, top_n: int = TOP_N
+    cube,
+    labels,
+    *,
+    anode=None,
+    kv=None,
+    fwhm_mn_ev=None,
+    colour_priors=None,
+    top_n: int = TOP_N,
+    usage_prior: bool = True,
 ):
     """Progress generator (regions done, total) returning a PigmentReport.
 
     labels: (H, W) ints, 0 = not a region. colour_priors: optional {label: sRGB} (e.g. the
-    SmallUViT's region colours) to break ties among pigments X-rays cannot tell apart.
+    SmallUViT's region colours) to break ties among pigments X-rays cannot tell apart, as the
+    pigments' base rates do unless usage_prior is False.
     """
     from ..energy import canonical_energy
     from .embed import _one_thread
@@ -930,7 +976,7 @@ def iter_fit_regions(
             prior = None if not colour_priors else colour_priors.get(int(lab))
             with _one_thread():  # mixture refinement calls xraylib (see component_library)
                 res.candidates, res.message = rank_region(
-                    lib, y, ground, energy, prior, top_n, leak
+                    lib, y, ground, energy, prior, top_n, leak, usage_prior
                 )
         res.hidden = hidden_partners(lib, res.best)
         results.append(res)
