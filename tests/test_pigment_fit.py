@@ -253,3 +253,17 @@ def test_base_rates_order_x_ray_twins_only():
     for a, b in zip(with_rates.regions, physics.regions):
         assert [c.log_score for c in a.candidates] == [c.log_score for c in b.candidates]
         assert shown(a) == shown(b)
+
+
+def test_a_region_without_pigment_lines_shows_its_ground():
+    """Bare gypsum and bare chalk (seed 4: a chalk ground, no priming): no pigment candidate, and
+    its colour is the ground the lines show (S + Ca: gypsum; Ca alone: chalk), not a mid grey."""
+    from xrf_napari.physics.pigments import get_pigment
+
+    recipes = [(["Gypsum"], [1.0]), (["Chalk"], [1.0]), (["Vermilion"], [1.0])]
+    cube, labels = _stripes(recipes, [16, 16, 16], seed=4)
+    gypsum, chalk, vermilion = pf.fit_regions(cube, labels).regions
+    assert gypsum.best.pigments == [] and chalk.best.pigments == []
+    assert np.allclose(gypsum.best.rgb, get_pigment("Gypsum").rgb, atol=1e-6)
+    assert np.allclose(chalk.best.rgb, get_pigment("Chalk").rgb, atol=1e-6)
+    assert vermilion.best.pigments == ["Vermilion"]

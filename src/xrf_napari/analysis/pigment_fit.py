@@ -643,6 +643,22 @@ def _colour(lib: ComponentLibrary, idx, fractions) -> tuple[float, float, float]
     return tuple(float(c) for c in km_mix(rgbs, np.asarray(fractions, dtype=float)[None])[0])
 
 
+def _ground_colour(lib: ComponentLibrary, ground: list[int], x: np.ndarray):
+    """What a region without pigment lines shows if nothing invisible covers it: the lead-white
+    priming where there is one, else the gypsum or chalk ground whose lines the fit (ground and
+    scatter columns only, `x`) gives more counts."""
+    from ..physics.pigments import get_pigment
+
+    if 2 in ground:
+        return tuple(float(v) for v in get_pigment("Lead white").rgb)
+    n = lib.ground.shape[1]
+    signal = [
+        float(x[k * n : (k + 1) * n] @ lib.ground[g].sum(axis=-1)) for k, g in enumerate(ground)
+    ]
+    name = ("Gypsum", "Chalk")[ground[int(np.argmax(signal))]]
+    return tuple(float(v) for v in get_pigment(name).rgb)
+
+
 def _lab(rgb) -> np.ndarray:
     from skimage.color import rgb2lab
 
@@ -728,7 +744,8 @@ def rank_region(
     best_of = {}
     for key, s, *_ in fits:
         best_of[key] = max(best_of.get(key, -np.inf), s)
-    rgbs = [_colour(lib, c, fr) for _, _, _, c, fr, _ in fits]
+    bare = _ground_colour(lib, ground, _fit(base, y, w)[0])
+    rgbs = [_colour(lib, c, fr) if c else bare for _, _, _, c, fr, _ in fits]
     # The colour prior only arbitrates among candidates X-rays tie (same key): each pays its dE00
     # to the prior colour beyond the best of its group. Across element hypotheses the spectrum
     # decides alone, so a poor colour (an unfamiliar scanner) cannot overrule clear lines.
