@@ -68,11 +68,11 @@ def evaluate_cube(
         runs["physics+uvit"] = pf.fit_regions(cube, labels, colour_priors=uvit)
     if oracle:  # the ceiling of the combination: a colour engine as good as the truth
         runs["physics+true colour (oracle)"] = pf.fit_regions(cube, labels, colour_priors=true_rgb)
+    known = {p.name.lower() for p in lib.pigments}
     rows = []
     for mode, rep in runs.items():
         for r in rep.regions:
             rec = recipes[r.label - 1]
-            known = {p.name.lower() for p in lib.pigments}
             if not all(n.lower() in known for n in rec["pigments"]):  # a panel's bare ground
                 continue
             truth = pf.visible_pigments(rec["pigments"], profile)

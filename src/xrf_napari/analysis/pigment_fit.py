@@ -726,25 +726,26 @@ def rank_region(
         amp = np.array(
             [(x[2 * k] * tot[k, 0] + x[2 * k + 1] * tot[k, 1]) / tot[k, 1] for k in range(len(c))]
         )
-        return chi2, model, amp
+        return chi2, model, amp, x
 
     fits = {}
     for c in combos:
-        chi2, model, amp = fit_with(c, lib.paint[list(c)])
+        chi2, model, amp, x = fit_with(c, lib.paint[list(c)])
+        if not c:  # ground and scatter alone: which ground a bare region shows
+            bare = _ground_colour(lib, ground, x)
         if c and (amp <= MIN_SHARE * amp.sum()).any():
             continue  # a pigment the fit barely uses: the smaller candidate says the same
         fits[c] = [-0.5 * chi2 / phi - pen(c), chi2, amp / amp.sum() if c else amp, model]
     # matrix refinement: the best mixtures again, each pigment's lines computed inside the mixed
     # layer (absorption by the other pigments: Hg absorbs Pb L-beta, Zn absorbs As and Se K)
     for c in sorted((c for c in fits if c), key=lambda c: -fits[c][0])[:REFINE_TOP]:
-        chi2, model, amp = fit_with(c, _mixture_columns(lib, c, fits[c][2]))
+        chi2, model, amp, _ = fit_with(c, _mixture_columns(lib, c, fits[c][2]))
         if chi2 < fits[c][1] and (amp > MIN_SHARE * amp.sum()).all():
             fits[c] = [-0.5 * chi2 / phi - pen(c), chi2, amp / amp.sum(), model]
     fits = [(_xray_key(lib, c), *v[:2], c, *v[2:]) for c, v in fits.items()]
     best_of = {}
     for key, s, *_ in fits:
         best_of[key] = max(best_of.get(key, -np.inf), s)
-    bare = _ground_colour(lib, ground, _fit(base, y, w)[0])
     rgbs = [_colour(lib, c, fr) if c else bare for _, _, _, c, fr, _ in fits]
     # The colour prior only arbitrates among candidates X-rays tie (same key): each pays its dE00
     # to the prior colour beyond the best of its group. Across element hypotheses the spectrum
