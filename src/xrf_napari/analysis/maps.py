@@ -25,6 +25,7 @@ import numpy as np
 
 from ..detector import DEFAULT_FWHM_MN_EV, anode_from_metadata, cube_fwhm_mn_ev, detector_fwhm_kev
 from ..elements import Line, element_lines, main_line
+from ..physics.xsec import LINE_NAMES
 
 #: Peak window half-width and side-window placement, in units of the FWHM at the line.
 PEAK_HALF_WIDTH = 0.75
@@ -38,33 +39,9 @@ FIT_GROUPS = {"S": (("Pb", "Hg"), 0.35), "Ti": (("Ba",), 1.1), "Ba": (("Ti",), 1
 #: Excitation energy (keV) at which line templates take their relative intensities: a typical
 #: effective energy of a 40-50 kV tube spectrum. Ratios inside one shell barely depend on it.
 EXCITATION_KEV = 20.0
-#: IUPAC transitions used in templates (those carrying nearly all radiative rate at 1-50 keV).
-TRANSITIONS = (
-    "KL2",
-    "KL3",
-    "KM2",
-    "KM3",
-    "KN2",
-    "KN3",
-    "L1M2",
-    "L1M3",
-    "L1N2",
-    "L1N3",
-    "L2M1",
-    "L2M4",
-    "L2N1",
-    "L2N4",
-    "L3M1",
-    "L3M4",
-    "L3M5",
-    "L3N1",
-    "L3N4",
-    "L3N5",
-    "M3N5",
-    "M4N6",
-    "M5N6",
-    "M5N7",
-)
+#: IUPAC transitions used in templates: the forward model's own (those carrying nearly all
+#: radiative rate at 1-50 keV), so a map and a synthetic spectrum count the same lines.
+TRANSITIONS = LINE_NAMES
 FAMILIES = ("Ka", "Kb", "La", "Lb", "Lg", "Ma")
 
 
