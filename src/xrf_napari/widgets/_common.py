@@ -17,6 +17,7 @@ from qtpy.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -61,6 +62,15 @@ def default_weights(name: str) -> str:
         if os.path.isfile(candidate):
             return candidate
     return ""
+
+
+def form_grid(rows) -> QGridLayout:
+    """A two-column form: (label text, widget or layout) per row, in order."""
+    grid = QGridLayout()
+    for i, (text, field) in enumerate(rows):
+        grid.addWidget(QLabel(text), i, 0)
+        (grid.addLayout if hasattr(field, "addWidget") else grid.addWidget)(field, i, 1)
+    return grid
 
 
 def device_combo() -> QComboBox:

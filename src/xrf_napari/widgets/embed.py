@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from qtpy.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QSpinBox
+from qtpy.QtWidgets import QLabel, QLineEdit, QPushButton, QSpinBox
 
 from ._common import (
     CubeDock,
@@ -14,6 +14,7 @@ from ._common import (
     cube_display_name,
     default_weights,
     device_combo,
+    form_grid,
     layer_cube,
     preload_labels_imports,
     report_error,
@@ -71,15 +72,14 @@ class EmbedClusterWidget(CubeDock):
         self.save_button = QPushButton("Save labels && spectra\u2026")
         self.save_button.setEnabled(False)
 
-        grid = QGridLayout()
-        grid.addWidget(QLabel("Datacube"), 0, 0)
-        grid.addWidget(self.cube_combo, 0, 1)
-        grid.addWidget(QLabel("Embedder weights"), 1, 0)
-        grid.addLayout(weights_row(self, self.weights_edit, "Embedder weights"), 1, 1)
-        grid.addWidget(QLabel("Device"), 2, 0)
-        grid.addWidget(self.device, 2, 1)
-        grid.addWidget(QLabel("Regions (K)"), 3, 0)
-        grid.addWidget(self.k_spin, 3, 1)
+        grid = form_grid(
+            [
+                ("Datacube", self.cube_combo),
+                ("Embedder weights", weights_row(self, self.weights_edit, "Embedder weights")),
+                ("Device", self.device),
+                ("Regions (K)", self.k_spin),
+            ]
+        )
         lay = self.body_layout
         lay.addLayout(grid)
         lay.addWidget(self.job)

@@ -17,7 +17,6 @@ from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QGridLayout,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -33,6 +32,7 @@ from ._common import (
     cube_display_name,
     default_weights,
     device_combo,
+    form_grid,
     layer_cube,
     report_error,
     side_by_side_translate,
@@ -129,15 +129,14 @@ class PigmentsWidget(QWidget):
         self.export_button = QPushButton("Export report\u2026")
         self.export_button.setEnabled(False)
 
-        grid = QGridLayout()
-        grid.addWidget(QLabel("Datacube"), 0, 0)
-        grid.addWidget(self.cube_combo, 0, 1)
-        grid.addWidget(QLabel("Regions"), 1, 0)
-        grid.addWidget(self.labels_combo, 1, 1)
-        grid.addWidget(QLabel("Device"), 2, 0)
-        grid.addWidget(self.device, 2, 1)
-        grid.addWidget(QLabel("Show"), 3, 0)
-        grid.addWidget(self.placement, 3, 1)
+        grid = form_grid(
+            [
+                ("Datacube", self.cube_combo),
+                ("Regions", self.labels_combo),
+                ("Device", self.device),
+                ("Show", self.placement),
+            ]
+        )
         lay = QVBoxLayout(self)
         lay.addLayout(grid)
         lay.addWidget(self.use_uvit)

@@ -10,7 +10,6 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QGridLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -23,6 +22,7 @@ from ._common import (
     cube_display_name,
     default_weights,
     device_combo,
+    form_grid,
     layer_cube,
     preload_labels_imports,
     report_error,
@@ -87,19 +87,19 @@ class RecolourWidget(CubeDock):
         )
         self.outline_box.setEnabled(False)
 
-        grid = QGridLayout()
-        grid.addWidget(QLabel("Datacube"), 0, 0)
-        grid.addWidget(self.cube_combo, 0, 1)
-        grid.addWidget(QLabel("Recolouriser weights"), 1, 0)
-        grid.addLayout(weights_row(self, self.weights_edit, "Recolouriser weights"), 1, 1)
-        grid.addWidget(QLabel("Embedder weights"), 2, 0)
-        grid.addLayout(weights_row(self, self.embedder_edit, "Embedder weights"), 2, 1)
-        grid.addWidget(QLabel("Device"), 3, 0)
-        grid.addWidget(self.device, 3, 1)
-        grid.addWidget(QLabel("Show"), 4, 0)
-        grid.addWidget(self.placement, 4, 1)
-        grid.addWidget(QLabel("Opacity"), 5, 0)
-        grid.addWidget(self.opacity, 5, 1)
+        grid = form_grid(
+            [
+                ("Datacube", self.cube_combo),
+                (
+                    "Recolouriser weights",
+                    weights_row(self, self.weights_edit, "Recolouriser weights"),
+                ),
+                ("Embedder weights", weights_row(self, self.embedder_edit, "Embedder weights")),
+                ("Device", self.device),
+                ("Show", self.placement),
+                ("Opacity", self.opacity),
+            ]
+        )
         lay = self.body_layout
         lay.addLayout(grid)
         lay.addWidget(self.device_label)
