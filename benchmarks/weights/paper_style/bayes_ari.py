@@ -4,7 +4,9 @@ and its pixel share, scored with the adjusted Rand index against the generator's
 
 Every pixel of a cluster is a multinomial draw from one spectrum, so this maximum-a-posteriori
 labelling is the best any per-pixel method (DVE + K-Means included) can do; `--pool R` also shows
-what summing the counts of the (2R+1)^2 neighbourhood (spatial context) would give.
+what summing the counts of the (2R+1)^2 neighbourhood (spatial context) would give. The same
+posteriors also paint an image (each pixel the posterior mean of the cluster colours), scored like
+`evaluate` against the palette: what a per-pixel recolouriser that knew the generator could reach.
 
     python benchmarks/weights/paper_style/bayes_ari.py --data /work/data_paper/test [--pool 1]
 """
@@ -37,6 +39,7 @@ def main(argv=None) -> int:
     from sklearn.metrics import adjusted_rand_score
 
     from xrf_napari.training.data import list_cubes
+    from xrf_napari.training.metrics import image_metrics
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True)
@@ -45,10 +48,12 @@ def main(argv=None) -> int:
     )
     args = p.parse_args(argv)
     res = {r: [] for r in args.pool}
+    paint = {r: [] for r in args.pool}
     for path in list_cubes(args.data):
         with h5py.File(path, "r") as f:
             counts = f["counts"][()].astype(np.float32)
             labels = f["targets/labels"][()]
+            palette = f["targets/palette"][()]
             meta = json.loads(f.attrs["metadata"])
         logp = np.log(np.clip(cluster_spectra_canonical(meta), 1e-12, None))
         prior = np.log(np.bincount(labels.ravel(), minlength=len(logp)) / labels.size + 1e-12)
@@ -58,12 +63,22 @@ def main(argv=None) -> int:
                 if r == 0
                 else uniform_filter(counts, size=(2 * r + 1, 2 * r + 1, 1), mode="nearest")
             )
-            pred = np.argmax(c.reshape(-1, c.shape[-1]) @ logp.T * (2 * r + 1) ** 2 + prior, axis=1)
-            res[r].append(adjusted_rand_score(labels.ravel(), pred))
+            score = c.reshape(-1, c.shape[-1]) @ logp.T * (2 * r + 1) ** 2 + prior
+            res[r].append(adjusted_rand_score(labels.ravel(), np.argmax(score, axis=1)))
+            post = np.exp(score - score.max(1, keepdims=True))
+            post /= post.sum(1, keepdims=True)
+            colours = np.array([reg["colour_rgb"] for reg in meta["regions"]], np.float32)
+            colours = colours / 255.0 if colours.max() > 1.0 else colours
+            image = (post @ colours).reshape(*labels.shape, 3)
+            paint[r].append(image_metrics(image, palette))
     for r, v in res.items():
         print(
             f"pool radius {r}: Bayes MAP ARI median {np.median(v):.3f}, mean {np.mean(v):.3f}, "
-            f"min {np.min(v):.3f} over {len(v)} cubes"
+            f"min {np.min(v):.3f} over {len(v)} cubes; posterior-mean colours vs palette: "
+            + ", ".join(
+                f"{m} {np.mean([d[m] for d in paint[r]]):.4f}"
+                for m in ("msssim", "srgb", "de_mean")
+            )
         )
     return 0
 
