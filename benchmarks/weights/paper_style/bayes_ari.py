@@ -57,6 +57,7 @@ def main(argv=None) -> int:
             meta = json.loads(f.attrs["metadata"])
         logp = np.log(np.clip(cluster_spectra_canonical(meta), 1e-12, None))
         prior = np.log(np.bincount(labels.ravel(), minlength=len(logp)) / labels.size + 1e-12)
+        colours = np.array([reg["colour_rgb"] for reg in meta["regions"]], np.float32)  # [0, 1]
         for r in args.pool:
             c = (
                 counts
@@ -67,8 +68,6 @@ def main(argv=None) -> int:
             res[r].append(adjusted_rand_score(labels.ravel(), np.argmax(score, axis=1)))
             post = np.exp(score - score.max(1, keepdims=True))
             post /= post.sum(1, keepdims=True)
-            colours = np.array([reg["colour_rgb"] for reg in meta["regions"]], np.float32)
-            colours = colours / 255.0 if colours.max() > 1.0 else colours
             image = (post @ colours).reshape(*labels.shape, 3)
             paint[r].append(image_metrics(image, palette))
     for r, v in res.items():

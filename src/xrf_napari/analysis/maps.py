@@ -39,9 +39,6 @@ FIT_GROUPS = {"S": (("Pb", "Hg"), 0.35), "Ti": (("Ba",), 1.1), "Ba": (("Ti",), 1
 #: Excitation energy (keV) at which line templates take their relative intensities: a typical
 #: effective energy of a 40-50 kV tube spectrum. Ratios inside one shell barely depend on it.
 EXCITATION_KEV = 20.0
-#: IUPAC transitions used in templates: the forward model's own (those carrying nearly all
-#: radiative rate at 1-50 keV), so a map and a synthetic spectrum count the same lines.
-TRANSITIONS = LINE_NAMES
 FAMILIES = ("Ka", "Kb", "La", "Lb", "Lg", "Ma")
 
 
@@ -231,7 +228,7 @@ def element_transitions(symbol: str, e_min: float, e_max: float) -> list[tuple[f
     z = atomic_number(symbol)
     family_of = {t: fam for fam, (_, ts) in _FAMILIES.items() for t in ts}
     out = []
-    for t in TRANSITIONS:
+    for t in LINE_NAMES:  # the forward model's transitions: maps count the lines spectra hold
         code = getattr(xraylib, f"{t}_LINE")
         try:
             e = xraylib.LineEnergy(z, code)

@@ -20,6 +20,7 @@ from qtpy.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QMainWindow,
     QProgressBar,
     QPushButton,
@@ -69,7 +70,7 @@ def form_grid(rows) -> QGridLayout:
     grid = QGridLayout()
     for i, (text, field) in enumerate(rows):
         grid.addWidget(QLabel(text), i, 0)
-        (grid.addLayout if hasattr(field, "addWidget") else grid.addWidget)(field, i, 1)
+        (grid.addLayout if isinstance(field, QLayout) else grid.addWidget)(field, i, 1)
     return grid
 
 
