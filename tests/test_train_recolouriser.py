@@ -361,3 +361,35 @@ def test_colour_bins_train_choose_their_temperature_and_evaluate(setup, tmp_path
     assert (nearest < 1.0).all(), nearest
     assert _evaluate(d, test, out / "uvit.safetensors", tmp_path / "eval") == 0
     assert (tmp_path / "eval" / "eval.json").is_file()
+
+
+def test_init_fine_tunes_from_weights_and_refuses_another_architecture(setup, tmp_path, capsys):
+    """--init starts from given weights with their input normalisation (a run that ignored them
+    would start from random weights); the starting weights compete for keep_best; a config whose
+    model differs from the weights is refused by name."""
+    d, train, _ = setup
+    common = ["--data", str(train), "--embedder", str(d / "dve.safetensors")]
+    common += ["--config", str(d / "cfg.json"), "--device", "cpu", "--no-progress"]
+    common += ["--baseline-steps", "0", "--checkpoint-every", "2"]
+    assert main(["recolouriser"] + common + ["--out", str(tmp_path / "a"), "--steps", "2"]) == 0
+    init = tmp_path / "a" / "uvit.safetensors"
+    start, start_cfg = load_weights(init)
+    out = tmp_path / "b"
+    args = ["--out", str(out), "--steps", "2", "--init", str(init), "--lr", "1e-12"]
+    assert main(["recolouriser"] + common + args) == 0
+    state, cfg = load_weights(out / "uvit.safetensors")
+    assert cfg["init"]["sha256"] == load_weights.__globals__["sha256_of"](init)
+    assert cfg["latent_mean"] == start_cfg["latent_mean"]
+    assert cfg["latent_std"] == start_cfg["latent_std"]
+    for k, v in start.items():  # a learning rate of 1e-12 leaves the starting weights
+        assert torch.allclose(state[k].float(), v.float(), atol=1e-3), k
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["val_curve"][0][0] == 0  # the starting weights were validated
+    other = json.loads((d / "cfg.json").read_text())
+    other["model"]["depth"] = 5
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    bad = common[:4] + ["--config", str(tmp_path / "other.json")] + common[6:]
+    capsys.readouterr()
+    assert main(["recolouriser"] + bad + ["--out", str(tmp_path / "c"), "--init", str(init)]) != 0
+    assert "differs from the weights (depth: config 5, weights 3)" in capsys.readouterr().err
+    assert not (tmp_path / "c" / "uvit.safetensors").exists()

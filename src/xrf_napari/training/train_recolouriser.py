@@ -107,6 +107,12 @@ def configure(p) -> None:
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    p.add_argument(
+        "--init",
+        default=None,
+        help="start from these SmallUViT weights (.safetensors): fine-tuning on new data with a "
+        "fresh schedule; the config's model must match them",
+    )
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--checkpoint-every", type=int, default=None)
     p.add_argument(
@@ -155,7 +161,45 @@ def resolve_config(args) -> dict:
     if cfg["target"] not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}")
     cfg["epochs"] = args.epochs
+    cfg["init"] = getattr(args, "init", None)
     return cfg
+
+
+#: Keys of a weights config that a training run writes, not the architecture (--init ignores them).
+RUN_KEYS = {
+    "arch", "img_size", "tile", "in_chans", "latent_mean", "latent_std", "target",
+    "trained_steps", "stored_dtype", "command", "decode_temperature", "init",
+}  # fmt: skip
+
+
+def load_init(path, model: dict, target: str, n_in: int):
+    """(state_dict in float32, init config) of --init weights, after checking that they are a
+    SmallUViT of the config's architecture, target and input channels: fine-tuning keeps the
+    network's input normalisation, so the data must feed it the same features."""
+    from ..models.weights import load_weights
+
+    state, icfg = load_weights(path)
+    if icfg.get("arch") != "SmallUViT":
+        raise ValueError(f"--init {path}: not SmallUViT weights (arch {icfg.get('arch')!r})")
+    if model.get("colour_bins"):
+        raise ValueError(
+            f"--init {path}: a colour-bin model cannot be fine-tuned (its bins are fitted on the "
+            "training targets); train it from scratch"
+        )
+    from ..models.uvit import DEFAULT_CONFIG
+
+    want = {k: v for k, v in {**DEFAULT_CONFIG, **model}.items() if k not in RUN_KEYS}
+    have = {k: v for k, v in {**DEFAULT_CONFIG, **icfg}.items() if k not in RUN_KEYS}
+    differ = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))
+    if differ:
+        details = ", ".join(f"{k}: config {want.get(k)!r}, weights {have.get(k)!r}" for k in differ)
+        raise ValueError(f"--init {path}: the config's model differs from the weights ({details})")
+    if icfg.get("target", "palette") != target or icfg.get("in_chans") != n_in:
+        raise ValueError(
+            f"--init {path}: trained for target {icfg.get('target')!r} on {icfg.get('in_chans')} "
+            f"input channels; this run has target {target!r} and {n_in}"
+        )
+    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}, icfg
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -519,6 +563,12 @@ class _Run:
 def run(args) -> int:
     r = _build(args)
     loop = _resume(r) if args.resume else LoopState()
+    if r.cfg["init"] and not args.resume and r.val_idx and r.dist.is_main:
+        # the starting weights compete for keep_best: fine-tuning must not make them worse unseen
+        loop.record_val(
+            _val_loss(r.core, r.latents, r.targets, r.val_idx, r.device), r.core, r.cfg["keep_best"]
+        )
+        r.core.train()
     train_s = _loop(r, loop)
     return _finalise(r, loop, train_s)
 
@@ -543,7 +593,7 @@ def _start(args):
             "uvit.safetensors",
             "pixel_mlp.safetensors",
         ),
-        inputs=[args.data, args.embedder, args.config],
+        inputs=[args.data, args.embedder, args.config, args.init],
     )
     cfg = resolve_config(args)
     out = Path(args.out)
@@ -595,9 +645,20 @@ def _build(args) -> _Run:
         [cube_source(p) for p in list_cubes(args.data)], cfg["val_fraction"], cfg["seed"]
     )
     n_in = latents[0].shape[-1]
-    stack = np.concatenate([latents[i].reshape(-1, n_in) for i in train_idx])
-    mean, std = stack.mean(0), stack.std(0) + 1e-6
-    del stack
+    init_state = init_info = None
+    if cfg["init"]:
+        init_state, icfg = load_init(cfg["init"], cfg["model"], cfg["target"], n_in)
+        mean = np.asarray(icfg["latent_mean"], np.float32)
+        std = np.asarray(icfg["latent_std"], np.float32)
+        init_info = {
+            "weights": str(cfg["init"]),
+            "sha256": _file_sha(cfg["init"]),
+            "trained_steps": icfg.get("trained_steps"),
+        }
+    else:
+        stack = np.concatenate([latents[i].reshape(-1, n_in) for i in train_idx])
+        mean, std = stack.mean(0), stack.std(0) + 1e-6
+        del stack
     crop = cfg["crop"]
     pixels = sum(latents[i].shape[0] * latents[i].shape[1] for i in train_idx)
     if cfg.get("epochs"):
@@ -611,8 +672,12 @@ def _build(args) -> _Run:
         "latent_mean": mean.tolist(),
         "latent_std": std.tolist(),
         "target": cfg["target"],
+        **({"init": init_info} if init_info else {}),
     }
-    core = build_from_config(model_cfg).to(device)
+    core = build_from_config(model_cfg)
+    if init_state is not None:
+        core.load_state_dict(init_state)
+    core = core.to(device)
     colour_loss = None
     if model_cfg.get("colour_bins"):
         import torch
