@@ -385,6 +385,13 @@ def test_init_fine_tunes_from_weights_and_refuses_another_architecture(setup, tm
         assert torch.allclose(state[k].float(), v.float(), atol=1e-3), k
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["val_curve"][0][0] == 0  # the starting weights were validated
+    # resumed without --init: the normalisation and the init record stay the fine-tune's
+    args = ["--out", str(out), "--steps", "3", "--resume"]
+    assert main(["recolouriser"] + common + args) == 0
+    state, cfg = load_weights(out / "uvit.safetensors")
+    assert cfg["init"]["sha256"] == load_weights.__globals__["sha256_of"](init)
+    assert cfg["latent_mean"] == start_cfg["latent_mean"]
+    assert cfg["latent_std"] == start_cfg["latent_std"]
     other = json.loads((d / "cfg.json").read_text())
     other["model"]["depth"] = 5
     (tmp_path / "other.json").write_text(json.dumps(other))

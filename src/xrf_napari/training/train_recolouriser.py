@@ -761,6 +761,13 @@ def _resume(r: _Run) -> LoopState:
         required=("model", "optimizer", "step", "curves", "sampler_rng", "torch_rng"),
     )
     loop = LoopState.from_checkpoint(state, r.sampler)
+    # The input normalisation is the checkpoint's (restored with the model's buffers; a fine-tuning
+    # run's came from its --init weights, not from this data): the written config must say so.
+    saved = (state.get("config") or {}).get("model_config") or {}
+    for key in ("latent_mean", "latent_std"):
+        r.model_cfg[key] = saved.get(key) or getattr(r.core, key).flatten().cpu().tolist()
+    if saved.get("init") and not r.model_cfg.get("init"):
+        r.model_cfg["init"] = saved["init"]
     before = (state.get("config") or {}).get("val_cubes")
     if before != r.public["val_cubes"]:
         # Validation losses of another split are not comparable, and cubes validated on before
