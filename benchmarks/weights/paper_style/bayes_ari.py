@@ -8,7 +8,8 @@ what summing the counts of the (2R+1)^2 neighbourhood (spatial context) would gi
 posteriors also paint an image (each pixel the posterior mean of the cluster colours), scored like
 `evaluate` against the palette: what a per-pixel recolouriser that knew the generator could reach.
 
-    python benchmarks/weights/paper_style/bayes_ari.py --data /work/data_paper/test [--pool 1]
+    python benchmarks/weights/paper_style/bayes_ari.py --data /work/data_paper/test [--pool 1] \
+        [--per-cube]
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ def main(argv=None) -> int:
     p.add_argument(
         "--pool", type=int, nargs="*", default=[0], help="neighbourhood radii (0: the pixel alone)"
     )
+    p.add_argument(
+        "--per-cube", action="store_true", help="also print each cube's figures (with its painting)"
+    )
     args = p.parse_args(argv)
     res = {r: [] for r in args.pool}
     paint = {r: [] for r in args.pool}
@@ -70,6 +74,13 @@ def main(argv=None) -> int:
             post /= post.sum(1, keepdims=True)
             image = (post @ colours).reshape(*labels.shape, 3)
             paint[r].append(image_metrics(image, palette))
+            if args.per_cube:
+                src = (meta.get("source") or {}).get("image", "?")
+                d = paint[r][-1]
+                print(
+                    f"{path.name} {src} pool {r}: ARI {res[r][-1]:.3f}, MS-SSIM {d['msssim']:.4f}, "
+                    f"sRGB {d['srgb']:.4f}, dE00 {d['de_mean']:.2f}"
+                )
     for r, v in res.items():
         print(
             f"pool radius {r}: Bayes MAP ARI median {np.median(v):.3f}, mean {np.mean(v):.3f}, "
