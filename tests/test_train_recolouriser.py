@@ -400,3 +400,6 @@ def test_init_fine_tunes_from_weights_and_refuses_another_architecture(setup, tm
     assert main(["recolouriser"] + bad + ["--out", str(tmp_path / "c"), "--init", str(init)]) != 0
     assert "differs from the weights (depth: config 5, weights 3)" in capsys.readouterr().err
     assert not (tmp_path / "c" / "uvit.safetensors").exists()
+    dve = ["--out", str(tmp_path / "d"), "--init", str(d / "dve.safetensors")]
+    assert main(["recolouriser"] + common + dve) != 0
+    assert "not SmallUViT weights (a dve model)" in capsys.readouterr().err

@@ -172,15 +172,16 @@ RUN_KEYS = {
 }  # fmt: skip
 
 
-def load_init(path, model: dict, target: str, n_in: int):
+def load_init(path, model: dict, target: str):
     """(state_dict in float32, init config) of --init weights, after checking that they are a
-    SmallUViT of the config's architecture, target and input channels: fine-tuning keeps the
-    network's input normalisation, so the data must feed it the same features."""
+    SmallUViT of the config's architecture and target (before any cube is embedded): fine-tuning
+    keeps the network's input normalisation, so the data must feed it the same features."""
     from ..models.weights import load_weights
 
     state, icfg = load_weights(path)
     if icfg.get("arch") != "SmallUViT":
-        raise ValueError(f"--init {path}: not SmallUViT weights (arch {icfg.get('arch')!r})")
+        kind = icfg.get("arch") or icfg.get("model") or "unknown"
+        raise ValueError(f"--init {path}: not SmallUViT weights (a {kind} model)")
     if model.get("colour_bins"):
         raise ValueError(
             f"--init {path}: a colour-bin model cannot be fine-tuned (its bins are fitted on the "
@@ -194,10 +195,9 @@ def load_init(path, model: dict, target: str, n_in: int):
     if differ:
         details = ", ".join(f"{k}: config {want.get(k)!r}, weights {have.get(k)!r}" for k in differ)
         raise ValueError(f"--init {path}: the config's model differs from the weights ({details})")
-    if icfg.get("target", "palette") != target or icfg.get("in_chans") != n_in:
+    if icfg.get("target", "palette") != target:
         raise ValueError(
-            f"--init {path}: trained for target {icfg.get('target')!r} on {icfg.get('in_chans')} "
-            f"input channels; this run has target {target!r} and {n_in}"
+            f"--init {path}: trained for target {icfg.get('target')!r}; this run has {target!r}"
         )
     return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}, icfg
 
@@ -624,6 +624,9 @@ def _build(args) -> _Run:
     seed_everything(cfg["seed"])
     show = not args.no_progress and dist.is_main
 
+    init_state = init_info = None
+    if cfg["init"]:  # checked before the embedding pass, which takes minutes on a real dataset
+        init_state, icfg = load_init(cfg["init"], cfg["model"], cfg["target"])
     t0 = time.time()
     latents, palettes, rgbs, names = embed_dataset(
         args.data,
@@ -645,9 +648,12 @@ def _build(args) -> _Run:
         [cube_source(p) for p in list_cubes(args.data)], cfg["val_fraction"], cfg["seed"]
     )
     n_in = latents[0].shape[-1]
-    init_state = init_info = None
     if cfg["init"]:
-        init_state, icfg = load_init(cfg["init"], cfg["model"], cfg["target"], n_in)
+        if icfg.get("in_chans") != n_in:
+            raise ValueError(
+                f"--init {cfg['init']}: made for {icfg.get('in_chans')} input channels; "
+                f"this run's inputs have {n_in}"
+            )
         mean = np.asarray(icfg["latent_mean"], np.float32)
         std = np.asarray(icfg["latent_std"], np.float32)
         init_info = {
