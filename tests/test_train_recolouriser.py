@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 from xrf_napari.cli.train import main  # noqa: E402
 from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration  # noqa: E402
 from xrf_napari.io.project_h5 import write_cube  # noqa: E402
-from xrf_napari.models.weights import load_weights, save_weights  # noqa: E402
+from xrf_napari.models.weights import load_weights, save_weights, sha256_of  # noqa: E402
 from xrf_napari.training.toy_data import toy_cube  # noqa: E402
 
 
@@ -378,7 +378,7 @@ def test_init_fine_tunes_from_weights_and_refuses_another_architecture(setup, tm
     args = ["--out", str(out), "--steps", "2", "--init", str(init), "--lr", "1e-12"]
     assert main(["recolouriser"] + common + args) == 0
     state, cfg = load_weights(out / "uvit.safetensors")
-    assert cfg["init"]["sha256"] == load_weights.__globals__["sha256_of"](init)
+    assert cfg["init"]["sha256"] == sha256_of(init)
     assert cfg["latent_mean"] == start_cfg["latent_mean"]
     assert cfg["latent_std"] == start_cfg["latent_std"]
     for k, v in start.items():  # a learning rate of 1e-12 leaves the starting weights
@@ -389,7 +389,7 @@ def test_init_fine_tunes_from_weights_and_refuses_another_architecture(setup, tm
     args = ["--out", str(out), "--steps", "3", "--resume"]
     assert main(["recolouriser"] + common + args) == 0
     state, cfg = load_weights(out / "uvit.safetensors")
-    assert cfg["init"]["sha256"] == load_weights.__globals__["sha256_of"](init)
+    assert cfg["init"]["sha256"] == sha256_of(init)
     assert cfg["latent_mean"] == start_cfg["latent_mean"]
     assert cfg["latent_std"] == start_cfg["latent_std"]
     other = json.loads((d / "cfg.json").read_text())

@@ -161,7 +161,7 @@ def resolve_config(args) -> dict:
     if cfg["target"] not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}")
     cfg["epochs"] = args.epochs
-    cfg["init"] = getattr(args, "init", None)
+    cfg["init"] = args.init
     return cfg
 
 
@@ -173,7 +173,7 @@ RUN_KEYS = {
 
 
 def load_init(path, model: dict, target: str):
-    """(state_dict in float32, init config) of --init weights, after checking that they are a
+    """(state_dict, init config) of --init weights, after checking that they are a
     SmallUViT of the config's architecture and target (before any cube is embedded): fine-tuning
     keeps the network's input normalisation, so the data must feed it the same features."""
     from ..models.weights import load_weights
@@ -199,7 +199,7 @@ def load_init(path, model: dict, target: str):
         raise ValueError(
             f"--init {path}: trained for target {icfg.get('target')!r}; this run has {target!r}"
         )
-    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}, icfg
+    return state, icfg  # load_state_dict casts the float16 on disk to the model's float32
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -568,7 +568,6 @@ def run(args) -> int:
         loop.record_val(
             _val_loss(r.core, r.latents, r.targets, r.val_idx, r.device), r.core, r.cfg["keep_best"]
         )
-        r.core.train()
     train_s = _loop(r, loop)
     return _finalise(r, loop, train_s)
 
