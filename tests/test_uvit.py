@@ -5,7 +5,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from xrf_napari.analysis.recolour import Recolouriser, blend_window, save_rgb, tile_starts  # noqa: E402
+from xrf_napari.analysis.recolour import (  # noqa: E402
+    Recolouriser,
+    blend_window,
+    dihedral_mean,
+    save_rgb,
+    tile_starts,
+)
 from xrf_napari.models.uvit import build_from_config  # noqa: E402
 from xrf_napari.training.metrics import ciede2000, image_metrics, ms_ssim, redmean_distance  # noqa: E402
 
@@ -151,6 +157,33 @@ def test_each_pixel_is_a_convex_blend_of_the_tiles_covering_it():
     ys, xs = tile_starts(50, 32, 8), tile_starts(70, 32, 8)
     np.testing.assert_allclose(rgb[: ys[1], : xs[1]], corner[: ys[1], : xs[1]], atol=1e-5)
     assert rgb.shape == (50, 70, 3) and np.isfinite(rgb).all()
+
+
+def test_averaged_flips_make_the_model_equivariant_and_change_nothing_for_an_equivariant_one():
+    x = torch.from_numpy(np.random.default_rng(3).normal(size=(2, 3, 32, 32)).astype(np.float32))
+    model = tiny_model(pixel_skip=True, head_hidden=4)
+
+    def turn(t, k, flip):  # one of the 8 symmetries of the square tile
+        t = torch.rot90(t, k, (-2, -1))
+        return t.flip(-1) if flip else t
+
+    with torch.no_grad():
+        mean = dihedral_mean(model, x)
+        for k, flip in ((1, False), (2, False), (0, True), (3, True)):
+            # the SmallUViT itself is not equivariant (learnt positions, shifted patches)...
+            assert (model(turn(x, k, flip)) - turn(model(x), k, flip)).abs().max() > 1e-3
+            # ...the mean over the 8 orientations is, exactly (a wrong inverse turn breaks this)
+            torch.testing.assert_close(
+                dihedral_mean(model, turn(x, k, flip)), turn(mean, k, flip), atol=1e-5, rtol=0
+            )
+        pointwise = torch.nn.Sequential(torch.nn.Conv2d(3, 3, 1), torch.nn.Sigmoid())
+        torch.testing.assert_close(dihedral_mean(pointwise, x), pointwise(x), atol=1e-6, rtol=0)
+    # the tiled path averages the same way: one tile covering the image gives that mean
+    rec = _recolouriser(model)
+    latent = x[0].permute(1, 2, 0).numpy()
+    flipped = rec.predict(latent, tile=32, average_flips=True)
+    np.testing.assert_allclose(flipped, mean[0].permute(1, 2, 0).numpy(), atol=1e-5)
+    assert np.abs(flipped - rec.predict(latent, tile=32)).max() > 1e-3
 
 
 def test_small_image_is_mirrored_up_to_the_tile():

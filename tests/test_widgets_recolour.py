@@ -75,6 +75,27 @@ def test_recolour_beside_then_over_and_save(docked, qtbot, tmp_path):
     assert widget.cube_combo.currentText() == "renamed scan"
 
 
+def test_average_flips_box_gives_the_cli_option(docked, qtbot, tmp_path):
+    from xrf_napari.analysis.recolour import recolour
+
+    viewer, widget = docked
+    widget.device.setCurrentText("cpu")
+    assert not widget.flips_box.isChecked()  # off by default: 8x the transformer's time
+    widget.flips_box.setChecked(True)
+    widget.run()
+    wait_idle(qtbot, widget.job)
+    assert widget.job.last_error is None, widget.job.last_error
+    shown = viewer.layers[f"recoloured [{cube_stack_name(viewer)}]"].data
+    kw = dict(
+        weights=widget.weights_edit.text(),
+        embedder_weights=widget.embedder_edit.text(),
+        device="cpu",
+    )
+    cube = widget.cube_combo.current_cube()
+    np.testing.assert_allclose(shown, recolour(cube, average_flips=True, **kw).rgb, atol=1e-5)
+    assert np.abs(shown - recolour(cube, **kw).rgb).max() > 1e-3
+
+
 def test_unavailable_device_and_corrupt_weights_reset(docked, qtbot, tmp_path):
     viewer, widget = docked
     import torch

@@ -68,9 +68,12 @@ class Recolouriser:
         tile: int | None = None,
         overlap: int | None = None,
         batch: int = 8,
+        average_flips: bool = False,
     ):
         """Yield (done_tiles, n_tiles); return rgb (H, W, 3) float32 in [0, 1]. `latent` is the
-        model input: the DVE latent, followed by the line features if the model reads them."""
+        model input: the DVE latent, followed by the line features if the model reads them.
+        `average_flips`: each tile's output is the mean over its 8 flips and quarter turns
+        (`dihedral_mean`), at 8x the model's time."""
         import torch
 
         latent = np.asarray(latent, dtype=np.float32)
@@ -99,6 +102,7 @@ class Recolouriser:
         wsum = np.zeros((ph, pw), dtype=np.float32)
         dev = self.device
         autocast = dev.type == "cuda"
+        forward = functools.partial(dihedral_mean, self.model) if average_flips else self.model
         yield 0, len(starts)
         with torch.inference_mode():
             for i in range(0, len(starts), batch):
@@ -108,7 +112,7 @@ class Recolouriser:
                 )
                 xt = torch.from_numpy(np.ascontiguousarray(x)).to(dev)
                 with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=autocast):
-                    out = self.model(xt)
+                    out = forward(xt)
                 out = out.float().permute(0, 2, 3, 1).cpu().numpy()
                 for (y, x0), o in zip(chunk, out):
                     acc[y : y + tile, x0 : x0 + tile] += o * window[..., None]
@@ -121,6 +125,23 @@ class Recolouriser:
         from ..progress import run_to_end
 
         return run_to_end(self.iter_predict(latent, **kw))
+
+
+def dihedral_mean(model, x):
+    """The model's output averaged over the 8 flips and quarter turns of square input tiles
+    (N, C, T, T), each output turned back. The model trained on all 8 (train_recolouriser's
+    augmentation) but is not exactly equivariant: its positions and shifted patches are not, so
+    the 8 answers differ by noise that the mean cancels (measured in the recolouriser's card)."""
+    import torch
+
+    acc = None
+    for flip in (False, True):
+        xf = x.flip(-1) if flip else x
+        for k in range(4):
+            out = torch.rot90(model(torch.rot90(xf, k, (-2, -1))).float(), -k, (-2, -1))
+            out = out.flip(-1) if flip else out
+            acc = out if acc is None else acc + out
+    return acc / 8.0
 
 
 def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
@@ -185,10 +206,18 @@ def load_recolouriser(weights=None, device="auto") -> Recolouriser:
 
 
 def iter_recolour(
-    cube, *, weights=None, embedder_weights=None, device="auto", tile=None, overlap=None, batch=8
+    cube,
+    *,
+    weights=None,
+    embedder_weights=None,
+    device="auto",
+    tile=None,
+    overlap=None,
+    batch=8,
+    average_flips=False,
 ):
     """Yield (done, total) over embedding (first half) then tiles (second half); return
-    RecolourResult."""
+    RecolourResult. `average_flips`: see Recolouriser.iter_predict."""
     from .ambiguity import ambiguity_report
     from .embed import iter_embed
     from .line_features import line_features
@@ -217,7 +246,9 @@ def iter_recolour(
     model_input = rec.model_input(inputs) if reads is not None else latent
     del inputs
     rgb = yield from _rescaled(
-        rec.iter_predict(model_input, tile=tile, overlap=overlap, batch=batch),
+        rec.iter_predict(
+            model_input, tile=tile, overlap=overlap, batch=batch, average_flips=average_flips
+        ),
         offset=n,
         span=n,
         total=2 * n,

@@ -45,6 +45,11 @@ def configure(p) -> None:
     p.add_argument("--grid", type=int, default=4, help="cubes shown in the PNG grid")
     p.add_argument("--max-cubes", type=int, default=None)
     p.add_argument("--no-ari", action="store_true", help="skip the embedder's ARI table")
+    p.add_argument(
+        "--average-flips",
+        action="store_true",
+        help="SmallUViT output averaged over each tile's 8 flips and turns (as recolour's option)",
+    )
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -83,6 +88,7 @@ def evaluate(
     device="auto",
     max_cubes=None,
     progress: bool = True,
+    average_flips: bool = False,
 ) -> dict:
     """Per-cube and mean metrics; also returns a few images for the grid under "_images"."""
     from tqdm import tqdm
@@ -127,7 +133,7 @@ def evaluate(
         latent = rec.model_input(
             run_to_end(iter_embed(cube, weights=embedder, device=str(dev), features=rec.features()))
         )
-        preds = {"uvit": rec.predict(latent)}
+        preds = {"uvit": rec.predict(latent, average_flips=average_flips)}
         if mlp is not None:
             # a latent-only baseline reads the first 3 channels of a line-feature model's input
             preds["pixel_mlp"] = predict_pixels(mlp, latent[..., : mlp.config["in_chans"]], dev)
@@ -173,6 +179,7 @@ def evaluate(
         "embedder": str(embedder),
         "baseline": str(baseline) if baseline else None,
         "device": str(dev),
+        "average_flips": average_flips,
         "seconds": round(time.time() - t0, 1),
         "summary": summary,
         "per_cube": per_cube,
@@ -289,7 +296,7 @@ def format_table(results: dict) -> str:
         "|---|---|" + "---|" * len(METRICS),
     ]
     names = {
-        "uvit": "SmallUViT",
+        "uvit": "SmallUViT" + (", 8 flips averaged" if results.get("average_flips") else ""),
         "pixel_mlp": "per-pixel MLP",
         "flat_mean": "flat mean colour (baseline)",
         "palette_ceiling": "palette image (ceiling)",
@@ -361,6 +368,7 @@ def run(args) -> int:
         args.device,
         args.max_cubes,
         progress=not args.no_progress,
+        average_flips=args.average_flips,
     )
     images = results.pop("_images")
     table = format_table(results)

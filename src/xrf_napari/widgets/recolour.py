@@ -43,11 +43,15 @@ CAVEAT_WHY = (
 )
 
 
-def _recolour_job(cube, weights, embedder_weights, device):
+def _recolour_job(cube, weights, embedder_weights, device, average_flips=False):
     from ..analysis.recolour import iter_recolour
 
     result = yield from iter_recolour(
-        cube, weights=weights, embedder_weights=embedder_weights, device=device
+        cube,
+        weights=weights,
+        embedder_weights=embedder_weights,
+        device=device,
+        average_flips=average_flips,
     )
     if result.ambiguity.ambiguous.any():
         preload_labels_imports()  # for the "ambiguous colour" layer
@@ -69,6 +73,12 @@ class RecolourWidget(CubeDock):
         self.embedder_edit.setPlaceholderText("shipped embedder")
         self.device = device_combo()
         self.device_label = QLabel("Device used: \u2014")
+        self.flips_box = QCheckBox("average 8 flips and turns (8\u00d7 slower)")
+        self.flips_box.setToolTip(
+            "Each tile is recoloured in its 8 orientations and the colours averaged: slightly "
+            "sharper and closer on held-out scans (docs/model_card_recolouriser.md), at 8 times "
+            "the transformer's time"
+        )
         self.caveat = QLabel(CAVEAT)
         self.caveat.setWordWrap(True)
         self.caveat.setToolTip(CAVEAT_WHY)
@@ -96,6 +106,7 @@ class RecolourWidget(CubeDock):
                 ),
                 ("Embedder weights", weights_row(self, self.embedder_edit, "Embedder weights")),
                 ("Device", self.device),
+                ("Orientations", self.flips_box),
                 ("Show", self.placement),
                 ("Opacity", self.opacity),
             ]
@@ -143,6 +154,7 @@ class RecolourWidget(CubeDock):
             self.weights_edit.text().strip() or None,
             self.embedder_edit.text().strip() or None,
             self.device.currentText(),
+            self.flips_box.isChecked(),
             cube=cube,
             description="Embedding, then recolouring tiles\u2026",
             on_result=lambda res: self._add_result(layer, res),
