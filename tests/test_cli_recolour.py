@@ -67,6 +67,7 @@ def test_cli_writes_png_and_tiff_of_the_input_size(files, capsys):
     assert_is_prediction(tifffile.imread(d / "out.tif"), cube, d, tile=16, overlap=4)
     flips = ["--average-flips", "--output", str(d / "flips.png")]
     assert main(["recolour", str(cube)] + flips + common) == 0
+    assert "8 orientations per tile averaged" in capsys.readouterr().err
     flipped = np.asarray(Image.open(d / "flips.png"))
     assert_is_prediction(flipped, cube, d, average_flips=True)
     assert (flipped != img).any()  # the option reached the model (the plain run is deterministic)

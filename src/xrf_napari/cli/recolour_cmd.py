@@ -64,7 +64,8 @@ def run(args) -> int:
     rec = load_recolouriser(args.weights, args.device)  # fails fast on bad weights, before reading
     print(
         f"recolouring {cube.name} ({cube.shape[0]} x {cube.shape[1]} px, {cube.shape[2]} channels, "
-        f"calibration {cube.calibration.source}) on {rec.device}",
+        f"calibration {cube.calibration.source}) on {rec.device}"
+        + (", 8 orientations per tile averaged" if args.average_flips else ""),
         file=sys.stderr,
     )
     # the core counts embedding then tiles on one scale: shown as a percentage, not as pixels
