@@ -1,0 +1,151 @@
+#!/usr/bin/env python
+"""Why the pigment hypotheses miss: search or score? (issue 14's top-1 target, measured.)
+
+For every region of held-out cubes with known recipes (true regions as labels), the region is
+ranked twice by `analysis.pigment_fit.rank_region`: as shipped, and with the true recipe's visible
+pigments forced into the shortlist, so that the true candidate is always enumerated and scored.
+Each region whose top-1 is not the true visible set falls in one class:
+
+* twin: the top-1 shows the same elements as the truth (X-ray twins; only colour or base rates
+  can settle it);
+* search: with the truth enumerated, it ranks first (a better shortlist would fix it);
+* score: with the truth enumerated, a wrong candidate still scores higher (the forward model,
+  noise or the penalty prefer it: no search can fix it); the median score gap is printed;
+* not a candidate: the truth is outside what the ranking may propose (two X-ray twins at once,
+  which no spectrum can apportion; more than two colours; a pigment it cannot fit; or dropped as
+  a share under MIN_SHARE).
+
+    PYTHONPATH=src python scripts/pigment_error_sources.py DATA_DIR [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def regions_of(path: Path):
+    """(lib, ground, energy, [(label, y, leak, true visible indices)]) as iter_fit_regions sees
+    them."""
+    from xrf_napari.analysis import pigment_fit as pf
+    from xrf_napari.energy import canonical_energy
+    from xrf_napari.io import read_cube
+    from xrf_napari.io.project_h5 import read_targets
+
+    cube = read_cube(path)
+    labels = read_targets(path)["labels"].astype(np.int32) + 1
+    recipes = cube.metadata["regions"]
+    recipes = json.loads(recipes) if isinstance(recipes, str) else recipes
+    profile, notes = pf.instrument_for(cube)
+    labs, spectra, npix = pf.region_spectra(cube, labels)
+    sums = spectra * npix[:, None]
+    ok = (npix >= pf.MIN_PIXELS) & (sums.sum(axis=1) >= pf.MIN_COUNTS)
+    profile, notes = pf.estimate_missing(profile, notes, sums[ok])
+    lib = pf.component_library(profile)
+    ground = pf.choose_ground(lib, sums, ok)
+    leaks = pf.neighbour_leak(labels, labs, spectra)
+    known = {p.name.lower() for p in lib.pigments}
+    out = []
+    for lab, y, leak, good in zip(labs, sums, leaks, ok):
+        rec = recipes[int(lab) - 1]
+        if not good or not all(n.lower() in known for n in rec["pigments"]):
+            continue
+        truth = sorted(lib.index(n) for n in pf.visible_pigments(rec["pigments"], profile))
+        out.append((int(lab), y, leak, tuple(truth)))
+    return lib, ground, canonical_energy(), out
+
+
+def classify(lib, ground, energy, y, leak, truth) -> dict:
+    from xrf_napari.analysis import pigment_fit as pf
+    from xrf_napari.analysis.embed import _one_thread
+
+    names = {lib.pigments[i].name for i in truth}
+
+    def visible(c):
+        return {n for n in c.pigments if lib.visible[lib.index(n)]}
+
+    def key(s):
+        return sorted(int(lib.twin_class[lib.index(n)]) for n in s)
+
+    with _one_thread():
+        shipped, _ = pf.rank_region(lib, y, ground, energy, None, pf.TOP_N, leak)
+    if not shipped:
+        return {"class": "no candidates"}
+    top = visible(shipped[0])
+    if top == names:
+        return {"class": "right"}
+    if key(top) == key(names):
+        return {"class": "twin", "top": sorted(top)}
+    original = pf._shortlist
+
+    def with_truth(lib_, y_, w_, base_):
+        short, phi = original(lib_, y_, w_, base_)
+        return sorted(set(short) | {i for i in truth if lib.fittable[i]}), phi
+
+    pf._shortlist = with_truth
+    try:
+        with _one_thread():
+            ranked, _ = pf.rank_region(lib, y, ground, energy, None, 10_000, leak)
+    finally:
+        pf._shortlist = original
+    hit = [k for k, c in enumerate(ranked) if visible(c) == names]
+    if not hit:
+        roles = [p.role for p in lib.pigments]
+        if len({int(lib.twin_class[i]) for i in truth}) < len(truth):
+            why = "holds two X-ray twins"
+        elif not pf._allowed(truth, roles):
+            why = "more colours than a candidate may have"
+        elif not all(lib.fittable[i] for i in truth):
+            why = "a pigment the fit does not use"
+        else:
+            why = "a pigment's share under MIN_SHARE"
+        return {"class": "not a candidate", "why": why}
+    if hit[0] == 0:
+        return {"class": "search", "top": sorted(top)}
+    gap = ranked[0].log_score - ranked[hit[0]].log_score
+    return {"class": "score", "gap": gap, "rank": hit[0] + 1, "top": sorted(top)}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("data", help="folder of generated cubes (with their recipes)")
+    ap.add_argument("--json", help="write the per-region classes here")
+    args = ap.parse_args(argv)
+    from xrf_napari.training.data import list_cubes
+
+    rows = []
+    for path in list_cubes(args.data):
+        lib, ground, energy, regions = regions_of(path)
+        for lab, y, leak, truth in regions:
+            row = classify(lib, ground, energy, y, leak, truth)
+            row.update(cube=path.name, region=lab, truth=[lib.pigments[i].name for i in truth])
+            rows.append(row)
+        print(f"{path.name}: {len(regions)} regions", file=sys.stderr)
+    n = len(rows)
+    print(f"{n} regions of {args.data}")
+    for cls in ("right", "twin", "search", "score", "not a candidate", "no candidates"):
+        k = [r for r in rows if r["class"] == cls]
+        extra = ""
+        if cls == "score" and k:
+            fewer = sum(len(r["top"]) < len(r["truth"]) for r in k)
+            more = sum(len(r["top"]) > len(r["truth"]) for r in k)
+            extra = (
+                f" (score gap median {np.median([r['gap'] for r in k]):.1f}, true candidate's "
+                f"rank median {np.median([r['rank'] for r in k]):.0f}; top-1 has fewer pigments "
+                f"than the truth in {fewer}, more in {more}, as many in {len(k) - fewer - more})"
+            )
+        if cls == "not a candidate" and k:
+            whys = sorted({r["why"] for r in k})
+            extra = " (" + "; ".join(f"{w}: {sum(r['why'] == w for r in k)}" for w in whys) + ")"
+        print(f"  {cls}: {len(k)} ({100 * len(k) / max(n, 1):.1f} %){extra}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
