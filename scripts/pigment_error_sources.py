@@ -28,18 +28,12 @@ from pathlib import Path
 import numpy as np
 
 
-def regions_of(path: Path):
+def regions_of(cube, labels, recipes):
     """(lib, ground, energy, [(label, y, leak, true visible indices)]) as iter_fit_regions sees
-    them."""
+    them; labels 1..N index `recipes` (dicts with "pigments"), 0 is no region."""
     from xrf_napari.analysis import pigment_fit as pf
     from xrf_napari.energy import canonical_energy
-    from xrf_napari.io import read_cube
-    from xrf_napari.io.project_h5 import read_targets
 
-    cube = read_cube(path)
-    labels = read_targets(path)["labels"].astype(np.int32) + 1
-    recipes = cube.metadata["regions"]
-    recipes = json.loads(recipes) if isinstance(recipes, str) else recipes
     profile, notes = pf.instrument_for(cube)
     labs, spectra, npix = pf.region_spectra(cube, labels)
     sums = spectra * npix[:, None]
@@ -53,10 +47,21 @@ def regions_of(path: Path):
     for lab, y, leak, good in zip(labs, sums, leaks, ok):
         rec = recipes[int(lab) - 1]
         if not good or not all(n.lower() in known for n in rec["pigments"]):
-            continue
+            continue  # too small, or a panel's bare ground
         truth = sorted(lib.index(n) for n in pf.visible_pigments(rec["pigments"], profile))
         out.append((int(lab), y, leak, tuple(truth)))
     return lib, ground, canonical_energy(), out
+
+
+def read_generated(path: Path):
+    """(cube, labels 1..N, recipes) of a cube written by `xrf-napari-train generate`."""
+    from xrf_napari.io import read_cube
+    from xrf_napari.io.project_h5 import read_targets
+
+    cube = read_cube(path)
+    labels = read_targets(path)["labels"].astype(np.int32) + 1
+    recipes = cube.metadata["regions"]
+    return cube, labels, json.loads(recipes) if isinstance(recipes, str) else recipes
 
 
 def classify(lib, ground, energy, y, leak, truth) -> dict:
@@ -119,7 +124,7 @@ def main(argv=None) -> int:
 
     rows = []
     for path in list_cubes(args.data):
-        lib, ground, energy, regions = regions_of(path)
+        lib, ground, energy, regions = regions_of(*read_generated(path))
         for lab, y, leak, truth in regions:
             row = classify(lib, ground, energy, y, leak, truth)
             row.update(cube=path.name, region=lab, truth=[lib.pigments[i].name for i in truth])

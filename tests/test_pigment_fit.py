@@ -267,3 +267,27 @@ def test_a_region_without_pigment_lines_shows_its_ground():
     assert np.allclose(gypsum.best.rgb, get_pigment("Gypsum").rgb, atol=1e-6)
     assert np.allclose(chalk.best.rgb, get_pigment("Chalk").rgb, atol=1e-6)
     assert vermilion.best.pigments == ["Vermilion"]
+
+
+def test_error_sources_sort_a_miss_into_its_cause():
+    """scripts/pigment_error_sources.py: the same region, told four different truths."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from pigment_error_sources import classify, regions_of
+
+    cube, labels = _cube(RECIPES)
+    lib, ground, energy, regions = regions_of(cube, labels, [{"pigments": p} for p, _ in RECIPES])
+    lab, y, leak, truth = regions[0]  # vermilion + lead white
+    assert lab == 1 and {lib.pigments[i].name for i in truth} == {"Vermilion", "Lead white"}
+
+    def told(*names):
+        return classify(lib, ground, energy, y, leak, tuple(sorted(lib.index(n) for n in names)))
+
+    assert told("Vermilion", "Lead white")["class"] == "right"
+    assert told("Vermilion", "Red lead")["class"] == "twin"  # red lead: lead white's X-ray twin
+    alone = told("Vermilion")  # enumerated, and the lead makes the true fit better: a score miss
+    assert alone["class"] == "score" and alone["gap"] > 0 and alone["rank"] > 1
+    absent = told("Vermilion", "Lead white", "Cobalt blue")  # no Co in the spectrum
+    assert absent == {"class": "not a candidate", "why": "a pigment's share under MIN_SHARE"}
