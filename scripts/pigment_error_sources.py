@@ -3,7 +3,8 @@
 
 For every region of held-out cubes with known recipes (true regions as labels), the region is
 ranked twice by `analysis.pigment_fit.rank_region`: as shipped, and with the true recipe's visible
-pigments forced into the shortlist, so that the true candidate is always enumerated and scored.
+pigments forced into the shortlist (`always=`), so that the true candidate is always enumerated
+and scored.
 Each region whose top-1 is not the true visible set falls in one class:
 
 * twin: the top-1 shows the same elements as the truth (X-ray twins; only colour or base rates
@@ -35,22 +36,17 @@ def regions_of(cube, labels, recipes):
     from xrf_napari.energy import canonical_energy
 
     profile, notes = pf.instrument_for(cube)
-    labs, spectra, npix = pf.region_spectra(cube, labels)
-    sums = spectra * npix[:, None]
-    ok = (npix >= pf.MIN_PIXELS) & (sums.sum(axis=1) >= pf.MIN_COUNTS)
-    profile, notes = pf.estimate_missing(profile, notes, sums[ok])
-    lib = pf.component_library(profile)
-    ground = pf.choose_ground(lib, sums, ok)
-    leaks = pf.neighbour_leak(labels, labs, spectra)
+    r = pf.region_inputs(cube, labels, profile, notes)
+    lib = r.lib
     known = {p.name.lower() for p in lib.pigments}
     out = []
-    for lab, y, leak, good in zip(labs, sums, leaks, ok):
+    for lab, y, leak, good in zip(r.labels, r.sums, r.leaks, r.ok):
         rec = recipes[int(lab) - 1]
         if not good or not all(n.lower() in known for n in rec["pigments"]):
             continue  # too small, or a panel's bare ground
-        truth = sorted(lib.index(n) for n in pf.visible_pigments(rec["pigments"], profile))
+        truth = sorted(lib.index(n) for n in pf.visible_pigments(rec["pigments"], r.profile))
         out.append((int(lab), y, leak, tuple(truth)))
-    return lib, ground, canonical_energy(), out
+    return lib, r.ground, canonical_energy(), out
 
 
 def read_generated(path: Path):
@@ -85,18 +81,8 @@ def classify(lib, ground, energy, y, leak, truth) -> dict:
         return {"class": "right"}
     if key(top) == key(names):
         return {"class": "twin", "top": sorted(top)}
-    original = pf._shortlist
-
-    def with_truth(lib_, y_, w_, base_):
-        short, phi = original(lib_, y_, w_, base_)
-        return sorted(set(short) | {i for i in truth if lib.fittable[i]}), phi
-
-    pf._shortlist = with_truth
-    try:
-        with _one_thread():
-            ranked, _ = pf.rank_region(lib, y, ground, energy, None, 10_000, leak)
-    finally:
-        pf._shortlist = original
+    with _one_thread():
+        ranked, _ = pf.rank_region(lib, y, ground, energy, None, 10_000, leak, always=truth)
     hit = [k for k, c in enumerate(ranked) if visible(c) == names]
     if not hit:
         roles = [p.role for p in lib.pigments]

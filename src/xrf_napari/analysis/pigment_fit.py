@@ -42,6 +42,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -693,16 +694,19 @@ def rank_region(
     top_n: int = TOP_N,
     leak: np.ndarray | None = None,
     usage_prior: bool = True,
+    always: tuple[int, ...] = (),
 ) -> tuple[list[Candidate], str]:
     """Ranked candidates for one region's summed canonical spectrum y (counts).
 
     Physics score: -chi2 / (2 phi) - a penalty per pigment; candidates that differ only by pigments
     X-rays tie (same twin classes) are kept within TWIN_CAP of the best of them, and priors order
     them: the pigments' base rates (sum of `usage_log_prior`, less the group's largest) and a
-    colour prior (sRGB): -(dE00 - the group's smallest dE00) / COLOUR_TAU."""
+    colour prior (sRGB): -(dE00 - the group's smallest dE00) / COLOUR_TAU. `always`: pigment
+    indices enumerated whatever the shortlist says (evaluation: scoring a known recipe)."""
     w = _weights(y)
     base = _base(lib, ground, y, leak)
     short, phi = _shortlist(lib, y, w, base)
+    short = sorted(set(short) | {i for i in always if lib.fittable[i]})
     roles = [p.role for p in lib.pigments]
     combos = [()] + [
         c for k in (1, 2, 3) for c in itertools.combinations(short, k) if _allowed(c, roles)
@@ -969,13 +973,9 @@ def iter_fit_regions(
 
     profile, notes = instrument_for(cube, anode, kv, fwhm_mn_ev)
     yield 0, 1
-    labs, spectra, npix = region_spectra(cube, labels)
-    sums = spectra * npix[:, None]
-    ok = (npix >= MIN_PIXELS) & (sums.sum(axis=1) >= MIN_COUNTS)
-    profile, notes = estimate_missing(profile, notes, sums[ok])
-    lib = component_library(profile)
-    ground = choose_ground(lib, sums, ok)
-    leaks = neighbour_leak(labels, labs, spectra)
+    profile, notes, lib, ground, labs, spectra, npix, sums, _, leaks = region_inputs(
+        cube, labels, profile, notes
+    )
     energy = canonical_energy()
     results = []
     for r, (lab, spec, n, y, leak) in enumerate(zip(labs, spectra, npix, sums, leaks)):
@@ -1003,6 +1003,32 @@ def iter_fit_regions(
         ["lead white priming (lead in every region)"] if 2 in ground else []
     )
     return PigmentReport(results, profile, names, notes, energy)
+
+
+class RegionInputs(NamedTuple):
+    """What ranking each region needs, from one pass over the cube."""
+
+    profile: InstrumentProfile  # completed from the regions' spectra where the file said nothing
+    notes: list[str]
+    lib: ComponentLibrary
+    ground: list[int]
+    labels: np.ndarray  # region labels, in the order of the arrays below
+    spectra: np.ndarray  # mean spectrum per region
+    npix: np.ndarray
+    sums: np.ndarray  # summed spectrum per region (counts)
+    ok: np.ndarray  # enough pixels and counts to interpret
+    leaks: np.ndarray  # neighbour_leak
+
+
+def region_inputs(cube, labels, profile: InstrumentProfile, notes: list[str]) -> RegionInputs:
+    labs, spectra, npix = region_spectra(cube, labels)
+    sums = spectra * npix[:, None]
+    ok = (npix >= MIN_PIXELS) & (sums.sum(axis=1) >= MIN_COUNTS)
+    profile, notes = estimate_missing(profile, notes, sums[ok])
+    lib = component_library(profile)
+    ground = choose_ground(lib, sums, ok)
+    leaks = neighbour_leak(labels, labs, spectra)
+    return RegionInputs(profile, notes, lib, ground, labs, spectra, npix, sums, ok, leaks)
 
 
 def fit_regions(cube, labels, **kw) -> PigmentReport:
