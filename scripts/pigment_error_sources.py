@@ -7,8 +7,9 @@ pigments forced into the shortlist (`always=`), so that the true candidate is al
 and scored.
 Each region whose top-1 is not the true visible set falls in one class:
 
-* twin: the top-1 shows the same elements as the truth (X-ray twins; only colour or base rates
-  can settle it);
+* twin: the top-1 shows the same elements from K up as the true recipe, its hidden pigments with
+  lines included (X-ray twins: lead white beside another lead pigment, an ochre for Van Dyke
+  brown's iron; only colour or base rates can settle it);
 * search: with the truth enumerated, it ranks first (a better shortlist would fix it);
 * score: with the truth enumerated, a wrong candidate still scores higher (the forward model,
   noise or the penalty prefer it: no search can fix it); the median score gap is printed;
@@ -45,7 +46,8 @@ def regions_of(cube, labels, recipes):
         if not good or not all(n.lower() in known for n in rec["pigments"]):
             continue  # too small, or a panel's bare ground
         truth = sorted(lib.index(n) for n in pf.visible_pigments(rec["pigments"], r.profile))
-        out.append((int(lab), y, leak, tuple(truth)))
+        recipe = sorted(i for i in map(lib.index, rec["pigments"]) if lib.fittable[i])
+        out.append((int(lab), y, leak, tuple(truth), tuple(recipe)))
     return lib, r.ground, canonical_energy(), out
 
 
@@ -60,7 +62,7 @@ def read_generated(path: Path):
     return cube, labels, json.loads(recipes) if isinstance(recipes, str) else recipes
 
 
-def classify(lib, ground, energy, y, leak, truth) -> dict:
+def classify(lib, ground, energy, y, leak, truth, recipe=()) -> dict:
     from xrf_napari.analysis import pigment_fit as pf
     from xrf_napari.analysis.embed import _one_thread
 
@@ -69,9 +71,6 @@ def classify(lib, ground, energy, y, leak, truth) -> dict:
     def visible(c):
         return {n for n in c.pigments if lib.visible[lib.index(n)]}
 
-    def key(s):
-        return sorted(int(lib.twin_class[lib.index(n)]) for n in s)
-
     with _one_thread():
         shipped, _ = pf.rank_region(lib, y, ground, energy, None, pf.TOP_N, leak)
     if not shipped:
@@ -79,10 +78,12 @@ def classify(lib, ground, energy, y, leak, truth) -> dict:
     top = visible(shipped[0])
     if top == names:
         return {"class": "right"}
-    if key(top) == key(names):
+    shown = pf._xray_key(lib, [lib.index(n) for n in shipped[0].pigments])
+    if shown == pf._xray_key(lib, recipe or truth):
         return {"class": "twin", "top": sorted(top)}
     with _one_thread():
-        ranked, _ = pf.rank_region(lib, y, ground, energy, None, 10_000, leak, always=truth)
+        always = tuple(sorted(set(truth) | set(recipe)))  # hidden pigments with lines too
+        ranked, _ = pf.rank_region(lib, y, ground, energy, None, 10_000, leak, always=always)
     hit = [k for k, c in enumerate(ranked) if visible(c) == names]
     if not hit:
         roles = [p.role for p in lib.pigments]
@@ -111,8 +112,8 @@ def main(argv=None) -> int:
     rows = []
     for path in list_cubes(args.data):
         lib, ground, energy, regions = regions_of(*read_generated(path))
-        for lab, y, leak, truth in regions:
-            row = classify(lib, ground, energy, y, leak, truth)
+        for lab, y, leak, truth, recipe in regions:
+            row = classify(lib, ground, energy, y, leak, truth, recipe)
             row.update(cube=path.name, region=lab, truth=[lib.pigments[i].name for i in truth])
             rows.append(row)
         print(f"{path.name}: {len(regions)} regions", file=sys.stderr)

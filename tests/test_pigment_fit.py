@@ -217,6 +217,25 @@ def test_weak_pigments_with_lines_are_twins_of_their_visible_kin():
     assert key(lib, (i("Vermilion"),)) != key(lib, (i("Cadmium red"),))
 
 
+def test_hidden_pigments_whose_lines_are_shown_are_enumerated():
+    """The screening gives iron to whichever pigment takes it best (green earth beside smalt's
+    potassium); Van Dyke brown, hidden and showing the same iron, must still be tried: a smalt
+    darkened with it was reported as smalt + green earth."""
+    lib = pf.component_library(MO)
+    i = lib.index
+    within = pf._hidden_within(lib, [i("Smalt"), i("Green earth")])
+    assert i("Van Dyke brown") in within
+    assert not any(lib.visible[j] for j in within)  # visible kin stay with the screening
+    assert i("Red lake") not in within  # K but no Ca shown
+    assert i("Red lake") in pf._hidden_within(lib, [i("Smalt"), i("Yellow lake")])
+    assert pf._hidden_within(lib, []) == []
+    recipes = [(["Smalt", "Van Dyke brown"], [0.6, 0.4]), (["Vermilion", "Lead white"], [0.4, 0.6])]
+    cube, labels = _stripes(recipes, [24, 24], seed=5)
+    res = pf.fit_regions(cube, labels).regions[0]
+    assert {p for p in res.best.pigments if lib.visible[i(p)]} == {"Smalt"}, res.best.label
+    assert any("Van Dyke brown" in c.pigments for c in res.candidates[:2])
+
+
 def test_neighbour_leak_weights_by_shared_boundary():
     labels = np.array([[1, 1, 2, 2, 2], [1, 1, 2, 2, 2], [1, 1, 3, 3, 3]])
     spectra = np.eye(3, 8) * np.array([[1.0], [2.0], [4.0]])  # one line per region
@@ -279,7 +298,7 @@ def test_error_sources_sort_a_miss_into_its_cause():
 
     cube, labels = _cube(RECIPES)
     lib, ground, energy, regions = regions_of(cube, labels, [{"pigments": p} for p, _ in RECIPES])
-    lab, y, leak, truth = regions[0]  # vermilion + lead white
+    lab, y, leak, truth, _ = regions[0]  # vermilion + lead white
     assert lab == 1 and {lib.pigments[i].name for i in truth} == {"Vermilion", "Lead white"}
 
     def told(*names):
