@@ -37,7 +37,11 @@ def _de(rgb_a, rgb_b) -> float:
 
 
 def evaluate_cube(
-    path: Path, use_uvit: bool = True, oracle: bool = False, no_base_rates: bool = False
+    path: Path,
+    use_uvit: bool = True,
+    oracle: bool = False,
+    no_base_rates: bool = False,
+    photo: bool = False,
 ) -> list[dict]:
     from xrf_napari.analysis import pigment_fit as pf
     from xrf_napari.io import read_cube
@@ -66,6 +70,11 @@ def evaluate_cube(
         runs["physics, no base rates"] = pf.fit_regions(cube, labels, usage_prior=False)
     if use_uvit:
         runs["physics+uvit"] = pf.fit_regions(cube, labels, colour_priors=uvit)
+    if photo:  # the source painting as a registered photograph, the way --photo reads one
+        from xrf_napari.analysis.colour_prior import photo_on_scan, region_mean_colours
+
+        shot = region_mean_colours(photo_on_scan(t["rgb"], labels.shape), labels)
+        runs["physics+photograph"] = pf.fit_regions(cube, labels, colour_priors=shot)
     if oracle:  # the ceiling of the combination: a colour engine as good as the truth
         runs["physics+true colour (oracle)"] = pf.fit_regions(cube, labels, colour_priors=true_rgb)
     known = {p.name.lower() for p in lib.pigments}
@@ -186,6 +195,11 @@ def main(argv=None) -> int:
         help="also rank with the true region colour as the prior (the combination's ceiling)",
     )
     ap.add_argument(
+        "--photo",
+        action="store_true",
+        help="also rank with the cube's source painting (targets/rgb) as a registered photograph",
+    )
+    ap.add_argument(
         "--no-base-rates",
         action="store_true",
         help="also rank without the pigments' base rates (what they change)",
@@ -200,7 +214,11 @@ def main(argv=None) -> int:
     for f in files:
         t0 = time.perf_counter()
         rows += evaluate_cube(
-            f, use_uvit=not args.no_uvit, oracle=args.oracle, no_base_rates=args.no_base_rates
+            f,
+            use_uvit=not args.no_uvit,
+            oracle=args.oracle,
+            no_base_rates=args.no_base_rates,
+            photo=args.photo,
         )
         print(f"{f.name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if args.json:

@@ -3,7 +3,7 @@
 in napari, its true regions as a Labels layer, the dock run, the window saved.
 
     python scripts/screenshot_pigments.py [--sample panel|painting | --cube FILE.h5]
-        [--name NAME] [--out docs/images] [--uvit]
+        [--name NAME] [--out docs/images] [--uvit] [--photo]
 
 Reuses the helpers of scripts/screenshots.py (Xvfb re-run, waiting for jobs, atomic saves).
 """
@@ -29,6 +29,7 @@ def main(argv=None) -> int:
     )
     p.add_argument("--out", default=str(ROOT / "docs" / "images"))
     p.add_argument("--uvit", action="store_true", help="use the SmallUViT region colours (slower)")
+    p.add_argument("--photo", action="store_true", help="a sample's true colours as the Photograph")
     args = p.parse_args(argv)
     _ensure_display()
 
@@ -51,6 +52,11 @@ def main(argv=None) -> int:
     widget.use_uvit.setChecked(args.uvit)
     widget.device.setCurrentText("cpu")
     widget.labels_combo.set_layer(viewer.layers["true regions"])
+    if args.photo:
+        true_rgb = [ly for ly in viewer.layers if ly.metadata.get("kind") == "true_rgb"]
+        if not true_rgb:
+            p.error("--photo needs a sample (its true colours layer)")
+        widget.photo_combo.set_layer(true_rgb[0])
     widget.run()
     wait(widget.job)
     viewer.layers["true regions"].visible = False

@@ -169,3 +169,43 @@ def test_cli_without_labels_clusters_with_the_shipped_embedder(scan, tmp_path, c
     text = capsys.readouterr().out
     assert len(re.findall(r"^region ", text, re.MULTILINE)) == 3
     assert (out / "report.html").is_file()
+
+
+def _candidates(out):
+    lines = (out / "candidates.csv").read_text().splitlines()
+    return list(csv.DictReader(line for line in lines if not line.startswith("#")))
+
+
+def test_cli_photo_orders_the_paints_x_rays_cannot_tell_apart(scan, tmp_path, capsys):
+    """Azurite, malachite and verdigris are all copper: a photograph showing that stripe green
+    puts malachite first, a blue one azurite; a photograph of another area is refused."""
+    from PIL import Image
+
+    from xrf_napari.physics.pigments import get_pigment
+
+    cube_path, labels_path = scan
+    labels = np.load(labels_path)
+    top = {}
+    for name in ("Malachite", "Azurite"):
+        photo = np.zeros(labels.shape + (3,), np.float64)
+        for lab, pig in ((1, "Vermilion"), (2, name), (3, "Zinc white")):
+            photo[labels == lab] = get_pigment(pig).rgb
+        big = np.kron(photo, np.ones((2, 2, 1)))  # a finer photograph of the same area
+        path = tmp_path / f"{name}.png"
+        Image.fromarray((big * 255).round().astype(np.uint8)).save(path)
+        out = tmp_path / name
+        args = ["pigments", str(cube_path), "-l", str(labels_path), "-o", str(out)]
+        assert main(args + ["--photo", str(path), "--no-progress"]) == 0
+        top[name] = {int(r["region"]): r["pigments"] for r in _candidates(out) if r["rank"] == "1"}
+        assert "photograph" in (out / "report.html").read_text()
+    assert top["Malachite"][2] == "Malachite" and top["Azurite"][2] == "Azurite"
+    assert top["Malachite"][3] == top["Azurite"][3] == "Zinc white"  # the lines still decide
+    capsys.readouterr()
+    wide = tmp_path / "wide.png"
+    Image.fromarray(np.zeros((36, 72, 3), np.uint8)).save(wide)
+    args = ["pigments", str(cube_path), "-l", str(labels_path), "-o", str(tmp_path / "w")]
+    assert main(args + ["--photo", str(wide), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "wide.png" in err and "aspect ratios differ" in err
+    with pytest.raises(SystemExit):  # one colour prior at a time
+        main(args + ["--photo", str(wide), "--colour-prior"])

@@ -101,3 +101,31 @@ def test_uvit_colours_cancel_and_bad_labels(docked, qtbot, tmp_path):
     viewer.add_labels(np.ones((5, 5), np.int32), name="small")
     widget.labels_combo.set_layer(viewer.layers["small"])
     assert widget.run() is None  # wrong shape: a message, no job
+
+
+def test_photograph_layer_orders_x_ray_twins(docked, qtbot):
+    """A registered photograph (an RGB Image layer, any size of the scan's aspect) is a colour
+    prior only when chosen: a green copper stripe puts malachite first; another area is refused."""
+    from xrf_napari.physics.pigments import get_pigment
+
+    viewer, widget, labels = docked
+    widget.use_uvit.setChecked(False)
+    photo = np.zeros(labels.shape + (3,), np.float32)
+    for lab, pig in ((1, "Vermilion"), (2, "Malachite"), (3, "Zinc white")):
+        photo[labels == lab] = get_pigment(pig).rgb
+    viewer.add_image(np.kron(photo, np.ones((3, 3, 1), np.float32)), rgb=True, name="photo")
+    assert widget.photo_combo.current_layer() is None  # never picked by itself
+    widget.photo_combo.set_layer(viewer.layers["photo"])
+    assert widget.photo_combo.currentText() == "photo"
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    assert widget.report.regions[1].best.pigments == ["Malachite"]
+    assert "Colour prior: photograph" in widget.info.text()
+    assert widget.table.item(1, 0).toolTip() == "photograph of the region"
+    assert widget.photo_combo.currentText() == "photo"  # the new result layer took nothing over
+    viewer.add_image(np.zeros((SIZE, 2 * SIZE, 3), np.float32), rgb=True, name="wide")
+    widget.photo_combo.set_layer(viewer.layers["wide"])
+    assert widget.run() is None  # another aspect ratio: a message, no job
+    widget.photo_combo.set_layer(None)
+    assert widget.photo_combo.current_layer() is None

@@ -34,13 +34,15 @@ def write_report(
     scan_name: str = "scan",
     background=None,
     region_colours: dict | None = None,
+    colour_source: str = "SmallUViT colour",
     command: str | None = None,
 ) -> dict[str, Path]:
     """Write the report folder `out` (created if needed); returns {file name: path}.
 
     labels: the (H, W) label map the report was made from; background: optional (H, W, 3) uint8
-    image shown under the thumbnails (a recolouring or the sum image); region_colours: optional
-    {label: sRGB} from the SmallUViT, shown beside each region's candidates.
+    image shown under the thumbnails (a recolouring, a photograph or the sum image);
+    region_colours: optional {label: sRGB} (the colour prior), shown beside each region's
+    candidates and named by colour_source.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -56,6 +58,7 @@ def write_report(
         scan_name=scan_name,
         background=background,
         region_colours=region_colours,
+        colour_source=colour_source,
         command=command,
     )
     with atomic_path(paths["report.html"]) as tmp:
@@ -242,7 +245,14 @@ margin-right:6px}
 
 
 def render_html(
-    report, labels, *, scan_name="scan", background=None, region_colours=None, command=None
+    report,
+    labels,
+    *,
+    scan_name="scan",
+    background=None,
+    region_colours=None,
+    colour_source="SmallUViT colour",
+    command=None,
 ) -> str:
     labels = np.asarray(labels)
     p = report.profile
@@ -255,7 +265,7 @@ def render_html(
         prior_html = (
             (
                 f'<div><span class="sw" style="background:{hex_colour(prior)}"></span>'
-                f'<span class="small">SmallUViT colour</span></div>'
+                f'<span class="small">{esc(colour_source)}</span></div>'
             )
             if prior is not None
             else ""

@@ -33,11 +33,18 @@ def configure(parser) -> None:
     parser.add_argument(
         "--clusters", "-k", type=int, default=None, help="K-Means regions when --labels is absent"
     )
-    parser.add_argument(
+    prior = parser.add_mutually_exclusive_group()
+    prior.add_argument(
+        "--photo",
+        help="a photograph of the scanned area (cropped and registered to the scan; any size of "
+        "the same aspect ratio): its region colours break ties between paints X-rays cannot "
+        "tell apart (lead white / red lead, yellow / red ochre)",
+    )
+    prior.add_argument(
         "--colour-prior",
         action="store_true",
-        help="use the SmallUViT's region colours to break ties between pigments X-rays "
-        "cannot tell apart (slower: runs the recolouriser)",
+        help="use the SmallUViT's region colours to break those ties (slower: runs the "
+        "recolouriser; measured to help less than a photograph)",
     )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (DVE / SmallUViT)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -101,20 +108,14 @@ def cluster_labels(cube, k, device, progress: bool):
     return cluster(latent, k).labels
 
 
-def region_colours(cube, labels, device) -> tuple[dict, np.ndarray]:  # noqa: F821
+def uvit_colours(cube, labels, device) -> tuple[dict, np.ndarray]:  # noqa: F821
     """SmallUViT recolouring and each region's mean colour {label: sRGB in [0, 1]}."""
-    import numpy as np
-
+    from ..analysis.colour_prior import region_mean_colours
     from ..analysis.recolour import iter_recolour
     from ..progress import run_to_end
 
     rgb = run_to_end(iter_recolour(cube, device=device)).rgb
-    flat = rgb.reshape(-1, 3).astype(np.float64) / 255.0
-    lab = labels.reshape(-1)
-    out = {}
-    for v in np.unique(lab[lab > 0]):
-        out[int(v)] = tuple(float(c) for c in flat[lab == v].mean(axis=0))
-    return out, rgb
+    return region_mean_colours(rgb, labels), rgb
 
 
 def run(args) -> int:
@@ -133,9 +134,15 @@ def run(args) -> int:
         labels = read_labels(args.labels, cube.shape[:2])
     else:
         labels = cluster_labels(cube, args.clusters, args.device, not args.no_progress)
-    colours, background = None, None
-    if args.colour_prior:
-        colours, background = region_colours(cube, labels, args.device)
+    colours, background, source = None, None, "SmallUViT colour"
+    if args.photo:
+        from ..analysis.colour_prior import read_photo, region_mean_colours
+
+        photo = read_photo(args.photo, cube.shape[:2])
+        colours, source = region_mean_colours(photo, labels), "photograph"
+        background = (photo * 255).round().astype(np.uint8)
+    elif args.colour_prior:
+        colours, background = uvit_colours(cube, labels, args.device)
     cb, close = (None, lambda: None) if args.no_progress else tqdm_callback("regions", "region")
     try:
         report = run_to_end(
@@ -167,6 +174,7 @@ def run(args) -> int:
         scan_name=cube.name,
         background=background,
         region_colours=colours,
+        colour_source=source,
         command=cmd,
     )
     for note in report.notes:

@@ -134,12 +134,19 @@ class LayerCombo(QComboBox):
     layer_changed = Signal(object)
 
     def __init__(
-        self, viewer, accept: Callable[[object], bool], placeholder: str = "(none)", parent=None
+        self,
+        viewer,
+        accept: Callable[[object], bool],
+        placeholder: str = "(none)",
+        parent=None,
+        optional: bool = False,
     ):
         super().__init__(parent)
         self._viewer = viewer  # strong: plugin widgets get a viewer proxy nothing else holds
         self._accept = accept
         self._placeholder = placeholder
+        # optional: the placeholder stays first and is the default (no layer unless one is chosen)
+        self._offset = 1 if optional else 0
         self._layers: list = []
         events = viewer.layers.events
         for ev in (events.inserted, events.removed, events.reordered):
@@ -156,13 +163,13 @@ class LayerCombo(QComboBox):
         self.blockSignals(True)
         self.clear()
         self._layers = layers
-        if not layers:
+        if self._offset or not layers:
             self.addItem(self._placeholder)
         for ly in layers:
             self.addItem(self._label(ly))
         if current in layers:
-            self.setCurrentIndex(layers.index(current))
-        elif layers:
+            self.setCurrentIndex(layers.index(current) + self._offset)
+        elif layers and not self._offset:
             active = viewer.layers.selection.active
             self.setCurrentIndex(layers.index(active) if active in layers else 0)
         self.blockSignals(False)
@@ -176,12 +183,14 @@ class LayerCombo(QComboBox):
         return layer.name
 
     def current_layer(self):
-        i = self.currentIndex()
+        i = self.currentIndex() - self._offset
         return self._layers[i] if 0 <= i < len(self._layers) else None
 
     def set_layer(self, layer) -> None:
         if layer in self._layers:
-            self.setCurrentIndex(self._layers.index(layer))
+            self.setCurrentIndex(self._layers.index(layer) + self._offset)
+        elif layer is None and self._offset:
+            self.setCurrentIndex(0)
 
 
 class CubeLayerCombo(LayerCombo):

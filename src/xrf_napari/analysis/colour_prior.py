@@ -1,0 +1,95 @@
+"""Where a region's colour prior comes from: a recolouring or a registered photograph.
+
+X-rays cannot tell some paints apart (lead white / red lead, yellow / red ochre, orpiment /
+realgar: the same elements), so the pigment ranking (`pigment_fit.rank_region`) lets a colour
+order such twins. The SmallUViT's colours proved too far off to help; a photograph of the scanned
+area, which a conservator nearly always has, is the colour of the surface itself. It only
+reorders candidates X-rays tie; the lines still decide everything else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+#: Largest relative difference between the photograph's and the scan's aspect ratios: beyond
+#: it the photograph does not show the scanned area and must be cropped and registered first.
+MAX_ASPECT_MISMATCH = 0.02
+
+
+def region_mean_colours(rgb, labels) -> dict[int, tuple[float, float, float]]:
+    """{label: mean sRGB in [0, 1]} of each region (labels > 0) of an (H, W, 3|4) image, uint8
+    (0-255) or float (0-1); an alpha channel is ignored."""
+    img = np.asarray(rgb)
+    lab = np.asarray(labels).reshape(-1)
+    flat = img[..., :3].reshape(-1, 3).astype(np.float64)
+    if np.issubdtype(img.dtype, np.integer):
+        flat /= float(np.iinfo(img.dtype).max)
+    if len(flat) != len(lab):
+        raise ValueError(f"colour image {img.shape[:2]} and labels {np.shape(labels)} differ")
+    out = {}
+    for v in np.unique(lab[lab > 0]):
+        out[int(v)] = tuple(float(c) for c in flat[lab == v].mean(axis=0))
+    return out
+
+
+def check_photo(photo_shape, shape, name: str = "the photograph") -> None:
+    """Raise ValueError unless an image of `photo_shape` is a colour image showing the scanned
+    area of `shape` (H, W): the same aspect ratio within MAX_ASPECT_MISMATCH."""
+    ps = tuple(int(v) for v in photo_shape)
+    if len(ps) != 3 or ps[2] not in (3, 4):
+        raise ValueError(
+            f"{name}: expected a colour image (height x width x 3 or 4), got shape {ps}"
+            + (": a grey image gives no colour" if len(ps) == 2 else "")
+        )
+    h, w = (int(v) for v in shape)
+    ph, pw = ps[:2]
+    mismatch = abs((pw / ph) / (w / h) - 1.0)
+    if mismatch > MAX_ASPECT_MISMATCH:
+        raise ValueError(
+            f"{name} is {pw} x {ph} px (width x height), the scan {w} x {h} px: their aspect "
+            f"ratios differ by {mismatch:.0%}. Crop the photograph to the scanned area and "
+            "register it to the scan first"
+        )
+
+
+def photo_on_scan(photo, shape, name: str = "the photograph") -> np.ndarray:
+    """The photograph as (H, W, 3) float sRGB in [0, 1] on the scan's pixel grid `shape` (H, W).
+
+    It must show exactly the scanned area (`check_photo`: cropped and registered); it is then
+    resampled to the scan's pixels, averaging where it is finer."""
+    from skimage.transform import resize
+
+    img = np.asarray(photo)
+    check_photo(img.shape, shape, name)
+    h, w = (int(v) for v in shape)
+    rgb = img[..., :3].astype(np.float64)
+    if np.issubdtype(img.dtype, np.integer):
+        rgb /= float(np.iinfo(img.dtype).max)
+    elif np.nanmax(rgb, initial=0.0) > 1.0:  # float data on a 0-255 scale
+        rgb /= 255.0
+    if img.shape[:2] != (h, w):
+        finer = img.shape[0] > h or img.shape[1] > w
+        rgb = resize(rgb, (h, w), order=1, anti_aliasing=finer, preserve_range=True)
+    return np.clip(rgb, 0.0, 1.0)
+
+
+def read_photo(path, shape) -> np.ndarray:
+    """A photograph file (.png, .jpg, .tif, ...) on the scan's grid (`photo_on_scan`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file")
+    try:
+        if path.suffix.lower() in (".tif", ".tiff"):  # 16-bit colour TIFFs too
+            import tifffile
+
+            img = tifffile.imread(path)
+        else:
+            from PIL import Image
+
+            with Image.open(path) as im:
+                img = np.asarray(im.convert("RGB") if im.mode in ("P", "CMYK", "YCbCr") else im)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot read an image: {exc}") from None
+    return photo_on_scan(img, shape, name=str(path))

@@ -1,0 +1,62 @@
+"""Colour priors for the pigment ranking: region mean colours, and a photograph put on the scan's
+pixel grid (resampled, with clear refusals of a grey image or another area)."""
+
+import numpy as np
+import pytest
+
+from xrf_napari.analysis.colour_prior import (
+    photo_on_scan,
+    read_photo,
+    region_mean_colours,
+)
+
+
+def test_region_mean_colours_of_uint8_float_and_rgba_images():
+    labels = np.array([[1, 1, 2], [0, 2, 2]])
+    img = np.zeros((2, 3, 4), np.uint8)
+    img[..., 0] = [[255, 255, 0], [9, 0, 0]]  # region 1 red
+    img[..., 2] = [[0, 0, 255], [9, 255, 255]]  # region 2 blue; label 0 ignored
+    img[..., 3] = 17  # alpha, ignored
+    out = region_mean_colours(img, labels)
+    assert set(out) == {1, 2}
+    np.testing.assert_allclose(out[1], (1.0, 0.0, 0.0))
+    np.testing.assert_allclose(out[2], (0.0, 0.0, 1.0))
+    np.testing.assert_allclose(region_mean_colours(img[..., :3] / 255.0, labels)[2], out[2])
+    with pytest.raises(ValueError, match="differ"):
+        region_mean_colours(img[:1], labels)
+
+
+def test_photo_is_resampled_to_the_scan_and_other_areas_are_refused():
+    scan = (4, 6)
+    fine = np.zeros((8, 12, 3), np.uint8)
+    fine[:, :6] = (255, 0, 0)  # left half red, right half green
+    fine[:, 6:] = (0, 255, 0)
+    on = photo_on_scan(fine, scan)
+    assert on.shape == (4, 6, 3) and on.dtype == np.float64
+    np.testing.assert_allclose(on[:, :2], np.broadcast_to((1.0, 0.0, 0.0), (4, 2, 3)), atol=1e-6)
+    np.testing.assert_allclose(on[:, 4:], np.broadcast_to((0.0, 1.0, 0.0), (4, 2, 3)), atol=1e-6)
+    assert np.all(on >= 0) and np.all(on <= 1)
+    np.testing.assert_allclose(
+        photo_on_scan(fine[::2, ::2].astype(float) / 255, scan)[0, 0], (1, 0, 0)
+    )
+    with pytest.raises(ValueError, match=r"12 x 4 px .* the scan 6 x 4 px.*differ by 100%"):
+        photo_on_scan(fine[:4], scan)
+    with pytest.raises(ValueError, match="grey image gives no colour"):
+        photo_on_scan(fine[..., 0], scan)
+
+
+def test_read_photo_png_and_16_bit_tiff(tmp_path):
+    import tifffile
+    from PIL import Image
+
+    img = np.zeros((10, 20, 3), np.uint8)
+    img[..., 2] = 255
+    Image.fromarray(img).save(tmp_path / "p.png")
+    np.testing.assert_allclose(read_photo(tmp_path / "p.png", (5, 10))[2, 3], (0, 0, 1))
+    tifffile.imwrite(tmp_path / "p.tif", (img.astype(np.uint16) * 257), photometric="rgb")
+    np.testing.assert_allclose(read_photo(tmp_path / "p.tif", (5, 10))[2, 3], (0, 0, 1))
+    with pytest.raises(ValueError, match="no such file"):
+        read_photo(tmp_path / "missing.png", (5, 10))
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    with pytest.raises(ValueError, match="bad.png: cannot read an image"):
+        read_photo(tmp_path / "bad.png", (5, 10))
