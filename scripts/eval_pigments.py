@@ -44,24 +44,23 @@ def evaluate_cube(
     photo: bool = False,
 ) -> list[dict]:
     from xrf_napari.analysis import pigment_fit as pf
+    from xrf_napari.analysis.colour_prior import photo_on_scan, region_mean_colours
     from xrf_napari.io import read_cube
     from xrf_napari.io.project_h5 import read_targets
 
     cube = read_cube(path)
     t = read_targets(path)
     labels = t["labels"].astype(np.int32) + 1
-    pal = t["palette"].reshape(-1, 3).astype(float) / 255.0
     recipes = _dict_list(cube.metadata["regions"])
     profile, _ = pf.instrument_for(cube)
     lib = pf.component_library(profile)
-    true_rgb = {int(k): tuple(pal[labels.ravel() == k].mean(axis=0)) for k in np.unique(labels)}
+    true_rgb = region_mean_colours(t["palette"], labels)
     uvit = {}
     if use_uvit:
         from xrf_napari.analysis.recolour import iter_recolour
         from xrf_napari.progress import run_to_end
 
-        rgb = run_to_end(iter_recolour(cube, device="cpu")).rgb.reshape(-1, 3).astype(float) / 255.0
-        uvit = {int(k): tuple(rgb[labels.ravel() == k].mean(axis=0)) for k in np.unique(labels)}
+        uvit = region_mean_colours(run_to_end(iter_recolour(cube, device="cpu")).rgb, labels)
     runs = {"physics": None}
     t0 = time.perf_counter()
     runs["physics"] = pf.fit_regions(cube, labels)
@@ -71,8 +70,6 @@ def evaluate_cube(
     if use_uvit:
         runs["physics+uvit"] = pf.fit_regions(cube, labels, colour_priors=uvit)
     if photo:  # the source painting as a registered photograph, the way --photo reads one
-        from xrf_napari.analysis.colour_prior import photo_on_scan, region_mean_colours
-
         shot = region_mean_colours(photo_on_scan(t["rgb"], labels.shape), labels)
         runs["physics+photograph"] = pf.fit_regions(cube, labels, colour_priors=shot)
     if oracle:  # the ceiling of the combination: a colour engine as good as the truth
