@@ -118,6 +118,13 @@ def evaluate_cube(
             )
             if uvit:
                 row["de_uvit"] = _de(uvit[r.label], true_rgb[r.label])
+            # hidden pigments: those of the recipe the top-1 does not already hold
+            row["hidden_recipe"] = sorted(
+                n
+                for n in rec["pigments"]
+                if not lib.visible[lib.index(n)] and n not in r.best.pigments
+            )
+            row["suggested"] = next((h.pigment for h in r.hidden if h.suggested), None)
             rows.append(row)
     return rows
 
@@ -145,6 +152,32 @@ def summarise(rows: list[dict]) -> str:
         "|---|---|---|---|---|---|---|---|---|"
     )
     return head + "\n" + "\n".join(out)
+
+
+def hidden_summary(rows: list[dict]) -> str:
+    """Per mode with a colour prior: how often the suggested hidden partner is in the recipe,
+    against always naming the recipes' most common hidden pigment (which knows the answers'
+    statistics), and how often one is suggested where the recipe hides nothing."""
+    from collections import Counter
+
+    out = []
+    for mode in sorted({r["mode"] for r in rows}):
+        rs = [r for r in rows if r["mode"] == mode and "skipped" not in r]
+        if not any(r["suggested"] for r in rs):
+            continue
+        hid = [r for r in rs if r["hidden_recipe"]]
+        clean = [r for r in rs if not r["hidden_recipe"]]
+        right = sum(r["suggested"] in r["hidden_recipe"] for r in hid)
+        common, _ = Counter(n for r in hid for n in r["hidden_recipe"]).most_common(1)[0]
+        base = sum(common in r["hidden_recipe"] for r in hid)
+        out.append(
+            f"hidden partners ({mode}): {len(hid)} regions hide a pigment the top-1 lacks; "
+            f"one suggested in {sum(bool(r['suggested']) for r in hid)}, in the recipe in {right} "
+            f"({right / max(len(hid), 1):.1%}; always '{common}': {base}, "
+            f"{base / max(len(hid), 1):.1%}); suggested where nothing is hidden: "
+            f"{sum(bool(r['suggested']) for r in clean)} of {len(clean)}"
+        )
+    return "\n".join(out)
 
 
 def breakdown(rows: list[dict], mode: str = "physics") -> str:
@@ -222,6 +255,7 @@ def main(argv=None) -> int:
         Path(args.json).write_text(json.dumps(rows, indent=1, default=str))
     print(summarise(rows))
     print(breakdown(rows))
+    print(hidden_summary(rows))
     return 0
 
 

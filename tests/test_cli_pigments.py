@@ -199,6 +199,14 @@ def test_cli_photo_orders_the_paints_x_rays_cannot_tell_apart(scan, tmp_path, ca
         top[name] = {int(r["region"]): r["pigments"] for r in _candidates(out) if r["rank"] == "1"}
         assert "photograph" in (out / "report.html").read_text()
     assert top["Malachite"][2] == "Malachite" and top["Azurite"][2] == "Azurite"
+    hidden = list(
+        csv.DictReader(
+            line
+            for line in (tmp_path / "Malachite" / "hidden_partners.csv").read_text().splitlines()
+            if not line.startswith("#")
+        )
+    )
+    assert "suggested_by_colour" in hidden[0] and float(hidden[0]["fraction"]) > 0
     assert top["Malachite"][3] == top["Azurite"][3] == "Zinc white"  # the lines still decide
     capsys.readouterr()
     wide = tmp_path / "wide.png"

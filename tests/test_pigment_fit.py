@@ -236,6 +236,25 @@ def test_hidden_pigments_whose_lines_are_shown_are_enumerated():
     assert any("Van Dyke brown" in c.pigments for c in res.candidates[:2])
 
 
+def test_a_photograph_suggests_the_hidden_partner_its_colour_needs():
+    """Lead white alone is white; a photograph showing that region pink asks for a red lake,
+    which X-rays cannot see: it is suggested, in about the share that gives that pink."""
+    from xrf_napari.physics.colour import km_mix
+    from xrf_napari.physics.pigments import get_pigment
+
+    lib = pf.component_library(MO)
+    white = get_pigment("Lead white").rgb
+    best = pf.Candidate(["Lead white"], [1.0], ["Pb"], [], tuple(white), 1.0, 0.0, 0.0)
+    plain = pf.hidden_partners(lib, best)
+    assert not any(h.suggested for h in plain)
+    assert {h.fraction for h in plain} == {pf.HIDDEN_FRACTION}
+    pink = km_mix(np.array([white, get_pigment("Red lake").rgb]), np.array([[0.7, 0.3]]))[0]
+    first, *rest = pf.hidden_partners(lib, best, pink)
+    assert first.suggested and first.pigment in ("Red lake", "Madder lake")
+    assert 0.15 <= first.fraction <= 0.45 and not any(h.suggested for h in rest)
+    assert not any(h.suggested for h in pf.hidden_partners(lib, best, white))  # white is white
+
+
 def test_neighbour_leak_weights_by_shared_boundary():
     labels = np.array([[1, 1, 2, 2, 2], [1, 1, 2, 2, 2], [1, 1, 3, 3, 3]])
     spectra = np.eye(3, 8) * np.array([[1.0], [2.0], [4.0]])  # one line per region

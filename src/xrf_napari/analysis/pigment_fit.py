@@ -91,8 +91,14 @@ MIN_INTERIOR = 40
 #: Most log-odds X-rays alone may give one pigment over its twin (traces, matrix): small enough
 #: that a colour prior can overturn it, since real pigments' traces vary from batch to batch.
 TWIN_CAP = 3.0
-#: Volume fraction a hidden partner takes in the colour shown for it.
+#: Volume fraction a hidden partner takes in the colour shown for it (without a colour prior).
 HIDDEN_FRACTION = 0.35
+#: With a colour prior, a hidden partner is suggested when the top candidate mixed with it (in the
+#: fraction that matches best) is this much closer (dE00) to the prior than the candidate alone:
+#: a clearly visible difference, fixed before measuring.
+SUGGEST_MARGIN = 5.0
+#: Fractions tried when matching a hidden partner to the colour prior.
+PARTNER_FRACTIONS = tuple(np.round(np.linspace(0.02, 0.9, 45), 3))
 #: Colour prior strength: log-prior = -dE00 / COLOUR_TAU.
 COLOUR_TAU = 4.0
 #: Base rates of the pigments (regions of synthetic training paintings holding each one, package
@@ -426,6 +432,10 @@ class HiddenPartner:
     pigment: str
     rgb: tuple[float, float, float]  # colour of the top candidate with this pigment added
     why: str
+    fraction: float = HIDDEN_FRACTION  # its volume share in that colour
+    #: the colour prior (a photograph) is matched by this partner, in the fraction above, clearly
+    #: better than by the top candidate alone (`SUGGEST_MARGIN`)
+    suggested: bool = False
 
 
 @dataclass
@@ -839,19 +849,27 @@ def rank_region(
     return out, msg
 
 
-def hidden_partners(lib: ComponentLibrary, best: Candidate | None) -> list[HiddenPartner]:
-    """Pigments this instrument cannot see, with the colour each would give mixed into `best`."""
+def hidden_partners(
+    lib: ComponentLibrary, best: Candidate | None, colour_prior=None
+) -> list[HiddenPartner]:
+    """Pigments this instrument cannot see, with the colour each would give mixed into `best`.
+
+    With a colour prior (a photograph's region colour) each partner's share is the one whose
+    mixture matches the prior best, the partners are ordered by that match, and the best one is
+    `suggested` when it explains the prior clearly better than `best` alone (a lead-white region
+    that is pink in the photograph: a red lake)."""
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    from ..physics.colour import km_mix
+
     out = []
     names = best.pigments if best else []
     idx = [lib.index(n) for n in names]
     fr = np.asarray(best.fractions if best else [], dtype=float)
+    target = None if colour_prior is None else _lab(colour_prior)
+    match = []
     for j in np.nonzero(~lib.visible)[0]:
         p = lib.pigments[j]
-        rgb = (
-            _colour(lib, idx + [int(j)], list(fr * (1 - HIDDEN_FRACTION)) + [HIDDEN_FRACTION])
-            if idx
-            else tuple(float(c) for c in p.rgb)
-        )
         why = (
             "no element above Na"
             if not p.elements
@@ -860,7 +878,26 @@ def hidden_partners(lib: ComponentLibrary, best: Candidate | None) -> list[Hidde
                 "lines absorbed in air or drowned"
             )
         )
-        out.append(HiddenPartner(p.name, rgb, why))
+        if not idx:
+            out.append(HiddenPartner(p.name, tuple(float(c) for c in p.rgb), why, 1.0))
+            match.append(_de(p.rgb, target) if target is not None else 0.0)
+            continue
+        shares = [HIDDEN_FRACTION] if target is None else list(PARTNER_FRACTIONS)
+        rgbs = np.array([lib.pigments[i].rgb for i in idx + [int(j)]])
+        f = np.array([list(fr * (1 - h)) + [h] for h in shares])
+        mixed = km_mix(rgbs, f)
+        k = 0
+        if target is not None:
+            de = deltaE_ciede2000(rgb2lab(mixed[None])[0], target[None])
+            k = int(np.argmin(de))
+            match.append(float(de[k]))
+        out.append(HiddenPartner(p.name, tuple(float(c) for c in mixed[k]), why, shares[k]))
+    if target is not None and out:
+        order = np.argsort(match, kind="stable")
+        out = [out[i] for i in order]
+        alone = _de(best.rgb, target) if best else np.inf
+        if match[order[0]] < alone - SUGGEST_MARGIN:
+            out[0] = replace(out[0], suggested=True)
     return out
 
 
@@ -1015,7 +1052,9 @@ def iter_fit_regions(
                 res.candidates, res.message = rank_region(
                     lib, y, ground, energy, prior, top_n, leak, usage_prior
                 )
-        res.hidden = hidden_partners(lib, res.best)
+        res.hidden = hidden_partners(
+            lib, res.best, None if not colour_priors else colour_priors.get(int(lab))
+        )
         results.append(res)
         yield r + 1, len(labs)
     names = ["gypsum or chalk ground"] + (

@@ -129,13 +129,27 @@ def _write_candidates(path, report):
 
 def _write_hidden(path, report):
     rows = [
-        [r.label, h.pigment, hex_colour(h.rgb), h.why] for r in report.regions for h in r.hidden
+        [r.label, h.pigment, hex_colour(h.rgb), f"{h.fraction:.3g}", int(h.suggested), h.why]
+        for r in report.regions
+        for h in r.hidden
     ]
     _csv(
         path,
-        ["region", "hidden_partner", "colour_with_best_candidate", "why_x_rays_miss_it"],
+        [
+            "region",
+            "hidden_partner",
+            "colour_with_best_candidate",
+            "fraction",
+            "suggested_by_colour",
+            "why_x_rays_miss_it",
+        ],
         rows,
-        ["pigments this instrument cannot see; colour: the region's best candidate with it added"],
+        [
+            "pigments this instrument cannot see; colour: the region's best candidate with it "
+            "added at that volume fraction; with a colour prior (a photograph) the fraction that "
+            "matches it best, and suggested_by_colour = 1 for the partner that explains the "
+            "prior clearly better than the best candidate alone"
+        ],
     )
 
 
@@ -285,7 +299,13 @@ def render_html(
             )
         hidden = " ".join(
             f'<span title="{esc(h.why)}"><span class="sw" style="background:{hex_colour(h.rgb)};'
-            f'width:14px;height:14px"></span>{esc(h.pigment)}</span>'
+            f'width:14px;height:14px"></span>'
+            + (
+                f"<b>{esc(h.pigment)} {h.fraction:.0%} (the {esc(colour_source)} suggests it)</b>"
+                if h.suggested
+                else esc(h.pigment)
+            )
+            + "</span>"
             for h in r.hidden
         )
         fits = [

@@ -239,6 +239,14 @@ class PigmentsWidget(QWidget):
                 combo.addItem(swatch_icon(c.rgb), f"{c.label}  \u2014 {c.probability:.0%}")
             hidden = ", ".join(h.pigment for h in r.hidden)
             combo.setToolTip(f"possibly hidden (no X-ray lines): {hidden}" if hidden else "")
+            hint = next(
+                (
+                    f"{self.colour_source} suggests + {h.pigment} ({h.fraction:.0%}, hidden)"
+                    for h in r.hidden
+                    if h.suggested
+                ),
+                "",
+            )
             if not r.candidates:
                 combo.addItem(r.message or "no candidate")
                 combo.setEnabled(False)
@@ -249,6 +257,7 @@ class PigmentsWidget(QWidget):
             note = r.message or (
                 "unexplained: " + ", ".join(best.unexplained) if best and best.unexplained else ""
             )
+            note = "; ".join(t for t in (hint, note) if t)
             self.table.setItem(row, 3, QTableWidgetItem(note))
         self.table.resizeColumnsToContents()
         self._paint_all()
