@@ -106,13 +106,16 @@ def test_uvit_colours_cancel_and_bad_labels(docked, qtbot, tmp_path):
 def test_photograph_layer_orders_x_ray_twins(docked, qtbot):
     """A registered photograph (an RGB Image layer, any size of the scan's aspect) is a colour
     prior only when chosen: a green copper stripe puts malachite first; another area is refused."""
+    from xrf_napari.physics.colour import km_mix
     from xrf_napari.physics.pigments import get_pigment
 
     viewer, widget, labels = docked
     widget.use_uvit.setChecked(False)
     photo = np.zeros(labels.shape + (3,), np.float32)
-    for lab, pig in ((1, "Vermilion"), (2, "Malachite"), (3, "Zinc white")):
+    for lab, pig in ((1, "Vermilion"), (2, "Malachite")):
         photo[labels == lab] = get_pigment(pig).rgb
+    pink = [get_pigment("Zinc white").rgb, get_pigment("Red lake").rgb]
+    photo[labels == 3] = km_mix(np.array(pink), np.array([[0.7, 0.3]]))[0]  # a hidden lake
     viewer.add_image(np.kron(photo, np.ones((3, 3, 1), np.float32)), rgb=True, name="photo")
     assert widget.photo_combo.current_layer() is None  # never picked by itself
     widget.photo_combo.set_layer(viewer.layers["photo"])
@@ -123,6 +126,9 @@ def test_photograph_layer_orders_x_ray_twins(docked, qtbot):
     assert widget.report.regions[1].best.pigments == ["Malachite"]
     assert "Colour prior: photograph" in widget.info.text()
     assert widget.table.item(1, 0).toolTip() == "photograph of the region"
+    assert widget.report.regions[2].best.pigments == ["Zinc white"]  # the lines still decide
+    assert "photograph suggests + " in widget.table.item(2, 3).text()
+    assert "lake" in widget.table.item(2, 3).text()  # red or madder lake: X-ray twins
     assert widget.photo_combo.currentText() == "photo"  # the new result layer took nothing over
     viewer.add_image(np.zeros((SIZE, 2 * SIZE, 3), np.float32), rgb=True, name="wide")
     widget.photo_combo.set_layer(viewer.layers["wide"])
