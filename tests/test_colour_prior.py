@@ -8,6 +8,7 @@ from xrf_napari.analysis.colour_prior import (
     photo_on_scan,
     read_photo,
     region_mean_colours,
+    window_over_scan,
 )
 
 
@@ -60,3 +61,19 @@ def test_read_photo_png_and_16_bit_tiff(tmp_path):
     (tmp_path / "bad.png").write_bytes(b"not an image")
     with pytest.raises(ValueError, match="bad.png: cannot read an image"):
         read_photo(tmp_path / "bad.png", (5, 10))
+
+
+def test_window_of_a_photograph_placed_over_the_scan():
+    # napari places pixel i at translate + i * scale; a 100 x 100 photograph moved by (-10, -20)
+    rows, cols = window_over_scan((100, 100), (1, 1), (-10, -20), (30, 40), (1, 1), (0, 0))
+    assert (rows, cols) == (slice(10, 40), slice(20, 60))
+    # three photograph pixels per scan pixel, a 15-pixel frame
+    rows, cols = window_over_scan(
+        (120, 120), (1 / 3, 1 / 3), (-16 / 3,) * 2, (30, 30), (1, 1), (0, 0)
+    )
+    assert (rows, cols) == (slice(15, 105), slice(15, 105))
+    # a scan with 0.5 mm pixels at (2, 3) mm, a photograph at 0.1 mm from the origin
+    rows, cols = window_over_scan((400, 400), (0.1, 0.1), (0, 0), (10, 20), (0.5, 0.5), (2, 3))
+    assert (rows, cols) == (slice(18, 68), slice(28, 128))
+    with pytest.raises(ValueError, match="does not cover the scan.*columns"):
+        window_over_scan((100, 50), (1, 1), (0, 0), (30, 60), (1, 1), (0, 0))

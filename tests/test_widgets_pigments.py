@@ -129,7 +129,23 @@ def test_photograph_layer_orders_x_ray_twins(docked, qtbot):
     assert widget.report.regions[2].best.pigments == ["Zinc white"]  # the lines still decide
     assert "photograph suggests + " in widget.table.item(2, 3).text()
     assert "lake" in widget.table.item(2, 3).text()  # red or madder lake: X-ray twins
+    unframed = dict(widget.colours)
     assert widget.photo_combo.currentText() == "photo"  # the new result layer took nothing over
+    # a wider photograph (black border) registered in the viewer: scaled and moved over the scan
+    framed = np.zeros((3 * SIZE + 30, 3 * SIZE + 30, 3), np.float32)
+    framed[15:-15, 15:-15] = np.kron(photo, np.ones((3, 3, 1), np.float32))
+    viewer.add_image(
+        framed, rgb=True, name="framed", scale=(1 / 3, 1 / 3), translate=(-16 / 3, -16 / 3)
+    )
+    widget.photo_combo.set_layer(viewer.layers["framed"])
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    assert widget.report.regions[1].best.pigments == ["Malachite"]
+    for lab in (1, 2, 3):  # the very pixels of the unframed photograph
+        np.testing.assert_allclose(widget.colours[lab], unframed[lab], atol=1e-9)
+    viewer.layers["framed"].rotate = 30
+    assert widget.run() is None  # rotated: a message, no job
     viewer.add_image(np.zeros((SIZE, 2 * SIZE, 3), np.float32), rgb=True, name="wide")
     widget.photo_combo.set_layer(viewer.layers["wide"])
     assert widget.run() is None  # another aspect ratio: a message, no job

@@ -54,6 +54,39 @@ def check_photo(photo_shape, shape, name: str = "the photograph") -> None:
         )
 
 
+def window_over_scan(
+    photo_hw,
+    photo_scale,
+    photo_translate,
+    scan_hw,
+    scan_scale,
+    scan_translate,
+    name="the photograph",
+) -> tuple[slice, slice]:
+    """The photograph's pixel window covering the scan, both placed in one world frame by
+    (scale, translate) per (row, column) axis, as napari places layers: pixel i spans
+    translate + (i - 1/2, i + 1/2) * scale. For a photograph registered in the viewer by moving
+    and scaling its layer over the scan; it must cover the whole scan."""
+    rows, cols = [], []
+    for ax, out in ((0, rows), (1, cols)):
+        ps, pt, ss, st = (
+            float(v[ax]) for v in (photo_scale, photo_translate, scan_scale, scan_translate)
+        )
+        if ps <= 0 or ss <= 0:
+            raise ValueError(f"{name}: its layer or the scan's has a non-positive scale")
+        lo = (st - 0.5 * ss - pt) / ps + 0.5  # scan's edges in the photograph's pixel edges
+        hi = (st + (scan_hw[ax] - 0.5) * ss - pt) / ps + 0.5
+        a, b = int(round(lo)), int(round(hi))
+        if a < 0 or b > photo_hw[ax] or b - a < 1:
+            raise ValueError(
+                f"{name} does not cover the scan where its layer is placed (the scan spans its "
+                f"{'rows' if ax == 0 else 'columns'} {lo:.0f} to {hi:.0f}, it has "
+                f"{photo_hw[ax]}): move or scale the photograph's layer over the scan"
+            )
+        out.append(slice(a, b))
+    return rows[0], cols[0]
+
+
 def photo_on_scan(photo, shape, name: str = "the photograph") -> np.ndarray:
     """The photograph as (H, W, 3) float sRGB in [0, 1] on the scan's pixel grid `shape` (H, W).
 

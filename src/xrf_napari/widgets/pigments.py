@@ -68,6 +68,32 @@ def _pigments_job(cube, labels, use_uvit: bool, device: str, weights, embedder_w
     return report, colours, rgb, source
 
 
+def _photo_over_scan(photo_layer, scan_layer, scan_hw):
+    """The part of an RGB Image layer that shows the scan (resampled later, in the worker).
+
+    Left where napari put it (unmoved, unscaled), the photograph is taken to show exactly the
+    scanned area; moved or scaled over the scan in the viewer, its pixels under the scan are
+    used. Rotated or sheared layers are refused: register by moving and scaling."""
+    from ..analysis.colour_prior import check_photo, window_over_scan
+
+    name = f"photograph '{photo_layer.name}'"
+    photo = photo_layer.data
+    origin = np.asarray(photo_layer.data_to_world((0, 0)), float)[-2:]
+    steps = [
+        np.asarray(photo_layer.data_to_world(p), float)[-2:] - origin for p in ((1, 0), (0, 1))
+    ]
+    if abs(steps[0][1]) > 1e-9 or abs(steps[1][0]) > 1e-9:
+        raise ValueError(f"{name} is rotated or sheared: register it by moving and scaling only")
+    scale = (steps[0][0], steps[1][1])
+    if not (np.allclose(scale, 1.0) and np.allclose(origin, 0.0)):
+        rows, cols = window_over_scan(
+            np.shape(photo)[:2], scale, origin, scan_hw, *yx_transform(scan_layer), name
+        )
+        photo = photo[rows, cols]
+    check_photo(np.shape(photo), scan_hw, name)
+    return photo
+
+
 def swatch_icon(rgb, size: int = 18) -> QIcon:
     pix = QPixmap(size, size)
     r, g, b = (round(float(np.clip(c, 0, 1)) * 255) for c in rgb)
@@ -194,11 +220,8 @@ class PigmentsWidget(QWidget):
         photo_layer = self.photo_combo.current_layer()
         photo = None
         if photo_layer is not None:
-            from ..analysis.colour_prior import check_photo
-
-            photo = photo_layer.data  # resampled in the worker
             try:  # a photograph of another area is the user's to fix, before any work
-                check_photo(np.shape(photo), labels.shape, f"photograph '{photo_layer.name}'")
+                photo = _photo_over_scan(photo_layer, layer, labels.shape)
             except ValueError as exc:
                 report_error(exc, "Pigments")
                 return None
