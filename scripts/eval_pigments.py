@@ -42,6 +42,7 @@ def evaluate_cube(
     oracle: bool = False,
     no_base_rates: bool = False,
     photo: bool = False,
+    clusters: bool = False,
 ) -> list[dict]:
     from xrf_napari.analysis import pigment_fit as pf
     from xrf_napari.analysis.colour_prior import photo_on_scan, region_mean_colours
@@ -52,6 +53,21 @@ def evaluate_cube(
     t = read_targets(path)
     labels = t["labels"].astype(np.int32) + 1
     recipes = _dict_list(cube.metadata["regions"])
+    purity = {int(k): 1.0 for k in np.unique(labels)}
+    if clusters:  # what a user has: the shipped DVE + K-Means with automatic K, as the CLI
+        from xrf_napari.cli.pigments_cmd import cluster_labels
+
+        true = labels
+        labels = np.asarray(cluster_labels(cube, None, "cpu", False), np.int32)
+        # each found region is judged against the recipe of the true region most of it covers
+        majority = {}
+        for k in np.unique(labels[labels > 0]):
+            counts = np.bincount(true[labels == k])
+            majority[int(k)] = int(np.argmax(counts))
+            purity[int(k)] = float(counts.max() / counts.sum())
+        recipes = [
+            recipes[majority[k] - 1] if k in majority else None for k in range(1, labels.max() + 1)
+        ]
     profile, _ = pf.instrument_for(cube)
     lib = pf.component_library(profile)
     true_rgb = region_mean_colours(t["palette"], labels)
@@ -89,6 +105,7 @@ def evaluate_cube(
                 "pixels": r.n_pixels,
                 "counts": round(r.counts),
                 "recipe": rec["pigments"],
+                "purity": round(purity[r.label], 3),
                 "visible": sorted(truth),
                 "fit_s": round(t_fit, 2),
                 "ground": rep.ground,
@@ -151,6 +168,12 @@ def summarise(rows: list[dict]) -> str:
         "| top-1 (twins equal) | dE00 top-1 | dE00 best of top-3 | dE00 SmallUViT |\n"
         "|---|---|---|---|---|---|---|---|---|"
     )
+    pur = [r["purity"] for r in rows if r["mode"] == "physics"]
+    if pur and min(pur) < 1.0:
+        out.append(
+            f"(found regions: mean purity {np.mean(pur):.1%}, the share of a region's pixels in "
+            "the true region it is judged against)"
+        )
     return head + "\n" + "\n".join(out)
 
 
@@ -230,6 +253,13 @@ def main(argv=None) -> int:
         help="also rank with the cube's source painting (targets/rgb) as a registered photograph",
     )
     ap.add_argument(
+        "--clusters",
+        action="store_true",
+        help="regions from the shipped DVE + K-Means (automatic K, as the CLI without --labels) "
+        "instead of the true regions; each is judged against the recipe of the true region it "
+        "mostly covers",
+    )
+    ap.add_argument(
         "--no-base-rates",
         action="store_true",
         help="also rank without the pigments' base rates (what they change)",
@@ -249,6 +279,7 @@ def main(argv=None) -> int:
             oracle=args.oracle,
             no_base_rates=args.no_base_rates,
             photo=args.photo,
+            clusters=args.clusters,
         )
         print(f"{f.name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if args.json:
