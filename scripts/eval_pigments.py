@@ -42,7 +42,7 @@ def evaluate_cube(
     oracle: bool = False,
     no_base_rates: bool = False,
     photo: bool = False,
-    clusters: bool = False,
+    clusters: str | None = None,
 ) -> list[dict]:
     from xrf_napari.analysis import pigment_fit as pf
     from xrf_napari.analysis.colour_prior import photo_on_scan, region_mean_colours
@@ -54,11 +54,19 @@ def evaluate_cube(
     labels = t["labels"].astype(np.int32) + 1
     recipes = _dict_list(cube.metadata["regions"])
     purity = {int(k): 1.0 for k in np.unique(labels)}
-    if clusters:  # what a user has: the shipped DVE + K-Means with automatic K, as the CLI
-        from xrf_napari.cli.pigments_cmd import cluster_labels
+    true, true_recipes = labels, recipes
+    if clusters:  # what a user has: K-Means with automatic K on the DVE latent, as the CLI
+        if clusters == "lines":  # or on the element-line shares (analysis/line_features.py)
+            from xrf_napari.analysis.embed import cluster
+            from xrf_napari.analysis.line_features import line_features
 
-        true = labels
-        labels = np.asarray(cluster_labels(cube, None, "cpu", False), np.int32)
+            h, w = labels.shape
+            feats = line_features()(cube.to_canonical().reshape(h * w, -1)).reshape(h, w, -1)
+            labels = cluster(feats).labels.astype(np.int32)
+        else:
+            from xrf_napari.cli.pigments_cmd import cluster_labels
+
+            labels = np.asarray(cluster_labels(cube, None, "cpu", False), np.int32)
         # each found region is judged against the recipe of the true region most of it covers
         majority = {}
         for k in np.unique(labels[labels > 0]):
@@ -120,7 +128,18 @@ def evaluate_cube(
             def twin(s):
                 return sorted(int(lib.twin_class[lib.index(n)]) for n in s)
 
+            # pixels named right: those whose own true recipe's visible set is the top-1's
+            inside = np.bincount(true[labels == r.label], minlength=len(true_recipes) + 1)
+            px_right = sum(
+                int(inside[t])
+                for t in np.nonzero(inside)[0]
+                if t > 0
+                and all(n.lower() in known for n in true_recipes[t - 1]["pigments"])
+                and pf.visible_pigments(true_recipes[t - 1]["pigments"], profile) == vis[0]
+            )
             row.update(
+                px_right=px_right,
+                px_total=int(inside[1:].sum()),
                 top1=vis[0] == truth,
                 top3=truth in vis[:3],
                 top1_twin=twin(vis[0]) == twin(truth),
@@ -168,6 +187,13 @@ def summarise(rows: list[dict]) -> str:
         "| top-1 (twins equal) | dE00 top-1 | dE00 best of top-3 | dE00 SmallUViT |\n"
         "|---|---|---|---|---|---|---|---|---|"
     )
+    for mode in sorted({r["mode"] for r in rows}):
+        rs = [r for r in rows if r["mode"] == mode and "px_total" in r]
+        if rs:
+            right = sum(r["px_right"] for r in rs) / max(sum(r["px_total"] for r in rs), 1)
+            out.append(
+                f"({mode}: pixels whose true visible set is their region's top-1: {right:.1%})"
+            )
     pur = [r["purity"] for r in rows if r["mode"] == "physics"]
     if pur and min(pur) < 1.0:
         out.append(
@@ -254,10 +280,12 @@ def main(argv=None) -> int:
     )
     ap.add_argument(
         "--clusters",
-        action="store_true",
-        help="regions from the shipped DVE + K-Means (automatic K, as the CLI without --labels) "
-        "instead of the true regions; each is judged against the recipe of the true region it "
-        "mostly covers",
+        nargs="?",
+        const="latent",
+        choices=("latent", "lines"),
+        help="regions from K-Means with automatic K on the shipped DVE's latent (as the CLI "
+        "without --labels) or on the element-line shares, instead of the true regions; each is "
+        "judged against the recipe of the true region it mostly covers",
     )
     ap.add_argument(
         "--no-base-rates",
