@@ -217,7 +217,8 @@ def hidden_summary(rows: list[dict]) -> str:
         hid = [r for r in rs if r["hidden_recipe"]]
         clean = [r for r in rs if not r["hidden_recipe"]]
         right = sum(r["suggested"] in r["hidden_recipe"] for r in hid)
-        common, _ = Counter(n for r in hid for n in r["hidden_recipe"]).most_common(1)[0]
+        ranked = Counter(n for r in hid for n in r["hidden_recipe"]).most_common(1)
+        common = ranked[0][0] if ranked else "-"
         base = sum(common in r["hidden_recipe"] for r in hid)
         out.append(
             f"hidden partners ({mode}): {len(hid)} regions hide a pigment the top-1 lacks; "
