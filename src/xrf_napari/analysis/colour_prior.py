@@ -97,7 +97,17 @@ def photo_on_scan(photo, shape, name: str = "the photograph") -> np.ndarray:
     img = np.asarray(photo)
     check_photo(img.shape, shape, name)
     h, w = (int(v) for v in shape)
-    rgb = img[..., :3].astype(np.float64)
+    if img.dtype == np.uint8 and img.shape[:2] != (h, w):
+        # a camera's 8-bit image: Pillow's box filter averages each scan pixel's footprint in C,
+        # in a tenth of the time and a quarter of the memory of a float resampling (24 Mpx: 5.9 s,
+        # 619 MiB -> 0.57 s, 138 MiB; benchmarks/bench_pigments.py)
+        from PIL import Image
+
+        box = Image.fromarray(np.ascontiguousarray(img[..., :3])).resize(
+            (w, h), Image.Resampling.BOX
+        )
+        return np.asarray(box, dtype=np.float32) / 255.0
+    rgb = img[..., :3].astype(np.float32)  # half the memory of float64 for a large photograph
     if np.issubdtype(img.dtype, np.integer):
         rgb /= float(np.iinfo(img.dtype).max)
     elif np.nanmax(rgb, initial=0.0) > 1.0:  # float data on a 0-255 scale
