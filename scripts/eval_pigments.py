@@ -56,13 +56,14 @@ def evaluate_cube(
     purity = {int(k): 1.0 for k in np.unique(labels)}
     true, true_recipes = labels, recipes
     if clusters:  # what a user has: K-Means with automatic K on the DVE latent, as the CLI
-        if clusters == "lines":  # or on the element-line shares (analysis/line_features.py)
+        if clusters != "latent":  # or on the element-line shares, beside the photograph's colour
+            from xrf_napari.analysis.colour_prior import lines_and_photo_points
             from xrf_napari.analysis.embed import cluster
-            from xrf_napari.analysis.line_features import line_features
 
-            h, w = labels.shape
-            feats = line_features()(cube.to_canonical().reshape(h * w, -1)).reshape(h, w, -1)
-            labels = cluster(feats).labels.astype(np.int32)
+            points = lines_and_photo_points(cube, photo_on_scan(t["rgb"], labels.shape))
+            if clusters == "lines":
+                points = points[..., :-3]
+            labels = cluster(points).labels.astype(np.int32)
         else:
             from xrf_napari.cli.pigments_cmd import cluster_labels
 
@@ -283,9 +284,10 @@ def main(argv=None) -> int:
         "--clusters",
         nargs="?",
         const="latent",
-        choices=("latent", "lines"),
+        choices=("latent", "lines", "lines+photo"),
         help="regions from K-Means with automatic K on the shipped DVE's latent (as the CLI "
-        "without --labels) or on the element-line shares, instead of the true regions; each is "
+        "without --labels), on the element-line shares, or on those and the photograph's colour "
+        "(as the CLI with --photo and without --labels), instead of the true regions; each is "
         "judged against the recipe of the true region it mostly covers",
     )
     ap.add_argument(

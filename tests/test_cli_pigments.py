@@ -217,3 +217,25 @@ def test_cli_photo_orders_the_paints_x_rays_cannot_tell_apart(scan, tmp_path, ca
     assert "wide.png" in err and "aspect ratios differ" in err
     with pytest.raises(SystemExit):  # one colour prior at a time
         main(args + ["--photo", str(wide), "--colour-prior"])
+
+
+def test_cli_photo_without_labels_finds_regions_from_lines_and_colour(scan, tmp_path, capsys):
+    """With a photograph and no label map, regions come from the element lines beside the
+    photograph's colour: the three stripes (Hg + Pb, Cu, Zn) come back, each named."""
+    from PIL import Image
+
+    from xrf_napari.physics.pigments import get_pigment
+
+    cube_path, labels_path = scan
+    labels = np.load(labels_path)
+    photo = np.zeros(labels.shape + (3,), np.uint8)
+    for lab, pig in ((1, "Vermilion"), (2, "Malachite"), (3, "Zinc white")):
+        photo[labels == lab] = np.round(np.asarray(get_pigment(pig).rgb) * 255)
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    out = tmp_path / "r"
+    args = ["pigments", str(cube_path), "--photo", str(tmp_path / "photo.png"), "-o", str(out)]
+    assert main(args + ["-k", "3", "--no-progress"]) == 0
+    assert "element lines and the photograph" in capsys.readouterr().err
+    top = {r["pigments"] for r in _candidates(out) if r["rank"] == "1"}
+    assert "Malachite" in top and "Zinc white" in top
+    assert any("Vermilion" in t for t in top)

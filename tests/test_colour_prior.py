@@ -77,3 +77,24 @@ def test_window_of_a_photograph_placed_over_the_scan():
     assert (rows, cols) == (slice(18, 68), slice(28, 128))
     with pytest.raises(ValueError, match="does not cover the scan.*columns"):
         window_over_scan((100, 50), (1, 1), (0, 0), (30, 60), (1, 1), (0, 0))
+
+
+def test_lines_and_photo_points_stack_line_shares_and_the_photograph_colour():
+    from skimage.color import rgb2lab
+
+    from xrf_napari.analysis.colour_prior import PHOTO_LAB_SCALE, lines_and_photo_points
+    from xrf_napari.analysis.line_features import FEATURE_ELEMENTS, line_features
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
+
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(3.0, (5, 7, 512)).astype(np.uint16)
+    cube = cube_from_array(
+        counts, Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
+    )
+    photo = rng.random((5, 7, 3))
+    pts = lines_and_photo_points(cube, photo)
+    assert pts.shape == (5, 7, len(FEATURE_ELEMENTS) + 3) and pts.dtype == np.float32
+    expected = line_features()(cube.to_canonical().reshape(35, -1)).reshape(5, 7, -1)
+    np.testing.assert_allclose(pts[..., :-3], expected, atol=1e-6)
+    np.testing.assert_allclose(pts[..., -3:], rgb2lab(photo) * PHOTO_LAB_SCALE, atol=1e-4)

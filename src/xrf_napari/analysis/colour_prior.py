@@ -136,3 +136,28 @@ def read_photo(path, shape) -> np.ndarray:
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path}: cannot read an image: {exc}") from None
     return photo_on_scan(img, shape, name=str(path))
+
+
+#: Weight of the photograph's CIELAB against the element-line shares (each in [0, 1]) when both
+#: place pixels for K-Means: Lab / 50, so lightness spans 0-2 and a, b about -1 to 1.
+PHOTO_LAB_SCALE = 1 / 50
+
+
+def lines_and_photo_points(cube, photo_on_grid) -> np.ndarray:
+    """(H, W, 22) float32 points for K-Means regions when a photograph is at hand: each pixel's
+    element-line shares (analysis/line_features.py; what the pigment fit explains) beside its
+    colour in the photograph (CIELAB * PHOTO_LAB_SCALE; what X-rays cannot tell). The lines
+    alone merge paints of one element and two colours, the photograph alone paints of one colour
+    and two elements. Streams the cube in row blocks."""
+    from skimage.color import rgb2lab
+
+    from .line_features import line_features
+
+    feats = line_features()
+    h, w = cube.shape[:2]
+    out = np.empty((h, w, len(feats.elements) + 3), np.float32)
+    for sl, block in cube.iter_canonical_blocks():
+        rows = block.shape[0]
+        out[sl, :, :-3] = feats(block.reshape(rows * w, -1)).reshape(rows, w, -1)
+    out[..., -3:] = rgb2lab(np.asarray(photo_on_grid, dtype=np.float64)) * PHOTO_LAB_SCALE
+    return out

@@ -38,7 +38,8 @@ def configure(parser) -> None:
         "--photo",
         help="a photograph of the scanned area (cropped and registered to the scan; any size of "
         "the same aspect ratio): its region colours break ties between paints X-rays cannot "
-        "tell apart (lead white / red lead, yellow / red ochre)",
+        "tell apart (lead white / red lead, yellow / red ochre); without --labels, regions come "
+        "from the element lines and its colours",
     )
     prior.add_argument(
         "--colour-prior",
@@ -130,15 +131,25 @@ def run(args) -> int:
     if out.exists() and not out.is_dir():
         raise ValueError(f"--output {out}: exists and is not a folder")
     cube = open_cube(args.input)
+    photo = None
+    if args.photo:
+        from ..analysis.colour_prior import read_photo
+
+        photo = read_photo(args.photo, cube.shape[:2])
     if args.labels:
         labels = read_labels(args.labels, cube.shape[:2])
+    elif photo is not None:  # regions from the element lines and the photograph's colour
+        from ..analysis.colour_prior import lines_and_photo_points
+        from ..analysis.embed import cluster
+
+        labels = cluster(lines_and_photo_points(cube, photo), args.clusters).labels
+        print("regions: K-Means on the element lines and the photograph's colour", file=sys.stderr)
     else:
         labels = cluster_labels(cube, args.clusters, args.device, not args.no_progress)
     colours, background, source = None, None, "SmallUViT colour"
-    if args.photo:
-        from ..analysis.colour_prior import read_photo, region_mean_colours
+    if photo is not None:
+        from ..analysis.colour_prior import region_mean_colours
 
-        photo = read_photo(args.photo, cube.shape[:2])
         colours, source = region_mean_colours(photo, labels), "photograph"
         background = (photo * 255).round().astype(np.uint8)
     elif args.colour_prior:
