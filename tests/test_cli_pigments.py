@@ -10,12 +10,10 @@ import pytest
 pytest.importorskip("xraylib")
 h5py = pytest.importorskip("h5py")
 
+from _pigment_scans import CANON, stripe_scan
+
 from xrf_napari.cli.main import main
-from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
 from xrf_napari.io.project_h5 import write_cube
-from xrf_napari.physics.instrument import InstrumentProfile
-from xrf_napari.synth.dataset import synthesize
-from xrf_napari.synth.recipes import Recipe
 
 RECIPES = [(["Vermilion", "Lead white"], [0.4, 0.6]), (["Azurite"], [1.0]), (["Zinc white"], [1.0])]
 
@@ -23,19 +21,11 @@ RECIPES = [(["Vermilion", "Lead white"], [0.4, 0.6]), (["Azurite"], [1.0]), (["Z
 @pytest.fixture(scope="module")
 def scan(tmp_path_factory):
     d = tmp_path_factory.mktemp("pig")
-    rng = np.random.default_rng(1)  # draws a gypsum ground without lead priming
-    size = 36
-    labels = np.repeat(np.arange(3), size // 3)[None, :].repeat(size, 0).astype(np.int32)
-    recs = [Recipe(p, f, [0, 0, 0], [0, 0, 0], 0.0) for p, f in RECIPES]
-    prof = InstrumentProfile(anode="Rh", kv=40.0, fwhm_mn_ev=145.0, counts_per_pixel=1500.0)
-    syn = synthesize(
-        np.zeros((size, size, 3), np.uint8), rng, prof, labels=labels, recipes=recs, blur_px=1.0
-    )
-    cal = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
+    syn, labels = stripe_scan(RECIPES, 36)  # a gypsum ground without lead priming
     path = write_cube(
         d / "scan.h5",
         syn.counts,
-        cal,
+        CANON,
         targets={"labels": labels},
         metadata=dict(syn.metadata, name="scan"),
     )

@@ -10,12 +10,10 @@ import pytest
 pytest.importorskip("xraylib")
 pytest.importorskip("h5py")
 
-from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
+from _pigment_scans import CANON, stripe_scan
+
 from xrf_napari.io.project_h5 import write_cube
-from xrf_napari.physics.instrument import InstrumentProfile
 from xrf_napari.physics.pigments import get_pigment
-from xrf_napari.synth.dataset import synthesize
-from xrf_napari.synth.recipes import Recipe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
@@ -28,21 +26,14 @@ RECIPES = [
 
 @pytest.fixture(scope="module")
 def cube_file(tmp_path_factory):
-    rng = np.random.default_rng(1)
     size = 36
-    labels = np.repeat(np.arange(3), size // 3)[None, :].repeat(size, 0).astype(np.int32)
-    recs = [Recipe(p, f, [0, 0, 0], [0, 0, 0], 0.0) for p, f in RECIPES]
-    prof = InstrumentProfile(anode="Rh", kv=40.0, fwhm_mn_ev=145.0, counts_per_pixel=1500.0)
-    syn = synthesize(
-        np.zeros((size, size, 3), np.uint8), rng, prof, labels=labels, recipes=recs, blur_px=1.0
-    )
+    syn, labels = stripe_scan(RECIPES, size)
     photo = np.zeros((size, size, 3), np.uint8)
     for k, (names, _) in enumerate(RECIPES):
         photo[labels == k] = np.round(np.asarray(get_pigment(names[0]).rgb) * 255)
-    cal = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
     path = tmp_path_factory.mktemp("evalpig") / "cube_00000.h5"
     targets = {"labels": labels, "palette": photo, "rgb": photo}
-    return write_cube(path, syn.counts, cal, targets=targets, metadata=dict(syn.metadata))
+    return write_cube(path, syn.counts, CANON, targets=targets, metadata=dict(syn.metadata))
 
 
 def test_rows_photograph_and_pixels_right(cube_file):

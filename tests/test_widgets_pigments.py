@@ -7,11 +7,9 @@ from _napari_helpers import cube_stack_name, open_cube, tiny_weights, wait_idle
 
 pytest.importorskip("xraylib")
 
-from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
+from _pigment_scans import CANON, stripe_scan
+
 from xrf_napari.io.project_h5 import write_cube
-from xrf_napari.physics.instrument import InstrumentProfile
-from xrf_napari.synth.dataset import synthesize
-from xrf_napari.synth.recipes import Recipe
 from xrf_napari.widgets.pigments import PigmentsWidget
 
 RECIPES = [(["Vermilion", "Lead white"], [0.4, 0.6]), (["Azurite"], [1.0]), (["Zinc white"], [1.0])]
@@ -20,16 +18,9 @@ SIZE = 30
 
 @pytest.fixture(scope="module")
 def scan_file(tmp_path_factory):
-    rng = np.random.default_rng(1)  # a gypsum ground without lead priming
-    labels = np.repeat(np.arange(3), SIZE // 3)[None, :].repeat(SIZE, 0).astype(np.int32)
-    recs = [Recipe(p, f, [0, 0, 0], [0, 0, 0], 0.0) for p, f in RECIPES]
-    prof = InstrumentProfile(anode="Rh", kv=40.0, fwhm_mn_ev=145.0, counts_per_pixel=1500.0)
-    syn = synthesize(
-        np.zeros((SIZE, SIZE, 3), np.uint8), rng, prof, labels=labels, recipes=recs, blur_px=1.0
-    )
-    cal = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
+    syn, labels = stripe_scan(RECIPES, SIZE)  # a gypsum ground without lead priming
     path = tmp_path_factory.mktemp("pigdock") / "scan.h5"
-    write_cube(path, syn.counts, cal, metadata=dict(syn.metadata, name="scan"))
+    write_cube(path, syn.counts, CANON, metadata=dict(syn.metadata, name="scan"))
     return path, labels + 1
 
 

@@ -880,7 +880,8 @@ def hidden_partners(
         )
         if not idx:
             out.append(HiddenPartner(p.name, tuple(float(c) for c in p.rgb), why, 1.0))
-            match.append(_de(p.rgb, target) if target is not None else 0.0)
+            if target is not None:
+                match.append(_de(p.rgb, target))
             continue
         shares = [HIDDEN_FRACTION] if target is None else list(PARTNER_FRACTIONS)
         rgbs = np.array([lib.pigments[i].rgb for i in idx + [int(j)]])

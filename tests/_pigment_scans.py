@@ -1,0 +1,27 @@
+"""Stripe scans of known recipes for the pigment tests (CLI, dock, evaluation script)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
+from xrf_napari.physics.instrument import InstrumentProfile
+from xrf_napari.synth.dataset import synthesize
+from xrf_napari.synth.recipes import Recipe
+
+#: The canonical grid as a file calibration: the synthesized counts are already on it.
+CANON = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
+RH = InstrumentProfile(anode="Rh", kv=40.0, fwhm_mn_ev=145.0, counts_per_pixel=1500.0)
+
+
+def stripe_scan(recipes, size: int, seed: int = 1):
+    """(synthesized scan, labels 0..n-1): one vertical stripe per (pigments, fractions) recipe,
+    Rh tube, 1-pixel blur; seed 1 draws a gypsum ground without a lead priming."""
+    rng = np.random.default_rng(seed)
+    n = len(recipes)
+    labels = np.repeat(np.arange(n), size // n)[None, :].repeat(size, 0).astype(np.int32)
+    recs = [Recipe(p, f, [0, 0, 0], [0, 0, 0], 0.0) for p, f in recipes]
+    syn = synthesize(
+        np.zeros((size, size, 3), np.uint8), rng, RH, labels=labels, recipes=recs, blur_px=1.0
+    )
+    return syn, labels
