@@ -142,8 +142,8 @@ def run(args) -> int:
         from ..analysis.colour_prior import lines_and_photo_points
         from ..analysis.embed import cluster
 
-        labels = cluster(lines_and_photo_points(cube, photo), args.clusters).labels
         print("regions: K-Means on the element lines and the photograph's colour", file=sys.stderr)
+        labels = cluster(lines_and_photo_points(cube, photo), args.clusters).labels
     else:
         labels = cluster_labels(cube, args.clusters, args.device, not args.no_progress)
     colours, background, source = None, None, "SmallUViT colour"
