@@ -224,8 +224,10 @@ def test_cli_photo_without_labels_finds_regions_from_lines_and_colour(scan, tmp_
     Image.fromarray(photo).save(tmp_path / "photo.png")
     out = tmp_path / "r"
     args = ["pigments", str(cube_path), "--photo", str(tmp_path / "photo.png"), "-o", str(out)]
-    assert main(args + ["-k", "3", "--no-progress"]) == 0
-    assert "element lines and the photograph" in capsys.readouterr().err
+    assert main(args + ["-k", "3"]) == 0
+    err = capsys.readouterr().err
+    assert "element lines and the photograph" in err
+    assert "element lines: 100%" in err and "K-Means: 100%" in err  # each step has its bar
     top = {r["pigments"] for r in _candidates(out) if r["rank"] == "1"}
     assert "Malachite" in top and "Zinc white" in top
     assert any("Vermilion" in t for t in top)

@@ -142,3 +142,48 @@ def test_photograph_layer_orders_x_ray_twins(docked, qtbot):
     assert widget.run() is None  # another aspect ratio: a message, no job
     widget.photo_combo.set_layer(None)
     assert widget.photo_combo.current_layer() is None
+
+
+def test_find_regions_from_lines_and_photograph(make_napari_viewer, qtbot, tmp_path):
+    """Two paints of one element (lead white, red lead: Pb only) become two regions when the
+    photograph shows two colours; the Labels layer is then the Regions the fit uses, and the
+    photograph puts red lead first on its stripe. Without a photograph: a message, no job."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from xrf_napari.physics.pigments import get_pigment
+
+    recipes = [(["Lead white"], [1.0]), (["Red lead"], [1.0]), (["Azurite"], [1.0])]
+    syn, truth = stripe_scan(recipes, SIZE)
+    path = tmp_path / "twins.h5"
+    write_cube(path, syn.counts, CANON, metadata=dict(syn.metadata, name="twins"))
+    viewer = make_napari_viewer()
+    open_cube(viewer, path)
+    widget = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    assert widget.find_regions() is None  # no photograph chosen: refused before any work
+    photo = np.zeros(truth.shape + (3,), np.float32)
+    for lab, (pigs, _) in enumerate(recipes):
+        photo[truth == lab] = get_pigment(pigs[0]).rgb
+    viewer.add_image(photo, rgb=True, name="photo")
+    widget.photo_combo.set_layer(viewer.layers["photo"])
+    widget.k_spin.setValue(3)
+    assert widget.find_regions() is not None
+    assert not widget.regions_button.isEnabled()  # one job at a time
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    assert widget.regions_button.isEnabled()
+    layer = widget.labels_combo.current_layer()
+    assert layer is not None and layer.name.startswith("regions (lines + photograph)")
+    found = np.asarray(layer.data)
+    inner = np.zeros_like(truth, bool)
+    inner[:, 2:-2] = True  # the 1-pixel blur mixes the stripes' edges
+    for edge in (SIZE // 3, 2 * SIZE // 3):
+        inner[:, edge - 2 : edge + 2] = False
+    assert adjusted_rand_score(truth[inner], found[inner]) > 0.95  # Pb stripes told apart
+    assert "3 regions" in widget.job.status.text()
+    assert widget.run() is not None  # the found regions feed the fit
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    red = int(np.bincount(found[truth == 1]).argmax())
+    row = [r.label for r in widget.report.regions].index(red)
+    assert widget.report.regions[row].best.pigments == ["Red lead"]

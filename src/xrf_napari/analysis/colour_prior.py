@@ -144,20 +144,35 @@ PHOTO_LAB_SCALE = 1 / 50
 
 
 def lines_and_photo_points(cube, photo_on_grid) -> np.ndarray:
-    """(H, W, 22) float32 points for K-Means regions when a photograph is at hand: each pixel's
-    element-line shares (analysis/line_features.py; what the pigment fit explains) beside its
-    colour in the photograph (CIELAB * PHOTO_LAB_SCALE; what X-rays cannot tell). The lines
-    alone merge paints of one element and two colours, the photograph alone paints of one colour
-    and two elements. Streams the cube in row blocks."""
+    """`iter_lines_and_photo_points` run to the end."""
+    from ..progress import run_to_end
+
+    return run_to_end(iter_lines_and_photo_points(cube, photo_on_grid))
+
+
+def iter_lines_and_photo_points(cube, photo_on_grid):
+    """Progress generator (rows done, rows) returning (H, W, 22) float32 points for K-Means
+    regions when a photograph is at hand: each pixel's element-line shares
+    (analysis/line_features.py; what the pigment fit explains) beside its colour in the
+    photograph (CIELAB * PHOTO_LAB_SCALE; what X-rays cannot tell). The lines alone merge paints
+    of one element and two colours, the photograph alone paints of one colour and two elements.
+    Streams the cube in row blocks: one pass over the file."""
     from skimage.color import rgb2lab
 
     from .line_features import line_features
 
-    feats = line_features()
     h, w = cube.shape[:2]
+    photo_on_grid = np.asarray(photo_on_grid)
+    if photo_on_grid.shape[:2] != (h, w):
+        raise ValueError(
+            f"the photograph on the scan's grid is {photo_on_grid.shape[:2]}, the scan {(h, w)}"
+        )
+    feats = line_features()
     out = np.empty((h, w, len(feats.elements) + 3), np.float32)
+    yield 0, h
     for sl, block in cube.iter_canonical_blocks():
         rows = block.shape[0]
         out[sl, :, :-3] = feats(block.reshape(rows * w, -1)).reshape(rows, w, -1)
-    out[..., -3:] = rgb2lab(np.asarray(photo_on_grid, dtype=np.float64)) * PHOTO_LAB_SCALE
+        yield sl.stop, h
+    out[..., -3:] = rgb2lab(photo_on_grid[..., :3].astype(np.float64)) * PHOTO_LAB_SCALE
     return out

@@ -96,17 +96,32 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
     return lab.astype(np.int32)
 
 
+def _drain(gen, desc: str, unit: str, progress: bool):
+    """Run a progress generator to its result, behind a tqdm bar when `progress`."""
+    from ..progress import run_to_end, tqdm_callback
+
+    cb, close = (None, lambda: None) if not progress else tqdm_callback(desc, unit)
+    try:
+        return run_to_end(gen, cb)
+    finally:
+        close()
+
+
 def cluster_labels(cube, k, device, progress: bool):
     """DVE latent + K-Means, as the `embed` command (labels 1..k)."""
     from ..analysis.embed import cluster, iter_embed
-    from ..progress import run_to_end, tqdm_callback
 
-    cb, close = (None, lambda: None) if not progress else tqdm_callback("embedding", "px")
-    try:
-        latent = run_to_end(iter_embed(cube, device=device), cb)
-    finally:
-        close()
-    return cluster(latent, k).labels
+    return cluster(_drain(iter_embed(cube, device=device), "embedding", "px", progress), k).labels
+
+
+def line_photo_labels(cube, photo, k, progress: bool):
+    """K-Means on the element-line shares and the photograph's colour (labels 1..k), as the
+    Pigments dock's "Find regions"."""
+    from ..analysis.colour_prior import iter_lines_and_photo_points
+    from ..analysis.embed import iter_cluster
+
+    points = _drain(iter_lines_and_photo_points(cube, photo), "element lines", "row", progress)
+    return _drain(iter_cluster(points, k), "K-Means", "fit", progress).labels
 
 
 def uvit_colours(cube, labels, device) -> tuple[dict, np.ndarray]:  # noqa: F821
@@ -124,7 +139,6 @@ def run(args) -> int:
 
     from ..analysis.pigment_fit import iter_fit_regions
     from ..analysis.pigment_report import write_report
-    from ..progress import run_to_end, tqdm_callback
     from .embed_cmd import open_cube
 
     out = Path(args.output)
@@ -139,11 +153,8 @@ def run(args) -> int:
     if args.labels:
         labels = read_labels(args.labels, cube.shape[:2])
     elif photo is not None:  # regions from the element lines and the photograph's colour
-        from ..analysis.colour_prior import lines_and_photo_points
-        from ..analysis.embed import cluster
-
         print("regions: K-Means on the element lines and the photograph's colour", file=sys.stderr)
-        labels = cluster(lines_and_photo_points(cube, photo), args.clusters).labels
+        labels = line_photo_labels(cube, photo, args.clusters, not args.no_progress)
     else:
         labels = cluster_labels(cube, args.clusters, args.device, not args.no_progress)
     colours, background, source = None, None, "SmallUViT colour"
@@ -154,21 +165,19 @@ def run(args) -> int:
         background = (photo * 255).round().astype(np.uint8)
     elif args.colour_prior:
         colours, background = uvit_colours(cube, labels, args.device)
-    cb, close = (None, lambda: None) if args.no_progress else tqdm_callback("regions", "region")
-    try:
-        report = run_to_end(
-            iter_fit_regions(
-                cube,
-                labels,
-                anode=args.anode,
-                kv=args.kv,
-                fwhm_mn_ev=args.fwhm,
-                colour_priors=colours,
-            ),
-            cb,
-        )
-    finally:
-        close()
+    report = _drain(
+        iter_fit_regions(
+            cube,
+            labels,
+            anode=args.anode,
+            kv=args.kv,
+            fwhm_mn_ev=args.fwhm,
+            colour_priors=colours,
+        ),
+        "regions",
+        "region",
+        not args.no_progress,
+    )
     if background is None:
         s = cube.sum_image()
         hi = float(np.percentile(s, 99)) or 1.0
