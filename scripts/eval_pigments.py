@@ -36,6 +36,17 @@ def _de(rgb_a, rgb_b) -> float:
     return float(deltaE_ciede2000(la, lb))
 
 
+def cast_photo(rgb, gains) -> np.ndarray:
+    """An sRGB image (uint8 or float in [0, 1]) with each channel's linear light scaled by
+    `gains` (R, G, B), clipped: a photograph under a wrong white balance or a yellowed varnish."""
+    x = np.asarray(rgb, np.float64)
+    if np.issubdtype(np.asarray(rgb).dtype, np.integer):
+        x = x / 255.0
+    lin = np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
+    lin = np.clip(lin * np.asarray(gains, np.float64), 0.0, 1.0)
+    return np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
+
+
 def evaluate_cube(
     path: Path,
     use_uvit: bool = True,
@@ -43,6 +54,7 @@ def evaluate_cube(
     no_base_rates: bool = False,
     photo: bool = False,
     clusters: str | None = None,
+    photo_cast=None,
 ) -> list[dict]:
     from xrf_napari.analysis import pigment_fit as pf
     from xrf_napari.analysis.colour_prior import photo_on_scan, region_mean_colours
@@ -51,6 +63,8 @@ def evaluate_cube(
 
     cube = read_cube(path)
     t = read_targets(path)
+    if photo_cast is not None:  # the photograph's white balance off (or a yellowed varnish)
+        t["rgb"] = cast_photo(t["rgb"], photo_cast)
     labels = t["labels"].astype(np.int32) + 1
     recipes = _dict_list(cube.metadata["regions"])
     purity = {int(k): 1.0 for k in np.unique(labels)}
@@ -96,9 +110,13 @@ def evaluate_cube(
         runs["physics+uvit"] = pf.fit_regions(cube, labels, colour_priors=uvit)
     if photo:  # the source painting as a registered photograph, the way --photo reads one
         shot = region_mean_colours(photo_on_scan(t["rgb"], labels.shape), labels)
-        runs["physics+photograph"] = pf.fit_regions(cube, labels, colour_priors=shot)
+        runs["physics+photograph"] = pf.fit_regions(
+            cube, labels, colour_priors=shot, colour_source="photograph"
+        )
     if oracle:  # the ceiling of the combination: a colour engine as good as the truth
-        runs["physics+true colour (oracle)"] = pf.fit_regions(cube, labels, colour_priors=true_rgb)
+        runs["physics+true colour (oracle)"] = pf.fit_regions(
+            cube, labels, colour_priors=true_rgb, colour_source="photograph"
+        )
     known = {p.name.lower() for p in lib.pigments}
     rows = []
     for mode, rep in runs.items():
@@ -281,6 +299,13 @@ def main(argv=None) -> int:
         help="also rank with the cube's source painting (targets/rgb) as a registered photograph",
     )
     ap.add_argument(
+        "--photo-cast",
+        type=lambda v: tuple(float(x) for x in v.split(",")),
+        metavar="R,G,B",
+        help="with --photo: scale the photograph's linear R, G, B by these gains first (a wrong "
+        "white balance or a yellowed varnish, e.g. 1.1,1.0,0.8)",
+    )
+    ap.add_argument(
         "--clusters",
         nargs="?",
         const="latent",
@@ -311,6 +336,7 @@ def main(argv=None) -> int:
             no_base_rates=args.no_base_rates,
             photo=args.photo,
             clusters=args.clusters,
+            photo_cast=args.photo_cast,
         )
         print(f"{f.name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if args.json:

@@ -3,7 +3,7 @@
 in napari, its true regions as a Labels layer, the dock run, the window saved.
 
     python scripts/screenshot_pigments.py [--sample panel|painting | --cube FILE.h5]
-        [--name NAME] [--out docs/images] [--uvit] [--photo]
+        [--name NAME] [--out docs/images] [--uvit] [--photo [--find-regions]]
 
 Reuses the helpers of scripts/screenshots.py (Xvfb re-run, waiting for jobs, atomic saves).
 """
@@ -30,6 +30,11 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=str(ROOT / "docs" / "images"))
     p.add_argument("--uvit", action="store_true", help="use the SmallUViT region colours (slower)")
     p.add_argument("--photo", action="store_true", help="a sample's true colours as the Photograph")
+    p.add_argument(
+        "--find-regions",
+        action="store_true",
+        help="with --photo: regions from the dock's Find regions, not the true ones",
+    )
     args = p.parse_args(argv)
     _ensure_display()
 
@@ -57,6 +62,11 @@ def main(argv=None) -> int:
         if not true_rgb:
             p.error("--photo needs a sample (its true colours layer)")
         widget.photo_combo.set_layer(true_rgb[0])
+    if args.find_regions:
+        if not args.photo:
+            p.error("--find-regions needs --photo")
+        widget.find_regions()
+        wait(widget.job)
     widget.run()
     wait(widget.job)
     viewer.layers["true regions"].visible = False

@@ -255,6 +255,30 @@ def test_a_photograph_suggests_the_hidden_partner_its_colour_needs():
     assert not any(h.suggested for h in pf.hidden_partners(lib, best, white))  # white is white
 
 
+def test_a_photograph_settles_what_the_lines_leave_close():
+    """A trace of ochre in lead white at 30 counts per pixel: its iron is at the noise, and the
+    spectrum alone says lead white. A photograph (the surface's own colour) may settle what the
+    lines leave close, across element hypotheses; a recolouring's colour (source "model") only
+    orders X-ray twins, so the same cream from it changes nothing."""
+    from xrf_napari.physics.colour import km_mix
+    from xrf_napari.physics.pigments import get_pigment
+
+    low = InstrumentProfile(anode="Rh", kv=40.0, fwhm_mn_ev=145.0, counts_per_pixel=30.0)
+    recipe = (["Lead white", "Yellow ochre"], [0.98, 0.02])
+    cube, labels = _cube([recipe, (["Zinc white"], [1.0])], size=30, seed=1, profile=low)
+    cream = km_mix(np.array([get_pigment(n).rgb for n in recipe[0]]), np.array([recipe[1]]))[0]
+    priors = {1: tuple(cream), 2: get_pigment("Zinc white").rgb}
+
+    def top(**kw):
+        return pf.fit_regions(cube, labels, **kw).regions[0].best.pigments
+
+    assert "Yellow ochre" not in top()
+    assert top(colour_priors=priors) == top()
+    assert set(top(colour_priors=priors, colour_source="photograph")) == set(recipe[0])
+    with pytest.raises(ValueError, match="colour_source"):
+        top(colour_priors=priors, colour_source="camera")
+
+
 def test_neighbour_leak_weights_by_shared_boundary():
     labels = np.array([[1, 1, 2, 2, 2], [1, 1, 2, 2, 2], [1, 1, 3, 3, 3]])
     spectra = np.eye(3, 8) * np.array([[1.0], [2.0], [4.0]])  # one line per region

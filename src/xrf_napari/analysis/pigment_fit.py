@@ -32,9 +32,11 @@ Pigments with the same elements from K up (azurite / malachite / verdigris; lead
 and more generally candidates whose pigments together show the same elements (chrome yellow /
 viridian + lead white), give the same spectrum to within traces: X-rays may favour one by at most
 TWIN_CAP. Inside such a group the pigments' base rates (`USAGE_FILE`: lead white is more common
-than red lead) and an optional colour prior (`colour_priors`, e.g. the SmallUViT's region colour)
-decide the order; the group keeps its scores and places. The base rates helped on pigment panels
-and a little on held-out paintings; the SmallUViT prior did not help (docs/pigments_guide.md).
+than red lead) and an optional colour prior (`colour_priors`: the SmallUViT's region colour, or a
+registered photograph's) decide the order; the group keeps its scores and places. A photograph may
+also move a group by how far its best colour is off (`COLOUR_TAUS`), so it settles what the lines
+leave close. The base rates helped on pigment panels and a little on held-out paintings; the
+SmallUViT prior did not help, a photograph did (docs/pigments_guide.md).
 """
 
 from __future__ import annotations
@@ -99,8 +101,13 @@ HIDDEN_FRACTION = 0.35
 SUGGEST_MARGIN = 5.0
 #: Fractions tried when matching a hidden partner to the colour prior.
 PARTNER_FRACTIONS = tuple(np.round(np.linspace(0.02, 0.9, 45), 3))
-#: Colour prior strength: log-prior = -dE00 / COLOUR_TAU.
-COLOUR_TAU = 4.0
+#: Colour prior strength by the colour's source, (within X-ray twins, across element hypotheses):
+#: a candidate pays (its dE00 to the prior - the best dE00 of its group) / within, and its group
+#: pays (the group's best dE00 - the best of all) / across (0: the spectrum alone decides between
+#: element hypotheses). A recolouring's colours proved too far off to do more than order twins;
+#: a photograph shows the surface itself, so it may also settle what X-rays leave close (traces,
+#: an admixture at the noise): chosen on the tuning cubes (seed 101, docs/pigments_guide.md).
+COLOUR_TAUS = {"model": (4.0, 0.0), "photograph": (1.0, 0.2)}
 #: Base rates of the pigments (regions of synthetic training paintings holding each one, package
 #: data written by scripts/pigment_usage.py): among candidates X-rays tie, the more common paint
 #: leads (lead white before red lead, chrome yellow before viridian + red lead).
@@ -724,14 +731,16 @@ def rank_region(
     leak: np.ndarray | None = None,
     usage_prior: bool = True,
     always: tuple[int, ...] = (),
+    colour_source: str = "model",
 ) -> tuple[list[Candidate], str]:
     """Ranked candidates for one region's summed canonical spectrum y (counts).
 
     Physics score: -chi2 / (2 phi) - a penalty per pigment; candidates that differ only by pigments
     X-rays tie (same twin classes) are kept within TWIN_CAP of the best of them, and priors order
     them: the pigments' base rates (sum of `usage_log_prior`, less the group's largest) and a
-    colour prior (sRGB): -(dE00 - the group's smallest dE00) / COLOUR_TAU. `always`: pigment
-    indices enumerated whatever the shortlist says (evaluation: scoring a known recipe)."""
+    colour prior (sRGB) as COLOUR_TAUS[colour_source] says. `always`: pigment indices enumerated
+    whatever the shortlist says (evaluation: scoring a known recipe)."""
+    tau_within, tau_across = COLOUR_TAUS[colour_source]
     w = _weights(y)
     base = _base(lib, ground, y, leak)
     short, phi = _shortlist(lib, y, w, base)
@@ -780,9 +789,9 @@ def rank_region(
     for key, s, *_ in fits:
         best_of[key] = max(best_of.get(key, -np.inf), s)
     rgbs = [_colour(lib, c, fr) if c else bare for _, _, _, c, fr, _ in fits]
-    # The colour prior only arbitrates among candidates X-rays tie (same key): each pays its dE00
-    # to the prior colour beyond the best of its group. Across element hypotheses the spectrum
-    # decides alone, so a poor colour (an unfamiliar scanner) cannot overrule clear lines.
+    # The colour prior arbitrates among candidates X-rays tie (same key): each pays its dE00
+    # to the prior colour beyond the best of its group; across element hypotheses only as far as
+    # COLOUR_TAUS allows its source, so a poor colour cannot overrule clear lines.
     dev = np.zeros(len(fits))
     if colour_prior is not None:
         prior_lab = _lab(colour_prior)
@@ -792,7 +801,7 @@ def rank_region(
             best_de[key] = min(best_de.get(key, np.inf), d)
         dev = np.array([d - best_de[key] for (key, *_), d in zip(fits, de)])
     raw = [
-        max(s_own, best_of[key] - TWIN_CAP) - d / COLOUR_TAU
+        max(s_own, best_of[key] - TWIN_CAP) - d / tau_within
         for (key, s_own, *_), d in zip(fits, dev)
     ]
     top = {}
@@ -800,6 +809,9 @@ def rank_region(
         top[key] = max(top.get(key, -np.inf), r)
     # each group's leader keeps the group's physics score: the priors only reorder
     scores = [r - top[key] + best_of[key] for (key, *_), r in zip(fits, raw)]
+    if colour_prior is not None and tau_across:  # each group as far as its best colour is off
+        lo = min(best_de.values())
+        scores = [s - (best_de[key] - lo) / tau_across for (key, *_), s in zip(fits, scores)]
     own = [s_own for _, s_own, *_ in fits]
     order, tie = list(range(len(fits))), own
     if usage_prior:  # the group's scores go to its members in the order score + log base rate
@@ -1016,15 +1028,20 @@ def iter_fit_regions(
     kv=None,
     fwhm_mn_ev=None,
     colour_priors=None,
+    colour_source: str = "model",
     top_n: int = TOP_N,
     usage_prior: bool = True,
 ):
     """Progress generator (regions done, total) returning a PigmentReport.
 
-    labels: (H, W) ints, 0 = not a region. colour_priors: optional {label: sRGB} (e.g. the
-    SmallUViT's region colours) to break ties among pigments X-rays cannot tell apart, as the
-    pigments' base rates do unless usage_prior is False.
+    labels: (H, W) ints, 0 = not a region. colour_priors: optional {label: sRGB} to order the
+    candidates X-rays leave close, from a registered photograph (colour_source "photograph") or a
+    recolouring ("model"; COLOUR_TAUS), as the pigments' base rates do unless usage_prior is False.
     """
+    if colour_source not in COLOUR_TAUS:
+        raise ValueError(
+            f"colour_source must be one of {sorted(COLOUR_TAUS)}, got {colour_source!r}"
+        )
     from ..energy import canonical_energy
     from .embed import _one_thread
 
@@ -1051,7 +1068,15 @@ def iter_fit_regions(
             prior = None if not colour_priors else colour_priors.get(int(lab))
             with _one_thread():  # mixture refinement calls xraylib (see component_library)
                 res.candidates, res.message = rank_region(
-                    lib, y, ground, energy, prior, top_n, leak, usage_prior
+                    lib,
+                    y,
+                    ground,
+                    energy,
+                    prior,
+                    top_n,
+                    leak,
+                    usage_prior,
+                    colour_source=colour_source,
                 )
         res.hidden = hidden_partners(
             lib, res.best, None if not colour_priors else colour_priors.get(int(lab))

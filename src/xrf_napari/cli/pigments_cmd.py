@@ -173,6 +173,7 @@ def run(args) -> int:
             kv=args.kv,
             fwhm_mn_ev=args.fwhm,
             colour_priors=colours,
+            colour_source="photograph" if photo is not None else "model",
         ),
         "regions",
         "region",

@@ -68,7 +68,12 @@ def _pigments_job(cube, labels, use_uvit: bool, device: str, weights, embedder_w
             )
         ).rgb
         colours, source = region_mean_colours(rgb, labels), "SmallUViT colour"
-    report = yield from iter_fit_regions(cube, labels, colour_priors=colours)
+    report = yield from iter_fit_regions(
+        cube,
+        labels,
+        colour_priors=colours,
+        colour_source="photograph" if photo is not None else "model",
+    )
     return report, colours, rgb, source
 
 
