@@ -167,8 +167,9 @@ class PigmentsWidget(QWidget):
         self.photo_combo.setToolTip(
             "An RGB image of the scanned area (open the photograph in napari, cropped and "
             "registered to the scan): its region colours order the paints X-rays cannot tell "
-            "apart (lead white / red lead, yellow / red ochre). Measured on held-out synthetic "
-            "scans: top-1 +6 to +7 points (docs/pigments_guide.md)"
+            "apart (lead white / red lead, yellow / red ochre) and settle traces the lines leave "
+            "close. Measured on held-out synthetic "
+            "scans: top-1 +8 to +11 points (docs/pigments_guide.md)"
         )
         self.k_spin = QSpinBox()
         self.k_spin.setRange(1, MAX_K)  # 1 = automatic, as in Embed & cluster
@@ -179,7 +180,7 @@ class PigmentsWidget(QWidget):
         self.regions_button.setToolTip(
             "K-Means on each pixel's element lines and its colour in the photograph: regions "
             "that split paints of one element and two colours (which the DVE latent merges). "
-            "Held-out synthetic scans: 47 % of pixels named right, against 38 % with the "
+            "Held-out synthetic scans: 51 % of pixels named right, against 38 % with the "
             "Embed & cluster regions (docs/pigments_guide.md). Check them against the maps and "
             "paint over them before finding pigments"
         )
