@@ -180,7 +180,7 @@ class PigmentsWidget(QWidget):
         self.regions_button.setToolTip(
             "K-Means on each pixel's element lines and its colour in the photograph: regions "
             "that split paints of one element and two colours (which the DVE latent merges). "
-            "Held-out synthetic scans: 51 % of pixels named right, against 38 % with the "
+            "Held-out synthetic scans: 51 % of pixels named right, against 44-47 % with the "
             "Embed & cluster regions (docs/pigments_guide.md). Check them against the maps and "
             "paint over them before finding pigments"
         )
