@@ -223,12 +223,15 @@ def test_hidden_pigments_whose_lines_are_shown_are_enumerated():
     darkened with it was reported as smalt + green earth."""
     lib = pf.component_library(MO)
     i = lib.index
-    within = pf._hidden_within(lib, [i("Smalt"), i("Green earth")])
+    within = pf._within_shown(lib, [i("Smalt"), i("Green earth")])
     assert i("Van Dyke brown") in within
     assert not any(lib.visible[j] for j in within)  # visible kin stay with the screening
     assert i("Red lake") not in within  # K but no Ca shown
-    assert i("Red lake") in pf._hidden_within(lib, [i("Smalt"), i("Yellow lake")])
-    assert pf._hidden_within(lib, []) == []
+    assert i("Red lake") in pf._within_shown(lib, [i("Smalt"), i("Yellow lake")])
+    assert pf._within_shown(lib, []) == []
+    # with a photograph's prior, visible kin are tried too (its colour sorts them out)
+    wide = pf._within_shown(lib, [i("Smalt"), i("Green earth")], visible_too=True)
+    assert set(within) < set(wide) and i("Yellow ochre") in wide and i("Azurite") not in wide
     recipes = [(["Smalt", "Van Dyke brown"], [0.6, 0.4]), (["Vermilion", "Lead white"], [0.4, 0.6])]
     cube, labels = _stripes(recipes, [24, 24], seed=5)
     res = pf.fit_regions(cube, labels).regions[0]
