@@ -169,7 +169,7 @@ class PigmentsWidget(QWidget):
             "registered to the scan): its region colours order the paints X-rays cannot tell "
             "apart (lead white / red lead, yellow / red ochre) and settle traces the lines leave "
             "close. Measured on held-out synthetic "
-            "scans: top-1 +8 to +11 points (docs/pigments_guide.md)"
+            "scans: top-1 +7 to +11 points (docs/pigments_guide.md)"
         )
         self.k_spin = QSpinBox()
         self.k_spin.setRange(1, MAX_K)  # 1 = automatic, as in Embed & cluster
@@ -180,7 +180,7 @@ class PigmentsWidget(QWidget):
         self.regions_button.setToolTip(
             "K-Means on each pixel's element lines and its colour in the photograph: regions "
             "that split paints of one element and two colours (which the DVE latent merges). "
-            "Held-out synthetic scans: 51 % of pixels named right, against 44-47 % with the "
+            "Held-out synthetic scans: 50-52 % of pixels named right, against 44-47 % with the "
             "Embed & cluster regions (docs/pigments_guide.md). Check them against the maps and "
             "paint over them before finding pigments"
         )
