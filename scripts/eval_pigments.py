@@ -66,6 +66,9 @@ def evaluate_cube(
     if photo_cast is not None:  # the photograph's white balance off (or a yellowed varnish)
         t["rgb"] = cast_photo(t["rgb"], photo_cast)
     labels = t["labels"].astype(np.int32) + 1
+    # the source painting as a registered photograph on the scan's grid, the way --photo reads one
+    needs_photo = photo or clusters in ("lines", "lines+photo")
+    shot_img = photo_on_scan(t["rgb"], labels.shape) if needs_photo else None
     recipes = _dict_list(cube.metadata["regions"])
     purity = {int(k): 1.0 for k in np.unique(labels)}
     true, true_recipes = labels, recipes
@@ -74,7 +77,7 @@ def evaluate_cube(
             from xrf_napari.analysis.colour_prior import lines_and_photo_points
             from xrf_napari.analysis.embed import cluster
 
-            points = lines_and_photo_points(cube, photo_on_scan(t["rgb"], labels.shape))
+            points = lines_and_photo_points(cube, shot_img)
             if clusters == "lines":
                 points = points[..., :-3]
             labels = cluster(points).labels.astype(np.int32)
@@ -108,8 +111,8 @@ def evaluate_cube(
         runs["physics, no base rates"] = pf.fit_regions(cube, labels, usage_prior=False)
     if use_uvit:
         runs["physics+uvit"] = pf.fit_regions(cube, labels, colour_priors=uvit)
-    if photo:  # the source painting as a registered photograph, the way --photo reads one
-        shot = region_mean_colours(photo_on_scan(t["rgb"], labels.shape), labels)
+    if photo:
+        shot = region_mean_colours(shot_img, labels)
         runs["physics+photograph"] = pf.fit_regions(
             cube, labels, colour_priors=shot, colour_source="photograph"
         )
@@ -321,6 +324,8 @@ def main(argv=None) -> int:
         help="also rank without the pigments' base rates (what they change)",
     )
     args = ap.parse_args(argv)
+    if args.photo_cast and not (args.photo or args.clusters in ("lines", "lines+photo")):
+        ap.error("--photo-cast changes the photograph: give --photo (or --clusters lines+photo)")
     files = []
     for s in args.inputs:
         p = Path(s)

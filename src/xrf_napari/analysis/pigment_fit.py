@@ -1061,6 +1061,7 @@ def iter_fit_regions(
     results = []
     for r, (lab, spec, n, y, leak) in enumerate(zip(labs, spectra, npix, sums, leaks)):
         res = RegionResult(int(lab), int(n), float(y.sum()), spec)
+        prior = None if not colour_priors else colour_priors.get(int(lab))
         if n < MIN_PIXELS:
             res.message = (
                 f"region {lab} has {n} pixel{'s' if n != 1 else ''}: too few for a mean spectrum "
@@ -1072,7 +1073,6 @@ def iter_fit_regions(
                 f"(at least {MIN_COUNTS:.0f})"
             )
         else:
-            prior = None if not colour_priors else colour_priors.get(int(lab))
             with _one_thread():  # mixture refinement calls xraylib (see component_library)
                 res.candidates, res.message = rank_region(
                     lib,
@@ -1085,9 +1085,7 @@ def iter_fit_regions(
                     usage_prior,
                     colour_source=colour_source,
                 )
-        res.hidden = hidden_partners(
-            lib, res.best, None if not colour_priors else colour_priors.get(int(lab))
-        )
+        res.hidden = hidden_partners(lib, res.best, prior)
         results.append(res)
         yield r + 1, len(labs)
     names = ["gypsum or chalk ground"] + (
