@@ -187,3 +187,40 @@ def test_find_regions_from_lines_and_photograph(make_napari_viewer, qtbot, tmp_p
     red = int(np.bincount(found[truth == 1]).argmax())
     row = [r.label for r in widget.report.regions].index(red)
     assert widget.report.regions[row].best.pigments == ["Red lead"]
+
+
+def test_fits_follow_the_scan_and_go_with_it(docked, qtbot, scan_file, tmp_path):
+    """Each scan keeps its own fit (rows, chosen candidates, Export): switching scans shows the
+    other scan's, closing a scan forgets its fit, a fit whose scan closes meanwhile is dropped."""
+    viewer, widget, _ = docked
+    widget.use_uvit.setChecked(False)
+    first = widget.cube_combo.current_layer()
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    widget.choose(1, 1)
+    # a second scan (another name): an empty table, nothing to export
+    second_path = tmp_path / "other.h5"
+    second_path.write_bytes(scan_file[0].read_bytes())
+    second = open_cube(viewer, second_path)[-1]
+    widget.cube_combo.set_layer(second)
+    assert widget.table.rowCount() == 0 and widget.report is None
+    assert not widget.export_button.isEnabled() and widget.info.text() == ""
+    with pytest.raises(ValueError, match="nothing to export"):
+        widget.export(tmp_path / "none")
+    # back: the first scan's rows, with the candidate chosen before
+    widget.cube_combo.set_layer(first)
+    assert widget.table.rowCount() == 3 and widget.export_button.isEnabled()
+    assert widget.chosen(1) == 1 and widget.chosen(0) == 0
+    # a fit on the second scan, whose layer is closed while it runs: dropped, nothing painted
+    widget.cube_combo.set_layer(second)
+    assert widget.run() is not None
+    second_stack = [ly for ly in viewer.layers if ly.ndim == 3 and ly.name.startswith("other")]
+    for ly in second_stack + [second]:
+        viewer.layers.remove(ly)
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert not any("pigment recolour [other" in ly.name for ly in viewer.layers)
+    # every layer closed: no fit of any scan survives in the dock
+    viewer.layers.clear()
+    assert widget.table.rowCount() == 0 and widget.report is None
+    assert not widget.export_button.isEnabled() and not widget._per_cube

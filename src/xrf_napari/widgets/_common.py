@@ -672,10 +672,13 @@ class CubeDock(QWidget):
         entry = self._per_cube.get(id(cube))
         return default if entry is None or entry[0] is not cube else entry[1].get(key, default)
 
-    def start_job(self, gen_fn, *args, cube, on_result: Callable, description: str = ""):
+    def start_job(
+        self, gen_fn, *args, cube, on_result: Callable, description: str = "", keep: bool = True
+    ):
         """JobPanel.start for a job on `cube`. `on_result(value)` adds the layers and returns what
-        the dock keeps for that cube (shown by show_result while the cube is selected); a job whose
-        cube was closed meanwhile is dropped."""
+        the dock keeps for that cube (shown by show_result while the cube is selected; with
+        keep=False nothing is kept: a step towards the result, such as drawing regions); a job
+        whose cube was closed meanwhile is dropped."""
 
         def deliver(value):  # a generator: JobPanel steps it (on_result may be staged too)
             def is_open():
@@ -688,6 +691,8 @@ class CubeDock(QWidget):
                     kept = yield from _checked_steps(kept, is_open)
             if kept is _CLOSED:
                 self.job.status.setText("The datacube was closed; its result was dropped.")
+                return
+            if not keep:
                 return
             self.remember(cube, "result", kept)
             if cube is self.current_cube():

@@ -10,6 +10,7 @@ its Labels layer. Export writes the same report folder as `xrf-napari pigments`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +25,10 @@ from qtpy.QtWidgets import (
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
 )
 
 from ._common import (
-    CubeLayerCombo,
-    JobPanel,
+    CubeDock,
     LayerCombo,
     cube_display_name,
     default_weights,
@@ -134,25 +132,30 @@ def _is_labels_for(layer, cube) -> bool:
     )
 
 
-class PigmentsWidget(QWidget):
+@dataclass
+class PigmentsResult:
+    """What a fit leaves for its scan: shown again when the scan is chosen again."""
+
+    report: object  # analysis.pigment_fit.PigmentReport
+    colours: dict | None  # {label: sRGB} of the colour prior, or None
+    colour_source: str
+    labels: np.ndarray  # the regions as they were fitted (the user may paint on afterwards)
+    labels_layer: object
+    cube_layer: object
+    choices: list = field(default_factory=list)  # chosen candidate per row
+
+
+class PigmentsWidget(CubeDock):
     """Which paints could each region be, and what colour would each give."""
 
     def __init__(self, napari_viewer):
-        super().__init__()
+        super().__init__(napari_viewer, "Find pigments")
         from ..analysis.embed import MAX_K
 
-        self._viewer = napari_viewer  # strong reference (plugin widgets get a proxy)
-        self.report = None
-        self.colours = None
-        self.labels = None
-        self.result_layer = None
-        self._source_layer = None
-        self._labels_layer = None
-        self._cube = None
+        self.result: PigmentsResult | None = None  # the current scan's fit
         # the recolouriser's weights (None: the shipped ones, or the settings' weights folder)
         self.uvit_weights = default_weights("uvit") or None
         self.dve_weights = default_weights("dve") or None
-        self.cube_combo = CubeLayerCombo(napari_viewer)
         self.labels_combo = LayerCombo(
             napari_viewer,
             lambda ly: type(ly).__name__ == "Labels",
@@ -184,7 +187,6 @@ class PigmentsWidget(QWidget):
             "Embed & cluster regions (docs/pigments_guide.md). Check them against the maps and "
             "paint over them before finding pigments"
         )
-        self.colour_source = ""
         self.use_uvit = QCheckBox("SmallUViT region colours (prior and swatch)")
         self.use_uvit.setChecked(False)  # measured: its colours did not improve the ranking (docs)
         self.use_uvit.setToolTip(
@@ -196,7 +198,6 @@ class PigmentsWidget(QWidget):
         self.device = device_combo()
         self.placement = QComboBox()
         self.placement.addItems(PLACEMENTS)
-        self.job = JobPanel("Find pigments")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -204,6 +205,7 @@ class PigmentsWidget(QWidget):
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMinimumHeight(160)  # a few rows; the dock's body scrolls below that
         self.info = QLabel("")
         self.info.setWordWrap(True)
         self.export_button = QPushButton("Export report\u2026")
@@ -219,7 +221,7 @@ class PigmentsWidget(QWidget):
                 ("Show", self.placement),
             ]
         )
-        lay = QVBoxLayout(self)
+        lay = self.body_layout
         lay.addLayout(grid)
         lay.addWidget(self.regions_button)
         lay.addWidget(self.use_uvit)
@@ -228,16 +230,25 @@ class PigmentsWidget(QWidget):
         lay.addWidget(self.table, 1)
         lay.addWidget(self.export_button)
 
-        self.job.run_clicked.connect(self.run)
         self.regions_button.clicked.connect(self.find_regions)
         self.job.finished.connect(lambda: self.regions_button.setEnabled(True))
         self.export_button.clicked.connect(self._export_clicked)
         self.placement.currentIndexChanged.connect(self._place)
         self.table.currentCellChanged.connect(lambda row, *_: self.select_row(row))
+        self.follow_cube()
+
+    # what earlier versions (and the tests) read off the dock
+    @property
+    def report(self):
+        return None if self.result is None else self.result.report
 
     @property
-    def viewer(self):
-        return self._viewer
+    def colours(self):
+        return None if self.result is None else self.result.colours
+
+    @property
+    def colour_source(self) -> str:
+        return "" if self.result is None else self.result.colour_source
 
     # -- running --------------------------------------------------------------------------------
     def run(self):
@@ -270,7 +281,7 @@ class PigmentsWidget(QWidget):
             except ValueError as exc:
                 report_error(exc, "Pigments")
                 return None
-        worker = self.job.start(
+        worker = self.start_job(
             _pigments_job,
             cube,
             labels,
@@ -279,8 +290,9 @@ class PigmentsWidget(QWidget):
             self.uvit_weights,
             self.dve_weights,
             photo,
+            cube=cube,
             description="Fitting each region's mean spectrum\u2026",
-            on_result=lambda res: self._show(layer, labels_layer, cube, labels, res),
+            on_result=lambda res: self._fitted(layer, labels_layer, labels, res),
         )
         if worker is not None:
             self.regions_button.setEnabled(False)
@@ -310,11 +322,13 @@ class PigmentsWidget(QWidget):
             report_error(exc, "Pigments")
             return None
         k = self.k_spin.value() if self.k_spin.value() > 1 else None
-        worker = self.job.start(
+        worker = self.start_job(
             _regions_job,
             cube,
             photo,
             k,
+            cube=cube,
+            keep=False,  # regions are a step: the scan's last fit stays what the dock shows
             description="Reading each pixel's element lines\u2026",
             on_result=lambda res: self._add_regions(layer, res),
         )
@@ -341,24 +355,35 @@ class PigmentsWidget(QWidget):
             "Find pigments."
         )
 
-    def _show(self, cube_layer, labels_layer, cube, labels, result) -> None:
-        self.report, self.colours, _, self.colour_source = result
-        self.labels, self._cube = labels, cube
-        self._source_layer, self._labels_layer = cube_layer, labels_layer
-        rep = self.report
+    def _fitted(self, cube_layer, labels_layer, labels, value) -> PigmentsResult:
+        report, colours, _, source = value
+        result = PigmentsResult(report, colours, source, labels, labels_layer, cube_layer)
+        result.choices = [0 if r.candidates else -1 for r in report.regions]
+        self._paint(result)  # each region in its top candidate's colour
+        return result  # kept for its scan, and shown while that scan is selected
+
+    def show_result(self, result) -> None:
+        """The current scan's fit in the table, or an empty table when it has none."""
+        self.result = result
+        self.table.setRowCount(0)
+        self.export_button.setEnabled(result is not None)
+        if result is None:
+            self.info.setText("")
+            return
+        rep = result.report
         p = rep.profile
         notes = "; ".join(rep.notes)
         self.info.setText(
             f"{p.anode} {p.kv:g} kV, FWHM {p.fwhm_mn_ev:g} eV; ground: {', '.join(rep.ground)}"
             + (f". {notes}" if notes else "")
-            + (f". Colour prior: {self.colour_source}" if self.colour_source else "")
+            + (f". Colour prior: {result.colour_source}" if result.colour_source else "")
         )
         self.table.setRowCount(len(rep.regions))
         for row, r in enumerate(rep.regions):
             item = QTableWidgetItem(f"{r.label}  ({r.n_pixels} px)")
-            if self.colours and r.label in self.colours:
-                item.setIcon(swatch_icon(self.colours[r.label]))
-                item.setToolTip(f"{self.colour_source} of the region")
+            if result.colours and r.label in result.colours:
+                item.setIcon(swatch_icon(result.colours[r.label]))
+                item.setToolTip(f"{result.colour_source} of the region")
             self.table.setItem(row, 0, item)
             combo = QComboBox()
             for c in r.candidates:
@@ -367,7 +392,7 @@ class PigmentsWidget(QWidget):
             combo.setToolTip(f"possibly hidden (no X-ray lines): {hidden}" if hidden else "")
             hint = next(
                 (
-                    f"{self.colour_source} suggests + {h.pigment} ({h.fraction:.0%}, hidden)"
+                    f"{result.colour_source} suggests + {h.pigment} ({h.fraction:.0%}, hidden)"
                     for h in r.hidden
                     if h.suggested
                 ),
@@ -376,6 +401,8 @@ class PigmentsWidget(QWidget):
             if not r.candidates:
                 combo.addItem(r.message or "no candidate")
                 combo.setEnabled(False)
+            else:
+                combo.setCurrentIndex(max(result.choices[row], 0))
             combo.currentIndexChanged.connect(lambda i, row=row: self.choose(row, i))
             self.table.setCellWidget(row, 1, combo)
             best = r.best
@@ -386,8 +413,6 @@ class PigmentsWidget(QWidget):
             note = "; ".join(t for t in (hint, note) if t)
             self.table.setItem(row, 3, QTableWidgetItem(note))
         self.table.resizeColumnsToContents()
-        self._paint_all()
-        self.export_button.setEnabled(True)
 
     # -- candidates and the recolour layer -------------------------------------------------------
     def chosen(self, row: int) -> int:
@@ -400,44 +425,63 @@ class PigmentsWidget(QWidget):
         if combo is not None and combo.currentIndex() != index:
             combo.setCurrentIndex(index)  # re-enters through the signal
             return
+        if self.result is not None and 0 <= row < len(self.result.choices):
+            self.result.choices[row] = self.chosen(row)
         self._paint_all()
 
+    def _recolour_name(self, cube_layer) -> str:
+        return f"pigment recolour [{cube_display_name(self.viewer, cube_layer)}]"
+
+    def _recolour_layer(self, result):
+        """The scan's "pigment recolour" layer, if the user kept it."""
+        name = self._recolour_name(result.cube_layer)
+        return self.viewer.layers[name] if name in self.viewer.layers else None
+
+    @property
+    def result_layer(self):
+        """The current scan's "pigment recolour" layer (None before a fit, or once removed)."""
+        return None if self.result is None else self._recolour_layer(self.result)
+
     def _paint_all(self) -> None:
-        if self.report is None or self.viewer is None:
-            return
-        rgb = np.full(self.labels.shape + (3,), 0.15, np.float32)
-        for row, r in enumerate(self.report.regions):
-            i = self.chosen(row)
+        if self.result is not None:
+            self._paint(self.result)
+
+    def _paint(self, result: PigmentsResult) -> None:
+        rgb = np.full(result.labels.shape + (3,), 0.15, np.float32)
+        for r, i in zip(result.report.regions, result.choices):
             if i >= 0:
-                rgb[self.labels == r.label] = r.candidates[i].rgb
-        source = cube_display_name(self.viewer, self._source_layer)
-        scale, _ = yx_transform(self._source_layer)
-        self.result_layer = upsert_layer(
+                rgb[result.labels == r.label] = r.candidates[i].rgb
+        scale, _ = yx_transform(result.cube_layer)
+        layer = upsert_layer(
             self.viewer,
-            f"pigment recolour [{source}]",
+            self._recolour_name(result.cube_layer),
             rgb,
             rgb=True,
             scale=scale,
             contrast_limits=(0.0, 1.0),
         )
-        self._place()
+        self._place_layer(layer, result)
 
     def _place(self, *_) -> None:
-        layer, src = self.result_layer, self._source_layer
-        if layer is None or src is None or layer not in self.viewer.layers:
+        if self.result is not None:
+            self._place_layer(self.result_layer, self.result)
+
+    def _place_layer(self, layer, result: PigmentsResult) -> None:
+        if layer is None:
             return
+        src = result.cube_layer
         if self.placement.currentIndex() == 0:
-            layer.translate = side_by_side_translate(src, self.labels.shape[1])
+            layer.translate = side_by_side_translate(src, result.labels.shape[1])
         else:
             layer.translate = yx_transform(src)[1]
 
     def select_row(self, row: int) -> None:
         """Select the row's region in its Labels layer (clicking a row does this)."""
-        if self.report is None or not 0 <= row < len(self.report.regions):
+        if self.result is None or not 0 <= row < len(self.result.report.regions):
             return
-        lab = self._labels_layer
+        lab = self.result.labels_layer
         if lab is not None and lab in self.viewer.layers:
-            lab.selected_label = self.report.regions[row].label
+            lab.selected_label = self.result.report.regions[row].label
             lab.show_selected_label = True
         if self.table.currentRow() != row:
             self.table.selectRow(row)
@@ -446,19 +490,21 @@ class PigmentsWidget(QWidget):
     def export(self, folder) -> dict:
         from ..analysis.pigment_report import write_report
 
-        if self.report is None:
+        result = self.result
+        if result is None:
             raise ValueError("nothing to export yet: run Find pigments first")
         bg = None
-        if self.result_layer is not None:
-            bg = (np.clip(np.asarray(self.result_layer.data), 0, 1) * 255).astype(np.uint8)
+        layer = self.result_layer
+        if layer is not None:
+            bg = (np.clip(np.asarray(layer.data), 0, 1) * 255).astype(np.uint8)
         return write_report(
             folder,
-            self.report,
-            self.labels,
-            scan_name=self._cube.name,
+            result.report,
+            result.labels,
+            scan_name=layer_cube(result.cube_layer).name,
             background=bg,
-            region_colours=self.colours,
-            colour_source=self.colour_source or "SmallUViT colour",
+            region_colours=result.colours,
+            colour_source=result.colour_source or "SmallUViT colour",
         )
 
     def _export_clicked(self) -> None:
