@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Screenshots for the docs: open napari at 1920 x 1080 (under Xvfb when there is no display), load
 a sample, open every xrf-napari dock through the plugin manifest (as from the Plugins menu), run
-them and save docs/images/screenshot_*.png, ending with all four docks open
+them and save docs/images/screenshot_*.png, ending with all five docks open
 (screenshot_all_docks_<sample>.png).
 
     python scripts/screenshots.py [--sample painting|panel] [--out docs/images] [--device cpu]
@@ -109,7 +109,7 @@ def main(argv=None) -> int:
     layers = viewer.open_sample(PLUGIN, args.sample)
     print(f"opened sample {args.sample!r}: {[ly.name for ly in layers]}")
 
-    # Every dock through the manifest, as from the Plugins menu: Spectrum on top, the three job
+    # Every dock through the manifest, as from the Plugins menu: Spectrum on top, the four job
     # docks as tabs below it (what a 1080p screen holds).
     docks, widgets = {}, {}
     for key, title in (
@@ -117,6 +117,7 @@ def main(argv=None) -> int:
         ("maps", "Elemental maps"),
         ("embed", "Embed & cluster"),
         ("recolour", "Recolour"),
+        ("pigments", "Pigments"),
     ):
         docks[key], widgets[key] = viewer.window.add_plugin_dock_widget(PLUGIN, title)
         settle(0.2)
@@ -182,7 +183,17 @@ def main(argv=None) -> int:
     except RuntimeError as exc:
         print(f"skipped the recolour screenshot: {exc}")
 
-    # All four docks open at 1920 x 1080, the maps tab in front.
+    # 5. Pigments on the Embed & cluster regions (the widget screenshot below shows its table).
+    pig = widgets["pigments"]
+    pig.device.setCurrentText(args.device)
+    if embed.labels_layer is not None:
+        pig.labels_combo.set_layer(embed.labels_layer)
+        pig.run()
+        wait(pig.job)
+        if pig.result_layer is not None:
+            pig.result_layer.visible = False  # the recolour screenshot's layout stays as it was
+
+    # All five docks open at 1920 x 1080, the maps tab in front.
     for dock in docks.values():
         dock.setVisible(True)
     docks["maps"].raise_()

@@ -282,6 +282,30 @@ def test_a_photograph_settles_what_the_lines_leave_close():
         top(colour_priors=priors, colour_source="camera")
 
 
+def test_a_photograph_brings_weak_lined_pigments_of_its_colour_into_the_search(monkeypatch):
+    """Yellow lake (weld on chalk and alumina: only potassium and calcium lines) in titanium white
+    at 30 counts per pixel: its lines are too weak to enter the screening's shortlist, so no
+    candidate holds it. A photograph's yellow adds the visible pigments whose tints pass nearest
+    it to the search, and the spectrum then keeps the lake; without that step (KIN_N = 0) the
+    same photograph cannot help."""
+    from xrf_napari.physics.colour import km_mix
+    from xrf_napari.physics.pigments import get_pigment
+
+    low = InstrumentProfile(anode="Rh", kv=40.0, fwhm_mn_ev=145.0, counts_per_pixel=30.0)
+    recipe = (["Titanium white", "Yellow lake"], [0.7, 0.3])
+    cube, labels = _cube([recipe, (["Zinc white"], [1.0])], size=30, seed=1, profile=low)
+    yellow = km_mix(np.array([get_pigment(n).rgb for n in recipe[0]]), np.array([recipe[1]]))[0]
+    priors = {1: tuple(yellow), 2: get_pigment("Zinc white").rgb}
+
+    def top():
+        rep = pf.fit_regions(cube, labels, colour_priors=priors, colour_source="photograph")
+        return set(rep.regions[0].best.pigments)
+
+    assert top() == set(recipe[0])
+    monkeypatch.setattr(pf, "KIN_N", 0)
+    assert top() == {"Titanium white"}
+
+
 def test_neighbour_leak_weights_by_shared_boundary():
     labels = np.array([[1, 1, 2, 2, 2], [1, 1, 2, 2, 2], [1, 1, 3, 3, 3]])
     spectra = np.eye(3, 8) * np.array([[1.0], [2.0], [4.0]])  # one line per region

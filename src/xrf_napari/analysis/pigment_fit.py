@@ -634,6 +634,31 @@ def _within_shown(lib: ComponentLibrary, keep, visible_too: bool = False) -> lis
     ]
 
 
+#: With a photograph: how many visible pigments, nearest its colour, join every shortlist, and
+#: the share each must take in a candidate (there for the colour, not for a trace of a line).
+KIN_N = 20
+KIN_MIN_SHARE = 0.02
+
+
+def _colour_kin(lib: ComponentLibrary, prior_rgb, short) -> list[int]:
+    """With a photograph: the KIN_N visible pigments whose white tints pass nearest the region's
+    colour (CIELAB a*b*: distance to the segment from white to the pigment). A yellow lake or a
+    chrome yellow in titanium white has lines too weak to win the screening's all-pigment fit,
+    while the photograph's yellow names it; enumerated, the spectrum then decides. Tuning cubes
+    (seed 101), physics + photograph top-1: 69.5 % without, 71.2 % with the 8 nearest, 72.2 %
+    with 20, 71.9 % with every visible pigment."""
+    ab = _lab(prior_rgb)[1:]
+    dist = []
+    for j in np.nonzero(lib.fittable & lib.visible)[0]:
+        p = lib.pigments[j]
+        if p.role != "pigment" or j in short:
+            continue
+        pab = np.asarray(p.lab[1:], float)
+        t = float(np.clip(ab @ pab / max(pab @ pab, 1e-9), 0.0, 1.0))
+        dist.append((float(np.hypot(*(ab - t * pab))), int(j)))
+    return [j for _, j in sorted(dist)[:KIN_N]]
+
+
 def _heavy(p: Pigment) -> frozenset:
     """A pigment's characteristic elements from potassium up: what X-rays in air show of it."""
     from ..elements import atomic_number
@@ -751,7 +776,14 @@ def rank_region(
     base = _base(lib, ground, y, leak)
     photo = colour_prior is not None and colour_source == "photograph"
     short, phi = _shortlist(lib, y, w, base, visible_too=photo)
-    short = sorted(set(short) | {i for i in always if lib.fittable[i]})
+    kin = _colour_kin(lib, colour_prior, short) if photo else []
+    short = sorted(set(short) | set(kin) | {i for i in always if lib.fittable[i]})
+    floor = np.full(len(lib.pigments), MIN_SHARE)
+    floor[[i for i in kin if i not in always]] = KIN_MIN_SHARE
+
+    def too_small(c, amp) -> bool:  # a pigment the fit barely uses: the smaller candidate says it
+        return bool((amp <= floor[list(c)] * amp.sum()).any())
+
     roles = [p.role for p in lib.pigments]
     combos = [()] + [
         c for k in (1, 2, 3) for c in itertools.combinations(short, k) if _allowed(c, roles)
@@ -782,14 +814,14 @@ def rank_region(
         chi2, model, amp, x = fit_with(c, lib.paint[list(c)])
         if not c:  # ground and scatter alone: which ground a bare region shows
             bare = _ground_colour(lib, ground, x)
-        if c and (amp <= MIN_SHARE * amp.sum()).any():
-            continue  # a pigment the fit barely uses: the smaller candidate says the same
+        if c and too_small(c, amp):
+            continue
         fits[c] = [-0.5 * chi2 / phi - pen(c), chi2, amp / amp.sum() if c else amp, model]
     # matrix refinement: the best mixtures again, each pigment's lines computed inside the mixed
     # layer (absorption by the other pigments: Hg absorbs Pb L-beta, Zn absorbs As and Se K)
     for c in sorted((c for c in fits if c), key=lambda c: -fits[c][0])[:REFINE_TOP]:
         chi2, model, amp, _ = fit_with(c, _mixture_columns(lib, c, fits[c][2]))
-        if chi2 < fits[c][1] and (amp > MIN_SHARE * amp.sum()).all():
+        if chi2 < fits[c][1] and not too_small(c, amp):
             fits[c] = [-0.5 * chi2 / phi - pen(c), chi2, amp / amp.sum(), model]
     fits = [(_xray_key(lib, c), *v[:2], c, *v[2:]) for c, v in fits.items()]
     best_of = {}
