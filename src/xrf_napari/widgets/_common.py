@@ -589,7 +589,7 @@ SURVEYS = _SurveyHub()
 
 
 class CubeDock(QWidget):
-    """Base of the four docks: the viewer, a cube pick-list, one JobPanel, a scrollable body, and
+    """Base of the five docks: the viewer, a cube pick-list, one JobPanel, a scrollable body, and
     results remembered per cube.
 
     A dock's results belong to the cube they were computed from: switching cubes shows that cube's
@@ -599,8 +599,8 @@ class CubeDock(QWidget):
     """
 
     uses_survey = False
-    #: Maps, Embed & cluster and Recolour open as tabs of one dock place, so that with the Spectrum
-    #: dock above them all four fit a 1080p screen
+    #: Maps, Embed & cluster, Recolour and Pigments open as tabs of one dock place, so that with
+    #: the Spectrum dock above them all five fit a 1080p screen
     #: (each stays a separate dock the user may drag out).
     tab_group = True
     #: Height a dock asks for (its body scrolls when given less).

@@ -5,7 +5,8 @@ photograph of the scanned area, "Find regions" makes them from each pixel's elem
 colour. Each row shows the region's colour, its candidates as swatches with names and relative
 probabilities, and the elements they explain. Choosing a candidate paints the region in a
 "pigment recolour [scan]" RGB layer beside (or over) the scan; clicking a row selects the region in
-its Labels layer. Export writes the same report folder as `xrf-napari pigments`.
+its Labels layer. Export writes the same report folder as `xrf-napari pigments`. Like the other
+docks (CubeDock), each scan keeps its own fit, shown again when the scan is chosen again.
 """
 
 from __future__ import annotations
