@@ -74,13 +74,15 @@ def evaluate_cube(
     true, true_recipes = labels, recipes
     if clusters:  # what a user has: K-Means with automatic K on the DVE latent, as the CLI
         if clusters != "latent":  # or on the element-line shares, beside the photograph's colour
-            from xrf_napari.analysis.colour_prior import lines_and_photo_points
+            from xrf_napari.analysis.colour_prior import REGION_K, lines_and_photo_points
             from xrf_napari.analysis.embed import cluster
 
             points = lines_and_photo_points(cube, shot_img)
+            # lines + photograph: as the dock and the CLI; lines alone: Embed & cluster's K
+            kw = REGION_K if clusters == "lines+photo" else {}
             if clusters == "lines":
                 points = points[..., :-3]
-            labels = cluster(points).labels.astype(np.int32)
+            labels = cluster(points, **kw).labels.astype(np.int32)
         else:
             from xrf_napari.cli.pigments_cmd import cluster_labels
 

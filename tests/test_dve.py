@@ -202,6 +202,22 @@ def test_cluster_recovers_blobs_and_chooses_k():
     assert (masked.labels[:5] == 0).all() and (masked.labels[5:] > 0).all()
 
 
+def test_automatic_k_leans_finer_with_a_wider_tolerance():
+    """Two groups of two close blobs: the silhouette alone prefers the 2 groups; pick_k's
+    tolerance takes the finer split that is nearly as well separated (4 blobs), and the wider
+    tolerance of the lines + photograph regions (colour_prior.REGION_K) splits further still."""
+    from xrf_napari.analysis.colour_prior import REGION_K
+
+    rng = np.random.default_rng(0)
+    truth = np.repeat(np.arange(4), 300)
+    centres = np.array([[0, -1.5, 0], [0, 1.5, 0], [10, -1.5, 0], [10, 1.5, 0]], np.float32)
+    latent = (centres[truth] + rng.normal(0, 0.3, (1200, 3))).astype(np.float32)
+    latent = latent[rng.permutation(1200)].reshape(30, 40, 3)
+    assert cluster(latent, None, k_range=(2, 8), tolerance=0.0).k == 2
+    assert cluster(latent, None, k_range=(2, 8)).k == 4
+    assert cluster(latent, None, **REGION_K).k > 4
+
+
 def test_cluster_spectra_matches_numpy():
     rng = np.random.default_rng(1)
     data = rng.poisson(3.0, (17, 9, 40)).astype(np.uint16)

@@ -239,6 +239,7 @@ def iter_cluster(
     k_range=(2, 12),
     seed: int = 0,
     mask: np.ndarray | None = None,
+    tolerance: float = SILHOUETTE_TOLERANCE,
 ):
     """Progress generator of `cluster`: yields (done, total) over the K tried (automatic K) and
     the N_INIT restarts of the final fit, so a GUI can show it and cancel between fits."""
@@ -258,7 +259,7 @@ def iter_cluster(
     if k is None:
         n_k = int(k_range[1]) - int(k_range[0]) + 1
         steps = max(n_k, 0) + N_INIT
-        search = iter_choose_k(points, k_range, seed)
+        search = iter_choose_k(points, k_range, seed, tolerance)
         while True:
             try:
                 done, _ = next(search)
@@ -306,13 +307,16 @@ def cluster(
     k_range=(2, 12),
     seed: int = 0,
     mask: np.ndarray | None = None,
+    tolerance: float = SILHOUETTE_TOLERANCE,
 ) -> ClusterResult:
     """K-Means regions of a latent (H, W, D). Labels 1..k ordered by decreasing size; 0 = masked.
 
-    k=None picks K in k_range automatically (see choose_k); else 2 <= k <= MAX_K.
-    mask: (H, W) bool, True = use.
+    k=None picks K in k_range automatically (see choose_k, pick_k's tolerance); else
+    2 <= k <= MAX_K. mask: (H, W) bool, True = use.
     """
-    return run_to_end(iter_cluster(latent, k, k_range=k_range, seed=seed, mask=mask))
+    return run_to_end(
+        iter_cluster(latent, k, k_range=k_range, seed=seed, mask=mask, tolerance=tolerance)
+    )
 
 
 def cluster_spectra(

@@ -117,11 +117,11 @@ def cluster_labels(cube, k, device, progress: bool):
 def line_photo_labels(cube, photo, k, progress: bool):
     """K-Means on the element-line shares and the photograph's colour (labels 1..k), as the
     Pigments dock's "Find regions"."""
-    from ..analysis.colour_prior import iter_lines_and_photo_points
+    from ..analysis.colour_prior import REGION_K, iter_lines_and_photo_points
     from ..analysis.embed import iter_cluster
 
     points = _drain(iter_lines_and_photo_points(cube, photo), "element lines", "row", progress)
-    return _drain(iter_cluster(points, k), "K-Means", "fit", progress).labels
+    return _drain(iter_cluster(points, k, **REGION_K), "K-Means", "fit", progress).labels
 
 
 def uvit_colours(cube, labels, device) -> tuple[dict, np.ndarray]:  # noqa: F821

@@ -81,13 +81,13 @@ def _regions_job(cube, photo, k):
     pixel's element-line shares beside its colour in the photograph (as `xrf-napari pigments
     --photo` without --labels). Progress over the pass through the file, then over the K-Means
     fits. Returns the ClusterResult."""
-    from ..analysis.colour_prior import iter_lines_and_photo_points, photo_on_scan
+    from ..analysis.colour_prior import REGION_K, iter_lines_and_photo_points, photo_on_scan
     from ..analysis.embed import iter_cluster
 
     yield "Reading each pixel's element lines\u2026"
     points = yield from iter_lines_and_photo_points(cube, photo_on_scan(photo, cube.shape[:2]))
     yield "Clustering (choosing K)\u2026" if k is None else f"Clustering into {k} regions\u2026"
-    result = yield from iter_cluster(points, k)
+    result = yield from iter_cluster(points, k, **REGION_K)
     preload_labels_imports()
     return result
 
@@ -179,7 +179,10 @@ class PigmentsWidget(CubeDock):
         self.k_spin.setRange(1, MAX_K)  # 1 = automatic, as in Embed & cluster
         self.k_spin.setValue(1)
         self.k_spin.setSpecialValueText("automatic")
-        self.k_spin.setToolTip("Regions to find; automatic picks 2-12 by the silhouette score")
+        self.k_spin.setToolTip(
+            "Regions to find; automatic picks 2-20 by the silhouette score, leaning to more "
+            "regions (a split region costs the fit little, a merged one names pixels wrong)"
+        )
         self.regions_button = QPushButton("Find regions from lines + photograph")
         self.regions_button.setToolTip(
             "K-Means on each pixel's element lines and its colour in the photograph: regions "
