@@ -187,7 +187,7 @@ class PigmentsWidget(CubeDock):
         self.regions_button.setToolTip(
             "K-Means on each pixel's element lines and its colour in the photograph: regions "
             "that split paints of one element and two colours (which the DVE latent merges). "
-            "Held-out synthetic scans: 50-52 % of pixels named right, against 44-47 % with the "
+            "Held-out synthetic scans: 52-55 % of pixels named right, against 44-47 % with the "
             "Embed & cluster regions (docs/pigments_guide.md). Check them against the maps and "
             "paint over them before finding pigments"
         )
