@@ -640,14 +640,14 @@ KIN_N = 20
 KIN_MIN_SHARE = 0.02
 
 
-def _colour_kin(lib: ComponentLibrary, prior_rgb, short) -> list[int]:
+def _colour_kin(lib: ComponentLibrary, prior_lab, short) -> list[int]:
     """With a photograph: the KIN_N visible pigments whose white tints pass nearest the region's
     colour (CIELAB a*b*: distance to the segment from white to the pigment). A yellow lake or a
     chrome yellow in titanium white has lines too weak to win the screening's all-pigment fit,
     while the photograph's yellow names it; enumerated, the spectrum then decides. Tuning cubes
     (seed 101), physics + photograph top-1: 69.5 % without, 71.2 % with the 8 nearest, 72.2 %
     with 20, 71.9 % with every visible pigment."""
-    ab = _lab(prior_rgb)[1:]
+    ab = np.asarray(prior_lab, float)[1:]
     dist = []
     for j in np.nonzero(lib.fittable & lib.visible)[0]:
         p = lib.pigments[j]
@@ -774,9 +774,10 @@ def rank_region(
     tau_within, tau_across = COLOUR_TAUS[colour_source]
     w = _weights(y)
     base = _base(lib, ground, y, leak)
-    photo = colour_prior is not None and colour_source == "photograph"
+    prior_lab = None if colour_prior is None else _lab(colour_prior)
+    photo = prior_lab is not None and colour_source == "photograph"
     short, phi = _shortlist(lib, y, w, base, visible_too=photo)
-    kin = _colour_kin(lib, colour_prior, short) if photo else []
+    kin = _colour_kin(lib, prior_lab, short) if photo else []
     short = sorted(set(short) | set(kin) | {i for i in always if lib.fittable[i]})
     floor = np.full(len(lib.pigments), MIN_SHARE)
     floor[[i for i in kin if i not in always]] = KIN_MIN_SHARE
@@ -832,8 +833,7 @@ def rank_region(
     # to the prior colour beyond the best of its group; across element hypotheses only as far as
     # COLOUR_TAUS allows its source, so a poor colour cannot overrule clear lines.
     dev = np.zeros(len(fits))
-    if colour_prior is not None:
-        prior_lab = _lab(colour_prior)
+    if prior_lab is not None:
         de = np.array([_de(rgb, prior_lab) for rgb in rgbs])
         best_de = {}
         for (key, *_), d in zip(fits, de):
@@ -848,7 +848,7 @@ def rank_region(
         top[key] = max(top.get(key, -np.inf), r)
     # each group's leader keeps the group's physics score: the priors only reorder
     scores = [r - top[key] + best_of[key] for (key, *_), r in zip(fits, raw)]
-    if colour_prior is not None and tau_across:  # each group as far as its best colour is off
+    if prior_lab is not None and tau_across:  # each group as far as its best colour is off
         lo = min(best_de.values())
         scores = [s - (best_de[key] - lo) / tau_across for (key, *_), s in zip(fits, scores)]
     own = [s_own for _, s_own, *_ in fits]

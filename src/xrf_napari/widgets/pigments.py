@@ -431,7 +431,7 @@ class PigmentsWidget(CubeDock):
             return
         if self.result is not None and 0 <= row < len(self.result.choices):
             self.result.choices[row] = self.chosen(row)
-        self._paint_all()
+            self._paint(self.result)
 
     def _recolour_name(self, cube_layer) -> str:
         return f"pigment recolour [{cube_display_name(self.viewer, cube_layer)}]"
@@ -446,15 +446,13 @@ class PigmentsWidget(CubeDock):
         """The current scan's "pigment recolour" layer (None before a fit, or once removed)."""
         return None if self.result is None else self._recolour_layer(self.result)
 
-    def _paint_all(self) -> None:
-        if self.result is not None:
-            self._paint(self.result)
-
     def _paint(self, result: PigmentsResult) -> None:
-        rgb = np.full(result.labels.shape + (3,), 0.15, np.float32)
+        # one colour per label, looked up once per pixel (not one pass over the image per region)
+        lut = np.full((int(result.labels.max(initial=0)) + 1, 3), 0.15, np.float32)
         for r, i in zip(result.report.regions, result.choices):
             if i >= 0:
-                rgb[result.labels == r.label] = r.candidates[i].rgb
+                lut[r.label] = r.candidates[i].rgb
+        rgb = lut[np.maximum(result.labels, 0)]
         scale, _ = yx_transform(result.cube_layer)
         layer = upsert_layer(
             self.viewer,
