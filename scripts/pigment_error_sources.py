@@ -17,7 +17,11 @@ Each region whose top-1 is not the true visible set falls in one class:
   which no spectrum can apportion; more than two colours; a pigment it cannot fit; or dropped as
   a share under MIN_SHARE).
 
-    PYTHONPATH=src python scripts/pigment_error_sources.py DATA_DIR [--json OUT]
+With --colour it also measures the colour ceiling of an X-ray identification: the colour of the
+candidate naming the true visible set (fractions as fitted), split by whether the recipe holds a
+pigment X-rays cannot rank (carbon black, indigo, the lakes, ultramarine, Van Dyke brown).
+
+    PYTHONPATH=src python scripts/pigment_error_sources.py DATA_DIR [--colour] [--json OUT]
 """
 
 from __future__ import annotations
@@ -62,6 +66,24 @@ def read_generated(path: Path):
     return cube, labels, json.loads(recipes) if isinstance(recipes, str) else recipes
 
 
+def _visible(lib, c) -> set[str]:
+    return {n for n in c.pigments if lib.visible[lib.index(n)]}
+
+
+def truth_enumerated(lib, ground, energy, y, leak, truth, recipe=()):
+    """(candidates ranked with the true recipe's pigments forced into the shortlist, index of the
+    first naming the true visible set or None)."""
+    from xrf_napari.analysis import pigment_fit as pf
+    from xrf_napari.analysis.embed import _one_thread
+
+    names = {lib.pigments[i].name for i in truth}
+    with _one_thread():
+        always = tuple(sorted(set(truth) | set(recipe)))  # hidden pigments with lines too
+        ranked, _ = pf.rank_region(lib, y, ground, energy, None, 10_000, leak, always=always)
+    hit = next((k for k, c in enumerate(ranked) if _visible(lib, c) == names), None)
+    return ranked, hit
+
+
 def classify(lib, ground, energy, y, leak, truth, recipe=()) -> dict:
     from xrf_napari.analysis import pigment_fit as pf
     from xrf_napari.analysis.embed import _one_thread
@@ -69,7 +91,7 @@ def classify(lib, ground, energy, y, leak, truth, recipe=()) -> dict:
     names = {lib.pigments[i].name for i in truth}
 
     def visible(c):
-        return {n for n in c.pigments if lib.visible[lib.index(n)]}
+        return _visible(lib, c)
 
     with _one_thread():
         shipped, _ = pf.rank_region(lib, y, ground, energy, None, pf.TOP_N, leak)
@@ -81,11 +103,8 @@ def classify(lib, ground, energy, y, leak, truth, recipe=()) -> dict:
     shown = pf._xray_key(lib, [lib.index(n) for n in shipped[0].pigments])
     if shown == pf._xray_key(lib, recipe or truth):
         return {"class": "twin", "top": sorted(top)}
-    with _one_thread():
-        always = tuple(sorted(set(truth) | set(recipe)))  # hidden pigments with lines too
-        ranked, _ = pf.rank_region(lib, y, ground, energy, None, 10_000, leak, always=always)
-    hit = [k for k, c in enumerate(ranked) if visible(c) == names]
-    if not hit:
+    ranked, hit = truth_enumerated(lib, ground, energy, y, leak, truth, recipe)
+    if hit is None:
         roles = [p.role for p in lib.pigments]
         if len({int(lib.twin_class[i]) for i in truth}) < len(truth):
             why = "holds two X-ray twins"
@@ -96,25 +115,80 @@ def classify(lib, ground, energy, y, leak, truth, recipe=()) -> dict:
         else:
             why = "a pigment's share under MIN_SHARE"
         return {"class": "not a candidate", "why": why}
-    if hit[0] == 0:
+    if hit == 0:
         return {"class": "search", "top": sorted(top)}
-    gap = ranked[0].log_score - ranked[hit[0]].log_score
-    return {"class": "score", "gap": gap, "rank": hit[0] + 1, "top": sorted(top)}
+    gap = ranked[0].log_score - ranked[hit].log_score
+    return {"class": "score", "gap": gap, "rank": hit + 1, "top": sorted(top)}
+
+
+def colour_when_named(lib, ground, energy, y, leak, truth, recipe, true_rgb) -> dict:
+    """The colour an X-ray identification can give at best: dE00 to the region's true colour of
+    the shipped top-1 and of the best-scored candidate naming the true visible set (fractions as
+    fitted), i.e. the top-1's colour were every identification right."""
+    from xrf_napari.analysis import pigment_fit as pf
+    from xrf_napari.analysis.embed import _one_thread
+    from xrf_napari.training.metrics import ciede2000
+
+    def de(rgb):
+        return ciede2000(np.reshape(rgb, (1, 1, 3)), np.reshape(true_rgb, (1, 1, 3)))[0]
+
+    with _one_thread():
+        shipped, _ = pf.rank_region(lib, y, ground, energy, None, 1, leak)
+    ranked, hit = truth_enumerated(lib, ground, energy, y, leak, truth, recipe)
+    return {
+        "de_top1": de(shipped[0].rgb) if shipped else float("nan"),
+        "de_named": de(ranked[hit].rgb) if hit is not None else float("nan"),
+    }
+
+
+def colour_summary(rows: list[dict]) -> str:
+    """Mean / median dE00 of the shipped top-1 and of the true visible set as fitted, over all
+    regions and split by whether the recipe holds a pigment X-rays cannot rank."""
+
+    def stat(rs, key):
+        v = np.array([r[key] for r in rs], float)
+        v = v[np.isfinite(v)]
+        return f"{v.mean():.1f} / {np.median(v):.1f} (n {len(v)})" if len(v) else "n/a"
+
+    lines = ["colour, dE00 mean / median: shipped top-1 | the true visible set named (fitted)"]
+    for name, rs in (
+        ("all regions", rows),
+        ("recipe holds a pigment X-rays cannot rank", [r for r in rows if r["hides"]]),
+        ("recipe fully visible", [r for r in rows if not r["hides"]]),
+    ):
+        lines.append(f"  {name}: {stat(rs, 'de_top1')} | {stat(rs, 'de_named')}")
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", help="folder of generated cubes (with their recipes)")
     ap.add_argument("--json", help="write the per-region classes here")
+    ap.add_argument(
+        "--colour",
+        action="store_true",
+        help="also the colour ceiling: dE00 of the candidate naming the true visible set",
+    )
     args = ap.parse_args(argv)
+    from xrf_napari.analysis import pigment_fit as pf
+    from xrf_napari.analysis.colour_prior import region_mean_colours
+    from xrf_napari.io.project_h5 import read_targets
     from xrf_napari.training.data import list_cubes
 
     rows = []
     for path in list_cubes(args.data):
-        lib, ground, energy, regions = regions_of(*read_generated(path))
+        cube, labels, recipes = read_generated(path)
+        lib, ground, energy, regions = regions_of(cube, labels, recipes)
+        true_rgb = region_mean_colours(read_targets(path)["palette"], labels)
         for lab, y, leak, truth, recipe in regions:
             row = classify(lib, ground, energy, y, leak, truth, recipe)
             row.update(cube=path.name, region=lab, truth=[lib.pigments[i].name for i in truth])
+            if args.colour:
+                full = recipes[lab - 1]["pigments"]
+                row.update(
+                    colour_when_named(lib, ground, energy, y, leak, truth, recipe, true_rgb[lab]),
+                    hides=len(pf.visible_pigments(full, lib.profile)) < len(full),
+                )
             rows.append(row)
         print(f"{path.name}: {len(regions)} regions", file=sys.stderr)
     n = len(rows)
@@ -134,6 +208,8 @@ def main(argv=None) -> int:
             whys = sorted({r["why"] for r in k})
             extra = " (" + "; ".join(f"{w}: {sum(r['why'] == w for r in k)}" for w in whys) + ")"
         print(f"  {cls}: {len(k)} ({100 * len(k) / max(n, 1):.1f} %){extra}")
+    if args.colour:
+        print(colour_summary(rows))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1, default=float))
     return 0

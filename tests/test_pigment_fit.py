@@ -358,16 +358,24 @@ def test_a_region_without_pigment_lines_shows_its_ground():
     assert vermilion.best.pigments == ["Vermilion"]
 
 
-def test_error_sources_sort_a_miss_into_its_cause():
-    """scripts/pigment_error_sources.py: the same region, told four different truths."""
+@pytest.fixture(scope="module")
+def error_sources():
+    """scripts/pigment_error_sources.py, and RECIPES' regions as it sees them."""
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    from pigment_error_sources import classify, regions_of
+    import pigment_error_sources
 
     cube, labels = _cube(RECIPES)
-    lib, ground, energy, regions = regions_of(cube, labels, [{"pigments": p} for p, _ in RECIPES])
+    recipes = [{"pigments": p} for p, _ in RECIPES]
+    return pigment_error_sources, pigment_error_sources.regions_of(cube, labels, recipes)
+
+
+def test_error_sources_sort_a_miss_into_its_cause(error_sources):
+    """scripts/pigment_error_sources.py: the same region, told four different truths."""
+    es, (lib, ground, energy, regions) = error_sources
+    classify = es.classify
     lab, y, leak, truth, _ = regions[0]  # vermilion + lead white
     assert lab == 1 and {lib.pigments[i].name for i in truth} == {"Vermilion", "Lead white"}
 
@@ -380,3 +388,20 @@ def test_error_sources_sort_a_miss_into_its_cause():
     assert alone["class"] == "score" and alone["gap"] > 0 and alone["rank"] > 1
     absent = told("Vermilion", "Lead white", "Cobalt blue")  # no Co in the spectrum
     assert absent == {"class": "not a candidate", "why": "a pigment's share under MIN_SHARE"}
+
+
+def test_a_hidden_black_sets_the_colour_ceiling_of_an_x_ray_identification(error_sources):
+    """pigment_error_sources --colour: the same vermilion + lead white spectrum, named right, is
+    near its colour when nothing else is in the paint and far from it when 10 % carbon black
+    (no lines) darkens it; the summary splits the two."""
+    es, (lib, ground, energy, regions) = error_sources
+    lab, y, leak, truth, recipe = regions[0]
+    ix = [lib.index(n) for n in ("Vermilion", "Lead white", "Carbon black")]
+    seen = pf._colour(lib, ix[:2], RECIPES[0][1])
+    darkened = pf._colour(lib, ix, [0.36, 0.54, 0.1])
+    plain = es.colour_when_named(lib, ground, energy, y, leak, truth, recipe, seen)
+    dark = es.colour_when_named(lib, ground, energy, y, leak, truth, recipe, darkened)
+    assert plain["de_named"] < 5.0 < 10.0 < dark["de_named"]
+    text = es.colour_summary([dict(plain, hides=False), dict(dark, hides=True)])
+    hidden_line = next(ln for ln in text.splitlines() if "cannot rank" in ln)
+    assert f"{dark['de_named']:.1f} / {dark['de_named']:.1f} (n 1)" in hidden_line
