@@ -51,7 +51,14 @@ def test_cli_writes_the_report(scan, tmp_path):
     assert rc == 0
     assert cube_path.read_bytes() == before  # input untouched
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["report.html", "candidates.csv", "hidden_partners.csv", "region_spectra.csv"]
+        [
+            "report.html",
+            "candidates.csv",
+            "hidden_partners.csv",
+            "region_spectra.csv",
+            "regions.png",
+            "pigment_recolour.png",
+        ]
     )
     rows = list(
         csv.DictReader(
@@ -62,6 +69,21 @@ def test_cli_writes_the_report(scan, tmp_path):
     )
     top = {int(r["region"]): r for r in rows if r["rank"] == "1"}
     assert set(top) == {1, 2, 3}
+    # without a choice made, each region's first candidate is the chosen one, and only it
+    assert [(r["region"], r["rank"]) for r in rows if r["chosen"] == "1"] == [
+        (str(k), "1") for k in (1, 2, 3)
+    ]
+    # the region map the rows refer to, readable again as --labels; the scan in chosen colours
+    from PIL import Image
+
+    from xrf_napari.cli.pigments_cmd import read_labels
+
+    labels = np.load(labels_path)
+    np.testing.assert_array_equal(read_labels(out / "regions.png", labels.shape), labels)
+    painted = np.asarray(Image.open(out / "pigment_recolour.png"))
+    assert painted.shape == labels.shape + (3,) and painted.dtype == np.uint8
+    for k, r in top.items():
+        assert {f"#{c:02x}{g:02x}{b:02x}" for c, g, b in painted[labels == k]} == {r["colour"]}
     # lead white and red lead are X-ray twins (Pb only): either may lead, the recipe is in the top 2
     assert set(top[1]["pigments"].split(" + ")) in (
         {"Vermilion", "Lead white"},
@@ -85,7 +107,9 @@ def test_cli_writes_the_report(scan, tmp_path):
     assert spectra[0].split(",")[:3] == ["energy_keV", "region_1_mean", "region_1_best_fit"]
     assert len(spectra) == 1 + 512
     page = (out / "report.html").read_text()
-    assert page.count("<svg") == 3 and page.count("data:image/png;base64,") == 3
+    # three region thumbnails and the painted overview
+    assert page.count("<svg") == 3 and page.count("data:image/png;base64,") == 4
+    assert page.count("(chosen)") == 3
     assert "Vermilion" in page and 'src="http' not in page  # self-contained
 
 

@@ -74,6 +74,26 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
     assert tuple(layer.translate) == (0.0, 0.0)
     paths = widget.export(tmp_path / "report")
     assert paths["report.html"].is_file() and "Vermilion" in paths["candidates.csv"].read_text()
+    # the export keeps the choice made above: region 2's second candidate, in the CSV and image
+    rows = [
+        line.split(",")
+        for line in paths["candidates.csv"].read_text().splitlines()
+        if not line.startswith("#")
+    ]
+    head = rows[0]
+    chosen = {
+        r[head.index("region")]: r[head.index("rank")]
+        for r in rows[1:]
+        if r[head.index("chosen")] == "1"
+    }
+    assert chosen == {"1": "1", "2": "2", "3": "1"}
+    from PIL import Image
+
+    painted = np.asarray(Image.open(paths["pigment_recolour.png"]))
+    np.testing.assert_allclose(
+        painted[labels == 2][0] / 255, rep.regions[1].candidates[1].rgb, atol=0.5 / 255 + 1e-6
+    )
+    np.testing.assert_array_equal(np.asarray(Image.open(paths["regions.png"])), labels)
 
 
 def test_uvit_colours_cancel_and_bad_labels(docked, qtbot, tmp_path):

@@ -1,8 +1,11 @@
 """The pigment report folder: CSV tables and one self-contained HTML page (no external files, no
-scripts): swatches, region thumbnails, mean spectra with the fitted candidates as inline SVG.
+scripts): swatches, region thumbnails, mean spectra with the fitted candidates as inline SVG; the
+region map it refers to (regions.png, label values, readable again with `--labels`) and the scan
+painted in each region's chosen candidate (pigment_recolour.png), so the report stands without
+napari.
 
 Shared by `xrf-napari pigments` and the Pigments dock's Export button, so both write the same
-report.
+report; the dock's choice of candidate per region is what `chosen` marks.
 """
 
 from __future__ import annotations
@@ -17,8 +20,35 @@ import numpy as np
 
 from ..fileutil import atomic_path
 
-REPORT_FILES = ("report.html", "candidates.csv", "hidden_partners.csv", "region_spectra.csv")
+REPORT_FILES = (
+    "report.html",
+    "candidates.csv",
+    "hidden_partners.csv",
+    "region_spectra.csv",
+    "regions.png",
+    "pigment_recolour.png",
+)
 THUMB_PX = 120
+#: Colour of pixels outside every region, or in a region without a candidate.
+NO_CANDIDATE_GREY = 0.15
+OVERVIEW_PX = 480
+
+
+def top_choices(report) -> list[int]:
+    """Each region's first candidate (-1 where it has none): the default choice."""
+    return [0 if r.candidates else -1 for r in report.regions]
+
+
+def paint_regions(report, labels, choices=None) -> np.ndarray:
+    """(H, W, 3) float32 sRGB: each region in its chosen candidate's colour (choices: an index
+    into each region's candidates, -1 none; default the first), the rest NO_CANDIDATE_GREY."""
+    labels = np.asarray(labels)
+    choices = top_choices(report) if choices is None else choices
+    lut = np.full((int(labels.max(initial=0)) + 1, 3), NO_CANDIDATE_GREY, np.float32)
+    for r, i in zip(report.regions, choices):
+        if 0 <= i < len(r.candidates) and r.label < len(lut):
+            lut[r.label] = r.candidates[i].rgb
+    return lut[np.maximum(labels, 0)]
 
 
 def hex_colour(rgb) -> str:
@@ -36,20 +66,34 @@ def write_report(
     region_colours: dict | None = None,
     colour_source: str = "SmallUViT colour",
     command: str | None = None,
+    choices: list[int] | None = None,
 ) -> dict[str, Path]:
     """Write the report folder `out` (created if needed); returns {file name: path}.
 
     labels: the (H, W) label map the report was made from; background: optional (H, W, 3) uint8
     image shown under the thumbnails (a recolouring, a photograph or the sum image);
     region_colours: optional {label: sRGB} (the colour prior), shown beside each region's
-    candidates and named by colour_source.
+    candidates and named by colour_source; choices: the candidate chosen per region (an index,
+    -1 none; default each region's first).
     """
     out = Path(out)
+    labels = np.asarray(labels)
+    if labels.ndim != 2 or labels.min(initial=0) < 0 or labels.max(initial=0) > 65535:
+        raise ValueError(
+            f"the label map must be 2-D with labels 0-65535, got {labels.shape} "
+            f"{labels.min(initial=0)}..{labels.max(initial=0)}"
+        )
+    choices = top_choices(report) if choices is None else list(choices)
+    if len(choices) != len(report.regions):
+        raise ValueError(f"{len(choices)} choices for {len(report.regions)} regions")
     if out.exists() and not out.is_dir():
         raise ValueError(f"--output {out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
     paths = {n: out / n for n in REPORT_FILES}
-    _write_candidates(paths["candidates.csv"], report)
+    painted = (paint_regions(report, labels, choices) * 255 + 0.5).astype(np.uint8)
+    _write_png(paths["regions.png"], labels.astype(np.uint16))
+    _write_png(paths["pigment_recolour.png"], painted)
+    _write_candidates(paths["candidates.csv"], report, choices)
     _write_hidden(paths["hidden_partners.csv"], report)
     _write_spectra(paths["region_spectra.csv"], report)
     page = render_html(
@@ -60,10 +104,20 @@ def write_report(
         region_colours=region_colours,
         colour_source=colour_source,
         command=command,
+        choices=choices,
+        painted=painted,
     )
     with atomic_path(paths["report.html"]) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return paths
+
+
+def _write_png(path, img: np.ndarray) -> None:
+    """Lossless PNG: (H, W) uint16 label values (mode I;16) or (H, W, 3) uint8 RGB."""
+    from PIL import Image
+
+    with atomic_path(path) as tmp:
+        Image.fromarray(np.ascontiguousarray(img)).save(tmp, format="PNG")
 
 
 def _csv(path, header, rows, comments=()):
@@ -82,13 +136,11 @@ def _comments(report):
     ] + list(report.notes)
 
 
-def _write_candidates(path, report):
+def _write_candidates(path, report, choices):
     rows = []
-    for r in report.regions:
+    for r, chosen in zip(report.regions, choices):
         if not r.candidates:
-            rows.append(
-                [r.label, r.n_pixels, f"{r.counts:.0f}", "", "", "", "", "", "", "", "", r.message]
-            )
+            rows.append([r.label, r.n_pixels, f"{r.counts:.0f}", "", ""] + [""] * 7 + [r.message])
         for k, c in enumerate(r.candidates, 1):
             rows.append(
                 [
@@ -96,6 +148,7 @@ def _write_candidates(path, report):
                     r.n_pixels,
                     f"{r.counts:.0f}",
                     k,
+                    int(k - 1 == chosen),
                     " + ".join(c.pigments) or "(none)",
                     " ".join(f"{f:.3f}" for f in c.fractions),
                     f"{c.probability:.4f}",
@@ -113,6 +166,7 @@ def _write_candidates(path, report):
             "pixels",
             "counts",
             "rank",
+            "chosen",
             "pigments",
             "fractions",
             "probability",
@@ -123,7 +177,8 @@ def _write_candidates(path, report):
             "message",
         ],
         rows,
-        _comments(report),
+        _comments(report)
+        + ["chosen = 1: the candidate pigment_recolour.png paints the region with"],
     )
 
 
@@ -208,6 +263,20 @@ def _thumb(labels, lab, background, colour, size=THUMB_PX) -> np.ndarray:
     return out
 
 
+def _overview(rgb: np.ndarray, size: int = OVERVIEW_PX) -> np.ndarray:
+    """The whole painted scan, its longer side brought to about `size` px without smoothing."""
+    from PIL import Image
+
+    h, w = rgb.shape[:2]
+    f = size / max(h, w)
+    if f >= 1:
+        f = float(int(f))  # whole-pixel enlargement keeps every label's pixels square
+    if f == 1:
+        return rgb
+    out = (max(1, round(w * f)), max(1, round(h * f)))
+    return np.asarray(Image.fromarray(rgb).resize(out, Image.Resampling.NEAREST))
+
+
 def spectrum_svg(energy, mean, fits, width=560, height=180) -> str:
     """Log-scale spectrum (black) with fitted candidates (coloured lines), as an inline SVG."""
     e = np.asarray(energy, dtype=float)
@@ -267,14 +336,21 @@ def render_html(
     region_colours=None,
     colour_source="SmallUViT colour",
     command=None,
+    choices=None,
+    painted=None,
 ) -> str:
+    """The report page; choices as write_report's, painted: the pigment recolour (uint8 RGB)
+    shown at the top (computed from choices when not given)."""
     labels = np.asarray(labels)
     p = report.profile
     esc = html.escape
+    choices = top_choices(report) if choices is None else choices
+    if painted is None:
+        painted = (paint_regions(report, labels, choices) * 255 + 0.5).astype(np.uint8)
     rows = []
-    for r in report.regions:
-        best_rgb = r.best.rgb if r.best else (0.6, 0.6, 0.6)
-        thumb = _png_data_uri(_thumb(labels, r.label, background, best_rgb))
+    for r, chosen in zip(report.regions, choices):
+        shown = r.candidates[chosen].rgb if 0 <= chosen < len(r.candidates) else (0.6, 0.6, 0.6)
+        thumb = _png_data_uri(_thumb(labels, r.label, background, shown))
         prior = (region_colours or {}).get(r.label)
         prior_html = (
             (
@@ -285,7 +361,8 @@ def render_html(
             else ""
         )
         cands = []
-        for c in r.candidates:
+        for k, c in enumerate(r.candidates):
+            mark = ' <span class="small">(chosen)</span>' if k == chosen else ""
             unexpl = (
                 f'<br><span class="small">unexplained: {esc(", ".join(c.unexplained))}</span>'
                 if c.unexplained
@@ -293,7 +370,7 @@ def render_html(
             )
             cands.append(
                 f'<div class="cand"><span class="sw" style="background:{hex_colour(c.rgb)}"></span>'
-                f"<b>{esc(c.label)}</b> &nbsp; {c.probability:.0%}"
+                f"<b>{esc(c.label)}</b> &nbsp; {c.probability:.0%}{mark}"
                 ' <span class="small">elements '
                 f"{esc(', '.join(c.elements) or '-')}</span>{unexpl}</div>"
             )
@@ -324,6 +401,7 @@ def render_html(
         )
     notes = "".join(f"<li>{esc(n)}</li>" for n in report.notes)
     cmd = f"<p class='small'>command: <code>{esc(command)}</code></p>" if command else ""
+    overview = _png_data_uri(_overview(painted))
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8">
 <title>Pigment hypotheses: {esc(scan_name)}</title>
 <style>{_CSS}</style></head><body>
@@ -336,6 +414,9 @@ those not shown. Pigments with the same elements (lead white / red lead, azurite
 told apart by traces and colour only. Pigments without lines in air (lakes, indigo, carbon black)
 can never be seen: they are listed as possible hidden partners with the colour each would give.
 Spectra: black, region mean (log scale); dashed, the best two candidates.</p>{cmd}
+<p><img src='{overview}' alt='pigment recolour'><br><span class="small">Each region in the
+colour of its chosen candidate (pigment_recolour.png; outside the regions grey). The region
+numbers are the label values of regions.png.</span></p>
 <table><tr><th>region</th><th>candidates (colour, name, probability)</th>
 <th>spectrum and fits</th></tr>
 {"".join(rows)}</table></body></html>"""

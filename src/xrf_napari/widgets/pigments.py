@@ -360,9 +360,11 @@ class PigmentsWidget(CubeDock):
         )
 
     def _fitted(self, cube_layer, labels_layer, labels, value) -> PigmentsResult:
+        from ..analysis.pigment_report import top_choices
+
         report, colours, _, source = value
         result = PigmentsResult(report, colours, source, labels, labels_layer, cube_layer)
-        result.choices = [0 if r.candidates else -1 for r in report.regions]
+        result.choices = top_choices(report)
         self._paint(result)  # each region in its top candidate's colour
         return result  # kept for its scan, and shown while that scan is selected
 
@@ -447,12 +449,9 @@ class PigmentsWidget(CubeDock):
         return None if self.result is None else self._recolour_layer(self.result)
 
     def _paint(self, result: PigmentsResult) -> None:
-        # one colour per label, looked up once per pixel (not one pass over the image per region)
-        lut = np.full((int(result.labels.max(initial=0)) + 1, 3), 0.15, np.float32)
-        for r, i in zip(result.report.regions, result.choices):
-            if i >= 0:
-                lut[r.label] = r.candidates[i].rgb
-        rgb = lut[np.maximum(result.labels, 0)]
+        from ..analysis.pigment_report import paint_regions
+
+        rgb = paint_regions(result.report, result.labels, result.choices)
         scale, _ = yx_transform(result.cube_layer)
         layer = upsert_layer(
             self.viewer,
@@ -507,6 +506,7 @@ class PigmentsWidget(CubeDock):
             background=bg,
             region_colours=result.colours,
             colour_source=result.colour_source or "SmallUViT colour",
+            choices=result.choices,
         )
 
     def _export_clicked(self) -> None:
