@@ -282,6 +282,47 @@ def test_a_photograph_settles_what_the_lines_leave_close():
         top(colour_priors=priors, colour_source="camera")
 
 
+def test_only_a_photograph_suggests_a_hidden_partner():
+    """A titanium-white region that the colour prior shows pink: a photograph's pink suggests a
+    red lake beside the white, in about the share that gives that pink; the same pink from a
+    recolouring suggests nothing and leaves the partners as without a prior (its suggestions were
+    mostly wrong on held-out cubes)."""
+    from xrf_napari.physics.colour import km_mix
+    from xrf_napari.physics.pigments import get_pigment
+
+    scan = [(["Titanium white"], [1.0]), (["Zinc white"], [1.0])]
+    cube, labels = _cube(scan, size=30, seed=2)
+    names = ["Titanium white", "Red lake"]
+    pink = km_mix(np.array([get_pigment(n).rgb for n in names]), np.array([[0.7, 0.3]]))[0]
+    priors = {1: tuple(pink), 2: get_pigment("Zinc white").rgb}
+
+    def fit(**kw):
+        return pf.fit_regions(cube, labels, **kw).regions[0]
+
+    photo = fit(colour_priors=priors, colour_source="photograph")
+    assert photo.best.pigments == ["Titanium white"]
+    assert photo.hidden[0].suggested and photo.hidden[0].pigment in ("Red lake", "Madder lake")
+    assert fit(colour_priors=priors).hidden == fit().hidden
+    assert not any(h.suggested for h in fit().hidden)
+
+
+def test_a_photograph_colour_alone_makes_no_candidate():
+    """Lead white over a lead priming, pink in the photograph: the pigments the photograph adds to
+    the search (vermilion for pink) may join pigments the lines show, not stand alone. Alone, a
+    vermilion with no Hg line soaked up a little model error and the pink lifted it to first."""
+    from xrf_napari.physics.colour import km_mix
+    from xrf_napari.physics.pigments import get_pigment
+
+    cube, labels = _cube([(["Lead white"], [1.0]), (["Zinc white"], [1.0])], size=30, seed=2)
+    names = ["Lead white", "Red lake"]
+    pink = km_mix(np.array([get_pigment(n).rgb for n in names]), np.array([[0.7, 0.3]]))[0]
+    priors = {1: tuple(pink), 2: get_pigment("Zinc white").rgb}
+    region = pf.fit_regions(cube, labels, colour_priors=priors, colour_source="photograph")
+    region = region.regions[0]
+    assert not any("Vermilion" in c.pigments for c in region.candidates)
+    assert {"Lead white", "Red lead"} & set(region.best.pigments)
+
+
 def test_a_photograph_brings_weak_lined_pigments_of_its_colour_into_the_search(monkeypatch):
     """Yellow lake (weld on chalk and alumina: only potassium and calcium lines) in titanium white
     at 30 counts per pixel: its lines are too weak to enter the screening's shortlist, so no
