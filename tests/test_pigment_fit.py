@@ -282,6 +282,18 @@ def test_a_photograph_settles_what_the_lines_leave_close():
         top(colour_priors=priors, colour_source="camera")
 
 
+@pytest.mark.parametrize("seed", [2, 6])
+def test_lead_white_over_a_lead_priming_is_lead_white(seed):
+    """Lead white paint over a lead-white priming (the seeds draw a priming): the continuum
+    scattered back through two lead layers has its own shape, and without a scatter column for
+    it the fit took red lead's thick layer to bend the spectrum there and named red lead."""
+    cube, labels = _cube([(["Lead white"], [1.0]), (["Zinc white"], [1.0])], size=30, seed=seed)
+    assert cube.metadata["ground"][0]["name"] == "lead white priming"
+    rep = pf.fit_regions(cube, labels)
+    assert "lead white priming (lead in every region)" in rep.ground
+    assert rep.regions[0].best.pigments == ["Lead white"]
+
+
 def test_only_a_photograph_suggests_a_hidden_partner():
     """A titanium-white region that the colour prior shows pink: a photograph's pink suggests a
     red lake beside the white, in about the share that gives that pink; the same pink from a
