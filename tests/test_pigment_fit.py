@@ -294,30 +294,6 @@ def test_lead_white_over_a_lead_priming_is_lead_white(seed):
     assert rep.regions[0].best.pigments == ["Lead white"]
 
 
-def test_vermilion_over_a_lead_priming_is_vermilion_alone():
-    """Vermilion over a lead-white priming: mercury's L3 edge (12.28 keV) lies between lead's
-    L-alpha and L-beta, so the priming seen through vermilion loses L-beta and keeps L-alpha. With
-    no ground column under such a cover the fit put the extra L-alpha on arsenic's K-alpha (10.54
-    keV) and named vermilion + realgar: 11 % on this scan, 8 % on the bundled panel sample."""
-    from pathlib import Path
-
-    from xrf_napari.io import read_cube
-    from xrf_napari.io.project_h5 import read_targets
-
-    cube, labels = _cube([(["Vermilion"], [1.0]), (["Zinc white"], [1.0])], size=30, seed=3)
-    assert cube.metadata["ground"][0]["name"] == "lead white priming"
-    assert pf.fit_regions(cube, labels).regions[0].best.pigments == ["Vermilion"]
-    panel = Path(__file__).resolve().parents[1] / "src/xrf_napari/sample_data/panel.h5"
-    cube = read_cube(panel)
-    assert cube.metadata["ground"][0]["name"] == "lead white priming"
-    labels = read_targets(panel)["labels"].astype(np.int32) + 1
-    swatch = next(
-        k for k, r in enumerate(cube.metadata["regions"], 1) if r["pigments"] == ["Vermilion"]
-    )
-    region = next(r for r in pf.fit_regions(cube, labels).regions if r.label == swatch)
-    assert region.best.pigments == ["Vermilion"]
-
-
 def test_only_a_photograph_suggests_a_hidden_partner():
     """A titanium-white region that the colour prior shows pink: a photograph's pink suggests a
     red lake beside the white, in about the share that gives that pink; the same pink from a

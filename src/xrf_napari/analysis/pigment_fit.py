@@ -8,9 +8,9 @@ from a fixed element list:
    with a note; the cube's own calibration maps its channels onto the canonical grid.
 2. Once per instrument, the forward model (`physics.spectrum.SpectrumModel`) gives every database
    pigment's fluorescence spectrum (a thin and a thick pure layer: two columns, so self-absorption
-   can bend line ratios), each ground layer's lines seen through four covers (a binder film, a
-   heavy, a thick and a mercury paint), and Rayleigh / Compton scatter of a light paint, a heavy
-   paint and a heavy paint over a lead-white priming: the component library (cached).
+   can bend line ratios), each ground layer's lines seen through three covers (a binder film, a
+   heavy and a thick paint), and Rayleigh / Compton scatter of a light paint, a heavy paint and a
+   heavy paint over a lead-white priming: the component library (cached).
 3. Each region's mean spectrum (one streaming pass over the cube for all regions; pixels away
    from the region's edge) is fitted by non-negative least squares on the components of each
    candidate paint (1-3 pigments, at most two colours plus a white or a black; each pigment also
@@ -225,7 +225,7 @@ class ComponentLibrary:
     visibility: np.ndarray  # (P,) fluorescence relative to lead white
     twin_class: np.ndarray  # (P,) pigments with equal class share their elements from K up
     ground_names: tuple[str, ...]
-    ground: np.ndarray  # (G, 4, 512) ground layers' fluorescence under four covers
+    ground: np.ndarray  # (G, 3, 512) ground layers' fluorescence under three covers
     scatter: np.ndarray  # (S, 512) Rayleigh and Compton of a light, a heavy, a heavy over lead
     own_scatter: np.ndarray  # (P, 512) scatter through each pigment's thick layer (its edges)
     model: object = None  # the SpectrumModel (for mixture refinement)
@@ -286,9 +286,8 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
     covers = (
         film,  # a binder film
         paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 10.0, 0.3),  # a heavy paint
-        paint_layer([(get_pigment("Yellow ochre"), 1.0)], 40.0, 0.4),  # a thick earth paint
-        paint_layer([(get_pigment("Vermilion"), 1.0)], 20.0, 0.4),  # Hg L3 edge under Pb L-beta
-    )
+        paint_layer([(get_pigment("Yellow ochre"), 1.0)], 40.0, 0.4),
+    )  # a thick earth paint
 
     def under(
         top, layer
@@ -297,12 +296,8 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
 
     ground_names = ("gypsum ground", "chalk ground", "lead white priming")
     layers = (ground_layer("gypsum", 200.0), ground_layer("chalk", 200.0), priming_layer(30.0))
-    # (G, 4, 512): each ground layer under a binder film, a heavy, a thick and a mercury paint, so
-    # the fit can bend its line ratios (Ca K-beta / K-alpha, Pb M / L grow under paint) as
-    # covering paint does. Mercury's L3 edge (12.28 keV) lies between lead's L-alpha and L-beta:
-    # a priming under vermilion loses L-beta, and without that column the extra L-alpha went to
-    # arsenic's K-alpha (the sample panel's vermilion read as vermilion + 8 % realgar; tuning
-    # cubes physics top-1 56.0 -> 57.9 %, docs/pigments_guide.md).
+    # (G, 3, 512): each ground layer under a binder film, a heavy and a thick paint, so the fit can
+    # bend its line ratios (Ca K-beta / K-alpha, Pb M / L grow under paint) as covering paint does
     ground = np.array([[under(c, la) for c in covers] for la in layers]).clip(0, None)
 
     # Scatter of three stacks: a binder film, and a lead paint, over a chalk ground; and a lead
