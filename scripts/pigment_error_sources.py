@@ -84,17 +84,27 @@ def truth_enumerated(lib, ground, energy, y, leak, truth, recipe=()):
     return ranked, hit
 
 
-def classify(lib, ground, energy, y, leak, truth, recipe=()) -> dict:
+def shipped_ranking(lib, ground, energy, y, leak):
+    """The region's candidates as shipped (physics only)."""
     from xrf_napari.analysis import pigment_fit as pf
     from xrf_napari.analysis.embed import _one_thread
+
+    with _one_thread():
+        return pf.rank_region(lib, y, ground, energy, None, pf.TOP_N, leak)[0]
+
+
+def classify(lib, ground, energy, y, leak, truth, recipe=(), shipped=None, forced=None) -> dict:
+    """shipped / forced: `shipped_ranking` and `truth_enumerated` of this region, when already
+    computed (--colour needs them too)."""
+    from xrf_napari.analysis import pigment_fit as pf
 
     names = {lib.pigments[i].name for i in truth}
 
     def visible(c):
         return _visible(lib, c)
 
-    with _one_thread():
-        shipped, _ = pf.rank_region(lib, y, ground, energy, None, pf.TOP_N, leak)
+    if shipped is None:
+        shipped = shipped_ranking(lib, ground, energy, y, leak)
     if not shipped:
         return {"class": "no candidates"}
     top = visible(shipped[0])
@@ -103,7 +113,7 @@ def classify(lib, ground, energy, y, leak, truth, recipe=()) -> dict:
     shown = pf._xray_key(lib, [lib.index(n) for n in shipped[0].pigments])
     if shown == pf._xray_key(lib, recipe or truth):
         return {"class": "twin", "top": sorted(top)}
-    ranked, hit = truth_enumerated(lib, ground, energy, y, leak, truth, recipe)
+    ranked, hit = forced or truth_enumerated(lib, ground, energy, y, leak, truth, recipe)
     if hit is None:
         roles = [p.role for p in lib.pigments]
         if len({int(lib.twin_class[i]) for i in truth}) < len(truth):
@@ -121,20 +131,21 @@ def classify(lib, ground, energy, y, leak, truth, recipe=()) -> dict:
     return {"class": "score", "gap": gap, "rank": hit + 1, "top": sorted(top)}
 
 
-def colour_when_named(lib, ground, energy, y, leak, truth, recipe, true_rgb) -> dict:
+def colour_when_named(
+    lib, ground, energy, y, leak, truth, recipe, true_rgb, shipped=None, forced=None
+) -> dict:
     """The colour an X-ray identification can give at best: dE00 to the region's true colour of
     the shipped top-1 and of the best-scored candidate naming the true visible set (fractions as
-    fitted), i.e. the top-1's colour were every identification right."""
-    from xrf_napari.analysis import pigment_fit as pf
-    from xrf_napari.analysis.embed import _one_thread
+    fitted), i.e. the top-1's colour were every identification right. shipped / forced as in
+    `classify`."""
     from xrf_napari.training.metrics import ciede2000
 
     def de(rgb):
         return ciede2000(np.reshape(rgb, (1, 1, 3)), np.reshape(true_rgb, (1, 1, 3)))[0]
 
-    with _one_thread():
-        shipped, _ = pf.rank_region(lib, y, ground, energy, None, 1, leak)
-    ranked, hit = truth_enumerated(lib, ground, energy, y, leak, truth, recipe)
+    if shipped is None:
+        shipped = shipped_ranking(lib, ground, energy, y, leak)
+    ranked, hit = forced or truth_enumerated(lib, ground, energy, y, leak, truth, recipe)
     return {
         "de_top1": de(shipped[0].rgb) if shipped else float("nan"),
         "de_named": de(ranked[hit].rgb) if hit is not None else float("nan"),
@@ -181,12 +192,18 @@ def main(argv=None) -> int:
         lib, ground, energy, regions = regions_of(cube, labels, recipes)
         true_rgb = region_mean_colours(read_targets(path)["palette"], labels)
         for lab, y, leak, truth, recipe in regions:
-            row = classify(lib, ground, energy, y, leak, truth, recipe)
+            region = (lib, ground, energy, y, leak)
+            shipped = shipped_ranking(*region)
+            # the forced ranking once per region, for both the class and the colour
+            forced = truth_enumerated(*region, truth, recipe) if args.colour else None
+            row = classify(*region, truth, recipe, shipped=shipped, forced=forced)
             row.update(cube=path.name, region=lab, truth=[lib.pigments[i].name for i in truth])
             if args.colour:
                 full = recipes[lab - 1]["pigments"]
                 row.update(
-                    colour_when_named(lib, ground, energy, y, leak, truth, recipe, true_rgb[lab]),
+                    colour_when_named(
+                        *region, truth, recipe, true_rgb[lab], shipped=shipped, forced=forced
+                    ),
                     hides=len(pf.visible_pigments(full, lib.profile)) < len(full),
                 )
             rows.append(row)

@@ -283,9 +283,10 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
     visibility = paint[:, 1].sum(axis=1) / max(ref, 1e-30)
     twin_class = _twin_classes(pigs, visibility > 1e-3)
     film = paint_layer([(pigs[0], 1.0)], 10.0, 1e-6)  # binder film (pvc ~ 0)
+    heavy = pigs[lw[0]] if lw else pigs[0]  # lead white: the heavy paint of covers and scatter
     covers = (
         film,  # a binder film
-        paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 10.0, 0.3),  # a heavy paint
+        paint_layer([(heavy, 1.0)], 10.0, 0.3),  # a heavy paint
         paint_layer([(get_pigment("Yellow ochre"), 1.0)], 40.0, 0.4),
     )  # a thick earth paint
 
@@ -306,7 +307,7 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
     # there and was named red lead (tuning cubes physics top-1 54.6 -> 56.0 %, Mo panels 80.9 ->
     # 85.3 %; docs/pigments_guide.md).
     scat = []
-    lead = paint_layer([(pigs[lw[0]] if lw else pigs[0], 1.0)], 30.0, 0.4)
+    lead = paint_layer([(heavy, 1.0)], 30.0, 0.4)
     for stack in (
         [film, ground_layer("chalk", 200.0)],
         [lead, ground_layer("chalk", 200.0)],

@@ -51,6 +51,10 @@ def paint_regions(report, labels, choices=None) -> np.ndarray:
     return lut[np.maximum(labels, 0)]
 
 
+def _as_uint8(rgb: np.ndarray) -> np.ndarray:
+    return (np.clip(rgb, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
+
+
 def hex_colour(rgb) -> str:
     r, g, b = (round(float(np.clip(c, 0, 1)) * 255) for c in rgb)
     return f"#{r:02x}{g:02x}{b:02x}"
@@ -90,7 +94,7 @@ def write_report(
         raise ValueError(f"--output {out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
     paths = {n: out / n for n in REPORT_FILES}
-    painted = (paint_regions(report, labels, choices) * 255 + 0.5).astype(np.uint8)
+    painted = _as_uint8(paint_regions(report, labels, choices))
     _write_png(paths["regions.png"], labels.astype(np.uint16))
     _write_png(paths["pigment_recolour.png"], painted)
     _write_candidates(paths["candidates.csv"], report, choices)
@@ -346,7 +350,7 @@ def render_html(
     esc = html.escape
     choices = top_choices(report) if choices is None else choices
     if painted is None:
-        painted = (paint_regions(report, labels, choices) * 255 + 0.5).astype(np.uint8)
+        painted = _as_uint8(paint_regions(report, labels, choices))
     rows = []
     for r, chosen in zip(report.regions, choices):
         shown = r.candidates[chosen].rgb if 0 <= chosen < len(r.candidates) else (0.6, 0.6, 0.6)
