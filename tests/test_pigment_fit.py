@@ -294,6 +294,22 @@ def test_lead_white_over_a_lead_priming_is_lead_white(seed):
     assert rep.regions[0].best.pigments == ["Lead white"]
 
 
+@pytest.mark.parametrize(
+    "paint, seed",
+    [(["Vermilion"], 2), (["Vermilion", "Lead white"], 2), (["Vermilion", "Lead white"], 6)],
+)
+def test_vermilion_over_a_lead_priming_shows_no_arsenic(paint, seed):
+    """Mercury's L3 edge lies between lead's L-alpha and L-beta, so a lead-white priming under
+    vermilion loses L-beta; without the priming seen through the candidate's own paint the extra
+    L-alpha went to arsenic's K-alpha and every one of these read as vermilion + realgar."""
+    recipe = (paint, [1.0 / len(paint)] * len(paint))
+    cube, labels = _cube([recipe, (["Zinc white"], [1.0])], size=30, seed=seed)
+    assert cube.metadata["ground"][0]["name"] == "lead white priming"
+    best = pf.fit_regions(cube, labels).regions[0].best
+    assert "Vermilion" in best.pigments
+    assert "As" not in best.elements, best.pigments
+
+
 def test_only_a_photograph_suggests_a_hidden_partner():
     """A titanium-white region that the colour prior shows pink: a photograph's pink suggests a
     red lake beside the white, in about the share that gives that pink; the same pink from a

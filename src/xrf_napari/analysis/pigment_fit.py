@@ -21,7 +21,8 @@ from a fixed element list:
    in units of the region's dispersion (quasi-likelihood): at thousands of counts per channel the
    forward model, not counting noise, limits the fit, and otherwise every small mismatch would look
    infinitely significant. The best few candidates are refitted with each pigment's lines computed
-   inside the mixed layer (matrix absorption, which a linear mix of pure pigments misses).
+   inside the mixed layer (matrix absorption, which a linear mix of pure pigments misses) and, for
+   paints with an absorption edge between lead's L lines, a priming seen through that paint.
    Score = -chi2 / (2 phi) - a penalty per pigment; a softmax over candidates gives relative
    probabilities (relative to the candidates considered, not absolute).
 4. Pigments whose lines the model predicts to be too weak to matter under this instrument (carbon
@@ -118,6 +119,8 @@ LEAK_NEIGHBOURS = 1
 
 PAINT_ROLES = ("pigment", "white", "black")
 GROUNDS = ("gypsum", "chalk")
+#: Index of the lead-white priming among the library's ground layers (after gypsum and chalk).
+PRIMING = 2
 
 
 class PigmentFitError(ValueError):
@@ -229,6 +232,8 @@ class ComponentLibrary:
     scatter: np.ndarray  # (S, 512) Rayleigh and Compton of a light, a heavy, a heavy over lead
     own_scatter: np.ndarray  # (P, 512) scatter through each pigment's thick layer (its edges)
     model: object = None  # the SpectrumModel (for mixture refinement)
+    ground_layers: tuple = ()  # the layers behind `ground` (a priming seen through a candidate)
+    bends_lead: np.ndarray = None  # (P,) an absorption edge between lead's L-alpha and L-beta
 
     @property
     def visible(self) -> np.ndarray:
@@ -340,7 +345,26 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
         np.array(scat),
         np.array(own),
         model,
+        layers,
+        np.array([_edge_between_lead_lines(p) for p in pigs]),
     )
+
+
+def _edge_between_lead_lines(p: Pigment) -> bool:
+    """Whether an element of `p` has an absorption edge between lead's L-alpha and L-beta (As K,
+    Hg L3): such a paint over a lead priming changes the priming's L-beta / L-alpha ratio."""
+    import xraylib
+
+    lo, hi = (xraylib.LineEnergy(82, line) for line in (xraylib.LA1_LINE, xraylib.LB1_LINE))
+    for el in p.composition():
+        z = xraylib.SymbolToAtomicNumber(el)
+        for shell in (xraylib.K_SHELL, xraylib.L1_SHELL, xraylib.L2_SHELL, xraylib.L3_SHELL):
+            try:
+                if lo < xraylib.EdgeEnergy(z, shell) < hi:
+                    return True
+            except ValueError:  # no such shell for a light element
+                continue
+    return False
 
 
 def _lines(model, stack, full: bool = False):
@@ -381,6 +405,35 @@ def _mixture_columns(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
         out[:, t] = lib.model.canonical(lib.model.detect(fine))
     # per unit volume of each pigment, like the pure-layer columns
     return out / fr[:, None, None]
+
+
+#: Thicknesses (um) of a candidate's own paint through which a priming is seen in the refinement
+#: (the generator's paints are 5-60 um: two columns span the bending between).
+OWN_COVER_UM = (10.0, 40.0)
+
+
+def _priming_under_paint(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
+    """(len(OWN_COVER_UM), 512): the priming's lines seen through layers of the candidate's own
+    mixture. Mercury's L3 edge (12.28 keV) and arsenic's K edge (11.87 keV) lie between lead's
+    L-alpha and L-beta, so a lead priming under vermilion loses L-beta, which none of the library's
+    fixed covers does, and the fit put the extra L-alpha on arsenic's K-alpha (vermilion read as
+    vermilion + 8 % realgar). A vermilion cover shared by every candidate had let realgar take
+    lead's L-alpha in a plain vermilion + lead white paint instead (docs/pigments_guide.md)."""
+    from ..physics.layers import paint_layer
+    from ..physics.xsec import deposit
+
+    model = lib.model
+    fr = np.clip(np.asarray(fractions, float), 0.02, None)
+    mix = list(zip((lib.pigments[i] for i in idx), fr / fr.sum()))
+
+    def fluo(stack):
+        return model.canonical(model.detect(deposit(*_lines(model, stack))))
+
+    out = []
+    for t in OWN_COVER_UM:
+        top = paint_layer(mix, t, 0.4)
+        out.append(fluo([top, lib.ground_layers[PRIMING]]) - fluo([top]))
+    return np.array(out).clip(0, None)
 
 
 def _twin_classes(pigs, fittable) -> np.ndarray:
@@ -591,7 +644,7 @@ def choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarray) ->
     has_pb = np.array(["Pb" in lib.pigments[i].elements for i in fit]).repeat(2)
     for y in spectra[ok]:
         w = _weights(y)
-        base, prim = _base(lib, [0, 1], y), _base(lib, [0, 1, 2], y)
+        base, prim = _base(lib, [0, 1], y), _base(lib, [0, 1, PRIMING], y)
         chi_none = _fit(np.vstack([paint[~has_pb], base]), y, w)[1]
         chi_lead = min(
             _fit(np.vstack([paint, base]), y, w)[1],
@@ -601,7 +654,7 @@ def choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarray) ->
             chi_lead, len(y), paint.shape[0] + 12
         ):
             return [0, 1]
-    return [0, 1, 2] if ok.any() else [0, 1]
+    return [0, 1, PRIMING] if ok.any() else [0, 1]
 
 
 def _shortlist(
@@ -728,7 +781,7 @@ def _ground_colour(lib: ComponentLibrary, ground: list[int], x: np.ndarray):
     scatter columns only, `x`) gives more counts."""
     from ..physics.pigments import get_pigment
 
-    if 2 in ground:
+    if PRIMING in ground:
         return tuple(float(v) for v in get_pigment("Lead white").rgb)
     n = lib.ground.shape[1]
     signal = [
@@ -811,10 +864,15 @@ def rank_region(
         twins = len(c) - len({int(lib.twin_class[i]) for i in c})
         return PIGMENT_PENALTY * len(c) + TWIN_PAIR_PENALTY * twins
 
-    def fit_with(c, paint_cols):
+    def fit_with(c, paint_cols, extra=()):
         cols = (
             np.vstack(
-                [paint_cols.reshape(-1, paint_cols.shape[-1]), lib.own_scatter[list(c)], base]
+                [
+                    paint_cols.reshape(-1, paint_cols.shape[-1]),
+                    lib.own_scatter[list(c)],
+                    base,
+                    *extra,
+                ]
             )
             if c
             else base
@@ -836,9 +894,16 @@ def rank_region(
             continue
         fits[c] = [-0.5 * chi2 / phi - pen(c), chi2, amp / amp.sum() if c else amp, model]
     # matrix refinement: the best mixtures again, each pigment's lines computed inside the mixed
-    # layer (absorption by the other pigments: Hg absorbs Pb L-beta, Zn absorbs As and Se K)
+    # layer (absorption by the other pigments: Hg absorbs Pb L-beta, Zn absorbs As and Se K), and
+    # a lead priming seen through paints whose edges bend its L lines (`_priming_under_paint`)
     for c in sorted((c for c in fits if c), key=lambda c: -fits[c][0])[:REFINE_TOP]:
-        chi2, model, amp, _ = fit_with(c, _mixture_columns(lib, c, fits[c][2]))
+        mix = _mixture_columns(lib, c, fits[c][2])
+        own = (
+            [_priming_under_paint(lib, c, fits[c][2])]
+            if PRIMING in ground and lib.bends_lead[list(c)].any()
+            else []
+        )
+        chi2, model, amp, _ = fit_with(c, mix, own)
         if chi2 < fits[c][1] and not too_small(c, amp):
             fits[c] = [-0.5 * chi2 / phi - pen(c), chi2, amp / amp.sum(), model]
     fits = [(_xray_key(lib, c), *v[:2], c, *v[2:]) for c, v in fits.items()]
@@ -1053,7 +1118,7 @@ def estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.n
         lib = component_library(p)
         paint = lib.paint[lib.fittable].reshape(-1, lib.paint.shape[-1])
         return sum(
-            _fit(np.vstack([paint, _base(lib, [0, 1, 2], y)]), y, _weights(y))[1] for y in ys
+            _fit(np.vstack([paint, _base(lib, [0, 1, PRIMING], y)]), y, _weights(y))[1] for y in ys
         )
 
     out = [
@@ -1143,7 +1208,7 @@ def iter_fit_regions(
         results.append(res)
         yield r + 1, len(labs)
     names = ["gypsum or chalk ground"] + (
-        ["lead white priming (lead in every region)"] if 2 in ground else []
+        ["lead white priming (lead in every region)"] if PRIMING in ground else []
     )
     return PigmentReport(results, profile, names, notes, energy)
 
