@@ -255,3 +255,38 @@ def test_cli_photo_without_labels_finds_regions_from_lines_and_colour(scan, tmp_
     top = {r["pigments"] for r in _candidates(out) if r["rank"] == "1"}
     assert "Malachite" in top and "Zinc white" in top
     assert any("Vermilion" in t for t in top)
+
+
+def test_cli_on_a_spot_spectrum_fits_the_whole_scan(tmp_path, capsys):
+    """A single spectrum (a point measurement: Bruker .spx, PyMca .mca) is one region of one
+    pixel: it gets candidates, not "cannot choose K from 1 points" or "too few pixels"."""
+    syn, labels = stripe_scan(RECIPES, 36)
+    assert (labels[:, :10] == 0).all()  # inside the vermilion stripe, away from its neighbour
+    spot = syn.counts[:, 1:9].sum(axis=(0, 1))[None, None]
+    path = write_cube(tmp_path / "spot.h5", spot, CANON, metadata=dict(syn.metadata, name="spot"))
+    rc = main(["pigments", str(path), "-o", str(tmp_path / "r"), "--no-progress"])
+    assert rc == 0
+    captured = capsys.readouterr()
+    assert "one region (the whole scan)" in captured.err
+    best = next(r for r in _candidates(tmp_path / "r") if r["rank"] == "1")
+    assert best["pixels"] == "1" and set(best["pigments"].split(" + ")) == {
+        "Vermilion",
+        "Lead white",
+    }
+
+
+def test_bruker_spot_spectrum_reads_its_instrument(real_data, tmp_path, capsys):
+    """The real Bruker M6 .spx header names the tube voltage (`kV`), the helium path and the peak
+    width terms (SigmaAbs, SigmaLin: 141.7 eV at Mn K-alpha): the fit uses them instead of
+    assuming 50 kV in air and estimating the resolution."""
+    from xrf_napari.analysis.pigment_fit import instrument_for
+    from xrf_napari.io import read_cube
+
+    path = real_data / "bruker_m6_jetstream_file_example.spx"
+    profile, notes = instrument_for(read_cube(path))
+    assert (profile.anode, profile.kv, profile.atmosphere) == ("Rh", 50.0, "helium")
+    assert profile.fwhm_mn_ev == pytest.approx(141.7, abs=0.2)
+    assert not [n for n in notes if "assumed" in n and ("kV" in n or "resolution" in n)]
+    rc = main(["pigments", str(path), "-o", str(tmp_path / "r"), "--no-progress"])
+    assert rc == 0
+    assert "region   1 (1 px): " in capsys.readouterr().out

@@ -244,3 +244,25 @@ def test_fits_follow_the_scan_and_go_with_it(docked, qtbot, scan_file, tmp_path)
     viewer.layers.clear()
     assert widget.table.rowCount() == 0 and widget.report is None
     assert not widget.export_button.isEnabled() and not widget._per_cube
+
+
+def test_a_spot_spectrum_is_fitted_as_one_region(make_napari_viewer, qtbot, tmp_path):
+    """A single spectrum opened in napari has no regions to draw or cluster: Find pigments makes a
+    "whole scan" Labels layer and fits it (one row, the stripe's vermilion named)."""
+    syn, labels = stripe_scan(RECIPES, SIZE)
+    assert (labels[:, :8] == 0).all()  # inside the vermilion + lead white stripe
+    spot = syn.counts[:, 1:8].sum(axis=(0, 1))[None, None]
+    path = write_cube(tmp_path / "spot.h5", spot, CANON, metadata=dict(syn.metadata, name="spot"))
+    viewer = make_napari_viewer()
+    open_cube(viewer, path)
+    widget = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.use_uvit.setChecked(False)
+    assert widget.labels_combo.current_layer() is None
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    region = next(ly for ly in viewer.layers if ly.name.startswith("whole scan ["))
+    assert region.data.shape == (1, 1) and region.data[0, 0] == 1
+    assert widget.table.rowCount() == 1
+    assert "Vermilion" in widget.table.cellWidget(0, 1).itemText(0)

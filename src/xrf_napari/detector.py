@@ -33,12 +33,19 @@ def detector_fwhm_kev(energy_kev, fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV):
 
 
 def fwhm_from_metadata(metadata: dict) -> float | None:
-    """The detector FWHM at Mn K-alpha (eV) a reader or the generator stored, if any."""
+    """The detector FWHM at Mn K-alpha (eV) a reader or the generator stored, if any: a stored
+    FWHM, else Bruker's peak-width terms (`sigma_abs`, `sigma_lin` of .spx headers: sigma^2 =
+    SigmaAbs + SigmaLin * E in keV^2, whose SigmaLin equals Fano x pair energy)."""
     for where in (metadata.get("profile") or {}, metadata.get("detector") or {}, metadata):
         for key in ("fwhm_mn_ev", "fwhm_mn", "fwhm_ev"):
             value = where.get(key) if isinstance(where, dict) else None
             if isinstance(value, (int, float)) and 20 <= value <= 1000:
                 return float(value)
+    a, b = metadata.get("sigma_abs"), metadata.get("sigma_lin")
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        fwhm = 2.3548 * float(np.sqrt(max(a + b * MN_KA_KEV, 0.0))) * 1e3
+        if 20 <= fwhm <= 1000:
+            return fwhm
     return None
 
 

@@ -77,6 +77,9 @@ PIGMENT_PENALTY = 9.4
 TWIN_PAIR_PENALTY = 9.4
 #: Fewer pixels or counts than this and a region's spectrum is not interpreted.
 MIN_PIXELS = 4
+#: Scans with fewer pixels (a spot spectrum, a few points) are fitted as one region when no regions
+#: are given (CLI, dock): K-Means regions of so few spectra would split counting noise.
+SPOT_PIXELS = 16
 MIN_COUNTS = 500.0
 #: Candidates per region whose line ratios are recomputed inside their own mixed layer.
 REFINE_TOP = 6
@@ -149,8 +152,12 @@ def instrument_for(
         meta = dict(meta, profile=prof)
     base = InstrumentProfile.from_dict(prof) if prof and "anode" in prof else InstrumentProfile()
     if prof is None:
+        atm = str(meta.get("atmosphere", "")).strip().lower()
+        if atm in ATMOSPHERES:  # the gas matters for light elements (S, K, Ca; Al, Si in helium)
+            base = replace(base, atmosphere=atm)
         notes.append(
-            "no instrument profile in the file: collimator geometry 90/60 deg in air assumed"
+            "no instrument profile in the file: collimator geometry 90/60 deg assumed, "
+            + (f"in {atm} (from the file)" if atm in ATMOSPHERES else "in air")
         )
     a = anode or anode_from_metadata(meta)
     if a is None:
@@ -196,12 +203,20 @@ def _as_dict(value) -> dict | None:
 
 
 def _kv_from_metadata(meta: dict) -> float | None:
+    """Tube voltage under any of the keys readers use (the Bruker reader writes `kV`)."""
     for where in (meta.get("profile") or {}, meta.get("tube") or {}, meta):
+        if not isinstance(where, dict):
+            continue
+        lower = {str(k).lower(): v for k, v in where.items()}
         for key in ("kv", "voltage_kv", "high_voltage_kv", "tube_kv"):
-            v = where.get(key) if isinstance(where, dict) else None
+            v = lower.get(key)
             if isinstance(v, (int, float)) and 5 <= v <= 100:
                 return float(v)
     return None
+
+
+#: Beam-path gases the forward model knows, as file headers name them.
+ATMOSPHERES = ("air", "helium", "vacuum")
 
 
 def _model_profile(profile: InstrumentProfile) -> InstrumentProfile:
@@ -638,7 +653,10 @@ def choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarray) ->
     (their columns are cheap and a wrong choice would push the ground's S or Sr onto pigments); a
     lead-white priming lies under every region, so it is added when every region shows lead:
     lead in every single paint is far less likely (in our generator's cubes without a priming,
-    some region nearly always lacks lead), and a region without lead rules a priming out."""
+    some region nearly always lacks lead), and a region without lead rules a priming out. One
+    region (a spot spectrum) is no such evidence: its lead is read as paint."""
+    if ok.sum() < 2:
+        return [0, 1]
     fit = np.nonzero(lib.fittable)[0]
     paint = lib.paint[fit].reshape(-1, lib.paint.shape[-1])
     has_pb = np.array(["Pb" in lib.pigments[i].elements for i in fit]).repeat(2)
@@ -654,7 +672,7 @@ def choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarray) ->
             chi_lead, len(y), paint.shape[0] + 12
         ):
             return [0, 1]
-    return [0, 1, PRIMING] if ok.any() else [0, 1]
+    return [0, 1, PRIMING]
 
 
 def _shortlist(
@@ -1141,6 +1159,14 @@ def estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.n
     return profile, out
 
 
+def too_few_pixels(npix, scan_pixels: int):
+    """Regions too small for a mean spectrum: under MIN_PIXELS pixels, unless the region is the
+    whole scan (a spot spectrum, e.g. a Bruker .spx or a PyMca .mca: one deliberate measurement,
+    not a stray K-Means pixel; its counts decide)."""
+    npix = np.asarray(npix)
+    return (npix < MIN_PIXELS) & (npix < scan_pixels)
+
+
 def iter_fit_regions(
     cube,
     labels,
@@ -1177,7 +1203,7 @@ def iter_fit_regions(
     for r, (lab, spec, n, y, leak) in enumerate(zip(labs, spectra, npix, sums, leaks)):
         res = RegionResult(int(lab), int(n), float(y.sum()), spec)
         prior = None if not colour_priors else colour_priors.get(int(lab))
-        if n < MIN_PIXELS:
+        if too_few_pixels(n, np.asarray(labels).size):
             res.message = (
                 f"region {lab} has {n} pixel{'s' if n != 1 else ''}: too few for a mean spectrum "
                 f"(at least {MIN_PIXELS})"
@@ -1231,7 +1257,7 @@ class RegionInputs(NamedTuple):
 def region_inputs(cube, labels, profile: InstrumentProfile, notes: list[str]) -> RegionInputs:
     labs, spectra, npix = region_spectra(cube, labels)
     sums = spectra * npix[:, None]
-    ok = (npix >= MIN_PIXELS) & (sums.sum(axis=1) >= MIN_COUNTS)
+    ok = ~too_few_pixels(npix, np.asarray(labels).size) & (sums.sum(axis=1) >= MIN_COUNTS)
     profile, notes = estimate_missing(profile, notes, sums[ok])
     lib = component_library(profile)
     ground = choose_ground(lib, sums, ok)

@@ -2,7 +2,8 @@
 
 Regions come from LABELS (a label image .png/.tif, an .h5 with a `labels` dataset such as the
 `embed` command's labels.h5, or a .npy), or, without it, from the shipped DVE + K-Means as in
-`embed`. Each region's mean spectrum is explained by the forward model with candidate paints
+`embed` (a scan of fewer than `pigment_fit.SPOT_PIXELS` pixels, such as a spot spectrum, is one
+region). Each region's mean spectrum is explained by the forward model with candidate paints
 (analysis.pigment_fit); DIR receives report.html (self-contained), candidates.csv,
 hidden_partners.csv and region_spectra.csv, each written atomically.
 """
@@ -137,7 +138,7 @@ def uvit_colours(cube, labels, device) -> tuple[dict, np.ndarray]:  # noqa: F821
 def run(args) -> int:
     import numpy as np
 
-    from ..analysis.pigment_fit import iter_fit_regions
+    from ..analysis.pigment_fit import SPOT_PIXELS, iter_fit_regions
     from ..analysis.pigment_report import write_report
     from .embed_cmd import open_cube
 
@@ -152,6 +153,13 @@ def run(args) -> int:
         photo = read_photo(args.photo, cube.shape[:2])
     if args.labels:
         labels = read_labels(args.labels, cube.shape[:2])
+    elif args.clusters is None and cube.shape[0] * cube.shape[1] < SPOT_PIXELS:
+        n = cube.shape[0] * cube.shape[1]
+        print(
+            f"regions: the scan has {n} pixel{'s' if n != 1 else ''}: one region (the whole scan)",
+            file=sys.stderr,
+        )
+        labels = np.ones(cube.shape[:2], np.int32)
     elif photo is not None:  # regions from the element lines and the photograph's colour
         print("regions: K-Means on the element lines and the photograph's colour", file=sys.stderr)
         labels = line_photo_labels(cube, photo, args.clusters, not args.no_progress)

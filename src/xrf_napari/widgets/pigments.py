@@ -263,6 +263,10 @@ class PigmentsWidget(CubeDock):
         if cube is None:
             report_error(ValueError("open a datacube first"), "Pigments")
             return None
+        from ..analysis.pigment_fit import SPOT_PIXELS
+
+        if labels_layer is None and cube.shape[0] * cube.shape[1] < SPOT_PIXELS:
+            labels_layer = self._whole_scan_region(layer, cube)  # a spot spectrum: one region
         if labels_layer is None or not _is_labels_for(labels_layer, cube):
             shape = None if labels_layer is None else tuple(labels_layer.data.shape)
             report_error(
@@ -339,6 +343,22 @@ class PigmentsWidget(CubeDock):
         if worker is not None:
             self.regions_button.setEnabled(False)
         return worker
+
+    def _whole_scan_region(self, cube_layer, cube):
+        """A Labels layer "whole scan [scan]" holding one region: a spot spectrum or a scan of a
+        few points has nothing to cluster (`pigment_fit.SPOT_PIXELS`)."""
+        scale, translate = yx_transform(cube_layer)
+        labels_layer = upsert_layer(
+            self.viewer,
+            f"whole scan [{cube_display_name(self.viewer, cube_layer)}]",
+            np.ones(cube.shape[:2], np.int32),
+            kind="labels",
+            scale=scale,
+            translate=translate,
+            opacity=0.6,
+        )
+        self.labels_combo.set_layer(labels_layer)
+        return labels_layer
 
     def _add_regions(self, cube_layer, result) -> None:
         scale, translate = yx_transform(cube_layer)
