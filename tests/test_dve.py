@@ -200,6 +200,8 @@ def test_cluster_recovers_blobs_and_chooses_k():
     mask[:5] = False
     masked = cluster(latent, 4, mask=mask)
     assert (masked.labels[:5] == 0).all() and (masked.labels[5:] > 0).all()
+    with pytest.raises(ValueError, match="too few pixels to find regions: 1 .*spot spectrum"):
+        cluster(latent[:1, :1], None)  # a spot spectrum: the message says what to do instead
 
 
 def test_automatic_k_leans_finer_with_a_wider_tolerance():

@@ -202,8 +202,13 @@ def iter_choose_k(
     )
     lo, hi = int(k_range[0]), int(k_range[1])
     hi = min(hi, len(sub) - 1)
-    if hi < lo or lo < 2:
-        raise ValueError(f"cannot choose K in {k_range} from {n} points")
+    if lo < 2:
+        raise ValueError(f"cannot choose K in {k_range}: K starts at 2")
+    if hi < lo:
+        raise ValueError(
+            f"too few pixels to find regions: {n} (automatic K in {k_range} needs at least "
+            f"{lo + 1}); a spot spectrum is one region (`xrf-napari pigments` fits it whole)"
+        )
     scores = {}
     yield 0, hi - lo + 1
     with _one_thread():
