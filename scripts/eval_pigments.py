@@ -184,7 +184,12 @@ def evaluate_cube(
                 for n in rec["pigments"]
                 if not lib.visible[lib.index(n)] and n not in r.best.pigments
             )
-            row["suggested"] = next((h.pigment for h in r.hidden if h.suggested), None)
+            partner = next((h for h in r.hidden if h.suggested), None)
+            row["suggested"] = partner.pigment if partner else None
+            # the colour the top-1 gives with its suggested partner mixed in (a photograph's prior)
+            row["de_top1_partner"] = (
+                _de(partner.rgb, true_rgb[r.label]) if partner else row["de_top1"]
+            )
             rows.append(row)
     return rows
 
@@ -218,6 +223,11 @@ def summarise(rows: list[dict]) -> str:
             out.append(
                 f"({mode}: pixels whose true visible set is their region's top-1: {right:.1%})"
             )
+    for mode in sorted({r["mode"] for r in rows}):
+        rs = [r for r in rows if r["mode"] == mode and "de_top1_partner" in r]
+        if any(r["suggested"] for r in rs):
+            de = np.mean([r["de_top1_partner"] for r in rs])
+            out.append(f"({mode}: dE00 top-1 with its suggested hidden partner mixed in: {de:.1f})")
     pur = [r["purity"] for r in rows if r["mode"] == "physics"]
     if pur and min(pur) < 1.0:
         out.append(

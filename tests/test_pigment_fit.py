@@ -310,6 +310,32 @@ def test_vermilion_over_a_lead_priming_shows_no_arsenic(paint, seed):
     assert "As" not in best.elements, best.pigments
 
 
+@pytest.mark.parametrize(
+    "recipe, seed",
+    [
+        ((["Orpiment", "Indigo", "Zinc white"], [0.3, 0.15, 0.55]), 2),
+        ((["Orpiment", "Indigo", "Zinc white"], [0.3, 0.15, 0.55]), 5),
+        ((["Yellow ochre", "Indigo", "Lead white"], [0.3, 0.15, 0.55]), 2),
+    ],
+)
+def test_a_photograph_showing_a_hidden_pigment_still_names_the_visible_ones(recipe, seed):
+    """A photograph shows hidden pigments too: orpiment + zinc white darkened green by indigo was
+    read as realgar + zinc white (its X-ray twin, nearer that green alone), yellow ochre + lead
+    white as red ochre + Prussian blue. Each candidate's colour may borrow a hidden partner (at
+    the suggestion's margin): the visible pigments are named and indigo suggested."""
+    from xrf_napari.physics.colour import km_mix
+    from xrf_napari.physics.pigments import get_pigment
+
+    names, fractions = recipe
+    cube, labels = _cube([recipe, (["Titanium white"], [1.0])], size=30, seed=seed)
+    photo = km_mix(np.array([get_pigment(n).rgb for n in names]), np.array([fractions]))[0]
+    priors = {1: tuple(photo), 2: get_pigment("Titanium white").rgb}
+    region = pf.fit_regions(cube, labels, colour_priors=priors, colour_source="photograph")
+    best = region.regions[0]
+    assert set(best.best.pigments) == set(names) - {"Indigo"}
+    assert [h.pigment for h in best.hidden if h.suggested] == ["Indigo"]
+
+
 def test_only_a_photograph_suggests_a_hidden_partner():
     """A titanium-white region that the colour prior shows pink: a photograph's pink suggests a
     red lake beside the white, in about the share that gives that pink; the same pink from a
