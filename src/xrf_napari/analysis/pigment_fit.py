@@ -857,7 +857,6 @@ def rank_region(
     colour prior (sRGB) as COLOUR_TAUS[colour_source] says. `always`: pigment indices enumerated
     whatever the shortlist says (evaluation: scoring a known recipe)."""
     tau_within, tau_across = COLOUR_TAUS[colour_source]
-    hidden = np.nonzero(~lib.visible)[0]
     w = _weights(y)
     base = _base(lib, ground, y, leak)
     prior_lab = None if colour_prior is None else _lab(colour_prior)
@@ -943,12 +942,12 @@ def rank_region(
     dev = np.zeros(len(fits))
     if prior_lab is not None:
         de = np.array([_de(rgb, prior_lab) for rgb in rgbs])
-        if photo:  # a hidden partner may make the photograph's colour (`partner_mixture`)
+        if photo:  # a hidden partner may make the photograph's colour (`partner_mixtures`)
             for k in np.argsort([-f[1] for f in fits], kind="stable")[:PARTNER_RANK_TOP]:
                 c, fr = fits[k][3], fits[k][4]
                 if c:
-                    best = min(partner_mixture(lib, c, fr, j, prior_lab)[2] for j in hidden)
-                    de[k] = min(de[k], best + SUGGEST_MARGIN)
+                    best = partner_mixtures(lib, c, fr, prior_lab)[3].min()
+                    de[k] = min(de[k], float(best) + SUGGEST_MARGIN)
         best_de = {}
         for (key, *_), d in zip(fits, de):
             best_de[key] = min(best_de.get(key, np.inf), d)
@@ -1014,23 +1013,31 @@ def rank_region(
     return out, msg
 
 
-def partner_mixture(lib: ComponentLibrary, idx, fractions, j: int, target_lab=None):
-    """(share, sRGB, dE00 to target_lab) of hidden pigment j mixed into the paint (idx, fractions):
-    at the share in PARTNER_FRACTIONS whose colour matches target_lab best, or HIDDEN_FRACTION
-    (dE00 nan) without a target."""
+def partner_mixtures(lib: ComponentLibrary, idx, fractions, target_lab=None):
+    """Each hidden pigment mixed into the paint (idx, fractions): (hidden indices (H,), shares (H,),
+    sRGB (H, 3), dE00 to target_lab (H,)), at the share in PARTNER_FRACTIONS whose colour matches
+    target_lab best, or HIDDEN_FRACTION (dE00 nan) without a target. One Kubelka-Munk and one
+    CIEDE2000 call for all of them: the ranking asks this of 40 candidates per region."""
     from skimage.color import deltaE_ciede2000, rgb2lab
 
     from ..physics.colour import km_mix
 
+    hidden = np.nonzero(~lib.visible)[0]
     fr = np.asarray(fractions, dtype=float)
+    n, h = len(fr), len(hidden)
     shares = np.asarray([HIDDEN_FRACTION] if target_lab is None else PARTNER_FRACTIONS)
-    rgbs = np.array([lib.pigments[i].rgb for i in list(idx) + [int(j)]])
-    mixed = km_mix(rgbs, np.hstack([fr[None] * (1 - shares[:, None]), shares[:, None]]))
+    s = len(shares)
+    rgbs = np.array([lib.pigments[i].rgb for i in list(idx) + list(hidden)])
+    f = np.zeros((h, s, n + h))  # (partner, share): the paint at 1 - share, the partner at share
+    f[:, :, :n] = fr[None, None] * (1 - shares)[None, :, None]
+    f[np.arange(h), :, n + np.arange(h)] = shares[None]
+    mixed = km_mix(rgbs, f.reshape(h * s, n + h)).reshape(h, s, 3)
     if target_lab is None:
-        return float(shares[0]), tuple(float(c) for c in mixed[0]), float("nan")
-    de = deltaE_ciede2000(rgb2lab(mixed[None])[0], np.asarray(target_lab)[None])
-    k = int(np.argmin(de))
-    return float(shares[k]), tuple(float(c) for c in mixed[k]), float(de[k])
+        return hidden, np.full(h, shares[0]), mixed[:, 0], np.full(h, np.nan)
+    de = deltaE_ciede2000(rgb2lab(mixed), np.asarray(target_lab)[None, None])
+    k = np.argmin(de, axis=1)
+    rows = np.arange(h)
+    return hidden, shares[k], mixed[rows, k], de[rows, k]
 
 
 def hidden_partners(
@@ -1047,8 +1054,9 @@ def hidden_partners(
     idx = [lib.index(n) for n in names]
     fr = np.asarray(best.fractions if best else [], dtype=float)
     target = None if colour_prior is None else _lab(colour_prior)
+    mixes = partner_mixtures(lib, idx, fr, target) if idx else None
     match = []
-    for j in np.nonzero(~lib.visible)[0]:
+    for m, j in enumerate(np.nonzero(~lib.visible)[0]):
         p = lib.pigments[j]
         why = (
             "no element above Na"
@@ -1063,10 +1071,10 @@ def hidden_partners(
             if target is not None:
                 match.append(_de(p.rgb, target))
             continue
-        share, rgb, de = partner_mixture(lib, idx, fr, j, target)
+        _, shares, rgbs, des = mixes
         if target is not None:
-            match.append(de)
-        out.append(HiddenPartner(p.name, rgb, why, share))
+            match.append(float(des[m]))
+        out.append(HiddenPartner(p.name, tuple(float(c) for c in rgbs[m]), why, float(shares[m])))
     if target is not None and out:
         order = np.argsort(match, kind="stable")
         out = [out[i] for i in order]
