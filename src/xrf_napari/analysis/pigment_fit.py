@@ -292,15 +292,12 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
     from ..physics.layers import ground_layer, paint_layer, priming_layer, support_layer
     from ..physics.pigments import get_pigment
     from ..physics.spectrum import SpectrumModel
-    from ..physics.xsec import deposit
 
     model = SpectrumModel(profile)
     pigs = tuple(p for p in load_pigments() if p.role in PAINT_ROLES)
-
-    def fluo(stack):  # fluorescence only (the model's `fine` would add scatter we do not need)
-        return model.canonical(model.detect(deposit(*_lines(model, stack))))
-
-    paint = np.array([[fluo([paint_layer([(p, 1.0)], t, 0.4)]) for t in (5.0, 40.0)] for p in pigs])
+    paint = np.array(
+        [[_fluo(model, [paint_layer([(p, 1.0)], t, 0.4)]) for t in (5.0, 40.0)] for p in pigs]
+    )
     lw = [i for i, p in enumerate(pigs) if p.name == "Lead white"]
     ref = paint[lw[0], 1].sum() if lw else paint[:, 1].sum(axis=1).max()
     visibility = paint[:, 1].sum(axis=1) / max(ref, 1e-30)
@@ -313,16 +310,11 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
         paint_layer([(get_pigment("Yellow ochre"), 1.0)], 40.0, 0.4),
     )  # a thick earth paint
 
-    def under(
-        top, layer
-    ):  # the lines of `layer` alone, seen through `top` (primary fluorescence adds)
-        return fluo([top, layer]) - fluo([top])
-
     ground_names = ("gypsum ground", "chalk ground", "lead white priming")
     layers = (ground_layer("gypsum", 200.0), ground_layer("chalk", 200.0), priming_layer(30.0))
     # (G, 3, 512): each ground layer under a binder film, a heavy and a thick paint, so the fit can
     # bend its line ratios (Ca K-beta / K-alpha, Pb M / L grow under paint) as covering paint does
-    ground = np.array([[under(c, la) for c in covers] for la in layers]).clip(0, None)
+    ground = np.array([[_under(model, c, la) for c in covers] for la in layers]).clip(0, None)
 
     # Scatter of three stacks: a binder film, and a lead paint, over a chalk ground; and a lead
     # paint over a lead-white priming, whose continuum comes back through two lead layers: without
@@ -385,6 +377,18 @@ def _edge_between_lead_lines(p: Pigment) -> bool:
     return False
 
 
+def _fluo(model, stack) -> np.ndarray:
+    """A stack's fluorescence on the canonical grid (the model's `fine` would add scatter)."""
+    from ..physics.xsec import deposit
+
+    return model.canonical(model.detect(deposit(*_lines(model, stack))))
+
+
+def _under(model, top, layer) -> np.ndarray:
+    """The lines of `layer` alone, seen through `top` (primary fluorescence adds)."""
+    return _fluo(model, [top, layer]) - _fluo(model, [top])
+
+
 def _lines(model, stack, full: bool = False):
     """Primary fluorescence lines of a stack under the model's excitation and geometry:
     (energies, intensities), or the LineIntensities when full."""
@@ -438,20 +442,13 @@ def _priming_under_paint(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
     vermilion + 8 % realgar). A vermilion cover shared by every candidate had let realgar take
     lead's L-alpha in a plain vermilion + lead white paint instead (docs/pigments_guide.md)."""
     from ..physics.layers import paint_layer
-    from ..physics.xsec import deposit
 
-    model = lib.model
     fr = np.clip(np.asarray(fractions, float), 0.02, None)
     mix = list(zip((lib.pigments[i] for i in idx), fr / fr.sum()))
-
-    def fluo(stack):
-        return model.canonical(model.detect(deposit(*_lines(model, stack))))
-
-    out = []
-    for t in OWN_COVER_UM:
-        top = paint_layer(mix, t, 0.4)
-        out.append(fluo([top, lib.ground_layers[PRIMING]]) - fluo([top]))
-    return np.array(out).clip(0, None)
+    priming = lib.ground_layers[PRIMING]
+    return np.array(
+        [_under(lib.model, paint_layer(mix, t, 0.4), priming) for t in OWN_COVER_UM]
+    ).clip(0, None)
 
 
 def _twin_classes(pigs, fittable) -> np.ndarray:
@@ -1054,9 +1051,9 @@ def hidden_partners(
     idx = [lib.index(n) for n in names]
     fr = np.asarray(best.fractions if best else [], dtype=float)
     target = None if colour_prior is None else _lab(colour_prior)
-    mixes = partner_mixtures(lib, idx, fr, target) if idx else None
+    hidden, shares, rgbs, des = partner_mixtures(lib, idx, fr, target)
     match = []
-    for m, j in enumerate(np.nonzero(~lib.visible)[0]):
+    for m, j in enumerate(hidden):
         p = lib.pigments[j]
         why = (
             "no element above Na"
@@ -1071,7 +1068,6 @@ def hidden_partners(
             if target is not None:
                 match.append(_de(p.rgb, target))
             continue
-        _, shares, rgbs, des = mixes
         if target is not None:
             match.append(float(des[m]))
         out.append(HiddenPartner(p.name, tuple(float(c) for c in rgbs[m]), why, float(shares[m])))
@@ -1190,6 +1186,11 @@ def estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.n
     return profile, out
 
 
+def is_spot_scan(shape) -> bool:
+    """A spot spectrum or a few points (fewer than SPOT_PIXELS): fitted whole, as one region."""
+    return int(shape[0]) * int(shape[1]) < SPOT_PIXELS
+
+
 def too_few_pixels(npix, scan_pixels: int):
     """Regions too small for a mean spectrum: under MIN_PIXELS pixels, unless the region is the
     whole scan (a spot spectrum, e.g. a Bruker .spx or a PyMca .mca: one deliberate measurement,
@@ -1230,11 +1231,12 @@ def iter_fit_regions(
         cube, labels, profile, notes
     )
     energy = canonical_energy()
+    scan_pixels = np.asarray(labels).size
     results = []
     for r, (lab, spec, n, y, leak) in enumerate(zip(labs, spectra, npix, sums, leaks)):
         res = RegionResult(int(lab), int(n), float(y.sum()), spec)
         prior = None if not colour_priors else colour_priors.get(int(lab))
-        if too_few_pixels(n, np.asarray(labels).size):
+        if too_few_pixels(n, scan_pixels):
             res.message = (
                 f"region {lab} has {n} pixel{'s' if n != 1 else ''}: too few for a mean spectrum "
                 f"(at least {MIN_PIXELS})"

@@ -138,7 +138,7 @@ def uvit_colours(cube, labels, device) -> tuple[dict, np.ndarray]:  # noqa: F821
 def run(args) -> int:
     import numpy as np
 
-    from ..analysis.pigment_fit import SPOT_PIXELS, iter_fit_regions
+    from ..analysis.pigment_fit import is_spot_scan, iter_fit_regions
     from ..analysis.pigment_report import write_report
     from .embed_cmd import open_cube
 
@@ -153,7 +153,7 @@ def run(args) -> int:
         photo = read_photo(args.photo, cube.shape[:2])
     if args.labels:
         labels = read_labels(args.labels, cube.shape[:2])
-    elif args.clusters is None and cube.shape[0] * cube.shape[1] < SPOT_PIXELS:
+    elif args.clusters is None and is_spot_scan(cube.shape):
         n = cube.shape[0] * cube.shape[1]
         print(
             f"regions: the scan has {n} pixel{'s' if n != 1 else ''}: one region (the whole scan)",

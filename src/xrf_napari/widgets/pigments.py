@@ -263,9 +263,9 @@ class PigmentsWidget(CubeDock):
         if cube is None:
             report_error(ValueError("open a datacube first"), "Pigments")
             return None
-        from ..analysis.pigment_fit import SPOT_PIXELS
+        from ..analysis.pigment_fit import is_spot_scan
 
-        if labels_layer is None and cube.shape[0] * cube.shape[1] < SPOT_PIXELS:
+        if labels_layer is None and is_spot_scan(cube.shape):
             labels_layer = self._whole_scan_region(layer, cube)  # a spot spectrum: one region
         if labels_layer is None or not _is_labels_for(labels_layer, cube):
             shape = None if labels_layer is None else tuple(labels_layer.data.shape)
