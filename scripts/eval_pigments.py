@@ -184,12 +184,10 @@ def evaluate_cube(
                 for n in rec["pigments"]
                 if not lib.visible[lib.index(n)] and n not in r.best.pigments
             )
-            partner = next((h for h in r.hidden if h.suggested), None)
-            row["suggested"] = partner.pigment if partner else None
-            # the colour the top-1 gives with its suggested partner mixed in (a photograph's prior)
-            row["de_top1_partner"] = (
-                _de(partner.rgb, true_rgb[r.label]) if partner else row["de_top1"]
-            )
+            mix = r.suggested  # the top-1 with the hidden partner a photograph suggests
+            row["suggested"] = mix.suggested_partner if mix else None
+            # the colour pigment_recolour.png gives with --paint-suggested
+            row["de_top1_partner"] = _de(mix.rgb, true_rgb[r.label]) if mix else row["de_top1"]
             rows.append(row)
     return rows
 

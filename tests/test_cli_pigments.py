@@ -233,6 +233,49 @@ def test_cli_photo_orders_the_paints_x_rays_cannot_tell_apart(scan, tmp_path, ca
         main(args + ["--photo", str(wide), "--colour-prior"])
 
 
+def test_cli_paints_the_suggested_hidden_partner_on_request(scan, tmp_path, capsys):
+    """A zinc-white stripe that the photograph shows pink: the report always lists zinc white
+    with the suggested lake; --paint-suggested paints that stripe in the mixture (chosen in
+    candidates.csv as rank 'suggested'), closer to the photograph than zinc white alone; without
+    a photograph the option is refused."""
+    from PIL import Image
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    from xrf_napari.physics.colour import km_mix
+    from xrf_napari.physics.pigments import get_pigment
+
+    cube_path, labels_path = scan
+    labels = np.load(labels_path)
+    photo = np.zeros(labels.shape + (3,), np.float64)
+    for lab, pig in ((1, "Vermilion"), (2, "Azurite")):
+        photo[labels == lab] = get_pigment(pig).rgb
+    pink = km_mix(np.array([get_pigment(n).rgb for n in ("Zinc white", "Red lake")]), [[0.7, 0.3]])
+    photo[labels == 3] = pink[0]
+    path = tmp_path / "photo.png"
+    Image.fromarray((photo * 255).round().astype(np.uint8)).save(path)
+    base = ["pigments", str(cube_path), "-l", str(labels_path), "--photo", str(path)]
+    painted = {}
+    for flag in ([], ["--paint-suggested"]):
+        out = tmp_path / ("plain" if not flag else "suggested")
+        assert main(base + ["-o", str(out), "--no-progress"] + flag) == 0
+        rows = [r for r in _candidates(out) if r["region"] == "3"]
+        assert rows[0]["pigments"] == "Zinc white" and rows[-1]["rank"] == "suggested"
+        assert "lake" in rows[-1]["pigments"].lower()
+        chosen = [r["rank"] for r in rows if r["chosen"] == "1"]
+        assert chosen == (["suggested"] if flag else ["1"])
+        img = np.asarray(Image.open(out / "pigment_recolour.png"), np.float64) / 255
+        painted[bool(flag)] = img[labels == 3][0]
+    assert "photograph: + " in capsys.readouterr().out
+
+    def de(rgb):
+        return float(deltaE_ciede2000(rgb2lab(rgb), rgb2lab(pink[0])))
+
+    assert de(painted[True]) < de(painted[False]) - 5
+    args = ["pigments", str(cube_path), "-l", str(labels_path), "-o", str(tmp_path / "x")]
+    assert main(args + ["--paint-suggested"]) == 2
+    assert "--paint-suggested needs --photo" in capsys.readouterr().err
+
+
 def test_cli_photo_without_labels_finds_regions_from_lines_and_colour(scan, tmp_path, capsys):
     """With a photograph and no label map, regions come from the element lines beside the
     photograph's colour: the three stripes (Hg + Pb, Cu, Zn) come back, each named."""

@@ -256,6 +256,44 @@ def test_a_photograph_suggests_the_hidden_partner_its_colour_needs():
     assert first.suggested and first.pigment in ("Red lake", "Madder lake")
     assert 0.15 <= first.fraction <= 0.45 and not any(h.suggested for h in rest)
     assert not any(h.suggested for h in pf.hidden_partners(lib, best, white))  # white is white
+    assert not any(h.suggested for h in pf.hidden_partners(lib, None, pink))  # nothing to anchor
+
+
+def test_the_suggested_partner_is_an_option_to_paint_with():
+    """The suggestion becomes a paint option after the candidates: the best candidate's
+    pigments and X-ray fit with the partner mixed in at its share, in that mixture's colour
+    (closer to the photograph than the best candidate alone); without a suggestion, none."""
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    from xrf_napari.physics.colour import km_mix
+    from xrf_napari.physics.pigments import get_pigment
+
+    lib = pf.component_library(MO)
+    white = get_pigment("Lead white").rgb
+    best = pf.Candidate(["Lead white"], [1.0], ["Pb"], [], tuple(white), 0.8, 12.0, -3.0)
+    pink = km_mix(np.array([white, get_pigment("Red lake").rgb]), np.array([[0.7, 0.3]]))[0]
+    region = pf.RegionResult(
+        1, 100, 1e5, np.zeros(512), [best], pf.hidden_partners(lib, best, pink)
+    )
+    mix = region.suggested
+    assert region.options == [best, mix]
+    partner = region.hidden[0]
+    assert mix.pigments == ["Lead white", partner.pigment] and mix.suggested_partner
+    np.testing.assert_allclose(mix.fractions, [1 - partner.fraction, partner.fraction])
+    assert (mix.probability, mix.chi2, mix.elements) == (0.8, 12.0, ["Pb"])
+    assert f"{partner.pigment} hidden" in mix.label
+
+    def de(rgb):
+        return float(deltaE_ciede2000(rgb2lab(np.array(rgb)), rgb2lab(pink)))
+
+    assert de(mix.rgb) < de(best.rgb) - pf.SUGGEST_MARGIN
+    plain = pf.RegionResult(1, 100, 1e5, np.zeros(512), [best], pf.hidden_partners(lib, best))
+    assert plain.suggested is None and plain.options == [best]
+    # an empty best candidate (no visible pigment): the partner alone, e.g. indigo
+    bare = pf.Candidate([], [], [], [], (0.9, 0.9, 0.85), 1.0, 5.0, 0.0)
+    blue = get_pigment("Indigo").rgb
+    alone = pf.RegionResult(2, 100, 1e5, np.zeros(512), [bare], pf.hidden_partners(lib, bare, blue))
+    assert alone.suggested.pigments == ["Indigo"] and alone.suggested.fractions == [1.0]
 
 
 def test_a_photograph_settles_what_the_lines_leave_close():

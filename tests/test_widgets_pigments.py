@@ -140,6 +140,16 @@ def test_photograph_layer_orders_x_ray_twins(docked, qtbot):
     assert widget.report.regions[2].best.pigments == ["Zinc white"]  # the lines still decide
     assert "photograph suggests + " in widget.table.item(2, 3).text()
     assert "lake" in widget.table.item(2, 3).text()  # red or madder lake: X-ray twins
+    # the suggestion is the last option of the region's combo: chosen, it paints the pink mixture
+    region = widget.report.regions[2]
+    combo = widget.table.cellWidget(2, 1)
+    assert combo.count() == len(region.candidates) + 1
+    assert "photograph's colour" in combo.itemText(combo.count() - 1)
+    recolour = widget.result_layer
+    np.testing.assert_allclose(recolour.data[labels == 3][0], region.best.rgb, atol=1e-6)
+    widget.choose(2, combo.count() - 1)
+    np.testing.assert_allclose(recolour.data[labels == 3][0], region.suggested.rgb, atol=1e-6)
+    assert widget.result.choices[2] == len(region.candidates)
     unframed = dict(widget.colours)
     assert widget.photo_combo.currentText() == "photo"  # the new result layer took nothing over
     # a wider photograph (black border) registered in the viewer: scaled and moved over the scan

@@ -487,15 +487,19 @@ class Candidate:
     chi2: float
     log_score: float
     model: np.ndarray | None = None  # fitted spectrum on the canonical grid (region counts)
+    #: a hidden pigment the colour prior added to the X-ray candidate (`with_suggested_partner`):
+    #: X-rays cannot tell this paint from that candidate, the photograph's colour suggests it
+    suggested_partner: str = ""
 
     @property
     def label(self) -> str:
         if not self.pigments:
             return "no X-ray-visible pigment"
-        return " + ".join(
+        text = " + ".join(
             f"{n} {_pct(f)}" if len(self.pigments) > 1 else n
             for n, f in zip(self.pigments, self.fractions)
         )
+        return text + (f" ({self.suggested_partner} hidden)" if self.suggested_partner else "")
 
     def to_dict(self) -> dict:
         return {
@@ -537,6 +541,34 @@ class RegionResult:
     @property
     def best(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
+
+    @property
+    def suggested(self) -> Candidate | None:
+        """The best candidate with the hidden partner the photograph suggests, if it does."""
+        partner = next((h for h in self.hidden if h.suggested), None)
+        if partner is None or self.best is None:
+            return None
+        return with_suggested_partner(self.best, partner)
+
+    @property
+    def options(self) -> list[Candidate]:
+        """What a region may be painted with: its candidates, then `suggested` (if any)."""
+        s = self.suggested
+        return self.candidates + ([s] if s is not None else [])
+
+
+def with_suggested_partner(best: Candidate, partner: HiddenPartner) -> Candidate:
+    """The paint `best` with `partner` mixed in at its share, in the colour that mixture gives:
+    X-rays explain it as well as `best` (same fit, same probability), a photograph better. A
+    region whose best candidate has no visible pigment is the partner alone (indigo, a black)."""
+    keep = 1.0 - partner.fraction
+    return replace(
+        best,
+        pigments=best.pigments + [partner.pigment],
+        fractions=[f * keep for f in best.fractions] + [partner.fraction],
+        rgb=partner.rgb,
+        suggested_partner=partner.pigment,
+    )
 
 
 @dataclass
@@ -1074,8 +1106,8 @@ def hidden_partners(
     if target is not None and out:
         order = np.argsort(match, kind="stable")
         out = [out[i] for i in order]
-        alone = _de(best.rgb, target) if best else np.inf
-        if match[order[0]] < alone - SUGGEST_MARGIN:
+        # without a candidate (too few pixels or counts) nothing anchors a suggestion
+        if best is not None and match[order[0]] < _de(best.rgb, target) - SUGGEST_MARGIN:
             out[0] = replace(out[0], suggested=True)
     return out
 

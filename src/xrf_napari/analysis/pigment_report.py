@@ -39,15 +39,26 @@ def top_choices(report) -> list[int]:
     return [0 if r.candidates else -1 for r in report.regions]
 
 
+def suggested_choices(report) -> list[int]:
+    """Each region's best candidate with its suggested hidden partner where the colour prior
+    suggests one (the last of its `options`), else its first candidate."""
+    return [
+        len(r.candidates) if r.suggested is not None else c
+        for r, c in zip(report.regions, top_choices(report))
+    ]
+
+
 def paint_regions(report, labels, choices=None) -> np.ndarray:
     """(H, W, 3) float32 sRGB: each region in its chosen candidate's colour (choices: an index
-    into each region's candidates, -1 none; default the first), the rest NO_CANDIDATE_GREY."""
+    into each region's `options`, -1 none; default the first candidate), the rest
+    NO_CANDIDATE_GREY."""
     labels = np.asarray(labels)
     choices = top_choices(report) if choices is None else choices
     lut = np.full((int(labels.max(initial=0)) + 1, 3), NO_CANDIDATE_GREY, np.float32)
     for r, i in zip(report.regions, choices):
-        if 0 <= i < len(r.candidates) and r.label < len(lut):
-            lut[r.label] = r.candidates[i].rgb
+        options = r.options
+        if 0 <= i < len(options) and r.label < len(lut):
+            lut[r.label] = options[i].rgb
     return lut[np.maximum(labels, 0)]
 
 
@@ -77,8 +88,9 @@ def write_report(
     labels: the (H, W) label map the report was made from; background: optional (H, W, 3) uint8
     image shown under the thumbnails (a recolouring, a photograph or the sum image);
     region_colours: optional {label: sRGB} (the colour prior), shown beside each region's
-    candidates and named by colour_source; choices: the candidate chosen per region (an index,
-    -1 none; default each region's first).
+    candidates and named by colour_source; choices: the option chosen per region (an index into
+    its `options`: the candidates, then the one with the suggested hidden partner; -1 none;
+    default each region's first candidate).
     """
     out = Path(out)
     labels = np.asarray(labels)
@@ -145,13 +157,14 @@ def _write_candidates(path, report, choices):
     for r, chosen in zip(report.regions, choices):
         if not r.candidates:
             rows.append([r.label, r.n_pixels, f"{r.counts:.0f}", "", ""] + [""] * 7 + [r.message])
-        for k, c in enumerate(r.candidates, 1):
+        n = len(r.candidates)
+        for k, c in enumerate(r.options, 1):
             rows.append(
                 [
                     r.label,
                     r.n_pixels,
                     f"{r.counts:.0f}",
-                    k,
+                    k if k <= n else "suggested",
                     int(k - 1 == chosen),
                     " + ".join(c.pigments) or "(none)",
                     " ".join(f"{f:.3f}" for f in c.fractions),
@@ -182,7 +195,11 @@ def _write_candidates(path, report, choices):
         ],
         rows,
         _comments(report)
-        + ["chosen = 1: the candidate pigment_recolour.png paints the region with"],
+        + [
+            "chosen = 1: the candidate pigment_recolour.png paints the region with",
+            "rank 'suggested': the best candidate with the hidden partner the colour prior "
+            "suggests (hidden_partners.csv); X-rays cannot tell it from rank 1",
+        ],
     )
 
 
@@ -353,7 +370,8 @@ def render_html(
         painted = _as_uint8(paint_regions(report, labels, choices))
     rows = []
     for r, chosen in zip(report.regions, choices):
-        shown = r.candidates[chosen].rgb if 0 <= chosen < len(r.candidates) else (0.6, 0.6, 0.6)
+        options = r.options
+        shown = options[chosen].rgb if 0 <= chosen < len(options) else (0.6, 0.6, 0.6)
         thumb = _png_data_uri(_thumb(labels, r.label, background, shown))
         prior = (region_colours or {}).get(r.label)
         prior_html = (
@@ -383,6 +401,7 @@ def render_html(
             f'width:14px;height:14px"></span>'
             + (
                 f"<b>{esc(h.pigment)} {h.fraction:.0%} (the {esc(colour_source)} suggests it)</b>"
+                + (' <span class="small">(chosen)</span>' if chosen == len(r.candidates) else "")
                 if h.suggested
                 else esc(h.pigment)
             )

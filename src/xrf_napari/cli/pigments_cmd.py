@@ -48,6 +48,13 @@ def configure(parser) -> None:
         help="use the SmallUViT's region colours to break those ties (slower: runs the "
         "recolouriser; measured to help less than a photograph)",
     )
+    parser.add_argument(
+        "--paint-suggested",
+        action="store_true",
+        help="with --photo: paint a region whose photograph colour suggests a hidden partner "
+        "(a lake, indigo, a black) in its best candidate with that partner mixed in; by default "
+        "pigment_recolour.png paints the best candidate X-rays see",
+    )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (DVE / SmallUViT)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -139,12 +146,14 @@ def run(args) -> int:
     import numpy as np
 
     from ..analysis.pigment_fit import is_spot_scan, iter_fit_regions
-    from ..analysis.pigment_report import write_report
+    from ..analysis.pigment_report import suggested_choices, write_report
     from .embed_cmd import open_cube
 
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--output {out}: exists and is not a folder")
+    if args.paint_suggested and not args.photo:
+        raise ValueError("--paint-suggested needs --photo: only a photograph suggests partners")
     cube = open_cube(args.input)
     photo = None
     if args.photo:
@@ -205,6 +214,7 @@ def run(args) -> int:
         region_colours=colours,
         colour_source=source,
         command=cmd,
+        choices=suggested_choices(report) if args.paint_suggested else None,
     )
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -213,6 +223,7 @@ def run(args) -> int:
         print(
             f"region {r.label:3d} ({r.n_pixels} px): {best}"
             + (f"  [{r.best.probability:.0%}]" if r.best else "")
+            + (f"  (photograph: + {r.suggested.suggested_partner})" if r.suggested else "")
             + (f"  {r.message}" if r.message else "")
         )
     print(f"wrote {', '.join(str(p) for p in paths.values())}")

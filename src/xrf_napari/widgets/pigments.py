@@ -143,7 +143,7 @@ class PigmentsResult:
     labels: np.ndarray  # the regions as they were fitted (the user may paint on afterwards)
     labels_layer: object
     cube_layer: object
-    choices: list = field(default_factory=list)  # chosen candidate per row
+    choices: list = field(default_factory=list)  # chosen option per row (RegionResult.options)
 
 
 class PigmentsWidget(CubeDock):
@@ -414,6 +414,10 @@ class PigmentsWidget(CubeDock):
             combo = QComboBox()
             for c in r.candidates:
                 combo.addItem(swatch_icon(c.rgb), f"{c.label}  \u2014 {c.probability:.0%}")
+            if (mix := r.suggested) is not None:  # opt-in: X-rays cannot tell it from the first
+                combo.addItem(
+                    swatch_icon(mix.rgb), f"{mix.label}  \u2014 {result.colour_source}'s colour"
+                )
             hidden = ", ".join(h.pigment for h in r.hidden)
             combo.setToolTip(f"possibly hidden (no X-ray lines): {hidden}" if hidden else "")
             hint = next(
