@@ -58,6 +58,33 @@ def test_quicklook_maps_the_pigments_it_finds(painted, tmp_path, capsys):
     assert Image.open(out / "painted_Fe_Ka.png").size[0] > 200
 
 
+def test_quicklook_on_a_spot_spectrum_marks_its_elements_and_maps_nothing(tmp_path, capsys):
+    """One pixel (a .spx or .mca spot measurement): the spectrum with its elements marked, and
+    no 1 x 1 element maps."""
+    from _napari_helpers import CANONICAL_CAL
+
+    from xrf_napari.io.project_h5 import write_cube
+
+    counts, _ = painted_counts()
+    spot = counts[H // 4 * 3 : H // 4 * 3 + 1, :].sum(axis=(0, 1), keepdims=True)  # green band
+    path = write_cube(
+        tmp_path / "spot.h5",
+        spot.astype(np.uint32),
+        CANONICAL_CAL,
+        metadata={"profile": {"anode": "Rh", "fwhm_mn_ev": 140.0}, "name": "spot"},
+    )
+    out = tmp_path / "look"
+    assert main(["quicklook", str(path), "--output", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["spot_sum_spectrum.png"]
+    text = capsys.readouterr().out
+    assert "a single spectrum or line (1 x 1 px)" in text and "no element maps" in text
+    from xrf_napari.cli.quicklook_cmd import choose_maps
+    from xrf_napari.io import read_cube
+
+    _, suggested, plans, _ = choose_maps(read_cube(path))  # the lines the plot marks
+    assert {"Cu", "Pb"} <= set(suggested) and {p.symbol for p in plans} >= {"Cu", "Pb"}
+
+
 def test_quicklook_without_calibration_writes_the_spectrum_only(tmp_path, capsys):
     raw = tmp_path / "flat.npy"
     np.save(raw, np.full((4, 5, 256), 3, np.uint16))  # no peaks: automatic calibration fails

@@ -111,7 +111,8 @@ def run(args) -> int:
     plt.close(fig)
     written.append(target)
 
-    for plan in plans:
+    spot = min(cube.shape[:2]) < 2  # a spot spectrum or a line: its elements, but no image
+    for plan in [] if spot else plans:
         m = maps[plan.symbol]
         target = out / f"{cube.name}_{plan.symbol}_{plan.line.family}.png"
         fig, ax = plt.subplots(figsize=(6, 6 * m.shape[0] / max(m.shape[1], 1) + 0.6), dpi=110)
@@ -127,6 +128,11 @@ def run(args) -> int:
             fig.savefig(tmp, format="png")
         plt.close(fig)
         written.append(target)
+    if spot and calibrated:
+        print(
+            f"{cube.path}: a single spectrum or line ({cube.shape[0]} x {cube.shape[1]} px): "
+            "wrote the spectrum with its elements marked and no element maps"
+        )
     if not calibrated:
         print(
             f"{cube.path}: no energy calibration (automatic calibration failed): wrote the "
