@@ -319,9 +319,10 @@ def test_cli_on_a_spot_spectrum_fits_the_whole_scan(tmp_path, capsys):
 
 
 def test_bruker_spot_spectrum_reads_its_instrument(real_data, tmp_path, capsys):
-    """The real Bruker M6 .spx header names the tube voltage (`kV`), the helium path and the peak
-    width terms (SigmaAbs, SigmaLin: 141.7 eV at Mn K-alpha): the fit uses them instead of
-    assuming 50 kV in air and estimating the resolution."""
+    """The real Bruker M6 .spx header names the tube voltage (`kV`), the helium path, the peak
+    width terms (SigmaAbs, SigmaLin: 141.7 eV at Mn K-alpha) and a polycapillary lens: the fit
+    uses them instead of assuming 50 kV, a collimator in air and estimating the resolution, and
+    explains the spectrum better for it."""
     from xrf_napari.analysis.pigment_fit import instrument_for
     from xrf_napari.io import read_cube
 
@@ -330,6 +331,20 @@ def test_bruker_spot_spectrum_reads_its_instrument(real_data, tmp_path, capsys):
     assert (profile.anode, profile.kv, profile.atmosphere) == ("Rh", 50.0, "helium")
     assert profile.fwhm_mn_ev == pytest.approx(141.7, abs=0.2)
     assert not [n for n in notes if "assumed" in n and ("kV" in n or "resolution" in n)]
+    assert profile.optic == "polycapillary" and any("polycapillary lens" in n for n in notes)
+    from dataclasses import replace
+
+    from xrf_napari.analysis.pigment_fit import fit_regions
+
+    one = np.ones((1, 1), np.int32)
+    cube = read_cube(path)
+    lens = fit_regions(cube, one).regions[0].best
+    collimator = replace(profile, optic="collimator")
+    with pytest.MonkeyPatch.context() as mp:  # the same fit, with the optic the file does not say
+        mp.setattr(
+            "xrf_napari.analysis.pigment_fit.instrument_for", lambda *a, **k: (collimator, [])
+        )
+        assert lens.chi2 < 0.7 * fit_regions(cube, one).regions[0].best.chi2
     rc = main(["pigments", str(path), "-o", str(tmp_path / "r"), "--no-progress"])
     assert rc == 0
     assert "region   1 (1 px): " in capsys.readouterr().out

@@ -49,7 +49,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..physics.instrument import InstrumentProfile
+from ..physics.instrument import M6_OPTIC_CUTOFF_KEV, InstrumentProfile
 from ..physics.pigments import Pigment, load_pigments
 
 #: Relative model error added to the Poisson variance (see module docstring).
@@ -158,8 +158,18 @@ def instrument_for(
         atm = str(meta.get("atmosphere", "")).strip().lower()
         if atm in ATMOSPHERES:  # the gas matters for light elements (S, K, Ca; Al, Si in helium)
             base = replace(base, atmosphere=atm)
+        lens = _optic_is_lens(meta.get("optic"))
+        if lens:  # a polycapillary passes little above ~15 keV: the scatter and K-excitation
+            base = replace(base, optic="polycapillary", optic_cutoff_kev=M6_OPTIC_CUTOFF_KEV)
         notes.append(
-            "no instrument profile in the file: collimator geometry 90/60 deg assumed, "
+            "no instrument profile in the file: "
+            + (
+                "polycapillary lens (from the file; its transmission halving at "
+                f"{M6_OPTIC_CUTOFF_KEV:g} keV assumed, as measured on a Bruker M6)"
+                if lens
+                else "collimator"
+            )
+            + " geometry 90/60 deg assumed, "
             + (f"in {atm} (from the file)" if atm in ATMOSPHERES else "in air")
         )
     a = anode or anode_from_metadata(meta)
@@ -220,6 +230,12 @@ def _kv_from_metadata(meta: dict) -> float | None:
 
 #: Beam-path gases the forward model knows, as file headers name them.
 ATMOSPHERES = ("air", "helium", "vacuum")
+
+
+def _optic_is_lens(value) -> bool:
+    """A header's excitation optic is a polycapillary lens (Bruker .spx: `Optic` "Lens")."""
+    text = str(value or "").strip().lower()
+    return any(w in text for w in ("lens", "capillar"))
 
 
 def _model_profile(profile: InstrumentProfile) -> InstrumentProfile:
