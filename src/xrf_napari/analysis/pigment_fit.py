@@ -164,12 +164,11 @@ def instrument_for(
         notes.append(
             "no instrument profile in the file: "
             + (
-                "polycapillary lens (from the file; its transmission halving at "
-                f"{M6_OPTIC_CUTOFF_KEV:g} keV assumed, as measured on a Bruker M6)"
+                "a polycapillary lens (named in the file) passing half at "
+                f"{M6_OPTIC_CUTOFF_KEV:g} keV (as on a Bruker M6) and geometry 90/60 deg assumed, "
                 if lens
-                else "collimator"
+                else "collimator geometry 90/60 deg assumed, "
             )
-            + " geometry 90/60 deg assumed, "
             + (f"in {atm} (from the file)" if atm in ATMOSPHERES else "in air")
         )
     a = anode or anode_from_metadata(meta)
