@@ -238,3 +238,16 @@ def test_trailing_bytes_are_ignored_with_a_warning(tmp_path, cube_u16):
         cube = read_cube(rpl, auto_calibrate=False)
     np.testing.assert_array_equal(np.asarray(cube.data), cube_u16)
     assert "trailing" in cube.metadata["raw_size_note"]
+    # the command line says it in one line, without Python's echo of the warning's source line
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "xrf_napari.cli.main", "info", str(rpl), "--no-auto-calibration"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.startswith("xrf-napari info: warning: ") and "3 trailing bytes" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1

@@ -9,6 +9,7 @@ import importlib
 import signal
 import sys
 import threading
+import warnings
 
 
 def _terminated(signum, frame):
@@ -43,6 +44,10 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
         signal.signal(
             signal.SIGTERM, _terminated
         )  # only in a real command, not when called in-process
+    if argv_given is None:  # a real command: a warning is one line, not Python's source echo
+        warnings.showwarning = lambda message, *_a, **_k: print(
+            f"{prog} {ns.command}: warning: {message}", file=sys.stderr
+        )
     try:
         return int(mod.run(args) or 0)
     except KeyboardInterrupt:
