@@ -186,6 +186,33 @@ def test_generation_is_deterministic_for_a_seed(small_dataset, tmp_path):
         )
 
 
+def test_a_fixed_count_level_changes_only_the_counts(small_dataset, tmp_path):
+    """--counts-per-pixel: the same seed gives the same painting, paints and instrument at any
+    level (a paired count-level sweep); only the level and the Poisson draw differ."""
+    cfg, out, _ = small_dataset
+    metas, means = {}, {}
+    for level in (150.0, 4000.0):
+        d = tmp_path / f"c{level:g}"
+        generate_one(
+            1, GenerateConfig(**{**cfg.__dict__, "out": str(d), "counts_per_pixel": level})
+        )
+        with h5py.File(d / "cube_00001.h5", "r") as f:
+            metas[level] = json.loads(f.attrs["metadata"])
+            means[level] = f["counts"][()].sum(axis=2).mean()
+        assert read_targets(d / "cube_00001.h5")["labels"].tolist() == (
+            read_targets(out / "cube_00001.h5")["labels"].tolist()
+        )
+    with h5py.File(out / "cube_00001.h5", "r") as f:
+        random_level = json.loads(f.attrs["metadata"])
+    for level, meta in metas.items():
+        assert meta["profile"].pop("counts_per_pixel") == level
+        assert 0.5 * level < means[level] < 1.02 * level  # canonical 1-26.6 keV keeps most
+    assert random_level["profile"].pop("counts_per_pixel") not in metas
+    assert metas[150.0] == metas[4000.0]
+    assert metas[150.0]["profile"] == random_level["profile"]
+    assert metas[150.0]["regions"] == random_level["regions"]
+
+
 def test_generation_resumes_without_redoing_finished_cubes(small_dataset):
     cfg, out, _ = small_dataset
     first = out / "cube_00000.h5"

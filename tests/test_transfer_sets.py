@@ -239,6 +239,17 @@ def test_generate_command_refuses_an_unknown_pigment_table(tmp_path, capsys):
     assert not (tmp_path / "o" / "manifest.json").exists()
 
 
+def test_generate_command_refuses_a_count_level_it_cannot_make(tmp_path, capsys):
+    from xrf_napari.cli.train import main
+
+    base = ["generate", "--out", str(tmp_path / "o"), "--n-cubes", "1", "--counts-per-pixel"]
+    assert main(base + ["0"]) == 2
+    assert "--counts-per-pixel must be positive" in capsys.readouterr().err
+    assert main(base + ["400", "--style", "paper"]) == 2
+    assert "physics generator only" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "manifest.json").exists()
+
+
 def test_painting_recipes_mix_from_the_table_in_use():
     from xrf_napari.synth.recipes import choose_recipe
 

@@ -80,6 +80,15 @@ def configure(p):
         "independent second table of the same pigments, data/pigments_alt.csv: catches a model "
         "that memorised the main table's colours) or a CSV with the same columns and names",
     )
+    p.add_argument(
+        "--counts-per-pixel",
+        type=float,
+        default=None,
+        metavar="N",
+        help="every cube at this mean count level instead of its family's random one; the "
+        "rest of each cube (painting, paints, instrument) is what the same --seed gives at any "
+        "level, so sets made with one seed and several N are a paired count-level sweep",
+    )
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--no-progress", action="store_true")
 
@@ -95,6 +104,10 @@ def run(args) -> int:
         raise ValueError("--swatch-fraction and --bare-ground must be in [0, 1]")
     if args.character < 0:
         raise ValueError("--character must be >= 0")
+    if args.counts_per_pixel is not None and not args.counts_per_pixel > 0:
+        raise ValueError(f"--counts-per-pixel must be positive, got {args.counts_per_pixel:g}")
+    if args.style == "paper" and args.counts_per_pixel is not None:
+        raise ValueError("--counts-per-pixel applies to the physics generator only")
     if args.style == "paper" and args.period:
         raise ValueError("--period applies to the physics generator only, not to --style paper")
     if args.style == "paper" and args.pigment_table != "main":
@@ -124,6 +137,7 @@ def run(args) -> int:
         character=args.character,
         style=args.style,
         pigment_table=args.pigment_table,
+        counts_per_pixel=args.counts_per_pixel,
     )
     mpath = generate_dataset(
         cfg, workers=args.workers, progress=not args.no_progress, images_dir=args.images

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -184,6 +184,7 @@ class GenerateConfig:
     character: float = 0.0  # painter's prior in recipe choice (synth.recipes.choose_recipe)
     style: str = "physics"  # physics | paper (synth/paper_style.py: the paper's generator)
     pigment_table: str = "main"  # main | reference | path of a CSV (physics.pigments.TABLES)
+    counts_per_pixel: float | None = None  # a fixed count level (a paired sweep), else random
 
 
 def cube_name(index: int) -> str:
@@ -228,6 +229,8 @@ def _generate_one(index: int, cfg: GenerateConfig) -> dict:
         profile = paper_profile()
     else:
         profile = random_profile(rng, cfg.profiles)
+        if cfg.counts_per_pixel is not None:  # after the draw: the same rng stream follows
+            profile = replace(profile, counts_per_pixel=float(cfg.counts_per_pixel))
     year = int(rng.integers(1300, 2001)) if cfg.period else None
     labels = recipes = None
     extra = {}
@@ -389,6 +392,7 @@ def generate_dataset(
         "bare_ground": cfg.bare_ground,
         "character": cfg.character,
         "pigment_table": pigment_table_info(cfg.pigment_table),
+        **({"counts_per_pixel": cfg.counts_per_pixel} if cfg.counts_per_pixel else {}),
         "images_dir": images_dir,
         "test_fraction_percent": TEST_FRACTION_PERCENT,
         "images_used": sorted(Path(p).name for p in cfg.images) if cfg.images else ["procedural"],
