@@ -52,6 +52,8 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
         and "%" in first.itemText(0)
     )
     assert "Carbon black" in first.toolTip()  # hidden partners named
+    assert first.count() == len(widget.report.regions[0].candidates)  # no photograph: no mixture
+    assert not widget.suggested_button.isEnabled()
     assert "Hg" in widget.table.item(0, 2).text()
     layer = viewer.layers[f"pigment recolour [{cube_stack_name(viewer)}]"]
     assert layer.rgb and layer.data.shape == (SIZE, SIZE, 3)
@@ -150,6 +152,15 @@ def test_photograph_layer_orders_x_ray_twins(docked, qtbot):
     widget.choose(2, combo.count() - 1)
     np.testing.assert_allclose(recolour.data[labels == 3][0], region.suggested.rgb, atol=1e-6)
     assert widget.result.choices[2] == len(region.candidates)
+    widget.choose(2, 0)
+    np.testing.assert_allclose(recolour.data[labels == 3][0], region.best.rgb, atol=1e-6)
+    assert widget.suggested_button.isEnabled()
+    widget.paint_suggested()  # every region with a suggestion at once; the others keep theirs
+    assert widget.result.choices == [
+        len(r.candidates) if r.suggested else 0 for r in widget.report.regions
+    ]
+    assert combo.currentIndex() == len(region.candidates)
+    np.testing.assert_allclose(recolour.data[labels == 3][0], region.suggested.rgb, atol=1e-6)
     unframed = dict(widget.colours)
     assert widget.photo_combo.currentText() == "photo"  # the new result layer took nothing over
     # a wider photograph (black border) registered in the viewer: scaled and moved over the scan

@@ -21,6 +21,7 @@ from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -214,6 +215,14 @@ class PigmentsWidget(CubeDock):
         self.info.setWordWrap(True)
         self.export_button = QPushButton("Export report\u2026")
         self.export_button.setEnabled(False)
+        self.suggested_button = QPushButton("Paint the photograph's suggestions")
+        self.suggested_button.setEnabled(False)
+        self.suggested_button.setToolTip(
+            "Choose, for every region where the photograph suggests a hidden partner (a lake, "
+            "indigo, a black), its best candidate with that partner mixed in: the pigment "
+            "recolour then matches the photograph there. X-rays cannot see the partner; the "
+            "photograph's colour is the only evidence for it"
+        )
 
         grid = form_grid(
             [
@@ -232,11 +241,15 @@ class PigmentsWidget(CubeDock):
         lay.addWidget(self.job)
         lay.addWidget(self.info)
         lay.addWidget(self.table, 1)
-        lay.addWidget(self.export_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.suggested_button)
+        buttons.addWidget(self.export_button)
+        lay.addLayout(buttons)
 
         self.regions_button.clicked.connect(self.find_regions)
         self.job.finished.connect(lambda: self.regions_button.setEnabled(True))
         self.export_button.clicked.connect(self._export_clicked)
+        self.suggested_button.clicked.connect(self.paint_suggested)
         self.placement.currentIndexChanged.connect(self._place)
         self.table.currentCellChanged.connect(lambda row, *_: self.select_row(row))
         self.follow_cube()
@@ -393,6 +406,9 @@ class PigmentsWidget(CubeDock):
         self.result = result
         self.table.setRowCount(0)
         self.export_button.setEnabled(result is not None)
+        self.suggested_button.setEnabled(
+            result is not None and any(r.suggested for r in result.report.regions)
+        )
         if result is None:
             self.info.setText("")
             return
@@ -458,6 +474,21 @@ class PigmentsWidget(CubeDock):
         if self.result is not None and 0 <= row < len(self.result.choices):
             self.result.choices[row] = self.chosen(row)
             self._paint(self.result)
+
+    def paint_suggested(self) -> None:
+        """Choose each region's suggested mixture where there is one (one repaint)."""
+        from ..analysis.pigment_report import suggested_choices
+
+        if self.result is None:
+            return
+        self.result.choices = suggested_choices(self.result.report)
+        for row, index in enumerate(self.result.choices):
+            combo = self.table.cellWidget(row, 1)
+            if combo is not None and combo.isEnabled():
+                combo.blockSignals(True)  # choose() would repaint once per row
+                combo.setCurrentIndex(index)
+                combo.blockSignals(False)
+        self._paint(self.result)
 
     def _recolour_name(self, cube_layer) -> str:
         return f"pigment recolour [{cube_display_name(self.viewer, cube_layer)}]"
