@@ -294,6 +294,7 @@ def test_the_suggested_partner_is_an_option_to_paint_with():
     blue = get_pigment("Indigo").rgb
     alone = pf.RegionResult(2, 100, 1e5, np.zeros(512), [bare], pf.hidden_partners(lib, bare, blue))
     assert alone.suggested.pigments == ["Indigo"] and alone.suggested.fractions == [1.0]
+    assert alone.suggested.label == "Indigo (hidden)"
 
 
 def test_a_photograph_settles_what_the_lines_leave_close():

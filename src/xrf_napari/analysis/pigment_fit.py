@@ -514,7 +514,10 @@ class Candidate:
             f"{n} {_pct(f)}" if len(self.pigments) > 1 else n
             for n, f in zip(self.pigments, self.fractions)
         )
-        return text + (f" ({self.suggested_partner} hidden)" if self.suggested_partner else "")
+        if not self.suggested_partner:
+            return text
+        alone = self.pigments == [self.suggested_partner]
+        return text + (" (hidden)" if alone else f" ({self.suggested_partner} hidden)")
 
     def to_dict(self) -> dict:
         return {
