@@ -185,6 +185,24 @@ def test_cli_without_labels_clusters_with_the_shipped_embedder(scan, tmp_path, c
     assert (out / "report.html").is_file()
 
 
+def test_cli_takes_the_optic_and_gas_the_file_does_not_name(scan, tmp_path, capsys):
+    """A scan whose file names no instrument (as a Bruker .rpl export): --optic lens and
+    --atmosphere helium reach the fit and its notes; an unknown optic is an argparse error."""
+    cube_path, labels_path = scan
+    with h5py.File(cube_path, "r") as f:
+        counts = f["counts"][()]
+    bare = write_cube(tmp_path / "bare.h5", counts, CANON, metadata={"name": "bare"})
+    args = ["pigments", str(bare), "-l", str(labels_path), "--no-progress"]
+    assert (
+        main(args + ["-o", str(tmp_path / "r"), "--optic", "lens", "--atmosphere", "helium"]) == 0
+    )
+    err = capsys.readouterr().err
+    assert "polycapillary lens (given)" in err and "in helium (given)" in err
+    assert "polycapillary lens" in (tmp_path / "r" / "report.html").read_text()
+    with pytest.raises(SystemExit):
+        main(args + ["-o", str(tmp_path / "x"), "--optic", "mirror"])
+
+
 def _candidates(out):
     lines = (out / "candidates.csv").read_text().splitlines()
     return list(csv.DictReader(line for line in lines if not line.startswith("#")))

@@ -121,6 +121,28 @@ def test_unknown_anode_and_missing_metadata():
     assert prof.anode == "Mo" and prof.kv == 35.0
 
 
+def test_optic_and_gas_come_from_the_header_or_the_user():
+    """A header's optic ("Lens") and gas reach the profile; the user's word overrides both (a
+    Bruker .rpl export says neither); a name the physics does not know is refused."""
+    counts = np.ones((4, 4, 512), np.uint16)
+    bare = cube_from_array(counts, CANON)
+    prof, notes = pf.instrument_for(bare)
+    assert (prof.optic, prof.atmosphere) == ("collimator", "air") and "collimator" in notes[0]
+    prof, notes = pf.instrument_for(bare, optic="lens", atmosphere="helium")
+    assert (prof.optic, prof.atmosphere) == ("polycapillary", "helium")
+    assert prof.optic_cutoff_kev == pf.M6_OPTIC_CUTOFF_KEV
+    assert "lens (given)" in notes[0] and "in helium (given)" in notes[0]
+    m6 = cube_from_array(counts, CANON, optic="Lens", atmosphere="Helium")
+    prof, notes = pf.instrument_for(m6)
+    assert (prof.optic, prof.atmosphere) == ("polycapillary", "helium")
+    assert "named in the file" in notes[0] and "from the file" in notes[0]
+    prof, _ = pf.instrument_for(m6, optic="collimator", atmosphere="air")
+    assert (prof.optic, prof.atmosphere) == ("collimator", "air")
+    for bad in ({"optic": "mirror"}, {"atmosphere": "argon"}):
+        with pytest.raises(pf.PigmentFitError, match="unknown"):
+            pf.instrument_for(bare, **bad)
+
+
 def test_bad_labels_and_uncalibrated_cube():
     counts = np.ones((4, 4, 512), np.uint16)
     with pytest.raises(pf.PigmentFitError, match="does not match the scan"):

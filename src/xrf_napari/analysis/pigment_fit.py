@@ -137,39 +137,54 @@ class PigmentFitError(ValueError):
 # instrument
 # ---------------------------------------------------------------------------------------------
 def instrument_for(
-    cube, anode: str | None = None, kv: float | None = None, fwhm_mn_ev: float | None = None
+    cube,
+    anode: str | None = None,
+    kv: float | None = None,
+    fwhm_mn_ev: float | None = None,
+    optic: str | None = None,
+    atmosphere: str | None = None,
 ) -> tuple[InstrumentProfile, list[str]]:
     """The instrument profile for a cube, and notes on what was assumed.
 
     A full profile in the metadata (our generator's files) is used as it stands; otherwise the
-    anode, kV and resolution found in the metadata (or given) replace the defaults of
-    `InstrumentProfile` (Rh, 50 kV, 142 eV). Arguments override the metadata.
+    anode, kV, resolution, beam-path gas and excitation optic found in the metadata (or given)
+    replace the defaults of `InstrumentProfile` (Rh, 50 kV, 142 eV, air, a collimator). Arguments
+    override the metadata. optic: "collimator" or "lens" (a polycapillary, OPTICS).
     """
     from ..detector import anode_from_metadata, fwhm_from_metadata
     from ..physics.tube import ANODES
 
+    if optic is not None and optic not in OPTICS:
+        raise PigmentFitError(f"unknown optic {optic!r}: one of {', '.join(OPTICS)}")
+    if atmosphere is not None and atmosphere not in ATMOSPHERES:
+        raise PigmentFitError(f"unknown atmosphere {atmosphere!r}: one of {', '.join(ATMOSPHERES)}")
     meta = getattr(cube, "metadata", None) or {}
     notes: list[str] = []
     prof = _as_dict(meta.get("profile"))
     if prof is not None:
         meta = dict(meta, profile=prof)
     base = InstrumentProfile.from_dict(prof) if prof and "anode" in prof else InstrumentProfile()
-    if prof is None:
-        atm = str(meta.get("atmosphere", "")).strip().lower()
-        if atm in ATMOSPHERES:  # the gas matters for light elements (S, K, Ca; Al, Si in helium)
-            base = replace(base, atmosphere=atm)
-        lens = _optic_is_lens(meta.get("optic"))
-        if lens:  # a polycapillary passes little above ~15 keV: the scatter and K-excitation
-            base = replace(base, optic="polycapillary", optic_cutoff_kev=M6_OPTIC_CUTOFF_KEV)
+    in_file = prof is None  # a reader's header keys, not our generator's full profile
+    file_atm = str(meta.get("atmosphere", "")).strip().lower() if in_file else ""
+    atm = atmosphere or (file_atm if file_atm in ATMOSPHERES else None)
+    if atm:  # the gas matters for light elements (S, K, Ca; Al, Si in helium)
+        base = replace(base, atmosphere=atm)
+    lens = optic == "lens" if optic else in_file and _optic_is_lens(meta.get("optic"))
+    if lens:  # a polycapillary passes little above ~15 keV: the scatter and K-excitation
+        base = replace(base, optic="polycapillary", optic_cutoff_kev=M6_OPTIC_CUTOFF_KEV)
+    elif optic == "collimator":
+        base = replace(base, optic="collimator")
+    if in_file:
+        said = "given" if optic else "named in the file"
         notes.append(
             "no instrument profile in the file: "
             + (
-                "a polycapillary lens (named in the file) passing half at "
+                f"a polycapillary lens ({said}) passing half at "
                 f"{M6_OPTIC_CUTOFF_KEV:g} keV (as on a Bruker M6) and geometry 90/60 deg assumed, "
                 if lens
                 else "collimator geometry 90/60 deg assumed, "
             )
-            + (f"in {atm} (from the file)" if atm in ATMOSPHERES else "in air")
+            + (f"in {atm} ({'given' if atmosphere else 'from the file'})" if atm else "in air")
         )
     a = anode or anode_from_metadata(meta)
     if a is None:
@@ -229,6 +244,8 @@ def _kv_from_metadata(meta: dict) -> float | None:
 
 #: Beam-path gases the forward model knows, as file headers name them.
 ATMOSPHERES = ("air", "helium", "vacuum")
+#: Excitation optics a user may name (`instrument_for`): "lens" is a polycapillary.
+OPTICS = ("collimator", "lens")
 
 
 def _optic_is_lens(value) -> bool:
@@ -1256,6 +1273,8 @@ def iter_fit_regions(
     anode=None,
     kv=None,
     fwhm_mn_ev=None,
+    optic=None,
+    atmosphere=None,
     colour_priors=None,
     colour_source: str = "model",
     top_n: int = TOP_N,
@@ -1275,7 +1294,7 @@ def iter_fit_regions(
     from ..energy import canonical_energy
     from .embed import _one_thread
 
-    profile, notes = instrument_for(cube, anode, kv, fwhm_mn_ev)
+    profile, notes = instrument_for(cube, anode, kv, fwhm_mn_ev, optic, atmosphere)
     yield 0, 1
     profile, notes, lib, ground, labs, spectra, npix, sums, _, leaks = region_inputs(
         cube, labels, profile, notes

@@ -32,6 +32,17 @@ def configure(parser) -> None:
         "--fwhm", type=float, help="detector FWHM at Mn K-alpha in eV (default: file, else 142)"
     )
     parser.add_argument(
+        "--optic",
+        choices=("collimator", "lens"),
+        help="excitation optic (default: from the file, else a collimator); lens: a "
+        "polycapillary, as on a Bruker M6, whose .rpl exports do not say so",
+    )
+    parser.add_argument(
+        "--atmosphere",
+        choices=("air", "helium", "vacuum"),
+        help="gas of the beam path (default: from the file, else air)",
+    )
+    parser.add_argument(
         "--clusters", "-k", type=int, default=None, help="K-Means regions when --labels is absent"
     )
     prior = parser.add_mutually_exclusive_group()
@@ -189,6 +200,8 @@ def run(args) -> int:
             anode=args.anode,
             kv=args.kv,
             fwhm_mn_ev=args.fwhm,
+            optic=args.optic,
+            atmosphere=args.atmosphere,
             colour_priors=colours,
             colour_source="photograph" if photo is not None else "model",
         ),
