@@ -96,6 +96,23 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
         painted[labels == 2][0] / 255, rep.regions[1].candidates[1].rgb, atol=0.5 / 255 + 1e-6
     )
     np.testing.assert_array_equal(np.asarray(Image.open(paths["regions.png"])), labels)
+    # the instrument the file may not name, set in the dock, reaches the fit
+    assert widget.instrument() == {}
+    widget.anode_combo.setCurrentText("Mo")
+    widget.kv_spin.setValue(35)
+    widget.optic_combo.setCurrentText("lens")
+    widget.gas_combo.setCurrentText("helium")
+    assert widget.instrument() == {
+        "anode": "Mo",
+        "kv": 35.0,
+        "optic": "lens",
+        "atmosphere": "helium",
+    }
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    p = widget.report.profile
+    assert (p.anode, p.kv, p.optic, p.atmosphere) == ("Mo", 35.0, "polycapillary", "helium")
 
 
 def test_uvit_colours_cancel_and_bad_labels(docked, qtbot, tmp_path):

@@ -20,6 +20,7 @@ from qtpy.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -45,13 +46,24 @@ from ._common import (
 )
 
 PLACEMENTS = ("Beside the scan", "Over the scan")
+FROM_FILE = "from the file"
 COLUMNS = ("Region", "Candidate paint", "Elements", "Notes")
 
 
-def _pigments_job(cube, labels, use_uvit: bool, device: str, weights, embedder_weights, photo=None):
+def _pigments_job(
+    cube,
+    labels,
+    use_uvit: bool,
+    device: str,
+    weights,
+    embedder_weights,
+    photo=None,
+    instrument=None,
+):
     """Progress generator: the colour prior (a registered photograph, or the SmallUViT's region
-    colours), then the pigment fit. Returns (report, {label: sRGB} or None, the SmallUViT's RGB or
-    None, the colour's source)."""
+    colours), then the pigment fit. instrument: what the user set of anode, kv, optic and
+    atmosphere (`iter_fit_regions`' arguments). Returns (report, {label: sRGB} or None, the
+    SmallUViT's RGB or None, the colour's source)."""
     from ..analysis.colour_prior import photo_on_scan, region_mean_colours
     from ..analysis.pigment_fit import iter_fit_regions
 
@@ -73,6 +85,7 @@ def _pigments_job(cube, labels, use_uvit: bool, device: str, weights, embedder_w
         labels,
         colour_priors=colours,
         colour_source="photograph" if photo is not None else "model",
+        **(instrument or {}),
     )
     return report, colours, rgb, source
 
@@ -201,6 +214,7 @@ class PigmentsWidget(CubeDock):
             "(docs/pigments_guide.md)"
         )
         self.device = device_combo()
+        self._instrument_controls()
         self.placement = QComboBox()
         self.placement.addItems(PLACEMENTS)
         self.table = QTableWidget(0, len(COLUMNS))
@@ -230,6 +244,8 @@ class PigmentsWidget(CubeDock):
                 ("Regions", self.labels_combo),
                 ("Photograph", self.photo_combo),
                 ("Regions (K)", self.k_spin),
+                ("Tube", self._row(self.anode_combo, self.kv_spin)),
+                ("Optic, gas", self._row(self.optic_combo, self.gas_combo)),
                 ("Device", self.device),
                 ("Show", self.placement),
             ]
@@ -253,6 +269,54 @@ class PigmentsWidget(CubeDock):
         self.placement.currentIndexChanged.connect(self._place)
         self.table.currentCellChanged.connect(lambda row, *_: self.select_row(row))
         self.follow_cube()
+
+    def _instrument_controls(self) -> None:
+        """What the file may not say about the scanner (a Bruker .rpl export says nothing): each
+        control's first entry keeps the file's value, or the estimate from the spectra."""
+        from ..analysis.pigment_fit import ATMOSPHERES, OPTICS
+        from ..physics.tube import ANODES
+
+        self.anode_combo = QComboBox()
+        self.anode_combo.addItems([FROM_FILE, *ANODES])
+        self.anode_combo.setToolTip(
+            "X-ray tube anode; from the file: its metadata, else estimated from the scattered "
+            "tube lines"
+        )
+        self.kv_spin = QDoubleSpinBox()
+        self.kv_spin.setRange(0.0, 100.0)
+        self.kv_spin.setDecimals(0)
+        self.kv_spin.setSuffix(" kV")
+        self.kv_spin.setSpecialValueText("kV from the file")
+        self.kv_spin.setToolTip("Tube voltage; 0 = from the file, else 50 kV (the notes say so)")
+        self.optic_combo = QComboBox()
+        self.optic_combo.addItems([FROM_FILE, *OPTICS])
+        self.optic_combo.setToolTip(
+            "Excitation optic; lens: a polycapillary (Bruker M6, M4), which passes little above "
+            "about 15 keV; from the file, else a collimator"
+        )
+        self.gas_combo = QComboBox()
+        self.gas_combo.addItems([FROM_FILE, *ATMOSPHERES])
+        self.gas_combo.setToolTip("Gas of the beam path (helium lets S, Al, Si lines through)")
+
+    @staticmethod
+    def _row(*widgets) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for w in widgets:
+            row.addWidget(w, 1)
+        return row
+
+    def instrument(self) -> dict:
+        """The instrument the user set (arguments of `iter_fit_regions`); empty: the file's."""
+        out = {}
+        if self.anode_combo.currentIndex() > 0:
+            out["anode"] = self.anode_combo.currentText()
+        if self.kv_spin.value() > 0:
+            out["kv"] = float(self.kv_spin.value())
+        if self.optic_combo.currentIndex() > 0:
+            out["optic"] = self.optic_combo.currentText()
+        if self.gas_combo.currentIndex() > 0:
+            out["atmosphere"] = self.gas_combo.currentText()
+        return out
 
     # what earlier versions (and the tests) read off the dock
     @property
@@ -311,6 +375,7 @@ class PigmentsWidget(CubeDock):
             self.uvit_weights,
             self.dve_weights,
             photo,
+            self.instrument(),
             cube=cube,
             description="Fitting each region's mean spectrum\u2026",
             on_result=lambda res: self._fitted(layer, labels_layer, labels, res),
