@@ -140,3 +140,31 @@ def test_embed_cli_bad_input_is_one_clear_error(tmp_path, capsys):
     assert rc == 2
     assert "nope.h5" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_embed_cli_pools_a_low_count_scan_and_says_so(cube_and_weights, tmp_path, capsys):
+    """Under POOL_BELOW_COUNTS counts per pixel the latent is that of the 3 x 3 pooled counts
+    (a note says so); --no-pool keeps pixels apart."""
+    from xrf_napari.analysis.embed import load_embedder
+    from xrf_napari.analysis.pooling import POOL_BELOW_COUNTS, pool3
+
+    _, weights, _ = cube_and_weights
+    rng = np.random.default_rng(3)
+    cal = Calibration(1.025, 0.05)  # the canonical grid: counts reach the DVE as they are
+    low = rng.poisson(0.2, (12, 10, 512)).astype(np.uint16)  # about 100 counts per pixel
+    path = write_cube(tmp_path / "low.h5", low, cal, metadata={"name": "low"})
+    latents = {}
+    for flag in ([], ["--no-pool"]):
+        out = tmp_path / f"o{len(flag)}"
+        args = ["embed", str(path), "-o", str(out), "--weights", str(weights), "-k", "2"]
+        assert main(args + ["--no-progress", "--device", "cpu"] + flag) == 0
+        err = capsys.readouterr().err
+        assert ("3 x 3 neighbourhood pooled" in err) == (not flag)
+        with h5py.File(out / "latent.h5", "r") as f:
+            latents[bool(flag)] = f["latent"][()]
+    emb = load_embedder(weights, "cpu")
+    pooled = emb.encode(pool3(low).reshape(-1, 512)).reshape(12, 10, -1)
+    np.testing.assert_allclose(latents[False], pooled, rtol=1e-4, atol=1e-5)
+    plain = emb.encode(low.reshape(-1, 512).astype(np.float32)).reshape(12, 10, -1)
+    np.testing.assert_allclose(latents[True], plain, rtol=1e-4, atol=1e-5)
+    assert low.sum(axis=-1).mean() < POOL_BELOW_COUNTS

@@ -85,3 +85,40 @@ def test_lda3_ceiling_is_chance_without_structure_and_finds_real_regions():
     truth[:] = 0
     truth[0] = 1
     assert _lda3_kmeans_ari(x, truth, 2, seed=0) is None
+
+
+def test_a_low_count_cube_is_scored_as_the_plugin_clusters_it():
+    """Under POOL_BELOW_COUNTS counts per pixel every method sees the 3 x 3 pooled counts, as the
+    Embed dock and `xrf-napari embed` do (and the table says how many cubes were pooled);
+    pool_low_counts=False scores the pixels alone."""
+    from xrf_napari.analysis.pooling import POOL_BELOW_COUNTS
+
+    class _FirstChannels:  # any fixed map will do: the flag and the input are what is tested
+        config = {"normalisation": "hellinger"}
+
+        def __init__(self):
+            self.seen = []
+
+        def encode(self, flat):
+            self.seen.append(flat.sum(axis=1).mean())
+            return flat[:, :3].astype(np.float32)
+
+    counts, labels, _ = toy_cube(24, 24, n_regions=3, seed=2, counts_per_pixel=6)
+    assert counts.sum(axis=-1).mean() < POOL_BELOW_COUNTS
+    emb = _FirstChannels()
+    res = evaluate_cube(emb, counts, labels, oracle=False)
+    plain = evaluate_cube(emb, counts, labels, oracle=False, pool_low_counts=False)
+    assert res["pooled"] and not plain["pooled"]
+    assert emb.seen[0] == pytest.approx(9 * emb.seen[1], rel=0.05)  # nine pixels' counts
+    assert res["pca3"] > plain["pca3"]  # 6 counts per pixel: pooling helps PCA(3) too
+    table = format_table(
+        {
+            "data": "x",
+            "n_cubes": 4,
+            "n_pooled": 3,
+            "methods": ["dve"],
+            "summary": {"dve": {"median": 1.0, "mean": 1.0, "min": 1.0, "n": 4}},
+            "per_profile": {},
+        }
+    )
+    assert "3 of 4 cubes under" in table

@@ -204,3 +204,29 @@ def test_automatic_k_finds_the_painting_regions(make_napari_viewer, qtbot):
     truth = read_targets(path)["labels"]
     assert result.k >= 8, result.k
     assert adjusted_rand_score(truth.ravel(), result.labels.ravel()) >= 0.55
+
+
+def test_a_low_count_scan_is_pooled_unless_unticked(make_napari_viewer, qtbot, tmp_path):
+    """At about 100 counts per pixel the dock pools 3 x 3 neighbourhoods before embedding and
+    its summary says so; unticked, it embeds each pixel alone (another latent, no note)."""
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    viewer = make_napari_viewer()
+    low = np.random.default_rng(3).poisson(0.2, (24, 20, 512)).astype(np.uint16)
+    open_cube(viewer, write_cube(tmp_path / "low.h5", low, Calibration(1.025, 0.05)))
+    dve, _ = tiny_weights(tmp_path)
+    widget = EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.weights_edit.setText(str(dve))
+    widget.device.setCurrentText("cpu")
+    widget.k_spin.setValue(2)
+    latents = {}
+    for pool in (True, False):
+        widget.pool_check.setChecked(pool)
+        assert widget.run() is not None
+        wait_idle(qtbot, widget.job, timeout=60000)
+        assert widget.job.last_error is None, widget.job.last_error
+        assert ("3 x 3 neighbourhood pooled" in widget.summary.text()) == pool
+        latents[pool] = np.array(widget.latent_layer.metadata["xrf_latent"])
+    assert not np.allclose(latents[True], latents[False])

@@ -96,11 +96,18 @@ def load_embedder(weights=None, device: str = "auto") -> Embedder:
 
 
 def iter_embed(
-    cube, *, weights=None, device: str = "auto", chunk_pixels: int = 65536, features=None
+    cube,
+    *,
+    weights=None,
+    device: str = "auto",
+    chunk_pixels: int = 65536,
+    features=None,
+    pool: bool = False,
 ):
     """Progress generator: yields (done_pixels, total_pixels); returns the latent (H, W, 3)
     float32, or with `features` (analysis.line_features.LineFeatures) the model input: latent then
-    line features, (H, W, 3 + n_elements), from the same single pass over the cube."""
+    line features, (H, W, 3 + n_elements), from the same single pass over the cube. pool: embed
+    each pixel's 3 x 3 neighbourhood sum (analysis.pooling: for clustering a low-count scan)."""
     if chunk_pixels < 1:
         raise ValueError(f"chunk_pixels must be positive, got {chunk_pixels}")
     emb = load_embedder(weights, device)
@@ -114,7 +121,12 @@ def iter_embed(
     block_bytes = min(DEFAULT_BLOCK_BYTES, max(1, chunk_pixels) * max(c, emb.n_channels) * 4)
     done = 0
     yield 0, total
-    for sl, block in cube.iter_canonical_blocks(block_bytes):
+    blocks = cube.iter_canonical_blocks(block_bytes)
+    if pool:
+        from .pooling import pooled_blocks
+
+        blocks = pooled_blocks(blocks)
+    for sl, block in blocks:
         flat = block.reshape(-1, block.shape[-1])
         out = latent[sl].reshape(-1, latent.shape[-1])  # a view: writes land in latent
         for i in range(0, flat.shape[0], chunk_pixels):

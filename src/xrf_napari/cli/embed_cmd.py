@@ -7,6 +7,7 @@ cluster_spectra.csv; if OUT's last part ends with "_", "-" or "." it is a prefix
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..analysis.embed import label_colours  # shared with the Embed dock's PNG
@@ -40,6 +41,12 @@ def configure(parser) -> None:
     parser.add_argument("--weights", help="DVE weights file (default: the shipped weights)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     parser.add_argument("--chunk-pixels", type=int, default=65536, help="spectra encoded at a time")
+    parser.add_argument(
+        "--no-pool",
+        action="store_true",
+        help="never pool 3 x 3 neighbourhoods (by default a scan under "
+        "analysis.pooling.POOL_BELOW_COUNTS counts per pixel is pooled before embedding)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="K-Means seed")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -127,15 +134,23 @@ def run(args) -> int:
     )
 
     from ..analysis.embed import cluster, cluster_spectra, iter_embed, load_embedder
+    from ..analysis.pooling import low_counts, pooling_note
     from ..progress import run_to_end, tqdm_callback
 
     cube = open_cube(args.input)
     emb = load_embedder(args.weights, args.device)
+    level = None if args.no_pool else low_counts(cube)
+    if level is not None:
+        print(f"note: {pooling_note(level)}; --no-pool keeps pixels apart", file=sys.stderr)
     cb, close = (None, lambda: None) if args.no_progress else tqdm_callback("embedding", "px")
     try:
         latent = run_to_end(
             iter_embed(
-                cube, weights=args.weights, device=args.device, chunk_pixels=args.chunk_pixels
+                cube,
+                weights=args.weights,
+                device=args.device,
+                chunk_pixels=args.chunk_pixels,
+                pool=level is not None,
             ),
             cb,
         )

@@ -127,10 +127,17 @@ def _drain(gen, desc: str, unit: str, progress: bool):
 
 
 def cluster_labels(cube, k, device, progress: bool):
-    """DVE latent + K-Means, as the `embed` command (labels 1..k)."""
+    """DVE latent + K-Means, as the `embed` command (labels 1..k; a low-count scan pooled)."""
     from ..analysis.embed import cluster, iter_embed
+    from ..analysis.pooling import low_counts, pooling_note
 
-    return cluster(_drain(iter_embed(cube, device=device), "embedding", "px", progress), k).labels
+    level = low_counts(cube)
+    if level is not None:
+        print(f"note: {pooling_note(level)}", file=sys.stderr)
+    latent = _drain(
+        iter_embed(cube, device=device, pool=level is not None), "embedding", "px", progress
+    )
+    return cluster(latent, k).labels
 
 
 def line_photo_labels(cube, photo, k, progress: bool):

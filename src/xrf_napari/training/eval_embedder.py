@@ -42,7 +42,7 @@ LABELS = {
     "oracle_lda": "LDA oracle (supervised)",
     "oracle_lda_interior": "LDA oracle, interior px",
 }
-NOT_METHODS = ("k", "n_pixels", "cube", "profile", "interior_fraction")
+NOT_METHODS = ("k", "n_pixels", "cube", "profile", "interior_fraction", "pooled")
 
 
 def _kmeans_labels(x: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -97,13 +97,21 @@ def evaluate_cube(
     normalisations=None,
     max_pixels: int | None = None,
     oracle: bool = True,
+    pool_low_counts: bool = True,
 ) -> dict:
-    """ARI of each method on one cube: counts (H, W, 512), labels (H, W)."""
+    """ARI of each method on one cube: counts (H, W, 512), labels (H, W). A cube under
+    POOL_BELOW_COUNTS counts per pixel is pooled 3 x 3 first for every method, as the plugin
+    clusters it (analysis.pooling), unless pool_low_counts is False."""
     import torch
     from sklearn.decomposition import PCA
     from sklearn.metrics import adjusted_rand_score
 
+    from ..analysis.pooling import POOL_BELOW_COUNTS, pool3
     from ..models.dve import normalise
+
+    pooled = pool_low_counts and counts.sum(axis=-1, dtype=np.float64).mean() < POOL_BELOW_COUNTS
+    if pooled:
+        counts = pool3(counts)
 
     flat = counts.reshape(-1, counts.shape[-1]).astype(np.float32)
     truth = labels.reshape(-1)
@@ -113,7 +121,12 @@ def evaluate_cube(
         flat, truth, inner = flat[idx], truth[idx], inner[idx]
     k = int(len(np.unique(truth)))
     method = embedder.config.get("normalisation", "hellinger")
-    res = {"k": k, "n_pixels": int(len(flat)), "interior_fraction": float(inner.mean())}
+    res = {
+        "k": k,
+        "n_pixels": int(len(flat)),
+        "interior_fraction": float(inner.mean()),
+        "pooled": bool(pooled),
+    }
     if k < 2:
         return res
 
@@ -151,6 +164,7 @@ def evaluate_embedder(
     max_pixels: int | None = None,
     oracle: bool = True,
     progress: bool = True,
+    pool_low_counts: bool = True,
 ) -> dict:
     """ARI table of the DVE (weights: a file, or None for the shipped one) against the baselines on
     every cube of data_dir. Returns {"per_cube", "summary", "per_profile", "weights", ...}.
@@ -176,6 +190,7 @@ def evaluate_embedder(
             normalisations=normalisations,
             max_pixels=max_pixels,
             oracle=oracle,
+            pool_low_counts=pool_low_counts,
         )
         r.update(cube=Path(path).name, profile=profile_key(meta))
         rows.append(r)
@@ -208,6 +223,7 @@ def evaluate_embedder(
         if rows
         else None,
         "per_profile": {p: stats([r for r in rows if r["profile"] == p]) for p in profiles},
+        "n_pooled": sum(bool(r.get("pooled")) for r in rows),
         "per_cube": rows,
     }
 
@@ -237,6 +253,14 @@ def format_table(results: dict) -> str:
     for p, st in results["per_profile"].items():
         lines.append(row(p, st))
     s = results["summary"]
+    if results.get("n_pooled"):
+        from ..analysis.pooling import POOL_BELOW_COUNTS
+
+        lines += [
+            "",
+            f"{results['n_pooled']} of {results['n_cubes']} cubes under {POOL_BELOW_COUNTS:.0f} "
+            "counts per pixel pooled 3 x 3 before every method, as the plugin clusters them",
+        ]
     if results.get("interior_fraction_median") is not None:
         lines += [
             "",

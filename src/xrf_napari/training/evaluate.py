@@ -46,6 +46,13 @@ def configure(p) -> None:
     p.add_argument("--max-cubes", type=int, default=None)
     p.add_argument("--no-ari", action="store_true", help="skip the embedder's ARI table")
     p.add_argument(
+        "--no-pool",
+        action="store_true",
+        help="ARI table: never pool a low-count cube's 3 x 3 neighbourhoods (the plugin does, "
+        "below analysis.pooling.POOL_BELOW_COUNTS counts per pixel; figures before 2026-12-02 "
+        "were unpooled)",
+    )
+    p.add_argument(
         "--average-flips",
         action="store_true",
         help="SmallUViT output averaged over each tile's 8 flips and turns (as recolour's option)",
@@ -385,7 +392,11 @@ def run(args) -> int:
             evaluate_embedder = None
         if evaluate_embedder is not None:
             ari = evaluate_embedder(
-                args.data, args.embedder, device=args.device, progress=not args.no_progress
+                args.data,
+                args.embedder,
+                device=args.device,
+                progress=not args.no_progress,
+                pool_low_counts=not args.no_pool,
             )
             ari_table = format_ari(ari)
             results["ari"] = {k: v for k, v in ari.items() if k != "per_cube"}

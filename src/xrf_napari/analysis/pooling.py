@@ -1,0 +1,70 @@
+"""Pool each pixel's 3 x 3 neighbourhood before embedding when a scan has few counts per pixel.
+
+At 100-300 counts per pixel a spectrum's counting noise blurs the regions K-Means finds on the
+DVE latent; summing the 3 x 3 neighbourhood (nine times the counts, boundaries softened by one
+pixel) recovers them, and above about a thousand counts it only softens the boundaries (paired
+count-level sweep, docs/model_card_embedder.md). So clustering pools below POOL_BELOW_COUNTS; the
+recolouriser's input is never pooled (its quality hardly depends on counts).
+
+Pooling streams with the row blocks of `Cube.iter_canonical_blocks`: each block is finished once
+the next block's first row is known, so memory stays that of two blocks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Mean counts per pixel (canonical grid) below which clustering pools 3 x 3 neighbourhoods.
+#: Chosen on a tuning sweep (seed 8, other paintings), not on the sweep that reports it.
+POOL_BELOW_COUNTS = 500.0
+#: Rows read, evenly spread, to estimate a scan's counts per pixel before embedding.
+SAMPLE_ROWS = 16
+
+
+def counts_per_pixel(cube, rows: int = SAMPLE_ROWS) -> float:
+    """Mean counts per pixel on the canonical grid, from `rows` rows spread over the scan (a
+    small fraction of one pass; scans keep one dwell time, so a few rows tell the level)."""
+    h, w = cube.shape[:2]
+    ys = np.unique(np.linspace(0, h - 1, min(rows, h)).round().astype(int))
+    rebin = cube.canonical_rebinner()
+    total = sum(float(rebin(cube._read_rows(slice(y, y + 1))).sum()) for y in ys)
+    return total / (len(ys) * w)
+
+
+def low_counts(cube) -> float | None:
+    """The scan's counts per pixel when clustering should pool neighbourhoods, else None."""
+    level = counts_per_pixel(cube)
+    return level if level < POOL_BELOW_COUNTS else None
+
+
+def pooling_note(level: float) -> str:
+    return (
+        f"{level:.0f} counts per pixel: each pixel's 3 x 3 neighbourhood pooled before embedding "
+        f"(below {POOL_BELOW_COUNTS:.0f}; region edges soften by a pixel)"
+    )
+
+
+def pool3(counts: np.ndarray) -> np.ndarray:
+    """(H, W, C) counts -> float32 sums over each pixel's 3 x 3 neighbourhood (edges repeated)."""
+    from scipy.ndimage import uniform_filter
+
+    return uniform_filter(np.asarray(counts, np.float32), size=(3, 3, 1), mode="nearest") * 9.0
+
+
+def pooled_blocks(blocks):
+    """Row blocks (slice, (rows, W, C)) -> the same blocks pooled by `pool3` over the whole
+    image: each block is pooled with the row above it and the next block's first row."""
+    above = pending = None
+    for sl, block in blocks:
+        if pending is not None:
+            psl, pblock, pabove = pending
+            yield psl, _pool_between(pabove, pblock, block[:1])
+            above = pblock[-1:]
+        pending = (sl, block, block[:1] if above is None else above)
+    if pending is not None:
+        psl, pblock, pabove = pending
+        yield psl, _pool_between(pabove, pblock, pblock[-1:])
+
+
+def _pool_between(above: np.ndarray, block: np.ndarray, below: np.ndarray) -> np.ndarray:
+    return pool3(np.concatenate([above, block, below], axis=0))[1:-1]
