@@ -73,10 +73,12 @@ class EmbedClusterWidget(CubeDock):
         self.k_spin.setToolTip("Number of regions; automatic picks 2-12 by the silhouette score")
         self.pool_check = QCheckBox("Pool 3 x 3 neighbours when counts are low")
         self.pool_check.setChecked(True)
+        from ..analysis.pooling import POOL_BELOW_COUNTS
+
         self.pool_check.setToolTip(
-            "Below 500 counts per pixel each spectrum is summed with its 8 neighbours before "
-            "embedding: regions come out clearer at 100-300 counts, at the cost of one pixel "
-            "of softness at their edges (docs/model_card_embedder.md)"
+            f"Below {POOL_BELOW_COUNTS:.0f} counts per pixel each spectrum is summed with its 8 "
+            "neighbours before embedding: regions come out clearer at 100-300 counts, at the cost "
+            "of one pixel of softness at their edges (docs/model_card_embedder.md)"
         )
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
