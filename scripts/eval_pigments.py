@@ -55,6 +55,7 @@ def evaluate_cube(
     photo: bool = False,
     clusters: str | None = None,
     photo_cast=None,
+    pool: bool = True,
 ) -> list[dict]:
     from xrf_napari.analysis import pigment_fit as pf
     from xrf_napari.analysis.colour_prior import photo_on_scan, region_mean_colours
@@ -76,8 +77,10 @@ def evaluate_cube(
         if clusters != "latent":  # or on the element-line shares, beside the photograph's colour
             from xrf_napari.analysis.colour_prior import REGION_K, lines_and_photo_points
             from xrf_napari.analysis.embed import cluster
+            from xrf_napari.analysis.pooling import low_counts
 
-            points = lines_and_photo_points(cube, shot_img)
+            # a low-count scan pooled 3 x 3 first, as the dock and the CLI do
+            points = lines_and_photo_points(cube, shot_img, pool and low_counts(cube) is not None)
             # lines + photograph: as the dock and the CLI; lines alone: Embed & cluster's K
             kw = REGION_K if clusters == "lines+photo" else {}
             if clusters == "lines":
@@ -86,7 +89,7 @@ def evaluate_cube(
         else:
             from xrf_napari.cli.pigments_cmd import cluster_labels
 
-            labels = np.asarray(cluster_labels(cube, None, "cpu", False), np.int32)
+            labels = np.asarray(cluster_labels(cube, None, "cpu", False, pool), np.int32)
         # each found region is judged against the recipe of the true region most of it covers
         majority = {}
         for k in np.unique(labels[labels > 0]):
@@ -329,6 +332,12 @@ def main(argv=None) -> int:
         "judged against the recipe of the true region it mostly covers",
     )
     ap.add_argument(
+        "--no-pool",
+        action="store_true",
+        help="with --clusters: never pool a low-count scan 3 x 3 before finding regions (the "
+        "plugin does, below analysis.pooling.POOL_BELOW_COUNTS counts per pixel)",
+    )
+    ap.add_argument(
         "--no-base-rates",
         action="store_true",
         help="also rank without the pigments' base rates (what they change)",
@@ -352,6 +361,7 @@ def main(argv=None) -> int:
             photo=args.photo,
             clusters=args.clusters,
             photo_cast=args.photo_cast,
+            pool=not args.no_pool,
         )
         print(f"{f.name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if args.json:

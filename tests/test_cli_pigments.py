@@ -318,6 +318,27 @@ def test_cli_photo_without_labels_finds_regions_from_lines_and_colour(scan, tmp_
     assert any("Vermilion" in t for t in top)
 
 
+def test_cli_pools_a_low_count_scan_before_finding_regions(tmp_path, capsys):
+    """At 60 counts per pixel the element lines are read from 3 x 3 neighbourhoods (a note says
+    so) and the three stripes still come back, each named."""
+    from PIL import Image
+
+    from xrf_napari.physics.pigments import get_pigment
+
+    syn, labels = stripe_scan(RECIPES, 36, counts_per_pixel=60.0)
+    path = write_cube(tmp_path / "low.h5", syn.counts, CANON, metadata=dict(syn.metadata))
+    photo = np.zeros(labels.shape + (3,), np.uint8)
+    for lab, pig in ((0, "Vermilion"), (1, "Azurite"), (2, "Zinc white")):
+        photo[labels == lab] = np.round(np.asarray(get_pigment(pig).rgb) * 255)
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    out = tmp_path / "r"
+    args = ["pigments", str(path), "--photo", str(tmp_path / "photo.png"), "-o", str(out)]
+    assert main(args + ["-k", "3", "--no-progress"]) == 0
+    assert "3 x 3 neighbourhood pooled before reading its lines" in capsys.readouterr().err
+    top = {r["pigments"] for r in _candidates(out) if r["rank"] == "1"}
+    assert "Azurite" in top and "Zinc white" in top and any("Vermilion" in t for t in top)
+
+
 def test_cli_on_a_spot_spectrum_fits_the_whole_scan(tmp_path, capsys):
     """A single spectrum (a point measurement: Bruker .spx, PyMca .mca) is one region of one
     pixel: it gets candidates, not "cannot choose K from 1 points" or "too few pixels"."""

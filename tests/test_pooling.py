@@ -65,3 +65,22 @@ def test_pooling_separates_regions_the_noise_mixes():
 
     direct = load_embedder(None, "cpu").encode(pooling.pool3(syn.counts).reshape(-1, 512))
     np.testing.assert_allclose(pooled.reshape(-1, 3), direct, rtol=1e-4, atol=1e-5)
+
+
+def test_element_lines_for_regions_read_the_pooled_counts():
+    """The Pigments dock's "Find regions" reads each pixel's element lines from its pooled
+    neighbourhood when asked (a low-count scan), the photograph's colour as it is."""
+    from xrf_napari.analysis.colour_prior import lines_and_photo_points
+    from xrf_napari.analysis.line_features import line_features
+
+    rng = np.random.default_rng(4)
+    counts = rng.poisson(0.3, (10, 8, 512)).astype(np.uint16)
+    cube = cube_from_array(counts, CANON)
+    photo = rng.random((10, 8, 3))
+    pooled = lines_and_photo_points(cube, photo, pool=True)
+    plain = lines_and_photo_points(cube, photo)
+    feats = line_features()
+    want = feats(pooling.pool3(counts).reshape(80, 512)).reshape(10, 8, -1)
+    np.testing.assert_allclose(pooled[..., :-3], want, rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(pooled[..., -3:], plain[..., -3:])
+    assert not np.allclose(pooled[..., :-3], plain[..., :-3])

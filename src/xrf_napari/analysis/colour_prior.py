@@ -143,11 +143,11 @@ def read_photo(path, shape) -> np.ndarray:
 PHOTO_LAB_SCALE = 1 / 50
 
 
-def lines_and_photo_points(cube, photo_on_grid) -> np.ndarray:
+def lines_and_photo_points(cube, photo_on_grid, pool: bool = False) -> np.ndarray:
     """`iter_lines_and_photo_points` run to the end."""
     from ..progress import run_to_end
 
-    return run_to_end(iter_lines_and_photo_points(cube, photo_on_grid))
+    return run_to_end(iter_lines_and_photo_points(cube, photo_on_grid, pool))
 
 
 #: Automatic K for regions from element lines + photograph (`embed.cluster` keywords): finer than
@@ -158,13 +158,14 @@ def lines_and_photo_points(cube, photo_on_grid) -> np.ndarray:
 REGION_K = {"k_range": (2, 20), "tolerance": 0.2}
 
 
-def iter_lines_and_photo_points(cube, photo_on_grid):
+def iter_lines_and_photo_points(cube, photo_on_grid, pool: bool = False):
     """Progress generator (rows done, rows) returning (H, W, 22) float32 points for K-Means
     regions when a photograph is at hand: each pixel's element-line shares
     (analysis/line_features.py; what the pigment fit explains) beside its colour in the
     photograph (CIELAB * PHOTO_LAB_SCALE; what X-rays cannot tell). The lines alone merge paints
     of one element and two colours, the photograph alone paints of one colour and two elements.
-    Streams the cube in row blocks: one pass over the file."""
+    Streams the cube in row blocks: one pass over the file. pool: the element lines of each
+    pixel's 3 x 3 neighbourhood sum (analysis.pooling: a low-count scan)."""
     from skimage.color import rgb2lab
 
     from .line_features import line_features
@@ -178,7 +179,12 @@ def iter_lines_and_photo_points(cube, photo_on_grid):
     feats = line_features()
     out = np.empty((h, w, len(feats.elements) + 3), np.float32)
     yield 0, h
-    for sl, block in cube.iter_canonical_blocks():
+    blocks = cube.iter_canonical_blocks()
+    if pool:
+        from .pooling import pooled_blocks
+
+        blocks = pooled_blocks(blocks)
+    for sl, block in blocks:
         rows = block.shape[0]
         out[sl, :, :-3] = feats(block.reshape(rows * w, -1)).reshape(rows, w, -1)
         yield sl.stop, h

@@ -37,9 +37,9 @@ def low_counts(cube) -> float | None:
     return level if level < POOL_BELOW_COUNTS else None
 
 
-def pooling_note(level: float) -> str:
+def pooling_note(level: float, before: str = "embedding") -> str:
     return (
-        f"{level:.0f} counts per pixel: each pixel's 3 x 3 neighbourhood pooled before embedding "
+        f"{level:.0f} counts per pixel: each pixel's 3 x 3 neighbourhood pooled before {before} "
         f"(below {POOL_BELOW_COUNTS:.0f}; region edges soften by a pixel)"
     )
 

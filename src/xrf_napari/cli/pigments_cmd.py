@@ -126,12 +126,12 @@ def _drain(gen, desc: str, unit: str, progress: bool):
         close()
 
 
-def cluster_labels(cube, k, device, progress: bool):
+def cluster_labels(cube, k, device, progress: bool, pool_low_counts: bool = True):
     """DVE latent + K-Means, as the `embed` command (labels 1..k; a low-count scan pooled)."""
     from ..analysis.embed import cluster, iter_embed
     from ..analysis.pooling import low_counts, pooling_note
 
-    level = low_counts(cube)
+    level = low_counts(cube) if pool_low_counts else None
     if level is not None:
         print(f"note: {pooling_note(level)}", file=sys.stderr)
     latent = _drain(
@@ -145,8 +145,17 @@ def line_photo_labels(cube, photo, k, progress: bool):
     Pigments dock's "Find regions"."""
     from ..analysis.colour_prior import REGION_K, iter_lines_and_photo_points
     from ..analysis.embed import iter_cluster
+    from ..analysis.pooling import low_counts, pooling_note
 
-    points = _drain(iter_lines_and_photo_points(cube, photo), "element lines", "row", progress)
+    level = low_counts(cube)
+    if level is not None:
+        print(f"note: {pooling_note(level, 'reading its lines')}", file=sys.stderr)
+    points = _drain(
+        iter_lines_and_photo_points(cube, photo, level is not None),
+        "element lines",
+        "row",
+        progress,
+    )
     return _drain(iter_cluster(points, k, **REGION_K), "K-Means", "fit", progress).labels
 
 

@@ -97,9 +97,13 @@ def _regions_job(cube, photo, k):
     fits. Returns the ClusterResult."""
     from ..analysis.colour_prior import REGION_K, iter_lines_and_photo_points, photo_on_scan
     from ..analysis.embed import iter_cluster
+    from ..analysis.pooling import low_counts
 
-    yield "Reading each pixel's element lines\u2026"
-    points = yield from iter_lines_and_photo_points(cube, photo_on_scan(photo, cube.shape[:2]))
+    pool = low_counts(cube) is not None  # a low-count scan: 3 x 3 neighbourhoods, as Embed does
+    yield "Reading each pixel's element lines" + (" (3 x 3 pooled)" if pool else "") + "\u2026"
+    points = yield from iter_lines_and_photo_points(
+        cube, photo_on_scan(photo, cube.shape[:2]), pool
+    )
     yield "Clustering (choosing K)\u2026" if k is None else f"Clustering into {k} regions\u2026"
     result = yield from iter_cluster(points, k, **REGION_K)
     preload_labels_imports()
