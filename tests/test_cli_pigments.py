@@ -203,6 +203,18 @@ def test_cli_takes_the_optic_and_gas_the_file_does_not_name(scan, tmp_path, caps
         main(args + ["-o", str(tmp_path / "x"), "--optic", "mirror"])
 
 
+def _photo_of(labels, pigments: dict, path) -> None:
+    """A photograph (PNG) of a stripe scan: each label in its pigment's database colour."""
+    from PIL import Image
+
+    from xrf_napari.physics.pigments import get_pigment
+
+    photo = np.zeros(labels.shape + (3,), np.uint8)
+    for lab, pig in pigments.items():
+        photo[labels == lab] = np.round(np.asarray(get_pigment(pig).rgb) * 255)
+    Image.fromarray(photo).save(path)
+
+
 def _candidates(out):
     lines = (out / "candidates.csv").read_text().splitlines()
     return list(csv.DictReader(line for line in lines if not line.startswith("#")))
@@ -297,16 +309,9 @@ def test_cli_paints_the_suggested_hidden_partner_on_request(scan, tmp_path, caps
 def test_cli_photo_without_labels_finds_regions_from_lines_and_colour(scan, tmp_path, capsys):
     """With a photograph and no label map, regions come from the element lines beside the
     photograph's colour: the three stripes (Hg + Pb, Cu, Zn) come back, each named."""
-    from PIL import Image
-
-    from xrf_napari.physics.pigments import get_pigment
-
     cube_path, labels_path = scan
     labels = np.load(labels_path)
-    photo = np.zeros(labels.shape + (3,), np.uint8)
-    for lab, pig in ((1, "Vermilion"), (2, "Malachite"), (3, "Zinc white")):
-        photo[labels == lab] = np.round(np.asarray(get_pigment(pig).rgb) * 255)
-    Image.fromarray(photo).save(tmp_path / "photo.png")
+    _photo_of(labels, {1: "Vermilion", 2: "Malachite", 3: "Zinc white"}, tmp_path / "photo.png")
     out = tmp_path / "r"
     args = ["pigments", str(cube_path), "--photo", str(tmp_path / "photo.png"), "-o", str(out)]
     assert main(args + ["-k", "3"]) == 0
@@ -321,16 +326,9 @@ def test_cli_photo_without_labels_finds_regions_from_lines_and_colour(scan, tmp_
 def test_cli_pools_a_low_count_scan_before_finding_regions(tmp_path, capsys):
     """At 60 counts per pixel the element lines are read from 3 x 3 neighbourhoods (a note says
     so) and the three stripes still come back, each named."""
-    from PIL import Image
-
-    from xrf_napari.physics.pigments import get_pigment
-
     syn, labels = stripe_scan(RECIPES, 36, counts_per_pixel=60.0)
     path = write_cube(tmp_path / "low.h5", syn.counts, CANON, metadata=dict(syn.metadata))
-    photo = np.zeros(labels.shape + (3,), np.uint8)
-    for lab, pig in ((0, "Vermilion"), (1, "Azurite"), (2, "Zinc white")):
-        photo[labels == lab] = np.round(np.asarray(get_pigment(pig).rgb) * 255)
-    Image.fromarray(photo).save(tmp_path / "photo.png")
+    _photo_of(labels, {0: "Vermilion", 1: "Azurite", 2: "Zinc white"}, tmp_path / "photo.png")
     out = tmp_path / "r"
     args = ["pigments", str(path), "--photo", str(tmp_path / "photo.png"), "-o", str(out)]
     assert main(args + ["-k", "3", "--no-progress"]) == 0
