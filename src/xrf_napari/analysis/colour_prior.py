@@ -179,12 +179,9 @@ def iter_lines_and_photo_points(cube, photo_on_grid, pool: bool = False):
     feats = line_features()
     out = np.empty((h, w, len(feats.elements) + 3), np.float32)
     yield 0, h
-    blocks = cube.iter_canonical_blocks()
-    if pool:
-        from .pooling import pooled_blocks
+    from .pooling import canonical_blocks
 
-        blocks = pooled_blocks(blocks)
-    for sl, block in blocks:
+    for sl, block in canonical_blocks(cube, pool):
         rows = block.shape[0]
         out[sl, :, :-3] = feats(block.reshape(rows * w, -1)).reshape(rows, w, -1)
         yield sl.stop, h

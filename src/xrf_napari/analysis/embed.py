@@ -121,12 +121,9 @@ def iter_embed(
     block_bytes = min(DEFAULT_BLOCK_BYTES, max(1, chunk_pixels) * max(c, emb.n_channels) * 4)
     done = 0
     yield 0, total
-    blocks = cube.iter_canonical_blocks(block_bytes)
-    if pool:
-        from .pooling import pooled_blocks
+    from .pooling import canonical_blocks
 
-        blocks = pooled_blocks(blocks)
-    for sl, block in blocks:
+    for sl, block in canonical_blocks(cube, pool, block_bytes):
         flat = block.reshape(-1, block.shape[-1])
         out = latent[sl].reshape(-1, latent.shape[-1])  # a view: writes land in latent
         for i in range(0, flat.shape[0], chunk_pixels):

@@ -51,6 +51,12 @@ def pool3(counts: np.ndarray) -> np.ndarray:
     return uniform_filter(np.asarray(counts, np.float32), size=(3, 3, 1), mode="nearest") * 9.0
 
 
+def canonical_blocks(cube, pool: bool, block_bytes: int | None = None):
+    """The cube's canonical row blocks (`Cube.iter_canonical_blocks`), pooled when `pool`."""
+    blocks = cube.iter_canonical_blocks(*(() if block_bytes is None else (block_bytes,)))
+    return pooled_blocks(blocks) if pool else blocks
+
+
 def pooled_blocks(blocks):
     """Row blocks (slice, (rows, W, C)) -> the same blocks pooled by `pool3` over the whole
     image: each block is pooled with the row above it and the next block's first row."""

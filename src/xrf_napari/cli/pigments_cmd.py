@@ -31,15 +31,17 @@ def configure(parser) -> None:
     parser.add_argument(
         "--fwhm", type=float, help="detector FWHM at Mn K-alpha in eV (default: file, else 142)"
     )
+    from ..analysis.pigment_fit import ATMOSPHERES, OPTICS
+
     parser.add_argument(
         "--optic",
-        choices=("collimator", "lens"),
+        choices=OPTICS,
         help="excitation optic (default: from the file, else a collimator); lens: a "
         "polycapillary, as on a Bruker M6, whose .rpl exports do not say so",
     )
     parser.add_argument(
         "--atmosphere",
-        choices=("air", "helium", "vacuum"),
+        choices=ATMOSPHERES,
         help="gas of the beam path (default: from the file, else air)",
     )
     parser.add_argument(
