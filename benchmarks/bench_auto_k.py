@@ -21,7 +21,7 @@ def main() -> None:
     from sklearn.metrics import adjusted_rand_score
 
     from xrf_napari.analysis.embed import SILHOUETTE_TOLERANCE, choose_k, cluster, embed
-    from xrf_napari.analysis.pooling import low_counts
+    from xrf_napari.analysis.pooling import decide
     from xrf_napari.io import read_cube
     from xrf_napari.io.project_h5 import read_targets
 
@@ -35,7 +35,7 @@ def main() -> None:
     for path in args.cubes:
         cube = read_cube(path)
         truth = read_targets(path)["labels"]
-        latent = embed(cube, device=args.device, pool=low_counts(cube) is not None)  # as the dock
+        latent = embed(cube, device=args.device, pool=decide(cube).pool)  # as the dock
         k_true = len(np.unique(truth))
         points = latent.reshape(-1, latent.shape[-1])
         k_sil, _ = choose_k(points, tolerance=0.0)

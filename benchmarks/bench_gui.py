@@ -74,9 +74,9 @@ def cli_times(path, device: str, k: int) -> dict:
     suggest_for_cube(cube, mean * cube.shape[0] * cube.shape[1], tiles)  # and the suggestions
     out["mean spectrum"] = time.perf_counter() - t
     t = time.perf_counter()
-    from xrf_napari.analysis.pooling import low_counts
+    from xrf_napari.analysis.pooling import decide
 
-    pool = low_counts(cube) is not None  # as `xrf-napari embed` and the dock decide
+    pool = decide(cube).pool  # as `xrf-napari embed` and the dock decide
     latent = run_to_end(iter_embed(cube, device=device, pool=pool))
     cluster_spectra(cube, cluster(latent, k).labels)
     out["embed + cluster"] = time.perf_counter() - t

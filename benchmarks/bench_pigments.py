@@ -34,7 +34,7 @@ RECIPES = [
 def make_scan(path: Path):
     import numpy as np
 
-    from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
+    from xrf_napari.energy import Calibration
     from xrf_napari.io.project_h5 import write_cube
     from xrf_napari.physics.instrument import InstrumentProfile
     from xrf_napari.synth.dataset import synthesize
@@ -48,7 +48,7 @@ def make_scan(path: Path):
     recs = [Recipe(p, f, [0, 0, 0], [0, 0, 0], 0.0) for p, f in RECIPES]
     prof = InstrumentProfile(anode="Mo", kv=40.0, fwhm_mn_ev=160.0, counts_per_pixel=1000.0)
     syn = synthesize(np.zeros((256, 256, 3), np.uint8), rng, prof, labels=labels, recipes=recs)
-    cal = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
+    cal = Calibration.canonical()
     write_cube(
         path, syn.counts, cal, targets={"labels": labels}, metadata=dict(syn.metadata, name="bench")
     )

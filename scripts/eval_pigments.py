@@ -77,10 +77,10 @@ def evaluate_cube(
         if clusters != "latent":  # or on the element-line shares, beside the photograph's colour
             from xrf_napari.analysis.colour_prior import REGION_K, lines_and_photo_points
             from xrf_napari.analysis.embed import cluster
-            from xrf_napari.analysis.pooling import low_counts
+            from xrf_napari.analysis.pooling import decide
 
             # a low-count scan pooled 3 x 3 first, as the dock and the CLI do
-            points = lines_and_photo_points(cube, shot_img, pool and low_counts(cube) is not None)
+            points = lines_and_photo_points(cube, shot_img, decide(cube, pool).pool)
             # lines + photograph: as the dock and the CLI; lines alone: Embed & cluster's K
             kw = REGION_K if clusters == "lines+photo" else {}
             if clusters == "lines":

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
+from xrf_napari.energy import Calibration
 from xrf_napari.physics.instrument import InstrumentProfile
 from xrf_napari.synth.dataset import synthesize
 from xrf_napari.synth.recipes import Recipe
 
 #: The canonical grid as a file calibration: the synthesized counts are already on it.
-CANON = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
+CANON = Calibration.canonical()
 RH = InstrumentProfile(anode="Rh", kv=40.0, fwhm_mn_ev=145.0, counts_per_pixel=1500.0)
 
 

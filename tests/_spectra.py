@@ -15,16 +15,12 @@ import numpy as np
 from xrf_napari.cube import cube_from_array
 from xrf_napari.elements import element_lines
 from xrf_napari.energy import (
-    CANONICAL_BIN_WIDTH,
-    CANONICAL_E_MIN,
     CANONICAL_N_CHANNELS,
     Calibration,
 )
 
 #: The canonical grid as a calibration: channel centres 1.025, 1.075, ... keV.
-CANONICAL_CAL = Calibration(
-    CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH, source="file"
-)
+CANONICAL_CAL = Calibration.canonical()
 #: Rough relative intensities inside a family group, good enough for tests.
 RATIOS = {"Ka": 1.0, "Kb": None, "La": 1.0, "Lb": 0.8, "Lg": 0.15, "Ma": 0.5}
 

@@ -85,13 +85,11 @@ def test_lines_and_photo_points_stack_line_shares_and_the_photograph_colour():
     from xrf_napari.analysis.colour_prior import PHOTO_LAB_SCALE, lines_and_photo_points
     from xrf_napari.analysis.line_features import FEATURE_ELEMENTS, line_features
     from xrf_napari.cube import cube_from_array
-    from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
+    from xrf_napari.energy import Calibration
 
     rng = np.random.default_rng(0)
     counts = rng.poisson(3.0, (5, 7, 512)).astype(np.uint16)
-    cube = cube_from_array(
-        counts, Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
-    )
+    cube = cube_from_array(counts, Calibration.canonical())
     photo = rng.random((5, 7, 3))
     pts = lines_and_photo_points(cube, photo)
     assert pts.shape == (5, 7, len(FEATURE_ELEMENTS) + 3) and pts.dtype == np.float32

@@ -8,12 +8,12 @@ pytest.importorskip("xraylib")
 
 from xrf_napari.analysis import pigment_fit as pf
 from xrf_napari.cube import cube_from_array
-from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
+from xrf_napari.energy import Calibration, canonical_energy
 from xrf_napari.physics.instrument import InstrumentProfile
 from xrf_napari.synth.dataset import synthesize
 from xrf_napari.synth.recipes import Recipe
 
-CANON = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, "file")
+CANON = Calibration.canonical()
 PROFILE = InstrumentProfile(anode="Rh", kv=40.0, fwhm_mn_ev=150.0, counts_per_pixel=2000.0)
 RECIPES = [  # a stripe each, so every region has a large interior
     (["Vermilion", "Lead white"], [0.4, 0.6]),

@@ -9,9 +9,9 @@ torch = pytest.importorskip("torch")
 
 from xrf_napari.analysis import pooling  # noqa: E402
 from xrf_napari.cube import cube_from_array  # noqa: E402
-from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy  # noqa: E402
+from xrf_napari.energy import Calibration  # noqa: E402
 
-CANON = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, source="file")
+CANON = Calibration.canonical()
 
 
 @pytest.mark.parametrize("rows", [1, 2, 5, 40])
@@ -35,12 +35,38 @@ def test_count_level_is_read_from_a_few_rows_and_decides():
     counts[..., 100] = 120  # 120 counts per pixel, all on the canonical grid
     cube = cube_from_array(counts, CANON)
     assert pooling.counts_per_pixel(cube) == pytest.approx(120.0)
-    assert pooling.low_counts(cube) == pytest.approx(120.0)
+    pool, note = pooling.decide(cube)
+    assert pool and "3 x 3" in note and "120 counts per pixel" in note and "embedding" in note
+    assert "reading its lines" in pooling.decide(cube, before="reading its lines").note
+    assert pooling.decide(cube, enabled=False) == (False, "")  # the user's tick box / --no-pool
     counts[..., 100] = int(pooling.POOL_BELOW_COUNTS) + 1
-    assert pooling.low_counts(cube_from_array(counts, CANON)) is None
-    assert "3 x 3" in pooling.pooling_note(120.0) and "120 counts per pixel" in (
-        pooling.pooling_note(120.0)
-    )
+    assert pooling.decide(cube_from_array(counts, CANON)) == (False, "")
+
+
+def test_the_evaluation_pools_exactly_the_scans_the_plugin_pools():
+    """evaluate_cube decides on the same few rows as the dock: a scan whose sampled rows are
+    low in counts is pooled even where its other rows are not (and the other way round)."""
+    from xrf_napari.training.eval_embedder import evaluate_cube
+
+    class Flat:  # an embedder stub: one latent for all, the ARI is not what is checked here
+        config = {}
+
+        def encode(self, x):
+            return np.zeros((len(x), 3), np.float32)
+
+    h = 40
+    sampled = set(np.linspace(0, h - 1, pooling.SAMPLE_ROWS).round().astype(int))
+    counts = np.zeros((h, 6, 512), np.uint16)
+    labels = np.zeros((h, 6), np.int32)
+    labels[:, 3:] = 1
+    rows = np.array([y in sampled for y in range(h)])
+    counts[rows, :, 100] = 100  # the rows the plugin reads: low
+    counts[~rows, :, 100] = 5000  # the others: high, so the whole-cube mean is above 500
+    assert counts.sum(-1).mean() > pooling.POOL_BELOW_COUNTS
+    assert evaluate_cube(Flat(), counts, labels, oracle=False)["pooled"]
+    counts[rows, :, 100], counts[~rows, :, 100] = 600, 0  # sampled rows above 500, mean below
+    assert counts.sum(-1).mean() < pooling.POOL_BELOW_COUNTS
+    assert not evaluate_cube(Flat(), counts, labels, oracle=False)["pooled"]
 
 
 def test_pooling_separates_regions_the_noise_mixes():
@@ -54,7 +80,7 @@ def test_pooling_separates_regions_the_noise_mixes():
     recipes = [(["Vermilion", "Lead white"], [0.2, 0.8]), (["Vermilion", "Lead white"], [0.4, 0.6])]
     syn, labels = stripe_scan(recipes, 40, counts_per_pixel=40.0)
     cube = cube_from_array(syn.counts, CANON)
-    assert pooling.low_counts(cube) is not None
+    assert pooling.decide(cube).pool
     plain = cluster(embed(cube, device="cpu"), 2).labels
     pooled = embed(cube, device="cpu", pool=True)
     ari_plain = adjusted_rand_score(labels.ravel(), plain.ravel())

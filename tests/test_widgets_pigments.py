@@ -100,11 +100,14 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
     assert widget.instrument() == {}
     widget.anode_combo.setCurrentText("Mo")
     widget.kv_spin.setValue(35)
+    assert widget.fwhm_spin.text() == "FWHM from the file"  # its minimum: not passed
+    widget.fwhm_spin.setValue(170)
     widget.optic_combo.setCurrentText("lens")
     widget.gas_combo.setCurrentText("helium")
     assert widget.instrument() == {
         "anode": "Mo",
         "kv": 35.0,
+        "fwhm_mn_ev": 170.0,
         "optic": "lens",
         "atmosphere": "helium",
     }
@@ -112,7 +115,13 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
     wait_idle(qtbot, widget.job, timeout=120000)
     assert widget.job.last_error is None, widget.job.last_error
     p = widget.report.profile
-    assert (p.anode, p.kv, p.optic, p.atmosphere) == ("Mo", 35.0, "polycapillary", "helium")
+    assert (p.anode, p.kv, p.fwhm_mn_ev, p.optic, p.atmosphere) == (
+        "Mo",
+        35.0,
+        170.0,
+        "polycapillary",
+        "helium",
+    )
 
 
 def test_uvit_colours_cancel_and_bad_labels(docked, qtbot, tmp_path):

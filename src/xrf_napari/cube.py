@@ -93,12 +93,13 @@ class Cube:
         step = self.rows_per_block(block_bytes)
         for y0 in range(0, h, step):
             sl = slice(y0, min(h, y0 + step))
-            yield sl, self._read_rows(sl)
+            yield sl, self.read_rows(sl)
             _drop_mapped_pages(self.data)
         self.metadata["values_checked"] = True  # a whole pass validated every value
 
-    def _read_rows(self, sl: slice, channels: slice = slice(None)) -> np.ndarray:
-        """One block from the store; for a cube read from a file, a store error or bad values
+    def read_rows(self, sl: slice, channels: slice = slice(None)) -> np.ndarray:
+        """Rows `sl` (all or `channels`) as a numpy array, without a whole pass; for a cube read
+        from a file, a store error or bad values
         (NaN, inf, negative) become a CubeReadError naming the file and rows (errors.py)."""
         if self.path is None:
             return np.asarray(self.data[sl, :, channels])
@@ -190,7 +191,7 @@ class Cube:
         step = int(max(1, min(h, block_bytes // max(row_bytes, 1))))
         for y0 in range(0, h, step):
             sl = slice(y0, min(h, y0 + step))
-            yield sl, self._read_rows(sl, slice(c0, c1))
+            yield sl, self.read_rows(sl, slice(c0, c1))
 
     def _window_maps_matrix(self, windows, block_bytes: int) -> np.ndarray:
         e = self.energy

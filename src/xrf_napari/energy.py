@@ -68,6 +68,12 @@ class Calibration:
         return cls(**{k: d[k] for k in ("offset", "gain", "quadratic", "source") if k in d})
 
     @classmethod
+    def canonical(cls) -> Calibration:
+        """The canonical grid's own calibration (channel centres of `canonical_energy`): what
+        arrays already re-binned for the DVE carry."""
+        return cls(CANONICAL_E_MIN + 0.5 * CANONICAL_BIN_WIDTH, CANONICAL_BIN_WIDTH, 0.0, "file")
+
+    @classmethod
     def uncalibrated(cls) -> Calibration:
         """Channel numbers as 'energy' (gain 1, offset 0): what a file with no calibration gets."""
         return cls(0.0, 1.0, 0.0, source="none")

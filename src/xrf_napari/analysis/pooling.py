@@ -12,6 +12,8 @@ the next block's first row is known, so memory stays that of two blocks.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 #: Mean counts per pixel (canonical grid) below which clustering pools 3 x 3 neighbourhoods.
@@ -21,26 +23,33 @@ POOL_BELOW_COUNTS = 500.0
 SAMPLE_ROWS = 16
 
 
+class Pooling(NamedTuple):
+    """Whether clustering pools this scan, and the line that tells the user ("" when not)."""
+
+    pool: bool
+    note: str
+
+
 def counts_per_pixel(cube, rows: int = SAMPLE_ROWS) -> float:
     """Mean counts per pixel on the canonical grid, from `rows` rows spread over the scan (a
     small fraction of one pass; scans keep one dwell time, so a few rows tell the level)."""
     h, w = cube.shape[:2]
     ys = np.unique(np.linspace(0, h - 1, min(rows, h)).round().astype(int))
     rebin = cube.canonical_rebinner()
-    total = sum(float(rebin(cube._read_rows(slice(y, y + 1))).sum()) for y in ys)
+    total = sum(float(rebin(cube.read_rows(slice(y, y + 1))).sum()) for y in ys)
     return total / (len(ys) * w)
 
 
-def low_counts(cube) -> float | None:
-    """The scan's counts per pixel when clustering should pool neighbourhoods, else None."""
-    level = counts_per_pixel(cube)
-    return level if level < POOL_BELOW_COUNTS else None
-
-
-def pooling_note(level: float, before: str = "embedding") -> str:
-    return (
+def decide(cube, enabled: bool = True, before: str = "embedding") -> Pooling:
+    """The one pooling decision of the dock, the CLIs and the evaluation: pool when `enabled`
+    and the scan has fewer than POOL_BELOW_COUNTS counts per pixel."""
+    level = counts_per_pixel(cube) if enabled else POOL_BELOW_COUNTS
+    if level >= POOL_BELOW_COUNTS:
+        return Pooling(False, "")
+    return Pooling(
+        True,
         f"{level:.0f} counts per pixel: each pixel's 3 x 3 neighbourhood pooled before {before} "
-        f"(below {POOL_BELOW_COUNTS:.0f}; region edges soften by a pixel)"
+        f"(below {POOL_BELOW_COUNTS:.0f}; region edges soften by a pixel)",
     )
 
 

@@ -133,15 +133,15 @@ def run(args) -> int:
         inputs=[args.input, args.weights],
     )
 
+    from ..analysis import pooling
     from ..analysis.embed import cluster, cluster_spectra, iter_embed, load_embedder
-    from ..analysis.pooling import low_counts, pooling_note
     from ..progress import run_to_end, tqdm_callback
 
     cube = open_cube(args.input)
     emb = load_embedder(args.weights, args.device)
-    level = None if args.no_pool else low_counts(cube)
-    if level is not None:
-        print(f"note: {pooling_note(level)}; --no-pool keeps pixels apart", file=sys.stderr)
+    pool, note = pooling.decide(cube, not args.no_pool)
+    if pool:
+        print(f"note: {note}; --no-pool keeps pixels apart", file=sys.stderr)
     cb, close = (None, lambda: None) if args.no_progress else tqdm_callback("embedding", "px")
     try:
         latent = run_to_end(
@@ -150,7 +150,7 @@ def run(args) -> int:
                 weights=args.weights,
                 device=args.device,
                 chunk_pixels=args.chunk_pixels,
-                pool=level is not None,
+                pool=pool,
             ),
             cb,
         )

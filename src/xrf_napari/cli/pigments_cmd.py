@@ -130,30 +130,28 @@ def _drain(gen, desc: str, unit: str, progress: bool):
 
 def cluster_labels(cube, k, device, progress: bool, pool_low_counts: bool = True):
     """DVE latent + K-Means, as the `embed` command (labels 1..k; a low-count scan pooled)."""
+    from ..analysis import pooling
     from ..analysis.embed import cluster, iter_embed
-    from ..analysis.pooling import low_counts, pooling_note
 
-    level = low_counts(cube) if pool_low_counts else None
-    if level is not None:
-        print(f"note: {pooling_note(level)}", file=sys.stderr)
-    latent = _drain(
-        iter_embed(cube, device=device, pool=level is not None), "embedding", "px", progress
-    )
+    pool, note = pooling.decide(cube, pool_low_counts)
+    if pool:
+        print(f"note: {note}", file=sys.stderr)
+    latent = _drain(iter_embed(cube, device=device, pool=pool), "embedding", "px", progress)
     return cluster(latent, k).labels
 
 
 def line_photo_labels(cube, photo, k, progress: bool):
     """K-Means on the element-line shares and the photograph's colour (labels 1..k), as the
     Pigments dock's "Find regions"."""
+    from ..analysis import pooling
     from ..analysis.colour_prior import REGION_K, iter_lines_and_photo_points
     from ..analysis.embed import iter_cluster
-    from ..analysis.pooling import low_counts, pooling_note
 
-    level = low_counts(cube)
-    if level is not None:
-        print(f"note: {pooling_note(level, 'reading its lines')}", file=sys.stderr)
+    pool, note = pooling.decide(cube, before="reading its lines")
+    if pool:
+        print(f"note: {note}", file=sys.stderr)
     points = _drain(
-        iter_lines_and_photo_points(cube, photo, level is not None),
+        iter_lines_and_photo_points(cube, photo, pool),
         "element lines",
         "row",
         progress,

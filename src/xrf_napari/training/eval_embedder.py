@@ -106,12 +106,15 @@ def evaluate_cube(
     from sklearn.decomposition import PCA
     from sklearn.metrics import adjusted_rand_score
 
-    from ..analysis.pooling import POOL_BELOW_COUNTS, pool3
+    from ..analysis import pooling
+    from ..cube import cube_from_array
+    from ..energy import Calibration
     from ..models.dve import normalise
 
-    pooled = pool_low_counts and counts.sum(axis=-1, dtype=np.float64).mean() < POOL_BELOW_COUNTS
+    # the plugin's decision (a few rows' count level), on these canonical counts
+    pooled = pooling.decide(cube_from_array(counts, Calibration.canonical()), pool_low_counts).pool
     if pooled:
-        counts = pool3(counts)
+        counts = pooling.pool3(counts)
 
     flat = counts.reshape(-1, counts.shape[-1]).astype(np.float32)
     truth = labels.reshape(-1)

@@ -29,6 +29,7 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
     then over the K-Means fits (each stage announced by name; Cancel stops between fits). The
     preview is made here, not in the GUI thread, which only hands finished arrays to napari. A
     low-count scan is pooled 3 x 3 first (analysis.pooling), unless pool_low_counts is False."""
+    from ..analysis import pooling
     from ..analysis.embed import (
         iter_cluster,
         iter_cluster_spectra,
@@ -36,11 +37,9 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
         latent_to_rgb,
         load_embedder,
     )
-    from ..analysis.pooling import low_counts, pooling_note
 
-    level = low_counts(cube) if pool_low_counts else None
-    note = "" if level is None else pooling_note(level)
-    latent = yield from iter_embed(cube, weights=weights, device=device, pool=level is not None)
+    pool, note = pooling.decide(cube, pool_low_counts)
+    latent = yield from iter_embed(cube, weights=weights, device=device, pool=pool)
     rgb = latent_to_rgb(latent)
     yield "Clustering (choosing K)\u2026" if k is None else f"Clustering into {k} regions\u2026"
     result = yield from iter_cluster(latent, k)

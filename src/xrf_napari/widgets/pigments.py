@@ -47,6 +47,8 @@ from ._common import (
 
 PLACEMENTS = ("Beside the scan", "Over the scan")
 FROM_FILE = "from the file"
+#: The FWHM box's minimum: one below the forward model's 100-300 eV, shown as "from the file".
+FWHM_FROM_FILE = 99
 COLUMNS = ("Region", "Candidate paint", "Elements", "Notes")
 
 
@@ -61,9 +63,9 @@ def _pigments_job(
     instrument=None,
 ):
     """Progress generator: the colour prior (a registered photograph, or the SmallUViT's region
-    colours), then the pigment fit. instrument: what the user set of anode, kv, optic and
-    atmosphere (`iter_fit_regions`' arguments). Returns (report, {label: sRGB} or None, the
-    SmallUViT's RGB or None, the colour's source)."""
+    colours), then the pigment fit. instrument: what the user set of anode, kv, fwhm_mn_ev,
+    optic and atmosphere (`iter_fit_regions`' arguments). Returns (report, {label: sRGB} or
+    None, the SmallUViT's RGB or None, the colour's source)."""
     from ..analysis.colour_prior import photo_on_scan, region_mean_colours
     from ..analysis.pigment_fit import iter_fit_regions
 
@@ -95,11 +97,11 @@ def _regions_job(cube, photo, k):
     pixel's element-line shares beside its colour in the photograph (as `xrf-napari pigments
     --photo` without --labels). Progress over the pass through the file, then over the K-Means
     fits. Returns the ClusterResult."""
+    from ..analysis import pooling
     from ..analysis.colour_prior import REGION_K, iter_lines_and_photo_points, photo_on_scan
     from ..analysis.embed import iter_cluster
-    from ..analysis.pooling import low_counts
 
-    pool = low_counts(cube) is not None  # a low-count scan: 3 x 3 neighbourhoods, as Embed does
+    pool = pooling.decide(cube).pool  # a low-count scan: 3 x 3 neighbourhoods, as Embed does
     yield "Reading each pixel's element lines" + (" (3 x 3 pooled)" if pool else "") + "\u2026"
     points = yield from iter_lines_and_photo_points(
         cube, photo_on_scan(photo, cube.shape[:2]), pool
@@ -248,7 +250,7 @@ class PigmentsWidget(CubeDock):
                 ("Regions", self.labels_combo),
                 ("Photograph", self.photo_combo),
                 ("Regions (K)", self.k_spin),
-                ("Tube", self._row(self.anode_combo, self.kv_spin)),
+                ("Tube, detector", self._row(self.anode_combo, self.kv_spin, self.fwhm_spin)),
                 ("Optic, gas", self._row(self.optic_combo, self.gas_combo)),
                 ("Device", self.device),
                 ("Show", self.placement),
@@ -292,6 +294,15 @@ class PigmentsWidget(CubeDock):
         self.kv_spin.setSuffix(" kV")
         self.kv_spin.setSpecialValueText("kV from the file")
         self.kv_spin.setToolTip("Tube voltage; 0 = from the file, else 50 kV (the notes say so)")
+        self.fwhm_spin = QSpinBox()
+        self.fwhm_spin.setRange(FWHM_FROM_FILE, 300)
+        self.fwhm_spin.setSingleStep(5)
+        self.fwhm_spin.setSuffix(" eV")
+        self.fwhm_spin.setSpecialValueText("FWHM from the file")
+        self.fwhm_spin.setToolTip(
+            "Detector resolution, FWHM at Mn K-alpha (100-300 eV); from the file: its metadata, "
+            "else estimated from the region spectra"
+        )
         self.optic_combo = QComboBox()
         self.optic_combo.addItems([FROM_FILE, *OPTICS])
         self.optic_combo.setToolTip(
@@ -316,6 +327,8 @@ class PigmentsWidget(CubeDock):
             out["anode"] = self.anode_combo.currentText()
         if self.kv_spin.value() > 0:
             out["kv"] = float(self.kv_spin.value())
+        if self.fwhm_spin.value() > FWHM_FROM_FILE:
+            out["fwhm_mn_ev"] = float(self.fwhm_spin.value())
         if self.optic_combo.currentIndex() > 0:
             out["optic"] = self.optic_combo.currentText()
         if self.gas_combo.currentIndex() > 0:
