@@ -204,6 +204,30 @@ def test_cluster_recovers_blobs_and_chooses_k():
         cluster(latent[:1, :1], None)  # a spot spectrum: the message says what to do instead
 
 
+def test_alike_pixels_are_not_split_at_random():
+    """A scan without counts (the real space-keys ripple file) embeds every pixel to one point:
+    one region, not K random pieces of identical pixels (was 8 with a scikit-learn warning); with
+    two distinct points automatic K stops at 2 and a larger fixed K is a clear error."""
+    import warnings
+
+    flat = np.zeros((3, 3, 3), np.float32)
+    for k in (None, 4):
+        one = cluster(flat, k)
+        assert one.k == 1 and (one.labels == 1).all() and one.silhouette is None
+    two = np.zeros((6, 6, 3), np.float32)
+    two[:2] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning about duplicate points
+        auto = cluster(two, None)
+    assert (
+        auto.k == 2
+        and len(np.unique(auto.labels[:2])) == 1
+        and auto.labels[0, 0] != (auto.labels[5, 5])
+    )
+    with pytest.raises(ValueError, match="only 2 distinct embeddings"):
+        cluster(two, 3)
+
+
 def test_automatic_k_leans_finer_with_a_wider_tolerance():
     """Two groups of two close blobs: the silhouette alone prefers the 2 groups; pick_k's
     tolerance takes the finer split that is nearly as well separated (4 blobs), and the wider

@@ -210,7 +210,7 @@ def iter_choose_k(
         points[rng.choice(n, AUTO_K_FIT_SAMPLE, replace=False)] if n > AUTO_K_FIT_SAMPLE else points
     )
     lo, hi = int(k_range[0]), int(k_range[1])
-    hi = min(hi, len(sub) - 1)
+    hi = min(hi, len(sub) - 1, max(n_distinct(sub), 2))
     if lo < 2:
         raise ValueError(f"cannot choose K in {k_range}: K starts at 2")
     if hi < lo:
@@ -226,6 +226,13 @@ def iter_choose_k(
             scores[k] = _silhouette(sub, lab, seed) or -1.0
             yield i + 1, hi - lo + 1
     return pick_k(scores, tolerance), scores
+
+
+def n_distinct(points: np.ndarray) -> int:
+    """Distinct rows of (n, D) points: a scan whose pixels are alike (no counts, a flat test
+    pattern) has fewer than K, and K-Means would split identical points at random."""
+    rows = np.ascontiguousarray(points)
+    return len(np.unique(rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1])))))
 
 
 def pick_k(scores: dict[int, float], tolerance: float = SILHOUETTE_TOLERANCE) -> int:
@@ -270,6 +277,10 @@ def iter_cluster(
         valid &= mask.reshape(-1)
     points = flat[valid]
     n = len(points)
+    if n > 1 and (points == points[0]).all():  # every pixel alike: one region, whatever K
+        labels = np.zeros(h * w, dtype=np.int32)
+        labels[valid] = 1
+        return ClusterResult(labels.reshape(h, w), 1, points[:1].copy(), None)
     if k is None:
         n_k = int(k_range[1]) - int(k_range[0]) + 1
         steps = max(n_k, 0) + N_INIT
@@ -287,6 +298,11 @@ def iter_cluster(
         steps, offset = N_INIT, 0
     if k > n:
         raise ValueError(f"cannot make {k} clusters from {n} pixels")
+    if k > (m := n_distinct(points)):
+        raise ValueError(
+            f"cannot make {k} regions: the pixels have only {m} distinct embeddings (a scan with "
+            f"few counts or a repeated pattern); ask for at most {m}, or let K be chosen"
+        )
     best = None
     with _one_thread():
         for i in range(N_INIT):

@@ -161,8 +161,12 @@ def run(args) -> int:
     write_outputs(paths, cube, latent, result, spectra, counts, emb)
     sil = "n/a" if result.silhouette is None else f"{result.silhouette:.3f}"
     print(
-        f"{cube.name}: {cube.shape[0]} x {cube.shape[1]} px, {result.k} clusters (silhouette "
-        f"{sil}); "
-        f"wrote {', '.join(str(p) for p in paths.values())}"
+        f"{cube.name}: {cube.shape[0]} x {cube.shape[1]} px, "
+        + (
+            "1 cluster (every pixel has the same embedding); "
+            if result.k == 1
+            else f"{result.k} clusters (silhouette {sil}); "
+        )
+        + f"wrote {', '.join(str(p) for p in paths.values())}"
     )
     return 0

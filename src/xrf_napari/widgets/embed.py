@@ -169,7 +169,11 @@ class EmbedClusterWidget(CubeDock):
             f"{i + 1}: {100 * c / max(counts.sum(), 1):.0f}%" for i, c in enumerate(counts)
         )
         self.summary.setText(
-            f"{clusters.k} regions{sil} (device {device}).\nArea per region: {sizes}"
+            (
+                f"{clusters.k} regions{sil} (device {device}).\nArea per region: {sizes}"
+                if clusters.k > 1
+                else f"1 region: every pixel has the same embedding (device {device})."
+            )
             + (f"\n{note[0].upper()}{note[1:]}." if note else "")
         )
 
