@@ -385,3 +385,15 @@ def test_bruker_spot_spectrum_reads_its_instrument(real_data, tmp_path, capsys):
     rc = main(["pigments", str(path), "-o", str(tmp_path / "r"), "--no-progress"])
     assert rc == 0
     assert "region   1 (1 px): " in capsys.readouterr().out
+
+
+def test_a_standard_under_a_monochromatic_beam_is_flagged_unreliable(real_data, capsys, tmp_path):
+    """PyMca's real test spectrum (a thin multi-element standard under a monochromatised Mo
+    beam) is nothing our tube-and-paint forward model can make: the fit says its candidates are
+    unreliable; the real M6 spot spectrum of a painting is not flagged."""
+    rc = main(["pigments", str(real_data / "pymca_XRFSpectrum.mca"), "-o", str(tmp_path / "a")])
+    out = capsys.readouterr().out
+    assert rc == 0 and "of the counts unexplained" in out and "unreliable" in out
+    m6 = real_data / "bruker_m6_jetstream_file_example.spx"
+    assert main(["pigments", str(m6), "-o", str(tmp_path / "b"), "--no-progress"]) == 0
+    assert "unreliable" not in capsys.readouterr().out

@@ -109,6 +109,27 @@ def test_pure_scatter_region_says_no_pigment_lines():
     assert {h.pigment for h in res.hidden} >= {"Carbon black", "Indigo"}
 
 
+def test_a_spectrum_the_forward_model_cannot_make_is_flagged(report):
+    """Two lone sharp lines (no K-beta, no L family: what no paint layer under a tube gives) leave
+    half the counts unexplained whatever the candidate: the region says its candidates are
+    unreliable. The paint regions of the same scan stay far below the flag."""
+    e = canonical_energy()
+    shape = np.exp(-0.5 * ((e - 4.5) / 0.07) ** 2) + np.exp(-0.5 * ((e - 11.0) / 0.07) ** 2)
+    counts = np.random.default_rng(0).poisson(shape / shape.sum() * 2000, (6, 6, e.size))
+    cube = cube_from_array(counts.astype(np.uint16), CANON, profile=PROFILE.to_dict())
+    res = pf.fit_regions(cube, np.ones((6, 6), np.int32)).regions[0]
+    share = pf.unexplained_share(res.spectrum * res.n_pixels, res.best.model)
+    assert share > pf.MISFIT_WARN and "unreliable" in res.message
+    assert f"{100 * share:.0f} % of the counts unexplained" in res.message
+    for r in report.regions:
+        if r.best is not None:
+            assert pf.unexplained_share(r.spectrum * r.n_pixels, r.best.model) < 0.1
+            assert "unreliable" not in r.message
+    y = np.array([10.0, 30.0, 60.0])
+    assert pf.unexplained_share(y, y) == 0 and pf.unexplained_share(y, y[::-1]) == 0.5
+    assert pf.unexplained_share(y, None) is None
+
+
 def test_unknown_anode_and_missing_metadata():
     counts = np.ones((4, 4, 512), np.uint16)
     with pytest.raises(pf.PigmentFitError, match="unknown X-ray tube anode 'Xx'.*Rh"):

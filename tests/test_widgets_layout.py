@@ -35,7 +35,7 @@ def _controls(root):
 
 
 def test_all_docks_fit_a_1080p_screen(make_napari_viewer, tmp_path, qtbot):
-    from qtpy.QtWidgets import QApplication, QLabel, QSizePolicy
+    from qtpy.QtWidgets import QAbstractSpinBox, QApplication, QLabel, QSizePolicy
 
     viewer = make_napari_viewer(show=True)
     open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
@@ -91,6 +91,10 @@ def test_all_docks_fit_a_1080p_screen(make_napari_viewer, tmp_path, qtbot):
             if isinstance(ctl, QLabel) and ctl.wordWrap() and ctl.text():
                 hint = max(hint, ctl.heightForWidth(ctl.width()))
             assert ctl.height() >= hint, (name, type(ctl).__name__, text, ctl.height(), hint)
+            if isinstance(ctl, QAbstractSpinBox):  # its text ("kV: file") not cut off
+                edit = ctl.lineEdit()
+                want = edit.fontMetrics().horizontalAdvance(ctl.text())
+                assert edit.width() >= want, (name, ctl.text(), edit.width(), want)
     maps = docks["Elemental maps"][1]
     row = maps.table.verticalHeader().defaultSectionSize()
     assert maps.table.height() >= 6 * row  # at least six element rows visible without scrolling

@@ -100,7 +100,7 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
     assert widget.instrument() == {}
     widget.anode_combo.setCurrentText("Mo")
     widget.kv_spin.setValue(35)
-    assert widget.fwhm_spin.text() == "FWHM from the file"  # its minimum: not passed
+    assert widget.fwhm_spin.text() == "FWHM: file"  # its minimum: not passed
     widget.fwhm_spin.setValue(170)
     widget.optic_combo.setCurrentText("lens")
     widget.gas_combo.setCurrentText("helium")

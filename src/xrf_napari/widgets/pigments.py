@@ -47,7 +47,7 @@ from ._common import (
 
 PLACEMENTS = ("Beside the scan", "Over the scan")
 FROM_FILE = "from the file"
-#: The FWHM box's minimum: one below the forward model's 100-300 eV, shown as "from the file".
+#: The FWHM box's minimum: one below the forward model's 100-300 eV, shown as "FWHM: file".
 FWHM_FROM_FILE = 99
 COLUMNS = ("Region", "Candidate paint", "Elements", "Notes")
 
@@ -292,13 +292,13 @@ class PigmentsWidget(CubeDock):
         self.kv_spin.setRange(0.0, 100.0)
         self.kv_spin.setDecimals(0)
         self.kv_spin.setSuffix(" kV")
-        self.kv_spin.setSpecialValueText("kV from the file")
+        self.kv_spin.setSpecialValueText("kV: file")
         self.kv_spin.setToolTip("Tube voltage; 0 = from the file, else 50 kV (the notes say so)")
         self.fwhm_spin = QSpinBox()
         self.fwhm_spin.setRange(FWHM_FROM_FILE, 300)
         self.fwhm_spin.setSingleStep(5)
         self.fwhm_spin.setSuffix(" eV")
-        self.fwhm_spin.setSpecialValueText("FWHM from the file")
+        self.fwhm_spin.setSpecialValueText("FWHM: file")
         self.fwhm_spin.setToolTip(
             "Detector resolution, FWHM at Mn K-alpha (100-300 eV); from the file: its metadata, "
             "else estimated from the region spectra"
