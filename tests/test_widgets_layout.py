@@ -91,7 +91,7 @@ def test_all_docks_fit_a_1080p_screen(make_napari_viewer, tmp_path, qtbot):
             if isinstance(ctl, QLabel) and ctl.wordWrap() and ctl.text():
                 hint = max(hint, ctl.heightForWidth(ctl.width()))
             assert ctl.height() >= hint, (name, type(ctl).__name__, text, ctl.height(), hint)
-            if isinstance(ctl, QAbstractSpinBox):  # its text ("kV: file") not cut off
+            if isinstance(ctl, QAbstractSpinBox):  # its text ("kV from the file") not cut off
                 edit = ctl.lineEdit()
                 want = edit.fontMetrics().horizontalAdvance(ctl.text())
                 assert edit.width() >= want, (name, ctl.text(), edit.width(), want)

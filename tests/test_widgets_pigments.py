@@ -100,7 +100,7 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
     assert widget.instrument() == {}
     widget.anode_combo.setCurrentText("Mo")
     widget.kv_spin.setValue(35)
-    assert widget.fwhm_spin.text() == "FWHM: file"  # its minimum: not passed
+    assert widget.fwhm_spin.text() == "resolution from the file"  # its minimum: not passed
     widget.fwhm_spin.setValue(170)
     widget.optic_combo.setCurrentText("lens")
     widget.gas_combo.setCurrentText("helium")
@@ -313,3 +313,32 @@ def test_a_spot_spectrum_is_fitted_as_one_region(make_napari_viewer, qtbot, tmp_
     assert region.data.shape == (1, 1) and region.data[0, 0] == 1
     assert widget.table.rowCount() == 1
     assert "Vermilion" in widget.table.cellWidget(0, 1).itemText(0)
+
+
+def test_a_spot_spectrum_from_the_plugins_menu(make_napari_viewer, tmp_path, qtbot):
+    """Docked from the Plugins menu, a widget's viewer is napari's PublicOnlyProxy and so is every
+    layer it hands out: a spot spectrum is still fitted as one region (it was refused with
+    "choose a Labels layer of the scan's size (1, 1) ...; got (1, 1)"), and a second fit updates
+    the "pigment recolour" layer in place, keeping the user's display choices (it was removed and
+    added again)."""
+    syn, _ = stripe_scan(RECIPES[:1], 4)
+    path = tmp_path / "spot.h5"
+    write_cube(path, syn.counts[:1, :1], CANON, metadata=dict(syn.metadata, name="spot"))
+    viewer = make_napari_viewer()
+    open_cube(viewer, path)
+    _, widget = viewer.window.add_plugin_dock_widget("xrf-napari", "Pigments")
+    assert type(widget.viewer).__name__ == "PublicOnlyProxy"  # what the test is about
+    widget.use_uvit.setChecked(False)
+    widget.device.setCurrentText("cpu")
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    (region,) = widget.report.regions
+    assert region.n_pixels == 1 and "Vermilion" in region.best.pigments
+    painted = viewer.layers[f"pigment recolour [{cube_stack_name(viewer)}]"]
+    painted.opacity = 0.3
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    again = viewer.layers[f"pigment recolour [{cube_stack_name(viewer)}]"]
+    assert again is painted and again.opacity == 0.3

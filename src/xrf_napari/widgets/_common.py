@@ -109,13 +109,19 @@ def yx_transform(layer) -> tuple[tuple[float, float], tuple[float, float]]:
     return tuple(float(v) for v in layer.scale[-2:]), tuple(float(v) for v in layer.translate[-2:])
 
 
+def layer_type(layer) -> str:
+    """The layer's napari class name ("Image", "Labels", ...). type() would name the
+    PublicOnlyProxy napari wraps around every layer a plugin dock's viewer hands out."""
+    return layer.__class__.__name__
+
+
 def upsert_layer(viewer, name: str, data, kind: str = "image", **kwargs):
     """Replace the data of the layer called `name` (keeping the user's display choices), or add
     it."""
     if name in viewer.layers:
         layer = viewer.layers[name]
         expected = {"image": "Image", "labels": "Labels"}[kind]
-        if type(layer).__name__ == expected and getattr(layer, "rgb", False) == kwargs.get(
+        if layer_type(layer) == expected and getattr(layer, "rgb", False) == kwargs.get(
             "rgb", False
         ):
             layer.data = data

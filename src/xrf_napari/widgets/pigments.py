@@ -38,6 +38,7 @@ from ._common import (
     device_combo,
     form_grid,
     layer_cube,
+    layer_type,
     preload_labels_imports,
     report_error,
     side_by_side_translate,
@@ -47,7 +48,7 @@ from ._common import (
 
 PLACEMENTS = ("Beside the scan", "Over the scan")
 FROM_FILE = "from the file"
-#: The FWHM box's minimum: one below the forward model's 100-300 eV, shown as "FWHM: file".
+#: The FWHM box's minimum: one below the forward model's 100-300 eV, shown as "from the file".
 FWHM_FROM_FILE = 99
 COLUMNS = ("Region", "Candidate paint", "Elements", "Notes")
 
@@ -147,7 +148,7 @@ def swatch_icon(rgb, size: int = 18) -> QIcon:
 
 def _is_labels_for(layer, cube) -> bool:
     return (
-        type(layer).__name__ == "Labels"
+        layer_type(layer) == "Labels"
         and cube is not None
         and tuple(layer.data.shape) == tuple(cube.shape[:2])
     )
@@ -179,12 +180,12 @@ class PigmentsWidget(CubeDock):
         self.dve_weights = default_weights("dve") or None
         self.labels_combo = LayerCombo(
             napari_viewer,
-            lambda ly: type(ly).__name__ == "Labels",
+            lambda ly: layer_type(ly) == "Labels",
             "(draw or cluster regions first)",
         )
         self.photo_combo = LayerCombo(
             napari_viewer,
-            lambda ly: type(ly).__name__ == "Image" and bool(getattr(ly, "rgb", False)),
+            lambda ly: layer_type(ly) == "Image" and bool(getattr(ly, "rgb", False)),
             "(none)",
             optional=True,
         )
@@ -250,7 +251,8 @@ class PigmentsWidget(CubeDock):
                 ("Regions", self.labels_combo),
                 ("Photograph", self.photo_combo),
                 ("Regions (K)", self.k_spin),
-                ("Tube, detector", self._row(self.anode_combo, self.kv_spin, self.fwhm_spin)),
+                ("Tube", self._row(self.anode_combo, self.kv_spin)),
+                ("Detector", self.fwhm_spin),
                 ("Optic, gas", self._row(self.optic_combo, self.gas_combo)),
                 ("Device", self.device),
                 ("Show", self.placement),
@@ -292,13 +294,14 @@ class PigmentsWidget(CubeDock):
         self.kv_spin.setRange(0.0, 100.0)
         self.kv_spin.setDecimals(0)
         self.kv_spin.setSuffix(" kV")
-        self.kv_spin.setSpecialValueText("kV: file")
+        self.kv_spin.setSpecialValueText("kV from the file")
         self.kv_spin.setToolTip("Tube voltage; 0 = from the file, else 50 kV (the notes say so)")
         self.fwhm_spin = QSpinBox()
         self.fwhm_spin.setRange(FWHM_FROM_FILE, 300)
         self.fwhm_spin.setSingleStep(5)
+        self.fwhm_spin.setPrefix("FWHM at Mn K\u03b1 ")
         self.fwhm_spin.setSuffix(" eV")
-        self.fwhm_spin.setSpecialValueText("FWHM: file")
+        self.fwhm_spin.setSpecialValueText("resolution from the file")
         self.fwhm_spin.setToolTip(
             "Detector resolution, FWHM at Mn K-alpha (100-300 eV); from the file: its metadata, "
             "else estimated from the region spectra"

@@ -23,6 +23,7 @@ from ._common import (
     LayerCombo,
     ask_save_path,
     layer_cube,
+    layer_type,
     report_error,
 )
 
@@ -59,7 +60,7 @@ def _region_job(cube, mask):
 
 
 def _is_region_layer(layer) -> bool:
-    return type(layer).__name__ in ("Shapes", "Labels") and layer_cube(layer) is None
+    return layer_type(layer) in ("Shapes", "Labels") and layer_cube(layer) is None
 
 
 class SpectrumWidget(CubeDock):
@@ -450,7 +451,7 @@ class SpectrumWidget(CubeDock):
 
 def region_mask(region_layer, cube_layer, shape) -> np.ndarray:
     """(H, W) bool mask of a Shapes or Labels layer, in the cube layer's pixel grid."""
-    kind = type(region_layer).__name__
+    kind = layer_type(region_layer)
     if kind == "Labels":
         data = np.asarray(region_layer.data)
         if data.shape[-2:] != tuple(shape):
