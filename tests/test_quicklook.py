@@ -36,3 +36,22 @@ def test_quicklook_uses_the_gui_suggestions_and_maps(tmp_path, capsys):
     assert {f"painted_{p.symbol}_{p.line.family}.png" for p in plans} == {
         w.split("/")[-1] for w in written[1:]
     }
+
+
+def test_quicklook_tiff_writes_the_dock_s_map_values(tmp_path, capsys):
+    """--tiff adds each map as a float TIFF equal to the dock's map, and the table of lines."""
+    import tifffile
+
+    from xrf_napari.io import read_cube
+
+    path = write_painted_cube(tmp_path / "painted.h5")
+    _, _, plans, maps = choose_maps(read_cube(path))
+    assert main(["quicklook", str(path), "-o", str(tmp_path / "ql"), "--tiff"]) == 0
+    written = capsys.readouterr().out.split()
+    assert written[-1].endswith("painted_maps.csv")
+    for p in plans:
+        tif = tmp_path / "ql" / f"painted_{p.symbol}_{p.line.family}.tif"
+        assert str(tif) in written
+        np.testing.assert_array_equal(tifffile.imread(tif), maps[p.symbol].astype(np.float32))
+    table = (tmp_path / "ql" / "painted_maps.csv").read_text().splitlines()
+    assert table[1].startswith("element,line,line_keV") and len(table) == 2 + len(plans)

@@ -63,6 +63,45 @@ def test_maps_layers_match_core_and_bands(docked, qtbot):
     assert not composite.visible and sum(ly.visible for ly in widget.map_layers.values()) == 3
 
 
+def test_save_maps_writes_float_tiffs_and_their_table(docked, qtbot, tmp_path):
+    """Save maps writes each map's values (net counts, not a picture) and the lines and windows
+    that made it; before any map exists it is disabled and says why; the scan is never touched."""
+    import csv
+
+    import tifffile
+
+    viewer, widget = docked
+    assert not widget.save_button.isEnabled()
+    with pytest.raises(ValueError, match="no maps to save"):
+        widget.save(tmp_path / "none")
+    widget.set_checked_elements(["Fe", "Hg"])
+    widget.run()
+    wait_idle(qtbot, widget.job)
+    assert widget.save_button.isEnabled()
+    scan = widget.current_cube().path
+    before = scan.read_bytes()
+    written = widget.save(tmp_path / "maps")
+    name = cube_stack_name(viewer)
+    assert {p.name for p in written[:-1]} == {f"{name}_Fe_Ka.tif", f"{name}_Hg_La.tif"}
+    assert written[-1].name == f"{name}_maps.csv"
+    for sym in ("Fe", "Hg"):
+        tif = next(p for p in written if f"_{sym}_" in p.name)
+        data = tifffile.imread(tif)
+        assert data.dtype == np.float32
+        np.testing.assert_array_equal(data, widget.map_layers[sym].data.astype(np.float32))
+    with open(written[-1]) as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    fe = next(r for r in rows if r["element"] == "Fe")
+    assert fe["line"] == "Ka" and 6.2 < float(fe["peak_from_keV"]) < 6.4 < float(fe["peak_to_keV"])
+    total = float(widget.map_layers["Fe"].data.sum(dtype=np.float64))
+    assert float(fe["total_net_counts"]) == pytest.approx(total, rel=1e-5)
+    assert scan.read_bytes() == before
+    from xrf_napari.fileutil import OutputError
+
+    with pytest.raises(OutputError):  # never into the scan's own place
+        widget.save(scan)
+
+
 def test_line_choice_overlap_note_and_bad_input(docked, qtbot):
     viewer, widget = docked
     widget.set_checked_elements(["Pb", "As"])

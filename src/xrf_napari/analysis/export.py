@@ -1,4 +1,5 @@
-"""Writing results for other tools: spectra as CSV, label images as PNG/TIFF (atomic writes)."""
+"""Writing results for other tools: spectra as CSV, label images as PNG/TIFF, element maps as
+float TIFFs with a table (atomic writes)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,67 @@ def save_label_image(path, labels: np.ndarray) -> Path:
         raise ValueError("labels must lie in 0..65535 to be saved as an image")
     data = labels.astype(np.uint8 if labels.max(initial=0) < 256 else np.uint16)
     return write_image(path, data, "a label map")
+
+
+def element_map_names(name: str, plans) -> list[str]:
+    """File names `save_element_maps` writes for these plans: one TIFF per map, then the table."""
+    return [f"{name}_{p.symbol}_{p.line.family}.tif" for p in plans] + [f"{name}_maps.csv"]
+
+
+def save_element_maps(folder, name: str, plans, maps: dict, inputs=()) -> list[Path]:
+    """Element maps as 32-bit float TIFFs of net line counts per pixel (values, not a picture:
+    Fiji, QGIS or PyMca read them as they are) and `<name>_maps.csv`, one row per map: its line,
+    the peak and background windows that made it, and its total and maximum. Checked before
+    anything is written (never over an input), each file written atomically."""
+    import tifffile
+
+    from ..fileutil import check_output_folder
+
+    plans = [p for p in plans if p.symbol in maps]
+    if not plans:
+        raise ValueError("there are no maps to save: make them first")
+    folder = Path(folder)
+    names = element_map_names(name, plans)
+    check_output_folder(folder, names, inputs=inputs)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for plan, file in zip(plans, names):
+        data = np.asarray(maps[plan.symbol], dtype=np.float32)
+        with atomic_path(folder / file) as tmp:
+            tifffile.imwrite(tmp, data, photometric="minisblack")
+        rows.append(
+            [
+                plan.symbol,
+                plan.line.family,
+                f"{plan.line.energy:.4f}",
+                f"{plan.peak[0]:.4f}",
+                f"{plan.peak[1]:.4f}",
+                " ".join(f"{lo:.4f}-{hi:.4f}" for lo, hi in plan.background),
+                plan.method,
+                f"{float(data.sum(dtype=np.float64)):.6g}",
+                f"{float(data.max(initial=0.0)):.6g}",
+                file,
+                plan.note,
+            ]
+        )
+    table = folder / names[-1]
+    with atomic_path(table) as tmp, open(tmp, "w", newline="") as f:
+        f.write(f"# net line counts per pixel of {name}; one 32-bit float TIFF per map\n")
+        writer = csv.writer(f)
+        writer.writerow(
+            [
+                "element",
+                "line",
+                "line_keV",
+                "peak_from_keV",
+                "peak_to_keV",
+                "background_windows_keV",
+                "method",
+                "total_net_counts",
+                "max_net_counts",
+                "file",
+                "note",
+            ]
+        )
+        writer.writerows(rows)
+    return [folder / n for n in names]

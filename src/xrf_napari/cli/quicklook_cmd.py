@@ -1,4 +1,5 @@
-"""`xrf-napari quicklook INPUT --output DIR`: sum-spectrum plot and element maps as PNG, headless.
+"""`xrf-napari quicklook INPUT --output DIR`: sum-spectrum plot and element maps as PNG, headless
+(--tiff: the maps' values too).
 
 The fastest check that a scan opened right: lines land on peaks if the calibration is right, and
 maps show the painting if the file layout is right.
@@ -27,6 +28,12 @@ def configure(p):
         "--anode", default="Rh", help="tube anode for automatic calibration (default Rh)"
     )
     p.add_argument("--dataset", help="HDF5 dataset / zarr array path")
+    p.add_argument(
+        "--tiff",
+        action="store_true",
+        help="also write each map's values as a 32-bit float TIFF (net line counts per pixel) "
+        "and <name>_maps.csv with the lines and windows used, as the dock's Save maps",
+    )
 
 
 def choose_maps(cube, elements=None, max_elements: int = DEFAULT_MAX_ELEMENTS):
@@ -128,6 +135,10 @@ def run(args) -> int:
             fig.savefig(tmp, format="png")
         plt.close(fig)
         written.append(target)
+    if args.tiff and plans and not spot:
+        from ..analysis.export import save_element_maps
+
+        written += save_element_maps(out, cube.name, plans, maps, inputs=[args.input])
     if spot and calibrated:
         print(
             f"{cube.path}: a single spectrum or line ({cube.shape[0]} x {cube.shape[1]} px): "

@@ -501,6 +501,10 @@ def ask_save_path(parent, title: str, filters: str, suggested: str = "") -> str:
     return path
 
 
+def ask_folder(parent, title: str) -> str:
+    return QFileDialog.getExistingDirectory(parent, title)
+
+
 def ask_open_path(parent, title: str, filters: str) -> str:
     path, _ = QFileDialog.getOpenFileName(parent, title, "", filters)
     return path

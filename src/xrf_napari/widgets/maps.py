@@ -21,6 +21,7 @@ from qtpy.QtWidgets import (
 from ._common import (
     SURVEYS,
     CubeDock,
+    ask_folder,
     cube_display_name,
     layer_cube,
     report_error,
@@ -60,6 +61,7 @@ class ElementMapsWidget(CubeDock):
         from ..elements import PAINTING_ELEMENTS
 
         self.map_layers: dict[str, object] = {}
+        self.map_plans: list = []  # analysis.maps.MapPlan of each map, for Save maps
         self.table = QTableWidget(len(PAINTING_ELEMENTS), 2)
         self.table.setHorizontalHeaderLabels(["Element", "Line"])
         self.table.verticalHeader().setVisible(False)
@@ -93,6 +95,12 @@ class ElementMapsWidget(CubeDock):
         self.notes_label.setWordWrap(True)
         self.rgb_combos = [QComboBox() for _ in range(3)]
         self.rgb_button = QPushButton("Add RGB composite")
+        self.save_button = QPushButton("Save maps\u2026")
+        self.save_button.setToolTip(
+            "Each map as a 32-bit float TIFF of net line counts per pixel, and a table of the "
+            "lines and energy windows used"
+        )
+        self.save_button.setEnabled(False)
 
         grid = QGridLayout()
         grid.addWidget(QLabel("Datacube"), 0, 0)
@@ -115,10 +123,14 @@ class ElementMapsWidget(CubeDock):
         lay.addWidget(self.notes_label)
         lay.addWidget(QLabel("Composite of three maps"))
         lay.addLayout(rgb)
-        lay.addWidget(self.rgb_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.rgb_button)
+        buttons.addWidget(self.save_button)
+        lay.addLayout(buttons)
 
         self.suggest_button.clicked.connect(self.select_suggested)
         self.rgb_button.clicked.connect(self._rgb_clicked)
+        self.save_button.clicked.connect(self._save_clicked)
         self.follow_cube()
 
     # -- element table ------------------------------------------------------------------------
@@ -209,7 +221,7 @@ class ElementMapsWidget(CubeDock):
 
     def _add_maps(self, cube_layer, result):
         """Map layers from the job's (plans, maps, tops), one per turn of the event loop (see
-        JobPanel); keeps (layers, notes) as the result."""
+        JobPanel); keeps (layers, notes, plans) as the result."""
         plans, maps, tops = result
         viewer = self.viewer
         source = cube_display_name(viewer, cube_layer)
@@ -244,14 +256,43 @@ class ElementMapsWidget(CubeDock):
             if plan.note:
                 notes.append(f"{plan.symbol}: {plan.note}")
         self.job.status.setText(f"{len(plans)} map(s) added (net line counts per pixel).")
-        return layers, "\n".join(notes)
+        return layers, "\n".join(notes), plans
 
     def show_result(self, result) -> None:
         """The current cube's maps (their notes, the composite choices), or nothing."""
-        layers, notes = result if result is not None else ({}, "")
+        layers, notes, plans = result if result is not None else ({}, "", [])
         self.map_layers = dict(layers)
+        self.map_plans = list(plans)
         self.notes_label.setText(notes)
+        self.save_button.setEnabled(bool(layers))
         self._refresh_rgb_choices(list(layers))
+
+    def save(self, folder) -> list:
+        """Write the current cube's maps into `folder` (analysis.export.save_element_maps): the
+        values of the map layers, so a map the user edited is saved as edited."""
+        from ..analysis.export import save_element_maps
+
+        cube = self.current_cube()
+        layers = {s: ly for s, ly in self.map_layers.items() if ly in self.viewer.layers}
+        if cube is None or not layers:
+            raise ValueError("there are no maps to save: make them first")
+        source = cube_display_name(self.viewer, self.cube_combo.current_layer())
+        return save_element_maps(
+            folder,
+            source,
+            self.map_plans,
+            {s: np.asarray(ly.data) for s, ly in layers.items()},
+            inputs=[cube.path] if cube.path else [],
+        )
+
+    def _save_clicked(self) -> None:
+        folder = ask_folder(self, "Folder for the element maps")
+        if folder:
+            try:
+                written = self.save(folder)
+                self.job.status.setText(f"Saved {len(written) - 1} map(s) and {written[-1].name}.")
+            except (OSError, ValueError) as exc:
+                report_error(exc, "Save maps")
 
     def _refresh_rgb_choices(self, symbols) -> None:
         for i, combo in enumerate(self.rgb_combos):
