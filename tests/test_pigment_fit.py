@@ -376,6 +376,23 @@ def test_lead_white_over_a_lead_priming_is_lead_white(seed):
     assert rep.regions[0].best.pigments == ["Lead white"]
 
 
+@pytest.mark.parametrize("seed", [2, 6])
+def test_a_twin_the_spectrum_rules_out_is_not_lifted_to_the_top(seed):
+    """Viridian + lead white over a lead priming: chrome yellow shows the same Pb and Cr, but its
+    fixed Pb:Cr cannot make this much lead (chi2 about 2,900 against 500). Twins used to be lifted
+    to within TWIN_CAP of the best whatever their own fit, and the base rates then put chrome
+    yellow first; a twin further than TWIN_LIFT_MAX below keeps its own score."""
+    cube, labels = _cube(
+        [(["Viridian", "Lead white"], [0.5, 0.5]), (["Zinc white"], [1.0])], size=30, seed=seed
+    )
+    assert cube.metadata["ground"][0]["name"] == "lead white priming"
+    cands = pf.fit_regions(cube, labels).regions[0].candidates
+    assert "Viridian" in cands[0].pigments and "Chrome yellow" not in cands[0].pigments
+    assert cands[0].chi2 < 1.2 * min(c.chi2 for c in cands)
+    yellow = [c for c in cands if c.pigments == ["Chrome yellow"]]
+    assert not yellow or yellow[0].probability < 0.01
+
+
 @pytest.mark.parametrize(
     "paint, seed",
     [(["Vermilion"], 2), (["Vermilion", "Lead white"], 2), (["Vermilion", "Lead white"], 6)],

@@ -32,7 +32,8 @@ from a fixed element list:
 Pigments with the same elements from K up (azurite / malachite / verdigris; lead white / red lead),
 and more generally candidates whose pigments together show the same elements (chrome yellow /
 viridian + lead white), give the same spectrum to within traces: X-rays may favour one by at most
-TWIN_CAP. Inside such a group the pigments' base rates (`USAGE_FILE`: lead white is more common
+TWIN_CAP (without a photograph, unless its chi-square is under 1 / TWIN_CHI2_RATIO of the
+other's). Inside such a group the pigments' base rates (`USAGE_FILE`: lead white is more common
 than red lead) and an optional colour prior (`colour_priors`: the SmallUViT's region colour, or a
 registered photograph's) decide the order; the group keeps its scores and places. A photograph may
 also move a group by how far its best colour is off (`COLOUR_TAUS`), so it settles what the lines
@@ -102,6 +103,16 @@ MIN_INTERIOR = 40
 #: Most log-odds X-rays alone may give one pigment over its twin (traces, matrix): small enough
 #: that a colour prior can overturn it, since real pigments' traces vary from batch to batch.
 TWIN_CAP = 3.0
+#: Without a photograph, a twin whose chi-square is more than this many times the best twin's keeps
+#: its own score: only base rates (or a recolouring's poor colour) would order the group, and they
+#: must not overrule a clear spectrum (lead white + viridian over a lead priming, chi2 494, was
+#: named chrome yellow, 2,940: its fixed Pb:Cr cannot make that lead). A ratio, not a score gap:
+#: both the fit's own mismatch (a pure chrome yellow swatch fits 1.74 times worse than red lead +
+#: viridian) and real differences grow with the counts. Tuning cubes (seed 101), top-1 / top-3:
+#: unbounded 55.3 / 70.5 %, ratio 1.5: 57.3 / 72.8, 2: 57.3 / 72.5, 3: 57.3 / 71.5, 5: 56.3 /
+#: 70.9. A photograph lifts every twin: batches' compositions differ from the table's (second-table
+#: panels with a photograph lose top-3 regions under any bound).
+TWIN_CHI2_RATIO = 2.0
 #: Volume fraction a hidden partner takes in the colour shown for it (without a colour prior).
 HIDDEN_FRACTION = 0.35
 #: With a photograph: how many candidates (best physics scores first) may take a hidden partner's
@@ -1021,9 +1032,14 @@ def rank_region(
         for (key, *_), d in zip(fits, de):
             best_de[key] = min(best_de.get(key, np.inf), d)
         dev = np.array([d - best_de[key] for (key, *_), d in zip(fits, de)])
+    least_chi2 = {}
+    for key, _, chi2, *_ in fits:
+        least_chi2[key] = min(least_chi2.get(key, np.inf), chi2)
+    ratio = np.inf if photo else TWIN_CHI2_RATIO
     raw = [
-        max(s_own, best_of[key] - TWIN_CAP) - d / tau_within
-        for (key, s_own, *_), d in zip(fits, dev)
+        (max(s_own, best_of[key] - TWIN_CAP) if chi2 <= ratio * least_chi2[key] else s_own)
+        - d / tau_within
+        for (key, s_own, chi2, *_), d in zip(fits, dev)
     ]
     top = {}
     for (key, *_), r in zip(fits, raw):
