@@ -99,8 +99,8 @@ class Cube:
 
     def read_rows(self, sl: slice, channels: slice = slice(None)) -> np.ndarray:
         """Rows `sl` (all or `channels`) as a numpy array, without a whole pass; for a cube read
-        from a file, a store error or bad values
-        (NaN, inf, negative) become a CubeReadError naming the file and rows (errors.py)."""
+        from a file, a store error or bad values (NaN, inf, negative) become a CubeReadError
+        naming the file and rows (errors.py)."""
         if self.path is None:
             return np.asarray(self.data[sl, :, channels])
         from .errors import read_block

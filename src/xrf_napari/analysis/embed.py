@@ -296,13 +296,13 @@ def iter_cluster(
     else:
         k = check_k(k)
         steps, offset = N_INIT, 0
-    if k > n:
-        raise ValueError(f"cannot make {k} clusters from {n} pixels")
-    if k > (m := n_distinct(points)):
-        raise ValueError(
-            f"cannot make {k} regions: the pixels have only {m} distinct embeddings (a scan with "
-            f"few counts or a repeated pattern); ask for at most {m}, or let K be chosen"
-        )
+        if k > n:
+            raise ValueError(f"cannot make {k} clusters from {n} pixels")
+        if k > (m := n_distinct(points)):  # automatic K stops there already (iter_choose_k)
+            raise ValueError(
+                f"cannot make {k} regions: the pixels have only {m} distinct embeddings (a scan "
+                f"with few counts or a repeated pattern); ask for at most {m}, or let K be chosen"
+            )
     best = None
     with _one_thread():
         for i in range(N_INIT):

@@ -74,11 +74,6 @@ def save_label_image(path, labels: np.ndarray) -> Path:
     return write_image(path, data, "a label map")
 
 
-def element_map_names(name: str, plans) -> list[str]:
-    """File names `save_element_maps` writes for these plans: one TIFF per map, then the table."""
-    return [f"{name}_{p.symbol}_{p.line.family}.tif" for p in plans] + [f"{name}_maps.csv"]
-
-
 def save_element_maps(folder, name: str, plans, maps: dict, inputs=()) -> list[Path]:
     """Element maps as 32-bit float TIFFs of net line counts per pixel (values, not a picture:
     Fiji, QGIS or PyMca read them as they are) and `<name>_maps.csv`, one row per map: its line,
@@ -92,7 +87,7 @@ def save_element_maps(folder, name: str, plans, maps: dict, inputs=()) -> list[P
     if not plans:
         raise ValueError("there are no maps to save: make them first")
     folder = Path(folder)
-    names = element_map_names(name, plans)
+    names = [f"{name}_{p.symbol}_{p.line.family}.tif" for p in plans] + [f"{name}_maps.csv"]
     check_output_folder(folder, names, inputs=inputs)
     folder.mkdir(parents=True, exist_ok=True)
     rows = []

@@ -1008,9 +1008,10 @@ def rank_region(
         if chi2 < fits[c][1] and not too_small(c, amp):
             fits[c] = [-0.5 * chi2 / phi - pen(c), chi2, amp / amp.sum(), model]
     fits = [(_xray_key(lib, c), *v[:2], c, *v[2:]) for c, v in fits.items()]
-    best_of = {}
-    for key, s, *_ in fits:
+    best_of, least_chi2 = {}, {}
+    for key, s, chi2, *_ in fits:
         best_of[key] = max(best_of.get(key, -np.inf), s)
+        least_chi2[key] = min(least_chi2.get(key, np.inf), chi2)
     rgbs = [_colour(lib, c, fr) if c else bare for _, _, _, c, fr, _ in fits]
     # The colour prior arbitrates among candidates X-rays tie (same key): each pays its dE00
     # to the prior colour beyond the best of its group; across element hypotheses only as far as
@@ -1032,9 +1033,6 @@ def rank_region(
         for (key, *_), d in zip(fits, de):
             best_de[key] = min(best_de.get(key, np.inf), d)
         dev = np.array([d - best_de[key] for (key, *_), d in zip(fits, de)])
-    least_chi2 = {}
-    for key, _, chi2, *_ in fits:
-        least_chi2[key] = min(least_chi2.get(key, np.inf), chi2)
     ratio = np.inf if photo else TWIN_CHI2_RATIO
     raw = [
         (max(s_own, best_of[key] - TWIN_CAP) if chi2 <= ratio * least_chi2[key] else s_own)
@@ -1351,18 +1349,14 @@ def iter_fit_regions(
                 )
         misfit = None if res.best is None else unexplained_share(y, res.best.model)
         if misfit is not None and misfit > MISFIT_WARN:
-            res.message = "; ".join(
-                t
-                for t in (
-                    res.message,
-                    f"the best fit leaves {100 * misfit:.0f} % of the counts unexplained (held-out "
-                    f"scans: under {100 * MISFIT_WARN:.0f} %): this spectrum is unlike what the "
-                    "forward model makes for this instrument (another excitation, such as a "
-                    "synchrotron's monochromatic beam; a standard, not paint); the candidates are "
-                    "unreliable",
-                )
-                if t
+            warn = (
+                f"the best fit leaves {100 * misfit:.0f} % of the counts unexplained (held-out "
+                f"scans: under {100 * MISFIT_WARN:.0f} %): this spectrum is unlike what the "
+                "forward model makes for this instrument (another excitation, such as a "
+                "synchrotron's monochromatic beam; a standard, not paint); the candidates are "
+                "unreliable"
             )
+            res.message = f"{res.message}; {warn}" if res.message else warn
         # a recolouring's colour is too far off to name an invisible paint: of 172 such
         # suggestions on held-out cubes 18 were in the recipe (docs/pigments_guide.md)
         res.hidden = hidden_partners(
