@@ -58,10 +58,12 @@ def test_rebinner_equals_sparse_product():
     rng = np.random.default_rng(3)
     for cal, n in ((Calibration(-0.9555, 0.009999), 4096), (Calibration(0.02, 0.04, 1e-6), 1024)):
         m = to_canonical_matrix(cal, n)
-        x = rng.poisson(2.0, size=(3, 5, n)).astype(np.uint16)
-        fast = Rebinner(m, group=128)(x)
-        ref = (x.reshape(-1, n).astype(np.float64) @ m.toarray()).reshape(3, 5, -1)
-        np.testing.assert_allclose(fast, ref, rtol=1e-5, atol=1e-3)
+        counts = rng.poisson(2.0, size=(3, 5, n))
+        ref = (counts.reshape(-1, n).astype(np.float64) @ m.toarray()).reshape(3, 5, -1)
+        for dtype in (np.uint8, np.uint16, np.int32, np.float32, np.float64):  # tile-wise casts
+            fast = Rebinner(m, group=128)(counts.astype(dtype))
+            assert fast.dtype == np.float32
+            np.testing.assert_allclose(fast, ref, rtol=1e-5, atol=1e-3, err_msg=str(dtype))
 
 
 def test_rebin_puts_a_line_in_its_bin_and_splits_a_straddling_channel_by_overlap():

@@ -71,6 +71,20 @@ def test_roundtrip_dtypes_and_byte_orders(tmp_path, dtype, byte_order):
     assert isinstance(cube.data, np.memmap) and not cube.data.flags.writeable
 
 
+def test_released_pages_read_back_the_file(tmp_path, cube_u16):
+    """Opening and every pass hand the memory-mapped pages they read back to the OS
+    (`release_mapped_pages`, to keep resident memory near one block); the values must not change:
+    on a writable private mapping MADV_DONTNEED would have zeroed them."""
+    from xrf_napari.cube import release_mapped_pages
+
+    cube = read_cube(write_ripple(tmp_path, cube_u16), auto_calibrate=False)
+    for _ in range(2):
+        np.testing.assert_array_equal(np.asarray(cube.data), cube_u16)
+        blocks = [block for _, block in cube.iter_blocks(block_bytes=1)]
+        np.testing.assert_array_equal(np.concatenate(blocks), cube_u16)
+        release_mapped_pages(cube.data)
+
+
 def test_record_by_image_is_exposed_as_hwc(tmp_path, cube_u16):
     rpl = write_ripple(tmp_path, cube_u16, record_by="image")
     cube = read_cube(rpl, auto_calibrate=False)

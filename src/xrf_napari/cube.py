@@ -94,7 +94,7 @@ class Cube:
         for y0 in range(0, h, step):
             sl = slice(y0, min(h, y0 + step))
             yield sl, self.read_rows(sl)
-            _drop_mapped_pages(self.data)
+            release_mapped_pages(self.data)
         self.metadata["values_checked"] = True  # a whole pass validated every value
 
     def read_rows(self, sl: slice, channels: slice = slice(None)) -> np.ndarray:
@@ -226,10 +226,10 @@ class Cube:
         return out
 
 
-def _drop_mapped_pages(data) -> None:
-    """Release the pages of a read-only np.memmap that a pass has already consumed, so streaming a
-    large file keeps the process's resident memory near one block (the OS page cache still holds the
-    file, so touching them again costs no disk read)."""
+def release_mapped_pages(data) -> None:
+    """Release the pages of a read-only np.memmap that a pass or a sample has already read, so
+    streaming a large file keeps the process's resident memory near one block (the OS page cache
+    still holds the file, so touching them again costs no disk read). No-op for other stores."""
     import mmap
 
     mm = getattr(data, "_mmap", None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from ..cube import Cube
+from ..cube import Cube, release_mapped_pages
 from ..energy import Calibration
 from ..errors import CubeReadError, check_counts_sample
 from .limits import check_path, check_tree
@@ -97,6 +97,7 @@ def read_cube(
     try:  # one guard: the reader and the first look at the data
         cube = read_spectrum(path).to_cube() if fmt.spectrum else fmt.load()(path, dataset=dataset)
         sample = check_counts_sample(cube.data, path) if check_counts else None
+        release_mapped_pages(cube.data)  # the sampled rows: not held while the caller works
         anode = cube.metadata.get("anode") or anode
         if calibration is not None:
             cube = cube.with_calibration(calibration)
