@@ -255,3 +255,16 @@ def test_save_rgb_png_and_tiff(tmp_path):
     with pytest.raises(ValueError, match=r"\.png"):
         save_rgb(tmp_path / "a.jpg", rgb)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "a.tif"]
+
+
+def test_the_batch_size_does_not_change_the_colours():
+    """Tiles per model call (4 on the CPU by default, to bound memory; any number on request) is a
+    speed and memory choice only: every tile sees the same model whatever its batch companions."""
+    model = tiny_model(pixel_skip=True, head_hidden=4)
+    latent = np.random.default_rng(2).normal(size=(70, 90, 3)).astype(np.float32)
+    rec = _recolouriser(model)
+    default = rec.predict(latent, tile=32, overlap=8)
+    for batch in (1, 3, 50):
+        np.testing.assert_allclose(
+            rec.predict(latent, tile=32, overlap=8, batch=batch), default, atol=1e-6
+        )

@@ -18,6 +18,11 @@ import numpy as np
 
 #: Default overlap between neighbouring tiles, as a fraction of the tile size.
 DEFAULT_OVERLAP_FRACTION = 0.25
+#: Tiles per model call: on a CPU a larger batch is no faster, and the pixel branch's
+#: full-resolution activations of 8 tiles raised a 414 x 302 scan's peak memory by ~30 MB
+#: (benchmarks/bench_recolour.py, docs/model_card_recolouriser.md); a GPU wants more at once.
+BATCH = {"cpu": 4}
+DEFAULT_BATCH = 8
 
 
 @dataclass
@@ -67,7 +72,7 @@ class Recolouriser:
         *,
         tile: int | None = None,
         overlap: int | None = None,
-        batch: int = 8,
+        batch: int | None = None,
         average_flips: bool = False,
     ):
         """Yield (done_tiles, n_tiles); return rgb (H, W, 3) float32 in [0, 1]. `latent` is the
@@ -101,6 +106,7 @@ class Recolouriser:
         acc = np.zeros((ph, pw, 3), dtype=np.float32)
         wsum = np.zeros((ph, pw), dtype=np.float32)
         dev = self.device
+        batch = int(batch or BATCH.get(dev.type, DEFAULT_BATCH))
         autocast = dev.type == "cuda"
         forward = functools.partial(dihedral_mean, self.model) if average_flips else self.model
         yield 0, len(starts)
@@ -213,7 +219,7 @@ def iter_recolour(
     device="auto",
     tile=None,
     overlap=None,
-    batch=8,
+    batch=None,
     average_flips=False,
 ):
     """Yield (done, total) over embedding (first half) then tiles (second half); return

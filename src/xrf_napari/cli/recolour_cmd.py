@@ -32,7 +32,10 @@ def configure(parser) -> None:
         help="tile overlap in pixels (default: a quarter tile)",
     )
     parser.add_argument(
-        "--batch", type=int_in(1, None, "the batch size"), default=8, help="tiles per batch"
+        "--batch",
+        type=int_in(1, None, "the batch size"),
+        default=None,
+        help="tiles per model call (default: 4 on the CPU, 8 on a GPU)",
     )
     parser.add_argument(
         "--average-flips",
