@@ -74,6 +74,6 @@ def test_every_dock_from_the_plugins_menu_runs_and_updates_its_layers_in_place(
         assert name in viewer.layers, f"{name} disappeared on a re-run"
         again = viewer.layers[name]
         assert again is layer, f"{name} was removed and added again on a re-run"
-        if name != f"recoloured [{stack}]":  # the Recolour dock's Opacity slider sets its own
-            assert again.opacity == 0.37, name
+        assert again.opacity == 0.37, name
+    assert recolour.opacity.value() == 37  # the dock's slider follows its layer, proxy or not
     assert len(viewer.layers) == len(set(ly.name for ly in viewer.layers))

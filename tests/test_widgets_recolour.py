@@ -63,6 +63,14 @@ def test_recolour_beside_then_over_and_save(docked, qtbot, tmp_path):
     assert viewer.layers[amb_name].visible and widget.outline_box.isChecked()
     widget.opacity.setValue(40)
     assert layer.opacity == pytest.approx(0.4)
+    # the slider follows the layer: an opacity set in napari's layer controls shows in the dock
+    # and survives a re-run (the slider used to put its own value back)
+    layer.opacity = 0.25
+    assert widget.opacity.value() == 25
+    widget.run()
+    wait_idle(qtbot, widget.job)
+    assert viewer.layers[f"recoloured [{cube_stack_name(viewer)}]"] is layer
+    assert layer.opacity == pytest.approx(0.25) and widget.opacity.value() == 25
 
     out = widget.save(tmp_path / "colour.png")
     from PIL import Image

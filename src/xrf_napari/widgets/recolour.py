@@ -166,6 +166,7 @@ class RecolourWidget(CubeDock):
         source = cube_display_name(viewer, cube_layer)
         self._source_layer = cube_layer
         scale, _ = yx_transform(cube_layer)
+        rerun = f"recoloured [{source}]" in viewer.layers
         self.result_layer = upsert_layer(
             viewer,
             f"recoloured [{source}]",
@@ -184,7 +185,12 @@ class RecolourWidget(CubeDock):
             viewer.layers.remove(amb_name)
         yield
         self._place()
-        self._set_opacity(self.opacity.value())
+        # the slider follows the layer (opacity set in napari's layer controls survives a re-run)
+        self.result_layer.events.opacity.connect(self._follow_opacity)
+        if rerun:
+            self._follow_opacity()
+        else:
+            self._set_opacity(self.opacity.value())
         self.job.status.setText("Done.")
         viewer.reset_view()
         return result
@@ -255,6 +261,18 @@ class RecolourWidget(CubeDock):
     def _set_opacity(self, value: int) -> None:
         if self.result_layer is not None and self.result_layer in self.viewer.layers:
             self.result_layer.opacity = value / 100.0
+
+    def _follow_opacity(self, event=None) -> None:
+        layer = self.result_layer
+        if (
+            layer is None
+            or getattr(getattr(event, "source", None), "name", layer.name) != layer.name
+        ):
+            return  # another cube's result layer (by name: the dock may hold a proxy of it)
+        if layer in self.viewer.layers:
+            self.opacity.blockSignals(True)
+            self.opacity.setValue(round(layer.opacity * 100))
+            self.opacity.blockSignals(False)
 
     def save(self, path) -> Path:
         from ..analysis.recolour import save_rgb
