@@ -68,12 +68,13 @@ def test_every_dock_from_the_plugins_menu_runs_and_updates_its_layers_in_place(
     before = {n: viewer.layers[n] for n in results}
     for layer in before.values():
         layer.opacity = 0.37
+        layer.blending = "additive"
     for w in (maps, embed, recolour, pigments):
         _run(qtbot, w)
     for name, layer in before.items():
         assert name in viewer.layers, f"{name} disappeared on a re-run"
         again = viewer.layers[name]
         assert again is layer, f"{name} was removed and added again on a re-run"
-        assert again.opacity == 0.37, name
+        assert again.opacity == 0.37 and again.blending == "additive", name
     assert recolour.opacity.value() == 37  # the dock's slider follows its layer, proxy or not
     assert len(viewer.layers) == len(set(ly.name for ly in viewer.layers))

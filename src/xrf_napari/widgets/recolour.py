@@ -190,6 +190,7 @@ class RecolourWidget(CubeDock):
         if rerun:
             self._follow_opacity()
         else:
+            self.result_layer.blending = "translucent"
             self._set_opacity(self.opacity.value())
         self.job.status.setText("Done.")
         viewer.reset_view()
@@ -253,7 +254,6 @@ class RecolourWidget(CubeDock):
             layer.translate = side_by_side_translate(src, layer_cube(src).shape[1])
         else:
             layer.translate = yx_transform(src)[1]
-        layer.blending = "translucent"
         amb = self.ambiguity_layer
         if amb is not None and amb in self.viewer.layers:
             amb.translate = layer.translate  # over the colours it qualifies
