@@ -74,6 +74,30 @@ def test_bad_input_is_rejected():
         suggest_elements(E, np.zeros(10))
 
 
+@pytest.mark.parametrize("block_bytes", [1, 5 * 37 * 40 * 2, None])
+def test_survey_tiles_are_the_sums_over_each_tile(block_bytes):
+    """Every tile sum, for a width and height that are not multiples of the tile and for row
+    blocks of one row, of blocks straddling tile rows, and of the whole cube."""
+    from xrf_napari.analysis.spectra import iter_survey, survey_tile
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.progress import run_to_end
+
+    counts = np.random.default_rng(8).poisson(3.0, size=(37, 40, 24)).astype(np.uint16)
+    cube = cube_from_array(counts, CANONICAL_CAL)
+    t = survey_tile(counts.shape)
+    mean, tiles = run_to_end(iter_survey(cube, block_bytes=block_bytes))
+    ny, nx = -(-37 // t), -(-40 // t)
+    expected = np.array(
+        [
+            [counts[y : y + t, x : x + t].sum(axis=(0, 1)) for x in range(0, 40, t)]
+            for y in range(0, 37, t)
+        ]
+    )
+    assert tiles.shape == (ny, nx, 24)
+    np.testing.assert_array_equal(tiles, expected)
+    np.testing.assert_allclose(mean, counts.sum(axis=(0, 1)) / (37 * 40))
+
+
 def test_small_area_pigment_found_through_survey_tiles():
     """Cu in one 16 x 16 corner of a 64 x 64 scan: invisible in the mean, confirmed in its tile."""
     from xrf_napari.analysis.spectra import iter_survey

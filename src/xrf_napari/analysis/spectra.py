@@ -74,12 +74,12 @@ def iter_survey(cube, block_bytes: int | None = None):
     kw = {} if block_bytes is None else {"block_bytes": block_bytes}
     yield 0, h
     for sl, block in cube.iter_blocks(**kw):
-        cols = np.add.reduceat(
-            block.astype(np.float32, copy=False), starts, axis=1
-        )  # (rows, nx, C)
         rows = np.arange(sl.start, sl.stop) // t
         for ty in np.unique(rows):
-            tiles[ty] += cols[rows == ty].sum(axis=0)
+            # rows first (a block spans one or two tile rows), then columns on that one row:
+            # casting and reducing the whole block along its middle axis took 6x longer
+            line = block[rows == ty].sum(axis=0, dtype=np.float32)  # (W, C)
+            tiles[ty] += np.add.reduceat(line, starts, axis=0)
         yield sl.stop, h
     mean = tiles.sum(axis=(0, 1), dtype=np.float64) / (h * w)
     return mean, tiles
