@@ -254,6 +254,11 @@ def test_cluster_spectra_matches_numpy():
         sel = data[labels == k].astype(np.float64)
         np.testing.assert_allclose(spectra[k - 1], sel.mean(0))
         assert counts[k - 1] == len(sel)
+    labels[labels == 3] = 5  # labels 3 and 4 now empty: zero spectra, count 0
+    spectra, counts = cluster_spectra(cube, labels, block_bytes=9 * 40 * 4 * 3)
+    assert spectra.shape == (5, 40) and list(counts[2:4]) == [0, 0]
+    assert not spectra[2:4].any()
+    np.testing.assert_allclose(spectra[4], data[labels == 5].astype(np.float64).mean(0))
 
 
 def test_cluster_spectra_reports_its_pass_row_by_row():

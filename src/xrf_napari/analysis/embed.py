@@ -361,11 +361,11 @@ def iter_cluster_spectra(cube, labels: np.ndarray, block_bytes: int | None = Non
     """Progress generator (rows done, rows) returning cluster_spectra's (means, counts): a full
     pass over the file, so the docks show it and can cancel it.
 
-    One streaming pass: each block is reduced with a sparse (k x pixels) membership matrix.
-    Label 0 (masked) is ignored; an empty label has a zero spectrum and count 0.
+    One streaming pass; in each block, each label's pixels are summed in float64 straight from
+    the file's dtype (a sparse membership product needed a float64 copy of the whole block, 8x
+    an 8-bit block's size, and took 3x longer). Label 0 (masked) is ignored; an empty label has a
+    zero spectrum and count 0.
     """
-    import scipy.sparse as sp
-
     labels = np.asarray(labels)
     h, w, c = cube.shape
     if labels.shape != (h, w):
@@ -378,10 +378,9 @@ def iter_cluster_spectra(cube, labels: np.ndarray, block_bytes: int | None = Non
     yield 0, h
     for sl, block in cube.iter_blocks(block_bytes or DEFAULT_BLOCK_BYTES):
         lab = labels[sl].reshape(-1)
-        keep = np.nonzero(lab > 0)[0]
-        if keep.size:
-            member = sp.csr_matrix((np.ones(keep.size), (lab[keep] - 1, keep)), shape=(k, lab.size))
-            sums += member @ block.reshape(-1, c).astype(np.float64, copy=False)
+        flat = block.reshape(-1, c)
+        for j in np.unique(lab[lab > 0]):
+            sums[j - 1] += flat[lab == j].sum(axis=0, dtype=np.float64)
         yield sl.stop, h
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], 0.0)
