@@ -65,7 +65,7 @@ def sample_canonical_pixels(cube, n: int = SAMPLE_PIXELS, seed: int = 0) -> np.n
     h, w, _ = cube.shape
     n_rows = min(h, max(1, int(np.ceil(2 * n / max(w, 1)))))
     rows = np.unique(np.linspace(0, h - 1, num=n_rows).astype(int))
-    rebin = cube.canonical_rebinner()  # row by row: a float32 copy of one row at a time
+    rebin = cube.canonical_rebinner()  # row by row: one row's pages held at a time
     flat = np.concatenate([rebin(np.asarray(cube.data[int(r)])) for r in rows])
     release_mapped_pages(cube.data)
     if flat.shape[0] > n:

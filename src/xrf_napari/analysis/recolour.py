@@ -21,8 +21,7 @@ DEFAULT_OVERLAP_FRACTION = 0.25
 #: Tiles per model call: on a CPU a larger batch is no faster, and the pixel branch's
 #: full-resolution activations of 8 tiles raised a 414 x 302 scan's peak memory by ~30 MB
 #: (benchmarks/bench_recolour.py, docs/model_card_recolouriser.md); a GPU wants more at once.
-BATCH = {"cpu": 4}
-DEFAULT_BATCH = 8
+CPU_BATCH, GPU_BATCH = 4, 8
 
 
 @dataclass
@@ -106,7 +105,7 @@ class Recolouriser:
         acc = np.zeros((ph, pw, 3), dtype=np.float32)
         wsum = np.zeros((ph, pw), dtype=np.float32)
         dev = self.device
-        batch = int(batch or BATCH.get(dev.type, DEFAULT_BATCH))
+        batch = int(batch or (CPU_BATCH if dev.type == "cpu" else GPU_BATCH))
         autocast = dev.type == "cuda"
         forward = functools.partial(dihedral_mean, self.model) if average_flips else self.model
         yield 0, len(starts)

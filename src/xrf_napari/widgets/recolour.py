@@ -166,10 +166,11 @@ class RecolourWidget(CubeDock):
         source = cube_display_name(viewer, cube_layer)
         self._source_layer = cube_layer
         scale, _ = yx_transform(cube_layer)
-        rerun = f"recoloured [{source}]" in viewer.layers
+        name = f"recoloured [{source}]"
+        rerun = name in viewer.layers
         self.result_layer = upsert_layer(
             viewer,
-            f"recoloured [{source}]",
+            name,
             result.rgb,
             rgb=True,
             scale=scale,
