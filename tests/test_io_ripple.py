@@ -85,6 +85,20 @@ def test_released_pages_read_back_the_file(tmp_path, cube_u16):
         release_mapped_pages(cube.data)
 
 
+def test_a_pass_keeps_the_changes_of_a_copy_on_write_map(tmp_path):
+    """A script may wrap its own writable memory map (np.memmap mode "c": changes in memory only);
+    releasing its pages after each block brought the file's values back mid-pass."""
+    from xrf_napari.cube import cube_from_array
+
+    path = tmp_path / "cube.bin"
+    np.memmap(path, dtype=np.uint16, mode="w+", shape=(40, 30, 64))[:] = 1
+    mm = np.memmap(path, dtype=np.uint16, mode="c", shape=(40, 30, 64))
+    mm[:] = 7
+    cube = cube_from_array(mm)
+    np.testing.assert_array_equal(cube.sum_spectrum(block_bytes=30 * 64 * 4), 7 * 40 * 30)
+    assert (np.asarray(mm) == 7).all()
+
+
 def test_record_by_image_is_exposed_as_hwc(tmp_path, cube_u16):
     rpl = write_ripple(tmp_path, cube_u16, record_by="image")
     cube = read_cube(rpl, auto_calibrate=False)

@@ -229,11 +229,15 @@ class Cube:
 def release_mapped_pages(data) -> None:
     """Release the pages of a read-only np.memmap that a pass or a sample has already read, so
     streaming a large file keeps the process's resident memory near one block (the OS page cache
-    still holds the file, so touching them again costs no disk read). No-op for other stores."""
+    still holds the file, so touching them again costs no disk read). No-op for other stores and
+    for writable maps: a copy-on-write map (mode "c") would lose its changes, the file's values
+    coming back in their place."""
     import mmap
 
     mm = getattr(data, "_mmap", None)
     if mm is None or not hasattr(mm, "madvise") or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    if data.flags.writeable:
         return
     try:
         mm.madvise(mmap.MADV_DONTNEED)
