@@ -85,6 +85,21 @@ def test_released_pages_read_back_the_file(tmp_path, cube_u16):
         release_mapped_pages(cube.data)
 
 
+def test_big_endian_counts_go_through_the_canonical_passes(tmp_path):
+    """Embedding, recolouring, pigments and the OOD check re-bin through torch, which reads native
+    byte order only: a big-endian .raw was opened and then refused by every one of them."""
+    from xrf_napari.energy import Calibration
+
+    arr = np.random.default_rng(4).poisson(3.0, size=(6, 5, 1024)).astype(np.uint16)
+    cal = Calibration(0.0, 0.02)
+    little = read_cube(write_ripple(tmp_path, arr, name="le"), calibration=cal)
+    big = read_cube(
+        write_ripple(tmp_path, arr, name="be", byte_order="big-endian"), calibration=cal
+    )
+    assert not big.dtype.isnative
+    np.testing.assert_array_equal(big.to_canonical(), little.to_canonical())
+
+
 def test_a_pass_keeps_the_changes_of_a_copy_on_write_map(tmp_path):
     """A script may wrap its own writable memory map (np.memmap mode "c": changes in memory only);
     releasing its pages after each block brought the file's values back mid-pass."""

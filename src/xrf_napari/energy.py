@@ -160,6 +160,8 @@ class Rebinner:
         if block.shape[-1] != self.n_src:
             raise ValueError(f"block has {block.shape[-1]} channels, the calibration {self.n_src}")
         flat = np.ascontiguousarray(block.reshape(-1, self.n_src))
+        if not flat.dtype.isnative:  # a big-endian .raw: torch reads native byte order only
+            flat = flat.astype(flat.dtype.newbyteorder("="))
         with warnings.catch_warnings():  # a read-only memory map: torch warns, but only reads it
             warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
             x = torch.from_numpy(flat)
