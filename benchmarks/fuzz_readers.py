@@ -4,7 +4,8 @@ Seeds: the real instrument files in ../shared/data/real (skipped with a message 
 small generated files of every format. Mutations: byte flips, truncations, inserted/deleted bytes,
 header edits (evil numbers: 0, -1, inf, NaN, 400 digits, empty), huge declared shapes (.npy, .npz,
 zarr, HDF5, ripple), FIFOs, symlink loops, symlinks to /dev/zero, directories and empty files in
-place of files. Each case runs `read_cube`, the whole data (`sum_spectrum`) and one pixel in a
+place of files. Each case runs `read_cube`, the whole data (`sum_spectrum`), one pixel and, for
+a calibrated cube, its first block on the canonical grid (what every model pass reads) in a
 child forked from a process that has imported everything, under RLIMIT_AS and a timeout; its
 outcome is one of:
 
@@ -119,6 +120,13 @@ def make_seeds(out: Path) -> None:
         "ev-per-chan\t80\ndepth-origin\t-100\n"
     )
     (d / "s.raw").write_bytes(cube.astype("<u2").tobytes())
+    d = group("ripple_big_endian")  # torch reads native byte order only (session 21's bug)
+    (d / "s.rpl").write_text(
+        "key\tvalue\nwidth\t10\nheight\t8\ndepth\t256\noffset\t0\ndata-length\t4\n"
+        "data-type\tfloat\nbyte-order\tbig-endian\nrecord-by\tvector\n"
+        "ev-per-chan\t80\ndepth-origin\t-100\n"
+    )
+    (d / "s.raw").write_bytes(cube.astype(">f4").tobytes())
     d = group("ripple_image")
     (d / "s.rpl").write_text(
         "width 10\nheight 8\ndepth 256\noffset 0\ndata-length 1\ndata-type unsigned\n"
@@ -419,6 +427,8 @@ def run_case(path: str) -> tuple[str, str]:
         h, w, _ = cube.shape
         total = cube.sum_spectrum()
         np.asarray(cube.data[h // 2, w // 2])
+        if cube.calibration.source != "none":  # what every model pass reads: the canonical grid
+            next(cube.iter_canonical_blocks(), None)
         return (
             "readable",
             f"{cube.shape} {cube.dtype} cal={cube.calibration.source} sum={float(total.sum()):.3g}",
