@@ -154,6 +154,18 @@ def test_implausible_file_calibration_is_dropped(tmp_path):
         assert read_cube(path, auto_calibrate=False).calibration.source == "none"
 
 
+def test_a_runaway_quadratic_term_is_implausible():
+    """Gain and offset plausible, axis increasing, but a quadratic term of 1e30 keV/channel^2
+    (a corrupt .mca header, found by benchmarks/fuzz_readers.py) put channel 1 at 1e30 keV: kept,
+    it failed later in every model pass ("energy edges must be strictly increasing")."""
+    from xrf_napari.io.calibration import implausible
+
+    assert implausible(Calibration(-0.1, 0.08, 0.0), 256) is None
+    assert implausible(Calibration(-0.1, 0.01, 1e-6), 4096) is None  # a real detector's curvature
+    why = implausible(Calibration(-0.1, 0.08, 1e30), 256)
+    assert why is not None and "quadratic term" in why
+
+
 @pytest.mark.parametrize("name", ["painting.h5", "panel.h5"])
 def test_bundled_samples_keep_their_calibration(name):
     import warnings

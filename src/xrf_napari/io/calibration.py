@@ -132,4 +132,10 @@ def implausible(cal: Calibration, n_channels: int) -> str | None:
     e = cal.energy(max(int(n_channels), 2))
     if not (np.isfinite(e).all() and np.all(np.diff(e) > 0)):
         return "the energy axis does not increase over the channels (quadratic term)"
+    mean_gain = (e[-1] - e[0]) / (len(e) - 1)
+    if not PLAUSIBLE_GAIN[0] <= mean_gain <= PLAUSIBLE_GAIN[1]:  # a quadratic term run away
+        return (
+            f"quadratic term {cal.quadratic:.4g} keV/channel^2 makes the axis run from "
+            f"{e[0]:.4g} to {e[-1]:.4g} keV over {len(e)} channels"
+        )
     return None
