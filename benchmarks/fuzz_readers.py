@@ -18,6 +18,9 @@ and it prints the counts, the peak resident memory of any case, and whether any 
     nice -n 10 python benchmarks/fuzz_readers.py --cases 5000        (the full run)
     nice -n 10 python benchmarks/fuzz_readers.py --cases 300 --seed 1  (a quick look)
 
+    nice -n 10 python benchmarks/fuzz_readers.py --cases 600 --models  (readable cases through
+                                                                         recolour and pigments)
+
 Options: --timeout 20 (s per case), --mem-cap-mb 1024 (RLIMIT_AS), --jobs 1, --extra-path DIR
 (e.g. a folder holding rosettasciio to fuzz .bcf decoding too), --show 20 (examples per outcome).
 """
@@ -411,6 +414,26 @@ def _special(rng, case_dir, main) -> str:
 
 
 # -- running a case -----------------------------------------------------------------------------
+#: --models: a readable, calibrated case of at most MODEL_PIXELS pixels is also recoloured and its
+#: pixels fitted as one pigment region (the shipped models, loaded once before the forks).
+MODELS = False
+MODEL_PIXELS = 4096
+
+
+def run_models(cube) -> None:
+    import numpy as np
+
+    from xrf_napari.analysis import pigment_fit
+    from xrf_napari.analysis.recolour import recolour
+
+    h, w, _ = cube.shape
+    recolour(cube, device="cpu")
+    try:
+        pigment_fit.fit_regions(cube, np.ones((h, w), np.int32))
+    except pigment_fit.PigmentFitError:  # a clear refusal (too few counts, no lines): fine
+        pass
+
+
 def run_case(path: str) -> tuple[str, str]:
     import logging
     import traceback
@@ -429,6 +452,8 @@ def run_case(path: str) -> tuple[str, str]:
         np.asarray(cube.data[h // 2, w // 2])
         if cube.calibration.source != "none":  # what every model pass reads: the canonical grid
             next(cube.iter_canonical_blocks(), None)
+            if MODELS and h * w <= MODEL_PIXELS:
+                run_models(cube)
         return (
             "readable",
             f"{cube.shape} {cube.dtype} cal={cube.calibration.source} sum={float(total.sum()):.3g}",
@@ -526,11 +551,20 @@ def main(argv=None) -> int:
     ap.add_argument("--cases", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=20.0)
-    ap.add_argument("--mem-cap-mb", type=int, default=1024)
+    ap.add_argument("--mem-cap-mb", type=int, default=None, help="1024 (4096 with --models)")
+    ap.add_argument(
+        "--models",
+        action="store_true",
+        help=f"also recolour and pigment-fit readable calibrated cases of <= {MODEL_PIXELS} px",
+    )
     ap.add_argument("--extra-path", action="append", default=[])
     ap.add_argument("--show", type=int, default=12)
     ap.add_argument("--keep", help="keep the cases that did not end well in this folder")
     args = ap.parse_args(argv)
+    global MODELS
+    MODELS = args.models
+    if args.mem_cap_mb is None:  # torch's address space alone is over 1 GiB
+        args.mem_cap_mb = 4096 if args.models else 1024
 
     if os.environ.get("MALLOC_ARENA_MAX") is None:  # per-thread malloc arenas eat address space
         env = dict(
@@ -579,6 +613,13 @@ def main(argv=None) -> int:
     import xrf_napari.analysis.autocal
     import xrf_napari.io  # noqa: F401
     from xrf_napari.io import arrays, bruker, hdf5, project_h5, ripple, spectra  # noqa: F401
+
+    if MODELS:
+        from xrf_napari.analysis.embed import load_embedder
+        from xrf_napari.analysis.recolour import load_recolouriser
+
+        load_embedder(None, "cpu")
+        load_recolouriser(None, "cpu")
 
     groups = seed_groups(gen, use_real)
     warm = next((g for g in groups if g[1] == "s.npy"), None)  # fill lazy imports and caches once

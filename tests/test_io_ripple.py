@@ -219,6 +219,12 @@ def test_negative_and_nan_counts_are_refused(tmp_path):
     arr[3, 0, 0] = -5
     with pytest.raises(CubeReadError, match="negative"):
         read_cube(write_ripple(tmp_path, arr, name="neg"))
+    # 1e308 is finite but overflowed every normalising sum: the embedding became NaN and
+    # recolour failed with "latent image contains NaN" (found by benchmarks/fuzz_readers.py)
+    arr = np.ones((4, 4, 8), np.float64)
+    arr[1, 2, 5] = 1e308
+    with pytest.raises(CubeReadError, match=r"counts reach 1e\+308 \(row 1\)"):
+        read_cube(write_ripple(tmp_path, arr, name="huge"))
 
 
 def test_input_files_unchanged(tmp_path, cube_u16):

@@ -46,6 +46,10 @@ def require_numeric(dtype, path, what: str = "array") -> np.dtype:
 #: Bytes read by `check_counts_sample`: enough rows to catch a corrupt export and to see the main
 #: peaks, bounded for huge files.
 SAMPLE_BYTES = 16 * 2**20
+#: Largest count a channel may hold (2**53, where float64 stops counting in ones): no detector
+#: comes near it; a corrupt value such as 1e308 would overflow every sum that normalises a spectrum
+#: and turn the embedding into NaN far from the file that caused it.
+MAX_COUNT = 2.0**53
 
 
 def check_counts_sample(data, path, max_bytes: int = SAMPLE_BYTES, n_rows: int = 12):
@@ -67,16 +71,25 @@ def check_counts_sample(data, path, max_bytes: int = SAMPLE_BYTES, n_rows: int =
 
 
 def check_values(block, path, where: str) -> None:
-    """Raise CubeReadError naming `where` if a block of counts holds NaN/inf or negative values."""
+    """Raise CubeReadError naming `where` if a block of counts holds NaN/inf, values beyond
+    MAX_COUNT (floats) or negative values."""
     kind = block.dtype.kind
     if kind == "u" or block.size == 0:
         return
-    if kind == "f" and not np.isfinite(block).all():
-        raise CubeReadError(
-            path,
-            f"counts contain NaN or infinite values ({where}); "
-            "counts must be finite and non-negative",
-        )
+    if kind == "f":
+        if not np.isfinite(block).all():
+            raise CubeReadError(
+                path,
+                f"counts contain NaN or infinite values ({where}); "
+                "counts must be finite and non-negative",
+            )
+        high = block.max()
+        if high > MAX_COUNT:
+            raise CubeReadError(
+                path,
+                f"counts reach {high:.3g} ({where}), beyond any detector's (at most "
+                f"{MAX_COUNT:.3g} per channel): a corrupt value, or not counts",
+            )
     low = block.min()
     if low < 0:
         raise CubeReadError(
