@@ -111,6 +111,28 @@ def test_embedding_is_chunk_invariant(random_weights):
     np.testing.assert_allclose(direct, ref, rtol=1e-5, atol=1e-6)
 
 
+def test_hellinger_is_the_square_root_of_the_channel_fractions_in_and_out_of_autograd():
+    """The square root runs through numpy on CPU tensors outside autograd (torch's kernel is slow
+    on zeros): the same values as torch's, the input untouched unless in place, and a tensor that
+    needs gradients still gets them."""
+    from xrf_napari.models.dve import normalise_parts
+
+    counts = torch.poisson(torch.full((50, 512), 0.3))  # mostly zeros, like real channels
+    counts[3] = 0.0  # an empty pixel
+    keep = counts.clone()
+    want = (counts * 512 / counts.sum(1, keepdim=True).clamp_min(1e-6)).sqrt()
+    base, scale = normalise_parts(counts)
+    assert torch.equal(counts, keep)
+    torch.testing.assert_close(base * scale, want)
+    assert torch.equal(base, counts.sqrt())
+    base_in, _ = normalise_parts(counts.clone(), inplace=True)
+    assert torch.equal(base_in, base)
+    x = (counts + 1.0).requires_grad_(True)
+    out = normalise(x)
+    out.sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
 def test_normalisation_ignores_count_level_and_fused_path_matches():
     rng = np.random.default_rng(0)
     p = rng.dirichlet(np.ones(512))

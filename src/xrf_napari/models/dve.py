@@ -25,6 +25,20 @@ DEFAULT_CONFIG = {
 NORMALISATIONS = ("hellinger", "anscombe_l2", "fraction")
 
 
+def _sqrt_(x):
+    """x.sqrt_(), through numpy for a CPU tensor outside autograd: torch's CPU kernel takes 10-25x
+    longer on zeros (most channels of a spectrum) than on other values: 8 ms against 0.65 ms for
+    a 3,726 x 512 block of canonical counts, a quarter of an embedding pass (same results,
+    IEEE-rounded either way)."""
+    if x.device.type == "cpu" and not x.requires_grad:
+        import numpy as np
+
+        a = x.numpy()
+        np.sqrt(a, out=a)
+        return x
+    return x.sqrt_()
+
+
 def normalise_parts(counts, method: str = "hellinger", *, inplace: bool = False):
     """(base, row_scale) with normalise(counts) == base * row_scale, row_scale (N, 1).
 
@@ -46,7 +60,7 @@ def normalise_parts(counts, method: str = "hellinger", *, inplace: bool = False)
     c = x.shape[-1]
     if method == "hellinger":
         total = x.sum(dim=-1, keepdim=True)
-        base = x.clamp_(min=0.0).sqrt_() if inplace else x.clamp(min=0.0).sqrt()
+        base = _sqrt_(x.clamp_(min=0.0) if inplace else x.clamp(min=0.0))
         return base, torch.sqrt(c / total.clamp_min(1e-6))
     if method == "anscombe_l2":
         base = (x.clamp_(min=0.0) if inplace else x.clamp(min=0.0)).add_(0.375).sqrt_().mul_(2.0)
