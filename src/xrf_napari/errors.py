@@ -76,21 +76,21 @@ def check_values(block, path, where: str) -> None:
     kind = block.dtype.kind
     if kind == "u" or block.size == 0:
         return
-    if kind == "f":
-        if not np.isfinite(block).all():
+    low = block.min()
+    if kind == "f":  # NaN propagates through min and max, and an infinity is one of them
+        high = block.max()
+        if not (np.isfinite(low) and np.isfinite(high)):
             raise CubeReadError(
                 path,
                 f"counts contain NaN or infinite values ({where}); "
                 "counts must be finite and non-negative",
             )
-        high = block.max()
         if high > MAX_COUNT:
             raise CubeReadError(
                 path,
                 f"counts reach {high:.3g} ({where}), beyond any detector's (at most "
                 f"{MAX_COUNT:.3g} per channel): a corrupt value, or not counts",
             )
-    low = block.min()
     if low < 0:
         raise CubeReadError(
             path,
