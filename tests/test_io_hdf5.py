@@ -171,3 +171,89 @@ def test_real_aps_xrfmaps(real_data):
     assert 0.009 < cube.calibration.gain < 0.0105 and abs(cube.calibration.offset) < 0.1
     assert cube.metadata["auto_calibration"]["residual_ev_rms"] < 10
     assert fingerprint(path) == before
+
+
+def _spiked(h, w, c, seed=0):
+    """Counts with one marked pixel (row 3, column 1) and a peak at channel 50 everywhere."""
+    cube = np.random.default_rng(seed).poisson(2, size=(h, w, c)).astype(np.uint16)
+    cube[:, :, 50] += 40
+    cube[3, 1, :] += 9
+    return cube
+
+
+def _marked_pixel(cube):
+    total = np.asarray(cube.data[...], dtype=np.int64).sum(axis=2)
+    return tuple(int(i) for i in np.unravel_index(np.argmax(total), total.shape))
+
+
+def test_an_energy_vector_decides_which_axis_holds_the_channels(tmp_path):
+    # (C, H, W) with W >= C / 4 used to be read channel-last; (H, W, C) with a short C channel-first
+    first, last = _spiked(40, 300, 1000), _spiked(120, 400, 96)
+    for name, cube, stored in (
+        ("first.h5", first, np.moveaxis(first, -1, 0)),
+        ("last.h5", last, last),
+    ):
+        path = tmp_path / name
+        with h5py.File(path, "w") as f:
+            f["XRFdata"] = stored
+            f["ENERGY"] = CAL.energy(cube.shape[2])
+        read = read_cube(path, auto_calibrate=False)
+        assert read.shape == cube.shape and read.metadata["channel_axis_from"] == "energy vector"
+        assert _marked_pixel(read) == (3, 1) and read.calibration.gain == pytest.approx(0.02)
+        np.testing.assert_array_equal(read.data[2:5, :9], cube[2:5, :9])
+
+
+def test_a_shape_that_could_go_either_way_is_guessed_aloud(tmp_path):
+    path = tmp_path / "plain.h5"
+    cube = _spiked(40, 300, 1024)
+    with h5py.File(path, "w") as f:
+        f["scan/counts"] = np.moveaxis(cube, -1, 0)  # (1024, 40, 300): no energy vector
+    with pytest.warns(UserWarning, match="either end axis"):
+        read = read_cube(path, auto_calibrate=False)
+    assert read.shape == cube.shape  # 1024 channels: the power of two wins over 300
+    np.testing.assert_array_equal(read.data[3:5], cube[3:5])
+
+
+def test_matlab_v73_cubes_are_column_major(tmp_path):
+    """MATLAB's `save -v7.3` of XRFdata [H W C] and a 1 x C ENERGY: HDF5 holds (C, W, H) and
+    (C, 1) behind a 512-byte header."""
+    cube = _spiked(30, 20, 256).astype(np.float64)
+    path = tmp_path / "scan.mat"
+    with h5py.File(path, "w", userblock_size=512) as f:
+        f["XRFdata"] = cube.T
+        f["ENERGY"] = CAL.energy(256)[None, :].T
+    with open(path, "r+b") as fh:
+        fh.write(b"MATLAB 7.3 MAT-file, Platform: GLNXA64, HDF5 schema 1.00 .".ljust(116))
+    read = read_cube(path, auto_calibrate=False)
+    assert read.shape == (30, 20, 256) and read.metadata["matlab"]
+    assert _marked_pixel(read) == (3, 1)
+    np.testing.assert_array_equal(read.data[2:5, 7:9], cube[2:5, 7:9])
+    assert read.calibration.offset == pytest.approx(-0.2) and read.calibration.source == "file"
+
+
+def test_a_small_root_data_dataset_does_not_hide_the_cube(tmp_path):
+    path = tmp_path / "fitted.h5"
+    with h5py.File(path, "w") as f:
+        f["data"] = np.ones((6, 5, 12))  # fitted element maps
+        f["entry/xrf/spectra"] = CUBE
+    cube = read_cube(path, auto_calibrate=False)
+    assert cube.metadata["dataset"] == "/entry/xrf/spectra" and cube.shape == CUBE.shape
+
+
+def test_nexus_motor_positions_are_not_an_energy_axis(tmp_path):
+    path = tmp_path / "scan.nxs"
+    cube = RNG.integers(0, 9, size=(150, 4, 128)).astype(np.uint16)  # more rows than channels
+    with h5py.File(path, "w") as f:
+        g = f.create_group("entry/xrf")
+        g.attrs["NX_class"] = "NXdata"
+        g.attrs["signal"] = "spectra"
+        g.attrs["axes"] = ["y", "x", "energy"]
+        g["spectra"] = cube
+        g["y"] = np.arange(150) * 0.1  # mm
+        g["x"] = np.arange(4) * 0.1
+        g["energy"] = CAL.energy(128)
+    read = read_cube(path, auto_calibrate=False)
+    assert read.metadata["channel_axis_from"] == "nexus axes"
+    assert read.calibration.gain == pytest.approx(
+        0.02
+    ) and read.calibration.offset == pytest.approx(-0.2)

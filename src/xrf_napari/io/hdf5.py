@@ -118,8 +118,9 @@ def _detect(f) -> tuple[str | None, object]:
         return "aps", ["MAPS/mca_arr"]
     if "xrfmap/detsum/counts" in f:
         return "pyxrf", "xrfmap/detsum/counts"
-    for name in ("XRFdata", "XRF_data", "data"):
-        if name in f and isinstance(f[name], h5py.Dataset) and f[name].ndim == 3:
+    for name in ("XRFdata", "XRF_data", "data"):  # (a small `data`, e.g. element maps: no)
+        d = f.get(name)
+        if isinstance(d, h5py.Dataset) and d.ndim == 3 and _spectral_axis(d.shape) is not None:
             return "musa", name
     nx = _nexus_signal(f)
     if nx is not None:
@@ -160,14 +161,27 @@ def _largest_spectral(f) -> str | None:
 
 
 def _spectral_axis(shape) -> int | None:
-    """-1 when the last axis looks spectral, 0 for channel-first, None when neither does."""
-    if shape[-1] >= MIN_CHANNELS and shape[-1] >= max(shape[0], shape[1]) / 4:
+    """-1 when the last axis looks spectral, 0 for channel-first, None when neither does. A
+    guess from the shape alone (an energy vector decides first, `_channel_axis`): where both end
+    axes are long enough, a square image beside the other axis, then a power of two (1024, 2048,
+    4096 channels) over any other length, then the last axis unless the first is over four times
+    the longer of the others."""
+    first, middle, last = shape
+    if max(first, last) < MIN_CHANNELS:
+        return None
+    if min(first, last) < MIN_CHANNELS:
+        return -1 if last >= MIN_CHANNELS else 0
+    if (first == middle) != (middle == last):
+        return -1 if first == middle else 0
+    if _power_of_two(first) != _power_of_two(last):
+        return 0 if _power_of_two(first) else -1
+    if last >= max(first, middle) / 4:
         return -1
-    if shape[0] >= MIN_CHANNELS and shape[0] > shape[-1]:
-        return 0
-    if shape[-1] >= MIN_CHANNELS:
-        return -1
-    return None
+    return 0 if first > last else -1
+
+
+def _power_of_two(n: int) -> bool:
+    return n > 0 and n & (n - 1) == 0
 
 
 # -- bounded access ----------------------------------------------------------------------------
@@ -287,19 +301,16 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     require_numeric(d.dtype, path, f"dataset '{d.name}'")
     check_dataset(d, path)
     group = d.parent
-    if kind == "nexus":
-        axis = _nexus_spectral_axis(group, d)
-    elif kind == "pyxrf":
-        axis = -1
-    else:
-        axis = _spectral_axis(d.shape)
-        axis = -1 if axis is None else axis
+    matlab = _is_matlab(f, d)
+    axes_attr = _axes_names(group) if kind == "nexus" else []
+    axes, how = _storage_axes(f, group, d, kind, matlab, axes_attr, path)
     name = d.name
     del d  # one open handle only: HDF5 shares the first handle's chunk cache with later ones
-    d = open_for_row_blocks(f, name, row_axis=1 if axis == 0 else 0)
-    data = ChannelFirstView(d) if axis == 0 else d
+    d = open_for_row_blocks(f, name, row_axis=axes[0])
+    data = d if axes == (0, 1, 2) else ChannelFirstView(d, axes=axes)
     n = data.shape[2]
-    cal = _sibling_calibration(f, group, d, path, n)
+    energy_name = axes_attr[axes[2]] if axes_attr else None
+    cal = _sibling_calibration(f, group, d, path, n, energy_name)
     live = None
     for cand in ("live_time", "livetime", "LiveTime"):
         if (
@@ -313,28 +324,103 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
         "format": {"pyxrf": "pyxrf", "musa": "napari-musa", "nexus": "nexus"}.get(kind, "hdf5"),
         "dataset": d.name,
         "layout": kind,
-        "channel_axis": "first" if axis == 0 else "last",
+        "channel_axis": ("first", "middle", "last")[axes[2]],
+        "channel_axis_from": how,
     }
+    if matlab:
+        meta["matlab"] = True  # column-major: MATLAB's [H W C] is stored (C, W, H)
     meta.update(_instrument_attrs(f))
     return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
 
 
-def _nexus_spectral_axis(group, d) -> int:
+def _is_matlab(f, d) -> bool:
+    """A MATLAB v7.3 .mat file (HDF5 behind a 512-byte header starting "MATLAB"), or a dataset
+    MATLAB wrote (its `MATLAB_class` attribute)."""
+    if "MATLAB_class" in d.attrs:
+        return True
+    if f.userblock_size < 128:
+        return False
+    try:
+        with open(f.filename, "rb") as fh:
+            return fh.read(6) == b"MATLAB"
+    except OSError:
+        return False
+
+
+def _storage_axes(f, group, d, kind, matlab, axes_attr, path) -> tuple[tuple[int, int, int], str]:
+    """(the stored axes of (y, x, channel), how the channel axis was found).
+
+    The channel axis is, in order: the one NeXus `axes` names energy; the one whose length an
+    energy vector beside the data matches; PyXRF's last; else a guess from the shape, with a
+    warning when both end axes could hold channels. MATLAB stores arrays column-major, so its
+    [H W C] is read from (C, W, H)."""
+    import warnings
+
+    shape = tuple(d.shape)[::-1] if matlab else tuple(d.shape)  # in the writer's own order
+    axis, how = None, "shape"
+    if axes_attr and len(axes_attr) == 3:
+        for i, a in enumerate(axes_attr[::-1] if matlab else axes_attr):
+            if a.lower() in ("energy", "channels", "channel", "e"):
+                axis, how = (0 if i == 0 else -1), "nexus axes"
+                break
+    if axis is None and kind == "pyxrf":
+        axis, how = -1, "pyxrf"
+    if axis is None:
+        n_energy = _energy_vector_lengths(f, group)
+        first, last = shape[0] in n_energy, shape[-1] in n_energy
+        if first != last:
+            axis, how = (0 if first else -1), "energy vector"
+    if axis is None:
+        axis = _spectral_axis(shape)
+        axis = -1 if axis is None else axis
+        if min(shape[0], shape[-1]) >= MIN_CHANNELS:
+            guess = f"{shape[axis]} channels along the {'first' if axis == 0 else 'last'} axis"
+            warnings.warn(
+                f"{path}: dataset '{d.name}' {tuple(d.shape)} could hold its channels along "
+                f"either end axis and no energy vector beside it says which: read as {guess}; "
+                "if the image looks scrambled, the file needs an energy vector (e.g. `energy`) "
+                "of as many values as channels",
+                stacklevel=2,
+            )
+    order = (0, 1, 2) if axis == -1 else (1, 2, 0)
+    if matlab:
+        order = tuple(2 - a for a in order)
+    return order, how
+
+
+#: Names an energy vector beside the data goes by (besides a NeXus `axes` entry).
+ENERGY_NAMES = ("energy", "ENERGY", "Energy", "energy_axis", "channels_energy")
+
+
+def _vector_length(obj) -> int | None:
+    """Length of a 1-D dataset, or of an (n, 1) / (1, n) one (MATLAB writes vectors 2-D)."""
+    import h5py
+
+    if not isinstance(obj, h5py.Dataset) or obj.dtype.kind not in "uif":
+        return None
+    shape = tuple(obj.shape)
+    if len(shape) == 1 or (len(shape) == 2 and min(shape) == 1):
+        return max(shape)
+    return None
+
+
+def _energy_vector_lengths(f, group) -> set[int]:
+    return {
+        n
+        for grp in (group, f)
+        for name in ENERGY_NAMES
+        if name in grp and (n := _vector_length(grp[name])) is not None
+    }
+
+
+def _axes_names(group) -> list[str]:
     axes = group.attrs.get("axes")
-    if axes is not None:
-        axes = [_attr_str(a) for a in np.atleast_1d(axes)]
-        if len(axes) == 3:
-            lowered = [a.lower() for a in axes]
-            for i, a in enumerate(lowered):
-                if a in ("energy", "channels", "channel", "e"):
-                    return 0 if i == 0 else -1
-    ax = _spectral_axis(d.shape)
-    return -1 if ax is None else ax
+    return [] if axes is None else [_attr_str(a) for a in np.atleast_1d(axes)]
 
 
-def _sibling_calibration(f, group, d, path, n) -> Calibration | None:
-    """PyMca `calibration` [a, b, c], attributes offset/gain, an energy vector (NeXus axis,
-    napari-musa ENERGY, `energy`), in that order."""
+def _sibling_calibration(f, group, d, path, n, axis_name=None) -> Calibration | None:
+    """PyMca `calibration` [a, b, c], attributes offset/gain, an energy vector (the NeXus axis of
+    the channels, napari-musa ENERGY, `energy`), in that order."""
     cal = calibration_from_mapping(d.attrs, path)
     if cal is not None:
         return cal
@@ -342,24 +428,16 @@ def _sibling_calibration(f, group, d, path, n) -> Calibration | None:
         if "calibration" in grp and grp["calibration"].size <= 3:
             units = _attr_str(grp["calibration"].attrs.get("units", "keV")) or "keV"
             return calibration_from_coefficients(small(grp["calibration"], path), path, units)
-    names = []
-    axes = group.attrs.get("axes")
-    if axes is not None:
-        names += [_attr_str(a) for a in np.atleast_1d(axes)]
-    names += ["energy", "ENERGY", "Energy", "energy_axis", "channels_energy"]
+    names = ([axis_name] if axis_name else []) + list(ENERGY_NAMES)
     for grp in (group, f):
         for name in names:
-            if (
-                name
-                and name in grp
-                and getattr(grp[name], "ndim", 0) == 1
-                and grp[name].shape[0] >= n
-            ):
+            length = _vector_length(grp[name]) if name in grp else None
+            if length is not None and length >= n:
                 e = np.asarray(small(grp[name], path, max_items=n + 4096), dtype=np.float64)
                 units = _attr_str(grp[name].attrs.get("units", "")).lower()
                 if units == "ev":
                     e = e * 1e-3
-                return calibration_from_energy_axis(e, path, n)
+                return calibration_from_energy_axis(e.ravel(), path, n)
     return None
 
 

@@ -83,32 +83,36 @@ class LazyArray:
 
 class ChannelFirstView(LazyArray):
     """(C, H, W) storage (APS MAPS_RAW, TIFF page stacks, ripple `record-by image`) seen as
-    (H, W, C).
+    (H, W, C); `axes` names other storage orders: the storage axes of (y, x, channel), e.g.
+    (2, 1, 0) for a MATLAB [H W C] array, which HDF5 holds as (C, W, H).
 
     `sources` may hold several same-shape arrays (detector elements): they are summed on read.
     """
 
-    def __init__(self, sources, dtype=None):
+    def __init__(self, sources, dtype=None, axes=(1, 2, 0)):
         self.sources = list(sources) if isinstance(sources, (list, tuple)) else [sources]
-        c, h, w = (int(s) for s in self.sources[0].shape)
+        self.axes = tuple(int(a) for a in axes)
+        if sorted(self.axes) != [0, 1, 2]:
+            raise ValueError(f"axes {axes} is not an order of (0, 1, 2)")
+        stored = tuple(int(s) for s in self.sources[0].shape)
         for s in self.sources[1:]:
-            if tuple(s.shape) != (c, h, w):
-                raise ValueError(
-                    f"detector arrays differ in shape: {tuple(s.shape)} vs {(c, h, w)}"
-                )
-        self.shape = (h, w, c)
+            if tuple(s.shape) != stored:
+                raise ValueError(f"detector arrays differ in shape: {tuple(s.shape)} vs {stored}")
+        self.shape = tuple(stored[a] for a in self.axes)
         base = np.dtype(self.sources[0].dtype)
         if dtype is None:
             dtype = base if len(self.sources) == 1 else _sum_dtype(base)
         self.dtype = np.dtype(dtype)
 
     def _read(self, slices):
-        ys, xs, cs = slices
+        key = [None, None, None]
+        for out_axis, stored_axis in enumerate(self.axes):
+            key[stored_axis] = slices[out_axis]
         total = None
         for src in self.sources:
-            part = np.asarray(src[cs, ys, xs])
+            part = np.asarray(src[tuple(key)])
             total = part.astype(self.dtype) if total is None else total + part
-        return np.ascontiguousarray(np.moveaxis(total, 0, -1))
+        return np.ascontiguousarray(np.transpose(total, self.axes))
 
 
 class GriddedSpectra(LazyArray):
