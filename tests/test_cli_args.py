@@ -56,3 +56,67 @@ def test_info_prints_metadata_one_readable_line_per_value(capsys):
     assert max(len(line) for line in lines) <= 110  # was one line of thousands of characters
     assert "      anode: Rh" in lines  # nested profile, one key per line
     assert any(line.strip() == "regions: 16 entries" for line in lines)
+
+
+@pytest.mark.parametrize("command", ["info", "quicklook", "embed", "recolour", "pigments"])
+def test_every_command_reading_a_scan_passes_its_anode_and_dataset(command, monkeypatch):
+    """`recolour`, `embed` and `pigments` used to auto-calibrate every file without a calibration
+    for a Rh tube: a Mo-tube scan came out at 0.0064 instead of 0.0100 keV per channel."""
+    import xrf_napari.io
+
+    seen = {}
+
+    def fake_read(path, **kwargs):
+        seen.update(kwargs, path=path)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(xrf_napari.io, "read_cube", fake_read)
+    argv = [command, "scan.h5", "--anode", "mo", "--dataset", "entry/counts"]
+    argv += [] if command == "info" else ["-o", "out.png" if command == "recolour" else "out"]
+    assert main(argv) == 2
+    assert seen["anode"] == "Mo" and seen["dataset"] == "entry/counts"
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["info", "x.h5", "--anode", "Xx"], "'Xx' is not an element symbol"),
+        (["pigments", "x.h5", "-o", "out", "-k", "1"], "--clusters/-k: 1 is out of range"),
+    ],
+)
+def test_bad_anodes_and_k_are_refused_at_parsing(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_mistakes_are_refused_before_the_scan_is_embedded(tmp_path, capsys, monkeypatch):
+    """--k-range MIN > MAX used to fail after the whole embedding as 'too few pixels'; a tile the
+    model cannot take, after it too; a dataset asked of a file that has none was ignored."""
+    import xrf_napari.analysis.embed
+    import xrf_napari.analysis.recolour
+
+    def never(*_a, **_k):
+        raise AssertionError("the scan was embedded")
+
+    monkeypatch.setattr(xrf_napari.analysis.embed, "iter_embed", never)
+    monkeypatch.setattr(xrf_napari.analysis.recolour, "iter_recolour", never)
+    scan = tmp_path / "scan.npy"
+    np.save(scan, np.random.default_rng(0).poisson(3.0, (20, 20, 512)).astype(np.uint16))
+    assert main(["embed", str(scan), "-o", str(tmp_path / "e"), "--k-range", "12", "2"]) == 2
+    assert "--k-range 12 2: MIN must not exceed MAX" in capsys.readouterr().err
+    assert main(["recolour", str(scan), "-o", str(tmp_path / "r.png"), "--tile", "24"]) == 2
+    assert "tile 24 must be a multiple of the patch size" in capsys.readouterr().err
+    assert main(["info", str(scan), "--dataset", "counts"]) == 2
+    assert "scan.npy: a npy file holds no named datasets" in capsys.readouterr().err
+
+
+def test_export_set_refuses_a_cube_count_under_one(capsys):
+    from xrf_napari.cli.train import main as train_main
+
+    for n in ("0", "-1"):  # -1 used to drop the last cube, 0 to write none, both with exit 0
+        with pytest.raises(SystemExit) as exc:
+            train_main(
+                ["export-set", "--data", "d", "--format", "h5", "--out", "o", "--max-cubes", n]
+            )
+        assert exc.value.code == 2 and "--max-cubes" in capsys.readouterr().err

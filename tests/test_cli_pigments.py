@@ -150,15 +150,19 @@ def test_cli_labels_from_the_cube_and_bad_labels(scan, tmp_path, capsys):
             "pigments",
             str(cube_path),
             "--labels",
-            str(bad),
+            str(cube_path),
             "-o",
             str(tmp_path / "c"),
             "--anode",
-            "Xx",
+            "Cr",  # an element, but no tube the forward model knows
             "--no-progress",
         ]
     )
     assert rc == 2
+    assert "unknown X-ray tube anode 'Cr'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:  # not an element: refused before anything is read
+        main(["pigments", str(cube_path), "-o", str(tmp_path / "d"), "--anode", "Xx"])
+    assert stop.value.code == 2 and "'Xx' is not an element symbol" in capsys.readouterr().err
 
 
 def test_cli_without_labels_clusters_with_the_shipped_embedder(scan, tmp_path, capsys):
@@ -397,3 +401,21 @@ def test_a_standard_under_a_monochromatic_beam_is_flagged_unreliable(real_data, 
     m6 = real_data / "bruker_m6_jetstream_file_example.spx"
     assert main(["pigments", str(m6), "-o", str(tmp_path / "b"), "--no-progress"]) == 0
     assert "unreliable" not in capsys.readouterr().out
+
+
+def test_cli_never_writes_over_its_inputs(scan, tmp_path, capsys):
+    """A report's own region_spectra.csv (a readable spectrum) or regions.png read back from the
+    folder the report goes to used to be replaced by the new report."""
+    cube_path, _ = scan
+    out = tmp_path / "r"
+    argv = ["pigments", str(cube_path), "--labels", str(cube_path), "--no-progress"]
+    assert main(argv + ["-o", str(out)]) == 0
+    for again in (
+        ["pigments", str(out / "region_spectra.csv"), "-o", str(out), "--no-progress"],
+        ["pigments", str(cube_path), "--labels", str(out / "regions.png"), "-o", str(out)],
+    ):
+        before = {p.name: p.read_bytes() for p in out.iterdir()}
+        capsys.readouterr()
+        assert main(again) == 2
+        assert "would be overwritten" in capsys.readouterr().err
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before

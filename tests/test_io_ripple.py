@@ -69,6 +69,8 @@ def test_roundtrip_dtypes_and_byte_orders(tmp_path, dtype, byte_order):
     )
     np.testing.assert_array_equal(np.asarray(cube.data), arr)
     assert isinstance(cube.data, np.memmap) and not cube.data.flags.writeable
+    single = np.dtype(dtype).itemsize == 1
+    assert cube.metadata["byte_order"] == ("not applicable" if single else byte_order)
 
 
 def test_released_pages_read_back_the_file(tmp_path, cube_u16):
@@ -300,3 +302,16 @@ def test_trailing_bytes_are_ignored_with_a_warning(tmp_path, cube_u16):
     assert run.returncode == 0, run.stderr
     assert run.stderr.startswith("xrf-napari info: warning: ") and "3 trailing bytes" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_the_writer_takes_numpy_calibration_terms(tmp_path, cube_u16):
+    """Calibrations parsed from coefficients hold NumPy floats, whose repr (np.float64(0.01))
+    the writer used to put in the header, which its own reader then refused."""
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.ripple import write
+
+    cal = Calibration(np.float64(-0.9555), np.float32(0.009999))
+    rpl = write(tmp_path / "scan.rpl", cube_u16, cal)
+    assert "np.float" not in rpl.read_text()
+    read = read_cube(rpl, auto_calibrate=False).calibration
+    assert (read.offset, read.gain) == pytest.approx((-0.9555, 0.009999))

@@ -180,3 +180,49 @@ def test_spe_errors(tmp_path, text, match):
     binary.write_bytes(b"\0" * 4100 + b"$DATA:")
     with pytest.raises(CubeReadError, match="WinView"):
         read_cube(binary)
+
+
+def test_spec_mca_several_spectra_and_a_first_channel(tmp_path):
+    """SPEC keeps one `@A` block per point: two used to be joined into one spectrum twice as long;
+    `#@CHANN n first last reduction` says the counts start at `first`, where `#@CALIB` counts
+    from channel 0."""
+    two = tmp_path / "two_points.mca"
+    a, b = " ".join(map(str, COUNTS[:128])), " ".join(map(str, COUNTS[128:]))
+    two.write_text(f"#S 1 scan\n#@CALIB 0.1 0.01 0\n@A {a}\n#S 2 scan\n@A {b}\n")
+    with pytest.raises(CubeReadError, match=r"two_points.mca.*holds 2 spectra"):
+        read_spectrum(two)
+    shifted = tmp_path / "shifted.mca"
+    shifted.write_text(
+        f"#@CHANN 256 100 355 1\n#@CALIB 0.1 0.02 0\n@A {' '.join(map(str, COUNTS))}\n"
+    )
+    sp = read_spectrum(shifted)
+    assert sp.calibration.energy(1)[0] == pytest.approx(0.1 + 0.02 * 100)  # channel 100's energy
+    bad = tmp_path / "bad.mca"
+    bad.write_text(f"@A {a} x12\n")
+    with pytest.raises(CubeReadError, match="unexpected value in an @A data line"):
+        read_spectrum(bad)
+
+
+def _amptek(path, label, factor):
+    unit = f"LABEL - {label}\n" if label else ""
+    path.write_text(
+        "<<PMCA SPECTRUM>>\nREAL_TIME - 60.5\nLIVE_TIME - 59.0\n"
+        f"<<CALIBRATION>>\n{unit}100 {2.1 * factor}\n300 {6.1 * factor}\n"
+        "<<DATA>>\n" + "\n".join(map(str, COUNTS)) + "\n<<END>>\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize("label, factor", [("eV", 1000.0), ("keV", 1.0), (None, 1.0)])
+def test_amptek_calibration_points_in_their_unit(tmp_path, label, factor):
+    sp = read_spectrum(_amptek(tmp_path / "amptek.mca", label, factor))  # eV used to read as keV
+    assert sp.calibration.gain == pytest.approx(0.02) and sp.calibration.offset == pytest.approx(
+        0.1
+    )
+    assert sp.metadata["live_time_s"] == 59.0
+
+
+def test_amptek_calibration_in_channels_is_not_energy(tmp_path):
+    with pytest.warns(UserWarning, match="'channel', not eV or keV"):
+        sp = read_spectrum(_amptek(tmp_path / "amptek.mca", "Channel", 1.0))
+    assert sp.calibration.source == "none"

@@ -140,6 +140,9 @@ def test_unknown_anode_and_missing_metadata():
     assert prof.anode == "Rh" and any("anode not in the metadata" in n for n in notes)
     prof, _ = pf.instrument_for(cube_from_array(counts, CANON, tube={"anode": "mo", "kv": 35}))
     assert prof.anode == "Mo" and prof.kv == 35.0
+    for given in ({"kv": 0}, {"fwhm_mn_ev": 0}):  # a given 0 is refused, not read as "absent"
+        with pytest.raises(pf.PigmentFitError, match="implausible instrument"):
+            pf.instrument_for(cube_from_array(counts, CANON), **given)
 
 
 def test_optic_and_gas_come_from_the_header_or_the_user():

@@ -32,6 +32,8 @@ class Calibration:
     source: str = "file"
 
     def __post_init__(self):
+        for name in ("offset", "gain", "quadratic"):  # plain floats: a NumPy float's repr
+            object.__setattr__(self, name, float(getattr(self, name)))  # is not a header value
         if self.source not in CALIBRATION_SOURCES:
             raise ValueError(
                 f"calibration source must be one of {CALIBRATION_SOURCES}, got {self.source!r}"

@@ -217,14 +217,17 @@ def instrument_for(
         kv = _kv_from_metadata(meta)
         if kv is None and prof is None:
             notes.append(f"tube voltage not in the metadata: {base.kv:g} kV assumed")
-    fw = fwhm_mn_ev or fwhm_from_metadata(meta)
+    fw = fwhm_mn_ev if fwhm_mn_ev is not None else fwhm_from_metadata(meta)
     if fw is None:
         notes.append(
             f"detector resolution not in the metadata: {base.fwhm_mn_ev:g} eV at Mn K-alpha assumed"
         )
     try:
         return replace(
-            base, anode=a, kv=float(kv or base.kv), fwhm_mn_ev=float(fw or base.fwhm_mn_ev)
+            base,  # a given 0 is refused by the profile, never read as "not given"
+            anode=a,
+            kv=float(base.kv if kv is None else kv),
+            fwhm_mn_ev=float(base.fwhm_mn_ev if fw is None else fw),
         ), notes
     except ValueError as exc:
         raise PigmentFitError(f"implausible instrument: {exc}") from None

@@ -65,6 +65,18 @@ class Recolouriser:
 
         return with_colour_prior(inputs, self.config["line_elements"])
 
+    def tiling(self, tile: int | None = None, overlap: int | None = None) -> tuple[int, int]:
+        """(tile, overlap) in pixels, defaults filled in; a tile this model cannot take is refused
+        here, before a scan is embedded for it."""
+        p = int(self.config["patch"])
+        tile = int(tile or self.tile)
+        if tile % p:
+            raise ValueError(f"tile {tile} must be a multiple of the patch size {p}")
+        overlap = int(round(tile * DEFAULT_OVERLAP_FRACTION)) if overlap is None else int(overlap)
+        if not 0 <= overlap < tile:
+            raise ValueError(f"overlap must be in [0, tile), got {overlap} for tile {tile}")
+        return tile, overlap
+
     def iter_predict(
         self,
         latent: np.ndarray,
@@ -87,13 +99,7 @@ class Recolouriser:
             )
         if not np.isfinite(latent).all():
             raise ValueError("latent image contains NaN or infinite values")
-        p = int(self.config["patch"])
-        tile = int(tile or self.tile)
-        if tile % p:
-            raise ValueError(f"tile {tile} must be a multiple of the patch size {p}")
-        overlap = int(round(tile * DEFAULT_OVERLAP_FRACTION)) if overlap is None else int(overlap)
-        if not 0 <= overlap < tile:
-            raise ValueError(f"overlap must be in [0, tile), got {overlap} for tile {tile}")
+        tile, overlap = self.tiling(tile, overlap)
         h, w, _ = latent.shape
         # Images smaller than a tile are mirrored up to the tile size (the size the model knows).
         ph, pw = max(h, tile), max(w, tile)

@@ -20,3 +20,38 @@ def int_in(lo: int, hi: int | None = None, what: str = "a whole number"):
         return value
 
     return parse
+
+
+def anode_symbol(text: str) -> str:
+    """argparse `type=` for a tube anode: an element symbol, capitalised (rh -> Rh)."""
+    from ..elements import atomic_number
+
+    symbol = text.strip().capitalize()
+    try:
+        atomic_number(symbol)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an element symbol (a tube anode such as Rh, Mo, W, Cu or Ag)"
+        ) from None
+    return symbol
+
+
+def add_scan_options(parser) -> None:
+    """How INPUT is read, the same in every command that reads a scan: without them a file with
+    no calibration and no anode in its metadata was auto-calibrated for a Rh tube by `recolour`,
+    `embed` and `pigments` whatever the user knew."""
+    parser.add_argument(
+        "--anode",
+        type=anode_symbol,
+        default=None,
+        help="X-ray tube anode, for the automatic energy calibration of a file that has none "
+        "(default: the file's own, else Rh)",
+    )
+    parser.add_argument("--dataset", help="HDF5 dataset / zarr array path (skip discovery)")
+
+
+def read_scan(args, **options):
+    """INPUT opened with the scan options (`add_scan_options`)."""
+    from ..io import read_cube
+
+    return read_cube(args.input, anode=args.anode or "Rh", dataset=args.dataset, **options)

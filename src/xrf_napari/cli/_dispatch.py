@@ -53,6 +53,11 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `xrf-napari info scan.rpl | head`: the reader stopped listening
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 128 + 13  # as a shell tool killed by SIGPIPE
     except (OSError, ValueError) as exc:  # bad input: one clear line, no traceback
         print(f"{prog} {ns.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -16,12 +16,14 @@ OUTPUT_NAMES = ("latent.h5", "latent.png", "labels.h5", "labels.png", "cluster_s
 
 
 def configure(parser) -> None:
+    from ..analysis.embed import MAX_K
+    from ._args import add_scan_options, int_in
+
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
     parser.add_argument(
         "--output", "-o", required=True, help="output folder, or prefix ending in _ - or ."
     )
-    from ..analysis.embed import MAX_K
-    from ._args import int_in
+    add_scan_options(parser)
 
     parser.add_argument(
         "--clusters",
@@ -61,21 +63,6 @@ def output_paths(out) -> dict[str, Path]:
     if is_prefix(out):
         return {n: Path(str(out) + n) for n in OUTPUT_NAMES}
     return {n: Path(out) / n for n in OUTPUT_NAMES}
-
-
-def open_cube(path):
-    """Open INPUT with the package reader (project-layout HDF5 fallback if it is unavailable)."""
-    try:
-        from ..io import read_cube
-    except ImportError:  # pragma: no cover - the readers module is always shipped
-        read_cube = None
-    if read_cube is not None:
-        return read_cube(path)
-    import h5py
-
-    from ..io.project_h5 import read_project_cube
-
-    return read_project_cube(h5py.File(path, "r"), path)
 
 
 def write_png(path, rgb) -> None:
@@ -126,6 +113,9 @@ def write_outputs(paths: dict, cube, latent, result, spectra, counts, emb) -> No
 def run(args) -> int:
     from ..fileutil import check_outputs
 
+    lo, hi = args.k_range
+    if lo > hi:
+        raise ValueError(f"--k-range {lo} {hi}: MIN must not exceed MAX")
     paths = output_paths(args.output)
     check_outputs(
         files=paths.values(),
@@ -136,8 +126,9 @@ def run(args) -> int:
     from ..analysis import pooling
     from ..analysis.embed import cluster, cluster_spectra, iter_embed, load_embedder
     from ..progress import run_to_end, tqdm_callback
+    from ._args import read_scan
 
-    cube = open_cube(args.input)
+    cube = read_scan(args)
     emb = load_embedder(args.weights, args.device)
     pool, note = pooling.decide(cube, not args.no_pool)
     if pool:

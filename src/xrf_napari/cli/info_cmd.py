@@ -10,10 +10,9 @@ def configure(p):
     p.add_argument(
         "input", help="datacube or spectrum file (.rpl/.raw, .h5, .npy, .tif, .zarr, .spx, ...)"
     )
-    p.add_argument("--dataset", help="HDF5 dataset / zarr array path (skip discovery)")
-    p.add_argument(
-        "--anode", default="Rh", help="tube anode for automatic calibration (default Rh)"
-    )
+    from ._args import add_scan_options
+
+    add_scan_options(p)
     p.add_argument(
         "--no-auto-calibration", action="store_true", help="leave uncalibrated files uncalibrated"
     )
@@ -85,14 +84,9 @@ def _short(v) -> str:
 
 
 def run(args) -> int:
-    from ..io import read_cube
+    from ._args import read_scan
 
-    cube = read_cube(
-        args.input,
-        dataset=args.dataset,
-        anode=args.anode,
-        auto_calibrate=not args.no_auto_calibration,
-    )
+    cube = read_scan(args, auto_calibrate=not args.no_auto_calibration)
     info = describe(cube, args.sum)
     if args.json:
         print(json.dumps(info, default=str, indent=1))

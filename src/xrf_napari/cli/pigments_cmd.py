@@ -16,6 +16,9 @@ from pathlib import Path
 
 
 def configure(parser) -> None:
+    from ..analysis.embed import MAX_K
+    from ._args import add_scan_options, int_in
+
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
     parser.add_argument(
         "--labels",
@@ -24,7 +27,7 @@ def configure(parser) -> None:
         "a synthetic cube's targets/labels); 0 = not a region. Default: DVE + K-Means",
     )
     parser.add_argument("--output", "-o", required=True, help="report folder (created if needed)")
-    parser.add_argument("--anode", help="X-ray tube anode (default: from the file, else Rh)")
+    add_scan_options(parser)  # --anode: the energy calibration's and the forward model's
     parser.add_argument(
         "--kv", type=float, help="tube voltage in kV (default: from the file, else 50)"
     )
@@ -45,7 +48,11 @@ def configure(parser) -> None:
         help="gas of the beam path (default: from the file, else air)",
     )
     parser.add_argument(
-        "--clusters", "-k", type=int, default=None, help="K-Means regions when --labels is absent"
+        "--clusters",
+        "-k",
+        type=int_in(2, MAX_K, "the number of regions K"),
+        default=None,
+        help="K-Means regions when --labels is absent",
     )
     prior = parser.add_mutually_exclusive_group()
     prior.add_argument(
@@ -173,15 +180,16 @@ def run(args) -> int:
     import numpy as np
 
     from ..analysis.pigment_fit import is_spot_scan, iter_fit_regions
-    from ..analysis.pigment_report import suggested_choices, write_report
-    from .embed_cmd import open_cube
+    from ..analysis.pigment_report import REPORT_FILES, suggested_choices, write_report
+    from ..fileutil import check_output_folder
+    from ._args import read_scan
 
     out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--output {out}: exists and is not a folder")
+    # never over an input: a report's own region_spectra.csv or regions.png read back, say
+    check_output_folder(out, REPORT_FILES, inputs=[args.input, args.labels, args.photo])
     if args.paint_suggested and not args.photo:
         raise ValueError("--paint-suggested needs --photo: only a photograph suggests partners")
-    cube = open_cube(args.input)
+    cube = read_scan(args)
     photo = None
     if args.photo:
         from ..analysis.colour_prior import read_photo

@@ -24,10 +24,9 @@ def configure(p):
         help="comma-separated symbols to map, e.g. Fe,Pb,Hg (default: the first "
         f"{DEFAULT_MAX_ELEMENTS} elements suggested, as in the Elemental maps dock)",
     )
-    p.add_argument(
-        "--anode", default="Rh", help="tube anode for automatic calibration (default Rh)"
-    )
-    p.add_argument("--dataset", help="HDF5 dataset / zarr array path")
+    from ._args import add_scan_options
+
+    add_scan_options(p)
     p.add_argument(
         "--tiff",
         action="store_true",
@@ -71,9 +70,9 @@ def run(args) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..io import read_cube
+    from ._args import read_scan
 
-    cube = read_cube(args.input, anode=args.anode, dataset=args.dataset)
+    cube = read_scan(args)
     check_outputs(files=[out / f"{cube.name}_sum_spectrum.png"], inputs=[args.input])
     out.mkdir(parents=True, exist_ok=True)
     energy = cube.energy

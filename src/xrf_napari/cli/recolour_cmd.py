@@ -12,10 +12,11 @@ from pathlib import Path
 
 
 def configure(parser) -> None:
-    from ._args import int_in
+    from ._args import add_scan_options, int_in
 
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
     parser.add_argument("--output", "-o", required=True, help="output image, .png or .tif/.tiff")
+    add_scan_options(parser)
     parser.add_argument("--weights", help="SmallUViT weights (default: the shipped weights)")
     parser.add_argument("--embedder-weights", help="DVE weights (default: the shipped weights)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
@@ -54,17 +55,18 @@ def run(args) -> int:
         raise ValueError(f"--output {out}: must end in .png, .tif or .tiff")
     check_outputs(files=[out], inputs=[args.input, args.weights, args.embedder_weights])
 
-    from .. import read_cube
     from ..analysis.recolour import iter_recolour, load_recolouriser, save_rgb
     from ..progress import run_to_end, tqdm_callback
+    from ._args import read_scan
 
-    cube = read_cube(args.input)
+    cube = read_scan(args)
     if min(cube.shape[:2]) < 2:
         raise ValueError(
             f"{args.input}: a single spectrum ({cube.shape[0]} x {cube.shape[1]} px): "
             "there is no image to recolour"
         )
-    rec = load_recolouriser(args.weights, args.device)  # fails fast on bad weights, before reading
+    rec = load_recolouriser(args.weights, args.device)  # bad weights or tiles: before streaming
+    rec.tiling(args.tile, args.overlap)
     print(
         f"recolouring {cube.name} ({cube.shape[0]} x {cube.shape[1]} px, {cube.shape[2]} channels, "
         f"calibration {cube.calibration.source}) on {rec.device}"

@@ -78,6 +78,14 @@ def read_cube(
     anode: tube anode hint for auto-calibration (the file's own anode metadata wins).
     dataset: HDF5 dataset / zarr array path, bypassing discovery.
     """
+    from ..elements import atomic_number
+
+    try:  # before the file is opened: a bad hint is the caller's error, not the file's
+        atomic_number(anode)
+    except ValueError:
+        raise ValueError(
+            f"anode {anode!r} is not an element symbol (Rh, Mo, W, Cu, Ag...)"
+        ) from None
     path = Path(path)
     st = check_path(path, allow_dir=True)
     fmt = format_of(path)
@@ -88,6 +96,10 @@ def read_cube(
             + " ".join(SUPPORTED_SUFFIXES),
         )
     kind = fmt.name
+    if dataset and kind not in ("hdf5", "zarr", "datastack"):
+        raise ValueError(
+            f"{path}: a {kind} file holds no named datasets; leave out the dataset (--dataset)"
+        )
     if stat.S_ISDIR(st.st_mode):
         if not fmt.directory:
             raise CubeReadError(path, f"is a directory, not a {kind} file")

@@ -261,7 +261,10 @@ def read(path, **_options) -> Cube:
     meta = {
         "format": "ripple",
         "record_by": hdr.record_by,
-        "byte_order": hdr.dtype.byteorder,
+        "byte_order": {">": "big-endian", "|": "not applicable"}.get(
+            hdr.dtype.byteorder,
+            "little-endian",  # "<", or "=" on this little-endian machine
+        ),
         "header": hdr.raw,
         "data_file": str(raw),
     }

@@ -74,8 +74,9 @@ def read_mca(path) -> Spectrum:
         return _read_amptek(path, text)
     meta = {"format": "mca"}
     cal = None
+    first_channel = 0
     rows: list[list[float]] = []
-    spec_a: list[float] = []
+    spectra: list[list[float]] = []  # SPEC `@A` blocks, one spectrum each
     in_a = False
     for line in text.splitlines():
         s = line.strip()
@@ -86,10 +87,20 @@ def read_mca(path) -> Spectrum:
             if vals and len(vals) >= 2 and vals[1] > 0:
                 cal = calibration_from_coefficients(vals[:3], path)
             continue
+        if s.startswith("#@CHANN"):  # n first last reduction: the counts start at `first`
+            vals = _numbers(s[len("#@CHANN") :])
+            if vals and len(vals) >= 2:
+                first_channel = parse_int(vals[1], path, "#@CHANN first channel", 0, 2**24)
+            continue
         if s.startswith("@A") or in_a:  # SPEC-style data block, '\' continues a line
             body = s[2:] if s.startswith("@A") else s
+            if s.startswith("@A"):
+                spectra.append([])
             in_a = body.endswith("\\")
-            spec_a += _numbers(body.rstrip("\\")) or []
+            vals = _numbers(body.rstrip("\\"))
+            if vals is None:
+                raise CubeReadError(path, f"unexpected value in an @A data line: {s[:60]!r}")
+            spectra[-1] += vals
             continue
         if s[0] in "#%!;" or s[0].isalpha():
             continue
@@ -97,8 +108,15 @@ def read_mca(path) -> Spectrum:
         if vals is None:
             raise CubeReadError(path, f"unexpected line in .mca: {s[:60]!r}")
         rows.append(vals)
-    if spec_a:
-        counts = spec_a
+    if len(spectra) > 1:
+        raise CubeReadError(
+            path,
+            f"holds {len(spectra)} spectra (@A blocks of "
+            f"{', '.join(str(len(a)) for a in spectra[:5])}{', ...' if len(spectra) > 5 else ''} "
+            "channels); xrf-napari reads one spectrum per .mca: save each on its own",
+        )
+    if spectra:
+        counts = spectra[0]
     elif rows:
         widths = {len(r) for r in rows}
         if widths == {1}:
@@ -114,7 +132,15 @@ def read_mca(path) -> Spectrum:
             raise CubeReadError(path, f"mixed column counts {sorted(widths)} in .mca data lines")
     else:
         counts = []
+    if cal is not None and first_channel:
+        cal = _from_channel(cal, first_channel)
     return _finish(path, counts, cal, meta)
+
+
+def _from_channel(cal: Calibration, first: int) -> Calibration:
+    """A calibration in absolute channels, for counts that start at channel `first`."""
+    a, b, c = cal.offset, cal.gain, cal.quadratic
+    return Calibration(a + b * first + c * first**2, b + 2 * c * first, c, source=cal.source)
 
 
 def _read_amptek(path: Path, text: str) -> Spectrum:
@@ -124,12 +150,27 @@ def _read_amptek(path: Path, text: str) -> Spectrum:
     cal = None
     m = re.search(r"<<CALIBRATION>>(.*?)<<", text, re.S)
     if m:
-        pts = [v for v in (_numbers(ln) for ln in m.group(1).splitlines()) if v and len(v) == 2]
-        if len(pts) >= 2:
+        block = m.group(1)
+        unit = re.search(r"^\s*LABEL\s*-\s*(\S+)", block, re.M)
+        unit = unit.group(1).lower() if unit else "kev"
+        pts = [v for v in (_numbers(ln) for ln in block.splitlines()) if v and len(v) == 2]
+        if unit not in ("ev", "kev"):
+            import warnings
+
+            warnings.warn(
+                f"{path}: <<CALIBRATION>> points in {unit!r}, not eV or keV: ignored",
+                stacklevel=2,
+            )
+        elif len(pts) >= 2:
             ch, e = np.array(pts).T
-            gain, off = np.polyfit(ch, e, 1)
+            gain, off = np.polyfit(ch, e * (1e-3 if unit == "ev" else 1.0), 1)
             cal = Calibration(float(off), float(gain), source="file")
-    for key, name in (("REAL_TIME", "real_time_s"), ("LIVE_TIME", "live_time_s"), ("HVSET", "kV")):
+    # HVSET is the detector's bias voltage (not the tube's kV)
+    for key, name in (
+        ("REAL_TIME", "real_time_s"),
+        ("LIVE_TIME", "live_time_s"),
+        ("HVSET", "detector_bias_v"),
+    ):
         mm = re.search(rf"^{key}\s*-\s*([-\d.Ee+]+)", text, re.M)
         if mm:
             meta[name] = float(mm.group(1))
@@ -248,11 +289,8 @@ def read_spe(path) -> Spectrum:
             path, f"$DATA: declares channels {first}-{last} but holds {len(counts)} values"
         )
     cal = _spe_calibration(sections, path)
-    if (
-        cal is not None and first
-    ):  # the calibration is in absolute channels; counts start at `first`
-        a, b, c = cal.offset, cal.gain, cal.quadratic
-        cal = Calibration(a + b * first + c * first**2, b + 2 * c * first, c, source="file")
+    if cal is not None and first:  # the calibration is in absolute channels
+        cal = _from_channel(cal, first)
     meta = {"format": "spe"}
     if sections.get("SPEC_ID"):
         meta["title"] = sections["SPEC_ID"][0][:200]

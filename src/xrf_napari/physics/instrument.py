@@ -46,6 +46,8 @@ class InstrumentProfile:
     name: str = ""
 
     def __post_init__(self):
+        if not 5.0 <= self.kv <= 60.0:  # the tube model's range (physics.tube.tube_spectrum)
+            raise ValueError(f"tube voltage {self.kv} kV outside 5-60 kV")
         if not 100.0 <= self.fwhm_mn_ev <= 300.0:
             raise ValueError(f"FWHM at Mn K-alpha {self.fwhm_mn_ev} eV outside 100-300 eV")
         if self.n_channels < 16 or self.gain <= 0:

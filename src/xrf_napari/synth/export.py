@@ -32,7 +32,14 @@ def configure(p) -> None:
         "reading), h5 (plain HDF5 datacube + energy); all: one subfolder per format",
     )
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--max-cubes", type=int, default=None)
+    from ..cli._args import int_in
+
+    p.add_argument(
+        "--max-cubes",
+        type=int_in(1, None, "the number of cubes"),
+        default=None,
+        help="export the first N cubes only (default: all)",
+    )
 
 
 def run(args) -> int:
