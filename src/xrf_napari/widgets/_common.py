@@ -115,11 +115,34 @@ def layer_type(layer) -> str:
     return layer.__class__.__name__
 
 
-def upsert_layer(viewer, name: str, data, kind: str = "image", **kwargs):
-    """Replace the data of the layer called `name` (keeping the user's display choices), or add
-    it."""
-    if name in viewer.layers:
-        layer = viewer.layers[name]
+#: Metadata key of a result layer: (weak reference to the Cube it was made from, the name it was
+#: made under). Weak: a result may outlive its scan, and must not keep the scan's file open.
+RESULT_KEY = "xrf_result_of"
+
+
+def result_cube(layer):
+    """The Cube a result layer was made from (None for other layers, or once the Cube is gone)."""
+    made = (getattr(layer, "metadata", None) or {}).get(RESULT_KEY)
+    return None if made is None else made[0]()
+
+
+def find_result(viewer, cube, name: str):
+    """The layer upsert_layer made from `cube` under `name`, or None. By what it was made from,
+    not by its name alone: a renamed scan's results keep their names, and a scan opened later
+    under the old name must not take them over (napari names its results "name [1]")."""
+    for ly in viewer.layers:
+        made = (getattr(ly, "metadata", None) or {}).get(RESULT_KEY)
+        if made is not None and made[1] == name and made[0]() is cube:
+            return ly
+    return None
+
+
+def upsert_layer(viewer, name: str, data, kind: str = "image", *, cube, **kwargs):
+    """Replace the data of the layer made from `cube` under `name` (keeping the user's display
+    choices), or add it."""
+    kwargs["metadata"] = {**kwargs.get("metadata", {}), RESULT_KEY: (weakref.ref(cube), name)}
+    layer = find_result(viewer, cube, name)
+    if layer is not None:
         expected = {"image": "Image", "labels": "Labels"}[kind]
         if layer_type(layer) == expected and getattr(layer, "rgb", False) == kwargs.get(
             "rgb", False

@@ -135,6 +135,7 @@ class EmbedClusterWidget(CubeDock):
             viewer,
             f"latent RGB [{source}]",
             rgb,
+            cube=cube,
             rgb=True,
             contrast_limits=(0, 255),  # uint8 preview: no scan of the data for limits
             scale=scale,
@@ -147,6 +148,7 @@ class EmbedClusterWidget(CubeDock):
             f"clusters [{source}]",
             result.labels,
             kind="labels",
+            cube=cube,
             scale=scale,
             translate=translate,
             opacity=0.6,

@@ -25,6 +25,7 @@ from ._common import (
     cube_display_name,
     layer_cube,
     report_error,
+    result_cube,
     upsert_layer,
     yx_transform,
 )
@@ -227,9 +228,8 @@ class ElementMapsWidget(CubeDock):
         source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
         notes, layers = [], {}
-        _hide_results_of(
-            viewer, source
-        )  # the new maps replace the scan's older maps and composites
+        cube = layer_cube(cube_layer)
+        _hide_results_of(viewer, cube)  # the new maps replace the scan's older maps and composites
         for i, plan in enumerate(plans):
             if i:
                 yield
@@ -239,6 +239,7 @@ class ElementMapsWidget(CubeDock):
                 viewer,
                 name,
                 data,
+                cube=cube,
                 scale=scale,
                 translate=translate,
                 colormap=MAP_COLORMAPS[i % len(MAP_COLORMAPS)],
@@ -314,12 +315,14 @@ class ElementMapsWidget(CubeDock):
         layers = [self.map_layers[s] for s in symbols]
         rgb = composite_rgb([ly.data for ly in layers])
         src = layers[0].metadata.get("xrf_source", "")
+        cube = result_cube(layers[0])
         # one picture at a time: the composite replaces its scan's single maps and older composites
-        _hide_results_of(self.viewer, src)
+        _hide_results_of(self.viewer, cube)
         layer = upsert_layer(
             self.viewer,
             f"RGB {'/'.join(symbols)} [{src}]",
             rgb,
+            cube=cube,
             rgb=True,
             scale=layers[0].scale,
             translate=layers[0].translate,
@@ -335,9 +338,9 @@ class ElementMapsWidget(CubeDock):
             report_error(exc, "RGB composite")
 
 
-def _hide_results_of(viewer, source: str) -> None:
-    """Hide the map and composite layers made from the scan `source` (they pile up opaque)."""
+def _hide_results_of(viewer, cube) -> None:
+    """Hide the map and composite layers made from `cube` (they pile up opaque)."""
     for ly in viewer.layers:
         meta = getattr(ly, "metadata", None) or {}
-        if meta.get("xrf_source") == source and ("xrf_element" in meta or "xrf_composite" in meta):
+        if result_cube(ly) is cube and ("xrf_element" in meta or "xrf_composite" in meta):
             ly.visible = False

@@ -36,6 +36,7 @@ from ._common import (
     cube_display_name,
     default_weights,
     device_combo,
+    find_result,
     form_grid,
     layer_cube,
     layer_type,
@@ -451,6 +452,7 @@ class PigmentsWidget(CubeDock):
             f"whole scan [{cube_display_name(self.viewer, cube_layer)}]",
             np.ones(cube.shape[:2], np.int32),
             kind="labels",
+            cube=cube,
             scale=scale,
             translate=translate,
             opacity=0.6,
@@ -466,6 +468,7 @@ class PigmentsWidget(CubeDock):
             f"regions (lines + photograph) [{source}]",
             result.labels,
             kind="labels",
+            cube=layer_cube(cube_layer),
             scale=scale,
             translate=translate,
             opacity=0.6,
@@ -580,8 +583,9 @@ class PigmentsWidget(CubeDock):
 
     def _recolour_layer(self, result):
         """The scan's "pigment recolour" layer, if the user kept it."""
-        name = self._recolour_name(result.cube_layer)
-        return self.viewer.layers[name] if name in self.viewer.layers else None
+        return find_result(
+            self.viewer, layer_cube(result.cube_layer), self._recolour_name(result.cube_layer)
+        )
 
     @property
     def result_layer(self):
@@ -597,6 +601,7 @@ class PigmentsWidget(CubeDock):
             self.viewer,
             self._recolour_name(result.cube_layer),
             rgb,
+            cube=layer_cube(result.cube_layer),
             rgb=True,
             scale=scale,
             contrast_limits=(0.0, 1.0),

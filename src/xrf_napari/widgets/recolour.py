@@ -22,6 +22,7 @@ from ._common import (
     cube_display_name,
     default_weights,
     device_combo,
+    find_result,
     form_grid,
     layer_cube,
     preload_labels_imports,
@@ -64,9 +65,6 @@ class RecolourWidget(CubeDock):
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Recolour")
         self.result = None  # the current cube's RecolourResult
-        self.result_layer = None
-        self._source_layer = None
-        self.ambiguity_layer = None
         self.weights_edit = QLineEdit(default_weights("uvit"))
         self.weights_edit.setPlaceholderText("shipped recolouriser")
         self.embedder_edit = QLineEdit(default_weights("dve"))
@@ -163,50 +161,55 @@ class RecolourWidget(CubeDock):
     def _add_result(self, cube_layer, result):
         """Staged (one layer per turn of the event loop: see JobPanel)."""
         viewer = self.viewer
-        source = cube_display_name(viewer, cube_layer)
-        self._source_layer = cube_layer
+        cube = layer_cube(cube_layer)
         scale, _ = yx_transform(cube_layer)
-        name = f"recoloured [{source}]"
-        rerun = name in viewer.layers
-        self.result_layer = upsert_layer(
+        name = f"recoloured [{cube_display_name(viewer, cube_layer)}]"
+        rerun = find_result(viewer, cube, name) is not None
+        layer = upsert_layer(
             viewer,
             name,
             result.rgb,
+            cube=cube,
             rgb=True,
             scale=scale,
             contrast_limits=(0.0, 1.0),
             metadata={"xrf_device": result.device},
         )
-        self.ambiguity_layer = None
-        amb_name = self._outline_name(cube_layer)
+        self.remember(cube, "layer", layer)  # the slider and Show act on it while cube is chosen
+        outline = self._outline_layer(cube_layer)
         if self.outline_box.isChecked() and result.ambiguity.ambiguous.any():
             yield
             self._add_outline(cube_layer, result)
-        elif amb_name in viewer.layers:  # an earlier run's outline would now be stale
-            viewer.layers.remove(amb_name)
+        elif outline is not None:  # an earlier run's outline would now be stale
+            viewer.layers.remove(outline)
         yield
-        self._place()
+        self._place_on(layer, cube_layer)
         # the slider follows the layer (opacity set in napari's layer controls survives a re-run)
-        self.result_layer.events.opacity.connect(self._follow_opacity)
-        if rerun:
-            self._follow_opacity()
-        else:
-            self.result_layer.blending = "translucent"
-            self._set_opacity(self.opacity.value())
+        layer.events.opacity.connect(self._follow_opacity)
+        if not rerun:
+            layer.blending = "translucent"
+            viewer.reset_view()  # bring the new layer into view; a re-run keeps the user's zoom
         self.job.status.setText("Done.")
-        viewer.reset_view()
         return result
 
-    def _outline_name(self, cube_layer) -> str:
-        return f"ambiguous colour [{cube_display_name(self.viewer, cube_layer)}]"
+    @property
+    def result_layer(self):
+        """The chosen scan's "recoloured" layer (None before a run, or once removed)."""
+        layer = self.recall(self._cube, "layer")
+        return layer if layer is not None and layer in self.viewer.layers else None
+
+    def _outline_layer(self, cube_layer):
+        name = f"ambiguous colour [{cube_display_name(self.viewer, cube_layer)}]"
+        return find_result(self.viewer, layer_cube(cube_layer), name)
 
     def _add_outline(self, cube_layer, result) -> None:
         scale, _ = yx_transform(cube_layer)
-        self.ambiguity_layer = upsert_layer(
+        upsert_layer(
             self.viewer,
-            self._outline_name(cube_layer),
+            f"ambiguous colour [{cube_display_name(self.viewer, cube_layer)}]",
             result.ambiguity.ambiguous.astype(np.uint8),
             kind="labels",
+            cube=layer_cube(cube_layer),
             scale=scale,
         )
 
@@ -214,16 +217,15 @@ class RecolourWidget(CubeDock):
         cube_layer = self.cube_combo.current_layer()
         if cube_layer is None or self.result is None:
             return
-        name = self._outline_name(cube_layer)
         if on and self.result.ambiguity.ambiguous.any():
             self._add_outline(cube_layer, self.result)
             self._place()
-        elif name in self.viewer.layers:
-            self.viewer.layers.remove(name)
-            self.ambiguity_layer = None
+        elif (outline := self._outline_layer(cube_layer)) is not None:
+            self.viewer.layers.remove(outline)
 
     def show_result(self, result) -> None:
-        """The current cube's colours (device used, Save), or a blank dock when it has none."""
+        """The current cube's colours (device used, Save, opacity of its layer), or a blank dock
+        when it has none."""
         self.result = result
         self.save_button.setEnabled(result is not None)
         ood = getattr(result, "ood", None)
@@ -237,7 +239,7 @@ class RecolourWidget(CubeDock):
         outlined = (
             amb is not None
             and cube_layer is not None
-            and self._outline_name(cube_layer) in self.viewer.layers
+            and self._outline_layer(cube_layer) is not None
         )
         self.outline_box.blockSignals(True)  # the box mirrors this cube's layer, adds nothing
         self.outline_box.setChecked(outlined)
@@ -246,34 +248,38 @@ class RecolourWidget(CubeDock):
         self.device_label.setText(
             f"Device used: {result.device}" if result is not None else "Device used: \u2014"
         )
+        self._follow_opacity()
 
     def _place(self, *_) -> None:
-        layer, src = self.result_layer, self._source_layer
-        if layer is None or src is None or layer not in self.viewer.layers:
-            return
+        layer, src = self.result_layer, self.current_layer()
+        if layer is not None and src is not None:
+            self._place_on(layer, src)
+
+    def _place_on(self, layer, src) -> None:
+        """Put a result layer (and its outline) beside or over its scan's layer `src`."""
         if self.placement.currentIndex() == 0:
             layer.translate = side_by_side_translate(src, layer_cube(src).shape[1])
         else:
             layer.translate = yx_transform(src)[1]
-        amb = self.ambiguity_layer
-        if amb is not None and amb in self.viewer.layers:
-            amb.translate = layer.translate  # over the colours it qualifies
+        outline = self._outline_layer(src)
+        if outline is not None:
+            outline.translate = layer.translate  # over the colours it qualifies
 
     def _set_opacity(self, value: int) -> None:
-        if self.result_layer is not None and self.result_layer in self.viewer.layers:
-            self.result_layer.opacity = value / 100.0
+        if (layer := self.result_layer) is not None:
+            layer.opacity = value / 100.0
 
     def _follow_opacity(self, event=None) -> None:
+        """The slider shows the chosen scan's layer opacity (also set in napari's controls), and
+        is off while that scan has no colours."""
         layer = self.result_layer
-        if (
-            layer is None
-            or getattr(getattr(event, "source", None), "name", layer.name) != layer.name
-        ):
-            return  # another cube's result layer (by name: the dock may hold a proxy of it)
-        if layer in self.viewer.layers:
-            self.opacity.blockSignals(True)
-            self.opacity.setValue(round(layer.opacity * 100))
-            self.opacity.blockSignals(False)
+        source = getattr(event, "source", None)
+        if source is not None and (layer is None or source.name != layer.name):
+            return  # another scan's result layer (by name: the dock may hold a proxy of it)
+        self.opacity.blockSignals(True)
+        self.opacity.setValue(100 if layer is None else round(layer.opacity * 100))
+        self.opacity.blockSignals(False)
+        self.opacity.setEnabled(layer is not None)
 
     def save(self, path) -> Path:
         from ..analysis.recolour import save_rgb
