@@ -43,6 +43,19 @@ def test_arsenic_needs_its_k_beta():
     assert {"Pb", "As"} <= set(both)
 
 
+def test_arsenic_is_not_confirmed_by_mercury_l_beta():
+    """Lead white beside vermilion: As K-alpha sits on Pb L-alpha and As K-beta (11.73 keV) within
+    the tolerance of Hg L-beta (11.82 keV), so arsenic used to be suggested for the commonest
+    pair of old-master pigments (and with it orpiment or emerald green)."""
+    lead_and_mercury = suggest_elements(E, noisy(("Pb", 2e5), ("Hg", 1.5e5), ("S", 2e4)))
+    assert {"Pb", "Hg"} <= set(lead_and_mercury) and "As" not in lead_and_mercury
+    with_orpiment = suggest_elements(E, noisy(("Pb", 2e5), ("Hg", 1.5e5), ("As", 8e4)))
+    assert {"Pb", "Hg", "As"} <= set(with_orpiment)
+    # an element whose own K-alpha stands alone stays when its K-beta lies under a strong line
+    selenium = suggest_elements(E, noisy(("Pb", 2e5), ("Se", 2e4)), confirmed_only=True)
+    assert "Se" in selenium  # Se K-beta 12.50 keV under Pb L-beta 12.59 keV
+
+
 def test_sulfur_not_suggested_from_lead_m_line():
     assert "S" not in suggest_elements(E, noisy(("Pb", 2e5)))
     assert "S" in suggest_elements(E, noisy(("S", 5e4), ("Ca", 5e4)))

@@ -25,6 +25,9 @@ N_SIGMA = 5.0
 #: Expected intensity of the confirming line relative to the first one, for L shells where the
 #: table's radiative rates of different subshells cannot be compared (a cautious lower value).
 L_BETA_RATIO = 0.5
+#: A K-beta peak stronger than this many times its expected share of K-alpha is another element's
+#: line (As K-beta 11.73 keV on Hg L-beta 11.82 in lead white beside vermilion): it cannot confirm.
+K_BETA_SLACK = 3.0
 #: A weak second line closer than this (in FWHM) to the first shows as a shoulder, not a peak of
 #: its own, so it cannot confirm (S, Cl, P, Si, Al K-beta).
 RESOLVABLE_FWHM = 2.0
@@ -125,6 +128,7 @@ def suggest_elements(
 
     confirmed: dict[str, tuple[float, list[int]]] = {}
     single: dict[str, tuple[float, int, Line]] = {}
+    half: dict[str, tuple[float, int, Line]] = {}  # K-alpha seen, K-beta under another's line
     for sym in elements:
         if anode and sym == anode:
             continue
@@ -145,7 +149,14 @@ def suggest_elements(
             if resolvable:
                 ratio = ln2.weight / ln1.weight if first == "Ka" else L_BETA_RATIO
                 j2 = match(ln2)
-                if j2 is not None and j2 != j1:
+                too_strong = (
+                    j2 is not None
+                    and first == "Ka"
+                    and peaks[j2].prominence > K_BETA_SLACK * ratio * peaks[j1].prominence
+                )
+                if too_strong:  # its K-beta may hide under that line: K-alpha must be its own
+                    half[sym] = (peaks[j1].prominence, j1, ln1)
+                elif j2 is not None and j2 != j1:
                     confirmed[sym] = (peaks[j1].prominence, [j1, j2])
                 elif not detectable(ratio * peaks[j1].prominence, ln2.energy):
                     single[sym] = (peaks[j1].prominence, j1, ln1)
@@ -154,12 +165,21 @@ def suggest_elements(
                 single[sym] = (peaks[j1].prominence, j1, ln1)
             break
     # A single-line element is kept unless a confirmed element (or the anode, whose lines scatter
-    # off every painting) has a line closer to its peak.
+    # off every painting) has a line closer to its peak; one whose K-beta lies under another
+    # element's line counts as confirmed when its K-alpha peak is its own by that rule (Se K-beta
+    # under Pb L-beta, Mn K-beta under Fe K-alpha), and is dropped when it is not (As K-alpha on
+    # Pb L-alpha).
     explained_by = list(confirmed) + ([anode] if anode else [])
     confirmed_lines = [ln for s in explained_by for ln in element_lines(s)]
+
+    def closer_line(j: int, ln: Line) -> bool:
+        return any(abs(pe[j] - o.energy) < abs(pe[j] - ln.energy) for o in confirmed_lines)
+
+    for sym, (prom, j, ln) in half.items():
+        if not closer_line(j, ln):
+            confirmed[sym] = (prom, [j])
     for sym, (_prom, j, ln) in list(single.items()):
-        d_own = abs(pe[j] - ln.energy)
-        if any(abs(pe[j] - o.energy) < d_own for o in confirmed_lines):
+        if closer_line(j, ln):
             del single[sym]
     if confirmed_only:
         single.clear()
