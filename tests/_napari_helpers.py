@@ -3,6 +3,8 @@ through the plugin's own reader, and tiny random-weight models for the embed/rec
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
 
@@ -83,6 +85,19 @@ def tiny_weights(folder):
 
 def wait_idle(qtbot, job_panel, timeout=30000):
     qtbot.waitUntil(lambda: not job_panel.is_running, timeout=timeout)
+
+
+@contextlib.contextmanager
+def caught_notifications():
+    """The napari notifications shown inside the block (a list, filled as they come)."""
+    from napari.utils.notifications import notification_manager
+
+    seen = []
+    notification_manager.notification_ready.connect(seen.append)
+    try:
+        yield seen
+    finally:
+        notification_manager.notification_ready.disconnect(seen.append)
 
 
 def open_sample_or_painted(viewer, tmp_path, key: str = "panel"):

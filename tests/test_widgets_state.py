@@ -2,24 +2,53 @@
 layers, its curves come back with it, and its jobs (the element survey included) end with the
 scan or the dock that runs them."""
 
+import gc
+import time
+
 import numpy as np
 import pytest
 from _napari_helpers import (
     OTHER_PIGMENTS,
+    caught_notifications,
     open_cube,
     tiny_weights,
     wait_idle,
     write_painted_cube,
 )
 
+from xrf_napari.widgets._common import SURVEYS
+from xrf_napari.widgets.embed import EmbedClusterWidget
 from xrf_napari.widgets.maps import ElementMapsWidget
 from xrf_napari.widgets.recolour import RecolourWidget
+from xrf_napari.widgets.spectrum import MEAN_CURVE, REGION_CURVE, SpectrumWidget
+
+RECTANGLE = [np.array([[1, 1], [1, 10], [5, 10], [5, 1]])]
 
 
 def _dock(viewer, cls):
     widget = cls(viewer)
     viewer.window.add_dock_widget(widget)
     return widget
+
+
+def _slowed(real, seconds: float):
+    """A core progress generator that first waits `seconds` in 0.02 s steps (a whole-painting
+    scan takes minutes), stopping at any of them when cancelled."""
+    steps = round(seconds / 0.02)
+
+    def slow(*args, **kwargs):
+        for i in range(steps):
+            time.sleep(0.02)
+            yield i, 2 * steps
+        return (yield from real(*args, **kwargs))
+
+    return slow
+
+
+def _slow_survey(monkeypatch, seconds: float) -> None:
+    from xrf_napari.analysis import spectra
+
+    monkeypatch.setattr(spectra, "iter_survey", _slowed(spectra.iter_survey, seconds))
 
 
 def test_a_scan_never_takes_over_another_scans_maps(make_napari_viewer, qtbot, tmp_path):
@@ -58,6 +87,115 @@ def test_a_scan_never_takes_over_another_scans_maps(make_napari_viewer, qtbot, t
     maps.cube_combo.set_layer(a_layers[-1])
     saved = tifffile.imread(maps.save(tmp_path / "out")[0])
     np.testing.assert_allclose(saved, values_a)
+
+
+def test_closing_the_dock_that_surveys_lets_another_dock_survey(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The survey runs in the panel of the dock that asked first; closing that dock mid-survey
+    used to leave the scan marked "surveying" for good: every other dock waited forever."""
+    _slow_survey(monkeypatch, 1.0)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
+    maps = ElementMapsWidget(viewer)
+    dock = viewer.window.add_dock_widget(maps)
+    cube = maps.current_cube()
+    assert maps.job.is_running and SURVEYS.is_running(cube)
+    dock.destroyOnClose()  # the dock's close button
+    del maps, dock
+    gc.collect()
+    qtbot.waitUntil(lambda: not SURVEYS.is_running(cube), timeout=5000)
+    spectrum = _dock(viewer, SpectrumWidget)  # surveys the scan itself
+    qtbot.waitUntil(lambda: MEAN_CURVE in spectrum.curves, timeout=10000)
+    assert "Pb" in spectrum.suggested_label.text()
+
+
+def test_closing_a_scan_stops_its_survey(make_napari_viewer, qtbot, tmp_path, monkeypatch):
+    _slow_survey(monkeypatch, 20.0)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "wrong.h5"))
+    spectrum = _dock(viewer, SpectrumWidget)
+    worker = spectrum.job.worker
+    assert worker is not None
+    viewer.layers.clear()
+    wait_idle(qtbot, spectrum.job, timeout=3000)  # cancelled, not run on for 20 s
+    assert worker.abort_requested and spectrum.job.run_button.isEnabled()
+
+
+def test_closing_a_scan_stops_its_region_spectrum(make_napari_viewer, qtbot, tmp_path, monkeypatch):
+    import xrf_napari.widgets.spectrum as module
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
+    spectrum = _dock(viewer, SpectrumWidget)
+    wait_idle(qtbot, spectrum.job)
+    monkeypatch.setattr(module, "_region_job", _slowed(module._region_job, 20.0))
+    viewer.add_shapes(RECTANGLE, shape_type="rectangle", name="roi")
+    spectrum.region_combo.set_layer(viewer.layers["roi"])
+    worker = spectrum.region_spectrum()
+    assert worker is not None
+    for layer in [ly for ly in viewer.layers if "xrf_cube" in ly.metadata]:
+        viewer.layers.remove(layer)
+    wait_idle(qtbot, spectrum.job, timeout=3000)  # cancelled, not run on for 20 s
+    assert worker.abort_requested and REGION_CURVE not in spectrum.curves
+
+
+def test_region_spectrum_while_the_panel_is_busy_says_so(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """A click on Region spectrum while the panel surveys the scan used to be dropped silently."""
+    _slow_survey(monkeypatch, 1.0)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
+    spectrum = _dock(viewer, SpectrumWidget)
+    viewer.add_shapes(RECTANGLE, shape_type="rectangle", name="roi")
+    spectrum.region_combo.set_layer(viewer.layers["roi"])
+    assert spectrum.job.is_running
+    with caught_notifications() as seen:
+        assert spectrum.region_spectrum() is None
+    assert any("wait for the current job" in str(n.message) for n in seen), seen
+    wait_idle(qtbot, spectrum.job, timeout=10000)
+    assert spectrum.region_spectrum() is not None  # and once it is free, it runs
+    wait_idle(qtbot, spectrum.job)
+    assert REGION_CURVE in spectrum.curves
+
+
+def test_region_and_cluster_curves_come_back_with_their_scan(make_napari_viewer, qtbot, tmp_path):
+    """The region spectrum, and Embed & cluster's region means sent while Spectrum showed
+    another scan, are the scan's: they come back (and are exported) when it is chosen again."""
+    viewer = make_napari_viewer()
+    first = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[-1]
+    second = open_cube(viewer, write_painted_cube(tmp_path / "b.h5", pigments=OTHER_PIGMENTS))[-1]
+    spectrum = _dock(viewer, SpectrumWidget)
+    spectrum.cube_combo.set_layer(first)
+    wait_idle(qtbot, spectrum.job)
+    viewer.add_shapes(RECTANGLE, shape_type="rectangle", name="roi")
+    spectrum.region_combo.set_layer(viewer.layers["roi"])
+    assert spectrum.region_spectrum() is not None
+    wait_idle(qtbot, spectrum.job)
+    region = spectrum.curves[REGION_CURVE][1].copy()
+    spectrum.cube_combo.set_layer(second)
+    wait_idle(qtbot, spectrum.job)
+    assert REGION_CURVE not in spectrum.curves
+
+    embed = _dock(viewer, EmbedClusterWidget)  # clusters the first scan meanwhile
+    embed.weights_edit.setText(str(tiny_weights(tmp_path)[0]))
+    embed.device.setCurrentText("cpu")
+    embed.k_spin.setValue(3)
+    embed.cube_combo.set_layer(first)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    assert embed.job.last_error is None, embed.job.last_error
+    assert not [n for n in spectrum.curves if n.startswith("cluster")]  # not on B's plot
+
+    spectrum.cube_combo.set_layer(first)
+    np.testing.assert_array_equal(spectrum.curves[REGION_CURVE][1], region)
+    clusters = ["cluster 1", "cluster 2", "cluster 3"]
+    assert [n for n in spectrum.curves if n.startswith("cluster")] == clusters
+    out = tmp_path / "spectra.csv"
+    spectrum.export_csv(out)
+    header = next(r for r in out.read_text().splitlines() if not r.startswith("#"))
+    assert header.split(",") == ["energy_keV", MEAN_CURVE, REGION_CURVE, *clusters]
 
 
 def test_recolour_controls_act_on_the_chosen_scans_layer(make_napari_viewer, qtbot, tmp_path):

@@ -607,6 +607,10 @@ class _SurveyHub(QObject):
 
         def ended():
             panel.finished.disconnect(ended)
+            panel.destroyed.disconnect(gone)
+            gone()
+
+        def gone(*_):  # also when its dock is closed mid-survey: the panel then never finishes
             self._running.pop(key, None)
             if key not in self._done and ref() is not None:
                 self.failed.emit(ref())
@@ -615,6 +619,7 @@ class _SurveyHub(QObject):
             return False
         self._running[key] = panel
         panel.finished.connect(ended)
+        panel.destroyed.connect(gone)
         return True
 
 
@@ -747,7 +752,9 @@ class CubeDock(QWidget):
         elif SURVEYS.is_running(cube):
             if not self.job.is_running:
                 self.job.status.setText("Finding elements (in another dock)\u2026")
-        elif not SURVEYS.start(cube, self.job, "Reading the cube\u2026"):
+        elif SURVEYS.start(cube, self.job, "Reading the cube\u2026"):
+            self._job_cube = cube  # started here: closing the cube stops it
+        else:
             self._survey_when_idle = True  # our panel is busy: survey when it is free
 
     # -- placement ---------------------------------------------------------------------------------

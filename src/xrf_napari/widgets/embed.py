@@ -183,7 +183,7 @@ class EmbedClusterWidget(CubeDock):
         from .spectrum import find_spectrum_widget
 
         target = find_spectrum_widget(self.viewer)
-        if target is None or target.current_cube() is not cube:
+        if target is None:
             return
         colors = [
             tuple(float(v) for v in np.asarray(self.labels_layer.get_color(i + 1))[:4])
@@ -195,6 +195,7 @@ class EmbedClusterWidget(CubeDock):
                 f"cluster {i + 1}": (cube.energy, spec, color)
                 for i, (spec, color) in enumerate(zip(spectra, colors))
             },
+            cube=cube,  # kept for that cube when Spectrum shows another one
         )
 
     def save(self, path) -> tuple[Path, Path]:

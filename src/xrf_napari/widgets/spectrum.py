@@ -156,27 +156,37 @@ class SpectrumWidget(CubeDock):
         self.follow_cube()
 
     # -- public API --------------------------------------------------------------------------
-    def add_curve(self, name: str, energy, counts, color=None) -> None:
-        """Plot (or replace) a named curve, in mean counts per pixel over energy (keV)."""
+    def add_curve(self, name: str, energy, counts, color=None, cube=None) -> None:
+        """Plot (or replace) a named curve, in mean counts per pixel over energy (keV); a curve
+        of a `cube` other than the one shown is kept for it (see _set_curves)."""
         energy = np.asarray(energy, dtype=np.float64)
         counts = np.asarray(counts, dtype=np.float64)
         if energy.shape != counts.shape or energy.ndim != 1:
             raise ValueError(f"curve {name!r}: energy and counts must be 1-D of equal length")
-        self.curves[name] = (energy, counts, color)
-        self.redraw()
+        self._set_curves(cube, {name: (energy, counts, color)})
 
-    def replace_curves(self, prefix: str, curves: dict) -> None:
+    def replace_curves(self, prefix: str, curves: dict, cube=None) -> None:
         """Drop the curves named `prefix...` and plot `curves` {name: (energy, counts, color)}, with
         one redraw (a redraw per curve froze napari for a second after Embed & cluster)."""
-        for name in [n for n in self.curves if n.startswith(prefix)]:
-            del self.curves[name]
+        self._set_curves(cube, curves, prefix)
+
+    def _set_curves(self, cube, curves: dict, prefix: str | None = None) -> None:
+        """Add `curves` (after dropping those named `prefix...`) to the plot; for a `cube` other
+        than the one shown, to the curves kept for it, which come back when it is chosen again."""
+        shown = cube is None or cube is self.current_cube()
+        target = self.curves if shown else dict(self.recall(cube, "curves", {}))
+        for name in [n for n in target if prefix is not None and n.startswith(prefix)]:
+            del target[name]
         for name, (energy, counts, color) in curves.items():
-            self.curves[name] = (
+            target[name] = (
                 np.asarray(energy, dtype=np.float64),
                 np.asarray(counts, dtype=np.float64),
                 color,
             )
-        self.redraw()
+        if shown:
+            self.redraw()
+        else:
+            self.remember(cube, "curves", target)
 
     def remove_curves(self, prefix: str = "") -> None:
         for name in [n for n in self.curves if n.startswith(prefix)]:
@@ -218,6 +228,12 @@ class SpectrumWidget(CubeDock):
         if layer is None or region is None:
             report_error(ValueError("choose a datacube and a Shapes or Labels region first"))
             return None
+        if self.job.is_running:  # the panel runs one job at a time: say so, not drop the click
+            report_error(
+                ValueError("wait for the current job to end (or Cancel it), then try again"),
+                "Region spectrum",
+            )
+            return None
         cube = layer_cube(layer)
         try:
             mask = region_mask(region, layer, cube.shape[:2])
@@ -225,12 +241,14 @@ class SpectrumWidget(CubeDock):
             report_error(exc, "Region")
             return None
 
-        def show(mean):
-            if cube is self.current_cube():
-                self.add_curve(REGION_CURVE, self._energy, mean)
-
-        return self.job.start(
-            _region_job, cube, mask, description="Averaging the region\u2026", on_result=show
+        return self.start_job(
+            _region_job,
+            cube,
+            mask,
+            cube=cube,  # closing the cube stops the job
+            keep=False,
+            description="Averaging the region\u2026",
+            on_result=lambda mean: self.add_curve(REGION_CURVE, cube.energy, mean, cube=cube),
         )
 
     def export_csv(self, path) -> None:
@@ -253,7 +271,7 @@ class SpectrumWidget(CubeDock):
 
     # -- internals ---------------------------------------------------------------------------
     def on_cube(self, layer) -> None:
-        self.curves.clear()
+        self.curves.clear()  # then the curves this cube had when the user left it
         self._last_pixel = None
         self.suggested_label.setText("Suggested: \u2014")
         if layer is None:
@@ -275,12 +293,15 @@ class SpectrumWidget(CubeDock):
                 f"channels, {self._energy[0]:.2f}\u2013{self._energy[-1]:.2f} keV "
                 f"(calibration: {cal.source})"
             )
+        self.curves.update(self.recall(cube, "curves", {}))
         # the ticks the user left on this cube, else (once surveyed) its suggested elements
         self.set_checked_elements(self.recall(cube, "ticks", []))
 
     def leave_cube(self, cube) -> None:
         if self.recall(cube, "ticks") is not None or SURVEYS.get(cube) is not None:
             self.remember(cube, "ticks", self.checked_elements())
+        # region and cluster means come back with their cube; the mouse's pixel does not
+        self.remember(cube, "curves", {n: c for n, c in self.curves.items() if n != PIXEL_CURVE})
 
     def show_survey(self, mean, suggested) -> None:
         cube = self.current_cube()
