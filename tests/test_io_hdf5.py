@@ -94,6 +94,33 @@ def test_aps_channel_first_detectors_summed(tmp_path):
     np.testing.assert_array_equal(cube.live_time, np.full(CUBE.shape[:2], 3.0))
 
 
+@pytest.mark.parametrize(
+    "calib, gain",
+    [
+        (np.array([[-0.2, -0.2, -0.2], [0.019, 0.02, 0.021], [0.0, 0.0, 0.0]]), 0.02),  # (3, n_det)
+        (np.array([[-0.2, 0.02, 0.0]] * 4), 0.02),  # (n_det, 3)
+        (np.arange(7.0), None),  # fits nothing: set aside, the scan still opens
+    ],
+)
+def test_aps_energy_calib_per_detector(tmp_path, calib, gain):
+    path = tmp_path / "aps.h5"
+    with h5py.File(path, "w") as f:
+        for k in "abc":
+            f[f"MAPS_RAW/data_{k}"] = np.moveaxis(CUBE, -1, 0).astype(np.int16)
+        f["MAPS/energy_calib"] = calib
+    if len(calib) == 4:  # four detector elements
+        with h5py.File(path, "a") as f:
+            f["MAPS_RAW/data_d"] = np.moveaxis(CUBE, -1, 0).astype(np.int16)
+    if gain is None:
+        with pytest.warns(UserWarning, match="energy_calib set aside"):
+            cube = read_cube(path, auto_calibrate=False)
+        assert cube.calibration.source == "none"
+    else:
+        cube = read_cube(path, auto_calibrate=False)
+        assert cube.calibration.gain == pytest.approx(gain)
+        assert cube.calibration.offset == pytest.approx(-0.2)
+
+
 def test_napari_musa_xrfdata_energy(tmp_path):
     path = tmp_path / "musa.h5"
     with h5py.File(path, "w") as f:

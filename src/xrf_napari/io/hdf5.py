@@ -277,18 +277,33 @@ def _aps(f, path: Path, names) -> Cube:
     for cand in ("energy_calib", "energy"):  # fitted XRF-Maps files
         for grp in (group, f.get("MAPS")):
             if grp is not None and cand in grp:
-                v = np.asarray(small(grp[cand], path)).ravel()
-                cal = (
-                    calibration_from_coefficients(v, path)
-                    if v.size <= 3
-                    else calibration_from_energy_axis(v, path, data.shape[2])
-                )
+                v = np.asarray(small(grp[cand], path))
+                cal = _aps_calibration(v, path, data.shape[2], len(names))
                 break
         if cal:
             break
     meta = {"format": "aps-xrfmaps", "dataset": names, "detector_elements": len(names)}
     meta.update(_instrument_attrs(f))
     return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
+
+
+def _aps_calibration(v: np.ndarray, path: Path, n: int, n_det: int) -> Calibration | None:
+    """XRF-Maps' energy_calib: [offset, gain, quadratic], or one such triple per detector element
+    ((3, n_det) or (n_det, 3): their mean, as the elements are summed), or an energy axis. One
+    that fits none of these is set aside with a warning (the cube is then calibrated from its
+    peaks), not a reason to refuse the scan."""
+    import warnings
+
+    if v.ndim == 2 and v.shape in ((3, n_det), (n_det, 3)) and v.size > 3:
+        v = v.mean(axis=1 if v.shape == (3, n_det) else 0)
+    v = v.ravel()
+    try:
+        if v.size <= 3:
+            return calibration_from_coefficients(v, path)
+        return calibration_from_energy_axis(v, path, n)
+    except CubeReadError as exc:
+        warnings.warn(f"{exc}; energy_calib set aside", stacklevel=2)
+        return None
 
 
 def _generic(f, path: Path, name: str, kind: str) -> Cube:
