@@ -38,6 +38,17 @@ def test_sidecar_in_ev_and_bad_sidecar(tmp_path):
         read_cube(path)
 
 
+def test_an_ome_tiff_finds_the_sidecar_of_its_scan_name(tmp_path):
+    import tifffile
+
+    path = tmp_path / "scan.ome.tif"
+    tifffile.imwrite(path, np.moveaxis(CUBE, -1, 0))
+    (tmp_path / "scan.json").write_text(json.dumps({"offset": -0.5, "gain": 0.02}))
+    (tmp_path / "scan.ome.v2.json").write_text("not this one")
+    cal = read_cube(path).calibration
+    assert (cal.source, cal.offset, cal.gain) == ("file", -0.5, 0.02)
+
+
 def test_2d_npy_is_refused(tmp_path):
     path = tmp_path / "image.npy"
     np.save(path, np.ones((10, 10)))

@@ -284,3 +284,18 @@ def test_nexus_motor_positions_are_not_an_energy_axis(tmp_path):
     assert read.calibration.gain == pytest.approx(
         0.02
     ) and read.calibration.offset == pytest.approx(-0.2)
+
+
+def test_an_energy_axis_of_bin_edges_gives_the_channel_centres(tmp_path):
+    """NeXus lets a histogram axis hold its n + 1 bin edges: read as centres they put every
+    channel half a channel (10 eV here) too low."""
+    path = tmp_path / "edges.nxs"
+    with h5py.File(path, "w") as f:
+        g = f.create_group("entry/xrf")
+        g.attrs["NX_class"] = "NXdata"
+        g.attrs["signal"] = "spectra"
+        g.attrs["axes"] = ["y", "x", "energy"]
+        g["spectra"] = CUBE
+        g["energy"] = CAL.energy(CUBE.shape[2] + 1) - 0.5 * CAL.gain  # the edges
+    cal = read_cube(path, auto_calibrate=False).calibration
+    assert cal.offset == pytest.approx(CAL.offset) and cal.gain == pytest.approx(CAL.gain)

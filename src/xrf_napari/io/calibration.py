@@ -16,9 +16,13 @@ from ..errors import CubeReadError
 
 
 def sidecar_path(path) -> Path:
-    """`scan.npy` -> `scan.json` (also `scan.npy.json` if that is the one that exists)."""
+    """`scan.npy` -> `scan.json` (also `scan.npy.json`, and for an OME-TIFF `scan.ome.tif` also
+    `scan.json`, if that is the one that exists)."""
     path = Path(path)
-    for cand in (path.with_suffix(".json"), path.with_name(path.name + ".json")):
+    cands = [path.with_suffix(".json"), path.with_name(path.name + ".json")]
+    if path.stem.lower().endswith(".ome"):
+        cands.append(path.with_name(path.stem[: -len(".ome")] + ".json"))
+    for cand in cands:
         if cand.is_file():
             return cand
     return path.with_suffix(".json")
@@ -90,13 +94,15 @@ def calibration_from_coefficients(coeffs, where, units: str = "keV") -> Calibrat
 def calibration_from_energy_axis(energy, where, n_channels: int | None = None) -> Calibration:
     """Fit offset/gain/quadratic to a per-channel energy vector (eV if its values exceed 200).
 
-    A vector with fewer entries than channels is refused; one with a few more is truncated.
+    A vector with fewer entries than channels is refused; one with exactly one more holds the
+    channels' edges (NeXus allows bin edges for histogram axes), so their midpoints are the
+    centres; one with a few more is truncated.
     """
     e = np.asarray(energy, dtype=np.float64).ravel()
     if n_channels is not None:
         if e.size < n_channels:
             raise CubeReadError(where, f"energy axis has {e.size} values for {n_channels} channels")
-        e = e[:n_channels]
+        e = 0.5 * (e[:-1] + e[1:]) if e.size == n_channels + 1 else e[:n_channels]
     if e.size < 2 or not np.isfinite(e).all() or np.any(np.diff(e) <= 0):
         raise CubeReadError(where, "energy axis must be finite and strictly increasing")
     if e.max() > 200.0:  # eV: no XRF line is above 200 keV
