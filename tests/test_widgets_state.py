@@ -160,6 +160,66 @@ def test_region_spectrum_while_the_panel_is_busy_says_so(
     assert REGION_CURVE in spectrum.curves
 
 
+def test_maps_wait_for_the_scans_survey(make_napari_viewer, qtbot, tmp_path, monkeypatch):
+    """Maps made while the survey still ran in the Spectrum dock missed the elements it finds:
+    sulfur beside lead and mercury was integrated in a window instead of fitted (about 2x off)."""
+    _slow_survey(monkeypatch, 1.0)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
+    spectrum = _dock(viewer, SpectrumWidget)  # opened first: the survey runs in its panel
+    maps = _dock(viewer, ElementMapsWidget)
+    assert spectrum.job.is_running and not maps.job.is_running
+    maps.set_checked_elements(["S"])
+    with caught_notifications() as seen:
+        assert maps.run() is None
+    assert any("still being found" in str(n.message) for n in seen), seen
+    assert not maps.map_layers
+    wait_idle(qtbot, spectrum.job, timeout=10000)
+    maps.set_checked_elements(["S"])
+    assert maps.run() is not None
+    wait_idle(qtbot, maps.job)
+    plan = maps.map_plans[0]
+    assert plan.method == "fit" and "Pb" in plan.note and "Hg" in plan.note
+
+
+def test_spectrum_export_never_writes_over_the_scan(make_napari_viewer, qtbot, tmp_path):
+    from xrf_napari.fileutil import OutputError
+
+    scan = write_painted_cube(tmp_path / "scan.h5")
+    original = scan.read_bytes()
+    viewer = make_napari_viewer()
+    open_cube(viewer, scan)
+    spectrum = _dock(viewer, SpectrumWidget)
+    wait_idle(qtbot, spectrum.job)
+    assert MEAN_CURVE in spectrum.curves
+    with pytest.raises(OutputError, match="overwritten"):
+        spectrum.export_csv(scan)
+    assert scan.read_bytes() == original
+
+
+def test_save_maps_stays_in_the_chosen_folder(make_napari_viewer, qtbot, tmp_path):
+    """Map files are named after the scan's layer name, which the user may edit: a "/" in it
+    used to write into a sub-folder, a leading "../" outside the chosen folder."""
+    viewer = make_napari_viewer()
+    layers = open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
+    maps = _dock(viewer, ElementMapsWidget)
+    wait_idle(qtbot, maps.job)
+    maps.set_checked_elements(["Fe"])
+    assert maps.run() is not None
+    wait_idle(qtbot, maps.job)
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    for name, stem in (("../outside", "_outside"), ("panel 1/2", "panel 1_2")):
+        layers[0].name = name  # the datacube layer, renamed in the layer list
+        written = maps.save(chosen)
+        assert [p.name for p in written] == [f"{stem}_Fe_Ka.tif", f"{stem}_maps.csv"]
+        assert all(p.parent == chosen and p.is_file() for p in written)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chosen", "scan.h5"]
+    assert sorted(p.name for p in chosen.iterdir()) == sorted(
+        f"{s}_{f}" for s in ("_outside", "panel 1_2") for f in ("Fe_Ka.tif", "maps.csv")
+    )
+
+
 def test_region_and_cluster_curves_come_back_with_their_scan(make_napari_viewer, qtbot, tmp_path):
     """The region spectrum, and Embed & cluster's region means sent while Spectrum showed
     another scan, are the scan's: they come back (and are exported) when it is chosen again."""

@@ -4,6 +4,7 @@ float TIFFs with a table (atomic writes)."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -74,11 +75,23 @@ def save_label_image(path, labels: np.ndarray) -> Path:
     return write_image(path, data, "a label map")
 
 
+#: Runs of characters a file name cannot hold (Windows' list; "/" would make a sub-folder).
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def file_stem(name: str) -> str:
+    """`name` (a scan's layer name, which the user may edit) made safe to start a file name in
+    the chosen folder: no separators or characters Windows refuses, no leading dot (a hidden
+    file, or "../" out of the folder)."""
+    return _NOT_IN_FILE_NAMES.sub("_", name).strip().lstrip(".").strip() or "scan"
+
+
 def save_element_maps(folder, name: str, plans, maps: dict, inputs=()) -> list[Path]:
     """Element maps as 32-bit float TIFFs of net line counts per pixel (values, not a picture:
     Fiji, QGIS or PyMca read them as they are) and `<name>_maps.csv`, one row per map: its line,
-    the peak and background windows that made it, and its total and maximum. Checked before
-    anything is written (never over an input), each file written atomically."""
+    the peak and background windows that made it, and its total and maximum (`name` through
+    file_stem). Checked before anything is written (never over an input), each file written
+    atomically."""
     import tifffile
 
     from ..fileutil import check_output_folder
@@ -87,7 +100,8 @@ def save_element_maps(folder, name: str, plans, maps: dict, inputs=()) -> list[P
     if not plans:
         raise ValueError("there are no maps to save: make them first")
     folder = Path(folder)
-    names = [f"{name}_{p.symbol}_{p.line.family}.tif" for p in plans] + [f"{name}_maps.csv"]
+    stem = file_stem(name)
+    names = [f"{stem}_{p.symbol}_{p.line.family}.tif" for p in plans] + [f"{stem}_maps.csv"]
     check_output_folder(folder, names, inputs=inputs)
     folder.mkdir(parents=True, exist_ok=True)
     rows = []

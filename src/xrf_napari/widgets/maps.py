@@ -202,11 +202,21 @@ class ElementMapsWidget(CubeDock):
                 ValueError("choose a datacube and tick at least one element"), "Elemental maps"
             )
             return None
+        cube = layer_cube(layer)
+        if SURVEYS.get(cube) is None:  # the overlaps are resolved with every element present
+            self.request_survey()
+            report_error(
+                ValueError(
+                    "the scan's elements are still being found: make the maps once the "
+                    "suggested elements are shown"
+                ),
+                "Elemental maps",
+            )
+            return None
         fwhm = self.fwhm_spin.value() or None
         rank = {s: i for i, s in enumerate(self.suggested())}  # strongest evidence first
         symbols.sort(key=lambda s: rank.get(s, len(rank)))
         present = set(self.suggested()) | set(symbols)
-        cube = layer_cube(layer)
         return self.start_job(
             _maps_job,
             cube,

@@ -253,7 +253,10 @@ class SpectrumWidget(CubeDock):
 
     def export_csv(self, path) -> None:
         from ..analysis.export import save_spectra_csv
+        from ..fileutil import check_outputs
 
+        cube = self.current_cube()
+        check_outputs(files=[path], inputs=[cube.path if cube else None])  # never over the scan
         layer = self.cube_combo.current_layer()
         comments = ["xrf-napari spectra, mean counts per pixel"]
         if layer is not None:
