@@ -36,7 +36,7 @@ def docked(make_napari_viewer, scan_file, tmp_path):
     return viewer, widget, labels
 
 
-def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_path):
+def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_path, monkeypatch):
     viewer, widget, labels = docked
     widget.use_uvit.setChecked(False)
     assert widget.labels_combo.currentText() == "regions"
@@ -96,6 +96,15 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
         painted[labels == 2][0] / 255, rep.regions[1].candidates[1].rgb, atol=0.5 / 255 + 1e-6
     )
     np.testing.assert_array_equal(np.asarray(Image.open(paths["regions.png"])), labels)
+    # Export report... into a folder holding a report asks first (the folder dialog does not)
+    from qtpy.QtWidgets import QFileDialog, QMessageBox
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: str(tmp_path / "report"))
+    for answer, kept in ((QMessageBox.No, True), (QMessageBox.Yes, False)):
+        paths["candidates.csv"].write_text("the earlier report")
+        monkeypatch.setattr(QMessageBox, "question", lambda *a, answer=answer: answer)
+        widget._export_clicked()
+        assert (paths["candidates.csv"].read_text() == "the earlier report") == kept
     # the instrument the file may not name, set in the dock, reaches the fit
     assert widget.instrument() == {}
     widget.anode_combo.setCurrentText("Mo")

@@ -303,3 +303,51 @@ def test_recolour_controls_act_on_the_chosen_scans_layer(make_napari_viewer, qtb
     assert recolour(second) is layer_b
     assert viewer.camera.zoom == pytest.approx(zoom)
     assert tuple(viewer.camera.center) == pytest.approx(center)
+
+
+def test_saving_regions_asks_before_replacing_files_the_dialog_did_not_name(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The save dialog asks about the file it names only: the CSV of spectra written beside it,
+    or the .png put in place of a name without a suffix, were replaced silently."""
+    from qtpy.QtWidgets import QMessageBox
+
+    import xrf_napari.widgets.embed as module
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
+    embed = _dock(viewer, EmbedClusterWidget)
+    embed.weights_edit.setText(str(tiny_weights(tmp_path)[0]))
+    embed.device.setCurrentText("cpu")
+    embed.k_spin.setValue(3)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    image, spectra = tmp_path / "clusters.png", tmp_path / "clusters_spectra.csv"
+    asked = []
+
+    def answer(reply):
+        def question(parent, title, text, *args):
+            asked.append(text)
+            return reply
+
+        monkeypatch.setattr(QMessageBox, "question", question)
+
+    for chosen in (image, tmp_path / "clusters"):  # the dialog's name, then one without suffix
+        monkeypatch.setattr(module, "ask_save_path", lambda *a, chosen=chosen: str(chosen))
+        image.write_bytes(b"an earlier image")
+        spectra.write_text("earlier spectra")
+        answer(QMessageBox.No)
+        embed._save_clicked()
+        assert (
+            image.read_bytes() == b"an earlier image" and spectra.read_text() == "earlier spectra"
+        )
+        assert "clusters_spectra.csv" in asked[-1]
+        assert ("clusters.png" in asked[-1]) == (chosen != image)
+        answer(QMessageBox.Yes)
+        embed._save_clicked()
+        assert image.read_bytes()[:4] == b"\x89PNG" and spectra.read_text().startswith("#")
+    asked.clear()
+    spectra.unlink()  # nothing the dialog did not name exists: no question
+    monkeypatch.setattr(module, "ask_save_path", lambda *a: str(image))
+    embed._save_clicked()
+    assert not asked and spectra.is_file()

@@ -22,6 +22,7 @@ from qtpy.QtWidgets import (
     QLabel,
     QLayout,
     QMainWindow,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -531,6 +532,22 @@ def ask_folder(parent, title: str) -> str:
 def ask_open_path(parent, title: str, filters: str) -> str:
     path, _ = QFileDialog.getOpenFileName(parent, title, "", filters)
     return path
+
+
+def confirm_replace(parent, paths, what: str) -> bool:
+    """True unless some of `paths` exist and the user declines to replace them: files a dialog
+    never named (a folder dialog names none; a file dialog not the files written beside it)."""
+    existing = [os.path.basename(p) for p in map(str, paths) if os.path.exists(p)]
+    if not existing:
+        return True
+    answer = QMessageBox.question(
+        parent,
+        f"Replace {what}?",
+        f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}. Replace?",
+        QMessageBox.Yes | QMessageBox.No,
+        QMessageBox.No,
+    )
+    return answer == QMessageBox.Yes
 
 
 def weights_row(parent, edit, title: str) -> QHBoxLayout:

@@ -11,6 +11,7 @@ from qtpy.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QSpinBox
 from ._common import (
     CubeDock,
     ask_save_path,
+    confirm_replace,
     cube_display_name,
     default_weights,
     device_combo,
@@ -208,10 +209,7 @@ class EmbedClusterWidget(CubeDock):
         if self.result is None:
             raise ValueError("nothing to save yet: run Embed & cluster first")
         name, energy, result, spectra, counts, *_ = self.result
-        path = Path(path)
-        if path.suffix.lower() not in (".png", ".tif", ".tiff"):
-            path = path.with_suffix(".png")
-        csv_path = path.with_name(f"{path.stem}_spectra.csv")
+        path, csv_path = save_paths(path)
         scan = self.current_cube()
         check_outputs(
             files=[path, csv_path], inputs=[scan.path if scan else None]
@@ -233,9 +231,21 @@ class EmbedClusterWidget(CubeDock):
         path = ask_save_path(
             self, "Save cluster labels", "PNG (*.png);;TIFF (*.tif *.tiff)", "clusters.png"
         )
-        if path:
+        # the dialog asked about `path` only, not about a .png put in its place or the CSV beside
+        if path and confirm_replace(
+            self, [p for p in save_paths(path) if p != Path(path)], "the saved regions"
+        ):
             try:
                 saved, csv_path = self.save(path)
                 self.job.status.setText(f"Saved {saved.name} and {csv_path.name}.")
             except (OSError, ValueError) as exc:
                 report_error(exc, "Save")
+
+
+def save_paths(path) -> tuple[Path, Path]:
+    """(labels image, `<stem>_spectra.csv` beside it) that Save labels & spectra writes for the
+    chosen `path`; a suffix other than .png, .tif or .tiff becomes .png."""
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".tif", ".tiff"):
+        path = path.with_suffix(".png")
+    return path, path.with_name(f"{path.stem}_spectra.csv")

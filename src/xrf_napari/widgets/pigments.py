@@ -33,6 +33,7 @@ from qtpy.QtWidgets import (
 from ._common import (
     CubeDock,
     LayerCombo,
+    confirm_replace,
     cube_display_name,
     default_weights,
     device_combo,
@@ -655,8 +656,12 @@ class PigmentsWidget(CubeDock):
         )
 
     def _export_clicked(self) -> None:
+        from ..analysis.pigment_report import REPORT_FILES
+
         folder = QFileDialog.getExistingDirectory(self, "Export pigment report to folder")
-        if folder:
+        if folder and confirm_replace(
+            self, [Path(folder) / n for n in REPORT_FILES], "the report's files"
+        ):
             try:
                 paths = self.export(Path(folder))
                 self.job.status.setText(f"Wrote {paths['report.html'].name} and CSV files.")
