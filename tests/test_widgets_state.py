@@ -351,3 +351,28 @@ def test_saving_regions_asks_before_replacing_files_the_dialog_did_not_name(
     monkeypatch.setattr(module, "ask_save_path", lambda *a: str(image))
     embed._save_clicked()
     assert not asked and spectra.is_file()
+
+
+def test_pigments_refuses_regions_found_for_another_scan(make_napari_viewer, qtbot, tmp_path):
+    """Two scans of one size: regions a dock found for A used to be fitted on B when B was chosen
+    (only the shape was checked); a Labels layer the user drew still serves any scan."""
+    from xrf_napari.widgets._common import layer_cube, upsert_layer
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    a = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[-1]  # the sum image: the
+    b = open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))[-1]  # docks' entry
+    cube_a = layer_cube(a)
+    labels = np.repeat(np.arange(1, 5), cube_a.shape[0] // 4)[:, None].repeat(cube_a.shape[1], 1)
+    upsert_layer(viewer, "clusters [a]", labels.astype(np.int32), kind="labels", cube=cube_a)
+    pigments = _dock(viewer, PigmentsWidget)
+    pigments.cube_combo.set_layer(b)
+    pigments.labels_combo.set_layer(viewer.layers["clusters [a]"])
+    with caught_notifications() as seen:
+        assert pigments.run() is None
+    assert any("holds another scan's regions" in str(n.message) for n in seen), seen
+    viewer.add_labels(labels.astype(np.int32), name="drawn")
+    pigments.labels_combo.set_layer(viewer.layers["drawn"])
+    assert pigments.run() is not None  # drawn by the user: belongs to no scan
+    wait_idle(qtbot, pigments.job, timeout=120000)
+    assert pigments.job.last_error is None, pigments.job.last_error

@@ -43,6 +43,7 @@ from ._common import (
     layer_type,
     preload_labels_imports,
     report_error,
+    result_cube,
     side_by_side_translate,
     upsert_layer,
     yx_transform,
@@ -149,10 +150,14 @@ def swatch_icon(rgb, size: int = 18) -> QIcon:
 
 
 def _is_labels_for(layer, cube) -> bool:
+    """A Labels layer of the scan's size that no other scan's job made (regions found for one
+    scan must not be fitted on another of the same size); a layer the user drew qualifies."""
+    made_from = result_cube(layer)
     return (
         layer_type(layer) == "Labels"
         and cube is not None
         and tuple(layer.data.shape) == tuple(cube.shape[:2])
+        and (made_from is None or made_from is cube)
     )
 
 
@@ -368,11 +373,16 @@ class PigmentsWidget(CubeDock):
             labels_layer = self._whole_scan_region(layer, cube)  # a spot spectrum: one region
         if labels_layer is None or not _is_labels_for(labels_layer, cube):
             shape = None if labels_layer is None else tuple(labels_layer.data.shape)
+            other = labels_layer is not None and result_cube(labels_layer) not in (None, cube)
             report_error(
                 ValueError(
                     f"choose a Labels layer of the scan's size {tuple(cube.shape[:2])} "
-                    "(Embed & cluster makes one, or draw "
-                    f"one){'' if shape is None else f'; got {shape}'}"
+                    "(Embed & cluster makes one, or draw one)"
+                    + (
+                        f"; {labels_layer.name} holds another scan's regions"
+                        if other
+                        else ("" if shape is None else f"; got {shape}")
+                    )
                 ),
                 "Pigments",
             )

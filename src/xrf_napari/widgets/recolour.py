@@ -44,7 +44,7 @@ CAVEAT_WHY = (
 )
 
 
-def _recolour_job(cube, weights, embedder_weights, device, average_flips=False):
+def _recolour_job(cube, weights, embedder_weights, device, average_flips=False, outline=False):
     from ..analysis.recolour import iter_recolour
 
     result = yield from iter_recolour(
@@ -54,8 +54,8 @@ def _recolour_job(cube, weights, embedder_weights, device, average_flips=False):
         device=device,
         average_flips=average_flips,
     )
-    if result.ambiguity.ambiguous.any():
-        preload_labels_imports()  # for the "ambiguous colour" layer
+    if outline and result.ambiguity.ambiguous.any():
+        preload_labels_imports()  # for the "ambiguous colour" layer (0.8 s, once a session)
     return result
 
 
@@ -153,6 +153,7 @@ class RecolourWidget(CubeDock):
             self.embedder_edit.text().strip() or None,
             self.device.currentText(),
             self.flips_box.isChecked(),
+            self.outline_box.isChecked(),
             cube=cube,
             description="Embedding, then recolouring tiles\u2026",
             on_result=lambda res: self._add_result(layer, res),
