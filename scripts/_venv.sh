@@ -1,5 +1,6 @@
-# Sourced by demo.sh and test.sh: create/activate .venv and install torch's CPU build first (an
-# unpinned torch pulls a multi-GB CUDA build), then xrf-napari with the extras given in $EXTRAS.
+# Sourced by demo.sh and test.sh: create/activate .venv and install torch pinned to 2.13.0 first (on
+# this project's machines pip's find-links serve a CPU build of that version; an unpinned torch pulls
+# a multi-GB CUDA build from PyPI), then xrf-napari with the extras given in $EXTRAS.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 python3 -m venv .venv

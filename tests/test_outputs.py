@@ -352,6 +352,16 @@ def test_training_ignores_and_generate_removes_half_written_cubes(tmp_path):
     assert list_cubes(tmp_path) == [tmp_path / cube_name(0)]
 
 
+def test_a_sets_native_channel_copies_are_not_more_cubes(tmp_path):
+    """`generate --native` writes cube_00000_native.h5 beside cube_00000.h5: training and evaluate
+    saw each painting twice."""
+    from xrf_napari.training.data import list_cubes
+
+    for name in ("cube_00000.h5", "cube_00000_native.h5", "scan_native.h5"):
+        (tmp_path / name).write_bytes(b"")
+    assert list_cubes(tmp_path) == [tmp_path / "cube_00000.h5", tmp_path / "scan_native.h5"]
+
+
 # -- 4. results are 0666 & ~umask, like any file ---------------------------------------------------
 @pytest.mark.parametrize("mask", [0o022, 0o027])
 def test_outputs_get_plain_file_permissions(files, tmp_path, mask):

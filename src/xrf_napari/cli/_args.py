@@ -36,17 +36,18 @@ def anode_symbol(text: str) -> str:
     return symbol
 
 
-def add_scan_options(parser) -> None:
+#: What --anode does in the commands that only read a scan (pigments says more).
+ANODE_HELP = (
+    "X-ray tube anode for the automatic energy calibration of a file that has none and does not "
+    "name its anode (a file that names one keeps it; default Rh)"
+)
+
+
+def add_scan_options(parser, anode_help: str = ANODE_HELP) -> None:
     """How INPUT is read, the same in every command that reads a scan: without them a file with
     no calibration and no anode in its metadata was auto-calibrated for a Rh tube by `recolour`,
     `embed` and `pigments` whatever the user knew."""
-    parser.add_argument(
-        "--anode",
-        type=anode_symbol,
-        default=None,
-        help="X-ray tube anode, for the automatic energy calibration of a file that has none "
-        "(default: the file's own, else Rh)",
-    )
+    parser.add_argument("--anode", type=anode_symbol, default=None, help=anode_help)
     parser.add_argument("--dataset", help="HDF5 dataset / zarr array path (skip discovery)")
 
 

@@ -27,12 +27,20 @@ def configure(parser) -> None:
         "a synthetic cube's targets/labels); 0 = not a region. Default: DVE + K-Means",
     )
     parser.add_argument("--output", "-o", required=True, help="report folder (created if needed)")
-    add_scan_options(parser)  # --anode: the energy calibration's and the forward model's
+    add_scan_options(
+        parser,
+        "X-ray tube anode of the forward model, overriding the file's, and for the automatic "
+        "energy calibration of a file that has none and names no anode (default: the file's, "
+        "else estimated from the scattered tube lines; the calibration then assumes Rh)",
+    )
     parser.add_argument(
         "--kv", type=float, help="tube voltage in kV (default: from the file, else 50)"
     )
     parser.add_argument(
-        "--fwhm", type=float, help="detector FWHM at Mn K-alpha in eV (default: file, else 142)"
+        "--fwhm",
+        type=float,
+        help="detector FWHM at Mn K-alpha in eV (default: the file's, else estimated from the "
+        "regions' peak widths, 125-185 eV)",
     )
     from ..analysis.pigment_fit import ATMOSPHERES, OPTICS
 

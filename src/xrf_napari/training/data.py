@@ -1,8 +1,8 @@
 """Spectra for the embedder: pixels sampled per cube from a synthetic dataset folder, kept as
 tensors.
 
-A dataset folder holds `cubes/*.h5` in the project layout (counts on the canonical grid plus the
-generator's region labels). Each cube is read once (whole-dataset reads are far faster than random
+A dataset folder holds `cube_*.h5` (or `cubes/*.h5`) in the project layout (counts on the
+canonical grid plus the generator's region labels). Each cube is read once (whole-dataset reads are far faster than random
 pixel access in chunked, compressed HDF5) and `pixels_per_cube` random pixels are kept. The pool
 lives on the training device, so a batch is a few index operations; if the pool would exceed
 `max_pool_bytes`, fewer pixels per cube are kept and `SpectraPool.refresh` draws new ones per epoch.
@@ -21,13 +21,23 @@ from ..energy import CANONICAL_N_CHANNELS
 
 def list_cubes(data_dir) -> list[Path]:
     """The cube files of a dataset folder (sorted, so runs are reproducible). Hidden files are not
-    cubes: they include the half-written temporaries a killed `generate` leaves."""
+    cubes: they include the half-written temporaries a killed `generate` leaves; nor is the copy
+    at the instrument's native channels that `generate --native` writes beside each cube
+    (`cube_00000_native.h5` next to `cube_00000.h5`: the same painting twice)."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise ValueError(f"dataset folder {data_dir} does not exist")
 
     def cubes(folder):
-        return sorted(p for p in folder.glob("*.h5") if not p.name.startswith("."))
+        return sorted(
+            p
+            for p in folder.glob("*.h5")
+            if not p.name.startswith(".")
+            and not (
+                p.stem.endswith("_native")
+                and p.with_name(p.stem[: -len("_native")] + ".h5").is_file()
+            )
+        )
 
     files = cubes(data_dir / "cubes") or cubes(data_dir)
     if not files:

@@ -31,7 +31,9 @@ PAPER = {"msssim": 0.9196, "srgb": 0.1148}
 
 def configure(p) -> None:
     p.add_argument(
-        "--data", required=True, help="held-out dataset folder (cubes/*.h5 with colour targets)"
+        "--data",
+        required=True,
+        help="held-out dataset folder (cube_*.h5 with colour targets, or an export-set folder)",
     )
     p.add_argument("--weights", default=None, help="SmallUViT weights (default: the shipped ones)")
     p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")

@@ -59,7 +59,9 @@ DEFAULT_TRAIN_CONFIG = {
 
 
 def configure(parser) -> None:
-    parser.add_argument("--data", required=True, help="synthetic dataset folder (cubes/*.h5)")
+    parser.add_argument(
+        "--data", required=True, help="synthetic dataset folder (cube_*.h5, as generate writes)"
+    )
     parser.add_argument(
         "--out", required=True, help="output folder (checkpoints, metrics, weights)"
     )

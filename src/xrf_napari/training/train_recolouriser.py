@@ -76,7 +76,7 @@ TARGETS = ("palette", "rgb")
 
 def configure(p) -> None:
     p.add_argument(
-        "--data", required=True, help="synthetic dataset folder (manifest.json + cubes/*.h5)"
+        "--data", required=True, help="synthetic dataset folder (manifest.json + cube_*.h5)"
     )
     p.add_argument(
         "--embedder", default=None, help="DVE weights (.safetensors); default: the shipped ones"
