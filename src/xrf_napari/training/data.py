@@ -1,11 +1,12 @@
 """Spectra for the embedder: pixels sampled per cube from a synthetic dataset folder, kept as
 tensors.
 
-A dataset folder holds `cube_*.h5` (or `cubes/*.h5`) in the project layout (counts on the
-canonical grid plus the generator's region labels). Each cube is read once (whole-dataset reads are far faster than random
-pixel access in chunked, compressed HDF5) and `pixels_per_cube` random pixels are kept. The pool
-lives on the training device, so a batch is a few index operations; if the pool would exceed
-`max_pool_bytes`, fewer pixels per cube are kept and `SpectraPool.refresh` draws new ones per epoch.
+A dataset folder holds `cube_*.h5` (or `cubes/*.h5`) in the project layout (counts on the canonical
+grid plus the generator's region labels). Each cube is read once (whole-dataset reads are far faster
+than random pixel access in chunked, compressed HDF5) and `pixels_per_cube` random pixels are kept.
+The pool lives on the training device, so a batch is a few index operations; if the pool would
+exceed `max_pool_bytes`, fewer pixels per cube are kept and `SpectraPool.refresh` draws new ones per
+epoch.
 """
 
 from __future__ import annotations
