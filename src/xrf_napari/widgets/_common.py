@@ -483,17 +483,28 @@ def yield_cpu_to_gui() -> None:
         pass
 
 
-def preload_labels_imports() -> None:
-    """Import what napari's first Labels layer of a session imports (pandas, skimage.color: 0.8 s
-    here, a freeze of the viewer when done while the layer is added). Jobs that end in a Labels
-    layer call it in their worker thread."""
+def preload_labels_imports(background: bool = False) -> None:
+    """Import what napari's first Labels layer of a session imports (pandas, skimage.color: 0.5-0.8
+    s here, a freeze of the viewer when done while the layer is added). Jobs that end in a Labels
+    layer call it in their worker thread; their docks call it with `background` as they open, on a
+    low-priority daemon thread, so that the import is usually over before the first job needs it
+    (a job that starts sooner waits on Python's import lock: nothing is imported twice)."""
     import importlib
+    import threading
 
+    if background:
+        threading.Thread(target=_preload_quietly, daemon=True, name="xrf-preload").start()
+        return
     for name in ("pandas", "skimage.color"):
         try:
             importlib.import_module(name)
         except ImportError:  # napari will say so itself
             pass
+
+
+def _preload_quietly() -> None:
+    yield_cpu_to_gui()
+    preload_labels_imports()
 
 
 def _quitter(worker, done, wait_s: float = 10.0):

@@ -58,6 +58,8 @@ class EmbedClusterWidget(CubeDock):
         super().__init__(napari_viewer, "Embed && cluster")
         from ..analysis.embed import MAX_K
 
+        preload_labels_imports(background=True)  # its result is a Labels layer
+
         self.result = (
             None  # the current cube's (name, energy, ClusterResult, spectra, counts, device)
         )

@@ -181,6 +181,8 @@ class PigmentsWidget(CubeDock):
         super().__init__(napari_viewer, "Find pigments")
         from ..analysis.embed import MAX_K
 
+        preload_labels_imports(background=True)  # Find regions ends in a Labels layer
+
         self.result: PigmentsResult | None = None  # the current scan's fit
         # the recolouriser's weights (None: the shipped ones, or the settings' weights folder)
         self.uvit_weights = default_weights("uvit") or None
