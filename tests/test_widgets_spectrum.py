@@ -166,3 +166,28 @@ def test_cube_switch_during_a_job_still_gets_its_mean(viewer_with_cube, qtbot, t
     cube = widget.cube_combo.current_cube()
     assert cube.path.name == "second.h5"
     np.testing.assert_allclose(widget.curves[MEAN_CURVE][1], cube.sum_spectrum() / (H * W))
+
+
+def test_an_unreadable_pixel_is_said_once_and_stops_following(viewer_with_cube, monkeypatch):
+    """A scan whose file becomes unreadable after opening (a network drive gone) raised from
+    napari's mouse callback on every move."""
+    from _napari_helpers import caught_notifications
+
+    from xrf_napari.analysis import spectra
+    from xrf_napari.widgets.spectrum import _make_mouse_callback
+
+    viewer, _ = viewer_with_cube
+    widget = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.follow_mouse.setChecked(True)
+
+    def gone(*_a, **_k):
+        raise OSError("the network drive holding painted.h5 is not reachable")
+
+    monkeypatch.setattr(spectra, "pixel_spectrum", gone)
+    move = _make_mouse_callback(widget)
+    with caught_notifications() as seen:
+        for x in range(5):
+            move(viewer, type("Event", (), {"position": (3.0, float(x))})())
+    assert len(seen) == 1 and "not reachable" in str(seen[0].message)
+    assert not widget.follow_mouse.isChecked()

@@ -530,6 +530,9 @@ def _make_mouse_callback(widget: SpectrumWidget):
             w.show_pixel(int(np.floor(pos[-2] + 0.5)), int(np.floor(pos[-1] + 0.5)))
         except RuntimeError:  # widget deleted while the viewer lives on
             return
+        except (OSError, ValueError) as exc:  # the file became unreadable (a drive gone): once,
+            w.follow_mouse.setChecked(False)  # not a traceback on every move of the mouse
+            report_error(exc, "Pixel under the mouse")
 
     return on_mouse_move
 
