@@ -1,6 +1,7 @@
 """Synthetic cube generation: regions, recipes, end-to-end files, determinism, resumability."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -255,3 +256,58 @@ def test_region_maps_of_a_noisy_photograph_have_no_tiny_pieces():
     for v in range(reg.k):
         pieces, n = ndi.label(reg.labels == v, structure=np.ones((3, 3), bool))
         assert n >= 1 and np.bincount(pieces.ravel())[1:].min() >= min_area
+
+
+def test_generate_refuses_a_folder_of_another_sets_cubes(small_dataset, tmp_path):
+    """A rerun skips the cube files that exist: into a folder of another set's cubes it kept them
+    under a manifest claiming the new options (training cubes in a "profiles: test" set), and
+    cubes past --n-cubes stayed in the folder, where training reads every cube file."""
+    cfg, out, _ = small_dataset
+    mix = tmp_path / "mix"
+    shutil.copytree(out, mix)
+    manifest = (mix / "manifest.json").read_text()
+
+    def again(**change):
+        opts = {**cfg.__dict__, "out": str(mix), **change}
+        return generate_dataset(GenerateConfig(**opts), workers=1, progress=False)
+
+    for change, named in (
+        ({"seed": 8, "n_cubes": 3}, "seed 7 there, 8 now"),
+        ({"size": 48}, "size 32 there, 48 now"),
+        ({"profiles": "test", "counts_per_pixel": 500.0}, "profiles 'all' there, 'test' now, "),
+        ({"n_cubes": 1}, "1 cube file.* past --n-cubes 1 .*cube_00001.h5"),
+    ):
+        with pytest.raises(ValueError, match=named):
+            again(**change)
+    assert sorted(p.name for p in mix.iterdir()) == [
+        "cube_00000.h5",
+        "cube_00001.h5",
+        "manifest.json",
+    ]
+    assert (mix / "manifest.json").read_text() == manifest
+    (mix / "manifest.json").unlink()
+    with pytest.raises(ValueError, match="2 cube file.*no manifest.json"):
+        again()
+
+
+def test_a_killed_generate_resumes(small_dataset, tmp_path, monkeypatch):
+    """The manifest (without its cube list) is written before the first cube, so the options of a
+    killed run's cubes are known and the same command resumes it."""
+    import xrf_napari.synth.dataset as dataset
+
+    cfg, out, _ = small_dataset
+    opts = GenerateConfig(**{**cfg.__dict__, "out": str(tmp_path)})
+    run_one = dataset._run_one
+
+    def killed_at_cube_1(task):
+        if task[0] == 1:
+            raise KeyboardInterrupt
+        return run_one(task)
+
+    monkeypatch.setattr(dataset, "_run_one", killed_at_cube_1)
+    with pytest.raises(KeyboardInterrupt):
+        generate_dataset(opts, workers=1, progress=False)
+    assert "cubes" not in json.loads((tmp_path / "manifest.json").read_text())
+    monkeypatch.setattr(dataset, "_run_one", run_one)
+    generate_dataset(opts, workers=1, progress=False)
+    assert (tmp_path / "manifest.json").read_text() == (out / "manifest.json").read_text()

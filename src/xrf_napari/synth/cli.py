@@ -94,8 +94,10 @@ def configure(p):
 
 
 def run(args) -> int:
+    from pathlib import Path
+
     from ..fileutil import check_output_folder
-    from .dataset import GenerateConfig, generate_dataset, list_images
+    from .dataset import GenerateConfig, cube_name, generate_dataset, list_images
 
     check_output_folder(args.out, ("manifest.json",), inputs=[args.images])
     if args.n_cubes < 1 or args.size < 16:
@@ -139,8 +141,9 @@ def run(args) -> int:
         pigment_table=args.pigment_table,
         counts_per_pixel=args.counts_per_pixel,
     )
+    kept = sum((Path(args.out) / cube_name(i)).is_file() for i in range(args.n_cubes))
     mpath = generate_dataset(
         cfg, workers=args.workers, progress=not args.no_progress, images_dir=args.images
     )
-    print(f"wrote {args.n_cubes} cubes and {mpath}")
+    print(f"wrote {args.n_cubes - kept} cubes ({kept} already there) and {mpath}")
     return 0

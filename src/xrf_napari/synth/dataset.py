@@ -354,6 +354,12 @@ def generate_dataset(
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out)  # half-written cubes of a killed run
+    head = _manifest_head(cfg, images_dir)
+    _check_resumable(out, head, cfg.n_cubes)
+    mpath = out / "manifest.json"
+    # Written before any cube, so a killed run leaves the options its cubes were made with.
+    with atomic_path(mpath) as tmp:
+        tmp.write_text(json.dumps(head, indent=1))
     workers = max(1, workers or os.cpu_count() or 1)
     todo = [(i, cfg) for i in range(cfg.n_cubes)]
     entries = []
@@ -377,7 +383,23 @@ def generate_dataset(
     if bar:
         bar.close()
     entries.sort(key=lambda e: e["index"])
-    manifest = {
+    head["cubes"] = [{k: v for k, v in e.items() if k != "skipped"} for e in entries]
+    if images_dir:
+        all_imgs = list_images(images_dir, "all")
+        head["test_images"] = [p.name for p in all_imgs if image_split(p.name) == "test"]
+        head["train_images"] = [p.name for p in all_imgs if image_split(p.name) == "train"]
+    with atomic_path(mpath) as tmp:
+        tmp.write_text(json.dumps(head, indent=1))
+    return mpath
+
+
+#: Manifest keys that do not change what cube i holds: a rerun may change them and resume the set.
+_NOT_OPTIONS = ("n_cubes", "images_dir", "cubes", "test_images", "train_images")
+
+
+def _manifest_head(cfg: GenerateConfig, images_dir) -> dict:
+    """The manifest without its cube list: the options every cube was generated with."""
+    return {
         "generator": _generator(cfg.style),
         "style": cfg.style,
         "seed": cfg.seed,
@@ -396,13 +418,43 @@ def generate_dataset(
         "images_dir": images_dir,
         "test_fraction_percent": TEST_FRACTION_PERCENT,
         "images_used": sorted(Path(p).name for p in cfg.images) if cfg.images else ["procedural"],
-        "cubes": [{k: v for k, v in e.items() if k != "skipped"} for e in entries],
     }
-    if images_dir:
-        all_imgs = list_images(images_dir, "all")
-        manifest["test_images"] = [p.name for p in all_imgs if image_split(p.name) == "test"]
-        manifest["train_images"] = [p.name for p in all_imgs if image_split(p.name) == "train"]
+
+
+def _check_resumable(out: Path, head: dict, n_cubes: int) -> None:
+    """Refuse a folder whose cubes this run would not make: a rerun skips every cube file that
+    exists, so cubes of other options (seed, size, instruments, ...) would join the set under a
+    manifest claiming this run's options, and cubes past n_cubes would still be trained on."""
+    import re
+
+    found = {
+        p.name: int(m.group(1))
+        for p in sorted(out.glob("cube_*.h5"))
+        if (m := re.fullmatch(r"cube_(\d+)(?:_native)?\.h5", p.name))
+    }
+    if not found:
+        return
     mpath = out / "manifest.json"
-    with atomic_path(mpath) as tmp:
-        tmp.write_text(json.dumps(manifest, indent=1))
-    return mpath
+    try:
+        old = json.loads(mpath.read_text())
+    except FileNotFoundError:
+        raise ValueError(
+            f"{out} holds {len(found)} cube file(s) but no manifest.json saying how they were "
+            "made: use another --out"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{mpath}: unreadable manifest ({exc}): use another --out") from None
+    keys = [k for k in dict.fromkeys([*head, *old]) if k not in _NOT_OPTIONS]
+    differ = [k for k in keys if old.get(k) != head.get(k)]
+    if differ:
+        details = ", ".join(f"{k} {old.get(k)!r} there, {head.get(k)!r} now" for k in differ)
+        raise ValueError(
+            f"{out} holds cubes of another set ({details}): use another --out, or that set's "
+            "options to resume it"
+        )
+    beyond = [name for name, index in found.items() if index >= n_cubes]
+    if beyond:
+        raise ValueError(
+            f"{out} holds {len(beyond)} cube file(s) past --n-cubes {n_cubes} (e.g. {beyond[0]}), "
+            "which training would read: ask for at least as many cubes, or use another --out"
+        )
