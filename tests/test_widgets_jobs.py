@@ -240,6 +240,7 @@ def test_staged_result_lets_the_event_loop_run_between_steps(qtbot):
         for i in range(3):
             events.append(f"step {i}")
             assert panel.is_running  # not yet finished: Run stays disabled
+            assert not panel.cancel_button.isEnabled()  # done: nothing left to cancel
             time.sleep(0.02)
             yield
 

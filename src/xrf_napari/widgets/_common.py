@@ -382,6 +382,9 @@ class JobPanel(QWidget):
     def _on_returned(self, value) -> None:
         on_result, self._on_result = self._on_result, None
         self.status.setText("Done.")
+        # the work is done; its layers are being added (under a second): nothing left to cancel,
+        # and a Cancel now said "Cancelling..." while every layer still came
+        self.cancel_button.setEnabled(False)
         try:
             out = on_result(value)
         except Exception as exc:  # a bad result must not leave the panel stuck
