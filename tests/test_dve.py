@@ -89,12 +89,48 @@ def test_resume_after_interruption_gives_same_weights(toy_dataset, tmp_path):
         stop_after=13,
     )
     assert out == {"interrupted_at": 13}  # the last checkpoint is at step 10: 3 steps are redone
-    train(toy_dataset, tmp_path / "split", {}, device_name="cpu", resume=True, progress=False)
+    train(toy_dataset, tmp_path / "split", cfg, device_name="cpu", resume=True, progress=False)
     a, _ = load_weights(tmp_path / "straight" / "dve.safetensors")
     b, _ = load_weights(tmp_path / "split" / "dve.safetensors")
     assert a.keys() == b.keys()
     for k in a:
         assert torch.equal(a[k], b[k]), k
+
+
+def test_resume_refuses_other_settings_or_data(toy_dataset, tmp_path, capsys):
+    """--resume used the checkpoint's config and dropped --steps, --lr, --seed without a word, and
+    trained the rest of the run on whatever --data named while the weights claimed it throughout.
+    Only --checkpoint-every may change (checkpointing draws no random numbers)."""
+    from xrf_napari.cli.train import main
+
+    cfg = tiny_config(steps=20)
+    (tmp_path / "cfg.json").write_text(json.dumps(cfg))
+    out = tmp_path / "run"
+    train(
+        toy_dataset,
+        out,
+        json.loads(json.dumps(cfg)),
+        device_name="cpu",
+        progress=False,
+        stop_after=12,
+    )
+    ckpt = (out / "checkpoint.pt").read_bytes()
+    other = write_toy_dataset(tmp_path / "other", n_cubes=3, size=24, seed=9)
+    base = ["embedder", "--out", str(out), "--config", str(tmp_path / "cfg.json")]
+    base += ["--device", "cpu", "--no-progress", "--resume"]
+    for extra, named in (
+        (["--data", str(toy_dataset), "--steps", "40"], "steps 20 there, 40 now"),
+        (
+            ["--data", str(toy_dataset), "--lr", "0.5", "--seed", "7"],
+            "seed 0 there, 7 now; lr 0.003 there, 0.5 now",
+        ),
+        (["--data", str(other)], f"--data: other cube files than the run's {toy_dataset}"),
+    ):
+        assert main(base + extra) == 2
+        assert named in capsys.readouterr().err
+    assert (out / "checkpoint.pt").read_bytes() == ckpt and not (out / "dve.safetensors").exists()
+    assert main(base + ["--data", str(toy_dataset), "--checkpoint-every", "5"]) == 0
+    assert load_weights(out / "dve.safetensors")[1]["training"]["steps"] == 20
 
 
 def test_embedding_is_chunk_invariant(random_weights):

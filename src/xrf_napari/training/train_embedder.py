@@ -10,6 +10,7 @@ training continues from checkpoint.pt and gives the same weights as an uninterru
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -324,9 +325,9 @@ def train(
 
 
 def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
-    """(_Run, LoopState): config (the checkpoint's when resuming), devices and ranks, the pixel
-    pool, model, optimiser and random stream, restored from the checkpoint when resuming; writes
-    config.json."""
+    """(_Run, LoopState): config (when resuming, it must be the checkpoint's), devices and ranks,
+    the pixel pool, model, optimiser and random stream, restored from the checkpoint when resuming;
+    writes config.json."""
     import torch
 
     from ..device import pick_device
@@ -355,7 +356,6 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
             ckpt_path,
             required=("model", "optimizer", "step", "generator", "config_json", "history_json"),
         )
-        cfg = json.loads(ckpt["config_json"])  # the interrupted run's config wins
     cfg["model"] = resolved_config(cfg["model"])
     seed_everything(int(cfg["seed"]))
 
@@ -367,6 +367,8 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
                 f"{data_dir} (e.g. {sorted(common)[:3]}): validate on other paintings"
             )
     pool, refresh, steps_per_epoch = _pool(data_dir, cfg, device, dist)
+    if ckpt is not None:
+        _check_resume(ckpt_path, json.loads(ckpt["config_json"]), cfg)
     if dist.is_main:
         write_json(out / "config.json", cfg)
 
@@ -417,9 +419,33 @@ def _pool(data_dir, cfg: dict, device, dist):
         "batch_size": batch_size,
         "steps_per_epoch": steps_per_epoch,
         "data": str(data_dir),
+        # which cubes (names and sizes), whatever path reaches them: --resume compares it
+        "files_sha1": hashlib.sha1(
+            json.dumps([[p.name, p.stat().st_size] for p in pool.files]).encode()
+        ).hexdigest(),
         "world_size": dist.world_size,
     }
     return pool, refresh, steps_per_epoch
+
+
+def _check_resume(ckpt_path, before: dict, cfg: dict) -> None:
+    """Refuse to resume with settings or data other than the interrupted run's: the rest of the
+    run would train otherwise than its first part while the weights claim one config and one
+    dataset throughout. checkpoint_every may change (checkpointing draws no random numbers)."""
+    keys = dict.fromkeys([*before, *cfg])
+    differ = [
+        f"{k} {before.get(k)!r} there, {cfg.get(k)!r} now"
+        for k in keys
+        if k not in ("resolved", "checkpoint_every") and before.get(k) != cfg.get(k)
+    ]
+    was = before.get("resolved") or {}
+    if was.get("files_sha1") != cfg["resolved"]["files_sha1"]:
+        differ.append(f"--data: other cube files than the run's {was.get('data')}")
+    if differ:
+        raise ValueError(
+            f"--resume: {ckpt_path} belongs to a run with other settings ({'; '.join(differ)}): "
+            "resume with the interrupted command unchanged, or train into another --out"
+        )
 
 
 def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:
