@@ -133,6 +133,35 @@ def test_resume_refuses_other_settings_or_data(toy_dataset, tmp_path, capsys):
     assert load_weights(out / "dve.safetensors")[1]["training"]["steps"] == 20
 
 
+def test_documented_command_checkpoints_and_trains_the_shipped_config(monkeypatch):
+    """docs/training.md's `embedder --config configs/embedder.json` wrote no checkpoint before its
+    last step (checkpoint_every 100000 for 5000 steps), so a killed run could not be resumed; it
+    must resolve to the config the shipped weights were trained with (the manifest's command)."""
+    import argparse
+    import shlex
+    from pathlib import Path
+
+    from xrf_napari.models.weights import manifest
+    from xrf_napari.training.train_embedder import configure, resolve_config
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    docs = (root / "docs" / "training.md").read_text()
+    documented = "embedder --data data/train --out runs/dve --config configs/embedder.json"
+    assert f"xrf-napari-train {documented}\n" in docs
+    shipped = shlex.split(manifest()["dve"]["command"])
+    configs = [resolve_config(parser.parse_args(a)) for a in (documented.split()[1:], shipped[2:])]
+    _, trained = load_weights(root / "src/xrf_napari/weights/dve.safetensors")
+    trained = {**trained["training"], "model": {k: trained[k] for k in configs[0]["model"]}}
+    for cfg in configs:
+        assert cfg["checkpoint_every"] * 2 <= cfg["steps"]
+        assert {k: v for k, v in cfg.items() if k != "comment"} == {
+            k: v for k, v in trained.items() if k not in ("comment", "resolved")
+        }
+
+
 def test_embedding_is_chunk_invariant(random_weights):
     counts, _, _ = toy_cube(13, 11, n_regions=3, seed=5, energy=Calibration(0.0, 0.02).energy(1300))
     cube = cube_from_array(counts, Calibration(0.0, 0.02))
