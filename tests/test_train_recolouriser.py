@@ -403,3 +403,31 @@ def test_init_fine_tunes_from_weights_and_refuses_another_architecture(setup, tm
     dve = ["--out", str(tmp_path / "d"), "--init", str(d / "dve.safetensors")]
     assert main(["recolouriser"] + common + dve) != 0
     assert "not SmallUViT weights (a dve model)" in capsys.readouterr().err
+
+
+def test_foreign_h5_files_and_foreign_baseline_weights_are_one_line_errors(setup, tmp_path, capsys):
+    """recolouriser and evaluate read any .h5 as a project cube (a KeyError traceback on a file
+    without /counts), and evaluate --baseline loaded any weights into a PixelMLP (a TypeError or
+    RuntimeError traceback); the embedder already refused such files in one line."""
+    import h5py
+
+    d, _, test = setup
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for i in range(3):
+        with h5py.File(plain / f"x{i}.h5", "w") as f:
+            f["data"] = np.zeros((4, 4, 8), np.uint16)
+    commands = (
+        ["recolouriser", "--data", str(plain), "--embedder", str(d / "dve.safetensors")]
+        + ["--out", str(tmp_path / "run"), "--config", str(d / "cfg.json")],
+        ["evaluate", "--data", str(plain), "--embedder", str(d / "dve.safetensors")],
+    )
+    for argv in commands:
+        assert main(argv + ["--device", "cpu", "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert f"{plain / 'x0.h5'} is not an xrf-napari project file" in err
+        assert "Traceback" not in err
+    argv = ["evaluate", "--data", str(test), "--baseline", str(d / "dve.safetensors")]
+    assert main(argv + ["--device", "cpu", "--no-ari", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "not per-pixel MLP weights (a dve model)" in err and "Traceback" not in err

@@ -68,12 +68,14 @@ def _read(path):
     from ..cube import cube_from_array
     from ..io.project_h5 import read_project_cube
     from ..synth.export import is_exported, read_exported
+    from .data import check_project_file
 
     if is_exported(path):  # a set written as users receive scans (synth/export.py)
         return read_exported(path)
 
     try:
         with h5py.File(path, "r") as f:
+            check_project_file(f, path)
             cube = read_project_cube(f, path)
             if "targets/palette" not in f or "targets/rgb" not in f:
                 raise ValueError(f"{path} has no /targets/palette or /targets/rgb")
@@ -123,8 +125,17 @@ def evaluate(
         baseline = Path(weights).parent / "pixel_mlp.safetensors"
     if baseline is not None:
         state, cfg = load_weights(baseline)
+        if cfg.get("arch") != "PixelMLP":  # weights.check_weights knows no PixelMLP: check here
+            kind = cfg.get("arch") or cfg.get("model") or "unknown"
+            raise ValueError(f"--baseline {baseline}: not per-pixel MLP weights (a {kind} model)")
         mlp = build_mlp(cfg)
-        mlp.load_state_dict(state)
+        try:
+            mlp.load_state_dict(state)
+        except RuntimeError as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise ValueError(
+                f"--baseline {baseline}: tensors do not fit its config ({first})"
+            ) from None
         mlp.to(dev).eval()
     from ..synth.export import exported_cubes
 

@@ -223,10 +223,12 @@ def _read_training_cube(path):
     import h5py
 
     from ..io.project_h5 import read_project_cube
+    from .data import check_project_file
 
     path = Path(path)
     try:
         with h5py.File(path, "r") as f:
+            check_project_file(f, path)
             cube = read_project_cube(f, path)
             if "targets/palette" not in f or "targets/rgb" not in f:
                 raise ValueError(
