@@ -431,3 +431,47 @@ def test_foreign_h5_files_and_foreign_baseline_weights_are_one_line_errors(setup
     assert main(argv + ["--device", "cpu", "--no-ari", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "not per-pixel MLP weights (a dve model)" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["embedder", "--steps", "0"], "--steps: 0 is out of range"),
+        (["embedder", "--threads", "-1"], "--threads: -1 is out of range"),
+        (["embedder", "--checkpoint-every", "0"], "--checkpoint-every: 0 is out of range"),
+        (["embedder", "--epochs", "0"], "--epochs: 0.0 is out of range"),
+        (["embedder", "--lr", "nan"], "--lr: nan is out of range"),
+        (["recolouriser", "--steps", "-5"], "--steps: -5 is out of range"),
+        (["recolouriser", "--batch", "0"], "--batch: 0 is out of range"),
+        (["recolouriser", "--crop", "-16"], "--crop: -16 is out of range"),
+        (["recolouriser", "--time-budget", "-1"], "--time-budget: -1.0 is out of range"),
+        (["recolouriser", "--checkpoint-every", "-3"], "--checkpoint-every: -3 is out of range"),
+        (["recolouriser", "--baseline-steps", "-1"], "--baseline-steps: -1 is out of range"),
+        (["evaluate", "--max-cubes", "-1"], "--max-cubes: -1 is out of range"),
+        (["evaluate", "--grid", "0"], "--grid: 0 is out of range"),
+    ],
+)
+def test_nonsense_numbers_are_refused_at_parsing(argv, message, tmp_path, capsys):
+    """They trained untrained weights (--steps 0), NaN losses (--batch 0), silently odd schedules
+    (--checkpoint-every -3), or failed with a traceback after the data was loaded."""
+    argv = argv[:1] + ["--data", str(tmp_path / "d"), "--out", str(tmp_path / "o")] + argv[1:]
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_embedder_batch_must_split_into_its_cubes(tmp_path, capsys):
+    """--batch 3 became 2 pixels x 16 cubes = 32 spectra without a word."""
+    argv = ["embedder", "--data", str(tmp_path / "d"), "--out", str(tmp_path / "o")]
+    assert main(argv + ["--batch", "3"]) == 2
+    assert "--batch 3: must be a multiple of cubes_per_batch 16" in capsys.readouterr().err
+
+
+def test_pixel_mlp_trains_any_number_of_steps():
+    """OneCycleLR divided by zero at exactly 20 steps, after the whole SmallUViT run."""
+    from xrf_napari.training.train_pixel_mlp import train_pixel_mlp
+
+    latents, targets = [torch.randn(3, 4, 4)], [torch.rand(3, 4, 4)]
+    for steps in (1, 2, 19, 20, 21, 30):
+        _, loss = train_pixel_mlp(latents, targets, steps=steps, device="cpu")
+        assert np.isfinite(loss)

@@ -11,6 +11,21 @@ import numpy as np
 from ..fileutil import atomic_path, remove_stale_temporaries
 
 
+def positive_float(text: str) -> float:
+    """argparse `type=` for a finite number above 0 (a learning rate, epochs, seconds): a bad one
+    fails at parsing instead of training nothing or forever."""
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{value} is out of range: it must be above 0")
+    return value
+
+
 def seed_everything(seed: int) -> None:
     import torch
 

@@ -30,6 +30,8 @@ PAPER = {"msssim": 0.9196, "srgb": 0.1148}
 
 
 def configure(p) -> None:
+    from ..cli._args import int_in
+
     p.add_argument(
         "--data",
         required=True,
@@ -44,8 +46,8 @@ def configure(p) -> None:
     )
     p.add_argument("--out", default=None, help="folder for eval.md, eval.json, recolour_grid.png")
     p.add_argument("--device", default="auto")
-    p.add_argument("--grid", type=int, default=4, help="cubes shown in the PNG grid")
-    p.add_argument("--max-cubes", type=int, default=None)
+    p.add_argument("--grid", type=int_in(1), default=4, help="cubes shown in the PNG grid")
+    p.add_argument("--max-cubes", type=int_in(1), default=None)
     p.add_argument("--no-ari", action="store_true", help="skip the embedder's ARI table")
     p.add_argument(
         "--no-pool",

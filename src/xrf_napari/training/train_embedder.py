@@ -60,6 +60,9 @@ DEFAULT_TRAIN_CONFIG = {
 
 
 def configure(parser) -> None:
+    from ..cli._args import int_in
+    from .common import positive_float
+
     parser.add_argument(
         "--data", required=True, help="synthetic dataset folder (cube_*.h5, as generate writes)"
     )
@@ -68,23 +71,29 @@ def configure(parser) -> None:
     )
     parser.add_argument("--config", help="JSON file overriding the default training config")
     parser.add_argument(
-        "--epochs", type=float, help="epochs over the pixel pool (overrides --steps)"
+        "--epochs", type=positive_float, help="epochs over the pixel pool (overrides --steps)"
     )
-    parser.add_argument("--steps", type=int, help="optimiser steps")
+    parser.add_argument("--steps", type=int_in(1), help="optimiser steps")
     parser.add_argument(
-        "--batch", type=int, help="spectra per batch (cubes_per_batch * pixels per cube)"
+        "--batch",
+        type=int_in(1),
+        help="spectra per batch: a multiple of the config's cubes_per_batch (16), which it divides "
+        "into pixels per cube",
     )
-    parser.add_argument("--lr", type=float, help="peak learning rate")
+    parser.add_argument("--lr", type=positive_float, help="peak learning rate")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     parser.add_argument(
         "--threads",
-        type=int,
+        type=int_in(1),
         help="torch CPU threads (1 is fastest on a busy, shared "
         "machine: OpenMP threads stall when the cores are oversubscribed)",
     )
     parser.add_argument("--seed", type=int, help="random seed")
     parser.add_argument(
-        "--checkpoint-every", type=int, dest="checkpoint_every", help="steps between checkpoints"
+        "--checkpoint-every",
+        type=int_in(1),
+        dest="checkpoint_every",
+        help="steps between checkpoints",
     )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA")
@@ -109,8 +118,14 @@ def resolve_config(args) -> dict:
     for key in ("steps", "lr", "seed", "checkpoint_every", "epochs"):
         if getattr(args, key, None) is not None:
             cfg[key] = getattr(args, key)
-    if getattr(args, "batch", None):
-        cfg["pixels_per_cube_batch"] = max(2, int(args.batch) // int(cfg["cubes_per_batch"]))
+    if getattr(args, "batch", None) is not None:
+        per_cube, rest = divmod(int(args.batch), int(cfg["cubes_per_batch"]))
+        if rest or per_cube < 2:  # silently rounded before: --batch 3 trained on 8 spectra
+            raise ValueError(
+                f"--batch {args.batch}: must be a multiple of cubes_per_batch "
+                f"{cfg['cubes_per_batch']}, at least twice it"
+            )
+        cfg["pixels_per_cube_batch"] = per_cube
     if getattr(args, "amp", False):
         cfg["amp"] = True
     return cfg

@@ -87,8 +87,11 @@ def train_pixel_mlp(
     y_all = torch.cat([t.reshape(3, -1) for t in targets], dim=1).to(device)
     n = x_all.shape[1]
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    # OneCycleLR divides by pct_start * steps - 1 (zero at 20 steps with 0.05): a warm-up of at
+    # least 1.5 steps avoids it, and leaves runs of 30 steps or more as they were.
+    total = max(steps, 1)
     sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=lr, total_steps=max(steps, 1), pct_start=0.05
+        opt, max_lr=lr, total_steps=total, pct_start=min(max(0.05, 1.5 / total), 0.75)
     )
     gen = torch.Generator(device="cpu").manual_seed(seed)
     loss = torch.zeros((), device=device)

@@ -75,6 +75,9 @@ TARGETS = ("palette", "rgb")
 
 
 def configure(p) -> None:
+    from ..cli._args import int_in
+    from .common import positive_float
+
     p.add_argument(
         "--data", required=True, help="synthetic dataset folder (manifest.json + cube_*.h5)"
     )
@@ -89,22 +92,22 @@ def configure(p) -> None:
         default=None,
         help="JSON config (e.g. configs/recolouriser.json); flags override it",
     )
-    p.add_argument("--steps", type=int, default=None, help="optimisation steps")
+    p.add_argument("--steps", type=int_in(1), default=None, help="optimisation steps")
     p.add_argument(
         "--epochs",
-        type=float,
+        type=positive_float,
         default=None,
         help="alternative to --steps: passes over the training pixels (crop area x batch)",
     )
-    p.add_argument("--batch", type=int, default=None)
+    p.add_argument("--batch", type=int_in(1), default=None)
     p.add_argument(
         "--crop",
-        type=int,
+        type=int_in(1),
         default=None,
         help="training crop size in pixels (multiple of the patch)",
     )
-    p.add_argument("--patch", type=int, default=None, help="patch size (16 in the paper)")
-    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--patch", type=int_in(1), default=None, help="patch size (16 in the paper)")
+    p.add_argument("--lr", type=positive_float, default=None)
     p.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument(
@@ -114,14 +117,24 @@ def configure(p) -> None:
         "fresh schedule; the config's model must match them",
     )
     p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--checkpoint-every", type=int, default=None)
+    p.add_argument(
+        "--checkpoint-every",
+        type=int_in(0),
+        default=None,
+        help="steps between checkpoints and validations (0: only at the end)",
+    )
     p.add_argument(
         "--target", choices=TARGETS, default=None, help="palette (reachable) or rgb (original)"
     )
     p.add_argument(
-        "--baseline-steps", type=int, default=None, help="steps for the per-pixel MLP (0 = skip)"
+        "--baseline-steps",
+        type=int_in(0),
+        default=None,
+        help="steps for the per-pixel MLP (0 = skip)",
     )
-    p.add_argument("--time-budget", type=float, default=None, help="seconds for the SmallUViT loop")
+    p.add_argument(
+        "--time-budget", type=positive_float, default=None, help="seconds for the SmallUViT loop"
+    )
     p.add_argument("--msssim-weight", type=float, default=None)
     p.add_argument("--no-progress", action="store_true")
 
