@@ -475,3 +475,27 @@ def test_pixel_mlp_trains_any_number_of_steps():
     for steps in (1, 2, 19, 20, 21, 30):
         _, loss = train_pixel_mlp(latents, targets, steps=steps, device="cpu")
         assert np.isfinite(loss)
+
+
+@pytest.mark.parametrize(
+    "command, config, message",
+    [
+        ("embedder", {"model": {"latent_dims": 8}}, "unknown keys ['model.latent_dims']"),
+        ("recolouriser", {"model": {"depht": 5}}, "unknown keys ['model.depht']"),
+        ("embedder", {"lr": "0.002"}, "lr must be a number, not '0.002'"),
+        ("recolouriser", {"lr": "0.002"}, "lr must be a number, not '0.002'"),
+        ("recolouriser", {"keep_best": "false"}, "keep_best must be true or false, not 'false'"),
+        ("recolouriser", {"batch": 4.5}, "batch must be a whole number, not 4.5"),
+        ("embedder", {"model": {"hidden": 64}}, "model.hidden must be a list, not 64"),
+    ],
+)
+def test_config_keys_and_types_are_checked_before_any_data(
+    command, config, message, tmp_path, capsys
+):
+    """Misspelt keys inside "model" were dropped silently (the default was trained, the typo stored
+    in the weights) and a string for a number failed with a traceback after the data was loaded
+    (here --data does not even exist)."""
+    (tmp_path / "cfg.json").write_text(json.dumps(config))
+    argv = [command, "--data", str(tmp_path / "absent"), "--out", str(tmp_path / "o")]
+    assert main(argv + ["--config", str(tmp_path / "cfg.json"), "--device", "cpu"]) == 2
+    assert message in capsys.readouterr().err

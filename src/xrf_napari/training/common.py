@@ -26,6 +26,36 @@ def positive_float(text: str) -> float:
     return value
 
 
+def check_config(user: dict, defaults: dict, model_defaults: dict, path) -> None:
+    """Refuse a training config's unknown keys, top level and inside "model" (the model builders
+    drop keys they do not know, so a misspelt "depht" trained the default depth), and values of
+    another type than the default's (a string "0.002" failed after the data was loaded, and a
+    string "false" counted as true)."""
+    unknown = sorted(set(user) - set(defaults) - {"comment"})
+    model = user.get("model", {})
+    if not isinstance(model, dict):
+        raise ValueError(f'config {path}: "model" must be an object of model settings')
+    unknown += [f"model.{k}" for k in sorted(set(model) - set(model_defaults))]
+    if unknown:
+        raise ValueError(f"config {path}: unknown keys {unknown}")
+    pairs = [(k, v, defaults[k]) for k, v in user.items() if k not in ("model", "comment")]
+    pairs += [(f"model.{k}", v, model_defaults[k]) for k, v in model.items()]
+    for key, value, default in pairs:
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if isinstance(default, bool):
+            ok, want = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok, want = number and isinstance(value, int), "a whole number"
+        elif isinstance(default, float):
+            ok, want = number, "a number"
+        elif default is None:  # an optional number
+            ok, want = number or value is None, "a number or null"
+        else:
+            ok, want = isinstance(value, type(default)), f"a {type(default).__name__}"
+        if not ok:
+            raise ValueError(f"config {path}: {key} must be {want}, not {value!r}")
+
+
 def seed_everything(seed: int) -> None:
     import torch
 

@@ -102,6 +102,9 @@ def configure(parser) -> None:
 
 
 def resolve_config(args) -> dict:
+    from ..models.dve import DEFAULT_CONFIG as DVE_DEFAULTS
+    from .common import check_config
+
     cfg = json.loads(json.dumps(DEFAULT_TRAIN_CONFIG))
     if getattr(args, "config", None):
         path = Path(args.config)
@@ -109,9 +112,7 @@ def resolve_config(args) -> dict:
             user = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"cannot read config {path}: {exc}") from exc
-        unknown = set(user) - set(cfg) - {"comment"}
-        if unknown:
-            raise ValueError(f"config {path}: unknown keys {sorted(unknown)}")
+        check_config(user, cfg, DVE_DEFAULTS, path)
         model = {**cfg["model"], **user.pop("model", {})}
         cfg.update(user)
         cfg["model"] = model

@@ -140,6 +140,9 @@ def configure(p) -> None:
 
 
 def resolve_config(args) -> dict:
+    from ..models.uvit import DEFAULT_CONFIG as UVIT_DEFAULTS
+    from .common import check_config
+
     cfg = json.loads(json.dumps(DEFAULTS))
     if args.config:
         path = Path(args.config)
@@ -147,10 +150,8 @@ def resolve_config(args) -> dict:
             user = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"cannot read config {path}: {exc}") from exc
+        check_config(user, cfg, UVIT_DEFAULTS, path)
         cfg["model"].update(user.pop("model", {}))
-        unknown = set(user) - set(cfg)
-        if unknown:
-            raise ValueError(f"config {path}: unknown keys {sorted(unknown)}")
         cfg.update(user)
     flags = {
         "steps": args.steps,
