@@ -57,8 +57,9 @@ def test_cube_source_reads_metadata(tmp_path):
     write_cube(tmp_path / "c.h5", counts, cal, metadata={"source": {"image": "vermeer.jpg"}})
     write_cube(tmp_path / "d.h5", counts, cal, metadata={"source": {"image": "swatches"}})
     assert cube_source(tmp_path / "a.h5") == "vermeer.jpg"
-    assert cube_source(tmp_path / "b.h5") == "cube:b.h5"  # procedural cubes are their own source
-    assert cube_source(tmp_path / "d.h5") == "cube:d.h5"  # so are swatch cubes: never one block
+    b, d = (tmp_path / n for n in ("b.h5", "d.h5"))
+    assert cube_source(b) == f"cube:{b.resolve()}"  # procedural cubes are their own source
+    assert cube_source(d) == f"cube:{d.resolve()}"  # so are swatch cubes: never one block
     assert shared_sources([tmp_path / "a.h5"], [tmp_path / "b.h5", tmp_path / "c.h5"]) == {
         "vermeer.jpg"
     }

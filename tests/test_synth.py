@@ -311,3 +311,19 @@ def test_a_killed_generate_resumes(small_dataset, tmp_path, monkeypatch):
     monkeypatch.setattr(dataset, "_run_one", run_one)
     generate_dataset(opts, workers=1, progress=False)
     assert (tmp_path / "manifest.json").read_text() == (out / "manifest.json").read_text()
+
+
+def test_generated_sets_share_paintings_only_when_made_alike(small_dataset, tmp_path):
+    """A cube made from no image file was identified by its file name, so any two generated sets
+    (cube_00000.h5, ...) "shared" paintings: embedder --val refused a set of another seed, while
+    a copy of the same set under other names would have passed."""
+    from xrf_napari.training.data import list_cubes, shared_sources
+
+    cfg, out, _ = small_dataset
+    other = GenerateConfig(**{**cfg.__dict__, "out": str(tmp_path / "s8"), "seed": 8, "n_cubes": 1})
+    generate_dataset(other, workers=1, progress=False)
+    assert not shared_sources(list_cubes(out), list_cubes(tmp_path / "s8"))
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    shutil.copy(out / "cube_00001.h5", renamed / "painting.h5")
+    assert shared_sources(list_cubes(out), list_cubes(renamed)) == {"cube:seed=7:index=00001"}

@@ -49,7 +49,10 @@ def list_cubes(data_dir) -> list[Path]:
 def cube_source(path) -> str:
     """The painting a synthetic cube was made from (metadata `source.image`); a cube made from no
     image file (procedural, swatches, panels, not from the generator) is its own source, so it never
-    shares a painting and no kind of cube goes to validation as one block."""
+    shares a painting and no kind of cube goes to validation as one block. Its identity is the
+    generator's (seed, index), which fixes the painting, or else the file's path: every generated
+    set names its cubes cube_00000.h5, ..., so names matched across any two sets (an embedder --val
+    set of another seed "shared paintings"). Within one set these keys sort as the names did."""
     import h5py
 
     path = Path(path)
@@ -62,7 +65,11 @@ def cube_source(path) -> str:
     from ..synth.dataset import IMAGE_SUFFIXES
 
     is_file = isinstance(image, str) and image.lower().endswith(IMAGE_SUFFIXES)
-    return image if is_file else f"cube:{path.name}"
+    if is_file:
+        return image
+    if isinstance(meta, dict) and "seed" in meta and "index" in meta:
+        return f"cube:seed={meta['seed']}:index={int(meta['index']):05d}"
+    return f"cube:{path.resolve()}"
 
 
 def painting_split(
