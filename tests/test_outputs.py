@@ -332,7 +332,14 @@ def _dead_pid() -> int:
 
 
 def test_training_ignores_and_generate_removes_half_written_cubes(tmp_path):
-    from xrf_napari.synth.dataset import GenerateConfig, cube_name, generate_dataset
+    import json
+
+    from xrf_napari.synth.dataset import (
+        GenerateConfig,
+        _manifest_head,
+        cube_name,
+        generate_dataset,
+    )
     from xrf_napari.training.data import list_cubes
 
     counts, labels, meta = toy_cube(16, 16, n_regions=2, seed=0)
@@ -345,9 +352,10 @@ def test_training_ignores_and_generate_removes_half_written_cubes(tmp_path):
     )  # an older version's temporary: kept, ignored
     old_style.write_bytes(b"junk")
     assert list_cubes(tmp_path) == [tmp_path / cube_name(0)]
-    generate_dataset(
-        GenerateConfig(out=str(tmp_path), n_cubes=1, size=16), workers=1, progress=False
-    )
+    cfg = GenerateConfig(out=str(tmp_path), n_cubes=1, size=16)
+    # a killed run's folder: the manifest of its options (written first), then its cubes
+    (tmp_path / "manifest.json").write_text(json.dumps(_manifest_head(cfg, None)))
+    generate_dataset(cfg, workers=1, progress=False)
     assert not stale.exists()
     assert list_cubes(tmp_path) == [tmp_path / cube_name(0)]
 
