@@ -4,7 +4,8 @@ Every module of `xrf_napari` belongs to one group below. A module may import mod
 group and of any lower layer; groups of the same layer (written side by side) may not import each
 other. The order is the one the code has (lowest first):
 
-    base       energy, elements, fileutil, detector, device, progress, cube (small building blocks)
+    base       energy, elements, fileutil, detector, device, progress, cube, argtypes (small
+               building blocks)
     models | physics   the networks; the forward model of the simulator
     analysis   computations on in-memory cubes and spectra (maps, peaks, autocal, embed, recolour)
     io         files -> Cube; auto-calibrates through analysis.autocal
@@ -35,7 +36,19 @@ SRC = Path(__file__).resolve().parents[1] / "src" / PACKAGE
 #: Lowest first; each layer is a tuple of independent groups, each group a tuple of module prefixes
 #: relative to the package ("" is the package's __init__ alone).
 LAYERS: tuple[tuple[tuple[str, ...], ...], ...] = (
-    (("energy", "elements", "errors", "fileutil", "detector", "device", "progress", "cube"),),
+    (
+        (
+            "energy",
+            "elements",
+            "errors",
+            "fileutil",
+            "detector",
+            "device",
+            "progress",
+            "cube",
+            "argtypes",
+        ),
+    ),
     (("models",), ("physics",)),
     (("analysis",),),
     (("io",),),

@@ -1,40 +1,9 @@
-"""argparse value checks shared by the commands: a bad number fails at parsing, naming the option
-and the allowed range, instead of being accepted silently (`--tile 0`, `-k 1`, `-k 100`)."""
+"""How the `xrf-napari` commands read a scan (--anode, --dataset), the same in each; the value
+types they parse with are in `xrf_napari.argtypes`."""
 
 from __future__ import annotations
 
-import argparse
-
-
-def int_in(lo: int, hi: int | None = None, what: str = "a whole number"):
-    """argparse `type=` accepting integers in lo..hi (hi None: no upper bound)."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if value < lo or (hi is not None and value > hi):
-            allowed = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
-            raise argparse.ArgumentTypeError(f"{value} is out of range: {what} must be {allowed}")
-        return value
-
-    return parse
-
-
-def anode_symbol(text: str) -> str:
-    """argparse `type=` for a tube anode: an element symbol, capitalised (rh -> Rh)."""
-    from ..elements import atomic_number
-
-    symbol = text.strip().capitalize()
-    try:
-        atomic_number(symbol)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an element symbol (a tube anode such as Rh, Mo, W, Cu or Ag)"
-        ) from None
-    return symbol
-
+from ..argtypes import anode_symbol
 
 #: What --anode does in the commands that only read a scan (pigments says more).
 ANODE_HELP = (

@@ -17,7 +17,8 @@ OUTPUT_NAMES = ("latent.h5", "latent.png", "labels.h5", "labels.png", "cluster_s
 
 def configure(parser) -> None:
     from ..analysis.embed import MAX_K
-    from ._args import add_scan_options, int_in
+    from ..argtypes import int_in
+    from ._args import add_scan_options
 
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
     parser.add_argument(

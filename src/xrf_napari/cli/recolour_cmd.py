@@ -12,7 +12,8 @@ from pathlib import Path
 
 
 def configure(parser) -> None:
-    from ._args import add_scan_options, int_in
+    from ..argtypes import int_in
+    from ._args import add_scan_options
 
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
     parser.add_argument("--output", "-o", required=True, help="output image, .png or .tif/.tiff")

@@ -32,7 +32,7 @@ def configure(p) -> None:
         "reading), h5 (plain HDF5 datacube + energy); all: one subfolder per format",
     )
     p.add_argument("--out", required=True, help="output folder")
-    from ..cli._args import int_in
+    from ..argtypes import int_in
 
     p.add_argument(
         "--max-cubes",

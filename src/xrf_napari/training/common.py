@@ -11,21 +11,6 @@ import numpy as np
 from ..fileutil import atomic_path, remove_stale_temporaries
 
 
-def positive_float(text: str) -> float:
-    """argparse `type=` for a finite number above 0 (a learning rate, epochs, seconds): a bad one
-    fails at parsing instead of training nothing or forever."""
-    import argparse
-    import math
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{value} is out of range: it must be above 0")
-    return value
-
-
 def check_config(user: dict, defaults: dict, model_defaults: dict, path) -> None:
     """Refuse a training config's unknown keys, top level and inside "model" (the model builders
     drop keys they do not know, so a misspelt "depht" trained the default depth), and values of

@@ -30,7 +30,7 @@ PAPER = {"msssim": 0.9196, "srgb": 0.1148}
 
 
 def configure(p) -> None:
-    from ..cli._args import int_in
+    from ..argtypes import int_in
 
     p.add_argument(
         "--data",

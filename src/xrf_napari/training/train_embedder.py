@@ -60,8 +60,7 @@ DEFAULT_TRAIN_CONFIG = {
 
 
 def configure(parser) -> None:
-    from ..cli._args import int_in
-    from .common import positive_float
+    from ..argtypes import int_in, positive_float
 
     parser.add_argument(
         "--data", required=True, help="synthetic dataset folder (cube_*.h5, as generate writes)"

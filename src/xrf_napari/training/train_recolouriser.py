@@ -75,8 +75,7 @@ TARGETS = ("palette", "rgb")
 
 
 def configure(p) -> None:
-    from ..cli._args import int_in
-    from .common import positive_float
+    from ..argtypes import int_in, positive_float
 
     p.add_argument(
         "--data", required=True, help="synthetic dataset folder (manifest.json + cube_*.h5)"

@@ -1,0 +1,52 @@
+"""argparse value types shared by every command line (the `xrf-napari` commands, `generate`,
+`export-set`, the trainers and `evaluate`): a bad number or symbol fails at parsing, naming the
+option and the allowed range, instead of being accepted silently (`--tile 0`, `-k 1`, `--steps 0`)
+or failing after minutes of work. In the base layer, so synth and training use it too."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def int_in(lo: int, hi: int | None = None, what: str = "a whole number"):
+    """argparse `type=` accepting integers in lo..hi (hi None: no upper bound)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if value < lo or (hi is not None and value > hi):
+            allowed = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
+            raise argparse.ArgumentTypeError(f"{value} is out of range: {what} must be {allowed}")
+        return value
+
+    return parse
+
+
+def positive_float(text: str) -> float:
+    """argparse `type=` for a finite number above 0 (a learning rate, epochs, seconds): a bad one
+    fails at parsing instead of training nothing or forever."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{value} is out of range: it must be above 0")
+    return value
+
+
+def anode_symbol(text: str) -> str:
+    """argparse `type=` for a tube anode: an element symbol, capitalised (rh -> Rh)."""
+    from .elements import atomic_number
+
+    symbol = text.strip().capitalize()
+    try:
+        atomic_number(symbol)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an element symbol (a tube anode such as Rh, Mo, W, Cu or Ag)"
+        ) from None
+    return symbol
