@@ -267,18 +267,28 @@ def test_a_small_root_data_dataset_does_not_hide_the_cube(tmp_path):
     assert cube.metadata["dataset"] == "/entry/xrf/spectra" and cube.shape == CUBE.shape
 
 
-def test_nexus_motor_positions_are_not_an_energy_axis(tmp_path):
-    path = tmp_path / "scan.nxs"
-    cube = RNG.integers(0, 9, size=(150, 4, 128)).astype(np.uint16)  # more rows than channels
+def _nxdata(path, spectra, **axes):
+    """A NeXus NXdata group `entry/xrf` holding (y, x, energy) spectra and the given axes."""
     with h5py.File(path, "w") as f:
         g = f.create_group("entry/xrf")
         g.attrs["NX_class"] = "NXdata"
         g.attrs["signal"] = "spectra"
         g.attrs["axes"] = ["y", "x", "energy"]
-        g["spectra"] = cube
-        g["y"] = np.arange(150) * 0.1  # mm
-        g["x"] = np.arange(4) * 0.1
-        g["energy"] = CAL.energy(128)
+        g["spectra"] = spectra
+        for name, values in axes.items():
+            g[name] = values
+    return path
+
+
+def test_nexus_motor_positions_are_not_an_energy_axis(tmp_path):
+    cube = RNG.integers(0, 9, size=(150, 4, 128)).astype(np.uint16)  # more rows than channels
+    path = _nxdata(
+        tmp_path / "scan.nxs",
+        cube,
+        y=np.arange(150) * 0.1,  # mm
+        x=np.arange(4) * 0.1,
+        energy=CAL.energy(128),
+    )
     read = read_cube(path, auto_calibrate=False)
     assert read.metadata["channel_axis_from"] == "nexus axes"
     assert read.calibration.gain == pytest.approx(
@@ -289,13 +299,7 @@ def test_nexus_motor_positions_are_not_an_energy_axis(tmp_path):
 def test_an_energy_axis_of_bin_edges_gives_the_channel_centres(tmp_path):
     """NeXus lets a histogram axis hold its n + 1 bin edges: read as centres they put every
     channel half a channel (10 eV here) too low."""
-    path = tmp_path / "edges.nxs"
-    with h5py.File(path, "w") as f:
-        g = f.create_group("entry/xrf")
-        g.attrs["NX_class"] = "NXdata"
-        g.attrs["signal"] = "spectra"
-        g.attrs["axes"] = ["y", "x", "energy"]
-        g["spectra"] = CUBE
-        g["energy"] = CAL.energy(CUBE.shape[2] + 1) - 0.5 * CAL.gain  # the edges
+    edges = CAL.energy(CUBE.shape[2] + 1) - 0.5 * CAL.gain
+    path = _nxdata(tmp_path / "edges.nxs", CUBE, energy=edges)
     cal = read_cube(path, auto_calibrate=False).calibration
     assert cal.offset == pytest.approx(CAL.offset) and cal.gain == pytest.approx(CAL.gain)
