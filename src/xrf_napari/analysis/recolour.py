@@ -216,6 +216,26 @@ def load_recolouriser(weights=None, device="auto") -> Recolouriser:
     return _load_cached(str(path), mtime, sha, str(pick_device(device)))
 
 
+def embedder_mismatch(rec: Recolouriser, embedder) -> str | None:
+    """Why `rec` cannot read `embedder`'s latents, or None: weights trained since session 22
+    record the SHA-256 of the embedder whose latents they learnt (older ones, and the shipped
+    pair, record none). With another embedder the colours are meaningless (held out: MS-SSIM 0.32
+    with the right one, 0.16 with another), and nothing else would say so."""
+    want = rec.config.get("embedder_sha256")
+    if not want:
+        return None
+    from ..models.weights import sha256_of
+
+    got = embedder.sha256 or (sha256_of(embedder.path) if embedder.path else None)
+    if got == want:
+        return None
+    return (
+        f"the recolouriser {rec.path} was trained on the latents of the embedder with SHA-256 "
+        f"{want[:12]}..., not those of {embedder.path} ({(got or 'unknown')[:12]}...): its "
+        "colours will be wrong; give the embedder it was trained with"
+    )
+
+
 def iter_recolour(
     cube,
     *,
@@ -235,6 +255,13 @@ def iter_recolour(
     from .ood import check_scan
 
     rec = load_recolouriser(weights, device)
+    from .embed import load_embedder
+
+    mismatch = embedder_mismatch(rec, load_embedder(embedder_weights, device))
+    if mismatch:
+        import warnings
+
+        warnings.warn(mismatch, stacklevel=2)
     # first, while nothing else is held: a few thousand sampled pixels, transient memory
     ood = check_scan(cube, embedder_weights, str(rec.device))
     h, w = cube.shape[:2]

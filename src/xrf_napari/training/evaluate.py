@@ -106,8 +106,8 @@ def evaluate(
     """Per-cube and mean metrics; also returns a few images for the grid under "_images"."""
     from tqdm import tqdm
 
-    from ..analysis.embed import iter_embed, latent_to_rgb
-    from ..analysis.recolour import load_recolouriser
+    from ..analysis.embed import iter_embed, latent_to_rgb, load_embedder
+    from ..analysis.recolour import embedder_mismatch, load_recolouriser
     from ..device import pick_device
     from ..models.weights import load_weights, resolve_weights
     from ..progress import run_to_end
@@ -118,6 +118,11 @@ def evaluate(
 
     dev = pick_device(device)
     rec = load_recolouriser(weights, str(dev))
+    mismatch = embedder_mismatch(rec, load_embedder(embedder, str(dev)))
+    if mismatch:
+        import warnings
+
+        warnings.warn(mismatch, stacklevel=2)
     mlp = None
     if (
         baseline is None

@@ -181,7 +181,7 @@ def resolve_config(args) -> dict:
 #: Keys of a weights config that a training run writes, not the architecture (--init ignores them).
 RUN_KEYS = {
     "arch", "img_size", "tile", "in_chans", "latent_mean", "latent_std", "target",
-    "trained_steps", "stored_dtype", "command", "decode_temperature", "init",
+    "trained_steps", "stored_dtype", "command", "decode_temperature", "init", "embedder_sha256",
 }  # fmt: skip
 
 
@@ -222,6 +222,13 @@ def _cache_key(files, embedder, line_elements=()) -> dict:
         **({"line_elements": list(line_elements)} if line_elements else {}),
         "files": [[p.name, p.stat().st_size, int(p.stat().st_mtime)] for p in files],
     }
+
+
+def _embedder_sha(weights) -> str | None:
+    from ..analysis.embed import load_embedder
+
+    embedder = load_embedder(weights, "cpu")  # cached: the one the latents came from
+    return embedder.sha256 or _file_sha(embedder.path)
 
 
 def _file_sha(path):
@@ -557,6 +564,7 @@ class _Run:
     embed_s: float
     show: bool
     colour_loss: object = None  # ColourClassLoss when the model scores colour bins
+    embedder_sha256: str | None = None  # whose latents the model learns
 
     @property
     def steps(self) -> int:
@@ -747,6 +755,7 @@ def _build(args) -> _Run:
         embed_s=embed_s,
         show=show,
         colour_loss=colour_loss,
+        embedder_sha256=_embedder_sha(args.embedder),
     )
 
 
@@ -923,6 +932,8 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
             "trained_steps": kept_step,
             "stored_dtype": "float16",
             "command": r.public["command"],
+            # whose latents it learnt: recolour and evaluate warn when given another embedder
+            "embedder_sha256": r.embedder_sha256,
         },
     )
     metrics = {
