@@ -191,6 +191,12 @@ def cube_name(index: int) -> str:
     return f"cube_{index:05d}.h5"
 
 
+def native_path(cube_path) -> Path:
+    """The copy of a cube at its instrument's native channels that `--native` writes beside it."""
+    cube_path = Path(cube_path)
+    return cube_path.with_name(cube_path.stem + "_native.h5")
+
+
 def pigment_table_info(table: str) -> dict:
     """What metadata records of a pigment table: its name or path and the SHA-256 of its bytes."""
     from importlib import resources
@@ -220,7 +226,7 @@ def _generate_one(index: int, cfg: GenerateConfig) -> dict:
 
     out = Path(cfg.out)
     path = out / cube_name(index)
-    if path.exists() and (not cfg.native or (out / f"cube_{index:05d}_native.h5").exists()):
+    if path.exists() and (not cfg.native or native_path(path).exists()):
         return _entry_from_file(path, index, skipped=True)
     rng = cube_rng(cfg.seed, index)
     if cfg.style == "paper":
@@ -293,7 +299,7 @@ def _generate_one(index: int, cfg: GenerateConfig) -> dict:
     targets = {"rgb": cube.rgb, "palette": cube.palette, "labels": cube.labels}
     if cfg.native:
         write_cube(
-            out / f"cube_{index:05d}_native.h5",
+            native_path(out / cube_name(index)),
             cube.native,
             profile.calibration,
             targets=targets,

@@ -57,6 +57,8 @@ def run(args) -> int:
 def source_files(data_dir) -> list[tuple[Path, Path]]:
     """(canonical project file, file to export) per cube of a generated set: the native-grid file
     when there is one (what the instrument wrote), else the canonical one."""
+    from .dataset import native_path
+
     data_dir = Path(data_dir)
     mpath = data_dir / "manifest.json"
     if not mpath.is_file():
@@ -68,7 +70,7 @@ def source_files(data_dir) -> list[tuple[Path, Path]]:
     out = []
     for n in names:
         canon = data_dir / n
-        native = canon.with_name(canon.stem + "_native.h5")
+        native = native_path(canon)
         if not canon.is_file():
             raise ValueError(f"{canon} is listed in {mpath} but missing")
         out.append((canon, native if native.is_file() else canon))

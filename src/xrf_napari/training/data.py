@@ -29,16 +29,12 @@ def list_cubes(data_dir) -> list[Path]:
     if not data_dir.is_dir():
         raise ValueError(f"dataset folder {data_dir} does not exist")
 
+    from ..synth.dataset import native_path
+
     def cubes(folder):
-        return sorted(
-            p
-            for p in folder.glob("*.h5")
-            if not p.name.startswith(".")
-            and not (
-                p.stem.endswith("_native")
-                and p.with_name(p.stem[: -len("_native")] + ".h5").is_file()
-            )
-        )
+        found = sorted(p for p in folder.glob("*.h5") if not p.name.startswith("."))
+        copies = {native_path(p) for p in found}
+        return [p for p in found if p not in copies]
 
     files = cubes(data_dir / "cubes") or cubes(data_dir)
     if not files:

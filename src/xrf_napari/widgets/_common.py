@@ -121,10 +121,16 @@ def layer_type(layer) -> str:
 RESULT_KEY = "xrf_result_of"
 
 
+def _made_from(layer) -> tuple:
+    """(the Cube a result layer was made from, the name it was made under); (None, None) for
+    other layers, and the Cube None once it is gone."""
+    made = (getattr(layer, "metadata", None) or {}).get(RESULT_KEY)
+    return (None, None) if made is None else (made[0](), made[1])
+
+
 def result_cube(layer):
     """The Cube a result layer was made from (None for other layers, or once the Cube is gone)."""
-    made = (getattr(layer, "metadata", None) or {}).get(RESULT_KEY)
-    return None if made is None else made[0]()
+    return _made_from(layer)[0]
 
 
 def find_result(viewer, cube, name: str):
@@ -132,8 +138,8 @@ def find_result(viewer, cube, name: str):
     not by its name alone: a renamed scan's results keep their names, and a scan opened later
     under the old name must not take them over (napari names its results "name [1]")."""
     for ly in viewer.layers:
-        made = (getattr(ly, "metadata", None) or {}).get(RESULT_KEY)
-        if made is not None and made[1] == name and made[0]() is cube:
+        made, made_as = _made_from(ly)
+        if made is cube and made_as == name:
             return ly
     return None
 

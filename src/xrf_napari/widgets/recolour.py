@@ -199,15 +199,17 @@ class RecolourWidget(CubeDock):
         layer = self.recall(self._cube, "layer")
         return layer if layer is not None and layer in self.viewer.layers else None
 
+    def _outline_name(self, cube_layer) -> str:
+        return f"ambiguous colour [{cube_display_name(self.viewer, cube_layer)}]"
+
     def _outline_layer(self, cube_layer):
-        name = f"ambiguous colour [{cube_display_name(self.viewer, cube_layer)}]"
-        return find_result(self.viewer, layer_cube(cube_layer), name)
+        return find_result(self.viewer, layer_cube(cube_layer), self._outline_name(cube_layer))
 
     def _add_outline(self, cube_layer, result) -> None:
         scale, _ = yx_transform(cube_layer)
         upsert_layer(
             self.viewer,
-            f"ambiguous colour [{cube_display_name(self.viewer, cube_layer)}]",
+            self._outline_name(cube_layer),
             result.ambiguity.ambiguous.astype(np.uint8),
             kind="labels",
             cube=layer_cube(cube_layer),
