@@ -11,11 +11,27 @@ import numpy as np
 from ..fileutil import atomic_path, remove_stale_temporaries
 
 
-def check_config(user: dict, defaults: dict, model_defaults: dict, path) -> None:
-    """Refuse a training config's unknown keys, top level and inside "model" (the model builders
-    drop keys they do not know, so a misspelt "depht" trained the default depth), and values of
-    another type than the default's (a string "0.002" failed after the data was loaded, and a
-    string "false" counted as true)."""
+def command_line() -> str:
+    """This process's command, quoted for a shell (written into config.json, metrics.json and the
+    weights): `" ".join` lost the quoting of a path with spaces, so the record did not rerun."""
+    import shlex
+    import sys
+
+    return shlex.join(["xrf-napari-train", *sys.argv[1:]])
+
+
+def check_config(user: dict, defaults: dict, model_defaults: dict, path, derived=()) -> dict:
+    """The settings of a training config file, checked: its unknown keys are refused, top level
+    and inside "model" (the model builders drop keys they do not know, so a misspelt "depht"
+    trained the default depth), and so are values of another type than the default's (a string
+    "0.002" failed after the data was loaded, and a string "false" counted as true).
+
+    `derived`: keys a run writes into its config.json beside the settings (the command, resolved
+    sizes, the split): dropped, so a run's config.json given back as --config repeats its
+    settings instead of being refused for them."""
+    if not isinstance(user, dict):
+        raise ValueError(f"config {path}: must be a JSON object of settings")
+    user = {k: v for k, v in user.items() if k not in derived}
     unknown = sorted(set(user) - set(defaults) - {"comment"})
     model = user.get("model", {})
     if not isinstance(model, dict):
@@ -39,6 +55,7 @@ def check_config(user: dict, defaults: dict, model_defaults: dict, path) -> None
             ok, want = isinstance(value, type(default)), f"a {type(default).__name__}"
         if not ok:
             raise ValueError(f"config {path}: {key} must be {want}, not {value!r}")
+    return user
 
 
 def seed_everything(seed: int) -> None:

@@ -58,6 +58,9 @@ DEFAULT_TRAIN_CONFIG = {
     "amp": False,  # bf16 autocast on CUDA
 }
 
+#: Keys the command writes into config.json beside the settings (dropped when it is read back).
+DERIVED_KEYS = ("resolved", "command")
+
 
 def configure(parser) -> None:
     from ..argtypes import int_in, positive_float
@@ -111,13 +114,15 @@ def resolve_config(args) -> dict:
             user = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"cannot read config {path}: {exc}") from exc
-        check_config(user, cfg, DVE_DEFAULTS, path)
+        user = check_config(user, cfg, DVE_DEFAULTS, path, DERIVED_KEYS)
         model = {**cfg["model"], **user.pop("model", {})}
         cfg.update(user)
         cfg["model"] = model
     for key in ("steps", "lr", "seed", "checkpoint_every", "epochs"):
         if getattr(args, key, None) is not None:
             cfg[key] = getattr(args, key)
+    if getattr(args, "steps", None) is not None and getattr(args, "epochs", None) is None:
+        cfg["epochs"] = None  # --steps overrides the file's epochs (a run's config.json has both)
     if getattr(args, "batch", None) is not None:
         per_cube, rest = divmod(int(args.batch), int(cfg["cubes_per_batch"]))
         if rest or per_cube < 2:  # silently rounded before: --batch 3 trained on 8 spectra
@@ -451,7 +456,7 @@ def _check_resume(ckpt_path, before: dict, cfg: dict) -> None:
     differ = [
         f"{k} {before.get(k)!r} there, {cfg.get(k)!r} now"
         for k in keys
-        if k not in ("resolved", "checkpoint_every") and before.get(k) != cfg.get(k)
+        if k not in (*DERIVED_KEYS, "checkpoint_every") and before.get(k) != cfg.get(k)
     ]
     was = before.get("resolved") or {}
     if was.get("files_sha1") != cfg["resolved"]["files_sha1"]:
@@ -546,6 +551,7 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
         "world_size": dist.world_size,
         "ranks_in_sync": in_sync,
         "pool_sha1": r.pool_sha1,
+        "command": cfg.get("command"),
         "final": final,
         "weights": str(out / "dve.safetensors"),
         "sha256": sha,
@@ -578,7 +584,10 @@ def run(args) -> int:
         ("config.json", "checkpoint.pt", "metrics.json", "loss_curve.png", "dve.safetensors"),
         inputs=[args.data, args.val, args.config],
     )
+    from .common import command_line
+
     cfg = resolve_config(args)
+    cfg["command"] = command_line()  # also in the weights' "training" and in metrics.json
     if args.threads:
         import torch
 

@@ -67,7 +67,15 @@ DEFAULTS = {
     "time_budget": None,
     "embed_chunk": 65536,
     "keep_best": True,
+    "epochs": None,  # if set, steps = epochs x training pixels / (crop^2 x batch)
 }
+
+#: Keys the command writes into config.json beside the settings (dropped when it is read back, so a
+#: run's config.json given as --config repeats that run).
+DERIVED_KEYS = (
+    "resolved_steps", "n_train", "n_val", "val_cubes", "split", "model_config", "n_params",
+    "device", "world_size", "command",
+)  # fmt: skip
 
 CACHE_NAME = "latent_cache.npz"
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -143,13 +151,18 @@ def resolve_config(args) -> dict:
     from .common import check_config
 
     cfg = json.loads(json.dumps(DEFAULTS))
+    init = None
     if args.config:
         path = Path(args.config)
         try:
             user = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"cannot read config {path}: {exc}") from exc
-        check_config(user, cfg, UVIT_DEFAULTS, path)
+        if isinstance(user, dict):  # a run's config.json records the weights it fine-tuned
+            init = user.pop("init", None)
+            if init is not None and not isinstance(init, str):
+                raise ValueError(f"config {path}: init must be a weights file name, not {init!r}")
+        user = check_config(user, cfg, UVIT_DEFAULTS, path, DERIVED_KEYS)
         cfg["model"].update(user.pop("model", {}))
         cfg.update(user)
     flags = {
@@ -173,8 +186,11 @@ def resolve_config(args) -> dict:
         )
     if cfg["target"] not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}")
-    cfg["epochs"] = args.epochs
-    cfg["init"] = args.init
+    if args.epochs is not None:
+        cfg["epochs"] = args.epochs
+    elif args.steps is not None:
+        cfg["epochs"] = None  # --steps overrides the file's epochs (a run's config.json has both)
+    cfg["init"] = args.init if args.init is not None else init
     return cfg
 
 
@@ -639,7 +655,7 @@ def _build(args) -> _Run:
     """The embedded data and its painting split, model, optimiser and crop sampler; writes
     config.json."""
     from ..models.uvit import build_from_config
-    from .common import seed_everything, write_json
+    from .common import command_line, seed_everything, write_json
     from .data import cube_source, list_cubes, painting_split
 
     cfg, out, device, dist = _start(args)
@@ -732,7 +748,7 @@ def _build(args) -> _Run:
         "n_params": sum(p.numel() for p in core.parameters()),
         "device": str(device),
         "world_size": dist.world_size,
-        "command": " ".join(["xrf-napari-train", "recolouriser"] + sys.argv[2:]),
+        "command": command_line(),
     }
     if dist.is_main:
         write_json(out / "config.json", public)
@@ -950,6 +966,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
         "device": str(r.device),
         "world_size": dist.world_size,
         "ranks_in_sync": in_sync,
+        "command": r.public["command"],
     }
     if temperatures is not None:
         metrics["decode_temperature_val"] = temperatures

@@ -1,0 +1,135 @@
+"""`xrf-napari-train` hardening: recorded commands, configs read back, early and range checks,
+divergence, --resume refusals, checkpoints on SIGINT/SIGTERM, incomplete generated sets."""
+
+import json
+import shlex
+import sys
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from xrf_napari.cli.train import main  # noqa: E402
+from xrf_napari.models.weights import load_weights, save_weights  # noqa: E402
+from xrf_napari.training.toy_data import write_toy_dataset  # noqa: E402
+
+#: A SmallUViT small enough for a step in milliseconds (as tests/test_train_recolouriser.py).
+REC_CONFIG = {
+    "model": {"patch": 8, "dim": 18, "depth": 3, "heads": 9, "mlp_ratio": 2.0, "head_hidden": 4},
+    "crop": 32,
+    "batch": 4,
+    "log_every": 2,
+    "warmup": 1,
+    "baseline_steps": 0,
+}
+
+
+def _embedder_config(**over):
+    from xrf_napari.training.train_embedder import DEFAULT_TRAIN_CONFIG
+
+    cfg = json.loads(json.dumps(DEFAULT_TRAIN_CONFIG))
+    cfg.update(
+        model={**cfg["model"], "hidden": [32, 16, 8]},
+        steps=4,
+        cubes_per_batch=4,
+        pixels_per_cube_batch=16,
+        pixels_per_cube=64,
+        warmup_steps=1,
+        log_every=2,
+        checkpoint_every=2,
+        mmd_samples=32,
+    )
+    cfg.update(over)
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """(folder, dataset, embedder weights, recolouriser config, embedder config)."""
+    from xrf_napari.models.dve import build_from_config
+
+    d = tmp_path_factory.mktemp("hardening")
+    torch.manual_seed(0)
+    dve = build_from_config({})
+    save_weights(dve.state_dict(), d / "dve.safetensors", dve.config)
+    (d / "rec.json").write_text(json.dumps(REC_CONFIG))
+    (d / "emb.json").write_text(json.dumps(_embedder_config()))
+    data = write_toy_dataset(d / "data", n_cubes=4, size=40, seed=3)
+    return d, data, d / "dve.safetensors", d / "rec.json", d / "emb.json"
+
+
+def _rec_argv(setup, out, *extra, config=None):
+    d, data, dve, rec, _ = setup
+    argv = ["recolouriser", "--data", str(data), "--embedder", str(dve), "--out", str(out)]
+    return argv + ["--config", str(config or rec), "--device", "cpu", "--no-progress", *extra]
+
+
+def _emb_argv(setup, out, *extra, config=None):
+    d, data, _, _, emb = setup
+    argv = ["embedder", "--data", str(data), "--out", str(out), "--config", str(config or emb)]
+    return argv + ["--device", "cpu", "--no-progress", *extra]
+
+
+def _run(argv, monkeypatch):
+    """main(argv) as the installed command would run it (the command recorded is sys.argv's), in
+    a fresh process's state: building the embedder draws from torch's global random stream, so a
+    recolouriser initialises otherwise once the embedder is cached in this process."""
+    from xrf_napari.analysis.embed import _load_cached
+
+    _load_cached.cache_clear()
+    monkeypatch.setattr(sys, "argv", ["/somewhere/bin/xrf-napari-train", *argv])
+    return main(argv)
+
+
+def _same_weights(a, b):
+    sa, _ = load_weights(a)
+    sb, _ = load_weights(b)
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        assert torch.equal(sa[k], sb[k]), k
+
+
+# -- 1. the exact command is recorded, and a run's config.json is accepted back -----------------
+def test_embedder_records_its_command_and_its_config_json_repeats_the_run(
+    setup, tmp_path, monkeypatch
+):
+    """The embedder wrote no command anywhere (the shipped manifest's was added by hand), and its
+    config.json given back as --config was refused ("unknown keys ['resolved']")."""
+    out = tmp_path / "first run"  # a space: " ".join lost the quoting
+    argv = _emb_argv(setup, out, "--steps", "3", "--seed", "5", "--lr", "0.004")
+    assert _run(argv, monkeypatch) == 0
+    command = shlex.join(["xrf-napari-train", *argv])
+    written = json.loads((out / "config.json").read_text())
+    assert written["command"] == command and shlex.split(command)[1:] == argv
+    assert json.loads((out / "metrics.json").read_text())["command"] == command
+    assert load_weights(out / "dve.safetensors")[1]["training"]["command"] == command
+
+    again = tmp_path / "again"
+    argv = _emb_argv(setup, again, config=out / "config.json")
+    assert _run(argv, monkeypatch) == 0
+    repeated = json.loads((again / "config.json").read_text())
+    assert repeated.pop("command") != written.pop("command")
+    assert repeated == written  # steps 3, seed 5, lr 0.004, the same resolved pool
+    _same_weights(out / "dve.safetensors", again / "dve.safetensors")
+
+
+def test_recolouriser_records_its_command_and_its_config_json_repeats_the_run(
+    setup, tmp_path, monkeypatch
+):
+    """The recolouriser recorded `" ".join(sys.argv[2:])` (quoting lost) and refused its own
+    config.json ("unknown keys ['command', 'device', ...]")."""
+    out = tmp_path / "first run"
+    argv = _rec_argv(setup, out, "--steps", "3", "--seed", "2", "--lr", "0.003")
+    assert _run(argv, monkeypatch) == 0
+    command = shlex.join(["xrf-napari-train", *argv])
+    written = json.loads((out / "config.json").read_text())
+    assert written["command"] == command and shlex.split(command)[1:] == argv
+    assert json.loads((out / "metrics.json").read_text())["command"] == command
+    assert load_weights(out / "uvit.safetensors")[1]["command"] == command
+
+    again = tmp_path / "again"
+    assert _run(_rec_argv(setup, again, config=out / "config.json"), monkeypatch) == 0
+    repeated = json.loads((again / "config.json").read_text())
+    assert repeated.pop("command") != written.pop("command")
+    assert repeated == written
+    _same_weights(out / "uvit.safetensors", again / "uvit.safetensors")
