@@ -133,3 +133,26 @@ def test_recolouriser_records_its_command_and_its_config_json_repeats_the_run(
     assert repeated.pop("command") != written.pop("command")
     assert repeated == written
     _same_weights(out / "uvit.safetensors", again / "uvit.safetensors")
+
+
+# -- 2. the model is checked before the embedding pass ------------------------------------------
+@pytest.mark.parametrize(
+    "model, message",
+    [
+        ({"depth": 2}, "depth must be odd"),
+        ({"dim": 20}, "dim 20 must be a multiple of heads 9"),
+        ({"spt_shift": "two"}, "spt_shift must be 'half' or 'one'"),
+    ],
+)
+def test_an_invalid_model_is_refused_before_any_cube_is_embedded(
+    setup, tmp_path, model, message, capsys
+):
+    """The model was built after every cube had been embedded (minutes on a real set): here the
+    data folder does not even exist, so the model's error must come first."""
+    cfg = {**REC_CONFIG, "model": {**REC_CONFIG["model"], **model}}
+    (tmp_path / "cfg.json").write_text(json.dumps(cfg))
+    argv = _rec_argv(setup, tmp_path / "o", config=tmp_path / "cfg.json")
+    argv[argv.index("--data") + 1] = str(tmp_path / "absent")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"the config's model cannot be built: {message}" in err and "absent" not in err

@@ -231,6 +231,34 @@ def load_init(path, model: dict, target: str):
     return state, icfg  # load_state_dict casts the float16 on disk to the model's float32
 
 
+def check_model(cfg: dict) -> None:
+    """Build the config's SmallUViT on the meta device (no memory, no random numbers drawn) before
+    the embedding pass: an invalid model (an even depth, dim not a multiple of heads, an unknown
+    spt_shift) was reported only once every cube had been embedded, minutes into a real run. The
+    input width is the shipped DVE's latent plus the configured features; the real one follows
+    from the embedding."""
+    import torch
+
+    from ..models.uvit import build_from_config
+
+    model = cfg["model"]
+    n_in = 3 + len(model.get("line_elements") or ()) + (4 if model.get("colour_prior") else 0)
+    probe = {
+        **model,
+        "arch": "SmallUViT",
+        "img_size": cfg["crop"],
+        "tile": cfg["crop"],
+        "in_chans": n_in,
+        "latent_mean": [0.0] * n_in,
+        "latent_std": [1.0] * n_in,
+    }
+    try:
+        with torch.device("meta"):
+            build_from_config(probe)
+    except (ValueError, TypeError, KeyError, RuntimeError, ZeroDivisionError) as exc:
+        raise ValueError(f"the config's model cannot be built: {exc}") from None
+
+
 # -- data --------------------------------------------------------------------------------------
 def _cache_key(files, embedder, line_elements=()) -> dict:
     return {
@@ -665,6 +693,7 @@ def _build(args) -> _Run:
     init_state = init_info = None
     if cfg["init"]:  # checked before the embedding pass, which takes minutes on a real dataset
         init_state, icfg = load_init(cfg["init"], cfg["model"], cfg["target"])
+    check_model(cfg)  # so is the model
     t0 = time.time()
     latents, palettes, rgbs, names = embed_dataset(
         args.data,
