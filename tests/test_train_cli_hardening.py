@@ -156,3 +156,39 @@ def test_an_invalid_model_is_refused_before_any_cube_is_embedded(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert f"the config's model cannot be built: {message}" in err and "absent" not in err
+
+
+# -- 3. a config file's numbers are range-checked as the flags are -------------------------------
+@pytest.mark.parametrize(
+    "command, config, message",
+    [
+        ("embedder", {"steps": 0}, "steps: 0 is out of range: a whole number must be at least 1"),
+        ("embedder", {"aug_prob": 1.5}, "aug_prob: 1.5 is out of range: it must be at least 0"),
+        ("embedder", {"lr": -0.1}, "lr: -0.1 is out of range: it must be above 0"),
+        ("embedder", {"model": {"hidden": [32, 0]}}, "model.hidden: 0 is out of range"),
+        ("recolouriser", {"batch": 0}, "batch: 0 is out of range"),
+        ("recolouriser", {"val_fraction": 1.5}, "val_fraction: 1.5 is out of range"),
+        ("recolouriser", {"checkpoint_every": -3}, "checkpoint_every: -3 is out of range"),
+        ("recolouriser", {"time_budget": 0}, "time_budget: 0.0 is out of range"),
+        ("recolouriser", {"decode_temperatures": [0.5, 0]}, "decode_temperatures: 0.0 is out"),
+        ("recolouriser", {"model": {"heads": 0}}, "model.heads: 0 is out of range"),
+    ],
+)
+def test_config_numbers_are_range_checked_as_the_flags_are(
+    command, config, message, tmp_path, capsys
+):
+    """--steps 0 or --batch 0 were refused at parsing, but "steps": 0 in a --config file trained
+    untrained weights, "heads": 0 divided by zero and "val_fraction": 1.5 passed silently; the
+    error names the file and the key, before any data is read (--data does not exist here)."""
+    (tmp_path / "cfg.json").write_text(json.dumps(config))
+    argv = [command, "--data", str(tmp_path / "absent"), "--out", str(tmp_path / "o")]
+    assert main(argv + ["--config", str(tmp_path / "cfg.json"), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert f"config {tmp_path / 'cfg.json'}: {message}" in err, err
+
+
+def test_msssim_weight_flag_is_range_checked(tmp_path, capsys):
+    argv = ["recolouriser", "--data", str(tmp_path), "--out", str(tmp_path / "o")]
+    with pytest.raises(SystemExit):
+        main(argv + ["--msssim-weight", "-1"])
+    assert "--msssim-weight: -1 is out of range" in capsys.readouterr().err

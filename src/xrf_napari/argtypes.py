@@ -38,6 +38,37 @@ def positive_float(text: str) -> float:
     return value
 
 
+def float_in(
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    lo_open: bool = False,
+    hi_open: bool = False,
+):
+    """argparse `type=` accepting finite numbers in lo..hi (None: no bound; lo_open/hi_open: the
+    bound itself excluded), e.g. a fraction or a weight that may be 0 but not negative."""
+    import math
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        low = lo is not None and (value <= lo if lo_open else value < lo)
+        high = hi is not None and (value >= hi if hi_open else value > hi)
+        if not math.isfinite(value) or low or high:
+            parts = []
+            if lo is not None:
+                parts.append(f"above {lo:g}" if lo_open else f"at least {lo:g}")
+            if hi is not None:
+                parts.append(f"below {hi:g}" if hi_open else f"at most {hi:g}")
+            allowed = " and ".join(parts) or "finite"
+            raise argparse.ArgumentTypeError(f"{value:g} is out of range: it must be {allowed}")
+        return value
+
+    return parse
+
+
 def anode_symbol(text: str) -> str:
     """argparse `type=` for a tube anode: an element symbol, capitalised (rh -> Rh)."""
     from .elements import atomic_number

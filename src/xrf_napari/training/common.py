@@ -20,7 +20,21 @@ def command_line() -> str:
     return shlex.join(["xrf-napari-train", *sys.argv[1:]])
 
 
-def check_config(user: dict, defaults: dict, model_defaults: dict, path, derived=()) -> dict:
+def model_ranges() -> dict:
+    """ "model.KEY" -> argparse type for the size keys of any model config: the bounds the weights
+    loader enforces (models.weights.CONFIG_BOUNDS), so a config cannot train weights that no
+    command would load."""
+    from ..argtypes import float_in, int_in
+    from ..models.weights import CONFIG_BOUNDS, FLOAT_BOUNDS
+
+    ranges = {f"model.{k}": int_in(lo, hi) for k, (lo, hi) in CONFIG_BOUNDS.items()}
+    ranges.update({f"model.{k}": float_in(lo, hi) for k, (lo, hi) in FLOAT_BOUNDS.items()})
+    return ranges
+
+
+def check_config(
+    user: dict, defaults: dict, model_defaults: dict, path, derived=(), ranges=None
+) -> dict:
     """The settings of a training config file, checked: its unknown keys are refused, top level
     and inside "model" (the model builders drop keys they do not know, so a misspelt "depht"
     trained the default depth), and so are values of another type than the default's (a string
@@ -28,7 +42,10 @@ def check_config(user: dict, defaults: dict, model_defaults: dict, path, derived
 
     `derived`: keys a run writes into its config.json beside the settings (the command, resolved
     sizes, the split): dropped, so a run's config.json given back as --config repeats its
-    settings instead of being refused for them."""
+    settings instead of being refused for them. `ranges`: key ("model.KEY" inside "model") ->
+    the argparse type of the same value given on the command line (a list's items are checked
+    one by one): a config file's "steps": 0 or "val_fraction": 1.5 was accepted while --steps 0
+    was refused."""
     if not isinstance(user, dict):
         raise ValueError(f"config {path}: must be a JSON object of settings")
     user = {k: v for k, v in user.items() if k not in derived}
@@ -55,6 +72,17 @@ def check_config(user: dict, defaults: dict, model_defaults: dict, path, derived
             ok, want = isinstance(value, type(default)), f"a {type(default).__name__}"
         if not ok:
             raise ValueError(f"config {path}: {key} must be {want}, not {value!r}")
+    import argparse
+
+    for key, value, _ in pairs:
+        parse = (ranges or {}).get(key)
+        if parse is None or value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            try:
+                parse(str(item))
+            except argparse.ArgumentTypeError as exc:
+                raise ValueError(f"config {path}: {key}: {exc}") from None
     return user
 
 

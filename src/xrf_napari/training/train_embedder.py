@@ -62,6 +62,43 @@ DEFAULT_TRAIN_CONFIG = {
 DERIVED_KEYS = ("resolved", "command")
 
 
+def config_ranges() -> dict:
+    """Allowed values of the config's numbers (key -> argparse type), the command line's where it
+    has the flag: a config file's are checked as the flags are (common.check_config)."""
+    from ..argtypes import float_in, int_in, positive_float
+    from .common import model_ranges
+
+    weight, fraction = float_in(0), float_in(0, 1)
+    return {
+        **model_ranges(),
+        "steps": int_in(1),
+        "epochs": positive_float,
+        "cubes_per_batch": int_in(1),
+        "pixels_per_cube_batch": int_in(2),  # as --batch: at least twice cubes_per_batch
+        "pixels_per_cube": int_in(1),
+        "max_pool_bytes": int_in(1),
+        "lr": positive_float,
+        "lr_min_factor": fraction,
+        "warmup_steps": int_in(0),
+        "weight_decay": weight,
+        "grad_clip": weight,  # 0: off
+        "w_recon": weight,
+        "w_kl": weight,
+        "w_mmd": weight,
+        "mmd_samples": int_in(1),
+        "w_silhouette": weight,
+        "silhouette_ramp": fraction,
+        "aug_prob": fraction,
+        "aug_min_keep": float_in(0, 1, lo_open=True),  # log-uniform from it: 0 is -inf
+        "aug_tilt": weight,
+        "aug_broaden": weight,
+        "aug_shift": weight,
+        "aug_window": fraction,
+        "checkpoint_every": int_in(1),
+        "log_every": int_in(1),
+    }
+
+
 def configure(parser) -> None:
     from ..argtypes import int_in, positive_float
 
@@ -114,7 +151,7 @@ def resolve_config(args) -> dict:
             user = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"cannot read config {path}: {exc}") from exc
-        user = check_config(user, cfg, DVE_DEFAULTS, path, DERIVED_KEYS)
+        user = check_config(user, cfg, DVE_DEFAULTS, path, DERIVED_KEYS, config_ranges())
         model = {**cfg["model"], **user.pop("model", {})}
         cfg.update(user)
         cfg["model"] = model

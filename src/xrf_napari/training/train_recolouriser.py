@@ -82,8 +82,35 @@ CHECKPOINT_NAME = "checkpoint.pt"
 TARGETS = ("palette", "rgb")
 
 
+def config_ranges() -> dict:
+    """Allowed values of the config's numbers (key -> argparse type), the command line's where it
+    has the flag: a config file's are checked as the flags are (common.check_config)."""
+    from ..argtypes import float_in, int_in, positive_float
+    from .common import model_ranges
+
+    return {
+        **model_ranges(),
+        "crop": int_in(1),
+        "batch": int_in(1),
+        "steps": int_in(1),
+        "epochs": positive_float,
+        "lr": positive_float,
+        "min_lr": float_in(0),
+        "weight_decay": float_in(0),
+        "warmup": int_in(0),
+        "msssim_weight": float_in(0),
+        "decode_temperatures": positive_float,
+        "checkpoint_every": int_in(0),
+        "log_every": int_in(1),
+        "val_fraction": float_in(0, 1, hi_open=True),  # 1 would leave nothing to train on
+        "baseline_steps": int_in(0),
+        "time_budget": positive_float,
+        "embed_chunk": int_in(1),
+    }
+
+
 def configure(p) -> None:
-    from ..argtypes import int_in, positive_float
+    from ..argtypes import float_in, int_in, positive_float
 
     p.add_argument(
         "--data", required=True, help="synthetic dataset folder (manifest.json + cube_*.h5)"
@@ -142,7 +169,7 @@ def configure(p) -> None:
     p.add_argument(
         "--time-budget", type=positive_float, default=None, help="seconds for the SmallUViT loop"
     )
-    p.add_argument("--msssim-weight", type=float, default=None)
+    p.add_argument("--msssim-weight", type=float_in(0), default=None)
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -162,7 +189,7 @@ def resolve_config(args) -> dict:
             init = user.pop("init", None)
             if init is not None and not isinstance(init, str):
                 raise ValueError(f"config {path}: init must be a weights file name, not {init!r}")
-        user = check_config(user, cfg, UVIT_DEFAULTS, path, DERIVED_KEYS)
+        user = check_config(user, cfg, UVIT_DEFAULTS, path, DERIVED_KEYS, config_ranges())
         cfg["model"].update(user.pop("model", {}))
         cfg.update(user)
     flags = {
