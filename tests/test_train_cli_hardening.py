@@ -192,3 +192,55 @@ def test_msssim_weight_flag_is_range_checked(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(argv + ["--msssim-weight", "-1"])
     assert "--msssim-weight: -1 is out of range" in capsys.readouterr().err
+
+
+# -- 4. a NaN loss stops the run, naming the step, and keeps the last good checkpoint ------------
+def _poison_after(monkeypatch, module, name, n):
+    """Make module.name return NaN from its n-th call with gradients (a diverging loss)."""
+    real = getattr(module, name)
+    calls = []
+
+    def poisoned(pred, *args, **kwargs):
+        out = real(pred, *args, **kwargs)
+        if pred.requires_grad:
+            calls.append(1)
+            if len(calls) >= n:
+                return out * float("nan")
+        return out
+
+    monkeypatch.setattr(module, name, poisoned)
+
+
+def test_recolouriser_stops_at_a_nan_loss_and_keeps_the_last_checkpoint(
+    setup, tmp_path, monkeypatch, capsys
+):
+    """The recolouriser never checked its loss: a diverged run went on and wrote NaN weights and a
+    NaN checkpoint over the good one, and exited 0."""
+    from xrf_napari.training import metrics
+
+    _poison_after(monkeypatch, metrics, "redmean_distance", 4)
+    out = tmp_path / "run"
+    assert _run(_rec_argv(setup, out, "--steps", "6", "--checkpoint-every", "3"), monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert "training diverged: the loss became NaN or infinite at step 4" in err
+    assert f"{out / 'checkpoint.pt'} from step 3 is kept" in err
+    ckpt = torch.load(out / "checkpoint.pt", weights_only=True)
+    assert ckpt["step"] == 3
+    assert all(bool(torch.isfinite(v).all()) for v in ckpt["model"].values())
+    assert not (out / "uvit.safetensors").exists() and not (out / "metrics.json").exists()
+
+
+def test_embedder_stops_at_a_nan_loss_and_keeps_the_last_checkpoint(
+    setup, tmp_path, monkeypatch, capsys
+):
+    """The embedder stopped, but named a 0-based step and not what it left behind."""
+    from xrf_napari.training import dve_losses
+
+    _poison_after(monkeypatch, dve_losses, "reconstruction_kl", 3)
+    out = tmp_path / "run"
+    assert _run(_emb_argv(setup, out), monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert "the loss became NaN or infinite at step 3" in err
+    assert f"{out / 'checkpoint.pt'} from step 2 is kept" in err
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == 2
+    assert not (out / "dve.safetensors").exists()

@@ -86,6 +86,32 @@ def check_config(
     return user
 
 
+def nonfinite_tensors(state: dict) -> list[str]:
+    """Names of a state dict's float tensors holding NaN or infinite values."""
+    import torch
+
+    return [
+        k
+        for k, v in state.items()
+        if torch.is_tensor(v) and v.is_floating_point() and not bool(torch.isfinite(v).all())
+    ]
+
+
+def diverged(step: int, checkpoint, saved_step: int | None) -> ValueError:
+    """The error that stops a run whose loss became NaN or infinite (the recolouriser went on and
+    wrote NaN weights): it names the step and leaves the last good checkpoint as it was."""
+    checkpoint = Path(checkpoint)
+    kept = (
+        f"{checkpoint} from step {saved_step} is kept"
+        if saved_step is not None and checkpoint.is_file()
+        else "no checkpoint had been written"
+    )
+    return ValueError(
+        f"training diverged: the loss became NaN or infinite at step {step}; nothing was written "
+        f"after it ({kept}): lower the learning rate (--lr) and train again"
+    )
+
+
 def seed_everything(seed: int) -> None:
     import torch
 
@@ -153,11 +179,7 @@ def _read_checkpoint(path: Path, required) -> dict:
         )
     weights = state.get("model")
     if isinstance(weights, dict):
-        bad = [
-            k
-            for k, v in weights.items()
-            if torch.is_tensor(v) and v.is_floating_point() and not bool(torch.isfinite(v).all())
-        ]
+        bad = nonfinite_tensors(weights)
         if bad:
             raise ValueError(
                 f"{hint}: the model holds NaN or infinite values ({', '.join(bad[:3])})"

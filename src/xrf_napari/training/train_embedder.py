@@ -348,6 +348,7 @@ class _Run:
     n_labels: int
     pool_sha1: str | None
     progress: bool
+    saved_step: int | None = None  # the step of OUT/checkpoint.pt (None: not written yet)
 
     def checkpoint(self, loop: LoopState) -> None:
         from .common import save_checkpoint
@@ -360,6 +361,7 @@ class _Run:
                 **loop.to_checkpoint(),
                 config_json=json.dumps(self.cfg),
             )
+        self.saved_step = loop.step
 
 
 def train(
@@ -453,6 +455,7 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
         n_labels=max(pool.n_regions),
         pool_sha1=pool.digest() if dist.is_main else None,
         progress=progress,
+        saved_step=loop.step if ckpt is not None else None,
     )
     return run, loop
 
@@ -510,6 +513,7 @@ def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:
     end; False when stopped early by stop_after."""
     from tqdm import tqdm
 
+    from .common import diverged
     from .distributed import all_mean, wrap_model
 
     cfg = r.cfg
@@ -537,8 +541,8 @@ def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:
         vals = train_step(
             model, r.opt, batch, loop.gen, cfg, step, r.energy, r.device, r.n_labels, r.dist
         )
-        if not all(math.isfinite(v) for v in vals.values()):
-            raise ValueError(f"training diverged at step {step}: {vals}; lower --lr")
+        if not all(math.isfinite(v) for v in vals.values()):  # before any checkpoint of it
+            raise diverged(step + 1, r.out / "checkpoint.pt", r.saved_step)
         for k, v in vals.items():
             running.setdefault(k, []).append(v)
         step = loop.step = step + 1

@@ -636,14 +636,19 @@ class _Run:
     show: bool
     colour_loss: object = None  # ColourClassLoss when the model scores colour bins
     embedder_sha256: str | None = None  # whose latents the model learns
+    saved_step: int | None = None  # the step of OUT/checkpoint.pt (None: not written yet)
 
     @property
     def steps(self) -> int:
         return self.public["resolved_steps"]
 
     def checkpoint(self, loop: LoopState) -> None:
-        from .common import save_checkpoint
+        """Write OUT/checkpoint.pt, never over a good one with NaN weights (a last guard: the loop
+        stops when the loss is not finite; under DDP another rank's NaN reaches the weights)."""
+        from .common import diverged, nonfinite_tensors, save_checkpoint
 
+        if nonfinite_tensors(self.core.state_dict()):
+            raise diverged(loop.step, self.out / CHECKPOINT_NAME, self.saved_step)
         if self.dist.is_main:
             save_checkpoint(
                 self.out / CHECKPOINT_NAME,
@@ -652,6 +657,7 @@ class _Run:
                 **loop.to_checkpoint(self.sampler),
                 config=self.public,
             )
+        self.saved_step = loop.step
 
 
 def run(args) -> int:
@@ -882,6 +888,7 @@ def _resume(r: _Run) -> LoopState:
                 "among the validations from here on",
                 file=sys.stderr,
             )
+    r.saved_step = loop.step
     if r.dist.is_main:
         print(f"resumed from {ckpt} at step {loop.step}", file=sys.stderr)
     return loop
@@ -893,6 +900,7 @@ def _loop(r: _Run, loop: LoopState) -> float:
     import torch
     from tqdm import tqdm
 
+    from .common import diverged
     from .distributed import all_max, all_mean, wrap_model
     from .metrics import ms_ssim, redmean_distance
 
@@ -912,6 +920,16 @@ def _loop(r: _Run, loop: LoopState) -> float:
     model.train()
     running = torch.zeros((), device=r.device)
     n_running = 0
+    # The first step whose loss was NaN or infinite, kept on the device (no host sync per step),
+    # read where the loop syncs anyway: at logging steps and before a checkpoint.
+    counter = torch.full((), loop.step, dtype=torch.long, device=r.device)
+    first_bad = torch.full((), -1, dtype=torch.long, device=r.device)
+
+    def check(value: float = 0.0) -> None:
+        bad = int(first_bad)
+        if bad >= 0 or not math.isfinite(value):  # another rank's NaN reaches the mean
+            raise diverged(bad if bad >= 0 else loop.step, r.out / CHECKPOINT_NAME, r.saved_step)
+
     loop.start()
     part = (dist.rank, dist.world_size)
     time_frac = 0.0  # agreed between ranks at logging steps, constant in between
@@ -939,21 +957,28 @@ def _loop(r: _Run, loop: LoopState) -> float:
         r.opt.step()
         running += loss.detach()
         n_running += 1
+        counter += 1
+        first_bad = torch.where(
+            (first_bad < 0) & ~torch.isfinite(loss.detach()), counter, first_bad
+        )
         loop.step += 1
         if loop.step % cfg["log_every"] == 0 or loop.step == steps:
             value = all_mean(float(running) / n_running, dist)  # the only host sync
+            check(value)
             running.zero_()
             n_running = 0
             loop.curves["train"].append((loop.step, value))
             bar.set_postfix(loss=f"{value:.4f}", lr=f"{lr:.2e}")
         bar.update(1)
         if cfg["checkpoint_every"] and loop.step % cfg["checkpoint_every"] == 0:
+            check()
             if r.val_idx and dist.is_main:
                 val = _val_loss(r.core, r.latents, r.targets, r.val_idx, r.device)
                 loop.record_val(val, r.core, cfg["keep_best"])
                 r.core.train()
             r.checkpoint(loop)
     bar.close()
+    check()
     if n_running:  # a time budget can stop the loop between two logging steps
         loop.curves["train"].append((loop.step, all_mean(float(running) / n_running, dist)))
     return time.time() - loop.t_start
