@@ -244,3 +244,90 @@ def test_embedder_stops_at_a_nan_loss_and_keeps_the_last_checkpoint(
     assert f"{out / 'checkpoint.pt'} from step 2 is kept" in err
     assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == 2
     assert not (out / "dve.safetensors").exists()
+
+
+# -- 6. SIGINT / SIGTERM: finish the step, write a checkpoint, say how to resume, exit 130 / 143 ---
+def _start_training(argv, log):
+    """The installed command in its own process, its stderr in `log`; returns once it trains."""
+    import os
+    import subprocess
+    import time
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    with open(log, "w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "xrf_napari.cli.train", *argv], stderr=err, env=env
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if "training SmallUViT: steps" in log.read_text():
+            time.sleep(0.3)  # a few steps in
+            return proc
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError(f"training did not start: {log.read_text()}")
+
+
+def test_sigint_and_sigterm_write_a_checkpoint_and_say_how_to_resume(
+    setup, tmp_path, monkeypatch, capsys
+):
+    """A Ctrl-C or kill lost everything since the last periodic checkpoint (here there is none:
+    --checkpoint-every 0); now the step finishes, a checkpoint is written, the command to resume
+    is printed and the exit status is 128 + the signal; the resumed run goes on from there."""
+    import signal
+
+    out = tmp_path / "run"
+    argv = _rec_argv(setup, out, "--steps", "100000", "--checkpoint-every", "0")
+    proc = _start_training(argv, tmp_path / "first.log")
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(60) == 130
+    err = (tmp_path / "first.log").read_text()
+    first = torch.load(out / "checkpoint.pt", weights_only=True)["step"]
+    assert first >= 1
+    assert f"interrupted at step {first}; checkpoint written to {out / 'checkpoint.pt'}" in err
+    assert f"Continue with: {shlex.join(['xrf-napari-train', *argv])} --resume" in err
+    assert not list(out.glob(".checkpoint.pt*"))  # written atomically, no temporaries left
+
+    # SIGTERM (a scheduler's kill), in-process to keep the test short: raised during a step
+    from xrf_napari.training.train_recolouriser import CropSampler
+
+    _signal_on_call(monkeypatch, CropSampler, "sample", 2, signal.SIGTERM)
+    with pytest.raises(SystemExit) as stop:
+        _run(argv + ["--resume"], monkeypatch)
+    assert stop.value.code == 143
+    assert f"resumed from {out / 'checkpoint.pt'} at step {first}" in capsys.readouterr().err
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == first + 2
+    assert not (out / "uvit.safetensors").exists()
+
+
+def _signal_on_call(monkeypatch, owner, name, n, signum):
+    """Make owner.name raise `signum` in this process at its n-th call (inside a training step)."""
+    import signal
+
+    real, calls = getattr(owner, name), []
+
+    def wrapped(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == n:
+            signal.raise_signal(signum)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, wrapped)
+
+
+def test_embedder_stops_with_a_checkpoint_on_sigint(setup, tmp_path, monkeypatch):
+    """The same in the embedder (in-process: the signal is raised during step 3's batch draw)."""
+    import signal
+
+    from xrf_napari.training import data
+
+    _signal_on_call(monkeypatch, data.SpectraPool, "batch", 3, signal.SIGINT)
+    out = tmp_path / "run"
+    argv = _emb_argv(setup, out, "--steps", "6", "--checkpoint-every", "4")
+    with pytest.raises(SystemExit) as stop:
+        _run(argv, monkeypatch)
+    assert stop.value.code == 130
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == 3
+    monkeypatch.undo()
+    assert _run(argv + ["--resume"], monkeypatch) == 0
+    assert load_weights(out / "dve.safetensors")[1]["training"]["steps"] == 6

@@ -112,6 +112,82 @@ def diverged(step: int, checkpoint, saved_step: int | None) -> ValueError:
     )
 
 
+class StopSignals:
+    """While training, SIGINT and SIGTERM only ask the loop to stop: it finishes the current step,
+    writes a checkpoint (atomically, as the periodic ones) and calls `stop`, which exits 130 or 143
+    (a Ctrl-C or kill lost everything since the last periodic checkpoint). A second signal stops at
+    once (the last checkpoint stays). Only the main thread can install handlers; elsewhere (an API
+    call from a worker thread) signals keep their handlers."""
+
+    def __init__(self):
+        self.signum: int | None = None
+        self._old: dict = {}
+
+    def __enter__(self) -> StopSignals:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.getsignal(sig)
+                signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        for sig, old in self._old.items():
+            signal.signal(sig, old if old is not None else signal.SIG_DFL)
+        self._old = {}
+
+    def _handle(self, signum, frame) -> None:
+        import signal
+        import sys
+
+        if self.signum is not None:
+            if signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            raise SystemExit(128 + signum)
+        self.signum = signum
+        print(
+            f"xrf-napari-train: {signal.Signals(signum).name}: stopping after this step with a "
+            "checkpoint (once more: stop at once)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def requested(self, dist=None, agree: bool = True) -> bool:
+        """Whether to stop now. Under DDP every rank must stop at the same step: the ranks agree
+        when `agree` (the loop passes its logging steps, where it syncs anyway)."""
+        if dist is None or not dist.enabled:
+            return self.signum is not None
+        if not agree:
+            return False
+        from .distributed import all_max
+
+        signum = int(all_max(float(self.signum or 0), dist))
+        if signum and self.signum is None:
+            self.signum = signum
+        return bool(signum)
+
+    def stop(self, checkpoint, step: int, show: bool = True) -> SystemExit:
+        """The exit after the checkpoint is written: says how to resume (show: rank 0 alone);
+        128 + the signal."""
+        import sys
+
+        command = command_line()
+        if "--resume" not in sys.argv[1:]:
+            command += " --resume"
+        if show:
+            print(
+                f"xrf-napari-train: interrupted at step {step}; checkpoint written to "
+                f"{checkpoint}. Continue with: {command}",
+                file=sys.stderr,
+                flush=True,
+            )
+        return SystemExit(128 + int(self.signum))
+
+
 def seed_everything(seed: int) -> None:
     import torch
 

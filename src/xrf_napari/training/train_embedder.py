@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -513,7 +514,7 @@ def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:
     end; False when stopped early by stop_after."""
     from tqdm import tqdm
 
-    from .common import diverged
+    from .common import StopSignals, diverged
     from .distributed import all_mean, wrap_model
 
     cfg = r.cfg
@@ -531,37 +532,49 @@ def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:
     done_here = 0
     running = {}
     model.train()
-    while loop.step < total:
-        step = loop.step
-        if r.refresh and step // r.steps_per_epoch != r.pool.epoch_loaded:
-            r.pool.load(step // r.steps_per_epoch, progress=r.progress, dist=r.dist)
-        batch = r.pool.batch(
-            int(cfg["cubes_per_batch"]), int(cfg["pixels_per_cube_batch"]), loop.gen
-        )
-        vals = train_step(
-            model, r.opt, batch, loop.gen, cfg, step, r.energy, r.device, r.n_labels, r.dist
-        )
-        if not all(math.isfinite(v) for v in vals.values()):  # before any checkpoint of it
-            raise diverged(step + 1, r.out / "checkpoint.pt", r.saved_step)
-        for k, v in vals.items():
-            running.setdefault(k, []).append(v)
-        step = loop.step = step + 1
-        done_here += 1
-        if step % int(cfg["log_every"]) == 0 or step == total:
-            for k, v in running.items():
-                loop.history.setdefault(k, []).append((step, all_mean(float(np.mean(v)), r.dist)))
-            bar.set_postfix(
-                loss=f"{np.mean(running['loss']):.4f}",
-                sil=f"{1 - np.mean(running['silhouette_loss']):.3f}",
+    with StopSignals() as signals:
+        if r.dist.is_main:  # also where a test knows that SIGINT now stops with a checkpoint
+            print(f"training DVE: steps {loop.step} to {total}", file=sys.stderr, flush=True)
+        while loop.step < total:
+            step = loop.step
+            if r.refresh and step // r.steps_per_epoch != r.pool.epoch_loaded:
+                r.pool.load(step // r.steps_per_epoch, progress=r.progress, dist=r.dist)
+            batch = r.pool.batch(
+                int(cfg["cubes_per_batch"]), int(cfg["pixels_per_cube_batch"]), loop.gen
             )
-            running = {}
-        bar.update(1)
-        if step % int(cfg["checkpoint_every"]) == 0 or step == total:
-            loop.lap()
-            r.checkpoint(loop)
-        if stop_after is not None and done_here >= stop_after and step < total:
-            bar.close()
-            return False
+            vals = train_step(
+                model, r.opt, batch, loop.gen, cfg, step, r.energy, r.device, r.n_labels, r.dist
+            )
+            if not all(math.isfinite(v) for v in vals.values()):  # before any checkpoint of it
+                raise diverged(step + 1, r.out / "checkpoint.pt", r.saved_step)
+            for k, v in vals.items():
+                running.setdefault(k, []).append(v)
+            step = loop.step = step + 1
+            done_here += 1
+            logged = step % int(cfg["log_every"]) == 0 or step == total
+            if logged:
+                for k, v in running.items():
+                    loop.history.setdefault(k, []).append(
+                        (step, all_mean(float(np.mean(v)), r.dist))
+                    )
+                bar.set_postfix(
+                    loss=f"{np.mean(running['loss']):.4f}",
+                    sil=f"{1 - np.mean(running['silhouette_loss']):.3f}",
+                )
+                running = {}
+            bar.update(1)
+            if step % int(cfg["checkpoint_every"]) == 0 or step == total:
+                loop.lap()
+                r.checkpoint(loop)
+            if stop_after is not None and done_here >= stop_after and step < total:
+                bar.close()
+                return False
+            if signals.requested(r.dist, agree=logged):  # Ctrl-C or kill: a checkpoint, then exit
+                if r.saved_step != step:
+                    loop.lap()
+                    r.checkpoint(loop)
+                bar.close()
+                raise signals.stop(r.out / "checkpoint.pt", step, show=r.dist.is_main)
     bar.close()
     loop.lap()
     return True

@@ -900,7 +900,7 @@ def _loop(r: _Run, loop: LoopState) -> float:
     import torch
     from tqdm import tqdm
 
-    from .common import diverged
+    from .common import StopSignals, diverged
     from .distributed import all_max, all_mean, wrap_model
     from .metrics import ms_ssim, redmean_distance
 
@@ -933,50 +933,60 @@ def _loop(r: _Run, loop: LoopState) -> float:
     loop.start()
     part = (dist.rank, dist.world_size)
     time_frac = 0.0  # agreed between ranks at logging steps, constant in between
-    while loop.step < steps:
-        if budget and (loop.step == loop.start_step or loop.step % cfg["log_every"] == 0):
-            time_frac = all_max(loop.elapsed(), dist) / budget
-            if time_frac >= 1.0:
-                break
-        lr = lr_at(max(loop.step / steps, time_frac), cfg, steps)
-        for g in r.opt.param_groups:
-            g["lr"] = lr
-        x, y = r.sampler.sample(cfg["batch"], part)
-        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=amp):
-            pred = model(x, raw=r.colour_loss is not None)
-        if r.colour_loss is not None:
-            loss = r.colour_loss(pred, y)
-            pred = r.core.decode(pred) if use_msssim else None
-        else:
-            pred = pred.float()
-            loss = redmean_distance(pred, y, eps=1e-6)
-        if use_msssim:
-            loss = loss + cfg["msssim_weight"] * (1.0 - ms_ssim(pred, y, win_size=7))
-        r.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        r.opt.step()
-        running += loss.detach()
-        n_running += 1
-        counter += 1
-        first_bad = torch.where(
-            (first_bad < 0) & ~torch.isfinite(loss.detach()), counter, first_bad
-        )
-        loop.step += 1
-        if loop.step % cfg["log_every"] == 0 or loop.step == steps:
-            value = all_mean(float(running) / n_running, dist)  # the only host sync
-            check(value)
-            running.zero_()
-            n_running = 0
-            loop.curves["train"].append((loop.step, value))
-            bar.set_postfix(loss=f"{value:.4f}", lr=f"{lr:.2e}")
-        bar.update(1)
-        if cfg["checkpoint_every"] and loop.step % cfg["checkpoint_every"] == 0:
-            check()
-            if r.val_idx and dist.is_main:
-                val = _val_loss(r.core, r.latents, r.targets, r.val_idx, r.device)
-                loop.record_val(val, r.core, cfg["keep_best"])
-                r.core.train()
-            r.checkpoint(loop)
+    with StopSignals() as signals:
+        if dist.is_main:  # also where a test knows that SIGINT now stops with a checkpoint
+            print(f"training SmallUViT: steps {loop.step} to {steps}", file=sys.stderr, flush=True)
+        while loop.step < steps:
+            if budget and (loop.step == loop.start_step or loop.step % cfg["log_every"] == 0):
+                time_frac = all_max(loop.elapsed(), dist) / budget
+                if time_frac >= 1.0:
+                    break
+            lr = lr_at(max(loop.step / steps, time_frac), cfg, steps)
+            for g in r.opt.param_groups:
+                g["lr"] = lr
+            x, y = r.sampler.sample(cfg["batch"], part)
+            with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=amp):
+                pred = model(x, raw=r.colour_loss is not None)
+            if r.colour_loss is not None:
+                loss = r.colour_loss(pred, y)
+                pred = r.core.decode(pred) if use_msssim else None
+            else:
+                pred = pred.float()
+                loss = redmean_distance(pred, y, eps=1e-6)
+            if use_msssim:
+                loss = loss + cfg["msssim_weight"] * (1.0 - ms_ssim(pred, y, win_size=7))
+            r.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            r.opt.step()
+            running += loss.detach()
+            n_running += 1
+            counter += 1
+            first_bad = torch.where(
+                (first_bad < 0) & ~torch.isfinite(loss.detach()), counter, first_bad
+            )
+            loop.step += 1
+            logged = loop.step % cfg["log_every"] == 0 or loop.step == steps
+            if logged:
+                value = all_mean(float(running) / n_running, dist)  # the only host sync
+                check(value)
+                running.zero_()
+                n_running = 0
+                loop.curves["train"].append((loop.step, value))
+                bar.set_postfix(loss=f"{value:.4f}", lr=f"{lr:.2e}")
+            bar.update(1)
+            if cfg["checkpoint_every"] and loop.step % cfg["checkpoint_every"] == 0:
+                check()
+                if r.val_idx and dist.is_main:
+                    val = _val_loss(r.core, r.latents, r.targets, r.val_idx, r.device)
+                    loop.record_val(val, r.core, cfg["keep_best"])
+                    r.core.train()
+                r.checkpoint(loop)
+            if signals.requested(dist, agree=logged):  # Ctrl-C or kill: a checkpoint, then exit
+                check()
+                if r.saved_step != loop.step:
+                    r.checkpoint(loop)
+                bar.close()
+                raise signals.stop(r.out / CHECKPOINT_NAME, loop.step, show=dist.is_main)
     bar.close()
     check()
     if n_running:  # a time budget can stop the loop between two logging steps
