@@ -30,9 +30,24 @@ AIR_DENSITY = 1.205e-3
 HE_DENSITY = 1.66e-4
 
 
+def fano_limit_ev(fano: float = FANO, eps_ev: float = EPS_EV) -> float:
+    """The sharpest FWHM (eV) at Mn K-alpha a detector of this Fano factor and pair energy can
+    have: its electronic noise at zero (119.8 eV for F = 0.114, eps = 3.85 eV)."""
+    return float(2.3548 * np.sqrt(fano * eps_ev * MN_KA * 1e3))
+
+
 def noise_from_fwhm(fwhm_mn_ev: float, fano: float = FANO, eps_ev: float = EPS_EV) -> float:
-    """Electronic noise FWHM (eV) giving fwhm_mn_ev at Mn K-alpha
-    (0 when at or below the Fano limit)."""
+    """Electronic noise FWHM (eV) giving fwhm_mn_ev at Mn K-alpha (0 at the Fano limit).
+
+    A FWHM below the Fano limit (`fano_limit_ev`) cannot be reached by any noise level and raises
+    ValueError (it used to be replaced silently by the limit)."""
+    limit = fano_limit_ev(fano, eps_ev)
+    if fwhm_mn_ev < limit - 1e-6:
+        raise ValueError(
+            f"FWHM {fwhm_mn_ev:g} eV at Mn K-alpha is below the Fano limit {limit:.1f} eV of a "
+            f"detector with Fano factor {fano:g} and pair energy {eps_ev:g} eV: no detector of "
+            "these constants is that sharp"
+        )
     var = (fwhm_mn_ev / 2.3548) ** 2 - fano * eps_ev * MN_KA * 1e3
     return float(2.3548 * np.sqrt(max(var, 0.0)))
 
