@@ -419,3 +419,23 @@ def test_cli_never_writes_over_its_inputs(scan, tmp_path, capsys):
         assert main(again) == 2
         assert "would be overwritten" in capsys.readouterr().err
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_cli_reads_a_16_bit_label_image_numbering_a_region_65535(scan, tmp_path, capsys):
+    """A 16-bit label PNG whose last region is 65535 (another segmenter's output): the fit asked
+    for 32 GiB and died with a traceback. The report keeps the image's own numbers: the printed
+    table, candidates.csv, the page and regions.png read back."""
+    from PIL import Image
+
+    cube_path, labels_path = scan
+    labels = np.load(labels_path)
+    big = np.where(labels == 3, 65535, labels).astype(np.uint16)
+    Image.fromarray(big).save(tmp_path / "big.png")
+    out = tmp_path / "r"
+    args = ["pigments", str(cube_path), "-l", str(tmp_path / "big.png"), "-o", str(out)]
+    assert main(args + ["--no-progress"]) == 0
+    assert re.search(r"^region 65535 \(.*Zinc white", capsys.readouterr().out, re.MULTILINE)
+    top = {r["region"]: r["pigments"] for r in _candidates(out) if r["rank"] == "1"}
+    assert set(top) == {"1", "2", "65535"} and top["65535"] == "Zinc white"
+    assert "region 65535" in (out / "report.html").read_text()
+    np.testing.assert_array_equal(np.asarray(Image.open(out / "regions.png")), big)

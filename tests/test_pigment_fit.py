@@ -602,3 +602,25 @@ def test_a_hidden_black_sets_the_colour_ceiling_of_an_x_ray_identification(error
     text = es.colour_summary([dict(plain, hides=False), dict(dark, hides=True)])
     hidden_line = next(ln for ln in text.splitlines() if "cannot rank" in ln)
     assert f"{dark['de_named']:.1f} / {dark['de_named']:.1f} (n 1)" in hidden_line
+
+
+def test_region_ids_of_any_size_are_fitted_under_their_own_numbers():
+    """A 16-bit label image may number a region 65535 (another segmenter, a painted Labels
+    layer): the contact table of `neighbour_leak` was indexed by label value and asked for
+    32 GiB. Every per-region table is now as long as there are regions, and the results keep
+    the map's own ids, in the same order and with the same candidates as ids 1, 2."""
+    from xrf_napari.analysis.pigment_report import paint_regions
+
+    cube, labels = _cube([(["Vermilion"], [1.0]), (["Zinc white"], [1.0])], size=24, seed=1)
+    plain = pf.fit_regions(cube, labels)
+    for big in (65535, 2_000_000_000):
+        relabelled = np.where(labels == 2, big, labels).astype(np.int64)
+        rep = pf.fit_regions(cube, relabelled)
+        assert [r.label for r in rep.regions] == [1, big]
+        assert [r.best.pigments for r in rep.regions] == [r.best.pigments for r in plain.regions]
+        painted = paint_regions(rep, relabelled)
+        np.testing.assert_allclose(painted[relabelled == big][0], rep.regions[1].best.rgb)
+    spectra = np.eye(2, 8)
+    leak = pf.neighbour_leak(np.array([[3, 65535]]), np.array([3, 65535]), spectra)
+    np.testing.assert_allclose(leak[0], spectra[[1]])
+    np.testing.assert_allclose(leak[1], spectra[[0]])

@@ -703,29 +703,57 @@ def neighbour_leak(labels: np.ndarray, labs: np.ndarray, spectra: np.ndarray) ->
     a K-Means boundary that is not the paint's), so even an eroded region mean carries a little of
     each neighbour; one non-negative column of their spectrum takes those lines, which otherwise
     come back as a small admixture of whichever pigment has them (ochre for a neighbour's iron,
-    zinc white for its zinc)."""
-    lab = np.asarray(labels)
-    k = int(lab.max(initial=0))
+    zinc white for its zinc).
+
+    The contacts are counted sparsely between the regions present (`compact_labels`): a label
+    map may number its regions up to 65535 or beyond (a 16-bit image, another segmenter), and a
+    dense table indexed by label value asked for 32 GiB at 65535."""
+    from scipy.sparse import coo_matrix
+
+    ids, lab = compact_labels(labels)
+    n = len(ids)
     pairs = []
     for a, b in ((lab[1:], lab[:-1]), (lab[:, 1:], lab[:, :-1])):
         m = (a != b) & (a > 0) & (b > 0)
         pairs += [a[m], b[m]]
-    contact = np.zeros((k + 1, k + 1))
-    if pairs and sum(len(p) for p in pairs):
-        src = np.concatenate(pairs[0::2] + pairs[1::2])
-        dst = np.concatenate(pairs[1::2] + pairs[0::2])
-        np.add.at(contact, (src, dst), 1.0)
-    c = contact[np.ix_(labs, labs)]
+    src, dst = np.concatenate(pairs[0::2] + pairs[1::2]), np.concatenate(pairs[1::2] + pairs[0::2])
+    contact = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n + 1, n + 1)).tocsr()
+    # the regions of `labs` as their rows 1..n (row 0, label 0, touches nothing; so does a label
+    # not in the map)
+    labs = np.asarray(labs)
+    where = np.searchsorted(ids, labs)
+    found = where < n
+    found[found] = ids[where[found]] == labs[found]
+    rows = np.where(found, where + 1, 0)
+    c = contact[rows][:, rows].tocsr()
+    c.sum_duplicates()
+    c.sort_indices()
     norm = spectra / np.maximum(spectra.sum(axis=1, keepdims=True), 1e-30)
     out = []
-    for row in c:
-        order = [j for j in np.argsort(-row, kind="stable") if row[j] > 0]
+    for r in range(len(rows)):
+        cols = c.indices[c.indptr[r] : c.indptr[r + 1]]
+        vals = c.data[c.indptr[r] : c.indptr[r + 1]]
+        keep = vals > 0
+        cols, vals = cols[keep], vals[keep]
+        order = np.argsort(-vals, kind="stable")
         own, rest = order[:LEAK_NEIGHBOURS], order[LEAK_NEIGHBOURS:]
-        cols = [norm[j] for j in own]
-        if rest:
-            cols.append(row[rest] @ norm[rest] / row[rest].sum())
-        out.append(np.array(cols).reshape(-1, spectra.shape[1]))
+        parts = [norm[cols[j]] for j in own]
+        if len(rest):
+            parts.append(vals[rest] @ norm[cols[rest]] / vals[rest].sum())
+        out.append(np.array(parts).reshape(-1, spectra.shape[1]))
     return out
+
+
+def compact_labels(labels) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, compact): the region ids present in a label map (> 0, ascending) and the map with
+    each renumbered to its place among them, 1..n (0 stays 0). Per-region tables are then as long
+    as there are regions, whatever the ids (a 16-bit label image's 65535, another segmenter's)."""
+    lab = np.asarray(labels)
+    ids, inv = np.unique(lab, return_inverse=True)
+    inv = inv.reshape(lab.shape)
+    if len(ids) and ids[0] == 0:
+        return ids[1:], inv.astype(np.int64)
+    return ids, (inv + 1).astype(np.int64)
 
 
 def _dispersion(chi2: float, n: int, p: int) -> float:
@@ -1187,18 +1215,20 @@ def _interior(labels: np.ndarray) -> np.ndarray:
         if edge.any()
         else np.full(lab.shape, 10**6)
     )
-    k = int(lab.max(initial=0))
-    flat, d = lab.ravel(), depth.ravel()
+    ids, comp = compact_labels(lab)  # tables per region present, not per label value
+    k = len(ids)
+    flat, d = comp.ravel(), depth.ravel()
     need = np.full(k + 1, 0)
     for t in range(INTERIOR_PX, 0, -1):
         n_t = np.bincount(flat[d >= t], minlength=k + 1)
         ok = (need == 0) & (n_t >= MIN_INTERIOR)
         need[ok] = t
-    return np.where(depth >= need[lab], lab, 0)
+    return np.where(depth >= need[comp], lab, 0)
 
 
 def region_spectra(cube, labels: np.ndarray):
-    """(labels, mean spectra on the canonical grid (k, 512), pixel counts (k,)) for labels 1..k."""
+    """(labels, mean spectra on the canonical grid (k, 512), pixel counts (k,)) for the k region
+    ids present (> 0, ascending; any values: they are renumbered 1..k inside)."""
     from ..energy import to_canonical_matrix
     from .embed import cluster_spectra
 
@@ -1214,20 +1244,21 @@ def region_spectra(cube, labels: np.ndarray):
         )
     if not np.issubdtype(labels.dtype, np.integer) or labels.min(initial=0) < 0:
         raise PigmentFitError("labels must be non-negative integers (0 = not a region)")
-    k = int(labels.max(initial=0))
-    inner = _interior(labels)
-    full = np.bincount(labels.reshape(-1), minlength=k + 1)[1:]
+    ids, compact = compact_labels(labels)  # per-region tables as long as the regions, any ids
+    k = len(ids)
+    inner = _interior(compact)
+    full = np.bincount(compact.reshape(-1), minlength=k + 1)[1:]
     kept = np.bincount(inner.reshape(-1), minlength=k + 1)[1:]
     thin = kept < np.minimum(full, MIN_PIXELS)
     if thin.any():  # regions too thin to erode are used whole
-        inner = np.where(np.isin(labels, np.nonzero(thin)[0] + 1), labels, inner)
+        inner = np.where(np.isin(compact, np.nonzero(thin)[0] + 1), compact, inner)
     mean, counts = cluster_spectra(cube, inner)
     mean = np.vstack([mean, np.zeros((k - len(mean), mean.shape[1]))]) if len(mean) < k else mean
     counts = np.concatenate([counts, np.zeros(k - len(counts), counts.dtype)])
     m = to_canonical_matrix(cube.calibration, cube.n_channels)
     canon = np.asarray(mean @ m) if mean.size else np.zeros((0, m.shape[1]))
     present = np.nonzero(counts > 0)[0]
-    return present + 1, canon[present], counts[present]
+    return ids[present], canon[present], counts[present]
 
 
 #: Tried when the file does not name them: every anode the tube model knows, and these

@@ -54,12 +54,22 @@ def paint_regions(report, labels, choices=None) -> np.ndarray:
     NO_CANDIDATE_GREY."""
     labels = np.asarray(labels)
     choices = top_choices(report) if choices is None else choices
-    lut = np.full((int(labels.max(initial=0)) + 1, 3), NO_CANDIDATE_GREY, np.float32)
-    for r, i in zip(report.regions, choices):
+    out = np.full(labels.shape + (3,), NO_CANDIDATE_GREY, np.float32)
+    # looked up among the report's regions, not in a table indexed by label value (ids may be
+    # anything up to 2^31: a 16-bit label image's 65535, another segmenter's numbering)
+    labs = np.array([r.label for r in report.regions], dtype=np.int64)
+    if not len(labs):
+        return out
+    colours = np.full((len(labs), 3), NO_CANDIDATE_GREY, np.float32)
+    for k, (r, i) in enumerate(zip(report.regions, choices)):
         options = r.options
-        if 0 <= i < len(options) and r.label < len(lut):
-            lut[r.label] = options[i].rgb
-    return lut[np.maximum(labels, 0)]
+        if 0 <= i < len(options):
+            colours[k] = options[i].rgb
+    order = np.argsort(labs, kind="stable")
+    pos = np.minimum(np.searchsorted(labs[order], labels), len(labs) - 1)
+    hit = (labs[order][pos] == labels) & (labels > 0)
+    out[hit] = colours[order[pos[hit]]]
+    return out
 
 
 def _as_uint8(rgb: np.ndarray) -> np.ndarray:
