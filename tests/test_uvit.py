@@ -60,8 +60,8 @@ def test_pixel_branch_fits_a_per_pixel_colour_map_better():
     target = torch.sigmoid(
         torch.stack([3 * x[:, 0] * x[:, 1], x[:, 1] ** 2 - 1, 2 * torch.sin(2 * x[:, 2])], 1)
     )
-    plain = _fit(tiny_model(pixel_skip=True, head_hidden=8), x, target, 80)
-    branch = _fit(tiny_model(pixel_skip=True, head_hidden=8, pixel_branch=32), x, target, 80)
+    plain = _fit(tiny_model(pixel_skip=True, head_hidden=8), x, target, 40)
+    branch = _fit(tiny_model(pixel_skip=True, head_hidden=8, pixel_branch=32), x, target, 40)
     assert branch < 0.8 * plain
 
 
