@@ -1,4 +1,4 @@
-"""Instrument profiles stay physical: reachable resolutions
+"""Instrument profiles stay physical: reachable resolutions, valid geometry and pile-up
 (physics audit, docs/physics.md "Instrument profiles")."""
 
 import warnings
@@ -70,3 +70,27 @@ def test_simulated_width_is_the_requested_one_near_the_limit():
         # the fine bin (20 eV) adds its width^2/12 to the variance
         width = 2.3548 * np.sqrt(sd**2 - 0.020**2 / 12) * 1e3
         assert width == pytest.approx(fwhm, abs=1.0)
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"incidence_deg": 0.0}, "incidence"),
+        ({"incidence_deg": -5.0}, "incidence"),
+        ({"incidence_deg": 95.0}, "incidence"),
+        ({"takeoff_deg": 0.0}, "take-off"),
+        ({"takeoff_deg": 120.0}, "take-off"),
+        ({"pileup": 0.5}, "pile-up"),
+        ({"pileup": 0.6}, "pile-up"),
+        ({"pileup": -0.01}, "pile-up"),
+        ({"fano": 0.0}, "Fano factor"),
+    ],
+)
+def test_profiles_refuse_geometry_and_pileup_that_break_the_model(bad, match):
+    with pytest.raises(ValueError, match=match):
+        InstrumentProfile(**bad)
+
+
+def test_edge_values_that_are_valid_still_work():
+    InstrumentProfile(incidence_deg=90.0, takeoff_deg=90.0, pileup=0.0)
+    InstrumentProfile(incidence_deg=5.0, takeoff_deg=5.0, pileup=0.49)

@@ -63,6 +63,16 @@ class InstrumentProfile:
                 f"bound is the Fano limit of this detector (F {self.fano:g}, eps {self.eps_ev:g} "
                 "eV, zero electronic noise); no detector of these constants is sharper"
             )
+        if not (0.0 < self.incidence_deg <= 90.0 and 0.0 < self.takeoff_deg <= 90.0):
+            raise ValueError(
+                f"incidence {self.incidence_deg} deg and take-off {self.takeoff_deg} deg must lie "
+                "in (0, 90] (angles to the sample surface)"
+            )
+        if not 0.0 <= self.pileup < 0.5:
+            raise ValueError(
+                f"pile-up fraction {self.pileup} outside [0, 0.5): each piled-up event takes two "
+                "photons, so 0.5 or more leaves negative counts"
+            )
         if self.n_channels < 16 or self.gain <= 0:
             raise ValueError("an instrument needs >= 16 channels and a positive gain")
         if self.counts_per_pixel <= 0:
