@@ -209,3 +209,15 @@ def test_mixture_formula_weights():
     assert comp["Ca"] == pytest.approx(0.5 * ca)
     with pytest.raises(ValueError, match="cannot parse"):
         formula_composition("Xx2O")
+
+
+@pytest.mark.parametrize("e_kev", [5.0, 6.403, 8.041])
+def test_pileup_sum_peak_lands_at_twice_the_line_energy(e_kev):
+    """Two photons of E pile up to 2E (the index shift used to be rounded: +10 eV)."""
+    e = xsec.fine_energy()
+    f = xsec.deposit([e_kev], [1.0])
+    out = detector.pileup(f, 0.01)
+    assert out.sum() == pytest.approx(1 - 0.01, rel=1e-9)  # two photons out, one in
+    summed = out - (1 - 2 * 0.01) * f
+    centroid = (summed * e).sum() / summed.sum()
+    assert abs(centroid - 2 * e_kev) * 1e3 < 1.0  # eV

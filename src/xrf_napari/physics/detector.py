@@ -224,10 +224,16 @@ def pileup(spectrum_fine: np.ndarray, fraction: float) -> np.ndarray:
         return spectrum_fine
     p = spectrum_fine / total
     conv = fftconvolve(p, p)
-    # bin i + bin j (centres E_min + (i+0.5) step) lands at index i + j + E_min/step + 0.5
-    shift = int(round(FINE_E_MIN / FINE_STEP + 0.5))
+    # bin i + bin j (centres E_min + (i+0.5) step) lands at fractional index i + j + s with
+    # s = E_min/step + 0.5 (25.5 on the 20 eV grid from 0.5 keV): split each sum between the two
+    # neighbouring bins so its centroid is exact (rounding s put every sum peak 10 eV high)
+    s = FINE_E_MIN / FINE_STEP + 0.5
+    lo = int(np.floor(s))
+    frac = s - lo
     summed = np.zeros_like(spectrum_fine)
-    n = min(len(conv), N_FINE - shift)
-    summed[shift : shift + n] = conv[:n]
+    for shift, w in ((lo, 1.0 - frac), (lo + 1, frac)):
+        n = max(0, min(len(conv), N_FINE - shift))
+        if w > 0 and n > 0:
+            summed[shift : shift + n] += w * conv[:n]
     # each pile-up event removes two photons and adds one
     return total * ((1 - 2 * fraction) * p + fraction * summed)
