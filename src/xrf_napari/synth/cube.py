@@ -19,7 +19,7 @@ import numpy as np
 class SynthCube:
     """One generated cube with its targets (both generators return it)."""
 
-    counts: np.ndarray  # (H, W, 512) uint16 canonical
+    counts: np.ndarray  # (H, W, 512) canonical: uint16 (uint32 above 65535 counts a channel)
     rgb: np.ndarray
     palette: np.ndarray
     labels: np.ndarray
@@ -79,31 +79,51 @@ def pixel_weights(
     return out
 
 
+#: The narrowest unsigned type first: counts are stored as uint16 unless a channel exceeds 65535.
+COUNT_DTYPES = (np.uint16, np.uint32)
+
+
+def _fit_dtype(out: np.ndarray, peak: int, fixed: bool) -> np.ndarray:
+    """`out` widened to the first of COUNT_DTYPES that holds `peak` (never clipped): a cube asked
+    for high count levels is stored as uint32. With a fixed dtype too large a value raises."""
+    if peak <= np.iinfo(out.dtype).max:
+        return out
+    wider = [t for t in COUNT_DTYPES if np.iinfo(t).max >= peak]
+    if fixed or not wider:
+        raise ValueError(
+            f"a channel holds {peak} counts, more than {np.dtype(out.dtype).name} can store"
+            + ("" if wider else ": lower the counts per pixel")
+        )
+    return out.astype(wider[0])
+
+
 def poisson_counts(
     weights: np.ndarray,
     components: np.ndarray,
     counts_per_pixel: float,
     rng: np.random.Generator,
     block_rows: int = 32,
-    dtype=np.uint16,
+    dtype=None,
     totals: np.ndarray | None = None,
 ) -> np.ndarray:
     """Poisson counts (H, W, C), computed in row blocks to bound memory.
 
     totals: per-component total counts defining 'counts per pixel' (default: the components' sums;
-    pass the native-channel totals when the components are on the narrower canonical grid)."""
+    pass the native-channel totals when the components are on the narrower canonical grid).
+    dtype: None stores uint16 and switches to uint32 when a channel exceeds 65535 counts (high
+    --counts-per-pixel; it used to be clipped at 65535 silently); a given dtype that cannot hold a
+    count raises ValueError. Counts are never clipped."""
     h, w, _ = weights.shape
     comp = np.asarray(components, dtype=np.float32)
     totals = comp.sum(axis=1) if totals is None else np.asarray(totals, dtype=np.float32)
     mean_total = float((weights.reshape(-1, weights.shape[-1]) @ totals).mean())
     factor = np.float32(counts_per_pixel / max(mean_total, 1e-30))
-    out = np.empty((h, w, comp.shape[1]), dtype=dtype)
-    top = np.iinfo(dtype).max
+    out = np.empty((h, w, comp.shape[1]), dtype=COUNT_DTYPES[0] if dtype is None else dtype)
     for y0 in range(0, h, block_rows):
         blk = weights[y0 : y0 + block_rows]
         lam = (blk.reshape(-1, blk.shape[-1]) @ comp) * factor
         np.maximum(lam, 0, out=lam)
-        out[y0 : y0 + block_rows] = np.minimum(rng.poisson(lam), top).reshape(
-            blk.shape[:2] + (comp.shape[1],)
-        )
+        draw = rng.poisson(lam)
+        out = _fit_dtype(out, int(draw.max(initial=0)), dtype is not None)
+        out[y0 : y0 + block_rows] = draw.reshape(blk.shape[:2] + (comp.shape[1],))
     return out
