@@ -331,3 +331,58 @@ def test_embedder_stops_with_a_checkpoint_on_sigint(setup, tmp_path, monkeypatch
     monkeypatch.undo()
     assert _run(argv + ["--resume"], monkeypatch) == 0
     assert load_weights(out / "dve.safetensors")[1]["training"]["steps"] == 6
+
+
+# -- 5. recolouriser --resume refuses other settings, data or embedder --------------------------
+def test_recolouriser_resume_refuses_other_settings_data_or_embedder(
+    setup, tmp_path, monkeypatch, capsys
+):
+    """--resume applied changed flags silently (another --lr, --steps, model or --data trained the
+    rest of the run while the outputs claimed one config), as the embedder did before; now the same
+    refusal, before any cube is embedded. When checkpoints, validations and a time budget act may
+    change."""
+    import signal
+
+    from xrf_napari.models.dve import build_from_config
+    from xrf_napari.training.train_recolouriser import CropSampler
+
+    d, data, dve, rec, _ = setup
+    out = tmp_path / "run"
+    argv = _rec_argv(setup, out, "--steps", "4", "--checkpoint-every", "2")
+    _signal_on_call(monkeypatch, CropSampler, "sample", 2, signal.SIGINT)
+    with pytest.raises(SystemExit):
+        _run(argv, monkeypatch)
+    monkeypatch.undo()
+    ckpt = (out / "checkpoint.pt").read_bytes()
+    cache = (out / "latent_cache.npz").stat().st_mtime_ns
+
+    other_data = write_toy_dataset(tmp_path / "other", n_cubes=4, size=40, seed=9)
+    torch.manual_seed(5)
+    other = build_from_config({})
+    save_weights(other.state_dict(), tmp_path / "other_dve.safetensors", other.config)
+    deeper = {**REC_CONFIG, "model": {**REC_CONFIG["model"], "depth": 5}}
+    (tmp_path / "deeper.json").write_text(json.dumps(deeper))
+
+    def swapped(option, value):
+        a = list(argv)
+        a[a.index(option) + 1] = str(value)
+        return a
+
+    capsys.readouterr()
+    for a, named in (
+        (argv + ["--lr", "0.5"], "lr 0.001 there, 0.5 now"),
+        (swapped("--steps", 8), "steps 4 there, 8 now"),
+        (swapped("--config", tmp_path / "deeper.json"), "model.depth 3 there, 5 now"),
+        (swapped("--data", other_data), "--data: other cube files than the run's"),
+        (swapped("--embedder", tmp_path / "other_dve.safetensors"), "--embedder: another"),
+    ):
+        assert main(a + ["--resume"]) == 2, named
+        err = capsys.readouterr().err
+        assert f"--resume: {out / 'checkpoint.pt'} belongs to a run with other settings" in err
+        assert named in err, err
+    assert (out / "checkpoint.pt").read_bytes() == ckpt
+    assert (out / "latent_cache.npz").stat().st_mtime_ns == cache  # refused before embedding
+    assert not (out / "uvit.safetensors").exists()
+    more = ["--checkpoint-every", "3", "--time-budget", "600", "--baseline-steps", "2"]
+    assert main(argv + more + ["--resume"]) == 0
+    assert json.loads((out / "metrics.json").read_text())["steps"] == 4

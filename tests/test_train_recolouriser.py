@@ -44,6 +44,25 @@ def _evaluate(d, test, weights, out):
     return main(args + ["--device", "cpu", "--no-ari", "--no-progress"])
 
 
+def _interrupt_at_step(monkeypatch, n):
+    """Send this process SIGINT during training step n: the run finishes the step, writes a
+    checkpoint and exits 130 (--resume refuses another --steps, so a run is resumed from an
+    interruption, not extended)."""
+    import signal
+
+    from xrf_napari.training.train_recolouriser import CropSampler
+
+    real, calls = CropSampler.sample, []
+
+    def sample(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == n:
+            signal.raise_signal(signal.SIGINT)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(CropSampler, "sample", sample)
+
+
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     from xrf_napari.models.dve import build_from_config
@@ -70,7 +89,7 @@ def setup(tmp_path_factory):
     return d, _dataset(d / "train", 4, 40, 0), _dataset(d / "test", 1, 168, 100)
 
 
-def test_train_resume_and_evaluate(setup, capsys):
+def test_train_resume_and_evaluate(setup, capsys, monkeypatch):
     d, train, test = setup
     out = d / "run"
     common = [
@@ -88,22 +107,19 @@ def test_train_resume_and_evaluate(setup, capsys):
         "--checkpoint-every",
         "3",
     ]
-    assert main(["recolouriser"] + common + ["--steps", "3", "--baseline-steps", "4"]) == 0
-    for name in (
-        "uvit.safetensors",
-        "pixel_mlp.safetensors",
-        "config.json",
-        "metrics.json",
-        "loss_curve.png",
-        "checkpoint.pt",
-        "latent_cache.npz",
-    ):
+    common += ["--steps", "5", "--baseline-steps", "4"]
+    _interrupt_at_step(monkeypatch, 3)
+    with pytest.raises(SystemExit) as stop:
+        main(["recolouriser"] + common)
+    assert stop.value.code == 130
+    monkeypatch.undo()
+    for name in ("config.json", "checkpoint.pt", "latent_cache.npz"):
         assert (out / name).is_file(), name
     cache_mtime = (out / "latent_cache.npz").stat().st_mtime
     # Resume: continues at step 3, reuses the latent cache, ends at step 5.
-    assert (
-        main(["recolouriser"] + common + ["--steps", "5", "--baseline-steps", "0", "--resume"]) == 0
-    )
+    assert main(["recolouriser"] + common + ["--resume"]) == 0
+    for name in ("uvit.safetensors", "pixel_mlp.safetensors", "metrics.json", "loss_curve.png"):
+        assert (out / name).is_file(), name
     assert (out / "latent_cache.npz").stat().st_mtime == cache_mtime
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 5 and np.isfinite(metrics["final_train_loss"])
@@ -327,7 +343,7 @@ def test_validation_images_of_mixed_sizes(setup, tmp_path):
     assert np.isfinite(best) and metrics["val_uvit"]["srgb"] == pytest.approx(best, rel=1e-4)
 
 
-def test_resume_on_another_validation_split_forgets_the_earlier_best(setup, capsys):
+def test_resume_on_another_validation_split_forgets_the_earlier_best(setup, capsys, monkeypatch):
     """A checkpoint validated on other cubes (an older split, or the data changed): its best
     candidate is dropped, since those cubes may be in this run's training set (keep_best chose a
     leaked step once when a paper-style run was resumed after the split moved to paintings)."""
@@ -335,15 +351,18 @@ def test_resume_on_another_validation_split_forgets_the_earlier_best(setup, caps
     out = d / "run_split"
     common = ["--data", str(train), "--embedder", str(d / "dve.safetensors"), "--out", str(out)]
     common += ["--config", str(d / "cfg.json"), "--device", "cpu", "--no-progress"]
-    common += ["--checkpoint-every", "3", "--baseline-steps", "0"]
-    assert main(["recolouriser"] + common + ["--steps", "3"]) == 0
+    common += ["--checkpoint-every", "3", "--baseline-steps", "0", "--steps", "5"]
+    _interrupt_at_step(monkeypatch, 3)
+    with pytest.raises(SystemExit):
+        main(["recolouriser"] + common)
+    monkeypatch.undo()
     ckpt = torch.load(out / "checkpoint.pt", weights_only=False)
     assert ckpt["best"]["step"] == 3
     ckpt["config"]["val_cubes"] = ["a cube of another split"]
     ckpt["best"]["val"] = -1.0  # unbeatable, were it still compared
     torch.save(ckpt, out / "checkpoint.pt")
     capsys.readouterr()
-    assert main(["recolouriser"] + common + ["--steps", "5", "--resume"]) == 0
+    assert main(["recolouriser"] + common + ["--resume"]) == 0
     assert "validated on other cubes" in capsys.readouterr().err
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["kept_step"] == 5  # only this split's validations compete
@@ -382,7 +401,9 @@ def test_colour_bins_train_choose_their_temperature_and_evaluate(setup, tmp_path
     assert (tmp_path / "eval" / "eval.json").is_file()
 
 
-def test_init_fine_tunes_from_weights_and_refuses_another_architecture(setup, tmp_path, capsys):
+def test_init_fine_tunes_from_weights_and_refuses_another_architecture(
+    setup, tmp_path, capsys, monkeypatch
+):
     """--init starts from given weights with their input normalisation (a run that ignored them
     would start from random weights); the starting weights compete for keep_best; a config whose
     model differs from the weights is refused by name."""
@@ -394,8 +415,13 @@ def test_init_fine_tunes_from_weights_and_refuses_another_architecture(setup, tm
     init = tmp_path / "a" / "uvit.safetensors"
     start, start_cfg = load_weights(init)
     out = tmp_path / "b"
-    args = ["--out", str(out), "--steps", "2", "--init", str(init), "--lr", "1e-12"]
-    assert main(["recolouriser"] + common + args) == 0
+    args = ["--out", str(out), "--steps", "3", "--lr", "1e-12"]
+    _interrupt_at_step(monkeypatch, 2)
+    with pytest.raises(SystemExit):
+        main(["recolouriser"] + common + args + ["--init", str(init)])
+    monkeypatch.undo()
+    # resumed without --init: the normalisation and the init record stay the fine-tune's
+    assert main(["recolouriser"] + common + args + ["--resume"]) == 0
     state, cfg = load_weights(out / "uvit.safetensors")
     assert cfg["init"]["sha256"] == sha256_of(init)
     assert cfg["latent_mean"] == start_cfg["latent_mean"]
@@ -404,13 +430,6 @@ def test_init_fine_tunes_from_weights_and_refuses_another_architecture(setup, tm
         assert torch.allclose(state[k].float(), v.float(), atol=1e-3), k
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["val_curve"][0][0] == 0  # the starting weights were validated
-    # resumed without --init: the normalisation and the init record stay the fine-tune's
-    args = ["--out", str(out), "--steps", "3", "--resume"]
-    assert main(["recolouriser"] + common + args) == 0
-    state, cfg = load_weights(out / "uvit.safetensors")
-    assert cfg["init"]["sha256"] == sha256_of(init)
-    assert cfg["latent_mean"] == start_cfg["latent_mean"]
-    assert cfg["latent_std"] == start_cfg["latent_std"]
     other = json.loads((d / "cfg.json").read_text())
     other["model"]["depth"] = 5
     (tmp_path / "other.json").write_text(json.dumps(other))

@@ -188,6 +188,33 @@ class StopSignals:
         return SystemExit(128 + int(self.signum))
 
 
+def files_sha1(files) -> str:
+    """Which cube files a run trains on (names and sizes), whatever path reaches them: --resume
+    refuses other data."""
+    import hashlib
+
+    listed = [[Path(p).name, Path(p).stat().st_size] for p in files]
+    return hashlib.sha1(json.dumps(listed).encode()).hexdigest()
+
+
+def check_resume(ckpt_path, before: dict, now: dict, keys, data: list[str] = ()) -> None:
+    """Refuse to resume with settings or data other than the interrupted run's: the rest of the
+    run would train otherwise than its first part while its outputs claim one config and one
+    dataset throughout. keys: the settings compared (before: the checkpoint's config, now: this
+    run's); data: descriptions of data differences found by the caller."""
+    differ = [
+        f"{k} {before.get(k)!r} there, {now.get(k)!r} now"
+        for k in keys
+        if before.get(k) != now.get(k)
+    ]
+    differ += list(data)
+    if differ:
+        raise ValueError(
+            f"--resume: {ckpt_path} belongs to a run with other settings ({'; '.join(differ)}): "
+            "resume with the interrupted command unchanged, or train into another --out"
+        )
+
+
 def seed_everything(seed: int) -> None:
     import torch
 

@@ -10,7 +10,6 @@ training continues from checkpoint.pt and gives the same weights as an uninterru
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import sys
@@ -464,6 +463,7 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
 def _pool(data_dir, cfg: dict, device, dist):
     """(pool (not loaded yet), refresh each epoch, steps per epoch); resolves cfg["steps"] from
     cfg["epochs"] and records the resolved sizes in cfg["resolved"]."""
+    from .common import files_sha1
     from .data import make_pool
 
     pool, refresh = make_pool(
@@ -480,33 +480,25 @@ def _pool(data_dir, cfg: dict, device, dist):
         "batch_size": batch_size,
         "steps_per_epoch": steps_per_epoch,
         "data": str(data_dir),
-        # which cubes (names and sizes), whatever path reaches them: --resume compares it
-        "files_sha1": hashlib.sha1(
-            json.dumps([[p.name, p.stat().st_size] for p in pool.files]).encode()
-        ).hexdigest(),
+        "files_sha1": files_sha1(pool.files),  # which cubes: --resume compares it
         "world_size": dist.world_size,
     }
     return pool, refresh, steps_per_epoch
 
 
 def _check_resume(ckpt_path, before: dict, cfg: dict) -> None:
-    """Refuse to resume with settings or data other than the interrupted run's: the rest of the
-    run would train otherwise than its first part while the weights claim one config and one
-    dataset throughout. checkpoint_every may change (checkpointing draws no random numbers)."""
-    keys = dict.fromkeys([*before, *cfg])
-    differ = [
-        f"{k} {before.get(k)!r} there, {cfg.get(k)!r} now"
-        for k in keys
-        if k not in (*DERIVED_KEYS, "checkpoint_every") and before.get(k) != cfg.get(k)
+    """Refuse to resume with settings or data other than the interrupted run's
+    (common.check_resume); checkpoint_every may change (checkpointing draws no random numbers)."""
+    from .common import check_resume
+
+    keys = [
+        k for k in dict.fromkeys([*before, *cfg]) if k not in (*DERIVED_KEYS, "checkpoint_every")
     ]
     was = before.get("resolved") or {}
+    data = []
     if was.get("files_sha1") != cfg["resolved"]["files_sha1"]:
-        differ.append(f"--data: other cube files than the run's {was.get('data')}")
-    if differ:
-        raise ValueError(
-            f"--resume: {ckpt_path} belongs to a run with other settings ({'; '.join(differ)}): "
-            "resume with the interrupted command unchanged, or train into another --out"
-        )
+        data.append(f"--data: other cube files than the run's {was.get('data')}")
+    check_resume(ckpt_path, before, cfg, keys, data)
 
 
 def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:

@@ -74,7 +74,13 @@ DEFAULTS = {
 #: run's config.json given as --config repeats that run).
 DERIVED_KEYS = (
     "resolved_steps", "n_train", "n_val", "val_cubes", "split", "model_config", "n_params",
-    "device", "world_size", "command",
+    "device", "world_size", "command", "files_sha1", "embedder_sha256",
+)  # fmt: skip
+#: Settings --resume may change: when checkpoints and validations happen, when a time budget stops
+#: the run (a run stopped by its budget is resumed with a larger one), and what follows the loop.
+RESUME_MAY_CHANGE = (
+    "checkpoint_every", "log_every", "time_budget", "baseline_steps", "decode_temperatures",
+    "embed_chunk",
 )  # fmt: skip
 
 CACHE_NAME = "latent_cache.npz"
@@ -637,6 +643,7 @@ class _Run:
     colour_loss: object = None  # ColourClassLoss when the model scores colour bins
     embedder_sha256: str | None = None  # whose latents the model learns
     saved_step: int | None = None  # the step of OUT/checkpoint.pt (None: not written yet)
+    resume_state: dict | None = None  # --resume: the checkpoint, read and checked by _build
 
     @property
     def steps(self) -> int:
@@ -716,7 +723,7 @@ def _build(args) -> _Run:
     """The embedded data and its painting split, model, optimiser and crop sampler; writes
     config.json."""
     from ..models.uvit import build_from_config
-    from .common import command_line, seed_everything, write_json
+    from .common import command_line, files_sha1, seed_everything, write_json
     from .data import cube_source, list_cubes, painting_split
 
     cfg, out, device, dist = _start(args)
@@ -727,6 +734,9 @@ def _build(args) -> _Run:
     if cfg["init"]:  # checked before the embedding pass, which takes minutes on a real dataset
         init_state, icfg = load_init(cfg["init"], cfg["model"], cfg["target"])
     check_model(cfg)  # so is the model
+    data_sha1 = files_sha1(list_cubes(args.data))
+    embedder_sha256 = _embedder_sha(args.embedder)
+    resume_state = _check_resume(out, cfg, data_sha1, embedder_sha256) if args.resume else None
     t0 = time.time()
     latents, palettes, rgbs, names = embed_dataset(
         args.data,
@@ -811,6 +821,8 @@ def _build(args) -> _Run:
         "device": str(device),
         "world_size": dist.world_size,
         "command": command_line(),
+        "files_sha1": data_sha1,  # --resume refuses other data
+        "embedder_sha256": embedder_sha256,  # or another embedder
     }
     if dist.is_main:
         write_json(out / "config.json", public)
@@ -833,7 +845,8 @@ def _build(args) -> _Run:
         embed_s=embed_s,
         show=show,
         colour_loss=colour_loss,
-        embedder_sha256=_embedder_sha(args.embedder),
+        embedder_sha256=embedder_sha256,
+        resume_state=resume_state,
     )
 
 
@@ -854,19 +867,52 @@ def _optimizer(core, cfg: dict, device):
     )
 
 
-def _resume(r: _Run) -> LoopState:
-    """Model, optimiser and loop state from OUT/checkpoint.pt."""
-    from .common import load_checkpoint
+def _check_resume(out: Path, cfg: dict, data_sha1: str, embedder_sha256) -> dict:
+    """The checkpoint --resume continues from, read before the embedding pass and refused when
+    this run's settings, cube files or embedder differ from the interrupted run's (they were applied
+    silently: the rest of the run trained otherwise while the weights claimed one config), as the
+    embedder's --resume does. RESUME_MAY_CHANGE may differ; without --init, the checkpoint's init
+    holds; settings an older checkpoint does not record are not compared."""
+    from ..models.uvit import DEFAULT_CONFIG as UVIT_DEFAULTS
+    from .common import check_resume, load_checkpoint
 
-    ckpt = r.out / CHECKPOINT_NAME
+    ckpt = out / CHECKPOINT_NAME
     if not ckpt.is_file():
         raise ValueError(f"--resume: no checkpoint {ckpt}")
     state = load_checkpoint(
-        ckpt,
-        model=r.core,
-        optimizer=r.opt,
-        required=("model", "optimizer", "step", "curves", "sampler_rng", "torch_rng"),
+        ckpt, required=("model", "optimizer", "step", "curves", "sampler_rng", "torch_rng")
     )
+    before = state.get("config") or {}
+
+    def flat(c: dict) -> dict:  # model keys either side left out take the model's default
+        model = {**UVIT_DEFAULTS, **(c.get("model") or {})}
+        return {**c, **{f"model.{k}": v for k, v in model.items()}}
+
+    skip = {*RESUME_MAY_CHANGE, "model"}
+    if cfg.get("epochs") is not None:  # steps follow from the epochs, compared instead
+        skip.add("steps")
+    if cfg.get("init") is None:
+        skip.add("init")
+    was, now = flat(before), flat(cfg)
+    keys = [k for k in was if k in now and k not in {*skip, *DERIVED_KEYS, "comment"}]
+    data = []
+    if before.get("files_sha1") not in (None, data_sha1):
+        data.append("--data: other cube files than the run's")
+    if before.get("embedder_sha256") not in (None, embedder_sha256):
+        data.append(
+            f"--embedder: another embedder (SHA-256 {str(embedder_sha256)[:12]}...) than the "
+            f"run's ({before['embedder_sha256'][:12]}...)"
+        )
+    check_resume(ckpt, was, now, keys, data)
+    return state
+
+
+def _resume(r: _Run) -> LoopState:
+    """Model, optimiser and loop state from OUT/checkpoint.pt (read and checked by _build)."""
+    from .common import load_checkpoint
+
+    ckpt = r.out / CHECKPOINT_NAME
+    state = load_checkpoint(ckpt, state=r.resume_state, model=r.core, optimizer=r.opt)
     loop = LoopState.from_checkpoint(state, r.sampler)
     # The input normalisation is the checkpoint's (restored with the model's buffers; a fine-tuning
     # run's came from its --init weights, not from this data): the written config must say so.
