@@ -439,3 +439,23 @@ def test_cli_reads_a_16_bit_label_image_numbering_a_region_65535(scan, tmp_path,
     assert set(top) == {"1", "2", "65535"} and top["65535"] == "Zinc white"
     assert "region 65535" in (out / "report.html").read_text()
     np.testing.assert_array_equal(np.asarray(Image.open(out / "regions.png")), big)
+
+
+def test_cli_table_csv_and_page_show_each_regions_pixels_and_its_interior(scan, tmp_path, capsys):
+    """A region's "px" is all its pixels (as regions.png has them); its spectrum, fits and counts
+    come from its interior, said as such: the printed table, candidates.csv and the page agree.
+    They used to show the interior alone as the region's size (432 px shown as 324)."""
+    cube_path, labels_path = scan
+    labels = np.load(labels_path)
+    full = np.bincount(labels.ravel())
+    out = tmp_path / "r"
+    assert main(["pigments", str(cube_path), "-l", str(labels_path), "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    rows = [r for r in _candidates(out) if r["rank"] == "1"]
+    page = (out / "report.html").read_text()
+    for r in rows:
+        lab, inner = int(r["region"]), int(r["interior_pixels"])
+        assert int(r["pixels"]) == full[lab] and 0 < inner < full[lab]
+        said = f"{full[lab]} px, spectrum from {inner} interior px"
+        assert f"region {lab:3d} ({said}): " in text and said in page
+    assert "interior_pixels: those its spectrum" in (out / "candidates.csv").read_text()

@@ -624,3 +624,20 @@ def test_region_ids_of_any_size_are_fitted_under_their_own_numbers():
     leak = pf.neighbour_leak(np.array([[3, 65535]]), np.array([3, 65535]), spectra)
     np.testing.assert_allclose(leak[0], spectra[[1]])
     np.testing.assert_allclose(leak[1], spectra[[0]])
+
+
+def test_a_region_counts_all_its_pixels_and_its_interior_apart(report):
+    """A region's mean spectrum comes from its interior (away from the neighbours' paint); its
+    size is still all its pixels, as the label map has them: the report showed the interior
+    alone as "px" (the sample's region 1: 137 of its 1,094 pixels)."""
+    from xrf_napari.analysis.pigment_report import pixels_text
+
+    _, labels = _cube(RECIPES, single_pixel=True)
+    full = np.bincount(labels.ravel())
+    by_label = {r.label: r for r in report.regions}
+    for lab, r in by_label.items():
+        assert r.area == r.region_pixels == full[lab]
+    first = by_label[1]
+    assert 0 < first.n_pixels < first.area  # a 12-pixel stripe: eroded
+    assert pixels_text(first) == f"{first.area} px, spectrum from {first.n_pixels} interior px"
+    assert pixels_text(by_label[5]) == "1 px"  # too small to erode: used whole

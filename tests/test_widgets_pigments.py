@@ -55,6 +55,13 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
     assert first.count() == len(widget.report.regions[0].candidates)  # no photograph: no mixture
     assert not widget.suggested_button.isEnabled()
     assert "Hg" in widget.table.item(0, 2).text()
+    # the row's size is the whole region, its interior (the spectrum's pixels) said apart
+    inner = widget.report.regions[0].n_pixels
+    assert 0 < inner < (labels == 1).sum()
+    assert widget.table.item(0, 0).text() == (
+        f"1  ({(labels == 1).sum()} px, spectrum from {inner} interior px)"
+    )
+    assert "interior pixels" in widget.table.item(0, 0).toolTip()
     layer = viewer.layers[f"pigment recolour [{cube_stack_name(viewer)}]"]
     assert layer.rgb and layer.data.shape == (SIZE, SIZE, 3)
     rep = widget.report
@@ -173,7 +180,7 @@ def test_photograph_layer_orders_x_ray_twins(docked, qtbot):
     assert widget.job.last_error is None, widget.job.last_error
     assert widget.report.regions[1].best.pigments == ["Malachite"]
     assert "Colour prior: photograph" in widget.info.text()
-    assert widget.table.item(1, 0).toolTip() == "photograph of the region"
+    assert widget.table.item(1, 0).toolTip().startswith("photograph of the region; ")
     assert widget.report.regions[2].best.pigments == ["Zinc white"]  # the lines still decide
     assert "photograph suggests + " in widget.table.item(2, 3).text()
     assert "lake" in widget.table.item(2, 3).text()  # red or madder lake: X-ray twins

@@ -585,12 +585,21 @@ class HiddenPartner:
 @dataclass
 class RegionResult:
     label: int
+    #: pixels whose mean is `spectrum`: the region's interior, away from its boundary where the
+    #: neighbours' paint mixes in (INTERIOR_PX; the whole region when it is too narrow)
     n_pixels: int
-    counts: float  # total counts of the region on the canonical grid
+    counts: float  # total counts of those pixels on the canonical grid
     spectrum: np.ndarray  # (512,) mean counts per pixel, canonical grid
     candidates: list[Candidate] = field(default_factory=list)
     hidden: list[HiddenPartner] = field(default_factory=list)
     message: str = ""  # why nothing (or little) could be said
+    #: all the region's pixels in the label map (0: not known, taken as n_pixels)
+    region_pixels: int = 0
+
+    @property
+    def area(self) -> int:
+        """The region's pixels in the label map (what a Labels layer or regions.png shows)."""
+        return self.region_pixels or self.n_pixels
 
     @property
     def best(self) -> Candidate | None:
@@ -1228,7 +1237,14 @@ def _interior(labels: np.ndarray) -> np.ndarray:
 
 def region_spectra(cube, labels: np.ndarray):
     """(labels, mean spectra on the canonical grid (k, 512), pixel counts (k,)) for the k region
-    ids present (> 0, ascending; any values: they are renumbered 1..k inside)."""
+    ids present (> 0, ascending; any values: they are renumbered 1..k inside). The means are over
+    each region's interior pixels (`_interior`), which the counts count."""
+    return _region_spectra(cube, labels)[:3]
+
+
+def _region_spectra(cube, labels: np.ndarray):
+    """region_spectra's (labels, spectra, interior pixel counts) and each region's whole pixel
+    count."""
     from ..energy import to_canonical_matrix
     from .embed import cluster_spectra
 
@@ -1258,7 +1274,7 @@ def region_spectra(cube, labels: np.ndarray):
     m = to_canonical_matrix(cube.calibration, cube.n_channels)
     canon = np.asarray(mean @ m) if mean.size else np.zeros((0, m.shape[1]))
     present = np.nonzero(counts > 0)[0]
-    return ids[present], canon[present], counts[present]
+    return ids[present], canon[present], counts[present], full[present]
 
 
 #: Tried when the file does not name them: every anode the tube model knows, and these
@@ -1349,14 +1365,14 @@ def iter_fit_regions(
 
     profile, notes = instrument_for(cube, anode, kv, fwhm_mn_ev, optic, atmosphere)
     yield 0, 1
-    profile, notes, lib, ground, labs, spectra, npix, sums, _, leaks = region_inputs(
+    profile, notes, lib, ground, labs, spectra, npix, sums, _, leaks, areas = region_inputs(
         cube, labels, profile, notes
     )
     energy = canonical_energy()
     scan_pixels = np.asarray(labels).size
     results = []
-    for r, (lab, spec, n, y, leak) in enumerate(zip(labs, spectra, npix, sums, leaks)):
-        res = RegionResult(int(lab), int(n), float(y.sum()), spec)
+    for r, (lab, spec, n, y, leak, area) in enumerate(zip(labs, spectra, npix, sums, leaks, areas)):
+        res = RegionResult(int(lab), int(n), float(y.sum()), spec, region_pixels=int(area))
         prior = None if not colour_priors else colour_priors.get(int(lab))
         if too_few_pixels(n, scan_pixels):
             res.message = (
@@ -1365,8 +1381,9 @@ def iter_fit_regions(
             )
         elif y.sum() < MIN_COUNTS:
             res.message = (
-                f"region {lab} has {y.sum():.0f} counts: too few to interpret "
-                f"(at least {MIN_COUNTS:.0f})"
+                f"region {lab} has {y.sum():.0f} counts"
+                + (f" in its {n} interior pixels" if n < area else "")
+                + f": too few to interpret (at least {MIN_COUNTS:.0f})"
             )
         else:
             with _one_thread():  # mixture refinement calls xraylib (see component_library)
@@ -1421,21 +1438,22 @@ class RegionInputs(NamedTuple):
     ground: list[int]
     labels: np.ndarray  # region labels, in the order of the arrays below
     spectra: np.ndarray  # mean spectrum per region
-    npix: np.ndarray
+    npix: np.ndarray  # interior pixels per region (those of `spectra`)
     sums: np.ndarray  # summed spectrum per region (counts)
     ok: np.ndarray  # enough pixels and counts to interpret
     leaks: np.ndarray  # neighbour_leak
+    areas: np.ndarray  # all the pixels of each region
 
 
 def region_inputs(cube, labels, profile: InstrumentProfile, notes: list[str]) -> RegionInputs:
-    labs, spectra, npix = region_spectra(cube, labels)
+    labs, spectra, npix, areas = _region_spectra(cube, labels)
     sums = spectra * npix[:, None]
     ok = ~too_few_pixels(npix, np.asarray(labels).size) & (sums.sum(axis=1) >= MIN_COUNTS)
     profile, notes = estimate_missing(profile, notes, sums[ok])
     lib = component_library(profile)
     ground = choose_ground(lib, sums, ok)
     leaks = neighbour_leak(labels, labs, spectra)
-    return RegionInputs(profile, notes, lib, ground, labs, spectra, npix, sums, ok, leaks)
+    return RegionInputs(profile, notes, lib, ground, labs, spectra, npix, sums, ok, leaks, areas)
 
 
 def fit_regions(cube, labels, **kw) -> PigmentReport:

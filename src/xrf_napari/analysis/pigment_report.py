@@ -34,6 +34,22 @@ NO_CANDIDATE_GREY = 0.15
 OVERVIEW_PX = 480
 
 
+def pixels_text(region) -> str:
+    """A region's size as the CLI table, the page and the dock show it: all its pixels (as the
+    label map has them) and, where fewer, the interior pixels its spectrum is the mean of."""
+    text = f"{region.area:,} px"
+    if region.n_pixels < region.area:
+        text += f", spectrum from {region.n_pixels:,} interior px"
+    return text
+
+
+#: What `pixels_text` and the CSV's interior_pixels mean, for the CSV comment and the dock.
+INTERIOR_NOTE = (
+    "a region's spectrum is the mean of its interior pixels, at least 3 pixels from its boundary "
+    "(fewer in a narrow region), where the neighbouring paints do not mix in"
+)
+
+
 def top_choices(report) -> list[int]:
     """Each region's first candidate (-1 where it has none): the default choice."""
     return [0 if r.candidates else -1 for r in report.regions]
@@ -166,12 +182,15 @@ def _write_candidates(path, report, choices):
     rows = []
     for r, chosen in zip(report.regions, choices):
         if not r.candidates:
-            rows.append([r.label, r.n_pixels, f"{r.counts:.0f}", "", ""] + [""] * 7 + [r.message])
+            rows.append(
+                [r.label, r.area, r.n_pixels, f"{r.counts:.0f}", "", ""] + [""] * 7 + [r.message]
+            )
         n = len(r.candidates)
         for k, c in enumerate(r.options, 1):
             rows.append(
                 [
                     r.label,
+                    r.area,
                     r.n_pixels,
                     f"{r.counts:.0f}",
                     k if k <= n else "suggested",
@@ -191,6 +210,7 @@ def _write_candidates(path, report, choices):
         [
             "region",
             "pixels",
+            "interior_pixels",
             "counts",
             "rank",
             "chosen",
@@ -206,6 +226,8 @@ def _write_candidates(path, report, choices):
         rows,
         _comments(report)
         + [
+            "pixels: the region's pixels in regions.png; interior_pixels: those its spectrum "
+            f"(region_spectra.csv, the fits, counts) is made from: {INTERIOR_NOTE}",
             "chosen = 1: the candidate pigment_recolour.png paints the region with",
             "rank 'suggested': the best candidate with the hidden partner the colour prior "
             "suggests (hidden_partners.csv); X-rays cannot tell it from rank 1",
@@ -426,7 +448,7 @@ def render_html(
         svg = spectrum_svg(report.energy, r.spectrum, fits) if r.counts > 0 else ""
         msg = f'<div class="msg">{esc(r.message)}</div>' if r.message else ""
         rows.append(
-            f"<tr><td><b>region {r.label}</b><br><span class='small'>{r.n_pixels} px, "
+            f"<tr><td><b>region {r.label}</b><br><span class='small'>{esc(pixels_text(r))}, "
             f"{r.counts:.3g} counts</span><br><img src='{thumb}' alt='region "
             f"{r.label}'>{prior_html}</td>"
             f"<td>{msg}{''.join(cands)}<div class='small'>possibly hidden (invisible to X-rays): "
@@ -446,7 +468,9 @@ pigments plus the ground and scatter; probabilities are relative among the candi
 those not shown. Pigments with the same elements (lead white / red lead, azurite / malachite) are
 told apart by traces and colour only. Pigments without lines in air (lakes, indigo, carbon black)
 can never be seen: they are listed as possible hidden partners with the colour each would give.
-Spectra: black, region mean (log scale); dashed, the best two candidates.</p>{cmd}
+Spectra: black, region mean (log scale); dashed, the best two candidates. Pixels: all the
+region's pixels; its spectrum (and the counts) comes from its interior pixels, at least 3 pixels
+from its boundary where the neighbouring paints do not mix in.</p>{cmd}
 <p><img src='{overview}' alt='pigment recolour'><br><span class="small">Each region in the
 colour of its chosen candidate (pigment_recolour.png; outside the regions grey). The region
 numbers are the label values of regions.png.</span></p>

@@ -189,7 +189,12 @@ def run(args) -> int:
     import numpy as np
 
     from ..analysis.pigment_fit import is_spot_scan, iter_fit_regions
-    from ..analysis.pigment_report import REPORT_FILES, suggested_choices, write_report
+    from ..analysis.pigment_report import (
+        REPORT_FILES,
+        pixels_text,
+        suggested_choices,
+        write_report,
+    )
     from ..fileutil import check_output_folder
     from ._args import read_scan
 
@@ -267,7 +272,7 @@ def run(args) -> int:
     for r in report.regions:
         best = r.best.label if r.best else "-"
         print(
-            f"region {r.label:3d} ({r.n_pixels} px): {best}"
+            f"region {r.label:3d} ({pixels_text(r)}): {best}"
             + (f"  [{r.best.probability:.0%}]" if r.best else "")
             + (f"  (photograph: + {r.suggested.suggested_partner})" if r.suggested else "")
             + (f"  {r.message}" if r.message else "")

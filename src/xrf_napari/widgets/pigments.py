@@ -504,6 +504,8 @@ class PigmentsWidget(CubeDock):
 
     def show_result(self, result) -> None:
         """The current scan's fit in the table, or an empty table when it has none."""
+        from ..analysis.pigment_report import INTERIOR_NOTE, pixels_text
+
         self.result = result
         self.table.setRowCount(0)
         self.export_button.setEnabled(result is not None)
@@ -523,10 +525,12 @@ class PigmentsWidget(CubeDock):
         )
         self.table.setRowCount(len(rep.regions))
         for row, r in enumerate(rep.regions):
-            item = QTableWidgetItem(f"{r.label}  ({r.n_pixels} px)")
+            item = QTableWidgetItem(f"{r.label}  ({pixels_text(r)})")
+            tip = [INTERIOR_NOTE[0].upper() + INTERIOR_NOTE[1:]]
             if result.colours and r.label in result.colours:
                 item.setIcon(swatch_icon(result.colours[r.label]))
-                item.setToolTip(f"{result.colour_source} of the region")
+                tip.insert(0, f"{result.colour_source} of the region")
+            item.setToolTip("; ".join(tip))
             self.table.setItem(row, 0, item)
             combo = QComboBox()
             for c in r.candidates:
