@@ -145,6 +145,13 @@ def test_cli_labels_from_the_cube_and_bad_labels(scan, tmp_path, capsys):
     assert rc == 2
     err = capsys.readouterr().err
     assert "bad.npy" in err and "does not match the scan" in err
+    np.save(tmp_path / "zeros.npy", np.zeros((36, 36), np.int32))  # no region at all
+    rc = main(
+        ["pigments", str(cube_path), "-l", str(tmp_path / "zeros.npy"), "-o", str(tmp_path / "z")]
+    )
+    assert rc == 2 and not (tmp_path / "z").exists()  # nothing written
+    err = capsys.readouterr().err
+    assert "zeros.npy" in err and "no region: every pixel is 0" in err
     rc = main(
         [
             "pigments",

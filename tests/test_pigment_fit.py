@@ -175,6 +175,14 @@ def test_bad_labels_and_uncalibrated_cube():
         pf.fit_regions(cube_from_array(counts), np.ones((4, 4), int))
 
 
+def test_a_label_map_without_a_region_is_refused():
+    """Every pixel 0 (an empty Labels layer, a mask): refused with a message, where it used to
+    give an empty report without a word."""
+    counts = np.ones((4, 4, 512), np.uint16)
+    with pytest.raises(pf.PigmentFitError, match="no region: every pixel is 0"):
+        pf.fit_regions(cube_from_array(counts, CANON), np.zeros((4, 4), np.int32))
+
+
 def test_twins_and_visibility():
     lib = pf.component_library(PROFILE)
     i = lib.index

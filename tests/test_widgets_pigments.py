@@ -140,7 +140,7 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
     )
 
 
-def test_uvit_colours_cancel_and_bad_labels(docked, qtbot, tmp_path):
+def test_uvit_colours_cancel_and_bad_labels(docked, qtbot, tmp_path, monkeypatch):
     viewer, widget, _ = docked
     widget.use_uvit.setChecked(True)
     widget.uvit_weights, widget.dve_weights = (str(p) for p in tiny_weights(tmp_path)[::-1])
@@ -156,6 +156,17 @@ def test_uvit_colours_cancel_and_bad_labels(docked, qtbot, tmp_path):
     viewer.add_labels(np.ones((5, 5), np.int32), name="small")
     widget.labels_combo.set_layer(viewer.layers["small"])
     assert widget.run() is None  # wrong shape: a message, no job
+    said = []
+    monkeypatch.setattr(
+        "xrf_napari.widgets.pigments.report_error", lambda exc, ctx="": said.append(str(exc))
+    )
+    viewer.add_labels(np.zeros((SIZE, SIZE), np.int32), name="empty")
+    widget.labels_combo.set_layer(viewer.layers["empty"])
+    assert widget.run() is None and not widget.job.is_running  # no region: a message, no job
+    assert said == [
+        "empty: the label map has no region: every pixel is 0 (not a region); paint regions, "
+        "or make them with Embed & cluster"
+    ]
 
 
 def test_photograph_layer_orders_x_ray_twins(docked, qtbot):

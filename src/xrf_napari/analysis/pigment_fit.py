@@ -149,6 +149,10 @@ class PigmentFitError(ValueError):
     """The scan cannot be interpreted (no calibration, unknown anode, labels of the wrong shape)."""
 
 
+#: Why a label map without a region is refused (every pixel 0: an empty Labels layer, a mask).
+EMPTY_LABELS = "the label map has no region: every pixel is 0 (not a region)"
+
+
 # ---------------------------------------------------------------------------------------------
 # instrument
 # ---------------------------------------------------------------------------------------------
@@ -1262,6 +1266,8 @@ def _region_spectra(cube, labels: np.ndarray):
         raise PigmentFitError("labels must be non-negative integers (0 = not a region)")
     ids, compact = compact_labels(labels)  # per-region tables as long as the regions, any ids
     k = len(ids)
+    if k == 0:
+        raise PigmentFitError(EMPTY_LABELS)
     inner = _interior(compact)
     full = np.bincount(compact.reshape(-1), minlength=k + 1)[1:]
     kept = np.bincount(inner.reshape(-1), minlength=k + 1)[1:]

@@ -130,6 +130,10 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
         raise ValueError(
             f"--labels {path}: shape {lab.shape} does not match the scan {tuple(shape)}"
         )
+    if not lab.any():  # refused before anything is fitted or written
+        from ..analysis.pigment_fit import EMPTY_LABELS
+
+        raise ValueError(f"--labels {path}: {EMPTY_LABELS}")
     return lab.astype(np.int32)
 
 

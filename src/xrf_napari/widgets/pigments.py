@@ -392,6 +392,17 @@ class PigmentsWidget(CubeDock):
         labels = np.asarray(labels_layer.data).astype(
             np.int32, copy=True
         )  # a snapshot: the user may paint on
+        if not labels.any():
+            from ..analysis.pigment_fit import EMPTY_LABELS
+
+            report_error(
+                ValueError(
+                    f"{labels_layer.name}: {EMPTY_LABELS}; paint regions, or make them with "
+                    "Embed & cluster"
+                ),
+                "Pigments",
+            )
+            return None
         photo_layer = self.photo_combo.current_layer()
         photo = None
         if photo_layer is not None:
