@@ -386,3 +386,31 @@ def test_recolouriser_resume_refuses_other_settings_data_or_embedder(
     more = ["--checkpoint-every", "3", "--time-budget", "600", "--baseline-steps", "2"]
     assert main(argv + more + ["--resume"]) == 0
     assert json.loads((out / "metrics.json").read_text())["steps"] == 4
+
+
+# -- 7. a set generate has not finished is named as such ----------------------------------------
+def test_a_set_still_being_generated_is_refused_as_incomplete(setup, tmp_path, capsys):
+    """generate writes manifest.json before its first cube and the cube list after its last:
+    meanwhile export-set said "unreadable manifest ('cubes')" and training and evaluate used the
+    cubes written so far."""
+    import shutil
+
+    from xrf_napari.synth.dataset import GenerateConfig, _manifest_head
+
+    d, data, dve, _, _ = setup
+    running = tmp_path / "running"
+    shutil.copytree(data, running)
+    head = _manifest_head(GenerateConfig(out=str(running), n_cubes=8), None)
+    (running / "manifest.json").write_text(json.dumps(head))
+    said = f"{running} is an incomplete generated set: its manifest.json lists no cubes yet"
+    for argv in (
+        ["export-set", "--data", str(running), "--format", "h5", "--out", str(tmp_path / "x")],
+        _emb_argv(setup, tmp_path / "e"),
+        _rec_argv(setup, tmp_path / "r"),
+        ["evaluate", "--data", str(running), "--embedder", str(dve), "--device", "cpu"],
+    ):
+        if argv[0] in ("embedder", "recolouriser"):
+            argv[argv.index("--data") + 1] = str(running)
+        assert main(argv) == 2, argv[0]
+        err = capsys.readouterr().err
+        assert said in err and "generate is still running there, or was interrupted" in err, err

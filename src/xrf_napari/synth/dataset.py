@@ -191,6 +191,25 @@ def cube_name(index: int) -> str:
     return f"cube_{index:05d}.h5"
 
 
+def check_set_complete(data_dir) -> None:
+    """A ValueError naming the folder when `generate` has not finished there: it writes
+    manifest.json with its options before the first cube and adds the "cubes" list after the last,
+    so a manifest without it means generation is still running or was interrupted, and the
+    folder holds part of the set (training used what was there; export-set said "unreadable
+    manifest ('cubes')"). Folders without a generator's manifest pass."""
+    mpath = Path(data_dir) / "manifest.json"
+    try:
+        manifest = json.loads(mpath.read_text())
+    except (OSError, ValueError):
+        return
+    if isinstance(manifest, dict) and "generator" in manifest and "cubes" not in manifest:
+        raise ValueError(
+            f"{data_dir} is an incomplete generated set: its manifest.json lists no cubes yet "
+            "(generate is still running there, or was interrupted: rerun the same generate "
+            "command to finish it)"
+        )
+
+
 def native_path(cube_path) -> Path:
     """The copy of a cube at its instrument's native channels that `--native` writes beside it."""
     cube_path = Path(cube_path)

@@ -57,12 +57,13 @@ def run(args) -> int:
 def source_files(data_dir) -> list[tuple[Path, Path]]:
     """(canonical project file, file to export) per cube of a generated set: the native-grid file
     when there is one (what the instrument wrote), else the canonical one."""
-    from .dataset import native_path
+    from .dataset import check_set_complete, native_path
 
     data_dir = Path(data_dir)
     mpath = data_dir / "manifest.json"
     if not mpath.is_file():
         raise ValueError(f"{data_dir} has no manifest.json: not a generated dataset")
+    check_set_complete(data_dir)
     try:
         names = [c["file"] for c in json.loads(mpath.read_text())["cubes"]]
     except (ValueError, KeyError, TypeError) as exc:

@@ -29,7 +29,9 @@ def list_cubes(data_dir) -> list[Path]:
     if not data_dir.is_dir():
         raise ValueError(f"dataset folder {data_dir} does not exist")
 
-    from ..synth.dataset import native_path
+    from ..synth.dataset import check_set_complete, native_path
+
+    check_set_complete(data_dir)  # training on the cubes a running generate has written so far
 
     def cubes(folder):
         found = sorted(p for p in folder.glob("*.h5") if not p.name.startswith("."))
