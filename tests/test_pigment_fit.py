@@ -197,7 +197,10 @@ def test_twins_and_visibility():
 def test_anode_and_resolution_estimated_when_the_file_lacks_them():
     mo = InstrumentProfile(anode="Mo", kv=45.0, fwhm_mn_ev=170.0, counts_per_pixel=2000.0)
     cube, labels = _cube(RECIPES[:3], size=36, seed=4, profile=mo)
-    bare = cube_from_array(np.asarray(cube.data), CANON)  # no metadata at all
+    # no metadata at all, and an energy axis the reader calibrated itself, assuming Rh
+    auto = {"residual_ev_rms": 12.3, "matched": ["Rh Lb (anode) ch 190.4"], "anode": "Rh"}
+    cal = Calibration(CANON.offset, CANON.gain, CANON.quadratic, source="auto")
+    bare = cube_from_array(np.asarray(cube.data), cal, auto_calibration=auto)
     rep = pf.fit_regions(bare, labels)
     assert rep.profile.anode == "Mo"
     assert abs(rep.profile.fwhm_mn_ev - 170.0) <= 20.0
@@ -205,6 +208,21 @@ def test_anode_and_resolution_estimated_when_the_file_lacks_them():
     assert not any(n.startswith("anode not in the metadata: Rh assumed") for n in rep.notes)
     best = {r.label: r.best for r in rep.regions}
     assert "Vermilion" in best[1].pigments
+    # the report says the energy axis is the reader's automatic calibration, which anode that
+    # assumed, and that the fit's estimate contradicts it
+    assert (
+        "energy calibration: automatic (the file has none), assuming the Rh anode's lines among "
+        "its peaks, residual 12 eV rms"
+    ) in rep.notes
+    assert any(
+        n.startswith("contradiction: the fit's anode is Mo but the automatic energy calibration")
+        for n in rep.notes
+    )
+    from dataclasses import replace
+
+    same = pf.calibration_notes(bare, replace(rep.profile, anode="Rh"))
+    assert len(same) == 1 and "automatic" in same[0]  # no contradiction when they agree
+    assert pf.calibration_notes(cube, rep.profile) == []  # the file's own calibration
 
 
 MO = InstrumentProfile(anode="Mo", kv=40.0, fwhm_mn_ev=170.0, counts_per_pixel=1500.0)

@@ -1328,6 +1328,36 @@ def estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.n
     return profile, out
 
 
+def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
+    """Notes on an energy calibration the file did not give: the reader's automatic one (which
+    tube anode its matched lines assumed, how well they fit) and, when the fit's anode is another
+    (estimated from the spectra, or given), that the two contradict each other: with the wrong
+    anode's lines among the matched peaks the energy axis, and every candidate, may be off."""
+    cal = getattr(cube, "calibration", None)
+    if cal is None or cal.source != "auto":
+        return []
+    meta = getattr(cube, "metadata", None) or {}
+    auto = _as_dict(meta.get("auto_calibration")) or {}
+    anode = str(auto.get("anode") or "").strip().capitalize() or None
+    rms = auto.get("residual_ev_rms")
+    why = str(meta.get("calibration_note") or "").strip()
+    notes = [
+        "energy calibration: automatic ("
+        + (why if why else "the file has none")
+        + ")"
+        + (f", assuming the {anode} anode's lines among its peaks" if anode else "")
+        + (f", residual {float(rms):.0f} eV rms" if isinstance(rms, (int, float)) else "")
+    ]
+    if anode and anode != profile.anode:
+        notes.append(
+            f"contradiction: the fit's anode is {profile.anode} but the automatic energy "
+            f"calibration assumed {anode}: the energy axis, and so the candidates, may be wrong; "
+            "give the anode (--anode, or the panel's Tube) so that the file is calibrated and "
+            "fitted with the same one"
+        )
+    return notes
+
+
 def is_spot_scan(shape) -> bool:
     """A spot spectrum or a few points (fewer than SPOT_PIXELS): fitted whole, as one region."""
     return int(shape[0]) * int(shape[1]) < SPOT_PIXELS
@@ -1374,6 +1404,7 @@ def iter_fit_regions(
     profile, notes, lib, ground, labs, spectra, npix, sums, _, leaks, areas = region_inputs(
         cube, labels, profile, notes
     )
+    notes = notes + calibration_notes(cube, profile)
     energy = canonical_energy()
     scan_pixels = np.asarray(labels).size
     results = []
