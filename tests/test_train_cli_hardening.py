@@ -414,3 +414,48 @@ def test_a_set_still_being_generated_is_refused_as_incomplete(setup, tmp_path, c
         assert main(argv) == 2, argv[0]
         err = capsys.readouterr().err
         assert said in err and "generate is still running there, or was interrupted" in err, err
+
+
+# -- 8. minor: weights of the wrong model, panels' --size -----------------------------------------
+def test_weights_of_the_wrong_model_are_named(setup, tmp_path, capsys):
+    """evaluate --weights DVE said "holds a 'unknown' model" (a DVE's config says "model", not
+    "arch"); --embedder SmallUViT listed a hundred missing tensors instead of naming the model."""
+    d, data, dve, _, _ = setup
+    uvit = tmp_path / "uvit.safetensors"
+    from xrf_napari.models.uvit import build_from_config
+
+    model = build_from_config({**REC_CONFIG["model"], "img_size": 32})
+    save_weights(model.state_dict(), uvit, model.config)
+    for argv, said in (
+        (
+            ["evaluate", "--data", str(data), "--weights", str(dve)],
+            f"--weights {dve}: not SmallUViT (recolouriser) weights (a DVE (embedder) model)",
+        ),
+        (
+            ["evaluate", "--data", str(data), "--embedder", str(uvit)],
+            f"--embedder {uvit}: not DVE (embedder) weights (a SmallUViT (recolouriser) model)",
+        ),
+        (
+            _rec_argv(setup, tmp_path / "r", "--embedder", str(uvit)),  # the last one counts
+            f"--embedder {uvit}: not DVE (embedder) weights (a SmallUViT (recolouriser) model)",
+        ),
+    ):
+        assert main(argv + ["--device", "cpu", "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        errors = [line for line in err.splitlines() if line != "device: cpu"]
+        assert said in err and len(errors) == 1, err
+
+
+def test_panels_refuse_a_size_they_would_ignore(tmp_path, capsys):
+    """generate --kind panels ignored --size (a panel's layout sets it) and recorded it in the
+    manifest; older panel manifests holding that size still resume."""
+    from xrf_napari.synth.dataset import GenerateConfig, _check_resumable, _manifest_head
+
+    argv = ["generate", "--kind", "panels", "--out", str(tmp_path / "p"), "--n-cubes", "1"]
+    assert main(argv + ["--size", "64", "--no-progress"]) == 2
+    assert "--size does not apply to --kind panels" in capsys.readouterr().err
+    head = _manifest_head(GenerateConfig(out=str(tmp_path), n_cubes=1, kind="panels"), None)
+    assert head["size"] is None
+    (tmp_path / "cube_00000.h5").write_bytes(b"")
+    (tmp_path / "manifest.json").write_text(json.dumps({**head, "size": 256}))
+    _check_resumable(tmp_path, head, 1)  # an older panel set: resumable

@@ -11,7 +11,12 @@ def configure(p):
     p.add_argument("--images", help="folder of RGB images (default: procedural paintings)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--n-cubes", type=int, required=True)
-    p.add_argument("--size", type=int, default=256, help="cube height and width in pixels")
+    p.add_argument(
+        "--size",
+        type=int,
+        default=None,
+        help="cube height and width in pixels (default 256; panels: set by their layout)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--profiles",
@@ -100,7 +105,13 @@ def run(args) -> int:
     from .dataset import GenerateConfig, cube_name, generate_dataset, list_images
 
     check_output_folder(args.out, ("manifest.json",), inputs=[args.images])
-    if args.n_cubes < 1 or args.size < 16:
+    if args.kind == "panels" and args.size is not None:  # it was ignored, yet recorded
+        raise ValueError(
+            "--size does not apply to --kind panels: a panel's layout sets its size (the "
+            "manifest records each cube's shape)"
+        )
+    size = 256 if args.size is None else args.size
+    if args.n_cubes < 1 or size < 16:
         raise ValueError("--n-cubes must be >= 1 and --size >= 16")
     if not 0.0 <= args.swatch_fraction <= 1.0 or not 0.0 <= args.bare_ground <= 1.0:
         raise ValueError("--swatch-fraction and --bare-ground must be in [0, 1]")
@@ -126,7 +137,7 @@ def run(args) -> int:
     cfg = GenerateConfig(
         out=args.out,
         n_cubes=args.n_cubes,
-        size=args.size,
+        size=size,
         seed=args.seed,
         profiles=args.profiles,
         split=args.split,

@@ -429,7 +429,7 @@ def _manifest_head(cfg: GenerateConfig, images_dir) -> dict:
         "style": cfg.style,
         "seed": cfg.seed,
         "n_cubes": cfg.n_cubes,
-        "size": cfg.size,
+        "size": None if cfg.kind == "panels" else cfg.size,  # a panel's layout sets its size
         "profiles": cfg.profiles,
         "split": cfg.split,
         "native": cfg.native,
@@ -470,6 +470,8 @@ def _check_resumable(out: Path, head: dict, n_cubes: int) -> None:
     except (OSError, ValueError) as exc:
         raise ValueError(f"{mpath}: unreadable manifest ({exc}): use another --out") from None
     keys = [k for k in dict.fromkeys([*head, *old]) if k not in _NOT_OPTIONS]
+    if head.get("kind") == "panels":  # older panel sets recorded the --size they ignored
+        keys.remove("size")
     differ = [k for k in keys if old.get(k) != head.get(k)]
     if differ:
         details = ", ".join(f"{k} {old.get(k)!r} there, {head.get(k)!r} now" for k in differ)

@@ -111,11 +111,14 @@ def evaluate(
     from ..device import pick_device
     from ..models.weights import load_weights, resolve_weights
     from ..progress import run_to_end
+    from .common import check_model_file
     from .data import list_cubes, profile_key
     from .metrics import image_metrics
     from .train_pixel_mlp import build_from_config as build_mlp
     from .train_pixel_mlp import predict_pixels
 
+    check_model_file(weights, "SmallUViT", "--weights")
+    check_model_file(embedder, "dve", "--embedder")
     dev = pick_device(device)
     rec = load_recolouriser(weights, str(dev))
     mismatch = embedder_mismatch(rec, load_embedder(embedder, str(dev)))

@@ -723,7 +723,7 @@ def _build(args) -> _Run:
     """The embedded data and its painting split, model, optimiser and crop sampler; writes
     config.json."""
     from ..models.uvit import build_from_config
-    from .common import command_line, files_sha1, seed_everything, write_json
+    from .common import check_model_file, command_line, files_sha1, seed_everything, write_json
     from .data import cube_source, list_cubes, painting_split
 
     cfg, out, device, dist = _start(args)
@@ -734,6 +734,7 @@ def _build(args) -> _Run:
     if cfg["init"]:  # checked before the embedding pass, which takes minutes on a real dataset
         init_state, icfg = load_init(cfg["init"], cfg["model"], cfg["target"])
     check_model(cfg)  # so is the model
+    check_model_file(args.embedder, "dve", "--embedder")
     data_sha1 = files_sha1(list_cubes(args.data))
     embedder_sha256 = _embedder_sha(args.embedder)
     resume_state = _check_resume(out, cfg, data_sha1, embedder_sha256) if args.resume else None
