@@ -667,3 +667,49 @@ def test_a_region_counts_all_its_pixels_and_its_interior_apart(report):
     assert 0 < first.n_pixels < first.area  # a 12-pixel stripe: eroded
     assert pixels_text(first) == f"{first.area} px, spectrum from {first.n_pixels} interior px"
     assert pixels_text(by_label[5]) == "1 px"  # too small to erode: used whole
+
+
+def _with_gold(cube, mask, share=0.08, seed=0):
+    """The cube with gold's L lines (a gilding: Au is in no paint of the database) added to the
+    pixels of `mask`, `share` of their counts."""
+    from xrf_napari.detector import detector_fwhm_kev
+
+    e = canonical_energy()
+
+    def line(mu, amp):
+        s = detector_fwhm_kev(mu, 145.0) / 2.3548
+        return amp * np.exp(-0.5 * ((e - mu) / s) ** 2)
+
+    au = line(9.713, 1.0) + line(11.442, 0.75) + line(13.38, 0.1)
+    counts = np.asarray(cube.data).astype(np.float64)
+    per_px = counts[mask].sum(axis=1).mean()
+    rng = np.random.default_rng(seed)
+    counts[mask] += rng.poisson(au / au.sum() * share * per_px, size=(mask.sum(), e.size))
+    return cube_from_array(counts.astype(np.uint16), CANON, **cube.metadata)
+
+
+def test_unexplained_lines_are_named_with_their_main_line():
+    """Gold over lead white: its L-alpha (9.71 keV) was named "W Lb", though W's L-beta cannot
+    show without its L-alpha (8.40 keV), absent. A line that is not its series' main line is a
+    name only where that main line shows (explained, or left in the residual), and the element
+    naming more of the residual's peaks wins; a peak no line may name is said to be unidentified."""
+    cube, labels = _cube([(["Lead white"], [1.0]), (["Zinc white"], [1.0])], size=24, seed=1)
+    gilded = _with_gold(cube, labels == 1)
+    best = pf.fit_regions(gilded, labels).regions[0].best
+    assert best.pigments == ["Lead white"]
+    names = [n.rsplit(" ", 2)[0] for n in best.unexplained]
+    assert names[:2] == ["Au La", "Au Lb"], best.unexplained
+    assert not any(n.startswith("W ") for n in names)
+    # the rule alone, on a flat background: W's L-beta and Ni's K-beta without their alphas are
+    # no names; beside its main line, a K-beta is one
+    e = canonical_energy()
+    flat = np.full(e.size, 400.0)
+
+    def named(*peaks, explained=frozenset()):
+        y = flat + sum(a * np.exp(-0.5 * ((e - mu) / 0.07) ** 2) for mu, a in peaks)
+        out = pf._unexplained(y, flat, pf._weights(y), e, PROFILE, 1.0, explained)
+        return [n.rsplit(" ", 2)[0] for n in out]  # without the energy
+
+    assert named((8.28, 600.0)) == ["unidentified peak at"]  # Ni Kb, no Ni Ka (7.48 keV)
+    assert named((8.28, 600.0), explained=frozenset({"Ni"})) == ["Ni Kb"]
+    assert named((7.48, 3000.0), (8.28, 500.0)) == ["Ni Ka", "Ni Kb"]

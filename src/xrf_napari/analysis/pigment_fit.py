@@ -875,6 +875,13 @@ def _heavy(p: Pigment) -> frozenset:
     return frozenset(e for e in p.elements if atomic_number(e) >= 19)
 
 
+#: A residual peak may be named after a line that is not the main line of its series (K-beta,
+#: L-beta, L-gamma) only where that main line (K-alpha, L-alpha) shows too: explained by the
+#: fit, or left in the residual with at least this share of the peak's counts (the main line is
+#: the stronger one; the share allows for absorption edges between the two).
+MAIN_LINE_SHARE = 0.5
+
+
 def _unexplained(
     y: np.ndarray,
     model: np.ndarray,
@@ -882,31 +889,72 @@ def _unexplained(
     energy: np.ndarray,
     profile: InstrumentProfile,
     phi: float = 1.0,
+    explained: frozenset = frozenset(),
 ) -> list[str]:
     """Peaks left in the residual (> 6 sigma of the weighted residual, in units of the region's
-    dispersion so the forward model's usual mismatch is not reported), named by nearest line."""
+    dispersion so the forward model's usual mismatch is not reported), named by X-ray line.
+
+    The names are chosen together, not peak by peak: a line that is not the main line of its
+    series (K-beta, L-beta, L-gamma) is only a name where that main line (K-alpha, L-alpha) shows
+    as well, explained (an element of `explained`: those the fit holds) or in the residual (gold's
+    L-alpha at 9.71 keV had been named "W Lb", impossible without W L-alpha at 8.40); among the
+    lines left, the element naming the most residual peaks wins (Pb L-alpha with its L-beta over
+    As K-alpha alone), then the nearest strong line. A peak no line may name is an "unidentified
+    peak"."""
     from scipy.ndimage import gaussian_filter1d
     from scipy.signal import find_peaks
 
     from ..detector import detector_fwhm_kev
-    from ..elements import PAINTING_ELEMENTS, all_lines
+    from ..elements import PAINTING_ELEMENTS, all_lines, element_lines
 
     z = gaussian_filter1d((y - model) * w, 1.0) * 2.0  # smoothing over ~3 bins shrinks noise ~2x
+    left = gaussian_filter1d(y - model, 1.0)  # the residual in counts
     idx, _ = find_peaks(z, height=6.0 * np.sqrt(phi), distance=3)
+    if not len(idx):
+        return []
+    lo, hi = float(energy[0]), float(energy[-1])
     lines = [ln for ln in all_lines(PAINTING_ELEMENTS, 1.0, 27.0) if ln.element != profile.anode]
+
+    def tol(e: float) -> float:
+        return 0.6 * float(detector_fwhm_kev(e, profile.fwhm_mn_ev))
+
+    step = float(energy[1] - energy[0]) if len(energy) > 1 else 0.05
+
+    def shows(e: float, counts: float) -> bool:  # a main line the fit left in the residual
+        near = np.abs(energy - e) <= 1.2 * step  # at the line itself, not a neighbour's flank
+        return bool(near.any() and left[near].max() >= MAIN_LINE_SHARE * counts)
+
+    def admissible(ln, counts: float) -> bool:
+        main = next((m for m in element_lines(ln.element) if m.family == ln.family[0] + "a"), None)
+        return (
+            main is None
+            or main is ln
+            or not lo <= main.energy <= hi  # out of sight: nothing to check
+            or ln.element in explained
+            or shows(main.energy, counts)
+        )
+
+    peaks = [float(energy[i]) for i in idx]
+    names = [
+        [ln for ln in lines if abs(ln.energy - e) < tol(e) and admissible(ln, left[i])]
+        for e, i in zip(peaks, idx)
+    ]
+    support: dict[str, int] = {}
+    for near in names:
+        for el in {ln.element for ln in near}:
+            support[el] = support.get(el, 0) + 1
     out = []
-    for i in idx[np.argsort(z[idx])[::-1]][:6]:
-        e = float(energy[i])
-        tol = 0.6 * float(detector_fwhm_kev(e, profile.fwhm_mn_ev))
-        near = sorted(
-            (abs(ln.energy - e) / max(ln.weight, 1e-3) ** 0.1, ln)
-            for ln in lines
-            if abs(ln.energy - e) < tol
+    for k in np.argsort(z[idx])[::-1][:6]:
+        e, near = peaks[k], names[k]
+        best = min(
+            near,
+            key=lambda ln: (-support[ln.element], abs(ln.energy - e) / max(ln.weight, 1e-3) ** 0.1),
+            default=None,
         )
         out.append(
-            f"{near[0][1].element} {near[0][1].family} {e:.2f} keV"
-            if near
-            else f"peak at {e:.2f} keV"
+            f"{best.element} {best.family} {e:.2f} keV"
+            if best is not None
+            else f"unidentified peak at {e:.2f} keV"
         )
     return out
 
@@ -1123,7 +1171,7 @@ def rank_region(
                 [lib.pigments[i].name for i in c],
                 [float(f) for f in fr],
                 els,
-                _unexplained(y, model, w, energy, lib.profile, phi),
+                _unexplained(y, model, w, energy, lib.profile, phi, frozenset(els)),
                 rgb,
                 float(prob),
                 chi2,
