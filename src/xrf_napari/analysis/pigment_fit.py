@@ -143,6 +143,17 @@ PAINT_ROLES = ("pigment", "white", "black")
 GROUNDS = ("gypsum", "chalk")
 #: Index of the lead-white priming among the library's ground layers (after gypsum and chalk).
 PRIMING = 2
+#: The database materials of the library's ground layers (gypsum, chalk, the lead-white priming):
+#: lines of their elements are the scan's ground's, not unexplained.
+GROUND_MATERIALS = ("Gypsum", "Chalk", "Lead white")
+
+
+@lru_cache(maxsize=1)
+def ground_elements() -> tuple[frozenset, ...]:
+    """Characteristic elements of each ground layer (GROUND_MATERIALS, pigments.csv)."""
+    from ..physics.pigments import get_pigment
+
+    return tuple(frozenset(get_pigment(n).elements) for n in GROUND_MATERIALS)
 
 
 class PigmentFitError(ValueError):
@@ -890,6 +901,7 @@ def _unexplained(
     profile: InstrumentProfile,
     phi: float = 1.0,
     explained: frozenset = frozenset(),
+    ground: frozenset = frozenset(),
 ) -> list[str]:
     """Peaks left in the residual (> 6 sigma of the weighted residual, in units of the region's
     dispersion so the forward model's usual mismatch is not reported), named by X-ray line.
@@ -900,7 +912,9 @@ def _unexplained(
     L-alpha at 9.71 keV had been named "W Lb", impossible without W L-alpha at 8.40); among the
     lines left, the element naming the most residual peaks wins (Pb L-alpha with its L-beta over
     As K-alpha alone), then the nearest strong line. A peak no line may name is an "unidentified
-    peak"."""
+    peak". A peak named after an element of `ground` (the scan's ground layers) is the ground's:
+    not reported (gypsum's strontium under a heavy paint, whose Sr:Ca the fixed covers do not
+    reproduce, was read as an "Sr Ka" line in a pure lead white)."""
     from scipy.ndimage import gaussian_filter1d
     from scipy.signal import find_peaks
 
@@ -931,6 +945,7 @@ def _unexplained(
             or main is ln
             or not lo <= main.energy <= hi  # out of sight: nothing to check
             or ln.element in explained
+            or ln.element in ground
             or shows(main.energy, counts)
         )
 
@@ -944,13 +959,17 @@ def _unexplained(
         for el in {ln.element for ln in near}:
             support[el] = support.get(el, 0) + 1
     out = []
-    for k in np.argsort(z[idx])[::-1][:6]:
+    for k in np.argsort(z[idx])[::-1]:
         e, near = peaks[k], names[k]
         best = min(
             near,
             key=lambda ln: (-support[ln.element], abs(ln.energy - e) / max(ln.weight, 1e-3) ** 0.1),
             default=None,
         )
+        if best is not None and best.element in ground:
+            continue  # the ground's line: explained by the ground
+        if len(out) == 6:
+            break
         out.append(
             f"{best.element} {best.family} {e:.2f} keV"
             if best is not None
@@ -1163,6 +1182,8 @@ def rank_region(
     s = np.array([t[0] for t in scored])
     p = np.exp(s - s.max())
     p /= p.sum()
+    # the ground lies under every region: its elements' lines are its own, whatever the candidate
+    ground_els = frozenset().union(*(ground_elements()[g] for g in ground))
     out = []
     for (score, chi2, c, fr, rgb, model), prob in zip(scored[:top_n], p[:top_n]):
         els = sorted({e for i in c for e in lib.pigments[i].elements})
@@ -1171,7 +1192,7 @@ def rank_region(
                 [lib.pigments[i].name for i in c],
                 [float(f) for f in fr],
                 els,
-                _unexplained(y, model, w, energy, lib.profile, phi, frozenset(els)),
+                _unexplained(y, model, w, energy, lib.profile, phi, frozenset(els), ground_els),
                 rgb,
                 float(prob),
                 chi2,
