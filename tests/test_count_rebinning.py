@@ -1,10 +1,63 @@
-"""Counts of generated cubes: high count levels are stored, not clipped (physics audit item 3)."""
+"""Counts of generated cubes: re-binning onto the canonical grid conserves every count and keeps
+Poisson noise Poisson; high count levels are stored, not clipped (physics audit items 2 and 3)."""
 
 import numpy as np
 import pytest
 
-from xrf_napari.energy import Calibration
-from xrf_napari.synth.cube import poisson_counts
+from xrf_napari.energy import Calibration, canonical_edges, to_canonical_matrix
+from xrf_napari.synth.cube import poisson_counts, rebin_counts
+
+E_LO, E_HI = canonical_edges()[0], canonical_edges()[-1]  # 1.0 and 26.6 keV
+
+
+def _cal(lo, hi, n):
+    gain = (hi - lo) / n
+    return Calibration(lo + gain / 2, gain, 0.0)
+
+
+def test_rebinned_counts_keep_every_count_inside_the_canonical_range():
+    # 700 channels of 36.57 eV from 1.0 to 26.6 keV: every channel inside, most straddle a bin edge
+    cal = _cal(E_LO, E_HI, 700)
+    m = to_canonical_matrix(cal, 700)
+    native = np.random.default_rng(0).poisson(0.6, (20, 30, 700)).astype(np.uint16)
+    canon = rebin_counts(native, m, np.random.default_rng(1))
+    assert canon.shape == (20, 30, 512) and canon.dtype == np.uint16
+    assert np.array_equal(canon.sum(axis=2), native.sum(axis=2, dtype=np.int64))  # per pixel
+    # the split follows the overlap fractions: per-bin means as the fractional re-binning's
+    expect = native.reshape(-1, 700).mean(0) @ m.toarray()
+    got = canon.reshape(-1, 512).mean(0)
+    assert np.abs(got - expect).sum() / expect.sum() < 0.02
+    # deterministic for the generator's state, different for another
+    assert np.array_equal(canon, rebin_counts(native, m, np.random.default_rng(1)))
+    assert not np.array_equal(canon, rebin_counts(native, m, np.random.default_rng(2)))
+
+
+@pytest.mark.parametrize(
+    "lo, hi, n, rate",
+    [
+        (0.5, 38.5, 1024, 0.4),  # the paper-style grid: 37.1 eV channels, 1-2 bins each
+        (0.62, 32.62, 400, 3.0),  # 80 eV channels: up to 3 bins each, many counts per channel
+    ],
+)
+def test_rebinned_poisson_counts_stay_poisson_and_unbiased(lo, hi, n, rate):
+    """Rounding the fractional shares (np.round(native @ M)) biased totals by -2 to +1 %."""
+    cal = _cal(lo, hi, n)
+    m = to_canonical_matrix(cal, n)
+    rng = np.random.default_rng(3)
+    lam = np.full(n, rate)
+    native = rng.poisson(lam, (4000, 1, n)).astype(np.uint16)
+    canon = rebin_counts(native, m, rng).reshape(-1, 512).astype(float)
+    expect = lam @ m.toarray()  # expected counts per canonical bin
+    assert canon.sum(1).mean() == pytest.approx(expect.sum(), rel=0.003)
+    ratio = canon.var(0) / canon.mean(0)  # Poisson: variance = mean in every bin
+    assert 0.9 < np.median(ratio) < 1.1 and ratio.min() > 0.8 and ratio.max() < 1.2
+    # out of range (below 1 keV, above 26.6 keV) is dropped, the straddling channels in part
+    edges = cal.edges(n)
+    full = (edges[:-1] >= E_LO) & (edges[1:] <= E_HI)
+    touch = (edges[1:] > E_LO) & (edges[:-1] < E_HI)
+    nat = native.reshape(-1, n).astype(np.int64)
+    tot = canon.sum(1)
+    assert (nat[:, full].sum(1) <= tot).all() and (tot <= nat[:, touch].sum(1)).all()
 
 
 def test_high_count_levels_are_stored_as_uint32_not_clipped():
@@ -19,6 +72,10 @@ def test_high_count_levels_are_stored_as_uint32_not_clipped():
     assert low.dtype == np.uint16  # realistic levels keep the compact type
     with pytest.raises(ValueError, match="more than uint16"):
         poisson_counts(weights, comp, 2.0e5, rng, dtype=np.uint16)
+    # re-binning widens as well
+    m = to_canonical_matrix(_cal(5.0, 5.64, 64), 64)  # 10 eV channels: channel 10 in one bin
+    canon = rebin_counts(out, m, rng)
+    assert canon.dtype == np.uint32 and np.array_equal(canon.sum(2), out.sum(2, dtype=np.int64))
 
 
 def test_uint32_cubes_write_and_read_back(tmp_path):

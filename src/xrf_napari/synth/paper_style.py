@@ -11,8 +11,9 @@ of a cluster then gets exactly 400 counts drawn multinomially from the cluster's
 The paper mixes MEASURED pigment spectra; ours are the forward model's (physics/spectrum.py) of
 each pigment as one 20 um oil layer over a gypsum ground, under one fixed instrument
 (`paper_profile`). The models work on the canonical 512-bin grid, so the cube written for training
-is the 1024-channel draw re-binned onto it (as the physics generator does with --native);
-the 1024-channel draw itself is written with --native.
+is the 1024-channel draw re-binned onto it (`cube.rebin_counts`: each count goes to one canonical
+bin, drawn by the overlap fractions, so the 1-26.6 keV total is exact); the 1024-channel draw itself
+is written with --native.
 """
 
 from __future__ import annotations
@@ -144,6 +145,7 @@ def synthesize_paper(rgb, rng: np.random.Generator) -> SynthCube:
     """A paper-style cube of an RGB image: canonical counts for the models, the 1024-channel draw
     as `native`, palette/labels targets and metadata (cluster colours and pigment weights)."""
     from ..energy import to_canonical_matrix
+    from .cube import rebin_counts
     from .regions import to_float_rgb
 
     img = to_float_rgb(rgb)
@@ -153,14 +155,8 @@ def synthesize_paper(rgb, rng: np.random.Generator) -> SynthCube:
     mixed = (weights @ pigment_spectra()) / weights.sum(axis=1, keepdims=True)
     native = multinomial_counts(labels, mixed, rng)
     profile = paper_profile()
-    m = to_canonical_matrix(profile.calibration, N_CHANNELS).tocsr()
-    h, w, _ = native.shape
-    canon = np.empty((h, w, m.shape[1]), dtype=np.uint16)
-    for y0 in range(0, h, 32):
-        blk = native[y0 : y0 + 32].reshape(-1, N_CHANNELS).astype(np.float32)
-        canon[y0 : y0 + 32] = (
-            np.round(np.asarray(blk @ m)).astype(np.uint16).reshape(-1, w, m.shape[1])
-        )
+    # every native count lands in one canonical bin (or outside 1-26.6 keV): no rounding
+    canon = rebin_counts(native, to_canonical_matrix(profile.calibration, N_CHANNELS), rng)
     regions = [
         {
             "colour_rgb": [float(x) for x in palette[i]],
