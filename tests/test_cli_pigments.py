@@ -457,7 +457,11 @@ def test_cli_table_csv_and_page_show_each_regions_pixels_and_its_interior(scan, 
     full = np.bincount(labels.ravel())
     out = tmp_path / "r"
     assert main(["pigments", str(cube_path), "-l", str(labels_path), "-o", str(out)]) == 0
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out
+    # each stage of the fit has its bar: the pass over the file, the ground, the regions
+    for stage in ("Reading each region's mean spectrum", "Choosing the ground", "Fitting each"):
+        assert re.search(f"{stage}[^:]*: 100%", captured.err), stage
     rows = [r for r in _candidates(out) if r["rank"] == "1"]
     page = (out / "report.html").read_text()
     for r in rows:

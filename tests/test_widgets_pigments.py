@@ -369,3 +369,28 @@ def test_a_spot_spectrum_from_the_plugins_menu(make_napari_viewer, tmp_path, qtb
     assert widget.job.last_error is None, widget.job.last_error
     again = viewer.layers[f"pigment recolour [{cube_stack_name(viewer)}]"]
     assert again is painted and again.opacity == 0.3
+
+
+def test_progress_and_cancel_while_the_instrument_is_estimated(make_napari_viewer, qtbot, tmp_path):
+    """A file naming neither anode nor resolution: the fit tries 5 anodes and 4 resolutions (a
+    component library each; 10.8 s on the sample painting) before any region, and the dock had
+    no progress report nor a working Cancel in that time. Each stage is now named in the status,
+    each instrument tried is a step of the bar, and Cancel stops the job there."""
+    import time
+
+    syn, labels = stripe_scan(RECIPES, SIZE)
+    path = write_cube(tmp_path / "bare.h5", syn.counts, CANON, metadata={"name": "bare"})
+    viewer = make_napari_viewer()
+    open_cube(viewer, path)
+    viewer.add_labels(labels + 1, name="regions")
+    widget = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.use_uvit.setChecked(False)
+    assert widget.run() is not None
+    qtbot.waitUntil(lambda: "Estimating the tube anode" in widget.job.status.text(), timeout=60000)
+    qtbot.waitUntil(lambda: widget.job.progress.maximum() == 9, timeout=30000)
+    asked = time.monotonic()
+    widget.job.cancel()
+    wait_idle(qtbot, widget.job, timeout=60000)
+    assert time.monotonic() - asked < 8.0  # at the next instrument tried, not after the regions
+    assert widget.report is None and widget.job.status.text().startswith("Cancel")

@@ -787,18 +787,31 @@ def _dispersion(chi2: float, n: int, p: int) -> float:
 
 
 def choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarray) -> list[int]:
+    """Ground layers of the scan (`iter_choose_ground` run to the end)."""
+    from ..progress import run_to_end
+
+    return run_to_end(iter_choose_ground(lib, spectra, ok))
+
+
+def iter_choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarray):
     """Ground layers of the scan (indices into lib.ground). Gypsum and chalk are both always offered
     (their columns are cheap and a wrong choice would push the ground's S or Sr onto pigments); a
     lead-white priming lies under every region, so it is added when every region shows lead:
     lead in every single paint is far less likely (in our generator's cubes without a priming,
     some region nearly always lacks lead), and a region without lead rules a priming out. One
-    region (a spot spectrum) is no such evidence: its lead is read as paint."""
+    region (a spot spectrum) is no such evidence: its lead is read as paint.
+
+    Progress generator (regions looked at, regions to interpret): three fits a region."""
     if ok.sum() < 2:
         return [0, 1]
     fit = np.nonzero(lib.fittable)[0]
     paint = lib.paint[fit].reshape(-1, lib.paint.shape[-1])
     has_pb = np.array(["Pb" in lib.pigments[i].elements for i in fit]).repeat(2)
-    for y in spectra[ok]:
+    n = int(ok.sum())
+    yield 0, n
+    for k, y in enumerate(spectra[ok]):
+        if k:
+            yield k, n
         w = _weights(y)
         base, prim = _base(lib, [0, 1], y), _base(lib, [0, 1, PRIMING], y)
         chi_none = _fit(np.vstack([paint[~has_pb], base]), y, w)[1]
@@ -809,7 +822,9 @@ def choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarray) ->
         if chi_none - chi_lead < SHORTLIST_DCHI2 * _dispersion(
             chi_lead, len(y), paint.shape[0] + 12
         ):
+            yield n, n  # decided: a region without lead rules a priming out
             return [0, 1]
+    yield n, n
     return [0, 1, PRIMING]
 
 
@@ -1312,14 +1327,16 @@ def region_spectra(cube, labels: np.ndarray):
     """(labels, mean spectra on the canonical grid (k, 512), pixel counts (k,)) for the k region
     ids present (> 0, ascending; any values: they are renumbered 1..k inside). The means are over
     each region's interior pixels (`_interior`), which the counts count."""
-    return _region_spectra(cube, labels)[:3]
+    from ..progress import run_to_end
+
+    return run_to_end(_iter_region_spectra(cube, labels))[:3]
 
 
-def _region_spectra(cube, labels: np.ndarray):
-    """region_spectra's (labels, spectra, interior pixel counts) and each region's whole pixel
-    count."""
+def _iter_region_spectra(cube, labels: np.ndarray):
+    """Progress generator (rows read, rows: one pass over the file) returning region_spectra's
+    (labels, spectra, interior pixel counts) and each region's whole pixel count."""
     from ..energy import to_canonical_matrix
-    from .embed import cluster_spectra
+    from .embed import iter_cluster_spectra
 
     if cube.calibration.source == "none":
         raise PigmentFitError(
@@ -1343,7 +1360,7 @@ def _region_spectra(cube, labels: np.ndarray):
     thin = kept < np.minimum(full, MIN_PIXELS)
     if thin.any():  # regions too thin to erode are used whole
         inner = np.where(np.isin(compact, np.nonzero(thin)[0] + 1), compact, inner)
-    mean, counts = cluster_spectra(cube, inner)
+    mean, counts = yield from iter_cluster_spectra(cube, inner)
     mean = np.vstack([mean, np.zeros((k - len(mean), mean.shape[1]))]) if len(mean) < k else mean
     counts = np.concatenate([counts, np.zeros(k - len(counts), counts.dtype)])
     m = to_canonical_matrix(cube.calibration, cube.n_channels)
@@ -1362,6 +1379,24 @@ def estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.n
     the candidate whose component library (every pigment free, the grounds, scatter) fits the
     largest regions best. The anode shows through its scattered lines, the resolution through the
     width of every peak. Returns (profile, notes) with the assumption notes replaced."""
+    from ..progress import run_to_end
+
+    return run_to_end(iter_estimate_missing(profile, notes, spectra))
+
+
+def estimation_trials(notes: list[str]) -> int:
+    """How many instruments `iter_estimate_missing` tries (each a component library and fits):
+    every anode when the notes say the file lacks it, and each of FWHM_GRID for the resolution."""
+    from ..physics.tube import ANODES
+
+    miss_anode = any(n.startswith("anode not in the metadata") for n in notes)
+    miss_fwhm = any(n.startswith("detector resolution not in the metadata") for n in notes)
+    return len(ANODES) * miss_anode + len(FWHM_GRID) * miss_fwhm
+
+
+def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.ndarray):
+    """estimate_missing as a progress generator (instruments tried, instruments to try: about a
+    second each, a component library apiece), so the dock shows it and can cancel it."""
     from ..physics.tube import ANODES
 
     miss_anode = any(n.startswith("anode not in the metadata") for n in notes)
@@ -1383,13 +1418,27 @@ def estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.n
         if not (miss_anode and n.startswith("anode not"))
         and not (miss_fwhm and n.startswith("detector resolution not"))
     ]
+    total, done = estimation_trials(notes), 0
+    yield 0, total
+
+    def best_of(trials):  # the first of the least chi-square, as min() picks it
+        nonlocal done
+        best, least = None, np.inf
+        for p in trials:
+            c = chi2(p)
+            if c < least:
+                best, least = p, c
+            done += 1
+            yield done, total
+        return best
+
     if miss_anode:
-        profile = min((replace(profile, anode=a) for a in ANODES), key=chi2)
+        profile = yield from best_of(replace(profile, anode=a) for a in ANODES)
         out.append(
             f"anode not in the metadata: {profile.anode} estimated from the spectra (scatter lines)"
         )
     if miss_fwhm:
-        profile = min((replace(profile, fwhm_mn_ev=f) for f in FWHM_GRID), key=chi2)
+        profile = yield from best_of(replace(profile, fwhm_mn_ev=f) for f in FWHM_GRID)
         out.append(
             f"detector resolution not in the metadata: about {profile.fwhm_mn_ev:g} eV at Mn "
             "K-alpha, estimated from the peak widths"
@@ -1453,8 +1502,12 @@ def iter_fit_regions(
     colour_source: str = "model",
     top_n: int = TOP_N,
     usage_prior: bool = True,
+    stages: bool = False,
 ):
-    """Progress generator (regions done, total) returning a PigmentReport.
+    """Progress generator (done, total) returning a PigmentReport: through the pass over the file,
+    the instrument trials when the file lacks the anode or resolution, the ground's choice, then
+    the regions (`iter_region_inputs`). stages: also yield each stage's name (a str) before it
+    (the dock shows it; `run_to_end` takes (done, total) only).
 
     labels: (H, W) ints, 0 = not a region. colour_priors: optional {label: sRGB} to order the
     candidates X-rays leave close, from a registered photograph (colour_source "photograph") or a
@@ -1469,10 +1522,13 @@ def iter_fit_regions(
     from .embed import _one_thread
 
     profile, notes = instrument_for(cube, anode, kv, fwhm_mn_ev, optic, atmosphere)
-    yield 0, 1
-    profile, notes, lib, ground, labs, spectra, npix, sums, _, leaks, areas = region_inputs(
-        cube, labels, profile, notes
-    )
+    if not stages:  # with stages, the first stage's name comes at once
+        yield 0, 1
+    inputs = yield from iter_region_inputs(cube, labels, profile, notes, stages)
+    profile, notes, lib, ground, labs, spectra, npix, sums, _, leaks, areas = inputs
+    if stages:
+        yield "Fitting each region's mean spectrum\u2026"
+    yield 0, len(labs)
     notes = notes + calibration_notes(cube, profile)
     energy = canonical_energy()
     scan_pixels = np.asarray(labels).size
@@ -1552,12 +1608,29 @@ class RegionInputs(NamedTuple):
 
 
 def region_inputs(cube, labels, profile: InstrumentProfile, notes: list[str]) -> RegionInputs:
-    labs, spectra, npix, areas = _region_spectra(cube, labels)
+    from ..progress import run_to_end
+
+    return run_to_end(iter_region_inputs(cube, labels, profile, notes))
+
+
+def iter_region_inputs(
+    cube, labels, profile: InstrumentProfile, notes: list[str], stages: bool = False
+):
+    """region_inputs as a progress generator: (done, total) through the pass over the file, the
+    instrument trials (`iter_estimate_missing`) and the ground's choice, each stage named first
+    when `stages` (a str, for the dock's status and the CLI's bars)."""
+    if stages:
+        yield "Reading each region's mean spectrum\u2026"
+    labs, spectra, npix, areas = yield from _iter_region_spectra(cube, labels)
     sums = spectra * npix[:, None]
     ok = ~too_few_pixels(npix, np.asarray(labels).size) & (sums.sum(axis=1) >= MIN_COUNTS)
-    profile, notes = estimate_missing(profile, notes, sums[ok])
+    if stages and ok.any() and estimation_trials(notes):
+        yield "Estimating the tube anode and detector resolution from the spectra\u2026"
+    profile, notes = yield from iter_estimate_missing(profile, notes, sums[ok])
+    if stages:
+        yield "Choosing the ground\u2026"
     lib = component_library(profile)
-    ground = choose_ground(lib, sums, ok)
+    ground = yield from iter_choose_ground(lib, sums, ok)
     leaks = neighbour_leak(labels, labs, spectra)
     return RegionInputs(profile, notes, lib, ground, labs, spectra, npix, sums, ok, leaks, areas)
 

@@ -138,12 +138,25 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
 
 
 def _drain(gen, desc: str, unit: str, progress: bool):
-    """Run a progress generator to its result, behind a tqdm bar when `progress`."""
-    from ..progress import run_to_end, tqdm_callback
+    """Run a progress generator to its result, behind a tqdm bar when `progress`; a stage name it
+    yields (a str) starts a bar of its own under that name."""
+    from ..progress import tqdm_callback
 
-    cb, close = (None, lambda: None) if not progress else tqdm_callback(desc, unit)
+    def bar(name, kind):
+        return (None, lambda: None) if not progress else tqdm_callback(name, kind)
+
+    cb, close = bar(desc, unit)
     try:
-        return run_to_end(gen, cb)
+        while True:
+            try:
+                value = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            if isinstance(value, str):
+                close()
+                cb, close = bar(value.rstrip("\u2026").rstrip("."), "step")
+            elif cb is not None:
+                cb(int(value[0]), int(value[1]))
     finally:
         close()
 
@@ -246,9 +259,10 @@ def run(args) -> int:
             atmosphere=args.atmosphere,
             colour_priors=colours,
             colour_source="photograph" if photo is not None else "model",
+            stages=True,  # a bar per stage: the pass over the file, the instrument, the regions
         ),
-        "regions",
-        "region",
+        "pigment fit",
+        "step",
         not args.no_progress,
     )
     if background is None:

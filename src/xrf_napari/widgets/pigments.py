@@ -91,6 +91,7 @@ def _pigments_job(
         labels,
         colour_priors=colours,
         colour_source="photograph" if photo is not None else "model",
+        stages=True,  # each stage named in the status (the pass over the file, the instrument...)
         **(instrument or {}),
     )
     return report, colours, rgb, source
