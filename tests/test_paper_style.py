@@ -85,6 +85,18 @@ def test_cube_has_400_counts_per_pixel_from_its_clusters_mixture():
     assert canon.max() <= ps.COUNTS_PER_PIXEL and canon.mean() > 390  # 394.4 lie in range
 
 
+def test_a_flat_pigment_colour_is_fully_similar_to_its_pigment_even_outside_srgb():
+    """The similarity uses the colour the pigment is painted with (its hex); cadmium yellow's
+    measured Lab lies outside sRGB, 3.0 dE00 from its hex, which gave similarity 0.970."""
+    from xrf_napari.physics.pigments import get_pigment
+
+    for name in ("Cadmium yellow", "Chrome yellow"):
+        rgb = np.round(np.array(get_pigment(name).rgb) * 255).astype(np.uint8)
+        cube = ps.synthesize_paper(np.broadcast_to(rgb, (12, 12, 3)), np.random.default_rng(0))
+        assert cube.metadata["k"] == 1
+        assert cube.metadata["regions"][0]["pigments"][name] == pytest.approx(1.0, abs=1e-4)
+
+
 @pytest.fixture(scope="module")
 def images(tmp_path_factory):
     from PIL import Image

@@ -16,6 +16,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 #: Period end year used for pigments still in use.
 PRESENT = 2025
 #: Named tables shipped as package data: the main one and an independent second table (same
@@ -45,12 +47,43 @@ class Pigment:
         h = self.srgb_hex.lstrip("#")
         return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
 
+    @property
+    def paint_lab(self) -> tuple[float, float, float]:
+        """CIELAB of the colour the generators paint this pigment with: its sRGB hex. Equal to
+        `lab` (the measurement) within rounding, except where `lab` lies outside sRGB and the hex
+        is its clipped value (`out_of_srgb`; up to 5.7 dE00 away). Every colour comparison of the
+        generators (paper-style similarity, the painter's prior) uses it, as Kubelka-Munk mixing
+        uses `rgb`, so a pigment has one colour."""
+        return _hex_lab(self.srgb_hex)
+
+    @property
+    def out_of_srgb(self) -> bool:
+        """Whether the measured `lab` lies outside the sRGB gamut (so `srgb_hex` is clipped)."""
+        from .colour import GAMUT_TOLERANCE, srgb_gamut_excess
+
+        return srgb_gamut_excess(self.lab) > GAMUT_TOLERANCE
+
     def in_use(self, year: int | None) -> bool:
         return year is None or self.start_year <= year <= self.end_year
 
     def composition(self) -> dict[str, float]:
         """Element symbol -> mass fraction (sums to 1)."""
         return dict(formula_composition(self.formula))
+
+
+@cache
+def _hex_lab(srgb_hex: str) -> tuple[float, float, float]:
+    from .colour import rgb_to_lab
+
+    h = srgb_hex.lstrip("#")
+    rgb = [int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4)]
+    return tuple(float(x) for x in rgb_to_lab(rgb))
+
+
+def paint_labs(pigments) -> np.ndarray:
+    """(P, 3) CIELAB of the colours the generators paint these pigments with (`Pigment.paint_lab`):
+    the one colour per pigment for every comparison of colours in synth/."""
+    return np.array([p.paint_lab for p in pigments], dtype=float).reshape(-1, 3)
 
 
 def _parse_single(formula: str) -> dict[str, float]:

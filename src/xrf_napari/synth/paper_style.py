@@ -145,13 +145,15 @@ def synthesize_paper(rgb, rng: np.random.Generator) -> SynthCube:
     """A paper-style cube of an RGB image: canonical counts for the models, the 1024-channel draw
     as `native`, palette/labels targets and metadata (cluster colours and pigment weights)."""
     from ..energy import to_canonical_matrix
+    from ..physics.pigments import paint_labs
     from .cube import rebin_counts
     from .regions import to_float_rgb
 
     img = to_float_rgb(rgb)
     labels, palette, scores = cluster_rgb(img, rng)
     pigs = database_pigments()
-    weights = mixing_weights(palette, np.array([p.lab for p in pigs]))
+    # the pigments' colours as the physics generator paints them (the hex: one colour per pigment)
+    weights = mixing_weights(palette, paint_labs(pigs))
     mixed = (weights @ pigment_spectra()) / weights.sum(axis=1, keepdims=True)
     native = multinomial_counts(labels, mixed, rng)
     profile = paper_profile()

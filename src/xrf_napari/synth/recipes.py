@@ -100,6 +100,24 @@ def _candidates(year: int | None, allowed: tuple | None, table: str | None = Non
     return tuple(pigs), idx, frac, lab
 
 
+def painter_prior(target_lab, pigs, idx: np.ndarray, frac: np.ndarray) -> np.ndarray:
+    """(N,) the painter's-prior charge of candidate recipes (idx, frac as `_candidates` gives
+    them): the fraction-weighted dE00 between the target and each chromatic pigment's own colour,
+    0 for recipes of whites and blacks alone. A pigment's own colour is `Pigment.paint_lab` (its
+    hex, as the mixing uses it), not the measured Lab, which lies outside sRGB for a few
+    pigments."""
+    from skimage.color import deltaE_ciede2000
+
+    from ..physics.pigments import paint_labs
+
+    target = np.asarray(target_lab, dtype=float)
+    own = deltaE_ciede2000(np.broadcast_to(target, (len(pigs), 3)), paint_labs(pigs))
+    chromatic = np.array([p.role == "pigment" for p in pigs])[idx] * frac  # (N, 3) fractions
+    weight = chromatic.sum(axis=1)
+    charge = (chromatic * own[idx]).sum(axis=1) / np.maximum(weight, 1e-9)
+    return np.where(weight > 0, charge, 0.0)
+
+
 def choose_recipe(
     target_rgb,
     rng: np.random.Generator,
@@ -115,7 +133,8 @@ def choose_recipe(
     is as often cadmium yellow dulled with black as an umber, and a pigment's lines say little about
     its colour. With w > 0 a candidate's cost is its dE plus w times the fraction-weighted dE
     between the target and each chromatic pigment's own masstone: paint is mixed from pigments near
-    the colour wanted (whites and blacks, which only lighten or darken, are not charged).
+    the colour wanted (whites and blacks, which only lighten or darken, are not charged;
+    `painter_prior`).
     """
     from skimage.color import deltaE_ciede2000, rgb2lab
 
@@ -125,13 +144,7 @@ def choose_recipe(
     target = rgb2lab(np.asarray(target_rgb, dtype=float).reshape(1, 1, 3))[0, 0]
     de = de_colour = deltaE_ciede2000(np.broadcast_to(target, lab.shape), lab)
     if character > 0:
-        own = deltaE_ciede2000(
-            np.broadcast_to(target, (len(pigs), 3)), np.array([p.lab for p in pigs])
-        )
-        chromatic = np.array([p.role == "pigment" for p in pigs])[idx] * frac  # (N, 3) fractions
-        weight = chromatic.sum(axis=1)
-        charge = (chromatic * own[idx]).sum(axis=1) / np.maximum(weight, 1e-9)
-        de = de + character * np.where(weight > 0, charge, 0.0)
+        de = de + character * painter_prior(target, pigs, idx, frac)
     best = float(de.min())
     close = np.nonzero(de <= best + tolerance)[0]
     close = close[np.argsort(de[close])][:64]
