@@ -190,3 +190,29 @@ def test_composite_scales_each_channel():
     assert not rgb[..., 2].any()
     with pytest.raises(ValueError):
         composite_rgb([a, a])
+
+
+def test_barium_on_a_40_kev_cube_is_mapped_from_l_alpha_beside_titanium():
+    # The Bruker M6 grid: 4096 channels of 10 eV, up to 40 keV (Ba K-alpha at 32 keV is inside).
+    # Before: Ba alone was mapped from K-alpha, and Ba beside Ti failed with "min() arg is an
+    # empty sequence" (the Ti/Ba fit applied to Ba K-alpha).
+    cal = Calibration(-0.9555, 0.009999, 0.0, "file")
+    assert cal.edges(4096)[-1] > 39
+    bg = np.full(4096, 5.0)
+    ti = template_spectrum("Ti", 1000.0, cal=cal, n=4096)
+    ba = template_spectrum("Ba", 1000.0, cal=cal, n=4096, family="La")
+    cube = cube_from_array(np.stack([ti + bg, ba + bg, ti + ba + bg])[None].astype(np.float32), cal)
+    for syms, present in ((["Ba"], None), (["Ti", "Ba"], None), (["Ba"], ["Ti"])):
+        plans, _ = plan_for_cube(cube, syms, present=present)
+        ba_plan = next(p for p in plans if p.symbol == "Ba")
+        assert ba_plan.line.family == "La", (syms, present)
+        assert "Ba L\u03b1 used" in ba_plan.note  # and why not K-alpha
+    plans, _ = plan_for_cube(cube, ["Ti", "Ba"])
+    assert plans[1].method == "fit" and "Ba L\u03b1 fitted together with Ti" in plans[1].note
+    assert "Ti K\u03b1" in plans[1].note
+    maps = element_maps(cube, ["Ti", "Ba"], clip=False)
+    np.testing.assert_allclose(maps["Ba"][0], [0.0, 1000.0, 1000.0], atol=10)
+    np.testing.assert_allclose(maps["Ti"][0], [1000.0, 0.0, 1000.0], atol=10)
+    # An explicit K-alpha request is honoured: a plain window, no Ti fit.
+    (kplan,), _ = plan_for_cube(cube, ["Ba"], present=["Ti"], lines={"Ba": "Ka"})
+    assert kplan.line.family == "Ka" and kplan.method == "window"

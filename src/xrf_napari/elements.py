@@ -107,12 +107,29 @@ def element_lines(symbol: str, max_energy: float = 60.0) -> tuple[Line, ...]:
     return tuple(out)
 
 
+#: K lines of elements whose K edge lies above this (keV) are not mapped automatically: a 40-50 kV
+#: tube excites them weakly and the detector barely stops them (Ba K-alpha at 32 keV, edge
+#: 37.4 keV), so a conservator reads such elements from L-alpha. Cd, Sn, Sb (edges 26.7-30.5 keV)
+#: keep K-alpha.
+MAX_K_EDGE_KEV = 35.0
+
+
+@cache
+def k_edge(symbol: str) -> float:
+    """K absorption edge (keV)."""
+    import xraylib
+
+    return float(xraylib.EdgeEnergy(atomic_number(symbol), xraylib.K_SHELL))
+
+
 def main_line(symbol: str, e_min: float = 1.0, e_max: float = 26.0) -> Line | None:
-    """The line a map of this element should use: K-alpha if inside [e_min, e_max] keV, else
-    L-alpha, else M-alpha."""
+    """The line a map of this element should use: K-alpha if inside [e_min, e_max] keV and its K
+    edge is at most MAX_K_EDGE_KEV, else L-alpha, else M-alpha."""
     lines = {ln.family: ln for ln in element_lines(symbol)}
     for fam in ("Ka", "La", "Ma"):
         ln = lines.get(fam)
+        if fam == "Ka" and ln is not None and k_edge(symbol) > MAX_K_EDGE_KEV:
+            continue
         if ln is not None and e_min <= ln.energy <= e_max:
             return ln
     return None

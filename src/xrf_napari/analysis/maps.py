@@ -14,6 +14,8 @@ Known overlaps of painting elements:
   present element (all its lines there, with relative intensities from xraylib's fluorescence cross
   sections at EXCITATION_KEV) plus a linear background. The fit is still one linear map per pixel,
   so it is just another column of W.
+- Barium is mapped from L-alpha even on cubes that reach its K-alpha (32 keV): its K edge (37.4 keV)
+  is beyond what a 40-50 kV tube excites usefully (elements.MAX_K_EDGE_KEV).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..detector import DEFAULT_FWHM_MN_EV, anode_from_metadata, cube_fwhm_mn_ev, detector_fwhm_kev
-from ..elements import Line, element_lines, main_line
+from ..elements import MAX_K_EDGE_KEV, Line, element_lines, k_edge, main_line
 from ..physics.xsec import LINE_NAMES
 
 #: Peak window half-width and side-window placement, in units of the FWHM at the line.
@@ -32,10 +34,15 @@ PEAK_HALF_WIDTH = 0.75
 SIDE_GAP = 0.25
 SIDE_WIDTH = 0.5
 
-#: Overlaps resolved by a local fit: mapped element -> (elements whose lines sit on its main line,
-#: reach in keV: the fit covers the group's lines this close to the mapped line). Ti/Ba reach far
-#: enough to include Ba L-beta2 / L-gamma, which Ti lacks; S stays below Ar K and the Rh L lines.
-FIT_GROUPS = {"S": (("Pb", "Hg"), 0.35), "Ti": (("Ba",), 1.1), "Ba": (("Ti",), 1.1)}
+#: Overlaps resolved by a local fit: (mapped element, line family) -> (elements whose lines sit on
+#: that line, reach in keV: the fit covers the group's lines this close to the mapped line). Only
+#: that line is fitted (Ba K-alpha, chosen explicitly, is far from Ti). Ti/Ba reach far enough to
+#: include Ba L-beta2 / L-gamma, which Ti lacks; S stays below Ar K and the Rh L lines.
+FIT_GROUPS = {
+    ("S", "Ka"): (("Pb", "Hg"), 0.35),
+    ("Ti", "Ka"): (("Ba",), 1.1),
+    ("Ba", "La"): (("Ti",), 1.1),
+}
 #: Excitation energy (keV) at which line templates take their relative intensities: a typical
 #: effective energy of a 40-50 kV tube spectrum. Ratios inside one shell barely depend on it.
 EXCITATION_KEV = 20.0
@@ -89,6 +96,13 @@ def choose_lines(
                     f"no line of {s} between {e_min:.2f} and {e_max:.2f} keV: "
                     "it cannot be mapped from this cube"
                 )
+            ka = _line(s, "Ka")
+            if ln.family != "Ka" and ka is not None and e_min <= ka.energy <= e_max:
+                note = _join(
+                    note,
+                    f"{ln.label} used: {s} K lines need {k_edge(s):.1f} keV to excite, above "
+                    f"the {MAX_K_EDGE_KEV:.0f} keV a typical 40-50 kV tube gives usefully",
+                )
         else:
             if fam not in FAMILIES:
                 raise ValueError(f"unknown line family {fam!r} for {s}; expected one of {FAMILIES}")
@@ -128,22 +142,24 @@ def plan_maps(
         near = [
             o for o in others if o != line and abs(o.energy - line.energy) < f and o.element != s
         ]
-        rivals = [x for x in FIT_GROUPS.get(s, ((), 0))[0] if x in present]
+        rivals = [x for x in FIT_GROUPS.get((s, line.family), ((), 0))[0] if x in present]
         if (
             rivals
             and line == main_line(s, e_min, e_max)
             and (lines or {}).get(s, "auto") in ("", "auto")
         ):
-            plans.append(
-                MapPlan(
-                    s,
-                    line,
-                    peak,
-                    (),
-                    "fit",
-                    "fitted together with " + " and ".join(rivals) + " (overlapping lines)",
-                )
+            over = [
+                o.label
+                for x in rivals
+                for o in element_lines(x)
+                if abs(o.energy - line.energy) < f and e_min <= o.energy <= e_max
+            ]
+            fit_note = (
+                f"{line.label} fitted together with "
+                + " and ".join(rivals)
+                + (f" ({', '.join(over)} overlap it)" if over else " (overlapping lines)")
             )
+            plans.append(MapPlan(s, line, peak, (), "fit", _join(note, fit_note)))
             continue
         bg = ()
         if background:
@@ -272,9 +288,15 @@ def _fit_column(
     """
     e0 = plan.line.energy
     f0 = float(detector_fwhm_kev(e0, fwhm_mn_ev))
-    rivals, reach = FIT_GROUPS[plan.symbol]
+    rivals, reach = FIT_GROUPS[(plan.symbol, plan.line.family)]
     group = [plan.symbol] + [x for x in rivals if x in present]
     energies = [e for x in group for e, _, _ in element_transitions(x, e0 - reach, e0 + reach)]
+    if not energies:
+        raise ValueError(
+            f"no transition of {', '.join(group)} within {reach} keV of {plan.label} "
+            f"({e0:.2f} keV) is excited at {EXCITATION_KEV:.0f} keV: {plan.label} cannot be "
+            "fitted; map another line of the element"
+        )
     lo = max(min(energies) - 2 * f0, float(edges[0]))
     hi = min(max(energies) + 2 * f0, float(edges[-1]))
     members = group + sorted(
