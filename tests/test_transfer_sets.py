@@ -260,3 +260,21 @@ def test_painting_recipes_mix_from_the_table_in_use():
         assert r.pigments == ["Smalt"] and r.delta_e < 0.5
     r_main = choose_recipe(target, rng, tolerance=0.0)  # the main table's cache is not reused
     assert r_main.pigments != ["Smalt"] and r_main.delta_e > 0.5
+
+
+def test_docs_do_not_call_the_test_family_unseen_when_wide_contains_it():
+    """`wide` (the recolouriser candidates' training family) draws the `test` family's anode and
+    resolutions, so the docs may call `test` unseen only relative to `train`."""
+    from pathlib import Path
+
+    rng = np.random.default_rng(7)
+    wide = [random_profile(rng, "wide") for _ in range(400)]
+    test = [random_profile(rng, "test") for _ in range(100)]
+    assert {p.anode for p in test} <= {p.anode for p in wide}
+    lo, hi = min(p.fwhm_mn_ev for p in wide), max(p.fwhm_mn_ev for p in wide)
+    assert all(lo <= p.fwhm_mn_ev <= hi for p in test)
+    docs = Path(__file__).resolve().parents[1] / "docs" / "physics.md"
+    row = next(
+        ln for ln in docs.read_text(encoding="utf-8").splitlines() if ln.startswith("| `test`")
+    )
+    assert "never in training" not in row and "not in `train`" in row
