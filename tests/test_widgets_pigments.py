@@ -394,3 +394,29 @@ def test_progress_and_cancel_while_the_instrument_is_estimated(make_napari_viewe
     wait_idle(qtbot, widget.job, timeout=60000)
     assert time.monotonic() - asked < 8.0  # at the next instrument tried, not after the regions
     assert widget.report is None and widget.job.status.text().startswith("Cancel")
+
+
+def test_a_renamed_scan_keeps_its_one_recolour_layer(docked, qtbot):
+    """Renaming the scan after a fit, then choosing a candidate, made a second "pigment recolour
+    [new name]" layer and left the first one stale; the layer is found by the scan it was made
+    from, so the choice repaints it, and so does a new fit of the renamed scan."""
+    viewer, widget, labels = docked
+    widget.use_uvit.setChecked(False)
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+
+    def recolours():
+        return [ly for ly in viewer.layers if ly.name.startswith("pigment recolour")]
+
+    (layer,) = recolours()
+    viewer.layers[cube_stack_name(viewer)].name = "renamed"
+    widget.choose(1, 1)
+    assert recolours() == [layer] and widget.result_layer is layer
+    second = widget.report.regions[1].candidates[1].rgb
+    np.testing.assert_allclose(layer.data[labels == 2][0], second, atol=1e-6)
+    assert widget.run() is not None  # a new fit of the renamed scan: the same layer again
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert recolours() == [layer] and widget.result_layer is layer
+    first = widget.report.regions[1].candidates[0].rgb
+    np.testing.assert_allclose(layer.data[labels == 2][0], first, atol=1e-6)

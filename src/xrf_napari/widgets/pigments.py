@@ -173,6 +173,9 @@ class PigmentsResult:
     labels_layer: object
     cube_layer: object
     choices: list = field(default_factory=list)  # chosen option per row (RegionResult.options)
+    #: the name the "pigment recolour" layer was made under (`find_result` finds it by that and
+    #: its scan, whatever the scan or the layer is called now)
+    recolour_name: str = ""
 
 
 class PigmentsWidget(CubeDock):
@@ -511,6 +514,9 @@ class PigmentsWidget(CubeDock):
         report, colours, _, source = value
         result = PigmentsResult(report, colours, source, labels, labels_layer, cube_layer)
         result.choices = top_choices(report)
+        before = self.recall(layer_cube(cube_layer), "result")
+        if before is not None and self._recolour_layer(before) is not None:
+            result.recolour_name = before.recolour_name  # a new fit repaints the scan's layer
         self._paint(result)  # each region in its top candidate's colour
         return result  # kept for its scan, and shown while that scan is selected
 
@@ -611,10 +617,10 @@ class PigmentsWidget(CubeDock):
         return f"pigment recolour [{cube_display_name(self.viewer, cube_layer)}]"
 
     def _recolour_layer(self, result):
-        """The scan's "pigment recolour" layer, if the user kept it."""
-        return find_result(
-            self.viewer, layer_cube(result.cube_layer), self._recolour_name(result.cube_layer)
-        )
+        """The scan's "pigment recolour" layer, if the user kept it: the layer made from the
+        scan under the name it was made with (the scan may have been renamed since)."""
+        name = result.recolour_name or self._recolour_name(result.cube_layer)
+        return find_result(self.viewer, layer_cube(result.cube_layer), name)
 
     @property
     def result_layer(self):
@@ -626,9 +632,11 @@ class PigmentsWidget(CubeDock):
 
         rgb = paint_regions(result.report, result.labels, result.choices)
         scale, _ = yx_transform(result.cube_layer)
+        if not result.recolour_name:  # named once, at the first paint
+            result.recolour_name = self._recolour_name(result.cube_layer)
         layer = upsert_layer(
             self.viewer,
-            self._recolour_name(result.cube_layer),
+            result.recolour_name,
             rgb,
             cube=layer_cube(result.cube_layer),
             rgb=True,
