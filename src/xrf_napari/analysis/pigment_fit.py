@@ -947,11 +947,11 @@ def _unexplained(
     def tol(e: float) -> float:
         return 0.6 * float(detector_fwhm_kev(e, profile.fwhm_mn_ev))
 
-    step = float(energy[1] - energy[0]) if len(energy) > 1 else 0.05
+    tops, _ = find_peaks(left)  # the residual's local maxima: a line, not a neighbour's flank
 
     def shows(e: float, counts: float) -> bool:  # a main line the fit left in the residual
-        near = np.abs(energy - e) <= 1.2 * step  # at the line itself, not a neighbour's flank
-        return bool(near.any() and left[near].max() >= MAIN_LINE_SHARE * counts)
+        near = tops[np.abs(energy[tops] - e) <= tol(e)]
+        return bool(len(near) and left[near].max() >= MAIN_LINE_SHARE * counts)
 
     def admissible(ln, counts: float) -> bool:
         main = next((m for m in element_lines(ln.element) if m.family == ln.family[0] + "a"), None)
