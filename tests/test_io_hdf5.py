@@ -303,3 +303,32 @@ def test_an_energy_axis_of_bin_edges_gives_the_channel_centres(tmp_path):
     path = _nxdata(tmp_path / "edges.nxs", CUBE, energy=edges)
     cal = read_cube(path, auto_calibrate=False).calibration
     assert cal.offset == pytest.approx(CAL.offset) and cal.gain == pytest.approx(CAL.gain)
+
+
+@pytest.mark.parametrize("written", ["rh", "RH", "Rhodium", "rhodium", 45, "45"])
+def test_a_tube_anode_in_any_spelling_is_read_as_its_symbol(tmp_path, written):
+    # Before: "rh" / "RH" / "Rhodium" made the file unreadable ("unknown element symbol 'rh'").
+    from _synth_spectra import synthetic_cube
+
+    from xrf_napari.analysis.maps import element_maps
+
+    path = tmp_path / "anode.h5"
+    with h5py.File(path, "w") as f:
+        f["datacube"] = synthetic_cube(-0.96, 0.01, 2048, shape=(4, 4))
+        f["energy"] = -0.96 + 0.01 * np.arange(2048)
+        f["energy"].attrs["units"] = "keV"
+        f.attrs["anode"] = written
+    cube = read_cube(path)
+    assert cube.metadata["anode"] == "Rh"
+    assert cube.calibration.source == "file"
+    assert set(element_maps(cube, ["Fe"])) == {"Fe"}
+
+
+def test_a_tube_anode_that_names_no_element_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "bad_anode.h5"
+    with h5py.File(path, "w") as f:
+        f["XRFdata"] = CUBE
+        f["ENERGY"] = CAL.energy(CUBE.shape[2])
+        f.attrs["anode"] = "Rhodum"
+    with pytest.raises(CubeReadError, match=r"bad_anode\.h5.*tube anode 'Rhodum'"):
+        read_cube(path)

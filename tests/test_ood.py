@@ -60,3 +60,13 @@ def test_warns_on_spectra_the_embedder_cannot_reconstruct(panel):
     data, cal = panel
     report = check_scan(cube_from_array(np.ascontiguousarray(data[..., ::-1]), cal))
     assert report.warn and "cannot reconstruct" in report.message(), report.message()
+
+
+@pytest.mark.parametrize("written", ["rh", "RH", "Rhodium"])
+def test_a_rhodium_anode_in_any_spelling_is_not_a_reason(panel, written):
+    # Before: "tube anode rh (trained on Rh, W, Cu)" for a rhodium tube.
+    data, cal = panel
+    report = check_scan(cube_from_array(data, cal, profile={"anode": written}))
+    assert not any("anode" in r for r in report.reasons), report.reasons
+    silver = check_scan(cube_from_array(data, cal, profile={"anode": "silver"}))
+    assert any("anode Ag" in r for r in silver.reasons), silver.reasons

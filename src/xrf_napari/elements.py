@@ -83,6 +83,46 @@ def atomic_number(symbol: str) -> int:
     return z
 
 
+#: English element names by atomic number (1-92), for metadata that spells an anode out.
+_NAMES = (
+    "hydrogen helium lithium beryllium boron carbon nitrogen oxygen fluorine neon sodium "
+    "magnesium aluminium silicon phosphorus sulfur chlorine argon potassium calcium scandium "
+    "titanium vanadium chromium manganese iron cobalt nickel copper zinc gallium germanium "
+    "arsenic selenium bromine krypton rubidium strontium yttrium zirconium niobium molybdenum "
+    "technetium ruthenium rhodium palladium silver cadmium indium tin antimony tellurium iodine "
+    "xenon caesium barium lanthanum cerium praseodymium neodymium promethium samarium europium "
+    "gadolinium terbium dysprosium holmium erbium thulium ytterbium lutetium hafnium tantalum "
+    "tungsten rhenium osmium iridium platinum gold mercury thallium lead bismuth polonium "
+    "astatine radon francium radium actinium thorium protactinium uranium"
+).split()
+_SPELLINGS = {"aluminum": 13, "sulphur": 16, "cesium": 55, "wolfram": 74}
+
+
+def element_symbol(value) -> str:
+    """The element symbol of a name as metadata writes it: a symbol in any case ('rh', 'RH'), an
+    English name ('Rhodium'), or an atomic number (45, '45'). ValueError if it is none of these."""
+    import xraylib
+
+    text = str(value.decode("utf-8", "replace") if isinstance(value, bytes) else value).strip()
+    z = 0
+    if text.isdigit():
+        z = int(text)
+    elif text.lower() in _SPELLINGS:
+        z = _SPELLINGS[text.lower()]
+    elif text.lower() in _NAMES:
+        z = _NAMES.index(text.lower()) + 1
+    elif 1 <= len(text) <= 3 and text.isalpha():
+        try:
+            z = xraylib.SymbolToAtomicNumber(text.capitalize())
+        except ValueError:
+            z = 0
+    if not 1 <= z <= 103:
+        raise ValueError(
+            f"{value!r} is not an element symbol, name or atomic number (e.g. Rh, rhodium, 45)"
+        )
+    return xraylib.AtomicNumberToSymbol(z)
+
+
 @cache
 def element_lines(symbol: str, max_energy: float = 60.0) -> tuple[Line, ...]:
     """The element's line families with energy <= max_energy keV (those xraylib knows)."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..detector import DEFAULT_FWHM_MN_EV, anode_from_metadata, cube_fwhm_mn_ev, detector_fwhm_kev
-from ..elements import MAX_K_EDGE_KEV, Line, element_lines, k_edge, main_line
+from ..elements import MAX_K_EDGE_KEV, Line, element_lines, element_symbol, k_edge, main_line
 from ..physics.xsec import LINE_NAMES
 
 #: Peak window half-width and side-window placement, in units of the FWHM at the line.
@@ -356,6 +356,13 @@ def plan_for_cube(cube, symbols, *, fwhm_ev=None, background=True, present=None,
     _check_calibrated(cube)
     fwhm = cube_fwhm_mn_ev(cube, fwhm_ev)
     anode = anode_from_metadata(cube.metadata)  # its lines scatter into every spectrum
+    if anode:  # files are normalised when read; an in-memory cube may say "rh" or "Rhodium"
+        try:
+            anode = element_symbol(anode)
+        except ValueError:
+            raise ValueError(
+                f"the cube's tube anode {anode!r} is not an element symbol, name or atomic number"
+            ) from None
     present = set(present or ()) | ({anode} if anode else set())
     edges = cube.calibration.edges(cube.n_channels)
     plans = plan_maps(

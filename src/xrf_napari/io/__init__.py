@@ -8,6 +8,7 @@ file and the problem.
 
 from __future__ import annotations
 
+import numbers
 import stat
 from pathlib import Path
 
@@ -61,6 +62,34 @@ def read_spectrum(path) -> Spectrum:
         ) from exc
 
 
+def normalise_anode_metadata(metadata: dict, path) -> str | None:
+    """Rewrite the tube anode a file's metadata holds (root, "profile" or "tube") as an element
+    symbol ("rh", "RH", "Rhodium", 45 -> "Rh") and return it (None if there is none). Every later
+    reader of the metadata (calibration review, maps, the OOD check) then sees the symbol.
+    An anode that names no element is the file's error: CubeReadError naming the file."""
+    from ..elements import element_symbol
+
+    found = None
+    for where in (metadata.get("profile"), metadata.get("tube"), metadata):
+        if not isinstance(where, dict):
+            continue
+        value = where.get("anode")
+        if value is None or isinstance(value, bool) or (isinstance(value, str) and not value):
+            continue
+        if not isinstance(value, (str, bytes, numbers.Integral)):
+            continue
+        try:
+            where["anode"] = element_symbol(value)
+        except ValueError:
+            raise CubeReadError(
+                path,
+                f"its metadata names the tube anode {value!r}, which is not an element symbol, "
+                "name or atomic number (e.g. Rh, rhodium, 45); correct the file's anode attribute",
+            ) from None
+        found = found or where["anode"]
+    return found
+
+
 def read_cube(
     path,
     *,
@@ -75,13 +104,14 @@ def read_cube(
     calibration: overrides whatever the file says (source kept as given, e.g. "user").
     auto_calibrate: for a file with no calibration, fit one from scatter/element peaks
         (`analysis.autocal`); failure leaves channel numbers (source "none"), never an exception.
-    anode: tube anode hint for auto-calibration (the file's own anode metadata wins).
+    anode: tube anode hint for auto-calibration (the file's own anode metadata wins); a symbol in
+        any case, an English name or an atomic number ("rh", "Rhodium", 45 -> "Rh").
     dataset: HDF5 dataset / zarr array path, bypassing discovery.
     """
-    from ..elements import atomic_number
+    from ..elements import element_symbol
 
     try:  # before the file is opened: a bad hint is the caller's error, not the file's
-        atomic_number(anode)
+        anode = element_symbol(anode)
     except ValueError:
         raise ValueError(
             f"anode {anode!r} is not an element symbol (Rh, Mo, W, Cu, Ag...)"
@@ -110,7 +140,7 @@ def read_cube(
         cube = read_spectrum(path).to_cube() if fmt.spectrum else fmt.load()(path, dataset=dataset)
         sample = check_counts_sample(cube.data, path) if check_counts else None
         release_mapped_pages(cube.data)  # the sampled rows: not held while the caller works
-        anode = cube.metadata.get("anode") or anode
+        anode = normalise_anode_metadata(cube.metadata, path) or anode
         if calibration is not None:
             cube = cube.with_calibration(calibration)
         else:

@@ -18,16 +18,14 @@ BCF_MEMORY_SHARE = 0.5
 
 
 def _anode_symbol(value: str) -> str:
-    """Bruker writes the anode as an atomic number (45) or symbol (Rh)."""
-    value = value.strip()
-    if value.isdigit():
-        try:
-            import xraylib
+    """Bruker writes the anode as an atomic number (45) or symbol (Rh): the symbol. A value naming
+    no element is kept as written (read_cube then refuses it, naming the file)."""
+    from ..elements import element_symbol
 
-            return xraylib.AtomicNumberToSymbol(int(value))
-        except Exception:
-            return value
-    return value
+    try:
+        return element_symbol(value)
+    except ValueError:
+        return value.strip()
 
 
 def read_spx(path) -> Spectrum:
