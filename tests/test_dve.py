@@ -409,3 +409,31 @@ def test_latent_to_rgb_scales_each_axis():
     assert rgb.shape == (10, 20, 3) and rgb.dtype == np.uint8
     assert rgb[..., 0].min() == 0 and rgb[..., 0].max() == 255 and rgb[..., 1].max() == 255
     assert (rgb[..., 2] == 0).all()  # a constant axis does not blow up
+
+
+def test_a_weights_file_rewritten_at_the_same_path_is_loaded_again(tmp_path):
+    # Before: the cache was keyed by path only, so the old model kept running while the embedder
+    # check (recolour.embedder_mismatch) hashed the new file.
+    import os
+
+    from xrf_napari.analysis.embed import load_embedder
+    from xrf_napari.models.weights import sha256_of
+
+    path = tmp_path / "mine.safetensors"
+    x = np.random.default_rng(0).poisson(3.0, (5, 512)).astype(np.float32)
+    torch.manual_seed(0)
+    a = build_from_config(TINY_MODEL)
+    save_weights(a.state_dict(), path, a.config)
+    first = load_embedder(path, "cpu")
+    sha_a = sha256_of(path)
+    za = first.encode(x)
+    assert first.sha256 == sha_a and load_embedder(path, "cpu") is first  # cached while unchanged
+    torch.manual_seed(1)
+    b = build_from_config(TINY_MODEL)
+    save_weights(b.state_dict(), path, b.config)
+    st = path.stat()  # same size; make sure the time differs even on a coarse clock
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    second = load_embedder(path, "cpu")
+    assert second is not first and second.sha256 == sha256_of(path) != sha_a
+    assert not np.allclose(second.encode(x), za)
+    assert first.sha256 == sha_a  # the old model keeps the hash of the file it was loaded from

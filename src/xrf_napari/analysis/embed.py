@@ -63,14 +63,30 @@ class Embedder:
         return out
 
 
+def _file_stamp(path) -> tuple[int, int]:
+    st = Path(path).stat()
+    return st.st_size, st.st_mtime_ns
+
+
 @functools.lru_cache(maxsize=4)
-def _load_cached(path_str: str, sha: str | None, device_name: str) -> Embedder:
+def _load_cached(path_str: str, sha: str | None, device_name: str, stamp=None) -> Embedder:
+    """The embedder of one version of a file: `stamp` (size, mtime_ns) is part of the cache key,
+    so a file rewritten at the same path is loaded again. The file is hashed as it is loaded and
+    the hash kept in Embedder.sha256: checks of the embedder (recolour.embedder_mismatch) then
+    refer to the model in memory, not to whatever the path holds later."""
     from ..device import pick_device
     from ..models.dve import build_from_config
-    from ..models.weights import WeightsError, load_weights
+    from ..models.weights import WeightsError, load_weights, sha256_of
 
     device = pick_device(device_name)
-    state, config = load_weights(path_str, expected_sha256=sha)
+    for _ in range(3):  # a file rewritten while it is read is read again
+        state, config = load_weights(path_str, expected_sha256=sha)  # names a bad file
+        got = sha256_of(path_str)
+        if _file_stamp(path_str) == stamp and (sha is None or got == sha):
+            break
+        stamp = _file_stamp(path_str)
+    else:
+        raise WeightsError(f"weights file {path_str} kept changing while it was read")
     if config.get("model", "dve") != "dve":
         raise WeightsError(
             f"weights file {path_str} holds a {config.get('model')!r} model, not a DVE"
@@ -83,16 +99,21 @@ def _load_cached(path_str: str, sha: str | None, device_name: str) -> Embedder:
     model.eval().to(device)
     for p in model.parameters():
         p.requires_grad_(False)
-    return Embedder(model, model.config, device, Path(path_str), sha)
+    return Embedder(model, model.config, device, Path(path_str), got)
 
 
 def load_embedder(weights=None, device: str = "auto") -> Embedder:
     """The DVE from `weights` (default: the shipped, hash-checked file), cached per
-    (file, device)."""
+    (file, its size and modification time, device)."""
     from ..models.weights import resolve_weights
 
     path, sha = resolve_weights("dve", weights)
-    return _load_cached(str(Path(path).resolve()), sha, str(device or "auto"))
+    path = Path(path).resolve()
+    try:
+        stamp = _file_stamp(path)
+    except OSError:
+        stamp = None  # load_weights says why the file cannot be read
+    return _load_cached(str(path), sha, str(device or "auto"), stamp)
 
 
 def iter_embed(
