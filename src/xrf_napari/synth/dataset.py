@@ -88,7 +88,7 @@ def synthesize(
     labels/recipes: give both to bypass clustering and recipe choice (swatch panels, tests).
     """
     from ..physics.spectrum import SpectrumModel
-    from .cube import pixel_weights, poisson_counts
+    from .cube import pixel_weights, poisson_counts, rebin_counts
     from .paint import random_ground, region_paint
     from .recipes import choose_recipe
     from .regions import Regions, cluster_regions, to_float_rgb
@@ -130,17 +130,8 @@ def synthesize(
     native_counts = None
     if native:
         native_counts = poisson_counts(weights, comps, profile.counts_per_pixel, rng)
-        m = model.to_canonical.tocsr()
-        h, w, _ = native_counts.shape
-        counts = np.empty((h, w, comps_canon.shape[1]), dtype=np.uint16)
-        for y0 in range(0, h, 32):
-            blk = native_counts[y0 : y0 + 32].reshape(-1, comps.shape[1]).astype(np.float32)
-            counts[y0 : y0 + 32] = (
-                np.round(np.asarray(blk @ m))
-                .clip(0, 65535)
-                .astype(np.uint16)
-                .reshape(-1, w, comps_canon.shape[1])
-            )
+        # every native count lands in one canonical bin (no rounding, no clipping at 65535)
+        counts = rebin_counts(native_counts, model.to_canonical, rng)
     else:
         counts = poisson_counts(weights, comps_canon, profile.counts_per_pixel, rng, totals=totals)
     meta = {
