@@ -957,7 +957,7 @@ def _unexplained(
         main = next((m for m in element_lines(ln.element) if m.family == ln.family[0] + "a"), None)
         return (
             main is None
-            or main is ln
+            or main.family == ln.family
             or not lo <= main.energy <= hi  # out of sight: nothing to check
             or ln.element in explained
             or ln.element in ground
