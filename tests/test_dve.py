@@ -437,3 +437,40 @@ def test_a_weights_file_rewritten_at_the_same_path_is_loaded_again(tmp_path):
     assert second is not first and second.sha256 == sha256_of(path) != sha_a
     assert not np.allclose(second.encode(x), za)
     assert first.sha256 == sha_a  # the old model keeps the hash of the file it was loaded from
+
+
+def test_automatic_k_says_one_region_for_one_material_and_two_for_two():
+    """Counting noise on one material is a single blob in the latent: every split of it scores a
+    silhouette near 0.4, and automatic K used to pick 3-10 'regions' from it. Now K = 1 unless the
+    best silhouette beats K-Means on a Gaussian blob of the points' own covariance (pick_k's null);
+    two materials are still two regions at every count level."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from xrf_napari import read_cube
+    from xrf_napari._sample_data import sample_path
+    from xrf_napari.analysis.embed import embed
+
+    panel = read_cube(sample_path("panel"))
+    d = np.asarray(panel.data[()], dtype=np.float64)
+    a = d[5:15, 5:15].reshape(-1, d.shape[-1]).mean(0)
+    b = d[80:90, 110:120].reshape(-1, d.shape[-1]).mean(0)
+    rng = np.random.default_rng(1)
+    truth = np.zeros((48, 48), int)
+    truth[:, 24:] = 1
+    for counts in (300, 2000, 20000):
+        one = rng.poisson(np.broadcast_to(a / a.sum() * counts, (48, 48, len(a))))
+        lat = embed(cube_from_array(one.astype(np.uint16), panel.calibration), device="cpu")
+        assert cluster(lat, None).k == 1, counts
+        mu = np.stack([a / a.sum() * counts, b / b.sum() * counts])[truth]
+        two = embed(
+            cube_from_array(rng.poisson(mu).astype(np.uint16), panel.calibration), device="cpu"
+        )
+        res = cluster(two, None)
+        assert res.k == 2 and adjusted_rand_score(truth.ravel(), res.labels.ravel()) > 0.99, counts
+    # The null on its own: a Gaussian blob scores about 0.4 split in two; pick_k's rule.
+    from xrf_napari.analysis.embed import null_silhouette, pick_k
+
+    blob = rng.normal(size=(2000, 3)) * [3.0, 1.0, 0.3]
+    assert 0.3 < null_silhouette(blob, (2, 3)) < 0.5
+    assert pick_k({2: 0.45, 3: 0.4}, null=0.41) == 1 and pick_k({2: 0.97, 3: 0.7}, null=0.55) == 2
+    assert pick_k({2: 0.45, 3: 0.4}) == 3  # without a null: the old rule
