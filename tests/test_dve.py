@@ -474,3 +474,23 @@ def test_automatic_k_says_one_region_for_one_material_and_two_for_two():
     assert 0.3 < null_silhouette(blob, (2, 3)) < 0.5
     assert pick_k({2: 0.45, 3: 0.4}, null=0.41) == 1 and pick_k({2: 0.97, 3: 0.7}, null=0.55) == 2
     assert pick_k({2: 0.45, 3: 0.4}) == 3  # without a null: the old rule
+
+
+def test_negative_values_count_as_zero_in_the_normalisation_total():
+    """An in-memory float cube minus a background has negative values: the Hellinger total was
+    taken before clamping them, so sqrt(C / total) blew up (latents of +-3e4 on the panel - 3)."""
+    from xrf_napari.models.dve import normalise_parts
+
+    rng = np.random.default_rng(2)
+    counts = torch.from_numpy(rng.poisson(2.0, (20, 512)).astype(np.float32)) - 1.9
+    counts[0] = torch.linspace(-1.0, 1.0, 512)  # a signed sum of about 0
+    clamped = counts.clamp(min=0.0)
+    for method in ("hellinger", "fraction"):
+        for inplace in (False, True):
+            base, scale = normalise_parts(counts.clone(), method, inplace=inplace)
+            want_b, want_s = normalise_parts(clamped, method)
+            torch.testing.assert_close(base * scale, want_b * want_s)
+    emb = load_embedder(None, "cpu")
+    z = emb.encode(counts.numpy())
+    assert np.isfinite(z).all() and np.abs(z).max() < 20
+    np.testing.assert_allclose(z, emb.encode(clamped.numpy()), atol=1e-5)

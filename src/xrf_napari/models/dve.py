@@ -58,16 +58,18 @@ def normalise_parts(counts, method: str = "hellinger", *, inplace: bool = False)
         x = x.float()
         inplace = True
     c = x.shape[-1]
+    # Negative values (an in-memory float cube minus a background) count as 0, in the total too:
+    # a total taken before clamping made sqrt(C / total) huge and the latents ~1e4.
     if method == "hellinger":
-        total = x.sum(dim=-1, keepdim=True)
-        base = _sqrt_(x.clamp_(min=0.0) if inplace else x.clamp(min=0.0))
-        return base, torch.sqrt(c / total.clamp_min(1e-6))
+        clamped = x.clamp_(min=0.0) if inplace else x.clamp(min=0.0)
+        total = clamped.sum(dim=-1, keepdim=True)
+        return _sqrt_(clamped), torch.sqrt(c / total.clamp_min(1e-6))
     if method == "anscombe_l2":
         base = (x.clamp_(min=0.0) if inplace else x.clamp(min=0.0)).add_(0.375).sqrt_().mul_(2.0)
         return base, math.sqrt(c) / base.norm(dim=-1, keepdim=True).clamp_min(1e-6)
     if method == "fraction":
-        total = x.sum(dim=-1, keepdim=True)
-        return (x.clamp_(min=0.0) if inplace else x.clamp(min=0.0)), c / total.clamp_min(1e-6)
+        clamped = x.clamp_(min=0.0) if inplace else x.clamp(min=0.0)
+        return clamped, c / clamped.sum(dim=-1, keepdim=True).clamp_min(1e-6)
     raise ValueError(f"unknown normalisation {method!r}; expected one of {NORMALISATIONS}")
 
 
