@@ -46,14 +46,26 @@ def save_spectra_csv(
 
 
 def write_image(path, data: np.ndarray, what: str = "image") -> Path:
-    """Write a uint8/uint16 grey or RGB array as PNG or TIFF (by suffix), atomically."""
+    """Write a uint8/uint16 grey (H, W) or RGB (H, W, 3) array as PNG or TIFF (by suffix),
+    atomically. 16-bit RGB PNG, which Pillow cannot write, is encoded here (png_rgb16)."""
     path = Path(path)
     suffix = path.suffix.lower()
+    data = np.asarray(data)
+    if data.dtype not in (np.uint8, np.uint16) or not (
+        data.ndim == 2 or (data.ndim == 3 and data.shape[2] == 3)
+    ):
+        raise ValueError(
+            f"cannot write {path}: {what} must be uint8 or uint16, grey (H, W) or RGB (H, W, 3); "
+            f"got {data.dtype} {data.shape}"
+        )
     if suffix == ".png":
-        from PIL import Image
-
         with atomic_path(path) as tmp:
-            Image.fromarray(data).save(tmp, format="PNG")
+            if data.ndim == 3 and data.dtype == np.uint16:
+                Path(tmp).write_bytes(png_rgb16(data))
+            else:
+                from PIL import Image
+
+                Image.fromarray(data).save(tmp, format="PNG")
     elif suffix in (".tif", ".tiff"):
         import tifffile
 
@@ -62,6 +74,27 @@ def write_image(path, data: np.ndarray, what: str = "image") -> Path:
     else:
         raise ValueError(f"cannot write {path}: {what} is saved as .png, .tif or .tiff")
     return path
+
+
+def png_rgb16(rgb: np.ndarray) -> bytes:
+    """A 16-bit RGB PNG of (H, W, 3) uint16 (colour type 2, bit depth 16, no filtering)."""
+    import struct
+    import zlib
+
+    h, w, _ = rgb.shape
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    rows = np.ascontiguousarray(rgb, dtype=">u2").reshape(h, w * 6 // 2).view(np.uint8)
+    raw = np.concatenate([np.zeros((h, 1), np.uint8), rows.reshape(h, w * 6)], axis=1)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6))
+        + chunk(b"IEND", b"")
+    )
 
 
 def save_label_image(path, labels: np.ndarray) -> Path:
