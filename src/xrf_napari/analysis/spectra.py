@@ -24,15 +24,19 @@ def iter_mean_spectrum(cube, mask: np.ndarray | None = None, block_bytes: int | 
         raise ValueError("the region holds no pixel of the cube")
     rows = np.nonzero(mask.any(axis=1))[0]
     y0, y1 = int(rows[0]), int(rows[-1]) + 1
-    from ..cube import DEFAULT_BLOCK_BYTES
+    from ..cube import DEFAULT_BLOCK_BYTES, release_mapped_pages
 
     step = cube.rows_per_block(kw.get("block_bytes", DEFAULT_BLOCK_BYTES))
     total = np.zeros(c, dtype=np.float64)
     yield 0, y1 - y0
     for a in range(y0, y1, step):
         b = min(y1, a + step)
-        block = np.asarray(cube.data[a:b])
+        # As the other passes (Cube.iter_blocks): a file's bad values are a CubeReadError naming
+        # it, and the memory-mapped pages just read are released (resident memory ~ one block).
+        block = cube.read_rows(slice(a, b))
         total += block[mask[a:b]].sum(axis=0, dtype=np.float64)
+        del block
+        release_mapped_pages(cube.data)
         yield b - y0, y1 - y0
     return total / n
 
