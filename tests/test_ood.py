@@ -70,3 +70,51 @@ def test_a_rhodium_anode_in_any_spelling_is_not_a_reason(panel, written):
     assert not any("anode" in r for r in report.reasons), report.reasons
     silver = check_scan(cube_from_array(data, cal, profile={"anode": "silver"}))
     assert any("anode Ag" in r for r in silver.reasons), silver.reasons
+
+
+@pytest.mark.parametrize(
+    "cut, covered",
+    [
+        (slice(0, 280), "1.0-15.0 keV"),
+        (slice(0, 180), "1.0-10.0 keV"),
+        (slice(80, None), "5.0-26.6"),
+    ],
+)
+def test_warns_when_the_scan_covers_only_part_of_the_models_range(panel, cut, covered):
+    # Before: the panel cut at 10 or 15 keV, or starting at 5 keV, passed (scores 1.6-2.3).
+    from xrf_napari.energy import Calibration
+
+    data, cal = panel
+    start = cut.start or 0
+    part = Calibration(cal.offset + start * cal.gain, cal.gain, 0.0, "file")
+    report = check_scan(cube_from_array(np.ascontiguousarray(data[..., cut]), part))
+    assert report.warn
+    assert any(f"covers only {covered}" in r and "1-26.6 keV" in r for r in report.reasons), (
+        report.reasons
+    )
+
+
+def test_warns_on_spectra_without_peaks():
+    # Before: flat Poisson noise at 2000 counts per pixel passed (score 4.4).
+    from xrf_napari.energy import Calibration
+
+    rng = np.random.default_rng(0)
+    for level in (200, 2000):
+        noise = rng.poisson(level / 512, (32, 32, 512)).astype(np.uint16)
+        report = check_scan(cube_from_array(noise, Calibration.canonical()))
+        assert any("no peaks" in r for r in report.reasons), (level, report.reasons)
+
+
+def test_the_samples_have_peaks_and_the_full_range(panel):
+    from xrf_napari.analysis.ood import MIN_PEAK_CONTRAST, peak_contrast, sample_canonical_pixels
+
+    data, cal = panel
+    cube = cube_from_array(data, cal)
+    assert peak_contrast(sample_canonical_pixels(cube)) > 10 * MIN_PEAK_CONTRAST
+    assert not check_scan(cube).reasons
+
+
+def test_warns_on_a_scan_without_energy_calibration(panel):
+    data, _ = panel
+    report = check_scan(cube_from_array(data))  # channel numbers, no calibration
+    assert any("no energy calibration" in r for r in report.reasons), report.reasons
