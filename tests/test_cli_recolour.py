@@ -123,5 +123,5 @@ def test_cli_reports_bad_input_clearly(files, capsys):
         )
         == 2
     )
-    assert "not a SmallUViT" in capsys.readouterr().err
+    assert "not SmallUViT (recolouriser) weights (a DVE" in capsys.readouterr().err
     assert not (d / "x.png").exists()

@@ -440,7 +440,7 @@ def test_init_fine_tunes_from_weights_and_refuses_another_architecture(
     assert not (tmp_path / "c" / "uvit.safetensors").exists()
     dve = ["--out", str(tmp_path / "d"), "--init", str(d / "dve.safetensors")]
     assert main(["recolouriser"] + common + dve) != 0
-    assert "not SmallUViT weights (a dve model)" in capsys.readouterr().err
+    assert "not SmallUViT (recolouriser) weights (a DVE" in capsys.readouterr().err
 
 
 def test_foreign_h5_files_and_foreign_baseline_weights_are_one_line_errors(setup, tmp_path, capsys):

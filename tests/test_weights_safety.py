@@ -140,6 +140,24 @@ def test_good_and_shipped_weights_still_load(good):
         load_weights(SHIPPED_DIR / entry["file"], entry["sha256"])
 
 
+def test_weights_of_the_other_model_are_named_by_every_loader(good, tmp_path):
+    """A SmallUViT given as the embedder listed a hundred missing tensors; a DVE for another
+    channel count loaded and failed only when embedding ("encode expects (N, 256)")."""
+    from xrf_napari.analysis.embed import load_embedder
+    from xrf_napari.analysis.recolour import load_recolouriser
+    from xrf_napari.models.dve import build_from_config as build_dve
+
+    d, _, _ = good
+    with pytest.raises(WeightsError, match=r"not DVE \(embedder\) weights \(a SmallUViT"):
+        load_embedder(d / "uvit.safetensors", device="cpu")
+    with pytest.raises(WeightsError, match=r"not SmallUViT \(recolouriser\) weights \(a DVE"):
+        load_recolouriser(d / "dve.safetensors", device="cpu")
+    narrow = build_dve({"n_channels": 256})
+    save_weights(narrow.state_dict(), tmp_path / "dve256.safetensors", narrow.config)
+    with pytest.raises(WeightsError, match="a DVE for 256 channels"):
+        load_embedder(tmp_path / "dve256.safetensors", device="cpu")
+
+
 # -- checkpoints -----------------------------------------------------------------------------------
 class _Payload:
     def __reduce__(self):

@@ -84,7 +84,7 @@ def _load_cached(path_str: str, sha: str | None, device_name: str, stamp=None) -
     refer to the model in memory, not to whatever the path holds later."""
     from ..device import pick_device
     from ..models.dve import build_from_config
-    from ..models.weights import WeightsError, load_weights, sha256_of
+    from ..models.weights import WeightsError, load_weights, require_model, sha256_of
 
     device = pick_device(device_name)
     for _ in range(3):  # a file rewritten while it is read is read again
@@ -95,10 +95,7 @@ def _load_cached(path_str: str, sha: str | None, device_name: str, stamp=None) -
         stamp = _file_stamp(path_str)
     else:
         raise WeightsError(f"weights file {path_str} kept changing while it was read")
-    if config.get("model", "dve") != "dve":
-        raise WeightsError(
-            f"weights file {path_str} holds a {config.get('model')!r} model, not a DVE"
-        )
+    require_model(config, "dve", path_str)
     model = build_from_config(config)
     try:
         model.load_state_dict(state)

@@ -180,13 +180,10 @@ def _load_cached(path: str, mtime: float, expected_sha: str | None, device: str)
     import torch
 
     from ..models.uvit import build_from_config
-    from ..models.weights import WeightsError, load_weights
+    from ..models.weights import WeightsError, load_weights, require_model
 
     state, config = load_weights(path, expected_sha)
-    if config.get("arch") != "SmallUViT":
-        raise WeightsError(
-            f"{path} holds a {config.get('arch', 'unknown')!r} model, not a SmallUViT recolouriser"
-        )
+    require_model(config, "SmallUViT", path)
     model = build_from_config(config)
     try:
         model.load_state_dict({k: v.float() for k, v in state.items()})

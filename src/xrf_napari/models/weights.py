@@ -100,6 +100,37 @@ MAX_HIDDEN_LAYERS = 16
 #: Model builders by the config's "arch" (or "model") value, for the shape check (models only: the
 #: per-pixel MLP baseline lives in training/, above this layer, and gets the value checks alone).
 BUILDERS = {"dve": "xrf_napari.models.dve", "SmallUViT": "xrf_napari.models.uvit"}
+#: What errors call the models a weights config names.
+MODEL_NAMES = {"dve": "DVE (embedder)", "SmallUViT": "SmallUViT (recolouriser)"}
+
+
+def model_kind(config: dict) -> str | None:
+    """The model a weights config names: "arch" (SmallUViT, per-pixel MLP) or "model" (the DVE's
+    key); None when it names none."""
+    return config.get("arch") or config.get("model")
+
+
+def require_model(config: dict, want: str, path, option: str | None = None) -> None:
+    """One-line WeightsError when a weights file holds another model than `want` ("dve" or
+    "SmallUViT"): a SmallUViT given as the embedder listed a hundred missing tensors, a DVE given
+    as the recolouriser was "a 'unknown' model". A config naming no model passes as a DVE (the
+    DVE loader's default). A DVE must read the canonical grid, or it fails only when embedding."""
+    kind = model_kind(config)
+    where = f"{option} {path}" if option else f"weights file {path}"
+    if kind != want and not (kind is None and want == "dve"):
+        what = (
+            f"a {MODEL_NAMES.get(kind, repr(kind))} model" if kind else "its config names no model"
+        )
+        raise WeightsError(f"{where}: not {MODEL_NAMES[want]} weights ({what})")
+    if want == "dve":
+        from ..energy import CANONICAL_N_CHANNELS
+
+        n = config.get("n_channels", CANONICAL_N_CHANNELS)
+        if n != CANONICAL_N_CHANNELS:
+            raise WeightsError(
+                f"{where}: a DVE for {n} channels; the embedder reads the canonical "
+                f"{CANONICAL_N_CHANNELS}-channel grid"
+            )
 
 
 def check_config(config: dict, path="weights") -> None:

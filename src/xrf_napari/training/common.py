@@ -215,26 +215,18 @@ def check_resume(ckpt_path, before: dict, now: dict, keys, data: list[str] = ())
         )
 
 
-#: What check_model_file calls the models a weights config names ("arch", or "model" for a DVE).
-MODEL_NAMES = {"dve": "DVE (embedder)", "SmallUViT": "SmallUViT (recolouriser)"}
-
-
 def check_model_file(path, want: str, option: str) -> None:
-    """A one-line error when the weights file given to `option` holds another model than `want`
-    ("dve" or "SmallUViT"): the loaders said "holds a 'unknown' model" for a DVE given as
-    --weights (its config says "model", not "arch"), and listed a hundred missing tensors for a
-    SmallUViT given as --embedder. None: the shipped weights."""
+    """A one-line error, before any work, when the weights file given to `option` holds another
+    model than `want` ("dve" or "SmallUViT"). None: the shipped weights."""
     if path is None:
         return
-    from ..models.weights import load_weights
+    from ..models.weights import WeightsError, load_weights, require_model
 
     _, config = load_weights(path)
-    kind = config.get("arch") or config.get("model")
-    if kind is None and want == "dve":  # the DVE loader reads a config naming no model as one
-        return
-    if kind != want:
-        what = f"a {MODEL_NAMES.get(kind, kind)} model" if kind else "its config names no model"
-        raise ValueError(f"{option} {path}: not {MODEL_NAMES[want]} weights ({what})")
+    try:
+        require_model(config, want, path, option)
+    except WeightsError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def seed_everything(seed: int) -> None:
