@@ -80,7 +80,7 @@ def test_every_command_reading_a_scan_passes_its_anode_and_dataset(command, monk
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["info", "x.h5", "--anode", "Xx"], "'Xx' is not an element symbol"),
+        (["info", "x.h5", "--anode", "Xx"], "'Xx' is not an element"),
         (["pigments", "x.h5", "-o", "out", "-k", "1"], "--clusters/-k: 1 is out of range"),
     ],
 )
@@ -120,3 +120,16 @@ def test_export_set_refuses_a_cube_count_under_one(capsys):
                 ["export-set", "--data", "d", "--format", "h5", "--out", "o", "--max-cubes", n]
             )
         assert exc.value.code == 2 and "--max-cubes" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("spelling", ["mo", "MO", "Molybdenum", "42"])
+def test_anode_option_reads_the_spellings_files_use(spelling):
+    """--anode reads an anode as a file's metadata is read (elements.element_symbol): 'Rhodium'
+    or 45 in a header was accepted while the same word on the command line was refused."""
+    import argparse
+
+    from xrf_napari.argtypes import anode_symbol
+
+    assert anode_symbol(spelling) == "Mo"
+    with pytest.raises(argparse.ArgumentTypeError, match="not an element"):
+        anode_symbol("Unobtainium")

@@ -70,14 +70,13 @@ def float_in(
 
 
 def anode_symbol(text: str) -> str:
-    """argparse `type=` for a tube anode: an element symbol, capitalised (rh -> Rh)."""
-    from .elements import atomic_number
+    """argparse `type=` for a tube anode, read as files' metadata is (elements.element_symbol):
+    a symbol in any case, an English name or an atomic number (rh, Rhodium, 45 -> Rh)."""
+    from .elements import element_symbol
 
-    symbol = text.strip().capitalize()
     try:
-        atomic_number(symbol)
+        return element_symbol(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not an element symbol (a tube anode such as Rh, Mo, W, Cu or Ag)"
+            f"{text!r} is not an element (a tube anode such as Rh, Mo, W, Cu or Ag)"
         ) from None
-    return symbol
