@@ -40,7 +40,16 @@ def list_cubes(data_dir) -> list[Path]:
 
     files = cubes(data_dir / "cubes") or cubes(data_dir)
     if not files:
-        raise ValueError(f"no cubes (*.h5) in {data_dir} or {data_dir / 'cubes'}")
+        from ..synth.export import SIDECAR
+
+        # `export-set --format all` writes rpl/, rpl-nocal/ and h5/: the parent holds no cube
+        sets = sorted(
+            f"{d.name}/"
+            for d in data_dir.iterdir()
+            if d.is_dir() and (any(d.glob("*.h5")) or any(d.glob(f"*{SIDECAR}")))
+        )
+        hint = f"; its subfolders {', '.join(sets)} hold cubes: give one of them" if sets else ""
+        raise ValueError(f"no cubes (*.h5) in {data_dir} or {data_dir / 'cubes'}{hint}")
     return files
 
 
