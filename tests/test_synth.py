@@ -327,3 +327,28 @@ def test_generated_sets_share_paintings_only_when_made_alike(small_dataset, tmp_
     renamed.mkdir()
     shutil.copy(out / "cube_00001.h5", renamed / "painting.h5")
     assert shared_sources(list_cubes(out), list_cubes(renamed)) == {"cube:seed=7:index=00001"}
+
+
+@pytest.mark.parametrize(
+    "extra, said",
+    [
+        (["--seed", "-1"], "--seed must be >= 0"),
+        (["--style", "paper", "--kind", "panels"], "painting cubes only"),
+        (["--style", "paper", "--swatch-fraction", "0.5"], "painting cubes only"),
+        (["--style", "paper", "--profiles", "heldout"], "apply to the physics generator only"),
+        (["--style", "paper", "--character", "0.3"], "apply to the physics generator only"),
+    ],
+)
+def test_options_that_fail_or_do_nothing_are_refused_before_the_manifest(
+    tmp_path, capsys, extra, said
+):
+    """A negative seed and paper-style panels failed after manifest.json was written, and the
+    folder then refused the corrected command as another set's; paper style recorded --profiles
+    and --character that it ignores."""
+    from xrf_napari.cli.train import main
+
+    out = tmp_path / "set"
+    argv = ["generate", "--out", str(out), "--n-cubes", "1", "--no-progress"] + extra
+    assert main(argv) == 2
+    assert said in capsys.readouterr().err
+    assert not (out / "manifest.json").exists()

@@ -272,9 +272,7 @@ def _generate_one(index: int, cfg: GenerateConfig) -> dict:
     else:
         rgb = procedural_painting(rng, cfg.size)
         source = {"image": "procedural"}
-    if cfg.style == "paper":
-        if cfg.kind != "paintings" or labels is not None:
-            raise ValueError("--style paper makes painting cubes only (no panels or swatch cubes)")
+    if cfg.style == "paper":  # painting cubes only (check_options)
         from .paper_style import synthesize_paper
 
         cube = synthesize_paper(rgb, rng)
@@ -358,6 +356,23 @@ def _run_one(args):
     return generate_one(index, cfg)
 
 
+def check_options(cfg: GenerateConfig) -> None:
+    """Options that fail or do nothing, refused before the manifest is written: a negative seed
+    and paper style with panels or swatches failed only after it, and the folder then refused the
+    corrected command as another set's; paper style recorded --profiles and --character that it
+    ignores (it has one fixed instrument and its own recipe rule)."""
+    if cfg.seed < 0:
+        raise ValueError(f"--seed must be >= 0 (got {cfg.seed})")
+    if cfg.style == "paper":
+        if cfg.kind != "paintings" or cfg.swatch_fraction > 0:
+            raise ValueError("--style paper makes painting cubes only (no panels or swatch cubes)")
+        if cfg.profiles != "train" or cfg.character:
+            raise ValueError(
+                "--profiles and --character apply to the physics generator only: --style paper "
+                "has one fixed instrument and mixes pigments by colour similarity"
+            )
+
+
 def generate_dataset(
     cfg: GenerateConfig,
     workers: int | None = None,
@@ -367,6 +382,7 @@ def generate_dataset(
     """Generate cubes 0..n_cubes-1 into cfg.out (resumable); returns the manifest path."""
     from ..fileutil import atomic_path, remove_stale_temporaries
 
+    check_options(cfg)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out)  # half-written cubes of a killed run
