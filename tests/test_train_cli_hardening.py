@@ -135,6 +135,23 @@ def test_recolouriser_records_its_command_and_its_config_json_repeats_the_run(
     _same_weights(out / "uvit.safetensors", again / "uvit.safetensors")
 
 
+def test_an_init_named_by_the_config_is_an_input_its_outputs_may_not_replace(
+    setup, tmp_path, monkeypatch, capsys
+):
+    """A run's config.json records its --init; given back with --out the folder of those weights,
+    the run would have overwritten them: only the --init flag was among the checked inputs."""
+    first = tmp_path / "first"
+    assert _run(_rec_argv(setup, first, "--steps", "2"), monkeypatch) == 0
+    before = (first / "uvit.safetensors").read_bytes()
+    cfg = json.loads(setup[3].read_text())
+    cfg["init"] = str(first / "uvit.safetensors")
+    (tmp_path / "cfg.json").write_text(json.dumps(cfg))
+    capsys.readouterr()
+    assert _run(_rec_argv(setup, first, config=tmp_path / "cfg.json"), monkeypatch) != 0
+    assert "is the input" in capsys.readouterr().err
+    assert (first / "uvit.safetensors").read_bytes() == before
+
+
 # -- 2. the model is checked before the embedding pass ------------------------------------------
 @pytest.mark.parametrize(
     "model, message",

@@ -689,6 +689,7 @@ def _start(args):
     from ..fileutil import check_output_folder
     from .distributed import device_for, init_distributed
 
+    cfg = resolve_config(args)  # reads the config only; its "init" is an input too
     check_output_folder(
         args.out,
         (
@@ -700,9 +701,8 @@ def _start(args):
             "uvit.safetensors",
             "pixel_mlp.safetensors",
         ),
-        inputs=[args.data, args.embedder, args.config, args.init],
+        inputs=[args.data, args.embedder, args.config, cfg["init"]],
     )
-    cfg = resolve_config(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     device = pick_device(args.device)
