@@ -59,9 +59,16 @@ def cube_fwhm_mn_ev(cube, fwhm_ev: float | None = None) -> float:
 
 
 def anode_from_metadata(metadata: dict) -> str | None:
-    """The X-ray tube's anode element a reader or the generator stored, if any."""
+    """The X-ray tube's anode element a reader or the generator stored, if any, as its symbol
+    (files are normalised when read; an in-memory cube may say "rh" or "Rhodium"). A value naming
+    no element is returned as written, for the caller to report."""
+    from .elements import element_symbol
+
     for where in (metadata.get("profile") or {}, metadata.get("tube") or {}, metadata):
         a = where.get("anode") if isinstance(where, dict) else None
         if isinstance(a, str) and a:
-            return a
+            try:
+                return element_symbol(a)
+            except ValueError:
+                return a
     return None

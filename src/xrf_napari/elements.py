@@ -113,7 +113,7 @@ def element_symbol(value) -> str:
         z = _NAMES.index(text.lower()) + 1
     elif 1 <= len(text) <= 3 and text.isalpha():
         try:
-            z = xraylib.SymbolToAtomicNumber(text.capitalize())
+            z = atomic_number(text.capitalize())
         except ValueError:
             z = 0
     if not 1 <= z <= 103:

@@ -274,7 +274,7 @@ def _score(offsets, gains, ch, fwhm, pw, lines_e, lines_p):
     sc = np.take_along_axis(contrib, order, 1)
     same = (sn[:, 1:] == sn[:, :-1]) & (sc[:, 1:] > 0) & (sc[:, :-1] > 0)
     dup += np.where(same, np.minimum(sc[:, 1:], sc[:, :-1]), 0.0).sum(axis=1)
-    return score - dup, ok.sum(axis=1)
+    return score - dup
 
 
 def calibrate_spectra(
@@ -320,10 +320,9 @@ def calibrate_spectra(
     if gains.size == 0:
         raise AutoCalibrationError("no pair of peaks fits a plausible gain and offset")
     scores = np.empty(gains.size)
-    counts = np.empty(gains.size, dtype=int)
     step = 20000
     for k in range(0, gains.size, step):
-        scores[k : k + step], counts[k : k + step] = _score(
+        scores[k : k + step] = _score(
             offsets[k : k + step], gains[k : k + step], ch, fwhm, pw, lines_e, lines_p
         )
     best = int(np.argmax(scores))

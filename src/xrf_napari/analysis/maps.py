@@ -356,9 +356,9 @@ def plan_for_cube(cube, symbols, *, fwhm_ev=None, background=True, present=None,
     _check_calibrated(cube)
     fwhm = cube_fwhm_mn_ev(cube, fwhm_ev)
     anode = anode_from_metadata(cube.metadata)  # its lines scatter into every spectrum
-    if anode:  # files are normalised when read; an in-memory cube may say "rh" or "Rhodium"
+    if anode:  # anode_from_metadata gives the symbol, or the value as written if it names none
         try:
-            anode = element_symbol(anode)
+            element_symbol(anode)
         except ValueError:
             raise ValueError(
                 f"the cube's tube anode {anode!r} is not an element symbol, name or atomic number"

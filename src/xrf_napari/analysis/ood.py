@@ -121,7 +121,6 @@ def check_scan(
 ) -> OODReport:
     """The scan's out-of-distribution report (a bounded read: about n pixels)."""
     from ..detector import anode_from_metadata, fwhm_from_metadata
-    from ..elements import element_symbol
     from .embed import load_embedder
 
     counts = sample_canonical_pixels(cube, n)
@@ -135,14 +134,9 @@ def check_scan(
         why = coverage_reason(cube)
         if why:
             reasons.append(why)
-    anode = anode_from_metadata(cube.metadata)
-    if anode:
-        try:  # in-memory cubes may carry "rh" or "Rhodium" (files are normalised when read)
-            anode = element_symbol(anode)
-        except ValueError:
-            pass  # reported as written: it is not one the models were trained on
-        if anode not in TRAINED["anodes"]:
-            reasons.append(f"tube anode {anode} (trained on {', '.join(TRAINED['anodes'])})")
+    anode = anode_from_metadata(cube.metadata)  # its symbol, or as written if none
+    if anode and anode not in TRAINED["anodes"]:
+        reasons.append(f"tube anode {anode} (trained on {', '.join(TRAINED['anodes'])})")
     fwhm = fwhm_from_metadata(cube.metadata)
     lo, hi = TRAINED["fwhm_mn_ev"]
     if fwhm is not None and not lo <= fwhm <= hi:

@@ -200,7 +200,7 @@ def check_weights(state: dict, config: dict, path="weights") -> None:
             "diverged or the file is damaged"
         )
     check_config(config, path)
-    kind = config.get("arch") or config.get("model")
+    kind = model_kind(config)
     if kind not in BUILDERS:
         return
     try:

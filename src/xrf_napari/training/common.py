@@ -220,13 +220,10 @@ def check_model_file(path, want: str, option: str) -> None:
     model than `want` ("dve" or "SmallUViT"). None: the shipped weights."""
     if path is None:
         return
-    from ..models.weights import WeightsError, load_weights, require_model
+    from ..models.weights import load_weights, require_model
 
     _, config = load_weights(path)
-    try:
-        require_model(config, want, path, option)
-    except WeightsError as exc:
-        raise ValueError(str(exc)) from None
+    require_model(config, want, path, option)  # WeightsError is a ValueError: one line
 
 
 def seed_everything(seed: int) -> None:

@@ -238,13 +238,10 @@ def load_init(path, model: dict, target: str):
     """(state_dict, init config) of --init weights, after checking that they are a
     SmallUViT of the config's architecture and target (before any cube is embedded): fine-tuning
     keeps the network's input normalisation, so the data must feed it the same features."""
-    from ..models.weights import WeightsError, load_weights, require_model
+    from ..models.weights import load_weights, require_model
 
     state, icfg = load_weights(path)
-    try:
-        require_model(icfg, "SmallUViT", path, "--init")
-    except WeightsError as exc:
-        raise ValueError(str(exc)) from None
+    require_model(icfg, "SmallUViT", path, "--init")
     if model.get("colour_bins"):
         raise ValueError(
             f"--init {path}: a colour-bin model cannot be fine-tuned (its bins are fitted on the "
