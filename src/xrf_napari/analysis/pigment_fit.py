@@ -1389,9 +1389,16 @@ def estimation_trials(notes: list[str]) -> int:
     every anode when the notes say the file lacks it, and each of FWHM_GRID for the resolution."""
     from ..physics.tube import ANODES
 
-    miss_anode = any(n.startswith("anode not in the metadata") for n in notes)
-    miss_fwhm = any(n.startswith("detector resolution not in the metadata") for n in notes)
+    miss_anode, miss_fwhm = _missing(notes)
     return len(ANODES) * miss_anode + len(FWHM_GRID) * miss_fwhm
+
+
+def _missing(notes: list[str]) -> tuple[bool, bool]:
+    """(anode missing, resolution missing) from the instrument notes of instrument_profile."""
+    return (
+        any(n.startswith("anode not in the metadata") for n in notes),
+        any(n.startswith("detector resolution not in the metadata") for n in notes),
+    )
 
 
 def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.ndarray):
@@ -1399,8 +1406,7 @@ def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra:
     second each, a component library apiece), so the dock shows it and can cancel it."""
     from ..physics.tube import ANODES
 
-    miss_anode = any(n.startswith("anode not in the metadata") for n in notes)
-    miss_fwhm = any(n.startswith("detector resolution not in the metadata") for n in notes)
+    miss_anode, miss_fwhm = _missing(notes)
     if not (miss_anode or miss_fwhm) or len(spectra) == 0:
         return profile, notes
     ys = spectra[np.argsort(spectra.sum(axis=1))[::-1][:6]]
