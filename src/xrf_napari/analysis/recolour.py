@@ -221,9 +221,7 @@ def embedder_mismatch(rec: Recolouriser, embedder) -> str | None:
     want = rec.config.get("embedder_sha256")
     if not want:
         return None
-    from ..models.weights import sha256_of
-
-    got = embedder.sha256 or (sha256_of(embedder.path) if embedder.path else None)
+    got = embedder.sha256  # hashed as it was loaded (load_embedder)
     if got == want:
         return None
     return (

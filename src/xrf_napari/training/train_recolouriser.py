@@ -293,7 +293,7 @@ def check_model(cfg: dict) -> None:
 # -- data --------------------------------------------------------------------------------------
 def _cache_key(files, embedder, line_elements=()) -> dict:
     return {
-        "embedder_sha256": embedder.sha256 or _file_sha(embedder.path),
+        "embedder_sha256": embedder.sha256,  # hashed as it was loaded (load_embedder)
         **({"line_elements": list(line_elements)} if line_elements else {}),
         "files": [[p.name, p.stat().st_size, int(p.stat().st_mtime)] for p in files],
     }
@@ -302,8 +302,7 @@ def _cache_key(files, embedder, line_elements=()) -> dict:
 def _embedder_sha(weights) -> str | None:
     from ..analysis.embed import load_embedder
 
-    embedder = load_embedder(weights, "cpu")  # cached: the one the latents came from
-    return embedder.sha256 or _file_sha(embedder.path)
+    return load_embedder(weights, "cpu").sha256  # cached: the one the latents came from
 
 
 def _file_sha(path):
