@@ -15,16 +15,23 @@ T = TypeVar("T")
 
 
 def run_to_end(
-    gen: Generator[tuple[int, int], None, T], callback: Callable[[int, int], None] | None = None
+    gen: Generator[tuple[int, int], None, T],
+    callback: Callable[[int, int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> T:
-    """Drain a progress generator, calling callback(done, total) at each step; return its result."""
+    """Drain a progress generator, calling callback(done, total) at each step; return its result.
+    A generator that names its stages (yields a str, see `throttle`) needs `on_stage`."""
     while True:
         try:
-            done, total = next(gen)
+            value = next(gen)
         except StopIteration as stop:
             return stop.value
-        if callback is not None:
-            callback(int(done), int(total))
+        if isinstance(value, str):
+            if on_stage is None:
+                raise TypeError(f"a stage name {value!r} reached run_to_end without on_stage")
+            on_stage(value)
+        elif callback is not None:
+            callback(int(value[0]), int(value[1]))
 
 
 def throttle(

@@ -140,25 +140,23 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
 def _drain(gen, desc: str, unit: str, progress: bool):
     """Run a progress generator to its result, behind a tqdm bar when `progress`; a stage name it
     yields (a str) starts a bar of its own under that name."""
-    from ..progress import tqdm_callback
+    from ..progress import run_to_end, tqdm_callback
 
-    def bar(name, kind):
-        return (None, lambda: None) if not progress else tqdm_callback(name, kind)
+    bar = [(None, lambda: None) if not progress else tqdm_callback(desc, unit)]
 
-    cb, close = bar(desc, unit)
+    def step(done: int, total: int) -> None:
+        if bar[0][0] is not None:
+            bar[0][0](done, total)
+
+    def stage(name: str) -> None:
+        bar[0][1]()
+        if progress:
+            bar[0] = tqdm_callback(name.rstrip("\u2026").rstrip("."), "step")
+
     try:
-        while True:
-            try:
-                value = next(gen)
-            except StopIteration as stop:
-                return stop.value
-            if isinstance(value, str):
-                close()
-                cb, close = bar(value.rstrip("\u2026").rstrip("."), "step")
-            elif cb is not None:
-                cb(int(value[0]), int(value[1]))
+        return run_to_end(gen, step, stage)
     finally:
-        close()
+        bar[0][1]()
 
 
 def cluster_labels(cube, k, device, progress: bool, pool_low_counts: bool = True):
