@@ -93,6 +93,31 @@ def test_uint32_cubes_write_and_read_back(tmp_path):
     assert back.dtype == np.uint32 and int(back.max()) == 70_000
 
 
+def test_the_training_pool_keeps_channels_above_32767_counts(tmp_path):
+    """The embedder's pixel pool is int16 at usual count levels; a brighter channel widens it to
+    int32 instead of clipping (or wrapping) that spectrum."""
+    pytest.importorskip("torch")
+    from xrf_napari.io.project_h5 import write_cube
+    from xrf_napari.training.data import SpectraPool
+
+    cal = Calibration(1.025, 0.05, 0.0)
+    for i, peak in enumerate([1_000, 40_000]):
+        counts = np.zeros((4, 4, 512), np.uint32)
+        counts[..., 100] = peak
+        write_cube(
+            tmp_path / f"cube_{i:05d}.h5",
+            counts,
+            cal,
+            targets={"labels": np.zeros((4, 4), np.int32)},
+        )
+    files = sorted(tmp_path.glob("*.h5"))
+    pool = SpectraPool(files, 8, seed=0).load(progress=False)
+    assert pool.counts[:8, 100].tolist() == [1_000] * 8
+    assert pool.counts[8:, 100].tolist() == [40_000] * 8
+    low = SpectraPool(files[:1], 8, seed=0).load(progress=False)
+    assert str(low.counts.dtype) == "torch.int16"  # memory kept at usual count levels
+
+
 def test_physics_native_cube_rebins_without_losing_or_inventing_counts():
     """--native: the canonical cube is the native draw re-binned (it was rounded: +0.9 %)."""
     pytest.importorskip("xraylib")

@@ -164,26 +164,35 @@ def read_cube_arrays(path) -> tuple[np.ndarray, np.ndarray, dict]:
 def sample_pixels(
     counts: np.ndarray, labels: np.ndarray, n: int, rng
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """n random pixels (without replacement when possible) -> (counts (n, C) int16, labels (n,),
-    interior (n,) bool: the pixel's 3 x 3 neighbourhood carries one label)."""
+    """n random pixels (without replacement when possible) -> (counts (n, C), negatives set to 0,
+    labels (n,), interior (n,) bool: the pixel's 3 x 3 neighbourhood carries one label)."""
     from ..synth.regions import interior_mask
 
     h, w, c = counts.shape
     total = h * w
     idx = rng.choice(total, size=n, replace=n > total)
     flat = counts.reshape(total, c)[idx]
-    # int16 halves the pool versus int32; no canonical channel holds more than 32767 counts at
-    # realistic count levels (<= 10^4 counts per pixel), and clipping would only touch outliers.
     return (
-        np.clip(flat, 0, 32767).astype(np.int16),
+        np.maximum(flat, 0),
         labels.reshape(-1)[idx],
         interior_mask(labels).reshape(-1)[idx],
     )
 
 
+def _store(pool: np.ndarray, rows: slice, drawn: np.ndarray) -> np.ndarray:
+    """pool[rows] = drawn, widening the pool from int16 to int32 first when drawn holds a count
+    above 32767: int16 halves the pool's memory at usual count levels (<= 10^4 counts per pixel),
+    and a bright channel must not be clipped (or wrapped) into a wrong spectrum."""
+    if drawn.size and pool.dtype == np.int16 and int(drawn.max()) > np.iinfo(np.int16).max:
+        pool = pool.astype(np.int32)
+    pool[rows] = drawn
+    return pool
+
+
 @dataclass
 class SpectraPool:
-    """Pixels of every cube: counts (N, C) int16, local region labels (N,), interior flags (N,),
+    """Pixels of every cube: counts (N, C) int16 (int32 once a channel holds more than 32767
+    counts: see _store), local region labels (N,), interior flags (N,),
     cube c owns rows [c * pixels_per_cube, (c + 1) * pixels_per_cube)."""
 
     files: list[Path]
@@ -232,7 +241,8 @@ class SpectraPool:
             rng = np.random.default_rng([self.seed, epoch, i])
             cube, lab, meta = read_cube_arrays(self.files[i])
             rows = slice(i * n, (i + 1) * n)
-            counts[rows], labels[rows], interior[rows] = sample_pixels(cube, lab, n, rng)
+            drawn, labels[rows], interior[rows] = sample_pixels(cube, lab, n, rng)
+            counts = _store(counts, rows, drawn)
             profiles[i], n_regions[i] = profile_key(meta), int(len(np.unique(lab)))
             del cube, lab
         if dist.enabled:  # the other ranks' cubes
@@ -242,7 +252,8 @@ class SpectraPool:
                 for i in mine
             }
             for i, (c, lab, inner, profile, regions) in gather_shards(mine_drawn, dist).items():
-                counts[sl(i)], labels[sl(i)], interior[sl(i)] = c, lab, inner
+                counts = _store(counts, sl(i), c)
+                labels[sl(i)], interior[sl(i)] = lab, inner
                 profiles[i], n_regions[i] = profile, regions
         # Local labels -> 0..R-1 per cube (the loss groups pixels per cube only).
         for i in range(self.n_cubes):
