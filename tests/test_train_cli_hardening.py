@@ -476,3 +476,36 @@ def test_panels_refuse_a_size_they_would_ignore(tmp_path, capsys):
     (tmp_path / "cube_00000.h5").write_bytes(b"")
     (tmp_path / "manifest.json").write_text(json.dumps({**head, "size": 256}))
     _check_resumable(tmp_path, head, 1)  # an older panel set: resumable
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--images", "IMAGES"],
+        ["--swatch-fraction", "0.3"],
+        ["--bare-ground", "0.2"],
+        ["--character", "0.3"],
+        ["--period"],
+    ],
+)
+def test_panels_refuse_the_paintings_options_they_would_ignore(tmp_path, capsys, extra):
+    """A panel's layout fixes every swatch's paint: these options changed nothing yet were recorded
+    as the set's; panel sets made with --images before still resume without it."""
+    from PIL import Image
+
+    from xrf_napari.synth.dataset import GenerateConfig, _check_resumable, _manifest_head
+
+    images = tmp_path / "images"
+    images.mkdir()
+    Image.new("RGB", (32, 32), (200, 30, 20)).save(images / "a.png")
+    extra = [str(images) if a == "IMAGES" else a for a in extra]
+    out = tmp_path / "p"
+    argv = ["generate", "--kind", "panels", "--out", str(out), "--n-cubes", "1", "--no-progress"]
+    assert main(argv + extra) == 2
+    assert f"{extra[0]} does not apply to --kind panels" in capsys.readouterr().err
+    assert not (out / "manifest.json").exists()
+    head = _manifest_head(GenerateConfig(out=str(tmp_path), n_cubes=1, kind="panels"), None)
+    (tmp_path / "cube_00000.h5").write_bytes(b"")
+    old = {**head, "images_dir": str(images), "images_used": ["a.png"]}
+    (tmp_path / "manifest.json").write_text(json.dumps(old))
+    _check_resumable(tmp_path, head, 1)  # an older panel set made with --images: resumable

@@ -360,9 +360,28 @@ def check_options(cfg: GenerateConfig) -> None:
     """Options that fail or do nothing, refused before the manifest is written: a negative seed
     and paper style with panels or swatches failed only after it, and the folder then refused the
     corrected command as another set's; paper style recorded --profiles and --character that it
-    ignores (it has one fixed instrument and its own recipe rule)."""
+    ignores (it has one fixed instrument and its own recipe rule), and panels recorded the
+    paintings' options (their layout fixes every swatch's recipe)."""
     if cfg.seed < 0:
         raise ValueError(f"--seed must be >= 0 (got {cfg.seed})")
+    if cfg.kind == "panels":
+        ignored = [
+            flag
+            for flag, used in (
+                ("--images", cfg.images),
+                ("--swatch-fraction", cfg.swatch_fraction > 0),
+                ("--bare-ground", cfg.bare_ground > 0),
+                ("--character", cfg.character > 0),
+                ("--period", cfg.period),
+            )
+            if used
+        ]
+        if ignored:
+            raise ValueError(
+                f"{', '.join(ignored)} do{'es' if len(ignored) == 1 else ''} not apply to "
+                "--kind panels: a panel's layout fixes every swatch's paint (pigment, tints, "
+                "ground)"
+            )
     if cfg.style == "paper":
         if cfg.kind != "paintings" or cfg.swatch_fraction > 0:
             raise ValueError("--style paper makes painting cubes only (no panels or swatch cubes)")
@@ -477,8 +496,8 @@ def _check_resumable(out: Path, head: dict, n_cubes: int) -> None:
     except (OSError, ValueError) as exc:
         raise ValueError(f"{mpath}: unreadable manifest ({exc}): use another --out") from None
     keys = [k for k in dict.fromkeys([*head, *old]) if k not in _NOT_OPTIONS]
-    if head.get("kind") == "panels":  # older panel sets recorded the --size they ignored
-        keys.remove("size")
+    if head.get("kind") == "panels":  # older panel sets recorded the --size, --images they ignored
+        keys = [k for k in keys if k not in ("size", "images_dir", "images_used")]
     differ = [k for k in keys if old.get(k) != head.get(k)]
     if differ:
         details = ", ".join(f"{k} {old.get(k)!r} there, {head.get(k)!r} now" for k in differ)
