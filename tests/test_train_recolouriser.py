@@ -116,6 +116,7 @@ def test_train_resume_and_evaluate(setup, capsys, monkeypatch):
     for name in ("config.json", "checkpoint.pt", "latent_cache.npz"):
         assert (out / name).is_file(), name
     cache_mtime = (out / "latent_cache.npz").stat().st_mtime
+    first_seconds = torch.load(out / "checkpoint.pt", weights_only=False)["elapsed"]
     # Resume: continues at step 3, reuses the latent cache, ends at step 5.
     assert main(["recolouriser"] + common + ["--resume"]) == 0
     for name in ("uvit.safetensors", "pixel_mlp.safetensors", "metrics.json", "loss_curve.png"):
@@ -123,6 +124,10 @@ def test_train_resume_and_evaluate(setup, capsys, monkeypatch):
     assert (out / "latent_cache.npz").stat().st_mtime == cache_mtime
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 5 and np.isfinite(metrics["final_train_loss"])
+    # the first process's loop seconds count too (they were dropped on resume)
+    assert metrics["train_seconds"] == pytest.approx(
+        first_seconds + 2 * metrics["seconds_per_step"], abs=0.06
+    )
     state, cfg = load_weights(out / "uvit.safetensors")
     assert cfg["arch"] == "SmallUViT" and cfg["patch"] == 8 and cfg["tile"] == 32
     # keep_best: the written weights are those of the lowest validation loss (checkpoints 3 and 5;

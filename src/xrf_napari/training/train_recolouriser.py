@@ -1091,7 +1091,8 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
         "steps": steps_done,
         "kept_step": kept_step,
         "val_curve": [list(v) for v in curves["val"]],
-        "train_seconds": round(train_s, 1),
+        # over every process of a resumed run, as the embedder's; per step: this process's
+        "train_seconds": round(loop.elapsed_before + train_s, 1),
         "embed_seconds": round(r.embed_s, 1),
         "seconds_per_step": round(train_s / max(steps_done - loop.start_step, 1), 4),
         "final_train_loss": curves["train"][-1][1] if curves["train"] else None,
