@@ -27,6 +27,11 @@ def test_fwhm_model_matches_mn_and_grows_with_energy():
     widths = detector_fwhm_kev(np.array([2.0, 6.0, 12.0]), 140.0)
     assert np.all(np.diff(widths) > 0)
     assert 0.09 < widths[0] < 0.11 and 0.17 < widths[2] < 0.20
+    # a stated width below the F = 0.114 Fano limit (119.8 eV) holds, still growing with energy
+    # (it was widened to 119.8 eV without a word)
+    assert detector_fwhm_kev(5.899, 110.0) == pytest.approx(0.110, abs=1e-6)
+    sharp = detector_fwhm_kev(np.array([2.0, 12.0]), 110.0)
+    assert sharp[0] < sharp[1] and sharp[1] == pytest.approx(0.110 * np.sqrt(12.0 / 5.899))
 
 
 def test_line_areas_recovered_over_sloped_background():
