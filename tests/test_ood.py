@@ -118,3 +118,19 @@ def test_warns_on_a_scan_without_energy_calibration(panel):
     data, _ = panel
     report = check_scan(cube_from_array(data))  # channel numbers, no calibration
     assert any("no energy calibration" in r for r in report.reasons), report.reasons
+
+
+def test_bad_values_in_a_file_are_named_not_a_poisson_error(panel, tmp_path):
+    # Before: the bounded read skipped the value checks of every other pass, and a NaN reached
+    # the Poisson redraw ("lam value too large" or a NaN score), naming no file.
+    from xrf_napari.cube import Cube
+    from xrf_napari.errors import CubeReadError
+
+    data, cal = panel
+    bad = np.asarray(data, dtype=np.float32).copy()
+    bad[0, 3, 200] = np.nan  # row 0 is always sampled
+    path = tmp_path / "scan.npy"
+    np.save(path, bad)
+    cube = Cube(np.load(path, mmap_mode="r"), cal, path=path)
+    with pytest.raises(CubeReadError, match=r"scan\.npy"):
+        check_scan(cube)

@@ -70,14 +70,16 @@ class OODReport:
 
 
 def sample_canonical_pixels(cube, n: int = SAMPLE_PIXELS, seed: int = 0) -> np.ndarray:
-    """(m, 512) canonical counts of up to n pixels from evenly spaced rows (a bounded read)."""
+    """(m, 512) canonical counts of up to n pixels from evenly spaced rows (a bounded read, whose
+    values are checked as every pass's: a NaN made the Poisson redraw fail without naming the
+    file)."""
     from ..cube import release_mapped_pages
 
     h, w, _ = cube.shape
     n_rows = min(h, max(1, int(np.ceil(2 * n / max(w, 1)))))
     rows = np.unique(np.linspace(0, h - 1, num=n_rows).astype(int))
     rebin = cube.canonical_rebinner()  # row by row: one row's pages held at a time
-    flat = np.concatenate([rebin(np.asarray(cube.data[int(r)])) for r in rows])
+    flat = np.concatenate([rebin(cube.read_rows(slice(int(r), int(r) + 1))[0]) for r in rows])
     release_mapped_pages(cube.data)
     if flat.shape[0] > n:
         flat = flat[np.random.default_rng(seed).choice(flat.shape[0], n, replace=False)]
