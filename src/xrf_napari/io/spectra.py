@@ -102,10 +102,10 @@ def read_mca(path) -> Spectrum:
                 raise CubeReadError(path, f"unexpected value in an @A data line: {s[:60]!r}")
             spectra[-1] += vals
             continue
-        if s[0] in "#%!;" or s[0].isalpha():
-            continue
-        vals = _numbers(s)
+        vals = _numbers(s)  # parsed first: 'nan' and 'inf' are counts (refused), not text lines
         if vals is None:
+            if s[0] in "#%!;" or s[0].isalpha():
+                continue
             raise CubeReadError(path, f"unexpected line in .mca: {s[:60]!r}")
         rows.append(vals)
     if len(spectra) > 1:
