@@ -18,3 +18,43 @@ def test_mca_nan_count_line_is_refused_not_dropped(tmp_path, bad):
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(CubeReadError, match=r"nan\.mca: counts contain NaN or infinite"):
         read_spectrum(path)
+
+
+# -- F2, F8: a UTF-8 byte-order mark before a text spectrum --------------------------------------
+BOM = "\ufeff"
+
+
+def test_csv_with_bom_keeps_its_first_count(tmp_path):
+    # Before: "\ufeff53" did not parse, so the first count was taken as a header and dropped.
+    one = tmp_path / "one.csv"
+    one.write_bytes((BOM + "\n".join(map(str, COUNTS)) + "\n").encode())
+    two = tmp_path / "two.csv"
+    two.write_bytes((BOM + "".join(f"{i},{v}\n" for i, v in enumerate(COUNTS))).encode())
+    for path in (one, two):
+        np.testing.assert_array_equal(read_spectrum(path).counts, COUNTS)
+
+
+def test_csv_with_bom_and_energy_header_is_calibrated(tmp_path):
+    path = tmp_path / "hdr.csv"
+    rows = "".join(f"{-0.1 + 0.1 * i:.4f},{v},{v}\n" for i, v in enumerate(COUNTS))
+    path.write_bytes((BOM + "energy_keV,mean,pixel\n" + rows).encode())
+    spec = read_spectrum(path)
+    np.testing.assert_array_equal(spec.counts, COUNTS)
+    assert spec.calibration.gain == pytest.approx(0.1)
+
+
+def test_mca_with_bom_is_read_with_its_calibration(tmp_path):
+    # Before: "unexpected line in .mca: '\ufeff#@CALIB -0.1 0.1 0'".
+    path = tmp_path / "bom.mca"
+    text = "#@CALIB -0.1 0.1 0\r\n" + "\r\n".join(map(str, COUNTS)) + "\r\n"
+    path.write_bytes((BOM + text).encode())
+    spec = read_spectrum(path)
+    np.testing.assert_array_equal(spec.counts, COUNTS)
+    assert (spec.calibration.offset, spec.calibration.gain) == pytest.approx((-0.1, 0.1))
+
+
+def test_spe_with_bom_reads_its_first_section(tmp_path):
+    path = tmp_path / "bom.spe"
+    text = f"$DATA:\n0 {len(COUNTS) - 1}\n" + "\n".join(map(str, COUNTS)) + "\n"
+    path.write_bytes((BOM + text).encode())
+    np.testing.assert_array_equal(read_spectrum(path).counts, COUNTS)

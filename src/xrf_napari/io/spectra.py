@@ -42,7 +42,9 @@ class Spectrum:
 
 
 def _read_text(path: Path) -> str:
-    return read_bounded(path, MAX_TEXT_BYTES, "spectrum file").decode("utf-8", errors="replace")
+    # utf-8-sig: a BOM (Excel, Notepad "UTF-8 with BOM") would glue onto the first line's value
+    raw = read_bounded(path, MAX_TEXT_BYTES, "spectrum file")
+    return raw.decode("utf-8-sig", errors="replace")
 
 
 def _finish(path: Path, counts, cal, meta) -> Spectrum:
@@ -264,7 +266,7 @@ def read_spe(path) -> Spectrum:
         )
     sections: dict[str, list[str]] = {}
     current = None
-    for line in raw.decode("utf-8", errors="replace").splitlines():
+    for line in raw.decode("utf-8-sig", errors="replace").splitlines():  # BOM: as _read_text
         s = line.strip()
         if s.startswith("$") and s.endswith(":"):
             current = s[1:-1].strip().upper()
