@@ -231,3 +231,36 @@ def test_recolouriser_time_budget_stops_every_rank_at_the_same_step(tmp_path):
     m = json.loads((tmp_path / "ddp" / "metrics.json").read_text())
     # stopped by the budget (not the step count), on a step where the ranks agreed, weights in sync
     assert 0 < m["steps"] < 100000 and m["steps"] % 5 == 0 and m["ranks_in_sync"] is True
+
+
+_NAN_ON_RANK_1 = """
+import os
+if os.environ.get("RANK") == "1":
+    import xrf_napari.training.train_embedder as te
+    _real = te.train_step
+    def _nan_from_step_1(*a, **k):
+        vals = _real(*a, **k)
+        return dict(vals, loss=float("nan")) if a[5] >= 1 else vals
+    te.train_step = _nan_from_step_1
+"""
+
+
+def test_a_nan_loss_on_one_rank_stops_every_rank_at_that_step(tmp_path):
+    """Before, the rank whose loss was NaN stopped alone and the other failed in its next
+    collective ("Connection closed by peer" traceback; under NCCL it would wait for a timeout)."""
+    data = tmp_path / "data"
+    write_toy_dataset(data, n_cubes=4, size=16, seed=0)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(_NAN_ON_RANK_1)  # imported by each rank at start-up
+    path = os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+    cmd += ["-m", "xrf_napari.train", "embedder", "--data", str(data), "--out", str(tmp_path / "o")]
+    cmd += ["--config", str(_config(tmp_path)), "--device", "cpu", "--no-progress"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": path}
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert res.returncode != 0
+    said = "the loss became NaN or infinite at step 2"
+    assert res.stderr.count(said) == 2, res.stderr[-4000:]  # both ranks, the same step
+    assert "]: Traceback" not in res.stderr, res.stderr[-4000:]  # no rank's ("[rank0]: ...")
+    assert not (tmp_path / "o" / "dve.safetensors").exists()

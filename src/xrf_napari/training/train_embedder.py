@@ -507,7 +507,7 @@ def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:
     from tqdm import tqdm
 
     from .common import StopSignals, diverged
-    from .distributed import all_mean, wrap_model
+    from .distributed import all_max, all_mean, wrap_model
 
     cfg = r.cfg
     model = wrap_model(r.core, r.dist, r.device)  # DDP averages gradients across ranks
@@ -537,7 +537,9 @@ def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:
             vals = train_step(
                 model, r.opt, batch, loop.gen, cfg, step, r.energy, r.device, r.n_labels, r.dist
             )
-            if not all(math.isfinite(v) for v in vals.values()):  # before any checkpoint of it
+            # before any checkpoint of it; agreed between ranks, so that all stop at this step
+            # (a rank stopping alone left the others failing in their next collective)
+            if all_max(float(not all(math.isfinite(v) for v in vals.values())), r.dist):
                 raise diverged(step + 1, r.out / "checkpoint.pt", r.saved_step)
             for k, v in vals.items():
                 running.setdefault(k, []).append(v)

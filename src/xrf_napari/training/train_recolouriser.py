@@ -970,8 +970,9 @@ def _loop(r: _Run, loop: LoopState) -> float:
     first_bad = torch.full((), -1, dtype=torch.long, device=r.device)
 
     def check(value: float = 0.0) -> None:
+        """Called by every rank at the same steps: all stop together at the first bad step."""
         bad = int(first_bad)
-        if bad >= 0 or not math.isfinite(value):  # another rank's NaN reaches the mean
+        if all_max(float(bad >= 0), dist) or not math.isfinite(value):
             raise diverged(bad if bad >= 0 else loop.step, r.out / CHECKPOINT_NAME, r.saved_step)
 
     loop.start()
