@@ -1,9 +1,10 @@
 """Reader bugs found by the session-24 fuzz audit (F1-F13): each test failed before its fix."""
 
+import h5py
 import numpy as np
 import pytest
 
-from xrf_napari.io import CubeReadError, read_spectrum
+from xrf_napari.io import CubeReadError, read_cube, read_spectrum
 
 COUNTS = np.random.default_rng(24).poisson(40, size=256) + 1
 
@@ -58,3 +59,17 @@ def test_spe_with_bom_reads_its_first_section(tmp_path):
     text = f"$DATA:\n0 {len(COUNTS) - 1}\n" + "\n".join(map(str, COUNTS)) + "\n"
     path.write_bytes((BOM + text).encode())
     np.testing.assert_array_equal(read_spectrum(path).counts, COUNTS)
+
+
+# -- F3: HDF5 offset/gain attributes with a bytes `units` ---------------------------------------
+@pytest.mark.parametrize(
+    "units", [np.bytes_(b"eV"), np.array([b"eV"]), np.array(["eV"], dtype=h5py.string_dtype())]
+)
+def test_hdf5_units_attribute_stored_as_bytes_is_understood(tmp_path, units):
+    # Before: "unknown energy units "b'ev'"" refused the whole file.
+    path = tmp_path / "units.h5"
+    with h5py.File(path, "w") as f:
+        ds = f.create_dataset("d", data=np.ones((6, 5, 256), np.uint16))
+        ds.attrs.update({"offset": -100.0, "gain": 100.0, "units": units})
+    cal = read_cube(path, auto_calibrate=False).calibration
+    assert (cal.offset, cal.gain, cal.source) == pytest.approx((-0.1, 0.1, "file"))

@@ -57,7 +57,7 @@ def calibration_from_mapping(m, where, default_units: str = "keV") -> Calibratio
     """offset/gain/quadratic from a dict-like (JSON object, HDF5/zarr attributes)."""
     if "offset" not in m or "gain" not in m:
         return None
-    units = str(m.get("units", m.get("energy_units", default_units))).strip().lower()
+    units = _text(m.get("units", m.get("energy_units", default_units))).strip().lower()
     scale = _unit_scale(units, where)
     try:
         off = float(np.asarray(m["offset"]).ravel()[0]) * scale
@@ -69,6 +69,16 @@ def calibration_from_mapping(m, where, default_units: str = "keV") -> Calibratio
             where,
             f"invalid calibration (offset={m.get('offset')!r}, gain={m.get('gain')!r}): {exc}",
         ) from exc
+
+
+def _text(value) -> str:
+    """An attribute as text: h5py gives fixed-length strings as bytes / np.bytes_, and writers
+    (MATLAB, IDL) store them as one-element arrays; str() of those reads "b'ev'"."""
+    if isinstance(value, (list, tuple, np.ndarray)) and np.size(value) == 1:
+        value = np.asarray(value, dtype=object).ravel()[0]
+    if isinstance(value, (bytes, np.bytes_)):
+        return value.decode("utf-8", "replace")
+    return str(value)
 
 
 def _unit_scale(units: str, where) -> float:
