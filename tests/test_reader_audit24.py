@@ -73,3 +73,31 @@ def test_hdf5_units_attribute_stored_as_bytes_is_understood(tmp_path, units):
         ds.attrs.update({"offset": -100.0, "gain": 100.0, "units": units})
     cal = read_cube(path, auto_calibrate=False).calibration
     assert (cal.offset, cal.gain, cal.source) == pytest.approx((-0.1, 0.1, "file"))
+
+
+# -- F4: HDF5 energy vector of bin edges beside a channel-first cube -----------------------------
+def test_hdf5_energy_edges_decide_the_channel_axis(tmp_path):
+    # Before: (C, H, W) = (200, 10, 70) was read as 70 channels (the edges matched no axis
+    # length) and calibrated from the first 70 of the 201 edges.
+    cube = np.random.default_rng(4).integers(0, 30, size=(10, 70, 200)).astype(np.uint16)
+    path = tmp_path / "edges.h5"
+    with h5py.File(path, "w") as f:
+        f["d"] = np.ascontiguousarray(np.moveaxis(cube, -1, 0))
+        f["energy"] = -0.15 + 0.1 * np.arange(201)
+    read = read_cube(path, auto_calibrate=False)
+    assert read.shape == (10, 70, 200) and read.metadata["channel_axis_from"] == "energy vector"
+    np.testing.assert_array_equal(np.asarray(read.data[...]), cube)
+    cal = read.calibration
+    assert (cal.offset, cal.gain) == pytest.approx((-0.1, 0.1))
+
+
+def test_hdf5_energy_vector_longer_than_the_channels_is_not_truncated(tmp_path):
+    # Before: the first 256 of 300 values became the calibration, though the vector belongs to
+    # no axis of the cube.
+    path = tmp_path / "long.h5"
+    with h5py.File(path, "w") as f:
+        f["d"] = np.ones((6, 5, 256), np.uint16)
+        f["energy"] = 1.0 + 0.05 * np.arange(300)
+    with pytest.warns(UserWarning, match=r"long\.h5: energy vector '/energy' has 300 values"):
+        cal = read_cube(path, auto_calibrate=False).calibration
+    assert cal.source == "none"

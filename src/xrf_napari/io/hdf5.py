@@ -383,6 +383,8 @@ def _storage_axes(f, group, d, kind, matlab, axes_attr, path) -> tuple[tuple[int
     if axis is None:
         n_energy = _energy_vector_lengths(f, group)
         first, last = shape[0] in n_energy, shape[-1] in n_energy
+        if not (first or last):  # bin edges: one value more than channels (NeXus allows them)
+            first, last = shape[0] + 1 in n_energy, shape[-1] + 1 in n_energy
         if first != last:
             axis, how = (0 if first else -1), "energy vector"
     if axis is None:
@@ -435,7 +437,11 @@ def _axes_names(group) -> list[str]:
 
 def _sibling_calibration(f, group, d, path, n, axis_name=None) -> Calibration | None:
     """PyMca `calibration` [a, b, c], attributes offset/gain, an energy vector (the NeXus axis of
-    the channels, napari-musa ENERGY, `energy`), in that order."""
+    the channels, napari-musa ENERGY, `energy`), in that order. An energy vector must hold one
+    value per channel or the n + 1 bin edges: a longer one describes another axis (or the channel
+    axis was guessed wrong), so it is set aside with a warning rather than truncated."""
+    import warnings
+
     cal = calibration_from_mapping(d.attrs, path)
     if cal is not None:
         return cal
@@ -443,12 +449,18 @@ def _sibling_calibration(f, group, d, path, n, axis_name=None) -> Calibration | 
         if "calibration" in grp and grp["calibration"].size <= 3:
             units = _attr_str(grp["calibration"].attrs.get("units", "keV")) or "keV"
             return calibration_from_coefficients(small(grp["calibration"], path), path, units)
-    names = ([axis_name] if axis_name else []) + list(ENERGY_NAMES)
-    for grp in (group, f):
+    names = list(dict.fromkeys(([axis_name] if axis_name else []) + list(ENERGY_NAMES)))
+    for grp in (group, f) if group != f else (f,):
         for name in names:
             length = _vector_length(grp[name]) if name in grp else None
-            if length is not None and length >= n:
-                e = np.asarray(small(grp[name], path, max_items=n + 4096), dtype=np.float64)
+            if length is not None and length > n + 1:
+                warnings.warn(
+                    f"{path}: energy vector '{grp[name].name}' has {length} values for "
+                    f"{n} channels: not used as the energy calibration",
+                    stacklevel=3,
+                )
+            elif length is not None and length >= n:
+                e = np.asarray(small(grp[name], path, max_items=n + 1), dtype=np.float64)
                 units = _attr_str(grp[name].attrs.get("units", "")).lower()
                 if units == "ev":
                     e = e * 1e-3
