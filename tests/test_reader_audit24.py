@@ -101,3 +101,34 @@ def test_hdf5_energy_vector_longer_than_the_channels_is_not_truncated(tmp_path):
     with pytest.warns(UserWarning, match=r"long\.h5: energy vector '/energy' has 300 values"):
         cal = read_cube(path, auto_calibrate=False).calibration
     assert cal.source == "none"
+
+
+# -- F5: a ripple .raw whose size fits another depth ---------------------------------------------
+RPL = (
+    "width\t{w}\nheight\t{h}\ndepth\t{c}\noffset\t0\ndata-length\t2\ndata-type\tunsigned\n"
+    "byte-order\t{order}\nrecord-by\tvector\n"
+)
+
+
+def test_ripple_trailing_bytes_warning_names_the_depth_the_size_fits(tmp_path):
+    # Before: only "the 60 trailing bytes are ignored", though every pixel is read shifted.
+    (tmp_path / "d.rpl").write_text(RPL.format(w=5, h=6, c=255, order="little-endian"))
+    np.ones((6, 5, 256), "<u2").tofile(tmp_path / "d.raw")
+    with pytest.warns(UserWarning, match=r"fits depth 256: check the header's depth$"):
+        cube = read_cube(tmp_path / "d.rpl", auto_calibrate=False)
+    assert cube.shape == (6, 5, 255) and "fits depth 256" in cube.metadata["raw_size_note"]
+
+
+def test_ripple_truncated_raw_error_names_the_depth_the_size_fits(tmp_path):
+    (tmp_path / "t.rpl").write_text(RPL.format(w=5, h=6, c=257, order="little-endian"))
+    np.ones((6, 5, 256), "<u2").tofile(tmp_path / "t.raw")
+    with pytest.raises(CubeReadError, match=r"truncated .*; or the file's size fits depth 256"):
+        read_cube(tmp_path / "t.rpl")
+
+
+def test_real_spacekeys_variant_stays_readable_and_names_depth_16(real_data):
+    # Header 3 x 3 x 6 u2 over 288 bytes: exactly depth 16 (or height 8). Still read as the
+    # header says (the values are random), with the hint in the warning and the note.
+    with pytest.warns(UserWarning, match=r"180 trailing bytes .*fits depth 16 \(or height 8\)"):
+        cube = read_cube(real_data / "spacekeys_variant.rpl")
+    assert cube.shape == (3, 3, 6) and "fits depth 16" in cube.metadata["raw_size_note"]

@@ -294,6 +294,7 @@ def _check_size(hdr: RippleHeader, raw: Path) -> str | None:
         if data > 0 and data % n_vals == 0 and data // n_vals != hdr.dtype.itemsize
         else None
     )
+    fits = _other_fits(hdr, data)
     if actual < need:
         full_rows = max(0, data) // max(1, hdr.width * hdr.depth * hdr.dtype.itemsize)
         hint = (
@@ -303,6 +304,8 @@ def _check_size(hdr: RippleHeader, raw: Path) -> str | None:
         )
         if other_length:
             hint += f"; or the size fits data-length {other_length} instead of {hdr.dtype.itemsize}"
+        elif fits:
+            hint += f"; or {fits}"
         raise CubeReadError(raw, f"size mismatch: {what}; {hint}")
     if other_length:
         raise CubeReadError(
@@ -310,9 +313,35 @@ def _check_size(hdr: RippleHeader, raw: Path) -> str | None:
             f"size mismatch: {what}; the size fits data-length {other_length} "
             f"instead of {hdr.dtype.itemsize}: check the header",
         )
+    # Not refused (real exports carry trailing bytes), but a size that is a whole number of
+    # channels per pixel (or of rows) more likely means a wrong depth (height): with a wrong
+    # depth every pixel after the first is read shifted, so the warning says what fits.
     note = f"{what}: the {actual - need} trailing bytes are ignored"
+    if fits:
+        note += f"; {fits}"
     warnings.warn(f"{raw}: {note}", stacklevel=3)
     return note
+
+
+def _other_fits(hdr: RippleHeader, data: int) -> str:
+    """'the file's size fits depth 16 (or height 8): check the header's depth', or '' when the
+    data bytes are no whole number of pixel spectra or rows for another depth or height."""
+    item = hdr.dtype.itemsize
+    found = []
+    for name, value, rest in (
+        ("depth", hdr.depth, hdr.height * hdr.width),
+        ("height", hdr.height, hdr.width * hdr.depth),
+    ):
+        unit = rest * item
+        if data > 0 and data % unit == 0 and data // unit != value:
+            found.append((name, data // unit))
+    if not found:
+        return ""
+    first, *more = found
+    alt = "".join(f" (or {n} {v})" for n, v in more)
+    return f"the file's size fits {first[0]} {first[1]}{alt}: check the header's " + " or ".join(
+        n for n, _ in found
+    )
 
 
 def write(path, array, calibration: Calibration | None = None, block_rows: int = 16) -> Path:
