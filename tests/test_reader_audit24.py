@@ -132,3 +132,16 @@ def test_real_spacekeys_variant_stays_readable_and_names_depth_16(real_data):
     with pytest.warns(UserWarning, match=r"180 trailing bytes .*fits depth 16 \(or height 8\)"):
         cube = read_cube(real_data / "spacekeys_variant.rpl")
     assert cube.shape == (3, 3, 6) and "fits depth 16" in cube.metadata["raw_size_note"]
+
+
+# -- F6: a ripple header with a byte-order mark ---------------------------------------------------
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be"])
+def test_ripple_header_with_a_bom_is_read(tmp_path, encoding):
+    # Before: "ripple header lacks the required key 'width'" (the BOM was part of the key).
+    text = RPL.format(w=5, h=6, c=256, order="little-endian")
+    bom = b"\xfe\xff" if encoding == "utf-16-be" else b""
+    (tmp_path / "b.rpl").write_bytes(bom + text.encode(encoding))
+    arr = np.arange(6 * 5 * 256, dtype="<u2").reshape(6, 5, 256) % 300
+    arr.tofile(tmp_path / "b.raw")
+    cube = read_cube(tmp_path / "b.rpl", auto_calibrate=False)
+    np.testing.assert_array_equal(np.asarray(cube.data), arr)

@@ -90,7 +90,12 @@ class RippleHeader:
 def parse_header(path) -> RippleHeader:
     """Parse a `.rpl` header tolerantly; raise CubeReadError naming the missing or bad key."""
     path = Path(path)
-    text = read_bounded(path, MAX_HEADER_BYTES, "ripple header").decode("latin-1")
+    data = read_bounded(path, MAX_HEADER_BYTES, "ripple header")
+    # A BOM (a header re-saved in Notepad) would glue onto the first key: 'ï»¿width'
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
     raw, norm = {}, {}
     for line in text.splitlines():
         line = line.strip()
