@@ -221,3 +221,26 @@ def test_barium_on_a_40_kev_cube_is_mapped_from_l_alpha_beside_titanium():
     # An explicit K-alpha request is honoured: a plain window, no Ti fit.
     (kplan,), _ = plan_for_cube(cube, ["Ba"], present=["Ti"], lines={"Ba": "Ka"})
     assert kplan.line.family == "Ka" and kplan.method == "window"
+
+
+def test_calcium_potassium_and_the_l_lines_of_cd_sn_sb_are_fitted_apart():
+    """On a cube ending at 20 keV, Sn, Sb and Cd are mapped from their L lines, which share
+    3.1-4.0 keV with K and Ca K lines (chalk and gypsum grounds). By windows, pure Sn read 571 of
+    1000 as Ca and pure Ca 191 as Sb (a Naples yellow where there is chalk)."""
+    cal = Calibration(0.0, 0.02)  # 0-20.5 keV in 1024 channels
+    els = ["K", "Ca", "Cd", "Sn", "Sb"]
+    bg = line_spectrum([], cal=cal, n=1024, background=(10.0, 0.0))
+    pure = [
+        template_spectrum(e, 1000.0, cal=cal, n=1024, family="Ka" if e in ("K", "Ca") else "La")
+        + bg
+        for e in els
+    ]
+    cube = cube_of([pure], cal=cal)
+    plans, _ = plan_for_cube(cube, els)
+    assert all(p.method == "fit" for p in plans), [(p.symbol, p.method) for p in plans]
+    maps = element_maps(cube, els, clip=False)
+    for i, e in enumerate(els):
+        np.testing.assert_allclose(maps[e][0], 1000.0 * (np.arange(5) == i), atol=10, err_msg=e)
+    # mapped alone, Ca still fits the present Sn (as S fits Pb and Hg)
+    two = element_maps(cube, ["Ca"], present=["Sn"], clip=False)["Ca"][0]
+    assert abs(two[3]) < 10 and two[1] == pytest.approx(1000.0, rel=0.01)

@@ -14,6 +14,8 @@ Known overlaps of painting elements:
   present element (all its lines there, with relative intensities from xraylib's fluorescence cross
   sections at EXCITATION_KEV) plus a linear background. The fit is still one linear map per pixel,
   so it is just another column of W.
+- K K-alpha (3.31), Ca K-alpha (3.69) and the L lines of Cd (3.13), Sn (3.44) and Sb (3.60), on
+  cubes that end below the K lines of the last three, overlap each other's: fitted the same way.
 - Barium is mapped from L-alpha even on cubes that reach its K-alpha (32 keV): its K edge (37.4 keV)
   is beyond what a 40-50 kV tube excites usefully (elements.MAX_K_EDGE_KEV).
 """
@@ -42,6 +44,12 @@ FIT_GROUPS = {
     ("S", "Ka"): (("Pb", "Hg"), 0.35),
     ("Ti", "Ka"): (("Ba",), 1.1),
     ("Ba", "La"): (("Ti",), 1.1),
+    # 3.1-4.0 keV: K K, Ca K (chalk and gypsum grounds), Cd L, Sn L, Sb L (when the cube ends
+    # below their K lines). By windows, pure Sn read 571 of 1000 as Ca and chalk 191 as Sb.
+    **{
+        key: (tuple(x for x in ("K", "Ca", "Cd", "Sn", "Sb") if x != key[0]), 0.45)
+        for key in (("K", "Ka"), ("Ca", "Ka"), ("Cd", "La"), ("Sn", "La"), ("Sb", "La"))
+    },
 }
 #: Excitation energy (keV) at which line templates take their relative intensities: a typical
 #: effective energy of a 40-50 kV tube spectrum. Ratios inside one shell barely depend on it.
