@@ -145,3 +145,18 @@ def test_ripple_header_with_a_bom_is_read(tmp_path, encoding):
     arr.tofile(tmp_path / "b.raw")
     cube = read_cube(tmp_path / "b.rpl", auto_calibrate=False)
     np.testing.assert_array_equal(np.asarray(cube.data), arr)
+
+
+# -- F7: ripple 'byte-order dont-care' over 2-byte data --------------------------------------------
+def test_ripple_dont_care_byte_order_over_two_byte_data_warns(tmp_path):
+    # Before: big-endian counts were read as little-endian (max 65284 for 7554) with no warning.
+    arr = (np.arange(6 * 5 * 256).reshape(6, 5, 256) % 7554).astype(">u2")
+    (tmp_path / "be.rpl").write_text(RPL.format(w=5, h=6, c=256, order="dont-care"))
+    arr.tofile(tmp_path / "be.raw")
+    with pytest.warns(UserWarning, match=r"be\.raw: byte-order dont-care .* look big-endian"):
+        cube = read_cube(tmp_path / "be.rpl", auto_calibrate=False)
+    assert "big-endian" in cube.metadata["header"]["_byte_order_note"]
+    arr.astype("<u2").tofile(tmp_path / "be.raw")  # little-endian: warned, no big-endian hint
+    with pytest.warns(UserWarning, match=r"dont-care with multi-byte data") as seen:
+        read_cube(tmp_path / "be.rpl", auto_calibrate=False)
+    assert not any("look big-endian" in str(w.message) for w in seen)

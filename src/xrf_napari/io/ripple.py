@@ -262,6 +262,8 @@ def read(path, **_options) -> Cube:
     else:
         shape = (hdr.depth, hdr.height, hdr.width)
     mm = np.memmap(raw, dtype=hdr.dtype, mode="r", offset=hdr.offset, shape=shape)
+    if "_byte_order_note" in hdr.raw:
+        _warn_byte_order(hdr, mm, raw)
     data = mm if hdr.record_by == "vector" else ChannelFirstView(mm)
     meta = {
         "format": "ripple",
@@ -277,6 +279,27 @@ def read(path, **_options) -> Cube:
         meta["raw_size_note"] = note
     cal = hdr.calibration or Calibration.uncalibrated()
     return Cube(data, cal, metadata=meta, path=rpl)
+
+
+def _warn_byte_order(hdr: RippleHeader, mm: np.memmap, raw: Path) -> None:
+    """'byte-order dont-care' over multi-byte data is read little-endian (as Lispix and Bruker
+    write), but a big-endian file then reads as garbage with no error: warn, and for integer
+    counts say when the first values look big-endian: counts read in the wrong byte order have
+    their small low byte in the high byte, so their mean is many times larger."""
+    import warnings
+
+    msg = f"{raw}: {hdr.raw['_byte_order_note']}"
+    if hdr.dtype.kind in "ui":
+        first = np.asarray(mm.reshape(-1)[: 2**20])
+        little = float(first.mean(dtype=np.float64))
+        big = float(first.byteswap().mean(dtype=np.float64))
+        if big * 4 < little:
+            msg += (
+                f"; its first values look big-endian (mean {big:.4g} read so, {little:.4g} as "
+                "little-endian): if so, set 'byte-order big-endian' in the header"
+            )
+        hdr.raw["_byte_order_note"] = msg.removeprefix(f"{raw}: ")
+    warnings.warn(msg, stacklevel=3)
 
 
 def _check_size(hdr: RippleHeader, raw: Path) -> str | None:
