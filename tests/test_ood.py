@@ -134,3 +134,14 @@ def test_bad_values_in_a_file_are_named_not_a_poisson_error(panel, tmp_path):
     cube = Cube(np.load(path, mmap_mode="r"), cal, path=path)
     with pytest.raises(CubeReadError, match=r"scan\.npy"):
         check_scan(cube)
+
+
+@pytest.mark.parametrize("offset, said", [(-0.96, "(-0.9"), (30.0, "(30.0")])
+def test_a_scan_wholly_outside_the_models_range_says_so(offset, said):
+    # Before: "the scan covers only 1.0-0.9 keV" (both ends clamped to the range, apart)
+    from xrf_napari.analysis.ood import coverage_reason
+    from xrf_napari.energy import Calibration
+
+    cube = cube_from_array(np.ones((2, 2, 6), np.uint16), Calibration(offset, 0.01, 0.0, "file"))
+    why = coverage_reason(cube)
+    assert why and said in why and "lies outside the 1-26.6 keV" in why, why

@@ -166,6 +166,11 @@ def coverage_reason(cube) -> str | None:
     top = CANONICAL_E_MIN + CANONICAL_BIN_WIDTH * CANONICAL_N_CHANNELS
     if lo <= COVER_KEV[0] and hi >= COVER_KEV[1]:
         return None
+    if hi <= CANONICAL_E_MIN or lo >= top:  # clamping both ends gave "1.0-0.9 keV"
+        return (
+            f"the scan ({lo:.2f} to {hi:.2f} keV) lies outside the {CANONICAL_E_MIN:g}-{top:g} "
+            "keV the models read"
+        )
     return (
         f"the scan covers only {max(lo, CANONICAL_E_MIN):.1f}-{min(hi, top):.1f} keV of the "
         f"{CANONICAL_E_MIN:g}-{top:g} keV the models read"
