@@ -160,3 +160,16 @@ def test_ripple_dont_care_byte_order_over_two_byte_data_warns(tmp_path):
     with pytest.warns(UserWarning, match=r"dont-care with multi-byte data") as seen:
         read_cube(tmp_path / "be.rpl", auto_calibrate=False)
     assert not any("look big-endian" in str(w.message) for w in seen)
+
+
+# -- F9: an HDF5 group named `calibration` ---------------------------------------------------------
+def test_hdf5_calibration_group_is_not_taken_for_pymca_coefficients(tmp_path):
+    # Before: "could not be read as hdf5 (AttributeError: 'Group' object has no attribute 'size')".
+    path = tmp_path / "group.h5"
+    with h5py.File(path, "w") as f:
+        f["d"] = np.ones((6, 5, 256), np.uint16)
+        f.create_group("calibration").attrs["note"] = "detector settings"
+        f["energy"] = -0.1 + 0.1 * np.arange(256)
+    cube = read_cube(path, auto_calibrate=False)
+    assert cube.shape == (6, 5, 256)
+    assert (cube.calibration.offset, cube.calibration.gain) == pytest.approx((-0.1, 0.1))

@@ -442,11 +442,13 @@ def _sibling_calibration(f, group, d, path, n, axis_name=None) -> Calibration | 
     axis was guessed wrong), so it is set aside with a warning rather than truncated."""
     import warnings
 
+    import h5py
+
     cal = calibration_from_mapping(d.attrs, path)
     if cal is not None:
         return cal
-    for grp in (group, f):
-        if "calibration" in grp and grp["calibration"].size <= 3:
+    for grp in (group, f):  # a group named `calibration` (another writer's) is not PyMca's
+        if isinstance(grp.get("calibration"), h5py.Dataset) and grp["calibration"].size <= 3:
             units = _attr_str(grp["calibration"].attrs.get("units", "keV")) or "keV"
             return calibration_from_coefficients(small(grp["calibration"], path), path, units)
     names = list(dict.fromkeys(([axis_name] if axis_name else []) + list(ENERGY_NAMES)))
