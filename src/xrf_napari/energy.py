@@ -20,6 +20,13 @@ CANONICAL_BIN_WIDTH = 0.05
 CANONICAL_N_CHANNELS = 512
 
 CALIBRATION_SOURCES = ("file", "user", "auto", "none")
+#: What to do about a scan without calibration: the docks have no calibration control on purpose
+#: (a calibration belongs to the file); docs/user_guide.md, "Fixing a calibration".
+HOW_TO_CALIBRATE = (
+    'open the file with one: a JSON sidecar beside it ({"offset": ..., "gain": ...} in keV), '
+    "the .rpl's depth-origin and depth-scale keys, or --anode / read_cube(anode=...) when the "
+    "automatic calibration needs the tube's anode (docs/user_guide.md, 'Fixing a calibration')"
+)
 
 
 @dataclass(frozen=True)

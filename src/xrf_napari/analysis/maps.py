@@ -351,11 +351,13 @@ def weight_matrix(
 
 # -- maps --------------------------------------------------------------------------------------
 def _check_calibrated(cube) -> None:
+    from ..energy import HOW_TO_CALIBRATE
+
     if cube.calibration.source == "none":
         where = f" {cube.path}" if cube.path else ""
         raise ValueError(
-            f"the cube{where} has no energy calibration: set one (offset and gain in keV) "
-            "before making element maps"
+            f"the cube{where} has no energy calibration, so its lines cannot be found: "
+            f"{HOW_TO_CALIBRATE}"
         )
 
 
