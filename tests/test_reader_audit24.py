@@ -173,3 +173,16 @@ def test_hdf5_calibration_group_is_not_taken_for_pymca_coefficients(tmp_path):
     cube = read_cube(path, auto_calibrate=False)
     assert cube.shape == (6, 5, 256)
     assert (cube.calibration.offset, cube.calibration.gain) == pytest.approx((-0.1, 0.1))
+
+
+# -- F10: Crono indices at or beyond the number of spectra --------------------------------------
+def test_crono_one_based_indices_are_reported(tmp_path):
+    # Before: every pixel showed the next one's spectrum and the last read as zeros, silently.
+    path = tmp_path / "crono.h5"
+    with h5py.File(path, "w") as f:
+        f["XRF/Spectra"] = np.ones((30, 128), np.uint16)
+        f["XRF/SpectraSelectedIndex"] = (np.arange(30) + 1).reshape(6, 5, 1)
+    with pytest.warns(UserWarning, match=r"crono\.h5: 1 of 30 pixels .* as if 1-based"):
+        cube = read_cube(path, auto_calibrate=False)
+    assert "1-based" in cube.metadata["index_note"]
+    assert np.asarray(cube.data[5, 4]).sum() == 0

@@ -233,6 +233,7 @@ def _crono(f, path: Path) -> Cube:
             path, f"/XRF/SpectraSelectedIndex has shape {index.shape}, expected (H, W[, 1])"
         )
     require_numeric(spectra.dtype, path, "/XRF/Spectra")
+    index_note = _index_note(index, int(spectra.shape[0]), path)
     data = GriddedSpectra(spectra, index)
     cal = None
     if "XRF/EnergyVector" in f:
@@ -243,8 +244,29 @@ def _crono(f, path: Path) -> Cube:
     meta = {"format": "crono", "dataset": "/XRF/Spectra", "n_spectra": int(spectra.shape[0])}
     if "XRF/RealTimes" in f:
         meta["real_time_total_s"] = float(np.sum(small(f["XRF/RealTimes"], path), dtype=np.float64))
+    if index_note:
+        meta["index_note"] = index_note
     meta.update(_instrument_attrs(f))
     return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
+
+
+def _index_note(index: np.ndarray, n: int, path) -> str | None:
+    """A negative index marks a pixel not measured (read as zeros); one at or beyond N points at
+    no spectrum and reads as zeros too, so it is reported (warning + note), with the likely cause
+    when the indices run 1..N (1-based: every pixel would show its neighbour's spectrum)."""
+    import warnings
+
+    beyond = int(np.count_nonzero(index >= n))
+    if not beyond:
+        return None
+    note = (
+        f"{beyond} of {index.size} pixels of /XRF/SpectraSelectedIndex point at or beyond the "
+        f"{n} spectra of /XRF/Spectra and read as zeros"
+    )
+    if index.min() == 1 and index.max() == n:
+        note += "; the indices run 1..N, as if 1-based (they are 0-based): pixels may be shifted"
+    warnings.warn(f"{path}: {note}", stacklevel=4)
+    return note
 
 
 def _gridded_times(f, name, index, n, path):
