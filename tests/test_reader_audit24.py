@@ -186,3 +186,19 @@ def test_crono_one_based_indices_are_reported(tmp_path):
         cube = read_cube(path, auto_calibrate=False)
     assert "1-based" in cube.metadata["index_note"]
     assert np.asarray(cube.data[5, 4]).sum() == 0
+
+
+# -- F11: EMSA keywords with a unit suffix ---------------------------------------------------------
+def test_emsa_keywords_with_unit_suffix_are_read(tmp_path):
+    # Before: '#BEAMKV   -kV: 45' was stored under the key 'BEAMKV   -KV' and never read.
+    path = tmp_path / "suffix.msa"
+    head = (
+        "#FORMAT      : EMSA/MAS Spectral Data File\n#NPOINTS     : 256\n#NCOLUMNS    : 1\n"
+        "#XUNITS      : eV\n#XPERCHAN    : 100\n#OFFSET      : -100\n#DATATYPE    : Y\n"
+        "#BEAMKV   -kV: 45.0\n#LIVETIME  -s: 60.0\n#REALTIME  -s: 61.5\n#SPECTRUM    :\n"
+    )
+    path.write_text(head + "\n".join(map(str, COUNTS)) + "\n#ENDOFDATA   :\n")
+    spec = read_spectrum(path)
+    assert (spec.metadata["kV"], spec.metadata["live_time_s"]) == (45.0, 60.0)
+    assert spec.metadata["real_time_s"] == 61.5
+    assert spec.calibration.gain == pytest.approx(0.1)

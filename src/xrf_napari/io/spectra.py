@@ -192,7 +192,7 @@ def read_msa(path) -> Spectrum:
             continue
         if s.startswith("#"):
             key, _, val = s[1:].partition(":")
-            key = key.strip().upper()
+            key = key.split("-")[0].strip().upper()  # ISO 22029 unit suffix: '#BEAMKV   -kV: 45'
             if key == "SPECTRUM":
                 in_data = True
             elif key == "ENDOFDATA":
