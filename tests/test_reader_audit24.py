@@ -1,5 +1,7 @@
 """Reader bugs found by the session-24 fuzz audit (F1-F13): each test failed before its fix."""
 
+import warnings
+
 import h5py
 import numpy as np
 import pytest
@@ -202,3 +204,15 @@ def test_emsa_keywords_with_unit_suffix_are_read(tmp_path):
     assert (spec.metadata["kV"], spec.metadata["live_time_s"]) == (45.0, 60.0)
     assert spec.metadata["real_time_s"] == 61.5
     assert spec.calibration.gain == pytest.approx(0.1)
+
+
+# -- F12: float16 counts ---------------------------------------------------------------------------
+def test_float16_counts_raise_no_overflow_warning(tmp_path):
+    # Before: comparing a float16 maximum with 2**53 cast 2**53 to float16 ("overflow encountered
+    # in cast"), a CubeReadError under -W error::RuntimeWarning.
+    arr = np.random.default_rng(12).poisson(30, size=(6, 5, 256)).astype(np.float16)
+    np.save(tmp_path / "half.npy", arr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        cube = read_cube(tmp_path / "half.npy", auto_calibrate=False)
+    np.testing.assert_array_equal(np.asarray(cube.data), arr)

@@ -85,7 +85,7 @@ def check_values(block, path, where: str) -> None:
                 f"counts contain NaN or infinite values ({where}); "
                 "counts must be finite and non-negative",
             )
-        if high > MAX_COUNT:
+        if float(high) > MAX_COUNT:  # float(): 2**53 cast to float16 overflows with a warning
             raise CubeReadError(
                 path,
                 f"counts reach {high:.3g} ({where}), beyond any detector's (at most "
