@@ -216,3 +216,18 @@ def test_float16_counts_raise_no_overflow_warning(tmp_path):
         warnings.simplefilter("error", RuntimeWarning)
         cube = read_cube(tmp_path / "half.npy", auto_calibrate=False)
     np.testing.assert_array_equal(np.asarray(cube.data), arr)
+
+
+# -- F13: a ripple header with a non-positive gain ------------------------------------------------
+@pytest.mark.parametrize("gain", ["-0.01", "0"])
+def test_ripple_non_positive_gain_is_dropped_not_refused(tmp_path, gain):
+    # Before: "invalid energy calibration in header: calibration gain must be positive" refused
+    # the file, while a gain of 100 keV/ch was only dropped with a warning.
+    text = RPL.format(w=5, h=6, c=256, order="little-endian")
+    (tmp_path / "g.rpl").write_text(
+        text + f"depth-origin\t0\ndepth-scale\t{gain}\ndepth-units\tkeV\n"
+    )
+    np.ones((6, 5, 256), "<u2").tofile(tmp_path / "g.raw")
+    with pytest.warns(UserWarning, match=r"g\.rpl: the header's energy gain .* not positive"):
+        cube = read_cube(tmp_path / "g.rpl", auto_calibrate=False)
+    assert cube.calibration.source == "none" and "not positive" in cube.metadata["calibration_note"]

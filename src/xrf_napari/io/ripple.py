@@ -174,6 +174,8 @@ def parse_header(path) -> RippleHeader:
             path, f"unknown ripple record-by {record[:40]!r} (vector, image or dont-care)"
         )
     cal = _calibration(norm, path)
+    if "_calibration_note" in norm:
+        raw["_calibration_note"] = norm["_calibration_note"]
     return RippleHeader(width, height, depth, offset, dtype, record, cal, raw)
 
 
@@ -217,6 +219,13 @@ def _calibration(norm: dict, path) -> Calibration | None:
     scale = {"ev": 1e-3, "kev": 1.0}
     g = gain * scale[gain_unit]
     o = (offset or 0.0) * scale[offset_unit]
+    if g <= 0:  # like an implausible calibration: dropped (automatic one instead), not refused
+        import warnings
+
+        note = f"the header's energy gain '{gkey}' {gain:g} is not positive: calibration ignored"
+        warnings.warn(f"{path}: {note}", stacklevel=3)
+        norm["_calibration_note"] = note
+        return None
     try:
         return Calibration(o, g, 0.0, source="file")
     except ValueError as exc:
@@ -277,6 +286,8 @@ def read(path, **_options) -> Cube:
     }
     if note:
         meta["raw_size_note"] = note
+    if "_calibration_note" in hdr.raw:
+        meta["calibration_note"] = f"{rpl}: {hdr.raw['_calibration_note']}"
     cal = hdr.calibration or Calibration.uncalibrated()
     return Cube(data, cal, metadata=meta, path=rpl)
 
