@@ -206,3 +206,16 @@ def test_training_with_line_features_records_them(tmp_path, capsys, prior):
     )
     result = json.loads((ev / "eval.json").read_text())
     assert {"uvit/palette", "pixel_mlp/palette"} <= set(result["summary"])
+
+
+def test_features_keep_the_overlap_rules_the_models_were_trained_with(monkeypatch):
+    """Maps learn new overlap fits (K, Ca, Cd L, Sn L, Sb L in session 24); the line features a
+    trained recolouriser reads must not change with them (they changed the K and Ca columns by up
+    to 1.1 before)."""
+    from xrf_napari.analysis import maps
+
+    trained = line_features.__wrapped__().weights
+    monkeypatch.setitem(maps.FIT_GROUPS, ("Fe", "Ka"), (("Co", "Mn"), 0.5))
+    assert np.array_equal(line_features.__wrapped__().weights, trained)
+    plans = maps.plan_maps(["K", "Ca"], (1.0, 26.6), present=FEATURE_ELEMENTS)
+    assert [p.method for p in plans] == ["fit", "fit"]  # while maps fit them

@@ -83,13 +83,18 @@ def line_features(elements=FEATURE_ELEMENTS) -> LineFeatures:
     instrument randomisation shows the model."""
     from ..detector import DEFAULT_FWHM_MN_EV
     from ..energy import canonical_edges
-    from .maps import plan_maps, weight_matrix
+    from .maps import FIT_GROUPS_V1, plan_maps, weight_matrix
 
     elements = tuple(elements)
     edges = canonical_edges()
     # Every feature element counts as present, so the overlap rules (Pb L-beta / As K-beta, the
-    # S-Hg-Pb and Ti-Ba fits) are the same for every scan.
-    kw = {"fwhm_mn_ev": float(DEFAULT_FWHM_MN_EV), "present": set(elements)}
+    # S-Hg-Pb and Ti-Ba fits) are the same for every scan; and they stay those the models were
+    # trained with (FIT_GROUPS_V1), whatever overlaps the maps learn to fit later.
+    kw = {
+        "fwhm_mn_ev": float(DEFAULT_FWHM_MN_EV),
+        "present": set(elements),
+        "fit_groups": FIT_GROUPS_V1,
+    }
     plans = plan_maps(elements, (float(edges[0]), float(edges[-1])), **kw)
     w = weight_matrix(plans, edges, **kw)
     return LineFeatures(elements, np.ascontiguousarray(w, dtype=np.float32))

@@ -40,10 +40,14 @@ SIDE_WIDTH = 0.5
 #: that line, reach in keV: the fit covers the group's lines this close to the mapped line). Only
 #: that line is fitted (Ba K-alpha, chosen explicitly, is far from Ti). Ti/Ba reach far enough to
 #: include Ba L-beta2 / L-gamma, which Ti lacks; S stays below Ar K and the Rh L lines.
-FIT_GROUPS = {
+#: The first three only: what the recolouriser's line features were trained with (line_features).
+FIT_GROUPS_V1 = {
     ("S", "Ka"): (("Pb", "Hg"), 0.35),
     ("Ti", "Ka"): (("Ba",), 1.1),
     ("Ba", "La"): (("Ti",), 1.1),
+}
+FIT_GROUPS = {
+    **FIT_GROUPS_V1,
     # 3.1-4.0 keV: K K, Ca K (chalk and gypsum grounds), Cd L, Sn L, Sb L (when the cube ends
     # below their K lines). By windows, pure Sn read 571 of 1000 as Ca and chalk 191 as Sb.
     **{
@@ -131,12 +135,15 @@ def plan_maps(
     present: Iterable[str] | None = None,
     lines: dict[str, str] | None = None,
     background: bool = True,
+    fit_groups: dict | None = None,
 ) -> list[MapPlan]:
     """Decide line, peak window and side windows for each element (no data needed).
 
     present: elements known to be in the object (e.g. the suggested ones); the overlap rules and
-    the choice of background windows look at them as well as at `symbols`.
+    the choice of background windows look at them as well as at `symbols`. fit_groups: the
+    overlaps fitted (default FIT_GROUPS).
     """
+    fit_groups = FIT_GROUPS if fit_groups is None else fit_groups
     symbols = list(dict.fromkeys(symbols))
     present = set(symbols) | set(present or ())
     e_min, e_max = energy_range
@@ -150,7 +157,7 @@ def plan_maps(
         near = [
             o for o in others if o != line and abs(o.energy - line.energy) < f and o.element != s
         ]
-        rivals = [x for x in FIT_GROUPS.get((s, line.family), ((), 0))[0] if x in present]
+        rivals = [x for x in fit_groups.get((s, line.family), ((), 0))[0] if x in present]
         if (
             rivals
             and line == main_line(s, e_min, e_max)
@@ -286,7 +293,12 @@ def line_template(
 
 
 def _fit_column(
-    plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, present: set[str], background: bool
+    plan: MapPlan,
+    edges: np.ndarray,
+    fwhm_mn_ev: float,
+    present: set[str],
+    background: bool,
+    fit_groups: dict,
 ) -> np.ndarray:
     """Least-squares row giving the mapped line's area, the overlapping elements fitted alongside.
 
@@ -296,7 +308,7 @@ def _fit_column(
     """
     e0 = plan.line.energy
     f0 = float(detector_fwhm_kev(e0, fwhm_mn_ev))
-    rivals, reach = FIT_GROUPS[(plan.symbol, plan.line.family)]
+    rivals, reach = fit_groups[(plan.symbol, plan.line.family)]
     group = [plan.symbol] + [x for x in rivals if x in present]
     energies = [e for x in group for e, _, _ in element_transitions(x, e0 - reach, e0 + reach)]
     if not energies:
@@ -337,13 +349,16 @@ def weight_matrix(
     fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV,
     present: Iterable[str] = (),
     background: bool = True,
+    fit_groups: dict | None = None,
 ) -> np.ndarray:
-    """(channels, n_maps) float32: the maps of a spectrum block are `block @ W`."""
+    """(channels, n_maps) float32: the maps of a spectrum block are `block @ W`; fit_groups as
+    given to plan_maps."""
+    fit_groups = FIT_GROUPS if fit_groups is None else fit_groups
     present = set(present) | {p.symbol for p in plans}
     cols = []
     for p in plans:
         if p.method == "fit":
-            cols.append(_fit_column(p, edges, fwhm_mn_ev, present, background))
+            cols.append(_fit_column(p, edges, fwhm_mn_ev, present, background, fit_groups))
         else:
             cols.append(_window_column(p, edges, fwhm_mn_ev))
     return np.stack(cols, axis=1).astype(np.float32)
