@@ -15,6 +15,7 @@ from ._common import (
     cube_display_name,
     default_weights,
     device_combo,
+    find_result,
     form_grid,
     layer_cube,
     preload_labels_imports,
@@ -60,9 +61,9 @@ class EmbedClusterWidget(CubeDock):
 
         preload_labels_imports(background=True)  # its result is a Labels layer
 
-        self.result = (
-            None  # the current cube's (name, energy, ClusterResult, spectra, counts, device)
-        )
+        # the current cube's (name, energy, ClusterResult, spectra, counts, device, pooling note,
+        # edited): `edited` once Save has taken the user's edits of the clusters layer in
+        self.result = None
         self.latent_layer = None
         self.labels_layer = None
         self.weights_edit = QLineEdit(default_weights("dve"))
@@ -86,6 +87,10 @@ class EmbedClusterWidget(CubeDock):
         self.summary.setWordWrap(True)
         self.save_button = QPushButton("Save labels && spectra\u2026")
         self.save_button.setEnabled(False)
+        self.save_button.setToolTip(
+            "The regions as the clusters layer shows them: painted corrections are saved, with "
+            "each region's spectrum and pixel count recomputed"
+        )
 
         grid = form_grid(
             [
@@ -149,7 +154,7 @@ class EmbedClusterWidget(CubeDock):
         self.labels_layer = upsert_layer(
             viewer,
             f"clusters [{source}]",
-            result.labels,
+            result.labels.copy(),  # the brush edits the layer, never the kept result
             kind="labels",
             cube=cube,
             scale=scale,
@@ -158,8 +163,8 @@ class EmbedClusterWidget(CubeDock):
         )
         yield
         self.job.status.setText("Done.")
-        self._send_spectra(cube, spectra)
-        return (source, cube.energy, result, spectra, counts, device, note)
+        self._send_spectra(cube, spectra, self.labels_layer)
+        return (source, cube.energy, result, spectra, counts, device, note, False)
 
     def show_result(self, result) -> None:
         """The current cube's regions (summary, Save), or a blank dock when it has none."""
@@ -168,8 +173,10 @@ class EmbedClusterWidget(CubeDock):
         if result is None:
             self.summary.setText("")
             return
-        _, _, clusters, _, counts, device, note = result
+        _, _, clusters, _, counts, device, note, edited = result
         sil = f", silhouette {clusters.silhouette:.2f}" if clusters.silhouette is not None else ""
+        if edited:
+            sil = ", as edited on the layer"
         sizes = ", ".join(
             f"{i + 1}: {100 * c / max(counts.sum(), 1):.0f}%" for i, c in enumerate(counts)
         )
@@ -182,14 +189,14 @@ class EmbedClusterWidget(CubeDock):
             + (f"\n{note[0].upper()}{note[1:]}." if note else "")
         )
 
-    def _send_spectra(self, cube, spectra) -> None:
+    def _send_spectra(self, cube, spectra, labels_layer) -> None:
         from .spectrum import find_spectrum_widget
 
         target = find_spectrum_widget(self.viewer)
         if target is None:
             return
         colors = [
-            tuple(float(v) for v in np.asarray(self.labels_layer.get_color(i + 1))[:4])
+            tuple(float(v) for v in np.asarray(labels_layer.get_color(i + 1))[:4])
             for i in range(len(spectra))
         ]
         target.replace_curves(
@@ -201,25 +208,86 @@ class EmbedClusterWidget(CubeDock):
             cube=cube,  # kept for that cube when Spectrum shows another one
         )
 
+    def _clusters_layer(self, cube, result):
+        """The clusters layer of `result` (None once the user deleted it)."""
+        return find_result(self.viewer, cube, f"clusters [{result[0]}]")
+
+    def edited_labels(self, cube=None, result=None):
+        """A copy of the clusters layer's labels when the user has painted on it since the kept
+        result was made, else None: Save writes what the user sees, never the run's labels."""
+        cube = self.current_cube() if cube is None else cube
+        result = self.result if result is None else result
+        layer = None if result is None else self._clusters_layer(cube, result)
+        if layer is None:
+            return None
+        kept = result[2].labels
+        labels = np.array(layer.data, copy=True)
+        if labels.shape != kept.shape:
+            raise ValueError(
+                f"the clusters layer is now {labels.shape}, not the scan's {kept.shape}: "
+                "run Embed & cluster again"
+            )
+        if labels.min(initial=0) < 0 or labels.max(initial=0) > 65535:
+            raise ValueError("region labels must lie in 0..65535 to be saved")
+        return None if np.array_equal(labels, kept) else labels
+
+    def _take_edits(self, cube, result, labels, spectra, counts) -> tuple:
+        """Keep the edited regions as the cube's result, with their own spectra and pixel counts
+        and no silhouette (it scored the run's K-Means regions, not these); the summary and the
+        Spectrum curves follow."""
+        import dataclasses
+
+        name, energy, clusters, _, _, device, note, _ = result
+        k = int(labels.max(initial=0))
+        centers = np.full((k, clusters.centers.shape[1]), np.nan)  # an edit has no centres
+        edited = dataclasses.replace(clusters, labels=labels, k=k, centers=centers, silhouette=None)
+        kept = (name, energy, edited, spectra, counts, device, note, True)
+        self.remember(cube, "result", kept)
+        if cube is self.current_cube():
+            self.show_result(kept)
+        layer = self._clusters_layer(cube, kept)
+        if layer is not None:
+            self._send_spectra(cube, spectra, layer)
+        return kept
+
+    @staticmethod
+    def _check_targets(path, cube) -> tuple[Path, Path]:
+        from ..fileutil import check_outputs
+
+        path, csv_path = save_paths(path)
+        check_outputs(
+            files=[path, csv_path], inputs=[cube.path if cube else None]
+        )  # never over the scan
+        return path, csv_path
+
     def save(self, path) -> tuple[Path, Path]:
         """Write the labels image and `<stem>_spectra.csv` beside it: a PNG in the CLI's label
-        colours (to look at), a TIFF with the label values 1..K (to compute with)."""
-        from ..analysis.embed import label_colours
-        from ..analysis.export import save_label_image, save_spectra_csv, write_image
-        from ..fileutil import check_outputs
+        colours (to look at), a TIFF with the label values (to compute with). The labels are the
+        clusters layer's as the user sees them; edited ones get their spectra and counts
+        recomputed here (a pass over the scan: the Save button does it in a job instead)."""
+        from ..analysis.embed import iter_cluster_spectra
+        from ..progress import run_to_end
 
         if self.result is None:
             raise ValueError("nothing to save yet: run Embed & cluster first")
-        name, energy, result, spectra, counts, *_ = self.result
-        path, csv_path = save_paths(path)
-        scan = self.current_cube()
-        check_outputs(
-            files=[path, csv_path], inputs=[scan.path if scan else None]
-        )  # never over the scan
+        cube, result = self.current_cube(), self.result
+        self._check_targets(path, cube)
+        labels = self.edited_labels(cube, result)
+        if labels is not None:
+            spectra, counts = run_to_end(iter_cluster_spectra(cube, labels))
+            result = self._take_edits(cube, result, labels, spectra, counts)
+        return self._write(path, cube, result)
+
+    def _write(self, path, cube, result) -> tuple[Path, Path]:
+        from ..analysis.embed import label_colours
+        from ..analysis.export import save_label_image, save_spectra_csv, write_image
+
+        name, energy, clusters, spectra, counts, *_ = result
+        path, csv_path = self._check_targets(path, cube)
         if path.suffix.lower() == ".png":
-            write_image(path, label_colours(result.k)[result.labels], "a label map")
+            write_image(path, label_colours(clusters.k)[clusters.labels], "a label map")
         else:
-            save_label_image(path, result.labels)
+            save_label_image(path, clusters.labels)
         curves = {f"cluster_{i + 1}": (energy, spec) for i, spec in enumerate(spectra)}
         comments = [
             f"mean spectrum per cluster of {name} (counts per pixel); labels in {path.name}",
@@ -234,14 +302,45 @@ class EmbedClusterWidget(CubeDock):
             self, "Save cluster labels", "PNG (*.png);;TIFF (*.tif *.tiff)", "clusters.png"
         )
         # the dialog asked about `path` only, not about a .png put in its place or the CSV beside
-        if path and confirm_replace(
+        if not path or not confirm_replace(
             self, [p for p in save_paths(path) if p != Path(path)], "the saved regions"
         ):
-            try:
-                saved, csv_path = self.save(path)
+            return
+        cube, result = self.current_cube(), self.result
+        try:
+            if result is None:
+                raise ValueError("nothing to save yet: run Embed & cluster first")
+            self._check_targets(path, cube)
+            labels = self.edited_labels(cube, result)
+            if labels is None:
+                saved, csv_path = self._write(path, cube, result)
                 self.job.status.setText(f"Saved {saved.name} and {csv_path.name}.")
+                return
+        except (OSError, ValueError) as exc:
+            report_error(exc, "Save")
+            return
+        from ..analysis.embed import iter_cluster_spectra
+
+        def write_edited(res):  # the edited regions' spectra are in: keep them, then write
+            kept = self._take_edits(cube, result, labels, *res)
+            try:
+                saved, csv_path = self._write(path, cube, kept)
             except (OSError, ValueError) as exc:
                 report_error(exc, "Save")
+            else:
+                self.job.status.setText(
+                    f"Saved the edited regions: {saved.name} and {csv_path.name}."
+                )
+
+        self.start_job(
+            iter_cluster_spectra,
+            cube,
+            labels,
+            cube=cube,
+            description="Averaging the spectrum of each edited region\u2026",
+            on_result=write_edited,
+            keep=False,
+        )
 
 
 def save_paths(path) -> tuple[Path, Path]:

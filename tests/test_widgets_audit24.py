@@ -1,0 +1,99 @@
+"""GUI audit 24 (/work/runs24/audit_gui/report.md): each test failed before its fix."""
+
+import numpy as np
+import pytest
+from _napari_helpers import (
+    caught_notifications,
+    open_cube,
+    tiny_weights,
+    wait_idle,
+    write_painted_cube,
+)
+
+from xrf_napari.widgets.embed import EmbedClusterWidget
+
+
+def _dock(viewer, cls):
+    widget = cls(viewer)
+    viewer.window.add_dock_widget(widget)
+    return widget
+
+
+@pytest.fixture
+def clustered(make_napari_viewer, qtbot, tmp_path):
+    """A painted scan clustered into 3 regions with tiny weights: (viewer, Embed dock)."""
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
+    embed = _dock(viewer, EmbedClusterWidget)
+    embed.weights_edit.setText(str(tiny_weights(tmp_path)[0]))
+    embed.device.setCurrentText("cpu")
+    embed.k_spin.setValue(3)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    assert embed.job.last_error is None, embed.job.last_error
+    return viewer, embed
+
+
+def _csv_counts(csv) -> dict:
+    line = next(r for r in csv.read_text().splitlines() if "pixels per cluster" in r)
+    return {k.strip(): int(v) for k, v in (p.split("=") for p in line.split(": ", 1)[1].split(","))}
+
+
+# -- 1. a region painted with napari's "new label", then Save (PNG) ------------------------------
+def test_a_new_label_painted_on_the_clusters_is_saved_not_a_crash(
+    clustered, qtbot, tmp_path, monkeypatch
+):
+    from PIL import Image
+
+    import xrf_napari.widgets.embed as module
+    from xrf_napari.analysis.embed import label_colours
+
+    viewer, embed = clustered
+    layer = embed.labels_layer
+    run_labels = embed.result[2].labels.copy()
+    layer.paint((2, 2), 4, refresh=True)  # napari's "new label" after K = 3
+    assert 4 in layer.data
+    np.testing.assert_array_equal(embed.result[2].labels, run_labels)  # the kept run is intact
+    monkeypatch.setattr(module, "ask_save_path", lambda *a: str(tmp_path / "clusters.png"))
+    with caught_notifications() as seen:
+        embed._save_clicked()  # the edited regions' spectra are computed in a job
+        wait_idle(qtbot, embed.job)
+    assert not seen, [str(n.message) for n in seen]
+    png = np.asarray(Image.open(tmp_path / "clusters.png").convert("RGB"))
+    np.testing.assert_array_equal(png, label_colours(4)[layer.data])
+    counts = _csv_counts(tmp_path / "clusters_spectra.csv")
+    assert counts["cluster_4"] == int((layer.data == 4).sum()) > 0
+    assert "edited" in embed.job.status.text() and "4 regions" in embed.summary.text()
+
+
+# -- 2. edits of the clusters layer: image, CSV and summary describe the same regions -----------
+def test_edited_clusters_save_image_csv_and_summary_that_agree(clustered, tmp_path):
+    import tifffile
+
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer, embed = clustered
+    spectrum = _dock(viewer, SpectrumWidget)
+    layer = embed.labels_layer
+    assert layer.data is not embed.result[2].labels
+    before = embed.summary.text()
+    data = layer.data
+    data[data == 1] = 2  # the conservator merges region 1 into region 2
+    layer.data = data
+    tif, csv = embed.save(tmp_path / "clusters.tif")
+    saved = tifffile.imread(tif)
+    np.testing.assert_array_equal(saved, layer.data)
+    counts = _csv_counts(csv)
+    assert counts == {f"cluster_{i}": int((saved == i).sum()) for i in (1, 2, 3)}
+    assert counts["cluster_1"] == 0
+    cube = embed.current_cube()
+    lines = [r for r in csv.read_text().splitlines() if not r.startswith("#")][1:]
+    rows = np.array([[float(v) for v in r.split(",")] for r in lines])
+    expected = np.asarray(cube.data[...])[saved == 2].mean(axis=0)
+    np.testing.assert_allclose(rows[:, 2], expected, rtol=1e-4)
+    np.testing.assert_allclose(spectrum.curves["cluster 2"][1], expected, rtol=1e-6)
+    assert embed.summary.text() != before and "1: 0%" in embed.summary.text()
+    # saved again unedited: the same files, from the kept (edited) result
+    tif2, csv2 = embed.save(tmp_path / "again.tif")
+    np.testing.assert_array_equal(tifffile.imread(tif2), saved)
+    assert _csv_counts(csv2) == counts
