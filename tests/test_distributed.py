@@ -264,3 +264,19 @@ def test_a_nan_loss_on_one_rank_stops_every_rank_at_that_step(tmp_path):
     assert res.stderr.count(said) == 2, res.stderr[-4000:]  # both ranks, the same step
     assert "]: Traceback" not in res.stderr, res.stderr[-4000:]  # no rank's ("[rank0]: ...")
     assert not (tmp_path / "o" / "dve.safetensors").exists()
+
+
+def test_a_set_smaller_than_a_batch_that_the_ranks_cannot_share_is_refused_at_start(tmp_path):
+    """3 cubes under cubes_per_batch 4: a batch holds 3 cubes, which 2 ranks cannot share. Before,
+    it failed after loading, naming a 'global batch 3' the user never set, config.json written."""
+    data = tmp_path / "data"
+    write_toy_dataset(data, n_cubes=3, size=16, seed=0)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+    cmd += ["-m", "xrf_napari.train", "embedder", "--data", str(data), "--out", str(tmp_path / "o")]
+    cmd += ["--config", str(_config(tmp_path)), "--device", "cpu", "--no-progress"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert res.returncode != 0
+    assert "holds 3 cubes, fewer than cubes_per_batch 4" in res.stderr, res.stderr[-3000:]
+    assert "which the 2 ranks cannot share" in res.stderr
+    assert not (tmp_path / "o" / "config.json").exists()

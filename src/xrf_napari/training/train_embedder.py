@@ -426,6 +426,14 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
                 f"{data_dir} (e.g. {sorted(common)[:3]}): validate on other paintings"
             )
     pool, refresh, steps_per_epoch = _pool(data_dir, cfg, device, dist)
+    per_batch = min(int(cfg["cubes_per_batch"]), pool.n_cubes)  # what a batch really holds
+    if dist.enabled and per_batch % dist.world_size:
+        raise ValueError(
+            f"{data_dir} holds {pool.n_cubes} cubes, fewer than cubes_per_batch "
+            f"{cfg['cubes_per_batch']}, so a batch holds {per_batch} cubes, which the "
+            f"{dist.world_size} ranks cannot share: use a set of at least "
+            f"{cfg['cubes_per_batch']} cubes, or a number of ranks dividing {per_batch}"
+        )
     if ckpt is not None:
         _check_resume(ckpt_path, json.loads(ckpt["config_json"]), cfg)
     if dist.is_main:
