@@ -58,6 +58,18 @@ def test_quicklook_maps_the_pigments_it_finds(painted, tmp_path, capsys):
     assert Image.open(out / "painted_Fe_Ka.png").size[0] > 200
 
 
+def test_quicklook_elements_in_any_case_and_no_folder_left_by_a_refusal(painted, tmp_path, capsys):
+    """--elements took only exact symbols ('fe' refused, though --anode takes 'rh'), and a refusal
+    left the output folder behind, empty."""
+    out = tmp_path / "look"
+    assert main(["quicklook", str(painted), "--output", str(out), "--elements", "fe,lead"]) == 0
+    assert {"painted_Fe_Ka.png", "painted_Pb_La.png"} <= {p.name for p in out.iterdir()}
+    bad = tmp_path / "bad"
+    assert main(["quicklook", str(painted), "--output", str(bad), "--elements", "Fe,Xx"]) == 2
+    assert "'Xx' is not an element symbol" in capsys.readouterr().err
+    assert not bad.exists()
+
+
 def test_quicklook_on_a_spot_spectrum_marks_its_elements_and_maps_nothing(tmp_path, capsys):
     """One pixel (a .spx or .mca spot measurement): the spectrum with its elements marked, and
     no 1 x 1 element maps."""

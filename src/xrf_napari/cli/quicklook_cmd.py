@@ -74,11 +74,15 @@ def run(args) -> int:
 
     cube = read_scan(args)
     check_outputs(files=[out / f"{cube.name}_sum_spectrum.png"], inputs=[args.input])
-    out.mkdir(parents=True, exist_ok=True)
     energy = cube.energy
     calibrated = cube.calibration.source != "none"
-    elements = [s.strip() for s in args.elements.split(",") if s.strip()] if args.elements else None
+    elements = None
+    if args.elements:  # any case or name, as --anode ('fe', 'Iron', 26 -> 'Fe')
+        from ..elements import element_symbol
+
+        elements = [element_symbol(s.strip()) for s in args.elements.split(",") if s.strip()]
     spectrum, suggested, plans, maps = choose_maps(cube, elements)
+    out.mkdir(parents=True, exist_ok=True)  # only once there is something to write
 
     fig, ax = plt.subplots(figsize=(10, 4), dpi=110)
     ax.semilogy(energy, np.maximum(spectrum, 0.5), lw=0.8, color="k")
