@@ -151,3 +151,13 @@ def test_unreadable_zarr(tmp_path):
     d.mkdir()
     with pytest.raises(CubeReadError, match="empty.zarr"):
         read_cube(d)
+
+
+def test_an_export_set_targets_sidecar_is_named_not_opened_as_a_cube(tmp_path):
+    """`info cube_00000.targets.npz` opened the palette as a 3-channel 'cube'."""
+
+    side = tmp_path / "cube_00000.targets.npz"
+    rgb = np.zeros((8, 8, 3), np.float32)
+    np.savez(side, palette=rgb, rgb=rgb, labels=np.zeros((8, 8), np.int32), metadata="{}")
+    with pytest.raises(CubeReadError, match="targets sidecar of `xrf-napari-train export-set`"):
+        read_cube(side)

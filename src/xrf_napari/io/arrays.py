@@ -74,6 +74,12 @@ def _read_npz(path: Path) -> Cube:
                     )
                     shape, _, dtype = read_header(fh)
                     shapes[n] = (tuple(shape), np.dtype(dtype))
+        if name is None and {"palette", "rgb"} <= set(names):  # export-set's <cube>.targets.npz
+            raise CubeReadError(
+                path,
+                "a targets sidecar of `xrf-napari-train export-set` (the palette, rgb and labels "
+                "of the exported cube of the same name beside it), not a scan: open that cube",
+            )
         if name is None:
             cubes = [n for n in names if len(shapes[n][0]) == 3]
             if not cubes:
