@@ -2,7 +2,8 @@
 """Screenshots for the docs: open napari at 1920 x 1080 (under Xvfb when there is no display), load
 a sample, open every xrf-napari dock through the plugin manifest (as from the Plugins menu), run
 them and save docs/images/screenshot_*.png, ending with all five docks open
-(screenshot_all_docks_<sample>.png).
+(screenshot_all_docks_<sample>.png); shots of a sample other than the painting carry its name
+(screenshot_overview_panel.png), so that they never replace the docs' painting images.
 
     python scripts/screenshots.py [--sample painting|panel] [--out docs/images] [--device cpu]
 
@@ -108,6 +109,8 @@ def main(argv=None) -> int:
     viewer.window.resize(1920, 1080)
     layers = viewer.open_sample(PLUGIN, args.sample)
     print(f"opened sample {args.sample!r}: {[ly.name for ly in layers]}")
+    # The docs show the painting; another sample's shots get its name, not the docs' images.
+    tag = "" if args.sample == "painting" else f"_{args.sample}"
 
     # Every dock through the manifest, as from the Plugins menu: Spectrum on top, the four job
     # docks as tabs below it (what a 1080p screen holds).
@@ -130,7 +133,7 @@ def main(argv=None) -> int:
     cube = spectrum.cube_combo.current_cube()
     h, w, _ = cube.shape
     spectrum.show_pixel(h // 2, w // 2)
-    shot(viewer, out, "overview")
+    shot(viewer, out, f"overview{tag}")
 
     # 2. Elemental maps of the suggested elements, with an RGB composite of the first three.
     maps = widgets["maps"]
@@ -147,7 +150,7 @@ def main(argv=None) -> int:
         if ly.name.endswith("true colours"):
             ly.visible = False
     show_only(docks, "spectrum", "maps")
-    shot(viewer, out, "maps")
+    shot(viewer, out, f"maps{tag}")
 
     # 3. Embed & cluster: latent colours and regions, cluster spectra in the Spectrum widget.
     embed = widgets["embed"]
@@ -162,7 +165,7 @@ def main(argv=None) -> int:
         embed.labels_layer.visible = True
         show_only(docks, "spectrum", "embed")
         spectrum.remove_curves("pixel")
-        shot(viewer, out, "embed")
+        shot(viewer, out, f"embed{tag}")
         embed.latent_layer.visible = False
         embed.labels_layer.visible = False
     except RuntimeError as exc:
@@ -179,7 +182,7 @@ def main(argv=None) -> int:
         wait(rec.job)
         show_only(docks, "recolour")
         viewer.reset_view()
-        shot(viewer, out, "recolour")
+        shot(viewer, out, f"recolour{tag}")
     except RuntimeError as exc:
         print(f"skipped the recolour screenshot: {exc}")
 
@@ -208,7 +211,7 @@ def main(argv=None) -> int:
     for key, widget in widgets.items():
         docks[key].raise_()
         settle(0.2)
-        path = out / f"screenshot_widget_{key}.png"
+        path = out / f"screenshot_widget_{key}{tag}.png"
         with atomic_path(path) as tmp:
             widget.body.grab().save(str(tmp))
         _report(path)
