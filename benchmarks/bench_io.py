@@ -171,6 +171,9 @@ def main(argv=None) -> int:
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
+        elif not args.keep:  # the user's folder stays; the cube it wrote (512 MB) goes
+            for name in ("bench_m6.rpl", "bench_m6.raw"):
+                (workdir / name).unlink(missing_ok=True)
     return 0
 
 
