@@ -97,3 +97,43 @@ def test_edited_clusters_save_image_csv_and_summary_that_agree(clustered, tmp_pa
     tif2, csv2 = embed.save(tmp_path / "again.tif")
     np.testing.assert_array_equal(tifffile.imread(tif2), saved)
     assert _csv_counts(csv2) == counts
+
+
+# -- 3. a new pixel under the mouse updates the pixel curve, not the whole figure ---------------
+def test_a_mouse_move_updates_the_pixel_curve_not_the_figure(make_napari_viewer, qtbot, tmp_path):
+    """Each pixel under the mouse rebuilt the figure in the GUI thread, a few hundred element
+    markers included (40-250 ms of frozen viewer per pixel); the kept figure's pixel curve is
+    now updated in the drawing thread and the markers stay the same artists."""
+    from types import SimpleNamespace
+
+    from xrf_napari.widgets.spectrum import PIXEL_CURVE, SpectrumWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
+    widget = _dock(viewer, SpectrumWidget)
+    wait_idle(qtbot, widget.job)
+    assert widget.checked_elements()  # the survey ticked its suggestions: markers drawn
+
+    def move_to(row, col):
+        widget._mouse_cb(viewer, SimpleNamespace(position=(float(row), float(col))))
+        qtbot.waitUntil(widget.plot_is_current, timeout=20000)
+
+    move_to(3, 5)  # the first pixel adds a curve: a new figure
+    figure, ax = widget.figure, widget.ax
+    markers = list(ax.collections) + list(ax.texts)
+    assert markers
+    pixel = next(ln for ln in ax.lines if ln.get_label() == "pixel (5, 3)")
+    move_to(10, 7)
+    assert widget.figure is figure and widget.ax is ax
+    assert list(ax.collections) + list(ax.texts) == markers  # the same artists, not rebuilt
+    cube = widget.current_cube()
+    assert pixel in ax.lines and pixel.get_label() == "pixel (7, 10)"
+    np.testing.assert_array_equal(pixel.get_ydata(), np.asarray(cube.data[10, 7, :], float))
+    np.testing.assert_array_equal(widget.curves[PIXEL_CURVE][1], pixel.get_ydata())
+    assert "pixel (7, 10)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    # a change of the ticks does rebuild, with the new markers
+    widget.set_checked_elements(["Fe"])
+    widget.family_checks["L"].setChecked(False)
+    qtbot.waitUntil(widget.plot_is_current, timeout=20000)
+    assert widget.figure is not figure
+    assert sorted(round(x, 2) for x in widget._plot.marker_energies()) == [6.4, 7.06]

@@ -40,9 +40,7 @@ def test_mean_spectrum_suggestions_and_markers(viewer_with_cube, qtbot):
     widget.set_checked_elements(["Fe"])
     widget.family_checks["L"].setChecked(False)
     qtbot.waitUntil(widget.plot_is_current)  # the first figure waits for matplotlib's import
-    xs = sorted(
-        round(float(ln.get_xdata()[0]), 2) for ln in widget.ax.lines if len(ln.get_xdata()) == 2
-    )
+    xs = sorted(round(x, 2) for x in widget._plot.marker_energies())
     assert xs == [6.4, 7.06]
     assert find_spectrum_widget(viewer) is widget
 

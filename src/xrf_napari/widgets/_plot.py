@@ -2,11 +2,12 @@
 
 Drawing the Spectrum plot (ticks, labels, line markers, up to a dozen 4096-point curves) takes
 0.2-1 s of pure Python and Agg on a small, busy machine; done in napari's event loop, every new
-result or mouse-over pixel froze the viewer that long. Here the GUI thread only builds the figure's
-artists; one background thread draws it with Agg and hands back the pixels. Each figure is drawn
-once per size and never touched by the GUI thread after it is handed over (callers build a new
-Figure for every change), so the two threads never share one; a figure superseded before its turn
-is skipped.
+result or mouse-over pixel froze the viewer that long. One background thread draws with Agg and
+hands back the pixels. A caller either hands over a finished Figure, never touched by the GUI thread
+again (a new Figure for every change), or a function that the drawing thread calls to get the
+figure (show_built): the figure is then built, kept and updated in that thread alone
+(_spectrum_plot.py). Either way the two threads never share a figure; one superseded before its
+turn is skipped.
 """
 
 from __future__ import annotations
@@ -75,12 +76,16 @@ def _deliver(payload) -> None:
 
 
 def _draw(ref, generation: int, figure, width: int, height: int, dpr: float, margins) -> None:
-    """In the drawing thread: size the figure to the widget, lay out its margins, draw it."""
+    """In the drawing thread: (build) the figure, size it to the widget, lay out its margins,
+    draw it."""
     view = ref()
     if view is None or view._generation != generation:
         return  # superseded by a newer figure or size
     del view
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if callable(figure):  # show_built: the figure is made (or updated) here
+        figure = figure()
 
     dpi = 100.0
     figure.set_dpi(dpi * dpr)
@@ -127,6 +132,13 @@ class FigureView(QWidget):
             self._pixmap, self._shown = None, self._generation
             self.update()
             return
+        self._submit()
+
+    def show_built(self, build) -> None:
+        """Call `build()` in the drawing thread, then draw the figure it returns there: for a
+        figure kept and updated in that thread (only the latest call is built, and again at
+        each resize, so `build` must describe the whole figure, not a change)."""
+        self._figure = build
         self._submit()
 
     def image(self) -> QImage | None:

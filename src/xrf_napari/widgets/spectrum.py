@@ -73,9 +73,11 @@ class SpectrumWidget(CubeDock):
         super().__init__(napari_viewer, "Mean spectrum")
         from ..elements import PAINTING_ELEMENTS
         from ._plot import FigureView
+        from ._spectrum_plot import SpectrumPlot
 
         self.curves: dict[str, tuple[np.ndarray, np.ndarray, object]] = {}
-        self._awaiting_matplotlib = False
+        self._plot = SpectrumPlot()  # its figure lives in the drawing thread (_spectrum_plot.py)
+        self._markers = (None, ())  # (what they were made for, markers): xraylib once per ticks
         self._last_pixel = None
         self._energy = None
         self._x_label = "Energy (keV)"
@@ -111,11 +113,10 @@ class SpectrumWidget(CubeDock):
         self.clear_button = QPushButton("Clear extra curves")
         self.export_button = QPushButton("Export CSV\u2026")
 
-        # Drawn off the GUI thread (widgets/_plot.py), with fixed margins: constrained_layout
-        # measured every label on every draw, a third of each redraw's time.
+        # Built and drawn off the GUI thread (widgets/_plot.py), with fixed margins:
+        # constrained_layout measured every label on every draw, a third of each redraw's time.
         self.canvas = FigureView(self.MARGINS_IN)
         self.canvas.setMinimumHeight(180)
-        self.figure = self.ax = None  # the figure now shown (redraw builds a new one each time)
 
         grid = QGridLayout()
         grid.addWidget(QLabel("Datacube"), 0, 0)
@@ -358,36 +359,32 @@ class SpectrumWidget(CubeDock):
     #: axis labels in 9 pt, log-scale labels like 10^-2 included.
     MARGINS_IN = (0.62, 0.12, 0.45, 0.12)
 
+    @property
+    def figure(self):
+        """The figure last drawn (None without curves). It belongs to the drawing thread: look at
+        it only once plot_is_current()."""
+        return self._plot.figure if self.curves else None
+
+    @property
+    def ax(self):
+        return self._plot.ax if self.curves else None
+
     def redraw(self, *_) -> None:
-        """Build a new figure of the curves and markers and hand it to the plot widget, which
-        draws it in the background (a figure handed over is never changed again). Without a
-        curve the plot stays empty: the dock opens without waiting for matplotlib, which the
-        plot widget imports in its drawing thread meanwhile."""
+        """Hand the plot widget a snapshot of the curves and markers (a PlotSpec): its drawing
+        thread builds the figure, or, when only curve data changed (a new pixel under the
+        mouse), updates the kept one, and draws it. No matplotlib runs in the GUI thread, so the
+        dock opens without waiting for its import. Without a curve the plot stays empty."""
         if not self.curves:
-            self.figure = self.ax = None
             self.canvas.show_figure(None)
             return
-        from ._plot import matplotlib_ready
+        import functools
 
-        if self._awaiting_matplotlib:
-            return
-        if not matplotlib_ready(self._matplotlib_imported):
-            self._awaiting_matplotlib = True
-            return
-        from matplotlib.figure import Figure
+        self.canvas.show_built(functools.partial(self._plot.render, self._plot_spec()))
 
-        from ..elements import element_lines
+    def _plot_spec(self):
+        from ._spectrum_plot import Curve, PlotSpec
 
         c = self._colors
-        self.figure = Figure(figsize=(5, 3), facecolor=c["bg"])
-        self.ax = ax = self.figure.add_subplot(111)
-        ax.set_facecolor(c["canvas"])
-        for spine in ax.spines.values():
-            spine.set_color(c["text"])
-        ax.tick_params(colors=c["text"], labelsize=8)
-        ax.set_xlabel(self._x_label, color=c["text"], fontsize=9)
-        ax.set_ylabel("Counts per pixel", color=c["text"], fontsize=9)
-        ax.grid(True, color=c["grid"], linewidth=0.5, alpha=0.6)
         default = {
             MEAN_CURVE: ("#e0e0e0" if c["dark"] else "#202020", 1.4, "mean of the scan"),
             PIXEL_CURVE: (
@@ -398,68 +395,45 @@ class SpectrumWidget(CubeDock):
             ),
             REGION_CURVE: ("#40c0f0", 1.2, "region"),
         }
-        positive = []
+        curves = []
         for name, (e, y, color) in self.curves.items():
             col, lw, label = default.get(name, (color, 1.0, name))
-            ax.plot(e, y, color=col, linewidth=lw, label=label)
-            positive.append(y[y > 0])
-        if self._energy is not None:
-            ax.set_xlim(float(self._energy[0]), float(self._energy[-1]))
-        if self.log_check.isChecked() and positive and any(p.size for p in positive):
-            ax.set_yscale("log", nonpositive="mask")
-            lo = min(float(p.min()) for p in positive if p.size)
-            hi = max(float(p.max()) for p in positive if p.size)
-            ax.set_ylim(max(lo * 0.5, hi * 1e-5), hi * 3)
-        if self.curves:
-            leg = ax.legend(fontsize=7, loc="upper right", facecolor=c["bg"], edgecolor=c["grid"])
-            for text in leg.get_texts():
-                text.set_color(c["text"])
-        if self._energy is not None and self._x_label.startswith("Energy"):
-            self._draw_markers(element_lines)
-        self.canvas.show_figure(self.figure)
+            curves.append(Curve(name, label, e, y, col, lw))
+        energy = self._energy
+        calibrated = energy is not None and self._x_label.startswith("Energy")
+        return PlotSpec(
+            curves=tuple(curves),
+            markers=self._marker_spec() if calibrated else (),
+            x_label=self._x_label,
+            xlim=None if energy is None else (float(energy[0]), float(energy[-1])),
+            log=self.log_check.isChecked(),
+            colors=tuple((k, c[k]) for k in ("bg", "canvas", "text", "grid")),
+        )
 
     def plot_is_current(self) -> bool:
-        """Whether the plot shows the latest curves (not while it waits for matplotlib or for
-        its drawing thread)."""
-        return not self._awaiting_matplotlib and self.canvas.is_current()
+        """Whether the plot shows the latest curves (not while its drawing thread works)."""
+        return self.canvas.is_current()
 
-    def _matplotlib_imported(self) -> None:
-        self._awaiting_matplotlib = False
-        self.redraw()
+    def _marker_spec(self) -> tuple:
+        """The ticked elements' lines of the ticked families within the energy range, remade only
+        when those change (xraylib is asked for each element's lines)."""
+        from ..elements import element_lines
+        from ._spectrum_plot import Marker
 
-    def _draw_markers(self, element_lines) -> None:
-        from matplotlib import colormaps
-
-        families = [
+        families = tuple(
             f for g, box in self.family_checks.items() if box.isChecked() for f in MARKER_GROUPS[g]
-        ]
+        )
         e0, e1 = float(self._energy[0]), float(self._energy[-1])
-        cmap = colormaps["tab10"]
-        trans = self.ax.get_xaxis_transform()
-        for i, sym in enumerate(self.checked_elements()):
-            color = cmap(i % 10)
-            for ln in element_lines(sym):
-                if ln.family in families and e0 <= ln.energy <= e1:
-                    major = ln.family in ("Ka", "La", "Ma")
-                    self.ax.axvline(
-                        ln.energy,
-                        color=color,
-                        linewidth=0.8 if major else 0.5,
-                        linestyle="-" if major else ":",
-                        alpha=0.9,
-                    )
-                    if major:
-                        self.ax.text(
-                            ln.energy,
-                            0.98,
-                            ln.label,
-                            transform=trans,
-                            rotation=90,
-                            fontsize=7,
-                            color=color,
-                            ha="right",
-                            va="top",
-                        )
+        wanted = (tuple(self.checked_elements()), families, e0, e1)
+        if self._markers[0] != wanted:
+            markers = tuple(
+                Marker(ln.energy, i, ln.family in ("Ka", "La", "Ma"), ln.label)
+                for i, sym in enumerate(wanted[0])
+                for ln in element_lines(sym)
+                if ln.family in families and e0 <= ln.energy <= e1
+            )
+            self._markers = (wanted, markers)
+        return self._markers[1]
 
     def _export_clicked(self) -> None:
         if not self.curves:
