@@ -137,3 +137,37 @@ def test_a_mouse_move_updates_the_pixel_curve_not_the_figure(make_napari_viewer,
     qtbot.waitUntil(widget.plot_is_current, timeout=20000)
     assert widget.figure is not figure
     assert sorted(round(x, 2) for x in widget._plot.marker_energies()) == [6.4, 7.06]
+
+
+# -- 4. a single spectrum is fitted while another scan's Labels layer is open ------------------
+def test_a_spot_spectrum_is_fitted_while_other_labels_layers_are_open(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """The Regions list offered the other scan's (24, 20) layer, and Find pigments refused the
+    spot with "choose a Labels layer of the scan's size (1, 1)": no 1 x 1 layer can be drawn."""
+    pytest.importorskip("xraylib")
+    from _pigment_scans import CANON, stripe_scan
+
+    from xrf_napari.io.project_h5 import write_cube
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
+    viewer.add_labels(np.ones((24, 20), np.int32), name="my regions")
+    syn, _ = stripe_scan([(["Vermilion", "Lead white"], [0.4, 0.6])], 4)
+    spot_path = write_cube(
+        tmp_path / "spot.h5", syn.counts[:1, :1], CANON, metadata=dict(syn.metadata, name="spot")
+    )
+    spot = open_cube(viewer, spot_path)[-1]
+    widget = _dock(viewer, PigmentsWidget)
+    widget.use_uvit.setChecked(False)
+    widget.device.setCurrentText("cpu")
+    widget.cube_combo.set_layer(spot)
+    assert widget.labels_combo.current_layer().name == "my regions"
+    with caught_notifications() as seen:
+        assert widget.run() is not None
+        wait_idle(qtbot, widget.job, timeout=120000)
+    assert not seen and widget.job.last_error is None, [str(n.message) for n in seen]
+    assert widget.labels_combo.current_layer().name.startswith("whole scan [")
+    (region,) = widget.report.regions
+    assert region.n_pixels == 1

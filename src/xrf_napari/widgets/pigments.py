@@ -375,8 +375,10 @@ class PigmentsWidget(CubeDock):
             return None
         from ..analysis.pigment_fit import is_spot_scan
 
-        if labels_layer is None and is_spot_scan(cube.shape):
-            labels_layer = self._whole_scan_region(layer, cube)  # a spot spectrum: one region
+        if is_spot_scan(cube.shape) and (
+            labels_layer is None or not _is_labels_for(labels_layer, cube)
+        ):  # a spot spectrum is one region, whatever other scans' Labels layers are open
+            labels_layer = self._whole_scan_region(layer, cube)
         if labels_layer is None or not _is_labels_for(labels_layer, cube):
             shape = None if labels_layer is None else tuple(labels_layer.data.shape)
             other = labels_layer is not None and result_cube(labels_layer) not in (None, cube)
