@@ -171,3 +171,66 @@ def test_a_spot_spectrum_is_fitted_while_other_labels_layers_are_open(
     assert widget.labels_combo.current_layer().name.startswith("whole scan [")
     (region,) = widget.report.regions
     assert region.n_pixels == 1
+
+
+@pytest.fixture
+def mapped(make_napari_viewer, qtbot, tmp_path):
+    """A painted scan with Fe, Pb and Cu maps made: (viewer, Maps dock)."""
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
+    maps = _dock(viewer, ElementMapsWidget)
+    wait_idle(qtbot, maps.job)
+    maps.set_checked_elements(["Fe", "Pb", "Cu"])
+    assert maps.run() is not None
+    wait_idle(qtbot, maps.job)
+    assert maps.job.last_error is None, maps.job.last_error
+    return viewer, maps
+
+
+# -- 5. Save maps asks before replacing map files in the chosen folder -------------------------
+def test_save_maps_asks_before_replacing_earlier_maps(mapped, tmp_path, monkeypatch):
+    from qtpy.QtWidgets import QMessageBox
+
+    import xrf_napari.widgets.maps as module
+
+    viewer, maps = mapped
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(module, "ask_folder", lambda *a: str(out))
+    asked = []
+
+    def answer(reply):
+        def question(parent, title, text, *args):
+            asked.append(text)
+            return reply
+
+        monkeypatch.setattr(QMessageBox, "question", question)
+
+    answer(QMessageBox.No)
+    maps._save_clicked()  # nothing there yet: no question
+    written = sorted(p.name for p in out.iterdir())
+    assert not asked and len(written) == 4
+    fe = next(out.glob("*_Fe_*.tif"))
+    fe.write_bytes(b"a map corrected by hand")
+    maps._save_clicked()  # answered No: nothing replaced
+    assert asked and fe.name in asked[-1] and fe.read_bytes() == b"a map corrected by hand"
+    answer(QMessageBox.Yes)
+    maps._save_clicked()
+    assert fe.read_bytes() != b"a map corrected by hand"
+    assert written == sorted(p.name for p in maps.map_files(out))  # asked about what is written
+
+
+# -- 7. a deleted map layer is no longer offered for an RGB composite ---------------------------
+def test_rgb_composite_refuses_a_deleted_map_layer(mapped):
+    viewer, maps = mapped
+    viewer.layers.remove(maps.map_layers["Fe"])
+    for combo in maps.rgb_combos:
+        assert "Fe" not in [combo.itemText(i) for i in range(combo.count())]
+    with pytest.raises(ValueError, match="Fe was deleted"):
+        maps.add_composite(["Fe", "Pb", "Cu"])
+    with caught_notifications() as seen:
+        maps._rgb_clicked()  # from the maps left
+    assert not seen
+    assert "Fe" not in viewer.layers[-1].metadata["xrf_composite"]

@@ -22,6 +22,7 @@ from ._common import (
     SURVEYS,
     CubeDock,
     ask_folder,
+    confirm_replace,
     cube_display_name,
     layer_cube,
     report_error,
@@ -276,7 +277,20 @@ class ElementMapsWidget(CubeDock):
         self.map_plans = list(plans)
         self.notes_label.setText(notes)
         self.save_button.setEnabled(bool(layers))
-        self._refresh_rgb_choices(list(layers))
+        self._refresh_rgb_choices(list(self.live_maps()))
+
+    def live_maps(self) -> dict:
+        """{symbol: map layer} of the current cube's maps still in the viewer (the user may
+        delete some): what Save and the RGB composite may use."""
+        return {s: ly for s, ly in self.map_layers.items() if ly in self.viewer.layers}
+
+    def _layer_removed(self, event=None) -> None:
+        super()._layer_removed(event)
+        try:  # a deleted map is no longer offered for a composite
+            if any(ly not in self.viewer.layers for ly in self.map_layers.values()):
+                self._refresh_rgb_choices(list(self.live_maps()), keep=True)
+        except RuntimeError:  # this dock's Qt side is already deleted
+            pass
 
     def save(self, folder) -> list:
         """Write the current cube's maps into `folder` (analysis.export.save_element_maps): the
@@ -284,32 +298,58 @@ class ElementMapsWidget(CubeDock):
         from ..analysis.export import save_element_maps
 
         cube = self.current_cube()
-        layers = {s: ly for s, ly in self.map_layers.items() if ly in self.viewer.layers}
+        layers = self.live_maps()
         if cube is None or not layers:
             raise ValueError("there are no maps to save: make them first")
-        source = cube_display_name(self.viewer, self.cube_combo.current_layer())
         return save_element_maps(
             folder,
-            source,
+            self._source(),
             self.map_plans,
             {s: np.asarray(ly.data) for s, ly in layers.items()},
             inputs=[cube.path] if cube.path else [],
         )
 
+    def _source(self) -> str:
+        return cube_display_name(self.viewer, self.cube_combo.current_layer())
+
+    def map_files(self, folder) -> list:
+        """The files `save(folder)` writes: `<scan>_<element>_<line>.tif` per map and
+        `<scan>_maps.csv` (the names analysis.export.save_element_maps gives them)."""
+        from pathlib import Path
+
+        from ..analysis.export import file_stem
+
+        layers = self.live_maps()
+        if self.current_cube() is None or not layers:
+            raise ValueError("there are no maps to save: make them first")
+        stem = file_stem(self._source())
+        names = [
+            f"{stem}_{p.symbol}_{p.line.family}.tif" for p in self.map_plans if p.symbol in layers
+        ]
+        return [Path(folder) / n for n in names + [f"{stem}_maps.csv"]]
+
     def _save_clicked(self) -> None:
         folder = ask_folder(self, "Folder for the element maps")
-        if folder:
-            try:
-                written = self.save(folder)
-                self.job.status.setText(f"Saved {len(written) - 1} map(s) and {written[-1].name}.")
-            except (OSError, ValueError) as exc:
-                report_error(exc, "Save maps")
+        if not folder:
+            return
+        try:  # a folder dialog names no file: ask before replacing earlier (maybe edited) maps
+            if not confirm_replace(self, self.map_files(folder), "the maps"):
+                return
+            written = self.save(folder)
+            self.job.status.setText(f"Saved {len(written) - 1} map(s) and {written[-1].name}.")
+        except (OSError, ValueError) as exc:
+            report_error(exc, "Save maps")
 
-    def _refresh_rgb_choices(self, symbols) -> None:
+    def _refresh_rgb_choices(self, symbols, keep: bool = False) -> None:
+        """Offer `symbols` for red, green and blue, the first three by default (`keep`: each
+        choice still offered stays)."""
         for i, combo in enumerate(self.rgb_combos):
+            kept = combo.currentText() if keep else None
             combo.clear()
             combo.addItems(symbols)
-            if symbols:
+            if kept in symbols:
+                combo.setCurrentIndex(symbols.index(kept))
+            elif symbols:
                 combo.setCurrentIndex(min(i, len(symbols) - 1))
 
     def add_composite(self, symbols=None):
@@ -317,12 +357,19 @@ class ElementMapsWidget(CubeDock):
         from ..analysis.maps import composite_rgb
 
         symbols = list(symbols or [c.currentText() for c in self.rgb_combos])
-        missing = [s for s in symbols if s not in self.map_layers]
+        live = self.live_maps()
+        deleted = [s for s in symbols if s in self.map_layers and s not in live]
+        if deleted:
+            raise ValueError(
+                f"the map layer of {', '.join(deleted)} was deleted: make the maps again, or "
+                "choose another map"
+            )
+        missing = [s for s in symbols if s not in live]
         if len(symbols) != 3 or missing:
             raise ValueError(
                 "make the maps first, then choose three of them for red, green and blue"
             )
-        layers = [self.map_layers[s] for s in symbols]
+        layers = [live[s] for s in symbols]
         rgb = composite_rgb([ly.data for ly in layers])
         src = layers[0].metadata.get("xrf_source", "")
         cube = result_cube(layers[0])
