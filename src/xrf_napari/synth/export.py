@@ -9,10 +9,16 @@ reader's discovery). Each cube is the instrument's native channel grid when the 
 with --native, else the canonical grid. Beside each cube a sidecar `<name>.targets.npz` holds what
 the file format cannot: the colour targets (palette, rgb, labels) and the generator's metadata
 (recipes, swatch names, instrument profile), which `evaluate` reads to score the cube.
+
+`export.json` says what the folder holds (format, the source set's manifest SHA-256, the cube
+files): `evaluate` scores exactly the cubes it lists, and `export-set` refuses an --out holding a
+generated set, another set's or format's export, or cube files it did not write, so a folder never
+mixes two exports (an earlier export's cubes stayed beside a smaller one and were scored with it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -20,6 +26,12 @@ import numpy as np
 
 FORMATS = ("rpl", "rpl-nocal", "h5")
 SIDECAR = ".targets.npz"
+EXPORT_MANIFEST = "export.json"
+#: export.json keys that say which set and format a folder holds: a re-export must match them.
+_SAME_EXPORT = ("format", "source_manifest_sha256")
+#: Names of cube or sidecar files (lower case): an --out holding ones this export would not write
+#: is refused, since they would sit beside the export as if part of it.
+_SET_SUFFIXES = (".rpl", ".raw", ".h5", ".hdf5", ".npz")
 
 
 def configure(p) -> None:
@@ -48,6 +60,10 @@ def run(args) -> int:
     formats = FORMATS if args.format == "all" else (args.format,)
     outs = {f: Path(args.out) / f if args.format == "all" else Path(args.out) for f in formats}
     check_outputs(folders=list(outs.values()), inputs=[args.data])
+    if args.format == "all":
+        _check_not_a_set(Path(args.out), parent=True)
+    for fmt, out in outs.items():  # every folder checked before any is written
+        plan_export(args.data, out, fmt, args.max_cubes)
     for fmt, out in outs.items():
         files = export_set(args.data, out, fmt, args.max_cubes)
         print(f"wrote {len(files)} {fmt} cubes (+ {SIDECAR} targets) to {out}")
@@ -78,18 +94,119 @@ def source_files(data_dir) -> list[tuple[Path, Path]]:
     return out
 
 
-def export_set(data_dir, out, fmt: str, max_cubes: int | None = None) -> list[Path]:
-    """Write every cube of a generated set in format `fmt` into `out`; returns the cube paths."""
-    import h5py
-
-    from ..io.project_h5 import read_project_cube, read_targets
-
+def plan_export(data_dir, out, fmt: str, max_cubes: int | None = None):
+    """(source files, export.json head) of exporting `data_dir` into `out`, after refusing an
+    `out` whose files would mix with this export's (check_export_folder)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {FORMATS}")
+    sources = source_files(data_dir)[:max_cubes]
+    mpath = Path(data_dir) / "manifest.json"
+    head = {
+        "exporter": "xrf-napari-train export-set",
+        "format": fmt,
+        "source": str(mpath.parent.resolve()),
+        "source_manifest_sha256": hashlib.sha256(mpath.read_bytes()).hexdigest(),
+        "max_cubes": max_cubes,
+    }
+    check_export_folder(out, head, [canon.stem for canon, _ in sources])
+    return sources, head
+
+
+def _export_names(stems, fmt: str) -> set[str]:
+    """The files an export of cubes `stems` in format `fmt` writes (besides export.json)."""
+    cube = (".h5",) if fmt == "h5" else (".rpl", ".raw")
+    return {f"{s}{suf}" for s in stems for suf in (*cube, SIDECAR)}
+
+
+def _check_not_a_set(out: Path, parent: bool = False) -> None:
+    """Refuse a generated set's folder as --out; with `parent` (--format all writes a subfolder
+    per format into it), an export folder too."""
+    if (out / "manifest.json").exists():
+        raise ValueError(
+            f"{out} is a generated set's folder (it holds manifest.json): the export would sit "
+            "among that set's files; give --out a folder of its own"
+        )
+    if parent and (out / EXPORT_MANIFEST).exists():
+        raise ValueError(
+            f"{out} holds an export (its {EXPORT_MANIFEST}): --format all writes a subfolder per "
+            "format; give --out a folder of its own"
+        )
+
+
+def check_export_folder(out, head: dict, stems) -> None:
+    """A ValueError naming `out` unless exporting there keeps one export per folder: refused are
+    a generated set's folder, an export of another set or format (export.json), cube or sidecar
+    files without an export.json (another set's, or put there by hand: never replaced), and files
+    this export would not write (a larger earlier export's cubes, which would stay beside it).
+    Redoing the same export (same source set, same format) replaces its files."""
+    from ..fileutil import is_temporary
+
+    out = Path(out)
+    if not out.is_dir():
+        return
+    _check_not_a_set(out)
+    nested = [f"{f}/" for f in FORMATS if (out / f / EXPORT_MANIFEST).exists()]
+    if nested:
+        raise ValueError(
+            f"{out} holds a --format all export ({', '.join(nested)}): give --out a folder of "
+            "its own"
+        )
+    present = sorted(
+        p.name
+        for p in out.iterdir()
+        if not is_temporary(p) and p.name.lower().endswith(_SET_SUFFIXES)
+    )
+    epath = out / EXPORT_MANIFEST
+    if not epath.exists():
+        if present:
+            raise ValueError(
+                f"{out} holds {len(present)} cube or sidecar file(s) (e.g. {present[0]}) but no "
+                f"{EXPORT_MANIFEST} (another set's files, an interrupted export, or one made "
+                "before export-set wrote export.json): nothing there is replaced; use another --out"
+            )
+        return
+    old = read_export_manifest(epath)
+    differ = [k for k in _SAME_EXPORT if old.get(k) != head.get(k)]
+    if differ:
+        details = ", ".join(f"{k} {old.get(k)!r} there, {head.get(k)!r} now" for k in differ)
+        raise ValueError(
+            f"{out} holds an export of another set or format ({details}; from "
+            f"{old.get('source')}): use another --out, or that export's --data and --format to "
+            "redo it"
+        )
+    foreign = [n for n in present if n not in _export_names(stems, head["format"])]
+    if foreign:
+        raise ValueError(
+            f"{out} holds {len(foreign)} file(s) this export would not write (e.g. {foreign[0]}: "
+            "an earlier export of more cubes, or other files), which would stay beside it as if "
+            "part of it: use another --out, or export at least as many cubes (--max-cubes)"
+        )
+
+
+def read_export_manifest(path) -> dict:
+    """An export folder's export.json; a ValueError naming it when unreadable."""
+    try:
+        head = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: unreadable export manifest ({exc})") from None
+    if not isinstance(head, dict) or "format" not in head:
+        raise ValueError(f"{path}: not an export-set manifest (no 'format')")
+    return head
+
+
+def export_set(data_dir, out, fmt: str, max_cubes: int | None = None) -> list[Path]:
+    """Write every cube of a generated set in format `fmt` into `out`; returns the cube paths.
+    export.json, listing them, is written last: a folder without it is no finished export."""
+    import h5py
+
+    from ..fileutil import atomic_path
+    from ..io.project_h5 import read_project_cube, read_targets
+
+    sources, head = plan_export(data_dir, out, fmt, max_cubes)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for canon, src in source_files(data_dir)[:max_cubes]:
+    for canon, src in sources:
         with h5py.File(src, "r") as f:
             cube = read_project_cube(f, src)
             counts = cube.data[()]
@@ -109,6 +226,8 @@ def export_set(data_dir, out, fmt: str, max_cubes: int | None = None) -> list[Pa
             path = write(out / f"{name}.rpl", counts, cal if fmt == "rpl" else None)
         _write_sidecar(out / f"{name}{SIDECAR}", targets, meta)
         written.append(path)
+    with atomic_path(out / EXPORT_MANIFEST) as tmp:
+        tmp.write_text(json.dumps({**head, "cubes": [p.name for p in written]}, indent=1))
     return written
 
 
@@ -154,21 +273,44 @@ def sidecar_of(path) -> Path:
 
 
 def exported_cubes(data_dir) -> list[Path]:
-    """The cube files of an exported set (each with its sidecar), sorted; [] for other folders."""
+    """The cube files of an exported set, exactly those its export.json lists (each with its
+    sidecar); [] for folders holding no export. Sidecars without an export.json are refused: such
+    a folder may mix exports or hold part of one, and nothing tells which."""
+    from ..fileutil import is_temporary
+
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         return []
-    stems = sorted(p.name[: -len(SIDECAR)] for p in data_dir.glob(f"*{SIDECAR}"))
-    cubes = []
-    for s in stems:
-        found = [
-            data_dir / f"{s}{suf}" for suf in (".rpl", ".h5") if (data_dir / f"{s}{suf}").is_file()
-        ]
-        if not found:
+    epath = data_dir / EXPORT_MANIFEST
+    if not epath.is_file():
+        sides = sorted(p.name for p in data_dir.glob(f"*{SIDECAR}") if not is_temporary(p))
+        if sides:
             raise ValueError(
-                f"{data_dir / (s + SIDECAR)} has no cube ({s}.rpl or {s}.h5) beside it"
+                f"{data_dir} holds export-set sidecars (e.g. {sides[0]}) but no {EXPORT_MANIFEST} "
+                "listing a finished export's cubes (an export made before export-set wrote one, "
+                "or files put together by hand): export the generated set again into a new folder"
             )
-        cubes.append(found[0])
+        return []
+    names = read_export_manifest(epath).get("cubes")
+    if not isinstance(names, list) or not all(
+        isinstance(n, str) and Path(n).name == n and Path(n).suffix in (".rpl", ".h5")
+        for n in names
+    ):
+        raise ValueError(f"{epath}: unreadable export manifest (its 'cubes' are not cube files)")
+    cubes = []
+    for n in names:
+        path = data_dir / n
+        if not path.is_file() or not sidecar_of(path).is_file():
+            raise ValueError(
+                f"{path} or its sidecar {sidecar_of(path).name} is listed in {epath} but missing"
+            )
+        other = path.with_suffix(".h5" if path.suffix == ".rpl" else ".rpl")
+        if other.is_file():  # one sidecar, two cubes: which it describes is unknown
+            raise ValueError(
+                f"{path} and {other.name} both sit beside the sidecar {sidecar_of(path).name}: "
+                "export the generated set again into a new folder"
+            )
+        cubes.append(path)
     return cubes
 
 

@@ -1,0 +1,104 @@
+"""`export-set` and `evaluate` (audit of session 24): one export per folder, listed in export.json;
+interrupted exports, damaged sidecars, missing native files, mismatched targets named; eval.json
+says which models it scored."""
+
+import hashlib
+import json
+import shutil
+
+import pytest
+
+from xrf_napari.cli.train import main
+
+
+def _md5(path):
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def sets(tmp_path_factory):
+    """Two small generated sets: `two` (2 cubes, --native) and `one` (1 cube of another seed)."""
+    from xrf_napari.synth.dataset import GenerateConfig, generate_dataset
+
+    root = tmp_path_factory.mktemp("audit24_export")
+    for name, n, seed, native in (("two", 2, 7, True), ("one", 1, 3, False)):
+        cfg = GenerateConfig(out=str(root / name), n_cubes=n, size=24, seed=seed, native=native)
+        generate_dataset(cfg, workers=1, progress=False)
+    return root
+
+
+def _export(data, fmt, out, *extra):
+    return main(["export-set", "--data", str(data), "--format", fmt, "--out", str(out), *extra])
+
+
+def test_export_set_refuses_a_folder_holding_another_export_or_a_generated_set(
+    sets, tmp_path, capsys
+):
+    """An export into a folder holding another export kept the earlier cubes beside the new ones
+    (a smaller export of the same set, or another set's cubes), and evaluate scored them all as one
+    set; into a generated set's folder it replaced that set's cube_00000.h5 (audit 1, 3)."""
+    from xrf_napari.synth.export import exported_cubes
+
+    two, one = sets / "two", sets / "one"
+    mix = tmp_path / "mix"
+    assert _export(two, "rpl", mix) == 0
+    listed = exported_cubes(mix)
+    assert [p.name for p in listed] == ["cube_00000.rpl", "cube_00001.rpl"]
+    before = {p.name: _md5(p) for p in mix.iterdir()}
+    capsys.readouterr()
+    for data, fmt, extra, said in (
+        (one, "rpl", (), "holds an export of another set or format (source_manifest_sha256"),
+        (two, "h5", (), "holds an export of another set or format (format 'rpl' there, 'h5' now"),
+        (two, "rpl", ("--max-cubes", "1"), "file(s) this export would not write (e.g. cube_00001"),
+    ):
+        assert _export(data, fmt, mix, *extra) == 2, (data, fmt, extra)
+        assert said in capsys.readouterr().err
+        assert {p.name: _md5(p) for p in mix.iterdir()} == before  # nothing written or removed
+    # the same export again replaces its own files
+    assert _export(two, "rpl", mix) == 0
+    assert sorted(p.name for p in mix.iterdir()) == sorted(before)
+    assert exported_cubes(mix) == listed
+    assert json.loads((mix / "export.json").read_text())["cubes"] == [p.name for p in listed]
+
+    # a generated set's own folder: refused, its cube untouched, nothing added
+    other = tmp_path / "other_set"
+    shutil.copytree(one, other)
+    files = {p.name: _md5(p) for p in other.iterdir()}
+    assert _export(two, "h5", other) == 2
+    assert (
+        f"{other} is a generated set's folder (it holds manifest.json)" in capsys.readouterr().err
+    )
+    assert {p.name: _md5(p) for p in other.iterdir()} == files
+    # cube files export-set did not list (no export.json) are never replaced
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    (loose / "cube_00000.h5").write_bytes(b"user data")
+    assert _export(two, "h5", loose) == 2
+    assert "holds 1 cube or sidecar file(s) (e.g. cube_00000.h5) but no export.json" in (
+        capsys.readouterr().err
+    )
+    assert (loose / "cube_00000.h5").read_bytes() == b"user data"
+    # --format all into an export folder, and one format into a --format all parent
+    assert _export(two, "all", mix) == 2
+    assert "holds an export (its export.json): --format all" in capsys.readouterr().err
+    every = tmp_path / "every"
+    assert _export(two, "all", every, "--max-cubes", "1") == 0
+    assert _export(two, "h5", every) == 2
+    assert "holds a --format all export (rpl/, rpl-nocal/, h5/)" in capsys.readouterr().err
+    assert _export(two, "all", every, "--max-cubes", "1") == 0  # the same export again
+
+
+def test_evaluate_scores_only_the_cubes_export_json_lists(sets, tmp_path):
+    """exported_cubes took every sidecar in the folder, and the .rpl when an .rpl and an .h5 of
+    one name sat beside one sidecar (audit 1)."""
+    from xrf_napari.synth.export import exported_cubes
+
+    out = tmp_path / "h5"
+    assert _export(sets / "two", "h5", out) == 0
+    shutil.copy(out / "cube_00000.h5", out / "cube_00000.rpl")
+    with pytest.raises(ValueError, match="cube_00000.h5 and cube_00000.rpl both sit beside"):
+        exported_cubes(out)
+    (out / "cube_00000.rpl").unlink()
+    (out / "export.json").unlink()  # as an export made before export.json, or put together
+    with pytest.raises(ValueError, match="holds export-set sidecars .* but no export.json"):
+        exported_cubes(out)
