@@ -234,3 +234,47 @@ def test_rgb_composite_refuses_a_deleted_map_layer(mapped):
         maps._rgb_clicked()  # from the maps left
     assert not seen
     assert "Fe" not in viewer.layers[-1].metadata["xrf_composite"]
+
+
+# -- 6. Pigments' Export report never writes over the open scan --------------------------------
+def test_pigments_export_refuses_to_write_over_the_open_scan(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """A report's region_spectra.csv opened again (a single spectrum), fitted, and exported into
+    the same folder: the scan's own file was overwritten once the user said Yes to 'Replace?'."""
+    pytest.importorskip("xraylib")
+    from qtpy.QtWidgets import QMessageBox
+
+    import xrf_napari.widgets.pigments as module
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    scan = open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))[-1]
+    regions = np.repeat(np.arange(1, 5), 6)[:, None].repeat(20, axis=1).astype(np.int32)
+    viewer.add_labels(regions, name="regions")
+    widget = _dock(viewer, PigmentsWidget)
+    widget.use_uvit.setChecked(False)
+    widget.device.setCurrentText("cpu")
+    widget.cube_combo.set_layer(scan)
+    widget.labels_combo.set_layer(viewer.layers["regions"])
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    out = tmp_path / "report"
+    widget.export(out)
+    spectra = out / "region_spectra.csv"
+    opened = viewer.open(str(spectra), plugin="xrf-napari")[-1]
+    widget.cube_combo.set_layer(opened)
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    original = spectra.read_bytes()
+    monkeypatch.setattr(module.QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a) or QMessageBox.Yes)
+    with caught_notifications() as seen:
+        widget._export_clicked()
+    assert spectra.read_bytes() == original
+    assert not asked  # refused before any question
+    assert any("is the input" in str(n.message) for n in seen), [str(n.message) for n in seen]
+    with pytest.raises(ValueError, match="is the input"):
+        widget.export(out)

@@ -672,12 +672,26 @@ class PigmentsWidget(CubeDock):
             self.table.selectRow(row)
 
     # -- export ------------------------------------------------------------------------------------
-    def export(self, folder) -> dict:
-        from ..analysis.pigment_report import write_report
+    def _check_export(self, folder) -> None:
+        """Refuse, before anything is written, a report folder whose files would overwrite the
+        scan or the regions' file (a report's region_spectra.csv or regions.png opened again),
+        as every other save and `xrf-napari pigments` do."""
+        from ..analysis.pigment_report import REPORT_FILES
+        from ..fileutil import check_output_folder
 
         result = self.result
         if result is None:
             raise ValueError("nothing to export yet: run Find pigments first")
+        source = getattr(getattr(result.labels_layer, "source", None), "path", None)
+        check_output_folder(
+            folder, REPORT_FILES, inputs=[layer_cube(result.cube_layer).path, source]
+        )
+
+    def export(self, folder) -> dict:
+        from ..analysis.pigment_report import write_report
+
+        self._check_export(folder)
+        result = self.result
         bg = None
         layer = self.result_layer
         if layer is not None:
@@ -697,11 +711,14 @@ class PigmentsWidget(CubeDock):
         from ..analysis.pigment_report import REPORT_FILES
 
         folder = QFileDialog.getExistingDirectory(self, "Export pigment report to folder")
-        if folder and confirm_replace(
-            self, [Path(folder) / n for n in REPORT_FILES], "the report's files"
-        ):
-            try:
+        if not folder:
+            return
+        try:  # an input in the way is refused before asking whether to replace it
+            self._check_export(Path(folder))
+            if confirm_replace(
+                self, [Path(folder) / n for n in REPORT_FILES], "the report's files"
+            ):
                 paths = self.export(Path(folder))
                 self.job.status.setText(f"Wrote {paths['report.html'].name} and CSV files.")
-            except (OSError, ValueError) as exc:
-                report_error(exc, "Export")
+        except (OSError, ValueError) as exc:
+            report_error(exc, "Export")
