@@ -102,3 +102,32 @@ def test_evaluate_scores_only_the_cubes_export_json_lists(sets, tmp_path):
     (out / "export.json").unlink()  # as an export made before export.json, or put together
     with pytest.raises(ValueError, match="holds export-set sidecars .* but no export.json"):
         exported_cubes(out)
+
+
+def test_an_interrupted_export_is_refused_as_incomplete_and_finished_by_rerunning_it(
+    sets, tmp_path, capsys, monkeypatch
+):
+    """An export interrupted after its first cube left a folder that evaluate scored as a complete
+    set of 1 cube (its source has 2): no marker said the export had not finished (audit 2)."""
+    from xrf_napari.synth import export
+
+    out = tmp_path / "intr"
+    real, calls = export._write_sidecar, []
+
+    def sidecar_then_interrupt(*args, **kwargs):
+        real(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(export, "_write_sidecar", sidecar_then_interrupt)
+    assert _export(sets / "two", "rpl", out) == 130
+    monkeypatch.undo()
+    assert (out / "cube_00000.targets.npz").is_file()
+    capsys.readouterr()
+    assert main(["evaluate", "--data", str(out), "--device", "cpu", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"{out} is an incomplete export: its export.json lists no cubes yet" in err
+    assert "rerun the same export-set command to finish it" in err
+    assert _export(sets / "two", "rpl", out) == 0  # finishing it
+    assert [p.name for p in export.exported_cubes(out)] == ["cube_00000.rpl", "cube_00001.rpl"]

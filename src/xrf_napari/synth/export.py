@@ -161,8 +161,8 @@ def check_export_folder(out, head: dict, stems) -> None:
         if present:
             raise ValueError(
                 f"{out} holds {len(present)} cube or sidecar file(s) (e.g. {present[0]}) but no "
-                f"{EXPORT_MANIFEST} (another set's files, an interrupted export, or one made "
-                "before export-set wrote export.json): nothing there is replaced; use another --out"
+                f"{EXPORT_MANIFEST} (another set's files, or an export made before export-set "
+                "wrote export.json): nothing there is replaced; use another --out"
             )
         return
     old = read_export_manifest(epath)
@@ -196,7 +196,9 @@ def read_export_manifest(path) -> dict:
 
 def export_set(data_dir, out, fmt: str, max_cubes: int | None = None) -> list[Path]:
     """Write every cube of a generated set in format `fmt` into `out`; returns the cube paths.
-    export.json, listing them, is written last: a folder without it is no finished export."""
+    As `generate`: export.json is written with the options before the first cube and gains the
+    cube list after the last, so an interrupted export is known as one (evaluate refuses it,
+    rerunning the same command finishes it)."""
     import h5py
 
     from ..fileutil import atomic_path
@@ -205,6 +207,8 @@ def export_set(data_dir, out, fmt: str, max_cubes: int | None = None) -> list[Pa
     sources, head = plan_export(data_dir, out, fmt, max_cubes)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out / EXPORT_MANIFEST) as tmp:
+        tmp.write_text(json.dumps(head, indent=1))
     written = []
     for canon, src in sources:
         with h5py.File(src, "r") as f:
@@ -274,8 +278,9 @@ def sidecar_of(path) -> Path:
 
 def exported_cubes(data_dir) -> list[Path]:
     """The cube files of an exported set, exactly those its export.json lists (each with its
-    sidecar); [] for folders holding no export. Sidecars without an export.json are refused: such
-    a folder may mix exports or hold part of one, and nothing tells which."""
+    sidecar); [] for folders holding no export. Refused: an export.json without its cube list (the
+    export is running or was interrupted), and sidecars without an export.json (such a folder may
+    mix exports or hold part of one, and nothing tells which)."""
     from ..fileutil import is_temporary
 
     data_dir = Path(data_dir)
@@ -291,7 +296,14 @@ def exported_cubes(data_dir) -> list[Path]:
                 "or files put together by hand): export the generated set again into a new folder"
             )
         return []
-    names = read_export_manifest(epath).get("cubes")
+    head = read_export_manifest(epath)
+    if "cubes" not in head:
+        raise ValueError(
+            f"{data_dir} is an incomplete export: its {EXPORT_MANIFEST} lists no cubes yet "
+            "(export-set is still running there, or was interrupted: rerun the same export-set "
+            "command to finish it)"
+        )
+    names = head["cubes"]
     if not isinstance(names, list) or not all(
         isinstance(n, str) and Path(n).name == n and Path(n).suffix in (".rpl", ".h5")
         for n in names
