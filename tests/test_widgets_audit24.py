@@ -278,3 +278,32 @@ def test_pigments_export_refuses_to_write_over_the_open_scan(
     assert any("is the input" in str(n.message) for n in seen), [str(n.message) for n in seen]
     with pytest.raises(ValueError, match="is the input"):
         widget.export(out)
+
+
+# -- 8. Spectrum Export CSV: the mean first, the scan named as its results are -----------------
+def test_spectrum_export_puts_the_mean_first_and_names_the_scan(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """The mouse moved over the scan before its survey ended: the pixel curve came first, so the
+    CSV opened again was that pixel, not the mean; the header named the 'scan sum' image."""
+    from _napari_helpers import cube_stack_name
+
+    from xrf_napari.io import read_cube
+    from xrf_napari.widgets.spectrum import MEAN_CURVE, PIXEL_CURVE, SpectrumWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
+    widget = _dock(viewer, SpectrumWidget)
+    wait_idle(qtbot, widget.job)
+    mean = widget.curves.pop(MEAN_CURVE)  # as when the pixel arrived before the survey
+    assert widget.show_pixel(3, 5)
+    widget.curves[MEAN_CURVE] = mean
+    assert list(widget.curves)[:2] == [PIXEL_CURVE, MEAN_CURVE]
+    out = tmp_path / "spectra.csv"
+    widget.export_csv(out)
+    text = out.read_text()
+    header = next(r for r in text.splitlines() if not r.startswith("#")).split(",")
+    assert header == ["energy_keV", MEAN_CURVE, PIXEL_CURVE]
+    assert f"cube: {cube_stack_name(viewer)};" in text and " sum;" not in text
+    back = read_cube(out)
+    np.testing.assert_allclose(np.asarray(back.data[0, 0], float), mean[1], rtol=1e-5)

@@ -77,10 +77,10 @@ def test_pixel_region_and_export(viewer_with_cube, qtbot, tmp_path):
     widget.export_csv(out)
     rows = [r for r in out.read_text().splitlines() if not r.startswith("#")]
     header = rows[0].split(",")
-    assert header == ["energy_keV", MEAN_CURVE, PIXEL_CURVE, REGION_CURVE, "cluster 1"]
+    assert header == ["energy_keV", MEAN_CURVE, REGION_CURVE, "cluster 1", PIXEL_CURVE]
     table = np.array([[float(v) for v in r.split(",")] for r in rows[1:]])
     assert table.shape == (512, 5)
-    np.testing.assert_allclose(table[:, 4], region * 2, rtol=1e-5)
+    np.testing.assert_allclose(table[:, 3], region * 2, rtol=1e-5)
     # the export opens again as a spectrum (its first curve, the mean) on the same energy axis
     from xrf_napari.io import read_cube
 

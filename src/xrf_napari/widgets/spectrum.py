@@ -22,6 +22,7 @@ from ._common import (
     CubeDock,
     LayerCombo,
     ask_save_path,
+    cube_display_name,
     layer_cube,
     layer_type,
     report_error,
@@ -263,12 +264,12 @@ class SpectrumWidget(CubeDock):
         if layer is not None:
             cal = layer_cube(layer).calibration
             comments.append(
-                f"cube: {layer.name}; calibration offset {cal.offset:.6g} keV, gain "
-                f"{cal.gain:.6g} keV/channel ({cal.source})"
+                f"cube: {cube_display_name(self.viewer, layer)}; calibration offset "
+                f"{cal.offset:.6g} keV, gain {cal.gain:.6g} keV/channel ({cal.source})"
             )
         save_spectra_csv(
             path,
-            {n: (e, y) for n, (e, y, _) in self.curves.items()},
+            {n: (e, y) for n, (e, y, _) in export_order(self.curves)},
             comments=comments,
             x_name="energy_keV" if "keV" in self._x_label else "channel",
         )
@@ -445,6 +446,17 @@ class SpectrumWidget(CubeDock):
                 self.export_csv(path)
             except (OSError, ValueError) as exc:
                 report_error(exc, "Export")
+
+
+def export_order(curves: dict) -> list:
+    """(name, curve) pairs in the CSV's column order: the scan's mean first (a CSV opened again
+    is read as its first curve, which the guide says is the mean), then the region, the other
+    curves as plotted, and the passing pixel under the mouse last (it arrived first when the
+    mouse moved before the survey ended)."""
+    first = [n for n in (MEAN_CURVE, REGION_CURVE) if n in curves]
+    last = [PIXEL_CURVE] if PIXEL_CURVE in curves else []
+    rest = [n for n in curves if n not in first and n not in last]
+    return [(n, curves[n]) for n in first + rest + last]
 
 
 def region_mask(region_layer, cube_layer, shape) -> np.ndarray:
