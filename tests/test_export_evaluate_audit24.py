@@ -131,3 +131,16 @@ def test_an_interrupted_export_is_refused_as_incomplete_and_finished_by_rerunnin
     assert "rerun the same export-set command to finish it" in err
     assert _export(sets / "two", "rpl", out) == 0  # finishing it
     assert [p.name for p in export.exported_cubes(out)] == ["cube_00000.rpl", "cube_00001.rpl"]
+
+
+def test_a_native_set_missing_a_native_file_is_refused_naming_it(sets, tmp_path, capsys):
+    """export-set of a --native set exported a cube whose native file was missing at the
+    canonical grid, without a word: half native, half canonical (audit 6)."""
+    broken = tmp_path / "nonative"
+    shutil.copytree(sets / "two", broken)
+    (broken / "cube_00001_native.h5").unlink()
+    out = tmp_path / "out"
+    assert _export(broken, "h5", out) == 2
+    err = capsys.readouterr().err
+    assert f"{broken / 'cube_00001_native.h5'} is missing" in err and "--native" in err
+    assert not out.exists()  # refused before anything is written

@@ -72,7 +72,9 @@ def run(args) -> int:
 
 def source_files(data_dir) -> list[tuple[Path, Path]]:
     """(canonical project file, file to export) per cube of a generated set: the native-grid file
-    when there is one (what the instrument wrote), else the canonical one."""
+    when the set was generated with --native (what the instrument wrote), else the canonical one.
+    A --native set missing a native file is refused: it was exported half native, half canonical,
+    and the transfer evaluation measured the canonical path for those cubes without saying so."""
     from .dataset import check_set_complete, native_path
 
     data_dir = Path(data_dir)
@@ -81,8 +83,10 @@ def source_files(data_dir) -> list[tuple[Path, Path]]:
         raise ValueError(f"{data_dir} has no manifest.json: not a generated dataset")
     check_set_complete(data_dir)
     try:
-        names = [c["file"] for c in json.loads(mpath.read_text())["cubes"]]
-    except (ValueError, KeyError, TypeError) as exc:
+        manifest = json.loads(mpath.read_text())
+        names = [c["file"] for c in manifest["cubes"]]
+        is_native = manifest.get("native")  # None: a manifest not from generate
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{mpath}: unreadable manifest ({exc})") from None
     out = []
     for n in names:
@@ -90,7 +94,17 @@ def source_files(data_dir) -> list[tuple[Path, Path]]:
         native = native_path(canon)
         if not canon.is_file():
             raise ValueError(f"{canon} is listed in {mpath} but missing")
-        out.append((canon, native if native.is_file() else canon))
+        if is_native and not native.is_file():
+            raise ValueError(
+                f"{native} is missing: {mpath} says the set was generated with --native, so "
+                "every cube is exported at its native channels; regenerate it (rerun the same "
+                "generate command) or export another set"
+            )
+        if is_native is None:
+            is_native_cube = native.is_file()
+        else:
+            is_native_cube = bool(is_native)
+        out.append((canon, native if is_native_cube else canon))
     return out
 
 
