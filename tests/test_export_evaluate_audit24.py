@@ -144,3 +144,23 @@ def test_a_native_set_missing_a_native_file_is_refused_naming_it(sets, tmp_path,
     err = capsys.readouterr().err
     assert f"{broken / 'cube_00001_native.h5'} is missing" in err and "--native" in err
     assert not out.exists()  # refused before anything is written
+
+
+@pytest.mark.parametrize("damage", ["truncated", "member"])
+def test_a_damaged_targets_sidecar_is_one_error_line_naming_it(sets, tmp_path, capsys, damage):
+    """evaluate ended in a traceback (zipfile.BadZipFile, rc 1) on a truncated sidecar: np.load
+    raises neither OSError nor ValueError for a damaged archive or member (audit 4)."""
+    out = tmp_path / "ts"
+    assert _export(sets / "one", "h5", out) == 0
+    side = out / "cube_00000.targets.npz"
+    data = bytearray(side.read_bytes())
+    if damage == "truncated":
+        data = data[:300]
+    else:  # a member's compressed bytes overwritten: the archive's directory still reads
+        data[100:400] = bytes(300)
+    side.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main(["evaluate", "--data", str(out), "--device", "cpu", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: cannot read the targets sidecar {side}: " in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -356,7 +358,9 @@ def read_exported(path):
         with np.load(side, allow_pickle=False) as z:
             targets = {k: z[k] for k in ("palette", "rgb", "labels") if k in z.files}
             meta = json.loads(str(z["metadata"]))
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        # a damaged archive raises BadZipFile, a damaged member EOFError or zlib.error: neither is
+        # an OSError or ValueError, so they ended evaluate in a traceback
         raise ValueError(f"cannot read the targets sidecar {side}: {exc}") from None
     if "palette" not in targets or "rgb" not in targets:
         raise ValueError(f"{side} has no palette or rgb target")
