@@ -307,3 +307,59 @@ def test_spectrum_export_puts_the_mean_first_and_names_the_scan(
     assert f"cube: {cube_stack_name(viewer)};" in text and " sum;" not in text
     back = read_cube(out)
     np.testing.assert_allclose(np.asarray(back.data[0, 0], float), mean[1], rtol=1e-5)
+
+
+# -- 9. a scan without calibration: messages point to what can set one --------------------------
+RPL = (
+    "key\tvalue\nwidth\t{w}\nheight\t{h}\ndepth\t{c}\noffset\t0\ndata-Length\t2\n"
+    "data-type\tunsigned\nbyte-order\tlittle-endian\nrecord-by\tvector\n"
+)
+
+
+def _flat_uncalibrated_scan(folder):
+    """A .rpl without calibration keys whose flat noise defeats automatic calibration."""
+    rng = np.random.default_rng(0)
+    data = rng.poisson(5.0, size=(16, 16, 256))
+    data[:8] = rng.poisson(10.0, size=(8, 16, 256))
+    (folder / "flat.rpl").write_text(RPL.format(w=16, h=16, c=256))
+    data.astype("<u2").tofile(folder / "flat.raw")
+    return folder / "flat.rpl"
+
+
+def test_an_uncalibrated_scan_points_to_where_a_calibration_is_set(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Pigments said 'calibrate the cube first (automatic calibration in the reader or the
+    Spectrum dock)', a control that does not exist; the Spectrum CSV said 'gain 1 keV/channel'."""
+    from xrf_napari.widgets.maps import ElementMapsWidget
+    from xrf_napari.widgets.pigments import PigmentsWidget
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    scan = open_cube(viewer, _flat_uncalibrated_scan(tmp_path))[-1]
+    assert scan.metadata["xrf_cube"].calibration.source == "none"
+    spectrum, maps, pigments = (
+        _dock(viewer, c) for c in (SpectrumWidget, ElementMapsWidget, PigmentsWidget)
+    )
+    wait_idle(qtbot, spectrum.job)
+    wait_idle(qtbot, maps.job)
+    assert "sidecar" in spectrum.calibration_label.toolTip()
+    out = tmp_path / "spectra.csv"
+    spectrum.export_csv(out)
+    header = [r for r in out.read_text().splitlines() if r.startswith("#")]
+    assert any("no energy calibration (x = channel number)" in r for r in header), header
+    assert not any("keV/channel" in r for r in header), header
+    said = []
+    for dock, start in ((maps, maps.run), (pigments, pigments.run)):
+        if dock is maps:
+            maps.set_checked_elements(["Fe"])
+        else:
+            viewer.add_labels(np.ones((16, 16), np.int32), name="drawn")
+            pigments.labels_combo.set_layer(viewer.layers["drawn"])
+            pigments.use_uvit.setChecked(False)
+        with caught_notifications() as seen:
+            assert start() is not None
+            wait_idle(qtbot, dock.job, timeout=60000)
+        said += [str(n.message) for n in seen]
+    assert len(said) == 2 and all("JSON sidecar" in m for m in said), said
+    assert not any("Spectrum dock" in m for m in said), said

@@ -1339,9 +1339,10 @@ def _iter_region_spectra(cube, labels: np.ndarray):
     from .embed import iter_cluster_spectra
 
     if cube.calibration.source == "none":
-        raise PigmentFitError(
-            f"{cube.name}: no energy calibration; calibrate the cube first "
-            "(automatic calibration in the reader or the Spectrum dock)"
+        from ..energy import HOW_TO_CALIBRATE
+
+        raise PigmentFitError(  # the docks have no calibration control: say what works
+            f"{cube.name}: no energy calibration, so its lines cannot be fitted: {HOW_TO_CALIBRATE}"
         )
     labels = np.asarray(labels)
     if labels.shape != tuple(cube.shape[:2]):

@@ -264,8 +264,13 @@ class SpectrumWidget(CubeDock):
         if layer is not None:
             cal = layer_cube(layer).calibration
             comments.append(
-                f"cube: {cube_display_name(self.viewer, layer)}; calibration offset "
-                f"{cal.offset:.6g} keV, gain {cal.gain:.6g} keV/channel ({cal.source})"
+                f"cube: {cube_display_name(self.viewer, layer)}; "
+                + (
+                    "no energy calibration (x = channel number)"
+                    if cal.source == "none"
+                    else f"calibration offset {cal.offset:.6g} keV, gain {cal.gain:.6g} "
+                    f"keV/channel ({cal.source})"
+                )
             )
         save_spectra_csv(
             path,
@@ -288,9 +293,17 @@ class SpectrumWidget(CubeDock):
         cube = layer_cube(layer)
         cal = cube.calibration
         self._energy = cube.energy
+        self.calibration_label.setToolTip("")
         if cal.source == "none":
+            from ..energy import HOW_TO_CALIBRATE
+
             self._x_label = "Channel"
-            self.calibration_label.setText("No energy calibration: the axis shows channel numbers.")
+            self.calibration_label.setText(
+                "No energy calibration: the axis shows channel numbers, and maps, markers and "
+                "pigments need one. No panel sets it (a calibration belongs to the file): "
+                "hover here, or see 'Fixing a calibration' in the user guide."
+            )
+            self.calibration_label.setToolTip(HOW_TO_CALIBRATE[0].upper() + HOW_TO_CALIBRATE[1:])
         else:
             self._x_label = "Energy (keV)"
             self.calibration_label.setText(
