@@ -164,3 +164,60 @@ def test_a_damaged_targets_sidecar_is_one_error_line_naming_it(sets, tmp_path, c
     err = capsys.readouterr().err
     assert f"error: cannot read the targets sidecar {side}: " in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def _toy_set(folder, size=168):
+    """A one-cube set in the project layout with a generator-style manifest, built in a second
+    (generating a > 160 px cube takes ~15 s here)."""
+    import numpy as np
+
+    from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration
+    from xrf_napari.io.project_h5 import write_cube
+    from xrf_napari.training.toy_data import toy_cube
+
+    folder.mkdir(parents=True)
+    counts, labels, meta = toy_cube(size, size, n_regions=3, seed=5, counts_per_pixel=200)
+    colours = np.random.default_rng(5).integers(0, 256, (labels.max() + 1, 3))
+    palette = colours.astype(np.uint8)[labels]
+    cal = Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH)
+    targets = {"palette": palette, "rgb": palette, "labels": labels}
+    write_cube(folder / "cube_00000.h5", counts, cal, metadata=meta, targets=targets)
+    manifest = {"generator": "toy", "native": False, "cubes": [{"file": "cube_00000.h5"}]}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_targets_of_another_size_are_named_before_the_models_run(tmp_path, capsys, monkeypatch):
+    """evaluate said only "images differ in shape: (168, 168, 3) vs (32, 32, 3)", naming no file,
+    after the DVE and SmallUViT had run on the cube (audit 7)."""
+    import h5py
+    import numpy as np
+
+    import xrf_napari.analysis.embed as embed
+
+    project = _toy_set(tmp_path / "project")
+    exported = tmp_path / "exported"
+    assert _export(project, "h5", exported) == 0
+    with h5py.File(project / "cube_00000.h5", "r+") as f:
+        small = f["targets/rgb"][:32, :32]
+        del f["targets/rgb"]
+        f["targets/rgb"] = small
+    side = exported / "cube_00000.targets.npz"
+    with np.load(side) as z:
+        arrays = {k: z[k] for k in z.files}
+    np.savez_compressed(side, **{**arrays, "palette": arrays["palette"][:32, :32]})
+
+    def no_models(*args, **kwargs):
+        raise AssertionError("the models ran before the targets were checked")
+
+    monkeypatch.setattr(embed, "iter_embed", no_models)
+    capsys.readouterr()
+    for data, said in (
+        (project, f"{project / 'cube_00000.h5'}: targets rgb (32, 32, 3) do not match"),
+        (exported, f"{exported / 'cube_00000.h5'}: targets palette (32, 32, 3) do not match"),
+    ):
+        argv = ["evaluate", "--data", str(data), "--device", "cpu", "--no-ari", "--no-progress"]
+        assert main(argv) == 2, data
+        err = capsys.readouterr().err
+        assert said in err and "the cube's 168 x 168 px" in err, err
+    assert "(targets from cube_00000.targets.npz)" in err

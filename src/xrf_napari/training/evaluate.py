@@ -65,15 +65,37 @@ def configure(p) -> None:
 
 
 def _read(path):
+    """(cube, targets, metadata) of a held-out cube: a project file or an export-set cube."""
+    from ..synth.export import is_exported, read_exported, sidecar_of
+
+    if is_exported(path):  # a set written as users receive scans (synth/export.py)
+        cube, targets, meta = read_exported(path)
+        _check_targets(path, cube.shape, targets, sidecar_of(path).name)
+        return cube, targets, meta
+    cube, targets, meta = _read_project(path)
+    _check_targets(path, cube.shape, targets)
+    return cube, targets, meta
+
+
+def _check_targets(path, shape, targets: dict, source: str | None = None) -> None:
+    """A ValueError naming the cube when its targets are not images of its pixels: said before the
+    models run on it (metrics.image_metrics said only "images differ in shape", after them)."""
+    h, w = shape[:2]
+    for k, want in (("palette", (h, w, 3)), ("rgb", (h, w, 3)), ("labels", (h, w))):
+        if k in targets and tuple(np.shape(targets[k])) != want:
+            where = f" (targets from {source})" if source else ""
+            raise ValueError(
+                f"{path}: targets {k} {tuple(np.shape(targets[k]))} do not match the cube's "
+                f"{h} x {w} px{where}"
+            )
+
+
+def _read_project(path):
     import h5py
 
     from ..cube import cube_from_array
     from ..io.project_h5 import read_project_cube
-    from ..synth.export import is_exported, read_exported
     from .data import check_project_file
-
-    if is_exported(path):  # a set written as users receive scans (synth/export.py)
-        return read_exported(path)
 
     try:
         with h5py.File(path, "r") as f:
