@@ -221,3 +221,27 @@ def test_targets_of_another_size_are_named_before_the_models_run(tmp_path, capsy
         err = capsys.readouterr().err
         assert said in err and "the cube's 168 x 168 px" in err, err
     assert "(targets from cube_00000.targets.npz)" in err
+
+
+def test_eval_json_records_the_default_embedder_as_null_and_both_models_hashes(tmp_path):
+    """eval.json said "embedder": "None" (a string) for the shipped DVE and held no hash of either
+    model, so two evaluations of different weights could not be told apart (audit 8)."""
+    torch = pytest.importorskip("torch")
+    from xrf_napari.models.uvit import build_from_config
+    from xrf_napari.models.weights import manifest, save_weights, sha256_of
+
+    torch.manual_seed(0)
+    model = build_from_config(
+        {"patch": 8, "dim": 18, "depth": 3, "heads": 9, "mlp_ratio": 2.0, "head_hidden": 4}
+        | {"img_size": 32}
+    )
+    uvit = tmp_path / "uvit.safetensors"
+    save_weights(model.state_dict(), uvit, model.config)
+    data, out = _toy_set(tmp_path / "set"), tmp_path / "ev"
+    argv = ["evaluate", "--data", str(data), "--weights", str(uvit), "--out", str(out)]
+    assert main(argv + ["--device", "cpu", "--no-ari", "--no-progress"]) == 0
+    text = (out / "eval.json").read_text()
+    result = json.loads(text)
+    assert result["embedder"] is None and '"embedder": null' in text
+    assert result["embedder_sha256"] == manifest()["dve"]["sha256"]
+    assert result["weights"] == str(uvit) and result["weights_sha256"] == sha256_of(uvit)

@@ -131,7 +131,7 @@ def evaluate(
     from ..analysis.embed import iter_embed, latent_to_rgb, load_embedder
     from ..analysis.recolour import embedder_mismatch, load_recolouriser
     from ..device import pick_device
-    from ..models.weights import load_weights, resolve_weights
+    from ..models.weights import load_weights, resolve_weights, sha256_of
     from ..progress import run_to_end
     from .common import check_model_file
     from .data import list_cubes, profile_key
@@ -143,7 +143,8 @@ def evaluate(
     check_model_file(embedder, "dve", "--embedder")
     dev = pick_device(device)
     rec = load_recolouriser(weights, str(dev))
-    mismatch = embedder_mismatch(rec, load_embedder(embedder, str(dev)))
+    emb = load_embedder(embedder, str(dev))
+    mismatch = embedder_mismatch(rec, emb)
     if mismatch:
         import warnings
 
@@ -223,12 +224,16 @@ def evaluate(
     summary = {
         k: {m: float(np.mean([r[k][m] for r in per_cube if k in r])) for m in METRICS} for k in keys
     }
+    # the hashes tell two eval.json files apart: the shipped weights' is the manifest's (checked
+    # on loading), a user's file is hashed here; the embedder's was hashed as it was loaded
     _, sha = resolve_weights("uvit", weights)
     return {
         "data": str(data_dir),
         "n_cubes": len(per_cube),
         "weights": str(rec.path),
-        "embedder": str(embedder),
+        "weights_sha256": sha or sha256_of(rec.path),
+        "embedder": str(embedder) if embedder is not None else None,  # None: the shipped DVE
+        "embedder_sha256": emb.sha256,
         "baseline": str(baseline) if baseline else None,
         "device": str(dev),
         "average_flips": average_flips,
