@@ -363,3 +363,49 @@ def test_an_uncalibrated_scan_points_to_where_a_calibration_is_set(
         said += [str(n.message) for n in seen]
     assert len(said) == 2 and all("JSON sidecar" in m for m in said), said
     assert not any("Spectrum dock" in m for m in said), said
+
+
+# -- 10. Embed & cluster says when the scan is unlike the training data -------------------------
+def test_embed_warns_about_a_scan_unlike_the_training_data(make_napari_viewer, qtbot, tmp_path):
+    """Regions of an uncalibrated noise scan came with a plain 'Done.' (Recolour warned)."""
+    viewer = make_napari_viewer()
+    open_cube(viewer, _flat_uncalibrated_scan(tmp_path))
+    embed = _dock(viewer, EmbedClusterWidget)
+    embed.weights_edit.setText(str(tiny_weights(tmp_path)[0]))
+    embed.device.setCurrentText("cpu")
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job, timeout=60000)
+    assert embed.job.last_error is None, embed.job.last_error
+    text = embed.ood_label.text()
+    assert text.startswith("\u26a0") and "no energy calibration" in text, text
+    assert embed.result[8].warn
+
+
+def test_embed_says_like_the_training_data_for_a_good_scan(clustered):
+    viewer, embed = clustered
+    assert embed.result[8] is not None and embed.ood_label.text()
+
+
+# -- 11. a single spectrum is refused up front, pointing to the Pigments panel ------------------
+def test_embed_refuses_a_single_spectrum_before_loading_the_model(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The job loaded the model and embedded, then failed naming the CLI command."""
+    from _pigment_scans import CANON, stripe_scan
+
+    import xrf_napari.analysis.embed as core
+    from xrf_napari.io.project_h5 import write_cube
+
+    syn, _ = stripe_scan([(["Vermilion", "Lead white"], [0.4, 0.6])], 4)
+    path = write_cube(tmp_path / "spot.h5", syn.counts[:1, :1], CANON, metadata=syn.metadata)
+    viewer = make_napari_viewer()
+    open_cube(viewer, path)
+    embed = _dock(viewer, EmbedClusterWidget)
+    loads = []
+    monkeypatch.setattr(core, "load_embedder", lambda *a, **k: loads.append(a))
+    with caught_notifications() as seen:
+        assert embed.run() is None
+        qtbot.wait(50)
+    said = [str(n.message) for n in seen]
+    assert len(said) == 1 and "single spectrum" in said[0] and "Pigments panel" in said[0], said
+    assert "xrf-napari pigments" not in said[0] and not loads and not embed.job.is_running

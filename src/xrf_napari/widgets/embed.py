@@ -30,7 +30,10 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
     """Latent, its RGB preview, clusters and cluster mean spectra: progress over the embedding,
     then over the K-Means fits (each stage announced by name; Cancel stops between fits). The
     preview is made here, not in the GUI thread, which only hands finished arrays to napari. A
-    low-count scan is pooled 3 x 3 first (analysis.pooling), unless pool_low_counts is False."""
+    low-count scan is pooled 3 x 3 first (analysis.pooling), unless pool_low_counts is False.
+    First, as Recolour does, the scan is checked against the embedder's training data
+    (analysis.ood, a few thousand sampled pixels): regions of an uncalibrated or empty scan came
+    out with a plain "Done." and went on to Pigments."""
     from ..analysis import pooling
     from ..analysis.embed import (
         iter_cluster,
@@ -39,7 +42,10 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
         latent_to_rgb,
         load_embedder,
     )
+    from ..analysis.ood import check_scan
 
+    yield "Checking the scan against the embedder's training data\u2026"
+    ood = check_scan(cube, weights, str(load_embedder(weights, device).device))
     pool, note = pooling.decide(cube, pool_low_counts)
     latent = yield from iter_embed(cube, weights=weights, device=device, pool=pool)
     rgb = latent_to_rgb(latent)
@@ -49,7 +55,7 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
     spectra, counts = yield from iter_cluster_spectra(cube, result.labels)
     preload_labels_imports()
     used = str(load_embedder(weights, device).device)
-    return latent, rgb, result, spectra, counts, used, note
+    return latent, rgb, result, spectra, counts, used, note, ood
 
 
 class EmbedClusterWidget(CubeDock):
@@ -62,7 +68,7 @@ class EmbedClusterWidget(CubeDock):
         preload_labels_imports(background=True)  # its result is a Labels layer
 
         # the current cube's (name, energy, ClusterResult, spectra, counts, device, pooling note,
-        # edited): `edited` once Save has taken the user's edits of the clusters layer in
+        # edited, OODReport): `edited` once Save has taken the user's edits of the clusters layer
         self.result = None
         self.latent_layer = None
         self.labels_layer = None
@@ -85,6 +91,8 @@ class EmbedClusterWidget(CubeDock):
         )
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
+        self.ood_label = QLabel("")  # is the scan like the training data? (analysis.ood)
+        self.ood_label.setWordWrap(True)
         self.save_button = QPushButton("Save labels && spectra\u2026")
         self.save_button.setEnabled(False)
         self.save_button.setToolTip(
@@ -105,6 +113,7 @@ class EmbedClusterWidget(CubeDock):
         lay.addWidget(self.pool_check)
         lay.addWidget(self.job)
         lay.addWidget(self.summary)
+        lay.addWidget(self.ood_label)
         lay.addWidget(self.save_button)
         lay.addStretch(1)
 
@@ -120,6 +129,20 @@ class EmbedClusterWidget(CubeDock):
         weights = self.weights_edit.text().strip() or None
         k = self.k_spin.value() if self.k_spin.value() > 1 else None
         cube = layer_cube(layer)
+        from ..analysis.pigment_fit import is_spot_scan
+
+        if is_spot_scan(cube.shape):  # refused before the model loads, as Recolour does
+            h, w = cube.shape[:2]
+            report_error(
+                ValueError(
+                    f"{cube_display_name(self.viewer, layer)} is "
+                    + ("a single spectrum" if h * w == 1 else f"only {h * w} pixels")
+                    + f" ({h} \u00d7 {w} px): too few to find regions. It is one region: the "
+                    "Pigments panel fits it whole"
+                ),
+                "Embed & cluster",
+            )
+            return None
         return self.start_job(
             _embed_cluster_job,
             cube,
@@ -134,7 +157,7 @@ class EmbedClusterWidget(CubeDock):
 
     def _add_results(self, cube_layer, res):
         """Staged (one layer per turn of the event loop: see JobPanel)."""
-        latent, rgb, result, spectra, counts, device, note = res
+        latent, rgb, result, spectra, counts, device, note, ood = res
         viewer = self.viewer
         source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
@@ -164,16 +187,21 @@ class EmbedClusterWidget(CubeDock):
         yield
         self.job.status.setText("Done.")
         self._send_spectra(cube, spectra, self.labels_layer)
-        return (source, cube.energy, result, spectra, counts, device, note, False)
+        return (source, cube.energy, result, spectra, counts, device, note, False, ood)
 
     def show_result(self, result) -> None:
         """The current cube's regions (summary, Save), or a blank dock when it has none."""
         self.result = result
         self.save_button.setEnabled(result is not None)
+        ood = None if result is None else result[8]
+        self.ood_label.setText(
+            "" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message()
+        )
+        self.ood_label.setStyleSheet("color: #d08000;" if ood is not None and ood.warn else "")
         if result is None:
             self.summary.setText("")
             return
-        _, _, clusters, _, counts, device, note, edited = result
+        _, _, clusters, _, counts, device, note, edited, _ = result
         sil = f", silhouette {clusters.silhouette:.2f}" if clusters.silhouette is not None else ""
         if edited:
             sil = ", as edited on the layer"
@@ -237,11 +265,11 @@ class EmbedClusterWidget(CubeDock):
         Spectrum curves follow."""
         import dataclasses
 
-        name, energy, clusters, _, _, device, note, _ = result
+        name, energy, clusters, _, _, device, note, _, ood = result
         k = int(labels.max(initial=0))
         centers = np.full((k, clusters.centers.shape[1]), np.nan)  # an edit has no centres
         edited = dataclasses.replace(clusters, labels=labels, k=k, centers=centers, silhouette=None)
-        kept = (name, energy, edited, spectra, counts, device, note, True)
+        kept = (name, energy, edited, spectra, counts, device, note, True, ood)
         self.remember(cube, "result", kept)
         if cube is self.current_cube():
             self.show_result(kept)
