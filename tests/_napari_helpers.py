@@ -87,6 +87,24 @@ def wait_idle(qtbot, job_panel, timeout=30000):
     qtbot.waitUntil(lambda: not job_panel.is_running, timeout=timeout)
 
 
+def cluster_with_tiny_dve(viewer, qtbot, tmp_path, k: int = 3, layer=None):
+    """Dock Embed & cluster with a tiny random DVE on the CPU and cluster ``layer`` (else the
+    selected scan) into ``k`` regions, failing on a job error; returns the dock."""
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+
+    embed = EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(embed)
+    embed.weights_edit.setText(str(tiny_weights(tmp_path)[0]))
+    embed.device.setCurrentText("cpu")
+    embed.k_spin.setValue(k)
+    if layer is not None:
+        embed.cube_combo.set_layer(layer)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    assert embed.job.last_error is None, embed.job.last_error
+    return embed
+
+
 @contextlib.contextmanager
 def caught_notifications():
     """The napari notifications shown inside the block (a list, filled as they come)."""

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from _napari_helpers import (
     caught_notifications,
+    cluster_with_tiny_dve,
     open_cube,
     tiny_weights,
     wait_idle,
@@ -24,14 +25,7 @@ def clustered(make_napari_viewer, qtbot, tmp_path):
     """A painted scan clustered into 3 regions with tiny weights: (viewer, Embed dock)."""
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
-    embed = _dock(viewer, EmbedClusterWidget)
-    embed.weights_edit.setText(str(tiny_weights(tmp_path)[0]))
-    embed.device.setCurrentText("cpu")
-    embed.k_spin.setValue(3)
-    assert embed.run() is not None
-    wait_idle(qtbot, embed.job)
-    assert embed.job.last_error is None, embed.job.last_error
-    return viewer, embed
+    return viewer, cluster_with_tiny_dve(viewer, qtbot, tmp_path)
 
 
 def _csv_counts(csv) -> dict:

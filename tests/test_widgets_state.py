@@ -10,6 +10,7 @@ import pytest
 from _napari_helpers import (
     OTHER_PIGMENTS,
     caught_notifications,
+    cluster_with_tiny_dve,
     open_cube,
     tiny_weights,
     wait_idle,
@@ -17,7 +18,6 @@ from _napari_helpers import (
 )
 
 from xrf_napari.widgets._common import SURVEYS
-from xrf_napari.widgets.embed import EmbedClusterWidget
 from xrf_napari.widgets.maps import ElementMapsWidget
 from xrf_napari.widgets.recolour import RecolourWidget
 from xrf_napari.widgets.spectrum import MEAN_CURVE, REGION_CURVE, SpectrumWidget
@@ -238,14 +238,7 @@ def test_region_and_cluster_curves_come_back_with_their_scan(make_napari_viewer,
     wait_idle(qtbot, spectrum.job)
     assert REGION_CURVE not in spectrum.curves
 
-    embed = _dock(viewer, EmbedClusterWidget)  # clusters the first scan meanwhile
-    embed.weights_edit.setText(str(tiny_weights(tmp_path)[0]))
-    embed.device.setCurrentText("cpu")
-    embed.k_spin.setValue(3)
-    embed.cube_combo.set_layer(first)
-    assert embed.run() is not None
-    wait_idle(qtbot, embed.job)
-    assert embed.job.last_error is None, embed.job.last_error
+    cluster_with_tiny_dve(viewer, qtbot, tmp_path, layer=first)  # the first scan, meanwhile
     assert not [n for n in spectrum.curves if n.startswith("cluster")]  # not on B's plot
 
     spectrum.cube_combo.set_layer(first)
@@ -316,12 +309,7 @@ def test_saving_regions_asks_before_replacing_files_the_dialog_did_not_name(
 
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
-    embed = _dock(viewer, EmbedClusterWidget)
-    embed.weights_edit.setText(str(tiny_weights(tmp_path)[0]))
-    embed.device.setCurrentText("cpu")
-    embed.k_spin.setValue(3)
-    assert embed.run() is not None
-    wait_idle(qtbot, embed.job)
+    embed = cluster_with_tiny_dve(viewer, qtbot, tmp_path)
     image, spectra = tmp_path / "clusters.png", tmp_path / "clusters_spectra.csv"
     asked = []
 
