@@ -118,6 +118,23 @@ def caught_notifications():
         notification_manager.notification_ready.disconnect(seen.append)
 
 
+def scripted_questions(monkeypatch):
+    """(asked, answer): every QMessageBox.question's text lands in ``asked``; ``answer(reply)``
+    sets the button the next questions get."""
+    from qtpy.QtWidgets import QMessageBox
+
+    asked = []
+
+    def answer(reply):
+        def question(parent, title, text, *args):
+            asked.append(text)
+            return reply
+
+        monkeypatch.setattr(QMessageBox, "question", question)
+
+    return asked, answer
+
+
 def open_sample_or_painted(viewer, tmp_path, key: str = "panel"):
     """The shipped sample through File > Open Sample when it is installed, else the painted cube."""
     import xrf_napari._sample_data as samples

@@ -6,6 +6,7 @@ from _napari_helpers import (
     caught_notifications,
     cluster_with_tiny_dve,
     open_cube,
+    scripted_questions,
     tiny_weights,
     wait_idle,
     write_painted_cube,
@@ -193,14 +194,7 @@ def test_save_maps_asks_before_replacing_earlier_maps(mapped, tmp_path, monkeypa
     out = tmp_path / "out"
     out.mkdir()
     monkeypatch.setattr(module, "ask_folder", lambda *a: str(out))
-    asked = []
-
-    def answer(reply):
-        def question(parent, title, text, *args):
-            asked.append(text)
-            return reply
-
-        monkeypatch.setattr(QMessageBox, "question", question)
+    asked, answer = scripted_questions(monkeypatch)
 
     answer(QMessageBox.No)
     maps._save_clicked()  # nothing there yet: no question

@@ -12,6 +12,7 @@ from _napari_helpers import (
     caught_notifications,
     cluster_with_tiny_dve,
     open_cube,
+    scripted_questions,
     tiny_weights,
     wait_idle,
     write_painted_cube,
@@ -311,14 +312,7 @@ def test_saving_regions_asks_before_replacing_files_the_dialog_did_not_name(
     open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
     embed = cluster_with_tiny_dve(viewer, qtbot, tmp_path)
     image, spectra = tmp_path / "clusters.png", tmp_path / "clusters_spectra.csv"
-    asked = []
-
-    def answer(reply):
-        def question(parent, title, text, *args):
-            asked.append(text)
-            return reply
-
-        monkeypatch.setattr(QMessageBox, "question", question)
+    asked, answer = scripted_questions(monkeypatch)
 
     for chosen in (image, tmp_path / "clusters"):  # the dialog's name, then one without suffix
         monkeypatch.setattr(module, "ask_save_path", lambda *a, chosen=chosen: str(chosen))
