@@ -397,3 +397,39 @@ def test_embed_refuses_a_single_spectrum_before_loading_the_model(
     said = [str(n.message) for n in seen]
     assert len(said) == 1 and "single spectrum" in said[0] and "Pigments panel" in said[0], said
     assert "xrf-napari pigments" not in said[0] and not loads and not embed.job.is_running
+
+
+def test_regions_list_puts_the_chosen_scans_regions_first_and_marks_the_others(
+    make_napari_viewer, tmp_path
+):
+    """The Regions list offered every Labels layer in layer order and kept scan A's clusters
+    chosen when scan B was chosen (GUI audit 4, second part): the run was then refused."""
+    from xrf_napari.widgets._common import layer_cube, upsert_layer
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    a = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[-1]
+    b = open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))[-1]
+    regions = np.ones((24, 20), np.int32)
+    upsert_layer(viewer, "clusters [a]", regions, kind="labels", cube=layer_cube(a))
+    viewer.add_labels(np.ones((5, 5), np.int32), name="small")
+    viewer.add_labels(regions, name="drawn")  # drawn by the user: fits either scan
+    widget = _dock(viewer, PigmentsWidget)
+    combo = widget.labels_combo
+    widget.cube_combo.set_layer(a)
+    combo.set_layer(viewer.layers["clusters [a]"])
+    items = [combo.itemText(i) for i in range(combo.count())]
+    assert items == ["clusters [a]", "drawn", "small  (5x5: not the scan's size)"], items
+    widget.cube_combo.set_layer(b)  # A's clusters no longer fit: the first that does is chosen
+    assert combo.current_layer() is viewer.layers["drawn"]
+    items = [combo.itemText(i) for i in range(combo.count())]
+    assert items == [
+        "drawn",
+        "clusters [a]  (another scan's regions)",
+        "small  (5x5: not the scan's size)",
+    ], items
+    combo.set_layer(viewer.layers["small"])  # an explicit choice of one that does not fit stays
+    assert combo.current_layer() is viewer.layers["small"]
+    with caught_notifications() as seen:
+        assert widget.run() is None
+    assert any("got (5, 5)" in str(n.message) for n in seen), [str(n.message) for n in seen]

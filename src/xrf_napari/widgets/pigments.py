@@ -1,12 +1,13 @@
 """Pigments dock widget: candidate paints per region (analysis.pigment_fit), one row per region.
 
-The regions come from any Labels layer of the scan's size (Embed & cluster, or drawn); with a
-photograph of the scanned area, "Find regions" makes them from each pixel's element lines and
-colour. Each row shows the region's colour, its candidates as swatches with names and relative
-probabilities, and the elements they explain. Choosing a candidate paints the region in a
-"pigment recolour [scan]" RGB layer beside (or over) the scan; clicking a row selects the region in
-its Labels layer. Export writes the same report folder as `xrf-napari pigments`. Like the other
-docks (CubeDock), each scan keeps its own fit, shown again when the scan is chosen again.
+The regions come from a Labels layer of the scan's size (Embed & cluster, or drawn; listed first
+and chosen when the scan changes); with a photograph of the scanned area, "Find regions" makes
+them from each pixel's element lines and colour. Each row shows the region's colour, its
+candidates as swatches with names and relative probabilities, and the elements they explain.
+Choosing a candidate paints the region in a "pigment recolour [scan]" RGB layer beside (or over)
+the scan; clicking a row selects the region in its Labels layer. Export writes the same report
+folder as `xrf-napari pigments`. Like the other docks (CubeDock), each scan keeps its own fit,
+shown again when the scan is chosen again.
 """
 
 from __future__ import annotations
@@ -162,6 +163,42 @@ def _is_labels_for(layer, cube) -> bool:
     )
 
 
+class RegionsCombo(LayerCombo):
+    """The Labels layers, those that fit the chosen scan first. One that does not fit stays on
+    the list, marked with why, so a choice of it gets the reason; a choice that stops fitting
+    (another scan chosen, a layer added) moves to the first that fits."""
+
+    def __init__(self, viewer, current_cube):
+        self._current_cube = current_cube  # set before LayerCombo's first refresh
+        super().__init__(
+            viewer, lambda ly: layer_type(ly) == "Labels", "(draw or cluster regions first)"
+        )
+
+    def _fits(self, layer) -> bool:
+        return _is_labels_for(layer, self._current_cube())
+
+    def _candidates(self, viewer) -> list:
+        labels = super()._candidates(viewer)
+        return sorted(labels, key=lambda ly: not self._fits(ly))  # stable: layer order within
+
+    def _label(self, layer) -> str:
+        cube = self._current_cube()
+        if cube is None or self._fits(layer):
+            return layer.name
+        if tuple(layer.data.shape) != tuple(cube.shape[:2]):
+            shape = "x".join(str(n) for n in layer.data.shape)
+            return f"{layer.name}  ({shape}: not the scan's size)"
+        return f"{layer.name}  (another scan's regions)"
+
+    def refresh(self, *_):
+        super().refresh()
+        current = self.current_layer()
+        if current is not None and not self._fits(current):
+            fitting = [ly for ly in self._layers if self._fits(ly)]
+            if fitting:
+                self.set_layer(fitting[0])
+
+
 @dataclass
 class PigmentsResult:
     """What a fit leaves for its scan: shown again when the scan is chosen again."""
@@ -191,11 +228,8 @@ class PigmentsWidget(CubeDock):
         # the recolouriser's weights (None: the shipped ones, or the settings' weights folder)
         self.uvit_weights = default_weights("uvit") or None
         self.dve_weights = default_weights("dve") or None
-        self.labels_combo = LayerCombo(
-            napari_viewer,
-            lambda ly: layer_type(ly) == "Labels",
-            "(draw or cluster regions first)",
-        )
+        self.labels_combo = RegionsCombo(napari_viewer, lambda: self.cube_combo.current_cube())
+        self.cube_combo.layer_changed.connect(self.labels_combo.refresh)
         self.photo_combo = LayerCombo(
             napari_viewer,
             lambda ly: layer_type(ly) == "Image" and bool(getattr(ly, "rgb", False)),
