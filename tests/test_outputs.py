@@ -386,3 +386,27 @@ def test_outputs_get_plain_file_permissions(files, tmp_path, mask):
         os.umask(old)
     for name in ("w.safetensors", "checkpoint.pt", "m.json", "rgb.png"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~mask, name
+
+
+def test_atomic_set_moves_its_files_into_place_together_or_not_at_all(tmp_path):
+    """A set of outputs (a report's files) interrupted half-way keeps the earlier set whole."""
+    from xrf_napari.fileutil import atomic_path, atomic_set
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("old a")
+    b.write_text("old b")
+    with pytest.raises(KeyboardInterrupt), atomic_set():
+        with atomic_path(a) as tmp:
+            tmp.write_text("new a")
+        assert a.read_text() == "old a"  # finished, but not in place before the set is
+        raise KeyboardInterrupt
+    assert (a.read_text(), b.read_text()) == ("old a", "old b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]  # no temporary left
+    with atomic_set():
+        with atomic_path(a) as tmp:
+            tmp.write_text("new a")
+        with atomic_set(), atomic_path(b) as tmp:  # a nested set joins the outer one
+            tmp.write_text("new b")
+        assert b.read_text() == "old b"
+    assert (a.read_text(), b.read_text()) == ("new a", "new b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]

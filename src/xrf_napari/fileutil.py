@@ -5,11 +5,16 @@ beside it is named `.NAME.HOST-PID.XXXX.SUFFIX` (HOST: a short hash of the host 
 run can tell a dead process's leftover (removed) from a live one's or another machine's on a shared
 folder (kept), even after `kill -9`. Commands clean their outputs' leftovers when they start
 (`check_outputs`), not on every write: a folder of 100,000 cubes is not rescanned per cube.
+
+A command that writes several files that belong together (a report, the maps of one scan) wraps
+them in `atomic_set()`: every file is finished as its temporary first and they are all moved into
+place at the end, so an interrupted run leaves the earlier run's set whole, never half of each.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import os
 import re
@@ -27,6 +32,10 @@ _HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
 def temp_prefix(name: str, pid: int | None = None) -> str:
     """Start of the name of a temporary of output `name` written by process `pid` on this host."""
     return f".{name}.{_HOST}-{os.getpid() if pid is None else pid}."
+
+
+#: The (temporary, final path) pairs of the innermost `atomic_set`, or None outside one.
+_PENDING: contextvars.ContextVar[list | None] = contextvars.ContextVar("_PENDING", default=None)
 
 
 class OutputError(ValueError):
@@ -104,10 +113,44 @@ def atomic_path(path, suffix: str | None = None):
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        pending = _PENDING.get()
+        if pending is None:
+            os.replace(tmp, path)
+        else:  # inside atomic_set: moved with the others when the set is complete
+            pending.append((tmp, path))
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def atomic_set():
+    """Files written with `atomic_path` inside the block reach their names together when it ends
+    (a few renames) and none does if it fails or is interrupted; a nested block joins the outer.
+    Only this thread's writes join (a context variable)."""
+    if _PENDING.get() is not None:
+        yield
+        return
+    pending: list = []
+    token = _PENDING.set(pending)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        raise
+    finally:
+        _PENDING.reset(token)
+    try:
+        while pending:
+            os.replace(*pending[0])
+            del pending[0]
+    except BaseException:
+        for tmp, _ in pending:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
         raise
 
 
