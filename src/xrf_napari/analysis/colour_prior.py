@@ -9,9 +9,12 @@ reorders candidates X-rays tie; the lines still decide everything else.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
+
+from ..io.limits import memory_budget
 
 #: Largest relative difference between the photograph's and the scan's aspect ratios: beyond
 #: it the photograph does not show the scanned area and must be cropped and registered first.
@@ -118,21 +121,88 @@ def photo_on_scan(photo, shape, name: str = "the photograph") -> np.ndarray:
     return np.clip(rgb, 0.0, 1.0)
 
 
+#: Bytes held per sample (pixel x colour) while a photograph is read and put on the scan's grid:
+#: an 8-bit one is decoded, made an array and box-filtered by Pillow (about 4 copies: a 24-Mpx
+#: camera photograph needs 0.3 GB); a 16-bit or float one is resampled by skimage in float32 and
+#: float64 (about 32 bytes).
+PHOTO_BYTES_PER_SAMPLE = {1: 4}
+PHOTO_BYTES_OTHER = 32
+
+
+@contextlib.contextmanager
+def open_image(path):
+    """Pillow's image of `path`, opened and decoded without Pillow's decompression-bomb limit
+    (179 Mpx, a guard for web servers: a large photograph ended in its traceback). Callers check
+    the size the header declares before decoding: against the scan, or against memory. It lifts a
+    module setting for the block: for the command line, not for threads."""
+    from PIL import Image
+
+    saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    try:
+        with Image.open(path) as im:
+            yield im
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
+
+
+_CONVERTED = ("P", "CMYK", "YCbCr")  # read as RGB
+
+
+def _declared(path: Path) -> tuple[tuple, int]:
+    """(shape as read_photo's array will have it, bytes per sample) from the file's header."""
+    if path.suffix.lower() in (".tif", ".tiff"):
+        import tifffile
+
+        with tifffile.TiffFile(path) as tf:
+            series = tf.series[0]
+            return tuple(series.shape), series.dtype.itemsize
+    from PIL import ImageMode
+
+    with open_image(path) as im:
+        hw = (im.height, im.width)
+        if im.mode in _CONVERTED:
+            return hw + (3,), 1
+        mode = ImageMode.getmode(im.mode)
+        bands = len(mode.bands)
+        return hw + ((bands,) if bands > 1 else ()), np.dtype(mode.typestr).itemsize
+
+
+def check_photo_memory(declared, itemsize: int, path) -> None:
+    """Refuse a photograph whose reading needs more than half of what this process may still
+    allocate (io.limits.memory_budget): the limit is memory, not a pixel count."""
+    h, w = declared[:2]
+    samples = h * w * (declared[2] if len(declared) > 2 else 1)
+    need = samples * PHOTO_BYTES_PER_SAMPLE.get(itemsize, PHOTO_BYTES_OTHER)
+    budget = memory_budget()
+    if need > 0.5 * budget:
+        raise ValueError(
+            f"{path}: the photograph is {w} x {h} px ({h * w / 1e6:.0f} Mpx) and reading it needs "
+            f"about {need / 2**30:.1f} GiB, more than half of the {budget / 2**30:.1f} GiB this "
+            "process may still allocate: save it smaller (any size of the scan's aspect ratio)"
+        )
+
+
 def read_photo(path, shape) -> np.ndarray:
-    """A photograph file (.png, .jpg, .tif, ...) on the scan's grid (`photo_on_scan`)."""
+    """A photograph file (.png, .jpg, .tif, ...) on the scan's grid (`photo_on_scan`). Its header
+    is checked first (a colour image of the scan's aspect ratio, `check_photo`; memory,
+    `check_photo_memory`), so an unusable or oversized one is refused before it is decoded."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: no such file")
+    try:
+        declared, itemsize = _declared(path)
+    except (OSError, ValueError, IndexError) as exc:  # IndexError: a TIFF without an image
+        raise ValueError(f"{path}: cannot read an image: {exc}") from None
+    check_photo(declared, shape, name=str(path))
+    check_photo_memory(declared, itemsize, path)
     try:
         if path.suffix.lower() in (".tif", ".tiff"):  # 16-bit colour TIFFs too
             import tifffile
 
             img = tifffile.imread(path)
         else:
-            from PIL import Image
-
-            with Image.open(path) as im:
-                img = np.asarray(im.convert("RGB") if im.mode in ("P", "CMYK", "YCbCr") else im)
+            with open_image(path) as im:
+                img = np.asarray(im.convert("RGB") if im.mode in _CONVERTED else im)
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path}: cannot read an image: {exc}") from None
     return photo_on_scan(img, shape, name=str(path))

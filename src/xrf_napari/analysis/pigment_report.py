@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileutil import atomic_path
+from ..fileutil import atomic_path, atomic_set
 
 REPORT_FILES = (
     "report.html",
@@ -28,6 +28,8 @@ REPORT_FILES = (
     "regions.png",
     "pigment_recolour.png",
 )
+#: Largest region number: regions.png keeps the label map as 16-bit values.
+MAX_LABEL = 65535
 THUMB_PX = 120
 #: Colour of pixels outside every region, or in a region without a candidate.
 NO_CANDIDATE_GREY = 0.15
@@ -120,9 +122,9 @@ def write_report(
     """
     out = Path(out)
     labels = np.asarray(labels)
-    if labels.ndim != 2 or labels.min(initial=0) < 0 or labels.max(initial=0) > 65535:
+    if labels.ndim != 2 or labels.min(initial=0) < 0 or labels.max(initial=0) > MAX_LABEL:
         raise ValueError(
-            f"the label map must be 2-D with labels 0-65535, got {labels.shape} "
+            f"the label map must be 2-D with labels 0-{MAX_LABEL}, got {labels.shape} "
             f"{labels.min(initial=0)}..{labels.max(initial=0)}"
         )
     choices = top_choices(report) if choices is None else list(choices)
@@ -133,24 +135,27 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     paths = {n: out / n for n in REPORT_FILES}
     painted = _as_uint8(paint_regions(report, labels, choices))
-    _write_png(paths["regions.png"], labels.astype(np.uint16))
-    _write_png(paths["pigment_recolour.png"], painted)
-    _write_candidates(paths["candidates.csv"], report, choices)
-    _write_hidden(paths["hidden_partners.csv"], report)
-    _write_spectra(paths["region_spectra.csv"], report)
-    page = render_html(
-        report,
-        labels,
-        scan_name=scan_name,
-        background=background,
-        region_colours=region_colours,
-        colour_source=colour_source,
-        command=command,
-        choices=choices,
-        painted=painted,
-    )
-    with atomic_path(paths["report.html"]) as tmp:
-        tmp.write_text(page, encoding="utf-8")
+    # the files replace an earlier report's all together (none if interrupted): a half-written
+    # set mixed two scans' reports
+    with atomic_set():
+        _write_png(paths["regions.png"], labels.astype(np.uint16))
+        _write_png(paths["pigment_recolour.png"], painted)
+        _write_candidates(paths["candidates.csv"], report, choices)
+        _write_hidden(paths["hidden_partners.csv"], report)
+        _write_spectra(paths["region_spectra.csv"], report)
+        page = render_html(
+            report,
+            labels,
+            scan_name=scan_name,
+            background=background,
+            region_colours=region_colours,
+            colour_source=colour_source,
+            command=command,
+            choices=choices,
+            painted=painted,
+        )
+        with atomic_path(paths["report.html"]) as tmp:
+            tmp.write_text(page, encoding="utf-8")
     return paths
 
 

@@ -2,11 +2,14 @@
 
 OUT is a folder (created if needed) receiving latent.h5, latent.png, labels.h5, labels.png and
 cluster_spectra.csv; if OUT's last part ends with "_", "-" or "." it is a prefix instead
-(`--output results/scan1_` writes results/scan1_latent.h5, ...). Every file is written atomically.
+(`--output results/scan1_` writes results/scan1_latent.h5, ...). Existing files of those names are
+replaced, all together at the end (fileutil.atomic_set): an interrupted run leaves the earlier
+run's set whole, never the latent of one scan beside the labels of another.
 """
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -22,7 +25,11 @@ def configure(parser) -> None:
 
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
     parser.add_argument(
-        "--output", "-o", required=True, help="output folder, or prefix ending in _ - or ."
+        "--output",
+        "-o",
+        required=True,
+        help="output folder, or prefix ending in _ - or . (existing files of the same names are "
+        "replaced)",
     )
     add_scan_options(parser)
 
@@ -43,14 +50,21 @@ def configure(parser) -> None:
     )
     parser.add_argument("--weights", help="DVE weights file (default: the shipped weights)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
-    parser.add_argument("--chunk-pixels", type=int, default=65536, help="spectra encoded at a time")
+    parser.add_argument(
+        "--chunk-pixels",
+        type=int_in(1, None, "a number of spectra"),
+        default=65536,
+        help="spectra encoded at a time",
+    )
     parser.add_argument(
         "--no-pool",
         action="store_true",
         help="never pool 3 x 3 neighbourhoods (by default a scan under "
         "analysis.pooling.POOL_BELOW_COUNTS counts per pixel is pooled before embedding)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="K-Means seed")
+    parser.add_argument(
+        "--seed", type=int_in(0, 2**32 - 1, "a K-Means seed"), default=0, help="K-Means seed"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -75,7 +89,15 @@ def write_png(path, rgb) -> None:
         Image.fromarray(rgb).save(tmp, format="PNG")
 
 
-def write_outputs(paths: dict, cube, latent, result, spectra, counts, emb) -> None:
+def write_outputs(paths: dict, cube, latent, result, spectra, counts, emb, ood=None) -> None:
+    """Every file, moved into place together (atomic_set): none if interrupted."""
+    from ..fileutil import atomic_set
+
+    with atomic_set():
+        _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood)
+
+
+def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood) -> None:
     import h5py
     import numpy as np
 
@@ -98,6 +120,9 @@ def write_outputs(paths: dict, cube, latent, result, spectra, counts, emb) -> No
         f.attrs["k"] = result.k
         f.attrs["silhouette"] = np.nan if result.silhouette is None else result.silhouette
         f.attrs["source"] = src
+        if ood is not None:  # what the command said about the scan (analysis.ood)
+            f.attrs["ood_warning"] = ood.warn
+            f.attrs["ood"] = ood.message()
     write_png(paths["labels.png"], label_colours(result.k)[result.labels])
     energy = cube.energy
     header = "energy_keV," + ",".join(f"cluster_{i + 1}" for i in range(result.k))
@@ -126,11 +151,24 @@ def run(args) -> int:
 
     from ..analysis import pooling
     from ..analysis.embed import cluster, cluster_spectra, iter_embed, load_embedder
+    from ..analysis.ood import check_scan
+    from ..analysis.pigment_fit import is_spot_scan
     from ..progress import run_to_end, tqdm_callback
     from ._args import read_scan
 
     cube = read_scan(args)
+    if is_spot_scan(cube.shape):  # refused before the model loads, as the Embed dock does
+        h, w = cube.shape[:2]
+        raise ValueError(
+            f"{args.input} is "
+            + ("a single spectrum" if h * w == 1 else f"only {h * w} pixels")
+            + f" ({h} x {w} px): too few to find regions. It is one region: "
+            f"`xrf-napari pigments {shlex.quote(args.input)}` fits it whole"
+        )
     emb = load_embedder(args.weights, args.device)
+    # as recolour and the Embed dock: regions of an uncalibrated or empty scan came with no word
+    ood = check_scan(cube, args.weights, str(emb.device))
+    print(("WARNING: " if ood.warn else "") + ood.message(), file=sys.stderr)
     pool, note = pooling.decide(cube, not args.no_pool)
     if pool:
         print(f"note: {note}; --no-pool keeps pixels apart", file=sys.stderr)
@@ -150,7 +188,7 @@ def run(args) -> int:
         close()
     result = cluster(latent, args.clusters, k_range=tuple(args.k_range), seed=args.seed)
     spectra, counts = cluster_spectra(cube, result.labels)
-    write_outputs(paths, cube, latent, result, spectra, counts, emb)
+    write_outputs(paths, cube, latent, result, spectra, counts, emb, ood)
     sil = "n/a" if result.silhouette is None else f"{result.silhouette:.3f}"
     print(
         f"{cube.name}: {cube.shape[0]} x {cube.shape[1]} px, "

@@ -5,11 +5,14 @@ Regions come from LABELS (a label image .png/.tif, an .h5 with a `labels` datase
 `embed` (a scan of fewer than `pigment_fit.SPOT_PIXELS` pixels, such as a spot spectrum, is one
 region). Each region's mean spectrum is explained by the forward model with candidate paints
 (analysis.pigment_fit); DIR receives report.html (self-contained), candidates.csv,
-hidden_partners.csv and region_spectra.csv, each written atomically.
+hidden_partners.csv, region_spectra.csv, regions.png and pigment_recolour.png, replacing files of
+those names all together at the end (pigment_report.write_report): an interrupted run leaves the
+earlier report whole.
 """
 
 from __future__ import annotations
 
+import math
 import shlex
 import sys
 from pathlib import Path
@@ -17,7 +20,8 @@ from pathlib import Path
 
 def configure(parser) -> None:
     from ..analysis.embed import MAX_K
-    from ..argtypes import int_in
+    from ..argtypes import float_in, int_in
+    from ..physics.detector import fano_limit_ev
     from ._args import add_scan_options
 
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
@@ -27,21 +31,30 @@ def configure(parser) -> None:
         help="label map (.png/.tif/.npy, or .h5 with a 'labels' dataset or "
         "a synthetic cube's targets/labels); 0 = not a region. Default: DVE + K-Means",
     )
-    parser.add_argument("--output", "-o", required=True, help="report folder (created if needed)")
+    parser.add_argument(
+        "--output",
+        "-o",
+        required=True,
+        help="report folder (created if needed; existing report files in it are replaced)",
+    )
     add_scan_options(
         parser,
         "X-ray tube anode of the forward model, overriding the file's, and for the automatic "
         "energy calibration of a file that has none and names no anode (default: the file's, "
         "else estimated from the scattered tube lines; the calibration then assumes Rh)",
     )
+    # checked here, not after minutes of embedding: the forward model's ranges
+    # (physics.instrument.InstrumentProfile; the FWHM floor is the detector's Fano limit)
     parser.add_argument(
-        "--kv", type=float, help="tube voltage in kV (default: from the file, else 50)"
+        "--kv",
+        type=float_in(5, 60),
+        help="tube voltage in kV, 5-60 (default: from the file, else 50)",
     )
     parser.add_argument(
         "--fwhm",
-        type=float,
-        help="detector FWHM at Mn K-alpha in eV (default: the file's, else estimated from the "
-        "regions' peak widths, 125-185 eV)",
+        type=float_in(math.floor(fano_limit_ev() * 10) / 10, 300),
+        help=f"detector FWHM at Mn K-alpha in eV, from the Fano limit ({fano_limit_ev():.1f}) to "
+        "300 (default: the file's, else estimated from the regions' peak widths, 125-185 eV)",
     )
     from ..analysis.pigment_fit import ATMOSPHERES, OPTICS
 
@@ -88,14 +101,25 @@ def configure(parser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+class _Refused(ValueError):
+    """A label file refused with a message that already names it (not wrapped again)."""
+
+
 def read_labels(path, shape) -> np.ndarray:  # noqa: F821
-    """A label map from an image, .npy or .h5 file, checked against the scan's (H, W)."""
+    """A label map from an image, .npy or .h5 file, checked against the scan's (H, W); an image's
+    size is checked before it is decoded (a huge one would not fit in memory, and Pillow's
+    decompression-bomb limit ended in a traceback). Values must be 0 (not a region) to
+    pigment_report.MAX_LABEL: larger ones wrapped silently in the int32 cast (2**32 + 1 merged
+    with region 1)."""
     import numpy as np
+
+    from ..analysis.pigment_report import MAX_LABEL
 
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"--labels {path}: no such file")
     suffix = path.suffix.lower()
+    mismatch = f"--labels {path}: shape {{}} does not match the scan {tuple(shape)}"
     try:
         if suffix == ".npy":
             lab = np.load(path, allow_pickle=False)
@@ -111,15 +135,19 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
                     else None
                 )
                 if name is None:
-                    raise ValueError(f"--labels {path}: no 'labels' dataset in the file")
+                    raise _Refused(f"--labels {path}: no 'labels' dataset in the file")
                 lab = f[name][()]
                 if name == "targets/labels":  # the generator's truth labels count from 0
                     lab = lab.astype(np.int32) + 1
         else:
-            from PIL import Image
+            from ..analysis.colour_prior import open_image
 
-            with Image.open(path) as im:
+            with open_image(path) as im:
+                if (im.height, im.width) != tuple(shape):
+                    raise _Refused(mismatch.format((im.height, im.width)))
                 lab = np.asarray(im)
+    except _Refused:
+        raise
     except (OSError, ValueError) as exc:
         raise ValueError(f"--labels {path}: cannot read a label map: {exc}") from None
     if lab.ndim != 2 or not np.issubdtype(lab.dtype, np.integer):
@@ -127,10 +155,14 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
             f"--labels {path}: expected a 2-D integer label map, got {lab.dtype} {lab.shape}"
         )
     if lab.shape != tuple(shape):
+        raise ValueError(mismatch.format(lab.shape))
+    lo, hi = int(lab.min()), int(lab.max())
+    if lo < 0 or hi > MAX_LABEL:
         raise ValueError(
-            f"--labels {path}: shape {lab.shape} does not match the scan {tuple(shape)}"
+            f"--labels {path}: label values {lo} to {hi}; expected 0 (not a region) and region "
+            f"numbers 1 to {MAX_LABEL} (the report's regions.png keeps them as 16-bit)"
         )
-    if not lab.any():  # refused before anything is fitted or written
+    if hi == 0:  # refused before anything is fitted or written
         from ..analysis.pigment_fit import EMPTY_LABELS
 
         raise ValueError(f"--labels {path}: {EMPTY_LABELS}")
@@ -219,6 +251,13 @@ def run(args) -> int:
     if args.paint_suggested and not args.photo:
         raise ValueError("--paint-suggested needs --photo: only a photograph suggests partners")
     cube = read_scan(args)
+    if cube.calibration.source == "none":  # before minutes of embedding, not after
+        raise ValueError(
+            f"{args.input}: no energy calibration, so its lines cannot be fitted: give the file "
+            'one (a JSON sidecar beside it, {"offset": ..., "gain": ...} in keV, or the .rpl\'s '
+            "depth-origin and depth-scale keys), or name the tube with --anode if it is not Rh "
+            "(docs/user_guide.md, 'Fixing a calibration')"
+        )
     photo = None
     if args.photo:
         from ..analysis.colour_prior import read_photo
