@@ -7,9 +7,14 @@ from __future__ import annotations
 
 
 def pick_device(name: str = "auto"):
-    """auto -> cuda, then mps, then cpu. An unavailable explicit choice raises ValueError."""
+    """auto -> cuda, then mps, then cpu. An unknown, unavailable or missing explicit choice raises
+    ValueError naming it: torch's own errors for 'cudaa' or 'cuda:x' are tracebacks, and 'cuda:1'
+    on a one-GPU machine fails only at the first tensor moved there."""
+    import re
+
     import torch
 
+    given = name
     name = (name or "auto").lower()
     if name == "auto":
         if torch.cuda.is_available():
@@ -17,12 +22,23 @@ def pick_device(name: str = "auto"):
         if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' requested but no CUDA GPU is available (use auto or cpu)")
+    cuda = re.fullmatch(r"cuda(?::(\d+))?", name)
+    if name not in ("cpu", "mps") and not cuda:
+        raise ValueError(
+            f"unknown device {given!r}: use auto, cpu, cuda, cuda:N (N a GPU number) or mps"
+        )
+    if cuda and not torch.cuda.is_available():
+        raise ValueError(
+            f"device {given!r} requested but no CUDA GPU is available (use auto or cpu)"
+        )
+    if cuda and cuda[1] is not None and int(cuda[1]) >= torch.cuda.device_count():
+        n = torch.cuda.device_count()
+        raise ValueError(
+            f"device {given!r} requested but this machine has {n} CUDA GPU"
+            + (f"s (cuda:0 to cuda:{n - 1})" if n > 1 else " (cuda:0)")
+        )
     if name == "mps" and not (
         getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
     ):
         raise ValueError("device 'mps' requested but Apple MPS is not available (use auto or cpu)")
-    if name not in ("cpu", "mps") and not name.startswith("cuda"):
-        raise ValueError(f"unknown device {name!r}: use auto, cuda, mps or cpu")
     return torch.device(name)

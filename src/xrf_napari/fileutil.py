@@ -202,6 +202,17 @@ def _writable_folder(folder: Path, what: Path) -> None:
         raise OutputError(f"cannot write {what}: folder {anc} is not writable")
 
 
+def _input_folder(i: Path) -> str:
+    """The end of a clash with an input folder: a folder given where a file was meant (`--weights
+    .`) is the likelier mistake than an output chosen inside a folder-store scan."""
+    if not i.is_dir():
+        return f"{i}: choose another output"
+    return (
+        f"folder {i}: choose another output; or, if {i} was meant to be a file (weights, "
+        "labels, a photo), it is a folder: give the file"
+    )
+
+
 def check_outputs(files=(), folders=(), inputs=()) -> None:
     """Refuse, before any compute, outputs that would overwrite or sit inside an input, or that
     cannot be written. `files`: output files; `folders`: output folders (created later if missing);
@@ -212,7 +223,7 @@ def check_outputs(files=(), folders=(), inputs=()) -> None:
         for i in ins:
             if _same(f, i) or (i.is_dir() and _inside(f, i)):
                 raise OutputError(
-                    f"output folder {f} is, or lies inside, the input {i}: choose another"
+                    f"output folder {f} is, or lies inside, the input {_input_folder(i)}"
                 )
         if os.path.lexists(f) and not f.is_dir():
             raise OutputError(f"output folder {f} exists and is not a folder")
@@ -229,7 +240,7 @@ def check_outputs(files=(), folders=(), inputs=()) -> None:
                     "overwritten; choose another output"
                 )
             if i.is_dir() and _inside(f, i):
-                raise OutputError(f"output {f} lies inside the input {i}: choose another output")
+                raise OutputError(f"output {f} lies inside the input {_input_folder(i)}")
         _writable_folder(f.parent, f)
     for f in map(Path, files):
         remove_stale_temporaries(f.parent, f.name)

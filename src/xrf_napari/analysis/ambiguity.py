@@ -48,12 +48,18 @@ class Signature:
 class AmbiguityReport:
     ambiguous: np.ndarray  # (H, W) bool
     signatures: list[Signature] = field(default_factory=list)  # by share, largest first
+    calibrated: bool = True  # False: no energy axis, so no line was read anywhere
 
     @property
     def ambiguous_share(self) -> float:
         return float(self.ambiguous.mean()) if self.ambiguous.size else 0.0
 
     def message(self, limit: int = 4) -> str:
+        if not self.calibrated:
+            return (
+                "No energy calibration: element lines cannot be named, so nothing fixes the "
+                "colour; the colour shown is the model's guess everywhere."
+            )
         amb = [s for s in self.signatures if not s.named]
         if not amb:
             return "The element lines name the colour family everywhere in this scan."
@@ -130,12 +136,16 @@ def _signatures(features: np.ndarray, elements: tuple[str, ...]):
     return sets, inverse.reshape(-1), counts
 
 
-def ambiguity_report(features: np.ndarray, elements) -> AmbiguityReport:
-    """Per-pixel and per-signature report from (H, W, n_elements) line features."""
+def ambiguity_report(features: np.ndarray, elements, calibrated: bool = True) -> AmbiguityReport:
+    """Per-pixel and per-signature report from (H, W, n_elements) line features. Without a
+    calibration (`calibrated` False) channel numbers stood in for energies, so the features name
+    no real line (Sn and Pb on Poisson noise): the whole scan is ambiguous and no element named."""
     elements = tuple(elements)
     f = np.asarray(features)
     if f.ndim != 3 or f.shape[2] != len(elements):
         raise ValueError(f"features must be (H, W, {len(elements)}), got shape {f.shape}")
+    if not calibrated:
+        return AmbiguityReport(np.ones(f.shape[:2], dtype=bool), calibrated=False)
     sets, inverse, counts = _signatures(f, elements)
     n = max(inverse.size, 1)
     named_code = np.zeros(len(sets), dtype=bool)

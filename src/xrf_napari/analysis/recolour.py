@@ -22,6 +22,10 @@ DEFAULT_OVERLAP_FRACTION = 0.25
 #: full-resolution activations of 8 tiles raised a 414 x 302 scan's peak memory by ~30 MB
 #: (benchmarks/bench_recolour.py, docs/model_card_recolouriser.md); a GPU wants more at once.
 CPU_BATCH, GPU_BATCH = 4, 8
+#: Largest tile the command line takes: 8x the shipped training crop (the positional embedding is
+#: interpolated that far) and still a few hundred MB per tile; a 4096-px tile grew to 10 GB and
+#: then asked 17 GB for one attention matrix (CLI audit 25).
+MAX_TILE = 1024
 
 
 @dataclass
@@ -65,9 +69,20 @@ class Recolouriser:
 
         return with_colour_prior(inputs, self.config["line_elements"])
 
-    def tiling(self, tile: int | None = None, overlap: int | None = None) -> tuple[int, int]:
+    def tiling(
+        self,
+        tile: int | None = None,
+        overlap: int | None = None,
+        *,
+        batch: int | None = None,
+        shape: tuple[int, int] | None = None,
+        free: int | None = None,
+    ) -> tuple[int, int]:
         """(tile, overlap) in pixels, defaults filled in; a tile this model cannot take is refused
-        here, before a scan is embedded for it."""
+        here, before a scan is embedded for it. Given the image's (H, W) and the bytes this process
+        may still allocate (`free`: io.limits.memory_budget, a layer above), so is a tiling whose
+        model calls would not fit (on a GPU, in its free memory too): an oversized tile otherwise
+        grows for minutes, then dies in a traceback."""
         p = int(self.config["patch"])
         tile = int(tile or self.tile)
         if tile % p:
@@ -75,7 +90,39 @@ class Recolouriser:
         overlap = int(round(tile * DEFAULT_OVERLAP_FRACTION)) if overlap is None else int(overlap)
         if not 0 <= overlap < tile:
             raise ValueError(f"overlap must be in [0, tile), got {overlap} for tile {tile}")
+        if shape is not None and free is not None:
+            h, w = (max(int(n), tile) for n in shape[:2])  # padded up to one tile
+            n_tiles = len(tile_starts(h, tile, overlap)) * len(tile_starts(w, tile, overlap))
+            batch = min(self.batch_size(batch), n_tiles)
+            need = batch * self.tile_bytes(tile) + h * w * (self.config["in_chans"] + 4) * 4
+            if self.device.type == "cuda":
+                import torch
+
+                free = min(free, int(torch.cuda.mem_get_info(self.device)[0]))
+            if need > free:
+                raise ValueError(
+                    f"tiles of {tile} px, {batch} per model call, need about {_size(need)} of "
+                    f"memory but only {_size(free)} is free: use a smaller tile or batch"
+                )
         return tile, overlap
+
+    def batch_size(self, batch: int | None = None) -> int:
+        return int(batch or (CPU_BATCH if self.device.type == "cpu" else GPU_BATCH))
+
+    def tile_bytes(self, tile: int) -> int:
+        """Bytes one tile takes in a model call, from above: its pixels' activations (the input's
+        5 shifted copies, head and pixel branch; measured 450-500 B/px for the shipped model on
+        the CPU, 256-768 px tiles) plus one float32 tokens x tokens attention matrix per head."""
+        c = self.config
+        per_px = 4 * (
+            4 * c["in_chans"]
+            + 2 * int(c.get("head_hidden", 0))
+            + 2 * int(c.get("pixel_branch", 0))
+            + 2 * max(int(c.get("colour_bins", 0)), 3)
+            + c["dim"] * (c["depth"] + c.get("mlp_ratio", 4.0) + 6) // c["patch"] ** 2
+        )
+        tokens = (tile // int(c["patch"])) ** 2
+        return int(tile * tile * per_px) + int(c["heads"]) * tokens * tokens * 4
 
     def iter_predict(
         self,
@@ -111,7 +158,7 @@ class Recolouriser:
         acc = np.zeros((ph, pw, 3), dtype=np.float32)
         wsum = np.zeros((ph, pw), dtype=np.float32)
         dev = self.device
-        batch = int(batch or (CPU_BATCH if dev.type == "cpu" else GPU_BATCH))
+        batch = self.batch_size(batch)
         autocast = dev.type == "cuda"
         forward = functools.partial(dihedral_mean, self.model) if average_flips else self.model
         yield 0, len(starts)
@@ -153,6 +200,10 @@ def dihedral_mean(model, x):
             out = out.flip(-1) if flip else out
             acc = out if acc is None else acc + out
     return acc / 8.0
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**30:,.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
 
 
 def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
@@ -275,7 +326,9 @@ def iter_recolour(
     inputs = yield from _rescaled(gen, offset=0, span=n, total=2 * n)
     d = inputs.shape[-1] - len(features.elements)  # the latent's width
     latent = np.ascontiguousarray(inputs[..., :d])
-    ambiguity = ambiguity_report(inputs[..., d:], features.elements)
+    ambiguity = ambiguity_report(
+        inputs[..., d:], features.elements, calibrated=cube.calibration.source != "none"
+    )
     model_input = rec.model_input(inputs) if reads is not None else latent
     del inputs
     rgb = yield from _rescaled(

@@ -12,20 +12,26 @@ from pathlib import Path
 
 
 def configure(parser) -> None:
+    from ..analysis.recolour import MAX_TILE
     from ..argtypes import int_in
     from ._args import add_scan_options
 
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
-    parser.add_argument("--output", "-o", required=True, help="output image, .png or .tif/.tiff")
+    parser.add_argument(
+        "--output",
+        "-o",
+        required=True,
+        help="output image, .png or .tif/.tiff (an existing file is replaced)",
+    )
     add_scan_options(parser)
     parser.add_argument("--weights", help="SmallUViT weights (default: the shipped weights)")
     parser.add_argument("--embedder-weights", help="DVE weights (default: the shipped weights)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     parser.add_argument(
         "--tile",
-        type=int_in(8, None, "the tile size"),
+        type=int_in(8, MAX_TILE, "the tile size"),
         default=None,
-        help="tile size in pixels (default: the training crop)",
+        help=f"tile size in pixels, at most {MAX_TILE} (default: the training crop)",
     )
     parser.add_argument(
         "--overlap",
@@ -50,13 +56,23 @@ def configure(parser) -> None:
 
 def run(args) -> int:
     from ..fileutil import check_outputs
+    from ..models.weights import WeightsError
 
     out = Path(args.output)
+    if out.name.lower() in (".png", ".tif", ".tiff"):  # Path(".png").suffix is ""
+        raise ValueError(f"--output {out}: no file name before the suffix (e.g. scan{out.name})")
     if out.suffix.lower() not in (".png", ".tif", ".tiff"):
         raise ValueError(f"--output {out}: must end in .png, .tif or .tiff")
+    for option, path in (
+        ("--weights", args.weights),
+        ("--embedder-weights", args.embedder_weights),
+    ):
+        if path and Path(path).is_dir():  # else check_outputs calls it an input folder
+            raise WeightsError(f"{option} {path}: is a folder, not a weights file (.safetensors)")
     check_outputs(files=[out], inputs=[args.input, args.weights, args.embedder_weights])
 
     from ..analysis.recolour import iter_recolour, load_recolouriser, save_rgb
+    from ..io.limits import memory_budget as budget
     from ..progress import run_to_end, tqdm_callback
     from ._args import read_scan
 
@@ -67,7 +83,12 @@ def run(args) -> int:
             "there is no image to recolour"
         )
     rec = load_recolouriser(args.weights, args.device)  # bad weights or tiles: before streaming
-    rec.tiling(args.tile, args.overlap)
+    try:  # memory too: an oversized tile grew for minutes, then died in a traceback
+        rec.tiling(args.tile, args.overlap, batch=args.batch, shape=cube.shape[:2], free=budget())
+    except ValueError as exc:
+        opts = [f"--{k} {getattr(args, k)}" for k in ("tile", "overlap", "batch")]
+        given = " ".join(o for o in opts if not o.endswith(" None"))
+        raise ValueError(f"{given}: {exc}" if given else str(exc)) from None
     print(
         f"recolouring {cube.name} ({cube.shape[0]} x {cube.shape[1]} px, {cube.shape[2]} channels, "
         f"calibration {cube.calibration.source}) on {rec.device}"

@@ -46,6 +46,12 @@ def open_file(path):
     try:
         return h5py.File(path, "r")
     except OSError as exc:
+        if "unable to lock file" in str(exc):  # a sound file another process holds open
+            raise CubeReadError(
+                path,
+                "is locked by another process (still being written?): close it there, or, if "
+                "nothing writes it, set HDF5_USE_FILE_LOCKING=FALSE",
+            ) from exc
         raise CubeReadError(path, f"not a readable HDF5 file ({exc})") from exc
 
 

@@ -52,6 +52,8 @@ def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
     from safetensors.torch import load_file
 
     path = Path(path)
+    if path.is_dir():
+        raise WeightsError(f"weights file {path} is a folder, not a .safetensors file")
     if not path.is_file():
         raise WeightsError(f"weights file not found: {path}")
     if expected_sha256 is not None:
@@ -62,6 +64,7 @@ def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
                 f"(SHA-256 {got[:12]}..., expected {expected_sha256[:12]}...); reinstall "
                 "xrf-napari or pass the weights file you trained"
             )
+    _require_safetensors(path)
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
@@ -73,6 +76,26 @@ def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
         raise WeightsError(f"weights file {path}: its config is not a JSON object")
     check_weights(state, config, path)
     return state, config
+
+
+def _require_safetensors(path: Path) -> None:
+    """A safetensors file opens with an 8-byte header length and a JSON '{'; anything else is
+    named for what it is, not as the parser's "header too large". A PyTorch .pt (a zip or a bare
+    pickle) is refused, never unpickled: a pickle can run any code when it loads."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(9)
+    except OSError as exc:
+        raise WeightsError(f"cannot read weights file {path}: {exc}") from exc
+    if head[8:9] == b"{":
+        return
+    if head[:4] == b"PK\x03\x04" or head[:1] == b"\x80":
+        raise WeightsError(
+            f"weights file {path} is a PyTorch pickle (torch.save), not a safetensors file: "
+            "pickles can run code when loaded, so they are refused; save the state dict with "
+            "xrf_napari.models.weights.save_weights"
+        )
+    raise WeightsError(f"weights file {path} is not a safetensors file")
 
 
 #: Sane ranges of the size keys of any model config (far above anything trained, far below a

@@ -1,0 +1,217 @@
+"""`xrf-napari recolour` findings of the CLI audit 25 (/work/runs25/audit_cli/report.md items 1, 6,
+10, 12 and 13): each refused or reported in one line naming what was asked, fast, tiny models."""
+
+import argparse
+import fcntl
+import os
+
+import h5py
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from xrf_napari.cli.main import main  # noqa: E402
+from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration  # noqa: E402
+from xrf_napari.io.project_h5 import write_cube  # noqa: E402
+from xrf_napari.models.weights import save_weights  # noqa: E402
+from xrf_napari.training.toy_data import toy_cube  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    from xrf_napari.models.dve import build_from_config as build_dve
+    from xrf_napari.models.uvit import build_from_config as build_uvit
+
+    d = tmp_path_factory.mktemp("rec25")
+    counts, _, meta = toy_cube(20, 24, n_regions=2, seed=1, counts_per_pixel=300)
+    cal = Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH)
+    write_cube(d / "scan.h5", counts, cal, metadata=meta)
+    rng = np.random.default_rng(0)
+    np.save(d / "noise.npy", rng.poisson(5, (16, 20, 256)).astype(np.uint16))
+    torch.manual_seed(0)
+    dve = build_dve({})
+    save_weights(dve.state_dict(), d / "dve.safetensors", dve.config)
+    cfg = {"img_size": 32, "patch": 8, "dim": 18, "depth": 3, "heads": 9, "mlp_ratio": 2.0}
+    uvit = build_uvit(cfg | {"pixel_skip": True, "head_hidden": 4})
+    save_weights(uvit.state_dict(), d / "uvit.safetensors", uvit.config)
+    return d
+
+
+def _weights(d):
+    return [
+        "--weights",
+        str(d / "uvit.safetensors"),
+        "--embedder-weights",
+        str(d / "dve.safetensors"),
+        "--no-progress",
+    ]
+
+
+def _error(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("xrf-napari recolour: error: "), err
+    return err
+
+
+def _parser():
+    from xrf_napari.cli import recolour_cmd
+
+    parser = argparse.ArgumentParser(prog="xrf-napari recolour")
+    recolour_cmd.configure(parser)
+    return parser
+
+
+# item 1: --tile unbounded
+
+
+def test_tile_above_the_bound_is_refused_at_parsing(capsys):
+    from xrf_napari.analysis.recolour import MAX_TILE
+
+    with pytest.raises(SystemExit) as exc:
+        _parser().parse_args(["scan.h5", "-o", "out.png", "--tile", "4096"])
+    assert exc.value.code == 2
+    assert "argument --tile: 4096 is out of range" in capsys.readouterr().err
+    args = _parser().parse_args(["scan.h5", "-o", "out.png", "--tile", str(MAX_TILE)])
+    assert args.tile == MAX_TILE == 1024
+
+
+def test_tiles_beyond_the_memory_are_refused_before_the_scan_is_embedded(
+    files, capsys, monkeypatch
+):
+    from xrf_napari.io import limits
+
+    monkeypatch.setattr(limits, "memory_budget", lambda: 2**19)  # 0.5 MiB left
+    out = files / "small_budget.png"
+    argv = ["recolour", str(files / "scan.h5"), "-o", str(out), "--tile", "64", "--device", "cpu"]
+    assert main(argv + _weights(files)) == 2
+    err = _error(capsys)
+    assert "--tile 64: tiles of 64 px, 1 per model call, need about" in err
+    assert "only 0.5 MiB is free: use a smaller tile or batch" in err
+    assert not out.exists()
+
+
+def test_a_huge_tile_is_refused_from_its_size_alone(files):
+    """Nothing of what the tile would need is allocated to find out (a 4096-px tile of the
+    shipped model: 152 GiB)."""
+    from xrf_napari.analysis.recolour import load_recolouriser
+    from xrf_napari.io.limits import memory_budget
+
+    rec = load_recolouriser(files / "uvit.safetensors", "cpu")
+    with pytest.raises(ValueError, match=r"tiles of 65536 px, 1 per model call, need about"):
+        rec.tiling(65536, shape=(20, 24), free=memory_budget())
+    assert rec.tiling(64, shape=(20, 24), free=memory_budget()) == (64, 16)
+
+
+# item 6: --output help
+
+
+def test_output_help_says_an_existing_file_is_replaced():
+    assert "an existing file is replaced" in " ".join(_parser().format_help().split())
+
+
+# item 10: device strings
+
+
+@pytest.mark.parametrize("name", ["cudaa", "cuda:x", "gpu"])
+def test_unknown_device_strings_are_named_even_with_a_gpu(monkeypatch, name):
+    from xrf_napari.device import pick_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(ValueError, match=f"unknown device '{name}': use auto, cpu, cuda, cuda:N"):
+        pick_device(name)
+
+
+def test_a_gpu_number_beyond_the_machines_is_named(monkeypatch):
+    from xrf_napari.device import pick_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(ValueError, match=r"device 'cuda:1' requested but this machine has 1 CUDA"):
+        pick_device("cuda:1")
+    assert pick_device("cuda:0") == torch.device("cuda:0")
+    assert pick_device("CUDA") == torch.device("cuda")
+
+
+def test_cuda_n_without_a_gpu_names_what_was_asked(files, capsys, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    out = files / "cuda1.png"
+    argv = ["recolour", str(files / "scan.h5"), "-o", str(out), "--device", "cuda:1"]
+    assert main(argv + _weights(files)) == 2
+    assert "device 'cuda:1' requested but no CUDA GPU is available" in _error(capsys)
+
+
+# item 12: messages
+
+
+def test_a_pytorch_pickle_is_named_as_such_and_never_unpickled(files, capsys, tmp_path):
+    from xrf_napari.models.weights import WeightsError, load_weights
+
+    state = {"w": torch.zeros(2)}
+    torch.save(state, tmp_path / "zip.pt")
+    torch.save(state, tmp_path / "legacy.pt", _use_new_zipfile_serialization=False)
+    for name in ("zip.pt", "legacy.pt"):
+        with pytest.raises(WeightsError, match="is a PyTorch pickle .*not a safetensors file"):
+            load_weights(tmp_path / name)
+    (tmp_path / "junk.safetensors").write_bytes(b"\xff" * 64)
+    with pytest.raises(WeightsError, match="junk.safetensors is not a safetensors file$"):
+        load_weights(tmp_path / "junk.safetensors")
+    argv = ["recolour", str(files / "scan.h5"), "-o", str(tmp_path / "o.png"), "--device", "cpu"]
+    assert main(argv + ["--weights", str(tmp_path / "zip.pt"), "--no-progress"]) == 2
+    err = _error(capsys)
+    assert "pickles can run code when loaded, so they are refused" in err
+    assert "header too large" not in err
+
+
+def test_a_folder_given_as_weights_is_called_a_folder(files, capsys, tmp_path):
+    from xrf_napari.fileutil import OutputError, check_outputs
+    from xrf_napari.models.weights import WeightsError, load_weights
+
+    argv = ["recolour", str(files / "scan.h5"), "-o", str(tmp_path / "o.png"), "--device", "cpu"]
+    assert main(argv + ["--weights", str(tmp_path), "--no-progress"]) == 2
+    assert f"--weights {tmp_path}: is a folder, not a weights file" in _error(capsys)
+    with pytest.raises(WeightsError, match="is a folder, not a .safetensors file"):
+        load_weights(tmp_path)
+    # what embed and pigments still reach: the clash names the input as a folder
+    with pytest.raises(OutputError, match=r"inside the input folder .*it is a folder: give the"):
+        check_outputs(files=[tmp_path / "o.png"], inputs=[files / "scan.h5", tmp_path])
+    with pytest.raises(OutputError, match=r"is, or lies inside, the input folder .*give the file"):
+        check_outputs(folders=[tmp_path / "out"], inputs=[files / "scan.h5", tmp_path])
+
+
+def test_an_output_that_is_only_a_suffix_says_the_name_is_missing(files, capsys, tmp_path):
+    argv = ["recolour", str(files / "scan.h5"), "-o", str(tmp_path / ".png"), "--device", "cpu"]
+    assert main(argv + _weights(files)) == 2
+    assert "no file name before the suffix (e.g. scan.png)" in _error(capsys)
+
+
+def test_a_locked_hdf5_file_is_called_locked_not_unreadable(tmp_path):
+    from xrf_napari import read_cube
+    from xrf_napari.errors import CubeReadError
+
+    path = tmp_path / "locked.h5"
+    with h5py.File(path, "w") as f:
+        f["x"] = np.zeros(3)
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as a writer in another process holds it
+        with pytest.raises(CubeReadError, match="is locked by another process") as exc:
+            read_cube(path)
+        assert "not a readable HDF5 file" not in str(exc.value)
+    finally:
+        os.close(fd)
+
+
+# item 13: no lines named without a calibration
+
+
+def test_an_uncalibrated_scan_names_no_lines_in_the_ambiguity_line(files, capsys):
+    out = files / "noise.png"
+    argv = ["recolour", str(files / "noise.npy"), "-o", str(out), "--device", "cpu"]
+    assert main(argv + _weights(files)) == 0
+    err = capsys.readouterr().err
+    assert "calibration none" in err
+    assert "No energy calibration: element lines cannot be named" in err
+    assert "The lines do not fix the colour" not in err
+    assert out.exists()
