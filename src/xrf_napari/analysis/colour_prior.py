@@ -14,8 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io.limits import memory_budget
-
 #: Largest relative difference between the photograph's and the scan's aspect ratios: beyond
 #: it the photograph does not show the scanned area and must be cropped and registered first.
 MAX_ASPECT_MISMATCH = 0.02
@@ -167,13 +165,13 @@ def _declared(path: Path) -> tuple[tuple, int]:
         return hw + ((bands,) if bands > 1 else ()), np.dtype(mode.typestr).itemsize
 
 
-def check_photo_memory(declared, itemsize: int, path) -> None:
-    """Refuse a photograph whose reading needs more than half of what this process may still
-    allocate (io.limits.memory_budget): the limit is memory, not a pixel count."""
+def check_photo_memory(declared, itemsize: int, path, budget: int) -> None:
+    """Refuse a photograph whose reading needs more than half of `budget`, what this process may
+    still allocate (the caller's io.limits.memory_budget(): analysis does not import io): the
+    limit is memory, not a pixel count."""
     h, w = declared[:2]
     samples = h * w * (declared[2] if len(declared) > 2 else 1)
     need = samples * PHOTO_BYTES_PER_SAMPLE.get(itemsize, PHOTO_BYTES_OTHER)
-    budget = memory_budget()
     if need > 0.5 * budget:
         raise ValueError(
             f"{path}: the photograph is {w} x {h} px ({h * w / 1e6:.0f} Mpx) and reading it needs "
@@ -182,10 +180,11 @@ def check_photo_memory(declared, itemsize: int, path) -> None:
         )
 
 
-def read_photo(path, shape) -> np.ndarray:
+def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
     """A photograph file (.png, .jpg, .tif, ...) on the scan's grid (`photo_on_scan`). Its header
-    is checked first (a colour image of the scan's aspect ratio, `check_photo`; memory,
-    `check_photo_memory`), so an unusable or oversized one is refused before it is decoded."""
+    is checked first (a colour image of the scan's aspect ratio, `check_photo`; with `budget`,
+    the bytes this process may still allocate, memory: `check_photo_memory`), so an unusable or
+    oversized one is refused before it is decoded."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: no such file")
@@ -194,7 +193,8 @@ def read_photo(path, shape) -> np.ndarray:
     except (OSError, ValueError, IndexError) as exc:  # IndexError: a TIFF without an image
         raise ValueError(f"{path}: cannot read an image: {exc}") from None
     check_photo(declared, shape, name=str(path))
-    check_photo_memory(declared, itemsize, path)
+    if budget is not None:
+        check_photo_memory(declared, itemsize, path, budget)
     try:
         if path.suffix.lower() in (".tif", ".tiff"):  # 16-bit colour TIFFs too
             import tifffile

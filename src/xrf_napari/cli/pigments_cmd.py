@@ -261,8 +261,9 @@ def run(args) -> int:
     photo = None
     if args.photo:
         from ..analysis.colour_prior import read_photo
+        from ..io.limits import memory_budget
 
-        photo = read_photo(args.photo, cube.shape[:2])
+        photo = read_photo(args.photo, cube.shape[:2], budget=memory_budget())
     if args.labels:
         labels = read_labels(args.labels, cube.shape[:2])
     elif args.clusters is None and is_spot_scan(cube.shape):
