@@ -5,15 +5,68 @@ load for another."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import signal
 import sys
 import threading
 import warnings
 
 
+class Terminated(SystemExit):
+    """SIGTERM: unwinds like Ctrl-C (atomic writers delete their temporaries), exit 143."""
+
+
 def _terminated(signum, frame):
-    raise SystemExit(128 + signum)  # unwinds like Ctrl-C: atomic writers delete their temporaries
+    raise Terminated(128 + signum)
+
+
+def _keep_interrupts(hook):
+    """sys.unraisablehook that does not lose a Ctrl-C (or SIGTERM): one that lands in a __del__,
+    a weakref callback (h5py, GC) or an atexit function is printed as "Exception ignored" and
+    dropped by Python, and the command ran on to exit 0. It is raised again instead, at the main
+    thread's next call outside this hook (a profile function: the signal itself, re-sent from
+    here, would land in this hook and be dropped again)."""
+
+    def unraisable(info):
+        exc = info.exc_value
+        if not isinstance(exc, (KeyboardInterrupt, Terminated)):
+            return hook(info)
+
+        def again(frame, event, arg):
+            if frame.f_code is not unraisable.__code__:
+                sys.setprofile(None)
+                raise type(exc)(*exc.args)
+
+        sys.setprofile(again)
+
+    return unraisable
+
+
+def _exit_at_once(prog: str):
+    """Signal handler for after the work: a Ctrl-C in the interpreter's shutdown (torch's atexit
+    functions) printed a traceback and exited 0; everything is written and flushed by then, so
+    stop there with the usual line and code."""
+
+    def handler(signum, frame):
+        word = "interrupted" if signum == signal.SIGINT else "terminated"
+        os.write(2, f"{prog}: {word}\n".encode())
+        os._exit(128 + signum)
+
+    return handler
+
+
+def _checked_outputs(parser, args) -> None:
+    """--output/--out as the user meant it, for every command: a leading ~ expanded (no shell does
+    after `--output=`, and a quoted one made a folder literally named ~), and an empty one (an
+    unset $OUT) refused instead of writing into the working folder."""
+    for dest in ("output", "out"):
+        value = getattr(args, dest, None)
+        if isinstance(value, str):
+            if not value:
+                parser.error(f"argument --{dest}: is empty (an unset variable?); name the output")
+            setattr(args, dest, os.path.expanduser(value))
 
 
 def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=None) -> int:
@@ -35,29 +88,42 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     parser = argparse.ArgumentParser(prog=f"{prog} {ns.command}", description=help_text)
     mod.configure(parser)
     args = parser.parse_args(argv[1:])
+    _checked_outputs(parser, args)
     args.command = ns.command
-    if (
-        argv_given is None
-        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-        and threading.current_thread() is threading.main_thread()
-    ):
-        signal.signal(
-            signal.SIGTERM, _terminated
-        )  # only in a real command, not when called in-process
+    # Signals, hooks and warnings only in a real command, not when called in-process.
+    real = argv_given is None and threading.current_thread() is threading.main_thread()
+    if real:
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _terminated)
+        sys.unraisablehook = _keep_interrupts(sys.unraisablehook)
     if argv_given is None:  # a real command: a warning is one line, not Python's source echo
         warnings.showwarning = lambda message, *_a, **_k: print(
             f"{prog} {ns.command}: warning: {message}", file=sys.stderr
         )
     try:
+        return _run(prog, ns.command, mod, args)
+    finally:
+        if real:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                if signal.getsignal(sig) in (signal.default_int_handler, _terminated):
+                    signal.signal(sig, _exit_at_once(prog))
+
+
+def _run(prog: str, command: str, mod, args) -> int:
+    try:
         return int(mod.run(args) or 0)
+    except Terminated:
+        print(f"{prog}: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `xrf-napari info scan.rpl | head`: the reader stopped listening
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
         return 128 + 13  # as a shell tool killed by SIGPIPE
     except (OSError, ValueError) as exc:  # bad input: one clear line, no traceback
-        print(f"{prog} {ns.command}: error: {exc}", file=sys.stderr)
+        print(f"{prog} {command}: error: {exc}", file=sys.stderr)
         return 2
