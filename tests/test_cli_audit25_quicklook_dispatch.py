@@ -1,6 +1,7 @@
-"""CLI audit 25 (/work/runs25/audit_cli/report.md) items 7 and 9: every command expands a leading ~
-of --output/--out and refuses an empty one; a Ctrl-C or SIGTERM that lands where Python drops it
-still ends the command."""
+"""CLI audit 25 (/work/runs25/audit_cli/report.md) items 3, 6, 7, 8 and 9: quicklook writes its
+files as one set and a rerun removes the earlier run's maps; every command expands a leading ~ of
+--output/--out and refuses an empty one; quicklook and info --sum show progress and take
+--no-progress; a Ctrl-C or SIGTERM that lands where Python drops it still ends the command."""
 
 import os
 import subprocess
@@ -9,8 +10,71 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from _napari_helpers import write_painted_cube
 
 import xrf_napari
+from xrf_napari.cli.main import main
+
+
+@pytest.fixture(scope="module")
+def painted(tmp_path_factory):
+    return write_painted_cube(tmp_path_factory.mktemp("ql") / "painted.h5")
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_an_interrupted_quicklook_leaves_the_earlier_run_whole(painted, tmp_path, monkeypatch):
+    """Item 3: Ctrl-C after the plots, before the TIFFs, replaced the sum spectrum and the maps
+    over an earlier run of another scan of the same name (a mix of two scans); into a new folder
+    it left part of the set."""
+    out = tmp_path / "look"
+    assert main(["quicklook", str(painted), "-o", str(out), "--tiff"]) == 0
+    before = _contents(out)
+    other = write_painted_cube(tmp_path / "b" / "painted.h5", seed=1)  # same name, other counts
+    import xrf_napari.analysis.export
+
+    def interrupted(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(xrf_napari.analysis.export, "save_element_maps", interrupted)
+    argv = ["quicklook", str(other), "--tiff", "--elements", "Fe,Cu", "-o"]
+    assert main([*argv, str(out)]) == 130
+    assert _contents(out) == before  # byte for byte, and no temporary left
+    assert main([*argv, str(tmp_path / "new")]) == 130
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_rerun_removes_the_earlier_quicklooks_maps_and_nothing_else(painted, tmp_path, capsys):
+    """Item 6: a rerun with other elements left the first run's maps and TIFFs beside the new
+    ones, while <name>_maps.csv listed only the new."""
+    out = tmp_path / "look"
+    assert main(["quicklook", str(painted), "-o", str(out), "--tiff"]) == 0
+    first = {p.name for p in out.iterdir()}
+    assert len(first) > 4 and "painted_Fe_Ka.tif" in first
+    mine = ["painted_notes.txt", "painted_Fe_Ka copy.png", "other_Pb_La.png", "painted_Xx_Ka.png"]
+    mine += ["painted_sum_spectrum_old.png", "painted_Fe_Ka.png.bak", "Painted_Cu_Ka.png"]
+    for name in mine:
+        (out / name).write_text("the user's")
+    capsys.readouterr()
+    assert main(["quicklook", str(painted), "-o", str(out), "--tiff", "--elements", "Fe"]) == 0
+    new = {"painted_sum_spectrum.png", "painted_Fe_Ka.png", "painted_Fe_Ka.tif", "painted_maps.csv"}
+    assert {p.name for p in out.iterdir()} == new | set(mine)
+    rows = (out / "painted_maps.csv").read_text().splitlines()[2:]
+    assert [row.split(",")[0] for row in rows] == ["Fe"]
+    assert "removed" in capsys.readouterr().err
+    assert main(["quicklook", str(painted), "-o", str(out), "--elements", "Cu"]) == 0  # no --tiff
+    assert {p.name for p in out.iterdir()} == {
+        "painted_sum_spectrum.png",
+        "painted_Cu_Ka.png",
+        *mine,
+    }
+    with pytest.raises(SystemExit):
+        main(["quicklook", "--help"])
+    assert "existing files of the same names are replaced" in " ".join(
+        capsys.readouterr().out.split()
+    )
 
 
 def _commands():
@@ -59,6 +123,20 @@ def test_output_tilde_is_expanded_and_an_empty_output_refused(
         entry([command, *argv, ""])
     assert exc.value.code == 2 and f"--{dest}: is empty" in capsys.readouterr().err
     assert len(seen) == 2
+
+
+def test_quicklook_and_info_sum_show_progress_unless_told_not_to(painted, tmp_path, capsys):
+    """Item 8: quicklook's two passes and info --sum read the whole cube in silence (97 s on a
+    3.2 GB file), and `quicklook --no-progress` was refused though the other commands take it."""
+    assert main(["quicklook", str(painted), "-o", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    assert "survey" in err and "maps" in err
+    assert main(["quicklook", str(painted), "-o", str(tmp_path / "b"), "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["info", str(painted), "--sum", "--json"]) == 0
+    assert "summing" in capsys.readouterr().err
+    assert main(["info", str(painted), "--sum", "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 FAKE_COMMAND = """

@@ -81,3 +81,13 @@ def tqdm_callback(desc: str = "", unit: str = "px"):
             bar.close()
 
     return callback, close
+
+
+def drain(gen: Generator[tuple[int, int], None, T], desc: str, unit: str, show: bool = True) -> T:
+    """`run_to_end` behind a tqdm bar on stderr when `show` (a command's --no-progress turns it
+    off): a pass over a big file takes minutes, and a silent terminal looks hung."""
+    callback, close = tqdm_callback(desc, unit) if show else (None, lambda: None)
+    try:
+        return run_to_end(gen, callback)
+    finally:
+        close()

@@ -22,9 +22,12 @@ def configure(p):
         help="also read the whole cube once: total counts, peak channel",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar for --sum")
 
 
-def describe(cube, with_sum: bool = False) -> dict:
+def describe(cube, with_sum: bool = False, progress: bool = False) -> dict:
+    """What `info` prints; `with_sum` reads the whole cube (behind a bar if `progress`: minutes on
+    a file of gigabytes)."""
     h, w, c = cube.shape
     e = cube.energy
     info = {
@@ -37,7 +40,9 @@ def describe(cube, with_sum: bool = False) -> dict:
         "metadata": {k: v for k, v in cube.metadata.items() if k not in ("header",)},
     }
     if with_sum:
-        s = cube.sum_spectrum()
+        from ..progress import drain
+
+        s = drain(cube.iter_sum_spectrum(), "summing", "rows", progress)
         info["total_counts"] = float(s.sum())
         info["peak_channel"] = int(s.argmax())
     return info
@@ -87,7 +92,7 @@ def run(args) -> int:
     from ._args import read_scan
 
     cube = read_scan(args, auto_calibrate=not args.no_auto_calibration)
-    info = describe(cube, args.sum)
+    info = describe(cube, args.sum, progress=not args.no_progress)
     if args.json:
         print(json.dumps(info, default=str, indent=1))
         return 0

@@ -7,6 +7,9 @@ maps show the painting if the file layout is right.
 
 from __future__ import annotations
 
+import contextlib
+import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +20,12 @@ DEFAULT_MAX_ELEMENTS = 6
 def configure(p):
     p.add_argument("input", help="datacube file")
     p.add_argument(
-        "--output", "-o", required=True, help="folder for the PNG files (created if needed)"
+        "--output",
+        "-o",
+        required=True,
+        help="folder for the PNG files (created if needed); existing files of the same names are "
+        "replaced, and the maps, TIFFs and <name>_maps.csv an earlier quicklook of the same scan "
+        "name left there are removed (the user's other files stay)",
     )
     p.add_argument(
         "--elements",
@@ -33,19 +41,23 @@ def configure(p):
         help="also write each map's values as a 32-bit float TIFF (net line counts per pixel) "
         "and <name>_maps.csv with the lines and windows used, as the dock's Save maps",
     )
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
-def choose_maps(cube, elements=None, max_elements: int = DEFAULT_MAX_ELEMENTS):
+def choose_maps(
+    cube, elements=None, max_elements: int = DEFAULT_MAX_ELEMENTS, progress: bool = False
+):
     """(sum spectrum, suggested, plans, maps) by the GUI's own path: one survey of the cube
     (analysis.spectra.iter_survey), its suggested elements (analysis.peaks.suggest_for_cube,
     strongest first), then net line maps with background and overlap handling for the first
-    `max_elements` of them, or for `elements` (analysis.maps, as the Elemental maps dock)."""
-    from ..analysis.maps import element_maps, plan_for_cube
+    `max_elements` of them, or for `elements` (analysis.maps, as the Elemental maps dock).
+    `progress`: a bar per pass over the cube (each is a full read: a minute on a big file)."""
+    from ..analysis.maps import iter_element_maps, plan_for_cube
     from ..analysis.peaks import suggest_for_cube
     from ..analysis.spectra import iter_survey
-    from ..progress import run_to_end
+    from ..progress import drain
 
-    mean, tiles = run_to_end(iter_survey(cube))
+    mean, tiles = drain(iter_survey(cube), "survey", "rows", progress)
     h, w, _ = cube.shape
     spectrum = mean * (h * w)
     if cube.calibration.source == "none":
@@ -56,36 +68,106 @@ def choose_maps(cube, elements=None, max_elements: int = DEFAULT_MAX_ELEMENTS):
         return spectrum, suggested, [], {}
     present = sorted(set(suggested) | set(symbols))
     plans, _ = plan_for_cube(cube, symbols, present=present)
-    return spectrum, suggested, plans, element_maps(cube, symbols, present=present)
+    maps = drain(iter_element_maps(cube, symbols, present=present), "maps", "rows", progress)
+    return spectrum, suggested, plans, maps
+
+
+def earlier_outputs(folder: Path, name: str, keep) -> list[Path]:
+    """The files an earlier quicklook of scan `name` wrote in `folder` that this run did not
+    rewrite (`keep`): its maps of other elements (<name>_<El>_<line>.png / .tif) and
+    <name>_maps.csv. Left there they mixed two runs beside a table listing one; a file that
+    matches none of these exact names is the user's."""
+    from ..analysis.export import file_stem
+    from ..analysis.maps import FAMILIES
+    from ..elements import element_symbol
+
+    lines = "|".join(FAMILIES)
+    stem = re.escape(file_stem(name))
+    ours = re.compile(
+        rf"{re.escape(name)}_(?P<png>[A-Z][a-z]?)_(?:{lines})\.png"
+        rf"|{stem}_(?P<tif>[A-Z][a-z]?)_(?:{lines})\.tif|{stem}_maps\.csv"
+    )
+    keep = {Path(p).name for p in keep}
+    found = []
+    for p in sorted(folder.iterdir()):
+        m = ours.fullmatch(p.name)
+        if not m or p.name in keep or p.is_symlink() or not p.is_file():
+            continue
+        symbol = m["png"] or m["tif"]
+        try:
+            if symbol and element_symbol(symbol) != symbol:
+                continue
+        except ValueError:  # not an element: not a map quicklook wrote
+            continue
+        found.append(p)
+    return found
 
 
 def run(args) -> int:
-    from ..fileutil import atomic_path, check_outputs
+    from ..fileutil import atomic_set, check_outputs
 
     out = Path(args.output)
     check_outputs(folders=[out], inputs=[args.input])
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from ._args import read_scan
 
     cube = read_scan(args)
     check_outputs(files=[out / f"{cube.name}_sum_spectrum.png"], inputs=[args.input])
-    energy = cube.energy
-    calibrated = cube.calibration.source != "none"
     elements = None
     if args.elements:  # any case or name, as --anode ('fe', 'Iron', 26 -> 'Fe')
         from ..elements import element_symbol
 
         elements = [element_symbol(s.strip()) for s in args.elements.split(",") if s.strip()]
-    spectrum, suggested, plans, maps = choose_maps(cube, elements)
+    spectrum, suggested, plans, maps = choose_maps(cube, elements, progress=not args.no_progress)
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)  # only once there is something to write
+    try:
+        with atomic_set():  # the files reach their names together: never half of two runs
+            written = write_outputs(out, cube, spectrum, suggested, plans, maps, args)
+    except BaseException:
+        if created:  # an interrupted first run leaves no empty folder
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+    stale = earlier_outputs(out, cube.name, written)
+    for p in stale:
+        p.unlink(missing_ok=True)
+    if stale:
+        print(
+            f"note: removed {len(stale)} file(s) of an earlier quicklook of {cube.name}: "
+            + ", ".join(p.name for p in stale),
+            file=sys.stderr,
+        )
+    calibrated = cube.calibration.source != "none"
+    if min(cube.shape[:2]) < 2 and calibrated:
+        print(
+            f"{cube.path}: a single spectrum or line ({cube.shape[0]} x {cube.shape[1]} px): "
+            "wrote the spectrum with its elements marked and no element maps"
+        )
+    if not calibrated:
+        print(
+            f"{cube.path}: no energy calibration (automatic calibration failed): wrote the "
+            "spectrum against channel numbers and no element maps"
+        )
+    for p in written:
+        print(p)
+    return 0
 
+
+def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> list[Path]:
+    """The sum-spectrum plot, one PNG per map and (--tiff) the map values; every file through
+    fileutil.atomic_path. Returns the paths written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..elements import element_lines
+    from ..fileutil import atomic_path
+
+    energy = cube.energy
     fig, ax = plt.subplots(figsize=(10, 4), dpi=110)
     ax.semilogy(energy, np.maximum(spectrum, 0.5), lw=0.8, color="k")
+    calibrated = cube.calibration.source != "none"
     ax.set_xlabel("energy (keV)" if calibrated else "channel (no calibration)")
     ax.set_ylabel("counts (sum over pixels)")
     ax.set_title(
@@ -93,8 +175,6 @@ def run(args) -> int:
         f"{cube.calibration.source}; suggested: {', '.join(suggested) or 'none'}",
         fontsize=9,
     )
-    from ..elements import element_lines
-
     for plan in plans:
         for fam_line in element_lines(plan.symbol):
             if energy[0] <= fam_line.energy <= energy[-1] and fam_line.family in (
@@ -142,16 +222,4 @@ def run(args) -> int:
         from ..analysis.export import save_element_maps
 
         written += save_element_maps(out, cube.name, plans, maps, inputs=[args.input])
-    if spot and calibrated:
-        print(
-            f"{cube.path}: a single spectrum or line ({cube.shape[0]} x {cube.shape[1]} px): "
-            "wrote the spectrum with its elements marked and no element maps"
-        )
-    if not calibrated:
-        print(
-            f"{cube.path}: no energy calibration (automatic calibration failed): wrote the "
-            "spectrum against channel numbers and no element maps"
-        )
-    for p in written:
-        print(p)
-    return 0
+    return written
