@@ -193,3 +193,17 @@ def test_a_signal_ends_the_command_wherever_it_lands(where, sig, code, word, tmp
     )
     assert (p.returncode, p.stderr) == (code, f"xrf-napari: {word}\n")
     assert p.stdout == ("done\n" if where == "atexit" else "")
+
+
+def test_running_out_of_memory_is_one_line_not_a_traceback(painted, tmp_path, monkeypatch, capsys):
+    """An allocation no check foresaw (numpy's 'Unable to allocate ...') ended in a traceback."""
+    import xrf_napari.cli.quicklook_cmd as quicklook
+
+    def starved(*args, **kwargs):
+        raise MemoryError("Unable to allocate 7.28 TiB for an array with shape (1000000, 1000000)")
+
+    monkeypatch.setattr(quicklook, "run", starved)
+    assert main(["quicklook", str(painted), "-o", str(tmp_path / "q")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith("xrf-napari quicklook: error: out of memory"), err
+    assert "Unable to allocate 7.28 TiB" in err, err

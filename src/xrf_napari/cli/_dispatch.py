@@ -127,3 +127,10 @@ def _run(prog: str, command: str, mod, args) -> int:
     except (OSError, ValueError) as exc:  # bad input: one clear line, no traceback
         print(f"{prog} {command}: error: {exc}", file=sys.stderr)
         return 2
+    except MemoryError as exc:  # an allocation the checks did not foresee: say so, no traceback
+        print(
+            f"{prog} {command}: error: out of memory ({exc or 'an allocation failed'}); nothing "
+            "was written: try a smaller input, tile or batch, or close other programs",
+            file=sys.stderr,
+        )
+        return 1
