@@ -11,41 +11,23 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from _cli_models import save_tiny_models, weights_args, write_toy_scan  # noqa: E402
+
 from xrf_napari.cli.main import main  # noqa: E402
-from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration  # noqa: E402
-from xrf_napari.io.project_h5 import write_cube  # noqa: E402
-from xrf_napari.models.weights import save_weights  # noqa: E402
-from xrf_napari.training.toy_data import toy_cube  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    from xrf_napari.models.dve import build_from_config as build_dve
-    from xrf_napari.models.uvit import build_from_config as build_uvit
-
     d = tmp_path_factory.mktemp("rec25")
-    counts, _, meta = toy_cube(20, 24, n_regions=2, seed=1, counts_per_pixel=300)
-    cal = Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH)
-    write_cube(d / "scan.h5", counts, cal, metadata=meta)
+    write_toy_scan(d / "scan.h5", 20, 24, n_regions=2)
     rng = np.random.default_rng(0)
     np.save(d / "noise.npy", rng.poisson(5, (16, 20, 256)).astype(np.uint16))
-    torch.manual_seed(0)
-    dve = build_dve({})
-    save_weights(dve.state_dict(), d / "dve.safetensors", dve.config)
-    cfg = {"img_size": 32, "patch": 8, "dim": 18, "depth": 3, "heads": 9, "mlp_ratio": 2.0}
-    uvit = build_uvit(cfg | {"pixel_skip": True, "head_hidden": 4})
-    save_weights(uvit.state_dict(), d / "uvit.safetensors", uvit.config)
+    save_tiny_models(d)
     return d
 
 
 def _weights(d):
-    return [
-        "--weights",
-        str(d / "uvit.safetensors"),
-        "--embedder-weights",
-        str(d / "dve.safetensors"),
-        "--no-progress",
-    ]
+    return weights_args(d, device=None)
 
 
 def _error(capsys) -> str:

@@ -5,38 +5,16 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from _cli_models import save_tiny_models, weights_args, write_toy_scan  # noqa: E402
+
 from xrf_napari.cli.main import main  # noqa: E402
-from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration  # noqa: E402
-from xrf_napari.io.project_h5 import write_cube  # noqa: E402
-from xrf_napari.models.weights import save_weights  # noqa: E402
-from xrf_napari.training.toy_data import toy_cube  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    from xrf_napari.models.dve import build_from_config as build_dve
-    from xrf_napari.models.uvit import build_from_config as build_uvit
-
     d = tmp_path_factory.mktemp("recolour")
-    counts, labels, meta = toy_cube(37, 53, n_regions=3, seed=1, counts_per_pixel=300)
-    cal = Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH)
-    cube = write_cube(d / "scan.h5", counts, cal, metadata=meta)
-    torch.manual_seed(0)
-    dve = build_dve({})
-    save_weights(dve.state_dict(), d / "dve.safetensors", dve.config)
-    uvit = build_uvit(
-        {
-            "img_size": 32,
-            "patch": 8,
-            "dim": 18,
-            "depth": 3,
-            "heads": 9,
-            "mlp_ratio": 2.0,
-            "pixel_skip": True,
-            "head_hidden": 4,
-        }
-    )
-    save_weights(uvit.state_dict(), d / "uvit.safetensors", uvit.config)
+    cube = write_toy_scan(d / "scan.h5", 37, 53, n_regions=3)[0]
+    save_tiny_models(d)
     return d, cube
 
 
@@ -45,15 +23,7 @@ def test_cli_writes_png_and_tiff_of_the_input_size(files, capsys):
     from PIL import Image
 
     d, cube = files
-    common = [
-        "--weights",
-        str(d / "uvit.safetensors"),
-        "--embedder-weights",
-        str(d / "dve.safetensors"),
-        "--device",
-        "cpu",
-        "--no-progress",
-    ]
+    common = weights_args(d)
     assert main(["recolour", str(cube), "--output", str(d / "out.png")] + common) == 0
     img = np.asarray(Image.open(d / "out.png"))
     assert img.shape == (37, 53, 3) and img.dtype == np.uint8

@@ -16,6 +16,8 @@ import pytest
 torch = pytest.importorskip("torch")
 tifffile = pytest.importorskip("tifffile")
 
+from _cli_models import save_tiny_models, weights_args, write_toy_scan  # noqa: E402
+
 from xrf_napari import fileutil
 from xrf_napari.cli.main import main
 from xrf_napari.cli.train import main as train_main
@@ -31,36 +33,19 @@ SRC = str(Path(fileutil.__file__).resolve().parents[1])  # the package under tes
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     """A TIFF stack and a project HDF5 cube of the same toy scan, and small DVE/UViT weights."""
-    from xrf_napari.models.dve import build_from_config as build_dve
-    from xrf_napari.models.uvit import build_from_config as build_uvit
-
     d = tmp_path_factory.mktemp("outputs")
-    counts, _, meta = toy_cube(20, 24, n_regions=3, seed=1, counts_per_pixel=300)
+    counts = write_toy_scan(d / "scan.h5", 20, 24, n_regions=3)[1]
     tifffile.imwrite(
         d / "stack.tif", np.ascontiguousarray(counts.transpose(2, 0, 1))
     )  # one page per channel
-    cal = Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH)
-    write_cube(d / "scan.h5", counts, cal, metadata=meta)
-    torch.manual_seed(0)
-    dve = build_dve({})
-    save_weights(dve.state_dict(), d / "dve.safetensors", dve.config)
-    uvit = build_uvit(
-        {"img_size": 16, "patch": 8, "dim": 18, "depth": 1, "heads": 9, "mlp_ratio": 2.0}
+    save_tiny_models(
+        d, {"img_size": 16, "patch": 8, "dim": 18, "depth": 1, "heads": 9, "mlp_ratio": 2.0}
     )
-    save_weights(uvit.state_dict(), d / "uvit.safetensors", uvit.config)
     return d
 
 
 def _weights(d):
-    return [
-        "--weights",
-        str(d / "uvit.safetensors"),
-        "--embedder-weights",
-        str(d / "dve.safetensors"),
-        "--device",
-        "cpu",
-        "--no-progress",
-    ]
+    return weights_args(d)
 
 
 # -- 1. no command can overwrite its input ---------------------------------------------------------

@@ -1,0 +1,50 @@
+"""Shared pieces of the command-line tests: a toy scan on the canonical grid and tiny random
+models saved like the shipped weights, so that `xrf-napari recolour` runs in a second."""
+
+from __future__ import annotations
+
+from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration
+
+#: A SmallUViT small enough for CPU tests, with the shipped model's pixel skip and head.
+TINY_UVIT = {
+    "img_size": 32,
+    "patch": 8,
+    "dim": 18,
+    "depth": 3,
+    "heads": 9,
+    "mlp_ratio": 2.0,
+    "pixel_skip": True,
+    "head_hidden": 4,
+}
+
+
+def write_toy_scan(path, h: int, w: int, n_regions: int, seed: int = 1):
+    """A toy cube (300 counts per pixel) written as project HDF5: (cube, counts, labels)."""
+    from xrf_napari.io.project_h5 import write_cube
+    from xrf_napari.training.toy_data import toy_cube
+
+    counts, labels, meta = toy_cube(h, w, n_regions=n_regions, seed=seed, counts_per_pixel=300)
+    cal = Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH)
+    return write_cube(path, counts, cal, metadata=meta), counts, labels
+
+
+def save_tiny_models(folder, uvit_config: dict = TINY_UVIT) -> None:
+    """dve.safetensors (default config) and uvit.safetensors, seeded, into `folder`."""
+    import torch
+
+    from xrf_napari.models.dve import build_from_config as build_dve
+    from xrf_napari.models.uvit import build_from_config as build_uvit
+    from xrf_napari.models.weights import save_weights
+
+    torch.manual_seed(0)
+    dve = build_dve({})
+    save_weights(dve.state_dict(), folder / "dve.safetensors", dve.config)
+    uvit = build_uvit(uvit_config)
+    save_weights(uvit.state_dict(), folder / "uvit.safetensors", uvit.config)
+
+
+def weights_args(folder, device: str | None = "cpu") -> list[str]:
+    """The recolour options naming the tiny models of `folder`, without a progress bar."""
+    args = ["--weights", str(folder / "uvit.safetensors")]
+    args += ["--embedder-weights", str(folder / "dve.safetensors")]
+    return args + (["--device", device] if device else []) + ["--no-progress"]
