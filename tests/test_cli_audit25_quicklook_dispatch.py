@@ -131,6 +131,7 @@ def test_quicklook_and_info_sum_show_progress_unless_told_not_to(painted, tmp_pa
     assert main(["quicklook", str(painted), "-o", str(tmp_path / "a")]) == 0
     err = capsys.readouterr().err
     assert "survey" in err and "maps" in err
+    assert "24/24 [" in err and "24.0/24.0" not in err, err  # counts, not "24.0/24.0"
     assert main(["quicklook", str(painted), "-o", str(tmp_path / "b"), "--no-progress"]) == 0
     assert capsys.readouterr().err == ""
     assert main(["info", str(painted), "--sum", "--json"]) == 0

@@ -71,7 +71,9 @@ def tqdm_callback(desc: str = "", unit: str = "px"):
     def callback(done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=True, dynamic_ncols=True)
+            # scaled counts (1.2M px) for big totals; 96/96 rows, not "96.0/96.0", for small
+            scale = total >= 1000
+            bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=scale, dynamic_ncols=True)
         if bar.total != total:
             bar.total = total
         bar.update(done - bar.n)
