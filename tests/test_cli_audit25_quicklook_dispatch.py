@@ -77,6 +77,27 @@ def test_a_rerun_removes_the_earlier_quicklooks_maps_and_nothing_else(painted, t
     )
 
 
+def test_every_quicklook_file_of_a_scan_has_one_safe_stem(painted, tmp_path):
+    """The PNGs were named by the scan's raw name, the TIFFs and CSV by its safe stem: a scan
+    called '.odd:name' gave a hidden '.odd:name_Fe_Ka.png' (':' refused on Windows) beside
+    'odd_name_Fe_Ka.tif', and a rerun did not find the PNGs to replace."""
+    import shutil
+
+    odd = tmp_path / ".odd:name.h5"
+    shutil.copy(painted, odd)
+    out = tmp_path / "look"
+    argv = ["quicklook", str(odd), "-o", str(out), "--tiff", "--elements"]
+    assert main([*argv, "Fe,Cu"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert names == {
+        "odd_name_sum_spectrum.png",
+        *(f"odd_name_{el}_Ka.{ext}" for el in ("Fe", "Cu") for ext in ("png", "tif")),
+        "odd_name_maps.csv",
+    }
+    assert main([*argv, "Fe"]) == 0  # the rerun finds the Cu map it did not rewrite
+    assert {p.name for p in out.iterdir()} == names - {"odd_name_Cu_Ka.png", "odd_name_Cu_Ka.tif"}
+
+
 def _commands():
     from xrf_napari.cli import main as cli_main
     from xrf_napari.cli import train

@@ -74,26 +74,23 @@ def choose_maps(
 
 def earlier_outputs(folder: Path, name: str, keep) -> list[Path]:
     """The files an earlier quicklook of scan `name` wrote in `folder` that this run did not
-    rewrite (`keep`): its maps of other elements (<name>_<El>_<line>.png / .tif) and
-    <name>_maps.csv. Left there they mixed two runs beside a table listing one; a file that
-    matches none of these exact names is the user's."""
+    rewrite (`keep`): its maps of other elements (<stem>_<El>_<line>.png / .tif) and
+    <stem>_maps.csv, <stem> being `name` made safe by file_stem. Left there they mixed two runs
+    beside a table listing one; a file that matches none of these exact names is the user's."""
     from ..analysis.export import file_stem
     from ..analysis.maps import FAMILIES
     from ..elements import element_symbol
 
     lines = "|".join(FAMILIES)
     stem = re.escape(file_stem(name))
-    ours = re.compile(
-        rf"{re.escape(name)}_(?P<png>[A-Z][a-z]?)_(?:{lines})\.png"
-        rf"|{stem}_(?P<tif>[A-Z][a-z]?)_(?:{lines})\.tif|{stem}_maps\.csv"
-    )
+    ours = re.compile(rf"{stem}_(?P<symbol>[A-Z][a-z]?)_(?:{lines})\.(?:png|tif)|{stem}_maps\.csv")
     keep = {Path(p).name for p in keep}
     found = []
     for p in sorted(folder.iterdir()):
         m = ours.fullmatch(p.name)
         if not m or p.name in keep or p.is_symlink() or not p.is_file():
             continue
-        symbol = m["png"] or m["tif"]
+        symbol = m["symbol"]
         try:
             if symbol and element_symbol(symbol) != symbol:
                 continue
@@ -104,6 +101,7 @@ def earlier_outputs(folder: Path, name: str, keep) -> list[Path]:
 
 
 def run(args) -> int:
+    from ..analysis.export import file_stem
     from ..fileutil import atomic_set, check_outputs
 
     out = Path(args.output)
@@ -111,7 +109,7 @@ def run(args) -> int:
     from ._args import read_scan
 
     cube = read_scan(args)
-    check_outputs(files=[out / f"{cube.name}_sum_spectrum.png"], inputs=[args.input])
+    check_outputs(files=[out / f"{file_stem(cube.name)}_sum_spectrum.png"], inputs=[args.input])
     elements = None
     if args.elements:  # any case or name, as --anode ('fe', 'Iron', 26 -> 'Fe')
         from ..elements import element_symbol
@@ -161,6 +159,7 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from ..analysis.export import file_stem
     from ..elements import element_lines
     from ..fileutil import atomic_path
 
@@ -195,7 +194,8 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
         )
     fig.tight_layout()
     written = []
-    target = out / f"{cube.name}_sum_spectrum.png"
+    stem = file_stem(cube.name)  # the TIFFs' and the CSV's stem too: one name per scan
+    target = out / f"{stem}_sum_spectrum.png"
     with atomic_path(target) as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
@@ -204,7 +204,7 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
     spot = min(cube.shape[:2]) < 2  # a spot spectrum or a line: its elements, but no image
     for plan in [] if spot else plans:
         m = maps[plan.symbol]
-        target = out / f"{cube.name}_{plan.symbol}_{plan.line.family}.png"
+        target = out / f"{stem}_{plan.symbol}_{plan.line.family}.png"
         fig, ax = plt.subplots(figsize=(6, 6 * m.shape[0] / max(m.shape[1], 1) + 0.6), dpi=110)
         vmax = float(np.percentile(m, 99.5)) if m.size > 1 else float(m.max())
         im = ax.imshow(m, cmap="magma", vmin=0, vmax=vmax if vmax > 0 else None)
