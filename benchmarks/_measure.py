@@ -19,7 +19,7 @@ import time
 def anon_kb() -> int:
     """RssAnon of this process in kB (0 where /proc is absent)."""
     try:
-        with open("/proc/self/status") as fh:
+        with open("/proc/self/status", encoding="utf-8") as fh:
             for line in fh:
                 if line.startswith("RssAnon:"):
                     return int(line.split()[1])

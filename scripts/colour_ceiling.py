@@ -190,7 +190,7 @@ def main(argv=None) -> int:
     for name, r in rows.items():
         print(f"| {name} | " + " | ".join(f"{r[c][0]:.2f} / {r[c][1]:.2f}" for c in cols) + " |")
     if args.out:
-        with open(args.out, "w") as fh:
+        with open(args.out, "w", encoding="utf-8") as fh:
             json.dump(rows, fh, indent=2)
     return 0
 

@@ -119,7 +119,7 @@ def main(argv=None) -> int:
             )
         )
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1, default=float))
+        Path(args.json).write_text(json.dumps(rows, indent=1, default=float), encoding="utf-8")
     return 0
 
 

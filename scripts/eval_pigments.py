@@ -365,7 +365,7 @@ def main(argv=None) -> int:
         )
         print(f"{f.name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1, default=str))
+        Path(args.json).write_text(json.dumps(rows, indent=1, default=str), encoding="utf-8")
     print(summarise(rows))
     print(breakdown(rows))
     print(hidden_summary(rows))

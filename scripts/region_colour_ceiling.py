@@ -147,7 +147,7 @@ def main(argv=None) -> int:
                 f"{m['de_median']:.2f} |"
             )
     if args.out:
-        with open(args.out, "w") as fh:
+        with open(args.out, "w", encoding="utf-8") as fh:
             json.dump(results, fh, indent=2)
     return 0
 

@@ -34,7 +34,7 @@ def tint_of(swatch: str) -> str:
 def load(pattern: str) -> list[dict]:
     rows = []
     for path in sorted(glob.glob(pattern)):
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             rows += [r for c in json.load(f)["per_cube"] for r in c.get("swatches", [])]
     return rows
 

@@ -271,7 +271,7 @@ def _start_training(argv, log):
     import time
 
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    with open(log, "w") as err:
+    with open(log, "w", encoding="utf-8") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "xrf_napari.cli.train", *argv], stderr=err, env=env
         )

@@ -89,7 +89,7 @@ def test_save_maps_writes_float_tiffs_and_their_table(docked, qtbot, tmp_path):
         data = tifffile.imread(tif)
         assert data.dtype == np.float32
         np.testing.assert_array_equal(data, widget.map_layers[sym].data.astype(np.float32))
-    with open(written[-1]) as f:
+    with open(written[-1], encoding="utf-8") as f:
         rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
     fe = next(r for r in rows if r["element"] == "Fe")
     assert fe["line"] == "Ka" and 6.2 < float(fe["peak_from_keV"]) < 6.4 < float(fe["peak_to_keV"])

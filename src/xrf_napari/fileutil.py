@@ -46,7 +46,7 @@ def _umask() -> int:
     """The process umask without changing it
     (os.umask(0) would briefly open up other threads' files)."""
     with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
+        for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
             if line.startswith("Umask:"):
                 return int(line.split()[1], 8)
     mask = os.umask(0o022)

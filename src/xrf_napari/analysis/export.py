@@ -30,7 +30,7 @@ def save_spectra_csv(
     ]
     x0 = items[0][1]
     wide = all(x.shape == x0.shape and np.allclose(x, x0) for _, x, _ in items)
-    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
         for line in comments or []:
             f.write(f"# {line}\n")
         writer = csv.writer(f)
@@ -158,7 +158,7 @@ def save_element_maps(folder, name: str, plans, maps: dict, inputs=()) -> list[P
             ]
         )
     table = folder / names[-1]
-    with atomic_path(table) as tmp, open(tmp, "w", newline="") as f:
+    with atomic_path(table) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
         f.write(f"# net line counts per pixel of {name}; one 32-bit float TIFF per map\n")
         writer = csv.writer(f)
         writer.writerow(

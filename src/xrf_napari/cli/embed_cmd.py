@@ -126,7 +126,10 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood) -> No
     write_png(paths["labels.png"], label_colours(result.k)[result.labels])
     energy = cube.energy
     header = "energy_keV," + ",".join(f"cluster_{i + 1}" for i in range(result.k))
-    with atomic_path(paths["cluster_spectra.csv"], suffix=".csv") as tmp, open(tmp, "w") as fh:
+    with (
+        atomic_path(paths["cluster_spectra.csv"], suffix=".csv") as tmp,
+        open(tmp, "w", encoding="utf-8") as fh,
+    ):
         fh.write(
             f"# mean counts per pixel of each K-Means cluster; source {src}; "
             f"calibration {cube.calibration.source}\n"

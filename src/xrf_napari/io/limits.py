@@ -125,9 +125,11 @@ def memory_budget() -> int:
             pass
     try:
         cg = Path("/sys/fs/cgroup")
-        mx = (cg / "memory.max").read_text().strip()
+        mx = (cg / "memory.max").read_text(encoding="utf-8").strip()
         if mx != "max":
-            limits.append(int(mx) - int((cg / "memory.current").read_text().strip()))
+            limits.append(
+                int(mx) - int((cg / "memory.current").read_text(encoding="utf-8").strip())
+            )
     except (OSError, ValueError):
         pass
     try:
@@ -135,7 +137,7 @@ def memory_budget() -> int:
 
         soft, _ = resource.getrlimit(resource.RLIMIT_AS)
         if soft != resource.RLIM_INFINITY:
-            with open("/proc/self/statm") as fh:
+            with open("/proc/self/statm", encoding="utf-8") as fh:
                 vm = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
             limits.append(soft - vm)
     except (ImportError, OSError, ValueError):

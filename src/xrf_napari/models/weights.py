@@ -246,7 +246,7 @@ def check_weights(state: dict, config: dict, path="weights") -> None:
 def manifest() -> dict:
     if not MANIFEST.is_file():
         return {}
-    return json.loads(MANIFEST.read_text())
+    return json.loads(MANIFEST.read_text(encoding="utf-8"))
 
 
 def resolve_weights(name: str, path=None) -> tuple[Path, str | None]:
@@ -276,4 +276,4 @@ def register_shipped(name: str, file: Path, extra: dict | None = None) -> None:
     data = manifest()
     data[name] = {"file": Path(file).name, "sha256": sha256_of(file), **(extra or {})}
     with atomic_path(MANIFEST) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -190,7 +190,7 @@ def check_set_complete(data_dir) -> None:
     manifest ('cubes')"). Folders without a generator's manifest pass."""
     mpath = Path(data_dir) / "manifest.json"
     try:
-        manifest = json.loads(mpath.read_text())
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return
     if isinstance(manifest, dict) and "generator" in manifest and "cubes" not in manifest:
@@ -410,7 +410,7 @@ def generate_dataset(
     mpath = out / "manifest.json"
     # Written before any cube, so a killed run leaves the options its cubes were made with.
     with atomic_path(mpath) as tmp:
-        tmp.write_text(json.dumps(head, indent=1))
+        tmp.write_text(json.dumps(head, indent=1), encoding="utf-8")
     workers = max(1, workers or os.cpu_count() or 1)
     todo = [(i, cfg) for i in range(cfg.n_cubes)]
     entries = []
@@ -440,7 +440,7 @@ def generate_dataset(
         head["test_images"] = [p.name for p in all_imgs if image_split(p.name) == "test"]
         head["train_images"] = [p.name for p in all_imgs if image_split(p.name) == "train"]
     with atomic_path(mpath) as tmp:
-        tmp.write_text(json.dumps(head, indent=1))
+        tmp.write_text(json.dumps(head, indent=1), encoding="utf-8")
     return mpath
 
 
@@ -487,7 +487,7 @@ def _check_resumable(out: Path, head: dict, n_cubes: int) -> None:
         return
     mpath = out / "manifest.json"
     try:
-        old = json.loads(mpath.read_text())
+        old = json.loads(mpath.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ValueError(
             f"{out} holds {len(found)} cube file(s) but no manifest.json saying how they were "

@@ -85,7 +85,7 @@ def source_files(data_dir) -> list[tuple[Path, Path]]:
         raise ValueError(f"{data_dir} has no manifest.json: not a generated dataset")
     check_set_complete(data_dir)
     try:
-        manifest = json.loads(mpath.read_text())
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
         names = [c["file"] for c in manifest["cubes"]]
         is_native = manifest.get("native")  # None: a manifest not from generate
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -202,7 +202,7 @@ def check_export_folder(out, head: dict, stems) -> None:
 def read_export_manifest(path) -> dict:
     """An export folder's export.json; a ValueError naming it when unreadable."""
     try:
-        head = json.loads(Path(path).read_text())
+        head = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path}: unreadable export manifest ({exc})") from None
     if not isinstance(head, dict) or "format" not in head:
@@ -224,7 +224,7 @@ def export_set(data_dir, out, fmt: str, max_cubes: int | None = None) -> list[Pa
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / EXPORT_MANIFEST) as tmp:
-        tmp.write_text(json.dumps(head, indent=1))
+        tmp.write_text(json.dumps(head, indent=1), encoding="utf-8")
     written = []
     for canon, src in sources:
         with h5py.File(src, "r") as f:
@@ -247,7 +247,9 @@ def export_set(data_dir, out, fmt: str, max_cubes: int | None = None) -> list[Pa
         _write_sidecar(out / f"{name}{SIDECAR}", targets, meta)
         written.append(path)
     with atomic_path(out / EXPORT_MANIFEST) as tmp:
-        tmp.write_text(json.dumps({**head, "cubes": [p.name for p in written]}, indent=1))
+        tmp.write_text(
+            json.dumps({**head, "cubes": [p.name for p in written]}, indent=1), encoding="utf-8"
+        )
     return written
 
 

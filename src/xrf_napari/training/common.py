@@ -318,7 +318,7 @@ def _restore(module, state: dict, path, what: str) -> None:
 
 def write_json(path, data: dict) -> None:
     with atomic_path(path) as tmp:
-        Path(tmp).write_text(json.dumps(data, indent=2, default=float) + "\n")
+        Path(tmp).write_text(json.dumps(data, indent=2, default=float) + "\n", encoding="utf-8")
 
 
 def plot_curves(path, curves: dict[str, list[tuple[int, float]]], title: str = "") -> None:

@@ -461,7 +461,9 @@ def run(args) -> int:
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / "eval.json", results)
         with atomic_path(out / "eval.md") as tmp:
-            Path(tmp).write_text(table + "\n" + (f"\n{ari_table}\n" if ari_table else ""))
+            Path(tmp).write_text(
+                table + "\n" + (f"\n{ari_table}\n" if ari_table else ""), encoding="utf-8"
+            )
         save_grid(out / "recolour_grid.png", images, args.grid)
         print(
             f"wrote {out / 'eval.md'}, {out / 'eval.json'}, {out / 'recolour_grid.png'}",

@@ -187,5 +187,7 @@ def write_toy_dataset(
             targets={"labels": labels, "palette": palette, "rgb": rgb},
         )
         names.append(name)
-    (folder / "manifest.json").write_text(json.dumps({"cubes": names, "toy": True}, indent=2))
+    (folder / "manifest.json").write_text(
+        json.dumps({"cubes": names, "toy": True}, indent=2), encoding="utf-8"
+    )
     return folder

@@ -148,7 +148,7 @@ def resolve_config(args) -> dict:
     if getattr(args, "config", None):
         path = Path(args.config)
         try:
-            user = json.loads(path.read_text())
+            user = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"cannot read config {path}: {exc}") from exc
         user = check_config(user, cfg, DVE_DEFAULTS, path, DERIVED_KEYS, config_ranges())

@@ -188,7 +188,7 @@ def resolve_config(args) -> dict:
     if args.config:
         path = Path(args.config)
         try:
-            user = json.loads(path.read_text())
+            user = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"cannot read config {path}: {exc}") from exc
         if isinstance(user, dict):  # a run's config.json records the weights it fine-tuned

@@ -1,0 +1,26 @@
+"""Outputs audit 26 (/work/runs26/audit_out/report.md): what the plugin writes can be trusted
+and re-read whatever the machine's locale, name or interruption."""
+
+import os
+import subprocess
+import sys
+
+
+def test_text_outputs_are_utf8_under_a_non_utf8_locale(tmp_path):
+    """Finding 3: CSVs were written in the locale's encoding, so under cp1252 (Windows) or the
+    POSIX locale a map note's 'α' or a scan named 'pinturé' failed the save after the compute."""
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    code = (
+        "import numpy as np, sys\n"
+        "from xrf_napari.analysis.export import save_spectra_csv\n"
+        "assert sys.flags.utf8_mode == 0\n"
+        "save_spectra_csv(sys.argv[1], {'mean': (np.arange(3.0), np.ones(3))},\n"
+        "                 comments=['cube: pintur\\u00e9; Pb L\\u03b1 overlaps As K\\u03b1'])\n"
+    )
+    out = tmp_path / "spectra.csv"
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(out)], env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    text = out.read_bytes().decode("utf-8")
+    assert "pinturé" in text and "Pb Lα overlaps As Kα" in text
