@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+
 
 def test_text_outputs_are_utf8_under_a_non_utf8_locale(tmp_path):
     """Finding 3: CSVs were written in the locale's encoding, so under cp1252 (Windows) or the
@@ -24,3 +26,14 @@ def test_text_outputs_are_utf8_under_a_non_utf8_locale(tmp_path):
     assert run.returncode == 0, run.stderr
     text = out.read_bytes().decode("utf-8")
     assert "pinturé" in text and "Pb Lα overlaps As Kα" in text
+
+
+def test_every_region_up_to_max_k_has_its_own_colour():
+    """Finding 9: labels.png cycled tab20's 20 colours while K may reach 30: regions 1 and 21
+    were painted alike."""
+    from xrf_napari.analysis.embed import MAX_K, label_colours
+
+    colours = label_colours(MAX_K)
+    assert colours.shape == (MAX_K + 1, 3) and colours.dtype == np.uint8
+    assert tuple(colours[0]) == (0, 0, 0)
+    assert len({tuple(c) for c in colours}) == MAX_K + 1  # black and MAX_K distinct colours

@@ -453,12 +453,13 @@ def iter_cluster_spectra(cube, labels: np.ndarray, block_bytes: int | None = Non
 
 
 def label_colours(k: int) -> np.ndarray:
-    """(k + 1, 3) uint8: black for 0 (masked), then a qualitative palette (tab20): the colours of
-    a labels PNG, the same from the CLI and the Embed dock."""
+    """(k + 1, 3) uint8: black for 0 (masked), then a qualitative palette: the colours of a labels
+    PNG, the same from the CLI and the Embed dock. tab20 then tab20b: 40 distinct colours, so
+    every K up to MAX_K paints each region apart (tab20 alone painted regions 1 and 21 alike)."""
     import matplotlib
 
-    cmap = matplotlib.colormaps["tab20"]
-    cols = [(0, 0, 0)] + [tuple(int(255 * c) for c in cmap(i % 20)[:3]) for i in range(k)]
+    palette = [matplotlib.colormaps[name](i)[:3] for name in ("tab20", "tab20b") for i in range(20)]
+    cols = [(0, 0, 0)] + [tuple(round(255 * c) for c in palette[i % 40]) for i in range(k)]
     return np.asarray(cols, dtype=np.uint8)
 
 
