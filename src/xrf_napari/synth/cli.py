@@ -37,7 +37,8 @@ def configure(p):
     p.add_argument(
         "--native",
         action="store_true",
-        help="also write each cube at the instrument's native channels",
+        help="also write each cube at the instrument's native channels; the canonical cube is "
+        "then re-binned from that draw, so its counts differ from a run without --native",
     )
     p.add_argument(
         "--period", action="store_true", help="period-consistent palettes (random year per cube)"
