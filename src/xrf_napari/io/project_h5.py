@@ -34,12 +34,22 @@ def write_cube(
     live_time: np.ndarray | None = None,
     compression: str = "gzip",
 ) -> Path:
-    """Write a cube atomically. targets: optional {"rgb", "palette", "labels"} arrays."""
+    """Write a cube atomically. targets: optional {"rgb", "palette", "labels"} arrays.
+
+    Counts `read_cube` would refuse (not 3-D, not numbers, NaN/inf, negative) are refused here
+    first, in the reader's words and before any temporary exists: a saved result must reopen."""
     import h5py
 
+    from ..errors import CubeReadError, check_values, require_3d, require_numeric
+
+    path = Path(path)
     counts = np.asarray(counts)
-    if counts.ndim != 3:
-        raise ValueError(f"counts must be (H, W, C), got shape {counts.shape}")
+    try:
+        require_3d(counts.shape, path, "counts array")
+        require_numeric(counts.dtype, path, "counts array")
+        check_values(counts, path, "the array given")
+    except CubeReadError as exc:
+        raise ValueError(f"{path} not written: {exc.problem}") from None
     h, w, c = counts.shape
     chunk = (min(h, 16), min(w, 16), c)
     opts = (
@@ -47,7 +57,6 @@ def write_cube(
         if compression == "gzip"
         else {"compression": compression}
     )
-    path = Path(path)
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         f.attrs["format"] = FORMAT
         f.attrs["metadata"] = json.dumps(metadata or {}, default=_json_default)

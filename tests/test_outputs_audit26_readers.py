@@ -1,0 +1,40 @@
+"""Outputs audit 26, the reading side: files the project writes reopen (project HDF5 counts a reader
+would refuse are refused when written, its energy says keV), embed's labels.h5 / latent.h5 open in
+napari, and a save dialog's name without a suffix gets the chosen filter's."""
+
+import numpy as np
+import pytest
+
+h5py = pytest.importorskip("h5py")
+
+from xrf_napari.energy import Calibration  # noqa: E402
+from xrf_napari.io import read_cube  # noqa: E402
+from xrf_napari.io.project_h5 import write_cube  # noqa: E402
+
+CAL = Calibration(1.025, 0.05)
+
+
+@pytest.mark.parametrize(
+    ("counts", "words"),
+    [
+        (np.where(np.arange(4 * 4 * 64).reshape(4, 4, 64) == 5, np.nan, 1.0), "NaN or infinite"),
+        (np.full((4, 4, 64), np.inf, np.float32), "NaN or infinite"),
+        (np.ones((4, 4, 64), np.float32) - 2, "negative values"),
+        (np.ones((4, 4, 64), np.int16) * -3, "negative values"),
+        (np.full((4, 4, 64), "7"), "not integer or float counts"),
+        (np.ones((4, 64)), "must be 3-D"),
+    ],
+)
+def test_write_cube_refuses_counts_read_cube_refuses(tmp_path, counts, words):
+    """Finding 13: counts with a NaN or a negative value were written without complaint, and the
+    saved result then failed to reopen. Now they are refused in the reader's words, naming the
+    file, before a temporary exists; an earlier file of that name is untouched."""
+    target = tmp_path / "saved.h5"
+    write_cube(target, np.ones((4, 4, 64), np.uint16), CAL)
+    before = target.read_bytes()
+    with pytest.raises(ValueError, match=words) as err:
+        write_cube(target, counts, CAL)
+    assert str(target) in str(err.value) and "not written" in str(err.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["saved.h5"]  # no temporary left
+    assert target.read_bytes() == before
+    read_cube(target)  # still the earlier, readable file
