@@ -38,3 +38,17 @@ def test_write_cube_refuses_counts_read_cube_refuses(tmp_path, counts, words):
     assert [p.name for p in tmp_path.iterdir()] == ["saved.h5"]  # no temporary left
     assert target.read_bytes() == before
     read_cube(target)  # still the earlier, readable file
+
+
+def test_project_h5_says_its_energy_is_in_kev(tmp_path):
+    """Finding 12: /energy and the /counts calibration attributes had no unit (other tools had
+    to guess); the project's reader and the generic HDF5 reader still agree on the calibration."""
+    path = write_cube(tmp_path / "cube.h5", np.ones((3, 3, 128), np.uint16), CAL)
+    with h5py.File(path, "r") as f:
+        assert f["energy"].attrs["units"] == "keV"
+        assert f["counts"].attrs["energy_units"] == "keV"
+    for cube in (
+        read_cube(path, auto_calibrate=False),
+        read_cube(path, dataset="counts", auto_calibrate=False),
+    ):
+        assert (cube.calibration.offset, cube.calibration.gain) == pytest.approx((1.025, 0.05))

@@ -2,10 +2,11 @@
 for saving results. Documented in docs/file_format.md.
 
     /counts        (H, W, C) counts, chunked per pixel tile, compressed; attrs offset, gain,
-                   quadratic (keV) and calibration_source
-    /energy        (C,) keV at channel centres (redundant, for other tools)
+                   quadratic, energy_units = "keV" and calibration_source
+    /energy        (C,) keV at channel centres (redundant, for other tools); attr units = "keV"
     /live_time     optional (H, W) seconds
-    /targets/rgb, /targets/palette (H, W, 3) uint8 and /targets/labels (H, W) int32: optional
+    /targets/rgb, /targets/palette (H, W, 3) uint8 and /targets/labels (H, W) int32: optional;
+                   labels count regions from 0 (`pigments --labels` adds 1: 0 is "no region")
     root attrs     format, metadata (a JSON string: instrument profile, recipes, source image, seed)
 """
 
@@ -65,7 +66,8 @@ def write_cube(
         d.attrs["gain"] = calibration.gain
         d.attrs["quadratic"] = calibration.quadratic
         d.attrs["calibration_source"] = calibration.source
-        f.create_dataset("energy", data=calibration.energy(c))
+        d.attrs["energy_units"] = "keV"  # of offset/gain/quadratic: /counts are counts
+        f.create_dataset("energy", data=calibration.energy(c)).attrs["units"] = "keV"
         if live_time is not None:
             f.create_dataset("live_time", data=np.asarray(live_time, dtype=np.float32))
         for name, arr in (targets or {}).items():
