@@ -96,7 +96,14 @@ def _load_cached(path_str: str, sha: str | None, device_name: str, stamp=None) -
     else:
         raise WeightsError(f"weights file {path_str} kept changing while it was read")
     require_model(config, "dve", path_str)
-    model = build_from_config(config)
+    import torch
+
+    # The default initialisation, overwritten at once, must not draw from the caller's random
+    # stream: a recolouriser seeded before loading its embedder started from other weights
+    # whenever this cache already held it, or held it for another device (reproducibility audit
+    # 26, finding 1).
+    with torch.random.fork_rng(devices=[]):
+        model = build_from_config(config)
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:

@@ -788,6 +788,9 @@ def _build(args) -> _Run:
         "target": cfg["target"],
         **({"init": init_info} if init_info else {}),
     }
+    # Seeded again right here: the initial weights depend on the seed alone, not on what drew from
+    # torch's stream since (loading or building embedders, on one device or two; audit 26, 1).
+    seed_everything(cfg["seed"])
     core = build_from_config(model_cfg)
     if init_state is not None:
         core.load_state_dict(init_state)

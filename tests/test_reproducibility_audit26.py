@@ -1,0 +1,136 @@
+"""Reproducibility audit 26 (training): initial weights independent of the process's history,
+the commands recorded as parsed and across --resume, thread counts, training paintings recorded
+and checked by evaluate, the SmallUViT's training block, loss curves across --resume."""
+
+import argparse
+import hashlib
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from xrf_napari.models.weights import save_weights  # noqa: E402
+from xrf_napari.training.toy_data import write_toy_dataset  # noqa: E402
+
+#: A SmallUViT small enough for a step in milliseconds (as tests/test_train_cli_hardening.py).
+REC_CONFIG = {
+    "model": {"patch": 8, "dim": 18, "depth": 3, "heads": 9, "mlp_ratio": 2.0, "head_hidden": 4},
+    "crop": 32,
+    "batch": 4,
+    "log_every": 2,
+    "warmup": 1,
+    "baseline_steps": 0,
+}
+
+
+def _embedder_config(**over):
+    from xrf_napari.training.train_embedder import DEFAULT_TRAIN_CONFIG
+
+    cfg = json.loads(json.dumps(DEFAULT_TRAIN_CONFIG))
+    cfg.update(
+        model={**cfg["model"], "hidden": [32, 16, 8]},
+        steps=4,
+        cubes_per_batch=4,
+        pixels_per_cube_batch=16,
+        pixels_per_cube=64,
+        warmup_steps=1,
+        log_every=2,
+        checkpoint_every=2,
+        mmd_samples=32,
+    )
+    cfg.update(over)
+    return cfg
+
+
+def _name_paintings(data, names) -> None:
+    """Give the cubes of a toy set the source paintings `names` (metadata source.image), as the
+    generator records them."""
+    import h5py
+
+    from xrf_napari.training.data import list_cubes
+
+    for path, name in zip(list_cubes(data), names):
+        with h5py.File(path, "r+") as f:
+            meta = json.loads(f.attrs.get("metadata", "{}"))
+            meta["source"] = {"image": name}
+            f.attrs["metadata"] = json.dumps(meta)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """(folder, dataset, embedder weights, recolouriser config, embedder config)."""
+    from xrf_napari.models.dve import build_from_config
+
+    d = tmp_path_factory.mktemp("audit26")
+    torch.manual_seed(0)
+    dve = build_from_config({})
+    save_weights(dve.state_dict(), d / "dve.safetensors", dve.config)
+    (d / "rec.json").write_text(json.dumps(REC_CONFIG), encoding="utf-8")
+    (d / "emb.json").write_text(json.dumps(_embedder_config()), encoding="utf-8")
+    data = write_toy_dataset(d / "data", n_cubes=4, size=40, seed=3)
+    _name_paintings(data, ["bosch.jpg", "caravaggio.jpg", "bosch.jpg", "vermeer.png"])
+    return d, data, d / "dve.safetensors", d / "rec.json", d / "emb.json"
+
+
+def _rec_argv(setup, out, *extra):
+    d, data, dve, rec, _ = setup
+    argv = ["recolouriser", "--data", str(data), "--embedder", str(dve), "--out", str(out)]
+    return argv + ["--config", str(rec), "--device", "cpu", "--no-progress", *extra]
+
+
+def _emb_argv(setup, out, *extra):
+    d, data, _, _, emb = setup
+    argv = ["embedder", "--data", str(data), "--out", str(out), "--config", str(emb)]
+    return argv + ["--device", "cpu", "--no-progress", *extra]
+
+
+def _state_hash(state: dict) -> str:
+    h = hashlib.sha1()
+    for k in sorted(state):
+        h.update(k.encode())
+        h.update(state[k].detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+# -- finding 1: the SmallUViT's initial weights ------------------------------------------------
+def test_loading_an_embedder_draws_nothing_from_the_callers_random_stream(setup):
+    from xrf_napari.analysis.embed import _load_cached, load_embedder
+
+    _load_cached.cache_clear()
+    torch.manual_seed(7)
+    before = torch.get_rng_state()
+    load_embedder(setup[2], "cpu")
+    assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_recolouriser_initial_weights_do_not_depend_on_the_embedder_cache(
+    setup, tmp_path, monkeypatch
+):
+    """The same seed and config gave other initial weights when the embedder was already cached
+    in the process (a notebook, a second main() call), or cached for a second device (CUDA: the
+    'cpu' hash, then 'cuda:0' for the embedding pass): building the DVE drew from the global
+    stream between the seed and the SmallUViT's initialisation."""
+    from xrf_napari.analysis import embed
+    from xrf_napari.training import train_recolouriser as tr
+
+    parser = argparse.ArgumentParser()
+    tr.configure(parser)
+
+    def initial(name):
+        args = parser.parse_args(_rec_argv(setup, tmp_path / name, "--steps", "1")[1:])
+        return _state_hash(tr._build(args).core.state_dict())
+
+    embed._load_cached.cache_clear()
+    fresh = initial("fresh")
+    cached = initial("cached")  # the embedder is in the cache now
+    embed._load_cached.cache_clear()
+    original = embed.load_embedder
+
+    def two_keys(weights=None, device="auto"):  # as on CUDA: a second build for another key
+        original(weights, "auto")
+        return original(weights, device)
+
+    monkeypatch.setattr(embed, "load_embedder", two_keys)
+    two = initial("two")
+    assert fresh == cached == two
