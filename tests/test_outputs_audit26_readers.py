@@ -52,3 +52,50 @@ def test_project_h5_says_its_energy_is_in_kev(tmp_path):
         read_cube(path, dataset="counts", auto_calibrate=False),
     ):
         assert (cube.calibration.offset, cube.calibration.gain) == pytest.approx((1.025, 0.05))
+
+
+def test_a_name_typed_without_a_suffix_gets_the_chosen_filters(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Finding 14: Qt's save dialog returns a typed name bare; Spectrum › Export CSV wrote a
+    suffix-less file napari did not reopen (Recolour refused it, Embed switched to .png). Every
+    dock's dialog (ask_save_path) now adds the chosen filter's suffix, and asks before replacing a
+    file of the completed name, which the dialog never named."""
+    from _napari_helpers import open_cube, scripted_questions, wait_idle, write_painted_cube
+    from qtpy.QtWidgets import QFileDialog, QMessageBox
+
+    from xrf_napari._reader import napari_get_reader
+    from xrf_napari.widgets._common import ask_save_path
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    def dialog_returns(typed, chosen):
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (typed, chosen))
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
+    spectrum = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(spectrum)
+    wait_idle(qtbot, spectrum.job)
+    dialog_returns(str(tmp_path / "spectra"), "CSV (*.csv)")
+    spectrum._export_clicked()
+    assert not (tmp_path / "spectra").exists()
+    assert napari_get_reader(str(tmp_path / "spectra.csv")) is not None  # reopens as a spectrum
+
+    asked, answer = scripted_questions(monkeypatch)
+    images = "PNG (*.png);;TIFF (*.tif *.tiff)"
+    for typed, chosen, expected in (
+        ("clusters", "TIFF (*.tif *.tiff)", "clusters.tif"),
+        ("clusters", "", "clusters.png"),  # no filter reported: the first one
+        ("clusters.tiff", "PNG (*.png)", "clusters.tiff"),  # a suffix typed is kept
+    ):
+        dialog_returns(str(tmp_path / typed), chosen)
+        assert ask_save_path(None, "Save", images) == str(tmp_path / expected)
+    dialog_returns("", "")  # cancelled
+    assert ask_save_path(None, "Save", images) == ""
+    assert not asked
+    dialog_returns(str(tmp_path / "spectra"), "CSV (*.csv)")  # spectra.csv exists now
+    answer(QMessageBox.No)
+    assert ask_save_path(None, "Export", "CSV (*.csv)") == ""
+    assert "spectra.csv" in asked[-1]
+    answer(QMessageBox.Yes)
+    assert ask_save_path(None, "Export", "CSV (*.csv)") == str(tmp_path / "spectra.csv")

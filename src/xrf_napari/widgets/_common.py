@@ -541,8 +541,27 @@ def report_error(exc: BaseException, context: str = "") -> None:
 
 # -- files ---------------------------------------------------------------------------------------
 def ask_save_path(parent, title: str, filters: str, suggested: str = "") -> str:
-    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
-    return path
+    """The path chosen in a save dialog ("" if cancelled). A name typed without a suffix gets the
+    chosen filter's first one ("PNG (*.png)": name.png), as native dialogs add it: Qt's own
+    returned it bare, and each dock coped differently (a CSV napari would not reopen, a refusal
+    after the dialog closed, a silent .png). The dialog asked about the bare name only, so
+    replacing a file of the completed name is asked here."""
+    path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    if not path or os.path.splitext(os.path.basename(path))[1]:
+        return path
+    suffix = filter_suffix(chosen or filters.split(";;")[0])
+    if not suffix:
+        return path
+    path += suffix
+    return path if confirm_replace(parent, [path], "the file") else ""
+
+
+def filter_suffix(name_filter: str) -> str:
+    """The first suffix of a dialog filter ("TIFF (*.tif *.tiff)": ".tif"; "All (*)": "")."""
+    import re
+
+    found = re.search(r"\*(\.[^\s;()*]+)", name_filter)
+    return found.group(1) if found else ""
 
 
 def ask_folder(parent, title: str) -> str:
