@@ -5,12 +5,15 @@ and checked by evaluate, the SmallUViT's training block, loss curves across --re
 import argparse
 import hashlib
 import json
+import shlex
+import sys
 
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from xrf_napari.models.weights import save_weights  # noqa: E402
+from xrf_napari.cli.train import main  # noqa: E402
+from xrf_napari.models.weights import load_weights, save_weights  # noqa: E402
 from xrf_napari.training.toy_data import write_toy_dataset  # noqa: E402
 
 #: A SmallUViT small enough for a step in milliseconds (as tests/test_train_cli_hardening.py).
@@ -134,3 +137,16 @@ def test_recolouriser_initial_weights_do_not_depend_on_the_embedder_cache(
     monkeypatch.setattr(embed, "load_embedder", two_keys)
     two = initial("two")
     assert fresh == cached == two
+
+
+# -- finding 8: the command recorded is the one parsed -----------------------------------------
+def test_the_command_recorded_is_the_argv_main_parsed_not_sys_argv(setup, tmp_path, monkeypatch):
+    """main(argv) from a script recorded the script's own sys.argv as the training command."""
+    monkeypatch.setattr(sys, "argv", ["/work/pipeline.py", "twice", "a", "b"])
+    argv = _emb_argv(setup, tmp_path / "emb", "--steps", "2")
+    assert main(argv) == 0
+    command = shlex.join(["xrf-napari-train", *argv])
+    out = tmp_path / "emb"
+    assert json.loads((out / "config.json").read_text(encoding="utf-8"))["command"] == command
+    assert json.loads((out / "metrics.json").read_text(encoding="utf-8"))["command"] == command
+    assert load_weights(out / "dve.safetensors")[1]["training"]["command"] == command

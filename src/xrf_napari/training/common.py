@@ -11,13 +11,23 @@ import numpy as np
 from ..fileutil import atomic_path, remove_stale_temporaries
 
 
-def command_line() -> str:
-    """This process's command, quoted for a shell (written into config.json, metrics.json and the
-    weights): `" ".join` lost the quoting of a path with spaces, so the record did not rerun."""
-    import shlex
+def parsed_argv() -> list[str]:
+    """The arguments the running command parsed (cli._dispatch records them): main(argv) called
+    from a script or a test parses its argv, not sys.argv (reproducibility audit 26, finding 8)."""
     import sys
 
-    return shlex.join(["xrf-napari-train", *sys.argv[1:]])
+    from ..cli import _dispatch
+
+    argv = _dispatch.current_argv
+    return list(sys.argv[1:] if argv is None else argv)
+
+
+def command_line() -> str:
+    """This command, quoted for a shell (written into config.json, metrics.json and the weights):
+    `" ".join` lost the quoting of a path with spaces, so the record did not rerun."""
+    import shlex
+
+    return shlex.join(["xrf-napari-train", *parsed_argv()])
 
 
 def model_ranges() -> dict:
@@ -176,7 +186,7 @@ class StopSignals:
         import sys
 
         command = command_line()
-        if "--resume" not in sys.argv[1:]:
+        if "--resume" not in parsed_argv():
             command += " --resume"
         if show:
             print(
