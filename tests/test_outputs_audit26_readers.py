@@ -99,3 +99,66 @@ def test_a_name_typed_without_a_suffix_gets_the_chosen_filters(
     assert "spectra.csv" in asked[-1]
     answer(QMessageBox.Yes)
     assert ask_save_path(None, "Export", "CSV (*.csv)") == str(tmp_path / "spectra.csv")
+
+
+@pytest.fixture(scope="module")
+def embed_outputs(tmp_path_factory):
+    """A real `xrf-napari embed` run on a 72 x 8 toy scan with tiny models: (scan, out folder).
+    72 rows: the (72, 8, 3) latent then also looks like a channel-first cube of 72 channels."""
+    pytest.importorskip("torch")
+    from _cli_models import save_tiny_models, write_toy_scan
+
+    from xrf_napari.cli.main import main
+
+    d = tmp_path_factory.mktemp("embed26")
+    scan = write_toy_scan(d / "scan.h5", 72, 8, 3)[0]
+    save_tiny_models(d)
+    args = ["embed", str(scan), "-o", str(d / "out"), "-k", "3", "--no-progress"]
+    assert main([*args, "--weights", str(d / "dve.safetensors"), "--device", "cpu"]) == 0
+    return scan, d / "out"
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("labels.h5", ["region map", "xrf-napari embed", "3 regions of", "pigments", "--labels"]),
+        ("latent.h5", ["latent image", "xrf-napari embed", "not a scan", "open the scan"]),
+    ],
+)
+def test_read_cube_says_what_an_embed_output_is(embed_outputs, name, words):
+    """Finding 5: read_cube said "no datacube found" of labels.h5 (and took a latent of 64 rows
+    or more for a cube of 64+ channels); now it says what the file is and where it serves."""
+    from xrf_napari.io import CubeReadError
+
+    path = embed_outputs[1] / name
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path)
+    assert str(path) in str(err.value)
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_embed_outputs_open_in_napari(embed_outputs, make_napari_viewer):
+    """Finding 5: napari claimed labels.h5 / latent.h5 by their suffix and then failed. Now the
+    regions open as a Labels layer the Pigments dock takes for the scan, and the latent as the
+    RGB image latent.png shows."""
+    from _napari_helpers import open_cube
+    from PIL import Image
+
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    scan, out = embed_outputs
+    viewer = make_napari_viewer()
+    open_cube(viewer, scan)
+    (labels,) = open_cube(viewer, out / "labels.h5")
+    with h5py.File(out / "labels.h5", "r") as f:
+        np.testing.assert_array_equal(labels.data, f["labels"][()])
+    assert labels.__class__.__name__ == "Labels" and labels.name == "labels"
+    assert labels.metadata["k"] == 3 and labels.metadata["source"] == str(scan)
+    (latent,) = open_cube(viewer, out / "latent.h5")
+    assert latent.__class__.__name__ == "Image" and latent.rgb and latent.name == "latent"
+    np.testing.assert_array_equal(latent.data, np.asarray(Image.open(out / "latent.png")))
+    pigments = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(pigments)
+    assert pigments.labels_combo.current_layer() is labels
+    assert pigments.labels_combo._fits(labels)  # of the scan's size: Fit takes it

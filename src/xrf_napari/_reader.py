@@ -34,17 +34,42 @@ def napari_get_reader(path):
 
 def read_layers(path):
     """Layer data for napari:
-    [(cube dask array (C, H, W), meta, "image"), (sum image, meta, "image")]."""
+    [(cube dask array (C, H, W), meta, "image"), (sum image, meta, "image")], or the one layer
+    of a labels.h5 / latent.h5 that `xrf-napari embed` wrote (embed_layers)."""
     from .io import CubeReadError, read_cube
+    from .io.hdf5 import EmbedOutput
 
     if isinstance(path, (list, tuple)):
         path = path[0]
     try:
-        cube = read_cube(path)
-        return cube_layers(cube)
+        try:
+            return cube_layers(read_cube(path))
+        except EmbedOutput as exc:
+            return embed_layers(exc.path, exc.kind)
     except CubeReadError as exc:
         _notify(str(exc))
         raise
+
+
+def embed_layers(path, kind: str) -> list:
+    """An embed output, named after its file: the regions as a Labels layer (the Pigments dock
+    fits any Labels layer of the scan's size, so the CLI's regions reach it), the latent as the
+    RGB image latent.png shows (the latent itself kept in the metadata, as the Embed dock does)."""
+    from pathlib import Path
+
+    from .io.hdf5 import read_embed_output
+
+    data, meta = read_embed_output(path, kind)
+    name = Path(path).stem
+    if kind == "labels":
+        return [(data, {"name": name, "metadata": meta, "opacity": 0.6}, "labels")]
+    from .analysis.embed import latent_to_rgb
+
+    rgb = latent_to_rgb(data)
+    meta["xrf_latent"] = data
+    return [
+        (rgb, {"name": name, "metadata": meta, "rgb": True, "contrast_limits": (0, 255)}, "image")
+    ]
 
 
 def cube_layers(cube) -> list:

@@ -40,6 +40,66 @@ def is_hdf5(path) -> bool:
         return False
 
 
+class EmbedOutput(CubeReadError):
+    """A file `xrf-napari embed` wrote (cli/embed_cmd.py), an image rather than a scan: its
+    region map (labels.h5) or its DVE latent (latent.h5). read_cube refuses it, saying what it
+    is and where it serves; the napari reader catches it and opens the image instead."""
+
+    USE = {
+        "labels": "give it to `xrf-napari pigments SCAN --labels {path}` to name each region's "
+        "pigments, or open it in napari, where it is a Labels layer for the Pigments dock",
+        "latent": "open the scan it came from instead; in napari it opens as the RGB image "
+        "latent.png shows",
+    }
+
+    def __init__(self, path, kind: str, detail: str):
+        self.kind, self.detail = kind, detail
+        what = "region map" if kind == "labels" else "latent image"
+        use = self.USE[kind].format(path=Path(path).name)
+        super().__init__(path, f"the {what} `xrf-napari embed` wrote ({detail}), not a scan: {use}")
+
+    def __reduce__(self):
+        return type(self), (self.path, self.kind, self.detail)
+
+
+def embed_output(f) -> tuple[str, str] | None:
+    """(kind, detail) when an open file is one `xrf-napari embed` wrote: a 2-D integer `labels`
+    with attributes k and source, or an (H, W, 3) float `latent` with source and weights. Asked
+    before cube discovery, which would take a latent of 64 rows or more for a channel-first cube."""
+    import h5py
+
+    attrs = f.attrs
+    if "source" not in attrs:
+        return None
+    source = _attr_str(attrs["source"])
+    d = f.get("labels")
+    if "k" in attrs and isinstance(d, h5py.Dataset) and d.ndim == 2 and d.dtype.kind in "iu":
+        return "labels", f"{_attr_str(attrs['k'])} regions of {source}"
+    d = f.get("latent")
+    if (
+        "weights" in attrs
+        and isinstance(d, h5py.Dataset)
+        and d.ndim == 3
+        and 3 <= d.shape[2] < MIN_CHANNELS
+        and d.dtype.kind == "f"
+    ):
+        return "latent", f"{d.shape[2]} embedding coordinates per pixel of {source}"
+    return None
+
+
+def read_embed_output(path, kind: str) -> tuple[np.ndarray, dict]:
+    """The `labels` or `latent` array of an embed output (bounded like any auxiliary dataset)
+    and its attributes as plain values."""
+    with open_file(path) as f:
+        data = small(f[kind], path)
+        meta = {
+            k: _attr_str(v) if isinstance(v, (bytes, str, np.bytes_)) else np.asarray(v).item()
+            for k, v in f.attrs.items()
+            if np.size(v) == 1
+        }
+    return data, {**meta, "path": str(path)}
+
+
 def open_file(path):
     import h5py
 
@@ -88,6 +148,8 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
         if dataset not in f:
             raise CubeReadError(path, f"no dataset '{dataset}' in the file")
         return _generic(f, path, dataset, "user-selected")
+    if not project_h5.is_project_file(f) and (embed := embed_output(f)) is not None:
+        raise EmbedOutput(path, *embed)
     kind, target = _detect(f)
     if kind is None:
         raise CubeReadError(
