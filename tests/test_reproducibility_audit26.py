@@ -150,3 +150,33 @@ def test_the_command_recorded_is_the_argv_main_parsed_not_sys_argv(setup, tmp_pa
     assert json.loads((out / "config.json").read_text(encoding="utf-8"))["command"] == command
     assert json.loads((out / "metrics.json").read_text(encoding="utf-8"))["command"] == command
     assert load_weights(out / "dve.safetensors")[1]["training"]["command"] == command
+
+
+# -- finding 7: --resume keeps the original command ----------------------------------------------
+def _records(out, weights):
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    wcfg = load_weights(out / weights)[1]
+    return config, metrics, wcfg.get("training", wcfg)
+
+
+@pytest.mark.parametrize("kind", ["embedder", "recolouriser"])
+def test_a_resumed_run_records_its_original_command_and_the_resumes_apart(setup, tmp_path, kind):
+    """Every record held only the resuming `... --resume`, which fails as written in a fresh
+    folder: the command that trains the weights from scratch was lost."""
+    make, weights = (
+        (_emb_argv, "dve.safetensors") if kind == "embedder" else (_rec_argv, "uvit.safetensors")
+    )
+    out = tmp_path / "run"
+    first = make(setup, out, "--steps", "2")
+    assert main(first) == 0
+    resumes = [
+        make(setup, out, "--steps", "2", "--resume", "--checkpoint-every", str(n)) for n in (1, 2)
+    ]
+    for argv in resumes:
+        assert main(argv) == 0
+    original = shlex.join(["xrf-napari-train", *first])
+    resumed = [shlex.join(["xrf-napari-train", *a]) for a in resumes]
+    for record in _records(out, weights):
+        assert record["command"] == original
+        assert record["resumed_by"] == resumed

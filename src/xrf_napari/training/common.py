@@ -30,6 +30,18 @@ def command_line() -> str:
     return shlex.join(["xrf-napari-train", *parsed_argv()])
 
 
+def resumed_record(before: dict, command: str | None) -> dict:
+    """{"command", "resumed_by"} of a resumed run: the interrupted run's own command (the one that
+    trains from scratch; None when an older checkpoint did not record it), and the commands that
+    resumed it so far, this one last. Recording the resuming command alone lost the original, and
+    `... --resume` run as written in a fresh folder fails (reproducibility audit 26, finding 7)."""
+    resumed = [c for c in before.get("resumed_by") or [] if isinstance(c, str)]
+    return {
+        "command": before.get("command"),
+        "resumed_by": [*resumed, *([command] if command else [])],
+    }
+
+
 def model_ranges() -> dict:
     """ "model.KEY" -> argparse type for the size keys of any model config: the bounds the weights
     loader enforces (models.weights.CONFIG_BOUNDS), so a config cannot train weights that no

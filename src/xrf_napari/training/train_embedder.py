@@ -59,7 +59,7 @@ DEFAULT_TRAIN_CONFIG = {
 }
 
 #: Keys the command writes into config.json beside the settings (dropped when it is read back).
-DERIVED_KEYS = ("resolved", "command")
+DERIVED_KEYS = ("resolved", "command", "resumed_by")
 
 
 def config_ranges() -> dict:
@@ -392,7 +392,7 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
     from ..device import pick_device
     from ..energy import canonical_energy
     from ..models.dve import build_from_config, resolved_config
-    from .common import load_checkpoint, seed_everything, write_json
+    from .common import load_checkpoint, resumed_record, seed_everything, write_json
     from .data import list_cubes, shared_sources
     from .distributed import device_for, init_distributed
 
@@ -435,7 +435,9 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
             f"{cfg['cubes_per_batch']} cubes, or a number of ranks dividing {per_batch}"
         )
     if ckpt is not None:
-        _check_resume(ckpt_path, json.loads(ckpt["config_json"]), cfg)
+        before = json.loads(ckpt["config_json"])
+        _check_resume(ckpt_path, before, cfg)
+        cfg.update(resumed_record(before, cfg.get("command")))  # the original command stays
     if dist.is_main:
         write_json(out / "config.json", cfg)
 
@@ -579,6 +581,8 @@ def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:
                 raise signals.stop(r.out / "checkpoint.pt", step, show=r.dist.is_main)
     bar.close()
     loop.lap()
+    if done_here == 0:  # a finished run resumed: its checkpoint records this resume too
+        r.checkpoint(loop)
     return True
 
 
@@ -608,6 +612,7 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
         "ranks_in_sync": in_sync,
         "pool_sha1": r.pool_sha1,
         "command": cfg.get("command"),
+        **({"resumed_by": cfg["resumed_by"]} if cfg.get("resumed_by") else {}),
         "final": final,
         "weights": str(out / "dve.safetensors"),
         "sha256": sha,

@@ -74,7 +74,7 @@ DEFAULTS = {
 #: run's config.json given as --config repeats that run).
 DERIVED_KEYS = (
     "resolved_steps", "n_train", "n_val", "val_cubes", "split", "model_config", "n_params",
-    "device", "world_size", "command", "files_sha1", "embedder_sha256",
+    "device", "world_size", "command", "files_sha1", "embedder_sha256", "resumed_by",
 )  # fmt: skip
 #: Settings --resume may change: when checkpoints and validations happen, when a time budget stops
 #: the run (a run stopped by its budget is resumed with a larger one), and what follows the loop.
@@ -231,6 +231,7 @@ def resolve_config(args) -> dict:
 RUN_KEYS = {
     "arch", "img_size", "tile", "in_chans", "latent_mean", "latent_std", "target",
     "trained_steps", "stored_dtype", "command", "decode_temperature", "init", "embedder_sha256",
+    "resumed_by",
 }  # fmt: skip
 
 
@@ -720,7 +721,14 @@ def _build(args) -> _Run:
     """The embedded data and its painting split, model, optimiser and crop sampler; writes
     config.json."""
     from ..models.uvit import build_from_config
-    from .common import check_model_file, command_line, files_sha1, seed_everything, write_json
+    from .common import (
+        check_model_file,
+        command_line,
+        files_sha1,
+        resumed_record,
+        seed_everything,
+        write_json,
+    )
     from .data import cube_source, list_cubes, painting_split
 
     cfg, out, device, dist = _start(args)
@@ -825,6 +833,8 @@ def _build(args) -> _Run:
         "files_sha1": data_sha1,  # --resume refuses other data
         "embedder_sha256": embedder_sha256,  # or another embedder
     }
+    if resume_state is not None:  # the interrupted run's command stays, resumes listed apart
+        public.update(resumed_record(resume_state.get("config") or {}, public["command"]))
     if dist.is_main:
         write_json(out / "config.json", public)
     return _Run(
@@ -1087,6 +1097,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
             "trained_steps": kept_step,
             "stored_dtype": "float16",
             "command": r.public["command"],
+            **({"resumed_by": r.public["resumed_by"]} if r.public.get("resumed_by") else {}),
             # whose latents it learnt: recolour and evaluate warn when given another embedder
             "embedder_sha256": r.embedder_sha256,
         },
@@ -1107,6 +1118,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
         "world_size": dist.world_size,
         "ranks_in_sync": in_sync,
         "command": r.public["command"],
+        **({"resumed_by": r.public["resumed_by"]} if r.public.get("resumed_by") else {}),
     }
     if temperatures is not None:
         metrics["decode_temperature_val"] = temperatures
