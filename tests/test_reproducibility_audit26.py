@@ -180,3 +180,31 @@ def test_a_resumed_run_records_its_original_command_and_the_resumes_apart(setup,
     for record in _records(out, weights):
         assert record["command"] == original
         assert record["resumed_by"] == resumed
+
+
+# -- finding 9: the thread count ----------------------------------------------------------------
+@pytest.fixture
+def keep_threads():
+    n = torch.get_num_threads()
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.mark.parametrize("kind", ["embedder", "recolouriser"])
+def test_the_thread_count_and_torch_version_are_recorded_and_a_resume_warns_of_another(
+    setup, tmp_path, kind, keep_threads, capsys
+):
+    """CPU weights depend on torch's thread count: the recolouriser had no --threads and neither
+    trainer recorded the count, so a resume with another one changed the trajectory silently."""
+    make = _emb_argv if kind == "embedder" else _rec_argv
+    out = tmp_path / "run"
+    assert main(make(setup, out, "--steps", "2", "--threads", "1")) == 0
+    want = {"torch_threads": 1, "torch": torch.__version__}
+    for name in ("config.json", "metrics.json"):
+        assert json.loads((out / name).read_text(encoding="utf-8"))["runtime"] == want
+    capsys.readouterr()
+    assert main(make(setup, out, "--steps", "2", "--threads", "1", "--resume")) == 0
+    assert "torch threads" not in capsys.readouterr().err
+    assert main(make(setup, out, "--steps", "2", "--threads", "2", "--resume")) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "torch threads" in line]
+    assert len(warned) == 1 and "1 there, 2 now" in warned[0]

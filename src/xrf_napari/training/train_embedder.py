@@ -59,7 +59,7 @@ DEFAULT_TRAIN_CONFIG = {
 }
 
 #: Keys the command writes into config.json beside the settings (dropped when it is read back).
-DERIVED_KEYS = ("resolved", "command", "resumed_by")
+DERIVED_KEYS = ("resolved", "command", "resumed_by", "runtime")
 
 
 def config_ranges() -> dict:
@@ -392,7 +392,14 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
     from ..device import pick_device
     from ..energy import canonical_energy
     from ..models.dve import build_from_config, resolved_config
-    from .common import load_checkpoint, resumed_record, seed_everything, write_json
+    from .common import (
+        load_checkpoint,
+        resumed_record,
+        runtime_record,
+        seed_everything,
+        warn_runtime_change,
+        write_json,
+    )
     from .data import list_cubes, shared_sources
     from .distributed import device_for, init_distributed
 
@@ -416,6 +423,7 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
             required=("model", "optimizer", "step", "generator", "config_json", "history_json"),
         )
     cfg["model"] = resolved_config(cfg["model"])
+    cfg["runtime"] = runtime_record()  # CPU results depend on the thread count (audit 26, 9)
     seed_everything(int(cfg["seed"]))
 
     if val_dir:  # the end-of-run ARI must come from paintings the embedder never saw
@@ -438,6 +446,8 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
         before = json.loads(ckpt["config_json"])
         _check_resume(ckpt_path, before, cfg)
         cfg.update(resumed_record(before, cfg.get("command")))  # the original command stays
+        if dist.is_main:
+            warn_runtime_change(ckpt_path, before.get("runtime"), cfg["runtime"])
     if dist.is_main:
         write_json(out / "config.json", cfg)
 
@@ -609,6 +619,7 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
         "train_seconds": round(loop.elapsed, 1),
         "device": str(r.device),
         "world_size": dist.world_size,
+        "runtime": cfg["runtime"],
         "ranks_in_sync": in_sync,
         "pool_sha1": r.pool_sha1,
         "command": cfg.get("command"),

@@ -74,7 +74,7 @@ DEFAULTS = {
 #: run's config.json given as --config repeats that run).
 DERIVED_KEYS = (
     "resolved_steps", "n_train", "n_val", "val_cubes", "split", "model_config", "n_params",
-    "device", "world_size", "command", "files_sha1", "embedder_sha256", "resumed_by",
+    "device", "world_size", "command", "files_sha1", "embedder_sha256", "resumed_by", "runtime",
 )  # fmt: skip
 #: Settings --resume may change: when checkpoints and validations happen, when a time budget stops
 #: the run (a run stopped by its budget is resumed with a larger one), and what follows the loop.
@@ -176,6 +176,13 @@ def configure(p) -> None:
         "--time-budget", type=positive_float, default=None, help="seconds for the SmallUViT loop"
     )
     p.add_argument("--msssim-weight", type=float_in(0), default=None)
+    p.add_argument(
+        "--threads",
+        type=int_in(1),
+        default=None,
+        help="torch CPU threads (CPU results depend on the count; 1 is fastest on a busy, shared "
+        "machine)",
+    )
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -687,6 +694,8 @@ def _start(args):
     from .distributed import device_for, init_distributed
 
     cfg = resolve_config(args)  # reads the config only; its "init" is an input too
+    if getattr(args, "threads", None):
+        torch.set_num_threads(args.threads)
     check_output_folder(
         args.out,
         (
@@ -726,7 +735,9 @@ def _build(args) -> _Run:
         command_line,
         files_sha1,
         resumed_record,
+        runtime_record,
         seed_everything,
+        warn_runtime_change,
         write_json,
     )
     from .data import cube_source, list_cubes, painting_split
@@ -829,12 +840,19 @@ def _build(args) -> _Run:
         "n_params": sum(p.numel() for p in core.parameters()),
         "device": str(device),
         "world_size": dist.world_size,
+        "runtime": runtime_record(),  # CPU results depend on the thread count (audit 26, 9)
         "command": command_line(),
         "files_sha1": data_sha1,  # --resume refuses other data
         "embedder_sha256": embedder_sha256,  # or another embedder
     }
     if resume_state is not None:  # the interrupted run's command stays, resumes listed apart
         public.update(resumed_record(resume_state.get("config") or {}, public["command"]))
+        if dist.is_main:
+            warn_runtime_change(
+                out / CHECKPOINT_NAME,
+                (resume_state.get("config") or {}).get("runtime"),
+                public["runtime"],
+            )
     if dist.is_main:
         write_json(out / "config.json", public)
     return _Run(
@@ -1116,6 +1134,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
         "sha256": sha,
         "device": str(r.device),
         "world_size": dist.world_size,
+        "runtime": r.public["runtime"],
         "ranks_in_sync": in_sync,
         "command": r.public["command"],
         **({"resumed_by": r.public["resumed_by"]} if r.public.get("resumed_by") else {}),
