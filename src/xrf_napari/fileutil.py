@@ -9,6 +9,9 @@ folder (kept), even after `kill -9`. Commands clean their outputs' leftovers whe
 A command that writes several files that belong together (a report, the maps of one scan) wraps
 them in `atomic_set()`: every file is finished as its temporary first and they are all moved into
 place at the end, so an interrupted run leaves the earlier run's set whole, never half of each.
+A failed write names its file (`cannot write PATH: No space left on device`), and `made_folder`
+removes an output folder the failed run created. Names and paths go into files through
+`printable`.
 """
 
 from __future__ import annotations
@@ -40,6 +43,54 @@ _PENDING: contextvars.ContextVar[list | None] = contextvars.ContextVar("_PENDING
 
 class OutputError(ValueError):
     """An output that would overwrite an input, or that cannot be written."""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text) -> str:
+    """A path or scan name as it can go into a UTF-8 file, an HDF5 attribute, a CSV comment, a
+    page or a plot title: the bytes of a name that is not valid UTF-8 (a Latin-1 name from an old
+    share, which Python holds as surrogates) as \\xNN, a line break or other control character as
+    \\n, \\x01. Written raw, such a name failed the save after the whole compute, or broke a
+    comment line in two."""
+    text = os.fspath(text) if isinstance(text, os.PathLike) else text
+    if isinstance(text, bytes):
+        raw = text
+    else:
+        try:
+            raw = os.fsencode(str(text))
+        except UnicodeEncodeError:  # a surrogate no file name made
+            raw = str(text).encode("utf-8", "backslashreplace")
+    text = raw.decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+
+
+def cannot_write(path, exc: OSError) -> OSError:
+    """`exc` as one line naming the file (`cannot write PATH: No space left on device`, its errno
+    kept): a bare `[Errno 28] No space left on device` left the user to guess which output."""
+    err = OSError(f"cannot write {printable(path)}: {exc.strerror or exc}")
+    err.errno = exc.errno
+    return err
+
+
+@contextlib.contextmanager
+def made_folder(folder):
+    """Create `folder` (and missing parents) for the block's outputs; if the block fails, remove
+    those it created that are still empty: a failed run leaves no empty folder behind."""
+    folder = Path(folder)
+    made, p = [], folder
+    while not os.path.lexists(p) and p != p.parent:
+        made.append(p)
+        p = p.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        yield folder
+    except BaseException:
+        for p in made:  # the deepest first
+            with contextlib.suppress(OSError):
+                p.rmdir()
+        raise
 
 
 def _umask() -> int:
@@ -104,11 +155,14 @@ def atomic_path(path, suffix: str | None = None):
     path = Path(path)
     if path.exists() and not path.is_file():
         raise OutputError(f"cannot write {path}: it exists and is not a regular file")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=temp_prefix(path.name), suffix=suffix or path.suffix or ".tmp", dir=path.parent
-    )
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            prefix=temp_prefix(path.name), suffix=suffix or path.suffix or ".tmp", dir=path.parent
+        )
+        os.close(fd)
+    except OSError as exc:
+        raise cannot_write(path, exc) from exc
     tmp = Path(tmp)
     try:
         yield tmp
@@ -118,9 +172,11 @@ def atomic_path(path, suffix: str | None = None):
             os.replace(tmp, path)
         else:  # inside atomic_set: moved with the others when the set is complete
             pending.append((tmp, path))
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(exc, OSError):
+            raise cannot_write(path, exc) from exc
         raise
 
 
@@ -147,10 +203,13 @@ def atomic_set():
         while pending:
             os.replace(*pending[0])
             del pending[0]
-    except BaseException:
+    except BaseException as exc:
+        target = pending[0][1] if pending else None
         for tmp, _ in pending:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+        if isinstance(exc, OSError) and target is not None:
+            raise cannot_write(target, exc) from exc
         raise
 
 

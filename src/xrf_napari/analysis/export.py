@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileutil import atomic_path
+from ..fileutil import atomic_path, atomic_set, made_folder, printable
 
 
 def save_spectra_csv(
@@ -20,7 +20,8 @@ def save_spectra_csv(
     comments: list[str] | None = None,
 ) -> Path:
     """curves: {name: (x, y)}. Curves sharing one x axis give one wide table (x, name1, name2..);
-    otherwise a long table (curve, x, value). Comment lines start with '#'."""
+    otherwise a long table (curve, x, value). Comment lines start with '#'. Names and comments go
+    through fileutil.printable: a scan path with a line break split its comment line in two."""
     path = Path(path)
     if not curves:
         raise ValueError("there is no spectrum to export")
@@ -31,18 +32,36 @@ def save_spectra_csv(
     x0 = items[0][1]
     wide = all(x.shape == x0.shape and np.allclose(x, x0) for _, x, _ in items)
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
-        for line in comments or []:
-            f.write(f"# {line}\n")
-        writer = csv.writer(f)
+        f.writelines(f"# {printable(line)}\n" for line in comments or [])
+        writer = csv.writer(f, lineterminator="\n")  # as the comments: one line ending
         if wide:
-            writer.writerow([x_name] + [name for name, _, _ in items])
+            writer.writerow([x_name] + [printable(name) for name, _, _ in items])
             table = np.column_stack([x0] + [y for _, _, y in items])
-            writer.writerows([[f"{v:.6g}" for v in row] for row in table])
+            np.savetxt(f, table, delimiter=",", fmt="%.6g")
         else:
             writer.writerow(["curve", x_name, "value"])
             for name, x, y in items:
+                name = printable(name)
                 writer.writerows([[name, f"{a:.6g}", f"{b:.6g}"] for a, b in zip(x, y)])
     return path
+
+
+def save_cluster_spectra(
+    path, energy, spectra, counts, *, source, calibration: str, labels_file: str
+) -> Path:
+    """The regions' mean spectra (one column per region, `cluster_1`..) and their pixel counts:
+    the one layout of `xrf-napari embed`'s cluster_spectra.csv and the Embed & cluster dock's
+    Save. The first column is `channel` for an uncalibrated scan: `energy_keV` over channel
+    numbers misled a tool that reads the header."""
+    curves = {f"cluster_{i + 1}": (energy, spec) for i, spec in enumerate(spectra)}
+    comments = [
+        f"mean counts per pixel of each region (K-Means cluster) of {source}; calibration "
+        f"{calibration}; labels in {labels_file}",
+        "pixels per cluster: "
+        + ", ".join(f"cluster_{i + 1}={int(c)}" for i, c in enumerate(counts)),
+    ]
+    x_name = "channel" if calibration == "none" else "energy_keV"
+    return save_spectra_csv(path, curves, x_name=x_name, comments=comments)
 
 
 def write_image(path, data: np.ndarray, what: str = "image") -> Path:
@@ -119,14 +138,20 @@ def file_stem(name: str) -> str:
     return _NOT_IN_FILE_NAMES.sub("_", name).strip().lstrip(".").strip() or "scan"
 
 
-def save_element_maps(folder, name: str, plans, maps: dict, inputs=()) -> list[Path]:
+#: Who wrote a maps set, in each TIFF's software tag and at the start of the table's first line.
+MAPS_BY_DOCK = "xrf-napari Elemental maps"
+MAPS_BY_QUICKLOOK = "xrf-napari quicklook"
+
+
+def save_element_maps(
+    folder, name: str, plans, maps: dict, inputs=(), made_by: str = MAPS_BY_DOCK
+) -> list[Path]:
     """Element maps as 32-bit float TIFFs of net line counts per pixel (values, not a picture:
     Fiji, QGIS or PyMca read them as they are) and `<name>_maps.csv`, one row per map: its line,
     the peak and background windows that made it, and its total and maximum (`name` through
-    file_stem). Checked before anything is written (never over an input), each file written
-    atomically."""
-    import tifffile
-
+    file_stem). Checked before anything is written (never over an input); the files replace
+    earlier ones all together (atomic_set): a full disk half-way left edited maps beside the
+    earlier table. `made_by` marks the files (a quicklook rerun removes only its own)."""
     from ..fileutil import check_output_folder
 
     plans = [p for p in plans if p.symbol in maps]
@@ -136,12 +161,19 @@ def save_element_maps(folder, name: str, plans, maps: dict, inputs=()) -> list[P
     stem = file_stem(name)
     names = [f"{stem}_{p.symbol}_{p.line.family}.tif" for p in plans] + [f"{stem}_maps.csv"]
     check_output_folder(folder, names, inputs=inputs)
-    folder.mkdir(parents=True, exist_ok=True)
+    with made_folder(folder), atomic_set():
+        _write_element_maps(folder, name, plans, maps, names, made_by)
+    return [folder / n for n in names]
+
+
+def _write_element_maps(folder: Path, name: str, plans, maps: dict, names, made_by: str) -> None:
+    import tifffile
+
     rows = []
     for plan, file in zip(plans, names):
         data = np.asarray(maps[plan.symbol], dtype=np.float32)
         with atomic_path(folder / file) as tmp:
-            tifffile.imwrite(tmp, data, photometric="minisblack")
+            tifffile.imwrite(tmp, data, photometric="minisblack", software=made_by)
         rows.append(
             [
                 plan.symbol,
@@ -153,13 +185,16 @@ def save_element_maps(folder, name: str, plans, maps: dict, inputs=()) -> list[P
                 plan.method,
                 f"{float(data.sum(dtype=np.float64)):.6g}",
                 f"{float(data.max(initial=0.0)):.6g}",
-                file,
-                plan.note,
+                printable(file),
+                printable(plan.note),
             ]
         )
     table = folder / names[-1]
     with atomic_path(table) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(f"# net line counts per pixel of {name}; one 32-bit float TIFF per map\n")
+        f.write(
+            f"# {made_by}: net line counts per pixel of {printable(name)}; one 32-bit float "
+            "TIFF per map\n"
+        )
         writer = csv.writer(f)
         writer.writerow(
             [
@@ -177,4 +212,3 @@ def save_element_maps(folder, name: str, plans, maps: dict, inputs=()) -> list[P
             ]
         )
         writer.writerows(rows)
-    return [folder / n for n in names]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileutil import atomic_path, atomic_set
+from ..fileutil import atomic_path, atomic_set, made_folder, printable
 
 REPORT_FILES = (
     "report.html",
@@ -90,12 +90,15 @@ def paint_regions(report, labels, choices=None) -> np.ndarray:
     return out
 
 
-def _as_uint8(rgb: np.ndarray) -> np.ndarray:
-    return (np.clip(rgb, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
+def as_uint8(rgb) -> np.ndarray:
+    """sRGB in [0, 1] (clipped) as uint8, rounded to the nearest step, in float32 as the painted
+    image: every colour of the report (PNG, thumbnails, hex codes) goes through it, so a
+    candidate's #ff8033 is that colour everywhere (thumbnails truncated it to #fe7f33)."""
+    return np.rint(np.clip(np.asarray(rgb, np.float32), 0.0, 1.0) * 255).astype(np.uint8)
 
 
 def hex_colour(rgb) -> str:
-    r, g, b = (round(float(np.clip(c, 0, 1)) * 255) for c in rgb)
+    r, g, b = (int(v) for v in as_uint8(rgb))
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
@@ -132,12 +135,11 @@ def write_report(
         raise ValueError(f"{len(choices)} choices for {len(report.regions)} regions")
     if out.exists() and not out.is_dir():
         raise ValueError(f"--output {out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
     paths = {n: out / n for n in REPORT_FILES}
-    painted = _as_uint8(paint_regions(report, labels, choices))
+    painted = as_uint8(paint_regions(report, labels, choices))
     # the files replace an earlier report's all together (none if interrupted): a half-written
-    # set mixed two scans' reports
-    with atomic_set():
+    # set mixed two scans' reports; a failed first report leaves no empty folder
+    with made_folder(out), atomic_set():
         _write_png(paths["regions.png"], labels.astype(np.uint16))
         _write_png(paths["pigment_recolour.png"], painted)
         _write_candidates(paths["candidates.csv"], report, choices)
@@ -169,7 +171,7 @@ def _write_png(path, img: np.ndarray) -> None:
 
 def _csv(path, header, rows, comments=()):
     with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
-        f.writelines(f"# {c}\n" for c in comments)
+        f.writelines(f"# {printable(c)}\n" for c in comments)
         w = csv.writer(f)
         w.writerow(header)
         w.writerows(rows)
@@ -302,14 +304,13 @@ def _thumb(labels, lab, background, colour, size=THUMB_PX) -> np.ndarray:
     s = max(1, int(np.ceil(max(h, w) / size)))
     lb = labels[::s, ::s]
     bg = (
-        background[::s, ::s].astype(np.float32)
+        background[::s, ::s].astype(np.float32) / 255
         if background is not None
-        else np.full(lb.shape + (3,), 200.0, np.float32)
+        else np.full(lb.shape + (3,), 200 / 255, np.float32)
     )
-    img = bg * 0.35 + 255 * 0.15
-    m = lb == lab
-    img[m] = np.asarray(colour, np.float32) * 255
-    out = np.clip(img, 0, 255).astype(np.uint8)
+    img = bg * 0.35 + 0.15
+    img[lb == lab] = colour
+    out = as_uint8(img)
     if max(out.shape[:2]) < size:  # small scans: enlarge without smoothing
         f = size / max(out.shape[:2])
         out = np.asarray(
@@ -401,10 +402,13 @@ def render_html(
     shown at the top (computed from choices when not given)."""
     labels = np.asarray(labels)
     p = report.profile
-    esc = html.escape
+
+    def esc(text) -> str:  # a scan path that is not UTF-8 failed the page after the whole fit
+        return html.escape(printable(text))
+
     choices = top_choices(report) if choices is None else choices
     if painted is None:
-        painted = _as_uint8(paint_regions(report, labels, choices))
+        painted = as_uint8(paint_regions(report, labels, choices))
     rows = []
     for r, chosen in zip(report.regions, choices):
         options = r.options

@@ -90,10 +90,11 @@ def write_png(path, rgb) -> None:
 
 
 def write_outputs(paths: dict, cube, latent, result, spectra, counts, emb, ood=None) -> None:
-    """Every file, moved into place together (atomic_set): none if interrupted."""
-    from ..fileutil import atomic_set
+    """Every file, moved into place together (atomic_set): none if interrupted, nor the folder
+    this run created for them (made_folder)."""
+    from ..fileutil import atomic_set, made_folder
 
-    with atomic_set():
+    with made_folder(paths["latent.h5"].parent), atomic_set():
         _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood)
 
 
@@ -102,13 +103,15 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood) -> No
     import numpy as np
 
     from ..analysis.embed import latent_to_rgb
-    from ..fileutil import atomic_path
+    from ..analysis.export import save_cluster_spectra
+    from ..fileutil import atomic_path, printable
 
-    src = str(cube.path) if cube.path else cube.name
+    # a path that is not UTF-8 (or holds a line break) failed the attribute after the compute
+    src = printable(cube.path if cube.path else cube.name)
     with atomic_path(paths["latent.h5"], suffix=".h5") as tmp, h5py.File(tmp, "w") as f:
         f.create_dataset("latent", data=latent, chunks=True, compression="gzip", compression_opts=4)
         f.attrs["source"] = src
-        f.attrs["weights"] = str(emb.path)
+        f.attrs["weights"] = printable(emb.path)
         f.attrs["weights_sha256"] = emb.sha256 or ""
     write_png(paths["latent.png"], latent_to_rgb(latent))
     with atomic_path(paths["labels.h5"], suffix=".h5") as tmp, h5py.File(tmp, "w") as f:
@@ -122,25 +125,21 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood) -> No
         f.attrs["source"] = src
         if ood is not None:  # what the command said about the scan (analysis.ood)
             f.attrs["ood_warning"] = ood.warn
-            f.attrs["ood"] = ood.message()
+            f.attrs["ood"] = printable(ood.message())
     write_png(paths["labels.png"], label_colours(result.k)[result.labels])
-    energy = cube.energy
-    header = "energy_keV," + ",".join(f"cluster_{i + 1}" for i in range(result.k))
-    with (
-        atomic_path(paths["cluster_spectra.csv"], suffix=".csv") as tmp,
-        open(tmp, "w", encoding="utf-8") as fh,
-    ):
-        fh.write(
-            f"# mean counts per pixel of each K-Means cluster; source {src}; "
-            f"calibration {cube.calibration.source}\n"
-        )
-        fh.write("# pixels," + ",".join(str(int(n)) for n in counts) + "\n")
-        fh.write(header + "\n")
-        np.savetxt(fh, np.column_stack([energy, spectra.T]), delimiter=",", fmt="%.6g")
+    save_cluster_spectra(
+        paths["cluster_spectra.csv"],
+        cube.energy,
+        spectra,
+        counts,
+        source=src,
+        calibration=cube.calibration.source,
+        labels_file=paths["labels.h5"].name,
+    )
 
 
 def run(args) -> int:
-    from ..fileutil import check_outputs
+    from ..fileutil import check_outputs, printable
 
     lo, hi = args.k_range
     if lo > hi:
@@ -194,12 +193,12 @@ def run(args) -> int:
     write_outputs(paths, cube, latent, result, spectra, counts, emb, ood)
     sil = "n/a" if result.silhouette is None else f"{result.silhouette:.3f}"
     print(
-        f"{cube.name}: {cube.shape[0]} x {cube.shape[1]} px, "
+        f"{printable(cube.name)}: {cube.shape[0]} x {cube.shape[1]} px, "
         + (
             "1 cluster (every pixel has the same embedding); "
             if result.k == 1
             else f"{result.k} clusters (silhouette {sil}); "
         )
-        + f"wrote {', '.join(str(p) for p in paths.values())}"
+        + f"wrote {', '.join(printable(p) for p in paths.values())}"
     )
     return 0

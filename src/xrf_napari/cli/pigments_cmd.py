@@ -238,11 +238,12 @@ def run(args) -> int:
     from ..analysis.pigment_fit import is_spot_scan, iter_fit_regions
     from ..analysis.pigment_report import (
         REPORT_FILES,
+        as_uint8,
         pixels_text,
         suggested_choices,
         write_report,
     )
-    from ..fileutil import check_output_folder
+    from ..fileutil import check_output_folder, printable
     from ._args import read_scan
 
     out = Path(args.output)
@@ -283,7 +284,7 @@ def run(args) -> int:
         from ..analysis.colour_prior import region_mean_colours
 
         colours, source = region_mean_colours(photo, labels), "photograph"
-        background = (photo * 255).round().astype(np.uint8)
+        background = as_uint8(photo)
     elif args.colour_prior:
         colours, background = uvit_colours(cube, labels, args.device)
     report = _drain(
@@ -306,7 +307,7 @@ def run(args) -> int:
     if background is None:
         s = cube.sum_image()
         hi = float(np.percentile(s, 99)) or 1.0
-        background = np.repeat((np.clip(s / hi, 0, 1) * 255).astype(np.uint8)[..., None], 3, axis=2)
+        background = np.repeat(as_uint8(s / hi)[..., None], 3, axis=2)
     cmd = (
         "xrf-napari pigments " + " ".join(shlex.quote(a) for a in sys.argv[2:])
         if sys.argv[1:2] == ["pigments"]
@@ -333,5 +334,5 @@ def run(args) -> int:
             + (f"  (photograph: + {r.suggested.suggested_partner})" if r.suggested else "")
             + (f"  {r.message}" if r.message else "")
         )
-    print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    print(f"wrote {', '.join(printable(p) for p in paths.values())}")
     return 0

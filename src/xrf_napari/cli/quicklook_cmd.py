@@ -7,7 +7,6 @@ maps show the painting if the file layout is right.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import sys
 from pathlib import Path
@@ -24,8 +23,9 @@ def configure(p):
         "-o",
         required=True,
         help="folder for the PNG files (created if needed); existing files of the same names are "
-        "replaced, and the maps, TIFFs and <name>_maps.csv an earlier quicklook of the same scan "
-        "name left there are removed (the user's other files stay)",
+        "replaced, and the map PNGs an earlier quicklook of the same scan name left there are "
+        "removed (with --tiff, its TIFFs and <name>_maps.csv too); the user's other files and "
+        "the Elemental maps dock's saved maps stay",
     )
     p.add_argument(
         "--elements",
@@ -72,18 +72,44 @@ def choose_maps(
     return spectrum, suggested, plans, maps
 
 
-def earlier_outputs(folder: Path, name: str, keep) -> list[Path]:
+def written_by_quicklook(path: Path) -> bool:
+    """Whether quicklook wrote `path` (its mark, export.MAPS_BY_QUICKLOOK, in a PNG's Software
+    text, a TIFF's software tag or the table's first line): the Elemental maps dock's Save maps
+    gives the same names, and the maps it saved (edited ones too) were deleted by a quicklook."""
+    from ..analysis.export import MAPS_BY_QUICKLOOK
+
+    try:
+        if path.suffix == ".png":
+            from PIL import Image
+
+            with Image.open(path) as im:
+                return im.info.get("Software") == MAPS_BY_QUICKLOOK
+        if path.suffix == ".tif":
+            import tifffile
+
+            with tifffile.TiffFile(path) as tif:
+                return tif.pages[0].software == MAPS_BY_QUICKLOOK
+        with open(path, encoding="utf-8") as f:
+            return f.readline().startswith(f"# {MAPS_BY_QUICKLOOK}:")
+    except Exception:  # unreadable, not an image, not UTF-8: not quicklook's
+        return False
+
+
+def earlier_outputs(folder: Path, name: str, keep, tiff: bool = True) -> list[Path]:
     """The files an earlier quicklook of scan `name` wrote in `folder` that this run did not
-    rewrite (`keep`): its maps of other elements (<stem>_<El>_<line>.png / .tif) and
-    <stem>_maps.csv, <stem> being `name` made safe by file_stem. Left there they mixed two runs
-    beside a table listing one; a file that matches none of these exact names is the user's."""
+    rewrite (`keep`): its maps of other elements (<stem>_<El>_<line>.png, with `tiff` .tif and
+    <stem>_maps.csv too), <stem> being `name` made safe by file_stem. Left there they mixed two
+    runs beside a table listing one. A file of another name or without quicklook's mark
+    (written_by_quicklook) is the user's; a run without --tiff leaves the values set whole."""
     from ..analysis.export import file_stem
     from ..analysis.maps import FAMILIES
     from ..elements import element_symbol
 
     lines = "|".join(FAMILIES)
     stem = re.escape(file_stem(name))
-    ours = re.compile(rf"{stem}_(?P<symbol>[A-Z][a-z]?)_(?:{lines})\.(?:png|tif)|{stem}_maps\.csv")
+    ext = "png|tif" if tiff else "png"
+    table = rf"|{stem}_maps\.csv" if tiff else ""
+    ours = re.compile(rf"{stem}_(?P<symbol>[A-Z][a-z]?)_(?:{lines})\.(?:{ext}){table}")
     keep = {Path(p).name for p in keep}
     found = []
     for p in sorted(folder.iterdir()):
@@ -96,13 +122,14 @@ def earlier_outputs(folder: Path, name: str, keep) -> list[Path]:
                 continue
         except ValueError:  # not an element: not a map quicklook wrote
             continue
-        found.append(p)
+        if written_by_quicklook(p):
+            found.append(p)
     return found
 
 
 def run(args) -> int:
     from ..analysis.export import file_stem
-    from ..fileutil import atomic_set, check_outputs
+    from ..fileutil import atomic_set, check_outputs, made_folder, printable
 
     out = Path(args.output)
     check_outputs(folders=[out], inputs=[args.input])
@@ -116,52 +143,49 @@ def run(args) -> int:
 
         elements = [element_symbol(s.strip()) for s in args.elements.split(",") if s.strip()]
     spectrum, suggested, plans, maps = choose_maps(cube, elements, progress=not args.no_progress)
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)  # only once there is something to write
-    try:
-        with atomic_set():  # the files reach their names together: never half of two runs
-            written = write_outputs(out, cube, spectrum, suggested, plans, maps, args)
-    except BaseException:
-        if created:  # an interrupted first run leaves no empty folder
-            with contextlib.suppress(OSError):
-                out.rmdir()
-        raise
-    stale = earlier_outputs(out, cube.name, written)
+    # the folder only once there is something to write, and none left by a failed first run;
+    # the files reach their names together: never half of two runs
+    with made_folder(out), atomic_set():
+        written = write_outputs(out, cube, spectrum, suggested, plans, maps, args)
+    stale = earlier_outputs(out, cube.name, written, tiff=args.tiff)
     for p in stale:
         p.unlink(missing_ok=True)
     if stale:
         print(
-            f"note: removed {len(stale)} file(s) of an earlier quicklook of {cube.name}: "
-            + ", ".join(p.name for p in stale),
+            f"note: removed {len(stale)} file(s) of an earlier quicklook of "
+            f"{printable(cube.name)}: " + ", ".join(p.name for p in stale),
             file=sys.stderr,
         )
     calibrated = cube.calibration.source != "none"
     if min(cube.shape[:2]) < 2 and calibrated:
         print(
-            f"{cube.path}: a single spectrum or line ({cube.shape[0]} x {cube.shape[1]} px): "
-            "wrote the spectrum with its elements marked and no element maps"
+            f"{printable(cube.path)}: a single spectrum or line ({cube.shape[0]} x "
+            f"{cube.shape[1]} px): wrote the spectrum with its elements marked and no element maps"
         )
     if not calibrated:
         print(
-            f"{cube.path}: no energy calibration (automatic calibration failed): wrote the "
-            "spectrum against channel numbers and no element maps"
+            f"{printable(cube.path)}: no energy calibration (automatic calibration failed): "
+            "wrote the spectrum against channel numbers and no element maps"
         )
     for p in written:
-        print(p)
+        print(printable(p))
     return 0
 
 
 def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> list[Path]:
     """The sum-spectrum plot, one PNG per map and (--tiff) the map values; every file through
-    fileutil.atomic_path. Returns the paths written."""
+    fileutil.atomic_path, marked as quicklook's (written_by_quicklook). Returns the paths
+    written."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..analysis.export import file_stem
+    from ..analysis.export import MAPS_BY_QUICKLOOK, file_stem
     from ..elements import element_lines
-    from ..fileutil import atomic_path
+    from ..fileutil import atomic_path, printable
+
+    mark = {"Software": MAPS_BY_QUICKLOOK}
 
     energy = cube.energy
     fig, ax = plt.subplots(figsize=(10, 4), dpi=110)
@@ -170,7 +194,7 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
     ax.set_xlabel("energy (keV)" if calibrated else "channel (no calibration)")
     ax.set_ylabel("counts (sum over pixels)")
     ax.set_title(
-        f"{cube.name}: {cube.shape[0]} x {cube.shape[1]} px (H x W), calibration "
+        f"{printable(cube.name)}: {cube.shape[0]} x {cube.shape[1]} px (H x W), calibration "
         f"{cube.calibration.source}; suggested: {', '.join(suggested) or 'none'}",
         fontsize=9,
     )
@@ -197,7 +221,7 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
     stem = file_stem(cube.name)  # the TIFFs' and the CSV's stem too: one name per scan
     target = out / f"{stem}_sum_spectrum.png"
     with atomic_path(target) as tmp:
-        fig.savefig(tmp, format="png")
+        fig.savefig(tmp, format="png", metadata=mark)
     plt.close(fig)
     written.append(target)
 
@@ -215,11 +239,13 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
         ax.axis("off")
         fig.colorbar(im, ax=ax, shrink=0.8, label="net line counts")
         with atomic_path(target) as tmp:
-            fig.savefig(tmp, format="png")
+            fig.savefig(tmp, format="png", metadata=mark)
         plt.close(fig)
         written.append(target)
     if args.tiff and plans and not spot:
         from ..analysis.export import save_element_maps
 
-        written += save_element_maps(out, cube.name, plans, maps, inputs=[args.input])
+        written += save_element_maps(
+            out, cube.name, plans, maps, inputs=[args.input], made_by=MAPS_BY_QUICKLOOK
+        )
     return written

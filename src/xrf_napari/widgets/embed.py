@@ -307,22 +307,28 @@ class EmbedClusterWidget(CubeDock):
         return self._write(path, cube, result)
 
     def _write(self, path, cube, result) -> tuple[Path, Path]:
+        """The labels image and the CSV, replacing earlier ones together (atomic_set: a failed
+        CSV left new labels beside the old spectra), the CSV in the `embed` command's layout."""
         from ..analysis.embed import label_colours
-        from ..analysis.export import save_label_image, save_spectra_csv, write_image
+        from ..analysis.export import save_cluster_spectra, save_label_image, write_image
+        from ..fileutil import atomic_set, made_folder
 
         name, energy, clusters, spectra, counts, *_ = result
         path, csv_path = self._check_targets(path, cube)
-        if path.suffix.lower() == ".png":
-            write_image(path, label_colours(clusters.k)[clusters.labels], "a label map")
-        else:
-            save_label_image(path, clusters.labels)
-        curves = {f"cluster_{i + 1}": (energy, spec) for i, spec in enumerate(spectra)}
-        comments = [
-            f"mean spectrum per cluster of {name} (counts per pixel); labels in {path.name}",
-            "pixels per cluster: "
-            + ", ".join(f"cluster_{i + 1}={c}" for i, c in enumerate(counts)),
-        ]
-        save_spectra_csv(csv_path, curves, comments=comments)
+        with made_folder(path.parent), atomic_set():
+            if path.suffix.lower() == ".png":
+                write_image(path, label_colours(clusters.k)[clusters.labels], "a label map")
+            else:
+                save_label_image(path, clusters.labels)
+            save_cluster_spectra(
+                csv_path,
+                energy,
+                spectra,
+                counts,
+                source=name,
+                calibration=cube.calibration.source if cube is not None else "unknown",
+                labels_file=path.name,
+            )
         return path, csv_path
 
     def _save_clicked(self) -> None:

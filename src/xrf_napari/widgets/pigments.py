@@ -722,14 +722,14 @@ class PigmentsWidget(CubeDock):
         )
 
     def export(self, folder) -> dict:
-        from ..analysis.pigment_report import write_report
+        from ..analysis.pigment_report import as_uint8, write_report
 
         self._check_export(folder)
         result = self.result
         bg = None
         layer = self.result_layer
-        if layer is not None:
-            bg = (np.clip(np.asarray(layer.data), 0, 1) * 255).astype(np.uint8)
+        if layer is not None:  # rounded as the report's own colours, not truncated
+            bg = as_uint8(layer.data)
         return write_report(
             folder,
             result.report,
