@@ -208,3 +208,72 @@ def test_the_thread_count_and_torch_version_are_recorded_and_a_resume_warns_of_a
     assert main(make(setup, out, "--steps", "2", "--threads", "2", "--resume")) == 0
     warned = [line for line in capsys.readouterr().err.splitlines() if "torch threads" in line]
     assert len(warned) == 1 and "1 there, 2 now" in warned[0]
+
+
+# -- finding 2: training paintings recorded; evaluate says whether a set is held out -----------
+def test_both_trainers_record_their_training_paintings_in_the_weights(setup, tmp_path):
+    assert main(_emb_argv(setup, tmp_path / "emb", "--steps", "2")) == 0
+    dve = load_weights(tmp_path / "emb" / "dve.safetensors")[1]
+    assert dve["training"]["sources"] == ["bosch.jpg", "caravaggio.jpg", "vermeer.png"]
+
+    assert main(_rec_argv(setup, tmp_path / "rec", "--steps", "2")) == 0
+    config = json.loads((tmp_path / "rec" / "config.json").read_text(encoding="utf-8"))
+    uvit = load_weights(tmp_path / "rec" / "uvit.safetensors")[1]
+    held = {"toy_0000": "bosch.jpg", "toy_0001": "caravaggio.jpg", "toy_0002": "bosch.jpg"}
+    held["toy_0003"] = "vermeer.png"
+    val = {held[name] for name in config["val_cubes"]}
+    want = sorted(set(held.values()) - val)
+    assert val and want and uvit["training"]["sources"] == config["sources"] == want
+
+
+@pytest.fixture(scope="module")
+def eval_set(setup):
+    """One 168 px cube of bosch.jpg (evaluate needs more than 160 px a side)."""
+    data = write_toy_dataset(setup[0] / "eval", n_cubes=1, size=168, seed=5)
+    _name_paintings(data, ["bosch.jpg"])
+    return data
+
+
+def _tiny_pair(folder, uvit_sources, dve_sources):
+    from _cli_models import TINY_UVIT
+
+    from xrf_napari.models.dve import build_from_config as build_dve
+    from xrf_napari.models.uvit import build_from_config as build_uvit
+
+    folder.mkdir()
+    torch.manual_seed(0)
+    dve, uvit = build_dve({}), build_uvit(TINY_UVIT)
+    for model, name, found in ((dve, "dve", dve_sources), (uvit, "uvit", uvit_sources)):
+        config = dict(model.config)
+        if found is not None:
+            config["training"] = {"sources": found}
+        save_weights(model.state_dict(), folder / f"{name}.safetensors", config)
+    return ["--weights", str(folder / "uvit.safetensors")] + [
+        "--embedder", str(folder / "dve.safetensors")
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "uvit_sources, dve_sources, status, title",
+    [
+        (["vermeer.png"], ["bosch.jpg", "vermeer.png"], "not held out", "NOT held out: 1 of 1 "
+         "paintings were in training (bosch.jpg): set "),
+        (["vermeer.png"], ["vermeer.png"], "held out", "Held-out set "),
+        (None, None, "unknown", "training paintings not recorded: held-out status unknown"),
+    ],
+)  # fmt: skip
+def test_evaluate_calls_a_set_held_out_only_when_no_painting_was_trained_on(
+    setup, eval_set, tmp_path, capsys, uvit_sources, dve_sources, status, title
+):
+    """Every table was titled "Held-out set", even on the training paintings themselves."""
+    models = _tiny_pair(tmp_path / "models", uvit_sources, dve_sources)
+    argv = ["evaluate", "--data", str(eval_set), *models, "--out", str(tmp_path / "ev")]
+    assert main([*argv, "--device", "cpu", "--no-progress", "--no-ari"]) == 0
+    printed = capsys.readouterr()
+    assert title in printed.out.splitlines()[0]
+    assert ("Held-out" in printed.out) == (status == "held out")
+    held = json.loads((tmp_path / "ev" / "eval.json").read_text(encoding="utf-8"))["held_out"]
+    assert held["status"] == status
+    assert held["shared"] == (["bosch.jpg"] if status == "not held out" else [])
+    assert ("NOT held out" in printed.err) == (status == "not held out")
+    assert title in (tmp_path / "ev" / "eval.md").read_text(encoding="utf-8")

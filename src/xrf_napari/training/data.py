@@ -68,6 +68,12 @@ def cube_source(path) -> str:
             meta = json.loads(f.attrs.get("metadata", "{}"))
     except (OSError, ValueError) as exc:
         raise ValueError(f"cannot read the metadata of {path}: {exc}") from exc
+    return metadata_source(meta, path)
+
+
+def metadata_source(meta, path) -> str:
+    """cube_source from a cube's metadata already read (an exported set's keeps it in the
+    targets sidecar)."""
     image = (meta.get("source") or {}).get("image") if isinstance(meta, dict) else None
     from ..synth.dataset import IMAGE_SUFFIXES
 
@@ -77,6 +83,13 @@ def cube_source(path) -> str:
     if isinstance(meta, dict) and "seed" in meta and "index" in meta:
         return f"cube:seed={meta['seed']}:index={int(meta['index']):05d}"
     return f"cube:{path.resolve()}"
+
+
+def recorded_sources(sources) -> list[str]:
+    """The distinct sources worth recording in weights (sorted): paintings by name as the data
+    records them, generated cubes by (seed, index); a file's own path names nothing another set
+    could share, so it is left out (reproducibility audit 26, finding 2)."""
+    return sorted({s for s in sources if not s.startswith("cube:") or s.startswith("cube:seed=")})
 
 
 def painting_split(

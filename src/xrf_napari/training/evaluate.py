@@ -134,7 +134,7 @@ def evaluate(
     from ..models.weights import load_weights, resolve_weights, sha256_of
     from ..progress import run_to_end
     from .common import check_model_file
-    from .data import list_cubes, profile_key
+    from .data import list_cubes, metadata_source, profile_key
     from .metrics import image_metrics
     from .train_pixel_mlp import build_from_config as build_mlp
     from .train_pixel_mlp import predict_pixels
@@ -173,12 +173,13 @@ def evaluate(
     from ..synth.export import exported_cubes
 
     files = (exported_cubes(data_dir) or list_cubes(data_dir))[:max_cubes]
-    per_cube, images = [], []
+    per_cube, images, sources = [], [], []
     t0 = time.time()
     for path in tqdm(
         files, desc="evaluating", unit="cube", disable=not progress, dynamic_ncols=True
     ):
         cube, targets, meta = _read(path)
+        sources.append(metadata_source(meta, path))
         if min(cube.shape[:2]) <= 160:
             raise ValueError(
                 f"{path}: {cube.shape[0]}x{cube.shape[1]} px; MS-SSIM needs > 160 px per side"
@@ -238,6 +239,7 @@ def evaluate(
         "device": str(dev),
         "average_flips": average_flips,
         "seconds": round(time.time() - t0, 1),
+        "held_out": held_out(sources, {"weights": rec.path, "embedder": emb.path}),
         "summary": summary,
         "per_cube": per_cube,
         "_images": images,
@@ -252,6 +254,58 @@ def evaluate(
             if swatches
             else {}
         ),
+    }
+
+
+def training_sources(path) -> list[str] | None:
+    """The training paintings a weights file records (config "training" "sources"), or None: the
+    shipped weights, and any trained before 2026-12-03, record none."""
+    import json
+
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            config = json.loads((f.metadata() or {}).get("config", "{}"))
+    except Exception:  # noqa: BLE001 - loaded and checked already; an unreadable record is none
+        return None
+    training = config.get("training") if isinstance(config, dict) else None
+    found = training.get("sources") if isinstance(training, dict) else None
+    return [str(s) for s in found] if isinstance(found, list) else None
+
+
+def held_out(sources, weights: dict) -> dict:
+    """Whether the evaluation cubes' paintings (`sources`: data.cube_source of each) are held out
+    from the training paintings that `weights` (name -> weights file) record: every table was titled
+    "Held-out set", even on the training paintings themselves (reproducibility audit 26, 2)."""
+    from .data import recorded_sources
+
+    paintings = recorded_sources(sources)
+    recorded = {name: training_sources(path) for name, path in weights.items() if path}
+    shared = sorted({s for found in recorded.values() if found for s in found} & set(paintings))
+    missing = sorted(name for name, found in recorded.items() if found is None)
+    if shared:
+        more = ", ..." if len(shared) > 8 else ""
+        status = "not held out"
+        line = (
+            f"NOT held out: {len(shared)} of {len(paintings)} paintings were in training "
+            f"({', '.join(shared[:8])}{more})"
+        )
+    elif missing or not paintings:
+        status = "unknown"
+        line = (
+            "training paintings not recorded: held-out status unknown"
+            if missing
+            else "the cubes record no source painting: held-out status unknown"
+        )
+    else:
+        status, line = "held out", "held out: no painting in common with the training paintings"
+    return {
+        "status": status,
+        "line": line,
+        "n_paintings": len(paintings),
+        "shared": shared,
+        "not_recorded": missing,
     }
 
 
@@ -346,8 +400,16 @@ def recipe_image(labels, regions) -> np.ndarray | None:
 def format_table(results: dict) -> str:
     s = results["summary"]
     cols = " | ".join(HEADERS[m] for m in METRICS)
+    held = results.get("held_out") or {"status": "unknown", "line": "held-out status unknown"}
+    size = f"{results['n_cubes']} cubes (means over cubes)"
+    if held["status"] == "held out":
+        title = f"Held-out set {results['data']}: {size}"
+    elif held["status"] == "not held out":
+        title = f"{held['line']}: set {results['data']}: {size}"
+    else:
+        title = f"Set {results['data']}: {size}; {held['line']}"
     lines = [
-        f"Held-out set {results['data']}: {results['n_cubes']} cubes (means over cubes)",
+        title,
         "",
         f"| model | target | {cols} |",
         "|---|---|" + "---|" * len(METRICS),
@@ -428,6 +490,8 @@ def run(args) -> int:
         average_flips=args.average_flips,
     )
     images = results.pop("_images")
+    if results["held_out"]["status"] == "not held out":
+        print(f"warning: {results['held_out']['line']}", file=sys.stderr)
     table = format_table(results)
     ari_table = None
     from ..synth.export import exported_cubes

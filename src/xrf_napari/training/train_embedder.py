@@ -59,7 +59,7 @@ DEFAULT_TRAIN_CONFIG = {
 }
 
 #: Keys the command writes into config.json beside the settings (dropped when it is read back).
-DERIVED_KEYS = ("resolved", "command", "resumed_by", "runtime")
+DERIVED_KEYS = ("resolved", "command", "resumed_by", "runtime", "sources")
 
 
 def config_ranges() -> dict:
@@ -400,7 +400,7 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
         warn_runtime_change,
         write_json,
     )
-    from .data import list_cubes, shared_sources
+    from .data import cube_source, list_cubes, recorded_sources, shared_sources
     from .distributed import device_for, init_distributed
 
     out = Path(out_dir)
@@ -442,6 +442,8 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
             f"{dist.world_size} ranks cannot share: use a set of at least "
             f"{cfg['cubes_per_batch']} cubes, or a number of ranks dividing {per_batch}"
         )
+    # the paintings it trains on, kept in the weights: evaluate says whether a set is held out
+    cfg["sources"] = recorded_sources(cube_source(p) for p in pool.files)
     if ckpt is not None:
         before = json.loads(ckpt["config_json"])
         _check_resume(ckpt_path, before, cfg)

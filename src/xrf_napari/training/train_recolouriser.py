@@ -75,6 +75,7 @@ DEFAULTS = {
 DERIVED_KEYS = (
     "resolved_steps", "n_train", "n_val", "val_cubes", "split", "model_config", "n_params",
     "device", "world_size", "command", "files_sha1", "embedder_sha256", "resumed_by", "runtime",
+    "sources",
 )  # fmt: skip
 #: Settings --resume may change: when checkpoints and validations happen, when a time budget stops
 #: the run (a run stopped by its budget is resumed with a larger one), and what follows the loop.
@@ -238,7 +239,7 @@ def resolve_config(args) -> dict:
 RUN_KEYS = {
     "arch", "img_size", "tile", "in_chans", "latent_mean", "latent_std", "target",
     "trained_steps", "stored_dtype", "command", "decode_temperature", "init", "embedder_sha256",
-    "resumed_by",
+    "resumed_by", "training",
 }  # fmt: skip
 
 
@@ -740,7 +741,7 @@ def _build(args) -> _Run:
         warn_runtime_change,
         write_json,
     )
-    from .data import cube_source, list_cubes, painting_split
+    from .data import cube_source, list_cubes, painting_split, recorded_sources
 
     cfg, out, device, dist = _start(args)
     seed_everything(cfg["seed"])
@@ -771,9 +772,8 @@ def _build(args) -> _Run:
 
         latents = [with_colour_prior(x, cfg["model"]["line_elements"]) for x in latents]
     targets = palettes if cfg["target"] == "palette" else rgbs
-    train_idx, val_idx = painting_split(
-        [cube_source(p) for p in list_cubes(args.data)], cfg["val_fraction"], cfg["seed"]
-    )
+    sources = [cube_source(p) for p in list_cubes(args.data)]
+    train_idx, val_idx = painting_split(sources, cfg["val_fraction"], cfg["seed"])
     n_in = latents[0].shape[-1]
     if cfg["init"]:
         if icfg.get("in_chans") != n_in:
@@ -844,6 +844,8 @@ def _build(args) -> _Run:
         "command": command_line(),
         "files_sha1": data_sha1,  # --resume refuses other data
         "embedder_sha256": embedder_sha256,  # or another embedder
+        # the paintings trained on, kept in the weights: evaluate says whether a set is held out
+        "sources": recorded_sources(sources[i] for i in train_idx),
     }
     if resume_state is not None:  # the interrupted run's command stays, resumes listed apart
         public.update(resumed_record(resume_state.get("config") or {}, public["command"]))
@@ -1118,6 +1120,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
             **({"resumed_by": r.public["resumed_by"]} if r.public.get("resumed_by") else {}),
             # whose latents it learnt: recolour and evaluate warn when given another embedder
             "embedder_sha256": r.embedder_sha256,
+            "training": {"sources": r.public["sources"]},
         },
     )
     metrics = {
