@@ -65,9 +65,11 @@ def test_a_rerun_removes_the_earlier_quicklooks_maps_and_nothing_else(painted, t
     assert [row.split(",")[0] for row in rows] == ["Fe"]
     assert "removed" in capsys.readouterr().err
     assert main(["quicklook", str(painted), "-o", str(out), "--elements", "Cu"]) == 0  # no --tiff
-    assert {p.name for p in out.iterdir()} == {
+    assert {p.name for p in out.iterdir()} == {  # without --tiff the TIFF and table stay
         "painted_sum_spectrum.png",
         "painted_Cu_Ka.png",
+        "painted_Fe_Ka.tif",
+        "painted_maps.csv",
         *mine,
     }
     with pytest.raises(SystemExit):

@@ -67,7 +67,7 @@ def test_embed_cli_writes_all_outputs(cube_and_weights, tmp_path):
     assert np.asarray(Image.open(out / "latent.png")).shape == (H, W, 3)
     assert np.asarray(Image.open(out / "labels.png")).shape[:2] == (H, W)
     lines = (out / "cluster_spectra.csv").read_text().splitlines()
-    pixels = [int(v) for v in lines[1].split(",")[1:]]
+    pixels = [int(p.split("=")[1]) for p in lines[1].split(": ", 1)[1].split(",")]
     assert sum(pixels) == H * W and len(pixels) == 3
     rows = list(csv.reader(lines[2:]))
     assert rows[0] == ["energy_keV", "cluster_1", "cluster_2", "cluster_3"]

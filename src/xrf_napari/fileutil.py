@@ -68,8 +68,10 @@ def printable(text) -> str:
 
 def cannot_write(path, exc: OSError) -> OSError:
     """`exc` as one line naming the file (`cannot write PATH: No space left on device`, its errno
-    kept): a bare `[Errno 28] No space left on device` left the user to guess which output."""
-    err = OSError(f"cannot write {printable(path)}: {exc.strerror or exc}")
+    and class kept, PermissionError stays one): a bare `[Errno 28] No space left on device` left
+    the user to guess which output."""
+    cls = type(OSError(exc.errno, "")) if exc.errno else OSError  # errno -> its subclass
+    err = cls(f"cannot write {printable(path)}: {exc.strerror or exc}")
     err.errno = exc.errno
     return err
 
