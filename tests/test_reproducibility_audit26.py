@@ -277,3 +277,20 @@ def test_evaluate_calls_a_set_held_out_only_when_no_painting_was_trained_on(
     assert held["shared"] == (["bosch.jpg"] if status == "not held out" else [])
     assert ("NOT held out" in printed.err) == (status == "not held out")
     assert title in (tmp_path / "ev" / "eval.md").read_text(encoding="utf-8")
+
+
+# -- finding 5: the SmallUViT's weights carry their training settings --------------------------
+def test_smalluvit_weights_carry_seed_settings_and_data_identity(setup, tmp_path):
+    """They held the model, trained_steps and the command only: no seed, crop, batch, lr,
+    val_fraction or files_sha1 (config.json has them, but it is not shipped)."""
+    out = tmp_path / "rec"
+    assert main(_rec_argv(setup, out, "--steps", "2", "--seed", "4")) == 0
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    training = load_weights(out / "uvit.safetensors")[1]["training"]
+    assert training["seed"] == 4 and training["resolved_steps"] == 2
+    for key in ("crop", "batch", "lr", "warmup", "val_fraction", "keep_best", "files_sha1"):
+        assert training[key] == config[key], key
+    assert (training["n_train"], training["n_val"]) == (config["n_train"], config["n_val"])
+    assert training == {
+        k: v for k, v in config.items() if k not in ("val_cubes", "model_config", "model")
+    }

@@ -1120,7 +1120,11 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
             **({"resumed_by": r.public["resumed_by"]} if r.public.get("resumed_by") else {}),
             # whose latents it learnt: recolour and evaluate warn when given another embedder
             "embedder_sha256": r.embedder_sha256,
-            "training": {"sources": r.public["sources"]},
+            # the seed, resolved settings and data identity, as the DVE's weights carry them:
+            # config.json is not shipped (reproducibility audit 26, finding 5)
+            "training": {
+                k: v for k, v in r.public.items() if k not in ("val_cubes", "model_config", "model")
+            },
         },
     )
     metrics = {
