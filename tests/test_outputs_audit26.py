@@ -37,3 +37,27 @@ def test_every_region_up_to_max_k_has_its_own_colour():
     assert colours.shape == (MAX_K + 1, 3) and colours.dtype == np.uint8
     assert tuple(colours[0]) == (0, 0, 0)
     assert len({tuple(c) for c in colours}) == MAX_K + 1  # black and MAX_K distinct colours
+
+
+def test_a_region_painted_away_has_no_spectrum_column(tmp_path):
+    """Finding 8: a cluster emptied by painting was saved as a real all-zero spectrum, which
+    napari reopened as the first curve."""
+    from xrf_napari.analysis.export import save_cluster_spectra
+    from xrf_napari.io import read_spectrum
+
+    energy = np.linspace(1.0, 10.0, 8)
+    spectra = np.stack([np.zeros(8), np.full(8, 2.0), np.full(8, 3.0)])
+    out = save_cluster_spectra(
+        tmp_path / "c.csv",
+        energy,
+        spectra,
+        [0, 5, 7],
+        source="s",
+        calibration="file",
+        labels_file="l.png",
+    )
+    text = out.read_text(encoding="utf-8")
+    header = [ln for ln in text.splitlines() if not ln.startswith("#")][0]
+    assert header.split(",") == ["energy_keV", "cluster_2", "cluster_3"]
+    assert "cluster_1=0, cluster_2=5, cluster_3=7" in text
+    np.testing.assert_allclose(read_spectrum(out).counts, 2.0)

@@ -52,8 +52,13 @@ def save_cluster_spectra(
     """The regions' mean spectra (one column per region, `cluster_1`..) and their pixel counts:
     the one layout of `xrf-napari embed`'s cluster_spectra.csv and the Embed & cluster dock's
     Save. The first column is `channel` for an uncalibrated scan: `energy_keV` over channel
-    numbers misled a tool that reads the header."""
-    curves = {f"cluster_{i + 1}": (energy, spec) for i, spec in enumerate(spectra)}
+    numbers misled a tool that reads the header. A region painted away (0 pixels) has no mean:
+    its column is left out (the pixel counts still list it), not written as a zero spectrum."""
+    curves = {
+        f"cluster_{i + 1}": (energy, spec)
+        for i, (spec, n) in enumerate(zip(spectra, counts))
+        if n > 0
+    }
     comments = [
         f"mean counts per pixel of each region (K-Means cluster) of {source}; calibration "
         f"{calibration}; labels in {labels_file}",
