@@ -294,3 +294,39 @@ def test_smalluvit_weights_carry_seed_settings_and_data_identity(setup, tmp_path
     assert training == {
         k: v for k, v in config.items() if k not in ("val_cubes", "model_config", "model")
     }
+
+
+# -- finding 10: loss curves across --resume ----------------------------------------------------
+def _train_curve(out, kind):
+    if kind == "embedder":
+        return json.loads((out / "metrics.json").read_text(encoding="utf-8"))["curves"]
+    return torch.load(out / "checkpoint.pt", weights_only=True)["curves"]["train"]
+
+
+@pytest.mark.parametrize("kind", ["embedder", "recolouriser"])
+def test_a_run_interrupted_between_logs_resumes_to_the_same_loss_curves(
+    setup, tmp_path, kind, monkeypatch
+):
+    """The running sums since the last log were not checkpointed: the first mean logged after a
+    resume covered only the steps of the resumed process (weights were identical, curves not)."""
+    from xrf_napari.training import common
+
+    make = _emb_argv if kind == "embedder" else _rec_argv
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    assert main(make(setup, whole, "--steps", "6")) == 0
+    calls = {"n": 0}
+    asked = common.StopSignals.requested
+
+    def requested(self, dist=None, agree=True):  # SIGINT during step 3 (between two logs)
+        calls["n"] += 1
+        if calls["n"] == 3:
+            self.signum = 2
+            return True
+        return asked(self, dist, agree)
+
+    monkeypatch.setattr(common.StopSignals, "requested", requested)
+    with pytest.raises(SystemExit):
+        main(make(setup, parts, "--steps", "6"))
+    monkeypatch.setattr(common.StopSignals, "requested", asked)
+    assert main(make(setup, parts, "--steps", "6", "--resume")) == 0
+    assert _train_curve(parts, kind) == _train_curve(whole, kind)

@@ -308,6 +308,9 @@ class LoopState:
     elapsed: float = 0.0  # training seconds up to the last lap, over all processes of the run
     history: dict = field(default_factory=dict)  # name -> [(step, mean since the last log)]
     mark: float = 0.0  # perf_counter at the last lap
+    # name -> the step values since the last log: checkpointed, so that a resumed run logs the
+    # same means as an uninterrupted one (reproducibility audit 26, finding 10)
+    running: dict = field(default_factory=dict)
 
     def lap(self) -> None:
         """Add the seconds since the last lap (or the loop start) to elapsed."""
@@ -320,6 +323,7 @@ class LoopState:
             "step": self.step,
             "generator": self.gen.get_state(),
             "history_json": json.dumps(self.history),
+            "running_json": json.dumps(self.running),
             "elapsed": self.elapsed,
         }
 
@@ -328,7 +332,9 @@ class LoopState:
         """The loop state of a checkpoint; restores gen's random stream."""
         gen.set_state(state["generator"])
         history = json.loads(state["history_json"])
-        return cls(gen, int(state["step"]), float(state.get("elapsed", 0.0)), history)
+        loop = cls(gen, int(state["step"]), float(state.get("elapsed", 0.0)), history)
+        loop.running = json.loads(state.get("running_json", "{}"))  # older checkpoints: none
+        return loop
 
 
 @dataclass
@@ -544,7 +550,7 @@ def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:
     )
     loop.mark = time.perf_counter()
     done_here = 0
-    running = {}
+    running = loop.running
     model.train()
     with StopSignals() as signals:
         if r.dist.is_main:  # also where a test knows that SIGINT now stops with a checkpoint
@@ -577,7 +583,7 @@ def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:
                     loss=f"{np.mean(running['loss']):.4f}",
                     sil=f"{1 - np.mean(running['silhouette_loss']):.3f}",
                 )
-                running = {}
+                running = loop.running = {}
             bar.update(1)
             if step % int(cfg["checkpoint_every"]) == 0 or step == total:
                 loop.lap()

@@ -579,6 +579,10 @@ class LoopState:
     best: dict = field(default_factory=lambda: dict(NO_BEST))
     start_step: int = 0  # where this process's loop started (seconds per step)
     t_start: float | None = None  # wall clock at this process's loop start
+    # the training loss summed over the steps since the last log, and their count: checkpointed,
+    # so that a resumed run logs the same means as an uninterrupted one (audit 26, finding 10)
+    running: object = None  # a 0-d tensor on the training device (None: zero)
+    n_running: int = 0
 
     def start(self) -> None:
         self.start_step, self.t_start = self.step, time.time()
@@ -606,6 +610,12 @@ class LoopState:
             "sampler_rng": sampler.get_state(),
             "torch_rng": torch.get_rng_state(),
             "best": self.best,
+            "running": (
+                torch.zeros(())
+                if self.running is None
+                else self.running.detach().to("cpu", copy=True)
+            ),
+            "n_running": self.n_running,
         }
 
     @classmethod
@@ -622,6 +632,8 @@ class LoopState:
         )
         if "best" in state:  # older checkpoints kept no candidate
             loop.best = state["best"]
+        if "running" in state:  # older checkpoints: the mean restarted at the resume
+            loop.running, loop.n_running = state["running"], int(state.get("n_running", 0))
         return loop
 
 
@@ -996,7 +1008,9 @@ def _loop(r: _Run, loop: LoopState) -> float:
     )
     model.train()
     running = torch.zeros((), device=r.device)
-    n_running = 0
+    if loop.running is not None:  # resumed: the sum since the last log goes on
+        running += loop.running.to(r.device)
+    loop.running = running  # updated in place, so every checkpoint holds the current sum
     # The first step whose loss was NaN or infinite, kept on the device (no host sync per step),
     # read where the loop syncs anyway: at logging steps and before a checkpoint.
     counter = torch.full((), loop.step, dtype=torch.long, device=r.device)
@@ -1037,7 +1051,7 @@ def _loop(r: _Run, loop: LoopState) -> float:
             loss.backward()
             r.opt.step()
             running += loss.detach()
-            n_running += 1
+            loop.n_running += 1
             counter += 1
             first_bad = torch.where(
                 (first_bad < 0) & ~torch.isfinite(loss.detach()), counter, first_bad
@@ -1045,10 +1059,10 @@ def _loop(r: _Run, loop: LoopState) -> float:
             loop.step += 1
             logged = loop.step % cfg["log_every"] == 0 or loop.step == steps
             if logged:
-                value = all_mean(float(running) / n_running, dist)  # the only host sync
+                value = all_mean(float(running) / loop.n_running, dist)  # the only host sync
                 check(value)
                 running.zero_()
-                n_running = 0
+                loop.n_running = 0
                 loop.curves["train"].append((loop.step, value))
                 bar.set_postfix(loss=f"{value:.4f}", lr=f"{lr:.2e}")
             bar.update(1)
@@ -1067,8 +1081,11 @@ def _loop(r: _Run, loop: LoopState) -> float:
                 raise signals.stop(r.out / CHECKPOINT_NAME, loop.step, show=dist.is_main)
     bar.close()
     check()
-    if n_running:  # a time budget can stop the loop between two logging steps
-        loop.curves["train"].append((loop.step, all_mean(float(running) / n_running, dist)))
+    if loop.n_running:  # a time budget can stop the loop between two logging steps
+        value = all_mean(float(running) / loop.n_running, dist)
+        loop.curves["train"].append((loop.step, value))
+        running.zero_()  # counted once: the final checkpoint must not log it again on a resume
+        loop.n_running = 0
     return time.time() - loop.t_start
 
 
