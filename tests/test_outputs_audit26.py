@@ -61,3 +61,37 @@ def test_a_region_painted_away_has_no_spectrum_column(tmp_path):
     assert header.split(",") == ["energy_keV", "cluster_2", "cluster_3"]
     assert "cluster_1=0, cluster_2=5, cluster_3=7" in text
     np.testing.assert_allclose(read_spectrum(out).counts, 2.0)
+
+
+def test_a_recoloured_image_records_what_made_it(tmp_path):
+    """Finding 7: the recoloured PNG/TIFF recorded nothing, while its colours mean something only
+    for the pair of models (and options) that made them."""
+    import json
+
+    import tifffile
+    from _cli_models import save_tiny_models, weights_args, write_toy_scan
+    from PIL import Image
+
+    from xrf_napari import __version__
+    from xrf_napari.cli.main import main
+    from xrf_napari.models.weights import sha256_of
+
+    write_toy_scan(tmp_path / "scan.h5", 20, 24, n_regions=2)
+    save_tiny_models(tmp_path)
+    for name in ("rec.png", "rec.tif"):
+        out = tmp_path / name
+        argv = ["recolour", str(tmp_path / "scan.h5"), "-o", str(out), *weights_args(tmp_path)]
+        assert main([*argv, "--average-flips"]) == 0
+        if name.endswith(".png"):
+            text = Image.open(out).text
+            software, described = text["Software"], text["Description"]
+        else:
+            with tifffile.TiffFile(out) as tif:
+                page = tif.pages[0]
+                software, described = page.software, page.description
+        record = json.loads(described)
+        assert software == f"xrf-napari {__version__}" == record["software"]
+        assert record["recolouriser_sha256"] == sha256_of(tmp_path / "uvit.safetensors")
+        assert record["embedder_sha256"] == sha256_of(tmp_path / "dve.safetensors")
+        assert record["average_flips"] is True and record["calibration"] == "file"
+        assert record["scan"].endswith("scan.h5")

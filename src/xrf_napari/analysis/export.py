@@ -69,9 +69,16 @@ def save_cluster_spectra(
     return save_spectra_csv(path, curves, x_name=x_name, comments=comments)
 
 
-def write_image(path, data: np.ndarray, what: str = "image") -> Path:
+def write_image(
+    path, data: np.ndarray, what: str = "image", description: str | None = None
+) -> Path:
     """Write a uint8/uint16 grey (H, W) or RGB (H, W, 3) array as PNG or TIFF (by suffix),
-    atomically. 16-bit RGB PNG, which Pillow cannot write, is encoded here (png_rgb16)."""
+    atomically. 16-bit RGB PNG, which Pillow cannot write, is encoded here (png_rgb16).
+    `description` (e.g. JSON saying what made the image) goes into the PNG's Description text
+    or the TIFF's ImageDescription, beside Software = xrf-napari and its version."""
+    from .. import __version__
+
+    software = f"xrf-napari {__version__}"
     path = Path(path)
     suffix = path.suffix.lower()
     data = np.asarray(data)
@@ -87,14 +94,24 @@ def write_image(path, data: np.ndarray, what: str = "image") -> Path:
             if data.ndim == 3 and data.dtype == np.uint16:
                 Path(tmp).write_bytes(png_rgb16(data))
             else:
-                from PIL import Image
+                from PIL import Image, PngImagePlugin
 
-                Image.fromarray(data).save(tmp, format="PNG")
+                info = PngImagePlugin.PngInfo()
+                info.add_text("Software", software)
+                if description:
+                    info.add_itxt("Description", description)  # iTXt: UTF-8 allowed
+                Image.fromarray(data).save(tmp, format="PNG", pnginfo=info)
     elif suffix in (".tif", ".tiff"):
         import tifffile
 
         with atomic_path(path) as tmp:
-            tifffile.imwrite(tmp, data, photometric="rgb" if data.ndim == 3 else "minisblack")
+            tifffile.imwrite(
+                tmp,
+                data,
+                photometric="rgb" if data.ndim == 3 else "minisblack",
+                description=description,
+                software=software,
+            )
     else:
         raise ValueError(f"cannot write {path}: {what} is saved as .png, .tif or .tiff")
     return path

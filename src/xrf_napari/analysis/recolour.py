@@ -36,16 +36,22 @@ class RecolourResult:
     ood: object = None  # analysis.ood.OODReport: is the scan like the training data?
     # analysis.ambiguity.AmbiguityReport: where the lines do not fix the colour
     ambiguity: object = None
+    # What made these colours (software version, both models' files and SHA-256, options),
+    # written into the saved image: the colours mean nothing without the pair that made them.
+    provenance: dict | None = None
 
 
 class Recolouriser:
     """A loaded SmallUViT on a device; `predict` recolours a latent image of any size."""
 
-    def __init__(self, model, config: dict, device, path: Path | None = None):
+    def __init__(
+        self, model, config: dict, device, path: Path | None = None, sha256: str | None = None
+    ):
         self.model = model
         self.config = config
         self.device = device
         self.path = path
+        self.sha256 = sha256
 
     @property
     def tile(self) -> int:
@@ -231,11 +237,13 @@ def _load_cached(path: str, mtime: float, expected_sha: str | None, device: str)
     import torch
 
     from ..models.uvit import build_from_config
-    from ..models.weights import WeightsError, load_weights, require_model
+    from ..models.weights import WeightsError, load_weights, require_model, sha256_of
 
     state, config = load_weights(path, expected_sha)
+    sha = expected_sha or sha256_of(path)
     require_model(config, "SmallUViT", path)
-    model = build_from_config(config)
+    with torch.random.fork_rng(devices=[]):  # the init, overwritten at once, draws nothing
+        model = build_from_config(config)
     try:
         model.load_state_dict({k: v.float() for k, v in state.items()})
     except RuntimeError as exc:
@@ -249,6 +257,7 @@ def _load_cached(path: str, mtime: float, expected_sha: str | None, device: str)
         model.config | {k: v for k, v in config.items() if k not in model.config},
         dev,
         Path(path),
+        sha,
     )
 
 
@@ -303,7 +312,8 @@ def iter_recolour(
     rec = load_recolouriser(weights, device)
     from .embed import load_embedder
 
-    mismatch = embedder_mismatch(rec, load_embedder(embedder_weights, device))
+    embedder = load_embedder(embedder_weights, device)
+    mismatch = embedder_mismatch(rec, embedder)
     if mismatch:
         import warnings
 
@@ -345,7 +355,25 @@ def iter_recolour(
         device=str(rec.device),
         ood=ood,
         ambiguity=ambiguity,
+        provenance=_provenance(cube, rec, embedder, average_flips),
     )
+
+
+def _provenance(cube, rec, embedder, average_flips: bool) -> dict:
+    from .. import __version__
+    from ..fileutil import printable
+
+    return {
+        "software": f"xrf-napari {__version__}",
+        "scan": printable(cube.path if cube.path else cube.name),
+        "calibration": cube.calibration.source,
+        "recolouriser": printable(rec.path),
+        "recolouriser_sha256": rec.sha256,
+        "embedder": printable(embedder.path),
+        "embedder_sha256": embedder.sha256,
+        "average_flips": bool(average_flips),
+        "device": str(rec.device),
+    }
 
 
 def embed_chunk_pixels(n_channels: int, block_bytes: int = 64 << 20) -> int:
@@ -360,8 +388,11 @@ def recolour(cube, **kw) -> RecolourResult:
     return run_to_end(iter_recolour(cube, **kw))
 
 
-def save_rgb(path, rgb) -> Path:
-    """Write an RGB image (float in [0, 1] or uint8, (H, W, 3)) as PNG or TIFF, atomically."""
+def save_rgb(path, rgb, provenance: dict | None = None) -> Path:
+    """Write an RGB image (float in [0, 1] or uint8, (H, W, 3)) as PNG or TIFF, atomically;
+    `provenance` (RecolourResult.provenance) is stored in it as JSON."""
+    import json
+
     from .export import write_image
 
     rgb = np.asarray(rgb)
@@ -371,7 +402,8 @@ def save_rgb(path, rgb) -> Path:
         rgb = (np.clip(np.nan_to_num(rgb.astype(np.float32)), 0.0, 1.0) * 255.0 + 0.5).astype(
             np.uint8
         )
-    return write_image(path, rgb, "the recoloured image")
+    text = json.dumps(provenance, ensure_ascii=False) if provenance else None
+    return write_image(path, rgb, "the recoloured image", description=text)
 
 
 def _rescaled(gen, offset: int, span: int, total: int):

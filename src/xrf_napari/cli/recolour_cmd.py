@@ -116,6 +116,6 @@ def run(args) -> int:
         close()
     print(("WARNING: " if result.ood.warn else "") + result.ood.message(), file=sys.stderr)
     print(result.ambiguity.message(), file=sys.stderr)
-    save_rgb(out, result.rgb)
+    save_rgb(out, result.rgb, result.provenance)
     print(f"wrote {out} ({result.rgb.shape[0]} x {result.rgb.shape[1]} px, device {result.device})")
     return 0

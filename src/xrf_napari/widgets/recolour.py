@@ -292,7 +292,7 @@ class RecolourWidget(CubeDock):
             raise ValueError("nothing to save yet: run Recolour first")
         scan = self.current_cube()
         check_outputs(files=[path], inputs=[scan.path if scan else None])  # never over the scan
-        return save_rgb(path, self.result.rgb)
+        return save_rgb(path, self.result.rgb, self.result.provenance)
 
     def _save_clicked(self) -> None:
         path = ask_save_path(
