@@ -1,11 +1,35 @@
 """argparse value types shared by every command line (the `xrf-napari` commands, `generate`,
 `export-set`, the trainers and `evaluate`): a bad number or symbol fails at parsing, naming the
 option and the allowed range, instead of being accepted silently (`--tile 0`, `-k 1`, `--steps 0`)
-or failing after minutes of work. In the base layer, so synth and training use it too."""
+or failing after minutes of work. In the base layer, so synth and training use it too; so is
+the record of the argv a command parsed (`parsed_argv`)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
+
+#: The argv the running command parsed (set by cli._dispatch through `parsing`).
+_current_argv: list[str] | None = None
+
+
+@contextlib.contextmanager
+def parsing(argv):
+    """While a command runs, `parsed_argv()` is its argv; restored after (nested commands)."""
+    global _current_argv
+    previous, _current_argv = _current_argv, list(argv)
+    try:
+        yield
+    finally:
+        _current_argv = previous
+
+
+def parsed_argv() -> list[str]:
+    """The arguments the running command parsed: main(argv) called from a script or a test parses
+    its argv, not sys.argv, and training records must say what ran (reproducibility audit 26,
+    finding 8). sys.argv[1:] outside a command."""
+    return list(sys.argv[1:] if _current_argv is None else _current_argv)
 
 
 def int_in(lo: int, hi: int | None = None, what: str = "a whole number"):

@@ -13,11 +13,6 @@ import sys
 import threading
 import warnings
 
-#: The arguments (after the program's name) that the running command parsed: main(argv) from a
-#: script, a notebook or a test parses its own, so sys.argv is not the command (training records
-#: this one: training.common.command_line). None outside a command.
-current_argv: list[str] | None = None
-
 
 class Terminated(SystemExit):
     """SIGTERM: unwinds like Ctrl-C (atomic writers delete their temporaries), exit 143."""
@@ -105,12 +100,12 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
         warnings.showwarning = lambda message, *_a, **_k: print(
             f"{prog} {ns.command}: warning: {message}", file=sys.stderr
         )
-    global current_argv
-    previous, current_argv = current_argv, list(argv)
+    from ..argtypes import parsing
+
     try:
-        return _run(prog, ns.command, mod, args)
+        with parsing(argv):
+            return _run(prog, ns.command, mod, args)
     finally:
-        current_argv = previous
         if real:
             for stream in (sys.stdout, sys.stderr):
                 with contextlib.suppress(OSError, ValueError):

@@ -8,18 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..argtypes import parsed_argv
 from ..fileutil import atomic_path, remove_stale_temporaries
-
-
-def parsed_argv() -> list[str]:
-    """The arguments the running command parsed (cli._dispatch records them): main(argv) called
-    from a script or a test parses its argv, not sys.argv (reproducibility audit 26, finding 8)."""
-    import sys
-
-    from ..cli import _dispatch
-
-    argv = _dispatch.current_argv
-    return list(sys.argv[1:] if argv is None else argv)
 
 
 def command_line() -> str:
