@@ -71,13 +71,10 @@ def _emb_argv(setup, out, *extra, config=None):
 
 
 def _run(argv, monkeypatch):
-    """main(argv) as the installed command would run it (the command recorded is sys.argv's), in
-    a fresh process's state: building the embedder draws from torch's global random stream, so a
-    recolouriser initialises otherwise once the embedder is cached in this process."""
-    from xrf_napari.analysis.embed import _load_cached
-
-    _load_cached.cache_clear()
-    monkeypatch.setattr(sys, "argv", ["/somewhere/bin/xrf-napari-train", *argv])
+    """main(argv) as the installed command would run it, under another sys.argv: the command
+    recorded is the argv parsed, and a cached embedder no longer moves the recolouriser's start
+    (tests/test_reproducibility_audit26.py checks both directly)."""
+    monkeypatch.setattr(sys, "argv", ["/somewhere/bin/xrf-napari-train", "--not", "this"])
     return main(argv)
 
 
