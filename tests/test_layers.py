@@ -42,6 +42,7 @@ LAYERS: tuple[tuple[tuple[str, ...], ...], ...] = (
             "elements",
             "errors",
             "fileutil",
+            "provenance",
             "detector",
             "device",
             "progress",

@@ -7,6 +7,7 @@ import hashlib
 import json
 import shlex
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -199,7 +200,9 @@ def test_the_thread_count_and_torch_version_are_recorded_and_a_resume_warns_of_a
     make = _emb_argv if kind == "embedder" else _rec_argv
     out = tmp_path / "run"
     assert main(make(setup, out, "--steps", "2", "--threads", "1")) == 0
-    want = {"torch_threads": 1, "torch": torch.__version__}
+    from xrf_napari.provenance import code_identity
+
+    want = {"torch_threads": 1, "torch": torch.__version__, **code_identity()}
     for name in ("config.json", "metrics.json"):
         assert json.loads((out / name).read_text(encoding="utf-8"))["runtime"] == want
     capsys.readouterr()
@@ -330,3 +333,32 @@ def test_a_run_interrupted_between_logs_resumes_to_the_same_loss_curves(
     monkeypatch.setattr(common.StopSignals, "requested", asked)
     assert main(make(setup, parts, "--steps", "6", "--resume")) == 0
     assert _train_curve(parts, kind) == _train_curve(whole, kind)
+
+
+def test_training_and_generated_sets_record_the_code_that_made_them(tmp_path):
+    """Finding 4: the shipped pair's data command makes other counts with today's generator, and
+    nothing recorded which code ran it: the runtime record (config.json, metrics.json, the
+    weights' training block) and a generated set's manifest now carry the version and, from a
+    git checkout, the commit and whether src/ had edits."""
+    import json
+    import subprocess
+
+    from xrf_napari import __version__
+    from xrf_napari.provenance import code_identity
+    from xrf_napari.synth.dataset import GenerateConfig, generate_dataset
+    from xrf_napari.training.common import runtime_record
+
+    code = code_identity()
+    assert code["xrf_napari"] == __version__
+    root = Path(__file__).resolve().parents[1]
+    head = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True
+    )
+    if head.returncode == 0 and (root / ".git").exists():
+        assert code["git_commit"] == head.stdout.strip()
+        assert isinstance(code["git_dirty"], bool)
+    assert {k: runtime_record()[k] for k in code} == code
+    cfg = GenerateConfig(out=str(tmp_path / "set"), n_cubes=1, size=16, seed=3)
+    manifest = generate_dataset(cfg, workers=1, progress=False)
+    manifest = json.loads(Path(manifest).read_text(encoding="utf-8"))
+    assert manifest["code"] == code

@@ -445,11 +445,13 @@ def generate_dataset(
 
 
 #: Manifest keys that do not change what cube i holds: a rerun may change them and resume the set.
-_NOT_OPTIONS = ("n_cubes", "images_dir", "cubes", "test_images", "train_images")
+_NOT_OPTIONS = ("n_cubes", "images_dir", "cubes", "test_images", "train_images", "code")
 
 
 def _manifest_head(cfg: GenerateConfig, images_dir) -> dict:
     """The manifest without its cube list: the options every cube was generated with."""
+    from ..provenance import code_identity
+
     return {
         "generator": _generator(cfg.style),
         "style": cfg.style,
@@ -469,6 +471,8 @@ def _manifest_head(cfg: GenerateConfig, images_dir) -> dict:
         "images_dir": images_dir,
         "test_fraction_percent": TEST_FRACTION_PERCENT,
         "images_used": sorted(Path(p).name for p in cfg.images) if cfg.images else ["procedural"],
+        # the code that made the cubes: the same command makes other counts with other code
+        "code": code_identity(),
     }
 
 

@@ -34,10 +34,17 @@ def resumed_record(before: dict, command: str | None) -> dict:
 
 def runtime_record() -> dict:
     """What else a CPU result depends on, beside the settings and data: torch's thread count (the
-    reduction order: 1 vs 2 threads gave weights 5e-3 apart) and torch's version."""
+    reduction order: 1 vs 2 threads gave weights 5e-3 apart), torch's version, and the code
+    (provenance.code_identity: version, git commit, edited or not)."""
     import torch
 
-    return {"torch_threads": torch.get_num_threads(), "torch": str(torch.__version__)}
+    from ..provenance import code_identity
+
+    return {
+        "torch_threads": torch.get_num_threads(),
+        "torch": str(torch.__version__),
+        **code_identity(),
+    }
 
 
 def warn_runtime_change(ckpt, before: dict | None, now: dict) -> None:
