@@ -95,3 +95,4 @@ def test_a_recoloured_image_records_what_made_it(tmp_path):
         assert record["embedder_sha256"] == sha256_of(tmp_path / "dve.safetensors")
         assert record["average_flips"] is True and record["calibration"] == "file"
         assert record["scan"].endswith("scan.h5")
+        assert record["code"]["xrf_napari"] == __version__

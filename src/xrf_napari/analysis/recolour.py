@@ -362,9 +362,11 @@ def iter_recolour(
 def _provenance(cube, rec, embedder, average_flips: bool) -> dict:
     from .. import __version__
     from ..fileutil import printable
+    from ..provenance import code_identity
 
     return {
         "software": f"xrf-napari {__version__}",
+        "code": code_identity(),
         "scan": printable(cube.path if cube.path else cube.name),
         "calibration": cube.calibration.source,
         "recolouriser": printable(rec.path),
