@@ -362,3 +362,24 @@ def test_training_and_generated_sets_record_the_code_that_made_them(tmp_path):
     manifest = generate_dataset(cfg, workers=1, progress=False)
     manifest = json.loads(Path(manifest).read_text(encoding="utf-8"))
     assert manifest["code"] == code
+
+
+@pytest.mark.parametrize("kind", ["embedder", "recolouriser"])
+def test_equal_weights_have_equal_tensor_hashes_whatever_the_out_folder(setup, tmp_path, kind):
+    """Finding 13: the file's SHA-256 covers the recorded command (with --out), so two runs with
+    identical tensors never matched; metrics.json's tensors_sha256 does, and differs when they
+    differ."""
+    from xrf_napari.models.weights import load_weights, tensors_sha256
+
+    make = _emb_argv if kind == "embedder" else _rec_argv
+    name = "dve.safetensors" if kind == "embedder" else "uvit.safetensors"
+    runs = {}
+    for out, steps in (("a", "2"), ("b", "2"), ("c", "3")):
+        assert main(make(setup, tmp_path / out, "--steps", steps, "--threads", "1")) == 0
+        metrics = json.loads((tmp_path / out / "metrics.json").read_text(encoding="utf-8"))
+        state, _ = load_weights(tmp_path / out / name)
+        assert metrics["tensors_sha256"] == tensors_sha256(state)  # what the file holds
+        runs[out] = metrics
+    assert runs["a"]["sha256"] != runs["b"]["sha256"]  # the files differ by their command
+    assert runs["a"]["tensors_sha256"] == runs["b"]["tensors_sha256"]
+    assert runs["a"]["tensors_sha256"] != runs["c"]["tensors_sha256"]

@@ -33,6 +33,20 @@ def sha256_of(path) -> str:
     return h.hexdigest()
 
 
+def tensors_sha256(state_dict: dict) -> str:
+    """SHA-256 of the tensors alone (names, dtypes, shapes, bytes, in name order): the file's hash
+    also covers the config, whose recorded command holds --out, so two runs with identical
+    weights never matched by file hash (reproducibility audit 26, finding 13)."""
+    import torch
+
+    h = hashlib.sha256()
+    for name in sorted(state_dict):
+        t = state_dict[name].detach().cpu().contiguous().reshape(-1)
+        h.update(f"{name}|{t.dtype}|{tuple(state_dict[name].shape)}|".encode())
+        h.update(t.view(torch.uint8).numpy().tobytes())  # any dtype, bfloat16 too
+    return h.hexdigest()
+
+
 def save_weights(state_dict: dict, path, config: dict) -> str:
     """Write tensors + config atomically; return the file's SHA-256."""
     from safetensors.torch import save_file

@@ -607,7 +607,7 @@ def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:
 def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
     """Rank 0 saves the weights (config inside), evaluates on val_dir and writes metrics and
     curves; the other ranks wait for it."""
-    from ..models.weights import save_weights
+    from ..models.weights import save_weights, tensors_sha256
     from .common import plot_curves, write_json
     from .distributed import barrier, cleanup, params_in_sync
 
@@ -635,6 +635,7 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
         "final": final,
         "weights": str(out / "dve.safetensors"),
         "sha256": sha,
+        "tensors_sha256": tensors_sha256(r.core.state_dict()),  # equal for equal weights
         "curves": history,
     }
     if val_dir:

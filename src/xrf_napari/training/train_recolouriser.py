@@ -1092,7 +1092,7 @@ def _loop(r: _Run, loop: LoopState) -> float:
 def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
     """Last checkpoint; then rank 0 alone keeps the best weights, saves them (float16), scores
     them on the validation paintings, fits the per-pixel baseline and writes metrics and curves."""
-    from ..models.weights import save_weights
+    from ..models.weights import save_weights, tensors_sha256
     from .common import plot_curves, write_json
     from .distributed import barrier, cleanup, params_in_sync
 
@@ -1156,6 +1156,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
         "n_params": r.public["n_params"],
         "weights": str(weights_path),
         "sha256": sha,
+        "tensors_sha256": tensors_sha256(half),  # what the file holds; equal for equal weights
         "device": str(r.device),
         "world_size": dist.world_size,
         "runtime": r.public["runtime"],
