@@ -1,6 +1,7 @@
 """Outputs audit 26 (/work/runs26/audit_out/report.md): what the plugin writes can be trusted
 and re-read whatever the machine's locale, name or interruption."""
 
+import json
 import os
 import subprocess
 import sys
@@ -96,3 +97,28 @@ def test_a_recoloured_image_records_what_made_it(tmp_path):
         assert record["average_flips"] is True and record["calibration"] == "file"
         assert record["scan"].endswith("scan.h5")
         assert record["code"]["xrf_napari"] == __version__
+
+
+def test_embed_outputs_record_what_made_them(tmp_path):
+    """Finding 7: labels.h5 recorded no weights, seed or pooling, latent.h5 not that its spectra
+    were pooled 3 x 3 (which changes the latent), neither the code."""
+    import h5py
+    from _cli_models import save_tiny_models, write_toy_scan
+
+    from xrf_napari import __version__
+    from xrf_napari.cli.main import main
+    from xrf_napari.models.weights import sha256_of
+
+    write_toy_scan(tmp_path / "scan.h5", 24, 20, n_regions=3)
+    save_tiny_models(tmp_path)
+    out = tmp_path / "emb"
+    argv = ["embed", str(tmp_path / "scan.h5"), "-o", str(out), "-k", "3", "--seed", "7"]
+    weights = tmp_path / "dve.safetensors"
+    assert main([*argv, "--weights", str(weights), "--device", "cpu", "--no-progress"]) == 0
+    for name in ("labels.h5", "latent.h5"):
+        with h5py.File(out / name, "r") as f:
+            attrs = dict(f.attrs)
+        assert attrs["weights_sha256"] == sha256_of(weights), name
+        assert attrs["seed"] == 7 and attrs["calibration"] == "file", name
+        assert attrs["pooled"] == True, name  # noqa: E712  (300 counts per pixel: pooled 3 x 3)
+        assert json.loads(attrs["code"])["xrf_napari"] == __version__, name

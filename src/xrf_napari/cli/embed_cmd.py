@@ -89,16 +89,36 @@ def write_png(path, rgb) -> None:
         Image.fromarray(rgb).save(tmp, format="PNG")
 
 
-def write_outputs(paths: dict, cube, latent, result, spectra, counts, emb, ood=None) -> None:
+def write_outputs(
+    paths: dict, cube, latent, result, spectra, counts, emb, ood=None, settings=None
+) -> None:
     """Every file, moved into place together (atomic_set): none if interrupted, nor the folder
-    this run created for them (made_folder)."""
+    this run created for them (made_folder). `settings` (pooled, seed, ...) go into both HDF5
+    files' attributes beside the embedder and the code that made them."""
     from ..fileutil import atomic_set, made_folder
 
     with made_folder(paths["latent.h5"].parent), atomic_set():
-        _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood)
+        _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, settings or {})
 
 
-def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood) -> None:
+def _made_by(emb, settings: dict) -> dict:
+    """HDF5 attributes saying what made a latent or a region map: the regions and the latent
+    depend on the embedder, on pooling (3 x 3 changes the latent) and on K-Means' seed; a
+    labels.h5 recorded none of these (outputs audit 26, finding 7)."""
+    import json
+
+    from ..fileutil import printable
+    from ..provenance import code_identity
+
+    return {
+        "weights": printable(emb.path),
+        "weights_sha256": emb.sha256 or "",
+        "code": json.dumps(code_identity()),
+        **settings,
+    }
+
+
+def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, settings) -> None:
     import h5py
     import numpy as np
 
@@ -108,11 +128,11 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood) -> No
 
     # a path that is not UTF-8 (or holds a line break) failed the attribute after the compute
     src = printable(cube.path if cube.path else cube.name)
+    made_by = _made_by(emb, settings)
     with atomic_path(paths["latent.h5"], suffix=".h5") as tmp, h5py.File(tmp, "w") as f:
         f.create_dataset("latent", data=latent, chunks=True, compression="gzip", compression_opts=4)
         f.attrs["source"] = src
-        f.attrs["weights"] = printable(emb.path)
-        f.attrs["weights_sha256"] = emb.sha256 or ""
+        f.attrs.update(made_by)
     write_png(paths["latent.png"], latent_to_rgb(latent))
     with atomic_path(paths["labels.h5"], suffix=".h5") as tmp, h5py.File(tmp, "w") as f:
         f.create_dataset(
@@ -123,6 +143,7 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood) -> No
         f.attrs["k"] = result.k
         f.attrs["silhouette"] = np.nan if result.silhouette is None else result.silhouette
         f.attrs["source"] = src
+        f.attrs.update(made_by)
         if ood is not None:  # what the command said about the scan (analysis.ood)
             f.attrs["ood_warning"] = ood.warn
             f.attrs["ood"] = printable(ood.message())
@@ -190,7 +211,12 @@ def run(args) -> int:
         close()
     result = cluster(latent, args.clusters, k_range=tuple(args.k_range), seed=args.seed)
     spectra, counts = cluster_spectra(cube, result.labels)
-    write_outputs(paths, cube, latent, result, spectra, counts, emb, ood)
+    settings = {
+        "pooled": bool(pool),
+        "seed": int(args.seed),
+        "calibration": cube.calibration.source,
+    }
+    write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, settings)
     sil = "n/a" if result.silhouette is None else f"{result.silhouette:.3f}"
     print(
         f"{printable(cube.name)}: {cube.shape[0]} x {cube.shape[1]} px, "
