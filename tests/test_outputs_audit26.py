@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 
 def test_text_outputs_are_utf8_under_a_non_utf8_locale(tmp_path):
@@ -122,3 +123,32 @@ def test_embed_outputs_record_what_made_them(tmp_path):
         assert attrs["seed"] == 7 and attrs["calibration"] == "file", name
         assert attrs["pooled"] == True, name  # noqa: E712  (300 counts per pixel: pooled 3 x 3)
         assert json.loads(attrs["code"])["xrf_napari"] == __version__, name
+
+
+def test_each_map_tiff_says_what_it_holds(tmp_path):
+    """Finding 7: a map TIFF copied away from its CSV said nothing: not its element, line,
+    windows, calibration or the code that made it."""
+    import csv
+
+    import tifffile
+    from _napari_helpers import write_painted_cube
+
+    from xrf_napari.cli.main import main
+
+    scan = write_painted_cube(tmp_path / "painted.h5")
+    out = tmp_path / "look"
+    argv = ["quicklook", str(scan), "-o", str(out), "--tiff", "--elements", "Fe,Cu"]
+    assert main([*argv, "--no-progress"]) == 0
+    rows = list(
+        csv.DictReader((out / "painted_maps.csv").read_text(encoding="utf-8").splitlines()[1:])
+    )
+    assert [r["element"] for r in rows] == ["Fe", "Cu"]
+    for row in rows:
+        with tifffile.TiffFile(out / row["file"]) as tif:
+            record = json.loads(tif.pages[0].description)
+            values = tif.asarray()
+        assert record["element"] == row["element"] and record["line"] == row["line"]
+        assert record["peak_keV"] == [float(row["peak_from_keV"]), float(row["peak_to_keV"])]
+        assert record["calibration"] == "file" and record["scan"] == "painted"
+        assert record["values"] == "net line counts per pixel" and "xrf_napari" in record["code"]
+        assert float(row["total_net_counts"]) == pytest.approx(values.sum(dtype=float), rel=1e-5)

@@ -166,14 +166,23 @@ MAPS_BY_QUICKLOOK = "xrf-napari quicklook"
 
 
 def save_element_maps(
-    folder, name: str, plans, maps: dict, inputs=(), made_by: str = MAPS_BY_DOCK
+    folder,
+    name: str,
+    plans,
+    maps: dict,
+    inputs=(),
+    made_by: str = MAPS_BY_DOCK,
+    calibration: str | None = None,
 ) -> list[Path]:
     """Element maps as 32-bit float TIFFs of net line counts per pixel (values, not a picture:
     Fiji, QGIS or PyMca read them as they are) and `<name>_maps.csv`, one row per map: its line,
     the peak and background windows that made it, and its total and maximum (`name` through
     file_stem). Checked before anything is written (never over an input); the files replace
     earlier ones all together (atomic_set): a full disk half-way left edited maps beside the
-    earlier table. `made_by` marks the files (a quicklook rerun removes only its own)."""
+    earlier table. `made_by` marks the files (a quicklook rerun removes only its own). Each TIFF
+    also carries its own record as JSON in ImageDescription (scan, line, windows, method, the
+    scan's `calibration` source, the code): a TIFF copied away from its CSV still says what it
+    holds."""
     from ..fileutil import check_output_folder
 
     plans = [p for p in plans if p.symbol in maps]
@@ -184,18 +193,50 @@ def save_element_maps(
     names = [f"{stem}_{p.symbol}_{p.line.family}.tif" for p in plans] + [f"{stem}_maps.csv"]
     check_output_folder(folder, names, inputs=inputs)
     with made_folder(folder), atomic_set():
-        _write_element_maps(folder, name, plans, maps, names, made_by)
+        _write_element_maps(folder, name, plans, maps, names, made_by, calibration)
     return [folder / n for n in names]
 
 
-def _write_element_maps(folder: Path, name: str, plans, maps: dict, names, made_by: str) -> None:
+def _map_record(name: str, plan, calibration: str | None) -> str:
+    import json
+
+    from ..provenance import code_identity
+
+    return json.dumps(
+        {
+            "scan": printable(name),
+            "values": "net line counts per pixel",
+            "element": plan.symbol,
+            "line": plan.line.family,
+            "line_keV": round(float(plan.line.energy), 4),
+            "peak_keV": [round(float(e), 4) for e in plan.peak],
+            "background_keV": [[round(float(e), 4) for e in w] for w in plan.background],
+            "method": plan.method,
+            "note": printable(plan.note),
+            "calibration": calibration,
+            "code": code_identity(),
+        },
+        ensure_ascii=True,  # TIFF ASCII tag
+    )
+
+
+def _write_element_maps(
+    folder: Path, name: str, plans, maps: dict, names, made_by: str, calibration: str | None
+) -> None:
     import tifffile
 
     rows = []
     for plan, file in zip(plans, names):
         data = np.asarray(maps[plan.symbol], dtype=np.float32)
         with atomic_path(folder / file) as tmp:
-            tifffile.imwrite(tmp, data, photometric="minisblack", software=made_by)
+            tifffile.imwrite(
+                tmp,
+                data,
+                photometric="minisblack",
+                software=made_by,
+                description=_map_record(name, plan, calibration),
+                metadata=None,  # else tifffile's own JSON shape record takes the description
+            )
         rows.append(
             [
                 plan.symbol,

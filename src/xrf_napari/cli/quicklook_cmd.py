@@ -246,6 +246,12 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
         from ..analysis.export import save_element_maps
 
         written += save_element_maps(
-            out, cube.name, plans, maps, inputs=[args.input], made_by=MAPS_BY_QUICKLOOK
+            out,
+            cube.name,
+            plans,
+            maps,
+            inputs=[args.input],
+            made_by=MAPS_BY_QUICKLOOK,
+            calibration=cube.calibration.source,
         )
     return written
