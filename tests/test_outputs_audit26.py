@@ -152,3 +152,30 @@ def test_each_map_tiff_says_what_it_holds(tmp_path):
         assert record["calibration"] == "file" and record["scan"] == "painted"
         assert record["values"] == "net line counts per pixel" and "xrf_napari" in record["code"]
         assert float(row["total_net_counts"]) == pytest.approx(values.sum(dtype=float), rel=1e-5)
+
+
+def test_one_question_for_a_completed_name_and_the_files_beside_it(qapp, tmp_path, monkeypatch):
+    """Embed's Save asked twice in a row when the image of the completed name and the CSV
+    beside it both existed (once in the dialog helper, once in the dock): one question now."""
+    from _napari_helpers import scripted_questions
+    from qtpy.QtWidgets import QFileDialog, QMessageBox
+
+    from xrf_napari.widgets._common import ask_save_path
+    from xrf_napari.widgets.embed import save_paths
+
+    for name in ("clusters.png", "clusters_spectra.csv"):
+        (tmp_path / name).write_text("earlier", encoding="utf-8")
+    typed = (str(tmp_path / "clusters"), "PNG (*.png)")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: typed)
+    asked, answer = scripted_questions(monkeypatch)
+    answer(QMessageBox.Yes)
+    images = "PNG (*.png);;TIFF (*.tif *.tiff)"
+    path = ask_save_path(None, "Save", images, beside=save_paths)
+    assert path == str(tmp_path / "clusters.png")
+    assert len(asked) == 1 and "clusters.png" in asked[0] and "clusters_spectra.csv" in asked[0]
+    answer(QMessageBox.No)
+    assert ask_save_path(None, "Save", images, beside=save_paths) == ""
+    (tmp_path / "clusters_spectra.csv").unlink()  # typed with its suffix: the dialog asked
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (path, "PNG (*.png)"))
+    assert ask_save_path(None, "Save", images, beside=save_paths) == path
+    assert len(asked) == 2  # nothing more to ask

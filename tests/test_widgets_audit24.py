@@ -49,7 +49,7 @@ def test_a_new_label_painted_on_the_clusters_is_saved_not_a_crash(
     layer.paint((2, 2), 4, refresh=True)  # napari's "new label" after K = 3
     assert 4 in layer.data
     np.testing.assert_array_equal(embed.result[2].labels, run_labels)  # the kept run is intact
-    monkeypatch.setattr(module, "ask_save_path", lambda *a: str(tmp_path / "clusters.png"))
+    monkeypatch.setattr(module, "ask_save_path", lambda *a, **k: str(tmp_path / "clusters.png"))
     with caught_notifications() as seen:
         embed._save_clicked()  # the edited regions' spectra are computed in a job
         wait_idle(qtbot, embed.job)

@@ -304,9 +304,10 @@ def test_saving_regions_asks_before_replacing_files_the_dialog_did_not_name(
 ):
     """The save dialog asks about the file it names only: the CSV of spectra written beside it,
     or the .png put in place of a name without a suffix, were replaced silently."""
-    from qtpy.QtWidgets import QMessageBox
+    from qtpy.QtWidgets import QFileDialog, QMessageBox
 
-    import xrf_napari.widgets.embed as module
+    def dialog_returns(path):  # the real dialog helper runs, behind a scripted Qt dialog
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(path), "PNG (*.png)"))
 
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
@@ -315,7 +316,7 @@ def test_saving_regions_asks_before_replacing_files_the_dialog_did_not_name(
     asked, answer = scripted_questions(monkeypatch)
 
     for chosen in (image, tmp_path / "clusters"):  # the dialog's name, then one without suffix
-        monkeypatch.setattr(module, "ask_save_path", lambda *a, chosen=chosen: str(chosen))
+        dialog_returns(chosen)
         image.write_bytes(b"an earlier image")
         spectra.write_text("earlier spectra")
         answer(QMessageBox.No)
@@ -325,12 +326,14 @@ def test_saving_regions_asks_before_replacing_files_the_dialog_did_not_name(
         )
         assert "clusters_spectra.csv" in asked[-1]
         assert ("clusters.png" in asked[-1]) == (chosen != image)
+        n_asked = len(asked)
         answer(QMessageBox.Yes)
         embed._save_clicked()
+        assert len(asked) == n_asked + 1  # one question for both files, not one each
         assert image.read_bytes()[:4] == b"\x89PNG" and spectra.read_text().startswith("#")
     asked.clear()
     spectra.unlink()  # nothing the dialog did not name exists: no question
-    monkeypatch.setattr(module, "ask_save_path", lambda *a: str(image))
+    dialog_returns(image)
     embed._save_clicked()
     assert not asked and spectra.is_file()
 

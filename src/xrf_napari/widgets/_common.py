@@ -540,20 +540,25 @@ def report_error(exc: BaseException, context: str = "") -> None:
 
 
 # -- files ---------------------------------------------------------------------------------------
-def ask_save_path(parent, title: str, filters: str, suggested: str = "") -> str:
+def ask_save_path(parent, title: str, filters: str, suggested: str = "", beside=None) -> str:
     """The path chosen in a save dialog ("" if cancelled). A name typed without a suffix gets the
     chosen filter's first one ("PNG (*.png)": name.png), as native dialogs add it: Qt's own
     returned it bare, and each dock coped differently (a CSV napari would not reopen, a refusal
     after the dialog closed, a silent .png). The dialog asked about the bare name only, so
-    replacing a file of the completed name is asked here."""
+    replacing a file of the completed name is asked here, in one question with the files the
+    save writes next to it (`beside(path)`: paths, the chosen one left out), which no dialog
+    named."""
     path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, filters)
-    if not path or os.path.splitext(os.path.basename(path))[1]:
+    if not path:
         return path
-    suffix = filter_suffix(chosen or filters.split(";;")[0])
-    if not suffix:
-        return path
-    path += suffix
-    return path if confirm_replace(parent, [path], "the file") else ""
+    ask = []
+    if not os.path.splitext(os.path.basename(path))[1]:
+        suffix = filter_suffix(chosen or filters.split(";;")[0])
+        if suffix:
+            path += suffix
+            ask.append(path)
+    ask += [str(p) for p in (beside(path) if beside else []) if str(p) != path]
+    return path if confirm_replace(parent, ask, "the files" if len(ask) > 1 else "the file") else ""
 
 
 def filter_suffix(name_filter: str) -> str:

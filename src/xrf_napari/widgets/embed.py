@@ -11,7 +11,6 @@ from qtpy.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QSpinBox
 from ._common import (
     CubeDock,
     ask_save_path,
-    confirm_replace,
     cube_display_name,
     default_weights,
     device_combo,
@@ -332,13 +331,15 @@ class EmbedClusterWidget(CubeDock):
         return path, csv_path
 
     def _save_clicked(self) -> None:
+        # one question for the image and the CSV beside it (the dialog named neither, or one)
         path = ask_save_path(
-            self, "Save cluster labels", "PNG (*.png);;TIFF (*.tif *.tiff)", "clusters.png"
+            self,
+            "Save cluster labels",
+            "PNG (*.png);;TIFF (*.tif *.tiff)",
+            "clusters.png",
+            beside=save_paths,
         )
-        # the dialog asked about `path` only, not about a .png put in its place or the CSV beside
-        if not path or not confirm_replace(
-            self, [p for p in save_paths(path) if p != Path(path)], "the saved regions"
-        ):
+        if not path:
             return
         cube, result = self.current_cube(), self.result
         try:
