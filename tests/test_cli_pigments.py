@@ -111,6 +111,9 @@ def test_cli_writes_the_report(scan, tmp_path):
     assert page.count("<svg") == 3 and page.count("data:image/png;base64,") == 4
     assert page.count("(chosen)") == 3
     assert "Vermilion" in page and 'src="http' not in page  # self-contained
+    from xrf_napari import __version__
+
+    assert f"made by xrf-napari {__version__}" in page  # (the command only when run as one)
 
 
 def test_cli_labels_from_the_cube_and_bad_labels(scan, tmp_path, capsys):

@@ -268,12 +268,19 @@ def test_pigments_dock_export_background_is_rounded(make_napari_viewer, monkeypa
     widget = pigments_dock.PigmentsWidget(make_napari_viewer())
     data = np.full((2, 2, 3), 254.9 / 255, np.float32)
     result = SimpleNamespace(
-        report=None, labels=None, cube_layer=None, colours=None, colour_source="", choices=None
+        report=None,
+        labels=None,
+        cube_layer=None,
+        labels_layer=None,
+        colours=None,
+        colour_source="",
+        choices=None,
     )
     widget.result = result
     monkeypatch.setattr(type(widget), "_check_export", lambda self, folder: None)
     monkeypatch.setattr(type(widget), "result_layer", SimpleNamespace(data=data))
-    monkeypatch.setattr(pigments_dock, "layer_cube", lambda layer: SimpleNamespace(name="scan"))
+    cube = SimpleNamespace(name="scan", path=None, calibration=SimpleNamespace(source="file"))
+    monkeypatch.setattr(pigments_dock, "layer_cube", lambda layer: cube)
     seen = {}
     monkeypatch.setattr(pigment_report, "write_report", lambda *a, **k: seen.update(k))
     widget.export("folder")

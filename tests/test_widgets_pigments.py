@@ -83,6 +83,11 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
     assert tuple(layer.translate) == (0.0, 0.0)
     paths = widget.export(tmp_path / "report")
     assert paths["report.html"].is_file() and "Vermilion" in paths["candidates.csv"].read_text()
+    from xrf_napari import __version__
+
+    page = paths["report.html"].read_text(encoding="utf-8")  # says what made it (audit 26)
+    assert f"made by xrf-napari {__version__}" in page
+    assert "Pigments panel: scan " in page and "regions from layer &#x27;regions&#x27;" in page
     # the export keeps the choice made above: region 2's second candidate, in the CSV and image
     rows = [
         line.split(",")

@@ -113,6 +113,7 @@ def write_report(
     colour_source: str = "SmallUViT colour",
     command: str | None = None,
     choices: list[int] | None = None,
+    origin: str | None = None,
 ) -> dict[str, Path]:
     """Write the report folder `out` (created if needed); returns {file name: path}.
 
@@ -121,7 +122,9 @@ def write_report(
     region_colours: optional {label: sRGB} (the colour prior), shown beside each region's
     candidates and named by colour_source; choices: the option chosen per region (an index into
     its `options`: the candidates, then the one with the suggested hidden partner; -1 none;
-    default each region's first candidate).
+    default each region's first candidate); command / origin: how the report was made (the
+    command line, or for a panel where the scan and regions came from), shown on the page with
+    the code's version (provenance.code_identity).
     """
     out = Path(out)
     labels = np.asarray(labels)
@@ -155,10 +158,26 @@ def write_report(
             command=command,
             choices=choices,
             painted=painted,
+            origin=origin,
         )
         with atomic_path(paths["report.html"]) as tmp:
             tmp.write_text(page, encoding="utf-8")
     return paths
+
+
+def _made_by(esc, command, origin) -> str:
+    """The page's record of what made it: a report exported from the panel said nothing."""
+    from ..provenance import code_identity
+
+    code = code_identity()
+    text = f"made by xrf-napari {esc(code['xrf_napari'])}"
+    if code["git_commit"]:
+        text += f" (commit {esc(code['git_commit'][:12])}{', edited' if code['git_dirty'] else ''})"
+    if origin:
+        text += f"; {esc(origin)}"
+    if command:
+        text += f"; command: <code>{esc(command)}</code>"
+    return text
 
 
 def _write_png(path, img: np.ndarray) -> None:
@@ -397,6 +416,7 @@ def render_html(
     command=None,
     choices=None,
     painted=None,
+    origin=None,
 ) -> str:
     """The report page; choices as write_report's, painted: the pigment recolour (uint8 RGB)
     shown at the top (computed from choices when not given)."""
@@ -464,7 +484,7 @@ def render_html(
             f"{hidden}</div></td><td>{svg}</td></tr>"
         )
     notes = "".join(f"<li>{esc(n)}</li>" for n in report.notes)
-    cmd = f"<p class='small'>command: <code>{esc(command)}</code></p>" if command else ""
+    cmd = f"<p class='small'>{_made_by(esc, command, origin)}</p>"
     overview = _png_data_uri(_overview(painted))
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8">
 <title>Pigment hypotheses: {esc(scan_name)}</title>

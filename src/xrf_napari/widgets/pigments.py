@@ -739,6 +739,18 @@ class PigmentsWidget(CubeDock):
             region_colours=result.colours,
             colour_source=result.colour_source or "SmallUViT colour",
             choices=result.choices,
+            origin=self._origin(result),
+        )
+
+    def _origin(self, result) -> str:
+        """Where this report's scan and regions came from, for its page."""
+        from ..fileutil import printable
+
+        cube = layer_cube(result.cube_layer)
+        regions = getattr(result.labels_layer, "name", None) or "the whole scan"
+        return (
+            f"Pigments panel: scan {printable(cube.path or cube.name)} (calibration "
+            f"{cube.calibration.source}), regions from layer '{printable(regions)}'"
         )
 
     def _export_clicked(self) -> None:
