@@ -335,7 +335,7 @@ def test_a_run_interrupted_between_logs_resumes_to_the_same_loss_curves(
     assert _train_curve(parts, kind) == _train_curve(whole, kind)
 
 
-def test_training_and_generated_sets_record_the_code_that_made_them(tmp_path):
+def test_training_and_generated_sets_record_the_code_that_made_them(tmp_path, monkeypatch):
     """Finding 4: the shipped pair's data command makes other counts with today's generator, and
     nothing recorded which code ran it: the runtime record (config.json, metrics.json, the
     weights' training block) and a generated set's manifest now carry the version and, from a
@@ -359,9 +359,17 @@ def test_training_and_generated_sets_record_the_code_that_made_them(tmp_path):
         assert isinstance(code["git_dirty"], bool)
     assert {k: runtime_record()[k] for k in code} == code
     cfg = GenerateConfig(out=str(tmp_path / "set"), n_cubes=1, size=16, seed=3)
-    manifest = generate_dataset(cfg, workers=1, progress=False)
-    manifest = json.loads(Path(manifest).read_text(encoding="utf-8"))
-    assert manifest["code"] == code
+    mpath = Path(generate_dataset(cfg, workers=1, progress=False))
+    assert json.loads(mpath.read_text(encoding="utf-8"))["code"] == code
+    # a rerun under other code keeps the record of the code that made the cubes, and the
+    # manifest byte for byte (export-set knows a set by its manifest's hash)
+    before = mpath.read_bytes()
+    code_identity.cache_clear()
+    monkeypatch.setattr(
+        "xrf_napari.provenance.code_identity", lambda: {**code, "git_commit": "another"}
+    )
+    generate_dataset(cfg, workers=1, progress=False)
+    assert mpath.read_bytes() == before
 
 
 @pytest.mark.parametrize("kind", ["embedder", "recolouriser"])

@@ -408,6 +408,7 @@ def generate_dataset(
     head = _manifest_head(cfg, images_dir)
     _check_resumable(out, head, cfg.n_cubes)
     mpath = out / "manifest.json"
+    head["code"] = _started_by(out, mpath) or head["code"]
     # Written before any cube, so a killed run leaves the options its cubes were made with.
     with atomic_path(mpath) as tmp:
         tmp.write_text(json.dumps(head, indent=1), encoding="utf-8")
@@ -474,6 +475,18 @@ def _manifest_head(cfg: GenerateConfig, images_dir) -> dict:
         # the code that made the cubes: the same command makes other counts with other code
         "code": code_identity(),
     }
+
+
+def _started_by(out: Path, mpath: Path) -> dict | None:
+    """The code an earlier run of this set recorded, kept when the set is resumed or rerun: the
+    manifest then stays byte-identical (export-set knows a set by its manifest's hash), and it
+    names the code that made the set's first cubes."""
+    if not any(out.glob("cube_*.h5")):
+        return None
+    try:
+        return json.loads(mpath.read_text(encoding="utf-8")).get("code")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _check_resumable(out: Path, head: dict, n_cubes: int) -> None:
