@@ -48,3 +48,37 @@ def weights_args(folder, device: str | None = "cpu") -> list[str]:
     args = ["--weights", str(folder / "uvit.safetensors")]
     args += ["--embedder-weights", str(folder / "dve.safetensors")]
     return args + (["--device", device] if device else []) + ["--no-progress"]
+
+
+#: A recolouriser training config whose SmallUViT takes a step in milliseconds (the trainers'
+#: CLI tests; tests/test_train_recolouriser.py has its own).
+TINY_TRAIN_REC_CONFIG = {
+    "model": {"patch": 8, "dim": 18, "depth": 3, "heads": 9, "mlp_ratio": 2.0, "head_hidden": 4},
+    "crop": 32,
+    "batch": 4,
+    "log_every": 2,
+    "warmup": 1,
+    "baseline_steps": 0,
+}
+
+
+def tiny_embedder_config(**over):
+    """The embedder's default training config shrunk to a few milliseconds a step."""
+    import json
+
+    from xrf_napari.training.train_embedder import DEFAULT_TRAIN_CONFIG
+
+    cfg = json.loads(json.dumps(DEFAULT_TRAIN_CONFIG))
+    cfg.update(
+        model={**cfg["model"], "hidden": [32, 16, 8]},
+        steps=4,
+        cubes_per_batch=4,
+        pixels_per_cube_batch=16,
+        pixels_per_cube=64,
+        warmup_steps=1,
+        log_every=2,
+        checkpoint_every=2,
+        mmd_samples=32,
+    )
+    cfg.update(over)
+    return cfg

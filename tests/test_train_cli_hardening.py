@@ -9,38 +9,12 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from _cli_models import TINY_TRAIN_REC_CONFIG as REC_CONFIG  # noqa: E402
+from _cli_models import tiny_embedder_config as _embedder_config  # noqa: E402
+
 from xrf_napari.cli.train import main  # noqa: E402
 from xrf_napari.models.weights import load_weights, save_weights  # noqa: E402
 from xrf_napari.training.toy_data import write_toy_dataset  # noqa: E402
-
-#: A SmallUViT small enough for a step in milliseconds (as tests/test_train_recolouriser.py).
-REC_CONFIG = {
-    "model": {"patch": 8, "dim": 18, "depth": 3, "heads": 9, "mlp_ratio": 2.0, "head_hidden": 4},
-    "crop": 32,
-    "batch": 4,
-    "log_every": 2,
-    "warmup": 1,
-    "baseline_steps": 0,
-}
-
-
-def _embedder_config(**over):
-    from xrf_napari.training.train_embedder import DEFAULT_TRAIN_CONFIG
-
-    cfg = json.loads(json.dumps(DEFAULT_TRAIN_CONFIG))
-    cfg.update(
-        model={**cfg["model"], "hidden": [32, 16, 8]},
-        steps=4,
-        cubes_per_batch=4,
-        pixels_per_cube_batch=16,
-        pixels_per_cube=64,
-        warmup_steps=1,
-        log_every=2,
-        checkpoint_every=2,
-        mmd_samples=32,
-    )
-    cfg.update(over)
-    return cfg
 
 
 @pytest.fixture(scope="module")
