@@ -322,6 +322,7 @@ def test_training_and_generated_sets_record_the_code_that_made_them(tmp_path, mo
     from xrf_napari.synth.dataset import GenerateConfig, generate_dataset
     from xrf_napari.training.common import runtime_record
 
+    code_identity.cache_clear()  # cached per process: HEAD may have moved since
     code = code_identity()
     assert code["xrf_napari"] == __version__
     root = Path(__file__).resolve().parents[1]
