@@ -138,13 +138,15 @@ def write_report(
         raise ValueError(f"{len(choices)} choices for {len(report.regions)} regions")
     if out.exists() and not out.is_dir():
         raise ValueError(f"--output {out}: exists and is not a folder")
+    from .export import write_image
+
     paths = {n: out / n for n in REPORT_FILES}
     painted = as_uint8(paint_regions(report, labels, choices))
     # the files replace an earlier report's all together (none if interrupted): a half-written
     # set mixed two scans' reports; a failed first report leaves no empty folder
     with made_folder(out), atomic_set():
-        _write_png(paths["regions.png"], labels.astype(np.uint16))
-        _write_png(paths["pigment_recolour.png"], painted)
+        write_image(paths["regions.png"], labels.astype(np.uint16), "the region map")
+        write_image(paths["pigment_recolour.png"], painted, "the pigment recolour")
         _write_candidates(paths["candidates.csv"], report, choices)
         _write_hidden(paths["hidden_partners.csv"], report)
         _write_spectra(paths["region_spectra.csv"], report)
@@ -178,14 +180,6 @@ def _made_by(esc, command, origin) -> str:
     if command:
         text += f"; command: <code>{esc(command)}</code>"
     return text
-
-
-def _write_png(path, img: np.ndarray) -> None:
-    """Lossless PNG: (H, W) uint16 label values (mode I;16) or (H, W, 3) uint8 RGB."""
-    from PIL import Image
-
-    with atomic_path(path) as tmp:
-        Image.fromarray(np.ascontiguousarray(img)).save(tmp, format="PNG")
 
 
 def _csv(path, header, rows, comments=()):

@@ -80,15 +80,6 @@ def output_paths(out) -> dict[str, Path]:
     return {n: Path(out) / n for n in OUTPUT_NAMES}
 
 
-def write_png(path, rgb) -> None:
-    from PIL import Image
-
-    from ..fileutil import atomic_path
-
-    with atomic_path(path, suffix=".png") as tmp:
-        Image.fromarray(rgb).save(tmp, format="PNG")
-
-
 def write_outputs(
     paths: dict, cube, latent, result, spectra, counts, emb, ood=None, settings=None
 ) -> None:
@@ -123,7 +114,7 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, setti
     import numpy as np
 
     from ..analysis.embed import latent_to_rgb
-    from ..analysis.export import save_cluster_spectra
+    from ..analysis.export import save_cluster_spectra, write_image
     from ..fileutil import atomic_path, printable
 
     # a path that is not UTF-8 (or holds a line break) failed the attribute after the compute
@@ -133,7 +124,7 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, setti
         f.create_dataset("latent", data=latent, chunks=True, compression="gzip", compression_opts=4)
         f.attrs["source"] = src
         f.attrs.update(made_by)
-    write_png(paths["latent.png"], latent_to_rgb(latent))
+    write_image(paths["latent.png"], latent_to_rgb(latent), "the latent image")
     with atomic_path(paths["labels.h5"], suffix=".h5") as tmp, h5py.File(tmp, "w") as f:
         f.create_dataset(
             "labels", data=result.labels, chunks=True, compression="gzip", compression_opts=4
@@ -147,7 +138,7 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, setti
         if ood is not None:  # what the command said about the scan (analysis.ood)
             f.attrs["ood_warning"] = ood.warn
             f.attrs["ood"] = printable(ood.message())
-    write_png(paths["labels.png"], label_colours(result.k)[result.labels])
+    write_image(paths["labels.png"], label_colours(result.k)[result.labels], "a label map")
     save_cluster_spectra(
         paths["cluster_spectra.csv"],
         cube.energy,
