@@ -32,6 +32,12 @@ def parsed_argv() -> list[str]:
     return list(sys.argv[1:] if _current_argv is None else _current_argv)
 
 
+def running_argv() -> list[str] | None:
+    """parsed_argv() inside a command, None outside one (a command's run() called directly from
+    Python): there sys.argv is another program's (pytest's, a script's), not a command to record."""
+    return None if _current_argv is None else list(_current_argv)
+
+
 def int_in(lo: int, hi: int | None = None, what: str = "a whole number"):
     """argparse `type=` accepting integers in lo..hi (hi None: no upper bound)."""
 

@@ -243,6 +243,7 @@ def run(args) -> int:
         suggested_choices,
         write_report,
     )
+    from ..argtypes import running_argv
     from ..fileutil import check_output_folder, printable
     from ._args import read_scan
 
@@ -308,11 +309,10 @@ def run(args) -> int:
         s = cube.sum_image()
         hi = float(np.percentile(s, 99)) or 1.0
         background = np.repeat(as_uint8(s / hi)[..., None], 3, axis=2)
-    cmd = (
-        "xrf-napari pigments " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-        if sys.argv[1:2] == ["pigments"]
-        else None
-    )  # only when run as a command, not from Python
+    # the argv that ran, as the console script or main([...]) gave it (sys.argv is not it when
+    # main(argv) is called from Python); None when run() is called outside a command
+    argv = running_argv()
+    cmd = shlex.join(["xrf-napari", *argv]) if argv is not None else None
     paths = write_report(
         out,
         report,
