@@ -34,16 +34,28 @@ NULL_SAMPLE = 3000
 
 
 class Embedder:
-    """A loaded DVE on a device. `encode` maps canonical counts (N, 512) to latent means (N, 3)."""
+    """A loaded DVE on a device. `encode` maps canonical counts (N, 512) to latent means (N, 3).
+
+    `training`: the weights file's training record as it was loaded (seed, settings, `sources`:
+    the training paintings), None when the file records none (the shipped weights): `config` keeps
+    only the network's keys, and reading the record again from the path later could describe
+    another file than the model in memory."""
 
     def __init__(
-        self, model, config: dict, device, path: Path | None = None, sha256: str | None = None
+        self,
+        model,
+        config: dict,
+        device,
+        path: Path | None = None,
+        sha256: str | None = None,
+        training: dict | None = None,
     ):
         self.model = model
         self.config = config
         self.device = device
         self.path = path
         self.sha256 = sha256
+        self.training = training
 
     @property
     def n_channels(self) -> int:
@@ -111,7 +123,9 @@ def _load_cached(path_str: str, sha: str | None, device_name: str, stamp=None) -
     model.eval().to(device)
     for p in model.parameters():
         p.requires_grad_(False)
-    return Embedder(model, model.config, device, Path(path_str), got)
+    training = config.get("training")
+    training = dict(training) if isinstance(training, dict) else None
+    return Embedder(model, model.config, device, Path(path_str), got, training)
 
 
 def load_embedder(weights=None, device: str = "auto") -> Embedder:

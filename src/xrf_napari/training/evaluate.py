@@ -131,7 +131,7 @@ def evaluate(
     from ..analysis.embed import iter_embed, latent_to_rgb, load_embedder
     from ..analysis.recolour import embedder_mismatch, load_recolouriser
     from ..device import pick_device
-    from ..models.weights import load_weights, resolve_weights, sha256_of
+    from ..models.weights import load_weights
     from ..progress import run_to_end
     from .common import check_model_file
     from .data import list_cubes, metadata_source, profile_key
@@ -225,21 +225,24 @@ def evaluate(
     summary = {
         k: {m: float(np.mean([r[k][m] for r in per_cube if k in r])) for m in METRICS} for k in keys
     }
-    # the hashes tell two eval.json files apart: the shipped weights' is the manifest's (checked
-    # on loading), a user's file is hashed here; the embedder's was hashed as it was loaded
-    _, sha = resolve_weights("uvit", weights)
+    # the hashes tell two eval.json files apart: both models' were taken as they were loaded (the
+    # shipped weights' is the manifest's, checked on loading), so they name the models evaluated
+    # even if a file is rewritten meanwhile
     return {
         "data": str(data_dir),
         "n_cubes": len(per_cube),
         "weights": str(rec.path),
-        "weights_sha256": sha or sha256_of(rec.path),
+        "weights_sha256": rec.sha256,
         "embedder": str(embedder) if embedder is not None else None,  # None: the shipped DVE
         "embedder_sha256": emb.sha256,
         "baseline": str(baseline) if baseline else None,
         "device": str(dev),
         "average_flips": average_flips,
         "seconds": round(time.time() - t0, 1),
-        "held_out": held_out(sources, {"weights": rec.path, "embedder": emb.path}),
+        # the training records of the models in memory, not the files read again
+        "held_out": held_out(
+            sources, {"weights": rec.config.get("training"), "embedder": emb.training}
+        ),
         "summary": summary,
         "per_cube": per_cube,
         "_images": images,
@@ -257,31 +260,24 @@ def evaluate(
     }
 
 
-def training_sources(path) -> list[str] | None:
-    """The training paintings a weights file records (config "training" "sources"), or None: the
-    shipped weights, and any trained before 2026-12-03, record none."""
-    import json
-
-    from safetensors import safe_open
-
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            config = json.loads((f.metadata() or {}).get("config", "{}"))
-    except Exception:  # noqa: BLE001 - loaded and checked already; an unreadable record is none
-        return None
-    training = config.get("training") if isinstance(config, dict) else None
+def training_sources(training) -> list[str] | None:
+    """The training paintings a model's training record lists ("sources"), or None: the shipped
+    weights, and any trained before 2026-12-03, record none."""
     found = training.get("sources") if isinstance(training, dict) else None
     return [str(s) for s in found] if isinstance(found, list) else None
 
 
-def held_out(sources, weights: dict) -> dict:
+def held_out(sources, trainings: dict) -> dict:
     """Whether the evaluation cubes' paintings (`sources`: data.cube_source of each) are held out
-    from the training paintings that `weights` (name -> weights file) record: every table was titled
-    "Held-out set", even on the training paintings themselves (reproducibility audit 26, 2)."""
+    from the training paintings of the models evaluated (`trainings`: name -> the training record
+    each loaded model keeps, Embedder.training and the SmallUViT's config "training", None if it
+    has none): every table was titled "Held-out set", even on the training paintings themselves
+    (reproducibility audit 26, 2). The records come from the models in memory: the weights files
+    were read again here before, a second read that could meet another file."""
     from .data import recorded_sources
 
     paintings = recorded_sources(sources)
-    recorded = {name: training_sources(path) for name, path in weights.items() if path}
+    recorded = {name: training_sources(training) for name, training in trainings.items()}
     shared = sorted({s for found in recorded.values() if found for s in found} & set(paintings))
     missing = sorted(name for name, found in recorded.items() if found is None)
     if shared:
