@@ -4,8 +4,10 @@ The transformer was trained on fixed-size crops, so a painting is covered by ove
 that size; each tile's prediction is weighted by a raised-cosine window (never exactly zero) and the
 weighted sum is normalised by the summed weights. The weights form a partition of unity, so the
 blend has no seams, and a pixel covered by one tile gets exactly that tile's output. Tiles run in
-batches, with bfloat16 autocast on CUDA. Memory is bounded by the latent and output images
-(H x W x 3 float32 each) plus one batch of tiles; the cube itself is streamed by the embedder.
+batches, with bfloat16 autocast on CUDA. Memory is bounded by whole images (the embedding pass's
+latent and line features, the colours: `Recolouriser.image_bytes`) plus one batch of tiles; the
+cube itself is streamed by the embedder. `iter_recolour` checks both against the memory this
+process may still allocate before it reads the scan.
 """
 
 from __future__ import annotations
@@ -26,6 +28,18 @@ CPU_BATCH, GPU_BATCH = 4, 8
 #: interpolated that far) and still a few hundred MB per tile; a 4096-px tile grew to 10 GB and
 #: then asked 17 GB for one attention matrix (CLI audit 25).
 MAX_TILE = 1024
+#: Float32 spectra the embedding pass converts at once (`embed_chunk_pixels`): its block, with
+#: what the DVE and the line features make of it, peaked at 48-64 MiB above the pass's output
+#: (512 channels, 49k-262k px toy scans, tracemalloc).
+EMBED_BLOCK_BYTES = 64 << 20
+#: Bytes per scan pixel and line-feature element while the ambiguity report finds each pixel's
+#: element set (features thresholded to bytes, made 64-bit for a matrix product, then np.unique):
+#: 179 B/px measured with the 19 default elements, on top of the features themselves.
+AMBIGUITY_BYTES_PER_FEATURE = 10
+
+
+class TilingMemoryError(ValueError):
+    """Tiles whose model calls would not fit in memory: a smaller tile or batch would."""
 
 
 @dataclass
@@ -85,10 +99,11 @@ class Recolouriser:
         free: int | None = None,
     ) -> tuple[int, int]:
         """(tile, overlap) in pixels, defaults filled in; a tile this model cannot take is refused
-        here, before a scan is embedded for it. Given the image's (H, W) and the bytes this process
-        may still allocate (`free`: io.limits.memory_budget, a layer above), so is a tiling whose
-        model calls would not fit (on a GPU, in its free memory too): an oversized tile otherwise
-        grows for minutes, then dies in a traceback."""
+        here, before a scan is embedded for it. Given the scan's (H, W) and the bytes this process
+        may still allocate (`free`), so is a recolouring that would not fit: its whole images
+        (`image_bytes`) and one batch of model calls (those in the GPU's free memory on CUDA). An
+        oversized tile otherwise grew for minutes, then died in a traceback; in napari, it took
+        the viewer with it. `iter_recolour` calls this with io.limits.memory_budget()."""
         p = int(self.config["patch"])
         tile = int(tile or self.tile)
         if tile % p:
@@ -97,18 +112,33 @@ class Recolouriser:
         if not 0 <= overlap < tile:
             raise ValueError(f"overlap must be in [0, tile), got {overlap} for tile {tile}")
         if shape is not None and free is not None:
-            h, w = (max(int(n), tile) for n in shape[:2])  # padded up to one tile
-            n_tiles = len(tile_starts(h, tile, overlap)) * len(tile_starts(w, tile, overlap))
+            h, w = (max(int(n), 1) for n in shape[:2])
+            ph, pw = max(h, tile), max(w, tile)  # padded up to one tile
+            n_tiles = len(tile_starts(ph, tile, overlap)) * len(tile_starts(pw, tile, overlap))
             batch = min(self.batch_size(batch), n_tiles)
-            need = batch * self.tile_bytes(tile) + h * w * (self.config["in_chans"] + 4) * 4
-            if self.device.type == "cuda":
+            what = f"tiles of {tile} px, {batch} per model call,"
+            if (scan := self.image_bytes((h, w))) > free:  # no tile or batch helps
+                raise ValueError(
+                    f"the {h} x {w} px scan needs about {_size(scan)} of memory to recolour "
+                    f"(its latent, line features and colours, whatever the tile) but only "
+                    f"{_size(free)} is free"
+                )
+            tiles, image = batch * self.tile_bytes(tile), self.image_bytes((h, w), tile)
+            if self.device.type == "cuda":  # the tiles' activations are on the GPU
                 import torch
 
-                free = min(free, int(torch.cuda.mem_get_info(self.device)[0]))
+                gpu = int(torch.cuda.mem_get_info(self.device)[0])
+                if tiles > gpu:
+                    raise TilingMemoryError(
+                        f"{what} need about {_size(tiles)} of GPU memory but only "
+                        f"{_size(gpu)} is free on {self.device}: use a smaller tile or batch"
+                    )
+                tiles = 0
+            need = tiles + image + EMBED_BLOCK_BYTES
             if need > free:
-                raise ValueError(
-                    f"tiles of {tile} px, {batch} per model call, need about {_size(need)} of "
-                    f"memory but only {_size(free)} is free: use a smaller tile or batch"
+                raise TilingMemoryError(
+                    f"{what} need about {_size(need)} of memory but only {_size(free)} is free: "
+                    "use a smaller tile or batch"
                 )
         return tile, overlap
 
@@ -129,6 +159,27 @@ class Recolouriser:
         )
         tokens = (tile // int(c["patch"])) ** 2
         return int(tile * tile * per_px) + int(c["heads"]) * tokens * tokens * 4
+
+    def image_bytes(self, shape, tile: int | None = None) -> int:
+        """Bytes a recolouring of an (H, W) scan holds in whole images, from above: the
+        embedding pass's output (latent then line features, float32), the latent kept apart,
+        the ambiguity report's work on the features, the colours; then, on the scan padded up to
+        `tile` (None: unpadded, what no tile avoids), the model input and the blend's sums and
+        weights. The shipped pair: 330 B/px; measured (tracemalloc, 49k-262k px toy scans): 279
+        at the peak, while the ambiguity report runs."""
+        from .ambiguity import PRIOR_CHANNELS
+        from .line_features import FEATURE_ELEMENTS
+
+        c = self.config
+        reads = len(c.get("line_elements") or ())
+        prior = PRIOR_CHANNELS if c.get("colour_prior") else 0
+        latent = int(c["in_chans"]) - reads - prior  # the DVE's channels
+        features = reads or len(FEATURE_ELEMENTS)  # the pass makes the default ones if none read
+        h, w = (int(n) for n in shape[:2])
+        ph, pw = (h, w) if tile is None else (max(h, tile), max(w, tile))
+        per_px = 4 * (latent + features) + 4 * latent + 4 * 3
+        per_px += AMBIGUITY_BYTES_PER_FEATURE * features
+        return h * w * per_px + ph * pw * 4 * (int(c["in_chans"]) + 3 + 1)
 
     def iter_predict(
         self,
@@ -301,16 +352,31 @@ def iter_recolour(
     overlap=None,
     batch=None,
     average_flips=False,
+    free: int | None = None,
 ):
-    """Yield (done, total) over embedding (first half) then tiles (second half); return
-    RecolourResult. `average_flips`: see Recolouriser.iter_predict."""
+    """A generator yielding (done, total) over embedding (first half) then tiles (second half)
+    and returning RecolourResult. `average_flips`: see Recolouriser.iter_predict.
+
+    Checked at this call, before the generator is made and the scan read: the tiling, and the
+    memory the recolouring needs (`Recolouriser.tiling`) against `free` bytes (default:
+    io.limits.memory_budget()), so a tile, batch or scan too large is a ValueError, not an
+    allocation that kills the process (napari with it) after the embedding."""
+    rec = load_recolouriser(weights, device)
+    if free is None:
+        from ..io.limits import memory_budget
+
+        free = memory_budget()
+    tile, overlap = rec.tiling(tile, overlap, batch=batch, shape=cube.shape[:2], free=free)
+    return _iter_recolour(
+        cube, rec, embedder_weights, device, tile, overlap, batch, bool(average_flips)
+    )
+
+
+def _iter_recolour(cube, rec, embedder_weights, device, tile, overlap, batch, average_flips):
     from .ambiguity import ambiguity_report
-    from .embed import iter_embed
+    from .embed import iter_embed, load_embedder
     from .line_features import line_features
     from .ood import check_scan
-
-    rec = load_recolouriser(weights, device)
-    from .embed import load_embedder
 
     embedder = load_embedder(embedder_weights, device)
     mismatch = embedder_mismatch(rec, embedder)
@@ -378,7 +444,7 @@ def _provenance(cube, rec, embedder, average_flips: bool) -> dict:
     }
 
 
-def embed_chunk_pixels(n_channels: int, block_bytes: int = 64 << 20) -> int:
+def embed_chunk_pixels(n_channels: int, block_bytes: int = EMBED_BLOCK_BYTES) -> int:
     """Spectra per embedding block so a float32 block of the file's channels stays near block_bytes
     (a 4096-channel scan would otherwise convert 1 GB blocks)."""
     return int(max(1024, min(65536, block_bytes // (4 * max(int(n_channels), 512)))))

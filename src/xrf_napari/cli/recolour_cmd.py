@@ -72,7 +72,6 @@ def run(args) -> int:
     check_outputs(files=[out], inputs=[args.input, args.weights, args.embedder_weights])
 
     from ..analysis.recolour import iter_recolour, load_recolouriser, save_rgb
-    from ..io.limits import memory_budget as budget
     from ..progress import run_to_end, tqdm_callback
     from ._args import read_scan
 
@@ -83,8 +82,21 @@ def run(args) -> int:
             "there is no image to recolour"
         )
     rec = load_recolouriser(args.weights, args.device)  # bad weights or tiles: before streaming
-    try:  # memory too: an oversized tile grew for minutes, then died in a traceback
-        rec.tiling(args.tile, args.overlap, batch=args.batch, shape=cube.shape[:2], free=budget())
+    # A tile the model cannot take, and one whose model calls would not fit in memory, are refused
+    # before the scan is embedded, the memory by iter_recolour as it is called (an oversized tile
+    # grew for minutes, then died in a traceback); the tile alone first, without starting it.
+    try:
+        rec.tiling(args.tile, args.overlap)
+        steps = iter_recolour(
+            cube,
+            weights=args.weights,
+            embedder_weights=args.embedder_weights,
+            device=args.device,
+            tile=args.tile,
+            overlap=args.overlap,
+            batch=args.batch,
+            average_flips=args.average_flips,
+        )
     except ValueError as exc:
         opts = [f"--{k} {getattr(args, k)}" for k in ("tile", "overlap", "batch")]
         given = " ".join(o for o in opts if not o.endswith(" None"))
@@ -99,19 +111,7 @@ def run(args) -> int:
     bar, close = (None, lambda: None) if args.no_progress else tqdm_callback("recolouring", "%")
     cb = None if bar is None else (lambda done, total: bar(round(100 * done / max(total, 1)), 100))
     try:
-        result = run_to_end(
-            iter_recolour(
-                cube,
-                weights=args.weights,
-                embedder_weights=args.embedder_weights,
-                device=args.device,
-                tile=args.tile,
-                overlap=args.overlap,
-                batch=args.batch,
-                average_flips=args.average_flips,
-            ),
-            cb,
-        )
+        result = run_to_end(steps, cb)
     finally:
         close()
     print(("WARNING: " if result.ood.warn else "") + result.ood.message(), file=sys.stderr)

@@ -45,15 +45,22 @@ CAVEAT_WHY = (
 
 
 def _recolour_job(cube, weights, embedder_weights, device, average_flips=False, outline=False):
-    from ..analysis.recolour import iter_recolour
+    from ..analysis.recolour import TilingMemoryError, iter_recolour
 
-    result = yield from iter_recolour(
-        cube,
-        weights=weights,
-        embedder_weights=embedder_weights,
-        device=device,
-        average_flips=average_flips,
-    )
+    try:  # what would not fit in memory is refused here, before the scan is read
+        steps = iter_recolour(
+            cube,
+            weights=weights,
+            embedder_weights=embedder_weights,
+            device=device,
+            average_flips=average_flips,
+        )
+    except TilingMemoryError as exc:  # the dock has no tile or batch to change
+        raise TilingMemoryError(
+            f"{exc} with `xrf-napari recolour --tile --batch` (this dock uses the defaults), "
+            "or free memory"
+        ) from None
+    result = yield from steps
     if outline and result.ambiguity.ambiguous.any():
         preload_labels_imports()  # for the "ambiguous colour" layer (0.8 s, once a session)
     return result
