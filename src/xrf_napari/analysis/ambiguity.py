@@ -31,6 +31,9 @@ MAJOR_RATIO = 0.12
 FAMILY_LIMITS = {"hue": 60.0, "L": 40.0, "chroma": 50.0}
 #: Element signatures covering less than this share of the scan are not listed by name.
 MIN_SHARE = 0.01
+#: Up to this many elements, a pixel's element set is found through a table of all 2**n sets
+#: (2**19 entries for the 19 line features: 6 MB).
+CODE_BITS = 22
 
 
 @dataclass(frozen=True)
@@ -129,9 +132,21 @@ def _signatures(features: np.ndarray, elements: tuple[str, ...]):
     f = np.asarray(features)
     if f.shape[-1] != len(elements):
         raise ValueError(f"features must be (..., {len(elements)}), got shape {f.shape}")
-    bits = (f >= PRESENT_FEATURE).reshape(-1, len(elements))
-    codes = bits @ (1 << np.arange(len(elements), dtype=np.int64))
-    uniq, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    flat = f.reshape(-1, len(elements))
+    if len(elements) > CODE_BITS:  # too many for a table of every set: sort the codes
+        codes = (flat >= PRESENT_FEATURE) @ (1 << np.arange(len(elements), dtype=np.int64))
+        uniq, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    else:
+        # One bit per element, OR-ed in place, then a table over every possible set: a few bytes
+        # per pixel (a bool matrix product made int64 copies, 179 B/px with 19 elements).
+        codes = np.zeros(flat.shape[0], dtype=np.uint32)
+        for j in range(len(elements)):
+            codes |= (flat[:, j] >= PRESENT_FEATURE).view(np.uint8).astype(np.uint32) << j
+        per_set = np.bincount(codes, minlength=1 << len(elements))
+        uniq = np.flatnonzero(per_set)
+        index = np.zeros(per_set.size, dtype=np.int32)
+        index[uniq] = np.arange(uniq.size, dtype=np.int32)
+        inverse, counts = index[codes], per_set[uniq]
     sets = [frozenset(e for j, e in enumerate(elements) if code >> j & 1) for code in uniq.tolist()]
     return sets, inverse.reshape(-1), counts
 
