@@ -165,7 +165,7 @@ def test_the_dock_shows_the_refusal_and_adds_nothing(dock, qtbot, monkeypatch, r
         assert re.match(r"tiles of 128 px, [1-4] per model call, need about ", said), said
         assert said.endswith(
             f"only {free / 2**20:.1f} MiB is free: use a smaller tile or batch with "
-            "`xrf-napari recolour --tile --batch` (this dock uses the defaults), or free memory"
+            "`xrf-napari recolour --tile --batch` (this panel uses the defaults), or free memory"
         )
     else:
         scan = load_recolouriser(None, "cpu").image_bytes((h, w))
@@ -211,3 +211,31 @@ def test_a_refused_rerun_keeps_the_earlier_colours_and_save(
     assert widget.result is first and widget.save_button.isEnabled()
     out = widget.save(tmp_path / "still.png")
     assert out.is_file()
+
+
+def test_the_pigments_panel_says_where_tile_and_batch_are_set(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Its SmallUViT region colours go through the same refusal as the Recolour dock: the message
+    points at the command line's --tile/--batch, since the panel has neither."""
+    from _napari_helpers import open_sample_or_painted, wait_idle
+
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    open_sample_or_painted(viewer, tmp_path, "panel")
+    cube_layer = next(layer for layer in viewer.layers if layer.data.ndim == 3 and not layer.rgb)
+    viewer.add_labels(np.ones(cube_layer.data.shape[1:], np.int32), name="regions")
+    widget = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.device.setCurrentText("cpu")
+    widget.use_uvit.setChecked(True)
+    monkeypatch.setattr(limits, "memory_budget", lambda: 32 * 2**20)
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    said = str(widget.job.last_error)
+    assert said.endswith(
+        "use a smaller tile or batch with `xrf-napari recolour --tile --batch` "
+        "(this panel uses the defaults), or free memory"
+    ), said
+    assert widget.report is None

@@ -79,10 +79,10 @@ def _pigments_job(
         colours = region_mean_colours(photo_on_scan(photo, labels.shape), labels)
         source = "photograph"
     elif use_uvit:
-        from ..analysis.recolour import iter_recolour
+        from .recolour import iter_dock_recolour
 
         rgb = (
-            yield from iter_recolour(
+            yield from iter_dock_recolour(
                 cube, weights=weights, embedder_weights=embedder_weights, device=device
             )
         ).rgb

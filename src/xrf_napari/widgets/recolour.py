@@ -44,23 +44,30 @@ CAVEAT_WHY = (
 )
 
 
-def _recolour_job(cube, weights, embedder_weights, device, average_flips=False, outline=False):
+def iter_dock_recolour(cube, **kwargs):
+    """iter_recolour for a dock (Recolour, Pigments' SmallUViT colours): what would not fit in
+    memory is refused before the scan is read, and the refusal says where tile and batch are set,
+    since a dock has neither."""
     from ..analysis.recolour import TilingMemoryError, iter_recolour
 
-    try:  # what would not fit in memory is refused here, before the scan is read
-        steps = iter_recolour(
-            cube,
-            weights=weights,
-            embedder_weights=embedder_weights,
-            device=device,
-            average_flips=average_flips,
-        )
-    except TilingMemoryError as exc:  # the dock has no tile or batch to change
+    try:
+        steps = iter_recolour(cube, **kwargs)
+    except TilingMemoryError as exc:
         raise TilingMemoryError(
-            f"{exc} with `xrf-napari recolour --tile --batch` (this dock uses the defaults), "
+            f"{exc} with `xrf-napari recolour --tile --batch` (this panel uses the defaults), "
             "or free memory"
         ) from None
-    result = yield from steps
+    return (yield from steps)
+
+
+def _recolour_job(cube, weights, embedder_weights, device, average_flips=False, outline=False):
+    result = yield from iter_dock_recolour(
+        cube,
+        weights=weights,
+        embedder_weights=embedder_weights,
+        device=device,
+        average_flips=average_flips,
+    )
     if outline and result.ambiguity.ambiguous.any():
         preload_labels_imports()  # for the "ambiguous colour" layer (0.8 s, once a session)
     return result
