@@ -83,11 +83,6 @@ class Embedder:
         return out
 
 
-def _file_stamp(path) -> tuple[int, int]:
-    st = Path(path).stat()
-    return st.st_size, st.st_mtime_ns
-
-
 @functools.lru_cache(maxsize=4)
 def _load_cached(path_str: str, sha: str | None, device_name: str, stamp=None) -> Embedder:
     """The embedder of one version of a file: `stamp` (size, mtime_ns) is part of the cache key,
@@ -96,17 +91,10 @@ def _load_cached(path_str: str, sha: str | None, device_name: str, stamp=None) -
     refer to the model in memory, not to whatever the path holds later."""
     from ..device import pick_device
     from ..models.dve import build_from_config
-    from ..models.weights import WeightsError, load_weights, require_model, sha256_of
+    from ..models.weights import WeightsError, load_weights_hashed, require_model
 
     device = pick_device(device_name)
-    for _ in range(3):  # a file rewritten while it is read is read again
-        state, config = load_weights(path_str, expected_sha256=sha)  # names a bad file
-        got = sha256_of(path_str)
-        if _file_stamp(path_str) == stamp and (sha is None or got == sha):
-            break
-        stamp = _file_stamp(path_str)
-    else:
-        raise WeightsError(f"weights file {path_str} kept changing while it was read")
+    state, config, got = load_weights_hashed(path_str, sha)
     require_model(config, "dve", path_str)
     import torch
 
@@ -131,12 +119,12 @@ def _load_cached(path_str: str, sha: str | None, device_name: str, stamp=None) -
 def load_embedder(weights=None, device: str = "auto") -> Embedder:
     """The DVE from `weights` (default: the shipped, hash-checked file), cached per
     (file, its size and modification time, device)."""
-    from ..models.weights import resolve_weights
+    from ..models.weights import file_stamp, resolve_weights
 
     path, sha = resolve_weights("dve", weights)
     path = Path(path).resolve()
     try:
-        stamp = _file_stamp(path)
+        stamp = file_stamp(path)
     except OSError:
         stamp = None  # load_weights says why the file cannot be read
     return _load_cached(str(path), sha, str(device or "auto"), stamp)

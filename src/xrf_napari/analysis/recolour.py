@@ -284,14 +284,15 @@ def blend_window(tile: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=4)
-def _load_cached(path: str, mtime: float, expected_sha: str | None, device: str) -> Recolouriser:
+def _load_cached(path: str, stamp, expected_sha: str | None, device: str) -> Recolouriser:
+    """The SmallUViT of one version of a file (`stamp`, size and mtime, is in the cache key), with
+    the hash of the file its tensors came from (models.weights.load_weights_hashed)."""
     import torch
 
     from ..models.uvit import build_from_config
-    from ..models.weights import WeightsError, load_weights, require_model, sha256_of
+    from ..models.weights import WeightsError, load_weights_hashed, require_model
 
-    state, config = load_weights(path, expected_sha)
-    sha = expected_sha or sha256_of(path)
+    state, config, sha = load_weights_hashed(path, expected_sha)
     require_model(config, "SmallUViT", path)
     with torch.random.fork_rng(devices=[]):  # the init, overwritten at once, draws nothing
         model = build_from_config(config)
@@ -316,12 +317,15 @@ def load_recolouriser(weights=None, device="auto") -> Recolouriser:
     """The SmallUViT from `weights` (default: the shipped file, hash-checked) on `device`;
     cached."""
     from ..device import pick_device
-    from ..models.weights import resolve_weights
+    from ..models.weights import file_stamp, resolve_weights
 
     path, sha = resolve_weights("uvit", weights)
-    path = Path(path)
-    mtime = path.stat().st_mtime if path.is_file() else 0.0
-    return _load_cached(str(path), mtime, sha, str(pick_device(device)))
+    path = Path(path).resolve()
+    try:
+        stamp = file_stamp(path)
+    except OSError:
+        stamp = None  # load_weights says why the file cannot be read
+    return _load_cached(str(path), stamp, sha, str(pick_device(device)))
 
 
 def embedder_mismatch(rec: Recolouriser, embedder) -> str | None:

@@ -92,6 +92,27 @@ def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
     return state, config
 
 
+def file_stamp(path) -> tuple[int, int]:
+    """(size, mtime_ns): part of a model cache's key, so a file rewritten at the same path is
+    loaded again."""
+    st = Path(path).stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def load_weights_hashed(path, expected_sha256: str | None = None) -> tuple[dict, dict, str]:
+    """(state_dict, config, SHA-256) of one version of a weights file: the hash is of the file
+    whose tensors were loaded, so what a model records of its weights (embedder_mismatch,
+    provenance, evaluate's weights_sha256) refers to the model in memory. A file whose hash
+    changed while it was read (rewritten by a training run) is read again."""
+    for _ in range(3):
+        before = sha256_of(path) if Path(path).is_file() else None
+        state, config = load_weights(path, expected_sha256=expected_sha256)  # names a bad file
+        got = sha256_of(path)
+        if got == before:
+            return state, config, got
+    raise WeightsError(f"weights file {path} kept changing while it was read")
+
+
 def _require_safetensors(path: Path) -> None:
     """A safetensors file opens with an 8-byte header length and a JSON '{'; anything else is
     named for what it is, not as the parser's "header too large". A PyTorch .pt (a zip or a bare
