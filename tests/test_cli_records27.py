@@ -186,3 +186,25 @@ def test_evaluate_takes_the_verdict_from_the_loaded_models_not_a_second_read(
     assert result["held_out"]["shared"] == ["bosch.jpg"]
     assert result["held_out"]["not_recorded"] == (["embedder"] if dve_sources is None else [])
     assert result["weights_sha256"] == want_sha  # the hash taken as the weights were loaded
+
+
+def test_embed_outputs_record_the_command_that_made_them(tmp_path):
+    """labels.h5 and latent.h5 record the command as parsed (quoted, pasteable), as the pigment
+    report does."""
+    import shlex
+
+    import h5py
+    from _cli_models import save_tiny_models, write_toy_scan
+
+    from xrf_napari.cli.main import main
+
+    write_toy_scan(tmp_path / "scan one.h5", 24, 20, n_regions=3)
+    save_tiny_models(tmp_path)
+    out = tmp_path / "emb"
+    argv = ["embed", str(tmp_path / "scan one.h5"), "-o", str(out), "-k", "3"]
+    argv += ["--weights", str(tmp_path / "dve.safetensors"), "--device", "cpu", "--no-progress"]
+    assert main(argv) == 0
+    for name in ("labels.h5", "latent.h5"):
+        with h5py.File(out / name, "r") as f:
+            command = f.attrs["command"]
+        assert shlex.split(command) == ["xrf-napari", *argv], name

@@ -97,14 +97,18 @@ def _made_by(emb, settings: dict) -> dict:
     depend on the embedder, on pooling (3 x 3 changes the latent) and on K-Means' seed; a
     labels.h5 recorded none of these (outputs audit 26, finding 7)."""
     import json
+    import shlex
 
+    from ..argtypes import running_argv
     from ..fileutil import printable
     from ..provenance import code_identity
 
+    argv = running_argv()  # None when run() is called outside a command
     return {
         "weights": printable(emb.path),
         "weights_sha256": emb.sha256 or "",
         "code": json.dumps(code_identity()),
+        **({"command": printable(shlex.join(["xrf-napari", *argv]))} if argv is not None else {}),
         **settings,
     }
 
