@@ -53,28 +53,81 @@ def write_cube(
         raise ValueError(f"{path} not written: {exc.problem}") from None
     h, w, c = counts.shape
     chunk = (min(h, 16), min(w, 16), c)
-    opts = (
-        {"compression": compression, "compression_opts": 4}
-        if compression == "gzip"
-        else {"compression": compression}
-    )
+    opts = _compression_opts(compression)
+    meta_json = json.dumps(metadata or {}, default=_json_default)
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
-        f.attrs["format"] = FORMAT
-        f.attrs["metadata"] = json.dumps(metadata or {}, default=_json_default)
         d = f.create_dataset("counts", data=counts, chunks=chunk, shuffle=True, **opts)
-        d.attrs["offset"] = calibration.offset
-        d.attrs["gain"] = calibration.gain
-        d.attrs["quadratic"] = calibration.quadratic
-        d.attrs["calibration_source"] = calibration.source
-        d.attrs["energy_units"] = "keV"  # of offset/gain/quadratic: /counts are counts
-        f.create_dataset("energy", data=calibration.energy(c)).attrs["units"] = "keV"
-        if live_time is not None:
-            f.create_dataset("live_time", data=np.asarray(live_time, dtype=np.float32))
+        _write_layout(f, d, calibration, meta_json, live_time)
         for name, arr in (targets or {}).items():
             if name not in TARGET_NAMES:
                 raise ValueError(f"unknown target {name!r}; expected one of {TARGET_NAMES}")
             f.create_dataset(f"targets/{name}", data=np.asarray(arr), **opts)
     return path
+
+
+def write_cube_streamed(
+    path,
+    cube: Cube,
+    *,
+    metadata: dict | None = None,
+    compression: str = "gzip",
+    block_bytes: int | None = None,
+) -> Path:
+    """Write a (lazy) Cube in this layout atomically, in one pass of bounded row blocks
+    (Cube.iter_blocks): a cube larger than memory is read once and never held whole, as
+    write_cube's array would be. Its calibration and live time go with it; `metadata` is the
+    root metadata (the caller picks what is JSON). A store error or bad values in the source
+    raise the reader's CubeReadError naming the source file, and no output is left."""
+    import h5py
+
+    from ..cube import DEFAULT_BLOCK_BYTES
+
+    path = Path(path)
+    h, w, c = cube.shape
+    dtype = np.dtype(cube.dtype)
+    if dtype.kind not in "uif":
+        raise ValueError(f"{path} not written: the cube has dtype {dtype}, not integer or float")
+    # blocks of whole chunk rows: no compressed chunk is written twice (read back, re-packed)
+    row_bytes = w * c * max(dtype.itemsize, 4)  # as Cube.rows_per_block counts a row
+    step = cube.rows_per_block(block_bytes or DEFAULT_BLOCK_BYTES)
+    chunk_rows = min(h, 16, step)
+    step = max(chunk_rows, step // chunk_rows * chunk_rows)
+    meta_json = json.dumps(metadata or {}, default=_json_default)  # fails before the pass
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        d = f.create_dataset(
+            "counts",
+            shape=(h, w, c),
+            dtype=dtype,
+            chunks=(chunk_rows, min(w, 16), c),
+            shuffle=True,
+            **_compression_opts(compression),
+        )
+        for sl, block in cube.iter_blocks(step * row_bytes):
+            d[sl] = block
+        _write_layout(f, d, cube.calibration, meta_json, cube.live_time)
+    return path
+
+
+def _compression_opts(compression: str) -> dict:
+    if compression == "gzip":
+        return {"compression": compression, "compression_opts": 4}
+    return {"compression": compression}
+
+
+def _write_layout(f, counts, calibration: Calibration, meta_json: str, live_time) -> None:
+    """Everything of the layout beside the counts and targets: format, metadata (JSON text),
+    calibration attributes, /energy and /live_time."""
+    f.attrs["format"] = FORMAT
+    f.attrs["metadata"] = meta_json
+    counts.attrs["offset"] = calibration.offset
+    counts.attrs["gain"] = calibration.gain
+    counts.attrs["quadratic"] = calibration.quadratic
+    counts.attrs["calibration_source"] = calibration.source
+    counts.attrs["energy_units"] = "keV"  # of offset/gain/quadratic: /counts are counts
+    c = counts.shape[2]
+    f.create_dataset("energy", data=calibration.energy(c)).attrs["units"] = "keV"
+    if live_time is not None:
+        f.create_dataset("live_time", data=np.asarray(live_time, dtype=np.float32))
 
 
 def is_project_file(f) -> bool:

@@ -1,0 +1,112 @@
+"""napari writer contribution: File > Save Selected Layers on a cube layer writes the project HDF5
+(io.project_h5) that the reader opens again, energy calibration included.
+
+napari's own TIFF writer asks the lazy cube layer for one channel page at a time, so it re-read
+the whole file once per channel (8 GB read for a 256 MiB cube) and dropped the calibration. Here
+the cube is streamed once in bounded row blocks (Cube.iter_blocks) into a temporary beside the
+output, which replaces the output only when complete. The source file of the cube is never
+overwritten. Only `.h5`/`.hdf5` is claimed, so every other image layer and suffix stays with
+napari's builtin writers; any other layer sent here is refused with a message saying what to do
+(raised, not `[]`: napari would only say that the plugin wrote nothing).
+"""
+
+from __future__ import annotations
+
+#: Suffixes this writer writes (the first is added to a name without one).
+SUFFIXES = (".h5", ".hdf5")
+
+
+class CubeSaveError(RuntimeError):
+    """A layer was not saved; the message names the layer, the file and why. Not a ValueError:
+    napari's write_layers takes a ValueError from the writer search for "no writer found" and
+    shows "No data written! A plugin could not be found ..." in place of the message."""
+
+
+#: Layer-metadata keys of the Cube that describe the open session, not the scan: the reader sets
+#: them again on opening ("values_checked" would make it skip validating the saved values).
+SESSION_KEYS = ("values_checked", "format", "calibration_source")
+
+
+def write_cube_layer(path: str, data, meta: dict) -> list[str]:
+    """npe2 single-layer writer: the xrf-napari cube layer `(data, meta)` to the project HDF5 at
+    `path` (".h5" added to a name without a suffix). Returns [path written]. Raises CubeSaveError,
+    whose message napari shows, for a layer that is not a cube layer, another suffix, the cube's
+    own file, or a source that fails to read (the reader's message)."""
+    from pathlib import Path
+
+    from .errors import CubeReadError
+    from .fileutil import OutputError, check_outputs, printable
+    from .io.project_h5 import write_cube_streamed
+
+    name = str(meta.get("name") or "layer")
+    cube = _layer_cube(name, data, meta)
+    out = Path(path)
+    if not out.suffix:
+        out = out.with_name(out.name + SUFFIXES[0])
+    elif out.suffix.lower() not in SUFFIXES:
+        raise CubeSaveError(
+            f"{printable(out)} not written: xrf-napari saves the cube layer {name!r} as HDF5; "
+            f"choose a name ending in {' or '.join(SUFFIXES)} (for {out.suffix} pick one of "
+            "napari's writers in the Save dialog's file-type list)"
+        )
+    try:
+        check_outputs(files=[out], inputs=[cube.path] if cube.path is not None else [])
+    except OutputError as exc:
+        raise CubeSaveError(
+            f"layer {name!r} not saved: {exc} (a cube is saved to a new file; "
+            "its source file is never replaced)"
+        ) from None
+    try:
+        write_cube_streamed(out, cube, metadata=_file_metadata(cube))
+    except (CubeReadError, ValueError, OSError) as exc:  # nothing was left under `out`
+        raise CubeSaveError(f"layer {name!r} not saved to {printable(out)}: {exc}") from exc
+    return [str(out)]
+
+
+def _layer_cube(name: str, data, meta: dict):
+    """The Cube behind an xrf-napari cube layer, or a CubeSaveError saying why this layer is not
+    one: a plain image, the cube's sum image, or data no longer the cube's."""
+    from .cube import Cube
+
+    cube = (meta.get("metadata") or {}).get("xrf_cube")
+    if not isinstance(cube, Cube):
+        raise CubeSaveError(
+            f"layer {name!r} is not an XRF datacube opened by xrf-napari: xrf-napari's .h5 "
+            "writer saves only cube layers; save this layer with one of napari's writers "
+            "(e.g. a .tif name)"
+        )
+    h, w, c = cube.shape
+    shape = tuple(int(s) for s in getattr(data, "shape", ()))
+    if shape != (c, h, w):
+        what = "the sum image of" if shape == (h, w) else "not the (channels, y, x) layer of"
+        raise CubeSaveError(
+            f"layer {name!r} is {what} the cube {cube.name!r} (shape {shape}, the cube's layer "
+            f"is {(c, h, w)}): select the cube layer itself to save the cube as .h5, or save "
+            "this layer with one of napari's writers (e.g. a .tif name)"
+        )
+    return cube
+
+
+def _file_metadata(cube) -> dict:
+    """The cube's metadata that belongs in the file (JSON values, no session keys), plus where
+    it was saved from; values that are not JSON are named under 'metadata_dropped'."""
+    import json
+
+    from .fileutil import printable
+    from .io.project_h5 import _json_default
+
+    out, dropped = {}, []
+    for key, value in cube.metadata.items():
+        if key in SESSION_KEYS:
+            continue
+        try:
+            json.dumps(value, default=_json_default)
+        except (TypeError, ValueError):
+            dropped.append(str(key))
+            continue
+        out[str(key)] = value
+    if cube.path is not None:
+        out["saved_from"] = printable(cube.path)
+    if dropped:
+        out["metadata_dropped"] = dropped
+    return out
