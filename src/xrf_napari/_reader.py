@@ -25,12 +25,23 @@ ASYNC_SUM_BYTES = 256 * 2**20
 #: Sum-layer name suffix while its image is computed, and the metadata key holding its token.
 PENDING_SUFFIX = " (computing\u2026)"
 PENDING_KEY = "xrf_sum_pending"
+#: The cube layer's contrast limits come from these evenly spaced rows (check_counts_sample's on
+#: opening, so read from the page cache) and at most SAMPLE_BYTES of their counts.
+SAMPLE_ROWS = 12
+SAMPLE_BYTES = 2 * 2**20
 
 
 def napari_get_reader(path):
-    """Return a reader function if the path is an MA-XRF cube or spectrum we can open, else None."""
+    """Return a reader function if the path is an MA-XRF cube or spectrum we can open, else None.
+
+    Several paths at once are napari's stack (Shift-drop): of our files, a reader that says why
+    not (a scan is one file); without Shift napari hands us the paths one by one. One file of a
+    Bruker .rpl/.raw pair whose other file already gave this viewer its layers returns napari's
+    null layer (see _pair_open_twice)."""
     if isinstance(path, (list, tuple)):
-        if len(path) != 1:
+        if len(path) > 1:
+            return _refuse_stack if _claims_any(path) else None
+        if not path:
             return None
         path = path[0]
     try:
@@ -38,9 +49,88 @@ def napari_get_reader(path):
 
         if not can_read(path):
             return None
+        twin = _pair_open_twice(path)
     except Exception:  # a claim check must never raise inside napari
         return None
-    return read_layers
+    return read_layers if twin is None else _already_open(twin)
+
+
+def _claims_any(paths) -> bool:
+    try:
+        from .io import can_read
+
+        return any(can_read(p) for p in paths)
+    except Exception:  # a claim check must never raise inside napari
+        return False
+
+
+def _refuse_stack(path, **_kwargs):
+    """napari's stack of several files (Shift held while dropping): each file is a whole scan."""
+    from .io import CubeReadError
+
+    paths = list(path) if isinstance(path, (list, tuple)) else [path]
+    more = len(paths) - 1
+    error = CubeReadError(
+        paths[0],
+        f"it and {more} more file{'s' if more != 1 else ''} came as one stack (Shift held "
+        "while dropping, or viewer.open(..., stack=True)): xrf-napari opens one scan per file; "
+        "drop the files without Shift",
+    )
+    _notify(str(error))
+    raise error
+
+
+def _pair_open_twice(path):
+    """(other file, layer name) when `path` is one file of a Bruker .rpl/.raw pair and the current
+    viewer holds layers napari read from the other file, else None.
+
+    napari hands a reader one path at a time, so it cannot tell that the .rpl and the .raw came in
+    one drop (napari claims *.raw too, and its reader dialog then re-opens every dropped path): a
+    pair dropped together would open the same scan two or three times. The second file of the
+    pair therefore opens nothing while the first one's layers are in the viewer; a file opened
+    alone, or the same file opened again, opens the scan as before."""
+    import os
+    from pathlib import Path
+
+    p = Path(path)
+    if p.suffix.lower() not in (".rpl", ".raw"):
+        return None
+    from .io import CubeReadError
+    from .io.ripple import find_pair
+
+    try:
+        rpl, raw = find_pair(p)
+    except CubeReadError:  # a .raw without its header: read_layers says so
+        return None
+    other = raw if p.suffix.lower() == ".rpl" else rpl
+    if not other.is_file():
+        return None
+    want = os.path.normcase(os.path.realpath(other))
+    for viewer in _current_viewers():
+        for layer in list(viewer.layers):
+            if not (getattr(layer, "metadata", None) or {}).get("xrf_cube"):
+                continue
+            source = getattr(getattr(layer, "source", None), "path", None)
+            if source and os.path.normcase(os.path.realpath(source)) == want:
+                return other, layer.name
+    return None
+
+
+def _already_open(twin):
+    other, layer = twin
+
+    def read(path, **_kwargs):
+        """napari's null layer [(None,)]: read without error, nothing to add; the user is told."""
+        path = path[0] if isinstance(path, (list, tuple)) else path
+        _notify(
+            f"{path}: not opened again: layer '{layer}' already shows this Bruker scan, read "
+            f"from {other.name} (the .rpl header and the .raw counts are one scan). To open a "
+            f"second copy, open {other.name} again.",
+            level="info",
+        )
+        return [(None,)]
+
+    return read
 
 
 def read_layers(path):
@@ -107,26 +197,38 @@ def cube_layers(cube) -> list:
     stack = lazy.transpose(2, 0, 1)
     name = cube.name
     energy = cube.energy
+    axis = energy_axis(cube)
     meta_common = {k: v for k, v in cube.metadata.items() if _plain(v)}
-    metadata = {
+    metadata = {  # the reader's own keys win over the file's (a sidecar's "energy": 40...)
+        **meta_common,
         "xrf_cube": cube,
         "energy": energy,
         "calibration": cube.calibration.to_dict(),
         "path": str(cube.path) if cube.path else None,
-        **meta_common,
     }
     sum_meta = {"xrf_cube": cube, "path": metadata["path"], "kind": "sum"}
     sum_name = f"{name} sum"
+    live = _can_defer()
+    sample = None
     # (an uncalibrated file's auto-calibration pass already left the sum: nothing to wait for)
-    if cube.nbytes > ASYNC_SUM_BYTES and cube._sum_image is None and _can_defer():
+    if cube.nbytes > ASYNC_SUM_BYTES and cube._sum_image is None and live:
         total, limits = np.zeros(cube.shape[:2], dtype=np.float64), (0.0, 1.0)
         sum_meta[PENDING_KEY] = token = uuid.uuid4().hex
         sum_name += PENDING_SUFFIX
         # started, and delivered, through the event loop: after viewer.open has added the layers
         _start_sum(cube, token)
     else:
-        total = cube.sum_image()
+        if cube._sum_image is None:
+            total, sample = _sum_and_sample(cube)
+        else:
+            total = cube.sum_image()
         limits = _sum_limits(total)
+    if sample is None:
+        sample = _read_sample(cube)
+    channel_limits, top = _channel_limits(cube, sample)
+    _warn_mixed_axes(name, axis["axis_labels"][0])
+    if live and top > channel_limits[1]:
+        _widen_range_later(cube, channel_limits, top)
     return [
         (
             stack,
@@ -135,8 +237,8 @@ def cube_layers(cube) -> list:
                 "metadata": metadata,
                 "colormap": "gray",
                 "visible": False,
-                "contrast_limits": _channel_limits(cube),
-                **energy_axis(cube),
+                "contrast_limits": channel_limits,
+                **axis,
             },
             "image",
         ),
@@ -147,6 +249,8 @@ def cube_layers(cube) -> list:
                 "metadata": sum_meta,
                 "colormap": "magma",
                 "contrast_limits": limits,
+                "axis_labels": ("y", "x"),
+                "units": ("pixel", "pixel"),
             },
             "image",
         ),
@@ -157,10 +261,20 @@ def _sum_limits(total) -> tuple[float, float]:
     """Contrast limits of a sum image: its 1st to 99.5th percentile (hot pixels do not set them)."""
     import numpy as np
 
-    if total.size <= 1:
-        return (0.0, 1.0)
+    if total.size <= 1:  # a single spectrum's one pixel: its total, shown unsaturated
+        value = float(total.max()) if total.size else 0.0
+        return (0.0, value if value > 0 else 1.0)
     lo, hi = float(np.percentile(total, 1)), float(np.percentile(total, 99.5))
     return (lo, hi if hi > lo else lo + 1.0)
+
+
+def _current_viewers() -> list:
+    """The viewer a file is being opened into: napari's current (last active) one, else all."""
+    import sys
+
+    module = sys.modules.get("napari.viewer")
+    current = None if module is None else module.current_viewer()
+    return [current] if current is not None else _viewers()
 
 
 def _viewers() -> list:
@@ -258,19 +372,63 @@ def _sum_error(cube, error: BaseException) -> str:
 
 def energy_axis(cube) -> dict:
     """Axis names, units and the energy axis's scale for the (channels, y, x) layer: the slider
-    steps through channels while world coordinates (status bar, dims point) read in keV. A
-    quadratic calibration is shown by its straight line through the first and last channel."""
-    e = cube.energy
+    steps through channels while world coordinates (status bar, dims point) read in keV.
+
+    napari's axis is linear; a quadratic calibration whose straight line through the first and
+    last channel is off by more than half a channel somewhere would show a wrong keV for the
+    channel drawn, so such a cube (like an uncalibrated one) gets a channel axis; the Spectrum
+    dock shows its exact energies."""
+    import numpy as np
+
+    e = np.asarray(cube.energy, dtype=np.float64)
     n = len(e)
+    channels = {"axis_labels": ("channel", "y", "x")}
     if cube.calibration.source == "none" or n < 2:
-        return {"axis_labels": ("channel", "y", "x")}
+        return channels
     gain = float(e[-1] - e[0]) / (n - 1)
+    if not gain > 0:
+        return channels
+    line = e[0] + gain * np.arange(n, dtype=np.float64)
+    if float(np.max(np.abs(e - line))) > 0.5 * gain:
+        return channels
     return {
         "axis_labels": ("energy", "y", "x"),
         "units": ("keV", "pixel", "pixel"),
         "scale": (gain, 1.0, 1.0),
         "translate": (float(e[0]), 0.0, 0.0),
     }
+
+
+def _warn_mixed_axes(name: str, kind: str) -> None:
+    """One warning when a cube's energy axis (keV or channel numbers) differs from that of cubes
+    already in the viewer: napari aligns both on one slider, whose steps then mix keV and
+    channels. Without a viewer, nothing; never raises."""
+    try:
+        others = []
+        for viewer in _current_viewers():
+            for layer in list(viewer.layers):
+                if not (getattr(layer, "metadata", None) or {}).get("xrf_cube"):
+                    continue
+                labels = tuple(getattr(layer, "axis_labels", ()) or ())
+                if len(labels) == 3 and labels[0] in ("energy", "channel") and labels[0] != kind:
+                    others.append(layer.name)
+        if not others:
+            return
+        unit = {"energy": "keV", "channel": "channel numbers"}
+        theirs = unit["channel" if kind == "energy" else "energy"]
+        shown = ", ".join(f"'{o}'" for o in others[:3]) + (" ..." if len(others) > 3 else "")
+        verb = "is" if len(others) == 1 else "are"
+        _notify(
+            f"'{name}' opens with its energy axis in {unit.get(kind, kind)} while {shown} "
+            f"{verb} in {theirs}: the channel slider now mixes keV and channel numbers, so one "
+            "slider position does not show the same energy in both. Open this scan in its own "
+            "window (File > New Window), or close the other; a channel axis means the file has "
+            "no calibration napari can show in keV (none, or a curved one: the Spectrum dock "
+            "shows its keV).",
+            level="warning",
+        )
+    except Exception:  # a notice must never break opening the file
+        pass
 
 
 class _Uncopied:
@@ -286,24 +444,105 @@ class _Uncopied:
         return self._data[key]
 
 
-def _channel_limits(cube):
-    """Contrast limits for the channel slider without scanning the cube (dtype range, capped)."""
+def _sample_rows(cube) -> tuple[list[int], int]:
+    """(rows, columns) of the contrast sample: the evenly spaced rows (and a prefix of their
+    columns) that check_counts_sample read on opening, so they come from the page cache, bounded
+    by SAMPLE_BYTES."""
     import numpy as np
 
-    dt = cube.dtype
-    if dt.kind == "u" and dt.itemsize == 1:
-        return (0.0, 255.0)
-    return (0.0, float(max(1.0, min(np.iinfo(dt).max if dt.kind in "ui" else 1e4, 100.0))))
+    h, w, c = cube.shape
+    pixel = max(1, c * cube.dtype.itemsize)
+    rows = [int(y) for y in np.unique(np.linspace(0, h - 1, min(h, SAMPLE_ROWS)).astype(int))]
+    fits = pixel * w * SAMPLE_ROWS <= SAMPLE_BYTES
+    cols = w if fits else max(1, SAMPLE_BYTES // (pixel * SAMPLE_ROWS))
+    return rows, cols
+
+
+def _sum_and_sample(cube):
+    """The sum image, computed by the one pass Cube.sum_image makes (and kept by the cube the
+    same way), with the contrast sample's rows taken from its blocks: no byte read twice."""
+    import numpy as np
+
+    rows, cols = _sample_rows(cube)
+    wanted = set(rows)
+    out = np.empty(cube.shape[:2], dtype=np.float64)
+    parts = []
+    for sl, block in cube.iter_blocks():
+        out[sl] = block.sum(axis=2, dtype=np.float64)
+        parts.extend(
+            block[y - sl.start, :cols].copy() for y in range(sl.start, sl.stop) if y in wanted
+        )
+    cube._sum_image = out
+    return out.copy(), np.stack(parts)
+
+
+def _read_sample(cube):
+    """The contrast sample read from the cube (its sum was computed earlier, or runs in a
+    worker); None if reading fails (the dtype's limits are used then)."""
+    import numpy as np
+
+    rows, cols = _sample_rows(cube)
+    try:
+        return np.stack([np.asarray(cube.data[y : y + 1, :cols, :])[0] for y in rows])
+    except Exception:  # the layer opens anyway; a broken row shows when it is drawn
+        return None
+
+
+def _channel_limits(cube, sample) -> tuple[tuple[float, float], float]:
+    """((0, upper) contrast limits, top of their range) for the channel slider's images: the 99.5th
+    percentile of the sampled counts over all channels (a channel image of a few counts per pixel
+    is not black, a strong line saturates a little), and the sample's maximum for the slider's
+    range. Without a usable sample, the dtype's old caps."""
+    import numpy as np
+
+    try:
+        values = np.asarray(sample).ravel()
+        hi, top = float(np.percentile(values, 99.5)), float(values.max())
+        if not (np.isfinite(hi) and np.isfinite(top)):
+            raise ValueError("non-finite sample")
+    except Exception:
+        dt = cube.dtype
+        cap = 255.0 if dt.kind == "u" and dt.itemsize == 1 else 100.0
+        hi = top = cap if dt.kind in "ui" else 1.0
+    if hi <= 0:
+        hi = top if top > 0 else 1.0
+    if cube.dtype.kind in "ui":
+        hi = max(hi, 1.0)  # whole counts: at least one
+    return (0.0, hi), max(top, hi)
+
+
+def _widen_range_later(cube, limits, top: float) -> None:
+    """napari sets a layer's contrast_limits_range to the contrast_limits it is given: once the
+    cube layer is in the viewer, widen the range to the sample's maximum so the upper limit can
+    be raised for a strong line (napari's own "reset range" would span the dtype, 0-65535)."""
+    from qtpy.QtCore import QTimer
+
+    def widen():
+        try:
+            for viewer in _viewers():
+                for layer in list(viewer.layers):
+                    meta = getattr(layer, "metadata", None) or {}
+                    if (
+                        meta.get("xrf_cube") is cube
+                        and meta.get("kind") != "sum"
+                        and layer.ndim == 3
+                        and list(layer.contrast_limits_range) == list(limits)
+                    ):
+                        layer.contrast_limits_range = (limits[0], top)
+        except Exception:  # a callback of napari's event loop must not raise into it
+            pass
+
+    QTimer.singleShot(0, widen)
 
 
 def _plain(v) -> bool:
     return isinstance(v, (str, int, float, bool, list, dict, tuple, type(None)))
 
 
-def _notify(message: str) -> None:
+def _notify(message: str, level: str = "error") -> None:
     try:
-        from napari.utils.notifications import show_error
+        from napari.utils import notifications
 
-        show_error(message)
+        getattr(notifications, f"show_{level}")(message)
     except Exception:  # headless or napari absent: the raised error still carries the message
         pass
