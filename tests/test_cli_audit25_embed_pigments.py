@@ -95,11 +95,11 @@ def test_a_photograph_too_large_for_memory_is_refused_in_one_line(
 ):
     """The limit is memory (half of what the process may still allocate, patched down here):
     one line naming the file and its size, before anything is decoded or written."""
-    from xrf_napari.io import limits
+    from xrf_napari import memory
 
     cube, labels = scan
     _stripe_photo(tmp_path / "photo.png", 2 * N)
-    monkeypatch.setattr(limits, "memory_budget", lambda: 20_000)
+    monkeypatch.setattr(memory, "memory_budget", lambda: 20_000)
     args = ["-l", str(labels), "--photo", str(tmp_path / "photo.png")]
     assert _pigments(cube, tmp_path / "r", *args) == 2
     err = capsys.readouterr().err.strip()

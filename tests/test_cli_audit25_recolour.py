@@ -61,9 +61,9 @@ def test_tile_above_the_bound_is_refused_at_parsing(capsys):
 def test_tiles_beyond_the_memory_are_refused_before_the_scan_is_embedded(
     files, capsys, monkeypatch
 ):
-    from xrf_napari.io import limits
+    from xrf_napari import memory
 
-    monkeypatch.setattr(limits, "memory_budget", lambda: 2**19)  # 0.5 MiB left
+    monkeypatch.setattr(memory, "memory_budget", lambda: 2**19)  # 0.5 MiB left
     out = files / "small_budget.png"
     argv = ["recolour", str(files / "scan.h5"), "-o", str(out), "--tile", "64", "--device", "cpu"]
     assert main(argv + _weights(files)) == 2
@@ -77,7 +77,7 @@ def test_a_huge_tile_is_refused_from_its_size_alone(files):
     """Nothing of what the tile would need is allocated to find out (a 4096-px tile of the
     shipped model: 152 GiB)."""
     from xrf_napari.analysis.recolour import load_recolouriser
-    from xrf_napari.io.limits import memory_budget
+    from xrf_napari.memory import memory_budget
 
     rec = load_recolouriser(files / "uvit.safetensors", "cpu")
     with pytest.raises(ValueError, match=r"tiles of 65536 px, 1 per model call, need about"):

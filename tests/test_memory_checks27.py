@@ -1,6 +1,6 @@
 """The recolouring's memory check lives in the library (analysis.recolour.iter_recolour), so the
 Recolour dock, the Pigments dock and scripts get it as the command line did: a tile, batch or scan
-that would not fit in what this process may still allocate (io.limits.memory_budget) is refused
+that would not fit in what this process may still allocate (memory.memory_budget) is refused
 with sizes before the scan is read, never allocated until napari dies."""
 
 import re
@@ -13,9 +13,10 @@ torch = pytest.importorskip("torch")
 from _cli_models import save_tiny_models, weights_args, write_toy_scan  # noqa: E402
 
 import xrf_napari.analysis.recolour as R  # noqa: E402
+from xrf_napari import memory  # noqa: E402
 from xrf_napari.analysis.recolour import iter_recolour, load_recolouriser, recolour  # noqa: E402
 from xrf_napari.cli.main import main  # noqa: E402
-from xrf_napari.io import limits, read_cube  # noqa: E402
+from xrf_napari.io import read_cube  # noqa: E402
 
 GiB = 2**30
 #: The embedding's block of spectra (R.EMBED_BLOCK_BYTES): looked up late, so that the tests fail
@@ -48,7 +49,7 @@ def test_the_library_refuses_with_the_default_budget_before_reading_the_scan(fil
     import xrf_napari.analysis.ood as ood
 
     cube = read_cube(files / "scan.h5")
-    monkeypatch.setattr(limits, "memory_budget", lambda: 2**19)  # 0.5 MiB left
+    monkeypatch.setattr(memory, "memory_budget", lambda: 2**19)  # 0.5 MiB left
     monkeypatch.setattr(embed, "iter_embed", _never)
     monkeypatch.setattr(ood, "check_scan", _never)
     with pytest.raises(ValueError) as exc:
@@ -65,7 +66,7 @@ def test_the_library_refuses_with_the_default_budget_before_reading_the_scan(fil
 
 def test_the_library_passes_with_enough_memory_and_takes_the_callers_figure(files, monkeypatch):
     cube = read_cube(files / "scan.h5")
-    monkeypatch.setattr(limits, "memory_budget", lambda: 2**19)
+    monkeypatch.setattr(memory, "memory_budget", lambda: 2**19)
     with pytest.raises(ValueError, match="only 1.0 MiB is free"):
         iter_recolour(cube, free=2**20, **_kw(files))  # the caller's figure wins
     res = recolour(cube, free=64 * GiB, **_kw(files))
@@ -110,7 +111,7 @@ def test_on_cuda_tiles_are_checked_against_the_gpu_and_whole_images_against_the_
 
 
 def test_the_cli_still_refuses_with_its_message(files, capsys, monkeypatch):
-    monkeypatch.setattr(limits, "memory_budget", lambda: 2**19)
+    monkeypatch.setattr(memory, "memory_budget", lambda: 2**19)
     out = files / "small_budget.png"
     argv = ["recolour", str(files / "scan.h5"), "-o", str(out), "--tile", "64", "--batch", "2"]
     assert main(argv + weights_args(files)) == 2
@@ -154,7 +155,7 @@ def test_the_dock_shows_the_refusal_and_adds_nothing(dock, qtbot, monkeypatch, r
     viewer, widget = dock
     n_layers = len(viewer.layers)
     free = 32 * 2**20 if room == "tiles" else 2**20  # the sample's whole images: 3.9 MiB
-    monkeypatch.setattr(limits, "memory_budget", lambda: free)
+    monkeypatch.setattr(memory, "memory_budget", lambda: free)
     with caught_notifications() as seen:
         assert widget.run() is not None
         wait_idle(qtbot, widget.job)
@@ -202,7 +203,7 @@ def test_a_refused_rerun_keeps_the_earlier_colours_and_save(
     first, shown = widget.result, viewer.layers[name].data.copy()
     names = [layer.name for layer in viewer.layers]
 
-    monkeypatch.setattr(limits, "memory_budget", lambda: 2**20)
+    monkeypatch.setattr(memory, "memory_budget", lambda: 2**20)
     widget.run()
     wait_idle(qtbot, widget.job)
     assert "1.0 MiB is free" in str(widget.job.last_error)
@@ -230,7 +231,7 @@ def test_the_pigments_panel_says_where_tile_and_batch_are_set(
     viewer.window.add_dock_widget(widget)
     widget.device.setCurrentText("cpu")
     widget.use_uvit.setChecked(True)
-    monkeypatch.setattr(limits, "memory_budget", lambda: 32 * 2**20)
+    monkeypatch.setattr(memory, "memory_budget", lambda: 32 * 2**20)
     assert widget.run() is not None
     wait_idle(qtbot, widget.job, timeout=120000)
     said = str(widget.job.last_error)

@@ -167,8 +167,8 @@ def _declared(path: Path) -> tuple[tuple, int]:
 
 def check_photo_memory(declared, itemsize: int, path, budget: int) -> None:
     """Refuse a photograph whose reading needs more than half of `budget`, what this process may
-    still allocate (the caller's io.limits.memory_budget(): analysis does not import io): the
-    limit is memory, not a pixel count."""
+    still allocate (the caller's memory.memory_budget()): the limit is memory, not a pixel
+    count."""
     h, w = declared[:2]
     samples = h * w * (declared[2] if len(declared) > 2 else 1)
     need = samples * PHOTO_BYTES_PER_SAMPLE.get(itemsize, PHOTO_BYTES_OTHER)

@@ -103,7 +103,7 @@ class Recolouriser:
         may still allocate (`free`), so is a recolouring that would not fit: its whole images
         (`image_bytes`) and one batch of model calls (those in the GPU's free memory on CUDA). An
         oversized tile otherwise grew for minutes, then died in a traceback; in napari, it took
-        the viewer with it. `iter_recolour` calls this with io.limits.memory_budget()."""
+        the viewer with it. `iter_recolour` calls this with memory.memory_budget()."""
         p = int(self.config["patch"])
         tile = int(tile or self.tile)
         if tile % p:
@@ -363,11 +363,11 @@ def iter_recolour(
 
     Checked at this call, before the generator is made and the scan read: the tiling, and the
     memory the recolouring needs (`Recolouriser.tiling`) against `free` bytes (default:
-    io.limits.memory_budget()), so a tile, batch or scan too large is a ValueError, not an
+    memory.memory_budget()), so a tile, batch or scan too large is a ValueError, not an
     allocation that kills the process (napari with it) after the embedding."""
     rec = load_recolouriser(weights, device)
     if free is None:
-        from ..io.limits import memory_budget
+        from ..memory import memory_budget
 
         free = memory_budget()
     tile, overlap = rec.tiling(tile, overlap, batch=batch, shape=cube.shape[:2], free=free)

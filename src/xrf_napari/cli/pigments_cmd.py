@@ -263,7 +263,7 @@ def run(args) -> int:
     photo = None
     if args.photo:
         from ..analysis.colour_prior import read_photo
-        from ..io.limits import memory_budget
+        from ..memory import memory_budget
 
         photo = read_photo(args.photo, cube.shape[:2], budget=memory_budget())
     if args.labels:

@@ -18,12 +18,12 @@ from .lazy import ChannelFirstView
 from .limits import MAX_COMPRESSION_RATIO, require_stored
 
 #: An .npz member is decompressed into memory: allow it only below this share of what the process
-#: may still allocate (`limits.memory_budget`: free memory, cgroup limit, RLIMIT_AS).
+#: may still allocate (`memory.memory_budget`: free memory, cgroup limit, RLIMIT_AS).
 NPZ_MEMORY_SHARE = 0.5
 
 
 def available_memory() -> int:
-    from .limits import memory_budget
+    from ..memory import memory_budget
 
     return memory_budget()
 

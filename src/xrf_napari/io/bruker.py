@@ -140,7 +140,7 @@ def read_bcf(path, **_options) -> Cube:
             "(pip install 'xrf-napari[bcf]'); or export the map from ESPRIT as "
             ".rpl/.raw (Lispix), which opens lazily without it",
         )
-    from .limits import memory_budget
+    from ..memory import memory_budget
 
     out_dir = tempfile.mkdtemp(prefix="xrf-bcf-")
     try:

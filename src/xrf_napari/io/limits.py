@@ -110,52 +110,6 @@ def parse_int(text, path, what: str, lo: int = 0, hi: int = 2**40) -> int:
     return value
 
 
-def memory_budget() -> int:
-    """Bytes this process may still allocate: the least of free memory, the cgroup's remaining
-    limit and the address-space limit (RLIMIT_AS) minus what the process already maps."""
-    limits = []
-    try:
-        import psutil
-
-        limits.append(int(psutil.virtual_memory().available))
-    except Exception:  # noqa: BLE001  # pragma: no cover - psutil missing
-        try:
-            limits.append(int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")))
-        except (OSError, ValueError):
-            pass
-    try:
-        cg = Path("/sys/fs/cgroup")
-        mx = (cg / "memory.max").read_text(encoding="utf-8").strip()
-        if mx != "max":
-            limits.append(
-                int(mx) - int((cg / "memory.current").read_text(encoding="utf-8").strip())
-            )
-    except (OSError, ValueError):
-        pass
-    try:
-        import resource
-
-        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-        if soft != resource.RLIM_INFINITY:
-            with open("/proc/self/statm", encoding="utf-8") as fh:
-                vm = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-            limits.append(soft - vm)
-    except (ImportError, OSError, ValueError):
-        pass
-    return max(0, min(limits)) if limits else 2**62
-
-
-def require_allocatable(nbytes: int, path, what: str, share: float = 0.5) -> None:
-    """Refuse to allocate nbytes (decompressing, decoding whole) above share of memory_budget()."""
-    budget = memory_budget()
-    if nbytes > share * budget:
-        raise CubeReadError(
-            path,
-            f"{what} needs {nbytes / 2**30:.2f} GiB in memory but this process "
-            f"may use only {budget / 2**30:.2f} GiB more",
-        )
-
-
 def require_stored(declared: int, stored: int, path, what: str) -> None:
     """A dataset must hold data for what it declares (up to the largest compression ratio): an
     HDF5/zarr header declaring 100000 x 100000 x 4096 over a few KB is refused, not streamed."""
