@@ -1,10 +1,12 @@
 """Automatic energy calibration for cubes that carry none (a real Bruker M6 `.rpl` export has none).
 
 Every MA-XRF sum spectrum shows the anode's scatter (Rh K-alpha Rayleigh at 20.2 keV) and nearly
-every painting Fe, Ca or Pb lines. Peaks are found in the sum and max-pixel spectra; each pair of
-strong peaks matched to each pair of reference lines proposes an (offset, gain); the proposal that
-explains the most peak weight (position within tolerance AND a detector-like peak width) wins, and a
-weighted least-squares fit on its matches gives the calibration and the residual to report.
+every painting Fe, Ca or Pb lines. Peaks are found in the sum and max-pixel spectra, 5 sigma above
+the noise the sum spectrum shows (not merely Poisson: a noise image stack is no spectrum); each
+pair of strong peaks matched to each pair of reference lines proposes an (offset, gain); the
+proposal that explains the most peak weight (position within tolerance AND a detector-like peak
+width) wins, and a weighted least-squares fit on its matches gives the calibration and the residual
+to report.
 """
 
 from __future__ import annotations
@@ -154,8 +156,10 @@ def two_peak_calibration(ch1: float, e1: float, ch2: float, e2: float) -> Calibr
 
 
 # -- peak finding -----------------------------------------------------------------------------
-def find_spectrum_peaks(spectrum, max_peaks: int = 20) -> list[Peak]:
-    """Prominent peaks with sub-channel centres (Gaussian fit) and FWHM in channels."""
+def find_spectrum_peaks(spectrum, max_peaks: int = 20, scatter: float | None = None) -> list[Peak]:
+    """Prominent peaks with sub-channel centres (Gaussian fit) and FWHM in channels: prominence
+    above 5 sigma of the noise, sqrt(counts) times `scatter` (default: the spectrum's own
+    `excess_scatter`)."""
     from scipy.ndimage import gaussian_filter1d
     from scipy.signal import find_peaks, peak_widths
 
@@ -164,7 +168,7 @@ def find_spectrum_peaks(spectrum, max_peaks: int = 20) -> list[Peak]:
     if y.size < 16 or y.max() <= 0:
         return []
     s = gaussian_filter1d(y, 1.0)
-    noise = np.sqrt(np.maximum(s, 1.0))
+    noise = np.sqrt(np.maximum(s, 1.0)) * (excess_scatter(y, s) if scatter is None else scatter)
     idx, props = find_peaks(s, prominence=1e-9, width=1.0)
     if idx.size == 0:
         return []
@@ -182,6 +186,29 @@ def find_spectrum_peaks(spectrum, max_peaks: int = 20) -> list[Peak]:
         sigma_ch = fwhm / 2.355 * np.sqrt(area + 4.0 * background) / area
         peaks.append(Peak(centre, fwhm, float(np.log1p(p / noise[i])), float(sigma_ch)))
     return peaks
+
+
+def excess_scatter(y: np.ndarray, smooth: np.ndarray | None = None) -> float:
+    """How many times the spectrum's channel-to-channel scatter exceeds counting statistics (>= 1).
+
+    Peak significance assumed Poisson counts, but a non-XRF stack (a microscopy z-stack, a float
+    image series) summed over pixels scatters far more (uniform 0-4000 per pixel: 26x), so its noise
+    bumps passed as 20-60 sigma peaks and three of them matched lines. Measured from the data: the
+    robust spread (MAD) of the second difference, which a smooth background does not move, in units
+    of its Poisson value sqrt(6 y). Floored at 1: XRF spectra measure 0.7-1.1 (dense weak lines on
+    50-80 eV channels up to 2.8; their strong peaks, what calibration uses, still pass)."""
+    y = np.asarray(y, dtype=np.float64)
+    if y.size < 5:
+        return 1.0
+    y = np.where(np.isfinite(y), y, 0.0)
+    if smooth is None:
+        from scipy.ndimage import gaussian_filter1d
+
+        smooth = gaussian_filter1d(y, 1.0)
+    d2 = y[:-2] - 2.0 * y[1:-1] + y[2:]
+    z = d2 / np.sqrt(6.0 * np.maximum(smooth[1:-1], 1.0))
+    mad = 1.4826 * float(np.median(np.abs(z - np.median(z))))
+    return max(1.0, mad) if np.isfinite(mad) else 1.0
 
 
 def _refine(y: np.ndarray, i: int, fwhm: float) -> tuple[float, float]:
@@ -238,6 +265,20 @@ def _gauss_fit(y, centre, fwhm):
     return None
 
 
+def spectra_peaks(spectra) -> list[Peak]:
+    """Peaks of the sum spectrum (first) and the others (max-pixel...), merged. The sum's excess
+    scatter is its pixels' own (index of dispersion), so it bounds the noise of every spectrum of
+    the cube: a max-pixel spectrum cannot measure its own (extreme values, a saturated detector or
+    16-bit ceiling flatten most channels and leave the rest as 'peaks')."""
+    spectra = [np.asarray(s, dtype=np.float64) for s in spectra if s is not None]
+    if not spectra:
+        return []
+    first = excess_scatter(spectra[0])
+    return _merge_peaks(
+        *[find_spectrum_peaks(s, scatter=max(first, excess_scatter(s))) for s in spectra]
+    )
+
+
 def _merge_peaks(*lists: list[Peak], min_sep: float = 2.0) -> list[Peak]:
     out: list[Peak] = []
     for p in sorted((p for lst in lists for p in lst), key=lambda p: -p.weight):
@@ -288,10 +329,16 @@ def calibrate_spectra(
     """Fit a calibration from one or more spectra of the same detector (sum, max-pixel...)."""
     spectra = [np.asarray(s, dtype=np.float64) for s in spectra if s is not None]
     n = spectra[0].size
-    peaks = _merge_peaks(*[find_spectrum_peaks(s) for s in spectra])
+    peaks = spectra_peaks(spectra)
     if len(peaks) < min_matches:
+        scatter = excess_scatter(spectra[0])
         raise AutoCalibrationError(
             f"only {len(peaks)} clear peaks in the spectrum (need {min_matches})"
+            + (
+                f"; it scatters {scatter:.0f}x more than counting statistics: not an XRF spectrum?"
+                if scatter >= 3.0
+                else ""
+            )
         )
     e_top = offset_range[1] + gain_range[1] * n
     refs = reference_lines(anode, e_max=min(60.0, e_top))
@@ -486,8 +533,7 @@ def check_calibration(spectra, calibration, anode: str | None = "Rh"):
     miss = np.abs(c.offset + c.gain * ch + c.quadratic * ch**2 - ref)
     if float(np.median(miss)) <= CONTRADICTION_KEV:
         return None
-    spectra = [np.asarray(s, dtype=np.float64) for s in spectra if s is not None]
-    peaks = _merge_peaks(*[find_spectrum_peaks(s) for s in spectra])
+    peaks = spectra_peaks(spectra)
     w_file, w_auto = (
         explained_weight(peaks, c, anode),
         explained_weight(peaks, auto.calibration, anode),
