@@ -515,3 +515,48 @@ def test_a_map_does_not_depend_on_which_other_elements_are_ticked(
     alone = np.array(widget.map_layers["S"].data)
     np.testing.assert_allclose(alone, with_all, rtol=1e-5, atol=1e-3)
     assert "fitted together with" in widget.notes_label.text()  # S K-alpha beside Hg and Pb M
+
+
+# found by mutation round 3 (a real bug, not a mutant): the Recolour dock read its outline box
+# when the result arrived, by which time the box showed another scan's state
+def test_the_outline_follows_the_scan_recoloured_not_the_scan_chosen_when_it_ends(
+    make_napari_viewer, qtbot, tmp_path
+):
+    from _napari_helpers import tiny_weights, wait_idle
+
+    from xrf_napari.widgets._common import result_cube
+    from xrf_napari.widgets.recolour import RecolourWidget
+
+    viewer, first, second = _two_scans(make_napari_viewer, tmp_path)
+    widget = RecolourWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    dve, uvit = tiny_weights(tmp_path)
+    widget.weights_edit.setText(str(uvit))
+    widget.embedder_edit.setText(str(dve))
+    widget.device.setCurrentText("cpu")
+
+    def recolour(layer, then=None):
+        widget.cube_combo.set_layer(layer)
+        assert widget.run() is not None
+        if then is not None:
+            widget.cube_combo.set_layer(then)  # before the result can arrive
+        wait_idle(qtbot, widget.job)
+        assert widget.job.last_error is None, widget.job.last_error
+
+    def outlined(layer):  # an "ambiguous colour" layer made from this layer's scan
+        cube = layer.metadata["xrf_cube"]
+        return any(
+            result_cube(lay) is cube and lay.name.startswith("ambiguous colour")
+            for lay in viewer.layers
+        )
+
+    recolour(second)
+    assert widget.result.ambiguity.ambiguous.any()  # the painted scan: lead alone is ambiguous
+    widget.outline_box.setChecked(True)
+    assert outlined(second)
+    recolour(first, then=second)  # first: box unticked when run; second (ticked) chosen at the end
+    assert not outlined(first), [lay.name for lay in viewer.layers]
+    assert outlined(second)
+    widget.cube_combo.set_layer(second)
+    recolour(second, then=first)  # second: box ticked when run; first (unticked) chosen at the end
+    assert outlined(second), [lay.name for lay in viewer.layers]

@@ -160,6 +160,9 @@ class RecolourWidget(CubeDock):
                 "Recolour",
             )
             return None
+        # The box shows the chosen scan's state: read now, for the scan this run is on, not when
+        # the result arrives (another scan may be chosen by then).
+        outline = self.outline_box.isChecked()
         return self.start_job(
             _recolour_job,
             cube,
@@ -167,13 +170,13 @@ class RecolourWidget(CubeDock):
             self.embedder_edit.text().strip() or None,
             self.device.currentText(),
             self.flips_box.isChecked(),
-            self.outline_box.isChecked(),
+            outline,
             cube=cube,
             description="Embedding, then recolouring tiles\u2026",
-            on_result=lambda res: self._add_result(layer, res),
+            on_result=lambda res: self._add_result(layer, res, outline),
         )
 
-    def _add_result(self, cube_layer, result):
+    def _add_result(self, cube_layer, result, outline_wanted: bool):
         """Staged (one layer per turn of the event loop: see JobPanel)."""
         viewer = self.viewer
         cube = layer_cube(cube_layer)
@@ -192,7 +195,7 @@ class RecolourWidget(CubeDock):
         )
         self.remember(cube, "layer", layer)  # the slider and Show act on it while cube is chosen
         outline = self._outline_layer(cube_layer)
-        if self.outline_box.isChecked() and result.ambiguity.ambiguous.any():
+        if outline_wanted and result.ambiguity.ambiguous.any():
             yield
             self._add_outline(cube_layer, result)
         elif outline is not None:  # an earlier run's outline would now be stale
