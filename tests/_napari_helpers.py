@@ -83,6 +83,19 @@ def tiny_weights(folder):
     return dve_path, uvit_path
 
 
+def tiny_recolour_dock(viewer, folder):
+    """A Recolour dock in `viewer` on tiny random models saved in `folder`, on the CPU."""
+    from xrf_napari.widgets.recolour import RecolourWidget
+
+    dve, uvit = tiny_weights(folder)
+    widget = RecolourWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.weights_edit.setText(str(uvit))
+    widget.embedder_edit.setText(str(dve))
+    widget.device.setCurrentText("cpu")
+    return widget
+
+
 def wait_idle(qtbot, job_panel, timeout=30000):
     qtbot.waitUntil(lambda: not job_panel.is_running, timeout=timeout)
 

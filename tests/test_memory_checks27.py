@@ -184,18 +184,11 @@ def test_the_dock_shows_the_refusal_and_adds_nothing(dock, qtbot, monkeypatch, r
 def test_a_refused_rerun_keeps_the_earlier_colours_and_save(
     make_napari_viewer, qtbot, tmp_path, monkeypatch
 ):
-    from _napari_helpers import open_sample_or_painted, tiny_weights, wait_idle
-
-    from xrf_napari.widgets.recolour import RecolourWidget
+    from _napari_helpers import open_sample_or_painted, tiny_recolour_dock, wait_idle
 
     viewer = make_napari_viewer()
     open_sample_or_painted(viewer, tmp_path, "panel")
-    dve, uvit = tiny_weights(tmp_path)
-    widget = RecolourWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    widget.weights_edit.setText(str(uvit))
-    widget.embedder_edit.setText(str(dve))
-    widget.device.setCurrentText("cpu")
+    widget = tiny_recolour_dock(viewer, tmp_path)
     widget.run()
     wait_idle(qtbot, widget.job)
     assert widget.job.last_error is None, widget.job.last_error

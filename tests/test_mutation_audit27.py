@@ -261,22 +261,16 @@ def test_a_rerun_without_ambiguous_pixels_leaves_no_stale_outline(
     from _napari_helpers import (
         cube_stack_name,
         open_cube,
-        tiny_weights,
+        tiny_recolour_dock,
         wait_idle,
         write_painted_cube,
     )
 
     from xrf_napari.analysis import ambiguity
-    from xrf_napari.widgets.recolour import RecolourWidget
 
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
-    dve, uvit = tiny_weights(tmp_path)
-    widget = RecolourWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    widget.weights_edit.setText(str(uvit))
-    widget.embedder_edit.setText(str(dve))
-    widget.device.setCurrentText("cpu")
+    widget = tiny_recolour_dock(viewer, tmp_path)
     assert widget.run() is not None
     wait_idle(qtbot, widget.job)
     assert widget.job.last_error is None, widget.job.last_error
@@ -334,19 +328,11 @@ def test_two_maps_fill_every_composite_choice(make_napari_viewer, qtbot, tmp_pat
 
 
 def _recolour_dock(make_napari_viewer, tmp_path):
-    from _napari_helpers import open_cube, tiny_weights, write_painted_cube
-
-    from xrf_napari.widgets.recolour import RecolourWidget
+    from _napari_helpers import open_cube, tiny_recolour_dock, write_painted_cube
 
     viewer = make_napari_viewer()
     layers = open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
-    dve, uvit = tiny_weights(tmp_path)
-    widget = RecolourWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    widget.weights_edit.setText(str(uvit))
-    widget.embedder_edit.setText(str(dve))
-    widget.device.setCurrentText("cpu")
-    return viewer, widget, layers
+    return viewer, tiny_recolour_dock(viewer, tmp_path), layers
 
 
 # mutant CM8: "beside the scan" offsets the colours by the scan's width in ROW units, so on a scan
@@ -522,18 +508,12 @@ def test_a_map_does_not_depend_on_which_other_elements_are_ticked(
 def test_the_outline_follows_the_scan_recoloured_not_the_scan_chosen_when_it_ends(
     make_napari_viewer, qtbot, tmp_path
 ):
-    from _napari_helpers import tiny_weights, wait_idle
+    from _napari_helpers import tiny_recolour_dock, wait_idle
 
     from xrf_napari.widgets._common import result_cube
-    from xrf_napari.widgets.recolour import RecolourWidget
 
     viewer, first, second = _two_scans(make_napari_viewer, tmp_path)
-    widget = RecolourWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    dve, uvit = tiny_weights(tmp_path)
-    widget.weights_edit.setText(str(uvit))
-    widget.embedder_edit.setText(str(dve))
-    widget.device.setCurrentText("cpu")
+    widget = tiny_recolour_dock(viewer, tmp_path)
 
     def recolour(layer, then=None):
         widget.cube_combo.set_layer(layer)
