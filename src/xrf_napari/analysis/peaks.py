@@ -3,7 +3,9 @@
 A peak alone is weak evidence (Pb L-alpha and As K-alpha coincide, S K-alpha sits on Pb M-alpha),
 so an element needs a second, resolvable line of the same shell wherever that line should be
 visible above the noise; an element seen through one line only is dropped when a confirmed element
-explains that peak better. Lines of the X-ray tube's anode are ignored (scatter, not the object).
+explains that peak better. Lines of the X-ray tube's anode are ignored (scatter, not the object),
+and so are those of argon in the air between the object and the detector (Ar K-alpha 2.96 keV on
+Ag L-alpha 2.98 keV): silver needs its own L-beta, or its K lines, to be suggested.
 """
 
 from __future__ import annotations
@@ -31,6 +33,15 @@ K_BETA_SLACK = 3.0
 #: A weak second line closer than this (in FWHM) to the first shows as a shoulder, not a peak of
 #: its own, so it cannot confirm (S, Cl, P, Si, Al K-beta).
 RESOLVABLE_FWHM = 2.0
+
+#: Elements of the air whose lines show in every scan made in air (argon, about 1 % of it by mass):
+#: explained like the anode's lines, never suggested (they are not in PAINTING_ELEMENTS).
+AIR_ELEMENTS = ("Ar",)
+#: An element whose first line falls on an air line's peak (Ag L-alpha 2.98 on Ar K-alpha 2.96
+#: keV) needs its confirming line at least this share of that peak: above argon's own K-beta share
+#: (0.10, and Ar K-beta 3.19 keV sits on Ag L-beta 3.19), below L_BETA_RATIO; at most
+#: K_BETA_SLACK * L_BETA_RATIO (a stronger peak there is another element's line, Cd L-alpha).
+AIR_CONFIRM_RATIO = 0.3
 
 #: (first line, confirming line) per shell, in order of preference.
 _SHELL_PAIRS = (("Ka", "Kb"), ("La", "Lb"), ("Ma", None))
@@ -112,6 +123,7 @@ def suggest_elements(
     e_lo, e_hi = float(e[0]), float(e[-1])
     pe = np.array([p.energy for p in peaks])
     spec = np.asarray(spectrum, dtype=np.float64)
+    air_lines = [ln for s in AIR_ELEMENTS for ln in element_lines(s) if e_lo <= ln.energy <= e_hi]
 
     def fwhm(en):
         return float(detector_fwhm_kev(en, fwhm_mn_ev))
@@ -125,6 +137,19 @@ def suggest_elements(
         """Would a line of this net height stand n_sigma above the counts at energy en?"""
         ch = int(np.clip(np.searchsorted(e, en), 0, len(e) - 1))
         return height > n_sigma * np.sqrt(max(spec[ch], 1.0))
+
+    air_peaks = {j for j in map(match, air_lines) if j is not None}
+
+    def supported_beside_air(j1: int, ln2: Line | None) -> bool:
+        """Is the element's confirming line a peak of its own, at a share of the first line's
+        peak (which air explains) that air's own lines do not give?"""
+        if ln2 is None or not e_lo <= ln2.energy <= e_hi:
+            return False
+        j2 = match(ln2)
+        if j2 is None or j2 == j1:
+            return False
+        share = peaks[j2].prominence / peaks[j1].prominence
+        return AIR_CONFIRM_RATIO <= share <= K_BETA_SLACK * L_BETA_RATIO
 
     confirmed: dict[str, tuple[float, list[int]]] = {}
     single: dict[str, tuple[float, int, Line]] = {}
@@ -141,6 +166,10 @@ def suggest_elements(
             if j1 is None:
                 break  # the strongest line in range is absent: not this element
             ln2 = lines.get(second) if second else None
+            if j1 in air_peaks:  # e.g. Ag L-alpha on Ar K-alpha: argon unless L-beta says silver
+                if supported_beside_air(j1, ln2):
+                    confirmed[sym] = (peaks[j1].prominence, [j1, match(ln2)])
+                break
             resolvable = (
                 ln2 is not None
                 and e_lo <= ln2.energy <= e_hi
