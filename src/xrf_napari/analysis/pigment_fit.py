@@ -684,8 +684,14 @@ def _weights(y: np.ndarray) -> np.ndarray:
 
 
 def _allowed(idx: tuple[int, ...], roles: list[str]) -> bool:
+    """Paints enumerated: up to two colours with a white or a black, a white with a black, or
+    two whites alone (titanium white let down with lithopone, as the generator mixes a white
+    base with a white). Without the pair a 70 % titanium white + 30 % lithopone region came out
+    as one white at 100 %, the other's Ti or Ba lines left unexplained."""
     r = [roles[i] for i in idx]
     n_c, n_w, n_b = r.count("pigment"), r.count("white"), r.count("black")
+    if n_w == 2:  # `rank_region` also leaves out a white with an X-ray twin (lead white)
+        return n_c == 0 and n_b == 0
     return n_c <= 2 and n_w <= 1 and n_b <= 1 and not (n_c and n_w and n_b)
 
 
@@ -1080,11 +1086,19 @@ def rank_region(
     # a pigment there for the photograph's colour joins pigments the lines show: alone (or with
     # other such pigments) it would be a colour with no line, as a pink lead white made vermilion
     by_colour = set(kin) - set(always)
+
+    def twin_whites(c) -> bool:
+        """Two whites, one with an X-ray twin (lead white / red lead): red lead + lithopone shows
+        the same lines, so the pair only adds a tie that base rates give to the white (held-out
+        seed-202 cubes: a red lead + lithopone region became lead white + lithopone)."""
+        whites = [i for i in c if roles[i] == "white"]
+        return len(whites) == 2 and any(lib.twins(i) for i in whites)
+
     combos = [()] + [
         c
         for k in (1, 2, 3)
         for c in itertools.combinations(short, k)
-        if _allowed(c, roles) and not set(c) <= by_colour
+        if _allowed(c, roles) and not set(c) <= by_colour and not twin_whites(c)
     ]
 
     def pen(c):  # per pigment, and again for each pigment that is the twin of another one in c
@@ -1477,8 +1491,11 @@ def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
         notes.append(
             f"contradiction: the fit's anode is {profile.anode} but the automatic energy "
             f"calibration assumed {anode}: the energy axis, and so the candidates, may be wrong; "
-            "give the anode (--anode, or the panel's Tube) so that the file is calibrated and "
-            "fitted with the same one"
+            "calibrate the file for the tube's real anode and fit with the same one: --anode on "
+            f"the command line does both (xrf-napari pigments FILE --anode {profile.anode}, if "
+            "that is the tube), read_cube(path, anode=...) in Python, or a calibration beside the "
+            "file (docs/user_guide.md, 'Fixing a calibration'); the "
+            "panel's Tube changes only the fit, not the energy axis"
         )
     return notes
 
