@@ -133,6 +133,23 @@ def result_cube(layer):
     return _made_from(layer)[0]
 
 
+def made_for(layer, cube) -> bool:
+    """Whether `layer` may be used on `cube`: made from it, or made from no scan (drawn or loaded
+    by the user). Another scan's result may not, also once that scan is closed: with two scans
+    of one size, its regions would be averaged or fitted on the wrong scan without a word."""
+    made, made_as = _made_from(layer)
+    return made_as is None or (cube is not None and made is cube)
+
+
+def labels_for(layer, cube, stacked: bool = False) -> bool:
+    """A Labels layer made_for `cube` and of its (rows, columns) size: the regions Pigments fits
+    and Spectrum averages. `stacked`: leading axes allowed (Spectrum merges them)."""
+    if layer_type(layer) != "Labels" or cube is None or not made_for(layer, cube):
+        return False
+    shape = tuple(layer.data.shape)
+    return (shape[-2:] if stacked else shape) == tuple(cube.shape[:2])
+
+
 def find_result(viewer, cube, name: str):
     """The layer upsert_layer made from `cube` under `name`, or None. By what it was made from,
     not by its name alone: a renamed scan's results keep their names, and a scan opened later
@@ -385,6 +402,26 @@ class JobPanel(QWidget):
     def _on_aborted(self) -> None:
         self.status.setText("Cancelled.")
 
+    def refused(self, message: str | None) -> None:
+        """Show why the dock refused an action (report_error's message) in the status line, as
+        the user guide (section 6) says, with an empty bar: the toast alone vanished, and the
+        line went on showing an earlier success ("100 %, Saved ..."). While a job runs the line
+        is that job's, and None (nothing reported) changes nothing."""
+        if message and not self.is_running:
+            self.status.setText(message)
+            self._idle_bar()
+
+    def state(self) -> tuple[str, int, int]:
+        """(status text, bar value, bar maximum): what the panel says, to show again later."""
+        return self.status.text(), self.progress.value(), self.progress.maximum()
+
+    def show_state(self, state: tuple[str, int, int] | None) -> None:
+        """Show a state() again; None: a blank line and an empty bar."""
+        text, value, maximum = state or ("", 0, 1)
+        self.status.setText(text)
+        self.progress.setRange(0, max(int(maximum), 1))
+        self.progress.setValue(int(value))
+
     def _on_returned(self, value) -> None:
         on_result, self._on_result = self._on_result, None
         self.status.setText("Done.")
@@ -532,11 +569,14 @@ def _quitter(worker, done, wait_s: float = 10.0):
     return quit_worker
 
 
-def report_error(exc: BaseException, context: str = "") -> None:
-    """Show an error raised in the main thread as a napari notification."""
+def report_error(exc: BaseException, context: str = "") -> str:
+    """Show an error raised in the main thread as a napari notification; returns its message, for
+    the dock's status line: `self.job.refused(report_error(exc, "Save"))`."""
     from napari.utils.notifications import show_error
 
-    show_error(f"{context}{': ' if context else ''}{exc}")
+    message = f"{context}{': ' if context else ''}{exc}"
+    show_error(message)
+    return message
 
 
 # -- files ---------------------------------------------------------------------------------------
@@ -879,10 +919,16 @@ class CubeDock(QWidget):
         return any(layer_cube(ly) is cube for ly in self._viewer.layers)
 
     def _cube_changed(self, layer) -> None:
+        # The status line and bar belong to a scan, as its results do ("Saved clusters_2.png"
+        # must not stay up on another scan); while a job runs they are the job's (_job_ended).
         if self._cube is not None:
             self.leave_cube(self._cube)
+            if not self.job.is_running:
+                self.remember(self._cube, "status", self.job.state())
         cube = None if layer is None else layer_cube(layer)
         self._cube = cube
+        if not self.job.is_running:
+            self.job.show_state(None if cube is None else self.recall(cube, "status"))
         self.on_cube(layer)
         self.show_result(None if cube is None else self.recall(cube, "result"))
         if self.uses_survey and cube is not None:
@@ -892,7 +938,11 @@ class CubeDock(QWidget):
         """The user switches away from `cube`: remember what should come back (e.g. ticks)."""
 
     def _job_ended(self) -> None:
-        self._job_cube = None
+        cube, self._job_cube = self._job_cube, None
+        if cube is not None and cube is not self._cube and self._cube_is_open(cube):
+            # it ran on a scan the user has left: its last words are that scan's
+            self.remember(cube, "status", self.job.state())
+            self.job.show_state(None if self._cube is None else self.recall(self._cube, "status"))
         if self._survey_when_idle:
             self._survey_when_idle = False
             self.request_survey()

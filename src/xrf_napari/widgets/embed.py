@@ -54,7 +54,24 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
     spectra, counts = yield from iter_cluster_spectra(cube, result.labels)
     preload_labels_imports()
     used = str(load_embedder(weights, device).device)
-    return latent, rgb, result, spectra, counts, used, note, ood
+    return latent, rgb, result, spectra, counts, used, note, ood, _why_one(latent, k, result)
+
+
+#: Why a run gave one region (see _why_one): every pixel embedded alike, or automatic K's rule.
+ONE_ALIKE, ONE_BY_AUTO_K = "alike", "auto K"
+
+
+def _why_one(latent, k, result) -> str | None:
+    """Why the run gave one region, None when it gave more. Two causes: every pixel has the
+    same embedding (analysis.embed.iter_cluster), or automatic K found no split better than
+    one material's counting noise (pick_k's null test); the dock said the first for both."""
+    if result.k != 1:
+        return None
+    points = latent.reshape(-1, latent.shape[-1])
+    points = points[np.isfinite(points).all(axis=1)]
+    if k is None and len(points) > 1 and not (points == points[0]).all():
+        return ONE_BY_AUTO_K
+    return ONE_ALIKE
 
 
 class EmbedClusterWidget(CubeDock):
@@ -123,7 +140,7 @@ class EmbedClusterWidget(CubeDock):
         """Start embedding + clustering; returns the worker (None if no cube or already running)."""
         layer = self.cube_combo.current_layer()
         if layer is None:
-            report_error(ValueError("open a datacube first"), "Embed & cluster")
+            self.job.refused(report_error(ValueError("open a datacube first"), "Embed & cluster"))
             return None
         weights = self.weights_edit.text().strip() or None
         k = self.k_spin.value() if self.k_spin.value() > 1 else None
@@ -132,14 +149,16 @@ class EmbedClusterWidget(CubeDock):
 
         if is_spot_scan(cube.shape):  # refused before the model loads, as Recolour does
             h, w = cube.shape[:2]
-            report_error(
-                ValueError(
-                    f"{cube_display_name(self.viewer, layer)} is "
-                    + ("a single spectrum" if h * w == 1 else f"only {h * w} pixels")
-                    + f" ({h} \u00d7 {w} px): too few to find regions. It is one region: the "
-                    "Pigments panel fits it whole"
-                ),
-                "Embed & cluster",
+            self.job.refused(
+                report_error(
+                    ValueError(
+                        f"{cube_display_name(self.viewer, layer)} is "
+                        + ("a single spectrum" if h * w == 1 else f"only {h * w} pixels")
+                        + f" ({h} \u00d7 {w} px): too few to find regions. It is one region: the "
+                        "Pigments panel fits it whole"
+                    ),
+                    "Embed & cluster",
+                )
             )
             return None
         return self.start_job(
@@ -156,7 +175,7 @@ class EmbedClusterWidget(CubeDock):
 
     def _add_results(self, cube_layer, res):
         """Staged (one layer per turn of the event loop: see JobPanel)."""
-        latent, rgb, result, spectra, counts, device, note, ood = res
+        latent, rgb, result, spectra, counts, device, note, ood, why_one = res
         viewer = self.viewer
         source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
@@ -186,7 +205,7 @@ class EmbedClusterWidget(CubeDock):
         yield
         self.job.status.setText("Done.")
         self._send_spectra(cube, spectra, self.labels_layer)
-        return (source, cube.energy, result, spectra, counts, device, note, False, ood)
+        return (source, cube.energy, result, spectra, counts, device, note, False, ood, why_one)
 
     def show_result(self, result) -> None:
         """The current cube's regions (summary, Save), or a blank dock when it has none."""
@@ -200,21 +219,28 @@ class EmbedClusterWidget(CubeDock):
         if result is None:
             self.summary.setText("")
             return
-        _, _, clusters, _, counts, device, note, edited, _ = result
+        _, _, clusters, _, counts, device, note, edited, _, why_one = result
         sil = f", silhouette {clusters.silhouette:.2f}" if clusters.silhouette is not None else ""
         if edited:
             sil = ", as edited on the layer"
         sizes = ", ".join(
             f"{i + 1}: {100 * c / max(counts.sum(), 1):.0f}%" for i, c in enumerate(counts)
         )
-        self.summary.setText(
-            (
-                f"{clusters.k} regions{sil} (device {device}).\nArea per region: {sizes}"
-                if clusters.k > 1
-                else f"1 region: every pixel has the same embedding (device {device})."
+        if clusters.k > 1:
+            said = f"{clusters.k} regions{sil} (device {device}).\nArea per region: {sizes}"
+        elif edited or why_one is None:
+            said = f"1 region{sil} (device {device})."
+        elif why_one == ONE_BY_AUTO_K:
+            from ..analysis.embed import NULL_MARGIN
+
+            said = (
+                "1 region: automatic K found no split better than one material (the best "
+                f"silhouette was within {NULL_MARGIN:g} of that of one material's counting "
+                f"noise); set K to split the scan (device {device})."
             )
-            + (f"\n{note[0].upper()}{note[1:]}." if note else "")
-        )
+        else:
+            said = f"1 region: every pixel has the same embedding (device {device})."
+        self.summary.setText(said + (f"\n{note[0].upper()}{note[1:]}." if note else ""))
 
     def _send_spectra(self, cube, spectra, labels_layer) -> None:
         from .spectrum import find_spectrum_widget
@@ -264,11 +290,11 @@ class EmbedClusterWidget(CubeDock):
         Spectrum curves follow."""
         import dataclasses
 
-        name, energy, clusters, _, _, device, note, _, ood = result
+        name, energy, clusters, _, _, device, note, _, ood, _ = result
         k = int(labels.max(initial=0))
         centers = np.full((k, clusters.centers.shape[1]), np.nan)  # an edit has no centres
         edited = dataclasses.replace(clusters, labels=labels, k=k, centers=centers, silhouette=None)
-        kept = (name, energy, edited, spectra, counts, device, note, True, ood)
+        kept = (name, energy, edited, spectra, counts, device, note, True, ood, None)
         self.remember(cube, "result", kept)
         if cube is self.current_cube():
             self.show_result(kept)
@@ -352,7 +378,7 @@ class EmbedClusterWidget(CubeDock):
                 self.job.status.setText(f"Saved {saved.name} and {csv_path.name}.")
                 return
         except (OSError, ValueError) as exc:
-            report_error(exc, "Save")
+            self.job.refused(report_error(exc, "Save"))
             return
         from ..analysis.embed import iter_cluster_spectra
 
@@ -360,8 +386,8 @@ class EmbedClusterWidget(CubeDock):
             kept = self._take_edits(cube, result, labels, *res)
             try:
                 saved, csv_path = self._write(path, cube, kept)
-            except (OSError, ValueError) as exc:
-                report_error(exc, "Save")
+            except (OSError, ValueError) as exc:  # in the job's delivery: the line is the job's
+                self.job.status.setText(report_error(exc, "Save"))
             else:
                 self.job.status.setText(
                     f"Saved the edited regions: {saved.name} and {csv_path.name}."

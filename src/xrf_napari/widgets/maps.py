@@ -199,19 +199,23 @@ class ElementMapsWidget(CubeDock):
         layer = self.cube_combo.current_layer()
         symbols = self.checked_elements()
         if layer is None or not symbols:
-            report_error(
-                ValueError("choose a datacube and tick at least one element"), "Elemental maps"
+            self.job.refused(
+                report_error(
+                    ValueError("choose a datacube and tick at least one element"), "Elemental maps"
+                )
             )
             return None
         cube = layer_cube(layer)
         if SURVEYS.get(cube) is None:  # the overlaps are resolved with every element present
             self.request_survey()
-            report_error(
-                ValueError(
-                    "the scan's elements are still being found: make the maps once the "
-                    "suggested elements are shown"
-                ),
-                "Elemental maps",
+            self.job.refused(
+                report_error(
+                    ValueError(
+                        "the scan's elements are still being found: make the maps once the "
+                        "suggested elements are shown"
+                    ),
+                    "Elemental maps",
+                )
             )
             return None
         fwhm = self.fwhm_spin.value() or None
@@ -339,7 +343,7 @@ class ElementMapsWidget(CubeDock):
             written = self.save(folder)
             self.job.status.setText(f"Saved {len(written) - 1} map(s) and {written[-1].name}.")
         except (OSError, ValueError) as exc:
-            report_error(exc, "Save maps")
+            self.job.refused(report_error(exc, "Save maps"))
 
     def _refresh_rgb_choices(self, symbols, keep: bool = False) -> None:
         """Offer `symbols` for red, green and blue, the first three by default (`keep`: each
@@ -393,7 +397,7 @@ class ElementMapsWidget(CubeDock):
         try:
             self.add_composite()
         except ValueError as exc:
-            report_error(exc, "RGB composite")
+            self.job.refused(report_error(exc, "RGB composite"))
 
 
 def _hide_results_of(viewer, cube) -> None:

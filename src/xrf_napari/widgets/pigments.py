@@ -40,11 +40,12 @@ from ._common import (
     device_combo,
     find_result,
     form_grid,
+    labels_for,
     layer_cube,
     layer_type,
+    made_for,
     preload_labels_imports,
     report_error,
-    result_cube,
     side_by_side_translate,
     upsert_layer,
     yx_transform,
@@ -151,18 +152,6 @@ def swatch_icon(rgb, size: int = 18) -> QIcon:
     return QIcon(pix)
 
 
-def _is_labels_for(layer, cube) -> bool:
-    """A Labels layer of the scan's size that no other scan's job made (regions found for one
-    scan must not be fitted on another of the same size); a layer the user drew qualifies."""
-    made_from = result_cube(layer)
-    return (
-        layer_type(layer) == "Labels"
-        and cube is not None
-        and tuple(layer.data.shape) == tuple(cube.shape[:2])
-        and (made_from is None or made_from is cube)
-    )
-
-
 class RegionsCombo(LayerCombo):
     """The Labels layers, those that fit the chosen scan first. One that does not fit stays on
     the list, marked with why, so a choice of it gets the reason; a choice that stops fitting
@@ -175,7 +164,7 @@ class RegionsCombo(LayerCombo):
         )
 
     def _fits(self, layer) -> bool:
-        return _is_labels_for(layer, self._current_cube())
+        return labels_for(layer, self._current_cube())
 
     def _candidates(self, viewer) -> list:
         labels = super()._candidates(viewer)
@@ -277,7 +266,6 @@ class PigmentsWidget(CubeDock):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setMinimumHeight(160)  # a few rows; the dock's body scrolls below that
         self.info = QLabel("")
         self.info.setWordWrap(True)
@@ -405,28 +393,30 @@ class PigmentsWidget(CubeDock):
         labels_layer = self.labels_combo.current_layer()
         cube = layer_cube(layer) if layer is not None else None
         if cube is None:
-            report_error(ValueError("open a datacube first"), "Pigments")
+            self.job.refused(report_error(ValueError("open a datacube first"), "Pigments"))
             return None
         from ..analysis.pigment_fit import is_spot_scan
 
         if is_spot_scan(cube.shape) and (
-            labels_layer is None or not _is_labels_for(labels_layer, cube)
+            labels_layer is None or not labels_for(labels_layer, cube)
         ):  # a spot spectrum is one region, whatever other scans' Labels layers are open
             labels_layer = self._whole_scan_region(layer, cube)
-        if labels_layer is None or not _is_labels_for(labels_layer, cube):
+        if labels_layer is None or not labels_for(labels_layer, cube):
             shape = None if labels_layer is None else tuple(labels_layer.data.shape)
-            other = labels_layer is not None and result_cube(labels_layer) not in (None, cube)
-            report_error(
-                ValueError(
-                    f"choose a Labels layer of the scan's size {tuple(cube.shape[:2])} "
-                    "(Embed & cluster makes one, or draw one)"
-                    + (
-                        f"; {labels_layer.name} holds another scan's regions"
-                        if other
-                        else ("" if shape is None else f"; got {shape}")
-                    )
-                ),
-                "Pigments",
+            other = labels_layer is not None and not made_for(labels_layer, cube)
+            self.job.refused(
+                report_error(
+                    ValueError(
+                        f"choose a Labels layer of the scan's size {tuple(cube.shape[:2])} "
+                        "(Embed & cluster makes one, or draw one)"
+                        + (
+                            f"; {labels_layer.name} holds another scan's regions"
+                            if other
+                            else ("" if shape is None else f"; got {shape}")
+                        )
+                    ),
+                    "Pigments",
+                )
             )
             return None
         labels = np.asarray(labels_layer.data).astype(
@@ -435,12 +425,14 @@ class PigmentsWidget(CubeDock):
         if not labels.any():
             from ..analysis.pigment_fit import EMPTY_LABELS
 
-            report_error(
-                ValueError(
-                    f"{labels_layer.name}: {EMPTY_LABELS}; paint regions, or make them with "
-                    "Embed & cluster"
-                ),
-                "Pigments",
+            self.job.refused(
+                report_error(
+                    ValueError(
+                        f"{labels_layer.name}: {EMPTY_LABELS}; paint regions, or make them with "
+                        "Embed & cluster"
+                    ),
+                    "Pigments",
+                )
             )
             return None
         photo_layer = self.photo_combo.current_layer()
@@ -449,7 +441,7 @@ class PigmentsWidget(CubeDock):
             try:  # a photograph of another area is the user's to fix, before any work
                 photo = _photo_over_scan(photo_layer, layer, labels.shape)
             except ValueError as exc:
-                report_error(exc, "Pigments")
+                self.job.refused(report_error(exc, "Pigments"))
                 return None
         worker = self.start_job(
             _pigments_job,
@@ -477,20 +469,22 @@ class PigmentsWidget(CubeDock):
         cube = layer_cube(layer) if layer is not None else None
         photo_layer = self.photo_combo.current_layer()
         if cube is None or photo_layer is None:
-            report_error(
-                ValueError(
-                    "open a datacube first"
-                    if cube is None
-                    else "choose a Photograph of the scanned area first (without one, the Embed "
-                    "& cluster dock finds regions from the spectra alone)"
-                ),
-                "Pigments",
+            self.job.refused(
+                report_error(
+                    ValueError(
+                        "open a datacube first"
+                        if cube is None
+                        else "choose a Photograph of the scanned area first (without one, the "
+                        "Embed & cluster dock finds regions from the spectra alone)"
+                    ),
+                    "Pigments",
+                )
             )
             return None
         try:
             photo = _photo_over_scan(photo_layer, layer, cube.shape[:2])
         except ValueError as exc:
-            report_error(exc, "Pigments")
+            self.job.refused(report_error(exc, "Pigments"))
             return None
         k = self.k_spin.value() if self.k_spin.value() > 1 else None
         worker = self.start_job(
@@ -540,8 +534,8 @@ class PigmentsWidget(CubeDock):
         self.labels_combo.set_layer(labels_layer)
         sil = f", silhouette {result.silhouette:.2f}" if result.silhouette is not None else ""
         self.job.status.setText(
-            f"{result.k} regions{sil}: check them against the maps and the photograph, then "
-            "Find pigments."
+            f"{result.k} region{'' if result.k == 1 else 's'}{sil}: check them against the maps "
+            "and the photograph, then Find pigments."
         )
 
     def _fitted(self, cube_layer, labels_layer, labels, value) -> PigmentsResult:
@@ -580,7 +574,7 @@ class PigmentsWidget(CubeDock):
         self.table.setRowCount(len(rep.regions))
         for row, r in enumerate(rep.regions):
             item = QTableWidgetItem(f"{r.label}  ({pixels_text(r)})")
-            tip = [INTERIOR_NOTE[0].upper() + INTERIOR_NOTE[1:]]
+            tip = [INTERIOR_NOTE[0].upper() + INTERIOR_NOTE[1:], f"region {item.text()}"]
             if result.colours and r.label in result.colours:
                 item.setIcon(swatch_icon(result.colours[r.label]))
                 tip.insert(0, f"{result.colour_source} of the region")
@@ -616,8 +610,33 @@ class PigmentsWidget(CubeDock):
                 "unexplained: " + ", ".join(best.unexplained) if best and best.unexplained else ""
             )
             note = "; ".join(t for t in (hint, note) if t)
-            self.table.setItem(row, 3, QTableWidgetItem(note))
-        self.table.resizeColumnsToContents()
+            note_item = QTableWidgetItem(note)
+            note_item.setToolTip(note)
+            self.table.setItem(row, 3, note_item)
+        self._size_columns(rep.regions)
+
+    def _size_columns(self, regions) -> None:
+        """Region only as wide as "label (N px)" (the rest, "spectrum from N interior px", is
+        elided and in its tooltip), Elements to its contents, Notes to its contents up to a
+        quarter of the table (each note whole in its tooltip), and the Candidate paint column,
+        the answer, gets the rest: the Region column took half a docked table and pushed the
+        candidates, header and all, out of sight."""
+        from qtpy.QtWidgets import QHeaderView
+
+        table, header = self.table, self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for col in (0, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+        table.resizeColumnsToContents()
+        metrics = table.fontMetrics()
+        short = max(
+            (metrics.horizontalAdvance(f"{r.label}  ({r.area:,} px)") for r in regions), default=0
+        )
+        room = short + 18 + 24  # the swatch (swatch_icon's size), the cell's margins
+        table.setColumnWidth(0, min(table.columnWidth(0), room))
+        quarter = max(table.viewport().width() // 4, 80)
+        table.setColumnWidth(3, min(table.columnWidth(3), quarter))
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
 
     # -- candidates and the recolour layer -------------------------------------------------------
     def chosen(self, row: int) -> int:
@@ -767,4 +786,4 @@ class PigmentsWidget(CubeDock):
                 paths = self.export(Path(folder))
                 self.job.status.setText(f"Wrote {paths['report.html'].name} and CSV files.")
         except (OSError, ValueError) as exc:
-            report_error(exc, "Export")
+            self.job.refused(report_error(exc, "Export"))

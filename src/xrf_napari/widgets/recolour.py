@@ -148,16 +148,19 @@ class RecolourWidget(CubeDock):
         """Start recolouring; returns the worker (None if no cube or already running)."""
         layer = self.cube_combo.current_layer()
         if layer is None:
-            report_error(ValueError("open a datacube first"), "Recolour")
+            self.job.refused(report_error(ValueError("open a datacube first"), "Recolour"))
             return None
         cube = layer_cube(layer)
         if min(cube.shape[:2]) < 2:
-            report_error(
-                ValueError(
-                    f"{layer.name} is a single spectrum ({cube.shape[0]} \u00d7 "
-                    f"{cube.shape[1]} px): there is no image to recolour"
-                ),
-                "Recolour",
+            self.job.refused(
+                report_error(
+                    ValueError(
+                        f"{cube_display_name(self.viewer, layer)} is a single spectrum "
+                        f"({cube.shape[0]} \u00d7 "
+                        f"{cube.shape[1]} px): there is no image to recolour"
+                    ),
+                    "Recolour",
+                )
             )
             return None
         # The box shows the chosen scan's state: read now, for the scan this run is on, not when
@@ -320,4 +323,4 @@ class RecolourWidget(CubeDock):
                 self.save(path)
                 self.job.status.setText(f"Saved {Path(path).name}.")
             except (OSError, ValueError) as exc:
-                report_error(exc, "Save")
+                self.job.refused(report_error(exc, "Save"))

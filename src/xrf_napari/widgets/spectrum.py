@@ -23,8 +23,10 @@ from ._common import (
     LayerCombo,
     ask_save_path,
     cube_display_name,
+    labels_for,
     layer_cube,
     layer_type,
+    made_for,
     report_error,
 )
 
@@ -60,8 +62,16 @@ def _region_job(cube, mask):
     return (yield from iter_mean_spectrum(cube, mask))
 
 
-def _is_region_layer(layer) -> bool:
-    return layer_type(layer) in ("Shapes", "Labels") and layer_cube(layer) is None
+def _is_region_for(layer, cube) -> bool:
+    """A region Spectrum may average on `cube`: a Shapes layer, or a Labels layer of the scan's
+    size, made from that scan or from none (made_for: as Pigments' Regions). Another scan's
+    clusters were offered, and kept after that scan was closed; on two scans of one size the
+    region spectrum averaged the other scan's regions without a word."""
+    if layer_cube(layer) is not None:
+        return False
+    if layer_type(layer) == "Shapes":
+        return made_for(layer, cube)
+    return labels_for(layer, cube, stacked=True)
 
 
 class SpectrumWidget(CubeDock):
@@ -90,7 +100,9 @@ class SpectrumWidget(CubeDock):
         self.follow_mouse = QCheckBox("Pixel under the mouse")
         self.follow_mouse.setChecked(True)
         self.region_combo = LayerCombo(
-            napari_viewer, _is_region_layer, "(draw a Shapes or Labels layer)"
+            napari_viewer,
+            lambda ly: _is_region_for(ly, self.current_cube()),
+            "(draw a Shapes or Labels layer)",
         )
         self.region_button = QPushButton("Region spectrum")
         self.region_button.setToolTip("Mean spectrum of the pixels inside the shapes / labels")
@@ -228,19 +240,23 @@ class SpectrumWidget(CubeDock):
         """Start the job averaging the spectrum inside the selected Shapes/Labels layer."""
         layer, region = self.cube_combo.current_layer(), self.region_combo.current_layer()
         if layer is None or region is None:
-            report_error(ValueError("choose a datacube and a Shapes or Labels region first"))
+            self.job.refused(
+                report_error(ValueError("choose a datacube and a Shapes or Labels region first"))
+            )
             return None
         if self.job.is_running:  # the panel runs one job at a time: say so, not drop the click
-            report_error(
-                ValueError("wait for the current job to end (or Cancel it), then try again"),
-                "Region spectrum",
+            self.job.refused(
+                report_error(
+                    ValueError("wait for the current job to end (or Cancel it), then try again"),
+                    "Region spectrum",
+                )
             )
             return None
         cube = layer_cube(layer)
         try:
             mask = region_mask(region, layer, cube.shape[:2])
         except ValueError as exc:
-            report_error(exc, "Region")
+            self.job.refused(report_error(exc, "Region"))
             return None
 
         return self.start_job(
@@ -281,6 +297,7 @@ class SpectrumWidget(CubeDock):
 
     # -- internals ---------------------------------------------------------------------------
     def on_cube(self, layer) -> None:
+        self.region_combo.refresh()  # the regions made for this scan
         self.curves.clear()  # then the curves this cube had when the user left it
         self._last_pixel = None
         self.suggested_label.setText("Suggested: \u2014")
@@ -451,14 +468,14 @@ class SpectrumWidget(CubeDock):
 
     def _export_clicked(self) -> None:
         if not self.curves:
-            report_error(ValueError("no spectrum is plotted yet"), "Export")
+            self.job.refused(report_error(ValueError("no spectrum is plotted yet"), "Export"))
             return
         path = ask_save_path(self, "Export spectra", "CSV (*.csv)", "spectra.csv")
         if path:
             try:
                 self.export_csv(path)
             except (OSError, ValueError) as exc:
-                report_error(exc, "Export")
+                self.job.refused(report_error(exc, "Export"))
 
 
 def export_order(curves: dict) -> list:
@@ -475,12 +492,19 @@ def export_order(curves: dict) -> list:
 def region_mask(region_layer, cube_layer, shape) -> np.ndarray:
     """(H, W) bool mask of a Shapes or Labels layer, in the cube layer's pixel grid."""
     kind = layer_type(region_layer)
+    if not made_for(region_layer, layer_cube(cube_layer)):
+        raise ValueError(
+            f"{region_layer.name!r} holds another scan's regions: choose a region of this scan, "
+            "or draw one on it"
+        )
     if kind == "Labels":
         data = np.asarray(region_layer.data)
         if data.shape[-2:] != tuple(shape):
+            h, w = data.shape[-2:]
             raise ValueError(
-                f"labels layer {region_layer.name!r} is {data.shape[-2:]}, the cube is "
-                f"{tuple(shape)}"
+                f"labels layer {region_layer.name!r} is {h} \u00d7 {w} px, the scan "
+                f"{shape[0]} \u00d7 {shape[1]} px: choose or paint a Labels layer of the scan's "
+                "size (Embed & cluster makes one), or draw Shapes"
             )
         sel = region_layer.selected_label
         mask = data[..., :, :] == sel if (data == sel).any() else data > 0
@@ -531,7 +555,7 @@ def _make_mouse_callback(widget: SpectrumWidget):
             return
         except (OSError, ValueError) as exc:  # the file became unreadable (a drive gone): once,
             w.follow_mouse.setChecked(False)  # not a traceback on every move of the mouse
-            report_error(exc, "Pixel under the mouse")
+            w.job.refused(report_error(exc, "Pixel under the mouse"))
 
     return on_mouse_move
 
