@@ -877,6 +877,9 @@ class CubeDock(QWidget):
             dock = dock.parentWidget()
         if not self.tab_group or dock is None or dock.isFloating():
             return
+        title = dock.windowTitle()
+        if "&" in title.replace("&&", ""):  # a tab reads its title as a mnemonic: "Embed _cluster"
+            dock.setWindowTitle(title.replace("&", "&&"))
         main = dock.parentWidget()
         if not isinstance(main, QMainWindow):
             return
