@@ -211,17 +211,14 @@ def cube_layers(cube) -> list:
     live = _can_defer()
     sample = None
     # (an uncalibrated file's auto-calibration pass already left the sum: nothing to wait for)
-    if cube.nbytes > ASYNC_SUM_BYTES and cube._sum_image is None and live:
+    if cube.nbytes > ASYNC_SUM_BYTES and not cube.has_sum_image and live:
         total, limits = np.zeros(cube.shape[:2], dtype=np.float64), (0.0, 1.0)
         sum_meta[PENDING_KEY] = token = uuid.uuid4().hex
         sum_name += PENDING_SUFFIX
         # started, and delivered, through the event loop: after viewer.open has added the layers
         _start_sum(cube, token)
     else:
-        if cube._sum_image is None:
-            total, sample = _sum_and_sample(cube)
-        else:
-            total = cube.sum_image()
+        total, sample = _sum_and_sample(cube)
         limits = _sum_limits(total)
     if sample is None:
         sample = _read_sample(cube)
@@ -459,21 +456,21 @@ def _sample_rows(cube) -> tuple[list[int], int]:
 
 
 def _sum_and_sample(cube):
-    """The sum image, computed by the one pass Cube.sum_image makes (and kept by the cube the
-    same way), with the contrast sample's rows taken from its blocks: no byte read twice."""
+    """(sum image, contrast sample): the sample's rows are taken from the blocks of the pass
+    Cube.sum_image makes, so no byte is read twice; None when the sum was already known (the
+    auto-calibration's pass made it) and the caller reads the sample (_read_sample)."""
     import numpy as np
 
     rows, cols = _sample_rows(cube)
-    wanted = set(rows)
-    out = np.empty(cube.shape[:2], dtype=np.float64)
-    parts = []
-    for sl, block in cube.iter_blocks():
-        out[sl] = block.sum(axis=2, dtype=np.float64)
+    wanted, parts = set(rows), []
+
+    def keep(sl, block):
         parts.extend(
             block[y - sl.start, :cols].copy() for y in range(sl.start, sl.stop) if y in wanted
         )
-    cube._sum_image = out
-    return out.copy(), np.stack(parts)
+
+    total = cube.sum_image(on_block=keep)
+    return total, (np.stack(parts) if parts else None)
 
 
 def _read_sample(cube):

@@ -147,12 +147,21 @@ class Cube:
         """Per-channel maximum over pixels ('max-pixel spectrum')."""
         return self.sum_and_max_spectra(block_bytes)[1]
 
-    def sum_image(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
-        """Total counts per pixel (H, W); computed once per cube (see the class docstring)."""
+    @property
+    def has_sum_image(self) -> bool:
+        """sum_image() is known: asking for it reads nothing."""
+        return self._sum_image is not None
+
+    def sum_image(self, block_bytes: int = DEFAULT_BLOCK_BYTES, on_block=None) -> np.ndarray:
+        """Total counts per pixel (H, W); computed once per cube (see the class docstring).
+        on_block(row slice, block) sees each block of that pass, if one is made: a caller gathers
+        what else it needs from the same read (the napari reader's contrast sample)."""
         if self._sum_image is None:
             out = np.empty(self.shape[:2], dtype=np.float64)
             for sl, block in self.iter_blocks(block_bytes):
                 out[sl] = block.sum(axis=2, dtype=np.float64)
+                if on_block is not None:
+                    on_block(sl, block)
             self._sum_image = out
         return self._sum_image.copy()
 
