@@ -220,17 +220,25 @@ class LayerCombo(QComboBox):
             self.addItem(self._placeholder)
         for ly in layers:
             self.addItem(self._label(ly))
-        if current in layers:
-            self.setCurrentIndex(layers.index(current) + self._offset)
-        elif layers and not self._offset:
-            active = viewer.layers.selection.active
-            self.setCurrentIndex(layers.index(active) if active in layers else 0)
+        chosen = self._choose(layers, current)
+        if chosen is not None:
+            self.setCurrentIndex(layers.index(chosen) + self._offset)
         self.blockSignals(False)
         if self.current_layer() is not current:
             self.layer_changed.emit(self.current_layer())
 
     def _candidates(self, viewer) -> list:
         return [ly for ly in viewer.layers if self._accept(ly)]
+
+    def _choose(self, layers: list, current):
+        """The entry to show after a refresh (None: the placeholder): the current one while it
+        is listed, else (unless optional) the selected layer, else the first."""
+        if current in layers:
+            return current
+        if layers and not self._offset:
+            active = self._viewer.layers.selection.active
+            return active if active in layers else layers[0]
+        return None
 
     def _label(self, layer) -> str:
         return layer.name
@@ -248,10 +256,39 @@ class LayerCombo(QComboBox):
 
 class CubeLayerCombo(LayerCombo):
     """Drop-down of the datacubes: one entry per cube, the reader's 2-D sum image preferred over
-    its (channels, rows, columns) stack (same cube, same placement)."""
+    its (channels, rows, columns) stack (same cube, same placement).
+
+    It follows the user: a scan just opened is chosen, and so is the scan of a layer selected in
+    the layer list (its sum or its stack), so that five docks do not each need their pick-list
+    changed."""
 
     def __init__(self, viewer, parent=None):
+        self._known: set[int] | None = None  # ids of the cubes listed (None: never refreshed)
         super().__init__(viewer, lambda ly: layer_cube(ly) is not None, "(open a datacube)", parent)
+        viewer.layers.selection.events.active.connect(self._follow_selection)
+
+    def _choose(self, layers: list, current):
+        cubes = [id(layer_cube(ly)) for ly in layers]
+        known, self._known = self._known, set(cubes)
+        if known is not None:
+            opened = [ly for ly, key in zip(layers, cubes) if key not in known]
+            if opened:
+                return opened[-1]
+        if current is not None and id(layer_cube(current)) in cubes:
+            return layers[cubes.index(id(layer_cube(current)))]  # its sum replaced its stack
+        return super()._choose(layers, current)
+
+    def _follow_selection(self, event=None) -> None:
+        active = self._viewer.layers.selection.active
+        if active is None:
+            return
+        cube = layer_cube(active)  # not a result's scan: napari selects each layer it adds,
+        if cube is None or cube is self.current_cube():  # so a job ending would pull docks back
+            return
+        for ly in self._layers:
+            if layer_cube(ly) is cube:
+                self.set_layer(ly)
+                return
 
     def _candidates(self, viewer) -> list:
         chosen: dict[int, object] = {}
