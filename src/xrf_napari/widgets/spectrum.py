@@ -323,11 +323,13 @@ class SpectrumWidget(CubeDock):
             self.calibration_label.setToolTip(HOW_TO_CALIBRATE[0].upper() + HOW_TO_CALIBRATE[1:])
         else:
             self._x_label = "Energy (keV)"
+            source, tip = calibration_origin(cube)
             self.calibration_label.setText(
                 f"{cube.shape[0]} \u00d7 {cube.shape[1]} px (H \u00d7 W), {cube.n_channels} "
                 f"channels, {self._energy[0]:.2f}\u2013{self._energy[-1]:.2f} keV "
-                f"(calibration: {cal.source})"
+                f"(calibration: {source})"
             )
+            self.calibration_label.setToolTip(tip)
         self.curves.update(self.recall(cube, "curves", {}))
         # the ticks the user left on this cube, else (once surveyed) its suggested elements
         self.set_checked_elements(self.recall(cube, "ticks", []))
@@ -534,6 +536,34 @@ def region_mask(region_layer, cube_layer, shape) -> np.ndarray:
     if not mask.any():
         raise ValueError(f"the region {region_layer.name!r} does not cover any pixel of the cube")
     return mask
+
+
+def calibration_origin(cube) -> tuple[str, str]:
+    """(where the cube's calibration came from, for the label; the details, for its tooltip).
+    An automatic calibration names the tube it assumed: fitted from the wrong anode's scatter,
+    every energy is off, and the label is where a user looks first."""
+    cal = cube.calibration
+    terms = f"E = {cal.offset:.6g} + {cal.gain:.6g} \u00d7 channel keV" + (
+        f" + {cal.quadratic:.3g} \u00d7 channel\u00b2" if cal.quadratic else ""
+    )
+    meta = cube.metadata or {}
+    note = meta.get("calibration_note")
+    auto = meta.get("auto_calibration")
+    if cal.source != "auto" or not isinstance(auto, dict):
+        tip = f"{terms} ({cal.source})"
+        return cal.source, tip + (f"\n{note}" if note else "")
+    anode = auto.get("anode") or "unknown"
+    matched = ", ".join(auto.get("matched", [])) or "none listed"
+    residual = auto.get("residual_ev_rms")
+    residual = "" if residual is None else f", residual {float(residual):.0f} eV rms"
+    tip = (
+        f"{terms}, fitted by xrf-napari from the scan's peaks, assuming a {anode} tube "
+        f"(matched: {matched}{residual}). If the tube was not {anode}, the energies, markers "
+        "and maps are wrong: open the file with its anode (command line --anode, or "
+        'read_cube(path, anode="Mo")) or with a calibration (user guide, '
+        "'Fixing a calibration')."
+    )
+    return f"auto, assuming a {anode} tube", tip + (f"\n{note}" if note else "")
 
 
 def _make_mouse_callback(widget: SpectrumWidget):
