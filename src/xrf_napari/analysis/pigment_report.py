@@ -193,7 +193,7 @@ def _csv(path, header, rows, comments=()):
 def _comments(report):
     p = report.profile
     return [
-        f"instrument: {p.anode} anode, {p.kv:g} kV, FWHM {p.fwhm_mn_ev:g} eV at Mn K-alpha",
+        f"instrument: {p.anode} anode, {p.kv:g} kV, FWHM {p.fwhm_mn_ev:.0f} eV at Mn K-alpha",
         f"ground: {', '.join(report.ground)}",
     ] + list(report.notes)
 
@@ -315,14 +315,19 @@ def _thumb(labels, lab, background, colour, size=THUMB_PX) -> np.ndarray:
 
     h, w = labels.shape
     s = max(1, int(np.ceil(max(h, w) / size)))
-    lb = labels[::s, ::s]
+    # a thumbnail pixel is the region's if any pixel of its s x s block is (a stride would drop
+    # a small region from its own thumbnail)
+    hh, ww = -(-h // s), -(-w // s)
+    block = np.zeros((hh * s, ww * s), bool)
+    block[:h, :w] = labels == lab
+    inside = block.reshape(hh, s, ww, s).any(axis=(1, 3))
     bg = (
         background[::s, ::s].astype(np.float32) / 255
         if background is not None
-        else np.full(lb.shape + (3,), 200 / 255, np.float32)
+        else np.full(inside.shape + (3,), 200 / 255, np.float32)
     )
     img = bg * 0.35 + 0.15
-    img[lb == lab] = colour
+    img[inside] = colour
     out = as_uint8(img)
     if max(out.shape[:2]) < size:  # small scans: enlarge without smoothing
         f = size / max(out.shape[:2])
@@ -472,7 +477,7 @@ def render_html(
         msg = f'<div class="msg">{esc(r.message)}</div>' if r.message else ""
         rows.append(
             f"<tr><td><b>region {r.label}</b><br><span class='small'>{esc(pixels_text(r))}, "
-            f"{r.counts:.3g} counts</span><br><img src='{thumb}' alt='region "
+            f"{r.counts:,.0f} counts</span><br><img src='{thumb}' alt='region "
             f"{r.label}'>{prior_html}</td>"
             f"<td>{msg}{''.join(cands)}<div class='small'>possibly hidden (invisible to X-rays): "
             f"{hidden}</div></td><td>{svg}</td></tr>"
@@ -480,12 +485,14 @@ def render_html(
     notes = "".join(f"<li>{esc(n)}</li>" for n in report.notes)
     cmd = f"<p class='small'>{_made_by(esc, command, origin)}</p>"
     overview = _png_data_uri(_overview(painted))
+    fwhm = f"{p.fwhm_mn_ev:.0f}"
+    n_regions = f"{len(report.regions)} region{'' if len(report.regions) == 1 else 's'}"
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8">
 <title>Pigment hypotheses: {esc(scan_name)}</title>
 <style>{_CSS}</style></head><body>
 <h1>Pigment hypotheses: {esc(scan_name)}</h1>
-<p>Instrument: {esc(p.anode)} anode, {p.kv:g} kV, detector FWHM {p.fwhm_mn_ev:g} eV at Mn K&alpha;.
-Ground: {esc(", ".join(report.ground))}. {len(report.regions)} regions.</p><ul>{notes}</ul>
+<p>Instrument: {esc(p.anode)} anode, {p.kv:g} kV, detector FWHM {fwhm} eV at Mn K&alpha;.
+Ground: {esc(", ".join(report.ground))}. {n_regions}.</p><ul>{notes}</ul>
 <p class="small">Each region's mean spectrum is fitted by the forward model with one to three
 pigments plus the ground and scatter; probabilities are relative among the candidates shown and
 those not shown. Pigments with the same elements (lead white / red lead, azurite / malachite) are

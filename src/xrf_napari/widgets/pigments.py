@@ -567,7 +567,7 @@ class PigmentsWidget(CubeDock):
         p = rep.profile
         notes = "; ".join(rep.notes)
         self.info.setText(
-            f"{p.anode} {p.kv:g} kV, FWHM {p.fwhm_mn_ev:g} eV; ground: {', '.join(rep.ground)}"
+            f"{p.anode} {p.kv:g} kV, FWHM {p.fwhm_mn_ev:.0f} eV; ground: {', '.join(rep.ground)}"
             + (f". {notes}" if notes else "")
             + (f". Colour prior: {result.colour_source}" if result.colour_source else "")
         )
