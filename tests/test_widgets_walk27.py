@@ -229,3 +229,37 @@ def test_find_regions_says_one_region(make_napari_viewer, tmp_path):
     one = np.ones(scan.data.shape, np.int32)
     widget._add_regions(scan, ClusterResult(one, 1, np.zeros((1, 3), np.float32), None))
     assert widget.job.status.text().startswith("1 region: check them")
+
+
+def test_a_long_element_list_leaves_the_candidate_column_a_third(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Docs audit 28, finding 1: at the 516 px of the docked tab, a ten-element Elements cell
+    (sized to its contents, uncapped) left the Candidate paint column 35 px: header "idate"."""
+    pytest.importorskip("xraylib")
+    from _pigment_scans import CANON, stripe_scan
+    from qtpy.QtWidgets import QTableWidgetItem
+
+    from xrf_napari.io.project_h5 import write_cube
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    syn, labels = stripe_scan([(["Vermilion", "Lead white"], [0.4, 0.6]), (["Azurite"], [1.0])], 30)
+    path = write_cube(tmp_path / "s.h5", syn.counts, CANON, metadata=dict(syn.metadata, name="s"))
+    viewer = make_napari_viewer()
+    open_cube(viewer, path)
+    viewer.add_labels(labels + 1, name="regions")
+    widget = PigmentsWidget(viewer)
+    widget.use_uvit.setChecked(False)
+    widget.resize(516, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    table = widget.table
+    table.setItem(0, 2, QTableWidgetItem("Pb, Hg, S, Ca, Fe, Cu, Zn, Ti, Ba, Sr, Mn, K, Cl"))
+    widget._size_columns(widget.result.report.regions)
+    qtbot.wait(50)
+    widths = [table.columnWidth(i) for i in range(4)]
+    assert widths[1] >= table.viewport().width() / 3, widths
+    assert table.columnViewportPosition(1) + widths[1] <= table.viewport().width(), widths

@@ -605,7 +605,9 @@ class PigmentsWidget(CubeDock):
             combo.currentIndexChanged.connect(lambda i, row=row: self.choose(row, i))
             self.table.setCellWidget(row, 1, combo)
             best = r.best
-            self.table.setItem(row, 2, QTableWidgetItem(", ".join(best.elements) if best else ""))
+            elements = QTableWidgetItem(", ".join(best.elements) if best else "")
+            elements.setToolTip(elements.text())
+            self.table.setItem(row, 2, elements)
             note = r.message or (
                 "unexplained: " + ", ".join(best.unexplained) if best and best.unexplained else ""
             )
@@ -617,10 +619,10 @@ class PigmentsWidget(CubeDock):
 
     def _size_columns(self, regions) -> None:
         """Region only as wide as "label (N px)" (the rest, "spectrum from N interior px", is
-        elided and in its tooltip), Elements to its contents, Notes to its contents up to a
-        quarter of the table (each note whole in its tooltip), and the Candidate paint column,
-        the answer, gets the rest: the Region column took half a docked table and pushed the
-        candidates, header and all, out of sight."""
+        elided and in its tooltip) and at most a quarter of the table, Elements and Notes to
+        their contents up to a fifth each (whole in their tooltips), and the Candidate paint
+        column, the answer, gets the rest, at least a third: a wide Region column, then a long
+        element list, pushed the candidates, header and all, out of sight."""
         from qtpy.QtWidgets import QHeaderView
 
         table, header = self.table, self.table.horizontalHeader()
@@ -633,9 +635,10 @@ class PigmentsWidget(CubeDock):
             (metrics.horizontalAdvance(f"{r.label}  ({r.area:,} px)") for r in regions), default=0
         )
         room = short + 18 + 24  # the swatch (swatch_icon's size), the cell's margins
-        table.setColumnWidth(0, min(table.columnWidth(0), room))
-        quarter = max(table.viewport().width() // 4, 80)
-        table.setColumnWidth(3, min(table.columnWidth(3), quarter))
+        width = table.viewport().width()
+        table.setColumnWidth(0, min(table.columnWidth(0), room, max(width // 4, 80)))
+        for col in (2, 3):
+            table.setColumnWidth(col, min(table.columnWidth(col), max(width // 5, 60)))
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
 
     # -- candidates and the recolour layer -------------------------------------------------------
