@@ -313,21 +313,63 @@ def _start_sum(cube, token: str) -> None:
     QTimer.singleShot(0, lambda: _run_sum(cube, token))
 
 
+class _SumStopped(Exception):
+    """The sum layer was closed while its pass ran: the rest of the file is not read."""
+
+
+def _pending_layers(token: str) -> list:
+    return [
+        ly
+        for viewer in _viewers()
+        for ly in list(viewer.layers)
+        if (getattr(ly, "metadata", None) or {}).get(PENDING_KEY) == token
+    ]
+
+
 def _run_sum(cube, token: str) -> None:
+    """The pass stops at its next block once no layer waits for it (the user closed the sum
+    layer, or the scan, while a 4 GB file was being read); nothing of it is kept."""
+    import threading
+
+    stop = threading.Event()
+    viewers = _viewers()
+
+    def on_removed(_event=None):
+        if not _pending_layers(token):
+            stop.set()
+
+    def unwatch():
+        for viewer in viewers:
+            viewer.layers.events.removed.disconnect(on_removed)
+
+    def check(_rows, _block):
+        if stop.is_set():
+            raise _SumStopped
+
     def compute():
         try:
-            total = cube.sum_image()
+            total = cube.sum_image(on_block=check)
             return total, _sum_limits(total), None
+        except _SumStopped:
+            return None, None, None
         except Exception as exc:  # handed to the GUI thread as a value, never raised there
             return None, None, exc
+
+    def returned(out):
+        if out[0] is not None or out[2] is not None:
+            _deliver_sum(cube, token, *out)
 
     try:
         from napari.qt.threading import create_worker
 
+        for viewer in viewers:
+            viewer.layers.events.removed.connect(on_removed)
         worker = create_worker(compute, _start_thread=False)
-        worker.returned.connect(lambda out: _deliver_sum(cube, token, *out))
+        worker.returned.connect(returned)
+        worker.finished.connect(unwatch)  # also when quit at napari's exit (no `returned`)
         worker.start()
     except Exception as exc:  # a timer callback must not raise into napari's event loop
+        unwatch()
         _deliver_sum(cube, token, None, None, exc)
 
 
@@ -335,12 +377,7 @@ def _deliver_sum(cube, token: str, total, limits, error) -> None:
     """On the GUI thread: fill the sum layer(s) still carrying `token` (none: the user closed
     them, nothing to do); on failure tell the user which file and why. Never raises."""
     try:
-        layers = [
-            ly
-            for viewer in _viewers()
-            for ly in list(viewer.layers)
-            if (getattr(ly, "metadata", None) or {}).get(PENDING_KEY) == token
-        ]
+        layers = _pending_layers(token)
         if not layers:
             return
         if error is not None:
