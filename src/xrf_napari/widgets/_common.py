@@ -694,6 +694,12 @@ def side_by_side_translate(layer, width: int, gap_fraction: float = 0.05) -> tup
     return translate[0], translate[1] + width * scale[1] * (1.0 + gap_fraction)
 
 
+def below_translate(layer, height: int, gap_fraction: float = 0.05) -> tuple[float, float]:
+    """World (row, column) offset placing an image `height` pixels tall just below the layer."""
+    scale, translate = yx_transform(layer)
+    return translate[0] + height * scale[0] * (1.0 + gap_fraction), translate[1]
+
+
 # -- what is computed once per cube --------------------------------------------------------------
 def _survey_job(cube):
     """Mean spectrum (counts per pixel) and suggested elements of a cube, in one pass."""

@@ -34,6 +34,7 @@ from qtpy.QtWidgets import (
 from ._common import (
     CubeDock,
     LayerCombo,
+    below_translate,
     confirm_replace,
     cube_display_name,
     default_weights,
@@ -46,12 +47,13 @@ from ._common import (
     made_for,
     preload_labels_imports,
     report_error,
-    side_by_side_translate,
     upsert_layer,
     yx_transform,
 )
 
-PLACEMENTS = ("Beside the scan", "Over the scan")
+#: Below, not beside: the Recolour dock's result stands beside the scan, and two layers in one
+#: place hid one of them (walk audit 27).
+PLACEMENTS = ("Below the scan", "Over the scan")
 FROM_FILE = "from the file"
 #: The FWHM box's minimum: one below the forward model's 100-300 eV, shown as "from the file".
 FWHM_FROM_FILE = 99
@@ -712,7 +714,7 @@ class PigmentsWidget(CubeDock):
             return
         src = result.cube_layer
         if self.placement.currentIndex() == 0:
-            layer.translate = side_by_side_translate(src, result.labels.shape[1])
+            layer.translate = below_translate(src, result.labels.shape[0])
         else:
             layer.translate = yx_transform(src)[1]
 
