@@ -5,6 +5,14 @@ The top level stays light (no torch, h5py or sklearn import) so napari starts fa
 
 __version__ = "0.1.0"
 
+import os as _os
+
+# The OpenMP runtimes torch and scikit-learn load read this once, when first loaded (after this
+# package: both are imported inside functions). By default their threads spin while they wait,
+# which on a busy machine made embedding and recolouring 3-4x slower (benchmarks audit 28);
+# passive threads sleep. A value the user set is kept.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from .cube import Cube  # noqa: E402  (numpy only)
 from .energy import Calibration  # noqa: E402
 
