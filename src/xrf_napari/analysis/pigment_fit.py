@@ -1283,6 +1283,8 @@ def hidden_partners(
     match = []
     for m, j in enumerate(hidden):
         p = lib.pigments[j]
+        if p.name in names:  # already in the paint X-rays name: not a hidden partner of it
+            continue
         why = (
             "no element above Na"
             if not p.elements
@@ -1378,10 +1380,38 @@ def _iter_region_spectra(cube, labels: np.ndarray):
     mean, counts = yield from iter_cluster_spectra(cube, inner)
     mean = np.vstack([mean, np.zeros((k - len(mean), mean.shape[1]))]) if len(mean) < k else mean
     counts = np.concatenate([counts, np.zeros(k - len(counts), counts.dtype)])
+    _refuse_bad_means(cube, ids, mean)
     m = to_canonical_matrix(cube.calibration, cube.n_channels)
     canon = np.asarray(mean @ m) if mean.size else np.zeros((0, m.shape[1]))
     present = np.nonzero(counts > 0)[0]
     return ids[present], canon[present], counts[present], full[present]
+
+
+def _refuse_bad_means(cube, ids: np.ndarray, mean: np.ndarray) -> None:
+    """A PigmentFitError for regions whose mean spectrum holds NaN, inf or negative values: an
+    in-memory array (the readers refuse such files), which SciPy's fit would refuse unclearly."""
+    bad = (~np.isfinite(mean).all(axis=1) | (mean < 0).any(axis=1)) if mean.size else []
+    n = int(np.sum(bad))
+    if not n:
+        return
+    which = ", ".join(str(ids[i]) for i in np.nonzero(bad)[0][:5]) + (
+        f" and {n - 5} more" if n > 5 else ""
+    )
+    what = (
+        "NaN or infinite values"
+        if not np.isfinite(mean[bad]).all()
+        else f"negative values (down to {mean[bad].min():.3g})"
+    )
+    raise PigmentFitError(
+        f"{cube.name}: "
+        + (
+            f"the mean spectrum of region {which} has"
+            if n == 1
+            else f"the mean spectra of regions {which} have"
+        )
+        + f" {what}: counts must be finite and non-negative (raw counts, not a "
+        "background-subtracted or normalised cube)"
+    )
 
 
 #: Tried when the file does not name them: every anode the tube model knows, and these
