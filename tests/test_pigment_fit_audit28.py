@@ -18,6 +18,16 @@ TWO_PAINTS = [
 ]
 
 
+def test_unexplained_share_is_the_share_of_counts_missed():
+    """'leaves N % of the counts unexplained': a model that explains nothing leaves 100 % (half
+    the absolute residual said 50 %), one with half of every channel 50 %."""
+    y = np.array([10.0, 30.0, 60.0])
+    assert pf.unexplained_share(y, np.zeros(3)) == 1.0
+    assert pf.unexplained_share(y, y / 2) == pytest.approx(0.5)
+    assert pf.unexplained_share(y, y) == 0.0
+    assert pf.unexplained_share(y, 2 * y) == 0.0  # nothing missed
+
+
 def test_a_pigment_of_the_best_candidate_is_not_its_hidden_partner():
     """Lead white + red lake (red lake is hidden: its lines are too weak to rank) listed red lake
     again as a 'possibly hidden' partner: the page both claimed it seen and said X-rays miss it."""
@@ -41,3 +51,15 @@ def test_bad_in_memory_counts_are_refused_clearly(bad, said):
     cube = cube_from_array(counts, CANON, **dict(syn.metadata, name="bad-scan"))
     with pytest.raises(pf.PigmentFitError, match=f"bad-scan: .*region 1 has {said}"):
         pf.fit_regions(cube, labels + 1)
+
+
+def test_the_misfit_message_gives_the_share_of_counts_missed():
+    """A lone spike no line explains: the message said '50 % of the counts unexplained' of a fit
+    that explains none of them."""
+    counts = np.zeros((6, 6, 512))
+    counts[..., 200] = 5000.0
+    res = pf.fit_regions(
+        cube_from_array(counts, CANON, profile=RH.to_dict()), np.ones((6, 6), np.int32)
+    ).regions[0]
+    assert "leaves 100 % of the counts unexplained" in res.message
+    assert "unreliable" in res.message
