@@ -18,6 +18,11 @@ TWO_PAINTS = [
 ]
 
 
+def _scan(recipes, size=32, counts_per_pixel=None):
+    syn, labels = stripe_scan(recipes, size, seed=1, counts_per_pixel=counts_per_pixel)
+    return cube_from_array(syn.counts, CANON, **syn.metadata), labels + 1
+
+
 def test_unexplained_share_is_the_share_of_counts_missed():
     """'leaves N % of the counts unexplained': a model that explains nothing leaves 100 % (half
     the absolute residual said 50 %), one with half of every channel 50 %."""
@@ -26,6 +31,28 @@ def test_unexplained_share_is_the_share_of_counts_missed():
     assert pf.unexplained_share(y, y / 2) == pytest.approx(0.5)
     assert pf.unexplained_share(y, y) == 0.0
     assert pf.unexplained_share(y, 2 * y) == 0.0  # nothing missed
+
+
+def test_a_flat_spectrum_is_flagged():
+    """1,000 counts in every channel: no line at all, yet a mostly-madder-lake paint came out at
+    p = 0.42 with no word of doubt. The region now says no line rises above the continuum."""
+    counts = np.full((6, 6, 512), 1000.0)
+    res = pf.fit_regions(
+        cube_from_array(counts, CANON, profile=RH.to_dict()), np.ones((6, 6), np.int32)
+    ).regions[0]
+    assert "no line rises above the continuum" in res.message
+    assert "unreliable" in res.message
+    assert pf.line_strength(counts.sum(axis=(0, 1))) < 1.0
+    noise = np.random.default_rng(0).poisson(np.full(512, 30.0)).astype(float)
+    assert pf.line_strength(noise) < 1.0
+
+
+def test_paint_regions_are_not_flagged_lineless():
+    cube, labels = _scan(TWO_PAINTS, size=16, counts_per_pixel=20.0)  # a few thousand counts
+    for r in pf.fit_regions(cube, labels).regions:
+        assert r.best is not None
+        assert "no line" not in r.message
+        assert pf.line_strength(r.spectrum * r.n_pixels) > 2.0
 
 
 def test_a_pigment_of_the_best_candidate_is_not_its_hidden_partner():

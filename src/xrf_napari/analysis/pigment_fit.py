@@ -1617,6 +1617,13 @@ def iter_fit_regions(
                     usage_prior,
                     colour_source=colour_source,
                 )
+        if res.best is not None and line_strength(y) < 1.0:
+            warn = (
+                "no line rises above the continuum: this is not the spectrum of a paint under an "
+                "X-ray tube (a file decoded wrongly, or an energy calibration far off?); the "
+                "candidates are unreliable"
+            )
+            res.message = f"{res.message}; {warn}" if res.message else warn
         misfit = None if res.best is None else unexplained_share(y, res.best.model)
         if misfit is not None and misfit > MISFIT_WARN:
             warn = (
@@ -1638,6 +1645,45 @@ def iter_fit_regions(
         ["lead white priming (lead in every region)"] if PRIMING in ground else []
     )
     return PigmentReport(results, profile, names, notes, energy)
+
+
+#: A line: a peak of the smoothed spectrum this many times the counting noise above the local
+#: continuum (the higher of the minima on either side within LINE_WINDOW_KEV: SciPy's prominence),
+#: and LINE_MIN_CONTRAST of that continuum (a smooth hump of the continuum at high counts is no
+#: line), at most LINE_MAX_KEV wide at half that height.
+LINE_SIGMA = 6.0
+LINE_MIN_CONTRAST = 0.05
+LINE_WINDOW_KEV = 2.0
+LINE_MAX_KEV = 1.0
+
+
+def line_strength(counts: np.ndarray) -> float:
+    """How far the strongest line of a summed canonical spectrum rises above its continuum, in
+    units of LINE_SIGMA counting-noise sigmas, among peaks with LINE_MIN_CONTRAST and at most
+    LINE_MAX_KEV wide (0: no peak). Under 1: no line, so no element to read: a flat or smooth
+    spectrum (a file decoded wrongly, a detector's noise, an energy axis far off), for which the
+    pigments' scatter shapes and broad low-energy lines would still fit some candidate."""
+    from scipy.ndimage import gaussian_filter1d
+    from scipy.signal import find_peaks
+
+    from ..energy import CANONICAL_BIN_WIDTH
+
+    ys = gaussian_filter1d(np.asarray(counts, dtype=float), 1.0)
+    idx, props = find_peaks(
+        ys,
+        prominence=0.0,
+        width=(None, LINE_MAX_KEV / CANONICAL_BIN_WIDTH),
+        rel_height=0.5,
+        wlen=int(round(LINE_WINDOW_KEV / CANONICAL_BIN_WIDTH)) | 1,
+    )
+    if not len(idx):
+        return 0.0
+    prom = props["prominences"]
+    level = np.maximum(ys[idx] - prom, 0.0)  # the continuum under each peak
+    ok = prom >= LINE_MIN_CONTRAST * level
+    if not ok.any():
+        return 0.0
+    return float((prom[ok] / (LINE_SIGMA * np.sqrt(level[ok] + 1.0))).max())
 
 
 def unexplained_share(counts: np.ndarray, model: np.ndarray | None) -> float | None:
