@@ -23,6 +23,63 @@ def _scan(recipes, size=32, counts_per_pixel=None):
     return cube_from_array(syn.counts, CANON, **syn.metadata), labels + 1
 
 
+def test_a_boundary_strip_keeps_pigments_and_names_its_neighbours():
+    """A 2-px class on the boundary of two paints (what K-Means finds on a blurred edge): its
+    neighbours' spectra explained it outright, and it was called 'no X-ray-visible pigment ...
+    invisible to X-rays', in the gypsum ground's colour. The leak is bounded: the strip keeps the
+    paints' pigments and its message says whose spectrum it is."""
+    cube, labels = _scan(TWO_PAINTS)
+    labels[:, 15:17] = 3
+    by = {r.label: r for r in pf.fit_regions(cube, labels).regions}
+    strip = by[3]
+    assert strip.best.pigments, strip.best.label
+    assert "invisible" not in strip.message
+    assert "spectrum is that of its neighbours 1 and 2" in strip.message
+    assert {"Vermilion", "Zinc white"} & set(strip.best.pigments)
+    for lab in (1, 2):  # the paints themselves are not their neighbours'
+        assert "neighbour" not in by[lab].message
+    assert set(by[1].best.pigments) == {"Vermilion", "Lead white"}
+    assert set(by[2].best.pigments) == {"Emerald green", "Zinc white"}
+
+
+def test_a_patch_of_the_neighbours_paint_keeps_its_pigment():
+    """A 4x4 patch of cadmium yellow + lead white inside the same paint: the neighbour's column
+    took the Cd lines and the patch was named lead white (white instead of yellow)."""
+    cube, labels = _scan(
+        [(["Cadmium yellow", "Lead white"], [0.3, 0.7]), TWO_PAINTS[1]], counts_per_pixel=1500.0
+    )
+    labels[8:12, 4:8] = 3
+    patch = {r.label: r for r in pf.fit_regions(cube, labels).regions}[3]
+    assert "Cadmium yellow" in patch.best.pigments, patch.best.label
+    assert "Cadmium yellow" in patch.candidates[0].pigments
+
+
+def test_the_leak_is_bounded_in_every_fit():
+    """`_fit_leak` lets the neighbours' spectra take at most LEAK_MAX_SHARE of the counts; a
+    region that is its neighbour's spectrum keeps the rest for the other columns."""
+    rng = np.random.default_rng(0)
+    nb = rng.uniform(1.0, 2.0, 64)
+    other = np.linspace(0.0, 1.0, 64)[None]
+    y = 1000.0 * nb / nb.sum()
+    w = np.ones(64)
+    leak = (nb / nb.sum())[None]
+    _, _, model, took = pf._fit_leak(other, leak, y, w)
+    assert took == pytest.approx(pf.LEAK_MAX_SHARE * y.sum())
+    _, _, free, took_free = pf._fit_leak(other, leak, 0.1 * y + 900.0 * other[0] / other.sum(), w)
+    assert took_free < pf.LEAK_MAX_SHARE * 1000.0  # a small leak is not touched
+    assert pf._fit_leak(other, None, y, w)[3] == 0.0
+
+
+def test_leak_sources_name_the_neighbours_of_each_column():
+    labels = np.array([[1, 1, 2, 2, 2], [1, 1, 2, 2, 2], [1, 1, 3, 3, 3]])
+    src = pf.leak_sources(labels, np.array([1, 2, 3]))
+    assert src[0] == [[2], [3]]  # region 1: its own column is region 2, the rest region 3
+    assert src[2] == [[2], [1]]
+    assert pf.leak_sources(np.ones((3, 3), int), np.array([1])) == [[]]
+    big = pf.leak_sources(np.array([[3, 65535]]), np.array([3, 65535]))
+    assert big == [[[65535]], [[3]]]
+
+
 def test_unexplained_share_is_the_share_of_counts_missed():
     """'leaves N % of the counts unexplained': a model that explains nothing leaves 100 % (half
     the absolute residual said 50 %), one with half of every channel 50 %."""
