@@ -13,8 +13,14 @@ former rule) and its ARI. Means over the cubes at the end.
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# first: applies xrf_napari's OpenMP wait policy before torch or sklearn is imported
+from _measure import machine_header  # noqa: E402
 
 
 def main() -> None:
@@ -29,6 +35,7 @@ def main() -> None:
     p.add_argument("cubes", nargs="+", help="project .h5 cubes with a 'labels' target")
     p.add_argument("--device", default="cpu")
     args = p.parse_args()
+    print(machine_header(), flush=True)
     rows = []
     print(f"automatic K: largest K in 2..12 within {SILHOUETTE_TOLERANCE} of the best silhouette")
     print(f"{'cube':<28}{'true K':>7}{'ARI':>7}{'auto K':>8}{'ARI':>7}{'best-sil K':>11}{'ARI':>7}")

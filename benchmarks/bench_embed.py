@@ -4,14 +4,16 @@ cube into numpy, PCA(3), K-Means) on the same cube.
 
     python benchmarks/bench_embed.py [--threads 2] [--workdir /tmp/xrf_bench_embed] [--weights W]
 
-Each end-to-end method runs in its own subprocess so its peak RSS is its own.
+Each end-to-end method runs in its own subprocess. Its peak RSS is its own process's resident
+high-water mark (VmHWM, _measure.peak_rss_mb): imports, models, the memmap's file pages. Not
+ru_maxrss, which a child inherits from its parent (a first run, which generates the cube here,
+reported the parent's 1.1 GB).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -19,13 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# first: applies xrf_napari's OpenMP wait policy before torch or sklearn is imported
+from _measure import machine_header, omp_line, omp_state, peak_rss_mb  # noqa: E402
+
 H, W, C = 302, 414, 4096
 OFFSET, GAIN = -0.9555, 0.009999
 N_REGIONS = 8
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def make_cube(workdir: Path) -> tuple[Path, Path]:
@@ -80,7 +82,7 @@ def bench_throughput(weights, threads: int) -> dict:
         t = time.perf_counter()
         emb.encode(x)
         best = max(best, len(x) / (time.perf_counter() - t))
-    return {"encoder_spectra_per_s": best, "threads": threads}
+    return {"encoder_spectra_per_s": best, "threads": threads, "omp": omp_state()}
 
 
 def run_dve(rpl: Path, lab: Path, weights, threads: int) -> dict:
@@ -105,6 +107,7 @@ def run_dve(rpl: Path, lab: Path, weights, threads: int) -> dict:
         "total_s": t2 - t0,
         "peak_rss_mb": peak_rss_mb(),
         "ari": adjusted_rand_score(truth.ravel(), res.labels.ravel()),
+        "omp": omp_state(),
     }
 
 
@@ -142,6 +145,7 @@ def run_pca(rpl: Path, lab: Path, threads: int) -> dict:
         "total_s": t3 - t0,
         "peak_rss_mb": peak_rss_mb(),
         "ari": adjusted_rand_score(truth.ravel(), labels),
+        "omp": omp_state(),
     }
 
 
@@ -179,6 +183,7 @@ def main() -> None:
         }[args.part]()
         print(json.dumps(result))
         return
+    print(machine_header(args.threads))
     t = time.perf_counter()
     rpl, lab = make_cube(workdir)
     print(
@@ -186,6 +191,7 @@ def main() -> None:
         f"regions; ready in {time.perf_counter() - t:.1f} s)"
     )
     tp = child("throughput", args)
+    print(f"in the task processes: {omp_line(tp['omp'])}")
     print(
         f"DVE encoder throughput ({tp['threads']} torch threads, 512 channels): "
         f"{tp['encoder_spectra_per_s']:,.0f} spectra/s (target >= 200,000)"
@@ -194,13 +200,13 @@ def main() -> None:
     pca = child("pca", args)
     print(
         f"DVE embed + K-Means (read_cube, streaming): embed {dve['embed_s']:.2f} s + cluster "
-        f"{dve['cluster_s']:.2f} s = {dve['total_s']:.2f} s, peak RSS {dve['peak_rss_mb']:.0f} MB, "
-        f"ARI {dve['ari']:.3f}"
+        f"{dve['cluster_s']:.2f} s = {dve['total_s']:.2f} s, peak RSS {dve['peak_rss_mb']:.0f} "
+        f"MiB, ARI {dve['ari']:.3f}"
     )
     print(
         f"numpy load + PCA(3) + K-Means (sklearn): load {pca['load_s']:.2f} s "
         f"+ PCA {pca['pca_s']:.2f} s + cluster {pca['cluster_s']:.2f} s = {pca['total_s']:.2f} s, "
-        f"peak RSS {pca['peak_rss_mb']:.0f} MB, ARI {pca['ari']:.3f}"
+        f"peak RSS {pca['peak_rss_mb']:.0f} MiB, ARI {pca['ari']:.3f}"
     )
     print(
         f"ratios (PCA / DVE): time {pca['total_s'] / dve['total_s']:.2f}x, "

@@ -17,6 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# first: applies xrf_napari's OpenMP wait policy before torch or sklearn is imported
+from _measure import machine_header  # noqa: E402
+
 RECIPES = [
     (["Vermilion", "Lead white"], [0.4, 0.6]),
     (["Azurite", "Lead white"], [0.5, 0.5]),
@@ -91,6 +95,7 @@ def main() -> int:
         os.environ[var] = str(args.threads)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.threads]))
+    print(machine_header(args.threads), flush=True)
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     scan = work / "scan_256_10regions.h5"

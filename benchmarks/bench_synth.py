@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# first: applies xrf_napari's OpenMP wait policy before torch or sklearn is imported
+from _measure import machine_header, peak_rss_mb  # noqa: E402
 
 
 def main():
@@ -24,6 +28,7 @@ def main():
     ap.add_argument("--spectra", type=int, default=60)
     ap.add_argument("--images", default=None, help="folder of paintings (default: procedural)")
     args = ap.parse_args()
+    print(machine_header(), flush=True)
 
     from xrf_napari.physics.instrument import random_profile
     from xrf_napari.physics.layers import ground_layer, paint_layer, support_layer
@@ -109,7 +114,7 @@ def main():
         f"baseline, physics per pixel: {pixels / sps:.0f} s per cube -> ratio "
         f"{pixels / sps / per:.0f}x slower"
     )
-    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"peak RSS: {peak_rss_mb():.0f} MiB")
 
 
 if __name__ == "__main__":
