@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +66,9 @@ def test_recolour_refuses_an_output_that_is_its_input(files, tmp_path, capsys, h
     assert src.read_bytes() == before and out.read_bytes() == before
 
 
-def test_embed_and_quicklook_refuse_the_input_as_output_folder(files, capsys):
+def test_embed_and_quicklook_refuse_the_input_as_output_folder(files, capsys, no_compute):
+    """Refused before the cube is read (no_compute), not merely fast: a refusal after a warm
+    compute (0.6 s) passed a 1 s bound (benchmarks audit 28, finding 8)."""
     for argv in (
         [
             "embed",
@@ -82,9 +83,7 @@ def test_embed_and_quicklook_refuse_the_input_as_output_folder(files, capsys):
         ],
         ["quicklook", str(files / "scan.h5"), "-o", str(files / "scan.h5")],
     ):
-        t0 = time.perf_counter()
         assert main(argv) == 2
-        assert time.perf_counter() - t0 < 1.0
         err = capsys.readouterr().err
         assert "is, or lies inside, the input" in err and "Errno 17" not in err
 
@@ -168,9 +167,7 @@ def test_unwritable_outputs_fail_fast_with_one_line(files, tmp_path, capsys, no_
         (["quicklook", str(files / "scan.h5"), "-o", str(a_file)], "not a folder"),
     ]
     for argv, why in cases:
-        t0 = time.perf_counter()
-        assert main(argv) == 2, argv
-        assert time.perf_counter() - t0 < 1.0
+        assert main(argv) == 2, argv  # before any compute: no_compute
         err = capsys.readouterr().err
         assert why in err and len(err.strip().splitlines()) == 1, err
 
@@ -198,10 +195,8 @@ def test_read_only_folder_is_refused(tmp_path, capsys, no_compute):
     else:
         pytest.skip("running as root without chattr: no folder is read-only to this process")
     try:
-        t0 = time.perf_counter()
-        assert main(["recolour", "scan.h5", "-o", str(ro / "rgb.png")]) == 2
+        assert main(["recolour", "scan.h5", "-o", str(ro / "rgb.png")]) == 2  # no_compute
         assert main(["quicklook", "scan.h5", "-o", str(ro / "maps")]) == 2
-        assert time.perf_counter() - t0 < 2.0
     finally:
         undo[0]()
     err = capsys.readouterr().err
