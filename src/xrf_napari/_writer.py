@@ -96,7 +96,8 @@ def _file_metadata(cube) -> dict:
     from .io.project_h5 import _json_default
 
     out, dropped = {}, []
-    for key, value in cube.metadata.items():
+    # a snapshot: a worker (the sum pass, the survey) may add "values_checked" meanwhile
+    for key, value in dict(cube.metadata).items():
         if key in SESSION_KEYS:
             continue
         try:
