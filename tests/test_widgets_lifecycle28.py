@@ -3,9 +3,69 @@ reaches its dock, closing a dock ends it at once without freezing napari, the sh
 user waits on (sum image, element survey) never queue behind long jobs, and results go to their
 own scan only. Slow and failing jobs are stand-ins: fast generators gated by an Event."""
 
+import threading
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+from _napari_helpers import (
+    open_cube,
+    wait_idle,
+    write_painted_cube,
+)
+
+
+def _gated(gate, result=None, on_step=None, started=None):
+    """A job that steps every 20 ms until `gate` is set (10 s at most), then returns; it sets
+    `started` as it starts."""
+
+    def job(*_args):
+        if started is not None:
+            started.set()
+        end = time.monotonic() + 10
+        i = 0
+        while not gate.is_set() and time.monotonic() < end:
+            time.sleep(0.02)
+            i += 1
+            if on_step is not None:
+                on_step(i)
+            yield i % 100, 100
+        return result
+
+    return job
+
+
+# -- F6 / F7: results and status lines stay with their scan ---------------------------------
+def test_regions_found_on_a_scan_left_are_chosen_on_its_return(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    import xrf_napari.widgets.pigments as pigments_mod
+    from xrf_napari.widgets._common import labels_for, layer_cube
+
+    gate = threading.Event()
+    labels = np.repeat(np.arange(1, 3), 12)[:, None].repeat(20, axis=1).astype(np.int32)
+    found = SimpleNamespace(labels=labels, k=2, silhouette=None)
+    monkeypatch.setattr(pigments_mod, "_regions_job", _gated(gate, result=found))
+    viewer = make_napari_viewer()
+    (alpha, *_) = open_cube(viewer, write_painted_cube(tmp_path / "alpha.h5"))
+    viewer.add_image(np.zeros((24, 20, 3), np.uint8), rgb=True, name="photo")
+    pig = pigments_mod.PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(pig)
+    pig.photo_combo.set_layer(viewer.layers["photo"])
+    assert pig.find_regions() is not None
+    open_cube(viewer, write_painted_cube(tmp_path / "beta.h5", seed=1))
+    beta = pig.current_cube()
+    assert beta is not layer_cube(alpha)
+    drawn = viewer.add_labels(labels.copy(), name="drawn")  # the user's regions, for beta
+    assert pig.labels_combo.current_layer() is drawn
+    gate.set()
+    wait_idle(qtbot, pig.job, 5000)
+    shown = pig.labels_combo.current_layer()
+    assert shown is drawn and labels_for(shown, beta), shown.name  # not alpha's regions
+    viewer.layers.selection.active = alpha  # the user goes back to alpha
+    assert pig.current_cube() is layer_cube(alpha)
+    assert pig.labels_combo.current_layer().name == "regions (lines + photograph) [alpha]"
 
 
 # -- F8: the writer and a worker's metadata key --------------------------------------------

@@ -521,24 +521,39 @@ class PigmentsWidget(CubeDock):
         return labels_layer
 
     def _add_regions(self, cube_layer, result) -> None:
+        """Add the regions and choose them as the Regions to fit: at once if their scan is the
+        one shown, else when it is chosen again (on_cube); the scan shown now would get regions
+        it may not use ("another scan's regions") in its pick-list."""
         scale, translate = yx_transform(cube_layer)
         source = cube_display_name(self.viewer, cube_layer)
+        cube = layer_cube(cube_layer)
         labels_layer = upsert_layer(
             self.viewer,
             f"regions (lines + photograph) [{source}]",
             result.labels,
             kind="labels",
-            cube=layer_cube(cube_layer),
+            cube=cube,
             scale=scale,
             translate=translate,
             opacity=0.6,
         )
-        self.labels_combo.set_layer(labels_layer)
+        if cube is self.current_cube():
+            self.labels_combo.set_layer(labels_layer)
+        else:
+            self.remember(cube, "regions", labels_layer)
         sil = f", silhouette {result.silhouette:.2f}" if result.silhouette is not None else ""
         self.job.status.setText(
             f"{result.k} region{'' if result.k == 1 else 's'}{sil}: check them against the maps "
             "and the photograph, then Find pigments."
         )
+
+    def on_cube(self, layer) -> None:
+        cube = None if layer is None else layer_cube(layer)
+        regions = None if cube is None else self.recall(cube, "regions")
+        if regions is not None:  # found while another scan was shown: chosen now, once
+            self.remember(cube, "regions", None)
+            self.labels_combo.refresh()  # lists what fits this scan (it follows right after)
+            self.labels_combo.set_layer(regions)
 
     def _fitted(self, cube_layer, labels_layer, labels, value) -> PigmentsResult:
         from ..analysis.pigment_report import top_choices
