@@ -10,6 +10,8 @@ from types import SimpleNamespace
 
 import numpy as np
 from _napari_helpers import (
+    caught_notifications,
+    cluster_with_tiny_dve,
     open_cube,
     wait_idle,
     write_painted_cube,
@@ -34,6 +36,40 @@ def _gated(gate, result=None, on_step=None, started=None):
         return result
 
     return job
+
+
+# -- F5: Save while a job runs ---------------------------------------------------------------
+def test_save_of_edited_regions_during_a_job_says_why_not(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    import xrf_napari.widgets.embed as embed_mod
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    embed = cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=2)
+    cube = embed.current_cube()
+    layer = embed._clusters_layer(cube, embed.result)
+    data = np.array(layer.data)
+    data[0, 0] = 2 if data[0, 0] == 1 else 1
+    layer.data = data  # the user paints on the clusters
+    asked = []
+    monkeypatch.setattr(
+        embed_mod, "ask_save_path", lambda *a, **k: asked.append(a) or str(tmp_path / "c.png")
+    )
+    gate = threading.Event()
+    embed.start_job(_gated(gate), cube=cube, on_result=lambda v: None, keep=False)
+    try:
+        with caught_notifications() as seen:
+            embed.save_button.click()
+        assert "wait for it to end" in embed.job.status.text()
+        assert seen and "wait for it to end" in seen[0].message
+        assert asked == []  # refused before the file dialog
+    finally:
+        gate.set()
+        wait_idle(qtbot, embed.job, 5000)
+    embed.save_button.click()  # the job is over: saved
+    wait_idle(qtbot, embed.job, 10000)
+    assert (tmp_path / "c.png").is_file() and (tmp_path / "c_spectra.csv").is_file()
 
 
 # -- F6 / F7: results and status lines stay with their scan ---------------------------------

@@ -356,7 +356,26 @@ class EmbedClusterWidget(CubeDock):
             )
         return path, csv_path
 
+    #: Why Save is refused while a job runs and the regions were painted on.
+    BUSY_SAVE = (
+        "the edited regions' spectra are computed in a job, and one is running: wait for it to "
+        "end (or Cancel it), then save again"
+    )
+
+    def _refuse_busy_save(self) -> None:
+        """Say why Save does nothing now: the toast and the status line (the job's line, which
+        its next stage replaces; before, the click did nothing and said nothing)."""
+        self.job.status.setText(report_error(ValueError(self.BUSY_SAVE), "Save"))
+
     def _save_clicked(self) -> None:
+        if self.job.is_running:
+            try:
+                edited = self.edited_labels() is not None
+            except ValueError:
+                edited = False  # the dialog's path says why
+            if edited:  # refused before the dialog, not after the user chose a name
+                self._refuse_busy_save()
+                return
         # one question for the image and the CSV beside it (the dialog named neither, or one)
         path = ask_save_path(
             self,
@@ -393,7 +412,7 @@ class EmbedClusterWidget(CubeDock):
                     f"Saved the edited regions: {saved.name} and {csv_path.name}."
                 )
 
-        self.start_job(
+        worker = self.start_job(
             iter_cluster_spectra,
             cube,
             labels,
@@ -402,6 +421,8 @@ class EmbedClusterWidget(CubeDock):
             on_result=write_edited,
             keep=False,
         )
+        if worker is None:  # a job started while the dialog was open
+            self._refuse_busy_save()
 
 
 def save_paths(path) -> tuple[Path, Path]:
