@@ -104,6 +104,30 @@ def test_regions_found_on_a_scan_left_are_chosen_on_its_return(
     assert pig.labels_combo.current_layer().name == "regions (lines + photograph) [alpha]"
 
 
+def test_a_job_stopped_by_closing_its_scan_leaves_no_status_on_the_next(
+    make_napari_viewer, qtbot, tmp_path
+):
+    from xrf_napari.widgets._common import layer_cube
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+
+    viewer = make_napari_viewer()
+    alpha_layers = open_cube(viewer, write_painted_cube(tmp_path / "alpha.h5"))
+    embed = EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(embed)
+    gate = threading.Event()
+    embed.start_job(_gated(gate), cube=embed.current_cube(), on_result=lambda v: None)
+    open_cube(viewer, write_painted_cube(tmp_path / "beta.h5", seed=1))
+    beta = embed.current_cube()
+    try:
+        for ly in list(alpha_layers):
+            viewer.layers.remove(ly)
+        wait_idle(qtbot, embed.job, 5000)
+    finally:
+        gate.set()
+    assert embed.current_cube() is beta and layer_cube(alpha_layers[0]) is not beta
+    assert embed.job.status.text() == ""  # beta's (nothing), not "Cancelled."
+
+
 # -- F8: the writer and a worker's metadata key --------------------------------------------
 def test_writer_metadata_survives_a_key_added_meanwhile(tmp_path):
     """The first full pass over a cube (the sum pass, the survey: worker threads) adds

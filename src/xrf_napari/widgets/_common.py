@@ -985,10 +985,17 @@ class CubeDock(QWidget):
 
     def _job_ended(self) -> None:
         cube, self._job_cube = self._job_cube, None
-        if cube is not None and cube is not self._cube and self._cube_is_open(cube):
-            # it ran on a scan the user has left: its last words are that scan's
-            self.remember(cube, "status", self.job.state())
-            self.job.show_state(None if self._cube is None else self.recall(self._cube, "status"))
+        if cube is not None and cube is not self._cube:
+            # it ran on a scan the user has left: its last words are that scan's, and go with it
+            # once it was closed ("Cancelled." stayed on the scan shown now); with no scan shown,
+            # they stay ("The datacube was closed; ...")
+            if self._cube_is_open(cube):
+                self.remember(cube, "status", self.job.state())
+                self.job.show_state(
+                    None if self._cube is None else self.recall(self._cube, "status")
+                )
+            elif self._cube is not None:
+                self.job.show_state(self.recall(self._cube, "status"))
         if self._survey_when_idle:
             self._survey_when_idle = False
             self.request_survey()
