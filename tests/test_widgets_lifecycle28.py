@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from _napari_helpers import (
     caught_notifications,
     cluster_with_tiny_dve,
@@ -36,6 +37,63 @@ def _gated(gate, result=None, on_step=None, started=None):
         return result
 
     return job
+
+
+# -- F1: a job's RuntimeError -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "exc",
+    [
+        RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 8 GB"),
+        NotImplementedError("aten::foo is not implemented for the MPS device"),
+    ],
+)
+def test_a_runtime_error_fails_the_job_like_any_error(qtbot, exc):
+    """superqt's worker took every RuntimeError for a deleted worker and only warned: the panel
+    said "Embedding spectra..." forever, Run stayed disabled."""
+    from xrf_napari.widgets._common import JobPanel
+
+    def job():
+        yield 1, 2
+        yield "Embedding spectra\u2026"
+        raise exc
+
+    panel = JobPanel("Run")
+    with caught_notifications() as seen:
+        panel.start(job, on_result=lambda v: None, description="Reading")
+        wait_idle(qtbot, panel, 5000)
+    assert panel.last_error is not None and panel.last_error.__cause__ is exc
+    text = panel.status.text()
+    assert text.startswith("Failed: embedding spectra: ")  # the stage it stopped in
+    assert str(exc) in text and type(exc).__name__ in text
+    assert panel.run_button.isEnabled() and not panel.cancel_button.isEnabled()
+    assert len(seen) == 1 and str(exc) in seen[0].message
+
+
+def test_a_survey_runtime_error_frees_the_survey(make_napari_viewer, qtbot, tmp_path, monkeypatch):
+    """The survey failing with a RuntimeError stayed 'running' for the session: Spectrum read
+    "Reading the cube..." and Maps refused its maps ("still being found")."""
+    import xrf_napari.widgets._common as common
+    from xrf_napari.widgets.maps import ElementMapsWidget
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    def bad_survey(cube):
+        yield 0, 1
+        raise RuntimeError("DefaultCPUAllocator: can't allocate memory")
+
+    monkeypatch.setattr(common, "_survey_job", bad_survey)
+    viewer = make_napari_viewer()
+    path = write_painted_cube(tmp_path / "painted.h5")
+    open_cube(viewer, path)
+    spec = SpectrumWidget(viewer)
+    maps = ElementMapsWidget(viewer)
+    cube = spec.current_cube()
+    with caught_notifications() as seen:
+        wait_idle(qtbot, spec.job, 5000)
+    assert not common.SURVEYS.is_running(cube)
+    said = f"{path}: reading the cube: RuntimeError: DefaultCPUAllocator: can't allocate memory"
+    assert str(spec.job.last_error).startswith(said)
+    assert len(seen) == 1 and seen[0].message.startswith(said)
+    assert "survey stopped or failed" in maps.job.status.text()
 
 
 # -- F5: Save while a job runs ---------------------------------------------------------------

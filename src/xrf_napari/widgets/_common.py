@@ -368,8 +368,18 @@ class JobPanel(QWidget):
     def is_running(self) -> bool:
         return self.worker is not None
 
-    def start(self, gen_fn, *args, on_result: Callable, description: str = "", **kwargs):
-        """Start the job; returns the worker, or None when one is already running."""
+    def start(
+        self,
+        gen_fn,
+        *args,
+        on_result: Callable,
+        description: str = "",
+        where: str = "",
+        **kwargs,
+    ):
+        """Start the job; returns the worker, or None when one is already running. `where` (the
+        scan's file) and the stage then running name an error the job did not word itself
+        (torch's RuntimeErrors: _throttled)."""
         if self.worker is not None:
             return None
         from napari.qt.threading import create_worker
@@ -385,6 +395,7 @@ class JobPanel(QWidget):
             _throttled,
             gen_fn,
             1.0 / self.MAX_UPDATES_PER_S,
+            (where, description),
             *args,
             _start_thread=False,
             _ignore_errors=True,
@@ -537,13 +548,43 @@ def _checked_steps(steps, still_wanted):
             return _CLOSED
 
 
-def _throttled(gen_fn, min_interval_s: float, *args, **kwargs):
+class JobFailed(Exception):
+    """A job's RuntimeError (torch's "can't allocate memory", CUDA out of memory, an operator
+    MPS lacks), reworded with the file and the stage it stopped in. Not a RuntimeError: superqt's
+    GeneratorWorker takes every RuntimeError for a sign that the worker was deleted and only
+    warns, emitting neither `errored` nor `finished`, so the dock stayed "running" forever."""
+
+
+def _throttled(gen_fn, min_interval_s: float, context: tuple, *args, **kwargs):
     """The job's generator with its progress reports thinned out (progress.throttle), run at a
-    lower CPU priority than the GUI thread."""
+    lower CPU priority than the GUI thread. `context`: (the scan's file, the first stage's
+    name); a RuntimeError becomes a JobFailed naming the file and the stage announced last."""
     from ..progress import throttle
 
+    where, stage = context
     yield_cpu_to_gui()
-    return (yield from throttle(gen_fn(*args, **kwargs), min_interval_s))
+    steps = throttle(gen_fn(*args, **kwargs), min_interval_s)
+    try:
+        value = None
+        while True:
+            report = steps.send(value)
+            if isinstance(report, str):
+                stage = report
+            value = yield report
+    except StopIteration as end:
+        return end.value
+    except RuntimeError as exc:
+        raise JobFailed(_failure_text(exc, where, stage)) from exc
+    finally:
+        steps.close()
+
+
+def _failure_text(exc: BaseException, where: str, stage: str) -> str:
+    stage = stage.rstrip("\u2026. ")
+    text = f"{type(exc).__name__}: {exc}"
+    if "out of memory" in str(exc).lower() or "allocate" in str(exc).lower():
+        text += " (not enough memory for this step: close other programs, or choose another device)"
+    return ": ".join(part for part in (where, stage.lower() if stage else "", text) if part)
 
 
 WORKER_NICENESS = 5
@@ -759,7 +800,11 @@ class _SurveyHub(QObject):
             if key not in self._done and ref() is not None:
                 self.failed.emit(ref())
 
-        if panel.start(_survey_job, cube, on_result=store, description=description) is None:
+        where = str(cube.path) if getattr(cube, "path", None) else getattr(cube, "name", "")
+        worker = panel.start(
+            _survey_job, cube, on_result=store, description=description, where=where
+        )
+        if worker is None:
             return False
         self._running[key] = panel
         panel.finished.connect(ended)
@@ -880,7 +925,10 @@ class CubeDock(QWidget):
             if cube is self.current_cube():
                 self.show_result(kept)
 
-        worker = self.job.start(gen_fn, *args, on_result=deliver, description=description)
+        where = str(cube.path) if getattr(cube, "path", None) else getattr(cube, "name", "")
+        worker = self.job.start(
+            gen_fn, *args, on_result=deliver, description=description, where=where
+        )
         if worker is not None:
             self._job_cube = cube
         return worker
