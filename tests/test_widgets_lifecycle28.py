@@ -3,6 +3,7 @@ reaches its dock, closing a dock ends it at once without freezing napari, the sh
 user waits on (sum image, element survey) never queue behind long jobs, and results go to their
 own scan only. Slow and failing jobs are stand-ins: fast generators gated by an Event."""
 
+import gc
 import threading
 import time
 from pathlib import Path
@@ -17,6 +18,10 @@ from _napari_helpers import (
     wait_idle,
     write_painted_cube,
 )
+from qtpy.QtCore import QCoreApplication, QEvent, QThreadPool
+from qtpy.QtWidgets import QVBoxLayout, QWidget
+
+import xrf_napari._reader as reader
 
 
 def _gated(gate, result=None, on_step=None, started=None):
@@ -37,6 +42,24 @@ def _gated(gate, result=None, on_step=None, started=None):
         return result
 
     return job
+
+
+@pytest.fixture
+def full_pool(qtbot):
+    """napari's global pool filled with jobs (one per thread, as long model jobs fill it on a
+    2-core laptop), released at the end."""
+    from xrf_napari.widgets._common import JobPanel
+
+    gate = threading.Event()
+    panels = [JobPanel("Run") for _ in range(QThreadPool.globalInstance().maxThreadCount())]
+    started = [threading.Event() for _ in panels]
+    for panel, event in zip(panels, started):
+        assert panel.start(_gated(gate, started=event), on_result=lambda v: None) is not None
+    qtbot.waitUntil(lambda: all(event.is_set() for event in started), timeout=5000)
+    yield gate
+    gate.set()
+    for panel in panels:
+        wait_idle(qtbot, panel, 15000)
 
 
 # -- F1: a job's RuntimeError -----------------------------------------------------------------
@@ -94,6 +117,86 @@ def test_a_survey_runtime_error_frees_the_survey(make_napari_viewer, qtbot, tmp_
     assert str(spec.job.last_error).startswith(said)
     assert len(seen) == 1 and seen[0].message.startswith(said)
     assert "survey stopped or failed" in maps.job.status.text()
+
+
+# -- F2 / F4: destroying a panel never waits long ---------------------------------------------
+def test_a_panel_collected_mid_job_does_not_freeze_the_gui(qtbot):
+    """A dock is in a reference cycle; the garbage collector destroying it mid-job waited 10 s
+    on the GUI thread (the Event it waited for was itself garbage, so nothing set it)."""
+    from xrf_napari.widgets._common import JobPanel
+
+    gate, started = threading.Event(), threading.Event()
+    gc.disable()
+    try:
+        host = QWidget()
+        panel = JobPanel("Run")
+        QVBoxLayout(host).addWidget(panel)
+        host.cycle = host
+        worker = panel.start(_gated(gate, started=started), on_result=lambda v, h=host: h)
+        qtbot.waitUntil(started.is_set, timeout=5000)
+        qtbot.wait(100)
+        del host, panel
+        t0 = time.perf_counter()
+        gc.collect()
+        took = time.perf_counter() - t0
+    finally:
+        gc.enable()
+        gate.set()
+    assert took < 1.5, f"collecting the panel blocked the GUI thread {took:.1f} s"
+    assert worker.abort_requested
+    qtbot.waitUntil(lambda: not worker.is_running, timeout=5000)
+
+
+def test_a_queued_job_cancels_and_dies_at_once(qtbot, full_pool):
+    """With every pool thread busy, Cancel on a queued job said "Cancelling..." until a thread
+    freed up, and destroying its panel blocked the GUI thread as long (10 s at most)."""
+    from xrf_napari.widgets._common import JobPanel
+
+    gate, started = threading.Event(), threading.Event()
+    steps = []
+    panel = JobPanel("Run")
+    worker = panel.start(_gated(gate, steps.append, started), on_result=lambda v: None)
+    qtbot.wait(100)
+    assert not started.is_set()  # queued
+    panel.cancel()
+    assert not panel.is_running and panel.run_button.isEnabled()
+    assert panel.status.text() == "Cancelled."
+
+    host = QWidget()
+    other = JobPanel("Run")
+    QVBoxLayout(host).addWidget(other)
+    queued = other.start(_gated(gate, on_step=steps.append), on_result=lambda v: None)
+    qtbot.wait(50)
+    t0 = time.perf_counter()
+    host.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    took = time.perf_counter() - t0
+    assert took < 1.0, f"destroying a panel with a queued job blocked {took:.1f} s"
+    assert queued.abort_requested
+    full_pool.set()  # the pool frees up: both quit before their first step
+    pool = QThreadPool.globalInstance()
+    qtbot.waitUntil(lambda: pool.activeThreadCount() == 0, timeout=10000)
+    assert worker.abort_requested and steps == [] and not started.is_set()
+
+
+def test_sum_and_survey_of_a_new_scan_do_not_wait_for_running_jobs(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch, full_pool
+):
+    """Two long jobs filled napari's 2-thread pool; a scan opened meanwhile showed "(computing...)"
+    and no survey until they ended (an hour for a long recolour)."""
+    from xrf_napari.widgets._common import SURVEYS
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    monkeypatch.setattr(reader, "ASYNC_SUM_BYTES", 0)  # this small scan's sum is computed later
+    viewer = make_napari_viewer()
+    spec = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(spec)
+    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+    cube = spec.current_cube()
+    qtbot.waitUntil(lambda: "painted sum" in [ly.name for ly in viewer.layers], timeout=6000)
+    qtbot.waitUntil(lambda: SURVEYS.get(cube) is not None, timeout=6000)
+    assert not full_pool.is_set()  # the long jobs still run
+    assert SURVEYS.get(cube)[1]  # elements suggested
 
 
 # -- F5: Save while a job runs ---------------------------------------------------------------

@@ -328,22 +328,26 @@ def _pending_layers(token: str) -> list:
 
 def _run_sum(cube, token: str) -> None:
     """The pass stops at its next block once no layer waits for it (the user closed the sum
-    layer, or the scan, while a 4 GB file was being read); nothing of it is kept."""
+    layer, or the scan, while a 4 GB file was being read); nothing of it is kept. It runs in
+    a pool of its own (start_in_pass_pool): in napari's, queued behind two long dock jobs, the
+    sum layer said "(computing...)" until they ended."""
     import threading
 
     stop = threading.Event()
     viewers = _viewers()
+    worker = None
 
     def on_removed(_event=None):
         if not _pending_layers(token):
             stop.set()
+            unwatch()  # nothing left to watch for
 
     def unwatch():
         for viewer in viewers:
             viewer.layers.events.removed.disconnect(on_removed)
 
     def check(_rows, _block):
-        if stop.is_set():
+        if stop.is_set() or (worker is not None and worker.abort_requested):  # napari quitting
             raise _SumStopped
 
     def compute():
@@ -362,12 +366,14 @@ def _run_sum(cube, token: str) -> None:
     try:
         from napari.qt.threading import create_worker
 
+        from .widgets._common import start_in_pass_pool
+
         for viewer in viewers:
             viewer.layers.events.removed.connect(on_removed)
         worker = create_worker(compute, _start_thread=False)
         worker.returned.connect(returned)
         worker.finished.connect(unwatch)  # also when quit at napari's exit (no `returned`)
-        worker.start()
+        start_in_pass_pool(worker)
     except Exception as exc:  # a timer callback must not raise into napari's event loop
         unwatch()
         _deliver_sum(cube, token, None, None, exc)

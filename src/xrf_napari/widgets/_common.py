@@ -6,6 +6,7 @@ Only UI wiring lives here; computations are in xrf_napari.analysis.
 
 from __future__ import annotations
 
+import functools
 import os
 import types
 import weakref
@@ -375,33 +376,36 @@ class JobPanel(QWidget):
         on_result: Callable,
         description: str = "",
         where: str = "",
+        pass_pool: bool = False,
         **kwargs,
     ):
         """Start the job; returns the worker, or None when one is already running. `where` (the
         scan's file) and the stage then running name an error the job did not word itself
-        (torch's RuntimeErrors: _throttled)."""
+        (torch's RuntimeErrors: _throttled). `pass_pool`: in the pool of the short passes the
+        user waits on (start_in_pass_pool), not queued behind the dock jobs that fill napari's."""
         if self.worker is not None:
             return None
-        from napari.qt.threading import create_worker
-        from superqt.utils import GeneratorWorker
-
-        self.last_error = None
-        # superqt's plain worker class: napari's own would also relay the error to the notification
-        # manager with a traceback, and the user would see every failure twice.
         import threading
 
-        done = threading.Event()
+        from napari.qt.threading import create_worker
+
+        self.last_error = None
+        stop = threading.Event()  # set by the worker's quit(): the job stops at its next step
+        # superqt's plain worker class (_job_worker_class): napari's own would also relay the
+        # error to the notification manager with a traceback, and the user would see every
+        # failure twice.
         worker = create_worker(
             _throttled,
             gen_fn,
             1.0 / self.MAX_UPDATES_PER_S,
-            (where, description),
+            (where, description, stop),
             *args,
             _start_thread=False,
             _ignore_errors=True,
-            _worker_class=GeneratorWorker,
+            _worker_class=_job_worker_class(),
             **kwargs,
         )
+        worker.stop_flag = stop
         self.worker = worker
         self._on_result = on_result
         # Bound methods of this QObject: Qt drops the connections if the widget is deleted first.
@@ -410,22 +414,45 @@ class JobPanel(QWidget):
         worker.errored.connect(self._on_error)
         worker.aborted.connect(self._on_aborted)
         worker.finished.connect(self._reset)
-        # set in the worker's own thread as it finishes (the GUI thread may be blocked waiting)
-        worker.finished.connect(done.set, Qt.ConnectionType.DirectConnection)
-        self._quit_on_destroy = _quitter(worker, done)
+        self._quit_on_destroy = _quitter(worker)
         self.destroyed.connect(self._quit_on_destroy)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self._idle_bar()  # until the first report
         self.status.setText(description or "Working\u2026")
-        worker.start()
+        if pass_pool:
+            start_in_pass_pool(worker)
+        else:
+            worker.start()
         return worker
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.status.setText("Cancelling\u2026")
-            self.cancel_button.setEnabled(False)
-            self.worker.quit()
+        worker = self.worker
+        if worker is None:
+            return
+        self.status.setText("Cancelling\u2026")
+        self.cancel_button.setEnabled(False)
+        worker.quit()
+        if not worker.began.is_set():
+            # still queued behind other jobs: once a thread takes it, it stops before its first
+            # step (quit came first). The panel is free now, not when a thread frees up.
+            self._let_go(worker)
+            self._on_aborted()
+            self._reset()
+
+    def _let_go(self, worker) -> None:
+        """Disconnect the panel from a worker it no longer waits for."""
+        for signal, slot in (
+            (worker.yielded, self._on_progress),
+            (worker.returned, self._on_returned),
+            (worker.errored, self._on_error),
+            (worker.aborted, self._on_aborted),
+            (worker.finished, self._reset),
+        ):
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):  # not connected (any more)
+                pass
 
     def _on_progress(self, value) -> None:
         if isinstance(value, str):  # a job announcing its next stage (e.g. "Clustering...")
@@ -557,13 +584,14 @@ class JobFailed(Exception):
 
 def _throttled(gen_fn, min_interval_s: float, context: tuple, *args, **kwargs):
     """The job's generator with its progress reports thinned out (progress.throttle), run at a
-    lower CPU priority than the GUI thread. `context`: (the scan's file, the first stage's
-    name); a RuntimeError becomes a JobFailed naming the file and the stage announced last."""
+    lower CPU priority than the GUI thread. `context`: (the scan's file, the first stage's name,
+    the worker's stop Event); a RuntimeError becomes a JobFailed naming the file and the stage
+    announced last."""
     from ..progress import throttle
 
-    where, stage = context
+    where, stage, stop = context
     yield_cpu_to_gui()
-    steps = throttle(gen_fn(*args, **kwargs), min_interval_s)
+    steps = throttle(_until(gen_fn(*args, **kwargs), stop), min_interval_s)
     try:
         value = None
         while True:
@@ -579,12 +607,95 @@ def _throttled(gen_fn, min_interval_s: float, context: tuple, *args, **kwargs):
         steps.close()
 
 
+def _until(gen, stop):
+    """`gen`, with a None report as soon as `stop` is set: throttle passes it on at once and
+    superqt's loop, which checks for a quit only when a report comes through, stops at that step
+    rather than at the next report throttle lets through (half a second later: a dock being
+    closed waited for it)."""
+    while True:
+        try:
+            report = next(gen)
+        except StopIteration as done:
+            return done.value
+        if stop.is_set():
+            yield None
+        yield report
+
+
 def _failure_text(exc: BaseException, where: str, stage: str) -> str:
     stage = stage.rstrip("\u2026. ")
     text = f"{type(exc).__name__}: {exc}"
     if "out of memory" in str(exc).lower() or "allocate" in str(exc).lower():
         text += " (not enough memory for this step: close other programs, or choose another device)"
     return ": ".join(part for part in (where, stage.lower() if stage else "", text) if part)
+
+
+@functools.cache
+def _job_worker_class():
+    """superqt's GeneratorWorker that says, from its own thread, when it began and when it is
+    over (after its last signal): a dock being destroyed knows whether there is anything to
+    wait for, without a Qt connection (PyQt holds the slot of one made to a threading.Event's
+    bound method weakly, and a garbage-collection pass cleared it first: the wait ran out)."""
+    import threading
+
+    from superqt.utils import GeneratorWorker
+
+    class JobWorker(GeneratorWorker):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.began = threading.Event()
+            self.over = threading.Event()
+
+        def quit(self) -> None:
+            super().quit()
+            flag = getattr(self, "stop_flag", None)  # JobPanel.start's: _until
+            if flag is not None:
+                flag.set()
+
+        def run(self) -> None:
+            self.began.set()
+            try:
+                super().run()
+            finally:
+                self.over.set()
+
+    return JobWorker
+
+
+#: Threads of the pool for the short passes the user waits on (a scan's sum image, its element
+#: survey): mostly reading the file; one of each for the scan just opened.
+PASS_THREADS = 2
+
+
+@functools.cache
+def _pass_pool():
+    """The pool of start_in_pass_pool. napari waits for its own pool's workers when the
+    application quits (a thread still running Python then could abort the process): so for
+    this one, once superqt's quit() reached its workers (they stop at their next block)."""
+    from qtpy.QtCore import QCoreApplication, QThreadPool
+
+    pool = QThreadPool()
+    pool.setMaxThreadCount(PASS_THREADS)
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(pool.waitForDone)
+    return pool
+
+
+def start_in_pass_pool(worker) -> None:
+    """Start a superqt worker in a pool of its own (_pass_pool), registered as WorkerBase.start
+    registers it (napari quits it at exit), not in napari's global pool: that has a thread per
+    core (2 on a small laptop), which two long dock jobs filled, and a scan's sum image and
+    element survey waited for them to end (an hour for a long recolour). Dock jobs keep napari's
+    pool and queue there: more jobs at once than cores would not end sooner."""
+    from superqt.utils._qthreading import WorkerBase
+
+    pool = _pass_pool()
+    worker.pool = pool
+    if hasattr(WorkerBase, "_worker_set"):
+        WorkerBase._worker_set.add(worker)
+        worker._finished.connect(WorkerBase._set_discard)
+    pool.start(worker)
 
 
 WORKER_NICENESS = 5
@@ -631,18 +742,25 @@ def _preload_quietly() -> None:
     preload_labels_imports()
 
 
-def _quitter(worker, done, wait_s: float = 10.0):
-    """Called when the panel is destroyed (dock closed, napari quitting): ask the job to stop at its
-    next yield and wait until it finishes (only this job, not other docks' jobs), then give
-    the thread a moment to emit its last signals, so it never signals into Qt objects that are gone
-    (that aborted the whole process at exit)."""
+#: The longest a dock being destroyed (closed, napari quitting) waits for its job to stop.
+QUIT_WAIT_S = 0.4
+
+
+def _quitter(worker, wait_s: float = QUIT_WAIT_S):
+    """Called when the panel is destroyed (dock closed, napari quitting): ask the job to stop at
+    its next yield and wait a moment (only for this job, and only once its thread took it: a
+    job still queued stops before its first step) so a test or a script does not go on with
+    its thread still running. Never longer: a step that does not yield (a K-Means fit) may take
+    minutes, and the GUI thread froze meanwhile; napari itself waits for every worker before
+    the application quits."""
 
     def quit_worker(*_):
         from qtpy.QtCore import QThreadPool
 
         worker.quit()
-        if done.wait(wait_s):
-            QThreadPool.globalInstance().waitForDone(200)
+        if worker.began.is_set() and worker.over.wait(wait_s):
+            pool = getattr(worker, "pool", None) or QThreadPool.globalInstance()
+            pool.waitForDone(50)  # its thread back in the pool
 
     return quit_worker
 
@@ -777,7 +895,9 @@ class _SurveyHub(QObject):
         return id(cube) in self._running
 
     def start(self, cube, panel: JobPanel, description: str) -> bool:
-        """Survey the cube in `panel` unless known or already running; False if `panel` is busy."""
+        """Survey the cube in `panel` unless known or already running; False if `panel` is busy.
+        In the pass pool: a survey is a short first look the docks wait on, and queued behind
+        two long jobs (napari's pool has a thread per core) it came after them."""
         key = id(cube)
         if key in self._done or key in self._running:
             return True
@@ -802,7 +922,12 @@ class _SurveyHub(QObject):
 
         where = str(cube.path) if getattr(cube, "path", None) else getattr(cube, "name", "")
         worker = panel.start(
-            _survey_job, cube, on_result=store, description=description, where=where
+            _survey_job,
+            cube,
+            on_result=store,
+            description=description,
+            where=where,
+            pass_pool=True,
         )
         if worker is None:
             return False
