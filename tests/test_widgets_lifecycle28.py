@@ -199,6 +199,147 @@ def test_sum_and_survey_of_a_new_scan_do_not_wait_for_running_jobs(
     assert SURVEYS.get(cube)[1]  # elements suggested
 
 
+# -- F3: closing a dock ends it ---------------------------------------------------------------
+def test_closing_a_dock_stops_its_job_and_disconnects_it(make_napari_viewer, qtbot, tmp_path):
+    """napari's title-bar x (remove_dock_widget) only takes the dock out: it ran its job to the
+    end and added its layer, followed new scans and surveyed them, until the GC destroyed it."""
+    from xrf_napari.widgets._common import SURVEYS
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    before = len(viewer.layers.events.removed.callbacks)
+    gate, started = threading.Event(), threading.Event()
+    gc.disable()  # the closed docks stay alive, as they do until a full collection
+    try:
+        embed = EmbedClusterWidget(viewer)
+        viewer.window.add_dock_widget(embed)
+        embed.start_job(
+            _gated(gate, result="late", started=started),
+            cube=embed.current_cube(),
+            on_result=lambda v: viewer.add_image(np.zeros((4, 4)), name=v) and None,
+            keep=False,
+        )
+        qtbot.waitUntil(started.is_set, timeout=5000)
+        maps = ElementMapsWidget(viewer)
+        viewer.window.add_dock_widget(maps)
+        t0 = time.perf_counter()
+        viewer.window.remove_dock_widget(embed)
+        viewer.window.remove_dock_widget(maps)
+        assert time.perf_counter() - t0 < 0.5
+        wait_idle(qtbot, embed.job, 2000)  # stopped, not run out
+        assert not gate.is_set()
+        assert embed.job.start(_gated(gate), on_result=print) is None
+        assert len(viewer.layers.events.removed.callbacks) == before
+        open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))
+        qtbot.wait(300)
+        assert embed.cube_combo.count() == 0 and maps.current_cube() is None
+        assert not maps.job.is_running  # no survey of the new scan in the closed dock
+        assert all(entry[0] is not maps.job for entry in SURVEYS._running.values())
+        qtbot.wait(200)
+        assert "late" not in [ly.name for ly in viewer.layers]
+        assert embed.viewer is None and maps.viewer is None  # and find_spectrum_widget skips it
+    finally:
+        gate.set()
+        gc.enable()
+
+
+def test_hiding_a_dock_keeps_its_job(make_napari_viewer, qtbot, tmp_path):
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    embed = EmbedClusterWidget(viewer)
+    dock = viewer.window.add_dock_widget(embed)
+    gate = threading.Event()
+    embed.start_job(
+        _gated(gate, result="kept"),
+        cube=embed.current_cube(),
+        on_result=lambda v: viewer.add_image(np.zeros((4, 4)), name=v) and None,
+        keep=False,
+    )
+    dock.close()  # the title bar's hide button
+    dock.toggleViewAction().trigger()  # Window menu: shown again
+    dock.toggleViewAction().trigger()  # and hidden
+    qtbot.wait(100)
+    assert embed.job.is_running
+    gate.set()
+    wait_idle(qtbot, embed.job, 5000)
+    assert "kept" in [ly.name for ly in viewer.layers]
+
+
+def test_closing_the_surveying_dock_hands_the_survey_on(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The survey ran on in the closed Spectrum dock's hidden panel; Maps said "(in another
+    dock)" meanwhile."""
+    import xrf_napari.widgets._common as common
+    from xrf_napari.widgets.maps import ElementMapsWidget
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    real = common._survey_job
+    gate = threading.Event()
+    panels = []
+
+    def slow_survey(cube):
+        panels.append(threading.current_thread())
+        while not gate.wait(0.02):
+            yield 0, 1
+        return (yield from real(cube))
+
+    monkeypatch.setattr(common, "_survey_job", slow_survey)
+    viewer = make_napari_viewer()
+    gc.disable()
+    try:
+        spec = SpectrumWidget(viewer)
+        viewer.window.add_dock_widget(spec)
+        maps = ElementMapsWidget(viewer)
+        viewer.window.add_dock_widget(maps)
+        open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+        cube = maps.current_cube()
+        qtbot.waitUntil(lambda: spec.job.is_running, timeout=5000)
+        assert not maps.job.is_running  # waits for Spectrum's survey
+        viewer.window.remove_dock_widget(spec)
+        assert maps.job.is_running  # took the survey over
+        gate.set()
+        wait_idle(qtbot, maps.job, 15000)
+        assert common.SURVEYS.get(cube) is not None
+        assert not spec.job.is_running
+    finally:
+        gate.set()
+        gc.enable()
+
+
+def test_cluster_spectra_go_to_the_spectrum_dock_opened_again(make_napari_viewer, qtbot, tmp_path):
+    """Closed and opened again (a new dock), Spectrum lost Embed's cluster curves to the closed
+    one until the GC found it."""
+    import xrf_napari.widgets.spectrum as spectrum
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+    from xrf_napari.widgets.spectrum import SpectrumWidget, find_spectrum_widget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    gc.disable()
+    try:
+        old = SpectrumWidget(viewer)
+        viewer.window.add_dock_widget(old)
+        viewer.window.remove_dock_widget(old)
+        new = SpectrumWidget(viewer)
+        viewer.window.add_dock_widget(new)
+        assert find_spectrum_widget(viewer) is new
+        # deterministic, whatever order the WeakSet lists them in: the closed one is no candidate
+        candidates = [w for w in list(spectrum._INSTANCES) if w.viewer is viewer]
+        assert candidates == [new]
+        embed = EmbedClusterWidget(viewer)
+        cube = embed.current_cube()
+        labels = viewer.add_labels(np.ones(cube.shape[:2], np.int32), name="regions")
+        embed._send_spectra(cube, [np.ones(cube.shape[2])], labels)
+        assert "cluster 1" in new.curves and "cluster 1" not in old.curves
+    finally:
+        gc.enable()
+
+
 # -- F5: Save while a job runs ---------------------------------------------------------------
 def test_save_of_edited_regions_during_a_job_says_why_not(
     make_napari_viewer, qtbot, tmp_path, monkeypatch

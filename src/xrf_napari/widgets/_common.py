@@ -12,7 +12,7 @@ import types
 import weakref
 from collections.abc import Callable
 
-from qtpy.QtCore import QObject, QSize, Qt, QTimer, Signal
+from qtpy.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from qtpy.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -254,6 +254,54 @@ class LayerCombo(QComboBox):
         elif layer is None and self._offset:
             self.setCurrentIndex(0)
 
+    def detach(self) -> None:
+        """Its dock was closed: empty, and no longer following the viewer's layers."""
+        events = self._viewer.layers.events
+        for ev in (events.inserted, events.removed, events.reordered):
+            ev.disconnect(self.refresh)
+        for ly in self._viewer.layers:
+            ly.events.name.disconnect(self.refresh)
+        self.blockSignals(True)
+        self.clear()
+        self._layers = []
+        self.blockSignals(False)
+
+
+def _ours(obj) -> bool:
+    """An object of an xrf-napari class (whose methods may be connected to napari events)."""
+    return type(obj).__module__.startswith("xrf_napari.")
+
+
+def disconnect_viewer_callbacks(viewer, owners) -> None:
+    """Disconnect every method of `owners` connected to an event of the viewer, of its layer
+    list, selection, dims, camera or cursor, or of one of its layers (napari holds them weakly,
+    so they ran as long as the Python object lived), and remove the mouse callbacks that are
+    methods of theirs (a closure, as Spectrum's is, stays: it finds no scan in a closed dock)."""
+    viewer = getattr(viewer, "__wrapped__", viewer)  # napari's public-only proxy
+    ids = {id(o) for o in owners}
+    groups = [viewer.events, viewer.layers.events, viewer.layers.selection.events]
+    groups += [
+        getattr(viewer, n).events for n in ("dims", "camera", "cursor") if hasattr(viewer, n)
+    ]
+    groups += [ly.events for ly in viewer.layers]
+    for group in groups:
+        for emitter in (group, *getattr(group, "emitters", {}).values()):
+            hit = {
+                id(obj): obj
+                for cb in emitter.callbacks
+                if isinstance(cb, tuple)
+                and isinstance(cb[0], weakref.ref)
+                and id(obj := cb[0]()) in ids
+            }
+            for obj in hit.values():
+                emitter.disconnect(obj)
+    for name in ("mouse_move_callbacks", "mouse_drag_callbacks", "mouse_wheel_callbacks"):
+        callbacks = getattr(viewer, name, None)
+        if callbacks is None:
+            continue
+        for cb in [c for c in callbacks if id(getattr(c, "__self__", None)) in ids]:
+            callbacks.remove(cb)
+
 
 class CubeLayerCombo(LayerCombo):
     """Drop-down of the datacubes: one entry per cube, the reader's 2-D sum image preferred over
@@ -278,6 +326,10 @@ class CubeLayerCombo(LayerCombo):
         if current is not None and id(layer_cube(current)) in cubes:
             return layers[cubes.index(id(layer_cube(current)))]  # its sum replaced its stack
         return super()._choose(layers, current)
+
+    def detach(self) -> None:
+        self._viewer.layers.selection.events.active.disconnect(self._follow_selection)
+        super().detach()
 
     def _follow_selection(self, event=None) -> None:
         active = self._viewer.layers.selection.active
@@ -358,6 +410,7 @@ class JobPanel(QWidget):
         lay.addWidget(self.status)
         self.worker = None
         self._quit_on_destroy = None
+        self._abandoned = False  # its dock was closed (abandon)
         self._on_result = None
         self._delivery = None  # the on_result generator still adding results, if any
         self._finish_after_delivery = False
@@ -379,11 +432,12 @@ class JobPanel(QWidget):
         pass_pool: bool = False,
         **kwargs,
     ):
-        """Start the job; returns the worker, or None when one is already running. `where` (the
-        scan's file) and the stage then running name an error the job did not word itself
-        (torch's RuntimeErrors: _throttled). `pass_pool`: in the pool of the short passes the
-        user waits on (start_in_pass_pool), not queued behind the dock jobs that fill napari's."""
-        if self.worker is not None:
+        """Start the job; returns the worker, or None when one is already running (or the
+        panel's dock was closed). `where` (the scan's file) and the stage then running name an
+        error the job did not word itself (torch's RuntimeErrors: _throttled). `pass_pool`: in
+        the pool of the short passes the user waits on (start_in_pass_pool), not queued behind
+        the dock jobs that fill napari's."""
+        if self.worker is not None or self._abandoned:
             return None
         import threading
 
@@ -439,6 +493,19 @@ class JobPanel(QWidget):
             self._let_go(worker)
             self._on_aborted()
             self._reset()
+
+    def abandon(self) -> None:
+        """Its dock was closed: stop the job at its next yield without waiting for it, add none
+        of its results (a result being added stops between two steps), start no other job."""
+        self._abandoned = True
+        self._on_result = None
+        delivery, self._delivery = self._delivery, None
+        if delivery is not None:
+            delivery.close()
+            if self._finish_after_delivery:
+                self._finish_after_delivery = False
+                self._reset()
+        self.cancel()
 
     def _let_go(self, worker) -> None:
         """Disconnect the panel from a worker it no longer waits for."""
@@ -499,6 +566,8 @@ class JobPanel(QWidget):
 
     def _on_returned(self, value) -> None:
         on_result, self._on_result = self._on_result, None
+        if on_result is None:  # abandoned: its dock was closed
+            return
         self.status.setText("Done.")
         # the work is done; its layers are being added (under a second): nothing left to cancel,
         # and a Cancel now said "Cancelling..." while every layer still came
@@ -881,11 +950,14 @@ class _SurveyHub(QObject):
 
     ready = Signal(object)  # the Cube whose survey just arrived
     failed = Signal(object)  # the Cube whose survey was cancelled or failed
+    #: the Cube whose survey stopped because the dock running it was closed: another dock
+    #: showing that cube runs it again (not a failure to report, nor the user's Cancel)
+    orphaned = Signal(object)
 
     def __init__(self):
         super().__init__()
         self._done: dict[int, tuple] = {}
-        self._running: dict[int, JobPanel] = {}
+        self._running: dict[int, tuple] = {}  # id(cube) -> (panel, ended, gone, weakref to cube)
 
     def get(self, cube):
         """(mean, suggested) of the cube, or None when not computed yet."""
@@ -911,11 +983,10 @@ class _SurveyHub(QObject):
                 self.ready.emit(ref())
 
         def ended():
-            panel.finished.disconnect(ended)
-            panel.destroyed.disconnect(gone)
+            self._unhook(key)
             gone()
 
-        def gone(*_):  # also when its dock is closed mid-survey: the panel then never finishes
+        def gone(*_):  # also when its dock is destroyed mid-survey: the panel then never finishes
             self._running.pop(key, None)
             if key not in self._done and ref() is not None:
                 self.failed.emit(ref())
@@ -931,10 +1002,29 @@ class _SurveyHub(QObject):
         )
         if worker is None:
             return False
-        self._running[key] = panel
+        self._running[key] = (panel, ended, gone, ref)
         panel.finished.connect(ended)
         panel.destroyed.connect(gone)
         return True
+
+    def abandon(self, panel: JobPanel) -> None:
+        """`panel`'s dock was closed: forget the surveys it ran (its job is being stopped) and let
+        the docks still showing their cubes run them again (`orphaned`)."""
+        for key in [k for k, entry in self._running.items() if entry[0] is panel]:
+            self._unhook(key)
+            cube = self._running.pop(key)[3]()
+            if cube is not None and key not in self._done:
+                self.orphaned.emit(cube)
+
+    def _unhook(self, key) -> None:
+        if key not in self._running:
+            return
+        panel, ended, gone, _ = self._running[key]
+        for signal, slot in ((panel.finished, ended), (panel.destroyed, gone)):
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):
+                pass
 
 
 SURVEYS = _SurveyHub()
@@ -948,7 +1038,14 @@ class CubeDock(QWidget):
     results (`show_result(None)` when it has none) and removing a cube from the viewer forgets them
     and cancels a job still running on it. Docks that need the survey (mean spectrum + suggested
     elements) set `uses_survey` and implement `show_survey`.
+
+    Closing the dock (its title bar's x: napari takes it out of its QDockWidget) ends it at once,
+    not when the garbage collector finds it: see `dock_closed`. Hiding it (the title bar's other
+    button, the Window menu) changes nothing.
     """
+
+    #: Emitted once, when the dock is closed (dock_closed).
+    closed = Signal()
 
     uses_survey = False
     #: Maps, Embed & cluster, Recolour and Pigments open as tabs of one dock place, so that with
@@ -968,6 +1065,8 @@ class CubeDock(QWidget):
         self._survey_when_idle = False
         self._placed = False
         self._grouped = False  # joined (or founded) the tab group
+        self._docked = False  # has been inside a QDockWidget
+        self._closed = False
         self.cube_combo = CubeLayerCombo(napari_viewer)
         self.job = JobPanel(run_text)
         self.body = QWidget()
@@ -989,11 +1088,18 @@ class CubeDock(QWidget):
         if self.uses_survey:
             SURVEYS.ready.connect(self._survey_ready)
             SURVEYS.failed.connect(self._survey_failed)
+            SURVEYS.orphaned.connect(self._survey_orphaned)
 
     # -- for subclasses ---------------------------------------------------------------------------
     @property
     def viewer(self):
-        return self._viewer
+        """The viewer; None once the dock was closed (a closed dock acts on no viewer, and
+        find_spectrum_widget passes over it)."""
+        return None if self._closed else self._viewer
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
 
     def current_layer(self):
         return self.cube_combo.current_layer()
@@ -1158,6 +1264,8 @@ class CubeDock(QWidget):
 
     def _job_ended(self) -> None:
         cube, self._job_cube = self._job_cube, None
+        if self._closed:
+            return
         if cube is not None and cube is not self._cube:
             # it ran on a scan the user has left: its last words are that scan's, and go with it
             # once it was closed ("Cancelled." stayed on the scan shown now); with no scan shown,
@@ -1186,6 +1294,47 @@ class CubeDock(QWidget):
         ):
             self.job.cancel()
 
+    # -- closing -----------------------------------------------------------------------------------
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ParentChange:
+            if self.parent() is not None:
+                self._docked = True
+            elif self._docked:
+                self.dock_closed()
+
+    def dock_closed(self) -> None:
+        """The dock was closed: napari's remove_dock_widget (the title bar's x) takes it out of
+        its QDockWidget and keeps it, and nothing else ended it until the garbage collector did:
+        meanwhile it ran its job to the end and added its layers, followed new scans and
+        surveyed them in its hidden panel, and Embed sent cluster spectra to it rather than to a
+        Spectrum dock opened again. Now: its job is stopped without waiting, its results are
+        dropped, its surveys go to the other docks, and every viewer, layer and survey callback
+        of it (and of its pick-lists) is disconnected. Once; hiding the dock does not call it."""
+        if self._closed:
+            return
+        self._closed = True
+        self._survey_when_idle = False
+        if self.uses_survey:
+            for signal, slot in (
+                (SURVEYS.ready, self._survey_ready),
+                (SURVEYS.failed, self._survey_failed),
+                (SURVEYS.orphaned, self._survey_orphaned),
+            ):
+                try:
+                    signal.disconnect(slot)
+                except (TypeError, RuntimeError):
+                    pass
+        self.job.abandon()
+        SURVEYS.abandon(self.job)
+        combos = self.findChildren(LayerCombo)
+        owners = [self, *combos]
+        owners += [o for o in self.findChildren(QObject) if _ours(o) and o not in owners]
+        disconnect_viewer_callbacks(self._viewer, owners)
+        for combo in combos:
+            combo.detach()
+        self.closed.emit()
+
     def _survey_ready(self, cube) -> None:
         try:
             if cube is self.current_cube():
@@ -1193,6 +1342,13 @@ class CubeDock(QWidget):
                     self.job.status.setText("")
                 self.show_survey(*SURVEYS.get(cube))
         except RuntimeError:  # this dock's Qt side is already deleted
+            pass
+
+    def _survey_orphaned(self, cube) -> None:
+        try:
+            if cube is self.current_cube():
+                self.request_survey()
+        except RuntimeError:
             pass
 
     def _survey_failed(self, cube) -> None:
