@@ -38,7 +38,10 @@ def _env(**extra) -> dict:
 
 
 def _load(name: str):
-    """A benchmark script as a module (its main does not run)."""
+    """A benchmark script as a module (its main does not run). sys.path is restored whole: a
+    script that puts its checkout's src/ first (fuzz_readers) changed how napari's plugins were
+    found by later tests (test_writer27 saw another default writer)."""
+    saved = list(sys.path)
     sys.path.insert(0, str(BENCH))
     try:
         spec = importlib.util.spec_from_file_location(f"_bench28_{name}", BENCH / f"{name}.py")
@@ -46,7 +49,7 @@ def _load(name: str):
         spec.loader.exec_module(mod)
         return mod
     finally:
-        sys.path.remove(str(BENCH))
+        sys.path[:] = saved
 
 
 # -- 1. the OpenMP policy -----------------------------------------------------------------------

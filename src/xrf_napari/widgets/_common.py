@@ -269,7 +269,7 @@ class LayerCombo(QComboBox):
 
 def _ours(obj) -> bool:
     """An object of an xrf-napari class (whose methods may be connected to napari events)."""
-    return type(obj).__module__.startswith("xrf_napari.")
+    return type(obj).__module__.split(".")[0] == "xrf_napari"
 
 
 def disconnect_viewer_callbacks(viewer, owners) -> None:
