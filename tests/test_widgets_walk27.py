@@ -185,9 +185,8 @@ def test_one_region_of_identical_embeddings_still_says_so():
 
 
 # -- 7. the Pigments table shows its answer ------------------------------------------------------
-def test_pigments_table_keeps_the_candidate_column_in_view(make_napari_viewer, qtbot, tmp_path):
-    """The Region column ("1 (2,966 px, spectrum from 2,121 interior px)") took half the table
-    and the Candidate paint column, header and all, was scrolled out of a docked table."""
+def _pigments_on_stripes(make_napari_viewer, qtbot, tmp_path, width: int):
+    """A Pigments dock `width` px wide, run on a two-stripe scan with its true regions."""
     pytest.importorskip("xraylib")
     from _pigment_scans import CANON, stripe_scan
 
@@ -201,12 +200,20 @@ def test_pigments_table_keeps_the_candidate_column_in_view(make_napari_viewer, q
     viewer.add_labels(labels + 1, name="regions")
     widget = PigmentsWidget(viewer)
     widget.use_uvit.setChecked(False)
-    widget.resize(420, 700)  # about a docked tab's width on a 1920 x 1080 screen
+    widget.resize(width, 700)
     widget.show()
     qtbot.waitExposed(widget)
     assert widget.run() is not None
     wait_idle(qtbot, widget.job, timeout=120000)
     assert widget.job.last_error is None, widget.job.last_error
+    return widget
+
+
+def test_pigments_table_keeps_the_candidate_column_in_view(make_napari_viewer, qtbot, tmp_path):
+    """The Region column ("1 (2,966 px, spectrum from 2,121 interior px)") took half the table
+    and the Candidate paint column, header and all, was scrolled out of a docked table."""
+    # about a docked tab's width on a 1920 x 1080 screen
+    widget = _pigments_on_stripes(make_napari_viewer, qtbot, tmp_path, 420)
     table = widget.table
     qtbot.wait(50)
     end = table.columnViewportPosition(1) + table.columnWidth(1)
@@ -236,26 +243,9 @@ def test_a_long_element_list_leaves_the_candidate_column_a_third(
 ):
     """Docs audit 28, finding 1: at the 516 px of the docked tab, a ten-element Elements cell
     (sized to its contents, uncapped) left the Candidate paint column 35 px: header "idate"."""
-    pytest.importorskip("xraylib")
-    from _pigment_scans import CANON, stripe_scan
     from qtpy.QtWidgets import QTableWidgetItem
 
-    from xrf_napari.io.project_h5 import write_cube
-    from xrf_napari.widgets.pigments import PigmentsWidget
-
-    syn, labels = stripe_scan([(["Vermilion", "Lead white"], [0.4, 0.6]), (["Azurite"], [1.0])], 30)
-    path = write_cube(tmp_path / "s.h5", syn.counts, CANON, metadata=dict(syn.metadata, name="s"))
-    viewer = make_napari_viewer()
-    open_cube(viewer, path)
-    viewer.add_labels(labels + 1, name="regions")
-    widget = PigmentsWidget(viewer)
-    widget.use_uvit.setChecked(False)
-    widget.resize(516, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    assert widget.run() is not None
-    wait_idle(qtbot, widget.job, timeout=120000)
-    assert widget.job.last_error is None, widget.job.last_error
+    widget = _pigments_on_stripes(make_napari_viewer, qtbot, tmp_path, 516)
     table = widget.table
     table.setItem(0, 2, QTableWidgetItem("Pb, Hg, S, Ca, Fe, Cu, Zn, Ti, Ba, Sr, Mn, K, Cl"))
     widget._size_columns(widget.result.report.regions)
