@@ -336,6 +336,9 @@ def test_cluster_spectra_go_to_the_spectrum_dock_opened_again(make_napari_viewer
         labels = viewer.add_labels(np.ones(cube.shape[:2], np.int32), name="regions")
         embed._send_spectra(cube, [np.ones(cube.shape[2])], labels)
         assert "cluster 1" in new.curves and "cluster 1" not in old.curves
+        # the closed dock's pixel-under-the-mouse callback is gone with it, the new one's is kept
+        assert old._mouse_cb not in viewer.mouse_move_callbacks
+        assert new._mouse_cb in viewer.mouse_move_callbacks
     finally:
         gc.enable()
 

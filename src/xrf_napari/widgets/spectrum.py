@@ -165,6 +165,7 @@ class SpectrumWidget(CubeDock):
         self._mouse_cb = _make_mouse_callback(self)
         napari_viewer.mouse_move_callbacks.append(self._mouse_cb)
         self.destroyed.connect(_detach_callback(napari_viewer, self._mouse_cb))
+        self.closed.connect(_detach_callback(napari_viewer, self._mouse_cb))  # its x: not destroyed
         _INSTANCES.add(self)
         self._apply_theme()
         self.follow_cube()
