@@ -96,6 +96,19 @@ def tiny_recolour_dock(viewer, folder):
     return widget
 
 
+def tiny_embed_dock(viewer, folder, k: int = 3):
+    """An Embed & cluster dock in `viewer` on a tiny random DVE saved in `folder`, on the CPU,
+    with K set to `k`."""
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+
+    widget = EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.weights_edit.setText(str(tiny_weights(folder)[0]))
+    widget.device.setCurrentText("cpu")
+    widget.k_spin.setValue(k)
+    return widget
+
+
 def wait_idle(qtbot, job_panel, timeout=30000):
     qtbot.waitUntil(lambda: not job_panel.is_running, timeout=timeout)
 

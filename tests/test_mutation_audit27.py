@@ -117,16 +117,10 @@ def _two_scans(make_napari_viewer, tmp_path):
 def test_a_result_arriving_for_a_scan_no_longer_chosen_waits_for_that_scan(
     make_napari_viewer, qtbot, tmp_path
 ):
-    from _napari_helpers import tiny_weights, wait_idle
-
-    from xrf_napari.widgets.embed import EmbedClusterWidget
+    from _napari_helpers import tiny_embed_dock, wait_idle
 
     viewer, first, second = _two_scans(make_napari_viewer, tmp_path)
-    embed = EmbedClusterWidget(viewer)
-    viewer.window.add_dock_widget(embed)
-    embed.weights_edit.setText(str(tiny_weights(tmp_path)[0]))
-    embed.device.setCurrentText("cpu")
-    embed.k_spin.setValue(3)
+    embed = tiny_embed_dock(viewer, tmp_path)
     embed.cube_combo.set_layer(first)
     assert embed.run() is not None
     embed.cube_combo.set_layer(second)  # before the result can arrive (no event loop turn yet)

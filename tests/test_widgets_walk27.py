@@ -12,7 +12,7 @@ from _napari_helpers import (
     cluster_with_tiny_dve,
     open_cube,
     painted_counts,
-    tiny_weights,
+    tiny_embed_dock,
     wait_idle,
     write_painted_cube,
 )
@@ -77,13 +77,7 @@ def test_a_job_ending_on_a_scan_left_leaves_its_status_with_that_scan(
     viewer = make_napari_viewer()
     scan = _sum_layer(open_cube(viewer, write_painted_cube(tmp_path / "scan.h5")))
     spot = _sum_layer(open_cube(viewer, _spot_file(tmp_path / "spot.h5")))
-    from xrf_napari.widgets.embed import EmbedClusterWidget
-
-    embed = EmbedClusterWidget(viewer)
-    viewer.window.add_dock_widget(embed)
-    embed.weights_edit.setText(str(tiny_weights(tmp_path)[0]))
-    embed.device.setCurrentText("cpu")
-    embed.k_spin.setValue(3)
+    embed = tiny_embed_dock(viewer, tmp_path)
     embed.cube_combo.set_layer(scan)
     assert embed.run() is not None
     embed.cube_combo.set_layer(spot)  # while it runs
@@ -145,7 +139,6 @@ def test_automatic_k_of_one_says_it_found_no_split_better_than_one_material(
     """One material's counting noise: the embeddings differ, automatic K answers 1 by its
     one-material rule, and the dock said "every pixel has the same embedding"."""
     from xrf_napari.io.project_h5 import write_cube
-    from xrf_napari.widgets.embed import EmbedClusterWidget
 
     lead_white = [("Pb", 3000.0), ("Ca", 300.0)]
     counts, _ = painted_counts(pigments={band: lead_white for band in "abcd"})  # four alike
@@ -153,10 +146,7 @@ def test_automatic_k_of_one_says_it_found_no_split_better_than_one_material(
     write_cube(path, counts, CANONICAL_CAL, metadata={"name": "one"})
     viewer = make_napari_viewer()
     open_cube(viewer, path)
-    embed = EmbedClusterWidget(viewer)
-    viewer.window.add_dock_widget(embed)
-    embed.weights_edit.setText(str(tiny_weights(tmp_path)[0]))
-    embed.device.setCurrentText("cpu")
+    embed = tiny_embed_dock(viewer, tmp_path)
     embed.k_spin.setValue(embed.k_spin.minimum())  # automatic K
     embed.pool_check.setChecked(False)
     assert embed.run() is not None

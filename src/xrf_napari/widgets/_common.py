@@ -1097,10 +1097,6 @@ class CubeDock(QWidget):
         find_spectrum_widget passes over it)."""
         return None if self._closed else self._viewer
 
-    @property
-    def is_closed(self) -> bool:
-        return self._closed
-
     def current_layer(self):
         return self.cube_combo.current_layer()
 
