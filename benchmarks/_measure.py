@@ -144,6 +144,15 @@ def peak_rss_mb() -> float:
     return kb / 1024.0
 
 
+def memory_target(peak_mib: float, target_mb: float) -> str:
+    """'target < 500 MB (476.8 MiB): met'. The issues state memory targets in MB (10^6 bytes)
+    and the benchmarks print MiB; comparing the MiB figure with 500 loosened the target by 5 %."""
+    limit_mib = target_mb * 1e6 / 2**20
+    return f"target < {target_mb:g} MB ({limit_mib:.1f} MiB): " + (
+        "met" if peak_mib < limit_mib else "NOT met"
+    )
+
+
 def reset_peak_rss() -> bool:
     """Reset VmHWM to the current RSS (Linux >= 4.0: /proc/self/clear_refs, value 5); False where
     that is not allowed."""

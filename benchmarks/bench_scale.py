@@ -46,7 +46,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # first: applies xrf_napari's OpenMP wait policy before torch or sklearn is imported
-from _measure import Measured, machine_header, omp_line, omp_state, run_child  # noqa: E402
+from _measure import (  # noqa: E402
+    Measured,
+    machine_header,
+    memory_target,
+    omp_line,
+    omp_state,
+    run_child,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 #: The real M6 header of case (a): CC BY-NC-ND, so not in the repository (see the docstring).
@@ -733,7 +740,7 @@ def print_table(case: str, results: dict, size_mb: float, failures=(), notes=())
     if worst:
         checks.append(
             f"largest peak anon of the plugin's tasks: {worst[0]:.0f} MiB ({worst[1]}) "
-            f"(target < {limit} MiB: {'met' if worst[0] < limit else 'NOT met'})"
+            f"({memory_target(worst[0], limit)})"
         )
     if case == "a" and "seconds" in results.get("recolour", {}):
         s = results["recolour"]["seconds"]
