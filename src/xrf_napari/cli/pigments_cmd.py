@@ -110,7 +110,8 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
     size is checked before it is decoded (a huge one would not fit in memory, and Pillow's
     decompression-bomb limit ended in a traceback). Values must be 0 (not a region) to
     pigment_report.MAX_LABEL: larger ones wrapped silently in the int32 cast (2**32 + 1 merged
-    with region 1)."""
+    with region 1). A boolean map (a 1-bit PNG mask, as image editors save one) is region 1 where
+    set: it was refused as "got bool", without a word on what to give instead."""
     import numpy as np
 
     from ..analysis.pigment_report import MAX_LABEL
@@ -150,6 +151,14 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
         raise
     except (OSError, ValueError) as exc:
         raise ValueError(f"--labels {path}: cannot read a label map: {exc}") from None
+    if lab.dtype == bool and lab.ndim == 2:  # a 1-bit mask (PNG mode '1'): one region, 1
+        print(
+            f"note: --labels {path}: a 1-bit mask: its set (white) pixels are region 1, the "
+            "others are not a region; for more regions give region numbers (an 8- or 16-bit "
+            "image, 0 = not a region)",
+            file=sys.stderr,
+        )
+        lab = lab.astype(np.uint8)
     if lab.ndim != 2 or not np.issubdtype(lab.dtype, np.integer):
         raise ValueError(
             f"--labels {path}: expected a 2-D integer label map, got {lab.dtype} {lab.shape}"
