@@ -977,6 +977,14 @@ def _heavy(p: Pigment) -> frozenset:
 #: fit, or left in the residual with at least this share of the peak's counts (the main line is
 #: the stronger one; the share allows for absorption edges between the two).
 MAIN_LINE_SHARE = 0.5
+#: A residual peak may be named as the Si escape peak of a line (its energy less Si K-alpha,
+#: 1.740 keV) only where the spectrum's counts at that parent line, times its escape probability
+#: (physics.detector), times this slack, reach the peak's counts: a Zn K-alpha the candidate
+#: lacks was read as "Co Ka 6.88 keV" through its escape.
+ESCAPE_SLACK = 3.0
+#: The air's element: argon's K lines (2.96, 3.19 keV) show in every scan made in air or under a
+#: helium flush that leaves some, and are never a paint's (Ar K-alpha had been named "Ag La").
+AIR_ELEMENTS = ("Ar",)
 
 
 def _unexplained(
@@ -1000,12 +1008,15 @@ def _unexplained(
     As K-alpha alone), then the nearest strong line. A peak no line may name is an "unidentified
     peak". A peak named after an element of `ground` (the scan's ground layers) is the ground's:
     not reported (gypsum's strontium under a heavy paint, whose Sr:Ca the fixed covers do not
-    reproduce, was read as an "Sr Ka" line in a pure lead white)."""
+    reproduce, was read as an "Sr Ka" line in a pure lead white). Nor is argon's (AIR_ELEMENTS),
+    outside a vacuum: among names of equal support the air's come first. A line's Si escape peak
+    (ESCAPE_SLACK) is a name too, "Zn Ka escape 6.88 keV", counted as support of its element."""
     from scipy.ndimage import gaussian_filter1d
     from scipy.signal import find_peaks
 
     from ..detector import detector_fwhm_kev
-    from ..elements import PAINTING_ELEMENTS, all_lines, element_lines
+    from ..elements import PAINTING_ELEMENTS, Line, all_lines, element_lines
+    from ..physics.detector import SI_K_EDGE, SI_KA, escape_probability
 
     z = gaussian_filter1d((y - model) * w, 1.0) * 2.0  # smoothing over ~3 bins shrinks noise ~2x
     left = gaussian_filter1d(y - model, 1.0)  # the residual in counts
@@ -1013,7 +1024,18 @@ def _unexplained(
     if not len(idx):
         return []
     lo, hi = float(energy[0]), float(energy[-1])
-    lines = [ln for ln in all_lines(PAINTING_ELEMENTS, 1.0, 27.0) if ln.element != profile.anode]
+    air = AIR_ELEMENTS if profile.atmosphere != "vacuum" else ()
+    lines = [
+        ln for ln in all_lines(PAINTING_ELEMENTS + air, 1.0, 27.0) if ln.element != profile.anode
+    ]
+    # Si escapes of every line, the anode's scatter lines too (ESCAPE_SLACK)
+    escapes = [
+        Line(ln.element, f"{ln.family} escape", ln.energy - SI_KA, ln.weight)
+        for ln in all_lines(PAINTING_ELEMENTS + (profile.anode,), SI_K_EDGE, 27.0)
+        if ln.energy - SI_KA >= 1.0
+    ]
+    p_esc = escape_probability([ln.energy + SI_KA for ln in escapes]) if escapes else []
+    ys = gaussian_filter1d(np.asarray(y, dtype=float), 1.0)
 
     def tol(e: float) -> float:
         return 0.6 * float(detector_fwhm_kev(e, profile.fwhm_mn_ev))
@@ -1035,9 +1057,19 @@ def _unexplained(
             or shows(main.energy, counts)
         )
 
+    def escape_of(k: int, counts: float) -> bool:  # the parent line has counts enough
+        parent = escapes[k].energy + SI_KA
+        near = np.abs(energy - parent) <= tol(parent)
+        return bool(near.any() and ESCAPE_SLACK * p_esc[k] * ys[near].max() >= counts)
+
     peaks = [float(energy[i]) for i in idx]
     names = [
         [ln for ln in lines if abs(ln.energy - e) < tol(e) and admissible(ln, left[i])]
+        + [
+            ln
+            for k, ln in enumerate(escapes)
+            if abs(ln.energy - e) < tol(e) and escape_of(k, left[i])
+        ]
         for e, i in zip(peaks, idx)
     ]
     support: dict[str, int] = {}
@@ -1049,11 +1081,15 @@ def _unexplained(
         e, near = peaks[k], names[k]
         best = min(
             near,
-            key=lambda ln: (-support[ln.element], abs(ln.energy - e) / max(ln.weight, 1e-3) ** 0.1),
+            key=lambda ln: (
+                -support[ln.element],
+                ln.element not in air,
+                abs(ln.energy - e) / max(ln.weight, 1e-3) ** 0.1,
+            ),
             default=None,
         )
-        if best is not None and best.element in ground:
-            continue  # the ground's line: explained by the ground
+        if best is not None and (best.element in ground or best.element in air):
+            continue  # the ground's line, the air's: not the paint's
         if len(out) == 6:
             break
         out.append(
@@ -1315,11 +1351,15 @@ def rank_region(
     if alone:
         msg = alone
     elif out and not out[0].pigments:
-        msg = (
-            "no pigment lines above the ground and scatter: the paint here is invisible to X-rays "
-            "(see the hidden partners) or too thin"
-        )
+        msg = NO_PIGMENT_LINES
     return out, msg
+
+
+#: The message of a region whose best candidate has no pigment (`rank_region`).
+NO_PIGMENT_LINES = (
+    "no pigment lines above the ground and scatter: the paint here is invisible to X-rays "
+    "(see the hidden partners) or too thin"
+)
 
 
 def _neighbours_alone(
@@ -1564,9 +1604,24 @@ def _missing(notes: list[str]) -> tuple[bool, bool]:
     )
 
 
+def air_lines(lib: ComponentLibrary) -> np.ndarray:
+    """(512,) argon's K lines (AIR_ELEMENTS) as this instrument detects them, excited by its tube:
+    the air between object and detector fluoresces in every scan made in air. The forward model
+    has no air, so without this column a silver tube's scattered L-alpha (2.98 keV) took argon's
+    K-alpha (2.96 keV) and won the anode estimate (a Mo tube at 20 kV with 3 % of its counts in
+    argon's lines was estimated Ag)."""
+    from ..physics.xsec import deposit, element_fluorescence
+
+    _, energies, sigma = element_fluorescence(AIR_ELEMENTS[0])
+    m = lib.model
+    col = m.canonical(m.detect(deposit(energies, sigma @ m.excitation)))
+    return col / max(float(col.sum()), 1e-30)
+
+
 def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.ndarray):
     """estimate_missing as a progress generator (instruments tried, instruments to try: about a
-    second each, a component library apiece), so the dock shows it and can cancel it."""
+    second each, a component library apiece), so the dock shows it and can cancel it. Each trial
+    fit has a free column of the air's argon lines (`air_lines`) outside a vacuum."""
     from ..physics.tube import ANODES
 
     miss_anode, miss_fwhm = _missing(notes)
@@ -1577,8 +1632,10 @@ def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra:
     def chi2(p):
         lib = component_library(p)
         paint = lib.paint[lib.fittable].reshape(-1, lib.paint.shape[-1])
+        air = [air_lines(lib)] if p.atmosphere != "vacuum" else []
         return sum(
-            _fit(np.vstack([paint, _base(lib, [0, 1, PRIMING], y)]), y, _weights(y))[1] for y in ys
+            _fit(np.vstack([paint, _base(lib, [0, 1, PRIMING], y), *air]), y, _weights(y))[1]
+            for y in ys
         )
 
     out = [
@@ -1742,7 +1799,16 @@ def iter_fit_regions(
             )
             res.message = f"{res.message}; {warn}" if res.message else warn
         misfit = None if res.best is None else unexplained_share(y, res.best.model)
-        if misfit is not None and misfit > MISFIT_WARN:
+        spike = None if res.best is None else spike_channel(y)
+        if spike is not None:  # one message: the others would read a fault as paint, or none
+            res.message = (
+                f"the best fit leaves {100 * misfit:.0f} % of the counts unexplained, and "
+                f"{100 * y[spike] / y.sum():.0f} % of them lie in one channel "
+                f"({energy[spike]:.2f} keV) with next to none beside it: a spike (a detector or "
+                "decoding fault), not an X-ray line, which spreads over several channels; the "
+                "candidates are unreliable"
+            )
+        elif misfit is not None and misfit > MISFIT_WARN:
             warn = (
                 f"the best fit leaves {100 * misfit:.0f} % of the counts unexplained (held-out "
                 f"scans: under {100 * MISFIT_WARN:.0f} %): this spectrum is unlike what the "
@@ -1750,7 +1816,9 @@ def iter_fit_regions(
                 "synchrotron's monochromatic beam; a standard, not paint); the candidates are "
                 "unreliable"
             )
-            res.message = f"{res.message}; {warn}" if res.message else warn
+            # counts the model cannot make are not 'no pigment lines': say the one thing
+            keep = res.message if res.message != NO_PIGMENT_LINES else ""
+            res.message = f"{keep}; {warn}" if keep else warn
         # a recolouring's colour is too far off to name an invisible paint: of 172 such
         # suggestions on held-out cubes 18 were in the recipe (docs/pigments_guide.md)
         res.hidden = hidden_partners(
@@ -1801,6 +1869,26 @@ def line_strength(counts: np.ndarray) -> float:
     if not ok.any():
         return 0.0
     return float((prom[ok] / (LINE_SIGMA * np.sqrt(level[ok] + 1.0))).max())
+
+
+#: A channel holding more than this share of a region's counts, with under SPIKE_NEIGHBOURS of
+#: its own counts in the two channels beside it, is a spike: an X-ray line is a detector peak,
+#: at least 70 eV wide at half height (the Fano limit at 1 keV), over 1.4 of the 50 eV channels.
+SPIKE_SHARE = 0.5
+SPIKE_NEIGHBOURS = 0.1
+
+
+def spike_channel(counts: np.ndarray) -> int | None:
+    """The channel of a summed canonical spectrum that holds most of its counts alone (a hot
+    channel, a decoding fault), or None. Such a spectrum got both 'no pigment lines' and '100 %
+    of the counts unexplained'."""
+    y = np.asarray(counts, dtype=float)
+    tot = y.sum()
+    if tot <= 0:
+        return None
+    i = int(np.argmax(y))
+    beside = y[max(i - 1, 0) : i + 2].sum() - y[i]
+    return i if y[i] > SPIKE_SHARE * tot and beside < SPIKE_NEIGHBOURS * y[i] else None
 
 
 def unexplained_share(counts: np.ndarray, model: np.ndarray | None) -> float | None:
