@@ -173,7 +173,7 @@ def open_sample_or_painted(viewer, tmp_path, key: str = "panel"):
 def cube_stack_name(viewer) -> str:
     """Name of the (channels, rows, columns) datacube layer: results are labelled with it, never
     with the "<name> sum" image that the pick-lists select."""
-    from xrf_napari.widgets._common import layer_cube
+    from xrf_napari.widgets._layers import layer_cube
 
     names = [ly.name for ly in viewer.layers if ly.ndim == 3 and layer_cube(ly) is not None]
     assert len(names) == 1 and not names[0].endswith(" sum"), names

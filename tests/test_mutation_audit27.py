@@ -504,7 +504,7 @@ def test_the_outline_follows_the_scan_recoloured_not_the_scan_chosen_when_it_end
 ):
     from _napari_helpers import tiny_recolour_dock, wait_idle
 
-    from xrf_napari.widgets._common import result_cube
+    from xrf_napari.widgets._layers import result_cube
 
     viewer, first, second = _two_scans(make_napari_viewer, tmp_path)
     widget = tiny_recolour_dock(viewer, tmp_path)

@@ -160,7 +160,7 @@ def test_one_question_for_a_completed_name_and_the_files_beside_it(qapp, tmp_pat
     from _napari_helpers import scripted_questions
     from qtpy.QtWidgets import QFileDialog, QMessageBox
 
-    from xrf_napari.widgets._common import ask_save_path
+    from xrf_napari.widgets._dialogs import ask_save_path
     from xrf_napari.widgets.embed import save_paths
 
     for name in ("clusters.png", "clusters_spectra.csv"):

@@ -65,7 +65,7 @@ def test_a_name_typed_without_a_suffix_gets_the_chosen_filters(
     from qtpy.QtWidgets import QFileDialog, QMessageBox
 
     from xrf_napari._reader import napari_get_reader
-    from xrf_napari.widgets._common import ask_save_path
+    from xrf_napari.widgets._dialogs import ask_save_path
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
     def dialog_returns(typed, chosen):

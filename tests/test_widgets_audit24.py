@@ -405,7 +405,7 @@ def test_regions_list_puts_the_chosen_scans_regions_first_and_marks_the_others(
 ):
     """The Regions list offered every Labels layer in layer order and kept scan A's clusters
     chosen when scan B was chosen (GUI audit 4, second part): the run was then refused."""
-    from xrf_napari.widgets._common import layer_cube, upsert_layer
+    from xrf_napari.widgets._layers import layer_cube, upsert_layer
     from xrf_napari.widgets.pigments import PigmentsWidget
 
     viewer = make_napari_viewer()

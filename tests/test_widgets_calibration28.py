@@ -5,7 +5,7 @@ no hint of the assumption. Its tooltip gives the fitted terms and the matched pe
 import numpy as np
 from _napari_helpers import open_cube, painted_counts, wait_idle
 
-from xrf_napari.widgets._common import layer_cube
+from xrf_napari.widgets._layers import layer_cube
 from xrf_napari.widgets.spectrum import SpectrumWidget
 
 

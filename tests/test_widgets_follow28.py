@@ -5,7 +5,7 @@ selects as it adds it does not pull the docks back to its scan."""
 import numpy as np
 from _napari_helpers import OTHER_PIGMENTS, open_cube, wait_idle, write_painted_cube
 
-from xrf_napari.widgets._common import layer_cube, upsert_layer
+from xrf_napari.widgets._layers import layer_cube, upsert_layer
 from xrf_napari.widgets.embed import EmbedClusterWidget
 from xrf_napari.widgets.maps import ElementMapsWidget
 

@@ -63,7 +63,7 @@ def test_job_panel_repaints_a_few_times_a_second_and_never_animates(qtbot):
     """A job reporting thousands of steps a second updates the bar at most MAX_UPDATES_PER_S
     times a second, a stage without progress shows a still bar (Qt's busy bar, maximum 0,
     animates and repaints the window ~15 times a second), and the last value and result arrive."""
-    from xrf_napari.widgets._common import JobPanel
+    from xrf_napari.widgets._jobs import JobPanel
 
     span = {}
 
@@ -228,7 +228,7 @@ def test_staged_result_lets_the_event_loop_run_between_steps(qtbot):
     once froze the viewer for their sum), and the job counts as running until the last step."""
     from qtpy.QtCore import QTimer
 
-    from xrf_napari.widgets._common import JobPanel
+    from xrf_napari.widgets._jobs import JobPanel
 
     events, finished = [], []
     ticker = QTimer()
@@ -263,7 +263,7 @@ def test_staged_result_lets_the_event_loop_run_between_steps(qtbot):
 
 
 def test_staged_result_failing_midway_reports_and_frees_the_panel(qtbot):
-    from xrf_napari.widgets._common import JobPanel
+    from xrf_napari.widgets._jobs import JobPanel
 
     def add_layers(value):
         yield
@@ -319,7 +319,7 @@ def test_jobs_run_at_a_lower_priority_than_the_gui_thread(qtbot):
 
     import pytest
 
-    from xrf_napari.widgets._common import WORKER_NICENESS, JobPanel
+    from xrf_napari.widgets._jobs import WORKER_NICENESS, JobPanel
 
     if not hasattr(os, "setpriority"):
         pytest.skip("thread priorities are a POSIX feature")

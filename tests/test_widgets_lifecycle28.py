@@ -48,7 +48,7 @@ def _gated(gate, result=None, on_step=None, started=None):
 def full_pool(qtbot):
     """napari's global pool filled with jobs (one per thread, as long model jobs fill it on a
     2-core laptop), released at the end."""
-    from xrf_napari.widgets._common import JobPanel
+    from xrf_napari.widgets._jobs import JobPanel
 
     gate = threading.Event()
     panels = [JobPanel("Run") for _ in range(QThreadPool.globalInstance().maxThreadCount())]
@@ -73,7 +73,7 @@ def full_pool(qtbot):
 def test_a_runtime_error_fails_the_job_like_any_error(qtbot, exc):
     """superqt's worker took every RuntimeError for a deleted worker and only warned: the panel
     said "Embedding spectra..." forever, Run stayed disabled."""
-    from xrf_napari.widgets._common import JobPanel
+    from xrf_napari.widgets._jobs import JobPanel
 
     def job():
         yield 1, 2
@@ -123,7 +123,7 @@ def test_a_survey_runtime_error_frees_the_survey(make_napari_viewer, qtbot, tmp_
 def test_a_panel_collected_mid_job_does_not_freeze_the_gui(qtbot):
     """A dock is in a reference cycle; the garbage collector destroying it mid-job waited 10 s
     on the GUI thread (the Event it waited for was itself garbage, so nothing set it)."""
-    from xrf_napari.widgets._common import JobPanel
+    from xrf_napari.widgets._jobs import JobPanel
 
     gate, started = threading.Event(), threading.Event()
     gc.disable()
@@ -150,7 +150,7 @@ def test_a_panel_collected_mid_job_does_not_freeze_the_gui(qtbot):
 def test_a_queued_job_cancels_and_dies_at_once(qtbot, full_pool):
     """With every pool thread busy, Cancel on a queued job said "Cancelling..." until a thread
     freed up, and destroying its panel blocked the GUI thread as long (10 s at most)."""
-    from xrf_napari.widgets._common import JobPanel
+    from xrf_napari.widgets._jobs import JobPanel
 
     gate, started = threading.Event(), threading.Event()
     steps = []
@@ -382,7 +382,7 @@ def test_regions_found_on_a_scan_left_are_chosen_on_its_return(
     make_napari_viewer, qtbot, tmp_path, monkeypatch
 ):
     import xrf_napari.widgets.pigments as pigments_mod
-    from xrf_napari.widgets._common import labels_for, layer_cube
+    from xrf_napari.widgets._layers import labels_for, layer_cube
 
     gate = threading.Event()
     labels = np.repeat(np.arange(1, 3), 12)[:, None].repeat(20, axis=1).astype(np.int32)
@@ -412,7 +412,7 @@ def test_regions_found_on_a_scan_left_are_chosen_on_its_return(
 def test_a_job_stopped_by_closing_its_scan_leaves_no_status_on_the_next(
     make_napari_viewer, qtbot, tmp_path
 ):
-    from xrf_napari.widgets._common import layer_cube
+    from xrf_napari.widgets._layers import layer_cube
     from xrf_napari.widgets.embed import EmbedClusterWidget
 
     viewer = make_napari_viewer()

@@ -153,7 +153,7 @@ def test_deleting_a_panel_stops_its_job_and_waits_for_the_thread(qtbot):
 
     from qtpy.QtCore import QThreadPool
 
-    from xrf_napari.widgets._common import JobPanel
+    from xrf_napari.widgets._jobs import JobPanel
 
     def slow_job():
         for i in range(200):

@@ -341,7 +341,7 @@ def test_saving_regions_asks_before_replacing_files_the_dialog_did_not_name(
 def test_pigments_refuses_regions_found_for_another_scan(make_napari_viewer, qtbot, tmp_path):
     """Two scans of one size: regions a dock found for A used to be fitted on B when B was chosen
     (only the shape was checked); a Labels layer the user drew still serves any scan."""
-    from xrf_napari.widgets._common import layer_cube, upsert_layer
+    from xrf_napari.widgets._layers import layer_cube, upsert_layer
     from xrf_napari.widgets.pigments import PigmentsWidget
 
     viewer = make_napari_viewer()

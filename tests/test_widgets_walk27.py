@@ -92,7 +92,7 @@ def test_a_job_ending_on_a_scan_left_leaves_its_status_with_that_scan(
 def test_spectrum_region_list_leaves_out_another_scans_regions(make_napari_viewer, tmp_path):
     """Another scan's clusters were offered (and kept after that scan was closed); with two
     scans of one size the region spectrum averaged the other scan's regions."""
-    from xrf_napari.widgets._common import layer_cube, upsert_layer
+    from xrf_napari.widgets._layers import layer_cube, upsert_layer
     from xrf_napari.widgets.spectrum import SpectrumWidget, region_mask
 
     viewer = make_napari_viewer()

@@ -366,7 +366,7 @@ def _run_sum(cube, token: str) -> None:
     try:
         from napari.qt.threading import create_worker
 
-        from .widgets._common import start_in_pass_pool
+        from .widgets._jobs import start_in_pass_pool
 
         for viewer in viewers:
             viewer.layers.events.removed.connect(on_removed)

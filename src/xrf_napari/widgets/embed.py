@@ -8,21 +8,10 @@ from pathlib import Path
 import numpy as np
 from qtpy.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QSpinBox
 
-from ._common import (
-    CubeDock,
-    ask_save_path,
-    cube_display_name,
-    default_weights,
-    device_combo,
-    find_result,
-    form_grid,
-    layer_cube,
-    preload_labels_imports,
-    report_error,
-    upsert_layer,
-    weights_row,
-    yx_transform,
-)
+from ._common import CubeDock, default_weights, device_combo, form_grid
+from ._dialogs import ask_save_path, weights_row
+from ._jobs import preload_labels_imports, report_error
+from ._layers import cube_display_name, find_result, layer_cube, upsert_layer, yx_transform
 
 
 def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):

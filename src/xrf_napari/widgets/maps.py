@@ -18,18 +18,10 @@ from qtpy.QtWidgets import (
     QTableWidgetItem,
 )
 
-from ._common import (
-    SURVEYS,
-    CubeDock,
-    ask_folder,
-    confirm_replace,
-    cube_display_name,
-    layer_cube,
-    report_error,
-    result_cube,
-    upsert_layer,
-    yx_transform,
-)
+from ._common import SURVEYS, CubeDock
+from ._dialogs import ask_folder, confirm_replace
+from ._jobs import report_error
+from ._layers import cube_display_name, layer_cube, result_cube, upsert_layer, yx_transform
 
 LINE_CHOICES = ("auto", "Ka", "Kb", "La", "Lb", "Lg", "Ma")
 #: Single-hue colormaps, so maps blended additively still tell elements apart.

@@ -31,22 +31,18 @@ from qtpy.QtWidgets import (
     QTableWidgetItem,
 )
 
-from ._common import (
-    CubeDock,
+from ._common import CubeDock, default_weights, device_combo, form_grid
+from ._dialogs import confirm_replace
+from ._jobs import preload_labels_imports, report_error
+from ._layers import (
     LayerCombo,
     below_translate,
-    confirm_replace,
     cube_display_name,
-    default_weights,
-    device_combo,
     find_result,
-    form_grid,
     labels_for,
     layer_cube,
     layer_type,
     made_for,
-    preload_labels_imports,
-    report_error,
     upsert_layer,
     yx_transform,
 )

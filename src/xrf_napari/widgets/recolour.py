@@ -16,20 +16,15 @@ from qtpy.QtWidgets import (
     QSlider,
 )
 
-from ._common import (
-    CubeDock,
-    ask_save_path,
+from ._common import CubeDock, default_weights, device_combo, form_grid
+from ._dialogs import ask_save_path, weights_row
+from ._jobs import preload_labels_imports, report_error
+from ._layers import (
     cube_display_name,
-    default_weights,
-    device_combo,
     find_result,
-    form_grid,
     layer_cube,
-    preload_labels_imports,
-    report_error,
     side_by_side_translate,
     upsert_layer,
-    weights_row,
     yx_transform,
 )
 

@@ -17,18 +17,10 @@ from qtpy.QtWidgets import (
     QPushButton,
 )
 
-from ._common import (
-    SURVEYS,
-    CubeDock,
-    LayerCombo,
-    ask_save_path,
-    cube_display_name,
-    labels_for,
-    layer_cube,
-    layer_type,
-    made_for,
-    report_error,
-)
+from ._common import SURVEYS, CubeDock
+from ._dialogs import ask_save_path
+from ._jobs import report_error
+from ._layers import LayerCombo, cube_display_name, labels_for, layer_cube, layer_type, made_for
 
 #: Families shown for each marker group.
 MARKER_GROUPS = {"K": ("Ka", "Kb"), "L": ("La", "Lb", "Lg"), "M": ("Ma",)}

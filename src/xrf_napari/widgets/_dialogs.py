@@ -1,0 +1,78 @@
+"""File dialogs of the docks: save, open and folder choices, and asking before replacing files."""
+
+from __future__ import annotations
+
+import os
+
+from qtpy.QtWidgets import QFileDialog, QHBoxLayout, QMessageBox, QPushButton
+
+
+def ask_save_path(parent, title: str, filters: str, suggested: str = "", beside=None) -> str:
+    """The path chosen in a save dialog ("" if cancelled). A name typed without a suffix gets the
+    chosen filter's first one ("PNG (*.png)": name.png), as native dialogs add it: Qt's own
+    returned it bare, and each dock coped differently (a CSV napari would not reopen, a refusal
+    after the dialog closed, a silent .png). The dialog asked about the bare name only, so
+    replacing a file of the completed name is asked here, in one question with the files the
+    save writes next to it (`beside(path)`: paths, the chosen one left out), which no dialog
+    named."""
+    path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    if not path:
+        return path
+    ask = []
+    if not os.path.splitext(os.path.basename(path))[1]:
+        suffix = filter_suffix(chosen or filters.split(";;")[0])
+        if suffix:
+            path += suffix
+            ask.append(path)
+    ask += [str(p) for p in (beside(path) if beside else []) if str(p) != path]
+    return path if confirm_replace(parent, ask, "the files" if len(ask) > 1 else "the file") else ""
+
+
+def filter_suffix(name_filter: str) -> str:
+    """The first suffix of a dialog filter ("TIFF (*.tif *.tiff)": ".tif"; "All (*)": "")."""
+    import re
+
+    found = re.search(r"\*(\.[^\s;()*]+)", name_filter)
+    return found.group(1) if found else ""
+
+
+def ask_folder(parent, title: str) -> str:
+    return QFileDialog.getExistingDirectory(parent, title)
+
+
+def ask_open_path(parent, title: str, filters: str) -> str:
+    path, _ = QFileDialog.getOpenFileName(parent, title, "", filters)
+    return path
+
+
+def confirm_replace(parent, paths, what: str) -> bool:
+    """True unless some of `paths` exist and the user declines to replace them: files a dialog
+    never named (a folder dialog names none; a file dialog not the files written beside it)."""
+    existing = [os.path.basename(p) for p in map(str, paths) if os.path.exists(p)]
+    if not existing:
+        return True
+    answer = QMessageBox.question(
+        parent,
+        f"Replace {what}?",
+        f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}. Replace?",
+        QMessageBox.Yes | QMessageBox.No,
+        QMessageBox.No,
+    )
+    return answer == QMessageBox.Yes
+
+
+def weights_row(parent, edit, title: str) -> QHBoxLayout:
+    """The weights-file line edit with a '\u2026' button that fills it from a file dialog."""
+    button = QPushButton("\u2026")
+    button.setMaximumWidth(30)
+
+    def browse():
+        path = ask_open_path(parent, title, "safetensors (*.safetensors)")
+        if path:
+            edit.setText(path)
+
+    button.clicked.connect(browse)
+    row = QHBoxLayout()
+    row.addWidget(edit, 1)
+    row.addWidget(button)
+    return row

@@ -1,0 +1,478 @@
+"""Running a core progress generator in a background worker from a dock: JobPanel (Run, Cancel,
+progress bar, status line), the worker it uses, the pool of the short passes the user waits on,
+the lower CPU priority of worker threads, and error reports.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import types
+from collections.abc import Callable
+
+from qtpy.QtCore import QTimer, Signal
+from qtpy.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+
+class JobPanel(QWidget):
+    """Run / Cancel buttons and a progress bar around one background job at a time.
+
+    `start(gen_fn, *args, on_result=..., **kwargs)` runs a core progress generator (yielding
+    (done, total), returning its result) in a napari thread worker; a yielded string names the
+    job's next stage. A second start while a job is
+    running is refused; errors become napari notifications and reset the panel; Cancel stops the
+    job at its next yield.
+
+    Each repaint of the bar repaints the whole napari window, which a software renderer (Xvfb,
+    remote desktops) takes tens of milliseconds to do, so the bar changes at most
+    `MAX_UPDATES_PER_S` times a second and never animates: a stage without a (done, total) yet
+    shows an empty bar under its name (Qt's "busy" bar repaints about 15 times a second for as
+    long as it shows, and slowed every job about twofold there).
+
+    `on_result` may be a generator function: each of its `yield`s hands the event loop back
+    before the next step (napari takes 100-150 ms of the GUI thread to add one layer here, so a
+    job adding several at once froze the viewer for their sum); the job counts as running until
+    its last step.
+    """
+
+    MAX_UPDATES_PER_S = 2
+    STEP_PAUSE_MS = 10  # between the steps of a staged result
+
+    run_clicked = Signal()
+    finished = Signal()
+
+    def __init__(self, run_text: str, parent=None):
+        super().__init__(parent)
+        self.run_button = QPushButton(run_text)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.run_button, 2)
+        row.addWidget(self.cancel_button, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(row)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.status)
+        self.worker = None
+        self._quit_on_destroy = None
+        self._abandoned = False  # its dock was closed (abandon)
+        self._on_result = None
+        self._delivery = None  # the on_result generator still adding results, if any
+        self._finish_after_delivery = False
+        self.last_error: BaseException | None = None
+        self.run_button.clicked.connect(self.run_clicked.emit)
+        self.cancel_button.clicked.connect(self.cancel)
+
+    @property
+    def is_running(self) -> bool:
+        return self.worker is not None
+
+    def start(
+        self,
+        gen_fn,
+        *args,
+        on_result: Callable,
+        description: str = "",
+        where: str = "",
+        pass_pool: bool = False,
+        **kwargs,
+    ):
+        """Start the job; returns the worker, or None when one is already running (or the
+        panel's dock was closed). `where` (the scan's file) and the stage then running name an
+        error the job did not word itself (torch's RuntimeErrors: _throttled). `pass_pool`: in
+        the pool of the short passes the user waits on (start_in_pass_pool), not queued behind
+        the dock jobs that fill napari's."""
+        if self.worker is not None or self._abandoned:
+            return None
+        import threading
+
+        from napari.qt.threading import create_worker
+
+        self.last_error = None
+        stop = threading.Event()  # set by the worker's quit(): the job stops at its next step
+        # superqt's plain worker class (_job_worker_class): napari's own would also relay the
+        # error to the notification manager with a traceback, and the user would see every
+        # failure twice.
+        worker = create_worker(
+            _throttled,
+            gen_fn,
+            1.0 / self.MAX_UPDATES_PER_S,
+            (where, description, stop),
+            *args,
+            _start_thread=False,
+            _ignore_errors=True,
+            _worker_class=_job_worker_class(),
+            **kwargs,
+        )
+        worker.stop_flag = stop
+        self.worker = worker
+        self._on_result = on_result
+        # Bound methods of this QObject: Qt drops the connections if the widget is deleted first.
+        worker.yielded.connect(self._on_progress)
+        worker.returned.connect(self._on_returned)
+        worker.errored.connect(self._on_error)
+        worker.aborted.connect(self._on_aborted)
+        worker.finished.connect(self._reset)
+        self._quit_on_destroy = _quitter(worker)
+        self.destroyed.connect(self._quit_on_destroy)
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self._idle_bar()  # until the first report
+        self.status.setText(description or "Working\u2026")
+        if pass_pool:
+            start_in_pass_pool(worker)
+        else:
+            worker.start()
+        return worker
+
+    def cancel(self) -> None:
+        worker = self.worker
+        if worker is None:
+            return
+        self.status.setText("Cancelling\u2026")
+        self.cancel_button.setEnabled(False)
+        worker.quit()
+        if not worker.began.is_set():
+            # still queued behind other jobs: once a thread takes it, it stops before its first
+            # step (quit came first). The panel is free now, not when a thread frees up.
+            self._let_go(worker)
+            self._on_aborted()
+            self._reset()
+
+    def abandon(self) -> None:
+        """Its dock was closed: stop the job at its next yield without waiting for it, add none
+        of its results (a result being added stops between two steps), start no other job."""
+        self._abandoned = True
+        self._on_result = None
+        delivery, self._delivery = self._delivery, None
+        if delivery is not None:
+            delivery.close()
+            if self._finish_after_delivery:
+                self._finish_after_delivery = False
+                self._reset()
+        self.cancel()
+
+    def _let_go(self, worker) -> None:
+        """Disconnect the panel from a worker it no longer waits for."""
+        for signal, slot in (
+            (worker.yielded, self._on_progress),
+            (worker.returned, self._on_returned),
+            (worker.errored, self._on_error),
+            (worker.aborted, self._on_aborted),
+            (worker.finished, self._reset),
+        ):
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):  # not connected (any more)
+                pass
+
+    def _on_progress(self, value) -> None:
+        if isinstance(value, str):  # a job announcing its next stage (e.g. "Clustering...")
+            self.status.setText(value)
+            self._idle_bar()  # until that stage's first (done, total)
+            return
+        try:
+            done, total = value
+        except (TypeError, ValueError):
+            return
+        total = max(int(total), 1)
+        if self.progress.maximum() != total:
+            self.progress.setRange(0, total)
+        if self.progress.value() != min(int(done), total):
+            self.progress.setValue(min(int(done), total))
+
+    def _idle_bar(self) -> None:
+        """An empty, still bar (never Qt's animated busy bar: see the class docstring)."""
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+
+    def _on_aborted(self) -> None:
+        self.status.setText("Cancelled.")
+
+    def refused(self, message: str | None) -> None:
+        """Show why the dock refused an action (report_error's message) in the status line, as
+        the user guide (section 6) says, with an empty bar: the toast alone vanished, and the
+        line went on showing an earlier success ("100 %, Saved ..."). While a job runs the line
+        is that job's, and None (nothing reported) changes nothing."""
+        if message and not self.is_running:
+            self.status.setText(message)
+            self._idle_bar()
+
+    def state(self) -> tuple[str, int, int]:
+        """(status text, bar value, bar maximum): what the panel says, to show again later."""
+        return self.status.text(), self.progress.value(), self.progress.maximum()
+
+    def show_state(self, state: tuple[str, int, int] | None) -> None:
+        """Show a state() again; None: a blank line and an empty bar."""
+        text, value, maximum = state or ("", 0, 1)
+        self.status.setText(text)
+        self.progress.setRange(0, max(int(maximum), 1))
+        self.progress.setValue(int(value))
+
+    def _on_returned(self, value) -> None:
+        on_result, self._on_result = self._on_result, None
+        if on_result is None:  # abandoned: its dock was closed
+            return
+        self.status.setText("Done.")
+        # the work is done; its layers are being added (under a second): nothing left to cancel,
+        # and a Cancel now said "Cancelling..." while every layer still came
+        self.cancel_button.setEnabled(False)
+        try:
+            out = on_result(value)
+        except Exception as exc:  # a bad result must not leave the panel stuck
+            self._on_error(exc)
+            return
+        if isinstance(out, types.GeneratorType):
+            self._delivery = out
+            self._deliver_step()
+        else:
+            self.progress.setValue(self.progress.maximum())
+
+    def _deliver_step(self) -> None:
+        """One step of a staged result, then the next on a later turn of the event loop."""
+        gen = self._delivery
+        if gen is None:
+            return
+        try:
+            next(gen)
+        except StopIteration:
+            self._delivery = None
+            self.progress.setValue(self.progress.maximum())
+        except Exception as exc:  # as in _on_returned
+            self._delivery = None
+            self._on_error(exc)
+        else:
+            # a real timer, not a 0 ms one: those are posted events, served before repaints,
+            # input and other timers, so the steps would still run back to back
+            QTimer.singleShot(self.STEP_PAUSE_MS, self._deliver_step)
+            return
+        if self._finish_after_delivery:
+            self._finish_after_delivery = False
+            self._reset()
+
+    def _on_error(self, exc) -> None:
+        from napari.utils.notifications import show_error
+
+        self.last_error = exc
+        self.status.setText(f"Failed: {exc}")
+        show_error(str(exc) or type(exc).__name__)
+
+    def _reset(self) -> None:
+        if self._delivery is not None:  # the worker finished; its result is still being added
+            self._finish_after_delivery = True
+            return
+        self.worker = None
+        if self._quit_on_destroy is not None:
+            self.destroyed.disconnect(self._quit_on_destroy)
+            self._quit_on_destroy = None
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        if self.last_error is not None or self.status.text().startswith("Cancel"):
+            self.progress.setValue(0)
+        self.finished.emit()
+
+
+class JobFailed(Exception):
+    """A job's RuntimeError (torch's "can't allocate memory", CUDA out of memory, an operator
+    MPS lacks), reworded with the file and the stage it stopped in. Not a RuntimeError: superqt's
+    GeneratorWorker takes every RuntimeError for a sign that the worker was deleted and only
+    warns, emitting neither `errored` nor `finished`, so the dock stayed "running" forever."""
+
+
+def _throttled(gen_fn, min_interval_s: float, context: tuple, *args, **kwargs):
+    """The job's generator with its progress reports thinned out (progress.throttle), run at a
+    lower CPU priority than the GUI thread. `context`: (the scan's file, the first stage's name,
+    the worker's stop Event); a RuntimeError becomes a JobFailed naming the file and the stage
+    announced last."""
+    from ..progress import throttle
+
+    where, stage, stop = context
+    yield_cpu_to_gui()
+    steps = throttle(_until(gen_fn(*args, **kwargs), stop), min_interval_s)
+    try:
+        value = None
+        while True:
+            report = steps.send(value)
+            if isinstance(report, str):
+                stage = report
+            value = yield report
+    except StopIteration as end:
+        return end.value
+    except RuntimeError as exc:
+        raise JobFailed(_failure_text(exc, where, stage)) from exc
+    finally:
+        steps.close()
+
+
+def _until(gen, stop):
+    """`gen`, with a None report as soon as `stop` is set: throttle passes it on at once and
+    superqt's loop, which checks for a quit only when a report comes through, stops at that step
+    rather than at the next report throttle lets through (half a second later: a dock being
+    closed waited for it)."""
+    while True:
+        try:
+            report = next(gen)
+        except StopIteration as done:
+            return done.value
+        if stop.is_set():
+            yield None
+        yield report
+
+
+def _failure_text(exc: BaseException, where: str, stage: str) -> str:
+    stage = stage.rstrip("\u2026. ")
+    text = f"{type(exc).__name__}: {exc}"
+    if "out of memory" in str(exc).lower() or "allocate" in str(exc).lower():
+        text += " (not enough memory for this step: close other programs, or choose another device)"
+    return ": ".join(part for part in (where, stage.lower() if stage else "", text) if part)
+
+
+@functools.cache
+def _job_worker_class():
+    """superqt's GeneratorWorker that says, from its own thread, when it began and when it is
+    over (after its last signal): a dock being destroyed knows whether there is anything to
+    wait for, without a Qt connection (PyQt holds the slot of one made to a threading.Event's
+    bound method weakly, and a garbage-collection pass cleared it first: the wait ran out)."""
+    import threading
+
+    from superqt.utils import GeneratorWorker
+
+    class JobWorker(GeneratorWorker):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.began = threading.Event()
+            self.over = threading.Event()
+
+        def quit(self) -> None:
+            super().quit()
+            flag = getattr(self, "stop_flag", None)  # JobPanel.start's: _until
+            if flag is not None:
+                flag.set()
+
+        def run(self) -> None:
+            self.began.set()
+            try:
+                super().run()
+            finally:
+                self.over.set()
+
+    return JobWorker
+
+
+#: Threads of the pool for the short passes the user waits on (a scan's sum image, its element
+#: survey): mostly reading the file; one of each for the scan just opened.
+PASS_THREADS = 2
+
+
+@functools.cache
+def _pass_pool():
+    """The pool of start_in_pass_pool. napari waits for its own pool's workers when the
+    application quits (a thread still running Python then could abort the process): so for
+    this one, once superqt's quit() reached its workers (they stop at their next block)."""
+    from qtpy.QtCore import QCoreApplication, QThreadPool
+
+    pool = QThreadPool()
+    pool.setMaxThreadCount(PASS_THREADS)
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(pool.waitForDone)
+    return pool
+
+
+def start_in_pass_pool(worker) -> None:
+    """Start a superqt worker in a pool of its own (_pass_pool), registered as WorkerBase.start
+    registers it (napari quits it at exit), not in napari's global pool: that has a thread per
+    core (2 on a small laptop), which two long dock jobs filled, and a scan's sum image and
+    element survey waited for them to end (an hour for a long recolour). Dock jobs keep napari's
+    pool and queue there: more jobs at once than cores would not end sooner."""
+    from superqt.utils._qthreading import WorkerBase
+
+    pool = _pass_pool()
+    worker.pool = pool
+    if hasattr(WorkerBase, "_worker_set"):
+        WorkerBase._worker_set.add(worker)
+        worker._finished.connect(WorkerBase._set_discard)
+    pool.start(worker)
+
+
+WORKER_NICENESS = 5
+
+
+def yield_cpu_to_gui() -> None:
+    """Give the calling (worker) thread, and the torch/OpenMP threads it goes on to create, a
+    lower scheduling priority than napari's GUI thread. A job keeps every core busy; at equal
+    priority the GUI thread got a third of a core on 2 cores and each repaint of the window took
+    2-3 times as long (a visible freeze). Linux niceness is per thread; elsewhere a no-op."""
+    import threading
+
+    if not hasattr(os, "setpriority") or threading.current_thread() is threading.main_thread():
+        return
+    try:
+        tid = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, tid) < WORKER_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, tid, WORKER_NICENESS)
+    except OSError:  # not allowed or not supported: run at the normal priority
+        pass
+
+
+def preload_labels_imports(background: bool = False) -> None:
+    """Import what napari's first Labels layer of a session imports (pandas, skimage.color: 0.5-0.8
+    s here, a freeze of the viewer when done while the layer is added). Jobs that end in a Labels
+    layer call it in their worker thread; their docks call it with `background` as they open, on a
+    low-priority daemon thread, so that the import is usually over before the first job needs it
+    (a job that starts sooner waits on Python's import lock: nothing is imported twice)."""
+    import importlib
+    import threading
+
+    if background:
+        threading.Thread(target=_preload_quietly, daemon=True, name="xrf-preload").start()
+        return
+    for name in ("pandas", "skimage.color"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # napari will say so itself
+            pass
+
+
+def _preload_quietly() -> None:
+    yield_cpu_to_gui()
+    preload_labels_imports()
+
+
+#: The longest a dock being destroyed (closed, napari quitting) waits for its job to stop.
+QUIT_WAIT_S = 0.4
+
+
+def _quitter(worker, wait_s: float = QUIT_WAIT_S):
+    """Called when the panel is destroyed (dock closed, napari quitting): ask the job to stop at
+    its next yield and wait a moment (only for this job, and only once its thread took it: a
+    job still queued stops before its first step) so a test or a script does not go on with
+    its thread still running. Never longer: a step that does not yield (a K-Means fit) may take
+    minutes, and the GUI thread froze meanwhile; napari itself waits for every worker before
+    the application quits."""
+
+    def quit_worker(*_):
+        from qtpy.QtCore import QThreadPool
+
+        worker.quit()
+        if worker.began.is_set() and worker.over.wait(wait_s):
+            pool = getattr(worker, "pool", None) or QThreadPool.globalInstance()
+            pool.waitForDone(50)  # its thread back in the pool
+
+    return quit_worker
+
+
+def report_error(exc: BaseException, context: str = "") -> str:
+    """Show an error raised in the main thread as a napari notification; returns its message, for
+    the dock's status line: `self.job.refused(report_error(exc, "Save"))`."""
+    from napari.utils.notifications import show_error
+
+    message = f"{context}{': ' if context else ''}{exc}"
+    show_error(message)
+    return message

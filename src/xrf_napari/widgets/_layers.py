@@ -1,0 +1,304 @@
+"""The cube and result layers of the viewer: which Cube a layer shows, which scan a result was
+made from, adding or updating a result layer, placing it beside its scan, and the pick-lists of
+layers the docks share (LayerCombo, CubeLayerCombo).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+
+from qtpy.QtCore import Signal
+from qtpy.QtWidgets import QComboBox
+
+#: Layer metadata key under which the reader stores the Cube object.
+CUBE_KEY = "xrf_cube"
+
+
+def layer_cube(layer):
+    """The Cube behind a layer (None for layers that are not datacubes)."""
+    meta = getattr(layer, "metadata", None) or {}
+    return meta.get(CUBE_KEY)
+
+
+def cube_display_name(viewer, layer) -> str:
+    """The name results of a cube are labelled with: its datacube layer's name (unique in the
+    viewer), not the name of the "<name> sum" image that the pick-lists prefer."""
+    cube = layer_cube(layer)
+    for ly in viewer.layers:
+        if layer_cube(ly) is cube and ly.ndim == 3:
+            return ly.name
+    return layer.name
+
+
+def cube_layers(viewer) -> list:
+    return [ly for ly in viewer.layers if layer_cube(ly) is not None]
+
+
+def yx_transform(layer) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(scale, translate) of the layer's last two (row, column) axes."""
+    return tuple(float(v) for v in layer.scale[-2:]), tuple(float(v) for v in layer.translate[-2:])
+
+
+def layer_type(layer) -> str:
+    """The layer's napari class name ("Image", "Labels", ...). type() would name the
+    PublicOnlyProxy napari wraps around every layer a plugin dock's viewer hands out."""
+    return layer.__class__.__name__
+
+
+#: Metadata key of a result layer: (weak reference to the Cube it was made from, the name it was
+#: made under). Weak: a result may outlive its scan, and must not keep the scan's file open.
+RESULT_KEY = "xrf_result_of"
+
+
+def _made_from(layer) -> tuple:
+    """(the Cube a result layer was made from, the name it was made under); (None, None) for
+    other layers, and the Cube None once it is gone."""
+    made = (getattr(layer, "metadata", None) or {}).get(RESULT_KEY)
+    return (None, None) if made is None else (made[0](), made[1])
+
+
+def result_cube(layer):
+    """The Cube a result layer was made from (None for other layers, or once the Cube is gone)."""
+    return _made_from(layer)[0]
+
+
+def made_for(layer, cube) -> bool:
+    """Whether `layer` may be used on `cube`: made from it, or made from no scan (drawn or loaded
+    by the user). Another scan's result may not, also once that scan is closed: with two scans
+    of one size, its regions would be averaged or fitted on the wrong scan without a word."""
+    made, made_as = _made_from(layer)
+    return made_as is None or (cube is not None and made is cube)
+
+
+def labels_for(layer, cube, stacked: bool = False) -> bool:
+    """A Labels layer made_for `cube` and of its (rows, columns) size: the regions Pigments fits
+    and Spectrum averages. `stacked`: leading axes allowed (Spectrum merges them)."""
+    if layer_type(layer) != "Labels" or cube is None or not made_for(layer, cube):
+        return False
+    shape = tuple(layer.data.shape)
+    return (shape[-2:] if stacked else shape) == tuple(cube.shape[:2])
+
+
+def find_result(viewer, cube, name: str):
+    """The layer upsert_layer made from `cube` under `name`, or None. By what it was made from,
+    not by its name alone: a renamed scan's results keep their names, and a scan opened later
+    under the old name must not take them over (napari names its results "name [1]")."""
+    for ly in viewer.layers:
+        made, made_as = _made_from(ly)
+        if made is cube and made_as == name:
+            return ly
+    return None
+
+
+def upsert_layer(viewer, name: str, data, kind: str = "image", *, cube, **kwargs):
+    """Replace the data of the layer made from `cube` under `name` (keeping the user's display
+    choices), or add it."""
+    kwargs["metadata"] = {**kwargs.get("metadata", {}), RESULT_KEY: (weakref.ref(cube), name)}
+    layer = find_result(viewer, cube, name)
+    if layer is not None:
+        expected = {"image": "Image", "labels": "Labels"}[kind]
+        if layer_type(layer) == expected and getattr(layer, "rgb", False) == kwargs.get(
+            "rgb", False
+        ):
+            layer.data = data
+            for key in ("scale", "translate", "metadata"):
+                if key in kwargs:
+                    setattr(layer, key, kwargs[key])
+            return layer
+        viewer.layers.remove(layer)
+    add = viewer.add_image if kind == "image" else viewer.add_labels
+    return add(data, name=name, **kwargs)
+
+
+class LayerCombo(QComboBox):
+    """Drop-down of the viewer's layers that pass `accept`, kept in sync with the layer list."""
+
+    layer_changed = Signal(object)
+
+    def __init__(
+        self,
+        viewer,
+        accept: Callable[[object], bool],
+        placeholder: str = "(none)",
+        parent=None,
+        optional: bool = False,
+    ):
+        super().__init__(parent)
+        self._viewer = viewer  # strong: plugin widgets get a viewer proxy nothing else holds
+        self._accept = accept
+        self._placeholder = placeholder
+        # optional: the placeholder stays first and is the default (no layer unless one is chosen)
+        self._offset = 1 if optional else 0
+        self._layers: list = []
+        events = viewer.layers.events
+        for ev in (events.inserted, events.removed, events.reordered):
+            ev.connect(self.refresh)
+        self.currentIndexChanged.connect(lambda _: self.layer_changed.emit(self.current_layer()))
+        self.refresh()
+
+    def refresh(self, *_):
+        viewer = self._viewer
+        current = self.current_layer()
+        layers = self._candidates(viewer)
+        for ly in viewer.layers:  # follow renames (napari ignores a repeated connection)
+            ly.events.name.connect(self.refresh)
+        self.blockSignals(True)
+        self.clear()
+        self._layers = layers
+        if self._offset or not layers:
+            self.addItem(self._placeholder)
+        for ly in layers:
+            self.addItem(self._label(ly))
+        chosen = self._choose(layers, current)
+        if chosen is not None:
+            self.setCurrentIndex(layers.index(chosen) + self._offset)
+        self.blockSignals(False)
+        if self.current_layer() is not current:
+            self.layer_changed.emit(self.current_layer())
+
+    def _candidates(self, viewer) -> list:
+        return [ly for ly in viewer.layers if self._accept(ly)]
+
+    def _choose(self, layers: list, current):
+        """The entry to show after a refresh (None: the placeholder): the current one while it
+        is listed, else (unless optional) the selected layer, else the first."""
+        if current in layers:
+            return current
+        if layers and not self._offset:
+            active = self._viewer.layers.selection.active
+            return active if active in layers else layers[0]
+        return None
+
+    def _label(self, layer) -> str:
+        return layer.name
+
+    def current_layer(self):
+        i = self.currentIndex() - self._offset
+        return self._layers[i] if 0 <= i < len(self._layers) else None
+
+    def set_layer(self, layer) -> None:
+        if layer in self._layers:
+            self.setCurrentIndex(self._layers.index(layer) + self._offset)
+        elif layer is None and self._offset:
+            self.setCurrentIndex(0)
+
+    def detach(self) -> None:
+        """Its dock was closed: empty, and no longer following the viewer's layers."""
+        events = self._viewer.layers.events
+        for ev in (events.inserted, events.removed, events.reordered):
+            ev.disconnect(self.refresh)
+        for ly in self._viewer.layers:
+            ly.events.name.disconnect(self.refresh)
+        self.blockSignals(True)
+        self.clear()
+        self._layers = []
+        self.blockSignals(False)
+
+
+def _ours(obj) -> bool:
+    """An object of an xrf-napari class (whose methods may be connected to napari events)."""
+    return type(obj).__module__.split(".")[0] == "xrf_napari"
+
+
+def disconnect_viewer_callbacks(viewer, owners) -> None:
+    """Disconnect every method of `owners` connected to an event of the viewer, of its layer
+    list, selection, dims, camera or cursor, or of one of its layers (napari holds them weakly,
+    so they ran as long as the Python object lived), and remove the mouse callbacks that are
+    methods of theirs (a closure, as Spectrum's is, stays: it finds no scan in a closed dock)."""
+    viewer = getattr(viewer, "__wrapped__", viewer)  # napari's public-only proxy
+    ids = {id(o) for o in owners}
+    groups = [viewer.events, viewer.layers.events, viewer.layers.selection.events]
+    groups += [
+        getattr(viewer, n).events for n in ("dims", "camera", "cursor") if hasattr(viewer, n)
+    ]
+    groups += [ly.events for ly in viewer.layers]
+    for group in groups:
+        for emitter in (group, *getattr(group, "emitters", {}).values()):
+            hit = {
+                id(obj): obj
+                for cb in emitter.callbacks
+                if isinstance(cb, tuple)
+                and isinstance(cb[0], weakref.ref)
+                and id(obj := cb[0]()) in ids
+            }
+            for obj in hit.values():
+                emitter.disconnect(obj)
+    for name in ("mouse_move_callbacks", "mouse_drag_callbacks", "mouse_wheel_callbacks"):
+        callbacks = getattr(viewer, name, None)
+        if callbacks is None:
+            continue
+        for cb in [c for c in callbacks if id(getattr(c, "__self__", None)) in ids]:
+            callbacks.remove(cb)
+
+
+class CubeLayerCombo(LayerCombo):
+    """Drop-down of the datacubes: one entry per cube, the reader's 2-D sum image preferred over
+    its (channels, rows, columns) stack (same cube, same placement).
+
+    It follows the user: a scan just opened is chosen, and so is the scan of a layer selected in
+    the layer list (its sum or its stack), so that five docks do not each need their pick-list
+    changed."""
+
+    def __init__(self, viewer, parent=None):
+        self._known: set[int] | None = None  # ids of the cubes listed (None: never refreshed)
+        super().__init__(viewer, lambda ly: layer_cube(ly) is not None, "(open a datacube)", parent)
+        viewer.layers.selection.events.active.connect(self._follow_selection)
+
+    def _choose(self, layers: list, current):
+        cubes = [id(layer_cube(ly)) for ly in layers]
+        known, self._known = self._known, set(cubes)
+        if known is not None:
+            opened = [ly for ly, key in zip(layers, cubes) if key not in known]
+            if opened:
+                return opened[-1]
+        if current is not None and id(layer_cube(current)) in cubes:
+            return layers[cubes.index(id(layer_cube(current)))]  # its sum replaced its stack
+        return super()._choose(layers, current)
+
+    def detach(self) -> None:
+        self._viewer.layers.selection.events.active.disconnect(self._follow_selection)
+        super().detach()
+
+    def _follow_selection(self, event=None) -> None:
+        active = self._viewer.layers.selection.active
+        if active is None:
+            return
+        cube = layer_cube(active)  # not a result's scan: napari selects each layer it adds,
+        if cube is None or cube is self.current_cube():  # so a job ending would pull docks back
+            return
+        for ly in self._layers:
+            if layer_cube(ly) is cube:
+                self.set_layer(ly)
+                return
+
+    def _candidates(self, viewer) -> list:
+        chosen: dict[int, object] = {}
+        for ly in viewer.layers:
+            cube = layer_cube(ly)
+            if cube is None:
+                continue
+            best = chosen.get(id(cube))
+            if best is None or (ly.ndim == 2 and best.ndim != 2):
+                chosen[id(cube)] = ly
+        return [ly for ly in viewer.layers if ly in chosen.values()]
+
+    def _label(self, layer) -> str:
+        return cube_display_name(self._viewer, layer)  # "painting", not "painting sum"
+
+    def current_cube(self):
+        layer = self.current_layer()
+        return None if layer is None else layer_cube(layer)
+
+
+# -- placing results beside their scan -------------------------------------------------------------
+def side_by_side_translate(layer, width: int, gap_fraction: float = 0.05) -> tuple[float, float]:
+    """World (row, column) offset placing an image `width` pixels wide just right of the layer."""
+    scale, translate = yx_transform(layer)
+    return translate[0], translate[1] + width * scale[1] * (1.0 + gap_fraction)
+
+
+def below_translate(layer, height: int, gap_fraction: float = 0.05) -> tuple[float, float]:
+    """World (row, column) offset placing an image `height` pixels tall just below the layer."""
+    scale, translate = yx_transform(layer)
+    return translate[0] + height * scale[0] * (1.0 + gap_fraction), translate[1]
