@@ -100,8 +100,8 @@ def photo_on_scan(photo, shape, name: str = "the photograph") -> np.ndarray:
     h, w = (int(v) for v in shape)
     if img.dtype == np.uint8 and img.shape[:2] != (h, w):
         # a camera's 8-bit image: Pillow's box filter averages each scan pixel's footprint in C,
-        # in a tenth of the time and a quarter of the memory of a float resampling (24 Mpx: 5.9 s,
-        # 619 MiB -> 0.57 s, 138 MiB; benchmarks/bench_pigments.py)
+        # in a tenth of the time of a float resampling (24 Mpx: 5.9 s -> 0.57 s; its peak, with
+        # Pillow's own buffers, is 280 MiB of anonymous memory; benchmarks/bench_pigments.py)
         from PIL import Image
 
         box = Image.fromarray(np.ascontiguousarray(img[..., :3])).resize(
