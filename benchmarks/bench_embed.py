@@ -30,6 +30,10 @@ OFFSET, GAIN = -0.9555, 0.009999
 N_REGIONS = 8
 
 
+#: Sanity floor for the ARI of the painted regions (as bench_scale's): random labels score ~0.
+MIN_ARI = 0.25
+
+
 def make_cube(workdir: Path) -> tuple[Path, Path]:
     """The .rpl/.raw test cube and its true labels (.npy), generated once in row blocks."""
     from xrf_napari.energy import Calibration
@@ -102,6 +106,7 @@ def run_dve(rpl: Path, lab: Path, weights, threads: int) -> dict:
     res = cluster(latent, N_REGIONS)
     t2 = time.perf_counter()
     return {
+        "finite": bool(np.isfinite(np.asarray(latent)).all()),
         "embed_s": t1 - t0,
         "cluster_s": t2 - t1,
         "total_s": t2 - t0,
@@ -212,6 +217,17 @@ def main() -> None:
         f"ratios (PCA / DVE): time {pca['total_s'] / dve['total_s']:.2f}x, "
         f"peak RSS {pca['peak_rss_mb'] / dve['peak_rss_mb']:.2f}x"
     )
+    failed = [
+        f"{name} ARI {r['ari']:.3f} < {MIN_ARI} (random labels score about 0)"
+        for name, r in (("DVE embed + K-Means", dve), ("PCA + K-Means", pca))
+        if not r["ari"] >= MIN_ARI
+    ]
+    if not dve["finite"]:
+        failed.append("the DVE latent image has NaN or infinite values")
+    for line in failed:  # a fast wrong answer is not a result
+        print(f"CHECK FAILED: {line}")
+    if failed:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ def pin(threads: int) -> None:
 
 def run_ours(rpl: Path, out_png: Path, weights, embedder, threads: int, flips=False) -> dict:
     import torch
+    from PIL import Image
 
     import xrf_napari
     from xrf_napari.analysis.embed import load_embedder
@@ -64,7 +65,10 @@ def run_ours(rpl: Path, out_png: Path, weights, embedder, threads: int, flips=Fa
     t1 = time.perf_counter()
     save_rgb(out_png, res.rgb)
     t2 = time.perf_counter()
+    back = np.asarray(Image.open(out_png).convert("RGB"))
+    rgb = np.asarray(res.rgb, dtype=np.float64)
     return {
+        "check": _check_rgb(rgb, back),
         "load_models_s": load_s,
         "recolour_s": t1 - t0,
         "png_s": t2 - t1,
@@ -73,6 +77,20 @@ def run_ours(rpl: Path, out_png: Path, weights, embedder, threads: int, flips=Fa
         "shape": list(res.rgb.shape),
         "omp": omp_state(),
     }
+
+
+def _check_rgb(rgb, png) -> str:
+    """'' or what is wrong with a recolouring: its shape, values outside [0, 1], a single flat
+    colour (the painted regions differ), or a PNG that is not the image."""
+    if rgb.shape != (H, W, 3) or png.shape != (H, W, 3):
+        return f"shape {rgb.shape} / PNG {png.shape}, expected {(H, W, 3)}"
+    if not (np.isfinite(rgb).all() and rgb.min() >= 0 and rgb.max() <= 1):
+        return "values outside [0, 1] or not finite"
+    if rgb.reshape(-1, 3).std(axis=0).max() < 0.01:
+        return "one flat colour over regions that differ"
+    if np.abs(np.round(rgb * 255) - png).max() > 1:
+        return "the PNG differs from the recoloured image"
+    return ""
 
 
 def run_baseline(rpl: Path, out_png: Path, threads: int) -> dict:
@@ -183,6 +201,10 @@ def main() -> None:
             f"{flipped['recolour_s']:.2f} s), peak RSS {flipped['peak_rss_mb']:.0f} MiB; "
             f"{flipped['total_s'] / ours['total_s']:.2f}x the plain run's time"
         )
+    for name, r in (("recolour", ours), ("--average-flips", flipped)):
+        if r is not None and r["check"]:
+            print(f"CHECK FAILED: {name}: {r['check']}")
+            raise SystemExit(1)
     print(
         f"targets: < 5 s -> {'met' if ours['total_s'] < 5 else 'MISSED'}; >= 3x faster -> "
         f"{'met' if base['total_s'] >= 3 * ours['total_s'] else 'MISSED'}; peak RSS "

@@ -34,3 +34,31 @@ def test_the_scripts_use_it_for_their_memory_targets():
         assert "memory_target(" in text, name
         assert "< 500 MiB" not in text and "MiB: {'met'" not in text, name
     assert sys.modules.get("_bench29_measure") is None  # loading it registered nothing
+
+
+def _load(name: str):
+    saved = list(sys.path)
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location(f"_bench29_{name}", BENCH / f"{name}.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+    finally:
+        sys.path[:] = saved
+
+
+def test_bench_recolour_refuses_a_wrong_picture():
+    """bench_recolour timed a recolouring without looking at it (benchmarks audit 28)."""
+    import numpy as np
+
+    b = _load("bench_recolour")
+    rng = np.random.default_rng(0)
+    rgb = rng.random((b.H, b.W, 3))
+    png = np.round(rgb * 255)
+    assert b._check_rgb(rgb, png) == ""
+    assert "flat" in b._check_rgb(np.full_like(rgb, 0.4), np.full_like(png, 102))
+    assert "outside" in b._check_rgb(rgb * 2, png)
+    assert "shape" in b._check_rgb(rgb[:-1], png[:-1])
+    assert "PNG" in b._check_rgb(rgb, png[::-1])
+    assert b.H == _load("bench_embed").H and _load("bench_embed").MIN_ARI > 0.1
