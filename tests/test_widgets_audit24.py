@@ -118,15 +118,15 @@ def test_a_mouse_move_updates_the_pixel_curve_not_the_figure(make_napari_viewer,
     figure, ax = widget.figure, widget.ax
     markers = list(ax.collections) + list(ax.texts)
     assert markers
-    pixel = next(ln for ln in ax.lines if ln.get_label() == "pixel (5, 3)")
+    pixel = next(ln for ln in ax.lines if ln.get_label() == "pixel y=3, x=5")
     move_to(10, 7)
     assert widget.figure is figure and widget.ax is ax
     assert list(ax.collections) + list(ax.texts) == markers  # the same artists, not rebuilt
     cube = widget.current_cube()
-    assert pixel in ax.lines and pixel.get_label() == "pixel (7, 10)"
+    assert pixel in ax.lines and pixel.get_label() == "pixel y=10, x=7"
     np.testing.assert_array_equal(pixel.get_ydata(), np.asarray(cube.data[10, 7, :], float))
     np.testing.assert_array_equal(widget.curves[PIXEL_CURVE][1], pixel.get_ydata())
-    assert "pixel (7, 10)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "pixel y=10, x=7" in [t.get_text() for t in ax.get_legend().get_texts()]
     # a change of the ticks does rebuild, with the new markers
     widget.set_checked_elements(["Fe"])
     widget.family_checks["L"].setChecked(False)

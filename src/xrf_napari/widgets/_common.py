@@ -101,7 +101,9 @@ class _SurveyHub(QObject):
     """
 
     ready = Signal(object)  # the Cube whose survey just arrived
-    failed = Signal(object)  # the Cube whose survey was cancelled or failed
+    #: the Cube whose survey was cancelled or failed, and the JobPanel that ran it (its dock's
+    #: status line already says why: "Failed: <file>: <stage>: <reason>", "Cancelled.")
+    failed = Signal(object, object)
     #: the Cube whose survey stopped because the dock running it was closed: another dock
     #: showing that cube runs it again (not a failure to report, nor the user's Cancel)
     orphaned = Signal(object)
@@ -141,7 +143,7 @@ class _SurveyHub(QObject):
         def gone(*_):  # also when its dock is destroyed mid-survey: the panel then never finishes
             self._running.pop(key, None)
             if key not in self._done and ref() is not None:
-                self.failed.emit(ref())
+                self.failed.emit(ref(), panel)
 
         where = str(cube.path) if getattr(cube, "path", None) else getattr(cube, "name", "")
         worker = panel.start(
@@ -249,8 +251,18 @@ class CubeDock(QWidget):
         scroll.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Expanding)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
         outer.addWidget(scroll)
         self.scroll = scroll
+        # what stays in view under the scrolling body (pin_below); empty and hidden unless used
+        self.footer = QWidget()
+        self.footer_layout = QVBoxLayout(self.footer)
+        margins = self.body_layout.contentsMargins()
+        self.footer_layout.setContentsMargins(
+            margins.left(), self.body_layout.spacing(), margins.right(), margins.bottom()
+        )
+        self.footer.hide()
+        outer.addWidget(self.footer)
         self.cube_combo.layer_changed.connect(self._cube_changed)
         self.job.run_clicked.connect(self.run)
         self.job.finished.connect(self._job_ended)
@@ -346,11 +358,23 @@ class CubeDock(QWidget):
         else:
             self._survey_when_idle = True  # our panel is busy: survey when it is free
 
+    def pin_below(self, *widgets) -> None:
+        """Keep `widgets` (the Run row, Save) under the scrolling body, always in view: notes
+        that come with a result (Recolour's) pushed them below the fold of a docked tab at
+        1920 x 1080, with Run cut in half, and only scrolling found them."""
+        for widget in widgets:
+            self.footer_layout.addWidget(widget)
+        self.footer.show()
+
     # -- placement ---------------------------------------------------------------------------------
     def sizeHint(self) -> QSize:
         hint = self.body.sizeHint()
         bar = self.scroll.verticalScrollBar().sizeHint().width()
-        return QSize(hint.width() + bar, min(hint.height(), self.PREFERRED_HEIGHT))
+        footer = QSize(0, 0) if self.footer.isHidden() else self.footer.sizeHint()
+        return QSize(
+            max(hint.width() + bar, footer.width()),
+            min(hint.height() + footer.height(), self.PREFERRED_HEIGHT),
+        )
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -517,9 +541,11 @@ class CubeDock(QWidget):
         except RuntimeError:
             pass
 
-    def _survey_failed(self, cube) -> None:
+    def _survey_failed(self, cube, panel=None) -> None:
+        """A dock waiting on another dock's survey of its cube says it stopped; the dock that ran
+        it keeps its own line, which says why ("Failed: <file>: <stage>: <reason>")."""
         try:
-            if cube is self.current_cube() and not self.job.is_running:
+            if cube is self.current_cube() and not self.job.is_running and panel is not self.job:
                 self.job.status.setText(
                     "Element survey stopped or failed; switch cubes or press "
                     "the button to run it again."

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from qtpy.QtCore import Qt
+from qtpy.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -129,9 +129,10 @@ class RecolourWidget(CubeDock):
         self.ambiguity_label.setWordWrap(True)
         lay.addWidget(self.ambiguity_label)
         lay.addWidget(self.outline_box)
-        lay.addWidget(self.job)
-        lay.addWidget(self.save_button)
         lay.addStretch(1)
+        # Run and Save stay in view below the body: the notes a run adds (up to eight lines)
+        # pushed them below the fold of the docked tab at 1920 x 1080
+        self.pin_below(self.job, self.save_button)
 
         self.save_button.clicked.connect(self._save_clicked)
         self.placement.currentIndexChanged.connect(self._place)
@@ -253,6 +254,8 @@ class RecolourWidget(CubeDock):
         self.ood_label.setStyleSheet("color: #d08000;" if ood is not None and ood.warn else "")
         amb = getattr(result, "ambiguity", None)
         self.ambiguity_label.setText("" if amb is None else amb.message())
+        for label in (self.ood_label, self.ambiguity_label):  # no blank rows before a run
+            label.setVisible(bool(label.text()))
         cube_layer = self.cube_combo.current_layer()
         outlined = (
             amb is not None
@@ -267,6 +270,19 @@ class RecolourWidget(CubeDock):
             f"Device used: {result.device}" if result is not None else "Device used: \u2014"
         )
         self._follow_opacity()
+        if result is not None:  # once the body is laid out with them
+            QTimer.singleShot(0, self._scroll_to_notes)
+
+    def _scroll_to_notes(self) -> None:
+        """Scroll the body to the result's notes (is the scan like the training data, where the
+        lines do not fix the colour): in a docked tab they end below the fold, under the form."""
+        try:
+            # the notes' heights and the scroll range follow layout requests still queued
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            self.scroll.ensureWidgetVisible(self.outline_box, 0, 0)
+            self.scroll.ensureWidgetVisible(self.ood_label, 0, 0)
+        except RuntimeError:  # the dock was deleted meanwhile
+            pass
 
     def _place(self, *_) -> None:
         layer, src = self.result_layer, self.current_layer()

@@ -344,7 +344,9 @@ class SpectrumWidget(CubeDock):
             self.redraw()
 
     def show_pixel(self, row: int, col: int) -> bool:
-        """Plot the spectrum of pixel (row, col) of the selected cube; False outside it."""
+        """Plot the spectrum of pixel (row, col) of the selected cube; False outside it. A scan of
+        one pixel (a .mca, .msa or .spx spot) gets no pixel curve: it would be the mean curve
+        again, drawn over it (the legend says the mean is that pixel)."""
         from ..analysis.spectra import pixel_spectrum
 
         layer = self.cube_combo.current_layer()
@@ -352,7 +354,10 @@ class SpectrumWidget(CubeDock):
             return False
         if self._last_pixel == (row, col):
             return True
-        spec = pixel_spectrum(layer_cube(layer), row, col)
+        cube = layer_cube(layer)
+        if _one_pixel(cube):
+            return (row, col) == (0, 0)
+        spec = pixel_spectrum(cube, row, col)
         if spec is None:
             return False
         self._last_pixel = (row, col)
@@ -411,14 +416,10 @@ class SpectrumWidget(CubeDock):
         from ._spectrum_plot import Curve, PlotSpec
 
         c = self._colors
+        mean = "spectrum (the scan's only pixel)" if _one_pixel(self.current_cube()) else None
         default = {
-            MEAN_CURVE: ("#e0e0e0" if c["dark"] else "#202020", 1.4, "mean of the scan"),
-            PIXEL_CURVE: (
-                "#f0a030",
-                0.9,
-                "pixel "
-                + (f"({self._last_pixel[1]}, {self._last_pixel[0]})" if self._last_pixel else ""),
-            ),
+            MEAN_CURVE: ("#e0e0e0" if c["dark"] else "#202020", 1.4, mean or "mean of the scan"),
+            PIXEL_CURVE: ("#f0a030", 0.9, pixel_label(self._last_pixel)),
             REGION_CURVE: ("#40c0f0", 1.2, "region"),
         }
         curves = []
@@ -471,6 +472,16 @@ class SpectrumWidget(CubeDock):
                 self.export_csv(path)
             except (OSError, ValueError) as exc:
                 self.job.refused(report_error(exc, "Export"))
+
+
+def pixel_label(pixel) -> str:
+    """The pixel curve's legend: row and column named, y before x as in napari's status bar
+    ("[y x]"); "(x, y)" read as the other pixel beside napari's coordinates."""
+    return "pixel" if pixel is None else f"pixel y={pixel[0]}, x={pixel[1]}"
+
+
+def _one_pixel(cube) -> bool:
+    return cube is not None and cube.shape[0] * cube.shape[1] == 1
 
 
 def export_order(curves: dict) -> list:
