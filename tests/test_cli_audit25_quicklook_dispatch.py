@@ -204,7 +204,9 @@ def test_a_signal_ends_the_command_wherever_it_lands(where, sig, code, word, tmp
     (tmp_path / "fakecmd.py").write_text(FAKE_COMMAND.format(sig=sig, where=where))
     driver = textwrap.dedent(
         """
-        import sys
+        import signal, sys
+        # as from a terminal: a shell's background job (`pytest ... &`) starts with SIGINT ignored
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from xrf_napari.cli._dispatch import dispatch
         sys.argv = ["xrf-napari", "fake"]
         raise SystemExit(dispatch("xrf-napari", "test", {"fake": ("fakecmd", "a fake")}))
