@@ -8,7 +8,6 @@ The scripts are taken from the checkout whose xrf_napari is imported (its benchm
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -18,11 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _bench_scripts import BENCH, load_script
 
-import xrf_napari
-
-_HERE = Path(xrf_napari.__file__).resolve().parents[2] / "benchmarks"
-BENCH = _HERE if _HERE.is_dir() else Path(__file__).resolve().parents[1] / "benchmarks"
 SCRIPTS = sorted(p for p in BENCH.glob("*.py") if not p.name.startswith("_"))
 #: The real M6 header's fields (the file itself is CC BY-NC-ND and not in the repository).
 M6_HEADER = (
@@ -35,21 +31,6 @@ def _env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
     env.update(extra)
     return env
-
-
-def _load(name: str):
-    """A benchmark script as a module (its main does not run). sys.path is restored whole: a
-    script that puts its checkout's src/ first (fuzz_readers) changed how napari's plugins were
-    found by later tests (test_writer27 saw another default writer)."""
-    saved = list(sys.path)
-    sys.path.insert(0, str(BENCH))
-    try:
-        spec = importlib.util.spec_from_file_location(f"_bench28_{name}", BENCH / f"{name}.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        return mod
-    finally:
-        sys.path[:] = saved
 
 
 # -- 1. the OpenMP policy -----------------------------------------------------------------------
@@ -166,7 +147,7 @@ def test_the_rss_column_is_the_tasks_growth(parent_peak):
 
 def test_a_fuzz_case_reports_its_peak_above_the_fork(tmp_path, parent_peak):
     """A forked case starts with this process's resident pages: they are not its peak."""
-    fuzz = _load("fuzz_readers")
+    fuzz = load_script("fuzz_readers")
     np.save(tmp_path / "s.npy", np.ones((4, 5, 64), np.uint16))
     res = fuzz.fork_case(tmp_path / "s.npy", 120.0, 2**46)
     assert res[0] == "readable", res
@@ -193,7 +174,7 @@ def test_bench_gui_cli_side_checks_the_scan_as_the_command_does(tmp_path, monkey
         return real(*a, **k)
 
     monkeypatch.setattr(ood, "check_scan", counted)
-    times = _load("bench_gui").cli_times(path, "cpu", 2)
+    times = load_script("bench_gui").cli_times(path, "cpu", 2)
     assert set(times) == {"mean spectrum", "embed + cluster", "recolour"}
     assert len(calls) == 2, f"check_scan ran {len(calls)} time(s): embed and recolour each once"
 
@@ -252,7 +233,7 @@ def test_bench_maps_refuses_wrong_element_maps(monkeypatch, capsys):
         maps, "element_maps", lambda *a, **k: {s: 0 * v for s, v in real(*a, **k).items()}
     )
     monkeypatch.setattr(sys, "argv", ["bench_maps.py", "--size", "32", "--elements", "4"])
-    bench = _load("bench_maps")
+    bench = load_script("bench_maps")
     assert bench.main() == 1
     out = capsys.readouterr().out
     assert "FAILED" in out and "speed-up" not in out.replace("no speed-up", ""), out
@@ -260,14 +241,14 @@ def test_bench_maps_refuses_wrong_element_maps(monkeypatch, capsys):
 
 def test_bench_maps_accepts_right_element_maps(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["bench_maps.py", "--size", "32", "--elements", "4"])
-    assert _load("bench_maps").main() == 0
+    assert load_script("bench_maps").main() == 0
     out = capsys.readouterr().out
     assert "results checked" in out and "FAILED" not in out, out
 
 
 # -- 5. case (a) without the real header --------------------------------------------------------
 def test_bench_scale_skips_case_a_without_the_real_header(tmp_path, monkeypatch, capsys):
-    bench = _load("bench_scale")
+    bench = load_script("bench_scale")
     monkeypatch.setattr(bench, "REAL_HEADER", tmp_path / "absent" / "header.rpl")
     assert bench.main(["--small", "--which", "a", "--workdir", str(tmp_path / "w")]) == 0
     out = capsys.readouterr().out

@@ -3,18 +3,11 @@ check compared the MiB figure with 500 and so passed peaks up to 524 MB (benchma
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
-import xrf_napari
-
-_HERE = Path(xrf_napari.__file__).resolve().parents[2] / "benchmarks"
-BENCH = _HERE if _HERE.is_dir() else Path(__file__).resolve().parents[1] / "benchmarks"
+from _bench_scripts import BENCH, load_script
 
 
 def test_a_memory_target_in_mb_is_compared_in_the_same_unit():
-    target = _load("_measure").memory_target
+    target = load_script("_measure").memory_target
     assert target(476.0, 500).endswith(": met")  # 499.1 MB
     assert target(480.0, 500).endswith("NOT met")  # 503.3 MB: passed as "< 500" before
     assert "(476.8 MiB)" in target(480.0, 500)
@@ -28,23 +21,11 @@ def test_the_scripts_use_it_for_their_memory_targets():
         assert "< 500 MiB" not in text and "MiB: {'met'" not in text, name
 
 
-def _load(name: str):
-    saved = list(sys.path)
-    sys.path.insert(0, str(BENCH))
-    try:
-        spec = importlib.util.spec_from_file_location(f"_bench29_{name}", BENCH / f"{name}.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        return mod
-    finally:
-        sys.path[:] = saved
-
-
 def test_bench_recolour_refuses_a_wrong_picture():
     """bench_recolour timed a recolouring without looking at it (benchmarks audit 28)."""
     import numpy as np
 
-    b = _load("bench_recolour")
+    b = load_script("bench_recolour")
     rng = np.random.default_rng(0)
     rgb = rng.random((b.H, b.W, 3))
     png = np.round(rgb * 255)
@@ -53,4 +34,4 @@ def test_bench_recolour_refuses_a_wrong_picture():
     assert "outside" in b._check_rgb(rgb * 2, png)
     assert "shape" in b._check_rgb(rgb[:-1], png[:-1])
     assert "PNG" in b._check_rgb(rgb, png[::-1])
-    assert b.H == _load("bench_embed").H and _load("bench_embed").MIN_ARI > 0.1
+    assert b.H == load_script("bench_embed").H and load_script("bench_embed").MIN_ARI > 0.1
