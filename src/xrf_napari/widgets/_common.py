@@ -12,7 +12,7 @@ import types
 import weakref
 from collections.abc import Callable
 
-from qtpy.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from qtpy.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer, Signal
 from qtpy.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -358,13 +358,34 @@ class CubeDock(QWidget):
         else:
             self._survey_when_idle = True  # our panel is busy: survey when it is free
 
-    def pin_below(self, *widgets) -> None:
-        """Keep `widgets` (the Run row, Save) under the scrolling body, always in view: notes
-        that come with a result (Recolour's) pushed them below the fold of a docked tab at
-        1920 x 1080, with Run cut in half, and only scrolling found them."""
-        for widget in widgets:
-            self.footer_layout.addWidget(widget)
+    def pin_below(self, *items) -> None:
+        """Keep `items` (widgets or layouts: the Run row, Save) under the scrolling body, always
+        in view: in a docked tab at 1920 x 1080 the body is about 400 px tall, and the form above
+        them, or notes that come with a result (Recolour's, Embed's), pushed them below the fold,
+        where only scrolling found them."""
+        for item in items:
+            if isinstance(item, QLayout):
+                self.footer_layout.addLayout(item)
+            else:
+                self.footer_layout.addWidget(item)
         self.footer.show()
+
+    def scroll_into_view(self, *widgets) -> None:
+        """Once the body is laid out with what was just set, scroll it so that `widgets` (a
+        result's notes, its table) are in view, the first named winning where not all fit: with
+        the buttons pinned below, a result's notes sit under the form, below the fold."""
+
+        def scroll():
+            try:
+                # the labels' heights and the scroll range follow layout requests still queued
+                QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+                for widget in reversed(widgets):
+                    if widget.isVisibleTo(self.body):
+                        self.scroll.ensureWidgetVisible(widget, 0, 0)
+            except RuntimeError:  # the dock was deleted meanwhile
+                pass
+
+        QTimer.singleShot(0, scroll)
 
     # -- placement ---------------------------------------------------------------------------------
     def sizeHint(self) -> QSize:

@@ -116,11 +116,15 @@ class EmbedClusterWidget(CubeDock):
         lay = self.body_layout
         lay.addLayout(grid)
         lay.addWidget(self.pool_check)
-        lay.addWidget(self.job)
         lay.addWidget(self.summary)
         lay.addWidget(self.ood_label)
-        lay.addWidget(self.save_button)
         lay.addStretch(1)
+        # Run and Save stay in view below the body: in the docked tab at 1920 x 1080 a run's
+        # summary and notes (low counts pooled, a scan unlike the training data) pushed Save
+        # below the fold
+        self.pin_below(self.job, self.save_button)
+        for label in (self.summary, self.ood_label):  # no blank rows before a run
+            label.hide()
 
         self.save_button.clicked.connect(self._save_clicked)
         self.follow_cube()
@@ -194,6 +198,8 @@ class EmbedClusterWidget(CubeDock):
         yield
         self.job.status.setText("Done.")
         self._send_spectra(cube, spectra, self.labels_layer)
+        if cube is self.current_cube():  # the summary and notes are under the form
+            self.scroll_into_view(self.summary, self.ood_label)
         return (source, cube.energy, result, spectra, counts, device, note, False, ood, why_one)
 
     def show_result(self, result) -> None:
@@ -205,6 +211,8 @@ class EmbedClusterWidget(CubeDock):
             "" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message()
         )
         self.ood_label.setStyleSheet("color: #d08000;" if ood is not None and ood.warn else "")
+        self.ood_label.setVisible(bool(self.ood_label.text()))
+        self.summary.setVisible(result is not None)
         if result is None:
             self.summary.setText("")
             return

@@ -113,14 +113,14 @@ class ElementMapsWidget(CubeDock):
         lay.addLayout(grid)
         lay.addLayout(sug)
         lay.addWidget(self.table, 1)
-        lay.addWidget(self.job)
         lay.addWidget(self.notes_label)
         lay.addWidget(QLabel("Composite of three maps"))
         lay.addLayout(rgb)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.rgb_button)
-        buttons.addWidget(self.save_button)
-        lay.addLayout(buttons)
+        lay.addWidget(self.rgb_button)
+        # Make maps and Save stay in view below the body: in the docked tab at 1920 x 1080 the
+        # element table (six rows at least) put Save below the fold, and its run row at the edge
+        self.pin_below(self.job, self.save_button)
+        self.notes_label.hide()  # no blank row before a run
 
         self.suggest_button.clicked.connect(self.select_suggested)
         self.rgb_button.clicked.connect(self._rgb_clicked)
@@ -264,6 +264,8 @@ class ElementMapsWidget(CubeDock):
             if plan.note:
                 notes.append(f"{plan.symbol}: {plan.note}")
         self.job.status.setText(f"{len(plans)} map(s) added (net line counts per pixel).")
+        if notes and cube is self.current_cube():  # under the table, below the fold
+            self.scroll_into_view(self.notes_label)
         return layers, "\n".join(notes), plans
 
     def show_result(self, result) -> None:
@@ -272,6 +274,7 @@ class ElementMapsWidget(CubeDock):
         self.map_layers = dict(layers)
         self.map_plans = list(plans)
         self.notes_label.setText(notes)
+        self.notes_label.setVisible(bool(notes))
         self.save_button.setEnabled(bool(layers))
         self._refresh_rgb_choices(list(self.live_maps()))
 

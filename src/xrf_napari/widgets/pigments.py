@@ -295,13 +295,15 @@ class PigmentsWidget(CubeDock):
         lay.addLayout(grid)
         lay.addWidget(self.regions_button)
         lay.addWidget(self.use_uvit)
-        lay.addWidget(self.job)
         lay.addWidget(self.info)
         lay.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.suggested_button)
         buttons.addWidget(self.export_button)
-        lay.addLayout(buttons)
+        # Find pigments and Export stay in view below the body (the table scrolls in it): in the
+        # docked tab at 1920 x 1080 the form put the table and Export below the fold
+        self.pin_below(self.job, buttons)
+        self.info.hide()  # no blank row before a fit
 
         self.regions_button.clicked.connect(self.find_regions)
         self.job.finished.connect(lambda: self.regions_button.setEnabled(True))
@@ -561,6 +563,8 @@ class PigmentsWidget(CubeDock):
         if before is not None and self._recolour_layer(before) is not None:
             result.recolour_name = before.recolour_name  # a new fit repaints the scan's layer
         self._paint(result)  # each region in its top candidate's colour
+        if layer_cube(cube_layer) is self.current_cube():  # the table is under the form
+            self.scroll_into_view(self.info, self.table)
         return result  # kept for its scan, and shown while that scan is selected
 
     def show_result(self, result) -> None:
@@ -573,6 +577,7 @@ class PigmentsWidget(CubeDock):
         self.suggested_button.setEnabled(
             result is not None and any(r.suggested for r in result.report.regions)
         )
+        self.info.setVisible(result is not None)
         if result is None:
             self.info.setText("")
             return

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from qtpy.QtCore import QCoreApplication, QEvent, Qt, QTimer
+from qtpy.QtCore import Qt
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -270,19 +270,9 @@ class RecolourWidget(CubeDock):
             f"Device used: {result.device}" if result is not None else "Device used: \u2014"
         )
         self._follow_opacity()
-        if result is not None:  # once the body is laid out with them
-            QTimer.singleShot(0, self._scroll_to_notes)
-
-    def _scroll_to_notes(self) -> None:
-        """Scroll the body to the result's notes (is the scan like the training data, where the
-        lines do not fix the colour): in a docked tab they end below the fold, under the form."""
-        try:
-            # the notes' heights and the scroll range follow layout requests still queued
-            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-            self.scroll.ensureWidgetVisible(self.outline_box, 0, 0)
-            self.scroll.ensureWidgetVisible(self.ood_label, 0, 0)
-        except RuntimeError:  # the dock was deleted meanwhile
-            pass
+        if result is not None:  # its notes (is the scan like the training data, where the
+            # lines do not fix the colour) end below the fold of a docked tab, under the form
+            self.scroll_into_view(self.ood_label, self.outline_box)
 
     def _place(self, *_) -> None:
         layer, src = self.result_layer, self.current_layer()
