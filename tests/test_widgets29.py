@@ -6,6 +6,7 @@ its reason on the dock that ran it."""
 from types import SimpleNamespace
 
 import numpy as np
+from _dock_layout import five_docks, front, hidden_part, settle
 from _napari_helpers import (
     open_cube,
     painted_counts,
@@ -13,33 +14,6 @@ from _napari_helpers import (
     wait_idle,
     write_painted_cube,
 )
-from qtpy.QtCore import QPoint, QRect
-from qtpy.QtWidgets import QApplication
-
-DOCKS = ("Spectrum", "Elemental maps", "Embed & cluster", "Recolour", "Pigments")
-SCREEN = (1920, 1080)
-
-
-def _settle(n=5):
-    for _ in range(n):
-        QApplication.processEvents()
-
-
-def _hidden_part(widget, top) -> str:
-    """'' when `widget` is shown whole inside `top`, else which ancestor clips it (the scroll
-    area's viewport: it is below the fold) and by how much."""
-    rect = QRect(widget.mapTo(top, QPoint(0, 0)), widget.size())
-    parent = widget.parentWidget()
-    while parent is not None:
-        shown = (
-            top.rect() if parent is top else QRect(parent.mapTo(top, QPoint(0, 0)), parent.size())
-        )
-        if not shown.contains(rect):
-            return f"{type(parent).__name__} {shown.getCoords()} clips {rect.getCoords()}"
-        if parent is top:
-            return ""
-        parent = parent.parentWidget()
-    return "not inside the dock"
 
 
 def test_recolour_run_and_save_stay_in_view_after_a_run_at_1080p(
@@ -49,23 +23,12 @@ def test_recolour_run_and_save_stay_in_view_after_a_run_at_1080p(
     adds (unlike the training data; where the lines do not fix the colour: eight lines) pushed
     Run half below the fold of the docked tab and Save wholly (audit 27, crop_recolour_bottom)."""
     viewer = make_napari_viewer(show=True)
-    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
-    window = viewer.window._qt_window
-    window.resize(*SCREEN)
-    _settle(1)
-    docks = {}
-    for name in DOCKS:
-        docks[name] = viewer.window.add_plugin_dock_widget("xrf-napari", name)
-        _settle()
-    for _, widget in docks.values():
-        wait_idle(qtbot, widget.job)
+    docks = five_docks(viewer, write_painted_cube(tmp_path / "painted.h5"), qtbot)
     dock, recolour = docks["Recolour"]
-    dock.raise_()
-    _settle()
-    assert window.height() <= SCREEN[1] and dock.height() < 500  # docked, sharing the column
+    front(dock)
     buttons = (recolour.job.run_button, recolour.save_button)
     for button in buttons:
-        assert _hidden_part(button, dock) == "", ("before a run", button.text())
+        assert hidden_part(button, dock) == "", ("before a run", button.text())
     dve, uvit = tiny_weights(tmp_path)
     recolour.weights_edit.setText(str(uvit))
     recolour.embedder_edit.setText(str(dve))
@@ -73,15 +36,15 @@ def test_recolour_run_and_save_stay_in_view_after_a_run_at_1080p(
     assert recolour.run() is not None
     wait_idle(qtbot, recolour.job, 60000)
     assert recolour.job.last_error is None, recolour.job.last_error
-    _settle()
+    settle()
     notes = (recolour.ood_label, recolour.ambiguity_label)
     line = recolour.ambiguity_label.fontMetrics().lineSpacing()
     assert sum(n.height() for n in notes) >= 5 * line  # the notes that pushed them down
     for button in buttons:
-        assert _hidden_part(button, dock) == "", ("after a run", button.text())
+        assert hidden_part(button, dock) == "", ("after a run", button.text())
     assert recolour.save_button.isEnabled()
     for note in notes:  # and the notes themselves are in view, not under the fold
-        assert _hidden_part(note, dock) == "", note.text()[:40]
+        assert hidden_part(note, dock) == "", note.text()[:40]
 
 
 def _write_msa(path, counts, gain_kev=0.02):
@@ -161,7 +124,7 @@ def test_a_failed_survey_keeps_its_reason_on_the_dock_that_ran_it(
     spec = SpectrumWidget(viewer)  # runs the survey
     maps = ElementMapsWidget(viewer)  # waits on it
     wait_idle(qtbot, spec.job, 5000)
-    _settle()
+    settle()
     said = f"Failed: {path}: reading the cube: RuntimeError: DefaultCPUAllocator"
     assert spec.job.status.text().startswith(said), spec.job.status.text()
     assert "survey stopped or failed" in maps.job.status.text()

@@ -7,95 +7,39 @@ a run scrolls the body to what it added (the notes, the table)."""
 
 import numpy as np
 import pytest
+from _dock_layout import assert_in_view, five_docks, front, hidden_part, settle
 from _napari_helpers import (
-    open_cube,
     painted_counts,
     tiny_weights,
     wait_idle,
     write_painted_cube,
 )
 from _spectra import CANONICAL_CAL
-from qtpy.QtCore import QPoint, QRect
-from qtpy.QtWidgets import QApplication
-
-DOCKS = ("Spectrum", "Elemental maps", "Embed & cluster", "Recolour", "Pigments")
-SCREEN = (1920, 1080)
-
-
-def _settle(n=5):
-    for _ in range(n):
-        QApplication.processEvents()
-
-
-def _hidden_part(widget, top) -> str:
-    """'' when `widget` is shown whole inside `top`, else which ancestor clips it (the scroll
-    area's viewport: it is below the fold) and by how much."""
-    rect = QRect(widget.mapTo(top, QPoint(0, 0)), widget.size())
-    parent = widget.parentWidget()
-    while parent is not None:
-        shown = (
-            top.rect() if parent is top else QRect(parent.mapTo(top, QPoint(0, 0)), parent.size())
-        )
-        if not shown.contains(rect):
-            return f"{type(parent).__name__} {shown.getCoords()} clips {rect.getCoords()}"
-        if parent is top:
-            return ""
-        parent = parent.parentWidget()
-    return "not inside the dock"
-
-
-def _five_docks(viewer, path, qtbot) -> dict:
-    """{name: (QDockWidget, widget)}: the five docks as the Plugins menu opens them, napari's
-    window at 1920 x 1080 (Spectrum above, the other four as tabs of one place below it)."""
-    open_cube(viewer, path)
-    window = viewer.window._qt_window
-    window.resize(*SCREEN)
-    _settle(1)
-    docks = {}
-    for name in DOCKS:
-        docks[name] = viewer.window.add_plugin_dock_widget("xrf-napari", name)
-        _settle()
-    for _, widget in docks.values():
-        wait_idle(qtbot, widget.job)
-    assert window.height() <= SCREEN[1]
-    return docks
-
-
-def _front(dock):
-    dock.raise_()
-    _settle()
-    assert dock.height() < 500  # docked, sharing the column with Spectrum (not floating)
-
-
-def _assert_in_view(dock, widgets, when):
-    for w in widgets:
-        text = w.text() if hasattr(w, "text") else type(w).__name__
-        assert w.isVisible() and _hidden_part(w, dock) == "", (when, text, _hidden_part(w, dock))
 
 
 def test_maps_run_row_and_save_in_view_at_1080p(make_napari_viewer, tmp_path, qtbot):
     """Save maps... was below the fold of the docked tab before any run (501-527 px in a view
     ending at 429 px), under the element table that keeps six rows in view."""
     viewer = make_napari_viewer(show=True)
-    docks = _five_docks(viewer, write_painted_cube(tmp_path / "painted.h5"), qtbot)
+    docks = five_docks(viewer, write_painted_cube(tmp_path / "painted.h5"), qtbot)
     dock, maps = docks["Elemental maps"]
-    _front(dock)
+    front(dock)
     panel = maps.job
     buttons = (panel.run_button, panel.cancel_button, panel.status, maps.save_button)
-    _assert_in_view(dock, buttons, "before a run")
+    assert_in_view(dock, buttons, "before a run")
     row = maps.table.verticalHeader().defaultSectionSize()
     assert maps.table.height() >= 6 * row  # the table still shows six elements
     maps.set_checked_elements(["Pb", "Hg", "Fe", "Cu", "Ca", "S"])
     assert maps.run() is not None
-    _assert_in_view(dock, (panel.cancel_button, panel.progress), "while it runs")
+    assert_in_view(dock, (panel.cancel_button, panel.progress), "while it runs")
     wait_idle(qtbot, panel, 60000)
     assert panel.last_error is None, panel.last_error
-    _settle()
+    settle()
     assert maps.save_button.isEnabled()
-    _assert_in_view(dock, buttons, "after a run")
+    assert_in_view(dock, buttons, "after a run")
     assert maps.notes_label.text()  # S fitted beside Hg and Pb M: scrolled into view
-    qtbot.waitUntil(lambda: _hidden_part(maps.notes_label, dock) == "", timeout=2000)
-    _assert_in_view(dock, (maps.notes_label,), "after a run")
+    qtbot.waitUntil(lambda: hidden_part(maps.notes_label, dock) == "", timeout=2000)
+    assert_in_view(dock, (maps.notes_label,), "after a run")
 
 
 def test_pigments_action_row_in_view_and_the_table_after_a_fit(make_napari_viewer, tmp_path, qtbot):
@@ -103,24 +47,24 @@ def test_pigments_action_row_in_view_and_the_table_after_a_fit(make_napari_viewe
     at 429 px); the table may scroll in the body, and a fit brings it into view."""
     pytest.importorskip("xraylib")
     viewer = make_napari_viewer(show=True)
-    docks = _five_docks(viewer, write_painted_cube(tmp_path / "painted.h5"), qtbot)
+    docks = five_docks(viewer, write_painted_cube(tmp_path / "painted.h5"), qtbot)
     dock, pig = docks["Pigments"]
     viewer.add_labels(painted_counts()[1], name="regions")
-    _front(dock)
+    front(dock)
     panel = pig.job
     buttons = (panel.run_button, panel.status, pig.suggested_button, pig.export_button)
-    _assert_in_view(dock, buttons, "before a fit")
+    assert_in_view(dock, buttons, "before a fit")
     pig.labels_combo.set_layer(viewer.layers["regions"])
     pig.device.setCurrentText("cpu")
     assert pig.run() is not None
     wait_idle(qtbot, panel, 300000)
     assert panel.last_error is None, panel.last_error
-    _settle()
+    settle()
     assert pig.table.rowCount() == 4 and pig.export_button.isEnabled()
-    _assert_in_view(dock, buttons, "after a fit")
+    assert_in_view(dock, buttons, "after a fit")
     # the fit's line and the table are scrolled into view above the pinned row
-    qtbot.waitUntil(lambda: _hidden_part(pig.table, dock) == "", timeout=2000)
-    _assert_in_view(dock, (pig.info, pig.table), "after a fit")
+    qtbot.waitUntil(lambda: hidden_part(pig.table, dock) == "", timeout=2000)
+    assert_in_view(dock, (pig.info, pig.table), "after a fit")
 
 
 def test_embed_run_and_save_in_view_after_a_run_with_notes(make_napari_viewer, tmp_path, qtbot):
@@ -134,24 +78,24 @@ def test_embed_run_and_save_in_view_after_a_run_with_notes(make_napari_viewer, t
     profile = {"anode": "Mo", "fwhm_mn_ev": 250.0}  # neither is in the training data
     write_cube(path, counts, CANONICAL_CAL, metadata={"name": "faint", "profile": profile})
     viewer = make_napari_viewer(show=True)
-    docks = _five_docks(viewer, path, qtbot)
+    docks = five_docks(viewer, path, qtbot)
     dock, embed = docks["Embed & cluster"]
-    _front(dock)
+    front(dock)
     panel = embed.job
     buttons = (panel.run_button, panel.status, embed.save_button)
-    _assert_in_view(dock, buttons, "before a run")
+    assert_in_view(dock, buttons, "before a run")
     embed.weights_edit.setText(str(tiny_weights(tmp_path)[0]))
     embed.device.setCurrentText("cpu")
     embed.k_spin.setValue(12)
     assert embed.run() is not None
     wait_idle(qtbot, panel, 60000)
     assert panel.last_error is None, panel.last_error
-    _settle()
+    settle()
     notes = (embed.summary, embed.ood_label)
     assert "pooled" in embed.summary.text() and "tube anode Mo" in embed.ood_label.text()
     line = embed.summary.fontMetrics().lineSpacing()
     assert sum(n.height() for n in notes) >= 8 * line  # the notes that pushed Save down
     assert embed.save_button.isEnabled()
-    _assert_in_view(dock, buttons, "after a run")
-    qtbot.waitUntil(lambda: _hidden_part(embed.ood_label, dock) == "", timeout=2000)
-    _assert_in_view(dock, notes, "after a run")  # scrolled to them, not under the fold
+    assert_in_view(dock, buttons, "after a run")
+    qtbot.waitUntil(lambda: hidden_part(embed.ood_label, dock) == "", timeout=2000)
+    assert_in_view(dock, notes, "after a run")  # scrolled to them, not under the fold
