@@ -205,7 +205,7 @@ def main(argv=None) -> int:
     viewer.reset_view()
     shot(viewer, out, f"all_docks_{args.sample}")
 
-    # Widgets alone, for the guide (the whole scrollable body).
+    # Widgets alone, for the guide (the whole scrollable body and the strip pinned below it).
     from xrf_napari.fileutil import atomic_path
 
     for key, widget in widgets.items():
@@ -213,11 +213,29 @@ def main(argv=None) -> int:
         settle(0.2)
         path = out / f"screenshot_widget_{key}{tag}.png"
         with atomic_path(path) as tmp:
-            widget.body.grab().save(str(tmp))
+            _whole_dock(widget).save(str(tmp))
         _report(path)
     np.seterr(all="ignore")
     viewer.close()
     return 0
+
+
+def _whole_dock(widget):
+    """The dock's scrollable body, all of it, with the Run/Save strip pinned below it."""
+    from qtpy.QtGui import QPainter, QPixmap
+
+    parts = [widget.body.grab()]
+    if not widget.footer.isHidden():
+        parts.append(widget.footer.grab())
+    out = QPixmap(max(p.width() for p in parts), sum(p.height() for p in parts))
+    out.fill(widget.palette().window().color())
+    painter = QPainter(out)
+    y = 0
+    for part in parts:
+        painter.drawPixmap(0, y, part)
+        y += part.height()
+    painter.end()
+    return out
 
 
 if __name__ == "__main__":
