@@ -212,9 +212,16 @@ class DetectorResponse:
 
 def pileup(spectrum_fine: np.ndarray, fraction: float) -> np.ndarray:
     """Move a fraction of events into sum peaks
-    (self-convolution of the spectrum on the fine grid)."""
+    (self-convolution of the spectrum on the fine grid).
+
+    A batch (..., N_FINE) is piled up row by row: each row is its own measurement, and a
+    self-convolution of the batch's sum would mix them (it used to fail to broadcast)."""
     if fraction <= 0:
         return spectrum_fine
+    spectrum_fine = np.asarray(spectrum_fine)
+    if spectrum_fine.ndim > 1:
+        rows = spectrum_fine.reshape(-1, spectrum_fine.shape[-1])
+        return np.stack([pileup(r, fraction) for r in rows]).reshape(spectrum_fine.shape)
     from scipy.signal import fftconvolve
 
     from .xsec import FINE_E_MIN

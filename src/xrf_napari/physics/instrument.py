@@ -77,6 +77,22 @@ class InstrumentProfile:
             raise ValueError("an instrument needs >= 16 channels and a positive gain")
         if self.counts_per_pixel <= 0:
             raise ValueError("counts_per_pixel must be positive")
+        # a negative window or path amplifies low energies; Si of thickness <= 0 detects nothing
+        # (si_um=-450 gave an efficiency of -inf); a cut-off <= 0 makes the lens pass nothing
+        for name, value, strict, what in (
+            ("tube_be_um", self.tube_be_um, False, "tube Be window thickness (um)"),
+            ("det_be_um", self.det_be_um, False, "detector Be window thickness (um)"),
+            ("path_cm", self.path_cm, False, "sample-detector gas path (cm)"),
+            ("si_um", self.si_um, True, "detector Si thickness (um)"),
+            ("optic_cutoff_kev", self.optic_cutoff_kev, True, "polycapillary cut-off (keV)"),
+        ):
+            if value is None and name == "optic_cutoff_kev":
+                continue
+            if not (value > 0 if strict else value >= 0):  # NaN fails too
+                raise ValueError(
+                    f"instrument profile: {name} = {value!r} ({what}) must be "
+                    + ("positive" if strict else ">= 0")
+                )
 
     @property
     def fano_limit_ev(self) -> float:

@@ -60,7 +60,8 @@ class SpectrumModel:
 
     def detect(self, fine: np.ndarray) -> np.ndarray:
         """Expected counts per native channel for photons per fine bin
-        (efficiency, pile-up, response)."""
+        (efficiency, pile-up, response); fine is (N_FINE,) or a batch (n, N_FINE), each row
+        piled up on its own."""
         f = np.asarray(fine, dtype=np.float64)
         if self.profile.pileup > 0:
             f = pileup(f * self.eff, self.profile.pileup) / np.maximum(self.eff, 1e-12)
