@@ -1,7 +1,7 @@
 """Widget fixes of session 29 (GUI walk audit 27, item 10; lifecycle note 28): Recolour's Run and
-Save stay in view after a run at 1920 x 1080, a single spectrum is one curve with a legend that says
-so, the pixel legend names y and x as napari's status bar orders them, and a failed survey leaves
-its reason on the dock that ran it."""
+Save stay in view after a run at 1920 x 1080, a single spectrum is one curve with a legend that
+says so, and the pixel legend names y and x as napari's status bar orders them. (A failed survey
+leaves its reason on the dock that ran it: tests/test_widgets_lifecycle28.py.)"""
 
 from types import SimpleNamespace
 
@@ -102,29 +102,3 @@ def test_the_pixel_legend_names_y_and_x_in_napari_order(make_napari_viewer, qtbo
     status = widget.cube_combo.current_layer().get_status((10.0, 7.0))
     coords = status["coordinates"] if isinstance(status, dict) else status
     assert coords.startswith("[10, 7]"), coords
-
-
-def test_a_failed_survey_keeps_its_reason_on_the_dock_that_ran_it(
-    make_napari_viewer, qtbot, tmp_path, monkeypatch
-):
-    """_survey_failed put "Element survey stopped or failed..." over the surveying dock's own
-    "Failed: <file>: <stage>: <reason>" line; only the docks waiting on it get the generic line."""
-    import xrf_napari.widgets._common as common
-    from xrf_napari.widgets.maps import ElementMapsWidget
-    from xrf_napari.widgets.spectrum import SpectrumWidget
-
-    def bad_survey(cube):
-        yield 0, 1
-        raise RuntimeError("DefaultCPUAllocator: can't allocate memory")
-
-    monkeypatch.setattr(common, "_survey_job", bad_survey)
-    viewer = make_napari_viewer()
-    path = write_painted_cube(tmp_path / "painted.h5")
-    open_cube(viewer, path)
-    spec = SpectrumWidget(viewer)  # runs the survey
-    maps = ElementMapsWidget(viewer)  # waits on it
-    wait_idle(qtbot, spec.job, 5000)
-    settle()
-    said = f"Failed: {path}: reading the cube: RuntimeError: DefaultCPUAllocator"
-    assert spec.job.status.text().startswith(said), spec.job.status.text()
-    assert "survey stopped or failed" in maps.job.status.text()

@@ -116,6 +116,9 @@ def test_a_survey_runtime_error_frees_the_survey(make_napari_viewer, qtbot, tmp_
     said = f"{path}: reading the cube: RuntimeError: DefaultCPUAllocator: can't allocate memory"
     assert str(spec.job.last_error).startswith(said)
     assert len(seen) == 1 and seen[0].message.startswith(said)
+    # the dock that ran it keeps its reason (session 29: it was replaced by the generic line that
+    # only the docks waiting on the survey should get)
+    assert spec.job.status.text().startswith(f"Failed: {said}"), spec.job.status.text()
     assert "survey stopped or failed" in maps.job.status.text()
 
 
