@@ -46,6 +46,10 @@ PAINTING_ELEMENTS = (
     "Pb",
     "Bi",
 )
+#: Elements of the air whose lines show in every scan made in air or under a helium flush that
+#: leaves some (argon, about 1 % of air by mass): never a paint's, so never suggested nor named
+#: as one (Ar K-alpha 2.96 keV had been read as Ag L-alpha).
+AIR_ELEMENTS = ("Ar",)
 
 # family -> (shell, IUPAC transitions by xraylib constant name)
 _FAMILIES = {
@@ -162,13 +166,19 @@ def k_edge(symbol: str) -> float:
     return float(xraylib.EdgeEnergy(atomic_number(symbol), xraylib.K_SHELL))
 
 
+def k_lines_usable(symbol: str) -> bool:
+    """Whether an element's K lines are the ones to read it by (its K edge at most
+    MAX_K_EDGE_KEV); the maps and the element suggestions use its L lines otherwise."""
+    return k_edge(symbol) <= MAX_K_EDGE_KEV
+
+
 def main_line(symbol: str, e_min: float = 1.0, e_max: float = 26.0) -> Line | None:
     """The line a map of this element should use: K-alpha if inside [e_min, e_max] keV and its K
     edge is at most MAX_K_EDGE_KEV, else L-alpha, else M-alpha."""
     lines = {ln.family: ln for ln in element_lines(symbol)}
     for fam in ("Ka", "La", "Ma"):
         ln = lines.get(fam)
-        if fam == "Ka" and ln is not None and k_edge(symbol) > MAX_K_EDGE_KEV:
+        if fam == "Ka" and ln is not None and not k_lines_usable(symbol):
             continue
         if ln is not None and e_min <= ln.energy <= e_max:
             return ln

@@ -20,7 +20,7 @@ from ..detector import (
     detector_fwhm_kev,
     fwhm_from_metadata,
 )
-from ..elements import MAX_K_EDGE_KEV, PAINTING_ELEMENTS, Line, element_lines, k_edge
+from ..elements import AIR_ELEMENTS, PAINTING_ELEMENTS, Line, element_lines, k_lines_usable
 
 #: Minimum peak prominence, in Poisson standard deviations of the counts at the peak.
 N_SIGMA = 5.0
@@ -34,9 +34,6 @@ K_BETA_SLACK = 3.0
 #: its own, so it cannot confirm (S, Cl, P, Si, Al K-beta).
 RESOLVABLE_FWHM = 2.0
 
-#: Elements of the air whose lines show in every scan made in air (argon, about 1 % of it by mass):
-#: explained like the anode's lines, never suggested (they are not in PAINTING_ELEMENTS).
-AIR_ELEMENTS = ("Ar",)
 #: An element whose first line falls on an air line's peak (Ag L-alpha 2.98 on Ar K-alpha 2.96
 #: keV) needs its confirming line at least this share of that peak: above argon's own K-beta share
 #: (0.10, and Ar K-beta 3.19 keV sits on Ag L-beta 3.19), below L_BETA_RATIO; at most
@@ -162,7 +159,7 @@ def suggest_elements(
             ln1 = lines.get(first)
             if ln1 is None or not e_lo <= ln1.energy <= e_hi:
                 continue
-            if first == "Ka" and k_edge(sym) > MAX_K_EDGE_KEV:
+            if first == "Ka" and not k_lines_usable(sym):
                 # a 40-50 kV tube hardly excites these K lines (Ba's edge: 37.4 keV); judged by
                 # them, barium on a 40 keV axis was absent (blanc fixe read Ca, S, Sr): its L
                 # lines decide, as they are what its map uses (elements.main_line)

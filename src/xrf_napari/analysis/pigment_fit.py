@@ -50,6 +50,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..elements import AIR_ELEMENTS
 from ..physics.instrument import M6_OPTIC_CUTOFF_KEV, InstrumentProfile
 from ..physics.pigments import Pigment, load_pigments
 
@@ -982,9 +983,21 @@ MAIN_LINE_SHARE = 0.5
 #: (physics.detector), times this slack, reach the peak's counts: a Zn K-alpha the candidate
 #: lacks was read as "Co Ka 6.88 keV" through its escape.
 ESCAPE_SLACK = 3.0
-#: The air's element: argon's K lines (2.96, 3.19 keV) show in every scan made in air or under a
-#: helium flush that leaves some, and are never a paint's (Ar K-alpha had been named "Ag La").
-AIR_ELEMENTS = ("Ar",)
+
+
+@lru_cache(maxsize=8)
+def _escape_lines(anode: str) -> tuple[tuple, np.ndarray]:
+    """The Si escape peaks of every line, the anode's scatter lines too (ESCAPE_SLACK), with
+    their escape probabilities: the same for every candidate of every region of one tube."""
+    from ..elements import PAINTING_ELEMENTS, Line, all_lines
+    from ..physics.detector import SI_K_EDGE, SI_KA, escape_probability
+
+    escapes = tuple(
+        Line(ln.element, f"{ln.family} escape", ln.energy - SI_KA, ln.weight)
+        for ln in all_lines(PAINTING_ELEMENTS + (anode,), SI_K_EDGE, 27.0)
+        if ln.energy - SI_KA >= 1.0
+    )
+    return escapes, escape_probability([ln.energy + SI_KA for ln in escapes]) if escapes else []
 
 
 def _unexplained(
@@ -1015,8 +1028,8 @@ def _unexplained(
     from scipy.signal import find_peaks
 
     from ..detector import detector_fwhm_kev
-    from ..elements import PAINTING_ELEMENTS, Line, all_lines, element_lines
-    from ..physics.detector import SI_K_EDGE, SI_KA, escape_probability
+    from ..elements import PAINTING_ELEMENTS, all_lines, element_lines
+    from ..physics.detector import SI_KA
 
     z = gaussian_filter1d((y - model) * w, 1.0) * 2.0  # smoothing over ~3 bins shrinks noise ~2x
     left = gaussian_filter1d(y - model, 1.0)  # the residual in counts
@@ -1028,13 +1041,7 @@ def _unexplained(
     lines = [
         ln for ln in all_lines(PAINTING_ELEMENTS + air, 1.0, 27.0) if ln.element != profile.anode
     ]
-    # Si escapes of every line, the anode's scatter lines too (ESCAPE_SLACK)
-    escapes = [
-        Line(ln.element, f"{ln.family} escape", ln.energy - SI_KA, ln.weight)
-        for ln in all_lines(PAINTING_ELEMENTS + (profile.anode,), SI_K_EDGE, 27.0)
-        if ln.energy - SI_KA >= 1.0
-    ]
-    p_esc = escape_probability([ln.energy + SI_KA for ln in escapes]) if escapes else []
+    escapes, p_esc = _escape_lines(profile.anode)
     ys = gaussian_filter1d(np.asarray(y, dtype=float), 1.0)
 
     def tol(e: float) -> float:
