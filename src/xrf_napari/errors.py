@@ -64,14 +64,27 @@ def check_counts_sample(data, path, max_bytes: int = SAMPLE_BYTES, n_rows: int =
     peak = np.zeros(c, dtype=np.float64)
     for y in np.unique(np.linspace(0, h - 1, min(h, n_rows)).astype(int)):
         sample = np.asarray(data[int(y) : int(y) + 1, :cols, :])
-        check_values(sample, path, f"row {y}")
+        check_values(sample, path, f"row {y}", (int(y), 0))
         total += sample.sum(axis=(0, 1), dtype=np.float64)
         np.maximum(peak, sample.max(axis=(0, 1)), out=peak)
     return total, peak
 
 
-def check_values(block, path, where: str) -> None:
-    """Raise CubeReadError naming `where` if a block of counts holds NaN/inf, values beyond
+def _first_bad(bad: np.ndarray, origin: tuple[int, int]) -> str:
+    """'; first at y=.., x=.., channel ..' for the first True of `bad`, a (rows, x, channels)
+    block whose first row and channel are `origin`: a block is many rows, the user needs the
+    pixel. Only computed on the error path."""
+    if bad.ndim == 2:  # one row read as data[y]
+        bad = bad[None]
+    if bad.ndim != 3:
+        return ""
+    y, x, k = (int(i) for i in np.unravel_index(int(np.argmax(bad)), bad.shape))
+    return f"; first at y={origin[0] + y}, x={x}, channel {origin[1] + k}"
+
+
+def check_values(block, path, where: str, origin: tuple[int, int] = (0, 0)) -> None:
+    """Raise CubeReadError naming `where` and the first offending pixel if a (rows, x, channels)
+    block of counts, whose first row and channel are `origin`, holds NaN/inf, values beyond
     MAX_COUNT (floats) or negative values."""
     kind = block.dtype.kind
     if kind == "u" or block.size == 0:
@@ -80,21 +93,24 @@ def check_values(block, path, where: str) -> None:
     if kind == "f":  # NaN propagates through min and max, and an infinity is one of them
         high = block.max()
         if not (np.isfinite(low) and np.isfinite(high)):
+            first = _first_bad(~np.isfinite(block), origin)
             raise CubeReadError(
                 path,
-                f"counts contain NaN or infinite values ({where}); "
+                f"counts contain NaN or infinite values ({where}{first}); "
                 "counts must be finite and non-negative",
             )
         if float(high) > MAX_COUNT:  # float(): 2**53 cast to float16 overflows with a warning
+            first = _first_bad(block > MAX_COUNT, origin)
             raise CubeReadError(
                 path,
-                f"counts reach {high:.3g} ({where}), beyond any detector's (at most "
+                f"counts reach {high:.3g} ({where}{first}), beyond any detector's (at most "
                 f"{MAX_COUNT:.3g} per channel): a corrupt value, or not counts",
             )
     if low < 0:
+        first = _first_bad(block < 0, origin)
         raise CubeReadError(
             path,
-            f"counts contain negative values ({where}, minimum {low}); counts "
+            f"counts contain negative values ({where}{first}, minimum {low}); counts "
             "must be non-negative (wrong dtype or byte order in the header?)",
         )
 
@@ -115,5 +131,10 @@ def read_block(data, key: tuple, path, check: bool = True) -> np.ndarray:
             "the file may be corrupt or truncated",
         ) from exc
     if check:
-        check_values(block, path, where)
+        chans = key[2] if len(key) > 2 else slice(None)
+        origin = (
+            (rows.start or 0) if isinstance(rows, slice) else int(rows),
+            (chans.start or 0) if isinstance(chans, slice) else 0,
+        )
+        check_values(block, path, where, origin)
     return block
