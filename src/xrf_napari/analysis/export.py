@@ -177,12 +177,14 @@ def save_element_maps(
     """Element maps as 32-bit float TIFFs of net line counts per pixel (values, not a picture:
     Fiji, QGIS or PyMca read them as they are) and `<name>_maps.csv`, one row per map: its line,
     the peak and background windows that made it, and its total and maximum (`name` through
-    file_stem). Checked before anything is written (never over an input); the files replace
-    earlier ones all together (atomic_set): a full disk half-way left edited maps beside the
-    earlier table. `made_by` marks the files (a quicklook rerun removes only its own). Each TIFF
-    also carries its own record as JSON in ImageDescription (scan, line, windows, method, the
-    scan's `calibration` source, the code): a TIFF copied away from its CSV still says what it
-    holds."""
+    file_stem). The values are written as given: maps from analysis.maps keep their negative
+    pixels (noise around an absent line), so the total and a region's mean in Fiji are unbiased;
+    clipped at 0 they summed to thousands of counts for an element that is not there. Checked
+    before anything is written (never over an input); the files replace earlier ones all
+    together (atomic_set): a full disk half-way left edited maps beside the earlier table.
+    `made_by` marks the files (a quicklook rerun removes only its own). Each TIFF also carries
+    its own record as JSON in ImageDescription (scan, line, windows, method, the scan's
+    `calibration` source, the code): a TIFF copied away from its CSV still says what it holds."""
     from ..fileutil import check_output_folder
 
     plans = [p for p in plans if p.symbol in maps]
@@ -256,7 +258,8 @@ def _write_element_maps(
     with atomic_path(table) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
         f.write(
             f"# {made_by}: net line counts per pixel of {printable(name)}; one 32-bit float "
-            "TIFF per map\n"
+            "TIFF per map; values not clipped at 0 (negative pixels are noise around an absent "
+            "line), so totals and region means are unbiased\n"
         )
         writer = csv.writer(f)
         writer.writerow(
