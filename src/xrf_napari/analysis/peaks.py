@@ -2,8 +2,10 @@
 
 A peak alone is weak evidence (Pb L-alpha and As K-alpha coincide, S K-alpha sits on Pb M-alpha),
 so an element needs a second, resolvable line of the same shell wherever that line should be
-visible above the noise; an element seen through one line only is dropped when a confirmed element
-explains that peak better. Lines of the X-ray tube's anode are ignored (scatter, not the object),
+visible above the noise (a line hidden in a neighbour's stronger peak, Fe K-beta in Co K-alpha,
+counts as present when the spectrum there holds it, the first line must then be the element's
+own); an element seen through one line only is dropped when a confirmed element explains that
+peak better. Lines of the X-ray tube's anode are ignored (scatter, not the object),
 and so are those of argon in the air between the object and the detector (Ar K-alpha 2.96 keV on
 Ag L-alpha 2.98 keV): silver needs its own L-beta, or its K lines, to be suggested.
 """
@@ -40,6 +42,13 @@ RESOLVABLE_FWHM = 2.0
 #: K_BETA_SLACK * L_BETA_RATIO (a stronger peak there is another element's line, Cd L-alpha).
 AIR_CONFIRM_RATIO = 0.3
 
+#: A confirming line with no apex of its own may hide in a neighbour's peak (or on its flank)
+#: where the spectrum at its energy stands at least this share of its expected height above the
+#: lowest point within BLEND_FWHM (in FWHM) of it; the first line must then be the element's own,
+#: as for a K-beta under a too-strong line. Below 1 for the table's ratios and the channel grid.
+BLEND_SHARE = 0.5
+BLEND_FWHM = 2.0
+
 #: (first line, confirming line) per shell, in order of preference.
 _SHELL_PAIRS = (("Ka", "Kb"), ("La", "Lb"), ("Ma", None))
 
@@ -49,6 +58,20 @@ class Peak:
     energy: float  # keV, interpolated
     height: float  # counts at the peak channel
     prominence: float
+
+
+def _smoothed(e: np.ndarray, y: np.ndarray, fwhm_mn_ev: float) -> np.ndarray:
+    """The spectrum smoothed over about a third of the FWHM (single-channel Poisson spikes are
+    not peaks); unsmoothed where that is under 1.5 channels."""
+    gain = float(np.median(np.diff(e)))
+    if gain <= 0:
+        raise ValueError("energy axis must increase")
+    width_ch = max(1.0, float(detector_fwhm_kev(e.mean(), fwhm_mn_ev)) / gain / 3.0)
+    if width_ch > 1.5:
+        from scipy.ndimage import gaussian_filter1d
+
+        return gaussian_filter1d(y, width_ch / 2.3548)
+    return y
 
 
 def find_spectrum_peaks(
@@ -65,17 +88,7 @@ def find_spectrum_peaks(
         )
     if len(y) < 5 or not np.isfinite(y).all():
         return []
-    gain = float(np.median(np.diff(e)))
-    if gain <= 0:
-        raise ValueError("energy axis must increase")
-    # Smooth over about a third of the FWHM: single-channel Poisson spikes are not peaks.
-    width_ch = max(1.0, float(detector_fwhm_kev(e.mean(), fwhm_mn_ev)) / gain / 3.0)
-    if width_ch > 1.5:
-        from scipy.ndimage import gaussian_filter1d
-
-        ys = gaussian_filter1d(y, width_ch / 2.3548)
-    else:
-        ys = y
+    ys = _smoothed(e, y, fwhm_mn_ev)
     idx, props = find_peaks(ys, prominence=0)
     out = []
     for i, prom in zip(idx, props["prominences"]):
@@ -120,6 +133,7 @@ def suggest_elements(
     e_lo, e_hi = float(e[0]), float(e[-1])
     pe = np.array([p.energy for p in peaks])
     spec = np.asarray(spectrum, dtype=np.float64)
+    smooth = _smoothed(e, spec, fwhm_mn_ev)
     air_lines = [ln for s in AIR_ELEMENTS for ln in element_lines(s) if e_lo <= ln.energy <= e_hi]
 
     def fwhm(en):
@@ -134,6 +148,21 @@ def suggest_elements(
         """Would a line of this net height stand n_sigma above the counts at energy en?"""
         ch = int(np.clip(np.searchsorted(e, en), 0, len(e) - 1))
         return height > n_sigma * np.sqrt(max(spec[ch], 1.0))
+
+    def hidden(height: float, en: float) -> bool:
+        """Could a line of this net height hide at energy en (no apex of its own)? The spectrum
+        there stands at least BLEND_SHARE of it above its lowest point within BLEND_FWHM: a
+        neighbour's stronger peak or its flank holds it (Fe K-beta 7.06 keV on Co K-alpha 6.93,
+        Co K-beta on Ni K-alpha, K K-beta on Ca K-alpha, Sr K-beta on the Compton peak). The
+        lowest point is raised by one Poisson deviation: the minimum of noisy channels lies
+        below the continuum."""
+        near = np.abs(e - en) <= BLEND_FWHM * fwhm(en)
+        if near.sum() < 3:
+            return False
+        low = float(smooth[near].min())
+        return (
+            float(np.interp(en, e, smooth)) - low - np.sqrt(max(low, 1.0)) >= BLEND_SHARE * height
+        )
 
     air_peaks = {j for j in map(match, air_lines) if j is not None}
 
@@ -151,6 +180,7 @@ def suggest_elements(
     confirmed: dict[str, tuple[float, list[int]]] = {}
     single: dict[str, tuple[float, int, Line]] = {}
     half: dict[str, tuple[float, int, Line]] = {}  # K-alpha seen, K-beta under another's line
+    blended: set[str] = set()  # of those, the ones whose K-beta has no apex at all (hidden)
     for sym in elements:
         if anode and sym == anode:
             continue
@@ -191,6 +221,9 @@ def suggest_elements(
                     confirmed[sym] = (peaks[j1].prominence, [j1, j2])
                 elif not detectable(ratio * peaks[j1].prominence, ln2.energy):
                     single[sym] = (peaks[j1].prominence, j1, ln1)
+                elif hidden(ratio * peaks[j1].prominence, ln2.energy):
+                    half[sym] = (peaks[j1].prominence, j1, ln1)  # as under a too-strong line
+                    blended.add(sym)
                 # else: the confirming line should be visible and is not: reject
             else:
                 single[sym] = (peaks[j1].prominence, j1, ln1)
@@ -206,8 +239,17 @@ def suggest_elements(
     def closer_line(j: int, ln: Line) -> bool:
         return any(abs(pe[j] - o.energy) < abs(pe[j] - ln.energy) for o in confirmed_lines)
 
+    def near_line(j: int) -> bool:  # a strong line (not a K-beta or L-gamma) within tolerance
+        return any(
+            abs(pe[j] - o.energy) <= tolerance_fwhm * fwhm(o.energy)
+            for o in confirmed_lines
+            if o.family in ("Ka", "La", "Lb", "Ma")
+        )
+
     for sym, (prom, j, ln) in half.items():
-        if not closer_line(j, ln):
+        # a hidden confirming line proves less: no strong confirmed line may even be near the
+        # first (K K-alpha 3.31 keV on cadmium's L-beta 3.36, its K-beta hidden in Ca K-alpha)
+        if not closer_line(j, ln) and not (sym in blended and near_line(j)):
             confirmed[sym] = (prom, [j])
     for sym, (_prom, j, ln) in list(single.items()):
         if closer_line(j, ln):
