@@ -78,11 +78,13 @@ def iter_survey(cube, block_bytes: int | None = None):
     kw = {} if block_bytes is None else {"block_bytes": block_bytes}
     yield 0, h
     for sl, block in cube.iter_blocks(**kw):
-        rows = np.arange(sl.start, sl.stop) // t
-        for ty in np.unique(rows):
+        for ty in range(sl.start // t, (sl.stop - 1) // t + 1):
             # rows first (a block spans one or two tile rows), then columns on that one row:
-            # casting and reducing the whole block along its middle axis took 6x longer
-            line = block[rows == ty].sum(axis=0, dtype=np.float32)  # (W, C)
+            # casting and reducing the whole block along its middle axis took 6x longer. The
+            # tile row's rows are a slice of the block (a view: a boolean index copied them first,
+            # 10 % of the pass); same values in the same order, so the same float32 sums
+            a, b = max(sl.start, ty * t) - sl.start, min(sl.stop, (ty + 1) * t) - sl.start
+            line = block[a:b].sum(axis=0, dtype=np.float32)  # (W, C)
             tiles[ty] += np.add.reduceat(line, starts, axis=0)
         yield sl.stop, h
     mean = tiles.sum(axis=(0, 1), dtype=np.float64) / (h * w)
