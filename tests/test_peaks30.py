@@ -76,3 +76,37 @@ def test_a_k_beta_that_should_show_and_does_not_still_rejects():
     e, y, profile = paint([("Cadmium yellow", 1.0)], seed=0)
     got = suggest(e, y, profile)
     assert "Cd" in got and "K" not in got, got
+
+
+# --- finding 3: Si escape peaks are not elements ----------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, None])
+def test_zinc_white_escape_peak_is_not_cobalt(seed):
+    """Zn K-alpha's escape peak (8.63 - 1.74 = 6.89 keV) sits on Co K-alpha (6.93): zinc white
+    gave cobalt, a dating element, on chalk and on gypsum in helium."""
+    e, y, profile = paint([("Zinc white", 1.0)], seed=seed)
+    got = suggest(e, y, profile)
+    assert "Zn" in got and "Co" not in got, got
+    e, y, profile = paint([("Zinc white", 1.0)], ground="gypsum", seed=seed, atmosphere="helium")
+    got = suggest(e, y, profile)
+    assert "Zn" in got and "Co" not in got, got
+
+
+@pytest.mark.parametrize("seed", [0, 1, None])
+def test_chalk_escape_peak_is_not_sulfur(seed):
+    """Ca K-beta's escape peak (4.01 - 1.74 = 2.27 keV) on S K-alpha (2.31): a chalk ground (no
+    S in chalk, glue or oil) and titanium white on chalk gave sulfur."""
+    for pigment in ("Chalk", "Titanium white"):
+        e, y, profile = paint([(pigment, 1.0)], seed=seed)
+        got = suggest(e, y, profile)
+        assert "Ca" in got and "S" not in got, (pigment, got)
+
+
+@pytest.mark.parametrize(("pigment", "share"), [("Cobalt blue", 0.02), ("Smalt", 0.3)])
+def test_real_cobalt_beside_zinc_white_is_still_found(pigment, share):
+    """A cobalt pigment mixed into zinc white: its Co K-alpha is far above the Zn escape peak's
+    share (3 x 0.14 % of Zn K-alpha), so it stays cobalt."""
+    e, y, profile = paint([(pigment, share), ("Zinc white", 1.0 - share)], seed=0)
+    got = suggest(e, y, profile)
+    assert {"Zn", "Co"} <= set(got), got

@@ -7,7 +7,8 @@ counts as present when the spectrum there holds it, the first line must then be 
 own); an element seen through one line only is dropped when a confirmed element explains that
 peak better. Lines of the X-ray tube's anode are ignored (scatter, not the object),
 and so are those of argon in the air between the object and the detector (Ar K-alpha 2.96 keV on
-Ag L-alpha 2.98 keV): silver needs its own L-beta, or its K lines, to be suggested.
+Ag L-alpha 2.98 keV): silver needs its own L-beta, or its K lines, to be suggested. Nor are the
+detector's Si escape peaks (a strong line's energy less 1.740 keV: zinc white's at Co K-alpha).
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ AIR_CONFIRM_RATIO = 0.3
 #: as for a K-beta under a too-strong line. Below 1 for the table's ratios and the channel grid.
 BLEND_SHARE = 0.5
 BLEND_FWHM = 2.0
+
+#: A peak at E is the Si escape peak of the line at E + 1.740 keV where it is at most this many
+#: times that line's escape probability of its height (as analysis.pigment_fit.ESCAPE_SLACK):
+#: a real element's line there (Co K-alpha in smalt beside zinc white) stands far above it.
+ESCAPE_SLACK = 3.0
 
 #: (first line, confirming line) per shell, in order of preference.
 _SHELL_PAIRS = (("Ka", "Kb"), ("La", "Lb"), ("Ma", None))
@@ -104,6 +110,26 @@ def find_spectrum_peaks(
     return out
 
 
+def _escape_peaks(e, smooth, peaks: list[Peak], fwhm) -> set[int]:
+    """Indices of the peaks that are the Si escape peak (E - 1.740 keV) of a stronger line: no
+    more than ESCAPE_SLACK times its escape probability (physics.detector) of the net height of
+    the spectrum at E + 1.740 (a peak of its own or not, K-beta lines too: the distance holds
+    whatever the calibration's offset). Zinc white's Zn K-alpha escape (6.89 keV) was read as Co
+    K-alpha, chalk's Ca K-beta escape (2.27) as S K-alpha."""
+    from ..physics.detector import SI_KA, escape_probability
+
+    out = set()
+    for j, p in enumerate(peaks):
+        parent = p.energy + SI_KA
+        if parent > e[-1]:
+            continue
+        near = np.abs(e - parent) <= BLEND_FWHM * fwhm(parent)
+        net = float(np.interp(parent, e, smooth) - smooth[near].min())
+        if p.prominence <= ESCAPE_SLACK * float(escape_probability(parent)[0]) * net:
+            out.add(j)
+    return out
+
+
 def _lines_by_family(symbol: str) -> dict[str, Line]:
     return {ln.family: ln for ln in element_lines(symbol)}
 
@@ -131,13 +157,18 @@ def suggest_elements(
     if not peaks:
         return []
     e_lo, e_hi = float(e[0]), float(e[-1])
-    pe = np.array([p.energy for p in peaks])
     spec = np.asarray(spectrum, dtype=np.float64)
     smooth = _smoothed(e, spec, fwhm_mn_ev)
-    air_lines = [ln for s in AIR_ELEMENTS for ln in element_lines(s) if e_lo <= ln.energy <= e_hi]
 
     def fwhm(en):
         return float(detector_fwhm_kev(en, fwhm_mn_ev))
+
+    artefacts = _escape_peaks(e, smooth, peaks, fwhm)
+    peaks = [p for j, p in enumerate(peaks) if j not in artefacts]
+    if not peaks:
+        return []
+    pe = np.array([p.energy for p in peaks])
+    air_lines = [ln for s in AIR_ELEMENTS for ln in element_lines(s) if e_lo <= ln.energy <= e_hi]
 
     def match(ln: Line) -> int | None:
         d = np.abs(pe - ln.energy)
