@@ -23,7 +23,14 @@ from ..detector import (
     detector_fwhm_kev,
     fwhm_from_metadata,
 )
-from ..elements import AIR_ELEMENTS, PAINTING_ELEMENTS, Line, element_lines, k_lines_usable
+from ..elements import (
+    AIR_ELEMENTS,
+    PAINTING_ELEMENTS,
+    Line,
+    element_lines,
+    k_edge,
+    k_lines_usable,
+)
 
 #: Minimum peak prominence, in Poisson standard deviations of the counts at the peak.
 N_SIGMA = 5.0
@@ -254,6 +261,11 @@ def suggest_elements(
                 continue
             j1 = match(ln1)
             if j1 is None:
+                if first == "Ka" and k_edge(sym) > e_hi:
+                    # K edge above the axis: the tube the axis was set for barely excites these
+                    # K lines (Cd K-alpha 23.1, Sb 26.3 keV on the 26.6 keV canonical axis, a
+                    # 20 keV optic): no K-alpha peak says little, its L lines decide
+                    continue
                 break  # the strongest line in range is absent: not this element
             ln2 = lines.get(second) if second else None
             if j1 in air_peaks:  # e.g. Ag L-alpha on Ar K-alpha: argon unless L-beta says silver
