@@ -1,4 +1,5 @@
-"""Element maps, analysis audit 29: unbiased totals for absent elements (finding 8)."""
+"""Element maps, analysis audit 29: unbiased totals for absent elements (finding 8), As K-beta
+beside Hg and Pb L-beta (finding 5), absent elements beside common lines (finding 7)."""
 
 import csv
 
@@ -55,9 +56,10 @@ def test_absent_element_totals_are_unbiased_in_maps_and_table(tmp_path):
 
 
 # -- finding 5: As K-beta among the Hg and Pb L-beta lines --------------------------------------
-def _forward(mixture, ideal):
-    """(expected counts of a 20 um paint layer on chalk, scaled to 1e5 counts; its As K-beta
-    area) from the project's forward model. ideal: its fluorescence lines (areas from the
+def _forward(mixture, ideal, element="As", family=("KM", "KN"), top=()):
+    """(expected counts of a 20 um paint layer on chalk under the `top` layers, scaled to 1e5
+    counts; the area of `element`'s lines whose transitions start with `family`, As K-beta by
+    default) from the project's forward model. ideal: its fluorescence lines (areas from the
     physics: tube spectrum, matrix absorption, detector efficiency) drawn as Gaussians of the
     detector width (tests/_spectra), without the detector's tail, shelf and escape peaks."""
     from _spectra import fwhm_kev, gaussian_counts
@@ -71,6 +73,7 @@ def _forward(mixture, ideal):
     model = _forward.model = getattr(_forward, "model", None) or SpectrumModel(InstrumentProfile())
     p = model.profile
     stack = [
+        *top,
         paint_layer([(get_pigment(n), v) for n, v in mixture], thickness_um=20.0),
         ground_layer("chalk"),
     ]
@@ -78,18 +81,18 @@ def _forward(mixture, ideal):
     k = 1e5 / model.detect(total).sum()
     lines = parts["lines"]
     eff = np.interp(lines.energies, fine_energy(), model.eff) * lines.intensities * k
-    as_kb = sum(
+    area = sum(
         a
         for el, t, a in zip(lines.elements, lines.lines, eff)
-        if el == "As" and t.startswith(("KM", "KN"))
+        if el == element and t.startswith(family)
     )
     if not ideal:
-        return model.detect(total) * k, as_kb
+        return model.detect(total) * k, area
     edges = p.calibration.edges(p.n_channels)
     y = model.detect(parts["rayleigh"] + parts["compton"]) * k
     for e, a in zip(lines.energies, eff):
         y += gaussian_counts(edges, e, fwhm_kev(e, p.fwhm_mn_ev), a)
-    return y, as_kb
+    return y, area
 
 
 @pytest.mark.parametrize("ideal", [True, False])
@@ -128,3 +131,46 @@ def test_arsenic_k_beta_is_fitted_apart_from_mercury_and_lead(ideal):
     alone = element_maps(cube, ["As"], present=["Pb"])["As"][0]
     assert alone[1] == pytest.approx(real, rel=tol_found)
     assert abs(alone[3]) < tol_absent * real
+
+
+# -- finding 7: an absent element beside a common line ------------------------------------------
+def test_gold_beside_vermilion_zinc_and_lead_white_is_fitted_or_noted():
+    """Au L-alpha (9.71 keV) lies 0.28 keV (1.5 FWHM) below Hg L-alpha: vermilion with no gold
+    read Au 1 858 per 1e5 counts by the window, its note empty (only lines within 1 FWHM were
+    named), about 2/3 of what 0.1 um of gold leaf gives. Now Au L-alpha is fitted with Hg (and Zn
+    K-beta, Pb L-alpha's flank) when they are present, and a windowed line names the lines 1-2
+    FWHM away in its note."""
+    from xrf_napari.analysis.maps import element_maps, plan_for_cube
+    from xrf_napari.physics.layers import Layer
+
+    gold = (Layer("gold leaf", (("Au", 1.0),), 19.3, 0.1),)
+    au_la = ("L3M4", "L3M5")
+    cases = [  # (pigments, gold leaf on top)
+        ([("Vermilion", 1.0)], ()),
+        ([("Vermilion", 1.0)], gold),
+        ([("Zinc white", 1.0)], ()),
+        ([("Lead white", 0.8), ("Vermilion", 0.2)], ()),
+        ([("Lead white", 1.0)], gold),
+    ]
+    spectra, truth = zip(*(_forward(m, False, "Au", au_la, top) for m, top in cases))
+    p = _forward.model.profile
+    cube = cube_from_array(
+        np.array([spectra], dtype=np.float32), p.calibration, profile={"fwhm_mn_ev": p.fwhm_mn_ev}
+    )
+    present = ["Hg", "Zn", "Pb"]
+    (plan,), _ = plan_for_cube(cube, ["Au"], present=present)
+    assert plan.method == "fit" and "Hg L\u03b1" in plan.note
+    au = element_maps(cube, ["Au"], present=present)["Au"][0]
+    leaf = truth[1]  # 0.1 um of gold leaf on vermilion
+    assert 2000 < leaf < 4000
+    assert abs(au[0]) < 0.1 * leaf, au  # vermilion, no gold: was 1 858 (window)
+    assert abs(au[2]) < 0.1 * leaf, au  # zinc white, no gold: was 5 950 (Zn K-beta)
+    assert abs(au[3]) < 0.1 * leaf, au  # lead white + vermilion: was 472
+    assert au[1] == pytest.approx(leaf, rel=0.1)  # gilding on vermilion: was 4 515
+    assert au[4] == pytest.approx(truth[4], rel=0.1)
+
+    # an explicitly chosen line keeps its window, and its note names the line beside it
+    (plan,), _ = plan_for_cube(cube, ["Au"], present=present, lines={"Au": "La"})
+    assert plan.method == "window" and "beside Hg L\u03b1 (1.6 FWHM)" in plan.note
+    (plan,), _ = plan_for_cube(cube, ["Hg"], present=["Au"])  # and the other way round
+    assert plan.method == "window" and "beside Au L\u03b1" in plan.note

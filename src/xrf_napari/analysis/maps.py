@@ -38,6 +38,10 @@ PEAK_HALF_WIDTH = 0.75
 SIDE_GAP = 0.25
 SIDE_WIDTH = 0.5
 
+#: Lines of present elements closer than this many FWHM to a windowed line are named in its note
+#: (closer than 1 FWHM: "overlaps"; 1-2 FWHM: their flank still reaches the peak window).
+NEAR_FWHM = 2.0
+
 #: Overlaps resolved by a local fit: (mapped element, line family) -> (elements whose lines sit on
 #: that line, reach in keV: the fit covers the group's lines this close to the mapped line). Only
 #: that line is fitted (Ba K-alpha, chosen explicitly, is far from Ti). Ti/Ba reach far enough to
@@ -59,6 +63,10 @@ FIT_GROUPS = {
     # reaching Pb L-beta1,2 (12.61 keV), whose full peaks pin the Pb templates, and stopping
     # short of As K-alpha / Pb L-alpha (10.5 keV), where self-absorption changes the ratios
     ("As", "Kb"): (("Pb", "Hg"), 0.95),
+    # gilding beside vermilion, zinc white or lead white: Hg L-alpha 0.28 keV above Au L-alpha
+    # (vermilion with no gold read Au 1 858 per 1e5 counts by the window, now 130), Zn K-beta
+    # 0.14 below (zinc white read 5 950, now -47); Pb joins for the flank of its L-alpha
+    ("Au", "La"): (("Hg", "Zn", "Pb"), 0.35),
 }
 #: Excitation energy (keV) at which line templates take their relative intensities: a typical
 #: effective energy of a 40-50 kV tube spectrum. Ratios inside one shell barely depend on it.
@@ -168,18 +176,23 @@ def plan_maps(
         near = [
             o for o in others if o != line and abs(o.energy - line.energy) < f and o.element != s
         ]
+        # 1-2 FWHM away, a neighbour's flank still lands in the peak window: vermilion with no
+        # gold read Au L-alpha 1 858 per 1e5 counts from Hg L-alpha (1.5 FWHM away), unnoted
+        beside = [
+            o for o in others if f <= abs(o.energy - line.energy) < NEAR_FWHM * f and o.element != s
+        ]
         rivals = [x for x in fit_groups.get((s, line.family), ((), 0))[0] if x in present]
         if rivals and (lines or {}).get(s, "auto") in ("", "auto"):
             over = [
                 o.label
                 for x in rivals
                 for o in element_lines(x)
-                if abs(o.energy - line.energy) < f and e_min <= o.energy <= e_max
+                if abs(o.energy - line.energy) < NEAR_FWHM * f and e_min <= o.energy <= e_max
             ]
             fit_note = (
                 f"{line.label} fitted together with "
                 + " and ".join(rivals)
-                + (f" ({', '.join(over)} overlap it)" if over else " (overlapping lines)")
+                + (f" ({', '.join(over)} overlap it)" if over else " (lines in the fitted region)")
             )
             plans.append(MapPlan(s, line, peak, (), "fit", _join(note, fit_note)))
             continue
@@ -200,6 +213,15 @@ def plan_maps(
                 note = _join(note, "background windows touch other lines")
         if near:
             note = _join(note, "overlaps " + ", ".join(o.label for o in near))
+        if beside:
+            note = _join(
+                note,
+                "beside "
+                + ", ".join(
+                    f"{o.label} ({abs(o.energy - line.energy) / f:.1f} FWHM)" for o in beside
+                )
+                + ": its flank adds to the peak window",
+            )
         plans.append(MapPlan(s, line, peak, bg, "window", note))
     return plans
 
