@@ -198,3 +198,41 @@ def test_panel_sample_gives_antimony():
     h, w, _ = cube.shape
     got = suggest_for_cube(cube, mean * (h * w), tiles)
     assert {"Pb", "Cu", "Fe", "Hg", "Sb", "Co"} <= set(got), got
+
+
+# --- finding 9: a calibration the peaks contradict is said, not silent ------------------------
+
+
+@pytest.mark.parametrize(
+    "axis",
+    [
+        pytest.param(lambda e: e - 0.08, id="80 eV low"),
+        pytest.param(lambda e: e + 0.08, id="80 eV high"),
+        pytest.param(lambda e: e * 1.01, id="gain +1 %"),
+        pytest.param(lambda e: e * 1.02, id="gain +2 %"),
+    ],
+)
+def test_a_wrong_calibration_gives_a_warning(axis):
+    """Lead white with vermilion: 80 eV low gave As, Cl, Zr beside Pb and Hg, a 1 % gain error
+    no element at all, both without a word. The suggestions now carry a warning."""
+    e, y, profile = paint([("Lead white", 0.8), ("Vermilion", 0.2)], seed=1)
+    right = suggest(e, y, profile)
+    assert {"Pb", "Hg"} <= set(right) and right.warning == "", right.warning
+    wrong = suggest(axis(e), y, profile)
+    assert "calibration looks off" in wrong.warning, (list(wrong), wrong.warning)
+
+
+def test_the_cube_survey_carries_the_warning():
+    """suggest_for_cube keeps the sum spectrum's warning when tiles add elements."""
+    from xrf_napari.analysis.peaks import suggest_for_cube
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.energy import Calibration
+
+    e, y, _ = paint([("Lead white", 0.8), ("Vermilion", 0.2)], seed=1, n_channels=2048, gain=0.02)
+    cal = Calibration(-0.9555 * 1.01, 0.02 * 1.01)  # the file's axis 1 % high in gain
+    counts = np.stack([y / 4] * 4).reshape(2, 2, -1).round().astype(np.uint32)
+    cube = cube_from_array(counts, cal, profile={"anode": "Rh"})
+    got = suggest_for_cube(cube, tiles=counts[None, :1, 0])
+    assert "calibration looks off" in got.warning, (list(got), got.warning)
+    right = cube_from_array(counts, Calibration(-0.9555, 0.02), profile={"anode": "Rh"})
+    assert suggest_for_cube(right).warning == ""

@@ -62,8 +62,22 @@ BLEND_FWHM = 2.0
 #: a real element's line there (Co K-alpha in smalt beside zinc white) stands far above it.
 ESCAPE_SLACK = 3.0
 
+#: The peaks the suggested elements were matched by sitting a median beyond this many FWHM from
+#: their lines, or two peaks over STRONG_SIGMA that nothing explains with no element suggested,
+#: say the energy calibration is off (analysis audit 29, finding 9: 80 eV low gave false As, Cl
+#: and Zr in lead white with vermilion, a 1 % gain error no element at all, silently).
+CALIBRATION_WARN_FWHM = 0.3
+STRONG_SIGMA = 20.0
+
 #: (first line, confirming line) per shell, in order of preference.
 _SHELL_PAIRS = (("Ka", "Kb"), ("La", "Lb"), ("Ma", None))
+
+
+class Suggestions(list):
+    """The suggested element symbols (a list), with `warning`: "" or a sentence for the user
+    (a calibration that the peaks contradict). list(...) of it drops the warning."""
+
+    warning: str = ""
 
 
 @dataclass(frozen=True)
@@ -164,6 +178,32 @@ def _escape_peaks(e, smooth, peaks: list[Peak], fwhm) -> set[int]:
     return out
 
 
+def calibration_warning(offsets: list[float], strong_unexplained: int) -> str:
+    """A sentence for the user when the peaks contradict the energy calibration, else "".
+
+    offsets: (peak - tabulated line) / FWHM of every line the suggested elements were matched
+    by; their median beyond CALIBRATION_WARN_FWHM says the axis is shifted. strong_unexplained:
+    strong peaks (STRONG_SIGMA) that no line of a suggested element, the anode (nor its Compton
+    band) or the air explains, counted where they outnumber the explained ones; two or more say
+    the axis matches few lines (a 1 % gain error left no element)."""
+    if len(offsets) >= 2:
+        med = float(np.median(offsets))
+        if abs(med) > CALIBRATION_WARN_FWHM:
+            return (
+                f"the matched peaks sit a median {abs(med):.2f} FWHM "
+                f"{'above' if med > 0 else 'below'} their X-ray lines: the energy calibration "
+                "looks off, so suggested elements may be missing or wrong; check it against a "
+                "known line"
+            )
+    if strong_unexplained >= 2:
+        return (
+            f"{strong_unexplained} of the strongest peaks match no suggested element's X-ray "
+            "line: the energy calibration looks off, so elements may be missing or wrong; check "
+            "it against a known line"
+        )
+    return ""
+
+
 def _lines_by_family(symbol: str) -> dict[str, Line]:
     return {ln.family: ln for ln in element_lines(symbol)}
 
@@ -178,8 +218,9 @@ def suggest_elements(
     n_sigma: float = N_SIGMA,
     tolerance_fwhm: float = 0.5,
     confirmed_only: bool = False,
-) -> list[str]:
-    """Elements whose lines match peaks of the (sum) spectrum, strongest evidence first.
+) -> Suggestions:
+    """Elements whose lines match peaks of the (sum) spectrum, strongest evidence first, with a
+    warning where the strongest peaks sit off their lines (calibration_warning).
 
     energy: channel centres (keV); anode: the tube's anode element (ignored); tolerance_fwhm: how
     far (in FWHM at that energy) a peak may sit from the tabulated line (calibration error);
@@ -189,7 +230,7 @@ def suggest_elements(
     e = np.asarray(energy, dtype=np.float64)
     peaks = find_spectrum_peaks(e, spectrum, fwhm_mn_ev=fwhm_mn_ev, n_sigma=n_sigma)
     if not peaks:
-        return []
+        return Suggestions()
     e_lo, e_hi = float(e[0]), float(e[-1])
     spec = np.asarray(spectrum, dtype=np.float64)
     smooth = _smoothed(e, spec, fwhm_mn_ev)
@@ -199,8 +240,9 @@ def suggest_elements(
 
     artefacts = _escape_peaks(e, smooth, peaks, fwhm)
     peaks = [p for j, p in enumerate(peaks) if j not in artefacts]
+    out = Suggestions()
     if not peaks:
-        return []
+        return out
     pe = np.array([p.energy for p in peaks])
     air_lines = [ln for s in AIR_ELEMENTS for ln in element_lines(s) if e_lo <= ln.energy <= e_hi]
 
@@ -329,18 +371,40 @@ def suggest_elements(
     ranked = [(prom, s) for s, (prom, _) in confirmed.items()] + [
         (p, s) for s, (p, _, _) in single.items()
     ]
-    return [s for _, s in sorted(ranked, key=lambda t: -t[0])]
+    out.extend(s for _, s in sorted(ranked, key=lambda t: -t[0]))
+    # the calibration check: matched lines' offsets, and strong peaks nothing explains
+    used = [
+        (j, min(element_lines(sym), key=lambda ln, j=j: abs(ln.energy - pe[j])))
+        for sym in out
+        for j in (confirmed[sym][1] if sym in confirmed else [single[sym][1]])
+        if j is not None
+    ]
+    offsets = [(pe[j] - ln.energy) / fwhm(ln.energy) for j, ln in used]
+    known = [ln for sym in list(out) + ([anode] if anode else []) for ln in element_lines(sym)]
+    explained = air_peaks | {m for m in map(match, known) if m is not None}
+    compton = [(ln.energy - 2.0, ln.energy) for ln in known if ln.element == anode]
+    strong = [
+        j
+        for j, p in enumerate(peaks)
+        if p.prominence >= STRONG_SIGMA * np.sqrt(max(p.height, 1.0))
+        and not any(lo <= p.energy <= hi for lo, hi in compton)
+    ]
+    unexplained = [j for j in strong if j not in explained]
+    lost = len(unexplained) > len(strong) - len(unexplained)
+    out.warning = calibration_warning(offsets, len(unexplained) if lost else 0)
+    return out
 
 
-def suggest_for_cube(cube, spectrum=None, tiles=None) -> list[str]:
+def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:
     """suggest_elements with the cube's energy axis, detector FWHM and anode from its metadata.
 
     spectrum: the sum spectrum (read from the cube if None). tiles: optional (ny, nx, C) tile sum
     spectra (analysis.spectra.iter_survey); elements confirmed by two lines in any tile are added
-    after those of the sum spectrum (pigments used in small areas).
+    after those of the sum spectrum (pigments used in small areas). The warning is the sum
+    spectrum's.
     """
     if cube.calibration.source == "none":
-        return []
+        return Suggestions()
     if spectrum is None:
         spectrum = cube.sum_spectrum()
     kw = {
