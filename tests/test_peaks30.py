@@ -236,3 +236,12 @@ def test_the_cube_survey_carries_the_warning():
     assert "calibration looks off" in got.warning, (list(got), got.warning)
     right = cube_from_array(counts, Calibration(-0.9555, 0.02), profile={"anode": "Rh"})
     assert suggest_for_cube(right).warning == ""
+
+
+def test_scatter_peaks_of_an_unknown_anode_are_no_calibration_warning():
+    """A blank scan (Rh K-alpha Rayleigh and Compton peaks only) of a file that names no anode:
+    nothing to suggest, and nothing wrong with its axis."""
+    e = CANONICAL_CAL.energy(512)
+    lam = line_spectrum([(20.17, 4e5), (19.5, 3e5)], background=(300.0, 0.0))
+    got = suggest_elements(e, np.random.default_rng(3).poisson(lam).astype(float))
+    assert got == [] and got.warning == "", got.warning

@@ -68,6 +68,9 @@ ESCAPE_SLACK = 3.0
 #: and Zr in lead white with vermilion, a 1 % gain error no element at all, silently).
 CALIBRATION_WARN_FWHM = 0.3
 STRONG_SIGMA = 20.0
+#: Tube anodes whose scattered lines (and Compton band, 2 keV below a K line) the calibration check
+#: leaves out when the anode is not known: a blank scan's scatter peaks are no miscalibration.
+SCATTER_ANODES = ("Rh", "Mo", "Ag", "W")
 
 #: (first line, confirming line) per shell, in order of preference.
 _SHELL_PAIRS = (("Ka", "Kb"), ("La", "Lb"), ("Ma", None))
@@ -380,9 +383,10 @@ def suggest_elements(
         if j is not None
     ]
     offsets = [(pe[j] - ln.energy) / fwhm(ln.energy) for j, ln in used]
-    known = [ln for sym in list(out) + ([anode] if anode else []) for ln in element_lines(sym)]
+    tubes = [anode] if anode else list(SCATTER_ANODES)  # unknown: any usual anode's scatter
+    known = [ln for sym in list(out) + tubes for ln in element_lines(sym)]
     explained = air_peaks | {m for m in map(match, known) if m is not None}
-    compton = [(ln.energy - 2.0, ln.energy) for ln in known if ln.element == anode]
+    compton = [(ln.energy - 2.0, ln.energy) for ln in known if ln.element in tubes]
     strong = [
         j
         for j, p in enumerate(peaks)
