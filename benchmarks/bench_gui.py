@@ -5,11 +5,20 @@ loop while each dock job runs and for 0.5 s after it, while its results are draw
 a gap over 100 ms is a visible freeze). The GUI's mean-spectrum time includes building the
 Spectrum dock. Embed and recolour are broken down into the time until their worker thread reported
 first, the worker from then (stamped in its own thread) and adding the results, so that the GUI's
-overhead over the CLI can be placed.
+overhead over the CLI can be placed; the mean spectrum into building the dock, its worker (survey
+and suggestions) and the time until the plot shows the mean (drawn after the result).
 
     python benchmarks/bench_gui.py [--workdir /tmp/xrf_bench_embed] [--device cpu] [--k 8]
                                    [--cube other.rpl]   # any cube file instead (e.g. a smaller one)
                                    [--why]   # what the GUI thread ran in each freeze over 100 ms
+                                   [--collect-first]   # a full garbage collection before each task
+
+The "GC ms" column is the longest garbage collection of Python's heap during the task's window: a
+generation-2 collection walks every object napari, Qt, torch and the models made (about 500,000
+here, 230-300 ms) holding the GIL, a freeze whichever thread triggers it. The debt that triggers one
+builds up from napari's start-up and this script's warm-up, so it falls on whichever task runs
+first (the mean spectrum); `--collect-first` pays it before each task, outside the timing, to
+measure what a task's own allocations cost.
 
 It also prints napari's own floor in the same window: the freeze of adding one 2 x 2 layer (a dock
 whose job ends in a new layer cannot freeze the viewer for less). `--why` samples the GUI thread's
@@ -63,7 +72,7 @@ def warm_up(device: str) -> None:
     load_recolouriser(None, device)
 
 
-def cli_times(path, device: str, k: int) -> dict:
+def cli_times(path, device: str, k: int, collect: bool = False) -> dict:
     """The core calls `xrf-napari embed` and `recolour` make, files apart: embed + cluster also
     checks the scan against the embedder's training data (check_scan, 0.2-0.3 s on the bench
     cube) and makes the latent's picture, as the command and the Embed dock both do."""
@@ -83,12 +92,15 @@ def cli_times(path, device: str, k: int) -> dict:
 
     cube = read_cube(path)
     out = {}
+    collect_first(collect)
     t = time.perf_counter()
     mean, tiles = run_to_end(iter_survey(cube))  # what the Spectrum dock computes: the mean
     suggest_for_cube(cube, mean * cube.shape[0] * cube.shape[1], tiles)  # and the suggestions
     out["mean spectrum"] = time.perf_counter() - t
-    t = time.perf_counter()
     from xrf_napari.analysis.pooling import decide
+
+    collect_first(collect)
+    t = time.perf_counter()
 
     check_scan(cube, None, str(load_embedder(None, device).device))  # as embed_cmd.run
     pool = decide(cube).pool  # as `xrf-napari embed` and the dock decide
@@ -96,6 +108,7 @@ def cli_times(path, device: str, k: int) -> dict:
     latent_to_rgb(latent)  # the command's latent.png, the dock's preview
     cluster_spectra(cube, cluster(latent, k).labels)
     out["embed + cluster"] = time.perf_counter() - t
+    collect_first(collect)
     t = time.perf_counter()
     run_to_end(iter_recolour(cube, device=device))
     out["recolour"] = time.perf_counter() - t
@@ -131,28 +144,53 @@ class FreezeMeter:
             self.gaps.clear()
 
 
+class GcLog:
+    """Python's garbage collections: (start, end, generation), stamped from gc.callbacks."""
+
+    def __init__(self):
+        import gc
+
+        self.collections: list[tuple[float, float, int]] = []
+        self._start = 0.0
+        gc.callbacks.append(self._gc)
+
+    def _gc(self, phase, info):
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.collections.append((self._start, time.perf_counter(), info["generation"]))
+
+    def longest(self, since: float, until: float) -> float:
+        """The longest collection that overlapped [since, until], in seconds."""
+        return max((b - a for a, b, _ in self.collections if a < until and b > since), default=0.0)
+
+    def close(self) -> None:
+        import gc
+
+        gc.callbacks.remove(self._gc)
+
+
+def collect_first(enabled: bool) -> None:
+    """With --collect-first: a full collection now, outside any timing (see the module doc)."""
+    if enabled:
+        import gc
+
+        gc.collect()
+
+
 class StackSampler:
     """The GUI thread's Python stack every 2 ms (from a daemon thread), so that a freeze can be
     attributed to the code that ran during it (`--why`)."""
 
-    def __init__(self):
+    def __init__(self, gc_log: GcLog):
         import threading
 
         self.samples: list[tuple[float, tuple[str, ...]]] = []
         self.gil_waits: list = []  # (from, to, every thread's innermost frames just after)
-        self.collections: list = []  # Python's garbage collections: (start, end, generation)
-        import gc
-
-        gc.callbacks.append(self._gc)
+        self.collections = gc_log.collections  # Python's garbage collections
         self._ident = threading.get_ident()
         self._stop = threading.Event()
         threading.Thread(target=self._run, daemon=True).start()
-
-    def _gc(self, phase, info):
-        if phase == "start":
-            self._gc_start = time.perf_counter()
-        else:
-            self.collections.append((self._gc_start, time.perf_counter(), info["generation"]))
 
     def _run(self):
         import threading
@@ -203,7 +241,7 @@ def _stack(frame) -> tuple[str, ...]:
     return tuple(stack)
 
 
-def gui_times(path, device: str, k: int, why: bool = False) -> dict:
+def gui_times(path, device: str, k: int, why: bool = False, collect: bool = False) -> tuple:
     import napari
     from qtpy.QtCore import QEventLoop, Qt, QTimer
 
@@ -215,7 +253,8 @@ def gui_times(path, device: str, k: int, why: bool = False) -> dict:
     viewer = napari.Viewer(show=True)
     viewer.window.resize(1920, 1080)
     meter = FreezeMeter(why)
-    sampler = StackSampler() if why else None
+    gc_log = GcLog()
+    sampler = StackSampler(gc_log) if why else None
 
     def run_until(done, timeout=1800.0, reset=True) -> float:
         """Run Qt's event loop (as napari.run does) until done(); a loop of processEvents() calls
@@ -243,17 +282,27 @@ def gui_times(path, device: str, k: int, why: bool = False) -> dict:
     viewer.open(str(path), plugin="xrf-napari")
     settle(1.0)
 
-    out, freeze = {}, {}
+    out, freeze, gc_worst = {}, {}, {}
+    collect_first(collect)
     t0 = time.perf_counter()
     spectrum = SpectrumWidget(viewer)  # starts the survey of the selected cube
     viewer.window.add_dock_widget(spectrum, name="Spectrum")
     cube = spectrum.current_cube()
+    returned = []
+    spectrum.job.worker.returned.connect(
+        lambda *_: returned.append(time.perf_counter()), Qt.ConnectionType.DirectConnection
+    )
     out["(building the Spectrum dock)"] = time.perf_counter() - t0  # included in the next line
     out["mean spectrum"] = out["(building the Spectrum dock)"] + run_until(
         lambda: SURVEYS.get(cube) is not None
     )
+    out["(mean spectrum: the worker)"] = returned[0] - t0 - out["(building the Spectrum dock)"]
+    t = time.perf_counter()  # the plot is drawn after the result, in the plot's own thread
+    run_until(lambda: spectrum.plot_is_current() and "mean" in spectrum.curves, reset=False)
+    out["(mean spectrum: then the plot shown)"] = time.perf_counter() - t
     settle()
     freeze["mean spectrum"] = meter.worst
+    gc_worst["mean spectrum"] = gc_log.longest(meter.since, time.perf_counter())
     if why:
         sampler.report(meter.gaps, meter.since, "mean spectrum")
         meter.gaps.clear()
@@ -264,6 +313,7 @@ def gui_times(path, device: str, k: int, why: bool = False) -> dict:
         if key.startswith("embed"):
             widget.k_spin.setValue(k)
         settle()
+        collect_first(collect)
         t_run, started, returned = time.perf_counter(), [], []
         worker = widget.run()
         # stamped in the worker's own thread (direct connections): its first progress report
@@ -277,6 +327,7 @@ def gui_times(path, device: str, k: int, why: bool = False) -> dict:
         out[f"({key}: the worker)"] = returned[0] - started[0]
         settle()
         freeze[key] = meter.worst
+        gc_worst[key] = gc_log.longest(meter.since, time.perf_counter())
         if why:
             sampler.report(meter.gaps, meter.since, key)
             meter.gaps.clear()
@@ -290,12 +341,14 @@ def gui_times(path, device: str, k: int, why: bool = False) -> dict:
         ("(napari: add a 2 x 2 Labels)", lambda: viewer.add_labels(np.zeros((2, 2), np.uint8))),
     ):
         settle()
+        collect_first(collect)
         meter.reset()
         add()
         settle()
         freeze[key] = meter.worst
     viewer.close()
-    return out, freeze
+    gc_log.close()
+    return out, freeze, gc_worst
 
 
 def main() -> None:
@@ -306,6 +359,11 @@ def main() -> None:
     p.add_argument("--cube", type=Path, help="time this cube file instead of the generated one")
     p.add_argument(
         "--why", action="store_true", help="sample the GUI thread and print what ran in freezes"
+    )
+    p.add_argument(
+        "--collect-first",
+        action="store_true",
+        help="a full garbage collection before each task, outside the timing (see the doc)",
     )
     args = p.parse_args()
     _ensure_display()
@@ -320,17 +378,23 @@ def main() -> None:
         while fh.read(64 << 20):
             pass
     warm_up(args.device)
-    cli = cli_times(rpl, args.device, args.k)
-    gui, freeze = gui_times(rpl, args.device, args.k, args.why)
+    cli = cli_times(rpl, args.device, args.k, args.collect_first)
+    gui, freeze, gc_worst = gui_times(rpl, args.device, args.k, args.why, args.collect_first)
     h, w, c = read_cube(rpl).shape
     print(f"cube {rpl} ({h} x {w} px x {c} channels), device {args.device}, {os.cpu_count()} CPUs")
-    print(f"{'task':<18}{'CLI s':>8}{'GUI s':>8}{'GUI/CLI':>9}{'worst freeze ms':>17}")
+    if args.collect_first:
+        print("a full garbage collection before each task (--collect-first)")
+    print(f"{'task':<18}{'CLI s':>8}{'GUI s':>8}{'GUI/CLI':>9}{'worst freeze ms':>17}{'GC ms':>7}")
     for key in cli:
         print(
             f"{key:<18}{cli[key]:>8.1f}{gui[key]:>8.1f}{gui[key] / cli[key]:>9.2f}"
-            f"{1000 * freeze[key]:>17.0f}"
+            f"{1000 * freeze[key]:>17.0f}{1000 * gc_worst[key]:>7.0f}"
         )
-    print(f"of which building the Spectrum dock: {gui['(building the Spectrum dock)']:.1f} s")
+    print(
+        f"of which mean spectrum: building the dock {gui['(building the Spectrum dock)']:.2f} s, "
+        f"the worker (survey + suggestions) {gui['(mean spectrum: the worker)']:.2f} s; then "
+        f"the plot shown {gui['(mean spectrum: then the plot shown)']:.2f} s after the result"
+    )
     for key in ("embed + cluster", "recolour"):
         parts = ("until the worker reported", "the worker", "adding the results")
         print(
@@ -341,6 +405,10 @@ def main() -> None:
     for key in freeze:
         if key.startswith("(napari"):
             print(f"{key[1:-1]:<37}{'':>16}{1000 * freeze[key]:>17.0f}")
+    if hasattr(os, "getloadavg"):
+        print(
+            "load average (1/5/15 min) at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+        )
 
 
 if __name__ == "__main__":
