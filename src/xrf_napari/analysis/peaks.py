@@ -63,9 +63,9 @@ BLEND_FWHM = 2.0
 ESCAPE_SLACK = 3.0
 
 #: The peaks the suggested elements were matched by sitting a median beyond this many FWHM from
-#: their lines, or two peaks over STRONG_SIGMA that nothing explains with no element suggested,
-#: say the energy calibration is off (analysis audit 29, finding 9: 80 eV low gave false As, Cl
-#: and Zr in lead white with vermilion, a 1 % gain error no element at all, silently).
+#: their lines, or peaks over STRONG_SIGMA that nothing explains outnumbering those explained
+#: (two at least), say the energy calibration is off (analysis audit 29, finding 9: 80 eV low
+#: gave false As, Cl and Zr in lead white with vermilion, a 1 % gain error no element, silently).
 CALIBRATION_WARN_FWHM = 0.3
 STRONG_SIGMA = 20.0
 #: Tube anodes whose scattered lines (and Compton band, 2 keV below a K line) the calibration check
