@@ -51,7 +51,9 @@ def choose_maps(
     (analysis.spectra.iter_survey), its suggested elements (analysis.peaks.suggest_for_cube,
     strongest first), then net line maps with background and overlap handling for the first
     `max_elements` of them, or for `elements` (analysis.maps, as the Elemental maps dock).
-    `progress`: a bar per pass over the cube (each is a full read: a minute on a big file)."""
+    `progress`: a bar per pass over the cube (each is a full read: a minute on a big file).
+    `suggested` is a peaks.Suggestions: its `warning` says when the peaks contradict the
+    calibration."""
     from ..analysis.maps import iter_element_maps, plan_for_cube
     from ..analysis.peaks import suggest_for_cube
     from ..analysis.spectra import iter_survey
@@ -62,7 +64,7 @@ def choose_maps(
     spectrum = mean * (h * w)
     if cube.calibration.source == "none":
         return spectrum, [], [], {}
-    suggested = list(suggest_for_cube(cube, spectrum, tiles))
+    suggested = suggest_for_cube(cube, spectrum, tiles)  # a list with .warning
     symbols = list(elements) if elements else suggested[:max_elements]
     if not symbols:
         return spectrum, suggested, [], {}
@@ -156,6 +158,9 @@ def run(args) -> int:
             f"{printable(cube.name)}: " + ", ".join(p.name for p in stale),
             file=sys.stderr,
         )
+    warning = getattr(suggested, "warning", "")
+    if warning:
+        print(f"warning: {printable(cube.path)}: {warning}", file=sys.stderr)
     calibrated = cube.calibration.source != "none"
     if min(cube.shape[:2]) < 2 and calibrated:
         print(
@@ -193,11 +198,15 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
     calibrated = cube.calibration.source != "none"
     ax.set_xlabel("energy (keV)" if calibrated else "channel (no calibration)")
     ax.set_ylabel("counts (sum over pixels)")
-    ax.set_title(
+    title = (
         f"{printable(cube.name)}: {cube.shape[0]} x {cube.shape[1]} px (H x W), calibration "
-        f"{cube.calibration.source}; suggested: {', '.join(suggested) or 'none'}",
-        fontsize=9,
+        f"{cube.calibration.source}; suggested: {', '.join(suggested) or 'none'}"
     )
+    if getattr(suggested, "warning", ""):  # the plot is what a reader of the folder sees
+        import textwrap
+
+        title += "\n" + textwrap.fill(f"warning: {suggested.warning}", 150)
+    ax.set_title(title, fontsize=9)
     for plan in plans:
         for fam_line in element_lines(plan.symbol):
             if energy[0] <= fam_line.energy <= energy[-1] and fam_line.family in (

@@ -1,0 +1,28 @@
+"""quicklook says when the peaks contradict the energy calibration (peaks.Suggestions.warning),
+as the GUI does: a headless run is otherwise the one place where nobody looks at the spectrum."""
+
+from _napari_helpers import painted_counts
+
+from xrf_napari.cli.main import main
+from xrf_napari.energy import Calibration
+from xrf_napari.io.project_h5 import write_cube
+
+
+def _painted(path, offset_shift_kev: float):
+    counts, _ = painted_counts()
+    cal = Calibration(1.025 + offset_shift_kev, 0.05)
+    meta = {"profile": {"anode": "Rh", "fwhm_mn_ev": 140.0}, "name": path.stem}
+    write_cube(path, counts, cal, metadata=meta)
+    return path
+
+
+def test_a_shifted_axis_is_warned_on_stderr_and_the_true_one_is_not(tmp_path, capsys):
+    # 70 eV (0.4 FWHM) off: the lines still match, shifted; the reader's check lets it stand
+    shifted = _painted(tmp_path / "shifted.h5", 0.07)
+    assert main(["quicklook", str(shifted), "-o", str(tmp_path / "a"), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: {shifted}: " in err and "energy calibration looks off" in err
+
+    true = _painted(tmp_path / "true.h5", 0.0)
+    assert main(["quicklook", str(true), "-o", str(tmp_path / "b"), "--no-progress"]) == 0
+    assert "warning" not in capsys.readouterr().err
