@@ -5,7 +5,8 @@ swapped file before it silently gives wrong colours. Shipped weights live in
 `xrf_napari/weights/` and are listed in `weights/manifest.json`; any explicit path is accepted too,
 and since no hash vouches for it, `check_weights` does: finite values (a NaN bias gives a black
 image, not an error), config sizes within bounds and tensors matching the model the config
-describes (checked on the meta device, so a config claiming a 256 GB layer allocates nothing).
+describes (checked on the meta device, so a config claiming a 256 GB layer allocates nothing;
+a config naming no model is checked as the DVE the embedder's loader would build).
 """
 
 from __future__ import annotations
@@ -243,7 +244,10 @@ def check_config(config: dict, path="weights") -> None:
 
 def check_weights(state: dict, config: dict, path="weights") -> None:
     """WeightsError unless every float tensor is finite, the config is within bounds and
-    (for a known architecture) the tensors are exactly those of the model the config describes."""
+    (for a known architecture) the tensors are exactly those of the model the config describes.
+    A config naming no model is checked as a DVE, as the embedder's loader reads it
+    (`require_model`): skipping it let a file claiming six 4096-wide layers allocate 656 MiB
+    before it was refused (audit 30, finding 8)."""
     import importlib
 
     import torch
@@ -258,7 +262,8 @@ def check_weights(state: dict, config: dict, path="weights") -> None:
             "diverged or the file is damaged"
         )
     check_config(config, path)
-    kind = model_kind(config)
+    named = model_kind(config)
+    kind = named or "dve"
     if kind not in BUILDERS:
         return
     try:
@@ -271,8 +276,9 @@ def check_weights(state: dict, config: dict, path="weights") -> None:
     if want != have:
         diff = sorted(set(want) ^ set(have)) or [k for k in want if want[k] != have[k]]
         k = diff[0]
+        what = f"the {kind}" if named else "a DVE (its config names no model, so it is read as one)"
         raise WeightsError(
-            f"weights file {path}: its tensors do not match the {kind} its config describes "
+            f"weights file {path}: its tensors do not match {what} its config describes "
             f"({len(diff)} differ, e.g. {k}: file {have.get(k, 'missing')}, "
             f"config {want.get(k, 'missing')})"
         )
