@@ -88,11 +88,48 @@ def window_over_scan(
     return rows[0], cols[0]
 
 
+#: A float photograph is read as 0-1 while at most FLOAT_SCALE_SHARE of its samples exceed
+#: FLOAT_ONE_MAX (a colour-corrected float TIFF overshoots white a little; the excess is
+#: clipped), as 0-255 when more than that share exceed FLOAT_255_MIN (on a 0-1 scale, twice
+#: white or more); anything between is refused as ambiguous. One stray sample above 1 made the
+#: whole image 0-255 and black (audit 30, finding 5).
+FLOAT_ONE_MAX = 1.5
+FLOAT_255_MIN = 3.0
+FLOAT_SCALE_SHARE = 0.01
+
+
+def float_photo_scale(rgb, name: str = "the photograph") -> float:
+    """1.0 or 255.0: the scale of a float photograph's samples, decided by the share of them
+    above FLOAT_ONE_MAX and FLOAT_255_MIN rather than by its largest one; ValueError, naming
+    `name`, when it is neither 0-1 nor 0-255."""
+    rgb = np.asarray(rgb)
+    if not rgb.size or not np.nanmax(rgb, initial=0.0) > 1.0:
+        return 1.0
+    limit = FLOAT_SCALE_SHARE * rgb.size
+    if np.count_nonzero(rgb > FLOAT_ONE_MAX) <= limit:
+        return 1.0
+    if np.count_nonzero(rgb > FLOAT_255_MIN) > limit:
+        if np.count_nonzero(rgb > 255.0 * FLOAT_ONE_MAX) <= limit:
+            return 255.0
+        raise ValueError(
+            f"{name}: a float image with values up to {np.nanmax(rgb):.4g}, neither on a 0-1 "
+            "nor on a 0-255 scale: save it as an 8- or 16-bit image, or as float scaled to 0-1"
+        )
+    share = np.count_nonzero(rgb > FLOAT_ONE_MAX) / rgb.size
+    raise ValueError(
+        f"{name}: a float image of unclear scale: {share:.1%} of its values exceed "
+        f"{FLOAT_ONE_MAX:g} (up to {np.nanmax(rgb):.4g}), too many for a 0-1 image, too few "
+        f"above {FLOAT_255_MIN:g} for a 0-255 one: save it as an 8- or 16-bit image, or as "
+        "float scaled to 0-1"
+    )
+
+
 def photo_on_scan(photo, shape, name: str = "the photograph") -> np.ndarray:
     """The photograph as (H, W, 3) float sRGB in [0, 1] on the scan's pixel grid `shape` (H, W).
 
     It must show exactly the scanned area (`check_photo`: cropped and registered); it is then
-    resampled to the scan's pixels, averaging where it is finer."""
+    resampled to the scan's pixels, averaging where it is finer. A float image is 0-1 or 0-255
+    as most of its values say (`float_photo_scale`); values above white are clipped."""
     from skimage.transform import resize
 
     img = np.asarray(photo)
@@ -111,7 +148,7 @@ def photo_on_scan(photo, shape, name: str = "the photograph") -> np.ndarray:
     rgb = img[..., :3].astype(np.float32)  # half the memory of float64 for a large photograph
     if np.issubdtype(img.dtype, np.integer):
         rgb /= float(np.iinfo(img.dtype).max)
-    elif np.nanmax(rgb, initial=0.0) > 1.0:  # float data on a 0-255 scale
+    elif float_photo_scale(rgb, name) == 255.0:
         rgb /= 255.0
     if img.shape[:2] != (h, w):
         finer = img.shape[0] > h or img.shape[1] > w
