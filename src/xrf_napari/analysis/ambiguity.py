@@ -12,7 +12,8 @@ absorbs, never required). An element names the colour when the most specific pig
 belong to, given the elements present, form one colour family: their CIELAB hue, lightness and
 chroma ranges stay within FAMILY_LIMITS (Cd: cadmium yellow and orange; Co: cobalt blue and violet;
 Cu: azurite, malachite, verdigris spread over 100 degrees of hue, so not). A pixel is ambiguous
-when no element present names its colour.
+when no element present names its colour, or when the elements that do name different families
+together (Cd with Co: a yellow and a blue, in proportions the lines do not fix).
 """
 
 from __future__ import annotations
@@ -110,7 +111,11 @@ def _one_family(names) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def explain(present: frozenset[str]) -> tuple[bool, tuple[str, ...]]:
-    """(the lines fix the colour family, the pigments named or possible) for elements present."""
+    """(the lines fix the colour family, the pigments named or possible) for elements present.
+    Elements that each name a family must name the same one: Cd with Co is cadmium yellow or
+    orange mixed with cobalt blue or violet, a mixture whose colour the lines cannot fix
+    (judged element by element, it was called named: audit 30, finding 7); the pigments each
+    element names then come first among the possible ones."""
     req = required_elements()
     named, possible = [], []
     for e in sorted(present):
@@ -122,9 +127,9 @@ def explain(present: frozenset[str]) -> tuple[bool, tuple[str, ...]]:
         possible += cands
         if _one_family(specific):
             named += specific
-    if named:
+    if named and _one_family(dict.fromkeys(named)):
         return True, tuple(dict.fromkeys(named))
-    return False, tuple(dict.fromkeys(possible))
+    return False, tuple(dict.fromkeys(named + possible))
 
 
 def _signatures(features: np.ndarray, elements: tuple[str, ...]):
