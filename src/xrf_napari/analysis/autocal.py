@@ -489,16 +489,23 @@ def auto_calibrate(source, anode: str | None = "Rh", **kwargs) -> AutoCalibratio
 #: any real detector drift between calibration and scan.
 CONTRADICTION_KEV = 0.12
 #: ... and when the file's calibration explains less than this share of the peak weight that the
-#: automatic one explains (guards against an automatic fit that locked onto a wrong hypothesis).
+#: automatic one explains (guards against an automatic fit that locked onto a wrong hypothesis),
 CONTRADICTION_SHARE = 0.5
+#: ... both counted only within this fraction of the search tolerance (26 eV at 50 eV/channel):
+#: a right calibration's matched peaks sit 2-13 eV rms from their lines, a wrong one's chance
+#: matches anywhere within the tolerance. Counted over the whole tolerance, a 50 eV/channel
+#: spectrum with many lines (the painting sample) let its calibration shifted by 1 keV, or with its
+#: gain doubled, explain 0.52 of the weight by chance and pass; counted tightly 0.31 and 0.00.
+TIGHT_TOLERANCE = 0.35
 #: ... and only on clear evidence: at least 3 matched peaks this strong (log(1 + prominence/noise),
 #: i.e. about 20 sigma); noise bumps in a sparse or random spectrum stay near 2.
 STRONG_PEAK_WEIGHT = 3.0
 
 
-def explained_weight(peaks, calibration, anode: str | None = "Rh") -> float:
-    """Weight of the peaks a calibration puts on a reference line (within tolerance, with a
-    detector-like width), each line counted once: how well a calibration explains a spectrum."""
+def explained_weight(peaks, calibration, anode: str | None = "Rh", within: float = 1.0) -> float:
+    """Weight of the peaks a calibration puts on a reference line (within `within` times the
+    tolerance, with a detector-like width), each line counted once: how well a calibration
+    explains a spectrum."""
     refs = reference_lines(anode, e_max=60.0)
     lines_e = np.array([r.energy for r in refs])
     best: dict[int, float] = {}
@@ -507,7 +514,8 @@ def explained_weight(peaks, calibration, anode: str | None = "Rh") -> float:
         local_gain = calibration.gain + 2.0 * calibration.quadratic * p.channel
         j = int(np.argmin(np.abs(lines_e - e)))
         lo, hi = fwhm_bounds(lines_e[j])
-        if abs(lines_e[j] - e) < float(_tolerance(local_gain)) and lo < p.fwhm_ch * local_gain < hi:
+        tol = within * float(_tolerance(local_gain))
+        if abs(lines_e[j] - e) < tol and lo < p.fwhm_ch * local_gain < hi:
             best[j] = max(best.get(j, 0.0), p.weight * refs[j].prior)
     return float(sum(best.values()))
 
@@ -517,7 +525,7 @@ def check_calibration(spectra, calibration, anode: str | None = "Rh"):
     `spectra` (sum / max-pixel of a sample of rows); None when they agree or cannot tell (too few
     or weak peaks, no convincing automatic fit). A contradiction needs both: the automatic fit's
     matched peaks land far from their lines under the file's calibration, and the file's calibration
-    explains much less of the spectrum than the automatic one."""
+    puts much less of the peak weight close to a line (TIGHT_TOLERANCE) than the automatic one."""
     try:
         auto = calibrate_spectra(spectra, anode=anode)
     except AutoCalibrationError:
@@ -535,8 +543,8 @@ def check_calibration(spectra, calibration, anode: str | None = "Rh"):
         return None
     peaks = spectra_peaks(spectra)
     w_file, w_auto = (
-        explained_weight(peaks, c, anode),
-        explained_weight(peaks, auto.calibration, anode),
+        explained_weight(peaks, c, anode, TIGHT_TOLERANCE),
+        explained_weight(peaks, auto.calibration, anode, TIGHT_TOLERANCE),
     )
     if w_file >= CONTRADICTION_SHARE * w_auto:
         return None
