@@ -18,7 +18,9 @@ generation-2 collection walks every object napari, Qt, torch and the models made
 here, 230-300 ms) holding the GIL, a freeze whichever thread triggers it. The debt that triggers one
 builds up from napari's start-up and this script's warm-up, so it falls on whichever task runs
 first (the mean spectrum); `--collect-first` pays it before each task, outside the timing, to
-measure what a task's own allocations cost.
+measure what a task's own allocations cost. "CPU GUI/CLI" compares the CPU seconds the process
+used on each side (all threads: the GUI's drawing and event loop count too); other programs' load
+stretches both sides' wall times, unevenly when it changes within a run, and these much less.
 
 It also prints napari's own floor in the same window: the freeze of adding one 2 x 2 layer (a dock
 whose job ends in a new layer cannot freeze the viewer for less). `--why` samples the GUI thread's
@@ -72,10 +74,11 @@ def warm_up(device: str) -> None:
     load_recolouriser(None, device)
 
 
-def cli_times(path, device: str, k: int, collect: bool = False) -> dict:
+def cli_times(path, device: str, k: int, collect: bool = False, cpu: dict | None = None) -> dict:
     """The core calls `xrf-napari embed` and `recolour` make, files apart: embed + cluster also
     checks the scan against the embedder's training data (check_scan, 0.2-0.3 s on the bench
-    cube) and makes the latent's picture, as the command and the Embed dock both do."""
+    cube) and makes the latent's picture, as the command and the Embed dock both do. `cpu`, if
+    given, gets each task's process CPU seconds."""
     from xrf_napari.analysis.embed import (
         cluster,
         cluster_spectra,
@@ -91,16 +94,17 @@ def cli_times(path, device: str, k: int, collect: bool = False) -> dict:
     from xrf_napari.progress import run_to_end
 
     cube = read_cube(path)
-    out = {}
+    out, cpu_used = {}, ({} if cpu is None else cpu)
     collect_first(collect)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), process_cpu()
     mean, tiles = run_to_end(iter_survey(cube))  # what the Spectrum dock computes: the mean
     suggest_for_cube(cube, mean * cube.shape[0] * cube.shape[1], tiles)  # and the suggestions
     out["mean spectrum"] = time.perf_counter() - t
+    cpu_used["mean spectrum"] = process_cpu() - c
     from xrf_napari.analysis.pooling import decide
 
     collect_first(collect)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), process_cpu()
 
     check_scan(cube, None, str(load_embedder(None, device).device))  # as embed_cmd.run
     pool = decide(cube).pool  # as `xrf-napari embed` and the dock decide
@@ -108,10 +112,12 @@ def cli_times(path, device: str, k: int, collect: bool = False) -> dict:
     latent_to_rgb(latent)  # the command's latent.png, the dock's preview
     cluster_spectra(cube, cluster(latent, k).labels)
     out["embed + cluster"] = time.perf_counter() - t
+    cpu_used["embed + cluster"] = process_cpu() - c
     collect_first(collect)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), process_cpu()
     run_to_end(iter_recolour(cube, device=device))
     out["recolour"] = time.perf_counter() - t
+    cpu_used["recolour"] = process_cpu() - c
     return out
 
 
@@ -142,6 +148,13 @@ class FreezeMeter:
         self.since = self._last
         if self.gaps is not None:
             self.gaps.clear()
+
+
+def process_cpu() -> float:
+    """CPU seconds this process has used, all its threads (GIL or not) together: the GUI/CLI
+    ratio of these barely moves with other programs' load, which stretches the wall times."""
+    t = os.times()
+    return t.user + t.system
 
 
 class GcLog:
@@ -284,7 +297,7 @@ def gui_times(path, device: str, k: int, why: bool = False, collect: bool = Fals
 
     out, freeze, gc_worst = {}, {}, {}
     collect_first(collect)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), process_cpu()
     spectrum = SpectrumWidget(viewer)  # starts the survey of the selected cube
     viewer.window.add_dock_widget(spectrum, name="Spectrum")
     cube = spectrum.current_cube()
@@ -296,6 +309,7 @@ def gui_times(path, device: str, k: int, why: bool = False, collect: bool = Fals
     out["mean spectrum"] = out["(building the Spectrum dock)"] + run_until(
         lambda: SURVEYS.get(cube) is not None
     )
+    out["(cpu: mean spectrum)"] = process_cpu() - c0
     out["(mean spectrum: the worker)"] = returned[0] - t0 - out["(building the Spectrum dock)"]
     t = time.perf_counter()  # the plot is drawn after the result, in the plot's own thread
     run_until(lambda: spectrum.plot_is_current() and "mean" in spectrum.curves, reset=False)
@@ -314,7 +328,7 @@ def gui_times(path, device: str, k: int, why: bool = False, collect: bool = Fals
             widget.k_spin.setValue(k)
         settle()
         collect_first(collect)
-        t_run, started, returned = time.perf_counter(), [], []
+        t_run, c_run, started, returned = time.perf_counter(), process_cpu(), [], []
         worker = widget.run()
         # stamped in the worker's own thread (direct connections): its first progress report
         # (`started` may come before a connection made here) and its end
@@ -322,6 +336,7 @@ def gui_times(path, device: str, k: int, why: bool = False, collect: bool = Fals
         worker.yielded.connect(lambda *_, r=started: r.append(time.perf_counter()), direct)
         worker.returned.connect(lambda *_, r=returned: r.append(time.perf_counter()), direct)
         out[key] = run_until(lambda w=widget: not w.job.is_running)
+        out[f"(cpu: {key})"] = process_cpu() - c_run
         out[f"({key}: adding the results)"] = t_run + out[key] - returned[0]
         out[f"({key}: until the worker reported)"] = started[0] - t_run
         out[f"({key}: the worker)"] = returned[0] - started[0]
@@ -378,17 +393,22 @@ def main() -> None:
         while fh.read(64 << 20):
             pass
     warm_up(args.device)
-    cli = cli_times(rpl, args.device, args.k, args.collect_first)
+    cli_cpu: dict = {}
+    cli = cli_times(rpl, args.device, args.k, args.collect_first, cli_cpu)
     gui, freeze, gc_worst = gui_times(rpl, args.device, args.k, args.why, args.collect_first)
     h, w, c = read_cube(rpl).shape
     print(f"cube {rpl} ({h} x {w} px x {c} channels), device {args.device}, {os.cpu_count()} CPUs")
     if args.collect_first:
         print("a full garbage collection before each task (--collect-first)")
-    print(f"{'task':<18}{'CLI s':>8}{'GUI s':>8}{'GUI/CLI':>9}{'worst freeze ms':>17}{'GC ms':>7}")
+    print(
+        f"{'task':<18}{'CLI s':>8}{'GUI s':>8}{'GUI/CLI':>9}{'worst freeze ms':>17}{'GC ms':>7}"
+        f"{'CPU GUI/CLI':>13}"
+    )
     for key in cli:
+        cpu = gui[f"(cpu: {key})"] / cli_cpu[key]
         print(
             f"{key:<18}{cli[key]:>8.1f}{gui[key]:>8.1f}{gui[key] / cli[key]:>9.2f}"
-            f"{1000 * freeze[key]:>17.0f}{1000 * gc_worst[key]:>7.0f}"
+            f"{1000 * freeze[key]:>17.0f}{1000 * gc_worst[key]:>7.0f}{cpu:>13.2f}"
         )
     print(
         f"of which mean spectrum: building the dock {gui['(building the Spectrum dock)']:.2f} s, "

@@ -64,7 +64,7 @@ def test_bench_gui_reports_each_tasks_garbage_collections_and_can_pay_the_debt_f
     heap (napari, Qt, torch: 250-560 ms), whose debt napari's start-up and the script's warm-up
     build up and whichever task runs first pays. The table now says how long the longest
     collection in each task's window took, and --collect-first pays the debt before each task,
-    outside the timing, on both sides."""
+    outside the timing, on both sides; each side's process CPU seconds are kept too."""
     import gc
     import sys
     import time
@@ -94,7 +94,9 @@ def test_bench_gui_reports_each_tasks_garbage_collections_and_can_pay_the_debt_f
     collected = []
     real = gc.collect
     monkeypatch.setattr(gc, "collect", lambda *a: collected.append(a) or real(*a))
-    bench.cli_times(path, "cpu", 2)
+    cpu = {}
+    first = bench.cli_times(path, "cpu", 2, cpu=cpu)
     assert collected == [], "a collection without --collect-first"
+    assert set(cpu) == set(first) and all(v > 0 for v in cpu.values()), cpu
     times = bench.cli_times(path, "cpu", 2, collect=True)
     assert len(collected) == len(times) == 3, "one full collection before each CLI task"
