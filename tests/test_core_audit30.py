@@ -115,3 +115,44 @@ def test_single_elements_and_one_family_sets_stay_named():
     for elements, first in cases:
         named, cands = explain(frozenset(elements))
         assert named is True and cands[0] == first, elements
+
+
+# -- finding 4: the reconstruction score's threshold follows the count level ---------------------
+@pytest.mark.parametrize(
+    "case, offset, gain",
+    [
+        ("true axis", 0.0, 1.0),
+        ("+0.5 keV", 0.5, 1.0),
+        ("-0.2 keV", -0.2, 1.0),
+        ("gain x1.25", 0.0, 1.25),
+    ],
+)
+def test_a_wrong_energy_axis_warns_at_300_counts_per_pixel(case, offset, gain):
+    pytest.importorskip("torch")
+    from xrf_napari import read_cube
+    from xrf_napari._sample_data import sample_path
+    from xrf_napari.analysis.ood import check_scan
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.energy import Calibration
+
+    for name in ("panel", "painting"):
+        cube = read_cube(sample_path(name))
+        data = np.asarray(cube.data[()], dtype=np.int64)
+        thin = np.random.default_rng(0).binomial(data, 300 / data.sum(axis=2).mean())
+        c = cube.calibration
+        cal = Calibration(c.offset + offset, c.gain * gain, c.quadratic, source="file")
+        report = check_scan(cube_from_array(thin, cal), device="cpu")
+        if case == "true axis":  # scores 1.1 (panel) and 1.5 (painting) at 300 counts
+            assert not report.warn, (name, report.message())
+        else:  # scores 2.8-3.9 here: the fixed threshold 6 never warned
+            assert report.warn and "cannot reconstruct" in report.message(), (name, report.score)
+            assert "check the energy calibration" in report.message()
+
+
+def test_the_count_level_threshold_needs_enough_pixels():
+    from xrf_napari.analysis.ood import WARN_SCORE, warn_score
+
+    assert warn_score(300, 2048) == pytest.approx(2.2)
+    assert warn_score(100, 2048) == 2.0 and warn_score(1000, 2048) == pytest.approx(5.0)
+    assert warn_score(5000, 2048) == WARN_SCORE  # never above the old threshold: what warned warns
+    assert warn_score(300, 16) == WARN_SCORE  # a median of 16 pixels reached 2.8 in distribution
