@@ -77,7 +77,7 @@ def test_wrong_calibrations_of_small_areas_are_contradicted(name):
     """16 x 16 areas of the samples with the file calibration 1 keV high or its gain doubled, in
     the areas where the check judges at all (it replaces the calibration 1 keV low): before, the
     painting kept +1 keV in 12 and gain x2 in 17 of its 23 such areas, the panel gain x2 in 3 of
-    16; now none of 30 and 17."""
+    16; now none of 30 and 15."""
     from xrf_napari.analysis.autocal import check_calibration
 
     src = _sample(name)
@@ -122,6 +122,18 @@ def test_correct_calibrations_of_rows_pixels_and_crops_are_kept():
             for hi in (None, 307, 204):
                 cut = Calibration(c.offset + c.gain * lo, c.gain, 0.0, "file")
                 assert check_calibration([tot[lo:hi], mx[lo:hi]], cut) is None, (name, lo, hi)
+
+
+def test_a_fit_through_few_peaks_does_not_replace_a_right_calibration():
+    """8 x 8 areas of the panel whose automatic fit matches 4-5 peaks (Rh L-alpha and Ca K-alpha
+    for Pb M-alpha and a 3.4 keV peak): fitted through them it sits close to them by
+    construction, so the tight comparison is kept for fits of TIGHT_MIN_MATCHES peaks."""
+    from xrf_napari.analysis.autocal import check_calibration
+
+    src = _sample("panel")
+    for y, x in ((0, 112), (8, 88), (16, 96)):
+        a = np.asarray(src.data[y : y + 8, x : x + 8], dtype=np.float64).reshape(-1, 512)
+        assert check_calibration([a.sum(0), a.max(0)], src.calibration) is None, (y, x)
 
 
 # -- finding 2: wrong automatic calibrations are refused, right ones kept -------------------------

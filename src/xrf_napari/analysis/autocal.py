@@ -553,6 +553,11 @@ CONTRADICTION_SHARE = 0.5
 #: spectrum with many lines (the painting sample) let its calibration shifted by 1 keV, or with its
 #: gain doubled, explain 0.52 of the weight by chance and pass; counted tightly 0.31 and 0.00.
 TIGHT_TOLERANCE = 0.35
+#: ... when the automatic fit rests on this many matched peaks; on fewer, over the whole tolerance
+#: as before: a line fitted through 4-5 peaks sits close to them by construction, and counted
+#: tightly such a fit (Rh L-alpha and Ca K-alpha for Pb M-alpha and a 3.4 keV peak) replaced the
+#: right calibration of 4 of 389 small areas and rows of the panel sample.
+TIGHT_MIN_MATCHES = 6
 #: ... and only on clear evidence: at least 3 matched peaks this strong (log(1 + prominence/noise),
 #: i.e. about 20 sigma); noise bumps in a sparse or random spectrum stay near 2.
 STRONG_PEAK_WEIGHT = 3.0
@@ -584,7 +589,8 @@ def check_calibration(spectra, calibration, anode: str | None = "Rh"):
     `spectra` (sum / max-pixel of a sample of rows); None when they agree or cannot tell (too few
     or weak peaks, no convincing automatic fit). A contradiction needs both: the automatic fit's
     matched peaks land far from their lines under the file's calibration, and the file's calibration
-    puts much less of the peak weight close to a line (TIGHT_TOLERANCE) than the automatic one."""
+    puts much less of the peak weight close to a line (TIGHT_TOLERANCE, when the automatic fit
+    matched TIGHT_MIN_MATCHES peaks) than the automatic one."""
     try:
         auto = calibrate_spectra(spectra, anode=anode)
     except AutoCalibrationError:
@@ -601,9 +607,10 @@ def check_calibration(spectra, calibration, anode: str | None = "Rh"):
     if float(np.median(miss)) <= CONTRADICTION_KEV:
         return None
     peaks = spectra_peaks(spectra)
+    within = TIGHT_TOLERANCE if len(auto.matched_peaks) >= TIGHT_MIN_MATCHES else 1.0
     w_file, w_auto = (
-        explained_weight(peaks, c, anode, TIGHT_TOLERANCE),
-        explained_weight(peaks, auto.calibration, anode, TIGHT_TOLERANCE),
+        explained_weight(peaks, c, anode, within),
+        explained_weight(peaks, auto.calibration, anode, within),
     )
     if w_file >= CONTRADICTION_SHARE * w_auto:
         return None
