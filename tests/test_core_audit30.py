@@ -84,7 +84,7 @@ def test_weights_naming_no_model_are_shape_checked_before_any_model_is_built(tmp
         ({"Cd", "Co"}, ("Cadmium yellow", "Cobalt blue")),
         ({"Co", "Hg"}, ("Cobalt blue", "Vermilion")),
         ({"Co", "Cr"}, ("Cobalt blue", "Viridian")),
-        ({"Ba", "Cd", "Se"}, ("Blanc fixe", "Cadmium red")),
+        ({"Cd", "Co", "Zn"}, ("Cadmium yellow", "Cobalt blue")),  # a white does not settle it
     ],
 )
 def test_a_mixture_of_two_colour_families_is_not_called_named(elements, families):
@@ -111,10 +111,13 @@ def test_single_elements_and_one_family_sets_stay_named():
         ({"Co"}, "Cobalt blue"),
         ({"Hg", "Pb"}, "Vermilion"),
         ({"Pb", "Sb"}, "Naples yellow"),
+        ({"Co", "Zn"}, "Cobalt blue"),  # a white beside a colour only lightens it
+        ({"Ba", "Cd", "Se"}, "Cadmium red"),  # cadmium red lithopone
+        ({"Hg", "Ti"}, "Vermilion"),
     ]
     for elements, first in cases:
         named, cands = explain(frozenset(elements))
-        assert named is True and cands[0] == first, elements
+        assert named is True and first in cands, elements
 
 
 # -- finding 4: the reconstruction score's threshold follows the count level ---------------------

@@ -13,7 +13,8 @@ belong to, given the elements present, form one colour family: their CIELAB hue,
 chroma ranges stay within FAMILY_LIMITS (Cd: cadmium yellow and orange; Co: cobalt blue and violet;
 Cu: azurite, malachite, verdigris spread over 100 degrees of hue, so not). A pixel is ambiguous
 when no element present names its colour, or when the elements that do name different families
-together (Cd with Co: a yellow and a blue, in proportions the lines do not fix).
+together (Cd with Co: a yellow and a blue, in proportions the lines do not fix); a white beside a
+colour (zinc white with cobalt blue) only lightens it, so it stays named.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ LIGHT = frozenset({"S", "K"})
 MAJOR_RATIO = 0.12
 #: Largest hue (degrees), lightness and chroma ranges of one colour family.
 FAMILY_LIMITS = {"hue": 60.0, "L": 40.0, "chroma": 50.0}
+#: A white (CIELAB L* and chroma bounds: lead, zinc, titanium white, chalk, blanc fixe, lithopone)
+#: lightens a colour without changing its family: it does not make a mixture ambiguous.
+WHITE_LIMITS = {"L": 85.0, "chroma": 20.0}
 #: Element signatures covering less than this share of the scan are not listed by name.
 MIN_SHARE = 0.01
 #: Up to this many elements, a pixel's element set is found through a table of all 2**n sets
@@ -109,13 +113,21 @@ def _one_family(names) -> bool:
     )
 
 
+def _is_white(name: str) -> bool:
+    from ..physics.pigments import get_pigment
+
+    lab = get_pigment(name).lab
+    return lab[0] >= WHITE_LIMITS["L"] and np.hypot(lab[1], lab[2]) <= WHITE_LIMITS["chroma"]
+
+
 @functools.lru_cache(maxsize=4096)
 def explain(present: frozenset[str]) -> tuple[bool, tuple[str, ...]]:
     """(the lines fix the colour family, the pigments named or possible) for elements present.
     Elements that each name a family must name the same one: Cd with Co is cadmium yellow or
     orange mixed with cobalt blue or violet, a mixture whose colour the lines cannot fix
     (judged element by element, it was called named: audit 30, finding 7); the pigments each
-    element names then come first among the possible ones."""
+    element names then come first among the possible ones. A white beside a colour (Zn with Co,
+    Ba with Cd and Se) lightens it and keeps it named."""
     req = required_elements()
     named, possible = [], []
     for e in sorted(present):
@@ -127,7 +139,8 @@ def explain(present: frozenset[str]) -> tuple[bool, tuple[str, ...]]:
         possible += cands
         if _one_family(specific):
             named += specific
-    if named and _one_family(dict.fromkeys(named)):
+    coloured = [n for n in dict.fromkeys(named) if not _is_white(n)]
+    if named and (not coloured or _one_family(coloured)):
         return True, tuple(dict.fromkeys(named))
     return False, tuple(dict.fromkeys(named + possible))
 
