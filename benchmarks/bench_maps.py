@@ -44,13 +44,13 @@ def naive_maps(cube, symbols, fwhm_mn_ev=140.0):
 
 def check_maps(cube, counts, symbols, one, naive) -> list[str]:
     """What is wrong with the two results (none: []), from the counts in memory: element_maps must
-    equal clip(counts @ W, 0) with the weight matrix W it plans, the baseline its own formula on
-    the counts' window sums."""
+    equal counts @ W with the weight matrix W it plans (not clipped at 0: maps keep their negative
+    pixels so totals stay unbiased), the baseline its own formula on the counts' window sums."""
     from xrf_napari.analysis.maps import plan_for_cube, plan_maps
 
     flat = counts.reshape(-1, counts.shape[-1]).astype(np.float64)
     _, w = plan_for_cube(cube, symbols)
-    want = np.clip(flat @ w.astype(np.float64), 0.0, None).reshape(counts.shape[:2] + (-1,))
+    want = (flat @ w.astype(np.float64)).reshape(counts.shape[:2] + (-1,))
     fails = []
     for i, sym in enumerate(symbols):
         err = np.abs(np.asarray(one[sym], np.float64) - want[..., i]).max()
