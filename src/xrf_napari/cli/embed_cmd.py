@@ -168,7 +168,15 @@ def run(args) -> int:
     )
 
     from ..analysis import pooling
-    from ..analysis.embed import cluster, cluster_spectra, iter_embed, load_embedder
+    from ..analysis.embed import (
+        ONE_BY_AUTO_K,
+        cluster,
+        cluster_spectra,
+        iter_embed,
+        load_embedder,
+        one_region_reason,
+        why_one,
+    )
     from ..analysis.ood import check_scan
     from ..analysis.pigment_fit import is_spot_scan
     from ..progress import run_to_end, tqdm_callback
@@ -213,13 +221,15 @@ def run(args) -> int:
     }
     write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, settings)
     sil = "n/a" if result.silhouette is None else f"{result.silhouette:.3f}"
+    why = why_one(latent, args.clusters, result)  # as the Embed dock says it
+    if why is None:
+        said = f"{result.k} clusters (silhouette {sil}); "
+    else:
+        split = "; --clusters K splits the scan" if why == ONE_BY_AUTO_K else ""
+        said = f"1 cluster: {one_region_reason(why)}{split}; "
     print(
         f"{printable(cube.name)}: {cube.shape[0]} x {cube.shape[1]} px, "
-        + (
-            "1 cluster (every pixel has the same embedding); "
-            if result.k == 1
-            else f"{result.k} clusters (silhouette {sil}); "
-        )
+        + said
         + f"wrote {', '.join(printable(p) for p in paths.values())}"
     )
     return 0

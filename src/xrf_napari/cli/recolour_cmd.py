@@ -76,7 +76,7 @@ def run(args) -> int:
     from ._args import read_scan
 
     cube = read_scan(args)
-    if min(cube.shape[:2]) < 2:
+    if cube.shape[0] * cube.shape[1] < 2:  # a line scan (1 x N) is recoloured: tiles are padded
         raise ValueError(
             f"{args.input}: a single spectrum ({cube.shape[0]} x {cube.shape[1]} px): "
             "there is no image to recolour"

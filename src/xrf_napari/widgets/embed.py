@@ -8,6 +8,9 @@ from pathlib import Path
 import numpy as np
 from qtpy.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QSpinBox
 
+# why the run gave one region: the core's rule and words, as `xrf-napari embed` says them
+from ..analysis.embed import ONE_ALIKE, ONE_BY_AUTO_K, one_region_reason  # noqa: F401
+from ..analysis.embed import why_one as _why_one
 from ._common import CubeDock, default_weights, device_combo, form_grid
 from ._dialogs import ask_save_path, weights_row
 from ._jobs import preload_labels_imports, report_error
@@ -44,23 +47,6 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
     preload_labels_imports()
     used = str(load_embedder(weights, device).device)
     return latent, rgb, result, spectra, counts, used, note, ood, _why_one(latent, k, result)
-
-
-#: Why a run gave one region (see _why_one): every pixel embedded alike, or automatic K's rule.
-ONE_ALIKE, ONE_BY_AUTO_K = "alike", "auto K"
-
-
-def _why_one(latent, k, result) -> str | None:
-    """Why the run gave one region, None when it gave more. Two causes: every pixel has the
-    same embedding (analysis.embed.iter_cluster), or automatic K found no split better than
-    one material's counting noise (pick_k's null test); the dock said the first for both."""
-    if result.k != 1:
-        return None
-    points = latent.reshape(-1, latent.shape[-1])
-    points = points[np.isfinite(points).all(axis=1)]
-    if k is None and len(points) > 1 and not (points == points[0]).all():
-        return ONE_BY_AUTO_K
-    return ONE_ALIKE
 
 
 class EmbedClusterWidget(CubeDock):
@@ -227,16 +213,9 @@ class EmbedClusterWidget(CubeDock):
             said = f"{clusters.k} regions{sil} (device {device}).\nArea per region: {sizes}"
         elif edited or why_one is None:
             said = f"1 region{sil} (device {device})."
-        elif why_one == ONE_BY_AUTO_K:
-            from ..analysis.embed import NULL_MARGIN
-
-            said = (
-                "1 region: automatic K found no split better than one material (the best "
-                f"silhouette was within {NULL_MARGIN:g} of that of one material's counting "
-                f"noise); set K to split the scan (device {device})."
-            )
-        else:
-            said = f"1 region: every pixel has the same embedding (device {device})."
+        else:  # the words of `xrf-napari embed` (analysis.embed.one_region_reason)
+            split = "; set K to split the scan" if why_one == ONE_BY_AUTO_K else ""
+            said = f"1 region: {one_region_reason(why_one)}{split} (device {device})."
         self.summary.setText(said + (f"\n{note[0].upper()}{note[1:]}." if note else ""))
 
     def _send_spectra(self, cube, spectra, labels_layer) -> None:
