@@ -43,7 +43,11 @@ def _channel_error(true: Calibration, got: Calibration, n: int) -> float:
     )
 
 
-@pytest.mark.parametrize("shift, factor", [(1.0, 1.0), (0.0, 2.0)], ids=["1 keV high", "gain x2"])
+@pytest.mark.parametrize(
+    "shift, factor",
+    [(1.0, 1.0), (0.0, 2.0), (0.1, 1.0), (-0.1, 1.0)],
+    ids=["1 keV high", "gain x2", "100 eV high", "100 eV low"],
+)
 def test_painting_with_a_wrong_sidecar_calibration_is_corrected(tmp_path, shift, factor):
     """Before: kept with no warning (Fe K-alpha read at 7.40 keV, as Ni, or at 11.78 keV)."""
     from xrf_napari.io import read_cube
@@ -60,12 +64,18 @@ def test_painting_with_a_wrong_sidecar_calibration_is_corrected(tmp_path, shift,
     assert "wrong.npy" in cube.metadata["calibration_note"]
 
 
-def test_painting_with_its_true_sidecar_calibration_is_left_alone(tmp_path):
+@pytest.mark.parametrize("shift", [0.0, 0.05, -0.05])
+def test_painting_with_its_true_or_slightly_drifted_sidecar_calibration_is_left_alone(
+    tmp_path, shift
+):
+    """Before, the check's allowance (CONTRADICTION_KEV) was 120 eV and let a 100 eV offset
+    stand (the two cases above); 50 eV of drift (a channel) is still the file's to keep."""
     from xrf_napari.io import read_cube
 
     src = _sample("painting")
     true = src.calibration
-    path = _npy_with_sidecar(tmp_path, "right", np.asarray(src.data[:]), true.offset, true.gain)
+    counts = np.asarray(src.data[:])
+    path = _npy_with_sidecar(tmp_path, "right", counts, true.offset + shift, true.gain)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cube = read_cube(path)
