@@ -147,7 +147,7 @@ class RecolourWidget(CubeDock):
             self.job.refused(report_error(ValueError("open a datacube first"), "Recolour"))
             return None
         cube = layer_cube(layer)
-        if min(cube.shape[:2]) < 2:
+        if cube.shape[0] * cube.shape[1] < 2:  # a line scan (1 x N) is recoloured, as by the CLI
             self.job.refused(
                 report_error(
                     ValueError(
