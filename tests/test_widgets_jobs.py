@@ -342,22 +342,3 @@ def test_jobs_run_at_a_lower_priority_than_the_gui_thread(qtbot):
     assert seen and seen[0][0] >= min(WORKER_NICENESS, 19), seen
     assert seen[0][1] >= min(WORKER_NICENESS, 19), seen  # inherited by threads it starts
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui_before
-
-
-def test_gui_thread_never_waits_for_the_matplotlib_import(qtbot, monkeypatch):
-    """While the drawing thread is still importing matplotlib, the Spectrum plot defers its
-    figure (waiting on the import lock froze the viewer 240 ms) and builds it once the import
-    is done."""
-    from concurrent.futures import Future
-
-    from xrf_napari.widgets import _plot
-
-    relay, executor, _ = _plot._relay()
-    pending = Future()
-    monkeypatch.setattr(_plot, "_RELAY", (relay, executor, pending))
-    calls = []
-    assert _plot.matplotlib_ready(lambda: calls.append("later")) is False
-    assert calls == []
-    threading.Thread(target=lambda: pending.set_result(None)).start()  # as the import ends
-    qtbot.waitUntil(lambda: calls == ["later"], timeout=5000)
-    assert _plot.matplotlib_ready(lambda: calls.append("never")) is True

@@ -25,7 +25,6 @@ _RELAY = None
 
 class _Relay(QObject):
     drawn = Signal(object)  # (view weakref, generation, width px, height px, dpr, RGBA bytes)
-    call = Signal(object)  # a callable to run in the GUI thread
 
 
 def _relay():
@@ -35,33 +34,14 @@ def _relay():
 
         relay = _Relay()  # never deleted: a drawing thread may still signal through it at exit
         relay.drawn.connect(_deliver)
-        relay.call.connect(_call)
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xrf-plot")
         _RELAY = (relay, executor, executor.submit(_import_matplotlib))
     return _RELAY
 
 
-def matplotlib_ready(then) -> bool:
-    """Whether matplotlib is imported; if not yet, `then()` runs in the GUI thread once it is.
-    A GUI thread that imported it while the drawing thread was still doing so waited on the
-    import lock: a 240 ms freeze of the viewer on the first plot of the session."""
-    relay, _, imported = _relay()
-    if imported.done():
-        return True
-    imported.add_done_callback(lambda _: relay.call.emit(then))
-    return False
-
-
-def _call(fn) -> None:
-    try:
-        fn()
-    except RuntimeError:  # the widget's Qt side is gone
-        pass
-
-
 def _import_matplotlib() -> None:
     """Import matplotlib (0.4-0.7 s here) in the drawing thread as soon as a plot widget exists, so
-    the GUI thread finds it loaded when it builds the first figure."""
+    the first figure does not wait for it (no figure is built in the GUI thread)."""
     import matplotlib.figure  # noqa: F401
     from matplotlib.backends import backend_agg  # noqa: F401
 
