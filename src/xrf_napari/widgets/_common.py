@@ -7,6 +7,7 @@ Only UI wiring lives here; computations are in xrf_napari.analysis.
 
 from __future__ import annotations
 
+import copy
 import os
 import types
 import weakref
@@ -82,13 +83,27 @@ def device_combo() -> QComboBox:
 
 # -- what is computed once per cube --------------------------------------------------------------
 def _survey_job(cube):
-    """Mean spectrum (counts per pixel) and suggested elements of a cube, in one pass."""
+    """Mean spectrum (counts per pixel) and suggested elements of a cube (peaks.Suggestions), in
+    one pass."""
     from ..analysis.peaks import suggest_for_cube
     from ..analysis.spectra import iter_survey
 
     mean, tiles = yield from iter_survey(cube)
     h, w, _ = cube.shape
-    return mean, list(suggest_for_cube(cube, mean * (h * w), tiles))
+    return mean, suggest_for_cube(cube, mean * (h * w), tiles)  # a list with .warning
+
+
+def suggestions_text(suggested) -> str:
+    """The Spectrum and Elemental maps docks' "Suggested: ..." line (rich text), with the
+    suggestions' calibration warning (peaks.Suggestions.warning) in orange under it: suggestions
+    from a shifted axis are wrong in ways the list alone does not show."""
+    import html
+
+    text = html.escape("Suggested: " + (", ".join(suggested) or "none found"))
+    warning = getattr(suggested, "warning", "")
+    if warning:
+        text += f'<br><span style="color:#e08a00">\u26a0 {html.escape(warning)}</span>'
+    return text
 
 
 class _SurveyHub(QObject):
@@ -133,7 +148,8 @@ class _SurveyHub(QObject):
             if ref() is not None:
                 if key not in self._done:
                     weakref.finalize(ref(), self._done.pop, key, None)
-                self._done[key] = (result[0], list(result[1]))
+                # a copy of the same type: peaks.Suggestions keeps its calibration warning
+                self._done[key] = (result[0], copy.copy(result[1]))
                 self.ready.emit(ref())
 
         def ended():

@@ -18,7 +18,7 @@ from qtpy.QtWidgets import (
     QTableWidgetItem,
 )
 
-from ._common import SURVEYS, CubeDock
+from ._common import SURVEYS, CubeDock, suggestions_text
 from ._dialogs import ask_folder, confirm_replace
 from ._jobs import report_error
 from ._layers import cube_display_name, layer_cube, result_cube, upsert_layer, yx_transform
@@ -77,6 +77,7 @@ class ElementMapsWidget(CubeDock):
         )
         self.suggested_label = QLabel("Suggested: \u2014")
         self.suggested_label.setWordWrap(True)
+        self.suggested_label.setTextFormat(Qt.TextFormat.RichText)
         self.fwhm_spin = QDoubleSpinBox()
         self.fwhm_spin.setRange(0.0, 1000.0)
         self.fwhm_spin.setDecimals(0)
@@ -180,7 +181,7 @@ class ElementMapsWidget(CubeDock):
 
     def show_survey(self, mean, suggested) -> None:
         cube = self.current_cube()
-        self.suggested_label.setText("Suggested: " + (", ".join(suggested) or "none found"))
+        self.suggested_label.setText(suggestions_text(suggested))
         if self.recall(cube, "ticks") is None:
             self.remember(cube, "ticks", list(suggested))
             self.set_checked_elements(suggested)

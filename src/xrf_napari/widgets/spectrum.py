@@ -17,7 +17,7 @@ from qtpy.QtWidgets import (
     QPushButton,
 )
 
-from ._common import SURVEYS, CubeDock
+from ._common import SURVEYS, CubeDock, suggestions_text
 from ._dialogs import ask_save_path
 from ._jobs import report_error
 from ._layers import LayerCombo, cube_display_name, labels_for, layer_cube, layer_type, made_for
@@ -115,6 +115,7 @@ class SpectrumWidget(CubeDock):
         self.element_list.itemChanged.connect(self.redraw)
         self.suggested_label = QLabel("Suggested: \u2014")
         self.suggested_label.setWordWrap(True)
+        self.suggested_label.setTextFormat(Qt.TextFormat.RichText)
         self.clear_button = QPushButton("Clear extra curves")
         self.export_button = QPushButton("Export CSV\u2026")
 
@@ -335,7 +336,7 @@ class SpectrumWidget(CubeDock):
 
     def show_survey(self, mean, suggested) -> None:
         cube = self.current_cube()
-        self.suggested_label.setText("Suggested: " + (", ".join(suggested) or "none found"))
+        self.suggested_label.setText(suggestions_text(suggested))
         self.curves[MEAN_CURVE] = (self._energy, np.asarray(mean, dtype=np.float64), None)
         if self.recall(cube, "ticks") is None:
             self.remember(cube, "ticks", list(suggested))
