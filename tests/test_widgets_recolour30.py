@@ -3,10 +3,8 @@ only a single spectrum (1 x 1) has no image to recolour."""
 
 import numpy as np
 import pytest
-from _napari_helpers import open_cube, painted_counts, tiny_weights, wait_idle
+from _napari_helpers import open_cube, painted_counts, tiny_recolour_dock, wait_idle
 from _spectra import CANONICAL_CAL
-
-from xrf_napari.widgets.recolour import RecolourWidget
 
 
 @pytest.mark.parametrize("shape", [(1, 20), (24, 1)])
@@ -18,12 +16,7 @@ def test_a_line_scan_is_recoloured_in_the_dock(make_napari_viewer, qtbot, tmp_pa
     path = write_cube(tmp_path / "line.h5", np.ascontiguousarray(line), CANONICAL_CAL)
     viewer = make_napari_viewer()
     open_cube(viewer, path)
-    dve, uvit = tiny_weights(tmp_path)
-    widget = RecolourWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    widget.weights_edit.setText(str(uvit))
-    widget.embedder_edit.setText(str(dve))
-    widget.device.setCurrentText("cpu")
+    widget = tiny_recolour_dock(viewer, tmp_path)
     assert widget.run() is not None, widget.job.status.text()
     wait_idle(qtbot, widget.job)
     assert widget.job.last_error is None, widget.job.last_error
