@@ -65,17 +65,19 @@ def _pigments_job(
     embedder_weights,
     photo=None,
     instrument=None,
+    photo_name: str = "the photograph",
 ):
     """Progress generator: the colour prior (a registered photograph, or the SmallUViT's region
     colours), then the pigment fit. instrument: what the user set of anode, kv, fwhm_mn_ev,
-    optic and atmosphere (`iter_fit_regions`' arguments). Returns (report, {label: sRGB} or
+    optic and atmosphere (`iter_fit_regions`' arguments); photo_name: the photograph's layer, as
+    its errors name it (`_photo_name`). Returns (report, {label: sRGB} or
     None, the SmallUViT's RGB or None, the colour's source)."""
     from ..analysis.colour_prior import photo_on_scan, region_mean_colours
     from ..analysis.pigment_fit import iter_fit_regions
 
     colours, rgb, source = None, None, ""
     if photo is not None:
-        colours = region_mean_colours(photo_on_scan(photo, labels.shape), labels)
+        colours = region_mean_colours(photo_on_scan(photo, labels.shape, photo_name), labels)
         source = "photograph"
     elif use_uvit:
         from .recolour import iter_dock_recolour
@@ -97,11 +99,11 @@ def _pigments_job(
     return report, colours, rgb, source
 
 
-def _regions_job(cube, photo, k):
+def _regions_job(cube, photo, k, photo_name: str = "the photograph"):
     """Regions for the pigment fit from what the fit and the photograph see: K-Means on each
     pixel's element-line shares beside its colour in the photograph (as `xrf-napari pigments
     --photo` without --labels). Progress over the pass through the file, then over the K-Means
-    fits. Returns the ClusterResult."""
+    fits. Returns the ClusterResult. photo_name: as in `_pigments_job`."""
     from ..analysis import pooling
     from ..analysis.colour_prior import REGION_K, iter_lines_and_photo_points, photo_on_scan
     from ..analysis.embed import iter_cluster
@@ -109,12 +111,18 @@ def _regions_job(cube, photo, k):
     pool = pooling.decide(cube).pool  # a low-count scan: 3 x 3 neighbourhoods, as Embed does
     yield "Reading each pixel's element lines" + (" (3 x 3 pooled)" if pool else "") + "\u2026"
     points = yield from iter_lines_and_photo_points(
-        cube, photo_on_scan(photo, cube.shape[:2]), pool
+        cube, photo_on_scan(photo, cube.shape[:2], photo_name), pool
     )
     yield "Clustering (choosing K)\u2026" if k is None else f"Clustering into {k} regions\u2026"
     result = yield from iter_cluster(points, k, **REGION_K)
     preload_labels_imports()
     return result
+
+
+def _photo_name(photo_layer) -> str:
+    """How errors name the chosen photograph: by its layer, the one the user picked (a float
+    image of unclear scale is only found in the worker, by `photo_on_scan`)."""
+    return f"photograph '{photo_layer.name}'"
 
 
 def _photo_over_scan(photo_layer, scan_layer, scan_hw):
@@ -125,7 +133,7 @@ def _photo_over_scan(photo_layer, scan_layer, scan_hw):
     used. Rotated or sheared layers are refused: register by moving and scaling."""
     from ..analysis.colour_prior import check_photo, window_over_scan
 
-    name = f"photograph '{photo_layer.name}'"
+    name = _photo_name(photo_layer)
     photo = photo_layer.data
     origin = np.asarray(photo_layer.data_to_world((0, 0)), float)[-2:]
     steps = [
@@ -453,6 +461,7 @@ class PigmentsWidget(CubeDock):
             self.dve_weights,
             photo,
             self.instrument(),
+            _photo_name(photo_layer) if photo_layer is not None else "the photograph",
             cube=cube,
             description="Fitting each region's mean spectrum\u2026",
             on_result=lambda res: self._fitted(layer, labels_layer, labels, res),
@@ -492,6 +501,7 @@ class PigmentsWidget(CubeDock):
             cube,
             photo,
             k,
+            _photo_name(photo_layer),
             cube=cube,
             keep=False,  # regions are a step: the scan's last fit stays what the dock shows
             description="Reading each pixel's element lines\u2026",
