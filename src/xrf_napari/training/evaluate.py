@@ -161,14 +161,23 @@ def evaluate(
         if cfg.get("arch") != "PixelMLP":  # weights.check_weights knows no PixelMLP: check here
             kind = cfg.get("arch") or cfg.get("model") or "unknown"
             raise ValueError(f"--baseline {baseline}: not per-pixel MLP weights (a {kind} model)")
-        mlp = build_mlp(cfg)
+        import torch
+
+        # shapes first, on the meta device: a config asking for 32 layers of 8192 would
+        # otherwise allocate 8 GB before its tensors were found not to fit
+        # (assign=True: no copy into meta tensors, so no warning per tensor)
+        with torch.device("meta"):
+            probe = build_mlp(cfg)
         try:
-            mlp.load_state_dict(state)
+            probe.load_state_dict(state, assign=True)
         except RuntimeError as exc:
-            first = str(exc).strip().splitlines()[0]
+            lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
             raise ValueError(
-                f"--baseline {baseline}: tensors do not fit its config ({first})"
+                f"--baseline {baseline}: tensors do not fit its config ({'; '.join(lines[:2])})"
             ) from None
+        del probe
+        mlp = build_mlp(cfg)  # now the size of the file's own tensors
+        mlp.load_state_dict(state)
         mlp.to(dev).eval()
     from ..synth.export import exported_cubes
 
