@@ -201,8 +201,11 @@ class Recolouriser:
             raise ValueError(
                 f"latent must be (H, W, {self.config['in_chans']}), got shape {latent.shape}"
             )
-        if not np.isfinite(latent).all():
-            raise ValueError("latent image contains NaN or infinite values")
+        bad = first_nonfinite(latent)
+        if bad is not None:
+            raise ValueError(
+                f"latent image contains NaN or infinite values (first at y={bad[0]}, x={bad[1]})"
+            )
         tile, overlap = self.tiling(tile, overlap)
         h, w, _ = latent.shape
         # Images smaller than a tile are mirrored up to the tile size (the size the model knows).
@@ -411,6 +414,9 @@ def _iter_recolour(cube, rec, embedder_weights, device, tile, overlap, batch, av
     )
     model_input = rec.model_input(inputs) if reads is not None else latent
     del inputs
+    bad = first_nonfinite(model_input)
+    if bad is not None:
+        raise ValueError(_nonfinite_message(cube, *bad))
     rgb = yield from _rescaled(
         rec.iter_predict(
             model_input, tile=tile, overlap=overlap, batch=batch, average_flips=average_flips
@@ -426,6 +432,39 @@ def _iter_recolour(cube, rec, embedder_weights, device, tile, overlap, batch, av
         ood=ood,
         ambiguity=ambiguity,
         provenance=_provenance(cube, rec, embedder, average_flips),
+    )
+
+
+def first_nonfinite(img: np.ndarray, block_bytes: int = 16 << 20) -> tuple[int, int] | None:
+    """(y, x) of the first pixel of an (H, W, C) image with a NaN or infinite value, else None.
+    Row blocks of ~block_bytes of flags: a whole-image mask would be one byte per value."""
+    h, w = img.shape[:2]
+    step = max(1, block_bytes // max(1, w * (img.shape[2] if img.ndim == 3 else 1)))
+    for y0 in range(0, h, step):
+        block = np.isfinite(img[y0 : y0 + step])
+        ok = block.all(axis=-1) if img.ndim == 3 else block
+        if not ok.all():
+            y, x = np.unravel_index(int(np.argmin(ok)), ok.shape)
+            return y0 + int(y), int(x)
+    return None
+
+
+def _nonfinite_message(cube, y: int, x: int) -> str:
+    """Why pixel (y, x)'s model input is not finite, for an in-memory cube (files are checked on
+    read, errors.check_values): its spectrum, or else the embedding of a finite one."""
+    from ..fileutil import printable
+
+    name = printable(cube.path if cube.path else cube.name)
+    spectrum = np.asarray(cube.data[y, x])
+    if spectrum.dtype.kind == "f" and not np.isfinite(spectrum).all():
+        k = int(np.argmin(np.isfinite(spectrum)))
+        return (
+            f"{name}: the spectrum at y={y}, x={x} (first such pixel) holds NaN or infinite "
+            f"counts (first at channel {k}); counts must be finite and non-negative"
+        )
+    return (
+        f"{name}: the embedding of pixel y={y}, x={x} (first such pixel) is NaN or infinite "
+        "although its spectrum is finite"
     )
 
 
