@@ -25,9 +25,8 @@ ASYNC_SUM_BYTES = 256 * 2**20
 #: Sum-layer name suffix while its image is computed, and the metadata key holding its token.
 PENDING_SUFFIX = " (computing\u2026)"
 PENDING_KEY = "xrf_sum_pending"
-#: The cube layer's contrast limits come from these evenly spaced rows (check_counts_sample's on
-#: opening, so read from the page cache) and at most SAMPLE_BYTES of their counts.
-SAMPLE_ROWS = 12
+#: The cube layer's contrast limits come from at most SAMPLE_BYTES of the rows and column blocks
+#: check_counts_sample read on opening (errors.sample_layout), so from the page cache.
 SAMPLE_BYTES = 2 * 2**20
 
 
@@ -484,18 +483,22 @@ class _Uncopied:
         return self._data[key]
 
 
-def _sample_rows(cube) -> tuple[list[int], int]:
-    """(rows, columns) of the contrast sample: the evenly spaced rows (and a prefix of their
-    columns) that check_counts_sample read on opening, so they come from the page cache, bounded
+def _sample_rows(cube) -> tuple[list[int], list[tuple[int, int]]]:
+    """(rows, column blocks) of the contrast sample: the evenly spaced rows, and column blocks
+    inside those check_counts_sample read on opening (so they come from the page cache), bounded
     by SAMPLE_BYTES."""
+    from .errors import sample_layout
+
+    return sample_layout(cube.data, SAMPLE_BYTES)
+
+
+def _pick(row, blocks):
+    """The sampled columns of one (W, C) row, as one new array."""
     import numpy as np
 
-    h, w, c = cube.shape
-    pixel = max(1, c * cube.dtype.itemsize)
-    rows = [int(y) for y in np.unique(np.linspace(0, h - 1, min(h, SAMPLE_ROWS)).astype(int))]
-    fits = pixel * w * SAMPLE_ROWS <= SAMPLE_BYTES
-    cols = w if fits else max(1, SAMPLE_BYTES // (pixel * SAMPLE_ROWS))
-    return rows, cols
+    if len(blocks) == 1:
+        return row[blocks[0][0] : blocks[0][1]].copy()
+    return np.concatenate([row[x0:x1] for x0, x1 in blocks])
 
 
 def _sum_and_sample(cube):
@@ -504,12 +507,12 @@ def _sum_and_sample(cube):
     auto-calibration's pass made it) and the caller reads the sample (_read_sample)."""
     import numpy as np
 
-    rows, cols = _sample_rows(cube)
+    rows, blocks = _sample_rows(cube)
     wanted, parts = set(rows), []
 
     def keep(sl, block):
         parts.extend(
-            block[y - sl.start, :cols].copy() for y in range(sl.start, sl.stop) if y in wanted
+            _pick(block[y - sl.start], blocks) for y in range(sl.start, sl.stop) if y in wanted
         )
 
     total = cube.sum_image(on_block=keep)
@@ -521,9 +524,14 @@ def _read_sample(cube):
     worker); None if reading fails (the dtype's limits are used then)."""
     import numpy as np
 
-    rows, cols = _sample_rows(cube)
+    rows, blocks = _sample_rows(cube)
     try:
-        return np.stack([np.asarray(cube.data[y : y + 1, :cols, :])[0] for y in rows])
+        return np.stack(
+            [
+                np.concatenate([np.asarray(cube.data[y : y + 1, x0:x1, :])[0] for x0, x1 in blocks])
+                for y in rows
+            ]
+        )
     except Exception:  # the layer opens anyway; a broken row shows when it is drawn
         return None
 

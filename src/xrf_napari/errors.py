@@ -52,40 +52,111 @@ SAMPLE_BYTES = 16 * 2**20
 MAX_COUNT = 2.0**53
 
 
-def check_counts_sample(data, path, max_bytes: int = SAMPLE_BYTES, n_rows: int = 12):
-    """(sum, max-pixel) spectra of a bounded sample of evenly spaced rows; raise CubeReadError if
-    it holds NaN/inf or negative counts. Unsigned data is read too: a corrupt chunk shows here,
-    on opening, rather than halfway through a computation."""
-    dt = np.dtype(data.dtype)
+#: Rows of the opening sample (`check_counts_sample`, and the cube layer's contrast sample).
+SAMPLE_ROWS = 12
+#: Most column blocks per sampled row when a whole row is over the bound: spread over the width,
+#: the sample sees the painting and not only its left edge (often frame or bare ground), while
+#: each block stays one contiguous read.
+SAMPLE_BLOCKS = 8
+
+
+def sample_layout(data, max_bytes: int = SAMPLE_BYTES, n_rows: int = SAMPLE_ROWS):
+    """(rows, column blocks [(x0, x1), ...]) of the opening sample of `data` (H, W, C): evenly
+    spaced rows and, when whole rows pass `max_bytes`, up to SAMPLE_BLOCKS evenly spaced column
+    blocks totalling at most max_bytes // (n_rows * pixel bytes) columns. The starts come from
+    the SAMPLE_BYTES sample whatever `max_bytes`, so a smaller sample (the cube layer's contrast
+    sample) reads inside the blocks `check_counts_sample` read: from the page cache. A store
+    chunked along x gets block starts on chunk edges and no more blocks than whole chunks fit
+    in the budget, so no more chunks are decompressed than by a prefix of the row."""
     h, w, c = (int(s) for s in data.shape)
-    row_bytes = max(1, w * c * dt.itemsize)
-    cols = w if row_bytes * n_rows <= max_bytes else max(1, max_bytes // (n_rows * c * dt.itemsize))
+    pixel = max(1, c * np.dtype(data.dtype).itemsize)
+    rows = [int(y) for y in np.unique(np.linspace(0, h - 1, min(h, n_rows)).astype(int))]
+
+    def budget(limit):
+        return w if pixel * w * n_rows <= limit else max(1, limit // (n_rows * pixel))
+
+    cols = budget(max_bytes)
+    if cols >= w:
+        return rows, [(0, w)]
+    cw = _x_chunk(data)
+    # the check's blocks (evenly spaced starts from x=0), then this budget spread over them
+    checked = _spread(w, budget(max(max_bytes, SAMPLE_BYTES)), cw, None)
+    return rows, _spread(w, cols, cw, checked)
+
+
+def _spread(w: int, cols: int, cw: int, within) -> list[tuple[int, int]]:
+    """`cols` columns in evenly spaced blocks: over the whole width (within=None) or inside the
+    blocks `within`, never past one. Chunked every `cw` columns: no more blocks than whole
+    chunks in `cols`, block widths rounded down to whole chunks, starts on chunk edges."""
+    n = min(SAMPLE_BLOCKS if within is None else len(within), cols)
+    if cw:
+        n = max(1, min(n, cols // cw))
+    if within is None:
+        if cw:
+            n_chunks = -(-w // cw)
+            n = min(n, n_chunks)
+            starts = [(j * n_chunks // n) * cw for j in range(n)]
+        else:
+            starts = [j * w // n for j in range(n)]
+        within = [(x0, starts[j + 1] if j + 1 < n else w) for j, x0 in enumerate(starts)]
+    last = len(within) - 1
+    picked = [within[j * last // (n - 1) if n > 1 else 0] for j in range(n)]  # distinct
+    base, extra = divmod(cols, n)
+    out = []
+    for j, (x0, x1) in enumerate(picked):
+        width = base // cw * cw if cw and base >= cw else base + (j < extra)
+        out.append((x0, min(x0 + width, x1)))
+    return out
+
+
+def _x_chunk(data) -> int:
+    """Chunk width along x of a chunked store (h5py, zarr; through a ChannelFirstView's first
+    source), 0 when unchunked or unknown."""
+    chunks, axis = getattr(data, "chunks", None), 1
+    if chunks is None and getattr(data, "sources", None) and hasattr(data, "axes"):
+        chunks, axis = getattr(data.sources[0], "chunks", None), int(data.axes[1])
+    try:
+        cw = int(chunks[axis])
+    except (TypeError, ValueError, IndexError):
+        return 0
+    return cw if 0 < cw else 0
+
+
+def check_counts_sample(data, path, max_bytes: int = SAMPLE_BYTES, n_rows: int = SAMPLE_ROWS):
+    """(sum, max-pixel) spectra of a bounded sample of evenly spaced rows (column blocks spread
+    over the width when rows are big, `sample_layout`); raise CubeReadError if it holds NaN/inf
+    or negative counts. Unsigned data is read too: a corrupt chunk shows here, on opening, rather
+    than halfway through a computation."""
+    c = int(data.shape[2])
     total = np.zeros(c, dtype=np.float64)
     peak = np.zeros(c, dtype=np.float64)
-    for y in np.unique(np.linspace(0, h - 1, min(h, n_rows)).astype(int)):
-        sample = np.asarray(data[int(y) : int(y) + 1, :cols, :])
-        check_values(sample, path, f"row {y}", (int(y), 0))
-        total += sample.sum(axis=(0, 1), dtype=np.float64)
-        np.maximum(peak, sample.max(axis=(0, 1)), out=peak)
+    rows, blocks = sample_layout(data, max_bytes, n_rows)
+    for y in rows:
+        for x0, x1 in blocks:
+            sample = np.asarray(data[y : y + 1, x0:x1, :])
+            check_values(sample, path, f"row {y}", (y, 0, x0))
+            total += sample.sum(axis=(0, 1), dtype=np.float64)
+            np.maximum(peak, sample.max(axis=(0, 1)), out=peak)
     return total, peak
 
 
-def _first_bad(bad: np.ndarray, origin: tuple[int, int]) -> str:
+def _first_bad(bad: np.ndarray, origin: tuple[int, ...]) -> str:
     """'; first at y=.., x=.., channel ..' for the first True of `bad`, a (rows, x, channels)
-    block whose first row and channel are `origin`: a block is many rows, the user needs the
-    pixel. Only computed on the error path."""
+    block whose first row and channel (and column, a third item) are `origin`: a block is many
+    rows, the user needs the pixel. Only computed on the error path."""
     if bad.ndim == 2:  # one row read as data[y]
         bad = bad[None]
     if bad.ndim != 3:
         return ""
+    x0 = origin[2] if len(origin) > 2 else 0
     y, x, k = (int(i) for i in np.unravel_index(int(np.argmax(bad)), bad.shape))
-    return f"; first at y={origin[0] + y}, x={x}, channel {origin[1] + k}"
+    return f"; first at y={origin[0] + y}, x={x0 + x}, channel {origin[1] + k}"
 
 
-def check_values(block, path, where: str, origin: tuple[int, int] = (0, 0)) -> None:
+def check_values(block, path, where: str, origin: tuple[int, ...] = (0, 0)) -> None:
     """Raise CubeReadError naming `where` and the first offending pixel if a (rows, x, channels)
-    block of counts, whose first row and channel are `origin`, holds NaN/inf, values beyond
-    MAX_COUNT (floats) or negative values."""
+    block of counts, whose first row and channel are `origin` (and first column, a third item,
+    else 0), holds NaN/inf, values beyond MAX_COUNT (floats) or negative values."""
     kind = block.dtype.kind
     if kind == "u" or block.size == 0:
         return
