@@ -103,3 +103,36 @@ def test_the_contrast_sample_is_read_inside_what_the_check_read(chunks):
     _, from_pass = reader._sum_and_sample(Cube(counts, Calibration(0.0, 0.01, source="user")))
     if chunks is None:
         np.testing.assert_array_equal(from_pass, sample)
+
+
+@pytest.mark.parametrize("shift", [1.0, 0.0], ids=["1 keV high", "true"])
+def test_a_wrong_calibration_of_a_wide_scan_painted_right_of_its_frame_is_caught(tmp_path, shift):
+    """End to end: 12 rows of the painting sample on the right quarter of a 2048 px wide scan
+    (25 MiB: the sample is part of each row), empty frame left. Before, the sample's left 1365
+    columns were all frame and the file's calibration, 1 keV off, was kept silently."""
+    import json
+    import warnings
+
+    from xrf_napari._sample_data import sample_path
+    from xrf_napari.io import read_cube
+
+    src = read_cube(sample_path("painting"), auto_calibrate=False)
+    true = src.calibration
+    rows = np.asarray(src.data[:])[np.linspace(0, src.shape[0] - 1, 12).astype(int)]
+    counts = np.zeros((12, 2048, src.n_channels), dtype=src.dtype)
+    counts[:, 1536:] = np.tile(rows, (1, 4, 1))
+    path = tmp_path / "wide.npy"
+    np.save(path, counts)
+    path.with_suffix(".json").write_text(
+        json.dumps({"offset": true.offset + shift, "gain": true.gain}), encoding="utf-8"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cube = read_cube(path)
+    contradicted = [w for w in caught if "contradicts the spectrum's peaks" in str(w.message)]
+    if shift:
+        assert contradicted, "the file's calibration was judged on the empty frame only"
+        assert cube.calibration.source == "auto"
+        assert abs(cube.calibration.offset - true.offset) < 0.1
+    else:
+        assert not contradicted and cube.calibration.source == "file"
