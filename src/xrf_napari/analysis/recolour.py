@@ -442,10 +442,11 @@ def first_nonfinite(img: np.ndarray, block_bytes: int = 16 << 20) -> tuple[int, 
     step = max(1, block_bytes // max(1, w * (img.shape[2] if img.ndim == 3 else 1)))
     for y0 in range(0, h, step):
         block = np.isfinite(img[y0 : y0 + step])
+        if block.all():  # the common case: no per-pixel reduction
+            continue
         ok = block.all(axis=-1) if img.ndim == 3 else block
-        if not ok.all():
-            y, x = np.unravel_index(int(np.argmin(ok)), ok.shape)
-            return y0 + int(y), int(x)
+        y, x = np.unravel_index(int(np.argmin(ok)), ok.shape)
+        return y0 + int(y), int(x)
     return None
 
 
