@@ -3,6 +3,8 @@ models saved like the shipped weights, so that `xrf-napari recolour` runs in a s
 
 from __future__ import annotations
 
+import numpy as np
+
 from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration
 
 #: A SmallUViT small enough for CPU tests, with the shipped model's pixel skip and head.
@@ -82,3 +84,21 @@ def tiny_embedder_config(**over):
     )
     cfg.update(over)
     return cfg
+
+
+def assert_is_prediction(img, cube_path, d, **tiling):
+    """img is the recolouriser's prediction for the cube with the tiny models in d (to 1/255)."""
+    from xrf_napari import read_cube
+    from xrf_napari.analysis.recolour import recolour
+
+    rgb = recolour(
+        read_cube(cube_path),
+        weights=d / "uvit.safetensors",
+        embedder_weights=d / "dve.safetensors",
+        device="cpu",
+        **tiling,
+    ).rgb
+    expected = np.floor(np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5)
+    assert expected.std() > 1.0  # the toy regions give the model something to colour
+    assert img.shape == expected.shape and img.dtype == np.uint8
+    assert np.abs(img.astype(np.float64) - expected).max() <= 1.0
