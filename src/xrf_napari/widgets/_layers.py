@@ -23,12 +23,13 @@ def layer_cube(layer):
 
 def cube_display_name(viewer, layer) -> str:
     """The name results of a cube are labelled with: its datacube layer's name (unique in the
-    viewer), not the name of the "<name> sum" image that the pick-lists prefer."""
+    viewer), not the name of the "<name> sum" image that the pick-lists prefer; with that layer
+    deleted, the scan's own name (results of "painting sum" were labelled "[painting sum]")."""
     cube = layer_cube(layer)
     for ly in viewer.layers:
         if layer_cube(ly) is cube and ly.ndim == 3:
             return ly.name
-    return layer.name
+    return getattr(cube, "name", None) or layer.name
 
 
 def cube_layers(viewer) -> list:
