@@ -297,6 +297,8 @@ class SpectrumWidget(CubeDock):
         self.suggested_label.setText("Suggested: \u2014")
         if layer is None:
             self._energy = None
+            self.follow_mouse.setEnabled(True)
+            self.follow_mouse.setToolTip("")
             self.set_checked_elements([])
             self.calibration_label.setText("Open a datacube (File > Open) to see its spectra.")
             self.redraw()
@@ -305,6 +307,11 @@ class SpectrumWidget(CubeDock):
         cal = cube.calibration
         self._energy = cube.energy
         self.calibration_label.setToolTip("")
+        # a spot's only pixel is its mean curve: the box would do nothing (show_pixel)
+        self.follow_mouse.setEnabled(not _one_pixel(cube))
+        self.follow_mouse.setToolTip(
+            "A single spectrum: its only pixel is the curve shown." if _one_pixel(cube) else ""
+        )
         if cal.source == "none":
             from ..energy import HOW_TO_CALIBRATE
 
