@@ -49,3 +49,27 @@ def test_a_calcium_escape_alone_is_still_no_element(grid):
         e, y, profile = paint([("Chalk", 1.0)], seed=seed, total=1e6, **grid)
         got = suggest(e, y, profile)
         assert "Ca" in got and not {"P", "S"} & set(got), (seed, got)
+
+
+# --- 3: the Rh tube's scattered L-gamma lines are no potassium --------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rhodium_l_gamma_scatter_is_not_potassium(seed):
+    """Lead white on the sample scanner (512 channels of 50 eV): the tube's scattered Rh L1-N2,3
+    lines (3.36 keV) make a peak that K K-alpha (3.31) matched within 0.5 FWHM, nearer than Rh's
+    L-gamma family mean (3.30): potassium, in a paint and ground without any."""
+    e, y, profile = paint([("Lead white", 1.0)], seed=seed, total=1e7, **SAMPLE_SCANNER)
+    got = suggest(e, y, profile)
+    assert "Pb" in got and "K" not in got, got
+
+
+@pytest.mark.parametrize("pigment", ["Green earth", "Prussian blue"])
+def test_potassium_beside_rhodium_scatter_is_still_found(pigment):
+    """A paint with potassium (green earth's mica, Prussian blue's 2 % K2O) in lead white on the
+    same grid: its K K-alpha sits nearer its own line than the tube's and stays potassium."""
+    e, y, profile = paint(
+        [(pigment, 0.5), ("Lead white", 0.5)], seed=2, total=1e7, **SAMPLE_SCANNER
+    )
+    got = suggest(e, y, profile)
+    assert {"K", "Fe", "Pb"} <= set(got), got
