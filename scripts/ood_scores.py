@@ -1,9 +1,12 @@
 """Print the out-of-distribution report (analysis/ood.py) of every cube in some folders.
 
     python scripts/ood_scores.py data/test data/heldout_phys src/xrf_napari/sample_data
+    python scripts/ood_scores.py gen/c300 gen/c10000 --axis true,+0.3keV,-0.2keV,x1.25,rev
 
-One line per cube: the reconstruction score, counts per pixel, the anode in the metadata and
-whether the scan is flagged (with the reasons); then a summary per folder.
+One line per cube: the reconstruction mismatch score, counts per pixel, the anode in the metadata
+and whether the scan is flagged (with the reasons); then a summary per folder. `--axis` checks each
+cube again with a wrong energy axis (an offset in keV, a gain factor or the axis reversed): what
+the score should catch, at any count level.
 """
 
 from __future__ import annotations
@@ -13,32 +16,67 @@ import sys
 from pathlib import Path
 
 
+def with_axis(cube, spec: str):
+    """The cube read with a wrong energy axis: 'true', '+0.3keV' (offset), 'x1.25' (gain) or
+    'rev' (channels reversed, same calibration)."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from xrf_napari.cube import Cube
+    from xrf_napari.energy import Calibration
+
+    c = cube.calibration
+    if spec == "true":
+        return cube
+    if spec == "rev":
+        data = np.ascontiguousarray(np.asarray(cube.data[()])[..., ::-1])
+        return Cube(data, c, metadata=cube.metadata)
+    if spec.endswith("keV"):
+        cal = Calibration(c.offset + float(spec[:-3]), c.gain, c.quadratic, "file")
+    elif spec.startswith("x"):
+        f = float(spec[1:])
+        cal = Calibration(c.offset, c.gain * f, c.quadratic * f, "file")
+    else:
+        raise SystemExit(f"--axis: unknown {spec!r} (true, +0.3keV, x1.25 or rev)")
+    return replace(cube, calibration=cal)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("folders", nargs="+", help="folders of cubes (*.h5) or single cube files")
     p.add_argument("--max-cubes", type=int, default=12, help="cubes per folder")
+    p.add_argument(
+        "--axis",
+        default="true",
+        help="comma-separated energy axes to check each cube with: true, an offset (+0.3keV), "
+        "a gain (x1.25) or rev (default: true)",
+    )
     args = p.parse_args(argv)
 
     from xrf_napari import read_cube
     from xrf_napari.analysis.ood import check_scan
     from xrf_napari.detector import anode_from_metadata
 
+    specs = args.axis.split(",")
     for folder in map(Path, args.folders):
         files = [folder] if folder.is_file() else sorted(folder.glob("*.h5"))[: args.max_cubes]
-        flagged, scores = 0, []
-        for f in files:
-            cube = read_cube(f)
-            r = check_scan(cube)
-            flagged += r.warn
-            scores.append(r.score)
-            why = "; ".join(r.reasons) if r.warn else "quiet"
+        if not files:
+            continue
+        for spec in specs:
+            flagged, scores = 0, []
+            for f in files:
+                cube = read_cube(f)
+                r = check_scan(with_axis(cube, spec))
+                flagged += r.warn
+                scores.append(r.score)
+                why = "; ".join(r.reasons) if r.warn else "quiet"
+                print(
+                    f"{f} [{spec}]: score {r.score:.2f}, {r.counts_per_pixel:.0f} counts/px, "
+                    f"anode {anode_from_metadata(cube.metadata)}: {why}"
+                )
             print(
-                f"{f}: score {r.score:.2f}, {r.counts_per_pixel:.0f} counts/px, "
-                f"anode {anode_from_metadata(cube.metadata)}: {why}"
-            )
-        if files:
-            print(
-                f"== {folder}: {flagged}/{len(files)} flagged, scores "
+                f"== {folder} [{spec}]: {flagged}/{len(files)} flagged, scores "
                 f"{min(scores):.2f}-{max(scores):.2f}\n"
             )
     return 0
