@@ -456,7 +456,12 @@ def suggest_elements(
             shifts[0].append(pe[j] - ln.energy)
             shifts[1].append(peaks[j].prominence / np.sqrt(max(peaks[j].height, 1.0)))
     explained = air_peaks | {m for m in map(match, known) if m is not None}
-    compton = [(ln.energy - 2.0, ln.energy) for ln in known if ln.element in tubes]
+    # Compton scatter is strong only for the tube's K lines: an L band (W L 6.4-11.5 keV) hid Zn
+    compton = [
+        (ln.energy - 2.0, ln.energy)
+        for ln in known
+        if ln.element in tubes and ln.family in ("Ka", "Kb")
+    ]
     strong = [
         j
         for j, p in enumerate(peaks)
