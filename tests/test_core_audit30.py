@@ -150,12 +150,3 @@ def test_a_wrong_energy_axis_warns_at_300_counts_per_pixel(case, offset, gain):
         else:  # scores 2.8-3.9 here: the fixed threshold 6 never warned
             assert report.warn and "cannot reconstruct" in report.message(), (name, report.score)
             assert "check the energy calibration" in report.message()
-
-
-def test_the_count_level_threshold_needs_enough_pixels():
-    from xrf_napari.analysis.ood import WARN_SCORE, warn_score
-
-    assert warn_score(300, 2048) == pytest.approx(2.2)
-    assert warn_score(100, 2048) == 2.0 and warn_score(1000, 2048) == pytest.approx(5.0)
-    assert warn_score(5000, 2048) == WARN_SCORE  # never above the old threshold: what warned warns
-    assert warn_score(300, 16) == WARN_SCORE  # a median of 16 pixels reached 2.8 in distribution

@@ -65,3 +65,12 @@ def test_the_score_is_about_zero_for_spectra_the_model_explains_at_any_count_lev
     for total in (300, 3000, 10_000):
         med = np.median(excess_per_count(rng.poisson(q * total), emb))
         assert abs(med) < WARN_MISMATCH / 4, (total, med)
+
+
+def test_a_scan_at_the_ends_of_the_trained_count_range_is_in_range(high_counts):
+    """Cubes generated at 100 counts per pixel measure 98-99 in 1-26.6 keV: they were called
+    outside the trained 100-10,000; a tenth of slack keeps them in, and 50 counts stays out."""
+    cube = high_counts[0]
+    for level, outside in ((97, False), (50, True)):
+        report = check_scan(thinned(cube, level))
+        assert ("counts per pixel in 1-26.6 keV" in report.message()) == outside, report.message()

@@ -42,12 +42,9 @@ TRAINED = {
 #: offset, a 0.9 or 1.25 gain or the axis reversed. The median of 64 pixels stayed within 0.9 and
 #: above 1.3 (16 pixels: up to 1.06 and down to 0.79: fewer pixels, less sensitive, no false alarm).
 WARN_MISMATCH = 1.2
-#: Superseded (not used by `check_scan`): the count-level threshold on the deviance ratio, kept for
-#: tests/test_core_audit30.py until that test goes with it.
-WARN_SCORE = 6.0
-WARN_EXCESS_PER_COUNT = 0.004
-WARN_SCORE_MIN = 2.0
-COUNT_THRESHOLD_PIXELS = 256
+#: Relative slack on the trained count range: cubes generated at the range's ends (100 and 10,000
+#: counts per pixel) measure 98-99 and 10,013 counts in 1-26.6 keV, and were called out of range.
+COUNT_SLACK = 0.1
 SAMPLE_PIXELS = 2048
 #: The scan's energy range must reach this low and this high (keV) for the models to see what they
 #: were trained on: the canonical grid is 1-26.6 keV; below 1.5 keV start or above a 22 keV end
@@ -133,12 +130,6 @@ def _deviances(counts: np.ndarray, embedder, seed: int = 0):
     return dev, null, total
 
 
-def deviance_ratios(counts: np.ndarray, embedder, seed: int = 0) -> np.ndarray:
-    """Per pixel: deviance(counts, reconstruction) / deviance(Poisson redraw, reconstruction)."""
-    dev, null, _ = _deviances(counts, embedder, seed)
-    return dev / np.maximum(null, 1e-9)
-
-
 def excess_per_count(counts: np.ndarray, embedder, seed: int = 0) -> np.ndarray:
     """Per pixel: (deviance(counts, reconstruction) - deviance(Poisson redraw, reconstruction)) /
     counts. The ratio of the two grows with the counts wherever the model is slightly off; this
@@ -175,27 +166,18 @@ def check_scan(
             f"detector resolution {fwhm:.0f} eV at Mn K-alpha (trained on {lo:.0f}-{hi:.0f} eV)"
         )
     lo, hi = TRAINED["counts_per_pixel"]
-    if not lo <= cpp <= hi:
+    in_range = lo * (1 - COUNT_SLACK) <= cpp <= hi * (1 + COUNT_SLACK)
+    if not in_range:
         reasons.append(f"{cpp:.0f} counts per pixel in 1-26.6 keV (trained on {lo:.0f}-{hi:,.0f})")
     if len(counts) and counts.sum() > 0 and peak_contrast(counts) < MIN_PEAK_CONTRAST:
         reasons.append("the spectra show no peaks (no fluorescence or scatter line: noise?)")
     if score > WARN_MISMATCH:
-        hint = "; check the energy calibration" if lo <= cpp <= hi else ""
+        hint = "; check the energy calibration" if in_range else ""
         reasons.append(
             f"the embedder cannot reconstruct these spectra (mismatch {score:.2f} > "
             f"{WARN_MISMATCH:g} at {cpp:.0f} counts per pixel{hint})"
         )
     return OODReport(score, cpp, reasons)
-
-
-def warn_score(counts_per_pixel: float, n_pixels: int) -> float:
-    """Superseded by WARN_MISMATCH (not used by `check_scan`): the deviance-ratio threshold of
-    session 30, 1 + WARN_EXCESS_PER_COUNT x counts from WARN_SCORE_MIN to WARN_SCORE (WARN_SCORE
-    under COUNT_THRESHOLD_PIXELS pixels); flagged in-range scans above ~5,000 counts."""
-    if n_pixels < COUNT_THRESHOLD_PIXELS or not np.isfinite(counts_per_pixel):
-        return WARN_SCORE
-    grown = 1.0 + WARN_EXCESS_PER_COUNT * counts_per_pixel
-    return float(min(WARN_SCORE, max(WARN_SCORE_MIN, grown)))
 
 
 def coverage_reason(cube) -> str | None:
