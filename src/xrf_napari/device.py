@@ -5,6 +5,9 @@ It lives at the bottom of the package so that analysis code need not import trai
 
 from __future__ import annotations
 
+#: The choices pick_device takes, as every command's --device help says them.
+DEVICE_CHOICES = "auto, cpu, cuda, cuda:N (N a GPU number) or mps"
+
 
 def pick_device(name: str = "auto"):
     """auto -> cuda, then mps, then cpu. An unknown, unavailable or missing explicit choice raises
@@ -24,9 +27,7 @@ def pick_device(name: str = "auto"):
         return torch.device("cpu")
     cuda = re.fullmatch(r"cuda(?::(\d+))?", name)
     if name not in ("cpu", "mps") and not cuda:
-        raise ValueError(
-            f"unknown device {given!r}: use auto, cpu, cuda, cuda:N (N a GPU number) or mps"
-        )
+        raise ValueError(f"unknown device {given!r}: use {DEVICE_CHOICES}")
     if cuda and not torch.cuda.is_available():
         raise ValueError(
             f"device {given!r} requested but no CUDA GPU is available (use auto or cpu)"

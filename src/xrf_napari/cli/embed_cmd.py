@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from ..analysis.embed import label_colours  # shared with the Embed dock's PNG
+from ..device import DEVICE_CHOICES
 
 OUTPUT_NAMES = ("latent.h5", "latent.png", "labels.h5", "labels.png", "cluster_spectra.csv")
 
@@ -49,7 +50,7 @@ def configure(parser) -> None:
         help="range searched when --clusters is not given (default 2 12)",
     )
     parser.add_argument("--weights", help="DVE weights file (default: the shipped weights)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    parser.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     parser.add_argument(
         "--chunk-pixels",
         type=int_in(1, None, "a number of spectra"),

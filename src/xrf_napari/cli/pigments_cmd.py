@@ -17,6 +17,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from ..device import DEVICE_CHOICES
+
 
 def configure(parser) -> None:
     from ..analysis.embed import MAX_K
@@ -97,7 +99,7 @@ def configure(parser) -> None:
         "(a lake, indigo, a black) in its best candidate with that partner mixed in; by default "
         "pigment_recolour.png paints the best candidate X-rays see",
     )
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (DVE / SmallUViT)")
+    parser.add_argument("--device", default="auto", help=f"{DEVICE_CHOICES} (DVE / SmallUViT)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 

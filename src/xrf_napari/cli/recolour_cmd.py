@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..device import DEVICE_CHOICES
+
 
 def configure(parser) -> None:
     from ..analysis.recolour import MAX_TILE
@@ -26,7 +28,7 @@ def configure(parser) -> None:
     add_scan_options(parser)
     parser.add_argument("--weights", help="SmallUViT weights (default: the shipped weights)")
     parser.add_argument("--embedder-weights", help="DVE weights (default: the shipped weights)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    parser.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     parser.add_argument(
         "--tile",
         type=int_in(8, MAX_TILE, "the tile size"),

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..device import DEVICE_CHOICES
+
 METRICS = ("msssim", "srgb", "de_mean", "de_median")
 HEADERS = {
     "msssim": "MS-SSIM ↑",
@@ -45,7 +47,7 @@ def configure(p) -> None:
         help="per-pixel MLP weights (default: pixel_mlp.safetensors beside --weights, if present)",
     )
     p.add_argument("--out", default=None, help="folder for eval.md, eval.json, recolour_grid.png")
-    p.add_argument("--device", default="auto")
+    p.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     p.add_argument("--grid", type=int_in(1), default=4, help="cubes shown in the PNG grid")
     p.add_argument("--max-cubes", type=int_in(1), default=None)
     p.add_argument("--no-ari", action="store_true", help="skip the embedder's ARI table")

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..device import DEVICE_CHOICES
+
 #: Training defaults; a --config JSON overrides them, command-line flags override both.
 DEFAULT_TRAIN_CONFIG = {
     "model": {
@@ -120,7 +122,7 @@ def configure(parser) -> None:
         "into pixels per cube",
     )
     parser.add_argument("--lr", type=positive_float, help="peak learning rate")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    parser.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     parser.add_argument(
         "--threads",
         type=int_in(1),

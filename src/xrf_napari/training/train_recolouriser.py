@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..device import DEVICE_CHOICES
+
 DEFAULTS = {
     "model": {
         "patch": 16,
@@ -149,7 +151,7 @@ def configure(p) -> None:
     )
     p.add_argument("--patch", type=int_in(1), default=None, help="patch size (16 in the paper)")
     p.add_argument("--lr", type=positive_float, default=None)
-    p.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
+    p.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument(
         "--init",
