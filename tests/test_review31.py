@@ -1,6 +1,7 @@
 """Review 31 of session 30's change: the calibration warning's Compton bands, quicklook's colour
 scale of an all-negative map, the automatic K's sorting, the fit note's wording."""
 
+import numpy as np
 import pytest
 from test_peaks30 import SAMPLE_SCANNER, paint
 
@@ -25,3 +26,48 @@ def test_true_axis_gives_no_calibration_warning(pigment, grid, anode):
     e, y, profile = paint([(pigment, 1.0)], seed=0, **grid)
     got = suggest_elements(e, y, anode=anode, fwhm_mn_ev=profile.fwhm_mn_ev)
     assert got.warning == "", (list(got), got.warning)
+
+
+# --- 2: quicklook drew an absent element's all-negative map on a negative scale ---------------
+
+
+def _zinc_white_scan(path):
+    """A 4 x 5 scan of zinc white on chalk (forward model, 2e6 counts per pixel): Cu K-alpha's
+    window sits on Zn K-alpha's low side, so its background-subtracted map is all negative."""
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    e, y, profile = paint([("Zinc white", 1.0)], total=2e6, seed=None)
+    counts = np.random.default_rng(0).poisson(np.broadcast_to(y, (4, 5, y.size)))
+    cal = Calibration(float(e[0]), float(e[1] - e[0]))
+    meta = {"anode": profile.anode, "fwhm_mn_ev": profile.fwhm_mn_ev}
+    write_cube(path, counts.astype(np.uint32), cal, metadata=meta)
+    return path
+
+
+def test_quicklook_draws_an_all_negative_map_from_zero(tmp_path, monkeypatch):
+    """vmax=None on a map with no positive pixel let matplotlib autoscale it to the data (-600 to
+    0 'net line counts'), so the less negative pixels of an absent element showed as patches.
+    The maps dock's rule (analysis.maps.display_top) draws it from 0 to 1: all the lowest colour."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.axes import Axes
+
+    from xrf_napari.cli.main import main
+
+    drawn = []
+    imshow = Axes.imshow
+
+    def spy(self, *args, **kw):
+        drawn.append(imshow(self, *args, **kw))
+        return drawn[-1]
+
+    monkeypatch.setattr(Axes, "imshow", spy)
+    scan = _zinc_white_scan(tmp_path / "zinc.h5")
+    out = tmp_path / "out"
+    assert main(["quicklook", str(scan), "-o", str(out), "--elements", "Cu", "--no-progress"]) == 0
+    (im,) = drawn
+    assert np.asarray(im.get_array()).max() < 0  # the case: no positive pixel
+    assert (im.norm.vmin, im.norm.vmax) == (0.0, 1.0)
+    assert len(np.unique(im.to_rgba(im.get_array()).reshape(-1, 4), axis=0)) == 1

@@ -473,8 +473,8 @@ def iter_element_maps(
     Net counts below zero (noise around an absent line) are kept unless clip is True: clipped
     maps are biased upwards (an absent Co on 20 counts per channel of background averaged +6.5
     per pixel against +0.27 unclipped), so their totals and region means overstate an absent
-    element. The docks and quicklook show maps with contrast limits from 0, so negative pixels
-    already look like zero there; what is saved (TIFF, table) stays unbiased.
+    element. The docks and quicklook show maps with contrast limits from 0 (display_top), so
+    negative pixels already look like zero there; what is saved (TIFF, table) stays unbiased.
     """
     symbols = list(dict.fromkeys(symbols))
     if not symbols:
@@ -507,6 +507,14 @@ def element_maps(
     return run_to_end(
         iter_element_maps(cube, symbols, fwhm_ev=fwhm_ev, background=background, **kw)
     )
+
+
+def display_top(m: np.ndarray) -> float:
+    """The upper contrast limit of a net-count map drawn from 0: its 99.5th percentile, or 1.0
+    where that is not positive. An absent element's map can be all negative (its line's window on
+    a neighbour's tail); left to autoscale, it showed noise on a negative scale as structure."""
+    top = float(np.percentile(m, 99.5)) if np.size(m) else 0.0
+    return top if top > 0 else 1.0
 
 
 def composite_rgb(maps: list[np.ndarray], percentile: float = 99.5) -> np.ndarray:

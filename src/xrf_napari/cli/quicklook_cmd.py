@@ -187,6 +187,7 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
     import matplotlib.pyplot as plt
 
     from ..analysis.export import MAPS_BY_QUICKLOOK, file_stem
+    from ..analysis.maps import display_top
     from ..elements import element_lines
     from ..fileutil import atomic_path, printable
 
@@ -239,8 +240,7 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
         m = maps[plan.symbol]
         target = out / f"{stem}_{plan.symbol}_{plan.line.family}.png"
         fig, ax = plt.subplots(figsize=(6, 6 * m.shape[0] / max(m.shape[1], 1) + 0.6), dpi=110)
-        vmax = float(np.percentile(m, 99.5)) if m.size > 1 else float(m.max())
-        im = ax.imshow(m, cmap="magma", vmin=0, vmax=vmax if vmax > 0 else None)
+        im = ax.imshow(m, cmap="magma", vmin=0, vmax=display_top(m))
         ax.set_title(
             f"{plan.label} {plan.line.energy:.2f} keV" + (f"\n{plan.note}" if plan.note else ""),
             fontsize=9,

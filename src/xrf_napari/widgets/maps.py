@@ -31,9 +31,9 @@ VISIBLE_MAPS = 3
 
 
 def _maps_job(cube, symbols, fwhm_ev, background, present, lines):
-    """(plans, maps, display maximum of each map): the maxima (99.5th percentile) are computed
-    here, so the GUI thread only hands finished arrays and contrast limits to napari."""
-    from ..analysis.maps import iter_element_maps, plan_for_cube
+    """(plans, maps, display maximum of each map): the maxima (analysis.maps.display_top) are
+    computed here, so the GUI thread only hands finished arrays and contrast limits to napari."""
+    from ..analysis.maps import display_top, iter_element_maps, plan_for_cube
 
     plans, _ = plan_for_cube(
         cube, symbols, fwhm_ev=fwhm_ev, background=background, present=present, lines=lines
@@ -41,7 +41,7 @@ def _maps_job(cube, symbols, fwhm_ev, background, present, lines):
     maps = yield from iter_element_maps(
         cube, symbols, fwhm_ev=fwhm_ev, background=background, present=present, lines=lines
     )
-    tops = {s: float(np.percentile(m, 99.5)) if m.size else 0.0 for s, m in maps.items()}
+    tops = {s: display_top(m) for s, m in maps.items()}
     return plans, maps, tops
 
 
@@ -253,7 +253,7 @@ class ElementMapsWidget(CubeDock):
                 colormap=MAP_COLORMAPS[i % len(MAP_COLORMAPS)],
                 # the first map hides the layers below; the next ones add their colour to it
                 blending="translucent_no_depth" if i == 0 else "additive",
-                contrast_limits=(0.0, hi if hi > 0 else 1.0),
+                contrast_limits=(0.0, hi),
                 metadata={
                     "xrf_element": plan.symbol,
                     "xrf_line": plan.line.family,
