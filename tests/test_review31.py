@@ -71,3 +71,22 @@ def test_quicklook_draws_an_all_negative_map_from_zero(tmp_path, monkeypatch):
     assert np.asarray(im.get_array()).max() < 0  # the case: no positive pixel
     assert (im.norm.vmin, im.norm.vmax) == (0.0, 1.0)
     assert len(np.unique(im.to_rgba(im.get_array()).reshape(-1, 4), axis=0)) == 1
+
+
+# --- 3: automatic K sorted every point twice ---------------------------------------------------
+
+
+def test_automatic_k_sorts_the_points_once(monkeypatch):
+    """iter_cluster put the points in canonical_order, then iter_choose_k sorted the sorted array
+    again (4.6 s more of 4 M points); the K is the one choose_k gives on the same points."""
+    from xrf_napari.analysis import embed
+
+    lat = np.random.default_rng(0).normal(size=(40, 50, 3)).astype(np.float32)
+    lat[:20] += 3.0
+    k, _ = embed.choose_k(lat.reshape(-1, 3), k_range=(2, 4))
+    calls = []
+    sort = embed.canonical_order
+    monkeypatch.setattr(embed, "canonical_order", lambda p: calls.append(len(p)) or sort(p))
+    got = embed.cluster(lat, k_range=(2, 4))
+    assert calls == [lat.shape[0] * lat.shape[1]]
+    assert got.k == k == 2
