@@ -90,3 +90,20 @@ def test_automatic_k_sorts_the_points_once(monkeypatch):
     got = embed.cluster(lat, k_range=(2, 4))
     assert calls == [lat.shape[0] * lat.shape[1]]
     assert got.k == k == 2
+
+
+# --- 4: the fit note said "overlap it" of a line 1.6 FWHM away ---------------------------------
+
+
+def test_fit_and_window_notes_name_a_neighbour_alike():
+    """Hg L-alpha sits 1.6 FWHM from Au L-alpha: the fit note said '(Hg Lα overlap it)' while the
+    window note of the same line says 'beside Hg Lα (1.6 FWHM)' (under 1 FWHM: 'overlaps')."""
+    from xrf_napari.analysis.maps import plan_maps
+
+    kw = {"present": ["Au", "Hg"], "fwhm_mn_ev": 145.0}
+    (fit,) = plan_maps(["Au"], (0.0, 40.0), **kw)
+    (window,) = plan_maps(["Au"], (0.0, 40.0), lines={"Au": "La"}, **kw)
+    assert (fit.method, window.method) == ("fit", "window")
+    assert "overlap" not in fit.note, fit.note
+    assert "beside Hg L\u03b1 (1.6 FWHM)" in fit.note, fit.note
+    assert "beside Hg L\u03b1 (1.6 FWHM)" in window.note, window.note

@@ -184,15 +184,14 @@ def plan_maps(
         rivals = [x for x in fit_groups.get((s, line.family), ((), 0))[0] if x in present]
         if rivals and (lines or {}).get(s, "auto") in ("", "auto"):
             over = [
-                o.label
+                o
                 for x in rivals
                 for o in element_lines(x)
                 if abs(o.energy - line.energy) < NEAR_FWHM * f and e_min <= o.energy <= e_max
             ]
-            fit_note = (
-                f"{line.label} fitted together with "
-                + " and ".join(rivals)
-                + (f" ({', '.join(over)} overlap it)" if over else " (lines in the fitted region)")
+            fit_note = f"{line.label} fitted together with " + " and ".join(rivals)
+            fit_note += (
+                f": {_neighbours(over, line, f)}" if over else " (lines in the fitted region)"
             )
             plans.append(MapPlan(s, line, peak, (), "fit", _join(note, fit_note)))
             continue
@@ -211,23 +210,24 @@ def plan_maps(
             bg = tuple(clean or [w for w, _ in sides])
             if not clean and sides:
                 note = _join(note, "background windows touch other lines")
-        if near:
-            note = _join(note, "overlaps " + ", ".join(o.label for o in near))
-        if beside:
-            note = _join(
-                note,
-                "beside "
-                + ", ".join(
-                    f"{o.label} ({abs(o.energy - line.energy) / f:.1f} FWHM)" for o in beside
-                )
-                + ": its flank adds to the peak window",
-            )
+        if near or beside:
+            flank = ": its flank adds to the peak window" if beside else ""
+            note = _join(note, _neighbours(near + beside, line, f) + flank)
         plans.append(MapPlan(s, line, peak, bg, "window", note))
     return plans
 
 
 def _join(a: str, b: str) -> str:
     return f"{a}; {b}" if a else b
+
+
+def _neighbours(others: list[Line], line: Line, fwhm: float) -> str:
+    """'overlaps A; beside B (1.6 FWHM)': lines under 1 FWHM from `line` overlap it, those 1-2
+    FWHM away are beside it (the window and the fit notes say the same of the same line)."""
+    dist = [(o, abs(o.energy - line.energy) / fwhm) for o in others]
+    on = ", ".join(o.label for o, d in dist if d < 1)
+    by = ", ".join(f"{o.label} ({d:.1f} FWHM)" for o, d in dist if d >= 1)
+    return "; ".join(([f"overlaps {on}"] if on else []) + ([f"beside {by}"] if by else []))
 
 
 # -- weights -----------------------------------------------------------------------------------
