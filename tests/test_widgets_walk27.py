@@ -163,7 +163,8 @@ def test_automatic_k_of_one_says_it_found_no_split_better_than_one_material(
 def test_one_region_of_identical_embeddings_still_says_so():
     from types import SimpleNamespace
 
-    from xrf_napari.widgets.embed import ONE_ALIKE, ONE_BY_AUTO_K, _why_one
+    from xrf_napari.analysis.embed import ONE_ALIKE, ONE_BY_AUTO_K
+    from xrf_napari.analysis.embed import why_one as _why_one
 
     alike = np.ones((4, 5, 3), np.float32)
     varied = np.random.default_rng(0).normal(size=(4, 5, 3)).astype(np.float32)

@@ -9,7 +9,7 @@ import numpy as np
 from qtpy.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QSpinBox
 
 # why the run gave one region: the core's rule and words, as `xrf-napari embed` says them
-from ..analysis.embed import ONE_ALIKE, ONE_BY_AUTO_K, one_region_reason  # noqa: F401
+from ..analysis.embed import ONE_BY_AUTO_K, one_region_reason
 from ..analysis.embed import why_one as _why_one
 from ._common import CubeDock, default_weights, device_combo, form_grid
 from ._dialogs import ask_save_path, weights_row
