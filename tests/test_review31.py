@@ -107,3 +107,23 @@ def test_fit_and_window_notes_name_a_neighbour_alike():
     assert "overlap" not in fit.note, fit.note
     assert "beside Hg L\u03b1 (1.6 FWHM)" in fit.note, fit.note
     assert "beside Hg L\u03b1 (1.6 FWHM)" in window.note, window.note
+
+
+# --- 5: the recolour path scanned its model input for NaN twice --------------------------------
+
+
+def test_recolour_checks_its_model_input_once(monkeypatch):
+    """_iter_recolour checked the model input (naming the pixel's spectrum), then
+    Recolouriser.iter_predict scanned the same array again."""
+    pytest.importorskip("torch")
+    from xrf_napari.analysis import recolour as module
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.energy import Calibration
+
+    calls = []
+    scan = module.first_nonfinite
+    monkeypatch.setattr(module, "first_nonfinite", lambda img: calls.append(img.shape) or scan(img))
+    data = np.random.default_rng(0).poisson(5.0, (12, 10, 512)).astype(np.float32)
+    cube = cube_from_array(data, Calibration(0.0, 0.04, 0.0, source="file"), name="scan")
+    assert module.recolour(cube, device="cpu").rgb.shape == (12, 10, 3)
+    assert len(calls) == 1, calls

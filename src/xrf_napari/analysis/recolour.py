@@ -189,11 +189,13 @@ class Recolouriser:
         overlap: int | None = None,
         batch: int | None = None,
         average_flips: bool = False,
+        finite: bool = False,
     ):
         """Yield (done_tiles, n_tiles); return rgb (H, W, 3) float32 in [0, 1]. `latent` is the
         model input: the DVE latent, followed by the line features if the model reads them.
         `average_flips`: each tile's output is the mean over its 8 flips and quarter turns
-        (`dihedral_mean`), at 8x the model's time."""
+        (`dihedral_mean`), at 8x the model's time. `finite`: the caller has checked every value
+        (first_nonfinite, naming the pixel its own way), so the image is not scanned twice."""
         import torch
 
         latent = np.asarray(latent, dtype=np.float32)
@@ -201,7 +203,7 @@ class Recolouriser:
             raise ValueError(
                 f"latent must be (H, W, {self.config['in_chans']}), got shape {latent.shape}"
             )
-        bad = first_nonfinite(latent)
+        bad = None if finite else first_nonfinite(latent)
         if bad is not None:
             raise ValueError(
                 f"latent image contains NaN or infinite values (first at y={bad[0]}, x={bad[1]})"
@@ -419,7 +421,12 @@ def _iter_recolour(cube, rec, embedder_weights, device, tile, overlap, batch, av
         raise ValueError(_nonfinite_message(cube, *bad))
     rgb = yield from _rescaled(
         rec.iter_predict(
-            model_input, tile=tile, overlap=overlap, batch=batch, average_flips=average_flips
+            model_input,
+            tile=tile,
+            overlap=overlap,
+            batch=batch,
+            average_flips=average_flips,
+            finite=True,
         ),
         offset=n,
         span=n,
@@ -435,16 +442,27 @@ def _iter_recolour(cube, rec, embedder_weights, device, tile, overlap, batch, av
     )
 
 
+def check_image(name: str, shape: tuple[int, ...]) -> None:
+    """ValueError for a single spectrum (1 x 1 px), which has no image to recolour; a line scan
+    (1 x N) is recoloured (its tiles are padded). The dock and the command both refused lines
+    until f95617a/7fcf4d2: one rule, here."""
+    if shape[0] * shape[1] < 2:
+        raise ValueError(
+            f"{name} is a single spectrum ({shape[0]} x {shape[1]} px): there is no image to "
+            "recolour"
+        )
+
+
 def first_nonfinite(img: np.ndarray, block_bytes: int = 16 << 20) -> tuple[int, int] | None:
     """(y, x) of the first pixel of an (H, W, C) image with a NaN or infinite value, else None.
     Row blocks of ~block_bytes of flags: a whole-image mask would be one byte per value."""
-    h, w = img.shape[:2]
-    step = max(1, block_bytes // max(1, w * (img.shape[2] if img.ndim == 3 else 1)))
+    h, w, c = img.shape
+    step = max(1, block_bytes // max(1, w * c))
     for y0 in range(0, h, step):
         block = np.isfinite(img[y0 : y0 + step])
         if block.all():  # the common case: no per-pixel reduction
             continue
-        ok = block.all(axis=-1) if img.ndim == 3 else block
+        ok = block.all(axis=-1)
         y, x = np.unravel_index(int(np.argmin(ok)), ok.shape)
         return y0 + int(y), int(x)
     return None

@@ -73,16 +73,12 @@ def run(args) -> int:
             raise WeightsError(f"{option} {path}: is a folder, not a weights file (.safetensors)")
     check_outputs(files=[out], inputs=[args.input, args.weights, args.embedder_weights])
 
-    from ..analysis.recolour import iter_recolour, load_recolouriser, save_rgb
+    from ..analysis.recolour import check_image, iter_recolour, load_recolouriser, save_rgb
     from ..progress import run_to_end, tqdm_callback
     from ._args import read_scan
 
     cube = read_scan(args)
-    if cube.shape[0] * cube.shape[1] < 2:  # a line scan (1 x N) is recoloured: tiles are padded
-        raise ValueError(
-            f"{args.input}: a single spectrum ({cube.shape[0]} x {cube.shape[1]} px): "
-            "there is no image to recolour"
-        )
+    check_image(str(args.input), cube.shape)
     rec = load_recolouriser(args.weights, args.device)  # bad weights or tiles: before streaming
     # A tile the model cannot take, and one whose model calls would not fit in memory, are refused
     # before the scan is embedded, the memory by iter_recolour as it is called (an oversized tile

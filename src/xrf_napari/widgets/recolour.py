@@ -146,18 +146,13 @@ class RecolourWidget(CubeDock):
         if layer is None:
             self.job.refused(report_error(ValueError("open a datacube first"), "Recolour"))
             return None
+        from ..analysis.recolour import check_image
+
         cube = layer_cube(layer)
-        if cube.shape[0] * cube.shape[1] < 2:  # a line scan (1 x N) is recoloured, as by the CLI
-            self.job.refused(
-                report_error(
-                    ValueError(
-                        f"{cube_display_name(self.viewer, layer)} is a single spectrum "
-                        f"({cube.shape[0]} \u00d7 "
-                        f"{cube.shape[1]} px): there is no image to recolour"
-                    ),
-                    "Recolour",
-                )
-            )
+        try:
+            check_image(cube_display_name(self.viewer, layer), cube.shape)
+        except ValueError as exc:
+            self.job.refused(report_error(exc, "Recolour"))
             return None
         # The box shows the chosen scan's state: read now, for the scan this run is on, not when
         # the result arrives (another scan may be chosen by then).
