@@ -195,15 +195,24 @@ def _without_escapes(e, smooth, peaks: list[Peak], fwhm, n_sigma: float = N_SIGM
     out = []
     for p in peaks:
         parent = p.energy + SI_KA
-        if parent <= e[-1]:
-            near = np.abs(e - parent) <= BLEND_FWHM * fwhm(parent)
-            net = float(np.interp(parent, e, smooth) - smooth[near].min())
-            expected = float(escape_probability(parent)[0]) * net
+        net = _net_height(e, smooth, parent, fwhm(parent)) if parent <= e[-1] else None
+        if net is not None:
+            expected = float(escape_probability(parent)[0]) * net[0]
             if p.prominence <= ESCAPE_SLACK * expected:
                 p = _line_beside_escape(e, smooth, p, expected, fwhm, n_sigma)
         if p is not None:
             out.append(p)
     return out
+
+
+def _net_height(e, smooth, en: float, fwhm_kev: float) -> tuple[float, float] | None:
+    """(height of the smoothed spectrum at en above its lowest point within BLEND_FWHM x FWHM,
+    that lowest point), or None where the window holds under 3 channels (nothing to tell)."""
+    near = np.abs(e - en) <= BLEND_FWHM * fwhm_kev
+    if near.sum() < 3:
+        return None
+    low = float(smooth[near].min())
+    return float(np.interp(en, e, smooth)) - low, low
 
 
 def _line_beside_escape(e, smooth, p: Peak, expected: float, fwhm, n_sigma) -> Peak | None:
@@ -325,13 +334,8 @@ def suggest_elements(
         Co K-beta on Ni K-alpha, K K-beta on Ca K-alpha, Sr K-beta on the Compton peak). The
         lowest point is raised by one Poisson deviation: the minimum of noisy channels lies
         below the continuum."""
-        near = np.abs(e - en) <= BLEND_FWHM * fwhm(en)
-        if near.sum() < 3:
-            return False
-        low = float(smooth[near].min())
-        return (
-            float(np.interp(en, e, smooth)) - low - np.sqrt(max(low, 1.0)) >= BLEND_SHARE * height
-        )
+        net = _net_height(e, smooth, en, fwhm(en))
+        return net is not None and net[0] - np.sqrt(max(net[1], 1.0)) >= BLEND_SHARE * height
 
     air_peaks = {j for j in map(match, air_lines) if j is not None}
 
