@@ -18,9 +18,11 @@ generation-2 collection walks every object napari, Qt, torch and the models made
 here, 230-300 ms) holding the GIL, a freeze whichever thread triggers it. The debt that triggers one
 builds up from napari's start-up and this script's warm-up, so it falls on whichever task runs
 first (the mean spectrum); `--collect-first` pays it before each task, outside the timing, to
-measure what a task's own allocations cost. "CPU GUI/CLI" compares the CPU seconds the process
-used on each side (all threads: the GUI's drawing and event loop count too); other programs' load
-stretches both sides' wall times, unevenly when it changes within a run, and these much less.
+measure what a task's own allocations cost. Paid earlier in the session (at open), the next one
+comes sooner: napari's floor rows carry the column too, to see where it went. "CPU GUI/CLI"
+compares the CPU seconds the process used on each side (all threads: the GUI's drawing and
+event loop count too); other programs' load stretches both sides' wall times, unevenly when it
+changes within a run, and these much less.
 
 It also prints napari's own floor in the same window: the freeze of adding one 2 x 2 layer (a dock
 whose job ends in a new layer cannot freeze the viewer for less). `--why` samples the GUI thread's
@@ -307,7 +309,9 @@ def gui_times(path, device: str, k: int, why: bool = False, collect: bool = Fals
     )
     out["(building the Spectrum dock)"] = time.perf_counter() - t0  # included in the next line
     out["mean spectrum"] = out["(building the Spectrum dock)"] + run_until(
-        lambda: SURVEYS.get(cube) is not None
+        # and the stamp: the worker thread makes it just after queueing the result, which the
+        # GUI thread could store first (an IndexError below in 3 runs of 4 of a session-31 trial)
+        lambda: SURVEYS.get(cube) is not None and bool(returned)
     )
     out["(cpu: mean spectrum)"] = process_cpu() - c0
     out["(mean spectrum: the worker)"] = returned[0] - t0 - out["(building the Spectrum dock)"]
@@ -361,6 +365,7 @@ def gui_times(path, device: str, k: int, why: bool = False, collect: bool = Fals
         add()
         settle()
         freeze[key] = meter.worst
+        gc_worst[key] = gc_log.longest(meter.since, time.perf_counter())
     viewer.close()
     gc_log.close()
     return out, freeze, gc_worst
@@ -424,7 +429,7 @@ def main() -> None:
         )
     for key in freeze:
         if key.startswith("(napari"):
-            print(f"{key[1:-1]:<37}{'':>16}{1000 * freeze[key]:>17.0f}")
+            print(f"{key[1:-1]:<37}{'':>16}{1000 * freeze[key]:>17.0f}{1000 * gc_worst[key]:>7.0f}")
     if hasattr(os, "getloadavg"):
         print(
             "load average (1/5/15 min) at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg())
