@@ -65,13 +65,13 @@ _FAMILIES = {
 @dataclass(frozen=True)
 class Line:
     element: str
-    family: str  # "Ka", "Kb", "La", "Lb", "Lg", "Ma"
+    family: str  # "Ka", "Kb", "La", "Lb", "Lg", "Ma" (minor_lines: "Ll", "Ln")
     energy: float  # keV
     weight: float  # summed radiative rate of the family's transitions
 
     @property
     def label(self) -> str:
-        greek = {"a": "\u03b1", "b": "\u03b2", "g": "\u03b3"}
+        greek = {"a": "\u03b1", "b": "\u03b2", "g": "\u03b3", "l": "l", "n": "\u03b7"}
         return f"{self.element} {self.family[0]}{greek[self.family[1]]}"
 
 
@@ -127,16 +127,13 @@ def element_symbol(value) -> str:
     return xraylib.AtomicNumberToSymbol(z)
 
 
-@cache
-def transition_lines(symbol: str) -> tuple[Line, ...]:
-    """Each transition of the element's line families apart (those xraylib knows), labelled with
-    its family: a family's weighted mean can fall between its lines (Rh L-gamma at 3.30 keV, its
-    L1-N2,3 lines at 3.36 and L2-N4 at 3.14), where a scattered tube line is not."""
+def _transitions(symbol: str, families: dict[str, tuple[str, ...]]) -> tuple[Line, ...]:
+    """The element's lines of these transitions (xraylib IUPAC names) by family, apart."""
     import xraylib
 
     z = atomic_number(symbol)
     out = []
-    for family, (_, transitions) in _FAMILIES.items():
+    for family, transitions in families.items():
         for t in transitions:
             code = getattr(xraylib, f"{t}_LINE")
             try:
@@ -150,6 +147,14 @@ def transition_lines(symbol: str) -> tuple[Line, ...]:
 
 
 @cache
+def transition_lines(symbol: str) -> tuple[Line, ...]:
+    """Each transition of the element's line families apart (those xraylib knows), labelled with
+    its family: a family's weighted mean can fall between its lines (Rh L-gamma at 3.30 keV, its
+    L1-N2,3 lines at 3.36 and L2-N4 at 3.14), where a scattered tube line is not."""
+    return _transitions(symbol, {f: t for f, (_, t) in _FAMILIES.items()})
+
+
+@cache
 def element_lines(symbol: str, max_energy: float = 60.0) -> tuple[Line, ...]:
     """The element's line families with energy <= max_energy keV (those xraylib knows): each at
     its transitions' mean energy weighted by their radiative rates, which it sums."""
@@ -160,6 +165,19 @@ def element_lines(symbol: str, max_energy: float = 60.0) -> tuple[Line, ...]:
         if tot_w > 0 and (mean := sum(ln.weight * ln.energy for ln in lines) / tot_w) <= max_energy:
             out.append(Line(symbol, family, mean, tot_w))
     return tuple(out)
+
+
+#: Weak L transitions that no family holds, by label (L-l, L-eta): IUPAC transition. Their peaks
+#: stand apart (Hg L-l 8.72 keV, 1.3 keV below L-alpha; L-eta 10.65 keV) and the physics model
+#: draws them (physics.xsec.LINE_NAMES); the families stay as the shipped models were trained on.
+_MINOR_L = {"Ll": ("L3M1",), "Ln": ("L2M1",)}
+
+
+@cache
+def minor_lines(symbol: str) -> tuple[Line, ...]:
+    """The element's L-l and L-eta lines (those xraylib knows): a strong L spectrum shows them
+    (vermilion's at 5 % and 2 % of L-alpha), so they explain peaks, though no map uses them."""
+    return _transitions(symbol, _MINOR_L)
 
 
 #: K lines of elements whose K edge lies above this (keV) are not mapped automatically: a 40-50 kV
