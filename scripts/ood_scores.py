@@ -63,22 +63,24 @@ def main(argv=None) -> int:
         files = [folder] if folder.is_file() else sorted(folder.glob("*.h5"))[: args.max_cubes]
         if not files:
             continue
-        for spec in specs:
-            flagged, scores = 0, []
-            for f in files:
-                cube = read_cube(f)
+        flagged, scores = {s: 0 for s in specs}, {s: [] for s in specs}
+        for f in files:
+            cube = read_cube(f)  # once, then seen through each axis
+            for spec in specs:
                 r = check_scan(with_axis(cube, spec))
-                flagged += r.warn
-                scores.append(r.score)
+                flagged[spec] += r.warn
+                scores[spec].append(r.score)
                 why = "; ".join(r.reasons) if r.warn else "quiet"
                 print(
                     f"{f} [{spec}]: score {r.score:.2f}, {r.counts_per_pixel:.0f} counts/px, "
                     f"anode {anode_from_metadata(cube.metadata)}: {why}"
                 )
+        for spec in specs:
             print(
-                f"== {folder} [{spec}]: {flagged}/{len(files)} flagged, scores "
-                f"{min(scores):.2f}-{max(scores):.2f}\n"
+                f"== {folder} [{spec}]: {flagged[spec]}/{len(files)} flagged, scores "
+                f"{min(scores[spec]):.2f}-{max(scores[spec]):.2f}"
             )
+        print()
     return 0
 
 

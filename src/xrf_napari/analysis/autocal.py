@@ -660,10 +660,8 @@ def check_calibration(spectra, calibration, anode: str | None = "Rh"):
         auto = calibrate_spectra(spectra, anode=anode)
     except AutoCalibrationError:
         return None
-    if (
-        len(auto.matched_peaks) < 4
-        or sum(p.weight >= STRONG_PEAK_WEIGHT for p in auto.matched_peaks) < 3
-    ):
+    # (calibrate_spectra matched at least 4 peaks, or raised)
+    if sum(p.weight >= STRONG_PEAK_WEIGHT for p in auto.matched_peaks) < 3:
         return None
     ch = np.array([p.channel for p in auto.matched_peaks])
     ref = np.array([p.energy for p in auto.matched_peaks])
