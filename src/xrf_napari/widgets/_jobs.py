@@ -51,12 +51,12 @@ class JobPanel(QWidget):
         self.progress.setValue(0)
         self.status = QLabel("")
         self.status.setWordWrap(True)
-        row = QHBoxLayout()
-        row.addWidget(self.run_button, 2)
-        row.addWidget(self.cancel_button, 1)
+        self.button_row = QHBoxLayout()
+        self.button_row.addWidget(self.run_button, 2)
+        self.button_row.addWidget(self.cancel_button, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(row)
+        lay.addLayout(self.button_row)
         lay.addWidget(self.progress)
         lay.addWidget(self.status)
         self.worker = None
@@ -68,6 +68,11 @@ class JobPanel(QWidget):
         self.last_error: BaseException | None = None
         self.run_button.clicked.connect(self.run_clicked.emit)
         self.cancel_button.clicked.connect(self.cancel)
+
+    def add_beside_run(self, button) -> None:
+        """A button that acts on the job's result (Save) at the end of the Run/Cancel row: a row of
+        its own cost a dock with a tall form its last controls' place above the fold at 1080p."""
+        self.button_row.addWidget(button, 1)
 
     @property
     def is_running(self) -> bool:

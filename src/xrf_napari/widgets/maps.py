@@ -89,7 +89,8 @@ class ElementMapsWidget(CubeDock):
         self.notes_label = QLabel("")
         self.notes_label.setWordWrap(True)
         self.rgb_combos = [QComboBox() for _ in range(3)]
-        self.rgb_button = QPushButton("Add RGB composite")
+        self.rgb_button = QPushButton("Add composite")
+        self.rgb_button.setToolTip("One RGB layer of the three maps chosen as red, green and blue")
         self.save_button = QPushButton("Save maps\u2026")
         self.save_button.setToolTip(
             "Each map as a 32-bit float TIFF of net line counts per pixel, and a table of the "
@@ -99,10 +100,10 @@ class ElementMapsWidget(CubeDock):
 
         grid = QGridLayout()
         grid.addWidget(QLabel("Datacube"), 0, 0)
-        grid.addWidget(self.cube_combo, 0, 1)
+        grid.addWidget(self.cube_combo, 0, 1, 1, 2)
         grid.addWidget(QLabel("Detector FWHM"), 1, 0)
         grid.addWidget(self.fwhm_spin, 1, 1)
-        grid.addWidget(self.background_check, 2, 0, 1, 2)
+        grid.addWidget(self.background_check, 1, 2)
         sug = QHBoxLayout()
         sug.addWidget(self.suggested_label, 1)
         sug.addWidget(self.suggest_button)
@@ -110,17 +111,17 @@ class ElementMapsWidget(CubeDock):
         for name, combo in zip("RGB", self.rgb_combos):
             rgb.addWidget(QLabel(name))
             rgb.addWidget(combo, 1)
+        rgb.addWidget(self.rgb_button)
         lay = self.body_layout
         lay.addLayout(grid)
         lay.addLayout(sug)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.notes_label)
-        lay.addWidget(QLabel("Composite of three maps"))
-        lay.addLayout(rgb)
-        lay.addWidget(self.rgb_button)
-        # Make maps and Save stay in view below the body: in the docked tab at 1920 x 1080 the
-        # element table (six rows at least) put Save below the fold, and its run row at the edge
-        self.pin_below(self.job, self.save_button)
+        # Make maps, Save and the composite row stay in view below the body: in the docked tab at
+        # 1920 x 1080 the element table (six rows at least) and a run's notes put them below the
+        # fold. Save shares the Run row, so the table keeps its six rows in view too.
+        self.job.add_beside_run(self.save_button)
+        self.pin_below(self.job, rgb)
         self.notes_label.hide()  # no blank row before a run
 
         self.suggest_button.clicked.connect(self.select_suggested)
