@@ -200,6 +200,16 @@ def main(argv=None) -> int:
     for dock in docks.values():
         dock.setVisible(True)
     docks["maps"].raise_()
+    # hiding and showing docks above let Qt re-split the column by size hints: give it back the
+    # split the Plugins menu makes (CubeDock._join_tab_group: Spectrum 56 %, the tabs 44 %)
+    from qtpy.QtCore import Qt
+
+    settle(0.2)
+    column = [docks["spectrum"], docks["maps"]]
+    total = sum(d.height() for d in column)
+    viewer.window._qt_window.resizeDocks(
+        column, [int(0.56 * total), total - int(0.56 * total)], Qt.Orientation.Vertical
+    )
     for ly in maps.map_layers.values():
         ly.visible = ly.name in [m.name for m in list(maps.map_layers.values())[:3]]
     viewer.reset_view()
