@@ -87,6 +87,11 @@ SHIFT_WARN_KEV = 0.015
 #: Tube anodes whose scattered lines (and Compton band, 2 keV below a K line) the calibration check
 #: leaves out when the anode is not known: a blank scan's scatter peaks are no miscalibration.
 SCATTER_ANODES = ("Rh", "Mo", "Ag", "W")
+#: A tube voltage (known) under this many times an element's K edge barely excites its K lines:
+#: no K-alpha peak says little and its L lines decide, as for a K edge above the axis. Forward
+#: model (Rh tube, pigment alone, 0-41 keV axis): K-alpha found from 1.05-1.09 times the edge (Cd
+#: at 29 kV, Sn at 31, Sb at 32), missed at 1.01-1.02; lower shares need more.
+K_OVERVOLTAGE = 1.1
 
 #: (first line, confirming line) per shell, in order of preference.
 _SHELL_PAIRS = (("Ka", "Kb"), ("La", "Lb"), ("Ma", None))
@@ -291,6 +296,7 @@ def suggest_elements(
     n_sigma: float = N_SIGMA,
     tolerance_fwhm: float = 0.5,
     confirmed_only: bool = False,
+    kv: float | None = None,
 ) -> Suggestions:
     """Elements whose lines match peaks of the (sum) spectrum, strongest evidence first, with a
     warning where the strongest peaks sit off their lines (calibration_warning).
@@ -298,13 +304,15 @@ def suggest_elements(
     energy: channel centres (keV); anode: the tube's anode element (ignored); tolerance_fwhm: how
     far (in FWHM at that energy) a peak may sit from the tabulated line (calibration error);
     confirmed_only: drop elements seen through a single line (for many small spectra, where chance
-    peaks add up).
+    peaks add up); kv: the tube voltage, if known (K lines it cannot excite are not looked for).
     """
     e = np.asarray(energy, dtype=np.float64)
     peaks = find_spectrum_peaks(e, spectrum, fwhm_mn_ev=fwhm_mn_ev, n_sigma=n_sigma)
     if not peaks:
         return Suggestions()
     e_lo, e_hi = float(e[0]), float(e[-1])
+    # K edges above this: the tube barely excites those K lines (the axis end where kV is unknown)
+    k_excited = min(e_hi, kv / K_OVERVOLTAGE) if kv else e_hi
     spec = np.asarray(spectrum, dtype=np.float64)
     smooth = _smoothed(e, spec, fwhm_mn_ev)
 
@@ -370,10 +378,11 @@ def suggest_elements(
                 continue
             j1 = match(ln1)
             if j1 is None:
-                if first == "Ka" and k_edge(sym) > e_hi:
+                if first == "Ka" and k_edge(sym) > k_excited:
                     # K edge above the axis: the tube the axis was set for barely excites these
                     # K lines (Cd K-alpha 23.1, Sb 26.3 keV on the 26.6 keV canonical axis, a
-                    # 20 keV optic): no K-alpha peak says little, its L lines decide
+                    # 20 keV optic), nor above kV / K_OVERVOLTAGE (a 28 kV tube on a 0-41 keV
+                    # axis lost lead-tin yellow's tin): no K-alpha peak says little, L lines decide
                     continue
                 break  # the strongest line in range is absent: not this element
             ln2 = lines.get(second) if second else None
@@ -484,7 +493,8 @@ def suggest_elements(
 
 
 def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:
-    """suggest_elements with the cube's energy axis, detector FWHM and anode from its metadata.
+    """suggest_elements with the cube's energy axis, detector FWHM, anode and tube voltage from its
+    metadata.
 
     spectrum: the sum spectrum (read from the cube if None). tiles: optional (ny, nx, C) tile sum
     spectra (analysis.spectra.iter_survey); elements confirmed by two lines in any tile are added
@@ -495,9 +505,12 @@ def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:
         return Suggestions()
     if spectrum is None:
         spectrum = cube.sum_spectrum()
+    from .pigment_fit import _kv_from_metadata
+
     kw = {
         "anode": anode_from_metadata(cube.metadata),
         "fwhm_mn_ev": fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV,
+        "kv": _kv_from_metadata(cube.metadata),
     }
     found = suggest_elements(cube.energy, spectrum, **kw)
     if tiles is not None:

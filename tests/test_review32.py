@@ -1,0 +1,33 @@
+"""Review 32: suspicions of an earlier review of the element suggestions and auto-calibration."""
+
+import numpy as np
+import pytest
+from test_peaks30 import paint
+
+# --- 1: the tube voltage, not only the axis end, says which K lines are excited ----------------
+
+
+@pytest.mark.parametrize(
+    ("pigment", "element"), [("Lead-tin yellow I", "Sn"), ("Naples yellow", "Sb")]
+)
+def test_a_k_edge_above_the_known_tube_voltage_lets_the_l_lines_decide(pigment, element):
+    """A 28 kV Rh tube on a 0-41 keV axis (Bruker writes the voltage as `kV`) cannot excite tin's
+    or antimony's K lines (edges 29.2, 30.5 keV): no K-alpha peak dropped the element, though its
+    L lines were clear, as the axis end was taken for the tube voltage."""
+    from xrf_napari.analysis.peaks import suggest_for_cube
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.energy import Calibration
+
+    e, y, profile = paint(
+        [(pigment, 1.0)], seed=0, anode="Rh", kv=28.0, n_channels=2048, gain=0.02, offset=0.0
+    )
+    counts = np.stack([y / 4] * 4).reshape(2, 2, -1).round().astype(np.uint32)
+    meta = {"kV": 28.0, "profile": {"anode": "Rh", "fwhm_mn_ev": profile.fwhm_mn_ev}}
+    got = suggest_for_cube(cube_from_array(counts, Calibration(0.0, 0.02), **meta))
+    assert element in got and "Pb" in got, list(got)
+    assert got.warning == "", got.warning
+    # unknown voltage: the axis end still decides (K lines looked for), as before
+    unknown = suggest_for_cube(
+        cube_from_array(counts, Calibration(0.0, 0.02), profile=meta["profile"])
+    )
+    assert element not in unknown, list(unknown)
