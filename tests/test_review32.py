@@ -31,3 +31,18 @@ def test_a_k_edge_above_the_known_tube_voltage_lets_the_l_lines_decide(pigment, 
         cube_from_array(counts, Calibration(0.0, 0.02), profile=meta["profile"])
     )
     assert element not in unknown, list(unknown)
+
+
+# --- 3: the calibration warning's offsets are from the lines the peaks were matched by ---------
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_shift_that_brings_k_alpha_near_k_beta_is_still_warned(seed):
+    """Synthetic ultramarine alone, its axis 48 eV high: Al and Si K-alpha peaks then sit nearer
+    their own K-beta (71 and 96 eV above), and taken from each peak's nearest line of its element
+    the offsets' median came out -0.19 FWHM (below the lines, not above): no warning."""
+    from test_peaks30 import suggest
+
+    e, y, profile = paint([("Synthetic ultramarine", 1.0)], ground=None, seed=seed)
+    assert suggest(e, y, profile).warning == ""
+    assert "above their X-ray lines" in suggest(e + 0.048, y, profile).warning
