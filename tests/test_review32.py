@@ -33,6 +33,29 @@ def test_a_k_edge_above_the_known_tube_voltage_lets_the_l_lines_decide(pigment, 
     assert element not in unknown, list(unknown)
 
 
+# --- 2: a close rival must match about as many peaks as the winner ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("pigment", "n_channels", "offset", "gain"),
+    [("Zinc white", 2048, -0.5, 0.02), ("Titanium white", 1024, -0.96, 0.04)],
+)
+def test_a_right_calibration_is_not_refused_for_a_rival_of_fewer_peaks(
+    pigment, n_channels, offset, gain
+):
+    """Zinc (titanium) white on chalk, no axis given: the right calibration matched 9 (10) peaks;
+    a rival 25 % lower in gain matched 5 (7), but on Fe K-alpha and Pb L-alpha, which weigh more,
+    and put as much peak weight close to lines: "two calibrations put the peaks about equally
+    close to lines", and the scan stayed in channels."""
+    from xrf_napari.analysis.autocal import calibrate_spectra
+
+    _, y, _ = paint([(pigment, 1.0)], seed=1, n_channels=n_channels, offset=offset, gain=gain)
+    cal = calibrate_spectra([y], anode="Rh").calibration
+    e = np.array([2.0, 6.4, 10.5, 17.0])
+    ch = (e - offset) / gain
+    assert np.abs(cal.offset + cal.gain * ch - e).max() <= gain, (cal.offset, cal.gain)
+
+
 # --- 3: the calibration warning's offsets are from the lines the peaks were matched by ---------
 
 
