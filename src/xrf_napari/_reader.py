@@ -5,7 +5,9 @@ slider; none of it is read until napari draws a slice (it opens hidden). The sum
 streaming pass over the cube (the auto-calibration's pass of an uncalibrated file makes it on the
 way): computed on open for a cube up to ASYNC_SUM_BYTES; a larger one opens at once with a
 placeholder sum layer ("<name> sum (computing...)") that a worker thread fills when its pass ends,
-so napari's GUI thread is not frozen for seconds.
+so napari's GUI thread is not frozen for seconds. A larger uncalibrated one also opens at once, on
+a channel axis: the same worker pass fits the automatic calibration, and its delivery puts the
+calibrated Cube in both layers, turns the slider to keV and says so (_deliver_sum).
 A single spectrum opens as a 1 x 1 x C cube. Read errors are raised from the returned function
 (napari wraps them in ReaderPluginError and shows them); a notification carrying our message names
 the file and the problem first.
@@ -141,9 +143,10 @@ def read_layers(path):
 
     if isinstance(path, (list, tuple)):
         path = path[0]
+    later = ASYNC_SUM_BYTES if _can_defer() else None  # a large cube's calibration: its worker
     try:
         try:
-            return cube_layers(read_cube(path))
+            return cube_layers(read_cube(path, calibrate_later=later))
         except EmbedOutput as exc:
             return embed_layers(exc.path, exc.kind)
     except CubeReadError as exc:
@@ -173,10 +176,20 @@ def embed_layers(path, kind: str) -> list:
 
 
 def cube_layers(cube) -> list:
+    """The layers of a cube; one whose automatic calibration read_cube left pending opens on its
+    channel axis, both layers waiting (PENDING_KEY) for the worker that fits it (without a viewer
+    to deliver it later, it is fitted here)."""
     import uuid
 
     import dask.array as da
     import numpy as np
+
+    from .io import AUTO_PENDING, auto_calibrated
+
+    live = _can_defer()
+    calibrating = cube.metadata.get("auto_calibration") == AUTO_PENDING
+    if calibrating and not live:
+        cube, calibrating = auto_calibrated(cube), False
 
     h, w, c = cube.shape
     itemsize = max(cube.dtype.itemsize, 1)
@@ -195,34 +208,28 @@ def cube_layers(cube) -> list:
     )
     stack = lazy.transpose(2, 0, 1)
     name = cube.name
-    energy = cube.energy
     axis = energy_axis(cube)
-    meta_common = {k: v for k, v in cube.metadata.items() if _plain(v)}
-    metadata = {  # the reader's own keys win over the file's (a sidecar's "energy": 40...)
-        **meta_common,
-        "xrf_cube": cube,
-        "energy": energy,
-        "calibration": cube.calibration.to_dict(),
-        "path": str(cube.path) if cube.path else None,
-    }
+    metadata = _cube_metadata(cube)
     sum_meta = {"xrf_cube": cube, "path": metadata["path"], "kind": "sum"}
     sum_name = f"{name} sum"
-    live = _can_defer()
     sample = None
     # (an uncalibrated file's auto-calibration pass already left the sum: nothing to wait for)
-    if cube.nbytes > ASYNC_SUM_BYTES and not cube.has_sum_image and live:
+    if calibrating or (cube.nbytes > ASYNC_SUM_BYTES and not cube.has_sum_image and live):
         total, limits = np.zeros(cube.shape[:2], dtype=np.float64), (0.0, 1.0)
         sum_meta[PENDING_KEY] = token = uuid.uuid4().hex
+        if calibrating:  # the stack waits for its calibration as the sum layer for its image
+            metadata[PENDING_KEY] = token
         sum_name += PENDING_SUFFIX
         # started, and delivered, through the event loop: after viewer.open has added the layers
-        _start_sum(cube, token)
+        _start_sum(cube, token, calibrating)
     else:
         total, sample = _sum_and_sample(cube)
         limits = _sum_limits(total)
     if sample is None:
         sample = _read_sample(cube)
     channel_limits, top = _channel_limits(cube, sample)
-    _warn_mixed_axes(name, axis["axis_labels"][0])
+    if not calibrating:  # else once its axis is known (_deliver_sum)
+        _warn_mixed_axes(name, axis["axis_labels"][0])
     if live and top > channel_limits[1]:
         _widen_range_later(cube, channel_limits, top)
     return [
@@ -251,6 +258,18 @@ def cube_layers(cube) -> list:
             "image",
         ),
     ]
+
+
+def _cube_metadata(cube) -> dict:
+    """The cube layer's metadata: the file's plain entries, the reader's own keys winning (a
+    sidecar's "energy": 40...)."""
+    return {
+        **{k: v for k, v in cube.metadata.items() if _plain(v)},
+        "xrf_cube": cube,
+        "energy": cube.energy,
+        "calibration": cube.calibration.to_dict(),
+        "path": str(cube.path) if cube.path else None,
+    }
 
 
 def _sum_limits(total) -> tuple[float, float]:
@@ -302,14 +321,14 @@ def _can_defer() -> bool:
     return QThread.currentThread() == app.thread() and bool(_viewers())
 
 
-def _start_sum(cube, token: str) -> None:
-    """Compute the cube's sum image and its limits in a napari worker thread, started from the
-    event loop once viewer.open has added the layers (started at once, the pass slowed napari's
-    adding of them on a loaded machine); the result or error reaches _deliver_sum on the GUI
-    thread."""
+def _start_sum(cube, token: str, calibrate: bool = False) -> None:
+    """Compute the cube's sum image and its limits (with `calibrate`, in the pass that fits its
+    automatic calibration) in a napari worker thread, started from the event loop once
+    viewer.open has added the layers (started at once, the pass slowed napari's adding of them on
+    a loaded machine); the result or error reaches _deliver_sum on the GUI thread."""
     from qtpy.QtCore import QTimer
 
-    QTimer.singleShot(0, lambda: _run_sum(cube, token))
+    QTimer.singleShot(0, lambda: _run_sum(cube, token, calibrate))
 
 
 class _SumStopped(Exception):
@@ -325,11 +344,11 @@ def _pending_layers(token: str) -> list:
     ]
 
 
-def _run_sum(cube, token: str) -> None:
+def _run_sum(cube, token: str, calibrate: bool = False) -> None:
     """The pass stops at its next block once no layer waits for it (the user closed the sum
-    layer, or the scan, while a 4 GB file was being read); nothing of it is kept. It runs in
-    a pool of its own (start_in_pass_pool): in napari's, queued behind two long dock jobs, the
-    sum layer said "(computing...)" until they ended."""
+    layer, or the scan, while a 4 GB file was being read; with `calibrate`, both); nothing of it
+    is kept. It runs in a pool of its own (start_in_pass_pool): in napari's, queued behind two
+    long dock jobs, the sum layer said "(computing...)" until they ended."""
     import threading
 
     stop = threading.Event()
@@ -350,13 +369,18 @@ def _run_sum(cube, token: str) -> None:
             raise _SumStopped
 
     def compute():
+        done = None
         try:
-            total = cube.sum_image(on_block=check)
-            return total, _sum_limits(total), None
+            if calibrate:
+                from .io import auto_calibrated
+
+                done = auto_calibrated(cube, on_block=check)  # leaves the sum image: kept
+            total = (done or cube).sum_image(on_block=check)
+            return total, _sum_limits(total), None, done
         except _SumStopped:
-            return None, None, None
+            return None, None, None, None
         except Exception as exc:  # handed to the GUI thread as a value, never raised there
-            return None, None, exc
+            return None, None, exc, done
 
     def returned(out):
         if out[0] is not None or out[2] is not None:
@@ -375,38 +399,109 @@ def _run_sum(cube, token: str) -> None:
         start_in_pass_pool(worker)
     except Exception as exc:  # a timer callback must not raise into napari's event loop
         unwatch()
-        _deliver_sum(cube, token, None, None, exc)
+        _deliver_sum(cube, token, None, None, exc, None)
 
 
-def _deliver_sum(cube, token: str, total, limits, error) -> None:
+def _deliver_sum(cube, token: str, total, limits, error, calibrated=None) -> None:
     """On the GUI thread: fill the sum layer(s) still carrying `token` (none: the user closed
-    them, nothing to do); on failure tell the user which file and why. Never raises."""
+    them, nothing to do); on failure tell the user which file and why. Never raises.
+
+    `calibrated`: the Cube the automatic calibration's pass returned (None: none was fitted, or
+    the pass failed). It replaces `cube` in every waiting layer, sum layers last, so that a dock
+    showing the scan finds the old Cube gone from the viewer and follows the new one
+    (CubeDock._layer_metadata_changed); the stack's axis turns to keV, and the user is told."""
     try:
         layers = _pending_layers(token)
         if not layers:
             return
         if error is not None:
-            _notify(_sum_error(cube, error))
+            _notify(_sum_error(cube, error, calibrated is None and _waits_for_axis(layers)))
+        layers.sort(key=lambda ly: ly.metadata.get("kind") == "sum")
         for layer in layers:
+            if layer.metadata.get("kind") != "sum":
+                _deliver_axis(layer, calibrated or cube)
+                continue
             if error is None:
                 layer.data = total
                 layer.contrast_limits_range = limits
                 layer.contrast_limits = limits
-            layer.metadata = {k: v for k, v in layer.metadata.items() if k != PENDING_KEY}
+            meta = {k: v for k, v in layer.metadata.items() if k != PENDING_KEY}
+            if calibrated is not None:
+                meta["xrf_cube"] = calibrated
+            layer.metadata = meta
             if PENDING_SUFFIX in layer.name:  # a name the user chose stays
                 done = "" if error is None else " (failed)"
                 layer.name = layer.name.replace(PENDING_SUFFIX, done)
+        if calibrated is not None:
+            _tell_calibration(calibrated, layers)
     except Exception as exc:  # a callback of napari's event loop must not raise into it
         _notify(_sum_error(cube, exc))
 
 
-def _sum_error(cube, error: BaseException) -> str:
+def _waits_for_axis(layers) -> bool:
+    return any(ly.metadata.get("kind") != "sum" for ly in layers)
+
+
+def _deliver_axis(layer, cube) -> None:
+    """The stack layer of a scan whose calibration pass ended: the Cube (calibrated, or the same
+    one with the failure noted) and its metadata; a keV axis when napari can show one, the
+    slider kept on the channel it showed."""
+    from .io import AUTO_PENDING
+
+    if cube.metadata.get("auto_calibration") == AUTO_PENDING:  # its pass failed (notified)
+        cube.metadata["auto_calibration"] = "not fitted: reading the file failed"
+    axis = energy_axis(cube)
+    steps = []
+    for viewer in _viewers():
+        if layer in viewer.layers and viewer.dims.ndim == layer.ndim:
+            steps.append((viewer, float(layer.world_to_data(viewer.dims.point)[0])))
+    layer.metadata = _cube_metadata(cube)
+    if axis["axis_labels"][0] == "energy":
+        layer.scale = axis["scale"]
+        layer.translate = axis["translate"]
+        layer.units = axis["units"]
+        layer.axis_labels = axis["axis_labels"]
+        for viewer, channel in steps:
+            viewer.dims.set_point(0, float(layer.data_to_world((channel, 0, 0))[0]))
+    _warn_mixed_axes(layer.name, axis["axis_labels"][0])
+
+
+def _tell_calibration(cube, layers) -> None:
+    """One notification: the file had no calibration, the automatic one now sets the axis (or
+    was refused, and why), so that a keV slider or a channel axis is not a surprise."""
+    where = cube.path or cube.name
+    auto = cube.metadata.get("auto_calibration")
+    if cube.calibration.source != "auto" or not isinstance(auto, dict):
+        _notify(
+            f"{where}: the file has no energy calibration, and the automatic calibration "
+            f"{auto}: maps, markers and pigments need one (user guide, 'Fixing a calibration').",
+            level="warning",
+        )
+        return
+    stacks = [ly for ly in layers if ly.metadata.get("kind") != "sum"]
+    axis = energy_axis(cube)["axis_labels"][0]
+    shown = (
+        f"the slider of '{stacks[0].name}' now reads keV"
+        if stacks and axis == "energy"
+        else "the Spectrum dock shows keV"
+    )
+    _notify(
+        f"{where}: the file has no energy calibration; xrf-napari fitted one from the scan's "
+        f"peaks, assuming a {auto.get('anode')} tube ({len(auto.get('matched', []))} peaks, "
+        f"{float(auto.get('residual_ev_rms', 0.0)):.0f} eV rms): {shown}. If the tube was not "
+        f"{auto.get('anode')}, every energy is off: see 'Fixing a calibration' in the user guide.",
+        level="info",
+    )
+
+
+def _sum_error(cube, error: BaseException, calibrating: bool = False) -> str:
     from .io import CubeReadError
 
+    what = "sum image and energy calibration" if calibrating else "sum image"
     if isinstance(error, CubeReadError):  # already names the file and the problem
-        return f"{error} (sum image not computed)"
+        return f"{error} ({what} not computed)"
     where = cube.path or cube.name
-    return f"{where}: the sum image could not be computed ({type(error).__name__}: {error})"
+    return f"{where}: the {what} could not be computed ({type(error).__name__}: {error})"
 
 
 def energy_axis(cube) -> dict:

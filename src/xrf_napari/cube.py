@@ -27,8 +27,9 @@ class Cube:
 
     Equality and hash are by identity (eq=False): comparing the data of two lazy cubes would read
     them, and a cube must be usable as a key of per-cube caches. The data is treated as read-only:
-    the per-pixel sum, once a pass has computed it, is kept (opening an uncalibrated file needs it
-    right after the automatic calibration's pass, which computes it on the way).
+    the per-pixel sum and the sum and max-pixel spectra, once a pass has computed them, are kept
+    (opening an uncalibrated file needs the sum right after the automatic calibration's pass, which
+    computes it on the way; the napari reader makes that pass itself, stoppable, in a worker).
     """
 
     data: Any
@@ -37,6 +38,7 @@ class Cube:
     metadata: dict = field(default_factory=dict)
     path: Path | None = None
     _sum_image: np.ndarray | None = field(default=None, init=False, repr=False)
+    _spectra: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         shape = getattr(self.data, "shape", None)
@@ -76,7 +78,8 @@ class Cube:
     def with_calibration(self, calibration: Calibration) -> Cube:
         """The same data with another calibration (e.g. one the user fitted)."""
         out = Cube(self.data, calibration, self.live_time, dict(self.metadata), self.path)
-        out._sum_image = self._sum_image  # same data, same per-pixel sums
+        out._sum_image = self._sum_image  # same data, same per-pixel sums and spectra
+        out._spectra = self._spectra
         return out
 
     # -- streaming --------------------------------------------------------------------------
@@ -129,19 +132,25 @@ class Cube:
         return run_to_end(self.iter_sum_spectrum(block_bytes))
 
     def sum_and_max_spectra(
-        self, block_bytes: int = DEFAULT_BLOCK_BYTES
+        self, block_bytes: int = DEFAULT_BLOCK_BYTES, on_block=None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(sum spectrum, max-pixel spectrum) in one pass over the file. The max-pixel spectrum
-        shows minor, local elements that the sum drowns (used by automatic calibration)."""
-        total = np.zeros(self.n_channels, dtype=np.float64)
-        peak = np.full(self.n_channels, -np.inf)
-        image = np.empty(self.shape[:2], dtype=np.float64)
-        for sl, block in self.iter_blocks(block_bytes):
-            image[sl] = block.sum(axis=2, dtype=np.float64)
-            total += block.sum(axis=(0, 1), dtype=np.float64)
-            np.maximum(peak, block.max(axis=(0, 1)), out=peak)
-        self._sum_image = image
-        return total, peak
+        """(sum spectrum, max-pixel spectrum) in one pass over the file, which also leaves the sum
+        image; computed once per cube. The max-pixel spectrum shows minor, local elements that the
+        sum drowns (used by automatic calibration). on_block(row slice, block) sees each block of
+        that pass, if one is made (an exception it raises stops the pass, nothing kept)."""
+        if self._spectra is None:
+            total = np.zeros(self.n_channels, dtype=np.float64)
+            peak = np.full(self.n_channels, -np.inf)
+            image = np.empty(self.shape[:2], dtype=np.float64)
+            for sl, block in self.iter_blocks(block_bytes):
+                if on_block is not None:
+                    on_block(sl, block)
+                image[sl] = block.sum(axis=2, dtype=np.float64)
+                total += block.sum(axis=(0, 1), dtype=np.float64)
+                np.maximum(peak, block.max(axis=(0, 1)), out=peak)
+            self._sum_image = image
+            self._spectra = (total, peak)
+        return self._spectra[0].copy(), self._spectra[1].copy()
 
     def max_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
         """Per-channel maximum over pixels ('max-pixel spectrum')."""

@@ -19,8 +19,12 @@ from .limits import check_path, check_tree
 from .registry import FORMATS, SPECTRUM_SUFFIXES, SUPPORTED_SUFFIXES, claims, format_of
 from .spectra import Spectrum
 
+#: metadata["auto_calibration"] of a cube whose automatic calibration read_cube left to its caller.
+AUTO_PENDING = "pending"
+
 __all__ = [
     "read_cube",
+    "auto_calibrated",
     "read_spectrum",
     "can_read",
     "CubeReadError",
@@ -98,6 +102,7 @@ def read_cube(
     anode: str = "Rh",
     dataset: str | None = None,
     check_counts: bool = True,
+    calibrate_later: int | None = None,
 ) -> Cube:
     """Open a datacube lazily.
 
@@ -107,6 +112,10 @@ def read_cube(
     anode: tube anode hint for auto-calibration (the file's own anode metadata wins); a symbol in
         any case, an English name or an atomic number ("rh", "Rhodium", 45 -> "Rh").
     dataset: HDF5 dataset / zarr array path, bypassing discovery.
+    calibrate_later: a cube of more bytes than this that needs the automatic calibration is
+        returned without it (source "none", metadata["auto_calibration"] = AUTO_PENDING), for the
+        caller to run `auto_calibrated` (a whole pass over the file) where it does not block: the
+        napari reader, in a worker thread.
     """
     from ..elements import element_symbol
 
@@ -149,7 +158,10 @@ def read_cube(
                     cube, path, sample if auto_calibrate else None, anode
                 )
             if cube.calibration.source == "none" and auto_calibrate:
-                cube = _auto_calibrate(cube, anode)
+                if calibrate_later is not None and cube.nbytes > calibrate_later:
+                    cube.metadata["auto_calibration"] = AUTO_PENDING
+                else:
+                    cube = _auto_calibrate(cube, anode)
     except CubeReadError:
         raise
     except MemoryError:
@@ -198,6 +210,19 @@ def _review_file_calibration(cube: Cube, path: Path, sample, anode: str) -> Cube
         else _with_auto(cube, auto, anode)
     )
     out.metadata["calibration_note"] = f"{path}: {problem}"
+    return out
+
+
+def auto_calibrated(cube: Cube, anode: str = "Rh", on_block=None) -> Cube:
+    """The automatic calibration read_cube(calibrate_later=...) left pending: the cube with it, or
+    the same cube with metadata["auto_calibration"] saying why it failed (channel numbers stay).
+    One pass over the file (Cube.sum_and_max_spectra, which keeps the sum image); on_block(row
+    slice, block) sees its blocks, and an exception it raises stops the pass and comes out here.
+    A bad block is a CubeReadError naming the file, as from read_cube."""
+    anode = normalise_anode_metadata(cube.metadata, cube.path or cube.name) or anode
+    cube.sum_and_max_spectra(on_block=on_block)  # auto_calibrate asks again: kept, not re-read
+    out = _auto_calibrate(cube, anode)
+    out.metadata["calibration_source"] = out.calibration.source
     return out
 
 

@@ -283,6 +283,9 @@ class CubeDock(QWidget):
         self.job.run_clicked.connect(self.run)
         self.job.finished.connect(self._job_ended)
         napari_viewer.layers.events.removed.connect(self._layer_removed)
+        napari_viewer.layers.events.inserted.connect(self._watch_layer)
+        for layer in napari_viewer.layers:
+            layer.events.metadata.connect(self._layer_metadata_changed)
         if self.uses_survey:
             SURVEYS.ready.connect(self._survey_ready)
             SURVEYS.failed.connect(self._survey_failed)
@@ -520,6 +523,26 @@ class CubeDock(QWidget):
             and self.job.is_running
         ):
             self.job.cancel()
+
+    def _watch_layer(self, event=None) -> None:
+        layer = getattr(event, "value", None)
+        if layer is not None:
+            layer.events.metadata.connect(self._layer_metadata_changed)
+
+    def _layer_metadata_changed(self, event=None) -> None:
+        """A layer's Cube may have been replaced: a large uncalibrated scan opens at once, and
+        its automatic calibration arrives later as a new Cube in its layers (_reader._deliver_sum).
+        The pick-list does not take the new Cube for a scan just opened (it would jump to it),
+        and once no layer shows the old Cube, a dock that showed it shows the new one as if
+        chosen anew: its axis, survey and results were of the uncalibrated scan."""
+        cube = layer_cube(getattr(event, "source", None))
+        known = self.cube_combo._known
+        if cube is not None and known is not None:
+            known.add(id(cube))
+        shown = self._cube
+        self._layer_removed()  # the old Cube, in no layer now, is closed to this dock
+        if shown is not None and self._cube is None and not self._closed:
+            self.follow_cube()
 
     # -- closing -----------------------------------------------------------------------------------
     def changeEvent(self, event) -> None:
