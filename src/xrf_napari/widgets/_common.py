@@ -84,13 +84,13 @@ def device_combo() -> QComboBox:
 # -- what is computed once per cube --------------------------------------------------------------
 def _survey_job(cube):
     """Mean spectrum (counts per pixel) and suggested elements of a cube (peaks.Suggestions), in
-    one pass."""
+    one pass; tiles and groups of similar cells find pigments of small areas."""
     from ..analysis.peaks import suggest_for_cube
     from ..analysis.spectra import iter_survey
 
-    mean, tiles = yield from iter_survey(cube)
+    mean, spectra = yield from iter_survey(cube, groups=True)
     h, w, _ = cube.shape
-    return mean, suggest_for_cube(cube, mean * (h * w), tiles)  # a list with .warning
+    return mean, suggest_for_cube(cube, mean * (h * w), spectra)  # a list with .warning
 
 
 def suggestions_text(suggested) -> str:
@@ -536,9 +536,8 @@ class CubeDock(QWidget):
         and once no layer shows the old Cube, a dock that showed it shows the new one as if
         chosen anew: its axis, survey and results were of the uncalibrated scan."""
         cube = layer_cube(getattr(event, "source", None))
-        known = self.cube_combo._known
-        if cube is not None and known is not None:
-            known.add(id(cube))
+        if cube is not None:
+            self.cube_combo.take_as_known(cube)
         shown = self._cube
         self._layer_removed()  # the old Cube, in no layer now, is closed to this dock
         if shown is not None and self._cube is None and not self._closed:

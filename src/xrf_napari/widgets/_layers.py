@@ -257,6 +257,12 @@ class CubeLayerCombo(LayerCombo):
             return layers[cubes.index(id(layer_cube(current)))]  # its sum replaced its stack
         return super()._choose(layers, current)
 
+    def take_as_known(self, cube) -> None:
+        """List `cube` as one already seen, so that it is not chosen as a scan just opened: the
+        calibrated Cube that replaces an uncalibrated one in its layers (_reader._deliver_sum)."""
+        if self._known is not None:
+            self._known.add(id(cube))
+
     def detach(self) -> None:
         self._viewer.layers.selection.events.active.disconnect(self._follow_selection)
         super().detach()

@@ -312,7 +312,15 @@ class SpectrumWidget(CubeDock):
         self.follow_mouse.setToolTip(
             "A single spectrum: its only pixel is the curve shown." if _one_pixel(cube) else ""
         )
-        if cal.source == "none":
+        from ..io import AUTO_PENDING
+
+        if cal.source == "none" and cube.metadata.get("auto_calibration") == AUTO_PENDING:
+            self._x_label = "Channel"
+            self.calibration_label.setText(
+                "The file has no energy calibration: xrf-napari is fitting one from the scan's "
+                "peaks while the sum image is computed. Channel numbers until then."
+            )
+        elif cal.source == "none":
             from ..energy import HOW_TO_CALIBRATE
 
             self._x_label = "Channel"
