@@ -7,7 +7,8 @@ counts as present when the spectrum there holds it, the first line must then be 
 own); an element seen through one line only is dropped when a confirmed element explains that
 peak better. Lines of the X-ray tube's anode are ignored (scatter, not the object),
 and so are those of argon in the air between the object and the detector (Ar K-alpha 2.96 keV on
-Ag L-alpha 2.98 keV): silver needs its own L-beta, or its K lines, to be suggested. Nor are the
+Ag L-alpha 2.98 keV): silver needs its own L-beta, or its K lines, to be suggested; argon's
+K-beta only at its share of K-alpha (Cd L-alpha 3.13 keV lies 60 eV from it). Nor are the
 detector's Si escape peaks (a strong line's energy less 1.740 keV: zinc white's at Co K-alpha).
 """
 
@@ -346,7 +347,22 @@ def suggest_elements(
         net = _net_height(e, smooth, en, fwhm(en))
         return net is not None and net[0] - np.sqrt(max(net[1], 1.0)) >= BLEND_SHARE * height
 
-    air_peaks = {j for j in map(match, air_lines) if j is not None}
+    def air_explains(ln: Line) -> int | None:
+        """The peak this air line explains, if any. A K-beta's only beside its K-alpha's peak and
+        no stronger than K_BETA_SLACK times its share of it: a stronger one is another element's
+        line (Cd L-alpha 3.13 keV within the tolerance of Ar K-beta 3.19: cadmium yellow on a
+        0-20 keV axis, or under a tube too weak for its K lines, was never suggested)."""
+        j = match(ln)
+        if j is None or ln.family != "Kb":
+            return j
+        ka = _lines_by_family(ln.element).get("Ka")
+        ja = match(ka) if ka is not None and e_lo <= ka.energy <= e_hi else None
+        if ja is None or ja == j:
+            return None
+        share = ln.weight / ka.weight
+        return j if peaks[j].prominence <= K_BETA_SLACK * share * peaks[ja].prominence else None
+
+    air_peaks = {j for j in map(air_explains, air_lines) if j is not None}
 
     def supported_beside_air(j1: int, ln2: Line | None) -> bool:
         """Is the element's confirming line a peak of its own, at a share of the first line's
@@ -429,8 +445,8 @@ def suggest_elements(
     confirmed_lines = [ln for s in explained_by for ln in element_lines(s)]
     confirmed_lines += [ln for s in tube for ln in transition_lines(s)]
 
-    def closer_line(j: int, ln: Line) -> bool:
-        return any(abs(pe[j] - o.energy) < abs(pe[j] - ln.energy) for o in confirmed_lines)
+    def closer_line(j: int, ln: Line, lines=confirmed_lines) -> bool:
+        return any(abs(pe[j] - o.energy) < abs(pe[j] - ln.energy) for o in lines)
 
     def near_line(j: int) -> bool:  # a strong line (not a K-beta or L-gamma) within tolerance
         return any(
@@ -445,7 +461,9 @@ def suggest_elements(
         if not closer_line(j, ln) and not (sym in blended and near_line(j)):
             confirmed[sym] = (prom, [(j, ln)])
     for sym, (_prom, j, ln) in list(single.items()):
-        if closer_line(j, ln):
+        # an air line nearer drops it too: a weak peak at Ar K-beta 3.19 keV that argon's K-alpha
+        # does not explain (air_explains) is no Cd L-alpha 3.13 seen alone (Naples yellow, W tube)
+        if closer_line(j, ln) or closer_line(j, ln, air_lines):
             del single[sym]
     if confirmed_only:
         single.clear()
@@ -475,7 +493,8 @@ def suggest_elements(
     # L-gamma1 13.83 keV, 1 FWHM below the family's 14.04 on 512 channels), as do its L-l and
     # L-eta: vermilion on the sample scanner's grid warned of 4 such peaks, a true axis
     own = [ln for sym in out for ln in transition_lines(sym) + minor_lines(sym)]
-    explained = air_peaks | {m for m in map(match, known + own) if m is not None}
+    # (any air line's peak: argon is no miscalibration, whoever owns the peak)
+    explained = {m for m in map(match, air_lines + known + own) if m is not None}
     # Compton scatter is strong only for the tube's K lines: an L band (W L 6.4-11.5 keV) hid Zn
     compton = [
         (ln.energy - 2.0, ln.energy)
