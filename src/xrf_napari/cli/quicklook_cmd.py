@@ -59,12 +59,12 @@ def choose_maps(
     from ..analysis.spectra import iter_survey
     from ..progress import drain
 
-    mean, tiles = drain(iter_survey(cube), "survey", "rows", progress)
+    mean, spectra = drain(iter_survey(cube, groups=True), "survey", "rows", progress)
     h, w, _ = cube.shape
     spectrum = mean * (h * w)
     if cube.calibration.source == "none":
         return spectrum, [], [], {}
-    suggested = suggest_for_cube(cube, spectrum, tiles)  # a list with .warning
+    suggested = suggest_for_cube(cube, spectrum, spectra)  # a list with .warning
     symbols = list(elements) if elements else suggested[:max_elements]
     if not symbols:
         return spectrum, suggested, [], {}
