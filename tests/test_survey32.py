@@ -108,6 +108,19 @@ def test_groups_come_after_the_same_tiles(block_bytes):
     assert len(share) > 0 and np.all(share > 0) and np.all(share <= MAX_GROUP_SHARE)
 
 
+@pytest.mark.parametrize("shape", [(11, 9, 20), (1, 1, 20), (3, 40, 20), (40, 3, 20)])
+@pytest.mark.parametrize("groups", [False, True])
+def test_scans_narrower_than_a_tile_or_a_cell(shape, groups):
+    """The APS map (11 x 9 pixels, 16-pixel tiles) and single spectra: the column sums by reshape
+    had no whole run of columns to reshape and raised."""
+    counts = np.random.default_rng(3).poisson(2.0, size=shape).astype(np.uint16)
+    cube = cube_from_array(counts, CANONICAL_CAL)
+    mean, spectra = run_to_end(iter_survey(cube, groups=groups))
+    np.testing.assert_allclose(mean * shape[0] * shape[1], counts.sum(axis=(0, 1)))
+    tiles = spectra[: -(-shape[0] // 16) * -(-shape[1] // 16)] if groups else spectra
+    np.testing.assert_array_equal(tiles.reshape(-1, shape[2]).sum(axis=0), counts.sum(axis=(0, 1)))
+
+
 @pytest.mark.parametrize("k", [1, 4, 32, 500])
 def test_each_level_holds_every_cell_once(k):
     """group_sums: at most k groups, none empty, adding up to the non-empty cells' sum (each

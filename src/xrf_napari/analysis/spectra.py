@@ -134,7 +134,7 @@ def _column_sums(line: np.ndarray, s: int) -> np.ndarray:
     np.add.reduceat along the first axis (5 ms a 414 x 4096 row), adding in the same order."""
     w = line.shape[0]
     m = w - w % s
-    out = line[:m].reshape(w // s, s, -1).sum(axis=1)
+    out = line[:m].reshape(w // s, s, line.shape[1]).sum(axis=1)  # no -1: w < s is 0 rows
     if m < w:
         out = np.concatenate([out, line[m:].sum(axis=0, keepdims=True)])
     return out
