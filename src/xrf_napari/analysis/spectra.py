@@ -175,7 +175,9 @@ def group_sums(cells: np.ndarray, levels=SURVEY_GROUPS, seed: int = 0) -> np.nda
 
 def _kmeans(x: np.ndarray, k: int, rng) -> tuple[np.ndarray, int]:
     """Labels 0..used-1 of the rows of x in at most k clusters (k-means++ seeding, then Lloyd's
-    iterations), every label used."""
+    iterations), every label used. Not sklearn's KMeans (the same suggestions on the 36 held-out
+    cubes and both samples, recall 513 of 609 with either): importing sklearn takes 1-1.4 s here,
+    in the survey that runs as each scan opens, while the viewer is drawing it."""
     n = len(x)
     centres = [x[rng.integers(n)]]
     d2 = ((x - centres[0]) ** 2).sum(axis=1)
