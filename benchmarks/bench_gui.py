@@ -99,8 +99,8 @@ def cli_times(path, device: str, k: int, collect: bool = False, cpu: dict | None
     out, cpu_used = {}, ({} if cpu is None else cpu)
     collect_first(collect)
     t, c = time.perf_counter(), process_cpu()
-    mean, tiles = run_to_end(iter_survey(cube))  # what the Spectrum dock computes: the mean
-    suggest_for_cube(cube, mean * cube.shape[0] * cube.shape[1], tiles)  # and the suggestions
+    mean, spectra = run_to_end(iter_survey(cube, groups=True))  # what the Spectrum dock computes:
+    suggest_for_cube(cube, mean * cube.shape[0] * cube.shape[1], spectra)  # mean, suggestions
     out["mean spectrum"] = time.perf_counter() - t
     cpu_used["mean spectrum"] = process_cpu() - c
     from xrf_napari.analysis.pooling import decide

@@ -517,10 +517,10 @@ def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:
     """suggest_elements with the cube's energy axis, detector FWHM, anode and tube voltage from its
     metadata.
 
-    spectrum: the sum spectrum (read from the cube if None). tiles: optional (ny, nx, C) tile sum
-    spectra (analysis.spectra.iter_survey); elements confirmed by two lines in any tile are added
-    after those of the sum spectrum (pigments used in small areas). The warning is the sum
-    spectrum's.
+    spectrum: the sum spectrum (read from the cube if None). tiles: optional (..., C) sum spectra
+    of tiles, and of groups of similar cells (analysis.spectra.iter_survey(groups=True)); elements
+    confirmed by two lines in any of them are added after those of the sum spectrum (pigments used
+    in small areas). The warning is the sum spectrum's.
     """
     if cube.calibration.source == "none":
         return Suggestions()
