@@ -178,3 +178,30 @@ def cube_stack_name(viewer) -> str:
     names = [ly.name for ly in viewer.layers if ly.ndim == 3 and layer_cube(ly) is not None]
     assert len(names) == 1 and not names[0].endswith(" sum"), names
     return names[0]
+
+
+@contextlib.contextmanager
+def gated_method(monkeypatch, owner, name: str):
+    """owner.name waits for the yielded Event (10 s at most) before it runs, so a test sees the
+    layers while a background pass is held; `calls` records the threads it ran on. On exit the
+    gate opens and napari's workers are awaited: a failed test leaves no worker waiting."""
+    import threading
+
+    gate = threading.Event()
+    calls = []
+    real = getattr(owner, name)
+
+    def gated(self, *args, **kwargs):
+        calls.append(threading.current_thread())
+        gate.wait(10)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, gated)
+    gate.calls = calls
+    try:
+        yield gate
+    finally:
+        gate.set()
+        from superqt.utils._qthreading import WorkerBase
+
+        WorkerBase.await_workers(msecs=10000)

@@ -11,6 +11,7 @@ import pytest
 from _napari_helpers import (
     OTHER_PIGMENTS,
     caught_notifications,
+    gated_method,
     open_cube,
     painted_counts,
     wait_idle,
@@ -44,24 +45,9 @@ def _painted_uncalibrated(folder) -> str:
 
 @pytest.fixture
 def gated_pass(monkeypatch):
-    """Cube.sum_and_max_spectra (the automatic calibration's pass) waits for the returned Event
-    (10 s at most); `calls` records the threads it ran on."""
-    gate = threading.Event()
-    calls = []
-    real = Cube.sum_and_max_spectra
-
-    def gated(self, *args, **kwargs):
-        calls.append(threading.current_thread())
-        gate.wait(10)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(Cube, "sum_and_max_spectra", gated)
-    gate.calls = calls
-    yield gate
-    gate.set()
-    from superqt.utils._qthreading import WorkerBase
-
-    WorkerBase.await_workers(msecs=10000)
+    """Cube.sum_and_max_spectra (the automatic calibration's pass) waits for the returned Event."""
+    with gated_method(monkeypatch, Cube, "sum_and_max_spectra") as gate:
+        yield gate
 
 
 def _layers(viewer):
@@ -157,17 +143,25 @@ def test_the_calibration_goes_on_when_only_the_sum_layer_is_closed(
     assert stack.axis_labels[0] == "energy"
 
 
+def _dock_then_uncalibrated(make_napari_viewer, tmp_path, monkeypatch, dock_class):
+    """(viewer, dock, stack layer): a dock open, then the painted scan without calibration opened
+    as a large one (its calibration left to the pass)."""
+    monkeypatch.setattr(reader, "ASYNC_SUM_BYTES", 0)
+    viewer = make_napari_viewer()
+    dock = dock_class(viewer)
+    viewer.window.add_dock_widget(dock)
+    open_cube(viewer, _painted_uncalibrated(tmp_path))
+    return viewer, dock, _layers(viewer)[0]
+
+
 def test_a_dock_open_before_the_calibration_follows_it(
     make_napari_viewer, tmp_path, qtbot, monkeypatch, gated_pass
 ):
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
-    monkeypatch.setattr(reader, "ASYNC_SUM_BYTES", 0)
-    viewer = make_napari_viewer()
-    dock = SpectrumWidget(viewer)
-    viewer.window.add_dock_widget(dock)
-    open_cube(viewer, _painted_uncalibrated(tmp_path))
-    stack, _ = _layers(viewer)
+    viewer, dock, stack = _dock_then_uncalibrated(
+        make_napari_viewer, tmp_path, monkeypatch, SpectrumWidget
+    )
     old = layer_cube(stack)
     assert dock.current_cube() is old
     assert "fitting one from the scan's peaks" in dock.calibration_label.text()
@@ -186,12 +180,9 @@ def test_a_dock_on_another_scan_stays_there_when_the_calibration_arrives(
 ):
     from xrf_napari.widgets.maps import ElementMapsWidget
 
-    monkeypatch.setattr(reader, "ASYNC_SUM_BYTES", 0)
-    viewer = make_napari_viewer()
-    dock = ElementMapsWidget(viewer)
-    viewer.window.add_dock_widget(dock)
-    open_cube(viewer, _painted_uncalibrated(tmp_path))
-    stack, _ = _layers(viewer)
+    viewer, dock, stack = _dock_then_uncalibrated(
+        make_napari_viewer, tmp_path, monkeypatch, ElementMapsWidget
+    )
     assert PENDING_KEY in stack.metadata  # its calibration waits for the pass
     gated_pass.set()  # the second scan's own sum pass is not held either
     other = open_cube(viewer, write_painted_cube(tmp_path / "other.h5", pigments=OTHER_PIGMENTS))

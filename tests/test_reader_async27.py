@@ -7,7 +7,13 @@ import time
 
 import numpy as np
 import pytest
-from _napari_helpers import caught_notifications, open_cube, painted_counts, write_painted_cube
+from _napari_helpers import (
+    caught_notifications,
+    gated_method,
+    open_cube,
+    painted_counts,
+    write_painted_cube,
+)
 
 import xrf_napari._reader as reader
 from xrf_napari.cube import Cube
@@ -23,24 +29,10 @@ def _expected_sum():
 
 @pytest.fixture
 def gated_sum(monkeypatch):
-    """Cube.sum_image waits for the returned Event (10 s at most), so a test sees the layers
-    while the sum is still being computed; `calls` records the threads it ran on."""
-    gate = threading.Event()
-    calls = []
-    real = Cube.sum_image
-
-    def gated(self, *args, **kwargs):
-        calls.append(threading.current_thread())
-        gate.wait(10)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(Cube, "sum_image", gated)
-    gate.calls = calls
-    yield gate
-    gate.set()  # a failed test must not leave a worker waiting past the end of the run
-    from superqt.utils._qthreading import WorkerBase
-
-    WorkerBase.await_workers(msecs=10000)
+    """Cube.sum_image waits for the returned Event, so a test sees the layers while the sum is
+    still being computed."""
+    with gated_method(monkeypatch, Cube, "sum_image") as gate:
+        yield gate
 
 
 @pytest.fixture
