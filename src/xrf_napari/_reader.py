@@ -541,7 +541,8 @@ def _warn_mixed_axes(name: str, kind: str) -> None:
         others = []
         for viewer in _current_viewers():
             for layer in list(viewer.layers):
-                if not (getattr(layer, "metadata", None) or {}).get("xrf_cube"):
+                meta = getattr(layer, "metadata", None) or {}
+                if not meta.get("xrf_cube") or PENDING_KEY in meta:  # its axis is not known yet
                     continue
                 labels = tuple(getattr(layer, "axis_labels", ()) or ())
                 if len(labels) == 3 and labels[0] in ("energy", "channel") and labels[0] != kind:

@@ -97,8 +97,12 @@ def _file_metadata(cube) -> dict:
 
     out, dropped = {}, []
     # a snapshot: a worker (the sum pass, the survey) may add "values_checked" meanwhile
+    from .io import AUTO_PENDING
+
     for key, value in dict(cube.metadata).items():
         if key in SESSION_KEYS:
+            continue
+        if key == "auto_calibration" and value == AUTO_PENDING:  # saved while the pass ran
             continue
         try:
             json.dumps(value, default=_json_default)

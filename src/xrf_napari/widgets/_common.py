@@ -37,6 +37,13 @@ DEVICES = ("auto", "cuda", "mps", "cpu")
 ENV_SETTINGS = {"device": "XRF_NAPARI_DEVICE", "weights_folder": "XRF_NAPARI_WEIGHTS"}
 
 
+def awaits_calibration(cube) -> bool:
+    """A large uncalibrated scan whose automatic calibration its sum's worker is still fitting."""
+    from ..io import AUTO_PENDING
+
+    return cube is not None and cube.metadata.get("auto_calibration") == AUTO_PENDING
+
+
 # -- settings ----------------------------------------------------------------------------------
 def plugin_setting(key: str, default: str = "") -> str:
     """A setting from the environment (XRF_NAPARI_DEVICE / XRF_NAPARI_WEIGHTS), else from the
@@ -250,6 +257,7 @@ class CubeDock(QWidget):
         self._per_cube: dict[int, tuple[object, dict]] = {}  # id(cube) -> (cube, {key: value})
         self._job_cube = None
         self._cube = None
+        self._awaits_calibration = False  # the shown Cube waits for its calibration (_reader)
         self._survey_when_idle = False
         self._placed = False
         self._grouped = False  # joined (or founded) the tab group
@@ -482,6 +490,7 @@ class CubeDock(QWidget):
                 self.remember(self._cube, "status", self.job.state())
         cube = None if layer is None else layer_cube(layer)
         self._cube = cube
+        self._awaits_calibration = awaits_calibration(cube)
         if not self.job.is_running:
             self.job.show_state(None if cube is None else self.recall(cube, "status"))
         self.on_cube(layer)
@@ -540,8 +549,12 @@ class CubeDock(QWidget):
             self.cube_combo.take_as_known(cube)
         shown = self._cube
         self._layer_removed()  # the old Cube, in no layer now, is closed to this dock
-        if shown is not None and self._cube is None and not self._closed:
+        if shown is None or self._closed:
+            return
+        if self._cube is None:
             self.follow_cube()
+        elif cube is shown and self._awaits_calibration and not awaits_calibration(cube):
+            self.follow_cube()  # refused or failed: the same Cube, its axis now final
 
     # -- closing -----------------------------------------------------------------------------------
     def changeEvent(self, event) -> None:

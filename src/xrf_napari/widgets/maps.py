@@ -89,6 +89,13 @@ class ElementMapsWidget(CubeDock):
         self.notes_label = QLabel("")
         self.notes_label.setWordWrap(True)
         self.rgb_combos = [QComboBox() for _ in range(3)]
+        for combo, colour in zip(self.rgb_combos, ("red", "green", "blue")):
+            # sized for an element's name, not for the widest entry: the row stays narrow
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(2)
+            combo.setToolTip(f"The map shown in {colour}")
         self.rgb_button = QPushButton("Add composite")
         self.rgb_button.setToolTip("One RGB layer of the three maps chosen as red, green and blue")
         self.save_button = QPushButton("Save maps\u2026")
@@ -101,7 +108,9 @@ class ElementMapsWidget(CubeDock):
         grid = QGridLayout()
         grid.addWidget(QLabel("Datacube"), 0, 0)
         grid.addWidget(self.cube_combo, 0, 1, 1, 2)
-        grid.addWidget(QLabel("Detector FWHM"), 1, 0)
+        fwhm_label = QLabel("FWHM")  # short: this row also holds the background box
+        fwhm_label.setToolTip(self.fwhm_spin.toolTip())
+        grid.addWidget(fwhm_label, 1, 0)
         grid.addWidget(self.fwhm_spin, 1, 1)
         grid.addWidget(self.background_check, 1, 2)
         sug = QHBoxLayout()

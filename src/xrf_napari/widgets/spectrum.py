@@ -17,7 +17,7 @@ from qtpy.QtWidgets import (
     QPushButton,
 )
 
-from ._common import SURVEYS, CubeDock, suggestions_text
+from ._common import SURVEYS, CubeDock, awaits_calibration, suggestions_text
 from ._dialogs import ask_save_path
 from ._jobs import report_error
 from ._layers import LayerCombo, cube_display_name, labels_for, layer_cube, layer_type, made_for
@@ -312,9 +312,7 @@ class SpectrumWidget(CubeDock):
         self.follow_mouse.setToolTip(
             "A single spectrum: its only pixel is the curve shown." if _one_pixel(cube) else ""
         )
-        from ..io import AUTO_PENDING
-
-        if cal.source == "none" and cube.metadata.get("auto_calibration") == AUTO_PENDING:
+        if cal.source == "none" and awaits_calibration(cube):
             self._x_label = "Channel"
             self.calibration_label.setText(
                 "The file has no energy calibration: xrf-napari is fitting one from the scan's "
