@@ -21,25 +21,6 @@ import sys
 import numpy as np
 
 
-def truth(cube) -> set[str]:
-    """Every element the generator put into the cube (paint, ground, priming, anode, argon)."""
-    from xrf_napari.physics.layers import ground_layer, priming_layer
-    from xrf_napari.physics.pigments import get_pigment
-
-    md = cube.metadata
-    out = {"Ar", md["profile"]["anode"]}
-    for region in md["regions"]:
-        for name in region["pigments"]:
-            out |= set(get_pigment(name).composition())
-    for layer in md["ground"]:
-        name = layer["name"]
-        if "priming" in name:
-            out |= set(priming_layer().comp())
-        elif "ground" in name:
-            out |= set(ground_layer(name.split()[0]).comp())
-    return out
-
-
 def shown(cube, labels) -> set[str]:
     """Elements suggested from some true region's own sum spectrum."""
     from xrf_napari.analysis.peaks import (
@@ -70,12 +51,13 @@ def main(argv=None) -> int:
     from xrf_napari.io import read_cube
     from xrf_napari.io.project_h5 import read_targets
     from xrf_napari.progress import run_to_end
+    from xrf_napari.synth.dataset import elements_in
 
     modes = {"tiles": False, "groups": True}
     total = {m: {"false": {}, "found": 0, "shown": 0} for m in modes}
     for path in args.cubes:
         cube = read_cube(path)
-        true = truth(cube)
+        true = elements_in(cube.metadata)
         labels = read_targets(path).get("labels")
         vis = None if labels is None else shown(cube, labels) & true
         print(path)

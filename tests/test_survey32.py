@@ -18,22 +18,10 @@ SPOTS = [(5, 5), (5, 37), (21, 21), (21, 53), (37, 5), (37, 37), (53, 21), (53, 
 
 
 def _painted_elements(cube) -> set[str]:
-    """Elements of the generator's recipe: every region's pigments, the ground, argon of the air
-    and the tube's anode (its scatter)."""
-    from xrf_napari.physics.layers import ground_layer, priming_layer
-    from xrf_napari.physics.pigments import get_pigment
+    """Elements of the generator's recipe (pigments, ground, argon, the anode)."""
+    from xrf_napari.synth.dataset import elements_in
 
-    md = cube.metadata
-    out = {"Ar", md["profile"]["anode"]}
-    for region in md["regions"]:
-        for name in region["pigments"]:
-            out |= set(get_pigment(name).composition())
-    for layer in md["ground"]:
-        if "priming" in layer["name"]:
-            out |= set(priming_layer().comp())
-        elif "ground" in layer["name"]:
-            out |= set(ground_layer(layer["name"].split()[0]).comp())
-    return out
+    return elements_in(cube.metadata)
 
 
 def test_painting_sample_suggests_its_cadmium_red():

@@ -178,6 +178,25 @@ class GenerateConfig:
     counts_per_pixel: float | None = None  # a fixed count level (a paired sweep), else random
 
 
+def elements_in(meta: dict) -> set[str]:
+    """Every element `synthesize` put into a cube, from its metadata: the regions' pigments, the
+    ground or priming, the tube's anode (its scatter) and argon (the air): the truth element
+    suggestions are judged against (scripts/eval_suggestions.py)."""
+    from ..physics.layers import ground_layer, priming_layer
+    from ..physics.pigments import get_pigment
+
+    out = {"Ar", meta["profile"]["anode"]}
+    for region in meta["regions"]:
+        for name in region["pigments"]:
+            out |= set(get_pigment(name).composition())
+    for layer in meta["ground"]:
+        if "priming" in layer["name"]:
+            out |= set(priming_layer().comp())
+        elif "ground" in layer["name"]:
+            out |= set(ground_layer(layer["name"].split()[0]).comp())
+    return out
+
+
 def cube_name(index: int) -> str:
     return f"cube_{index:05d}.h5"
 
