@@ -76,3 +76,16 @@ def anode_from_metadata(metadata: dict) -> str | None:
             except ValueError:
                 return a
     return None
+
+
+def kv_from_metadata(meta: dict) -> float | None:
+    """Tube voltage under any of the keys readers use (the Bruker reader writes `kV`)."""
+    for where in (meta.get("profile") or {}, meta.get("tube") or {}, meta):
+        if not isinstance(where, dict):
+            continue
+        lower = {str(k).lower(): v for k, v in where.items()}
+        for key in ("kv", "voltage_kv", "high_voltage_kv", "tube_kv"):
+            v = lower.get(key)
+            if isinstance(v, (int, float)) and 5 <= v <= 100:
+                return float(v)
+    return None

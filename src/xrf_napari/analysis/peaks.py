@@ -23,6 +23,7 @@ from ..detector import (
     anode_from_metadata,
     detector_fwhm_kev,
     fwhm_from_metadata,
+    kv_from_metadata,
 )
 from ..elements import (
     AIR_ELEMENTS,
@@ -526,12 +527,10 @@ def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:
         return Suggestions()
     if spectrum is None:
         spectrum = cube.sum_spectrum()
-    from .pigment_fit import _kv_from_metadata
-
     kw = {
         "anode": anode_from_metadata(cube.metadata),
         "fwhm_mn_ev": fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV,
-        "kv": _kv_from_metadata(cube.metadata),
+        "kv": kv_from_metadata(cube.metadata),
     }
     found = suggest_elements(cube.energy, spectrum, **kw)
     if tiles is not None:

@@ -199,7 +199,7 @@ def instrument_for(
     replace the defaults of `InstrumentProfile` (Rh, 50 kV, 142 eV, air, a collimator). Arguments
     override the metadata. optic: "collimator" or "lens" (a polycapillary, OPTICS).
     """
-    from ..detector import anode_from_metadata, fwhm_from_metadata
+    from ..detector import anode_from_metadata, fwhm_from_metadata, kv_from_metadata
     from ..physics.tube import ANODES
 
     if optic is not None and optic not in OPTICS:
@@ -246,7 +246,7 @@ def instrument_for(
             f"knows {', '.join(ANODES)}: pass one explicitly"
         )
     if kv is None:
-        kv = _kv_from_metadata(meta)
+        kv = kv_from_metadata(meta)
         if kv is None and prof is None:
             notes.append(f"tube voltage not in the metadata: {base.kv:g} kV assumed")
     fw = fwhm_mn_ev if fwhm_mn_ev is not None else fwhm_from_metadata(meta)
@@ -277,19 +277,6 @@ def _as_dict(value) -> dict | None:
         except (ValueError, SyntaxError):
             return None
         return v if isinstance(v, dict) else None
-    return None
-
-
-def _kv_from_metadata(meta: dict) -> float | None:
-    """Tube voltage under any of the keys readers use (the Bruker reader writes `kV`)."""
-    for where in (meta.get("profile") or {}, meta.get("tube") or {}, meta):
-        if not isinstance(where, dict):
-            continue
-        lower = {str(k).lower(): v for k, v in where.items()}
-        for key in ("kv", "voltage_kv", "high_voltage_kv", "tube_kv"):
-            v = lower.get(key)
-            if isinstance(v, (int, float)) and 5 <= v <= 100:
-                return float(v)
     return None
 
 
