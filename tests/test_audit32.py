@@ -99,3 +99,34 @@ def test_the_maps_dock_is_not_the_widest_by_its_composite_row(make_napari_viewer
 
     widget = ElementMapsWidget(make_napari_viewer())
     assert widget.minimumSizeHint().width() <= 400
+
+
+def test_a_scan_waiting_for_its_calibration_is_not_surveyed_until_it_arrives(
+    make_napari_viewer, tmp_path, qtbot, monkeypatch
+):
+    """A survey of channel numbers suggests nothing; its read of the file ran beside the
+    calibration's pass (a 488 MiB file read three times on open with a dock open)."""
+    from xrf_napari.widgets import _common
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    surveyed = []
+    real = _common.SURVEYS.start
+    monkeypatch.setattr(
+        _common.SURVEYS, "start", lambda cube, *a, **k: surveyed.append(cube) or real(cube, *a, **k)
+    )
+    path = _write_ripple(tmp_path, "painted", painted_counts()[0])
+    monkeypatch.setattr(reader, "ASYNC_SUM_BYTES", 0)
+    viewer = make_napari_viewer()
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    with gated_method(monkeypatch, Cube, "sum_and_max_spectra") as gate:
+        open_cube(viewer, path)
+        stack, _ = _layers(viewer)
+        qtbot.wait(200)
+        assert surveyed == [] and "Waiting for the automatic" in dock.job.status.text()
+        gate.set()
+        qtbot.waitUntil(lambda: PENDING_KEY not in stack.metadata, timeout=10000)
+        # (inside: leaving gated_method quits every worker, the survey too)
+        qtbot.waitUntil(lambda: "Fe" in dock.suggested_label.text(), timeout=20000)
+    assert surveyed == [layer_cube(stack)]

@@ -374,6 +374,12 @@ class CubeDock(QWidget):
         cube = self.current_cube()
         if cube is None:
             return
+        if awaits_calibration(cube):
+            # a survey of channel numbers suggests nothing, and its read of the file slowed the
+            # calibration's own pass; the calibrated scan is surveyed when it arrives
+            if not self.job.is_running:
+                self.job.status.setText("Waiting for the automatic energy calibration\u2026")
+            return
         known = SURVEYS.get(cube)
         if known is not None:
             self.show_survey(*known)
