@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 from _napari_helpers import caught_notifications, gated_method, open_cube, painted_counts
-from test_opencal32 import PENDING_KEY, _layers, _write_ripple
+from test_opencal32 import PENDING_KEY, _dock_then_uncalibrated, _layers, _write_ripple
 
 import xrf_napari._reader as reader
 from xrf_napari.cube import Cube
@@ -22,13 +22,10 @@ def test_a_refused_background_calibration_is_shown_in_the_spectrum_dock(
 
     noise = np.random.default_rng(0).poisson(3, size=(12, 10, 256))  # no peaks to fit
     path = _write_ripple(tmp_path, "noise", noise)
-    monkeypatch.setattr(reader, "ASYNC_SUM_BYTES", 0)
-    viewer = make_napari_viewer()
-    dock = SpectrumWidget(viewer)
-    viewer.window.add_dock_widget(dock)
     with gated_method(monkeypatch, Cube, "sum_and_max_spectra") as gate:
-        open_cube(viewer, path)
-        stack, _ = _layers(viewer)
+        _, dock, stack = _dock_then_uncalibrated(
+            make_napari_viewer, tmp_path, monkeypatch, SpectrumWidget, path
+        )
         assert "fitting one" in dock.calibration_label.text()
         gate.set()
         qtbot.waitUntil(lambda: PENDING_KEY not in stack.metadata, timeout=10000)
@@ -115,14 +112,10 @@ def test_a_scan_waiting_for_its_calibration_is_not_surveyed_until_it_arrives(
     monkeypatch.setattr(
         _common.SURVEYS, "start", lambda cube, *a, **k: surveyed.append(cube) or real(cube, *a, **k)
     )
-    path = _write_ripple(tmp_path, "painted", painted_counts()[0])
-    monkeypatch.setattr(reader, "ASYNC_SUM_BYTES", 0)
-    viewer = make_napari_viewer()
-    dock = SpectrumWidget(viewer)
-    viewer.window.add_dock_widget(dock)
     with gated_method(monkeypatch, Cube, "sum_and_max_spectra") as gate:
-        open_cube(viewer, path)
-        stack, _ = _layers(viewer)
+        _, dock, stack = _dock_then_uncalibrated(
+            make_napari_viewer, tmp_path, monkeypatch, SpectrumWidget
+        )
         qtbot.wait(200)
         assert surveyed == [] and "Waiting for the automatic" in dock.job.status.text()
         gate.set()

@@ -143,14 +143,14 @@ def test_the_calibration_goes_on_when_only_the_sum_layer_is_closed(
     assert stack.axis_labels[0] == "energy"
 
 
-def _dock_then_uncalibrated(make_napari_viewer, tmp_path, monkeypatch, dock_class):
-    """(viewer, dock, stack layer): a dock open, then the painted scan without calibration opened
-    as a large one (its calibration left to the pass)."""
+def _dock_then_uncalibrated(make_napari_viewer, tmp_path, monkeypatch, dock_class, path=None):
+    """(viewer, dock, stack layer): a dock open, then `path` (default: the painted scan) without
+    calibration opened as a large one (its calibration left to the pass)."""
     monkeypatch.setattr(reader, "ASYNC_SUM_BYTES", 0)
     viewer = make_napari_viewer()
     dock = dock_class(viewer)
     viewer.window.add_dock_widget(dock)
-    open_cube(viewer, _painted_uncalibrated(tmp_path))
+    open_cube(viewer, path or _painted_uncalibrated(tmp_path))
     return viewer, dock, _layers(viewer)[0]
 
 
