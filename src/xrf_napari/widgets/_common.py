@@ -8,6 +8,7 @@ Only UI wiring lives here; computations are in xrf_napari.analysis.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import types
 import weakref
@@ -42,6 +43,27 @@ def awaits_calibration(cube) -> bool:
     from ..io import AUTO_PENDING
 
     return cube is not None and cube.metadata.get("auto_calibration") == AUTO_PENDING
+
+
+def after_calibration(what: str):
+    """Decorator of a dock's action (Run, Find regions, Region spectrum) that starts a job on
+    the selected scan: on a scan whose automatic calibration is still being fitted, the action
+    waits for it (the status line says so; Cancel, another scan or closing this one drops it)
+    and then starts on the calibrated scan. Started at once, it ran on channel numbers: its
+    result, wrong for a calibrated scan, was silently cancelled when the calibration arrived, or
+    stayed (regions that Pigments then took for another scan's); Pigments refused with "no
+    energy calibration"; and its read of the file slowed the calibration's own pass."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        def action(self, *_):  # a button's `checked` is not the action's
+            if self._defer_until_calibrated(lambda: action(self), what):
+                return None
+            return method(self)
+
+        return action
+
+    return wrap
 
 
 # -- settings ----------------------------------------------------------------------------------
@@ -259,6 +281,8 @@ class CubeDock(QWidget):
         self._cube = None
         self._awaits_calibration = False  # the shown Cube waits for its calibration (_reader)
         self._survey_when_idle = False
+        #: (Cube, action, what) of an action waiting for the Cube's calibration (after_calibration)
+        self._deferred = None
         self._placed = False
         self._grouped = False  # joined (or founded) the tab group
         self._docked = False  # has been inside a QDockWidget
@@ -289,6 +313,7 @@ class CubeDock(QWidget):
         outer.addWidget(self.footer)
         self.cube_combo.layer_changed.connect(self._cube_changed)
         self.job.run_clicked.connect(self.run)
+        self.job.cancel_button.clicked.connect(self._cancel_deferred)
         self.job.finished.connect(self._job_ended)
         napari_viewer.layers.events.removed.connect(self._layer_removed)
         napari_viewer.layers.events.inserted.connect(self._watch_layer)
@@ -490,11 +515,13 @@ class CubeDock(QWidget):
     def _cube_changed(self, layer) -> None:
         # The status line and bar belong to a scan, as its results do ("Saved clusters_2.png"
         # must not stay up on another scan); while a job runs they are the job's (_job_ended).
+        cube = None if layer is None else layer_cube(layer)
+        if self._deferred is not None and self._deferred[0] is not cube:
+            self._drop_deferred("")  # another scan: the waiting action was for this one
         if self._cube is not None:
             self.leave_cube(self._cube)
             if not self.job.is_running:
                 self.remember(self._cube, "status", self.job.state())
-        cube = None if layer is None else layer_cube(layer)
         self._cube = cube
         self._awaits_calibration = awaits_calibration(cube)
         if not self.job.is_running:
@@ -525,6 +552,7 @@ class CubeDock(QWidget):
         if self._survey_when_idle:
             self._survey_when_idle = False
             self.request_survey()
+        self._start_deferred()
 
     def _layer_removed(self, event=None) -> None:
         open_ids = {id(layer_cube(ly)) for ly in self._viewer.layers if layer_cube(ly) is not None}
@@ -532,6 +560,8 @@ class CubeDock(QWidget):
             del self._per_cube[key]
         if self._cube is not None and id(self._cube) not in open_ids:
             self._cube = None  # closed: nothing to remember for it
+        if self._deferred is not None and id(self._deferred[0]) not in open_ids:
+            self._drop_deferred()
         if (
             self._job_cube is not None
             and id(self._job_cube) not in open_ids
@@ -553,7 +583,9 @@ class CubeDock(QWidget):
         cube = layer_cube(getattr(event, "source", None))
         if cube is not None:
             self.cube_combo.take_as_known(cube)
-        shown = self._cube
+        # an action waiting for the shown scan's calibration (after_calibration) is not dropped
+        # as the old Cube leaves: the calibrated one is the same scan
+        shown, deferred, self._deferred = self._cube, self._deferred, None
         self._layer_removed()  # the old Cube, in no layer now, is closed to this dock
         if shown is None or self._closed:
             return
@@ -561,6 +593,52 @@ class CubeDock(QWidget):
             self.follow_cube()
         elif cube is shown and self._awaits_calibration and not awaits_calibration(cube):
             self.follow_cube()  # refused or failed: the same Cube, its axis now final
+        else:
+            self._deferred = deferred
+            return
+        if deferred is not None and self.current_cube() is not None:
+            self._deferred = (self.current_cube(), *deferred[1:])
+            self._start_deferred()
+
+    def _defer_until_calibrated(self, action, what: str) -> bool:
+        """after_calibration's test: True when the selected scan waits for its calibration and
+        `action` now waits for it too (a job already running refuses the action as before)."""
+        cube = self.current_cube()
+        if not awaits_calibration(cube) or self.job.is_running or self._closed:
+            return False
+        self._deferred = (cube, action, what)
+        self.job.status.setText(
+            f"Waiting for the automatic energy calibration\u2026 {what} starts once it arrives."
+        )
+        self.job.cancel_button.setEnabled(True)
+        return True
+
+    def _start_deferred(self) -> None:
+        """Start the action that waited for its scan's calibration, once the calibration is in
+        and the panel is free (the survey of the calibrated scan may run first)."""
+        deferred = self._deferred
+        if deferred is None or self.job.is_running or awaits_calibration(deferred[0]):
+            return
+        self._deferred = None
+        self.job.cancel_button.setEnabled(False)
+        if deferred[0] is self.current_cube() and not self._closed:
+            deferred[1]()
+
+    def _drop_deferred(self, status: str | None = None) -> None:
+        """Forget the waiting action; `status` replaces its "Waiting..." line (None: kept)."""
+        if self._deferred is None:
+            return
+        self._deferred = None
+        if not self.job.is_running:
+            self.job.cancel_button.setEnabled(False)
+            if status is not None:
+                self.job.status.setText(status)
+
+    def _cancel_deferred(self) -> None:
+        if self._deferred is not None and not self.job.is_running:
+            self._drop_deferred("Cancelled.")
+        else:
+            self._deferred = None  # Cancel during the survey that runs first drops it too
 
     # -- closing -----------------------------------------------------------------------------------
     def changeEvent(self, event) -> None:
@@ -583,6 +661,7 @@ class CubeDock(QWidget):
             return
         self._closed = True
         self._survey_when_idle = False
+        self._deferred = None
         if self.uses_survey:
             for signal, slot in (
                 (SURVEYS.ready, self._survey_ready),

@@ -11,7 +11,7 @@ from qtpy.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QSpinBox
 # why the run gave one region: the core's rule and words, as `xrf-napari embed` says them
 from ..analysis.embed import ONE_BY_AUTO_K, one_region_reason
 from ..analysis.embed import why_one as _why_one
-from ._common import CubeDock, default_weights, device_combo, form_grid
+from ._common import CubeDock, after_calibration, default_weights, device_combo, form_grid
 from ._dialogs import ask_save_path, weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import cube_display_name, find_result, layer_cube, upsert_layer, yx_transform
@@ -115,6 +115,7 @@ class EmbedClusterWidget(CubeDock):
         self.save_button.clicked.connect(self._save_clicked)
         self.follow_cube()
 
+    @after_calibration("Embed & cluster")
     def run(self):
         """Start embedding + clustering; returns the worker (None if no cube or already running)."""
         layer = self.cube_combo.current_layer()

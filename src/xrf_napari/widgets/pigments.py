@@ -31,7 +31,7 @@ from qtpy.QtWidgets import (
     QTableWidgetItem,
 )
 
-from ._common import CubeDock, default_weights, device_combo, form_grid
+from ._common import CubeDock, after_calibration, default_weights, device_combo, form_grid
 from ._dialogs import confirm_replace
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
@@ -395,6 +395,7 @@ class PigmentsWidget(CubeDock):
         return "" if self.result is None else self.result.colour_source
 
     # -- running --------------------------------------------------------------------------------
+    @after_calibration("Find pigments")
     def run(self):
         """Start the fit; returns the worker (None without a cube / labels, or while running)."""
         layer = self.cube_combo.current_layer()
@@ -470,6 +471,7 @@ class PigmentsWidget(CubeDock):
             self.regions_button.setEnabled(False)
         return worker
 
+    @after_calibration("Find regions")
     def find_regions(self):
         """Start finding regions from the element lines and the photograph; the result is a
         Labels layer "regions (lines + photograph) [scan]", chosen as the Regions to fit. Returns

@@ -16,7 +16,7 @@ from qtpy.QtWidgets import (
     QSlider,
 )
 
-from ._common import CubeDock, default_weights, device_combo, form_grid
+from ._common import CubeDock, after_calibration, default_weights, device_combo, form_grid
 from ._dialogs import ask_save_path, weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
@@ -140,6 +140,7 @@ class RecolourWidget(CubeDock):
         self.outline_box.toggled.connect(self._outline_toggled)
         self.follow_cube()
 
+    @after_calibration("Recolouring")
     def run(self):
         """Start recolouring; returns the worker (None if no cube or already running)."""
         layer = self.cube_combo.current_layer()

@@ -17,7 +17,13 @@ from qtpy.QtWidgets import (
     QPushButton,
 )
 
-from ._common import SURVEYS, CubeDock, awaits_calibration, suggestions_text
+from ._common import (
+    SURVEYS,
+    CubeDock,
+    after_calibration,
+    awaits_calibration,
+    suggestions_text,
+)
 from ._dialogs import ask_save_path
 from ._jobs import report_error
 from ._layers import LayerCombo, cube_display_name, labels_for, layer_cube, layer_type, made_for
@@ -230,6 +236,7 @@ class SpectrumWidget(CubeDock):
 
     run = compute_mean
 
+    @after_calibration("Region spectrum")
     def region_spectrum(self):
         """Start the job averaging the spectrum inside the selected Shapes/Labels layer."""
         layer, region = self.cube_combo.current_layer(), self.region_combo.current_layer()
