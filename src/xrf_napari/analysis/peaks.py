@@ -15,6 +15,7 @@ detector's Si escape peaks (a strong line's energy less 1.740 keV: zinc white's 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -95,6 +96,9 @@ SCATTER_ANODES = ("Rh", "Mo", "Ag", "W")
 #: at 29 kV, Sn at 31, Sb at 32), missed at 1.01-1.02; lower shares need more.
 K_OVERVOLTAGE = 1.1
 
+#: How far (in FWHM at its energy) a peak may sit from the tabulated line: calibration error.
+TOLERANCE_FWHM = 0.5
+
 #: (first line, confirming line) per shell, in order of preference.
 _SHELL_PAIRS = (("Ka", "Kb"), ("La", "Lb"), ("Ma", None))
 
@@ -111,6 +115,13 @@ class Peak:
     energy: float  # keV, interpolated
     height: float  # counts at the peak channel
     prominence: float
+
+
+@lru_cache(maxsize=1 << 14)
+def _fwhm(en: float, fwhm_mn_ev: float) -> float:
+    """detector_fwhm_kev of one energy, remembered: the ~500 survey spectra of a scan ask for the
+    same lines and channels (80,000 calls, a third of the suggestions' time)."""
+    return float(detector_fwhm_kev(en, fwhm_mn_ev))
 
 
 def _smoothed(e: np.ndarray, y: np.ndarray, fwhm_mn_ev: float) -> np.ndarray:
@@ -136,19 +147,30 @@ def _matched_sigma(e: np.ndarray, y: np.ndarray, i: int, fwhm_mn_ev: float) -> f
     smoothed): measured against the deepest base of a long noisy stretch, chance maxima of a flat
     Poisson spectrum passed 5 sigma 1.5-1.8 times per spectrum (analysis audit 29, finding 4)."""
     lo, hi = max(i - 1, 0), min(i + 1, len(e) - 1)
-    f_ch = float(detector_fwhm_kev(e[i], fwhm_mn_ev)) * (hi - lo) / float(e[hi] - e[lo])
+    f_ch = _fwhm(e[i], fwhm_mn_ev) * (hi - lo) / float(e[hi] - e[lo])
     m = max(2, int(np.ceil(1.25 * f_ch)))
     best = -np.inf
     for c in (i - 1, i, i + 1):
         lo, hi = max(c - m, 0), min(c + m + 1, len(y))
         if hi - lo < 5:
             continue
-        g = np.exp(-0.5 * ((np.arange(lo, hi) - c) / (f_ch / 2.3548)) ** 2)
-        k = g - g.mean()
+        k, kk = _zero_area_kernel(lo - c, hi - c, f_ch)
         w = y[lo:hi]
-        var = float((k * k) @ np.maximum(w, 1.0))
+        var = float(kk @ np.maximum(w, 1.0))
         best = max(best, float(k @ w) / np.sqrt(var))
     return best if np.isfinite(best) else np.inf
+
+
+@lru_cache(maxsize=4096)
+def _zero_area_kernel(a: int, b: int, f_ch: float) -> tuple[np.ndarray, np.ndarray]:
+    """(k, k * k): the Gaussian of FWHM f_ch channels over offsets a..b-1 from its centre less
+    its mean, remembered (a scan's spectra share its channels' widths)."""
+    g = np.exp(-0.5 * (np.arange(a, b) / (f_ch / 2.3548)) ** 2)
+    k = g - g.mean()
+    kk = k * k
+    k.setflags(write=False)
+    kk.setflags(write=False)
+    return k, kk
 
 
 def find_spectrum_peaks(
@@ -156,8 +178,6 @@ def find_spectrum_peaks(
 ) -> list[Peak]:
     """Peaks whose prominence exceeds n_sigma Poisson deviations, and whose counts under a
     detector-wide matched filter do too (_matched_sigma), with sub-channel positions."""
-    from scipy.signal import find_peaks
-
     e = np.asarray(energy, dtype=np.float64)
     y = np.asarray(spectrum, dtype=np.float64)
     if e.shape != y.shape or e.ndim != 1:
@@ -166,15 +186,22 @@ def find_spectrum_peaks(
         )
     if len(y) < 5 or not np.isfinite(y).all():
         return []
-    ys = _smoothed(e, y, fwhm_mn_ev)
+    return _peaks(e, y, _smoothed(e, y, fwhm_mn_ev), fwhm_mn_ev, n_sigma)
+
+
+def _peaks(e, y, ys, fwhm_mn_ev: float, n_sigma: float) -> list[Peak]:
+    """find_spectrum_peaks given the smoothed spectrum ys (suggest_elements needs it too)."""
+    from scipy.signal import find_peaks
+
     idx, props = find_peaks(ys, prominence=0)
+    prom = props["prominences"]
+    # the prominence test on all maxima at once (most are noise): a loop took a third of the time
+    keep = ~(prom < n_sigma * np.sqrt(np.maximum(ys[idx], 1.0)))
     out = []
-    for i, prom in zip(idx, props["prominences"]):
-        if prom < n_sigma * np.sqrt(max(ys[i], 1.0)):
-            continue
+    for i, p in zip(idx[keep].tolist(), prom[keep].tolist()):
         if _matched_sigma(e, y, i, fwhm_mn_ev) < n_sigma:
             continue
-        out.append(Peak(_apex(e, ys, i), float(ys[i]), float(prom)))
+        out.append(Peak(_apex(e, ys, i), float(ys[i]), p))
     return out
 
 
@@ -189,7 +216,9 @@ def _apex(e: np.ndarray, ys: np.ndarray, i: int) -> float:
     return pos
 
 
-def _without_escapes(e, smooth, peaks: list[Peak], fwhm, n_sigma: float = N_SIGMA) -> list[Peak]:
+def _without_escapes(
+    e, smooth, peaks: list[Peak], fwhm, escapes: dict, n_sigma: float = N_SIGMA
+) -> list[Peak]:
     """The peaks less those that are the Si escape peak (E - 1.740 keV) of a stronger line: no
     more than ESCAPE_SLACK times its escape probability (physics.detector) of the net height of
     the spectrum at E + 1.740 (a peak of its own or not, K-beta lines too: the distance holds
@@ -197,20 +226,32 @@ def _without_escapes(e, smooth, peaks: list[Peak], fwhm, n_sigma: float = N_SIGM
     K-alpha, chalk's Ca K-beta escape (2.27) as S K-alpha.
 
     A peak standing n_sigma above the escape's expected height (1x) whose apex says the rest is
-    a line beside the escape (_line_beside_escape) is kept as that line."""
-    from ..physics.detector import SI_KA, escape_probability
+    a line beside the escape (_line_beside_escape) is kept as that line. escapes: the escape
+    probability at each peak's E + 1.740 keV within the axis (_escape_probabilities)."""
+    from ..physics.detector import SI_KA
 
     out = []
     for p in peaks:
         parent = p.energy + SI_KA
         net = _net_height(e, smooth, parent, fwhm(parent)) if parent <= e[-1] else None
         if net is not None:
-            expected = float(escape_probability(parent)[0]) * net[0]
+            expected = escapes[parent] * net[0]
             if p.prominence <= ESCAPE_SLACK * expected:
                 p = _line_beside_escape(e, smooth, p, expected, fwhm, n_sigma)
         if p is not None:
             out.append(p)
     return out
+
+
+def _escape_probabilities(e, peak_lists) -> dict[float, float]:
+    """{E + 1.740 keV: its Si escape probability} for the peaks of each list within the axis, in
+    one call: each is an OpenMP region in xraylib_np, 0.1-0.3 ms on a busy machine (one per
+    peak took over half the suggestions' time); the values are computed element by element."""
+    from ..physics.detector import SI_KA, escape_probability
+
+    parents = sorted({p.energy + SI_KA for peaks in peak_lists for p in peaks})
+    parents = [en for en in parents if en <= e[-1]]
+    return dict(zip(parents, escape_probability(parents).tolist())) if parents else {}
 
 
 def _net_height(e, smooth, en: float, fwhm_kev: float) -> tuple[float, float] | None:
@@ -284,6 +325,7 @@ def _side(offset: float) -> str:
     return f"{'above' if offset > 0 else 'below'} their X-ray lines"
 
 
+@cache
 def _lines_by_family(symbol: str) -> dict[str, Line]:
     return {ln.family: ln for ln in element_lines(symbol)}
 
@@ -296,7 +338,7 @@ def suggest_elements(
     fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV,
     elements=PAINTING_ELEMENTS,
     n_sigma: float = N_SIGMA,
-    tolerance_fwhm: float = 0.5,
+    tolerance_fwhm: float = TOLERANCE_FWHM,
     confirmed_only: bool = False,
     kv: float | None = None,
 ) -> Suggestions:
@@ -308,30 +350,107 @@ def suggest_elements(
     confirmed_only: drop elements seen through a single line (for many small spectra, where chance
     peaks add up); kv: the tube voltage, if known (K lines it cannot excite are not looked for).
     """
+    return _suggest_each(
+        energy,
+        [spectrum],
+        anode=anode,
+        fwhm_mn_ev=fwhm_mn_ev,
+        elements=elements,
+        n_sigma=n_sigma,
+        tolerance_fwhm=tolerance_fwhm,
+        confirmed_only=confirmed_only,
+        kv=kv,
+    )[0]
+
+
+def _suggest_each(
+    energy,
+    spectra,
+    *,
+    anode: str | None = None,
+    fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV,
+    elements=PAINTING_ELEMENTS,
+    n_sigma: float = N_SIGMA,
+    tolerance_fwhm: float = TOLERANCE_FWHM,
+    confirmed_only: bool = False,
+    kv: float | None = None,
+) -> list[Suggestions]:
+    """suggest_elements of each spectrum on one energy axis: their peaks first, then the escape
+    probabilities of them all in one call (_escape_probabilities), then the elements."""
     e = np.asarray(energy, dtype=np.float64)
-    peaks = find_spectrum_peaks(e, spectrum, fwhm_mn_ev=fwhm_mn_ev, n_sigma=n_sigma)
-    if not peaks:
-        return Suggestions()
+    found = [_spectrum_peaks(e, spectrum, fwhm_mn_ev, n_sigma) for spectrum in spectra]
+    escapes = _escape_probabilities(e, [f[2] for f in found if f is not None])
+    kw = {
+        "anode": anode,
+        "fwhm_mn_ev": fwhm_mn_ev,
+        "elements": tuple(elements),  # iterated for each spectrum
+        "n_sigma": n_sigma,
+        "tolerance_fwhm": tolerance_fwhm,
+        "confirmed_only": confirmed_only,
+        "kv": kv,
+    }
+    return [Suggestions() if f is None else _suggest(e, *f, escapes, **kw) for f in found]
+
+
+def _spectrum_peaks(e, spectrum, fwhm_mn_ev: float, n_sigma: float):
+    """(spectrum as float64, smoothed, its peaks) or None where it has no peak."""
+    spec = np.asarray(spectrum, dtype=np.float64)
+    if e.shape != spec.shape or e.ndim != 1:
+        raise ValueError(
+            f"energy and spectrum must be 1-D of equal length, got {e.shape} and {spec.shape}"
+        )
+    if len(spec) < 5 or not np.isfinite(spec).all():
+        return None
+    smooth = _smoothed(e, spec, fwhm_mn_ev)  # once: the peak search and suggest_elements' tests
+    peaks = _peaks(e, spec, smooth, fwhm_mn_ev, n_sigma)
+    return (spec, smooth, peaks) if peaks else None
+
+
+def _suggest(
+    e,
+    spec,
+    smooth,
+    peaks: list[Peak],
+    escapes: dict,
+    *,
+    anode,
+    fwhm_mn_ev,
+    elements,
+    n_sigma,
+    tolerance_fwhm,
+    confirmed_only,
+    kv,
+) -> Suggestions:
+    """suggest_elements of one spectrum given its peaks (_spectrum_peaks)."""
     e_lo, e_hi = float(e[0]), float(e[-1])
     # K edges above this: the tube barely excites those K lines (the axis end where kV is unknown)
     k_excited = min(e_hi, kv / K_OVERVOLTAGE) if kv else e_hi
-    spec = np.asarray(spectrum, dtype=np.float64)
-    smooth = _smoothed(e, spec, fwhm_mn_ev)
 
     def fwhm(en):
-        return float(detector_fwhm_kev(en, fwhm_mn_ev))
+        return _fwhm(en, fwhm_mn_ev)
 
-    peaks = _without_escapes(e, smooth, peaks, fwhm, n_sigma)
+    peaks = _without_escapes(e, smooth, peaks, fwhm, escapes, n_sigma)
     out = Suggestions()
     if not peaks:
         return out
     pe = np.array([p.energy for p in peaks])
     air_lines = [ln for s in AIR_ELEMENTS for ln in element_lines(s) if e_lo <= ln.energy <= e_hi]
 
+    # every line the tests below may ask for, matched at once (one call per line took a fifth
+    # of the time); others (elements of a caller's own) one by one
+    table, widths = _line_table(elements, anode, fwhm_mn_ev)
+    d = np.abs(pe[None, :] - table[:, None])
+    nearest = d.argmin(axis=1)
+    ok = d[np.arange(len(table)), nearest] <= tolerance_fwhm * widths
+    matched = dict(zip(table.tolist(), np.where(ok, nearest, -1).tolist()))
+
     def match(ln: Line) -> int | None:
-        d = np.abs(pe - ln.energy)
-        j = int(np.argmin(d))
-        return j if d[j] <= tolerance_fwhm * fwhm(ln.energy) else None
+        j = matched.get(ln.energy)
+        if j is None:
+            d = np.abs(pe - ln.energy)
+            j = int(np.argmin(d))
+            return j if d[j] <= tolerance_fwhm * fwhm(ln.energy) else None
+        return j if j >= 0 else None
 
     def detectable(height: float, en: float) -> bool:
         """Would a line of this net height stand n_sigma above the counts at energy en?"""
@@ -514,6 +633,25 @@ def suggest_elements(
     return out
 
 
+@lru_cache(maxsize=64)
+def _line_table(elements: tuple, anode: str | None, fwhm_mn_ev: float):
+    """(energies, FWHM at each): the lines suggest_elements matches peaks with, of the elements,
+    the air, the anode and the usual anodes (families, transitions and minor lines)."""
+    syms = dict.fromkeys((*elements, *AIR_ELEMENTS, *SCATTER_ANODES, *([anode] if anode else [])))
+    energies = sorted(
+        {ln.energy for s in syms for ln in element_lines(s) + transition_lines(s) + minor_lines(s)}
+    )
+    table = np.array(energies, dtype=np.float64)
+    widths = np.array([_fwhm(en, fwhm_mn_ev) for en in energies], dtype=np.float64)
+    table.setflags(write=False)
+    widths.setflags(write=False)
+    return table, widths
+
+
+#: suggest_for_cube takes the survey's spectra in runs of this many (_suggest_each).
+SUGGEST_RUN = 128
+
+
 def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:
     """suggest_elements with the cube's energy axis, detector FWHM, anode and tube voltage from its
     metadata.
@@ -535,8 +673,13 @@ def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:
     found = suggest_elements(cube.energy, spectrum, **kw)
     if tiles is not None:
         tiles = np.asarray(tiles)
-        for spec in tiles.reshape(-1, tiles.shape[-1]):
-            for sym in suggest_elements(cube.energy, spec, confirmed_only=True, **kw):
-                if sym not in found:
-                    found.append(sym)
+        tiles = tiles.reshape(-1, tiles.shape[-1])
+        # in runs (_suggest_each: one escape-probability call a run), each run's float64 copies
+        # and smoothed spectra held at once: 8 MB at 4096 channels
+        for a in range(0, len(tiles), SUGGEST_RUN):
+            run = tiles[a : a + SUGGEST_RUN]
+            for each in _suggest_each(cube.energy, run, confirmed_only=True, **kw):
+                for sym in each:
+                    if sym not in found:
+                        found.append(sym)
     return found
