@@ -1,5 +1,5 @@
 """Element suggestions remember detector widths, matched-filter kernels and line tables between
-spectra, and take the survey's spectra in runs (session 33: 5-9x faster): what a memory keyed on
+spectra, and take the survey's spectra in runs (session 33: 3-5x faster): what a memory keyed on
 too little, or a run mixing its spectra, would change."""
 
 import numpy as np
