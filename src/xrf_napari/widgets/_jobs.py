@@ -375,11 +375,24 @@ def _job_worker_class():
 PASS_THREADS = 2
 
 
+#: The longest the interpreter's exit waits for the passes still running to stop: each stops at
+#: its next block (0.4 s at most here, for a 488 MiB scan); this bounds a step that checks for no
+#: stop (a survey's suggestions, a calibration's fit).
+EXIT_WAIT_S = 3.0
+
+#: The workers start_in_pass_pool started and that have not finished (as the event loop knows).
+_pass_workers: set = set()
+
+
 @functools.cache
 def _pass_pool():
     """The pool of start_in_pass_pool. napari waits for its own pool's workers when the
     application quits (a thread still running Python then could abort the process): so for
-    this one, once superqt's quit() reached its workers (they stop at their next block)."""
+    this one, once superqt's quit() reached its workers (they stop at their next block). A
+    script that never runs the event loop (viewer.close() and the end of the script, or no
+    close at all) has no aboutToQuit: _stop_passes, at the interpreter's exit."""
+    import atexit
+
     from qtpy.QtCore import QCoreApplication, QThreadPool
 
     pool = QThreadPool()
@@ -387,7 +400,29 @@ def _pass_pool():
     app = QCoreApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(pool.waitForDone)
+    # registered after PyQt's and napari's own exit functions, so it runs before them (LIFO)
+    atexit.register(_stop_passes, pool)
     return pool
+
+
+def _stop_passes(pool, wait_s: float = EXIT_WAIT_S) -> None:
+    """At the interpreter's exit: ask the passes still running to stop and wait for them (at
+    most `wait_s`). A pass left running went on reading the file while the interpreter tore
+    down Qt's wrappers, then emitted a signal of a deleted object, and PyQt aborted the process
+    (SIGABRT, exit code 134) in about half of the scripts that ended while one ran."""
+    for worker in list(_pass_workers):
+        try:
+            worker.quit()
+        except RuntimeError:  # its wrapper already gone: so is its thread
+            pass
+    try:
+        pool.waitForDone(int(wait_s * 1000))
+    except RuntimeError:  # its wrapper already gone: nothing left to wait for
+        pass
+
+
+def _forget_pass(worker) -> None:
+    _pass_workers.discard(worker)
 
 
 def start_in_pass_pool(worker) -> None:
@@ -400,6 +435,8 @@ def start_in_pass_pool(worker) -> None:
 
     pool = _pass_pool()
     worker.pool = pool
+    _pass_workers.add(worker)
+    worker._finished.connect(_forget_pass)
     if hasattr(WorkerBase, "_worker_set"):
         WorkerBase._worker_set.add(worker)
         worker._finished.connect(WorkerBase._set_discard)
@@ -468,7 +505,10 @@ def _quitter(worker, wait_s: float = QUIT_WAIT_S):
         worker.quit()
         if worker.began.is_set() and worker.over.wait(wait_s):
             pool = getattr(worker, "pool", None) or QThreadPool.globalInstance()
-            pool.waitForDone(50)  # its thread back in the pool
+            try:
+                pool.waitForDone(50)  # its thread back in the pool
+            except RuntimeError:  # the interpreter's exit deleted the pool first: PyQt aborted
+                pass
 
     return quit_worker
 
