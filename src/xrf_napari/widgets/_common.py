@@ -188,7 +188,12 @@ class _SurveyHub(QObject):
         def gone(*_):  # also when its dock is destroyed mid-survey: the panel then never finishes
             self._running.pop(key, None)
             if key not in self._done and ref() is not None:
-                self.failed.emit(ref(), panel)
+                try:
+                    self.failed.emit(ref(), panel)
+                except RuntimeError:
+                    # the interpreter's exit deleted the hub before the panel (PyQt deletes in
+                    # no set order): raised in a Qt slot, this aborted the process (SIGABRT)
+                    pass
 
         where = str(cube.path) if getattr(cube, "path", None) else getattr(cube, "name", "")
         worker = panel.start(
