@@ -171,14 +171,17 @@ def group_sums(cells: np.ndarray, levels=SURVEY_GROUPS, seed: int = 0) -> np.nda
     bounds = zip(edges, [*edges[1:], c])
     binned = np.stack([cells[:, a:b].sum(axis=1, dtype=np.float64) for a, b in bounds], axis=1)
     x = np.sqrt(binned[full] / counts[full, None])
+    from .embed import _one_thread
+
     out = []
-    for k in levels:
-        label, used = _kmeans(x, k, np.random.default_rng(seed))
-        # each group's sum as one product over all cells: indexing a group's rows out first
-        # copied up to all the cells (64 MB on a 4096-channel scan)
-        member = np.zeros((used, len(cells)), dtype=np.float32)
-        member[label, full] = 1.0
-        out.append(member @ cells)
+    with _one_thread():  # tiny products: BLAS threads made it 2-40x slower on a busy machine
+        for k in levels:
+            label, used = _kmeans(x, k, np.random.default_rng(seed))
+            # each group's sum as one product over all cells: indexing a group's rows out first
+            # copied up to all the cells (64 MB on a 4096-channel scan)
+            member = np.zeros((used, len(cells)), dtype=np.float32)
+            member[label, full] = 1.0
+            out.append(member @ cells)
     return np.concatenate(out)
 
 
