@@ -1,11 +1,13 @@
 """Session 34: the survey's k-means runs on one BLAS thread (its tiny products made it 2-40x
-slower on a busy machine with OpenBLAS's threads)."""
+slower on a busy machine with OpenBLAS's threads), and the automatic calibration a large scan's
+open leaves pending assumes the tube anode read_cube was given, as the immediate one does."""
 
 import numpy as np
 import pytest
 from _napari_helpers import painted_counts
 
 from xrf_napari.analysis import spectra
+from xrf_napari.io import auto_calibrated, read_cube
 
 
 def _blas_threads() -> list[int]:
@@ -36,3 +38,47 @@ def test_survey_groups_run_on_one_blas_thread_with_the_same_sums(monkeypatch):
     assert len(seen) == len(spectra.SURVEY_GROUPS)
     assert all(threads and set(threads) == {1} for threads in seen), seen
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.fixture
+def uncalibrated(tmp_path):
+    """A .npy scan: no energy calibration, so read_cube fits one (Rh tube scatter in it)."""
+    path = tmp_path / "painted.npy"
+    np.save(path, painted_counts()[0])
+    return path
+
+
+@pytest.fixture
+def anodes(monkeypatch):
+    """The anode each automatic calibration was fitted with (the fit itself runs as usual)."""
+    from xrf_napari.analysis import autocal
+
+    seen, real = [], autocal.auto_calibrate
+
+    def spy(cube, *args, anode="Rh", **kwargs):
+        seen.append(anode)
+        return real(cube, *args, anode=anode, **kwargs)
+
+    monkeypatch.setattr(autocal, "auto_calibrate", spy)
+    return seen
+
+
+def test_a_pending_calibration_assumes_the_anode_given_to_read_cube(uncalibrated, anodes):
+    now = read_cube(uncalibrated, anode="Mo")
+    pending = read_cube(uncalibrated, anode="Mo", calibrate_later=0)
+    assert pending.calibration.source == "none"
+    # the hint is not in the metadata a save of the pending scan writes
+    assert pending.metadata == read_cube(uncalibrated, calibrate_later=0).metadata
+    later = auto_calibrated(pending)
+    assert anodes == ["Mo", "Mo"]
+    assert later.calibration == now.calibration
+    assert later.metadata["auto_calibration"] == now.metadata["auto_calibration"]
+
+
+def test_the_callers_anode_then_the_files_win_over_the_hint(uncalibrated, anodes):
+    auto_calibrated(read_cube(uncalibrated, anode="Mo", calibrate_later=0), anode="W")
+    auto_calibrated(read_cube(uncalibrated, calibrate_later=0))
+    pending = read_cube(uncalibrated, anode="Mo", calibrate_later=0)
+    pending.metadata["tube"] = {"anode": "cu"}  # as a file's own metadata says it
+    auto_calibrated(pending, anode="W")
+    assert anodes == ["W", "Rh", "Cu"]

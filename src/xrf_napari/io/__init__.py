@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import stat
+import weakref
 from pathlib import Path
 
 from ..cube import Cube, release_mapped_pages
@@ -21,6 +22,9 @@ from .spectra import Spectrum
 
 #: metadata["auto_calibration"] of a cube whose automatic calibration read_cube left to its caller.
 AUTO_PENDING = "pending"
+#: The anode hint read_cube was given for each cube it left pending, for auto_calibrated: held
+#: beside the cube, not in its metadata, which a save of the pending scan would write to the file.
+_PENDING_ANODE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 __all__ = [
     "read_cube",
@@ -160,6 +164,7 @@ def read_cube(
             if cube.calibration.source == "none" and auto_calibrate:
                 if calibrate_later is not None and cube.nbytes > calibrate_later:
                     cube.metadata["auto_calibration"] = AUTO_PENDING
+                    _PENDING_ANODE[cube] = anode
                 else:
                     cube = _auto_calibrate(cube, anode)
     except CubeReadError:
@@ -213,13 +218,16 @@ def _review_file_calibration(cube: Cube, path: Path, sample, anode: str) -> Cube
     return out
 
 
-def auto_calibrated(cube: Cube, anode: str = "Rh", on_block=None) -> Cube:
+def auto_calibrated(cube: Cube, anode: str | None = None, on_block=None) -> Cube:
     """The automatic calibration read_cube(calibrate_later=...) left pending: the cube with it, or
     the same cube with metadata["auto_calibration"] saying why it failed (channel numbers stay).
+    anode: as read_cube's; by default the one read_cube was given (else Rh), so both paths fit
+    the same way; the file's own anode metadata wins.
     One pass over the file (Cube.sum_and_max_spectra, which keeps the sum image); on_block(row
     slice, block) sees its blocks, and an exception it raises stops the pass and comes out here.
     A bad block is a CubeReadError naming the file, as from read_cube."""
     anode = normalise_anode_metadata(cube.metadata, cube.path or cube.name) or anode
+    anode = anode or _PENDING_ANODE.get(cube, "Rh")
     cube.sum_and_max_spectra(on_block=on_block)  # auto_calibrate asks again: kept, not re-read
     out = _auto_calibrate(cube, anode)
     out.metadata["calibration_source"] = out.calibration.source
