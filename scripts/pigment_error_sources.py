@@ -74,10 +74,10 @@ def truth_enumerated(lib, ground, energy, y, leak, truth, recipe=()):
     """(candidates ranked with the true recipe's pigments forced into the shortlist, index of the
     first naming the true visible set or None)."""
     from xrf_napari.analysis import pigment_fit as pf
-    from xrf_napari.analysis.embed import _one_thread
+    from xrf_napari.analysis._threads import one_thread
 
     names = {lib.pigments[i].name for i in truth}
-    with _one_thread():
+    with one_thread():
         always = tuple(sorted(set(truth) | set(recipe)))  # hidden pigments with lines too
         ranked, _ = pf.rank_region(lib, y, ground, energy, None, 10_000, leak, always=always)
     hit = next((k for k, c in enumerate(ranked) if _visible(lib, c) == names), None)
@@ -87,9 +87,9 @@ def truth_enumerated(lib, ground, energy, y, leak, truth, recipe=()):
 def shipped_ranking(lib, ground, energy, y, leak):
     """The region's candidates as shipped (physics only)."""
     from xrf_napari.analysis import pigment_fit as pf
-    from xrf_napari.analysis.embed import _one_thread
+    from xrf_napari.analysis._threads import one_thread
 
-    with _one_thread():
+    with one_thread():
         return pf.rank_region(lib, y, ground, energy, None, pf.TOP_N, leak)[0]
 
 

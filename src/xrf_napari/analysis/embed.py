@@ -15,6 +15,7 @@ import numpy as np
 
 from ..cube import DEFAULT_BLOCK_BYTES
 from ..progress import run_to_end
+from ._threads import one_thread
 
 #: Above this many pixels, K-Means uses MiniBatchKMeans (full Lloyd passes get slow).
 MINIBATCH_ABOVE = 200_000
@@ -269,14 +270,6 @@ def _silhouette(points: np.ndarray, labels: np.ndarray, seed: int) -> float | No
     )
 
 
-def _one_thread():
-    """3-D points: per-iteration work is tiny, and sklearn's OpenMP threads spin-wait; on a busy
-    machine 2 threads made K-Means 20x slower than 1 (0.15 s -> 3.3 s for 15k points)."""
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(1)
-
-
 def iter_choose_k(
     points: np.ndarray, k_range=(2, 12), seed: int = 0, tolerance: float = SILHOUETTE_TOLERANCE
 ):
@@ -307,7 +300,7 @@ def _iter_choose_k_sorted(points: np.ndarray, k_range, seed: int, tolerance: flo
         )
     scores = {}
     yield 0, hi - lo + 1
-    with _one_thread():
+    with one_thread():
         for i, k in enumerate(range(lo, hi + 1)):
             lab = KMeans(n_clusters=k, random_state=seed, n_init=AUTO_K_N_INIT).fit_predict(sub)
             scores[k] = _silhouette(sub, lab, seed) or -1.0
@@ -434,7 +427,7 @@ def iter_cluster(
                 f"with few counts or a repeated pattern); ask for at most {m}, or let K be chosen"
             )
     best = None
-    with _one_thread():
+    with one_thread():
         for i in range(N_INIT):
             km = _kmeans(k, n, seed + i).fit(points)
             inertia = (

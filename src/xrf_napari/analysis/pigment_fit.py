@@ -351,9 +351,9 @@ def component_library(profile: InstrumentProfile) -> ComponentLibrary:
     the limit applies to the OpenMP runtimes loaded when it is set."""
     import xraylib_np  # noqa: F401
 
-    from .embed import _one_thread
+    from ._threads import one_thread
 
-    with _one_thread():
+    with one_thread():
         return _library(_model_profile(profile))
 
 
@@ -1774,7 +1774,7 @@ def iter_fit_regions(
             f"colour_source must be one of {sorted(COLOUR_TAUS)}, got {colour_source!r}"
         )
     from ..energy import canonical_energy
-    from .embed import _one_thread
+    from ._threads import one_thread
 
     profile, notes = instrument_for(cube, anode, kv, fwhm_mn_ev, optic, atmosphere)
     if not stages:  # with stages, the first stage's name comes at once
@@ -1804,7 +1804,7 @@ def iter_fit_regions(
                 + f": too few to interpret (at least {MIN_COUNTS:.0f})"
             )
         else:
-            with _one_thread():  # mixture refinement calls xraylib (see component_library)
+            with one_thread():  # mixture refinement calls xraylib (see component_library)
                 res.candidates, res.message = rank_region(
                     lib,
                     y,

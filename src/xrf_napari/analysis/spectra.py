@@ -171,10 +171,10 @@ def group_sums(cells: np.ndarray, levels=SURVEY_GROUPS, seed: int = 0) -> np.nda
     bounds = zip(edges, [*edges[1:], c])
     binned = np.stack([cells[:, a:b].sum(axis=1, dtype=np.float64) for a, b in bounds], axis=1)
     x = np.sqrt(binned[full] / counts[full, None])
-    from .embed import _one_thread
+    from ._threads import one_thread
 
     out = []
-    with _one_thread():  # tiny products: BLAS threads made it 2-40x slower on a busy machine
+    with one_thread():  # tiny products: BLAS threads made it 2-40x slower on a busy machine
         for k in levels:
             label, used = _kmeans(x, k, np.random.default_rng(seed))
             # each group's sum as one product over all cells: indexing a group's rows out first
