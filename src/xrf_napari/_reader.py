@@ -27,6 +27,9 @@ ASYNC_SUM_BYTES = 256 * 2**20
 #: Sum-layer name suffix while its image is computed, and the metadata key holding its token.
 PENDING_SUFFIX = " (computing\u2026)"
 PENDING_KEY = "xrf_sum_pending"
+#: metadata["auto_calibration"] of a scan whose calibration pass failed reading the file (the
+#: user was told): the docks do not survey it (widgets._common.read_failed).
+AUTO_READ_FAILED = "not fitted: reading the file failed"
 #: The cube layer's contrast limits come from at most SAMPLE_BYTES of the rows and column blocks
 #: check_counts_sample read on opening (errors.sample_layout), so from the page cache.
 SAMPLE_BYTES = 2 * 2**20
@@ -449,7 +452,7 @@ def _deliver_axis(layer, cube) -> None:
     from .io import AUTO_PENDING
 
     if cube.metadata.get("auto_calibration") == AUTO_PENDING:  # its pass failed (notified)
-        cube.metadata["auto_calibration"] = "not fitted: reading the file failed"
+        cube.metadata["auto_calibration"] = AUTO_READ_FAILED
     axis = energy_axis(cube)
     steps = []
     for viewer in _viewers():

@@ -45,6 +45,15 @@ def awaits_calibration(cube) -> bool:
     return cube is not None and cube.metadata.get("auto_calibration") == AUTO_PENDING
 
 
+def read_failed(cube) -> bool:
+    """A large uncalibrated scan whose calibration pass failed reading the file (the user was
+    told which block and why): the docks do not survey it, which read the broken file again and
+    told the same error twice. A refused calibration (the file read, no fit) is surveyed."""
+    from .._reader import AUTO_READ_FAILED
+
+    return cube is not None and cube.metadata.get("auto_calibration") == AUTO_READ_FAILED
+
+
 def after_calibration(what: str):
     """Decorator of a dock's action (Run, Find regions, Region spectrum) that starts a job on
     the selected scan: on a scan whose automatic calibration is still being fitted, the action
@@ -533,7 +542,10 @@ class CubeDock(QWidget):
             self.job.show_state(None if cube is None else self.recall(cube, "status"))
         self.on_cube(layer)
         self.show_result(None if cube is None else self.recall(cube, "result"))
-        if self.uses_survey and cube is not None:
+        if self.uses_survey and read_failed(cube):
+            if not self.job.is_running:
+                self.job.status.setText("Not surveyed: reading the file failed (see the message).")
+        elif self.uses_survey and cube is not None:
             self.request_survey()
 
     def leave_cube(self, cube) -> None:
