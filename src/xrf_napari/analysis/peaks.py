@@ -194,6 +194,7 @@ def find_spectrum_peaks(
         )
     if len(y) < 5 or not np.isfinite(y).all():
         return []
+    fwhm_mn_ev = float(fwhm_mn_ev)  # a cache key below: np.array(140.0) is not hashable
     return _peaks(e, y, _smoothed(e, y, fwhm_mn_ev), fwhm_mn_ev, n_sigma)
 
 
@@ -386,6 +387,7 @@ def _suggest_each(
     """suggest_elements of each spectrum on one energy axis: their peaks first, then the escape
     probabilities of them all in one call (_escape_probabilities), then the elements."""
     e = np.asarray(energy, dtype=np.float64)
+    fwhm_mn_ev = float(fwhm_mn_ev)  # a cache key below: np.array(140.0) is not hashable
     found = [_spectrum_peaks(e, spectrum, fwhm_mn_ev, n_sigma) for spectrum in spectra]
     escapes = _escape_probabilities(e, [f[2] for f in found if f is not None])
     kw = {
