@@ -54,3 +54,15 @@ def pytest_collection_modifyitems(config, items):
 def pytest_report_header(config):
     reason = missing_display_reason()
     return [f"xrf-napari: {reason}"] if reason else []
+
+
+@pytest.fixture
+def gated_pass(monkeypatch):
+    """The automatic calibration's pass of a large uncalibrated scan (Cube.sum_and_max_spectra)
+    waits for the returned Event: what the docks do meanwhile."""
+    from _napari_helpers import gated_method
+
+    from xrf_napari.cube import Cube
+
+    with gated_method(monkeypatch, Cube, "sum_and_max_spectra") as gate:
+        yield gate

@@ -7,20 +7,12 @@ dropped. Closing the scan's datacube layer meanwhile keeps the scan (its sum lay
 
 import numpy as np
 import pytest
-from _napari_helpers import caught_notifications, gated_method, tiny_weights, wait_idle
+from _napari_helpers import caught_notifications, tiny_weights, wait_idle
 from test_opencal32 import PENDING_KEY, _dock_then_uncalibrated, _layers
 
-from xrf_napari.cube import Cube
 from xrf_napari.widgets._layers import labels_for, layer_cube
 
 WAITING = "Waiting for the automatic energy calibration"
-
-
-@pytest.fixture
-def gated_pass(monkeypatch):
-    """The automatic calibration's pass waits for the returned Event."""
-    with gated_method(monkeypatch, Cube, "sum_and_max_spectra") as gate:
-        yield gate
 
 
 def _recorded(monkeypatch, module, name: str) -> list:

@@ -11,7 +11,6 @@ import pytest
 from _napari_helpers import (
     OTHER_PIGMENTS,
     caught_notifications,
-    gated_method,
     open_cube,
     painted_counts,
     wait_idle,
@@ -19,7 +18,6 @@ from _napari_helpers import (
 )
 
 import xrf_napari._reader as reader
-from xrf_napari.cube import Cube
 from xrf_napari.io import read_cube
 from xrf_napari.widgets._layers import layer_cube
 
@@ -41,13 +39,6 @@ def _write_ripple(folder, name: str, counts) -> str:
 
 def _painted_uncalibrated(folder) -> str:
     return _write_ripple(folder, "painted", painted_counts()[0])
-
-
-@pytest.fixture
-def gated_pass(monkeypatch):
-    """Cube.sum_and_max_spectra (the automatic calibration's pass) waits for the returned Event."""
-    with gated_method(monkeypatch, Cube, "sum_and_max_spectra") as gate:
-        yield gate
 
 
 def _layers(viewer):

@@ -16,3 +16,90 @@ def test_a_detector_width_given_as_a_numpy_number_suggests_as_a_float_does(fwhm)
     got = suggest_elements(e, s, fwhm_mn_ev=fwhm)
     assert list(want) and list(got) == list(want)
     assert find_spectrum_peaks(e, s, fwhm_mn_ev=fwhm) == find_spectrum_peaks(e, s, fwhm_mn_ev=140.0)
+
+
+def test_an_action_waiting_for_the_calibration_says_why_it_did_not_start_when_left(
+    make_napari_viewer, tmp_path, qtbot, monkeypatch, gated_pass
+):
+    """Choosing another scan while Recolour waited dropped it with a blank status line: back on
+    the scan, nothing said that the press was thrown away."""
+    from _napari_helpers import OTHER_PIGMENTS, open_cube, write_painted_cube
+    from test_calarrive33 import WAITING, _recorded
+    from test_opencal32 import PENDING_KEY, _dock_then_uncalibrated, _layers
+
+    import xrf_napari.widgets.recolour as recolour
+
+    ran = _recorded(monkeypatch, recolour, "_recolour_job")
+    viewer, dock, _ = _dock_then_uncalibrated(
+        make_napari_viewer, tmp_path, monkeypatch, recolour.RecolourWidget
+    )
+    total = _layers(viewer)[1]
+    assert dock.run() is None and WAITING in dock.job.status.text()
+    open_cube(viewer, write_painted_cube(tmp_path / "other.h5", pigments=OTHER_PIGMENTS))
+    assert dock.current_cube() is not None and dock.current_cube().name.startswith("other")
+    dock.cube_combo.set_layer(total)
+    text = dock.job.status.text()
+    assert text.startswith("Recolouring was not started: another scan was chosen"), text
+    assert not dock.job.cancel_button.isEnabled()
+    gated_pass.set()
+    qtbot.waitUntil(lambda: PENDING_KEY not in total.metadata, timeout=10000)
+    qtbot.wait(200)
+    assert ran == [] and not dock.job.is_running
+
+
+def test_make_maps_waits_for_the_calibration_and_keeps_the_users_ticks(
+    make_napari_viewer, tmp_path, qtbot, monkeypatch, gated_pass
+):
+    """Pressed while the scan's calibration was fitted, Make maps refused with an error pop-up
+    that the elements were "still being found", and the elements the user had ticked were
+    replaced by the suggestions when the calibrated scan arrived."""
+    from _napari_helpers import caught_notifications, wait_idle
+    from test_calarrive33 import WAITING
+    from test_opencal32 import PENDING_KEY, _dock_then_uncalibrated
+
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    viewer, dock, stack = _dock_then_uncalibrated(
+        make_napari_viewer, tmp_path, monkeypatch, ElementMapsWidget
+    )
+    dock.set_checked_elements(["Cu", "Zn"])
+    with caught_notifications() as seen:
+        assert dock.run() is None
+        assert WAITING in dock.job.status.text() and "Make maps" in dock.job.status.text()
+        gated_pass.set()
+        qtbot.waitUntil(lambda: PENDING_KEY not in stack.metadata, timeout=10000)
+        qtbot.waitUntil(lambda: bool(dock.map_layers), timeout=30000)
+        wait_idle(qtbot, dock.job)
+    assert [n.message for n in seen if n.severity == "error"] == []
+    assert dock.current_cube() is layer_cube(stack)
+    assert layer_cube(stack).calibration.source == "auto"
+    assert sorted(dock.checked_elements()) == ["Cu", "Zn"]
+    assert sorted(p.symbol for p in dock.map_plans) == ["Cu", "Zn"]
+
+
+def test_an_action_waiting_for_a_pass_that_failed_reading_the_file_is_not_started(
+    make_napari_viewer, tmp_path, qtbot, monkeypatch, gated_pass
+):
+    """It ran once the pass failed, and read the broken file again for the same error."""
+    from _napari_helpers import caught_notifications
+    from test_calarrive33 import _recorded
+    from test_hub34 import _nan_past_the_opening_sample
+    from test_opencal32 import PENDING_KEY, _dock_then_uncalibrated
+
+    import xrf_napari.widgets.recolour as recolour
+
+    ran = _recorded(monkeypatch, recolour, "_recolour_job")
+    path = _nan_past_the_opening_sample(tmp_path)
+    with caught_notifications() as seen:
+        viewer, dock, stack = _dock_then_uncalibrated(
+            make_napari_viewer, tmp_path, monkeypatch, recolour.RecolourWidget, path
+        )
+        assert dock.run() is None
+        gated_pass.set()
+        qtbot.waitUntil(lambda: PENDING_KEY not in stack.metadata, timeout=10000)
+        qtbot.wait(300)
+    assert ran == [] and not dock.job.is_running
+    text = dock.job.status.text()
+    assert text == "Recolouring was not started: reading the file failed (see the message).", text
+    assert len([n for n in seen if "nanny.rpl" in n.message]) == 1

@@ -163,7 +163,9 @@ def test_region_spectrum_while_the_panel_is_busy_says_so(
 
 def test_maps_wait_for_the_scans_survey(make_napari_viewer, qtbot, tmp_path, monkeypatch):
     """Maps made while the survey still ran in the Spectrum dock missed the elements it finds:
-    sulfur beside lead and mercury was integrated in a window instead of fitted (about 2x off)."""
+    sulfur beside lead and mercury was integrated in a window instead of fitted (about 2x off).
+    Pressed then, Make maps waits for the survey (it had refused with an error pop-up), and the
+    element the user ticked is mapped, not replaced by the suggestions."""
     _slow_survey(monkeypatch, 1.0)
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
@@ -173,12 +175,13 @@ def test_maps_wait_for_the_scans_survey(make_napari_viewer, qtbot, tmp_path, mon
     maps.set_checked_elements(["S"])
     with caught_notifications() as seen:
         assert maps.run() is None
-    assert any("still being found" in str(n.message) for n in seen), seen
-    assert not maps.map_layers
-    wait_idle(qtbot, spectrum.job, timeout=10000)
-    maps.set_checked_elements(["S"])
-    assert maps.run() is not None
-    wait_idle(qtbot, maps.job)
+        assert "Make maps starts once they are shown" in maps.job.status.text()
+        assert not maps.map_layers and maps.job.cancel_button.isEnabled()
+        wait_idle(qtbot, spectrum.job, timeout=10000)
+        qtbot.waitUntil(lambda: bool(maps.map_layers), timeout=20000)
+        wait_idle(qtbot, maps.job)
+    assert [n.message for n in seen if n.severity == "error"] == []
+    assert maps.checked_elements() == ["S"] and len(maps.map_plans) == 1
     plan = maps.map_plans[0]
     assert plan.method == "fit" and "Pb" in plan.note and "Hg" in plan.note
 

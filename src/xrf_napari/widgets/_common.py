@@ -295,7 +295,8 @@ class CubeDock(QWidget):
         self._cube = None
         self._awaits_calibration = False  # the shown Cube waits for its calibration (_reader)
         self._survey_when_idle = False
-        #: (Cube, action, what) of an action waiting for the Cube's calibration (after_calibration)
+        #: (Cube, action, what, needs its survey too) of an action waiting for the Cube's
+        #: calibration (after_calibration) or survey (defer_until_surveyed)
         self._deferred = None
         self._placed = False
         self._grouped = False  # joined (or founded) the tab group
@@ -531,7 +532,11 @@ class CubeDock(QWidget):
         # must not stay up on another scan); while a job runs they are the job's (_job_ended).
         cube = None if layer is None else layer_cube(layer)
         if self._deferred is not None and self._deferred[0] is not cube:
-            self._drop_deferred("")  # another scan: the waiting action was for this one
+            # another scan: the waiting action was for this one, whose status line says so
+            self._drop_deferred(
+                f"{self._deferred[2]} was not started: another scan was chosen while it waited; "
+                "press it again."
+            )
         if self._cube is not None:
             self.leave_cube(self._cube)
             if not self.job.is_running:
@@ -603,6 +608,16 @@ class CubeDock(QWidget):
         # an action waiting for the shown scan's calibration (after_calibration) is not dropped
         # as the old Cube leaves: the calibrated one is the same scan
         shown, deferred, self._deferred = self._cube, self._deferred, None
+        if (
+            self._awaits_calibration
+            and cube is not None
+            and cube is not shown
+            and not self._cube_is_open(shown)
+        ):  # the calibrated Cube replaced the shown one: the elements the user ticked stay
+            self.leave_cube(shown)
+            ticks = self.recall(shown, "ticks")
+            if ticks is not None:
+                self.remember(cube, "ticks", ticks)
         self._layer_removed()  # the old Cube, in no layer now, is closed to this dock
         if shown is None or self._closed:
             return
@@ -623,10 +638,29 @@ class CubeDock(QWidget):
         cube = self.current_cube()
         if not awaits_calibration(cube) or self.job.is_running or self._closed:
             return False
-        self._deferred = (cube, action, what)
+        self._deferred = (cube, action, what, False)
         self.job.status.setText(
             f"Waiting for the automatic energy calibration\u2026 {what} starts once it arrives."
         )
+        self.job.cancel_button.setEnabled(True)
+        return True
+
+    def defer_until_surveyed(self, action, what: str) -> bool:
+        """For an action that needs the selected scan's elements (Make maps resolves overlaps
+        with every element present): True when the survey is not known yet and `action` now
+        waits for it, the survey started if need be. Pressed as a scan opened, it had refused
+        with an error pop-up ("the scan's elements are still being found")."""
+        cube = self.current_cube()
+        if cube is None or self._closed:
+            return False
+        self.request_survey()
+        if SURVEYS.get(cube) is not None:
+            return False
+        self._deferred = (cube, action, what, True)
+        if not self.job.is_running:  # else the survey's own progress shows in this panel
+            self.job.status.setText(
+                f"Finding the scan's elements\u2026 {what} starts once they are shown."
+            )
         self.job.cancel_button.setEnabled(True)
         return True
 
@@ -636,6 +670,13 @@ class CubeDock(QWidget):
         deferred = self._deferred
         if deferred is None or self.job.is_running or awaits_calibration(deferred[0]):
             return
+        if read_failed(deferred[0]):  # it would read the broken file again, for the same error
+            self._drop_deferred(
+                f"{deferred[2]} was not started: reading the file failed (see the message)."
+            )
+            return
+        if deferred[3] and SURVEYS.get(deferred[0]) is None:
+            return  # its survey runs (in this panel or another dock's)
         self._deferred = None
         self.job.cancel_button.setEnabled(False)
         if deferred[0] is self.current_cube() and not self._closed:
@@ -705,6 +746,7 @@ class CubeDock(QWidget):
                 if not self.job.is_running and not self.job.status.text().startswith("Done"):
                     self.job.status.setText("")
                 self.show_survey(*SURVEYS.get(cube))
+                self._start_deferred()
         except RuntimeError:  # this dock's Qt side is already deleted
             pass
 
@@ -719,7 +761,16 @@ class CubeDock(QWidget):
         """A dock waiting on another dock's survey of its cube says it stopped; the dock that ran
         it keeps its own line, which says why ("Failed: <file>: <stage>: <reason>")."""
         try:
-            if cube is self.current_cube() and not self.job.is_running and panel is not self.job:
+            deferred = self._deferred
+            if deferred is not None and deferred[3] and deferred[0] is cube:
+                # a survey that ran in this panel says why itself
+                self._drop_deferred(
+                    None
+                    if panel is self.job
+                    else f"{deferred[2]} was not started: the element survey stopped or failed; "
+                    "press it again."
+                )
+            elif cube is self.current_cube() and not self.job.is_running and panel is not self.job:
                 self.job.status.setText(
                     "Element survey stopped or failed; switch cubes or press "
                     "the button to run it again."

@@ -18,7 +18,7 @@ from qtpy.QtWidgets import (
     QTableWidgetItem,
 )
 
-from ._common import SURVEYS, CubeDock, suggestions_text
+from ._common import SURVEYS, CubeDock, after_calibration, suggestions_text
 from ._dialogs import ask_folder, confirm_replace
 from ._jobs import report_error
 from ._layers import cube_display_name, layer_cube, result_cube, upsert_layer, yx_transform
@@ -186,19 +186,23 @@ class ElementMapsWidget(CubeDock):
         )
 
     def leave_cube(self, cube) -> None:
-        if self.recall(cube, "ticks") is not None or SURVEYS.get(cube) is not None:
-            self.remember(cube, "ticks", self.checked_elements())
+        ticks = self.checked_elements()  # the user's, ticked before the suggestions came, too
+        if ticks or self.recall(cube, "ticks") is not None or SURVEYS.get(cube) is not None:
+            self.remember(cube, "ticks", ticks)
 
     def show_survey(self, mean, suggested) -> None:
         cube = self.current_cube()
         self.suggested_label.setText(suggestions_text(suggested))
-        if self.recall(cube, "ticks") is None:
-            self.remember(cube, "ticks", list(suggested))
-            self.set_checked_elements(suggested)
+        if self.recall(cube, "ticks") is None:  # first shown: the user's own ticks stay
+            ticks = self.checked_elements() or list(suggested)
+            self.remember(cube, "ticks", ticks)
+            self.set_checked_elements(ticks)
 
     # -- maps -----------------------------------------------------------------------------------
+    @after_calibration("Make maps")
     def run(self):
-        """Start computing the ticked elements' maps; None if nothing to do or already running."""
+        """Start computing the ticked elements' maps; None if nothing to do, already running, or
+        waiting for the scan's calibration or elements."""
         layer = self.cube_combo.current_layer()
         symbols = self.checked_elements()
         if layer is None or not symbols:
@@ -209,17 +213,8 @@ class ElementMapsWidget(CubeDock):
             )
             return None
         cube = layer_cube(layer)
-        if SURVEYS.get(cube) is None:  # the overlaps are resolved with every element present
-            self.request_survey()
-            self.job.refused(
-                report_error(
-                    ValueError(
-                        "the scan's elements are still being found: make the maps once the "
-                        "suggested elements are shown"
-                    ),
-                    "Elemental maps",
-                )
-            )
+        # the overlaps are resolved with every element present: wait for the scan's survey
+        if self.defer_until_surveyed(self.run, "Make maps"):
             return None
         fwhm = self.fwhm_spin.value() or None
         rank = {s: i for i, s in enumerate(self.suggested())}  # strongest evidence first

@@ -349,8 +349,9 @@ class SpectrumWidget(CubeDock):
         self.set_checked_elements(self.recall(cube, "ticks", []))
 
     def leave_cube(self, cube) -> None:
-        if self.recall(cube, "ticks") is not None or SURVEYS.get(cube) is not None:
-            self.remember(cube, "ticks", self.checked_elements())
+        ticks = self.checked_elements()  # the user's, ticked before the suggestions came, too
+        if ticks or self.recall(cube, "ticks") is not None or SURVEYS.get(cube) is not None:
+            self.remember(cube, "ticks", ticks)
         # region and cluster means come back with their cube; the mouse's pixel does not
         self.remember(cube, "curves", {n: c for n, c in self.curves.items() if n != PIXEL_CURVE})
 
@@ -358,9 +359,10 @@ class SpectrumWidget(CubeDock):
         cube = self.current_cube()
         self.suggested_label.setText(suggestions_text(suggested))
         self.curves[MEAN_CURVE] = (self._energy, np.asarray(mean, dtype=np.float64), None)
-        if self.recall(cube, "ticks") is None:
-            self.remember(cube, "ticks", list(suggested))
-            self.set_checked_elements(suggested)  # redraws
+        if self.recall(cube, "ticks") is None:  # first shown: the user's own ticks stay
+            ticks = self.checked_elements() or list(suggested)
+            self.remember(cube, "ticks", ticks)
+            self.set_checked_elements(ticks)  # redraws
         else:
             self.redraw()
 
