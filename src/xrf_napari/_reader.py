@@ -27,9 +27,6 @@ ASYNC_SUM_BYTES = 256 * 2**20
 #: Sum-layer name suffix while its image is computed, and the metadata key holding its token.
 PENDING_SUFFIX = " (computing\u2026)"
 PENDING_KEY = "xrf_sum_pending"
-#: metadata["auto_calibration"] of a scan whose calibration pass failed reading the file (the
-#: user was told): the docks do not survey it (widgets._common.read_failed).
-AUTO_READ_FAILED = "not fitted: reading the file failed"
 #: The cube layer's contrast limits come from at most SAMPLE_BYTES of the rows and column blocks
 #: check_counts_sample read on opening (errors.sample_layout), so from the page cache.
 SAMPLE_BYTES = 2 * 2**20
@@ -449,7 +446,7 @@ def _deliver_axis(layer, cube) -> None:
     """The stack layer of a scan whose calibration pass ended: the Cube (calibrated, or the same
     one with the failure noted) and its metadata; a keV axis when napari can show one, the
     slider kept on the channel it showed."""
-    from .io import AUTO_PENDING
+    from .io import AUTO_PENDING, AUTO_READ_FAILED
 
     if cube.metadata.get("auto_calibration") == AUTO_PENDING:  # its pass failed (notified)
         cube.metadata["auto_calibration"] = AUTO_READ_FAILED

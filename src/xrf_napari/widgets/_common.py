@@ -49,7 +49,7 @@ def read_failed(cube) -> bool:
     """A large uncalibrated scan whose calibration pass failed reading the file (the user was
     told which block and why): the docks do not survey it, which read the broken file again and
     told the same error twice. A refused calibration (the file read, no fit) is surveyed."""
-    from .._reader import AUTO_READ_FAILED
+    from ..io import AUTO_READ_FAILED
 
     return cube is not None and cube.metadata.get("auto_calibration") == AUTO_READ_FAILED
 
