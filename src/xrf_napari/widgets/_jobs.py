@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import types
+import weakref
 from collections.abc import Callable
 
 from qtpy.QtCore import QTimer, Signal
@@ -116,6 +117,8 @@ class JobPanel(QWidget):
             **kwargs,
         )
         worker.stop_flag = stop
+        _stop_jobs_at_exit()
+        _job_workers.add(worker)
         self.worker = worker
         self._on_result = on_result
         # Bound methods of this QObject: Qt drops the connections if the widget is deleted first.
@@ -419,6 +422,40 @@ def _stop_passes(pool, wait_s: float = EXIT_WAIT_S) -> None:
         pool.waitForDone(int(wait_s * 1000))
     except RuntimeError:  # its wrapper already gone: nothing left to wait for
         pass
+
+
+#: Every JobPanel job's worker (dock jobs in napari's pool, surveys in the pass pool) until it is
+#: collected: _stop_jobs asks those not over to stop at the interpreter's exit.
+_job_workers = weakref.WeakSet()
+
+
+@functools.cache
+def _stop_jobs_at_exit() -> None:
+    """Register _stop_jobs once, at the first job: after napari's and PyQt's exit functions, so
+    it runs before them (LIFO)."""
+    import atexit
+
+    atexit.register(_stop_jobs)
+
+
+def _stop_jobs(wait_s: float = EXIT_WAIT_S) -> None:
+    """At the interpreter's exit: ask the dock jobs still running to stop at their next step and
+    wait for them (at most `wait_s` in all). napari's pool is awaited only when its application
+    quits, which a script never does (viewer.close() and the end of the script): a job left
+    running (Embed & cluster loading its weights, embedding) went on while the interpreter tore
+    down Qt's and torch's objects, and the process aborted (SIGABRT 134) or crashed (SIGSEGV)."""
+    import time
+
+    workers = [w for w in list(_job_workers) if not w.over.is_set()]
+    for worker in workers:
+        try:
+            worker.quit()
+        except RuntimeError:  # its wrapper already gone: so is its thread
+            pass
+    end = time.monotonic() + wait_s
+    for worker in workers:
+        if worker.began.is_set():  # one still queued stops before its first step
+            worker.over.wait(max(0.0, end - time.monotonic()))
 
 
 def _forget_pass(worker) -> None:
