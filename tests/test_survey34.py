@@ -82,3 +82,12 @@ def test_the_callers_anode_then_the_files_win_over_the_hint(uncalibrated, anodes
     pending.metadata["tube"] = {"anode": "cu"}  # as a file's own metadata says it
     auto_calibrated(pending, anode="W")
     assert anodes == ["W", "Rh", "Cu"]
+
+
+def test_the_callers_anode_is_spelt_as_read_cubes_is(uncalibrated, anodes):
+    """read_cube took "mo" for molybdenum; auto_calibrated passed "mo" on to the fit."""
+    pending = read_cube(uncalibrated, calibrate_later=0)
+    auto_calibrated(pending, anode="mo")
+    assert anodes == ["Mo"]
+    with pytest.raises(ValueError, match="not an element symbol"):
+        auto_calibrated(pending, anode="tungsten-ish")

@@ -124,14 +124,7 @@ def read_cube(
         caller to run `auto_calibrated` (a whole pass over the file) where it does not block: the
         napari reader, in a worker thread.
     """
-    from ..elements import element_symbol
-
-    try:  # before the file is opened: a bad hint is the caller's error, not the file's
-        anode = element_symbol(anode)
-    except ValueError:
-        raise ValueError(
-            f"anode {anode!r} is not an element symbol (Rh, Mo, W, Cu, Ag...)"
-        ) from None
+    anode = _anode_hint(anode)  # before the file is opened: a bad hint is the caller's error
     path = Path(path)
     st = check_path(path, allow_dir=True)
     fmt = format_of(path)
@@ -229,12 +222,26 @@ def auto_calibrated(cube: Cube, anode: str | None = None, on_block=None) -> Cube
     One pass over the file (Cube.sum_and_max_spectra, which keeps the sum image); on_block(row
     slice, block) sees its blocks, and an exception it raises stops the pass and comes out here.
     A bad block is a CubeReadError naming the file, as from read_cube."""
-    anode = normalise_anode_metadata(cube.metadata, cube.path or cube.name) or anode
-    anode = anode or _PENDING_ANODE.get(cube, "Rh")
+    anode = normalise_anode_metadata(cube.metadata, cube.path or cube.name) or (
+        _anode_hint(anode) if anode is not None else _PENDING_ANODE.get(cube, "Rh")
+    )
     cube.sum_and_max_spectra(on_block=on_block)  # auto_calibrate asks again: kept, not re-read
     out = _auto_calibrate(cube, anode)
     out.metadata["calibration_source"] = out.calibration.source
     return out
+
+
+def _anode_hint(anode: str) -> str:
+    """A tube anode hint as its element symbol ("mo" -> "Mo"), as the calibration's line tables
+    name it; anything else is refused."""
+    from ..elements import element_symbol
+
+    try:
+        return element_symbol(anode)
+    except ValueError:
+        raise ValueError(
+            f"anode {anode!r} is not an element symbol (Rh, Mo, W, Cu, Ag...)"
+        ) from None
 
 
 def _auto_calibrate(cube: Cube, anode: str) -> Cube:
