@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,14 +92,20 @@ def efficiency(
     return trans * absorb
 
 
+@functools.cache
+def _si_photo_at_ka() -> float:
+    """Silicon's photo-absorption at its own K-alpha: a constant, and each xraylib_np call opens
+    an OpenMP region (the element suggestions' batches spent over half their time in them)."""
+    return float(photo_at("Si", [SI_KA])[0])
+
+
 def escape_probability(e_kev) -> np.ndarray:
     e = np.atleast_1d(np.asarray(e_kev, dtype=float))
     out = np.zeros_like(e)
     above = e > SI_K_EDGE
     if above.any():
         mu_e = photo_at("Si", e[above])
-        mu_k = photo_at("Si", [SI_KA])[0]
-        r = mu_k / mu_e
+        r = _si_photo_at_ka() / mu_e
         out[above] = 0.5 * SI_OMEGA_K * (1 - 1 / SI_JUMP) * (1 - r * np.log1p(1 / r))
     return out
 
