@@ -264,7 +264,7 @@ def _cube_metadata(cube) -> dict:
     """The cube layer's metadata: the file's plain entries, the reader's own keys winning (a
     sidecar's "energy": 40...)."""
     return {
-        **{k: v for k, v in cube.metadata.items() if _plain(v)},
+        **{k: v for k, v in dict(cube.metadata).items() if _plain(v)},  # a survey may add one
         "xrf_cube": cube,
         "energy": cube.energy,
         "calibration": cube.calibration.to_dict(),
@@ -414,7 +414,7 @@ def _deliver_sum(cube, token: str, total, limits, error, calibrated=None) -> Non
         layers = _pending_layers(token)
         if not layers:
             return
-        if error is not None:
+        if error is not None and _first_to_fail(calibrated or cube, error):
             _notify(_sum_error(cube, error, calibrated is None and _waits_for_axis(layers)))
         layers.sort(key=lambda ly: ly.metadata.get("kind") == "sum")
         for layer in layers:
@@ -436,6 +436,19 @@ def _deliver_sum(cube, token: str, total, limits, error, calibrated=None) -> Non
             _tell_calibration(calibrated, layers)
     except Exception as exc:  # a callback of napari's event loop must not raise into it
         _notify(_sum_error(cube, exc))
+
+
+def _first_to_fail(cube, error: BaseException) -> bool:
+    """False when the pass met a bad block a dock's survey, reading the file at the same time,
+    already told the user of (the same error came twice); a bad block marks the scan read_failed,
+    so the docks do not survey it after. Any other failure is told and marks nothing."""
+    from .io import CubeReadError
+
+    if not isinstance(error, CubeReadError):
+        return True
+    from .widgets._common import tell_read_failure
+
+    return tell_read_failure(cube, error)
 
 
 def _waits_for_axis(layers) -> bool:

@@ -45,13 +45,28 @@ def awaits_calibration(cube) -> bool:
     return cube is not None and cube.metadata.get("auto_calibration") == AUTO_PENDING
 
 
-def read_failed(cube) -> bool:
-    """A large uncalibrated scan whose calibration pass failed reading the file (the user was
-    told which block and why): the docks do not survey it, which read the broken file again and
-    told the same error twice. A refused calibration (the file read, no fit) is surveyed."""
-    from ..io import AUTO_READ_FAILED
+#: cube.metadata key: what a pass over the scan's file that failed reading it (a bad block past
+#: the opening check) told the user (tell_read_failure)
+READ_ERROR_KEY = "xrf_read_error"
+#: A dock's status line on a scan whose file a pass failed reading (read_failed)
+NOT_SURVEYED = "Not surveyed: reading the file failed (see the message)."
 
-    return cube is not None and cube.metadata.get("auto_calibration") == AUTO_READ_FAILED
+
+def read_failed(cube) -> bool:
+    """A large scan whose file a pass failed reading (its sum image's, with its automatic
+    calibration's when uncalibrated, or the docks' survey): the user was told which block and
+    why, and the docks do not survey it again, which read the broken file again and told the
+    same error twice. A refused calibration (the file read, no fit) or a pass cancelled (its
+    layers closed) is no such failure."""
+    return cube is not None and READ_ERROR_KEY in cube.metadata
+
+
+def tell_read_failure(cube, error: BaseException) -> bool:
+    """Note that reading `cube`'s file failed; True for the first pass to fail, which tells the
+    user, False once another has: the sum pass (GUI thread) and a dock's survey (a worker) read
+    the file together and met the same bad block, each telling it. Atomic (dict.setdefault)."""
+    message = str(error)
+    return cube.metadata.setdefault(READ_ERROR_KEY, message) is message
 
 
 def after_calibration(what: str):
@@ -120,13 +135,23 @@ def device_combo() -> QComboBox:
 
 
 # -- what is computed once per cube --------------------------------------------------------------
+#: What a survey returns that stopped at a bad block the sum pass already told the user of.
+_TOLD = object()
+
+
 def _survey_job(cube):
     """Mean spectrum (counts per pixel) and suggested elements of a cube (peaks.Suggestions), in
     one pass; tiles and groups of similar cells find pigments of small areas."""
     from ..analysis.peaks import suggest_for_cube
     from ..analysis.spectra import iter_survey
+    from ..errors import CubeReadError
 
-    mean, spectra = yield from iter_survey(cube, groups=True)
+    try:
+        mean, spectra = yield from iter_survey(cube, groups=True)
+    except CubeReadError as exc:
+        if not tell_read_failure(cube, exc):
+            return _TOLD  # the scan's sum pass met the bad block first and told the user
+        raise
     h, w, _ = cube.shape
     return mean, suggest_for_cube(cube, mean * (h * w), spectra)  # a list with .warning
 
@@ -183,7 +208,9 @@ class _SurveyHub(QObject):
         ref = weakref.ref(cube)
 
         def store(result):
-            if ref() is not None:
+            if result is _TOLD:  # not stored: `failed` follows
+                panel.status.setText(NOT_SURVEYED)
+            elif ref() is not None:
                 if key not in self._done:
                     weakref.finalize(ref(), self._done.pop, key, None)
                 # a copy of the same type: peaks.Suggestions keeps its calibration warning
@@ -414,6 +441,10 @@ class CubeDock(QWidget):
         cube = self.current_cube()
         if cube is None:
             return
+        if read_failed(cube):
+            if not self.job.is_running:
+                self.job.status.setText(NOT_SURVEYED)
+            return
         if awaits_calibration(cube):
             # a survey of channel numbers suggests nothing, and its read of the file slowed the
             # calibration's own pass; the calibrated scan is surveyed when it arrives
@@ -547,10 +578,7 @@ class CubeDock(QWidget):
             self.job.show_state(None if cube is None else self.recall(cube, "status"))
         self.on_cube(layer)
         self.show_result(None if cube is None else self.recall(cube, "result"))
-        if self.uses_survey and read_failed(cube):
-            if not self.job.is_running:
-                self.job.status.setText("Not surveyed: reading the file failed (see the message).")
-        elif self.uses_survey and cube is not None:
+        if self.uses_survey and cube is not None:
             self.request_survey()
 
     def leave_cube(self, cube) -> None:
@@ -657,6 +685,9 @@ class CubeDock(QWidget):
         if SURVEYS.get(cube) is not None:
             return False
         self._deferred = (cube, action, what, True)
+        if read_failed(cube):  # no survey comes: dropped, saying why
+            self._start_deferred()
+            return True
         if not self.job.is_running:  # else the survey's own progress shows in this panel
             self.job.status.setText(
                 f"Finding the scan's elements\u2026 {what} starts once they are shown."
@@ -762,7 +793,9 @@ class CubeDock(QWidget):
         it keeps its own line, which says why ("Failed: <file>: <stage>: <reason>")."""
         try:
             deferred = self._deferred
-            if deferred is not None and deferred[3] and deferred[0] is cube:
+            if deferred is not None and deferred[3] and deferred[0] is cube and read_failed(cube):
+                self._start_deferred()  # drops it, saying why
+            elif deferred is not None and deferred[3] and deferred[0] is cube:
                 # a survey that ran in this panel says why itself
                 self._drop_deferred(
                     None
@@ -772,7 +805,9 @@ class CubeDock(QWidget):
                 )
             elif cube is self.current_cube() and not self.job.is_running and panel is not self.job:
                 self.job.status.setText(
-                    "Element survey stopped or failed; switch cubes or press "
+                    NOT_SURVEYED
+                    if read_failed(cube)
+                    else "Element survey stopped or failed; switch cubes or press "
                     "the button to run it again."
                 )
         except RuntimeError:
