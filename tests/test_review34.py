@@ -103,3 +103,37 @@ def test_an_action_waiting_for_a_pass_that_failed_reading_the_file_is_not_starte
     text = dock.job.status.text()
     assert text == "Recolouring was not started: reading the file failed (see the message).", text
     assert len([n for n in seen if "nanny.rpl" in n.message]) == 1
+
+
+def test_make_maps_waiting_for_a_survey_that_fails_in_its_panel_says_why(
+    make_napari_viewer, tmp_path, qtbot, monkeypatch, gated_pass
+):
+    """Make maps waited for the calibration; the calibrated scan's survey then failed in the
+    Maps panel, and its line kept promising 'Make maps starts once they are shown' (audit35)."""
+    from _napari_helpers import caught_notifications, wait_idle
+    from test_opencal32 import PENDING_KEY, _dock_then_uncalibrated
+
+    import xrf_napari.widgets.maps as maps_mod
+    from xrf_napari.analysis import spectra
+
+    made = []
+    monkeypatch.setattr(maps_mod, "_maps_job", lambda *a, **k: made.append(a) or iter(()))
+    viewer, dock, stack = _dock_then_uncalibrated(
+        make_napari_viewer, tmp_path, monkeypatch, maps_mod.ElementMapsWidget
+    )
+    dock.set_checked_elements(["Fe"])
+
+    def broken_survey(*args, **kwargs):
+        raise OSError("disk gone")
+        yield  # a generator, as the survey is
+
+    with caught_notifications():
+        assert dock.run() is None
+        monkeypatch.setattr(spectra, "iter_survey", broken_survey)
+        gated_pass.set()
+        qtbot.waitUntil(lambda: PENDING_KEY not in stack.metadata, timeout=10000)
+        qtbot.waitUntil(lambda: dock._deferred is None, timeout=10000)
+        wait_idle(qtbot, dock.job)
+    text = dock.job.status.text()
+    assert "disk gone" in text and "starts once" not in text, text
+    assert made == [] and not dock.job.cancel_button.isEnabled()

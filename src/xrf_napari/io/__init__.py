@@ -22,8 +22,7 @@ from .spectra import Spectrum
 
 #: metadata["auto_calibration"] of a cube whose automatic calibration read_cube left to its caller.
 AUTO_PENDING = "pending"
-#: ... and of one whose calibration pass failed reading the file (the user was told): the docks
-#: do not survey it (widgets._common.read_failed).
+#: ... and of one whose calibration pass failed (the user was told): the label its Cube keeps.
 AUTO_READ_FAILED = "not fitted: reading the file failed"
 #: The anode hint read_cube was given for each cube it left pending, for auto_calibrated: held
 #: beside the cube, not in its metadata, which a save of the pending scan would write to the file.

@@ -796,10 +796,12 @@ class CubeDock(QWidget):
             if deferred is not None and deferred[3] and deferred[0] is cube and read_failed(cube):
                 self._start_deferred()  # drops it, saying why
             elif deferred is not None and deferred[3] and deferred[0] is cube:
-                # a survey that ran in this panel says why itself
+                # a survey that failed in this panel says why, as its line said before the action
+                # (run again as the panel fell idle, before the hub let go) waited anew
+                error = self.job.last_error if panel is self.job else None
                 self._drop_deferred(
-                    None
-                    if panel is self.job
+                    f"Failed: {error}"
+                    if error is not None
                     else f"{deferred[2]} was not started: the element survey stopped or failed; "
                     "press it again."
                 )
