@@ -73,7 +73,7 @@ def test_the_survey_and_the_sum_pass_meeting_the_bad_block_tell_it_once(
     notifications), and Maps said 'switch cubes or press the button to run it again'."""
     from _napari_helpers import caught_notifications
 
-    from xrf_napari.widgets._common import read_failed
+    from xrf_napari.io import read_failed
     from xrf_napari.widgets._layers import layer_cube
     from xrf_napari.widgets.maps import ElementMapsWidget
     from xrf_napari.widgets.spectrum import SpectrumWidget
@@ -153,7 +153,7 @@ def test_a_pass_stopped_or_failing_otherwise_does_not_mark_the_scan(
     from test_hub34 import _surveys_recorded
 
     from xrf_napari.cube import Cube
-    from xrf_napari.widgets._common import read_failed
+    from xrf_napari.io import read_failed
     from xrf_napari.widgets._layers import layer_cube
     from xrf_napari.widgets.spectrum import SpectrumWidget
 

@@ -137,3 +137,18 @@ def test_make_maps_waiting_for_a_survey_that_fails_in_its_panel_says_why(
     text = dock.job.status.text()
     assert "disk gone" in text and "starts once" not in text, text
     assert made == [] and not dock.job.cancel_button.isEnabled()
+
+
+def test_a_saved_scan_does_not_keep_this_sessions_read_failure(tmp_path):
+    """d2d2185's mark of a failed read is of this session's pass over that file: written with
+    the scan, it would leave a sound copy 'Not surveyed' each time it opened."""
+    from _napari_helpers import write_painted_cube
+
+    from xrf_napari._writer import _file_metadata
+    from xrf_napari.io import read_cube, read_failed, tell_read_failure
+
+    cube = read_cube(write_painted_cube(tmp_path / "scan.h5"))
+    assert tell_read_failure(cube, OSError("block 3 unreadable"))
+    assert not tell_read_failure(cube, OSError("block 3 unreadable"))  # told once
+    assert read_failed(cube) and "block 3" in str(cube.metadata)
+    assert "block 3" not in str(_file_metadata(cube))

@@ -446,7 +446,7 @@ def _first_to_fail(cube, error: BaseException) -> bool:
 
     if not isinstance(error, CubeReadError):
         return True
-    from .widgets._common import tell_read_failure
+    from .io import tell_read_failure
 
     return tell_read_failure(cube, error)
 

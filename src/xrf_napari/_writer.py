@@ -97,10 +97,10 @@ def _file_metadata(cube) -> dict:
 
     out, dropped = {}, []
     # a snapshot: a worker (the sum pass, the survey) may add "values_checked" meanwhile
-    from .io import AUTO_PENDING
+    from .io import AUTO_PENDING, READ_ERROR_KEY
 
     for key, value in dict(cube.metadata).items():
-        if key in SESSION_KEYS:
+        if key in SESSION_KEYS or key == READ_ERROR_KEY:  # this session's pass
             continue
         if key == "auto_calibration" and value == AUTO_PENDING:  # saved while the pass ran
             continue

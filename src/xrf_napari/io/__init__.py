@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import stat
+import threading
 import weakref
 from pathlib import Path
 
@@ -24,6 +25,10 @@ from .spectra import Spectrum
 AUTO_PENDING = "pending"
 #: ... and of one whose calibration pass failed (the user was told): the label its Cube keeps.
 AUTO_READ_FAILED = "not fitted: reading the file failed"
+#: cube.metadata key: what a pass over the scan's file that failed reading it (a bad block past
+#: the opening check) told the user (tell_read_failure); a save of the cube does not write it
+READ_ERROR_KEY = "xrf_read_error"
+_READ_FAILURE_LOCK = threading.Lock()
 #: The anode hint read_cube was given for each cube it left pending, for auto_calibrated: held
 #: beside the cube, not in its metadata, which a save of the pending scan would write to the file.
 _PENDING_ANODE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -228,6 +233,25 @@ def auto_calibrated(cube: Cube, anode: str | None = None, on_block=None) -> Cube
     out = _auto_calibrate(cube, anode)
     out.metadata["calibration_source"] = out.calibration.source
     return out
+
+
+def read_failed(cube) -> bool:
+    """A scan whose file a pass failed reading (its sum image's, with its automatic calibration's
+    when uncalibrated, or the docks' survey): the user was told which block and why, and nothing
+    should read the broken file again for the same error. A refused calibration (the file read,
+    no fit) or a pass cancelled (its layers closed) is no such failure."""
+    return cube is not None and READ_ERROR_KEY in cube.metadata
+
+
+def tell_read_failure(cube, error: BaseException) -> bool:
+    """Note that reading `cube`'s file failed; True for the first pass to fail, which tells the
+    user, False once another has: the sum pass (GUI thread) and a dock's survey (a worker) read
+    the file together and met the same bad block, each telling it."""
+    with _READ_FAILURE_LOCK:
+        if READ_ERROR_KEY in cube.metadata:
+            return False
+        cube.metadata[READ_ERROR_KEY] = str(error)
+        return True
 
 
 def _anode_hint(anode: str) -> str:

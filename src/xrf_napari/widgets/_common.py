@@ -29,6 +29,7 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from ..io import read_failed, tell_read_failure
 from ._jobs import JobPanel
 from ._layers import CubeLayerCombo, LayerCombo, _ours, disconnect_viewer_callbacks, layer_cube
 
@@ -45,28 +46,9 @@ def awaits_calibration(cube) -> bool:
     return cube is not None and cube.metadata.get("auto_calibration") == AUTO_PENDING
 
 
-#: cube.metadata key: what a pass over the scan's file that failed reading it (a bad block past
-#: the opening check) told the user (tell_read_failure)
-READ_ERROR_KEY = "xrf_read_error"
-#: A dock's status line on a scan whose file a pass failed reading (read_failed)
+#: A dock's status line on a scan whose file a pass failed reading (io.read_failed): the docks do
+#: not survey it again, which read the broken file again and told the same error twice.
 NOT_SURVEYED = "Not surveyed: reading the file failed (see the message)."
-
-
-def read_failed(cube) -> bool:
-    """A large scan whose file a pass failed reading (its sum image's, with its automatic
-    calibration's when uncalibrated, or the docks' survey): the user was told which block and
-    why, and the docks do not survey it again, which read the broken file again and told the
-    same error twice. A refused calibration (the file read, no fit) or a pass cancelled (its
-    layers closed) is no such failure."""
-    return cube is not None and READ_ERROR_KEY in cube.metadata
-
-
-def tell_read_failure(cube, error: BaseException) -> bool:
-    """Note that reading `cube`'s file failed; True for the first pass to fail, which tells the
-    user, False once another has: the sum pass (GUI thread) and a dock's survey (a worker) read
-    the file together and met the same bad block, each telling it. Atomic (dict.setdefault)."""
-    message = str(error)
-    return cube.metadata.setdefault(READ_ERROR_KEY, message) is message
 
 
 def after_calibration(what: str):
