@@ -4,7 +4,6 @@ not surveyed, and no dock reads the broken file again."""
 
 import threading
 
-import numpy as np
 import pytest
 
 pytest.importorskip("napari")
@@ -13,25 +12,11 @@ NOT_SURVEYED = "Not surveyed: reading the file failed"
 
 
 def _calibrated_nan(folder, nan: bool = True) -> str:
-    """A float .rpl/.raw calibrated as the painted scan was made (50 eV channels from 1.025 keV:
-    the opening check keeps it), with a NaN in a row that check does not read."""
-    from _napari_helpers import painted_counts
+    """test_hub34's scan calibrated as the painted scan was made (50 eV channels from 1.025 keV:
+    the opening check keeps it)."""
+    from test_hub34 import _nan_past_the_opening_sample
 
-    from xrf_napari.errors import sample_layout
-
-    counts = painted_counts()[0].astype("<f4")
-    rows = set(sample_layout(counts)[0])
-    if nan:
-        counts[next(y for y in range(counts.shape[0]) if y not in rows), 3, 10] = np.nan
-    h, w, n = counts.shape
-    counts.tofile(folder / "nanny.raw")
-    rpl = folder / "nanny.rpl"
-    rpl.write_text(
-        f"width {w}\nheight {h}\ndepth {n}\noffset 0\ndata-length 4\ndata-type float\n"
-        "byte-order little-endian\nrecord-by vector\nev-per-chan 50\ndepth-origin 1025\n",
-        encoding="utf-8",
-    )
-    return str(rpl)
+    return _nan_past_the_opening_sample(folder, nan, "ev-per-chan 50\ndepth-origin 1025\n")
 
 
 def _open_large(make_napari_viewer, tmp_path, monkeypatch, dock_classes, nan: bool = True):

@@ -41,9 +41,9 @@ def _surveys_recorded(monkeypatch) -> list:
     return surveyed
 
 
-def _nan_past_the_opening_sample(folder) -> str:
-    """An uncalibrated float .rpl/.raw with a NaN in a row the opening check does not read: it
-    opens, and the calibration's pass over the whole file fails."""
+def _nan_past_the_opening_sample(folder, nan: bool = True, calibration: str = "") -> str:
+    """A float .rpl/.raw (uncalibrated unless `calibration` gives its header lines) with a NaN
+    in a row the opening check does not read: it opens, and a pass over the whole file fails."""
     import numpy as np
     from _napari_helpers import painted_counts
 
@@ -51,13 +51,14 @@ def _nan_past_the_opening_sample(folder) -> str:
 
     counts = painted_counts()[0].astype("<f4")
     rows = set(sample_layout(counts)[0])
-    counts[next(y for y in range(counts.shape[0]) if y not in rows), 3, 10] = np.nan
+    if nan:
+        counts[next(y for y in range(counts.shape[0]) if y not in rows), 3, 10] = np.nan
     h, w, n = counts.shape
     counts.tofile(folder / "nanny.raw")
     rpl = folder / "nanny.rpl"
     rpl.write_text(
         f"width {w}\nheight {h}\ndepth {n}\noffset 0\ndata-length 4\ndata-type float\n"
-        "byte-order little-endian\nrecord-by vector\n",
+        f"byte-order little-endian\nrecord-by vector\n{calibration}",
         encoding="utf-8",
     )
     return str(rpl)
