@@ -678,8 +678,9 @@ class CubeDock(QWidget):
         return True
 
     def _start_deferred(self) -> None:
-        """Start the action that waited for its scan's calibration, once the calibration is in
-        and the panel is free (the survey of the calibrated scan may run first)."""
+        """Start the action that waited for its scan's calibration (and survey, for Make maps),
+        once they are in and the panel is free (the survey of the calibrated scan may run
+        first); drop it, saying why, where the file could not be read."""
         deferred = self._deferred
         if deferred is None or self.job.is_running or awaits_calibration(deferred[0]):
             return
