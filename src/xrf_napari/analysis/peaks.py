@@ -103,6 +103,16 @@ K_OVERVOLTAGE = 1.1
 #: regions without antimony sat 0.04-0.10 off Ca K-alpha; the sums of two scans whose Naples
 #: yellow regions show Sb 0.14 and 0.22.
 L_APEX_FWHM = 0.1
+#: The cut instead where the lines lie over half an FWHM apart and no other element's line
+#: (a transition of weight >= 0.05) lies within 1.5 FWHM of the K line on the L line's side: 10-25 %
+#: Naples yellow beside calcium, a 175 eV detector, put the apex 0.07-0.105 FWHM off Ca K-alpha
+#: towards Sb L-alpha, and L_APEX_FWHM lost its Sb in 43 of 151 cases (audit35; this cut: 17).
+#: Without antimony or such a line: 0.01-0.03 in the forward model, 0.04-0.068 in 7 region sums
+#: of the held-out cubes (0.05 gave 3 of them Sb). Such a line pulls the apex too: Sn L-beta1 3.66
+#: keV (tin pigments over chalk), Cd L-beta2 3.53 (cadmium pigments); and lines under half an FWHM
+#: apart (Zr L-alpha 2.04 keV, P K-alpha 2.01) leave it to channel steps and flanks (0.07 on 512
+#: channels).
+L_APEX_FREE_FWHM = 0.07
 
 #: How far (in FWHM at its energy) a peak may sit from the tabulated line: calibration error.
 TOLERANCE_FWHM = 0.5
@@ -616,17 +626,31 @@ def _suggest(
     k_peaks = [(j, ln) for _, used in confirmed.values() for j, ln in used if ln.family[0] == "K"]
     k_peaks += [(j, ln) for _, j, ln in single.values() if ln.family == "Ka"]
 
-    def k_line_holds(j: int, ln: Line) -> bool:
+    # (a single one too: lead-tin yellow's Sn, its L-beta in that peak, is seen by its L-alpha)
+    others = [ln for s in [*explained_by, *single] for ln in transition_lines(s)]
+
+    def k_line_holds(sym: str, j: int, ln: Line) -> bool:
         shift = L_APEX_FWHM * fwhm(ln.energy)
+
+        def cut(k: Line) -> float:  # L_APEX_FREE_FWHM where nothing else pulls the apex
+            side = np.sign(ln.energy - k.energy)
+            pulled = any(
+                0 < (o.energy - k.energy) * side <= 1.5 * fwhm(k.energy)
+                for o in others
+                if o.element not in (sym, k.element) and o.weight >= 0.05
+            )
+            apart = abs(k.energy - ln.energy) >= 0.5 * fwhm(ln.energy)
+            return shift if pulled or not apart else L_APEX_FREE_FWHM * fwhm(ln.energy)
+
         return any(
             abs(k.energy - ln.energy) <= 2 * shift  # the lines coincide
-            or (k.energy - pe[j]) * np.sign(k.energy - ln.energy) <= shift  # not pulled to ln
+            or (k.energy - pe[j]) * np.sign(k.energy - ln.energy) <= cut(k)  # not pulled to ln
             for jk, k in k_peaks
             if jk == j
         )
 
     for sym in by_l & single.keys():
-        if k_line_holds(*single[sym][1:]):
+        if k_line_holds(sym, *single[sym][1:]):
             del single[sym]
     if confirmed_only:
         single.clear()
