@@ -17,6 +17,16 @@ def _blas_threads() -> list[int]:
     return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 
 
+def _no_thread_controls_openblas() -> None:
+    """As in a fresh process: threadpoolctl (>= 3.8) lets one thread at a time control OpenBLAS's
+    pool, and an earlier test's thread may still hold it."""
+    import threadpoolctl
+
+    controller = getattr(threadpoolctl, "OpenBLASController", None)
+    if controller is not None:
+        controller.clear_controlling_thread(force=True)
+
+
 def test_the_openmp_limit_stays_in_the_thread_that_asked():
     torch = pytest.importorskip("torch")
     main = torch.get_num_threads()
@@ -38,14 +48,7 @@ def test_after_a_worker_thread_limited_blas_other_threads_still_can():
     before = _blas_threads()
     if not before or max(before) < 2:
         pytest.skip(f"BLAS runs {before or 'no'} thread(s) here: nothing to limit")
-    import threadpoolctl
-
-    # as in a fresh process: no thread controls OpenBLAS's pool (threadpoolctl >= 3.8 lets one)
-    clear = getattr(
-        getattr(threadpoolctl, "OpenBLASController", None), "clear_controlling_thread", None
-    )
-    if clear is not None:
-        clear(force=True)
+    _no_thread_controls_openblas()
     done, leave = threading.Event(), threading.Event()
 
     def worker():  # a pool thread: it lives on after its job
@@ -65,3 +68,44 @@ def test_after_a_worker_thread_limited_blas_other_threads_still_can():
     finally:
         leave.set()
         t.join(20)
+
+
+@pytest.mark.parametrize("first_out", ["A", "B"])
+def test_overlapping_limits_leave_blas_as_it_was_in_either_order(first_out):
+    """A (Embed's K-Means) limits, B (a scan's survey) comes while A runs; either leaves first,
+    and A's thread may be gone by then. A-first-out left numpy's BLAS on one thread for the
+    session (audit35's race.py, a05078e)."""
+    before = _blas_threads()
+    if not before or max(before) < 2:
+        pytest.skip(f"BLAS runs {before or 'no'} thread(s) here: nothing to restore")
+    _no_thread_controls_openblas()
+    a_in, b_in, a_out, b_out = (threading.Event() for _ in range(4))
+    seen = {}
+
+    def a():
+        with one_thread():
+            seen["A"] = _blas_threads()
+            a_in.set()
+            b_in.wait(20)
+            if first_out == "B":
+                b_out.wait(20)
+        a_out.set()
+
+    def b():
+        a_in.wait(20)
+        with one_thread():
+            b_in.set()
+            if first_out == "A":
+                a_out.wait(20)
+        b_out.set()
+
+    threads = [threading.Thread(target=f) for f in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert seen["A"] == [1] * len(before)
+    assert _blas_threads() == before
+    with one_thread():  # and the next caller can still limit it
+        assert _blas_threads() == [1] * len(before)
+    assert _blas_threads() == before
