@@ -442,13 +442,9 @@ def _first_to_fail(cube, error: BaseException) -> bool:
     """False when the pass met a bad block a dock's survey, reading the file at the same time,
     already told the user of (the same error came twice); a bad block marks the scan read_failed,
     so the docks do not survey it after. Any other failure is told and marks nothing."""
-    from .io import CubeReadError
+    from .io import CubeReadError, tell_read_failure
 
-    if not isinstance(error, CubeReadError):
-        return True
-    from .io import tell_read_failure
-
-    return tell_read_failure(cube, error)
+    return not isinstance(error, CubeReadError) or tell_read_failure(cube, error)
 
 
 def _waits_for_axis(layers) -> bool:

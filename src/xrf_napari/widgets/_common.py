@@ -566,6 +566,24 @@ class CubeDock(QWidget):
     def leave_cube(self, cube) -> None:
         """The user switches away from `cube`: remember what should come back (e.g. ticks)."""
 
+    # -- for docks with an element list (checked_elements / set_checked_elements) ---------------
+    def keep_ticks(self, cube) -> None:
+        """In leave_cube: the elements ticked on `cube` come back with it, those ticked before
+        its suggestions arrived too (they were replaced by the suggestions)."""
+        ticks = self.checked_elements()
+        if ticks or self.recall(cube, "ticks") is not None or SURVEYS.get(cube) is not None:
+            self.remember(cube, "ticks", ticks)
+
+    def tick_suggested_once(self, cube, suggested) -> bool:
+        """In show_survey: the first time `cube`'s suggestions are shown, tick them unless the
+        user already ticked elements; True when the ticks were set (and redrawn)."""
+        if self.recall(cube, "ticks") is not None:
+            return False
+        ticks = self.checked_elements() or list(suggested)
+        self.remember(cube, "ticks", ticks)
+        self.set_checked_elements(ticks)
+        return True
+
     def _job_ended(self) -> None:
         cube, self._job_cube = self._job_cube, None
         if self._closed:

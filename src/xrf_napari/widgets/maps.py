@@ -186,17 +186,11 @@ class ElementMapsWidget(CubeDock):
         )
 
     def leave_cube(self, cube) -> None:
-        ticks = self.checked_elements()  # the user's, ticked before the suggestions came, too
-        if ticks or self.recall(cube, "ticks") is not None or SURVEYS.get(cube) is not None:
-            self.remember(cube, "ticks", ticks)
+        self.keep_ticks(cube)
 
     def show_survey(self, mean, suggested) -> None:
-        cube = self.current_cube()
         self.suggested_label.setText(suggestions_text(suggested))
-        if self.recall(cube, "ticks") is None:  # first shown: the user's own ticks stay
-            ticks = self.checked_elements() or list(suggested)
-            self.remember(cube, "ticks", ticks)
-            self.set_checked_elements(ticks)
+        self.tick_suggested_once(self.current_cube(), suggested)
 
     # -- maps -----------------------------------------------------------------------------------
     @after_calibration("Make maps")

@@ -18,7 +18,6 @@ from qtpy.QtWidgets import (
 )
 
 from ._common import (
-    SURVEYS,
     CubeDock,
     after_calibration,
     awaits_calibration,
@@ -349,9 +348,7 @@ class SpectrumWidget(CubeDock):
         self.set_checked_elements(self.recall(cube, "ticks", []))
 
     def leave_cube(self, cube) -> None:
-        ticks = self.checked_elements()  # the user's, ticked before the suggestions came, too
-        if ticks or self.recall(cube, "ticks") is not None or SURVEYS.get(cube) is not None:
-            self.remember(cube, "ticks", ticks)
+        self.keep_ticks(cube)
         # region and cluster means come back with their cube; the mouse's pixel does not
         self.remember(cube, "curves", {n: c for n, c in self.curves.items() if n != PIXEL_CURVE})
 
@@ -359,11 +356,7 @@ class SpectrumWidget(CubeDock):
         cube = self.current_cube()
         self.suggested_label.setText(suggestions_text(suggested))
         self.curves[MEAN_CURVE] = (self._energy, np.asarray(mean, dtype=np.float64), None)
-        if self.recall(cube, "ticks") is None:  # first shown: the user's own ticks stay
-            ticks = self.checked_elements() or list(suggested)
-            self.remember(cube, "ticks", ticks)
-            self.set_checked_elements(ticks)  # redraws
-        else:
+        if not self.tick_suggested_once(cube, suggested):  # (which redraws)
             self.redraw()
 
     def show_pixel(self, row: int, col: int) -> bool:
