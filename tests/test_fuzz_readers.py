@@ -6,6 +6,7 @@ long run with crashes and hangs isolated in child processes is benchmarks/fuzz_r
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -86,8 +87,21 @@ EDITS = st.tuples(
 )
 
 
+_BASE: Path | None = None
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fuzz_dir(tmp_path_factory):
+    """One folder for every example's files, removed afterwards: a run makes hundreds, and
+    mkdtemp in /tmp left them all behind (12,525 after the sessions to 34)."""
+    global _BASE
+    _BASE = tmp_path_factory.mktemp("fuzz")
+    yield
+    shutil.rmtree(_BASE, ignore_errors=True)
+
+
 def _tmp():
-    return Path(tempfile.mkdtemp(prefix="xrf-hyp-"))
+    return Path(tempfile.mkdtemp(prefix="x", dir=_BASE))
 
 
 # -- text parsers ---------------------------------------------------------------------------------
