@@ -8,6 +8,7 @@ Only UI wiring lives here; computations are in xrf_napari.analysis.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import os
 import types
@@ -49,6 +50,18 @@ def awaits_calibration(cube) -> bool:
 #: A dock's status line on a scan whose file a pass failed reading (io.read_failed): the docks do
 #: not survey it again, which read the broken file again and told the same error twice.
 NOT_SURVEYED = "Not surveyed: reading the file failed (see the message)."
+
+
+@dataclasses.dataclass(frozen=True)
+class _Waiting:
+    """An action pressed before its scan was ready (CubeDock._deferred): it runs on `cube` once
+    the calibration (and, with `needs_survey`, the element survey) is in; `what` names it in the
+    status line."""
+
+    cube: object
+    action: Callable[[], object]
+    what: str
+    needs_survey: bool
 
 
 def after_calibration(what: str):
@@ -304,9 +317,9 @@ class CubeDock(QWidget):
         self._cube = None
         self._awaits_calibration = False  # the shown Cube waits for its calibration (_reader)
         self._survey_when_idle = False
-        #: (Cube, action, what, needs its survey too) of an action waiting for the Cube's
-        #: calibration (after_calibration) or survey (defer_until_surveyed)
-        self._deferred = None
+        #: an action waiting for its Cube's calibration (after_calibration) or survey
+        #: (defer_until_surveyed)
+        self._deferred: _Waiting | None = None
         self._placed = False
         self._grouped = False  # joined (or founded) the tab group
         self._docked = False  # has been inside a QDockWidget
@@ -544,10 +557,10 @@ class CubeDock(QWidget):
         # The status line and bar belong to a scan, as its results do ("Saved clusters_2.png"
         # must not stay up on another scan); while a job runs they are the job's (_job_ended).
         cube = None if layer is None else layer_cube(layer)
-        if self._deferred is not None and self._deferred[0] is not cube:
+        if self._deferred is not None and self._deferred.cube is not cube:
             # another scan: the waiting action was for this one, whose status line says so
             self._drop_deferred(
-                f"{self._deferred[2]} was not started: another scan was chosen while it waited; "
+                f"{self._deferred.what} was not started: another scan was chosen while it waited; "
                 "press it again."
             )
         if self._cube is not None:
@@ -610,7 +623,7 @@ class CubeDock(QWidget):
             del self._per_cube[key]
         if self._cube is not None and id(self._cube) not in open_ids:
             self._cube = None  # closed: nothing to remember for it
-        if self._deferred is not None and id(self._deferred[0]) not in open_ids:
+        if self._deferred is not None and id(self._deferred.cube) not in open_ids:
             self._drop_deferred()
         if (
             self._job_cube is not None
@@ -657,7 +670,7 @@ class CubeDock(QWidget):
             self._deferred = deferred
             return
         if deferred is not None and self.current_cube() is not None:
-            self._deferred = (self.current_cube(), *deferred[1:])
+            self._deferred = dataclasses.replace(deferred, cube=self.current_cube())
             self._start_deferred()
 
     def _defer_until_calibrated(self, action, what: str) -> bool:
@@ -666,7 +679,7 @@ class CubeDock(QWidget):
         cube = self.current_cube()
         if not awaits_calibration(cube) or self.job.is_running or self._closed:
             return False
-        self._deferred = (cube, action, what, False)
+        self._deferred = _Waiting(cube, action, what, needs_survey=False)
         self.job.status.setText(
             f"Waiting for the automatic energy calibration\u2026 {what} starts once it arrives."
         )
@@ -684,7 +697,7 @@ class CubeDock(QWidget):
         self.request_survey()
         if SURVEYS.get(cube) is not None:
             return False
-        self._deferred = (cube, action, what, True)
+        self._deferred = _Waiting(cube, action, what, needs_survey=True)
         if read_failed(cube):  # no survey comes: dropped, saying why
             self._start_deferred()
             return True
@@ -700,19 +713,19 @@ class CubeDock(QWidget):
         once they are in and the panel is free (the survey of the calibrated scan may run
         first); drop it, saying why, where the file could not be read."""
         deferred = self._deferred
-        if deferred is None or self.job.is_running or awaits_calibration(deferred[0]):
+        if deferred is None or self.job.is_running or awaits_calibration(deferred.cube):
             return
-        if read_failed(deferred[0]):  # it would read the broken file again, for the same error
+        if read_failed(deferred.cube):  # it would read the broken file again, for the same error
             self._drop_deferred(
-                f"{deferred[2]} was not started: reading the file failed (see the message)."
+                f"{deferred.what} was not started: reading the file failed (see the message)."
             )
             return
-        if deferred[3] and SURVEYS.get(deferred[0]) is None:
+        if deferred.needs_survey and SURVEYS.get(deferred.cube) is None:
             return  # its survey runs (in this panel or another dock's)
         self._deferred = None
         self.job.cancel_button.setEnabled(False)
-        if deferred[0] is self.current_cube() and not self._closed:
-            deferred[1]()
+        if deferred.cube is self.current_cube() and not self._closed:
+            deferred.action()
 
     def _drop_deferred(self, status: str | None = None) -> None:
         """Forget the waiting action; `status` replaces its "Waiting..." line (None: kept)."""
@@ -794,16 +807,17 @@ class CubeDock(QWidget):
         it keeps its own line, which says why ("Failed: <file>: <stage>: <reason>")."""
         try:
             deferred = self._deferred
-            if deferred is not None and deferred[3] and deferred[0] is cube and read_failed(cube):
+            waits_here = deferred is not None and deferred.needs_survey and deferred.cube is cube
+            if waits_here and read_failed(cube):
                 self._start_deferred()  # drops it, saying why
-            elif deferred is not None and deferred[3] and deferred[0] is cube:
+            elif waits_here:
                 # a survey that failed in this panel says why, as its line said before the action
                 # (run again as the panel fell idle, before the hub let go) waited anew
                 error = self.job.last_error if panel is self.job else None
                 self._drop_deferred(
                     f"Failed: {error}"
                     if error is not None
-                    else f"{deferred[2]} was not started: the element survey stopped or failed; "
+                    else f"{deferred.what} was not started: the element survey stopped or failed; "
                     "press it again."
                 )
             elif cube is self.current_cube() and not self.job.is_running and panel is not self.job:
