@@ -30,13 +30,16 @@ def describe(cube, with_sum: bool = False, progress: bool = False) -> dict:
     a file of gigabytes)."""
     h, w, c = cube.shape
     e = cube.energy
+    uncal = cube.calibration.source == "none"
     info = {
         "path": str(cube.path) if cube.path else None,
         "shape": [h, w, c],
         "dtype": str(cube.dtype),
         "size_mb": round(cube.nbytes / 2**20, 2),
         "calibration": cube.calibration.to_dict(),
-        "energy_range_kev": [float(e[0]), float(e[-1])],
+        # channel numbers are no keV: a script reading this key must not take them for energies
+        "energy_range_kev": None if uncal else [float(e[0]), float(e[-1])],
+        "channel_range": [0, c - 1],
         "metadata": {k: v for k, v in cube.metadata.items() if k not in ("header",)},
     }
     if with_sum:
