@@ -19,3 +19,52 @@ def test_info_json_gives_no_kev_range_for_an_uncalibrated_scan(tmp_path, capsys)
     assert info["channel_range"] == [0, 63]
     assert main(["info", str(raw), "--no-auto-calibration"]) == 0
     assert "calibration none (energy axis is channel numbers)" in capsys.readouterr().out
+
+
+def _scan_calibration(path):
+    from xrf_napari import read_cube
+
+    return read_cube(path).calibration
+
+
+def test_map_tiffs_record_the_calibration_itself(tmp_path):
+    """A map TIFF said only "calibration": "file" (or "auto"): copied away, it could not say on
+    which keV axis its peak windows were set. It now holds offset, gain, quadratic and source."""
+    import tifffile
+    from _napari_helpers import write_painted_cube
+
+    from xrf_napari.energy import Calibration
+
+    scan = write_painted_cube(tmp_path / "painted.h5")
+    out = tmp_path / "look"
+    argv = ["quicklook", str(scan), "-o", str(out), "--tiff", "--elements", "Fe"]
+    assert main([*argv, "--no-progress"]) == 0
+    with tifffile.TiffFile(out / "painted_Fe_Ka.tif") as tif:
+        record = json.loads(tif.pages[0].description)
+    assert Calibration.from_dict(record["calibration"]) == _scan_calibration(scan)
+    assert set(record["calibration"]) == {"offset", "gain", "quadratic", "source"}
+
+
+def test_recolour_and_embed_outputs_record_the_calibration_itself(tmp_path):
+    """The recoloured PNG/TIFF and embed's labels.h5/latent.h5 held the source word only."""
+    import h5py
+    from _cli_models import save_tiny_models, weights_args, write_toy_scan
+    from PIL import Image
+
+    from xrf_napari.energy import Calibration
+
+    scan = tmp_path / "scan.h5"
+    write_toy_scan(scan, 20, 24, n_regions=2)
+    save_tiny_models(tmp_path)
+    expected = _scan_calibration(scan)
+    png = tmp_path / "rec.png"
+    assert main(["recolour", str(scan), "-o", str(png), *weights_args(tmp_path)]) == 0
+    record = json.loads(Image.open(png).text["Description"])
+    assert Calibration.from_dict(record["calibration"]) == expected
+    emb = tmp_path / "emb"
+    argv = ["embed", str(scan), "-o", str(emb), "-k", "2", "--device", "cpu", "--no-progress"]
+    assert main([*argv, "--weights", str(tmp_path / "dve.safetensors")]) == 0
+    for name in ("labels.h5", "latent.h5"):
+        with h5py.File(emb / name, "r") as f:
+            attr = f.attrs["calibration"]
+        assert Calibration.from_dict(json.loads(attr)) == expected, name

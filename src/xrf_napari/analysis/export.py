@@ -172,7 +172,7 @@ def save_element_maps(
     maps: dict,
     inputs=(),
     made_by: str = MAPS_BY_DOCK,
-    calibration: str | None = None,
+    calibration=None,
 ) -> list[Path]:
     """Element maps as 32-bit float TIFFs of net line counts per pixel (values, not a picture:
     Fiji, QGIS or PyMca read them as they are) and `<name>_maps.csv`, one row per map: its line,
@@ -184,7 +184,8 @@ def save_element_maps(
     together (atomic_set): a full disk half-way left edited maps beside the earlier table.
     `made_by` marks the files (a quicklook rerun removes only its own). Each TIFF also carries
     its own record as JSON in ImageDescription (scan, line, windows, method, the scan's
-    `calibration` source, the code): a TIFF copied away from its CSV still says what it holds."""
+    `calibration` (an energy.Calibration: its offset, gain, quadratic in keV and source), the
+    code): a TIFF copied away from its CSV still says on which keV axis its windows were set."""
     from ..fileutil import check_output_folder
 
     plans = [p for p in plans if p.symbol in maps]
@@ -199,7 +200,7 @@ def save_element_maps(
     return [folder / n for n in names]
 
 
-def _map_record(name: str, plan, calibration: str | None) -> str:
+def _map_record(name: str, plan, calibration) -> str:
     import json
 
     from ..provenance import code_identity
@@ -215,7 +216,7 @@ def _map_record(name: str, plan, calibration: str | None) -> str:
             "background_keV": [[round(float(e), 4) for e in w] for w in plan.background],
             "method": plan.method,
             "note": printable(plan.note),
-            "calibration": calibration,
+            "calibration": None if calibration is None else calibration.to_dict(),
             "code": code_identity(),
         },
         ensure_ascii=True,  # TIFF ASCII tag
@@ -223,7 +224,7 @@ def _map_record(name: str, plan, calibration: str | None) -> str:
 
 
 def _write_element_maps(
-    folder: Path, name: str, plans, maps: dict, names, made_by: str, calibration: str | None
+    folder: Path, name: str, plans, maps: dict, names, made_by: str, calibration
 ) -> None:
     import tifffile
 

@@ -496,7 +496,7 @@ def _provenance(cube, rec, embedder, average_flips: bool) -> dict:
         "software": f"xrf-napari {__version__}",
         "code": code_identity(),
         "scan": printable(cube.path if cube.path else cube.name),
-        "calibration": cube.calibration.source,
+        "calibration": cube.calibration.to_dict(),  # the keV axis the colours were made on
         "recolouriser": printable(rec.path),
         "recolouriser_sha256": rec.sha256,
         "embedder": printable(embedder.path),

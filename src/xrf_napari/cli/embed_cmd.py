@@ -9,6 +9,7 @@ run's set whole, never the latent of one scan beside the labels of another.
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -218,7 +219,8 @@ def run(args) -> int:
     settings = {
         "pooled": bool(pool),
         "seed": int(args.seed),
-        "calibration": cube.calibration.source,
+        # the keV axis itself (offset, gain, quadratic, source), as JSON: an HDF5 attribute
+        "calibration": json.dumps(cube.calibration.to_dict()),
     }
     write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, settings)
     sil = "n/a" if result.silhouette is None else f"{result.silhouette:.3f}"

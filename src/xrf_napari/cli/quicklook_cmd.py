@@ -261,6 +261,6 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
             maps,
             inputs=[args.input],
             made_by=MAPS_BY_QUICKLOOK,
-            calibration=cube.calibration.source,
+            calibration=cube.calibration,
         )
     return written

@@ -306,7 +306,7 @@ class ElementMapsWidget(CubeDock):
             self.map_plans,
             {s: np.asarray(ly.data) for s, ly in layers.items()},
             inputs=[cube.path] if cube.path else [],
-            calibration=cube.calibration.source,
+            calibration=cube.calibration,
         )
 
     def _source(self) -> str:
