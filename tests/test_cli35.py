@@ -68,3 +68,21 @@ def test_recolour_and_embed_outputs_record_the_calibration_itself(tmp_path):
         with h5py.File(emb / name, "r") as f:
             attr = f.attrs["calibration"]
         assert Calibration.from_dict(json.loads(attr)) == expected, name
+
+
+def test_a_file_named_npy_that_is_not_numpy_is_not_called_pickled(tmp_path, capsys):
+    """np.load calls any file without NumPy's signature "pickled (object) data" and suggests an
+    unsafe load: a text file or an HDF5 scan renamed .npy is told what it is instead."""
+    from _napari_helpers import write_painted_cube
+
+    text = tmp_path / "t.npy"
+    text.write_text("#F spectrum.mca\n@A 1 2 3\n", encoding="utf-8")
+    h5 = write_painted_cube(tmp_path / "painted.h5").rename(tmp_path / "painted_as.npy")
+    noise = tmp_path / "noise.npy"
+    noise.write_bytes(np.random.default_rng(0).integers(0, 256, 3000, np.uint8).tobytes())
+    said = {}
+    for path in (text, h5, noise):
+        assert main(["info", str(path)]) == 2
+        said[path.name] = capsys.readouterr().err
+        assert "pickle" not in said[path.name] and "not a NumPy .npy file" in said[path.name]
+    assert "text" in said["t.npy"] and "rename it .h5" in said["painted_as.npy"]

@@ -43,11 +43,53 @@ def read_npy(path, **_options) -> Cube:
     path = Path(path)
     if path.suffix.lower() == ".npz":
         return _read_npz(path)
+    foreign = _not_npy(path)
+    if foreign:
+        raise CubeReadError(path, foreign)
     try:
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError) as exc:
         raise CubeReadError(path, f"not a readable .npy array ({exc})") from exc
     return _cube(arr, path, "npy")
+
+
+#: What every .npy file starts with (numpy.lib.format).
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def _not_npy(path: Path) -> str | None:
+    """Why a file named .npy is not one, or None. Asked before np.load, which calls any file
+    without the signature "pickled (object) data" and suggests loading it unsafely; an HDF5 scan
+    or .npz archive renamed .npy by mistake is told what it is."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return None  # np.load says why
+    if head.startswith(NPY_MAGIC):
+        return None
+    from .hdf5 import is_hdf5
+
+    if is_hdf5(path):
+        like = "it is an HDF5 file: rename it .h5"
+    elif head.startswith(b"PK\x03\x04"):
+        like = "it is a zip archive, as an .npz is: rename it .npz"
+    elif _is_text(head):
+        like = "it is a text file"
+    else:
+        like = "it does not start with NumPy's \\x93NUMPY"
+    return f"not a NumPy .npy file ({like})"
+
+
+def _is_text(head: bytes) -> bool:
+    """The first bytes decode as UTF-8 text of printable characters and line ends."""
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:  # a character cut at the 512th byte is still text
+        text = head[:-3].decode("utf-8", "replace")
+        if "\ufffd" in text:
+            return False
+    return all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
 def _read_npz(path: Path) -> Cube:
