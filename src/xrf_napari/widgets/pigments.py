@@ -151,6 +151,28 @@ def _photo_over_scan(photo_layer, scan_layer, scan_hw):
     return photo
 
 
+def _labels_refusal(labels_layer) -> str:
+    """Why a Labels layer cannot be fitted ("" if it can), before any work: region numbers outside
+    1 to pigment_report.MAX_LABEL (another segmenter's ids) were fitted, then the report could
+    not be exported, and a negative one failed the job without naming the layer; no region at
+    all. In the command line's words for `--labels`, naming the layer."""
+    from ..analysis.pigment_fit import EMPTY_LABELS
+    from ..analysis.pigment_report import MAX_LABEL
+
+    data = np.asarray(labels_layer.data)
+    lo, hi = int(data.min()), int(data.max())  # before the int32 snapshot, which would wrap
+    if lo < 0 or hi > MAX_LABEL:
+        return (
+            f"{labels_layer.name}: label values {lo} to {hi}; expected 0 (not a region) and "
+            f"region numbers 1 to {MAX_LABEL} (the report's regions.png keeps them as 16-bit)"
+        )
+    if hi == 0:
+        return (
+            f"{labels_layer.name}: {EMPTY_LABELS}; paint regions, or make them with Embed & cluster"
+        )
+    return ""
+
+
 def swatch_icon(rgb, size: int = 18) -> QIcon:
     pix = QPixmap(size, size)
     r, g, b = (round(float(np.clip(c, 0, 1)) * 255) for c in rgb)
@@ -428,22 +450,13 @@ class PigmentsWidget(CubeDock):
                 )
             )
             return None
+        refusal = _labels_refusal(labels_layer)
+        if refusal:
+            self.job.refused(report_error(ValueError(refusal), "Pigments"))
+            return None
         labels = np.asarray(labels_layer.data).astype(
             np.int32, copy=True
         )  # a snapshot: the user may paint on
-        if not labels.any():
-            from ..analysis.pigment_fit import EMPTY_LABELS
-
-            self.job.refused(
-                report_error(
-                    ValueError(
-                        f"{labels_layer.name}: {EMPTY_LABELS}; paint regions, or make them with "
-                        "Embed & cluster"
-                    ),
-                    "Pigments",
-                )
-            )
-            return None
         photo_layer = self.photo_combo.current_layer()
         photo = None
         if photo_layer is not None:

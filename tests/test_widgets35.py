@@ -1,0 +1,54 @@
+"""GUI audit 35 (/work/runs35/audit_gui35/report.md): each test failed before its fix."""
+
+import numpy as np
+import pytest
+from _napari_helpers import open_cube
+
+SIZE = 20
+
+
+@pytest.fixture(scope="module")
+def stripes(tmp_path_factory):
+    """A two-stripe painted scan (vermilion over azurite) and its regions (1, 2)."""
+    pytest.importorskip("xraylib")
+    from _pigment_scans import CANON, stripe_scan
+
+    from xrf_napari.io.project_h5 import write_cube
+
+    syn, labels = stripe_scan([(["Vermilion"], [1.0]), (["Azurite"], [1.0])], SIZE)
+    path = tmp_path_factory.mktemp("stripes") / "scan.h5"
+    write_cube(path, syn.counts, CANON, metadata=dict(syn.metadata, name="scan"))
+    return path, labels + 1
+
+
+@pytest.fixture
+def pigments(make_napari_viewer, stripes):
+    """(viewer, Pigments dock, the "regions" Labels layer) on the stripes scan."""
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    path, labels = stripes
+    open_cube(viewer, path)
+    regions = viewer.add_labels(labels.copy(), name="regions")
+    widget = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.device.setCurrentText("cpu")
+    widget.labels_combo.set_layer(regions)
+    return viewer, widget, regions
+
+
+# -- 1. region numbers the report cannot keep are refused before the fit, naming the layer -------
+@pytest.mark.parametrize("value", [70000, -3, 2**32 + 1])
+def test_region_numbers_outside_1_to_65535_are_refused_before_the_fit(pigments, value):
+    from xrf_napari.analysis.pigment_report import MAX_LABEL
+
+    viewer, widget, regions = pigments
+    data = regions.data.astype(np.int64)
+    data[data == 2] = value
+    ids = viewer.add_labels(data, name="ids")  # another segmenter's region numbers
+    widget.labels_combo.set_layer(ids)
+    assert widget.run() is None  # no job: nothing fitted that Export could not save
+    status = widget.job.status.text()
+    assert status.startswith("Pigments: ids: label values")  # (2**32 + 1 wrapped to 1 in int32)
+    assert str(value) in status and f"1 to {MAX_LABEL}" in status
+    assert widget.result is None and widget.table.rowCount() == 0
