@@ -4,6 +4,7 @@ refusals say must be true of the file in hand."""
 import json
 
 import numpy as np
+import pytest
 
 from xrf_napari.cli.main import main
 
@@ -86,3 +87,35 @@ def test_a_file_named_npy_that_is_not_numpy_is_not_called_pickled(tmp_path, caps
         said[path.name] = capsys.readouterr().err
         assert "pickle" not in said[path.name] and "not a NumPy .npy file" in said[path.name]
     assert "text" in said["t.npy"] and "rename it .h5" in said["painted_as.npy"]
+
+
+class _Payload:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch PAYLOAD_RAN",))
+
+
+def test_resume_calls_a_checkpoint_hostile_only_when_it_names_a_global(tmp_path, monkeypatch):
+    """torch's text for any unpickling error names weights_only: random bytes or a .safetensors
+    renamed checkpoint.pt were called code-carrying. Only a pickle asking for a global is."""
+    import torch
+    from safetensors.torch import save_file
+
+    from xrf_napari.training.common import load_checkpoint
+
+    monkeypatch.chdir(tmp_path)
+    noise = tmp_path / "noise.pt"
+    noise.write_bytes(np.random.default_rng(0).integers(0, 256, 3000, np.uint8).tobytes())
+    other = tmp_path / "other.pt"
+    save_file({"w": torch.ones(3)}, str(other))  # weights in another format, named .pt
+    hostile = tmp_path / "hostile.pt"
+    torch.save({"model": {}, "optimizer": {}, "step": 1, "x": _Payload()}, hostile)
+    for path in (noise, other):
+        with pytest.raises(ValueError) as info:
+            load_checkpoint(path)
+        msg = str(info.value)
+        assert "refused" not in msg and "not a torch checkpoint" in msg, msg
+    with pytest.raises(ValueError, match=r"asks for \S*system.*refused, nothing run"):
+        load_checkpoint(hostile)
+    assert not (tmp_path / "PAYLOAD_RAN").exists()

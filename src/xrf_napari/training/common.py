@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -315,6 +316,11 @@ def load_checkpoint(
     return state
 
 
+#: torch.load's refusal of a pickle naming a global (torch/_weights_only_unpickler.py, 2.6-2.13:
+#: "Unsupported global: GLOBAL os.system was not..." / "unsupported GLOBAL posix.system whose...").
+_GLOBAL_WANTED = re.compile(r"\bGLOBAL (\S+)")
+
+
 def _read_checkpoint(path: Path, required) -> dict:
     import torch
 
@@ -324,11 +330,14 @@ def _read_checkpoint(path: Path, required) -> dict:
     except OSError as exc:
         raise ValueError(f"{hint}: {exc.strerror or exc}") from None
     except Exception as exc:  # noqa: BLE001 - zip, unpickling and format errors of every kind
-        hostile = "weights_only" in str(exc) or "Unsupported global" in str(exc)
+        # torch wraps every unpickling error (random bytes, a .safetensors) in text naming
+        # weights_only; only one that names the GLOBAL the pickle wants to load carries code
+        wanted = _GLOBAL_WANTED.search(str(exc))
         kind = (
-            "it asks for objects other than tensors and numbers (refused, nothing run)"
-            if hostile
-            else "it is truncated or corrupt"
+            f"it asks for {wanted.group(1)[:80]}, not only tensors and numbers "
+            "(refused, nothing run)"
+            if wanted
+            else "it is not a torch checkpoint: truncated or corrupt, or another format"
         )
         raise ValueError(
             f"{hint}: {kind}; delete it to start afresh ({type(exc).__name__})"
