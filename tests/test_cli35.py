@@ -119,3 +119,32 @@ def test_resume_calls_a_checkpoint_hostile_only_when_it_names_a_global(tmp_path,
     with pytest.raises(ValueError, match=r"asks for \S*system.*refused, nothing run"):
         load_checkpoint(hostile)
     assert not (tmp_path / "PAYLOAD_RAN").exists()
+
+
+@pytest.fixture(scope="module")
+def painted(tmp_path_factory):
+    from _napari_helpers import write_painted_cube
+
+    return write_painted_cube(tmp_path_factory.mktemp("cli35") / "painted.h5")
+
+
+def test_pigments_labels_or_photo_given_a_folder_says_it_is_one(painted, tmp_path, capsys):
+    """An existing folder given as --labels or --photo was called "no such file"."""
+    folder = tmp_path / "lab.png"
+    folder.mkdir()
+    out = str(tmp_path / "pg")
+    for option, what in (("--labels", "a label map"), ("--photo", "a photograph")):
+        assert main(["pigments", str(painted), option, str(folder), "-o", out]) == 2
+        err = capsys.readouterr().err
+        assert f"is a folder, not {what}" in err and "no such file" not in err, err
+
+
+def test_a_corrupt_photo_tiff_is_one_clear_line(painted, tmp_path, capsys):
+    """A TIFF whose first page offset lies past its end printed tifffile's log line, then
+    "cannot read an image: list index out of range"."""
+    bad = tmp_path / "garbage.tif"
+    bad.write_bytes(b"II*\x00" + np.random.default_rng(0).integers(0, 256, 400, np.uint8).tobytes())
+    argv = ["pigments", str(painted), "--photo", str(bad), "-o", str(tmp_path / "pg")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "garbage.tif" in err[0] and "truncated or corrupt" in err[0], err

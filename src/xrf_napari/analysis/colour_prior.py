@@ -183,12 +183,43 @@ def open_image(path):
 _CONVERTED = ("P", "CMYK", "YCbCr")  # read as RGB
 
 
+def not_a_file(path: Path, what: str) -> str | None:
+    """Why `path` given for `what` (a photograph, a label map) cannot be read as a file, or None:
+    a folder was called "no such file"."""
+    if path.is_dir():
+        return f"is a folder, not {what}: give the file"
+    if not path.exists():
+        return "no such file"
+    if not path.is_file():
+        return f"is not a regular file (a device or pipe), not {what}"
+    return None
+
+
+@contextlib.contextmanager
+def _quiet_tifffile():
+    """tifffile logs a corrupt file's faults ("invalid offset to first page") on stderr before
+    raising: the refusal that follows says it in one line."""
+    import logging
+
+    log = logging.getLogger("tifffile")
+    saved, log.disabled = log.disabled, True
+    try:
+        yield
+    finally:
+        log.disabled = saved
+
+
 def _declared(path: Path) -> tuple[tuple, int]:
-    """(shape as read_photo's array will have it, bytes per sample) from the file's header."""
+    """(shape as read_photo's array will have it, bytes per sample) from the file's header. A
+    TIFF's page chain is walked first (the scan reader's check_tiff_pages): a bad first offset
+    ended in "list index out of range" after a stray tifffile log line."""
     if path.suffix.lower() in (".tif", ".tiff"):
         import tifffile
 
-        with tifffile.TiffFile(path) as tf:
+        from ..io.arrays import check_tiff_pages
+
+        check_tiff_pages(path)
+        with _quiet_tifffile(), tifffile.TiffFile(path) as tf:
             series = tf.series[0]
             return tuple(series.shape), series.dtype.itemsize
     from PIL import ImageMode
@@ -222,11 +253,16 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
     is checked first (a colour image of the scan's aspect ratio, `check_photo`; with `budget`,
     the bytes this process may still allocate, memory: `check_photo_memory`), so an unusable or
     oversized one is refused before it is decoded."""
+    from ..errors import CubeReadError
+
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such file")
+    why = not_a_file(path, "a photograph")
+    if why:
+        raise ValueError(f"{path}: {why}")
     try:
         declared, itemsize = _declared(path)
+    except CubeReadError as exc:  # the scan reader's TIFF check: names the file already
+        raise ValueError(str(exc)) from None
     except (OSError, ValueError, IndexError) as exc:  # IndexError: a TIFF without an image
         raise ValueError(f"{path}: cannot read an image: {exc}") from None
     check_photo(declared, shape, name=str(path))
@@ -236,7 +272,8 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
         if path.suffix.lower() in (".tif", ".tiff"):  # 16-bit colour TIFFs too
             import tifffile
 
-            img = tifffile.imread(path)
+            with _quiet_tifffile():
+                img = tifffile.imread(path)
         else:
             with open_image(path) as im:
                 img = np.asarray(im.convert("RGB") if im.mode in _CONVERTED else im)

@@ -116,11 +116,13 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
     set: it was refused as "got bool", without a word on what to give instead."""
     import numpy as np
 
+    from ..analysis.colour_prior import not_a_file
     from ..analysis.pigment_report import MAX_LABEL
 
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"--labels {path}: no such file")
+    why = not_a_file(path, "a label map")
+    if why:
+        raise ValueError(f"--labels {path}: {why}")
     suffix = path.suffix.lower()
     mismatch = f"--labels {path}: shape {{}} does not match the scan {tuple(shape)}"
     try:
