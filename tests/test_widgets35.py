@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
-from _napari_helpers import open_cube
+from _napari_helpers import open_cube, wait_idle
 
 SIZE = 20
+#: what the Pigments panel says once its fit's Labels layer changed
+STALE_NOTE = "The regions changed since this fit: press Find pigments again."
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +54,44 @@ def test_region_numbers_outside_1_to_65535_are_refused_before_the_fit(pigments, 
     assert status.startswith("Pigments: ids: label values")  # (2**32 + 1 wrapped to 1 in int32)
     assert str(value) in status and f"1 to {MAX_LABEL}" in status
     assert widget.result is None and widget.table.rowCount() == 0
+
+
+# -- 2. Embed & cluster run again rewrites the fitted clusters layer: the rows stop selecting ------
+def test_rows_stop_selecting_regions_once_the_labels_layer_is_rewritten_or_painted(
+    pigments, qtbot, tmp_path
+):
+    from _napari_helpers import cluster_with_tiny_dve
+
+    viewer, widget, _ = pigments
+    embed = cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=3)
+    clusters = embed.labels_layer
+    widget.labels_combo.set_layer(clusters)
+
+    def fit():
+        assert widget.run() is not None
+        wait_idle(qtbot, widget.job, timeout=120000)
+        assert widget.job.last_error is None, widget.job.last_error
+        assert not widget.info.text().startswith(STALE_NOTE)
+
+    def click(row):
+        clusters.selected_label = 0
+        widget.table.setCurrentCell(row, 0)  # a click on the row
+        return clusters.selected_label
+
+    fit()
+    fitted = [r.label for r in widget.report.regions]
+    assert click(1) == fitted[1]
+    clusters.data = clusters.data.copy()  # the same regions set again: the rows still hold
+    assert click(0) == fitted[0]
+    embed.k_spin.setValue(2)  # Embed & cluster again, into other regions, in the same layer
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    assert embed.labels_layer is clusters and len(np.unique(clusters.data)) == 2 < len(fitted)
+    assert widget.info.text().startswith(STALE_NOTE)
+    assert widget.table.rowCount() == len(fitted)
+    assert click(1) == 0  # not region 2 of the new clusters, which the fit never saw
+    fit()  # Find pigments again: the rows select the new regions
+    assert click(1) == widget.report.regions[1].label
+    clusters.paint((0, 0), 7, refresh=True)  # a stroke of napari's brush
+    assert widget.info.text().startswith(STALE_NOTE)
+    assert click(0) == 0

@@ -5,9 +5,9 @@ and chosen when the scan changes); with a photograph of the scanned area, "Find 
 them from each pixel's element lines and colour. Each row shows the region's colour, its
 candidates as swatches with names and relative probabilities, and the elements they explain.
 Choosing a candidate paints the region in a "pigment recolour [scan]" RGB layer beside (or over)
-the scan; clicking a row selects the region in its Labels layer. Export writes the same report
-folder as `xrf-napari pigments`. Like the other docks (CubeDock), each scan keeps its own fit,
-shown again when the scan is chosen again.
+the scan; clicking a row selects the region in its Labels layer, while that layer still holds
+the fitted regions. Export writes the same report folder as `xrf-napari pigments`. Like the
+other docks (CubeDock), each scan keeps its own fit, shown again when the scan is chosen again.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ FROM_FILE = "from the file"
 #: The FWHM box's minimum: one below the forward model's 100-300 eV, shown as "from the file".
 FWHM_FROM_FILE = 99
 COLUMNS = ("Region", "Candidate paint", "Elements", "Notes")
+#: The info line of a fit whose Labels layer changed since (`PigmentsWidget._regions_changed`).
+STALE_NOTE = "The regions changed since this fit: press Find pigments again."
 
 
 def _pigments_job(
@@ -230,6 +232,8 @@ class PigmentsResult:
     #: the name the "pigment recolour" layer was made under (`find_result` finds it by that and
     #: its scan, whatever the scan or the layer is called now)
     recolour_name: str = ""
+    #: labels_layer no longer holds the fitted regions: its numbers may name other pixels now
+    stale: bool = False
 
 
 class PigmentsWidget(CubeDock):
@@ -584,6 +588,9 @@ class PigmentsWidget(CubeDock):
         report, colours, _, source = value
         result = PigmentsResult(report, colours, source, labels, labels_layer, cube_layer)
         result.choices = top_choices(report)
+        result.stale = not np.array_equal(labels, labels_layer.data)  # changed during the fit
+        for event in (labels_layer.events.data, labels_layer.events.paint):
+            event.connect(self._regions_changed)  # napari ignores a repeated connection
         before = self.recall(layer_cube(cube_layer), "result")
         if before is not None and self._recolour_layer(before) is not None:
             result.recolour_name = before.recolour_name  # a new fit repaints the scan's layer
@@ -591,6 +598,21 @@ class PigmentsWidget(CubeDock):
         if layer_cube(cube_layer) is self.current_cube():  # the table is under the form
             self.scroll_into_view(self.info, self.table)
         return result  # kept for its scan, and shown while that scan is selected
+
+    def _regions_changed(self, event) -> None:
+        """A fitted Labels layer was rewritten (Embed & cluster run again with another K: the same
+        layer, other regions under the old numbers) or painted on: its fits' rows would select
+        other pixels, so they stop selecting and the info line says so. A rewrite is compared with
+        the fit (Embed run again alike changes nothing); a brush stroke, frequent, is not."""
+        layer = event.source
+        for _, kept in self._per_cube.values():
+            result = kept.get("result")
+            if result is not None and result.labels_layer is layer and not result.stale:
+                result.stale = event.type == "paint" or not np.array_equal(
+                    result.labels, layer.data
+                )
+        if self.viewer is not None and self.result is not None and self.result.stale:
+            self.info.setText(self._info_text(self.result))
 
     def show_result(self, result) -> None:
         """The current scan's fit in the table, or an empty table when it has none."""
@@ -607,13 +629,7 @@ class PigmentsWidget(CubeDock):
             self.info.setText("")
             return
         rep = result.report
-        p = rep.profile
-        notes = "; ".join(rep.notes)
-        self.info.setText(
-            f"{p.anode} {p.kv:g} kV, FWHM {p.fwhm_mn_ev:.0f} eV; ground: {', '.join(rep.ground)}"
-            + (f". {notes}" if notes else "")
-            + (f". Colour prior: {result.colour_source}" if result.colour_source else "")
-        )
+        self.info.setText(self._info_text(result))
         self.table.setRowCount(len(rep.regions))
         for row, r in enumerate(rep.regions):
             item = QTableWidgetItem(f"{r.label}  ({pixels_text(r)})")
@@ -659,6 +675,20 @@ class PigmentsWidget(CubeDock):
             note_item.setToolTip(note)
             self.table.setItem(row, 3, note_item)
         self._size_columns(rep.regions)
+
+    @staticmethod
+    def _info_text(result) -> str:
+        """The line above the table: the instrument and ground the fit used, and whether its
+        Labels layer changed since (then first)."""
+        rep = result.report
+        p = rep.profile
+        notes = "; ".join(rep.notes)
+        return (
+            (STALE_NOTE + " " if result.stale else "")
+            + f"{p.anode} {p.kv:g} kV, FWHM {p.fwhm_mn_ev:.0f} eV; ground: {', '.join(rep.ground)}"
+            + (f". {notes}" if notes else "")
+            + (f". Colour prior: {result.colour_source}" if result.colour_source else "")
+        )
 
     def _size_columns(self, regions) -> None:
         """Region only as wide as "label (N px)" (the rest, "spectrum from N interior px", is
@@ -760,11 +790,13 @@ class PigmentsWidget(CubeDock):
             layer.translate = yx_transform(src)[1]
 
     def select_row(self, row: int) -> None:
-        """Select the row's region in its Labels layer (clicking a row does this)."""
+        """Select the row's region in its Labels layer (clicking a row does this), unless the
+        layer changed since the fit (the info line says so): the row's number may name other
+        pixels now."""
         if self.result is None or not 0 <= row < len(self.result.report.regions):
             return
         lab = self.result.labels_layer
-        if lab is not None and lab in self.viewer.layers:
+        if lab is not None and lab in self.viewer.layers and not self.result.stale:
             lab.selected_label = self.result.report.regions[row].label
             lab.show_selected_label = True
         if self.table.currentRow() != row:
