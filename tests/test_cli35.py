@@ -148,3 +148,25 @@ def test_a_corrupt_photo_tiff_is_one_clear_line(painted, tmp_path, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "garbage.tif" in err[0] and "truncated or corrupt" in err[0], err
+
+
+def test_quicklook_of_a_line_scan_writes_its_maps(tmp_path, capsys):
+    """A 1 x N line with --elements/--tiff exited 0 having written no map (no TIFF, no table),
+    though recolour, embed and pigments take the same line: its maps are written now."""
+    import tifffile
+    from _napari_helpers import CANONICAL_CAL, H, painted_counts
+
+    from xrf_napari.io.project_h5 import write_cube
+
+    counts, _ = painted_counts()
+    row = counts[H // 2 : H // 2 + 1]  # one row across the painted bands: 1 x W
+    path = write_cube(tmp_path / "line.h5", row.astype(np.uint32), CANONICAL_CAL)
+    out = tmp_path / "look"
+    argv = ["quicklook", str(path), "-o", str(out), "--tiff", "--elements", "Fe,Cu"]
+    assert main([*argv, "--no-progress"]) == 0
+    names = {p.name for p in out.iterdir()}
+    for el in ("Fe", "Cu"):
+        assert {f"line_{el}_Ka.png", f"line_{el}_Ka.tif"} <= names, names
+        assert tifffile.imread(out / f"line_{el}_Ka.tif").shape == row.shape[:2]
+    assert "line_maps.csv" in names
+    assert "no element maps" not in capsys.readouterr().out

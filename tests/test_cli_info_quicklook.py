@@ -89,7 +89,7 @@ def test_quicklook_on_a_spot_spectrum_marks_its_elements_and_maps_nothing(tmp_pa
     assert main(["quicklook", str(path), "--output", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["spot_sum_spectrum.png"]
     text = capsys.readouterr().out
-    assert "a single spectrum or line (1 x 1 px)" in text and "no element maps" in text
+    assert "a single spectrum (1 x 1 px)" in text and "no element maps" in text
     from xrf_napari.cli.quicklook_cmd import choose_maps
     from xrf_napari.io import read_cube
 

@@ -162,10 +162,20 @@ def run(args) -> int:
     if warning:
         print(f"warning: {printable(cube.path)}: {warning}", file=sys.stderr)
     calibrated = cube.calibration.source != "none"
-    if min(cube.shape[:2]) < 2 and calibrated:
+    if cube.shape[:2] == (1, 1) and calibrated:
+        maps_said = (
+            f"no map images (each line's net counts: the TIFFs and {file_stem(cube.name)}_maps.csv)"
+            if args.tiff and plans
+            else "no element maps"
+        )
         print(
-            f"{printable(cube.path)}: a single spectrum or line ({cube.shape[0]} x "
-            f"{cube.shape[1]} px): wrote the spectrum with its elements marked and no element maps"
+            f"{printable(cube.path)}: a single spectrum (1 x 1 px): wrote the spectrum with its "
+            f"elements marked and {maps_said}"
+        )
+    elif min(cube.shape[:2]) < 2 and calibrated and plans:
+        print(
+            f"{printable(cube.path)}: a line ({cube.shape[0]} x {cube.shape[1]} px): each map "
+            "is drawn as a profile along it"
         )
     if not calibrated:
         print(
@@ -235,23 +245,30 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
     plt.close(fig)
     written.append(target)
 
-    spot = min(cube.shape[:2]) < 2  # a spot spectrum or a line: its elements, but no image
+    spot = cube.shape[:2] == (1, 1)  # a spot spectrum: its elements, but no map to draw
+    line = min(cube.shape[:2]) < 2  # a 1 x N line: each map is a profile, not an image
     for plan in [] if spot else plans:
         m = maps[plan.symbol]
         target = out / f"{stem}_{plan.symbol}_{plan.line.family}.png"
-        fig, ax = plt.subplots(figsize=(6, 6 * m.shape[0] / max(m.shape[1], 1) + 0.6), dpi=110)
-        im = ax.imshow(m, cmap="magma", vmin=0, vmax=display_top(m))
-        ax.set_title(
-            f"{plan.label} {plan.line.energy:.2f} keV" + (f"\n{plan.note}" if plan.note else ""),
-            fontsize=9,
-        )
-        ax.axis("off")
-        fig.colorbar(im, ax=ax, shrink=0.8, label="net line counts")
+        title = f"{plan.label} {plan.line.energy:.2f} keV" + (f"\n{plan.note}" if plan.note else "")
+        if line:
+            fig, ax = plt.subplots(figsize=(8, 3), dpi=110)
+            ax.plot(np.ravel(m), lw=0.8, color="k")
+            ax.set_xlabel(f"pixel along the line ({'x' if m.shape[0] == 1 else 'y'})")
+            ax.set_ylabel("net line counts")
+            ax.set_title(title, fontsize=9)
+            fig.tight_layout()
+        else:
+            fig, ax = plt.subplots(figsize=(6, 6 * m.shape[0] / max(m.shape[1], 1) + 0.6), dpi=110)
+            im = ax.imshow(m, cmap="magma", vmin=0, vmax=display_top(m))
+            ax.set_title(title, fontsize=9)
+            ax.axis("off")
+            fig.colorbar(im, ax=ax, shrink=0.8, label="net line counts")
         with atomic_path(target) as tmp:
             fig.savefig(tmp, format="png", metadata=mark)
         plt.close(fig)
         written.append(target)
-    if args.tiff and plans and not spot:
+    if args.tiff and plans:  # the values of a line or spot too: the other commands take them
         from ..analysis.export import save_element_maps
 
         written += save_element_maps(
