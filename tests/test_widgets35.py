@@ -95,3 +95,38 @@ def test_rows_stop_selecting_regions_once_the_labels_layer_is_rewritten_or_paint
     clusters.paint((0, 0), 7, refresh=True)  # a stroke of napari's brush
     assert widget.info.text().startswith(STALE_NOTE)
     assert click(0) == 0
+
+
+# -- 3. a save named as the scan is refused before "scan.tif already exists. Replace?" ------------
+@pytest.mark.parametrize("dock", ["recolour", "embed"])
+def test_a_save_over_the_scan_is_refused_before_asking_to_replace_it(
+    make_napari_viewer, tmp_path, monkeypatch, dock
+):
+    import json
+
+    import tifffile
+    from _napari_helpers import painted_counts, scripted_questions
+    from _spectra import CANONICAL_CAL
+    from qtpy.QtWidgets import QFileDialog, QMessageBox
+
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+    from xrf_napari.widgets.recolour import RecolourWidget
+
+    scan = tmp_path / "scan.tif"
+    tifffile.imwrite(scan, np.moveaxis(painted_counts()[0], -1, 0))
+    sidecar = {"offset": CANONICAL_CAL.offset, "gain": CANONICAL_CAL.gain}
+    (tmp_path / "scan.json").write_text(json.dumps(sidecar), encoding="utf-8")
+    before = scan.read_bytes()
+    viewer = make_napari_viewer()
+    open_cube(viewer, scan)
+    widget = {"recolour": RecolourWidget, "embed": EmbedClusterWidget}[dock](viewer)
+    viewer.window.add_dock_widget(widget)
+    asked, answer = scripted_questions(monkeypatch)
+    answer(QMessageBox.Yes)  # a user who says Yes to a question about the scan
+    chosen = (str(tmp_path / "scan"), "TIFF (*.tif *.tiff)")  # completed as scan.tif
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: chosen))
+    widget._save_clicked()
+    assert asked == []  # no question offering to replace the scan
+    status = widget.job.status.text()
+    assert status.startswith("Save: output") and f"is the input {scan}" in status
+    assert scan.read_bytes() == before

@@ -7,14 +7,18 @@ import os
 from qtpy.QtWidgets import QFileDialog, QHBoxLayout, QMessageBox, QPushButton
 
 
-def ask_save_path(parent, title: str, filters: str, suggested: str = "", beside=None) -> str:
+def ask_save_path(
+    parent, title: str, filters: str, suggested: str = "", beside=None, inputs=()
+) -> str:
     """The path chosen in a save dialog ("" if cancelled). A name typed without a suffix gets the
     chosen filter's first one ("PNG (*.png)": name.png), as native dialogs add it: Qt's own
     returned it bare, and each dock coped differently (a CSV napari would not reopen, a refusal
     after the dialog closed, a silent .png). The dialog asked about the bare name only, so
     replacing a file of the completed name is asked here, in one question with the files the
     save writes next to it (`beside(path)`: paths, the chosen one left out), which no dialog
-    named."""
+    named. Before that question, those files are checked against `inputs` (the scan's file;
+    fileutil.check_outputs, whose OutputError the caller reports): "scan" with the TIFF filter
+    asked "scan.tif already exists. Replace?" of the open scan, refused only after Yes."""
     path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, filters)
     if not path:
         return path
@@ -24,7 +28,12 @@ def ask_save_path(parent, title: str, filters: str, suggested: str = "", beside=
         if suffix:
             path += suffix
             ask.append(path)
-    ask += [str(p) for p in (beside(path) if beside else []) if str(p) != path]
+    others = [str(p) for p in (beside(path) if beside else []) if str(p) != path]
+    if inputs:
+        from ..fileutil import check_outputs
+
+        check_outputs(files=[path, *others], inputs=inputs)
+    ask += others
     return path if confirm_replace(parent, ask, "the files" if len(ask) > 1 else "the file") else ""
 
 

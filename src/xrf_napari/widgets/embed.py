@@ -353,17 +353,23 @@ class EmbedClusterWidget(CubeDock):
             if edited:  # refused before the dialog, not after the user chose a name
                 self._refuse_busy_save()
                 return
-        # one question for the image and the CSV beside it (the dialog named neither, or one)
-        path = ask_save_path(
-            self,
-            "Save cluster labels",
-            "PNG (*.png);;TIFF (*.tif *.tiff)",
-            "clusters.png",
-            beside=save_paths,
-        )
+        # one question for the image and the CSV beside it (the dialog named neither, or one),
+        # after refusing the scan
+        cube, result = self.current_cube(), self.result
+        try:
+            path = ask_save_path(
+                self,
+                "Save cluster labels",
+                "PNG (*.png);;TIFF (*.tif *.tiff)",
+                "clusters.png",
+                beside=save_paths,
+                inputs=[cube.path if cube else None],
+            )
+        except (OSError, ValueError) as exc:
+            self.job.refused(report_error(exc, "Save"))
+            return
         if not path:
             return
-        cube, result = self.current_cube(), self.result
         try:
             if result is None:
                 raise ValueError("nothing to save yet: run Embed & cluster first")

@@ -312,12 +312,17 @@ class RecolourWidget(CubeDock):
         return save_rgb(path, self.result.rgb, self.result.provenance)
 
     def _save_clicked(self) -> None:
-        path = ask_save_path(
-            self, "Save recoloured image", "PNG (*.png);;TIFF (*.tif *.tiff)", "recoloured.png"
-        )
-        if path:
-            try:
+        scan = self.current_cube()
+        try:  # the scan is refused before asking whether to replace it
+            path = ask_save_path(
+                self,
+                "Save recoloured image",
+                "PNG (*.png);;TIFF (*.tif *.tiff)",
+                "recoloured.png",
+                inputs=[scan.path if scan else None],
+            )
+            if path:
                 self.save(path)
                 self.job.status.setText(f"Saved {Path(path).name}.")
-            except (OSError, ValueError) as exc:
-                self.job.refused(report_error(exc, "Save"))
+        except (OSError, ValueError) as exc:
+            self.job.refused(report_error(exc, "Save"))

@@ -482,12 +482,19 @@ class SpectrumWidget(CubeDock):
         if not self.curves:
             self.job.refused(report_error(ValueError("no spectrum is plotted yet"), "Export"))
             return
-        path = ask_save_path(self, "Export spectra", "CSV (*.csv)", "spectra.csv")
-        if path:
-            try:
+        cube = self.current_cube()
+        try:  # the scan is refused before asking whether to replace it
+            path = ask_save_path(
+                self,
+                "Export spectra",
+                "CSV (*.csv)",
+                "spectra.csv",
+                inputs=[cube.path if cube else None],
+            )
+            if path:
                 self.export_csv(path)
-            except (OSError, ValueError) as exc:
-                self.job.refused(report_error(exc, "Export"))
+        except (OSError, ValueError) as exc:
+            self.job.refused(report_error(exc, "Export"))
 
 
 def pixel_label(pixel) -> str:
