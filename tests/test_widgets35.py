@@ -130,3 +130,24 @@ def test_a_save_over_the_scan_is_refused_before_asking_to_replace_it(
     status = widget.job.status.text()
     assert status.startswith("Save: output") and f"is the input {scan}" in status
     assert scan.read_bytes() == before
+
+
+# -- 4. Spectrum > Export CSV... says what it saved, as every other dock's save does ---------------
+def test_spectrum_export_says_saved_and_the_files_name(make_napari_viewer, qtbot, tmp_path):
+    from _napari_helpers import write_painted_cube
+    from qtpy.QtWidgets import QFileDialog
+
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+    widget = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    wait_idle(qtbot, widget.job)  # the mean spectrum is plotted
+    assert widget.curves
+    chosen = (str(tmp_path / "spectra"), "CSV (*.csv)")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: chosen))
+        widget._export_clicked()
+    assert (tmp_path / "spectra.csv").is_file()
+    assert widget.job.status.text() == "Saved spectra.csv."

@@ -4,6 +4,7 @@ line markers and suggested elements, other widgets' curves (cluster means), CSV 
 from __future__ import annotations
 
 import weakref
+from pathlib import Path
 
 import numpy as np
 from qtpy.QtCore import Qt
@@ -493,6 +494,7 @@ class SpectrumWidget(CubeDock):
             )
             if path:
                 self.export_csv(path)
+                self.job.status.setText(f"Saved {Path(path).name}.")  # as every dock's save
         except (OSError, ValueError) as exc:
             self.job.refused(report_error(exc, "Export"))
 
