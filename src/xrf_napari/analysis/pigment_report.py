@@ -31,6 +31,23 @@ REPORT_FILES = (
 #: Largest region number: regions.png keeps the label map as 16-bit values.
 MAX_LABEL = 65535
 THUMB_PX = 120
+
+
+def labels_refusal(labels) -> str:
+    """Why a label map cannot be fitted and reported ("" if it can), said before any work, in the
+    same words by `--labels` and the Pigments dock: region numbers outside 1 to MAX_LABEL
+    (another segmenter's ids) were fitted and then could not be exported; no region at all."""
+    from .pigment_fit import EMPTY_LABELS
+
+    lo, hi = int(labels.min()), int(labels.max())  # before an int32 cast, which would wrap
+    if lo < 0 or hi > MAX_LABEL:
+        return (
+            f"label values {lo} to {hi}; expected 0 (not a region) and region numbers 1 to "
+            f"{MAX_LABEL} (the report's regions.png keeps them as 16-bit)"
+        )
+    return EMPTY_LABELS if hi == 0 else ""
+
+
 #: Colour of pixels outside every region, or in a region without a candidate.
 NO_CANDIDATE_GREY = 0.15
 OVERVIEW_PX = 480

@@ -117,7 +117,7 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
     import numpy as np
 
     from ..analysis.colour_prior import not_a_file
-    from ..analysis.pigment_report import MAX_LABEL
+    from ..analysis.pigment_report import labels_refusal
 
     path = Path(path)
     why = not_a_file(path, "a label map")
@@ -169,16 +169,9 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
         )
     if lab.shape != tuple(shape):
         raise ValueError(mismatch.format(lab.shape))
-    lo, hi = int(lab.min()), int(lab.max())
-    if lo < 0 or hi > MAX_LABEL:
-        raise ValueError(
-            f"--labels {path}: label values {lo} to {hi}; expected 0 (not a region) and region "
-            f"numbers 1 to {MAX_LABEL} (the report's regions.png keeps them as 16-bit)"
-        )
-    if hi == 0:  # refused before anything is fitted or written
-        from ..analysis.pigment_fit import EMPTY_LABELS
-
-        raise ValueError(f"--labels {path}: {EMPTY_LABELS}")
+    why = labels_refusal(lab)  # before anything is fitted or written
+    if why:
+        raise ValueError(f"--labels {path}: {why}")
     return lab.astype(np.int32)
 
 

@@ -154,25 +154,15 @@ def _photo_over_scan(photo_layer, scan_layer, scan_hw):
 
 
 def _labels_refusal(labels_layer) -> str:
-    """Why a Labels layer cannot be fitted ("" if it can), before any work: region numbers outside
-    1 to pigment_report.MAX_LABEL (another segmenter's ids) were fitted, then the report could
-    not be exported, and a negative one failed the job without naming the layer; no region at
-    all. In the command line's words for `--labels`, naming the layer."""
+    """Why a Labels layer cannot be fitted ("" if it can), before any work, in the command line's
+    words (pigment_report.labels_refusal), naming the layer."""
     from ..analysis.pigment_fit import EMPTY_LABELS
-    from ..analysis.pigment_report import MAX_LABEL
+    from ..analysis.pigment_report import labels_refusal
 
-    data = np.asarray(labels_layer.data)
-    lo, hi = int(data.min()), int(data.max())  # before the int32 snapshot, which would wrap
-    if lo < 0 or hi > MAX_LABEL:
-        return (
-            f"{labels_layer.name}: label values {lo} to {hi}; expected 0 (not a region) and "
-            f"region numbers 1 to {MAX_LABEL} (the report's regions.png keeps them as 16-bit)"
-        )
-    if hi == 0:
-        return (
-            f"{labels_layer.name}: {EMPTY_LABELS}; paint regions, or make them with Embed & cluster"
-        )
-    return ""
+    why = labels_refusal(np.asarray(labels_layer.data))
+    if why == EMPTY_LABELS:
+        why += "; paint regions, or make them with Embed & cluster"
+    return f"{labels_layer.name}: {why}" if why else ""
 
 
 def swatch_icon(rgb, size: int = 18) -> QIcon:
