@@ -374,6 +374,23 @@ class CubeDock(QWidget):
     def current_cube(self):
         return self.cube_combo.current_cube()
 
+    def save_with_dialog(self, title, filters, suggested, save, what="Save") -> None:
+        """Ask for a path (the scan's own file refused before the question whether to replace
+        it), `save(path)` there and say "Saved <name>." or, in the panel, why not."""
+        from ._dialogs import ask_save_path
+        from ._jobs import report_error
+
+        scan = self.current_cube()
+        try:
+            path = ask_save_path(
+                self, title, filters, suggested, inputs=[scan.path if scan else None]
+            )
+            if path:
+                save(path)
+                self.job.status.setText(f"Saved {os.path.basename(path)}.")
+        except (OSError, ValueError) as exc:
+            self.job.refused(report_error(exc, what))
+
     def run(self):  # pragma: no cover - every dock overrides it
         raise NotImplementedError
 

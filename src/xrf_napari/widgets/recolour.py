@@ -17,7 +17,7 @@ from qtpy.QtWidgets import (
 )
 
 from ._common import CubeDock, after_calibration, default_weights, device_combo, form_grid
-from ._dialogs import ask_save_path, weights_row
+from ._dialogs import weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
     cube_display_name,
@@ -312,17 +312,6 @@ class RecolourWidget(CubeDock):
         return save_rgb(path, self.result.rgb, self.result.provenance)
 
     def _save_clicked(self) -> None:
-        scan = self.current_cube()
-        try:  # the scan is refused before asking whether to replace it
-            path = ask_save_path(
-                self,
-                "Save recoloured image",
-                "PNG (*.png);;TIFF (*.tif *.tiff)",
-                "recoloured.png",
-                inputs=[scan.path if scan else None],
-            )
-            if path:
-                self.save(path)
-                self.job.status.setText(f"Saved {Path(path).name}.")
-        except (OSError, ValueError) as exc:
-            self.job.refused(report_error(exc, "Save"))
+        self.save_with_dialog(
+            "Save recoloured image", "PNG (*.png);;TIFF (*.tif *.tiff)", "recoloured.png", self.save
+        )

@@ -4,7 +4,6 @@ line markers and suggested elements, other widgets' curves (cluster means), CSV 
 from __future__ import annotations
 
 import weakref
-from pathlib import Path
 
 import numpy as np
 from qtpy.QtCore import Qt
@@ -24,7 +23,6 @@ from ._common import (
     awaits_calibration,
     suggestions_text,
 )
-from ._dialogs import ask_save_path
 from ._jobs import report_error
 from ._layers import LayerCombo, cube_display_name, labels_for, layer_cube, layer_type, made_for
 
@@ -483,20 +481,9 @@ class SpectrumWidget(CubeDock):
         if not self.curves:
             self.job.refused(report_error(ValueError("no spectrum is plotted yet"), "Export"))
             return
-        cube = self.current_cube()
-        try:  # the scan is refused before asking whether to replace it
-            path = ask_save_path(
-                self,
-                "Export spectra",
-                "CSV (*.csv)",
-                "spectra.csv",
-                inputs=[cube.path if cube else None],
-            )
-            if path:
-                self.export_csv(path)
-                self.job.status.setText(f"Saved {Path(path).name}.")  # as every dock's save
-        except (OSError, ValueError) as exc:
-            self.job.refused(report_error(exc, "Export"))
+        self.save_with_dialog(
+            "Export spectra", "CSV (*.csv)", "spectra.csv", self.export_csv, what="Export"
+        )
 
 
 def pixel_label(pixel) -> str:
