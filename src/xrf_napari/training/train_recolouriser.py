@@ -245,23 +245,33 @@ RUN_KEYS = {
 }  # fmt: skip
 
 
-def load_init(path, model: dict, target: str):
-    """(state_dict, init config) of --init weights, after checking that they are a
-    SmallUViT of the config's architecture and target (before any cube is embedded): fine-tuning
-    keeps the network's input normalisation, so the data must feed it the same features."""
+def input_width(latent_dim: int, model: dict) -> int:
+    """The SmallUViT's input channels: the DVE latent, then the line features and colour prior."""
+    n_lines = len(model.get("line_elements") or ())
+    return latent_dim + n_lines + (4 if model.get("colour_prior") else 0)
+
+
+def load_init(cfg: dict, n_in: int):
+    """(state_dict, init config) of the run's --init weights, after checking that they are a
+    SmallUViT of the config's architecture and target, made for `n_in` input channels and the
+    run's crop (its position embedding has one entry per patch of it), before any cube is
+    embedded: fine-tuning keeps the network's input normalisation, so the data must feed it the
+    same features. The config comes with DEFAULT_CONFIG's values filled in: weights older than a
+    key (the shipped ones record no in_chans) were made with its default."""
+    from ..models.uvit import DEFAULT_CONFIG
     from ..models.weights import load_weights, require_model
 
+    path, model, target = cfg["init"], cfg["model"], cfg["target"]
     state, icfg = load_weights(path)
     require_model(icfg, "SmallUViT", path, "--init")
+    icfg = {**DEFAULT_CONFIG, **icfg}
     if model.get("colour_bins"):
         raise ValueError(
             f"--init {path}: a colour-bin model cannot be fine-tuned (its bins are fitted on the "
             "training targets); train it from scratch"
         )
-    from ..models.uvit import DEFAULT_CONFIG
-
     want = {k: v for k, v in {**DEFAULT_CONFIG, **model}.items() if k not in RUN_KEYS}
-    have = {k: v for k, v in {**DEFAULT_CONFIG, **icfg}.items() if k not in RUN_KEYS}
+    have = {k: v for k, v in icfg.items() if k not in RUN_KEYS}
     differ = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))
     if differ:
         details = ", ".join(f"{k}: config {want.get(k)!r}, weights {have.get(k)!r}" for k in differ)
@@ -269,6 +279,16 @@ def load_init(path, model: dict, target: str):
     if icfg.get("target", "palette") != target:
         raise ValueError(
             f"--init {path}: trained for target {icfg.get('target')!r}; this run has {target!r}"
+        )
+    if icfg["in_chans"] != n_in:
+        raise ValueError(
+            f"--init {path}: made for {icfg['in_chans']} input channels; this run's inputs "
+            f"(the embedder's latent and the config's line features) have {n_in}"
+        )
+    if icfg["img_size"] != cfg["crop"]:
+        raise ValueError(
+            f"--init {path}: trained on {icfg['img_size']} px crops (its position embedding); "
+            f"this run's crop is {cfg['crop']}: fine-tune with --crop {icfg['img_size']}"
         )
     return state, icfg  # load_state_dict casts the float16 on disk to the model's float32
 
@@ -284,7 +304,7 @@ def check_model(cfg: dict) -> None:
     from ..models.uvit import build_from_config
 
     model = cfg["model"]
-    n_in = 3 + len(model.get("line_elements") or ()) + (4 if model.get("colour_prior") else 0)
+    n_in = input_width(3, model)
     probe = {
         **model,
         "arch": "SmallUViT",
@@ -310,10 +330,10 @@ def _cache_key(files, embedder, line_elements=()) -> dict:
     }
 
 
-def _embedder_sha(weights) -> str | None:
+def _embedder(weights):
     from ..analysis.embed import load_embedder
 
-    return load_embedder(weights, "cpu").sha256  # cached: the one the latents came from
+    return load_embedder(weights, "cpu")  # cached: embed_dataset loads this one again
 
 
 def _file_sha(path):
@@ -762,12 +782,13 @@ def _build(args) -> _Run:
     show = not args.no_progress and dist.is_main
 
     init_state = init_info = None
-    if cfg["init"]:  # checked before the embedding pass, which takes minutes on a real dataset
-        init_state, icfg = load_init(cfg["init"], cfg["model"], cfg["target"])
-    check_model(cfg)  # so is the model
+    check_model(cfg)  # checked before the embedding pass, which takes minutes on a real dataset
     check_model_file(args.embedder, "dve", "--embedder")
+    embedder = _embedder(args.embedder)
+    if cfg["init"]:  # so are the --init weights, against the inputs the embedder will give
+        init_state, icfg = load_init(cfg, input_width(embedder.model.latent_dim, cfg["model"]))
     data_sha1 = files_sha1(list_cubes(args.data))
-    embedder_sha256 = _embedder_sha(args.embedder)
+    embedder_sha256 = embedder.sha256  # hashed as it was loaded: the one the latents came from
     resume_state = _check_resume(out, cfg, data_sha1, embedder_sha256) if args.resume else None
     t0 = time.time()
     latents, palettes, rgbs, names = embed_dataset(
@@ -790,11 +811,6 @@ def _build(args) -> _Run:
     train_idx, val_idx = painting_split(sources, cfg["val_fraction"], cfg["seed"])
     n_in = latents[0].shape[-1]
     if cfg["init"]:
-        if icfg.get("in_chans") != n_in:
-            raise ValueError(
-                f"--init {cfg['init']}: made for {icfg.get('in_chans')} input channels; "
-                f"this run's inputs have {n_in}"
-            )
         mean = np.asarray(icfg["latent_mean"], np.float32)
         std = np.asarray(icfg["latent_std"], np.float32)
         init_info = {

@@ -1,0 +1,72 @@
+"""Session 35 training fixes: --init with the shipped recolouriser, checked before embedding."""
+
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from test_train_recolouriser import _dataset  # noqa: E402
+
+from xrf_napari.cli.train import main  # noqa: E402
+from xrf_napari.models.weights import SHIPPED_DIR, load_weights, save_weights  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    from xrf_napari.models.dve import build_from_config
+
+    d = tmp_path_factory.mktemp("train35")
+    torch.manual_seed(0)
+    for name, cfg in (("dve3", {}), ("dve4", {"latent_dim": 4})):
+        dve = build_from_config(cfg)
+        save_weights(dve.state_dict(), d / f"{name}.safetensors", dve.config)
+    return d, _dataset(d / "train", 2, 128, 0)
+
+
+def _fine_tune(d, train, out, embedder, crop=128):
+    args = ["recolouriser", "--data", str(train), "--out", str(out)]
+    args += ["--embedder", str(d / f"{embedder}.safetensors")]
+    args += ["--config", str(REPO / "configs" / "recolouriser.json")]
+    args += ["--init", str(SHIPPED_DIR / "uvit.safetensors")]
+    args += ["--steps", "1", "--batch", "2", "--crop", str(crop)]
+    args += ["--baseline-steps", "0"]
+    return main(args + ["--device", "cpu", "--no-progress"])
+
+
+def test_init_fine_tunes_the_shipped_recolouriser(data):
+    """The shipped weights record no in_chans (older than the key): --init read it raw and refused
+    them as 'made for None input channels', after the whole embedding pass."""
+    d, train = data
+    assert "in_chans" not in load_weights(SHIPPED_DIR / "uvit.safetensors")[1]
+    out = d / "fine"
+    assert _fine_tune(d, train, out, "dve3") == 0
+    _, cfg = load_weights(out / "uvit.safetensors")
+    assert cfg["in_chans"] == 3 and cfg["init"]["weights"].endswith("uvit.safetensors")
+
+
+def test_init_of_another_input_width_is_refused_before_embedding(data, capsys):
+    """An embedder with a 4-D latent feeds 4 channels to weights made for 3: one line naming both
+    widths, before any cube is embedded (no latent cache left in --out)."""
+    d, train = data
+    out = d / "wide"
+    capsys.readouterr()
+    assert _fine_tune(d, train, out, "dve4") != 0
+    err = capsys.readouterr().err.strip()
+    assert "made for 3 input channels" in err and "have 4" in err
+    assert len([line for line in err.splitlines() if "error" in line]) == 1
+    assert not (out / "latent_cache.npz").exists()
+
+
+def test_init_with_another_crop_is_refused_before_embedding(data, capsys):
+    """The position embedding has one entry per patch of the crop the weights were trained on:
+    another --crop gave a size-mismatch traceback from load_state_dict after the embedding."""
+    d, train = data
+    out = d / "crop"
+    capsys.readouterr()
+    assert _fine_tune(d, train, out, "dve3", crop=32) != 0
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "trained on 128 px crops" in err and "--crop 128" in err
+    assert not (out / "latent_cache.npz").exists()
