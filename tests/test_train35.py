@@ -70,3 +70,19 @@ def test_init_with_another_crop_is_refused_before_embedding(data, capsys):
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "trained on 128 px crops" in err and "--crop 128" in err
     assert not (out / "latent_cache.npz").exists()
+
+
+def test_the_embedder_card_says_how_to_make_its_generator_v2_data_again():
+    """A section of the embedder card giving a `generate` command for generator-v2 data must say
+    that today's generator (/3) makes other counts and name the commit whose code makes v2 (as the
+    recolouriser card does): it gave two such commands and promised bit-reproducible runs without
+    a word of it (19 % of a cube's count entries differ)."""
+    import re
+
+    text = (REPO / "docs" / "model_card_embedder.md").read_text(encoding="utf-8")
+    sections = [s for s in re.split(r"\n(?=## )", text) if re.search(r"\bv2\b", s)]
+    sections = [s for s in sections if "xrf-napari-train generate --images" in s]
+    assert len(sections) >= 2
+    for section in sections:
+        head = section.splitlines()[0]
+        assert "git archive 0835f3f src" in section and "/3" in section, head
