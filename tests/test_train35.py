@@ -86,3 +86,16 @@ def test_the_embedder_card_says_how_to_make_its_generator_v2_data_again():
     for section in sections:
         head = section.splitlines()[0]
         assert "git archive 0835f3f src" in section and "/3" in section, head
+
+
+@pytest.mark.parametrize("workers", ["-3", "0"])
+def test_generate_refuses_workers_below_one(tmp_path, capsys, workers):
+    """--workers -3 ran on one process and 0 on all CPUs, silently (rc 0, a cube written); every
+    other number flag is refused at parsing, naming the flag."""
+    out = tmp_path / "g"
+    args = ["generate", "--out", str(out), "--n-cubes", "1", "--size", "16", "--no-progress"]
+    with pytest.raises(SystemExit) as stop:
+        main(args + [f"--workers={workers}"])
+    assert stop.value.code == 2
+    assert "argument --workers" in capsys.readouterr().err
+    assert not out.exists()

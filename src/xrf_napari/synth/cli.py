@@ -8,6 +8,8 @@ import os
 
 
 def configure(p):
+    from ..argtypes import int_in
+
     p.add_argument("--images", help="folder of RGB images (default: procedural paintings)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--n-cubes", type=int, required=True)
@@ -95,7 +97,13 @@ def configure(p):
         "rest of each cube (painting, paints, instrument) is what the same --seed gives at any "
         "level, so sets made with one seed and several N are a paired count-level sweep",
     )
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    p.add_argument(
+        "--workers",
+        type=int_in(1),
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="processes making cubes, one cube each (at least 1; default: all %(default)s CPUs)",
+    )
     p.add_argument("--no-progress", action="store_true")
 
 
