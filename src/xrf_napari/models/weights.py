@@ -2,8 +2,9 @@
 
 Safetensors cannot execute code on load (unlike pickle), and the hash catches a truncated or
 swapped file before it silently gives wrong colours. Shipped weights live in
-`xrf_napari/weights/` and are listed in `weights/manifest.json`; any explicit path is accepted too,
-and since no hash vouches for it, `check_weights` does: finite values (a NaN bias gives a black
+`xrf_napari/weights/` and are listed in `weights/manifest.json`; any explicit path is accepted too:
+no manifest vouches for it, so the tensors' SHA-256 that save_weights records (when the file has
+one) and `check_weights` do: finite values (a NaN bias gives a black
 image, not an error), config sizes within bounds and tensors matching the model the config
 describes (checked on the meta device, so a config claiming a 256 GB layer allocates nothing;
 a config naming no model is checked as the DVE the embedder's loader would build).
@@ -48,21 +49,29 @@ def tensors_sha256(state_dict: dict) -> str:
     return h.hexdigest()
 
 
+#: Metadata key of the tensors' SHA-256 (tensors_sha256) that save_weights records: safetensors
+#: checks the header, not the bytes, so changed bytes inside a tensor of a file given by path (no
+#: manifest hash) loaded silently and changed the colours a conservator is shown.
+TENSORS_KEY = "tensors_sha256"
+
+
 def save_weights(state_dict: dict, path, config: dict) -> str:
-    """Write tensors + config atomically; return the file's SHA-256."""
+    """Write tensors + config + the tensors' SHA-256 atomically; return the file's SHA-256."""
     from safetensors.torch import save_file
 
     from ..fileutil import atomic_path
 
     tensors = {k: v.detach().cpu().contiguous() for k, v in state_dict.items()}
+    meta = {"config": json.dumps(config), TENSORS_KEY: tensors_sha256(tensors)}
     with atomic_path(path) as tmp:
-        save_file(tensors, str(tmp), metadata={"config": json.dumps(config)})
+        save_file(tensors, str(tmp), metadata=meta)
     return sha256_of(path)
 
 
 def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
     """(state_dict, config) from a safetensors file; WeightsError on any problem, naming the
-    file."""
+    file. Tensors whose SHA-256 differs from the one recorded at saving are refused (files older
+    than that record load as before)."""
     from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
 
@@ -89,6 +98,12 @@ def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
         raise WeightsError(f"cannot read weights file {path}: {exc}") from exc
     if not isinstance(config, dict):
         raise WeightsError(f"weights file {path}: its config is not a JSON object")
+    want = meta.get(TENSORS_KEY)
+    if want is not None and (got := tensors_sha256(state)) != want:
+        raise WeightsError(
+            f"weights file {path} is corrupt: its tensors' SHA-256 ({got[:12]}...) is not the "
+            f"one recorded when it was saved ({str(want)[:12]}...)"
+        )
     check_weights(state, config, path)
     return state, config
 
