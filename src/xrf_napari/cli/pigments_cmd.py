@@ -127,6 +127,11 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
     mismatch = f"--labels {path}: shape {{}} does not match the scan {tuple(shape)}"
     try:
         if suffix == ".npy":
+            from ..io.arrays import not_npy
+
+            foreign = not_npy(path)  # np.load calls it "pickled" and says to load it unsafely
+            if foreign:
+                raise _Refused(f"--labels {path}: {foreign}")
             lab = np.load(path, allow_pickle=False)
         elif suffix in (".h5", ".hdf5"):
             import h5py

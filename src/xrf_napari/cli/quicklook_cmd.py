@@ -256,6 +256,7 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
             ax.plot(np.ravel(m), lw=0.8, color="k")
             ax.set_xlabel(f"pixel along the line ({'x' if m.shape[0] == 1 else 'y'})")
             ax.set_ylabel("net line counts")
+            ax.set_ylim(bottom=min(0.0, float(np.min(m))))  # from 0, as the maps' display is
             ax.set_title(title, fontsize=9)
             fig.tight_layout()
         else:

@@ -43,7 +43,7 @@ def read_npy(path, **_options) -> Cube:
     path = Path(path)
     if path.suffix.lower() == ".npz":
         return _read_npz(path)
-    foreign = _not_npy(path)
+    foreign = not_npy(path)
     if foreign:
         raise CubeReadError(path, foreign)
     try:
@@ -57,7 +57,7 @@ def read_npy(path, **_options) -> Cube:
 NPY_MAGIC = b"\x93NUMPY"
 
 
-def _not_npy(path: Path) -> str | None:
+def not_npy(path: Path) -> str | None:
     """Why a file named .npy is not one, or None. Asked before np.load, which calls any file
     without the signature "pickled (object) data" and suggests loading it unsafely; an HDF5 scan
     or .npz archive renamed .npy by mistake is told what it is."""

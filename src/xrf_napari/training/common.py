@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..argtypes import parsed_argv
-from ..fileutil import atomic_path, remove_stale_temporaries
+from ..fileutil import atomic_path, printable, remove_stale_temporaries
 
 
 def command_line() -> str:
@@ -316,9 +316,10 @@ def load_checkpoint(
     return state
 
 
-#: torch.load's refusal of a pickle naming a global (torch/_weights_only_unpickler.py, 2.6-2.13:
-#: "Unsupported global: GLOBAL os.system was not..." / "unsupported GLOBAL posix.system whose...").
-_GLOBAL_WANTED = re.compile(r"\bGLOBAL (\S+)")
+#: torch.load's refusal of a pickle naming a global (torch/_weights_only_unpickler.py, 2.4-2.13:
+#: "Unsupported global: GLOBAL os.system was not..." / "unsupported GLOBAL posix.system whose...";
+#: 2.2-2.3: "Unsupported class posix.system").
+_GLOBAL_WANTED = re.compile(r"(?:\bGLOBAL|[Uu]nsupported class) (\S+)")
 
 
 def _read_checkpoint(path: Path, required) -> dict:
@@ -334,10 +335,11 @@ def _read_checkpoint(path: Path, required) -> dict:
         # weights_only; only one that names the GLOBAL the pickle wants to load carries code
         wanted = _GLOBAL_WANTED.search(str(exc))
         kind = (
-            f"it asks for {wanted.group(1)[:80]}, not only tensors and numbers "
+            f"it asks for {printable(wanted.group(1)[:80])}, not only tensors and numbers "
             "(refused, nothing run)"
-            if wanted
-            else "it is not a torch checkpoint: truncated or corrupt, or another format"
+            if wanted  # the name is the file's text: escaped, not printed to a terminal raw
+            else "it is not a torch checkpoint: truncated or corrupt, or another format (a "
+            "plain pickle, say; nothing in it was run)"
         )
         raise ValueError(
             f"{hint}: {kind}; delete it to start afresh ({type(exc).__name__})"
