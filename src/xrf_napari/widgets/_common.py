@@ -414,6 +414,10 @@ class CubeDock(QWidget):
         entry = self._per_cube.get(id(cube))
         return default if entry is None or entry[0] is not cube else entry[1].get(key, default)
 
+    def recall_all(self, key: str) -> list:
+        """What is kept under `key` for every open scan that has it."""
+        return [kept[key] for _, kept in self._per_cube.values() if kept.get(key) is not None]
+
     def start_job(
         self, gen_fn, *args, cube, on_result: Callable, description: str = "", keep: bool = True
     ):

@@ -595,9 +595,8 @@ class PigmentsWidget(CubeDock):
         other pixels, so they stop selecting and the info line says so. A rewrite is compared with
         the fit (Embed run again alike changes nothing); a brush stroke, frequent, is not."""
         layer = event.source
-        for _, kept in self._per_cube.values():
-            result = kept.get("result")
-            if result is not None and result.labels_layer is layer and not result.stale:
+        for result in self.recall_all("result"):
+            if result.labels_layer is layer and not result.stale:
                 result.stale = event.type == "paint" or not np.array_equal(
                     result.labels, layer.data
                 )
