@@ -49,6 +49,7 @@ LAYERS: tuple[tuple[tuple[str, ...], ...], ...] = (
             "cube",
             "argtypes",
             "memory",
+            "tiff_pages",
         ),
     ),
     (("models",), ("physics",)),

@@ -216,7 +216,7 @@ def _declared(path: Path) -> tuple[tuple, int]:
     if path.suffix.lower() in (".tif", ".tiff"):
         import tifffile
 
-        from ..io.arrays import check_tiff_pages
+        from ..tiff_pages import check_tiff_pages
 
         check_tiff_pages(path)
         with _quiet_tifffile(), tifffile.TiffFile(path) as tf:

@@ -1,0 +1,61 @@
+"""The page chain of a TIFF file, walked before tifffile reads it: shared by the scan reader
+(io.arrays) and the photograph reader (analysis.colour_prior), which sits below io."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import CubeReadError
+
+#: Most pages a TIFF stack may have (one per channel): far above any detector's channel count.
+MAX_TIFF_PAGES = 65536
+
+
+def check_tiff_pages(path) -> int:
+    """Walk the chain of image directories (classic and BigTIFF) before tifffile does: a corrupt
+    chain that loops back or points past the end made tifffile spin for minutes. Returns the
+    page count; raises CubeReadError on a loop, a bad offset or too many pages."""
+    import struct
+
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+        order = {b"II": "<", b"MM": ">"}.get(head[:2])
+        if order is None or len(head) < 8:
+            raise CubeReadError(path, "not a TIFF file (no II/MM byte-order mark)")
+        version = struct.unpack(order + "H", head[2:4])[0]
+        if version == 42:
+            off_fmt, cnt_fmt, entry, first = "I", "H", 12, struct.unpack(order + "I", head[4:8])[0]
+        elif version == 43 and len(head) == 16:
+            off_fmt, cnt_fmt, entry, first = "Q", "Q", 20, struct.unpack(order + "Q", head[8:16])[0]
+        else:
+            raise CubeReadError(path, f"not a TIFF file (version {version})")
+        off_size, cnt_size = struct.calcsize(off_fmt), struct.calcsize(cnt_fmt)
+        seen, offset = set(), first
+        while offset:
+            if offset in seen:
+                raise CubeReadError(
+                    path,
+                    f"the TIFF's page chain loops back on itself after "
+                    f"{len(seen)} pages: the file is corrupt",
+                )
+            if len(seen) >= MAX_TIFF_PAGES:
+                raise CubeReadError(path, f"the TIFF has more than {MAX_TIFF_PAGES} pages")
+            if offset + cnt_size > size:
+                raise CubeReadError(
+                    path,
+                    f"page {len(seen)} of the TIFF lies beyond the end of the "
+                    "file: truncated or corrupt",
+                )
+            seen.add(offset)
+            fh.seek(offset)
+            count = struct.unpack(order + cnt_fmt, fh.read(cnt_size))[0]
+            nxt = offset + cnt_size + count * entry
+            if nxt + off_size > size:
+                raise CubeReadError(
+                    path, f"page {len(seen) - 1} of the TIFF is cut off: truncated or corrupt"
+                )
+            fh.seek(nxt)
+            offset = struct.unpack(order + off_fmt, fh.read(off_size))[0]
+    return len(seen)
