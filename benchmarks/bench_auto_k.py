@@ -31,7 +31,7 @@ def main() -> None:
     from xrf_napari.io import read_cube
     from xrf_napari.io.project_h5 import read_targets
 
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])  # the first paragraph
     p.add_argument("cubes", nargs="+", help="project .h5 cubes with a 'labels' target")
     p.add_argument("--device", default="cpu")
     args = p.parse_args()

@@ -2,11 +2,13 @@
 bench_embed.make_cube): wall time of the mean spectrum, embed + cluster and recolour run by the
 napari docks and by the same core calls the CLI makes, and the longest freeze of napari's event
 loop while each dock job runs and for 0.5 s after it, while its results are drawn (a 10 ms QTimer;
-a gap over 100 ms is a visible freeze). The GUI's mean-spectrum time includes building the
-Spectrum dock. Embed and recolour are broken down into the time until their worker thread reported
-first, the worker from then (stamped in its own thread) and adding the results, so that the GUI's
-overhead over the CLI can be placed; the mean spectrum into building the dock, its worker (survey
-and suggestions) and the time until the plot shows the mean (drawn after the result).
+a gap over 100 ms is a visible freeze).
+
+The GUI's mean-spectrum time includes building the Spectrum dock. Embed and recolour are broken
+down into the time until their worker thread reported first, the worker from then (stamped in its
+own thread) and adding the results, so that the GUI's overhead over the CLI can be placed; the mean
+spectrum into building the dock, its worker (survey and suggestions) and the time until the plot
+shows the mean (drawn after the result).
 
     python benchmarks/bench_gui.py [--workdir /tmp/xrf_bench_embed] [--device cpu] [--k 8]
                                    [--cube other.rpl]   # any cube file instead (e.g. a smaller one)
@@ -372,7 +374,7 @@ def gui_times(path, device: str, k: int, why: bool = False, collect: bool = Fals
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])  # the first paragraph
     p.add_argument("--workdir", default="/tmp/xrf_bench_embed")
     p.add_argument("--device", default="cpu")
     p.add_argument("--k", type=int, default=8)
