@@ -33,3 +33,70 @@ def test_benchmark_help_description_is_not_cut_mid_sentence(script):
     doc = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))) or ""
     doc = " ".join(doc.split())
     assert desc.endswith(".") or desc == doc, f"{script.name}: description cut off: {desc!r}"
+
+
+@pytest.fixture(scope="module")
+def painted(tmp_path_factory):
+    from _napari_helpers import write_painted_cube
+
+    return write_painted_cube(tmp_path_factory.mktemp("small35b") / "painted.h5")
+
+
+def _label_files(folder, shape) -> dict:
+    """Damaged label images of the scan's size: cut in half (Pillow: "image file is truncated"),
+    not an image at all, a PNG whose IDAT length is wrong (Pillow's SyntaxError "broken PNG
+    file" escaped as a traceback) and a TIFF cut inside its first page."""
+    import io
+    import struct
+
+    import numpy as np
+    import tifffile
+    from PIL import Image
+
+    lab = (np.arange(shape[0] * shape[1]) % 4 + 1).astype(np.uint8).reshape(shape)
+    buf = io.BytesIO()
+    Image.fromarray(lab).save(buf, format="PNG")
+    png = buf.getvalue()
+    idat = png.index(b"IDAT") - 4
+    (length,) = struct.unpack(">I", png[idat : idat + 4])
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, lab)
+    files = {
+        "cut.png": png[: len(png) // 2],
+        "garbage.png": b"not a PNG at all " * 20,
+        "idat.png": png[:idat] + struct.pack(">I", length // 2) + png[idat + 4 :],
+        "cut.tif": buf.getvalue()[:100],
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return files
+
+
+def test_a_truncated_or_corrupt_labels_image_is_one_clear_line(painted, tmp_path, capsys):
+    """`pigments --labels` on a damaged PNG/TIFF printed Pillow's own words ("cannot identify
+    image file", a stray "warning: Truncated File Read", or a SyntaxError traceback); it says in
+    one line, as --photo does, which file is truncated or corrupt."""
+    import h5py
+
+    from xrf_napari.cli.main import main
+
+    with h5py.File(painted, "r") as f:
+        shape = f["counts"].shape[:2]
+    wrong = {}
+    for name in _label_files(tmp_path, shape):
+        argv = ["pigments", str(painted), "--labels", str(tmp_path / name), "-o", str(tmp_path)]
+        try:
+            rc = main(argv)
+        except Exception as exc:  # noqa: BLE001 - the parent's SyntaxError
+            rc = repr(exc)
+        err = capsys.readouterr().err.strip().splitlines()
+        said = err[0].replace(str(tmp_path / name), "") if err else ""  # its folder says corrupt
+        if not (
+            rc == 2
+            and len(err) == 1
+            and f"--labels {tmp_path / name}:" in err[0]
+            and "truncated" in said
+            and "corrupt" in said
+        ):
+            wrong[name] = (rc, err)
+    assert not wrong, wrong

@@ -169,9 +169,14 @@ def open_image(path):
     """Pillow's image of `path`, opened and decoded without Pillow's decompression-bomb limit
     (179 Mpx, a guard for web servers: a large photograph ended in its traceback). Callers check
     the size the header declares before decoding: against the scan, or against memory. It lifts a
-    module setting for the block: for the command line, not for threads."""
+    module setting for the block: for the command line, not for threads. A TIFF's page chain is
+    walked first (check_tiff_pages), as for a photograph and a scan. Faults: IMAGE_FAULTS."""
     from PIL import Image
 
+    if Path(path).suffix.lower() in (".tif", ".tiff"):
+        from ..tiff_pages import check_tiff_pages
+
+        check_tiff_pages(path)
     saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
     try:
         with Image.open(path) as im:
@@ -181,6 +186,27 @@ def open_image(path):
 
 
 _CONVERTED = ("P", "CMYK", "YCbCr")  # read as RGB
+
+#: What reading a truncated or corrupt image raises: OSError (Pillow's "cannot identify image
+#: file", "image file is truncated"), SyntaxError (Pillow's "broken PNG file" while decoding),
+#: ValueError (CubeReadError from the TIFF page check), IndexError (a TIFF without an image).
+IMAGE_FAULTS = (OSError, SyntaxError, ValueError, IndexError)
+
+
+def image_fault(path, exc: BaseException) -> str:
+    """`path` and what is wrong with it, in one line, for an image that could not be read (a
+    photograph, a label map): Pillow's own text ("cannot identify image file '...'", "Truncated
+    File Read") did not say the file is damaged."""
+    from PIL import UnidentifiedImageError
+
+    from ..errors import CubeReadError
+
+    if isinstance(exc, CubeReadError):  # the TIFF page check's words say it already
+        return f"{path}: {exc.problem}"
+    if isinstance(exc, UnidentifiedImageError):
+        return f"{path}: cannot read an image: truncated, corrupt or not an image format"
+    why = str(exc).replace(repr(str(path)), "the file").strip() or type(exc).__name__
+    return f"{path}: cannot read an image: truncated or corrupt ({why})"
 
 
 def not_a_file(path: Path, what: str) -> str | None:
@@ -253,18 +279,14 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
     is checked first (a colour image of the scan's aspect ratio, `check_photo`; with `budget`,
     the bytes this process may still allocate, memory: `check_photo_memory`), so an unusable or
     oversized one is refused before it is decoded."""
-    from ..errors import CubeReadError
-
     path = Path(path)
     why = not_a_file(path, "a photograph")
     if why:
         raise ValueError(f"{path}: {why}")
     try:
         declared, itemsize = _declared(path)
-    except CubeReadError as exc:  # the scan reader's TIFF check: names the file already
-        raise ValueError(str(exc)) from None
-    except (OSError, ValueError, IndexError) as exc:  # IndexError: a TIFF without an image
-        raise ValueError(f"{path}: cannot read an image: {exc}") from None
+    except IMAGE_FAULTS as exc:
+        raise ValueError(image_fault(path, exc)) from None
     check_photo(declared, shape, name=str(path))
     if budget is not None:
         check_photo_memory(declared, itemsize, path, budget)
@@ -277,8 +299,8 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
         else:
             with open_image(path) as im:
                 img = np.asarray(im.convert("RGB") if im.mode in _CONVERTED else im)
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: cannot read an image: {exc}") from None
+    except IMAGE_FAULTS as exc:
+        raise ValueError(image_fault(path, exc)) from None
     return photo_on_scan(img, shape, name=str(path))
 
 

@@ -150,12 +150,17 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
                 if name == "targets/labels":  # the generator's truth labels count from 0
                     lab = lab.astype(np.int32) + 1
         else:
-            from ..analysis.colour_prior import open_image
+            from ..analysis.colour_prior import IMAGE_FAULTS, image_fault, open_image
 
-            with open_image(path) as im:
-                if (im.height, im.width) != tuple(shape):
-                    raise _Refused(mismatch.format((im.height, im.width)))
-                lab = np.asarray(im)
+            try:
+                with open_image(path) as im:
+                    if (im.height, im.width) != tuple(shape):
+                        raise _Refused(mismatch.format((im.height, im.width)))
+                    lab = np.asarray(im)
+            except _Refused:
+                raise
+            except IMAGE_FAULTS as exc:  # one line, as --photo: the file is damaged
+                raise _Refused(f"--labels {image_fault(path, exc)}") from None
     except _Refused:
         raise
     except (OSError, ValueError) as exc:
