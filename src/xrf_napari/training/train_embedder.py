@@ -271,7 +271,7 @@ def train_step(
         n_mmd = len(prior)
         b = counts.shape[0]
     flat = counts.reshape(b * p, c)
-    amp = bool(cfg.get("amp")) and device.type == "cuda"
+    amp = bool(cfg.get("amp"))  # _build resolved it: True only on CUDA
     with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
         mu, logvar, z, log_probs = model(core.normalise(flat), noise=noise)
     mu, logvar, z, log_probs = mu.float(), logvar.float(), z.float(), log_probs.float()
@@ -422,6 +422,14 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
             f"cubes_per_batch {cfg['cubes_per_batch']} must divide by the {dist.world_size} ranks"
         )
     progress = progress and dist.is_main
+    if cfg.get("amp") and device.type != "cuda" and dist.is_main:
+        print(
+            f"note: amp (bf16 autocast) applies on CUDA only: training on {device.type} in "
+            "float32, recorded as amp false",
+            file=sys.stderr,
+        )
+    # what the run used, not what was asked: config.json recorded "amp": true on a CPU run
+    cfg["amp"] = bool(cfg.get("amp")) and device.type == "cuda"
     ckpt = None
     if resume:
         if not ckpt_path.is_file():
@@ -454,7 +462,7 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
     cfg["sources"] = recorded_sources(cube_source(p) for p in pool.files)
     if ckpt is not None:
         before = json.loads(ckpt["config_json"])
-        _check_resume(ckpt_path, before, cfg)
+        _check_resume(ckpt_path, before, cfg, device.type == "cuda")
         cfg.update(resumed_record(before, cfg.get("command")))  # the original command stays
         if dist.is_main:
             warn_runtime_change(ckpt_path, before.get("runtime"), cfg["runtime"])
@@ -516,14 +524,14 @@ def _pool(data_dir, cfg: dict, device, dist):
     return pool, refresh, steps_per_epoch
 
 
-def _check_resume(ckpt_path, before: dict, cfg: dict) -> None:
+def _check_resume(ckpt_path, before: dict, cfg: dict, cuda: bool) -> None:
     """Refuse to resume with settings or data other than the interrupted run's
-    (common.check_resume); checkpoint_every may change (checkpointing draws no random numbers)."""
+    (common.check_resume); checkpoint_every may change (checkpointing draws no random numbers),
+    and off CUDA amp (it changes nothing there; older CPU checkpoints record the request)."""
     from .common import check_resume
 
-    keys = [
-        k for k in dict.fromkeys([*before, *cfg]) if k not in (*DERIVED_KEYS, "checkpoint_every")
-    ]
+    free = (*DERIVED_KEYS, "checkpoint_every", *(() if cuda else ("amp",)))
+    keys = [k for k in dict.fromkeys([*before, *cfg]) if k not in free]
     was = before.get("resolved") or {}
     data = []
     if was.get("files_sha1") != cfg["resolved"]["files_sha1"]:
