@@ -7,6 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from _cli_models import TINY_TRAIN_REC_CONFIG  # noqa: E402
 from test_dve import tiny_config  # noqa: E402
 from test_train_recolouriser import _dataset  # noqa: E402
 
@@ -15,13 +16,8 @@ from xrf_napari.models.weights import load_weights, save_weights  # noqa: E402
 from xrf_napari.training.toy_data import write_toy_dataset  # noqa: E402
 from xrf_napari.training.train_embedder import train  # noqa: E402
 
-UVIT_TINY = {
-    "model": {"patch": 8, "dim": 18, "depth": 3, "heads": 9, "mlp_ratio": 2.0, "head_hidden": 4},
-    "crop": 32,
-    "batch": 2,
-    "log_every": 1,
-    "checkpoint_every": 1,
-}
+#: the trainers' tiny config, checkpointing every step
+UVIT_TINY = {**TINY_TRAIN_REC_CONFIG, "batch": 2, "log_every": 1, "checkpoint_every": 1}
 
 
 def _read(path):
