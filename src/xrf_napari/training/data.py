@@ -92,6 +92,21 @@ def recorded_sources(sources) -> list[str]:
     return sorted({s for s in sources if not s.startswith("cube:") or s.startswith("cube:seed=")})
 
 
+#: Fewest cubes painting_split holds any out of.
+MIN_SPLIT_CUBES = 4
+
+
+def no_split_reason(sources: list[str], val_fraction: float) -> str | None:
+    """Why painting_split holds no cube out (then keep_best has nothing to choose on), or None."""
+    if val_fraction <= 0:
+        return "val_fraction 0"
+    if len(set(sources)) < 2:
+        return "one source painting"
+    if len(sources) < MIN_SPLIT_CUBES:
+        return f"whole paintings are held out from {MIN_SPLIT_CUBES} cubes up"
+    return None
+
+
 def painting_split(
     sources: list[str], val_fraction: float, seed: int = 0
 ) -> tuple[list[int], list[int]]:
@@ -102,9 +117,9 @@ def painting_split(
     chosen by a seeded shuffle of the distinct sources, until they hold about `val_fraction` of
     the cubes (at least one painting when there are at least two and val_fraction > 0).
     """
-    distinct = sorted(set(sources))
-    if val_fraction <= 0 or len(distinct) < 2 or len(sources) < 4:
+    if no_split_reason(sources, val_fraction):
         return list(range(len(sources))), []
+    distinct = sorted(set(sources))
     order = [distinct[i] for i in np.random.default_rng(seed).permutation(len(distinct))]
     count = {s: sources.count(s) for s in distinct}
     target, held, n_held = val_fraction * len(sources), set(), 0

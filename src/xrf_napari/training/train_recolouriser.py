@@ -917,14 +917,13 @@ def _build(args) -> _Run:
 def _no_validation(sources: list[str], val_fraction: float) -> str:
     """Why data.painting_split held no cube out, as one sentence: with no validation cubes
     keep_best has nothing to choose on and the weights are the last step's."""
-    n = len(sources)
-    if val_fraction <= 0:
-        why = "val_fraction 0"
-    elif len(set(sources)) < 2:
-        why = "one source painting"
-    else:
-        why = "whole paintings are held out from 4 cubes up"
-    return f"no validation cubes with {n} training cubes ({why}), so keep_best keeps the last step"
+    from .data import no_split_reason
+
+    why = no_split_reason(sources, val_fraction)
+    return (
+        f"no validation cubes with {len(sources)} training cubes ({why}), so keep_best keeps "
+        "the last step"
+    )
 
 
 def _optimizer(core, cfg: dict, device):
