@@ -164,19 +164,56 @@ PHOTO_BYTES_PER_SAMPLE = {1: 4}
 PHOTO_BYTES_OTHER = 32
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def check_png_chunks(path) -> None:
+    """Walk a PNG's chunks (if `path` is a PNG) before Pillow reads it: Pillow reads a chunk's
+    declared length in one call, so an IDAT length byte flipped to 4 GB in a 204-byte label map
+    ran it out of memory (MemoryError, unhandled). Raises CubeReadError, naming the chunk, on one
+    that runs past the end of the file; anything else is Pillow's to judge."""
+    import struct
+
+    from ..errors import CubeReadError
+
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        if fh.read(8) != PNG_SIGNATURE:
+            return
+        offset = 8
+        while offset + 8 <= size:
+            length, kind = struct.unpack(">I4s", fh.read(8))
+            end = offset + 12 + length  # length, type, data, CRC
+            if end > size:
+                name = kind.decode("latin-1")
+                raise CubeReadError(
+                    path,
+                    f"cannot read an image: truncated or corrupt (its PNG chunk {name!r} at byte "
+                    f"{offset:,} declares {length:,} bytes, past the end of the {size:,}-byte "
+                    "file)",
+                )
+            if kind == b"IEND":
+                return
+            offset = end
+            fh.seek(offset)
+
+
 @contextlib.contextmanager
 def open_image(path):
     """Pillow's image of `path`, opened and decoded without Pillow's decompression-bomb limit
     (179 Mpx, a guard for web servers: a large photograph ended in its traceback). Callers check
     the size the header declares before decoding: against the scan, or against memory. It lifts a
     module setting for the block: for the command line, not for threads. A TIFF's page chain is
-    walked first (check_tiff_pages), as for a photograph and a scan. Faults: IMAGE_FAULTS."""
+    walked first (check_tiff_pages), as for a photograph and a scan, and a PNG's chunks
+    (check_png_chunks). Faults: IMAGE_FAULTS."""
     from PIL import Image
 
     if Path(path).suffix.lower() in (".tif", ".tiff"):
         from ..tiff_pages import check_tiff_pages
 
         check_tiff_pages(path)
+    check_png_chunks(path)
     saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
     try:
         with Image.open(path) as im:
@@ -189,8 +226,9 @@ _CONVERTED = ("P", "CMYK", "YCbCr")  # read as RGB
 
 #: What reading a truncated or corrupt image raises: OSError (Pillow's "cannot identify image
 #: file", "image file is truncated"), SyntaxError (Pillow's "broken PNG file" while decoding),
-#: ValueError (CubeReadError from the TIFF page check), IndexError (a TIFF without an image).
-IMAGE_FAULTS = (OSError, SyntaxError, ValueError, IndexError)
+#: ValueError (CubeReadError from the TIFF page and PNG chunk checks), IndexError (a TIFF without
+#: an image), MemoryError (a decoder allocating what a corrupt field declares, past those checks).
+IMAGE_FAULTS = (OSError, SyntaxError, ValueError, IndexError, MemoryError)
 
 
 def image_fault(path, exc: BaseException) -> str:
@@ -201,8 +239,10 @@ def image_fault(path, exc: BaseException) -> str:
 
     from ..errors import CubeReadError
 
-    if isinstance(exc, CubeReadError):  # the TIFF page check's words say it already
+    if isinstance(exc, CubeReadError):  # the TIFF page and PNG chunk checks say it already
         return f"{path}: {exc.problem}"
+    if isinstance(exc, MemoryError):
+        return f"{path}: cannot read an image: decoding it ran out of memory (corrupt or too big)"
     if isinstance(exc, UnidentifiedImageError):
         return f"{path}: cannot read an image: truncated, corrupt or not an image format"
     why = str(exc).replace(repr(str(path)), "the file").strip() or type(exc).__name__
