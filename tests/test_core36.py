@@ -50,3 +50,44 @@ def test_a_png_declaring_a_chunk_past_its_end_is_refused_before_decoding(tmp_pat
     assert str(path) in said and "'IDAT'" in said and "past the end" in said, said
     assert "truncated or corrupt" in said, said
     assert peak < 2**26, f"{peak / 2**20:.0f} MiB allocated reading a {path.stat().st_size} B file"
+
+
+def test_evaluate_scores_cubes_under_161_px_over_the_scales_that_fit(tmp_path):
+    """`generate` writes cubes from 16 px but evaluate refused anything of 160 px or less a side
+    ("MS-SSIM needs > 160 px per side"). It scores them with the MS-SSIM scales that fit (2 for
+    32 px: the 11 px window fits 32 and 16 px, not 8) and says so in the table's column, a note
+    and eval.json, with no 5-scale paper figure beside it."""
+    import json
+
+    from test_export_evaluate_audit24 import _toy_set
+
+    from xrf_napari.cli.train import main
+
+    data, out = _toy_set(tmp_path / "set", size=32), tmp_path / "ev"
+    argv = ["evaluate", "--data", str(data), "--out", str(out), "--device", "cpu"]
+    assert main(argv + ["--no-ari", "--no-progress"]) == 0
+    result = json.loads((out / "eval.json").read_text(encoding="utf-8"))
+    table = (out / "eval.md").read_text(encoding="utf-8")
+    assert result["msssim_scales"] == 2
+    assert "| MS-SSIM, 2 of 5 scales ↑ |" in table
+    assert "not comparable with 5-scale" in table and "0.9196" not in table, table
+    assert 0 < result["summary"]["uvit/palette"]["msssim"] <= 1
+
+
+def test_ms_ssim_over_fewer_scales_is_the_library_s_at_5_and_ssim_at_1():
+    """The scale loop follows pytorch_msssim's: 5 scales give its ms_ssim (the figures evaluate
+    and the training loss had), 1 scale its SSIM."""
+    torch = pytest.importorskip("torch")
+    import pytorch_msssim
+
+    from xrf_napari.training.metrics import ms_ssim
+
+    g = torch.Generator().manual_seed(0)
+    a = torch.rand(2, 3, 170, 173, generator=g)
+    b = (a + 0.3 * torch.rand(a.shape, generator=g)).clamp(0, 1)
+    want = pytorch_msssim.ms_ssim(a, b, data_range=1.0)
+    assert torch.allclose(ms_ssim(a, b), want, atol=1e-6)
+    want = pytorch_msssim.ssim(a, b, data_range=1.0, nonnegative_ssim=True)
+    assert torch.allclose(ms_ssim(a, b, scales=1), want, atol=1e-6)
+    with pytest.raises(ValueError, match="needs images larger than 80 px"):
+        ms_ssim(a[..., :80, :80], b[..., :80, :80], scales=4)

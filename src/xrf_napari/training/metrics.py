@@ -6,9 +6,11 @@ is the usual low-cost perceptual approximation). On values in [0, 1], per pixel:
     d = sqrt((2 + rbar) * dR**2 + 4 * dG**2 + (3 - rbar) * dB**2) / 3,   rbar = (R1 + R2) / 2
 
 The maximum of the square root is 3 (black vs white), so d is in [0, 1]; the metric is the mean of
-d over pixels (and images). MS-SSIM: pytorch_msssim with data_range 1 and 5 scales, which needs
-images larger than 160 px per side. CIEDE2000: skimage.color on sRGB -> CIELAB (D65), mean and
-median over pixels, in dE units (about 2.3 = a just-noticeable difference).
+d over pixels (and images). MS-SSIM: pytorch_msssim's with data_range 1 and 5 scales, which needs
+images larger than 160 px per side; on smaller images `evaluate` uses the scales that fit
+(`msssim_scales`: the first weights, renormalised), a figure not comparable with 5-scale ones.
+CIEDE2000: skimage.color on sRGB -> CIELAB (D65), mean and median over pixels, in dE units
+(about 2.3 = a just-noticeable difference).
 """
 
 from __future__ import annotations
@@ -16,6 +18,18 @@ from __future__ import annotations
 import numpy as np
 
 MSSSIM_WIN = 11
+#: pytorch_msssim's (Wang et al. 2003) weight of each scale, finest first: 5 scales.
+MSSSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
+MSSSIM_SCALES = len(MSSSIM_WEIGHTS)
+
+
+def msssim_scales(side: int, win_size: int = MSSSIM_WIN) -> int:
+    """Most MS-SSIM scales (up to 5) an image of `side` px (its shorter side) allows: each scale
+    halves it, and the coarsest must stay larger than the window; 0 if even one does not fit."""
+    scales = 0
+    while scales < MSSSIM_SCALES and side > (win_size - 1) * 2**scales:
+        scales += 1
+    return scales
 
 
 def redmean_map(pred, target, eps: float = 0.0):
@@ -35,23 +49,39 @@ def redmean_distance(pred, target, eps: float = 0.0):
     return redmean_map(pred, target, eps).mean()
 
 
-def ms_ssim(pred, target, win_size: int = MSSSIM_WIN):
-    """5-scale MS-SSIM of (B, 3, H, W) tensors in [0, 1] (mean over the batch).
+def ms_ssim(pred, target, win_size: int = MSSSIM_WIN, scales: int = MSSSIM_SCALES):
+    """MS-SSIM of (B, 3, H, W) tensors in [0, 1] over `scales` scales (mean over the batch).
 
-    The standard window is 11 px (images > 160 px per side); the training loss on 128 px crops uses
-    win_size=7 (> 96 px)."""
-    from pytorch_msssim import ms_ssim as _ms_ssim
+    5 scales and the standard 11 px window need images > 160 px per side; the training loss on
+    128 px crops uses win_size=7 (> 96 px). Fewer scales (`evaluate` on small cubes) weight the
+    first ones renormalised to sum 1, as a weighted geometric mean; pytorch_msssim's ms_ssim
+    asserts 5 scales' size whatever its weights, so its loop is followed here on its _ssim, and
+    5 scales give its figure (tests/test_core36.py)."""
+    import torch
+    import torch.nn.functional as F
+    from pytorch_msssim.ssim import _fspecial_gauss_1d, _ssim
 
     side = min(pred.shape[-2:])
-    need = (win_size - 1) * 16
-    if side <= need:
+    if not 1 <= scales <= MSSSIM_SCALES or msssim_scales(side, win_size) < scales:
+        need = (win_size - 1) * 2 ** (scales - 1)
         raise ValueError(
-            f"MS-SSIM with 5 scales and a {win_size} px window needs images larger than "
+            f"MS-SSIM with {scales} scales and a {win_size} px window needs images larger than "
             f"{need} px per side, got {side}"
         )
-    return _ms_ssim(
-        pred.float(), target.float(), data_range=1.0, size_average=True, win_size=win_size
-    )
+    x, y = pred.float(), target.float()
+    weights = x.new_tensor(MSSSIM_WEIGHTS[:scales])
+    weights = weights / weights.sum() if scales < MSSSIM_SCALES else weights
+    win = _fspecial_gauss_1d(win_size, 1.5).repeat([x.shape[1], 1, 1, 1])
+    mcs = []
+    for i in range(scales):
+        ssim_per_channel, cs = _ssim(x, y, win=win, data_range=1.0, size_average=False)
+        if i < scales - 1:
+            mcs.append(torch.relu(cs))
+            padding = [s % 2 for s in x.shape[2:]]
+            x = F.avg_pool2d(x, kernel_size=2, padding=padding)
+            y = F.avg_pool2d(y, kernel_size=2, padding=padding)
+    stacked = torch.stack(mcs + [torch.relu(ssim_per_channel)], dim=0)  # (scale, batch, channel)
+    return torch.prod(stacked ** weights.view(-1, 1, 1), dim=0).mean()
 
 
 def ciede2000(pred: np.ndarray, target: np.ndarray) -> tuple[float, float]:
@@ -62,8 +92,9 @@ def ciede2000(pred: np.ndarray, target: np.ndarray) -> tuple[float, float]:
     return float(de.mean()), float(np.median(de))
 
 
-def image_metrics(pred: np.ndarray, target: np.ndarray) -> dict:
-    """All metrics for one (H, W, 3) image pair: msssim, srgb, de_mean, de_median."""
+def image_metrics(pred: np.ndarray, target: np.ndarray, scales: int = MSSSIM_SCALES) -> dict:
+    """All metrics for one (H, W, 3) image pair: msssim (over `scales` scales), srgb, de_mean,
+    de_median."""
     import torch
 
     a, b = _as_unit(pred), _as_unit(target)
@@ -73,7 +104,7 @@ def image_metrics(pred: np.ndarray, target: np.ndarray) -> dict:
     tb = torch.from_numpy(b).permute(2, 0, 1)[None]
     de_mean, de_median = ciede2000(a, b)
     return {
-        "msssim": float(ms_ssim(ta, tb)),
+        "msssim": float(ms_ssim(ta, tb, scales=scales)),
         "srgb": float(redmean_distance(ta, tb)),
         "de_mean": de_mean,
         "de_median": de_median,
