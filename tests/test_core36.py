@@ -91,3 +91,34 @@ def test_ms_ssim_over_fewer_scales_is_the_library_s_at_5_and_ssim_at_1():
     assert torch.allclose(ms_ssim(a, b, scales=1), want, atol=1e-6)
     with pytest.raises(ValueError, match="needs images larger than 80 px"):
         ms_ssim(a[..., :80, :80], b[..., :80, :80], scales=4)
+
+
+class _Payload:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch PAYLOAD_RAN",))
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_a_plain_pickle_is_named_as_one_with_what_it_asks_for(tmp_path, monkeypatch, protocol):
+    """torch's weights-only loader stops at a protocol-4 pickle's FRAME opcode, before the global
+    it names: --resume called a plain pickle "not a torch checkpoint: truncated or corrupt", even
+    one asking for os.system, and load_weights (--init, --weights) called it a torch.save file.
+    Both say it is a plain Python pickle and what it asks for; nothing in it runs."""
+    import pickle
+
+    from xrf_napari.models.weights import WeightsError, load_weights
+    from xrf_napari.training.common import load_checkpoint
+
+    monkeypatch.chdir(tmp_path)
+    state = {"model": {}, "optimizer": {}, "step": 1}
+    for name, obj in (("plain.pt", state), ("hostile.pt", {**state, "x": _Payload()})):
+        (tmp_path / name).write_bytes(pickle.dumps(obj, protocol=protocol))
+        for load, error in ((load_checkpoint, ValueError), (load_weights, WeightsError)):
+            with pytest.raises(error) as info:
+                load(tmp_path / name)
+            msg = str(info.value)
+            assert "plain Python pickle" in msg and "nothing" in msg and " run" in msg, msg
+            assert ("asks for" in msg and "system" in msg) == (name == "hostile.pt"), msg
+    assert not (tmp_path / "PAYLOAD_RAN").exists()

@@ -129,6 +129,38 @@ def load_weights_hashed(path, expected_sha256: str | None = None) -> tuple[dict,
     raise WeightsError(f"weights file {path} kept changing while it was read")
 
 
+def plain_pickle_globals(path) -> list[str] | None:
+    """The globals ("module.name") a file that is one plain Python pickle names, read opcode by
+    opcode (pickletools: nothing is run); None if it is not one (torch.save writes a zip archive,
+    and its legacy format several pickles in a row). Both refusals of a pickle use it: torch's
+    weights-only loader stops at a protocol-4 pickle's first opcode (FRAME), before any global it
+    names, so --resume called such a file "not a torch checkpoint: truncated or corrupt",
+    whatever it asked for, and load_weights called it a torch.save file."""
+    import pickletools
+
+    path = Path(path)
+    names, strings, memo = [], [], {}
+    try:
+        with open(path, "rb") as fh:
+            for op, arg, _ in pickletools.genops(fh):
+                if isinstance(arg, str) and "UNICODE" in op.name:
+                    strings.append(arg)
+                elif op.name in ("BINGET", "LONG_BINGET", "GET"):
+                    strings.append(memo.get(arg))
+                elif op.name in ("BINPUT", "LONG_BINPUT", "PUT"):
+                    memo[arg] = strings[-1] if strings else None
+                elif op.name == "MEMOIZE":
+                    memo[len(memo)] = strings[-1] if strings else None
+                elif op.name in ("GLOBAL", "INST"):
+                    names.append(arg.replace(" ", "."))
+                elif op.name == "STACK_GLOBAL":
+                    names.append(".".join(str(x) for x in strings[-2:]))
+            whole = fh.tell() == path.stat().st_size
+    except (ValueError, EOFError, UnicodeDecodeError, OSError):
+        return None
+    return sorted(set(names)) if whole else None
+
+
 def _require_safetensors(path: Path) -> None:
     """A safetensors file opens with an 8-byte header length and a JSON '{'; anything else is
     named for what it is, not as the parser's "header too large". A PyTorch .pt (a zip or a bare
@@ -140,6 +172,16 @@ def _require_safetensors(path: Path) -> None:
         raise WeightsError(f"cannot read weights file {path}: {exc}") from exc
     if head[8:9] == b"{":
         return
+    pickled = plain_pickle_globals(path) if head[:1] == b"\x80" else None
+    if pickled is not None:
+        from ..fileutil import printable
+
+        asks = f", and asks for {printable(', '.join(pickled)[:80])}" if pickled else ""
+        raise WeightsError(
+            f"weights file {path} is a plain Python pickle, not a safetensors file{asks}: "
+            "pickles can run code when loaded, so it is refused (nothing in it was run); save "
+            "the state dict with xrf_napari.models.weights.save_weights"
+        )
     if head[:4] == b"PK\x03\x04" or head[:1] == b"\x80":
         raise WeightsError(
             f"weights file {path} is a PyTorch pickle (torch.save), not a safetensors file: "

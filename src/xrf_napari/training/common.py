@@ -325,6 +325,8 @@ _GLOBAL_WANTED = re.compile(r"(?:\bGLOBAL|[Uu]nsupported class) (\S+)")
 def _read_checkpoint(path: Path, required) -> dict:
     import torch
 
+    from ..models.weights import plain_pickle_globals
+
     hint = f"checkpoint {path} cannot be resumed from"
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -334,13 +336,23 @@ def _read_checkpoint(path: Path, required) -> dict:
         # torch wraps every unpickling error (random bytes, a .safetensors) in text naming
         # weights_only; only one that names the GLOBAL the pickle wants to load carries code
         wanted = _GLOBAL_WANTED.search(str(exc))
-        kind = (
-            f"it asks for {printable(wanted.group(1)[:80])}, not only tensors and numbers "
-            "(refused, nothing run)"
-            if wanted  # the name is the file's text: escaped, not printed to a terminal raw
-            else "it is not a torch checkpoint: truncated or corrupt, or another format (a "
-            "plain pickle, say; nothing in it was run)"
+        pickled = plain_pickle_globals(path)  # None for a torch.save file
+        names = sorted(set(pickled or []) | ({wanted.group(1)} if wanted else set()))
+        plain = (
+            "it is a plain Python pickle, not a torch checkpoint (torch.save writes a zip archive"
         )
+        if names:  # the names are the file's text: escaped, not printed to a terminal raw
+            asks = f"asks for {printable(', '.join(names)[:80])}, not only tensors and numbers"
+            kind = (
+                f"{plain}), and {asks}" if pickled is not None else f"it {asks}"
+            ) + " (refused, nothing run)"
+        elif pickled is not None:
+            kind = f"{plain}; nothing in it was run)"
+        else:
+            kind = (
+                "it is not a torch checkpoint: truncated or corrupt, or another format (nothing "
+                "in it was run)"
+            )
         raise ValueError(
             f"{hint}: {kind}; delete it to start afresh ({type(exc).__name__})"
         ) from None
