@@ -1,8 +1,10 @@
 """Synthetic-cube generator speed: spectra per second of the forward model, seconds per cube
 (canonical 512 channels) with a breakdown, and the extrapolated time for 200 cubes.
 
+    python benchmarks/bench_synth.py [--size 256] [--cubes 3]
+
 Baseline in the same run: physics per pixel (what the generator avoids), extrapolated from the
-measured spectra/s. Usage: python benchmarks/bench_synth.py [--size 256] [--cubes 3]
+measured spectra/s.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from _measure import machine_header, peak_rss_mb  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--cubes", type=int, default=3)
     ap.add_argument("--spectra", type=int, default=60)
