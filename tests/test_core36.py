@@ -153,3 +153,35 @@ def test_benchmark_help_keeps_its_usage_lines_apart_from_the_prose(script):
         )
     ]
     assert not squashed, f"{script.name} --help:\n{out.stdout}"
+
+
+@pytest.mark.parametrize("calibration", ["file", "none"])
+def test_cluster_spectra_csv_says_what_its_first_column_is(tmp_path, calibration):
+    """cluster_spectra.csv's comment said only "calibration file" of its first column, the energy
+    axis: it names the column, its unit and range (or channel numbers, uncalibrated), and the
+    reader still takes that column as the spectrum's axis."""
+    import numpy as np
+
+    from xrf_napari.analysis.export import save_cluster_spectra
+    from xrf_napari.io import read_spectrum
+
+    axis = np.arange(40, dtype=float) if calibration == "none" else np.linspace(1.0, 20.5, 40)
+    spectra = np.stack([np.full(40, 2.0), np.full(40, 3.0)])
+    out = save_cluster_spectra(
+        tmp_path / "c.csv",
+        axis,
+        spectra,
+        [5, 7],
+        source="s",
+        calibration=calibration,
+        labels_file="l.png",
+    )
+    lines = out.read_text(encoding="utf-8").splitlines()
+    column = lines[2].split(",")[0]
+    assert column == ("channel" if calibration == "none" else "energy_keV")
+    unit = "channel numbers" if calibration == "none" else "energy in keV"
+    said = f"first column {column}: "
+    assert said in lines[0] and unit in lines[0].split(said)[1], lines[0]
+    assert f"{axis[0]:.6g} to {axis[-1]:.6g}" in lines[0], lines[0]
+    if calibration != "none":
+        np.testing.assert_allclose(read_spectrum(out).energy, axis, atol=1e-6)

@@ -53,15 +53,25 @@ def save_cluster_spectra(
     the one layout of `xrf-napari embed`'s cluster_spectra.csv and the Embed & cluster dock's
     Save. The first column is `channel` for an uncalibrated scan: `energy_keV` over channel
     numbers misled a tool that reads the header. A region painted away (0 pixels) has no mean:
-    its column is left out (the pixel counts still list it), not written as a zero spectrum."""
+    its column is left out (the pixel counts still list it), not written as a zero spectrum. The
+    first comment line says what that first column is: it named only the calibration's source
+    ("calibration file")."""
     curves = {
         f"cluster_{i + 1}": (energy, spec)
         for i, (spec, n) in enumerate(zip(spectra, counts))
         if n > 0
     }
+    energy = np.asarray(energy, dtype=np.float64)
+    axis = (
+        f"first column channel: channel numbers {energy[0]:.6g} to {energy[-1]:.6g} "
+        "(calibration none: the scan has no energy calibration)"
+        if calibration == "none"
+        else f"first column energy_keV: each channel's energy in keV, {energy[0]:.6g} to "
+        f"{energy[-1]:.6g} (calibration source: {calibration})"
+    )
     comments = [
-        f"mean counts per pixel of each region (K-Means cluster) of {source}; calibration "
-        f"{calibration}; labels in {labels_file}",
+        f"mean counts per pixel of each region (K-Means cluster) of {source}, one column per "
+        f"region; {axis}; labels in {labels_file}",
         "pixels per cluster: "
         + ", ".join(f"cluster_{i + 1}={int(c)}" for i, c in enumerate(counts)),
     ]
