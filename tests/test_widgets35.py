@@ -1,4 +1,5 @@
-"""GUI audit 35 (/work/runs35/audit_gui35/report.md): each test failed before its fix."""
+"""GUI audit 35 (/work/runs35/audit_gui35/report.md) and its follow-ups in session 36: each test
+failed before its fix."""
 
 import numpy as np
 import pytest
@@ -95,6 +96,32 @@ def test_rows_stop_selecting_regions_once_the_labels_layer_is_rewritten_or_paint
     clusters.paint((0, 0), 7, refresh=True)  # a stroke of napari's brush
     assert widget.info.text().startswith(STALE_NOTE)
     assert click(0) == 0
+
+
+# -- 2b (session 36). Undoing the stroke gives the fit its regions back: the note goes --------
+def test_undoing_a_stroke_on_the_fitted_regions_makes_the_fit_current_again(pigments, qtbot):
+    viewer, widget, regions = pigments
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    fitted = widget.report.regions[1].label
+
+    def click(row):
+        regions.selected_label = 0
+        widget.table.setCurrentCell(row, 0)
+        widget.table.setCurrentCell(-1, -1)  # the next click is a change of row again
+        return regions.selected_label
+
+    assert click(1) == fitted
+    regions.selected_label = 2
+    regions.paint((0, 0), 2, refresh=True)  # a stroke of napari's brush over region 1
+    assert widget.info.text().startswith(STALE_NOTE) and click(1) == 0
+    regions.undo()  # napari's undo: only set_data is emitted
+    assert np.array_equal(regions.data, widget.result.labels)
+    assert not widget.info.text().startswith(STALE_NOTE)
+    assert click(1) == fitted
+    regions.redo()  # the stroke again
+    assert widget.info.text().startswith(STALE_NOTE) and click(1) == 0
 
 
 # -- 3. a save named as the scan is refused before "scan.tif already exists. Replace?" ------------
