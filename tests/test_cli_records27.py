@@ -122,7 +122,7 @@ def test_loaded_embedder_keeps_its_files_training_record(tmp_path):
 
 @pytest.fixture(scope="module")
 def eval_set(tmp_path_factory):
-    """One 168 px toy cube of bosch.jpg (evaluate needs more than 160 px a side)."""
+    """One 168 px toy cube of bosch.jpg (> 160 px: evaluate scores all 5 MS-SSIM scales)."""
     from xrf_napari.training.data import list_cubes
     from xrf_napari.training.toy_data import write_toy_dataset
 

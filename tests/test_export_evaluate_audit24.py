@@ -168,7 +168,7 @@ def test_a_damaged_targets_sidecar_is_one_error_line_naming_it(sets, tmp_path, c
 
 def _toy_set(folder, size=168):
     """A one-cube set in the project layout with a generator-style manifest, built in a second
-    (generating a > 160 px cube takes ~15 s here)."""
+    (generating a > 160 px cube, for all 5 MS-SSIM scales, takes ~15 s here)."""
     import numpy as np
 
     from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration

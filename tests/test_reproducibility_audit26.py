@@ -205,7 +205,7 @@ def test_both_trainers_record_their_training_paintings_in_the_weights(setup, tmp
 
 @pytest.fixture(scope="module")
 def eval_set(setup):
-    """One 168 px cube of bosch.jpg (evaluate needs more than 160 px a side)."""
+    """One 168 px cube of bosch.jpg (> 160 px: evaluate scores all 5 MS-SSIM scales)."""
     data = write_toy_dataset(setup[0] / "eval", n_cubes=1, size=168, seed=5)
     _name_paintings(data, ["bosch.jpg"])
     return data

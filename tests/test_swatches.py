@@ -29,7 +29,7 @@ def test_masstone_recipe_has_the_pigments_own_colour():
 def test_panel_holds_every_identifiable_pigment_and_tints_lighten():
     rgb, labels, recipes, names = panel_layout()
     assert len(recipes) == len(names) == len(IDENTIFIABLE) * len(PANEL_TINTS) + 1
-    assert min(labels.shape) > 160  # evaluate's MS-SSIM needs it
+    assert min(labels.shape) > 160  # evaluate's MS-SSIM over all 5 scales
     assert set(np.unique(labels)) == set(range(len(recipes)))
     for i, pig in enumerate(IDENTIFIABLE):
         block = recipes[i * len(PANEL_TINTS) : (i + 1) * len(PANEL_TINTS)]
