@@ -176,7 +176,11 @@ def test_one_question_for_a_completed_name_and_the_files_beside_it(qapp, tmp_pat
     assert len(asked) == 1 and "clusters.png" in asked[0] and "clusters_spectra.csv" in asked[0]
     answer(QMessageBox.No)
     assert ask_save_path(None, "Save", images, beside=save_paths) == ""
-    (tmp_path / "clusters_spectra.csv").unlink()  # typed with its suffix: the dialog asked
+    (tmp_path / "clusters_spectra.csv").unlink()  # typed with its suffix: one question still
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (path, "PNG (*.png)"))
+    answer(QMessageBox.Yes)
     assert ask_save_path(None, "Save", images, beside=save_paths) == path
-    assert len(asked) == 2  # nothing more to ask
+    own = ask_save_path.__globals__["OWN_REPLACE_QUESTION"]  # else the dialog asked
+    assert len(asked) == 2 + own and (
+        not own or asked[-1] == "clusters.png already exists. Replace?"
+    )

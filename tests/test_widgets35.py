@@ -159,6 +159,44 @@ def test_a_save_over_the_scan_is_refused_before_asking_to_replace_it(
     assert scan.read_bytes() == before
 
 
+# -- 3b (session 36). The dialog asks nothing itself: one question, ours, after the input check ---
+def test_a_name_typed_in_full_is_asked_about_once_by_us_and_an_input_not_at_all(
+    qapp, tmp_path, monkeypatch
+):
+    from _napari_helpers import scripted_questions
+    from qtpy.QtWidgets import QFileDialog, QMessageBox
+
+    from xrf_napari.fileutil import OutputError
+    from xrf_napari.widgets import _dialogs
+
+    monkeypatch.setattr(_dialogs, "OWN_REPLACE_QUESTION", True, raising=False)  # as off macOS
+    calls = []
+
+    def dialog_returns(typed):
+        def dialog(*args):
+            calls.append(args)
+            return typed, "PNG (*.png)"
+
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", dialog)
+
+    out, scan = tmp_path / "out.png", tmp_path / "scan.png"
+    for f in (out, scan):
+        f.write_bytes(b"earlier")
+    asked, answer = scripted_questions(monkeypatch)
+    answer(QMessageBox.No)
+    dialog_returns(str(out))
+    assert _dialogs.ask_save_path(None, "Save", "PNG (*.png)") == ""  # declined: nothing written
+    assert calls[-1][-1] == QFileDialog.Option.DontConfirmOverwrite  # Qt's question is off
+    assert len(asked) == 1 and "out.png already exists" in asked[0]
+    answer(QMessageBox.Yes)
+    assert _dialogs.ask_save_path(None, "Save", "PNG (*.png)") == str(out)
+    dialog_returns(str(scan))  # the open scan's own name, typed in full
+    with pytest.raises(OutputError, match="is the input"):
+        _dialogs.ask_save_path(None, "Save", "PNG (*.png)", inputs=[scan])
+    assert len(asked) == 2  # the refusal came first, with no question about the scan
+    assert scan.read_bytes() == b"earlier"
+
+
 # -- 4. Spectrum > Export CSV... says what it saved, as every other dock's save does ---------------
 def test_spectrum_export_says_saved_and_the_files_name(make_napari_viewer, qtbot, tmp_path):
     from _napari_helpers import write_painted_cube

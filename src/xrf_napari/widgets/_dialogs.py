@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from qtpy.QtWidgets import QFileDialog, QHBoxLayout, QMessageBox, QPushButton
+
+#: The save dialog is told not to ask "Replace?" (QFileDialog.DontConfirmOverwrite) and
+#: ask_save_path asks once, after refusing a name that is an input: "scan.tif", typed in full
+#: over the open scan, was asked about by Qt and refused only after Yes. macOS's native panel
+#: asks whatever it is told, so there the dialog keeps its question (no second one).
+OWN_REPLACE_QUESTION = sys.platform != "darwin"
 
 
 def ask_save_path(
@@ -18,16 +25,22 @@ def ask_save_path(
     save writes next to it (`beside(path)`: paths, the chosen one left out), which no dialog
     named. Before that question, those files are checked against `inputs` (the scan's file;
     fileutil.check_outputs, whose OutputError the caller reports): "scan" with the TIFF filter
-    asked "scan.tif already exists. Replace?" of the open scan, refused only after Yes."""
-    path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    asked "scan.tif already exists. Replace?" of the open scan, refused only after Yes. So the
+    dialog does not ask about the name it returns either (OWN_REPLACE_QUESTION): the one question
+    is this one, after that check."""
+    if OWN_REPLACE_QUESTION:
+        options = QFileDialog.Option.DontConfirmOverwrite
+        path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, filters, "", options)
+    else:
+        path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, filters)
     if not path:
         return path
-    ask = []
+    ask = [path] if OWN_REPLACE_QUESTION else []
     if not os.path.splitext(os.path.basename(path))[1]:
         suffix = filter_suffix(chosen or filters.split(";;")[0])
         if suffix:
             path += suffix
-            ask.append(path)
+            ask = [path]
     others = [str(p) for p in (beside(path) if beside else []) if str(p) != path]
     if inputs:
         from ..fileutil import check_outputs
