@@ -54,7 +54,7 @@ FROM_FILE = "from the file"
 #: The FWHM box's minimum: one below the forward model's 100-300 eV, shown as "from the file".
 FWHM_FROM_FILE = 99
 COLUMNS = ("Region", "Candidate paint", "Elements", "Notes")
-#: The info line of a fit whose Labels layer changed since (`PigmentsWidget._regions_changed`).
+#: The info line of a fit whose Labels layer changed or was deleted since (`_regions_changed`).
 STALE_NOTE = "The regions changed since this fit: press Find pigments again."
 
 
@@ -606,6 +606,23 @@ class PigmentsWidget(CubeDock):
                 result.stale = stale
         if changed and self.viewer is not None and self.result is not None:
             self.info.setText(self._info_text(self.result))
+
+    def _layer_removed(self, event=None) -> None:
+        """A fitted Labels layer deleted leaves its fits' rows selecting nothing: the info line
+        says the regions changed, as for a stroke (it said nothing, the rows went dead)."""
+        super()._layer_removed(event)
+        if self.viewer is None:
+            return
+        changed = False
+        for result in self.recall_all("result"):
+            lab = result.labels_layer
+            if lab is not None and lab not in self.viewer.layers and not result.stale:
+                result.stale = changed = True
+        try:
+            if changed and self.result is not None:
+                self.info.setText(self._info_text(self.result))
+        except RuntimeError:  # this dock's Qt side is already deleted
+            pass
 
     def show_result(self, result) -> None:
         """The current scan's fit in the table, or an empty table when it has none."""
