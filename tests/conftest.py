@@ -1,5 +1,6 @@
 """Shared fixtures. Real instrument files live outside the repo (../shared/data/real)."""
 
+import gc
 import os
 from pathlib import Path
 
@@ -15,6 +16,38 @@ def real_data() -> Path:
     if not REAL_DATA.is_dir():
         pytest.skip(f"real data folder {REAL_DATA} is absent (set XRF_NAPARI_REAL_DATA to enable)")
     return REAL_DATA
+
+
+#: Refreeze the heap after this many tests, or once this many modules were imported since.
+REFREEZE_TESTS, REFREEZE_MODULES = 50, 100
+_freeze = {"tests": 0, "modules": 0}
+
+
+def _refreeze_if_due():
+    import sys
+
+    if (
+        _freeze["tests"] >= REFREEZE_TESTS
+        or len(sys.modules) - _freeze["modules"] >= REFREEZE_MODULES
+    ):
+        gc.collect()
+        gc.freeze()
+        _freeze["tests"], _freeze["modules"] = 0, len(sys.modules)
+
+
+@pytest.fixture(autouse=True)
+def _collect_only_new_objects():
+    """napari runs a full gc.collect() on every layer removal (a Windows OpenGL workaround in
+    napari/_vispy/canvas.py), 0.3-0.5 s each over this suite's heap (Qt, torch, sklearn, napari):
+    most of a GUI test's teardown. After heavy imports or every REFREEZE_TESTS tests, the garbage
+    is collected and what is alive is frozen (gc.freeze), so later collections walk only the
+    objects made since. No test loses anything: objects a test makes are collected as before,
+    and a frozen object can only keep another alive longer (a leak test can fail more easily,
+    never pass falsely)."""
+    _freeze["tests"] += 1
+    _refreeze_if_due()
+    yield
+    _refreeze_if_due()
 
 
 #: Fixtures that create Qt widgets: without an X display Qt aborts the whole run (exit 134).
