@@ -124,6 +124,21 @@ def test_undoing_a_stroke_on_the_fitted_regions_makes_the_fit_current_again(pigm
     assert widget.info.text().startswith(STALE_NOTE) and click(1) == 0
 
 
+# -- 2c (session 36). The fitted Labels layer deleted: the note says so, the rows select nothing --
+def test_deleting_the_fitted_labels_layer_says_the_regions_changed(pigments, qtbot):
+    """Deleted, the fitted regions layer left rows that select nothing and an info line that did
+    not say why (a layer of that name made again, Embed & cluster with another K, looked like
+    theirs)."""
+    viewer, widget, regions = pigments
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, 120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    assert widget.table.rowCount() == 2 and STALE_NOTE not in widget.info.text()
+
+    viewer.layers.remove(regions)
+    assert widget.info.text().startswith(STALE_NOTE)
+
+
 # -- 3. a save named as the scan is refused before "scan.tif already exists. Replace?" ------------
 @pytest.mark.parametrize("dock", ["recolour", "embed"])
 def test_a_save_over_the_scan_is_refused_before_asking_to_replace_it(
