@@ -90,33 +90,11 @@ def synthesize(
     from ..physics.spectrum import SpectrumModel
     from .cube import pixel_weights, poisson_counts, rebin_counts
     from .paint import random_ground, region_paint
-    from .recipes import choose_recipe
-    from .regions import Regions, cluster_regions, to_float_rgb
+    from .regions import to_float_rgb
 
     img = to_float_rgb(rgb)
-    if labels is None:
-        regions = cluster_regions(img, rng)
-    else:
-        from skimage.color import rgb2lab
-
-        labels = np.asarray(labels, dtype=np.int32)
-        k = int(labels.max()) + 1
-        flat = img.reshape(-1, 3)
-        cnt = np.maximum(np.bincount(labels.ravel(), minlength=k), 1)
-        pal = (
-            np.stack(
-                [np.bincount(labels.ravel(), weights=flat[:, c], minlength=k) for c in range(3)], 1
-            )
-            / cnt[:, None]
-        )
-        regions = Regions(labels, pal, rgb2lab(pal[None])[0], {})
+    regions, recipes = plan_regions(img, rng, labels, recipes, year, character)
     k = regions.k
-    if recipes is None:
-        recipes = [
-            choose_recipe(regions.palette[i], rng, year, character=character) for i in range(k)
-        ]
-    if len(recipes) != k:
-        raise ValueError(f"{len(recipes)} recipes for {k} regions")
     ground = random_ground(rng)
     paints = [region_paint(r, rng) for r in recipes]
     model = SpectrumModel(profile)
@@ -154,6 +132,39 @@ def synthesize(
         native_counts,
         {"components_canonical": comps_canon, "weights": weights},
     )
+
+
+def plan_regions(img, rng, labels=None, recipes=None, year=None, character: float = 0.0):
+    """(Regions, one Recipe per region) of a float RGB image: its colour clusters, or the given
+    labels' mean colours, and each region's paint as choose_recipe draws it (or `recipes`). The
+    first draws of `synthesize`, apart so the recipes alone can be drawn (`draw_recipes`)."""
+    from .recipes import choose_recipe
+    from .regions import Regions, cluster_regions
+
+    if labels is None:
+        regions = cluster_regions(img, rng)
+    else:
+        from skimage.color import rgb2lab
+
+        labels = np.asarray(labels, dtype=np.int32)
+        k = int(labels.max()) + 1
+        flat = img.reshape(-1, 3)
+        cnt = np.maximum(np.bincount(labels.ravel(), minlength=k), 1)
+        pal = (
+            np.stack(
+                [np.bincount(labels.ravel(), weights=flat[:, c], minlength=k) for c in range(3)], 1
+            )
+            / cnt[:, None]
+        )
+        regions = Regions(labels, pal, rgb2lab(pal[None])[0], {})
+    if recipes is None:
+        recipes = [
+            choose_recipe(regions.palette[i], rng, year, character=character)
+            for i in range(regions.k)
+        ]
+    if len(recipes) != regions.k:
+        raise ValueError(f"{len(recipes)} recipes for {regions.k} regions")
+    return regions, recipes
 
 
 @dataclass
@@ -247,16 +258,13 @@ def generate_one(index: int, cfg: GenerateConfig) -> dict:
         return _generate_one(index, cfg)
 
 
-def _generate_one(index: int, cfg: GenerateConfig) -> dict:
-    from ..energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
-    from ..io.project_h5 import write_cube
+def draw_source(index: int, cfg: GenerateConfig):
+    """Cube `index`'s first draws, in the order `_generate_one` makes them: (rng, instrument
+    profile, year, RGB image, labels, recipes (None unless a panel or swatch cube fixes them),
+    source record, extra metadata). The rng continues with the paints and the spectra."""
     from ..physics.instrument import random_profile
     from .procedural import procedural_painting
 
-    out = Path(cfg.out)
-    path = out / cube_name(index)
-    if path.exists() and (not cfg.native or native_path(path).exists()):
-        return _entry_from_file(path, index, skipped=True)
     rng = cube_rng(cfg.seed, index)
     if cfg.style == "paper":
         from .paper_style import paper_profile
@@ -291,6 +299,36 @@ def _generate_one(index: int, cfg: GenerateConfig) -> dict:
     else:
         rgb = procedural_painting(rng, cfg.size)
         source = {"image": "procedural"}
+    return rng, profile, year, rgb, labels, recipes, source, extra
+
+
+def draw_recipes(cfg: GenerateConfig) -> list[list[list[str]]]:
+    """The pigments of every region's recipe of `generate`'s cubes 0..n_cubes - 1 under `cfg`,
+    without their spectra (seconds instead of minutes, no files): the same draws as the cubes,
+    so counting them (scripts/pigment_usage.py --draw) equals counting the generated set."""
+    from ..physics.pigments import use_table
+    from .regions import to_float_rgb
+
+    if cfg.style != "physics":
+        raise ValueError("recipes are drawn by the physics generator only (--style physics)")
+    out = []
+    with use_table(cfg.pigment_table):
+        for index in range(cfg.n_cubes):
+            rng, _, year, rgb, labels, recipes, _, _ = draw_source(index, cfg)
+            _, recipes = plan_regions(to_float_rgb(rgb), rng, labels, recipes, year, cfg.character)
+            out.append([list(r.pigments) for r in recipes])
+    return out
+
+
+def _generate_one(index: int, cfg: GenerateConfig) -> dict:
+    from ..energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
+    from ..io.project_h5 import write_cube
+
+    out = Path(cfg.out)
+    path = out / cube_name(index)
+    if path.exists() and (not cfg.native or native_path(path).exists()):
+        return _entry_from_file(path, index, skipped=True)
+    rng, profile, year, rgb, labels, recipes, source, extra = draw_source(index, cfg)
     if cfg.style == "paper":  # painting cubes only (check_options)
         from .paper_style import synthesize_paper
 
