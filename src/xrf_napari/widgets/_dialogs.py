@@ -28,11 +28,8 @@ def ask_save_path(
     asked "scan.tif already exists. Replace?" of the open scan, refused only after Yes. So the
     dialog does not ask about the name it returns either (OWN_REPLACE_QUESTION): the one question
     is this one, after that check."""
-    if OWN_REPLACE_QUESTION:
-        options = QFileDialog.Option.DontConfirmOverwrite
-        path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, filters, "", options)
-    else:
-        path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    own = QFileDialog.Option.DontConfirmOverwrite if OWN_REPLACE_QUESTION else QFileDialog.Option(0)
+    path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, filters, "", own)
     if not path:
         return path
     ask = [path] if OWN_REPLACE_QUESTION else []
