@@ -79,6 +79,43 @@ def _read(path):
     return cube, targets, meta
 
 
+def _set_scales(files) -> int | None:
+    """The MS-SSIM scale count of a whole set, from its smallest cube's palette target (a header
+    read): taken from the first cube, a smaller one later was refused after the others had run.
+    None when no file's size can be read here (the loop then names the file)."""
+    from .metrics import MSSSIM_WIN, msssim_scales
+
+    sides = [(s, p) for p in files if (s := _plane_side(p)) is not None]
+    if not sides:
+        return None
+    side, path = min(sides, key=lambda t: t[0])
+    if msssim_scales(side) == 0:
+        raise ValueError(
+            f"{path}: {side} px a side; MS-SSIM over even 1 scale needs > {MSSSIM_WIN - 1} px"
+        )
+    return msssim_scales(side)
+
+
+def _plane_side(path) -> int | None:
+    """The shorter side of a cube's palette target without reading the cube, or None."""
+    import zipfile
+
+    import h5py
+
+    from ..synth.export import is_exported, sidecar_of
+
+    try:
+        if is_exported(path):
+            with np.load(sidecar_of(path), allow_pickle=False) as z:
+                shape = z["palette"].shape
+        else:
+            with h5py.File(path, "r") as f:
+                shape = f["targets/palette"].shape
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    return int(min(shape[:2])) if len(shape) >= 2 else None
+
+
 def _check_targets(path, shape, targets: dict, source: str | None = None) -> None:
     """A ValueError naming the cube when its targets are not images of its pixels: said before the
     models run on it (metrics.image_metrics said only "images differ in shape", after them)."""
@@ -185,7 +222,7 @@ def evaluate(
 
     files = (exported_cubes(data_dir) or list_cubes(data_dir))[:max_cubes]
     per_cube, images, sources = [], [], []
-    scales = None  # MS-SSIM's, as the first cube allows: one count for the whole set
+    scales = _set_scales(files)  # MS-SSIM's, as the smallest cube allows: one count for the set
     t0 = time.time()
     for path in tqdm(
         files, desc="evaluating", unit="cube", disable=not progress, dynamic_ncols=True
