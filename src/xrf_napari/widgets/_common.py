@@ -210,6 +210,9 @@ class _SurveyHub(QObject):
                     weakref.finalize(ref(), self._done.pop, key, None)
                 # a copy of the same type: peaks.Suggestions keeps its calibration warning
                 self._done[key] = (result[0], copy.copy(result[1]))
+                # the panel's own "Done." read as if the dock's action (maps) had run
+                n = len(result[1])
+                panel.status.setText(f"Scan surveyed: {n} element{'s' * (n != 1)} suggested.")
                 self.ready.emit(ref())
 
         def ended():
