@@ -604,8 +604,8 @@ class PigmentsWidget(CubeDock):
                 stale = not np.array_equal(result.labels, layer.data)
                 changed |= stale != result.stale
                 result.stale = stale
-        if changed and self.viewer is not None and self.result is not None:
-            self.info.setText(self._info_text(self.result))
+        if changed:
+            self._refresh_info()
 
     def _layer_removed(self, event=None) -> None:
         """A fitted Labels layer deleted leaves its fits' rows selecting nothing: the info line
@@ -618,8 +618,13 @@ class PigmentsWidget(CubeDock):
             lab = result.labels_layer
             if lab is not None and lab not in self.viewer.layers and not result.stale:
                 result.stale = changed = True
+        if changed:
+            self._refresh_info()
+
+    def _refresh_info(self) -> None:
+        """The info line again, after a fit's regions went stale or fresh."""
         try:
-            if changed and self.result is not None:
+            if self.viewer is not None and self.result is not None:
                 self.info.setText(self._info_text(self.result))
         except RuntimeError:  # this dock's Qt side is already deleted
             pass
