@@ -13,10 +13,14 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from .cube import SynthCube
+
+if TYPE_CHECKING:
+    from ..physics.instrument import InstrumentProfile
 
 # 2: speckle-free region maps; 3: painter's recipe prior, swatch cubes, panels
 GENERATOR = "xrf-napari-synth/3"
@@ -258,10 +262,21 @@ def generate_one(index: int, cfg: GenerateConfig) -> dict:
         return _generate_one(index, cfg)
 
 
-def draw_source(index: int, cfg: GenerateConfig):
-    """Cube `index`'s first draws, in the order `_generate_one` makes them: (rng, instrument
-    profile, year, RGB image, labels, recipes (None unless a panel or swatch cube fixes them),
-    source record, extra metadata). The rng continues with the paints and the spectra."""
+class Source(NamedTuple):
+    """A cube's first draws (draw_source); `rng` continues with the paints and the spectra."""
+
+    rng: np.random.Generator
+    profile: InstrumentProfile
+    year: int | None
+    rgb: np.ndarray
+    labels: np.ndarray | None
+    recipes: list | None  # None unless a panel or swatch cube fixes them
+    source: dict  # the manifest's record of the image or layout
+    extra: dict  # more metadata (a panel's swatch names)
+
+
+def draw_source(index: int, cfg: GenerateConfig) -> Source:
+    """Cube `index`'s first draws, in the order `_generate_one` makes them."""
     from ..physics.instrument import random_profile
     from .procedural import procedural_painting
 
@@ -299,7 +314,7 @@ def draw_source(index: int, cfg: GenerateConfig):
     else:
         rgb = procedural_painting(rng, cfg.size)
         source = {"image": "procedural"}
-    return rng, profile, year, rgb, labels, recipes, source, extra
+    return Source(rng, profile, year, rgb, labels, recipes, source, extra)
 
 
 def draw_recipes(cfg: GenerateConfig) -> list[list[list[str]]]:
@@ -314,8 +329,10 @@ def draw_recipes(cfg: GenerateConfig) -> list[list[list[str]]]:
     out = []
     with use_table(cfg.pigment_table):
         for index in range(cfg.n_cubes):
-            rng, _, year, rgb, labels, recipes, _, _ = draw_source(index, cfg)
-            _, recipes = plan_regions(to_float_rgb(rgb), rng, labels, recipes, year, cfg.character)
+            d = draw_source(index, cfg)
+            _, recipes = plan_regions(
+                to_float_rgb(d.rgb), d.rng, d.labels, d.recipes, d.year, cfg.character
+            )
             out.append([list(r.pigments) for r in recipes])
     return out
 
