@@ -42,3 +42,25 @@ def test_evaluate_takes_the_set_s_scales_from_its_smallest_cube(tmp_path):
     result = json.loads((out / "eval.json").read_text(encoding="utf-8"))
     assert result["msssim_scales"] == 2
     assert len(result["per_cube"]) == 2, result.keys()
+
+
+def test_a_single_process_time_budget_stops_between_logging_steps(tmp_path):
+    """The budget was read only at logging steps (every log_every): a 30 s budget on 1.65 s CPU
+    steps ran 82.7 s (gpu_check.sh's rehearsal). A single process now reads its clock every step;
+    ranks under torchrun still agree at logging steps (tests/test_distributed.py)."""
+    from test_distributed import _random_dve, _uvit_config
+
+    from xrf_napari.cli.train import main
+    from xrf_napari.training.toy_data import write_toy_dataset
+
+    data = tmp_path / "data"
+    write_toy_dataset(data, n_cubes=2, size=24, seed=2)
+    _random_dve(tmp_path / "dve.safetensors")
+    cfg = _uvit_config(tmp_path, steps=100000, log_every=5000)
+    argv = ["recolouriser", "--data", str(data), "--embedder", str(tmp_path / "dve.safetensors")]
+    argv += ["--config", str(cfg), "--out", str(tmp_path / "run"), "--device", "cpu"]
+    assert main(argv + ["--time-budget", "1", "--no-progress", "--baseline-steps", "0"]) == 0
+    m = json.loads((tmp_path / "run" / "metrics.json").read_text(encoding="utf-8"))
+    # stopped by the budget before the first logging step (5,000 steps of a few ms would be 10+ s)
+    assert 0 < m["steps"] < 5000, m["steps"]
+    assert m["train_seconds"] < 3.0, m["train_seconds"]
