@@ -413,11 +413,7 @@ def _stop_passes(pool, wait_s: float = EXIT_WAIT_S) -> None:
     most `wait_s`). A pass left running went on reading the file while the interpreter tore
     down Qt's wrappers, then emitted a signal of a deleted object, and PyQt aborted the process
     (SIGABRT, exit code 134) in about half of the scripts that ended while one ran."""
-    for worker in list(_pass_workers):
-        try:
-            worker.quit()
-        except RuntimeError:  # its wrapper already gone: so is its thread
-            pass
+    _quit_all(list(_pass_workers))
     try:
         pool.waitForDone(int(wait_s * 1000))
     except RuntimeError:  # its wrapper already gone: nothing left to wait for
@@ -447,15 +443,20 @@ def _stop_jobs(wait_s: float = EXIT_WAIT_S) -> None:
     import time
 
     workers = [w for w in list(_job_workers) if not w.over.is_set()]
+    _quit_all(workers)
+    end = time.monotonic() + wait_s
+    for worker in workers:
+        if worker.began.is_set():  # one still queued stops before its first step
+            worker.over.wait(max(0.0, end - time.monotonic()))
+
+
+def _quit_all(workers) -> None:
+    """Ask each worker to stop at its next step (at the interpreter's exit)."""
     for worker in workers:
         try:
             worker.quit()
         except RuntimeError:  # its wrapper already gone: so is its thread
             pass
-    end = time.monotonic() + wait_s
-    for worker in workers:
-        if worker.began.is_set():  # one still queued stops before its first step
-            worker.over.wait(max(0.0, end - time.monotonic()))
 
 
 def _forget_pass(worker) -> None:
