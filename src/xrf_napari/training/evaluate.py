@@ -81,8 +81,8 @@ def _read(path):
 
 def _set_scales(files) -> int | None:
     """The MS-SSIM scale count of a whole set, from its smallest cube's palette target (a header
-    read): taken from the first cube, a smaller one later was refused after the others had run.
-    None when no file's size can be read here (the loop then names the file)."""
+    read), before any cube is scored (the first cube's count refused a smaller cube later, after
+    the others had run). None when no file's size can be read here (the loop then names it)."""
     from .metrics import MSSSIM_WIN, msssim_scales
 
     sides = [(s, p) for p in files if (s := _plane_side(p)) is not None]
