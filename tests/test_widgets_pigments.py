@@ -221,6 +221,9 @@ def test_photograph_layer_orders_x_ray_twins(docked, qtbot):
     np.testing.assert_allclose(recolour.data[labels == 3][0], region.suggested.rgb, atol=1e-6)
     unframed = dict(widget.colours)
     assert widget.photo_combo.currentText() == "photo"  # the new result layer took nothing over
+    # and is not offered as a photograph (nor would a latent RGB or a recolouring be)
+    offered = [widget.photo_combo.itemText(i) for i in range(widget.photo_combo.count())]
+    assert recolour.rgb and recolour.name not in offered and "photo" in offered
     # a wider photograph (black border) registered in the viewer: scaled and moved over the scan
     framed = np.zeros((3 * SIZE + 30, 3 * SIZE + 30, 3), np.float32)
     framed[15:-15, 15:-15] = np.kron(photo, np.ones((3, 3, 1), np.float32))

@@ -64,6 +64,12 @@ def result_cube(layer):
     return _made_from(layer)[0]
 
 
+def is_result(layer) -> bool:
+    """Whether xrf-napari made the layer (a latent, a recolouring, maps, regions), as opposed
+    to one the user opened or drew."""
+    return _made_from(layer)[1] is not None
+
+
 def made_for(layer, cube) -> bool:
     """Whether `layer` may be used on `cube`: made from it, or made from no scan (drawn or loaded
     by the user). Another scan's result may not, also once that scan is closed: with two scans

@@ -39,6 +39,7 @@ from ._layers import (
     below_translate,
     cube_display_name,
     find_result,
+    is_result,
     labels_for,
     layer_cube,
     layer_type,
@@ -243,7 +244,11 @@ class PigmentsWidget(CubeDock):
         self.cube_combo.layer_changed.connect(self.labels_combo.refresh)
         self.photo_combo = LayerCombo(
             napari_viewer,
-            lambda ly: layer_type(ly) == "Image" and bool(getattr(ly, "rgb", False)),
+            # not our own results: a latent's false colours or a model's recolouring are no
+            # photograph, and would order the twins by what they were made from
+            lambda ly: (
+                layer_type(ly) == "Image" and bool(getattr(ly, "rgb", False)) and not is_result(ly)
+            ),
             "(none)",
             optional=True,
         )
