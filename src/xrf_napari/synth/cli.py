@@ -102,7 +102,8 @@ def configure(p):
         type=int_in(1),
         default=os.cpu_count() or 1,
         metavar="N",
-        help="processes making cubes, one cube each (at least 1; default: all %(default)s CPUs)",
+        help="processes making cubes, one cube and one core each (at least 1; default: all "
+        "%(default)s CPUs)",
     )
     p.add_argument("--no-progress", action="store_true")
 
