@@ -98,6 +98,18 @@ def find_result(viewer, cube, name: str):
     return None
 
 
+def result_name(viewer, cube, kind: str, source: str) -> str:
+    """The name of `cube`'s "<kind> [...]" result layer: the one it was made under while that
+    layer is in the viewer (the scan may have been renamed since), else "<kind> [<source>]". With
+    the name of the moment, a renamed scan's re-run added a second layer beside a stale first."""
+    prefix = f"{kind} ["
+    for ly in viewer.layers:
+        made, made_as = _made_from(ly)
+        if made is cube and cube is not None and made_as.startswith(prefix):
+            return made_as
+    return f"{kind} [{source}]"
+
+
 def upsert_layer(viewer, name: str, data, kind: str = "image", *, cube, **kwargs):
     """Replace the data of the layer made from `cube` under `name` (keeping the user's display
     choices), or add it."""

@@ -23,6 +23,7 @@ from ._layers import (
     cube_display_name,
     find_result,
     layer_cube,
+    result_name,
     side_by_side_translate,
     upsert_layer,
     yx_transform,
@@ -176,7 +177,7 @@ class RecolourWidget(CubeDock):
         viewer = self.viewer
         cube = layer_cube(cube_layer)
         scale, _ = yx_transform(cube_layer)
-        name = f"recoloured [{cube_display_name(viewer, cube_layer)}]"
+        name = result_name(viewer, cube, "recoloured", cube_display_name(viewer, cube_layer))
         rerun = find_result(viewer, cube, name) is not None
         layer = upsert_layer(
             viewer,
@@ -212,7 +213,8 @@ class RecolourWidget(CubeDock):
         return layer if layer is not None and layer in self.viewer.layers else None
 
     def _outline_name(self, cube_layer) -> str:
-        return f"ambiguous colour [{cube_display_name(self.viewer, cube_layer)}]"
+        source = cube_display_name(self.viewer, cube_layer)
+        return result_name(self.viewer, layer_cube(cube_layer), "ambiguous colour", source)
 
     def _outline_layer(self, cube_layer):
         return find_result(self.viewer, layer_cube(cube_layer), self._outline_name(cube_layer))

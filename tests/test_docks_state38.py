@@ -1,0 +1,41 @@
+"""Dock state across scans (issue 17, item 2), session 38: what a dock shows, offers and saves
+follows its scan when the scan is renamed, and when a result layer is deleted."""
+
+from _napari_helpers import (
+    cube_stack_name,
+    open_cube,
+    tiny_recolour_dock,
+    wait_idle,
+    write_painted_cube,
+)
+
+
+def _names(viewer, prefix):
+    return [ly.name for ly in viewer.layers if ly.name.startswith(prefix)]
+
+
+def test_a_renamed_scan_keeps_its_one_recolouring_and_outline(make_napari_viewer, qtbot, tmp_path):
+    """After the scan was renamed, unticking the outline left it over the colours (it was looked
+    for under the new name), ticking it added a second, and a re-run added a second "recoloured"
+    layer beside the stale first."""
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    widget = tiny_recolour_dock(viewer, tmp_path)
+    widget.outline_box.setChecked(True)
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    (colours,) = _names(viewer, "recoloured")
+    viewer.layers[cube_stack_name(viewer)].name = "renamed"
+    widget.outline_box.setChecked(False)
+    assert _names(viewer, "ambiguous colour") == []
+    widget.outline_box.setChecked(True)
+    (outline,) = _names(viewer, "ambiguous colour")
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    assert _names(viewer, "recoloured") == [colours]
+    assert widget.result_layer is viewer.layers[colours]
+    assert _names(viewer, "ambiguous colour") == [outline]
+    widget.placement.setCurrentIndex(1)  # the outline still follows its colours
+    assert tuple(viewer.layers[outline].translate) == tuple(widget.result_layer.translate)
