@@ -325,7 +325,9 @@ def _spe_calibration(sections: dict, path: Path) -> Calibration | None:
 def read_csv(path) -> Spectrum:
     """`energy,counts` (keV, or eV if values exceed 200), `channel,counts`, or one counts column;
     a non-numeric first line is a header. A wider table with a header (the Spectrum dock's export:
-    energy, mean, pixel, ...) gives its first curve."""
+    energy, mean, pixel, ...) gives its first curve. A first column headed `channel` holds channel
+    numbers wherever they start (a cropped export from channel 10): read as energies in eV they
+    had made a 1 eV/channel calibration."""
     path = Path(path)
     rows, header = [], None
     for i, line in enumerate(_read_text(path).splitlines()):
@@ -335,7 +337,7 @@ def read_csv(path) -> Spectrum:
         vals = _numbers(s)
         if vals is None:
             if not rows:
-                header = [h.strip() for h in s.split(",")]
+                header = [h.strip().strip("\"'") for h in s.split(",")]
                 continue  # header line
             raise CubeReadError(path, f"non-numeric value on line {i + 1}: {s[:60]!r}")
         rows.append(vals)
@@ -360,7 +362,10 @@ def read_csv(path) -> Spectrum:
     cal = None
     if arr.shape[1] == 2:
         first, counts = arr[:, 0], arr[:, 1]
-        if not (
+        if header is not None and header[0].lower().startswith("chan"):
+            if first[0] > 0:  # channel numbers: no energy calibration, where they start is noted
+                extra["first_channel"] = float(first[0])
+        elif not (
             np.array_equal(first, np.arange(len(first)))
             or np.array_equal(first, np.arange(1, len(first) + 1))
         ):

@@ -1,0 +1,48 @@
+"""Reader/writer audit of session 38: bugs a user hits with real files (each test fails on the
+commit before its fix)."""
+
+import warnings
+
+import numpy as np
+
+from xrf_napari.io import read_cube, read_spectrum
+
+
+# -- CSV: a `channel` first column is channel numbers, wherever it starts ------------------------
+def test_csv_channel_column_not_from_zero_is_not_an_energy_axis(tmp_path):
+    """A `channel,counts` table starting at channel 10 (a cropped export) was read as energies in
+    eV: a 'file' calibration of 1 eV/channel from 0.01 keV."""
+    counts = np.random.default_rng(1).poisson(30, 300)
+    p = tmp_path / "cropped.csv"
+    p.write_text(
+        "channel,counts\n" + "".join(f"{i + 10},{c}\n" for i, c in enumerate(counts)),
+        encoding="utf-8",
+    )
+    s = read_spectrum(p)
+    assert s.calibration.source == "none"
+    np.testing.assert_array_equal(s.counts, counts)
+    assert s.metadata["first_channel"] == 10
+    # a quoted header (R's write.csv) says the same
+    q = tmp_path / "quoted.csv"
+    q.write_text(
+        p.read_text(encoding="utf-8").replace("channel,counts", '"channel","counts"'),
+        encoding="utf-8",
+    )
+    assert read_spectrum(q).calibration.source == "none"
+
+
+def test_real_m6_spectrum_as_channel_csv_has_no_false_file_calibration(tmp_path, real_data):
+    """The real M6 spectrum exported as `channel,counts` from channel 10: its channel numbers
+    were taken for a calibration that read_cube then called contradicted by the peaks."""
+    s = read_spectrum(real_data / "bruker_m6_jetstream_file_example.spx")
+    p = tmp_path / "m6.csv"
+    p.write_text(
+        "channel,counts\n" + "".join(f"{i},{c}\n" for i, c in enumerate(s.counts) if i >= 10),
+        encoding="utf-8",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "the file's energy calibration ... contradicts"
+        cube = read_cube(p)
+    assert "calibration_note" not in cube.metadata
+    assert cube.calibration.source == "auto"
+    assert read_cube(p, auto_calibrate=False).calibration.source == "none"
