@@ -260,7 +260,10 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
             ax.set_title(title, fontsize=9)
             fig.tight_layout()
         else:
-            fig, ax = plt.subplots(figsize=(6, 6 * m.shape[0] / max(m.shape[1], 1) + 0.6), dpi=110)
+            # the map's own aspect, held between 2 and 12 inches tall: unbounded, a 1024 x 2 strip
+            # made 660 x 338,000-pixel PNGs (6 GB, 77 s) and a 3 x 128 one cut off its title
+            tall = min(max(6 * m.shape[0] / max(m.shape[1], 1), 2.0), 12.0)
+            fig, ax = plt.subplots(figsize=(6, tall + 0.6), dpi=110)
             im = ax.imshow(m, cmap="magma", vmin=0, vmax=display_top(m))
             ax.set_title(title, fontsize=9)
             ax.axis("off")

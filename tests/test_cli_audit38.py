@@ -1,0 +1,33 @@
+"""CLI audit 38 (/work/runs38/cli): bugs a user hit in `xrf-napari` / `xrf-napari-train` and the
+analysis they call, one test per fix."""
+
+import pytest
+from _napari_helpers import painted_counts
+from _spectra import CANONICAL_CAL
+
+from xrf_napari.cli.main import main
+
+
+def _cube(path, counts):
+    from xrf_napari.io.project_h5 import write_cube
+
+    write_cube(path, counts, CANONICAL_CAL, metadata={"profile": {"anode": "Rh"}})
+    return path
+
+
+@pytest.mark.parametrize("rows, cols", [(24, 2), (2, 20)])
+def test_quicklook_map_png_of_a_strip_fits_a_screen(tmp_path, rows, cols):
+    """A narrow strip's map figure kept the strip's aspect with no bound: a 1024 x 2 scan wrote
+    660 x 338,000-pixel PNGs (6 GB of memory, 77 s, a 'decompression bomb' to PIL), and a
+    3 x 128 one a figure too short for its title and colour bar."""
+    from PIL import Image
+
+    counts, _ = painted_counts()
+    scan = _cube(tmp_path / "strip.h5", counts[:rows, :cols])
+    out = tmp_path / "look"
+    assert main(["quicklook", str(scan), "-o", str(out), "--elements", "Pb"]) == 0
+    (png,) = out.glob("strip_Pb_*.png")
+    with Image.open(png) as im:
+        width, height = im.size
+    assert height <= 2000  # a screen's height, not tens of thousands of pixels
+    assert height >= 200  # room for the title and the colour bar
