@@ -4,6 +4,7 @@ commit before its fix)."""
 import warnings
 
 import numpy as np
+import pytest
 
 from xrf_napari.io import read_cube, read_spectrum
 
@@ -46,3 +47,23 @@ def test_real_m6_spectrum_as_channel_csv_has_no_false_file_calibration(tmp_path,
     assert "calibration_note" not in cube.metadata
     assert cube.calibration.source == "auto"
     assert read_cube(p, auto_calibrate=False).calibration.source == "none"
+
+
+# -- .mca: `channel count` pairs from channel 10 keep the file's #@CALIB -------------------------
+def test_mca_channel_pairs_from_a_first_channel_keep_calib(tmp_path):
+    """PyMca-style `channel count` pairs starting at #@CHANN's first channel (10): the channel
+    column was read as energies in eV, replacing `#@CALIB -0.9 0.01` by 1 eV/channel."""
+    counts = np.random.default_rng(2).poisson(20, 300)
+    pairs = "".join(f"{i + 10} {c}\n" for i, c in enumerate(counts))
+    p = tmp_path / "chann.mca"
+    p.write_text(f"#@CHANN 300 10 309 1\n#@CALIB -0.9 0.01 0\n{pairs}", encoding="utf-8")
+    s = read_spectrum(p)
+    np.testing.assert_array_equal(s.counts, counts)
+    assert s.calibration.gain == pytest.approx(0.01)
+    assert s.calibration.energy(1)[0] == pytest.approx(-0.9 + 0.01 * 10)  # channel 10's energy
+    q = tmp_path / "nochann.mca"  # without #@CHANN the column says where the counts start
+    q.write_text(f"#@CALIB -0.9 0.01 0\n{pairs}", encoding="utf-8")
+    assert read_spectrum(q).calibration.energy(1)[0] == pytest.approx(-0.8)
+    r = tmp_path / "plain.mca"  # and without any calibration there is none
+    r.write_text(f"# channel counts\n{pairs}", encoding="utf-8")
+    assert read_spectrum(r).calibration.source == "none"

@@ -126,7 +126,11 @@ def read_mca(path) -> Spectrum:
         elif widths == {2}:
             counts = [r[1] for r in rows]
             ch = np.array([r[0] for r in rows])
-            if not np.array_equal(ch, np.arange(len(ch))) and not np.array_equal(
+            if ch[0] > 1 and np.array_equal(ch, ch[0] + np.arange(len(ch))):
+                # channel numbers from `first` (#@CHANN's, else the column's): read as energies in
+                # eV they had replaced #@CALIB by a 1 eV/channel axis
+                first_channel = first_channel or parse_int(ch[0], path, "first channel", 0, 2**24)
+            elif not np.array_equal(ch, np.arange(len(ch))) and not np.array_equal(
                 ch, np.arange(1, len(ch) + 1)
             ):
                 cal = calibration_from_energy_axis(ch, path)  # first column is energy
