@@ -67,3 +67,31 @@ def test_mca_channel_pairs_from_a_first_channel_keep_calib(tmp_path):
     r = tmp_path / "plain.mca"  # and without any calibration there is none
     r.write_text(f"# channel counts\n{pairs}", encoding="utf-8")
     assert read_spectrum(r).calibration.source == "none"
+
+
+# -- ripple export: the .rpl/.raw pair is replaced together or not at all -------------------------
+def test_ripple_write_failing_header_leaves_the_old_pair(tmp_path, monkeypatch):
+    """Re-exporting over an earlier pair: a header write that fails (disk full) had already put
+    the new .raw in place beside the old .rpl."""
+    from pathlib import Path
+
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io import ripple
+
+    old = np.arange(2 * 3 * 64, dtype=np.uint16).reshape(2, 3, 64)
+    rpl = ripple.write(tmp_path / "scan.rpl", old, Calibration(-0.9, 0.01, source="file"))
+    before = rpl.read_bytes(), rpl.with_suffix(".raw").read_bytes()
+    real_write_text = Path.write_text
+
+    def failing(self, *args, **kwargs):
+        if self.suffix == ".rpl":
+            raise OSError(28, "No space left on device")
+        return real_write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", failing)
+    with pytest.raises(OSError, match="No space left"):
+        ripple.write(tmp_path / "scan.rpl", old[:1] + 7, None)
+    monkeypatch.undo()
+    assert (rpl.read_bytes(), rpl.with_suffix(".raw").read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scan.raw", "scan.rpl"]  # no temporary
+    np.testing.assert_array_equal(np.asarray(read_cube(rpl, auto_calibrate=False).data), old)

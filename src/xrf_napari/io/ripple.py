@@ -387,8 +387,10 @@ def write(path, array, calibration: Calibration | None = None, block_rows: int =
     """Write an (H, W, C) integer array as a ripple pair (`path` with .rpl, and .raw), record-by
     vector, little-endian, as the Bruker M6 exports it. calibration: its offset and gain go in as
     `depth-origin` / `depth-scale` in keV; None writes no calibration keys (a header-only export:
-    readers auto-calibrate). Both files are written atomically, the .raw in row blocks."""
-    from ..fileutil import atomic_path
+    readers auto-calibrate). Both files are written atomically, the .raw in row blocks, and reach
+    their names together (atomic_set): a failed header write had left the new .raw beside the
+    old header, a pair that may read as the wrong shape or calibration."""
+    from ..fileutil import atomic_path, atomic_set
 
     arr = np.asarray(array) if not hasattr(array, "shape") else array
     if len(arr.shape) != 3 or np.dtype(arr.dtype).kind not in "ui":
@@ -416,10 +418,11 @@ def write(path, array, calibration: Calibration | None = None, block_rows: int =
             "depth-units\tkeV",
         ]
     rpl = Path(path).with_suffix(".rpl")
-    with atomic_path(rpl.with_suffix(".raw")) as tmp:
-        with open(tmp, "wb") as fh:
-            for y0 in range(0, h, block_rows):
-                fh.write(np.ascontiguousarray(arr[y0 : y0 + block_rows], dtype=dtype).tobytes())
-    with atomic_path(rpl) as tmp:
-        Path(tmp).write_text("\n".join(lines) + "\n", encoding="ascii")
+    with atomic_set():
+        with atomic_path(rpl.with_suffix(".raw")) as tmp:
+            with open(tmp, "wb") as fh:
+                for y0 in range(0, h, block_rows):
+                    fh.write(np.ascontiguousarray(arr[y0 : y0 + block_rows], dtype=dtype).tobytes())
+        with atomic_path(rpl) as tmp:
+            Path(tmp).write_text("\n".join(lines) + "\n", encoding="ascii")
     return rpl
