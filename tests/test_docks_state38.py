@@ -39,3 +39,36 @@ def test_a_renamed_scan_keeps_its_one_recolouring_and_outline(make_napari_viewer
     assert _names(viewer, "ambiguous colour") == [outline]
     widget.placement.setCurrentIndex(1)  # the outline still follows its colours
     assert tuple(viewer.layers[outline].translate) == tuple(widget.result_layer.translate)
+
+
+def test_save_maps_is_off_once_the_scans_maps_are_deleted(make_napari_viewer, qtbot, tmp_path):
+    """With every map layer of the scan deleted, Save maps stayed on (also on returning to the
+    scan) and only refused after the user had chosen a folder; it is off, and on again for the
+    other scan whose maps are still there."""
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    viewer = make_napari_viewer()
+    first = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[-1]
+    second = open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))[-1]
+    widget = ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+
+    def make_maps(layer):
+        widget.cube_combo.set_layer(layer)
+        widget.set_checked_elements(["Pb", "Fe"])
+        widget.run()  # it may wait for the scan's survey first
+        qtbot.waitUntil(lambda: widget.save_button.isEnabled(), timeout=60000)
+        wait_idle(qtbot, widget.job)
+
+    make_maps(first)
+    maps_a = list(widget.map_layers.values())
+    make_maps(second)
+    widget.cube_combo.set_layer(first)
+    assert widget.save_button.isEnabled()
+    for layer in maps_a:
+        viewer.layers.remove(layer)
+    assert not widget.save_button.isEnabled()
+    widget.cube_combo.set_layer(second)
+    assert widget.save_button.isEnabled()
+    widget.cube_combo.set_layer(first)  # back to the scan whose maps are gone
+    assert not widget.save_button.isEnabled()

@@ -275,8 +275,9 @@ class ElementMapsWidget(CubeDock):
         self.map_plans = list(plans)
         self.notes_label.setText(notes)
         self.notes_label.setVisible(bool(notes))
-        self.save_button.setEnabled(bool(layers))
-        self._refresh_rgb_choices(list(self.live_maps()))
+        live = list(self.live_maps())  # the user may have deleted them meanwhile
+        self.save_button.setEnabled(bool(live))
+        self._refresh_rgb_choices(live)
 
     def live_maps(self) -> dict:
         """{symbol: map layer} of the current cube's maps still in the viewer (the user may
@@ -285,9 +286,10 @@ class ElementMapsWidget(CubeDock):
 
     def _layer_removed(self, event=None) -> None:
         super()._layer_removed(event)
-        try:  # a deleted map is no longer offered for a composite
+        try:  # a deleted map is no longer offered for a composite, nor saved once all are gone
             if any(ly not in self.viewer.layers for ly in self.map_layers.values()):
                 self._refresh_rgb_choices(list(self.live_maps()), keep=True)
+                self.save_button.setEnabled(bool(self.live_maps()))
         except RuntimeError:  # this dock's Qt side is already deleted
             pass
 
