@@ -95,3 +95,27 @@ def test_ripple_write_failing_header_leaves_the_old_pair(tmp_path, monkeypatch):
     assert (rpl.read_bytes(), rpl.with_suffix(".raw").read_bytes()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scan.raw", "scan.rpl"]  # no temporary
     np.testing.assert_array_equal(np.asarray(read_cube(rpl, auto_calibrate=False).data), old)
+
+
+# -- project HDF5: offset/gain in the unit `energy_units` names ----------------------------------
+def test_project_file_calibration_in_ev_is_honoured(tmp_path):
+    """file_format.md: `energy_units` is the unit of offset/gain/quadratic. A project file whose
+    writer (MATLAB, h5py) stored them in eV with energy_units = "eV" was read as keV: gain 10
+    keV/channel, dropped as implausible."""
+    import h5py
+
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    counts = np.random.default_rng(3).poisson(4, (4, 5, 256)).astype(np.uint16)
+    p = write_cube(tmp_path / "ev.h5", counts, Calibration(-0.9, 0.01, source="file"))
+    with h5py.File(p, "r+") as f:
+        a = f["counts"].attrs
+        a["offset"], a["gain"], a["quadratic"] = -900.0, 10.0, 0.0
+        a["energy_units"] = np.bytes_(b"eV")  # a fixed-length string, as MATLAB writes one
+        a["calibration_source"] = np.bytes_(b"file")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "implausible ... ignored"
+        cube = read_cube(p, auto_calibrate=False)
+    assert cube.calibration.source == "file"
+    assert (cube.calibration.offset, cube.calibration.gain) == pytest.approx((-0.9, 0.01))

@@ -159,12 +159,17 @@ def read_project_cube(f, path) -> Cube:
     require_numeric(counts.dtype, path, "dataset '/counts'")
     check_dataset(counts, path)
     attrs = counts.attrs
+    from .calibration import _text, _unit_scale
+
+    # offset/gain/quadratic are in `energy_units` (keV when absent): a file another tool wrote
+    # in eV, as file_format.md allows, had its gain read as 10 keV/channel and dropped
+    scale = _unit_scale(_text(attrs.get("energy_units", "keV")).strip().lower(), path)
     try:
         cal = Calibration(
-            float(attrs["offset"]),
-            float(attrs["gain"]),
-            float(attrs.get("quadratic", 0.0)),
-            source=str(attrs.get("calibration_source", "file")),
+            float(attrs["offset"]) * scale,
+            float(attrs["gain"]) * scale,
+            float(attrs.get("quadratic", 0.0)) * scale,
+            source=_text(attrs.get("calibration_source", "file")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CubeReadError(
