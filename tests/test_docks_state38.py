@@ -1,9 +1,12 @@
 """Dock state across scans (issue 17, item 2), session 38: what a dock shows, offers and saves
 follows its scan when the scan is renamed, and when a result layer is deleted."""
 
+import numpy as np
+import pytest
 from _napari_helpers import (
     cube_stack_name,
     open_cube,
+    painted_counts,
     tiny_recolour_dock,
     wait_idle,
     write_painted_cube,
@@ -72,3 +75,37 @@ def test_save_maps_is_off_once_the_scans_maps_are_deleted(make_napari_viewer, qt
     assert widget.save_button.isEnabled()
     widget.cube_combo.set_layer(first)  # back to the scan whose maps are gone
     assert not widget.save_button.isEnabled()
+
+
+def test_a_fit_whose_regions_were_deleted_meanwhile_says_so(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The Labels layer deleted while Find pigments ran: the fit came with no word that its
+    rows select nothing (a layer deleted after the fit says "The regions changed...")."""
+    import threading
+
+    pytest.importorskip("xraylib")
+    import xrf_napari.analysis.pigment_fit as pigment_fit
+    from xrf_napari.widgets.pigments import STALE_NOTE, PigmentsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    regions = viewer.add_labels(painted_counts()[1].astype(np.int32), name="regions")
+    widget = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.device.setCurrentText("cpu")
+    gate, real = threading.Event(), pigment_fit.iter_fit_regions
+
+    def held(*args, **kwargs):
+        gate.wait(30)
+        return (yield from real(*args, **kwargs))
+
+    monkeypatch.setattr(pigment_fit, "iter_fit_regions", held)
+    assert widget.labels_combo.current_layer() is regions
+    assert widget.run() is not None
+    viewer.layers.remove(regions)
+    gate.set()
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    assert widget.table.rowCount() == 4
+    assert widget.info.text().startswith(STALE_NOTE)

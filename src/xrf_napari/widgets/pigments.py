@@ -583,7 +583,10 @@ class PigmentsWidget(CubeDock):
         report, colours, _, source = value
         result = PigmentsResult(report, colours, source, labels, labels_layer, cube_layer)
         result.choices = top_choices(report)
-        result.stale = not np.array_equal(labels, labels_layer.data)  # changed during the fit
+        # changed or deleted during the fit (_layer_removed ran before there was a fit to mark)
+        result.stale = labels_layer not in self.viewer.layers or not np.array_equal(
+            labels, labels_layer.data
+        )
         events = labels_layer.events
         for event in (events.data, events.paint, events.set_data):
             event.connect(self._regions_changed)  # napari ignores a repeated connection
