@@ -31,3 +31,19 @@ def test_quicklook_map_png_of_a_strip_fits_a_screen(tmp_path, rows, cols):
         width, height = im.size
     assert height <= 2000  # a screen's height, not tens of thousands of pixels
     assert height >= 200  # room for the title and the colour bar
+
+
+@pytest.mark.parametrize(
+    "option, value", [("--character", "nan"), ("--character", "inf"), ("--counts-per-pixel", "inf")]
+)
+def test_generate_refuses_a_non_finite_number_before_any_cube(tmp_path, capsys, option, value):
+    """--character nan was accepted (nan < 0 is False): the cubes were made and manifest.json
+    recorded `"character": NaN`, which no strict JSON reader takes; inf failed after the work
+    with numpy's "a cannot be empty ..." or "lam value too large"."""
+    from xrf_napari.cli.train import main
+
+    out = tmp_path / "set"
+    argv = ["generate", "--out", str(out), "--n-cubes", "1", "--size", "16", "--workers", "1"]
+    assert main([*argv, "--no-progress", option, value]) == 2
+    assert option in capsys.readouterr().err
+    assert not (out / "manifest.json").exists()

@@ -4,6 +4,7 @@ manifest.json; resumable and deterministic."""
 
 from __future__ import annotations
 
+import math
 import os
 
 
@@ -125,10 +126,13 @@ def run(args) -> int:
         raise ValueError("--n-cubes must be >= 1 and --size >= 16")
     if not 0.0 <= args.swatch_fraction <= 1.0 or not 0.0 <= args.bare_ground <= 1.0:
         raise ValueError("--swatch-fraction and --bare-ground must be in [0, 1]")
-    if args.character < 0:
-        raise ValueError("--character must be >= 0")
-    if args.counts_per_pixel is not None and not args.counts_per_pixel > 0:
-        raise ValueError(f"--counts-per-pixel must be positive, got {args.counts_per_pixel:g}")
+    # nan passed `< 0` and went into manifest.json as NaN (not JSON); inf failed after the work
+    if not 0 <= args.character < math.inf:
+        raise ValueError(f"--character must be a finite number >= 0, got {args.character:g}")
+    if args.counts_per_pixel is not None and not 0 < args.counts_per_pixel < math.inf:
+        raise ValueError(
+            f"--counts-per-pixel must be positive and finite, got {args.counts_per_pixel:g}"
+        )
     if args.style == "paper" and args.counts_per_pixel is not None:
         raise ValueError("--counts-per-pixel applies to the physics generator only")
     if args.style == "paper" and args.period:
