@@ -119,3 +119,38 @@ def test_project_file_calibration_in_ev_is_honoured(tmp_path):
         cube = read_cube(p, auto_calibrate=False)
     assert cube.calibration.source == "file"
     assert (cube.calibration.offset, cube.calibration.gain) == pytest.approx((-0.9, 0.01))
+
+
+# -- zarr: a channel-first store is read channel-first --------------------------------------------
+def _channel_first_zarr(path, cube, ome: bool, energy=None):
+    import zarr
+
+    g = zarr.open_group(str(path), mode="w", zarr_format=2)
+    a = g.create_array(
+        "0" if ome else "cube",
+        shape=cube.shape[::-1][:1] + cube.shape[:2],
+        dtype=cube.dtype,
+        chunks=(64,) + cube.shape[:2],
+    )
+    a[:] = cube.transpose(2, 0, 1)
+    if ome:  # OME-NGFF 0.4: axes [t][c][z]yx, the channel axis first
+        axes = [{"name": "c", "type": "channel"}] + [{"name": n, "type": "space"} for n in "yx"]
+        g.attrs["multiscales"] = [{"version": "0.4", "axes": axes, "datasets": [{"path": "0"}]}]
+    if energy is not None:
+        g.create_array("energy", shape=energy.shape, dtype="f8")[:] = energy
+    return path
+
+
+@pytest.mark.parametrize("ome", [True, False])
+def test_channel_first_zarr_reads_as_height_width_channels(tmp_path, ome):
+    """An OME-Zarr cube (c, y, x), or a (C, H, W) store beside a C-value `energy`, was read as
+    (H, W, C): 256 x 20 pixels of 30 'channels', calibrated from the first 30 energies."""
+    cube = np.random.default_rng(4).poisson(3, (20, 30, 256)).astype(np.uint16)
+    energy = None if ome else -0.9 + 0.01 * np.arange(256)
+    p = _channel_first_zarr(tmp_path / "scan.zarr", cube, ome, energy)
+    c = read_cube(p, auto_calibrate=False)
+    assert c.shape == (20, 30, 256)
+    np.testing.assert_array_equal(np.asarray(c.data[:, :, :]), cube)
+    np.testing.assert_array_equal(np.asarray(c.data[3:5, 7, 100:110]), cube[3:5, 7, 100:110])
+    if energy is not None:
+        assert (c.calibration.offset, c.calibration.gain) == pytest.approx((-0.9, 0.01))

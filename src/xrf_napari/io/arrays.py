@@ -277,14 +277,18 @@ def read_zarr(path, **options) -> Cube:
             name = max(cubes, key=lambda n: cubes[n].size)
         arr = arrays[name]
         require_3d(arrays[name].shape, path, f"zarr array '{name}'")
-        n = int(arrays[name].shape[2])
-        for cand in ("maxrf_energies", "energy", "energies"):
-            e = arrays.get(cand)
-            if e is not None and len(e.shape) in (1, 2) and np.dtype(e.dtype).kind in "uif":
-                energies = np.asarray(
-                    e[:n] if len(e.shape) == 1 else e[:1, :n]
-                )  # never the declared rest
-                break
+        e = next(
+            (
+                a
+                for a in map(arrays.get, ("maxrf_energies", "energy", "energies"))
+                if a is not None and len(a.shape) in (1, 2) and np.dtype(a.dtype).kind in "uif"
+            ),
+            None,
+        )
+        channel_first = _channel_first(node, name, arr.shape, e)
+        n = int(arr.shape[0 if channel_first else 2])
+        if e is not None:
+            energies = np.asarray(e[:n] if len(e.shape) == 1 else e[:1, :n])  # not the rest
     require_3d(arr.shape, path, f"zarr array '{name or '/'}'")
     require_numeric(arr.dtype, path, f"zarr array '{name or '/'}'")
     try:
@@ -298,12 +302,44 @@ def read_zarr(path, **options) -> Cube:
             path,
             f"zarr array '{name or '/'}'",
         )
+    data = ChannelFirstView(arr) if channel_first else arr
     cal = calibration_from_mapping(dict(arr.attrs), path)
     if cal is None and energies is not None:
         e = energies if energies.ndim == 1 else energies[0]
-        cal = calibration_from_energy_axis(e, path, arr.shape[2])
+        cal = calibration_from_energy_axis(e, path, data.shape[2])
     meta.update({"dataset": name or "/"})
-    return _cube(arr, path, "zarr", cal, meta)
+    if channel_first:
+        meta["channel_axis"] = "first"
+    return _cube(data, path, "zarr", cal, meta)
+
+
+def _channel_first(group, name: str, shape, energy) -> bool:
+    """Whether a zarr cube is stored (C, H, W): OME-NGFF (OME-Zarr) orders an image's axes
+    [t][c][z]yx, so a 3-D image whose first axis is its channel axis ('c', type 'channel') is; so
+    is one beside an energy vector as long as its first axis (or its bin edges) and not its last.
+    Otherwise (H, W, C), as maxrf4u stores it. Both were read as (H, W, C): a 256-channel OME-Zarr
+    cube of 20 x 30 pixels opened as 256 x 20 pixels of 30 channels."""
+    parent, _, leaf = name.rpartition("/")
+    try:
+        attrs = dict((group[parent] if parent else group).attrs)
+    except Exception:  # noqa: BLE001 - metadata only
+        attrs = {}
+    ome = attrs.get("ome") if isinstance(attrs.get("ome"), dict) else {}
+    scales = attrs.get("multiscales") or ome.get("multiscales")
+    for m in scales if isinstance(scales, list) else []:
+        if not isinstance(m, dict):
+            continue
+        paths = [d.get("path") for d in m.get("datasets") or [] if isinstance(d, dict)]
+        axes = m.get("axes") or []
+        if leaf in paths and isinstance(axes, list) and len(axes) == 3:
+            a = axes[0]
+            if isinstance(a, dict):
+                return a.get("type") == "channel" or str(a.get("name", "")).lower() == "c"
+            return str(a).lower() == "c"
+    if energy is None:
+        return False
+    m = int(energy.shape[-1])
+    return m in (shape[0], shape[0] + 1) and m not in (shape[2], shape[2] + 1)
 
 
 def _walk_arrays(group, prefix: str = ""):
