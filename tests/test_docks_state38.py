@@ -7,6 +7,7 @@ from _napari_helpers import (
     cube_stack_name,
     open_cube,
     painted_counts,
+    tiny_embed_dock,
     tiny_recolour_dock,
     wait_idle,
     write_painted_cube,
@@ -109,3 +110,30 @@ def test_a_fit_whose_regions_were_deleted_meanwhile_says_so(
     assert widget.job.last_error is None, widget.job.last_error
     assert widget.table.rowCount() == 4
     assert widget.info.text().startswith(STALE_NOTE)
+
+
+def test_a_renamed_scan_keeps_its_one_latent_and_clusters_layer(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Embed & cluster run again after the scan was renamed added a second latent and a second
+    clusters layer over the first (Pigments then offered both as the scan's regions); the run
+    updates the scan's layers, and Save still takes the edits painted on them."""
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    embed = tiny_embed_dock(viewer, tmp_path, k=3)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    (latent,) = _names(viewer, "latent RGB")
+    (clusters,) = _names(viewer, "clusters")
+    viewer.layers[cube_stack_name(viewer)].name = "renamed"
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    assert embed.job.last_error is None, embed.job.last_error
+    assert _names(viewer, "latent RGB") == [latent]
+    assert _names(viewer, "clusters") == [clusters]
+    layer = viewer.layers[clusters]
+    data = np.array(layer.data)
+    data[0, 0] = data.max() + 1  # a new region painted on the layer
+    layer.data = data
+    edited = embed.edited_labels()
+    assert edited is not None and edited[0, 0] == data[0, 0]

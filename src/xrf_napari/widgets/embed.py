@@ -14,7 +14,14 @@ from ..analysis.embed import why_one as _why_one
 from ._common import CubeDock, after_calibration, default_weights, device_combo, form_grid
 from ._dialogs import ask_save_path, weights_row
 from ._jobs import preload_labels_imports, report_error
-from ._layers import cube_display_name, find_result, layer_cube, upsert_layer, yx_transform
+from ._layers import (
+    cube_display_name,
+    find_result,
+    layer_cube,
+    result_name,
+    upsert_layer,
+    yx_transform,
+)
 
 
 def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
@@ -162,7 +169,7 @@ class EmbedClusterWidget(CubeDock):
         cube = layer_cube(cube_layer)
         self.latent_layer = upsert_layer(
             viewer,
-            f"latent RGB [{source}]",
+            result_name(viewer, cube, "latent RGB", source),  # a renamed scan's, kept
             rgb,
             cube=cube,
             rgb=True,
@@ -174,7 +181,7 @@ class EmbedClusterWidget(CubeDock):
         yield
         self.labels_layer = upsert_layer(
             viewer,
-            f"clusters [{source}]",
+            result_name(viewer, cube, "clusters", source),
             result.labels.copy(),  # the brush edits the layer, never the kept result
             kind="labels",
             cube=cube,
@@ -240,7 +247,7 @@ class EmbedClusterWidget(CubeDock):
 
     def _clusters_layer(self, cube, result):
         """The clusters layer of `result` (None once the user deleted it)."""
-        return find_result(self.viewer, cube, f"clusters [{result[0]}]")
+        return find_result(self.viewer, cube, result_name(self.viewer, cube, "clusters", result[0]))
 
     def edited_labels(self, cube=None, result=None):
         """A copy of the clusters layer's labels when the user has painted on it since the kept
