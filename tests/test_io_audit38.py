@@ -154,3 +154,18 @@ def test_channel_first_zarr_reads_as_height_width_channels(tmp_path, ome):
     np.testing.assert_array_equal(np.asarray(c.data[3:5, 7, 100:110]), cube[3:5, 7, 100:110])
     if energy is not None:
         assert (c.calibration.offset, c.calibration.gain) == pytest.approx((-0.9, 0.01))
+
+
+def test_channel_first_npz_beside_its_energy_member(tmp_path):
+    """An .npz of (C, H, W) counts and a C-value `energy` member was read as (H, W, C) with a
+    calibration fitted to the first W energies."""
+    cube = np.random.default_rng(5).poisson(3, (20, 30, 256)).astype(np.uint16)
+    p = tmp_path / "scan.npz"
+    np.savez(p, counts=cube.transpose(2, 0, 1), energy=-0.9 + 0.01 * np.arange(256))
+    c = read_cube(p, auto_calibrate=False)
+    assert c.shape == (20, 30, 256)
+    np.testing.assert_array_equal(np.asarray(c.data[:, :, :]), cube)
+    assert (c.calibration.offset, c.calibration.gain) == pytest.approx((-0.9, 0.01))
+    q = tmp_path / "hwc.npz"  # (H, W, C) beside its energy stays as it is
+    np.savez(q, counts=cube, energy=-0.9 + 0.01 * np.arange(256))
+    np.testing.assert_array_equal(np.asarray(read_cube(q, auto_calibrate=False).data), cube)

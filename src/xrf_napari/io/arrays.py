@@ -142,7 +142,7 @@ def _read_npz(path: Path) -> Cube:
             )
         if "energy" in names:
             e_shape = shapes["energy"][0]
-            if int(np.prod(e_shape, dtype=object)) > shape[2] + 4096:
+            if int(np.prod(e_shape, dtype=object)) > max(shape[0], shape[2]) + 4096:
                 raise CubeReadError(
                     path, f"member 'energy' has shape {e_shape} for {shape[2]} channels"
                 )
@@ -156,8 +156,18 @@ def _read_npz(path: Path) -> Cube:
             )
         arr = npz[name]
         energy = npz["energy"] if "energy" in names else None
-    cal = calibration_from_energy_axis(energy, path, shape[2]) if energy is not None else None
-    return _cube(arr, path, "npz", cal, {"member": name})
+    meta = {"member": name}
+    if energy is not None and energy_first(shape, np.size(energy)):
+        arr, meta["channel_axis"] = ChannelFirstView(arr), "first"
+    cal = calibration_from_energy_axis(energy, path, arr.shape[2]) if energy is not None else None
+    return _cube(arr, path, "npz", cal, meta)
+
+
+def energy_first(shape, n_energy: int) -> bool:
+    """A (C, H, W) array: its energy vector is as long as the first axis (or its C + 1 bin edges)
+    and not the last. Read as (H, W, C), such a cube showed C x H pixels of W channels,
+    calibrated from the first W energies."""
+    return n_energy in (shape[0], shape[0] + 1) and n_energy not in (shape[2], shape[2] + 1)
 
 
 # -- TIFF -----------------------------------------------------------------------------------
@@ -316,9 +326,9 @@ def read_zarr(path, **options) -> Cube:
 def _channel_first(group, name: str, shape, energy) -> bool:
     """Whether a zarr cube is stored (C, H, W): OME-NGFF (OME-Zarr) orders an image's axes
     [t][c][z]yx, so a 3-D image whose first axis is its channel axis ('c', type 'channel') is; so
-    is one beside an energy vector as long as its first axis (or its bin edges) and not its last.
-    Otherwise (H, W, C), as maxrf4u stores it. Both were read as (H, W, C): a 256-channel OME-Zarr
-    cube of 20 x 30 pixels opened as 256 x 20 pixels of 30 channels."""
+    is one beside an energy vector that says so (energy_first). Otherwise (H, W, C), as maxrf4u
+    stores it. Both were read as (H, W, C): a 256-channel OME-Zarr cube of 20 x 30 pixels opened
+    as 256 x 20 pixels of 30 channels."""
     parent, _, leaf = name.rpartition("/")
     try:
         attrs = dict((group[parent] if parent else group).attrs)
@@ -336,10 +346,7 @@ def _channel_first(group, name: str, shape, energy) -> bool:
             if isinstance(a, dict):
                 return a.get("type") == "channel" or str(a.get("name", "")).lower() == "c"
             return str(a).lower() == "c"
-    if energy is None:
-        return False
-    m = int(energy.shape[-1])
-    return m in (shape[0], shape[0] + 1) and m not in (shape[2], shape[2] + 1)
+    return energy is not None and energy_first(shape, int(energy.shape[-1]))
 
 
 def _walk_arrays(group, prefix: str = ""):
