@@ -169,3 +169,15 @@ def test_channel_first_npz_beside_its_energy_member(tmp_path):
     q = tmp_path / "hwc.npz"  # (H, W, C) beside its energy stays as it is
     np.savez(q, counts=cube, energy=-0.9 + 0.01 * np.arange(256))
     np.testing.assert_array_equal(np.asarray(read_cube(q, auto_calibrate=False).data), cube)
+
+
+def test_csv_channel_energy_column_is_still_an_energy_axis(tmp_path):
+    """A first column named for the channels' energies (`channels_energy`, `channel_keV`) is an
+    energy axis, not channel numbers."""
+    counts = np.random.default_rng(6).poisson(30, 300)
+    for name in ("channels_energy", "channel_keV"):
+        p = tmp_path / f"{name}.csv"
+        rows = "".join(f"{-0.9 + 0.01 * i:.4f},{c}\n" for i, c in enumerate(counts))
+        p.write_text(f"{name},counts\n{rows}", encoding="utf-8")
+        s = read_spectrum(p)
+        assert (s.calibration.offset, s.calibration.gain) == pytest.approx((-0.9, 0.01))

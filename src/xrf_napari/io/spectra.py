@@ -366,7 +366,8 @@ def read_csv(path) -> Spectrum:
     cal = None
     if arr.shape[1] == 2:
         first, counts = arr[:, 0], arr[:, 1]
-        if header is not None and header[0].lower().startswith("chan"):
+        name = header[0].lower() if header is not None else ""
+        if name.startswith("chan") and "energy" not in name and "ev" not in name:
             if first[0] > 0:  # channel numbers: no energy calibration, where they start is noted
                 extra["first_channel"] = float(first[0])
         elif not (
