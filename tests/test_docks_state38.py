@@ -137,3 +137,36 @@ def test_a_renamed_scan_keeps_its_one_latent_and_clusters_layer(
     layer.data = data
     edited = embed.edited_labels()
     assert edited is not None and edited[0, 0] == data[0, 0]
+
+
+def test_regions_found_again_on_a_renamed_scan_replace_its_first(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Find regions on a scan renamed since its first regions added a second "regions (lines +
+    photograph)" layer over the first, both offered as the scan's Regions."""
+    from types import SimpleNamespace
+
+    import xrf_napari.widgets.pigments as pigments_mod
+
+    labels = painted_counts()[1].astype(np.int32)
+
+    def found(cube, photo, k, photo_name="the photograph"):
+        yield "Clustering\u2026"
+        return SimpleNamespace(labels=labels.copy(), k=4, silhouette=None)
+
+    monkeypatch.setattr(pigments_mod, "_regions_job", found)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    viewer.add_image(np.zeros((*labels.shape, 3), np.uint8), rgb=True, name="photo")
+    widget = pigments_mod.PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.photo_combo.set_layer(viewer.layers["photo"])
+    assert widget.find_regions() is not None
+    wait_idle(qtbot, widget.job)
+    (regions,) = _names(viewer, "regions (lines")
+    viewer.layers[cube_stack_name(viewer)].name = "renamed"
+    assert widget.find_regions() is not None
+    wait_idle(qtbot, widget.job)
+    assert widget.job.last_error is None, widget.job.last_error
+    assert _names(viewer, "regions (lines") == [regions]
+    assert widget.labels_combo.current_layer() is viewer.layers[regions]

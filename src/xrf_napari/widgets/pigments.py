@@ -44,6 +44,7 @@ from ._layers import (
     layer_cube,
     layer_type,
     made_for,
+    result_name,
     upsert_layer,
     yx_transform,
 )
@@ -531,7 +532,9 @@ class PigmentsWidget(CubeDock):
         scale, translate = yx_transform(cube_layer)
         labels_layer = upsert_layer(
             self.viewer,
-            f"whole scan [{cube_display_name(self.viewer, cube_layer)}]",
+            result_name(
+                self.viewer, cube, "whole scan", cube_display_name(self.viewer, cube_layer)
+            ),
             np.ones(cube.shape[:2], np.int32),
             kind="labels",
             cube=cube,
@@ -551,7 +554,7 @@ class PigmentsWidget(CubeDock):
         cube = layer_cube(cube_layer)
         labels_layer = upsert_layer(
             self.viewer,
-            f"regions (lines + photograph) [{source}]",
+            result_name(self.viewer, cube, "regions (lines + photograph)", source),  # renamed: kept
             result.labels,
             kind="labels",
             cube=cube,
