@@ -47,3 +47,24 @@ def test_generate_refuses_a_non_finite_number_before_any_cube(tmp_path, capsys, 
     assert main([*argv, "--no-progress", option, value]) == 2
     assert option in capsys.readouterr().err
     assert not (out / "manifest.json").exists()
+
+
+def test_info_json_is_strict_json_when_the_metadata_holds_nan(tmp_path, capsys):
+    """A file whose metadata holds NaN or infinity (an HDF5 attribute, a header's "nan") made
+    `info --json` print NaN / Infinity, which jq, JavaScript and json.loads(strict) refuse."""
+    import json
+
+    from xrf_napari.io.project_h5 import write_cube
+
+    counts, _ = painted_counts()
+    scan = tmp_path / "meta.h5"
+    meta = {"dwell_ms": float("nan"), "stage": [1.0, float("inf")]}
+    write_cube(scan, counts[:4, :4], CANONICAL_CAL, metadata=meta)
+    capsys.readouterr()
+    assert main(["info", str(scan), "--json"]) == 0
+
+    def refuse(name):
+        raise ValueError(f"not JSON: {name}")
+
+    info = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert info["metadata"]["dwell_ms"] is None and info["metadata"]["stage"][0] == 1.0

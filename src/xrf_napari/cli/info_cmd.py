@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 
 def configure(p):
@@ -91,13 +92,25 @@ def _short(v) -> str:
     return str(v)
 
 
+def finite_or_null(value):
+    """`value` with NaN and infinite floats as None: json.dumps wrote a file's NaN metadata (an
+    HDF5 attribute, a header's "nan") as NaN, which strict JSON readers (jq, JavaScript) refuse."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_null(v) for v in value]
+    return value
+
+
 def run(args) -> int:
     from ._args import read_scan
 
     cube = read_scan(args, auto_calibrate=not args.no_auto_calibration)
     info = describe(cube, args.sum, progress=not args.no_progress)
     if args.json:
-        print(json.dumps(info, default=str, indent=1))
+        print(json.dumps(finite_or_null(info), default=str, indent=1))
         return 0
     cal = cube.calibration
     print(f"{info['path']}")
