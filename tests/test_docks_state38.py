@@ -170,3 +170,34 @@ def test_regions_found_again_on_a_renamed_scan_replace_its_first(
     assert widget.job.last_error is None, widget.job.last_error
     assert _names(viewer, "regions (lines") == [regions]
     assert widget.labels_combo.current_layer() is viewer.layers[regions]
+
+
+def test_maps_made_again_on_a_renamed_scan_update_its_layers(make_napari_viewer, qtbot, tmp_path):
+    """Make maps (and Add composite) on a scan renamed since added a second set of map layers
+    (and composites) under the new name, the first set left hidden beside them."""
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    widget = ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+
+    def results():
+        return sorted(ly.name for ly in viewer.layers if ly.name.endswith("]"))
+
+    qtbot.waitUntil(lambda: bool(widget.suggested()), timeout=60000)  # the scan's survey
+    wait_idle(qtbot, widget.job)
+
+    def make_maps():
+        widget.set_checked_elements(["Pb", "Fe", "Cu"])
+        assert widget.run() is not None
+        wait_idle(qtbot, widget.job)
+        assert widget.job.last_error is None, widget.job.last_error
+        widget.add_composite(list(widget.live_maps())[:3])
+
+    make_maps()
+    first = results()
+    assert len(first) == 4  # three maps and their composite
+    viewer.layers[cube_stack_name(viewer)].name = "renamed"
+    make_maps()
+    assert results() == first

@@ -21,7 +21,14 @@ from qtpy.QtWidgets import (
 from ._common import SURVEYS, CubeDock, after_calibration, suggestions_text
 from ._dialogs import ask_folder, confirm_replace
 from ._jobs import report_error
-from ._layers import cube_display_name, layer_cube, result_cube, upsert_layer, yx_transform
+from ._layers import (
+    cube_display_name,
+    layer_cube,
+    result_cube,
+    result_name,
+    upsert_layer,
+    yx_transform,
+)
 
 LINE_CHOICES = ("auto", "Ka", "Kb", "La", "Lb", "Lg", "Ma")
 #: Single-hue colormaps, so maps blended additively still tell elements apart.
@@ -241,7 +248,7 @@ class ElementMapsWidget(CubeDock):
             if i:
                 yield
             data, hi = maps[plan.symbol], tops[plan.symbol]
-            name = f"{plan.label} [{source}]"
+            name = result_name(viewer, cube, plan.label, source)  # a renamed scan's, kept
             layer = upsert_layer(
                 viewer,
                 name,
@@ -379,7 +386,7 @@ class ElementMapsWidget(CubeDock):
         _hide_results_of(self.viewer, cube)
         layer = upsert_layer(
             self.viewer,
-            f"RGB {'/'.join(symbols)} [{src}]",
+            result_name(self.viewer, cube, f"RGB {'/'.join(symbols)}", src),
             rgb,
             cube=cube,
             rgb=True,
