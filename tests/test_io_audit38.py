@@ -181,3 +181,35 @@ def test_csv_channel_energy_column_is_still_an_energy_axis(tmp_path):
         p.write_text(f"{name},counts\n{rows}", encoding="utf-8")
         s = read_spectrum(p)
         assert (s.calibration.offset, s.calibration.gain) == pytest.approx((-0.9, 0.01))
+
+
+# -- .mca: SPEC's `#@CALIB 0 1 0` means no calibration ------------------------------------------
+def test_spec_mca_identity_calib_is_no_calibration(tmp_path):
+    """SPEC-style writers put `#@CALIB 0 1 0` (x = channel) in a file with no calibration; it
+    was read as a 'file' calibration of 1 keV/channel (an axis to 4095 keV)."""
+    counts = np.random.default_rng(7).poisson(20, 256)
+    p = tmp_path / "spec.mca"
+    p.write_text(
+        "#F unspecified\n#S 1 ct\n#@MCA 16C\n#@CHANN 256 0 255 1\n#@CALIB 0 1 0\n"
+        f"@A {' '.join(map(str, counts))}\n",
+        encoding="utf-8",
+    )
+    s = read_spectrum(p)
+    assert s.calibration.source == "none"
+    np.testing.assert_array_equal(s.counts, counts)
+    q = tmp_path / "cal.mca"  # a real calibration is still read
+    q.write_text(p.read_text(encoding="utf-8").replace("0 1 0", "-0.9 0.01 0"), encoding="utf-8")
+    assert read_spectrum(q).calibration.gain == pytest.approx(0.01)
+
+
+def test_real_pymca_spectrum_under_spec_identity_calib_has_no_false_warning(tmp_path, real_data):
+    """The real PyMca spectrum saved SPEC-style with `#@CALIB 0 1 0`: read_cube warned that the
+    file's calibration (0 keV + 1 keV/channel) contradicts the peaks, 1.5 GeV off."""
+    s = read_spectrum(real_data / "pymca_XRFSpectrum.mca")
+    p = tmp_path / "spec.mca"
+    p.write_text(f"#@CALIB 0 1 0\n@A {' '.join(map(str, s.counts))}\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cube = read_cube(p)
+    assert "calibration_note" not in cube.metadata
+    assert cube.calibration.source == "auto"

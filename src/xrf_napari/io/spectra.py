@@ -86,7 +86,9 @@ def read_mca(path) -> Spectrum:
             continue
         if s.startswith("#@CALIB"):
             vals = _numbers(s[len("#@CALIB") :])
-            if vals and len(vals) >= 2 and vals[1] > 0:
+            # `0 1 0` is SPEC's (and PyMca's) "no calibration: x = channel", not 1 keV/channel
+            identity = vals is not None and vals[:2] == [0.0, 1.0] and not any(vals[2:3])
+            if vals and len(vals) >= 2 and vals[1] > 0 and not identity:
                 cal = calibration_from_coefficients(vals[:3], path)
             continue
         if s.startswith("#@CHANN"):  # n first last reduction: the counts start at `first`
