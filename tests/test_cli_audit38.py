@@ -68,3 +68,14 @@ def test_info_json_is_strict_json_when_the_metadata_holds_nan(tmp_path, capsys):
 
     info = json.loads(capsys.readouterr().out, parse_constant=refuse)
     assert info["metadata"]["dwell_ms"] is None and info["metadata"]["stage"][0] == 1.0
+
+
+def test_embedder_batch_help_says_what_the_option_accepts(capsys):
+    """`embedder --help` called --batch "a multiple of the config's cubes_per_batch (16)", yet
+    --batch 16 is refused ("at least twice it"), as docs/training.md says."""
+    from xrf_napari.cli.train import main
+
+    with pytest.raises(SystemExit):
+        main(["embedder", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "at least twice" in text.split("--batch BATCH", 2)[-1].split("--lr")[0]

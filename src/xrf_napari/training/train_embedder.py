@@ -118,8 +118,8 @@ def configure(parser) -> None:
     parser.add_argument(
         "--batch",
         type=int_in(1),
-        help="spectra per batch: a multiple of the config's cubes_per_batch (16), which it divides "
-        "into pixels per cube",
+        help="spectra per batch: a multiple of the config's cubes_per_batch (16), at least twice "
+        "it (2 or more pixels per cube)",
     )
     parser.add_argument("--lr", type=positive_float, help="peak learning rate")
     parser.add_argument("--device", default="auto", help=DEVICE_CHOICES)
