@@ -221,9 +221,6 @@ class PigmentsResult:
     labels_layer: object
     cube_layer: object
     choices: list = field(default_factory=list)  # chosen option per row (RegionResult.options)
-    #: the name the "pigment recolour" layer was made under (`find_result` finds it by that and
-    #: its scan, whatever the scan or the layer is called now)
-    recolour_name: str = ""
     #: labels_layer no longer holds the fitted regions: its numbers may name other pixels now
     stale: bool = False
 
@@ -593,9 +590,6 @@ class PigmentsWidget(CubeDock):
         events = labels_layer.events
         for event in (events.data, events.paint, events.set_data):
             event.connect(self._regions_changed)  # napari ignores a repeated connection
-        before = self.recall(layer_cube(cube_layer), "result")
-        if before is not None and self._recolour_layer(before) is not None:
-            result.recolour_name = before.recolour_name  # a new fit repaints the scan's layer
         self._paint(result)  # each region in its top candidate's colour
         if layer_cube(cube_layer) is self.current_cube():  # the table is under the form
             self.scroll_into_view(self.info, self.table)
@@ -771,13 +765,15 @@ class PigmentsWidget(CubeDock):
         self._paint(self.result)
 
     def _recolour_name(self, cube_layer) -> str:
-        return f"pigment recolour [{cube_display_name(self.viewer, cube_layer)}]"
+        """The scan's "pigment recolour" layer's name: the one it was made under while it lives
+        (the scan may have been renamed since; choices and new fits repaint that layer)."""
+        source = cube_display_name(self.viewer, cube_layer)
+        return result_name(self.viewer, layer_cube(cube_layer), "pigment recolour", source)
 
     def _recolour_layer(self, result):
-        """The scan's "pigment recolour" layer, if the user kept it: the layer made from the
-        scan under the name it was made with (the scan may have been renamed since)."""
-        name = result.recolour_name or self._recolour_name(result.cube_layer)
-        return find_result(self.viewer, layer_cube(result.cube_layer), name)
+        """The scan's "pigment recolour" layer, if the user kept it."""
+        cube = layer_cube(result.cube_layer)
+        return find_result(self.viewer, cube, self._recolour_name(result.cube_layer))
 
     @property
     def result_layer(self):
@@ -789,11 +785,9 @@ class PigmentsWidget(CubeDock):
 
         rgb = paint_regions(result.report, result.labels, result.choices)
         scale, _ = yx_transform(result.cube_layer)
-        if not result.recolour_name:  # named once, at the first paint
-            result.recolour_name = self._recolour_name(result.cube_layer)
         layer = upsert_layer(
             self.viewer,
-            result.recolour_name,
+            self._recolour_name(result.cube_layer),
             rgb,
             cube=layer_cube(result.cube_layer),
             rgb=True,
