@@ -213,3 +213,24 @@ def test_real_pymca_spectrum_under_spec_identity_calib_has_no_false_warning(tmp_
         cube = read_cube(p)
     assert "calibration_note" not in cube.metadata
     assert cube.calibration.source == "auto"
+
+
+# -- HDF5 attributes: `units` of the counts is not the calibration's unit ------------------------
+def test_hdf5_counts_units_attribute_does_not_refuse_the_calibration(tmp_path):
+    """offset/gain attributes on a dataset that also names its own unit (`units` = "counts", as
+    NeXus asks of data) made the file unreadable: "unknown energy units 'counts'"."""
+    import h5py
+
+    cube = np.random.default_rng(8).poisson(3, (6, 5, 256)).astype(np.uint16)
+    for i, attrs in enumerate(
+        (
+            {"offset": -0.9, "gain": 0.01, "units": "counts"},
+            {"offset": -900.0, "gain": 10.0, "energy_units": "eV", "units": "counts"},
+        )
+    ):
+        p = tmp_path / f"scan{i}.h5"
+        with h5py.File(p, "w") as f:
+            f.create_dataset("spectra", data=cube).attrs.update(attrs)
+        c = read_cube(p, auto_calibrate=False)
+        assert (c.calibration.offset, c.calibration.gain) == pytest.approx((-0.9, 0.01))
+        np.testing.assert_array_equal(np.asarray(c.data), cube)

@@ -54,10 +54,14 @@ _CAL_KEYS = {"offset", "gain", "quadratic", "units", "energy_units", "calibratio
 
 
 def calibration_from_mapping(m, where, default_units: str = "keV") -> Calibration | None:
-    """offset/gain/quadratic from a dict-like (JSON object, HDF5/zarr attributes)."""
+    """offset/gain/quadratic from a dict-like (JSON object, HDF5/zarr attributes), in the unit
+    `energy_units` names, else `units`: a `units` naming no energy is the data's own (NeXus puts
+    "counts" on a counts dataset) and leaves `default_units`; it had refused the file."""
     if "offset" not in m or "gain" not in m:
         return None
-    units = _text(m.get("units", m.get("energy_units", default_units))).strip().lower()
+    units = _text(m.get("energy_units", m.get("units", default_units))).strip().lower()
+    if "energy_units" not in m and not units.endswith("ev"):
+        units = default_units.lower()
     scale = _unit_scale(units, where)
     try:
         off = float(np.asarray(m["offset"]).ravel()[0]) * scale
