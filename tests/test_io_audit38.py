@@ -234,3 +234,22 @@ def test_hdf5_counts_units_attribute_does_not_refuse_the_calibration(tmp_path):
         c = read_cube(p, auto_calibrate=False)
         assert (c.calibration.offset, c.calibration.gain) == pytest.approx((-0.9, 0.01))
         np.testing.assert_array_equal(np.asarray(c.data), cube)
+
+
+def test_project_file_with_one_element_array_attributes(tmp_path):
+    """MATLAB writes scalar attributes as 1-element arrays: the project reader's float() of them
+    refused the file ("only 0-dimensional arrays can be converted")."""
+    import h5py
+
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    counts = np.random.default_rng(9).poisson(4, (4, 5, 256)).astype(np.uint16)
+    p = write_cube(tmp_path / "m.h5", counts, Calibration(-0.9, 0.01, source="file"))
+    with h5py.File(p, "r+") as f:
+        a = f["counts"].attrs
+        a["offset"], a["gain"], a["quadratic"] = [np.array([[v]]) for v in (-0.9, 0.01, 0.0)]
+    cube = read_cube(p, auto_calibrate=False)
+    assert (cube.calibration.offset, cube.calibration.gain) == pytest.approx((-0.9, 0.01))
+    assert cube.calibration.source == "file"
+    np.testing.assert_array_equal(np.asarray(cube.data), counts)

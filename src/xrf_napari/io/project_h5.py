@@ -159,16 +159,19 @@ def read_project_cube(f, path) -> Cube:
     require_numeric(counts.dtype, path, "dataset '/counts'")
     check_dataset(counts, path)
     attrs = counts.attrs
-    from .calibration import _text, _unit_scale
+    from .calibration import _text, calibration_from_mapping
 
-    # offset/gain/quadratic are in `energy_units` (keV when absent): a file another tool wrote
-    # in eV, as file_format.md allows, had its gain read as 10 keV/channel and dropped
-    scale = _unit_scale(_text(attrs.get("energy_units", "keV")).strip().lower(), path)
+    # offset/gain/quadratic in `energy_units` (keV when absent), as scalars or the 1-element arrays
+    # MATLAB writes, strings fixed-length or not: read as every reader reads such attributes (a
+    # file another tool wrote in eV had its gain read as 10 keV/channel and dropped)
     try:
+        found = calibration_from_mapping(dict(attrs), path)
+        if found is None:
+            raise KeyError("offset/gain missing")
         cal = Calibration(
-            float(attrs["offset"]) * scale,
-            float(attrs["gain"]) * scale,
-            float(attrs.get("quadratic", 0.0)) * scale,
+            found.offset,
+            found.gain,
+            found.quadratic,
             source=_text(attrs.get("calibration_source", "file")),
         )
     except (KeyError, TypeError, ValueError) as exc:
