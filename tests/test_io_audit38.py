@@ -253,3 +253,16 @@ def test_project_file_with_one_element_array_attributes(tmp_path):
     assert (cube.calibration.offset, cube.calibration.gain) == pytest.approx((-0.9, 0.01))
     assert cube.calibration.source == "file"
     np.testing.assert_array_equal(np.asarray(cube.data), counts)
+
+
+# -- a MATLAB v5/v7 .mat says what it is --------------------------------------------------------
+def test_matlab_v5_mat_file_is_named_with_the_fix(tmp_path):
+    """MATLAB's default save format (v5/v7, not HDF5) was refused as "not a readable HDF5 file
+    (file signature not found)", which does not tell the user to save with -v7.3."""
+    from xrf_napari.io import CubeReadError
+
+    head = b"MATLAB 5.0 MAT-file, Platform: GLNXA64, Created on: Fri Dec  4 10:00:00 2026"
+    p = tmp_path / "scan.mat"
+    p.write_bytes(head.ljust(116, b" ") + b"\0" * 8 + b"\x00\x01IM" + b"\0" * 256)
+    with pytest.raises(CubeReadError, match=r"scan\.mat: is a MATLAB v5/v7 MAT-file.*-v7\.3"):
+        read_cube(p)

@@ -112,7 +112,24 @@ def open_file(path):
                 "is locked by another process (still being written?): close it there, or, if "
                 "nothing writes it, set HDF5_USE_FILE_LOCKING=FALSE",
             ) from exc
+        if _matlab_v5(path):
+            raise CubeReadError(
+                path,
+                "is a MATLAB v5/v7 MAT-file, which is not HDF5: xrf-napari reads v7.3 .mat files; "
+                "in MATLAB save it again with save(..., '-v7.3')",
+            ) from None
         raise CubeReadError(path, f"not a readable HDF5 file ({exc})") from exc
+
+
+def _matlab_v5(path) -> bool:
+    """MATLAB's default MAT-file (v5/v7): a 128-byte header starting 'MATLAB 5.0 MAT-file' and no
+    HDF5 signature after it (v7.3 files have the same text, then HDF5 at byte 512)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(128)
+    except OSError:
+        return False
+    return head.startswith(b"MATLAB 5.0 MAT-file") and not is_hdf5(path)
 
 
 def read(path, **options) -> Cube:
