@@ -79,3 +79,33 @@ def test_embedder_batch_help_says_what_the_option_accepts(capsys):
         main(["embedder", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "at least twice" in text.split("--batch BATCH", 2)[-1].split("--lr")[0]
+
+
+def test_a_leading_tilde_of_an_input_path_is_expanded(tmp_path, monkeypatch, capsys):
+    """`--weights=~/w.safetensors`, `--labels=~/l.npy` or a quoted "~/scan.h5" (no shell expands
+    them) were read as a folder named ~ ("not found"), while `--output=~/x` was expanded."""
+    import importlib
+
+    from xrf_napari.cli import main as cli_main
+    from xrf_napari.cli import train
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    counts, _ = painted_counts()
+    _cube(tmp_path / "scan.h5", counts[:4, :4])
+    assert main(["info", "~/scan.h5"]) == 0
+    assert str(tmp_path / "scan.h5") in capsys.readouterr().out
+
+    cases = [
+        (main, "pigments", ["~/s.h5", "-o", "o", "--labels=~/l.npy", "--photo", "~/p.png"]),
+        (main, "recolour", ["~/s.h5", "-o", "o.png", "--weights=~/u", "--embedder-weights=~/d"]),
+        (train.main, "recolouriser", ["--data=~/d", "--out", "o", "--embedder=~/e", "--init=~/i"]),
+        (train.main, "evaluate", ["--data", "~/d", "--baseline=~/b", "--weights=~/w"]),
+        (train.main, "generate", ["--out", "o", "--n-cubes", "1", "--images=~/i"]),
+    ]
+    for entry, command, argv in cases:
+        mod = importlib.import_module({**cli_main.COMMANDS, **train.COMMANDS}[command][0])
+        seen = []
+        monkeypatch.setattr(mod, "run", lambda args, seen=seen: seen.append(vars(args)) or 0)
+        assert entry([command, *argv]) == 0
+        paths = [v for v in seen[0].values() if isinstance(v, str) and str(tmp_path) in v]
+        assert len(paths) == sum("~" in a for a in argv), (command, seen[0])

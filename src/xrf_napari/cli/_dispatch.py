@@ -60,13 +60,25 @@ def _exit_at_once(prog: str):
 def _checked_outputs(parser, args) -> None:
     """--output/--out as the user meant it, for every command: a leading ~ expanded (no shell does
     after `--output=`, and a quoted one made a folder literally named ~), and an empty one (an
-    unset $OUT) refused instead of writing into the working folder."""
+    unset $OUT) refused instead of writing into the working folder; a leading ~ of the paths read
+    (INPUT_PATHS) expanded too."""
     for dest in ("output", "out"):
         value = getattr(args, dest, None)
         if isinstance(value, str):
             if not value:
                 parser.error(f"argument --{dest}: is empty (an unset variable?); name the output")
             setattr(args, dest, os.path.expanduser(value))
+    for dest in INPUT_PATHS:  # the same ~ in the files read: `--weights=~/w` was "not found"
+        value = getattr(args, dest, None)
+        if isinstance(value, str) and value.startswith("~"):
+            setattr(args, dest, os.path.expanduser(value))
+
+
+#: Options (argparse dests) naming a file or folder a command reads, in any command.
+INPUT_PATHS = (
+    "input", "labels", "photo", "weights", "embedder_weights", "embedder", "baseline", "init",
+    "config", "data", "val", "images", "pigment_table",
+)  # fmt: skip
 
 
 def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=None) -> int:
