@@ -201,3 +201,27 @@ def test_maps_made_again_on_a_renamed_scan_update_its_layers(make_napari_viewer,
     viewer.layers[cube_stack_name(viewer)].name = "renamed"
     make_maps()
     assert results() == first
+
+
+def test_the_photograph_chosen_for_a_scan_stays_with_that_scan(make_napari_viewer, tmp_path):
+    """The Photograph chosen for one scan stayed chosen for another scan of its size, whose fit
+    and regions then took their colours from a picture of the first scan's area unasked."""
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    first = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[-1]
+    second = open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))[-1]
+    photo = viewer.add_image(np.zeros((24, 20, 3), np.uint8), rgb=True, name="photo of a")
+    widget = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.cube_combo.set_layer(first)
+    widget.photo_combo.set_layer(photo)
+    widget.cube_combo.set_layer(second)
+    assert widget.photo_combo.current_layer() is None
+    assert widget.find_regions() is None  # refused: no photograph of this scan chosen
+    widget.cube_combo.set_layer(first)
+    assert widget.photo_combo.current_layer() is photo
+    viewer.layers.remove(photo)
+    widget.cube_combo.set_layer(second)
+    widget.cube_combo.set_layer(first)
+    assert widget.photo_combo.current_layer() is None

@@ -569,8 +569,14 @@ class PigmentsWidget(CubeDock):
             "and the photograph, then Find pigments."
         )
 
+    def leave_cube(self, cube) -> None:
+        self.remember(cube, "photo", self.photo_combo.current_layer())
+
     def on_cube(self, layer) -> None:
         cube = None if layer is None else layer_cube(layer)
+        # a photograph shows one scan's area: another scan of its size took its colours unasked
+        self.photo_combo.set_layer(None)
+        self.photo_combo.set_layer(None if cube is None else self.recall(cube, "photo"))
         regions = None if cube is None else self.recall(cube, "regions")
         if regions is not None:  # found while another scan was shown: chosen now, once
             self.remember(cube, "regions", None)
