@@ -225,3 +225,25 @@ def test_the_photograph_chosen_for_a_scan_stays_with_that_scan(make_napari_viewe
     widget.cube_combo.set_layer(second)
     widget.cube_combo.set_layer(first)
     assert widget.photo_combo.current_layer() is None
+
+
+def test_the_photograph_stays_chosen_when_the_scans_calibration_arrives(
+    make_napari_viewer, tmp_path, qtbot, monkeypatch, gated_pass
+):
+    """The calibrated scan that replaces a large uncalibrated one is the same scan: the
+    Photograph chosen while its calibration was fitted stays chosen, as ticked elements do."""
+    from test_opencal32 import PENDING_KEY, _dock_then_uncalibrated
+
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer, dock, stack = _dock_then_uncalibrated(
+        make_napari_viewer, tmp_path, monkeypatch, PigmentsWidget
+    )
+    old = layer_cube(stack)
+    photo = viewer.add_image(np.zeros((24, 20, 3), np.uint8), rgb=True, name="photo")
+    dock.photo_combo.set_layer(photo)
+    gated_pass.set()
+    qtbot.waitUntil(lambda: PENDING_KEY not in stack.metadata, timeout=10000)
+    assert dock.current_cube() is layer_cube(stack) is not old
+    assert dock.photo_combo.current_layer() is photo

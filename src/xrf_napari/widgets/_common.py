@@ -310,6 +310,9 @@ class CubeDock(QWidget):
     tab_group = True
     #: Height a dock asks for (its body scrolls when given less).
     PREFERRED_HEIGHT = 560
+    #: What leave_cube keeps of a scan that the calibrated Cube replacing it takes over (the
+    #: same scan): the elements ticked while its calibration was fitted.
+    kept_on_calibration: tuple[str, ...] = ("ticks",)
 
     def __init__(self, napari_viewer, run_text: str):
         super().__init__()
@@ -678,11 +681,12 @@ class CubeDock(QWidget):
             and cube is not None
             and cube is not shown
             and not self._cube_is_open(shown)
-        ):  # the calibrated Cube replaced the shown one: the elements the user ticked stay
+        ):  # the calibrated Cube replaced the shown one: what the user chose on it stays
             self.leave_cube(shown)
-            ticks = self.recall(shown, "ticks")
-            if ticks is not None:
-                self.remember(cube, "ticks", ticks)
+            for key in self.kept_on_calibration:
+                chosen = self.recall(shown, key)
+                if chosen is not None:
+                    self.remember(cube, key, chosen)
         self._layer_removed()  # the old Cube, in no layer now, is closed to this dock
         if shown is None or self._closed:
             return

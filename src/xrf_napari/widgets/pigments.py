@@ -228,6 +228,8 @@ class PigmentsResult:
 class PigmentsWidget(CubeDock):
     """Which paints could each region be, and what colour would each give."""
 
+    kept_on_calibration = ("photo",)  # leave_cube's: the Photograph chosen for the scan
+
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Find pigments")
         from ..analysis.embed import MAX_K
