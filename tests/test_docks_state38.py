@@ -247,3 +247,25 @@ def test_the_photograph_stays_chosen_when_the_scans_calibration_arrives(
     qtbot.waitUntil(lambda: PENDING_KEY not in stack.metadata, timeout=10000)
     assert dock.current_cube() is layer_cube(stack) is not old
     assert dock.photo_combo.current_layer() is photo
+
+
+def test_recolour_controls_follow_its_layers_deleted_by_the_user(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """The outline deleted in the layer list left its box ticked (unticking it did nothing), and
+    the colours deleted left the opacity slider on, moving nothing."""
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    widget = tiny_recolour_dock(viewer, tmp_path)
+    widget.outline_box.setChecked(True)
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    (outline,) = _names(viewer, "ambiguous colour")
+    assert widget.outline_box.isChecked() and widget.opacity.isEnabled()
+    viewer.layers.remove(outline)
+    assert not widget.outline_box.isChecked()
+    widget.outline_box.setChecked(True)  # ticking it again outlines again
+    assert _names(viewer, "ambiguous colour") == [outline]
+    viewer.layers.remove(widget.result_layer)
+    assert not widget.opacity.isEnabled()

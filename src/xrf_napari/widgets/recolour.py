@@ -254,23 +254,37 @@ class RecolourWidget(CubeDock):
         self.ambiguity_label.setText("" if amb is None else amb.message())
         for label in (self.ood_label, self.ambiguity_label):  # no blank rows before a run
             label.setVisible(bool(label.text()))
-        cube_layer = self.cube_combo.current_layer()
-        outlined = (
-            amb is not None
-            and cube_layer is not None
-            and self._outline_layer(cube_layer) is not None
-        )
-        self.outline_box.blockSignals(True)  # the box mirrors this cube's layer, adds nothing
-        self.outline_box.setChecked(outlined)
-        self.outline_box.blockSignals(False)
+        self._follow_layers()
         self.outline_box.setEnabled(amb is not None and bool(amb.ambiguous.any()))
         self.device_label.setText(
             f"Device used: {result.device}" if result is not None else "Device used: \u2014"
         )
-        self._follow_opacity()
         if result is not None:  # its notes (is the scan like the training data, where the
             # lines do not fix the colour) end below the fold of a docked tab, under the form
             self.scroll_into_view(self.ood_label, self.outline_box)
+
+    def _follow_layers(self) -> None:
+        """The outline box and the opacity slider mirror the chosen scan's layers (they add
+        nothing): after a run, and once the user deleted one (the box stayed ticked without
+        an outline, the slider on without colours to act on)."""
+        cube_layer = self.cube_combo.current_layer()
+        outlined = (
+            getattr(self.result, "ambiguity", None) is not None
+            and cube_layer is not None
+            and self._outline_layer(cube_layer) is not None
+        )
+        self.outline_box.blockSignals(True)
+        self.outline_box.setChecked(outlined)
+        self.outline_box.blockSignals(False)
+        self._follow_opacity()
+
+    def _layer_removed(self, event=None) -> None:
+        super()._layer_removed(event)
+        try:
+            if self.viewer is not None:
+                self._follow_layers()
+        except RuntimeError:  # this dock's Qt side is already deleted
+            pass
 
     def _place(self, *_) -> None:
         layer, src = self.result_layer, self.current_layer()
