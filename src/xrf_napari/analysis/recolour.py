@@ -532,7 +532,9 @@ def save_rgb(path, rgb, provenance: dict | None = None) -> Path:
         rgb = (np.clip(np.nan_to_num(rgb.astype(np.float32)), 0.0, 1.0) * 255.0 + 0.5).astype(
             np.uint8
         )
-    text = json.dumps(provenance, ensure_ascii=False) if provenance else None
+    # ASCII JSON (\u escapes read back the same): TIFF's ImageDescription takes 7-bit ASCII only,
+    # and a scan path such as "Musée/scan.h5" failed the TIFF after the whole recolour had run
+    text = json.dumps(provenance) if provenance else None
     return write_image(path, rgb, "the recoloured image", description=text)
 
 

@@ -1,0 +1,43 @@
+"""Core fixes of session 38, each with a test that fails on its parent."""
+
+import json
+
+import numpy as np
+
+
+def test_a_recolouring_saves_as_tiff_under_a_non_ascii_path(tmp_path):
+    """TIFF's ImageDescription is 7-bit ASCII: provenance naming "Musée/scan.h5" made the TIFF
+    fail after the whole recolour had run. It is written, and reads back as the same record."""
+    import tifffile
+    from PIL import Image
+
+    from xrf_napari.analysis.recolour import save_rgb
+
+    rgb = np.random.default_rng(0).random((6, 5, 3))
+    provenance = {"input": str(tmp_path / "Musée" / "scan.h5"), "note": "Ångström, 5 µm"}
+    for name in ("Musée.tif", "Musée.png"):
+        out = save_rgb(tmp_path / name, rgb, provenance)
+        if name.endswith(".tif"):
+            with tifffile.TiffFile(out) as tif:
+                text = tif.pages[0].description
+                pixels = tif.asarray()
+        else:
+            with Image.open(out) as im:
+                text = im.info["Description"]
+                pixels = np.asarray(im)
+        assert json.loads(text) == provenance
+        assert pixels.shape == (6, 5, 3)
+
+
+def test_an_exported_spectrum_reads_back_with_its_counts(tmp_path):
+    """Counts of 10^6 and more were written with 6 significant digits and came back up to 5
+    counts off; the plugin's own CSV reader gets every value back."""
+    from xrf_napari.analysis.export import save_spectra_csv
+    from xrf_napari.io import read_spectrum
+
+    energy = 0.02 + 0.01 * np.arange(300)
+    counts = np.random.default_rng(1).integers(0, 4_000_000, 300).astype(np.float64)
+    counts[:3] = [1_234_567, 9_999_999, 123_456_789]
+    path = save_spectra_csv(tmp_path / "mean.csv", {"mean": (energy, counts)})
+    back = read_spectrum(path)
+    np.testing.assert_array_equal(np.asarray(back.counts, dtype=np.float64).ravel(), counts)
