@@ -109,3 +109,17 @@ def test_a_leading_tilde_of_an_input_path_is_expanded(tmp_path, monkeypatch, cap
         assert entry([command, *argv]) == 0
         paths = [v for v in seen[0].values() if isinstance(v, str) and str(tmp_path) in v]
         assert len(paths) == sum("~" in a for a in argv), (command, seen[0])
+
+
+def test_recolouriser_refuses_a_crop_larger_than_its_cubes_before_embedding(tmp_path, capsys):
+    """--crop 32 on 16 px cubes was refused only after every cube had been embedded (minutes on
+    a real set); the config's model is checked before that pass, the crop was not."""
+    from xrf_napari.cli.train import main as train
+
+    data, out = tmp_path / "set", tmp_path / "run"
+    gen = ["--n-cubes", "2", "--size", "16", "--workers", "1", "--no-progress"]
+    assert train(["generate", "--out", str(data), *gen]) == 0
+    argv = ["recolouriser", "--data", str(data), "--out", str(out), "--steps", "1"]
+    assert train([*argv, "--crop", "32", "--batch", "1", "--no-progress"]) == 2
+    assert "crop=32" in capsys.readouterr().err
+    assert not (out / "latent_cache.npz").exists()  # no embedding pass ran

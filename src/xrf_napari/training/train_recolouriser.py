@@ -501,6 +501,30 @@ def hwc_to_chw(a, dtype=None):
     return torch.from_numpy(np.ascontiguousarray(np.asarray(a, dtype).transpose(2, 0, 1)))
 
 
+def check_crop(sizes, crop: int) -> None:
+    """Every training image's (H, W) must hold a crop (None: size unknown, not checked)."""
+    small = [tuple(hw) for hw in sizes if hw is not None and min(hw) < crop]
+    if small:
+        raise ValueError(
+            f"training images must be at least crop={crop} px per side; got {small[0]}"
+        )
+
+
+def _cube_hw(path) -> tuple[int, int] | None:
+    """A training cube's (H, W) from its header, or None for a file that is not one (no counts
+    or colour targets: the embedding pass, which reads it, then says why)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            if "targets/palette" not in f or "targets/rgb" not in f:
+                return None
+            shape = f["counts"].shape
+    except (OSError, KeyError, AttributeError, TypeError):
+        return None
+    return tuple(shape[:2]) if len(shape) == 3 else None
+
+
 class CropSampler:
     """Random crops of (latent, target) images kept on the training device, with dihedral
     augmentation."""
@@ -510,11 +534,7 @@ class CropSampler:
 
         self.crop = crop
         self.device = device
-        small = [lat.shape[:2] for lat in latents if min(lat.shape[:2]) < crop]
-        if small:
-            raise ValueError(
-                f"training images must be at least crop={crop} px per side; got {small[0]}"
-            )
+        check_crop([lat.shape[:2] for lat in latents], crop)
 
         self.x = [hwc_to_chw(lat).to(device, torch.float32) for lat in latents]
         self.y = [hwc_to_chw(t).to(device, torch.uint8) for t in targets]
@@ -791,6 +811,12 @@ def _build(args) -> _Run:
     data_sha1 = files_sha1(list_cubes(args.data))
     embedder_sha256 = embedder.sha256  # hashed as it was loaded: the one the latents came from
     resume_state = _check_resume(out, cfg, data_sha1, embedder_sha256) if args.resume else None
+    files = list_cubes(args.data)
+    sources = [cube_source(p) for p in files]
+    train_idx, val_idx = painting_split(sources, cfg["val_fraction"], cfg["seed"])
+    # the crop against the training cubes' sizes (as CropSampler) before the embedding pass: a
+    # crop larger than the cubes was refused only once every cube had been embedded
+    check_crop([_cube_hw(files[i]) for i in train_idx], cfg["crop"])
     t0 = time.time()
     latents, palettes, rgbs, names = embed_dataset(
         args.data,
@@ -808,8 +834,6 @@ def _build(args) -> _Run:
 
         latents = [with_colour_prior(x, cfg["model"]["line_elements"]) for x in latents]
     targets = palettes if cfg["target"] == "palette" else rgbs
-    sources = [cube_source(p) for p in list_cubes(args.data)]
-    train_idx, val_idx = painting_split(sources, cfg["val_fraction"], cfg["seed"])
     no_val = None if val_idx else _no_validation(sources, cfg["val_fraction"])
     if no_val and dist.is_main:  # keep_best then chose nothing without a word (audit_bench35)
         print(f"note: {no_val}", file=sys.stderr)
