@@ -269,3 +269,28 @@ def test_recolour_controls_follow_its_layers_deleted_by_the_user(
     assert _names(viewer, "ambiguous colour") == [outline]
     viewer.layers.remove(widget.result_layer)
     assert not widget.opacity.isEnabled()
+
+
+def test_pigments_does_not_take_the_recolour_outline_for_regions(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Recolour's "ambiguous colour" outline (1 where the lines do not fix the colour) is a
+    Labels layer of the scan, made from it: Pigments chose it as its Regions and fitted the
+    pixels where the colour is a guess as one paint region."""
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    pigments = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(pigments)
+    widget = tiny_recolour_dock(viewer, tmp_path)
+    widget.outline_box.setChecked(True)
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, timeout=120000)
+    assert widget.job.last_error is None, widget.job.last_error
+    assert _names(viewer, "ambiguous colour")
+    for dock in (pigments, PigmentsWidget(viewer)):  # open before the outline, and after
+        combo = dock.labels_combo
+        assert combo.current_layer() is None
+        assert not any("ambiguous" in combo.itemText(i) for i in range(combo.count()))
+        assert dock.run() is None  # refused: no regions, not a fit of the outline

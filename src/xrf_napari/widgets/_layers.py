@@ -52,6 +52,16 @@ def layer_type(layer) -> str:
 RESULT_KEY = "xrf_result_of"
 
 
+#: Metadata key of a result Labels layer that marks pixels rather than regions of paint (Recolour's
+#: "ambiguous colour" outline: 1 where the lines do not fix the colour).
+MASK_KEY = "xrf_mask"
+
+
+def is_mask(layer) -> bool:
+    """A Labels layer xrf-napari made to mark pixels (MASK_KEY), not regions to fit."""
+    return MASK_KEY in (getattr(layer, "metadata", None) or {})
+
+
 def _made_from(layer) -> tuple:
     """(the Cube a result layer was made from, the name it was made under); (None, None) for
     other layers, and the Cube None once it is gone."""

@@ -39,6 +39,7 @@ from ._layers import (
     below_translate,
     cube_display_name,
     find_result,
+    is_mask,
     is_result,
     labels_for,
     layer_cube,
@@ -177,12 +178,15 @@ def swatch_icon(rgb, size: int = 18) -> QIcon:
 class RegionsCombo(LayerCombo):
     """The Labels layers, those that fit the chosen scan first. One that does not fit stays on
     the list, marked with why, so a choice of it gets the reason; a choice that stops fitting
-    (another scan chosen, a layer added) moves to the first that fits."""
+    (another scan chosen, a layer added) moves to the first that fits. Recolour's "ambiguous
+    colour" outline is no regions (is_mask): it was chosen, and fitted as one paint region."""
 
     def __init__(self, viewer, current_cube):
         self._current_cube = current_cube  # set before LayerCombo's first refresh
         super().__init__(
-            viewer, lambda ly: layer_type(ly) == "Labels", "(draw or cluster regions first)"
+            viewer,
+            lambda ly: layer_type(ly) == "Labels" and not is_mask(ly),
+            "(draw or cluster regions first)",
         )
 
     def _fits(self, layer) -> bool:

@@ -20,6 +20,7 @@ from ._common import CubeDock, after_calibration, default_weights, device_combo,
 from ._dialogs import weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
+    MASK_KEY,
     cube_display_name,
     find_result,
     layer_cube,
@@ -228,6 +229,7 @@ class RecolourWidget(CubeDock):
             kind="labels",
             cube=layer_cube(cube_layer),
             scale=scale,
+            metadata={MASK_KEY: "ambiguous colour"},  # no regions: Pigments does not offer it
         )
 
     def _outline_toggled(self, on: bool) -> None:
