@@ -1,6 +1,7 @@
 """CLI audit 38 (/work/runs38/cli): bugs a user hit in `xrf-napari` / `xrf-napari-train` and the
 analysis they call, one test per fix."""
 
+import numpy as np
 import pytest
 from _napari_helpers import painted_counts
 from _spectra import CANONICAL_CAL
@@ -123,3 +124,26 @@ def test_recolouriser_refuses_a_crop_larger_than_its_cubes_before_embedding(tmp_
     assert train([*argv, "--crop", "32", "--batch", "1", "--no-progress"]) == 2
     assert "crop=32" in capsys.readouterr().err
     assert not (out / "latent_cache.npz").exists()  # no embedding pass ran
+
+
+def test_quicklook_draws_a_spectrum_below_one_count_as_it_is(tmp_path, monkeypatch):
+    """The sum spectrum was drawn as max(spectrum, 0.5) on its log axis: a float scan in counts
+    per second or normalised to 1 (a single spectrum, a small synchrotron map) came out a flat
+    line at 0.5 with only its strongest peaks above it."""
+    import matplotlib.axes
+
+    counts, _ = painted_counts()
+    spectrum = counts[:1, :1].astype(np.float64)
+    scan = _cube(tmp_path / "norm.h5", spectrum / spectrum.max())
+    drawn = []
+    semilogy = matplotlib.axes.Axes.semilogy
+
+    def record(self, x, y, *a, **k):
+        drawn.append(np.asarray(y))
+        return semilogy(self, x, y, *a, **k)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "semilogy", record)
+    assert main(["quicklook", str(scan), "-o", str(tmp_path / "look"), "--no-progress"]) == 0
+    (y,) = drawn
+    shown = spectrum.ravel() > 0
+    assert np.allclose(y[shown], spectrum.ravel()[shown] / spectrum.max())  # every value as it is

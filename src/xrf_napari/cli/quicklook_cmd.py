@@ -205,7 +205,12 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
 
     energy = cube.energy
     fig, ax = plt.subplots(figsize=(10, 4), dpi=110)
-    ax.semilogy(energy, np.maximum(spectrum, 0.5), lw=0.8, color="k")
+    # empty channels drawn at half a count on the log axis, or at half the smallest value where
+    # that is less: a float scan in counts per second or normalised (values < 1) was drawn flat
+    # at 0.5 but for its top peaks
+    positive = spectrum[spectrum > 0]
+    floor = min(0.5, float(positive.min()) / 2) if positive.size else 0.5
+    ax.semilogy(energy, np.maximum(spectrum, floor), lw=0.8, color="k")
     calibrated = cube.calibration.source != "none"
     ax.set_xlabel("energy (keV)" if calibrated else "channel (no calibration)")
     ax.set_ylabel("counts (sum over pixels)")
