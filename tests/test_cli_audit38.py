@@ -147,3 +147,14 @@ def test_quicklook_draws_a_spectrum_below_one_count_as_it_is(tmp_path, monkeypat
     (y,) = drawn
     shown = spectrum.ravel() > 0
     assert np.allclose(y[shown], spectrum.ravel()[shown] / spectrum.max())  # every value as it is
+
+
+def test_the_largest_kmeans_seed_embed_accepts_clusters(tmp_path):
+    """`embed --seed` takes 0 to 2**32 - 1, but K-Means' restarts ran with seed + 1 .. seed + 3:
+    a seed of 2**32 - 3 or more failed after the embedding pass with sklearn's range error."""
+    from xrf_napari.analysis.embed import cluster
+
+    rng = np.random.default_rng(0)
+    latent = np.concatenate([rng.normal(0, 0.1, (4, 8, 3)), rng.normal(5, 0.1, (4, 8, 3))])
+    result = cluster(latent.astype(np.float32), 2, seed=2**32 - 1)
+    assert result.k == 2 and set(np.unique(result.labels)) == {1, 2}

@@ -429,7 +429,8 @@ def iter_cluster(
     best = None
     with one_thread():
         for i in range(N_INIT):
-            km = _kmeans(k, n, seed + i).fit(points)
+            # modulo 2**32, sklearn's bound: seeds up to 2**32 - 1 are accepted (embed --seed)
+            km = _kmeans(k, n, (seed + i) % 2**32).fit(points)
             inertia = (
                 float(((points - km.cluster_centers_[km.predict(points)]) ** 2).sum())
                 if n > MINIBATCH_ABOVE
