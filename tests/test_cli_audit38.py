@@ -158,3 +158,21 @@ def test_the_largest_kmeans_seed_embed_accepts_clusters(tmp_path):
     latent = np.concatenate([rng.normal(0, 0.1, (4, 8, 3)), rng.normal(5, 0.1, (4, 8, 3))])
     result = cluster(latent.astype(np.float32), 2, seed=2**32 - 1)
     assert result.k == 2 and set(np.unique(result.labels)) == {1, 2}
+
+
+def test_a_photograph_is_read_upright_as_its_exif_orientation_says(tmp_path):
+    """A camera's JPEG (or a PNG) whose EXIF Orientation says "turn 90 degrees to view" was read
+    as stored: refused as of another aspect ratio, or on a square scan laid on it sideways (each
+    region given another region's colour)."""
+    from PIL import Image
+
+    from xrf_napari.analysis.colour_prior import read_photo
+
+    stored = np.random.default_rng(0).integers(0, 256, (6, 12, 3), dtype=np.uint8)
+    turned = Image.fromarray(stored)
+    exif = turned.getexif()
+    exif[0x0112] = 6  # view: rotate 90 degrees clockwise
+    turned.save(tmp_path / "camera.png", exif=exif)
+    Image.fromarray(np.ascontiguousarray(np.rot90(stored, -1))).save(tmp_path / "upright.png")
+    upright = read_photo(tmp_path / "upright.png", (12, 6))
+    assert np.array_equal(read_photo(tmp_path / "camera.png", (12, 6)), upright)
