@@ -1,5 +1,6 @@
 """Dock state across scans (issue 17, item 2), session 38: what a dock shows, offers and saves
-follows its scan when the scan is renamed, and when a result layer is deleted."""
+follows its scan when the scan is renamed, when its calibration arrives, when another scan of its
+size is chosen, and when a result layer is deleted; the Regions list offers regions only."""
 
 import numpy as np
 import pytest
