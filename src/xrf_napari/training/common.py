@@ -263,6 +263,52 @@ def check_resume(ckpt_path, before: dict, now: dict, keys, data: list[str] = ())
         )
 
 
+def checkpoint_progress(state: dict) -> tuple[int, int | None, bool]:
+    """(step, the schedule's total steps, finished) of a checkpoint of either trainer. The
+    recolouriser's final checkpoint says `finished`; older ones (and the embedder's, whose last one
+    is at the schedule's end) are finished at the total steps or past the recorded time budget."""
+    step = int(state.get("step", 0))
+    cfg = state.get("config")
+    if not isinstance(cfg, dict):
+        try:
+            cfg = json.loads(state.get("config_json") or "{}")
+        except (TypeError, ValueError):
+            cfg = {}
+    total = cfg.get("resolved_steps", cfg.get("steps"))
+    total = int(total) if isinstance(total, (int, float)) else None
+    if "finished" in state:
+        return step, total, bool(state["finished"])
+    budget = cfg.get("time_budget")
+    over_budget = bool(budget) and float(state.get("elapsed", 0.0)) >= float(budget)
+    return step, total, (total is not None and step >= total) or over_budget
+
+
+def refuse_unfinished_checkpoint(ckpt_path, resume: bool) -> None:
+    """Without --resume, refuse an --out holding the checkpoint of an unfinished run, before any
+    work: the run started over silently and its first checkpoint replaced the interrupted one
+    (hours of training). A finished run's checkpoint, or a file no --resume could read, lets the
+    command start over as before."""
+    path = Path(ckpt_path)
+    if resume or not path.is_file():
+        return
+    import torch
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # noqa: BLE001 - unreadable: nothing --resume could continue
+        return
+    if not isinstance(state, dict) or "step" not in state:
+        return
+    step, total, finished = checkpoint_progress(state)
+    if finished:
+        return
+    of = f" of {total}" if total is not None else ""
+    raise ValueError(
+        f"{printable(path)} holds an interrupted run (checkpoint at step {step}{of}): continue "
+        f"it with --resume, or start over with another --out (or delete {path.name})"
+    )
+
+
 def check_model_file(path, want: str, option: str) -> None:
     """A one-line error, before any work, when the weights file given to `option` holds another
     model than `want` ("dve" or "SmallUViT"). None: the shipped weights."""

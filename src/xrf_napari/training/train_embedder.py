@@ -675,7 +675,9 @@ def run(args) -> int:
         ("config.json", "checkpoint.pt", "metrics.json", "loss_curve.png", "dve.safetensors"),
         inputs=[args.data, args.val, args.config],
     )
-    from .common import command_line
+    from .common import command_line, refuse_unfinished_checkpoint
+
+    refuse_unfinished_checkpoint(Path(args.out) / "checkpoint.pt", args.resume)
 
     cfg = resolve_config(args)
     cfg["command"] = command_line()  # also in the weights' "training" and in metrics.json

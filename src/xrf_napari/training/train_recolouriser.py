@@ -710,9 +710,10 @@ class _Run:
     def steps(self) -> int:
         return self.public["resolved_steps"]
 
-    def checkpoint(self, loop: LoopState) -> None:
+    def checkpoint(self, loop: LoopState, finished: bool = False) -> None:
         """Write OUT/checkpoint.pt, never over a good one with NaN weights (a last guard: the loop
-        stops when the loss is not finite; under DDP another rank's NaN reaches the weights)."""
+        stops when the loss is not finite; under DDP another rank's NaN reaches the weights);
+        finished: the run's last one (a rerun without --resume may then start over)."""
         from .common import diverged, nonfinite_tensors, save_checkpoint
 
         if nonfinite_tensors(self.core.state_dict()):
@@ -724,6 +725,7 @@ class _Run:
                 optimizer=self.opt.state_dict(),
                 **loop.to_checkpoint(self.sampler),
                 config=self.public,
+                finished=finished,
             )
         self.saved_step = loop.step
 
@@ -747,6 +749,7 @@ def _start(args):
 
     from ..device import pick_device
     from ..fileutil import check_output_folder
+    from .common import refuse_unfinished_checkpoint
     from .distributed import device_for, init_distributed
 
     cfg = resolve_config(args)  # reads the config only; its "init" is an input too
@@ -766,6 +769,7 @@ def _start(args):
         inputs=[args.data, args.embedder, args.config, cfg["init"]],
     )
     out = Path(args.out)
+    refuse_unfinished_checkpoint(out / CHECKPOINT_NAME, args.resume)
     out.mkdir(parents=True, exist_ok=True)
     device = pick_device(args.device)
     dist = init_distributed(device.type)
@@ -1163,7 +1167,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
     cfg, dist, core = r.cfg, r.dist, r.core
     steps_done = loop.step
     core.eval()
-    r.checkpoint(loop)
+    r.checkpoint(loop, finished=True)
     in_sync = params_in_sync(core, dist)
     if not dist.is_main:  # rank 0 alone saves, evaluates and fits the baseline; wait for it
         barrier(dist)

@@ -1,0 +1,68 @@
+"""Leftovers of CLI audit 38 (/work/runs38/left): faults of `xrf-napari-train` and `xrf-napari`
+the audit left, one test per fix; tiny cubes, a few training steps."""
+
+import json
+
+import pytest
+
+from xrf_napari.cli.train import main as train_main
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """(folder, dataset, embedder weights, recolouriser config, embedder config)."""
+    torch = pytest.importorskip("torch")
+    from _cli_models import TINY_TRAIN_REC_CONFIG, tiny_embedder_config
+
+    from xrf_napari.models.dve import build_from_config
+    from xrf_napari.models.weights import save_weights
+    from xrf_napari.training.toy_data import write_toy_dataset
+
+    d = tmp_path_factory.mktemp("leftovers")
+    torch.manual_seed(0)
+    dve = build_from_config({})
+    save_weights(dve.state_dict(), d / "dve.safetensors", dve.config)
+    (d / "rec.json").write_text(json.dumps(TINY_TRAIN_REC_CONFIG), encoding="utf-8")
+    (d / "emb.json").write_text(json.dumps(tiny_embedder_config()), encoding="utf-8")
+    data = write_toy_dataset(d / "data", n_cubes=4, size=40, seed=3)
+    return d, data, d / "dve.safetensors", d / "rec.json", d / "emb.json"
+
+
+def _argv(setup, which, out, *extra):
+    d, data, dve, rec, emb = setup
+    argv = [which, "--data", str(data), "--out", str(out), "--device", "cpu", "--no-progress"]
+    if which == "recolouriser":
+        return [*argv, "--embedder", str(dve), "--config", str(rec), *extra]
+    return [*argv, "--config", str(emb), *extra]
+
+
+def _interrupt(path, step):
+    """OUT/checkpoint.pt as an interrupted run leaves it: at `step`, short of its schedule."""
+    import torch
+
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    state["step"] = step
+    state.pop("finished", None)
+    torch.save(state, path)
+
+
+# -- 1. an interrupted run is not started over (and replaced) without --resume -----------------
+@pytest.mark.parametrize("which", ["embedder", "recolouriser"])
+def test_an_interrupted_run_is_not_replaced_without_resume(setup, tmp_path, capsys, which):
+    """Rerun without --resume into an --out holding an interrupted run's checkpoint, both trainers
+    started over silently and replaced it (hours of training); a finished run's command rerun
+    into its folder still trains again, as before."""
+    out = tmp_path / "run"
+    argv = _argv(setup, which, out, "--steps", "4", "--checkpoint-every", "2")
+    assert train_main(argv) == 0
+    assert train_main(argv) == 0  # finished: the same command runs again, as it always did
+    ckpt = out / "checkpoint.pt"
+    _interrupt(ckpt, 2)
+    kept = ckpt.read_bytes()
+    capsys.readouterr()
+    assert train_main(argv) == 2
+    err = capsys.readouterr().err
+    assert str(ckpt) in err and "step 2 of 4" in err
+    assert "--resume" in err and "--out" in err
+    assert ckpt.read_bytes() == kept  # nothing was trained over it
+    assert train_main([*argv, "--resume"]) == 0  # the way on it names
