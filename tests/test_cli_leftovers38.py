@@ -36,6 +36,14 @@ def _argv(setup, which, out, *extra):
     return [*argv, "--config", str(emb), *extra]
 
 
+def _code(argv) -> int:
+    """The exit status of `xrf-napari-train ARGV`, from argparse's SystemExit too."""
+    try:
+        return train_main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
 def _interrupt(path, step):
     """OUT/checkpoint.pt as an interrupted run leaves it: at `step`, short of its schedule."""
     import torch
@@ -66,3 +74,30 @@ def test_an_interrupted_run_is_not_replaced_without_resume(setup, tmp_path, caps
     assert "--resume" in err and "--out" in err
     assert ckpt.read_bytes() == kept  # nothing was trained over it
     assert train_main([*argv, "--resume"]) == 0  # the way on it names
+
+
+# -- 2. a seed numpy cannot take is refused at parsing, naming --seed ---------------------------
+@pytest.mark.parametrize("which", ["embedder", "recolouriser"])
+@pytest.mark.parametrize("seed", ["-1", str(2**32)])
+def test_a_seed_out_of_range_is_refused_naming_the_option(setup, tmp_path, capsys, which, seed):
+    """--seed -1 or 2**32 failed with numpy's "Seed must be between 0 and 2**32 - 1", naming no
+    option (the recolouriser after reading the embedder and hashing the data)."""
+    out = tmp_path / "run"
+    assert _code(_argv(setup, which, out, "--steps", "2", "--seed", seed)) == 2
+    err = capsys.readouterr().err
+    assert "--seed" in err and str(2**32 - 1) in err
+    assert not (out / "config.json").exists()
+
+
+@pytest.mark.parametrize("which", ["embedder", "recolouriser"])
+def test_a_config_files_seed_out_of_range_is_refused_naming_it(setup, tmp_path, capsys, which):
+    """A config file's "seed" is checked as --seed is (the file's other numbers already were)."""
+    d = setup[0]
+    name = "emb.json" if which == "embedder" else "rec.json"
+    cfg = {**json.loads((d / name).read_text(encoding="utf-8")), "seed": 2**32}
+    path = tmp_path / "seeded.json"
+    path.write_text(json.dumps(cfg), encoding="utf-8")
+    out = tmp_path / "run"
+    assert _code([*_argv(setup, which, out, "--steps", "2"), "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "seed" in err and str(2**32 - 1) in err

@@ -54,6 +54,16 @@ def int_in(lo: int, hi: int | None = None, what: str = "a whole number"):
     return parse
 
 
+#: The largest seed: the trainers seed numpy's legacy generator (np.random.seed), which takes
+#: 0..2**32 - 1 and failed on others with "Seed must be between..." naming no option.
+SEED_MAX = 2**32 - 1
+
+
+def seed_int(text: str) -> int:
+    """argparse `type=` for a training seed, 0..SEED_MAX (a config file's "seed" too)."""
+    return int_in(0, SEED_MAX, "a seed")(text)
+
+
 def positive_float(text: str) -> float:
     """argparse `type=` for a finite number above 0 (a learning rate, epochs, seconds): a bad one
     fails at parsing instead of training nothing or forever."""

@@ -67,7 +67,7 @@ DERIVED_KEYS = ("resolved", "command", "resumed_by", "runtime", "sources")
 def config_ranges() -> dict:
     """Allowed values of the config's numbers (key -> argparse type), the command line's where it
     has the flag: a config file's are checked as the flags are (common.check_config)."""
-    from ..argtypes import float_in, int_in, positive_float
+    from ..argtypes import float_in, int_in, positive_float, seed_int
     from .common import model_ranges
 
     weight, fraction = float_in(0), float_in(0, 1)
@@ -98,11 +98,12 @@ def config_ranges() -> dict:
         "aug_window": fraction,
         "checkpoint_every": int_in(1),
         "log_every": int_in(1),
+        "seed": seed_int,
     }
 
 
 def configure(parser) -> None:
-    from ..argtypes import int_in, positive_float
+    from ..argtypes import SEED_MAX, int_in, positive_float, seed_int
 
     parser.add_argument(
         "--data", required=True, help="synthetic dataset folder (cube_*.h5, as generate writes)"
@@ -129,7 +130,7 @@ def configure(parser) -> None:
         help="torch CPU threads (1 is fastest on a busy, shared "
         "machine: OpenMP threads stall when the cores are oversubscribed)",
     )
-    parser.add_argument("--seed", type=int, help="random seed")
+    parser.add_argument("--seed", type=seed_int, help=f"random seed (0 to {SEED_MAX})")
     parser.add_argument(
         "--checkpoint-every",
         type=int_in(1),

@@ -95,7 +95,7 @@ TARGETS = ("palette", "rgb")
 def config_ranges() -> dict:
     """Allowed values of the config's numbers (key -> argparse type), the command line's where it
     has the flag: a config file's are checked as the flags are (common.check_config)."""
-    from ..argtypes import float_in, int_in, positive_float
+    from ..argtypes import float_in, int_in, positive_float, seed_int
     from .common import model_ranges
 
     return {
@@ -116,11 +116,12 @@ def config_ranges() -> dict:
         "baseline_steps": int_in(0),
         "time_budget": positive_float,
         "embed_chunk": int_in(1),
+        "seed": seed_int,
     }
 
 
 def configure(p) -> None:
-    from ..argtypes import float_in, int_in, positive_float
+    from ..argtypes import SEED_MAX, float_in, int_in, positive_float, seed_int
 
     p.add_argument(
         "--data", required=True, help="synthetic dataset folder (manifest.json + cube_*.h5)"
@@ -160,7 +161,7 @@ def configure(p) -> None:
         help="start from these SmallUViT weights (.safetensors): fine-tuning on new data with a "
         "fresh schedule; the config's model must match them",
     )
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--seed", type=seed_int, default=None, help=f"random seed (0 to {SEED_MAX})")
     p.add_argument(
         "--checkpoint-every",
         type=int_in(0),
