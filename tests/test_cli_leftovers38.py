@@ -101,3 +101,18 @@ def test_a_config_files_seed_out_of_range_is_refused_naming_it(setup, tmp_path, 
     assert _code([*_argv(setup, which, out, "--steps", "2"), "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert str(path) in err and "seed" in err and str(2**32 - 1) in err
+
+
+# -- 3. --counts-per-pixel has an upper bound, refused before any cube --------------------------
+@pytest.mark.parametrize("value", ["1e300", "2e10"])
+def test_generate_refuses_counts_per_pixel_above_its_bound(tmp_path, capsys, value):
+    """1e300 failed with numpy's "lam value too large" and 2e10 with "a channel holds 11387340989
+    counts, more than uint16 can store", both after manifest.json was written."""
+    out = tmp_path / "set"
+    argv = ["generate", "--out", str(out), "--n-cubes", "1", "--size", "16", "--workers", "1"]
+    assert _code([*argv, "--no-progress", "--counts-per-pixel", value]) == 2
+    assert not (out / "manifest.json").exists()
+    from xrf_napari.synth.cli import MAX_COUNTS_PER_PIXEL
+
+    err = capsys.readouterr().err
+    assert "--counts-per-pixel" in err and f"{MAX_COUNTS_PER_PIXEL:g}" in err

@@ -7,6 +7,12 @@ from __future__ import annotations
 import math
 import os
 
+#: --counts-per-pixel's bound: a channel took up to 0.52 of the mean pixel count (3 x 3 cubes of
+#: `--profiles all` at 10^6), so 10^9 keeps every channel 8x under uint32's 4.29 x 10^9, the
+#: widest stored count (2 x 10^10 overflowed it after the work), and far under the 9.2 x 10^18
+#: that numpy's Poisson sampler takes (10^300 failed with its "lam value too large").
+MAX_COUNTS_PER_PIXEL = 1e9
+
 
 def configure(p):
     from ..argtypes import int_in
@@ -94,9 +100,10 @@ def configure(p):
         type=float,
         default=None,
         metavar="N",
-        help="every cube at this mean count level instead of its family's random one; the "
-        "rest of each cube (painting, paints, instrument) is what the same --seed gives at any "
-        "level, so sets made with one seed and several N are a paired count-level sweep",
+        help="every cube at this mean count level instead of its family's random one (above 0, "
+        f"at most {MAX_COUNTS_PER_PIXEL:g}); the rest of each cube (painting, paints, "
+        "instrument) is what the same --seed gives at any level, so sets made with one seed "
+        "and several N are a paired count-level sweep",
     )
     p.add_argument(
         "--workers",
@@ -129,9 +136,10 @@ def run(args) -> int:
     # nan passed `< 0` and went into manifest.json as NaN (not JSON); inf failed after the work
     if not 0 <= args.character < math.inf:
         raise ValueError(f"--character must be a finite number >= 0, got {args.character:g}")
-    if args.counts_per_pixel is not None and not 0 < args.counts_per_pixel < math.inf:
+    if args.counts_per_pixel is not None and not 0 < args.counts_per_pixel <= MAX_COUNTS_PER_PIXEL:
         raise ValueError(
-            f"--counts-per-pixel must be positive and finite, got {args.counts_per_pixel:g}"
+            f"--counts-per-pixel must be above 0 and at most {MAX_COUNTS_PER_PIXEL:g} (a channel "
+            f"holds up to about half of it), got {args.counts_per_pixel:g}"
         )
     if args.style == "paper" and args.counts_per_pixel is not None:
         raise ValueError("--counts-per-pixel applies to the physics generator only")
