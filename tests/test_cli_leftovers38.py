@@ -116,3 +116,21 @@ def test_generate_refuses_counts_per_pixel_above_its_bound(tmp_path, capsys, val
 
     err = capsys.readouterr().err
     assert "--counts-per-pixel" in err and f"{MAX_COUNTS_PER_PIXEL:g}" in err
+
+
+# -- 4. info's size says the unit it is computed in ----------------------------------------------
+def test_info_size_is_in_the_unit_it_names(tmp_path, capsys):
+    """`info` printed the size in MiB (bytes / 2**20) labelled "MB": 5.24 MB read 5.0."""
+    import re
+
+    import numpy as np
+
+    from xrf_napari.cli.main import main
+
+    scan = tmp_path / "big.npy"
+    np.save(scan, np.zeros((64, 80, 512), np.uint16))  # 5,242,880 bytes: 5.24 MB, 5.00 MiB
+    assert main(["info", str(scan), "--no-auto-calibration"]) == 0
+    value, unit = re.search(r"([\d.]+) (MiB|MB)\b", capsys.readouterr().out).groups()
+    assert float(value) * {"MiB": 2**20, "MB": 10**6}[unit] == pytest.approx(
+        64 * 80 * 512 * 2, rel=0.01
+    )

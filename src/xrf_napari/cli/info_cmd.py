@@ -36,7 +36,9 @@ def describe(cube, with_sum: bool = False, progress: bool = False) -> dict:
         "path": str(cube.path) if cube.path else None,
         "shape": [h, w, c],
         "dtype": str(cube.dtype),
+        # MiB, despite the key's name (kept for scripts); the text says MiB (it said "MB")
         "size_mb": round(cube.nbytes / 2**20, 2),
+        "size_bytes": int(cube.nbytes),
         "calibration": cube.calibration.to_dict(),
         # channel numbers are no keV: a script reading this key must not take them for energies
         "energy_range_kev": None if uncal else [float(e[0]), float(e[-1])],
@@ -117,7 +119,7 @@ def run(args) -> int:
     print(
         f"  shape      {cube.shape[0]} x {cube.shape[1]} pixels x {cube.shape[2]} channels, "
         f"{info['dtype']}, "
-        f"{info['size_mb']} MB"
+        f"{info['size_mb']} MiB"
     )
     if cal.source == "none":
         print("  calibration none (energy axis is channel numbers)")
