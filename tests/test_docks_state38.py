@@ -19,17 +19,23 @@ def _names(viewer, prefix):
     return [ly.name for ly in viewer.layers if ly.name.startswith(prefix)]
 
 
-def test_a_renamed_scan_keeps_its_one_recolouring_and_outline(make_napari_viewer, qtbot, tmp_path):
-    """After the scan was renamed, unticking the outline left it over the colours (it was looked
-    for under the new name), ticking it added a second, and a re-run added a second "recoloured"
-    layer beside the stale first."""
-    viewer = make_napari_viewer()
+def _recoloured_with_outline(viewer, qtbot, tmp_path):
+    """A painted scan opened and recoloured by a tiny model with its outline ticked: the dock."""
     open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
     widget = tiny_recolour_dock(viewer, tmp_path)
     widget.outline_box.setChecked(True)
     assert widget.run() is not None
     wait_idle(qtbot, widget.job, timeout=120000)
     assert widget.job.last_error is None, widget.job.last_error
+    return widget
+
+
+def test_a_renamed_scan_keeps_its_one_recolouring_and_outline(make_napari_viewer, qtbot, tmp_path):
+    """After the scan was renamed, unticking the outline left it over the colours (it was looked
+    for under the new name), ticking it added a second, and a re-run added a second "recoloured"
+    layer beside the stale first."""
+    viewer = make_napari_viewer()
+    widget = _recoloured_with_outline(viewer, qtbot, tmp_path)
     (colours,) = _names(viewer, "recoloured")
     viewer.layers[cube_stack_name(viewer)].name = "renamed"
     widget.outline_box.setChecked(False)
@@ -256,12 +262,7 @@ def test_recolour_controls_follow_its_layers_deleted_by_the_user(
     """The outline deleted in the layer list left its box ticked (unticking it did nothing), and
     the colours deleted left the opacity slider on, moving nothing."""
     viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    widget = tiny_recolour_dock(viewer, tmp_path)
-    widget.outline_box.setChecked(True)
-    assert widget.run() is not None
-    wait_idle(qtbot, widget.job, timeout=120000)
-    assert widget.job.last_error is None, widget.job.last_error
+    widget = _recoloured_with_outline(viewer, qtbot, tmp_path)
     (outline,) = _names(viewer, "ambiguous colour")
     assert widget.outline_box.isChecked() and widget.opacity.isEnabled()
     viewer.layers.remove(outline)
@@ -281,14 +282,9 @@ def test_pigments_does_not_take_the_recolour_outline_for_regions(
     from xrf_napari.widgets.pigments import PigmentsWidget
 
     viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
     pigments = PigmentsWidget(viewer)
     viewer.window.add_dock_widget(pigments)
-    widget = tiny_recolour_dock(viewer, tmp_path)
-    widget.outline_box.setChecked(True)
-    assert widget.run() is not None
-    wait_idle(qtbot, widget.job, timeout=120000)
-    assert widget.job.last_error is None, widget.job.last_error
+    _recoloured_with_outline(viewer, qtbot, tmp_path)
     assert _names(viewer, "ambiguous colour")
     for dock in (pigments, PigmentsWidget(viewer)):  # open before the outline, and after
         combo = dock.labels_combo
