@@ -138,8 +138,8 @@ def run(args) -> int:
         raise ValueError(f"--character must be a finite number >= 0, got {args.character:g}")
     if args.counts_per_pixel is not None and not 0 < args.counts_per_pixel <= MAX_COUNTS_PER_PIXEL:
         raise ValueError(
-            f"--counts-per-pixel must be above 0 and at most {MAX_COUNTS_PER_PIXEL:g} (a channel "
-            f"holds up to about half of it), got {args.counts_per_pixel:g}"
+            f"--counts-per-pixel must be positive, finite and at most {MAX_COUNTS_PER_PIXEL:g} "
+            f"(a channel holds up to about half of it), got {args.counts_per_pixel:g}"
         )
     if args.style == "paper" and args.counts_per_pixel is not None:
         raise ValueError("--counts-per-pixel applies to the physics generator only")
