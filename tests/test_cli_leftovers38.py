@@ -134,3 +134,33 @@ def test_info_size_is_in_the_unit_it_names(tmp_path, capsys):
     assert float(value) * {"MiB": 2**20, "MB": 10**6}[unit] == pytest.approx(
         64 * 80 * 512 * 2, rel=0.01
     )
+
+
+# -- 5. generate: a size whose cubes cannot fit is refused; after a MemoryError it says what stays
+def test_generate_refuses_a_size_whose_cube_cannot_fit(tmp_path, capsys):
+    """--size 100000 went on to allocate 224 GiB and failed with MemoryError ("nothing was
+    written") after writing manifest.json."""
+    out = tmp_path / "set"
+    argv = ["generate", "--out", str(out), "--n-cubes", "1", "--size", "100000", "--workers", "1"]
+    assert _code([*argv, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "--size 100000" in err and "GiB" in err
+    assert not (out / "manifest.json").exists()
+
+
+def test_generate_says_what_it_left_after_running_out_of_memory(tmp_path, capsys, monkeypatch):
+    """A cube's MemoryError was reported as "nothing was written" while manifest.json stayed, and
+    that folder refuses the command again with a smaller --size."""
+    from xrf_napari.synth import dataset
+
+    def fail(args):
+        raise MemoryError("Unable to allocate 224. GiB")
+
+    monkeypatch.setattr(dataset, "_run_one", fail)
+    out = tmp_path / "set"
+    argv = ["generate", "--out", str(out), "--n-cubes", "2", "--size", "16", "--workers", "1"]
+    assert _code([*argv, "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert (out / "manifest.json").exists()  # what the message must not deny
+    assert "nothing was written" not in err
+    assert "manifest.json" in err and "--out" in err

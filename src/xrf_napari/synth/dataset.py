@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -473,6 +474,43 @@ def check_options(cfg: GenerateConfig) -> None:
             )
 
 
+def check_cube_memory(cfg: GenerateConfig, workers: int) -> None:
+    """Refuse, before the manifest, a --size whose cubes cannot fit: `generate --size 100000` went
+    on to allocate 224 GiB and failed with MemoryError, its manifest.json already written. The
+    bound is the least a cube holds, its counts (512 channels of uint16 a pixel; a 512 px cube
+    peaked at 1.8 KiB a pixel), times the cubes made at once; panels are at most 1,000 px."""
+    from ..energy import CANONICAL_N_CHANNELS
+    from ..memory import memory_budget
+
+    if cfg.kind == "panels":
+        return
+    at_once = max(1, min(workers, cfg.n_cubes))
+    per_pixel = CANONICAL_N_CHANNELS * np.dtype(np.uint16).itemsize
+    need = at_once * cfg.size**2 * per_pixel
+    free = memory_budget()
+    if need > free:
+        fits = int(math.isqrt(free // (at_once * 2 * per_pixel)))  # a cube peaks near twice
+        raise ValueError(
+            f"--size {cfg.size}: the counts of {at_once} cube(s) made at once alone take "
+            f"{need / 2**30:,.1f} GiB, more than the {free / 2**30:,.1f} GiB this machine can "
+            f"allocate now; a cube peaks near twice its counts, so about --size {fits} fits"
+            + (" (more with fewer --workers)" if at_once > 1 else "")
+        )
+
+
+def _out_of_memory(exc: MemoryError, out: Path, n_cubes: int) -> MemoryError:
+    """The MemoryError of a cube, saying what the run left: the CLI said "nothing was written"
+    though manifest.json (and the cubes before) stayed, and that folder refuses another --size."""
+    done = sum((out / cube_name(i)).is_file() for i in range(n_cubes))
+    err = MemoryError(str(exc) or "a cube's allocation failed")
+    err.left = (
+        f"{out / 'manifest.json'} and {done} of {n_cubes} cubes were written (an incomplete set): "
+        "rerun the same command when more memory is free to finish it, or start over with a "
+        "smaller --size or fewer --workers in another --out (or after deleting this one)"
+    )
+    return err
+
+
 def generate_dataset(
     cfg: GenerateConfig,
     workers: int | None = None,
@@ -483,6 +521,8 @@ def generate_dataset(
     from ..fileutil import atomic_path, remove_stale_temporaries
 
     check_options(cfg)
+    workers = max(1, workers or os.cpu_count() or 1)
+    check_cube_memory(cfg, workers)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out)  # half-written cubes of a killed run
@@ -493,7 +533,6 @@ def generate_dataset(
     # Written before any cube, so a killed run leaves the options its cubes were made with.
     with atomic_path(mpath) as tmp:
         tmp.write_text(json.dumps(head, indent=1), encoding="utf-8")
-    workers = max(1, workers or os.cpu_count() or 1)
     todo = [(i, cfg) for i in range(cfg.n_cubes)]
     entries = []
     bar = None
@@ -501,26 +540,30 @@ def generate_dataset(
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), desc="cubes", unit="cube")
-    if workers == 1:
-        from threadpoolctl import threadpool_limits
+    try:
+        if workers == 1:
+            from threadpoolctl import threadpool_limits
 
-        # one core, as the pool gives each worker: BLAS threads bought no wall time (6 paper-style
-        # 128 px cubes on 2 cores: 10.8 s wall, 12.6 s CPU -> 10.2 s, 10.1 s CPU; physics 6.2 s,
-        # 9.4 s -> 6.0 s, 6.0 s) and took the core that --workers 1 was asked to leave free
-        with threadpool_limits(1):
-            for t in todo:
-                entries.append(_run_one(t))
-                bar and bar.update(1)
-    else:
-        import multiprocessing as mp
+            # one core, as the pool gives each worker: BLAS threads bought no wall time (6
+            # paper-style 128 px cubes on 2 cores: 10.8 s wall, 12.6 s CPU -> 10.2 s, 10.1 s CPU;
+            # physics 6.2 s, 9.4 s -> 6.0 s, 6.0 s) and took the core --workers 1 was to leave
+            with threadpool_limits(1):
+                for t in todo:
+                    entries.append(_run_one(t))
+                    bar and bar.update(1)
+        else:
+            import multiprocessing as mp
 
-        ctx = mp.get_context("spawn")
-        with ctx.Pool(workers, initializer=_init_worker) as pool:
-            for e in pool.imap_unordered(_run_one, todo):
-                entries.append(e)
-                bar and bar.update(1)
-    if bar:
-        bar.close()
+            ctx = mp.get_context("spawn")
+            with ctx.Pool(workers, initializer=_init_worker) as pool:
+                for e in pool.imap_unordered(_run_one, todo):
+                    entries.append(e)
+                    bar and bar.update(1)
+    except MemoryError as exc:
+        raise _out_of_memory(exc, out, cfg.n_cubes) from None
+    finally:
+        if bar:
+            bar.close()
     entries.sort(key=lambda e: e["index"])
     head["cubes"] = [{k: v for k, v in e.items() if k != "skipped"} for e in entries]
     if images_dir:
