@@ -41,3 +41,21 @@ def test_an_exported_spectrum_reads_back_with_its_counts(tmp_path):
     path = save_spectra_csv(tmp_path / "mean.csv", {"mean": (energy, counts)})
     back = read_spectrum(path)
     np.testing.assert_array_equal(np.asarray(back.counts, dtype=np.float64).ravel(), counts)
+
+
+def test_out_of_memory_does_not_claim_nothing_was_written(tmp_path, capsys):
+    """A command that runs out of memory after writing a file (a trainer's config.json) was told
+    "nothing was written"; the message claims only what holds for every command."""
+    from types import SimpleNamespace
+
+    from xrf_napari.cli._dispatch import _run
+
+    def run(args):
+        (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+        raise MemoryError("an allocation failed")
+
+    assert _run("xrf-napari-train", "embedder", SimpleNamespace(run=run), None) == 1
+    err = capsys.readouterr().err
+    assert (tmp_path / "config.json").is_file()
+    assert "out of memory" in err and "nothing was written" not in err
+    assert "half-written" in err

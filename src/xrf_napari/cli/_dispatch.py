@@ -143,9 +143,12 @@ def _run(prog: str, command: str, mod, args) -> int:
         print(f"{prog} {command}: error: {exc}", file=sys.stderr)
         return 2
     except MemoryError as exc:  # an allocation the checks did not foresee: say so, no traceback
-        # `left`: what a command writing as it goes left behind, and the way on (generate)
+        # `left`: what a command writing as it goes left behind, and the way on (generate).
+        # Not "nothing was written": a trainer has written config.json and checkpoints by then;
+        # what every command can say is that no output is half-written (all writes are atomic)
         left = getattr(exc, "left", None) or (
-            "nothing was written: try a smaller input, tile or batch, or close other programs"
+            "no output was left half-written (each file is written whole or not at all): try a "
+            "smaller input, tile or batch, or close other programs"
         )
         print(
             f"{prog} {command}: error: out of memory ({exc or 'an allocation failed'}); {left}",
