@@ -59,3 +59,17 @@ def test_out_of_memory_does_not_claim_nothing_was_written(tmp_path, capsys):
     assert (tmp_path / "config.json").is_file()
     assert "out of memory" in err and "nothing was written" not in err
     assert "half-written" in err
+
+
+def test_quicklook_elements_naming_nothing_is_refused(tmp_path, capsys):
+    """`--elements ""` (or ",") quietly mapped the suggested elements: it is refused, no folder."""
+    from _napari_helpers import write_painted_cube
+
+    from xrf_napari.cli.main import main
+
+    scan = write_painted_cube(tmp_path / "painted.h5")
+    for value in ("", ",", " , "):
+        out = tmp_path / f"look{len(value)}"
+        assert main(["quicklook", str(scan), "--output", str(out), "--elements", value]) == 2
+        assert "names no element" in capsys.readouterr().err
+        assert not out.exists()

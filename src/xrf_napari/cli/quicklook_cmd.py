@@ -135,15 +135,20 @@ def run(args) -> int:
 
     out = Path(args.output)
     check_outputs(folders=[out], inputs=[args.input])
+    elements = None
+    if args.elements is not None:  # any case or name, as --anode ('fe', 'Iron', 26 -> 'Fe')
+        from ..elements import element_symbol
+
+        elements = [element_symbol(s.strip()) for s in args.elements.split(",") if s.strip()]
+        if not elements:  # "" or "," had quietly mapped the suggested elements instead
+            raise ValueError(
+                f"--elements {args.elements!r} names no element: give symbols such as Fe,Pb,Hg, "
+                "or leave the option out to map the suggested ones"
+            )
     from ._args import read_scan
 
     cube = read_scan(args)
     check_outputs(files=[out / f"{file_stem(cube.name)}_sum_spectrum.png"], inputs=[args.input])
-    elements = None
-    if args.elements:  # any case or name, as --anode ('fe', 'Iron', 26 -> 'Fe')
-        from ..elements import element_symbol
-
-        elements = [element_symbol(s.strip()) for s in args.elements.split(",") if s.strip()]
     spectrum, suggested, plans, maps = choose_maps(cube, elements, progress=not args.no_progress)
     # the folder only once there is something to write, and none left by a failed first run;
     # the files reach their names together: never half of two runs
