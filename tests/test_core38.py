@@ -73,3 +73,18 @@ def test_quicklook_elements_naming_nothing_is_refused(tmp_path, capsys):
         assert main(["quicklook", str(scan), "--output", str(out), "--elements", value]) == 2
         assert "names no element" in capsys.readouterr().err
         assert not out.exists()
+
+
+def test_a_count_past_uint32_names_uint32():
+    """A channel past every storable count said "more than uint16 can store" (the array's type
+    before widening), though uint32 could not hold it either."""
+    import pytest
+
+    from xrf_napari.synth.cube import _fit_dtype
+
+    out = np.zeros((2, 2, 4), np.uint16)
+    assert _fit_dtype(out, 70_000, False).dtype == np.uint32
+    with pytest.raises(ValueError, match="more than uint32 can store: lower the counts"):
+        _fit_dtype(out, 2**33, False)
+    with pytest.raises(ValueError, match="more than uint16 can store"):
+        _fit_dtype(out, 70_000, True)

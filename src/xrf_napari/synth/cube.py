@@ -90,8 +90,9 @@ def _fit_dtype(out: np.ndarray, peak: int, fixed: bool) -> np.ndarray:
         return out
     wider = [t for t in COUNT_DTYPES if np.iinfo(t).max >= peak]
     if fixed or not wider:
+        widest = out.dtype if fixed else np.dtype(COUNT_DTYPES[-1])  # not uint16 past uint32
         raise ValueError(
-            f"a channel holds {peak} counts, more than {np.dtype(out.dtype).name} can store"
+            f"a channel holds {peak} counts, more than {np.dtype(widest).name} can store"
             + ("" if wider else ": lower the counts per pixel")
         )
     return out.astype(wider[0])
