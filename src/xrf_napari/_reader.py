@@ -565,10 +565,10 @@ def _warn_mixed_axes(name: str, kind: str) -> None:
         _notify(
             f"'{name}' opens with its energy axis in {unit.get(kind, kind)} while {shown} "
             f"{verb} in {theirs}: the channel slider now mixes keV and channel numbers, so one "
-            "slider position does not show the same energy in both. Open this scan in its own "
-            "window (File > New Window), or close the other; a channel axis means the file has "
-            "no calibration napari can show in keV (none, or a curved one: the Spectrum dock "
-            "shows its keV).",
+            "slider position does not show the same energy in both. Open this scan in a napari "
+            "of its own (start napari again: its menus have no New Window), or close the other; "
+            "a channel axis means the file has no calibration napari can show in keV (none, or a "
+            "curved one: the Spectrum dock shows its keV).",
             level="warning",
         )
     except Exception:  # a notice must never break opening the file

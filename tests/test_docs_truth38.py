@@ -1,0 +1,63 @@
+"""Menu paths the user is told to follow exist in napari (docs audit, session 38).
+
+The mixed-axes warning and the user guide sent users to *File > New Window*, which napari (>= 0.6,
+as pyproject requires) does not have; the File menu's items are read from napari itself, so a
+path that napari renames or drops fails here, not in a user's hands."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+import xrf_napari
+
+#: The checkout whose code is imported (src/xrf_napari/..), so that its docs are the ones read.
+ROOT = Path(xrf_napari.__file__).resolve().parents[2]
+#: "File > Item" up to where the item's name ends in the prose or table around it ("(s)" is
+#: part of napari's "Open File(s)...").
+FILE_PATH = re.compile(r"File > (.+?)(?= >| \(| with|[*,;|\n]|(?<!\(s)\)|$)")
+
+
+def _file_menu_items() -> set[str]:
+    """Titles of napari's File menu (actions and submenus), without their trailing '...'."""
+    qfile = pytest.importorskip("napari._qt._qapp_model.qactions._file")
+    from napari._app_model.actions import _file
+
+    titles = [a.title for name in dir(qfile) if name.startswith("Q_") for a in getattr(qfile, name)]
+    titles += [a.title for a in _file.FILE_ACTIONS]
+    titles += [item.title for _menu, item in _file.FILE_SUBMENUS]
+    return {t.rstrip(".\u2026") for t in titles}
+
+
+def _named_items(text: str) -> list[str]:
+    return [m.rstrip(".\u2026 ") for m in FILE_PATH.findall(text.replace("**", "*"))]
+
+
+def test_the_mixed_axes_warning_names_no_menu_item_napari_lacks(monkeypatch):
+    from xrf_napari import _reader
+
+    class Layer:
+        name = "uncal"
+        metadata = {"xrf_cube": True}
+        axis_labels = ("channel", "y", "x")
+
+    class Viewer:
+        layers = [Layer()]
+
+    said = []
+    monkeypatch.setattr(_reader, "_current_viewers", lambda: [Viewer()])
+    monkeypatch.setattr(_reader, "_notify", lambda message, level="error": said.append(message))
+    _reader._warn_mixed_axes("painted", "energy")
+    (message,) = said
+    assert "mixes keV and channel numbers" in message
+    items = _file_menu_items()
+    assert [m for m in _named_items(message) if m not in items] == []
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/user_guide.md"])
+def test_the_docs_name_only_file_menu_items_napari_has(doc):
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    named = _named_items(text)
+    assert named, "the test's pattern finds no File menu path: it no longer reads the doc"
+    items = _file_menu_items()
+    assert sorted({m for m in named if m not in items}) == []
