@@ -61,3 +61,28 @@ def test_the_docs_name_only_file_menu_items_napari_has(doc):
     assert named, "the test's pattern finds no File menu path: it no longer reads the doc"
     items = _file_menu_items()
     assert sorted({m for m in named if m not in items}) == []
+
+
+def test_an_embedder_resumed_with_another_batch_names_the_batch_option(tmp_path, capsys):
+    """docs/training.md: a resume with other settings is refused, naming them. --batch is stored
+    as pixels_per_cube_batch (--batch / cubes_per_batch), and the refusal named only that key,
+    which the user never typed."""
+    import json
+
+    pytest.importorskip("torch")
+    from _cli_models import tiny_embedder_config
+
+    from xrf_napari.cli.train import main
+    from xrf_napari.training.toy_data import write_toy_dataset
+
+    data = write_toy_dataset(tmp_path / "data", n_cubes=2, size=16, seed=3)
+    cfg = tmp_path / "emb.json"
+    cfg.write_text(json.dumps(tiny_embedder_config()), encoding="utf-8")
+    per_batch = tiny_embedder_config()["cubes_per_batch"]
+    argv = ["embedder", "--data", str(data), "--out", str(tmp_path / "run"), "--config", str(cfg)]
+    argv += ["--device", "cpu", "--no-progress", "--steps", "2"]
+    assert main([*argv, "--batch", str(2 * per_batch)]) == 0
+    capsys.readouterr()
+    assert main([*argv, "--batch", str(4 * per_batch), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "other settings" in err and f"--batch {2 * per_batch} there, {4 * per_batch} now" in err

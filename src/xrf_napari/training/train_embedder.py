@@ -537,6 +537,13 @@ def _check_resume(ckpt_path, before: dict, cfg: dict, cuda: bool) -> None:
     data = []
     if was.get("files_sha1") != cfg["resolved"]["files_sha1"]:
         data.append(f"--data: other cube files than the run's {was.get('data')}")
+    if before.get("pixels_per_cube_batch") != cfg.get("pixels_per_cube_batch"):
+        # --batch is stored divided by cubes_per_batch: name the flag the user typed too
+        batch = [
+            int(c.get("cubes_per_batch", 0)) * int(c.get("pixels_per_cube_batch", 0))
+            for c in (before, cfg)
+        ]
+        data.append(f"--batch {batch[0]} there, {batch[1]} now")
     check_resume(ckpt_path, before, cfg, keys, data)
 
 
