@@ -13,9 +13,8 @@ import xrf_napari
 
 #: The checkout whose code is imported (src/xrf_napari/..), so that its docs are the ones read.
 ROOT = Path(xrf_napari.__file__).resolve().parents[2]
-#: "File > Item" up to where the item's name ends in the prose or table around it ("(s)" is
-#: part of napari's "Open File(s)...").
-FILE_PATH = re.compile(r"File > (.+?)(?= >| \(| with|[*,;|\n]|(?<!\(s)\)|$)")
+#: What follows "File > " in prose, a table or a string: it must start with a File menu item.
+FILE_PATH = re.compile(r"File > ([^\n]{0,40})")
 
 
 def _file_menu_items() -> set[str]:
@@ -26,11 +25,17 @@ def _file_menu_items() -> set[str]:
     titles = [a.title for name in dir(qfile) if name.startswith("Q_") for a in getattr(qfile, name)]
     titles += [a.title for a in _file.FILE_ACTIONS]
     titles += [item.title for _menu, item in _file.FILE_SUBMENUS]
-    return {t.rstrip(".\u2026") for t in titles}
+    return {t.rstrip(".") for t in titles}
 
 
 def _named_items(text: str) -> list[str]:
-    return [m.rstrip(".\u2026 ") for m in FILE_PATH.findall(text.replace("**", "*"))]
+    """What each "File > ..." of `text` names (the text after it, cut at its end of line)."""
+    return FILE_PATH.findall(text)
+
+
+def _unknown(named: list[str], items: set[str]) -> list[str]:
+    """Those of `named` that start with no File menu item (whatever follows it: '…', '*')."""
+    return sorted({m for m in named if not any(m.startswith(i) for i in items)})
 
 
 def test_the_mixed_axes_warning_names_no_menu_item_napari_lacks(monkeypatch):
@@ -51,7 +56,7 @@ def test_the_mixed_axes_warning_names_no_menu_item_napari_lacks(monkeypatch):
     (message,) = said
     assert "mixes keV and channel numbers" in message
     items = _file_menu_items()
-    assert [m for m in _named_items(message) if m not in items] == []
+    assert _unknown(_named_items(message), items) == []
 
 
 @pytest.mark.parametrize("doc", ["README.md", "docs/user_guide.md"])
@@ -60,7 +65,7 @@ def test_the_docs_name_only_file_menu_items_napari_has(doc):
     named = _named_items(text)
     assert named, "the test's pattern finds no File menu path: it no longer reads the doc"
     items = _file_menu_items()
-    assert sorted({m for m in named if m not in items}) == []
+    assert _unknown(named, items) == []
 
 
 def test_an_embedder_resumed_with_another_batch_names_the_batch_option(tmp_path, capsys):
@@ -86,3 +91,16 @@ def test_an_embedder_resumed_with_another_batch_names_the_batch_option(tmp_path,
     assert main([*argv, "--batch", str(4 * per_batch), "--resume"]) == 2
     err = capsys.readouterr().err
     assert "other settings" in err and f"--batch {2 * per_batch} there, {4 * per_batch} now" in err
+
+
+def test_the_code_names_only_file_menu_items_napari_has():
+    """Messages and docstrings of the package: the Spectrum dock asked for 'File > Open', which
+    napari calls 'Open File(s)...'; the mixed-axes warning for 'File > New Window'."""
+    src = ROOT / "src" / "xrf_napari"
+    items = _file_menu_items()
+    wrong = [
+        f"{path.relative_to(src)}: {m}"
+        for path in sorted(src.rglob("*.py"))
+        for m in _unknown(_named_items(path.read_text(encoding="utf-8")), items)
+    ]
+    assert wrong == []

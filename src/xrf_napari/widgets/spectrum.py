@@ -305,7 +305,9 @@ class SpectrumWidget(CubeDock):
             self.follow_mouse.setEnabled(True)
             self.follow_mouse.setToolTip("")
             self.set_checked_elements([])
-            self.calibration_label.setText("Open a datacube (File > Open) to see its spectra.")
+            self.calibration_label.setText(
+                "Open a datacube (File > Open File(s)\u2026) to see its spectra."
+            )
             self.redraw()
             return
         cube = layer_cube(layer)
