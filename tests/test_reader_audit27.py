@@ -199,7 +199,7 @@ def test_mixing_kev_and_channel_cubes_warns_once(make_napari_viewer, tmp_path, f
     (note,) = [n for n in seen if "xrf-napari" in n.message or "mixes keV" in n.message]
     assert _warnings(seen)[0] is note  # napari's own "Inconsistent units" log follows
     text = note.message
-    assert "mixes keV and channel numbers" in text and "New Window" in text
+    assert "mixes keV and channel numbers" in text and "start napari again" in text
     new, old = ("uncal", "painted") if first == "kev" else ("painted", "uncal")
     assert f"'{new}' opens" in text and f"'{old}'" in text
 

@@ -566,7 +566,7 @@ def _warn_mixed_axes(name: str, kind: str) -> None:
             f"'{name}' opens with its energy axis in {unit.get(kind, kind)} while {shown} "
             f"{verb} in {theirs}: the channel slider now mixes keV and channel numbers, so one "
             "slider position does not show the same energy in both. Open this scan in a napari "
-            "of its own (start napari again: its menus have no New Window), or close the other; "
+            "of its own (start napari again), or close the other; "
             "a channel axis means the file has no calibration napari can show in keV (none, or a "
             "curved one: the Spectrum dock shows its keV).",
             level="warning",
