@@ -1,5 +1,6 @@
 """HDF5 datacubes: Crono, APS XRF-Maps, PyXRF, NeXus NXdata, napari-musa, PyMca siblings, the
-project layout, and otherwise discovery of the largest spectral-looking 3-D dataset.
+project layout, and otherwise discovery of the largest spectral-looking 3-D dataset, or of a 4-D
+one keeping each detector element apart (summed on read).
 
 The file is opened read-only and stays open for the cube's life (h5py datasets keep their file
 alive); data is read lazily in row blocks.
@@ -19,11 +20,13 @@ from .calibration import (
     calibration_from_energy_axis,
     calibration_from_mapping,
 )
-from .lazy import ChannelFirstView, GriddedSpectra, open_for_row_blocks
+from .lazy import ChannelFirstView, DetectorElement, GriddedSpectra, open_for_row_blocks
 from .limits import check_dataset
 
 #: A spectral axis has at least this many channels (maps have a handful of elements).
 MIN_CHANNELS = 64
+#: Most detector elements the element axis of a 4-D dataset may have (Xspress3 and the like: 1-8).
+MAX_DETECTOR_ELEMENTS = 16
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
@@ -164,6 +167,8 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
     if dataset:
         if dataset not in f:
             raise CubeReadError(path, f"no dataset '{dataset}' in the file")
+        if getattr(f[dataset], "ndim", None) == 4:
+            return _detectors(f, path, dataset)
         return _generic(f, path, dataset, "user-selected")
     if not project_h5.is_project_file(f) and (embed := embed_output(f)) is not None:
         raise EmbedOutput(path, *embed)
@@ -172,7 +177,8 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
         raise CubeReadError(
             path,
             "no datacube found: no 3-D numeric dataset with a spectral axis "
-            f"(>= {MIN_CHANNELS} channels); datasets: {_summary(f)}",
+            f"(>= {MIN_CHANNELS} channels), nor a 4-D one of detector elements; datasets: "
+            f"{_summary(f)}",
         )
     if kind == "project":
         return project_h5.read_project_cube(f, path)
@@ -180,6 +186,8 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
         return _crono(f, path)
     if kind == "aps":
         return _aps(f, path, target)
+    if kind == "detectors":
+        return _detectors(f, path, target)
     return _generic(f, path, target, kind)
 
 
@@ -211,6 +219,12 @@ def _detect(f) -> tuple[str | None, object]:
     if nx is not None:
         return "nexus", nx
     found = _largest_spectral(f)
+    elements = _largest_elements(f)
+    if elements and (
+        not found
+        or (f[elements].size > f[found].size and not isinstance(_element_axes(f, elements), str))
+    ):  # a readable 4-D dataset over a smaller 3-D one (dead times of shape (H, W, elements))
+        return "detectors", elements
     return ("discovered", found) if found else (None, None)
 
 
@@ -243,6 +257,56 @@ def _largest_spectral(f) -> str | None:
 
     f.visititems(visit)
     return max(best)[1] if best else None
+
+
+def _largest_elements(f) -> str | None:
+    """The largest numeric 4-D dataset that could hold spectra per detector element (readable
+    ones first), or None."""
+    import h5py
+
+    found = []
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset) and obj.ndim == 4 and obj.dtype.kind in "uif":
+            if max(obj.shape) >= MIN_CHANNELS:
+                found.append((not isinstance(_element_axes(f, name), str), obj.size, name))
+
+    f.visititems(visit)
+    return max(found)[2] if found else None
+
+
+def _element_axes(f, name) -> tuple[int, int, str] | str:
+    """(element axis, channel axis, how the channel axis was found) of 4-D dataset `name`, such
+    as (H, W, elements, C) or (elements, H, W, C), or why they cannot be told apart. The channel
+    axis is the one an energy vector beside it matches (C values or C + 1 edges), else the
+    longest; the element axis is the only other one of at most MAX_DETECTOR_ELEMENTS entries,
+    and not between the image axes."""
+    d = f[name]
+    shape = tuple(int(s) for s in d.shape)
+    n_energy = _energy_vector_lengths(f, d.parent)
+    match = [i for i, s in enumerate(shape) if s in n_energy] or [
+        i for i, s in enumerate(shape) if s + 1 in n_energy
+    ]
+    longest = [i for i, s in enumerate(shape) if s == max(shape)]
+    if len(match) == 1:
+        channel, how = match[0], "energy vector"
+    elif len(longest) == 1:
+        channel, how = longest[0], "longest axis"
+    else:
+        return "no energy vector or single longest axis says which axis holds the channels"
+    if shape[channel] < MIN_CHANNELS:
+        return f"its channel axis would have fewer than {MIN_CHANNELS} channels"
+    rest = [i for i in range(4) if i != channel]
+    small = [i for i in rest if shape[i] <= MAX_DETECTOR_ELEMENTS]
+    if len(small) != 1:
+        sizes = ", ".join(str(shape[i]) for i in rest)
+        return (
+            f"besides the {shape[channel]} channels, {len(small)} of its axes ({sizes}) have at "
+            f"most {MAX_DETECTOR_ELEMENTS} entries, where one (the detector elements) must"
+        )
+    if small[0] == rest[1]:
+        return "its only small axis lies between the two image axes"
+    return small[0], channel, how
 
 
 def _spectral_axis(shape) -> int | None:
@@ -411,6 +475,50 @@ def _aps_calibration(v: np.ndarray, path: Path, n: int, n_det: int) -> Calibrati
     except CubeReadError as exc:
         warnings.warn(f"{exc}; energy_calib set aside", stacklevel=2)
         return None
+
+
+def _detectors(f, path: Path, name: str) -> Cube:
+    """A 4-D dataset keeping each detector element apart (Xspress3 via NeXus/GDA): read as one
+    (H, W, C) cube summed over the elements, lazily, by the summing view APS's data_a..d use."""
+    import h5py
+
+    d = f[name]
+    if not isinstance(d, h5py.Dataset):
+        raise CubeReadError(path, f"'{d.name}' is a group, not a dataset")
+    shape = tuple(int(s) for s in d.shape)
+    axes = _element_axes(f, name)
+    if isinstance(axes, str):
+        raise CubeReadError(
+            path,
+            f"dataset '{d.name}' of shape {shape} is 4-D, as if it kept each detector element "
+            f"apart, but {axes}: not read (pass a 3-D dataset with dataset=, or sum the elements "
+            "into a 3-D dataset)",
+        )
+    require_numeric(d.dtype, path, f"dataset '{d.name}'")
+    check_dataset(d, path)
+    element_axis, channel, how = axes
+    kept = [a for a in range(4) if a != element_axis]  # an element's (3-D) storage axes
+    group, name = d.parent, d.name
+    del d  # one open handle only (see _generic)
+    d = open_for_row_blocks(f, name, row_axis=kept[0] if kept[0] != channel else kept[1])
+    ch = kept.index(channel)
+    y, x = (a for a in range(3) if a != ch)
+    n_det = shape[element_axis]
+    data = ChannelFirstView(DetectorElement.views(d, element_axis), axes=(y, x, ch))
+    axes_attr = _axes_names(group)
+    energy_name = axes_attr[channel] if len(axes_attr) == 4 else None
+    cal = _sibling_calibration(f, group, d, path, data.shape[2], energy_name)
+    meta = {
+        "format": "hdf5",
+        "dataset": name,
+        "layout": "detector elements",
+        "detector_elements": n_det,
+        "detector_note": f"{n_det} detector element{'s' * (n_det != 1)} summed (axis "
+        f"{element_axis} of {shape})",
+        "channel_axis_from": how,
+    }
+    meta.update(_instrument_attrs(f))
+    return Cube(data, cal or Calibration.uncalibrated(), metadata=meta, path=path)
 
 
 def _generic(f, path: Path, name: str, kind: str) -> Cube:

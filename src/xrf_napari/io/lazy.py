@@ -111,8 +111,42 @@ class ChannelFirstView(LazyArray):
         total = None
         for src in self.sources:
             part = np.asarray(src[tuple(key)])
-            total = part.astype(self.dtype) if total is None else total + part
+            if total is None:
+                total = part.astype(self.dtype)
+            elif np.can_cast(part.dtype, total.dtype):
+                total += part  # in place: no second block-sized array
+            else:
+                total = total + part
         return np.ascontiguousarray(np.transpose(total, self.axes))
+
+
+class DetectorElement:
+    """One detector element of a 4-D store (its element axis `axis` fixed at `index`) seen as a
+    3-D array, so that ChannelFirstView sums the elements as it sums APS's data_a..d, reading
+    only the requested region. The elements of one store share one read per region (`views`):
+    reading each element apart would decompress every chunk once per element (a pass over 4
+    elements in chunks holding all of them took 3.7x as long)."""
+
+    def __init__(self, store, axis: int, index: int, shared: dict):
+        self.store, self.axis, self.index, self.shared = store, int(axis), int(index), shared
+        shape = tuple(int(s) for s in store.shape)
+        self.shape = shape[: self.axis] + shape[self.axis + 1 :]
+        self.dtype = np.dtype(store.dtype)
+
+    @classmethod
+    def views(cls, store, axis: int) -> list:
+        shared: dict = {}
+        return [cls(store, axis, i, shared) for i in range(int(store.shape[axis]))]
+
+    def __getitem__(self, key):
+        key = tuple(key)
+        whole = key[: self.axis] + (slice(None),) + key[self.axis :]
+        last = self.shared.get("read")  # one (key, block) tuple: threads may race, not corrupt
+        if last is None or last[0] != whole:
+            last = self.shared["read"] = (whole, np.asarray(self.store[whole]))
+        if self.index == self.store.shape[self.axis] - 1:
+            self.shared.pop("read", None)  # the last element: do not keep the block
+        return last[1][(slice(None),) * self.axis + (self.index,)]  # a view, not a copy
 
 
 class GriddedSpectra(LazyArray):
@@ -188,7 +222,7 @@ def open_for_row_blocks(f, name: str, row_axis: int = 0):
     import h5py
 
     d = f[name]
-    if not isinstance(d, h5py.Dataset) or d.chunks is None or d.ndim != 3:
+    if not isinstance(d, h5py.Dataset) or d.chunks is None or d.ndim not in (3, 4):
         return d
     need = row_band_bytes(d.shape, d.chunks, d.dtype.itemsize, row_axis)
     nslots, nbytes, w0 = d.id.get_access_plist().get_chunk_cache()
