@@ -29,9 +29,11 @@ SESSION_KEYS = ("values_checked", "format", "calibration_source")
 
 def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     """npe2 single-layer writer: the xrf-napari cube layer `(data, meta)` to the project HDF5 at
-    `path` (".h5" added to a name without a suffix). Returns [path written]. Raises CubeSaveError,
+    `path` (".h5" added to a name without a suffix; refused if that completed name exists, which
+    napari's Save dialog never asked about). Returns [path written]. Raises CubeSaveError,
     whose message napari shows, for a layer that is not a cube layer, another suffix, the cube's
     own file, or a source that fails to read (the reader's message)."""
+    import os
     from pathlib import Path
 
     from .errors import CubeReadError
@@ -43,6 +45,12 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     out = Path(path)
     if not out.suffix:
         out = out.with_name(out.name + SUFFIXES[0])
+        if os.path.lexists(out):  # the Save dialog asked about the bare name, not this one
+            raise CubeSaveError(
+                f"layer {name!r} not saved: {printable(out)} already exists and the Save dialog "
+                f"asked about {printable(Path(path).name)!r} only; type {printable(out.name)!r} "
+                "in full to replace it, or choose another name"
+            )
     elif out.suffix.lower() not in SUFFIXES:
         raise CubeSaveError(
             f"{printable(out)} not written: xrf-napari saves the cube layer {name!r} as HDF5; "
