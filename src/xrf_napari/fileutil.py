@@ -66,13 +66,22 @@ def printable(text) -> str:
     return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
 
 
+#: The system error inside an HDF5 error, whose whole driver report h5py gives as strerror.
+_HDF5_ERRNO = re.compile(r"errno = (\d+), error message = '([^']*)'")
+
+
 def cannot_write(path, exc: OSError) -> OSError:
     """`exc` as one line naming the file (`cannot write PATH: No space left on device`, its errno
     and class kept, PermissionError stays one): a bare `[Errno 28] No space left on device` left
-    the user to guess which output."""
-    cls = type(OSError(exc.errno, "")) if exc.errno else OSError  # errno -> its subclass
-    err = cls(f"cannot write {printable(path)}: {exc.strerror or exc}")
-    err.errno = exc.errno
+    the user to guess which output. h5py's strerror is HDF5's whole driver report (two lines:
+    time, the temporary's name, buffer address, offsets): its system error is taken from it."""
+    code, text = exc.errno, exc.strerror
+    found = _HDF5_ERRNO.search(str(text or exc))
+    if found:
+        code, text = int(found[1]), found[2]
+    cls = type(OSError(code, "")) if code else OSError  # errno -> its subclass
+    err = cls(f"cannot write {printable(path)}: {text or exc}")
+    err.errno = code
     return err
 
 
