@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 
 def test_a_recolouring_saves_as_tiff_under_a_non_ascii_path(tmp_path):
@@ -78,7 +79,6 @@ def test_quicklook_elements_naming_nothing_is_refused(tmp_path, capsys):
 def test_a_count_past_uint32_names_uint32():
     """A channel past every storable count said "more than uint16 can store" (the array's type
     before widening), though uint32 could not hold it either."""
-    import pytest
 
     from xrf_napari.synth.cube import _fit_dtype
 
@@ -88,3 +88,35 @@ def test_a_count_past_uint32_names_uint32():
         _fit_dtype(out, 2**33, False)
     with pytest.raises(ValueError, match="more than uint16 can store"):
         _fit_dtype(out, 70_000, True)
+
+
+def test_a_cube_save_stops_cleanly_before_the_disk_is_full(tmp_path, monkeypatch):
+    """HDF5 failing on a full disk crashed the process as h5py freed its objects (napari gone
+    with the session); the streamed save checks the free space before each block and stops with
+    ENOSPC naming the file: the old file intact, no temporary left, napari's message one line."""
+    import errno
+    import shutil
+    from collections import namedtuple
+
+    from xrf_napari._writer import CubeSaveError, write_cube_layer
+    from xrf_napari.cube import Cube
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube_streamed
+
+    counts = np.random.default_rng(0).integers(0, 9, (6, 5, 32)).astype(np.uint16)
+    cube = Cube(counts, Calibration(0.1, 0.02, source="file"), path=tmp_path / "scan.h5")
+    out = tmp_path / "copy.h5"
+    out.write_bytes(b"an earlier save")
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(2**30, 2**30 - 2**20, 2**20))
+    with pytest.raises(OSError) as caught:
+        write_cube_streamed(out, cube)
+    assert caught.value.errno == errno.ENOSPC and "copy.h5" in str(caught.value)
+    meta = {"name": "scan", "metadata": {"xrf_cube": cube}}
+    with pytest.raises(CubeSaveError, match="MiB free"):
+        write_cube_layer(str(out), np.moveaxis(counts, -1, 0), meta)
+    assert out.read_bytes() == b"an earlier save"
+    assert [p.name for p in tmp_path.iterdir()] == ["copy.h5"]
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(2**40, 0, 2**39))
+    write_cube_streamed(out, cube)  # room enough: written
+    assert out.read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"

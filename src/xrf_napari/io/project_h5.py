@@ -19,7 +19,7 @@ import numpy as np
 
 from ..cube import Cube
 from ..energy import Calibration
-from ..fileutil import atomic_path
+from ..fileutil import atomic_path, check_free_space
 
 FORMAT = "xrf-napari/1"
 TARGET_NAMES = ("rgb", "palette", "labels")
@@ -110,6 +110,7 @@ def write_cube_streamed(
             **_compression_opts(compression, STREAMED_GZIP_LEVEL),
         )
         for sl, block in cube.iter_blocks(step * row_bytes):
+            check_free_space(path, block.nbytes)  # before HDF5 meets a full disk (it crashed)
             d[sl] = block
         _write_layout(f, d, cube.calibration, meta_json, cube.live_time)
     return path
