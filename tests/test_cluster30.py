@@ -32,8 +32,6 @@ def painting_latent():
 def test_automatic_k_and_regions_do_not_depend_on_pixel_order(painting_latent):
     """The painting sample gave K 10; mirrored 12 (ARI 0.69 against the unmirrored regions),
     transposed 8, its pixels shuffled 12: K-Means seeded by position on the scan order."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from sklearn.metrics import adjusted_rand_score
 
     from xrf_napari.analysis.embed import choose_k, cluster
@@ -50,17 +48,10 @@ def test_automatic_k_and_regions_do_not_depend_on_pixel_order(painting_latent):
             lambda lab: lab.reshape(-1)[unshuffle].reshape(h, w),
         ),
     }
-    # The six fits run two at a time (one OpenMP/BLAS thread each, analysis._threads): the same
-    # single-threaded computations as one after another, in half the time on two cores.
-    with ThreadPoolExecutor(2) as pool:
-        base_job = pool.submit(cluster, z)
-        jobs = {n: pool.submit(cluster, np.ascontiguousarray(m)) for n, (m, _) in variants.items()}
-        k_job = pool.submit(choose_k, z.reshape(-1, d))
-        k2_job = pool.submit(choose_k, z.reshape(-1, d)[perm])
-    base = base_job.result()
+    base = cluster(z)
     assert 2 <= base.k <= 12
-    for name, (_, back) in variants.items():
-        got = jobs[name].result()
+    for name, (moved, back) in variants.items():
+        got = cluster(np.ascontiguousarray(moved))
         assert got.k == base.k, name
         labels = back(got.labels)
         assert adjusted_rand_score(base.labels.ravel(), labels.ravel()) == pytest.approx(1.0), name
@@ -69,8 +60,8 @@ def test_automatic_k_and_regions_do_not_depend_on_pixel_order(painting_latent):
         np.testing.assert_allclose(got.centers, base.centers, rtol=0, atol=1e-6)
         assert got.silhouette == pytest.approx(base.silhouette, abs=1e-9), name
     # choose_k alone, on the points in another order: the same scores
-    k, scores = k_job.result()
-    k2, scores2 = k2_job.result()
+    k, scores = choose_k(z.reshape(-1, d))
+    k2, scores2 = choose_k(z.reshape(-1, d)[perm])
     assert k == k2 == base.k and scores == pytest.approx(scores2, abs=1e-9)
 
 
