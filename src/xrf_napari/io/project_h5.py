@@ -12,6 +12,7 @@ for saving results. Documented in docs/file_format.md.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -169,12 +170,7 @@ def read_project_cube(f, path) -> Cube:
         found = calibration_from_mapping(dict(attrs), path)
         if found is None:
             raise KeyError("offset/gain missing")
-        cal = Calibration(
-            found.offset,
-            found.gain,
-            found.quadratic,
-            source=_text(attrs.get("calibration_source", "file")),
-        )
+        cal = dataclasses.replace(found, source=_text(attrs.get("calibration_source", "file")))
     except (KeyError, TypeError, ValueError) as exc:
         raise CubeReadError(
             path, f"/counts has no valid offset/gain calibration attributes ({exc})"

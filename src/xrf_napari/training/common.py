@@ -245,6 +245,29 @@ def files_sha1(files) -> str:
     return hashlib.sha1(json.dumps(listed).encode()).hexdigest()
 
 
+def target_plane_shape(path) -> tuple[int, int] | None:
+    """(H, W) of a training or test cube's palette target from its header, without reading the
+    cube (an exported cube's from its sidecar), or None when it cannot be read here: the pass
+    that reads the cube then says why. Checks made before a whole-set pass use it (evaluate's
+    MS-SSIM scales, the recolouriser's crop)."""
+    import zipfile
+
+    import h5py
+
+    from ..synth.export import is_exported, sidecar_of
+
+    try:
+        if is_exported(path):
+            with np.load(sidecar_of(path), allow_pickle=False) as z:
+                shape = z["palette"].shape
+        else:
+            with h5py.File(path, "r") as f:
+                shape = f["targets/palette"].shape
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    return (int(shape[0]), int(shape[1])) if len(shape) >= 2 else None
+
+
 def check_resume(ckpt_path, before: dict, now: dict, keys, data: list[str] = ()) -> None:
     """Refuse to resume with settings or data other than the interrupted run's: the rest of the
     run would train otherwise than its first part while its outputs claim one config and one

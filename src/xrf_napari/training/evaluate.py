@@ -83,9 +83,10 @@ def _set_scales(files) -> int | None:
     """The MS-SSIM scale count of a whole set, from its smallest cube's palette target (a header
     read), before any cube is scored (the first cube's count refused a smaller cube later, after
     the others had run). None when no file's size can be read here (the loop then names it)."""
+    from .common import target_plane_shape
     from .metrics import MSSSIM_WIN, msssim_scales
 
-    sides = [(s, p) for p in files if (s := _plane_side(p)) is not None]
+    sides = [(min(hw), p) for p in files if (hw := target_plane_shape(p)) is not None]
     if not sides:
         return None
     side, path = min(sides, key=lambda t: t[0])
@@ -94,26 +95,6 @@ def _set_scales(files) -> int | None:
             f"{path}: {side} px a side; MS-SSIM over even 1 scale needs > {MSSSIM_WIN - 1} px"
         )
     return msssim_scales(side)
-
-
-def _plane_side(path) -> int | None:
-    """The shorter side of a cube's palette target without reading the cube, or None."""
-    import zipfile
-
-    import h5py
-
-    from ..synth.export import is_exported, sidecar_of
-
-    try:
-        if is_exported(path):
-            with np.load(sidecar_of(path), allow_pickle=False) as z:
-                shape = z["palette"].shape
-        else:
-            with h5py.File(path, "r") as f:
-                shape = f["targets/palette"].shape
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        return None
-    return int(min(shape[:2])) if len(shape) >= 2 else None
 
 
 def _check_targets(path, shape, targets: dict, source: str | None = None) -> None:

@@ -511,21 +511,6 @@ def check_crop(sizes, crop: int) -> None:
         )
 
 
-def _cube_hw(path) -> tuple[int, int] | None:
-    """A training cube's (H, W) from its header, or None for a file that is not one (no counts
-    or colour targets: the embedding pass, which reads it, then says why)."""
-    import h5py
-
-    try:
-        with h5py.File(path, "r") as f:
-            if "targets/palette" not in f or "targets/rgb" not in f:
-                return None
-            shape = f["counts"].shape
-    except (OSError, KeyError, AttributeError, TypeError):
-        return None
-    return tuple(shape[:2]) if len(shape) == 3 else None
-
-
 class CropSampler:
     """Random crops of (latent, target) images kept on the training device, with dihedral
     augmentation."""
@@ -798,6 +783,7 @@ def _build(args) -> _Run:
         resumed_record,
         runtime_record,
         seed_everything,
+        target_plane_shape,
         warn_runtime_change,
         write_json,
     )
@@ -813,15 +799,15 @@ def _build(args) -> _Run:
     embedder = _embedder(args.embedder)
     if cfg["init"]:  # so are the --init weights, against the inputs the embedder will give
         init_state, icfg = load_init(cfg, input_width(embedder.model.latent_dim, cfg["model"]))
-    data_sha1 = files_sha1(list_cubes(args.data))
+    files = list_cubes(args.data)
+    data_sha1 = files_sha1(files)
     embedder_sha256 = embedder.sha256  # hashed as it was loaded: the one the latents came from
     resume_state = _check_resume(out, cfg, data_sha1, embedder_sha256) if args.resume else None
-    files = list_cubes(args.data)
     sources = [cube_source(p) for p in files]
     train_idx, val_idx = painting_split(sources, cfg["val_fraction"], cfg["seed"])
     # the crop against the training cubes' sizes (as CropSampler) before the embedding pass: a
     # crop larger than the cubes was refused only once every cube had been embedded
-    check_crop([_cube_hw(files[i]) for i in train_idx], cfg["crop"])
+    check_crop([target_plane_shape(files[i]) for i in train_idx], cfg["crop"])
     t0 = time.time()
     latents, palettes, rgbs, names = embed_dataset(
         args.data,
