@@ -291,7 +291,7 @@ def _declared(path: Path) -> tuple[tuple, int]:
     from PIL import ImageMode
 
     with open_image(path) as im:
-        hw = (im.height, im.width)[:: -1 if _turned(im) in (5, 6, 7, 8) else 1]
+        hw = (im.height, im.width)[:: -1 if exif_turn(im) in (5, 6, 7, 8) else 1]
         if im.mode in _CONVERTED:
             return hw + (3,), 1
         mode = ImageMode.getmode(im.mode)
@@ -299,7 +299,7 @@ def _declared(path: Path) -> tuple[tuple, int]:
         return hw + ((bands,) if bands > 1 else ()), np.dtype(mode.typestr).itemsize
 
 
-def _turned(im) -> int:
+def exif_turn(im) -> int:
     """The EXIF Orientation of a Pillow image other than upright (2-8: mirrored or turned, as
     cameras store a photograph taken upright), else 0: it was read as stored, sideways."""
     orientation = im.getexif().get(0x0112, 1)
@@ -347,7 +347,8 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
             from PIL import ImageOps
 
             with open_image(path) as im:
-                im = ImageOps.exif_transpose(im) if _turned(im) else im  # upright, as viewers show
+                # upright, as viewers show it
+                im = ImageOps.exif_transpose(im) if exif_turn(im) else im
                 img = np.asarray(im.convert("RGB") if im.mode in _CONVERTED else im)
     except IMAGE_FAULTS as exc:
         raise ValueError(image_fault(path, exc)) from None

@@ -150,12 +150,21 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
                 if name == "targets/labels":  # the generator's truth labels count from 0
                     lab = lab.astype(np.int32) + 1
         else:
-            from ..analysis.colour_prior import IMAGE_FAULTS, image_fault, open_image
+            from ..analysis.colour_prior import IMAGE_FAULTS, exif_turn, image_fault, open_image
 
             try:
                 with open_image(path) as im:
-                    if (im.height, im.width) != tuple(shape):
-                        raise _Refused(mismatch.format((im.height, im.width)))
+                    # upright, as the photograph (colour_prior.read_photo) and image viewers
+                    # show it: a map drawn over the upright photograph was read as stored,
+                    # sideways or mirrored, and refused or misplaced on the scan
+                    turned = exif_turn(im)
+                    hw = (im.height, im.width)[:: -1 if turned in (5, 6, 7, 8) else 1]
+                    if hw != tuple(shape):
+                        raise _Refused(mismatch.format(hw))
+                    if turned:
+                        from PIL import ImageOps
+
+                        im = ImageOps.exif_transpose(im)  # a transpose: no value is resampled
                     lab = np.asarray(im)
             except _Refused:
                 raise
