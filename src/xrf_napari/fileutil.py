@@ -111,6 +111,43 @@ def check_free_space(path, upcoming: int) -> None:
         )
 
 
+def _size_text(n: int) -> str:
+    return f"{n / 2**30:,.1f} GiB" if n >= 2**30 else f"{n / 2**20:,.1f} MiB"
+
+
+class NoRoomError(OSError):
+    """check_room's refusal: errno ENOSPC, and as text its message alone (not "[Errno 28] ...");
+    it crosses a process pool whole (a plain OSError's errno set afterwards is lost there)."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def check_room(folder, need: int, what: str, hint: str = "") -> None:
+    """Refuse, before a command writes, outputs of up to `need` bytes (its estimate, an upper
+    bound: compressed data counted uncompressed) into `folder` (created later if missing) when
+    its disk has less free than that plus FREE_SPACE_MARGIN: a NoRoomError naming the folder,
+    the bytes needed and free. The CLIs' HDF5 writers had no such check, and HDF5 meeting a full
+    disk crashes the process (check_free_space). `hint`: what else the user can change (", or
+    ..."), after "free some space or choose another folder"."""
+    import errno
+    import shutil
+
+    folder = Path(folder)
+    there = folder
+    while not there.exists() and there != there.parent:  # the disk of a folder made later
+        there = there.parent
+    free = shutil.disk_usage(there).free
+    if free < need + FREE_SPACE_MARGIN:
+        raise NoRoomError(
+            errno.ENOSPC,
+            f"not enough free space in {printable(folder)} for {what}: up to "
+            f"{_size_text(need)} ({need:,} bytes) plus a margin of "
+            f"{FREE_SPACE_MARGIN // 2**20} MiB are needed, its disk has {_size_text(free)} "
+            f"({free:,} bytes) free: free some space or choose another folder{hint}",
+        )
+
+
 @contextlib.contextmanager
 def made_folder(folder):
     """Create `folder` (and missing parents) for the block's outputs; if the block fails, remove

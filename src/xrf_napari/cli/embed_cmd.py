@@ -82,6 +82,32 @@ def output_paths(out) -> dict[str, Path]:
     return {n: Path(out) / n for n in OUTPUT_NAMES}
 
 
+#: Bytes of the outputs beyond their arrays: HDF5 and PNG headers, the attributes (code, command)
+#: and the CSV's header.
+_OUTPUT_EXTRA = 64 * 1024
+
+
+def output_bytes(h: int, w: int, latent_dim: int, k: int, channels: int) -> int:
+    """Bytes the outputs of an h x w scan take at most: the latent (float32) and labels (int32)
+    uncompressed (gzipped in their HDF5 files), both PNGs as RGB bytes (PNG compresses them), and
+    cluster_spectra.csv at 24 characters a number (k spectra and the energy over `channels`)."""
+    return (
+        h * w * (latent_dim * 4 + 4 + 2 * 3)
+        + k * (latent_dim + 1) * 8
+        + (k + 1) * channels * 24
+        + _OUTPUT_EXTRA
+    )
+
+
+def check_output_room(paths: dict, need: int) -> None:
+    """Refuse outputs that cannot fit on their disk before any is written: HDF5 meeting a full
+    disk crashed the process. The files replaced stay until the new set is complete
+    (atomic_set), so all of `need` must be free."""
+    from ..fileutil import check_room
+
+    check_room(paths["latent.h5"].parent, need, f"the outputs ({', '.join(paths)})")
+
+
 def write_outputs(
     paths: dict, cube, latent, result, spectra, counts, emb, ood=None, settings=None
 ) -> None:
@@ -90,6 +116,8 @@ def write_outputs(
     files' attributes beside the embedder and the code that made them."""
     from ..fileutil import atomic_set, made_folder
 
+    h, w = result.labels.shape
+    check_output_room(paths, output_bytes(h, w, latent.shape[-1], result.k, len(cube.energy)))
     with made_folder(paths["latent.h5"].parent), atomic_set():
         _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, settings or {})
 
@@ -194,6 +222,10 @@ def run(args) -> int:
             f"`xrf-napari pigments {shlex.quote(args.input)}` fits it whole"
         )
     emb = load_embedder(args.weights, args.device)
+    h, w, c = cube.shape  # refused before the embedding, not after it
+    check_output_room(
+        paths, output_bytes(h, w, emb.model.latent_dim, args.clusters or args.k_range[1], c)
+    )
     # as recolour and the Embed dock: regions of an uncalibrated or empty scan came with no word
     ood = check_scan(cube, args.weights, str(emb.device))
     print(("WARNING: " if ood.warn else "") + ood.message(), file=sys.stderr)

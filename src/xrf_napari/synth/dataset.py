@@ -192,6 +192,8 @@ class GenerateConfig:
     style: str = "physics"  # physics | paper (synth/paper_style.py: the paper's generator)
     pigment_table: str = "main"  # main | reference | path of a CSV (physics.pigments.TABLES)
     counts_per_pixel: float | None = None  # a fixed count level (a paired sweep), else random
+    # not an option of the set (not in the manifest): cubes written at once, for the disk check
+    writers: int = 1
 
 
 def elements_in(meta: dict) -> set[str]:
@@ -380,6 +382,8 @@ def _generate_one(index: int, cfg: GenerateConfig) -> dict:
     e = canonical_energy()
     cal = Calibration(float(e[0]), CANONICAL_BIN_WIDTH, 0.0, source="file")
     targets = {"rgb": cube.rgb, "palette": cube.palette, "labels": cube.labels}
+    arrays = [cube.counts, *targets.values()] + ([cube.native, *targets.values()] * cfg.native)
+    _check_cube_room(out, path.name, sum(a.nbytes for a in arrays), cfg.writers)
     if cfg.native:
         write_cube(
             native_path(out / cube_name(index)),
@@ -498,6 +502,90 @@ def check_cube_memory(cfg: GenerateConfig, workers: int) -> None:
         )
 
 
+def _check_cube_room(out: Path, name: str, need: int, writers: int) -> None:
+    """Refuse to write a cube of `need` bytes (its arrays uncompressed: the gzipped file takes
+    4-13 times less, but no smaller bound holds before it is written) when `writers` such cubes,
+    being written at once, could fill the disk: HDF5 meeting a full disk crashed the process (in
+    a worker, the pool then waited forever for its cube)."""
+    from ..fileutil import check_room
+
+    check_room(
+        out,
+        writers * need,
+        f"{name}"
+        + (f" and the cubes of {writers - 1} other workers" if writers > 1 else "")
+        + " (counted uncompressed)",
+        ", or use fewer --workers" if writers > 1 else "",
+    )
+
+
+def cube_bytes(cfg: GenerateConfig, index: int) -> int:
+    """Cube `index`'s arrays uncompressed, as `_generate_one` checks them before writing: the
+    counts (uint16, uint32 at levels a channel may overflow), the rgb, palette and labels
+    targets, and with --native its native-channel copy (its channels drawn first, as
+    `draw_source` draws them)."""
+    from ..energy import CANONICAL_N_CHANNELS
+
+    if cfg.kind == "panels":
+        from .swatches import panel_layout
+
+        h, w = panel_layout()[0].shape[:2]
+    else:
+        h = w = cfg.size
+    if cfg.style == "paper":
+        from .paper_style import paper_profile
+
+        profile = paper_profile()
+    else:
+        from ..physics.instrument import random_profile
+
+        profile = random_profile(cube_rng(cfg.seed, index), cfg.profiles)
+    level = cfg.counts_per_pixel or profile.counts_per_pixel
+    item = 2 if level <= 30_000 else 4  # a channel took up to 0.52 of a pixel's mean count
+    targets = 3 + 3 + 4  # rgb, palette (uint8 x 3), labels (int32)
+    channels = CANONICAL_N_CHANNELS + (profile.n_channels if cfg.native else 0)
+    return h * w * (channels * item + targets * (1 + cfg.native))
+
+
+def check_set_room(cfg: GenerateConfig, workers: int) -> int:
+    """Refuse, before the manifest, a set whose first cubes cannot fit on the disk: the first
+    cubes still to make, one per worker, counted uncompressed as each cube's check before its
+    write counts them. The set as a whole is not estimated: gzip keeps a cube at 1/13 to 1/4 of
+    its arrays, depending on its counts, and a rerun resumes a set that ran out of space.
+    Returns the number of cubes written at once."""
+    from ..fileutil import check_room
+
+    out = Path(cfg.out)
+    todo = [
+        i
+        for i in range(cfg.n_cubes)
+        if not (out / cube_name(i)).exists()
+        or (cfg.native and not native_path(out / cube_name(i)).exists())
+    ]
+    at_once = max(1, min(workers, len(todo)))
+    if todo:
+        first = todo[:at_once]
+        check_room(
+            out,
+            sum(cube_bytes(cfg, i) for i in first),
+            f"the first {len(first)} cube(s), written at once (counted uncompressed)",
+            ", or use fewer --workers" if len(first) > 1 else "",
+        )
+    return at_once
+
+
+def _out_of_room(exc: OSError, out: Path, n_cubes: int) -> OSError:
+    """check_room's refusal of a cube, saying what the run left (manifest, earlier cubes)."""
+    from ..fileutil import NoRoomError
+
+    done = sum((out / cube_name(i)).is_file() for i in range(n_cubes))
+    return NoRoomError(
+        exc.errno,
+        f"{exc}. {out / 'manifest.json'} and {done} of {n_cubes} cubes were written (an "
+        "incomplete set): rerun the same command when there is room to finish it",
+    )
+
+
 def _out_of_memory(exc: MemoryError, out: Path, n_cubes: int) -> MemoryError:
     """The MemoryError of a cube, saying what the run left: the CLI said "nothing was written"
     though manifest.json (and the cubes before) stayed, and that folder refuses another --size."""
@@ -518,11 +606,12 @@ def generate_dataset(
     images_dir: str | None = None,
 ) -> Path:
     """Generate cubes 0..n_cubes-1 into cfg.out (resumable); returns the manifest path."""
-    from ..fileutil import atomic_path, remove_stale_temporaries
+    from ..fileutil import NoRoomError, atomic_path, remove_stale_temporaries
 
     check_options(cfg)
     workers = max(1, workers or os.cpu_count() or 1)
     check_cube_memory(cfg, workers)
+    at_once = check_set_room(cfg, workers)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out)  # half-written cubes of a killed run
@@ -533,7 +622,8 @@ def generate_dataset(
     # Written before any cube, so a killed run leaves the options its cubes were made with.
     with atomic_path(mpath) as tmp:
         tmp.write_text(json.dumps(head, indent=1), encoding="utf-8")
-    todo = [(i, cfg) for i in range(cfg.n_cubes)]
+    writing = replace(cfg, writers=at_once)
+    todo = [(i, writing) for i in range(cfg.n_cubes)]
     entries = []
     bar = None
     if progress:
@@ -561,6 +651,8 @@ def generate_dataset(
                     bar and bar.update(1)
     except MemoryError as exc:
         raise _out_of_memory(exc, out, cfg.n_cubes) from None
+    except NoRoomError as exc:
+        raise _out_of_room(exc, out, cfg.n_cubes) from None
     finally:
         if bar:
             bar.close()

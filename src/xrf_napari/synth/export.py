@@ -64,8 +64,10 @@ def run(args) -> int:
     check_outputs(folders=list(outs.values()), inputs=[args.data])
     if args.format == "all":
         _check_not_a_set(Path(args.out), parent=True)
+    plans = {}
     for fmt, out in outs.items():  # every folder checked before any is written
-        plan_export(args.data, out, fmt, args.max_cubes)
+        plans[fmt] = plan_export(args.data, out, fmt, args.max_cubes)[0]
+    check_export_room(args.out, {fmt: (outs[fmt], src) for fmt, src in plans.items()})
     for fmt, out in outs.items():
         files = export_set(args.data, out, fmt, args.max_cubes)
         print(f"wrote {len(files)} {fmt} cubes (+ {SIDECAR} targets) to {out}")
@@ -126,6 +128,56 @@ def plan_export(data_dir, out, fmt: str, max_cubes: int | None = None):
     }
     check_export_folder(out, head, [canon.stem for canon, _ in sources])
     return sources, head
+
+
+#: Sidecar bytes beyond the targets and the source's metadata text (the export record, zip).
+_SIDECAR_EXTRA = 4096
+
+
+def _cube_bytes(canon: Path, src: Path) -> tuple[int, int]:
+    """(counts bytes, sidecar bytes) of exporting one cube, from its files' headers: the counts
+    as a .raw holds them (an HDF5 export, gzipped, takes less) and the sidecar's arrays and
+    metadata uncompressed."""
+    import h5py
+
+    with h5py.File(src, "r") as f:
+        d = f["counts"]
+        counts = int(np.prod(d.shape)) * d.dtype.itemsize
+    with h5py.File(canon, "r") as f:
+        side = len(f.attrs.get("metadata", "")) + _SIDECAR_EXTRA
+        group = f.get("targets")
+        for name in ("palette", "rgb", "labels"):
+            if group is not None and name in group:
+                side += int(np.prod(group[name].shape)) * group[name].dtype.itemsize
+    return counts, side
+
+
+def check_export_room(folder, plans: dict) -> None:
+    """Refuse, before anything is written, exports whose files cannot fit on `folder`'s disk.
+    `plans`: {format: (out folder, source files)}. A ripple export takes its counts' bytes
+    exactly (less the files it replaces, but its largest cube's beside them while it is
+    written); an HDF5 export is gzipped, to a share no header tells, so only its largest cube is
+    asked for here and each cube is checked again before it is written (export_set)."""
+    from ..fileutil import check_room
+
+    need, cubes = 0, 0
+    for fmt, (out, sources) in plans.items():
+        sizes = [sum(_cube_bytes(canon, src)) for canon, src in sources]
+        if not sizes:
+            continue
+        cubes += len(sizes)
+        if fmt == "h5":
+            need += max(sizes)
+            continue
+        stems = [canon.stem for canon, _ in sources]
+        replaced = sum(
+            (Path(out) / n).stat().st_size
+            for n in _export_names(stems, fmt)
+            if (Path(out) / n).is_file()
+        )
+        need += max(sum(sizes) - replaced, max(sizes))
+    if cubes:
+        check_room(folder, need, f"the export ({', '.join(plans)}, {cubes} cube files)")
 
 
 def _export_names(stems, fmt: str) -> set[str]:
@@ -217,7 +269,7 @@ def export_set(data_dir, out, fmt: str, max_cubes: int | None = None) -> list[Pa
     rerunning the same command finishes it)."""
     import h5py
 
-    from ..fileutil import atomic_path
+    from ..fileutil import atomic_path, check_room
     from ..io.project_h5 import read_project_cube, read_targets
 
     sources, head = plan_export(data_dir, out, fmt, max_cubes)
@@ -238,6 +290,18 @@ def export_set(data_dir, out, fmt: str, max_cubes: int | None = None) -> list[Pa
             "true_calibration": {"offset": cal.offset, "gain": cal.gain},
         }
         name = canon.stem
+        side = sum(np.asarray(v).nbytes for v in targets.values())
+        side += len(json.dumps(meta, default=_jsonable)) + _SIDECAR_EXTRA
+        # HDF5 meeting a full disk crashes the process: refused first (counted uncompressed)
+        check_room(
+            out,
+            counts.nbytes + side,
+            f"{name}{'.h5' if fmt == 'h5' else '.rpl/.raw'} and its sidecar",
+            f" ({len(written)} of {len(sources)} cubes were written: rerun the same command to "
+            "finish)"
+            if written
+            else "",
+        )
         if fmt == "h5":
             path = _write_plain_h5(out / f"{name}.h5", counts, cal)
         else:

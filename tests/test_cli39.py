@@ -1,0 +1,173 @@
+"""CLI fixes of session 39: the free-space guard of the CLIs' HDF5 writers (generate, export-set,
+embed), generate's memory estimate, and scripts that had rotted. Tiny cubes; the disk is faked by
+monkeypatching shutil.disk_usage, as test_core38's test of check_free_space does."""
+
+import shutil
+from collections import namedtuple
+from pathlib import Path
+
+import pytest
+
+from xrf_napari.fileutil import FREE_SPACE_MARGIN
+
+_Usage = namedtuple("usage", "total used free")
+
+
+def _disk(monkeypatch, free):
+    """shutil.disk_usage reporting `free` bytes (a number, or a function of the path asked)."""
+    monkeypatch.setattr(
+        shutil,
+        "disk_usage",
+        lambda p: _Usage(2**40, 0, free(Path(p)) if callable(free) else free),
+    )
+
+
+def _train(argv, capsys) -> tuple[int, str]:
+    from xrf_napari.cli.train import main
+
+    code = main(argv)
+    return code, capsys.readouterr().err
+
+
+_GENERATE = ["--n-cubes", "2", "--size", "16", "--workers", "1", "--seed", "3", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def tiny_set(tmp_path_factory):
+    """A generated set of two 16 px cubes."""
+    from xrf_napari.cli.train import main
+
+    out = tmp_path_factory.mktemp("set") / "set"
+    assert main(["generate", "--out", str(out), *_GENERATE]) == 0
+    return out
+
+
+# -- 1. free space ---------------------------------------------------------------------------------
+def test_generate_refuses_a_full_disk_before_writing_anything(tmp_path, monkeypatch, capsys):
+    """`generate` wrote its manifest and cubes until HDF5 met the full disk, which crashed the
+    process (a pool worker's crash left the pool waiting forever); it now refuses first, naming
+    the folder and the bytes needed and free, and leaves no folder behind."""
+    out = tmp_path / "set"
+    _disk(monkeypatch, 2**20)
+    code, err = _train(["generate", "--out", str(out), *_GENERATE], capsys)
+    assert code == 2, err
+    assert str(out) in err and "1.0 MiB (1,048,576 bytes) free" in err
+    assert "not enough free space" in err and "are needed" in err
+    assert not out.exists()
+
+
+def test_generate_stops_cleanly_at_the_cube_that_does_not_fit(tmp_path, monkeypatch, capsys):
+    """Room for the first cube only (its arrays, uncompressed, plus the margin; each written
+    cube takes that room): the first is written, the second refused before HDF5 writes it, the
+    message says what was left (the same command resumes the set: test_synth)."""
+    out = tmp_path / "set"
+    one = 16 * 16 * (512 * 2 + 3 + 3 + 4)  # counts (uint16), rgb, palette, labels (int32)
+
+    def free(_):
+        cubes = sum(p.stat().st_size for p in out.glob("cube_*.h5")) if out.is_dir() else 0
+        return FREE_SPACE_MARGIN + one + 100 - cubes
+
+    _disk(monkeypatch, free)
+    code, err = _train(["generate", "--out", str(out), *_GENERATE], capsys)
+    assert code == 2, err
+    assert "cube_00001.h5" in err and "1 of 2 cubes were written" in err
+    assert sorted(p.name for p in out.iterdir()) == ["cube_00000.h5", "manifest.json"]
+
+
+def test_generate_asks_room_for_every_cube_written_at_once(tmp_path, monkeypatch):
+    """Workers write their cubes at the same time, each having seen the same free space: room for
+    one cube is not enough for two workers, and the refusal says --workers."""
+    from xrf_napari.fileutil import NoRoomError
+    from xrf_napari.synth.dataset import GenerateConfig, check_set_room, cube_bytes
+
+    cfg = GenerateConfig(out=str(tmp_path / "set"), n_cubes=4, size=16, seed=3)
+    one = max(cube_bytes(cfg, i) for i in range(2))
+    _disk(monkeypatch, FREE_SPACE_MARGIN + one + 100)
+    assert check_set_room(cfg, 1) == 1
+    with pytest.raises(NoRoomError, match="fewer --workers"):
+        check_set_room(cfg, 2)
+    assert cube_bytes(cfg, 0) == 16 * 16 * (512 * 2 + 3 + 3 + 4)
+
+
+def test_export_set_refuses_a_full_disk_before_writing_anything(
+    tiny_set, tmp_path, monkeypatch, capsys
+):
+    """export-set wrote export.json and its cubes until the disk was full (an HDF5 export then
+    crashed); the whole ripple export is known before it starts (its .raw bytes) and refused."""
+    out = tmp_path / "export"
+    raw = 2 * 16 * 16 * 512 * 2
+    _disk(monkeypatch, FREE_SPACE_MARGIN + raw - 1)  # not even the .raw files
+    code, err = _train(
+        ["export-set", "--data", str(tiny_set), "--format", "rpl", "--out", str(out)], capsys
+    )
+    assert code == 2, err
+    assert str(out) in err and "not enough free space" in err
+    assert not out.exists()
+    _disk(monkeypatch, 2**40)
+    argv = ["export-set", "--data", str(tiny_set), "--format", "rpl", "--out", str(out)]
+    assert _train(argv, capsys)[0] == 0
+    assert sorted(p.stat().st_size for p in out.glob("*.raw")) == [raw // 2] * 2
+
+
+def test_export_set_checks_each_hdf5_cube_before_writing_it(tiny_set, tmp_path, monkeypatch):
+    """An HDF5 export is gzipped: the first cube (uncompressed) must fit before anything is
+    written, and every cube is checked again before its write, stopping with what was left."""
+    from xrf_napari.synth.export import export_set
+
+    out = tmp_path / "h5"
+    room = FREE_SPACE_MARGIN + 16 * 16 * 512 * 2 + 80_000  # the counts and a sidecar's bound
+
+    def free(_):
+        return room - sum(p.stat().st_size for p in out.glob("cube_*")) if out.is_dir() else room
+
+    _disk(monkeypatch, free)
+    with pytest.raises(OSError, match=r"cube_00001\.h5 and its sidecar.*1 of 2 cubes"):
+        export_set(tiny_set, out, "h5")
+    assert sorted(p.name for p in out.glob("cube_*")) == [
+        "cube_00000.h5",
+        "cube_00000.targets.npz",
+    ]
+
+
+class _FakeEmbedder:
+    class model:  # noqa: N801  (what run() reads of it)
+        latent_dim = 8
+
+
+def test_embed_refuses_a_full_disk_before_the_embedding(tiny_set, tmp_path, monkeypatch, capsys):
+    """`xrf-napari embed` embedded and clustered the whole scan, then crashed writing latent.h5
+    onto a full disk; it now refuses once the embedder is known, before the compute."""
+    import xrf_napari.analysis.embed as embed
+    from xrf_napari.cli.main import main
+
+    monkeypatch.setattr(embed, "load_embedder", lambda *a, **k: _FakeEmbedder())
+    monkeypatch.setattr(embed, "iter_embed", lambda *a, **k: pytest.fail("embedded"))
+    _disk(monkeypatch, 2**20)
+    out = tmp_path / "emb"
+    code = main(["embed", str(tiny_set / "cube_00000.h5"), "-o", str(out), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert str(out) in err and "latent.h5" in err and "not enough free space" in err
+    assert not out.exists()
+
+
+def test_embed_outputs_are_checked_before_any_is_written(tmp_path, monkeypatch):
+    """write_outputs checks the space its files take (latent and labels counted uncompressed)
+    before the first temporary: the folder it would make is not left behind."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from xrf_napari.cli.embed_cmd import output_bytes, output_paths, write_outputs
+    from xrf_napari.fileutil import NoRoomError
+
+    latent = np.zeros((20, 30, 6), np.float32)
+    result = SimpleNamespace(labels=np.ones((20, 30), np.int32), k=2)
+    cube = SimpleNamespace(energy=np.linspace(1, 20, 100))
+    need = output_bytes(20, 30, 6, 2, 100)
+    assert need > 20 * 30 * (6 * 4 + 4)  # at least the latent and labels, uncompressed
+    _disk(monkeypatch, FREE_SPACE_MARGIN + need - 1)
+    paths = output_paths(tmp_path / "out")
+    with pytest.raises(NoRoomError, match="labels.h5"):
+        write_outputs(paths, cube, latent, result, None, None, None)
+    assert not (tmp_path / "out").exists()
