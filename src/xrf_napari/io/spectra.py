@@ -186,10 +186,22 @@ def _read_amptek(path: Path, text: str) -> Spectrum:
 
 
 # -- .msa / .emsa -----------------------------------------------------------------------------
+#: Where the last channel of an X-ray spectrum may lie (keV), and its plausible gains (keV per
+#: channel): decides the unit of an EMSA axis that `#XUNITS` does not name.
+MSA_TOP_KEV = (1.0, 200.0)
+MSA_GAIN_KEV = (1e-4, 1.0)
+
+
 def read_msa(path) -> Spectrum:
+    """EMSA/MAS (ISO 22029) `Y` or `XY` spectra. The energy axis is `#OFFSET`/`#XPERCHAN` (or the
+    X column) in `#XUNITS`; that keyword is optional in the standard, and writers leave it out
+    both in eV and in keV, so without it the numbers decide (`_msa_unit`). Every value of a data
+    line is read: `Y` lines of more values than `#NCOLUMNS`, or `XY` lines of two x, y pairs
+    (HyperSpy's NCOLUMNS 2), had lost the rest silently."""
     path = Path(path)
     text = _read_text(path)
     header: dict[str, str] = {}
+    key_units: dict[str, str] = {}  # ISO 22029 unit suffixes: '#XPERCHAN -eV: 10'
     values: list[list[float]] = []
     in_data = False
     for line in text.splitlines():
@@ -198,13 +210,15 @@ def read_msa(path) -> Spectrum:
             continue
         if s.startswith("#"):
             key, _, val = s[1:].partition(":")
-            key = key.split("-")[0].strip().upper()  # ISO 22029 unit suffix: '#BEAMKV   -kV: 45'
+            key, _, unit = key.partition("-")  # ISO 22029 unit suffix: '#BEAMKV   -kV: 45'
+            key = key.strip().upper()
             if key == "SPECTRUM":
                 in_data = True
             elif key == "ENDOFDATA":
                 break
             else:
                 header[key] = val.strip()
+                key_units[key] = unit.strip().lower()
             continue
         if in_data:
             vals = _numbers(s.rstrip(","))
@@ -214,33 +228,48 @@ def read_msa(path) -> Spectrum:
     if "FORMAT" not in header:
         raise CubeReadError(path, "not an EMSA/MAS file (no #FORMAT line)")
     datatype = header.get("DATATYPE", "XY").upper()
-    ncols = parse_int(header.get("NCOLUMNS", "") or "1", path, "#NCOLUMNS", 1, 4096)
-    units = header.get("XUNITS", "eV").strip().lower()
-    scale = 1e-3 if units in ("ev", "") else 1.0
+    parse_int(header.get("NCOLUMNS", "") or "1", path, "#NCOLUMNS", 1, 4096)
+    units = header.get("XUNITS", "").strip().lower() or key_units.get("XPERCHAN", "")
     if units not in ("ev", "kev", ""):
-        raise CubeReadError(path, f"unsupported #XUNITS {header['XUNITS']!r} (eV or keV)")
-    cal = None
+        raise CubeReadError(path, f"unsupported #XUNITS {units!r} (eV or keV)")
+    x = None
     if datatype == "XY":
-        arr = [v for v in values if len(v) >= 2]
-        x = np.array([v[0] for v in arr])
-        counts = [v[1] for v in arr]
-        if len(x) >= 2:
-            cal = calibration_from_energy_axis(x * scale, path)
+        for row in values:
+            if len(row) % 2:
+                raise CubeReadError(
+                    path, f"an XY data line holds {len(row)} values, not x, y pairs: {row[:6]}"
+                )
+        x = np.array([v for row in values for v in row[0::2]])
+        counts = [v for row in values for v in row[1::2]]
     else:
-        counts = [v for row in values for v in row[:ncols]]
-    if cal is None and "XPERCHAN" in header:
-        try:
-            gain = float(header["XPERCHAN"]) * scale
-            off = float(header.get("OFFSET", "0") or 0) * scale
-            cal = Calibration(off, gain, source="file")
-        except ValueError as exc:
-            raise CubeReadError(path, f"invalid #XPERCHAN/#OFFSET: {exc}") from exc
+        counts = [v for row in values for v in row]
     npoints = header.get("NPOINTS")
     if npoints and parse_int(npoints, path, "#NPOINTS", 1, 2**31) != len(counts):
         raise CubeReadError(
             path, f"#NPOINTS says {npoints} but {len(counts)} values follow #SPECTRUM"
         )
     meta = {"format": "emsa", "title": header.get("TITLE", "")}
+    cal = None
+    if x is not None and len(x) >= 2:
+        if not units:
+            units = _msa_unit(path, x[-1], (x[-1] - x[0]) / (len(x) - 1), f"X column from {x[0]:g}")
+            meta["xunits_inferred"] = units
+        cal = calibration_from_energy_axis(x * (1e-3 if units == "ev" else 1.0), path)
+    elif "XPERCHAN" in header:
+        try:
+            gain = float(header["XPERCHAN"])
+            off = float(header.get("OFFSET", "0") or 0)
+        except ValueError as exc:
+            raise CubeReadError(path, f"invalid #XPERCHAN/#OFFSET: {exc}") from exc
+        if not units:
+            what = f"#OFFSET {off:g}, #XPERCHAN {gain:g}"
+            units = _msa_unit(path, off + gain * (len(counts) - 1), gain, what)
+            meta["xunits_inferred"] = units
+        scale = 1e-3 if units == "ev" else 1.0
+        try:
+            cal = Calibration(off * scale, gain * scale, source="file")
+        except ValueError as exc:
+            raise CubeReadError(path, f"invalid #XPERCHAN/#OFFSET: {exc}") from exc
     for key, name, f in (
         ("BEAMKV", "kV", 1.0),
         ("LIVETIME", "live_time_s", 1.0),
@@ -252,6 +281,29 @@ def read_msa(path) -> Spectrum:
             except ValueError:
                 pass
     return _finish(path, counts, cal, meta)
+
+
+def _msa_unit(path: Path, top: float, gain: float, what: str) -> str:
+    """'kev' or 'ev' for an EMSA axis without `#XUNITS`, from where its last channel lies and its
+    gain: an X-ray spectrum ends at 1-200 keV with 0.1-1000 eV per channel, so 0.01 per channel
+    ending at 40 is keV, 10 per channel ending at 40950 is eV (the two readings never both fit).
+    Before, a missing `#XUNITS` meant eV, and a keV file was read 1000x low. Neither fitting is
+    refused rather than guessed."""
+    fits = [
+        unit
+        for unit, scale in (("kev", 1.0), ("ev", 1e-3))
+        if MSA_TOP_KEV[0] <= top * scale <= MSA_TOP_KEV[1]
+        and MSA_GAIN_KEV[0] <= gain * scale <= MSA_GAIN_KEV[1]
+    ]
+    if len(fits) != 1:
+        raise CubeReadError(
+            path,
+            f"no #XUNITS, and its energy axis ({what}, last channel at {top:g}) fits an X-ray "
+            f"spectrum in neither keV ({MSA_TOP_KEV[0]:g}-{MSA_TOP_KEV[1]:g} keV at the last "
+            f"channel, {MSA_GAIN_KEV[0]:g}-{MSA_GAIN_KEV[1]:g} keV/channel) nor eV: add "
+            "'#XUNITS : keV' or '#XUNITS : eV' to the header",
+        )
+    return fits[0]
 
 
 # -- .spe (ASCII, $-sections) ---------------------------------------------------------------------
