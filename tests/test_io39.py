@@ -2,10 +2,11 @@
 value of an EMSA data line read, live times of 4-D per-detector-element HDF5 cubes (the
 elements' mean, also for APS XRF-Maps), and 4-D line scans whose element axis is unambiguous."""
 
+import h5py
 import numpy as np
 import pytest
 
-from xrf_napari.io import CubeReadError, read_spectrum
+from xrf_napari.io import CubeReadError, read_cube, read_spectrum
 
 COUNTS = np.random.default_rng(39).integers(0, 500, size=4096)
 
@@ -105,3 +106,109 @@ def test_emsa_xy_lines_of_two_pairs_lose_no_counts(tmp_path):
     sp = read_spectrum(p)
     np.testing.assert_array_equal(sp.counts, COUNTS[:1024])
     assert sp.calibration.gain == pytest.approx(0.02)
+
+
+# -- 2. live times of 4-D detector-element cubes -------------------------------------------------
+C = 128
+ENERGY = 0.5 + 0.15 * np.arange(C)
+
+
+def _h5(path, data, live=None, live_name="live_time", axes=None, energy=True):
+    with h5py.File(path, "w") as f:
+        g = f.create_group("entry/xspress3")
+        g.create_dataset("data", data=data)
+        if energy:
+            g.create_dataset("energy", data=ENERGY)
+        if live is not None:
+            g.create_dataset(live_name, data=live)
+        if axes is not None:
+            g.attrs["axes"] = axes
+    return path
+
+
+@pytest.mark.parametrize("order", ["H W det C", "det H W C"])
+@pytest.mark.parametrize("name", ["live_time", "livetime", "elapsed_live_time"])
+def test_detector_element_live_times_are_read_as_their_mean(tmp_path, order, name):
+    rng = np.random.default_rng(1)
+    live = rng.uniform(0.8, 1.0, size=(20, 17, 4))  # (H, W, elements)
+    data = rng.integers(0, 50, size=(20, 17, 4, C)).astype(np.uint16)
+    if order == "det H W C":
+        live, data = np.moveaxis(live, 2, 0), np.moveaxis(data, 2, 0)
+    cube = read_cube(_h5(tmp_path / "x.h5", data, live, name), auto_calibrate=False)
+    want = live.mean(axis=2) if order == "H W det C" else live.mean(axis=0)
+    np.testing.assert_allclose(np.asarray(cube.live_time), want)
+    assert "mean of the 4 detector elements" in cube.metadata["live_time_note"]
+
+
+def test_detector_live_times_in_the_other_order_and_per_pixel(tmp_path):
+    rng = np.random.default_rng(2)
+    data = rng.integers(0, 50, size=(20, 17, 3, C)).astype(np.uint16)
+    live = rng.uniform(0.8, 1.0, size=(3, 20, 17))  # (elements, H, W) beside (H, W, elements, C)
+    cube = read_cube(_h5(tmp_path / "a.h5", data, live), auto_calibrate=False)
+    np.testing.assert_allclose(np.asarray(cube.live_time), live.mean(axis=0))
+    per_pixel = rng.uniform(0.8, 1.0, size=(20, 17))
+    cube = read_cube(_h5(tmp_path / "b.h5", data, per_pixel, "livetime"), auto_calibrate=False)
+    np.testing.assert_allclose(np.asarray(cube.live_time), per_pixel)
+    cube = read_cube(_h5(tmp_path / "c.h5", data, rng.uniform(size=(5, 5))), auto_calibrate=False)
+    assert cube.live_time is None  # another shape is not this cube's live time
+
+
+def test_aps_live_time_is_the_elements_mean_never_above_the_real_time(real_data):
+    """APS XRF-Maps stores livetime and realtime (4, H, W): the 4 elements' live times had been
+    SUMMED, 4.8 s of live time in a 1.2 s pixel."""
+    path = real_data / "aps_xrfmaps_2xfm_0011.h5"
+    cube = read_cube(path, auto_calibrate=False)
+    with h5py.File(path, "r") as f:
+        live = f["MAPS_RAW/livetime"][()].astype(np.float64)
+        real = f["MAPS_RAW/realtime"][()].astype(np.float64)
+    np.testing.assert_allclose(np.asarray(cube.live_time), live.mean(axis=0))
+    assert np.all(np.asarray(cube.live_time) <= real.mean(axis=0) + 1e-6)
+
+
+# -- 2b. line scans and narrow images of detector elements -----------------------------------------
+@pytest.mark.parametrize(
+    ("shape", "det_axis"),
+    [((60, 1, 4, C), 2), ((30, 8, 4, C), 2), ((3, 8, 40, C), 0), ((4, 1, 40, C), 0)],
+)
+def test_a_4d_shape_with_one_possible_element_axis_is_read(tmp_path, shape, det_axis):
+    """Images of 16 pixels or fewer a side were all refused; where only the first or the last
+    non-channel axis is small enough for detector elements (the middle one never is) the reading
+    is unique."""
+    data = np.random.default_rng(3).integers(0, 50, size=shape).astype(np.uint16)
+    cube = read_cube(_h5(tmp_path / "s.h5", data), auto_calibrate=False)
+    np.testing.assert_array_equal(
+        np.asarray(cube.data[...], np.int64), data.sum(axis=det_axis, dtype=np.int64)
+    )
+    assert cube.metadata["detector_elements"] == shape[det_axis]
+
+
+@pytest.mark.parametrize(
+    "axes", [["y", "x", ".", "energy"], [".", ".", "detector_element", "energy"]]
+)
+def test_a_line_scan_is_read_when_the_axis_names_say_which_axis_holds_elements(tmp_path, axes):
+    data = np.random.default_rng(4).integers(0, 50, size=(1, 40, 4, C)).astype(np.uint16)
+    live = np.full((1, 40, 4), 0.5)
+    cube = read_cube(_h5(tmp_path / "l.h5", data, live, axes=axes), auto_calibrate=False)
+    assert cube.shape == (1, 40, C) and cube.metadata["detector_elements"] == 4
+    np.testing.assert_array_equal(
+        np.asarray(cube.data[...], np.int64), data.sum(axis=2, dtype=np.int64)
+    )
+    np.testing.assert_allclose(np.asarray(cube.live_time), np.full((1, 40), 0.5))
+
+
+def test_a_line_scan_with_dimension_labels_is_read(tmp_path):
+    data = np.random.default_rng(5).integers(0, 50, size=(1, 40, 4, C)).astype(np.uint16)
+    path = _h5(tmp_path / "d.h5", data)
+    with h5py.File(path, "a") as f:
+        f["entry/xspress3/data"].dims[2].label = "element"
+    assert read_cube(path, auto_calibrate=False).shape == (1, 40, C)
+
+
+def test_a_truly_ambiguous_line_scan_is_still_refused(tmp_path):
+    """(1, 40, 4, C) without axis names: a 40-pixel line of 4 elements, or one element over a
+    40 x 4 image; the shape cannot tell."""
+    data = np.zeros((1, 40, 4, C), np.uint16)
+    with pytest.raises(CubeReadError) as err:
+        read_cube(_h5(tmp_path / "amb.h5", data, axes=[".", ".", ".", "energy"]))
+    msg = str(err.value)
+    assert "(1, 40, 4, 128)" in msg and "either could hold the detector elements" in msg

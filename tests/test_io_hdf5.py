@@ -91,7 +91,8 @@ def test_aps_channel_first_detectors_summed(tmp_path):
     np.testing.assert_array_equal(
         cube.data[2:5, :, 7:9], 3 * CUBE[2:5, :, 7:9].astype(np.int32) + 3
     )
-    np.testing.assert_array_equal(cube.live_time, np.full(CUBE.shape[:2], 3.0))
+    # the elements' mean live time, not their sum (3 s of live time in a 1 s pixel)
+    np.testing.assert_array_equal(cube.live_time, np.full(CUBE.shape[:2], 1.0))
 
 
 @pytest.mark.parametrize(

@@ -279,8 +279,11 @@ def _element_axes(f, name) -> tuple[int, int, str] | str:
     """(element axis, channel axis, how the channel axis was found) of 4-D dataset `name`, such
     as (H, W, elements, C) or (elements, H, W, C), or why they cannot be told apart. The channel
     axis is the one an energy vector beside it matches (C values or C + 1 edges), else the
-    longest; the element axis is the only other one of at most MAX_DETECTOR_ELEMENTS entries,
-    and not between the image axes."""
+    longest. The element axis is the first or the last of the other three (never between the
+    image axes), of at most MAX_DETECTOR_ELEMENTS entries: where only one of those two is that
+    small it is the one, so a line scan (1, 200, 4, C) or an image 8 pixels wide (100, 8, 4, C)
+    is read; where both are, the axis names (NeXus `axes`, HDF5 dimension labels) must say
+    which, as (1, 200, 4, C) may as well be one element over a 200 x 4 image."""
     d = f[name]
     shape = tuple(int(s) for s in d.shape)
     n_energy = _energy_vector_lengths(f, d.parent)
@@ -297,16 +300,58 @@ def _element_axes(f, name) -> tuple[int, int, str] | str:
     if shape[channel] < MIN_CHANNELS:
         return f"its channel axis would have fewer than {MIN_CHANNELS} channels"
     rest = [i for i in range(4) if i != channel]
-    small = [i for i in rest if shape[i] <= MAX_DETECTOR_ELEMENTS]
-    if len(small) != 1:
+    small = [i for i in (rest[0], rest[2]) if shape[i] <= MAX_DETECTOR_ELEMENTS]
+    if len(small) == 2:
+        named = _named_element_axis(d, small)
+        if named is not None:
+            return named, channel, how
+        return (
+            f"besides the {shape[channel]} channels, both its first and last other axes (sizes "
+            f"{shape[small[0]]} and {shape[small[1]]}) have at most {MAX_DETECTOR_ELEMENTS} "
+            "entries, so either could hold the detector elements, and no axis name (NeXus "
+            "`axes`, dimension labels) says which"
+        )
+    if not small:
+        if shape[rest[1]] <= MAX_DETECTOR_ELEMENTS:
+            return "its only small axis lies between the two image axes"
         sizes = ", ".join(str(shape[i]) for i in rest)
         return (
-            f"besides the {shape[channel]} channels, {len(small)} of its axes ({sizes}) have at "
-            f"most {MAX_DETECTOR_ELEMENTS} entries, where one (the detector elements) must"
+            f"besides the {shape[channel]} channels, none of its axes ({sizes}) has at most "
+            f"{MAX_DETECTOR_ELEMENTS} entries, as the detector elements' must"
         )
-    if small[0] == rest[1]:
-        return "its only small axis lies between the two image axes"
     return small[0], channel, how
+
+
+#: Axis names that mark a detector-element axis (NeXus `axes` entries, HDF5 dimension labels).
+ELEMENT_AXIS_WORDS = ("element", "detector", "mca")
+
+
+def _named_element_axis(d, candidates) -> int | None:
+    """Which of two candidate axes of a 4-D dataset holds the detector elements, from the axis
+    names: the one whose name says element/detector/mca, else the other of one named as a
+    position (NeXus `axes` ["y", "x", ".", "energy"]: "." is no axis, so the element's). None
+    when the names do not tell them apart."""
+    axes = _axes_names(d.parent)
+    names = []
+    for i in range(4):
+        name = axes[i] if len(axes) == 4 else ""
+        if name in ("", "."):
+            try:
+                name = d.dims[i].label or ""
+            except (AttributeError, IndexError, OSError, ValueError):
+                name = ""
+        names.append(name.strip().lower())
+
+    def element(n):
+        return n == "det" or any(w in n for w in ELEMENT_AXIS_WORDS)
+
+    said = [i for i in candidates if element(names[i])]
+    if len(said) == 1:
+        return said[0]
+    positions = [i for i in candidates if names[i] not in ("", ".") and not element(names[i])]
+    if len(positions) == 1:
+        return next(i for i in candidates if i != positions[0])
+    return None
 
 
 def _spectral_axis(shape) -> int | None:
@@ -441,9 +486,9 @@ def _aps(f, path: Path, names) -> Cube:
         raise CubeReadError(path, str(exc)) from exc
     group = f[names[0]].parent
     live = None
-    if "livetime" in group:
+    if "livetime" in group:  # (elements, H, W): their mean, as for any summed cube
         lt = np.asarray(small(group["livetime"], path), dtype=np.float64)
-        live = lt.sum(axis=0) if lt.ndim == 3 else lt
+        live = lt.mean(axis=0) if lt.ndim == 3 else lt
     cal = None
     for cand in ("energy_calib", "energy"):  # fitted XRF-Maps files
         for grp in (group, f.get("MAPS")):
@@ -508,6 +553,7 @@ def _detectors(f, path: Path, name: str) -> Cube:
     axes_attr = _axes_names(group)
     energy_name = axes_attr[channel] if len(axes_attr) == 4 else None
     cal = _sibling_calibration(f, group, d, path, data.shape[2], energy_name)
+    live, live_note = _element_live_time(group, shape, element_axis, channel, path)
     meta = {
         "format": "hdf5",
         "dataset": name,
@@ -517,8 +563,41 @@ def _detectors(f, path: Path, name: str) -> Cube:
         f"{element_axis} of {shape})",
         "channel_axis_from": how,
     }
+    if live_note:
+        meta["live_time_note"] = live_note
     meta.update(_instrument_attrs(f))
-    return Cube(data, cal or Calibration.uncalibrated(), metadata=meta, path=path)
+    return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
+
+
+def _element_live_time(group, shape, element_axis: int, channel: int, path):
+    """(per-pixel live time (H, W), a note) of a 4-D cube summed over its detector elements, from
+    a live-time dataset beside it of one value per pixel and element, in the data's order ((H, W,
+    elements) or (elements, H, W)) or the other of those two, or of one per pixel; (None, None)
+    without one. The elements' MEAN, not their sum: the summed counts over the mean live time are
+    the summed detector's counts per second (exactly so when the elements count at one rate), and
+    the mean stays at most the real time, as a live time must; a sum would be n times the dwell."""
+    import h5py
+
+    image = tuple(s for i, s in enumerate(shape) if i not in (channel, element_axis))
+    n = shape[element_axis]
+    stored = tuple(s for i, s in enumerate(shape) if i != channel)
+    at = element_axis - (element_axis > channel)  # the element axis among `stored`
+    for name in LIVE_TIME_NAMES:
+        d = group.get(name)
+        if not isinstance(d, h5py.Dataset):
+            continue
+        got = tuple(int(s) for s in d.shape)
+        axis = next(
+            (a for a, want in ((at, stored), (0, (n, *image)), (2, (*image, n))) if got == want),
+            None,
+        )
+        if axis is None and got != image:
+            continue
+        t = np.asarray(small(d, path), dtype=np.float64)
+        if axis is None:
+            return t, f"'{d.name}' per pixel"
+        return t.mean(axis=axis), f"'{d.name}': the mean of the {n} detector elements' live times"
+    return None, None
 
 
 def _generic(f, path: Path, name: str, kind: str) -> Cube:
@@ -542,7 +621,7 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     energy_name = axes_attr[axes[2]] if axes_attr else None
     cal = _sibling_calibration(f, group, d, path, n, energy_name)
     live = None
-    for cand in ("live_time", "livetime", "LiveTime"):
+    for cand in LIVE_TIME_NAMES:
         if (
             cand in group
             and group[cand].ndim == 2
@@ -619,6 +698,9 @@ def _storage_axes(f, group, d, kind, matlab, axes_attr, path) -> tuple[tuple[int
         order = tuple(2 - a for a in order)
     return order, how
 
+
+#: Names live times beside the data go by (PyMca, NeXus NXdetector, Xspress3 via GDA).
+LIVE_TIME_NAMES = ("live_time", "livetime", "LiveTime", "elapsed_live_time")
 
 #: Names an energy vector beside the data goes by (besides a NeXus `axes` entry).
 ENERGY_NAMES = ("energy", "ENERGY", "Energy", "energy_axis", "channels_energy")
