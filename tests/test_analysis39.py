@@ -44,3 +44,55 @@ def test_labels_image_is_read_upright_as_the_photograph(tmp_path):
     # and a map without EXIF is read as stored
     Image.fromarray(sq).save(tmp_path / "plain.png")
     np.testing.assert_array_equal(read_labels(tmp_path / "plain.png", (4, 4)), sq)
+
+
+def _panel_counts():
+    from xrf_napari import read_cube
+    from xrf_napari._sample_data import sample_path
+
+    panel = read_cube(sample_path("panel"))
+    return panel, np.asarray(panel.data[:32, :64])
+
+
+def _suggest(data, panel) -> list:
+    from xrf_napari.analysis.peaks import suggest_for_cube
+    from xrf_napari.cube import Cube
+
+    cube = Cube(data, panel.calibration, metadata=dict(panel.metadata))
+    return suggest_for_cube(cube, cube.sum_spectrum())
+
+
+def test_suggestions_on_a_cube_divided_by_its_maximum_or_sum_are_those_of_its_counts():
+    """A cube divided by its maximum (float32 in 0..1) or by its sum got no suggestion at all
+    and no word why: the peak tests count in Poisson deviations. Its values are whole multiples of
+    one step (one count): read back as counts, the suggestions are the counts' own."""
+    panel, counts = _panel_counts()
+    want = _suggest(counts, panel)
+    assert len(want) >= 4 and want.warning == ""
+    for scaled in (counts / counts.max(), counts / counts.sum()):
+        scaled = scaled.astype(np.float32)
+        assert scaled.max() <= 1.0
+        got = _suggest(scaled, panel)
+        assert list(got) == list(want) and got.warning == ""
+    # each spectrum divided by its own sum: the median step, close to the counts' suggestions
+    per_pixel = (counts / np.maximum(counts.sum(axis=2, keepdims=True), 1)).astype(np.float32)
+    got = _suggest(per_pixel, panel)
+    assert set(want[:4]) <= set(got) and got.warning == ""
+    # counts stored as floats are counts
+    from xrf_napari.analysis.peaks import count_step
+    from xrf_napari.cube import Cube
+
+    assert count_step(Cube(counts.astype(np.float32), panel.calibration)) == 1.0
+
+
+def test_suggestions_say_when_a_float_cube_is_not_counts():
+    """Values on no step (smoothed, fitted): the suggestions say they assume counts."""
+    panel, counts = _panel_counts()
+    smooth = (counts * np.float32(0.37) + np.float32(0.011)).astype(np.float32)
+    smooth *= np.random.default_rng(0).uniform(0.9, 1.1, smooth.shape).astype(np.float32)
+    got = _suggest(smooth, panel)
+    assert "not X-ray counts" in got.warning, got.warning
+    from xrf_napari.analysis.peaks import count_step
+    from xrf_napari.cube import Cube
+
+    assert count_step(Cube(smooth, panel.calibration)) is None

@@ -742,6 +742,83 @@ def _line_table(elements: tuple, anode: str | None, fwhm_mn_ev: float):
 #: suggest_for_cube takes the survey's spectra in runs of this many (_suggest_each).
 SUGGEST_RUN = 128
 
+#: count_step reads this many rows, spread over the scan (a few rows tell a cube's scale).
+STEP_ROWS = 16
+#: ... and looks at no more than this many of their spectra for a step of their own.
+STEP_PIXELS = 2000
+#: A value v lies on the step s when v / s is within this of a whole number, for v / s up to
+#: STEP_MAX_COUNTS (float32 keeps 24 bits: 20000 counts over one scale are off by < 0.005).
+STEP_TOLERANCE = 0.02
+STEP_MAX_COUNTS = 20000
+#: Share of the values tested that must lie on it (and at least STEP_MIN_VALUES of them).
+STEP_SHARE = 0.99
+STEP_MIN_VALUES = 10
+#: A step is tried as the smallest value over 1..STEP_DIVISORS: the smallest value a spectrum
+#: holds may be 2 or 3 counts (a rich spectrum with no channel of one count).
+STEP_DIVISORS = 4
+
+
+def _on_step(values: np.ndarray, step: float) -> bool:
+    """Do the positive `values` lie on whole multiples of `step` (STEP_SHARE of those tested)?"""
+    r = values / step
+    r = r[r <= STEP_MAX_COUNTS]
+    if len(r) < STEP_MIN_VALUES:
+        return False
+    return float(np.mean(np.abs(r - np.rint(r)) <= STEP_TOLERANCE)) >= STEP_SHARE
+
+
+def _step_of(values: np.ndarray) -> float | None:
+    """The count step of positive values (their smallest over 1..STEP_DIVISORS), or None."""
+    least = float(values.min())
+    for d in range(1, STEP_DIVISORS + 1):
+        if _on_step(values, least / d):
+            return least / d
+    return None
+
+
+def count_step(cube) -> float | None:
+    """What one count is in the cube's values: 1.0 for counts (integers, or whole-numbered
+    floats), the step their values are whole multiples of for counts rescaled (a cube divided by
+    its maximum or sum: float32 in 0..1), the median of the spectra's own steps for spectra each
+    rescaled (divided by their own sum, or their live time); None when the values are on no step
+    (not counts: smoothed, background-subtracted, fitted).
+
+    Why: the peak tests count in Poisson deviations (N_SIGMA), so a spectrum in other units
+    reads as far less (0..1: no peak at all, no suggestion, and no word why) or far more
+    significant than its counts are. Reads STEP_ROWS rows."""
+    dtype = np.dtype(cube.dtype)
+    if np.issubdtype(dtype, np.integer) or dtype.kind == "b":
+        return 1.0
+    h, w, c = cube.shape
+    ys = np.unique(np.linspace(0, h - 1, min(STEP_ROWS, h)).round().astype(int))
+    block = np.concatenate([cube.read_rows(slice(y, y + 1)) for y in ys])
+    flat = np.asarray(block, dtype=np.float64).reshape(-1, c)
+    if not np.isfinite(flat).all() or (flat < 0).any():
+        return None  # counts are never negative (a background-subtracted cube)
+    positive = flat[flat > 0]
+    if positive.size == 0:
+        return 1.0  # no counts in the rows read: nothing to rescale
+    whole = _step_of(positive)  # one scale over the cube
+    if whole is not None:
+        return 1.0 if abs(whole - 1.0) <= 1e-6 else whole
+    rows = flat[(flat > 0).any(axis=1)]
+    if len(rows) > STEP_PIXELS:
+        rows = rows[np.linspace(0, len(rows) - 1, STEP_PIXELS).round().astype(int)]
+    steps = [_step_of(r[r > 0]) for r in rows]
+    found = [s for s in steps if s is not None]
+    # spectra with few positive values say nothing either way (too few to test)
+    tested = [s for s, r in zip(steps, rows) if s is not None or (r > 0).sum() >= STEP_MIN_VALUES]
+    if found and len(found) >= STEP_SHARE * len(tested):
+        return float(np.median(found))
+    return None
+
+
+#: Suggestions' warning for a float cube whose values are not counts (count_step None).
+NOT_COUNTS_WARNING = (
+    "the scan's values are not X-ray counts (nor counts times one scale): the suggestions "
+    "weigh peaks against counting noise and may miss or invent elements"
+)
+
 
 def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:
     """suggest_elements with the cube's energy axis, detector FWHM, anode and tube voltage from its
@@ -750,12 +827,19 @@ def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:
     spectrum: the sum spectrum (read from the cube if None). tiles: optional (..., C) sum spectra
     of tiles, and of groups of similar cells (analysis.spectra.iter_survey(groups=True)); elements
     confirmed by two lines in any of them are added after those of the sum spectrum (pigments used
-    in small areas). The warning is the sum spectrum's.
+    in small areas). The warning is the sum spectrum's, and says so when the values are not
+    counts. Spectra of a cube whose values are counts rescaled are taken back to counts first
+    (count_step: a cube divided by its maximum or sum is read as the counts it was).
     """
     if cube.calibration.source == "none":
         return Suggestions()
     if spectrum is None:
         spectrum = cube.sum_spectrum()
+    # in counts: a cube divided by its maximum (float32 in 0..1) had no peak significant and got
+    # no suggestion, silently (count_step)
+    step = count_step(cube)
+    if step is not None and step != 1.0:
+        spectrum = np.asarray(spectrum, dtype=np.float64) / step
     kw = {
         "anode": anode_from_metadata(cube.metadata),
         "fwhm_mn_ev": fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV,
@@ -769,8 +853,12 @@ def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:
         # and smoothed spectra held at once: 8 MB at 4096 channels
         for a in range(0, len(tiles), SUGGEST_RUN):
             run = tiles[a : a + SUGGEST_RUN]
+            if step is not None and step != 1.0:
+                run = run / step
             for each in _suggest_each(cube.energy, run, confirmed_only=True, **kw):
                 for sym in each:
                     if sym not in found:
                         found.append(sym)
+    if step is None:
+        found.warning = "; ".join(w for w in (found.warning, NOT_COUNTS_WARNING) if w)
     return found
