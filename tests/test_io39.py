@@ -212,3 +212,46 @@ def test_a_truly_ambiguous_line_scan_is_still_refused(tmp_path):
         read_cube(_h5(tmp_path / "amb.h5", data, axes=[".", ".", ".", "energy"]))
     msg = str(err.value)
     assert "(1, 40, 4, 128)" in msg and "either could hold the detector elements" in msg
+
+
+# -- 3. audit: CSV tables with several axis columns ------------------------------------------------
+@pytest.mark.parametrize(
+    ("sep", "header"),
+    [
+        (",", "channel,energy,counts"),
+        (";", "Channel;Energy (keV);Counts"),
+        ("\t", "channel\tkeV\tcts"),
+    ],
+)
+def test_csv_channel_energy_counts_table_reads_the_counts(tmp_path, sep, header):
+    """'channel,energy,counts' (a common export): the second column, the energies, had been taken
+    for the counts, so the spectrum was an energy ramp, uncalibrated; a semicolon or tab header
+    was one name, so such a table was refused."""
+    e = 0.01 * np.arange(1024)
+    rows = [sep.join((str(i), f"{a:.4f}", str(n))) for i, a, n in zip(range(1024), e, COUNTS)]
+    p = tmp_path / "t.csv"
+    p.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    sp = read_spectrum(p)
+    np.testing.assert_array_equal(sp.counts, COUNTS[:1024])
+    assert sp.calibration.source == "file" and sp.calibration.gain == pytest.approx(0.01)
+    assert sp.metadata["column"] == header.split(sep)[2]
+
+
+def test_csv_channel_then_curves_keeps_channel_numbers(tmp_path):
+    rows = [f"{i + 10},{n},{2 * n}" for i, n in enumerate(COUNTS[:256])]
+    p = tmp_path / "c.csv"
+    p.write_text("channel,mean,max\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    sp = read_spectrum(p)
+    np.testing.assert_array_equal(sp.counts, COUNTS[:256])
+    assert sp.calibration.source == "none" and sp.metadata["first_channel"] == 10
+
+
+def test_csv_export_curve_named_like_an_axis_word_stays_a_curve(tmp_path):
+    """The Spectrum dock's wide export (energy_keV, then one column per curve): a region the
+    user named 'everything' is a curve, not a second axis column."""
+    rows = [f"{0.02 * i:.3f},{n},{n + 1}" for i, n in enumerate(COUNTS[:256])]
+    p = tmp_path / "x.csv"
+    p.write_text("energy_keV,everything,mean\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    sp = read_spectrum(p)
+    np.testing.assert_array_equal(sp.counts, COUNTS[:256])
+    assert sp.metadata["column"] == "everything"

@@ -395,7 +395,8 @@ def read_csv(path) -> Spectrum:
         vals = _numbers(s)
         if vals is None:
             if not rows:
-                header = [h.strip().strip("\"'") for h in s.split(",")]
+                # split as the values are: a semicolon or tab table's header had been one name
+                header = [h.strip().strip("\"'") for h in re.split(r"[,;\t]", s)]
                 continue  # header line
             raise CubeReadError(path, f"non-numeric value on line {i + 1}: {s[:60]!r}")
         rows.append(vals)
@@ -404,11 +405,16 @@ def read_csv(path) -> Spectrum:
     extra = {}
     # a wider table only when its first column is an energy or channel axis: napari's points and
     # shapes tables ("index,axis-0,axis-1") are not spectra
-    axis_first = header is not None and header[0].lower().startswith(
-        ("energy", "channel", "kev", "ev")
-    )
+    axis_first = header is not None and _axis_header(header[0])
     if width > 2 and axis_first and len(header) == width:
-        rows = [r[:2] for r in rows]
+        # leading axis columns ("channel,energy,counts"): the energy one is the axis and the first
+        # column after them the curve; the second column had been taken for the counts, so such
+        # a table opened as its energy ramp, uncalibrated
+        n_axis = 1 + next(i for i, h in enumerate(header[1:] + [""]) if not _axis_name(h))
+        curve = min(n_axis, width - 1)
+        axis = next((i for i in range(curve) if not _channel_header(header[i])), 0)
+        rows = [[r[axis], r[curve]] for r in rows]
+        header = [header[axis], header[curve]]
         extra = {"column": header[1]}
     elif width not in (1, 2):
         raise CubeReadError(
@@ -420,8 +426,7 @@ def read_csv(path) -> Spectrum:
     cal = None
     if arr.shape[1] == 2:
         first, counts = arr[:, 0], arr[:, 1]
-        name = header[0].lower() if header is not None else ""
-        if name.startswith("chan") and "energy" not in name and "ev" not in name:
+        if header is not None and _channel_header(header[0]):
             if first[0] > 0:  # channel numbers: no energy calibration, where they start is noted
                 extra["first_channel"] = float(first[0])
         elif not (
@@ -432,3 +437,24 @@ def read_csv(path) -> Spectrum:
     else:
         counts = arr[:, 0]
     return _finish(path, counts, cal, {"format": "csv", **extra})
+
+
+def _axis_header(name: str) -> bool:
+    """A CSV column header naming an energy or channel axis."""
+    return name.lower().startswith(("energy", "channel", "kev", "ev"))
+
+
+#: Headers of a second axis column (after the first), compared without case, units in brackets
+#: and separators: a curve named "everything" or "channel 3 mean" must stay a curve.
+AXIS_NAMES = {"channel", "channels", "chan", "energy", "energykev", "energyev", "kev", "ev"}
+
+
+def _axis_name(name: str) -> bool:
+    return re.sub(r"[^a-z]", "", re.sub(r"[(\[].*?[)\]]", "", name.lower())) in AXIS_NAMES
+
+
+def _channel_header(name: str) -> bool:
+    """A header naming channel numbers, not the channels' energies (channels_energy, channel_keV
+    are energies)."""
+    name = name.lower()
+    return name.startswith("chan") and "energy" not in name and "ev" not in name
