@@ -681,12 +681,10 @@ class CubeDock(QWidget):
             and cube is not None
             and cube is not shown
             and not self._cube_is_open(shown)
-        ):  # the calibrated Cube replaced the shown one: what the user chose on it stays
+        ):  # the calibrated Cube replaced the shown one: what is on screen is remembered first
             self.leave_cube(shown)
-            for key in self.kept_on_calibration:
-                chosen = self.recall(shown, key)
-                if chosen is not None:
-                    self.remember(cube, key, chosen)
+        if cube is not None:
+            self._keep_for_calibrated(cube)
         self._layer_removed()  # the old Cube, in no layer now, is closed to this dock
         if shown is None or self._closed:
             return
@@ -700,6 +698,25 @@ class CubeDock(QWidget):
         if deferred is not None and self.current_cube() is not None:
             self._deferred = dataclasses.replace(deferred, cube=self.current_cube())
             self._start_deferred()
+
+    def _keep_for_calibrated(self, cube) -> None:
+        """What the user chose on a scan waiting for its calibration (kept_on_calibration) goes
+        to `cube`, the calibrated Cube that replaced it in its layers: shown or not, it is the
+        same scan. Only the shown scan's was kept: ticks made on a scan, then another scan
+        chosen while its calibration was fitted, were lost when it arrived. The replaced Cube is
+        one in no layer now, still waiting, of the same file (a file opened twice is calibrated
+        twice, each delivery replacing one Cube while the other is still in its layers)."""
+        for old, kept in list(self._per_cube.values()):
+            if (
+                old is cube
+                or self._cube_is_open(old)
+                or not awaits_calibration(old)
+                or getattr(old, "path", None) != getattr(cube, "path", None)
+            ):
+                continue
+            for key in self.kept_on_calibration:
+                if kept.get(key) is not None and self.recall(cube, key) is None:
+                    self.remember(cube, key, kept[key])
 
     def _defer_until_calibrated(self, action, what: str) -> bool:
         """after_calibration's test: True when the selected scan waits for its calibration and

@@ -90,8 +90,9 @@ def made_for(layer, cube) -> bool:
 
 def labels_for(layer, cube, stacked: bool = False) -> bool:
     """A Labels layer made_for `cube` and of its (rows, columns) size: the regions Pigments fits
-    and Spectrum averages. `stacked`: leading axes allowed (Spectrum merges them)."""
-    if layer_type(layer) != "Labels" or cube is None or not made_for(layer, cube):
+    and Spectrum averages. `stacked`: leading axes allowed (Spectrum merges them). Recolour's
+    outline (is_mask) marks pixels, not regions: Spectrum offered it as a Region."""
+    if layer_type(layer) != "Labels" or cube is None or is_mask(layer) or not made_for(layer, cube):
         return False
     shape = tuple(layer.data.shape)
     return (shape[-2:] if stacked else shape) == tuple(cube.shape[:2])

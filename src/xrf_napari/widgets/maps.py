@@ -56,6 +56,8 @@ class ElementMapsWidget(CubeDock):
     """Net line-count maps of chosen elements of the selected datacube."""
 
     uses_survey = True
+    #: leave_cube's: the elements ticked on the scan and the FWHM set for it
+    kept_on_calibration = ("ticks", "fwhm")
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Make maps")
@@ -185,6 +187,9 @@ class ElementMapsWidget(CubeDock):
         cube = None if layer is None else layer_cube(layer)
         # the ticks the user left on this cube, else (once surveyed) its suggested elements
         self.set_checked_elements(self.recall(cube, "ticks", []) if cube is not None else [])
+        # the FWHM set for a scan is that scan's: another scan, maybe of another detector, was
+        # mapped with it unasked; one not set shows the file's value (0)
+        self.fwhm_spin.setValue(0.0 if cube is None else self.recall(cube, "fwhm", 0.0))
         if cube is None:
             return
         known = fwhm_from_metadata(cube.metadata)
@@ -194,6 +199,7 @@ class ElementMapsWidget(CubeDock):
 
     def leave_cube(self, cube) -> None:
         self.keep_ticks(cube)
+        self.remember(cube, "fwhm", self.fwhm_spin.value())
 
     def show_survey(self, mean, suggested) -> None:
         self.suggested_label.setText(suggestions_text(suggested))
@@ -351,13 +357,19 @@ class ElementMapsWidget(CubeDock):
 
     def _refresh_rgb_choices(self, symbols, keep: bool = False) -> None:
         """Offer `symbols` for red, green and blue, the first three by default (`keep`: each
-        choice still offered stays)."""
+        choice still offered stays, and one whose map was deleted takes a map not chosen for
+        another colour: it took the first map, often the green's, and Add composite made
+        "RGB Fe/Fe/Cu" of two maps)."""
+        kept = [c.currentText() if keep else None for c in self.rgb_combos]
+        kept = [k if k in symbols else None for k in kept]
+        spare = [s for s in symbols if s not in kept]
         for i, combo in enumerate(self.rgb_combos):
-            kept = combo.currentText() if keep else None
             combo.clear()
             combo.addItems(symbols)
-            if kept in symbols:
-                combo.setCurrentIndex(symbols.index(kept))
+            if kept[i] is None and keep and spare:
+                kept[i] = spare.pop(0)
+            if kept[i] is not None:
+                combo.setCurrentIndex(symbols.index(kept[i]))
             elif symbols:
                 combo.setCurrentIndex(min(i, len(symbols) - 1))
 

@@ -232,7 +232,8 @@ class PigmentsResult:
 class PigmentsWidget(CubeDock):
     """Which paints could each region be, and what colour would each give."""
 
-    kept_on_calibration = ("photo",)  # leave_cube's: the Photograph chosen for the scan
+    #: leave_cube's: the Photograph and the Tube / Detector / Optic, gas set for the scan
+    kept_on_calibration = ("photo", "instrument")
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Find pigments")
@@ -241,6 +242,8 @@ class PigmentsWidget(CubeDock):
         preload_labels_imports(background=True)  # Find regions ends in a Labels layer
 
         self.result: PigmentsResult | None = None  # the current scan's fit
+        #: the Labels layer whose "show selected" a row click turned on (release_highlight)
+        self._highlighted = None
         # the recolouriser's weights (None: the shipped ones, or the settings' weights folder)
         self.uvit_weights = default_weights("uvit") or None
         self.dve_weights = default_weights("dve") or None
@@ -344,6 +347,7 @@ class PigmentsWidget(CubeDock):
         self.suggested_button.clicked.connect(self.paint_suggested)
         self.placement.currentIndexChanged.connect(self._place)
         self.table.currentCellChanged.connect(lambda row, *_: self.select_row(row))
+        self.table.itemSelectionChanged.connect(self._selection_changed)
         self.follow_cube()
 
     def _instrument_controls(self) -> None:
@@ -575,11 +579,33 @@ class PigmentsWidget(CubeDock):
             "and the photograph, then Find pigments."
         )
 
+    def _instrument_state(self) -> tuple:
+        return (
+            self.anode_combo.currentIndex(),
+            self.kv_spin.value(),
+            self.fwhm_spin.value(),
+            self.optic_combo.currentIndex(),
+            self.gas_combo.currentIndex(),
+        )
+
+    def _set_instrument_state(self, state) -> None:
+        """The Tube, Detector and Optic, gas rows as `state` (None: every row from the file)."""
+        anode, kv, fwhm, optic, gas = state or (0, 0.0, FWHM_FROM_FILE, 0, 0)
+        self.anode_combo.setCurrentIndex(anode)
+        self.kv_spin.setValue(kv)
+        self.fwhm_spin.setValue(fwhm)
+        self.optic_combo.setCurrentIndex(optic)
+        self.gas_combo.setCurrentIndex(gas)
+
     def leave_cube(self, cube) -> None:
         self.remember(cube, "photo", self.photo_combo.current_layer())
+        self.remember(cube, "instrument", self._instrument_state())
 
     def on_cube(self, layer) -> None:
         cube = None if layer is None else layer_cube(layer)
+        # what the user set of the instrument is for the scan it was set on: another scan, maybe
+        # of another scanner, was fitted with it unasked (its info line named the tube it used)
+        self._set_instrument_state(None if cube is None else self.recall(cube, "instrument"))
         # a photograph shows one scan's area: another scan of its size took its colours unasked
         self.photo_combo.set_layer(None)
         self.photo_combo.set_layer(None if cube is None else self.recall(cube, "photo"))
@@ -623,6 +649,8 @@ class PigmentsWidget(CubeDock):
                 result.stale = stale
         if changed:
             self._refresh_info()
+            if self.result is not None and self.result.stale:
+                self.release_highlight()  # its row's number may name other pixels now
 
     def _layer_removed(self, event=None) -> None:
         """A fitted Labels layer deleted leaves its fits' rows selecting nothing: the info line
@@ -630,6 +658,8 @@ class PigmentsWidget(CubeDock):
         super()._layer_removed(event)
         if self.viewer is None:
             return
+        if self._highlighted is not None and self._highlighted not in self.viewer.layers:
+            self._highlighted = None
         changed = False
         for result in self.recall_all("result"):
             lab = result.labels_layer
@@ -650,6 +680,7 @@ class PigmentsWidget(CubeDock):
         """The current scan's fit in the table, or an empty table when it has none."""
         from ..analysis.pigment_report import INTERIOR_NOTE, pixels_text
 
+        self.release_highlight()  # no row of this table is selected yet
         self.result = result
         self.table.setRowCount(0)
         self.export_button.setEnabled(result is not None)
@@ -829,10 +860,35 @@ class PigmentsWidget(CubeDock):
             return
         lab = self.result.labels_layer
         if lab is not None and lab in self.viewer.layers and not self.result.stale:
+            if self._highlighted is not lab:
+                self.release_highlight()
+                if not lab.show_selected_label:  # the user's own setting is left alone
+                    self._highlighted = lab
             lab.selected_label = self.result.report.regions[row].label
             lab.show_selected_label = True
         if self.table.currentRow() != row:
             self.table.selectRow(row)
+
+    def release_highlight(self) -> None:
+        """Give the Labels layer back its "show selected" setting, which a row click turned on:
+        it stayed on once the row was no longer selected, another scan or fit shown, the regions
+        changed, or the dock closed, hiding every other region of the layer."""
+        lab, self._highlighted = self._highlighted, None
+        if lab is not None and self._viewer is not None and lab in self._viewer.layers:
+            lab.show_selected_label = False
+
+    def _selection_changed(self) -> None:
+        """A row selected again after a deselection (its cell was current all along: no
+        currentCellChanged) selects its region; no row selected gives the layer back."""
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            self.select_row(rows[0].row())
+        else:
+            self.release_highlight()
+
+    def dock_closed(self) -> None:
+        self.release_highlight()
+        super().dock_closed()
 
     # -- export ------------------------------------------------------------------------------------
     def _check_export(self, folder) -> None:
