@@ -255,3 +255,49 @@ def test_csv_export_curve_named_like_an_axis_word_stays_a_curve(tmp_path):
     sp = read_spectrum(p)
     np.testing.assert_array_equal(sp.counts, COUNTS[:256])
     assert sp.metadata["column"] == "everything"
+
+
+# -- 3. audit: channel-first .npy / .npz ----------------------------------------------------------
+def test_channel_first_npy_is_read_channel_first_with_a_warning(tmp_path):
+    """np.save of a (C, H, W) cube (PyTorch's order, napari's layer order): it opened as 1024 x
+    40 pixels of 50 channels, silently; the same array in an .h5 reads 40 x 50 x 1024."""
+    stored = np.random.default_rng(6).integers(0, 9, size=(1024, 40, 50)).astype(np.uint16)
+    path = tmp_path / "cf.npy"
+    np.save(path, stored)
+    with pytest.warns(UserWarning, match='"channel_axis": "last"'):
+        cube = read_cube(path, auto_calibrate=False)
+    assert cube.shape == (40, 50, 1024) and cube.metadata["channel_axis"] == "first"
+    np.testing.assert_array_equal(
+        np.asarray(cube.data[3:5, 7:9]), stored[:, 3:5, 7:9].transpose(1, 2, 0)
+    )
+    np.savez(tmp_path / "cf.npz", counts=stored)
+    with pytest.warns(UserWarning, match="read channel-first"):
+        assert read_cube(tmp_path / "cf.npz", auto_calibrate=False).shape == (40, 50, 1024)
+
+
+def test_the_sidecar_channel_axis_decides_an_npy_layout(tmp_path):
+    stored = np.random.default_rng(7).integers(0, 9, size=(1024, 40, 50)).astype(np.uint16)
+    np.save(tmp_path / "a.npy", stored)
+    (tmp_path / "a.json").write_text('{"channel_axis": "last"}', encoding="utf-8")
+    assert read_cube(tmp_path / "a.npy", auto_calibrate=False).shape == (1024, 40, 50)
+    wide = np.zeros((2048, 70, 90), np.uint16)  # both end axes could hold the channels
+    np.save(tmp_path / "b.npy", wide)
+    with pytest.warns(UserWarning, match='suggests channel-first.*"channel_axis": "first"'):
+        assert read_cube(tmp_path / "b.npy", auto_calibrate=False).shape == (2048, 70, 90)
+    (tmp_path / "b.json").write_text('{"channel_axis": "first"}', encoding="utf-8")
+    assert read_cube(tmp_path / "b.npy", auto_calibrate=False).shape == (70, 90, 2048)
+    (tmp_path / "b.json").write_text('{"channel_axis": "middle"}', encoding="utf-8")
+    with pytest.raises(CubeReadError, match="b.json.*channel_axis"):
+        read_cube(tmp_path / "b.npy", auto_calibrate=False)
+
+
+@pytest.mark.parametrize(
+    "shape", [(256, 256, 32), (100, 120, 2048), (9, 7, 40), (64, 80, 512), (64, 3, 16)]
+)
+def test_channel_last_npy_shapes_are_unchanged_and_quiet(tmp_path, shape):
+    import warnings
+
+    np.save(tmp_path / "c.npy", np.zeros(shape, np.uint16))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_cube(tmp_path / "c.npy", auto_calibrate=False).shape == shape

@@ -51,7 +51,63 @@ def read_npy(path, **_options) -> Cube:
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError) as exc:
         raise CubeReadError(path, f"not a readable .npy array ({exc})") from exc
-    return _cube(arr, path, "npy")
+    arr, meta = channel_order(arr, path)
+    return _cube(arr, path, "npy", None, meta)
+
+
+#: Fewest values of a first axis read as the channels of a plain array from its shape alone.
+CHANNEL_FIRST_MIN = 256
+
+
+def channel_order(arr, path: Path) -> tuple[object, dict]:
+    """A plain array (.npy, an .npz without an energy member) seen as (H, W, C), and metadata on
+    how its channel axis was chosen. Nothing in the file says whether it is stored (H, W, C) or
+    channel-first (C, H, W), as PyTorch and napari's own layers order it; both used to be read as
+    (H, W, C), so a (1024, 40, 50) cube opened as 1024 x 40 pixels of 50 channels. Now: the
+    sidecar's `"channel_axis": "first"` or `"last"` decides; else a first axis as long as a real
+    detector's spectrum (>= 256 channels) beside a last axis too short for one (< 64, as HDF5
+    discovery asks), not beside a square image, is the channel axis (with a warning naming the
+    sidecar key; a toy (64, 3, 16) cube stays (H, W, C)); where
+    both end axes could hold the channels and the shape rule of the HDF5 reader says the first
+    does, the array is still read (H, W, C) but a warning says so."""
+    import warnings
+
+    from .calibration import sidecar_path
+    from .hdf5 import MIN_CHANNELS, _spectral_axis
+
+    shape = tuple(int(n) for n in arr.shape)
+    if len(shape) != 3:
+        return arr, {}  # refused by _cube, naming the shape
+    _, side = read_sidecar(path)
+    said = str(side.get("channel_axis", "")).strip().lower()
+    if said in ("first", "last"):
+        view = ChannelFirstView(arr) if said == "first" else arr
+        return view, {"channel_axis_from": "sidecar"}
+    if said:
+        raise CubeReadError(
+            sidecar_path(path), f"channel_axis is {said!r}: 'first' (C, H, W) or 'last' (H, W, C)"
+        )
+    first, middle, last = shape
+    if first == middle or _spectral_axis(shape) != 0:
+        return arr, {}
+    key = f'put "channel_axis": "{{}}" in {sidecar_path(path).name}'
+    if last < MIN_CHANNELS:
+        if first < CHANNEL_FIRST_MIN:
+            return arr, {}  # a toy cube (64, 3, 16): left (H, W, C), quietly
+        warnings.warn(
+            f"{path}: array {shape} read channel-first (C, H, W): {middle} x {last} pixels of "
+            f"{first} channels ({last} values are too few for a spectrum); if it is {first} x "
+            f"{middle} pixels of {last} channels, {key.format('last')}",
+            stacklevel=3,
+        )
+        return ChannelFirstView(arr), {"channel_axis": "first", "channel_axis_from": "shape"}
+    warnings.warn(
+        f"{path}: array {shape} read as (H, W, C): {first} x {middle} pixels of {last} channels, "
+        f"though its shape suggests channel-first ({middle} x {last} pixels of {first} channels); "
+        f"if so, {key.format('first')}",
+        stacklevel=3,
+    )
+    return arr, {}
 
 
 #: What every .npy file starts with (numpy.lib.format).
@@ -159,6 +215,9 @@ def _read_npz(path: Path) -> Cube:
     meta = {"member": name}
     if energy is not None and energy_first(shape, np.size(energy)):
         arr, meta["channel_axis"] = ChannelFirstView(arr), "first"
+    elif energy is None:
+        arr, order = channel_order(arr, path)
+        meta.update(order)
     cal = calibration_from_energy_axis(energy, path, arr.shape[2]) if energy is not None else None
     return _cube(arr, path, "npz", cal, meta)
 
