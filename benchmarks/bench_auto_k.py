@@ -26,7 +26,13 @@ from _measure import machine_header  # noqa: E402
 def main() -> None:
     from sklearn.metrics import adjusted_rand_score
 
-    from xrf_napari.analysis.embed import SILHOUETTE_TOLERANCE, choose_k, cluster, embed
+    from xrf_napari.analysis.embed import (
+        SILHOUETTE_TOLERANCE,
+        choose_k,
+        cluster,
+        embed,
+        one_material_latent,
+    )
     from xrf_napari.analysis.pooling import decide
     from xrf_napari.io import read_cube
     from xrf_napari.io.project_h5 import read_targets
@@ -42,12 +48,14 @@ def main() -> None:
     for path in args.cubes:
         cube = read_cube(path)
         truth = read_targets(path)["labels"]
-        latent = embed(cube, device=args.device, pool=decide(cube).pool)  # as the dock
+        pool = decide(cube).pool
+        latent = embed(cube, device=args.device, pool=pool)  # as the dock
+        null = one_material_latent(cube, device=args.device, pool=pool)  # as the dock
         k_true = len(np.unique(truth))
         points = latent.reshape(-1, latent.shape[-1])
         k_sil, _ = choose_k(points, tolerance=0.0)
         res = {
-            name: cluster(latent, k)
+            name: cluster(latent, k, null_points=null if k is None else None)
             for name, k in (("true", min(k_true, 30)), ("auto", None), ("sil", k_sil))
         }
         ari = {

@@ -96,3 +96,56 @@ def test_suggestions_say_when_a_float_cube_is_not_counts():
     from xrf_napari.cube import Cube
 
     assert count_step(Cube(smooth, panel.calibration)) is None
+
+
+def test_automatic_k_gives_one_region_on_pure_counting_noise(tmp_path, capsys):
+    """A scan of pure Poisson noise (no structure: every channel 0.002 counts a pixel on the
+    panel's axis, not pooled) was split into 12 regions, the largest K of the range: the embedder
+    folds sparse counts into lumps that K-Means splits well, beyond the Gaussian-blob null. Its
+    embeddings spread no wider than one material's counting noise at its level: one region, and
+    `xrf-napari embed` says why."""
+    import h5py
+
+    from xrf_napari import read_cube
+    from xrf_napari._sample_data import sample_path
+    from xrf_napari.cli.main import main
+    from xrf_napari.cube import Cube
+    from xrf_napari.io.project_h5 import write_cube
+
+    panel = read_cube(sample_path("panel"))
+    c = panel.shape[2]
+    noise = np.random.default_rng(0).poisson(0.002, (48, 48, c)).astype(np.uint16)
+    path = write_cube(tmp_path / "noise.h5", noise, panel.calibration, metadata={"name": "n"})
+    out = tmp_path / "out"
+    argv = ["embed", str(path), "-o", str(out), "--device", "cpu", "--no-progress", "--no-pool"]
+    assert main(argv) == 0
+    said = capsys.readouterr().out
+    with h5py.File(out / "labels.h5") as f:
+        assert int(f.attrs["k"]) == 1, said
+    assert "automatic K found no split better than one material" in said
+
+    from xrf_napari.analysis.embed import (
+        ONE_BY_AUTO_K,
+        cluster,
+        embed,
+        one_material_latent,
+        spread_over_noise,
+        why_one,
+    )
+
+    cube = Cube(noise, panel.calibration)
+    for pool in (False, True):
+        latent = embed(cube, device="cpu", pool=pool)
+        null = one_material_latent(cube, device="cpu", pool=pool)
+        assert spread_over_noise(latent.reshape(-1, 3), null) < 1.5
+        res = cluster(latent, None, null_points=null)
+        assert res.k == 1 and why_one(latent, None, res) == ONE_BY_AUTO_K
+    # two materials at low counts are still two regions (their spread: far above the noise's)
+    a = np.asarray(panel.data[5:15, 5:15], np.float64).reshape(-1, c).mean(0)
+    b = np.asarray(panel.data[80:90, 110:120], np.float64).reshape(-1, c).mean(0)
+    truth = np.zeros((48, 48), int)
+    truth[:, 24:] = 1
+    mu = np.stack([a / a.sum() * 300, b / b.sum() * 300])[truth]
+    two = Cube(np.random.default_rng(1).poisson(mu).astype(np.uint16), panel.calibration)
+    lat2 = embed(two, device="cpu", pool=False)
+    assert cluster(lat2, None, null_points=one_material_latent(two, device="cpu")).k == 2

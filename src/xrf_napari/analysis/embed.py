@@ -38,6 +38,19 @@ SILHOUETTE_TOLERANCE = 0.1
 NULL_MARGIN = 0.1
 #: Points of the one-blob reference (K-Means and silhouettes on them: a fraction of a second).
 NULL_SAMPLE = 3000
+#: ... and whatever the silhouettes, one region when the points' total variance is under this many
+#: times that of one material's counting noise as the embedder places it (one_material_latent):
+#: the embedder folds sparse counts into lumps that K-Means splits well (pure Poisson noise at
+#: 0.05 counts a channel: silhouette 0.58 at K 2, the blob's 0.39; K 12 at 0.002 unpooled). Ratio
+#: measured (48 x 48 px, pooled or not): pure noise 0.94-1.09 at 0.002-2 counts a channel, one
+#: panel paint 0.94-1.07 at 100-20000 counts per pixel; two paints 25-57000; the 12 held-out cubes
+#: of benchmarks/bench_auto_k.py 12-1570, the panel and painting samples 34 and 46.
+NOISE_SPREAD = 2.0
+#: Side of the grid of one material's counting noise at the scan's level that the embedder
+#: embeds for automatic K's second reference (one_material_latent): 55 x 55 ~ NULL_SAMPLE.
+NULL_SIDE = 55
+#: Rows read, spread over the scan, for that material's mean spectrum (as pooling.SAMPLE_ROWS).
+NULL_ROWS = 16
 
 
 class Embedder:
@@ -183,6 +196,39 @@ def embed(cube, **kw) -> np.ndarray:
     return run_to_end(iter_embed(cube, **kw))
 
 
+def one_material_latent(
+    cube, *, weights=None, device: str = "auto", pool: bool = False, seed: int = 0
+) -> np.ndarray | None:
+    """(n, D) latent of counting noise on one material at the scan's level: a NULL_SIDE square
+    grid of Poisson draws of the scan's mean spectrum (from NULL_ROWS rows spread over it, in
+    counts: peaks.count_step), embedded as the scan is (pooled when it is). None when the rows
+    hold no counts.
+
+    Why: automatic K's Gaussian-blob reference (null_silhouette) assumes noise embeds as a
+    blob; the embedder folds sparse counts into a few lumps instead (pure Poisson noise, 0.05
+    counts a channel: silhouette 0.58 at K 2 against the blob's 0.39, and K 12 without pooling
+    at 0.002), so a structureless scan was split into 2 to 12 regions. What the embedder makes
+    of one material's noise at this count level is the reference that says so (NOISE_SPREAD)."""
+    from .peaks import count_step
+
+    h, w, c = cube.shape
+    ys = np.unique(np.linspace(0, h - 1, min(NULL_ROWS, h)).round().astype(int))
+    mean = sum(
+        np.asarray(cube.read_rows(slice(y, y + 1)), dtype=np.float64).sum(axis=(0, 1)) for y in ys
+    ) / (len(ys) * w)
+    step = count_step(cube) or 1.0  # not counts: their values taken as counts, as embedded
+    mean = np.clip(np.nan_to_num(mean / step), 0.0, None)
+    if mean.sum() <= 0:
+        return None
+    from ..cube import Cube
+
+    rng = np.random.default_rng(seed)
+    draws = rng.poisson(np.broadcast_to(mean, (NULL_SIDE, NULL_SIDE, c))).astype(np.float32)
+    noise = Cube(draws * np.float32(step), cube.calibration, metadata=dict(cube.metadata))
+    latent = embed(noise, weights=weights, device=device, pool=pool)
+    return latent.reshape(-1, latent.shape[-1])
+
+
 @dataclass
 class ClusterResult:
     labels: np.ndarray  # (H, W) int32 in 1..k, 0 = masked
@@ -213,8 +259,9 @@ def one_region_reason(why: str) -> str:
     """why_one's answer in words, for the dock's summary and the command's last line."""
     if why == ONE_BY_AUTO_K:
         return (
-            "automatic K found no split better than one material (the best silhouette was "
-            f"within {NULL_MARGIN:g} of that of one material's counting noise)"
+            "automatic K found no split better than one material (the embeddings spread no "
+            "wider than one material's counting noise, or the best silhouette was within "
+            f"{NULL_MARGIN:g} of what that noise scores)"
         )
     return "every pixel has the same embedding"
 
@@ -271,15 +318,21 @@ def _silhouette(points: np.ndarray, labels: np.ndarray, seed: int) -> float | No
 
 
 def iter_choose_k(
-    points: np.ndarray, k_range=(2, 12), seed: int = 0, tolerance: float = SILHOUETTE_TOLERANCE
+    points: np.ndarray,
+    k_range=(2, 12),
+    seed: int = 0,
+    tolerance: float = SILHOUETTE_TOLERANCE,
+    null_points: np.ndarray | None = None,
 ):
     """Progress generator (one step per K tried); returns (K, {K: score}). See choose_k."""
     points = np.asarray(points)
     points = points[canonical_order(points)]  # the same answer whatever the pixel order
-    return (yield from _iter_choose_k_sorted(points, k_range, seed, tolerance))
+    return (yield from _iter_choose_k_sorted(points, k_range, seed, tolerance, null_points))
 
 
-def _iter_choose_k_sorted(points: np.ndarray, k_range, seed: int, tolerance: float):
+def _iter_choose_k_sorted(
+    points: np.ndarray, k_range, seed: int, tolerance: float, null_points=None
+):
     """iter_choose_k of points already in canonical_order (iter_cluster's): sorting them again
     cost as much as the first sort (4.6 s of 4 M points)."""
     from sklearn.cluster import KMeans
@@ -300,6 +353,8 @@ def _iter_choose_k_sorted(points: np.ndarray, k_range, seed: int, tolerance: flo
         )
     scores = {}
     yield 0, hi - lo + 1
+    if lo == 2 and null_points is not None and spread_over_noise(sub, null_points) < NOISE_SPREAD:
+        return 1, scores  # no wider than one material's noise: nothing to split
     with one_thread():
         for i, k in enumerate(range(lo, hi + 1)):
             lab = KMeans(n_clusters=k, random_state=seed, n_init=AUTO_K_N_INIT).fit_predict(sub)
@@ -339,6 +394,17 @@ def null_silhouette(points: np.ndarray, ks, seed: int = 0) -> float | None:
     return best
 
 
+def spread_over_noise(points: np.ndarray, null_points: np.ndarray) -> float:
+    """Total variance of the points over that of one material's counting noise embedded at the
+    scan's level (one_material_latent): about 1 for a scan without structure, whatever the
+    embedder makes of noise."""
+    pts = np.asarray(points, dtype=np.float64)
+    ref = np.asarray(null_points, dtype=np.float64)
+    ref = ref[np.isfinite(ref).all(axis=1)]
+    noise = float(ref.var(axis=0).sum()) if len(ref) > 1 else 0.0
+    return float(pts.var(axis=0).sum()) / noise if noise > 0 else float("inf")
+
+
 def n_distinct(points: np.ndarray) -> int:
     """Distinct rows of (n, D) points: a scan whose pixels are alike (no counts, a flat test
     pattern) has fewer than K, and K-Means would split identical points at random."""
@@ -364,12 +430,18 @@ def pick_k(
 
 
 def choose_k(
-    points: np.ndarray, k_range=(2, 12), seed: int = 0, tolerance: float = SILHOUETTE_TOLERANCE
+    points: np.ndarray,
+    k_range=(2, 12),
+    seed: int = 0,
+    tolerance: float = SILHOUETTE_TOLERANCE,
+    null_points: np.ndarray | None = None,
 ) -> tuple[int, dict[int, float]]:
     """K by pick_k over silhouettes on a subsample (K-Means on up to AUTO_K_FIT_SAMPLE points);
-    K = 1 when k_range starts at 2 and no split beats that of counting noise (null_silhouette).
+    K = 1 when k_range starts at 2 and no split beats that of counting noise (null_silhouette),
+    or, given null_points (one_material_latent: the embedder's latent of one material's noise at
+    the scan's level), when the points spread no wider than those (NOISE_SPREAD).
     The points are taken in canonical_order: the answer does not depend on their order."""
-    return run_to_end(iter_choose_k(points, k_range, seed, tolerance))
+    return run_to_end(iter_choose_k(points, k_range, seed, tolerance, null_points))
 
 
 def iter_cluster(
@@ -380,6 +452,7 @@ def iter_cluster(
     seed: int = 0,
     mask: np.ndarray | None = None,
     tolerance: float = SILHOUETTE_TOLERANCE,
+    null_points: np.ndarray | None = None,
 ):
     """Progress generator of `cluster`: yields (done, total) over the K tried (automatic K) and
     the N_INIT restarts of the final fit, so a GUI can show it and cancel between fits."""
@@ -407,7 +480,7 @@ def iter_cluster(
     if k is None:
         n_k = int(k_range[1]) - int(k_range[0]) + 1
         steps = max(n_k, 0) + N_INIT
-        search = _iter_choose_k_sorted(points, k_range, seed, tolerance)
+        search = _iter_choose_k_sorted(points, k_range, seed, tolerance, null_points)
         while True:
             try:
                 done, _ = next(search)
@@ -465,15 +538,26 @@ def cluster(
     seed: int = 0,
     mask: np.ndarray | None = None,
     tolerance: float = SILHOUETTE_TOLERANCE,
+    null_points: np.ndarray | None = None,
 ) -> ClusterResult:
     """K-Means regions of a latent (H, W, D). Labels 1..k ordered by decreasing size; 0 = masked.
 
     k=None picks K in k_range automatically, or 1 for a scan of one material (see choose_k,
     pick_k's tolerance and null test); else
-    2 <= k <= MAX_K. mask: (H, W) bool, True = use.
+    2 <= k <= MAX_K. mask: (H, W) bool, True = use. null_points: the latent of one material's
+    counting noise at the scan's level (one_material_latent), a second reference of the null
+    test beside the Gaussian blob (automatic K only).
     """
     return run_to_end(
-        iter_cluster(latent, k, k_range=k_range, seed=seed, mask=mask, tolerance=tolerance)
+        iter_cluster(
+            latent,
+            k,
+            k_range=k_range,
+            seed=seed,
+            mask=mask,
+            tolerance=tolerance,
+            null_points=null_points,
+        )
     )
 
 

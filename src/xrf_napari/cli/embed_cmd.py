@@ -204,6 +204,7 @@ def run(args) -> int:
         cluster_spectra,
         iter_embed,
         load_embedder,
+        one_material_latent,
         one_region_reason,
         why_one,
     )
@@ -246,7 +247,13 @@ def run(args) -> int:
         )
     finally:
         close()
-    result = cluster(latent, args.clusters, k_range=tuple(args.k_range), seed=args.seed)
+    # automatic K's reference: one material's counting noise at this scan's level, embedded alike
+    null = None
+    if args.clusters is None:
+        null = one_material_latent(cube, weights=args.weights, device=args.device, pool=pool)
+    result = cluster(
+        latent, args.clusters, k_range=tuple(args.k_range), seed=args.seed, null_points=null
+    )
     spectra, counts = cluster_spectra(cube, result.labels)
     settings = {
         "pooled": bool(pool),
