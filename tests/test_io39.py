@@ -271,7 +271,7 @@ def test_channel_first_npy_is_read_channel_first_with_a_warning(tmp_path):
         np.asarray(cube.data[3:5, 7:9]), stored[:, 3:5, 7:9].transpose(1, 2, 0)
     )
     np.savez(tmp_path / "cf.npz", counts=stored)
-    with pytest.warns(UserWarning, match="read channel-first"):
+    with pytest.warns(UserWarning, match="read as 40 x 50 pixels of 1024 channels"):
         assert read_cube(tmp_path / "cf.npz", auto_calibrate=False).shape == (40, 50, 1024)
 
 
@@ -282,7 +282,9 @@ def test_the_sidecar_channel_axis_decides_an_npy_layout(tmp_path):
     assert read_cube(tmp_path / "a.npy", auto_calibrate=False).shape == (1024, 40, 50)
     wide = np.zeros((2048, 70, 90), np.uint16)  # both end axes could hold the channels
     np.save(tmp_path / "b.npy", wide)
-    with pytest.warns(UserWarning, match='suggests channel-first.*"channel_axis": "first"'):
+    with pytest.warns(
+        UserWarning, match='suggests 70 x 90 pixels of 2048 channels.*"channel_axis": "first"'
+    ):
         assert read_cube(tmp_path / "b.npy", auto_calibrate=False).shape == (2048, 70, 90)
     (tmp_path / "b.json").write_text('{"channel_axis": "first"}', encoding="utf-8")
     assert read_cube(tmp_path / "b.npy", auto_calibrate=False).shape == (70, 90, 2048)
@@ -301,3 +303,37 @@ def test_channel_last_npy_shapes_are_unchanged_and_quiet(tmp_path, shape):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert read_cube(tmp_path / "c.npy", auto_calibrate=False).shape == shape
+
+
+# -- 3. audit: a cube saved with tifffile's defaults ---------------------------------------------
+def test_tifffile_imwrite_of_an_hwc_cube_reads_back_hwc(tmp_path):
+    """tifffile.imwrite(path, cube) of a 30 x 40 x 1024 (H, W, C) cube writes 30 pages of 40 x 1024
+    (axes 'QYX'): taken for a page stack of channels, it opened as 40 x 1024 pixels of 30
+    channels, silently."""
+    import tifffile
+
+    stored = np.random.default_rng(8).integers(0, 9, size=(30, 40, 1024)).astype(np.uint16)
+    path = tmp_path / "cube.tif"
+    tifffile.imwrite(path, stored)
+    with pytest.warns(
+        UserWarning, match='30 x 40 pixels of 1024 channels.*"channel_axis": "first"'
+    ):
+        cube = read_cube(path, auto_calibrate=False)
+    assert cube.shape == (30, 40, 1024) and cube.metadata["channel_axis"] == "last"
+    np.testing.assert_array_equal(np.asarray(cube.data[5:7, 3:4]), stored[5:7, 3:4])
+    (tmp_path / "cube.json").write_text('{"channel_axis": "first"}', encoding="utf-8")
+    assert read_cube(path, auto_calibrate=False).shape == (40, 1024, 30)  # the user's word
+
+
+@pytest.mark.parametrize("shape", [(512, 30, 40), (256, 64, 64), (64, 3, 16)])
+def test_a_page_stack_of_channels_still_reads_channel_first_quietly(tmp_path, shape):
+    import warnings
+
+    import tifffile
+
+    stored = np.zeros(shape, np.uint16)
+    tifffile.imwrite(tmp_path / "s.tif", stored)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cube = read_cube(tmp_path / "s.tif", auto_calibrate=False)
+    assert cube.shape == shape[1:] + shape[:1]

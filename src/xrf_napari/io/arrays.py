@@ -59,17 +59,20 @@ def read_npy(path, **_options) -> Cube:
 CHANNEL_FIRST_MIN = 256
 
 
-def channel_order(arr, path: Path) -> tuple[object, dict]:
-    """A plain array (.npy, an .npz without an energy member) seen as (H, W, C), and metadata on
-    how its channel axis was chosen. Nothing in the file says whether it is stored (H, W, C) or
-    channel-first (C, H, W), as PyTorch and napari's own layers order it; both used to be read as
-    (H, W, C), so a (1024, 40, 50) cube opened as 1024 x 40 pixels of 50 channels. Now: the
-    sidecar's `"channel_axis": "first"` or `"last"` decides; else a first axis as long as a real
-    detector's spectrum (>= 256 channels) beside a last axis too short for one (< 64, as HDF5
-    discovery asks), not beside a square image, is the channel axis (with a warning naming the
-    sidecar key; a toy (64, 3, 16) cube stays (H, W, C)); where
-    both end axes could hold the channels and the shape rule of the HDF5 reader says the first
-    does, the array is still read (H, W, C) but a warning says so."""
+def channel_order(arr, path: Path, stored: str = "last") -> tuple[object, dict]:
+    """A plain array seen as (H, W, C), and metadata on how its channel axis was chosen. Nothing
+    in a .npy (or an .npz without an energy member) says whether it is stored (H, W, C) or
+    channel-first (C, H, W), as PyTorch and napari's own layers order it; nor in a TIFF page stack
+    whether its pages are channels or, as `tifffile.imwrite(cube)` writes an (H, W, C) array by
+    default, rows. Each was read in one order (`stored`: "last" for arrays, "first" for pages),
+    so a (1024, 40, 50) .npy opened as 1024 x 40 pixels of 50 channels, and a 30 x 40 x 1024 cube
+    saved with tifffile as 40 x 1024 pixels of 30 channels. Now the sidecar's `"channel_axis":
+    "first"` or `"last"` decides; else where the `stored` reading's channel axis is too short for
+    a spectrum (< 64, as HDF5 discovery asks) and the other end axis as long as a real detector's
+    (>= 256), not beside a square image, the other reading is taken, with a warning naming the
+    sidecar key (a toy (64, 3, 16) cube keeps its reading); where both end axes could hold the
+    channels and the HDF5 reader's shape rule prefers the other one, the `stored` reading stays,
+    with a warning."""
     import warnings
 
     from .calibration import sidecar_path
@@ -82,32 +85,39 @@ def channel_order(arr, path: Path) -> tuple[object, dict]:
     said = str(side.get("channel_axis", "")).strip().lower()
     if said in ("first", "last"):
         view = ChannelFirstView(arr) if said == "first" else arr
-        return view, {"channel_axis_from": "sidecar"}
+        return view, {"channel_axis": said, "channel_axis_from": "sidecar"}
     if said:
         raise CubeReadError(
             sidecar_path(path), f"channel_axis is {said!r}: 'first' (C, H, W) or 'last' (H, W, C)"
         )
     first, middle, last = shape
-    if first == middle or _spectral_axis(shape) != 0:
-        return arr, {}
+    as_stored = ChannelFirstView(arr) if stored == "first" else arr
+    other = "last" if stored == "first" else "first"
+    channels, rival = (first, last) if stored == "first" else (last, first)
+    square = (middle == last) if stored == "first" else (first == middle)
+    if square or _spectral_axis(shape) != (-1 if stored == "first" else 0):
+        return as_stored, {}
+    reads = {
+        "first": f"{middle} x {last} pixels of {first} channels",
+        "last": f"{first} x {middle} pixels of {last} channels",
+    }
     key = f'put "channel_axis": "{{}}" in {sidecar_path(path).name}'
-    if last < MIN_CHANNELS:
-        if first < CHANNEL_FIRST_MIN:
-            return arr, {}  # a toy cube (64, 3, 16): left (H, W, C), quietly
+    if channels < MIN_CHANNELS:
+        if rival < CHANNEL_FIRST_MIN:
+            return as_stored, {}  # a toy cube (64, 3, 16): left as stored, quietly
         warnings.warn(
-            f"{path}: array {shape} read channel-first (C, H, W): {middle} x {last} pixels of "
-            f"{first} channels ({last} values are too few for a spectrum); if it is {first} x "
-            f"{middle} pixels of {last} channels, {key.format('last')}",
+            f"{path}: array {shape} read as {reads[other]} ({channels} values are too few for "
+            f"a spectrum); if it is {reads[stored]}, {key.format(stored)}",
             stacklevel=3,
         )
-        return ChannelFirstView(arr), {"channel_axis": "first", "channel_axis_from": "shape"}
+        view = ChannelFirstView(arr) if other == "first" else arr
+        return view, {"channel_axis": other, "channel_axis_from": "shape"}
     warnings.warn(
-        f"{path}: array {shape} read as (H, W, C): {first} x {middle} pixels of {last} channels, "
-        f"though its shape suggests channel-first ({middle} x {last} pixels of {first} channels); "
-        f"if so, {key.format('first')}",
+        f"{path}: array {shape} read as {reads[stored]}, though its shape suggests "
+        f"{reads[other]}; if so, {key.format(other)}",
         stacklevel=3,
     )
-    return arr, {}
+    return as_stored, {}
 
 
 #: What every .npy file starts with (numpy.lib.format).
@@ -280,14 +290,18 @@ def read_tiff(path, **_options) -> Cube:
         store = tifffile.imread(path, aszarr=True)
         arr = zarr.open(store, mode="r")
         how = "zarr"
-    data = ChannelFirstView(arr) if layout == "channel-first" else arr
+    order: dict = {}
+    if layout == "channel-first":  # pages: channels, or the rows of an (H, W, C) cube
+        data, order = channel_order(arr, path, stored="first")
+    else:
+        data = arr
     require_stored(
         int(np.prod(shape, dtype=object)) * np.dtype(arr.dtype).itemsize,
         path.stat().st_size,
         path,
         "the TIFF stack",
     )
-    return _cube(data, path, "tiff", None, {"tiff_layout": layout, "tiff_access": how})
+    return _cube(data, path, "tiff", None, {"tiff_layout": layout, "tiff_access": how, **order})
 
 
 # -- zarr -----------------------------------------------------------------------------------
