@@ -149,3 +149,6 @@ def test_automatic_k_gives_one_region_on_pure_counting_noise(tmp_path, capsys):
     two = Cube(np.random.default_rng(1).poisson(mu).astype(np.uint16), panel.calibration)
     lat2 = embed(two, device="cpu", pool=False)
     assert cluster(lat2, None, null_points=one_material_latent(two, device="cpu")).k == 2
+    # values that are not counts (peaks.count_step None): no noise reference, the blob decides
+    smooth = (noise * np.float32(0.37) + np.float32(0.011)).astype(np.float32)
+    assert one_material_latent(Cube(smooth, panel.calibration), device="cpu") is None

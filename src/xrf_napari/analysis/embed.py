@@ -202,7 +202,7 @@ def one_material_latent(
     """(n, D) latent of counting noise on one material at the scan's level: a NULL_SIDE square
     grid of Poisson draws of the scan's mean spectrum (from NULL_ROWS rows spread over it, in
     counts: peaks.count_step), embedded as the scan is (pooled when it is). None when the rows
-    hold no counts.
+    hold no counts, or values that are not counts (then the Gaussian-blob null alone decides).
 
     Why: automatic K's Gaussian-blob reference (null_silhouette) assumes noise embeds as a
     blob; the embedder folds sparse counts into a few lumps instead (pure Poisson noise, 0.05
@@ -216,7 +216,9 @@ def one_material_latent(
     mean = sum(
         np.asarray(cube.read_rows(slice(y, y + 1)), dtype=np.float64).sum(axis=(0, 1)) for y in ys
     ) / (len(ys) * w)
-    step = count_step(cube) or 1.0  # not counts: their values taken as counts, as embedded
+    step = count_step(cube)
+    if step is None:  # not counts: what their noise would be is unknown
+        return None
     mean = np.clip(np.nan_to_num(mean / step), 0.0, None)
     if mean.sum() <= 0:
         return None

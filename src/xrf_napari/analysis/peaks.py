@@ -750,7 +750,9 @@ STEP_PIXELS = 2000
 #: STEP_MAX_COUNTS (float32 keeps 24 bits: 20000 counts over one scale are off by < 0.005).
 STEP_TOLERANCE = 0.02
 STEP_MAX_COUNTS = 20000
-#: Share of the values tested that must lie on it (and at least STEP_MIN_VALUES of them).
+#: Values looked at for one scale over the cube (evenly strided): np.unique sorts them.
+STEP_VALUES = 1_000_000
+#: Share of the distinct values tested that must lie on it (and at least STEP_MIN_VALUES).
 STEP_SHARE = 0.99
 STEP_MIN_VALUES = 10
 #: A step is tried as the smallest value over 1..STEP_DIVISORS: the smallest value a spectrum
@@ -759,8 +761,10 @@ STEP_DIVISORS = 4
 
 
 def _on_step(values: np.ndarray, step: float) -> bool:
-    """Do the positive `values` lie on whole multiples of `step` (STEP_SHARE of those tested)?"""
-    r = values / step
+    """Do the positive `values` lie on whole multiples of `step` (STEP_SHARE of the distinct
+    ones tested)? Distinct: a constant baseline (smoothed data's floor) is one value, not 99 % of
+    them."""
+    r = np.unique(values) / step
     r = r[r <= STEP_MAX_COUNTS]
     if len(r) < STEP_MIN_VALUES:
         return False
@@ -769,7 +773,8 @@ def _on_step(values: np.ndarray, step: float) -> bool:
 
 def _step_of(values: np.ndarray) -> float | None:
     """The count step of positive values (their smallest over 1..STEP_DIVISORS), or None."""
-    least = float(values.min())
+    values = np.unique(values)
+    least = float(values[0])
     for d in range(1, STEP_DIVISORS + 1):
         if _on_step(values, least / d):
             return least / d
@@ -798,7 +803,7 @@ def count_step(cube) -> float | None:
     positive = flat[flat > 0]
     if positive.size == 0:
         return 1.0  # no counts in the rows read: nothing to rescale
-    whole = _step_of(positive)  # one scale over the cube
+    whole = _step_of(positive[:: max(1, positive.size // STEP_VALUES)])  # one scale over the cube
     if whole is not None:
         return 1.0 if abs(whole - 1.0) <= 1e-6 else whole
     rows = flat[(flat > 0).any(axis=1)]
@@ -807,7 +812,11 @@ def count_step(cube) -> float | None:
     steps = [_step_of(r[r > 0]) for r in rows]
     found = [s for s in steps if s is not None]
     # spectra with few positive values say nothing either way (too few to test)
-    tested = [s for s, r in zip(steps, rows) if s is not None or (r > 0).sum() >= STEP_MIN_VALUES]
+    tested = [
+        s
+        for s, r in zip(steps, rows)
+        if s is not None or len(np.unique(r[r > 0])) >= STEP_MIN_VALUES
+    ]
     if found and len(found) >= STEP_SHARE * len(tested):
         return float(np.median(found))
     return None
