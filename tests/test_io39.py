@@ -337,3 +337,18 @@ def test_a_page_stack_of_channels_still_reads_channel_first_quietly(tmp_path, sh
         warnings.simplefilter("error")
         cube = read_cube(tmp_path / "s.tif", auto_calibrate=False)
     assert cube.shape == shape[1:] + shape[:1]
+
+
+# -- 3. audit: a zarr store that is one array -----------------------------------------------------
+def test_a_root_array_zarr_store_opens(tmp_path):
+    """zarr.save(path, cube), the plainest zarr store (its root is the array), failed with
+    'could not be read as zarr (UnboundLocalError ...)' since the channel-first change (c4b84eb)."""
+    zarr = pytest.importorskip("zarr")
+    stored = np.random.default_rng(9).integers(0, 9, size=(12, 10, 256)).astype(np.uint16)
+    zarr.save(str(tmp_path / "hwc.zarr"), stored)
+    cube = read_cube(tmp_path / "hwc.zarr", auto_calibrate=False)
+    np.testing.assert_array_equal(np.asarray(cube.data[...]), stored)
+    zarr.save(str(tmp_path / "chw.zarr"), np.moveaxis(stored, -1, 0))  # napari's layer order
+    with pytest.warns(UserWarning, match="read as 12 x 10 pixels of 256 channels"):
+        cube = read_cube(tmp_path / "chw.zarr", auto_calibrate=False)
+    np.testing.assert_array_equal(np.asarray(cube.data[...]), stored)

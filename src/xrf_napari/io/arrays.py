@@ -332,6 +332,7 @@ def read_zarr(path, **options) -> Cube:
     want = options.get("dataset")
     meta: dict = {}
     energies = None
+    channel_first = None  # nothing in the store says (a root array: `zarr.save(path, cube)`)
     if isinstance(node, zarr.Array):
         arr, name = node, ""
     else:
@@ -385,7 +386,11 @@ def read_zarr(path, **options) -> Cube:
             path,
             f"zarr array '{name or '/'}'",
         )
-    data = ChannelFirstView(arr) if channel_first else arr
+    if channel_first is None:  # as a .npy: (H, W, C) unless the sidecar or the shape says
+        data, order = channel_order(arr, path)
+        meta.update(order)
+    else:
+        data = ChannelFirstView(arr) if channel_first else arr
     cal = calibration_from_mapping(dict(arr.attrs), path)
     if cal is None and energies is not None:
         e = energies if energies.ndim == 1 else energies[0]
@@ -396,7 +401,7 @@ def read_zarr(path, **options) -> Cube:
     return _cube(data, path, "zarr", cal, meta)
 
 
-def _channel_first(group, name: str, shape, energy) -> bool:
+def _channel_first(group, name: str, shape, energy) -> bool | None:
     """Whether a zarr cube is stored (C, H, W): OME-NGFF (OME-Zarr) orders an image's axes
     [t][c][z]yx, so a 3-D image whose first axis is its channel axis ('c', type 'channel') is; so
     is one beside an energy vector that says so (energy_first). Otherwise (H, W, C), as maxrf4u
@@ -419,7 +424,8 @@ def _channel_first(group, name: str, shape, energy) -> bool:
             if isinstance(a, dict):
                 return a.get("type") == "channel" or str(a.get("name", "")).lower() == "c"
             return str(a).lower() == "c"
-    return energy is not None and energy_first(shape, int(energy.shape[-1]))
+    # None: neither says, and the shape decides as for a .npy (`channel_order`)
+    return None if energy is None else energy_first(shape, int(energy.shape[-1]))
 
 
 def _walk_arrays(group, prefix: str = ""):
