@@ -188,3 +188,47 @@ def test_a_deleted_map_leaves_three_different_maps_for_the_composite(
     assert [c.currentText() for c in widget.rgb_combos] == [fourth, green, blue]
     layer = widget.add_composite()
     assert layer.metadata["xrf_composite"] == [fourth, green, blue]
+
+
+def test_a_dock_does_not_say_it_waits_for_a_survey_that_ended_while_away(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """A scan left while the Spectrum dock surveyed it kept "Finding elements (in another
+    dock)…" as its line in Elemental maps: back on the scan, long surveyed, the line still said
+    so, also when shown again as the dock's own job on another scan ended."""
+    import threading
+
+    import xrf_napari.widgets._common as common
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.maps import ElementMapsWidget
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    elsewhere = "Finding elements (in another dock)\u2026"
+    gate, real = threading.Event(), common._survey_job
+
+    def held(cube):
+        gate.wait(30)
+        return (yield from real(cube))
+
+    monkeypatch.setattr(common, "_survey_job", held)
+    viewer = make_napari_viewer()
+    spectrum, maps = SpectrumWidget(viewer), ElementMapsWidget(viewer)
+    for dock in (spectrum, maps):
+        viewer.window.add_dock_widget(dock)
+    first = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[-1]
+    assert maps.job.status.text() == elsewhere  # Spectrum surveys the scan
+    open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))
+    gate.set()
+    for cube in (layer_cube(first), maps.current_cube()):
+        qtbot.waitUntil(lambda c=cube: common.SURVEYS.get(c) is not None, timeout=60000)
+    for dock in (spectrum, maps):
+        wait_idle(qtbot, dock.job)
+    maps.set_checked_elements(["Pb"])
+    assert maps.run() is not None  # a job on the second scan ...
+    maps.cube_combo.set_layer(first)  # ... which ends once the first is shown again
+    wait_idle(qtbot, maps.job)
+    assert elsewhere not in maps.job.status.text()
+    maps.cube_combo.set_layer(first)
+    spectrum.cube_combo.set_layer(first)
+    for dock in (spectrum, maps):
+        assert elsewhere not in dock.job.status.text()

@@ -50,6 +50,8 @@ def awaits_calibration(cube) -> bool:
 #: A dock's status line on a scan whose file a pass failed reading (io.read_failed): the docks do
 #: not survey it again, which read the broken file again and told the same error twice.
 NOT_SURVEYED = "Not surveyed: reading the file failed (see the message)."
+#: A dock's status line while another dock's panel surveys its scan.
+SURVEYED_ELSEWHERE = "Finding elements (in another dock)\u2026"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -478,7 +480,7 @@ class CubeDock(QWidget):
             self.show_survey(*known)
         elif SURVEYS.is_running(cube):
             if not self.job.is_running:
-                self.job.status.setText("Finding elements (in another dock)\u2026")
+                self.job.status.setText(SURVEYED_ELSEWHERE)
         elif SURVEYS.start(cube, self.job, "Reading the cube\u2026"):
             self._job_cube = cube  # started here: closing the cube stops it
         else:
@@ -597,11 +599,20 @@ class CubeDock(QWidget):
         self._cube = cube
         self._awaits_calibration = awaits_calibration(cube)
         if not self.job.is_running:
-            self.job.show_state(None if cube is None else self.recall(cube, "status"))
+            self.job.show_state(self._scan_state(cube))
         self.on_cube(layer)
         self.show_result(None if cube is None else self.recall(cube, "result"))
         if self.uses_survey and cube is not None:
             self.request_survey()
+
+    def _scan_state(self, cube):
+        """The status line (and bar) `cube` had when the dock left it, to show again; None for a
+        blank one. Not "Finding elements (in another dock)…" once that survey ended: back on a
+        scan surveyed meanwhile, the line still said it was being surveyed."""
+        state = None if cube is None else self.recall(cube, "status")
+        if state is not None and state[0] == SURVEYED_ELSEWHERE and not SURVEYS.is_running(cube):
+            return None
+        return state
 
     def leave_cube(self, cube) -> None:
         """The user switches away from `cube`: remember what should come back (e.g. ticks)."""
@@ -634,11 +645,9 @@ class CubeDock(QWidget):
             # they stay ("The datacube was closed; ...")
             if self._cube_is_open(cube):
                 self.remember(cube, "status", self.job.state())
-                self.job.show_state(
-                    None if self._cube is None else self.recall(self._cube, "status")
-                )
+                self.job.show_state(self._scan_state(self._cube))
             elif self._cube is not None:
-                self.job.show_state(self.recall(self._cube, "status"))
+                self.job.show_state(self._scan_state(self._cube))
         if self._survey_when_idle:
             self._survey_when_idle = False
             self.request_survey()
