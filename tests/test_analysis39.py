@@ -152,3 +152,27 @@ def test_automatic_k_gives_one_region_on_pure_counting_noise(tmp_path, capsys):
     # values that are not counts (peaks.count_step None): no noise reference, the blob decides
     smooth = (noise * np.float32(0.37) + np.float32(0.011)).astype(np.float32)
     assert one_material_latent(Cube(smooth, panel.calibration), device="cpu") is None
+
+
+def test_count_step_reads_a_bounded_sample_of_a_wide_float_cube():
+    """count_step read 16 whole rows and copied them as float64: a wide 4096-channel float
+    cube cost over 1 GB for a check that needs 2,000 spectra. It keeps at most STEP_PIXELS
+    spectra as each row is read."""
+    import tracemalloc
+
+    from xrf_napari.analysis.peaks import STEP_PIXELS, count_step
+    from xrf_napari.cube import Cube
+    from xrf_napari.energy import Calibration
+
+    w, c = 2000, 512
+    data = np.random.default_rng(0).poisson(5.0, (16, w, c)).astype(np.float32) * np.float32(0.25)
+    cube = Cube(data, Calibration(offset=0.0, gain=0.04))
+    tracemalloc.start()
+    try:
+        step = count_step(cube)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert step == 0.25
+    # one row (4 MB) and the kept spectra's float64 copy; the parent peaked at 3 x 65 MB
+    assert peak < w * c * 4 + 3 * STEP_PIXELS * c * 8, peak
