@@ -352,3 +352,33 @@ def test_a_root_array_zarr_store_opens(tmp_path):
     with pytest.warns(UserWarning, match="read as 12 x 10 pixels of 256 channels"):
         cube = read_cube(tmp_path / "chw.zarr", auto_calibrate=False)
     np.testing.assert_array_equal(np.asarray(cube.data[...]), stored)
+
+
+# -- 3. audit: HDF5 NeXus energy axis in the middle; per-element live times beside a summed cube --
+def test_nexus_axes_naming_the_middle_axis_energy_are_obeyed(tmp_path):
+    """NXdata `axes` ["y", "energy", "x"] over (30, 1024, 40): the middle axis was taken for an
+    image axis and the last for the channels, a 30 x 1024 image of 40 channels."""
+    stored = np.random.default_rng(10).integers(0, 9, size=(30, 1024, 40)).astype(np.uint16)
+    path = tmp_path / "nx.h5"
+    with h5py.File(path, "w") as f:
+        g = f.create_group("entry/data")
+        g.attrs.update(NX_class="NXdata", signal="counts", axes=["y", "energy", "x"])
+        g["counts"] = stored
+        g["energy"] = 0.5 + 0.01 * np.arange(1024)
+    cube = read_cube(path, auto_calibrate=False)
+    assert cube.shape == (30, 40, 1024) and cube.metadata["channel_axis"] == "middle"
+    np.testing.assert_array_equal(
+        np.asarray(cube.data[4:6, 7:9]), stored[4:6, :, 7:9].transpose(0, 2, 1)
+    )
+    assert cube.calibration.source == "file" and cube.calibration.gain == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("elements_first", [True, False])
+def test_per_element_live_times_beside_a_summed_3d_cube_are_their_mean(tmp_path, elements_first):
+    live = np.random.default_rng(11).uniform(0.8, 1.0, size=(4, 30, 40))
+    path = tmp_path / "s.h5"
+    with h5py.File(path, "w") as f:
+        f["entry/data/data"] = np.zeros((30, 40, 1024), np.uint16)
+        f["entry/data/live_time"] = live if elements_first else np.moveaxis(live, 0, -1)
+    cube = read_cube(path, auto_calibrate=False)
+    np.testing.assert_allclose(np.asarray(cube.live_time), live.mean(axis=0))

@@ -620,15 +620,7 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     n = data.shape[2]
     energy_name = axes_attr[axes[2]] if axes_attr else None
     cal = _sibling_calibration(f, group, d, path, n, energy_name)
-    live = None
-    for cand in LIVE_TIME_NAMES:
-        if (
-            cand in group
-            and group[cand].ndim == 2
-            and tuple(group[cand].shape) == tuple(data.shape[:2])
-        ):
-            live = group[cand]
-            break
+    live = _pixel_live_time(group, tuple(data.shape[:2]), path)
     meta = {
         "format": {"pyxrf": "pyxrf", "musa": "napari-musa", "nexus": "nexus"}.get(kind, "hdf5"),
         "dataset": d.name,
@@ -640,6 +632,26 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
         meta["matlab"] = True  # column-major: MATLAB's [H W C] is stored (C, W, H)
     meta.update(_instrument_attrs(f))
     return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
+
+
+def _pixel_live_time(group, hw: tuple, path):
+    """The (H, W) live time beside a 3-D cube: a dataset of that shape (read lazily), or one per
+    detector element, (elements, H, W) or (H, W, elements) beside a cube of their summed counts,
+    as their mean (see `_element_live_time`; such a dataset had been ignored). None without."""
+    import h5py
+
+    for name in LIVE_TIME_NAMES:
+        d = group.get(name)
+        if not isinstance(d, h5py.Dataset):
+            continue
+        got = tuple(int(s) for s in d.shape)
+        if got == hw:
+            return d
+        if len(got) == 3 and got[1:] == hw and got[0] <= MAX_DETECTOR_ELEMENTS:
+            return np.asarray(small(d, path), dtype=np.float64).mean(axis=0)
+        if len(got) == 3 and got[:2] == hw and got[2] <= MAX_DETECTOR_ELEMENTS:
+            return np.asarray(small(d, path), dtype=np.float64).mean(axis=2)
+    return None
 
 
 def _is_matlab(f, d) -> bool:
@@ -670,7 +682,7 @@ def _storage_axes(f, group, d, kind, matlab, axes_attr, path) -> tuple[tuple[int
     if axes_attr and len(axes_attr) == 3:
         for i, a in enumerate(axes_attr[::-1] if matlab else axes_attr):
             if a.lower() in ("energy", "channels", "channel", "e"):
-                axis, how = (0 if i == 0 else -1), "nexus axes"
+                axis, how = (0, 1, -1)[i], "nexus axes"  # (y, energy, x) too: it says so
                 break
     if axis is None and kind == "pyxrf":
         axis, how = -1, "pyxrf"
@@ -693,7 +705,7 @@ def _storage_axes(f, group, d, kind, matlab, axes_attr, path) -> tuple[tuple[int
                 "of as many values as channels",
                 stacklevel=2,
             )
-    order = (0, 1, 2) if axis == -1 else (1, 2, 0)
+    order = {-1: (0, 1, 2), 0: (1, 2, 0), 1: (0, 2, 1)}[axis]
     if matlab:
         order = tuple(2 - a for a in order)
     return order, how
