@@ -171,3 +171,39 @@ def test_embed_outputs_are_checked_before_any_is_written(tmp_path, monkeypatch):
     with pytest.raises(NoRoomError, match="labels.h5"):
         write_outputs(paths, cube, latent, result, None, None, None)
     assert not (tmp_path / "out").exists()
+
+
+# -- 2. generate's memory estimate ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "options",
+    [{"index": 2}, {"index": 2, "native": True}, {"index": 0, "style": "paper"}],
+    ids=["physics", "native", "paper"],
+)
+def test_generate_memory_estimate_bounds_the_measured_peak(tmp_path, monkeypatch, options):
+    """The check counted a cube's counts alone (1 KiB a pixel), while making a 256 px cube peaks
+    at 3.1-3.5 KiB a pixel, a 128 px --native one of 4096 channels at 37 KiB: a size that could
+    not be made passed. The estimate is now at least the peak tracemalloc measures (deterministic
+    for a seed: the same arrays every run), and with no more memory free than that the size is
+    refused."""
+    import tracemalloc
+
+    from xrf_napari import memory
+    from xrf_napari.synth.dataset import GenerateConfig, check_cube_memory, generate_one
+
+    options = dict(options)
+    index = options.pop("index")
+    warm = GenerateConfig(out=str(tmp_path / "warm"), n_cubes=1, size=16, seed=0, **options)
+    generate_one(0, warm)  # imports and caches, which a worker holds before its first cube
+    cfg = GenerateConfig(out=str(tmp_path / "set"), n_cubes=index + 1, size=48, seed=0, **options)
+    tracemalloc.start()
+    try:
+        generate_one(index, cfg)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    monkeypatch.setattr(memory, "memory_budget", lambda: peak)
+    with pytest.raises(ValueError, match="--size 48: making 1 cube"):
+        check_cube_memory(cfg, 1)
+    from xrf_napari.synth.dataset import _profile_channels, cube_peak_bytes
+
+    assert cube_peak_bytes(cfg, _profile_channels(cfg, index)) >= peak

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -478,27 +477,94 @@ def check_options(cfg: GenerateConfig) -> None:
             )
 
 
+#: What making one cube holds at its peak, the terms of `cube_peak_bytes`, from tracemalloc peaks
+#: of `generate_one` (physics 48-512 px, --native 32-128 px at 1024-8192 channels, paper 64-320
+#: px; at 512 px /usr/bin/time's peak RSS was a worker's own memory plus this peak, within 1 %):
+#: the estimate was 1.1 to 1.7 times the measured peak from 96 px on (up to 2.5 below, where the
+#: fixed terms dominate), never below it. The counts alone, which the check counted before, are a
+#: third of the peak at 256 px (3.1-3.5 KiB a pixel measured), a fifth of a paper cube's and a
+#: 37th of a --native one's (128 px, 4096 channels).
+WORKER_BYTES = 200 * 2**20  # a worker's own memory after its first cube (190 MiB measured)
+CUBE_FIXED_BYTES = 32 * 2**20  # per-cube tables and temporaries of any size
+PIXEL_BYTES = 16 * 16 + 512  # weights of 16 regions x 4 corners (float32), image, labels, fields
+POISSON_ROWS = 32  # poisson_counts' row block: float32 rates twice, float64 rates, int64 draws
+POISSON_BYTES = 4 + 4 + 8 + 8
+MODEL_BUILD_BYTES = 28 * 1024  # SpectrumModel's construction, per native channel (212 MB at 8192)
+MODEL_KEPT_BYTES = 6 * 1024  # what it keeps (43 MB at 8192)
+REBIN_ELEMENTS = 1 << 22  # rebin_counts' block (max_elements), at about 16 bytes an element
+PAPER_DRAW = 16384  # multinomial_counts' block of pixels (int64 draws)
+
+
+def cube_peak_bytes(cfg: GenerateConfig, channels: int) -> int:
+    """An upper bound of the memory making one cube of `cfg` peaks at, beyond a worker's own
+    (WORKER_BYTES), for a profile of `channels` native channels: the counts (and with --native
+    the native counts), the per-pixel weights, one row block of Poisson draws, the spectrum
+    model (its construction peaks before the cube's arrays exist) and, when counts are re-binned,
+    rebin_counts' block. Terms and their measurement: the constants above."""
+    from ..energy import CANONICAL_N_CHANNELS as C
+
+    px, w = cfg.size**2, cfg.size
+    if cfg.style == "paper":  # 1024-channel multinomial draws, re-binned to the canonical grid
+        return (
+            CUBE_FIXED_BYTES
+            + min(px, PAPER_DRAW) * channels * 8
+            + px * (C * 2 + channels * 2 + 512)
+            + min(px * channels, REBIN_ELEMENTS) * 16
+        )
+    level = cfg.counts_per_pixel or 0
+    item = 2 if level <= 30_000 else 6  # uint32 counts, and the uint16 copy while widening
+    drawn = channels if cfg.native else C
+    cube = (
+        CUBE_FIXED_BYTES
+        + MODEL_KEPT_BYTES * channels
+        + px * (C * item + PIXEL_BYTES + (channels * item if cfg.native else 0))
+        + POISSON_ROWS * w * drawn * POISSON_BYTES
+        + (min(px * channels, REBIN_ELEMENTS) * 16 if cfg.native else 0)
+    )
+    return max(cube, CUBE_FIXED_BYTES + MODEL_BUILD_BYTES * channels)
+
+
+def _profile_channels(cfg: GenerateConfig, index: int) -> int:
+    """The native channels of cube `index`'s instrument (the first draw of draw_source)."""
+    if cfg.style == "paper":
+        from .paper_style import paper_profile
+
+        return paper_profile().n_channels
+    from ..physics.instrument import random_profile
+
+    return random_profile(cube_rng(cfg.seed, index), cfg.profiles).n_channels
+
+
 def check_cube_memory(cfg: GenerateConfig, workers: int) -> None:
     """Refuse, before the manifest, a --size whose cubes cannot fit: `generate --size 100000` went
     on to allocate 224 GiB and failed with MemoryError, its manifest.json already written. The
-    bound is the least a cube holds, its counts (512 channels of uint16 a pixel; a 512 px cube
-    peaked at 1.8 KiB a pixel), times the cubes made at once; panels are at most 1,000 px."""
-    from ..energy import CANONICAL_N_CHANNELS
+    bound is cube_peak_bytes (at the set's largest instrument, 0.3 ms a cube to draw) plus a
+    worker's own memory, times the cubes made at once; it counted the counts alone (1 KiB a
+    pixel), a third to a twentieth of the measured peak. Panels are at most 1,000 px."""
     from ..memory import memory_budget
 
     if cfg.kind == "panels":
         return
     at_once = max(1, min(workers, cfg.n_cubes))
-    per_pixel = CANONICAL_N_CHANNELS * np.dtype(np.uint16).itemsize
-    need = at_once * cfg.size**2 * per_pixel
+    channels = max(_profile_channels(cfg, i) for i in range(cfg.n_cubes))
+
+    def need(size: int) -> int:
+        return at_once * (WORKER_BYTES + cube_peak_bytes(replace(cfg, size=size), channels))
+
     free = memory_budget()
-    if need > free:
-        fits = int(math.isqrt(free // (at_once * 2 * per_pixel)))  # a cube peaks near twice
+    if need(cfg.size) > free:
+        lo, hi = 15, cfg.size  # the largest --size that fits: need() grows with the size
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if need(mid) <= free else (lo, mid)
+        fewer = " (more with fewer --workers)" if at_once > 1 else ""
+        fits = f"about --size {lo} fits{fewer}" if lo >= 16 else "use fewer --workers"
         raise ValueError(
-            f"--size {cfg.size}: the counts of {at_once} cube(s) made at once alone take "
-            f"{need / 2**30:,.1f} GiB, more than the {free / 2**30:,.1f} GiB this machine can "
-            f"allocate now; a cube peaks near twice its counts, so about --size {fits} fits"
-            + (" (more with fewer --workers)" if at_once > 1 else "")
+            f"--size {cfg.size}: making {at_once} cube(s) at once takes up to "
+            f"{need(cfg.size) / 2**30:,.1f} GiB (each: its counts, weights and Poisson draws, "
+            f"the spectrum model of {channels} channels and a worker's "
+            f"{WORKER_BYTES // 2**20} MiB), more than the {free / 2**30:,.1f} GiB this machine "
+            f"can allocate now; {fits}"
         )
 
 
