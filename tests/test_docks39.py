@@ -232,3 +232,34 @@ def test_a_dock_does_not_say_it_waits_for_a_survey_that_ended_while_away(
     spectrum.cube_combo.set_layer(first)
     for dock in (spectrum, maps):
         assert elsewhere not in dock.job.status.text()
+
+
+def test_a_rerun_never_writes_into_the_users_duplicate_of_a_result(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """napari's Duplicate Layer copies the metadata that names the scan a result was made from:
+    with the clusters layer deleted and its painted copy kept, Embed & cluster run again wrote
+    its regions into the copy, the user's edits gone without a word. The run adds its own
+    layer; the copy stays the scan's regions to choose."""
+    from _napari_helpers import tiny_embed_dock
+    from napari.layers._layer_actions import _duplicate_layer
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    embed = tiny_embed_dock(viewer, tmp_path, k=3)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    (clusters,) = [ly for ly in viewer.layers if ly.name.startswith("clusters")]
+    viewer.layers.selection = {clusters}
+    _duplicate_layer(viewer.layers)
+    copy = viewer.layers[f"{clusters.name} copy"]
+    painted = np.array(copy.data)
+    painted[:4, :4] = 9  # the user's edit, kept in the copy
+    copy.data = painted
+    viewer.layers.remove(clusters)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    assert embed.job.last_error is None, embed.job.last_error
+    np.testing.assert_array_equal(copy.data, painted)
+    (new,) = [ly for ly in viewer.layers if ly.name == clusters.name]
+    assert new is not copy and new.data.max() <= 3

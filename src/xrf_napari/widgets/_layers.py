@@ -98,13 +98,26 @@ def labels_for(layer, cube, stacked: bool = False) -> bool:
     return (shape[-2:] if stacked else shape) == tuple(cube.shape[:2])
 
 
+#: The layers upsert_layer added. napari's Duplicate Layer copies a layer's metadata, RESULT_KEY
+#: included: the user's copy (kept before painting over the regions, say) is a result of the scan
+#: (offered as its regions, not as a photograph), but never the layer a re-run writes into; with
+#: the original deleted, a re-run replaced the copy's data.
+_ADDED: weakref.WeakSet = weakref.WeakSet()
+
+
+def _unwrapped(layer):
+    """The layer behind napari's public-only proxy (a plugin's viewer hands out proxies)."""
+    return getattr(layer, "__wrapped__", layer)
+
+
 def find_result(viewer, cube, name: str):
     """The layer upsert_layer made from `cube` under `name`, or None. By what it was made from,
     not by its name alone: a renamed scan's results keep their names, and a scan opened later
-    under the old name must not take them over (napari names its results "name [1]")."""
+    under the old name must not take them over (napari names its results "name [1]"). Not a
+    duplicate the user made of it (_ADDED)."""
     for ly in viewer.layers:
         made, made_as = _made_from(ly)
-        if made is cube and made_as == name:
+        if made is cube and made_as == name and _unwrapped(ly) in _ADDED:
             return ly
     return None
 
@@ -138,7 +151,9 @@ def upsert_layer(viewer, name: str, data, kind: str = "image", *, cube, **kwargs
             return layer
         viewer.layers.remove(layer)
     add = viewer.add_image if kind == "image" else viewer.add_labels
-    return add(data, name=name, **kwargs)
+    layer = add(data, name=name, **kwargs)
+    _ADDED.add(_unwrapped(layer))
+    return layer
 
 
 class LayerCombo(QComboBox):
