@@ -165,6 +165,13 @@ def iter_embed(
     each pixel's 3 x 3 neighbourhood sum (analysis.pooling: for clustering a low-count scan)."""
     if chunk_pixels < 1:
         raise ValueError(f"chunk_pixels must be positive, got {chunk_pixels}")
+    from ..energy import off_grid_refusal
+
+    off_grid = off_grid_refusal(
+        cube, "the models"
+    )  # all-zero spectra: regions and colours of nothing
+    if off_grid:
+        raise ValueError(off_grid)
     emb = load_embedder(weights, device)
     h, w, c = cube.shape
     total = h * w

@@ -243,7 +243,12 @@ def instrument_for(
         raise PigmentFitError(
             f"unknown X-ray tube anode {a!r} (from "
             f"{'the argument' if anode else 'the file metadata'}); the forward model "
-            f"knows {', '.join(ANODES)}: pass one explicitly"
+            f"knows {', '.join(ANODES)}: "
+            + (
+                "choose one of them"
+                if anode
+                else "give the tube's anode (--anode, or the panel's Tube)"
+            )
         )
     if kv is None:
         kv = kv_from_metadata(meta)
@@ -1554,6 +1559,11 @@ def _iter_region_spectra(cube, labels: np.ndarray):
         raise PigmentFitError(  # the docks have no calibration control: say what works
             f"{cube.name}: no energy calibration, so its lines cannot be fitted: {HOW_TO_CALIBRATE}"
         )
+    from ..energy import off_grid_refusal
+
+    off_grid = off_grid_refusal(cube, "the fit")
+    if off_grid:
+        raise PigmentFitError(off_grid)
     labels = np.asarray(labels)
     if labels.shape != tuple(cube.shape[:2]):
         raise PigmentFitError(
