@@ -134,8 +134,9 @@ def write_report(
 ) -> dict[str, Path]:
     """Write the report folder `out` (created if needed); returns {file name: path}.
 
-    labels: the (H, W) label map the report was made from; background: optional (H, W, 3) uint8
-    image shown under the thumbnails (a recolouring, a photograph or the sum image);
+    labels: the (H, W) label map the report was made from; background: optional (H, W, 3) image
+    shown under the thumbnails (a recolouring, a photograph or the sum image), uint8 or sRGB
+    floats in [0, 1];
     region_colours: optional {label: sRGB} (the colour prior), shown beside each region's
     candidates and named by colour_source; choices: the option chosen per region (an index into
     its `options`: the candidates, then the one with the suggested hidden partner; -1 none;
@@ -438,6 +439,10 @@ def render_html(
     shown at the top (computed from choices when not given)."""
     labels = np.asarray(labels)
     p = report.profile
+    if background is not None and np.asarray(background).dtype != np.uint8:
+        # sRGB in [0, 1] (a recolouring, as `--colour-prior` passes it): divided by 255 as if
+        # it were bytes, every thumbnail's scan was a flat dark grey
+        background = as_uint8(background)
 
     def esc(text) -> str:  # a scan path that is not UTF-8 failed the page after the whole fit
         return html.escape(printable(text))

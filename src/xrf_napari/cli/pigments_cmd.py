@@ -182,6 +182,15 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
             file=sys.stderr,
         )
         lab = lab.astype(np.uint8)
+    image = suffix not in (".npy", ".h5", ".hdf5")
+    if image and lab.ndim == 3 and lab.shape[2] in (3, 4):  # embed's labels.png: colours
+        raise ValueError(
+            f"--labels {path}: a colour image ({lab.shape[1]} x {lab.shape[0]} px, "
+            f"{'RGBA' if lab.shape[2] == 4 else 'RGB'}), not region numbers: its colours (as in "
+            "the coloured labels.png that `xrf-napari embed` writes) do not say which region is "
+            "which; give the labels.h5 beside that labels.png, a report's regions.png, or a "
+            "greyscale image whose pixel values are the region numbers (0 = not a region)"
+        )
     if lab.ndim != 2 or not np.issubdtype(lab.dtype, np.integer):
         raise ValueError(
             f"--labels {path}: expected a 2-D integer label map, got {lab.dtype} {lab.shape}"
@@ -261,7 +270,7 @@ def uvit_colours(cube, labels, device) -> tuple[dict, np.ndarray]:  # noqa: F821
 def run(args) -> int:
     import numpy as np
 
-    from ..analysis.pigment_fit import is_spot_scan, iter_fit_regions
+    from ..analysis.pigment_fit import instrument_for, is_spot_scan, iter_fit_regions
     from ..analysis.pigment_report import (
         REPORT_FILES,
         as_uint8,
@@ -270,6 +279,7 @@ def run(args) -> int:
         write_report,
     )
     from ..argtypes import running_argv
+    from ..energy import off_grid_refusal
     from ..fileutil import check_output_folder, printable
     from ._args import read_scan
 
@@ -286,6 +296,13 @@ def run(args) -> int:
             "depth-origin and depth-scale keys), or name the tube with --anode if it is not Rh "
             "(docs/user_guide.md, 'Fixing a calibration')"
         )
+    # before the photograph is read and the regions found, in the fit's words
+    off_grid = off_grid_refusal(cube, "the fit")
+    if off_grid:
+        raise ValueError(off_grid)
+    # an anode the forward model does not know (given, or the file's) is refused now, from the
+    # metadata alone: it was refused only after the regions' embedding (minutes on a large scan)
+    instrument_for(cube, args.anode, args.kv, args.fwhm, args.optic, args.atmosphere)
     photo = None
     if args.photo:
         from ..analysis.colour_prior import read_photo

@@ -1,0 +1,90 @@
+"""Session 39 audit of the pigment hypotheses (`xrf-napari pigments`, the Pigments dock's core)."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("xraylib")
+pytest.importorskip("h5py")
+
+from xrf_napari.cli.main import main
+from xrf_napari.energy import Calibration
+from xrf_napari.io.project_h5 import write_cube
+
+
+def test_a_scan_whose_energy_axis_misses_the_fit_is_refused_not_reported_empty(tmp_path, capsys):
+    # a real .rpl (spacekeys_variant, -0.96 to -0.90 keV) or a gain in eV read as keV: every
+    # region read "0 counts: too few to interpret" and a report of nothing was written
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(20.0, size=(6, 6, 64)).astype(np.uint16)
+    path = write_cube(tmp_path / "ev.h5", counts, Calibration(-0.956, 0.010002), metadata={})
+    out = tmp_path / "report"
+    rc = main(["pigments", str(path), "--output", str(out), "--no-progress", "-k", "2"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "-0.961 to -0.3" in err and "wholly outside the 1-26.6 keV" in err
+    assert not out.exists()
+    # the same words from the fit itself (the dock's path, which has no such early check)
+    from xrf_napari.analysis.pigment_fit import PigmentFitError, fit_regions
+    from xrf_napari.io import read_cube
+
+    with pytest.raises(PigmentFitError, match="wholly outside"):
+        fit_regions(read_cube(path), np.ones((6, 6), np.int32))
+
+
+def test_a_coloured_label_image_is_refused_with_what_to_give_instead(tmp_path, capsys):
+    # embed's labels.png (colours) given to --labels: "expected a 2-D integer label map, got
+    # uint8 (8, 8, 3)" said nothing of the labels.h5 beside it
+    from PIL import Image
+
+    counts = np.random.default_rng(0).poisson(20.0, size=(8, 8, 512)).astype(np.uint16)
+    path = write_cube(tmp_path / "scan.h5", counts, Calibration.canonical(), metadata={})
+    rgb = np.zeros((8, 8, 3), np.uint8)
+    rgb[:, 4:] = (200, 30, 30)
+    Image.fromarray(rgb).save(tmp_path / "labels.png")
+    out = tmp_path / "report"
+    rc = main(["pigments", str(path), "-l", str(tmp_path / "labels.png"), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "a colour image (8 x 8 px, RGB), not region numbers" in err
+    assert "labels.h5" in err and "regions.png" in err
+    assert not out.exists()
+
+
+def test_an_unknown_anode_is_refused_before_the_regions_are_embedded(tmp_path, capsys, monkeypatch):
+    # --anode Cr (an element, no tube the forward model knows) was refused only after the DVE
+    # embedding and K-Means had run: minutes on a scan of a painting
+    import xrf_napari.cli.pigments_cmd as cmd
+
+    counts = np.random.default_rng(0).poisson(20.0, size=(8, 8, 512)).astype(np.uint16)
+    path = write_cube(tmp_path / "scan.h5", counts, Calibration.canonical(), metadata={})
+
+    def embedded(*a, **k):
+        raise AssertionError("the regions were embedded before the anode was checked")
+
+    monkeypatch.setattr(cmd, "cluster_labels", embedded)
+    out = tmp_path / "report"
+    rc = main(["pigments", str(path), "--anode", "Cr", "-o", str(out), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "unknown X-ray tube anode 'Cr' (from the argument)" in err
+    assert "knows Rh, Mo, W, Cu, Ag: choose one of them" in err
+    assert not out.exists()
+
+
+def test_a_float_recolouring_under_the_thumbnails_is_not_read_as_bytes():
+    # `--colour-prior` handed the SmallUViT's float sRGB (0-1) as the thumbnails' background,
+    # which the page divided by 255: every region's thumbnail showed a flat dark grey scan
+    from xrf_napari.analysis.pigment_fit import PigmentReport, RegionResult
+    from xrf_napari.analysis.pigment_report import render_html
+    from xrf_napari.energy import canonical_energy
+    from xrf_napari.physics.instrument import InstrumentProfile
+
+    labels = np.zeros((6, 6), np.int32)
+    labels[:, :3] = 1
+    region = RegionResult(1, 18, 0.0, np.zeros(512), region_pixels=18, message="too few")
+    report = PigmentReport([region], InstrumentProfile(), ["gypsum"], [], canonical_energy())
+    rgb = np.zeros((6, 6, 3), np.float32)
+    rgb[..., 0] = 1.0  # a red recolouring
+    as_floats = render_html(report, labels, background=rgb)
+    as_bytes = render_html(report, labels, background=(rgb * 255).astype(np.uint8))
+    assert as_floats == as_bytes
