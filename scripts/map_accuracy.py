@@ -8,8 +8,6 @@ An absent element's map is printed in counts (cross-talk from its overlapping pa
 Figures in docs/user_guide.md ("How close the maps are"); about 10 s.
 """
 
-import sys
-
 import numpy as np
 
 from xrf_napari.analysis import maps as M
@@ -88,7 +86,12 @@ def run(fwhm, total=1e5, levels=(1e4, 1e5, 1e6)):
 
 
 if __name__ == "__main__":
-    label = sys.argv[1] if len(sys.argv) > 1 else ""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    # `--help` was taken for the label: the whole run, its tables titled "== --help FWHM ..."
+    ap.add_argument("label", nargs="?", default="", help="a word for the tables' titles")
+    label = ap.parse_args().label
     for fwhm in (125.0, 165.0):
         print(
             f"== {label} FWHM {fwhm:.0f} eV at Mn Ka; spectra of 1e5 counts; truth = detected "

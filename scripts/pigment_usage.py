@@ -10,8 +10,8 @@ only, never a set the pigment hypotheses are evaluated on.
 or, without generating the cubes (the same recipes, synth.dataset.draw_recipes; about a minute
 for 256 cubes instead of 8 and 16 GB), as `generate` would make the training set:
 
-    PYTHONPATH=src python scripts/pigment_usage.py --draw IMAGES_DIR [--n-cubes 256 --seed 71
-        --profiles wide --swatch-fraction 0.15 --bare-ground 0.2 --character 0]
+    PYTHONPATH=src python scripts/pigment_usage.py --draw IMAGES_DIR [--n-cubes 256 --size 256
+        --seed 71 --profiles wide --swatch-fraction 0.15 --bare-ground 0.2 --character 0]
 
 (the defaults: the set the shipped counts come from; default --out:
 src/xrf_napari/data/pigment_usage.json, the package data the fit reads)
@@ -65,6 +65,7 @@ def tally(cubes, manifest: dict, source: str) -> dict:
             "generator",
             "seed",
             "n_cubes",
+            "size",
             "profiles",
             "split",
             "kind",
@@ -91,6 +92,9 @@ def main(argv=None) -> int:
     ap.add_argument("train_dir", nargs="?", help="a generated training set (split train)")
     ap.add_argument("--draw", metavar="IMAGES_DIR", help="draw the recipes from these paintings")
     ap.add_argument("--n-cubes", type=int, default=256)
+    ap.add_argument(
+        "--size", type=int, default=256, help="the set's --size (its regions depend on it)"
+    )
     ap.add_argument("--seed", type=int, default=71)
     ap.add_argument("--profiles", default="wide")
     ap.add_argument("--swatch-fraction", type=float, default=0.15)
@@ -104,6 +108,7 @@ def main(argv=None) -> int:
         res = draw(
             Path(args.draw),
             n_cubes=args.n_cubes,
+            size=args.size,
             seed=args.seed,
             profiles=args.profiles,
             swatch_fraction=args.swatch_fraction,

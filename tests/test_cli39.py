@@ -207,3 +207,79 @@ def test_generate_memory_estimate_bounds_the_measured_peak(tmp_path, monkeypatch
     from xrf_napari.synth.dataset import _profile_channels, cube_peak_bytes
 
     assert cube_peak_bytes(cfg, _profile_channels(cfg, index)) >= peak
+
+
+# -- 3. scripts ------------------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _script(name):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_recolour_scripts_score_cubes_of_160_px_or_less(tiny_set, tmp_path, capsys):
+    """eval_physics_recolour.py and region_colour_ceiling.py scored MS-SSIM over 5 scales whatever
+    the cubes' size, and ended in a traceback on any set of 160 px or less ("MS-SSIM with 5
+    scales ... needs images larger than 160 px"); they now use the scales `evaluate` uses."""
+    pytest.importorskip("torch")
+    out = tmp_path / "rows.json"
+    args = [str(tiny_set), "--max-cubes", "1", "--k", "3", "--json", str(out)]
+    assert _script("eval_physics_recolour").main(args) == 0
+    assert "MS-SSIM (1 of 5 scales)" in capsys.readouterr().out  # 16 px: one scale fits
+    argv = ["--train", str(tiny_set), "--test", str(tiny_set), "--steps", "2"]
+    assert _script("region_colour_ceiling").main(argv) == 0
+    assert "MS-SSIM (1 of 5 scales)" in capsys.readouterr().out
+
+
+def test_pigment_usage_draws_the_recipes_of_a_set_of_any_size(tmp_path):
+    """`pigment_usage.py --draw` always drew 256 px cubes, whose regions differ from a set made
+    with another --size (26 regions from three 32 px cubes, 16 drawn): it takes --size now, and
+    its counts are the generated set's."""
+    import numpy as np
+    from PIL import Image
+
+    from xrf_napari.synth.dataset import GenerateConfig, generate_dataset, image_split
+
+    images = tmp_path / "images"
+    images.mkdir()
+    name = next(f"p{i}.png" for i in range(50) if image_split(f"p{i}.png") == "train")
+    pixels = np.random.default_rng(0).integers(0, 255, (40, 48, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(images / name)
+    options = {"n_cubes": 2, "size": 24, "seed": 5, "profiles": "train"}
+    cfg = GenerateConfig(
+        out=str(tmp_path / "set"), split="train", images=[str(images / name)], **options
+    )
+    generate_dataset(cfg, workers=1, progress=False, images_dir=str(images))
+    script = _script("pigment_usage")
+    out = tmp_path / "usage.json"
+    argv = ["--draw", str(images), "--n-cubes", "2", "--size", "24", "--seed", "5"]
+    argv += ["--profiles", "train", "--swatch-fraction", "0", "--bare-ground", "0"]
+    assert script.main([*argv, "--out", str(out)]) == 0
+    import json
+
+    drawn = json.loads(out.read_text(encoding="utf-8"))
+    counted = script.count(tmp_path / "set")
+    assert drawn["counts"] == counted["counts"] and drawn["regions"] == counted["regions"]
+    assert drawn["manifest"]["size"] == 24
+
+
+def test_map_accuracy_help_is_help():
+    """`scripts/map_accuracy.py --help` took --help for its label and ran the whole measurement."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "map_accuracy.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    assert done.returncode == 0 and done.stdout.startswith("usage: map_accuracy.py")
+    assert "FWHM" not in done.stdout
