@@ -44,9 +44,9 @@ def tiny_set(tmp_path_factory):
 
 # -- 1. free space ---------------------------------------------------------------------------------
 def test_generate_refuses_a_full_disk_before_writing_anything(tmp_path, monkeypatch, capsys):
-    """`generate` wrote its manifest and cubes until HDF5 met the full disk, which crashed the
-    process (a pool worker's crash left the pool waiting forever); it now refuses first, naming
-    the folder and the bytes needed and free, and leaves no folder behind."""
+    """`generate` wrote its manifest and cubes until HDF5 met the full disk, which ended it in
+    h5py's RuntimeError traceback (2 workers on a 3 MiB tmpfs); it now refuses first, naming the
+    folder and the bytes needed and free, and leaves no folder behind."""
     out = tmp_path / "set"
     _disk(monkeypatch, 2**20)
     code, err = _train(["generate", "--out", str(out), *_GENERATE], capsys)
@@ -93,7 +93,8 @@ def test_export_set_refuses_a_full_disk_before_writing_anything(
     tiny_set, tmp_path, monkeypatch, capsys
 ):
     """export-set wrote export.json and its cubes until the disk was full (an HDF5 export then
-    crashed); the whole ripple export is known before it starts (its .raw bytes) and refused."""
+    died of SIGBUS, exit 135, on a 600 KiB tmpfs); the whole ripple export is known before it
+    starts (its .raw bytes) and refused."""
     out = tmp_path / "export"
     raw = 2 * 16 * 16 * 512 * 2
     _disk(monkeypatch, FREE_SPACE_MARGIN + raw - 1)  # not even the .raw files
@@ -136,7 +137,8 @@ class _FakeEmbedder:
 
 def test_embed_refuses_a_full_disk_before_the_embedding(tiny_set, tmp_path, monkeypatch, capsys):
     """`xrf-napari embed` embedded and clustered the whole scan, then crashed writing latent.h5
-    onto a full disk; it now refuses once the embedder is known, before the compute."""
+    onto a full disk (SIGSEGV, exit 139, on a 12 KiB tmpfs); it now refuses once the embedder is
+    known, before the compute."""
     import xrf_napari.analysis.embed as embed
     from xrf_napari.cli.main import main
 

@@ -571,8 +571,9 @@ def check_cube_memory(cfg: GenerateConfig, workers: int) -> None:
 def _check_cube_room(out: Path, name: str, need: int, writers: int) -> None:
     """Refuse to write a cube of `need` bytes (its arrays uncompressed: the gzipped file takes
     4-13 times less, but no smaller bound holds before it is written) when `writers` such cubes,
-    being written at once, could fill the disk: HDF5 meeting a full disk crashed the process (in
-    a worker, the pool then waited forever for its cube)."""
+    being written at once, could fill the disk: HDF5 meeting a full disk ended generate in
+    h5py's traceback ("RuntimeError: Can't close dataset (file write failed ... No space left on
+    device)", 2 workers on a 3 MiB tmpfs) and crashed export-set and embed (SIGBUS, SIGSEGV)."""
     from ..fileutil import check_room
 
     check_room(
