@@ -294,11 +294,12 @@ def test_a_failed_pigments_report_names_the_file_and_leaves_no_folder(
     pytest.importorskip("xraylib")
     np.save(tmp_path / "labels.npy", painted_counts()[1])
     out = tmp_path / "new" / "report"
+    # the first table written with csv.writer (candidates.csv quotes its colours itself)
     monkeypatch.setattr("csv.writer", _full_disk)
     argv = ["pigments", str(painted), "--labels", str(tmp_path / "labels.npy"), "-o", str(out)]
     assert main([*argv, "--no-progress"]) == 2
     err = capsys.readouterr().err
-    assert f"cannot write {out / 'candidates.csv'}: No space left on device" in err
+    assert f"cannot write {out / 'region_spectra.csv'}: No space left on device" in err
     assert not (tmp_path / "new").exists()
 
 

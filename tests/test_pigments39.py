@@ -88,3 +88,41 @@ def test_a_float_recolouring_under_the_thumbnails_is_not_read_as_bytes():
     as_floats = render_html(report, labels, background=rgb)
     as_bytes = render_html(report, labels, background=(rgb * 255).astype(np.uint8))
     assert as_floats == as_bytes
+
+
+def test_the_tables_read_back_with_pandas_skipping_their_comment_lines(tmp_path):
+    # pandas.read_csv(path, comment="#"), the usual way past the '#' lines the tables start with,
+    # cut each row at the colour's '#': colour, chi2 and message came back empty
+    pd = pytest.importorskip("pandas")
+    import csv
+
+    from xrf_napari.analysis.pigment_fit import Candidate, PigmentReport, RegionResult
+    from xrf_napari.analysis.pigment_report import write_report
+    from xrf_napari.energy import canonical_energy
+    from xrf_napari.physics.instrument import InstrumentProfile
+
+    labels = np.ones((4, 4), np.int32)
+    region = RegionResult(1, 16, 900.0, np.ones(512), region_pixels=16, message='odd, "#1" peak')
+    cand = Candidate(
+        pigments=["Vermilion"],
+        fractions=[1.0],
+        elements=["Hg", "S"],
+        unexplained=[],
+        rgb=(0.36, 0.26, 0.25),
+        probability=1.0,
+        chi2=338.6,
+        log_score=0.0,
+    )
+    region.candidates = [cand]
+    report = PigmentReport(
+        [region], InstrumentProfile(), ["gypsum"], ["a note"], canonical_energy()
+    )
+    paths = write_report(tmp_path / "rep", report, labels)
+    table = pd.read_csv(paths["candidates.csv"], comment="#")
+    assert table["colour"].tolist() == ["#5c4240"]
+    assert table["chi2"].tolist() == [338.6]
+    assert table["message"].tolist() == ['odd, "#1" peak']
+    # and as the csv module reads it, past the comment lines
+    with open(paths["candidates.csv"], encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    assert rows[0]["colour"] == "#5c4240" and rows[0]["message"] == 'odd, "#1" peak'

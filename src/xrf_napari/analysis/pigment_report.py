@@ -11,7 +11,6 @@ report; the dock's choice of candidate per region is what `chosen` marks.
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import io
 from pathlib import Path
@@ -200,12 +199,22 @@ def _made_by(esc, command, origin) -> str:
     return text
 
 
+def _csv_field(value) -> str:
+    """A CSV field quoted as csv.writer's QUOTE_MINIMAL would, and also where it holds a '#': the
+    tables start with '#' comment lines, which pandas.read_csv(path, comment="#") skips, but that
+    cuts every line at its first unquoted '#', so a candidate's colour (#5c4341) and the chi2 and
+    message after it were read as empty."""
+    text = "" if value is None else str(value)  # as csv.writer writes None
+    if any(ch in text for ch in ',"\r\n#'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def _csv(path, header, rows, comments=()):
     with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         f.writelines(f"# {printable(c)}\n" for c in comments)
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
+        # csv.writer's line ending, as before
+        f.writelines(",".join(_csv_field(v) for v in row) + "\r\n" for row in [header, *rows])
 
 
 def _comments(report):
