@@ -126,3 +126,19 @@ def test_the_tables_read_back_with_pandas_skipping_their_comment_lines(tmp_path)
     with open(paths["candidates.csv"], encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
     assert rows[0]["colour"] == "#5c4240" and rows[0]["message"] == 'odd, "#1" peak'
+
+
+def test_a_labels_layer_napari_saved_as_a_64_bit_tiff_is_read(tmp_path):
+    # napari saves a Labels layer drawn on NumPy's default integers as an int64 zlib TIFF, which
+    # Pillow cannot decode: --labels called it "truncated, corrupt or not an image format"
+    tifffile = pytest.importorskip("tifffile")
+    from xrf_napari.cli.pigments_cmd import read_labels
+
+    lab = np.zeros((6, 8), np.int64)
+    lab[:, 4:] = 2
+    lab[:3, :4] = 1
+    path = tmp_path / "regions.tif"
+    tifffile.imwrite(path, lab, compression="zlib", compressionargs={"level": 1})
+    np.testing.assert_array_equal(read_labels(path, (6, 8)), lab)
+    with pytest.raises(ValueError, match=r"shape \(6, 8\) does not match the scan \(8, 6\)"):
+        read_labels(path, (8, 6))

@@ -169,7 +169,9 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
             except _Refused:
                 raise
             except IMAGE_FAULTS as exc:  # one line, as --photo: the file is damaged
-                raise _Refused(f"--labels {image_fault(path, exc)}") from None
+                lab = _tiff_pillow_cannot(path, exc, shape, mismatch)
+                if lab is None:
+                    raise _Refused(f"--labels {image_fault(path, exc)}") from None
     except _Refused:
         raise
     except (OSError, ValueError) as exc:
@@ -201,6 +203,34 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
     if why:
         raise ValueError(f"--labels {path}: {why}")
     return lab.astype(np.int32)
+
+
+def _tiff_pillow_cannot(path: Path, exc: BaseException, shape, mismatch: str):
+    """The label map of a sound TIFF that Pillow cannot decode, else None: napari saves a Labels
+    layer of NumPy's default integers (int64, as a layer drawn on np.zeros(..., int) is) as a
+    64-bit TIFF, which Pillow calls "not an image format", and --labels called it "truncated,
+    corrupt or not an image format". Read with tifffile (a dependency), its first page, its size
+    checked before it is decoded; such files carry no orientation tag (napari writes none)."""
+    from PIL import UnidentifiedImageError
+
+    if path.suffix.lower() not in (".tif", ".tiff") or not isinstance(exc, UnidentifiedImageError):
+        return None
+    import numpy as np
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages[0]
+            hw = tuple(int(v) for v in page.shape[:2])
+            if len(page.shape) != 2 or not np.issubdtype(page.dtype, np.integer):
+                return None  # not a label map: Pillow's fault stands
+            if hw != tuple(shape):
+                raise _Refused(mismatch.format(hw))
+            return page.asarray()
+    except _Refused:
+        raise
+    except Exception:  # noqa: BLE001 - tifffile's many faults: the file is damaged, as said
+        return None
 
 
 def _drain(gen, desc: str, unit: str, progress: bool):
