@@ -48,6 +48,14 @@ def test_a_coloured_label_image_is_refused_with_what_to_give_instead(tmp_path, c
     assert "a colour image (8 x 8 px, RGB), not region numbers" in err
     assert "labels.h5" in err and "regions.png" in err
     assert not out.exists()
+    # a grey map an image editor saved with transparency (PNG mode LA): "got uint8 (8, 8, 2)"
+    grey = np.zeros((8, 8), np.uint8)
+    grey[:, 4:] = 1
+    Image.fromarray(np.dstack([grey, np.full_like(grey, 255)]), "LA").save(tmp_path / "la.png")
+    rc = main(["pigments", str(path), "-l", str(tmp_path / "la.png"), "-o", str(out)])
+    assert rc == 2
+    assert "a grey image with an alpha (transparency) channel" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_an_unknown_anode_is_refused_before_the_regions_are_embedded(tmp_path, capsys, monkeypatch):

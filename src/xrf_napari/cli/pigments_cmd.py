@@ -193,6 +193,12 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
             "which; give the labels.h5 beside that labels.png, a report's regions.png, or a "
             "greyscale image whose pixel values are the region numbers (0 = not a region)"
         )
+    if image and lab.ndim == 3 and lab.shape[2] == 2:  # an editor's grey + transparency
+        raise ValueError(
+            f"--labels {path}: a grey image with an alpha (transparency) channel: save it "
+            "without the alpha channel (flatten it), its grey values the region numbers "
+            "(0 = not a region)"
+        )
     if lab.ndim != 2 or not np.issubdtype(lab.dtype, np.integer):
         raise ValueError(
             f"--labels {path}: expected a 2-D integer label map, got {lab.dtype} {lab.shape}"
