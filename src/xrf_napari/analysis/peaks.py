@@ -807,9 +807,15 @@ def count_step(cube) -> float | None:
     positive = flat[flat > 0]
     if positive.size == 0:
         return 1.0  # no counts in the rows read: nothing to rescale
-    whole = _step_of(positive[:: max(1, positive.size // STEP_VALUES)])  # one scale over the cube
+    sample = positive[:: max(1, positive.size // STEP_VALUES)]
+    whole = _step_of(sample)  # one scale over the cube
     if whole is not None:
         return 1.0 if abs(whole - 1.0) <= 1e-6 else whole
+    if np.array_equal(sample, np.rint(sample)):
+        # whole numbers, too few distinct to test a step (a sparse scan stored as float: 0.5
+        # counts a channel holds 1..6): counts. Such a float32 scan had been called not counts
+        # (a false warning, and automatic K without its noise reference)
+        return 1.0
     rows = flat[(flat > 0).any(axis=1)]
     steps = [_step_of(r[r > 0]) for r in rows]
     found = [s for s in steps if s is not None]
