@@ -299,6 +299,18 @@ def check_k(k: int) -> int:
     return int(k)
 
 
+def too_few_for_k(k: int, n: int) -> str:
+    """Why K regions cannot be made from n pixels, and what to ask for instead."""
+    if n < 1:
+        return f"cannot make {k} regions: there is no pixel to cluster"
+    if n == 1:
+        return (
+            f"cannot make {k} regions from a single pixel: it is one region (the pigment fit "
+            "takes it whole)"
+        )
+    return f"cannot make {k} regions from {n} pixels: ask for at most {n}, or let K be chosen"
+
+
 def _kmeans(k: int, n: int, seed: int):
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
@@ -501,8 +513,8 @@ def iter_cluster(
     else:
         k = check_k(k)
         steps, offset = N_INIT, 0
-        if k > n:
-            raise ValueError(f"cannot make {k} clusters from {n} pixels")
+        if k > n:  # it said "cannot make 2 clusters from 1 pixels", and not what to do
+            raise ValueError(too_few_for_k(k, n))
         if k > (m := n_distinct(points)):  # automatic K stops there already (iter_choose_k)
             raise ValueError(
                 f"cannot make {k} regions: the pixels have only {m} distinct embeddings (a scan "

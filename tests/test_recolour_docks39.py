@@ -1,0 +1,63 @@
+"""Recolour, Embed & cluster and Pigments docks and the `embed` command, session 39 audit: what a
+conservator could set or ask for that the models refuse is bounded or said plainly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _napari_helpers import open_cube, write_painted_cube
+
+
+def test_a_k_above_the_pixel_count_says_so_in_words_and_what_to_ask_for(tmp_path, capsys):
+    """`embed -k 25` on a 4 x 5 scan said "cannot make 25 clusters from 20 pixels", and on one
+    pixel "cannot make 2 clusters from 1 pixels": now regions, a singular pixel, and what to ask."""
+    from _spectra import CANONICAL_CAL
+
+    from xrf_napari.analysis.embed import cluster
+    from xrf_napari.cli.main import main
+    from xrf_napari.io.project_h5 import write_cube
+
+    counts = np.random.default_rng(0).poisson(50, (4, 5, 512)).astype(np.uint16)
+    path = tmp_path / "small.h5"
+    write_cube(path, counts, CANONICAL_CAL)
+    out = tmp_path / "out"
+    argv = ["embed", str(path), "-k", "25", "--device", "cpu", "--no-progress", "-o", str(out)]
+    assert main(argv) != 0
+    err = capsys.readouterr().err
+    assert "cannot make 25 regions from 20 pixels: ask for at most 20, or let K be chosen" in err
+    with pytest.raises(ValueError, match="cannot make 2 regions from a single pixel: it is one"):
+        cluster(np.zeros((1, 1, 3), np.float32), 2)
+
+
+def test_the_pigments_tube_and_detector_boxes_offer_only_what_the_model_takes(
+    make_napari_viewer, tmp_path
+):
+    """The kV box went to 100 and the FWHM box down to 100 eV: 80 kV or 110 eV were set without
+    a word and refused by the forward model only when Find pigments ran. The boxes now stop at
+    the model's 5-60 kV and at its detector's Fano limit; every value they offer is accepted."""
+    import math
+
+    from xrf_napari.analysis.pigment_fit import PigmentFitError, instrument_for
+    from xrf_napari.physics.instrument import InstrumentProfile
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    scan = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[-1]
+    cube = layer_cube(scan)
+    widget = PigmentsWidget(viewer)
+    assert widget.instrument() == {}  # every box from the file at first
+    for kv, fwhm in ((80, 110), (100, 100), (1, 300), (60, 120), (5, 150)):
+        widget.kv_spin.setValue(kv)
+        widget.fwhm_spin.setValue(fwhm)
+        instrument_for(cube, **widget.instrument())  # never refused
+    with pytest.raises(PigmentFitError):  # the model's bounds, which the boxes follow
+        instrument_for(cube, kv=widget.kv_spin.maximum() + 1)
+    lowest = widget.fwhm_spin.minimum() + 1  # the minimum itself reads "from the file"
+    assert lowest == math.ceil(InstrumentProfile().fano_limit_ev)
+    with pytest.raises(PigmentFitError):
+        instrument_for(cube, fwhm_mn_ev=lowest - 1)
+    widget.kv_spin.setValue(widget.kv_spin.minimum())
+    widget.fwhm_spin.setValue(widget.fwhm_spin.minimum())
+    assert widget.instrument() == {}
+    assert widget.kv_spin.text() == "kV from the file"
