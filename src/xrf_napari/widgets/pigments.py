@@ -54,8 +54,14 @@ from ._layers import (
 #: place hid one of them (walk audit 27).
 PLACEMENTS = ("Below the scan", "Over the scan")
 FROM_FILE = "from the file"
-#: The FWHM box's minimum: one below the forward model's 100-300 eV, shown as "from the file".
-FWHM_FROM_FILE = 99
+#: The Tube and Detector boxes offer only what the forward model takes (physics.instrument's
+#: InstrumentProfile: 5-60 kV, the tube model's range; FWHM at Mn K-alpha from the Fano limit of its
+#: detector, 119.8 eV, to 300 eV): 0-100 kV and 100-300 eV let a user set 80 kV or 110 eV, which
+#: the fit refused only once run. Each box's minimum, one below, is shown as "from the file".
+KV_MIN, KV_MAX = 5, 60
+KV_FROM_FILE = KV_MIN - 1
+FWHM_MIN, FWHM_MAX = 120, 300
+FWHM_FROM_FILE = FWHM_MIN - 1
 COLUMNS = ("Region", "Candidate paint", "Elements", "Notes")
 #: The info line of a fit whose Labels layer changed or was deleted since (`_regions_changed`).
 STALE_NOTE = "The regions changed since this fit: press Find pigments again."
@@ -363,19 +369,23 @@ class PigmentsWidget(CubeDock):
             "tube lines"
         )
         self.kv_spin = QDoubleSpinBox()
-        self.kv_spin.setRange(0.0, 100.0)
+        self.kv_spin.setRange(KV_FROM_FILE, KV_MAX)
         self.kv_spin.setDecimals(0)
         self.kv_spin.setSuffix(" kV")
         self.kv_spin.setSpecialValueText("kV from the file")
-        self.kv_spin.setToolTip("Tube voltage; 0 = from the file, else 50 kV (the notes say so)")
+        self.kv_spin.setToolTip(
+            f"Tube voltage, {KV_MIN}-{KV_MAX} kV (the tube model's range); from the file: its "
+            "metadata, else 50 kV (the notes say so)"
+        )
         self.fwhm_spin = QSpinBox()
-        self.fwhm_spin.setRange(FWHM_FROM_FILE, 300)
+        self.fwhm_spin.setRange(FWHM_FROM_FILE, FWHM_MAX)
         self.fwhm_spin.setSingleStep(5)
         self.fwhm_spin.setPrefix("FWHM at Mn K\u03b1 ")
         self.fwhm_spin.setSuffix(" eV")
         self.fwhm_spin.setSpecialValueText("resolution from the file")
         self.fwhm_spin.setToolTip(
-            "Detector resolution, FWHM at Mn K-alpha (100-300 eV); from the file: its metadata, "
+            f"Detector resolution, FWHM at Mn K-alpha ({FWHM_MIN}-{FWHM_MAX} eV: a silicon "
+            "detector is no sharper than its Fano limit, 119.8 eV); from the file: its metadata, "
             "else estimated from the region spectra"
         )
         self.optic_combo = QComboBox()
@@ -400,7 +410,7 @@ class PigmentsWidget(CubeDock):
         out = {}
         if self.anode_combo.currentIndex() > 0:
             out["anode"] = self.anode_combo.currentText()
-        if self.kv_spin.value() > 0:
+        if self.kv_spin.value() > KV_FROM_FILE:
             out["kv"] = float(self.kv_spin.value())
         if self.fwhm_spin.value() > FWHM_FROM_FILE:
             out["fwhm_mn_ev"] = float(self.fwhm_spin.value())
@@ -590,7 +600,7 @@ class PigmentsWidget(CubeDock):
 
     def _set_instrument_state(self, state) -> None:
         """The Tube, Detector and Optic, gas rows as `state` (None: every row from the file)."""
-        anode, kv, fwhm, optic, gas = state or (0, 0.0, FWHM_FROM_FILE, 0, 0)
+        anode, kv, fwhm, optic, gas = state or (0, KV_FROM_FILE, FWHM_FROM_FILE, 0, 0)
         self.anode_combo.setCurrentIndex(anode)
         self.kv_spin.setValue(kv)
         self.fwhm_spin.setValue(fwhm)
