@@ -61,3 +61,57 @@ def test_the_pigments_tube_and_detector_boxes_offer_only_what_the_model_takes(
     widget.fwhm_spin.setValue(widget.fwhm_spin.minimum())
     assert widget.instrument() == {}
     assert widget.kv_spin.text() == "kV from the file"
+
+
+def _lead_white_band_report():
+    """An ambiguity report of calcium with lead (the painted cube's lead white band: 9 pigments
+    left open, calcium's four first) beside copper with lead."""
+    from xrf_napari.analysis.ambiguity import ambiguity_report
+    from xrf_napari.analysis.line_features import FEATURE_ELEMENTS
+
+    f = np.zeros((4, 10, len(FEATURE_ELEMENTS)), dtype=np.float32)
+    f[..., FEATURE_ELEMENTS.index("Pb")] = 0.8
+    f[:, :6, FEATURE_ELEMENTS.index("Ca")] = 0.5
+    f[:, 6:, FEATURE_ELEMENTS.index("Cu")] = 0.6
+    return ambiguity_report(f, FEATURE_ELEMENTS)
+
+
+def test_the_pigments_the_lines_leave_open_are_never_cut_unsaid():
+    """ "Ca+Pb (8 %: Natural ultramarine, Bone black, Chalk, Gypsum)" on the bundled panel read as
+    the whole list: the lakes, lead white and red lead were cut after four names, unsaid. Now the
+    cut says how many more, the full list is at hand, and element sets past the limit are
+    counted."""
+    rep = _lead_white_band_report()
+    short = rep.message()
+    assert "Ca+Pb (60 %: Natural ultramarine, Bone black, Chalk, Gypsum and 5 more)" in short
+    assert "Cu+Pb (40 %: Azurite, Malachite, Verdigris, Lead white, Red lead)" in short
+    full = rep.message(None, None)
+    assert "Madder lake" in full and full.count("Lead white") == 2
+    assert "; 1 other element set (40 %)." in rep.message(limit=1)
+
+
+def test_the_recolour_dock_and_command_name_every_pigment_left_open(
+    make_napari_viewer, qtbot, tmp_path, capsys
+):
+    """The Recolour dock's line names four pigments of each element set, its tooltip all of them;
+    `xrf-napari recolour` prints them all (its log is the record)."""
+    from _napari_helpers import tiny_recolour_dock, tiny_weights, wait_idle
+
+    from xrf_napari.cli.main import main
+
+    viewer = make_napari_viewer()
+    path = write_painted_cube(tmp_path / "a.h5")
+    open_cube(viewer, path)
+    widget = tiny_recolour_dock(viewer, tmp_path)
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job)
+    assert widget.job.last_error is None, widget.job.last_error
+    line, tip = widget.ambiguity_label.text(), widget.ambiguity_label.toolTip()
+    assert "Ca+Pb" in line and "Gypsum and 5 more" in line and "Madder lake" not in line
+    assert "Madder lake" in tip and "Ca+Pb" in tip
+    dve, uvit = tiny_weights(tmp_path)
+    argv = ["recolour", str(path), "-o", str(tmp_path / "c.png"), "--device", "cpu"]
+    argv += ["--weights", str(uvit), "--embedder-weights", str(dve), "--no-progress"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "Madder lake" in err and "more" not in err

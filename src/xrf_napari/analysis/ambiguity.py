@@ -62,7 +62,11 @@ class AmbiguityReport:
     def ambiguous_share(self) -> float:
         return float(self.ambiguous.mean()) if self.ambiguous.size else 0.0
 
-    def message(self, limit: int = 4) -> str:
+    def message(self, limit: int | None = 4, names: int | None = 4) -> str:
+        """Where the lines do not fix the colour: the `limit` largest element sets, each with
+        `names` of the pigments left open (None: all). What is left out is counted, never
+        dropped unsaid: "Ca+Pb (8 %: Natural ultramarine, Bone black, Chalk, Gypsum)" read as
+        the whole list, yet the first four are calcium's, and the lakes and lead white were cut."""
         if not self.calibrated:
             return (
                 "No energy calibration: element lines cannot be named, so nothing fixes the "
@@ -71,10 +75,22 @@ class AmbiguityReport:
         amb = [s for s in self.signatures if not s.named]
         if not amb:
             return "The element lines name the colour family everywhere in this scan."
+        shown = amb if limit is None else amb[:limit]
         parts = []
-        for s in amb[:limit]:
-            what = ", ".join(s.candidates[:4]) if s.candidates else "organic or carbon colours"
+        for s in shown:
+            cands = s.candidates
+            if not cands:
+                what = "organic or carbon colours"
+            elif names is not None and len(cands) > names + 1:  # never "and 1 more"
+                what = ", ".join(cands[:names]) + f" and {len(cands) - names} more"
+            else:
+                what = ", ".join(cands)
             parts.append(f"{s.label()} ({100 * s.share:.0f} %: {what})")
+        if rest := amb[len(shown) :]:
+            share = 100 * sum(s.share for s in rest)
+            parts.append(
+                f"{len(rest)} other element set{'' if len(rest) == 1 else 's'} ({share:.0f} %)"
+            )
         return (
             f"The lines do not fix the colour on {100 * self.ambiguous_share:.0f} % of the scan: "
             + "; ".join(parts)

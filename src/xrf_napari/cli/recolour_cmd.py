@@ -113,7 +113,8 @@ def run(args) -> int:
     finally:
         close()
     print(("WARNING: " if result.ood.warn else "") + result.ood.message(), file=sys.stderr)
-    print(result.ambiguity.message(), file=sys.stderr)
+    # every pigment each element set leaves open (the dock names four, the rest in a tooltip)
+    print(result.ambiguity.message(names=None), file=sys.stderr)
     save_rgb(out, result.rgb, result.provenance)
     print(f"wrote {out} ({result.rgb.shape[0]} x {result.rgb.shape[1]} px, device {result.device})")
     return 0

@@ -254,6 +254,8 @@ class RecolourWidget(CubeDock):
         self.ood_label.setStyleSheet("color: #d08000;" if ood is not None and ood.warn else "")
         amb = getattr(result, "ambiguity", None)
         self.ambiguity_label.setText("" if amb is None else amb.message())
+        # every element set and every pigment left open, which the line counts but cannot name
+        self.ambiguity_label.setToolTip("" if amb is None else amb.message(None, None))
         for label in (self.ood_label, self.ambiguity_label):  # no blank rows before a run
             label.setVisible(bool(label.text()))
         self._follow_layers()
