@@ -115,3 +115,33 @@ def test_the_recolour_dock_and_command_name_every_pigment_left_open(
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert "Madder lake" in err and "more" not in err
+
+
+@pytest.mark.parametrize("dock", ["recolour", "embed"])
+def test_a_scan_wholly_off_the_models_grid_is_a_job_error_with_no_layers(
+    make_napari_viewer, qtbot, tmp_path, dock
+):
+    """Guard of e1adcf6 in the docks: a scan whose calibrated axis lies wholly below 1 keV ends
+    the run with the core's words (the axis, and to check the calibration), no traceback and no
+    half-made result layer, and Save stays off."""
+    from _napari_helpers import tiny_embed_dock, tiny_recolour_dock, wait_idle
+
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.ripple import write
+
+    data = np.random.default_rng(0).poisson(20, (20, 20, 16)).astype(np.uint16)
+    path = tmp_path / "off.rpl"
+    write(path, data, Calibration(offset=-0.956, gain=0.010002))
+    viewer = make_napari_viewer()
+    open_cube(viewer, path)
+    before = [layer.name for layer in viewer.layers]
+    make = tiny_recolour_dock if dock == "recolour" else tiny_embed_dock
+    widget = make(viewer, tmp_path)
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job)
+    assert isinstance(widget.job.last_error, ValueError)
+    status = widget.job.status.text()
+    assert "wholly outside the 1-26.6 keV read by the models" in status
+    assert "check the calibration" in status and "Traceback" not in status
+    assert [layer.name for layer in viewer.layers] == before
+    assert not widget.save_button.isEnabled()
