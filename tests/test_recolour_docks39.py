@@ -145,3 +145,19 @@ def test_a_scan_wholly_off_the_models_grid_is_a_job_error_with_no_layers(
     assert "check the calibration" in status and "Traceback" not in status
     assert [layer.name for layer in viewer.layers] == before
     assert not widget.save_button.isEnabled()
+
+
+def test_an_automatic_k_range_the_scan_cannot_fill_says_what_to_search_instead():
+    """`embed --k-range 25 30` on 20 pixels said a spot spectrum is one region, and a range above
+    the scan's 4 distinct embeddings said "too few pixels to find regions: 100": now each names
+    its cause and the range that can be searched."""
+    from xrf_napari.analysis.embed import cluster
+
+    spread = np.random.default_rng(0).normal(size=(4, 5, 3)).astype(np.float32)
+    with pytest.raises(ValueError, match="needs at least 26\\); search K from 2 to at most 19,"):
+        cluster(spread, None, k_range=(25, 30))
+    four = np.zeros((10, 10, 3), np.float32)
+    four[:5, :, 0] = 1.0
+    four[:, :3, 1] = 2.0
+    with pytest.raises(ValueError, match="only 4 distinct embeddings .* at most 4, or give K"):
+        cluster(four, None, k_range=(5, 8))

@@ -367,10 +367,22 @@ def _iter_choose_k_sorted(
     hi = min(hi, len(sub) - 1, max(n_distinct(sub), 2))
     if lo < 2:
         raise ValueError(f"cannot choose K in {k_range}: K starts at 2")
-    if hi < lo:
+    if hi < lo:  # what to ask instead: `embed --k-range 25 30` on 20 pixels was told of spots
+        span = f"{lo}-{int(k_range[1])}"
+        if len(sub) - 1 < lo:
+            raise ValueError(
+                f"too few pixels to find regions: {n} (automatic K in {span} needs at least "
+                f"{lo + 1}); "
+                + (
+                    "a spot spectrum is one region (`xrf-napari pigments` fits it whole)"
+                    if n < 3
+                    else f"search K from 2 to at most {n - 1}, or give K"
+                )
+            )
         raise ValueError(
-            f"too few pixels to find regions: {n} (automatic K in {k_range} needs at least "
-            f"{lo + 1}); a spot spectrum is one region (`xrf-napari pigments` fits it whole)"
+            f"cannot choose K in {span}: the pixels have only {n_distinct(sub)} distinct "
+            "embeddings (a scan with few counts or a repeated pattern); search K from 2 to at "
+            f"most {hi}, or give K"
         )
     scores = {}
     yield 0, hi - lo + 1
