@@ -161,3 +161,24 @@ def test_an_automatic_k_range_the_scan_cannot_fill_says_what_to_search_instead()
     four[:, :3, 1] = 2.0
     with pytest.raises(ValueError, match="only 4 distinct embeddings .* at most 4, or give K"):
         cluster(four, None, k_range=(5, 8))
+
+
+def test_an_instrument_value_the_file_gives_out_of_range_is_refused_with_its_override():
+    """A file recording a 70 kV tube (or a 110 eV detector) was refused as 'implausible
+    instrument: tube voltage 70.0 kV outside 5-60 kV', not saying the value came from the file
+    nor which box or option overrides it; a value given is refused as before."""
+    from types import SimpleNamespace
+
+    from xrf_napari.analysis.pigment_fit import PigmentFitError, instrument_for
+
+    hot = SimpleNamespace(metadata={"kV": 70, "anode": "Rh"})
+    with pytest.raises(PigmentFitError, match="5-60 kV; read from the file's metadata: set the"):
+        instrument_for(hot)
+    with pytest.raises(PigmentFitError, match="Tube kV\\) within the range"):
+        instrument_for(hot)
+    assert instrument_for(hot, kv=45.0)[0].kv == 45.0  # the override the message names
+    with pytest.raises(PigmentFitError, match="outside 5-60 kV$"):
+        instrument_for(hot, kv=70.0)
+    sharp = SimpleNamespace(metadata={"fwhm_mn_ev": 110})
+    with pytest.raises(PigmentFitError, match="set the detector FWHM \\(--fwhm, or the panel's"):
+        instrument_for(sharp)

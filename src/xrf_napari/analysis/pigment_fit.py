@@ -250,6 +250,7 @@ def instrument_for(
                 else "give the tube's anode (--anode, or the panel's Tube)"
             )
         )
+    kv_arg = kv
     if kv is None:
         kv = kv_from_metadata(meta)
         if kv is None and prof is None:
@@ -259,15 +260,48 @@ def instrument_for(
         notes.append(
             f"detector resolution not in the metadata: {base.fwhm_mn_ev:g} eV at Mn K-alpha assumed"
         )
+    kv_value = float(base.kv if kv is None else kv)
+    fw_value = float(base.fwhm_mn_ev if fw is None else fw)
     try:
         return replace(
             base,  # a given 0 is refused by the profile, never read as "not given"
             anode=a,
-            kv=float(base.kv if kv is None else kv),
-            fwhm_mn_ev=float(base.fwhm_mn_ev if fw is None else fw),
+            kv=kv_value,
+            fwhm_mn_ev=fw_value,
         ), notes
     except ValueError as exc:
-        raise PigmentFitError(f"implausible instrument: {exc}") from None
+        # a value read from the file said nothing of where it came from nor how to override it
+        from_file = [
+            what
+            for what, read, field in (
+                (
+                    "the tube voltage (--kv, or the panel's Tube kV)",
+                    kv_arg is None,
+                    {"kv": kv_value},
+                ),
+                (
+                    "the detector FWHM (--fwhm, or the panel's Detector)",
+                    fwhm_mn_ev is None,
+                    {"fwhm_mn_ev": fw_value},
+                ),
+            )
+            if read and not _accepted(base, field)
+        ]
+        said = (
+            f"; read from the file's metadata: set {' and '.join(from_file)} within the range"
+            if from_file
+            else ""
+        )
+        raise PigmentFitError(f"implausible instrument: {exc}{said}") from None
+
+
+def _accepted(profile: InstrumentProfile, values: dict) -> bool:
+    """The forward model takes these values in `profile` (InstrumentProfile's own checks)."""
+    try:
+        replace(profile, **values)
+    except ValueError:
+        return False
+    return True
 
 
 def _as_dict(value) -> dict | None:
