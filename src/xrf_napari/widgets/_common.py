@@ -666,7 +666,9 @@ class CubeDock(QWidget):
             and id(self._job_cube) not in open_ids
             and self.job.is_running
         ):
-            self.job.cancel()
+            cube = self._job_cube
+            name = cube.path.name if getattr(cube, "path", None) else cube.name
+            self.job.stop(f"Stopped: the scan {name} was closed.")
 
     def _watch_layer(self, event=None) -> None:
         layer = getattr(event, "value", None)

@@ -63,6 +63,7 @@ class JobPanel(QWidget):
         self.worker = None
         self._quit_on_destroy = None
         self._abandoned = False  # its dock was closed (abandon)
+        self._stop_reason = None  # why the job was stopped, when not the user's Cancel (stop)
         self._on_result = None
         self._delivery = None  # the on_result generator still adding results, if any
         self._finish_after_delivery = False
@@ -101,6 +102,7 @@ class JobPanel(QWidget):
         from napari.qt.threading import create_worker
 
         self.last_error = None
+        self._stop_reason = None
         stop = threading.Event()  # set by the worker's quit(): the job stops at its next step
         # superqt's plain worker class (_job_worker_class): napari's own would also relay the
         # error to the notification manager with a traceback, and the user would see every
@@ -153,6 +155,17 @@ class JobPanel(QWidget):
             self._on_aborted()
             self._reset()
 
+    def stop(self, reason: str) -> None:
+        """Stop the job for a reason other than the user's Cancel (its scan was closed): the
+        status line ends with `reason` (e.g. "Stopped: the scan x.h5 was closed."), not
+        "Cancelled.", which told the user they had cancelled a job they had not."""
+        if self.worker is None:
+            return
+        self._stop_reason = reason
+        self.cancel()
+        if self.worker is not None:  # it stops at its next step; the reason is known now
+            self.status.setText(reason)
+
     def abandon(self) -> None:
         """Its dock was closed: stop the job at its next yield without waiting for it, add none
         of its results (a result being added stops between two steps), start no other job."""
@@ -201,7 +214,7 @@ class JobPanel(QWidget):
         self.progress.setValue(0)
 
     def _on_aborted(self) -> None:
-        self.status.setText("Cancelled.")
+        self.status.setText(self._stop_reason or "Cancelled.")
 
     def refused(self, message: str | None) -> None:
         """Show why the dock refused an action (report_error's message) in the status line, as
@@ -281,7 +294,11 @@ class JobPanel(QWidget):
             self._quit_on_destroy = None
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        if self.last_error is not None or self.status.text().startswith("Cancel"):
+        if (
+            self.last_error is not None
+            or self.status.text().startswith("Cancel")
+            or (self._stop_reason is not None and self.status.text() == self._stop_reason)
+        ):
             self.progress.setValue(0)
         self.finished.emit()
 
