@@ -43,3 +43,36 @@ def test_a_job_stopped_by_closing_its_scan_says_so_and_cancel_still_says_cancell
     widget.job.cancel_button.click()
     wait_idle(qtbot, widget.job, timeout=30000)
     assert widget.job.status.text() == "Cancelled."
+
+
+def test_every_fwhm_the_maps_box_allows_is_taken_by_the_maps(make_napari_viewer, tmp_path):
+    """The box went 0-1000 eV: 1-19 eV were refused only once Make maps ran ("detector FWHM
+    must be 20-1000 eV"), and 20-39 eV on this scan of 50 eV channels ("the Fe K\u03b1 window is
+    narrower than a channel"). Now 100-1000 eV; its lowest setting reads "from the file" and is
+    0 to the dock (the map code is given None)."""
+    from xrf_napari.analysis.maps import plan_for_cube
+    from xrf_napari.detector import cube_fwhm_mn_ev
+    from xrf_napari.io import read_cube
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    widget = ElementMapsWidget(make_napari_viewer())
+    box = widget.fwhm_spin
+    cube = read_cube(write_painted_cube(tmp_path / "painted.h5"))
+    taken = []
+    for typed in range(int(box.minimum()), int(box.maximum()) + 1):
+        box.setValue(typed)
+        value = box.value()
+        if value:
+            assert cube_fwhm_mn_ev(cube, value) == value
+            taken.append(value)
+    assert min(taken) == 100 and max(taken) == 1000
+    elements = ["Ca", "Fe", "Cu", "Zn", "Pb", "Hg", "Sn", "Ti"]
+    for value in sorted({*taken[::50], taken[-1]}):
+        for background in (True, False):
+            plan_for_cube(cube, elements, fwhm_ev=value, background=background)
+    for below in (0, 1, 19, 50):  # nothing under the lowest width but "from the file"
+        box.setValue(below)
+        assert box.value() in (0, 100)
+    box.setValue(0)
+    assert box.value() == 0 and box.text() == box.specialValueText()
+    assert "100-1000 eV" in box.toolTip()

@@ -11,6 +11,14 @@ import numpy as np
 
 #: Detector FWHM at Mn K-alpha when neither the caller nor the cube's metadata gives one (eV).
 DEFAULT_FWHM_MN_EV = 140.0
+#: The detector FWHM at Mn K-alpha (eV) the analysis takes, from the caller or a file: one
+#: range, so that the Elemental maps dock's box offers no width the maps then refuse.
+FWHM_MIN_EV, FWHM_MAX_EV = 20.0, 1000.0
+#: The narrowest FWHM at Mn K-alpha a user is offered (Elemental maps' box): no semiconductor
+#: detector resolves Mn K-alpha below its Fano limit (silicon ~120 eV, as FANO gives; germanium
+#: ~104 eV). Narrower widths, taken from a file, are still mapped; typed in a box they were a slip
+#: (5 for 150), and on a scan of coarse channels (40 eV and more) the maps refused them.
+FWHM_OFFERED_MIN_EV = 100.0
 MN_KA_KEV = 5.899
 FANO = 0.114
 PAIR_ENERGY_KEV = 3.85e-3  # energy per electron-hole pair in Si
@@ -43,12 +51,12 @@ def fwhm_from_metadata(metadata: dict) -> float | None:
     for where in (metadata.get("profile") or {}, metadata.get("detector") or {}, metadata):
         for key in ("fwhm_mn_ev", "fwhm_mn", "fwhm_ev"):
             value = where.get(key) if isinstance(where, dict) else None
-            if isinstance(value, (int, float)) and 20 <= value <= 1000:
+            if isinstance(value, (int, float)) and FWHM_MIN_EV <= value <= FWHM_MAX_EV:
                 return float(value)
     a, b = metadata.get("sigma_abs"), metadata.get("sigma_lin")
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         fwhm = 2.3548 * float(np.sqrt(max(a + b * MN_KA_KEV, 0.0))) * 1e3
-        if 20 <= fwhm <= 1000:
+        if FWHM_MIN_EV <= fwhm <= FWHM_MAX_EV:
             return fwhm
     return None
 
@@ -56,8 +64,11 @@ def fwhm_from_metadata(metadata: dict) -> float | None:
 def cube_fwhm_mn_ev(cube, fwhm_ev: float | None = None) -> float:
     """The FWHM at Mn K-alpha to use for a cube: explicit, else its metadata, else the default."""
     if fwhm_ev is not None:
-        if not 20 <= fwhm_ev <= 1000:
-            raise ValueError(f"detector FWHM must be 20-1000 eV at Mn K-alpha, got {fwhm_ev}")
+        if not FWHM_MIN_EV <= fwhm_ev <= FWHM_MAX_EV:
+            raise ValueError(
+                f"detector FWHM must be {FWHM_MIN_EV:.0f}-{FWHM_MAX_EV:.0f} eV at Mn K-alpha, "
+                f"got {fwhm_ev}"
+            )
         return float(fwhm_ev)
     return fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV
 

@@ -37,6 +37,36 @@ MAP_COLORMAPS = ("red", "green", "blue", "cyan", "magenta", "yellow", "gray", "i
 VISIBLE_MAPS = 3
 
 
+class FwhmBox(QDoubleSpinBox):
+    """The detector FWHM at Mn K-alpha for the maps: 0 ("from the file") or a width a detector
+    can have that the map code takes (detector.FWHM_OFFERED_MIN_EV-FWHM_MAX_EV). A plain 0-1000
+    eV box offered 1-19 eV, which the maps refused only once run ("detector FWHM must be 20-1000
+    eV"), and 20-99 eV, narrower than any detector's and refused on scans of coarse channels.
+    Its minimum, one below the lowest width, shows the special "from file" text and reads as 0
+    (value, setValue)."""
+
+    def __init__(self, parent=None):
+        from ..detector import FWHM_MAX_EV, FWHM_OFFERED_MIN_EV
+
+        super().__init__(parent)
+        self.setDecimals(0)
+        self.setRange(FWHM_OFFERED_MIN_EV - 1, FWHM_MAX_EV)
+        self.setSingleStep(5)
+        self.setSuffix(" eV")
+        self.setToolTip(
+            f"Detector resolution, FWHM at Mn K\u03b1 ({FWHM_OFFERED_MIN_EV:.0f}-"
+            f"{FWHM_MAX_EV:.0f} eV; a silicon drift detector is typically 120-180 eV). At its "
+            "lowest it reads the file's value, else 140 eV"
+        )
+
+    def value(self) -> float:
+        v = super().value()
+        return 0.0 if v <= self.minimum() else v
+
+    def setValue(self, value: float) -> None:  # noqa: N802 (Qt's name)
+        super().setValue(float(value) if value else self.minimum())
+
+
 def _maps_job(cube, symbols, fwhm_ev, background, present, lines):
     """(plans, maps, display maximum of each map): the maxima (analysis.maps.display_top) are
     computed here, so the GUI thread only hands finished arrays and contrast limits to napari."""
@@ -87,12 +117,8 @@ class ElementMapsWidget(CubeDock):
         self.suggested_label = QLabel("Suggested: \u2014")
         self.suggested_label.setWordWrap(True)
         self.suggested_label.setTextFormat(Qt.TextFormat.RichText)
-        self.fwhm_spin = QDoubleSpinBox()
-        self.fwhm_spin.setRange(0.0, 1000.0)
-        self.fwhm_spin.setDecimals(0)
-        self.fwhm_spin.setSuffix(" eV")
+        self.fwhm_spin = FwhmBox()
         self.fwhm_spin.setSpecialValueText("from file (140 eV)")
-        self.fwhm_spin.setToolTip("Detector FWHM at Mn K\u03b1; 0 = from the file, else 140 eV")
         self.background_check = QCheckBox("Subtract background")
         self.background_check.setChecked(True)
         self.notes_label = QLabel("")
