@@ -5,6 +5,7 @@ refused with what to give instead."""
 
 from __future__ import annotations
 
+import pytest
 from _napari_helpers import open_cube, wait_idle, write_painted_cube
 
 
@@ -76,3 +77,50 @@ def test_every_fwhm_the_maps_box_allows_is_taken_by_the_maps(make_napari_viewer,
     box.setValue(0)
     assert box.value() == 0 and box.text() == box.specialValueText()
     assert "100-1000 eV" in box.toolTip()
+
+
+@pytest.fixture
+def scan(tmp_path):
+    return write_painted_cube(tmp_path / "scan.h5")
+
+
+def _error(capsys, argv) -> str:
+    from xrf_napari.cli.main import main
+
+    assert main(argv) != 0
+    return capsys.readouterr().err
+
+
+def test_recolour_to_a_folder_says_it_is_a_folder_and_what_to_give(tmp_path, capsys, scan):
+    """`recolour SCAN --output <folder>` said the output "must end in .png, .tif or .tiff"."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for given in (str(folder), str(folder) + "/"):
+        err = _error(capsys, ["recolour", str(scan), "--no-progress", "--output", given])
+        assert f"--output {given}: is a folder; give a file name in it" in err
+        assert str(folder / "scan_recoloured.png") in err
+    named = tmp_path / "old.png"  # a folder that ends like an image
+    named.mkdir()
+    err = _error(capsys, ["recolour", str(scan), "--no-progress", "--output", str(named)])
+    assert "is a folder; give a file name in it" in err
+
+
+@pytest.mark.parametrize("command", ["embed", "pigments", "quicklook"])
+def test_a_file_name_given_for_an_output_folder_is_refused_with_what_to_give(
+    tmp_path, capsys, scan, command
+):
+    """A new --output ending like a file (report.png) made a folder of that name holding the
+    outputs; an existing file was called an "output folder ... not a folder" without saying what
+    to give. Both are refused before any work, naming a folder to give."""
+    extra = ["--device", "cpu"] if command == "embed" else []
+    for name in ("report.png", "latent.h5", "table.csv"):
+        out = tmp_path / name
+        err = _error(capsys, [command, str(scan), "--no-progress", *extra, "--output", str(out)])
+        assert f"--output {out}: names a file ({out.suffix})" in err
+        assert f"give a folder, e.g. {out.with_suffix('')}" in err
+        assert not out.exists()
+    existing = tmp_path / "notes.txt"
+    existing.write_text("mine", encoding="utf-8")
+    err = _error(capsys, [command, str(scan), "--no-progress", *extra, "--output", str(existing)])
+    assert f"--output {existing}: is a file, not a folder; {command} writes several" in err
+    assert existing.read_text(encoding="utf-8") == "mine"

@@ -25,3 +25,35 @@ def read_scan(args, **options):
     from ..io import read_cube
 
     return read_cube(args.input, anode=args.anode or "Rh", dataset=args.dataset, **options)
+
+
+#: Endings of a file name, not a folder's: `--output report.png` to a command that writes a
+#: folder of files meant one file, and made a folder "report.png" holding them.
+FILE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".h5", ".hdf5", ".csv", ".html", ".txt")
+
+
+def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = False) -> None:
+    """Refuse, before any work, an --output that names a file for a command that writes a folder
+    of files: an existing file, or a new name ending like a file (.png, .h5, .csv ...). The
+    message says what to give instead; an existing folder of any name is taken, and one of the
+    `inputs` is left to fileutil.check_outputs ("is, or lies inside, the input")."""
+    import os
+    from pathlib import Path
+
+    path = Path(out)
+    if path.is_dir():
+        return
+    prefix = ", or a prefix ending in _ - or ." if or_prefix else ""
+    if os.path.lexists(path):
+        for given in inputs:
+            if given and os.path.exists(given) and os.path.samefile(path, given):
+                return
+        raise ValueError(
+            f"--output {out}: is a file, not a folder; {command} writes several files into a "
+            f"folder: give a folder (new or existing){prefix}"
+        )
+    if path.suffix.lower() in FILE_SUFFIXES:
+        raise ValueError(
+            f"--output {out}: names a file ({path.suffix}); {command} writes several files into a "
+            f"folder: give a folder, e.g. {path.with_suffix('')}{prefix}"
+        )

@@ -186,10 +186,15 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, setti
 
 def run(args) -> int:
     from ..fileutil import check_outputs, printable
+    from ._args import check_output_folder_name
 
     lo, hi = args.k_range
     if lo > hi:
         raise ValueError(f"--k-range {lo} {hi}: MIN must not exceed MAX")
+    if not is_prefix(args.output):
+        check_output_folder_name(
+            args.output, "embed", inputs=[args.input, args.weights], or_prefix=True
+        )
     paths = output_paths(args.output)
     check_outputs(
         files=paths.values(),

@@ -317,9 +317,10 @@ def run(args) -> int:
     from ..argtypes import running_argv
     from ..energy import off_grid_refusal
     from ..fileutil import check_output_folder, printable
-    from ._args import read_scan
+    from ._args import check_output_folder_name, read_scan
 
     out = Path(args.output)
+    check_output_folder_name(out, "pigments", inputs=[args.input, args.labels, args.photo])
     # never over an input: a report's own region_spectra.csv or regions.png read back, say
     check_output_folder(out, REPORT_FILES, inputs=[args.input, args.labels, args.photo])
     if args.paint_suggested and not args.photo:

@@ -132,8 +132,10 @@ def earlier_outputs(folder: Path, name: str, keep, tiff: bool = True) -> list[Pa
 def run(args) -> int:
     from ..analysis.export import file_stem
     from ..fileutil import atomic_set, check_outputs, made_folder, printable
+    from ._args import check_output_folder_name
 
     out = Path(args.output)
+    check_output_folder_name(out, "quicklook", inputs=[args.input])
     check_outputs(folders=[out], inputs=[args.input])
     elements = None
     if args.elements is not None:  # any case or name, as --anode ('fe', 'Iron', 26 -> 'Fe')

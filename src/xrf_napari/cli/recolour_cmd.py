@@ -7,6 +7,7 @@ image tile by tile, and the RGB image (same height and width as the scan) is wri
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -61,6 +62,12 @@ def run(args) -> int:
     from ..models.weights import WeightsError
 
     out = Path(args.output)
+    if out.is_dir() or str(args.output).endswith(("/", os.sep)):
+        example = out / f"{Path(args.input).stem}_recoloured.png"
+        raise ValueError(
+            f"--output {args.output}: is a folder; give a file name in it (.png, .tif or .tiff), "
+            f"e.g. {example}"
+        )
     if out.name.lower() in (".png", ".tif", ".tiff"):  # Path(".png").suffix is ""
         raise ValueError(f"--output {out}: no file name before the suffix (e.g. scan{out.name})")
     if out.suffix.lower() not in (".png", ".tif", ".tiff"):
