@@ -79,3 +79,24 @@ def test_one_material_noise_is_drawn_a_row_at_a_time():
         tracemalloc.stop()
     grid = NULL_SIDE * NULL_SIDE * c * 4  # the float32 grid the embedder reads: 47 MiB
     assert peak < 1.5 * grid, peak / 2**20
+
+
+def test_a_fwhm_far_below_the_channel_width_is_refused_not_mapped_as_nan():
+    """A file stating a 20 eV FWHM on 100 eV channels put both background windows of Fe Ka in
+    one channel: the interpolation between them divided by zero and Make maps returned a map of
+    NaN, unsaid (small39). Both windows in one channel are now one window, and a line whose
+    window is then narrower than a channel is refused naming the FWHM and channel width."""
+    import warnings
+
+    from xrf_napari.analysis.maps import plan_for_cube
+    from xrf_napari.cube import Cube
+    from xrf_napari.energy import Calibration
+
+    cube = Cube(np.ones((4, 4, 300), np.uint16), Calibration(offset=0.0, gain=0.1))
+    for symbol in ("Ca", "Fe", "S"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)  # no division by zero
+            with pytest.raises(ValueError, match="FWHM of 20 eV at Mn K.* channels of 100 eV"):
+                plan_for_cube(cube, [symbol], fwhm_ev=20)
+    plans, w = plan_for_cube(cube, ["Fe", "Pb"], fwhm_ev=60)  # wide enough: finite weights
+    assert np.isfinite(w).all() and len(plans) == 2

@@ -263,6 +263,10 @@ def _window_column(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float) -> np.nd
         ws = _window_weights(edges, lo, hi)
         if ws.sum() > 0:
             sides.append((ws, (ws * centres).sum() / ws.sum()))
+    if len(sides) == 2 and sides[0][1] == sides[1][1]:
+        # both side windows in one channel (a FWHM far below the channel width, as a file may
+        # state): one window; interpolating between them divided by zero, a map of NaN, unsaid
+        sides = [(sides[0][0] + sides[1][0], sides[0][1])]
     if len(sides) == 1:
         ws, _ = sides[0]
         col -= n_p * ws / ws.sum()
@@ -275,7 +279,12 @@ def _window_column(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float) -> np.nd
         edges, plan.line.energy, float(detector_fwhm_kev(plan.line.energy, fwhm_mn_ev))
     )
     if response <= 1e-3:
-        raise ValueError(f"the {plan.label} window is narrower than a channel of this cube")
+        width = float(np.median(np.diff(edges))) * 1000.0
+        raise ValueError(
+            f"the {plan.label} window is narrower than a channel of this cube (a detector FWHM "
+            f"of {fwhm_mn_ev:g} eV at Mn K\u03b1 against channels of {width:.0f} eV): give the "
+            "detector's FWHM (the Maps panel's FWHM box, --fwhm) if the file's is wrong"
+        )
     return col / response
 
 
