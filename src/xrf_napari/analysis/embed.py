@@ -52,8 +52,6 @@ NOISE_SPREAD = 1.4
 #: Side of the grid of one material's counting noise at the scan's level that the embedder
 #: embeds for automatic K's second reference (one_material_latent): 55 x 55 ~ NULL_SAMPLE.
 NULL_SIDE = 55
-#: Rows read, spread over the scan, for that material's mean spectrum (as pooling.SAMPLE_ROWS).
-NULL_ROWS = 16
 
 
 class Embedder:
@@ -210,7 +208,7 @@ def one_material_latent(
     cube, *, weights=None, device: str = "auto", pool: bool = False, seed: int = 0
 ) -> np.ndarray | None:
     """(n, D) latent of counting noise on one material at the scan's level: a NULL_SIDE square
-    grid of Poisson draws of the scan's mean spectrum (from NULL_ROWS rows spread over it, in
+    grid of Poisson draws of the scan's mean spectrum (from count_step's rows spread over it, in
     counts: peaks.count_step), embedded as the scan is (pooled when it is). None when the rows
     hold no counts, or values that are not counts (then the Gaussian-blob null alone decides).
 
@@ -219,14 +217,21 @@ def one_material_latent(
     counts a channel: silhouette 0.58 at K 2 against the blob's 0.39, and K 12 without pooling
     at 0.002), so a structureless scan was split into 2 to 12 regions. What the embedder makes
     of one material's noise at this count level is the reference that says so (NOISE_SPREAD)."""
-    from .peaks import count_step
+    from .peaks import STEP_ROWS, step_columns, step_of_spectra
+    from .pooling import spread_rows
 
     h, w, c = cube.shape
-    ys = np.unique(np.linspace(0, h - 1, min(NULL_ROWS, h)).round().astype(int))
-    mean = sum(
-        np.asarray(cube.read_rows(slice(y, y + 1)), dtype=np.float64).sum(axis=(0, 1)) for y in ys
-    ) / (len(ys) * w)
-    step = count_step(cube)
+    # the rows count_step reads, read once: their sum for the mean, count_step's columns of them
+    # for the step (each row was read twice, once here and once by count_step)
+    ys = spread_rows(h, STEP_ROWS)
+    xs = step_columns(w, len(ys))
+    total, kept = 0, []
+    for y in ys:
+        row = cube.read_rows(slice(y, y + 1))
+        total = total + np.asarray(row, dtype=np.float64).sum(axis=(0, 1))
+        kept.append(np.asarray(row[0, xs], dtype=np.float64))
+    mean = total / (len(ys) * w)
+    step = step_of_spectra(cube.dtype, np.concatenate(kept))
     if step is None:  # not counts: what their noise would be is unknown
         return None
     mean = np.clip(np.nan_to_num(mean / step), 0.0, None)

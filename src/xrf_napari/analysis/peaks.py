@@ -36,6 +36,7 @@ from ..elements import (
     minor_lines,
     transition_lines,
 )
+from .pooling import SAMPLE_ROWS, spread_rows
 
 #: Minimum peak prominence, in Poisson standard deviations of the counts at the peak.
 N_SIGMA = 5.0
@@ -742,8 +743,9 @@ def _line_table(elements: tuple, anode: str | None, fwhm_mn_ev: float):
 #: suggest_for_cube takes the survey's spectra in runs of this many (_suggest_each).
 SUGGEST_RUN = 128
 
-#: count_step reads this many rows, spread over the scan (a few rows tell a cube's scale).
-STEP_ROWS = 16
+#: count_step reads this many rows, spread over the scan (a few rows tell a cube's scale): those
+#: counts_per_pixel reads (pooling.spread_rows).
+STEP_ROWS = SAMPLE_ROWS
 #: ... and looks at no more than this many of their spectra for a step of their own.
 STEP_PIXELS = 2000
 #: A value v lies on the step s when v / s is within this of a whole number, for v / s up to
@@ -791,17 +793,35 @@ def count_step(cube) -> float | None:
     Why: the peak tests count in Poisson deviations (N_SIGMA), so a spectrum in other units
     reads as far less (0..1: no peak at all, no suggestion, and no word why) or far more
     significant than its counts are. Reads STEP_ROWS rows, keeps STEP_PIXELS spectra of them."""
-    dtype = np.dtype(cube.dtype)
-    if np.issubdtype(dtype, np.integer) or dtype.kind == "b":
+    if _is_whole_type(cube.dtype):
         return 1.0
     h, w, c = cube.shape
-    ys = np.unique(np.linspace(0, h - 1, min(STEP_ROWS, h)).round().astype(int))
-    # at most STEP_PIXELS spectra, kept as each row is read: 16 whole rows of a wide 4096-channel
-    # float cube were 0.5 GB, twice that as float64
-    xs = np.unique(np.linspace(0, w - 1, min(w, -(-STEP_PIXELS // len(ys)))).round().astype(int))
+    ys = spread_rows(h, STEP_ROWS)
+    xs = step_columns(w, len(ys))
     flat = np.concatenate(
         [np.asarray(cube.read_rows(slice(y, y + 1))[0, xs], dtype=np.float64) for y in ys]
     )
+    return step_of_spectra(cube.dtype, flat)
+
+
+def _is_whole_type(dtype) -> bool:
+    dtype = np.dtype(dtype)
+    return bool(np.issubdtype(dtype, np.integer) or dtype.kind == "b")
+
+
+def step_columns(w: int, n_rows: int) -> np.ndarray:
+    """The columns count_step keeps of each of `n_rows` rows read: at most STEP_PIXELS spectra
+    in all, kept as each row is read (16 whole rows of a wide 4096-channel float cube were
+    0.5 GB, twice that as float64)."""
+    return np.unique(np.linspace(0, w - 1, min(w, -(-STEP_PIXELS // n_rows))).round().astype(int))
+
+
+def step_of_spectra(dtype, flat: np.ndarray) -> float | None:
+    """count_step's answer from spectra (N, C) float64 of a cube of `dtype` (the rows
+    spread_rows picks, the columns step_columns keeps): one_material_latent reads those rows
+    for its mean spectrum too and asks this, not count_step, so they are read once."""
+    if _is_whole_type(dtype):
+        return 1.0
     if not np.isfinite(flat).all() or (flat < 0).any():
         return None  # counts are never negative (a background-subtracted cube)
     positive = flat[flat > 0]

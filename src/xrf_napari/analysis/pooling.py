@@ -30,11 +30,18 @@ class Pooling(NamedTuple):
     note: str
 
 
+def spread_rows(h: int, rows: int = SAMPLE_ROWS) -> np.ndarray:
+    """Indices of `rows` rows (all when fewer) spread evenly over a scan of `h` rows, first and
+    last included: the rows a quick look reads (counts_per_pixel, peaks.count_step, automatic
+    K's noise reference), the same rows for all so a scan's level and scale come from one place."""
+    return np.unique(np.linspace(0, h - 1, min(rows, h)).round().astype(int))
+
+
 def counts_per_pixel(cube, rows: int = SAMPLE_ROWS) -> float:
     """Mean counts per pixel on the canonical grid, from `rows` rows spread over the scan (a
     small fraction of one pass; scans keep one dwell time, so a few rows tell the level)."""
     h, w = cube.shape[:2]
-    ys = np.unique(np.linspace(0, h - 1, min(rows, h)).round().astype(int))
+    ys = spread_rows(h, rows)
     rebin = cube.canonical_rebinner()
     total = sum(float(rebin(cube.read_rows(slice(y, y + 1))).sum()) for y in ys)
     return total / (len(ys) * w)
