@@ -618,7 +618,9 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     d = open_for_row_blocks(f, name, row_axis=axes[0])
     data = d if axes == (0, 1, 2) else ChannelFirstView(d, axes=axes)
     n = data.shape[2]
-    energy_name = axes_attr[axes[2]] if axes_attr else None
+    # NeXus `axes` names one axis per dimension; any other length says nothing usable (it had
+    # raised IndexError: 'could not be read as hdf5 (list index out of range)')
+    energy_name = axes_attr[axes[2]] if len(axes_attr) == 3 else None
     cal = _sibling_calibration(f, group, d, path, n, energy_name)
     live = _pixel_live_time(group, tuple(data.shape[:2]), path)
     meta = {

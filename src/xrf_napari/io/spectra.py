@@ -406,6 +406,7 @@ def read_csv(path) -> Spectrum:
     # a wider table only when its first column is an energy or channel axis: napari's points and
     # shapes tables ("index,axis-0,axis-1") are not spectra
     axis_first = header is not None and _axis_header(header[0])
+    given = header  # as the file has it, for messages
     if width > 2 and axis_first and len(header) == width:
         # leading axis columns ("channel,energy,counts"): the energy one is the axis and the first
         # column after them the curve; the second column had been taken for the counts, so such
@@ -423,6 +424,16 @@ def read_csv(path) -> Spectrum:
             "on every line, or a header naming wider columns",
         )
     arr = np.array(rows)
+    named = header[arr.shape[1] - 1] if header is not None and len(header) >= arr.shape[1] else ""
+    if _axis_name(named):
+        # every column the lines hold is an axis ("channel,energy", or a header of three columns
+        # over lines of two): the energies or channel numbers had been read as the spectrum
+        raise CubeReadError(
+            path,
+            f"the column that would be read as counts is headed {named!r}, an energy or channel "
+            f"axis (header: {', '.join(given)}; {arr.shape[1]} value(s) a line): "
+            "no counts column; add one after the axis columns",
+        )
     cal = None
     if arr.shape[1] == 2:
         first, counts = arr[:, 0], arr[:, 1]
