@@ -68,3 +68,19 @@ def test_nexus_axes_of_the_wrong_length_do_not_break_the_read(tmp_path, axes):
     assert cube.shape == (4, 5, 300)
     assert cube.calibration.gain == pytest.approx(0.01)
     assert cube.calibration.offset == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("shape", [(20, 30, 0, 300), (0, 20, 30, 300)])
+def test_a_4d_detector_cube_with_no_elements_is_refused_saying_so(tmp_path, shape):
+    """A 4-D detector-element dataset with an empty axis (no elements stored, an aborted scan)
+    failed with 'could not be read as hdf5 (IndexError: list index out of range)'; now it is
+    refused naming the dataset and its empty axis."""
+    import h5py
+
+    p = tmp_path / "empty.h5"
+    with h5py.File(p, "w") as f:
+        f["entry/data"] = np.ones(shape, np.uint16)
+        f["entry/energy"] = 0.5 + 0.01 * np.arange(300)
+    with pytest.raises(CubeReadError, match=r"'/entry/data'.*empty axis") as info:
+        read_cube(p)
+    assert "IndexError" not in str(info.value)

@@ -286,6 +286,8 @@ def _element_axes(f, name) -> tuple[int, int, str] | str:
     which, as (1, 200, 4, C) may as well be one element over a 200 x 4 image."""
     d = f[name]
     shape = tuple(int(s) for s in d.shape)
+    if min(shape) < 1:  # no element (or pixel) to sum: it had failed with an IndexError
+        return "it has an empty axis"
     n_energy = _energy_vector_lengths(f, d.parent)
     match = [i for i, s in enumerate(shape) if s in n_energy] or [
         i for i, s in enumerate(shape) if s + 1 in n_energy
