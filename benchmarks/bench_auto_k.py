@@ -28,10 +28,10 @@ def main() -> None:
 
     from xrf_napari.analysis.embed import (
         SILHOUETTE_TOLERANCE,
+        auto_k_null,
         choose_k,
         cluster,
         embed,
-        one_material_latent,
     )
     from xrf_napari.analysis.pooling import decide
     from xrf_napari.io import read_cube
@@ -49,13 +49,13 @@ def main() -> None:
         cube = read_cube(path)
         truth = read_targets(path)["labels"]
         pool = decide(cube).pool
-        latent = embed(cube, device=args.device, pool=pool)  # as the dock
-        null = one_material_latent(cube, device=args.device, pool=pool)  # as the dock
+        as_dock = {"device": args.device, "pool": pool}
+        latent = embed(cube, **as_dock)  # as the dock
         k_true = len(np.unique(truth))
         points = latent.reshape(-1, latent.shape[-1])
         k_sil, _ = choose_k(points, tolerance=0.0)
         res = {
-            name: cluster(latent, k, null_points=null if k is None else None)
+            name: cluster(latent, k, null_points=auto_k_null(cube, k, **as_dock))
             for name, k in (("true", min(k_true, 30)), ("auto", None), ("sil", k_sil))
         }
         ari = {

@@ -251,6 +251,14 @@ def one_material_latent(
     return latent.reshape(-1, latent.shape[-1])
 
 
+def auto_k_null(cube, k: int | None, **kw) -> np.ndarray | None:
+    """cluster's `null_points` for `k`: automatic K's reference, one material's counting noise
+    at the scan's level embedded as the scan is (one_material_latent, given `kw`: weights,
+    device, pool), when K is chosen (`k` None); None for a given K, which needs none. The dock,
+    `embed`, `pigments` and bench_auto_k ask this one question alike."""
+    return one_material_latent(cube, **kw) if k is None else None
+
+
 @dataclass
 class ClusterResult:
     labels: np.ndarray  # (H, W) int32 in 1..k, 0 = masked

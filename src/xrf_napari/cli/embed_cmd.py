@@ -205,11 +205,11 @@ def run(args) -> int:
     from ..analysis import pooling
     from ..analysis.embed import (
         ONE_BY_AUTO_K,
+        auto_k_null,
         cluster,
         cluster_spectra,
         iter_embed,
         load_embedder,
-        one_material_latent,
         one_region_reason,
         why_one,
     )
@@ -253,9 +253,7 @@ def run(args) -> int:
     finally:
         close()
     # automatic K's reference: one material's counting noise at this scan's level, embedded alike
-    null = None
-    if args.clusters is None:
-        null = one_material_latent(cube, weights=args.weights, device=args.device, pool=pool)
+    null = auto_k_null(cube, args.clusters, weights=args.weights, device=args.device, pool=pool)
     result = cluster(
         latent, args.clusters, k_range=tuple(args.k_range), seed=args.seed, null_points=null
     )

@@ -264,13 +264,13 @@ def _drain(gen, desc: str, unit: str, progress: bool):
 def cluster_labels(cube, k, device, progress: bool, pool_low_counts: bool = True):
     """DVE latent + K-Means, as the `embed` command (labels 1..k; a low-count scan pooled)."""
     from ..analysis import pooling
-    from ..analysis.embed import cluster, iter_embed, one_material_latent
+    from ..analysis.embed import auto_k_null, cluster, iter_embed
 
     pool, note = pooling.decide(cube, pool_low_counts)
     if pool:
         print(f"note: {note}", file=sys.stderr)
     latent = _drain(iter_embed(cube, device=device, pool=pool), "embedding", "px", progress)
-    null = None if k else one_material_latent(cube, device=device, pool=pool)  # automatic K's
+    null = auto_k_null(cube, k, device=device, pool=pool)  # automatic K's reference
     return cluster(latent, k, null_points=null).labels
 
 

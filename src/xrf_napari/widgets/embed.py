@@ -34,12 +34,12 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
     out with a plain "Done." and went on to Pigments."""
     from ..analysis import pooling
     from ..analysis.embed import (
+        auto_k_null,
         iter_cluster,
         iter_cluster_spectra,
         iter_embed,
         latent_to_rgb,
         load_embedder,
-        one_material_latent,
     )
     from ..analysis.ood import check_scan
 
@@ -50,7 +50,7 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
     rgb = latent_to_rgb(latent)
     yield "Clustering (choosing K)\u2026" if k is None else f"Clustering into {k} regions\u2026"
     # automatic K's reference: one material's counting noise at the scan's level, embedded alike
-    null = None if k else one_material_latent(cube, weights=weights, device=device, pool=pool)
+    null = auto_k_null(cube, k, weights=weights, device=device, pool=pool)
     result = yield from iter_cluster(latent, k, null_points=null)
     yield "Averaging each region's spectrum\u2026"
     spectra, counts = yield from iter_cluster_spectra(cube, result.labels)
