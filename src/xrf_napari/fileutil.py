@@ -90,6 +90,15 @@ def cannot_write(path, exc: OSError) -> OSError:
 FREE_SPACE_MARGIN = 8 * 2**20
 
 
+def _free_if_short(where: Path, need: int) -> int | None:
+    """The bytes free on `where`'s disk when they are fewer than `need` plus FREE_SPACE_MARGIN,
+    else None: the one lookup and comparison of check_free_space and check_room."""
+    import shutil
+
+    free = shutil.disk_usage(where).free
+    return free if free < need + FREE_SPACE_MARGIN else None
+
+
 def check_free_space(path, upcoming: int) -> None:
     """Raise ENOSPC (atomic_path adds the file) before writing `upcoming` bytes would leave
     its disk with less than FREE_SPACE_MARGIN: HDF5 failing on a full disk crashed the process
@@ -98,11 +107,10 @@ def check_free_space(path, upcoming: int) -> None:
     this message after; 72 MiB still takes it). Compressed writes take less than `upcoming`,
     so the guard is checked per block, not once for the whole file."""
     import errno
-    import shutil
 
     path = Path(path)
-    free = shutil.disk_usage(path.parent if not path.is_dir() else path).free
-    if free < upcoming + FREE_SPACE_MARGIN:
+    free = _free_if_short(path.parent if not path.is_dir() else path, upcoming)
+    if free is not None:
         raise OSError(  # atomic_path names the file (cannot_write)
             errno.ENOSPC,
             f"its disk has {free / 2**20:,.0f} MiB free, less than the next "
@@ -131,14 +139,13 @@ def check_room(folder, need: int, what: str, hint: str = "") -> None:
     disk crashes the process (check_free_space). `hint`: what else the user can change (", or
     ..."), after "free some space or choose another folder"."""
     import errno
-    import shutil
 
     folder = Path(folder)
     there = folder
     while not there.exists() and there != there.parent:  # the disk of a folder made later
         there = there.parent
-    free = shutil.disk_usage(there).free
-    if free < need + FREE_SPACE_MARGIN:
+    free = _free_if_short(there, need)
+    if free is not None:
         raise NoRoomError(
             errno.ENOSPC,
             f"not enough free space in {printable(folder)} for {what}: up to "
