@@ -2,7 +2,8 @@
 
 Seeds: the real instrument files in ../shared/data/real (skipped with a message when absent) and
 small generated files of every format. Mutations: byte flips, truncations, inserted/deleted bytes,
-header edits (evil numbers: 0, -1, inf, NaN, 400 digits, empty), huge declared shapes (.npy, .npz,
+header edits (evil numbers: 0, -1, inf, NaN, 400 digits, empty), HDF5 NeXus `axes` and live-time
+edits, huge declared shapes (.npy, .npz,
 zarr, HDF5, ripple), FIFOs, symlink loops, symlinks to /dev/zero, directories and empty files in
 place of files. Each case runs `read_cube`, the whole data (`sum_spectrum`), one pixel and, for
 a calibrated cube, its first block on the canonical grid (what every model pass reads) in a
@@ -13,7 +14,8 @@ outcome is one of:
     other     any other exception (a bug)     hang      killed at the timeout
     crash     killed by a signal (segfault)   memory    MemoryError / out of address space
 
-and it prints the counts, the peak resident memory of any case above its state when forked (a
+and it prints the counts, the clean errors that only wrap a Python exception (IndexError, TypeError:
+a reader bug in words), the peak resident memory of any case above its state when forked (a
 forked child starts with its parent's pages: that shared start is printed apart), and whether any
 input changed.
 
@@ -35,6 +37,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import resource
 import select
 import shutil
@@ -73,6 +76,13 @@ EVIL = [
     "18446744073709551617",
     "3.0e+10",
 ]
+#: A CubeReadError that only wraps a Python exception ('could not be read as hdf5 (IndexError:
+#: list index out of range)') is clean in type but tells the user nothing: listed apart.
+CRYPTIC = re.compile(
+    r"\b(IndexError|TypeError|KeyError|AttributeError|UnboundLocalError|ZeroDivisionError|"
+    r"AssertionError|RecursionError|NameError)\b"
+)
+WRAPPED = "error wrapping a Python exception"
 TEXT_SUFFIXES = {".rpl", ".msa", ".emsa", ".spe", ".mca", ".csv", ".spx", ".json"}
 
 
@@ -179,12 +189,42 @@ def make_seeds(out: Path) -> None:
     z.create_array("maxrf_cube", data=cube.astype(np.float32), chunks=(4, 5, 256))
     z.create_array("maxrf_energies", data=e)
     store.close()
+    # the session-39 layouts: NeXus axes naming the middle axis energy, a 4-D detector-element
+    # cube with per-element live times, a zarr whose root is the array, channel-first arrays
+    # (the sidecar's channel_axis, and the shape rule), tifffile's default (H, W, C) page order
+    with h5py.File(group("nexus_mid") / "s.nxs", "w") as f:
+        g = f.create_group("entry/xrf")
+        g.attrs.update(NX_class="NXdata", signal="spectra", axes=["y", "energy", "x"])
+        g["spectra"] = np.moveaxis(cube, -1, 1)
+        g["energy"] = e
+    with h5py.File(group("elements4d") / "s.h5", "w") as f:
+        tall = np.concatenate([cube] * 3)  # 24 rows: only the 2-entry axis can be the elements
+        f["entry/data"] = np.stack([tall // 2, tall - tall // 2], axis=2)  # (H, W, 2, C)
+        f["entry/energy"] = e
+        f["entry/live_time"] = np.full((24, 10, 2), 0.9)
+    zarr.save(str(group("zarr_root") / "s.zarr"), np.moveaxis(cube, -1, 0))
+    d = group("npy_channel_first")
+    np.save(d / "s.npy", np.moveaxis(cube, -1, 0))
+    (d / "s.json").write_text(json.dumps({"channel_axis": "first", "offset": -0.1, "gain": 0.08}))
+    np.savez(group("npz_channel_first") / "s.npz", counts=np.moveaxis(cube, -1, 0))
+    wide = np.concatenate([cube, cube], axis=2)  # 512 channels: the TIFF row rule's width
+    tifffile.imwrite(group("tif_rows") / "s.tif", wide)
     spec = cube.sum(axis=(0, 1))
     (group("msa") / "s.msa").write_text(
         "#FORMAT : EMSA/MAS Spectral Data File\n#VERSION : 1.0\n#NPOINTS : 256\n#NCOLUMNS : 1\n"
         "#XUNITS : eV\n#XPERCHAN : 80\n#OFFSET : -100\n#DATATYPE : Y\n#SPECTRUM :\n"
         + "\n".join(f"{v}," for v in spec)
         + "\n#ENDOFDATA :\n"
+    )
+    (group("msa_no_xunits") / "s.msa").write_text(  # keV, told by the numbers alone
+        "#FORMAT : EMSA/MAS Spectral Data File\n#VERSION : 1.0\n#NPOINTS : 256\n"
+        "#XPERCHAN : 0.08\n#OFFSET : -0.1\n#DATATYPE : Y\n#SPECTRUM :\n"
+        + "\n".join(", ".join(map(str, spec[i : i + 4])) for i in range(0, 256, 4))
+        + "\n#ENDOFDATA :\n"
+    )
+    (group("csv_axes") / "s.csv").write_text(
+        "channel;energy;counts\n"
+        + "\n".join(f"{i};{a:.4f};{b}" for i, (a, b) in enumerate(zip(e, spec)))
     )
     (group("spe") / "s.spe").write_text(
         "$SPEC_ID:\nfuzz\n$MEAS_TIM:\n10 11\n$DATA:\n0 255\n"
@@ -291,11 +331,55 @@ def mutate(rng: random.Random, case_dir: Path, main: Path) -> str:
             del data[i : i + n]
         target.write_bytes(bytes(data))
         return f"splice {n} bytes at {i} of {target.name}"
+    if kind == "header" and main.suffix.lower() in (".h5", ".nxs") and rng.random() < 0.5:
+        return _edit_hdf5(rng, main)
     if kind == "header":
         return _edit_header(rng, case_dir, target, data)
     if kind == "huge":
         return _huge(rng, case_dir, main)
     return _special(rng, case_dir, main)
+
+
+def _edit_hdf5(rng, main: Path) -> str:
+    """What the HDF5 reader reads beside the data: a NeXus `axes` of another form or length
+    (a scalar, too few or many names, numbers, bytes), or a live-time dataset of evil values or
+    a wrong shape."""
+    import h5py
+    import numpy as np
+
+    try:
+        with h5py.File(main, "a") as f:
+            names = []
+            f.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+            data = max(names, key=lambda n: f[n].size)
+            g = f[data].parent
+            if rng.random() < 0.5:
+                axes = rng.choice(
+                    [
+                        "energy",
+                        ["energy"],
+                        ["energy", "x"],
+                        ["y", "x", "z", "energy"],
+                        [".", ".", "."],
+                        ["energy", "energy", "energy"],
+                        [1, 2, 3],
+                        [b"y", b"energy", b"x"],
+                        ["", "", ""],
+                    ]
+                )
+                g.attrs.update(NX_class="NXdata", signal=data.rsplit("/", 1)[-1], axes=axes)
+                return f"hdf5 {g.name} axes -> {axes!r}"
+            shape = tuple(f[data].shape[:-1])
+            shape = rng.choice([shape, shape[:2], (3, *shape[:2]), (0, *shape[:2]), ()])
+            value = float(rng.choice(EVIL[:6] + ["0.5"]))
+            name = rng.choice(["live_time", "livetime", "LiveTime", "elapsed_live_time"])
+            for n in ("live_time", "livetime", "LiveTime", "elapsed_live_time"):
+                if n in g:
+                    del g[n]
+            g[name] = np.full(shape, value)
+            return f"hdf5 {g.name}/{name} -> {shape} of {value}"
+    except Exception as exc:  # noqa: BLE001 - the seed itself was unreadable by h5py
+        return f"hdf5 attribute edit failed ({type(exc).__name__})"
 
 
 def _edit_header(rng, case_dir, target, data) -> str:
@@ -674,6 +758,9 @@ def main(argv=None) -> int:
             shutil.copytree(case_dir, Path(args.keep) / case_dir.name, symlinks=True)
         if outcome not in ("error", "readable") or len(examples[outcome]) < 3:
             examples[outcome].append(f"{main_name} [{what}]: {detail}")
+        # clean type, a bug's words inside (HDF5's own 'Unable to ...' reasons come as KeyError)
+        if outcome == "error" and CRYPTIC.search(detail) and "Unable to" not in detail:
+            examples[WRAPPED].append(f"{main_name} [{what}]: {detail}")
         shutil.rmtree(case_dir, ignore_errors=True)
         if (i + 1) % 250 == 0:
             print(f"  {i + 1} cases, {time.monotonic() - t_start:.0f} s: {dict(tally)}", flush=True)
@@ -696,7 +783,10 @@ def main(argv=None) -> int:
         f"inputs modified: {modified} cases; real files unchanged: {real_same}; seeds unchanged: "
         f"{seeds_same}"
     )
-    for o in OUTCOMES + ("modified input",):
+    print(
+        f"clean errors wrapping a Python exception (a reader bug, worded): {len(examples[WRAPPED])}"
+    )
+    for o in OUTCOMES + ("modified input", WRAPPED):
         if examples[o] and (o not in ("error", "readable") or args.show):
             print(f"\n{o} (examples):")
             for line in examples[o][: args.show]:
