@@ -229,9 +229,7 @@ def read_msa(path) -> Spectrum:
         raise CubeReadError(path, "not an EMSA/MAS file (no #FORMAT line)")
     datatype = header.get("DATATYPE", "XY").upper()
     parse_int(header.get("NCOLUMNS", "") or "1", path, "#NCOLUMNS", 1, 4096)
-    units = header.get("XUNITS", "").strip().lower() or key_units.get("XPERCHAN", "")
-    if units not in ("ev", "kev", ""):
-        raise CubeReadError(path, f"unsupported #XUNITS {units!r} (eV or keV)")
+    units = _msa_xunits(path, header.get("XUNITS", "") or key_units.get("XPERCHAN", ""))
     x = None
     if datatype == "XY":
         for row in values:
@@ -281,6 +279,28 @@ def read_msa(path) -> Spectrum:
             except ValueError:
                 pass
     return _finish(path, counts, cal, meta)
+
+
+#: Words that may stand beside the unit in `#XUNITS` ("Energy (keV)", "keV units").
+MSA_XUNITS_WORDS = {"energy", "in", "unit", "units"}
+
+
+def _msa_xunits(path: Path, raw: str) -> str:
+    """'kev', 'ev' or '' (none given) from an `#XUNITS` field as writers spell it: "keV",
+    "Energy (keV)", "KEV", "eV.", "keV ", "electron volts". Only "ev" and "kev" had been taken, and
+    a real file's "Energy (keV)" was refused; a field naming another unit ("MeV", "nm",
+    "channel"), both, or words beyond a label ("Energy") is still refused, as reading it would be
+    a guess."""
+    s = raw.strip().lower()
+    if not s:
+        return ""
+    s = re.sub(r"kilo[\s-]*electron[\s-]*volts?", " kev ", s)
+    s = re.sub(r"electron[\s-]*volts?", " ev ", s)
+    words = set(re.findall(r"[a-z]+", s))
+    found = words & {"ev", "kev"}
+    if len(found) != 1 or words - found - MSA_XUNITS_WORDS or re.search(r"\d", s):
+        raise CubeReadError(path, f"unsupported #XUNITS {raw.strip()!r} (eV or keV)")
+    return found.pop()
 
 
 def _msa_unit(path: Path, top: float, gain: float, what: str) -> str:
@@ -385,18 +405,22 @@ def read_csv(path) -> Spectrum:
     a non-numeric first line is a header. A wider table with a header (the Spectrum dock's export:
     energy, mean, pixel, ...) gives its first curve. A first column headed `channel` holds channel
     numbers wherever they start (a cropped export from channel 10): read as energies in eV they
-    had made a 1 eV/channel calibration."""
+    had made a 1 eV/channel calibration. A ';' or tab table may use ',' as its decimal mark
+    (`_decimal_comma`)."""
     path = Path(path)
     rows, header = [], None
-    for i, line in enumerate(_read_text(path).splitlines()):
-        s = line.strip()
-        if not s or s.startswith("#"):
-            continue
+    lines = [(i, line.strip()) for i, line in enumerate(_read_text(path).splitlines())]
+    lines = [(i, s) for i, s in lines if s and not s.startswith("#")]
+    sep = _decimal_comma(path, lines)
+    for i, s in lines:
         vals = _numbers(s)
+        if vals is not None and sep:
+            vals = [float(f.replace(",", ".")) for f in _fields(s, sep)]
         if vals is None:
             if not rows:
                 # split as the values are: a semicolon or tab table's header had been one name
-                header = [h.strip().strip("\"'") for h in re.split(r"[,;\t]", s)]
+                split = re.escape(sep) if sep else r"[,;\t]"
+                header = [h.strip().strip("\"'") for h in re.split(split, s)]
                 continue  # header line
             raise CubeReadError(path, f"non-numeric value on line {i + 1}: {s[:60]!r}")
         rows.append(vals)
@@ -448,6 +472,42 @@ def read_csv(path) -> Spectrum:
     else:
         counts = arr[:, 0]
     return _finish(path, counts, cal, {"format": "csv", **extra})
+
+
+def _fields(line: str, sep: str) -> list[str]:
+    return [f.strip() for f in line.split(sep) if f.strip()]
+
+
+def _decimal_comma(path: Path, lines: list[tuple[int, str]]) -> str | None:
+    """The separator (';' or tab) of a table written with ',' as the decimal mark (a European
+    locale's spreadsheet or instrument software: `energy;counts` over `0,010;12,0`), or None for
+    any other table. Such lines had been split at their commas too, and a two-column file read
+    as three or four columns and refused as not a spectrum. It is read so only when that is the
+    one reading: every field has at most one ',' and no '.'; a ';' or tab table with ',' in its
+    fields otherwise (`1.234,5;12`, `1,2,3;4`) is refused. A ',' separated file has neither ';'
+    nor tab and is never read so."""
+    data = [(i, s) for i, s in lines if _numbers(s) is not None]
+    sep = next((c for c in (";", "\t") if any(c in s for _, s in data)), None)
+    if sep is None or not any("," in f for _, s in data for f in _fields(s, sep)):
+        return None
+    for i, s in data:
+        for f in _fields(s, sep):
+            bad = f.count(",") > 1 or "." in f
+            if not bad:
+                try:
+                    float(f.replace(",", "."))
+                except ValueError:
+                    bad = True
+            if bad:
+                name = "tab" if sep == "\t" else repr(sep)
+                raise CubeReadError(
+                    path,
+                    f"its values are separated by {name} and hold ',', read as a decimal comma, "
+                    f"but line {i + 1} ({s[:60]!r}) has the value {f[:30]!r}, which is not one "
+                    "number with one decimal comma: the decimal mark is ambiguous; save the "
+                    "file with '.' as the decimal mark, or with ',' alone in every value",
+                )
+    return sep
 
 
 def _axis_header(name: str) -> bool:
