@@ -217,13 +217,13 @@ def one_material_latent(
     counts a channel: silhouette 0.58 at K 2 against the blob's 0.39, and K 12 without pooling
     at 0.002), so a structureless scan was split into 2 to 12 regions. What the embedder makes
     of one material's noise at this count level is the reference that says so (NOISE_SPREAD)."""
-    from .peaks import STEP_ROWS, step_columns, step_of_spectra
+    from .peaks import step_columns, step_of_spectra
     from .pooling import spread_rows
 
     h, w, c = cube.shape
     # the rows count_step reads, read once: their sum for the mean, count_step's columns of them
     # for the step (each row was read twice, once here and once by count_step)
-    ys = spread_rows(h, STEP_ROWS)
+    ys = spread_rows(h)
     xs = step_columns(w, len(ys))
     total, kept = 0, []
     for y in ys:

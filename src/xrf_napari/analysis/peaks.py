@@ -36,7 +36,7 @@ from ..elements import (
     minor_lines,
     transition_lines,
 )
-from .pooling import SAMPLE_ROWS, spread_rows
+from .pooling import spread_rows
 
 #: Minimum peak prominence, in Poisson standard deviations of the counts at the peak.
 N_SIGMA = 5.0
@@ -743,10 +743,8 @@ def _line_table(elements: tuple, anode: str | None, fwhm_mn_ev: float):
 #: suggest_for_cube takes the survey's spectra in runs of this many (_suggest_each).
 SUGGEST_RUN = 128
 
-#: count_step reads this many rows, spread over the scan (a few rows tell a cube's scale): those
-#: counts_per_pixel reads (pooling.spread_rows).
-STEP_ROWS = SAMPLE_ROWS
-#: ... and looks at no more than this many of their spectra for a step of their own.
+#: count_step reads the rows counts_per_pixel reads (pooling.spread_rows: a few rows tell a
+#: cube's scale) and looks at no more than this many of their spectra for a step of their own.
 STEP_PIXELS = 2000
 #: A value v lies on the step s when v / s is within this of a whole number, for v / s up to
 #: STEP_MAX_COUNTS (float32 keeps 24 bits: 20000 counts over one scale are off by < 0.005).
@@ -792,11 +790,12 @@ def count_step(cube) -> float | None:
 
     Why: the peak tests count in Poisson deviations (N_SIGMA), so a spectrum in other units
     reads as far less (0..1: no peak at all, no suggestion, and no word why) or far more
-    significant than its counts are. Reads STEP_ROWS rows, keeps STEP_PIXELS spectra of them."""
+    significant than its counts are. Reads pooling.SAMPLE_ROWS rows, keeps STEP_PIXELS spectra
+    of them."""
     if _is_whole_type(cube.dtype):
         return 1.0
     h, w, c = cube.shape
-    ys = spread_rows(h, STEP_ROWS)
+    ys = spread_rows(h)
     xs = step_columns(w, len(ys))
     flat = np.concatenate(
         [np.asarray(cube.read_rows(slice(y, y + 1))[0, xs], dtype=np.float64) for y in ys]
