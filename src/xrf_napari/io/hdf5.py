@@ -487,10 +487,7 @@ def _aps(f, path: Path, names) -> Cube:
     except ValueError as exc:
         raise CubeReadError(path, str(exc)) from exc
     group = f[names[0]].parent
-    live = None
-    if "livetime" in group:  # (elements, H, W): their mean, as for any summed cube
-        lt = np.asarray(small(group["livetime"], path), dtype=np.float64)
-        live = lt.mean(axis=0) if lt.ndim == 3 else lt
+    live, _ = _live_time(group, tuple(data.shape[:2]), path)  # 'livetime' (elements, H, W)
     cal = None
     for cand in ("energy_calib", "energy"):  # fitted XRF-Maps files
         for grp in (group, f.get("MAPS")):
@@ -555,7 +552,9 @@ def _detectors(f, path: Path, name: str) -> Cube:
     axes_attr = _axes_names(group)
     energy_name = axes_attr[channel] if len(axes_attr) == 4 else None
     cal = _sibling_calibration(f, group, d, path, data.shape[2], energy_name)
-    live, live_note = _element_live_time(group, shape, element_axis, channel, path)
+    image = tuple(s for i, s in enumerate(shape) if i not in (channel, element_axis))
+    first = element_axis == next(a for a in range(4) if a != channel)  # the data's order first
+    live, live_note = _live_time(group, image, path, elements=n_det, element_first=first)
     meta = {
         "format": "hdf5",
         "dataset": name,
@@ -569,37 +568,6 @@ def _detectors(f, path: Path, name: str) -> Cube:
         meta["live_time_note"] = live_note
     meta.update(_instrument_attrs(f))
     return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
-
-
-def _element_live_time(group, shape, element_axis: int, channel: int, path):
-    """(per-pixel live time (H, W), a note) of a 4-D cube summed over its detector elements, from
-    a live-time dataset beside it of one value per pixel and element, in the data's order ((H, W,
-    elements) or (elements, H, W)) or the other of those two, or of one per pixel; (None, None)
-    without one. The elements' MEAN, not their sum: the summed counts over the mean live time are
-    the summed detector's counts per second (exactly so when the elements count at one rate), and
-    the mean stays at most the real time, as a live time must; a sum would be n times the dwell."""
-    import h5py
-
-    image = tuple(s for i, s in enumerate(shape) if i not in (channel, element_axis))
-    n = shape[element_axis]
-    stored = tuple(s for i, s in enumerate(shape) if i != channel)
-    at = element_axis - (element_axis > channel)  # the element axis among `stored`
-    for name in LIVE_TIME_NAMES:
-        d = group.get(name)
-        if not isinstance(d, h5py.Dataset):
-            continue
-        got = tuple(int(s) for s in d.shape)
-        axis = next(
-            (a for a, want in ((at, stored), (0, (n, *image)), (2, (*image, n))) if got == want),
-            None,
-        )
-        if axis is None and got != image:
-            continue
-        t = np.asarray(small(d, path), dtype=np.float64)
-        if axis is None:
-            return t, f"'{d.name}' per pixel"
-        return t.mean(axis=axis), f"'{d.name}': the mean of the {n} detector elements' live times"
-    return None, None
 
 
 def _generic(f, path: Path, name: str, kind: str) -> Cube:
@@ -624,7 +592,7 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     # raised IndexError: 'could not be read as hdf5 (list index out of range)')
     energy_name = axes_attr[axes[2]] if len(axes_attr) == 3 else None
     cal = _sibling_calibration(f, group, d, path, n, energy_name)
-    live = _pixel_live_time(group, tuple(data.shape[:2]), path)
+    live, _ = _live_time(group, tuple(data.shape[:2]), path)
     meta = {
         "format": {"pyxrf": "pyxrf", "musa": "napari-musa", "nexus": "nexus"}.get(kind, "hdf5"),
         "dataset": d.name,
@@ -638,24 +606,36 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
 
 
-def _pixel_live_time(group, hw: tuple, path):
-    """The (H, W) live time beside a 3-D cube: a dataset of that shape (read lazily), or one per
-    detector element, (elements, H, W) or (H, W, elements) beside a cube of their summed counts,
-    as their mean (see `_element_live_time`; such a dataset had been ignored). None without."""
+def _live_time(group, hw: tuple, path, elements: int | None = None, element_first: bool = True):
+    """(per-pixel live time (H, W), a note) from a dataset beside a cube (LIVE_TIME_NAMES), or
+    (None, None): one of shape (H, W) as it is (read lazily), or one per detector element,
+    (elements, H, W) or (H, W, elements), as the elements' MEAN. `elements`: the count of a 4-D
+    cube's element axis, which the dataset must match (else at most MAX_DETECTOR_ELEMENTS, beside
+    a cube of their summed counts); `element_first`: the order tried first. The mean, not the
+    sum: the summed counts over the mean live time are the summed detector's counts per second
+    (exactly so when the elements count at one rate), and it stays at most the real time, as a
+    live time must (APS XRF-Maps' 4 elements had been summed: 4.8 s of live time in a 1.2 s
+    pixel). Per-element datasets beside a 3-D cube had been ignored."""
     import h5py
 
+    orders = ((0, slice(1, 3)), (2, slice(0, 2)))
     for name in LIVE_TIME_NAMES:
         d = group.get(name)
         if not isinstance(d, h5py.Dataset):
             continue
         got = tuple(int(s) for s in d.shape)
-        if got == hw:
-            return d
-        if len(got) == 3 and got[1:] == hw and got[0] <= MAX_DETECTOR_ELEMENTS:
-            return np.asarray(small(d, path), dtype=np.float64).mean(axis=0)
-        if len(got) == 3 and got[:2] == hw and got[2] <= MAX_DETECTOR_ELEMENTS:
-            return np.asarray(small(d, path), dtype=np.float64).mean(axis=2)
-    return None
+        if got == tuple(hw):
+            return d, f"'{d.name}' per pixel"
+        if len(got) != 3:
+            continue
+        for axis, image in orders if element_first else orders[::-1]:
+            n = got[axis]
+            if got[image] == tuple(hw) and (
+                n == elements if elements else n <= MAX_DETECTOR_ELEMENTS
+            ):
+                t = np.asarray(small(d, path), dtype=np.float64).mean(axis=axis)
+                return t, f"'{d.name}': the mean of the {n} detector elements' live times"
+    return None, None
 
 
 def _is_matlab(f, d) -> bool:
