@@ -369,12 +369,15 @@ def read_zarr(path, **options) -> Cube:
             ),
             None,
         )
+        if e is not None:
+            _require_chunks(e, path, e.path or "energy")
         channel_first = _channel_first(node, name, arr.shape, e)
         n = int(arr.shape[0 if channel_first else 2])
         if e is not None:
             energies = np.asarray(e[:n] if len(e.shape) == 1 else e[:1, :n])  # not the rest
     require_3d(arr.shape, path, f"zarr array '{name or '/'}'")
     require_numeric(arr.dtype, path, f"zarr array '{name or '/'}'")
+    _require_chunks(arr, path, name or "/")
     try:
         stored = int(arr.nbytes_stored() if callable(arr.nbytes_stored) else arr.nbytes_stored)
     except Exception:  # a store that cannot tell: bound by the container's size on disk
@@ -399,6 +402,26 @@ def read_zarr(path, **options) -> Cube:
     if channel_first:
         meta["channel_axis"] = "first"
     return _cube(data, path, "zarr", cal, meta)
+
+
+def _require_chunks(arr, path: Path, name: str) -> None:
+    """A zarr array's chunk grid has no zero-length chunk along a non-empty axis. Such metadata
+    (hand-edited or corrupt: `"chunks": [4, 4, 0]` over 100 channels) opened, and the first read
+    failed with 'could not be read as zarr (ZeroDivisionError: division by zero)', which says
+    nothing of the store."""
+    try:
+        grid = tuple(int(c) for c in arr.metadata.chunk_grid.chunk_shape)
+    except (AttributeError, TypeError, ValueError):  # another grid (zarr v3 extensions)
+        grid = tuple(int(c) for c in getattr(arr, "chunks", ()) or ())
+    shape = tuple(int(s) for s in arr.shape)
+    bad = [i for i, (c, s) in enumerate(zip(grid, shape)) if c < 1 and s > 0]
+    if bad:
+        raise CubeReadError(
+            path,
+            f"zarr array '{name}' of shape {shape} declares chunks {grid}: a chunk of length "
+            f"{grid[bad[0]]} along an axis of {shape[bad[0]]} values cannot hold any of them; "
+            "the store's metadata (.zarray or zarr.json) is corrupt",
+        )
 
 
 def _channel_first(group, name: str, shape, energy) -> bool | None:
