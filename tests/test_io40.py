@@ -75,3 +75,73 @@ def test_a_zarr_energy_vector_with_a_zero_chunk_is_refused_naming_it(tmp_path):
     zarray.write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(CubeReadError, match=r"zarr array 'energy' of shape \(100,\) declares"):
         read_cube(tmp_path / "g.zarr", auto_calibrate=False)
+
+
+# -- 3. a TIFF stack of element maps --------------------------------------------------------------
+MAPS = np.random.default_rng(40).random((20, 12, 15)).astype(np.float32) * 100
+
+
+def _maps_tiff(path, how):
+    import tifffile
+
+    if how == "pages":  # one stack of 20 pages, as tifffile.imwrite(path, maps) writes it
+        tifffile.imwrite(path, MAPS)
+    elif how == "samples":  # one page of 20 samples per pixel
+        tifffile.imwrite(
+            path, np.moveaxis(MAPS, 0, -1), photometric="minisblack", planarconfig="contig"
+        )
+    else:  # 20 separate pages, written one map at a time
+        with tifffile.TiffWriter(path) as tw:
+            for m in MAPS:
+                tw.write(m, contiguous=False)
+    return path
+
+
+@pytest.mark.parametrize("how", ["pages", "samples", "separate"])
+def test_a_tiff_of_element_maps_is_refused_as_an_image_stack(tmp_path, how):
+    """20 element maps (PyMca's export) opened as a 12 x 15 cube of 20 'channels' with an
+    automatic calibration that could only fail; maps written one page at a time were refused
+    as 'a 2-D image (12, 15)'. Neither is a spectrum: refused, saying what the file holds, and
+    left to napari's own TIFF reader (not claimed)."""
+    from xrf_napari.io import can_read
+
+    path = _maps_tiff(tmp_path / f"maps_{how}.tif", how)
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path)
+    msg = str(err.value)
+    assert msg.startswith(str(path)) and "20" in msg and "12 x 15" in msg, msg
+    assert "element maps" in msg and "at least 64" in msg, msg
+    assert not can_read(path)
+
+
+@pytest.mark.parametrize("pages", [64, 100])
+def test_a_tiff_stack_of_64_pages_or_more_still_opens_as_a_cube(tmp_path, pages):
+    import tifffile
+
+    from xrf_napari.io import can_read
+
+    stack = np.random.default_rng(pages).integers(0, 50, (pages, 6, 7)).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "s.tif", stack)
+    cube = read_cube(tmp_path / "s.tif", auto_calibrate=False)
+    assert cube.shape == (6, 7, pages) and can_read(tmp_path / "s.tif")
+    np.testing.assert_array_equal(np.asarray(cube.data[2:3, 4:5]), stack[:, 2:3, 4:5].T)
+
+
+def test_a_tifffile_hwc_cube_of_few_rows_still_opens_as_its_rows(tmp_path):
+    """30 pages of 40 x 1024: the rows of a 30 x 40 x 1024 cube (tifffile's default order), not
+    30 channels: the channel minimum is asked after that reading."""
+    import tifffile
+
+    from xrf_napari.io import can_read
+
+    tifffile.imwrite(tmp_path / "rows.tif", np.zeros((30, 40, 1024), np.uint16))
+    with pytest.warns(UserWarning, match="channel_axis"):
+        assert read_cube(tmp_path / "rows.tif", auto_calibrate=False).shape == (30, 40, 1024)
+    assert can_read(tmp_path / "rows.tif")
+
+
+def test_a_sidecar_naming_the_channel_axis_still_opens_a_short_tiff_stack(tmp_path):
+    """The user's word (a binned cube of 20 channels) is obeyed, as before."""
+    path = _maps_tiff(tmp_path / "binned.tif", "pages")
+    (tmp_path / "binned.json").write_text('{"channel_axis": "first"}', encoding="utf-8")
+    assert read_cube(path, auto_calibrate=False).shape == (12, 15, 20)

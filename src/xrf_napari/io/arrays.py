@@ -261,6 +261,66 @@ def tiff_cube_layout(path) -> str | None:
     return "channel-first"
 
 
+#: Fewest channels a TIFF datacube may have: a spectral axis as the HDF5 reader asks
+#: (hdf5.MIN_CHANNELS). A TIFF of fewer pages (or samples) is a stack of images, most often the
+#: element maps PyMca, Datamuncher or an M6 export writes one page each.
+MIN_TIFF_CHANNELS = 64
+
+
+def _image_stack(shape, dtype, n: int) -> str:
+    """Why a TIFF of n < MIN_TIFF_CHANNELS channels is not opened as a cube (unless its sidecar
+    names the channel axis: the user's word, as for a binned cube)."""
+    h, w = (s for i, s in enumerate(shape) if i != (0 if shape[0] == n else len(shape) - 1))
+    return (
+        f"the TIFF holds {n} images of {h} x {w} ({np.dtype(dtype)}), such as element maps, "
+        f"not a spectral datacube, which has one page per energy channel and at least "
+        f"{MIN_TIFF_CHANNELS} of them (a spectrum of {n} values has no peaks to calibrate or "
+        "fit); open it as an image stack (napari's own TIFF reader)"
+    )
+
+
+def _not_a_stack(tf, shape, axes) -> str:
+    """Why a TIFF whose first series is a plain image is no cube; separate pages of one size
+    (element maps written one page at a time) are named as such, not as one 2-D image."""
+    pages = len(tf.pages)
+    if len(shape) == 2 and pages > 1 and len(tf.series) == pages:
+        return (
+            f"the TIFF holds {pages} separate images of {shape[0]} x {shape[1]}, such as "
+            "element maps, not a spectral datacube, which is one stack of one page per energy "
+            f"channel (at least {MIN_TIFF_CHANNELS}); open it as images (napari's own TIFF reader)"
+        )
+    return (
+        f"the TIFF holds a {len(shape)}-D image {shape} (axes {axes}), not a "
+        "spectral stack: a datacube TIFF is a stack of one page per channel"
+    )
+
+
+def tiff_is_cube(path) -> bool:
+    """A TIFF read_tiff would open as a cube (napari's claim check): a page stack or samples
+    image of at least MIN_TIFF_CHANNELS channels as read_tiff orders it (the sidecar, the rows
+    of tifffile's default page order). A stack of a few element maps stays napari's image
+    stack, as a plain or RGB TIFF does."""
+    import warnings
+
+    import tifffile
+
+    layout = tiff_cube_layout(path)
+    if layout is None:
+        return False
+    if layout == "channel-last":
+        with tifffile.TiffFile(path) as tf:
+            return int(tf.series[0].shape[-1]) >= MIN_TIFF_CHANNELS
+    with tifffile.TiffFile(path) as tf:
+        shape = tuple(int(n) for n in tf.series[0].shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            view, how = channel_order(np.broadcast_to(np.uint8(0), shape), Path(path), "first")
+        except CubeReadError:
+            return True  # a bad sidecar: read_tiff says what is wrong with it
+    return int(view.shape[2]) >= MIN_TIFF_CHANNELS or how.get("channel_axis_from") == "sidecar"
+
+
 def read_tiff(path, **_options) -> Cube:
     import tifffile
 
@@ -275,11 +335,7 @@ def read_tiff(path, **_options) -> Cube:
         shape, axes = tuple(series.shape), series.axes
     layout = tiff_cube_layout(path)
     if layout is None:
-        raise CubeReadError(
-            path,
-            f"the TIFF holds a {len(shape)}-D image {shape} (axes {axes}), not a "
-            "spectral stack: a datacube TIFF is a stack of one page per channel",
-        )
+        raise CubeReadError(path, _not_a_stack(tf, shape, axes))
     try:
         arr = tifffile.memmap(path, mode="r")
         how = "memmap"
@@ -301,6 +357,8 @@ def read_tiff(path, **_options) -> Cube:
         path,
         "the TIFF stack",
     )
+    if data.shape[2] < MIN_TIFF_CHANNELS and order.get("channel_axis_from") != "sidecar":
+        raise CubeReadError(path, _image_stack(shape, arr.dtype, data.shape[2]))
     return _cube(data, path, "tiff", None, {"tiff_layout": layout, "tiff_access": how, **order})
 
 

@@ -107,9 +107,9 @@ def _sniff_npy(path: Path) -> bool:
 
 
 def _sniff_tiff(path: Path) -> bool:
-    from .arrays import tiff_cube_layout
+    from .arrays import tiff_is_cube
 
-    return tiff_cube_layout(path) is not None
+    return tiff_is_cube(path)
 
 
 def _sniff_zarr(path: Path) -> bool:
