@@ -145,3 +145,53 @@ def test_a_sidecar_naming_the_channel_axis_still_opens_a_short_tiff_stack(tmp_pa
     path = _maps_tiff(tmp_path / "binned.tif", "pages")
     (tmp_path / "binned.json").write_text('{"channel_axis": "first"}', encoding="utf-8")
     assert read_cube(path, auto_calibrate=False).shape == (12, 15, 20)
+
+
+# -- 4. HDF5 live times beside a cube --------------------------------------------------------------
+def _h5_with_live(path, live, units=None, cube_shape=(6, 7, 128)):
+    import h5py
+
+    cube = np.random.default_rng(4).poisson(3, cube_shape).astype(np.uint16)
+    with h5py.File(path, "w") as f:
+        f["data"] = cube
+        f["live_time"] = live
+        if units is not None:
+            f["live_time"].attrs["units"] = units
+    return path
+
+
+@pytest.mark.parametrize(
+    ("bad", "said"), [(np.nan, "1 NaN or infinite"), (-0.5, "1 negative"), (0.0, "1 zero")]
+)
+@pytest.mark.parametrize("per_element", [False, True])
+def test_a_live_time_with_nan_negative_or_zero_is_set_aside_with_a_warning(
+    tmp_path, bad, said, per_element
+):
+    """Live times beside an HDF5 cube were kept whatever they held (NaN, -0.5 s, 0 s): in the
+    cube's metadata and in a project save, for counts per second to come."""
+    live = np.full((4, 6, 7) if per_element else (6, 7), 0.25)
+    live[(0,) * live.ndim] = bad
+    path = _h5_with_live(tmp_path / "lt.h5", live)
+    with pytest.warns(UserWarning, match=rf"lt\.h5: live time '/live_time' holds {said}"):
+        cube = read_cube(path, auto_calibrate=False)
+    assert cube.live_time is None and cube.shape == (6, 7, 128)
+    assert "set aside" in cube.metadata["live_time_note"]
+
+
+def test_sound_live_times_are_kept_and_ms_are_converted_to_seconds(tmp_path):
+    import warnings
+
+    live = np.full((6, 7), 250.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cube = read_cube(_h5_with_live(tmp_path / "s.h5", live / 1000), auto_calibrate=False)
+        assert np.allclose(np.asarray(cube.live_time), 0.25)
+        assert "live_time_note" not in cube.metadata
+        cube = read_cube(_h5_with_live(tmp_path / "ms.h5", live, "ms"), auto_calibrate=False)
+    assert np.allclose(np.asarray(cube.live_time), 0.25)
+
+
+def test_a_live_time_in_a_unit_of_no_time_is_set_aside(tmp_path):
+    path = _h5_with_live(tmp_path / "u.h5", np.full((6, 7), 0.9), "counts")
+    with pytest.warns(UserWarning, match="units 'counts', not a time"):
+        assert read_cube(path, auto_calibrate=False).live_time is None

@@ -487,7 +487,7 @@ def _aps(f, path: Path, names) -> Cube:
     except ValueError as exc:
         raise CubeReadError(path, str(exc)) from exc
     group = f[names[0]].parent
-    live, _ = _live_time(group, tuple(data.shape[:2]), path)  # 'livetime' (elements, H, W)
+    live, live_note = _live_time(group, tuple(data.shape[:2]), path)  # (elements, H, W)
     cal = None
     for cand in ("energy_calib", "energy"):  # fitted XRF-Maps files
         for grp in (group, f.get("MAPS")):
@@ -498,6 +498,8 @@ def _aps(f, path: Path, names) -> Cube:
         if cal:
             break
     meta = {"format": "aps-xrfmaps", "dataset": names, "detector_elements": len(names)}
+    if live is None and live_note:  # set aside: say why
+        meta["live_time_note"] = live_note
     meta.update(_instrument_attrs(f))
     return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
 
@@ -592,7 +594,7 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     # raised IndexError: 'could not be read as hdf5 (list index out of range)')
     energy_name = axes_attr[axes[2]] if len(axes_attr) == 3 else None
     cal = _sibling_calibration(f, group, d, path, n, energy_name)
-    live, _ = _live_time(group, tuple(data.shape[:2]), path)
+    live, live_note = _live_time(group, tuple(data.shape[:2]), path)
     meta = {
         "format": {"pyxrf": "pyxrf", "musa": "napari-musa", "nexus": "nexus"}.get(kind, "hdf5"),
         "dataset": d.name,
@@ -600,6 +602,8 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
         "channel_axis": ("first", "middle", "last")[axes[2]],
         "channel_axis_from": how,
     }
+    if live is None and live_note:  # set aside: say why
+        meta["live_time_note"] = live_note
     if matlab:
         meta["matlab"] = True  # column-major: MATLAB's [H W C] is stored (C, W, H)
     meta.update(_instrument_attrs(f))
@@ -615,7 +619,12 @@ def _live_time(group, hw: tuple, path, elements: int | None = None, element_firs
     sum: the summed counts over the mean live time are the summed detector's counts per second
     (exactly so when the elements count at one rate), and it stays at most the real time, as a
     live time must (APS XRF-Maps' 4 elements had been summed: 4.8 s of live time in a 1.2 s
-    pixel). Per-element datasets beside a 3-D cube had been ignored."""
+    pixel). Per-element datasets beside a 3-D cube had been ignored.
+
+    The values are checked (`_live_time_problem`): one NaN, infinite, negative or zero value, or
+    a `units` attribute naming no time, sets the dataset aside with a warning and the note
+    (None, note), and the cube opens without live times; they had been kept as they were, for
+    the cube's metadata and a project save. A `units` of ms or us is converted to seconds."""
     import h5py
 
     orders = ((0, slice(1, 3)), (2, slice(0, 2)))
@@ -625,7 +634,7 @@ def _live_time(group, hw: tuple, path, elements: int | None = None, element_firs
             continue
         got = tuple(int(s) for s in d.shape)
         if got == tuple(hw):
-            return d, f"'{d.name}' per pixel"
+            return _checked_live_time(d, None, path, f"'{d.name}' per pixel")
         if len(got) != 3:
             continue
         for axis, image in orders if element_first else orders[::-1]:
@@ -633,9 +642,90 @@ def _live_time(group, hw: tuple, path, elements: int | None = None, element_firs
             if got[image] == tuple(hw) and (
                 n == elements if elements else n <= MAX_DETECTOR_ELEMENTS
             ):
-                t = np.asarray(small(d, path), dtype=np.float64).mean(axis=axis)
-                return t, f"'{d.name}': the mean of the {n} detector elements' live times"
+                note = f"'{d.name}': the mean of the {n} detector elements' live times"
+                return _checked_live_time(d, axis, path, note)
     return None, None
+
+
+#: Seconds per unit of a live-time dataset's `units` attribute (none given: seconds).
+LIVE_TIME_UNITS = {
+    "": 1.0,
+    "s": 1.0,
+    "sec": 1.0,
+    "secs": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
+    "ms": 1e-3,
+    "msec": 1e-3,
+    "millisecond": 1e-3,
+    "milliseconds": 1e-3,
+    "us": 1e-6,
+    "\u00b5s": 1e-6,
+    "\u03bcs": 1e-6,
+    "microsecond": 1e-6,
+    "microseconds": 1e-6,
+}
+#: Values of a per-pixel live-time dataset checked per read.
+LIVE_TIME_BLOCK = 2**22
+
+
+def _checked_live_time(d, element_axis, path, note: str):
+    """(live time in seconds, note) of dataset `d`, or (None, why it was set aside) with a
+    warning. element_axis: the axis averaged (None: the (H, W) dataset itself, kept lazy when in
+    seconds)."""
+    import warnings
+
+    unit = _attr_str(d.attrs.get("units", "")).strip().lower()
+    scale = LIVE_TIME_UNITS.get(unit)
+    problem = (
+        f"has units {unit!r}, not a time (s, ms, us)"
+        if scale is None
+        else _live_time_problem(d, path)
+    )
+    if problem is None:
+        try:
+            if element_axis is None and scale == 1.0:
+                return d, note
+            t = np.asarray(small(d, path), dtype=np.float64) * scale
+        except (CubeReadError, OSError) as exc:
+            problem = f"could not be read ({getattr(exc, 'problem', exc)})"
+        else:
+            if scale != 1.0:
+                note += f", converted from {unit} to seconds"
+            return (t if element_axis is None else t.mean(axis=element_axis)), note
+    why = f"live time '{d.name}' {problem}: set aside, the cube opens without live times"
+    warnings.warn(f"{path}: {why}", stacklevel=4)
+    return None, why
+
+
+def _live_time_problem(d, path) -> str | None:
+    """Why a live-time dataset cannot be one (NaN or infinite, negative or zero values: a live
+    time is a positive number of seconds, and counts over it would be infinite or negative), or
+    None. Read in blocks of rows: a per-pixel dataset stays lazy, and this pass holds at most
+    LIVE_TIME_BLOCK values of it."""
+    if d.dtype.kind not in "uif":
+        return f"holds {d.dtype} values, not numbers"
+    if d.size == 0:
+        return "is empty"
+    try:
+        check_dataset(d, path)
+        rows = max(1, LIVE_TIME_BLOCK // max(1, int(np.prod(d.shape[1:], dtype=np.int64))))
+        bad = {"NaN or infinite": 0, "negative": 0, "zero": 0}
+        for y in range(0, int(d.shape[0]), rows):
+            t = np.asarray(d[y : y + rows], dtype=np.float64)
+            finite = np.isfinite(t)
+            bad["NaN or infinite"] += int(t.size - np.count_nonzero(finite))
+            bad["negative"] += int(np.count_nonzero(t[finite] < 0))
+            bad["zero"] += int(np.count_nonzero(t == 0))
+    except (CubeReadError, OSError) as exc:
+        return f"could not be read ({getattr(exc, 'problem', exc)})"
+    found = [f"{n} {what}" for what, n in bad.items() if n]
+    if not found:
+        return None
+    return (
+        f"holds {', '.join(found)} of its {d.size} values (a live time is a positive number "
+        "of seconds)"
+    )
 
 
 def _is_matlab(f, d) -> bool:
