@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from xrf_napari.io import CubeReadError, read_cube
+from xrf_napari.io import CubeReadError, read_cube, read_spectrum
 
 
 # -- 1. zarr: a zero-length axis, a zero-length chunk ---------------------------------------------
@@ -195,3 +195,66 @@ def test_a_live_time_in_a_unit_of_no_time_is_set_aside(tmp_path):
     path = _h5_with_live(tmp_path / "u.h5", np.full((6, 7), 0.9), "counts")
     with pytest.warns(UserWarning, match="units 'counts', not a time"):
         assert read_cube(path, auto_calibrate=False).live_time is None
+
+
+# -- 5. decimal commas in a one-column and a space-separated CSV spectrum --------------------------
+VALUES = np.round(np.random.default_rng(5).random(300) * 100 + 1, 1)
+
+
+def _dc(v) -> str:
+    return f"{v:.1f}".replace(".", ",")
+
+
+def _csv(tmp_path, name, lines, header=""):
+    path = tmp_path / name
+    path.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("whole", ["", "13"])  # Excel writes a whole value without ',0'
+def test_a_one_column_csv_with_decimal_commas_reads_its_counts(tmp_path, whole):
+    """'12,5' a line (a European-locale spreadsheet's single column) was split at its comma
+    into energy, counts: refused as 'energy axis must be finite and strictly increasing', or,
+    with whole values written '13', as 'needs one column or two'."""
+    lines = [_dc(v) for v in VALUES]
+    want = VALUES.copy()
+    if whole:
+        lines[1], want[1] = whole, float(whole)
+    sp = read_spectrum(_csv(tmp_path, "one.csv", lines, "counts\n"))
+    np.testing.assert_allclose(sp.counts, want)
+    assert sp.calibration.source == "none" and sp.metadata["decimal_mark"] == ","
+
+
+@pytest.mark.parametrize("header", ["", "energy counts\n"])
+def test_a_space_separated_energy_counts_csv_with_decimal_commas_reads(tmp_path, header):
+    """'0,010 12,5': split at every space and comma into four values, refused as 'needs one
+    column or two'."""
+    lines = [f"{0.01 * i + 0.5:.3f}".replace(".", ",") + f" {_dc(v)}" for i, v in enumerate(VALUES)]
+    sp = read_spectrum(_csv(tmp_path, "sp.csv", lines, header))
+    np.testing.assert_allclose(sp.counts, VALUES)
+    assert sp.calibration.source == "file" and sp.calibration.gain == pytest.approx(0.01)
+    assert sp.calibration.offset == pytest.approx(0.5)
+
+
+def test_a_space_separated_csv_with_a_thousands_mark_is_refused_naming_the_line(tmp_path):
+    lines = [f"{0.01 * i:.3f}".replace(".", ",") + " 12,5" for i in range(20)]
+    lines[7] = "0,070 1.234,5"
+    with pytest.raises(CubeReadError, match=r"t\.csv: .*spaces.*line 8 .*'1\.234,5'"):
+        read_spectrum(_csv(tmp_path, "t.csv", lines))
+
+
+def test_comma_tables_that_are_two_columns_stay_two_columns(tmp_path):
+    """channel,counts and energy,counts of whole numbers ('0,12'): their first column rises at
+    every line, so they are columns, not decimals; ', ' separated values too."""
+    counts = (VALUES * 10).astype(int)
+    sp = read_spectrum(_csv(tmp_path, "ch.csv", [f"{i},{c}" for i, c in enumerate(counts)]))
+    np.testing.assert_array_equal(sp.counts, counts)
+    sp = read_spectrum(
+        _csv(tmp_path, "ev.csv", [f"{1000 + 10 * i},{c}" for i, c in enumerate(counts)])
+    )
+    np.testing.assert_array_equal(sp.counts, counts)
+    assert sp.calibration.gain == pytest.approx(0.01) and "decimal_mark" not in sp.metadata
+    sp = read_spectrum(
+        _csv(tmp_path, "sp.csv", [f"{0.01 * i:.2f}, {c}" for i, c in enumerate(counts)])
+    )
+    np.testing.assert_array_equal(sp.counts, counts)

@@ -412,14 +412,16 @@ def read_csv(path) -> Spectrum:
     lines = [(i, line.strip()) for i, line in enumerate(_read_text(path).splitlines())]
     lines = [(i, s) for i, s in lines if s and not s.startswith("#")]
     sep = _decimal_comma(path, lines)
+    if sep is None:
+        sep = _comma_column(lines)
     for i, s in lines:
         vals = _numbers(s)
-        if vals is not None and sep:
+        if vals is not None and sep is not None:
             vals = [float(f.replace(",", ".")) for f in _fields(s, sep)]
         if vals is None:
             if not rows:
                 # split as the values are: a semicolon or tab table's header had been one name
-                split = re.escape(sep) if sep else r"[,;\t]"
+                split = {None: r"[,;\t]", " ": r"\s+", "": r"$^"}.get(sep, re.escape(sep or ""))
                 header = [h.strip().strip("\"'") for h in re.split(split, s)]
                 continue  # header line
             raise CubeReadError(path, f"non-numeric value on line {i + 1}: {s[:60]!r}")
@@ -471,11 +473,52 @@ def read_csv(path) -> Spectrum:
             cal = calibration_from_energy_axis(first, path)
     else:
         counts = arr[:, 0]
+    if sep is not None:
+        extra["decimal_mark"] = ","
     return _finish(path, counts, cal, {"format": "csv", **extra})
 
 
 def _fields(line: str, sep: str) -> list[str]:
-    return [f.strip() for f in line.split(sep) if f.strip()]
+    """The fields of a line split at `sep`: ' ' is any run of spaces, '' none (one column)."""
+    if sep == "":
+        return [line.strip()] if line.strip() else []
+    return [f.strip() for f in line.split(None if sep == " " else sep) if f.strip()]
+
+
+#: A number written with a decimal comma and nothing else ('12,5', '-0,010').
+_COMMA_NUMBER = re.compile(r"[+-]?\d+,\d+")
+#: A plain number without a comma ('13', '0.5', '1e3'): a line that is no pair of columns.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+#: Share of lines at which one column of counts both rises and falls, at the least; an energy or
+#: channel axis rises at every line (or, glitched, nearly every line).
+COMMA_COLUMN_TURNS = 0.1
+
+
+def _comma_column(lines: list[tuple[int, str]]) -> str | None:
+    """'' when the file is one column of numbers with ',' as the decimal mark (a European-locale
+    spreadsheet's single column: `12,5` a line, `13` where the value is whole), else None. Each
+    such line had been split at its comma into two columns, read as `energy,counts`: refused as
+    'energy axis must be finite and strictly increasing', refused as 'needs one column or two'
+    where some lines had no comma, or, where the whole parts happened to rise, read as an energy
+    axis of the whole parts and counts of the decimals. Read so only when every line is one
+    number and no ',' separated reading holds: some lines hold no ',' (a two-column table's
+    every line has two values), or the whole parts both rise and fall at COMMA_COLUMN_TURNS of
+    the lines, as counts do and no energy or channel axis does. A file whose first column
+    rises at every line stays `energy,counts` or `channel,counts`."""
+    data = [s for _, s in lines if _numbers(s) is not None]
+    comma = [bool(_COMMA_NUMBER.fullmatch(s)) for s in data]
+    if len(data) < 2 or not any(comma):
+        return None
+    if not all(c or _PLAIN_NUMBER.fullmatch(s) for c, s in zip(comma, data)):
+        return None
+    if not all(comma):
+        return ""
+    whole = np.array([int(s.split(",")[0]) for s in data], dtype=float)
+    steps = np.diff(whole)
+    turns = COMMA_COLUMN_TURNS * len(steps)
+    if np.count_nonzero(steps > 0) >= turns and np.count_nonzero(steps < 0) >= turns:
+        return ""
+    return None
 
 
 def _decimal_comma(path: Path, lines: list[tuple[int, str]]) -> str | None:
@@ -485,9 +528,15 @@ def _decimal_comma(path: Path, lines: list[tuple[int, str]]) -> str | None:
     as three or four columns and refused as not a spectrum. It is read so only when that is the
     one reading: every field has at most one ',' and no '.'; a ';' or tab table with ',' in its
     fields otherwise (`1.234,5;12`, `1,2,3;4`) is refused. A ',' separated file has neither ';'
-    nor tab and is never read so."""
+    nor tab and is never read so. A table separated by spaces is read so too when one of its
+    values has a ',' between digits (`0,010 12,5`; it had been split into four columns and
+    refused): `0.01, 12`, ',' and a space between values, is not."""
     data = [(i, s) for i, s in lines if _numbers(s) is not None]
     sep = next((c for c in (";", "\t") if any(c in s for _, s in data)), None)
+    if sep is None and any(
+        _COMMA_NUMBER.fullmatch(f) for _, s in data if len(s.split()) > 1 for f in s.split()
+    ):
+        sep = " "  # 'energy counts' separated by spaces, '0,010 12,5'
     if sep is None or not any("," in f for _, s in data for f in _fields(s, sep)):
         return None
     for i, s in data:
@@ -499,7 +548,7 @@ def _decimal_comma(path: Path, lines: list[tuple[int, str]]) -> str | None:
                 except ValueError:
                     bad = True
             if bad:
-                name = "tab" if sep == "\t" else repr(sep)
+                name = {"\t": "tab", " ": "spaces"}.get(sep, repr(sep))
                 raise CubeReadError(
                     path,
                     f"its values are separated by {name} and hold ',', read as a decimal comma, "
