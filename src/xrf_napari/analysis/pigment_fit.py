@@ -1581,23 +1581,28 @@ def region_spectra(cube, labels: np.ndarray):
     return run_to_end(_iter_region_spectra(cube, labels))[:3]
 
 
+def fit_refusal(cube) -> str:
+    """Why no region of `cube` can be fitted, whatever the regions and the instrument ("" if it
+    can): no energy calibration, or an axis wholly off the canonical grid. The Pigments dock
+    says it as the scan is chosen, and refuses Run with it before any work."""
+    from ..energy import HOW_TO_CALIBRATE, off_grid_refusal
+
+    if cube.calibration.source == "none":  # the docks have no calibration control: say what works
+        return (
+            f"{cube.name}: no energy calibration, so its lines cannot be fitted: {HOW_TO_CALIBRATE}"
+        )
+    return off_grid_refusal(cube, "the fit")
+
+
 def _iter_region_spectra(cube, labels: np.ndarray):
     """Progress generator (rows read, rows: one pass over the file) returning region_spectra's
     (labels, spectra, interior pixel counts) and each region's whole pixel count."""
     from ..energy import to_canonical_matrix
     from .embed import iter_cluster_spectra
 
-    if cube.calibration.source == "none":
-        from ..energy import HOW_TO_CALIBRATE
-
-        raise PigmentFitError(  # the docks have no calibration control: say what works
-            f"{cube.name}: no energy calibration, so its lines cannot be fitted: {HOW_TO_CALIBRATE}"
-        )
-    from ..energy import off_grid_refusal
-
-    off_grid = off_grid_refusal(cube, "the fit")
-    if off_grid:
-        raise PigmentFitError(off_grid)
+    refusal = fit_refusal(cube)
+    if refusal:
+        raise PigmentFitError(refusal)
     labels = np.asarray(labels)
     if labels.shape != tuple(cube.shape[:2]):
         raise PigmentFitError(

@@ -611,8 +611,28 @@ class CubeDock(QWidget):
         scan surveyed meanwhile, the line still said it was being surveyed."""
         state = None if cube is None else self.recall(cube, "status")
         if state is not None and state[0] == SURVEYED_ELSEWHERE and not SURVEYS.is_running(cube):
-            return None
+            state = None
+        if state is None and cube is not None and (why := self.scan_refusal(cube)):
+            return why, 0, 1  # said as the scan is chosen, not only once Run was pressed
         return state
+
+    def scan_refusal(self, cube) -> str:
+        """Why this dock's Run cannot work on `cube` whatever is set ("" if it can), in full
+        ("Recolour: <scan>: its energy axis ..."): a scan wholly off the models' energy grid. It
+        is the scan's status line as soon as the scan is chosen, and Run refuses with it before
+        any work (refuse_scan). Said only once Run was pressed, the refusal came as the job's
+        error after the models had loaded, and Pigments left a "whole scan" layer behind."""
+        return ""
+
+    def refuse_scan(self, cube) -> bool:
+        """In Run: True, and the toast and status line say why, when scan_refusal(cube) has a
+        reason."""
+        from ._jobs import report_error
+
+        why = self.scan_refusal(cube)
+        if why:
+            self.job.refused(report_error(ValueError(why)))
+        return bool(why)
 
     def leave_cube(self, cube) -> None:
         """The user switches away from `cube`: remember what should come back (e.g. ticks)."""

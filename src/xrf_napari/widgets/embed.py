@@ -135,6 +135,8 @@ class EmbedClusterWidget(CubeDock):
         weights = self.weights_edit.text().strip() or None
         k = self.k_spin.value() if self.k_spin.value() > 1 else None
         cube = layer_cube(layer)
+        if self.refuse_scan(cube):
+            return None
         from ..analysis.pigment_fit import is_spot_scan
 
         if is_spot_scan(cube.shape):  # refused before the model loads, as Recolour does
@@ -162,6 +164,12 @@ class EmbedClusterWidget(CubeDock):
             description="Embedding spectra\u2026",
             on_result=lambda res: self._add_results(layer, res),
         )
+
+    def scan_refusal(self, cube) -> str:
+        from ..energy import off_grid_refusal
+
+        why = off_grid_refusal(cube, "the models")
+        return f"Embed & cluster: {why}" if why else ""
 
     def _add_results(self, cube_layer, res):
         """Staged (one layer per turn of the event loop: see JobPanel)."""

@@ -31,7 +31,14 @@ from qtpy.QtWidgets import (
     QTableWidgetItem,
 )
 
-from ._common import CubeDock, after_calibration, default_weights, device_combo, form_grid
+from ._common import (
+    CubeDock,
+    after_calibration,
+    awaits_calibration,
+    default_weights,
+    device_combo,
+    form_grid,
+)
 from ._dialogs import confirm_replace
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
@@ -443,6 +450,8 @@ class PigmentsWidget(CubeDock):
         if cube is None:
             self.job.refused(report_error(ValueError("open a datacube first"), "Pigments"))
             return None
+        if self.refuse_scan(cube):  # before a spot scan's "whole scan" layer is added
+            return None
         from ..analysis.pigment_fit import is_spot_scan
 
         if is_spot_scan(cube.shape) and (
@@ -522,6 +531,8 @@ class PigmentsWidget(CubeDock):
                 )
             )
             return None
+        if self.refuse_scan(cube):
+            return None
         try:
             photo = _photo_over_scan(photo_layer, layer, cube.shape[:2])
         except ValueError as exc:
@@ -542,6 +553,14 @@ class PigmentsWidget(CubeDock):
         if worker is not None:
             self.regions_button.setEnabled(False)
         return worker
+
+    def scan_refusal(self, cube) -> str:
+        """No calibration (unless one is being fitted: Run waits for it), or an axis wholly off
+        the fit's grid: the fit's own words (pigment_fit.fit_refusal)."""
+        from ..analysis.pigment_fit import fit_refusal
+
+        why = "" if awaits_calibration(cube) else fit_refusal(cube)
+        return f"Pigments: {why}" if why else ""
 
     def _whole_scan_region(self, cube_layer, cube):
         """A Labels layer "whole scan [scan]" holding one region: a spot spectrum or a scan of a

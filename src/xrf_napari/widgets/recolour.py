@@ -152,6 +152,8 @@ class RecolourWidget(CubeDock):
         from ..analysis.recolour import check_image
 
         cube = layer_cube(layer)
+        if self.refuse_scan(cube):
+            return None
         try:
             check_image(cube_display_name(self.viewer, layer), cube.shape)
         except ValueError as exc:
@@ -172,6 +174,12 @@ class RecolourWidget(CubeDock):
             description="Embedding, then recolouring tiles\u2026",
             on_result=lambda res: self._add_result(layer, res, outline),
         )
+
+    def scan_refusal(self, cube) -> str:
+        from ..energy import off_grid_refusal
+
+        why = off_grid_refusal(cube, "the models")
+        return f"Recolour: {why}" if why else ""
 
     def _add_result(self, cube_layer, result, outline_wanted: bool):
         """Staged (one layer per turn of the event loop: see JobPanel)."""

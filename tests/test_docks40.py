@@ -1,0 +1,95 @@
+"""The five docks used as a conservator would, session 40 audit: real files through napari's
+reader, two scans at once, saves, hand-drawn regions, Cancel and closing while a job runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _napari_helpers import (
+    caught_notifications,
+    open_cube,
+    tiny_embed_dock,
+    tiny_recolour_dock,
+    write_painted_cube,
+)
+
+OFF_GRID = "wholly outside the 1-26.6 keV read by"
+
+
+def _off_grid_scan(path, shape):
+    """A .rpl whose calibrated axis lies wholly below 1 keV (the real spacekeys_variant.rpl's
+    origin, -0.956 keV, on a few channels)."""
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.ripple import write
+
+    data = np.random.default_rng(0).poisson(20, (*shape, 16)).astype(np.uint16)
+    write(path, data, Calibration(offset=-0.956, gain=0.010002))
+    return path
+
+
+def _dock(name, viewer, folder):
+    if name == "recolour":
+        return tiny_recolour_dock(viewer, folder)
+    if name == "embed":
+        return tiny_embed_dock(viewer, folder)
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    widget = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.device.setCurrentText("cpu")
+    return widget
+
+
+@pytest.mark.parametrize(
+    ("dock", "shape"), [("recolour", (20, 20)), ("embed", (20, 20)), ("pigments", (3, 3))]
+)
+def test_a_scan_off_the_models_grid_is_refused_as_it_is_chosen(
+    make_napari_viewer, qtbot, tmp_path, dock, shape
+):
+    """Recolour, Embed & cluster and Pigments refused a scan wholly off the 1-26.6 keV grid only
+    inside the job, once Run was pressed: the models loaded first, Pigments added a "whole
+    scan" layer to the spot scan it then refused, and a 3 x 3 scan was sent from Embed to
+    Pigments as "one region" it could not fit either. The reason is now the scan's status line
+    as soon as it is chosen, and Run refuses with it before any work."""
+    viewer = make_napari_viewer()
+    good = open_cube(viewer, write_painted_cube(tmp_path / "good.h5"))[-1]
+    widget = _dock(dock, viewer, tmp_path)
+    off = open_cube(viewer, _off_grid_scan(tmp_path / "off.rpl", shape))[-1]
+    assert widget.current_layer() is off  # the scan just opened is chosen
+    line = widget.job.status.text()
+    assert OFF_GRID in line and "check the calibration" in line, line
+    assert line.startswith({"recolour": "Recolour", "embed": "Embed", "pigments": "Pigments"}[dock])
+    before = [layer.name for layer in viewer.layers]
+    with caught_notifications() as seen:
+        assert widget.run() is None
+    assert not widget.job.is_running and widget.job.last_error is None
+    assert [str(n.message) for n in seen] == [line]
+    assert widget.job.status.text() == line
+    assert [layer.name for layer in viewer.layers] == before  # no "whole scan" layer
+    widget.cube_combo.set_layer(good)  # another scan: its own (blank) line
+    assert OFF_GRID not in widget.job.status.text()
+    widget.cube_combo.set_layer(off)
+    assert widget.job.status.text() == line
+
+
+def test_pigments_says_as_an_uncalibrated_scan_is_chosen_that_it_cannot_fit_it(
+    make_napari_viewer, tmp_path
+):
+    """A scan left without a calibration (its automatic one failed) was fitted only to fail in
+    the job ("Failed: ... no energy calibration"); the dock now says so on choosing it, with
+    where a calibration is set, and Find pigments and Find regions refuse before any work."""
+    from test_widgets_audit24 import _flat_uncalibrated_scan
+
+    viewer = make_napari_viewer()
+    scan = open_cube(viewer, _flat_uncalibrated_scan(tmp_path))[-1]
+    assert scan.metadata["xrf_cube"].calibration.source == "none"
+    widget = _dock("pigments", viewer, tmp_path)
+    viewer.add_labels(np.ones((16, 16), np.int32), name="drawn")
+    viewer.add_image(np.zeros((16, 16, 3), np.uint8), name="photo", rgb=True)
+    widget.photo_combo.set_layer(viewer.layers["photo"])
+    line = widget.job.status.text()
+    assert "no energy calibration, so its lines cannot be fitted" in line, line
+    assert "JSON sidecar" in line
+    for action in (widget.run, widget.find_regions):
+        assert action() is None
+        assert not widget.job.is_running and widget.job.status.text() == line
