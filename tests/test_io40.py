@@ -258,3 +258,97 @@ def test_comma_tables_that_are_two_columns_stay_two_columns(tmp_path):
         _csv(tmp_path, "sp.csv", [f"{0.01 * i:.2f}, {c}" for i, c in enumerate(counts)])
     )
     np.testing.assert_array_equal(sp.counts, counts)
+
+
+# -- 6. damaged HDF5 files: what is wrong, in a user's words ---------------------------------------
+def _good_h5(path):
+    import h5py
+
+    cube = np.random.default_rng(6).poisson(5, (20, 30, 256)).astype(np.uint16)
+    with h5py.File(path, "w") as f:
+        f.create_dataset("data", data=cube, chunks=(4, 30, 256), compression="gzip")
+    return path
+
+
+def test_a_truncated_hdf5_says_it_is_truncated_and_by_how_much(tmp_path):
+    """It read 'not a readable HDF5 file (Unable to synchronously open file (truncated file:
+    eof = 45295, sblock->base_addr = 0, stored_eof = 90591))'."""
+    raw = _good_h5(tmp_path / "good.h5").read_bytes()
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(CubeReadError) as err:
+        read_cube(cut)
+    msg = str(err.value)
+    assert msg.startswith(str(cut)) and "sblock" not in msg, msg
+    assert f"truncated: it has {len(raw) // 2} bytes of the {len(raw)}" in msg, msg
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (np.random.default_rng(1).bytes(5000), "match no format"),
+        (b"energy,counts\n" * 40, "a text file"),
+        (b"II*\x00" + bytes(600), "a TIFF image"),
+    ],
+)
+def test_a_file_that_is_not_hdf5_says_so_and_what_it_looks_like(tmp_path, content, said):
+    """It read 'not a readable HDF5 file (Unable to synchronously open file (file signature
+    not found))'."""
+    path = tmp_path / "x.h5"
+    path.write_bytes(content)
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path)
+    msg = str(err.value)
+    assert msg.startswith(f"{path}: not an HDF5 file") and said in msg, msg
+    assert "signature not found" not in msg
+
+
+def test_a_damaged_hdf5_header_says_so(tmp_path):
+    raw = bytearray(_good_h5(tmp_path / "good.h5").read_bytes())
+    raw[8] = 77  # the superblock version
+    path = tmp_path / "bad.h5"
+    path.write_bytes(bytes(raw))
+    with pytest.raises(CubeReadError, match=r"bad\.h5: a damaged HDF5 file: .*header"):
+        read_cube(path)
+
+
+def test_a_dataset_compressed_with_an_unavailable_filter_names_the_filter(tmp_path):
+    """A Blosc-compressed cube (filter 32001, an HDF5 plugin) opened, and its first read failed
+    with 'could not be read as hdf5 (OSError: Can't synchronously read data (can't open
+    directory (/usr/local/lib/plugin)...))'. Made here by renumbering a gzip filter to 32001
+    in the file's filter pipeline message (version 1: id, name length, flags, values, name)."""
+    import h5py
+
+    if h5py.h5z.filter_avail(32001):
+        pytest.skip("a Blosc filter is installed here")
+    raw = bytearray(_good_h5(tmp_path / "good.h5").read_bytes())
+    at = raw.find(b"deflate\x00")
+    assert at > 8 and raw[at - 8 : at - 6] == b"\x01\x00", "no v1 filter message found"
+    raw[at - 8 : at - 6] = (32001).to_bytes(2, "little")
+    path = tmp_path / "blosc.h5"
+    path.write_bytes(bytes(raw))
+    for dataset in (None, "data"):
+        with pytest.raises(CubeReadError) as err:
+            read_cube(path, dataset=dataset)
+        msg = str(err.value)
+        assert msg.startswith(str(path)) and "/usr/local" not in msg, msg
+        assert "filter 32001 (Blosc)" in msg and "hdf5plugin" in msg, msg
+
+
+def test_an_optional_filter_the_chunks_skipped_does_not_refuse_the_file(tmp_path):
+    """An optional filter unavailable when the file was written leaves its chunks unfiltered
+    (their filter mask says so): the file reads, as before."""
+    import h5py
+
+    if h5py.h5z.filter_avail(32004):
+        pytest.skip("an LZ4 filter is installed here")
+    cube = np.random.default_rng(7).poisson(5, (8, 9, 128)).astype(np.uint16)
+    path = tmp_path / "opt.h5"
+    with h5py.File(path, "w") as f:
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk((4, 9, 128))
+        dcpl.set_filter(32004, h5py.h5z.FLAG_OPTIONAL, ())
+        space = h5py.h5s.create_simple(cube.shape)
+        did = h5py.h5d.create(f.id, b"data", h5py.h5t.NATIVE_UINT16, space, dcpl)
+        did.write(h5py.h5s.ALL, h5py.h5s.ALL, cube)
+    np.testing.assert_array_equal(np.asarray(read_cube(path, auto_calibrate=False).data[...]), cube)

@@ -121,7 +121,52 @@ def open_file(path):
                 "is a MATLAB v5/v7 MAT-file, which is not HDF5: xrf-napari reads v7.3 .mat files; "
                 "in MATLAB save it again with save(..., '-v7.3')",
             ) from None
-        raise CubeReadError(path, f"not a readable HDF5 file ({exc})") from exc
+        raise CubeReadError(path, _open_problem(path, exc)) from exc
+
+
+def _open_problem(path, exc: OSError) -> str:
+    """What is wrong with a file HDF5 cannot open, in a user's words: cut short (with how many
+    bytes it has of those it declares), not HDF5 at all (and what it looks like), or a damaged
+    header. All three had read 'not a readable HDF5 file (Unable to synchronously open file
+    (truncated file: eof = 81531, sblock->base_addr = 0, stored_eof = 90591))' or '(file
+    signature not found)'."""
+    import re
+
+    text = str(exc)
+    cut = re.search(r"truncated file: eof = (\d+).*?stored_eof = (\d+)", text)
+    if cut:
+        has, declared = int(cut.group(1)), int(cut.group(2))
+        return (
+            f"the HDF5 file is truncated: it has {has} bytes of the {declared} its header "
+            "declares (an interrupted copy, download or acquisition); copy it again from its "
+            "source"
+        )
+    if not is_hdf5(path):
+        return f"not an HDF5 file: {_looks_like(path)}"
+    detail = re.sub(r"^Unable to (synchronously )?open file \((.*)\)$", r"\2", text)
+    return f"a damaged HDF5 file: it starts as one, but its header cannot be read ({detail})"
+
+
+def _looks_like(path) -> str:
+    """What a file that lacks the HDF5 signature starts as, for the message."""
+    from .arrays import NPY_MAGIC, _is_text
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    if head.startswith(NPY_MAGIC):
+        like = "it is a NumPy .npy array: rename it .npy"
+    elif head.startswith(b"PK\x03\x04"):
+        like = "it is a zip archive (an .npz, a zarr .datastack?)"
+    elif head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        like = "it is a TIFF image: rename it .tif"
+    elif _is_text(head):
+        like = "it is a text file"
+    else:
+        like = "its bytes match no format xrf-napari reads (damaged, or another format)"
+    return f"it does not start with the HDF5 signature (\\x89HDF); {like}"
 
 
 def _matlab_v5(path) -> bool:

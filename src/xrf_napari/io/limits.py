@@ -126,7 +126,9 @@ def require_stored(declared: int, stored: int, path, what: str) -> None:
 def check_dataset(d, path) -> None:
     """The data a dataset declares exists: a virtual dataset's source files are there (HDF5 would
     read a missing one as zeros), external raw files are regular files, and a chunked or
-    contiguous dataset stores enough bytes for its declared shape (no unallocated declarations)."""
+    contiguous dataset stores enough bytes for its declared shape (no unallocated declarations),
+    and its compression filters can be decoded here (`check_filters`)."""
+    check_filters(d, path)
     if d.is_virtual:
         for vs in d.virtual_sources():
             name = vs.file_name
@@ -154,3 +156,81 @@ def check_dataset(d, path) -> None:
     require_stored(
         int(d.size) * d.dtype.itemsize, int(d.id.get_storage_size()), path, f"dataset '{d.name}'"
     )
+
+
+#: HDF5's registered filter ids of the compressors met in scientific files beyond h5py's own
+#: (gzip, szip, lzf, shuffle, fletcher32, scale-offset, n-bit), for the message.
+HDF5_FILTER_NAMES = {
+    307: "bzip2",
+    32001: "Blosc",
+    32004: "LZ4",
+    32008: "Bitshuffle",
+    32013: "ZFP",
+    32015: "Zstandard",
+    32017: "SZ",
+    32024: "SZ3",
+    32026: "Blosc2",
+}
+
+
+def check_filters(d, path) -> None:
+    """Every required compression filter of an HDF5 dataset can be decoded by this installation
+    (hdf5plugin's filters are loaded when it is installed). A dataset compressed with one that
+    is not (Blosc, LZ4, Bitshuffle, Zstandard: HDF5 plugins) opened, and its first read failed
+    with 'could not be read as hdf5 (OSError: Can't synchronously read data (can't open
+    directory (/usr/local/lib/plugin)...))', which names no filter. A filter the stored chunks
+    skipped (an optional one that failed when they were written: their filter mask says so) is
+    no obstacle; the first FILTER_CHUNKS_CHECKED chunks are asked."""
+    import h5py
+
+    try:
+        plist = d.id.get_create_plist()
+        filters = [plist.get_filter(i) for i in range(plist.get_nfilters())]
+    except (AttributeError, RuntimeError, ValueError, OSError):
+        return  # no filter pipeline to read: the data says for itself
+    missing = [
+        (i, int(code), name)
+        for i, (code, _flags, _values, name) in enumerate(filters)
+        if not h5py.h5z.filter_avail(code)
+    ]
+    if missing and _load_hdf5plugin():
+        missing = [m for m in missing if not h5py.h5z.filter_avail(m[1])]
+    masks = _chunk_filter_masks(d) if missing else []
+    missing = [m for m in missing if masks is None or any(not mask >> m[0] & 1 for mask in masks)]
+    if missing:
+        _, code, name = missing[0]
+        label = HDF5_FILTER_NAMES.get(code) or (
+            name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
+        )
+        raise CubeReadError(
+            path,
+            f"dataset '{d.name}' is compressed with HDF5 filter {code} ({label or 'unnamed'}), "
+            "which this installation cannot decode: install the hdf5plugin package "
+            "(`pip install hdf5plugin` in xrf-napari's environment; it is loaded when a file "
+            "needs it), or save the file again with gzip compression",
+        )
+
+
+#: Chunks whose filter masks check_filters reads.
+FILTER_CHUNKS_CHECKED = 8
+
+
+def _chunk_filter_masks(d) -> list[int] | None:
+    """The filter masks of the first stored chunks of dataset d (bit i set: filter i skipped for
+    that chunk); [] when none is stored (fill values: nothing to decode), None when unknown."""
+    try:
+        n = int(d.id.get_num_chunks())
+        return [
+            int(d.id.get_chunk_info(i).filter_mask) for i in range(min(n, FILTER_CHUNKS_CHECKED))
+        ]
+    except (AttributeError, RuntimeError, ValueError, OSError):
+        return None
+
+
+def _load_hdf5plugin() -> bool:
+    """Import hdf5plugin when installed (it registers its filters with HDF5); False if not."""
+    try:
+        import hdf5plugin  # noqa: F401
+    except ImportError:
+        return False
+    return True
