@@ -58,7 +58,7 @@ def load_source(path: Path, size: int, rng: np.random.Generator) -> tuple[np.nda
 
     try:
         with Image.open(path) as im:
-            im = im.convert("RGB")
+            im = rgb_image(im, path)
             w, h = im.size
             short = min(w, h)
             side = int(rng.integers(min(size, short), short + 1)) if short > size else short
@@ -73,6 +73,62 @@ def load_source(path: Path, size: int, rng: np.random.Generator) -> tuple[np.nda
         "box_xywh": [x0, y0, side, side],
         "image_size": [w, h],
     }
+
+
+def rgb_image(im, path):
+    """`im` (a PIL image) as 8-bit RGB. A 16-bit grayscale image (PNG or TIFF, mode I;16) is
+    scaled from its 0-65535 range: PIL's convert("RGB") clips each value at 255, so a scan's
+    photograph came out white (its values above 255) and cubes were made of a blank painting,
+    unsaid. A 32-bit integer or floating-point image (mode I or F) has no range to scale from
+    (convert made a float image of 0-1 values black): refused, naming the file."""
+    from PIL import Image
+
+    if im.mode.startswith("I;16"):
+        grey = (np.asarray(im, dtype=np.float64) / 257.0).round().astype(np.uint8)
+        return Image.fromarray(grey).convert("RGB")
+    if im.mode in ("I", "F"):
+        kind = "floating-point" if im.mode == "F" else "32-bit integer"
+        raise ValueError(
+            f"image {path} is a {kind} image (PIL mode {im.mode}), whose value range is not "
+            "known: save it as an 8- or 16-bit image (RGB or grayscale)"
+        )
+    return im.convert("RGB")
+
+
+def check_images(cfg: GenerateConfig, todo) -> None:
+    """Refuse, before the manifest, an image of --images that the cubes still to make (`todo`)
+    would use and that cannot be read as generate reads it: a corrupt or truncated file, a file
+    that is no image, a 32-bit or floating-point image. Met while making the cubes, it stopped
+    the run with the manifest and the cubes before it written, and the folder then refused the
+    command without that file as another set's (its images_used differ). Each image is decoded
+    once (a small share of the cube's own time); a note names the images smaller than --size,
+    whose crops are enlarged."""
+    from PIL import Image
+
+    if not cfg.images or cfg.kind != "paintings":
+        return
+    perm = np.random.default_rng(cfg.seed).permutation(len(cfg.images))
+    used = sorted({int(perm[i % len(cfg.images)]) for i in todo})
+    small = []
+    for k in used:
+        path = Path(cfg.images[k])
+        try:
+            with Image.open(path) as im:
+                w, h = im.size
+                im.draft("RGB", (cfg.size, cfg.size))  # JPEG: decode at a reduced scale
+                rgb_image(im, path).load()
+        except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
+            raise ValueError(f"cannot read image {path}: {exc}") from None
+        if min(w, h) < cfg.size:
+            small.append(f"{path.name} ({w} x {h} px)")
+    if small:
+        import sys
+
+        print(
+            f"note: {len(small)} image(s) smaller than --size {cfg.size} (e.g. {small[0]}): "
+            "their crops are enlarged to the cube's size",
+            file=sys.stderr,
+        )
 
 
 def synthesize(
@@ -614,6 +670,17 @@ def cube_bytes(cfg: GenerateConfig, index: int) -> int:
     return h * w * (channels * item + targets * (1 + cfg.native))
 
 
+def cubes_to_make(cfg: GenerateConfig) -> list[int]:
+    """The indices of the cubes a run of `cfg` makes: those whose files are not all there."""
+    out = Path(cfg.out)
+    return [
+        i
+        for i in range(cfg.n_cubes)
+        if not (out / cube_name(i)).exists()
+        or (cfg.native and not native_path(out / cube_name(i)).exists())
+    ]
+
+
 def check_set_room(cfg: GenerateConfig, workers: int) -> int:
     """Refuse, before the manifest, a set whose first cubes cannot fit on the disk: the first
     cubes still to make, one per worker, counted uncompressed as each cube's check before its
@@ -622,18 +689,12 @@ def check_set_room(cfg: GenerateConfig, workers: int) -> int:
     Returns the number of cubes written at once."""
     from ..fileutil import check_room
 
-    out = Path(cfg.out)
-    todo = [
-        i
-        for i in range(cfg.n_cubes)
-        if not (out / cube_name(i)).exists()
-        or (cfg.native and not native_path(out / cube_name(i)).exists())
-    ]
+    todo = cubes_to_make(cfg)
     at_once = max(1, min(workers, len(todo)))
     if todo:
         first = todo[:at_once]
         check_room(
-            out,
+            cfg.out,
             sum(cube_bytes(cfg, i) for i in first),
             f"the first {len(first)} cube(s), written at once (counted uncompressed)",
             ", or use fewer --workers" if len(first) > 1 else "",
@@ -679,6 +740,7 @@ def generate_dataset(
     workers = max(1, workers or os.cpu_count() or 1)
     check_cube_memory(cfg, workers)
     at_once = check_set_room(cfg, workers)
+    check_images(cfg, cubes_to_make(cfg))
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out)  # half-written cubes of a killed run

@@ -1,0 +1,75 @@
+"""Session 40 audit of `xrf-napari-train` used as a researcher new to it would: images of other
+bit depths or unreadable ones under --images, failed training runs leaving their --out behind,
+--data given as a file, config files in another encoding, a --crop larger than the cubes."""
+
+import json
+
+import numpy as np
+import pytest
+
+from xrf_napari.cli.train import main
+
+
+def _png(path, array):
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array).save(path)
+    return path
+
+
+def _generate(tmp_path, images, *extra):
+    out = tmp_path / "set"
+    args = ["generate", "--images", str(images), "--out", str(out), "--n-cubes", "1"]
+    args += ["--size", "16", "--workers", "1", "--no-progress", *extra]
+    return main(args), out
+
+
+def test_a_16_bit_grayscale_image_is_scaled_not_clipped_white(tmp_path):
+    """PIL's convert("RGB") clips a 16-bit image's values at 255: a grey 16-bit photograph made
+    cubes of a white painting, unsaid. Now scaled from 0-65535."""
+    from xrf_napari.synth.dataset import load_source
+
+    ramp = np.linspace(0, 65535, 40 * 40).reshape(40, 40).astype(np.uint16)
+    path = _png(tmp_path / "imgs" / "grey16.png", ramp)
+    rgb, _ = load_source(path, 40, np.random.default_rng(0))
+    assert rgb.shape == (40, 40, 3)
+    assert 100 < rgb.mean() < 155  # the ramp's mean, 127.5 (clipped: 254)
+    assert rgb.min() == 0 and rgb.max() == 255
+
+
+def test_a_floating_point_image_is_refused_before_the_manifest(tmp_path, capsys):
+    """A float TIFF of 0-1 values became a black painting; its range is unknown: refused."""
+    tifffile = pytest.importorskip("tifffile")
+    (tmp_path / "imgs").mkdir()
+    tifffile.imwrite(tmp_path / "imgs" / "f.tif", np.full((40, 40), 0.5, np.float32))
+    rc, out = _generate(tmp_path, tmp_path / "imgs")
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "f.tif" in err and "floating-point" in err
+    assert not out.exists()
+
+
+def test_a_corrupt_image_is_refused_before_the_manifest_and_any_cube(tmp_path, capsys):
+    """A truncated PNG met while making the cubes stopped the run with manifest.json and the
+    cubes before it written; the command without that file was then refused as another set's.
+    Now every image the set uses is read first."""
+    rng = np.random.default_rng(0)
+    imgs = tmp_path / "imgs"
+    _png(imgs / "a.png", rng.integers(0, 255, (40, 40, 3), dtype=np.uint8))
+    (imgs / "b.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 3)
+    out = tmp_path / "set"
+    args = ["generate", "--images", str(imgs), "--out", str(out), "--n-cubes", "2"]
+    rc = main(args + ["--size", "16", "--workers", "1", "--no-progress"])
+    assert rc == 2
+    assert "b.png" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_an_image_smaller_than_the_size_is_noted(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    _png(tmp_path / "imgs" / "tiny.png", rng.integers(0, 255, (8, 8, 3), dtype=np.uint8))
+    rc, out = _generate(tmp_path, tmp_path / "imgs")
+    assert rc == 0
+    assert "tiny.png (8 x 8 px)" in capsys.readouterr().err
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["cubes"]
