@@ -352,3 +352,26 @@ def test_an_optional_filter_the_chunks_skipped_does_not_refuse_the_file(tmp_path
         did = h5py.h5d.create(f.id, b"data", h5py.h5t.NATIVE_UINT16, space, dcpl)
         did.write(h5py.h5s.ALL, h5py.h5s.ALL, cube)
     np.testing.assert_array_equal(np.asarray(read_cube(path, auto_calibrate=False).data[...]), cube)
+
+
+# -- fuzz_readers --seed 401: a zarr.json shape of floats ---------------------------------------
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda m: m.update(shape=[1e12, 8, 10]), "metadata .* is invalid: Expected an iterable"),
+        (lambda m: m.pop("data_type"), "metadata .* lacks the key 'data_type'"),
+    ],
+)
+def test_invalid_zarr_metadata_is_named_without_a_python_exception(tmp_path, edit, said):
+    """fuzz_readers (1500 cases, seed 401): 'unreadable zarr store (TypeError: Expected an
+    iterable of integers. Got [1000000000000.0, 8, 10] instead.)', a bug's words."""
+    import zarr
+
+    path = tmp_path / "m.zarr"
+    zarr.save(path, np.ones((8, 10, 128), np.uint16))
+    meta = json.loads((path / "zarr.json").read_text(encoding="utf-8"))
+    edit(meta)
+    (path / "zarr.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(CubeReadError, match=rf"m\.zarr: unreadable zarr store: its {said}") as err:
+        read_cube(path)
+    assert "TypeError" not in str(err.value) and "KeyError" not in str(err.value)

@@ -371,6 +371,13 @@ def _open_zarr(path: Path):
             store = zarr.storage.ZipStore(path, mode="r")
             return zarr.open(store=store, mode="r")
         return zarr.open(store=str(path), mode="r")
+    except (TypeError, KeyError) as exc:
+        # zarr's own metadata parser: a shape of floats ('Expected an iterable of integers'), a
+        # missing key; they had read 'unreadable zarr store (TypeError: ...)', a bug's words
+        what = f"lacks the key {exc}" if isinstance(exc, KeyError) else f"is invalid: {exc}"
+        raise CubeReadError(
+            path, f"unreadable zarr store: its metadata (zarr.json, .zarray or .zgroup) {what}"
+        ) from exc
     except Exception as exc:
         raise CubeReadError(path, f"unreadable zarr store ({type(exc).__name__}: {exc})") from exc
 
