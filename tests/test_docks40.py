@@ -93,3 +93,53 @@ def test_pigments_says_as_an_uncalibrated_scan_is_chosen_that_it_cannot_fit_it(
     for action in (widget.run, widget.find_regions):
         assert action() is None
         assert not widget.job.is_running and widget.job.status.text() == line
+
+
+def _clustered(viewer, qtbot, folder):
+    """A Spectrum dock and an Embed & cluster dock that made 3 regions of a painted scan."""
+    from _napari_helpers import cluster_with_tiny_dve, wait_idle
+
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    open_cube(viewer, write_painted_cube(folder / "a.h5"))
+    spectrum = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(spectrum)
+    wait_idle(qtbot, spectrum.job)
+    embed = cluster_with_tiny_dve(viewer, qtbot, folder, k=3)
+    return spectrum, embed, viewer.layers["clusters [a]"]
+
+
+def test_a_region_number_painted_past_k_is_not_counted_with_the_numbers_it_skips(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """A 7 painted on 3 regions, saved: the dock said "7 regions ... 4: 0%, 5: 0%, 6: 0%" and
+    the Spectrum dock got three flat curves "cluster 4-6" of no pixel (written as columns of 0
+    by its Export CSV). Now 4 regions, their areas, and their 4 curves."""
+    viewer = make_napari_viewer()
+    spectrum, embed, layer = _clustered(viewer, qtbot, tmp_path)
+    labels = np.array(layer.data)
+    labels[:3, :3] = 7
+    layer.data = labels
+    embed.save(tmp_path / "edited.png")
+    said = embed.summary.text()
+    assert said.startswith("4 regions, as edited on the layer"), said
+    assert "7: 2%" in said and "4: 0%" not in said, said
+    clusters = sorted(n for n in spectrum.curves if n.startswith("cluster"))
+    assert clusters == ["cluster 1", "cluster 2", "cluster 3", "cluster 7"]
+
+
+def test_saving_a_clusters_layer_erased_whole_is_refused_and_changes_nothing(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Every region erased from the clusters layer, then Save: the empty edit was taken as the
+    dock's result ("1 region, as edited on the layer", the Spectrum dock's region curves gone),
+    then the save failed with "there is no spectrum to export". Now refused before that, saying
+    what is wrong and what to do; the result, its curves and the folder are left as they were."""
+    viewer = make_napari_viewer()
+    spectrum, embed, layer = _clustered(viewer, qtbot, tmp_path)
+    said, curves = embed.summary.text(), sorted(spectrum.curves)
+    layer.data = np.zeros_like(layer.data)
+    with pytest.raises(ValueError, match="no region left \\(every pixel is 0\\): paint regions"):
+        embed.save(tmp_path / "erased.png")
+    assert embed.summary.text() == said and sorted(spectrum.curves) == curves
+    assert not list(tmp_path.glob("erased*"))

@@ -202,7 +202,7 @@ class EmbedClusterWidget(CubeDock):
         )
         yield
         self.job.status.setText("Done.")
-        self._send_spectra(cube, spectra, self.labels_layer)
+        self._send_spectra(cube, spectra, self.labels_layer, counts)
         if cube is self.current_cube():  # the summary and notes are under the form
             self.scroll_into_view(self.summary, self.ood_label)
         return (source, cube.energy, result, spectra, counts, device, note, False, ood, why_one)
@@ -225,11 +225,11 @@ class EmbedClusterWidget(CubeDock):
         sil = f", silhouette {clusters.silhouette:.2f}" if clusters.silhouette is not None else ""
         if edited:
             sil = ", as edited on the layer"
-        sizes = ", ".join(
-            f"{i + 1}: {100 * c / max(counts.sum(), 1):.0f}%" for i, c in enumerate(counts)
-        )
-        if clusters.k > 1:
-            said = f"{clusters.k} regions{sil} (device {device}).\nArea per region: {sizes}"
+        # an edit may leave numbers without a pixel (a 7 painted on 3 regions): no regions
+        areas = [(i + 1, c) for i, c in enumerate(counts) if c > 0 or not edited]
+        sizes = ", ".join(f"{i}: {100 * c / max(counts.sum(), 1):.0f}%" for i, c in areas)
+        if len(areas) > 1:
+            said = f"{len(areas)} regions{sil} (device {device}).\nArea per region: {sizes}"
         elif edited or why_one is None:
             said = f"1 region{sil} (device {device})."
         else:  # the words of `xrf-napari embed` (analysis.embed.one_region_reason)
@@ -237,7 +237,9 @@ class EmbedClusterWidget(CubeDock):
             said = f"1 region: {one_region_reason(why_one)}{split} (device {device})."
         self.summary.setText(said + (f"\n{note[0].upper()}{note[1:]}." if note else ""))
 
-    def _send_spectra(self, cube, spectra, labels_layer) -> None:
+    def _send_spectra(self, cube, spectra, labels_layer, counts=None) -> None:
+        """Each region's mean spectrum to the Spectrum dock; a number without a pixel (`counts`
+        0: a 7 painted on 3 regions leaves 4-6 empty) sends none: its curve was all zeros."""
         from .spectrum import find_spectrum_widget
 
         target = find_spectrum_widget(self.viewer)
@@ -252,6 +254,7 @@ class EmbedClusterWidget(CubeDock):
             {
                 f"cluster {i + 1}": (cube.energy, spec, color)
                 for i, (spec, color) in enumerate(zip(spectra, colors))
+                if counts is None or counts[i] > 0
             },
             cube=cube,  # kept for that cube when Spectrum shows another one
         )
@@ -277,6 +280,11 @@ class EmbedClusterWidget(CubeDock):
             )
         if labels.min(initial=0) < 0 or labels.max(initial=0) > 65535:
             raise ValueError("region labels must lie in 0..65535 to be saved")
+        if not labels.any():  # else taken as the result, then "there is no spectrum to export"
+            raise ValueError(
+                "the clusters layer has no region left (every pixel is 0): paint regions on it, "
+                "or run Embed & cluster again"
+            )
         return None if np.array_equal(labels, kept) else labels
 
     def _take_edits(self, cube, result, labels, spectra, counts) -> tuple:
@@ -295,7 +303,7 @@ class EmbedClusterWidget(CubeDock):
             self.show_result(kept)
         layer = self._clusters_layer(cube, kept)
         if layer is not None:
-            self._send_spectra(cube, spectra, layer)
+            self._send_spectra(cube, spectra, layer, counts)
         return kept
 
     @staticmethod
