@@ -73,3 +73,27 @@ def test_an_image_smaller_than_the_size_is_noted(tmp_path, capsys):
     assert rc == 0
     assert "tiny.png (8 x 8 px)" in capsys.readouterr().err
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["cubes"]
+
+
+@pytest.mark.parametrize("command", ["embedder", "recolouriser", "evaluate", "export-set"])
+def test_data_given_as_a_cube_file_is_named_as_a_file_with_its_folder(tmp_path, capsys, command):
+    """`--data set/cube_00000.h5` (one cube, not its folder) was refused as 'dataset folder
+    set/cube_00000.h5 does not exist' though the file was there (export-set: 'has no
+    manifest.json')."""
+    cube = tmp_path / "set" / "cube_00000.h5"
+    cube.parent.mkdir()
+    cube.write_bytes(b"not read")
+    args = [command, "--data", str(cube), "--out", str(tmp_path / "out")]
+    args += ["--format", "h5"] if command == "export-set" else ["--device", "cpu"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"{cube} is a file, not a folder" in err and f"lies in {cube.parent}" in err
+
+
+def test_images_given_as_one_image_file_is_named_as_a_file(tmp_path, capsys):
+    image = _png(tmp_path / "imgs" / "a.png", np.zeros((20, 20, 3), np.uint8))
+    rc, out = _generate(tmp_path, image)
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert f"image folder {image} is a file, not a folder" in err
+    assert not out.exists()

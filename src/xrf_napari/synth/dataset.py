@@ -38,10 +38,24 @@ def image_split(name: str) -> str:
     return "test" if h % 100 < TEST_FRACTION_PERCENT else "train"
 
 
-def list_images(folder, split: str = "all") -> list[Path]:
+def require_folder(folder, what: str, holds: str) -> Path:
+    """`folder` as a Path, or a ValueError naming it: a missing one "does not exist"; a file
+    given where its folder was meant (`--data data/train/cube_00000.h5`, `--images
+    paintings/a.jpg`) was also said not to exist, though the user could see it, and now is
+    named as a file, with the folder to give. `holds`: what that folder holds."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise ValueError(f"image folder {folder} does not exist")
+    if folder.is_dir():
+        return folder
+    if folder.exists():
+        raise ValueError(
+            f"{what} {folder} is a file, not a folder: give the folder of {holds} (this file "
+            f"lies in {folder.parent})"
+        )
+    raise ValueError(f"{what} {folder} does not exist")
+
+
+def list_images(folder, split: str = "all") -> list[Path]:
+    folder = require_folder(folder, "image folder", "the images; every image in it is used")
     imgs = sorted(
         p
         for p in folder.iterdir()

@@ -25,11 +25,9 @@ def list_cubes(data_dir) -> list[Path]:
     cubes: they include the half-written temporaries a killed `generate` leaves; nor is the copy
     at the instrument's native channels that `generate --native` writes beside each cube
     (`cube_00000_native.h5` next to `cube_00000.h5`: the same painting twice)."""
-    data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        raise ValueError(f"dataset folder {data_dir} does not exist")
+    from ..synth.dataset import check_set_complete, native_path, require_folder
 
-    from ..synth.dataset import check_set_complete, native_path
+    data_dir = require_folder(data_dir, "dataset folder", "the set's cubes")
 
     check_set_complete(data_dir)  # training on the cubes a running generate has written so far
 
