@@ -16,7 +16,7 @@ from ..errors import CubeReadError, require_3d, require_numeric
 from ..tiff_pages import check_tiff_pages
 from .calibration import calibration_from_energy_axis, calibration_from_mapping, read_sidecar
 from .lazy import ChannelFirstView
-from .limits import MAX_COMPRESSION_RATIO, require_stored
+from .limits import MAX_COMPRESSION_RATIO, NPY_MAGIC, is_text, require_stored
 
 #: An .npz member is decompressed into memory: allow it only below this share of what the process
 #: may still allocate (`memory.memory_budget`: free memory, cgroup limit, RLIMIT_AS).
@@ -120,10 +120,6 @@ def channel_order(arr, path: Path, stored: str = "last") -> tuple[object, dict]:
     return as_stored, {}
 
 
-#: What every .npy file starts with (numpy.lib.format).
-NPY_MAGIC = b"\x93NUMPY"
-
-
 def not_npy(path: Path) -> str | None:
     """Why a file named .npy is not one, or None. Asked before np.load, which calls any file
     without the signature "pickled (object) data" and suggests loading it unsafely; an HDF5 scan
@@ -141,22 +137,11 @@ def not_npy(path: Path) -> str | None:
         like = "it is an HDF5 file: rename it .h5"
     elif head.startswith(b"PK\x03\x04"):
         like = "it is a zip archive, as an .npz is: rename it .npz"
-    elif _is_text(head):
+    elif is_text(head):
         like = "it is a text file"
     else:
         like = "it does not start with NumPy's \\x93NUMPY"
     return f"not a NumPy .npy file ({like})"
-
-
-def _is_text(head: bytes) -> bool:
-    """The first bytes decode as UTF-8 text of printable characters and line ends."""
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:  # a character cut at the 512th byte is still text
-        text = head[:-3].decode("utf-8", "replace")
-        if "\ufffd" in text:
-            return False
-    return all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
 def _read_npz(path: Path) -> Cube:

@@ -149,7 +149,7 @@ def _open_problem(path, exc: OSError) -> str:
 
 def _looks_like(path) -> str:
     """What a file that lacks the HDF5 signature starts as, for the message."""
-    from .arrays import NPY_MAGIC, _is_text
+    from .limits import NPY_MAGIC, is_text
 
     try:
         with open(path, "rb") as fh:
@@ -162,7 +162,7 @@ def _looks_like(path) -> str:
         like = "it is a zip archive (an .npz, a zarr .datastack?)"
     elif head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         like = "it is a TIFF image: rename it .tif"
-    elif _is_text(head):
+    elif is_text(head):
         like = "it is a text file"
     else:
         like = "its bytes match no format xrf-napari reads (damaged, or another format)"

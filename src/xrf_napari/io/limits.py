@@ -25,6 +25,22 @@ STORAGE_CHECK_BYTES = 64 * 2**20
 MAX_DIR_ENTRIES = 200_000
 
 
+#: What every .npy file starts with (numpy.lib.format).
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def is_text(head: bytes) -> bool:
+    """The first bytes decode as UTF-8 text of printable characters and line ends (for saying
+    what a file named .npy or .h5 really is)."""
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:  # a character cut at the 512th byte is still text
+        text = head[:-3].decode("utf-8", "replace")
+        if "\ufffd" in text:
+            return False
+    return all(c.isprintable() or c in "\t\r\n" for c in text)
+
+
 def check_path(path: Path, allow_dir: bool = False) -> os.stat_result:
     """stat() the path (following symlinks) and refuse what is not a regular file (or, with
     allow_dir, a directory) without opening it: FIFOs block, devices never end."""
