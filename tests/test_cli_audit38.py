@@ -122,7 +122,7 @@ def test_recolouriser_refuses_a_crop_larger_than_its_cubes_before_embedding(tmp_
     assert train(["generate", "--out", str(data), *gen]) == 0
     argv = ["recolouriser", "--data", str(data), "--out", str(out), "--steps", "1"]
     assert train([*argv, "--crop", "32", "--batch", "1", "--no-progress"]) == 2
-    assert "crop=32" in capsys.readouterr().err
+    assert "--crop 32 is larger than the training cube" in capsys.readouterr().err
     assert not (out / "latent_cache.npz").exists()  # no embedding pass ran
 
 

@@ -97,3 +97,35 @@ def test_images_given_as_one_image_file_is_named_as_a_file(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"image folder {image} is a file, not a folder" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["embedder", "recolouriser"])
+def test_a_refused_training_run_leaves_no_empty_output_folder(tmp_path, capsys, command):
+    """A run refused after its checks had made --out (here: no cubes under --data) left the
+    folder, and its parents, behind empty."""
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "runs" / "new"
+    args = [command, "--data", str(tmp_path / "empty"), "--out", str(out), "--device", "cpu"]
+    assert main(args + ["--steps", "2", "--no-progress"]) == 2
+    assert "no cubes" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
+    # a folder that was there stays, and so does anything in it
+    out.mkdir(parents=True)
+    assert main(args + ["--steps", "2", "--no-progress"]) == 2
+    assert out.is_dir()
+
+
+def test_a_crop_larger_than_the_cubes_names_the_cube_and_the_crop_that_fits(tmp_path, capsys):
+    """It said 'training images must be at least crop=128 px per side; got (48, 48)': not the
+    option (128 is the default config's crop), the file or what to give."""
+    from test_train_recolouriser import _dataset
+
+    data = _dataset(tmp_path / "d", 2, 48, 0)
+    out = tmp_path / "out"
+    args = ["recolouriser", "--data", str(data), "--out", str(out), "--device", "cpu"]
+    assert main(args + ["--steps", "1", "--batch", "2", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "crop 128 (of the default settings; set --crop)" in err
+    assert "c0.h5 (48 x 48 px; 2 of 2 cubes are)" in err
+    assert "give --crop 48 or less (a multiple of the patch size 16)" in err
+    assert not out.exists()

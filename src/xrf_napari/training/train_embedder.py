@@ -676,6 +676,13 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
 
 
 def run(args) -> int:
+    from .common import removed_if_failed
+
+    with removed_if_failed(args.out):
+        return _run(args)
+
+
+def _run(args) -> int:
     from ..fileutil import check_output_folder
 
     check_output_folder(

@@ -502,13 +502,28 @@ def hwc_to_chw(a, dtype=None):
     return torch.from_numpy(np.ascontiguousarray(np.asarray(a, dtype).transpose(2, 0, 1)))
 
 
-def check_crop(sizes, crop: int) -> None:
-    """Every training image's (H, W) must hold a crop (None: size unknown, not checked)."""
-    small = [tuple(hw) for hw in sizes if hw is not None and min(hw) < crop]
-    if small:
-        raise ValueError(
-            f"training images must be at least crop={crop} px per side; got {small[0]}"
-        )
+def check_crop(sizes, crop: int, files=None, patch: int | None = None, what=None) -> None:
+    """Every training image's (H, W) must hold a crop (None: size unknown, not checked). With
+    `files` (one per size) the error names the cube and the --crop that fits: it said "training
+    images must be at least crop=128 px per side; got (33, 33)", naming neither the option (the
+    default config's crop is 128) nor the file. `what`: where the crop came from."""
+    small = [(i, tuple(hw)) for i, hw in enumerate(sizes) if hw is not None and min(hw) < crop]
+    if not small:
+        return
+    i, hw = small[0]
+    if files is None:
+        raise ValueError(f"training images must be at least crop={crop} px per side; got {hw}")
+    side = min(min(hw) for _, hw in small)  # the smallest cube's short side
+    fits = side // patch * patch if patch else side
+    way = (
+        f"give --crop {fits} or less (a multiple of the patch size {patch}), or larger cubes"
+        if fits
+        else f"its cubes are smaller than one patch ({patch} px): generate larger cubes"
+    )
+    raise ValueError(
+        f"{what or f'--crop {crop}'} is larger than the training cube {files[i]} ({hw[0]} x "
+        f"{hw[1]} px; {len(small)} of {len(sizes)} cubes are): {way}"
+    )
 
 
 class CropSampler:
@@ -717,6 +732,13 @@ class _Run:
 
 
 def run(args) -> int:
+    from .common import removed_if_failed
+
+    with removed_if_failed(args.out):
+        return _run(args)
+
+
+def _run(args) -> int:
     r = _build(args)
     loop = _resume(r) if args.resume else LoopState()
     if r.cfg["init"] and not args.resume and r.val_idx and r.dist.is_main:
@@ -807,7 +829,15 @@ def _build(args) -> _Run:
     train_idx, val_idx = painting_split(sources, cfg["val_fraction"], cfg["seed"])
     # the crop against the training cubes' sizes (as CropSampler) before the embedding pass: a
     # crop larger than the cubes was refused only once every cube had been embedded
-    check_crop([target_plane_shape(files[i]) for i in train_idx], cfg["crop"])
+    check_crop(
+        [target_plane_shape(files[i]) for i in train_idx],
+        cfg["crop"],
+        [files[i] for i in train_idx],
+        cfg["model"]["patch"],
+        f"--crop {cfg['crop']}"
+        if args.crop is not None
+        else f"crop {cfg['crop']} (of {args.config or 'the default settings'}; set --crop)",
+    )
     t0 = time.time()
     latents, palettes, rgbs, names = embed_dataset(
         args.data,
