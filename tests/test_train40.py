@@ -129,3 +129,26 @@ def test_a_crop_larger_than_the_cubes_names_the_cube_and_the_crop_that_fits(tmp_
     assert "c0.h5 (48 x 48 px; 2 of 2 cubes are)" in err
     assert "give --crop 48 or less (a multiple of the patch size 16)" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["embedder", "recolouriser"])
+def test_a_config_saved_as_utf16_is_named_and_one_with_a_bom_is_read(tmp_path, capsys, command):
+    """A config saved as UTF-16 (Notepad's "Unicode") failed with "'utf-8' codec can't decode
+    byte 0xff in position 0", naming no file; one saved as "UTF-8 with BOM" was refused as
+    "Unexpected UTF-8 BOM". Checked here on a config refused for its key, before any data."""
+    (tmp_path / "u16.json").write_text('{"steps": 2}', encoding="utf-16")
+    (tmp_path / "bom.json").write_text('{"stepz": 2}', encoding="utf-8-sig")
+    base = [command, "--data", str(tmp_path / "none"), "--out", str(tmp_path / "o")]
+    assert main([*base, "--config", str(tmp_path / "u16.json")]) == 2
+    err = capsys.readouterr().err
+    assert "u16.json: not UTF-8 text" in err and "save it as UTF-8" in err
+    assert main([*base, "--config", str(tmp_path / "bom.json")]) == 2
+    err = capsys.readouterr().err
+    assert "bom.json: unknown keys ['stepz'] ('stepz': did you mean 'steps'?)" in err
+
+
+def test_an_unknown_model_key_names_the_key_it_resembles(tmp_path, capsys):
+    (tmp_path / "c.json").write_text('{"model": {"latnt_dim": 4}}', encoding="utf-8")
+    args = ["embedder", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "o")]
+    assert main([*args, "--config", str(tmp_path / "c.json")]) == 2
+    assert "did you mean 'model.latent_dim'?" in capsys.readouterr().err

@@ -106,6 +106,34 @@ def model_ranges() -> dict:
     return ranges
 
 
+def read_config(path):
+    """The JSON of a --config file, or a ValueError naming it. A UTF-8 byte-order mark (Notepad's
+    "UTF-8 with BOM") is read past; a file in another encoding (Notepad's "Unicode", UTF-16) was
+    refused as "'utf-8' codec can't decode byte 0xff in position 0", naming no file."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"cannot read config {path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+            f"offset {exc.start}): save it as UTF-8"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read config {path}: {exc}") from exc
+
+
+def _unknown_keys(path, unknown: list[str], known) -> ValueError:
+    """The refusal of a config's unknown keys, with the known key each one most resembles: "unknown
+    keys ['stepz']" left the user to find the spelling in the code."""
+    import difflib
+
+    like = {k: difflib.get_close_matches(k, list(known), n=1, cutoff=0.6) for k in unknown}
+    hints = [f"{k!r}: did you mean {m[0]!r}?" for k, m in like.items() if m]
+    return ValueError(
+        f"config {path}: unknown keys {unknown}" + (f" ({'; '.join(hints)})" if hints else "")
+    )
+
+
 def check_config(
     user: dict, defaults: dict, model_defaults: dict, path, derived=(), ranges=None
 ) -> dict:
@@ -129,7 +157,8 @@ def check_config(
         raise ValueError(f'config {path}: "model" must be an object of model settings')
     unknown += [f"model.{k}" for k in sorted(set(model) - set(model_defaults))]
     if unknown:
-        raise ValueError(f"config {path}: unknown keys {unknown}")
+        known = [*defaults, *(f"model.{k}" for k in model_defaults)]
+        raise _unknown_keys(path, unknown, known)
     pairs = [(k, v, defaults[k]) for k, v in user.items() if k not in ("model", "comment")]
     pairs += [(f"model.{k}", v, model_defaults[k]) for k, v in model.items()]
     for key, value, default in pairs:

@@ -145,15 +145,12 @@ def configure(parser) -> None:
 
 def resolve_config(args) -> dict:
     from ..models.dve import DEFAULT_CONFIG as DVE_DEFAULTS
-    from .common import check_config
+    from .common import check_config, read_config
 
     cfg = json.loads(json.dumps(DEFAULT_TRAIN_CONFIG))
     if getattr(args, "config", None):
         path = Path(args.config)
-        try:
-            user = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"cannot read config {path}: {exc}") from exc
+        user = read_config(path)
         user = check_config(user, cfg, DVE_DEFAULTS, path, DERIVED_KEYS, config_ranges())
         model = {**cfg["model"], **user.pop("model", {})}
         cfg.update(user)

@@ -193,16 +193,13 @@ def configure(p) -> None:
 
 def resolve_config(args) -> dict:
     from ..models.uvit import DEFAULT_CONFIG as UVIT_DEFAULTS
-    from .common import check_config
+    from .common import check_config, read_config
 
     cfg = json.loads(json.dumps(DEFAULTS))
     init = None
     if args.config:
         path = Path(args.config)
-        try:
-            user = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"cannot read config {path}: {exc}") from exc
+        user = read_config(path)
         if isinstance(user, dict):  # a run's config.json records the weights it fine-tuned
             init = user.pop("init", None)
             if init is not None and not isinstance(init, str):
