@@ -143,3 +143,36 @@ def test_saving_a_clusters_layer_erased_whole_is_refused_and_changes_nothing(
         embed.save(tmp_path / "erased.png")
     assert embed.summary.text() == said and sorted(spectrum.curves) == curves
     assert not list(tmp_path.glob("erased*"))
+
+
+def test_a_photograph_with_pixels_of_no_value_is_refused_before_any_work(
+    make_napari_viewer, tmp_path
+):
+    """A float photograph with NaN pixels (a registration tool's no-data border) as Pigments'
+    Photograph: Find pigments failed in the job with "cannot convert float NaN to integer", and
+    Find regions with "too few pixels to find regions: 0 ... a spot spectrum is one region".
+    Both now refuse before any work, naming the photograph and how many pixels have no value;
+    `photo_on_scan` (also `xrf-napari pigments --photo`) says the same."""
+    from _napari_helpers import H, W, painted_counts
+
+    from xrf_napari.analysis.colour_prior import photo_on_scan
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    photo = np.full((2 * H, 2 * W, 3), 0.5)
+    photo[:4] = np.nan  # the top 4 of 48 rows
+    with pytest.raises(ValueError, match="160 of its 1,920 pixels over the scan have no value"):
+        photo_on_scan(photo, (H, W), "photo.tif")
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    widget = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.labels_combo.set_layer(viewer.add_labels(painted_counts()[1].astype(np.int32)))
+    widget.photo_combo.set_layer(viewer.add_image(photo, name="registered", rgb=True))
+    for action in (widget.run, widget.find_regions):
+        assert action() is None
+        assert not widget.job.is_running
+        line = widget.job.status.text()
+        assert (
+            "photograph 'registered': 160 of its 1,920 pixels over the scan have no value" in line
+        )
+        assert "crop it to the scanned area, or fill those pixels" in line

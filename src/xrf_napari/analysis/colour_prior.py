@@ -98,6 +98,24 @@ FLOAT_255_MIN = 3.0
 FLOAT_SCALE_SHARE = 0.01
 
 
+def check_photo_values(photo, name: str = "the photograph") -> None:
+    """Raise ValueError, naming `name`, when a float photograph has pixels without a value (NaN
+    or infinite), as a registration tool leaves outside the warped picture: the region colours
+    failed with "cannot convert float NaN to integer", and Find regions said "too few pixels to
+    find regions: 0 ... a spot spectrum is one region"."""
+    img = np.asarray(photo)
+    if img.dtype.kind not in "fc" or len(img.shape) != 3:
+        return
+    bad = int(np.count_nonzero(~np.isfinite(img[..., :3]).all(axis=-1)))
+    if bad:
+        total = img.shape[0] * img.shape[1]
+        raise ValueError(
+            f"{name}: {bad:,} of its {total:,} pixels over the scan have no value (NaN or "
+            "infinite), as a registration leaves outside the picture: crop it to the scanned "
+            "area, or fill those pixels, first"
+        )
+
+
 def float_photo_scale(rgb, name: str = "the photograph") -> float:
     """1.0 or 255.0: the scale of a float photograph's samples, decided by the share of them
     above FLOAT_ONE_MAX and FLOAT_255_MIN rather than by its largest one; ValueError, naming
@@ -134,6 +152,7 @@ def photo_on_scan(photo, shape, name: str = "the photograph") -> np.ndarray:
 
     img = np.asarray(photo)
     check_photo(img.shape, shape, name)
+    check_photo_values(img, name)
     h, w = (int(v) for v in shape)
     if img.dtype == np.uint8 and img.shape[:2] != (h, w):
         # a camera's 8-bit image: Pillow's box filter averages each scan pixel's footprint in C,

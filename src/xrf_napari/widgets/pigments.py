@@ -149,7 +149,7 @@ def _photo_over_scan(photo_layer, scan_layer, scan_hw):
     Left where napari put it (unmoved, unscaled), the photograph is taken to show exactly the
     scanned area; moved or scaled over the scan in the viewer, its pixels under the scan are
     used. Rotated or sheared layers are refused: register by moving and scaling."""
-    from ..analysis.colour_prior import check_photo, window_over_scan
+    from ..analysis.colour_prior import check_photo, check_photo_values, window_over_scan
 
     name = _photo_name(photo_layer)
     photo = photo_layer.data
@@ -166,6 +166,7 @@ def _photo_over_scan(photo_layer, scan_layer, scan_hw):
         )
         photo = photo[rows, cols]
     check_photo(np.shape(photo), scan_hw, name)
+    check_photo_values(photo, name)  # before any work, as its size and place
     return photo
 
 
