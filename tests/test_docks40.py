@@ -176,3 +176,24 @@ def test_a_photograph_with_pixels_of_no_value_is_refused_before_any_work(
             "photograph 'registered': 160 of its 1,920 pixels over the scan have no value" in line
         )
         assert "crop it to the scanned area, or fill those pixels" in line
+
+
+def test_pigments_says_so_once_the_automatic_calibration_of_its_scan_failed(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """A large uncalibrated scan opened under the Pigments dock waits for its automatic
+    calibration with a blank line; when the calibration failed, the line stayed blank (the
+    blank was kept as the scan's line) and only Find pigments said it could not fit."""
+    from test_opencal32 import PENDING_KEY, _dock_then_uncalibrated, _write_ripple
+
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    noise = np.random.default_rng(0).poisson(3, size=(12, 10, 256))
+    path = _write_ripple(tmp_path, "noise", noise)
+    viewer, dock, stack = _dock_then_uncalibrated(
+        make_napari_viewer, tmp_path, monkeypatch, PigmentsWidget, path
+    )
+    qtbot.waitUntil(lambda: PENDING_KEY not in stack.metadata, timeout=10000)
+    assert dock.current_cube().calibration.source == "none"
+    line = dock.job.status.text()
+    assert "noise: no energy calibration, so its lines cannot be fitted" in line, line

@@ -612,8 +612,14 @@ class CubeDock(QWidget):
         state = None if cube is None else self.recall(cube, "status")
         if state is not None and state[0] == SURVEYED_ELSEWHERE and not SURVEYS.is_running(cube):
             state = None
-        if state is None and cube is not None and (why := self.scan_refusal(cube)):
-            return why, 0, 1  # said as the scan is chosen, not only once Run was pressed
+        if (
+            (state is None or not state[0])
+            and cube is not None
+            and (why := self.scan_refusal(cube))
+        ):
+            # said as the scan is chosen, not only once Run was pressed; also where its blank
+            # line was kept while its automatic calibration was fitted, and the fit then failed
+            return why, 0, 1
         return state
 
     def scan_refusal(self, cube) -> str:
