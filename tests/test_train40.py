@@ -152,3 +152,42 @@ def test_an_unknown_model_key_names_the_key_it_resembles(tmp_path, capsys):
     args = ["embedder", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "o")]
     assert main([*args, "--config", str(tmp_path / "c.json")]) == 2
     assert "did you mean 'model.latent_dim'?" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def small_set(tmp_path_factory):
+    """A generated set of 3 cubes of 16 px (made once for the tests that copy it)."""
+    out = tmp_path_factory.mktemp("train40") / "set"
+    args = ["generate", "--out", str(out), "--n-cubes", "3", "--size", "16", "--workers", "1"]
+    assert main([*args, "--no-progress"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("command", ["embedder", "recolouriser", "evaluate"])
+def test_a_set_missing_a_listed_cube_or_holding_a_stray_one_is_refused(
+    small_set, tmp_path, capsys, command
+):
+    """The trainers and evaluate read every *.h5 in --data: a set that lost a cube in a copy was
+    trained on and scored as if whole, and another set's cube copied in joined it, unsaid
+    (export-set refused the first)."""
+    import shutil
+
+    data = tmp_path / "set"
+    shutil.copytree(small_set, data)
+    (data / "cube_00001.h5").unlink()
+    args = [command, "--data", str(data), "--out", str(tmp_path / "o"), "--device", "cpu"]
+    args += {  # short runs, should the refusal not come
+        "embedder": ["--steps", "1"],
+        "recolouriser": ["--steps", "1", "--crop", "16", "--batch", "1", "--baseline-steps", "0"],
+        "evaluate": ["--no-ari", "--max-cubes", "1"],
+    }[command]
+    assert main([*args, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"{data / 'cube_00001.h5'} is listed in {data / 'manifest.json'} but missing" in err
+    assert "(1 of 3 cubes missing)" in err
+    shutil.copy(small_set / "cube_00001.h5", data / "cube_00001.h5")
+    shutil.copy(small_set / "cube_00000.h5", data / "copy.h5")
+    assert main([*args, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "holds 1 .h5 file(s) that its manifest.json does not list (e.g. copy.h5)" in err
+    assert not (tmp_path / "o").exists()

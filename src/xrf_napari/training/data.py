@@ -48,7 +48,38 @@ def list_cubes(data_dir) -> list[Path]:
         )
         hint = f"; its subfolders {', '.join(sets)} hold cubes: give one of them" if sets else ""
         raise ValueError(f"no cubes (*.h5) in {data_dir} or {data_dir / 'cubes'}{hint}")
+    check_listed(data_dir, files)
     return files
+
+
+def check_listed(data_dir: Path, files: list[Path]) -> None:
+    """A ValueError when the cube files of a generated set are not those its manifest.json lists:
+    a cube missing (a copy or transfer that lost one) or a file the set never made (another
+    set's cube copied in, a renamed duplicate). The trainers and evaluate read every *.h5 there,
+    so a set short of cubes was trained on and scored as if whole, and a stray cube joined it,
+    silently (export-set refused the first). Folders without a generator's manifest pass."""
+    mpath = data_dir / "manifest.json"
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        listed = [c["file"] for c in manifest["cubes"]] if "generator" in manifest else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return
+    if listed is None or any(p.parent != data_dir for p in files):
+        return
+    have = {p.name for p in files}
+    missing = [n for n in listed if n not in have]
+    if missing:
+        raise ValueError(
+            f"{data_dir / missing[0]} is listed in {mpath} but missing ({len(missing)} of "
+            f"{len(listed)} cubes missing): the set is not whole; rerun the same generate "
+            "command to make them again, or copy the set again"
+        )
+    extra = sorted(have - set(listed))
+    if extra:
+        raise ValueError(
+            f"{data_dir} holds {len(extra)} .h5 file(s) that its manifest.json does not list "
+            f"(e.g. {extra[0]}): they would be read as cubes of this set; move them out"
+        )
 
 
 def cube_source(path) -> str:
