@@ -26,6 +26,19 @@ def configure(p):
     p.add_argument("--no-progress", action="store_true", help="no progress bar for --sum")
 
 
+#: Metadata keys that are not the file's: the raw header (too long), and the reader's own state,
+#: which `info` printed as if the file said it ("values_checked: True" after the automatic
+#: calibration's pass; "calibration_source", the calibration line's "source").
+NOT_THE_FILES = ("header", "values_checked", "calibration_source")
+
+
+def size_text(n: int) -> str:
+    """A cube's size in MiB, or KiB and bytes below one MiB (a 3 x 3 scan read "0.0 MiB")."""
+    if n >= 2**20:
+        return f"{round(n / 2**20, 2)} MiB"
+    return f"{n / 2**10:.1f} KiB" if n >= 2**10 else f"{n} bytes"
+
+
 def describe(cube, with_sum: bool = False, progress: bool = False) -> dict:
     """What `info` prints; `with_sum` reads the whole cube (behind a bar if `progress`: minutes on
     a file of gigabytes)."""
@@ -43,7 +56,7 @@ def describe(cube, with_sum: bool = False, progress: bool = False) -> dict:
         # channel numbers are no keV: a script reading this key must not take them for energies
         "energy_range_kev": None if uncal else [float(e[0]), float(e[-1])],
         "channel_range": [0, c - 1],
-        "metadata": {k: v for k, v in cube.metadata.items() if k not in ("header",)},
+        "metadata": {k: v for k, v in cube.metadata.items() if k not in NOT_THE_FILES},
     }
     if with_sum:
         from ..progress import drain
@@ -118,8 +131,7 @@ def run(args) -> int:
     print(f"{info['path']}")
     print(
         f"  shape      {cube.shape[0]} x {cube.shape[1]} pixels x {cube.shape[2]} channels, "
-        f"{info['dtype']}, "
-        f"{info['size_mb']} MiB"
+        f"{info['dtype']}, {size_text(info['size_bytes'])}"
     )
     if cal.source == "none":
         print("  calibration none (energy axis is channel numbers)")

@@ -325,6 +325,12 @@ def run(args) -> int:
     check_output_folder(out, REPORT_FILES, inputs=[args.input, args.labels, args.photo])
     if args.paint_suggested and not args.photo:
         raise ValueError("--paint-suggested needs --photo: only a photograph suggests partners")
+    if args.labels and args.clusters is not None:  # the label map's regions were fitted, silently
+        raise ValueError(
+            f"--clusters {args.clusters} with --labels {args.labels}: the regions are the label "
+            "map's, and --clusters sets how many regions K-Means finds without --labels: give "
+            "one of them"
+        )
     cube = read_scan(args)
     if cube.calibration.source == "none":  # before minutes of embedding, not after
         raise ValueError(

@@ -169,7 +169,19 @@ def run(args) -> int:
     if warning:
         print(f"warning: {printable(cube.path)}: {warning}", file=sys.stderr)
     calibrated = cube.calibration.source != "none"
-    if cube.shape[:2] == (1, 1) and calibrated:
+    if calibrated and not plans:  # nothing suggested: the folder held a lone spectrum, unexplained
+        lo, hi = float(cube.energy[0]), float(cube.energy[-1])
+        way = (
+            "no line lies there (the lightest, Be K, is at 0.11 keV): check the calibration "
+            "(docs/user_guide.md, 'Fixing a calibration')"
+            if hi < 0.1
+            else "--elements (e.g. Fe,Pb,Hg) maps the elements you name"
+        )
+        print(
+            f"{printable(cube.path)}: no element line stands out of the spectrum ({lo:.2f} to "
+            f"{hi:.2f} keV): wrote the spectrum and no element maps; {way}"
+        )
+    elif cube.shape[:2] == (1, 1) and calibrated:
         maps_said = (
             f"no map images (each line's net counts: the TIFFs and {file_stem(cube.name)}_maps.csv)"
             if args.tiff and plans

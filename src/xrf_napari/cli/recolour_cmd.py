@@ -86,6 +86,11 @@ def run(args) -> int:
 
     cube = read_scan(args)
     check_image(str(args.input), cube.shape)
+    from ..energy import off_grid_refusal
+
+    off_grid = off_grid_refusal(cube, "the models")  # before the model and "recolouring ..."
+    if off_grid:
+        raise ValueError(off_grid)
     rec = load_recolouriser(args.weights, args.device)  # bad weights or tiles: before streaming
     # A tile the model cannot take, and one whose model calls would not fit in memory, are refused
     # before the scan is embedded, the memory by iter_recolour as it is called (an oversized tile

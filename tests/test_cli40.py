@@ -1,0 +1,100 @@
+"""CLI audit of session 40 (`xrf-napari info | quicklook | embed | recolour | pigments`, used as a
+conservator would): one test per fix, on tiny cubes written here; no model is trained or run."""
+
+import numpy as np
+import pytest
+
+from xrf_napari.cli.main import main
+from xrf_napari.energy import Calibration
+from xrf_napari.io.project_h5 import write_cube
+
+
+def _noise(path, cal: Calibration, shape=(8, 8, 512)):
+    """A calibrated cube of flat Poisson noise: no line stands out anywhere."""
+    counts = np.random.default_rng(0).poisson(5, shape).astype(np.uint16)
+    return write_cube(path, counts, cal)
+
+
+# -- 1. quicklook: a calibrated scan with no line to map -------------------------------------------
+def test_quicklook_says_why_a_calibrated_scan_got_no_maps(tmp_path, capsys):
+    """A calibrated scan in which no element line stands out: quicklook printed only the path of
+    the sum spectrum and exit 0, the folder holding a lone plot and no word on why there were no
+    maps (the real spacekeys_variant.rpl, whose axis runs -0.96 to -0.91 keV, did the same). It
+    now says so, with the range searched and the way on."""
+    scan = _noise(tmp_path / "flat.h5", Calibration(1.0, 0.05))
+    assert main(["quicklook", str(scan), "-o", str(tmp_path / "q"), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "no element line stands out of the spectrum (1.00 to 26.55 keV)" in out
+    assert "no element maps" in out and "--elements" in out
+    assert sorted(p.name for p in (tmp_path / "q").iterdir()) == ["flat_sum_spectrum.png"]
+
+
+def test_quicklook_on_an_axis_below_zero_says_to_check_the_calibration(tmp_path, capsys):
+    """An axis wholly below 0 keV holds no line at all: --elements would be refused there, so the
+    line says to check the calibration instead."""
+    scan = _noise(tmp_path / "low.h5", Calibration(-3.0, 0.01), (4, 4, 256))
+    assert main(["quicklook", str(scan), "-o", str(tmp_path / "q"), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "no element line stands out of the spectrum (-3.00 to -0.45 keV)" in out
+    assert "check the calibration" in out and "--elements" not in out
+
+
+# -- 2. pigments: --clusters beside --labels -----------------------------------------------------
+def test_pigments_refuses_clusters_beside_labels(tmp_path, capsys):
+    """`pigments SCAN --labels L -k 5` fitted the label map's regions and said nothing of the 5
+    asked for; the two contradict each other and are refused before anything is read (exit 2),
+    no report folder made."""
+    scan = _noise(tmp_path / "scan.h5", Calibration(1.0, 0.05))
+    labels = tmp_path / "labels.npy"
+    np.save(labels, np.repeat(np.arange(1, 3), 4)[:, None].repeat(8, axis=1).astype(np.int32))
+    out = tmp_path / "report"
+    argv = ["pigments", str(scan), "--labels", str(labels), "-k", "5", "-o", str(out)]
+    assert main([*argv, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "--clusters 5 with --labels" in err and "give one of them" in err
+    assert not out.exists()
+
+
+# -- 3. embed / recolour: an axis the models cannot read -------------------------------------------
+def _no_model(*_a, **_k):
+    raise AssertionError("the model was loaded for a scan refused from its calibration alone")
+
+
+@pytest.mark.parametrize("command", ["embed", "recolour"])
+def test_an_axis_outside_the_models_grid_is_refused_before_the_model(
+    tmp_path, capsys, monkeypatch, command
+):
+    """A scan whose calibrated axis lies wholly outside 1-26.6 keV: embed loaded its model, printed
+    a WARNING that the scan was unlike the training data and a note that it would pool 0 counts
+    per pixel, then refused; recolour loaded its model and printed 'recolouring ...' before the
+    refusal. Now the one line of the refusal, before any model (exit 2), nothing written."""
+    import xrf_napari.analysis.embed as embed
+    import xrf_napari.analysis.recolour as recolour
+
+    monkeypatch.setattr(embed, "load_embedder", _no_model)
+    monkeypatch.setattr(recolour, "load_recolouriser", _no_model)
+    scan = _noise(tmp_path / "low.h5", Calibration(-3.0, 0.01), (16, 16, 256))
+    out = tmp_path / ("o.png" if command == "recolour" else "o")
+    assert main([command, str(scan), "-o", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "wholly outside the 1-26.6 keV read by the models" in err
+    assert "recolouring" not in err and "WARNING" not in err and "note:" not in err
+    assert not out.exists()
+
+
+# -- 4. info: a small cube's size; the reader's own state ------------------------------------------
+def test_info_shows_a_small_size_and_only_the_files_metadata(tmp_path, capsys):
+    """`info` on a 3 x 3 scan said "0.0 MiB" (it holds 108 bytes); after the automatic
+    calibration's pass it listed "values_checked: True" and "calibration_source: auto" under
+    the file's metadata, the reader's own state (the source is on the calibration line)."""
+    scan = tmp_path / "tiny.npy"
+    np.save(scan, np.zeros((3, 3, 6), np.uint16))
+    assert main(["info", str(scan)]) == 0
+    assert "uint16, 108 bytes" in capsys.readouterr().out
+    mca = tmp_path / "spot.npy"
+    rng = np.random.default_rng(1)
+    np.save(mca, rng.poisson(3, (8, 8, 256)).astype(np.uint16))
+    assert main(["info", str(mca)]) == 0
+    out = capsys.readouterr().out
+    assert "32.0 KiB" in out
+    assert "values_checked" not in out and "calibration_source" not in out
