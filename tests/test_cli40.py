@@ -98,3 +98,19 @@ def test_info_shows_a_small_size_and_only_the_files_metadata(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "32.0 KiB" in out
     assert "values_checked" not in out and "calibration_source" not in out
+
+
+def test_info_names_the_strongest_channels_energy_and_a_negative_quadratic(tmp_path, capsys):
+    """`info --sum` said "strongest channel 95" on the real Bruker .spx: its zero peak at 0 keV,
+    which only the energy tells from a line; a negative quadratic term read "+ -2e-07 ch^2"."""
+    counts = np.random.default_rng(0).poisson(2, (4, 4, 512)).astype(np.uint16)
+    counts[..., 100] += 500
+    scan = write_cube(tmp_path / "q.h5", counts, Calibration(-0.05, 0.02, quadratic=-2e-7))
+    assert main(["info", str(scan), "--sum", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "strongest channel 100 (1.948 keV)" in out
+    assert "E = -0.05000 + 0.020000 ch - 2e-07 ch^2 keV" in out
+    assert main(["info", str(scan), "--sum", "--json", "--no-progress"]) == 0
+    import json
+
+    assert json.loads(capsys.readouterr().out)["peak_energy_kev"] == pytest.approx(1.948)

@@ -64,6 +64,8 @@ def describe(cube, with_sum: bool = False, progress: bool = False) -> dict:
         s = drain(cube.iter_sum_spectrum(), "summing", "rows", progress)
         info["total_counts"] = float(s.sum())
         info["peak_channel"] = int(s.argmax())
+        # its energy: channel 95 of a Bruker spectrum is its zero peak (0 keV), not a line
+        info["peak_energy_kev"] = None if uncal else float(e[info["peak_channel"]])
     return info
 
 
@@ -138,7 +140,11 @@ def run(args) -> int:
     else:
         print(
             f"  calibration E = {cal.offset:.5f} + {cal.gain:.6f} ch"
-            + (f" + {cal.quadratic:.3g} ch^2" if cal.quadratic else "")
+            + (  # "+ -2e-07 ch^2" read as a typo
+                f" {'-' if cal.quadratic < 0 else '+'} {abs(cal.quadratic):.3g} ch^2"
+                if cal.quadratic
+                else ""
+            )
             + f" keV  (source: {cal.source}); "
             f"{info['energy_range_kev'][0]:.3f} .. {info['energy_range_kev'][1]:.3f} keV"
         )
@@ -147,7 +153,9 @@ def run(args) -> int:
         for line in readable(info["metadata"], indent=4):
             print(line)
     if args.sum:
+        at = info["peak_energy_kev"]
         print(
             f"  total counts {info['total_counts']:.6g}, strongest channel {info['peak_channel']}"
+            + ("" if at is None else f" ({at:.3f} keV)")
         )
     return 0
