@@ -114,3 +114,18 @@ def test_info_names_the_strongest_channels_energy_and_a_negative_quadratic(tmp_p
     import json
 
     assert json.loads(capsys.readouterr().out)["peak_energy_kev"] == pytest.approx(1.948)
+
+
+def test_info_prints_each_metadata_value_on_its_own_line(tmp_path, capsys):
+    """A file's text holding a line break printed its rest at the line's start, as if it were no
+    metadata ("second line" under "note: first line"), and an escape sequence reached the
+    terminal raw (ESC[31m turned it red); now escaped on the value's own line (--json keeps the
+    text as it is)."""
+    meta = {"note": "first line\nsecond line", "esc": "\x1b[31mred", "name é": "Musée"}
+    scan = write_cube(tmp_path / "m.h5", np.ones((2, 2, 64), np.uint16), Calibration(1, 0.05),
+                      metadata=meta)  # fmt: skip
+    assert main(["info", str(scan)]) == 0
+    out = capsys.readouterr().out
+    assert "    note: first line\\nsecond line\n" in out
+    assert "    esc: \\x1b[31mred\n" in out and "\x1b" not in out
+    assert "    name é: Musée\n" in out

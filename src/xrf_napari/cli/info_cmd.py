@@ -77,9 +77,12 @@ MAX_ITEMS = 6
 def readable(value, indent: int = 0, width: int = MAX_LINE) -> list[str]:
     """Metadata as indented `key: value` lines: nested mappings one level per indent, long lists
     cut to their first items (with the count), floats to 6 significant digits; --json has it all."""
+    from ..fileutil import printable
+
     pad = " " * indent
     lines: list[str] = []
     for key, v in value.items():
+        key = printable(str(key))
         if isinstance(v, dict) and v:
             lines.append(f"{pad}{key}:")
             lines.extend(readable(v, indent + 2, width))
@@ -106,7 +109,12 @@ def _short(v) -> str:
         items = ", ".join(_short(x) for x in v[:MAX_ITEMS])
         more = f", ... ({len(v)} items)" if len(v) > MAX_ITEMS else ""
         return f"[{items}{more}]"
-    return str(v)
+    from ..fileutil import printable
+
+    # a line break or escape sequence in a file's text (an attribute, a header comment) was
+    # printed raw: the rest of the value stood at the line's start as if it were no metadata,
+    # and an ESC sequence recoloured the terminal; escaped here (\n, \x1b), --json keeps them
+    return printable(str(v))
 
 
 def finite_or_null(value):
@@ -130,7 +138,9 @@ def run(args) -> int:
         print(json.dumps(finite_or_null(info), default=str, indent=1))
         return 0
     cal = cube.calibration
-    print(f"{info['path']}")
+    from ..fileutil import printable
+
+    print(printable(info["path"]) if info["path"] else cube.name)
     print(
         f"  shape      {cube.shape[0]} x {cube.shape[1]} pixels x {cube.shape[2]} channels, "
         f"{info['dtype']}, {size_text(info['size_bytes'])}"
