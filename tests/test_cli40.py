@@ -129,3 +129,26 @@ def test_info_prints_each_metadata_value_on_its_own_line(tmp_path, capsys):
     assert "    note: first line\\nsecond line\n" in out
     assert "    esc: \\x1b[31mred\n" in out and "\x1b" not in out
     assert "    name é: Musée\n" in out
+
+
+def test_quicklook_names_the_suggested_elements_it_did_not_map(tmp_path, capsys):
+    """Eight elements' lines: quicklook mapped the first six suggested and said only the paths it
+    wrote; the others suggested (here Sr, Mn, Cr among them) were named in the plot's title alone.
+    Now one line names what was mapped and what was not, and how to map those."""
+    from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
+
+    lines = []
+    for i, symbol in enumerate(["Ca", "Ti", "Fe", "Cu", "Zn", "Sr", "Mn", "Cr"]):
+        lines += element_spectrum_lines(symbol, 4000.0 / (1 + 0.3 * i))
+    spectrum = line_spectrum(lines, background=(1.0, 0.0))
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(np.broadcast_to(spectrum, (4, 4, spectrum.size))).astype(np.uint16)
+    scan = write_cube(tmp_path / "eight.h5", counts, CANONICAL_CAL)
+    assert main(["quicklook", str(scan), "-o", str(tmp_path / "q"), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    said = next(line for line in out.splitlines() if "elements suggested" in line)
+    mapped, others = said.split("marked on the spectrum and mapped: ")[1].split("; not: ")
+    assert len(mapped.split(", ")) == 6 and "Sr" in others and "--elements" in others
+    argv = ["quicklook", str(scan), "-o", str(tmp_path / "q"), "--elements", "Fe", "--no-progress"]
+    assert main(argv) == 0
+    assert "elements suggested" not in capsys.readouterr().out  # the user chose them

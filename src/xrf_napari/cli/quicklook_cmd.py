@@ -201,6 +201,14 @@ def run(args) -> int:
             f"{printable(cube.path)}: no energy calibration (automatic calibration failed): "
             "wrote the spectrum against channel numbers and no element maps"
         )
+    mapped = [plan.symbol for plan in plans]
+    others = [s for s in suggested if s not in mapped]
+    if elements is None and mapped and others:  # only the file names said which: not the rest
+        said = "marked on the spectrum" + ("" if cube.shape[:2] == (1, 1) else " and mapped")
+        print(
+            f"{printable(cube.path)}: {len(suggested)} elements suggested, strongest first; "
+            f"{said}: {', '.join(mapped)}; not: {', '.join(others)} (--elements names any)"
+        )
     for p in written:
         print(printable(p))
     return 0
