@@ -152,3 +152,17 @@ def test_quicklook_names_the_suggested_elements_it_did_not_map(tmp_path, capsys)
     argv = ["quicklook", str(scan), "-o", str(tmp_path / "q"), "--elements", "Fe", "--no-progress"]
     assert main(argv) == 0
     assert "elements suggested" not in capsys.readouterr().out  # the user chose them
+
+
+def test_pigments_refuses_a_colour_prior_on_a_single_spectrum(tmp_path, capsys):
+    """`pigments SPOT.spx --colour-prior` ran the recolouriser on the one pixel (`recolour` refuses
+    the same file: "no image to recolour") and weighed the paints by that colour, unsaid; now
+    refused before anything is fitted (exit 2), no report written."""
+    counts = np.random.default_rng(0).poisson(20, (1, 1, 512)).astype(np.uint16)
+    scan = write_cube(tmp_path / "spot.h5", counts, Calibration(1.0, 0.05))
+    out = tmp_path / "report"
+    argv = ["pigments", str(scan), "--colour-prior", "-o", str(out), "--no-progress"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--colour-prior:" in err and "single spectrum (1 x 1 px)" in err
+    assert not out.exists()

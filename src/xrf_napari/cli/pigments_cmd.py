@@ -332,6 +332,16 @@ def run(args) -> int:
             "one of them"
         )
     cube = read_scan(args)
+    if args.colour_prior:  # a spot's "colour" was the model's guess at one padded pixel
+        from ..analysis.recolour import check_image
+
+        try:
+            check_image(str(args.input), cube.shape)
+        except ValueError as exc:
+            raise ValueError(
+                f"--colour-prior: {exc} (as `xrf-napari recolour` says), so the SmallUViT gives "
+                "no colour to weigh the paints by: leave out --colour-prior"
+            ) from None
     if cube.calibration.source == "none":  # before minutes of embedding, not after
         raise ValueError(
             f"{args.input}: no energy calibration, so its lines cannot be fitted: give the file "
