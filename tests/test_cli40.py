@@ -166,3 +166,13 @@ def test_pigments_refuses_a_colour_prior_on_a_single_spectrum(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--colour-prior:" in err and "single spectrum (1 x 1 px)" in err
     assert not out.exists()
+
+
+def test_recolour_help_says_a_tile_is_a_multiple_of_the_patch(capsys):
+    """--tile's help said "tile size in pixels, at most 1024" and the parser takes 8 to 1024, yet
+    every size but a multiple of the shipped model's patch (16) is refused ("tile 8 must be a
+    multiple of the patch size 16") after the scan and the model are read."""
+    with pytest.raises(SystemExit):
+        main(["recolour", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "a multiple of the model's patch size (16 for the shipped weights)" in text

@@ -34,7 +34,8 @@ def configure(parser) -> None:
         "--tile",
         type=int_in(8, MAX_TILE, "the tile size"),
         default=None,
-        help=f"tile size in pixels, at most {MAX_TILE} (default: the training crop)",
+        help=f"tile size in pixels: a multiple of the model's patch size (16 for the shipped "
+        f"weights), at most {MAX_TILE} (default: the training crop)",
     )
     parser.add_argument(
         "--overlap",
