@@ -197,3 +197,67 @@ def test_pigments_says_so_once_the_automatic_calibration_of_its_scan_failed(
     assert dock.current_cube().calibration.source == "none"
     line = dock.job.status.text()
     assert "noise: no energy calibration, so its lines cannot be fitted" in line, line
+
+
+IMAGES = "PNG (*.png);;TIFF (*.tif *.tiff)"
+
+
+@pytest.mark.parametrize(
+    ("typed", "filters", "chosen", "saved"),
+    [
+        ("NG6461_2024.03.12", IMAGES, "PNG (*.png)", "NG6461_2024.03.12.png"),
+        ("scan.v2", IMAGES, "TIFF (*.tif *.tiff)", "scan.v2.tif"),
+        ("NG6461_2024.03.12", "CSV (*.csv)", "CSV (*.csv)", "NG6461_2024.03.12.csv"),
+        ("name.", "CSV (*.csv)", "CSV (*.csv)", "name.csv"),
+        ("kept.TIFF", IMAGES, "PNG (*.png)", "kept.TIFF"),  # a suffix offered is kept
+    ],
+)
+def test_a_name_with_a_dot_of_its_own_gets_the_file_type_suffix(
+    qtbot, tmp_path, monkeypatch, typed, filters, chosen, saved
+):
+    """A name typed with a dot of its own (a date, a version) was taken as having a suffix:
+    Recolour refused 'NG6461_2024.03.12' ("the recoloured image is saved as .png, .tif or
+    .tiff"), Embed saved it as 'NG6461_2024.03.png' (the '.12' dropped), Export CSV wrote
+    'NG6461_2024.03.12', which napari does not reopen. Now it gets the chosen type's suffix, as
+    a name without a dot does."""
+    from qtpy.QtWidgets import QFileDialog
+
+    from xrf_napari.widgets._dialogs import ask_save_path
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / typed), chosen))
+    assert ask_save_path(None, "Save", filters) == str(tmp_path / saved)
+
+
+def test_the_docks_save_a_dated_name_under_that_name(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The three save dialogs end to end with dated names: the files keep the whole name."""
+    from _napari_helpers import scripted_questions, wait_idle
+    from qtpy.QtWidgets import QFileDialog, QMessageBox
+
+    asked, answer = scripted_questions(monkeypatch)
+    answer(QMessageBox.No)  # none expected: no file is replaced
+    viewer = make_napari_viewer()
+    spectrum, embed, _ = _clustered(viewer, qtbot, tmp_path)
+    recolour = tiny_recolour_dock(viewer, tmp_path)
+    assert recolour.run() is not None
+    wait_idle(qtbot, recolour.job)
+    for click, typed in (
+        (recolour._save_clicked, "colours 2024.03.12"),
+        (embed._save_clicked, "regions 2024.03.12"),
+        (spectrum._export_clicked, "spectra 2024.03.12"),
+    ):
+        path = str(tmp_path / typed)
+        monkeypatch.setattr(
+            QFileDialog, "getSaveFileName", lambda *a, p=path: (p, a[3].split(";;")[0])
+        )
+        click()
+    names = sorted(p.name for p in tmp_path.glob("* 2024.03.12*"))
+    assert names == [
+        "colours 2024.03.12.png",
+        "regions 2024.03.12.png",
+        "regions 2024.03.12_spectra.csv",
+        "spectra 2024.03.12.csv",
+    ], names
+    assert not asked
+    assert recolour.job.status.text() == "Saved colours 2024.03.12.png."

@@ -17,8 +17,9 @@ OWN_REPLACE_QUESTION = sys.platform != "darwin"
 def ask_save_path(
     parent, title: str, filters: str, suggested: str = "", beside=None, inputs=()
 ) -> str:
-    """The path chosen in a save dialog ("" if cancelled). A name typed without a suffix gets the
-    chosen filter's first one ("PNG (*.png)": name.png), as native dialogs add it: Qt's own
+    """The path chosen in a save dialog ("" if cancelled). A name typed without a suffix, or with
+    one no filter offers (a date, "2024.03.12"), gets the chosen filter's first one ("PNG
+    (*.png)": name.png, 2024.03.12.png), as native dialogs add it: Qt's own
     returned it bare, and each dock coped differently (a CSV napari would not reopen, a refusal
     after the dialog closed, a silent .png). The dialog asked about the bare name only, so
     replacing a file of the completed name is asked here, in one question with the files the
@@ -33,10 +34,10 @@ def ask_save_path(
     if not path:
         return path
     ask = [path] if OWN_REPLACE_QUESTION else []
-    if not os.path.splitext(os.path.basename(path))[1]:
+    if not _has_offered_suffix(path, filters):
         suffix = filter_suffix(chosen or filters.split(";;")[0])
         if suffix:
-            path += suffix
+            path = path.rstrip(".") + suffix  # "name." is "name"
             ask = [path]
     others = [str(p) for p in (beside(path) if beside else []) if str(p) != path]
     if inputs:
@@ -45,6 +46,21 @@ def ask_save_path(
         check_outputs(files=[path, *others], inputs=inputs)
     ask += others
     return path if confirm_replace(parent, ask, "the files" if len(ask) > 1 else "the file") else ""
+
+
+def _has_offered_suffix(path: str, filters: str) -> bool:
+    """Whether the typed name ends in a suffix the dialog's filters offer (any suffix where one
+    offers all files). A name with a dot of its own ("NG6461_2024.03.12", "scan.v2") was taken
+    as having a suffix: Recolour refused it, Embed saved "NG6461_2024.03.png", Export CSV wrote
+    a file without .csv that napari did not reopen."""
+    import re
+
+    suffix = os.path.splitext(os.path.basename(path))[1].lower()
+    if not suffix or suffix == ".":
+        return False
+    if re.search(r"\(\*\)|\*\.\*", filters):
+        return True
+    return suffix in {s.lower() for s in re.findall(r"\*(\.[^\s;()*]+)", filters)}
 
 
 def filter_suffix(name_filter: str) -> str:
