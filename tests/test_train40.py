@@ -191,3 +191,47 @@ def test_a_set_missing_a_listed_cube_or_holding_a_stray_one_is_refused(
     err = capsys.readouterr().err
     assert "holds 1 .h5 file(s) that its manifest.json does not list (e.g. copy.h5)" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_the_family_channel_maxima_are_those_the_families_draw():
+    """FAMILY_MAX_CHANNELS stops the memory check's draws: it must be what random_profile gives."""
+    from xrf_napari.physics.instrument import FAMILIES, random_profile
+    from xrf_napari.synth.dataset import FAMILY_MAX_CHANNELS
+
+    assert set(FAMILY_MAX_CHANNELS) == set(FAMILIES)
+    rng = np.random.default_rng(0)
+    for family, top in FAMILY_MAX_CHANNELS.items():
+        assert max(random_profile(rng, family).n_channels for _ in range(300)) == top, family
+
+
+def test_the_memory_check_does_not_draw_every_cube_of_a_large_set(monkeypatch):
+    """The check drew the instrument of every cube (0.1 ms each): a --n-cubes typo of
+    99999999999 sat there for hours. It stops at the first instrument with its family's most
+    channels, with the same answer."""
+    from xrf_napari.synth import dataset
+
+    calls = []
+    real = dataset._profile_channels
+    monkeypatch.setattr(
+        dataset, "_profile_channels", lambda cfg, i: calls.append(i) or real(cfg, i)
+    )
+    for family in ("train", "heldout2"):
+        calls.clear()
+        cfg = dataset.GenerateConfig(out="unused", n_cubes=50_000, size=16, profiles=family)
+        dataset.check_cube_memory(cfg, 1)
+        assert 0 < len(calls) < 200, family
+        first = {real(cfg, i) for i in range(len(calls))}
+        assert max(first) == dataset.FAMILY_MAX_CHANNELS[family]
+
+
+def test_more_cubes_than_a_set_names_are_refused_at_once(tmp_path, capsys, monkeypatch):
+    from xrf_napari.synth import dataset
+
+    def reached(*a, **k):
+        raise AssertionError("generation started")
+
+    monkeypatch.setattr(dataset, "generate_dataset", reached)
+    args = ["generate", "--out", str(tmp_path / "s"), "--n-cubes", "100001", "--size", "16"]
+    assert main(args) == 2
+    assert "--n-cubes 100001: a set holds at most 100,000 cubes" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()

@@ -19,7 +19,7 @@ def configure(p):
 
     p.add_argument("--images", help="folder of RGB images (default: procedural paintings)")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--n-cubes", type=int, required=True)
+    p.add_argument("--n-cubes", type=int, required=True, help="cubes in the set (1 to 100,000)")
     p.add_argument(
         "--size",
         type=int,
@@ -120,7 +120,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..fileutil import check_output_folder
-    from .dataset import GenerateConfig, cube_name, generate_dataset, list_images
+    from .dataset import MAX_N_CUBES, GenerateConfig, cube_name, generate_dataset, list_images
 
     check_output_folder(args.out, ("manifest.json",), inputs=[args.images])
     if args.kind == "panels" and args.size is not None:  # it was ignored, yet recorded
@@ -131,6 +131,11 @@ def run(args) -> int:
     size = 256 if args.size is None else args.size
     if args.n_cubes < 1 or size < 16:
         raise ValueError("--n-cubes must be >= 1 and --size >= 16")
+    if args.n_cubes > MAX_N_CUBES:  # it sat for hours drawing instruments, then filled the disk
+        raise ValueError(
+            f"--n-cubes {args.n_cubes}: a set holds at most {MAX_N_CUBES:,} cubes (cube_00000.h5 "
+            "to cube_99999.h5); make larger ones as several sets, each with its own --seed"
+        )
     if not 0.0 <= args.swatch_fraction <= 1.0 or not 0.0 <= args.bare_ground <= 1.0:
         raise ValueError("--swatch-fraction and --bare-ground must be in [0, 1]")
     # nan passed `< 0` and went into manifest.json as NaN (not JSON); inf failed after the work

@@ -594,6 +594,36 @@ def cube_peak_bytes(cfg: GenerateConfig, channels: int) -> int:
     return max(cube, CUBE_FIXED_BYTES + MODEL_BUILD_BYTES * channels)
 
 
+#: The most native channels each instrument family draws (physics.instrument.random_profile;
+#: test_train40 draws them): the memory check stops drawing the cubes' instruments at the first
+#: that reaches it. Drawing every one took 0.1 ms a cube: 11 s for 100,000 cubes, and a mistyped
+#: --n-cubes 99999999999 sat there for hours before any message.
+FAMILY_MAX_CHANNELS = {
+    "train": 4096,
+    "test": 4096,
+    "all": 4096,
+    "wide": 4096,
+    "heldout": 8192,
+    "heldout2": 8192,
+}
+
+#: The most cubes one set holds: its files are cube_00000.h5 to cube_99999.h5 (beyond, the names
+#: grow a digit and no longer sort in index order); sets of their own --seed make more.
+MAX_N_CUBES = 100_000
+
+
+def _largest_channels(cfg: GenerateConfig) -> int:
+    """The most native channels among the set's instruments: every cube's drawn until one has
+    its family's most (FAMILY_MAX_CHANNELS), so the answer is that of drawing them all."""
+    top = FAMILY_MAX_CHANNELS.get(cfg.profiles)
+    channels = 0
+    for i in range(cfg.n_cubes):
+        channels = max(channels, _profile_channels(cfg, i))
+        if cfg.style == "paper" or (top is not None and channels >= top):
+            break
+    return channels
+
+
 def _profile_channels(cfg: GenerateConfig, index: int) -> int:
     """The native channels of cube `index`'s instrument (the first draw of draw_source)."""
     if cfg.style == "paper":
@@ -608,7 +638,7 @@ def _profile_channels(cfg: GenerateConfig, index: int) -> int:
 def check_cube_memory(cfg: GenerateConfig, workers: int) -> None:
     """Refuse, before the manifest, a --size whose cubes cannot fit: `generate --size 100000` went
     on to allocate 224 GiB and failed with MemoryError, its manifest.json already written. The
-    bound is cube_peak_bytes (at the set's largest instrument, 0.3 ms a cube to draw) plus a
+    bound is cube_peak_bytes (at the set's largest instrument, _largest_channels) plus a
     worker's own memory, times the cubes made at once; it counted the counts alone (1 KiB a
     pixel), a third to a twentieth of the measured peak. Panels are at most 1,000 px."""
     from ..memory import memory_budget
@@ -616,7 +646,7 @@ def check_cube_memory(cfg: GenerateConfig, workers: int) -> None:
     if cfg.kind == "panels":
         return
     at_once = max(1, min(workers, cfg.n_cubes))
-    channels = max(_profile_channels(cfg, i) for i in range(cfg.n_cubes))
+    channels = _largest_channels(cfg)
 
     def need(size: int) -> int:
         return at_once * (WORKER_BYTES + cube_peak_bytes(replace(cfg, size=size), channels))
