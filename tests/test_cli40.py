@@ -176,3 +176,19 @@ def test_recolour_help_says_a_tile_is_a_multiple_of_the_patch(capsys):
         main(["recolour", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "a multiple of the model's patch size (16 for the shipped weights)" in text
+
+
+def test_quicklook_elements_may_be_separated_by_spaces(tmp_path, capsys):
+    """`--elements "Fe Pb"` (as typed beside `Fe,Pb`) was refused as "'Fe Pb' is not an element
+    symbol"; now mapped as Fe and Pb. An unknown one names the option."""
+    scan = _noise(tmp_path / "flat.h5", Calibration(1.0, 0.05), (4, 4, 512))
+    out = tmp_path / "q"
+    assert (
+        main(["quicklook", str(scan), "-o", str(out), "--elements", "Fe Pb", "--no-progress"]) == 0
+    )
+    assert {p.name for p in out.iterdir()} >= {"flat_Fe_Ka.png", "flat_Pb_La.png"}
+    capsys.readouterr()
+    assert (
+        main(["quicklook", str(scan), "-o", str(out), "--elements", "Fe;Zz", "--no-progress"]) == 2
+    )
+    assert "--elements 'Fe;Zz': 'Zz' is not an element" in capsys.readouterr().err

@@ -29,8 +29,8 @@ def configure(p):
     )
     p.add_argument(
         "--elements",
-        help="comma-separated symbols to map, e.g. Fe,Pb,Hg (default: the first "
-        f"{DEFAULT_MAX_ELEMENTS} elements suggested, as in the Elemental maps dock)",
+        help="symbols to map, separated by commas (or spaces, quoted), e.g. Fe,Pb,Hg (default: "
+        f"the first {DEFAULT_MAX_ELEMENTS} elements suggested, as in the Elemental maps dock)",
     )
     from ._args import add_scan_options
 
@@ -141,7 +141,11 @@ def run(args) -> int:
     if args.elements is not None:  # any case or name, as --anode ('fe', 'Iron', 26 -> 'Fe')
         from ..elements import element_symbol
 
-        elements = [element_symbol(s.strip()) for s in args.elements.split(",") if s.strip()]
+        # commas, or spaces and semicolons as typed ("Fe Pb" was "'Fe Pb' is not an element")
+        try:
+            elements = [element_symbol(s) for s in re.split(r"[,;\s]+", args.elements) if s]
+        except ValueError as exc:
+            raise ValueError(f"--elements {args.elements!r}: {exc}") from None
         if not elements:  # "" or "," had quietly mapped the suggested elements instead
             raise ValueError(
                 f"--elements {args.elements!r} names no element: give symbols such as Fe,Pb,Hg, "
