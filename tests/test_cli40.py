@@ -192,3 +192,14 @@ def test_quicklook_elements_may_be_separated_by_spaces(tmp_path, capsys):
         main(["quicklook", str(scan), "-o", str(out), "--elements", "Fe;Zz", "--no-progress"]) == 2
     )
     assert "--elements 'Fe;Zz': 'Zz' is not an element" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["maps.pdf", "maps.svg", "maps.json"])
+def test_a_folder_output_named_like_a_pdf_or_svg_file_is_refused(tmp_path, capsys, name):
+    """`quicklook SCAN -o maps.pdf` (or `pigments -o report.pdf`) wrote a folder named maps.pdf
+    holding PNGs; a name ending in a file's suffix is refused as .png and .html already were."""
+    scan = _noise(tmp_path / "flat.h5", Calibration(1.0, 0.05), (4, 4, 512))
+    out = tmp_path / name
+    assert main(["quicklook", str(scan), "-o", str(out), "--no-progress"]) == 2
+    assert f"names a file ({out.suffix})" in capsys.readouterr().err
+    assert not out.exists()

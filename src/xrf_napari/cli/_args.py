@@ -29,7 +29,11 @@ def read_scan(args, **options):
 
 #: Endings of a file name, not a folder's: `--output report.png` to a command that writes a
 #: folder of files meant one file, and made a folder "report.png" holding them.
-FILE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".h5", ".hdf5", ".csv", ".html", ".txt")
+#: A report.pdf or maps.svg (formats none of them writes) made a folder of that name as well.
+FILE_SUFFIXES = (
+    ".png", ".tif", ".tiff", ".jpg", ".jpeg", ".h5", ".hdf5", ".csv", ".html", ".txt",
+    ".pdf", ".svg", ".gif", ".bmp", ".webp", ".json", ".npy", ".npz", ".xlsx", ".zip",
+)  # fmt: skip
 
 
 def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = False) -> None:
