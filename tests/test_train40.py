@@ -235,3 +235,24 @@ def test_more_cubes_than_a_set_names_are_refused_at_once(tmp_path, capsys, monke
     assert main(args) == 2
     assert "--n-cubes 100001: a set holds at most 100,000 cubes" in capsys.readouterr().err
     assert not (tmp_path / "s").exists()
+
+
+def test_evaluate_names_an_embedder_of_another_latent_width_before_any_cube(tmp_path, capsys):
+    """An embedder with a 4-D latent given with weights trained on 3 channels failed at the first
+    cube with 'latent must be (H, W, 3), got shape (16, 16, 4)', naming neither file."""
+    from test_train_recolouriser import _dataset
+
+    from xrf_napari.models.dve import build_from_config
+    from xrf_napari.models.weights import save_weights
+
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    dve = build_from_config({"latent_dim": 4})
+    save_weights(dve.state_dict(), tmp_path / "dve4.safetensors", dve.config)
+    data = _dataset(tmp_path / "d", 1, 16, 0)
+    args = ["evaluate", "--data", str(data), "--embedder", str(tmp_path / "dve4.safetensors")]
+    assert main([*args, "--out", str(tmp_path / "o"), "--device", "cpu", "--no-ari"]) == 2
+    err = capsys.readouterr().err
+    assert "uvit.safetensors reads a 3-channel latent, but --embedder" in err
+    assert "dve4.safetensors gives a 4-channel latent" in err
+    assert not (tmp_path / "o").exists()

@@ -164,6 +164,7 @@ def evaluate(
     dev = pick_device(device)
     rec = load_recolouriser(weights, str(dev))
     emb = load_embedder(embedder, str(dev))
+    check_input_width(rec, emb)
     mismatch = embedder_mismatch(rec, emb)
     if mismatch:
         import warnings
@@ -519,6 +520,27 @@ def save_grid(path, images, n: int = 4) -> None:
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
+
+
+def check_input_width(rec, emb) -> None:
+    """A ValueError naming both files when the recolouriser's input channels are not the
+    embedder's latent plus the line features (and colour prior) the weights read: an embedder
+    of another latent width (a config's latent_dim 4 against weights trained on 3) failed at
+    the first cube with "latent must be (H, W, 3), got shape (32, 32, 4)", naming neither."""
+    from .train_recolouriser import input_width
+
+    latent = int(emb.model.latent_dim)
+    want, have = int(rec.config["in_chans"]), input_width(latent, rec.config)
+    if want == have:
+        return
+    rest = have - latent  # the line features and colour prior the weights compute themselves
+    made = f"a {want - rest}-channel latent" + (
+        f" and {rest} channels of the lines" if rest else ""
+    )
+    raise ValueError(
+        f"--weights {rec.path} reads {made}, but --embedder {emb.path} gives a {latent}-channel "
+        "latent: give the embedder the recolouriser was trained with"
+    )
 
 
 def run(args) -> int:
