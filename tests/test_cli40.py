@@ -203,3 +203,16 @@ def test_a_folder_output_named_like_a_pdf_or_svg_file_is_refused(tmp_path, capsy
     assert main(["quicklook", str(scan), "-o", str(out), "--no-progress"]) == 2
     assert f"names a file ({out.suffix})" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_quicklook_without_a_calibration_says_the_way_on(tmp_path, capsys):
+    """An uncalibrated scan whose automatic calibration fails: quicklook said "no element maps"
+    and nothing of how to get them, and dropped `--elements Fe` without a word. Now the line says
+    the named elements need a calibration and how to give the file one."""
+    scan = tmp_path / "noise.npy"
+    np.save(scan, np.random.default_rng(0).poisson(2, (4, 4, 256)).astype(np.uint16))
+    argv = ["quicklook", str(scan), "-o", str(tmp_path / "q"), "--elements", "Fe", "--no-progress"]
+    assert main(argv) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "no element maps (the --elements named need a calibration)" in out
+    assert "JSON sidecar" in out and "'Fixing a calibration'" in out

@@ -200,10 +200,14 @@ def run(args) -> int:
             f"{printable(cube.path)}: a line ({cube.shape[0]} x {cube.shape[1]} px): each map "
             "is drawn as a profile along it"
         )
-    if not calibrated:
+    if not calibrated:  # the way on, and --elements dropped: both went unsaid
+        from ..energy import HOW_TO_CALIBRATE
+
         print(
             f"{printable(cube.path)}: no energy calibration (automatic calibration failed): "
             "wrote the spectrum against channel numbers and no element maps"
+            + (" (the --elements named need a calibration)" if elements else "")
+            + f"; to map elements, {HOW_TO_CALIBRATE}"
         )
     mapped = [plan.symbol for plan in plans]
     others = [s for s in suggested if s not in mapped]
