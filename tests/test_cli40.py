@@ -216,3 +216,18 @@ def test_quicklook_without_a_calibration_says_the_way_on(tmp_path, capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert "no element maps (the --elements named need a calibration)" in out
     assert "JSON sidecar" in out and "'Fixing a calibration'" in out
+
+
+def test_embed_refuses_clusters_beside_k_range(tmp_path, capsys, monkeypatch):
+    """`embed SCAN -k 4 --k-range 6 10` made 4 regions and said nothing of the range, which only
+    the automatic K reads; refused before the scan is read (exit 2), as pigments' -k beside
+    --labels."""
+    import xrf_napari.analysis.embed as embed
+
+    monkeypatch.setattr(embed, "load_embedder", _no_model)
+    scan = _noise(tmp_path / "s.h5", Calibration(1.0, 0.05))
+    out = tmp_path / "e"
+    argv = ["embed", str(scan), "-o", str(out), "-k", "4", "--k-range", "6", "10"]
+    assert main([*argv, "--no-progress"]) == 2
+    assert "--clusters 4 with --k-range 6 10" in capsys.readouterr().err
+    assert not out.exists()

@@ -17,6 +17,9 @@ from pathlib import Path
 from ..analysis.embed import label_colours  # shared with the Embed dock's PNG
 from ..device import DEVICE_CHOICES
 
+#: --k-range's default: the automatic K's search.
+K_RANGE = (2, 12)
+
 OUTPUT_NAMES = ("latent.h5", "latent.png", "labels.h5", "labels.png", "cluster_spectra.csv")
 
 
@@ -46,9 +49,9 @@ def configure(parser) -> None:
         "--k-range",
         type=int_in(2, MAX_K, "a K"),
         nargs=2,
-        default=(2, 12),
+        default=None,
         metavar=("MIN", "MAX"),
-        help="range searched when --clusters is not given (default 2 12)",
+        help=f"range searched when --clusters is not given (default {' '.join(map(str, K_RANGE))})",
     )
     parser.add_argument("--weights", help="DVE weights file (default: the shipped weights)")
     parser.add_argument("--device", default="auto", help=DEVICE_CHOICES)
@@ -188,6 +191,13 @@ def run(args) -> int:
     from ..fileutil import check_outputs, printable
     from ._args import check_output_folder_name
 
+    if args.k_range is not None and args.clusters is not None:  # the range went unused, unsaid
+        raise ValueError(
+            f"--clusters {args.clusters} with --k-range {' '.join(map(str, args.k_range))}: "
+            "--k-range is where the automatic K is searched, and --clusters fixes K: give one of "
+            "them"
+        )
+    args.k_range = tuple(args.k_range or K_RANGE)
     lo, hi = args.k_range
     if lo > hi:
         raise ValueError(f"--k-range {lo} {hi}: MIN must not exceed MAX")
