@@ -256,3 +256,28 @@ def test_evaluate_names_an_embedder_of_another_latent_width_before_any_cube(tmp_
     assert "uvit.safetensors reads a 3-channel latent, but --embedder" in err
     assert "dve4.safetensors gives a 4-channel latent" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_an_interrupted_generate_says_what_stayed_and_how_to_finish(tmp_path, capsys, monkeypatch):
+    """Ctrl-C during generate printed 'xrf-napari-train: interrupted' alone: not that the
+    manifest and the cubes made so far stay, as an incomplete set the trainers refuse, nor that
+    rerunning the same command finishes it."""
+    from xrf_napari.synth import dataset
+
+    real = dataset._run_one
+
+    def one(args):
+        if args[0] == 1:
+            raise KeyboardInterrupt
+        return real(args)
+
+    monkeypatch.setattr(dataset, "_run_one", one)
+    out = tmp_path / "set"
+    args = ["generate", "--out", str(out), "--n-cubes", "3", "--size", "16", "--workers", "1"]
+    assert main([*args, "--no-progress"]) == 130
+    err = capsys.readouterr().err
+    assert f"{out / 'manifest.json'} and 1 of 3 cubes were written" in err
+    assert "rerun the same command to finish it" in err
+    args = ["embedder", "--data", str(out), "--out", str(tmp_path / "o"), "--steps", "1"]
+    assert main(args) == 2
+    assert "incomplete generated set" in capsys.readouterr().err

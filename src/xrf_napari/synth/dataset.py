@@ -826,6 +826,18 @@ def generate_dataset(
         raise _out_of_memory(exc, out, cfg.n_cubes) from None
     except NoRoomError as exc:
         raise _out_of_room(exc, out, cfg.n_cubes) from None
+    except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM (the CLI's Terminated)
+        # the CLI said "interrupted" alone: not what stayed, nor that rerunning finishes the set
+        import sys
+
+        done = sum((out / cube_name(i)).is_file() for i in range(cfg.n_cubes))
+        print(
+            f"generate stopped: {out / 'manifest.json'} and {done} of {cfg.n_cubes} cubes were "
+            "written, none half-written (an incomplete set, which the trainers, export-set and "
+            "evaluate refuse): rerun the same command to finish it",
+            file=sys.stderr,
+        )
+        raise
     finally:
         if bar:
             bar.close()
