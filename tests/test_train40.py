@@ -281,3 +281,21 @@ def test_an_interrupted_generate_says_what_stayed_and_how_to_finish(tmp_path, ca
     args = ["embedder", "--data", str(out), "--out", str(tmp_path / "o"), "--steps", "1"]
     assert main(args) == 2
     assert "incomplete generated set" in capsys.readouterr().err
+
+
+def test_an_image_over_pils_pixel_limit_is_refused_in_words_before_the_manifest(
+    tmp_path, capsys, monkeypatch
+):
+    """An image over PIL's decompression-bomb limit (179 million pixels: a museum's full-size
+    photograph) ended generate in a traceback ('DecompressionBombError: ... could be
+    decompression bomb DOS attack'), its manifest.json written. The limit is lowered here."""
+    from PIL import Image
+
+    _png(tmp_path / "imgs" / "big.png", np.zeros((60, 60, 3), np.uint8))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 60 x 60 > 2 x 1000
+    rc, out = _generate(tmp_path, tmp_path / "imgs")
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "big.png has more pixels than PIL decodes (2,000" in err
+    assert "save a smaller copy" in err
+    assert not out.exists()

@@ -131,7 +131,13 @@ def check_images(cfg: GenerateConfig, todo) -> None:
                 w, h = im.size
                 im.draft("RGB", (cfg.size, cfg.size))  # JPEG: decode at a reduced scale
                 rgb_image(im, path).load()
-        except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        except Image.DecompressionBombError:  # PIL's text spoke of a "DOS attack"
+            raise ValueError(
+                f"image {path} has more pixels than PIL decodes ({2 * Image.MAX_IMAGE_PIXELS:,}, "
+                "its guard against decompression bombs): save a smaller copy (each crop is "
+                f"resized to --size {cfg.size} px anyway)"
+            ) from None
+        except (OSError, SyntaxError) as exc:
             raise ValueError(f"cannot read image {path}: {exc}") from None
         if min(w, h) < cfg.size:
             small.append(f"{path.name} ({w} x {h} px)")
