@@ -88,7 +88,10 @@ def test_edited_clusters_save_image_csv_and_summary_that_agree(clustered, tmp_pa
     expected = np.asarray(cube.data[...])[saved == 2].mean(axis=0)
     np.testing.assert_allclose(rows[:, 1], expected, rtol=1e-4)
     np.testing.assert_allclose(spectrum.curves["cluster 2"][1], expected, rtol=1e-6)
-    assert embed.summary.text() != before and "1: 0%" in embed.summary.text()
+    # the emptied region is no region (e09eb7f): "2 regions", and no "1: 0%"
+    said = embed.summary.text()
+    assert said != before and said.startswith("2 regions") and "1: 0%" not in said, said
+    assert "cluster 1" not in spectrum.curves
     # saved again unedited: the same files, from the kept (edited) result
     tif2, csv2 = embed.save(tmp_path / "again.tif")
     np.testing.assert_array_equal(tifffile.imread(tif2), saved)
