@@ -261,3 +261,34 @@ def test_the_docks_save_a_dated_name_under_that_name(
     ], names
     assert not asked
     assert recolour.job.status.text() == "Saved colours 2024.03.12.png."
+
+
+@pytest.mark.parametrize("selected", ["photograph", "stack"])
+def test_a_labels_layer_drawn_at_another_size_is_refused_saying_how_to_draw_one(
+    make_napari_viewer, tmp_path, selected
+):
+    """napari's New labels layer button makes a layer of the selected layer's size: with the
+    photograph (the last layer opened) or the scan's channel stack selected, the regions a
+    conservator painted were (96, 80) or (512, 24, 20), and Find pigments said only "choose a
+    Labels layer of the scan's size (24, 20) (Embed & cluster makes one, or draw one); got (96,
+    80)". Now it also says how to draw one of the scan's size."""
+    from _napari_helpers import H, W
+
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    stack, total = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    photo = viewer.add_image(np.zeros((4 * H, 4 * W, 3), np.uint8), rgb=True, name="photo")
+    viewer.layers.selection.active = photo if selected == "photograph" else stack
+    viewer._new_labels()  # the layer list's New labels layer button
+    drawn = viewer.layers[-1]
+    drawn.data[..., : H // 2, :] = 1
+    widget = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.labels_combo.set_layer(drawn)
+    assert widget.run() is None
+    line = widget.job.status.text()
+    assert (
+        f"got {drawn.data.shape}: a new Labels layer takes the size of the layer selected" in line
+    )
+    assert "select 'a sum' before napari's New labels layer button" in line, line

@@ -182,6 +182,16 @@ def _labels_refusal(labels_layer) -> str:
     return f"{labels_layer.name}: {why}" if why else ""
 
 
+def _draw_hint(cube_layer) -> str:
+    """How to draw regions of the scan's size: napari's New labels layer button makes a layer of
+    the selected layer's size, so one made with the photograph (the last layer opened) or the
+    channel stack selected was refused with only "got (96, 80)" or "got (512, 24, 20)"."""
+    return (
+        ": a new Labels layer takes the size of the layer selected in the layer list; select "
+        f"'{cube_layer.name}' before napari's New labels layer button"
+    )
+
+
 def swatch_icon(rgb, size: int = 18) -> QIcon:
     pix = QPixmap(size, size)
     r, g, b = (round(float(np.clip(c, 0, 1)) * 255) for c in rgb)
@@ -470,7 +480,7 @@ class PigmentsWidget(CubeDock):
                         + (
                             f"; {labels_layer.name} holds another scan's regions"
                             if other
-                            else ("" if shape is None else f"; got {shape}")
+                            else ("" if shape is None else f"; got {shape}" + _draw_hint(layer))
                         )
                     ),
                     "Pigments",
