@@ -299,3 +299,14 @@ def test_an_image_over_pils_pixel_limit_is_refused_in_words_before_the_manifest(
     assert "big.png has more pixels than PIL decodes (2,000" in err
     assert "save a smaller copy" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["embedder", "recolouriser"])
+def test_steps_and_epochs_together_are_refused(tmp_path, capsys, command):
+    """Given both, --epochs won and --steps was dropped unsaid (`--steps 2 --epochs 1` trained
+    16 steps, or 1)."""
+    args = [command, "--data", str(tmp_path / "none"), "--out", str(tmp_path / "o")]
+    with pytest.raises(SystemExit) as exc:
+        main([*args, "--steps", "2", "--epochs", "1"])
+    assert exc.value.code == 2
+    assert "argument --epochs: not allowed with argument --steps" in capsys.readouterr().err

@@ -112,10 +112,12 @@ def configure(parser) -> None:
         "--out", required=True, help="output folder (checkpoints, metrics, weights)"
     )
     parser.add_argument("--config", help="JSON file overriding the default training config")
-    parser.add_argument(
-        "--epochs", type=positive_float, help="epochs over the pixel pool (overrides --steps)"
+    # one or the other: given both, --epochs won and --steps was dropped unsaid
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument(
+        "--epochs", type=positive_float, help="epochs over the pixel pool (instead of --steps)"
     )
-    parser.add_argument("--steps", type=int_in(1), help="optimiser steps")
+    length.add_argument("--steps", type=int_in(1), help="optimiser steps")
     parser.add_argument(
         "--batch",
         type=int_in(1),

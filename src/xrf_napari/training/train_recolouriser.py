@@ -137,8 +137,10 @@ def configure(p) -> None:
         default=None,
         help="JSON config (e.g. configs/recolouriser.json); flags override it",
     )
-    p.add_argument("--steps", type=int_in(1), default=None, help="optimisation steps")
-    p.add_argument(
+    # one or the other: given both, --epochs won and --steps was dropped unsaid
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int_in(1), default=None, help="optimisation steps")
+    length.add_argument(
         "--epochs",
         type=positive_float,
         default=None,
