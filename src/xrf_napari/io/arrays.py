@@ -16,7 +16,7 @@ from ..errors import CubeReadError, require_3d, require_numeric
 from ..tiff_pages import check_tiff_pages
 from .calibration import calibration_from_energy_axis, calibration_from_mapping, read_sidecar
 from .lazy import ChannelFirstView
-from .limits import MAX_COMPRESSION_RATIO, NPY_MAGIC, is_text, require_stored
+from .limits import MAX_COMPRESSION_RATIO, require_stored
 
 #: An .npz member is decompressed into memory: allow it only below this share of what the process
 #: may still allocate (`memory.memory_budget`: free memory, cgroup limit, RLIMIT_AS).
@@ -122,25 +122,23 @@ def channel_order(arr, path: Path, stored: str = "last") -> tuple[object, dict]:
 
 def not_npy(path: Path) -> str | None:
     """Why a file named .npy is not one, or None. Asked before np.load, which calls any file
-    without the signature "pickled (object) data" and suggests loading it unsafely; an HDF5 scan
-    or .npz archive renamed .npy by mistake is told what it is."""
+    without the signature "pickled (object) data" and suggests loading it unsafely; an HDF5 scan,
+    .npz archive or TIFF renamed .npy by mistake is told what it is (limits.file_kind, the test
+    the HDF5 reader's message uses too)."""
+    from .limits import file_kind
+
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(512)
+        kind = file_kind(path)
     except OSError:
         return None  # np.load says why
-    if head.startswith(NPY_MAGIC):
+    if kind == "npy":
         return None
-    from .hdf5 import is_hdf5
-
-    if is_hdf5(path):
-        like = "it is an HDF5 file: rename it .h5"
-    elif head.startswith(b"PK\x03\x04"):
-        like = "it is a zip archive, as an .npz is: rename it .npz"
-    elif is_text(head):
-        like = "it is a text file"
-    else:
-        like = "it does not start with NumPy's \\x93NUMPY"
+    like = {
+        "hdf5": "it is an HDF5 file: rename it .h5",
+        "zip": "it is a zip archive, as an .npz is: rename it .npz",
+        "tiff": "it is a TIFF image: rename it .tif",
+        "text": "it is a text file",
+    }.get(kind, "it does not start with NumPy's \\x93NUMPY")
     return f"not a NumPy .npy file ({like})"
 
 
@@ -252,10 +250,12 @@ def tiff_cube_layout(path) -> str | None:
 MIN_TIFF_CHANNELS = 64
 
 
-def _image_stack(shape, dtype, n: int) -> str:
-    """Why a TIFF of n < MIN_TIFF_CHANNELS channels is not opened as a cube (unless its sidecar
-    names the channel axis: the user's word, as for a binned cube)."""
-    h, w = (s for i, s in enumerate(shape) if i != (0 if shape[0] == n else len(shape) - 1))
+def _image_stack(hwc, dtype) -> str:
+    """Why a TIFF read as `hwc` (H, W, n), n < MIN_TIFF_CHANNELS channels, is not opened as a
+    cube (unless its sidecar names the channel axis: the user's word, as for a binned cube).
+    The image size comes from that reading: guessed from the stored shape, a samples TIFF as
+    tall as its sample count (20 x 15 x 20) was called '20 images of 15 x 20'."""
+    h, w, n = (int(s) for s in hwc)
     return (
         f"the TIFF holds {n} images of {h} x {w} ({np.dtype(dtype)}), such as element maps, "
         f"not a spectral datacube, which has one page per energy channel and at least "
@@ -343,7 +343,7 @@ def read_tiff(path, **_options) -> Cube:
         "the TIFF stack",
     )
     if data.shape[2] < MIN_TIFF_CHANNELS and order.get("channel_axis_from") != "sidecar":
-        raise CubeReadError(path, _image_stack(shape, arr.dtype, data.shape[2]))
+        raise CubeReadError(path, _image_stack(data.shape, arr.dtype))
     return _cube(data, path, "tiff", None, {"tiff_layout": layout, "tiff_access": how, **order})
 
 

@@ -21,13 +21,12 @@ from .calibration import (
     calibration_from_mapping,
 )
 from .lazy import ChannelFirstView, DetectorElement, GriddedSpectra, open_for_row_blocks
-from .limits import check_dataset
+from .limits import HDF5_SIGNATURE, check_dataset
 
 #: A spectral axis has at least this many channels (maps have a handful of elements).
 MIN_CHANNELS = 64
 #: Most detector elements the element axis of a 4-D dataset may have (Xspress3 and the like: 1-8).
 MAX_DETECTOR_ELEMENTS = 16
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
 def is_hdf5(path) -> bool:
@@ -149,23 +148,18 @@ def _open_problem(path, exc: OSError) -> str:
 
 def _looks_like(path) -> str:
     """What a file that lacks the HDF5 signature starts as, for the message."""
-    from .limits import NPY_MAGIC, is_text
+    from .limits import file_kind
 
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(512)
+        kind = file_kind(path)
     except OSError as exc:
         return f"it cannot be read ({exc.strerror or exc})"
-    if head.startswith(NPY_MAGIC):
-        like = "it is a NumPy .npy array: rename it .npy"
-    elif head.startswith(b"PK\x03\x04"):
-        like = "it is a zip archive (an .npz, a zarr .datastack?)"
-    elif head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        like = "it is a TIFF image: rename it .tif"
-    elif is_text(head):
-        like = "it is a text file"
-    else:
-        like = "its bytes match no format xrf-napari reads (damaged, or another format)"
+    like = {
+        "npy": "it is a NumPy .npy array: rename it .npy",
+        "zip": "it is a zip archive (an .npz, a zarr .datastack?)",
+        "tiff": "it is a TIFF image: rename it .tif",
+        "text": "it is a text file",
+    }.get(kind, "its bytes match no format xrf-napari reads (damaged, or another format)")
     return f"it does not start with the HDF5 signature (\\x89HDF); {like}"
 
 
@@ -705,10 +699,16 @@ LIVE_TIME_UNITS = {
     "millisecond": 1e-3,
     "milliseconds": 1e-3,
     "us": 1e-6,
+    "usec": 1e-6,
     "\u00b5s": 1e-6,
     "\u03bcs": 1e-6,
     "microsecond": 1e-6,
     "microseconds": 1e-6,
+    # nanoseconds too: 'ns' had been set aside as "has units 'ns', not a time", which it is
+    "ns": 1e-9,
+    "nsec": 1e-9,
+    "nanosecond": 1e-9,
+    "nanoseconds": 1e-9,
 }
 #: Values of a per-pixel live-time dataset checked per read.
 LIVE_TIME_BLOCK = 2**22
@@ -723,7 +723,7 @@ def _checked_live_time(d, element_axis, path, note: str):
     unit = _attr_str(d.attrs.get("units", "")).strip().lower()
     scale = LIVE_TIME_UNITS.get(unit)
     problem = (
-        f"has units {unit!r}, not a time (s, ms, us)"
+        f"has units {unit!r}, not a time (s, ms, us, ns)"
         if scale is None
         else _live_time_problem(d, path)
     )

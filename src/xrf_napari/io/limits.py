@@ -41,6 +41,30 @@ def is_text(head: bytes) -> bool:
     return all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
+#: What an HDF5 file holds at byte 0, or at 512 behind a MATLAB v7.3 user block.
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+#: The first bytes of the formats a misnamed file is told to be (TIFF: little/big-endian, BigTIFF).
+TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+
+def file_kind(path) -> str | None:
+    """What a file starts as: 'npy', 'hdf5', 'zip', 'tiff', 'text', or None (none of these),
+    for saying what a file named .npy or .h5 really is. One test for both readers: the .npy
+    one (arrays.not_npy) had its own and did not know a TIFF, the .h5 one (hdf5._looks_like)
+    did not know an HDF5 file behind a user block. OSError when it cannot be read."""
+    with open(path, "rb") as fh:
+        head = fh.read(520)
+    if head.startswith(NPY_MAGIC):
+        return "npy"
+    if head[:8] == HDF5_SIGNATURE or head[512:520] == HDF5_SIGNATURE:
+        return "hdf5"
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if head[:4] in TIFF_MAGICS:
+        return "tiff"
+    return "text" if is_text(head[:512]) else None
+
+
 def check_path(path: Path, allow_dir: bool = False) -> os.stat_result:
     """stat() the path (following symlinks) and refuse what is not a regular file (or, with
     allow_dir, a directory) without opening it: FIFOs block, devices never end."""

@@ -489,9 +489,10 @@ def _fields(line: str, sep: str) -> list[str]:
 _COMMA_NUMBER = re.compile(r"[+-]?\d+,\d+")
 #: A plain number without a comma ('13', '0.5', '1e3'): a line that is no pair of columns.
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-#: Share of lines at which one column of counts both rises and falls, at the least; an energy or
-#: channel axis rises at every line (or, glitched, nearly every line).
-COMMA_COLUMN_TURNS = 0.1
+#: Share of lines at which the whole parts of `12,5` lines must rise for the file to stay
+#: `energy,counts` or `channel,counts`: an axis rises at every line (one glitch still leaves
+#: nearly every line rising, and is refused as an axis, not read as decimals); counts do not.
+AXIS_RISES = 0.9
 
 
 def _comma_column(lines: list[tuple[int, str]]) -> str | None:
@@ -502,9 +503,13 @@ def _comma_column(lines: list[tuple[int, str]]) -> str | None:
     where some lines had no comma, or, where the whole parts happened to rise, read as an energy
     axis of the whole parts and counts of the decimals. Read so only when every line is one
     number and no ',' separated reading holds: some lines hold no ',' (a two-column table's
-    every line has two values), or the whole parts both rise and fall at COMMA_COLUMN_TURNS of
-    the lines, as counts do and no energy or channel axis does. A file whose first column
-    rises at every line stays `energy,counts` or `channel,counts`."""
+    every line has two values), or the whole parts do not rise at AXIS_RISES of the lines, as
+    an energy or channel axis does (read_csv refuses any other first column). A file whose
+    first column rises at (nearly) every line stays `energy,counts` or `channel,counts`. Until
+    review 40 the whole parts also had to fall at a tenth of the lines, so a column of values
+    below 1 (`0,123`: whole parts all 0, normalised counts) or of counts falling along a tail
+    stayed two columns and was refused as 'energy axis must be finite and strictly
+    increasing'."""
     data = [s for _, s in lines if _numbers(s) is not None]
     comma = [bool(_COMMA_NUMBER.fullmatch(s)) for s in data]
     if len(data) < 2 or not any(comma):
@@ -515,8 +520,7 @@ def _comma_column(lines: list[tuple[int, str]]) -> str | None:
         return ""
     whole = np.array([int(s.split(",")[0]) for s in data], dtype=float)
     steps = np.diff(whole)
-    turns = COMMA_COLUMN_TURNS * len(steps)
-    if np.count_nonzero(steps > 0) >= turns and np.count_nonzero(steps < 0) >= turns:
+    if np.count_nonzero(steps > 0) < AXIS_RISES * len(steps):
         return ""
     return None
 
