@@ -92,3 +92,40 @@ def test_a_tiff_named_npy_is_told_to_be_a_tiff_as_one_named_h5_is(tmp_path):
         tifffile.imwrite(path, image)
         with pytest.raises(CubeReadError, match=r"it is a TIFF image: rename it \.tif"):
             read_cube(path, auto_calibrate=False)
+
+
+# -- HDF5: a file the system will not let us read is not "not an HDF5 file" -----------------------
+def test_an_hdf5_file_that_cannot_be_opened_for_reading_is_not_called_not_hdf5(
+    tmp_path, monkeypatch
+):
+    """21ea001's wording of a file HDF5 cannot open tested its signature, and a file the system
+    refuses to read (no permission, a network share gone) failed that test: 'not an HDF5 file:
+    it cannot be read (Permission denied)', though it may be a sound scan. Now 'the file cannot
+    be read (Permission denied): check its permissions ...'. (Simulated: tests run as root.)"""
+    import builtins
+
+    import h5py
+
+    path = tmp_path / "scan.h5"
+    with h5py.File(path, "w") as f:
+        f["data"] = np.ones((4, 4, 128), np.uint16)
+    real_open = builtins.open
+
+    def refusing_open(file, *a, **k):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *a, **k)
+
+    def refusing_h5(name, *a, **k):
+        raise OSError(
+            f"Unable to synchronously open file (unable to open file: name = '{name}', "
+            "errno = 13, error message = 'Permission denied', flags = 0, o_flags = 0)"
+        )
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    monkeypatch.setattr(h5py, "File", refusing_h5)
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path, auto_calibrate=False)
+    msg = str(err.value)
+    assert "not an HDF5 file" not in msg and "damaged" not in msg, msg
+    assert "cannot be read (Permission denied): check its permissions" in msg, msg

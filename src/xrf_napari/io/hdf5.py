@@ -131,6 +131,14 @@ def _open_problem(path, exc: OSError) -> str:
     signature not found)'."""
     import re
 
+    try:  # the system refuses it (permissions, a share gone): nothing says the file is bad
+        with open(path, "rb"):
+            pass
+    except OSError as err:  # it had read 'not an HDF5 file: it cannot be read (...)'
+        return (
+            f"the file cannot be read ({err.strerror or err}): check its permissions, or that "
+            "the drive or share it lies on is reachable"
+        )
     text = str(exc)
     cut = re.search(r"truncated file: eof = (\d+).*?stored_eof = (\d+)", text)
     if cut:
