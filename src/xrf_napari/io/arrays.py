@@ -15,6 +15,7 @@ from ..energy import Calibration
 from ..errors import CubeReadError, require_3d, require_numeric
 from ..tiff_pages import check_tiff_pages
 from .calibration import calibration_from_energy_axis, calibration_from_mapping, read_sidecar
+from .hdf5 import MIN_CHANNELS  # fewest channels of a spectral axis, TIFF and .npy as for HDF5
 from .lazy import ChannelFirstView
 from .limits import MAX_COMPRESSION_RATIO, require_stored
 
@@ -59,7 +60,9 @@ def read_npy(path, **_options) -> Cube:
 CHANNEL_FIRST_MIN = 256
 
 
-def channel_order(arr, path: Path, stored: str = "last") -> tuple[object, dict]:
+def channel_order(
+    arr, path: Path, stored: str = "last", stacklevel: int = 3
+) -> tuple[object, dict]:
     """A plain array seen as (H, W, C), and metadata on how its channel axis was chosen. Nothing
     in a .npy (or an .npz without an energy member) says whether it is stored (H, W, C) or
     channel-first (C, H, W), as PyTorch and napari's own layers order it; nor in a TIFF page stack
@@ -76,7 +79,7 @@ def channel_order(arr, path: Path, stored: str = "last") -> tuple[object, dict]:
     import warnings
 
     from .calibration import sidecar_path
-    from .hdf5 import MIN_CHANNELS, _spectral_axis
+    from .hdf5 import _spectral_axis
 
     shape = tuple(int(n) for n in arr.shape)
     if len(shape) != 3:
@@ -108,14 +111,14 @@ def channel_order(arr, path: Path, stored: str = "last") -> tuple[object, dict]:
         warnings.warn(
             f"{path}: array {shape} read as {reads[other]} ({channels} values are too few for "
             f"a spectrum); if it is {reads[stored]}, {key.format(stored)}",
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
         view = ChannelFirstView(arr) if other == "first" else arr
         return view, {"channel_axis": other, "channel_axis_from": "shape"}
     warnings.warn(
         f"{path}: array {shape} read as {reads[stored]}, though its shape suggests "
         f"{reads[other]}; if so, {key.format(other)}",
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
     return as_stored, {}
 
@@ -244,14 +247,8 @@ def tiff_cube_layout(path) -> str | None:
     return "channel-first"
 
 
-#: Fewest channels a TIFF datacube may have: a spectral axis as the HDF5 reader asks
-#: (hdf5.MIN_CHANNELS). A TIFF of fewer pages (or samples) is a stack of images, most often the
-#: element maps PyMca, Datamuncher or an M6 export writes one page each.
-MIN_TIFF_CHANNELS = 64
-
-
 def _image_stack(hwc, dtype) -> str:
-    """Why a TIFF read as `hwc` (H, W, n), n < MIN_TIFF_CHANNELS channels, is not opened as a
+    """Why a TIFF read as `hwc` (H, W, n), n < MIN_CHANNELS channels, is not opened as a
     cube (unless its sidecar names the channel axis: the user's word, as for a binned cube).
     The image size comes from that reading: guessed from the stored shape, a samples TIFF as
     tall as its sample count (20 x 15 x 20) was called '20 images of 15 x 20'."""
@@ -259,7 +256,7 @@ def _image_stack(hwc, dtype) -> str:
     return (
         f"the TIFF holds {n} images of {h} x {w} ({np.dtype(dtype)}), such as element maps, "
         f"not a spectral datacube, which has one page per energy channel and at least "
-        f"{MIN_TIFF_CHANNELS} of them (a spectrum of {n} values has no peaks to calibrate or "
+        f"{MIN_CHANNELS} of them (a spectrum of {n} values has no peaks to calibrate or "
         "fit); open it as an image stack (napari's own TIFF reader)"
     )
 
@@ -272,7 +269,7 @@ def _not_a_stack(tf, shape, axes) -> str:
         return (
             f"the TIFF holds {pages} separate images of {shape[0]} x {shape[1]}, such as "
             "element maps, not a spectral datacube, which is one stack of one page per energy "
-            f"channel (at least {MIN_TIFF_CHANNELS}); open it as images (napari's own TIFF reader)"
+            f"channel (at least {MIN_CHANNELS}); open it as images (napari's own TIFF reader)"
         )
     return (
         f"the TIFF holds a {len(shape)}-D image {shape} (axes {axes}), not a "
@@ -280,11 +277,29 @@ def _not_a_stack(tf, shape, axes) -> str:
     )
 
 
+def _tiff_reading(path: Path, layout: str, arr) -> tuple[object, dict, str | None]:
+    """The one decision on a TIFF stack, for read_tiff and napari's claim check (tiff_is_cube),
+    so the two cannot drift apart: `arr` (the pages or samples as stored, or a stand-in of their
+    shape and dtype) seen as (H, W, C) (the sidecar, or the rows of tifffile's default page
+    order, decide for a page stack), how its channel axis was chosen, and why it is no cube
+    (fewer than MIN_CHANNELS channels: a stack of a few element maps) or None. A bad sidecar
+    raises CubeReadError, naming it."""
+    order: dict = {}
+    if layout == "channel-first":  # pages: channels, or the rows of an (H, W, C) cube
+        data, order = channel_order(arr, path, stored="first", stacklevel=4)
+    else:
+        data = arr
+    if data.shape[2] < MIN_CHANNELS and order.get("channel_axis_from") != "sidecar":
+        return data, order, _image_stack(data.shape, arr.dtype)
+    return data, order, None
+
+
 def tiff_is_cube(path) -> bool:
     """A TIFF read_tiff would open as a cube (napari's claim check): a page stack or samples
-    image of at least MIN_TIFF_CHANNELS channels as read_tiff orders it (the sidecar, the rows
-    of tifffile's default page order). A stack of a few element maps stays napari's image
-    stack, as a plain or RGB TIFF does."""
+    image of at least MIN_CHANNELS channels as read_tiff orders it (`_tiff_reading`, on a
+    stand-in of the stored shape). A stack of a few element maps stays napari's image stack, as
+    a plain or RGB TIFF does; a TIFF with a bad sidecar is claimed, so read_tiff says what is
+    wrong with the sidecar."""
     import warnings
 
     import tifffile
@@ -292,18 +307,16 @@ def tiff_is_cube(path) -> bool:
     layout = tiff_cube_layout(path)
     if layout is None:
         return False
-    if layout == "channel-last":
-        with tifffile.TiffFile(path) as tf:
-            return int(tf.series[0].shape[-1]) >= MIN_TIFF_CHANNELS
     with tifffile.TiffFile(path) as tf:
-        shape = tuple(int(n) for n in tf.series[0].shape)
+        series = tf.series[0]
+        stand_in = np.broadcast_to(np.zeros((), series.dtype), tuple(int(n) for n in series.shape))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            view, how = channel_order(np.broadcast_to(np.uint8(0), shape), Path(path), "first")
+            _, _, refusal = _tiff_reading(Path(path), layout, stand_in)
         except CubeReadError:
             return True  # a bad sidecar: read_tiff says what is wrong with it
-    return int(view.shape[2]) >= MIN_TIFF_CHANNELS or how.get("channel_axis_from") == "sidecar"
+    return refusal is None
 
 
 def read_tiff(path, **_options) -> Cube:
@@ -331,19 +344,15 @@ def read_tiff(path, **_options) -> Cube:
         store = tifffile.imread(path, aszarr=True)
         arr = zarr.open(store, mode="r")
         how = "zarr"
-    order: dict = {}
-    if layout == "channel-first":  # pages: channels, or the rows of an (H, W, C) cube
-        data, order = channel_order(arr, path, stored="first")
-    else:
-        data = arr
+    data, order, refusal = _tiff_reading(path, layout, arr)
     require_stored(
         int(np.prod(shape, dtype=object)) * np.dtype(arr.dtype).itemsize,
         path.stat().st_size,
         path,
         "the TIFF stack",
     )
-    if data.shape[2] < MIN_TIFF_CHANNELS and order.get("channel_axis_from") != "sidecar":
-        raise CubeReadError(path, _image_stack(data.shape, arr.dtype))
+    if refusal:
+        raise CubeReadError(path, refusal)
     return _cube(data, path, "tiff", None, {"tiff_layout": layout, "tiff_access": how, **order})
 
 
