@@ -200,7 +200,13 @@ def check_dataset(d, path) -> None:
 
 #: HDF5's registered filter ids of the compressors met in scientific files beyond h5py's own
 #: (gzip, szip, lzf, shuffle, fletcher32, scale-offset, n-bit), for the message.
+#: HDF5 filter ids below this are HDF5's own (gzip 1, shuffle 2, fletcher32 3, szip 4, nbit 5,
+#: scaleoffset 6): present or not as the HDF5 library was built, never from a plugin, so
+#: hdf5plugin cannot supply them (szip is the one a wheel or distribution may lack).
+HDF5_PLUGIN_FILTER_IDS = 256
+
 HDF5_FILTER_NAMES = {
+    4: "szip",
     307: "bzip2",
     32001: "Blosc",
     32004: "LZ4",
@@ -220,7 +226,8 @@ def check_filters(d, path) -> None:
     with 'could not be read as hdf5 (OSError: Can't synchronously read data (can't open
     directory (/usr/local/lib/plugin)...))', which names no filter. A filter the stored chunks
     skipped (an optional one that failed when they were written: their filter mask says so) is
-    no obstacle; the first FILTER_CHUNKS_CHECKED chunks are asked."""
+    no obstacle; the first FILTER_CHUNKS_CHECKED chunks are asked. A missing HDF5 built-in
+    filter (szip, id 4) is no plugin: the advice is an h5py built with it, not hdf5plugin."""
     import h5py
 
     try:
@@ -242,12 +249,22 @@ def check_filters(d, path) -> None:
         label = HDF5_FILTER_NAMES.get(code) or (
             name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
         )
+        if code < HDF5_PLUGIN_FILTER_IDS:
+            advice = (
+                f"{label or 'it'} is built into HDF5 itself, not a plugin (hdf5plugin does not "
+                "provide it): install an h5py whose HDF5 library was built with it (h5py's own "
+                "wheels from PyPI, or h5py from conda-forge: `conda install -c conda-forge h5py`)"
+            )
+        else:
+            advice = (
+                "install the hdf5plugin package (`pip install hdf5plugin` in xrf-napari's "
+                "environment; it is loaded when a file needs it)"
+            )
         raise CubeReadError(
             path,
             f"dataset '{d.name}' is compressed with HDF5 filter {code} ({label or 'unnamed'}), "
-            "which this installation cannot decode: install the hdf5plugin package "
-            "(`pip install hdf5plugin` in xrf-napari's environment; it is loaded when a file "
-            "needs it), or save the file again with gzip compression",
+            f"which this installation cannot decode: {advice}, or save the file again "
+            + ("uncompressed" if code == 1 else "with gzip compression"),
         )
 
 
