@@ -93,15 +93,18 @@ def rgb_image(im, path):
     """`im` (a PIL image) as 8-bit RGB. A 16-bit grayscale image (PNG or TIFF, mode I;16) is
     scaled from its 0-65535 range: PIL's convert("RGB") clips each value at 255, so a scan's
     photograph came out white (its values above 255) and cubes were made of a blank painting,
-    unsaid. A 32-bit integer or floating-point image (mode I or F) has no range to scale from
-    (convert made a float image of 0-1 values black): refused, naming the file."""
+    unsaid. Pillow before 10.3 opens a 16-bit grayscale PNG as mode I (pyproject allows pillow>=10):
+    a PNG holds at most 16 bits a sample, so its mode I is scaled the same (it was refused as a
+    "32-bit integer image" and told to save it as 16-bit, which it was). Another integer image of
+    mode I (a 32-bit or signed 16-bit TIFF) or a floating-point one (mode F) has no range to scale
+    from (convert made a float image of 0-1 values black): refused, naming the file."""
     from PIL import Image
 
-    if im.mode.startswith("I;16"):
+    if im.mode.startswith("I;16") or (im.mode == "I" and im.format == "PNG"):
         grey = (np.asarray(im, dtype=np.float64) / 257.0).round().astype(np.uint8)
         return Image.fromarray(grey).convert("RGB")
     if im.mode in ("I", "F"):
-        kind = "floating-point" if im.mode == "F" else "32-bit integer"
+        kind = "floating-point" if im.mode == "F" else "32-bit or signed integer"
         raise ValueError(
             f"image {path} is a {kind} image (PIL mode {im.mode}), whose value range is not "
             "known: save it as an 8- or 16-bit image (RGB or grayscale)"
@@ -119,8 +122,8 @@ def check_images(cfg: GenerateConfig, todo) -> None:
     whose crops are enlarged."""
     from PIL import Image
 
-    if not cfg.images or cfg.kind != "paintings":
-        return
+    if not cfg.images or cfg.kind != "paintings" or cfg.swatch_fraction >= 1.0:
+        return  # --swatch-fraction 1: every cube is a swatch layout, no image is read
     perm = np.random.default_rng(cfg.seed).permutation(len(cfg.images))
     used = sorted({int(perm[i % len(cfg.images)]) for i in todo})
     small = []

@@ -533,10 +533,13 @@ def check_input_width(rec, emb) -> None:
     want, have = int(rec.config["in_chans"]), input_width(latent, rec.config)
     if want == have:
         return
-    rest = have - latent  # the line features and colour prior the weights compute themselves
-    made = f"a {want - rest}-channel latent" + (
-        f" and {rest} channels of the lines" if rest else ""
-    )
+    # the line features and colour prior the weights compute themselves, each named: the colour
+    # prior's 4 channels were counted as "channels of the lines"
+    lines = len(rec.config.get("line_elements") or ())
+    prior = have - latent - lines
+    extra = [f"{lines} channels of the lines"] * bool(lines)
+    extra += [f"the {prior} channels of its colour prior"] * bool(prior)
+    made = " and ".join([f"a {want - lines - prior}-channel latent", *extra])
     raise ValueError(
         f"--weights {rec.path} reads {made}, but --embedder {emb.path} gives a {latent}-channel "
         "latent: give the embedder the recolouriser was trained with"

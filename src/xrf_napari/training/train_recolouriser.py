@@ -801,6 +801,7 @@ def _build(args) -> _Run:
         check_model_file,
         command_line,
         files_sha1,
+        read_config,
         resumed_record,
         runtime_record,
         seed_everything,
@@ -827,7 +828,9 @@ def _build(args) -> _Run:
     sources = [cube_source(p) for p in files]
     train_idx, val_idx = painting_split(sources, cfg["val_fraction"], cfg["seed"])
     # the crop against the training cubes' sizes (as CropSampler) before the embedding pass: a
-    # crop larger than the cubes was refused only once every cube had been embedded
+    # crop larger than the cubes was refused only once every cube had been embedded. Its source
+    # is named: a --config without "crop" was named as the crop's (it was the default's)
+    of = args.config if args.config and "crop" in read_config(args.config) else None
     check_crop(
         [target_plane_shape(files[i]) for i in train_idx],
         cfg["crop"],
@@ -835,7 +838,7 @@ def _build(args) -> _Run:
         cfg["model"]["patch"],
         f"--crop {cfg['crop']}"
         if args.crop is not None
-        else f"crop {cfg['crop']} (of {args.config or 'the default settings'}; set --crop)",
+        else f"crop {cfg['crop']} (of {of or 'the default settings'}; set --crop)",
     )
     t0 = time.time()
     latents, palettes, rgbs, names = embed_dataset(
