@@ -64,3 +64,32 @@ def test_a_lazy_photograph_is_not_read_on_the_gui_thread(dtype):
     if dtype is np.float32:  # the worker still says it
         with pytest.raises(ValueError, match="1 of its 1,200 pixels over the scan have no value"):
             photo_on_scan(lazy, (20, 15), "lazy")
+
+
+def test_the_hint_on_drawing_regions_is_one_that_works_once_the_sum_image_is_closed(
+    make_napari_viewer, tmp_path
+):
+    """8f37021's hint on a Labels layer of another size named the scan's layer in the Pigments
+    pick-list: with the sum image closed, that is the channel stack, and "select 'a' before
+    napari's New labels layer button" made a (channels, H, W) layer, refused again with the same
+    hint. It now says what does work there (Embed & cluster, or the file opened again)."""
+    from _napari_helpers import H, W, open_cube, write_painted_cube
+
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    stack, total = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    viewer.layers.remove(total)  # the sum image closed: the stack is the scan's only layer
+    viewer.add_labels(np.ones((2 * H, 2 * W), np.int32), name="drawn")
+    widget = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.labels_combo.set_layer(viewer.layers["drawn"])
+    assert widget.current_layer() is stack
+    assert widget.run() is None
+    line = widget.job.status.text()
+    assert f"got {(2 * H, 2 * W)}" in line, line
+    assert "select 'a' before" not in line, line  # the stack would make (C, H, W) labels
+    assert "channel axis" in line and "Embed & cluster" in line, line
+    viewer.layers.selection.active = stack  # what that hint said to do
+    viewer._new_labels()
+    assert viewer.layers[-1].data.ndim == 3  # refused in turn

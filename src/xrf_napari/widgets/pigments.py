@@ -185,10 +185,19 @@ def _labels_refusal(labels_layer) -> str:
 def _draw_hint(cube_layer) -> str:
     """How to draw regions of the scan's size: napari's New labels layer button makes a layer of
     the selected layer's size, so one made with the photograph (the last layer opened) or the
-    channel stack selected was refused with only "got (96, 80)" or "got (512, 24, 20)"."""
+    channel stack selected was refused with only "got (96, 80)" or "got (512, 24, 20)".
+    `cube_layer` is the pick-list's layer of the scan, its sum image while one is open; with
+    only the channel stack left, naming it made a (channels, H, W) layer, refused again."""
+    if cube_layer.ndim == 2:
+        return (
+            ": a new Labels layer takes the size of the layer selected in the layer list; select "
+            f"'{cube_layer.name}' before napari's New labels layer button"
+        )
     return (
-        ": a new Labels layer takes the size of the layer selected in the layer list; select "
-        f"'{cube_layer.name}' before napari's New labels layer button"
+        ": a new Labels layer takes the size of the layer selected in the layer list, and the "
+        f"scan's only layer, its channel stack '{cube_layer.name}', gives it a channel axis: let "
+        "Embed & cluster make the regions (then paint on them), or open the file again for its "
+        "sum image to select"
     )
 
 
