@@ -93,3 +93,25 @@ def test_the_hint_on_drawing_regions_is_one_that_works_once_the_sum_image_is_clo
     viewer.layers.selection.active = stack  # what that hint said to do
     viewer._new_labels()
     assert viewer.layers[-1].data.ndim == 3  # refused in turn
+
+
+def test_pigments_says_nothing_of_a_missing_calibration_while_one_is_fitted(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch, gated_pass
+):
+    """Guard of dfc8d06's exception (no test held it: dropped, every dock test passed): a large
+    uncalibrated scan waits for its automatic calibration, which Find pigments waits for too, so
+    the Pigments line must not say "no energy calibration" meanwhile; the calibration that
+    arrives is the scan's, and no refusal follows it."""
+    from test_opencal32 import PENDING_KEY, _dock_then_uncalibrated
+
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer, dock, stack = _dock_then_uncalibrated(
+        make_napari_viewer, tmp_path, monkeypatch, PigmentsWidget
+    )
+    assert PENDING_KEY in stack.metadata and dock.current_cube().calibration.source == "none"
+    assert "no energy calibration" not in dock.job.status.text(), dock.job.status.text()
+    gated_pass.set()
+    qtbot.waitUntil(lambda: PENDING_KEY not in stack.metadata, timeout=10000)
+    assert dock.current_cube().calibration.source != "none"
+    assert "Pigments:" not in dock.job.status.text(), dock.job.status.text()
