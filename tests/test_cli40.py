@@ -212,7 +212,7 @@ def test_quicklook_without_a_calibration_says_the_way_on(tmp_path, capsys):
     scan = tmp_path / "noise.npy"
     np.save(scan, np.random.default_rng(0).poisson(2, (4, 4, 256)).astype(np.uint16))
     argv = ["quicklook", str(scan), "-o", str(tmp_path / "q"), "--elements", "Fe", "--no-progress"]
-    assert main(argv) == 0
+    assert main(argv) == 1  # no map of those named: exit 1 (tests/test_tidy40.py)
     out = " ".join(capsys.readouterr().out.split())
     assert "no element maps (the --elements named need a calibration)" in out
     assert "JSON sidecar" in out and "'Fixing a calibration'" in out

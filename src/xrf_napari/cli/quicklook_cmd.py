@@ -15,6 +15,11 @@ import numpy as np
 
 DEFAULT_MAX_ELEMENTS = 6
 
+#: An energy axis reaching beyond this (keV) is no XRF axis: the heaviest K lines lie near
+#: 100 keV, so such a gain is most often one in eV read as keV. quicklook says to check the
+#: calibration, as for an axis ending below the lightest line.
+AXIS_BEYOND_LINES_KEV = 1000.0
+
 
 def configure(p):
     p.add_argument("input", help="datacube file")
@@ -175,12 +180,16 @@ def run(args) -> int:
     calibrated = cube.calibration.source != "none"
     if calibrated and not plans:  # nothing suggested: the folder held a lone spectrum, unexplained
         lo, hi = float(cube.energy[0]), float(cube.energy[-1])
-        way = (
-            "no line lies there (the lightest, Be K, is at 0.11 keV): check the calibration "
-            "(docs/user_guide.md, 'Fixing a calibration')"
-            if hi < 0.1
-            else "--elements (e.g. Fe,Pb,Hg) maps the elements you name"
-        )
+        check = "check the calibration (docs/user_guide.md, 'Fixing a calibration')"
+        if hi < 0.1:
+            way = f"no line lies there (the lightest, Be K, is at 0.11 keV): {check}"
+        elif hi > AXIS_BEYOND_LINES_KEV:  # once advised --elements, which maps such an axis
+            way = (
+                "an axis reaching that far is no X-ray spectrum (the heaviest K lines lie near "
+                f"100 keV; a gain in eV read as keV?): {check}"
+            )
+        else:
+            way = "--elements (e.g. Fe,Pb,Hg) maps the elements you name"
         print(
             f"{printable(cube.path)}: no element line stands out of the spectrum ({lo:.2f} to "
             f"{hi:.2f} keV): wrote the spectrum and no element maps; {way}"
@@ -219,6 +228,13 @@ def run(args) -> int:
         )
     for p in written:
         print(printable(p))
+    if elements and not plans:  # exit 0 with no map: a script could not tell it got none
+        print(
+            f"xrf-napari quicklook: error: {printable(cube.path)}: none of the --elements named "
+            f"({', '.join(elements)}) could be mapped: wrote the spectrum only (exit 1)",
+            file=sys.stderr,
+        )
+        return 1  # not 2 (bad input, nothing written): the spectrum was written
     return 0
 
 
