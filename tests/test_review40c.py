@@ -115,3 +115,37 @@ def test_pigments_says_nothing_of_a_missing_calibration_while_one_is_fitted(
     qtbot.waitUntil(lambda: PENDING_KEY not in stack.metadata, timeout=10000)
     assert dock.current_cube().calibration.source != "none"
     assert "Pigments:" not in dock.job.status.text(), dock.job.status.text()
+
+
+def test_pigments_says_so_once_the_calibration_failed_while_another_scan_was_shown(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch, gated_pass
+):
+    """9ebb09f showed the refusal over a kept blank line only. Find pigments pressed while the
+    scan's automatic calibration was fitted, then another scan chosen, left "Find pigments was
+    not started: another scan was chosen while it waited; press it again." as the scan's line;
+    the calibration then failed, and back on the scan that line was still shown, though
+    pressing it again can only be refused. A scan no Run can work on now shows why, whatever
+    line it had."""
+    from _napari_helpers import open_cube, write_painted_cube
+    from test_opencal32 import PENDING_KEY, _dock_then_uncalibrated, _write_ripple
+
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    noise = np.random.default_rng(0).poisson(3, size=(12, 10, 256))
+    path = _write_ripple(tmp_path, "noise", noise)
+    viewer, dock, stack = _dock_then_uncalibrated(
+        make_napari_viewer, tmp_path, monkeypatch, PigmentsWidget, path
+    )
+    dock.run()  # waits for the calibration
+    assert "starts once it arrives" in dock.job.status.text(), dock.job.status.text()
+    open_cube(viewer, write_painted_cube(tmp_path / "other.h5"))
+    waiting = stack.metadata["xrf_cube"]
+    assert dock.current_cube() is not waiting
+    assert "press it again" in dock.recall(waiting, "status")[0]  # its line, shown on return
+    gated_pass.set()
+    qtbot.waitUntil(lambda: PENDING_KEY not in stack.metadata, timeout=10000)
+    dock.cube_combo.set_layer(next(ly for ly in viewer.layers if ly.name == "noise sum"))
+    assert dock.current_cube() is stack.metadata["xrf_cube"]
+    assert dock.current_cube().calibration.source == "none"
+    line = dock.job.status.text()
+    assert "noise: no energy calibration, so its lines cannot be fitted" in line, line

@@ -612,13 +612,11 @@ class CubeDock(QWidget):
         state = None if cube is None else self.recall(cube, "status")
         if state is not None and state[0] == SURVEYED_ELSEWHERE and not SURVEYS.is_running(cube):
             state = None
-        if (
-            (state is None or not state[0])
-            and cube is not None
-            and (why := self.scan_refusal(cube))
-        ):
-            # said as the scan is chosen, not only once Run was pressed; also where its blank
-            # line was kept while its automatic calibration was fitted, and the fit then failed
+        if cube is not None and (why := self.scan_refusal(cube)):
+            # said as the scan is chosen, not only once Run was pressed, whatever line the scan
+            # had: no Run works on it, so a line kept while its automatic calibration was fitted
+            # (blank, or "Find pigments was not started: ... press it again") is out of date
+            # once that fit failed
             return why, 0, 1
         return state
 
