@@ -351,6 +351,33 @@ def embedder_mismatch(rec: Recolouriser, embedder) -> str | None:
     )
 
 
+def check_input_width(
+    rec: Recolouriser, embedder, names: tuple[str, str] = ("the recolouriser", "the embedder")
+) -> None:
+    """A ValueError naming both files when the recolouriser's input channels are not the
+    embedder's latent plus the line features (and colour prior) the weights read: an embedder
+    of another latent width (a config's latent_dim 4 against weights trained on 3) failed at
+    the first tile with "latent must be (H, W, 3), got shape (32, 32, 4)", naming neither.
+    `names`: how the two files were given (evaluate's and recolour's options; a dock's words)."""
+    from .ambiguity import PRIOR_CHANNELS
+
+    latent = int(embedder.model.latent_dim)
+    # the line features and colour prior the weights compute themselves, each named: the colour
+    # prior's 4 channels were counted as "channels of the lines"
+    lines = len(rec.config.get("line_elements") or ())
+    prior = PRIOR_CHANNELS if rec.config.get("colour_prior") else 0
+    want = int(rec.config["in_chans"])
+    if want == latent + lines + prior:
+        return
+    extra = [f"{lines} channels of the lines"] * bool(lines)
+    extra += [f"the {prior} channels of its colour prior"] * bool(prior)
+    made = " and ".join([f"a {want - lines - prior}-channel latent", *extra])
+    raise ValueError(
+        f"{names[0]} {rec.path} reads {made}, but {names[1]} {embedder.path} gives a "
+        f"{latent}-channel latent: give the embedder the recolouriser was trained with"
+    )
+
+
 def iter_recolour(
     cube,
     *,
@@ -369,8 +396,12 @@ def iter_recolour(
     Checked at this call, before the generator is made and the scan read: the tiling, and the
     memory the recolouring needs (`Recolouriser.tiling`) against `free` bytes (default:
     memory.memory_budget()), so a tile, batch or scan too large is a ValueError, not an
-    allocation that kills the process (napari with it) after the embedding."""
+    allocation that kills the process (napari with it) after the embedding; so is an embedder
+    whose latent the recolouriser cannot read (`check_input_width`)."""
+    from .embed import load_embedder
+
     rec = load_recolouriser(weights, device)
+    check_input_width(rec, load_embedder(embedder_weights, device))  # cached for the pass
     if free is None:
         from ..memory import memory_budget
 

@@ -81,7 +81,14 @@ def run(args) -> int:
             raise WeightsError(f"{option} {path}: is a folder, not a weights file (.safetensors)")
     check_outputs(files=[out], inputs=[args.input, args.weights, args.embedder_weights])
 
-    from ..analysis.recolour import check_image, iter_recolour, load_recolouriser, save_rgb
+    from ..analysis.embed import load_embedder
+    from ..analysis.recolour import (
+        check_image,
+        check_input_width,
+        iter_recolour,
+        load_recolouriser,
+        save_rgb,
+    )
     from ..progress import run_to_end, tqdm_callback
     from ._args import read_scan
 
@@ -93,6 +100,10 @@ def run(args) -> int:
     if off_grid:
         raise ValueError(off_grid)
     rec = load_recolouriser(args.weights, args.device)  # bad weights or tiles: before streaming
+    # an embedder whose latent the weights cannot read, named by these options (iter_recolour
+    # checks it too, in a dock's words): it failed at the first tile, naming neither file
+    emb = load_embedder(args.embedder_weights, args.device)
+    check_input_width(rec, emb, ("--weights", "--embedder-weights"))
     # A tile the model cannot take, and one whose model calls would not fit in memory, are refused
     # before the scan is embedded, the memory by iter_recolour as it is called (an oversized tile
     # grew for minutes, then died in a traceback); the tile alone first, without starting it.

@@ -523,27 +523,10 @@ def save_grid(path, images, n: int = 4) -> None:
 
 
 def check_input_width(rec, emb) -> None:
-    """A ValueError naming both files when the recolouriser's input channels are not the
-    embedder's latent plus the line features (and colour prior) the weights read: an embedder
-    of another latent width (a config's latent_dim 4 against weights trained on 3) failed at
-    the first cube with "latent must be (H, W, 3), got shape (32, 32, 4)", naming neither."""
-    from .train_recolouriser import input_width
+    """analysis.recolour.check_input_width (recolour's own check) with evaluate's options named."""
+    from ..analysis.recolour import check_input_width as check
 
-    latent = int(emb.model.latent_dim)
-    want, have = int(rec.config["in_chans"]), input_width(latent, rec.config)
-    if want == have:
-        return
-    # the line features and colour prior the weights compute themselves, each named: the colour
-    # prior's 4 channels were counted as "channels of the lines"
-    lines = len(rec.config.get("line_elements") or ())
-    prior = have - latent - lines
-    extra = [f"{lines} channels of the lines"] * bool(lines)
-    extra += [f"the {prior} channels of its colour prior"] * bool(prior)
-    made = " and ".join([f"a {want - lines - prior}-channel latent", *extra])
-    raise ValueError(
-        f"--weights {rec.path} reads {made}, but --embedder {emb.path} gives a {latent}-channel "
-        "latent: give the embedder the recolouriser was trained with"
-    )
+    check(rec, emb, ("--weights", "--embedder"))
 
 
 def run(args) -> int:
