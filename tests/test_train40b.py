@@ -67,3 +67,20 @@ def test_the_docks_core_refuses_it_as_it_is_called(wide):
     )
     assert next(steps)[1] > 0
     steps.close()
+
+
+def test_export_set_takes_no_progress_as_the_other_training_commands_do(tmp_path, capsys):
+    """`export-set --no-progress` was refused ('unrecognized arguments'), where generate, the
+    trainers and evaluate take it; export-set showed no progress at all."""
+    from xrf_napari.cli.train import main
+    from xrf_napari.synth.dataset import GenerateConfig, generate_dataset
+
+    generate_dataset(GenerateConfig(out=str(tmp_path / "set"), n_cubes=1, size=16), 1, False)
+    capsys.readouterr()
+    base = ["export-set", "--data", str(tmp_path / "set"), "--format", "h5"]
+    assert main([*base, "--out", str(tmp_path / "quiet"), "--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    assert "wrote 1 h5 cubes" in out and "exporting h5" not in err
+    assert main([*base, "--out", str(tmp_path / "bar")]) == 0
+    assert "exporting h5" in capsys.readouterr().err  # the bar, by default
+    assert (tmp_path / "quiet" / "cube_00000.h5").is_file()

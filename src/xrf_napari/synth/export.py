@@ -54,6 +54,7 @@ def configure(p) -> None:
         default=None,
         help="export the first N cubes only (default: all)",
     )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args) -> int:
@@ -69,7 +70,7 @@ def run(args) -> int:
         plans[fmt] = plan_export(args.data, out, fmt, args.max_cubes)[0]
     check_export_room(args.out, {fmt: (outs[fmt], src) for fmt, src in plans.items()})
     for fmt, out in outs.items():
-        files = export_set(args.data, out, fmt, args.max_cubes)
+        files = export_set(args.data, out, fmt, args.max_cubes, progress=not args.no_progress)
         print(f"wrote {len(files)} {fmt} cubes (+ {SIDECAR} targets) to {out}")
     return 0
 
@@ -262,12 +263,16 @@ def read_export_manifest(path) -> dict:
     return head
 
 
-def export_set(data_dir, out, fmt: str, max_cubes: int | None = None) -> list[Path]:
+def export_set(
+    data_dir, out, fmt: str, max_cubes: int | None = None, progress: bool = False
+) -> list[Path]:
     """Write every cube of a generated set in format `fmt` into `out`; returns the cube paths.
     As `generate`: export.json is written with the options before the first cube and gains the
     cube list after the last, so an interrupted export is known as one (evaluate refuses it,
-    rerunning the same command finishes it)."""
+    rerunning the same command finishes it). `progress`: a bar per cube on stderr, as the other
+    training commands show (the CLI's default; --no-progress for logs)."""
     import h5py
+    from tqdm import tqdm
 
     from ..fileutil import atomic_path, check_room
     from ..io.project_h5 import read_project_cube, read_targets
@@ -278,38 +283,40 @@ def export_set(data_dir, out, fmt: str, max_cubes: int | None = None) -> list[Pa
     with atomic_path(out / EXPORT_MANIFEST) as tmp:
         tmp.write_text(json.dumps(head, indent=1), encoding="utf-8")
     written = []
-    for canon, src in sources:
-        with h5py.File(src, "r") as f:
-            cube = read_project_cube(f, src)
-            counts = cube.data[()]
-            cal, meta = cube.calibration, dict(cube.metadata)
-        targets = read_targets(canon)
-        meta["export"] = {
-            "format": fmt,
-            "from": src.name,
-            "true_calibration": {"offset": cal.offset, "gain": cal.gain},
-        }
-        name = canon.stem
-        side = sum(np.asarray(v).nbytes for v in targets.values())
-        side += len(json.dumps(meta, default=_jsonable)) + _SIDECAR_EXTRA
-        # HDF5 meeting a full disk crashes the process: refused first (counted uncompressed)
-        check_room(
-            out,
-            counts.nbytes + side,
-            f"{name}{'.h5' if fmt == 'h5' else '.rpl/.raw'} and its sidecar",
-            f" ({len(written)} of {len(sources)} cubes were written: rerun the same command to "
-            "finish)"
-            if written
-            else "",
-        )
-        if fmt == "h5":
-            path = _write_plain_h5(out / f"{name}.h5", counts, cal)
-        else:
-            from ..io.ripple import write
+    # closed on an error too: a bar left open garbles the refusal printed after it
+    with tqdm(sources, desc=f"exporting {fmt}", unit="cube", disable=not progress) as bar:
+        for canon, src in bar:
+            with h5py.File(src, "r") as f:
+                cube = read_project_cube(f, src)
+                counts = cube.data[()]
+                cal, meta = cube.calibration, dict(cube.metadata)
+            targets = read_targets(canon)
+            meta["export"] = {
+                "format": fmt,
+                "from": src.name,
+                "true_calibration": {"offset": cal.offset, "gain": cal.gain},
+            }
+            name = canon.stem
+            side = sum(np.asarray(v).nbytes for v in targets.values())
+            side += len(json.dumps(meta, default=_jsonable)) + _SIDECAR_EXTRA
+            # HDF5 meeting a full disk crashes the process: refused first (counted uncompressed)
+            check_room(
+                out,
+                counts.nbytes + side,
+                f"{name}{'.h5' if fmt == 'h5' else '.rpl/.raw'} and its sidecar",
+                f" ({len(written)} of {len(sources)} cubes were written: rerun the same command to "
+                "finish)"
+                if written
+                else "",
+            )
+            if fmt == "h5":
+                path = _write_plain_h5(out / f"{name}.h5", counts, cal)
+            else:
+                from ..io.ripple import write
 
-            path = write(out / f"{name}.rpl", counts, cal if fmt == "rpl" else None)
-        _write_sidecar(out / f"{name}{SIDECAR}", targets, meta)
-        written.append(path)
+                path = write(out / f"{name}.rpl", counts, cal if fmt == "rpl" else None)
+            _write_sidecar(out / f"{name}{SIDECAR}", targets, meta)
+            written.append(path)
     with atomic_path(out / EXPORT_MANIFEST) as tmp:
         tmp.write_text(
             json.dumps({**head, "cubes": [p.name for p in written]}, indent=1), encoding="utf-8"
