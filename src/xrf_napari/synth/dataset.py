@@ -297,18 +297,25 @@ def cube_name(index: int) -> str:
     return f"cube_{index:05d}.h5"
 
 
+def generator_manifest(data_dir) -> dict | None:
+    """The manifest.json of `data_dir` when `generate` wrote it (a JSON object with "generator"),
+    else None: no file, an unreadable one, or another tool's. The checks of a generated set
+    (check_set_complete here, training.data.check_listed) apply to such folders only."""
+    try:
+        manifest = json.loads((Path(data_dir) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and "generator" in manifest else None
+
+
 def check_set_complete(data_dir) -> None:
     """A ValueError naming the folder when `generate` has not finished there: it writes
     manifest.json with its options before the first cube and adds the "cubes" list after the last,
     so a manifest without it means generation is still running or was interrupted, and the
     folder holds part of the set (training used what was there; export-set said "unreadable
     manifest ('cubes')"). Folders without a generator's manifest pass."""
-    mpath = Path(data_dir) / "manifest.json"
-    try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if isinstance(manifest, dict) and "generator" in manifest and "cubes" not in manifest:
+    manifest = generator_manifest(data_dir)
+    if manifest is not None and "cubes" not in manifest:
         raise ValueError(
             f"{data_dir} is an incomplete generated set: its manifest.json lists no cubes yet "
             "(generate is still running there, or was interrupted: rerun the same generate "
@@ -755,11 +762,16 @@ def check_set_room(cfg: GenerateConfig, workers: int) -> int:
     return at_once
 
 
+def cubes_written(out: Path, n_cubes: int) -> int:
+    """How many of the set's cube files are in `out`, for what an interrupted run says it left."""
+    return sum((out / cube_name(i)).is_file() for i in range(n_cubes))
+
+
 def _out_of_room(exc: OSError, out: Path, n_cubes: int) -> OSError:
     """check_room's refusal of a cube, saying what the run left (manifest, earlier cubes)."""
     from ..fileutil import NoRoomError
 
-    done = sum((out / cube_name(i)).is_file() for i in range(n_cubes))
+    done = cubes_written(out, n_cubes)
     return NoRoomError(
         exc.errno,
         f"{exc}. {out / 'manifest.json'} and {done} of {n_cubes} cubes were written (an "
@@ -770,7 +782,7 @@ def _out_of_room(exc: OSError, out: Path, n_cubes: int) -> OSError:
 def _out_of_memory(exc: MemoryError, out: Path, n_cubes: int) -> MemoryError:
     """The MemoryError of a cube, saying what the run left: the CLI said "nothing was written"
     though manifest.json (and the cubes before) stayed, and that folder refuses another --size."""
-    done = sum((out / cube_name(i)).is_file() for i in range(n_cubes))
+    done = cubes_written(out, n_cubes)
     err = MemoryError(str(exc) or "a cube's allocation failed")
     err.left = (
         f"{out / 'manifest.json'} and {done} of {n_cubes} cubes were written (an incomplete set): "
@@ -839,7 +851,7 @@ def generate_dataset(
         # the CLI said "interrupted" alone: not what stayed, nor that rerunning finishes the set
         import sys
 
-        done = sum((out / cube_name(i)).is_file() for i in range(cfg.n_cubes))
+        done = cubes_written(out, cfg.n_cubes)
         print(
             f"generate stopped: {out / 'manifest.json'} and {done} of {cfg.n_cubes} cubes were "
             "written, none half-written (an incomplete set, which the trainers, export-set and "

@@ -58,11 +58,13 @@ def check_listed(data_dir: Path, files: list[Path]) -> None:
     set's cube copied in, a renamed duplicate). The trainers and evaluate read every *.h5 there,
     so a set short of cubes was trained on and scored as if whole, and a stray cube joined it,
     silently (export-set refused the first). Folders without a generator's manifest pass."""
+    from ..synth.dataset import generator_manifest
+
     mpath = data_dir / "manifest.json"
+    manifest = generator_manifest(data_dir)
     try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-        listed = [c["file"] for c in manifest["cubes"]] if "generator" in manifest else None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        listed = [c["file"] for c in manifest["cubes"]] if manifest is not None else None
+    except (KeyError, TypeError):  # no cube list (check_set_complete's), or not one of entries
         return
     if listed is None or any(p.parent != data_dir for p in files):
         return
