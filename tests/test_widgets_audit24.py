@@ -237,7 +237,7 @@ def test_pigments_export_refuses_to_write_over_the_open_scan(
     pytest.importorskip("xraylib")
     from qtpy.QtWidgets import QMessageBox
 
-    import xrf_napari.widgets.pigments as module
+    import xrf_napari.widgets._dialogs as module  # the docks' dialogs (Export report's too)
     from xrf_napari.widgets.pigments import PigmentsWidget
 
     viewer = make_napari_viewer()

@@ -383,15 +383,17 @@ class CubeDock(QWidget):
         return self.cube_combo.current_cube()
 
     def save_with_dialog(self, title, filters, suggested, save, what="Save") -> None:
-        """Ask for a path (the scan's own file refused before the question whether to replace
-        it), `save(path)` there and say "Saved <name>." or, in the panel, why not."""
-        from ._dialogs import ask_save_path
+        """Ask for a path (first suggested after the scan and beside it: `suggested_path`; the
+        scan's own file refused before the question whether to replace it), `save(path)` there
+        and say "Saved <name>." or, in the panel, why not."""
+        from ._dialogs import ask_save_path, suggested_path
         from ._jobs import report_error
 
         scan = self.current_cube()
+        scan_path = scan.path if scan else None
         try:
             path = ask_save_path(
-                self, title, filters, suggested, inputs=[scan.path if scan else None]
+                self, title, filters, suggested_path(scan_path, suggested), inputs=[scan_path]
             )
             if path:
                 save(path)

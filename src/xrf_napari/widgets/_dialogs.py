@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from qtpy.QtWidgets import QFileDialog, QHBoxLayout, QMessageBox, QPushButton
 
@@ -71,8 +72,26 @@ def filter_suffix(name_filter: str) -> str:
     return found.group(1) if found else ""
 
 
-def ask_folder(parent, title: str) -> str:
-    return QFileDialog.getExistingDirectory(parent, title)
+def suggested_path(scan_path, name: str) -> str:
+    """Where a save dialog first points: `name` ("recoloured.png") after the scan's file and
+    beside it ("/data/NG6461.rpl": "/data/NG6461_recoloured.png"), where a conservator keeps a
+    scan's outputs and can tell two scans' apart. The bare name, in the process's current
+    folder, was suggested for every scan. A scan without a file (a sample, an array) keeps the
+    bare name."""
+    if not scan_path:
+        return name
+    scan = Path(scan_path)
+    return str(scan.with_name(f"{scan.stem}_{name}"))
+
+
+def suggested_folder(scan_path) -> str:
+    """Where a folder dialog first points: the scan's own folder ("" without a file: Qt's
+    default, the process's current folder, as before)."""
+    return str(Path(scan_path).parent) if scan_path else ""
+
+
+def ask_folder(parent, title: str, start: str = "") -> str:
+    return QFileDialog.getExistingDirectory(parent, title, start)
 
 
 def ask_open_path(parent, title: str, filters: str) -> str:

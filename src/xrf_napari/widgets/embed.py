@@ -12,7 +12,7 @@ from qtpy.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QSpinBox
 from ..analysis.embed import ONE_BY_AUTO_K, one_region_reason
 from ..analysis.embed import why_one as _why_one
 from ._common import CubeDock, after_calibration, default_weights, device_combo, form_grid
-from ._dialogs import ask_save_path, weights_row
+from ._dialogs import ask_save_path, suggested_path, weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
     cube_display_name,
@@ -387,7 +387,7 @@ class EmbedClusterWidget(CubeDock):
                 self,
                 "Save cluster labels",
                 "PNG (*.png);;TIFF (*.tif *.tiff)",
-                "clusters.png",
+                suggested_path(cube.path if cube else None, "clusters.png"),
                 beside=save_paths,
                 inputs=[cube.path if cube else None],
             )

@@ -19,7 +19,7 @@ from qtpy.QtWidgets import (
 )
 
 from ._common import SURVEYS, CubeDock, after_calibration, suggestions_text
-from ._dialogs import ask_folder, confirm_replace
+from ._dialogs import ask_folder, confirm_replace, suggested_folder
 from ._jobs import report_error
 from ._layers import (
     cube_display_name,
@@ -370,7 +370,10 @@ class ElementMapsWidget(CubeDock):
         return [Path(folder) / n for n in names + [f"{stem}_maps.csv"]]
 
     def _save_clicked(self) -> None:
-        folder = ask_folder(self, "Folder for the element maps")
+        cube = self.current_cube()
+        folder = ask_folder(
+            self, "Folder for the element maps", suggested_folder(cube.path if cube else None)
+        )
         if not folder:
             return
         try:  # a folder dialog names no file: ask before replacing earlier (maybe edited) maps

@@ -22,7 +22,6 @@ from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -39,7 +38,7 @@ from ._common import (
     device_combo,
     form_grid,
 )
-from ._dialogs import confirm_replace
+from ._dialogs import ask_folder, confirm_replace, suggested_folder
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
     LayerCombo,
@@ -990,7 +989,10 @@ class PigmentsWidget(CubeDock):
     def _export_clicked(self) -> None:
         from ..analysis.pigment_report import REPORT_FILES
 
-        folder = QFileDialog.getExistingDirectory(self, "Export pigment report to folder")
+        cube = self.current_cube()
+        folder = ask_folder(
+            self, "Export pigment report to folder", suggested_folder(cube.path if cube else None)
+        )
         if not folder:
             return
         try:  # an input in the way is refused before asking whether to replace it
