@@ -315,6 +315,10 @@ class CubeDock(QWidget):
     #: What leave_cube keeps of a scan that the calibrated Cube replacing it takes over (the
     #: same scan): the elements ticked while its calibration was fitted.
     kept_on_calibration: tuple[str, ...] = ("ticks",)
+    #: The dock's name starting its refusal of a scan off the models' energy grid
+    #: ("Recolour: ..."; scan_refusal), for the docks that read a scan through the models
+    #: (Embed & cluster, Recolour); "" for the others, which refuse no scan for it.
+    models_dock = ""
 
     def __init__(self, napari_viewer, run_text: str):
         super().__init__()
@@ -627,8 +631,14 @@ class CubeDock(QWidget):
         ("Recolour: <scan>: its energy axis ..."): a scan wholly off the models' energy grid. It
         is the scan's status line as soon as the scan is chosen, and Run refuses with it before
         any work (refuse_scan). Said only once Run was pressed, the refusal came as the job's
-        error after the models had loaded, and Pigments left a "whole scan" layer behind."""
-        return ""
+        error after the models had loaded, and Pigments left a "whole scan" layer behind. Here
+        the models' refusal, for docks naming themselves in `models_dock`."""
+        if not self.models_dock:
+            return ""
+        from ..energy import off_grid_refusal
+
+        why = off_grid_refusal(cube, "the models")
+        return f"{self.models_dock}: {why}" if why else ""
 
     def refuse_scan(self, cube) -> bool:
         """In Run: True, and the toast and status line say why, when scan_refusal(cube) has a

@@ -62,6 +62,8 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
 class EmbedClusterWidget(CubeDock):
     """Pigment regions from the DVE embedding of the selected datacube."""
 
+    models_dock = "Embed & cluster"
+
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Embed && cluster")
         from ..analysis.embed import MAX_K
@@ -164,12 +166,6 @@ class EmbedClusterWidget(CubeDock):
             description="Embedding spectra\u2026",
             on_result=lambda res: self._add_results(layer, res),
         )
-
-    def scan_refusal(self, cube) -> str:
-        from ..energy import off_grid_refusal
-
-        why = off_grid_refusal(cube, "the models")
-        return f"Embed & cluster: {why}" if why else ""
 
     def _add_results(self, cube_layer, res):
         """Staged (one layer per turn of the event loop: see JobPanel)."""

@@ -73,6 +73,8 @@ def _recolour_job(cube, weights, embedder_weights, device, average_flips=False, 
 class RecolourWidget(CubeDock):
     """Virtual colour image of the selected datacube."""
 
+    models_dock = "Recolour"
+
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Recolour")
         self.result = None  # the current cube's RecolourResult
@@ -174,12 +176,6 @@ class RecolourWidget(CubeDock):
             description="Embedding, then recolouring tiles\u2026",
             on_result=lambda res: self._add_result(layer, res, outline),
         )
-
-    def scan_refusal(self, cube) -> str:
-        from ..energy import off_grid_refusal
-
-        why = off_grid_refusal(cube, "the models")
-        return f"Recolour: {why}" if why else ""
 
     def _add_result(self, cube_layer, result, outline_wanted: bool):
         """Staged (one layer per turn of the event loop: see JobPanel)."""
