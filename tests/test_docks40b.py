@@ -63,3 +63,60 @@ def test_the_docks_dialogs_open_on_the_scans_name_and_folder(
     maps._save_clicked()
     pigments._export_clicked()
     assert started == [(str(scans),), (str(scans),)]
+
+
+def _off_grid_scan(path, shape=(20, 20)):
+    """A .rpl whose calibrated axis lies wholly below 1 keV."""
+    import numpy as np
+
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.ripple import write
+
+    data = np.random.default_rng(0).poisson(20, (*shape, 16)).astype(np.uint16)
+    write(path, data, Calibration(offset=-0.956, gain=0.010002))
+    return path
+
+
+def test_the_off_grid_refusal_names_the_scans_layer(make_napari_viewer, tmp_path):
+    """Two scans of one name from two folders ("NG6461" and "NG6461 [1]" in the layer list)
+    were both refused as "NG6461: its energy axis ...", where the docks' other refusals name the
+    layer ("NG6461 [1] is a single spectrum"), so the user could not tell which scan was off
+    the grid. The refusal now names the layer, in Recolour, Embed & cluster and Pigments."""
+    from xrf_napari.widgets._layers import cube_display_name
+    from xrf_napari.widgets.pigments import PigmentsWidget
+    from xrf_napari.widgets.recolour import RecolourWidget
+
+    viewer = make_napari_viewer()
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        open_cube(viewer, write_painted_cube(tmp_path / folder / "NG6461.h5"))
+    (tmp_path / "c").mkdir()
+    off = open_cube(viewer, _off_grid_scan(tmp_path / "c" / "NG6461.rpl"))[-1]
+    shown = cube_display_name(viewer, off)  # the datacube layer's name
+    assert shown != "NG6461", shown  # napari told the third NG6461 apart
+    recolour, embed = RecolourWidget(viewer), tiny_embed_dock(viewer, tmp_path)
+    pigments = PigmentsWidget(viewer)
+    for dock, name in ((recolour, "Recolour"), (embed, "Embed & cluster"), (pigments, "Pigments")):
+        dock.cube_combo.set_layer(off)
+        line = dock.job.status.text()
+        assert line.startswith(f"{name}: {shown}: its energy axis runs"), line
+
+
+def test_pigments_names_the_uncalibrated_scans_layer(make_napari_viewer, tmp_path):
+    """Pigments' other refusal of a whole scan, no energy calibration, named it by its file's
+    name too ("flat: no energy calibration ..." for "flat [1]" as well)."""
+    from test_widgets_audit24 import _flat_uncalibrated_scan
+
+    from xrf_napari.widgets._layers import cube_display_name
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        layer = open_cube(viewer, _flat_uncalibrated_scan(tmp_path / folder))[-1]
+    shown = cube_display_name(viewer, layer)
+    assert shown != "flat", shown
+    widget = PigmentsWidget(viewer)
+    widget.cube_combo.set_layer(layer)
+    line = widget.job.status.text()
+    assert line.startswith(f"Pigments: {shown}: no energy calibration"), line

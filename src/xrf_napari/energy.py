@@ -92,12 +92,14 @@ def canonical_edges() -> np.ndarray:
     return CANONICAL_E_MIN + CANONICAL_BIN_WIDTH * np.arange(CANONICAL_N_CHANNELS + 1)
 
 
-def off_grid_refusal(cube, reader: str) -> str:
+def off_grid_refusal(cube, reader: str, name: str | None = None) -> str:
     """Why a calibrated scan cannot be read on the canonical grid ("" if it can): its channels'
     energies lie wholly outside it (1 to 26.6 keV), as on a calibration in the wrong unit or with
     a wrong origin. The pigment fit then reported "0 counts" in every region, and the embedder
     and recolouriser turned all-zero spectra into regions and colours. reader: what reads the
-    grid, for the message ("the fit", "the models")."""
+    grid, for the message ("the fit", "the models"). name: what the scan is called where it is
+    shown (the docks: its layer's name, which tells two files of one name apart; cube.name
+    by default)."""
     cal = getattr(cube, "calibration", None)
     n = int(cube.shape[-1])
     if cal is None or cal.source == "none" or n < 1:
@@ -108,8 +110,8 @@ def off_grid_refusal(cube, reader: str) -> str:
     if hi > grid[0] and lo < grid[-1]:
         return ""
     return (
-        f"{cube.name}: its energy axis runs from {lo:.4g} to {hi:.4g} keV (calibration offset "
-        f"{cal.offset:.4g} keV, gain {cal.gain:.4g} keV per channel, {n} channels), wholly "
+        f"{name or cube.name}: its energy axis runs from {lo:.4g} to {hi:.4g} keV (calibration "
+        f"offset {cal.offset:.4g} keV, gain {cal.gain:.4g} keV per channel, {n} channels), wholly "
         f"outside the {grid[0]:g}-{grid[-1]:g} keV read by {reader}: check the "
         "calibration (a gain in eV read as keV, a wrong origin; docs/user_guide.md, 'Fixing a "
         "calibration')"

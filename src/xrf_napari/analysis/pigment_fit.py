@@ -1581,17 +1581,19 @@ def region_spectra(cube, labels: np.ndarray):
     return run_to_end(_iter_region_spectra(cube, labels))[:3]
 
 
-def fit_refusal(cube) -> str:
+def fit_refusal(cube, name: str | None = None) -> str:
     """Why no region of `cube` can be fitted, whatever the regions and the instrument ("" if it
     can): no energy calibration, or an axis wholly off the canonical grid. The Pigments dock
-    says it as the scan is chosen, and refuses Run with it before any work."""
+    says it as the scan is chosen, and refuses Run with it before any work, naming the scan by
+    its layer (`name`; cube.name by default)."""
     from ..energy import HOW_TO_CALIBRATE, off_grid_refusal
 
     if cube.calibration.source == "none":  # the docks have no calibration control: say what works
         return (
-            f"{cube.name}: no energy calibration, so its lines cannot be fitted: {HOW_TO_CALIBRATE}"
+            f"{name or cube.name}: no energy calibration, so its lines cannot be fitted: "
+            f"{HOW_TO_CALIBRATE}"
         )
-    return off_grid_refusal(cube, "the fit")
+    return off_grid_refusal(cube, "the fit", name)
 
 
 def _iter_region_spectra(cube, labels: np.ndarray):

@@ -637,8 +637,17 @@ class CubeDock(QWidget):
             return ""
         from ..energy import off_grid_refusal
 
-        why = off_grid_refusal(cube, "the models")
+        why = off_grid_refusal(cube, "the models", self.scan_name(cube))
         return f"{self.models_dock}: {why}" if why else ""
+
+    def scan_name(self, cube) -> str:
+        """What the docks' messages call `cube`: its datacube layer's name, as cube_display_name
+        (two files of one name open as "NG6461" and "NG6461 [1]"), else the scan's own name."""
+        viewer = self.viewer
+        for layer in viewer.layers if viewer is not None else ():
+            if layer_cube(layer) is cube and layer.ndim == 3:
+                return layer.name
+        return cube.name
 
     def refuse_scan(self, cube) -> bool:
         """In Run: True, and the toast and status line say why, when scan_refusal(cube) has a

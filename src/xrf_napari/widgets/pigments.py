@@ -578,7 +578,7 @@ class PigmentsWidget(CubeDock):
         the fit's grid: the fit's own words (pigment_fit.fit_refusal)."""
         from ..analysis.pigment_fit import fit_refusal
 
-        why = "" if awaits_calibration(cube) else fit_refusal(cube)
+        why = "" if awaits_calibration(cube) else fit_refusal(cube, self.scan_name(cube))
         return f"Pigments: {why}" if why else ""
 
     def _whole_scan_region(self, cube_layer, cube):
