@@ -90,14 +90,19 @@ def load_source(path: Path, size: int, rng: np.random.Generator) -> tuple[np.nda
 
 
 def rgb_image(im, path):
-    """`im` (a PIL image) as 8-bit RGB. A 16-bit grayscale image (PNG or TIFF, mode I;16) is
-    scaled from its 0-65535 range: PIL's convert("RGB") clips each value at 255, so a scan's
-    photograph came out white (its values above 255) and cubes were made of a blank painting,
-    unsaid. Pillow before 10.3 opens a 16-bit grayscale PNG as mode I (pyproject allows pillow>=10):
-    a PNG holds at most 16 bits a sample, so its mode I is scaled the same (it was refused as a
-    "32-bit integer image" and told to save it as 16-bit, which it was). Another integer image of
-    mode I (a 32-bit or signed 16-bit TIFF) or a floating-point one (mode F) has no range to scale
-    from (convert made a float image of 0-1 values black): refused, naming the file."""
+    """`im` (a PIL image) as 8-bit RGB, as it is seen. PIL's plain convert("RGB")
+    gave the cubes another picture than the one a viewer shows, unsaid:
+
+    - A transparent image (RGBA, LA, or a palette or colour key with transparency: a painting cut
+      out of its background) is composited on white, as a viewer or a print shows it: its
+      transparent pixels took their hidden colour values (often black), a surround the generator
+      painted as carbon black.
+    - A 16-bit grayscale image (PNG or TIFF, mode I;16) is scaled from its 0-65535 range: PIL's
+      convert clips each value at 255, so a scan's photograph came out white. Pillow before 10.3
+      opens a 16-bit grayscale PNG as mode I (pyproject allows pillow>=10): a PNG holds at most 16
+      bits a sample, so its mode I is scaled the same. Another integer image of mode I (a 32-bit
+      or signed 16-bit TIFF) or a floating-point one (mode F) has no range to scale from (convert
+      made a float image of 0-1 values black): refused, naming the file."""
     from PIL import Image
 
     if im.mode.startswith("I;16") or (im.mode == "I" and im.format == "PNG"):
@@ -109,6 +114,10 @@ def rgb_image(im, path):
             f"image {path} is a {kind} image (PIL mode {im.mode}), whose value range is not "
             "known: save it as an 8- or 16-bit image (RGB or grayscale)"
         )
+    if im.mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in im.info:
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
     return im.convert("RGB")
 
 
