@@ -90,9 +90,11 @@ def load_source(path: Path, size: int, rng: np.random.Generator) -> tuple[np.nda
 
 
 def rgb_image(im, path):
-    """`im` (a PIL image) as 8-bit RGB, as it is seen. PIL's plain convert("RGB")
+    """`im` (a PIL image) as 8-bit RGB, upright and as it is seen. PIL's plain convert("RGB")
     gave the cubes another picture than the one a viewer shows, unsaid:
 
+    - An EXIF Orientation (a phone's or camera's photograph of a painting) is applied: the
+      painting was generated sideways, its crops and target colours those of a rotated picture.
     - A transparent image (RGBA, LA, or a palette or colour key with transparency: a painting cut
       out of its background) is composited on white, as a viewer or a print shows it: its
       transparent pixels took their hidden colour values (often black), a surround the generator
@@ -105,7 +107,9 @@ def rgb_image(im, path):
       made a float image of 0-1 values black): refused, naming the file."""
     from PIL import Image
 
-    if im.mode.startswith("I;16") or (im.mode == "I" and im.format == "PNG"):
+    fmt = im.format  # a transposed copy has none
+    im = _upright(im)
+    if im.mode.startswith("I;16") or (im.mode == "I" and fmt == "PNG"):
         grey = (np.asarray(im, dtype=np.float64) / 257.0).round().astype(np.uint8)
         return Image.fromarray(grey).convert("RGB")
     if im.mode in ("I", "F"):
@@ -119,6 +123,27 @@ def rgb_image(im, path):
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
     return im.convert("RGB")
+
+
+EXIF_ORIENTATION = 0x0112
+
+
+def _orientation(im) -> int:
+    """The EXIF Orientation of `im` (1, upright, when it has none or its EXIF is unreadable)."""
+    try:
+        value = im.getexif().get(EXIF_ORIENTATION, 1)
+    except Exception:  # a malformed EXIF block: PIL's own reading of it raises many kinds
+        return 1
+    return value if isinstance(value, int) else 1
+
+
+def _upright(im):
+    """`im` turned as its EXIF Orientation says (itself when upright: exif_transpose copies).
+    Loaded first: a recent Pillow turns a TIFF itself on loading it (and drops its tag)."""
+    from PIL import ImageOps
+
+    im.load()
+    return ImageOps.exif_transpose(im) if _orientation(im) in range(2, 9) else im
 
 
 def check_images(cfg: GenerateConfig, todo) -> None:
@@ -143,6 +168,8 @@ def check_images(cfg: GenerateConfig, todo) -> None:
                 w, h = im.size
                 im.draft("RGB", (cfg.size, cfg.size))  # JPEG: decode at a reduced scale
                 rgb_image(im, path).load()
+                if _orientation(im) in (5, 6, 7, 8):  # turned a quarter: the size upright
+                    w, h = h, w  # (a TIFF a recent Pillow turned on loading has lost its tag)
         except Image.DecompressionBombError:  # PIL's text spoke of a "DOS attack"
             raise ValueError(
                 f"image {path} has more pixels than PIL decodes ({2 * Image.MAX_IMAGE_PIXELS:,}, "
