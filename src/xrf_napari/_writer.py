@@ -4,10 +4,11 @@
 napari's own TIFF writer asks the lazy cube layer for one channel page at a time, so it re-read
 the whole file once per channel (8 GB read for a 256 MiB cube) and dropped the calibration. Here
 the cube is streamed once in bounded row blocks (Cube.iter_blocks) into a temporary beside the
-output, which replaces the output only when complete. The source file of the cube is never
-overwritten. Only `.h5`/`.hdf5` is claimed, so every other image layer and suffix stays with
-napari's builtin writers; any other layer sent here is refused with a message saying what to do
-(raised, not `[]`: napari would only say that the plugin wrote nothing).
+output, which replaces the output only when complete. The source file of the cube, and the file
+of any other scan open in the viewer, is never overwritten. Only `.h5`/`.hdf5` is claimed, so
+every other image layer and suffix stays with napari's builtin writers; any other layer sent here
+is refused with a message saying what to do (raised, not `[]`: napari would only say that the
+plugin wrote nothing).
 """
 
 from __future__ import annotations
@@ -64,11 +65,41 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
             f"layer {name!r} not saved: {exc} (a cube is saved to a new file; "
             "its source file is never replaced)"
         ) from None
+    layer = _open_scan_reading(out, cube)
+    if layer is not None:
+        raise CubeSaveError(
+            f"layer {name!r} not saved: {printable(out)} is the file of the open scan {layer!r}, "
+            f"which napari reads from while it is open; choose another name, or close {layer!r} "
+            "first"
+        )
     try:
         write_cube_streamed(out, cube, metadata=_file_metadata(cube))
     except (CubeReadError, ValueError, OSError) as exc:  # nothing was left under `out`
         raise CubeSaveError(f"layer {name!r} not saved to {printable(out)}: {exc}") from exc
     return [str(out)]
+
+
+def _open_scan_reading(out, cube) -> str | None:
+    """The name of a layer of another scan open in a napari viewer that is read from `out` (or
+    from its .rpl/.raw partner), else None. napari's Save dialog asks only whether to replace the
+    file; replacing the file of an open scan left its layers reading a file that no longer exists
+    (Linux) or failed half-way (Windows), and the docks re-reading it by path got another cube."""
+    import os
+
+    from ._reader import _viewers
+    from .cube import Cube
+    from .fileutil import _same, input_files
+
+    if not os.path.lexists(out):
+        return None
+    for viewer in _viewers():
+        for layer in list(viewer.layers):
+            other = (getattr(layer, "metadata", None) or {}).get("xrf_cube")
+            if not isinstance(other, Cube) or other is cube or other.path is None:
+                continue
+            if any(_same(out, p) for p in input_files(other.path) if os.path.exists(p)):
+                return layer.name
+    return None
 
 
 def _layer_cube(name: str, data, meta: dict):

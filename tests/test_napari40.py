@@ -1,0 +1,79 @@
+"""The napari side of opening and saving scans, with a real viewer (session 40 audit): the
+writer never replaces the file of a scan open in the viewer; a saved cube reopens identically
+(an automatic calibration included); paths with spaces and non-ASCII letters, several paths in
+one viewer.open, the same file twice, and both sample-data entries."""
+
+import numpy as np
+import pytest
+from _io_helpers import fingerprint
+from _napari_helpers import open_cube, painted_counts, write_painted_cube
+
+from xrf_napari._writer import CubeSaveError
+
+
+def _save(viewer, layer, path):
+    viewer.layers.selection = {layer}
+    return viewer.layers.save(str(path), selected=True, plugin="xrf-napari")
+
+
+def test_saving_over_the_file_of_another_open_scan_is_refused(make_napari_viewer, tmp_path):
+    # Before: napari's Save dialog asked "replace?", and the cube of cube.npy replaced
+    # painted.h5 while the scan 'painted' was open on it: its layers read a deleted file.
+    h5 = write_painted_cube(tmp_path / "painted.h5")
+    np.save(tmp_path / "cube.npy", painted_counts(seed=1)[0])
+    viewer = make_napari_viewer()
+    painted = open_cube(viewer, h5)[0]
+    cube = open_cube(viewer, tmp_path / "cube.npy")[0]
+    before = fingerprint(h5)
+    with pytest.raises(CubeSaveError, match=r"painted\.h5 is the file of the open scan 'painted'"):
+        _save(viewer, cube, h5)
+    assert fingerprint(h5) == before
+    np.testing.assert_array_equal(painted.data[100].compute(), painted_counts()[0][..., 100])
+    # once that scan is closed, replacing its file is the user's choice (the dialog asked)
+    viewer.layers.remove("painted")
+    viewer.layers.remove("painted sum")
+    assert _save(viewer, cube, h5) == [str(h5)]
+    reopened = open_cube(viewer, h5)[0]
+    np.testing.assert_array_equal(reopened.data[7].compute(), cube.data[7].compute())
+
+
+def test_a_saved_auto_calibrated_cube_reopens_identically(make_napari_viewer, tmp_path):
+    folder = tmp_path / "scans é ü"  # spaces and non-ASCII letters in the path
+    folder.mkdir()
+    np.save(folder / "no cal.npy", painted_counts()[0])
+    viewer = make_napari_viewer()
+    layer = open_cube(viewer, folder / "no cal.npy")[0]
+    cube = layer.metadata["xrf_cube"]
+    assert cube.calibration.source == "auto" and layer.axis_labels == ("energy", "y", "x")
+    out = folder / "saved ü.h5"
+    assert _save(viewer, layer, out) == [str(out)]
+    again = open_cube(viewer, out)[0]
+    saved = again.metadata["xrf_cube"]
+    assert saved.calibration.to_dict() == cube.calibration.to_dict()
+    np.testing.assert_array_equal(np.asarray(saved.data), np.asarray(cube.data))
+    np.testing.assert_allclose(again.scale, layer.scale)
+    np.testing.assert_allclose(again.translate, layer.translate)
+    assert [str(u) for u in again.units] == ["kiloelectron_volt", "pixel", "pixel"]
+    assert again.name == "saved ü" and not again.visible
+
+
+def test_two_paths_at_once_and_the_same_file_twice(make_napari_viewer, tmp_path):
+    h5 = write_painted_cube(tmp_path / "painted.h5")
+    np.save(tmp_path / "cube.npy", painted_counts(seed=1)[0])
+    viewer = make_napari_viewer()
+    added = viewer.open([str(tmp_path / "cube.npy"), str(h5)], plugin="xrf-napari")
+    assert [ly.name for ly in added] == ["cube", "cube sum", "painted", "painted sum"]
+    again = viewer.open(str(h5), plugin="xrf-napari")
+    assert [ly.name for ly in again] == ["painted [1]", "painted sum [1]"]
+    assert again[0].metadata["xrf_cube"] is not added[2].metadata["xrf_cube"]
+
+
+@pytest.mark.parametrize("key", ["panel", "painting"])
+def test_each_sample_opens_a_cube_its_sum_and_true_colours(make_napari_viewer, key):
+    viewer = make_napari_viewer()
+    viewer.open_sample("xrf-napari", key)
+    assert [ly.name for ly in viewer.layers] == [key, f"{key} sum", f"{key} true colours"]
+    stack = viewer.layers[key]
+    assert stack.axis_labels == ("energy", "y", "x") and not stack.visible
+    assert str(stack.units[0]) == "kiloelectron_volt"
+    assert viewer.layers[f"{key} true colours"].rgb
