@@ -99,6 +99,10 @@ def rgb_image(im, path):
       out of its background) is composited on white, as a viewer or a print shows it: its
       transparent pixels took their hidden colour values (often black), a surround the generator
       painted as carbon black.
+    - A CMYK image with an ICC profile is converted through it to sRGB (PIL.ImageCms): the plain
+      conversion ignores the profile (a grey ramp came out a third too dark). Without a profile,
+      with a profile littlecms cannot use, or in a Pillow built without ImageCms, the plain
+      conversion, as before.
     - A 16-bit grayscale image (PNG or TIFF, mode I;16) is scaled from its 0-65535 range: PIL's
       convert clips each value at 255, so a scan's photograph came out white. Pillow before 10.3
       opens a 16-bit grayscale PNG as mode I (pyproject allows pillow>=10): a PNG holds at most 16
@@ -122,6 +126,8 @@ def rgb_image(im, path):
         rgba = im.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
+    if im.mode == "CMYK" and im.info.get("icc_profile"):
+        return _cmyk_through_profile(im)
     return im.convert("RGB")
 
 
@@ -144,6 +150,23 @@ def _upright(im):
 
     im.load()
     return ImageOps.exif_transpose(im) if _orientation(im) in range(2, 9) else im
+
+
+def _cmyk_through_profile(im):
+    """CMYK `im` to RGB through its embedded ICC profile to sRGB; PIL's plain conversion where
+    the profile cannot be used (or this Pillow has no ImageCms)."""
+    import io
+
+    try:
+        from PIL import ImageCms
+    except ImportError:  # Pillow built without littlecms
+        return im.convert("RGB")
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(im.info["icc_profile"]))
+        srgb = ImageCms.createProfile("sRGB")
+        return ImageCms.profileToProfile(im, source, srgb, outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return im.convert("RGB")
 
 
 def check_images(cfg: GenerateConfig, todo) -> None:
