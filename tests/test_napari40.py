@@ -6,7 +6,7 @@ one viewer.open, the same file twice, and both sample-data entries."""
 import numpy as np
 import pytest
 from _io_helpers import fingerprint
-from _napari_helpers import open_cube, painted_counts, write_painted_cube
+from _napari_helpers import caught_notifications, open_cube, painted_counts, write_painted_cube
 
 from xrf_napari._writer import CubeSaveError
 
@@ -77,3 +77,41 @@ def test_each_sample_opens_a_cube_its_sum_and_true_colours(make_napari_viewer, k
     assert stack.axis_labels == ("energy", "y", "x") and not stack.visible
     assert str(stack.units[0]) == "kiloelectron_volt"
     assert viewer.layers[f"{key} true colours"].rgb
+
+
+def test_a_broken_file_chosen_in_naparis_reader_dialog_is_told_once(
+    make_napari_viewer, tmp_path, monkeypatch
+):
+    # Before: napari's 'choose a reader' dialog (napari's builtins claim .h5 too) re-raises the
+    # reader's error as it is, which napari's exception hook shows: the reader's own notification
+    # and napari's said the same thing twice.
+    import napari.settings
+    from napari._qt.dialogs import qt_reader_dialog
+    from napari.settings import NapariSettings
+    from napari.utils.notifications import Notification, notification_manager
+
+    from xrf_napari.io import CubeReadError
+
+    monkeypatch.setattr(napari.settings, "_SETTINGS", NapariSettings(config_path=None))
+    monkeypatch.setattr(
+        qt_reader_dialog.QtReaderDialog,
+        "get_user_choices",
+        lambda self: ("XRF recolouring", False),
+    )
+    bad = tmp_path / "broken.h5"
+    bad.write_text("not an HDF5 file", encoding="utf-8")
+    viewer = make_napari_viewer()
+    with caught_notifications() as seen:
+        with pytest.raises(CubeReadError) as raised:
+            viewer.window._qt_viewer._qt_open([str(bad)], stack=False)
+        # what napari's exception hook shows: the error's message (a copy: the raised one's
+        # traceback holds the viewer, which napari's fixture would report leaked)
+        notification_manager.dispatch(Notification.from_exception(Exception(str(raised.value))))
+        del raised
+    told = [n.message for n in seen if "broken.h5: not an HDF5 file" in n.message]
+    assert len(told) == 1
+    assert len(viewer.layers) == 0
+    # a script's viewer.open (no dialog, the error raised to the script) still notifies
+    with caught_notifications() as seen, pytest.raises(CubeReadError):
+        viewer.open(str(bad), plugin="xrf-napari")
+    assert [n.message for n in seen if "broken.h5: not an HDF5 file" in n.message]

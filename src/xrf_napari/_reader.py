@@ -10,7 +10,7 @@ a channel axis: the same worker pass fits the automatic calibration, and its del
 calibrated Cube in both layers, turns the slider to keV and says so (_deliver_sum).
 A single spectrum opens as a 1 x 1 x C cube. Read errors are raised from the returned function
 (napari wraps them in ReaderPluginError and shows them); a notification carrying our message names
-the file and the problem first.
+the file and the problem first (except where napari shows the error as it is: _napari_shows_it).
 """
 
 from __future__ import annotations
@@ -150,8 +150,28 @@ def read_layers(path):
         except EmbedOutput as exc:
             return embed_layers(exc.path, exc.kind)
     except CubeReadError as exc:
-        _notify(str(exc))
+        if not _napari_shows_it():
+            _notify(str(exc))
         raise
+
+
+def _napari_shows_it() -> bool:
+    """True when napari will show the reader's error itself, as it is: the reader was chosen in
+    napari's 'choose a reader' dialog (a suffix napari's builtins claim too, .h5 say), whose
+    open re-raises the error unwrapped to napari's exception hook; a notification of ours would
+    say the same thing a second time. Elsewhere napari wraps it in a ReaderPluginError whose own
+    message does not name the problem ("Tried to read ... but it gave an error"), or a script
+    gets it: there the notification names the file and the problem."""
+    import sys
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "open_with_dialog_choices" and "napari" in (
+            frame.f_globals.get("__name__") or ""
+        ):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def embed_layers(path, kind: str) -> list:
