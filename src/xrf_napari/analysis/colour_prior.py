@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .image_rgb import UnknownRangeError
+
 #: Largest relative difference between the photograph's and the scan's aspect ratios: beyond
 #: it the photograph does not show the scanned area and must be cropped and registered first.
 MAX_ASPECT_MISMATCH = 0.02
@@ -253,7 +255,7 @@ def open_image(path):
         Image.MAX_IMAGE_PIXELS = saved
 
 
-_CONVERTED = ("P", "CMYK", "YCbCr")  # read as RGB
+_CONVERTED = ("P", "CMYK", "YCbCr")  # read as RGB (and a transparent one: on white)
 
 #: What reading a truncated or corrupt image raises: OSError (Pillow's "cannot identify image
 #: file", "image file is truncated"), SyntaxError (Pillow's "broken PNG file" while decoding),
@@ -323,7 +325,7 @@ def _declared(path: Path) -> tuple[tuple, int]:
 
     with open_image(path) as im:
         hw = (im.height, im.width)[:: -1 if exif_turn(im) in (5, 6, 7, 8) else 1]
-        if im.mode in _CONVERTED:
+        if im.mode in _CONVERTED or im.mode in ("RGBA", "RGBa", "PA"):
             return hw + (3,), 1
         mode = ImageMode.getmode(im.mode)
         bands = len(mode.bands)
@@ -375,12 +377,15 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
             with _quiet_tifffile():
                 img = tifffile.imread(path)
         else:
-            from PIL import ImageOps
+            from .image_rgb import rgb_image
 
             with open_image(path) as im:
-                # upright, as viewers show it
-                im = ImageOps.exif_transpose(im) if exif_turn(im) else im
-                img = np.asarray(im.convert("RGB") if im.mode in _CONVERTED else im)
+                # as the generator reads a painting (image_rgb.rgb_image): upright by its EXIF
+                # Orientation, a transparent surround white (it was its hidden black), a CMYK
+                # image through its ICC profile (the plain conversion made it too dark)
+                img = np.asarray(rgb_image(im, path))
+    except UnknownRangeError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     except IMAGE_FAULTS as exc:
         raise ValueError(image_fault(path, exc)) from None
     return photo_on_scan(img, shape, name=str(path))

@@ -1,0 +1,135 @@
+"""Session 40: the photograph of `xrf-napari pigments --photo` (colour_prior.read_photo) read as
+the generator reads a painting (analysis.image_rgb.rgb_image, one function for both): a cut-out's
+transparent surround white, not its hidden black; a CMYK JPEG through its ICC profile; a phone's
+JPEG upright by its EXIF Orientation. Tiny images made here with PIL."""
+
+import struct
+
+import numpy as np
+import pytest
+
+from xrf_napari.analysis.colour_prior import read_photo
+
+
+def _cmyk_profile(black_ink_lightness=50.0):
+    """A minimal ICC v2 CMYK printer profile (lut8 A2B0 to Lab, 2 grid points an ink) whose
+    full black ink is only a mid grey (L* 50): PIL's plain conversion makes it black."""
+
+    def lab(c, m, y, k):
+        lightness = 100.0 * (1 - 0.3 * c) * (1 - 0.2 * m) * (1 - 0.05 * y)
+        lightness -= lightness * (1 - black_ink_lightness / 100.0) * k
+        return lightness, (-40 * c + 60 * m) * (1 - k), (-30 * c - 10 * m + 70 * y) * (1 - k)
+
+    grid = bytearray()
+    for corner in np.ndindex(2, 2, 2, 2):  # the first ink varies slowest
+        L, a, b = lab(*corner)
+        grid += bytes([round(L * 255 / 100), round(a + 128), round(b + 128)])
+    ident = bytes(range(256))
+
+    def s15(x):
+        return struct.pack(">i", round(x * 65536))
+
+    matrix = b"".join(s15(v) for v in (1, 0, 0, 0, 1, 0, 0, 0, 1))
+    a2b0 = b"mft1" + bytes(4) + bytes([4, 3, 2, 0]) + matrix + ident * 4 + bytes(grid) + ident * 3
+    white = s15(0.9642) + s15(1.0) + s15(0.8249)
+    text = b"test CMYK\0"
+    desc = b"desc" + bytes(4) + struct.pack(">I", len(text)) + text + bytes(78)
+    tags = [(b"desc", desc), (b"wtpt", b"XYZ " + bytes(4) + white), (b"A2B0", a2b0)]
+    offset, table, body = 128 + 4 + 12 * len(tags), b"", b""
+    for sig, data in tags:
+        table += sig + struct.pack(">II", offset + len(body), len(data))
+        body += data + bytes(-len(data) % 4)
+    header = struct.pack(">I", offset + len(body)) + bytes(4) + struct.pack(">I", 0x02100000)
+    header += b"prtrCMYKLab " + bytes(12) + b"acsp" + bytes(28) + white
+    return header + bytes(128 - len(header)) + struct.pack(">I", len(tags)) + table + body
+
+
+def _cut_out(path, palette=False):
+    """A 40 x 60 px photograph: a red painting cut out on a transparent surround whose hidden
+    colour is black (RGBA, or a palette whose black index is transparent)."""
+    from PIL import Image
+
+    rgba = np.zeros((40, 60, 4), np.uint8)
+    rgba[10:30, 10:50] = (200, 30, 20, 255)
+    im = Image.fromarray(rgba)
+    if palette:
+        im = Image.fromarray(rgba[..., :3]).quantize(2)
+        im.info["transparency"] = int(np.asarray(im)[0, 0])
+    im.save(path)
+
+
+@pytest.mark.parametrize("palette", [False, True], ids=["RGBA", "P"])
+def test_a_cut_outs_transparent_surround_is_white_not_black(tmp_path, palette):
+    """The alpha was dropped: the surround read as black, a dark colour for its regions."""
+    path = tmp_path / "cutout.png"
+    _cut_out(path, palette)
+    photo = read_photo(path, (40, 60))
+    assert photo.shape == (40, 60, 3)
+    assert (photo[:8, :8] > 0.98).all() and (photo[-8:, -8:] > 0.98).all()  # was 0
+    assert np.allclose(photo[15:25, 15:45], np.array([200, 30, 20]) / 255, atol=0.03)
+
+
+def test_a_half_transparent_photograph_is_blended_with_white(tmp_path):
+    from PIL import Image
+
+    rgba = np.zeros((16, 24, 4), np.uint8)
+    rgba[..., 3] = 128  # black at half opacity: mid grey on white
+    Image.fromarray(rgba).save(tmp_path / "half.png")
+    assert np.allclose(read_photo(tmp_path / "half.png", (16, 24)), 127 / 255, atol=0.01)
+
+
+def _black_ramp(path, icc=None):
+    """A 64 px CMYK JPEG whose black ink runs from none (left) to full (right)."""
+    from PIL import Image
+
+    k = Image.fromarray(np.tile(np.linspace(0, 255, 64).round().astype(np.uint8), (64, 1)))
+    none = Image.new("L", k.size, 0)
+    Image.merge("CMYK", [none, none, none, k]).save(
+        path, quality=95, **({"icc_profile": icc} if icc else {})
+    )
+
+
+def test_a_cmyk_photograph_is_converted_through_its_icc_profile(tmp_path):
+    """PIL's plain CMYK conversion ignored the profile: the profile's mid-grey full black ink
+    read as black, every colour too dark."""
+    pytest.importorskip("PIL.ImageCms")
+    path = tmp_path / "cmyk.jpg"
+    _black_ramp(path, _cmyk_profile())
+    photo = read_photo(path, (64, 64))
+    assert (photo[:, :2] > 0.98).all()  # no ink: the paper's white
+    assert (abs(photo[:, -1] - 115 / 255) < 0.05).all()  # its mid grey (plain conversion: 0)
+
+
+def test_a_cmyk_photograph_without_a_profile_keeps_the_plain_conversion(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "cmyk.jpg"
+    _black_ramp(path)
+    with Image.open(path) as im:
+        plain = np.asarray(im.convert("RGB"), dtype=np.float32) / 255
+    assert np.allclose(read_photo(path, (64, 64)), plain)
+
+
+def test_a_phone_jpeg_is_read_upright_by_its_exif_orientation(tmp_path):
+    """Orientation 6 (stored sideways, "turn 90 degrees clockwise to view"): the photograph on
+    a 40 x 60 scan is the upright picture, its red half on the left."""
+    from PIL import Image
+
+    upright = np.zeros((40, 60, 3), np.uint8)
+    upright[:, :30] = (220, 20, 20)
+    upright[:, 30:] = (20, 20, 220)
+    stored = Image.fromarray(np.ascontiguousarray(np.rot90(upright, 1)))  # 60 high, 40 wide
+    exif = stored.getexif()
+    exif[0x0112] = 6
+    stored.save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    photo = read_photo(tmp_path / "phone.jpg", (40, 60))
+    assert np.allclose(photo[5:35, 3:25], np.array([220, 20, 20]) / 255, atol=0.06)
+    assert np.allclose(photo[5:35, 35:57], np.array([20, 20, 220]) / 255, atol=0.06)
+
+
+def test_the_generator_reads_the_same_function():
+    """One reader: a fix to the generator's (synth.dataset) is the photograph's too."""
+    from xrf_napari.analysis import image_rgb
+    from xrf_napari.synth import dataset
+
+    assert dataset.rgb_image is image_rgb.rgb_image
