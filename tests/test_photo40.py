@@ -133,3 +133,62 @@ def test_the_generator_reads_the_same_function():
     from xrf_napari.synth import dataset
 
     assert dataset.rgb_image is image_rgb.rgb_image
+
+
+def test_an_8_bit_tiff_cut_out_has_a_white_surround(tmp_path):
+    """tifffile read an RGBA TIFF as stored and the alpha was dropped: its surround black."""
+    import tifffile
+
+    rgba = np.zeros((40, 60, 4), np.uint8)
+    rgba[10:30, 10:50] = (200, 30, 20, 255)
+    tifffile.imwrite(tmp_path / "cutout.tif", rgba, photometric="rgb", extrasamples=["unassalpha"])
+    photo = read_photo(tmp_path / "cutout.tif", (40, 60))
+    assert (photo[:8, :8] > 0.98).all()  # was 0
+    assert np.allclose(photo[15:25, 15:45], np.array([200, 30, 20]) / 255, atol=0.01)
+
+
+def test_a_cmyk_tiff_is_read_as_inks_not_as_rgb(tmp_path):
+    """tifffile's CMYK samples were taken for R, G, B: full cyan ink read red."""
+    from PIL import Image
+
+    cmyk = np.zeros((20, 30, 4), np.uint8)
+    cmyk[..., 0] = 255  # cyan
+    Image.fromarray(cmyk, "CMYK").save(tmp_path / "cyan.tif")
+    assert np.allclose(read_photo(tmp_path / "cyan.tif", (20, 30)), (0, 1, 1))  # was (1, 0, 0)
+
+
+def test_a_tiff_turned_by_its_orientation_is_read_upright(tmp_path):
+    """A TIFF stored sideways with Orientation 6 was refused as of another aspect ratio."""
+    from PIL import Image
+
+    upright = np.zeros((20, 30, 3), np.uint8)
+    upright[:, :15] = (220, 20, 20)
+    upright[:, 15:] = (20, 20, 220)
+    stored = Image.fromarray(np.ascontiguousarray(np.rot90(upright, 1)))
+    exif = stored.getexif()
+    exif[0x0112] = 6
+    stored.save(tmp_path / "turned.tif", exif=exif)
+    assert np.array_equal(read_photo(tmp_path / "turned.tif", (20, 30)), upright / np.float32(255))
+
+
+def test_a_16_bit_colour_tiff_is_still_scaled_from_its_range(tmp_path):
+    import tifffile
+
+    tifffile.imwrite(tmp_path / "deep.tif", np.full((20, 30, 3), 32768, np.uint16))
+    assert np.allclose(read_photo(tmp_path / "deep.tif", (20, 30)), 32768 / 65535)
+
+
+def test_an_8_bit_tiff_pillow_cannot_decode_is_read_by_tifffile(tmp_path, monkeypatch):
+    """A compression Pillow lacks (tifffile with imagecodecs has it): read as before."""
+    import tifffile
+
+    from xrf_napari.analysis import image_rgb
+
+    rgb = np.random.default_rng(0).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    tifffile.imwrite(tmp_path / "odd.tif", rgb, photometric="rgb")
+
+    def cannot(im, path):
+        raise OSError("decoder tiff_zstd not available")
+
+    monkeypatch.setattr(image_rgb, "rgb_image", cannot)
+    assert np.array_equal(read_photo(tmp_path / "odd.tif", (20, 30)), rgb / np.float32(255))

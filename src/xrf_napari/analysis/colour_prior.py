@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .image_rgb import UnknownRangeError
+from .image_rgb import EXIF_ORIENTATION, UnknownRangeError
 
 #: Largest relative difference between the photograph's and the scan's aspect ratios: beyond
 #: it the photograph does not show the scanned area and must be cropped and registered first.
@@ -308,10 +308,20 @@ def _quiet_tifffile():
         log.disabled = saved
 
 
-def _declared(path: Path) -> tuple[tuple, int]:
-    """(shape as read_photo's array will have it, bytes per sample) from the file's header. A
-    TIFF's page chain is walked first (the scan reader's check_tiff_pages): a bad first offset
-    ended in "list index out of range" after a stray tifffile log line."""
+def _declared(path: Path) -> tuple[tuple, int, bool]:
+    """(shape as read_photo's array will have it, bytes per sample, whether tifffile reads it)
+    from the file's header. A TIFF's page chain is walked first (the scan reader's
+    check_tiff_pages): a bad first offset ended in "list index out of range" after a stray
+    tifffile log line. Only a TIFF of more than 8 bits a sample (16-bit colour, float) is read by
+    tifffile; an 8-bit one is read by Pillow as a PNG or JPEG is (image_rgb.rgb_image): tifffile
+    read it as stored, so an alpha channel was dropped (a cut-out's surround black), a CMYK TIFF's
+    inks taken for red, green and blue (cyan read red), and an EXIF-turned one refused as of
+    another aspect ratio. Pillow failing on one tifffile reads, tifffile reads it as before. Its
+    upright size comes from its own tags: Pillow 13 gives a turned TIFF's upright size on opening
+    it yet keeps the tag until loading it, older Pillows the size as stored."""
+    from PIL import ImageMode
+
+    upright = None  # a TIFF's (height, width) as shown
     if path.suffix.lower() in (".tif", ".tiff"):
         import tifffile
 
@@ -320,16 +330,26 @@ def _declared(path: Path) -> tuple[tuple, int]:
         check_tiff_pages(path)
         with _quiet_tifffile(), tifffile.TiffFile(path) as tf:
             series = tf.series[0]
-            return tuple(series.shape), series.dtype.itemsize
-    from PIL import ImageMode
-
+            by_tifffile = tuple(series.shape), series.dtype.itemsize, True
+            page = tf.pages[0]
+            turn = page.tags.get(EXIF_ORIENTATION)
+            upright = (page.imagelength, page.imagewidth)[
+                :: -1 if turn is not None and turn.value in (5, 6, 7, 8) else 1
+            ]
+        if series.dtype.itemsize > 1:
+            return by_tifffile
+        try:
+            with open_image(path):
+                pass
+        except (OSError, SyntaxError):  # a compression or layout this Pillow cannot read
+            return by_tifffile
     with open_image(path) as im:
-        hw = (im.height, im.width)[:: -1 if exif_turn(im) in (5, 6, 7, 8) else 1]
+        hw = upright or (im.height, im.width)[:: -1 if exif_turn(im) in (5, 6, 7, 8) else 1]
         if im.mode in _CONVERTED or im.mode in ("RGBA", "RGBa", "PA"):
-            return hw + (3,), 1
+            return hw + (3,), 1, False
         mode = ImageMode.getmode(im.mode)
         bands = len(mode.bands)
-        return hw + ((bands,) if bands > 1 else ()), np.dtype(mode.typestr).itemsize
+        return hw + ((bands,) if bands > 1 else ()), np.dtype(mode.typestr).itemsize, False
 
 
 def exif_turn(im) -> int:
@@ -364,18 +384,15 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
     if why:
         raise ValueError(f"{path}: {why}")
     try:
-        declared, itemsize = _declared(path)
+        declared, itemsize, by_tifffile = _declared(path)
     except IMAGE_FAULTS as exc:
         raise ValueError(image_fault(path, exc)) from None
     check_photo(declared, shape, name=str(path))
     if budget is not None:
         check_photo_memory(declared, itemsize, path, budget)
     try:
-        if path.suffix.lower() in (".tif", ".tiff"):  # 16-bit colour TIFFs too
-            import tifffile
-
-            with _quiet_tifffile():
-                img = tifffile.imread(path)
+        if by_tifffile:  # 16-bit colour and float TIFFs
+            img = _tifffile_read(path)
         else:
             from .image_rgb import rgb_image
 
@@ -387,8 +404,21 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
     except UnknownRangeError as exc:
         raise ValueError(f"{path}: {exc}") from None
     except IMAGE_FAULTS as exc:
-        raise ValueError(image_fault(path, exc)) from None
+        img = None
+        if not by_tifffile and path.suffix.lower() in (".tif", ".tiff"):
+            # an 8-bit TIFF Pillow opened but cannot decode (a compression it lacks): as before
+            with contextlib.suppress(*IMAGE_FAULTS):
+                img = _tifffile_read(path)
+        if img is None:
+            raise ValueError(image_fault(path, exc)) from None
     return photo_on_scan(img, shape, name=str(path))
+
+
+def _tifffile_read(path) -> np.ndarray:
+    import tifffile
+
+    with _quiet_tifffile():
+        return tifffile.imread(path)
 
 
 #: Weight of the photograph's CIELAB against the element-line shares (each in [0, 1]) when both
