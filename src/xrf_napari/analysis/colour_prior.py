@@ -312,13 +312,15 @@ def _declared(path: Path) -> tuple[tuple, int, bool]:
     """(shape as read_photo's array will have it, bytes per sample, whether tifffile reads it)
     from the file's header. A TIFF's page chain is walked first (the scan reader's
     check_tiff_pages): a bad first offset ended in "list index out of range" after a stray
-    tifffile log line. Only a TIFF of more than 8 bits a sample (16-bit colour, float) is read by
-    tifffile; an 8-bit one is read by Pillow as a PNG or JPEG is (image_rgb.rgb_image): tifffile
-    read it as stored, so an alpha channel was dropped (a cut-out's surround black), a CMYK TIFF's
-    inks taken for red, green and blue (cyan read red), and an EXIF-turned one refused as of
-    another aspect ratio. Pillow failing on one tifffile reads, tifffile reads it as before. Its
-    upright size comes from its own tags: Pillow 13 gives a turned TIFF's upright size on opening
-    it yet keeps the tag until loading it, older Pillows the size as stored."""
+    tifffile log line. Only a TIFF of more than 8 bits a sample (16-bit colour, float), or whose
+    image spans pages (an RGB array tifffile wrote as grey rows: Pillow read the first, a grey
+    strip), is read by tifffile; an 8-bit one is read by Pillow as a PNG or JPEG is
+    (image_rgb.rgb_image): tifffile read it as stored, so an alpha channel was dropped (a
+    cut-out's surround black), a CMYK TIFF's inks taken for red, green and blue (cyan read red),
+    and an EXIF-turned one refused as of another aspect ratio. Pillow failing on one tifffile
+    reads, tifffile reads it as before. Its upright size comes from its own tags: Pillow 13 gives a
+    turned TIFF's upright size on opening it yet keeps the tag until loading it, older Pillows the
+    size as stored."""
     from PIL import ImageMode
 
     upright = None  # a TIFF's (height, width) as shown
@@ -336,7 +338,9 @@ def _declared(path: Path) -> tuple[tuple, int, bool]:
             upright = (page.imagelength, page.imagewidth)[
                 :: -1 if turn is not None and turn.value in (5, 6, 7, 8) else 1
             ]
-        if series.dtype.itemsize > 1:
+        if series.dtype.itemsize > 1 or len(series.pages) > 1:
+            # a series across pages (an RGB array tifffile wrote as grey rows): Pillow reads
+            # its first page only, a grey strip
             return by_tifffile
         try:
             with open_image(path):
