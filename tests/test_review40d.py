@@ -1,5 +1,7 @@
 """Session 40 review (d): regressions found in today's commits, each test failing before its fix."""
 
+from pathlib import Path
+
 import numpy as np
 
 from xrf_napari.analysis.colour_prior import read_photo
@@ -23,3 +25,22 @@ def test_an_8_bit_colour_tiff_stored_as_grey_pages_reads_as_before(tmp_path):
     got = read_photo(tmp_path / "rows.tif", rgb.shape[:2])
     np.testing.assert_array_equal(got, read_photo(tmp_path / "plain.tif", rgb.shape[:2]))
     np.testing.assert_allclose(got, rgb / 255.0, atol=1e-6)
+
+
+def test_a_scan_in_a_read_only_folder_gets_its_name_suggested_elsewhere(tmp_path, monkeypatch):
+    """465159b suggested '<scan>_recoloured.png' beside the scan even where that folder cannot be
+    written (a read-only share): the dialog opened there and the save was refused after it. The
+    named file is suggested in the current folder instead; a writable folder keeps it beside."""
+    import os
+
+    from xrf_napari.widgets._dialogs import suggested_path
+
+    shared = tmp_path / "share"
+    shared.mkdir()
+    scan = shared / "NG6461.rpl"
+    assert suggested_path(scan, "recoloured.png") == str(shared / "NG6461_recoloured.png")
+    real = os.access
+    monkeypatch.setattr(  # as root, a chmod would not make it read-only
+        os, "access", lambda p, mode, **kw: False if Path(p) == shared else real(p, mode, **kw)
+    )
+    assert suggested_path(scan, "recoloured.png") == "NG6461_recoloured.png"

@@ -77,11 +77,16 @@ def suggested_path(scan_path, name: str) -> str:
     beside it ("/data/NG6461.rpl": "/data/NG6461_recoloured.png"), where a conservator keeps a
     scan's outputs and can tell two scans' apart. The bare name, in the process's current
     folder, was suggested for every scan. A scan without a file (a sample, an array) keeps the
-    bare name."""
+    bare name. A scan in a folder this process may not write (a read-only share, a DVD) gets
+    its named file in the current folder: suggested beside it, each save was refused after the
+    dialog ("folder ... is not writable")."""
     if not scan_path:
         return name
     scan = Path(scan_path)
-    return str(scan.with_name(f"{scan.stem}_{name}"))
+    named = f"{scan.stem}_{name}"
+    if scan.parent.is_dir() and not os.access(scan.parent, os.W_OK | os.X_OK):
+        return named
+    return str(scan.with_name(named))
 
 
 def suggested_folder(scan_path) -> str:
