@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from xrf_napari.analysis.colour_prior import read_photo
 
@@ -44,3 +45,36 @@ def test_a_scan_in_a_read_only_folder_gets_its_name_suggested_elsewhere(tmp_path
         os, "access", lambda p, mode, **kw: False if Path(p) == shared else real(p, mode, **kw)
     )
     assert suggested_path(scan, "recoloured.png") == "NG6461_recoloured.png"
+
+
+def test_the_writer_refuses_another_open_scans_file_by_any_path_and_only_it(
+    make_napari_viewer, tmp_path, monkeypatch
+):
+    """04941ee's refusal (a save over the file of another open scan) compares files, not
+    strings: a symlink to that file or a relative path naming it is refused too, and a save over
+    an existing file that no open scan reads still replaces it (its test closed the scan first,
+    so a refusal of every existing file would have passed it)."""
+    import os
+
+    from _napari_helpers import open_cube, painted_counts, write_painted_cube
+
+    from xrf_napari._writer import CubeSaveError
+
+    def save(layer, path):
+        viewer.layers.selection = {layer}
+        return viewer.layers.save(str(path), selected=True, plugin="xrf-napari")
+
+    h5 = write_painted_cube(tmp_path / "painted.h5")
+    np.save(tmp_path / "cube.npy", painted_counts(seed=1)[0])
+    (tmp_path / "old.h5").write_bytes(b"an earlier save")
+    os.symlink(h5, tmp_path / "link.h5")
+    viewer = make_napari_viewer()
+    open_cube(viewer, h5)
+    cube = open_cube(viewer, tmp_path / "cube.npy")[0]
+    monkeypatch.chdir(tmp_path)
+    for same in (tmp_path / "link.h5", "painted.h5", tmp_path / "sub" / ".." / "painted.h5"):
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        with pytest.raises(CubeSaveError, match="is the file of the open scan 'painted'"):
+            save(cube, same)
+    assert save(cube, tmp_path / "old.h5") == [str(tmp_path / "old.h5")]
+    assert (tmp_path / "old.h5").read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
