@@ -78,3 +78,31 @@ def test_the_writer_refuses_another_open_scans_file_by_any_path_and_only_it(
             save(cube, same)
     assert save(cube, tmp_path / "old.h5") == [str(tmp_path / "old.h5")]
     assert (tmp_path / "old.h5").read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
+
+
+def test_a_broken_file_is_still_told_where_the_call_stack_cannot_be_read(tmp_path, monkeypatch):
+    """3a7d974's check of napari's reader dialog reads the call stack (sys._getframe): where it
+    cannot (an interpreter without it), the reader raised an AttributeError in place of the file's
+    error and notified nothing. It must degrade to telling it (twice at worst), never to silence;
+    and a function of that name in a module that is not napari's does not count."""
+    import sys
+
+    from xrf_napari import _reader
+    from xrf_napari.io import CubeReadError
+
+    told = []
+    monkeypatch.setattr(_reader, "_notify", lambda message, level="error": told.append(message))
+    bad = tmp_path / "broken.h5"
+    bad.write_text("not an HDF5 file", encoding="utf-8")
+
+    def open_with_dialog_choices():  # this module is "test_review40d", an "xrf_napari" alike
+        return _reader.read_layers(str(bad))
+
+    monkeypatch.setitem(open_with_dialog_choices.__globals__, "__name__", "xrf_napari.tests")
+    with pytest.raises(CubeReadError):
+        open_with_dialog_choices()
+    assert len(told) == 1 and "broken.h5" in told[0]
+    monkeypatch.delattr(sys, "_getframe")
+    with pytest.raises(CubeReadError):
+        _reader.read_layers(str(bad))
+    assert len(told) == 2

@@ -161,13 +161,20 @@ def _napari_shows_it() -> bool:
     open re-raises the error unwrapped to napari's exception hook; a notification of ours would
     say the same thing a second time. Elsewhere napari wraps it in a ReaderPluginError whose own
     message does not name the problem ("Tried to read ... but it gave an error"), or a script
-    gets it: there the notification names the file and the problem."""
+    gets it: there the notification names the file and the problem. Where the call stack cannot
+    be read (an interpreter without sys._getframe), False: told twice, never not at all (the
+    AttributeError replaced the reader's error). Only napari's own module counts ("xrf_napari"
+    holds "napari" too)."""
     import sys
 
-    frame = sys._getframe(1)
+    try:
+        frame = sys._getframe(1)
+    except (AttributeError, ValueError):
+        return False
     while frame is not None:
-        if frame.f_code.co_name == "open_with_dialog_choices" and "napari" in (
-            frame.f_globals.get("__name__") or ""
+        module = frame.f_globals.get("__name__") or ""
+        if frame.f_code.co_name == "open_with_dialog_choices" and (
+            module == "napari" or module.startswith("napari.")
         ):
             return True
         frame = frame.f_back
