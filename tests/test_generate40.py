@@ -2,11 +2,11 @@
 not by PIL's plain convert("RGB"): transparent cut-outs on white, photographs turned by their
 EXIF Orientation, CMYK images through their ICC profile. Tiny images made here with PIL."""
 
-import struct
 import sys
 
 import numpy as np
 import pytest
+from _images import cmyk_profile
 
 from xrf_napari.cli.train import main
 from xrf_napari.synth.dataset import load_source, rgb_image
@@ -120,39 +120,6 @@ def test_a_16_bit_grayscale_png_is_turned_upright_and_still_scaled(
     assert 100 < rgb.mean() < 155  # the ramp's mean, 127.5 (clipped: 254)
 
 
-def _cmyk_profile(black_ink_lightness=50.0):
-    """A minimal ICC v2 CMYK printer profile (lut8 A2B0 to Lab, 2 grid points an ink) whose
-    full black ink is only a mid grey (L* 50): PIL's plain conversion makes it black."""
-
-    def lab(c, m, y, k):
-        lightness = 100.0 * (1 - 0.3 * c) * (1 - 0.2 * m) * (1 - 0.05 * y)
-        lightness -= lightness * (1 - black_ink_lightness / 100.0) * k
-        return lightness, (-40 * c + 60 * m) * (1 - k), (-30 * c - 10 * m + 70 * y) * (1 - k)
-
-    grid = bytearray()
-    for corner in np.ndindex(2, 2, 2, 2):  # the first ink varies slowest
-        L, a, b = lab(*corner)
-        grid += bytes([round(L * 255 / 100), round(a + 128), round(b + 128)])
-    ident = bytes(range(256))
-
-    def s15(x):
-        return struct.pack(">i", round(x * 65536))
-
-    matrix = b"".join(s15(v) for v in (1, 0, 0, 0, 1, 0, 0, 0, 1))
-    a2b0 = b"mft1" + bytes(4) + bytes([4, 3, 2, 0]) + matrix + ident * 4 + bytes(grid) + ident * 3
-    white = s15(0.9642) + s15(1.0) + s15(0.8249)
-    text = b"test CMYK\0"
-    desc = b"desc" + bytes(4) + struct.pack(">I", len(text)) + text + bytes(78)
-    tags = [(b"desc", desc), (b"wtpt", b"XYZ " + bytes(4) + white), (b"A2B0", a2b0)]
-    offset, table, body = 128 + 4 + 12 * len(tags), b"", b""
-    for sig, data in tags:
-        table += sig + struct.pack(">II", offset + len(body), len(data))
-        body += data + bytes(-len(data) % 4)
-    header = struct.pack(">I", offset + len(body)) + bytes(4) + struct.pack(">I", 0x02100000)
-    header += b"prtrCMYKLab " + bytes(12) + b"acsp" + bytes(28) + white
-    return header + bytes(128 - len(header)) + struct.pack(">I", len(tags)) + table + body
-
-
 def _black_ramp(path, icc=None):
     """A 64 px CMYK JPEG whose black ink runs from none (left) to full (right)."""
     from PIL import Image
@@ -169,7 +136,7 @@ def test_a_cmyk_image_is_converted_through_its_icc_profile(tmp_path):
     profile's full black ink, a mid grey, came out black)."""
     pytest.importorskip("PIL.ImageCms")
     path = tmp_path / "cmyk.jpg"
-    _black_ramp(path, _cmyk_profile())
+    _black_ramp(path, cmyk_profile())
     rgb = _load_whole(path, 64).astype(int)
     assert (rgb[:, :2] >= 250).all()  # no ink: the paper's white
     assert (abs(rgb[:, -1] - 115) <= 12).all()  # its mid grey in sRGB (plain conversion: 0)
@@ -192,7 +159,7 @@ def test_a_pillow_without_imagecms_keeps_the_plain_conversion(tmp_path, monkeypa
     from PIL import Image
 
     path = tmp_path / "cmyk.jpg"
-    _black_ramp(path, _cmyk_profile())
+    _black_ramp(path, cmyk_profile())
     with Image.open(path) as im:
         plain = np.asarray(im.convert("RGB"))
     monkeypatch.delattr(PIL, "ImageCms", raising=False)
@@ -224,7 +191,7 @@ def test_generate_reads_such_images_and_names_a_small_ones_upright_size(tmp_path
     for name in ("photo.jpg", "photo.tif"):
         Image.fromarray(_two_halves(40, 24)).save(images / name, exif=exif, quality=95)
     _cut_out("RGBA").save(images / "cutout.png")
-    _black_ramp(images / "cmyk.jpg", _cmyk_profile())
+    _black_ramp(images / "cmyk.jpg", cmyk_profile())
     out = tmp_path / "set"
     args = ["generate", "--images", str(images), "--out", str(out), "--n-cubes", "4"]
     assert main([*args, "--size", "30", "--workers", "1", "--no-progress"]) == 0
