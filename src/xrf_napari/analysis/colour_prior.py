@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .image_rgb import EXIF_ORIENTATION, UnknownRangeError
+from .image_rgb import EXIF_ORIENTATION, UnknownRangeError, exif_turn
 
 #: Largest relative difference between the photograph's and the scan's aspect ratios: beyond
 #: it the photograph does not show the scanned area and must be cropped and registered first.
@@ -354,13 +354,6 @@ def _declared(path: Path) -> tuple[tuple, int, bool]:
         mode = ImageMode.getmode(im.mode)
         bands = len(mode.bands)
         return hw + ((bands,) if bands > 1 else ()), np.dtype(mode.typestr).itemsize, False
-
-
-def exif_turn(im) -> int:
-    """The EXIF Orientation of a Pillow image other than upright (2-8: mirrored or turned, as
-    cameras store a photograph taken upright), else 0: it was read as stored, sideways."""
-    orientation = im.getexif().get(0x0112, 1)
-    return orientation if orientation in range(2, 9) else 0
 
 
 def check_photo_memory(declared, itemsize: int, path, budget: int) -> None:

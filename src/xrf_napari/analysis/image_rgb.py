@@ -57,13 +57,14 @@ def rgb_image(im, path):
 EXIF_ORIENTATION = 0x0112
 
 
-def _orientation(im) -> int:
-    """The EXIF Orientation of `im` (1, upright, when it has none or its EXIF is unreadable)."""
+def exif_turn(im) -> int:
+    """The EXIF Orientation of a Pillow image other than upright (2-8: mirrored or turned, as
+    cameras store a photograph taken upright), else 0 (none, upright, or an unreadable EXIF)."""
     try:
         value = im.getexif().get(EXIF_ORIENTATION, 1)
     except Exception:  # a malformed EXIF block: PIL's own reading of it raises many kinds
-        return 1
-    return value if isinstance(value, int) else 1
+        return 0
+    return value if isinstance(value, int) and value in range(2, 9) else 0
 
 
 def _upright(im):
@@ -72,7 +73,7 @@ def _upright(im):
     from PIL import ImageOps
 
     im.load()
-    return ImageOps.exif_transpose(im) if _orientation(im) in range(2, 9) else im
+    return ImageOps.exif_transpose(im) if exif_turn(im) else im
 
 
 def _cmyk_through_profile(im):

@@ -150,7 +150,8 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
                 if name == "targets/labels":  # the generator's truth labels count from 0
                     lab = lab.astype(np.int32) + 1
         else:
-            from ..analysis.colour_prior import IMAGE_FAULTS, exif_turn, image_fault, open_image
+            from ..analysis.colour_prior import IMAGE_FAULTS, image_fault, open_image
+            from ..analysis.image_rgb import exif_turn
 
             try:
                 with open_image(path) as im:

@@ -21,7 +21,7 @@ from .calibration import (
     calibration_from_mapping,
 )
 from .lazy import ChannelFirstView, DetectorElement, GriddedSpectra, open_for_row_blocks
-from .limits import HDF5_SIGNATURE, check_dataset
+from .limits import check_dataset, file_kind
 
 #: A spectral axis has at least this many channels (maps have a handful of elements).
 MIN_CHANNELS = 64
@@ -30,14 +30,10 @@ MAX_DETECTOR_ELEMENTS = 16
 
 
 def is_hdf5(path) -> bool:
-    path = Path(path)
+    """The file starts with the HDF5 signature, at byte 0 or behind a MATLAB v7.3 file's
+    512-byte user block (limits.file_kind)."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-            if head == HDF5_SIGNATURE:
-                return True
-            fh.seek(512)  # MATLAB v7.3 files have a 512-byte user block
-            return fh.read(8) == HDF5_SIGNATURE
+        return file_kind(path) == "hdf5"
     except OSError:
         return False
 
@@ -156,8 +152,6 @@ def _open_problem(path, exc: OSError) -> str:
 
 def _looks_like(path) -> str:
     """What a file that lacks the HDF5 signature starts as, for the message."""
-    from .limits import file_kind
-
     try:
         kind = file_kind(path)
     except OSError as exc:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from ..analysis.image_rgb import _orientation, rgb_image  # the photograph's reader too
+from ..analysis.image_rgb import exif_turn, rgb_image  # the photograph's reader too
 from .cube import SynthCube
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def check_images(cfg: GenerateConfig, todo) -> None:
                 w, h = im.size
                 im.draft("RGB", (cfg.size, cfg.size))  # JPEG: decode at a reduced scale
                 rgb_image(im, path).load()
-                if _orientation(im) in (5, 6, 7, 8):  # turned a quarter: the size upright
+                if exif_turn(im) in (5, 6, 7, 8):  # turned a quarter: the size upright
                     w, h = h, w  # (a TIFF a recent Pillow turned on loading has lost its tag)
         except Image.DecompressionBombError:  # PIL's text spoke of a "DOS attack"
             raise ValueError(
