@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
 import re
 from pathlib import Path
@@ -13,30 +15,24 @@ from ..argtypes import parsed_argv
 from ..fileutil import atomic_path, printable, remove_stale_temporaries
 
 
+@contextlib.contextmanager
 def removed_if_failed(folder):
     """A context in which a training command runs: if it fails or is interrupted, the folders
     of `folder` (its --out) that it created and left empty are removed. A run refused after its
     checks made --out (no cubes under --data, the other model's --embedder, a --resume with no
     checkpoint, a --crop larger than the cubes) left an empty output folder behind. A folder
     holding anything (config.json, a checkpoint) stays."""
-    import contextlib
-    import os
-
-    @contextlib.contextmanager
-    def ctx():
-        made, p = [], Path(folder)
-        while not os.path.lexists(p) and p != p.parent:
-            made.append(p)
-            p = p.parent
-        try:
-            yield
-        except BaseException:
-            for p in made:  # the deepest first
-                with contextlib.suppress(OSError):
-                    p.rmdir()
-            raise
-
-    return ctx()
+    made, p = [], Path(folder)
+    while not os.path.lexists(p) and p != p.parent:
+        made.append(p)
+        p = p.parent
+    try:
+        yield
+    except BaseException:
+        for p in made:  # the deepest first
+            with contextlib.suppress(OSError):
+                p.rmdir()
+        raise
 
 
 def command_line() -> str:
