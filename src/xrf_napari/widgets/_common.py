@@ -32,7 +32,14 @@ from qtpy.QtWidgets import (
 
 from ..io import read_failed, tell_read_failure
 from ._jobs import JobPanel
-from ._layers import CubeLayerCombo, LayerCombo, _ours, disconnect_viewer_callbacks, layer_cube
+from ._layers import (
+    CubeLayerCombo,
+    LayerCombo,
+    _ours,
+    cube_layer_name,
+    disconnect_viewer_callbacks,
+    layer_cube,
+)
 
 PLUGIN_NAME = "xrf-napari"
 DEVICES = ("auto", "cuda", "mps", "cpu")
@@ -644,10 +651,7 @@ class CubeDock(QWidget):
         """What the docks' messages call `cube`: its datacube layer's name, as cube_display_name
         (two files of one name open as "NG6461" and "NG6461 [1]"), else the scan's own name."""
         viewer = self.viewer
-        for layer in viewer.layers if viewer is not None else ():
-            if layer_cube(layer) is cube and layer.ndim == 3:
-                return layer.name
-        return cube.name
+        return (cube_layer_name(viewer, cube) if viewer is not None else None) or cube.name
 
     def refuse_scan(self, cube) -> bool:
         """In Run: True, and the toast and status line say why, when scan_refusal(cube) has a

@@ -26,10 +26,16 @@ def cube_display_name(viewer, layer) -> str:
     viewer), not the name of the "<name> sum" image that the pick-lists prefer; with that layer
     deleted, the scan's own name (results of "painting sum" were labelled "[painting sum]")."""
     cube = layer_cube(layer)
+    return cube_layer_name(viewer, cube) or getattr(cube, "name", None) or layer.name
+
+
+def cube_layer_name(viewer, cube) -> str | None:
+    """The name of `cube`'s datacube layer in the viewer (unique there: a second file of one
+    name opens as "NG6461 [1]"), or None when that layer is gone."""
     for ly in viewer.layers:
         if layer_cube(ly) is cube and ly.ndim == 3:
             return ly.name
-    return getattr(cube, "name", None) or layer.name
+    return None
 
 
 def cube_layers(viewer) -> list:
