@@ -196,6 +196,11 @@ def read_block(data, key: tuple, path, check: bool = True) -> np.ndarray:
     except MemoryError:
         raise
     except Exception as exc:
+        from .io.limits import explain_read_error
+
+        why = explain_read_error(exc)
+        if why:  # an HDF5 filter missing here: the file is sound
+            raise CubeReadError(path, f"reading {where} failed: {why}") from exc
         raise CubeReadError(
             path,
             f"reading {where} failed ({type(exc).__name__}: {str(exc)[:200]}); "

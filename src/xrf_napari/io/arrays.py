@@ -365,15 +365,250 @@ def _open_zarr(path: Path):
             store = zarr.storage.ZipStore(path, mode="r")
             return zarr.open(store=store, mode="r")
         return zarr.open(store=str(path), mode="r")
-    except (TypeError, KeyError) as exc:
+    except (TypeError, KeyError, ValueError) as exc:
         # zarr's own metadata parser: a shape of floats ('Expected an iterable of integers'), a
         # missing key; they had read 'unreadable zarr store (TypeError: ...)', a bug's words
-        what = f"lacks the key {exc}" if isinstance(exc, KeyError) else f"is invalid: {exc}"
-        raise CubeReadError(
-            path, f"unreadable zarr store: its metadata (zarr.json, .zarray or .zgroup) {what}"
-        ) from exc
+        raise _metadata_error(path, exc) from exc
     except Exception as exc:
         raise CubeReadError(path, f"unreadable zarr store ({type(exc).__name__}: {exc})") from exc
+
+
+def _metadata_error(path: Path, exc: BaseException) -> CubeReadError:
+    """The CubeReadError for zarr failing on a store's metadata: the document and what is wrong
+    in it where `zarr_metadata_fault` can tell (the key missing, the key holding the wrong type,
+    and the member's file: a group's broken member had read 'could not be read as zarr
+    (TypeError: ...)', or 'no 3-D numeric array (arrays: none)' when zarr skipped it); else
+    zarr's words without the Python exception's name."""
+    fault = zarr_metadata_fault(path)
+    if fault:
+        return CubeReadError(path, f"unreadable zarr store: its metadata {fault}")
+    what = f"lacks the key {exc}" if isinstance(exc, KeyError) else f"is invalid: {exc}"
+    if isinstance(exc, (TypeError, KeyError)):
+        return CubeReadError(
+            path, f"unreadable zarr store: its metadata (zarr.json, .zarray or .zgroup) {what}"
+        )
+    return CubeReadError(path, f"unreadable zarr store ({type(exc).__name__}: {exc})")
+
+
+#: zarr metadata documents and the most of them (and bytes each) zarr_metadata_fault reads.
+ZARR_META_NAMES = (".zgroup", ".zarray", ".zattrs", "zarr.json")
+ZARR_META_MAX_DOCS = 2000
+ZARR_META_MAX_BYTES = 2**20
+#: Keys a zarr v3 array document may hold (the spec's; zarr refuses others).
+ZARR3_ARRAY_KEYS = (
+    "zarr_format", "node_type", "shape", "data_type", "chunk_grid", "chunk_key_encoding",
+    "fill_value", "codecs", "attributes", "dimension_names", "storage_transformers",
+)  # fmt: skip
+
+
+def zarr_metadata_fault(path) -> str | None:
+    """What is wrong with the first broken metadata document of a zarr store ('counts/.zarray
+    lacks the key 'shape'', 'zarr.json is invalid: 'shape' is [1e12, 8, 10], not a list of
+    whole numbers'), or None when none of the checks here finds a fault. Only asked once zarr
+    has failed (a bounded walk of the store's folders, array folders not entered), so what it
+    misses keeps zarr's own words."""
+    import json
+
+    for rel, raw in _zarr_meta_docs(Path(path)):
+        try:
+            doc = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            return f"{rel} is not valid JSON ({exc})"
+        if not isinstance(doc, dict):
+            return f"{rel} is invalid: it holds a JSON {_json_type(doc)}, not an object"
+        if rel.endswith(".zattrs"):
+            continue
+        problem = (_zarr3_problem if rel.endswith("zarr.json") else _zarr2_problem)(rel, doc)
+        if problem:
+            return f"{rel} {problem}"
+    return None
+
+
+def _zarr_meta_docs(root: Path):
+    """(path relative to the store, bytes) of its metadata documents, the root's first; a
+    folder holding an array's document is not entered (its chunks)."""
+    import os
+    import zipfile
+
+    if root.is_file():
+        try:
+            with zipfile.ZipFile(root) as zf:
+                infos = [
+                    i
+                    for i in zf.infolist()
+                    if i.filename.rsplit("/", 1)[-1] in ZARR_META_NAMES
+                    and i.file_size <= ZARR_META_MAX_BYTES
+                ]
+                infos.sort(key=lambda i: (i.filename.count("/"), i.filename))
+                for i in infos[:ZARR_META_MAX_DOCS]:
+                    yield i.filename, zf.read(i)
+        except (OSError, zipfile.BadZipFile):
+            return
+        return
+    queue, seen = [root], 0
+    while queue and seen < ZARR_META_MAX_DOCS:
+        folder = queue.pop(0)
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        is_array = ".zarray" in names
+        for name in ZARR_META_NAMES:
+            if name not in names:
+                continue
+            seen += 1
+            try:
+                with open(folder / name, "rb") as fh:
+                    raw = fh.read(ZARR_META_MAX_BYTES)
+            except OSError:
+                continue
+            is_array = is_array or (name == "zarr.json" and b'"array"' in raw)
+            yield (folder / name).relative_to(root).as_posix(), raw
+        if not is_array:
+            queue.extend(
+                folder / n for n in names if n not in ZARR_META_NAMES and (folder / n).is_dir()
+            )
+
+
+def _json_type(value) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return {dict: "object", list: "list", str: "string", type(None): "null"}.get(
+        type(value), "number"
+    )
+
+
+def _shown(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _whole_numbers(rel: str, doc: dict, key: str, least: int = 0) -> str | None:
+    """Why doc[key] is not a list of whole numbers >= least, or None."""
+    value = doc[key]
+    if not isinstance(value, list):
+        return f"is invalid: {key!r} is a JSON {_json_type(value)} ({_shown(value)}), not a list"
+    bad = [v for v in value if isinstance(v, bool) or not isinstance(v, int) or v < least]
+    if bad:
+        return (
+            f"is invalid: {key!r} is {_shown(value)}, not a list of whole numbers"
+            + (f" of at least {least}" if least else "")
+            + f" ({_shown(bad[0])} is a JSON {_json_type(bad[0])})"
+        )
+    return None
+
+
+def _missing(doc: dict, keys) -> str | None:
+    gone = [k for k in keys if k not in doc]
+    return f"lacks the key {gone[0]!r}" if gone else None
+
+
+def _fill_problem(doc: dict, dtype) -> str | None:
+    """A numeric array's fill_value that is no number (zarr: 'Invalid type: abc. Expected an
+    integer.')."""
+    fill = doc.get("fill_value")
+    if fill is None or not isinstance(dtype, str):
+        return None
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:
+        return None
+    if kind not in "uif":
+        return None
+    special = kind == "f" and (
+        fill in ("NaN", "Infinity", "-Infinity") or str(fill).startswith("0x")
+    )
+    if isinstance(fill, bool) or not (isinstance(fill, (int, float)) or special):
+        return (
+            f"is invalid: 'fill_value' is {_shown(fill)}, a JSON {_json_type(fill)}, not a "
+            f"number for the data type {dtype!r}"
+        )
+    if kind in "ui" and isinstance(fill, float):
+        return f"is invalid: 'fill_value' is {fill!r}, not a whole number for {dtype!r}"
+    return None
+
+
+def _zarr2_problem(rel: str, doc: dict) -> str | None:
+    if doc.get("zarr_format", 2) != 2 and "zarr_format" in doc:
+        return f"is invalid: 'zarr_format' is {_shown(doc['zarr_format'])} in a zarr v2 file"
+    if rel.endswith(".zgroup"):
+        return _missing(doc, ("zarr_format",))
+    problem = _missing(doc, ("zarr_format", "shape", "chunks", "dtype"))
+    if problem:
+        return problem
+    problem = _whole_numbers(rel, doc, "shape") or _whole_numbers(rel, doc, "chunks")
+    if problem:
+        return problem
+    if len(doc["chunks"]) != len(doc["shape"]):
+        return (
+            f"is invalid: 'chunks' {doc['chunks']} has {len(doc['chunks'])} lengths for "
+            f"'shape' {doc['shape']} of {len(doc['shape'])} axes"
+        )
+    if not isinstance(doc["dtype"], (str, list)):
+        dt = doc["dtype"]
+        return f"is invalid: 'dtype' is a JSON {_json_type(dt)} ({_shown(dt)}), not a string"
+    if "order" in doc and doc["order"] not in ("C", "F"):
+        return f"is invalid: 'order' is {_shown(doc['order'])}, not 'C' or 'F'"
+    for key in ("compressor", "filters"):
+        value = doc.get(key)
+        ok = value is None or (
+            isinstance(value, dict) if key == "compressor" else isinstance(value, list)
+        )
+        if not ok:
+            want = "an object with an 'id'" if key == "compressor" else "a list"
+            return (
+                f"is invalid: {key!r} is a JSON {_json_type(value)} ({_shown(value)}), "
+                f"not null or {want}"
+            )
+    return _fill_problem(doc, doc["dtype"])
+
+
+def _zarr3_problem(rel: str, doc: dict) -> str | None:
+    problem = _missing(doc, ("zarr_format", "node_type"))
+    if problem:
+        return problem
+    if doc["zarr_format"] != 3:
+        return f"is invalid: 'zarr_format' is {_shown(doc['zarr_format'])} in a zarr.json (3)"
+    if doc["node_type"] not in ("array", "group"):
+        return f"is invalid: 'node_type' is {_shown(doc['node_type'])}, not 'array' or 'group'"
+    if doc["node_type"] == "group":
+        return None
+    keys = ("shape", "data_type", "chunk_grid", "chunk_key_encoding", "fill_value", "codecs")
+    problem = _missing(doc, keys) or _whole_numbers(rel, doc, "shape")
+    if problem:
+        return problem
+    dt, grid = doc["data_type"], doc["chunk_grid"]
+    if not isinstance(dt, (str, dict)):
+        return f"is invalid: 'data_type' is a JSON {_json_type(dt)} ({_shown(dt)}), not a string"
+    if not isinstance(grid, dict):
+        return (
+            f"is invalid: 'chunk_grid' is a JSON {_json_type(grid)} ({_shown(grid)}), not an object"
+        )
+    conf = grid.get("configuration")
+    if isinstance(conf, dict) and "chunk_shape" in conf:
+        problem = _whole_numbers(rel, conf, "chunk_shape")
+        if problem:
+            return problem.replace("'chunk_shape'", "'chunk_grid' 'chunk_shape'")
+        if len(conf["chunk_shape"]) != len(doc["shape"]):
+            return (
+                f"is invalid: 'chunk_shape' {conf['chunk_shape']} has "
+                f"{len(conf['chunk_shape'])} lengths for 'shape' {doc['shape']}"
+            )
+    codecs = doc["codecs"]
+    if not isinstance(codecs, list) or not codecs:
+        return f"is invalid: 'codecs' is {_shown(codecs)}, not a list of codecs"
+    extra = [k for k in doc if k not in ZARR3_ARRAY_KEYS]
+    extra = [
+        k
+        for k in extra
+        if not (isinstance(doc[k], dict) and doc[k].get("must_understand") is False)
+    ]
+    if extra:
+        return (
+            f"is invalid: it holds the key {extra[0]!r}, which a zarr v3 array's metadata may "
+            "not hold (a zarr v2 key?)"
+        )
+    return _fill_problem(doc, dt)
 
 
 def is_zarr(path) -> bool:
@@ -395,7 +630,7 @@ def read_zarr(path, **options) -> Cube:
     if isinstance(node, zarr.Array):
         arr, name = node, ""
     else:
-        arrays = dict(_walk_arrays(node))
+        arrays = _arrays_of(node, path)
         if want:
             if want.strip("/") not in arrays:
                 raise CubeReadError(
@@ -412,9 +647,12 @@ def read_zarr(path, **options) -> Cube:
                 if len(a.shape) == 3 and np.dtype(a.dtype).kind in "uif"
             }
             if not cubes:
+                fault = zarr_metadata_fault(path)  # an array zarr skipped as no array at all
                 raise CubeReadError(
                     path,
-                    "no 3-D numeric array in the zarr store "
+                    f"unreadable zarr store: its metadata {fault}"
+                    if fault
+                    else "no 3-D numeric array in the zarr store "
                     f"(arrays: {', '.join(f'{n}{a.shape}' for n, a in arrays.items()) or 'none'})",
                 )
             name = max(cubes, key=lambda n: cubes[n].size)
@@ -508,6 +746,19 @@ def _channel_first(group, name: str, shape, energy) -> bool | None:
             return str(a).lower() == "c"
     # None: neither says, and the shape decides as for a .npy (`channel_order`)
     return None if energy is None else energy_first(shape, int(energy.shape[-1]))
+
+
+def _arrays_of(group, path: Path) -> dict:
+    """{name: array} of a zarr group, every level; zarr's failure on a member's metadata (raised,
+    or a member it skips with a warning) is named by `_metadata_error` when it must be."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*not recognized as a component")
+            return dict(_walk_arrays(group))
+    except (TypeError, KeyError, ValueError) as exc:
+        raise _metadata_error(path, exc) from exc
 
 
 def _walk_arrays(group, prefix: str = ""):

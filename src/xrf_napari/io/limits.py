@@ -226,8 +226,12 @@ def check_filters(d, path) -> None:
     with 'could not be read as hdf5 (OSError: Can't synchronously read data (can't open
     directory (/usr/local/lib/plugin)...))', which names no filter. A filter the stored chunks
     skipped (an optional one that failed when they were written: their filter mask says so) is
-    no obstacle; the first FILTER_CHUNKS_CHECKED chunks are asked. A missing HDF5 built-in
-    filter (szip, id 4) is no plugin: the advice is an h5py built with it, not hdf5plugin."""
+    no obstacle, when every stored chunk skipped it (`_chunks_need`): the pipeline is the
+    dataset's, but each chunk says which of its filters it skipped, so one chunk late in the
+    file may need a filter the first ones did without (until 2026-12-05 only the first 8 were
+    asked, and such a file failed on reading that chunk, deep in a job). A missing HDF5
+    built-in filter (szip, id 4) is no plugin: the advice is an h5py built with it, not
+    hdf5plugin."""
     import h5py
 
     try:
@@ -242,8 +246,8 @@ def check_filters(d, path) -> None:
     ]
     if missing and _load_hdf5plugin():
         missing = [m for m in missing if not h5py.h5z.filter_avail(m[1])]
-    masks = _chunk_filter_masks(d) if missing else []
-    missing = [m for m in missing if masks is None or any(not mask >> m[0] & 1 for mask in masks)]
+    if missing:
+        missing = _chunks_need(d, missing)
     if missing:
         _, code, name = missing[0]
         label = HDF5_FILTER_NAMES.get(code) or (
@@ -268,20 +272,55 @@ def check_filters(d, path) -> None:
         )
 
 
-#: Chunks whose filter masks check_filters reads.
-FILTER_CHUNKS_CHECKED = 8
+#: Chunks whose filter masks check_filters reads one by one where HDF5 cannot iterate over them
+#: (H5Dchunk_iter: HDF5 >= 1.12.3 / 1.10.10 with h5py >= 3.8); each H5Dget_chunk_info call walks
+#: the chunk index from its start, so asking every chunk of a large dataset costs n^2.
+FILTER_CHUNKS_CHECKED = 64
 
 
-def _chunk_filter_masks(d) -> list[int] | None:
-    """The filter masks of the first stored chunks of dataset d (bit i set: filter i skipped for
-    that chunk); [] when none is stored (fill values: nothing to decode), None when unknown."""
+def _chunks_need(d, missing: list) -> list:
+    """The filters of `missing` ((pipeline index, id, name)) that some stored chunk of dataset d
+    applied (bit i of a chunk's filter mask clear: filter i not skipped). Every chunk is asked
+    through H5Dchunk_iter, stopping at the first that needs one (a pass over the chunk index, not
+    the data: 10,000 chunks in about 10 ms); without it (an h5py on an HDF5 older than 1.12.3
+    or 1.10.10), by H5Dget_chunk_info, the first FILTER_CHUNKS_CHECKED chunks only, as before,
+    so a file whose chunks all skipped an optional filter still opens there (a later chunk that
+    needs it fails when read: `explain_read_error` names the missing filter then). No stored
+    chunk (fill values only) needs none."""
+    needed: set[int] = set()
+    bits = [(i, 1 << i) for i, _code, _name in missing]
+
+    def look(mask) -> bool:
+        needed.update(i for i, bit in bits if not int(mask) & bit)
+        return len(needed) == len(bits)
+
     try:
-        n = int(d.id.get_num_chunks())
-        return [
-            int(d.id.get_chunk_info(i).filter_mask) for i in range(min(n, FILTER_CHUNKS_CHECKED))
-        ]
-    except (AttributeError, RuntimeError, ValueError, OSError):
+        d.id.chunk_iter(lambda info: True if look(info.filter_mask) else None)
+    except (AttributeError, NotImplementedError):  # an HDF5 or h5py without H5Dchunk_iter
+        try:
+            n = int(d.id.get_num_chunks())
+            for k in range(min(n, FILTER_CHUNKS_CHECKED)):
+                if look(d.id.get_chunk_info(k).filter_mask):
+                    break
+        except (AttributeError, RuntimeError, ValueError, OSError):
+            return missing  # unknown: taken as needed
+    except (RuntimeError, ValueError, OSError, TypeError):
+        return missing
+    return [m for m in missing if m[0] in needed]
+
+
+def explain_read_error(exc: BaseException) -> str | None:
+    """What a failed read of stored data means when HDF5 says it lacks a filter to decode a chunk
+    ("can't open directory (/usr/local/lib/plugin)", "required filter ... is not registered"),
+    or None. Such a read had been reported as 'the file may be corrupt or truncated'."""
+    text = str(exc)
+    if not isinstance(exc, OSError) or not re.search(r"plugin|filter", text, re.I):
         return None
+    return (
+        "a chunk there is compressed with an HDF5 filter this installation cannot decode "
+        "(HDF5 said: " + text[:160] + "); install the hdf5plugin package (`pip install "
+        "hdf5plugin` in xrf-napari's environment), or save the file again with gzip compression"
+    )
 
 
 def _load_hdf5plugin() -> bool:

@@ -1,0 +1,160 @@
+"""Session 41, readers and writers: an HDF5 filter a late chunk needs, zarr metadata faults named,
+and the writers' audit."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from xrf_napari.io import CubeReadError, read_cube
+
+
+# -- 1. HDF5: a filter that only a later chunk needs -----------------------------------------------
+def _late_filter_h5(path, chunks=10):
+    """A dataset whose pipeline holds LZ4 (32004) as an optional filter: the chunks written here
+    skipped it (their filter mask says so), the last one is stored as LZ4 would leave it (mask 0,
+    bytes only LZ4 decodes), as a writer does whose filter failed on some chunks only."""
+    import h5py
+
+    cube = np.random.default_rng(7).poisson(5, (2 * chunks, 9, 128)).astype(np.uint16)
+    with h5py.File(path, "w") as f:
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk((2, 9, 128))
+        dcpl.set_filter(32004, h5py.h5z.FLAG_OPTIONAL, ())
+        space = h5py.h5s.create_simple(cube.shape)
+        did = h5py.h5d.create(f.id, b"data", h5py.h5t.NATIVE_UINT16, space, dcpl)
+        did.write(h5py.h5s.ALL, h5py.h5s.ALL, cube)
+        f["data"].id.write_direct_chunk((2 * chunks - 2, 0, 0), b"\x00" * 100, filter_mask=0)
+    return path
+
+
+def _no_lz4():
+    import h5py
+
+    if h5py.h5z.filter_avail(32004):
+        pytest.skip("an LZ4 filter is installed here")
+
+
+def test_a_filter_only_a_later_chunk_needs_is_refused_on_opening(tmp_path):
+    """Only the first 8 chunks' filter masks were asked: a dataset whose 10th chunk needs LZ4
+    opened, and its read failed deep in a job ('reading rows 18-19 failed (OSError: ... can't
+    open directory (/usr/local/lib/plugin)...); the file may be corrupt or truncated')."""
+    _no_lz4()
+    path = _late_filter_h5(tmp_path / "late.h5")
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path, auto_calibrate=False, check_counts=False)
+    msg = str(err.value)
+    assert msg.startswith(str(path)) and "filter 32004 (LZ4)" in msg and "hdf5plugin" in msg, msg
+
+
+def test_chunks_that_all_skipped_the_filter_still_open(tmp_path):
+    """Guard: the whole chunk index is asked, and a file none of whose chunks needs the missing
+    optional filter (70 chunks, more than any sample) reads, as before."""
+    import h5py
+
+    _no_lz4()
+    cube = np.random.default_rng(3).poisson(4, (70, 3, 64)).astype(np.uint16)
+    path = tmp_path / "skipped.h5"
+    with h5py.File(path, "w") as f:
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk((1, 3, 64))
+        dcpl.set_filter(32004, h5py.h5z.FLAG_OPTIONAL, ())
+        did = h5py.h5d.create(
+            f.id, b"data", h5py.h5t.NATIVE_UINT16, h5py.h5s.create_simple(cube.shape), dcpl
+        )
+        did.write(h5py.h5s.ALL, h5py.h5s.ALL, cube)
+    got = read_cube(path, auto_calibrate=False)
+    np.testing.assert_array_equal(np.asarray(got.data[...]), cube)
+
+
+def test_a_chunk_failing_for_its_filter_when_read_names_the_filter_not_corruption(
+    tmp_path, monkeypatch
+):
+    """Where the chunks cannot all be asked on opening (an HDF5 without H5Dchunk_iter; simulated
+    by switching the check off), the read of the chunk that needs the filter said 'the file may
+    be corrupt or truncated'; it now names the missing filter and what to install."""
+    from xrf_napari.io import limits
+
+    _no_lz4()
+    path = _late_filter_h5(tmp_path / "late.h5")
+    monkeypatch.setattr(limits, "check_filters", lambda d, path: None)
+    cube = read_cube(path, auto_calibrate=False, check_counts=False)
+    with pytest.raises(CubeReadError) as err:
+        cube.sum_spectrum()
+    msg = str(err.value)
+    assert msg.startswith(str(path)) and "reading rows" in msg, msg
+    assert "corrupt" not in msg and "filter" in msg and "hdf5plugin" in msg, msg
+
+
+# -- 2. zarr: what is wrong in which metadata document ---------------------------------------------
+def _group(path, fmt, edit):
+    import zarr
+
+    g = zarr.open_group(path, mode="w", zarr_format=fmt)
+    g.create_array("counts", data=np.ones((4, 5, 128), np.uint16), chunks=(4, 5, 128))
+    doc = path / "counts" / (".zarray" if fmt == 2 else "zarr.json")
+    meta = json.loads(doc.read_text(encoding="utf-8"))
+    edit(meta)
+    doc.write_text(json.dumps(meta), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fmt", [2, 3])
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda m: m.pop("shape"), "lacks the key 'shape'"),
+        (lambda m: m.update(shape=[4.5, 5, 128]), "is invalid: 'shape' is [4.5, 5, 128], not a"),
+        (lambda m: m.update(shape="4,5,128"), "is invalid: 'shape' is a JSON string ('4,5,128')"),
+        (lambda m: m.update(fill_value="none"), "'fill_value' is 'none', a JSON string, not a"),
+    ],
+)
+def test_a_broken_member_of_a_zarr_group_is_named_with_its_fault(tmp_path, fmt, edit, said):
+    """A group whose cube's metadata was broken read 'could not be read as zarr (TypeError:
+    Expected an iterable of integers...)' or, where zarr skipped the member (a missing key),
+    'no 3-D numeric array in the zarr store (arrays: none)'; the root's own faults read 'its
+    metadata (zarr.json, .zarray or .zgroup) is invalid', naming neither file nor key."""
+    path = _group(tmp_path / "g.zarr", fmt, edit)
+    doc = "counts/.zarray" if fmt == 2 else "counts/zarr.json"
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path, auto_calibrate=False)
+    msg = str(err.value)
+    assert msg.startswith(f"{path}: unreadable zarr store: its metadata {doc} "), msg
+    assert said in msg, msg
+    assert "Error" not in msg and "arrays: none" not in msg, msg
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda m: m.update(data_type=5), "'data_type' is a JSON number (5), not a string"),
+        (lambda m: m.update(order="C"), "it holds the key 'order', which a zarr v3 array's"),
+        (lambda m: m.update(node_type="arrays"), "'node_type' is 'arrays', not 'array' or"),
+    ],
+)
+def test_a_root_zarr_json_names_the_wrong_key_and_type(tmp_path, edit, said):
+    import zarr
+
+    path = tmp_path / "m.zarr"
+    zarr.save(path, np.ones((8, 10, 128), np.uint16))
+    meta = json.loads((path / "zarr.json").read_text(encoding="utf-8"))
+    edit(meta)
+    (path / "zarr.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path, auto_calibrate=False)
+    assert f"unreadable zarr store: its metadata zarr.json is invalid: {said}" in str(err.value)
+
+
+def test_a_zarr_store_without_a_cube_but_sound_metadata_still_lists_its_arrays(tmp_path):
+    """Guard: the metadata walk finds nothing in sound documents (a NaN fill value, attributes,
+    a nested group), and the refusal lists the arrays as before."""
+    import zarr
+
+    g = zarr.open_group(tmp_path / "s.zarr", mode="w", zarr_format=3)
+    g.create_array("a", data=np.ones((4, 5), np.float32), fill_value=float("nan"))
+    g.create_group("sub").create_array("b", data=np.ones(3))
+    g.attrs["note"] = "x"
+    with pytest.raises(CubeReadError, match=r"no 3-D numeric array .*arrays: "):
+        read_cube(tmp_path / "s.zarr")
