@@ -74,17 +74,19 @@ MAX_LINE = 100
 MAX_ITEMS = 6
 
 
-def readable(value, indent: int = 0, width: int = MAX_LINE) -> list[str]:
+def readable(value, indent: int = 0, width: int = MAX_LINE, headings=None) -> list[str]:
     """Metadata as indented `key: value` lines: nested mappings one level per indent, long lists
-    cut to their first items (with the count), floats to 6 significant digits; --json has it all."""
+    cut to their first items (with the count), floats to 6 significant digits; --json has it all.
+    `headings`: {key: text} shown instead of a top-level mapping's bare `key:` heading."""
     from ..fileutil import printable
 
     pad = " " * indent
     lines: list[str] = []
     for key, v in value.items():
+        heading = (headings or {}).get(key)
         key = printable(str(key))
         if isinstance(v, dict) and v:
-            lines.append(f"{pad}{key}:")
+            lines.append(f"{pad}{heading or key}:")
             lines.extend(readable(v, indent + 2, width))
             continue
         if isinstance(v, (list, tuple)) and v and all(isinstance(x, dict) for x in v):
@@ -117,6 +119,33 @@ def _short(v) -> str:
     return printable(str(v))
 
 
+def simulated_profile_note(cube) -> str | None:
+    """What the generator's `profile` in a synthetic cube's metadata is, when its channels are not
+    the ones stored: the instrument simulated before its counts were binned onto the stored grid.
+    `info` printed the profile's 2048 channels at 15 eV under the stored cube's 512 channels at
+    50 eV with no word on which was which, two calibrations that read as a contradiction.
+    None when there is no such profile, or the cube is stored at the profile's own channels
+    (--native)."""
+    prof = cube.metadata.get("profile")
+    if not isinstance(prof, dict):
+        return None
+    n, gain, offset = (prof.get(k) for k in ("n_channels", "gain", "offset"))
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (n, gain, offset)):
+        return None
+    cal, stored = cube.calibration, cube.shape[2]
+    same = (
+        int(n) == stored
+        and cal.source != "none"
+        and math.isclose(float(gain), cal.gain, rel_tol=1e-6)
+        and math.isclose(float(offset), cal.offset, abs_tol=1e-6)
+    )
+    if same:
+        return None
+    return (
+        f"the simulated instrument, before its counts were binned to the {stored} channels stored"
+    )
+
+
 def finite_or_null(value):
     """`value` with NaN and infinite floats as None: json.dumps wrote a file's NaN metadata (an
     HDF5 attribute, a header's "nan") as NaN, which strict JSON readers (jq, JavaScript) refuse."""
@@ -134,6 +163,9 @@ def run(args) -> int:
 
     cube = read_scan(args, auto_calibrate=not args.no_auto_calibration)
     info = describe(cube, args.sum, progress=not args.no_progress)
+    note = simulated_profile_note(cube)
+    if note and "profile" in info["metadata"]:
+        info["metadata_notes"] = {"profile": note}
     if args.json:
         print(json.dumps(finite_or_null(info), default=str, indent=1))
         return 0
@@ -160,7 +192,8 @@ def run(args) -> int:
         )
     if info["metadata"]:
         print("  metadata")
-        for line in readable(info["metadata"], indent=4):
+        headings = {"profile": f"profile ({note})"} if note else None
+        for line in readable(info["metadata"], indent=4, headings=headings):
             print(line)
     if args.sum:
         at = info["peak_energy_kev"]

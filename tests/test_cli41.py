@@ -1,0 +1,42 @@
+"""Leftovers of session 40's CLI audit (`xrf-napari info | pigments`, `xrf-napari-train generate |
+export-set`), one test per fix, on tiny cubes written here: no model is trained or run."""
+
+import json
+
+import numpy as np
+import pytest
+
+from xrf_napari.cli.main import main
+from xrf_napari.energy import Calibration
+from xrf_napari.io.project_h5 import write_cube
+
+#: A generated cube's instrument: 2048 channels of 15 eV, binned to the canonical 512 of 50 eV.
+PROFILE = {"anode": "Rh", "kv": 40.0, "n_channels": 2048, "offset": -0.02, "gain": 0.015}
+
+
+# -- 1. info: the generator's profile beside the stored calibration ------------------------------
+def test_info_says_a_synthetic_cubes_profile_is_the_simulated_instrument(tmp_path, capsys):
+    """`info` on a generated cube (the painting sample) printed the stored 512 channels at 50 eV
+    and, under metadata, a `profile` of 2048 channels at 15 eV, with nothing saying which was the
+    file's: two calibrations that read as a contradiction. The profile's heading now says it is
+    the simulated instrument before binning to the stored channels (`metadata_notes` in JSON);
+    a cube stored at the profile's own channels (generate --native) gets no such note."""
+    counts = np.ones((4, 4, 512), np.uint16)
+    meta = {"generator": "xrf-napari-synth/3", "profile": PROFILE}
+    canon = write_cube(tmp_path / "canon.h5", counts, Calibration(1.025, 0.05), metadata=meta)
+    assert main(["info", str(canon)]) == 0
+    out = capsys.readouterr().out
+    assert "E = 1.02500 + 0.050000 ch keV" in out
+    head = next(line for line in out.splitlines() if line.strip().startswith("profile"))
+    assert "simulated instrument" in head and "binned to the 512 channels stored" in head
+    assert main(["info", str(canon), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert "binned to the 512 channels stored" in info["metadata_notes"]["profile"]
+    assert info["metadata"]["profile"]["n_channels"] == 2048  # the file's metadata, unchanged
+
+    native = np.ones((4, 4, 2048), np.uint16)
+    nat = write_cube(tmp_path / "nat.h5", native, Calibration(-0.02, 0.015), metadata=meta)
+    assert main(["info", str(nat), "--json"]) == 0
+    assert "metadata_notes" not in json.loads(capsys.readouterr().out)
+    assert main(["info", str(nat)]) == 0
+    assert "\n    profile:\n" in capsys.readouterr().out
