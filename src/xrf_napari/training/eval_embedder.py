@@ -51,21 +51,27 @@ def _kmeans_labels(x: np.ndarray, k: int, seed: int) -> np.ndarray:
     return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(x)
 
 
-def _oracle_labels(x: np.ndarray, truth: np.ndarray, seed: int) -> np.ndarray:
+def _oracle_labels(x: np.ndarray, truth: np.ndarray, seed: int) -> np.ndarray | None:
     """Region labels predicted by a linear classifier that was SHOWN the true labels (2-fold
     cross-validated LDA on the normalised spectra): how separable the regions are per pixel at all,
-    a ceiling reference, not a competitor."""
+    a ceiling reference, not a competitor. A region of one pixel is predicted from the other half
+    without it (it cannot be in both halves); None when fewer than two regions have the two
+    pixels a half each needs (a cube with a one-pixel region got its true labels back before:
+    an oracle ARI of 1.0 even on spectra without any structure)."""
+    import warnings
+
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     _, counts = np.unique(truth, return_counts=True)
-    folds = int(min(2, counts.min())) if counts.min() >= 2 else 0
-    if folds < 2:
-        return truth.copy()
-    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    return cross_val_predict(
-        LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"), x, truth, cv=cv
-    )
+    if (counts >= 2).sum() < 2:
+        return None
+    cv = StratifiedKFold(2, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():  # "the least populated class has only 1 member": said above
+        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+        return cross_val_predict(
+            LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"), x, truth, cv=cv
+        )
 
 
 def _lda_kmeans_ari(
@@ -147,7 +153,9 @@ def evaluate_cube(
         ceiling = _lda_kmeans_ari(norm, truth, k, seed)
         if ceiling is not None:
             res["ceiling_lda3"] = ceiling
-        score("oracle_lda", _oracle_labels(norm, truth, seed))
+        oracle_labels = _oracle_labels(norm, truth, seed)
+        if oracle_labels is not None:
+            score("oracle_lda", oracle_labels)
     for extra in normalisations or ():
         other = normalise(torch.from_numpy(flat), extra).numpy()
         res[f"pca3_{extra}"] = adjusted_rand_score(
@@ -197,7 +205,11 @@ def evaluate_embedder(
         )
         r.update(cube=Path(path).name, profile=profile_key(meta))
         rows.append(r)
-    methods = [m for m in rows[0] if m not in NOT_METHODS] if rows else []
+    # every cube's columns, in METHODS' order (extra normalisations after): the first cube's
+    # alone dropped a method from the whole table when that cube lacked it (one region: no
+    # method at all; too few pixels of a region for the supervised ceiling: no ceiling column)
+    found = dict.fromkeys(m for r in rows for m in r if m not in NOT_METHODS)
+    methods = sorted(found, key=lambda m: METHODS.index(m) if m in METHODS else len(METHODS))
 
     def stats(sel):
         out = {}

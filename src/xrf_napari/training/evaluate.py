@@ -49,7 +49,12 @@ def configure(p) -> None:
     p.add_argument("--out", default=None, help="folder for eval.md, eval.json, recolour_grid.png")
     p.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     p.add_argument("--grid", type=int_in(1), default=4, help="cubes shown in the PNG grid")
-    p.add_argument("--max-cubes", type=int_in(1), default=None)
+    p.add_argument(
+        "--max-cubes",
+        type=int_in(1),
+        default=None,
+        help="score only the set's first N cubes (colour and ARI tables)",
+    )
     p.add_argument("--no-ari", action="store_true", help="skip the embedder's ARI table")
     p.add_argument(
         "--no-pool",
@@ -101,12 +106,21 @@ def _check_targets(path, shape, targets: dict, source: str | None = None) -> Non
     """A ValueError naming the cube when its targets are not images of its pixels: said before the
     models run on it (metrics.image_metrics said only "images differ in shape", after them)."""
     h, w = shape[:2]
+    where = f" (targets from {source})" if source else ""
     for k, want in (("palette", (h, w, 3)), ("rgb", (h, w, 3)), ("labels", (h, w))):
         if k in targets and tuple(np.shape(targets[k])) != want:
-            where = f" (targets from {source})" if source else ""
             raise ValueError(
                 f"{path}: targets {k} {tuple(np.shape(targets[k]))} do not match the cube's "
                 f"{h} x {w} px{where}"
+            )
+    # colour targets are 8-bit sRGB, as generate writes them and the trainers read them (/ 255):
+    # metrics.image_metrics clips any other type to [0, 1] (0-255 floats or uint16 scored as
+    # near white) and flat_mean_image rounds a [0, 1] float mean to 0 or 1, silently
+    for k in ("palette", "rgb"):
+        if k in targets and np.asarray(targets[k]).dtype != np.uint8:
+            raise ValueError(
+                f"{path}: targets {k} are {np.asarray(targets[k]).dtype}, not 8-bit sRGB (uint8) "
+                f"as generate writes them{where}"
             )
 
 
@@ -196,6 +210,7 @@ def evaluate(
             raise ValueError(
                 f"--baseline {baseline}: tensors do not fit its config ({'; '.join(lines[:2])})"
             ) from None
+        check_baseline_width(baseline, probe.config["in_chans"], rec, emb)
         del probe
         mlp = build_mlp(cfg)  # now the size of the file's own tensors
         mlp.load_state_dict(state)
@@ -522,6 +537,24 @@ def save_grid(path, images, n: int = 4) -> None:
     plt.close(fig)
 
 
+def check_baseline_width(baseline, width, rec, emb) -> None:
+    """A ValueError naming --baseline when the per-pixel MLP reads more channels than the
+    SmallUViT's input holds, or fewer than the DVE latent: it is given the first `width` channels
+    of that input (a latent-only baseline beside a line-feature model reads the latent), so a
+    wider one failed on the first cube, after the embedding, in a torch shape error naming no
+    file."""
+    latent, full = int(emb.model.latent_dim), int(rec.config["in_chans"])
+    if not latent <= int(width) <= full:
+        raise ValueError(
+            f"--baseline {baseline} reads {width} input channels, but the SmallUViT {rec.path} "
+            f"reads {full} (a {latent}-channel DVE latent"
+            + (f" and {full - latent} more" if full > latent else "")
+            + f"): give the baseline trained beside those weights, or one of {latent}"
+            + (f" to {full}" if full > latent else "")
+            + " channels"
+        )
+
+
 def check_input_width(rec, emb) -> None:
     """analysis.recolour.check_input_width (recolour's own check) with evaluate's options named."""
     from ..analysis.recolour import check_input_width as check
@@ -568,6 +601,7 @@ def run(args) -> int:
                 args.data,
                 args.embedder,
                 device=args.device,
+                max_cubes=args.max_cubes,  # the colour table's cubes, not the whole folder
                 progress=not args.no_progress,
                 pool_low_counts=not args.no_pool,
             )
