@@ -40,3 +40,33 @@ def test_info_says_a_synthetic_cubes_profile_is_the_simulated_instrument(tmp_pat
     assert "metadata_notes" not in json.loads(capsys.readouterr().out)
     assert main(["info", str(nat)]) == 0
     assert "\n    profile:\n" in capsys.readouterr().out
+
+
+# -- 5. generate --split without --images ---------------------------------------------------------
+def _generate(out, *extra):
+    from xrf_napari.cli.train import main as train_main
+
+    argv = ["generate", "--out", str(out), "--n-cubes", "1", "--size", "16", "--workers", "1"]
+    return train_main([*argv, "--no-progress", *extra])
+
+
+def test_generate_split_without_images_is_not_recorded(tmp_path, capsys):
+    """`generate --split test` of procedural paintings (or panels) chose nothing, yet the manifest
+    and every cube recorded `split: "test"`, as if the cubes were held-out paintings. It is now
+    null there, a note says --split does not apply, and a set made before (its manifest saying
+    "test") still resumes with the same command."""
+    import h5py
+
+    out = tmp_path / "set"
+    assert _generate(out, "--split", "test") == 0
+    assert "--split test chooses among --images files" in capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["split"] is None
+    with h5py.File(out / "cube_00000.h5", "r") as f:
+        assert json.loads(f.attrs["metadata"])["split"] is None
+    # an older set of the same options, whose manifest recorded the split it ignored, resumes
+    manifest["split"] = "test"
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert _generate(out, "--split", "test", "--n-cubes", "2") == 0
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["split"] is None
+    assert (out / "cube_00001.h5").is_file()

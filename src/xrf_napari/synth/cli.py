@@ -40,8 +40,9 @@ def configure(p):
     p.add_argument(
         "--split",
         choices=("train", "test", "all"),
-        default="all",
-        help="which paintings of --images to use (stable ~20 %% test split by file-name hash)",
+        default=None,
+        help="which paintings of --images to use (stable ~20 %% test split by file-name hash; "
+        "default all); without --images it does not apply and is not recorded",
     )
     p.add_argument(
         "--native",
@@ -157,17 +158,27 @@ def run(args) -> int:
     with use_table(args.pigment_table):  # fail early on a missing file or names
         pass
     images = None
+    split = args.split or "all"
     if args.images:
-        images = [str(p) for p in list_images(args.images, args.split)]
+        images = [str(p) for p in list_images(args.images, split)]
         if not images:
-            raise ValueError(f"no images for split {args.split!r} in {args.images}")
+            raise ValueError(f"no images for split {split!r} in {args.images}")
+    elif args.split is not None:  # the manifest said "split": "test" of procedural cubes
+        import sys
+
+        made = "pigment panels" if args.kind == "panels" else "procedural paintings"
+        print(
+            f"note: --split {args.split} chooses among --images files; these cubes are {made}, "
+            "so it does not apply and is not recorded (the manifest's split is null)",
+            file=sys.stderr,
+        )
     cfg = GenerateConfig(
         out=args.out,
         n_cubes=args.n_cubes,
         size=size,
         seed=args.seed,
         profiles=args.profiles,
-        split=args.split,
+        split=split,
         images=images,
         native=args.native,
         period=args.period,

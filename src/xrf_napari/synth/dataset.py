@@ -435,7 +435,7 @@ def _generate_one(index: int, cfg: GenerateConfig) -> dict:
         index=index,
         source=source,
         profile_family=cfg.profiles,
-        split=cfg.split,
+        split=recorded_split(cfg),
         name=path.stem,
         kind=cfg.kind,
         swatch_fraction=cfg.swatch_fraction,
@@ -857,6 +857,13 @@ def generate_dataset(
 _NOT_OPTIONS = ("n_cubes", "images_dir", "cubes", "test_images", "train_images", "code")
 
 
+def recorded_split(cfg: GenerateConfig) -> str | None:
+    """The split the manifest and each cube record: which --images files were used, so None
+    without images (procedural paintings, panels), where `split: "test"` meant nothing and read
+    as if the cubes were held-out paintings."""
+    return cfg.split if cfg.images else None
+
+
 def _manifest_head(cfg: GenerateConfig, images_dir) -> dict:
     """The manifest without its cube list: the options every cube was generated with."""
     from ..provenance import code_identity
@@ -868,7 +875,7 @@ def _manifest_head(cfg: GenerateConfig, images_dir) -> dict:
         "n_cubes": cfg.n_cubes,
         "size": None if cfg.kind == "panels" else cfg.size,  # a panel's layout sets its size
         "profiles": cfg.profiles,
-        "split": cfg.split,
+        "split": recorded_split(cfg),
         "native": cfg.native,
         "period_palettes": cfg.period,
         "kind": cfg.kind,
@@ -923,6 +930,8 @@ def _check_resumable(out: Path, head: dict, n_cubes: int) -> None:
     keys = [k for k in dict.fromkeys([*head, *old]) if k not in _NOT_OPTIONS]
     if head.get("kind") == "panels":  # older panel sets recorded the --size, --images they ignored
         keys = [k for k in keys if k not in ("size", "images_dir", "images_used")]
+    if head.get("split") is None:  # sets without --images recorded the --split they ignored
+        keys = [k for k in keys if k != "split"]
     differ = [k for k in keys if old.get(k) != head.get(k)]
     if differ:
         details = ", ".join(f"{k} {old.get(k)!r} there, {head.get(k)!r} now" for k in differ)
