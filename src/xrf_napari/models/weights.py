@@ -170,7 +170,10 @@ def _require_safetensors(path: Path) -> None:
             head = fh.read(9)
     except OSError as exc:
         raise WeightsError(f"cannot read weights file {path}: {exc}") from exc
+    if not head:
+        raise WeightsError(f"weights file {path} is empty (0 bytes): a failed download or copy?")
     if head[8:9] == b"{":
+        _require_whole(path)
         return
     pickled = plain_pickle_globals(path) if head[:1] == b"\x80" else None
     if pickled is not None:
@@ -182,6 +185,15 @@ def _require_safetensors(path: Path) -> None:
             "pickles can run code when loaded, so it is refused (nothing in it was run); save "
             "the state dict with xrf_napari.models.weights.save_weights"
         )
+    if head[:4] == b"PK\x03\x04" and _zip_of_arrays(path):
+        raise WeightsError(
+            f"weights file {path} is a NumPy .npz archive of arrays (a latent cache?), not a "
+            "safetensors file of model weights"
+        )
+    if head[:6] == b"\x93NUMPY":
+        raise WeightsError(
+            f"weights file {path} is a NumPy .npy array, not a safetensors file of model weights"
+        )
     if head[:4] == b"PK\x03\x04" or head[:1] == b"\x80":
         raise WeightsError(
             f"weights file {path} is a PyTorch pickle (torch.save), not a safetensors file: "
@@ -189,6 +201,48 @@ def _require_safetensors(path: Path) -> None:
             "xrf_napari.models.weights.save_weights"
         )
     raise WeightsError(f"weights file {path} is not a safetensors file")
+
+
+def _zip_of_arrays(path: Path) -> bool:
+    """True for a zip holding only .npy members (np.savez): a latent_cache.npz given as --init
+    was called "a PyTorch pickle (torch.save)", which it is not."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
+    return bool(names) and all(n.endswith(".npy") for n in names)
+
+
+def _require_whole(path: Path) -> None:
+    """WeightsError when a safetensors file is shorter than its header says: a download or copy
+    cut short was "cannot read weights file ...: Error while deserializing header: incomplete
+    metadata, file not fully covered", which does not say the file is truncated, nor by how much.
+    A header that is not JSON is left to the parser (it names the fault)."""
+    import struct
+
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        (n,) = struct.unpack("<Q", fh.read(8))
+        header = fh.read(min(n, size))
+    need = 8 + n
+    if size >= need:
+        try:
+            entries = json.loads(header)
+            need += max(
+                (int(v["data_offsets"][1]) for k, v in entries.items() if k != "__metadata__"),
+                default=0,
+            )
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            return
+    if size < need:
+        least = "at least " if size < 8 + n else ""
+        raise WeightsError(
+            f"weights file {path} is truncated: it holds {size} bytes, its header asks for "
+            f"{least}{need}: a download or copy cut short? copy it again"
+        )
 
 
 #: Sane ranges of the size keys of any model config (far above anything trained, far below a

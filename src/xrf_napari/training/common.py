@@ -357,13 +357,31 @@ def checkpoint_progress(state: dict) -> tuple[int, int | None, bool]:
     return step, total, (total is not None and step >= total) or over_budget
 
 
-def refuse_unfinished_checkpoint(ckpt_path, resume: bool) -> None:
+#: A key only one trainer's checkpoints hold, by trainer (the `xrf-napari-train` command).
+TRAINER_KEYS = {"embedder": "generator", "recolouriser": "sampler_rng"}
+TRAINER_NAMES = {"embedder": "the embedder (DVE)", "recolouriser": "the recolouriser (SmallUViT)"}
+
+
+def checkpoint_trainer(state) -> str | None:
+    """Which trainer wrote a checkpoint ("embedder" or "recolouriser"); None: neither."""
+    if isinstance(state, dict):
+        for name, key in TRAINER_KEYS.items():
+            if key in state:
+                return name
+    return None
+
+
+def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = None) -> None:
     """Without --resume, refuse an --out holding the checkpoint of an unfinished run, before any
     work: the run started over silently and its first checkpoint replaced the interrupted one
     (hours of training). A finished run's checkpoint, or a file no --resume could read, lets the
-    command start over as before."""
+    command start over as before. With `trainer` (this command), an --out holding the other
+    trainer's run is refused, --resume or not: the recolouriser told to go on with --resume in
+    the embedder's folder then called its checkpoint "not an xrf-napari training checkpoint
+    (missing curves, sampler_rng, torch_rng)", and a finished one had its checkpoint, config
+    and metrics replaced by a run of the other model."""
     path = Path(ckpt_path)
-    if resume or not path.is_file():
+    if (resume and trainer is None) or not path.is_file():
         return
     import torch
 
@@ -374,9 +392,17 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool) -> None:
     if not isinstance(state, dict) or "step" not in state:
         return
     step, total, finished = checkpoint_progress(state)
-    if finished:
-        return
     of = f" of {total}" if total is not None else ""
+    other = checkpoint_trainer(state)
+    if trainer is not None and other not in (None, trainer):
+        raise ValueError(
+            f"{printable(path)} is the checkpoint of a run training {TRAINER_NAMES[other]} "
+            f"({'finished' if finished else 'interrupted'} at step {step}{of}), not "
+            f"{TRAINER_NAMES[trainer]}: give this run another --out (it would replace that "
+            "run's checkpoint, config.json and metrics.json)"
+        )
+    if finished or resume:
+        return
     raise ValueError(
         f"{printable(path)} holds an interrupted run (checkpoint at step {step}{of}): continue "
         f"it with --resume, or start over with another --out (or delete {path.name})"
@@ -392,6 +418,38 @@ def check_model_file(path, want: str, option: str) -> None:
 
     _, config = load_weights(path)
     require_model(config, want, path, option)  # WeightsError is a ValueError: one line
+
+
+def restore_generator(gen, saved, seed: int, step: int) -> bool:
+    """Give `gen` a checkpoint's random-stream state; False when the state is another kind of
+    device's (a run interrupted on a GPU resumed on the CPU, or the reverse: torch keeps a CUDA
+    stream in 16 bytes, a CPU one in 5056), and then `gen` is seeded from the run's seed and step
+    instead: --resume on another machine failed with "RuntimeError: Expected a
+    CPUGeneratorImplState of size 5056 but found the input RNG state size to be 16", a traceback.
+    The run goes on from the checkpoint's weights and optimiser on a new, reproducible stream
+    (not the same batches as its first steps); the caller says so."""
+    import hashlib
+
+    import torch
+
+    if torch.is_tensor(saved) and saved.numel() == gen.get_state().numel():
+        gen.set_state(saved)
+        return True
+    digest = hashlib.sha256(f"xrf-napari resume {int(seed)} {int(step)}".encode()).hexdigest()
+    gen.manual_seed(int(digest[:15], 16))
+    return False
+
+
+def warn_stream_moved(ckpt, device) -> None:
+    """The one stderr line of a resume whose random stream restore_generator had to restart."""
+    import sys
+
+    print(
+        f"warning: --resume: {ckpt} was written by a run on another kind of device than this "
+        f"one ({device}): its random stream cannot continue here, so a new one starts from the "
+        "seed and step; the weights will not be bit-identical to an uninterrupted run's",
+        file=sys.stderr,
+    )
 
 
 def seed_everything(seed: int) -> None:

@@ -329,13 +329,22 @@ class LoopState:
             "elapsed": self.elapsed,
         }
 
+    #: False when the checkpoint's random stream was another kind of device's and a new one
+    #: started (common.restore_generator)
+    stream_restored: bool = True
+
     @classmethod
-    def from_checkpoint(cls, state: dict, gen) -> LoopState:
-        """The loop state of a checkpoint; restores gen's random stream."""
-        gen.set_state(state["generator"])
+    def from_checkpoint(cls, state: dict, gen, seed: int = 0) -> LoopState:
+        """The loop state of a checkpoint; restores gen's random stream (or, written on another
+        kind of device, seeds it from `seed` and the step)."""
+        from .common import restore_generator
+
+        step = int(state["step"])
+        restored = restore_generator(gen, state["generator"], seed, step)
         history = json.loads(state["history_json"])
-        loop = cls(gen, int(state["step"]), float(state.get("elapsed", 0.0)), history)
+        loop = cls(gen, step, float(state.get("elapsed", 0.0)), history)
         loop.running = json.loads(state.get("running_json", "{}"))  # older checkpoints: none
+        loop.stream_restored = restored
         return loop
 
 
@@ -476,7 +485,11 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
     loop = LoopState(gen)
     if ckpt is not None:
         load_checkpoint(ckpt_path, state=ckpt, model=core, optimizer=opt)
-        loop = LoopState.from_checkpoint(ckpt, gen)
+        loop = LoopState.from_checkpoint(ckpt, gen, int(cfg["seed"]))
+        if not loop.stream_restored and dist.is_main:
+            from .common import warn_stream_moved
+
+            warn_stream_moved(ckpt_path, device)
 
     pool.load(loop.step // steps_per_epoch if refresh else 0, progress=progress, dist=dist)
     run = _Run(
@@ -509,8 +522,9 @@ def _pool(data_dir, cfg: dict, device, dist):
     )
     batch_size = min(int(cfg["cubes_per_batch"]), pool.n_cubes) * int(cfg["pixels_per_cube_batch"])
     steps_per_epoch = max(1, pool.n_cubes * pool.pixels_per_cube // batch_size)
-    if cfg.get("epochs"):
-        cfg["steps"] = int(round(float(cfg["epochs"]) * steps_per_epoch))
+    if cfg.get("epochs"):  # at least one step, as the recolouriser's: --epochs 0.1 of a small
+        # set rounded to 0 steps and wrote the untrained network as dve.safetensors, rc 0
+        cfg["steps"] = max(1, int(round(float(cfg["epochs"]) * steps_per_epoch)))
     cfg["resolved"] = {
         "n_cubes": pool.n_cubes,
         "pool_pixels_per_cube": pool.pixels_per_cube,
@@ -691,7 +705,7 @@ def _run(args) -> int:
     )
     from .common import command_line, refuse_unfinished_checkpoint
 
-    refuse_unfinished_checkpoint(Path(args.out) / "checkpoint.pt", args.resume)
+    refuse_unfinished_checkpoint(Path(args.out) / "checkpoint.pt", args.resume, "embedder")
 
     cfg = resolve_config(args)
     cfg["command"] = command_line()  # also in the weights' "training" and in metrics.json

@@ -247,9 +247,14 @@ RUN_KEYS = {
 
 
 def input_width(latent_dim: int, model: dict) -> int:
-    """The SmallUViT's input channels: the DVE latent, then the line features and colour prior."""
+    """The SmallUViT's input channels: the DVE latent, then the line features and colour prior,
+    whose width is the one with_colour_prior appends (ambiguity.PRIOR_CHANNELS, as recolour's
+    check_input_width counts it): a hard-coded 4 would refuse --init weights made for the
+    inputs training really builds, or check a model other than the one it trains."""
+    from ..analysis.ambiguity import PRIOR_CHANNELS
+
     n_lines = len(model.get("line_elements") or ())
-    return latent_dim + n_lines + (4 if model.get("colour_prior") else 0)
+    return latent_dim + n_lines + (PRIOR_CHANNELS if model.get("colour_prior") else 0)
 
 
 def load_init(cfg: dict, n_in: int):
@@ -534,6 +539,7 @@ class CropSampler:
 
         self.crop = crop
         self.device = device
+        self.seed = seed
         check_crop([lat.shape[:2] for lat in latents], crop)
 
         self.x = [hwc_to_chw(lat).to(device, torch.float32) for lat in latents]
@@ -551,9 +557,13 @@ class CropSampler:
     def get_state(self) -> dict:
         return {"cpu": self.gen.get_state(), "device": self.dgen.get_state()}
 
-    def set_state(self, state) -> None:
+    def set_state(self, state, step: int = 0) -> bool:
+        """Restore both streams; False when the device stream was another kind of device's and
+        a new one started from the seed and `step` (common.restore_generator)."""
+        from .common import restore_generator
+
         self.gen.set_state(state["cpu"])
-        self.dgen.set_state(state["device"])
+        return restore_generator(self.dgen, state["device"], self.seed + 1, step)
 
     def sample(self, batch: int, part: tuple[int, int] = (0, 1)):
         """A random batch of crops. part=(rank, world_size): the whole batch's randomness is drawn
@@ -626,6 +636,8 @@ class LoopState:
     # so that a resumed run logs the same means as an uninterrupted one (audit 26, finding 10)
     running: object = None  # a 0-d tensor on the training device (None: zero)
     n_running: int = 0
+    # False when the checkpoint's device stream was another kind of device's (CropSampler.set_state)
+    stream_restored: bool = True
 
     def start(self) -> None:
         self.start_step, self.t_start = self.step, time.time()
@@ -666,9 +678,10 @@ class LoopState:
         """The loop state of a checkpoint; restores the sampler's and torch's random streams."""
         import torch
 
-        sampler.set_state(state["sampler_rng"])
+        restored = sampler.set_state(state["sampler_rng"], int(state["step"]))
         torch.set_rng_state(state["torch_rng"])
         loop = cls(
+            stream_restored=restored,
             step=int(state["step"]),
             elapsed_before=float(state.get("elapsed", 0.0)),
             curves={k: [tuple(v) for v in vals] for k, vals in state["curves"].items()},
@@ -776,7 +789,7 @@ def _start(args):
         inputs=[args.data, args.embedder, args.config, cfg["init"]],
     )
     out = Path(args.out)
-    refuse_unfinished_checkpoint(out / CHECKPOINT_NAME, args.resume)
+    refuse_unfinished_checkpoint(out / CHECKPOINT_NAME, args.resume, "recolouriser")
     out.mkdir(parents=True, exist_ok=True)
     device = pick_device(args.device)
     dist = init_distributed(device.type)
@@ -1038,6 +1051,10 @@ def _resume(r: _Run) -> LoopState:
     ckpt = r.out / CHECKPOINT_NAME
     state = load_checkpoint(ckpt, state=r.resume_state, model=r.core, optimizer=r.opt)
     loop = LoopState.from_checkpoint(state, r.sampler)
+    if not loop.stream_restored and r.dist.is_main:
+        from .common import warn_stream_moved
+
+        warn_stream_moved(ckpt, r.device)
     # The input normalisation is the checkpoint's (restored with the model's buffers; a fine-tuning
     # run's came from its --init weights, not from this data): the written config must say so.
     saved = (state.get("config") or {}).get("model_config") or {}
@@ -1168,6 +1185,11 @@ def _loop(r: _Run, loop: LoopState) -> float:
                 raise signals.stop(r.out / CHECKPOINT_NAME, loop.step, show=dist.is_main)
     bar.close()
     check()
+    if loop.step == 0:  # it wrote the untrained network as uvit.safetensors, rc 0
+        raise ValueError(
+            f"--time-budget {budget:g} s ended before the first training step: nothing was "
+            "trained and no weights were written; give a longer budget"
+        )
     if loop.n_running:  # a time budget can stop the loop between two logging steps
         value = all_mean(float(running) / loop.n_running, dist)
         loop.curves["train"].append((loop.step, value))
