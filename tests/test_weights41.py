@@ -220,3 +220,23 @@ def test_the_embedder_resumes_a_gpu_checkpoint_on_the_cpu_with_a_warning(tmp_pat
     assert f"{out / 'checkpoint.pt'} was written by a run on another kind of device" in err
     assert "(cpu)" in err and "not be bit-identical" in err
     assert load_weights(out / "dve.safetensors")[1]["training"]["steps"] == 4
+
+
+@pytest.mark.parametrize("damage", ["cut", "empty"])
+def test_a_damaged_latent_cache_is_embedded_again(dve, tmp_path, capsys, damage):
+    """A latent_cache.npz cut short (a full disk, a copied run folder) ended the recolouriser
+    in a BadZipFile or EOFError traceback; it is a cache: now embedded again, with a note."""
+    from test_train_recolouriser import _dataset
+
+    from xrf_napari.training.train_recolouriser import embed_dataset
+
+    data = _dataset(tmp_path / "set", 1, 8, 0)
+    cache = tmp_path / "latent_cache.npz"
+    first = embed_dataset(data, dve, "cpu", cache, progress=False)
+    good = cache.read_bytes()
+    cache.write_bytes(good[: len(good) // 2] if damage == "cut" else b"")
+    again = embed_dataset(data, dve, "cpu", cache, progress=False)
+    assert "latent_cache.npz is damaged or not a latent cache" in capsys.readouterr().err
+    assert np.array_equal(first[0][0], again[0][0])
+    with np.load(cache) as z:  # rewritten whole
+        assert np.array_equal(z["latent_0"], first[0][0])

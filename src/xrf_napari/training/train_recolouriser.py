@@ -446,16 +446,7 @@ def embed_dataset(
 
         features = line_features(tuple(line_elements))
     cache_path = Path(cache_path)
-    cached = None
-    if cache_path.is_file():
-        with np.load(cache_path) as z:
-            if json.loads(str(z["key"])) == key:
-                cached = (
-                    [z[f"latent_{i}"] for i in range(n)],
-                    [z[f"palette_{i}"] for i in range(n)],
-                    [z[f"rgb_{i}"] for i in range(n)],
-                    names,
-                )
+    cached = _read_cache(cache_path, key, n, names, dist.is_main)
     if all_max(cached is None, dist) == 0:  # every rank must take the same path, or they deadlock
         return cached
     mine = files[dist.rank :: dist.world_size]
@@ -497,6 +488,38 @@ def embed_dataset(
                 np.savez(fh, **arrays)
     barrier(dist)
     return latents, palettes, rgbs, names
+
+
+def _read_cache(cache_path: Path, key: dict, n: int, names, show: bool):
+    """The cached (latents, palettes, rgbs, names) when `cache_path` holds them for `key`, else
+    None. A damaged cache (cut short by a full disk or a copy of the run folder, or not a cache)
+    is embedded again with a note: it ended the run in a BadZipFile or EOFError traceback, or
+    as "This file contains pickled (object) data", naming no file."""
+    import zipfile
+
+    if not cache_path.is_file():
+        return None
+    try:
+        with np.load(cache_path, allow_pickle=False) as z:
+            if json.loads(str(z["key"])) != key:
+                return None
+            return (
+                [z[f"latent_{i}"] for i in range(n)],
+                [z[f"palette_{i}"] for i in range(n)],
+                [z[f"rgb_{i}"] for i in range(n)],
+                names,
+            )
+    except (OSError, ValueError, EOFError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+        if show:
+            from ..fileutil import printable
+
+            why = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+            print(
+                f"note: {cache_path} is damaged or not a latent cache ({printable(why)}): "
+                "the cubes are embedded again and the cache rewritten",
+                file=sys.stderr,
+            )
+        return None
 
 
 def hwc_to_chw(a, dtype=None):
