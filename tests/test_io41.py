@@ -158,3 +158,49 @@ def test_a_zarr_store_without_a_cube_but_sound_metadata_still_lists_its_arrays(t
     g.attrs["note"] = "x"
     with pytest.raises(CubeReadError, match=r"no 3-D numeric array .*arrays: "):
         read_cube(tmp_path / "s.zarr")
+
+
+# -- 3. the docks' saves: never over the file of another open scan ---------------------------------
+def _spectrum_csv(path):
+    energy = np.round(1.0 + 0.02 * np.arange(256), 4)
+    counts = np.random.default_rng(2).poisson(20, 256)
+    lines = ["energy,counts"] + [f"{e},{c}" for e, c in zip(energy, counts)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_docks_save_over_the_file_of_another_open_scan_is_refused(
+    make_napari_viewer, tmp_path, monkeypatch
+):
+    """Only the current scan's file was refused: with a spectrum (spot.csv) and a painted scan
+    open, Spectrum > Export CSV… (and Recolour's, Embed's, Maps' and Pigments' saves) over
+    spot.csv asked 'Replace?' and, on Yes, replaced the open scan's file, where napari's File >
+    Save refuses it and the user guide says nothing writes into scan files."""
+    from _napari_helpers import open_cube, write_painted_cube
+    from qtpy.QtWidgets import QFileDialog, QMessageBox
+
+    from xrf_napari.fileutil import OutputError
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    spot = _spectrum_csv(tmp_path / "spot.csv")
+    before = spot.read_bytes()
+    viewer = make_napari_viewer()
+    open_cube(viewer, spot)
+    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+    spectrum = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(spectrum)
+    assert spectrum.current_cube().path.name == "painted.h5"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(spot), "CSV (*.csv)"))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.Yes)
+    saved = []
+    spectrum.save_with_dialog("Export spectra", "CSV (*.csv)", "spectra.csv", saved.append)
+    assert saved == []  # refused before the question (the status line may be a job's now)
+    with pytest.raises(OutputError, match="spot.csv"):
+        spectrum.export_csv(spot)
+    assert spot.read_bytes() == before
+    # a file no open scan reads is still written
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "out.csv"), "CSV (*.csv)")
+    )
+    spectrum.save_with_dialog("Export spectra", "CSV (*.csv)", "spectra.csv", saved.append)
+    assert saved == [str(tmp_path / "out.csv")]

@@ -393,10 +393,28 @@ class CubeDock(QWidget):
     def current_cube(self):
         return self.cube_combo.current_cube()
 
+    def scan_files(self, *also) -> list:
+        """The files no save of this dock may replace: `also` (the scan saved from, a regions
+        file) and the file of every scan open in the viewer. Only the current scan's was
+        refused: Recolour's image saved as *other.tif*, the file of another open scan, replaced
+        it once the dialog asked 'Replace?' (its layers then read a file gone from the folder,
+        and the scan was lost once napari closed), where napari's File > Save Selected Layers
+        (_writer.py) and the user guide ('Nothing ever writes into your scan files') refuse
+        it."""
+        from ._layers import cube_layers, layer_cube
+
+        files = [p for p in also if p]
+        viewer = self.viewer
+        for layer in cube_layers(viewer) if viewer is not None else []:
+            path = getattr(layer_cube(layer), "path", None)
+            if path is not None and path not in files:
+                files.append(path)
+        return files
+
     def save_with_dialog(self, title, filters, suggested, save, what="Save") -> None:
         """Ask for a path (first suggested after the scan and beside it: `suggested_path`; the
-        scan's own file refused before the question whether to replace it), `save(path)` there
-        and say "Saved <name>." or, in the panel, why not."""
+        file of the scan, or of any scan open, refused before the question whether to replace
+        it), `save(path)` there and say "Saved <name>." or, in the panel, why not."""
         from ._dialogs import ask_save_path, suggested_path
         from ._jobs import report_error
 
@@ -404,7 +422,11 @@ class CubeDock(QWidget):
         scan_path = scan.path if scan else None
         try:
             path = ask_save_path(
-                self, title, filters, suggested_path(scan_path, suggested), inputs=[scan_path]
+                self,
+                title,
+                filters,
+                suggested_path(scan_path, suggested),
+                inputs=self.scan_files(scan_path),
             )
             if path:
                 save(path)

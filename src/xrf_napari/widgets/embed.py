@@ -302,14 +302,12 @@ class EmbedClusterWidget(CubeDock):
             self._send_spectra(cube, spectra, layer, counts)
         return kept
 
-    @staticmethod
-    def _check_targets(path, cube) -> tuple[Path, Path]:
+    def _check_targets(self, path, cube) -> tuple[Path, Path]:
         from ..fileutil import check_outputs
 
         path, csv_path = save_paths(path)
-        check_outputs(
-            files=[path, csv_path], inputs=[cube.path if cube else None]
-        )  # never over the scan
+        # never over the scan, nor any scan open
+        check_outputs(files=[path, csv_path], inputs=self.scan_files(cube.path if cube else None))
         return path, csv_path
 
     def save(self, path) -> tuple[Path, Path]:
@@ -385,7 +383,7 @@ class EmbedClusterWidget(CubeDock):
                 "PNG (*.png);;TIFF (*.tif *.tiff)",
                 suggested_path(cube.path if cube else None, "clusters.png"),
                 beside=save_paths,
-                inputs=[cube.path if cube else None],
+                inputs=self.scan_files(cube.path if cube else None),
             )
         except (OSError, ValueError) as exc:
             self.job.refused(report_error(exc, "Save"))

@@ -346,7 +346,7 @@ class ElementMapsWidget(CubeDock):
             self._source(),
             self.map_plans,
             {s: np.asarray(ly.data) for s, ly in layers.items()},
-            inputs=[cube.path] if cube.path else [],
+            inputs=self.scan_files(cube.path),
             calibration=cube.calibration,
         )
 

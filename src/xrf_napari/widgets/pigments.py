@@ -951,7 +951,7 @@ class PigmentsWidget(CubeDock):
             raise ValueError("nothing to export yet: run Find pigments first")
         source = getattr(getattr(result.labels_layer, "source", None), "path", None)
         check_output_folder(
-            folder, REPORT_FILES, inputs=[layer_cube(result.cube_layer).path, source]
+            folder, REPORT_FILES, inputs=self.scan_files(layer_cube(result.cube_layer).path, source)
         )
 
     def export(self, folder) -> dict:

@@ -332,7 +332,7 @@ class RecolourWidget(CubeDock):
         if self.result is None:
             raise ValueError("nothing to save yet: run Recolour first")
         scan = self.current_cube()
-        check_outputs(files=[path], inputs=[scan.path if scan else None])  # never over the scan
+        check_outputs(files=[path], inputs=self.scan_files(scan.path if scan else None))
         return save_rgb(path, self.result.rgb, self.result.provenance)
 
     def _save_clicked(self) -> None:

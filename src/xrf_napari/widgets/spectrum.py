@@ -273,7 +273,7 @@ class SpectrumWidget(CubeDock):
         from ..fileutil import check_outputs
 
         cube = self.current_cube()
-        check_outputs(files=[path], inputs=[cube.path if cube else None])  # never over the scan
+        check_outputs(files=[path], inputs=self.scan_files(cube.path if cube else None))
         layer = self.cube_combo.current_layer()
         comments = ["xrf-napari spectra, mean counts per pixel"]
         if layer is not None:
