@@ -129,3 +129,31 @@ def test_colour_targets_not_8_bit_are_named_before_the_models_run(tmp_path, monk
     said = str(err.value)
     assert str(data / "cube_00000.h5") in said, said
     assert f"targets palette are {np.dtype(dtype).name}, not 8-bit sRGB (uint8)" in said, said
+
+
+@pytest.mark.parametrize("missing", ["labels", "palette"])
+def test_a_later_cube_without_its_targets_is_named_before_any_cube_is_scored(
+    tmp_path, monkeypatch, capsys, missing
+):
+    """A cube without /targets/labels was met by the ARI pass after the whole colour table
+    (minutes on a real set), which ended saying "region labels are needed to train" and wrote
+    nothing; one without its palette target stopped the run in its turn, after the cubes before
+    it were scored. Both are now named before the first cube."""
+    import h5py
+
+    import xrf_napari.analysis.embed as embed
+    from xrf_napari.cli.train import main
+
+    def no_models(*args, **kwargs):
+        raise AssertionError("a cube was scored before the targets of the set were checked")
+
+    monkeypatch.setattr(embed, "iter_embed", no_models)
+    data = _set(tmp_path / "set", regions=(3, 3), size=16)
+    with h5py.File(data / "cube_00001.h5", "r+") as f:
+        del f[f"targets/{missing}"]
+    capsys.readouterr()
+    assert main(["evaluate", "--data", str(data), "--device", "cpu", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"{data / 'cube_00001.h5'} has no /targets/{missing}" in err, err
+    if missing == "labels":
+        assert "--no-ari scores the colours alone" in err, err

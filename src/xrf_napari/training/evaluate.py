@@ -102,6 +102,53 @@ def _set_scales(files) -> int | None:
     return msssim_scales(side)
 
 
+def target_names(path) -> set[str] | None:
+    """The targets a held-out cube holds (its /targets group's, or an exported cube's sidecar's
+    arrays), from its header; None when it cannot be read here (the pass that reads it says why)."""
+    import zipfile
+
+    import h5py
+
+    from ..synth.export import is_exported, sidecar_of
+
+    try:
+        if is_exported(path):
+            with np.load(sidecar_of(path), allow_pickle=False) as z:
+                return set(z.files)
+        with h5py.File(path, "r") as f:
+            group = f.get("targets")
+            return set(group.keys()) if isinstance(group, h5py.Group) else set()
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+
+
+def check_set_targets(files, labels: bool = False) -> None:
+    """A ValueError naming the first cube without the targets the run needs (palette and rgb;
+    the region labels too for the ARI table), before any cube is scored: such a cube was met in
+    its turn, after the cubes before it had been scored (minutes), and a cube without labels
+    stopped the ARI pass after the whole colour table, writing nothing."""
+    from ..synth.export import is_exported, sidecar_of
+
+    for path in files:
+        found = target_names(path)
+        if found is None:
+            continue
+        for k in ("palette", "rgb") + (("labels",) if labels else ()):
+            if k in found:
+                continue
+            where = (
+                f"{sidecar_of(path)} has no {k} target"
+                if is_exported(path)
+                else (f"{path} has no /targets/{k}")
+            )
+            why = (
+                ": the ARI table needs the region labels (--no-ari scores the colours alone)"
+                if k == "labels"
+                else ": evaluate scores against the palette and rgb targets generate writes"
+            )
+            raise ValueError(where + why)
+
+
 def _check_targets(path, shape, targets: dict, source: str | None = None) -> None:
     """A ValueError naming the cube when its targets are not images of its pixels: said before the
     models run on it (metrics.image_metrics said only "images differ in shape", after them)."""
@@ -158,8 +205,10 @@ def evaluate(
     max_cubes=None,
     progress: bool = True,
     average_flips: bool = False,
+    need_labels: bool = False,
 ) -> dict:
-    """Per-cube and mean metrics; also returns a few images for the grid under "_images"."""
+    """Per-cube and mean metrics; also returns a few images for the grid under "_images".
+    need_labels: refuse, before any cube, a cube without region labels (the ARI table follows)."""
     from tqdm import tqdm
 
     from ..analysis.embed import iter_embed, latent_to_rgb, load_embedder
@@ -218,6 +267,7 @@ def evaluate(
     from ..synth.export import exported_cubes
 
     files = (exported_cubes(data_dir) or list_cubes(data_dir))[:max_cubes]
+    check_set_targets(files, labels=need_labels)
     per_cube, images, sources = [], [], []
     scales = _set_scales(files)  # MS-SSIM's, as the smallest cube allows: one count for the set
     t0 = time.time()
@@ -571,6 +621,9 @@ def run(args) -> int:
         ("eval.json", "eval.md", "recolour_grid.png"),
         inputs=[args.data, args.weights, args.embedder, args.baseline],
     )
+    from ..synth.export import exported_cubes
+
+    with_ari = not args.no_ari and not exported_cubes(args.data)  # an export has no ARI table
     results = evaluate(
         args.data,
         args.weights,
@@ -580,17 +633,16 @@ def run(args) -> int:
         args.max_cubes,
         progress=not args.no_progress,
         average_flips=args.average_flips,
+        need_labels=with_ari,
     )
     images = results.pop("_images")
     if results["held_out"]["status"] == "not held out":
         print(f"warning: {results['held_out']['line']}", file=sys.stderr)
     table = format_table(results)
     ari_table = None
-    from ..synth.export import exported_cubes
-
-    if not args.no_ari and exported_cubes(args.data):
+    if not args.no_ari and not with_ari:
         print("(no ARI table: an exported set has no project files; score its source set)")
-    elif not args.no_ari:
+    elif with_ari:
         try:
             from .eval_embedder import evaluate_embedder
             from .eval_embedder import format_table as format_ari
