@@ -204,3 +204,35 @@ def test_a_docks_save_over_the_file_of_another_open_scan_is_refused(
     )
     spectrum.save_with_dialog("Export spectra", "CSV (*.csv)", "spectra.csv", saved.append)
     assert saved == [str(tmp_path / "out.csv")]
+
+
+# -- 4. one rule for plain arrays of few channels
+MAPS = np.random.default_rng(41).random((12, 15, 20)).astype(np.float32) * 100  # (H, W, 20 maps)
+
+
+def test_a_samples_tiff_of_few_channels_opens_as_the_same_array_in_npy_does(tmp_path):
+    """A TIFF of 20 samples per pixel (H, W, 20) was refused as 'not a spectral datacube' and
+    left to napari's TIFF reader, which shows such an array sideways (15 x 20 images over a
+    slider of 12 rows), while the same array as .npy, .npz or zarr opened as a 20-channel cube.
+    Now the samples TIFF opens and is claimed as they are; a page stack of 20 maps (20, H, W),
+    whose pages napari shows as the maps, stays refused and napari's."""
+    import tifffile
+    import zarr
+
+    from xrf_napari.io import can_read
+
+    tif = tmp_path / "maps.tif"
+    tifffile.imwrite(tif, MAPS, photometric="minisblack", planarconfig="contig")
+    np.save(tmp_path / "maps.npy", MAPS)
+    np.savez(tmp_path / "maps.npz", counts=MAPS)
+    zarr.save(str(tmp_path / "maps.zarr"), MAPS)
+    for name in ("maps.tif", "maps.npy", "maps.npz", "maps.zarr"):
+        cube = read_cube(tmp_path / name, auto_calibrate=False)
+        assert cube.shape == (12, 15, 20), name
+        np.testing.assert_array_equal(np.asarray(cube.data[3, 4]), MAPS[3, 4])
+    assert can_read(tif)
+    pages = tmp_path / "pages.tif"
+    tifffile.imwrite(pages, np.moveaxis(MAPS, -1, 0))
+    with pytest.raises(CubeReadError, match="20 images of 12 x 15"):
+        read_cube(pages)
+    assert not can_read(pages)

@@ -250,8 +250,7 @@ def tiff_cube_layout(path) -> str | None:
 def _image_stack(hwc, dtype) -> str:
     """Why a TIFF read as `hwc` (H, W, n), n < MIN_CHANNELS channels, is not opened as a
     cube (unless its sidecar names the channel axis: the user's word, as for a binned cube).
-    The image size comes from that reading: guessed from the stored shape, a samples TIFF as
-    tall as its sample count (20 x 15 x 20) was called '20 images of 15 x 20'."""
+    The image size comes from that reading (a page stack's pages, or its rows)."""
     h, w, n = (int(s) for s in hwc)
     return (
         f"the TIFF holds {n} images of {h} x {w} ({np.dtype(dtype)}), such as element maps, "
@@ -282,24 +281,30 @@ def _tiff_reading(path: Path, layout: str, arr) -> tuple[object, dict, str | Non
     so the two cannot drift apart: `arr` (the pages or samples as stored, or a stand-in of their
     shape and dtype) seen as (H, W, C) (the sidecar, or the rows of tifffile's default page
     order, decide for a page stack), how its channel axis was chosen, and why it is no cube
-    (fewer than MIN_CHANNELS channels: a stack of a few element maps) or None. A bad sidecar
-    raises CubeReadError, naming it."""
+    (a page stack read as fewer than MIN_CHANNELS channels: a few element maps, one a page) or
+    None. A bad sidecar raises CubeReadError, naming it.
+
+    The rule is the one of every plain array: few channels along the leading axis (pages) are
+    images, which napari's own TIFF reader shows one a slider step, as they are; few along the
+    trailing axis ((H, W, C): samples, as a .npy, .npz or zarr array stores them) open as a cube
+    of that many channels, since napari's readers would show that array sideways (W x C images
+    over a slider of rows). A samples TIFF of 20 maps was refused (2026-12-04 to -05) and left
+    to napari, which showed it so."""
     order: dict = {}
-    if layout == "channel-first":  # pages: channels, or the rows of an (H, W, C) cube
-        data, order = channel_order(arr, path, stored="first", stacklevel=4)
-    else:
-        data = arr
+    if layout != "channel-first":  # samples: (H, W, C) as stored, any number of channels
+        return arr, order, None
+    data, order = channel_order(arr, path, stored="first", stacklevel=4)  # or rows of (H, W, C)
     if data.shape[2] < MIN_CHANNELS and order.get("channel_axis_from") != "sidecar":
         return data, order, _image_stack(data.shape, arr.dtype)
     return data, order, None
 
 
 def tiff_is_cube(path) -> bool:
-    """A TIFF read_tiff would open as a cube (napari's claim check): a page stack or samples
-    image of at least MIN_CHANNELS channels as read_tiff orders it (`_tiff_reading`, on a
-    stand-in of the stored shape). A stack of a few element maps stays napari's image stack, as
-    a plain or RGB TIFF does; a TIFF with a bad sidecar is claimed, so read_tiff says what is
-    wrong with the sidecar."""
+    """A TIFF read_tiff would open as a cube (napari's claim check): a page stack of at least
+    MIN_CHANNELS channels as read_tiff orders it, or a samples image of more than 4 samples
+    (`_tiff_reading`, on a stand-in of the stored shape). A page stack of a few element maps
+    stays napari's image stack, as a plain or RGB TIFF does; a TIFF with a bad sidecar is
+    claimed, so read_tiff says what is wrong with the sidecar."""
     import warnings
 
     import tifffile
