@@ -48,6 +48,10 @@ def test_truncated_empty_and_npz_weights_are_named_for_what_they_are(dve, tmp_pa
     np.savez(tmp_path / "latent_cache.npz", latent_0=np.zeros((2, 2, 3), np.float32))
     with pytest.raises(WeightsError, match=r"latent_cache.npz is a NumPy .npz archive"):
         load_weights(tmp_path / "latent_cache.npz")
+    text = tmp_path / "notes.safetensors"
+    text.write_text('comment:{"not": "a header"}', encoding="utf-8")  # its 9th byte is "{"
+    with pytest.raises(WeightsError, match="notes.safetensors is not a safetensors file$"):
+        load_weights(text)
     assert load_weights(dve)[1]["hidden"] == [8]  # a whole file still loads
 
 
