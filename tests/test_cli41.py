@@ -4,7 +4,6 @@ export-set`), one test per fix, on tiny cubes written here: no model is trained 
 import json
 
 import numpy as np
-import pytest
 
 from xrf_napari.cli.main import main
 from xrf_napari.energy import Calibration
@@ -70,3 +69,46 @@ def test_generate_split_without_images_is_not_recorded(tmp_path, capsys):
     assert _generate(out, "--split", "test", "--n-cubes", "2") == 0
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["split"] is None
     assert (out / "cube_00001.h5").is_file()
+
+
+# -- 4. generate's free-space check: compressed cubes ----------------------------------------------
+def _disk(monkeypatch, free):
+    """shutil.disk_usage reporting `free` bytes (a function of nothing: the disk as it is now)."""
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(2**40, 0, free()))
+
+
+def test_generate_asks_room_for_cubes_as_they_compress(tmp_path, monkeypatch, capsys):
+    """generate asked room for each cube's arrays uncompressed, 4-18 times the gzipped file it
+    writes, and refused disks with room for the set (a 64 px cube on a 12 MiB disk). Before the
+    manifest it now asks half the counts' bytes (uint16; no cube exists to measure yet), and
+    before each cube's write its counts' compression measured on a sample of its chunks, which
+    stays above the file written; a disk without that room is still refused, before HDF5."""
+    from xrf_napari.fileutil import FREE_SPACE_MARGIN
+
+    out = tmp_path / "set"
+    raw = 48 * 48 * (512 * 2 + 3 + 3 + 4)  # counts (uint16), rgb, palette, labels
+    _disk(monkeypatch, lambda: FREE_SPACE_MARGIN + raw * 2 // 3)
+    assert _generate(out, "--size", "48") == 0, capsys.readouterr().err
+    import h5py
+
+    from xrf_napari.synth.dataset import stored_counts_bytes
+
+    path = out / "cube_00000.h5"
+    with h5py.File(path, "r") as f:
+        estimate = stored_counts_bytes(f["counts"][()]) + 48 * 48 * 10
+    assert path.stat().st_size < estimate < raw // 2
+
+    # the measured check still refuses a cube the disk cannot take
+    full = tmp_path / "full"
+    _disk(
+        monkeypatch,
+        lambda: FREE_SPACE_MARGIN + (1000 if (full / "manifest.json").exists() else raw),
+    )
+    assert _generate(full, "--size", "48") == 2
+    err = capsys.readouterr().err
+    assert "cube_00000.h5" in err and "compression measured" in err
+    assert not (full / "cube_00000.h5").exists()

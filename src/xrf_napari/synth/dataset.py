@@ -447,8 +447,10 @@ def _generate_one(index: int, cfg: GenerateConfig) -> dict:
     e = canonical_energy()
     cal = Calibration(float(e[0]), CANONICAL_BIN_WIDTH, 0.0, source="file")
     targets = {"rgb": cube.rgb, "palette": cube.palette, "labels": cube.labels}
-    arrays = [cube.counts, *targets.values()] + ([cube.native, *targets.values()] * cfg.native)
-    _check_cube_room(out, path.name, sum(a.nbytes for a in arrays), cfg.writers)
+    stored = [cube.counts] + [cube.native] * cfg.native
+    need = sum(stored_counts_bytes(a) for a in stored)
+    need += (1 + cfg.native) * (sum(a.nbytes for a in targets.values()) + len(json.dumps(meta)))
+    _check_cube_room(out, path.name, need, cfg.writers)
     if cfg.native:
         write_cube(
             native_path(out / cube_name(index)),
@@ -664,12 +666,53 @@ def check_cube_memory(cfg: GenerateConfig, workers: int) -> None:
         )
 
 
+#: How the counts' share after gzip is measured before a cube is written: this many of its
+#: 16 x 16-pixel chunks (spread over the cube) compressed as write_cube stores them (byte
+#: shuffle, gzip level 4), their share then taken COMPRESSED_MARGIN times, plus per-chunk and
+#: per-file HDF5 bookkeeping. Measured: the estimate stays 26-54 % above the file written (64 px
+#: cubes, all chunks sampled: counts of 100 to 10^9 per pixel, --native, --style paper, heldout2,
+#: wide, panels) and 29-43 % at 256 px (16 of 256 chunks); compressing every chunk would cost as
+#: much as the write's own gzip.
+SAMPLE_CHUNKS = 16
+COMPRESSED_MARGIN = 1.25
+CHUNK_OVERHEAD = 64
+FILE_OVERHEAD = 64 * 1024
+#: Before the manifest no cube exists to measure: the first cubes' counts are asked for at this
+#: share of their bytes, by item size. uint16 counts (up to 30,000 counts per pixel): gzip kept
+#: 64 px cubes at 5-27 % (the most at 10^4 counts a pixel), so half is twice the most measured;
+#: uint32 counts (above 30,000) kept 29-56 %: counted whole. Each cube's own check (measured)
+#: comes before its write whatever this estimate said.
+FIRST_CUBES_SHARE = {2: 0.5, 4: 1.0}
+
+
+def stored_counts_bytes(counts: np.ndarray, level: int = 4) -> int:
+    """An upper estimate of what write_cube stores for `counts`: the share gzip leaves of
+    SAMPLE_CHUNKS of its chunks, times COMPRESSED_MARGIN, scaled to the whole array, plus
+    bookkeeping; never more than the bytes uncompressed plus that bookkeeping. Counted
+    uncompressed, a 64 px cube asked for 4-18 times its file (1.8 at 10^9 counts per pixel) and
+    generate refused disks with room for the set."""
+    import zlib
+
+    h, w, c = counts.shape
+    corners = [(y, x) for y in range(0, h, 16) for x in range(0, w, 16)]
+    pick = np.unique(np.linspace(0, len(corners) - 1, SAMPLE_CHUNKS).round().astype(int))
+    raw = packed = 0
+    for y, x in (corners[i] for i in pick):
+        block = np.ascontiguousarray(counts[y : y + 16, x : x + 16])
+        # HDF5's shuffle filter: every value's first bytes, then every value's second bytes, ...
+        shuffled = block.view(np.uint8).reshape(-1, block.itemsize).T.tobytes()
+        raw += block.nbytes
+        packed += len(zlib.compress(shuffled, level))
+    share = min(1.0, COMPRESSED_MARGIN * packed / max(raw, 1))
+    return int(counts.nbytes * share) + len(corners) * CHUNK_OVERHEAD + FILE_OVERHEAD
+
+
 def _check_cube_room(out: Path, name: str, need: int, writers: int) -> None:
-    """Refuse to write a cube of `need` bytes (its arrays uncompressed: the gzipped file takes
-    4-13 times less, but no smaller bound holds before it is written) when `writers` such cubes,
-    being written at once, could fill the disk: HDF5 meeting a full disk ended generate in
-    h5py's traceback ("RuntimeError: Can't close dataset (file write failed ... No space left on
-    device)", 2 workers on a 3 MiB tmpfs) and crashed export-set and embed (SIGBUS, SIGSEGV)."""
+    """Refuse to write a cube of `need` bytes (`stored_counts_bytes` of its counts, its targets
+    uncompressed) when `writers` such cubes, being written at once, could fill the disk: HDF5
+    meeting a full disk ended generate in h5py's traceback ("RuntimeError: Can't close dataset
+    (file write failed ... No space left on device)", 2 workers on a 3 MiB tmpfs) and crashed
+    export-set and embed (SIGBUS, SIGSEGV)."""
     from ..fileutil import check_room
 
     check_room(
@@ -677,16 +720,16 @@ def _check_cube_room(out: Path, name: str, need: int, writers: int) -> None:
         writers * need,
         f"{name}"
         + (f" and the cubes of {writers - 1} other workers" if writers > 1 else "")
-        + " (counted uncompressed)",
+        + " (its counts' compression measured on a sample)",
         ", or use fewer --workers" if writers > 1 else "",
     )
 
 
-def cube_bytes(cfg: GenerateConfig, index: int) -> int:
-    """Cube `index`'s arrays uncompressed, as `_generate_one` checks them before writing: the
-    counts (uint16, uint32 at levels a channel may overflow), the rgb, palette and labels
-    targets, and with --native its native-channel copy (its channels drawn first, as
-    `draw_source` draws them)."""
+def cube_bytes(cfg: GenerateConfig, index: int, counts_share: dict | None = None) -> int:
+    """Cube `index`'s arrays uncompressed: the counts (uint16, uint32 at levels a channel may
+    overflow), the rgb, palette and labels targets, and with --native its native-channel copy
+    (its channels drawn first, as `draw_source` draws them). `counts_share`: {item size: share}
+    of the counts' bytes to count instead (FIRST_CUBES_SHARE, before any cube is measured)."""
     from ..energy import CANONICAL_N_CHANNELS
 
     if cfg.kind == "panels":
@@ -707,7 +750,8 @@ def cube_bytes(cfg: GenerateConfig, index: int) -> int:
     item = 2 if level <= 30_000 else 4  # a channel took up to 0.52 of a pixel's mean count
     targets = 3 + 3 + 4  # rgb, palette (uint8 x 3), labels (int32)
     channels = CANONICAL_N_CHANNELS + (profile.n_channels if cfg.native else 0)
-    return h * w * (channels * item + targets * (1 + cfg.native))
+    share = 1.0 if counts_share is None else counts_share[item]
+    return int(h * w * (channels * item * share + targets * (1 + cfg.native)))
 
 
 def cubes_to_make(cfg: GenerateConfig) -> list[int]:
@@ -723,10 +767,10 @@ def cubes_to_make(cfg: GenerateConfig) -> list[int]:
 
 def check_set_room(cfg: GenerateConfig, workers: int) -> int:
     """Refuse, before the manifest, a set whose first cubes cannot fit on the disk: the first
-    cubes still to make, one per worker, counted uncompressed as each cube's check before its
-    write counts them. The set as a whole is not estimated: gzip keeps a cube at 1/13 to 1/4 of
-    its arrays, depending on its counts, and a rerun resumes a set that ran out of space.
-    Returns the number of cubes written at once."""
+    cubes still to make, one per worker, their counts at FIRST_CUBES_SHARE of their bytes (no
+    cube exists yet to measure; each is measured before its write). The set as a whole is not
+    estimated: gzip keeps a cube at 5-56 % of its counts, depending on their level, and a rerun
+    resumes a set that ran out of space. Returns the number of cubes written at once."""
     from ..fileutil import check_room
 
     todo = cubes_to_make(cfg)
@@ -735,8 +779,9 @@ def check_set_room(cfg: GenerateConfig, workers: int) -> int:
         first = todo[:at_once]
         check_room(
             cfg.out,
-            sum(cube_bytes(cfg, i) for i in first),
-            f"the first {len(first)} cube(s), written at once (counted uncompressed)",
+            sum(cube_bytes(cfg, i, FIRST_CUBES_SHARE) for i in first) + FILE_OVERHEAD,
+            f"the first {len(first)} cube(s), written at once (uint16 counts at half their "
+            "bytes, uint32 counts whole)",
             ", or use fewer --workers" if len(first) > 1 else "",
         )
     return at_once
