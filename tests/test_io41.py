@@ -236,3 +236,49 @@ def test_a_samples_tiff_of_few_channels_opens_as_the_same_array_in_npy_does(tmp_
     with pytest.raises(CubeReadError, match="20 images of 12 x 15"):
         read_cube(pages)
     assert not can_read(pages)
+
+
+# -- 5. napari's File > Save Selected Layers with xrf-napari's writer
+def _cube_layer(tmp_path):
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    counts = np.random.default_rng(5).poisson(3, (3, 4, 64)).astype(np.uint16)
+    src = write_cube(tmp_path / "src.h5", counts, Calibration(0.0, 0.02, 0.0, "file"))
+    cube = read_cube(src, auto_calibrate=False)
+    return counts, np.zeros((64, 3, 4)), {"name": "cube", "metadata": {"xrf_cube": cube}}
+
+
+def test_the_writer_reads_a_name_ending_in_a_dot_as_the_docks_do(tmp_path):
+    """'scan.' (typed with the datacube (HDF5) type) was saved as 'scan..h5'; the docks' save
+    dialogs read 'name.' as 'name' (scan.csv)."""
+    from xrf_napari._writer import write_cube_layer
+
+    counts, data, meta = _cube_layer(tmp_path)
+    assert write_cube_layer(str(tmp_path / "scan."), data, meta) == [str(tmp_path / "scan.h5")]
+    got = read_cube(tmp_path / "scan.h5", auto_calibrate=False)
+    np.testing.assert_array_equal(np.asarray(got.data[...]), counts)
+
+
+def test_the_writers_refusal_of_an_unwritable_folder_says_nothing_of_the_source(
+    tmp_path, monkeypatch
+):
+    """A folder this process may not write was refused as '... folder X is not writable (a cube
+    is saved to a new file; its source file is never replaced)', the source clause that belongs
+    to saving over the scan's own file (kept there). Simulated: tests run as root."""
+    import os
+
+    from xrf_napari._writer import CubeSaveError, write_cube_layer
+
+    _, data, meta = _cube_layer(tmp_path)
+    shut = tmp_path / "shut"
+    shut.mkdir()
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda p, m, **k: os.fspath(p) != str(shut) and access(p, m))
+    with pytest.raises(CubeSaveError) as err:
+        write_cube_layer(str(shut / "x.h5"), data, meta)
+    assert f"folder {shut} is not writable" in str(err.value)
+    assert "source file" not in str(err.value)
+    with pytest.raises(CubeSaveError, match="its source file is never replaced"):
+        write_cube_layer(str(tmp_path / "src.h5"), data, meta)
+    assert not list(shut.iterdir())

@@ -44,8 +44,8 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     name = str(meta.get("name") or "layer")
     cube = _layer_cube(name, data, meta)
     out = Path(path)
-    if not out.suffix:
-        out = out.with_name(out.name + SUFFIXES[0])
+    if not out.suffix:  # "scan." is "scan", as the docks' dialogs read it (not "scan..h5")
+        out = out.with_name((out.name.rstrip(".") or out.name) + SUFFIXES[0])
         if os.path.lexists(out):  # the Save dialog asked about the bare name, not this one
             raise CubeSaveError(
                 f"layer {name!r} not saved: {printable(out)} already exists and the Save dialog "
@@ -60,11 +60,13 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
         )
     try:
         check_outputs(files=[out], inputs=[cube.path] if cube.path is not None else [])
-    except OutputError as exc:
-        raise CubeSaveError(
-            f"layer {name!r} not saved: {exc} (a cube is saved to a new file; "
-            "its source file is never replaced)"
-        ) from None
+    except OutputError as exc:  # the why of an unwritable folder is not the source's
+        why = f"{exc}" + (
+            " (a cube is saved to a new file; its source file is never replaced)"
+            if "input" in str(exc)
+            else ""
+        )
+        raise CubeSaveError(f"layer {name!r} not saved: {why}") from None
     layer = _open_scan_reading(out, cube)
     if layer is not None:
         raise CubeSaveError(
