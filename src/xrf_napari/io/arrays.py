@@ -754,16 +754,31 @@ def _channel_first(group, name: str, shape, energy) -> bool | None:
 
 
 def _arrays_of(group, path: Path) -> dict:
-    """{name: array} of a zarr group, every level; zarr's failure on a member's metadata (raised,
-    or a member it skips with a warning) is named by `_metadata_error` when it must be."""
+    """{name: array} of a zarr group, every level; zarr's failure on a member's metadata (raised)
+    is named by `_metadata_error`. A member zarr skips (its metadata lacks a key: zarr's 'Object
+    at ... is not recognized as a component of a Zarr hierarchy') is warned of in the store's
+    words (the document and its fault), as an energy vector skipped leaves the cube without
+    its calibration; with no cube left, read_zarr's refusal names the fault instead."""
     import warnings
 
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*not recognized as a component")
-            return dict(_walk_arrays(group))
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            arrays = dict(_walk_arrays(group))
     except (TypeError, KeyError, ValueError) as exc:
         raise _metadata_error(path, exc) from exc
+    skipped = [w for w in seen if "not recognized as a component" in str(w.message)]
+    for w in seen:
+        if w not in skipped:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if skipped and any(len(a.shape) == 3 for a in arrays.values()):
+        fault = zarr_metadata_fault(path)
+        warnings.warn(
+            f"{path}: a member of the zarr store was skipped: "
+            + (f"its metadata {fault}" if fault else str(skipped[0].message)),
+            stacklevel=4,
+        )
+    return arrays
 
 
 def _walk_arrays(group, prefix: str = ""):
