@@ -14,6 +14,8 @@ the file format cannot: the colour targets (palette, rgb, labels) and the genera
 files): `evaluate` scores exactly the cubes it lists, and `export-set` refuses an --out holding a
 generated set, another set's or format's export, or cube files it did not write, so a folder never
 mixes two exports (an earlier export's cubes stayed beside a smaller one and were scored with it).
+Rerun into its folder, the same export keeps the cubes whose sidecars record the same source
+files' SHA-256 and the cube files' present sizes (`already_exported`), and writes the others.
 """
 
 from __future__ import annotations
@@ -70,8 +72,14 @@ def run(args) -> int:
         plans[fmt] = plan_export(args.data, out, fmt, args.max_cubes)[0]
     check_export_room(args.out, {fmt: (outs[fmt], src) for fmt, src in plans.items()})
     for fmt, out in outs.items():
-        files = export_set(args.data, out, fmt, args.max_cubes, progress=not args.no_progress)
-        print(f"wrote {len(files)} {fmt} cubes (+ {SIDECAR} targets) to {out}")
+        kept: list[Path] = []
+        files = export_set(
+            args.data, out, fmt, args.max_cubes, progress=not args.no_progress, kept=kept
+        )
+        print(
+            f"wrote {len(files) - len(kept)} {fmt} cubes (+ {SIDECAR} targets) to {out}"
+            + (f"; kept {len(kept)} already exported from the same source files" if kept else "")
+        )
     return 0
 
 
@@ -207,7 +215,8 @@ def check_export_folder(out, head: dict, stems) -> None:
     a generated set's folder, an export of another set or format (export.json), cube or sidecar
     files without an export.json (another set's, or put there by hand: never replaced), and files
     this export would not write (a larger earlier export's cubes, which would stay beside it).
-    Redoing the same export (same source set, same format) replaces its files."""
+    Redoing the same export (same source set, same format) keeps the cubes already exported from
+    the same source files and replaces the others (export_set)."""
     from ..fileutil import is_temporary
 
     out = Path(out)
@@ -264,13 +273,20 @@ def read_export_manifest(path) -> dict:
 
 
 def export_set(
-    data_dir, out, fmt: str, max_cubes: int | None = None, progress: bool = False
+    data_dir,
+    out,
+    fmt: str,
+    max_cubes: int | None = None,
+    progress: bool = False,
+    kept: list | None = None,
 ) -> list[Path]:
     """Write every cube of a generated set in format `fmt` into `out`; returns the cube paths.
     As `generate`: export.json is written with the options before the first cube and gains the
     cube list after the last, so an interrupted export is known as one (evaluate refuses it,
-    rerunning the same command finishes it). `progress`: a bar per cube on stderr, as the other
-    training commands show (the CLI's default; --no-progress for logs)."""
+    rerunning the same command finishes it). A cube already exported there from the same source
+    files (`already_exported`) is kept, not written again, and its path added to `kept`: a rerun
+    rewrote every file, gigabytes of .raw for an export that was complete or nearly. `progress`:
+    a bar per cube on stderr, as the other training commands show (--no-progress for logs)."""
     import h5py
     from tqdm import tqdm
 
@@ -286,6 +302,13 @@ def export_set(
     # closed on an error too: a bar left open garbles the refusal printed after it
     with tqdm(sources, desc=f"exporting {fmt}", unit="cube", disable=not progress) as bar:
         for canon, src in bar:
+            name = canon.stem
+            sources_sha = _sources_sha256(canon, src)
+            if already_exported(out, name, fmt, sources_sha):
+                written.append(_cube_files(out, name, fmt)[0])
+                if kept is not None:
+                    kept.append(written[-1])
+                continue
             with h5py.File(src, "r") as f:
                 cube = read_project_cube(f, src)
                 counts = cube.data[()]
@@ -295,8 +318,8 @@ def export_set(
                 "format": fmt,
                 "from": src.name,
                 "true_calibration": {"offset": cal.offset, "gain": cal.gain},
+                "source_sha256": sources_sha,
             }
-            name = canon.stem
             side = sum(np.asarray(v).nbytes for v in targets.values())
             side += len(json.dumps(meta, default=_jsonable)) + _SIDECAR_EXTRA
             # HDF5 meeting a full disk crashes the process: refused first (counted uncompressed)
@@ -315,6 +338,10 @@ def export_set(
                 from ..io.ripple import write
 
                 path = write(out / f"{name}.rpl", counts, cal if fmt == "rpl" else None)
+            # written after the cube: a sidecar naming these sizes says its cube is complete
+            meta["export"]["files"] = {
+                p.name: p.stat().st_size for p in _cube_files(out, name, fmt)
+            }
             _write_sidecar(out / f"{name}{SIDECAR}", targets, meta)
             written.append(path)
     with atomic_path(out / EXPORT_MANIFEST) as tmp:
@@ -322,6 +349,56 @@ def export_set(
             json.dumps({**head, "cubes": [p.name for p in written]}, indent=1), encoding="utf-8"
         )
     return written
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sources_sha256(canon: Path, src: Path) -> dict:
+    """{file name: SHA-256} of what one exported cube is made from: the file whose counts it
+    holds and, when that is the native copy, the canonical file its targets and metadata come
+    from. The set's manifest hash alone does not tell a cube regenerated by other code."""
+    return {p.name: _file_sha256(p) for p in dict.fromkeys((src, canon))}
+
+
+def _cube_files(out: Path, name: str, fmt: str) -> list[Path]:
+    """The files of one exported cube, the one export.json lists first."""
+    return [out / f"{name}.h5"] if fmt == "h5" else [out / f"{name}.rpl", out / f"{name}.raw"]
+
+
+def already_exported(out: Path, name: str, fmt: str, sources_sha: dict) -> bool:
+    """Whether cube `name` is in `out` as this export would write it: its sidecar (written after
+    the cube files) records this format, the same source files' SHA-256 and the cube files' sizes
+    as they are now. A sidecar of an export made before it recorded them (or unreadable) says no:
+    that cube is written again."""
+    files = _cube_files(out, name, fmt)
+    side = out / f"{name}{SIDECAR}"
+    if not side.is_file() or not all(p.is_file() for p in files):
+        return False
+    try:
+        with np.load(side, allow_pickle=False) as z:
+            record = json.loads(str(z["metadata"])).get("export")
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        EOFError,
+        AttributeError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ):
+        return False
+    return (
+        isinstance(record, dict)
+        and record.get("format") == fmt
+        and record.get("source_sha256") == sources_sha
+        and record.get("files") == {p.name: p.stat().st_size for p in files}
+    )
 
 
 def _write_plain_h5(path: Path, counts: np.ndarray, cal) -> Path:
