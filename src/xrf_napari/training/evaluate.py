@@ -104,22 +104,27 @@ def _set_scales(files) -> int | None:
 
 def target_names(path) -> set[str] | None:
     """The targets a held-out cube holds (its /targets group's, or an exported cube's sidecar's
-    arrays), from its header; None when it cannot be read here (the pass that reads it says why)."""
+    arrays), from its header; None when it cannot be read here (the pass that reads it says why).
+    An HDF5 file that is no project cube is refused as such (data.check_project_file), not as a
+    cube lacking its targets."""
     import zipfile
 
     import h5py
 
     from ..synth.export import is_exported, sidecar_of
+    from .data import check_project_file
 
     try:
         if is_exported(path):
             with np.load(sidecar_of(path), allow_pickle=False) as z:
                 return set(z.files)
-        with h5py.File(path, "r") as f:
-            group = f.get("targets")
-            return set(group.keys()) if isinstance(group, h5py.Group) else set()
+        f = h5py.File(path, "r")
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
+    with f:
+        check_project_file(f, path)
+        group = f.get("targets")
+        return set(group.keys()) if isinstance(group, h5py.Group) else set()
 
 
 def check_set_targets(files, labels: bool = False) -> None:
