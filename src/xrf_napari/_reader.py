@@ -11,6 +11,8 @@ calibrated Cube in both layers, turns the slider to keV and says so (_deliver_su
 A single spectrum opens as a 1 x 1 x C cube. Read errors are raised from the returned function
 (napari wraps them in ReaderPluginError and shows them); a notification carrying our message names
 the file and the problem first (except where napari shows the error as it is: _napari_shows_it).
+Where napari's GUI open would only repeat it (no other reader claims the file), the notification
+alone tells it and the function returns napari's null layer (_told_by_us_alone).
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ def _refuse_stack(path, **_kwargs):
         "drop the files without Shift",
     )
     _notify(str(error))
+    if _told_by_us_alone(paths[0]):
+        return [(None,)]
     raise error
 
 
@@ -150,8 +154,11 @@ def read_layers(path):
         except EmbedOutput as exc:
             return embed_layers(exc.path, exc.kind)
     except CubeReadError as exc:
-        if not _napari_shows_it():
-            _notify(str(exc))
+        if _napari_shows_it():
+            raise
+        _notify(str(exc))
+        if _told_by_us_alone(path):
+            return [(None,)]
         raise
 
 
@@ -179,6 +186,42 @@ def _napari_shows_it() -> bool:
             return True
         frame = frame.f_back
     return False
+
+
+#: Our plugin's name in napari (napari.yaml), as napari's reader lists name it.
+PLUGIN_NAME = "xrf-napari"
+
+
+def _told_by_us_alone(path) -> bool:
+    """True when napari's GUI open (a drop, File > Open, `napari FILE`: QtViewer._qt_open, outside
+    its reader dialog) called the reader and no other reader claims `path`. There napari wraps the
+    reader's error in a ReaderPluginError, finds no other reader to offer and raises that to its
+    exception hook (napari/_qt/dialogs/qt_reader_dialog.py, prepare_remaining_readers): a second
+    notification, "Tried to read ... with plugin xrf-napari ... but it gave an error. Try
+    associating a different plugin ...", ours at its end. The reader then notifies and returns
+    napari's null layer instead: told once, and the files dropped with it still open (the raise
+    ended napari's loop over them). Where another reader claims the path, napari's dialog offers
+    it and shows the error: the reader raises, as it does to a script's viewer.open. False where
+    the call stack or napari's reader list cannot be read: told twice, never not at all."""
+    import sys
+
+    try:
+        frame = sys._getframe(1)
+    except (AttributeError, ValueError):
+        return False
+    while frame is not None:
+        module = frame.f_globals.get("__name__") or ""
+        if frame.f_code.co_name == "_qt_open" and module == "napari._qt.qt_viewer":
+            break
+        frame = frame.f_back
+    if frame is None:
+        return False
+    try:
+        from napari.plugins._npe2 import get_readers
+
+        return set(get_readers(str(path))) == {PLUGIN_NAME}
+    except Exception:  # napari's private reader list moved: raise, as before
+        return False
 
 
 def embed_layers(path, kind: str) -> list:
