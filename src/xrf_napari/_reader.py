@@ -196,10 +196,10 @@ def _told_by_us_alone(path) -> bool:
     """True when napari's GUI open (a drop, a file chosen by the File menu, `napari FILE`:
     QtViewer._qt_open, outside its reader dialog) called the reader and no other reader claims
     `path`. There napari wraps the reader's error in a ReaderPluginError, finds no other reader
-    to offer and raises that to its
-    exception hook (napari/_qt/dialogs/qt_reader_dialog.py, prepare_remaining_readers): a second
-    notification, "Tried to read ... with plugin xrf-napari ... but it gave an error. Try
-    associating a different plugin ...", ours at its end. The reader then notifies and returns
+    to offer and raises that to its exception hook (napari/_qt/dialogs/qt_reader_dialog.py,
+    prepare_remaining_readers): a second notification, "Tried to read ... with plugin
+    xrf-napari ... but it gave an error. Try associating a different plugin ...", ours at its
+    end. The reader then notifies and returns
     napari's null layer instead: told once, and the files dropped with it still open (the raise
     ended napari's loop over them). Where another reader claims the path, napari's dialog offers
     it and shows the error: the reader raises, as it does to a script's viewer.open. False where
