@@ -41,6 +41,49 @@ def test_info_says_a_synthetic_cubes_profile_is_the_simulated_instrument(tmp_pat
     assert "\n    profile:\n" in capsys.readouterr().out
 
 
+# -- 2. which tube the automatic calibration assumed, and why -------------------------------------
+def test_automatic_calibration_says_where_its_tube_comes_from():
+    """A file with no calibration and no anode: the calibration said "assuming a Rh tube" (info
+    only as metadata "anode: Rh") while Pigments on the same file said "Mo estimated from the
+    spectra", and nothing told that Rh was only a default, nor how to change it. The notes of
+    Pigments and `info` now say where the calibration's tube came from (the file, --anode, or the
+    Rh default) and how to give another."""
+    from xrf_napari.analysis import pigment_fit as pf
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.physics.instrument import InstrumentProfile
+
+    auto = {"residual_ev_rms": 3.0, "matched": ["Fe Ka ch 667.9"], "anode": "Rh"}
+    cal = Calibration(-0.008, 0.0096, source="auto")
+    bare = cube_from_array(np.ones((2, 2, 512), np.float32), cal, auto_calibration=auto)
+    notes = pf.calibration_notes(bare, InstrumentProfile(anode="Mo"))
+    assert (
+        "assuming the Rh anode's lines among its peaks (the file names none: Rh by default; "
+        "--anode" in notes[0]
+    )
+    assert notes[1].startswith("contradiction: the fit's anode is Mo")
+    from xrf_napari.cli.info_cmd import calibration_tube
+
+    assert calibration_tube(bare)["origin"].startswith("the file names none: Rh by default")
+    assert calibration_tube(bare, "Mo")["origin"] == "given with --anode"
+    named = cube_from_array(
+        np.ones((2, 2, 512), np.float32), cal, auto_calibration=dict(auto, anode="W"), anode="W"
+    )
+    assert calibration_tube(named) == {"anode": "W", "origin": "the anode the file names"}
+    assert "(the anode the file names)" in pf.calibration_notes(named, InstrumentProfile())[0]
+
+
+def test_info_names_the_tube_an_automatic_calibration_assumed(real_data, capsys):
+    """The APS scan (no calibration, no anode): `info` printed "source: auto" and, deep in the
+    metadata, "anode: Rh"; it now prints the tube assumed and that it is the default."""
+    aps = real_data / "aps_xrfmaps_2xfm_0011.h5"
+    assert main(["info", str(aps)]) == 0
+    out = capsys.readouterr().out
+    assert "tube assumed: Rh (the file names none: Rh by default; --anode" in out
+    assert main(["info", str(aps), "--anode", "Mo", "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)["calibration_anode"]
+    assert said == {"anode": "Mo", "origin": "given with --anode"}
+
+
 # -- 5. generate --split without --images ---------------------------------------------------------
 def _generate(out, *extra):
     from xrf_napari.cli.train import main as train_main

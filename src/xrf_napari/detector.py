@@ -89,6 +89,26 @@ def anode_from_metadata(metadata: dict) -> str | None:
     return None
 
 
+#: The tube the reader's automatic calibration assumes for a file that names no anode
+#: (io.read_cube's `anode`, the commands' --anode).
+DEFAULT_CALIBRATION_ANODE = "Rh"
+
+
+def calibration_anode_origin(metadata: dict, given: str | None = None) -> str:
+    """Where the anode an automatic calibration assumed came from, for every message naming it:
+    the calibration said "assuming a Rh tube" while Pigments, for the same file, said "Mo
+    estimated from the spectra", and nothing told the user that Rh was only a default, nor how to
+    change it. `given`: the anode the caller passed (a command's --anode), when it knows it."""
+    if anode_from_metadata(metadata or {}):
+        return "the anode the file names"
+    if given:
+        return "given with --anode"
+    return (
+        f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default; --anode (read_cube's "
+        "anode=) for another tube"
+    )
+
+
 def kv_from_metadata(meta: dict) -> float | None:
     """Tube voltage under any of the keys readers use (the Bruker reader writes `kV`)."""
     for where in (meta.get("profile") or {}, meta.get("tube") or {}, meta):

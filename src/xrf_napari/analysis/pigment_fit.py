@@ -1764,6 +1764,8 @@ def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
     tube anode its matched lines assumed, how well they fit) and, when the fit's anode is another
     (estimated from the spectra, or given), that the two contradict each other: with the wrong
     anode's lines among the matched peaks the energy axis, and every candidate, may be off."""
+    from ..detector import calibration_anode_origin
+
     cal = getattr(cube, "calibration", None)
     if cal is None or cal.source != "auto":
         return []
@@ -1776,7 +1778,12 @@ def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
         "energy calibration: automatic ("
         + (why if why else "the file has none")
         + ")"
-        + (f", assuming the {anode} anode's lines among its peaks" if anode else "")
+        + (
+            f", assuming the {anode} anode's lines among its peaks "
+            f"({calibration_anode_origin(meta)})"
+            if anode
+            else ""
+        )
         + (f", residual {float(rms):.0f} eV rms" if isinstance(rms, (int, float)) else "")
     ]
     if anode and anode != profile.anode:

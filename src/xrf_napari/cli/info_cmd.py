@@ -146,6 +146,19 @@ def simulated_profile_note(cube) -> str | None:
     )
 
 
+def calibration_tube(cube, given: str | None = None) -> dict | None:
+    """{"anode", "origin"} of an automatic calibration: the tube whose lines it assumed among the
+    peaks and where that came from (the file, --anode, else the default Rh). `info` showed only
+    "auto_calibration: anode: Rh" among the metadata, while `pigments` on the same file reported
+    the anode it estimated from the spectra, with nothing saying that Rh was only a default."""
+    auto = cube.metadata.get("auto_calibration")
+    if cube.calibration.source != "auto" or not isinstance(auto, dict) or not auto.get("anode"):
+        return None
+    from ..detector import calibration_anode_origin
+
+    return {"anode": str(auto["anode"]), "origin": calibration_anode_origin(cube.metadata, given)}
+
+
 def finite_or_null(value):
     """`value` with NaN and infinite floats as None: json.dumps wrote a file's NaN metadata (an
     HDF5 attribute, a header's "nan") as NaN, which strict JSON readers (jq, JavaScript) refuse."""
@@ -166,6 +179,9 @@ def run(args) -> int:
     note = simulated_profile_note(cube)
     if note and "profile" in info["metadata"]:
         info["metadata_notes"] = {"profile": note}
+    tube = calibration_tube(cube, args.anode)
+    if tube:
+        info["calibration_anode"] = tube
     if args.json:
         print(json.dumps(finite_or_null(info), default=str, indent=1))
         return 0
@@ -190,6 +206,8 @@ def run(args) -> int:
             + f" keV  (source: {cal.source}); "
             f"{info['energy_range_kev'][0]:.3f} .. {info['energy_range_kev'][1]:.3f} keV"
         )
+    if tube:
+        print(f"              tube assumed: {tube['anode']} ({tube['origin']})")
     if info["metadata"]:
         print("  metadata")
         headings = {"profile": f"profile ({note})"} if note else None

@@ -574,9 +574,12 @@ def calibration_origin(cube) -> tuple[str, str]:
     matched = ", ".join(auto.get("matched", [])) or "none listed"
     residual = auto.get("residual_ev_rms")
     residual = "" if residual is None else f", residual {float(residual):.0f} eV rms"
+    from ..detector import calibration_anode_origin
+
     tip = (
         f"{terms}, fitted by xrf-napari from the scan's peaks, assuming a {anode} tube "
-        f"(matched: {matched}{residual}). If the tube was not {anode}, the energies, markers "
+        f"({calibration_anode_origin(meta)}; matched: {matched}{residual}). If the tube was "
+        f"not {anode}, the energies, markers "
         "and maps are wrong: open the file with its anode (command line --anode, or "
         'read_cube(path, anode="Mo")) or with a calibration (user guide, '
         "'Fixing a calibration')."
