@@ -4,6 +4,7 @@ export-set`), one test per fix, on tiny cubes written here: no model is trained 
 import json
 
 import numpy as np
+import pytest
 
 from xrf_napari.cli.main import main
 from xrf_napari.energy import Calibration
@@ -200,3 +201,32 @@ def test_export_set_rerun_keeps_cubes_exported_from_the_same_sources(tmp_path, c
         + [f"{f}/cube_00001.targets.npz" for f in ("rpl", "rpl-nocal", "h5")]
         + ["h5/cube_00001.h5"]
     )
+
+
+# -- 3. exit status: a write failure is an error (2), as bad input and usage ----------------------
+@pytest.mark.parametrize(
+    "command", ["quicklook", "embed", "recolour", "pigments", "generate", "export-set"]
+)
+def test_every_command_exits_2_when_its_output_cannot_be_written(tmp_path, command, capsys):
+    """The convention the user guide now states: 2 for a usage error, an input that cannot be
+    used and an output that cannot be written (here: a folder inside a file), one `error:` line
+    naming the path; 1 only for out of memory and quicklook's spectrum without maps."""
+    from xrf_napari.cli.train import main as train_main
+
+    scan = write_cube(tmp_path / "scan.h5", np.ones((4, 4, 512), np.uint16), Calibration(1, 0.05))
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder", encoding="utf-8")
+    out = blocker / ("x.png" if command == "recolour" else "out")
+    if command in ("generate", "export-set"):
+        data = tmp_path / "set"
+        (data).mkdir()
+        argv = {
+            "generate": ["generate", "--n-cubes", "1", "--size", "16", "--out", str(out)],
+            "export-set": ["export-set", "--data", str(data), "--format", "h5", "--out", str(out)],
+        }[command]
+        code = train_main([*argv, "--no-progress"])
+    else:
+        code = main([command, str(scan), "-o", str(out), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"{command}: error: cannot write {out}" in err and "not a folder" in err
