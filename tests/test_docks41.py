@@ -3,6 +3,7 @@ dock's photograph with an alpha channel, and the docks' workflows on the samples
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from _napari_helpers import caught_notifications, painted_counts
 from _spectra import CANONICAL_CAL
@@ -65,3 +66,38 @@ def test_a_broken_file_only_our_reader_claims_is_told_once_and_the_drop_goes_on(
     with caught_notifications() as seen, pytest.raises(CubeReadError):
         viewer.open(str(cut), plugin="xrf-napari")
     assert len(seen) == 1
+
+
+def test_a_photograph_with_alpha_gives_the_dock_the_colours_pigments_photo_reads(
+    make_napari_viewer, tmp_path
+):
+    # Before: the dock took the RGBA layer napari opens from a cut-out PNG and dropped its alpha
+    # (colour_prior.photo_on_scan kept [..., :3]), so the transparent surround gave its hidden
+    # black to the region colours, while `xrf-napari pigments --photo` composites it on white
+    # (image_rgb.rgb_image): one photograph, two colour priors.
+    from PIL import Image
+
+    from xrf_napari.analysis.colour_prior import read_photo, region_mean_colours
+    from xrf_napari.widgets.pigments import _photo_over_scan
+
+    counts, labels = painted_counts()
+    h, w = labels.shape
+    rgba = np.zeros((2 * h, 2 * w, 4), np.uint8)  # finer than the scan: resampled too
+    rgba[:, :w] = (200, 30, 30, 255)  # the painting, opaque
+    rgba[: h // 2, w:] = (0, 0, 0, 0)  # the cut-out's surround: hidden black, transparent
+    rgba[h // 2 :, w:] = (40, 140, 90, 128)  # half transparent
+    path = tmp_path / "cutout.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    viewer = make_napari_viewer()
+    scan = viewer.add_image(counts.sum(axis=-1).astype(np.float32), name="scan sum")
+    (photo_layer,) = viewer.open(str(path), plugin="napari")
+    assert photo_layer.rgb and photo_layer.data.shape[-1] == 4
+    from xrf_napari.analysis.colour_prior import photo_on_scan
+
+    dock = photo_on_scan(_photo_over_scan(photo_layer, scan, (h, w)), (h, w))
+    cli = read_photo(path, (h, w))
+    np.testing.assert_allclose(dock, cli, atol=1e-6)
+    # the transparent surround is white, as a viewer or print shows it, not its hidden black
+    assert dock[: h // 4, -1].min() > 0.99
+    cols = np.tile(np.arange(w) >= w // 2, (h, 1)).astype(np.int32) + 1
+    assert region_mean_colours(dock, cols) == region_mean_colours(cli, cols)

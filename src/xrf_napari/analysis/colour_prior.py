@@ -161,12 +161,17 @@ def photo_on_scan(photo, shape, name: str = "the photograph") -> np.ndarray:
 
     It must show exactly the scanned area (`check_photo`: cropped and registered); it is then
     resampled to the scan's pixels, averaging where it is finer. A float image is 0-1 or 0-255
-    as most of its values say (`float_photo_scale`); values above white are clipped."""
+    as most of its values say (`float_photo_scale`); values above white are clipped. An alpha
+    channel (a cut-out PNG opened in napari) is composited on white before the resampling, as
+    `read_photo` reads the file (image_rgb.rgb_image): its alpha was dropped, so a transparent
+    surround took its hidden colour values (often black) into the region colours."""
     from skimage.transform import resize
 
     img = np.asarray(photo)
     check_photo(img.shape, shape, name)
     check_photo_values(img, name)
+    if img.shape[2] == 4:
+        img = _on_white(img, name)
     h, w = (int(v) for v in shape)
     if img.dtype == np.uint8 and img.shape[:2] != (h, w):
         # a camera's 8-bit image: Pillow's box filter averages each scan pixel's footprint in C,
@@ -187,6 +192,27 @@ def photo_on_scan(photo, shape, name: str = "the photograph") -> np.ndarray:
         finer = img.shape[0] > h or img.shape[1] > w
         rgb = resize(rgb, (h, w), order=1, anti_aliasing=finer, preserve_range=True)
     return np.clip(rgb, 0.0, 1.0)
+
+
+def _on_white(rgba, name: str) -> np.ndarray:
+    """An (H, W, 4) photograph composited on white as (H, W, 3): 8-bit through Pillow, as
+    image_rgb.rgb_image composites a file (`image_rgb.on_white`: the same values), any other as
+    float32 0-1 by the same formula (alpha on the colour's scale: an integer type's maximum, a
+    float image's `float_photo_scale`)."""
+    if rgba.dtype == np.uint8:
+        from PIL import Image
+
+        from .image_rgb import on_white
+
+        return np.asarray(on_white(Image.fromarray(np.ascontiguousarray(rgba), "RGBA")))
+    values = rgba.astype(np.float32)
+    if np.issubdtype(rgba.dtype, np.integer):
+        values /= float(np.iinfo(rgba.dtype).max)
+    elif float_photo_scale(values[..., :3], name) == 255.0:
+        values /= 255.0
+    values = np.clip(values, 0.0, 1.0)
+    alpha = values[..., 3:]
+    return values[..., :3] * alpha + (1.0 - alpha)
 
 
 #: Bytes held per sample (pixel x colour) while a photograph is read and put on the scan's grid:

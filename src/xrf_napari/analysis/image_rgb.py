@@ -46,12 +46,20 @@ def rgb_image(im, path):
             "known: save it as an 8- or 16-bit image (RGB or grayscale)"
         )
     if im.mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in im.info:
-        rgba = im.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
+        return on_white(im.convert("RGBA"))
     if im.mode == "CMYK" and im.info.get("icc_profile"):
         return _cmyk_through_profile(im)
     return im.convert("RGB")
+
+
+def on_white(rgba):
+    """An RGBA PIL image composited on white, as RGB: how a transparent image is seen (a viewer,
+    a print). rgb_image reads files so; colour_prior.photo_on_scan an 8-bit RGBA array (a PNG
+    with alpha opened in napari), so the Pigments dock and `pigments --photo` see one colour."""
+    from PIL import Image
+
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(white, rgba).convert("RGB")
 
 
 EXIF_ORIENTATION = 0x0112
