@@ -73,6 +73,21 @@ def test_automatic_calibration_says_where_its_tube_comes_from():
     assert "(the anode the file names)" in pf.calibration_notes(named, InstrumentProfile())[0]
 
 
+def test_napari_notification_says_where_the_calibrations_tube_comes_from(monkeypatch):
+    """The notification napari shows when it calibrates a file automatically said "assuming a Rh
+    tube" and not that Rh was only the default for a file naming no anode."""
+    from xrf_napari import _reader
+    from xrf_napari.cube import cube_from_array
+
+    told = []
+    monkeypatch.setattr(_reader, "_notify", lambda text, **_: told.append(text))
+    auto = {"residual_ev_rms": 3.0, "matched": ["Fe Ka ch 667.9"], "anode": "Rh"}
+    cal = Calibration(-0.008, 0.0096, source="auto")
+    cube = cube_from_array(np.ones((2, 2, 512), np.float32), cal, auto_calibration=auto)
+    _reader._tell_calibration(cube, [])
+    assert "assuming a Rh tube (the file names none: Rh by default; --anode" in told[0]
+
+
 def test_info_names_the_tube_an_automatic_calibration_assumed(real_data, capsys):
     """The APS scan (no calibration, no anode): `info` printed "source: auto" and, deep in the
     metadata, "anode: Rh"; it now prints the tube assumed and that it is the default."""

@@ -565,9 +565,12 @@ def _tell_calibration(cube, layers) -> None:
         if stacks and axis == "energy"
         else "the Spectrum dock shows keV"
     )
+    from .detector import calibration_anode_origin
+
     _notify(
         f"{where}: the file has no energy calibration; xrf-napari fitted one from the scan's "
-        f"peaks, assuming a {auto.get('anode')} tube ({len(auto.get('matched', []))} peaks, "
+        f"peaks, assuming a {auto.get('anode')} tube ({calibration_anode_origin(cube.metadata)}; "
+        f"{len(auto.get('matched', []))} peaks, "
         f"{float(auto.get('residual_ev_rms', 0.0)):.0f} eV rms): {shown}. If the tube was not "
         f"{auto.get('anode')}, every energy is off: see 'Fixing a calibration' in the user guide.",
         level="info",
