@@ -101,3 +101,36 @@ def test_a_photograph_with_alpha_gives_the_dock_the_colours_pigments_photo_reads
     assert dock[: h // 4, -1].min() > 0.99
     cols = np.tile(np.arange(w) >= w // 2, (h, 1)).astype(np.int32) + 1
     assert region_mean_colours(dock, cols) == region_mean_colours(cli, cols)
+
+
+@pytest.mark.parametrize("key", ["panel", "painting"])
+def test_saves_from_a_sample_are_not_suggested_into_the_installed_package(
+    make_napari_viewer, monkeypatch, key
+):
+    # Before: a sample's cube has a file, the package's sample_data/panel.h5 (or the cache's),
+    # so every save dialog suggested sample_data/panel_recoloured.png and the folder dialogs
+    # (Export report..., Save maps...) opened in sample_data: results written into site-packages,
+    # where the user guide says a sample gets the bare name in the current folder.
+    from xrf_napari.widgets import _dialogs
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    asked = []
+    monkeypatch.setattr(
+        _dialogs.QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda parent, title, suggested, *a: (asked.append(suggested), ("", ""))[1]),
+    )
+    monkeypatch.setattr(
+        _dialogs.QFileDialog,
+        "getExistingDirectory",
+        staticmethod(lambda parent, title, start: (asked.append(start), "")[1]),
+    )
+    viewer = make_napari_viewer()
+    viewer.open_sample("xrf-napari", key)
+    dock = PigmentsWidget(viewer)
+    assert dock.current_cube().path is not None  # the shipped (or cached) sample file
+    dock.save_with_dialog("Save", "PNG (*.png)", "recoloured.png", lambda path: None)
+    dock._export_clicked()
+    assert asked == ["recoloured.png", ""]
+    # a scan's own file still gets its outputs beside it
+    assert _dialogs.suggested_path("/data/NG6461.rpl", "x.png") == "/data/NG6461_x.png"

@@ -63,6 +63,22 @@ def sample_path(key: str) -> Path:
     return cached
 
 
+def is_sample_file(path) -> bool:
+    """True when `path` is one of these samples' files (shipped in the package, or generated
+    into the cache folder): a save suggested beside it would go into the installed package, or
+    the cache, where nobody looks for their results (widgets._dialogs.suggested_path)."""
+    if not path:
+        return False
+    try:
+        where = Path(path).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return where.name in SAMPLES.values() and where.parent in (
+        SAMPLE_DIR.resolve(),
+        _cache_dir().resolve(),
+    )
+
+
 def _cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "xrf-napari" / "samples"
