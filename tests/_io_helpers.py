@@ -14,3 +14,24 @@ def fingerprint(path) -> tuple:
         h.update(f.read_bytes())
         mtimes.append(f.stat().st_mtime_ns)
     return tuple(mtimes), h.hexdigest()
+
+
+def optional_filter_h5(path, cube, chunk_rows: int, needed_at: int | None = None, code=32004):
+    """An HDF5 file whose dataset "data" (`cube`, uint16) has an optional filter in its pipeline
+    (LZ4, 32004, by default), written where that filter is missing: every chunk skips it (its
+    filter mask says so). `needed_at`: the first row of a chunk then stored as the filter would
+    leave it (mask 0, bytes only the filter decodes), as a writer does whose filter failed on
+    some chunks only."""
+    import h5py
+    import numpy as np
+
+    with h5py.File(path, "w") as f:
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk((chunk_rows, *cube.shape[1:]))
+        dcpl.set_filter(code, h5py.h5z.FLAG_OPTIONAL, ())
+        space = h5py.h5s.create_simple(cube.shape)
+        did = h5py.h5d.create(f.id, b"data", h5py.h5t.NATIVE_UINT16, space, dcpl)
+        did.write(h5py.h5s.ALL, h5py.h5s.ALL, np.ascontiguousarray(cube, np.uint16))
+        if needed_at is not None:
+            f["data"].id.write_direct_chunk((needed_at, 0, 0), b"\x00" * 100, filter_mask=0)
+    return path

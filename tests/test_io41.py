@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from _io_helpers import optional_filter_h5
 
 from xrf_napari.io import CubeReadError, read_cube
 
@@ -16,18 +17,8 @@ def _late_filter_h5(path, chunks=10):
     """A dataset whose pipeline holds LZ4 (32004) as an optional filter: the chunks written here
     skipped it (their filter mask says so), the last one is stored as LZ4 would leave it (mask 0,
     bytes only LZ4 decodes), as a writer does whose filter failed on some chunks only."""
-    import h5py
-
     cube = np.random.default_rng(7).poisson(5, (2 * chunks, 9, 128)).astype(np.uint16)
-    with h5py.File(path, "w") as f:
-        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
-        dcpl.set_chunk((2, 9, 128))
-        dcpl.set_filter(32004, h5py.h5z.FLAG_OPTIONAL, ())
-        space = h5py.h5s.create_simple(cube.shape)
-        did = h5py.h5d.create(f.id, b"data", h5py.h5t.NATIVE_UINT16, space, dcpl)
-        did.write(h5py.h5s.ALL, h5py.h5s.ALL, cube)
-        f["data"].id.write_direct_chunk((2 * chunks - 2, 0, 0), b"\x00" * 100, filter_mask=0)
-    return path
+    return optional_filter_h5(path, cube, 2, needed_at=2 * chunks - 2)
 
 
 def _no_lz4():
@@ -52,19 +43,9 @@ def test_a_filter_only_a_later_chunk_needs_is_refused_on_opening(tmp_path):
 def test_chunks_that_all_skipped_the_filter_still_open(tmp_path):
     """Guard: the whole chunk index is asked, and a file none of whose chunks needs the missing
     optional filter (70 chunks, more than any sample) reads, as before."""
-    import h5py
-
     _no_lz4()
     cube = np.random.default_rng(3).poisson(4, (70, 3, 64)).astype(np.uint16)
-    path = tmp_path / "skipped.h5"
-    with h5py.File(path, "w") as f:
-        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
-        dcpl.set_chunk((1, 3, 64))
-        dcpl.set_filter(32004, h5py.h5z.FLAG_OPTIONAL, ())
-        did = h5py.h5d.create(
-            f.id, b"data", h5py.h5t.NATIVE_UINT16, h5py.h5s.create_simple(cube.shape), dcpl
-        )
-        did.write(h5py.h5s.ALL, h5py.h5s.ALL, cube)
+    path = optional_filter_h5(tmp_path / "skipped.h5", cube, 1)
     got = read_cube(path, auto_calibrate=False)
     np.testing.assert_array_equal(np.asarray(got.data[...]), cube)
 
