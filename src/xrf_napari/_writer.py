@@ -44,7 +44,9 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     name = str(meta.get("name") or "layer")
     cube = _layer_cube(name, data, meta)
     out = Path(path)
-    if not out.suffix:  # "scan." is "scan", as the docks' dialogs read it (not "scan..h5")
+    # "scan." is "scan", as the docks' dialogs read it (not "scan..h5"); asked of os.path,
+    # since Python 3.14's Path.suffix calls the "." a suffix (refused as another file type)
+    if os.path.splitext(out.name)[1] in ("", "."):
         out = out.with_name((out.name.rstrip(".") or out.name) + SUFFIXES[0])
         if os.path.lexists(out):  # the Save dialog asked about the bare name, not this one
             raise CubeSaveError(
@@ -61,9 +63,11 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     try:
         check_outputs(files=[out], inputs=[cube.path] if cube.path is not None else [])
     except OutputError as exc:  # the why of an unwritable folder is not the source's
+        # check_outputs words a clash with an input 'output X is/lies inside the input ...',
+        # and every other refusal 'cannot write X: ...' (a folder named 'inputs' is no clash)
         why = f"{exc}" + (
             " (a cube is saved to a new file; its source file is never replaced)"
-            if "input" in str(exc)
+            if str(exc).startswith(f"output {out} ")
             else ""
         )
         raise CubeSaveError(f"layer {name!r} not saved: {why}") from None

@@ -167,6 +167,7 @@ def read_cube(
                     _PENDING_ANODE[cube] = anode
                 else:
                     cube = _auto_calibrate(cube, anode)
+                    _warn_few_channels(cube, path)
     except CubeReadError:
         raise
     except MemoryError:
@@ -273,9 +274,45 @@ def _auto_calibrate(cube: Cube, anode: str) -> Cube:
     try:
         result = auto_calibrate(cube, anode=anode)
     except AutoCalibrationError as exc:
-        cube.metadata["auto_calibration"] = f"failed: {exc}; energy axis is channel numbers"
+        why = _few_channels(cube) or str(exc)
+        cube.metadata["auto_calibration"] = f"failed: {why}; energy axis is channel numbers"
         return cube
     return _with_auto(cube, result, anode)
+
+
+def _few_channels(cube: Cube) -> str | None:
+    """Why an image of fewer channels than a spectrum has (hdf5.MIN_CHANNELS) found no peaks to
+    calibrate on, or None. A plain array of few trailing channels opens as a cube (.npy, .npz,
+    zarr, a TIFF of samples: arrays.channel_order), and 20 element maps so saved had read
+    'only 0 clear peaks in the spectrum (need 4)', as if a spectrum were noisy."""
+    from .hdf5 import MIN_CHANNELS
+
+    h, w, n = cube.shape
+    if n >= MIN_CHANNELS or h * w < 2:
+        return None
+    return (
+        f"{n} channels are too few for an X-ray spectrum (a spectral cube has at least "
+        f"{MIN_CHANNELS}): these are more likely {n} images, such as element maps"
+    )
+
+
+def _warn_few_channels(cube: Cube, path: Path) -> None:
+    """Warn, once, naming the file, that a cube of few channels left uncalibrated is more likely
+    a stack of images (element maps) than a spectral cube: it had opened as an uncalibrated cube
+    without a word (the napari reader, `info`, `recolour` coloured it), since a TIFF of (H, W, 20)
+    samples opens as a .npy does (2026-12-05). Told once its automatic calibration failed, so a
+    sidecar's calibration (the user's word) or auto_calibrate=False stays quiet."""
+    import warnings
+
+    why = _few_channels(cube)
+    if why is None or cube.calibration.source != "none":
+        return
+    warnings.warn(
+        f"{path}: {why}; it opens as a stack of {cube.n_channels} images without an energy "
+        "axis (one a slider step), on which element mapping, pigments and recolouring mean "
+        "nothing",
+        stacklevel=3,
+    )
 
 
 def _with_auto(cube: Cube, result, anode: str) -> Cube:

@@ -510,7 +510,7 @@ def _missing(doc: dict, keys) -> str | None:
 
 def _fill_problem(doc: dict, dtype) -> str | None:
     """A numeric array's fill_value that is no number (zarr: 'Invalid type: abc. Expected an
-    integer.')."""
+    integer.'), or a fraction for an integer type; zarr reads true, 0.0 and 1e3 for a uint16."""
     fill = doc.get("fill_value")
     if fill is None or not isinstance(dtype, str):
         return None
@@ -523,12 +523,12 @@ def _fill_problem(doc: dict, dtype) -> str | None:
     special = kind == "f" and (
         fill in ("NaN", "Infinity", "-Infinity") or str(fill).startswith("0x")
     )
-    if isinstance(fill, bool) or not (isinstance(fill, (int, float)) or special):
+    if not (isinstance(fill, (int, float)) or special):
         return (
             f"is invalid: 'fill_value' is {_shown(fill)}, a JSON {_json_type(fill)}, not a "
             f"number for the data type {dtype!r}"
         )
-    if kind in "ui" and isinstance(fill, float):
+    if kind in "ui" and isinstance(fill, float) and not fill.is_integer():
         return f"is invalid: 'fill_value' is {fill!r}, not a whole number for {dtype!r}"
     return None
 
@@ -635,7 +635,7 @@ def read_zarr(path, **options) -> Cube:
     if isinstance(node, zarr.Array):
         arr, name = node, ""
     else:
-        arrays = _arrays_of(node, path)
+        arrays, skipped_fault = _arrays_of(node, path)
         if want:
             if want.strip("/") not in arrays:
                 raise CubeReadError(
@@ -646,17 +646,12 @@ def read_zarr(path, **options) -> Cube:
             name = "maxrf_cube"
             meta["format_flavour"] = "maxrf4u"
         else:
-            cubes = {
-                n: a
-                for n, a in arrays.items()
-                if len(a.shape) == 3 and np.dtype(a.dtype).kind in "uif"
-            }
+            cubes = _zarr_cubes(arrays)
             if not cubes:
-                fault = zarr_metadata_fault(path)  # an array zarr skipped as no array at all
                 raise CubeReadError(
                     path,
-                    f"unreadable zarr store: its metadata {fault}"
-                    if fault
+                    f"unreadable zarr store: its metadata {skipped_fault}"
+                    if skipped_fault  # the cube may be the array zarr skipped as no array at all
                     else "no 3-D numeric array in the zarr store "
                     f"(arrays: {', '.join(f'{n}{a.shape}' for n, a in arrays.items()) or 'none'})",
                 )
@@ -753,12 +748,22 @@ def _channel_first(group, name: str, shape, energy) -> bool | None:
     return None if energy is None else energy_first(shape, int(energy.shape[-1]))
 
 
-def _arrays_of(group, path: Path) -> dict:
-    """{name: array} of a zarr group, every level; zarr's failure on a member's metadata (raised)
-    is named by `_metadata_error`. A member zarr skips (its metadata lacks a key: zarr's 'Object
-    at ... is not recognized as a component of a Zarr hierarchy') is warned of in the store's
-    words (the document and its fault), as an energy vector skipped leaves the cube without
-    its calibration; with no cube left, read_zarr's refusal names the fault instead."""
+def _zarr_cubes(arrays: dict) -> dict:
+    """The 3-D numeric arrays of `arrays`: the cubes a zarr store may hold."""
+    return {
+        n: a for n, a in arrays.items() if len(a.shape) == 3 and np.dtype(a.dtype).kind in "uif"
+    }
+
+
+def _arrays_of(group, path: Path) -> tuple[dict, str | None]:
+    """{name: array} of a zarr group, every level, and the metadata fault of a member zarr
+    skipped (None when it skipped none, or none was found); zarr's failure on a member's
+    metadata (raised) is named by `_metadata_error`. A member zarr skips (its metadata lacks a
+    key: zarr's 'Object at ... is not recognized as a component of a Zarr hierarchy') is warned
+    of in the store's words (the document and its fault), as an energy vector skipped leaves the
+    cube without its calibration; with no cube left, read_zarr's refusal names the fault
+    instead. The fault is looked for only where zarr skipped a member: a sound store holding no
+    cube had been called 'unreadable' for a metadata detail zarr itself accepts."""
     import warnings
 
     try:
@@ -771,14 +776,14 @@ def _arrays_of(group, path: Path) -> dict:
     for w in seen:
         if w not in skipped:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if skipped and any(len(a.shape) == 3 for a in arrays.values()):
-        fault = zarr_metadata_fault(path)
+    fault = zarr_metadata_fault(path) if skipped else None
+    if skipped and _zarr_cubes(arrays):
         warnings.warn(
             f"{path}: a member of the zarr store was skipped: "
             + (f"its metadata {fault}" if fault else str(skipped[0].message)),
             stacklevel=4,
         )
-    return arrays
+    return arrays, fault
 
 
 def _walk_arrays(group, prefix: str = ""):

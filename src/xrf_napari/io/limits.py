@@ -311,10 +311,13 @@ def _chunks_need(d, missing: list) -> list:
 
 def explain_read_error(exc: BaseException) -> str | None:
     """What a failed read of stored data means when HDF5 says it lacks a filter to decode a chunk
-    ("can't open directory (/usr/local/lib/plugin)", "required filter ... is not registered"),
-    or None. Such a read had been reported as 'the file may be corrupt or truncated'."""
+    ("can't open directory (/usr/local/lib/plugin)", "can't find plugin", "filter plugins
+    disabled", "required filter ... is not registered"), or None. Such a read had been reported
+    as 'the file may be corrupt or truncated'. A filter that ran and failed ("filter returned
+    failure during read": a damaged gzip chunk) is that corruption, not a missing filter: it had
+    been told to install hdf5plugin or save the file again with gzip (2026-12-05)."""
     text = str(exc)
-    if not isinstance(exc, OSError) or not re.search(r"plugin|filter", text, re.I):
+    if not isinstance(exc, OSError) or not re.search(r"plugin|not registered", text, re.I):
         return None
     return (
         "a chunk there is compressed with an HDF5 filter this installation cannot decode "
