@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 from _io_helpers import optional_filter_h5
+from test_io41 import _cube_layer
 
 from xrf_napari.io import CubeReadError, auto_calibrated, read_cube
 
@@ -131,34 +132,6 @@ def test_a_sound_zarr_store_holding_no_cube_is_not_called_unreadable(tmp_path, f
 
 
 # -- c7b04fa: the writer's messages and names -------------------------------------------------
-def _cube_layer(tmp_path):
-    from xrf_napari.energy import Calibration
-    from xrf_napari.io.project_h5 import write_cube
-
-    counts = np.random.default_rng(5).poisson(3, (3, 4, 64)).astype(np.uint16)
-    src = write_cube(tmp_path / "src.h5", counts, Calibration(0.0, 0.02, 0.0, "file"))
-    cube = read_cube(src, auto_calibrate=False)
-    return np.zeros((64, 3, 4)), {"name": "cube", "metadata": {"xrf_cube": cube}}
-
-
-def test_an_unwritable_folder_named_inputs_is_not_called_the_source(tmp_path, monkeypatch):
-    """c7b04fa kept the clause '(a cube is saved to a new file; its source file is never
-    replaced)' where the refusal's text held 'input': a read-only folder named 'inputs' got it."""
-    import os
-
-    from xrf_napari._writer import CubeSaveError, write_cube_layer
-
-    data, meta = _cube_layer(tmp_path)
-    shut = tmp_path / "inputs"
-    shut.mkdir()
-    access = os.access
-    monkeypatch.setattr(os, "access", lambda p, m, **k: os.fspath(p) != str(shut) and access(p, m))
-    with pytest.raises(CubeSaveError) as err:
-        write_cube_layer(str(shut / "x.h5"), data, meta)
-    assert f"folder {shut} is not writable" in str(err.value)
-    assert "source file" not in str(err.value), str(err.value)
-
-
 def test_a_name_ending_in_a_dot_is_saved_as_h5_where_a_dot_is_a_suffix(tmp_path, monkeypatch):
     """c7b04fa read 'scan.' as 'scan' only where Path.suffix is '' for it: Python 3.14 calls the
     '.' a suffix (as os.path.splitext does), and the save was refused as another file type
@@ -168,6 +141,6 @@ def test_a_name_ending_in_a_dot_is_saved_as_h5_where_a_dot_is_a_suffix(tmp_path,
 
     from xrf_napari._writer import write_cube_layer
 
-    data, meta = _cube_layer(tmp_path)
+    _, data, meta = _cube_layer(tmp_path)  # test_io41's
     monkeypatch.setattr(pathlib.PurePath, "suffix", property(lambda p: os.path.splitext(p.name)[1]))
     assert write_cube_layer(str(tmp_path / "scan."), data, meta) == [str(tmp_path / "scan.h5")]
