@@ -63,8 +63,9 @@ def test_a_scan_named_everywhere_says_so():
 def test_colour_prior_is_the_colour_the_lines_name_and_nothing_elsewhere():
     """Cd yellow, Co blue, Cu + As green from the pigment table, flagged; Pb alone and no lines
     give zeros (the lines do not name a colour there)."""
-    from xrf_napari.analysis.ambiguity import PRIOR_CHANNELS, colour_prior
+    from xrf_napari.analysis.ambiguity import colour_prior
     from xrf_napari.analysis.line_features import FEATURE_ELEMENTS as E
+    from xrf_napari.models.input_layout import PRIOR_CHANNELS
 
     f = np.zeros((5, len(E)), np.float32)
     f[0, E.index("Cd")] = 0.9

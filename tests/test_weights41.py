@@ -60,10 +60,11 @@ def test_input_width_counts_the_colour_prior_channels_training_appends(monkeypat
     SmallUViT's config check counted the colour prior as a hard-coded 4 channels, not the
     channels with_colour_prior appends to the inputs training really feeds."""
     from xrf_napari.analysis import ambiguity
+    from xrf_napari.models import input_layout
     from xrf_napari.models.uvit import full_config
     from xrf_napari.training.train_recolouriser import input_width
 
-    monkeypatch.setattr(ambiguity, "PRIOR_CHANNELS", 5)  # another prior layout
+    monkeypatch.setattr(input_layout, "PRIOR_CHANNELS", 5)  # another prior layout
     elements = ["Fe", "Cu"]
     built = ambiguity.with_colour_prior(np.zeros((1, 1, 3 + 2), np.float32), elements)
     model = {"line_elements": elements, "colour_prior": True}

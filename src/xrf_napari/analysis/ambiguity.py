@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..models import input_layout
+
 #: Line feature (sqrt share) from which an element counts as present: about 9 % of the line counts.
 PRESENT_FEATURE = 0.3
 #: Elements whose lines air absorbs: never required of a pigment.
@@ -209,9 +211,6 @@ def ambiguity_report(features: np.ndarray, elements, calibrated: bool = True) ->
     return AmbiguityReport(ambiguous, sigs)
 
 
-#: Channels of the named-colour input (colour_prior): the sRGB (0-1) that the named pigments
-#: mix to, then 1 where the lines name a colour family (0, 0, 0, 0 where they do not).
-PRIOR_CHANNELS = 4
 
 
 @functools.lru_cache(maxsize=4096)
@@ -232,16 +231,18 @@ def colour_prior(features: np.ndarray, elements) -> np.ndarray:
     """(..., PRIOR_CHANNELS) float32 from (..., n_elements) line features: what the database
     says the lines name, as an input a recolouriser can copy where the lines fix the colour (Cd
     yellow, Co blue) and learn to lighten or ignore elsewhere; our pigment table's knowledge
-    rather than colours remembered from training paintings."""
+    rather than colours remembered from training paintings. PRIOR_CHANNELS is the SmallUViT's
+    (models/input_layout.py: its config check counts the same channels)."""
     elements = tuple(elements)
     f = np.asarray(features)
     sets, inverse, _ = _signatures(f, elements)
-    table = np.zeros((len(sets), PRIOR_CHANNELS), dtype=np.float32)
+    width = input_layout.PRIOR_CHANNELS
+    table = np.zeros((len(sets), width), dtype=np.float32)
     for i, present in enumerate(sets):
         rgb = named_colour(present)
         if rgb is not None:
             table[i] = (*rgb, 1.0)
-    return table[inverse].reshape(f.shape[:-1] + (PRIOR_CHANNELS,))
+    return table[inverse].reshape(f.shape[:-1] + (width,))
 
 
 def with_colour_prior(inputs: np.ndarray, elements) -> np.ndarray:

@@ -167,7 +167,7 @@ class Recolouriser:
         `tile` (None: unpadded, what no tile avoids), the model input and the blend's sums and
         weights. The shipped pair: 178 B/px; measured (tracemalloc, a 1024 x 1024 toy scan): a
         152 MiB peak, i.e. 88 B/px above the embedding block (EMBED_BLOCK_BYTES)."""
-        from .ambiguity import PRIOR_CHANNELS
+        from ..models.input_layout import PRIOR_CHANNELS
         from .line_features import FEATURE_ELEMENTS
 
         c = self.config
@@ -359,7 +359,7 @@ def check_input_width(
     of another latent width (a config's latent_dim 4 against weights trained on 3) failed at
     the first tile with "latent must be (H, W, 3), got shape (32, 32, 4)", naming neither.
     `names`: how the two files were given (evaluate's and recolour's options; a dock's words)."""
-    from .ambiguity import PRIOR_CHANNELS
+    from ..models.input_layout import PRIOR_CHANNELS
 
     latent = int(embedder.model.latent_dim)
     # the line features and colour prior the weights compute themselves, each named: the colour

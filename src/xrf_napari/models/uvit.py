@@ -91,9 +91,9 @@ def full_config(config: dict | None) -> dict:
         raise ValueError("colour_bins needs pixel_skip (the bins are scored by the pixel head)")
     if cfg["colour_prior"] and not cfg["line_elements"]:
         raise ValueError("colour_prior is computed from the line features: set line_elements")
-    from ..analysis.ambiguity import PRIOR_CHANNELS  # numpy only: the prior's width, not a 4
+    from .input_layout import extra_channels  # the prior's width as built, not a 4
 
-    extra = len(cfg["line_elements"]) + (PRIOR_CHANNELS if cfg["colour_prior"] else 0)
+    extra = extra_channels(cfg)
     if cfg["line_elements"] and cfg["in_chans"] <= extra:
         raise ValueError(
             f"in_chans {cfg['in_chans']} leaves no room for the latent beside "

@@ -248,13 +248,12 @@ RUN_KEYS = {
 
 def input_width(latent_dim: int, model: dict) -> int:
     """The SmallUViT's input channels: the DVE latent, then the line features and colour prior,
-    whose width is the one with_colour_prior appends (ambiguity.PRIOR_CHANNELS, as recolour's
-    check_input_width counts it): a hard-coded 4 would refuse --init weights made for the
-    inputs training really builds, or check a model other than the one it trains."""
-    from ..analysis.ambiguity import PRIOR_CHANNELS
+    whose width is the one with_colour_prior appends (models.input_layout, as uvit's config
+    check and recolour's check_input_width count it): a hard-coded 4 would refuse --init weights
+    made for the inputs training really builds, or check a model other than the one it trains."""
+    from ..models.input_layout import extra_channels
 
-    n_lines = len(model.get("line_elements") or ())
-    return latent_dim + n_lines + (PRIOR_CHANNELS if model.get("colour_prior") else 0)
+    return latent_dim + extra_channels(model)
 
 
 def load_init(cfg: dict, n_in: int):
