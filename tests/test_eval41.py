@@ -51,6 +51,7 @@ def test_the_ari_table_keeps_the_columns_a_first_cube_of_one_region_lacks(tmp_pa
 def test_max_cubes_limits_the_ari_table_too(tmp_path, monkeypatch, capsys):
     """`--max-cubes 1` scored 1 cube in the colour table but the ARI table ran on the whole
     folder (a 450-cube set: all 450, the slow part of the run)."""
+    import xrf_napari.training.eval_embedder as ee
     import xrf_napari.training.evaluate as ev
     from xrf_napari.cli.train import main
 
@@ -60,6 +61,11 @@ def test_max_cubes_limits_the_ari_table_too(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(
         ev, "evaluate", lambda *a, **k: colour_table_of_no_cube(*a) | {"_images": []}
+    )
+    # nor the supervised reference columns (a 512-D LDA: seconds a cube); which cubes count is
+    real_cube = ee.evaluate_cube
+    monkeypatch.setattr(
+        ee, "evaluate_cube", lambda *a, **k: real_cube(*a, **{**k, "oracle": False})
     )
     data = _set(tmp_path / "set", regions=(3, 3), size=16)
     capsys.readouterr()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 
 def test_the_models_layer_imports_nothing_above_it():
     """c27399a made models/uvit.py's config check import analysis.ambiguity (a layer above the
@@ -19,3 +21,35 @@ def test_the_models_layer_imports_nothing_above_it():
         p for p in layer_violations(import_graph(root)) if p.startswith("xrf_napari.models")
     ]
     assert not problems, problems
+
+
+def test_evaluate_reads_each_cubes_header_once_before_scoring(tmp_path, monkeypatch):
+    """5cd1196's check of every cube's targets and the MS-SSIM scale count each opened every
+    cube's header (two functions doing the same read, two passes over a 5,000-cube set before
+    the first cube); one read now serves both."""
+    import h5py
+    from test_eval41 import _set
+
+    import xrf_napari.analysis.embed as embed
+    from xrf_napari.training.evaluate import evaluate
+
+    data = _set(tmp_path / "set", regions=(3, 3, 3), size=16)
+    opened = []
+
+    class Counting(h5py.File):
+        def __init__(self, name, *args, **kwargs):
+            opened.append(Path(name).name)
+            super().__init__(name, *args, **kwargs)
+
+    class FirstCube(Exception):
+        pass
+
+    def stop(*args, **kwargs):
+        raise FirstCube
+
+    monkeypatch.setattr(h5py, "File", Counting)
+    monkeypatch.setattr(embed, "iter_embed", stop)
+    with pytest.raises(FirstCube):
+        evaluate(data, device="cpu", progress=False)
+    # the first cube is also read whole for its turn; the others only by the checks before it
+    assert opened.count("cube_00001.h5") == 1 and opened.count("cube_00002.h5") == 1, opened

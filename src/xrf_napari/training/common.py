@@ -296,27 +296,50 @@ def files_sha1(files) -> str:
     return hashlib.sha1(json.dumps(listed).encode()).hexdigest()
 
 
-def target_plane_shape(path) -> tuple[int, int] | None:
-    """(H, W) of a training or test cube's palette target from its header, without reading the
-    cube (an exported cube's from its sidecar), or None when it cannot be read here: the pass
-    that reads the cube then says why. Checks made before a whole-set pass use it (evaluate's
-    MS-SSIM scales, the recolouriser's crop)."""
+def target_header(path) -> tuple[frozenset[str], tuple[int, int] | None] | None:
+    """(the names of a training or test cube's targets, its palette target's (H, W) or None)
+    from its header, without reading the cube (an exported cube's from its sidecar), or None when
+    it cannot be read here: the pass that reads the cube then says why. An HDF5 file that is no
+    project cube is refused as such (data.check_project_file), not as a cube lacking targets.
+    Checks made before a whole-set pass use it (evaluate's targets and MS-SSIM scales, the
+    recolouriser's crop): one read of each header (evaluate read every header twice)."""
     import zipfile
+    import zlib
 
     import h5py
 
     from ..synth.export import is_exported, sidecar_of
+    from .data import check_project_file
+
+    def plane(shape):
+        return (int(shape[0]), int(shape[1])) if len(shape) >= 2 else None
 
     try:
         if is_exported(path):
             with np.load(sidecar_of(path), allow_pickle=False) as z:
-                shape = z["palette"].shape
-        else:
-            with h5py.File(path, "r") as f:
-                shape = f["targets/palette"].shape
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+                names = frozenset(z.files)
+                return names, plane(z["palette"].shape if "palette" in names else ())
+        f = h5py.File(path, "r")
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error):
         return None
-    return (int(shape[0]), int(shape[1])) if len(shape) >= 2 else None
+    try:
+        with f:
+            check_project_file(f, path)  # its ValueError is this check's answer
+            group = f.get("targets")
+            if not isinstance(group, h5py.Group):
+                return frozenset(), None
+            palette = group.get("palette")
+            shape = palette.shape if isinstance(palette, h5py.Dataset) else ()
+            return frozenset(group.keys()), plane(shape)
+    except (OSError, KeyError):
+        return None
+
+
+def target_plane_shape(path) -> tuple[int, int] | None:
+    """(H, W) of a cube's palette target from its header (target_header), or None when it cannot
+    be read here: the pass that reads the cube then says why."""
+    header = target_header(path)
+    return None if header is None else header[1]
 
 
 def check_resume(ckpt_path, before: dict, now: dict, keys, data: list[str] = ()) -> None:

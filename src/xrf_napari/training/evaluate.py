@@ -84,14 +84,17 @@ def _read(path):
     return cube, targets, meta
 
 
-def _set_scales(files) -> int | None:
+def _set_scales(files, headers=None) -> int | None:
     """The MS-SSIM scale count of a whole set, from its smallest cube's palette target (a header
     read), before any cube is scored (the first cube's count refused a smaller cube later, after
-    the others had run). None when no file's size can be read here (the loop then names it)."""
-    from .common import target_plane_shape
+    the others had run). None when no file's size can be read here (the loop then names it).
+    headers: common.target_header of each file, when the caller has read them."""
+    from .common import target_header
     from .metrics import MSSSIM_WIN, msssim_scales
 
-    sides = [(min(hw), p) for p in files if (hw := target_plane_shape(p)) is not None]
+    if headers is None:
+        headers = [target_header(p) for p in files]
+    sides = [(min(h[1]), p) for p, h in zip(files, headers) if h is not None and h[1] is not None]
     if not sides:
         return None
     side, path = min(sides, key=lambda t: t[0])
@@ -102,44 +105,20 @@ def _set_scales(files) -> int | None:
     return msssim_scales(side)
 
 
-def target_names(path) -> set[str] | None:
-    """The targets a held-out cube holds (its /targets group's, or an exported cube's sidecar's
-    arrays), from its header; None when it cannot be read here (the pass that reads it says why).
-    An HDF5 file that is no project cube is refused as such (data.check_project_file), not as a
-    cube lacking its targets."""
-    import zipfile
-
-    import h5py
-
-    from ..synth.export import is_exported, sidecar_of
-    from .data import check_project_file
-
-    try:
-        if is_exported(path):
-            with np.load(sidecar_of(path), allow_pickle=False) as z:
-                return set(z.files)
-        f = h5py.File(path, "r")
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        return None
-    with f:
-        check_project_file(f, path)
-        group = f.get("targets")
-        return set(group.keys()) if isinstance(group, h5py.Group) else set()
-
-
-def check_set_targets(files, labels: bool = False) -> None:
+def check_set_targets(files, headers, labels: bool = False) -> None:
     """A ValueError naming the first cube without the targets the run needs (palette and rgb;
     the region labels too for the ARI table), before any cube is scored: such a cube was met in
     its turn, after the cubes before it had been scored (minutes), and a cube without labels
-    stopped the ARI pass after the whole colour table, writing nothing."""
+    stopped the ARI pass after the whole colour table, writing nothing. headers:
+    common.target_header of each file (None: not readable here, the pass that reads it says
+    why); a file that is no project cube was refused there."""
     from ..synth.export import is_exported, sidecar_of
 
-    for path in files:
-        found = target_names(path)
-        if found is None:
+    for path, header in zip(files, headers):
+        if header is None:
             continue
         for k in ("palette", "rgb") + (("labels",) if labels else ()):
-            if k in found:
+            if k in header[0]:
                 continue
             where = (
                 f"{sidecar_of(path)} has no {k} target"
@@ -221,7 +200,7 @@ def evaluate(
     from ..device import pick_device
     from ..models.weights import load_weights
     from ..progress import run_to_end
-    from .common import check_model_file
+    from .common import check_model_file, target_header
     from .data import list_cubes, metadata_source, profile_key
     from .metrics import MSSSIM_WIN, image_metrics, msssim_scales
     from .train_pixel_mlp import build_from_config as build_mlp
@@ -272,9 +251,11 @@ def evaluate(
     from ..synth.export import exported_cubes
 
     files = (exported_cubes(data_dir) or list_cubes(data_dir))[:max_cubes]
-    check_set_targets(files, labels=need_labels)
+    headers = [target_header(p) for p in files]  # one read of each header for both checks
+    check_set_targets(files, headers, labels=need_labels)
     per_cube, images, sources = [], [], []
-    scales = _set_scales(files)  # MS-SSIM's, as the smallest cube allows: one count for the set
+    # MS-SSIM's, as the smallest cube allows: one count for the set
+    scales = _set_scales(files, headers)
     t0 = time.time()
     for path in tqdm(
         files, desc="evaluating", unit="cube", disable=not progress, dynamic_ncols=True
