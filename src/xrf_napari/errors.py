@@ -6,6 +6,7 @@ with it. Content checks read a bounded sample only, so a 50 GB scan is judged in
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -186,6 +187,23 @@ def check_values(block, path, where: str, origin: tuple[int, ...] = (0, 0)) -> N
         )
 
 
+def explain_read_error(exc: BaseException) -> str | None:
+    """What a failed read of stored data means when HDF5 says it lacks a filter to decode a chunk
+    ("can't open directory (/usr/local/lib/plugin)", "can't find plugin", "filter plugins
+    disabled", "required filter ... is not registered"), or None. Such a read had been reported
+    as 'the file may be corrupt or truncated'. A filter that ran and failed ("filter returned
+    failure during read": a damaged gzip chunk) is that corruption, not a missing filter: it had
+    been told to install hdf5plugin or save the file again with gzip (2026-12-05)."""
+    text = str(exc)
+    if not isinstance(exc, OSError) or not re.search(r"plugin|not registered", text, re.I):
+        return None
+    return (
+        "a chunk there is compressed with an HDF5 filter this installation cannot decode "
+        "(HDF5 said: " + text[:160] + "); install the hdf5plugin package (`pip install "
+        "hdf5plugin` in xrf-napari's environment), or save the file again with gzip compression"
+    )
+
+
 def read_block(data, key: tuple, path, check: bool = True) -> np.ndarray:
     """data[key] as an array; a failing store (corrupt chunk, vanished file) raises CubeReadError
     naming the file and rows, and with `check` the values are validated (the first full pass)."""
@@ -196,8 +214,6 @@ def read_block(data, key: tuple, path, check: bool = True) -> np.ndarray:
     except MemoryError:
         raise
     except Exception as exc:
-        from .io.limits import explain_read_error
-
         why = explain_read_error(exc)
         if why:  # an HDF5 filter missing here: the file is sound
             raise CubeReadError(path, f"reading {where} failed: {why}") from exc

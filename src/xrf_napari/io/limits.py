@@ -285,7 +285,7 @@ def _chunks_need(d, missing: list) -> list:
     the data: 10,000 chunks in about 10 ms); without it (an h5py on an HDF5 older than 1.12.3
     or 1.10.10), by H5Dget_chunk_info, the first FILTER_CHUNKS_CHECKED chunks only, as before,
     so a file whose chunks all skipped an optional filter still opens there (a later chunk that
-    needs it fails when read: `explain_read_error` names the missing filter then). No stored
+    needs it fails when read: `errors.explain_read_error` names the missing filter then). No stored
     chunk (fill values only) needs none."""
     needed: set[int] = set()
     bits = [(i, 1 << i) for i, _code, _name in missing]
@@ -307,23 +307,6 @@ def _chunks_need(d, missing: list) -> list:
     except (RuntimeError, ValueError, OSError, TypeError):
         return missing
     return [m for m in missing if m[0] in needed]
-
-
-def explain_read_error(exc: BaseException) -> str | None:
-    """What a failed read of stored data means when HDF5 says it lacks a filter to decode a chunk
-    ("can't open directory (/usr/local/lib/plugin)", "can't find plugin", "filter plugins
-    disabled", "required filter ... is not registered"), or None. Such a read had been reported
-    as 'the file may be corrupt or truncated'. A filter that ran and failed ("filter returned
-    failure during read": a damaged gzip chunk) is that corruption, not a missing filter: it had
-    been told to install hdf5plugin or save the file again with gzip (2026-12-05)."""
-    text = str(exc)
-    if not isinstance(exc, OSError) or not re.search(r"plugin|not registered", text, re.I):
-        return None
-    return (
-        "a chunk there is compressed with an HDF5 filter this installation cannot decode "
-        "(HDF5 said: " + text[:160] + "); install the hdf5plugin package (`pip install "
-        "hdf5plugin` in xrf-napari's environment), or save the file again with gzip compression"
-    )
 
 
 def _load_hdf5plugin() -> bool:
