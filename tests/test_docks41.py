@@ -134,3 +134,34 @@ def test_saves_from_a_sample_are_not_suggested_into_the_installed_package(
     assert asked == ["recoloured.png", ""]
     # a scan's own file still gets its outputs beside it
     assert _dialogs.suggested_path("/data/NG6461.rpl", "x.png") == "/data/NG6461_x.png"
+
+
+def test_the_docks_report_shows_the_photograph_under_its_thumbnails(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    # Before: Export report... put the pigment recolour (the candidates' own colours) under the
+    # region thumbnails even when the fit's colours came from a photograph, which
+    # `xrf-napari pigments --photo` puts there: the same fit gave two reports.
+    from _napari_helpers import open_cube, wait_idle, write_painted_cube
+
+    from xrf_napari.analysis import pigment_report
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    scan = write_painted_cube(tmp_path / "painted.h5")
+    viewer = make_napari_viewer()
+    open_cube(viewer, scan)
+    _, labels = painted_counts()
+    viewer.add_labels(labels.astype(np.int32), name="regions")
+    rng = np.random.default_rng(1)
+    photo = rng.integers(0, 256, labels.shape + (3,), dtype=np.uint8)
+    viewer.add_image(photo, rgb=True, name="photo")
+    dock = PigmentsWidget(viewer)
+    dock.photo_combo.set_layer(viewer.layers["photo"])
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job)
+    assert dock.job.last_error is None, dock.job.last_error
+    seen = {}
+    monkeypatch.setattr(pigment_report, "write_report", lambda *a, **k: seen.update(k) or {})
+    dock.export(tmp_path / "report")
+    np.testing.assert_array_equal(seen["background"], photo)
+    assert seen["colour_source"] == "photograph"

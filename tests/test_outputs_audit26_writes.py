@@ -275,6 +275,7 @@ def test_pigments_dock_export_background_is_rounded(make_napari_viewer, monkeypa
         colours=None,
         colour_source="",
         choices=None,
+        background=None,  # no colour prior: the recolour layer is the background
     )
     widget.result = result
     monkeypatch.setattr(type(widget), "_check_export", lambda self, folder: None)

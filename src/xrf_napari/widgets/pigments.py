@@ -87,14 +87,18 @@ def _pigments_job(
     """Progress generator: the colour prior (a registered photograph, or the SmallUViT's region
     colours), then the pigment fit. instrument: what the user set of anode, kv, fwhm_mn_ev,
     optic and atmosphere (`iter_fit_regions`' arguments); photo_name: the photograph's layer, as
-    its errors name it (`_photo_name`). Returns (report, {label: sRGB} or
-    None, the SmallUViT's RGB or None, the colour's source)."""
+    its errors name it (`_photo_name`). Returns (report, {label: sRGB} or None, the image
+    the colours came from as uint8 RGB on the scan's grid (the photograph, or the SmallUViT's
+    colours) or None, the colour's source): the report's thumbnails show it, as
+    `xrf-napari pigments` shows its --photo or --colour-prior colours."""
     from ..analysis.colour_prior import photo_on_scan, region_mean_colours
     from ..analysis.pigment_fit import iter_fit_regions
+    from ..analysis.pigment_report import as_uint8
 
     colours, rgb, source = None, None, ""
     if photo is not None:
-        colours = region_mean_colours(photo_on_scan(photo, labels.shape, photo_name), labels)
+        rgb = photo_on_scan(photo, labels.shape, photo_name)
+        colours = region_mean_colours(rgb, labels)
         source = "photograph"
     elif use_uvit:
         from .recolour import iter_dock_recolour
@@ -113,7 +117,7 @@ def _pigments_job(
         stages=True,  # each stage named in the status (the pass over the file, the instrument...)
         **(instrument or {}),
     )
-    return report, colours, rgb, source
+    return report, colours, None if rgb is None else as_uint8(rgb), source
 
 
 def _regions_job(cube, photo, k, photo_name: str = "the photograph"):
@@ -259,6 +263,9 @@ class PigmentsResult:
     choices: list = field(default_factory=list)  # chosen option per row (RegionResult.options)
     #: labels_layer no longer holds the fitted regions: its numbers may name other pixels now
     stale: bool = False
+    #: the image the colour prior came from (uint8 RGB on the scan's grid: the photograph, or
+    #: the SmallUViT's colours), under the report's thumbnails; None without a colour prior
+    background: np.ndarray | None = None
 
 
 class PigmentsWidget(CubeDock):
@@ -666,8 +673,10 @@ class PigmentsWidget(CubeDock):
     def _fitted(self, cube_layer, labels_layer, labels, value) -> PigmentsResult:
         from ..analysis.pigment_report import top_choices
 
-        report, colours, _, source = value
-        result = PigmentsResult(report, colours, source, labels, labels_layer, cube_layer)
+        report, colours, background, source = value
+        result = PigmentsResult(
+            report, colours, source, labels, labels_layer, cube_layer, background=background
+        )
         result.choices = top_choices(report)
         # changed or deleted during the fit (_layer_removed ran before there was a fit to mark)
         result.stale = labels_layer not in self.viewer.layers or not np.array_equal(
@@ -959,9 +968,12 @@ class PigmentsWidget(CubeDock):
 
         self._check_export(folder)
         result = self.result
-        bg = None
+        # under the thumbnails, as `xrf-napari pigments` puts them: the photograph the colours
+        # came from (or the SmallUViT's colours); the dock's report showed the pigment recolour
+        # there, with a photograph too. Without either, the pigment recolour, as before
+        bg = result.background
         layer = self.result_layer
-        if layer is not None:  # rounded as the report's own colours, not truncated
+        if bg is None and layer is not None:  # rounded as the report's own colours
             bg = as_uint8(layer.data)
         return write_report(
             folder,
