@@ -53,3 +53,27 @@ def test_evaluate_reads_each_cubes_header_once_before_scoring(tmp_path, monkeypa
         evaluate(data, device="cpu", progress=False)
     # the first cube is also read whole for its turn; the others only by the checks before it
     assert opened.count("cube_00001.h5") == 1 and opened.count("cube_00002.h5") == 1, opened
+
+
+def test_a_large_file_of_another_kind_is_refused_without_reading_it(tmp_path):
+    """95993a0 refused a file whose 9th byte is '{' and whose first 8 bytes read as a header
+    length above safetensors' 100 MB limit only after reading the file whole into memory (a
+    scan or archive of gigabytes given as --weights by mistake)."""
+    import tracemalloc
+
+    import safetensors.torch  # noqa: F401 - imported before the count: load_weights imports it
+
+    from xrf_napari.models.weights import WeightsError, load_weights
+
+    path = tmp_path / "notes.safetensors"
+    with open(path, "wb") as fh:
+        fh.write(b"comment:{")
+        fh.truncate(64 * 2**20)  # sparse: 64 MiB on no disk
+    tracemalloc.start()
+    try:
+        with pytest.raises(WeightsError, match="notes.safetensors is not a safetensors file$"):
+            load_weights(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20, f"{peak / 2**20:.0f} MiB taken in to refuse it"

@@ -216,6 +216,10 @@ def _zip_of_arrays(path: Path) -> bool:
     return bool(names) and all(n.endswith(".npy") for n in names)
 
 
+#: The largest header the safetensors library reads (its own limit: 100 MB).
+SAFETENSORS_MAX_HEADER = 100_000_000
+
+
 def _require_whole(path: Path) -> None:
     """WeightsError when a safetensors file is shorter than its header says: a download or copy
     cut short was "cannot read weights file ...: Error while deserializing header: incomplete
@@ -226,9 +230,10 @@ def _require_whole(path: Path) -> None:
     size = path.stat().st_size
     with open(path, "rb") as fh:
         (n,) = struct.unpack("<Q", fh.read(8))
-        header = fh.read(min(n, size))
-    if n > 100_000_000:  # safetensors' own limit: text whose 9th byte is "{", not a cut file
-        raise WeightsError(f"weights file {path} is not a safetensors file")
+        if n > SAFETENSORS_MAX_HEADER:  # text whose 9th byte is "{", not a cut file; said before
+            # reading, which took in the whole file (gigabytes for a scan given as --weights)
+            raise WeightsError(f"weights file {path} is not a safetensors file")
+        header = fh.read(n) if size >= 8 + n else b""  # a header cut short is not parsed
     need = 8 + n
     if size >= need:
         try:
