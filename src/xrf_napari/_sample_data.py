@@ -34,6 +34,10 @@ def sample_layers(key: str) -> list:
     path = sample_path(key)
     cube = read_cube(path)
     layers = cube_layers(cube)
+    for _data, meta, _kind in layers:
+        # the docks' saves are not suggested beside the sample's file, in the installed package
+        # or the cache (widgets._layers.SAMPLE_KEY, CubeDock.save_beside)
+        meta.setdefault("metadata", {})["xrf_sample"] = key
     rgb = read_targets(path).get("rgb")
     if rgb is not None:
         layers.append(
@@ -61,22 +65,6 @@ def sample_path(key: str) -> Path:
     if not cached.is_file():
         _generate(key, cached)
     return cached
-
-
-def is_sample_file(path) -> bool:
-    """True when `path` is one of these samples' files (shipped in the package, or generated
-    into the cache folder): a save suggested beside it would go into the installed package, or
-    the cache, where nobody looks for their results (widgets._dialogs.suggested_path)."""
-    if not path:
-        return False
-    try:
-        where = Path(path).resolve()
-    except (OSError, RuntimeError, ValueError):
-        return False
-    return where.name in SAMPLES.values() and where.parent in (
-        SAMPLE_DIR.resolve(),
-        _cache_dir().resolve(),
-    )
 
 
 def _cache_dir() -> Path:

@@ -393,6 +393,19 @@ class CubeDock(QWidget):
     def current_cube(self):
         return self.cube_combo.current_cube()
 
+    def save_beside(self):
+        """The file the chosen scan's saves are first suggested beside (_dialogs.suggested_path,
+        suggested_folder); None without a scan, and for a sample of File > Open Sample, whose
+        file is the installed package's (or the cache's): every save dialog suggested
+        sample_data/panel_recoloured.png, and the folder dialogs opened in sample_data, where
+        the user guide promises the bare name in the current folder."""
+        from ._layers import SAMPLE_KEY, layer_cube
+
+        layer = self.current_layer()
+        if layer is None or (getattr(layer, "metadata", None) or {}).get(SAMPLE_KEY):
+            return None
+        return getattr(layer_cube(layer), "path", None)
+
     def scan_files(self, *also) -> list:
         """The files no save of this dock may replace: `also` (the scan saved from, a regions
         file) and the file of every scan open in the viewer. Only the current scan's was
@@ -425,7 +438,7 @@ class CubeDock(QWidget):
                 self,
                 title,
                 filters,
-                suggested_path(scan_path, suggested),
+                suggested_path(self.save_beside(), suggested),
                 inputs=self.scan_files(scan_path),
             )
             if path:

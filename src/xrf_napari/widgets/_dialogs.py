@@ -76,14 +76,11 @@ def suggested_path(scan_path, name: str) -> str:
     """Where a save dialog first points: `name` ("recoloured.png") after the scan's file and
     beside it ("/data/NG6461.rpl": "/data/NG6461_recoloured.png"), where a conservator keeps a
     scan's outputs and can tell two scans' apart. The bare name, in the process's current
-    folder, was suggested for every scan. A scan without a file (an array) or a sample of File >
-    Open Sample keeps the bare name: the samples' files are the installed package's (or the
-    cache's), and saves went there, into site-packages. A scan in a folder this process may
-    not write (a read-only share, a DVD) gets its named file in the current folder: suggested
-    beside it, each save was refused after the dialog ("folder ... is not writable")."""
-    from .._sample_data import is_sample_file
-
-    if not scan_path or is_sample_file(scan_path):
+    folder, was suggested for every scan. A scan without a file (an array; a sample:
+    CubeDock.save_beside) keeps the bare name. A scan in a folder this process may not write (a
+    read-only share, a DVD) gets its named file in the current folder: suggested beside it,
+    each save was refused after the dialog ("folder ... is not writable")."""
+    if not scan_path:
         return name
     scan = Path(scan_path)
     named = f"{scan.stem}_{name}"
@@ -93,11 +90,9 @@ def suggested_path(scan_path, name: str) -> str:
 
 
 def suggested_folder(scan_path) -> str:
-    """Where a folder dialog first points: the scan's own folder ("" without a file, or for a
-    sample: Qt's default, the process's current folder; see `suggested_path`)."""
-    from .._sample_data import is_sample_file
-
-    return "" if not scan_path or is_sample_file(scan_path) else str(Path(scan_path).parent)
+    """Where a folder dialog first points: the scan's own folder ("" without a file: Qt's
+    default, the process's current folder, as before; see `suggested_path`)."""
+    return str(Path(scan_path).parent) if scan_path else ""
 
 
 def ask_folder(parent, title: str, start: str = "") -> str:

@@ -13,6 +13,9 @@ from qtpy.QtWidgets import QComboBox
 
 #: Layer metadata key under which the reader stores the Cube object.
 CUBE_KEY = "xrf_cube"
+#: Layer metadata key of File > Open Sample's scan layers (_sample_data.sample_layers): the
+#: sample's file lies in the installed package (or the cache), where no save is suggested.
+SAMPLE_KEY = "xrf_sample"
 
 
 def layer_cube(layer):

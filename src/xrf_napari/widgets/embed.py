@@ -381,7 +381,7 @@ class EmbedClusterWidget(CubeDock):
                 self,
                 "Save cluster labels",
                 "PNG (*.png);;TIFF (*.tif *.tiff)",
-                suggested_path(cube.path if cube else None, "clusters.png"),
+                suggested_path(self.save_beside(), "clusters.png"),
                 beside=save_paths,
                 inputs=self.scan_files(cube.path if cube else None),
             )

@@ -370,10 +370,8 @@ class ElementMapsWidget(CubeDock):
         return [Path(folder) / n for n in names + [f"{stem}_maps.csv"]]
 
     def _save_clicked(self) -> None:
-        cube = self.current_cube()
-        folder = ask_folder(
-            self, "Folder for the element maps", suggested_folder(cube.path if cube else None)
-        )
+        start = suggested_folder(self.save_beside())
+        folder = ask_folder(self, "Folder for the element maps", start)
         if not folder:
             return
         try:  # a folder dialog names no file: ask before replacing earlier (maybe edited) maps

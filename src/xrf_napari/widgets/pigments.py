@@ -1001,9 +1001,8 @@ class PigmentsWidget(CubeDock):
     def _export_clicked(self) -> None:
         from ..analysis.pigment_report import REPORT_FILES
 
-        cube = self.current_cube()
         folder = ask_folder(
-            self, "Export pigment report to folder", suggested_folder(cube.path if cube else None)
+            self, "Export pigment report to folder", suggested_folder(self.save_beside())
         )
         if not folder:
             return
