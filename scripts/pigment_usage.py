@@ -3,7 +3,9 @@
 The counts become the base-rate prior that breaks ties between pigments X-rays cannot tell apart
 (analysis.pigment_fit, `usage_log_prior`): lead white is in about 2.7 times as many of our
 generator's painting regions as red lead, which has the same lines. Count training-split cubes
-only, never a set the pigment hypotheses are evaluated on.
+only, never a set the pigment hypotheses are evaluated on: a set made from --images must record
+split 'train'; one of procedural paintings records none (generate's --split chooses among images)
+and is counted, a set of pigment panels (made for evaluation) is refused.
 
     PYTHONPATH=src python scripts/pigment_usage.py TRAIN_DIR [--out data/pigment_usage.json]
 
@@ -31,7 +33,15 @@ def count(folder: Path) -> dict:
     import h5py
 
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    if manifest.get("split") != "train":
+    # generate records no split without --images (since 2026-12-05: `--split train` of procedural
+    # paintings chose nothing); such a set was counted when made with --split train, and still is
+    procedural = manifest.get("split") is None and not manifest.get("images_dir")
+    if procedural and manifest.get("kind") == "panels":
+        raise SystemExit(
+            f"{folder}: a set of pigment panels (every pigment alike, made for evaluation): its "
+            "regions are no painting's base rates; count a set of paintings"
+        )
+    if not procedural and manifest.get("split") != "train":
         raise SystemExit(f"{folder}: split {manifest.get('split')!r}, not 'train'")
     cubes = []
     for f in sorted(folder.glob("cube_*.h5")):

@@ -98,11 +98,17 @@ def calibration_anode_origin(metadata: dict, given: str | None = None) -> str:
     """Where the anode an automatic calibration assumed came from, for every message naming it:
     the calibration said "assuming a Rh tube" while Pigments, for the same file, said "Mo
     estimated from the spectra", and nothing told the user that Rh was only a default, nor how to
-    change it. `given`: the anode the caller passed (a command's --anode), when it knows it."""
-    if anode_from_metadata(metadata or {}):
+    change it. `given`: the anode the caller passed (a command's --anode), when it knows it;
+    without it an anode other than the default recorded in `auto_calibration` was given too
+    (Pigments, the Spectrum dock and napari's notice do not know the --anode): they called a Mo
+    given with --anode "Rh by default"."""
+    metadata = metadata or {}
+    if anode_from_metadata(metadata):
         return "the anode the file names"
-    if given:
-        return "given with --anode"
+    auto = metadata.get("auto_calibration")
+    assumed = auto.get("anode") if isinstance(auto, dict) else None
+    if given or (isinstance(assumed, str) and assumed and assumed != DEFAULT_CALIBRATION_ANODE):
+        return "given with --anode (read_cube's anode=)"
     return (
         f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default; --anode (read_cube's "
         "anode=) for another tube"
