@@ -89,8 +89,9 @@ def anode_from_metadata(metadata: dict) -> str | None:
     return None
 
 
-#: The tube the reader's automatic calibration assumes for a file that names no anode
-#: (io.read_cube's `anode`, the commands' --anode).
+#: The tube the reader's automatic calibration assumes for a file that names no anode: the
+#: default of io.read_cube's `anode` (and auto_calibrated's) and of the commands' --anode, which
+#: every message naming the default reads (calibration_anode_origin).
 DEFAULT_CALIBRATION_ANODE = "Rh"
 
 

@@ -22,9 +22,11 @@ def add_scan_options(parser, anode_help: str = ANODE_HELP) -> None:
 
 def read_scan(args, **options):
     """INPUT opened with the scan options (`add_scan_options`)."""
+    from ..detector import DEFAULT_CALIBRATION_ANODE
     from ..io import read_cube
 
-    return read_cube(args.input, anode=args.anode or "Rh", dataset=args.dataset, **options)
+    anode = args.anode or DEFAULT_CALIBRATION_ANODE
+    return read_cube(args.input, anode=anode, dataset=args.dataset, **options)
 
 
 #: Endings of a file name, not a folder's: `--output report.png` to a command that writes a

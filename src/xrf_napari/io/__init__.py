@@ -15,6 +15,7 @@ import weakref
 from pathlib import Path
 
 from ..cube import Cube, release_mapped_pages
+from ..detector import DEFAULT_CALIBRATION_ANODE
 from ..energy import Calibration
 from ..errors import CubeReadError, check_counts_sample
 from .limits import check_path, check_tree
@@ -110,7 +111,7 @@ def read_cube(
     *,
     calibration: Calibration | None = None,
     auto_calibrate: bool = True,
-    anode: str = "Rh",
+    anode: str = DEFAULT_CALIBRATION_ANODE,
     dataset: str | None = None,
     check_counts: bool = True,
     calibrate_later: int | None = None,
@@ -228,7 +229,9 @@ def auto_calibrated(cube: Cube, anode: str | None = None, on_block=None) -> Cube
     slice, block) sees its blocks, and an exception it raises stops the pass and comes out here.
     A bad block is a CubeReadError naming the file, as from read_cube."""
     anode = normalise_anode_metadata(cube.metadata, cube.path or cube.name) or (
-        _anode_hint(anode) if anode is not None else _PENDING_ANODE.get(cube, "Rh")
+        _anode_hint(anode)
+        if anode is not None
+        else _PENDING_ANODE.get(cube, DEFAULT_CALIBRATION_ANODE)
     )
     cube.sum_and_max_spectra(on_block=on_block)  # auto_calibrate asks again: kept, not re-read
     out = _auto_calibrate(cube, anode)
