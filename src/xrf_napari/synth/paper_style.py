@@ -98,7 +98,8 @@ def mixing_weights(colours_rgb: np.ndarray, pigment_lab: np.ndarray) -> np.ndarr
 def cluster_rgb(img: np.ndarray, rng: np.random.Generator, k_range=K_RANGE, n_sil: int = 2000):
     """(labels (H, W) int32 in 0..k-1, palette (k, 3) mean colours, silhouettes {k: score}):
     MiniBatchKMeans in RGB, the K of best silhouette (on a random pixel sample), empty clusters
-    dropped."""
+    dropped. K runs over k_range capped by the image's distinct colours (2..n for n < k_range[0]
+    colours)."""
     from sklearn.cluster import MiniBatchKMeans
     from sklearn.metrics import silhouette_score
 
@@ -108,7 +109,9 @@ def cluster_rgb(img: np.ndarray, rng: np.random.Generator, k_range=K_RANGE, n_si
     seed = int(rng.integers(2**31 - 1))
     scores, fits = {}, {}
     distinct = len(np.unique(np.round(flat * 255), axis=0))
-    for k in range(k_range[0], min(k_range[1], distinct) + 1):
+    # fewer distinct colours than k_range[0]: try 2..distinct clusters (the range used to be empty,
+    # so a 5-colour image became one cluster of its mean colour); other images are unchanged
+    for k in range(max(2, min(k_range[0], distinct)), min(k_range[1], distinct) + 1):
         km = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=2048).fit(flat)
         lbl = km.labels_
         if len(np.unique(lbl[sil_idx])) < 2:

@@ -82,7 +82,10 @@ def cluster_regions(
     tolerance: float = 0.9,
     min_area_px: int | None = None,
 ) -> Regions:
-    """min_area_px: smallest paint area kept (None: 48 px per 256 x 256 px, at least 4)."""
+    """min_area_px: smallest paint area kept (None: 48 px per 256 x 256 px, at least 4).
+
+    K runs over k_range, capped by the image's distinct colours (rounded CIELAB of the fitted
+    sample): an image of fewer colours than k_range[0] is tried at 2..that many."""
     from skimage.color import rgb2lab
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
@@ -96,9 +99,10 @@ def cluster_regions(
     seed = int(rng.integers(2**31 - 1))
     scores, models = {}, {}
     distinct = len(np.unique(np.round(lab[fit_idx]), axis=0))
-    for k in range(k_range[0], k_range[1] + 1):
-        if k > distinct:
-            break
+    # an image of fewer distinct colours than k_range[0] (a flat graphic of 3 colours) is tried at
+    # 2..distinct clusters: the loop used to stop before its first K, and the whole image became
+    # one region of its mean colour. Images with at least k_range[0] colours are unchanged.
+    for k in range(max(2, min(k_range[0], distinct)), min(k_range[1], distinct) + 1):
         km = KMeans(n_clusters=k, n_init=1, random_state=seed, max_iter=60).fit(lab[fit_idx])
         lbl = km.labels_[: len(sil_idx)]
         if len(np.unique(lbl)) < 2:
