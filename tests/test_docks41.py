@@ -165,3 +165,19 @@ def test_the_docks_report_shows_the_photograph_under_its_thumbnails(
     dock.export(tmp_path / "report")
     np.testing.assert_array_equal(seen["background"], photo)
     assert seen["colour_source"] == "photograph"
+
+
+def test_a_float_photograph_with_alpha_is_composited_on_white_on_its_own_scale():
+    from xrf_napari.analysis.colour_prior import photo_on_scan
+
+    photo = np.zeros((8, 10, 4), np.float32)
+    photo[..., 0] = 200.0  # a 0-255 float image: red
+    photo[:, :5, 3] = 255.0  # left half opaque, right half transparent
+    photo[0, 0, 3] = np.nan  # an alpha without a value: opaque, as before alpha counted
+    on = photo_on_scan(photo, (8, 10))
+    np.testing.assert_allclose(on[:, :5], np.broadcast_to([200 / 255, 0, 0], (8, 5, 3)), 1e-6)
+    np.testing.assert_allclose(on[:, 5:], 1.0)
+    # 16-bit: alpha on the type's scale
+    photo16 = np.zeros((8, 10, 4), np.uint16)
+    photo16[..., 3] = 32768
+    np.testing.assert_allclose(photo_on_scan(photo16, (8, 10)), 32767 / 65535, atol=1e-6)

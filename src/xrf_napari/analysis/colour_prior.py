@@ -210,9 +210,10 @@ def _on_white(rgba, name: str) -> np.ndarray:
         values /= float(np.iinfo(rgba.dtype).max)
     elif float_photo_scale(values[..., :3], name) == 255.0:
         values /= 255.0
-    values = np.clip(values, 0.0, 1.0)
     alpha = values[..., 3:]
-    return values[..., :3] * alpha + (1.0 - alpha)
+    # an alpha without a value (NaN) is read as opaque, as the alpha was read before it counted
+    alpha = np.clip(np.where(np.isfinite(alpha), alpha, 1.0), 0.0, 1.0)
+    return np.clip(values[..., :3], 0.0, 1.0) * alpha + (1.0 - alpha)
 
 
 #: Bytes held per sample (pixel x colour) while a photograph is read and put on the scan's grid:
