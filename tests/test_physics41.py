@@ -59,3 +59,23 @@ def test_a_flat_image_is_still_one_region():
     img = np.full((16, 16, 3), 0.4)
     assert cluster_regions(img, np.random.default_rng(0)).k == 1
     assert len(cluster_rgb(img, np.random.default_rng(0))[1]) == 1
+
+
+def test_paper_style_pigment_spectra_follow_the_pigment_table_in_use():
+    """`generate --style paper --pigment-table reference` with one worker runs in the calling
+    process; the spectra cache ignored the table, so after a main-table set the reference set
+    mixed the main table's spectra (its lead white holds Ag and Cu, the reference one does not)."""
+    from xrf_napari.physics.pigments import use_table
+    from xrf_napari.synth import paper_style as ps
+
+    names = [p.name for p in ps.database_pigments()]
+    main = ps.pigment_spectra()
+    with use_table("reference"):
+        assert [p.name for p in ps.database_pigments()] == names
+        ref = ps.pigment_spectra()
+    assert ps.pigment_spectra() is main  # cached per table
+    white = names.index("Lead white")
+    assert not np.allclose(ref[white], main[white], rtol=1e-3, atol=0)  # was the same array
+    # a pigment of one formula and density in both tables keeps its spectrum
+    same = names.index("Vermilion")
+    np.testing.assert_allclose(ref[same], main[same], rtol=1e-12)

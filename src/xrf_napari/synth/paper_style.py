@@ -60,10 +60,21 @@ def database_pigments() -> list:
     return [p for p in load_pigments() if p.role != "ground"]
 
 
-@lru_cache(maxsize=1)
 def pigment_spectra() -> np.ndarray:
     """(n_pigments, 1024) float64: each pigment's expected spectrum (single paint layer over a
-    gypsum ground under `paper_profile`), normalised to unit sum. Computed once per process."""
+    gypsum ground under `paper_profile`), normalised to unit sum, for the pigment table in use
+    (`physics.pigments.use_table`; rows in `database_pigments` order). Computed once per process
+    and table: the cache used to ignore the table, so a second paper-style set made in the same
+    process under another --pigment-table (generate with one worker) mixed the first table's
+    spectra under the second table's colours and name."""
+    from ..physics.pigments import active_table
+
+    return _pigment_spectra(active_table())
+
+
+@lru_cache(maxsize=4)
+def _pigment_spectra(table: str | None) -> np.ndarray:
+    """pigment_spectra of the table in use; `table` (its path) is only the cache key."""
     from ..physics.layers import ground_layer, paint_layer, support_layer
     from ..physics.spectrum import SpectrumModel
 
@@ -76,7 +87,9 @@ def pigment_spectra() -> np.ndarray:
         ]
     )
     spectra = np.clip(spectra, 0, None)
-    return spectra / spectra.sum(axis=1, keepdims=True)
+    spectra = spectra / spectra.sum(axis=1, keepdims=True)
+    spectra.setflags(write=False)  # shared by every caller of the cache
+    return spectra
 
 
 def mixing_weights(colours_rgb: np.ndarray, pigment_lab: np.ndarray) -> np.ndarray:
