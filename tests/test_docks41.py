@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _napari_helpers import caught_notifications, painted_counts
+from _napari_helpers import caught_notifications, painted_counts, wait_idle
 from _spectra import CANONICAL_CAL
 
 RPL = (
@@ -142,7 +142,7 @@ def test_the_docks_report_shows_the_photograph_under_its_thumbnails(
     # Before: Export report... put the pigment recolour (the candidates' own colours) under the
     # region thumbnails even when the fit's colours came from a photograph, which
     # `xrf-napari pigments --photo` puts there: the same fit gave two reports.
-    from _napari_helpers import open_cube, wait_idle, write_painted_cube
+    from _napari_helpers import open_cube, write_painted_cube
 
     from xrf_napari.analysis import pigment_report
     from xrf_napari.widgets.pigments import PigmentsWidget
@@ -181,3 +181,26 @@ def test_a_float_photograph_with_alpha_is_composited_on_white_on_its_own_scale()
     photo16 = np.zeros((8, 10, 4), np.uint16)
     photo16[..., 3] = 32768
     np.testing.assert_allclose(photo_on_scan(photo16, (8, 10)), 32767 / 65535, atol=1e-6)
+
+
+def test_recolours_outline_box_is_off_once_its_colours_are_deleted(
+    make_napari_viewer, qtbot, tmp_path
+):
+    # Before: with the "recoloured [scan]" layer deleted, the opacity slider went off but the
+    # "Outline where the colour is a guess" box stayed on, and ticking it added an outline of
+    # colours no longer shown, over the scan instead of beside it where the colours had been.
+    from _napari_helpers import tiny_recolour_dock
+
+    viewer = make_napari_viewer()
+    viewer.open_sample("xrf-napari", "painting")
+    dock = tiny_recolour_dock(viewer, tmp_path)
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job)
+    assert dock.job.last_error is None, dock.job.last_error
+    assert dock.outline_box.isEnabled()  # the tiny model's colours are a guess somewhere
+    viewer.layers.remove(dock.result_layer)
+    assert not dock.opacity.isEnabled()
+    assert not dock.outline_box.isEnabled()
+    assert not any("ambiguous colour" in ly.name for ly in viewer.layers)
+    dock.cube_combo.set_layer(viewer.layers["painting sum"])  # chosen again: still off
+    assert not dock.outline_box.isEnabled()

@@ -263,7 +263,6 @@ class RecolourWidget(CubeDock):
         for label in (self.ood_label, self.ambiguity_label):  # no blank rows before a run
             label.setVisible(bool(label.text()))
         self._follow_layers()
-        self.outline_box.setEnabled(amb is not None and bool(amb.ambiguous.any()))
         self.device_label.setText(
             f"Device used: {result.device}" if result is not None else "Device used: \u2014"
         )
@@ -274,16 +273,22 @@ class RecolourWidget(CubeDock):
     def _follow_layers(self) -> None:
         """The outline box and the opacity slider mirror the chosen scan's layers (they add
         nothing): after a run, and once the user deleted one (the box stayed ticked without
-        an outline, the slider on without colours to act on)."""
+        an outline, the slider on without colours to act on). The box is off without the
+        colours it qualifies: with their layer deleted it added an outline over nothing (over
+        the scan, where Show put no colours)."""
         cube_layer = self.cube_combo.current_layer()
+        amb = getattr(self.result, "ambiguity", None)
         outlined = (
-            getattr(self.result, "ambiguity", None) is not None
+            amb is not None
             and cube_layer is not None
             and self._outline_layer(cube_layer) is not None
         )
         self.outline_box.blockSignals(True)
         self.outline_box.setChecked(outlined)
         self.outline_box.blockSignals(False)
+        self.outline_box.setEnabled(
+            amb is not None and bool(amb.ambiguous.any()) and self.result_layer is not None
+        )
         self._follow_opacity()
 
     def _layer_removed(self, event=None) -> None:
