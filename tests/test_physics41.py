@@ -79,3 +79,14 @@ def test_paper_style_pigment_spectra_follow_the_pigment_table_in_use():
     # a pigment of one formula and density in both tables keeps its spectrum
     same = names.index("Vermilion")
     np.testing.assert_allclose(ref[same], main[same], rtol=1e-12)
+
+
+def test_a_three_pixel_image_of_three_colours_clusters_without_an_error():
+    """Three pixels of three colours: K = 3 leaves no silhouette (it needs K <= pixels - 1); the
+    range stops at 2 instead of raising sklearn's 'Number of labels is 3' from the generator."""
+    from xrf_napari.synth.paper_style import cluster_rgb
+    from xrf_napari.synth.regions import cluster_regions
+
+    img = np.array([[RED, YELLOW, BLUE]])
+    assert cluster_regions(img, np.random.default_rng(0), min_area_px=1).k == 2
+    assert len(cluster_rgb(img, np.random.default_rng(0))[1]) == 2

@@ -124,7 +124,9 @@ def cluster_rgb(img: np.ndarray, rng: np.random.Generator, k_range=K_RANGE, n_si
     distinct = len(np.unique(np.round(flat * 255), axis=0))
     # fewer distinct colours than k_range[0]: try 2..distinct clusters (the range used to be empty,
     # so a 5-colour image became one cluster of its mean colour); other images are unchanged
-    for k in range(max(2, min(k_range[0], distinct)), min(k_range[1], distinct) + 1):
+    # (and below the silhouette sample's size, which a silhouette needs)
+    k_top = min(k_range[1], distinct, len(sil_idx) - 1)
+    for k in range(max(2, min(k_range[0], k_top)), k_top + 1):
         km = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=2048).fit(flat)
         lbl = km.labels_
         if len(np.unique(lbl[sil_idx])) < 2:

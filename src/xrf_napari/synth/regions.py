@@ -102,7 +102,9 @@ def cluster_regions(
     # an image of fewer distinct colours than k_range[0] (a flat graphic of 3 colours) is tried at
     # 2..distinct clusters: the loop used to stop before its first K, and the whole image became
     # one region of its mean colour. Images with at least k_range[0] colours are unchanged.
-    for k in range(max(2, min(k_range[0], distinct)), min(k_range[1], distinct) + 1):
+    # (and below as many as the silhouette sample holds, which a silhouette needs)
+    k_top = min(k_range[1], distinct, len(sil_idx) - 1)
+    for k in range(max(2, min(k_range[0], k_top)), k_top + 1):
         km = KMeans(n_clusters=k, n_init=1, random_state=seed, max_iter=60).fit(lab[fit_idx])
         lbl = km.labels_[: len(sil_idx)]
         if len(np.unique(lbl)) < 2:
