@@ -253,7 +253,7 @@ def instrument_for(
     kv_arg = kv
     if kv is None:
         kv = kv_from_metadata(meta)
-        if kv is None and prof is None:
+        if kv is None and not (prof and "anode" in prof and "kv" in prof):  # base's 50 kV
             notes.append(f"tube voltage not in the metadata: {base.kv:g} kV assumed")
     fw = fwhm_mn_ev if fwhm_mn_ev is not None else fwhm_from_metadata(meta)
     if fw is None:
