@@ -5,6 +5,82 @@ the Pigments fit's note on a tube voltage a partial instrument profile leaves ou
 from __future__ import annotations
 
 import pytest
+from _napari_helpers import caught_notifications
+
+#: A sound Amptek spectrum (only xrf-napari reads .mca), and one cut before its counts.
+MCA = "<<PMCA SPECTRUM>>\nREAL_TIME - 60.5\nLIVE_TIME - 59.0\n<<DATA>>\n{counts}\n<<END>>\n"
+CUT_MCA = "<<PMCA SPECTRUM>>\nTAG - x\n<<DATA>>\n"
+
+
+@pytest.fixture
+def fresh_settings(monkeypatch):
+    """napari's settings as a fresh in-memory copy: no remembered reader of the user's."""
+    import napari.settings
+    from napari.settings import NapariSettings
+
+    monkeypatch.setattr(napari.settings, "_SETTINGS", NapariSettings(config_path=None))
+
+
+def _nested_open(viewer, cut):
+    """Connects a plugin's slot that opens `cut` with viewer.open when a layer is added (once);
+    returns the list its outcome goes to ('raised' or 'returned') and the slot."""
+    from xrf_napari.io import CubeReadError
+
+    outcome = []
+
+    def on_inserted(event=None):
+        if outcome:
+            return
+        try:
+            viewer.open(str(cut), plugin="xrf-napari")
+            outcome.append("returned")
+        except CubeReadError:
+            outcome.append("raised")
+
+    viewer.layers.events.inserted.connect(on_inserted, position="last")  # after napari's own
+    return outcome, on_inserted
+
+
+def test_a_scripts_open_inside_naparis_open_still_gets_the_error(
+    make_napari_viewer, tmp_path, fresh_settings
+):
+    # 71f56a8 read "napari's GUI open" as _qt_open anywhere up the call stack, and napari's
+    # reader dialog as open_with_dialog_choices anywhere: a plugin's or a script's viewer.open
+    # run from a slot inside napari's open (a layer-added callback) of a broken file got
+    # napari's null layer ([] returned, no error) from the GUI's open, and from the dialog's its
+    # error with no notification at all. Only the viewer.open that reads the file counts now.
+    from napari._qt.dialogs.qt_reader_dialog import open_with_dialog_choices
+
+    cut = tmp_path / "cut.mca"
+    cut.write_text(CUT_MCA, encoding="utf-8")
+    good = tmp_path / "good.mca"
+    good.write_text(MCA.format(counts="\n".join(["5"] * 64)), encoding="utf-8")
+    viewer = make_napari_viewer()
+    qt_viewer = viewer.window._qt_viewer
+
+    outcome, slot = _nested_open(viewer, cut)
+    with caught_notifications() as seen:
+        qt_viewer._qt_open([str(good)], stack=False)
+    assert outcome == ["raised"]  # the script's own viewer.open: its error, as documented
+    assert len(seen) == 1 and str(cut) in seen[0].message  # and the notification, once
+
+    viewer.layers.events.inserted.disconnect(slot)
+    viewer.layers.clear()
+    outcome, slot = _nested_open(viewer, cut)
+    with caught_notifications() as seen:
+        open_with_dialog_choices(
+            "xrf-napari", False, ".mca", {"xrf-napari": "xrf-napari"}, [str(good)], False, qt_viewer
+        )
+    assert outcome == ["raised"]
+    assert len(seen) == 1 and str(cut) in seen[0].message  # napari showed nothing of it
+
+    # napari's GUI open itself still tells a broken file once and goes on with the drop
+    viewer.layers.events.inserted.disconnect(slot)
+    viewer.layers.clear()
+    with caught_notifications() as seen:
+        qt_viewer._qt_open([str(cut), str(good)], stack=False)
+    assert len(seen) == 1 and str(cut) in seen[0].message
+    assert [ly.name for ly in viewer.layers] == ["good", "good sum"]
 
 
 def test_a_saved_copy_of_a_sample_is_no_sample(tmp_path):

@@ -10,9 +10,9 @@ a channel axis: the same worker pass fits the automatic calibration, and its del
 calibrated Cube in both layers, turns the slider to keV and says so (_deliver_sum).
 A single spectrum opens as a 1 x 1 x C cube. Read errors are raised from the returned function
 (napari wraps them in ReaderPluginError and shows them); a notification carrying our message names
-the file and the problem first (except where napari shows the error as it is: _napari_shows_it).
-Where napari's GUI open would only repeat it (no other reader claims the file), the notification
-alone tells it and the function returns napari's null layer (_told_by_us_alone).
+the file and the problem first (except where napari shows the error as it is, in its reader
+dialog). Where napari's GUI open would only repeat it (no other reader claims the file), the
+notification alone tells it and the function returns napari's null layer (_tell).
 """
 
 from __future__ import annotations
@@ -79,10 +79,7 @@ def _refuse_stack(path, **_kwargs):
         "while dropping, or viewer.open(..., stack=True)): xrf-napari opens one scan per file; "
         "drop the files without Shift",
     )
-    _notify(str(error))
-    if _told_by_us_alone(paths[0]):
-        return [(None,)]
-    raise error
+    return _tell(error, paths[0])
 
 
 def _pair_open_twice(path):
@@ -154,69 +151,73 @@ def read_layers(path):
         except EmbedOutput as exc:
             return embed_layers(exc.path, exc.kind)
     except CubeReadError as exc:
-        if _napari_shows_it():
-            raise
-        _notify(str(exc))
-        if _told_by_us_alone(path):
-            return [(None,)]
-        raise
+        return _tell(exc, path)
 
 
-def _napari_shows_it() -> bool:
-    """True when napari will show the reader's error itself, as it is: the reader was chosen in
-    napari's 'choose a reader' dialog (a suffix napari's builtins claim too, .h5 say), whose
-    open re-raises the error unwrapped to napari's exception hook; a notification of ours would
-    say the same thing a second time. Elsewhere napari wraps it in a ReaderPluginError whose own
-    message does not name the problem ("Tried to read ... but it gave an error"), or a script
-    gets it: there the notification names the file and the problem. Where the call stack cannot
-    be read (an interpreter without sys._getframe), False: told twice, never not at all (the
-    AttributeError replaced the reader's error). Only napari's own module counts ("xrf_napari"
-    holds "napari" too)."""
+def _tell(error, path):
+    """A read error, told once: napari's null layer [(None,)] or the error raised.
+
+    In napari's reader dialog (_napari_opener "dialog") napari shows the error as it is: raised
+    alone, a notification would say it a second time. Elsewhere a notification names the file
+    and the problem first (napari's ReaderPluginError says only "Tried to read ... but it gave
+    an error"; a script gets the error). In napari's own GUI open ("gui") of a path no other
+    reader claims, napari wraps the error, finds no other reader to offer and raises that to its
+    exception hook (napari/_qt/dialogs/qt_reader_dialog.py, prepare_remaining_readers): a second
+    notification, and the raise ended napari's loop over a drop, so the files dropped after it
+    did not open. There the notification alone tells it and the null layer lets the drop go on.
+    Where another reader claims the path, napari's dialog offers it and shows the error: raised,
+    as to a script's viewer.open."""
+    opener = _napari_opener()
+    if opener == "dialog":
+        raise error
+    _notify(str(error))
+    if opener == "gui" and _only_our_reader(path):
+        return [(None,)]
+    raise error
+
+
+def _napari_opener() -> str | None:
+    """Which of napari's opens made the viewer.open reading this file, read from the call stack
+    at the innermost ViewerModel.open (and its callers within napari): "dialog" for napari's
+    choose-a-reader dialog (open_with_dialog_choices, which re-raises the reader's error
+    unwrapped to napari's exception hook), "gui" for QtViewer._qt_open (a drop, a file chosen by
+    the File menu, `napari FILE`) calling viewer.open itself, else None: a script's or a
+    plugin's viewer.open, one run from a callback inside napari's open included (a layer-added
+    slot; anywhere up the stack, _qt_open was taken for the GUI's and the script got a null
+    layer in place of its error), and a stack that cannot be read, or a napari whose functions
+    have other names (told twice, never not at all). Only napari's own modules count
+    ("xrf_napari" holds "napari" too)."""
     import sys
 
     try:
         frame = sys._getframe(1)
     except (AttributeError, ValueError):
-        return False
+        return None
+    while frame is not None and not (
+        frame.f_code.co_name == "open"
+        and frame.f_globals.get("__name__") == "napari.components.viewer_model"
+    ):
+        frame = frame.f_back
+    frame = frame.f_back if frame is not None else None
     while frame is not None:
         module = frame.f_globals.get("__name__") or ""
-        if frame.f_code.co_name == "open_with_dialog_choices" and (
-            module == "napari" or module.startswith("napari.")
-        ):
-            return True
+        if module != "napari" and not module.startswith("napari."):
+            return None  # viewer.open called by someone else
+        if frame.f_code.co_name == "open_with_dialog_choices":
+            return "dialog"
+        if frame.f_code.co_name == "_qt_open" and module == "napari._qt.qt_viewer":
+            return "gui"
         frame = frame.f_back
-    return False
+    return None
 
 
 #: Our plugin's name in napari (napari.yaml), as napari's reader lists name it.
 PLUGIN_NAME = "xrf-napari"
 
 
-def _told_by_us_alone(path) -> bool:
-    """True when napari's GUI open (a drop, a file chosen by the File menu, `napari FILE`:
-    QtViewer._qt_open, outside its reader dialog) called the reader and no other reader claims
-    `path`. There napari wraps the reader's error in a ReaderPluginError, finds no other reader
-    to offer and raises that to its exception hook (napari/_qt/dialogs/qt_reader_dialog.py,
-    prepare_remaining_readers): a second notification, "Tried to read ... with plugin
-    xrf-napari ... but it gave an error. Try associating a different plugin ...", ours at its
-    end. The reader then notifies and returns
-    napari's null layer instead: told once, and the files dropped with it still open (the raise
-    ended napari's loop over them). Where another reader claims the path, napari's dialog offers
-    it and shows the error: the reader raises, as it does to a script's viewer.open. False where
-    the call stack or napari's reader list cannot be read: told twice, never not at all."""
-    import sys
-
-    try:
-        frame = sys._getframe(1)
-    except (AttributeError, ValueError):
-        return False
-    while frame is not None:
-        module = frame.f_globals.get("__name__") or ""
-        if frame.f_code.co_name == "_qt_open" and module == "napari._qt.qt_viewer":
-            break
-        frame = frame.f_back
-    if frame is None:
-        return False
+def _only_our_reader(path) -> bool:
+    """True when xrf-napari is the one reader napari has for `path` (napari's own list, as its
+    prepare_remaining_readers reads it); False where that list cannot be read."""
     try:
         from napari.plugins._npe2 import get_readers
 
