@@ -1,0 +1,54 @@
+"""Element suggestions (analysis.peaks.suggest_elements, the Spectrum dock's "Suggested", the maps'
+ticks, quicklook) and the weak L-l / L-eta lines of the tube and of the elements found: a W tube's
+L-l (7.39 keV) was read as nickel's K-alpha (7.48), its K-beta hidden in W L-alpha, in 9 of 25
+one-pigment spectra at 35 kV; mercury's L-l (8.72) as zinc's K-alpha (8.64) beside vermilion
+(benchmarks/bench_element_suggestion.py)."""
+
+import numpy as np
+import pytest
+
+from xrf_napari.analysis.peaks import suggest_elements
+
+
+@pytest.fixture(scope="module")
+def w_tube():
+    from xrf_napari.physics.instrument import InstrumentProfile
+    from xrf_napari.physics.spectrum import SpectrumModel
+
+    prof = InstrumentProfile(
+        anode="W", kv=35.0, fwhm_mn_ev=175.0, n_channels=1024, offset=-0.1, gain=0.0391,
+        atmosphere="air", optic="collimator",
+    )  # fmt: skip
+    return prof, SpectrumModel(prof)
+
+
+def _suggested(w_tube, paints, counts=1.3e6, seed=0):
+    from xrf_napari.physics.layers import ground_layer, paint_layer
+    from xrf_napari.physics.pigments import get_pigment
+
+    prof, model = w_tube
+    layer = paint_layer([(get_pigment(name), f) for name, f in paints])
+    native = model.spectrum([layer, ground_layer("chalk")]).native
+    spec = np.random.default_rng(seed).poisson(native / native.sum() * counts).astype(float)
+    e = prof.offset + prof.gain * np.arange(prof.n_channels)
+    return suggest_elements(e, spec, anode="W", fwhm_mn_ev=prof.fwhm_mn_ev, kv=prof.kv)
+
+
+@pytest.mark.parametrize("pigment", ["Lead white", "Naples yellow", "Blanc fixe"])
+def test_a_w_tubes_l_l_line_is_no_nickel(w_tube, pigment):
+    found = _suggested(w_tube, [(pigment, 1.0)])
+    assert "Ni" not in found, found
+    assert "W" not in found  # the tube's own element, as before
+
+
+def test_mercurys_l_l_line_is_no_zinc(w_tube):
+    found = _suggested(w_tube, [("Vermilion", 1.0)])
+    assert "Hg" in found
+    assert not {"Zn", "Ni"} & set(found), found
+
+
+@pytest.mark.parametrize("share", [0.05, 0.2])
+def test_zinc_white_in_vermilion_is_still_found(w_tube, share):
+    found = _suggested(w_tube, [("Vermilion", 1 - share), ("Zinc white", share)])
+    assert {"Hg", "Zn"} <= set(found), found
+    assert "Ni" not in found
