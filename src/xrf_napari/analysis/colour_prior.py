@@ -104,7 +104,9 @@ def check_photo_values(photo, name: str = "the photograph") -> None:
     """Raise ValueError, naming `name`, when a float photograph has pixels without a value (NaN
     or infinite), as a registration tool leaves outside the warped picture: the region colours
     failed with "cannot convert float NaN to integer", and Find regions said "too few pixels to
-    find regions: 0 ... a spot spectrum is one region".
+    find regions: 0 ... a spot spectrum is one region". A pixel of an RGBA photograph whose alpha
+    is 0 is not one: its colour is hidden and compositing makes it white (`_on_white`), as a
+    cut-out saved as float leaves NaN colours around it, which were refused.
 
     The Pigments dock calls it on the GUI thread as Find pigments is pressed, so it reads no
     lazy array (a dask layer: photo_on_scan checks it in the worker, once read) and makes no
@@ -120,13 +122,17 @@ def check_photo_values(photo, name: str = "the photograph") -> None:
     rgb = img[..., :3]
     if img.dtype.kind == "f" and np.isfinite(rgb.sum(dtype=np.float64)):
         return
-    bad = int(np.count_nonzero(~np.isfinite(rgb).all(axis=-1)))
+    missing = ~np.isfinite(rgb).all(axis=-1)
+    if img.shape[2] == 4:  # a fully transparent pixel's colour is hidden: _on_white makes it white
+        missing &= img[..., 3] != 0  # (a NaN alpha is read as opaque, and counts)
+    bad = int(np.count_nonzero(missing))
     if bad:
         total = img.shape[0] * img.shape[1]
+        row, col = (int(v) for v in np.argwhere(missing)[0])
         raise ValueError(
             f"{name}: {bad:,} of its {total:,} pixels over the scan have no value (NaN or "
-            "infinite), as a registration leaves outside the picture: crop it to the scanned "
-            "area, or fill those pixels, first"
+            f"infinite; the first at row {row}, column {col}), as a registration leaves outside "
+            "the picture: crop it to the scanned area, or fill those pixels, first"
         )
 
 
@@ -206,6 +212,11 @@ def _on_white(rgba, name: str) -> np.ndarray:
 
         return np.asarray(on_white(Image.fromarray(np.ascontiguousarray(rgba), "RGBA")))
     values = rgba.astype(np.float32)
+    # a fully transparent pixel's colour is hidden, NaN included (check_photo_values lets it
+    # through): it composites to white, where NaN * 0 made the pixel NaN
+    if not np.isfinite(values[..., :3].sum(dtype=np.float64)):  # no mask pass for most photos
+        hidden = (values[..., 3] == 0) & ~np.isfinite(values[..., :3]).all(axis=-1)
+        values[..., :3][hidden] = 0.0
     if np.issubdtype(rgba.dtype, np.integer):
         values /= float(np.iinfo(rgba.dtype).max)
     elif float_photo_scale(values[..., :3], name) == 255.0:
