@@ -40,6 +40,7 @@ def main(argv=None) -> int:
     from sklearn.metrics import adjusted_rand_score
 
     from xrf_napari.training.data import list_cubes
+    from xrf_napari.training.evaluate import _set_scales
     from xrf_napari.training.metrics import image_metrics
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -53,7 +54,10 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     res = {r: [] for r in args.pool}
     paint = {r: [] for r in args.pool}
-    for path in list_cubes(args.data):
+    files = list_cubes(args.data)
+    # one MS-SSIM scale count for the set, as evaluate's: 5 scales raised on cubes of <= 160 px
+    scales = _set_scales(files) or 5
+    for path in files:
         with h5py.File(path, "r") as f:
             counts = f["counts"][()].astype(np.float32)
             labels = f["targets/labels"][()]
@@ -73,7 +77,7 @@ def main(argv=None) -> int:
             post = np.exp(score - score.max(1, keepdims=True))
             post /= post.sum(1, keepdims=True)
             image = (post @ colours).reshape(*labels.shape, 3)
-            paint[r].append(image_metrics(image, palette))
+            paint[r].append(image_metrics(image, palette, scales))
             if args.per_cube:
                 src = (meta.get("source") or {}).get("image", "?")
                 d = paint[r][-1]
@@ -81,6 +85,8 @@ def main(argv=None) -> int:
                     f"{path.name} {src} pool {r}: ARI {res[r][-1]:.3f}, MS-SSIM {d['msssim']:.4f}, "
                     f"sRGB {d['srgb']:.4f}, dE00 {d['de_mean']:.2f}"
                 )
+    if scales != 5:
+        print(f"MS-SSIM over {scales} of 5 scales (the set's cubes are too small for 5)")
     for r, v in res.items():
         print(
             f"pool radius {r}: Bayes MAP ARI median {np.median(v):.3f}, mean {np.mean(v):.3f}, "

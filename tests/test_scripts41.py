@@ -1,0 +1,128 @@
+"""Scripts audit of session 41 (every scripts/ and benchmarks/ .py run at its smallest settings on
+tiny generated cubes): a set made with `generate --native` holds each painting twice
+(cube_00000.h5 and its copy at native channels cube_00000_native.h5), which pigment_usage.py,
+pigment_table_ceiling.py and ood_scores.py each counted as two cubes; and bayes_ari.py scored
+MS-SSIM over 5 scales, which ends in a ValueError on cubes of 160 px or less. Small files only:
+copies of the bundled panel sample, a hand-made 48 px cube."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+PANEL = ROOT / "src" / "xrf_napari" / "sample_data" / "panel.h5"
+
+
+def _script(relpath: str):
+    """A script of the checkout as a module (its main does not run); sys.path restored."""
+    saved = list(sys.path)
+    try:
+        path = ROOT / relpath
+        spec = importlib.util.spec_from_file_location(f"_s41_{path.stem}", path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+    finally:
+        sys.path[:] = saved
+
+
+def _native_set(folder: Path, n: int = 1) -> Path:
+    """n copies of the panel sample as a procedural set made with --native: each cube and its
+    native copy (the same painting)."""
+    folder.mkdir()
+    manifest = {"split": None, "images_dir": None, "kind": "paintings", "native": True}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for i in range(n):
+        shutil.copy(PANEL, folder / f"cube_{i:05d}.h5")
+        shutil.copy(PANEL, folder / f"cube_{i:05d}_native.h5")
+    return folder
+
+
+def test_pigment_usage_counts_a_native_sets_paintings_once(tmp_path):
+    """`generate --native` writes cube_00000_native.h5 beside cube_00000.h5; pigment_usage
+    counted both (4 cubes and 56 regions for a 2-cube set), doubling the base rates' totals."""
+    folder = _native_set(tmp_path / "set")
+    counts = _script("scripts/pigment_usage.py").count(folder)
+    assert counts["cubes"] == 1
+    with __import__("h5py").File(PANEL, "r") as f:
+        regions = json.loads(f.attrs["metadata"])["regions"]
+    assert counts["regions"] == len(regions)
+    assert counts["counts"]["Vermilion"] == 1
+
+
+def test_pigment_table_ceiling_reads_each_swatch_once(tmp_path):
+    """The same for pigment_table_ceiling: each swatch of a --native panel set was scored twice."""
+    script = _script("scripts/pigment_table_ceiling.py")
+    single = tmp_path / "single"
+    single.mkdir()
+    shutil.copy(PANEL, single / "cube_00000.h5")
+    once = script.swatch_floor([single])
+    twice = script.swatch_floor([_native_set(tmp_path / "set")])
+    assert once and {k: len(v) for k, v in twice.items()} == {k: len(v) for k, v in once.items()}
+
+
+def test_ood_scores_skips_native_copies(tmp_path, monkeypatch, capsys):
+    """ood_scores took a native copy for a cube of its own: --max-cubes 2 read one painting twice
+    and the folder's summary counted it twice. The reader and the report are stubbed (no model
+    run): which files are read is what is asserted."""
+    from types import SimpleNamespace
+
+    import xrf_napari
+    from xrf_napari.analysis import ood
+
+    folder = _native_set(tmp_path / "set", n=2)
+    read = []
+
+    def fake_read(path):
+        read.append(Path(path).name)
+        return SimpleNamespace(metadata={}, calibration=None)
+
+    report = SimpleNamespace(warn=False, score=0.5, reasons=[], counts_per_pixel=100.0)
+    monkeypatch.setattr(xrf_napari, "read_cube", fake_read)
+    monkeypatch.setattr(ood, "check_scan", lambda cube: report)
+    script = _script("scripts/ood_scores.py")
+    assert script.main([str(folder), "--max-cubes", "2"]) == 0
+    assert read == ["cube_00000.h5", "cube_00001.h5"], read
+    assert "0/2 flagged" in capsys.readouterr().out
+    # a native copy given by name is still read
+    read.clear()
+    assert script.main([str(folder / "cube_00000_native.h5")]) == 0
+    assert read == ["cube_00000_native.h5"]
+
+
+def test_bayes_ari_scores_cubes_of_160_px_or_less(tmp_path, capsys):
+    """benchmarks/weights/paper_style/bayes_ari.py ended in 'MS-SSIM with 5 scales and a 11 px
+    window needs images larger than 160 px per side, got 64' on a small paper-style set; it now
+    takes evaluate's scale count for the set and says so."""
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    script = _script("benchmarks/weights/paper_style/bayes_ari.py")
+    colours = [[0.8, 0.1, 0.1], [0.1, 0.2, 0.8]]
+    meta = {"regions": [{"colour_rgb": c} for c in colours]}
+    spectra = script.cluster_spectra_canonical(meta)
+    side = 48
+    labels = np.zeros((side, side), np.uint8)
+    labels[:, side // 2 :] = 1
+    rng = np.random.default_rng(0)
+    counts = np.stack([rng.multinomial(200, spectra[k]) for k in labels.ravel()])
+    counts = counts.reshape(side, side, -1).astype(np.uint16)
+    palette = (np.asarray(colours)[labels] * 255).astype(np.uint8)
+    folder = tmp_path / "set"
+    folder.mkdir()
+    write_cube(
+        folder / "cube_00000.h5",
+        counts,
+        Calibration.canonical(),
+        targets={"labels": labels, "palette": palette, "rgb": palette},
+        metadata=meta,
+    )
+    assert script.main(["--data", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "MS-SSIM over 3 of 5 scales" in out and "over 1 cubes" in out
