@@ -43,15 +43,49 @@ def command_line() -> str:
     return shlex.join(["xrf-napari-train", *parsed_argv()])
 
 
-def resumed_record(before: dict, command: str | None) -> dict:
-    """{"command", "resumed_by"} of a resumed run: the interrupted run's own command (the one that
-    trains from scratch; None when an older checkpoint did not record it), and the commands that
-    resumed it so far, this one last. Recording the resuming command alone lost the original, and
+def resumed_record(before: dict, command: str | None, resume: dict | None = None) -> dict:
+    """{"command", "resumed_by", "resumes"} of a resumed run: the interrupted run's own command
+    (the one that trains from scratch; None when an older checkpoint did not record it), the
+    commands that resumed it so far, this one last, and with `resume` (`resume_entry`) where and
+    how each resume went on. Recording the resuming command alone lost the original, and
     `... --resume` run as written in a fresh folder fails (reproducibility audit 26, finding 7)."""
     resumed = [c for c in before.get("resumed_by") or [] if isinstance(c, str)]
+    resumes = [r for r in before.get("resumes") or [] if isinstance(r, dict)]
     return {
         "command": before.get("command"),
         "resumed_by": [*resumed, *([command] if command else [])],
+        **({"resumes": [*resumes, resume]} if resume is not None else {}),
+    }
+
+
+def stream_continues(saved, device) -> bool:
+    """Whether a checkpoint's random-stream state can go on on `device` (restore_generator's test,
+    made before any model is built, so that config.json can say so)."""
+    import torch
+
+    return (
+        torch.is_tensor(saved)
+        and saved.numel() == torch.Generator(device=device).get_state().numel()
+    )
+
+
+def resume_entry(step: int, device, continued: bool) -> dict:
+    """One resume, as config.json, metrics.json and the weights' "training" list it under
+    "resumes": the step it went on from, the device and torch thread count it ran on (the
+    runtime block keeps only the last run's), and whether the random stream continued. A run
+    resumed on another kind of device (restore_generator: a new stream from the seed and step)
+    said so only in a stderr line, so its records read as those of one uninterrupted stream and a
+    rerun of its command could not reproduce its figures without anything telling why."""
+    import torch
+
+    return {
+        "step": int(step),
+        "device": str(device),
+        "torch_threads": torch.get_num_threads(),
+        "random_stream": "continued"
+        if continued
+        else "new, seeded from the seed and step: the checkpoint was written on another kind "
+        "of device, whose stream cannot go on here",
     }
 
 

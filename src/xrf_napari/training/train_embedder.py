@@ -61,7 +61,9 @@ DEFAULT_TRAIN_CONFIG = {
 }
 
 #: Keys the command writes into config.json beside the settings (dropped when it is read back).
-DERIVED_KEYS = ("resolved", "command", "resumed_by", "runtime", "sources")
+DERIVED_KEYS = (
+    "resolved", "command", "resumed_by", "resumes", "runtime", "sources", "amp_requested",
+)  # fmt: skip
 
 
 def config_ranges() -> dict:
@@ -411,9 +413,11 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
     from ..models.dve import build_from_config, resolved_config
     from .common import (
         load_checkpoint,
+        resume_entry,
         resumed_record,
         runtime_record,
         seed_everything,
+        stream_continues,
         warn_runtime_change,
         write_json,
     )
@@ -437,8 +441,10 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
             "float32, recorded as amp false",
             file=sys.stderr,
         )
-    # what the run used, not what was asked: config.json recorded "amp": true on a CPU run
-    cfg["amp"] = bool(cfg.get("amp")) and device.type == "cuda"
+    # what the run used, not what was asked: config.json recorded "amp": true on a CPU run;
+    # what was asked is kept apart, for --resume to compare (_check_resume)
+    cfg["amp_requested"] = bool(cfg.get("amp"))
+    cfg["amp"] = cfg["amp_requested"] and device.type == "cuda"
     ckpt = None
     if resume:
         if not ckpt_path.is_file():
@@ -472,7 +478,15 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
     if ckpt is not None:
         before = json.loads(ckpt["config_json"])
         _check_resume(ckpt_path, before, cfg, device.type == "cuda")
-        cfg.update(resumed_record(before, cfg.get("command")))  # the original command stays
+        # the original command stays; the resume's step, device and stream are listed
+        continued = stream_continues(ckpt["generator"], device)
+        cfg.update(
+            resumed_record(
+                before,
+                cfg.get("command"),
+                {**resume_entry(ckpt["step"], device, continued), "amp": cfg["amp"]},
+            )
+        )
         if dist.is_main:
             warn_runtime_change(ckpt_path, before.get("runtime"), cfg["runtime"])
     if dist.is_main:
@@ -541,13 +555,32 @@ def _pool(data_dir, cfg: dict, device, dist):
 def _check_resume(ckpt_path, before: dict, cfg: dict, cuda: bool) -> None:
     """Refuse to resume with settings or data other than the interrupted run's
     (common.check_resume); checkpoint_every may change (checkpointing draws no random numbers),
-    and off CUDA amp (it changes nothing there; older CPU checkpoints record the request)."""
+    and off CUDA --amp (it changes nothing there).
+
+    On CUDA --amp is compared as given (`amp_requested`), not as applied ("amp": false off
+    CUDA): a run begun on the CPU with --amp and resumed on a GPU by the same command was
+    refused as "amp False there, True now", though the command was unchanged. It then goes on
+    with amp, and its `resumes` record says from which step. Checkpoints from before
+    `amp_requested` record only the amp applied: compared so, the message saying why."""
     from .common import check_resume
 
-    free = (*DERIVED_KEYS, "checkpoint_every", *(() if cuda else ("amp",)))
+    free = (*DERIVED_KEYS, "checkpoint_every", "amp")
     keys = [k for k in dict.fromkeys([*before, *cfg]) if k not in free]
     was = before.get("resolved") or {}
     data = []
+    asked = before.get("amp_requested")
+    if cuda and asked is not None and bool(asked) != cfg["amp_requested"]:
+        data.append(
+            f"--amp {'given' if asked else 'not given'} there, "
+            f"{'given' if cfg['amp_requested'] else 'not given'} now"
+        )
+    elif cuda and asked is None and bool(before.get("amp")) != cfg["amp"]:
+        used = bool(before.get("amp"))
+        data.append(
+            f"amp {used} there, {cfg['amp']} now (this checkpoint, from before 2026-12-05, "
+            "records whether amp applied, not whether --amp was given, and off CUDA it never "
+            f"applies: resume {'with' if used else 'without'} --amp)"
+        )
     if was.get("files_sha1") != cfg["resolved"]["files_sha1"]:
         data.append(f"--data: other cube files than the run's {was.get('data')}")
     if before.get("pixels_per_cube_batch") != cfg.get("pixels_per_cube_batch"):
@@ -663,6 +696,7 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
         "pool_sha1": r.pool_sha1,
         "command": cfg.get("command"),
         **({"resumed_by": cfg["resumed_by"]} if cfg.get("resumed_by") else {}),
+        **({"resumes": cfg["resumes"]} if cfg.get("resumes") else {}),
         "final": final,
         "weights": str(out / "dve.safetensors"),
         "sha256": sha,

@@ -77,8 +77,8 @@ DEFAULTS = {
 #: run's config.json given as --config repeats that run).
 DERIVED_KEYS = (
     "resolved_steps", "n_train", "n_val", "val_cubes", "split", "model_config", "n_params",
-    "device", "world_size", "command", "files_sha1", "embedder_sha256", "resumed_by", "runtime",
-    "sources",
+    "device", "world_size", "command", "files_sha1", "embedder_sha256", "resumed_by", "resumes",
+    "runtime", "sources",
 )  # fmt: skip
 #: Settings --resume may change: when checkpoints and validations happen, when a time budget stops
 #: the run (a run stopped by its budget is resumed with a larger one), and what follows the loop.
@@ -837,9 +837,11 @@ def _build(args) -> _Run:
         command_line,
         files_sha1,
         read_config,
+        resume_entry,
         resumed_record,
         runtime_record,
         seed_everything,
+        stream_continues,
         target_plane_shape,
         warn_runtime_change,
         write_json,
@@ -964,7 +966,9 @@ def _build(args) -> _Run:
         "sources": recorded_sources(sources[i] for i in train_idx),
     }
     if resume_state is not None:  # the interrupted run's command stays, resumes listed apart
-        public.update(resumed_record(resume_state.get("config") or {}, public["command"]))
+        continued = stream_continues((resume_state.get("sampler_rng") or {}).get("device"), device)
+        entry = resume_entry(resume_state["step"], device, continued)
+        public.update(resumed_record(resume_state.get("config") or {}, public["command"], entry))
         if dist.is_main:
             warn_runtime_change(
                 out / CHECKPOINT_NAME,
@@ -1294,6 +1298,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
         "ranks_in_sync": in_sync,
         "command": r.public["command"],
         **({"resumed_by": r.public["resumed_by"]} if r.public.get("resumed_by") else {}),
+        **({"resumes": r.public["resumes"]} if r.public.get("resumes") else {}),
     }
     if temperatures is not None:
         metrics["decode_temperature_val"] = temperatures
