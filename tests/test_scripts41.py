@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -126,3 +129,92 @@ def test_bayes_ari_scores_cubes_of_160_px_or_less(tmp_path, capsys):
     assert script.main(["--data", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "MS-SSIM over 3 of 5 scales" in out and "over 1 cubes" in out
+
+
+# -- the scripts' documented command lines --------------------------------------------------------
+#: Prints {script: {option: choices or None}} of each script's argparse parser: each script's
+#: main is run until it parses its arguments (in a child process: some scripts set OpenMP's
+#: environment or sys.path as they load).
+_PARSERS = r"""
+import argparse, json, runpy, sys
+class Got(Exception):
+    pass
+def grab(self, args=None, namespace=None):
+    raise Got({o: (sorted(map(str, a.choices)) if a.choices else None)
+               for o, a in self._option_string_actions.items()})
+argparse.ArgumentParser.parse_args = grab
+out = {}
+for script in sys.argv[1:]:
+    sys.argv = [script]
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except Got as got:
+        out[script] = got.args[0]
+    except BaseException as exc:
+        out[script] = repr(exc)
+print(json.dumps(out))
+"""
+_SCRIPT = re.compile(r"((?:scripts|benchmarks)/[\w/]+\.py)([^\n]*)")
+
+
+def _script_lines():
+    """(document, script, option tokens) of each command line naming a script in the docs, the
+    model cards, the weights' manifests and the scripts' own docstrings."""
+    from test_doc_commands40 import STOP, _documents
+
+    paths = _documents() + sorted((ROOT / "scripts").glob("*.py"))
+    paths += sorted((ROOT / "benchmarks").rglob("*.py"))
+    for path in paths:
+        text = re.sub(r"\\\n\s*", " ", path.read_text(encoding="utf-8"))
+        text = re.sub(r"\n\s+(\[)", r" \1", text)  # a usage continued on the next line
+        for m in _SCRIPT.finditer(text):
+            rest = m.group(2)
+            rest = rest[: STOP.search(rest).start()]
+            tokens = [t.strip("[]{}\"',.|") for t in rest.replace("|", " ").split()]
+            yield path, m.group(1), [t for t in tokens if t]
+
+
+def test_documented_script_commands_use_options_the_scripts_have():
+    """test_doc_commands40 checks the xrf-napari commands' documented lines; the scripts' lines
+    (model cards' `python scripts/... --option`, the scripts' own usage) had no check: an option
+    renamed in a script failed only for the reader who copied it. Each documented option must be
+    one of the script's, and a literal value of an option with choices one of them."""
+    from test_doc_commands40 import _placeholder
+
+    lines = list(_script_lines())
+    missing = [f"{d.relative_to(ROOT)}: {s}" for d, s, _ in lines if not (ROOT / s).is_file()]
+    assert missing == [], "documented scripts that do not exist"
+    # a line naming a script without options (a module such as _measure.py) asks no parser
+    lines = [(d, s, t) for d, s, t in lines if any(x.startswith("-") for x in t)]
+    scripts = sorted({s for _, s, _ in lines})
+    assert len(lines) >= 40 and len(scripts) >= 20, (len(lines), scripts)
+    run = subprocess.run(
+        [sys.executable, "-c", _PARSERS, *scripts],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    parsers = json.loads(run.stdout.strip().splitlines()[-1])
+    found = []
+    for doc, script, tokens in lines:
+        where = f"{doc.relative_to(ROOT)}: {script}"
+        options = parsers[script]
+        if not isinstance(options, dict):
+            found.append(f"{where}: did not reach its parser ({options})")
+            continue
+        for i, token in enumerate(tokens):
+            name, _, inline = token.partition("=")
+            if not re.match(r"^--?[a-zA-Z][\w-]*$", name):
+                continue
+            if name not in options:
+                found.append(f"{where} {name}: no such option")
+                continue
+            value = inline or (tokens[i + 1] if i + 1 < len(tokens) else "")
+            if options[name] and value and not value.startswith("-"):
+                for v in value.split(","):
+                    if not _placeholder(v) and v not in options[name]:
+                        found.append(f"{where} {name} {v}: not one of its choices")
+    assert found == []
