@@ -237,8 +237,9 @@ def random_profile(rng: np.random.Generator, family: str = "train") -> Instrumen
 
 def _wide_profile(rng: np.random.Generator) -> InstrumentProfile:
     """Domain randomisation for training: the 'train' family widened (Mo added, 120-200 eV, 20-50
-    kV, up to 1 % pile-up; count levels as in train: 100-10,000 per pixel). It contains the 'test'
-    family's anode and resolutions."""
+    kV for Cu and Mo and 25-50 kV for Rh and W, a top energy of 24-41 keV, up to 1 % pile-up;
+    count levels as in train: 100-10,000 per pixel). It contains the 'test' family's anode and
+    resolutions."""
     base = random_profile(rng, "train")
     anode = str(rng.choice(WIDE_ANODES))
     kv = float(rng.uniform(20.0 if anode in ("Cu", "Mo") else 25.0, 50.0))

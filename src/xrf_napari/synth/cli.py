@@ -32,7 +32,8 @@ def configure(p):
         choices=("train", "test", "all", "wide", "heldout", "heldout2"),
         default="train",
         help="instrument family: train (Rh/W/Cu, 120-165 eV), test (Mo, 165-180 eV), all, "
-        "wide (Rh/W/Cu/Mo, 120-200 eV, 20-50 kV: domain randomisation), heldout (Ag, "
+        "wide (Rh/W/Cu/Mo, 120-200 eV, 20-50 kV, Rh and W 25-50: domain randomisation), "
+        "heldout (Ag, "
         "outside every training range: transfer evaluation), heldout2 (Mo 35 kV or Ag 20-28 kV, "
         "thick Be filter, other geometry and detector, 100-10,000 counts per pixel: transfer "
         "evaluation)",

@@ -111,10 +111,12 @@ def mixing_weights(colours_rgb: np.ndarray, pigment_lab: np.ndarray) -> np.ndarr
 def cluster_rgb(img: np.ndarray, rng: np.random.Generator, k_range=K_RANGE, n_sil: int = 2000):
     """(labels (H, W) int32 in 0..k-1, palette (k, 3) mean colours, silhouettes {k: score}):
     MiniBatchKMeans in RGB, the K of best silhouette (on a random pixel sample), empty clusters
-    dropped. K runs over k_range capped by the image's distinct colours (2..n for n < k_range[0]
-    colours)."""
+    dropped. K runs over `regions.k_candidates`: k_range capped by the image's distinct colours
+    (K = n for n < k_range[0] colours)."""
     from sklearn.cluster import MiniBatchKMeans
     from sklearn.metrics import silhouette_score
+
+    from .regions import k_candidates
 
     h, w, _ = img.shape
     flat = img.reshape(-1, 3)
@@ -122,11 +124,7 @@ def cluster_rgb(img: np.ndarray, rng: np.random.Generator, k_range=K_RANGE, n_si
     seed = int(rng.integers(2**31 - 1))
     scores, fits = {}, {}
     distinct = len(np.unique(np.round(flat * 255), axis=0))
-    # fewer distinct colours than k_range[0]: try 2..distinct clusters (the range used to be empty,
-    # so a 5-colour image became one cluster of its mean colour); other images are unchanged
-    # (and below the silhouette sample's size, which a silhouette needs)
-    k_top = min(k_range[1], distinct, len(sil_idx) - 1)
-    for k in range(max(2, min(k_range[0], k_top)), k_top + 1):
+    for k in k_candidates(k_range, distinct, len(sil_idx)):
         km = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=2048).fit(flat)
         lbl = km.labels_
         if len(np.unique(lbl[sil_idx])) < 2:

@@ -43,6 +43,20 @@ def to_float_rgb(rgb) -> np.ndarray:
     )
 
 
+def k_candidates(k_range, distinct: int, n_silhouette: int) -> range:
+    """The cluster counts both generators try (`cluster_regions`, `paper_style.cluster_rgb`):
+    k_range, capped by the image's `distinct` colours and kept below the silhouette sample's size
+    `n_silhouette` (a silhouette needs 2 <= K <= samples - 1: three pixels of three colours raised
+    sklearn's 'Number of labels is 3'). An image of n < k_range[0] distinct colours (a flat graphic
+    of 3 colours) is clustered at K = n alone, its own colours (a0ab000 said 2..n; the range is
+    n..n): the range used to be empty, and the whole image became one cluster of its mean colour.
+    Images with at least k_range[0] colours and more than k_range[1] silhouette samples (every
+    painting crop) get k_range itself, as before; an empty range (a flat image) leaves one
+    cluster."""
+    top = min(k_range[1], distinct, n_silhouette - 1)
+    return range(max(2, min(k_range[0], top)), top + 1)
+
+
 def interior_mask(labels: np.ndarray) -> np.ndarray:
     """True where a pixel's 3 x 3 neighbourhood (edge-replicated) carries a single label: away from
     the blurred boundaries, where a pixel holds one paint and its label is not a judgement call."""
@@ -84,8 +98,8 @@ def cluster_regions(
 ) -> Regions:
     """min_area_px: smallest paint area kept (None: 48 px per 256 x 256 px, at least 4).
 
-    K runs over k_range, capped by the image's distinct colours (rounded CIELAB of the fitted
-    sample): an image of fewer colours than k_range[0] is tried at 2..that many."""
+    K runs over k_candidates: k_range, capped by the image's distinct colours (rounded CIELAB of
+    the fitted sample): an image of n < k_range[0] colours is clustered at K = n."""
     from skimage.color import rgb2lab
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
@@ -99,12 +113,7 @@ def cluster_regions(
     seed = int(rng.integers(2**31 - 1))
     scores, models = {}, {}
     distinct = len(np.unique(np.round(lab[fit_idx]), axis=0))
-    # an image of fewer distinct colours than k_range[0] (a flat graphic of 3 colours) is tried at
-    # 2..distinct clusters: the loop used to stop before its first K, and the whole image became
-    # one region of its mean colour. Images with at least k_range[0] colours are unchanged.
-    # (and below as many as the silhouette sample holds, which a silhouette needs)
-    k_top = min(k_range[1], distinct, len(sil_idx) - 1)
-    for k in range(max(2, min(k_range[0], k_top)), k_top + 1):
+    for k in k_candidates(k_range, distinct, len(sil_idx)):
         km = KMeans(n_clusters=k, n_init=1, random_state=seed, max_iter=60).fit(lab[fit_idx])
         lbl = km.labels_[: len(sil_idx)]
         if len(np.unique(lbl)) < 2:

@@ -59,8 +59,9 @@ def resumed_record(before: dict, command: str | None, resume: dict | None = None
 
 
 def stream_continues(saved, device) -> bool:
-    """Whether a checkpoint's random-stream state can go on on `device` (restore_generator's test,
-    made before any model is built, so that config.json can say so)."""
+    """Whether a checkpoint's random-stream state can go on on `device`: restore_generator's own
+    test (one test, so that config.json's "random_stream" says what restore_generator does),
+    callable before any model or generator is built."""
     import torch
 
     return (
@@ -487,9 +488,7 @@ def restore_generator(gen, saved, seed: int, step: int) -> bool:
     (not the same batches as its first steps); the caller says so."""
     import hashlib
 
-    import torch
-
-    if torch.is_tensor(saved) and saved.numel() == gen.get_state().numel():
+    if stream_continues(saved, gen.device):
         gen.set_state(saved)
         return True
     digest = hashlib.sha256(f"xrf-napari resume {int(seed)} {int(step)}".encode()).hexdigest()
