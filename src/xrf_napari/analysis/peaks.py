@@ -591,19 +591,18 @@ def _suggest(
     # tube's L-beta1 (9.67) or zinc's K-beta (9.57), its L-beta (11.44) on lead's L-eta (11.35)
     # gave false Au in 3 of 6 generated panels (W and Mo tubes). Strongest first, so two
     # elements never explain each other away.
+
+    def closer_line(j: int, ln: Line, lines) -> bool:
+        """Peak j lies nearer one of `lines` than the line `ln` it was matched to."""
+        return any(abs(pe[j] - o.energy) < abs(pe[j] - ln.energy) for o in lines)
+
     kept: list[str] = []
     for sym in sorted(confirmed, key=lambda s: -confirmed[s][0]):
         by = [*kept, *tube]
         lines = [ln for s in by for ln in element_lines(s) + minor_lines(s)]
         lines += [ln for s in tube for ln in transition_lines(s)]
         used = [(j, ln) for j, ln in confirmed[sym][1] if j is not None]
-        if (
-            sym not in tube
-            and used
-            and all(
-                any(abs(pe[j] - o.energy) < abs(pe[j] - ln.energy) for o in lines) for j, ln in used
-            )
-        ):
+        if sym not in tube and used and all(closer_line(j, ln, lines) for j, ln in used):
             del confirmed[sym]
         else:
             kept.append(sym)
@@ -615,9 +614,6 @@ def _suggest(
     # got false Ni), nor mercury's or the tube's 8.72 keV L-l / L-eta Zn K-alpha (8.64) beside
     # vermilion (benchmarks/bench_element_suggestion.py)
     confirmed_lines += [ln for s in explained_by for ln in minor_lines(s)]
-
-    def closer_line(j: int, ln: Line, lines=confirmed_lines) -> bool:
-        return any(abs(pe[j] - o.energy) < abs(pe[j] - ln.energy) for o in lines)
 
     # an L-beta peak over K_BETA_SLACK times its expected share of the L-alpha's is another line's
     # too, as for a K-beta (chalk's Ca K-alpha 3.69 keV on Sn L-beta 3.66-3.71: 1.8-2.1 times Sn
@@ -641,12 +637,12 @@ def _suggest(
     for sym, (prom, j, ln) in half.items():
         # a hidden confirming line proves less: no strong confirmed line may even be near the
         # first (K K-alpha 3.31 keV on cadmium's L-beta 3.36, its K-beta hidden in Ca K-alpha)
-        if not closer_line(j, ln) and not (sym in blended and near_line(j)):
+        if not closer_line(j, ln, confirmed_lines) and not (sym in blended and near_line(j)):
             confirmed[sym] = (prom, [(j, ln)])
     for sym, (_prom, j, ln) in list(single.items()):
         # an air line nearer drops it too: a weak peak at Ar K-beta 3.19 keV that argon's K-alpha
         # does not explain (air_explains) is no Cd L-alpha 3.13 seen alone (Naples yellow, W tube)
-        if closer_line(j, ln) or closer_line(j, ln, air_lines):
+        if closer_line(j, ln, confirmed_lines) or closer_line(j, ln, air_lines):
             del single[sym]
     # One L peak of an element whose K lines went unseen is another's K line there, which that
     # element's absence would have rejected, unless the apex says otherwise (L_APEX_FWHM): Mo
