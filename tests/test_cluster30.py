@@ -26,12 +26,16 @@ def painting_latent():
     """The painting sample's latent, its central 48 x 48 px: a fifth of the auto-K time of the
     central 64 x 64 (about 1 s per search instead of 3-5 s), and still order-dependent before
     the fix: at 7fcf4d2's parent the mirrored, transposed and shuffled regions differ and
-    choose_k's scores on the shuffled points differ (K 12 mirrored against 10 needed 64 px)."""
+    choose_k's scores on the shuffled points differ (K 12 mirrored against 10 needed 64 px).
+    Only those pixels are embedded: the embedder reads each pixel alone (the same latent, bit
+    for bit, as the whole scan's cut)."""
     from xrf_napari.analysis.embed import embed
+    from xrf_napari.cube import cube_from_array
     from xrf_napari.io import read_cube
 
-    z = embed(read_cube(SAMPLE_DIR / "painting.h5"), device="cpu")
-    return np.ascontiguousarray(z[40:88, 40:88])
+    painting = read_cube(SAMPLE_DIR / "painting.h5")
+    centre = cube_from_array(np.asarray(painting.data[40:88, 40:88]), painting.calibration)
+    return np.ascontiguousarray(embed(centre, device="cpu"))
 
 
 def test_automatic_k_and_regions_do_not_depend_on_pixel_order(painting_latent):
