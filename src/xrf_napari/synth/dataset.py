@@ -685,12 +685,13 @@ FILE_OVERHEAD = 64 * 1024
 FIRST_CUBES_SHARE = {2: 0.5, 4: 1.0}
 
 
-def stored_counts_bytes(counts: np.ndarray, level: int = 4) -> int:
+def stored_counts_bytes(counts: np.ndarray, level: int = 4, shuffle: bool = True) -> int:
     """An upper estimate of what write_cube stores for `counts`: the share gzip leaves of
     SAMPLE_CHUNKS of its chunks, times COMPRESSED_MARGIN, scaled to the whole array, plus
     bookkeeping; never more than the bytes uncompressed plus that bookkeeping. Counted
     uncompressed, a 64 px cube asked for 4-18 times its file (1.8 at 10^9 counts per pixel) and
-    generate refused disks with room for the set."""
+    generate refused disks with room for the set. `level` and `shuffle`: the gzip level and byte
+    shuffle of the file written (export-set's .h5: level 1, no shuffle, which compresses less)."""
     import zlib
 
     h, w, c = counts.shape
@@ -700,9 +701,12 @@ def stored_counts_bytes(counts: np.ndarray, level: int = 4) -> int:
     for y, x in (corners[i] for i in pick):
         block = np.ascontiguousarray(counts[y : y + 16, x : x + 16])
         # HDF5's shuffle filter: every value's first bytes, then every value's second bytes, ...
-        shuffled = block.view(np.uint8).reshape(-1, block.itemsize).T.tobytes()
+        if shuffle:
+            stored = block.view(np.uint8).reshape(-1, block.itemsize).T.tobytes()
+        else:
+            stored = block.tobytes()
         raw += block.nbytes
-        packed += len(zlib.compress(shuffled, level))
+        packed += len(zlib.compress(stored, level))
     share = min(1.0, COMPRESSED_MARGIN * packed / max(raw, 1))
     return int(counts.nbytes * share) + len(corners) * CHUNK_OVERHEAD + FILE_OVERHEAD
 

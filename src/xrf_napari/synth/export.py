@@ -143,15 +143,17 @@ def plan_export(data_dir, out, fmt: str, max_cubes: int | None = None):
 _SIDECAR_EXTRA = 4096
 
 
-def _cube_bytes(canon: Path, src: Path) -> tuple[int, int]:
+def _cube_bytes(canon: Path, src: Path, counts_share: dict | None = None) -> tuple[int, int]:
     """(counts bytes, sidecar bytes) of exporting one cube, from its files' headers: the counts
-    as a .raw holds them (an HDF5 export, gzipped, takes less) and the sidecar's arrays and
-    metadata uncompressed."""
+    as a .raw holds them and the sidecar's arrays and metadata uncompressed. `counts_share`:
+    {item size: share} of the counts' bytes to count instead (an HDF5 export, gzipped, before
+    its cube is read: generate's FIRST_CUBES_SHARE)."""
     import h5py
 
     with h5py.File(src, "r") as f:
         d = f["counts"]
-        counts = int(np.prod(d.shape)) * d.dtype.itemsize
+        share = 1.0 if counts_share is None else counts_share.get(d.dtype.itemsize, 1.0)
+        counts = int(int(np.prod(d.shape)) * d.dtype.itemsize * share)
     with h5py.File(canon, "r") as f:
         side = len(f.attrs.get("metadata", "")) + _SIDECAR_EXTRA
         group = f.get("targets")
@@ -166,17 +168,21 @@ def check_export_room(folder, plans: dict) -> None:
     `plans`: {format: (out folder, source files)}. A ripple export takes its counts' bytes
     exactly (less the files it replaces, but its largest cube's beside them while it is
     written); an HDF5 export is gzipped, to a share no header tells, so only its largest cube is
-    asked for here and each cube is checked again before it is written (export_set)."""
+    asked for here, its counts at generate's FIRST_CUBES_SHARE (uint16 at half their bytes: the
+    whole bytes refused disks with room for the export), and each cube's compression is measured
+    before it is written (export_set)."""
     from ..fileutil import check_room
+    from .dataset import FILE_OVERHEAD, FIRST_CUBES_SHARE
 
     need, cubes = 0, 0
     for fmt, (out, sources) in plans.items():
-        sizes = [sum(_cube_bytes(canon, src)) for canon, src in sources]
+        share = FIRST_CUBES_SHARE if fmt == "h5" else None
+        sizes = [sum(_cube_bytes(canon, src, share)) for canon, src in sources]
         if not sizes:
             continue
         cubes += len(sizes)
         if fmt == "h5":
-            need += max(sizes)
+            need += max(sizes) + FILE_OVERHEAD
             continue
         stems = [canon.stem for canon, _ in sources]
         replaced = sum(
@@ -292,6 +298,7 @@ def export_set(
 
     from ..fileutil import atomic_path, check_room
     from ..io.project_h5 import read_project_cube, read_targets
+    from .dataset import stored_counts_bytes
 
     sources, head = plan_export(data_dir, out, fmt, max_cubes)
     out = Path(out)
@@ -322,10 +329,18 @@ def export_set(
             }
             side = sum(np.asarray(v).nbytes for v in targets.values())
             side += len(json.dumps(meta, default=_jsonable)) + _SIDECAR_EXTRA
-            # HDF5 meeting a full disk crashes the process: refused first (counted uncompressed)
+            # HDF5 meeting a full disk crashes the process: refused first. The .h5's counts as
+            # they compress (gzip 1, no shuffle: _write_plain_h5), measured on a sample as
+            # generate measures its cubes (counted whole, a disk with room was refused); a .raw
+            # takes its bytes exactly.
+            stored = (
+                stored_counts_bytes(counts, level=1, shuffle=False)
+                if fmt == "h5"
+                else counts.nbytes
+            )
             check_room(
                 out,
-                counts.nbytes + side,
+                stored + side,
                 f"{name}{'.h5' if fmt == 'h5' else '.rpl/.raw'} and its sidecar",
                 f" ({len(written)} of {len(sources)} cubes were written: rerun the same command to "
                 "finish)"
