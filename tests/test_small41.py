@@ -1,6 +1,12 @@
 """Session 41, small fixes: export-set's free-space check as generate's (compressed .h5), and a
 command whose standard output cannot be written saying so."""
 
+import errno
+import os
+import sys
+
+import numpy as np
+
 from xrf_napari.cli.train import main as train_main
 
 
@@ -62,3 +68,33 @@ def test_export_set_asks_room_for_h5_cubes_as_they_compress(tmp_path, monkeypatc
     assert _export(data, full, "h5") == 2
     assert "cube_00000.h5 and its sidecar" in capsys.readouterr().err
     assert not (full / "cube_00000.h5").exists()
+
+
+# -- 2. a standard output that cannot be written is named -----------------------------------------
+class _FullStdout:
+    """A standard output on a full disk (`> /dev/full`): every write fails with ENOSPC."""
+
+    def write(self, text):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def flush(self):
+        pass
+
+
+def test_a_command_whose_standard_output_is_full_says_so(tmp_path, monkeypatch, capsys):
+    """`xrf-napari info CUBE > /dev/full` exited 2 with "error: [Errno 28] No space left on
+    device", which did not say what could not be written (the cube read? a file?). It now says
+    the standard output, still exit 2; an OSError of a file keeps its own message."""
+    from xrf_napari.cli.main import main
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.ripple import write
+
+    cube = write(tmp_path / "c.rpl", np.ones((2, 2, 8), np.uint16), Calibration(0.0, 0.01, 0.0))
+    full = _FullStdout()
+    monkeypatch.setattr(sys, "stdout", full)
+    assert main(["info", str(cube)]) == 2
+    err = capsys.readouterr().err
+    assert "xrf-napari info: error: cannot write to standard output: No space left on device" in err
+    assert sys.stdout is full  # the command's own stdout given back
+    assert main(["info", str(tmp_path / "gone.rpl")]) == 2  # not the standard output's fault
+    assert "standard output" not in capsys.readouterr().err

@@ -127,7 +127,37 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
                     signal.signal(sig, _exit_at_once(prog))
 
 
+class _MarkedStdout:
+    """sys.stdout while a command runs: an OSError writing or flushing it is marked `on_stdout`,
+    so the error line says it was the standard output that could not be written (`info CUBE >
+    /dev/full` said only "[Errno 28] No space left on device", as if a file had failed)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _marked(self, name, *a):
+        try:
+            return getattr(self._stream, name)(*a)
+        except OSError as exc:
+            exc.on_stdout = True
+            raise
+
+    def write(self, text):
+        return self._marked("write", text)
+
+    def writelines(self, lines):
+        return self._marked("writelines", lines)
+
+    def flush(self):
+        return self._marked("flush")
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def _run(prog: str, command: str, mod, args) -> int:
+    stdout = sys.stdout
+    sys.stdout = _MarkedStdout(stdout)
     try:
         return int(mod.run(args) or 0)
     except Terminated:
@@ -140,6 +170,8 @@ def _run(prog: str, command: str, mod, args) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
         return 128 + 13  # as a shell tool killed by SIGPIPE
     except (OSError, ValueError) as exc:  # bad input: one clear line, no traceback
+        if getattr(exc, "on_stdout", False):
+            exc = f"cannot write to standard output: {exc.strerror or exc}"
         print(f"{prog} {command}: error: {exc}", file=sys.stderr)
         return 2
     except MemoryError as exc:  # an allocation the checks did not foresee: say so, no traceback
@@ -155,3 +187,6 @@ def _run(prog: str, command: str, mod, args) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        if isinstance(sys.stdout, _MarkedStdout):  # unless the command set its own
+            sys.stdout = stdout
