@@ -155,11 +155,27 @@ class _MarkedStdout:
         return getattr(self._stream, name)
 
 
+def _drop_stdout() -> None:
+    """The standard output that failed pointed at /dev/null: what still waits in its buffer is
+    dropped there, so Python's flush at exit does not fail again ("Exception ignored", exit 120
+    instead of the command's own code)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # no descriptor: nothing to drop
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, sys.stdout.fileno())
+        finally:
+            os.close(null)
+
+
 def _run(prog: str, command: str, mod, args) -> int:
     stdout = sys.stdout
     sys.stdout = _MarkedStdout(stdout)
     try:
-        return int(mod.run(args) or 0)
+        code = int(mod.run(args) or 0)
+        # Written to a file or pipe, the output waits in an 8 KiB buffer: unflushed here, a full
+        # disk (`info CUBE > /dev/full`) met it only in Python's exit, "Exception ignored", exit 120
+        sys.stdout.flush()
+        return code
     except Terminated:
         print(f"{prog}: terminated", file=sys.stderr)
         return 143
@@ -167,10 +183,11 @@ def _run(prog: str, command: str, mod, args) -> int:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `xrf-napari info scan.rpl | head`: the reader stopped listening
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        _drop_stdout()
         return 128 + 13  # as a shell tool killed by SIGPIPE
     except (OSError, ValueError) as exc:  # bad input: one clear line, no traceback
         if getattr(exc, "on_stdout", False):
+            _drop_stdout()
             exc = f"cannot write to standard output: {exc.strerror or exc}"
         print(f"{prog} {command}: error: {exc}", file=sys.stderr)
         return 2
