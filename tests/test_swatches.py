@@ -102,24 +102,14 @@ def test_flat_mean_and_swatch_errors():
 
 @pytest.mark.slow
 def test_generate_panels_writes_truth(tmp_path, monkeypatch):
+    from _synth_cubes import draw_expected_counts
+
     from xrf_napari.io import read_cube
     from xrf_napari.io.project_h5 import read_targets
-    from xrf_napari.synth import cube as synth_cube
     from xrf_napari.synth.dataset import GenerateConfig, generate_one
 
-    # The truth (metadata, palette and labels targets) is what is checked here, not the counts:
-    # the 288 x 288 x 512 Poisson draw (about 40 % of the test's time) is replaced by the rounded
-    # expectations, through the same poisson_counts (blocks, dtype) and the same file writing.
-    real_counts = synth_cube.poisson_counts
-
-    class Expected:
-        def poisson(self, lam):
-            return np.rint(lam).astype(np.int64)
-
-    def expected_counts(weights, components, counts_per_pixel, rng, *args, **kwargs):
-        return real_counts(weights, components, counts_per_pixel, Expected(), *args, **kwargs)
-
-    monkeypatch.setattr(synth_cube, "poisson_counts", expected_counts)
+    # the truth is checked here, not the counts
+    draw_expected_counts(monkeypatch)
     generate_one(
         0, GenerateConfig(out=str(tmp_path), n_cubes=1, kind="panels", profiles="heldout", seed=3)
     )

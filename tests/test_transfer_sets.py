@@ -88,25 +88,15 @@ def test_heldout2_profiles_leave_training_physics_at_user_count_levels():
 
 @pytest.mark.slow
 def test_panel_cube_from_reference_table_has_its_colours(tmp_path, monkeypatch):
+    from _synth_cubes import draw_expected_counts
+
     from xrf_napari.io import read_cube
     from xrf_napari.io.project_h5 import read_targets
-    from xrf_napari.synth import cube as synth_cube
     from xrf_napari.synth.dataset import GenerateConfig, generate_one
     from xrf_napari.synth.swatches import PANEL_TINTS
 
-    # The truth (metadata, palette and labels targets) is what is checked here, not the counts:
-    # the panel's Poisson draw (about 40 % of the cube's time) is replaced by the rounded
-    # expectations, through the same poisson_counts (blocks, dtype) and the same file writing.
-    real_counts = synth_cube.poisson_counts
-
-    class Expected:
-        def poisson(self, lam):
-            return np.rint(lam).astype(np.int64)
-
-    def expected_counts(weights, components, counts_per_pixel, rng, *args, **kwargs):
-        return real_counts(weights, components, counts_per_pixel, Expected(), *args, **kwargs)
-
-    monkeypatch.setattr(synth_cube, "poisson_counts", expected_counts)
+    # the truth is checked here, not the counts
+    draw_expected_counts(monkeypatch)
     cfg = GenerateConfig(
         out=str(tmp_path),
         n_cubes=1,

@@ -211,8 +211,6 @@ def ambiguity_report(features: np.ndarray, elements, calibrated: bool = True) ->
     return AmbiguityReport(ambiguous, sigs)
 
 
-
-
 @functools.lru_cache(maxsize=4096)
 def named_colour(present: frozenset[str]) -> tuple[float, float, float] | None:
     """The Kubelka-Munk mixture, in equal parts, of the pigments the lines name; None where
