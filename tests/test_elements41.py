@@ -11,15 +11,21 @@ import pytest
 from xrf_napari.analysis.peaks import suggest_elements
 
 
-@pytest.fixture(scope="module")
-def w_tube():
+def w_tube_profile():
+    """An air scanner with a W tube at 35 kV, 175 eV, 1024 channels (the benchmark's 2nd family)."""
     from xrf_napari.physics.instrument import InstrumentProfile
-    from xrf_napari.physics.spectrum import SpectrumModel
 
-    prof = InstrumentProfile(
+    return InstrumentProfile(
         anode="W", kv=35.0, fwhm_mn_ev=175.0, n_channels=1024, offset=-0.1, gain=0.0391,
         atmosphere="air", optic="collimator",
     )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def w_tube():
+    from xrf_napari.physics.spectrum import SpectrumModel
+
+    prof = w_tube_profile()
     return prof, SpectrumModel(prof)
 
 

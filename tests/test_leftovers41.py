@@ -78,6 +78,7 @@ def test_a_recolouriser_resume_records_its_stream(tmp_path, capsys, monkeypatch)
     import signal
 
     from test_train_recolouriser import _dataset
+    from test_weights41 import write_tiny_recolouriser_config
 
     from xrf_napari.cli.train import main
     from xrf_napari.models.dve import build_from_config
@@ -87,13 +88,7 @@ def test_a_recolouriser_resume_records_its_stream(tmp_path, capsys, monkeypatch)
     torch.manual_seed(0)
     dve = build_from_config({"hidden": [8]})
     save_weights(dve.state_dict(), tmp_path / "dve.safetensors", dve.config)
-    cfg = {
-        "model": {"patch": 4, "dim": 9, "depth": 1, "heads": 9, "head_hidden": 4},
-        "crop": 8,
-        "batch": 2,
-        "baseline_steps": 0,
-    }
-    (tmp_path / "cfg.json").write_text(json.dumps(cfg), encoding="utf-8")
+    write_tiny_recolouriser_config(tmp_path / "cfg.json")
     data = _dataset(tmp_path / "set", 1, 8, 0)
     out = tmp_path / "run"
     args = ["recolouriser", "--data", str(data), "--embedder", str(tmp_path / "dve.safetensors")]

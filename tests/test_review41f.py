@@ -15,13 +15,12 @@ from xrf_napari.analysis.peaks import suggest_elements
 
 @pytest.fixture(scope="module")
 def profiles():
-    from xrf_napari.physics.instrument import InstrumentProfile, bruker_m6
+    from test_elements41 import w_tube_profile
+
+    from xrf_napari.physics.instrument import bruker_m6
     from xrf_napari.physics.spectrum import SpectrumModel
 
-    w = InstrumentProfile(
-        anode="W", kv=35.0, fwhm_mn_ev=175.0, n_channels=1024, offset=-0.1, gain=0.0391,
-        atmosphere="air", optic="collimator",
-    )  # fmt: skip
+    w = w_tube_profile()
     m6 = bruker_m6()
     return {"W35": (w, SpectrumModel(w)), "M6": (m6, SpectrumModel(m6))}
 

@@ -17,6 +17,18 @@ from xrf_napari.models.weights import WeightsError, load_weights, save_weights  
 SMALL_DVE = {"hidden": [8]}
 
 
+def write_tiny_recolouriser_config(path) -> None:
+    """A SmallUViT config of a few hundred parameters on 8 px crops: a run of a few steps in well
+    under a second."""
+    cfg = {
+        "model": {"patch": 4, "dim": 9, "depth": 1, "heads": 9, "head_hidden": 4},
+        "crop": 8,
+        "batch": 2,
+        "baseline_steps": 0,
+    }
+    path.write_text(json.dumps(cfg), encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def dve(tmp_path_factory):
     from xrf_napari.models.dve import build_from_config
@@ -100,13 +112,7 @@ def test_a_time_budget_that_ends_before_the_first_step_writes_no_weights(
     from xrf_napari.training import train_recolouriser
 
     monkeypatch.setattr(train_recolouriser.LoopState, "elapsed", lambda self: 1e9)
-    cfg = {
-        "model": {"patch": 4, "dim": 9, "depth": 1, "heads": 9, "head_hidden": 4},
-        "crop": 8,
-        "batch": 2,
-        "baseline_steps": 0,
-    }
-    (tmp_path / "cfg.json").write_text(json.dumps(cfg), encoding="utf-8")
+    write_tiny_recolouriser_config(tmp_path / "cfg.json")
     data = _dataset(tmp_path / "set", 1, 8, 0)
     out = tmp_path / "run"
     args = ["recolouriser", "--data", str(data), "--embedder", str(dve), "--out", str(out)]
