@@ -128,7 +128,7 @@ def not_npy(path: Path) -> str | None:
     without the signature "pickled (object) data" and suggests loading it unsafely; an HDF5 scan,
     .npz archive or TIFF renamed .npy by mistake is told what it is (limits.file_kind, the test
     the HDF5 reader's message uses too)."""
-    from .limits import file_kind
+    from .limits import file_kind, kind_hint
 
     try:
         kind = file_kind(path)
@@ -136,12 +136,11 @@ def not_npy(path: Path) -> str | None:
         return None  # np.load says why
     if kind == "npy":
         return None
-    like = {
-        "hdf5": "it is an HDF5 file: rename it .h5",
-        "zip": "it is a zip archive, as an .npz is: rename it .npz",
-        "tiff": "it is a TIFF image: rename it .tif",
-        "text": "it is a text file",
-    }.get(kind, "it does not start with NumPy's \\x93NUMPY")
+    like = kind_hint(
+        kind,
+        "it does not start with NumPy's \\x93NUMPY",
+        zip="it is a zip archive, as an .npz is: rename it .npz",
+    )
     return f"not a NumPy .npy file ({like})"
 
 

@@ -21,7 +21,7 @@ from .calibration import (
     calibration_from_mapping,
 )
 from .lazy import ChannelFirstView, DetectorElement, GriddedSpectra, open_for_row_blocks
-from .limits import check_dataset, file_kind
+from .limits import check_dataset, file_kind, kind_hint
 
 #: A spectral axis has at least this many channels (maps have a handful of elements).
 MIN_CHANNELS = 64
@@ -156,12 +156,11 @@ def _looks_like(path) -> str:
         kind = file_kind(path)
     except OSError as exc:
         return f"it cannot be read ({exc.strerror or exc})"
-    like = {
-        "npy": "it is a NumPy .npy array: rename it .npy",
-        "zip": "it is a zip archive (an .npz, a zarr .datastack?)",
-        "tiff": "it is a TIFF image: rename it .tif",
-        "text": "it is a text file",
-    }.get(kind, "its bytes match no format xrf-napari reads (damaged, or another format)")
+    like = kind_hint(
+        kind,
+        "its bytes match no format xrf-napari reads (damaged, or another format)",
+        zip="it is a zip archive (an .npz, a zarr .datastack?)",
+    )
     return f"it does not start with the HDF5 signature (\\x89HDF); {like}"
 
 

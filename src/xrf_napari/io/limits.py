@@ -65,6 +65,22 @@ def file_kind(path) -> str | None:
     return "text" if is_text(head[:512]) else None
 
 
+#: What each file_kind is, and the name that would open it, for a file named as another format.
+KIND_HINTS = {
+    "npy": "it is a NumPy .npy array: rename it .npy",
+    "hdf5": "it is an HDF5 file: rename it .h5",
+    "zip": "it is a zip archive",
+    "tiff": "it is a TIFF image: rename it .tif",
+    "text": "it is a text file",
+}
+
+
+def kind_hint(kind: str | None, otherwise: str, **hints: str) -> str:
+    """KIND_HINTS[kind] (a reader's own wording in `hints` first), or `otherwise` for a file of
+    none of these kinds: one table for the .npy and .h5 readers' messages."""
+    return hints.get(kind or "") or KIND_HINTS.get(kind or "", otherwise)
+
+
 def check_path(path: Path, allow_dir: bool = False) -> os.stat_result:
     """stat() the path (following symlinks) and refuse what is not a regular file (or, with
     allow_dir, a directory) without opening it: FIFOs block, devices never end."""
