@@ -19,3 +19,17 @@ def draw_expected_counts(monkeypatch) -> None:
         return real_counts(weights, components, counts_per_pixel, Expected(), *args, **kwargs)
 
     monkeypatch.setattr(synth_cube, "poisson_counts", expected_counts)
+
+
+def interrupt_generate_at(monkeypatch, index: int) -> None:
+    """Ctrl-C as generate starts cube `index` (the cubes before it are made as usual)."""
+    from xrf_napari.synth import dataset
+
+    real = dataset._run_one
+
+    def one(task):
+        if task[0] == index:
+            raise KeyboardInterrupt
+        return real(task)
+
+    monkeypatch.setattr(dataset, "_run_one", one)

@@ -293,22 +293,15 @@ def test_generate_refuses_a_folder_of_another_sets_cubes(small_dataset, tmp_path
 def test_a_killed_generate_resumes(small_dataset, tmp_path, monkeypatch):
     """The manifest (without its cube list) is written before the first cube, so the options of a
     killed run's cubes are known and the same command resumes it."""
-    import xrf_napari.synth.dataset as dataset
+    from _synth_cubes import interrupt_generate_at
 
     cfg, out, _ = small_dataset
     opts = GenerateConfig(**{**cfg.__dict__, "out": str(tmp_path)})
-    run_one = dataset._run_one
-
-    def killed_at_cube_1(task):
-        if task[0] == 1:
-            raise KeyboardInterrupt
-        return run_one(task)
-
-    monkeypatch.setattr(dataset, "_run_one", killed_at_cube_1)
+    interrupt_generate_at(monkeypatch, 1)
     with pytest.raises(KeyboardInterrupt):
         generate_dataset(opts, workers=1, progress=False)
     assert "cubes" not in json.loads((tmp_path / "manifest.json").read_text())
-    monkeypatch.setattr(dataset, "_run_one", run_one)
+    monkeypatch.undo()  # the same command, uninterrupted, resumes the set
     generate_dataset(opts, workers=1, progress=False)
     assert (tmp_path / "manifest.json").read_text() == (out / "manifest.json").read_text()
 

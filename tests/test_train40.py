@@ -262,16 +262,9 @@ def test_an_interrupted_generate_says_what_stayed_and_how_to_finish(tmp_path, ca
     """Ctrl-C during generate printed 'xrf-napari-train: interrupted' alone: not that the
     manifest and the cubes made so far stay, as an incomplete set the trainers refuse, nor that
     rerunning the same command finishes it."""
-    from xrf_napari.synth import dataset
+    from _synth_cubes import interrupt_generate_at
 
-    real = dataset._run_one
-
-    def one(args):
-        if args[0] == 1:
-            raise KeyboardInterrupt
-        return real(args)
-
-    monkeypatch.setattr(dataset, "_run_one", one)
+    interrupt_generate_at(monkeypatch, 1)
     out = tmp_path / "set"
     args = ["generate", "--out", str(out), "--n-cubes", "3", "--size", "16", "--workers", "1"]
     assert main([*args, "--no-progress"]) == 130
