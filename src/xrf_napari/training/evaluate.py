@@ -84,25 +84,24 @@ def _read(path):
     return cube, targets, meta
 
 
-def _set_scales(files, headers=None) -> int | None:
+def _set_scales(files, headers) -> int | None:
     """The MS-SSIM scale count of a whole set, from its smallest cube's palette target (a header
     read), before any cube is scored (the first cube's count refused a smaller cube later, after
     the others had run). None when no file's size can be read here (the loop then names it).
-    headers: common.target_header of each file, when the caller has read them."""
-    from .common import target_header
+    headers: common.target_header of each file (read once by the caller for this and
+    check_set_targets)."""
     from .metrics import MSSSIM_WIN, msssim_scales
 
-    if headers is None:
-        headers = [target_header(p) for p in files]
     sides = [(min(h[1]), p) for p, h in zip(files, headers) if h is not None and h[1] is not None]
     if not sides:
         return None
     side, path = min(sides, key=lambda t: t[0])
-    if msssim_scales(side) == 0:
+    scales = msssim_scales(side)
+    if scales == 0:
         raise ValueError(
             f"{path}: {side} px a side; MS-SSIM over even 1 scale needs > {MSSSIM_WIN - 1} px"
         )
-    return msssim_scales(side)
+    return scales
 
 
 def check_set_targets(files, headers, labels: bool = False) -> None:
