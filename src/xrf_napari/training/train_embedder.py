@@ -315,6 +315,9 @@ class LoopState:
     # name -> the step values since the last log: checkpointed, so that a resumed run logs the
     # same means as an uninterrupted one (reproducibility audit 26, finding 10)
     running: dict = field(default_factory=dict)
+    # False when the checkpoint's random stream was another kind of device's and a new one
+    # started (common.restore_generator)
+    stream_restored: bool = True
 
     def lap(self) -> None:
         """Add the seconds since the last lap (or the loop start) to elapsed."""
@@ -331,10 +334,6 @@ class LoopState:
             "elapsed": self.elapsed,
         }
 
-    #: False when the checkpoint's random stream was another kind of device's and a new one
-    #: started (common.restore_generator)
-    stream_restored: bool = True
-
     @classmethod
     def from_checkpoint(cls, state: dict, gen, seed: int = 0) -> LoopState:
         """The loop state of a checkpoint; restores gen's random stream (or, written on another
@@ -344,9 +343,8 @@ class LoopState:
         step = int(state["step"])
         restored = restore_generator(gen, state["generator"], seed, step)
         history = json.loads(state["history_json"])
-        loop = cls(gen, step, float(state.get("elapsed", 0.0)), history)
+        loop = cls(gen, step, float(state.get("elapsed", 0.0)), history, stream_restored=restored)
         loop.running = json.loads(state.get("running_json", "{}"))  # older checkpoints: none
-        loop.stream_restored = restored
         return loop
 
 
