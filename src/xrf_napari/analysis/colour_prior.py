@@ -359,8 +359,6 @@ def _declared(path: Path) -> tuple[tuple, int, bool]:
     reads, tifffile reads it as before. Its upright size comes from its own tags: Pillow 13 gives a
     turned TIFF's upright size on opening it yet keeps the tag until loading it, older Pillows the
     size as stored."""
-    from PIL import ImageMode
-
     upright = None  # a TIFF's (height, width) as shown
     if path.suffix.lower() in (".tif", ".tiff"):
         import tifffile
@@ -381,10 +379,17 @@ def _declared(path: Path) -> tuple[tuple, int, bool]:
             # its first page only, a grey strip
             return by_tifffile
         try:
-            with open_image(path):
-                pass
+            return _pillow_declared(path, upright)
         except (OSError, SyntaxError):  # a compression or layout this Pillow cannot read
             return by_tifffile
+    return _pillow_declared(path)
+
+
+def _pillow_declared(path: Path, upright: tuple | None = None) -> tuple[tuple, int, bool]:
+    """_declared's answer for a file Pillow reads, from one opening of it (a TIFF's `upright`
+    size from its own tags)."""
+    from PIL import ImageMode
+
     with open_image(path) as im:
         hw = upright or (im.height, im.width)[:: -1 if exif_turn(im) in (5, 6, 7, 8) else 1]
         if im.mode in _CONVERTED or im.mode in ("RGBA", "RGBa", "PA"):
