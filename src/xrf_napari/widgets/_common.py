@@ -33,10 +33,12 @@ from qtpy.QtWidgets import (
 from ..io import read_failed, tell_read_failure
 from ._jobs import JobPanel
 from ._layers import (
+    SAMPLE_KEY,
     CubeLayerCombo,
     LayerCombo,
     _ours,
     cube_layer_name,
+    cube_layers,
     disconnect_viewer_callbacks,
     layer_cube,
 )
@@ -399,8 +401,6 @@ class CubeDock(QWidget):
         file is the installed package's (or the cache's): every save dialog suggested
         sample_data/panel_recoloured.png, and the folder dialogs opened in sample_data, where
         the user guide promises the bare name in the current folder."""
-        from ._layers import SAMPLE_KEY, layer_cube
-
         layer = self.current_layer()
         if layer is None or (getattr(layer, "metadata", None) or {}).get(SAMPLE_KEY):
             return None
@@ -414,8 +414,6 @@ class CubeDock(QWidget):
         and the scan was lost once napari closed), where napari's File > Save Selected Layers
         (_writer.py) and the user guide ('Nothing ever writes into your scan files') refuse
         it."""
-        from ._layers import cube_layers, layer_cube
-
         files = [p for p in also if p]
         viewer = self.viewer
         for layer in cube_layers(viewer) if viewer is not None else []:
