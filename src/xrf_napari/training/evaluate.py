@@ -84,14 +84,17 @@ def _read(path):
     return cube, targets, meta
 
 
-def _set_scales(files, headers) -> int | None:
+def _set_scales(files, headers=None) -> int | None:
     """The MS-SSIM scale count of a whole set, from its smallest cube's palette target (a header
     read), before any cube is scored (the first cube's count refused a smaller cube later, after
     the others had run). None when no file's size can be read here (the loop then names it).
-    headers: common.target_header of each file (read once by the caller for this and
-    check_set_targets)."""
+    headers: common.target_header of each file, when the caller has read them (evaluate, for
+    this and check_set_targets); the scripts that score like evaluate give none."""
+    from .common import target_header
     from .metrics import MSSSIM_WIN, msssim_scales
 
+    if headers is None:
+        headers = [target_header(p) for p in files]
     sides = [(min(h[1]), p) for p, h in zip(files, headers) if h is not None and h[1] is not None]
     if not sides:
         return None
