@@ -354,9 +354,7 @@ def export_set(
 
                 path = write(out / f"{name}.rpl", counts, cal if fmt == "rpl" else None)
             # written after the cube: a sidecar naming these sizes says its cube is complete
-            meta["export"]["files"] = {
-                p.name: p.stat().st_size for p in _cube_files(out, name, fmt)
-            }
+            meta["export"]["files"] = _file_sizes(_cube_files(out, name, fmt))
             _write_sidecar(out / f"{name}{SIDECAR}", targets, meta)
             written.append(path)
     with atomic_path(out / EXPORT_MANIFEST) as tmp:
@@ -378,6 +376,11 @@ def _sources_sha256(canon: Path, src: Path) -> dict:
 def _cube_files(out: Path, name: str, fmt: str) -> list[Path]:
     """The files of one exported cube, the one export.json lists first."""
     return [out / f"{name}.h5"] if fmt == "h5" else [out / f"{name}.rpl", out / f"{name}.raw"]
+
+
+def _file_sizes(files) -> dict:
+    """{name: size in bytes}: what a sidecar records of its cube's files, and a rerun compares."""
+    return {p.name: p.stat().st_size for p in files}
 
 
 def already_exported(out: Path, name: str, fmt: str, sources_sha: dict) -> bool:
@@ -406,7 +409,7 @@ def already_exported(out: Path, name: str, fmt: str, sources_sha: dict) -> bool:
         isinstance(record, dict)
         and record.get("format") == fmt
         and record.get("source_sha256") == sources_sha
-        and record.get("files") == {p.name: p.stat().st_size for p in files}
+        and record.get("files") == _file_sizes(files)
     )
 
 
