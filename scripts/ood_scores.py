@@ -57,15 +57,14 @@ def main(argv=None) -> int:
     from xrf_napari import read_cube
     from xrf_napari.analysis.ood import check_scan
     from xrf_napari.detector import anode_from_metadata
-    from xrf_napari.synth.dataset import native_path
+    from xrf_napari.synth.dataset import without_native_copies
 
     specs = args.axis.split(",")
     for folder in map(Path, args.folders):
         found = [folder] if folder.is_file() else sorted(folder.glob("*.h5"))
         # not the copy at native channels `generate --native` writes beside each cube (the same
         # painting: it took half of --max-cubes and counted twice in the summary)
-        copies = {native_path(f) for f in found} if folder.is_dir() else set()
-        files = [f for f in found if f not in copies][: args.max_cubes]
+        files = (without_native_copies(found) if folder.is_dir() else found)[: args.max_cubes]
         if not files:
             continue
         flagged, scores = {s: 0 for s in specs}, {s: [] for s in specs}

@@ -32,7 +32,7 @@ def swatch_floor(folders) -> dict[str, list[float]]:
     from xrf_napari.io.project_h5 import read_targets
     from xrf_napari.physics.colour import km_mix
     from xrf_napari.physics.pigments import load_pigments
-    from xrf_napari.synth.dataset import native_path
+    from xrf_napari.synth.dataset import without_native_copies
 
     main = {p.name.lower(): p for p in load_pigments()}
     per = collections.defaultdict(list)
@@ -40,8 +40,7 @@ def swatch_floor(folders) -> dict[str, list[float]]:
         found = sorted(Path(folder).glob("cube_*.h5"))
         # not the copy at native channels `generate --native` writes beside each cube (the same
         # swatches: each was scored twice), as training.data.list_cubes skips it
-        copies = {native_path(f) for f in found}
-        for f in (f for f in found if f not in copies):
+        for f in without_native_copies(found):
             recs = read_cube(f).metadata["regions"]
             recs = ast.literal_eval(recs) if isinstance(recs, str) else recs
             t = read_targets(f)

@@ -43,14 +43,13 @@ def count(folder: Path) -> dict:
         )
     if not procedural and manifest.get("split") != "train":
         raise SystemExit(f"{folder}: split {manifest.get('split')!r}, not 'train'")
-    from xrf_napari.synth.dataset import native_path
+    from xrf_napari.synth.dataset import without_native_copies
 
     found = sorted(folder.glob("cube_*.h5"))
     # not the copy at native channels `generate --native` writes beside each cube (the same
     # painting: its regions were counted twice), as training.data.list_cubes skips it
-    copies = {native_path(f) for f in found}
     cubes = []
-    for f in (f for f in found if f not in copies):
+    for f in without_native_copies(found):
         with h5py.File(f, "r") as h:
             meta = json.loads(h.attrs["metadata"])
         recs = meta["regions"]

@@ -309,6 +309,15 @@ def native_path(cube_path) -> Path:
     return cube_path.with_name(cube_path.stem + "_native.h5")
 
 
+def without_native_copies(paths) -> list[Path]:
+    """`paths` less the copies at native channels that `--native` writes beside their cubes
+    (the same painting twice: trainers, evaluate and the scripts that count or score a set's
+    cubes take each painting once)."""
+    paths = [Path(f) for f in paths]
+    copies = {native_path(f) for f in paths}
+    return [f for f in paths if f not in copies]
+
+
 def pigment_table_info(table: str) -> dict:
     """What metadata records of a pigment table: its name or path and the SHA-256 of its bytes."""
     from importlib import resources

@@ -25,16 +25,16 @@ def list_cubes(data_dir) -> list[Path]:
     cubes: they include the half-written temporaries a killed `generate` leaves; nor is the copy
     at the instrument's native channels that `generate --native` writes beside each cube
     (`cube_00000_native.h5` next to `cube_00000.h5`: the same painting twice)."""
-    from ..synth.dataset import check_set_complete, native_path, require_folder
+    from ..synth.dataset import check_set_complete, require_folder, without_native_copies
 
     data_dir = require_folder(data_dir, "dataset folder", "the set's cubes")
 
     check_set_complete(data_dir)  # training on the cubes a running generate has written so far
 
     def cubes(folder):
-        found = sorted(p for p in folder.glob("*.h5") if not p.name.startswith("."))
-        copies = {native_path(p) for p in found}
-        return [p for p in found if p not in copies]
+        return without_native_copies(
+            sorted(p for p in folder.glob("*.h5") if not p.name.startswith("."))
+        )
 
     files = cubes(data_dir / "cubes") or cubes(data_dir)
     if not files:
