@@ -9,6 +9,8 @@ folder (kept), even after `kill -9`. Commands clean their outputs' leftovers whe
 A command that writes several files that belong together (a report, the maps of one scan) wraps
 them in `atomic_set()`: every file is finished as its temporary first and they are all moved into
 place at the end, so an interrupted run leaves the earlier run's set whole, never half of each.
+Durable: each temporary is flushed to the disk (fsync) before it is renamed, and the folder after
+(POSIX), so a power cut after the rename cannot leave the final name empty or half written.
 A failed write names its file (`cannot write PATH: No space left on device`), and `made_folder`
 removes an output folder the failed run created. Names and paths go into files through
 `printable`.
@@ -227,12 +229,58 @@ def is_temporary(path) -> bool:
     return Path(path).name.startswith(".")
 
 
+#: errnos of a file system that cannot fsync (some network and FUSE mounts): nothing to flush.
+_NO_FSYNC = {"EINVAL", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EBADF", "EISDIR"}
+
+
+def _fsync_unsupported(exc: OSError) -> bool:
+    import errno
+
+    return any(exc.errno == getattr(errno, name, None) for name in _NO_FSYNC)
+
+
+def fsync_file(path) -> None:
+    """Flush `path`'s data to the disk before it is renamed onto its final name: without it a
+    power cut soon after the rename can leave the renamed file empty (ext4, XFS journal the
+    rename before the data). A writer that made a folder (not a file) is left as it is; an error
+    of a file system that cannot fsync is ignored, a real one (EIO) raised."""
+    path = Path(path)
+    if not path.is_file():
+        return
+    try:
+        fd = os.open(path, os.O_RDWR if os.name == "nt" else os.O_RDONLY)
+    except OSError:
+        return  # no access to reopen it: the rename still happens
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if not _fsync_unsupported(exc):
+            raise
+    finally:
+        os.close(fd)
+
+
+def fsync_folder(folder) -> None:
+    """Best effort: flush `folder`'s entries (the renames into it) to the disk on POSIX; Windows
+    cannot open a folder for it, and a failure here loses nothing already written."""
+    if os.name == "nt":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 @contextlib.contextmanager
 def atomic_path(path, suffix: str | None = None):
     """Yield a temporary path beside `path`; move it onto `path` only if the block succeeds.
 
     The result gets the mode a plain open() would give (0666 & ~umask), whatever the writer used
-    (mkstemp and safetensors make 0600)."""
+    (mkstemp and safetensors make 0600). The temporary is fsynced before the rename and the
+    folder after it (`fsync_file`, `fsync_folder`): a power cut leaves the old file or the new
+    one, never an empty one under the final name."""
     path = Path(path)
     if path.exists() and not path.is_file():
         raise OutputError(f"cannot write {path}: it exists and is not a regular file")
@@ -248,9 +296,11 @@ def atomic_path(path, suffix: str | None = None):
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())
+        fsync_file(tmp)
         pending = _PENDING.get()
         if pending is None:
             os.replace(tmp, path)
+            fsync_folder(path.parent)
         else:  # inside atomic_set: moved with the others when the set is complete
             pending.append((tmp, path))
     except BaseException as exc:
@@ -280,10 +330,13 @@ def atomic_set():
         raise
     finally:
         _PENDING.reset(token)
+    folders = {dst.parent for _, dst in pending}
     try:
         while pending:
             os.replace(*pending[0])
             del pending[0]
+        for folder in folders:  # each temporary was fsynced by atomic_path
+            fsync_folder(folder)
     except BaseException as exc:
         target = pending[0][1] if pending else None
         for tmp, _ in pending:
