@@ -429,7 +429,7 @@ def checkpoint_trainer(state) -> str | None:
     return None
 
 
-def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = None) -> None:
+def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = None):
     """Without --resume, refuse an --out holding the checkpoint of an unfinished run, before any
     work: the run started over silently and its first checkpoint replaced the interrupted one
     (hours of training). A finished run's checkpoint, or a file no --resume could read, lets the
@@ -437,18 +437,21 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
     trainer's run is refused, --resume or not: the recolouriser told to go on with --resume in
     the embedder's folder then called its checkpoint "not an xrf-napari training checkpoint
     (missing curves, sampler_rng, torch_rng)", and a finished one had its checkpoint, config
-    and metrics replaced by a run of the other model."""
+    and metrics replaced by a run of the other model.
+
+    Returns what it loaded (None: nothing loaded), for --resume to check with load_checkpoint's
+    `loaded` instead of loading the file a second time."""
     path = Path(ckpt_path)
     if (resume and trainer is None) or not path.is_file():
-        return
+        return None
     import torch
 
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:  # noqa: BLE001 - unreadable: nothing --resume could continue
-        return
+        return None  # (--resume loads it again, for the error that says why)
     if not isinstance(state, dict) or "step" not in state:
-        return
+        return state
     step, total, finished = checkpoint_progress(state)
     of = f" of {total}" if total is not None else ""
     other = checkpoint_trainer(state)
@@ -460,7 +463,7 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
             "run's checkpoint, config.json and metrics.json)"
         )
     if finished or resume:
-        return
+        return state
     raise ValueError(
         f"{printable(path)} holds an interrupted run (checkpoint at step {step}{of}): continue "
         f"it with --resume, or start over with another --out (or delete {path.name})"
@@ -531,6 +534,7 @@ def load_checkpoint(
     required=("model", "optimizer", "step"),
     *,
     state: dict | None = None,
+    loaded=None,
     model=None,
     optimizer=None,
 ) -> dict:
@@ -541,10 +545,12 @@ def load_checkpoint(
     file, never a traceback whose hint is to retry with weights_only=False. The model's tensors must
     be finite: resuming from NaN weights only trains NaN. With `model`/`optimizer`, their state is
     restored from it (a clear error when the checkpoint belongs to another configuration); `state`:
-    an already loaded checkpoint (the embedder reads its config before building the model)."""
+    an already loaded checkpoint (the embedder reads its config before building the model);
+    `loaded`: the file as refuse_unfinished_checkpoint loaded it, checked here as if read here
+    (--resume loaded the checkpoint twice, each a full torch.load)."""
     path = Path(path)
     if state is None:
-        state = _read_checkpoint(path, required)
+        state = _read_checkpoint(path, required, loaded)
     _restore(model, state.get("model"), path, "model")
     _restore(optimizer, state.get("optimizer"), path, "optimizer state")
     return state
@@ -556,12 +562,30 @@ def load_checkpoint(
 _GLOBAL_WANTED = re.compile(r"(?:\bGLOBAL|[Uu]nsupported class) (\S+)")
 
 
-def _read_checkpoint(path: Path, required) -> dict:
+def _read_checkpoint(path: Path, required, loaded=None) -> dict:
+    hint = f"checkpoint {path} cannot be resumed from"
+    state = _torch_load(path, hint) if loaded is None else loaded
+    missing = [k for k in required if not isinstance(state, dict) or k not in state]
+    if missing:
+        raise ValueError(
+            f"{hint}: it is not an xrf-napari training checkpoint (missing {', '.join(missing)})"
+        )
+    weights = state.get("model")
+    if isinstance(weights, dict):
+        bad = nonfinite_tensors(weights)
+        if bad:
+            raise ValueError(
+                f"{hint}: the model holds NaN or infinite values ({', '.join(bad[:3])})"
+            )
+    return state
+
+
+def _torch_load(path: Path, hint: str):
+    """torch.load(weights_only=True) of a checkpoint, every failure a ValueError saying why."""
     import torch
 
     from ..models.weights import plain_pickle_globals
 
-    hint = f"checkpoint {path} cannot be resumed from"
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except OSError as exc:
@@ -590,18 +614,6 @@ def _read_checkpoint(path: Path, required) -> dict:
         raise ValueError(
             f"{hint}: {kind}; delete it to start afresh ({type(exc).__name__})"
         ) from None
-    missing = [k for k in required if not isinstance(state, dict) or k not in state]
-    if missing:
-        raise ValueError(
-            f"{hint}: it is not an xrf-napari training checkpoint (missing {', '.join(missing)})"
-        )
-    weights = state.get("model")
-    if isinstance(weights, dict):
-        bad = nonfinite_tensors(weights)
-        if bad:
-            raise ValueError(
-                f"{hint}: the model holds NaN or infinite values ({', '.join(bad[:3])})"
-            )
     return state
 
 

@@ -391,16 +391,18 @@ def train(
     progress: bool = True,
     stop_after: int | None = None,
     val_dir=None,
+    loaded=None,
 ) -> dict:
     """Train; returns the metrics dict. stop_after: stop (as if interrupted) after that many steps
-    of this call, leaving the last checkpoint (tests of --resume)."""
-    r, loop = _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir)
+    of this call, leaving the last checkpoint (tests of --resume). loaded: OUT/checkpoint.pt as
+    the CLI's refuse_unfinished_checkpoint loaded it, for --resume not to load it again."""
+    r, loop = _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loaded)
     if not _loop(r, loop, stop_after):
         return {"interrupted_at": loop.step}
     return _finalise(r, loop, val_dir, device_name)
 
 
-def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
+def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loaded=None):
     """(_Run, LoopState): config (when resuming, it must be the checkpoint's), devices and ranks,
     the pixel pool, model, optimiser and random stream, restored from the checkpoint when resuming;
     writes config.json."""
@@ -450,6 +452,7 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir):
         ckpt = load_checkpoint(
             ckpt_path,
             required=("model", "optimizer", "step", "generator", "config_json", "history_json"),
+            loaded=loaded,
         )
     cfg["model"] = resolved_config(cfg["model"])
     cfg["runtime"] = runtime_record()  # CPU results depend on the thread count (audit 26, 9)
@@ -737,7 +740,7 @@ def _run(args) -> int:
     )
     from .common import command_line, refuse_unfinished_checkpoint
 
-    refuse_unfinished_checkpoint(Path(args.out) / "checkpoint.pt", args.resume, "embedder")
+    loaded = refuse_unfinished_checkpoint(Path(args.out) / "checkpoint.pt", args.resume, "embedder")
 
     cfg = resolve_config(args)
     cfg["command"] = command_line()  # also in the weights' "training" and in metrics.json
@@ -753,6 +756,7 @@ def _run(args) -> int:
         resume=args.resume,
         progress=not args.no_progress,
         val_dir=args.val,
+        loaded=loaded if args.resume else None,
     )
     if "weights" not in metrics:  # a non-zero rank of a torchrun job: rank 0 reports
         return 0

@@ -785,8 +785,9 @@ def _run(args) -> int:
 
 
 def _start(args):
-    """(cfg, out, device, dist): the output folder checked, the config resolved, device and ranks
-    chosen."""
+    """(cfg, out, device, dist, loaded): the output folder checked, the config resolved, device and
+    ranks chosen; loaded: OUT's checkpoint as the refusal of an unfinished run loaded it (None: not
+    loaded), which --resume checks and goes on from without loading it again."""
     import torch
 
     from ..device import pick_device
@@ -811,7 +812,7 @@ def _start(args):
         inputs=[args.data, args.embedder, args.config, cfg["init"]],
     )
     out = Path(args.out)
-    refuse_unfinished_checkpoint(out / CHECKPOINT_NAME, args.resume, "recolouriser")
+    loaded = refuse_unfinished_checkpoint(out / CHECKPOINT_NAME, args.resume, "recolouriser")
     out.mkdir(parents=True, exist_ok=True)
     device = pick_device(args.device)
     dist = init_distributed(device.type)
@@ -825,7 +826,7 @@ def _start(args):
             + (f", {dist.world_size} ranks" if dist.enabled else ""),
             file=sys.stderr,
         )
-    return cfg, out, device, dist
+    return cfg, out, device, dist, loaded if args.resume else None
 
 
 def _build(args) -> _Run:
@@ -848,7 +849,7 @@ def _build(args) -> _Run:
     )
     from .data import cube_source, list_cubes, painting_split, recorded_sources
 
-    cfg, out, device, dist = _start(args)
+    cfg, out, device, dist, loaded = _start(args)
     seed_everything(cfg["seed"])
     show = not args.no_progress and dist.is_main
 
@@ -861,7 +862,9 @@ def _build(args) -> _Run:
     files = list_cubes(args.data)
     data_sha1 = files_sha1(files)
     embedder_sha256 = embedder.sha256  # hashed as it was loaded: the one the latents came from
-    resume_state = _check_resume(out, cfg, data_sha1, embedder_sha256) if args.resume else None
+    resume_state = (
+        _check_resume(out, cfg, data_sha1, embedder_sha256, loaded) if args.resume else None
+    )
     sources = [cube_source(p) for p in files]
     train_idx, val_idx = painting_split(sources, cfg["val_fraction"], cfg["seed"])
     # the crop against the training cubes' sizes (as CropSampler) before the embedding pass: a
@@ -1030,12 +1033,13 @@ def _optimizer(core, cfg: dict, device):
     )
 
 
-def _check_resume(out: Path, cfg: dict, data_sha1: str, embedder_sha256) -> dict:
+def _check_resume(out: Path, cfg: dict, data_sha1: str, embedder_sha256, loaded=None) -> dict:
     """The checkpoint --resume continues from, read before the embedding pass and refused when
     this run's settings, cube files or embedder differ from the interrupted run's (they were applied
     silently: the rest of the run trained otherwise while the weights claimed one config), as the
     embedder's --resume does. RESUME_MAY_CHANGE may differ; without --init, the checkpoint's init
-    holds; settings an older checkpoint does not record are not compared."""
+    holds; settings an older checkpoint does not record are not compared. loaded: the checkpoint
+    as _start loaded it (checked here, not loaded again)."""
     from ..models.uvit import DEFAULT_CONFIG as UVIT_DEFAULTS
     from .common import check_resume, load_checkpoint
 
@@ -1043,7 +1047,9 @@ def _check_resume(out: Path, cfg: dict, data_sha1: str, embedder_sha256) -> dict
     if not ckpt.is_file():
         raise ValueError(f"--resume: no checkpoint {ckpt}")
     state = load_checkpoint(
-        ckpt, required=("model", "optimizer", "step", "curves", "sampler_rng", "torch_rng")
+        ckpt,
+        required=("model", "optimizer", "step", "curves", "sampler_rng", "torch_rng"),
+        loaded=loaded,
     )
     before = state.get("config") or {}
 

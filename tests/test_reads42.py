@@ -1,0 +1,99 @@
+"""Files read once (session 42 clean-up of double reads): each test counts the reads of one input
+that a command or library call made twice."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from xrf_napari.cli.train import main as train_main
+
+
+@pytest.fixture(scope="module")
+def toy_set(tmp_path_factory):
+    """A generated set of two small toy cubes (manifest.json + cubes/)."""
+    from xrf_napari.training.toy_data import write_toy_dataset
+
+    return write_toy_dataset(tmp_path_factory.mktemp("reads") / "data", n_cubes=2, size=32, seed=1)
+
+
+def _count_loads(monkeypatch, path: Path) -> list:
+    """torch.load wrapped: the list grows by one at each load of `path`."""
+    torch = pytest.importorskip("torch")
+    real, loads = torch.load, []
+
+    def load(f, *a, **k):
+        if Path(f) == path:
+            loads.append(f)
+        return real(f, *a, **k)
+
+    monkeypatch.setattr(torch, "load", load)
+    return loads
+
+
+# -- 1. --resume loads OUT/checkpoint.pt once ----------------------------------------------------
+def test_embedder_resume_loads_the_checkpoint_once(tmp_path, monkeypatch, capsys):
+    """`xrf-napari-train embedder --resume` loaded the checkpoint in the refusal of another
+    trainer's run, then again to go on from it; now the first load is passed on (and still checked:
+    here the empty --data is what stops the run, after the checkpoint was accepted)."""
+    torch = pytest.importorskip("torch")
+    from xrf_napari.training.common import save_checkpoint
+
+    out, data = tmp_path / "out", tmp_path / "empty"
+    out.mkdir()
+    data.mkdir()
+    ckpt = out / "checkpoint.pt"
+    save_checkpoint(
+        ckpt,
+        model={},
+        optimizer={},
+        step=3,
+        generator=torch.get_rng_state(),
+        config_json=json.dumps({"steps": 10}),
+        history_json="{}",
+    )
+    loads = _count_loads(monkeypatch, ckpt)
+    argv = ["embedder", "--data", str(data), "--out", str(out), "--device", "cpu", "--resume"]
+    assert train_main([*argv, "--no-progress"]) == 2
+    assert "no cubes (*.h5) in" in capsys.readouterr().err
+    assert len(loads) == 1
+
+
+def test_recolouriser_resume_loads_the_checkpoint_once(toy_set, tmp_path, monkeypatch, capsys):
+    """The recolouriser's --resume loaded its checkpoint twice too (_start's refusal, then
+    _check_resume); the one load is still checked: another --lr than the run's is refused."""
+    torch = pytest.importorskip("torch")
+    from xrf_napari.training.common import save_checkpoint
+
+    out = tmp_path / "out"
+    out.mkdir()
+    ckpt = out / "checkpoint.pt"
+    save_checkpoint(
+        ckpt,
+        model={},
+        optimizer={},
+        step=3,
+        curves={},
+        sampler_rng={},
+        torch_rng=torch.get_rng_state(),
+        config={"lr": 0.5, "steps": 10},
+    )
+    loads = _count_loads(monkeypatch, ckpt)
+    argv = ["recolouriser", "--data", str(toy_set), "--out", str(out), "--device", "cpu"]
+    assert train_main([*argv, "--lr", "0.25", "--no-progress", "--resume"]) == 2
+    assert f"--resume: {ckpt} belongs to a run with other settings" in capsys.readouterr().err
+    assert len(loads) == 1
+
+
+def test_a_resume_from_a_damaged_checkpoint_still_says_why(tmp_path, capsys):
+    """The refusal's load of an unreadable checkpoint is not passed on: --resume's own load still
+    gives the error naming the file and what is wrong with it."""
+    out, data = tmp_path / "out", tmp_path / "empty"
+    out.mkdir()
+    data.mkdir()
+    (out / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    argv = ["embedder", "--data", str(data), "--out", str(out), "--device", "cpu", "--resume"]
+    assert train_main([*argv, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"checkpoint {out / 'checkpoint.pt'} cannot be resumed from" in err
+    assert "it is not a torch checkpoint" in err
