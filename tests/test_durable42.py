@@ -86,3 +86,103 @@ def test_file_system_without_fsync_still_writes(tmp_path, monkeypatch):
     with fileutil.atomic_path(target) as tmp:
         tmp.write_text("x", encoding="utf-8")
     assert target.read_text(encoding="utf-8") == "x"
+
+
+# -- 2. evaluate writes eval.md, recolour_grid.png and eval.json as one set --------------------
+def _evaluate_args(tmp_path, out):
+    import argparse
+
+    from xrf_napari.training import evaluate
+
+    p = argparse.ArgumentParser()
+    evaluate.configure(p)
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    return p.parse_args(["--data", str(data), "--out", str(out), "--no-ari", "--no-progress"])
+
+
+def _fake_evaluate(monkeypatch, tag):
+    """evaluate.run without models: evaluate() returns a tiny result and a 4 x 4 grid image."""
+    import numpy as np
+
+    from xrf_napari.training import evaluate
+
+    im = {k: np.zeros((4, 4, 3), np.uint8) for k in ("latent", "uvit", "palette", "rgb")}
+    im["name"] = "cube_0"
+    result = {"_images": [im], "held_out": {"status": "held out", "line": ""}, "tag": tag}
+    monkeypatch.setattr(evaluate, "evaluate", lambda *a, **k: dict(result))
+    monkeypatch.setattr(evaluate, "format_table", lambda results: f"table {tag}")
+    monkeypatch.setattr(evaluate, "format_swatch_table", lambda results: None)
+
+
+def _old_set(tmp_path, monkeypatch):
+    import json
+
+    from xrf_napari.training import evaluate
+
+    out = tmp_path / "out"
+    _fake_evaluate(monkeypatch, "old")
+    assert evaluate.run(_evaluate_args(tmp_path, out)) == 0
+    assert json.loads((out / "eval.json").read_text(encoding="utf-8"))["tag"] == "old"
+    return out, {n: (out / n).read_bytes() for n in ("eval.json", "eval.md", "recolour_grid.png")}
+
+
+@pytest.mark.parametrize("failing", ["md", "grid", "json"])
+def test_evaluate_failed_write_leaves_the_earlier_set_whole(tmp_path, monkeypatch, failing):
+    from xrf_napari.training import common, evaluate
+
+    out, before = _old_set(tmp_path, monkeypatch)
+    _fake_evaluate(monkeypatch, "new")
+    if failing == "md":  # the second write of the old order (eval.json, eval.md, grid)
+        real = Path.write_text
+
+        def write_text(self, *a, **k):
+            if self.name.startswith(".eval.md."):
+                raise OSError(28, "No space left on device")
+            return real(self, *a, **k)
+
+        monkeypatch.setattr(Path, "write_text", write_text)
+    elif failing == "grid":
+
+        def save_grid(*a, **k):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(evaluate, "save_grid", save_grid)
+    else:
+
+        def write_json(*a, **k):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(common, "write_json", write_json)
+    with pytest.raises(OSError, match="No space left"):
+        evaluate.run(_evaluate_args(tmp_path, out))
+    after = {n: (out / n).read_bytes() for n in before}
+    assert after == before  # the earlier run's set, whole
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)  # no temporaries left
+
+
+def test_evaluate_stopped_while_renaming_leaves_no_eval_json(tmp_path, monkeypatch):
+    """eval.json's presence marks a complete set: a stop between the renames leaves none."""
+    import json
+
+    from xrf_napari.training import evaluate
+
+    out, _ = _old_set(tmp_path, monkeypatch)
+    _fake_evaluate(monkeypatch, "new")
+    real, calls = os.replace, []
+
+    def replace(src, dst):
+        calls.append(Path(dst).name)
+        if len(calls) == 2:
+            raise OSError(5, "Input/output error")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError):
+        evaluate.run(_evaluate_args(tmp_path, out))
+    assert calls[-1] != "eval.json" and "eval.json" not in calls[:1]
+    assert not (out / "eval.json").exists()
+    monkeypatch.setattr(os, "replace", real)
+    assert evaluate.run(_evaluate_args(tmp_path, out)) == 0  # a rerun makes the whole set
+    assert json.loads((out / "eval.json").read_text(encoding="utf-8"))["tag"] == "new"
+    assert (out / "eval.md").read_text(encoding="utf-8").startswith("table new")

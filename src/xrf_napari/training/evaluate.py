@@ -46,7 +46,12 @@ def configure(p) -> None:
         default=None,
         help="per-pixel MLP weights (default: pixel_mlp.safetensors beside --weights, if present)",
     )
-    p.add_argument("--out", default=None, help="folder for eval.md, eval.json, recolour_grid.png")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="folder for eval.md, eval.json, recolour_grid.png (written as a set, eval.json "
+        "last: where eval.json exists, the other two are from the same run)",
+    )
     p.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     p.add_argument("--grid", type=int_in(1), default=4, help="cubes shown in the PNG grid")
     p.add_argument(
@@ -601,8 +606,7 @@ def check_input_width(rec, emb) -> None:
 
 
 def run(args) -> int:
-    from ..fileutil import atomic_path, check_output_folder
-    from .common import write_json
+    from ..fileutil import check_output_folder
 
     check_output_folder(
         args.out,
@@ -655,15 +659,37 @@ def run(args) -> int:
         print("\n" + ari_table)
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        write_json(out / "eval.json", results)
-        with atomic_path(out / "eval.md") as tmp:
-            Path(tmp).write_text(
-                table + "\n" + (f"\n{ari_table}\n" if ari_table else ""), encoding="utf-8"
-            )
-        save_grid(out / "recolour_grid.png", images, args.grid)
+        write_outputs(
+            out,
+            results,
+            table + "\n" + (f"\n{ari_table}\n" if ari_table else ""),
+            images,
+            args.grid,
+        )
         print(
             f"wrote {out / 'eval.md'}, {out / 'eval.json'}, {out / 'recolour_grid.png'}",
             file=sys.stderr,
         )
     return 0
+
+
+def write_outputs(out, results: dict, text: str, images, grid: int) -> None:
+    """eval.md, recolour_grid.png and eval.json in `out` as one set: all three are finished as
+    temporaries first (an atomic_set), so a failed or interrupted write leaves the earlier run's
+    set whole; the earlier eval.json is removed just before the renames and the new one is
+    renamed last, so eval.json present means its eval.md and grid are from the same run. Written
+    one after another, a failure after eval.json left a new eval.json beside an old eval.md."""
+    from ..fileutil import atomic_path, atomic_set
+    from .common import write_json
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_set():
+        with atomic_path(out / "eval.md") as tmp:
+            Path(tmp).write_text(text, encoding="utf-8")
+        save_grid(out / "recolour_grid.png", images, grid)
+        write_json(out / "eval.json", results)  # renamed last: it marks a complete set
+        try:
+            (out / "eval.json").unlink()
+        except FileNotFoundError:
+            pass
