@@ -97,3 +97,24 @@ def test_a_resume_from_a_damaged_checkpoint_still_says_why(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"checkpoint {out / 'checkpoint.pt'} cannot be resumed from" in err
     assert "it is not a torch checkpoint" in err
+
+
+# -- 2. the recolouriser's --config is read once -------------------------------------------------
+def test_recolouriser_reads_its_config_once(toy_set, tmp_path, monkeypatch, capsys):
+    """The --config JSON was read for the settings, then again to see whether it set the crop
+    that the crop's refusal names; now once, and the refusal still names the file."""
+    from xrf_napari.training import common
+
+    config = tmp_path / "rec.json"
+    config.write_text(json.dumps({"crop": 64}), encoding="utf-8")
+    real, reads = common.read_config, []
+
+    def read_config(path):
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(common, "read_config", read_config)
+    argv = ["recolouriser", "--data", str(toy_set), "--out", str(tmp_path / "out")]
+    assert train_main([*argv, "--config", str(config), "--device", "cpu", "--no-progress"]) == 2
+    assert f"crop 64 (of {config}; set --crop)" in capsys.readouterr().err
+    assert len(reads) == 1

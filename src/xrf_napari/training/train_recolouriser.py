@@ -193,7 +193,9 @@ def configure(p) -> None:
     p.add_argument("--no-progress", action="store_true")
 
 
-def resolve_config(args) -> dict:
+def resolve_config(args, user=None) -> dict:
+    """The run's settings: the defaults, then --config's, then the flags'. user: the --config file's
+    JSON when the caller has read it already (None: read here)."""
     from ..models.uvit import DEFAULT_CONFIG as UVIT_DEFAULTS
     from .common import check_config, read_config
 
@@ -201,7 +203,8 @@ def resolve_config(args) -> dict:
     init = None
     if args.config:
         path = Path(args.config)
-        user = read_config(path)
+        if user is None:
+            user = read_config(path)
         if isinstance(user, dict):  # a run's config.json records the weights it fine-tuned
             init = user.pop("init", None)
             if init is not None and not isinstance(init, str):
@@ -785,17 +788,20 @@ def _run(args) -> int:
 
 
 def _start(args):
-    """(cfg, out, device, dist, loaded): the output folder checked, the config resolved, device and
-    ranks chosen; loaded: OUT's checkpoint as the refusal of an unfinished run loaded it (None: not
-    loaded), which --resume checks and goes on from without loading it again."""
+    """(cfg, out, device, dist, loaded, config_keys): the output folder checked, the config
+    resolved, device and ranks chosen; loaded: OUT's checkpoint as the refusal of an unfinished run
+    loaded it (None: not loaded), which --resume checks and goes on from without loading it again;
+    config_keys: the settings the --config file gives (read once: the crop's message names it)."""
     import torch
 
     from ..device import pick_device
     from ..fileutil import check_output_folder
-    from .common import refuse_unfinished_checkpoint
+    from .common import read_config, refuse_unfinished_checkpoint
     from .distributed import device_for, init_distributed
 
-    cfg = resolve_config(args)  # reads the config only; its "init" is an input too
+    user = read_config(args.config) if args.config else None
+    config_keys = set(user) if isinstance(user, dict) else set()
+    cfg = resolve_config(args, user)  # reads the config only; its "init" is an input too
     if getattr(args, "threads", None):
         torch.set_num_threads(args.threads)
     check_output_folder(
@@ -826,7 +832,7 @@ def _start(args):
             + (f", {dist.world_size} ranks" if dist.enabled else ""),
             file=sys.stderr,
         )
-    return cfg, out, device, dist, loaded if args.resume else None
+    return cfg, out, device, dist, loaded if args.resume else None, config_keys
 
 
 def _build(args) -> _Run:
@@ -837,7 +843,7 @@ def _build(args) -> _Run:
         check_model_file,
         command_line,
         files_sha1,
-        read_config,
+        last_runtime,
         resume_entry,
         resumed_record,
         runtime_record,
@@ -849,7 +855,7 @@ def _build(args) -> _Run:
     )
     from .data import cube_source, list_cubes, painting_split, recorded_sources
 
-    cfg, out, device, dist, loaded = _start(args)
+    cfg, out, device, dist, loaded, config_keys = _start(args)
     seed_everything(cfg["seed"])
     show = not args.no_progress and dist.is_main
 
@@ -870,7 +876,7 @@ def _build(args) -> _Run:
     # the crop against the training cubes' sizes (as CropSampler) before the embedding pass: a
     # crop larger than the cubes was refused only once every cube had been embedded. Its source
     # is named: a --config without "crop" was named as the crop's (it was the default's)
-    of = args.config if args.config and "crop" in read_config(args.config) else None
+    of = args.config if "crop" in config_keys else None
     check_crop(
         [target_plane_shape(files[i]) for i in train_idx],
         cfg["crop"],
@@ -975,8 +981,8 @@ def _build(args) -> _Run:
         if dist.is_main:
             warn_runtime_change(
                 out / CHECKPOINT_NAME,
-                (resume_state.get("config") or {}).get("runtime"),
-                public["runtime"],
+                last_runtime(resume_state.get("config") or {}),
+                runtime_record(),
             )
     if dist.is_main:
         write_json(out / "config.json", public)
@@ -1298,7 +1304,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
         "weights": str(weights_path),
         "sha256": sha,
         "tensors_sha256": tensors_sha256(half),  # what the file holds; equal for equal weights
-        "device": str(r.device),
+        "device": r.public["device"],  # the first process's, as "runtime"; resumes: their own
         "world_size": dist.world_size,
         "runtime": r.public["runtime"],
         "ranks_in_sync": in_sync,
