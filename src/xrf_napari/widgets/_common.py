@@ -59,6 +59,11 @@ def awaits_calibration(cube) -> bool:
 #: A dock's status line on a scan whose file a pass failed reading (io.read_failed): the docks do
 #: not survey it again, which read the broken file again and told the same error twice.
 NOT_SURVEYED = "Not surveyed: reading the file failed (see the message)."
+#: Why a save is refused while Run computes a new result of the scan (CubeDock.refuse_busy).
+RESULT_BUSY = (
+    "a new result of this scan is being computed: save once it is shown, or Cancel it to save "
+    "the one shown"
+)
 #: A dock's status line while another dock's panel surveys its scan.
 SURVEYED_ELSEWHERE = "Finding elements (in another dock)\u2026"
 
@@ -335,6 +340,8 @@ class CubeDock(QWidget):
         self._viewer = napari_viewer
         self._per_cube: dict[int, tuple[object, dict]] = {}  # id(cube) -> (cube, {key: value})
         self._job_cube = None
+        #: the running job makes a new result of _job_cube (start_job's keep): result_busy
+        self._result_job = False
         self._cube = None
         self._awaits_calibration = False  # the shown Cube waits for its calibration (_reader)
         self._survey_when_idle = False
@@ -439,7 +446,7 @@ class CubeDock(QWidget):
                 suggested_path(self.save_beside(), suggested),
                 inputs=self.scan_files(scan_path),
             )
-            if path:
+            if path and not self.refuse_busy(what):
                 save(path)
                 self.job.status.setText(f"Saved {os.path.basename(path)}.")
         except (OSError, ValueError) as exc:
@@ -504,7 +511,38 @@ class CubeDock(QWidget):
         )
         if worker is not None:
             self._job_cube = cube
+            self._result_job = keep
+            self.follow_busy()
         return worker
+
+    def result_busy(self) -> bool:
+        """A job of this dock is computing a new result of the scan shown (Run pressed again):
+        the result shown is about to be replaced, and its layers are replaced one by one as the
+        job delivers. Its saves are off meanwhile (follow_busy): Save during a re-run wrote the
+        previous run's result, not what the dock's settings now ask for, or a half state (a
+        clusters layer already replaced, beside the previous regions' spectra). A job that is
+        a step (keep=False: regions found for Pigments) or runs on another scan changes nothing
+        of the result shown."""
+        return (
+            self.job.is_running
+            and self._result_job
+            and self._job_cube is not None
+            and self._job_cube is self._cube
+        )
+
+    def follow_busy(self) -> None:
+        """Enable the buttons that save the shown result only when it is not result_busy();
+        called as a job starts and ends, and from show_result."""
+
+    def refuse_busy(self, what: str) -> bool:
+        """In a save's click, after its dialog (a waiting Run may start while it is open):
+        True, and the toast and status line say why, while result_busy()."""
+        from ._jobs import report_error
+
+        if not self.result_busy():
+            return False
+        self.job.status.setText(report_error(ValueError(RESULT_BUSY), what))
+        return True
 
     def request_survey(self) -> None:
         """Show the current cube's survey, computing it once (shared with the other docks)."""
@@ -719,8 +757,10 @@ class CubeDock(QWidget):
 
     def _job_ended(self) -> None:
         cube, self._job_cube = self._job_cube, None
+        self._result_job = False
         if self._closed:
             return
+        self.follow_busy()
         if cube is not None and cube is not self._cube:
             # it ran on a scan the user has left: its last words are that scan's, and go with it
             # once it was closed ("Cancelled." stayed on the scan shown now); with no scan shown,

@@ -100,7 +100,8 @@ class EmbedClusterWidget(CubeDock):
         self.save_button.setEnabled(False)
         self.save_button.setToolTip(
             "The regions as the clusters layer shows them: painted corrections are saved, with "
-            "each region's spectrum and pixel count recomputed"
+            "each region's spectrum and pixel count recomputed. Off while Run computes new "
+            "regions of the scan"
         )
 
         grid = form_grid(
@@ -206,7 +207,7 @@ class EmbedClusterWidget(CubeDock):
     def show_result(self, result) -> None:
         """The current cube's regions (summary, Save), or a blank dock when it has none."""
         self.result = result
-        self.save_button.setEnabled(result is not None)
+        self.follow_busy()
         ood = None if result is None else result[8]
         self.ood_label.setText(
             "" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message()
@@ -232,6 +233,9 @@ class EmbedClusterWidget(CubeDock):
             split = "; set K to split the scan" if why_one == ONE_BY_AUTO_K else ""
             said = f"1 region: {one_region_reason(why_one)}{split} (device {device})."
         self.summary.setText(said + (f"\n{note[0].upper()}{note[1:]}." if note else ""))
+
+    def follow_busy(self) -> None:
+        self.save_button.setEnabled(self.result is not None and not self.result_busy())
 
     def _send_spectra(self, cube, spectra, labels_layer, counts=None) -> None:
         """Each region's mean spectrum to the Spectrum dock; a number without a pixel (`counts`
@@ -388,7 +392,7 @@ class EmbedClusterWidget(CubeDock):
         except (OSError, ValueError) as exc:
             self.job.refused(report_error(exc, "Save"))
             return
-        if not path:
+        if not path or self.refuse_busy("Save"):
             return
         try:
             if result is None:

@@ -315,7 +315,7 @@ class ElementMapsWidget(CubeDock):
         self.notes_label.setText(notes)
         self.notes_label.setVisible(bool(notes))
         live = list(self.live_maps())  # the user may have deleted them meanwhile
-        self.save_button.setEnabled(bool(live))
+        self.follow_busy()
         self._refresh_rgb_choices(live)
 
     def live_maps(self) -> dict:
@@ -328,9 +328,12 @@ class ElementMapsWidget(CubeDock):
         try:  # a deleted map is no longer offered for a composite, nor saved once all are gone
             if any(ly not in self.viewer.layers for ly in self.map_layers.values()):
                 self._refresh_rgb_choices(list(self.live_maps()), keep=True)
-                self.save_button.setEnabled(bool(self.live_maps()))
+                self.follow_busy()
         except RuntimeError:  # this dock's Qt side is already deleted
             pass
+
+    def follow_busy(self) -> None:
+        self.save_button.setEnabled(bool(self.live_maps()) and not self.result_busy())
 
     def save(self, folder) -> list:
         """Write the current cube's maps into `folder` (analysis.export.save_element_maps): the
@@ -372,7 +375,7 @@ class ElementMapsWidget(CubeDock):
     def _save_clicked(self) -> None:
         start = suggested_folder(self.save_beside())
         folder = ask_folder(self, "Folder for the element maps", start)
-        if not folder:
+        if not folder or self.refuse_busy("Save maps"):
             return
         try:  # a folder dialog names no file: ask before replacing earlier (maybe edited) maps
             if not confirm_replace(self, self.map_files(folder), "the maps"):

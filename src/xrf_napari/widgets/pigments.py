@@ -344,6 +344,7 @@ class PigmentsWidget(CubeDock):
         self.info.setWordWrap(True)
         self.export_button = QPushButton("Export report\u2026")
         self.export_button.setEnabled(False)
+        self.export_button.setToolTip("Off while Find pigments fits the scan again")
         self.suggested_button = QPushButton("Paint the photograph's suggestions")
         self.suggested_button.setEnabled(False)
         self.suggested_button.setToolTip(
@@ -740,7 +741,7 @@ class PigmentsWidget(CubeDock):
         self.release_highlight()  # no row of this table is selected yet
         self.result = result
         self.table.setRowCount(0)
-        self.export_button.setEnabled(result is not None)
+        self.follow_busy()
         self.suggested_button.setEnabled(
             result is not None and any(r.suggested for r in result.report.regions)
         )
@@ -795,6 +796,9 @@ class PigmentsWidget(CubeDock):
             note_item.setToolTip(note)
             self.table.setItem(row, 3, note_item)
         self._size_columns(rep.regions)
+
+    def follow_busy(self) -> None:
+        self.export_button.setEnabled(self.result is not None and not self.result_busy())
 
     @staticmethod
     def _info_text(result) -> str:
@@ -1004,7 +1008,7 @@ class PigmentsWidget(CubeDock):
         folder = ask_folder(
             self, "Export pigment report to folder", suggested_folder(self.save_beside())
         )
-        if not folder:
+        if not folder or self.refuse_busy("Export"):
             return
         try:  # an input in the way is refused before asking whether to replace it
             self._check_export(Path(folder))

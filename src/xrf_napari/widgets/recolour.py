@@ -100,6 +100,7 @@ class RecolourWidget(CubeDock):
         self.opacity.setValue(100)
         self.save_button = QPushButton("Save image\u2026")
         self.save_button.setEnabled(False)
+        self.save_button.setToolTip("Off while Run computes new colours of the scan")
         # On demand, not with every result: each layer napari adds freezes the viewer ~150 ms here.
         self.outline_box = QCheckBox("Outline where the colour is a guess")
         self.outline_box.setToolTip(
@@ -250,7 +251,7 @@ class RecolourWidget(CubeDock):
         """The current cube's colours (device used, Save, opacity of its layer), or a blank dock
         when it has none."""
         self.result = result
-        self.save_button.setEnabled(result is not None)
+        self.follow_busy()
         ood = getattr(result, "ood", None)
         self.ood_label.setText(
             "" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message()
@@ -269,6 +270,9 @@ class RecolourWidget(CubeDock):
         if result is not None:  # its notes (is the scan like the training data, where the
             # lines do not fix the colour) end below the fold of a docked tab, under the form
             self.scroll_into_view(self.ood_label, self.outline_box)
+
+    def follow_busy(self) -> None:
+        self.save_button.setEnabled(self.result is not None and not self.result_busy())
 
     def _follow_layers(self) -> None:
         """The outline box and the opacity slider mirror the chosen scan's layers (they add

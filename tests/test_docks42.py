@@ -1,0 +1,137 @@
+"""The docks as a conservator uses them (session 42): saves while a new result is computed, the
+line saying a job's scan was closed, and the clusters PNG's colours against the screen's."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from _napari_helpers import (
+    cluster_with_tiny_dve,
+    open_cube,
+    wait_idle,
+    write_painted_cube,
+)
+
+
+def _held(gate, result=None, fail=None):
+    """A job that steps every 10 ms until `gate` is set (10 s at most), then returns `result`,
+    or raises `fail`."""
+
+    def job(*_args, **_kwargs):
+        end = time.monotonic() + 10
+        while not gate.is_set() and time.monotonic() < end:
+            time.sleep(0.01)
+            yield 0, 1
+        if fail is not None:
+            raise fail
+        return result
+
+    return job
+
+
+@pytest.fixture
+def clustered(make_napari_viewer, qtbot, tmp_path):
+    """A viewer with two painted scans, Embed & cluster run (K = 2) on the one shown."""
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))
+    return viewer, cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=2)
+
+
+# -- 1: no save of a result being replaced ------------------------------------------------------
+def test_save_is_off_while_run_computes_the_scans_new_regions(clustered, qtbot, monkeypatch):
+    """Save labels & spectra stayed enabled through a re-run: it wrote the previous run's
+    regions (not the K now set), or, once the clusters layer was replaced, the new labels taken
+    for the user's edits of the old ones. Off while the scan's new result is computed and
+    delivered; on again after it, after Cancel (the result shown is still the old one) and after
+    a failure; a run on another scan leaves the shown scan's Save alone."""
+    import xrf_napari.widgets.embed as embed_mod
+
+    viewer, embed = clustered
+    assert embed.save_button.isEnabled()
+    real_job = embed_mod._embed_cluster_job
+    gate = threading.Event()
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", _held(gate))
+    embed.k_spin.setValue(3)
+    assert embed.run() is not None
+    assert not embed.save_button.isEnabled()  # the regions shown are for K = 2, not 3
+    embed.job.cancel()
+    wait_idle(qtbot, embed.job, 5000)
+    assert embed.save_button.isEnabled() and embed.result is not None  # the K = 2 regions
+
+    gate = threading.Event()
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", _held(gate, fail=ValueError("bad")))
+    embed.run()
+    assert not embed.save_button.isEnabled()
+    gate.set()
+    wait_idle(qtbot, embed.job, 5000)
+    assert embed.job.last_error is not None and embed.save_button.isEnabled()
+
+    # the run's layers are replaced one per turn of the event loop: Save stays off through them
+    seen = []
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", real_job)
+    real_add = embed._add_results
+
+    def watched(layer, res):
+        steps = real_add(layer, res)
+        while True:
+            seen.append(embed.save_button.isEnabled())
+            try:
+                next(steps)
+            except StopIteration as end:
+                return end.value
+            yield
+
+    monkeypatch.setattr(embed, "_add_results", watched)
+    embed.run()
+    wait_idle(qtbot, embed.job, 30000)
+    assert embed.job.last_error is None, embed.job.last_error
+    assert seen and not any(seen)
+    assert embed.save_button.isEnabled() and embed.result[2].k == 3
+
+    # a run on the other scan: the shown scan's regions may be saved meanwhile
+    first = embed.current_layer()
+    other = next(ly for ly in embed.cube_combo._layers if ly is not first)
+    embed.cube_combo.set_layer(other)
+    gate = threading.Event()
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", _held(gate))
+    embed.run()
+    assert not embed.save_button.isEnabled()  # no regions of this scan yet
+    embed.cube_combo.set_layer(first)
+    assert embed.save_button.isEnabled()  # the regions of the scan shown are not being replaced
+    embed.cube_combo.set_layer(other)
+    gate.set()
+    wait_idle(qtbot, embed.job, 5000)
+
+
+@pytest.mark.parametrize("dock_name", ["recolour", "pigments", "maps"])
+def test_other_docks_saves_are_off_while_the_scan_is_run_again(
+    make_napari_viewer, qtbot, tmp_path, dock_name
+):
+    """Recolour's Save image, Pigments' Export report and Elemental maps' Save maps, likewise:
+    off while the dock's job computes a new result of the scan shown, on again once it stops."""
+    from xrf_napari.widgets.maps import ElementMapsWidget
+    from xrf_napari.widgets.pigments import PigmentsWidget
+    from xrf_napari.widgets.recolour import RecolourWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    cls = {"recolour": RecolourWidget, "pigments": PigmentsWidget, "maps": ElementMapsWidget}
+    dock = cls[dock_name](viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)  # Maps surveys the scan first
+    if dock_name == "maps":  # one map made from the scan, as Make maps leaves it
+        button = dock.save_button
+        dock.map_layers = {"Fe": viewer.add_image(np.zeros((24, 20)), name="Fe")}
+    else:
+        button = dock.save_button if dock_name == "recolour" else dock.export_button
+        dock.result = object()  # a result shown
+    button.setEnabled(True)  # as show_result leaves it
+    gate = threading.Event()
+    cube = dock.current_cube()
+    assert dock.start_job(_held(gate), cube=cube, on_result=lambda v: v) is not None
+    assert not button.isEnabled()
+    dock.job.cancel()
+    wait_idle(qtbot, dock.job, 5000)
+    assert button.isEnabled()
