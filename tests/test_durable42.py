@@ -186,3 +186,29 @@ def test_evaluate_stopped_while_renaming_leaves_no_eval_json(tmp_path, monkeypat
     assert evaluate.run(_evaluate_args(tmp_path, out)) == 0  # a rerun makes the whole set
     assert json.loads((out / "eval.json").read_text(encoding="utf-8"))["tag"] == "new"
     assert (out / "eval.md").read_text(encoding="utf-8").startswith("table new")
+
+
+# -- 3. a resumed training run keeps its first process's runtime and device --------------------
+def test_a_second_resume_compares_threads_with_the_last_leg(tmp_path, capsys):
+    """The warning compares with the process that wrote the checkpoint (the last resume's own
+    runtime), not the first leg's kept one; older records (no runtime in the entries, runtime
+    overwritten by each resume) compare with "runtime" as before."""
+    from xrf_napari.training.common import last_runtime, resumed_record, warn_runtime_change
+
+    first = {"torch_threads": 1, "torch": "2.0"}
+    before = {
+        "command": "xrf-napari-train embedder ...",
+        "runtime": first,
+        "device": "cuda",
+        "resumes": [{"step": 2, "device": "cpu", "runtime": {"torch_threads": 2, "torch": "2.0"}}],
+    }
+    assert last_runtime(before) == {"torch_threads": 2, "torch": "2.0"}
+    warn_runtime_change("ckpt", last_runtime(before), {"torch_threads": 2, "torch": "2.0"})
+    assert "torch threads" not in capsys.readouterr().err
+    again = resumed_record(before, "cmd --resume", {"step": 4, "device": "cpu"})
+    assert again["runtime"] == first and again["device"] == "cuda"
+    assert [r["step"] for r in again["resumes"]] == [2, 4]
+    old = {"runtime": {"torch_threads": 3, "torch": "2.0"}, "resumes": [{"step": 2}]}
+    assert last_runtime(old) == {"torch_threads": 3, "torch": "2.0"}
+    assert last_runtime({}) is None
+    assert resumed_record({}, None)["runtime"] is None  # an older checkpoint recorded none

@@ -185,6 +185,13 @@ def test_the_thread_count_and_torch_version_are_recorded_and_a_resume_warns_of_a
     assert main(make(setup, out, "--steps", "2", "--threads", "2", "--resume")) == 0
     warned = [line for line in capsys.readouterr().err.splitlines() if "torch threads" in line]
     assert len(warned) == 1 and "1 there, 2 now" in warned[0]
+    # the first leg's runtime and device stay (a resume overwrote them: a 1-thread run resumed on
+    # 2 read as a 2-thread run); each resume lists its own (session 42)
+    weights = "dve.safetensors" if kind == "embedder" else "uvit.safetensors"
+    for record in _records(out, weights):
+        assert record["runtime"] == want and record["device"] == "cpu"
+        assert [r["runtime"]["torch_threads"] for r in record["resumes"]] == [1, 2]
+        assert all(r["runtime"]["torch"] == torch.__version__ for r in record["resumes"])
 
 
 # -- finding 2: training paintings recorded; evaluate says whether a set is held out -----------

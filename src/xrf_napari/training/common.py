@@ -43,19 +43,39 @@ def command_line() -> str:
     return shlex.join(["xrf-napari-train", *parsed_argv()])
 
 
+#: Records of the run's first process that a resume keeps (each resume lists its own under
+#: "resumes"): the machine it started on.
+FIRST_LEG_KEYS = ("runtime", "device")
+
+
 def resumed_record(before: dict, command: str | None, resume: dict | None = None) -> dict:
-    """{"command", "resumed_by", "resumes"} of a resumed run: the interrupted run's own command
-    (the one that trains from scratch; None when an older checkpoint did not record it), the
-    commands that resumed it so far, this one last, and with `resume` (`resume_entry`) where and
-    how each resume went on. Recording the resuming command alone lost the original, and
-    `... --resume` run as written in a fresh folder fails (reproducibility audit 26, finding 7)."""
+    """{"command", "resumed_by", "resumes", "runtime", "device"} of a resumed run: the
+    interrupted run's own command (the one that trains from scratch; None when an older
+    checkpoint did not record it), the commands that resumed it so far, this one last, and with
+    `resume` (`resume_entry`) where and how each resume went on. Recording the resuming command
+    alone lost the original, and `... --resume` run as written in a fresh folder fails
+    (reproducibility audit 26, finding 7). "runtime" and "device" stay the first process's
+    (None where an older checkpoint did not record them; one resumed before 2026-12-05 holds
+    its last process's): a resume overwrote them, so a run begun on 1 thread and resumed on 2
+    read as a 2-thread run, the first leg's threads, torch and code nowhere."""
     resumed = [c for c in before.get("resumed_by") or [] if isinstance(c, str)]
     resumes = [r for r in before.get("resumes") or [] if isinstance(r, dict)]
     return {
         "command": before.get("command"),
         "resumed_by": [*resumed, *([command] if command else [])],
         **({"resumes": [*resumes, resume]} if resume is not None else {}),
+        **{k: before.get(k) for k in FIRST_LEG_KEYS},
     }
+
+
+def last_runtime(before: dict) -> dict | None:
+    """The runtime of the process that wrote a checkpoint: its last resume's own ("runtime" in
+    the entry) or, for a run never resumed (or resumed before entries held one), the run's."""
+    for entry in reversed([r for r in before.get("resumes") or [] if isinstance(r, dict)]):
+        if isinstance(entry.get("runtime"), dict):
+            return entry["runtime"]
+    runtime = before.get("runtime")
+    return runtime if isinstance(runtime, dict) else None
 
 
 def stream_continues(saved, device) -> bool:
@@ -72,8 +92,9 @@ def stream_continues(saved, device) -> bool:
 
 def resume_entry(step: int, device, continued: bool) -> dict:
     """One resume, as config.json, metrics.json and the weights' "training" list it under
-    "resumes": the step it went on from, the device and torch thread count it ran on (the
-    runtime block keeps only the last run's), and whether the random stream continued. A run
+    "resumes": the step it went on from, the device and torch thread count it ran on, its own
+    `runtime_record` (the run's "runtime" and "device" stay the first process's), and whether
+    the random stream continued. A run
     resumed on another kind of device (restore_generator: a new stream from the seed and step)
     said so only in a stderr line, so its records read as those of one uninterrupted stream and a
     rerun of its command could not reproduce its figures without anything telling why."""
@@ -83,6 +104,7 @@ def resume_entry(step: int, device, continued: bool) -> dict:
         "step": int(step),
         "device": str(device),
         "torch_threads": torch.get_num_threads(),
+        "runtime": runtime_record(),
         "random_stream": "continued"
         if continued
         else "new, seeded from the seed and step: the checkpoint was written on another kind "

@@ -62,7 +62,8 @@ DEFAULT_TRAIN_CONFIG = {
 
 #: Keys the command writes into config.json beside the settings (dropped when it is read back).
 DERIVED_KEYS = (
-    "resolved", "command", "resumed_by", "resumes", "runtime", "sources", "amp_requested",
+    "resolved", "command", "resumed_by", "resumes", "runtime", "device", "sources",
+    "amp_requested",
 )  # fmt: skip
 
 
@@ -412,6 +413,7 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loade
     from ..energy import canonical_energy
     from ..models.dve import build_from_config, resolved_config
     from .common import (
+        last_runtime,
         load_checkpoint,
         resume_entry,
         resumed_record,
@@ -456,6 +458,7 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loade
         )
     cfg["model"] = resolved_config(cfg["model"])
     cfg["runtime"] = runtime_record()  # CPU results depend on the thread count (audit 26, 9)
+    cfg["device"] = str(device)  # a resume keeps the first process's (resumed_record)
     seed_everything(int(cfg["seed"]))
 
     if val_dir:  # the end-of-run ARI must come from paintings the embedder never saw
@@ -489,7 +492,7 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loade
             )
         )
         if dist.is_main:
-            warn_runtime_change(ckpt_path, before.get("runtime"), cfg["runtime"])
+            warn_runtime_change(ckpt_path, last_runtime(before), runtime_record())
     if dist.is_main:
         write_json(out / "config.json", cfg)
 
@@ -690,7 +693,7 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
     metrics = {
         "steps": loop.step,
         "train_seconds": round(loop.elapsed, 1),
-        "device": str(r.device),
+        "device": cfg["device"],  # the first process's, as "runtime"; each resume's in "resumes"
         "world_size": dist.world_size,
         "runtime": cfg["runtime"],
         "ranks_in_sync": in_sync,
@@ -760,9 +763,10 @@ def _run(args) -> int:
     )
     if "weights" not in metrics:  # a non-zero rank of a torchrun job: rank 0 reports
         return 0
+    device = ([metrics["device"]] + [r.get("device") for r in metrics.get("resumes", [])])[-1]
     print(
         f"weights: {metrics['weights']} (sha256 {metrics['sha256'][:12]}...), "
-        f"{metrics['steps']} steps in {metrics['train_seconds']} s on {metrics['device']}; final "
+        f"{metrics['steps']} steps in {metrics['train_seconds']} s on {device}; final "
         + ", ".join(f"{k} {v:.4g}" for k, v in metrics["final"].items())
     )
     return 0
