@@ -135,3 +135,46 @@ def test_other_docks_saves_are_off_while_the_scan_is_run_again(
     dock.job.cancel()
     wait_idle(qtbot, dock.job, 5000)
     assert button.isEnabled()
+
+
+# -- 2: "Stopped: the scan ... was closed" where the user sees it --------------------------------
+def test_a_job_stopped_by_closing_its_scan_says_so_over_the_scan_shown_next(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Closing the scan a job ran on chose another scan, and the job's last words were replaced
+    by that scan's line as the job stopped: the line went blank, no notification came, and
+    nothing said why the job had ended. Now the line says it, a notification too, and the scan
+    shown gets its own line back once chosen again (the notice is not kept as its line)."""
+    from _napari_helpers import caught_notifications, tiny_embed_dock
+
+    import xrf_napari.widgets.embed as embed_mod
+    from xrf_napari.widgets._layers import layer_cube
+
+    viewer = make_napari_viewer()
+    for name, seed in (("a", 0), ("b", 1), ("c", 2)):
+        open_cube(viewer, write_painted_cube(tmp_path / f"{name}.h5", seed=seed))
+    dock = tiny_embed_dock(viewer, tmp_path)
+    layers = {layer_cube(ly).path.stem: ly for ly in dock.cube_combo._layers}
+    dock.cube_combo.set_layer(layers["a"])
+    dock.job.refused("a's own line")
+    dock.cube_combo.set_layer(layers["b"])
+    gate = threading.Event()
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", _held(gate))
+    try:
+        assert dock.run() is not None
+        b_cube = dock.current_cube()
+        with caught_notifications() as seen:
+            for ly in [ly for ly in viewer.layers if layer_cube(ly) is b_cube]:
+                viewer.layers.remove(ly)
+            wait_idle(qtbot, dock.job, 5000)
+            qtbot.wait(20)
+    finally:
+        gate.set()
+    assert dock.current_cube() is not b_cube
+    assert dock.job.status.text() == "Stopped: the scan b.h5 was closed."
+    assert any("Stopped: the scan b.h5 was closed." in str(n.message) for n in seen), seen
+    shown = layer_cube(dock.current_layer()).path.stem
+    other = "c" if shown == "a" else "a"
+    dock.cube_combo.set_layer(layers[other])
+    dock.cube_combo.set_layer(layers["a"])
+    assert dock.job.status.text() == "a's own line"

@@ -343,6 +343,8 @@ class CubeDock(QWidget):
         #: the running job makes a new result of _job_cube (start_job's keep): result_busy
         self._result_job = False
         self._cube = None
+        #: the line a job on a scan since closed ended with, shown over another scan's (_job_ended)
+        self._closed_notice: str | None = None
         self._awaits_calibration = False  # the shown Cube waits for its calibration (_reader)
         self._survey_when_idle = False
         #: an action waiting for its Cube's calibration (after_calibration) or survey
@@ -678,8 +680,9 @@ class CubeDock(QWidget):
             )
         if self._cube is not None:
             self.leave_cube(self._cube)
-            if not self.job.is_running:
+            if not self.job.is_running and not self._showing_closed_notice():
                 self.remember(self._cube, "status", self.job.state())
+        self._closed_notice = None
         self._cube = cube
         self._awaits_calibration = awaits_calibration(cube)
         if not self.job.is_running:
@@ -769,11 +772,21 @@ class CubeDock(QWidget):
                 self.remember(cube, "status", self.job.state())
                 self.job.show_state(self._scan_state(self._cube))
             elif self._cube is not None:
-                self.job.show_state(self._scan_state(self._cube))
+                # closed ("Stopped: the scan b.h5 was closed.", "The datacube was closed; its
+                # result was dropped."): the line keeps those words, the only ones saying what
+                # became of the job. The scan shown kept its own line, which comes back when it
+                # is chosen again; the words were replaced by it at once, and the scan chosen
+                # as its file closed hid them, so that nothing said why the job had stopped
+                self._closed_notice = self.job.status.text()
         if self._survey_when_idle:
             self._survey_when_idle = False
             self.request_survey()
         self._start_deferred()
+
+    def _showing_closed_notice(self) -> bool:
+        """The line still says what became of a job whose scan was closed (_job_ended): not the
+        shown scan's own line, which is not remembered over."""
+        return self._closed_notice is not None and self.job.status.text() == self._closed_notice
 
     def _layer_removed(self, event=None) -> None:
         open_ids = {id(layer_cube(ly)) for ly in self._viewer.layers if layer_cube(ly) is not None}
@@ -788,9 +801,14 @@ class CubeDock(QWidget):
             and id(self._job_cube) not in open_ids
             and self.job.is_running
         ):
+            from napari.utils.notifications import show_info
+
             cube = self._job_cube
             name = cube.path.name if getattr(cube, "path", None) else cube.name
-            self.job.stop(f"Stopped: the scan {name} was closed.")
+            reason = f"Stopped: the scan {name} was closed."
+            self.job.stop(reason)
+            # in the status line, and as a notification: the dock may be a tab behind another
+            show_info(f"{self.job.run_button.text().replace('&&', '&')}: {reason}")
 
     def _watch_layer(self, event=None) -> None:
         layer = getattr(event, "value", None)
