@@ -118,3 +118,39 @@ def test_recolouriser_reads_its_config_once(toy_set, tmp_path, monkeypatch, caps
     assert train_main([*argv, "--config", str(config), "--device", "cpu", "--no-progress"]) == 2
     assert f"crop 64 (of {config}; set --crop)" in capsys.readouterr().err
     assert len(reads) == 1
+
+
+# -- 3. list_cubes reads manifest.json once ------------------------------------------------------
+def test_list_cubes_reads_the_manifest_once(tmp_path, monkeypatch):
+    """training.data.list_cubes read a generated set's manifest.json for check_set_complete, then
+    again for check_listed; now once, and both checks still apply (a stray cube, an unfinished
+    set are refused)."""
+    from xrf_napari.training.data import list_cubes
+
+    def generated_set(name, manifest, files):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        for f in files:
+            (folder / f).write_bytes(b"")  # listed by name only, never opened
+        return folder
+
+    listed = {"generator": "xrf-napari", "cubes": [{"file": "a.h5"}, {"file": "b.h5"}]}
+    whole = generated_set("whole", listed, ["a.h5", "b.h5"])
+    real, reads = Path.read_text, []
+
+    def read_text(self, *a, **k):
+        if self.name == "manifest.json":
+            reads.append(self)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    assert [p.name for p in list_cubes(whole)] == ["a.h5", "b.h5"]
+    assert reads == [whole / "manifest.json"]
+
+    stray = generated_set("stray", listed, ["a.h5", "b.h5", "c.h5"])
+    with pytest.raises(ValueError, match=r"holds 1 \.h5 file\(s\) that its manifest.json"):
+        list_cubes(stray)
+    running = generated_set("running", {"generator": "xrf-napari"}, ["a.h5"])
+    with pytest.raises(ValueError, match="is an incomplete generated set"):
+        list_cubes(running)

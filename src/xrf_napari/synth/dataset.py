@@ -288,12 +288,13 @@ def generator_manifest(data_dir) -> dict | None:
     return manifest if isinstance(manifest, dict) and "generator" in manifest else None
 
 
-def check_set_complete(data_dir) -> None:
+def check_set_complete(data_dir) -> dict | None:
     """A ValueError naming the folder when `generate` has not finished there: it writes
     manifest.json with its options before the first cube and adds the "cubes" list after the last,
     so a manifest without it means generation is still running or was interrupted, and the
     folder holds part of the set (training used what was there; export-set said "unreadable
-    manifest ('cubes')"). Folders without a generator's manifest pass."""
+    manifest ('cubes')"). Folders without a generator's manifest pass. Returns the manifest
+    (generator_manifest's), for the caller's other checks not to read it again."""
     manifest = generator_manifest(data_dir)
     if manifest is not None and "cubes" not in manifest:
         raise ValueError(
@@ -301,6 +302,7 @@ def check_set_complete(data_dir) -> None:
             "(generate is still running there, or was interrupted: rerun the same generate "
             "command to finish it)"
         )
+    return manifest
 
 
 def native_path(cube_path) -> Path:

@@ -29,7 +29,8 @@ def list_cubes(data_dir) -> list[Path]:
 
     data_dir = require_folder(data_dir, "dataset folder", "the set's cubes")
 
-    check_set_complete(data_dir)  # training on the cubes a running generate has written so far
+    # training on the cubes a running generate has written so far; the manifest, read once
+    manifest = check_set_complete(data_dir)
 
     def cubes(folder):
         return without_native_copies(
@@ -48,20 +49,19 @@ def list_cubes(data_dir) -> list[Path]:
         )
         hint = f"; its subfolders {', '.join(sets)} hold cubes: give one of them" if sets else ""
         raise ValueError(f"no cubes (*.h5) in {data_dir} or {data_dir / 'cubes'}{hint}")
-    check_listed(data_dir, files)
+    check_listed(data_dir, files, manifest)
     return files
 
 
-def check_listed(data_dir: Path, files: list[Path]) -> None:
+def check_listed(data_dir: Path, files: list[Path], manifest: dict | None) -> None:
     """A ValueError when the cube files of a generated set are not those its manifest.json lists:
     a cube missing (a copy or transfer that lost one) or a file the set never made (another
     set's cube copied in, a renamed duplicate). The trainers and evaluate read every *.h5 there,
     so a set short of cubes was trained on and scored as if whole, and a stray cube joined it,
-    silently (export-set refused the first). Folders without a generator's manifest pass."""
-    from ..synth.dataset import generator_manifest
-
+    silently (export-set refused the first). Folders without a generator's manifest pass.
+    manifest: the folder's, as synth.dataset.generator_manifest reads it (list_cubes reads it once
+    for this check and check_set_complete's)."""
     mpath = data_dir / "manifest.json"
-    manifest = generator_manifest(data_dir)
     try:
         listed = [c["file"] for c in manifest["cubes"]] if manifest is not None else None
     except (KeyError, TypeError):  # no cube list (check_set_complete's), or not one of entries
