@@ -212,3 +212,86 @@ def test_a_second_resume_compares_threads_with_the_last_leg(tmp_path, capsys):
     assert last_runtime(old) == {"torch_threads": 3, "torch": "2.0"}
     assert last_runtime({}) is None
     assert resumed_record({}, None)["runtime"] is None  # an older checkpoint recorded none
+
+
+# -- 4. help that cannot be written to the standard output -----------------------------------
+class _FullStdout:
+    """A standard output on a full disk: every write and flush fails (ENOSPC), as > /dev/full."""
+
+    def write(self, text):
+        raise OSError(28, "No space left on device")
+
+    def flush(self):
+        raise OSError(28, "No space left on device")
+
+    def fileno(self):
+        raise OSError(9, "no descriptor")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["info", "--help"]])
+def test_help_that_cannot_be_written_is_an_error_not_exit_0(argv, monkeypatch, capsys):
+    """argparse ignores an OSError writing --help and exits 0: `xrf-napari info --help >
+    /dev/full` exited 0 with nothing written (or 120, "Exception ignored", when buffered)."""
+    import sys
+
+    from xrf_napari.cli.main import main
+
+    monkeypatch.setattr(sys, "stdout", _FullStdout())
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "cannot write to standard output: No space left on device" in err
+
+
+def test_help_to_a_closed_pipe_exits_141(monkeypatch, capsys):
+    import sys
+
+    from xrf_napari.cli.main import main
+
+    class Closed(_FullStdout):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    with pytest.raises(SystemExit) as exc:
+        main(["info", "--help"])
+    assert exc.value.code == 141
+    assert "error" not in capsys.readouterr().err
+
+
+def test_help_and_usage_errors_are_unchanged(capsys):
+    from xrf_napari.cli.main import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["info", "--help"])
+    assert exc.value.code == 0 and "usage: xrf-napari info" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["info", "--no-such-option"])
+    assert exc.value.code == 2 and "xrf-napari info: error:" in capsys.readouterr().err
+
+
+def test_help_to_dev_full_exits_2_buffered_or_not(tmp_path):
+    """The real command, its help to /dev/full: buffered (met at exit: 120 before) and unbuffered
+    (argparse swallowed the error: 0 before)."""
+    import subprocess
+    import sys
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    for unbuffered in ("", "1"):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+        if unbuffered:
+            env["PYTHONUNBUFFERED"] = unbuffered
+        env["PYTHONPATH"] = str(Path(fileutil.__file__).resolve().parents[1])
+        with open("/dev/full", "w", encoding="utf-8") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "xrf_napari.cli.main", "info", "--help"],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                timeout=60,
+            )
+        assert done.returncode == 2, (unbuffered, done.stderr)
+        assert "cannot write to standard output" in done.stderr

@@ -94,12 +94,12 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     top.add_argument(
         "args", nargs=argparse.REMAINDER, help="arguments of the command (COMMAND --help)"
     )
-    ns = top.parse_args(argv[:1] if argv and not argv[0].startswith("-") else argv)
+    ns = _parse(top, argv[:1] if argv and not argv[0].startswith("-") else argv, prog)
     module, help_text = commands[ns.command]
     mod = importlib.import_module(module)
     parser = argparse.ArgumentParser(prog=f"{prog} {ns.command}", description=help_text)
     mod.configure(parser)
-    args = parser.parse_args(argv[1:])
+    args = _parse(parser, argv[1:], f"{prog} {ns.command}")
     _checked_outputs(parser, args)
     args.command = ns.command
     # Signals, hooks and warnings only in a real command, not when called in-process.
@@ -134,12 +134,16 @@ class _MarkedStdout:
 
     def __init__(self, stream):
         self._stream = stream
+        #: The first OSError writing it, kept even where the caller swallowed it (argparse's help)
+        self.failed: OSError | None = None
 
     def _marked(self, name, *a):
         try:
             return getattr(self._stream, name)(*a)
         except OSError as exc:
             exc.on_stdout = True
+            if self.failed is None:
+                self.failed = exc
             raise
 
     def write(self, text):
@@ -165,6 +169,37 @@ def _drop_stdout() -> None:
             os.dup2(null, sys.stdout.fileno())
         finally:
             os.close(null)
+
+
+def _parse(parser, argv, prog: str):
+    """parser.parse_args(argv), its --help output checked: argparse ignores an OSError writing
+    the help and exits 0, so `COMMAND --help > /dev/full` exited 0 with nothing written (Python
+    unbuffered) or 120 with "Exception ignored" (the help still buffered, met at exit). A help
+    that cannot be written is now the usual `cannot write to standard output: ...` line, exit 2
+    (141 for a closed pipe, as a command's)."""
+    stdout = sys.stdout
+    marked = sys.stdout = _MarkedStdout(stdout)
+    try:
+        return parser.parse_args(argv)
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise  # a usage error, on stderr
+        with contextlib.suppress(OSError):
+            marked.flush()  # the help waiting in the buffer: written now or failed (kept)
+        failed = marked.failed
+        if failed is None:
+            raise
+        _drop_stdout()
+        if isinstance(failed, BrokenPipeError):
+            raise SystemExit(128 + 13) from None
+        print(
+            f"{prog}: error: cannot write to standard output: {failed.strerror or failed}",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+    finally:
+        if sys.stdout is marked:
+            sys.stdout = stdout
 
 
 def _run(prog: str, command: str, mod, args) -> int:
