@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from ..analysis.embed import label_colours  # shared with the Embed dock's PNG
+from ..analysis.pooling import POOL_BELOW_COUNTS
 from ..device import DEVICE_CHOICES
 
 #: --k-range's default: the automatic K's search.
@@ -65,7 +66,7 @@ def configure(parser) -> None:
         "--no-pool",
         action="store_true",
         help="never pool 3 x 3 neighbourhoods (by default a scan under "
-        "analysis.pooling.POOL_BELOW_COUNTS counts per pixel is pooled before embedding)",
+        f"{POOL_BELOW_COUNTS:.0f} counts per pixel is pooled before embedding)",
     )
     parser.add_argument(
         "--seed", type=int_in(0, 2**32 - 1, "a K-Means seed"), default=0, help="K-Means seed"

@@ -26,7 +26,13 @@ def configure(p):
         default=None,
         help="cube height and width in pixels (default 256; panels: set by their layout)",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the set (default 0): the same seed and options make the same cubes, "
+        "whatever --workers",
+    )
     p.add_argument(
         "--profiles",
         choices=("train", "test", "all", "wide", "heldout", "heldout2"),
@@ -115,7 +121,7 @@ def configure(p):
         help="processes making cubes, one cube and one core each (at least 1; default: all "
         "%(default)s CPUs)",
     )
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..analysis.pooling import POOL_BELOW_COUNTS
 from ..device import DEVICE_CHOICES
 
 METRICS = ("msssim", "srgb", "de_mean", "de_median")
@@ -65,15 +66,15 @@ def configure(p) -> None:
         "--no-pool",
         action="store_true",
         help="ARI table: never pool a low-count cube's 3 x 3 neighbourhoods (the plugin does, "
-        "below analysis.pooling.POOL_BELOW_COUNTS counts per pixel; figures before 2026-12-02 "
-        "were unpooled)",
+        f"below {POOL_BELOW_COUNTS:.0f} counts per pixel; figures before 2026-12-02 were "
+        "unpooled)",
     )
     p.add_argument(
         "--average-flips",
         action="store_true",
         help="SmallUViT output averaged over each tile's 8 flips and turns (as recolour's option)",
     )
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _read(path):

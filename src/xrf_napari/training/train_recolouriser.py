@@ -146,7 +146,13 @@ def configure(p) -> None:
         default=None,
         help="alternative to --steps: passes over the training pixels (crop area x batch)",
     )
-    p.add_argument("--batch", type=int_in(1), default=None)
+    p.add_argument(
+        "--batch",
+        type=int_in(1),
+        default=None,
+        help="crops per optimiser step, shared among the ranks under torchrun (default: the "
+        "config's)",
+    )
     p.add_argument(
         "--crop",
         type=int_in(1),
@@ -154,7 +160,13 @@ def configure(p) -> None:
         help="training crop size in pixels (multiple of the patch)",
     )
     p.add_argument("--patch", type=int_in(1), default=None, help="patch size (16 in the paper)")
-    p.add_argument("--lr", type=positive_float, default=None)
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        default=None,
+        help="peak learning rate, reached after the warm-up, then cosine decay (default: the "
+        "config's)",
+    )
     p.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument(
@@ -182,7 +194,13 @@ def configure(p) -> None:
     p.add_argument(
         "--time-budget", type=positive_float, default=None, help="seconds for the SmallUViT loop"
     )
-    p.add_argument("--msssim-weight", type=float_in(0), default=None)
+    p.add_argument(
+        "--msssim-weight",
+        type=float_in(0),
+        default=None,
+        help="weight of a (1 - MS-SSIM) term added to the colour loss (default: the config's, "
+        "0 = none)",
+    )
     p.add_argument(
         "--threads",
         type=int_in(1),
@@ -190,7 +208,7 @@ def configure(p) -> None:
         help="torch CPU threads (CPU results depend on the count; 1 is fastest on a busy, shared "
         "machine)",
     )
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def resolve_config(args, user=None) -> dict:
