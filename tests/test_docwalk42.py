@@ -6,10 +6,13 @@ import argparse
 import importlib
 import re
 
+import numpy as np
 import pytest
 
 from xrf_napari.cli import main as cli_main
 from xrf_napari.cli import train as cli_train
+from xrf_napari.energy import Calibration
+from xrf_napari.io.project_h5 import write_cube
 
 TABLES = {"xrf-napari": cli_main.COMMANDS, "xrf-napari-train": cli_train.COMMANDS}
 
@@ -51,3 +54,21 @@ def test_the_pooling_threshold_in_the_help_is_the_one_the_guide_and_the_code_use
     for prog, command in (("xrf-napari", "embed"), ("xrf-napari-train", "evaluate")):
         text = " ".join(_parser(prog, command).format_help().split())
         assert "under 500 counts per pixel" in text or "below 500 counts per pixel" in text, text
+
+
+# -- 2. quicklook on an axis below the models' grid ---------------------------------------------
+def test_quicklook_on_an_axis_below_1_kev_says_to_check_the_calibration(tmp_path, capsys):
+    """The user guide (section 2): a scan whose axis lies wholly outside 1-26.6 keV is refused by
+    embed and recolour, and quicklook writes the spectrum and says to check the calibration. On a
+    0-0.77 keV axis (a gain 0.003 keV per channel) quicklook advised "--elements (e.g. Fe,Pb,Hg)
+    maps the elements you name", and `--elements Fe,Pb` then failed (no line of Pb there). It now
+    says the axis lies outside what embed, recolour and pigments read, and to check the
+    calibration, as it does on an axis below 0.1 keV."""
+    counts = np.random.default_rng(0).poisson(5, (4, 4, 256)).astype(np.uint16)
+    scan = write_cube(tmp_path / "low.h5", counts, Calibration(0.0, 0.003))
+    assert cli_main.main(["quicklook", str(scan), "-o", str(tmp_path / "q"), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "no element line stands out of the spectrum (0.00 to 0.77 keV)" in out, out
+    assert "check the calibration" in out and "1-26.6 keV" in out, out
+    assert "--elements" not in out, out
+    assert sorted(p.name for p in (tmp_path / "q").iterdir()) == ["low_sum_spectrum.png"]

@@ -181,12 +181,20 @@ def run(args) -> int:
     if calibrated and not plans:  # nothing suggested: the folder held a lone spectrum, unexplained
         lo, hi = float(cube.energy[0]), float(cube.energy[-1])
         check = "check the calibration (docs/user_guide.md, 'Fixing a calibration')"
+        from ..energy import canonical_edges, off_grid_refusal
+
+        grid = canonical_edges()
         if hi < 0.1:
             way = f"no line lies there (the lightest, Be K, is at 0.11 keV): {check}"
         elif hi > AXIS_BEYOND_LINES_KEV:  # once advised --elements, which maps such an axis
             way = (
                 "an axis reaching that far is no X-ray spectrum (the heaviest K lines lie near "
                 f"100 keV; a gain in eV read as keV?): {check}"
+            )
+        elif off_grid_refusal(cube, "the models"):  # 0-0.77 keV: Pb, Hg lie nowhere on it
+            way = (
+                f"the axis lies wholly outside the {grid[0]:g}-{grid[-1]:g} keV that embed, "
+                f"recolour and pigments read (they refuse this scan): {check}"
             )
         else:
             way = "--elements (e.g. Fe,Pb,Hg) maps the elements you name"
