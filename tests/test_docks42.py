@@ -178,3 +178,42 @@ def test_a_job_stopped_by_closing_its_scan_says_so_over_the_scan_shown_next(
     dock.cube_combo.set_layer(layers[other])
     dock.cube_combo.set_layer(layers["a"])
     assert dock.job.status.text() == "a's own line"
+
+
+# -- 3: the clusters PNG's colours are the screen's, one per region ------------------------------
+def test_every_savable_label_has_its_own_colour_the_first_40_unchanged():
+    """label_colours cycled its 40 colours: a region 41 painted on the clusters layer was saved
+    in region 1's colour."""
+    from xrf_napari.analysis.embed import label_colours
+
+    MAX_LABEL = 65535  # a saved labels image is 16-bit
+    colours = label_colours(MAX_LABEL)
+    assert colours.shape == (MAX_LABEL + 1, 3) and tuple(colours[0]) == (0, 0, 0)
+    assert len(np.unique(colours, axis=0)) == MAX_LABEL + 1
+    assert colours[1:].min(axis=1).max() > 0 and (colours[1:].max(axis=1) >= 48).all()
+    assert tuple(colours[1]) == (31, 119, 180) and tuple(colours[21]) == (57, 59, 121)  # tab20(b)
+    with pytest.raises(ValueError, match="0..65535"):
+        label_colours(MAX_LABEL + 1)
+
+
+def test_clusters_png_is_coloured_as_the_layer_shows_it(clustered, tmp_path):
+    """The clusters layer showed napari's own random colours, the saved PNG (and the CLI's
+    labels.png) tab20's: not one region had the colour seen on screen, nor the colour of its
+    curve in Spectrum. Now the layer shows label_colours, regions painted beyond 40 too."""
+    from PIL import Image
+
+    viewer, embed = clustered
+    cube = embed.current_cube()
+    layer = embed._clusters_layer(cube, embed.result)
+    data = np.array(layer.data)
+    data[0, :3] = 41  # the user paints new regions beyond the 40 first colours
+    data[1, :3] = 300
+    layer.data = data
+    png, _ = embed.save(tmp_path / "regions.png")
+    saved = np.asarray(Image.open(png).convert("RGB"))
+    shown = np.round(np.asarray(layer.colormap.map(layer.data))[..., :3] * 255).astype(np.uint8)
+    np.testing.assert_array_equal(saved, shown)
+    one = saved[data == 1][0]
+    assert not (saved[0, 0] == one).all() and not (saved[1, 0] == saved[0, 0]).all()
+    # the Spectrum dock's region curves take the layer's colours (EmbedClusterWidget._send_spectra)
+    assert np.allclose(np.asarray(layer.get_color(1))[:3] * 255, one, atol=0.5)

@@ -653,15 +653,46 @@ def iter_cluster_spectra(cube, labels: np.ndarray, block_bytes: int | None = Non
     return mean, counts
 
 
+#: The largest region number a labels image holds (saved as 16-bit: 0..65535).
+MAX_LABEL = 65535
+
+
 def label_colours(k: int) -> np.ndarray:
-    """(k + 1, 3) uint8: black for 0 (masked), then a qualitative palette: the colours of a labels
-    PNG, the same from the CLI and the Embed dock. tab20 then tab20b: 40 distinct colours, so
-    every K up to MAX_K paints each region apart (tab20 alone painted regions 1 and 21 alike)."""
+    """(k + 1, 3) uint8: black for 0 (masked), then a colour per region 1..k, each its own: the
+    colours of a labels PNG, the same from the CLI and the Embed dock, and of the dock's
+    clusters layer (so the PNG is what the screen showed). tab20 then tab20b for 1..40 (every K
+    up to MAX_K), then colour_table's own for regions painted on beyond: the 40 colours were
+    cycled, and a region 41 painted on the layer was saved in region 1's colour."""
+    if not 0 <= k <= MAX_LABEL:
+        raise ValueError(f"region labels must lie in 0..{MAX_LABEL}, got {k} regions")
+    return colour_table()[: k + 1].copy()
+
+
+@functools.cache
+def colour_table() -> np.ndarray:
+    """(MAX_LABEL + 1, 3) uint8, read-only: label_colours' table. Past tab20 + tab20b, the R3
+    low-discrepancy sequence over RGB (consecutive regions far apart, as random colours are, but
+    the same on every run and machine), kept within 48..255 so that no region looks like the
+    black of label 0; a colour met earlier in the table is skipped, so that every label has its
+    own."""
     import matplotlib
 
-    palette = [matplotlib.colormaps[name](i)[:3] for name in ("tab20", "tab20b") for i in range(20)]
-    cols = [(0, 0, 0)] + [tuple(round(255 * c) for c in palette[i % 40]) for i in range(k)]
-    return np.asarray(cols, dtype=np.uint8)
+    first = [(0, 0, 0)] + [
+        tuple(round(255 * c) for c in matplotlib.colormaps[name](i)[:3])
+        for name in ("tab20", "tab20b")
+        for i in range(20)
+    ]
+    g = 1.2207440846057596  # the plastic number's 3-D kin: g**4 = g + 1 (R3 sequence)
+    steps = np.array([1 / g, 1 / g**2, 1 / g**3])
+    i = np.arange(1, 2 * MAX_LABEL)[:, None]
+    more = np.round(48 + 207 * np.mod(0.5 + i * steps, 1.0)).astype(np.uint8)
+    table = np.concatenate([np.asarray(first, np.uint8), more])
+    _, firsts = np.unique(table, axis=0, return_index=True)
+    table = table[np.sort(firsts)][: MAX_LABEL + 1]
+    if len(table) != MAX_LABEL + 1 or not np.array_equal(table[: len(first)], first):
+        raise AssertionError("label colour table: too few distinct colours")  # never at import
+    table.flags.writeable = False
+    return table
 
 
 def latent_to_rgb(latent: np.ndarray, lo_pct: float = 1.0, hi_pct: float = 99.0) -> np.ndarray:

@@ -196,6 +196,7 @@ class EmbedClusterWidget(CubeDock):
             scale=scale,
             translate=translate,
             opacity=0.6,
+            colormap=clusters_colormap(),
         )
         yield
         self.job.status.setText("Done.")
@@ -430,6 +431,23 @@ class EmbedClusterWidget(CubeDock):
         )
         if worker is None:  # a job started while the dialog was open
             self._refuse_busy_save()
+
+
+def clusters_colormap():
+    """The clusters layer's colours: label_colours', which the saved PNG (and `xrf-napari
+    embed`'s labels.png) has. With napari's own (49 random colours, cycled) the screen and the
+    Spectrum curves showed other colours than the PNG, which cycled its 40 colours for a region
+    painted beyond them. napari takes at most 2**16 - 1 colours with the background: labels
+    1..65534 are each their own, 65535 shows label 1's colour. A new one per layer: a layer
+    keeps its selected label in its colormap."""
+    from napari.utils.colormaps import CyclicLabelColormap
+
+    from ..analysis.embed import MAX_LABEL, label_colours
+
+    rgba = np.ones((MAX_LABEL, 4), np.float32)
+    rgba[:, :3] = label_colours(MAX_LABEL - 1) / 255.0
+    rgba[0] = 0.0  # the background, transparent
+    return CyclicLabelColormap(colors=rgba)
 
 
 def save_paths(path) -> tuple[Path, Path]:
