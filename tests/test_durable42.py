@@ -295,3 +295,38 @@ def test_help_to_dev_full_exits_2_buffered_or_not(tmp_path):
             )
         assert done.returncode == 2, (unbuffered, done.stderr)
         assert "cannot write to standard output" in done.stderr
+
+
+# -- 5. integer tensors in a weights file ---------------------------------------------------
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+def test_integer_tensors_in_a_weights_file_are_refused_naming_file_and_tensor(tmp_path, dtype):
+    """A hand-made file whose tensors are integers loaded silently: the values were copied into
+    the float parameters as whole numbers (a model of rounded weights)."""
+    torch = pytest.importorskip("torch")
+    from xrf_napari.models.dve import build_from_config
+    from xrf_napari.models.weights import WeightsError, load_weights, save_weights
+
+    torch.manual_seed(0)
+    model = build_from_config({"hidden": [8]})
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    name = sorted(state)[0]
+    state[name] = (state[name] * 10).to(getattr(torch, dtype))
+    path = tmp_path / "hand made.safetensors"
+    save_weights(state, path, model.config)
+    with pytest.raises(WeightsError) as exc:
+        load_weights(path)
+    msg = str(exc.value)
+    assert str(path) in msg and f"tensor {name} holds {dtype} values" in msg
+    assert "float" in msg
+
+
+def test_half_precision_weights_still_load(tmp_path):
+    torch = pytest.importorskip("torch")
+    from xrf_napari.models.dve import build_from_config
+    from xrf_napari.models.weights import load_weights, save_weights
+
+    model = build_from_config({"hidden": [8]})
+    state = {k: v.detach().half() for k, v in model.state_dict().items()}
+    save_weights(state, tmp_path / "half.safetensors", model.config)
+    loaded, _ = load_weights(tmp_path / "half.safetensors")
+    assert all(v.dtype == torch.float16 for v in loaded.values())

@@ -361,15 +361,27 @@ def check_config(config: dict, path="weights") -> None:
 
 
 def check_weights(state: dict, config: dict, path="weights") -> None:
-    """WeightsError unless every float tensor is finite, the config is within bounds and
-    (for a known architecture) the tensors are exactly those of the model the config describes.
-    A config naming no model is checked as a DVE, as the embedder's loader reads it
+    """WeightsError unless every tensor is floating-point and finite, the config is within bounds
+    and (for a known architecture) the tensors are exactly those of the model the config
+    describes. A config naming no model is checked as a DVE, as the embedder's loader reads it
     (`require_model`): skipping it let a file claiming six 4096-wide layers allocate 656 MiB
-    before it was refused (audit 30, finding 8)."""
+    before it was refused (audit 30, finding 8). Every model's tensors are floats: an integer
+    (or bool, complex) tensor in a hand-made or wrongly converted file was copied into the float
+    parameters as whole numbers, silently, and gave a model of rounded weights."""
     import importlib
 
     import torch
 
+    ints = [k for k, v in state.items() if not v.is_floating_point()]
+    if ints:
+        k = ints[0]
+        dtype = str(state[k].dtype).removeprefix("torch.")
+        more = f"; {len(ints)} of its {len(state)} tensors are not floats" if len(ints) > 1 else ""
+        raise WeightsError(
+            f"weights file {path}: tensor {k} holds {dtype} values{more}: model weights are "
+            "floats (float32, float16 or bfloat16); convert the file's tensors to float32, or "
+            "give the file the trainer wrote"
+        )
     bad = [
         k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())
     ]
