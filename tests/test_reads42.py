@@ -154,3 +154,32 @@ def test_list_cubes_reads_the_manifest_once(tmp_path, monkeypatch):
     running = generated_set("running", {"generator": "xrf-napari"}, ["a.h5"])
     with pytest.raises(ValueError, match="is an incomplete generated set"):
         list_cubes(running)
+
+
+# -- 4. a weights file is opened once for its header checks --------------------------------------
+def test_a_weights_file_is_opened_once_for_its_header(tmp_path, monkeypatch):
+    """_require_safetensors opened the file for its first 9 bytes, then _require_whole opened it
+    again for the header; now one opening serves both, and a cut file is still named truncated."""
+    pytest.importorskip("torch")
+    from _cli_models import save_tiny_models
+
+    from xrf_napari.models import weights
+
+    save_tiny_models(tmp_path)
+    path = tmp_path / "dve.safetensors"
+    opens = []
+
+    def counting_open(file, *a, **k):
+        if Path(file) == path:
+            opens.append(file)
+        return open(file, *a, **k)
+
+    monkeypatch.setattr(weights, "open", counting_open, raising=False)
+    state, config = weights.load_weights(path)
+    assert state and config.get("latent_dim")
+    assert len(opens) == 1
+
+    cut = tmp_path / "cut.safetensors"
+    cut.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(weights.WeightsError, match="is truncated: it holds"):
+        weights.load_weights(cut)

@@ -166,15 +166,19 @@ def _require_safetensors(path: Path) -> None:
     named for what it is, not as the parser's "header too large". A PyTorch .pt (a zip or a bare
     pickle) is refused, never unpickled: a pickle can run any code when it loads."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(9)
+        fh = open(path, "rb")
     except OSError as exc:
         raise WeightsError(f"cannot read weights file {path}: {exc}") from exc
+    with fh:  # opened once: _require_whole reads the header from it
+        try:
+            head = fh.read(9)
+        except OSError as exc:
+            raise WeightsError(f"cannot read weights file {path}: {exc}") from exc
+        if head[8:9] == b"{":
+            _require_whole(path, fh)
+            return
     if not head:
         raise WeightsError(f"weights file {path} is empty (0 bytes): a failed download or copy?")
-    if head[8:9] == b"{":
-        _require_whole(path)
-        return
     pickled = plain_pickle_globals(path) if head[:1] == b"\x80" else None
     if pickled is not None:
         from ..fileutil import printable
@@ -220,20 +224,21 @@ def _zip_of_arrays(path: Path) -> bool:
 SAFETENSORS_MAX_HEADER = 100_000_000
 
 
-def _require_whole(path: Path) -> None:
+def _require_whole(path: Path, fh) -> None:
     """WeightsError when a safetensors file is shorter than its header says: a download or copy
     cut short was "cannot read weights file ...: Error while deserializing header: incomplete
     metadata, file not fully covered", which does not say the file is truncated, nor by how much.
-    A header that is not JSON is left to the parser (it names the fault)."""
+    A header that is not JSON is left to the parser (it names the fault). fh: the file, open in
+    binary (_require_safetensors's opening, not a second one)."""
     import struct
 
-    size = path.stat().st_size
-    with open(path, "rb") as fh:
-        (n,) = struct.unpack("<Q", fh.read(8))
-        if n > SAFETENSORS_MAX_HEADER:  # text whose 9th byte is "{", not a cut file; said before
-            # reading, which took in the whole file (gigabytes for a scan given as --weights)
-            raise WeightsError(f"weights file {path} is not a safetensors file")
-        header = fh.read(n) if size >= 8 + n else b""  # a header cut short is not parsed
+    size = os.fstat(fh.fileno()).st_size
+    fh.seek(0)
+    (n,) = struct.unpack("<Q", fh.read(8))
+    if n > SAFETENSORS_MAX_HEADER:  # text whose 9th byte is "{", not a cut file; said before
+        # reading, which took in the whole file (gigabytes for a scan given as --weights)
+        raise WeightsError(f"weights file {path} is not a safetensors file")
+    header = fh.read(n) if size >= 8 + n else b""  # a header cut short is not parsed
     need = 8 + n
     if size >= need:
         try:
