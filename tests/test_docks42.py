@@ -217,3 +217,24 @@ def test_clusters_png_is_coloured_as_the_layer_shows_it(clustered, tmp_path):
     assert not (saved[0, 0] == one).all() and not (saved[1, 0] == saved[0, 0]).all()
     # the Spectrum dock's region curves take the layer's colours (EmbedClusterWidget._send_spectra)
     assert np.allclose(np.asarray(layer.get_color(1))[:3] * 255, one, atol=0.5)
+
+
+def test_the_colour_table_is_made_in_the_job_not_the_gui_thread(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The clusters layer's 65,536 colours took 0.2 s to make, in the GUI thread as the layer
+    was added (a freeze); the job makes them, once, with the regions."""
+    import xrf_napari.analysis.embed as core
+
+    threads = []
+    real = core.colour_table
+
+    def recorded():
+        threads.append(threading.current_thread())
+        return real()
+
+    monkeypatch.setattr(core, "colour_table", recorded)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=2)
+    assert threads and threads[0] is not threading.main_thread()

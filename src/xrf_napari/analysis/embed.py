@@ -166,13 +166,9 @@ def iter_embed(
     each pixel's 3 x 3 neighbourhood sum (analysis.pooling: for clustering a low-count scan)."""
     if chunk_pixels < 1:
         raise ValueError(f"chunk_pixels must be positive, got {chunk_pixels}")
-    from ..energy import off_grid_refusal
+    from ..energy import refuse_off_grid
 
-    off_grid = off_grid_refusal(
-        cube, "the models"
-    )  # all-zero spectra: regions and colours of nothing
-    if off_grid:
-        raise ValueError(off_grid)
+    refuse_off_grid(cube, "the models")  # all-zero spectra: regions and colours of nothing
     emb = load_embedder(weights, device)
     h, w, c = cube.shape
     total = h * w
@@ -687,7 +683,8 @@ def colour_table() -> np.ndarray:
     i = np.arange(1, 2 * MAX_LABEL)[:, None]
     more = np.round(48 + 207 * np.mod(0.5 + i * steps, 1.0)).astype(np.uint8)
     table = np.concatenate([np.asarray(first, np.uint8), more])
-    _, firsts = np.unique(table, axis=0, return_index=True)
+    packed = table.astype(np.int32) @ np.array([1 << 16, 1 << 8, 1], np.int32)
+    _, firsts = np.unique(packed, return_index=True)
     table = table[np.sort(firsts)][: MAX_LABEL + 1]
     if len(table) != MAX_LABEL + 1 or not np.array_equal(table[: len(first)], first):
         raise AssertionError("label colour table: too few distinct colours")  # never at import

@@ -35,6 +35,7 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
     from ..analysis import pooling
     from ..analysis.embed import (
         auto_k_null,
+        colour_table,
         iter_cluster,
         iter_cluster_spectra,
         iter_embed,
@@ -55,6 +56,7 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
     yield "Averaging each region's spectrum\u2026"
     spectra, counts = yield from iter_cluster_spectra(cube, result.labels)
     preload_labels_imports()
+    colour_table()  # the clusters layer's colours (clusters_colormap), made here once
     used = str(load_embedder(weights, device).device)
     return latent, rgb, result, spectra, counts, used, note, ood, _why_one(latent, k, result)
 
