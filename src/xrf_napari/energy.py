@@ -118,6 +118,14 @@ def off_grid_refusal(cube, reader: str, name: str | None = None) -> str:
     )
 
 
+def refuse_off_grid(cube, reader: str, name: str | None = None) -> None:
+    """off_grid_refusal's reason raised as a ValueError, before any model is loaded or region fitted
+    (the commands and analysis.embed.iter_embed refuse the scan; the docks show the reason)."""
+    why = off_grid_refusal(cube, reader, name)
+    if why:
+        raise ValueError(why)
+
+
 def canonical_energy() -> np.ndarray:
     """Centres (keV) of the canonical bins."""
     e = canonical_edges()

@@ -238,11 +238,9 @@ def run(args) -> int:
             + f" ({h} x {w} px): too few to find regions. It is one region: "
             f"`xrf-napari pigments {shlex.quote(args.input)}` fits it whole"
         )
-    from ..energy import off_grid_refusal
+    from ..energy import refuse_off_grid
 
-    off_grid = off_grid_refusal(cube, "the models")  # before the model, a warning and a note
-    if off_grid:
-        raise ValueError(off_grid)
+    refuse_off_grid(cube, "the models")  # before the model, a warning and a note
     emb = load_embedder(args.weights, args.device)
     h, w, c = cube.shape  # refused before the embedding, not after it
     check_output_room(

@@ -316,7 +316,7 @@ def run(args) -> int:
         write_report,
     )
     from ..argtypes import running_argv
-    from ..energy import off_grid_refusal
+    from ..energy import refuse_off_grid
     from ..fileutil import check_output_folder, printable
     from ._args import check_output_folder_name, read_scan
 
@@ -351,9 +351,7 @@ def run(args) -> int:
             "(docs/user_guide.md, 'Fixing a calibration')"
         )
     # before the photograph is read and the regions found, in the fit's words
-    off_grid = off_grid_refusal(cube, "the fit")
-    if off_grid:
-        raise ValueError(off_grid)
+    refuse_off_grid(cube, "the fit")
     # an anode the forward model does not know (given, or the file's) is refused now, from the
     # metadata alone: it was refused only after the regions' embedding (minutes on a large scan)
     instrument_for(cube, args.anode, args.kv, args.fwhm, args.optic, args.atmosphere)

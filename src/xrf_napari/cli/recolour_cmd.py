@@ -94,11 +94,9 @@ def run(args) -> int:
 
     cube = read_scan(args)
     check_image(str(args.input), cube.shape)
-    from ..energy import off_grid_refusal
+    from ..energy import refuse_off_grid
 
-    off_grid = off_grid_refusal(cube, "the models")  # before the model and "recolouring ..."
-    if off_grid:
-        raise ValueError(off_grid)
+    refuse_off_grid(cube, "the models")  # before the model and "recolouring ..."
     rec = load_recolouriser(args.weights, args.device)  # bad weights or tiles: before streaming
     # an embedder whose latent the weights cannot read, named by these options (iter_recolour
     # checks it too, in a dock's words): it failed at the first tile, naming neither file
