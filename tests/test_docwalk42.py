@@ -5,6 +5,7 @@ tiny cubes written here, no model loaded or trained."""
 import argparse
 import importlib
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from xrf_napari.cli import train as cli_train
 from xrf_napari.energy import Calibration
 from xrf_napari.io.project_h5 import write_cube
 
+ROOT = Path(__file__).resolve().parents[1]
 TABLES = {"xrf-napari": cli_main.COMMANDS, "xrf-napari-train": cli_train.COMMANDS}
 
 
@@ -47,13 +49,15 @@ def test_every_option_says_what_it_does_in_numbers_not_code_names(prog, command)
 
 
 def test_the_pooling_threshold_in_the_help_is_the_one_the_guide_and_the_code_use():
-    """The number shown is the constant's value, which the user guide gives as 500."""
+    """The number shown is the constant's value, and the user guide gives the same one."""
     from xrf_napari.analysis.pooling import POOL_BELOW_COUNTS
 
-    assert POOL_BELOW_COUNTS == 500
+    n = f"{POOL_BELOW_COUNTS:.0f}"
+    guide = " ".join((ROOT / "docs" / "user_guide.md").read_text(encoding="utf-8").split())
+    assert f"a scan with fewer than {n} counts per pixel" in guide
     for prog, command in (("xrf-napari", "embed"), ("xrf-napari-train", "evaluate")):
         text = " ".join(_parser(prog, command).format_help().split())
-        assert "under 500 counts per pixel" in text or "below 500 counts per pixel" in text, text
+        assert f"under {n} counts per pixel" in text or f"below {n} counts per pixel" in text, text
 
 
 # -- 2. quicklook on an axis below the models' grid ---------------------------------------------
