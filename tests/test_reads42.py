@@ -183,3 +183,22 @@ def test_a_weights_file_is_opened_once_for_its_header(tmp_path, monkeypatch):
     cut.write_bytes(path.read_bytes()[:-100])
     with pytest.raises(weights.WeightsError, match="is truncated: it holds"):
         weights.load_weights(cut)
+
+
+# -- 6. one PLUGIN_NAME, Qt-free -----------------------------------------------------------------
+def test_the_plugin_name_is_defined_once_and_is_the_manifests():
+    """PLUGIN_NAME was written in _reader.py and again in widgets/_common.py; now the package
+    defines it (Qt-free: the reader imports no Qt for it) and it is napari.yaml's name."""
+    import subprocess
+    import sys
+
+    import xrf_napari
+
+    manifest = Path(xrf_napari.__file__).with_name("napari.yaml").read_text(encoding="utf-8")
+    assert f"name: {xrf_napari.PLUGIN_NAME}\n" in manifest
+    code = (
+        "import sys, xrf_napari, xrf_napari._reader as r;"
+        "assert r.PLUGIN_NAME is xrf_napari.PLUGIN_NAME;"
+        "assert 'qtpy' not in sys.modules and 'xrf_napari.widgets' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -16,6 +16,10 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from .cube import Cube  # noqa: E402  (numpy only)
 from .energy import Calibration  # noqa: E402
 
+#: Our plugin's name in napari (napari.yaml's `name`): what napari's reader lists and plugin
+#: settings call it. Here, Qt-free, for the reader and the docks alike.
+PLUGIN_NAME = "xrf-napari"
+
 
 def read_cube(path, **options) -> Cube:
     """Open a datacube lazily from any supported file; see `xrf_napari.io.read_cube`."""

@@ -17,6 +17,8 @@ notification alone tells it and the function returns napari's null layer (_tell)
 
 from __future__ import annotations
 
+from . import PLUGIN_NAME
+
 #: Target bytes per dask chunk of the cube layer: one chunk is what napari reads for a slice.
 CHUNK_BYTES = 32 * 2**20
 #: Channels per chunk: a slider step reads this many channels of every row block.
@@ -209,10 +211,6 @@ def _napari_opener() -> str | None:
             return "gui"
         frame = frame.f_back
     return None
-
-
-#: Our plugin's name in napari (napari.yaml), as napari's reader lists name it.
-PLUGIN_NAME = "xrf-napari"
 
 
 def _only_our_reader(path) -> bool:
