@@ -330,3 +330,56 @@ def test_half_precision_weights_still_load(tmp_path):
     save_weights(state, tmp_path / "half.safetensors", model.config)
     loaded, _ = load_weights(tmp_path / "half.safetensors")
     assert all(v.dtype == torch.float16 for v in loaded.values())
+
+
+# -- 6. a pigment table rewritten at the same path -----------------------------------------
+def _rewrite_same_size(path, old, new):
+    """Replace `old` by `new` (same length) in the table and move its mtime on by a second:
+    the same path and size, another version (as an edit in a notebook session)."""
+    assert len(old) == len(new)
+    st = os.stat(path)
+    data = path.read_bytes()  # bytes: the table's line ends kept
+    assert old.encode() in data
+    path.write_bytes(data.replace(old.encode(), new.encode(), 1))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert os.stat(path).st_size == st.st_size
+
+
+def test_a_table_rewritten_at_the_same_path_gives_its_new_pigments_and_spectra(
+    tmp_path, monkeypatch
+):
+    """The paper-style spectra cache (and the table's rows under it) were keyed by the table's
+    path: a table rewritten at that path in one process gave the old table's spectra."""
+    import shutil
+    from importlib import resources
+
+    import numpy as np
+
+    from xrf_napari.physics import spectrum
+    from xrf_napari.physics.pigments import get_pigment, use_table
+    from xrf_napari.synth import paper_style as ps
+
+    class Model:  # a layer stack's "spectrum": its paint layer's density (no physics: fast)
+        def __init__(self, profile):
+            pass
+
+        def fine(self, layers):
+            return layers
+
+        def detect(self, layers):
+            return np.array([1.0, layers[0].density])
+
+    monkeypatch.setattr(spectrum, "SpectrumModel", Model)
+    table = tmp_path / "pigments.csv"
+    shutil.copy(resources.files("xrf_napari").joinpath("data/pigments.csv"), table)
+    white = [p.name for p in ps.database_pigments()].index("Lead white")
+    with use_table(table):
+        assert get_pigment("Lead white").density == 6.7
+        before = ps.pigment_spectra()[white].copy()
+    _rewrite_same_size(table, "Pb,#e9e1c4", "Pb,#e9e1c5")  # its colour
+    _rewrite_same_size(table, "Cu,6.7,Pb", "Cu,9.7,Pb")  # and its density
+    with use_table(table):
+        assert get_pigment("Lead white").srgb_hex == "#e9e1c5"
+        assert get_pigment("Lead white").density == 9.7
+        after = ps.pigment_spectra()[white]
+    assert after[1] > before[1]  # the denser paint layer of the new table (was the old array)

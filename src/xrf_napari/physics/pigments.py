@@ -10,6 +10,7 @@ substrates. Colours: sRGB hex and CIELAB (D65); `colour_source` says whether a c
 from __future__ import annotations
 
 import csv
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -161,6 +162,22 @@ def active_table() -> str | None:
     return _active
 
 
+def table_key(path: str | None = None) -> tuple | None:
+    """The cache key of pigment table `path` (default: the one in use): its path, size and
+    modification time (ns); None for the main table. Caches of what a table gives (its rows,
+    the paper-style spectra, the recipe candidates) were keyed by the path alone, so a table
+    rewritten at the same path in one process (a notebook, a generate run after an edit) kept
+    giving the old table's pigments and spectra."""
+    path = _active if path is None else path
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:  # gone: read (and refused, naming the file) as before
+        return (str(path), None, None)
+    return (str(path), st.st_size, st.st_mtime_ns)
+
+
 @contextmanager
 def use_table(table):
     """Within the block, load_pigments() and get_pigment() read `table` (see resolve_table); the
@@ -183,8 +200,14 @@ def _check_same_names(path: str) -> None:
         raise ValueError(f"pigment table {path} lacks: {', '.join(sorted(missing))}")
 
 
-@cache
 def _load(path: str | None) -> tuple[Pigment, ...]:
+    """The rows of table `path` (None: the main table), read once per version of the file."""
+    return _load_version(table_key(path) if path is not None else None)
+
+
+@cache
+def _load_version(key: tuple | None) -> tuple[Pigment, ...]:
+    path = None if key is None else key[0]
     if path is None:
         text = (
             resources.files("xrf_napari").joinpath("data/pigments.csv").read_text(encoding="utf-8")

@@ -66,15 +66,17 @@ def pigment_spectra() -> np.ndarray:
     (`physics.pigments.use_table`; rows in `database_pigments` order). Computed once per process
     and table: the cache used to ignore the table, so a second paper-style set made in the same
     process under another --pigment-table (generate with one worker) mixed the first table's
-    spectra under the second table's colours and name."""
-    from ..physics.pigments import active_table
+    spectra under the second table's colours and name; keyed by the path alone, a table
+    rewritten at the same path kept its old spectra (the key now holds its size and mtime)."""
+    from ..physics.pigments import table_key
 
-    return _pigment_spectra(active_table())
+    return _pigment_spectra(table_key())
 
 
 @lru_cache(maxsize=4)
-def _pigment_spectra(table: str | None) -> np.ndarray:
-    """pigment_spectra of the table in use; `table` (its path) is only the cache key."""
+def _pigment_spectra(table: tuple | None) -> np.ndarray:
+    """pigment_spectra of the table in use; `table` (physics.pigments.table_key: path, size,
+    mtime) is only the cache key."""
     from ..physics.layers import ground_layer, paint_layer, support_layer
     from ..physics.spectrum import SpectrumModel
 

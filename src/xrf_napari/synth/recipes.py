@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..physics.colour import km_mix
-from ..physics.pigments import Pigment, active_table, load_pigments
+from ..physics.pigments import Pigment, load_pigments, table_key
 
 WHITE_LEVELS = (0.0, 0.3, 0.6, 0.8, 0.92, 0.97)
 BLACK_LEVELS = (0.2, 0.45, 0.7, 0.85)
@@ -47,9 +47,10 @@ def _palette(year, allowed):
 
 
 @lru_cache(maxsize=32)
-def _candidates(year: int | None, allowed: tuple | None, table: str | None = None):
-    """All candidate recipes for a palette of the pigment table in use (`table`, its path, is only
-    the cache key): (pigments, index array (N,3), fractions (N,3), Lab (N,3))."""
+def _candidates(year: int | None, allowed: tuple | None, table: tuple | None = None):
+    """All candidate recipes for a palette of the pigment table in use (`table`,
+    physics.pigments.table_key: its path, size and mtime, is only the cache key): (pigments,
+    index array (N,3), fractions (N,3), Lab (N,3))."""
     from skimage.color import rgb2lab
 
     pigs = _palette(year, allowed)
@@ -139,7 +140,7 @@ def choose_recipe(
     from skimage.color import deltaE_ciede2000, rgb2lab
 
     pigs, idx, frac, lab = _candidates(
-        year, None if allowed is None else tuple(sorted(allowed)), active_table()
+        year, None if allowed is None else tuple(sorted(allowed)), table_key()
     )
     target = rgb2lab(np.asarray(target_rgb, dtype=float).reshape(1, 1, 3))[0, 0]
     de = de_colour = deltaE_ciede2000(np.broadcast_to(target, lab.shape), lab)
