@@ -76,3 +76,34 @@ def test_quicklook_on_an_axis_below_1_kev_says_to_check_the_calibration(tmp_path
     assert "check the calibration" in out and "1-26.6 keV" in out, out
     assert "--elements" not in out, out
     assert sorted(p.name for p in (tmp_path / "q").iterdir()) == ["low_sum_spectrum.png"]
+
+
+# -- 3. the weights options' default ---------------------------------------------------------------
+WEIGHTS_OPTIONS = [
+    ("xrf-napari", "embed", "--weights", "dve"),
+    ("xrf-napari", "recolour", "--weights", "uvit"),
+    ("xrf-napari", "recolour", "--embedder-weights", "dve"),
+    ("xrf-napari-train", "evaluate", "--weights", "uvit"),
+    ("xrf-napari-train", "evaluate", "--embedder", "dve"),
+    ("xrf-napari-train", "recolouriser", "--embedder", "dve"),
+]
+
+
+@pytest.mark.parametrize("prog, command, option, model", WEIGHTS_OPTIONS, ids=str)
+def test_a_weights_options_help_names_the_folder_that_replaces_the_shipped_file(
+    prog, command, option, model, tmp_path, monkeypatch
+):
+    """--help said "default: the shipped weights", but every model loader takes the file of that
+    name in $XRF_NAPARI_WEIGHTS's folder first (napari's weights setting, also read headless): a
+    shell with it exported evaluated or recoloured with other weights than --help promised. The
+    help now names the variable and the file, and the loader does take it (checked here)."""
+    from xrf_napari.models.weights import resolve_weights
+
+    action = _parser(prog, command)._option_string_actions[option]
+    assert f"$XRF_NAPARI_WEIGHTS/{model}.safetensors" in action.help, action.help
+    assert "else the shipped weights" in action.help, action.help
+    (tmp_path / f"{model}.safetensors").write_bytes(b"")
+    monkeypatch.setenv("XRF_NAPARI_WEIGHTS", str(tmp_path))
+    assert resolve_weights(model)[0] == tmp_path / f"{model}.safetensors"
+    monkeypatch.setenv("XRF_NAPARI_WEIGHTS", str(tmp_path / "empty"))
+    assert resolve_weights(model)[0].parent.name == "weights"  # the shipped one

@@ -54,7 +54,9 @@ def configure(parser) -> None:
         metavar=("MIN", "MAX"),
         help=f"range searched when --clusters is not given (default {' '.join(map(str, K_RANGE))})",
     )
-    parser.add_argument("--weights", help="DVE weights file (default: the shipped weights)")
+    from ..models.weights import default_help
+
+    parser.add_argument("--weights", help=f"DVE weights file ({default_help('dve')})")
     parser.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     parser.add_argument(
         "--chunk-pixels",

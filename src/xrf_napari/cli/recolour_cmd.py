@@ -27,8 +27,10 @@ def configure(parser) -> None:
         help="output image, .png or .tif/.tiff (an existing file is replaced)",
     )
     add_scan_options(parser)
-    parser.add_argument("--weights", help="SmallUViT weights (default: the shipped weights)")
-    parser.add_argument("--embedder-weights", help="DVE weights (default: the shipped weights)")
+    from ..models.weights import default_help
+
+    parser.add_argument("--weights", help=f"SmallUViT weights ({default_help('uvit')})")
+    parser.add_argument("--embedder-weights", help=f"DVE weights ({default_help('dve')})")
     parser.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     parser.add_argument(
         "--tile",

@@ -445,6 +445,18 @@ def resolve_weights(name: str, path=None) -> tuple[Path, str | None]:
     return SHIPPED_DIR / entry["file"], entry["sha256"]
 
 
+def default_help(name: str) -> str:
+    """What a weights option's --help says of its default, as `resolve_weights` picks it: the
+    file of that name in $XRF_NAPARI_WEIGHTS's folder, else the shipped one. The help said "the
+    shipped weights" alone, so a shell where napari's weights setting was exported evaluated (or
+    recoloured with) the folder's weights while the user believed they had the shipped pair."""
+    file = {"dve": "dve.safetensors", "uvit": "uvit.safetensors"}[name]
+    return (
+        f"default: ${WEIGHTS_ENV}/{file} when that variable is set and the file is there, else "
+        "the shipped weights"
+    )
+
+
 def register_shipped(name: str, file: Path, extra: dict | None = None) -> None:
     """Record a weights file in the manifest (used when publishing freshly trained weights)."""
     from ..fileutil import atomic_path

@@ -40,8 +40,10 @@ def configure(p) -> None:
         required=True,
         help="held-out dataset folder (cube_*.h5 with colour targets, or an export-set folder)",
     )
-    p.add_argument("--weights", default=None, help="SmallUViT weights (default: the shipped ones)")
-    p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")
+    from ..models.weights import default_help
+
+    p.add_argument("--weights", default=None, help=f"SmallUViT weights ({default_help('uvit')})")
+    p.add_argument("--embedder", default=None, help=f"DVE weights ({default_help('dve')})")
     p.add_argument(
         "--baseline",
         default=None,

@@ -122,12 +122,13 @@ def config_ranges() -> dict:
 
 def configure(p) -> None:
     from ..argtypes import SEED_MAX, float_in, int_in, positive_float, seed_int
+    from ..models.weights import default_help
 
     p.add_argument(
         "--data", required=True, help="synthetic dataset folder (manifest.json + cube_*.h5)"
     )
     p.add_argument(
-        "--embedder", default=None, help="DVE weights (.safetensors); default: the shipped ones"
+        "--embedder", default=None, help=f"DVE weights (.safetensors); {default_help('dve')}"
     )
     p.add_argument(
         "--out", required=True, help="output folder (weights, config, metrics, curves, checkpoints)"
