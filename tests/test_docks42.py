@@ -238,3 +238,44 @@ def test_the_colour_table_is_made_in_the_job_not_the_gui_thread(
     open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
     cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=2)
     assert threads and threads[0] is not threading.main_thread()
+
+
+def test_closing_a_scan_being_surveyed_pops_up_nothing(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The element survey the docks start themselves as a scan is chosen is no job of the
+    user's: closing its scan stops it without a notification ("Make maps: Stopped: ..." for a
+    job nobody started), and the line goes on to the scan shown."""
+    from _napari_helpers import caught_notifications
+
+    import xrf_napari.widgets._common as common
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    gate = threading.Event()
+    real = common._survey_job
+
+    def slow_survey(cube):
+        if cube.path.stem == "b":
+            while not gate.wait(0.01):
+                yield 0, 1
+        return (yield from real(cube))
+
+    monkeypatch.setattr(common, "_survey_job", slow_survey)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))
+    maps = ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(maps)
+    try:
+        b_cube = maps.current_cube()
+        assert b_cube.path.stem == "b" and maps.job.is_running
+        with caught_notifications() as seen:
+            for ly in [ly for ly in viewer.layers if layer_cube(ly) is b_cube]:
+                viewer.layers.remove(ly)
+            qtbot.waitUntil(lambda: "Stopped" not in maps.job.status.text(), timeout=5000)
+            wait_idle(qtbot, maps.job, 10000)
+    finally:
+        gate.set()
+    assert not [n for n in seen if "Stopped" in str(n.message)]
+    assert "b.h5" not in maps.job.status.text()

@@ -342,6 +342,8 @@ class CubeDock(QWidget):
         self._job_cube = None
         #: the running job makes a new result of _job_cube (start_job's keep): result_busy
         self._result_job = False
+        #: the running job is a survey the dock started itself (request_survey), not the user's
+        self._job_is_survey = False
         self._cube = None
         #: the line a job on a scan since closed ended with, shown over another scan's (_job_ended)
         self._closed_notice: str | None = None
@@ -514,6 +516,7 @@ class CubeDock(QWidget):
         if worker is not None:
             self._job_cube = cube
             self._result_job = keep
+            self._job_is_survey = False
             self.follow_busy()
         return worker
 
@@ -569,6 +572,7 @@ class CubeDock(QWidget):
                 self.job.status.setText(SURVEYED_ELSEWHERE)
         elif SURVEYS.start(cube, self.job, "Reading the cube\u2026"):
             self._job_cube = cube  # started here: closing the cube stops it
+            self._job_is_survey = True
         else:
             self._survey_when_idle = True  # our panel is busy: survey when it is free
 
@@ -760,6 +764,7 @@ class CubeDock(QWidget):
 
     def _job_ended(self) -> None:
         cube, self._job_cube = self._job_cube, None
+        survey, self._job_is_survey = self._job_is_survey, False
         self._result_job = False
         if self._closed:
             return
@@ -771,6 +776,8 @@ class CubeDock(QWidget):
             if self._cube_is_open(cube):
                 self.remember(cube, "status", self.job.state())
                 self.job.show_state(self._scan_state(self._cube))
+            elif self._cube is not None and survey:  # one the user did not ask for: the
+                self.job.show_state(self._scan_state(self._cube))  # scan shown's line
             elif self._cube is not None:
                 # closed ("Stopped: the scan b.h5 was closed.", "The datacube was closed; its
                 # result was dropped."): the line keeps those words, the only ones saying what
@@ -806,9 +813,11 @@ class CubeDock(QWidget):
             cube = self._job_cube
             name = cube.path.name if getattr(cube, "path", None) else cube.name
             reason = f"Stopped: the scan {name} was closed."
+            survey = self._job_is_survey
             self.job.stop(reason)
-            # in the status line, and as a notification: the dock may be a tab behind another
-            show_info(f"{self.job.run_button.text().replace('&&', '&')}: {reason}")
+            if not survey:  # the user's job: a notification too (the dock may be a hidden tab);
+                # none for the survey the dock started itself as the scan opened
+                show_info(f"{self.job.run_button.text().replace('&&', '&')}: {reason}")
 
     def _watch_layer(self, event=None) -> None:
         layer = getattr(event, "value", None)
