@@ -243,18 +243,32 @@ def fsync_file(path) -> None:
     """Flush `path`'s data to the disk before it is renamed onto its final name: without it a
     power cut soon after the rename can leave the renamed file empty (ext4, XFS journal the
     rename before the data). A writer that made a folder (not a file) is left as it is; an error
-    of a file system that cannot fsync is ignored, a real one (EIO) raised."""
+    of a file system that cannot fsync is ignored, a real one (EIO) raised.
+
+    Opened for writing (it is this process's temporary): Windows, an SMB share mounted with cifs
+    and a Windows host's folder mounted in a VM refuse to flush a handle opened read-only
+    (EACCES), which failed every output written there ("cannot write ...: Permission denied")
+    after the whole compute. A temporary this process may only read (a writer that made it
+    read-only) is flushed read-only, and that refusal ignored: its data is written."""
+    import errno
+
     path = Path(path)
     if not path.is_file():
         return
+    writable = True
     try:
-        fd = os.open(path, os.O_RDWR if os.name == "nt" else os.O_RDONLY)
+        fd = os.open(path, os.O_RDWR)
     except OSError:
-        return  # no access to reopen it: the rename still happens
+        writable = False
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return  # no access to reopen it: the rename still happens
     try:
         os.fsync(fd)
     except OSError as exc:
-        if not _fsync_unsupported(exc):
+        refused = not writable and exc.errno in (errno.EACCES, errno.EPERM)
+        if not (refused or _fsync_unsupported(exc)):
             raise
     finally:
         os.close(fd)
