@@ -279,3 +279,29 @@ def test_closing_a_scan_being_surveyed_pops_up_nothing(
         gate.set()
     assert not [n for n in seen if "Stopped" in str(n.message)]
     assert "b.h5" not in maps.job.status.text()
+
+
+def test_recolours_outline_box_is_off_while_the_scan_is_recoloured_again(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Ticked during a re-run, "Outline where the colour is a guess" outlined the previous
+    colours; the new ones (run with the box as it was at Run) then took the outline away and
+    unticked the box. It is off while the scan's new colours are computed, as Save image is."""
+    from _napari_helpers import tiny_recolour_dock
+
+    import xrf_napari.widgets.recolour as recolour_mod
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    rec = tiny_recolour_dock(viewer, tmp_path)
+    assert rec.run() is not None
+    wait_idle(qtbot, rec.job, 30000)
+    assert rec.job.last_error is None, rec.job.last_error
+    assert rec.outline_box.isEnabled()  # the painted scan has pixels whose colour is a guess
+    gate = threading.Event()
+    monkeypatch.setattr(recolour_mod, "_recolour_job", _held(gate))
+    assert rec.run() is not None
+    assert not rec.outline_box.isEnabled() and not rec.save_button.isEnabled()
+    rec.job.cancel()
+    wait_idle(qtbot, rec.job, 5000)
+    assert rec.outline_box.isEnabled() and rec.save_button.isEnabled()

@@ -273,6 +273,8 @@ class RecolourWidget(CubeDock):
 
     def follow_busy(self) -> None:
         self.save_button.setEnabled(self.result is not None and not self.result_busy())
+        if self.viewer is not None:
+            self._follow_layers()
 
     def _follow_layers(self) -> None:
         """The outline box and the opacity slider mirror the chosen scan's layers (they add
@@ -290,8 +292,13 @@ class RecolourWidget(CubeDock):
         self.outline_box.blockSignals(True)
         self.outline_box.setChecked(outlined)
         self.outline_box.blockSignals(False)
+        # off during a re-run too: ticked then, it outlined the previous colours, and the new
+        # ones (run with the box as it was at Run) took the outline away and unticked the box
         self.outline_box.setEnabled(
-            amb is not None and bool(amb.ambiguous.any()) and self.result_layer is not None
+            amb is not None
+            and bool(amb.ambiguous.any())
+            and self.result_layer is not None
+            and not self.result_busy()
         )
         self._follow_opacity()
 
