@@ -785,8 +785,10 @@ def main(argv=None) -> int:
         "--tasks", help="only these tasks, comma-separated (default: all): " + ",".join(TASKS)
     )
     ap.add_argument(
-        "--small", action="store_true", help=argparse.SUPPRESS
-    )  # smoke test: 1/8 of rows
+        "--small",
+        action="store_true",
+        help="a quick run: each case at 1/8 of its rows (its own small_* files in --workdir)",
+    )
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--path", help=argparse.SUPPRESS)
