@@ -305,3 +305,33 @@ def test_recolours_outline_box_is_off_while_the_scan_is_recoloured_again(
     rec.job.cancel()
     wait_idle(qtbot, rec.job, 5000)
     assert rec.outline_box.isEnabled() and rec.save_button.isEnabled()
+
+
+def test_a_save_whose_dialog_was_open_as_the_scan_was_run_again_writes_nothing(
+    clustered, qtbot, tmp_path, monkeypatch
+):
+    """A Run waiting for the scan's calibration starts as it arrives, maybe while a save dialog
+    is open: the save chosen then is refused, saying why, rather than writing the regions being
+    replaced."""
+    from _napari_helpers import caught_notifications
+
+    import xrf_napari.widgets.embed as embed_mod
+
+    viewer, embed = clustered
+    gate = threading.Event()
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", _held(gate))
+
+    def dialog(*_args, **_kwargs):  # Run starts while the dialog is open
+        assert embed.run() is not None
+        return str(tmp_path / "late.png")
+
+    monkeypatch.setattr(embed_mod, "ask_save_path", dialog)
+    try:
+        with caught_notifications() as seen:
+            embed._save_clicked()
+        assert "being computed" in embed.job.status.text()
+        assert any("being computed" in str(n.message) for n in seen)
+        assert not (tmp_path / "late.png").exists()
+    finally:
+        gate.set()
+        wait_idle(qtbot, embed.job, 5000)
