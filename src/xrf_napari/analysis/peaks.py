@@ -118,6 +118,23 @@ L_APEX_FREE_FWHM = 0.07
 #: How far (in FWHM at its energy) a peak may sit from the tabulated line: calibration error.
 TOLERANCE_FWHM = 0.5
 
+#: A K-alpha peak on another element's L-beta (K K-alpha 3.31 keV on Cd L-beta1 3.32) counts for
+#: its K line only where a fit of both shapes (_k_alpha_beyond_l: xraylib's Cd L family as one
+#: template, pinned by its L-alpha peak at 3.13) leaves it at least this share of what the L family
+#: puts there, and n_sigma above the fit's noise. Without potassium the fit leaves 0.21-0.23 of
+#: cadmium's height there to it on the M6 profile (a median 0.13 under a W tube in air: xraylib's
+#: 20 keV cross sections, the paint's absorption; tin's L lines beside it pull it below 0),
+#: potassium at 1.3-2 % beside 85 % of a cadmium pigment 0.30-0.34 (W: 0.20-0.23, missed before
+#: too), at 4 % or more beside half of one 0.5 and over (forward model, noise-free, 414 mixtures
+#: of a cadmium pigment a profile, over chalk). Without it cadmium's L-beta was read as potassium
+#: in 134 of 600 two-pigment spectra on the M6, cadmium's K lines too weak there to suggest it by.
+L_FAMILY_EXCESS = 0.3
+#: ... for an L-beta transition (radiative rate >= 0.05) within this (in FWHM) of the K-alpha line,
+#: where the peak's place cannot tell the two apart (K and Cd L-beta1: 4 eV, 0.03 FWHM). Further
+#: apart the apex tests decide as before (Ca K-alpha 3.69 keV, Sn L-beta1 3.66: 0.23 FWHM; this
+#: rule there lost calcium beside 85 % of lead-tin yellow).
+L_BETA_ON_K_FWHM = 0.1
+
 #: (first line, confirming line) per shell, in order of preference.
 _SHELL_PAIRS = (("Ka", "Kb"), ("La", "Lb"), ("Ma", None))
 
@@ -516,6 +533,41 @@ def _suggest(
         share = peaks[j2].prominence / peaks[j1].prominence
         return AIR_CONFIRM_RATIO <= share <= K_BETA_SLACK * L_BETA_RATIO
 
+    tube_lines = [*element_lines(anode), *transition_lines(anode)] if anode else []
+
+    def l_family_explains(sym: str, j1: int, ln1: Line) -> bool:
+        """Is the K-alpha peak j1 of `sym` (its K-beta no peak of its own) another element's
+        L-beta line, one the K-alpha coincides with (L_BETA_ON_K_FWHM), that element's L-alpha a
+        peak of its own (no air's or the tube's line nearer), and the K line's share of the peak
+        short of L_FAMILY_EXCESS of what that L family puts there (_k_alpha_beyond_l)? Cadmium
+        under the M6's optic often goes unsuggested (its K lines too weak), so its L-beta1 (3.32
+        keV) was potassium's K-alpha (3.31), K-beta hidden in chalk's Ca K-alpha."""
+        for other in elements:
+            if other in (sym, anode):
+                continue
+            la = _lines_by_family(other).get("La")
+            if la is None or not e_lo <= la.energy <= e_hi:
+                continue
+            near = [
+                t
+                for t in transition_lines(other)
+                if t.family == "Lb"
+                and t.weight >= 0.05
+                and abs(t.energy - ln1.energy) <= L_BETA_ON_K_FWHM * fwhm(ln1.energy)
+            ]
+            if not near:
+                continue
+            jx = match(la)
+            if jx is None or jx == j1 or jx in air_peaks:
+                continue
+            if any(abs(pe[jx] - o.energy) < abs(pe[jx] - la.energy) for o in tube_lines):
+                continue  # the tube's line (W L-beta1 9.67 keV on Au L-alpha 9.71)
+            if not _k_alpha_beyond_l(
+                e, spec, sym, other, la.energy, ln1.energy, fwhm_mn_ev, n_sigma
+            ):
+                return True
+        return False
+
     confirmed: dict[str, tuple[float, list[tuple[int, Line]]]] = {}  # (peak, line) matched
     single: dict[str, tuple[float, int, Line]] = {}
     half: dict[str, tuple[float, int, Line]] = {}  # K-alpha seen, K-beta under another's line
@@ -564,17 +616,19 @@ def _suggest(
                     and first == "Ka"
                     and peaks[j2].prominence > K_BETA_SLACK * ratio * peaks[j1].prominence
                 )
-                if too_strong:  # its K-beta may hide under that line: K-alpha must be its own
-                    half[sym] = (peaks[j1].prominence, j1, ln1)
-                elif j2 is not None and j2 != j1:
+                if j2 is not None and j2 != j1 and not too_strong:
                     confirmed[sym] = (peaks[j1].prominence, [(j1, ln1), (j2, ln2)])
+                elif first == "Ka" and l_family_explains(sym, j1, ln1):
+                    pass  # no K-beta of its own, its K-alpha another's L-beta: K on Cd L-beta1
+                elif too_strong:  # its K-beta may hide under that line: K-alpha must be its own
+                    half[sym] = (peaks[j1].prominence, j1, ln1)
                 elif not detectable(ratio * peaks[j1].prominence, ln2.energy):
                     single[sym] = (peaks[j1].prominence, j1, ln1)
                 elif hidden(ratio * peaks[j1].prominence, ln2.energy):
                     half[sym] = (peaks[j1].prominence, j1, ln1)  # as under a too-strong line
                     blended.add(sym)
                 # else: the confirming line should be visible and is not: reject
-            else:
+            elif not (first == "Ka" and l_family_explains(sym, j1, ln1)):
                 single[sym] = (peaks[j1].prominence, j1, ln1)
             break
     # A single-line element is kept unless a confirmed element (or the anode, whose lines scatter
@@ -745,6 +799,66 @@ def _suggest(
     lost = len(unexplained) > len(strong) - len(unexplained)
     out.warning = calibration_warning(offsets, len(unexplained) if lost else 0, shifts)
     return out
+
+
+@lru_cache(maxsize=256)
+def _shell_transitions(symbol: str, shell: str) -> tuple[tuple[float, float], ...]:
+    """(energy keV, relative intensity) of an element's K or L transitions the forward model
+    draws, at analysis.maps.EXCITATION_KEV (xraylib, cascades included)."""
+    from .maps import element_transitions
+
+    return tuple(
+        (en, cs) for en, cs, fam in element_transitions(symbol, 0.5, 40.0) if fam[0] == shell
+    )
+
+
+def _template(e: np.ndarray, lines, fwhm_mn_ev: float) -> np.ndarray:
+    out = np.zeros_like(e)
+    for en, cs in lines:
+        s = _fwhm(en, fwhm_mn_ev) / 2.3548
+        out += cs * np.exp(-0.5 * ((e - en) / s) ** 2)
+    return out
+
+
+def _k_alpha_beyond_l(
+    e, spec, sym: str, other: str, la_kev: float, ka_kev: float, fwhm_mn_ev: float, n_sigma: float
+) -> bool:
+    """Does the spectrum hold `sym`'s K lines beyond what `other`'s L family puts at its K-alpha?
+
+    A weighted least-squares fit over the channels from `other`'s L-alpha less one FWHM to the
+    K-alpha plus one FWHM: `other`'s L lines as one shape (xraylib's ratios, so its L-alpha peak
+    pins its L-beta's height), `sym`'s K lines as another, and a straight continuum. The K lines
+    count where their fitted height at K-alpha is n_sigma above its deviation and at least
+    L_FAMILY_EXCESS of the L family's there (the L template's ratio is off by up to a quarter:
+    excitation and absorption differ from xraylib's thin-target 20 keV figures)."""
+    lo = min(la_kev, ka_kev) - _fwhm(min(la_kev, ka_kev), fwhm_mn_ev)
+    hi = max(la_kev, ka_kev) + _fwhm(max(la_kev, ka_kev), fwhm_mn_ev)
+    win = (e >= lo) & (e <= hi)
+    if win.sum() < 6:
+        return True  # nothing to tell them apart by: as before
+    x, y = e[win], spec[win]
+    pad = 3 * _fwhm(hi, fwhm_mn_ev)
+    lt = _template(
+        x, [t for t in _shell_transitions(other, "L") if lo - pad <= t[0] <= hi + pad], fwhm_mn_ev
+    )
+    kt = _template(x, _shell_transitions(sym, "K"), fwhm_mn_ev)
+    if lt.max() <= 0 or kt.max() <= 0:
+        return True
+    at_k_l = float(np.interp(ka_kev, x, lt)) / lt.max()
+    at_k_k = float(np.interp(ka_kev, x, kt)) / kt.max()
+    a = np.stack([lt / lt.max(), kt / kt.max(), np.ones_like(x), x - x.mean()], axis=1)
+    w = 1.0 / np.sqrt(np.maximum(y, 1.0))
+    aw = a * w[:, None]
+    coef, *_ = np.linalg.lstsq(aw, y * w, rcond=None)
+    try:
+        var = float(np.linalg.inv(aw.T @ aw)[1, 1])
+    except np.linalg.LinAlgError:
+        return True
+    k_height, l_height = coef[1] * at_k_k, coef[0] * at_k_l
+    return bool(
+        coef[1] > n_sigma * np.sqrt(max(var, 0.0))
+        and k_height >= L_FAMILY_EXCESS * max(l_height, 0.0)
+    )
 
 
 @lru_cache(maxsize=64)
