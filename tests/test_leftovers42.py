@@ -3,6 +3,8 @@ reads, a benchmark option the docs quote. Small synthetic inputs only."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from _bench_scripts import load_script
 
@@ -16,3 +18,47 @@ def test_bench_scale_help_shows_the_small_option_the_docs_quote(capsys):
     assert done.value.code == 0
     out = capsys.readouterr().out
     assert "--small" in out and "1/8" in out, out
+
+
+def test_count_words_agree_with_a_count_of_one(tmp_path, monkeypatch, capsys):
+    """'xrf-napari-train generate --n-cubes 1' printed 'wrote 1 cubes', export-set 'wrote 1 h5
+    cubes', embedder '1 steps in ...', and evaluate's eval.md title '1 cubes (means over
+    cubes)': one is singular now (the work itself is faked: only the lines are checked)."""
+    from xrf_napari.cli.train import main
+    from xrf_napari.synth import dataset, export
+    from xrf_napari.training import evaluate, train_embedder
+
+    def fake_generate(cfg, workers=None, progress=True, images_dir=None):
+        return Path(cfg.out) / "manifest.json"
+
+    monkeypatch.setattr(dataset, "generate_dataset", fake_generate)
+    argv = ["generate", "--out", str(tmp_path / "set"), "--n-cubes", "1", "--size", "16"]
+    assert main([*argv, "--workers", "1", "--no-progress"]) == 0
+    assert "wrote 1 cube (0 already there) and " in capsys.readouterr().out
+
+    (tmp_path / "data").mkdir()
+    monkeypatch.setattr(export, "plan_export", lambda *a, **k: ([], None))
+    monkeypatch.setattr(export, "check_export_room", lambda *a, **k: None)
+    monkeypatch.setattr(export, "export_set", lambda *a, **k: [tmp_path / "x" / "cube_00000.h5"])
+    argv = ["export-set", "--data", str(tmp_path / "data"), "--format", "h5"]
+    assert main([*argv, "--out", str(tmp_path / "x"), "--no-progress"]) == 0
+    assert f"wrote 1 h5 cube (+ {export.SIDECAR} targets) to " in capsys.readouterr().out
+
+    metrics = {
+        "weights": "w",
+        "sha256": "0" * 64,
+        "steps": 1,
+        "train_seconds": 0.1,
+        "device": "cpu",
+        "final": {"loss": 1.0},
+    }
+    monkeypatch.setattr(train_embedder, "train", lambda *a, **k: metrics)
+    argv = ["embedder", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "emb")]
+    assert main([*argv, "--steps", "1", "--no-progress"]) == 0
+    assert ", 1 step in 0.1 s on cpu" in capsys.readouterr().out
+
+    results = {"n_cubes": 1, "data": "set", "summary": {}, "held_out": None}
+    title = evaluate.format_table(results).splitlines()[0]
+    assert title.endswith("Set set: 1 cube; held-out status unknown"), title
+    results["n_cubes"] = 3
+    assert "Set set: 3 cubes (means over cubes);" in evaluate.format_table(results)

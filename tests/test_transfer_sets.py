@@ -215,7 +215,7 @@ def test_export_set_command_writes_one_folder_per_format(exported, tmp_path, cap
     for fmt, suffix in (("rpl", ".rpl"), ("rpl-nocal", ".rpl"), ("h5", ".h5")):
         assert (out / fmt / f"cube_00000{suffix}").is_file()
         assert (out / fmt / "cube_00000.targets.npz").is_file()
-    assert "wrote 1 rpl-nocal cubes" in capsys.readouterr().out
+    assert "wrote 1 rpl-nocal cube (" in capsys.readouterr().out
     # evaluate on the parent folder said only "no cubes": it names the folders that hold them
     assert main(["evaluate", "--data", str(out)]) == 2
     assert "its subfolders h5/, rpl-nocal/, rpl/ hold cubes" in capsys.readouterr().err

@@ -201,5 +201,6 @@ def run(args) -> int:
     mpath = generate_dataset(
         cfg, workers=args.workers, progress=not args.no_progress, images_dir=args.images
     )
-    print(f"wrote {args.n_cubes - kept} cubes ({kept} already there) and {mpath}")
+    n = args.n_cubes - kept
+    print(f"wrote {n} cube{'' if n == 1 else 's'} ({kept} already there) and {mpath}")
     return 0

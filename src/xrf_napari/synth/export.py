@@ -76,8 +76,9 @@ def run(args) -> int:
         files = export_set(
             args.data, out, fmt, args.max_cubes, progress=not args.no_progress, kept=kept
         )
+        n = len(files) - len(kept)
         print(
-            f"wrote {len(files) - len(kept)} {fmt} cubes (+ {SIDECAR} targets) to {out}"
+            f"wrote {n} {fmt} cube{'' if n == 1 else 's'} (+ {SIDECAR} targets) to {out}"
             + (f"; kept {len(kept)} already exported from the same source files" if kept else "")
         )
     return 0

@@ -513,7 +513,8 @@ def format_table(results: dict) -> str:
     headers = {**HEADERS, "msssim": scales} if note else HEADERS
     cols = " | ".join(headers[m] for m in METRICS)
     held = results.get("held_out") or {"status": "unknown", "line": "held-out status unknown"}
-    size = f"{results['n_cubes']} cubes (means over cubes)"
+    n = results["n_cubes"]
+    size = "1 cube" if n == 1 else f"{n} cubes (means over cubes)"
     if held["status"] == "held out":
         title = f"Held-out set {results['data']}: {size}"
     elif held["status"] == "not held out":

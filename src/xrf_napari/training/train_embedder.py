@@ -766,7 +766,8 @@ def _run(args) -> int:
     device = ([metrics["device"]] + [r.get("device") for r in metrics.get("resumes", [])])[-1]
     print(
         f"weights: {metrics['weights']} (sha256 {metrics['sha256'][:12]}...), "
-        f"{metrics['steps']} steps in {metrics['train_seconds']} s on {device}; final "
+        f"{metrics['steps']} step{'' if metrics['steps'] == 1 else 's'} in "
+        f"{metrics['train_seconds']} s on {device}; final "
         + ", ".join(f"{k} {v:.4g}" for k, v in metrics["final"].items())
     )
     return 0
