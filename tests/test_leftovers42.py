@@ -62,3 +62,16 @@ def test_count_words_agree_with_a_count_of_one(tmp_path, monkeypatch, capsys):
     assert title.endswith("Set set: 1 cube; held-out status unknown"), title
     results["n_cubes"] = 3
     assert "Set set: 3 cubes (means over cubes);" in evaluate.format_table(results)
+
+
+def test_the_msssim_note_says_plainly_why_fewer_scales():
+    """eval.md said 'the cubes are too small for 5 (> 160 px per side)', which reads as if the
+    cubes were over 160 px: it says what 5 scales need and that the set's smallest cube is not."""
+    from xrf_napari.training.evaluate import msssim_note
+
+    note = msssim_note(3)
+    assert note.startswith("MS-SSIM over 3 of its 5 scales: "), note
+    assert "all 5 need cubes larger than 160 px per side" in note, note
+    assert "smallest cube is 160 px or less" in note, note
+    assert "(> 160" not in note and "not comparable with 5-scale" in note, note
+    assert msssim_note(5) is None and msssim_note(None) is None

@@ -499,10 +499,11 @@ def msssim_note(scales) -> str | None:
 
     if scales is None or scales >= MSSSIM_SCALES:
         return None
+    need = (MSSSIM_WIN - 1) * 2 ** (MSSSIM_SCALES - 1)
     return (
-        f"MS-SSIM over {scales} of its {MSSSIM_SCALES} scales: the cubes are too small for 5 "
-        f"(> {(MSSSIM_WIN - 1) * 2 ** (MSSSIM_SCALES - 1)} px per side), so it is not "
-        "comparable with 5-scale MS-SSIM figures (the paper's, a 256 px set's)"
+        f"MS-SSIM over {scales} of its {MSSSIM_SCALES} scales: all {MSSSIM_SCALES} need cubes "
+        f"larger than {need} px per side, and this set's smallest cube is {need} px or less, so "
+        "it is not comparable with 5-scale MS-SSIM figures (the paper's, a 256 px set's)"
     )
 
 
