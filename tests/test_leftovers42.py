@@ -75,3 +75,58 @@ def test_the_msssim_note_says_plainly_why_fewer_scales():
     assert "smallest cube is 160 px or less" in note, note
     assert "(> 160" not in note and "not comparable with 5-scale" in note, note
     assert msssim_note(5) is None and msssim_note(None) is None
+
+
+def _checkout_script(relpath: str):
+    """A script of the checkout whose xrf_napari is imported, as a module (main not run)."""
+    import importlib.util
+    import sys
+
+    import xrf_napari
+
+    path = Path(xrf_napari.__file__).resolve().parents[2] / relpath
+    saved = list(sys.path)
+    try:
+        spec = importlib.util.spec_from_file_location(f"_l42_{path.stem}", path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+    finally:
+        sys.path[:] = saved
+
+
+def test_the_swatch_tables_mean_says_it_is_over_every_panels_swatches(tmp_path, capsys):
+    """eval.md's bold 'mean over swatches' is the mean over every swatch of every panel, not over
+    the rows above it: panels tinted with different whites list their tints apart (here A's mean
+    of its 3 rows is 10.0, the bold figure 7.5). It is labelled so, and it is the figure
+    swatch_summary.py gives for the same runs (each swatch over the panels first, whites pooled)."""
+    import json
+
+    from xrf_napari.training.evaluate import format_swatch_table
+
+    per_cube = [
+        {
+            "swatches": [
+                {"swatch": "A", "uvit": 0.0},
+                {"swatch": "A + 50% lead white", "uvit": 10.0},
+            ]
+        },
+        {
+            "swatches": [
+                {"swatch": "A", "uvit": 0.0},
+                {"swatch": "A + 50% zinc white", "uvit": 20.0},
+            ]
+        },
+    ]
+    lines = format_swatch_table({"per_cube": per_cube}).splitlines()
+    assert lines[-5:-2] == [
+        "| A | 0.0 |",
+        "| A + 50% lead white | 10.0 |",
+        "| A + 50% zinc white | 20.0 |",
+    ]
+    assert lines[-2] == "| **mean over all 4 swatches of 2 panels** | **7.5** |", lines
+
+    (tmp_path / "eval.json").write_text(json.dumps({"per_cube": per_cube}), encoding="utf-8")
+    _checkout_script("scripts/swatch_summary.py").main([f"run={tmp_path / 'eval.json'}"])
+    out = capsys.readouterr().out
+    assert "| **all 2 swatches (masstone + tints), mean over panels** | **7.5** |" in out, out

@@ -57,7 +57,7 @@ def test_swatch_table_worst_row_is_the_largest_mean_error():
     ]
     table = format_swatch_table({"per_cube": [{"swatches": rows[:1]}, {"swatches": rows[1:]}]})
     lines = table.splitlines()
-    assert lines[-2] == "| **mean over swatches** | **4.0** | **15.0** |"
+    assert lines[-2] == "| **mean over all 2 swatches of 2 panels** | **4.0** | **15.0** |"
     assert lines[-1] == "| worst swatch | 6.0 | 20.0 |"
 
 

@@ -442,8 +442,16 @@ def swatch_errors(preds: dict, labels, meta: dict) -> list[dict]:
 
 def format_swatch_table(results: dict) -> str | None:
     """Mean CIEDE2000 per swatch over the panel cubes
-    (each panel cube: another instrument/ground)."""
+    (each panel cube: another instrument/ground).
+
+    The bold row is the mean over every swatch of every panel (eval.json's swatch_mean_de), not
+    the mean of the rows above it: those are per swatch name, and panels tinted with different
+    whites name their tints apart, so a masstone (in every panel) has more panels behind its row
+    than a tint. As each panel holds every swatch once, it is the figure scripts/swatch_summary.py
+    gives (each swatch averaged over the panels first, whites pooled); it was labelled "mean over
+    swatches", which read as the mean of the rows shown."""
     rows = [r for c in results["per_cube"] for r in c.get("swatches", [])]
+    panels = sum(1 for c in results["per_cube"] if c.get("swatches"))
     if not rows:
         return None
     models = [m for m in ("uvit", "pixel_mlp", "flat_mean") if m in rows[0]]
@@ -462,7 +470,11 @@ def format_swatch_table(results: dict) -> str | None:
     worst = [
         np.max([np.mean([r[m] for r in rows if r["swatch"] == n]) for n in order]) for m in models
     ]
-    lines.append("| **mean over swatches** | " + " | ".join(f"**{v:.1f}**" for v in means) + " |")
+    every = (
+        f"**mean over all {len(rows)} swatch{'' if len(rows) == 1 else 'es'} of {panels} "
+        f"panel{'' if panels == 1 else 's'}**"
+    )
+    lines.append(f"| {every} | " + " | ".join(f"**{v:.1f}**" for v in means) + " |")
     lines.append("| worst swatch | " + " | ".join(f"{v:.1f}" for v in worst) + " |")
     return "\n".join(lines)
 
