@@ -7,8 +7,11 @@ import time
 import numpy as np
 import pytest
 from _napari_helpers import (
+    caught_notifications,
     cluster_with_tiny_dve,
     open_cube,
+    tiny_embed_dock,
+    tiny_recolour_dock,
     wait_idle,
     write_painted_cube,
 )
@@ -40,12 +43,15 @@ def clustered(make_napari_viewer, qtbot, tmp_path):
 
 
 # -- 1: no save of a result being replaced ------------------------------------------------------
-def test_save_is_off_while_run_computes_the_scans_new_regions(clustered, qtbot, monkeypatch):
+def test_save_is_off_while_run_computes_the_scans_new_regions(
+    clustered, qtbot, tmp_path, monkeypatch
+):
     """Save labels & spectra stayed enabled through a re-run: it wrote the previous run's
     regions (not the K now set), or, once the clusters layer was replaced, the new labels taken
     for the user's edits of the old ones. Off while the scan's new result is computed and
     delivered; on again after it, after Cancel (the result shown is still the old one) and after
-    a failure; a run on another scan leaves the shown scan's Save alone."""
+    a failure; a run on another scan leaves the shown scan's Save alone; a save whose dialog was
+    open as the scan's Run started is refused."""
     import xrf_napari.widgets.embed as embed_mod
 
     viewer, embed = clustered
@@ -90,6 +96,27 @@ def test_save_is_off_while_run_computes_the_scans_new_regions(clustered, qtbot, 
     assert seen and not any(seen)
     assert embed.save_button.isEnabled() and embed.result[2].k == 3
 
+    # a Run waiting for the scan's calibration starts as it arrives, maybe while a save dialog
+    # is open: the save chosen then is refused, saying why, and writes nothing
+    gate = threading.Event()
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", _held(gate))
+
+    def dialog(*_args, **_kwargs):  # Run starts while the dialog is open
+        assert embed.run() is not None
+        return str(tmp_path / "late.png")
+
+    monkeypatch.setattr(embed_mod, "ask_save_path", dialog)
+    try:
+        with caught_notifications() as told:
+            embed._save_clicked()
+        assert "being computed" in embed.job.status.text()
+        assert any("being computed" in str(n.message) for n in told)
+        assert not (tmp_path / "late.png").exists()
+    finally:
+        gate.set()
+        wait_idle(qtbot, embed.job, 5000)
+    embed.job.cancel()
+
     # a run on the other scan: the shown scan's regions may be saved meanwhile
     first = embed.current_layer()
     other = next(ly for ly in embed.cube_combo._layers if ly is not first)
@@ -105,10 +132,7 @@ def test_save_is_off_while_run_computes_the_scans_new_regions(clustered, qtbot, 
     wait_idle(qtbot, embed.job, 5000)
 
 
-@pytest.mark.parametrize("dock_name", ["recolour", "pigments", "maps"])
-def test_other_docks_saves_are_off_while_the_scan_is_run_again(
-    make_napari_viewer, qtbot, tmp_path, dock_name
-):
+def test_other_docks_saves_are_off_while_the_scan_is_run_again(make_napari_viewer, qtbot, tmp_path):
     """Recolour's Save image, Pigments' Export report and Elemental maps' Save maps, likewise:
     off while the dock's job computes a new result of the scan shown, on again once it stops."""
     from xrf_napari.widgets.maps import ElementMapsWidget
@@ -117,24 +141,24 @@ def test_other_docks_saves_are_off_while_the_scan_is_run_again(
 
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    cls = {"recolour": RecolourWidget, "pigments": PigmentsWidget, "maps": ElementMapsWidget}
-    dock = cls[dock_name](viewer)
-    viewer.window.add_dock_widget(dock)
-    wait_idle(qtbot, dock.job)  # Maps surveys the scan first
-    if dock_name == "maps":  # one map made from the scan, as Make maps leaves it
-        button = dock.save_button
-        dock.map_layers = {"Fe": viewer.add_image(np.zeros((24, 20)), name="Fe")}
-    else:
-        button = dock.save_button if dock_name == "recolour" else dock.export_button
-        dock.result = object()  # a result shown
-    button.setEnabled(True)  # as show_result leaves it
-    gate = threading.Event()
-    cube = dock.current_cube()
-    assert dock.start_job(_held(gate), cube=cube, on_result=lambda v: v) is not None
-    assert not button.isEnabled()
-    dock.job.cancel()
-    wait_idle(qtbot, dock.job, 5000)
-    assert button.isEnabled()
+    for cls in (RecolourWidget, PigmentsWidget, ElementMapsWidget):
+        dock = cls(viewer)
+        viewer.window.add_dock_widget(dock)
+        wait_idle(qtbot, dock.job)  # Maps surveys the scan first
+        if cls is ElementMapsWidget:  # one map made from the scan, as Make maps leaves it
+            button = dock.save_button
+            dock.map_layers = {"Fe": viewer.add_image(np.zeros((24, 20)), name="Fe")}
+        else:
+            button = dock.export_button if cls is PigmentsWidget else dock.save_button
+            dock.result = object()  # a result shown
+        button.setEnabled(True)  # as show_result leaves it
+        gate = threading.Event()
+        cube = dock.current_cube()
+        assert dock.start_job(_held(gate), cube=cube, on_result=lambda v: v) is not None
+        assert not button.isEnabled(), cls.__name__
+        dock.job.cancel()
+        wait_idle(qtbot, dock.job, 5000)
+        assert button.isEnabled(), cls.__name__
 
 
 # -- 2: "Stopped: the scan ... was closed" where the user sees it --------------------------------
@@ -145,7 +169,6 @@ def test_a_job_stopped_by_closing_its_scan_says_so_over_the_scan_shown_next(
     by that scan's line as the job stopped: the line went blank, no notification came, and
     nothing said why the job had ended. Now the line says it, a notification too, and the scan
     shown gets its own line back once chosen again (the notice is not kept as its line)."""
-    from _napari_helpers import caught_notifications, tiny_embed_dock
 
     import xrf_napari.widgets.embed as embed_mod
     from xrf_napari.widgets._layers import layer_cube
@@ -196,13 +219,29 @@ def test_every_savable_label_has_its_own_colour_the_first_40_unchanged():
         label_colours(MAX_LABEL + 1)
 
 
-def test_clusters_png_is_coloured_as_the_layer_shows_it(clustered, tmp_path):
+def test_clusters_png_is_coloured_as_the_layer_shows_it(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
     """The clusters layer showed napari's own random colours, the saved PNG (and the CLI's
     labels.png) tab20's: not one region had the colour seen on screen, nor the colour of its
-    curve in Spectrum. Now the layer shows label_colours, regions painted beyond 40 too."""
+    curve in Spectrum. Now the layer shows label_colours, regions painted beyond 40 too. The
+    table (65,536 colours, 0.2 s) is made by the job, not in the GUI thread as the layer is
+    added (a freeze)."""
     from PIL import Image
 
-    viewer, embed = clustered
+    import xrf_napari.analysis.embed as core
+
+    threads = []
+    real = getattr(core, "colour_table", None)  # made in the job since 09f675e
+
+    def recorded():
+        threads.append(threading.current_thread())
+        return real()
+
+    monkeypatch.setattr(core, "colour_table", recorded, raising=False)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    embed = cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=2)
     cube = embed.current_cube()
     layer = embed._clusters_layer(cube, embed.result)
     data = np.array(layer.data)
@@ -217,27 +256,7 @@ def test_clusters_png_is_coloured_as_the_layer_shows_it(clustered, tmp_path):
     assert not (saved[0, 0] == one).all() and not (saved[1, 0] == saved[0, 0]).all()
     # the Spectrum dock's region curves take the layer's colours (EmbedClusterWidget._send_spectra)
     assert np.allclose(np.asarray(layer.get_color(1))[:3] * 255, one, atol=0.5)
-
-
-def test_the_colour_table_is_made_in_the_job_not_the_gui_thread(
-    make_napari_viewer, qtbot, tmp_path, monkeypatch
-):
-    """The clusters layer's 65,536 colours took 0.2 s to make, in the GUI thread as the layer
-    was added (a freeze); the job makes them, once, with the regions."""
-    import xrf_napari.analysis.embed as core
-
-    threads = []
-    real = core.colour_table
-
-    def recorded():
-        threads.append(threading.current_thread())
-        return real()
-
-    monkeypatch.setattr(core, "colour_table", recorded)
-    viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=2)
-    assert threads and threads[0] is not threading.main_thread()
+    assert threads and threads[0] is not threading.main_thread()  # the job made the table
 
 
 def test_closing_a_scan_being_surveyed_pops_up_nothing(
@@ -246,7 +265,6 @@ def test_closing_a_scan_being_surveyed_pops_up_nothing(
     """The element survey the docks start themselves as a scan is chosen is no job of the
     user's: closing its scan stops it without a notification ("Make maps: Stopped: ..." for a
     job nobody started), and the line goes on to the scan shown."""
-    from _napari_helpers import caught_notifications
 
     import xrf_napari.widgets._common as common
     from xrf_napari.widgets._layers import layer_cube
@@ -287,7 +305,6 @@ def test_recolours_outline_box_is_off_while_the_scan_is_recoloured_again(
     """Ticked during a re-run, "Outline where the colour is a guess" outlined the previous
     colours; the new ones (run with the box as it was at Run) then took the outline away and
     unticked the box. It is off while the scan's new colours are computed, as Save image is."""
-    from _napari_helpers import tiny_recolour_dock
 
     import xrf_napari.widgets.recolour as recolour_mod
 
@@ -305,33 +322,3 @@ def test_recolours_outline_box_is_off_while_the_scan_is_recoloured_again(
     rec.job.cancel()
     wait_idle(qtbot, rec.job, 5000)
     assert rec.outline_box.isEnabled() and rec.save_button.isEnabled()
-
-
-def test_a_save_whose_dialog_was_open_as_the_scan_was_run_again_writes_nothing(
-    clustered, qtbot, tmp_path, monkeypatch
-):
-    """A Run waiting for the scan's calibration starts as it arrives, maybe while a save dialog
-    is open: the save chosen then is refused, saying why, rather than writing the regions being
-    replaced."""
-    from _napari_helpers import caught_notifications
-
-    import xrf_napari.widgets.embed as embed_mod
-
-    viewer, embed = clustered
-    gate = threading.Event()
-    monkeypatch.setattr(embed_mod, "_embed_cluster_job", _held(gate))
-
-    def dialog(*_args, **_kwargs):  # Run starts while the dialog is open
-        assert embed.run() is not None
-        return str(tmp_path / "late.png")
-
-    monkeypatch.setattr(embed_mod, "ask_save_path", dialog)
-    try:
-        with caught_notifications() as seen:
-            embed._save_clicked()
-        assert "being computed" in embed.job.status.text()
-        assert any("being computed" in str(n.message) for n in seen)
-        assert not (tmp_path / "late.png").exists()
-    finally:
-        gate.set()
-        wait_idle(qtbot, embed.job, 5000)
