@@ -16,7 +16,6 @@ import numpy as np
 from ..cube import DEFAULT_BLOCK_BYTES
 from ..progress import run_to_end
 from ._threads import one_thread
-from .pigment_report import MAX_LABEL  # a labels image's largest region (16-bit)
 
 #: Above this many pixels, K-Means uses MiniBatchKMeans (full Lloyd passes get slow).
 MINIBATCH_ABOVE = 200_000
@@ -648,6 +647,10 @@ def iter_cluster_spectra(cube, labels: np.ndarray, block_bytes: int | None = Non
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], 0.0)
     return mean, counts
+
+
+#: The largest region number a labels image holds (saved as 16-bit: 0..65535).
+MAX_LABEL = 65535
 
 
 def label_colours(k: int) -> np.ndarray:
