@@ -217,6 +217,14 @@ def run(args) -> int:
             f"{printable(cube.path)}: a line ({cube.shape[0]} x {cube.shape[1]} px): each map "
             "is drawn as a profile along it"
         )
+    if calibrated and plans:  # maps of lines on an axis the models refuse: said above if none
+        from ..energy import off_grid_refusal
+
+        why = off_grid_refusal(
+            cube, "embed, recolour and pigments, which refuse this scan", printable(cube.path)
+        )
+        if why:  # a 0-0.97 keV axis got its Cu L-alpha map and no word of embed's refusal
+            print(f"warning: {why}", file=sys.stderr)
     if not calibrated:  # the way on, and --elements dropped: both went unsaid
         from ..energy import HOW_TO_CALIBRATE
 
