@@ -16,7 +16,12 @@ K-Means n_init 4, seed 0, every pixel) of:
 The same for PCA(3) of the normalised spectra. If even the supervised per-cube 3-D map stays below a
 target, a 3-D latent shared by all paintings and learnt without labels will not reach it.
 
-    python scripts/ari_ceilings.py --data data/test [--embedder W] [--max-cubes N]
+A cube under 500 counts per pixel is pooled 3 x 3 before every reference, as the plugin clusters it
+and `evaluate` scores it (analysis.pooling.pool_for_clustering), so `dve_km` and `pca3_km` are the
+evaluate table's DVE and PCA(3) figures; --no-pool scores every pixel alone (`evaluate --no-pool`,
+and this script's figures before 2026-12-05).
+
+    python scripts/ari_ceilings.py --data data/test [--embedder W] [--max-cubes N] [--no-pool]
 """
 
 from __future__ import annotations
@@ -53,32 +58,51 @@ def cube_ceilings(z: np.ndarray, norm: np.ndarray, truth: np.ndarray, seed: int 
     return out
 
 
+def cube_row(emb, counts: np.ndarray, labels: np.ndarray, pool: bool = True) -> dict:
+    """cube_ceilings of one cube's canonical counts (H, W, C) and labels (H, W), on the counts as
+    the plugin clusters them (pooled 3 x 3 under 500 counts per pixel unless `pool` is False),
+    with "pooled" saying whether they were."""
+    import torch
+
+    from xrf_napari.analysis.pooling import pool_for_clustering
+    from xrf_napari.models.dve import normalise
+
+    counts, pooled = pool_for_clustering(counts, pool)
+    flat = counts.reshape(-1, counts.shape[-1]).astype(np.float32)
+    norm = normalise(torch.from_numpy(flat), emb.config.get("normalisation", "hellinger")).numpy()
+    return {**cube_ceilings(emb.encode(flat), norm, labels.reshape(-1)), "pooled": pooled}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True)
     p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")
     p.add_argument("--max-cubes", type=int, default=None)
+    p.add_argument(
+        "--no-pool",
+        action="store_true",
+        help="score every pixel alone (default: cubes under 500 counts per pixel pooled 3 x 3, "
+        "as the plugin clusters them and evaluate scores them)",
+    )
     args = p.parse_args(argv)
 
-    import torch
-
     from xrf_napari.analysis.embed import load_embedder
-    from xrf_napari.models.dve import normalise
     from xrf_napari.training.data import list_cubes, read_cube_arrays
 
     emb = load_embedder(args.embedder, "cpu")
     rows = []
     for path in list_cubes(args.data)[: args.max_cubes]:
         counts, labels, _ = read_cube_arrays(path)
-        flat = counts.reshape(-1, counts.shape[-1]).astype(np.float32)
-        norm = normalise(
-            torch.from_numpy(flat), emb.config.get("normalisation", "hellinger")
-        ).numpy()
-        row = cube_ceilings(emb.encode(flat), norm, labels.reshape(-1))
+        row = cube_row(emb, counts, labels, pool=not args.no_pool)
         rows.append(row)
-        print(path.name, " ".join(f"{k}={v:.3f}" for k, v in row.items()), flush=True)
-    print(f"median ARI over {len(rows)} cubes of {args.data} (embedder {emb.path}):")
-    for key in dict.fromkeys(k for r in rows for k in r):
+        said = " ".join(f"{k}={v:.3f}" for k, v in row.items() if k != "pooled")
+        print(path.name, said + (" (pooled 3 x 3)" if row["pooled"] else ""), flush=True)
+    pooled = sum(r["pooled"] for r in rows)
+    print(
+        f"median ARI over {len(rows)} cube{'' if len(rows) == 1 else 's'} of {args.data} "
+        f"(embedder {emb.path}; {pooled} pooled 3 x 3 as the plugin clusters them):"
+    )
+    for key in dict.fromkeys(k for r in rows for k in r if k != "pooled"):
         v = np.array([r[key] for r in rows if key in r])
         print(f"  {key:14s} median {np.median(v):.3f}  mean {v.mean():.3f}")
     return 0

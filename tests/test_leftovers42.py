@@ -130,3 +130,50 @@ def test_the_swatch_tables_mean_says_it_is_over_every_panels_swatches(tmp_path, 
     _checkout_script("scripts/swatch_summary.py").main([f"run={tmp_path / 'eval.json'}"])
     out = capsys.readouterr().out
     assert "| **all 2 swatches (masstone + tints), mean over panels** | **7.5** |" in out, out
+
+
+class _ProjectingEmbedder:
+    """A stand-in DVE: 3 fixed projections of the counts (noisy at low counts, as the DVE's
+    latent is), so pooling moves its K-Means ARI."""
+
+    config = {"normalisation": "hellinger"}
+    path = "toy"
+
+    def encode(self, flat):
+        import numpy as np
+
+        w = np.random.default_rng(5).normal(size=(flat.shape[1], 3)).astype(np.float32)
+        return (np.sqrt(np.maximum(flat, 0)) @ w).astype(np.float32)
+
+
+def test_ari_ceilings_km_is_the_evaluate_dve_figure_on_a_low_count_cube(monkeypatch, capsys):
+    """scripts/ari_ceilings.py's dve_km is documented as 'what the plugin does; the evaluate
+    table's DVE column', but it scored every pixel alone while evaluate pools a cube under 500
+    counts per pixel 3 x 3 (analysis.pooling): on a low-count cube the two differed. It now pools
+    through the same library function (--no-pool for the old figures)."""
+    pytest.importorskip("sklearn")
+    pytest.importorskip("torch")
+    from xrf_napari.analysis import embed
+    from xrf_napari.training import data, eval_embedder
+    from xrf_napari.training.eval_embedder import evaluate_cube
+    from xrf_napari.training.toy_data import toy_cube
+
+    counts, labels, _ = toy_cube(16, 16, n_regions=3, seed=2, counts_per_pixel=60)
+    emb = _ProjectingEmbedder()
+    monkeypatch.setattr(embed, "load_embedder", lambda *a, **k: emb)
+    monkeypatch.setattr(data, "list_cubes", lambda d: [Path(d) / "cube_00000.h5"])
+    monkeypatch.setattr(data, "read_cube_arrays", lambda p: (counts, labels, {}))
+    # the supervised LDA ceilings (a 512 x 512 eigenproblem each, not under test) left out
+    monkeypatch.setattr(eval_embedder, "_lda_kmeans_ari", lambda *a, **k: None)
+    script = _checkout_script("scripts/ari_ceilings.py")
+
+    ev = evaluate_cube(emb, counts, labels, oracle=False)
+    alone = evaluate_cube(emb, counts, labels, oracle=False, pool_low_counts=False)
+    assert ev["pooled"] and round(ev["dve"], 3) != round(alone["dve"], 3), (ev, alone)
+    assert script.main(["--data", "toyset"]) == 0
+    out = capsys.readouterr().out
+    assert f"dve_km={ev['dve']:.3f}" in out and f"pca3_km={ev['pca3']:.3f}" in out, out
+    assert "(pooled 3 x 3)" in out and "1 pooled 3 x 3" in out, out
+    assert script.main(["--data", "toyset", "--no-pool"]) == 0
+    out = capsys.readouterr().out
+    assert f"dve_km={alone['dve']:.3f}" in out and "0 pooled" in out, out

@@ -60,6 +60,19 @@ def decide(cube, enabled: bool = True, before: str = "embedding") -> Pooling:
     )
 
 
+def pool_for_clustering(counts: np.ndarray, enabled: bool = True) -> tuple[np.ndarray, bool]:
+    """(H, W, C) canonical counts as clustering reads them, and whether they were pooled: pooled
+    3 x 3 (`pool3`) where `decide` pools such a scan. The evaluations of the clustering
+    (training.eval_embedder, scripts/ari_ceilings.py) take their counts through this one
+    function, so their figures are of what the plugin clusters, and comparable with each other
+    (the ceilings script scored every pixel alone after the evaluation had started pooling)."""
+    from ..cube import cube_from_array
+    from ..energy import Calibration
+
+    pooled = decide(cube_from_array(counts, Calibration.canonical()), enabled).pool
+    return (pool3(counts) if pooled else counts), pooled
+
+
 def pool3(counts: np.ndarray) -> np.ndarray:
     """(H, W, C) counts -> float32 sums over each pixel's 3 x 3 neighbourhood (edges repeated)."""
     from scipy.ndimage import uniform_filter

@@ -112,15 +112,11 @@ def evaluate_cube(
     from sklearn.decomposition import PCA
     from sklearn.metrics import adjusted_rand_score
 
-    from ..analysis import pooling
-    from ..cube import cube_from_array
-    from ..energy import Calibration
+    from ..analysis.pooling import pool_for_clustering
     from ..models.dve import normalise
 
     # the plugin's decision (a few rows' count level), on these canonical counts
-    pooled = pooling.decide(cube_from_array(counts, Calibration.canonical()), pool_low_counts).pool
-    if pooled:
-        counts = pooling.pool3(counts)
+    counts, pooled = pool_for_clustering(counts, pool_low_counts)
 
     flat = counts.reshape(-1, counts.shape[-1]).astype(np.float32)
     truth = labels.reshape(-1)
