@@ -1,12 +1,15 @@
 """Review of session 42's --help and quicklook commits (review42b): tiny synthetic cubes, no model
 loaded or trained."""
 
+import argparse
+
 import numpy as np
 
 from xrf_napari.cli.main import main
 from xrf_napari.energy import Calibration, off_grid_refusal
 from xrf_napari.io import read_cube
 from xrf_napari.io.project_h5 import write_cube
+from xrf_napari.training import train_recolouriser
 
 
 def _low_axis_scan(tmp_path, peaks):
@@ -52,3 +55,25 @@ def test_quicklook_on_an_axis_inside_the_models_grid_gives_no_calibration_warnin
     captured = capsys.readouterr()
     assert "edge_Cu_La.png" in captured.out, captured.out
     assert "check the calibration" not in captured.err, captured.err
+
+
+def test_an_msssim_weight_on_crops_too_small_for_its_scales_is_refused_before_any_work(
+    tmp_path, capsys
+):
+    """b5f93a5's --help: --msssim-weight is the "weight of a (1 - MS-SSIM) term added to the
+    colour loss", but the training loop adds it only on crops over 96 px (5 scales with its 7 px
+    window): `--msssim-weight 0.5 --crop 64` trained on the colour loss alone without a word. Such
+    a run is now refused in one line naming the crop it needs, and --help says so."""
+    from xrf_napari.cli.train import main as train_main
+
+    argv = ["recolouriser", "--data", str(tmp_path / "absent"), "--out", str(tmp_path / "o")]
+    argv += ["--device", "cpu", "--msssim-weight", "0.5"]
+    assert train_main(argv + ["--crop", "64"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "msssim_weight 0.5 needs crops over 96 px" in err and "--crop 112" in err, err
+    assert train_main(argv + ["--crop", "112"]) == 2  # accepted: fails on the missing --data
+    err = " ".join(capsys.readouterr().err.split())
+    assert "needs crops" not in err and "absent does not exist" in err, err
+    parser = argparse.ArgumentParser()
+    train_recolouriser.configure(parser)
+    assert "on crops over 96 px" in parser._option_string_actions["--msssim-weight"].help

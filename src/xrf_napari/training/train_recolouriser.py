@@ -90,6 +90,9 @@ RESUME_MAY_CHANGE = (
 CACHE_NAME = "latent_cache.npz"
 CHECKPOINT_NAME = "checkpoint.pt"
 TARGETS = ("palette", "rgb")
+#: The MS-SSIM loss term's window (px): smaller than evaluate's 11 so that its 5 scales fit a 128 px
+#: crop (they need crops over 96 px).
+LOSS_MSSSIM_WIN = 7
 
 
 def config_ranges() -> dict:
@@ -199,8 +202,8 @@ def configure(p) -> None:
         "--msssim-weight",
         type=float_in(0),
         default=None,
-        help="weight of a (1 - MS-SSIM) term added to the colour loss (default: the config's, "
-        "0 = none)",
+        help="weight of a (1 - MS-SSIM) term added to the colour loss, on crops over 96 px "
+        "(its 5 scales with a 7 px window; default: the config's, 0 = none)",
     )
     p.add_argument(
         "--threads",
@@ -252,6 +255,17 @@ def resolve_config(args, user=None) -> dict:
         )
     if cfg["target"] not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}")
+    from .metrics import MSSSIM_SCALES, msssim_scales
+
+    if cfg["msssim_weight"] > 0 and msssim_scales(cfg["crop"], LOSS_MSSSIM_WIN) < MSSSIM_SCALES:
+        # the loop adds the term only where its 5 scales fit: a smaller crop trained without it
+        need, patch = (LOSS_MSSSIM_WIN - 1) * 2 ** (MSSSIM_SCALES - 1), cfg["model"]["patch"]
+        raise ValueError(
+            f"msssim_weight {cfg['msssim_weight']:g} needs crops over {need} px (MS-SSIM's "
+            f"{MSSSIM_SCALES} scales with a {LOSS_MSSSIM_WIN} px window), but crop is "
+            f"{cfg['crop']}: give --crop {need + patch - need % patch} or more, or "
+            "--msssim-weight 0"
+        )
     if args.epochs is not None:
         cfg["epochs"] = args.epochs
     elif args.steps is not None:
@@ -1150,7 +1164,7 @@ def _loop(r: _Run, loop: LoopState) -> float:
 
     cfg, dist, steps = r.cfg, r.dist, r.steps
     model = wrap_model(r.core, dist, r.device)  # DDP averages gradients across ranks
-    use_msssim = cfg["msssim_weight"] > 0 and cfg["crop"] > 96
+    use_msssim = cfg["msssim_weight"] > 0 and cfg["crop"] > 96  # resolve_config refuses less
     amp = r.device.type == "cuda"
     budget = cfg["time_budget"]
     bar = tqdm(
@@ -1207,7 +1221,9 @@ def _loop(r: _Run, loop: LoopState) -> float:
                 pred = pred.float()
                 loss = redmean_distance(pred, y, eps=1e-6)
             if use_msssim:
-                loss = loss + cfg["msssim_weight"] * (1.0 - ms_ssim(pred, y, win_size=7))
+                loss = loss + cfg["msssim_weight"] * (
+                    1.0 - ms_ssim(pred, y, win_size=LOSS_MSSSIM_WIN)
+                )
             r.opt.zero_grad(set_to_none=True)
             loss.backward()
             r.opt.step()
