@@ -2,6 +2,7 @@
 loaded or trained."""
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -77,3 +78,28 @@ def test_an_msssim_weight_on_crops_too_small_for_its_scales_is_refused_before_an
     parser = argparse.ArgumentParser()
     train_recolouriser.configure(parser)
     assert "on crops over 96 px" in parser._option_string_actions["--msssim-weight"].help
+
+
+def test_a_weights_folder_given_with_a_tilde_is_the_same_folder_for_the_cli_as_for_the_panels(
+    tmp_path, monkeypatch
+):
+    """586a246's --help and user guide (section 6): $XRF_NAPARI_WEIGHTS's dve.safetensors and
+    uvit.safetensors replace the shipped ones on the command line too, as in the panels. The
+    panels expand a leading "~" in that folder (a value set without a shell's expansion: quoted,
+    or in a conda or systemd environment); the commands' loader did not, so with
+    XRF_NAPARI_WEIGHTS="~/w" napari used ~/w's weights and `xrf-napari recolour` the shipped
+    ones, without a word. Both now take ~/w's file."""
+    from xrf_napari.models.weights import resolve_weights
+    from xrf_napari.widgets._common import default_weights
+
+    folder = tmp_path / "w"
+    folder.mkdir()
+    for name in ("dve", "uvit"):
+        (folder / f"{name}.safetensors").write_bytes(b"")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("USERPROFILE", str(tmp_path))  # expanduser's home on Windows
+    monkeypatch.setenv("XRF_NAPARI_WEIGHTS", "~/w")
+    for name in ("dve", "uvit"):
+        path, sha = resolve_weights(name)
+        assert path == folder / f"{name}.safetensors" and sha is None, path
+        assert Path(default_weights(name)) == path  # the panels' choice, the same file

@@ -440,8 +440,10 @@ def resolve_weights(name: str, path=None) -> tuple[Path, str | None]:
             "or pass a weights file"
         )
     override = os.environ.get(WEIGHTS_ENV)
-    if override and (Path(override) / entry["file"]).is_file():
-        return Path(override) / entry["file"], None
+    # "~" expanded as the panels' weights folder is (widgets._common.default_weights): a quoted
+    # "~/w" used the folder's file in napari and the shipped one on the command line
+    if override and (Path(override).expanduser() / entry["file"]).is_file():
+        return Path(override).expanduser() / entry["file"], None
     return SHIPPED_DIR / entry["file"], entry["sha256"]
 
 
