@@ -15,9 +15,11 @@ from ._common import CubeDock, after_calibration, default_weights, device_combo,
 from ._dialogs import ask_save_path, suggested_path, weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
+    RESULT_KEY,
     cube_display_name,
     find_result,
     layer_cube,
+    layer_type,
     result_name,
     upsert_layer,
     yx_transform,
@@ -189,9 +191,11 @@ class EmbedClusterWidget(CubeDock):
             metadata={"xrf_latent": latent},
         )
         yield
+        name = result_name(viewer, cube, "clusters", source)
+        kept = self._keep_painted(cube, name)
         self.labels_layer = upsert_layer(
             viewer,
-            result_name(viewer, cube, "clusters", source),
+            name,
             result.labels.copy(),  # the brush edits the layer, never the kept result
             kind="labels",
             cube=cube,
@@ -199,13 +203,53 @@ class EmbedClusterWidget(CubeDock):
             translate=translate,
             opacity=0.6,
             colormap=clusters_colormap(),
+            metadata={RUN_LABELS_KEY: labels_digest(result.labels)},
         )
         yield
-        self.job.status.setText("Done.")
+        self.job.status.setText(
+            "Done."
+            if kept is None
+            else f"Done. The regions painted on before this run are kept as the hidden layer "
+            f"\u201c{kept.name}\u201d; \u201c{self.labels_layer.name}\u201d shows the new ones."
+        )
         self._send_spectra(cube, spectra, self.labels_layer, counts)
         if cube is self.current_cube():  # the summary and notes are under the form
             self.scroll_into_view(self.summary, self.ood_label)
         return (source, cube.energy, result, spectra, counts, device, note, False, ood, why_one)
+
+    def _keep_painted(self, cube, name: str):
+        """Before a run replaces `cube`'s clusters layer `name`: when the user painted on it since
+        the run that made it (its labels are no longer that run's: RUN_LABELS_KEY), a copy goes
+        to a new hidden Labels layer "<its name> (your edits)" just below it, and is returned (None
+        when nothing was painted). A re-run overwrote the corrections without a word, beyond
+        napari's undo. The copy is a result of the scan as napari's Duplicate Layer makes one
+        (offered as its regions, never written by a run); the new run's regions go to the
+        clusters layer itself, which Save, Pigments' Regions and the Spectrum panel's region
+        keep using."""
+        viewer = self.viewer
+        layer = find_result(viewer, cube, name)
+        if layer is None or layer_type(layer) != "Labels":
+            return None
+        made = (layer.metadata or {}).get(RUN_LABELS_KEY)
+        if made is None or made == labels_digest(layer.data):
+            return None
+        from napari.layers import Labels
+
+        selected = viewer.layers.selection.active  # napari selects a layer added: not this one
+        copy = Labels(
+            np.array(layer.data, copy=True),
+            name=f"{layer.name} (your edits)",  # the user may have renamed it
+            scale=layer.scale,
+            translate=layer.translate,
+            opacity=layer.opacity,
+            colormap=clusters_colormap(),
+            visible=False,  # the new run's regions are the ones shown
+            metadata={RESULT_KEY: layer.metadata[RESULT_KEY]},
+        )
+        viewer.layers.insert(viewer.layers.index(layer), copy)
+        if selected is not None and selected in viewer.layers:
+            viewer.layers.selection.active = selected
+        return copy
 
     def show_result(self, result) -> None:
         """The current cube's regions (summary, Save), or a blank dock when it has none."""
@@ -450,6 +494,22 @@ def clusters_colormap():
     rgba[:, :3] = label_colours(MAX_LABEL - 1) / 255.0
     rgba[0] = 0.0  # the background, transparent
     return CyclicLabelColormap(colors=rgba)
+
+
+#: Metadata key of the clusters layer: labels_digest of the labels the run put in it, to tell
+#: whether the user painted on it since (the next run keeps those corrections: _keep_painted).
+RUN_LABELS_KEY = "xrf_run_labels"
+
+
+def labels_digest(labels) -> str:
+    """A fingerprint of a labels image (its shape and values, whatever their integer type): equal
+    for the labels a run made and the layer left unpainted, different once a pixel changed."""
+    import hashlib
+
+    labels = np.ascontiguousarray(labels, dtype=np.int64)
+    digest = hashlib.blake2b(str(labels.shape).encode(), digest_size=16)
+    digest.update(labels.tobytes())
+    return digest.hexdigest()
 
 
 def save_paths(path) -> tuple[Path, Path]:
