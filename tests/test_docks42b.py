@@ -2,6 +2,7 @@
 layer outlive a new run of Embed & cluster."""
 
 import numpy as np
+import pytest
 from _napari_helpers import cluster_with_tiny_dve, open_cube, wait_idle, write_painted_cube
 
 
@@ -56,3 +57,43 @@ def test_a_new_run_keeps_the_regions_painted_on_the_clusters_layer(
     wait_idle(qtbot, embed.job)
     assert len(viewer.layers) == count
     assert embed.job.status.text() == "Done."
+
+
+@pytest.mark.parametrize("which", ["maps", "pigments"])
+def test_composite_and_suggestions_are_off_while_the_scan_is_run_again(
+    make_napari_viewer, qtbot, tmp_path, which
+):
+    """Elemental maps' Add composite and Pigments' Paint the photograph's suggestions stayed
+    enabled while Make maps / Find pigments computed the scan's new result: a composite mixed
+    maps being replaced, suggestions were painted on a fit about to be replaced. Off as the
+    save buttons are (CubeDock.result_busy), on again once the job stops."""
+    import threading
+
+    from xrf_napari.widgets.maps import ElementMapsWidget
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    dock = (ElementMapsWidget if which == "maps" else PigmentsWidget)(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)  # Maps surveys the scan first
+    if which == "pigments":  # a fit shown whose photograph suggests a partner
+        button = dock.suggested_button
+        dock.result, dock._suggests = object(), True
+    else:
+        button = dock.rgb_button
+    button.setEnabled(True)  # as show_result leaves it
+    gate = threading.Event()
+
+    def held(*_args):
+        while not gate.wait(0.01):
+            yield 0, 1
+
+    try:
+        assert dock.start_job(held, cube=dock.current_cube(), on_result=lambda v: v)
+        assert not button.isEnabled()
+    finally:
+        dock.job.cancel()
+        gate.set()
+    wait_idle(qtbot, dock.job, 5000)
+    assert button.isEnabled()

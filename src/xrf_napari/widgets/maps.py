@@ -132,7 +132,10 @@ class ElementMapsWidget(CubeDock):
             combo.setMinimumContentsLength(2)
             combo.setToolTip(f"The map shown in {colour}")
         self.rgb_button = QPushButton("Add composite")
-        self.rgb_button.setToolTip("One RGB layer of the three maps chosen as red, green and blue")
+        self.rgb_button.setToolTip(
+            "One RGB layer of the three maps chosen as red, green and blue. Off while Make maps "
+            "makes the scan's maps again"
+        )
         self.save_button = QPushButton("Save maps\u2026")
         self.save_button.setToolTip(
             "Each map as a 32-bit float TIFF of net line counts per pixel, and a table of the "
@@ -333,7 +336,11 @@ class ElementMapsWidget(CubeDock):
             pass
 
     def follow_busy(self) -> None:
-        self.save_button.setEnabled(bool(self.live_maps()) and not self.result_busy())
+        """Save maps and Add composite use the maps shown: off while Make maps makes the scan's
+        maps again (a composite then mixed old maps with new ones, as they were replaced)."""
+        busy = self.result_busy()
+        self.save_button.setEnabled(bool(self.live_maps()) and not busy)
+        self.rgb_button.setEnabled(not busy)
 
     def save(self, folder) -> list:
         """Write the current cube's maps into `folder` (analysis.export.save_element_maps): the

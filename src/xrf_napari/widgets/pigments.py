@@ -346,12 +346,14 @@ class PigmentsWidget(CubeDock):
         self.export_button.setEnabled(False)
         self.export_button.setToolTip("Off while Find pigments fits the scan again")
         self.suggested_button = QPushButton("Paint the photograph's suggestions")
+        self._suggests = False  # the fit shown suggests a partner somewhere (show_result)
         self.suggested_button.setEnabled(False)
         self.suggested_button.setToolTip(
             "Choose, for every region where the photograph suggests a hidden partner (a lake, "
             "indigo, a black), its best candidate with that partner mixed in: the pigment "
             "recolour then matches the photograph there. X-rays cannot see the partner; the "
-            "photograph's colour is the only evidence for it"
+            "photograph's colour is the only evidence for it. Off while Find pigments fits the "
+            "scan again"
         )
 
         grid = form_grid(
@@ -741,10 +743,8 @@ class PigmentsWidget(CubeDock):
         self.release_highlight()  # no row of this table is selected yet
         self.result = result
         self.table.setRowCount(0)
+        self._suggests = result is not None and any(r.suggested for r in result.report.regions)
         self.follow_busy()
-        self.suggested_button.setEnabled(
-            result is not None and any(r.suggested for r in result.report.regions)
-        )
         self.info.setVisible(result is not None)
         if result is None:
             self.info.setText("")
@@ -798,7 +798,12 @@ class PigmentsWidget(CubeDock):
         self._size_columns(rep.regions)
 
     def follow_busy(self) -> None:
-        self.export_button.setEnabled(self.result is not None and not self.result_busy())
+        """Export and Paint the photograph's suggestions act on the fit shown: off while Find
+        pigments fits the scan again (the suggestions painted then went to the old fit's layer,
+        which the new fit replaced)."""
+        busy = self.result_busy()
+        self.export_button.setEnabled(self.result is not None and not busy)
+        self.suggested_button.setEnabled(self._suggests and not busy)
 
     @staticmethod
     def _info_text(result) -> str:
