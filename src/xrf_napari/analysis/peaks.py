@@ -30,6 +30,7 @@ from ..elements import (
     AIR_ELEMENTS,
     PAINTING_ELEMENTS,
     Line,
+    atomic_number,
     element_lines,
     k_edge,
     k_lines_usable,
@@ -382,7 +383,8 @@ def suggest_elements(
     """Elements whose lines match peaks of the (sum) spectrum, strongest evidence first, with a
     warning where the strongest peaks sit off their lines (calibration_warning).
 
-    energy: channel centres (keV); anode: the tube's anode element (ignored); tolerance_fwhm: how
+    energy: channel centres (keV); anode: the tube's anode element (ignored); elements: the
+    symbols looked for (in any order: the answer is the same); tolerance_fwhm: how
     far (in FWHM at that energy) a peak may sit from the tabulated line (calibration error);
     confirmed_only: drop elements seen through a single line (for many small spectra, where chance
     peaks add up); kv: the tube voltage, if known (K lines it cannot excite are not looked for).
@@ -651,7 +653,10 @@ def _suggest(
         return any(abs(pe[j] - o.energy) < abs(pe[j] - ln.energy) for o in lines)
 
     kept: list[str] = []
-    for sym in sorted(confirmed, key=lambda s: -confirmed[s][0]):
+    # two elements of one first peak (As K-alpha and Pb L-alpha) are equally strong: the lighter
+    # first, as in PAINTING_ELEMENTS, not the order of a caller's `elements` (a list naming Pb
+    # before As kept lead untested below and listed it for orpiment with cadmium red)
+    for sym in sorted(confirmed, key=lambda s: (-confirmed[s][0], atomic_number(s))):
         by = [*kept, *tube]
         lines = [ln for s in by for ln in element_lines(s) + minor_lines(s)]
         lines += [ln for s in tube for ln in transition_lines(s)]
