@@ -814,9 +814,10 @@ class CubeDock(QWidget):
             name = cube.path.name if getattr(cube, "path", None) else cube.name
             reason = f"Stopped: the scan {name} was closed."
             survey = self._job_is_survey
-            self.job.stop(reason)
-            if not survey:  # the user's job: a notification too (the dock may be a hidden tab);
-                # none for the survey the dock started itself as the scan opened
+            # once: a job stopped so ends at its next step, and the layers removed meanwhile
+            # (other scans closed with it) find it still running
+            if self.job.stop(reason) and not survey:  # the user's job: a notification too
+                # (the dock may be a hidden tab); none for the survey the dock started itself
                 show_info(f"{self.job.run_button.text().replace('&&', '&')}: {reason}")
 
     def _watch_layer(self, event=None) -> None:

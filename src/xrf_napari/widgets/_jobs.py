@@ -155,16 +155,20 @@ class JobPanel(QWidget):
             self._on_aborted()
             self._reset()
 
-    def stop(self, reason: str) -> None:
+    def stop(self, reason: str) -> bool:
         """Stop the job for a reason other than the user's Cancel (its scan was closed): the
         status line ends with `reason` (e.g. "Stopped: the scan x.h5 was closed."), not
-        "Cancelled.", which told the user they had cancelled a job they had not."""
-        if self.worker is None:
-            return
+        "Cancelled.", which told the user they had cancelled a job they had not. True when
+        this call stopped it; False without a job, or for one already stopped so and still
+        ending (at its next step): the layers removed meanwhile (several scans closed at once)
+        stopped it again, and each said so in a notification of its own."""
+        if self.worker is None or self._stop_reason is not None:
+            return False
         self._stop_reason = reason
         self.cancel()
         if self.worker is not None:  # it stops at its next step; the reason is known now
             self.status.setText(reason)
+        return True
 
     def abandon(self) -> None:
         """Its dock was closed: stop the job at its next yield without waiting for it, add none
