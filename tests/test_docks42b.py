@@ -97,3 +97,44 @@ def test_composite_and_suggestions_are_off_while_the_scan_is_run_again(
         gate.set()
     wait_idle(qtbot, dock.job, 5000)
     assert button.isEnabled()
+
+
+def test_a_scan_closed_between_its_latent_and_clusters_keeps_its_layers_a_pair(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Closing a scan while Embed & cluster added its layers (one per turn of the event loop)
+    dropped the result after the latent step: the new latent layer stood beside the previous
+    run's clusters (or alone, on a first run). Now the dropped result's latent is put back."""
+    import xrf_napari.widgets.embed as embed_mod
+    from xrf_napari.widgets._layers import layer_cube
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    embed = cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=2)
+    cube = embed.current_cube()
+    latent, clusters = embed.latent_layer, embed.labels_layer
+    old_rgb, old_meta = np.array(latent.data, copy=True), latent.metadata["xrf_latent"]
+    real = embed_mod.upsert_layer
+
+    def closing(viewer_, name, data, *args, **kwargs):  # the user closes the scan meanwhile
+        layer = real(viewer_, name, data, *args, **kwargs)
+        if name.startswith("latent RGB"):
+            for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
+                viewer.layers.remove(ly)
+        return layer
+
+    real_job = embed_mod._embed_cluster_job
+
+    def other_latent(*args):
+        latent_, rgb, *rest = yield from real_job(*args)
+        return (latent_ + 1, 255 - rgb, *rest)
+
+    monkeypatch.setattr(embed_mod, "upsert_layer", closing)
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", other_latent)
+    embed.k_spin.setValue(3)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    assert "dropped" in embed.job.status.text()
+    assert latent in viewer.layers and clusters in viewer.layers
+    np.testing.assert_array_equal(latent.data, old_rgb)
+    assert latent.metadata["xrf_latent"] is old_meta

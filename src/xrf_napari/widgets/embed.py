@@ -179,9 +179,12 @@ class EmbedClusterWidget(CubeDock):
         source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
         cube = layer_cube(cube_layer)
+        name = result_name(viewer, cube, "latent RGB", source)  # a renamed scan's, kept
+        before = find_result(viewer, cube, name)
+        before = None if before is None else (before, before.data, dict(before.metadata))
         self.latent_layer = upsert_layer(
             viewer,
-            result_name(viewer, cube, "latent RGB", source),  # a renamed scan's, kept
+            name,
             rgb,
             cube=cube,
             rgb=True,
@@ -190,7 +193,13 @@ class EmbedClusterWidget(CubeDock):
             translate=translate,
             metadata={"xrf_latent": latent},
         )
-        yield
+        try:
+            yield
+        except GeneratorExit:
+            # the scan was closed before its clusters came: the result is dropped, its latent
+            # too (it stood beside the previous run's clusters, or alone)
+            self._put_back_latent(before)
+            raise
         name = result_name(viewer, cube, "clusters", source)
         kept = self._keep_painted(cube, name)
         self.labels_layer = upsert_layer(
@@ -216,6 +225,17 @@ class EmbedClusterWidget(CubeDock):
         if cube is self.current_cube():  # the summary and notes are under the form
             self.scroll_into_view(self.summary, self.ood_label)
         return (source, cube.energy, result, spectra, counts, device, note, False, ood, why_one)
+
+    def _put_back_latent(self, before) -> None:
+        """Undo the latent step of a delivery dropped before its clusters step: `before` is
+        (layer, data, metadata) of the latent layer it updated, or None where it added one."""
+        layer = self.latent_layer
+        if before is not None and before[0] is layer:
+            layer.data, layer.metadata = before[1], before[2]
+            return
+        if layer is not None and layer in self.viewer.layers:
+            self.viewer.layers.remove(layer)
+        self.latent_layer = None if before is None else before[0]
 
     def _keep_painted(self, cube, name: str):
         """Before a run replaces `cube`'s clusters layer `name`: when the user painted on it since
