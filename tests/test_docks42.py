@@ -215,6 +215,17 @@ def test_every_savable_label_has_its_own_colour_the_first_40_unchanged():
     assert len(np.unique(colours, axis=0)) == MAX_LABEL + 1
     assert colours[1:].min(axis=1).max() > 0 and (colours[1:].max(axis=1) >= 48).all()
     assert tuple(colours[1]) == (31, 119, 180) and tuple(colours[21]) == (57, 59, 121)  # tab20(b)
+    # every K the dock and `xrf-napari embed` make (MAX_K) is coloured as before c08d23d: the
+    # labels.png of K <= 40 regions unchanged, its colours those of tab20 then tab20b
+    import matplotlib
+
+    before = [(0, 0, 0)] + [
+        tuple(round(255 * c) for c in matplotlib.colormaps[name](i)[:3])
+        for name in ("tab20", "tab20b")
+        for i in range(20)
+    ]
+    for k in range(41):
+        np.testing.assert_array_equal(label_colours(k), np.asarray(before[: k + 1], np.uint8))
     with pytest.raises(ValueError, match="0..65535"):
         label_colours(MAX_LABEL + 1)
 
