@@ -240,7 +240,9 @@ class EmbedClusterWidget(CubeDock):
     def _keep_painted(self, cube, name: str):
         """Before a run replaces `cube`'s clusters layer `name`: when the user painted on it since
         the run that made it (its labels are no longer that run's: RUN_LABELS_KEY), a copy goes
-        to a new hidden Labels layer "<its name> (your edits)" just below it, and is returned (None
+        to a new hidden Labels layer "<its name> (your edits)" just above it (where napari's
+        Duplicate Layer puts one: below, it came first in the layer list, and a Pigments or
+        Spectrum dock opened later took it as the scan's regions), and is returned (None
         when nothing was painted). A re-run overwrote the corrections without a word, beyond
         napari's undo. The copy is a result of the scan as napari's Duplicate Layer makes one
         (offered as its regions, never written by a run); the new run's regions go to the
@@ -266,7 +268,7 @@ class EmbedClusterWidget(CubeDock):
             visible=False,  # the new run's regions are the ones shown
             metadata={RESULT_KEY: layer.metadata[RESULT_KEY]},
         )
-        viewer.layers.insert(viewer.layers.index(layer), copy)
+        viewer.layers.insert(viewer.layers.index(layer) + 1, copy)
         if selected is not None and selected in viewer.layers:
             viewer.layers.selection.active = selected
         return copy
