@@ -45,3 +45,28 @@ def test_docks_opened_after_a_rerun_take_the_clusters_not_the_kept_edits(
     assert PigmentsWidget(viewer).labels_combo.current_layer() is clusters
     assert SpectrumWidget(viewer).region_combo.current_layer() is clusters
     assert viewer.layers.index(kept) == viewer.layers.index(clusters) + 1
+
+
+def test_the_kept_edits_are_not_left_selected(make_napari_viewer, qtbot, tmp_path):
+    """napari selects a layer inserted, and the dock put the user's selection back only when
+    one layer was selected: with none (or several) selected, the hidden copy was left the
+    selected layer (the layer controls showed it; a Pigments dock opened then took it as the
+    scan's regions). The selection now stays as it was."""
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    embed, clusters = _painted_and_run_again(viewer, qtbot, tmp_path)
+    viewer.layers.selection.clear()
+    embed.k_spin.setValue(3)
+    _run(embed, qtbot)
+    kept = _kept(viewer, clusters)
+    assert kept not in viewer.layers.selection
+    assert PigmentsWidget(viewer).labels_combo.current_layer() is clusters
+    assert len(viewer.layers.selection) == 0
+
+    both = {clusters, viewer.layers[f"{embed.current_cube().name} sum"]}
+    viewer.layers.selection.update(both)
+    clusters.paint((5, 5), 8, refresh=True)
+    embed.k_spin.setValue(2)
+    _run(embed, qtbot)
+    assert set(viewer.layers.selection) == both

@@ -16,6 +16,7 @@ from ._dialogs import ask_save_path, suggested_path, weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
     RESULT_KEY,
+    _unwrapped,
     cube_display_name,
     find_result,
     layer_cube,
@@ -257,7 +258,11 @@ class EmbedClusterWidget(CubeDock):
             return None
         from napari.layers import Labels
 
-        selected = viewer.layers.selection.active  # napari selects a layer added: not this one
+        # napari selects a layer added: the user's selection stays as it was, none or several
+        # included (the hidden copy was left selected, and a dock opened then took it as the
+        # scan's regions: LayerCombo prefers the selected layer)
+        selection = _unwrapped(viewer.layers.selection)
+        selected = [_unwrapped(ly) for ly in selection]
         copy = Labels(
             np.array(layer.data, copy=True),
             name=f"{layer.name} (your edits)",  # the user may have renamed it
@@ -269,8 +274,8 @@ class EmbedClusterWidget(CubeDock):
             metadata={RESULT_KEY: layer.metadata[RESULT_KEY]},
         )
         viewer.layers.insert(viewer.layers.index(layer) + 1, copy)
-        if selected is not None and selected in viewer.layers:
-            viewer.layers.selection.active = selected
+        selection.clear()
+        selection.update(ly for ly in selected if ly in viewer.layers)
         return copy
 
     def show_result(self, result) -> None:
