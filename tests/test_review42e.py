@@ -70,3 +70,43 @@ def test_the_kept_edits_are_not_left_selected(make_napari_viewer, qtbot, tmp_pat
     embed.k_spin.setValue(2)
     _run(embed, qtbot)
     assert set(viewer.layers.selection) == both
+
+
+def test_closing_the_dock_between_a_first_runs_latent_and_clusters(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """6583a2e puts back the latent layer of a delivery dropped before its clusters step, but
+    through the dock's viewer, which is None once the dock is closed: closing Embed & cluster
+    (the title bar's x) as a first run added its layers left the new latent layer alone
+    beside no clusters, with "AttributeError: 'NoneType' object has no attribute 'layers'"
+    printed as an exception ignored in the generator. Now the latent it added is removed."""
+    from _napari_helpers import tiny_embed_dock
+    from qtpy.QtCore import QTimer
+
+    import xrf_napari.widgets.embed as embed_mod
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    embed = tiny_embed_dock(viewer, tmp_path, 2)
+    count = len(viewer.layers)
+    real = embed_mod.upsert_layer
+    errors = []
+
+    def close_dock():
+        try:
+            viewer.window.remove_dock_widget(embed)
+        except Exception as exc:  # noqa: BLE001 - what Qt's event loop would print and drop
+            errors.append(exc)
+
+    def closing(viewer_, name, data, *args, **kwargs):  # the user closes the dock meanwhile
+        layer = real(viewer_, name, data, *args, **kwargs)
+        if name.startswith("latent RGB"):
+            QTimer.singleShot(0, close_dock)  # before the clusters step (a 10 ms timer)
+        return layer
+
+    monkeypatch.setattr(embed_mod, "upsert_layer", closing)
+    assert embed.run() is not None
+    qtbot.waitUntil(lambda: embed._closed and not embed.job.is_running, timeout=30000)
+    assert errors == []
+    assert [ly.name for ly in viewer.layers][count:] == []
+    assert embed.latent_layer is None

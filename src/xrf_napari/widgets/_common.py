@@ -296,7 +296,11 @@ def _checked_steps(steps, still_wanted):
             next(steps)
         except StopIteration as stop:
             return stop.value
-        yield
+        try:
+            yield
+        except GeneratorExit:  # the delivery was dropped (its dock closed): this result too, now
+            steps.close()  # not whenever the garbage collector finds it
+            raise
         if not still_wanted():
             steps.close()
             return _CLOSED

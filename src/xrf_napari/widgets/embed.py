@@ -199,7 +199,7 @@ class EmbedClusterWidget(CubeDock):
         except GeneratorExit:
             # the scan was closed before its clusters came: the result is dropped, its latent
             # too (it stood beside the previous run's clusters, or alone)
-            self._put_back_latent(before)
+            self._put_back_latent(viewer, before)
             raise
         name = result_name(viewer, cube, "clusters", source)
         kept = self._keep_painted(cube, name)
@@ -227,15 +227,17 @@ class EmbedClusterWidget(CubeDock):
             self.scroll_into_view(self.summary, self.ood_label)
         return (source, cube.energy, result, spectra, counts, device, note, False, ood, why_one)
 
-    def _put_back_latent(self, before) -> None:
+    def _put_back_latent(self, viewer, before) -> None:
         """Undo the latent step of a delivery dropped before its clusters step: `before` is
-        (layer, data, metadata) of the latent layer it updated, or None where it added one."""
+        (layer, data, metadata) of the latent layer it updated, or None where it added one.
+        `viewer`: the delivery's own; self.viewer is None once the dock is closed (a delivery
+        dropped as the dock closed then failed here, leaving the latent it added)."""
         layer = self.latent_layer
         if before is not None and before[0] is layer:
             layer.data, layer.metadata = before[1], before[2]
             return
-        if layer is not None and layer in self.viewer.layers:
-            self.viewer.layers.remove(layer)
+        if layer is not None and layer in viewer.layers:
+            viewer.layers.remove(layer)
         self.latent_layer = None if before is None else before[0]
 
     def _keep_painted(self, cube, name: str):
