@@ -1,4 +1,5 @@
-"""Synthetic MA-XRF spectra with a known calibration, for auto-calibration tests (test helper)."""
+"""Synthetic MA-XRF spectra with a known calibration, for auto-calibration tests, and paints'
+spectra from the forward model (physics.spectrum), for element-suggestion tests (test helper)."""
 
 import numpy as np
 
@@ -55,3 +56,29 @@ def synthetic_cube(
                 s += gauss(ec, 0.6, 5000)
             cube[y, x] = s * scale
     return rng.poisson(np.clip(cube, 0, None)).astype(np.uint16)
+
+
+def w_tube_profile():
+    """An air scanner with a W tube at 35 kV, 175 eV, 1024 channels (the 2nd family of
+    benchmarks/bench_element_suggestion.py)."""
+    from xrf_napari.physics.instrument import InstrumentProfile
+
+    return InstrumentProfile(
+        anode="W", kv=35.0, fwhm_mn_ev=175.0, n_channels=1024, offset=-0.1, gain=0.0391,
+        atmosphere="air", optic="collimator",
+    )  # fmt: skip
+
+
+def painted_spectrum(prof, paints, model=None, counts=1.3e6, seed=0):
+    """(energy axis, counts) of `paints` ([(pigment name, fraction)]) over chalk under the
+    instrument `prof`: the forward model's spectrum (`model`, else a SpectrumModel of `prof`),
+    one Poisson draw of `counts` counts in all."""
+    from xrf_napari.physics.layers import ground_layer, paint_layer
+    from xrf_napari.physics.pigments import get_pigment
+    from xrf_napari.physics.spectrum import SpectrumModel
+
+    model = SpectrumModel(prof) if model is None else model
+    layer = paint_layer([(get_pigment(name), f) for name, f in paints])
+    native = model.spectrum([layer, ground_layer("chalk")]).native
+    spec = np.random.default_rng(seed).poisson(native / native.sum() * counts).astype(float)
+    return prof.offset + prof.gain * np.arange(prof.n_channels), spec

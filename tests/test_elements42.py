@@ -5,8 +5,8 @@ weak to suggest it by, and its L-beta was read as potassium (K-beta hidden in ch
 K-alpha) in 134 of 600 two-pigment spectra (benchmarks/bench_element_suggestion.py --pairs).
 Spectra from the repository's forward model (physics.spectrum), one Poisson draw each."""
 
-import numpy as np
 import pytest
+from _synth_spectra import painted_spectrum, w_tube_profile
 
 from xrf_napari.analysis.peaks import suggest_elements
 
@@ -21,14 +21,8 @@ def m6():
 
 
 def _suggested(m6, paints, counts=1.3e6, seed=0):
-    from xrf_napari.physics.layers import ground_layer, paint_layer
-    from xrf_napari.physics.pigments import get_pigment
-
     prof, model = m6
-    layer = paint_layer([(get_pigment(name), f) for name, f in paints])
-    native = model.spectrum([layer, ground_layer("chalk")]).native
-    spec = np.random.default_rng(seed).poisson(native / native.sum() * counts).astype(float)
-    e = prof.offset + prof.gain * np.arange(prof.n_channels)
+    e, spec = painted_spectrum(prof, paints, model, counts, seed)
     return suggest_elements(e, spec, anode=prof.anode, fwhm_mn_ev=prof.fwhm_mn_ev, kv=prof.kv)
 
 
@@ -64,13 +58,9 @@ def test_potassium_beside_cadmium_is_still_found(m6, paints):
 @pytest.fixture(scope="module")
 def w_tube():
     """An air scanner with a W tube at 35 kV, 175 eV, 1024 channels (the benchmark's 2nd family)."""
-    from xrf_napari.physics.instrument import InstrumentProfile
     from xrf_napari.physics.spectrum import SpectrumModel
 
-    prof = InstrumentProfile(
-        anode="W", kv=35.0, fwhm_mn_ev=175.0, n_channels=1024, offset=-0.1, gain=0.0391,
-        atmosphere="air", optic="collimator",
-    )  # fmt: skip
+    prof = w_tube_profile()
     return prof, SpectrumModel(prof)
 
 

@@ -8,8 +8,8 @@ share that one peak, so both have the same strength, and which of them came firs
 list naming Pb first made lead the one kept and never tested, and orpiment with cadmium red under
 a W tube listed lead again. Spectrum from the repository's forward model (physics.spectrum)."""
 
-import numpy as np
 import pytest
+from _synth_spectra import painted_spectrum, w_tube_profile
 
 from xrf_napari.analysis.peaks import PAINTING_ELEMENTS, suggest_elements
 
@@ -17,19 +17,7 @@ from xrf_napari.analysis.peaks import PAINTING_ELEMENTS, suggest_elements
 @pytest.fixture(scope="module")
 def orpiment_with_cadmium_red():
     """(energy, spectrum) of orpiment and cadmium red over chalk, W tube 35 kV in air."""
-    from xrf_napari.physics.instrument import InstrumentProfile
-    from xrf_napari.physics.layers import ground_layer, paint_layer
-    from xrf_napari.physics.pigments import get_pigment
-    from xrf_napari.physics.spectrum import SpectrumModel
-
-    prof = InstrumentProfile(
-        anode="W", kv=35.0, fwhm_mn_ev=175.0, n_channels=1024, offset=-0.1, gain=0.0391,
-        atmosphere="air", optic="collimator",
-    )  # fmt: skip
-    layer = paint_layer([(get_pigment("Orpiment"), 0.5), (get_pigment("Cadmium red"), 0.5)])
-    native = SpectrumModel(prof).spectrum([layer, ground_layer("chalk")]).native
-    spec = np.random.default_rng(0).poisson(native / native.sum() * 1.3e6).astype(float)
-    return prof.offset + prof.gain * np.arange(prof.n_channels), spec
+    return painted_spectrum(w_tube_profile(), [("Orpiment", 0.5), ("Cadmium red", 0.5)])
 
 
 @pytest.mark.parametrize(
