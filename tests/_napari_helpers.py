@@ -131,6 +131,15 @@ def cluster_with_tiny_dve(viewer, qtbot, tmp_path, k: int = 3, layer=None):
     return embed
 
 
+def clustered_painted_scan(viewer, qtbot, tmp_path, k: int = 2):
+    """The painted cube opened in `viewer` and clustered into `k` regions by a tiny random DVE:
+    (the Embed & cluster dock, the scan's cube, the clusters layer the dock shows for it)."""
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    embed = cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=k)
+    cube = embed.current_cube()
+    return embed, cube, embed._clusters_layer(cube, embed.result)
+
+
 @contextlib.contextmanager
 def caught_notifications():
     """The napari notifications shown inside the block (a list, filled as they come)."""

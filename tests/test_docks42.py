@@ -9,6 +9,7 @@ import pytest
 from _napari_helpers import (
     caught_notifications,
     cluster_with_tiny_dve,
+    clustered_painted_scan,
     open_cube,
     tiny_embed_dock,
     tiny_recolour_dock,
@@ -251,10 +252,7 @@ def test_clusters_png_is_coloured_as_the_layer_shows_it(
 
     monkeypatch.setattr(core, "colour_table", recorded, raising=False)
     viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    embed = cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=2)
-    cube = embed.current_cube()
-    layer = embed._clusters_layer(cube, embed.result)
+    embed, _, layer = clustered_painted_scan(viewer, qtbot, tmp_path, k=2)
     data = np.array(layer.data)
     data[0, :3] = 41  # the user paints new regions beyond the 40 first colours
     data[1, :3] = 300

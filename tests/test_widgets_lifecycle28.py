@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from _napari_helpers import (
     caught_notifications,
-    cluster_with_tiny_dve,
+    clustered_painted_scan,
     open_cube,
     wait_idle,
     write_painted_cube,
@@ -353,10 +353,7 @@ def test_save_of_edited_regions_during_a_job_says_why_not(
     import xrf_napari.widgets.embed as embed_mod
 
     viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    embed = cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=2)
-    cube = embed.current_cube()
-    layer = embed._clusters_layer(cube, embed.result)
+    embed, cube, layer = clustered_painted_scan(viewer, qtbot, tmp_path, k=2)
     data = np.array(layer.data)
     data[0, 0] = 2 if data[0, 0] == 1 else 1
     layer.data = data  # the user paints on the clusters
