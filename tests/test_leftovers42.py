@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _bench_scripts import load_script
+from _bench_scripts import CHECKOUT, load_module, load_script
 
 
 def test_bench_scale_help_shows_the_small_option_the_docs_quote(capsys):
@@ -79,20 +79,7 @@ def test_the_msssim_note_says_plainly_why_fewer_scales():
 
 def _checkout_script(relpath: str):
     """A script of the checkout whose xrf_napari is imported, as a module (main not run)."""
-    import importlib.util
-    import sys
-
-    import xrf_napari
-
-    path = Path(xrf_napari.__file__).resolve().parents[2] / relpath
-    saved = list(sys.path)
-    try:
-        spec = importlib.util.spec_from_file_location(f"_l42_{path.stem}", path)
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        return mod
-    finally:
-        sys.path[:] = saved
+    return load_module(CHECKOUT / relpath, f"_l42_{Path(relpath).stem}")
 
 
 def test_the_swatch_tables_mean_says_it_is_over_every_panels_swatches(tmp_path, capsys):

@@ -7,7 +7,6 @@ copies of the bundled panel sample, a hand-made 48 px cube."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -17,6 +16,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from _bench_scripts import load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 PANEL = ROOT / "src" / "xrf_napari" / "sample_data" / "panel.h5"
@@ -24,15 +24,8 @@ PANEL = ROOT / "src" / "xrf_napari" / "sample_data" / "panel.h5"
 
 def _script(relpath: str):
     """A script of the checkout as a module (its main does not run); sys.path restored."""
-    saved = list(sys.path)
-    try:
-        path = ROOT / relpath
-        spec = importlib.util.spec_from_file_location(f"_s41_{path.stem}", path)
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        return mod
-    finally:
-        sys.path[:] = saved
+    path = ROOT / relpath
+    return load_module(path, f"_s41_{path.stem}")
 
 
 def _native_set(folder: Path, n: int = 1) -> Path:
