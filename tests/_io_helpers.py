@@ -1,6 +1,8 @@
-"""Shared test helpers for the reader tests: file fingerprints to prove inputs stay unchanged."""
+"""Shared test helpers for the reader and writer tests: file fingerprints to prove inputs stay
+unchanged, an fsync that fails as a disk or file system does."""
 
 import hashlib
+import os
 from pathlib import Path
 
 
@@ -35,3 +37,14 @@ def optional_filter_h5(path, cube, chunk_rows: int, needed_at: int | None = None
         if needed_at is not None:
             f["data"].id.write_direct_chunk((needed_at, 0, 0), b"\x00" * 100, filter_mask=0)
     return path
+
+
+def fsync_fails(monkeypatch, code: int, message: str):
+    """os.fsync raises OSError(code, message) on every descriptor (EIO: a disk fault; EINVAL: a
+    file system without fsync; EACCES: a refused flush): OSError picks the subclass, e.g.
+    PermissionError for EACCES."""
+
+    def fsync(fd):
+        raise OSError(code, message)
+
+    monkeypatch.setattr(os, "fsync", fsync)

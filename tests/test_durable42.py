@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from _io_helpers import fsync_fails
 
 from xrf_napari import fileutil
 
@@ -63,10 +64,7 @@ def test_atomic_set_fsyncs_each_temporary_before_the_renames(tmp_path, monkeypat
 def test_fsync_error_of_a_real_disk_fault_names_the_file(tmp_path, monkeypatch):
     import errno
 
-    def fsync(fd):
-        raise OSError(errno.EIO, "Input/output error")
-
-    monkeypatch.setattr(os, "fsync", fsync)
+    fsync_fails(monkeypatch, errno.EIO, "Input/output error")
     target = tmp_path / "out.txt"
     with pytest.raises(OSError, match="cannot write .*out.txt: Input/output error"):
         with fileutil.atomic_path(target) as tmp:
@@ -78,10 +76,7 @@ def test_fsync_error_of_a_real_disk_fault_names_the_file(tmp_path, monkeypatch):
 def test_file_system_without_fsync_still_writes(tmp_path, monkeypatch):
     import errno
 
-    def fsync(fd):
-        raise OSError(errno.EINVAL, "Invalid argument")
-
-    monkeypatch.setattr(os, "fsync", fsync)
+    fsync_fails(monkeypatch, errno.EINVAL, "Invalid argument")
     target = tmp_path / "out.txt"
     with fileutil.atomic_path(target) as tmp:
         tmp.write_text("x", encoding="utf-8")

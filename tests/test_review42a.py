@@ -4,6 +4,7 @@ import errno
 import os
 
 import pytest
+from _io_helpers import fsync_fails
 
 from xrf_napari import fileutil
 
@@ -73,11 +74,7 @@ def test_a_temporary_that_cannot_be_opened_for_writing_is_still_written(tmp_path
 def test_a_real_fsync_error_still_fails_the_write(tmp_path, monkeypatch):
     """The read-only handle's refusal is ignored only there: EIO (or EACCES on a handle open
     for writing) still fails the write, naming the file, and leaves no temporary."""
-
-    def fsync(fd):
-        raise PermissionError(errno.EACCES, "Permission denied")
-
-    monkeypatch.setattr(os, "fsync", fsync)
+    fsync_fails(monkeypatch, errno.EACCES, "Permission denied")
     target = tmp_path / "out.txt"
     with pytest.raises(OSError, match="cannot write .*out.txt: Permission denied"):
         with fileutil.atomic_path(target) as tmp:
