@@ -118,10 +118,11 @@ def off_grid_refusal(cube, reader: str, name: str | None = None) -> str:
     )
 
 
-def refuse_off_grid(cube, reader: str, name: str | None = None) -> None:
+def refuse_off_grid(cube, reader: str) -> None:
     """off_grid_refusal's reason raised as a ValueError, before any model is loaded or region fitted
-    (the commands and analysis.embed.iter_embed refuse the scan; the docks show the reason)."""
-    why = off_grid_refusal(cube, reader, name)
+    (the commands and analysis.embed.iter_embed refuse the scan, named as cube.name; the docks
+    show the reason under the layer's name)."""
+    why = off_grid_refusal(cube, reader)
     if why:
         raise ValueError(why)
 
