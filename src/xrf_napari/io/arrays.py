@@ -487,17 +487,16 @@ def _shown(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _whole_numbers(rel: str, doc: dict, key: str, least: int = 0) -> str | None:
-    """Why doc[key] is not a list of whole numbers >= least, or None."""
+def _whole_numbers(doc: dict, key: str) -> str | None:
+    """Why doc[key] is not a list of whole numbers >= 0, or None."""
     value = doc[key]
     if not isinstance(value, list):
         return f"is invalid: {key!r} is a JSON {_json_type(value)} ({_shown(value)}), not a list"
-    bad = [v for v in value if isinstance(v, bool) or not isinstance(v, int) or v < least]
+    bad = [v for v in value if isinstance(v, bool) or not isinstance(v, int) or v < 0]
     if bad:
         return (
-            f"is invalid: {key!r} is {_shown(value)}, not a list of whole numbers"
-            + (f" of at least {least}" if least else "")
-            + f" ({_shown(bad[0])} is a JSON {_json_type(bad[0])})"
+            f"is invalid: {key!r} is {_shown(value)}, not a list of whole numbers "
+            f"({_shown(bad[0])} is a JSON {_json_type(bad[0])})"
         )
     return None
 
@@ -540,7 +539,7 @@ def _zarr2_problem(rel: str, doc: dict) -> str | None:
     problem = _missing(doc, ("zarr_format", "shape", "chunks", "dtype"))
     if problem:
         return problem
-    problem = _whole_numbers(rel, doc, "shape") or _whole_numbers(rel, doc, "chunks")
+    problem = _whole_numbers(doc, "shape") or _whole_numbers(doc, "chunks")
     if problem:
         return problem
     if len(doc["chunks"]) != len(doc["shape"]):
@@ -578,7 +577,7 @@ def _zarr3_problem(rel: str, doc: dict) -> str | None:
     if doc["node_type"] == "group":
         return None
     keys = ("shape", "data_type", "chunk_grid", "chunk_key_encoding", "fill_value", "codecs")
-    problem = _missing(doc, keys) or _whole_numbers(rel, doc, "shape")
+    problem = _missing(doc, keys) or _whole_numbers(doc, "shape")
     if problem:
         return problem
     dt, grid = doc["data_type"], doc["chunk_grid"]
@@ -590,7 +589,7 @@ def _zarr3_problem(rel: str, doc: dict) -> str | None:
         )
     conf = grid.get("configuration")
     if isinstance(conf, dict) and "chunk_shape" in conf:
-        problem = _whole_numbers(rel, conf, "chunk_shape")
+        problem = _whole_numbers(conf, "chunk_shape")
         if problem:
             return problem.replace("'chunk_shape'", "'chunk_grid' 'chunk_shape'")
         if len(conf["chunk_shape"]) != len(doc["shape"]):
