@@ -535,6 +535,10 @@ def _suggest(
         share = peaks[j2].prominence / peaks[j1].prominence
         return AIR_CONFIRM_RATIO <= share <= K_BETA_SLACK * L_BETA_RATIO
 
+    def closer_line(j: int, ln: Line, lines) -> bool:
+        """Peak j lies nearer one of `lines` than the line `ln` it was matched to."""
+        return any(abs(pe[j] - o.energy) < abs(pe[j] - ln.energy) for o in lines)
+
     tube_lines = [*element_lines(anode), *transition_lines(anode)] if anode else []
 
     def l_family_explains(sym: str, j1: int, ln1: Line) -> bool:
@@ -562,7 +566,7 @@ def _suggest(
             jx = match(la)
             if jx is None or jx == j1 or jx in air_peaks:
                 continue
-            if any(abs(pe[jx] - o.energy) < abs(pe[jx] - la.energy) for o in tube_lines):
+            if closer_line(jx, la, tube_lines):
                 continue  # the tube's line (W L-beta1 9.67 keV on Au L-alpha 9.71)
             if not _k_alpha_beyond_l(
                 e, spec, sym, other, la.energy, ln1.energy, fwhm_mn_ev, n_sigma
@@ -647,11 +651,6 @@ def _suggest(
     # tube's L-beta1 (9.67) or zinc's K-beta (9.57), its L-beta (11.44) on lead's L-eta (11.35)
     # gave false Au in 3 of 6 generated panels (W and Mo tubes). Strongest first, so two
     # elements never explain each other away.
-
-    def closer_line(j: int, ln: Line, lines) -> bool:
-        """Peak j lies nearer one of `lines` than the line `ln` it was matched to."""
-        return any(abs(pe[j] - o.energy) < abs(pe[j] - ln.energy) for o in lines)
-
     kept: list[str] = []
     # two elements of one first peak (As K-alpha and Pb L-alpha) are equally strong: the lighter
     # first, as in PAINTING_ELEMENTS, not the order of a caller's `elements` (a list naming Pb
