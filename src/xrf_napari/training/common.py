@@ -461,8 +461,8 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
     (missing curves, sampler_rng, torch_rng)", and a finished one had its checkpoint, config
     and metrics replaced by a run of the other model.
 
-    Returns what it loaded (None: nothing loaded), for --resume to check with load_checkpoint's
-    `loaded` instead of loading the file a second time."""
+    With --resume, returns what it loaded (None: nothing loaded, or no --resume), for
+    load_checkpoint's `loaded` to check instead of loading the file a second time."""
     path = Path(ckpt_path)
     if (resume and trainer is None) or not path.is_file():
         return None
@@ -473,7 +473,7 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
     except Exception:  # noqa: BLE001 - unreadable: nothing --resume could continue
         return None  # (--resume loads it again, for the error that says why)
     if not isinstance(state, dict) or "step" not in state:
-        return state
+        return state if resume else None
     step, total, finished = checkpoint_progress(state)
     of = f" of {total}" if total is not None else ""
     other = checkpoint_trainer(state)
@@ -484,8 +484,10 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
             f"{TRAINER_NAMES[trainer]}: give this run another --out (it would replace that "
             "run's checkpoint, config.json and metrics.json)"
         )
-    if finished or resume:
+    if resume:
         return state
+    if finished:
+        return None
     raise ValueError(
         f"{printable(path)} holds an interrupted run (checkpoint at step {step}{of}): continue "
         f"it with --resume, or start over with another --out (or delete {path.name})"

@@ -759,7 +759,7 @@ def _run(args) -> int:
         resume=args.resume,
         progress=not args.no_progress,
         val_dir=args.val,
-        loaded=loaded if args.resume else None,
+        loaded=loaded,
     )
     if "weights" not in metrics:  # a non-zero rank of a torchrun job: rank 0 reports
         return 0

@@ -823,8 +823,9 @@ def _run(args) -> int:
 def _start(args):
     """(cfg, out, device, dist, loaded, config_keys): the output folder checked, the config
     resolved, device and ranks chosen; loaded: OUT's checkpoint as the refusal of an unfinished run
-    loaded it (None: not loaded), which --resume checks and goes on from without loading it again;
-    config_keys: the settings the --config file gives (read once: the crop's message names it)."""
+    loaded it (None: not loaded, or no --resume), which --resume checks and goes on from without
+    loading it again; config_keys: the settings the --config file gives (read once: the crop's
+    message names it)."""
     import torch
 
     from ..device import pick_device
@@ -865,7 +866,7 @@ def _start(args):
             + (f", {dist.world_size} ranks" if dist.enabled else ""),
             file=sys.stderr,
         )
-    return cfg, out, device, dist, loaded if args.resume else None, config_keys
+    return cfg, out, device, dist, loaded, config_keys
 
 
 def _build(args) -> _Run:
