@@ -238,11 +238,11 @@ def _require_whole(path: Path, fh) -> None:
     if n > SAFETENSORS_MAX_HEADER:  # text whose 9th byte is "{", not a cut file; said before
         # reading, which took in the whole file (gigabytes for a scan given as --weights)
         raise WeightsError(f"weights file {path} is not a safetensors file")
-    header = fh.read(n) if size >= 8 + n else b""  # a header cut short is not parsed
     need = 8 + n
-    if size >= need:
+    cut = size < need  # a header cut short is not read nor parsed
+    if not cut:
         try:
-            entries = json.loads(header)
+            entries = json.loads(fh.read(n))
             need += max(
                 (int(v["data_offsets"][1]) for k, v in entries.items() if k != "__metadata__"),
                 default=0,
@@ -250,7 +250,7 @@ def _require_whole(path: Path, fh) -> None:
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             return
     if size < need:
-        least = "at least " if size < 8 + n else ""
+        least = "at least " if cut else ""
         raise WeightsError(
             f"weights file {path} is truncated: it holds {size} bytes, its header asks for "
             f"{least}{need}: a download or copy cut short? copy it again"
