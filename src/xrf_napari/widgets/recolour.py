@@ -251,7 +251,7 @@ class RecolourWidget(CubeDock):
         """The current cube's colours (device used, Save, opacity of its layer), or a blank dock
         when it has none."""
         self.result = result
-        self.follow_busy()
+        self.follow_busy()  # Save, and the outline box and opacity slider (_follow_layers)
         ood = getattr(result, "ood", None)
         self.ood_label.setText(
             "" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message()
@@ -263,7 +263,6 @@ class RecolourWidget(CubeDock):
         self.ambiguity_label.setToolTip("" if amb is None else amb.message(None, None))
         for label in (self.ood_label, self.ambiguity_label):  # no blank rows before a run
             label.setVisible(bool(label.text()))
-        self._follow_layers()
         self.device_label.setText(
             f"Device used: {result.device}" if result is not None else "Device used: \u2014"
         )
