@@ -10,9 +10,10 @@ except at logging. Loss: the redmean sRGB distance (training/metrics.py), or wit
 optionally plus `msssim_weight * (1 - MS-SSIM)`. AdamW, linear warm-up then cosine decay. With
 --time-budget the schedule runs on max(step fraction, time fraction), so a run ends on time with a
 finished schedule; with `keep_best` the weights written are those of the checkpoint with the lowest
-validation loss (validation cubes are whole training-split paintings held out of the batches, never
-a painting that training also sees, and never the test set): the model memorises training paintings
-long before the schedule ends. The time fraction is agreed between ranks (slowest rank) at every
+validation loss, or with `keep_best_by` "msssim" the highest validation MS-SSIM (validation cubes
+are whole training-split paintings held out of the batches, never a painting that training also
+sees, and never the test set): the model memorises training paintings long before the schedule
+ends. The time fraction is agreed between ranks (slowest rank) at every
 logging step, so under torchrun all ranks use the same learning rate and stop at the same step; a
 single process reads its clock every step.
 
@@ -70,6 +71,9 @@ DEFAULTS = {
     "time_budget": None,
     "embed_chunk": 65536,
     "keep_best": True,
+    # what keep_best keeps the best validated step by: "loss" (the colour loss, lowest) or "msssim"
+    # (MS-SSIM of the validation paintings, highest; computed only then)
+    "keep_best_by": "loss",
     "epochs": None,  # if set, steps = epochs x training pixels / (crop^2 x batch)
 }
 
@@ -93,6 +97,11 @@ TARGETS = ("palette", "rgb")
 #: The MS-SSIM loss term's window (px): smaller than evaluate's 11 so that its 5 scales fit a 128 px
 #: crop (they need crops over 96 px).
 LOSS_MSSSIM_WIN = 7
+#: keep_best_by's criteria: the validation colour loss (lowest wins) or the validation MS-SSIM
+#: (highest wins; 5 scales with the loss term's LOSS_MSSSIM_WIN window, so validation cubes over
+#: 96 px do, such as the 128 px cubes of `generate --size 128`, where evaluate's 11 px window
+#: fits 4 scales only). A run trained with msssim_weight 1.0 kept step 0 by the loss alone.
+KEEP_BEST_BY = ("loss", "msssim")
 
 
 def config_ranges() -> dict:
@@ -206,6 +215,16 @@ def configure(p) -> None:
         "(its 5 scales with a 7 px window; default: the config's, 0 = none)",
     )
     p.add_argument(
+        "--keep-best-by",
+        choices=KEEP_BEST_BY,
+        default=None,
+        help="what keep_best keeps the best validated step by: loss (the validation colour loss, "
+        "lowest) or msssim (the validation paintings' MS-SSIM, highest, 5 scales with a "
+        f"{LOSS_MSSSIM_WIN} px window: validation cubes over {_msssim_need()} px; computed only "
+        f"then); a --resume gives the run's (default: the config's, or {DEFAULTS['keep_best_by']} "
+        "without one)",
+    )
+    p.add_argument(
         "--threads",
         type=int_in(1),
         default=None,
@@ -213,6 +232,13 @@ def configure(p) -> None:
         "machine)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _msssim_need() -> int:
+    """The side (px) an image must exceed for MS-SSIM's 5 scales with the loss term's window."""
+    from .metrics import MSSSIM_SCALES
+
+    return (LOSS_MSSSIM_WIN - 1) * 2 ** (MSSSIM_SCALES - 1)
 
 
 def resolve_config(args, user=None) -> dict:
@@ -245,6 +271,7 @@ def resolve_config(args, user=None) -> dict:
         "baseline_steps": args.baseline_steps,
         "time_budget": args.time_budget,
         "msssim_weight": args.msssim_weight,
+        "keep_best_by": getattr(args, "keep_best_by", None),
     }
     cfg.update({k: v for k, v in flags.items() if v is not None})
     if args.patch is not None:
@@ -255,6 +282,17 @@ def resolve_config(args, user=None) -> dict:
         )
     if cfg["target"] not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}")
+    if cfg["keep_best_by"] not in KEEP_BEST_BY:  # the flag's choices check it; a config's here
+        raise ValueError(
+            f"config {args.config}: keep_best_by must be one of {', '.join(KEEP_BEST_BY)}, not "
+            f"{cfg['keep_best_by']!r}"
+        )
+    if cfg["keep_best_by"] == "msssim" and not cfg["keep_best"]:
+        raise ValueError(
+            "keep_best_by msssim chooses among validations only with keep_best true (keep_best "
+            "false writes the last step's weights): set keep_best true, or leave keep_best_by "
+            "at loss"
+        )
     from .metrics import MSSSIM_SCALES, msssim_scales
 
     if cfg["msssim_weight"] > 0 and msssim_scales(cfg["crop"], LOSS_MSSSIM_WIN) < MSSSIM_SCALES:
@@ -278,7 +316,7 @@ def resolve_config(args, user=None) -> dict:
 RUN_KEYS = {
     "arch", "img_size", "tile", "in_chans", "latent_mean", "latent_std", "target",
     "trained_steps", "stored_dtype", "command", "decode_temperature", "init", "embedder_sha256",
-    "resumed_by", "training",
+    "resumed_by", "training", "kept_by",
 }  # fmt: skip
 
 
@@ -588,6 +626,24 @@ def check_crop(sizes, crop: int, files=None, patch: int | None = None, what=None
     )
 
 
+def check_msssim_sizes(sizes, files) -> None:
+    """keep_best_by "msssim" scores every validation image over MS-SSIM's 5 scales (the loss
+    term's window), which need images over 96 px a side: refused before the embedding pass, naming
+    the smallest validation cube, rather than at the first validation minutes into the run.
+    sizes: (H, W) per file (None: unknown, not checked)."""
+    need = _msssim_need()
+    small = [(min(hw), f, hw) for hw, f in zip(sizes, files) if hw is not None and min(hw) <= need]
+    if not small:
+        return
+    _, path, hw = min(small, key=lambda t: t[0])
+    raise ValueError(
+        f"keep_best_by msssim needs validation cubes over {need} px a side (MS-SSIM's 5 scales "
+        f"with a {LOSS_MSSSIM_WIN} px window), but {len(small)} of the {len(files)} validation "
+        f"cubes are smaller, e.g. {path} ({hw[0]} x {hw[1]} px): train on larger cubes "
+        f"(generate --size 128), or give --keep-best-by loss"
+    )
+
+
 class CropSampler:
     """Random crops of (latent, target) images kept on the training device, with dihedral
     augmentation."""
@@ -673,8 +729,19 @@ def lr_at(progress: float, cfg: dict, total_steps: int) -> float:
 
 
 # -- run ---------------------------------------------------------------------------------------
-#: The keep-best candidate before any validation.
+#: The keep-best candidate before any validation ("msssim": its validation MS-SSIM, held when
+#: keep_best_by is "msssim"; "by": the criterion that chose it).
 NO_BEST = {"val": math.inf, "step": None, "state": None}
+
+
+def beats(best: dict, val: float, msssim: float | None, by: str) -> bool:
+    """Whether a validation (colour loss `val`, MS-SSIM `msssim`) beats the keep-best candidate
+    under criterion `by`: the lowest loss, or the highest MS-SSIM. By the loss alone a run trained
+    with msssim_weight 1.0 kept its step 0 (validation loss 0.03724 there, 0.03733 at the end)
+    while its held-out MS-SSIM rose."""
+    if by == "msssim":
+        return msssim is not None and msssim > best.get("msssim", -math.inf)
+    return val < best["val"]
 
 
 @dataclass
@@ -705,13 +772,19 @@ class LoopState:
         running = 0.0 if self.t_start is None else time.time() - self.t_start
         return self.elapsed_before + running
 
-    def record_val(self, val: float, core, keep: bool) -> None:
-        """Append a validation loss; with keep, hold a CPU copy of the weights when it is the
-        lowest so far."""
+    def record_val(
+        self, val: float, core, keep: bool, msssim: float | None = None, by: str = "loss"
+    ) -> None:
+        """Append a validation loss (and MS-SSIM, when computed); with keep, hold a CPU copy of
+        the weights when they are the best so far by `by` (keep_best_by)."""
         self.curves["val"].append((self.step, val))
-        if keep and val < self.best["val"]:
+        if msssim is not None:
+            self.curves.setdefault("val_msssim", []).append((self.step, msssim))
+        if keep and beats(self.best, val, msssim, by):
             state = {k: v.detach().to("cpu", copy=True) for k, v in core.state_dict().items()}
-            self.best = {"val": val, "step": self.step, "state": state}
+            self.best = {"val": val, "step": self.step, "state": state, "by": by}
+            if msssim is not None:
+                self.best["msssim"] = msssim
 
     def to_checkpoint(self, sampler) -> dict:
         import torch
@@ -813,9 +886,8 @@ def _run(args) -> int:
     loop = _resume(r) if args.resume else LoopState()
     if r.cfg["init"] and not args.resume and r.val_idx and r.dist.is_main:
         # the starting weights compete for keep_best: fine-tuning must not make them worse unseen
-        loop.record_val(
-            _val_loss(r.core, r.latents, r.targets, r.val_idx, r.device), r.core, r.cfg["keep_best"]
-        )
+        val, msssim = _run_validation(r)
+        loop.record_val(val, r.core, r.cfg["keep_best"], msssim, r.cfg["keep_best_by"])
     train_s = _loop(r, loop)
     return _finalise(r, loop, train_s)
 
@@ -920,6 +992,10 @@ def _build(args) -> _Run:
         if args.crop is not None
         else f"crop {cfg['crop']} (of {of or 'the default settings'}; set --crop)",
     )
+    if cfg["keep_best"] and cfg["keep_best_by"] == "msssim":
+        check_msssim_sizes(
+            [target_plane_shape(files[i]) for i in val_idx], [files[i] for i in val_idx]
+        )
     t0 = time.time()
     latents, palettes, rgbs, names = embed_dataset(
         args.data,
@@ -1103,6 +1179,9 @@ def _check_resume(out: Path, cfg: dict, data_sha1: str, embedder_sha256, loaded=
     if cfg.get("init") is None:
         skip.add("init")
     was, now = flat(before), flat(cfg)
+    # its keep-best candidate was chosen by this criterion (before keep_best_by: the loss), so
+    # resuming by another would compare an MS-SSIM with a loss, or keep a step no criterion chose
+    was.setdefault("keep_best_by", "loss")
     keys = [k for k in was if k in now and k not in {*skip, *DERIVED_KEYS, "comment"}]
     data = []
     if before.get("files_sha1") not in (None, data_sha1):
@@ -1247,8 +1326,8 @@ def _loop(r: _Run, loop: LoopState) -> float:
             if cfg["checkpoint_every"] and loop.step % cfg["checkpoint_every"] == 0:
                 check()
                 if r.val_idx and dist.is_main:
-                    val = _val_loss(r.core, r.latents, r.targets, r.val_idx, r.device)
-                    loop.record_val(val, r.core, cfg["keep_best"])
+                    val, msssim = _run_validation(r)
+                    loop.record_val(val, r.core, cfg["keep_best"], msssim, cfg["keep_best_by"])
                     r.core.train()
                 r.checkpoint(loop)
             if signals.requested(dist, agree=logged):  # Ctrl-C or kill: a checkpoint, then exit
@@ -1288,13 +1367,17 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
         barrier(dist)
         cleanup(dist)
         return 0
-    curves, best = loop.curves, loop.best
+    curves, best, by = loop.curves, loop.best, cfg["keep_best_by"]
     if cfg["keep_best"] and best["state"] is not None:
         if not curves["val"] or curves["val"][-1][0] != steps_done:  # the final weights compete
-            val = _val_loss(core, r.latents, r.targets, r.val_idx, r.device)
+            val, msssim = _run_validation(r)
             curves["val"].append((steps_done, val))
-            if val < best["val"]:
-                best = {"val": val, "step": steps_done, "state": None}
+            if msssim is not None:
+                curves.setdefault("val_msssim", []).append((steps_done, msssim))
+            if beats(best, val, msssim, by):
+                best = {"val": val, "step": steps_done, "state": None, "by": by}
+                if msssim is not None:
+                    best["msssim"] = msssim
         if best["state"] is not None:
             core.load_state_dict(best["state"])
     temperatures = None
@@ -1308,13 +1391,28 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
     # float16 on disk halves the shipped file; the loader computes in float32
     # (or bf16 autocast on CUDA).
     half = {k: (v.half() if v.is_floating_point() else v) for k, v in core.state_dict().items()}
-    kept_step = best["step"] if cfg["keep_best"] and best["step"] is not None else steps_done
+    chosen = cfg["keep_best"] and best["step"] is not None
+    kept_step = best["step"] if chosen else steps_done
+    # which criterion chose the written weights ("last step": keep_best off, or nothing validated)
+    kept_by = best.get("by", "loss") if chosen else "last step"
+    if chosen:
+        figure = (
+            f"highest validation MS-SSIM {best['msssim']:.5f}"
+            if kept_by == "msssim"
+            else f"lowest validation loss {best['val']:.5f}"
+        )
+        print(
+            f"keep_best: the weights written are step {kept_step}'s of {steps_done} ({figure}; "
+            f"keep_best_by {kept_by})",
+            file=sys.stderr,
+        )
     sha = save_weights(
         half,
         weights_path,
         {
             **r.model_cfg,
             "trained_steps": kept_step,
+            "kept_by": kept_by,  # the criterion that chose trained_steps
             "stored_dtype": "float16",
             "command": r.public["command"],
             **({"resumed_by": r.public["resumed_by"]} if r.public.get("resumed_by") else {}),
@@ -1330,7 +1428,13 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
     metrics = {
         "steps": steps_done,
         "kept_step": kept_step,
+        "kept_by": kept_by,
         "val_curve": [list(v) for v in curves["val"]],
+        **(
+            {"val_msssim_curve": [list(v) for v in curves["val_msssim"]]}
+            if curves.get("val_msssim")
+            else {}
+        ),
         # over every process of a resumed run, as the embedder's; per step: this process's
         "train_seconds": round(loop.elapsed_before + train_s, 1),
         "embed_seconds": round(r.embed_s, 1),
@@ -1415,25 +1519,36 @@ def choose_decode_temperature(model, latents, targets, val_idx, device, candidat
 
 
 def _val_loss(model, latents, targets, val_idx, device) -> float:
-    """Mean redmean distance on the validation images, predicted as at inference (overlapping
-    crop-sized tiles, blended): checkpoints are chosen on the path users get, not on whole-image
-    passes at a token grid the model never trained on."""
+    """Mean redmean distance on the validation images (_validate)."""
+    return _validate(model, latents, targets, val_idx, device)[0]
+
+
+def _validate(model, latents, targets, val_idx, device, msssim: bool = False):
+    """(mean redmean distance, mean MS-SSIM or None) on the validation images, predicted as at
+    inference (overlapping crop-sized tiles, blended): checkpoints are chosen on the path users
+    get, not on whole-image passes at a token grid the model never trained on. MS-SSIM (5 scales,
+    the loss term's LOSS_MSSSIM_WIN window; images over 96 px, which _build checks) only when
+    asked: keep_best_by "msssim" needs it, and it costs CPU time at every validation."""
 
     from ..analysis.recolour import Recolouriser
-    from .metrics import redmean_distance
+    from .metrics import ms_ssim, redmean_distance
 
     model.eval()
     rec = Recolouriser(model, model.config, torch_device(device))
-    vals = [
-        float(
-            redmean_distance(
-                hwc_to_chw(rec.predict(latents[i]))[None],
-                hwc_to_chw(targets[i].astype(np.float32) / 255)[None],
-            )
-        )
-        for i in val_idx
-    ]
-    return float(np.mean(vals))
+    losses, ssims = [], []
+    for i in val_idx:
+        pred = hwc_to_chw(rec.predict(latents[i]))[None]
+        target = hwc_to_chw(targets[i].astype(np.float32) / 255)[None]
+        losses.append(float(redmean_distance(pred, target)))
+        if msssim:
+            ssims.append(float(ms_ssim(pred, target, win_size=LOSS_MSSSIM_WIN)))
+    return float(np.mean(losses)), (float(np.mean(ssims)) if msssim else None)
+
+
+def _run_validation(r: _Run) -> tuple[float, float | None]:
+    """The validation loss, and MS-SSIM when keep_best keeps by it (_validate)."""
+    by_msssim = r.cfg["keep_best"] and r.cfg["keep_best_by"] == "msssim"
+    return _validate(r.core, r.latents, r.targets, r.val_idx, r.device, msssim=by_msssim)
 
 
 def _summarise(rows: list[dict]) -> dict:
