@@ -268,3 +268,42 @@ def test_resume_keeps_the_criterion_and_refuses_another(setup, tmp_path, monkeyp
     assert main(argv + ["--resume"]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "keep_best_by 'loss' there, 'msssim' now" in err, err
+
+
+def test_trainers_help_states_the_default_values():
+    """The recolouriser's --batch and --lr help said "default: the config's" without the number
+    (and the embedder's --lr, --steps, --seed, --checkpoint-every and the per-pixel MLP's
+    --baseline-steps gave none): each now names the default config's value, read from the dict
+    the run starts from."""
+    import argparse
+
+    from xrf_napari.training import train_embedder as te
+
+    def helps(module):
+        parser = argparse.ArgumentParser()
+        module.configure(parser)
+        return {k: " ".join(a.help.split()) for k, a in parser._option_string_actions.items()}
+
+    rec, emb = helps(tr), helps(te)
+    d = tr.DEFAULTS
+    for flag, key in [
+        ("--batch", "batch"),
+        ("--lr", "lr"),
+        ("--steps", "steps"),
+        ("--crop", "crop"),
+        ("--seed", "seed"),
+        ("--checkpoint-every", "checkpoint_every"),
+        ("--baseline-steps", "baseline_steps"),  # the per-pixel MLP's
+        ("--msssim-weight", "msssim_weight"),
+        ("--keep-best-by", "keep_best_by"),
+    ]:
+        value = d[key] if isinstance(d[key], str) else f"{d[key]:g}"
+        assert f"(default: the --config's, or {value} without one)" in rec[flag], (flag, rec[flag])
+    assert "or 16 without one" in rec["--batch"] and "or 0.001 without one" in rec["--lr"]
+    e = te.DEFAULT_TRAIN_CONFIG
+    for flag, key in [("--lr", "lr"), ("--steps", "steps"), ("--seed", "seed")]:
+        assert f"(default: the --config's, or {e[key]:g} without one)" in emb[flag], emb[flag]
+    assert "or 0.002 without one" in emb["--lr"]
+    batch = e["cubes_per_batch"] * e["pixels_per_cube_batch"]
+    assert f"= {batch} without one" in emb["--batch"] and batch == 4096, emb["--batch"]
+    assert f"({e['cubes_per_batch']} without a --config)" in emb["--batch"]

@@ -107,6 +107,9 @@ def config_ranges() -> dict:
 
 def configure(parser) -> None:
     from ..argtypes import SEED_MAX, int_in, positive_float, seed_int
+    from .common import default_help
+
+    d = DEFAULT_TRAIN_CONFIG
 
     parser.add_argument(
         "--data", required=True, help="synthetic dataset folder (cube_*.h5, as generate writes)"
@@ -120,14 +123,21 @@ def configure(parser) -> None:
     length.add_argument(
         "--epochs", type=positive_float, help="epochs over the pixel pool (instead of --steps)"
     )
-    length.add_argument("--steps", type=int_in(1), help="optimiser steps")
+    length.add_argument(
+        "--steps", type=int_in(1), help=f"optimiser steps {default_help(d['steps'])}"
+    )
     parser.add_argument(
         "--batch",
         type=int_in(1),
-        help="spectra per batch: a multiple of the config's cubes_per_batch (16), at least twice "
-        "it (2 or more pixels per cube)",
+        help="spectra per batch: a multiple of the config's cubes_per_batch "
+        f"({d['cubes_per_batch']} without a --config), at least twice it (2 or more pixels per "
+        "cube) (default: the --config's cubes_per_batch x pixels_per_cube_batch, or "
+        f"{d['cubes_per_batch']} x {d['pixels_per_cube_batch']} = "
+        f"{d['cubes_per_batch'] * d['pixels_per_cube_batch']} without one)",
     )
-    parser.add_argument("--lr", type=positive_float, help="peak learning rate")
+    parser.add_argument(
+        "--lr", type=positive_float, help=f"peak learning rate {default_help(d['lr'])}"
+    )
     parser.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     parser.add_argument(
         "--threads",
@@ -135,12 +145,14 @@ def configure(parser) -> None:
         help="torch CPU threads (1 is fastest on a busy, shared "
         "machine: OpenMP threads stall when the cores are oversubscribed)",
     )
-    parser.add_argument("--seed", type=seed_int, help=f"random seed (0 to {SEED_MAX})")
+    parser.add_argument(
+        "--seed", type=seed_int, help=f"random seed (0 to {SEED_MAX}) {default_help(d['seed'])}"
+    )
     parser.add_argument(
         "--checkpoint-every",
         type=int_in(1),
         dest="checkpoint_every",
-        help="steps between checkpoints",
+        help=f"steps between checkpoints {default_help(d['checkpoint_every'])}",
     )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA")

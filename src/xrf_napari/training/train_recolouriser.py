@@ -152,7 +152,9 @@ def configure(p) -> None:
     )
     # one or the other: given both, --epochs won and --steps was dropped unsaid
     length = p.add_mutually_exclusive_group()
-    length.add_argument("--steps", type=int_in(1), default=None, help="optimisation steps")
+    length.add_argument(
+        "--steps", type=int_in(1), default=None, help=f"optimisation steps {_default('steps')}"
+    )
     length.add_argument(
         "--epochs",
         type=positive_float,
@@ -163,22 +165,20 @@ def configure(p) -> None:
         "--batch",
         type=int_in(1),
         default=None,
-        help="crops per optimiser step, shared among the ranks under torchrun (default: the "
-        "config's)",
+        help=f"crops per optimiser step, shared among the ranks under torchrun {_default('batch')}",
     )
     p.add_argument(
         "--crop",
         type=int_in(1),
         default=None,
-        help="training crop size in pixels (multiple of the patch)",
+        help=f"training crop size in pixels (multiple of the patch) {_default('crop')}",
     )
     p.add_argument("--patch", type=int_in(1), default=None, help="patch size (16 in the paper)")
     p.add_argument(
         "--lr",
         type=positive_float,
         default=None,
-        help="peak learning rate, reached after the warm-up, then cosine decay (default: the "
-        "config's)",
+        help=f"peak learning rate, reached after the warm-up, then cosine decay {_default('lr')}",
     )
     p.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
@@ -188,12 +188,18 @@ def configure(p) -> None:
         help="start from these SmallUViT weights (.safetensors): fine-tuning on new data with a "
         "fresh schedule; the config's model must match them",
     )
-    p.add_argument("--seed", type=seed_int, default=None, help=f"random seed (0 to {SEED_MAX})")
+    p.add_argument(
+        "--seed",
+        type=seed_int,
+        default=None,
+        help=f"random seed (0 to {SEED_MAX}) {_default('seed')}",
+    )
     p.add_argument(
         "--checkpoint-every",
         type=int_in(0),
         default=None,
-        help="steps between checkpoints and validations (0: only at the end)",
+        help="steps between checkpoints and validations (0: only at the end) "
+        f"{_default('checkpoint_every')}",
     )
     p.add_argument(
         "--target", choices=TARGETS, default=None, help="palette (reachable) or rgb (original)"
@@ -202,7 +208,7 @@ def configure(p) -> None:
         "--baseline-steps",
         type=int_in(0),
         default=None,
-        help="steps for the per-pixel MLP (0 = skip)",
+        help=f"steps for the per-pixel MLP baseline, 0 = skip {_default('baseline_steps')}",
     )
     p.add_argument(
         "--time-budget", type=positive_float, default=None, help="seconds for the SmallUViT loop"
@@ -212,7 +218,7 @@ def configure(p) -> None:
         type=float_in(0),
         default=None,
         help="weight of a (1 - MS-SSIM) term added to the colour loss, on crops over 96 px "
-        "(its 5 scales with a 7 px window; default: the config's, 0 = none)",
+        f"(its 5 scales with a 7 px window), 0 = none {_default('msssim_weight')}",
     )
     p.add_argument(
         "--keep-best-by",
@@ -221,8 +227,7 @@ def configure(p) -> None:
         help="what keep_best keeps the best validated step by: loss (the validation colour loss, "
         "lowest) or msssim (the validation paintings' MS-SSIM, highest, 5 scales with a "
         f"{LOSS_MSSSIM_WIN} px window: validation cubes over {_msssim_need()} px; computed only "
-        f"then); a --resume gives the run's (default: the config's, or {DEFAULTS['keep_best_by']} "
-        "without one)",
+        f"then); a --resume gives the run's {_default('keep_best_by')}",
     )
     p.add_argument(
         "--threads",
@@ -232,6 +237,13 @@ def configure(p) -> None:
         "machine)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _default(key: str) -> str:
+    """--help's "(default: ...)" of a setting, read from DEFAULTS (common.default_help)."""
+    from .common import default_help
+
+    return default_help(DEFAULTS[key])
 
 
 def _msssim_need() -> int:
