@@ -60,11 +60,9 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
     spectra, counts = yield from iter_cluster_spectra(cube, result.labels)
     preload_labels_imports()
     colour_table()  # the clusters layer's colours (clusters_colormap), made here once
-    # the clusters layer's RUN_LABELS_KEY, here and not in the GUI thread (0.2 s at 4000 px)
-    run_labels = labels_digest(result.labels)
     used = str(load_embedder(weights, device).device)
     why_one = _why_one(latent, k, result)
-    return latent, rgb, result, spectra, counts, used, note, ood, why_one, run_labels
+    return latent, rgb, result, spectra, counts, used, note, ood, why_one
 
 
 class EmbedClusterWidget(CubeDock):
@@ -178,7 +176,7 @@ class EmbedClusterWidget(CubeDock):
 
     def _add_results(self, cube_layer, res):
         """Staged (one layer per turn of the event loop: see JobPanel)."""
-        latent, rgb, result, spectra, counts, device, note, ood, why_one, run_labels = res
+        latent, rgb, result, spectra, counts, device, note, ood, why_one = res
         viewer = self.viewer
         source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
@@ -202,10 +200,12 @@ class EmbedClusterWidget(CubeDock):
         except GeneratorExit:
             # the scan was closed before its clusters came: the result is dropped, its latent
             # too (it stood beside the previous run's clusters, or alone)
-            self._put_back_latent(viewer, before)
+            self.latent_layer = _put_back(viewer, self.latent_layer, before)
             raise
         name = result_name(viewer, cube, "clusters", source)
-        kept = self._keep_painted(cube, name)
+        old = find_result(viewer, cube, name)
+        old = None if old is None else (old, old.data, dict(old.metadata))
+        kept, unsure = self._keep_painted(cube, name)
         self.labels_layer = upsert_layer(
             viewer,
             name,
@@ -216,51 +216,63 @@ class EmbedClusterWidget(CubeDock):
             translate=translate,
             opacity=0.6,
             colormap=clusters_colormap(),
-            metadata={RUN_LABELS_KEY: run_labels},  # labels_digest(result.labels), in the job
+            metadata={RUN_LABELS_KEY: result.labels},  # the remembered result's own array
         )
-        yield
-        self.job.status.setText(
-            "Done."
-            if kept is None
-            else f"Done. The regions painted on before this run are kept as the hidden layer "
-            f"\u201c{kept.name}\u201d; \u201c{self.labels_layer.name}\u201d shows the new ones."
-        )
+        try:
+            yield
+        except GeneratorExit:
+            # dropped after its clusters step (the scan closed, the dock closed): the viewer
+            # as it was before the run, not the dropped result's two layers (and a copy of
+            # the regions the clusters layer holds again)
+            if kept is not None and kept in viewer.layers:
+                viewer.layers.remove(kept)
+            self.labels_layer = _put_back(viewer, self.labels_layer, old)
+            self.latent_layer = _put_back(viewer, self.latent_layer, before)
+            raise
+        if kept is None:
+            said = "Done."
+        elif unsure:  # no RUN_LABELS_KEY: painted on or not, nobody can tell
+            said = (
+                f"Done. \u201c{self.labels_layer.name}\u201d did not say which run made its "
+                "regions, so they may have been painted on: they are kept as the hidden layer "
+                f"\u201c{kept.name}\u201d; \u201c{self.labels_layer.name}\u201d shows the new "
+                "ones."
+            )
+        else:
+            said = (
+                "Done. The regions painted on before this run are kept as the hidden layer "
+                f"\u201c{kept.name}\u201d; \u201c{self.labels_layer.name}\u201d shows the new "
+                "ones."
+            )
+        self.job.status.setText(said)
         self._send_spectra(cube, spectra, self.labels_layer, counts)
         if cube is self.current_cube():  # the summary and notes are under the form
             self.scroll_into_view(self.summary, self.ood_label)
         return (source, cube.energy, result, spectra, counts, device, note, False, ood, why_one)
 
-    def _put_back_latent(self, viewer, before) -> None:
-        """Undo the latent step of a delivery dropped before its clusters step: `before` is
-        (layer, data, metadata) of the latent layer it updated, or None where it added one.
-        `viewer`: the delivery's own; self.viewer is None once the dock is closed (a delivery
-        dropped as the dock closed then failed here, leaving the latent it added)."""
-        layer = self.latent_layer
-        if before is not None and before[0] is layer:
-            layer.data, layer.metadata = before[1], before[2]
-            return
-        if layer is not None and layer in viewer.layers:
-            viewer.layers.remove(layer)
-        self.latent_layer = None if before is None else before[0]
-
-    def _keep_painted(self, cube, name: str):
+    def _keep_painted(self, cube, name: str) -> tuple:
         """Before a run replaces `cube`'s clusters layer `name`: when the user painted on it since
         the run that made it (its labels are no longer that run's: RUN_LABELS_KEY), a copy goes
         to a new hidden Labels layer "<its name> (your edits)" just above it (where napari's
         Duplicate Layer puts one: below, it came first in the layer list, and a Pigments or
-        Spectrum dock opened later took it as the scan's regions), and is returned (None
-        when nothing was painted). A re-run overwrote the corrections without a word, beyond
-        napari's undo. The copy is a result of the scan as napari's Duplicate Layer makes one
-        (offered as its regions, never written by a run); the new run's regions go to the
-        clusters layer itself, which Save, Pigments' Regions and the Spectrum panel's region
-        keep using."""
+        Spectrum dock opened later took it as the scan's regions). Returns (the copy, or None
+        when nothing was painted; whether it was kept only for want of RUN_LABELS_KEY: a layer
+        that does not say which labels its run made may have been painted on, and is kept
+        too). A re-run overwrote the corrections without a word, beyond napari's undo. The
+        copy is a result of the scan as napari's Duplicate Layer makes one (offered as its
+        regions, never written by a run); the new run's regions go to the clusters layer
+        itself, which Save, Pigments' Regions and the Spectrum panel's region keep using.
+        Brush, fill, undo, layer.data set or written in place: all are seen, by comparing the
+        labels with the run's own (10 ms at 4000 x 4000 px in the GUI thread, where a hash of
+        them took 0.2-0.6 s)."""
         viewer = self.viewer
         layer = find_result(viewer, cube, name)
         if layer is None or layer_type(layer) != "Labels":
-            return None
+            return None, False
         made = (layer.metadata or {}).get(RUN_LABELS_KEY)
-        if made is None or made == labels_digest(layer.data):
-            return None
+        unsure = not isinstance(made, np.ndarray)
+        if not unsure and np.array_equal(made, layer.data):
+            return None, False
         from napari.layers import Labels
 
         # napari selects a layer added: the user's selection stays as it was, none or several
@@ -281,7 +293,7 @@ class EmbedClusterWidget(CubeDock):
         viewer.layers.insert(viewer.layers.index(layer) + 1, copy)
         selection.clear()
         selection.update(ly for ly in selected if ly in viewer.layers)
-        return copy
+        return copy, unsure
 
     def show_result(self, result) -> None:
         """The current cube's regions (summary, Save), or a blank dock when it has none."""
@@ -528,20 +540,23 @@ def clusters_colormap():
     return CyclicLabelColormap(colors=rgba)
 
 
-#: Metadata key of the clusters layer: labels_digest of the labels the run put in it, to tell
-#: whether the user painted on it since (the next run keeps those corrections: _keep_painted).
+#: Metadata key of the clusters layer: the labels the run put in it (the array its remembered
+#: result holds, not a copy), to tell whether the user painted on it since (the next run keeps
+#: those corrections: _keep_painted).
 RUN_LABELS_KEY = "xrf_run_labels"
 
 
-def labels_digest(labels) -> str:
-    """A fingerprint of a labels image (its shape and values, whatever their integer type): equal
-    for the labels a run made and the layer left unpainted, different once a pixel changed."""
-    import hashlib
-
-    labels = np.ascontiguousarray(labels, dtype=np.int64)
-    digest = hashlib.blake2b(str(labels.shape).encode(), digest_size=16)
-    digest.update(labels.tobytes())
-    return digest.hexdigest()
+def _put_back(viewer, layer, before):
+    """Undo a step of a delivery that was dropped: `layer` is the layer it updated or added,
+    `before` (that layer, its data, its metadata) as it was, or None where it added one. Returns
+    the layer to keep. `viewer`: the delivery's own; self.viewer is None once the dock is closed
+    (a delivery dropped as the dock closed then failed here, leaving the layer it added)."""
+    if before is not None and before[0] is layer:
+        layer.data, layer.metadata = before[1], before[2]
+        return layer
+    if layer is not None and layer in viewer.layers:
+        viewer.layers.remove(layer)
+    return None if before is None else before[0]
 
 
 def save_paths(path) -> tuple[Path, Path]:

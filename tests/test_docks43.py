@@ -1,0 +1,152 @@
+"""The docks as a conservator uses them (session 43): painted corrections and a re-run of Embed &
+cluster (no freeze, no silent overwrite, nothing left of a dropped run), saves refused after
+their Replace? question when a run started meanwhile, Pigments' candidate boxes during a re-fit."""
+
+import threading
+import time
+
+import numpy as np
+from _napari_helpers import (
+    clustered_painted_scan,
+    wait_idle,
+)
+
+
+def _held(gate):
+    """A job that steps every 10 ms until `gate` is set (10 s at most)."""
+
+    def job(*_args, **_kwargs):
+        end = time.monotonic() + 10
+        while not gate.is_set() and time.monotonic() < end:
+            time.sleep(0.01)
+            yield 0, 1
+        return None
+
+    return job
+
+
+def _rerun(embed, qtbot):
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    assert embed.job.last_error is None, embed.job.last_error
+
+
+def _kept_copies(viewer):
+    return [ly for ly in viewer.layers if "(your edits)" in ly.name]
+
+
+def test_painted_regions_are_told_from_the_runs_without_hashing_in_the_gui_thread(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Before a re-run replaced the clusters layer, a hash of its labels was computed in the GUI
+    thread (0.2-0.6 s of frozen viewer at 4000 x 4000 px). Now no hash is made there, and every
+    way of changing the labels is still seen: the fill tool, a write into the array in place
+    (no napari event says so; the brush: test_docks42b); a stroke undone leaves nothing to
+    keep."""
+    import hashlib
+
+    viewer = make_napari_viewer()
+    embed, _cube, clusters = clustered_painted_scan(viewer, qtbot, tmp_path)
+    hashed_here = []
+    for algo in ("blake2b", "md5", "sha1", "sha256"):
+        real = getattr(hashlib, algo)
+
+        def watched(*args, _real=real, **kwargs):
+            if threading.current_thread() is threading.main_thread():
+                hashed_here.append(args)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(hashlib, algo, watched)
+
+    def filled(layer):
+        layer.fill((0, 0), 9, refresh=True)
+
+    def in_place(layer):
+        layer.data[2, 2] = 6  # no napari event says so
+        layer.refresh()
+
+    for edit in (filled, in_place):
+        before = _kept_copies(viewer)
+        edit(clusters)
+        painted = np.array(clusters.data, copy=True)
+        _rerun(embed, qtbot)
+        new = [ly for ly in _kept_copies(viewer) if ly not in before]
+        assert len(new) == 1, (edit.__name__, [ly.name for ly in viewer.layers])
+        np.testing.assert_array_equal(new[0].data, painted)
+        assert "(your edits)" in embed.job.status.text()
+
+    clusters.paint((3, 4), 7, refresh=True)
+    clusters.undo()  # nothing painted, after all
+    count = len(viewer.layers)
+    _rerun(embed, qtbot)
+    assert len(viewer.layers) == count and embed.job.status.text() == "Done."
+    assert not hashed_here
+
+
+def test_a_clusters_layer_that_does_not_say_what_its_run_made_is_kept(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """A clusters layer without the record of its run's labels (metadata xrf_run_labels taken
+    off, by a script say) was overwritten by the next run without a copy: nothing could tell
+    whether it had been painted on. It is kept as "(your edits)" now, and the line says why."""
+    from xrf_napari.widgets.embed import RUN_LABELS_KEY
+
+    viewer = make_napari_viewer()
+    embed, _cube, clusters = clustered_painted_scan(viewer, qtbot, tmp_path)
+    clusters.metadata = {k: v for k, v in clusters.metadata.items() if k != RUN_LABELS_KEY}
+    before = np.array(clusters.data, copy=True)
+    embed.k_spin.setValue(3)
+    _rerun(embed, qtbot)
+    copies = _kept_copies(viewer)
+    assert len(copies) == 1, [ly.name for ly in viewer.layers]
+    np.testing.assert_array_equal(copies[0].data, before)
+    assert "did not say which run made" in embed.job.status.text()
+    assert RUN_LABELS_KEY in clusters.metadata  # the new run's layer says it again
+
+
+def test_a_result_dropped_after_its_clusters_step_leaves_the_layers_as_they_were(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The scan closed after Embed & cluster replaced its clusters layer (one layer per turn of
+    the event loop) dropped the result but left the new latent and clusters layers, the painted
+    regions overwritten (and their copy beside them). Now both layers are as before the run,
+    the painted regions in the clusters layer itself, and no copy is left."""
+    import xrf_napari.widgets.embed as embed_mod
+    from xrf_napari.widgets._layers import layer_cube
+
+    viewer = make_napari_viewer()
+    embed, cube, clusters = clustered_painted_scan(viewer, qtbot, tmp_path)
+    latent = embed.latent_layer
+    clusters.paint((3, 4), 7, refresh=True)
+    painted = np.array(clusters.data, copy=True)
+    old_rgb, old_meta = np.array(latent.data, copy=True), dict(clusters.metadata)
+    real = embed_mod.upsert_layer
+
+    def closing(viewer_, name, data, *args, **kwargs):  # the user closes the scan meanwhile
+        layer = real(viewer_, name, data, *args, **kwargs)
+        if name.startswith("clusters"):
+            for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
+                viewer.layers.remove(ly)
+        return layer
+
+    real_job = embed_mod._embed_cluster_job
+
+    def other_latent(*args):
+        latent_, rgb, *rest = yield from real_job(*args)
+        return (latent_ + 1, 255 - rgb, *rest)
+
+    monkeypatch.setattr(embed_mod, "upsert_layer", closing)
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", other_latent)
+    names = [ly.name for ly in viewer.layers]
+    embed.k_spin.setValue(3)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    assert "dropped" in embed.job.status.text()
+    assert [ly.name for ly in viewer.layers] == [
+        n for n in names if n in {latent.name, clusters.name}
+    ]
+    assert latent in viewer.layers and clusters in viewer.layers
+    np.testing.assert_array_equal(latent.data, old_rgb)
+    np.testing.assert_array_equal(clusters.data, painted)
+    assert clusters.metadata.keys() == old_meta.keys()
+    assert all(clusters.metadata[k] is v for k, v in old_meta.items())
