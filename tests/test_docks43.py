@@ -4,11 +4,15 @@ their Replace? question when a run started meanwhile, Pigments' candidate boxes 
 
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
+import pytest
 from _napari_helpers import (
     clustered_painted_scan,
+    open_cube,
     wait_idle,
+    write_painted_cube,
 )
 
 
@@ -150,3 +154,49 @@ def test_a_result_dropped_after_its_clusters_step_leaves_the_layers_as_they_were
     np.testing.assert_array_equal(clusters.data, painted)
     assert clusters.metadata.keys() == old_meta.keys()
     assert all(clusters.metadata[k] is v for k, v in old_meta.items())
+
+
+@pytest.mark.parametrize("which", ["maps", "pigments"])
+def test_a_save_is_refused_when_a_run_started_while_replace_was_asked(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch, which
+):
+    """Maps' Save maps and Pigments' Export checked that no run was computing the scan's new
+    result before their "Replace?" question, not after: a run started while it was open (a
+    Run waiting for the calibration) and the save wrote the result about to be replaced. Now
+    refused after the question too, saying why."""
+    import xrf_napari.widgets.maps as maps_mod
+    import xrf_napari.widgets.pigments as pigments_mod
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    module = maps_mod if which == "maps" else pigments_mod
+    dock = (maps_mod.ElementMapsWidget if which == "maps" else pigments_mod.PigmentsWidget)(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)  # Maps surveys the scan first
+    written = []
+    if which == "maps":
+        monkeypatch.setattr(dock, "map_files", lambda folder: [])
+        monkeypatch.setattr(
+            dock, "save", lambda f: written.append(f) or [Path(f, "a.tif"), Path(f, "a.csv")]
+        )
+        click = dock._save_clicked
+    else:
+        monkeypatch.setattr(dock, "_check_export", lambda folder: None)
+        monkeypatch.setattr(dock, "export", lambda f: written.append(f) or {"report.html": f})
+        click = dock._export_clicked
+    gate = threading.Event()
+
+    def asked(*_args):  # the question is open: the scan's run starts
+        assert dock.start_job(_held(gate), cube=dock.current_cube(), on_result=lambda v: v)
+        return True
+
+    monkeypatch.setattr(module, "ask_folder", lambda *a: str(tmp_path))
+    monkeypatch.setattr(module, "confirm_replace", asked)
+    try:
+        click()
+        assert not written
+        assert "being computed" in dock.job.status.text()
+    finally:
+        dock.job.cancel()
+        gate.set()
+    wait_idle(qtbot, dock.job, 5000)

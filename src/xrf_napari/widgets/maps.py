@@ -387,6 +387,8 @@ class ElementMapsWidget(CubeDock):
         try:  # a folder dialog names no file: ask before replacing earlier (maybe edited) maps
             if not confirm_replace(self, self.map_files(folder), "the maps"):
                 return
+            if self.refuse_busy("Save maps"):  # Make maps may have started as it asked
+                return
             written = self.save(folder)
             self.job.status.setText(f"Saved {len(written) - 1} map(s) and {written[-1].name}.")
         except (OSError, ValueError) as exc:

@@ -1019,7 +1019,7 @@ class PigmentsWidget(CubeDock):
             self._check_export(Path(folder))
             if confirm_replace(
                 self, [Path(folder) / n for n in REPORT_FILES], "the report's files"
-            ):
+            ) and not self.refuse_busy("Export"):  # Find pigments may have started as it asked
                 paths = self.export(Path(folder))
                 self.job.status.setText(f"Wrote {paths['report.html'].name} and CSV files.")
         except (OSError, ValueError) as exc:
