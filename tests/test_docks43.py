@@ -11,6 +11,7 @@ import pytest
 from _napari_helpers import (
     clustered_painted_scan,
     open_cube,
+    painted_counts,
     wait_idle,
     write_painted_cube,
 )
@@ -200,3 +201,41 @@ def test_a_save_is_refused_when_a_run_started_while_replace_was_asked(
         dock.job.cancel()
         gate.set()
     wait_idle(qtbot, dock.job, 5000)
+
+
+def test_pigments_candidate_boxes_are_off_while_the_scan_is_fitted_again(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """The candidate box of each region stayed enabled while Find pigments fitted the scan
+    again: a candidate chosen then repainted the old fit's layer, which the new fit replaced.
+    Off as Export is (also in a table made again meanwhile), on again once the job stops."""
+    pytest.importorskip("xraylib")
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    regions = viewer.add_labels(painted_counts()[1].astype(np.int32), name="regions")
+    dock = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    dock.device.setCurrentText("cpu")
+    dock.labels_combo.set_layer(regions)
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, 60000)
+    assert dock.job.last_error is None, dock.job.last_error
+    boxes = [dock.table.cellWidget(r, 1) for r in range(dock.table.rowCount())]
+    assert boxes and all(b.isEnabled() for b in boxes)
+    choice = dock.chosen(0)
+    gate = threading.Event()
+    try:
+        assert dock.start_job(_held(gate), cube=dock.current_cube(), on_result=lambda v: v)
+        assert not any(b.isEnabled() for b in boxes)
+        assert dock.chosen(0) == choice  # the choice shown is still the fit's
+        dock.show_result(dock.result)  # the table made again (another scan and back)
+        assert not any(
+            dock.table.cellWidget(r, 1).isEnabled() for r in range(dock.table.rowCount())
+        )
+    finally:
+        dock.job.cancel()
+        gate.set()
+    wait_idle(qtbot, dock.job, 5000)
+    assert all(dock.table.cellWidget(r, 1).isEnabled() for r in range(dock.table.rowCount()))

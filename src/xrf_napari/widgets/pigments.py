@@ -796,14 +796,24 @@ class PigmentsWidget(CubeDock):
             note_item.setToolTip(note)
             self.table.setItem(row, 3, note_item)
         self._size_columns(rep.regions)
+        self.follow_busy()  # the candidate boxes just made too
 
     def follow_busy(self) -> None:
-        """Export and Paint the photograph's suggestions act on the fit shown: off while Find
-        pigments fits the scan again (the suggestions painted then went to the old fit's layer,
-        which the new fit replaced)."""
+        """Export, Paint the photograph's suggestions and each region's candidate box act on the
+        fit shown: off while Find pigments fits the scan again (the suggestions painted, or a
+        candidate chosen, then went to the old fit's layer, which the new fit replaced)."""
         busy = self.result_busy()
         self.export_button.setEnabled(self.result is not None and not busy)
         self.suggested_button.setEnabled(self._suggests and not busy)
+        for row in range(self.table.rowCount()):
+            combo = self.table.cellWidget(row, 1)
+            if combo is not None:
+                combo.setEnabled(self._has_candidates(row) and not busy)
+
+    def _has_candidates(self, row: int) -> bool:
+        """The region in `row` has candidates (its box, else, names why it has none)."""
+        regions = [] if self.result is None else self.result.report.regions
+        return 0 <= row < len(regions) and bool(regions[row].candidates)
 
     @staticmethod
     def _info_text(result) -> str:
@@ -846,7 +856,7 @@ class PigmentsWidget(CubeDock):
     # -- candidates and the recolour layer -------------------------------------------------------
     def chosen(self, row: int) -> int:
         combo = self.table.cellWidget(row, 1)
-        return combo.currentIndex() if combo is not None and combo.isEnabled() else -1
+        return combo.currentIndex() if combo is not None and self._has_candidates(row) else -1
 
     def choose(self, row: int, index: int) -> None:
         """Choose candidate `index` of the region in `row` (the combo box does this too)."""
@@ -867,7 +877,7 @@ class PigmentsWidget(CubeDock):
         self.result.choices = suggested_choices(self.result.report)
         for row, index in enumerate(self.result.choices):
             combo = self.table.cellWidget(row, 1)
-            if combo is not None and combo.isEnabled():
+            if combo is not None and self._has_candidates(row):
                 combo.blockSignals(True)  # choose() would repaint once per row
                 combo.setCurrentIndex(index)
                 combo.blockSignals(False)
