@@ -158,7 +158,9 @@ def pigment_pairs(seed: int = 5) -> dict[str, dict]:
     each, per instrument family: totals only (found, true, false and missed by element)."""
     from itertools import combinations
 
-    from xrf_napari.analysis.peaks import suggest_elements
+    from xrf_napari.analysis.peaks import suggest_for_cube
+    from xrf_napari.cube import Cube
+    from xrf_napari.energy import Calibration
     from xrf_napari.physics.layers import ground_layer, paint_layer
     from xrf_napari.physics.pigments import load_pigments
     from xrf_napari.physics.spectrum import SpectrumModel
@@ -170,13 +172,16 @@ def pigment_pairs(seed: int = 5) -> dict[str, dict]:
         rng = np.random.default_rng(seed)
         model = SpectrumModel(prof)
         e = prof.offset + prof.gain * np.arange(prof.n_channels)
+        # the GUI's way, as the one-pigment cubes: a 1 x 1 cube whose metadata is the profile
+        # (anode, kV, resolution, optic, gas), read by suggest_for_cube as a file's header is
+        meta = {"profile": {**prof.__dict__}}
+        cal = Calibration(prof.offset, prof.gain, source="file")
         t = {"found": 0, "true": 0, "false": Counter(), "missed": Counter()}
         for a, b in combinations(pigments, 2):
             for f in (0.5, 0.15):
                 native = model.spectrum([paint_layer([(a, 1 - f), (b, f)]), ground]).native
-                spec = rng.poisson(native / native.sum() * COUNTS * 64).astype(float)
-                kw = {"anode": prof.anode, "fwhm_mn_ev": prof.fwhm_mn_ev, "kv": prof.kv}
-                found = set(suggest_elements(e, spec, **kw))
+                spec = rng.poisson(native / native.sum() * COUNTS * 64).astype(np.uint32)
+                found = set(suggest_for_cube(Cube(spec[None, None], cal, metadata=meta)))
                 ca, cb = a.composition(), b.composition()
                 comp = {k: (1 - f) * ca.get(k, 0) + f * cb.get(k, 0) for k in {*ca, *cb}}
                 main, every = _present([comp, dict(ground.comp())])

@@ -379,6 +379,8 @@ def suggest_elements(
     tolerance_fwhm: float = TOLERANCE_FWHM,
     confirmed_only: bool = False,
     kv: float | None = None,
+    optic_cutoff_kev: float | None = None,
+    atmosphere: str | None = None,
 ) -> Suggestions:
     """Elements whose lines match peaks of the (sum) spectrum, strongest evidence first, with a
     warning where the strongest peaks sit off their lines (calibration_warning).
@@ -388,6 +390,10 @@ def suggest_elements(
     far (in FWHM at that energy) a peak may sit from the tabulated line (calibration error);
     confirmed_only: drop elements seen through a single line (for many small spectra, where chance
     peaks add up); kv: the tube voltage, if known (K lines it cannot excite are not looked for).
+    optic_cutoff_kev: the energy where a polycapillary lens passes half (None: a collimator);
+    atmosphere: the beam path's gas, "air" (None), "helium" or "vacuum". With the anode and kV
+    they say how strong an element's K lines are beside its L lines (_k_over_l_height) and what
+    share of K-alpha the detector sees of K-beta (_detected_share).
     """
     return _suggest_each(
         energy,
@@ -399,6 +405,8 @@ def suggest_elements(
         tolerance_fwhm=tolerance_fwhm,
         confirmed_only=confirmed_only,
         kv=kv,
+        optic_cutoff_kev=optic_cutoff_kev,
+        atmosphere=atmosphere,
     )[0]
 
 
@@ -413,6 +421,8 @@ def _suggest_each(
     tolerance_fwhm: float = TOLERANCE_FWHM,
     confirmed_only: bool = False,
     kv: float | None = None,
+    optic_cutoff_kev: float | None = None,
+    atmosphere: str | None = None,
 ) -> list[Suggestions]:
     """suggest_elements of each spectrum on one energy axis: their peaks first, then the escape
     probabilities of them all in one call (_escape_probabilities), then the elements."""
@@ -428,6 +438,8 @@ def _suggest_each(
         "tolerance_fwhm": tolerance_fwhm,
         "confirmed_only": confirmed_only,
         "kv": kv,
+        "optic_cutoff_kev": optic_cutoff_kev,
+        "atmosphere": atmosphere,
     }
     return [Suggestions() if f is None else _suggest(e, *f, escapes, **kw) for f in found]
 
@@ -460,6 +472,8 @@ def _suggest(
     tolerance_fwhm,
     confirmed_only,
     kv,
+    optic_cutoff_kev,
+    atmosphere,
 ) -> Suggestions:
     """suggest_elements of one spectrum given its peaks (_spectrum_peaks)."""
     e_lo, e_hi = float(e[0]), float(e[-1])
@@ -535,9 +549,49 @@ def _suggest(
         share = peaks[j2].prominence / peaks[j1].prominence
         return AIR_CONFIRM_RATIO <= share <= K_BETA_SLACK * L_BETA_RATIO
 
+    scatter_tubes = (anode,) if anode else SCATTER_ANODES
+
+    @cache
+    def tube_k_main(tube_el: str) -> float | None:
+        """Height of the tube's K-alpha scatter peak (its prominence, else the spectrum's net
+        height there), or None where its K-alpha lies off the axis (nothing to weigh by)."""
+        ka = _lines_by_family(tube_el).get("Ka")
+        if ka is None or not e_lo <= ka.energy <= e_hi:
+            return None
+        jm = match(ka)
+        if jm is not None:
+            return peaks[jm].prominence
+        net = _net_height(e, smooth, ka.energy, fwhm(ka.energy))
+        return None if net is None else max(net[0], 0.0)
+
+    def tube_line_can_be(j: int, o: Line) -> bool:
+        """Can the tube's scattered K line `o` be peak j? Not where the peak stands over
+        K_BETA_SLACK times o's share of the tube's K-alpha (xraylib's radiative rates, the lines
+        at o's energy together) of that K-alpha's scatter peak: Rh K-beta2 (23.17 keV, 3 % of Rh
+        K-alpha) lies on Cd K-alpha1 (23.17) and its apex nearer than Cd K-alpha's mean (23.11),
+        so cadmium's K-alpha peak, as tall as Rh K-alpha's under the M6's optic, was the tube's
+        and cadmium dropped in 78 of 240 cadmium pairs (benchmarks/bench_element_suggestion.py)."""
+        if o.element not in scatter_tubes or o.family[0] != "K":
+            return True
+        main = tube_k_main(o.element)
+        ka = _lines_by_family(o.element)["Ka"]
+        if main is None:
+            return True
+        weight = (
+            o.weight
+            if o.family in ("Ka", "Kb") and o in element_lines(o.element)
+            else sum(
+                t.weight for t in transition_lines(o.element) if abs(t.energy - o.energy) < 0.002
+            )
+        )
+        return peaks[j].prominence <= K_BETA_SLACK * weight / ka.weight * main
+
     def closer_line(j: int, ln: Line, lines) -> bool:
-        """Peak j lies nearer one of `lines` than the line `ln` it was matched to."""
-        return any(abs(pe[j] - o.energy) < abs(pe[j] - ln.energy) for o in lines)
+        """Peak j lies nearer one of `lines` than the line `ln` it was matched to (a scattered
+        tube K line only where it can be that peak: tube_line_can_be)."""
+        return any(
+            abs(pe[j] - o.energy) < abs(pe[j] - ln.energy) and tube_line_can_be(j, o) for o in lines
+        )
 
     tube_lines = [*element_lines(anode), *transition_lines(anode)] if anode else []
 
@@ -574,6 +628,30 @@ def _suggest(
                 return True
         return False
 
+    def k_lines_unseen(sym: str, lines: dict[str, Line]) -> bool:
+        """Through a polycapillary lens, is the element's L-alpha the taller line and would its
+        K-alpha, at the height its L-alpha peak implies, stand under detection (`detectable`)?
+        The implied height is the least the instrument gives (_k_over_l_height: a thin layer,
+        where nothing absorbs the L lines more than the K lines), so its absence says little: the
+        lens passes little above 20 keV, where cadmium's K edge (26.7 keV) wants its photons, and
+        15 % of a cadmium pigment beside lead white or vermilion showed Cd L-alpha (3.13 keV) 5-30
+        sigma and no K-alpha at all on the M6 (60 of 240 cadmium pairs lost their Cd). Needs the
+        tube's anode and kV; an L-alpha on an air line's peak says nothing. Not for a collimator:
+        a thin layer's floor is 4-10 times under the paints' K over L, and L-alpha peaks of other
+        elements' lines (Sb on K K-beta and Ca K-alpha, Ag and Cd on Sn L-l) gave 9 false
+        suggestions in 600 pigment pairs under a W tube at 35 kV."""
+        la, ka = lines.get("La"), lines["Ka"]
+        if optic_cutoff_kev is None or la is None or not e_lo <= la.energy <= e_hi:
+            return False
+        jl = match(la)
+        if jl is None or jl in air_peaks:
+            return False
+        r = _k_over_l_height(sym, anode, kv, optic_cutoff_kev, atmosphere, fwhm_mn_ev)
+        # K-alpha taller than L-alpha even so (As: 1.9 through the M6's lens): K-alpha is the
+        # strongest line, and its absence rejects as before (vermilion's Hg L lines hid a K-alpha
+        # that a 36-count peak at As L-alpha, green earth's Mg K-alpha, implied: false As)
+        return r is not None and r < 1.0 and not detectable(r * peaks[jl].prominence, ka.energy)
+
     confirmed: dict[str, tuple[float, list[tuple[int, Line]]]] = {}  # (peak, line) matched
     single: dict[str, tuple[float, int, Line]] = {}
     half: dict[str, tuple[float, int, Line]] = {}  # K-alpha seen, K-beta under another's line
@@ -596,11 +674,12 @@ def _suggest(
                 continue
             j1 = match(ln1)
             if j1 is None:
-                if first == "Ka" and k_edge(sym) > k_excited:
+                if first == "Ka" and (k_edge(sym) > k_excited or k_lines_unseen(sym, lines)):
                     # K edge above the axis: the tube the axis was set for barely excites these
                     # K lines (Cd K-alpha 23.1, Sb 26.3 keV on the 26.6 keV canonical axis, a
                     # 20 keV optic), nor above kV / K_OVERVOLTAGE (a 28 kV tube on a 0-41 keV
-                    # axis lost lead-tin yellow's tin): no K-alpha peak says little, L lines decide
+                    # axis lost lead-tin yellow's tin), nor through a lens that passes little
+                    # above its K edge (k_lines_unseen): no K-alpha peak says little, L lines decide
                     by_l.add(sym)
                     continue
                 break  # the strongest line in range is absent: not this element
@@ -622,6 +701,13 @@ def _suggest(
                     and first == "Ka"
                     and peaks[j2].prominence > K_BETA_SLACK * ratio * peaks[j1].prominence
                 )
+                # a K-beta missing is judged at its share as counted: 450 um of silicon sees less
+                # of Cd K-beta (26.2 keV) than of K-alpha (23.1), 0.15 of it not 0.21 (the cap on
+                # a too strong one keeps the share as emitted). On the M6, 0.21 x a 9 sigma Cd
+                # K-alpha stood just above detection, no peak there: cadmium rejected in 32 of 240
+                # cadmium pairs (benchmarks/bench_element_suggestion.py --pairs)
+                if first == "Ka":
+                    ratio *= _detected_share(ln2.energy, ln1.energy, atmosphere)
                 if j2 is not None and j2 != j1 and not too_strong:
                     confirmed[sym] = (peaks[j1].prominence, [(j1, ln1), (j2, ln2)])
                 elif first == "Ka" and l_family_explains(sym, j1, ln1):
@@ -827,6 +913,87 @@ def _suggest(
     return out
 
 
+@lru_cache(maxsize=8)
+def _efficiency(atmosphere: str | None) -> np.ndarray:
+    """The detector's efficiency on the fine grid (physics.detector.efficiency: the
+    InstrumentProfile defaults' windows, 450 um of silicon, its gas path), read-only."""
+    from ..physics.detector import efficiency
+    from ..physics.instrument import InstrumentProfile
+
+    p = InstrumentProfile(atmosphere=atmosphere or "air")
+    eff = efficiency(p.det_be_um, p.si_um, 0.03, p.path_cm, p.atmosphere)
+    eff.setflags(write=False)
+    return eff
+
+
+@lru_cache(maxsize=1024)
+def _detected_share(e2: float, e1: float, atmosphere: str | None) -> float:
+    """The detector's efficiency at e2 over that at e1 (keV): a line's share of another as
+    counted, beside its share as emitted."""
+    from ..physics.xsec import fine_energy
+
+    eff = np.interp([e2, e1], fine_energy(), _efficiency(atmosphere))
+    return float(eff[0] / eff[1]) if eff[1] > 0 else 1.0
+
+
+@lru_cache(maxsize=256)
+def _k_over_l_height(
+    sym: str,
+    anode: str | None,
+    kv: float | None,
+    optic_cutoff_kev: float | None,
+    atmosphere: str | None,
+    fwhm_mn_ev: float,
+) -> float | None:
+    """Height of an element's K-alpha peak per height of its L-alpha peak in a thin layer under
+    this tube (anode, kV), optic (a polycapillary lens's cut-off, None: a collimator) and gas, as
+    the detector counts them: the forward model's parts (physics.tube's spectrum through
+    InstrumentProfile.optic_transmission, xraylib's line cross sections with cascades,
+    physics.detector.efficiency), each line a Gaussian of the detector's FWHM. A thin layer is
+    the least K over L: in a thick one the paint absorbs the L lines (3-4 keV) far more than the
+    K lines. None where the anode or kV is unknown (or outside the tube model's)."""
+    from ..physics.detector import AIR, AIR_DENSITY
+    from ..physics.instrument import InstrumentProfile
+    from ..physics.tube import ANODES, tube_spectrum
+    from ..physics.xsec import element_fluorescence, fine_energy, mixture_mu
+
+    if anode not in ANODES or kv is None or not 5.0 <= kv <= 60.0:
+        return None
+    lens = optic_cutoff_kev is not None
+    p = InstrumentProfile(
+        anode=anode,
+        kv=float(kv),
+        atmosphere=atmosphere or "air",
+        optic="polycapillary" if lens else "collimator",
+        optic_cutoff_kev=float(optic_cutoff_kev) if lens else 20.0,
+    )
+    fine = fine_energy()
+    excitation = np.array(tube_spectrum(anode, p.kv, p.tube_be_um)) * p.optic_transmission(fine)
+    if p.atmosphere == "air":  # as physics.spectrum.SpectrumModel: 1 cm of air to the sample
+        excitation *= np.exp(-mixture_mu(AIR) * AIR_DENSITY * 1.0)
+    names, energies, sigma = element_fluorescence(sym)
+    if not names:
+        return None
+    counted = (sigma @ excitation) * np.interp(energies, fine, _efficiency(p.atmosphere))
+    lines = _lines_by_family(sym)
+    heights = []
+    for fam, shell in (("Ka", "K"), ("La", "L")):
+        ln = lines.get(fam)
+        pick = np.array([n.startswith(shell) for n in names])
+        if ln is None or not pick.any():
+            return None
+        w = _fwhm(ln.energy, fwhm_mn_ev)
+        x = np.linspace(ln.energy - w, ln.energy + w, 201)  # the apex lies within a FWHM
+        y = sum(
+            c
+            / (_fwhm(en, fwhm_mn_ev) / 2.3548)
+            * np.exp(-0.5 * ((x - en) / (_fwhm(en, fwhm_mn_ev) / 2.3548)) ** 2)
+            for en, c in zip(energies[pick], counted[pick])
+        )
+        heights.append(float(np.max(y)))
+    return heights[0] / heights[1] if heights[1] > 0 else None
+
+
 @lru_cache(maxsize=256)
 def _shell_transitions(symbol: str, shell: str) -> tuple[tuple[float, float], ...]:
     """(energy keV, relative intensity) of an element's K or L transitions the forward model
@@ -1018,6 +1185,29 @@ NOT_COUNTS_WARNING = (
 )
 
 
+def _optic_and_gas(metadata: dict) -> dict:
+    """{"optic_cutoff_kev", "atmosphere"} for suggest_elements from a cube's metadata: our
+    generator's `profile` (optic "polycapillary" and its cut-off, atmosphere), else a reader's
+    header keys (Bruker .spx: `optic` "Lens", `atmosphere` "Helium"; a lens passes half at
+    physics.instrument.M6_OPTIC_CUTOFF_KEV, as analysis.pigment_fit.instrument_for assumes).
+    None for what is not said: a collimator, air."""
+    from ..physics.instrument import M6_OPTIC_CUTOFF_KEV
+
+    meta = metadata or {}
+    prof = meta.get("profile") if isinstance(meta.get("profile"), dict) else None
+    where = prof if prof is not None else meta
+    optic = str(where.get("optic") or "").strip().lower()
+    cutoff = None
+    if "capillar" in optic or "lens" in optic:
+        c = where.get("optic_cutoff_kev")
+        cutoff = float(c) if isinstance(c, (int, float)) and c > 0 else M6_OPTIC_CUTOFF_KEV
+    gas = str(where.get("atmosphere") or "").strip().lower()
+    return {
+        "optic_cutoff_kev": cutoff,
+        "atmosphere": gas if gas in ("air", "helium", "vacuum") else None,
+    }
+
+
 def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:
     """suggest_elements with the cube's energy axis, detector FWHM, anode and tube voltage from its
     metadata.
@@ -1042,6 +1232,7 @@ def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:
         "anode": anode_from_metadata(cube.metadata),
         "fwhm_mn_ev": fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV,
         "kv": kv_from_metadata(cube.metadata),
+        **_optic_and_gas(cube.metadata),
     }
     found = suggest_elements(cube.energy, spectrum, **kw)
     if tiles is not None:
