@@ -29,6 +29,11 @@ def test_gui_tests_skip_with_a_reason_without_display(tmp_path):
             "no:cacheprovider",
             "-p",
             "no:warnings",
+            # two plugins that never touch Qt, and whose imports were half of this run's time
+            "-p",
+            "no:hypothesispytest",
+            "-p",
+            "no:zarr",
             node,
         ],
         env=env,
