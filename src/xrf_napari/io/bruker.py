@@ -214,6 +214,7 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float):
     send.close()
     try:
         if not receive.poll(timeout):
+            proc.kill()  # known stuck: no grace period (it cost every timeout 2 s more)
             raise CubeReadError(path, f"{what} did not finish within {timeout:g} s: stopped")
         try:
             status, payload = receive.recv()
@@ -232,7 +233,7 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float):
             ) from None
     finally:
         receive.close()
-        proc.join(2)
+        proc.join(2)  # a child that sent its result is exiting; a killed one is gone
         if proc.is_alive():
             proc.kill()
             proc.join(5)
