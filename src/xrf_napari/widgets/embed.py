@@ -229,6 +229,10 @@ class EmbedClusterWidget(CubeDock):
             self.labels_layer = _put_back(viewer, self.labels_layer, old)
             self.latent_layer = _put_back(viewer, self.latent_layer, before)
             raise
+        # napari keeps a Labels layer's undo history when its data is replaced: Ctrl+Z wrote the
+        # previous regions' strokes into the new run's (the painted ones are in the copy). Not at
+        # upsert: a result dropped above puts the painted regions back, their strokes undoable
+        _forget_strokes(self.labels_layer)
         if kept is None:
             said = "Done."
         elif unsure:  # no RUN_LABELS_KEY: painted on or not, nobody can tell
@@ -557,6 +561,14 @@ def _put_back(viewer, layer, before):
     if layer is not None and layer in viewer.layers:
         viewer.layers.remove(layer)
     return None if before is None else before[0]
+
+
+def _forget_strokes(layer) -> None:
+    """Empty a Labels layer's undo and redo history (napari's own, private: nothing public does
+    it, and setting layer.data keeps it, the strokes then undone into the new data)."""
+    reset = getattr(layer, "_reset_history", None)
+    if reset is not None:
+        reset()
 
 
 def save_paths(path) -> tuple[Path, Path]:
