@@ -15,7 +15,7 @@ from ..argtypes import parsed_argv
 from ..fileutil import atomic_path, printable, remove_stale_temporaries
 
 
-def default_help(value) -> str:
+def config_default_help(value) -> str:
     """'(default: the --config's, or VALUE without one)' for a trainer's --help, VALUE given from
     the trainer's default config dict: --batch and --lr said "the config's" without the number,
     and a number written into the help by hand would drift from the dict."""

@@ -107,7 +107,7 @@ def config_ranges() -> dict:
 
 def configure(parser) -> None:
     from ..argtypes import SEED_MAX, int_in, positive_float, seed_int
-    from .common import default_help
+    from .common import config_default_help
 
     d = DEFAULT_TRAIN_CONFIG
 
@@ -124,7 +124,7 @@ def configure(parser) -> None:
         "--epochs", type=positive_float, help="epochs over the pixel pool (instead of --steps)"
     )
     length.add_argument(
-        "--steps", type=int_in(1), help=f"optimiser steps {default_help(d['steps'])}"
+        "--steps", type=int_in(1), help=f"optimiser steps {config_default_help(d['steps'])}"
     )
     parser.add_argument(
         "--batch",
@@ -136,7 +136,7 @@ def configure(parser) -> None:
         f"{d['cubes_per_batch'] * d['pixels_per_cube_batch']} without one)",
     )
     parser.add_argument(
-        "--lr", type=positive_float, help=f"peak learning rate {default_help(d['lr'])}"
+        "--lr", type=positive_float, help=f"peak learning rate {config_default_help(d['lr'])}"
     )
     parser.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     parser.add_argument(
@@ -146,13 +146,15 @@ def configure(parser) -> None:
         "machine: OpenMP threads stall when the cores are oversubscribed)",
     )
     parser.add_argument(
-        "--seed", type=seed_int, help=f"random seed (0 to {SEED_MAX}) {default_help(d['seed'])}"
+        "--seed",
+        type=seed_int,
+        help=f"random seed (0 to {SEED_MAX}) {config_default_help(d['seed'])}",
     )
     parser.add_argument(
         "--checkpoint-every",
         type=int_in(1),
         dest="checkpoint_every",
-        help=f"steps between checkpoints {default_help(d['checkpoint_every'])}",
+        help=f"steps between checkpoints {config_default_help(d['checkpoint_every'])}",
     )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA")

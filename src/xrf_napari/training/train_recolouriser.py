@@ -227,7 +227,7 @@ def configure(p) -> None:
         help="what keep_best keeps the best validated step by: loss (the validation colour loss, "
         "lowest) or msssim (the validation paintings' MS-SSIM, highest, 5 scales with a "
         f"{LOSS_MSSSIM_WIN} px window: validation cubes over {_msssim_need()} px; computed only "
-        f"then); a --resume gives the run's {_default('keep_best_by')}",
+        f"then); a --resume must give the run's {_default('keep_best_by')}",
     )
     p.add_argument(
         "--threads",
@@ -240,10 +240,10 @@ def configure(p) -> None:
 
 
 def _default(key: str) -> str:
-    """--help's "(default: ...)" of a setting, read from DEFAULTS (common.default_help)."""
-    from .common import default_help
+    """--help's "(default: ...)" of a setting, read from DEFAULTS (common.config_default_help)."""
+    from .common import config_default_help
 
-    return default_help(DEFAULTS[key])
+    return config_default_help(DEFAULTS[key])
 
 
 def _msssim_need() -> int:
@@ -283,7 +283,7 @@ def resolve_config(args, user=None) -> dict:
         "baseline_steps": args.baseline_steps,
         "time_budget": args.time_budget,
         "msssim_weight": args.msssim_weight,
-        "keep_best_by": getattr(args, "keep_best_by", None),
+        "keep_best_by": args.keep_best_by,
     }
     cfg.update({k: v for k, v in flags.items() if v is not None})
     if args.patch is not None:
@@ -309,7 +309,7 @@ def resolve_config(args, user=None) -> dict:
 
     if cfg["msssim_weight"] > 0 and msssim_scales(cfg["crop"], LOSS_MSSSIM_WIN) < MSSSIM_SCALES:
         # the loop adds the term only where its 5 scales fit: a smaller crop trained without it
-        need, patch = (LOSS_MSSSIM_WIN - 1) * 2 ** (MSSSIM_SCALES - 1), cfg["model"]["patch"]
+        need, patch = _msssim_need(), cfg["model"]["patch"]
         raise ValueError(
             f"msssim_weight {cfg['msssim_weight']:g} needs crops over {need} px (MS-SSIM's "
             f"{MSSSIM_SCALES} scales with a {LOSS_MSSSIM_WIN} px window), but crop is "
@@ -741,9 +741,19 @@ def lr_at(progress: float, cfg: dict, total_steps: int) -> float:
 
 
 # -- run ---------------------------------------------------------------------------------------
-#: The keep-best candidate before any validation ("msssim": its validation MS-SSIM, held when
-#: keep_best_by is "msssim"; "by": the criterion that chose it).
+#: The keep-best candidate before any validation (a validation's: candidate).
 NO_BEST = {"val": math.inf, "step": None, "state": None}
+
+
+def candidate(step: int, val: float, msssim: float | None, by: str, state) -> dict:
+    """The keep-best candidate of a validation at `step`, as NO_BEST's keys plus "by" (the
+    criterion that chose it, which the weights and metrics.json record as kept_by) and "msssim"
+    when computed (what beats compares under "msssim", checkpointed for --resume). state: a CPU
+    copy of the weights, or None for the model's current weights (_finalise's last step)."""
+    best = {"val": val, "step": step, "state": state, "by": by}
+    if msssim is not None:
+        best["msssim"] = msssim
+    return best
 
 
 def beats(best: dict, val: float, msssim: float | None, by: str) -> bool:
@@ -789,14 +799,17 @@ class LoopState:
     ) -> None:
         """Append a validation loss (and MS-SSIM, when computed); with keep, hold a CPU copy of
         the weights when they are the best so far by `by` (keep_best_by)."""
+        self.log_val(val, msssim)
+        if keep and beats(self.best, val, msssim, by):
+            state = {k: v.detach().to("cpu", copy=True) for k, v in core.state_dict().items()}
+            self.best = candidate(self.step, val, msssim, by, state)
+
+    def log_val(self, val: float, msssim: float | None = None) -> None:
+        """Append this step's validation loss, and its MS-SSIM when computed, to the curves
+        (metrics.json's val_curve and val_msssim_curve)."""
         self.curves["val"].append((self.step, val))
         if msssim is not None:
             self.curves.setdefault("val_msssim", []).append((self.step, msssim))
-        if keep and beats(self.best, val, msssim, by):
-            state = {k: v.detach().to("cpu", copy=True) for k, v in core.state_dict().items()}
-            self.best = {"val": val, "step": self.step, "state": state, "by": by}
-            if msssim is not None:
-                self.best["msssim"] = msssim
 
     def to_checkpoint(self, sampler) -> dict:
         import torch
@@ -1256,7 +1269,8 @@ def _loop(r: _Run, loop: LoopState) -> float:
 
     cfg, dist, steps = r.cfg, r.dist, r.steps
     model = wrap_model(r.core, dist, r.device)  # DDP averages gradients across ranks
-    use_msssim = cfg["msssim_weight"] > 0 and cfg["crop"] > 96  # resolve_config refuses less
+    # resolve_config refuses a smaller crop
+    use_msssim = cfg["msssim_weight"] > 0 and cfg["crop"] > _msssim_need()
     amp = r.device.type == "cuda"
     budget = cfg["time_budget"]
     bar = tqdm(
@@ -1383,13 +1397,9 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
     if cfg["keep_best"] and best["state"] is not None:
         if not curves["val"] or curves["val"][-1][0] != steps_done:  # the final weights compete
             val, msssim = _run_validation(r)
-            curves["val"].append((steps_done, val))
-            if msssim is not None:
-                curves.setdefault("val_msssim", []).append((steps_done, msssim))
+            loop.log_val(val, msssim)  # at loop.step, that is steps_done
             if beats(best, val, msssim, by):
-                best = {"val": val, "step": steps_done, "state": None, "by": by}
-                if msssim is not None:
-                    best["msssim"] = msssim
+                best = candidate(steps_done, val, msssim, by, None)
         if best["state"] is not None:
             core.load_state_dict(best["state"])
     temperatures = None
@@ -1520,19 +1530,15 @@ def _fit_baseline(r: _Run) -> dict:
 def choose_decode_temperature(model, latents, targets, val_idx, device, candidates):
     """(T with the lowest validation loss, {T: loss}); leaves the model decoding with that T.
     The annealed mean trades a vivid mode against a safe mean; which is right depends on how often
-    the mode is wrong, which only held-out paintings can say."""
+    the mode is wrong, which only held-out paintings can say. By the colour loss whatever
+    keep_best_by chose the weights with (docs/training.md says so)."""
     losses = {}
     for t in candidates:
         model.config["decode_temperature"] = float(t)
-        losses[float(t)] = _val_loss(model, latents, targets, val_idx, device)
+        losses[float(t)] = _validate(model, latents, targets, val_idx, device)[0]
     best = min(losses, key=losses.get)
     model.config["decode_temperature"] = best
     return best, losses
-
-
-def _val_loss(model, latents, targets, val_idx, device) -> float:
-    """Mean redmean distance on the validation images (_validate)."""
-    return _validate(model, latents, targets, val_idx, device)[0]
 
 
 def _validate(model, latents, targets, val_idx, device, msssim: bool = False):
