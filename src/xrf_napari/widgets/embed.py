@@ -182,8 +182,7 @@ class EmbedClusterWidget(CubeDock):
         scale, translate = yx_transform(cube_layer)
         cube = layer_cube(cube_layer)
         name = result_name(viewer, cube, "latent RGB", source)  # a renamed scan's, kept
-        before = find_result(viewer, cube, name)
-        before = None if before is None else (before, before.data, dict(before.metadata))
+        latent_before = _layer_state(find_result(viewer, cube, name))
         self.latent_layer = upsert_layer(
             viewer,
             name,
@@ -200,12 +199,12 @@ class EmbedClusterWidget(CubeDock):
         except GeneratorExit:
             # the scan was closed before its clusters came: the result is dropped, its latent
             # too (it stood beside the previous run's clusters, or alone)
-            self.latent_layer = _put_back(viewer, self.latent_layer, before)
+            self.latent_layer = _put_back(viewer, self.latent_layer, latent_before)
             raise
         name = result_name(viewer, cube, "clusters", source)
-        old = find_result(viewer, cube, name)
-        old = None if old is None else (old, old.data, dict(old.metadata))
-        kept, unsure = self._keep_painted(cube, name)
+        clusters = find_result(viewer, cube, name)
+        clusters_before = _layer_state(clusters)
+        kept, unsure = self._keep_painted(clusters)
         self.labels_layer = upsert_layer(
             viewer,
             name,
@@ -216,7 +215,7 @@ class EmbedClusterWidget(CubeDock):
             translate=translate,
             opacity=0.6,
             colormap=clusters_colormap(),
-            metadata={RUN_LABELS_KEY: result.labels},  # the remembered result's own array
+            metadata={RUN_LABELS_KEY: result.labels},  # the run's own array, not a copy
         )
         try:
             yield
@@ -226,27 +225,25 @@ class EmbedClusterWidget(CubeDock):
             # the regions the clusters layer holds again)
             if kept is not None and kept in viewer.layers:
                 viewer.layers.remove(kept)
-            self.labels_layer = _put_back(viewer, self.labels_layer, old)
-            self.latent_layer = _put_back(viewer, self.latent_layer, before)
+            self.labels_layer = _put_back(viewer, self.labels_layer, clusters_before)
+            self.latent_layer = _put_back(viewer, self.latent_layer, latent_before)
             raise
         # napari keeps a Labels layer's undo history when its data is replaced: Ctrl+Z wrote the
         # previous regions' strokes into the new run's (the painted ones are in the copy). Not at
         # upsert: a result dropped above puts the painted regions back, their strokes undoable
         _forget_strokes(self.labels_layer)
-        if kept is None:
-            said = "Done."
-        elif unsure:  # no RUN_LABELS_KEY: painted on or not, nobody can tell
-            said = (
-                f"Done. \u201c{self.labels_layer.name}\u201d did not say which run made its "
-                "regions, so they may have been painted on: they are kept as the hidden layer "
-                f"\u201c{kept.name}\u201d; \u201c{self.labels_layer.name}\u201d shows the new "
-                "ones."
+        said = "Done."
+        if kept is not None:
+            layer_name = self.labels_layer.name
+            which = (  # no RUN_LABELS_KEY: painted on or not, nobody can tell
+                f"\u201c{layer_name}\u201d did not say which run made its regions, so they may "
+                "have been painted on: they are"
+                if unsure
+                else "The regions painted on before this run are"
             )
-        else:
-            said = (
-                "Done. The regions painted on before this run are kept as the hidden layer "
-                f"\u201c{kept.name}\u201d; \u201c{self.labels_layer.name}\u201d shows the new "
-                "ones."
+            said += (
+                f" {which} kept as the hidden layer \u201c{kept.name}\u201d; "
+                f"\u201c{layer_name}\u201d shows the new ones."
             )
         self.job.status.setText(said)
         self._send_spectra(cube, spectra, self.labels_layer, counts)
@@ -254,23 +251,22 @@ class EmbedClusterWidget(CubeDock):
             self.scroll_into_view(self.summary, self.ood_label)
         return (source, cube.energy, result, spectra, counts, device, note, False, ood, why_one)
 
-    def _keep_painted(self, cube, name: str) -> tuple:
-        """Before a run replaces `cube`'s clusters layer `name`: when the user painted on it since
-        the run that made it (its labels are no longer that run's: RUN_LABELS_KEY), a copy goes
-        to a new hidden Labels layer "<its name> (your edits)" just above it (where napari's
-        Duplicate Layer puts one: below, it came first in the layer list, and a Pigments or
-        Spectrum dock opened later took it as the scan's regions). Returns (the copy, or None
-        when nothing was painted; whether it was kept only for want of RUN_LABELS_KEY: a layer
-        that does not say which labels its run made may have been painted on, and is kept
-        too). A re-run overwrote the corrections without a word, beyond napari's undo. The
-        copy is a result of the scan as napari's Duplicate Layer makes one (offered as its
-        regions, never written by a run); the new run's regions go to the clusters layer
-        itself, which Save, Pigments' Regions and the Spectrum panel's region keep using.
-        Brush, fill, undo, layer.data set or written in place: all are seen, by comparing the
-        labels with the run's own (10 ms at 4000 x 4000 px in the GUI thread, where a hash of
-        them took 0.2-0.6 s)."""
+    def _keep_painted(self, layer) -> tuple:
+        """Before a run replaces its scan's clusters layer `layer` (None: there is none yet):
+        when the user painted on it since the run that made it (its labels are no longer that
+        run's: RUN_LABELS_KEY), a copy goes to a new hidden Labels layer "<its name> (your
+        edits)" just above it (where napari's Duplicate Layer puts one: below, it came first in
+        the layer list, and a Pigments or Spectrum dock opened later took it as the scan's
+        regions). Returns (the copy, or None when nothing was painted; whether it was kept only
+        for want of RUN_LABELS_KEY: a layer that does not say which labels its run made may
+        have been painted on, and is kept too). A re-run overwrote the corrections without a
+        word, beyond napari's undo. The copy is a result of the scan as napari's Duplicate
+        Layer makes one (offered as its regions, never written by a run); the new run's regions
+        go to the clusters layer itself, which Save, Pigments' Regions and the Spectrum panel's
+        region keep using. Brush, fill, undo, layer.data set or written in place: all are seen,
+        by comparing the labels with the run's own (10 ms at 4000 x 4000 px in the GUI thread,
+        where a hash of them took 0.2-0.6 s)."""
         viewer = self.viewer
-        layer = find_result(viewer, cube, name)
         if layer is None or layer_type(layer) != "Labels":
             return None, False
         made = (layer.metadata or {}).get(RUN_LABELS_KEY)
@@ -544,10 +540,16 @@ def clusters_colormap():
     return CyclicLabelColormap(colors=rgba)
 
 
-#: Metadata key of the clusters layer: the labels the run put in it (the array its remembered
-#: result holds, not a copy), to tell whether the user painted on it since (the next run keeps
-#: those corrections: _keep_painted).
+#: Metadata key of the clusters layer: the labels the run put in it (the array of the run's
+#: result, not a copy; a result Save keeps of painted regions has its own), to tell whether the
+#: user painted on it since (the next run keeps those corrections: _keep_painted).
 RUN_LABELS_KEY = "xrf_run_labels"
+
+
+def _layer_state(layer):
+    """(layer, its data, its metadata) as they are before a delivery updates it, for _put_back;
+    None for no layer."""
+    return None if layer is None else (layer, layer.data, dict(layer.metadata))
 
 
 def _put_back(viewer, layer, before):

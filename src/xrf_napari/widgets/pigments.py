@@ -777,9 +777,8 @@ class PigmentsWidget(CubeDock):
                 ),
                 "",
             )
-            if not r.candidates:
+            if not r.candidates:  # its box says why, off (follow_busy below)
                 combo.addItem(r.message or "no candidate")
-                combo.setEnabled(False)
             else:
                 combo.setCurrentIndex(max(result.choices[row], 0))
             combo.currentIndexChanged.connect(lambda i, row=row: self.choose(row, i))
