@@ -1,7 +1,7 @@
 """Element suggestions (analysis.peaks: the Spectrum dock's "Suggested", the maps' ticks, quicklook)
 for cadmium under a Bruker M6, whose polycapillary lens passes little above 20 keV: cadmium's K edge
-(26.7 keV) gets few photons, its K lines are weak or absent, and cadmium was missed in 138 of 600
-two-pigment spectra (benchmarks/bench_element_suggestion.py --pairs):
+(26.7 keV) gets few photons, its K lines are weak or absent, and cadmium was missed in 138 of the
+240 two-pigment spectra with a cadmium pigment (benchmarks/bench_element_suggestion.py --pairs):
 
 - its K-alpha peak (23.1 keV), when seen, sits on Rh K-beta2 (23.17 keV, 3 % of the tube's K-alpha)
   and was taken for the tube's line, though as tall as the tube's K-alpha scatter peak;

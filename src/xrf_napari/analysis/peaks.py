@@ -128,7 +128,7 @@ TOLERANCE_FWHM = 0.5
 #: potassium at 1.3-2 % beside 85 % of a cadmium pigment 0.30-0.34 (W: 0.20-0.23, missed before
 #: too), at 4 % or more beside half of one 0.5 and over (forward model, noise-free, 414 mixtures
 #: of a cadmium pigment a profile, over chalk). Without it cadmium's L-beta was read as potassium
-#: in 134 of 600 two-pigment spectra on the M6, cadmium's K lines too weak there to suggest it by.
+#: in 134 of the M6's 1722 two-pigment spectra, cadmium's K lines too weak there to suggest it by.
 L_FAMILY_EXCESS = 0.3
 #: ... for an L-beta transition (radiative rate >= 0.05) within this (in FWHM) of the K-alpha line,
 #: where the peak's place cannot tell the two apart (K and Cd L-beta1: 4 eV, 0.03 FWHM). Further
@@ -639,7 +639,7 @@ def _suggest(
         tube's anode and kV; an L-alpha on an air line's peak says nothing. Not for a collimator:
         a thin layer's floor is 4-10 times under the paints' K over L, and L-alpha peaks of other
         elements' lines (Sb on K K-beta and Ca K-alpha, Ag and Cd on Sn L-l) gave 9 false
-        suggestions in 600 pigment pairs under a W tube at 35 kV."""
+        suggestions in 1722 pigment-pair spectra under a W tube at 35 kV."""
         la, ka = lines.get("La"), lines["Ka"]
         if optic_cutoff_kev is None or la is None or not e_lo <= la.energy <= e_hi:
             return False
@@ -755,7 +755,7 @@ def _suggest(
     # nothing of which of the two it is: the later one stays only while one of its other matched
     # peaks is its own, no line of another element still confirmed (or of the tube) nearer. Lead
     # was confirmed by orpiment's As K-alpha and cadmium red's Se K-beta (12.50 keV, Pb L-beta
-    # 12.59): 16 false Pb in 600 pigment pairs under a W tube.
+    # 12.59): 16 false Pb in 1722 pigment-pair spectra under a W tube.
     for i, sym in enumerate(kept):
         used = [(j, ln) for j, ln in confirmed[sym][1] if j is not None]
         if sym in tube or len(used) < 2:
@@ -915,13 +915,12 @@ def _suggest(
 
 @lru_cache(maxsize=8)
 def _efficiency(atmosphere: str | None) -> np.ndarray:
-    """The detector's efficiency on the fine grid (physics.detector.efficiency: the
+    """The detector's efficiency on the fine grid (physics.spectrum.detection_efficiency: the
     InstrumentProfile defaults' windows, 450 um of silicon, its gas path), read-only."""
-    from ..physics.detector import efficiency
     from ..physics.instrument import InstrumentProfile
+    from ..physics.spectrum import detection_efficiency
 
-    p = InstrumentProfile(atmosphere=atmosphere or "air")
-    eff = efficiency(p.det_be_um, p.si_um, 0.03, p.path_cm, p.atmosphere)
+    eff = detection_efficiency(InstrumentProfile(atmosphere=atmosphere or "air"))
     eff.setflags(write=False)
     return eff
 
@@ -947,34 +946,31 @@ def _k_over_l_height(
 ) -> float | None:
     """Height of an element's K-alpha peak per height of its L-alpha peak in a thin layer under
     this tube (anode, kV), optic (a polycapillary lens's cut-off, None: a collimator) and gas, as
-    the detector counts them: the forward model's parts (physics.tube's spectrum through
-    InstrumentProfile.optic_transmission, xraylib's line cross sections with cascades,
-    physics.detector.efficiency), each line a Gaussian of the detector's FWHM. A thin layer is
-    the least K over L: in a thick one the paint absorbs the L lines (3-4 keV) far more than the
-    K lines. None where the anode or kV is unknown (or outside the tube model's)."""
-    from ..physics.detector import AIR, AIR_DENSITY
+    the detector counts them: the forward model's parts (physics.spectrum.excitation: the tube's
+    spectrum, gas and optic; xraylib's line cross sections with cascades; the detector's
+    efficiency), each line a Gaussian of the detector's FWHM. A thin layer is the least K over
+    L: in a thick one the paint absorbs the L lines (3-4 keV) far more than the K lines. None
+    where the anode or kV is unknown (or outside the tube model's)."""
     from ..physics.instrument import InstrumentProfile
-    from ..physics.tube import ANODES, tube_spectrum
-    from ..physics.xsec import element_fluorescence, fine_energy, mixture_mu
+    from ..physics.spectrum import excitation
+    from ..physics.tube import ANODES
+    from ..physics.xsec import element_fluorescence, fine_energy
 
     if anode not in ANODES or kv is None or not 5.0 <= kv <= 60.0:
         return None
-    lens = optic_cutoff_kev is not None
     p = InstrumentProfile(
         anode=anode,
         kv=float(kv),
         atmosphere=atmosphere or "air",
-        optic="polycapillary" if lens else "collimator",
-        optic_cutoff_kev=float(optic_cutoff_kev) if lens else 20.0,
+        optic="collimator" if optic_cutoff_kev is None else "polycapillary",
+        optic_cutoff_kev=optic_cutoff_kev,
     )
-    fine = fine_energy()
-    excitation = np.array(tube_spectrum(anode, p.kv, p.tube_be_um)) * p.optic_transmission(fine)
-    if p.atmosphere == "air":  # as physics.spectrum.SpectrumModel: 1 cm of air to the sample
-        excitation *= np.exp(-mixture_mu(AIR) * AIR_DENSITY * 1.0)
     names, energies, sigma = element_fluorescence(sym)
     if not names:
         return None
-    counted = (sigma @ excitation) * np.interp(energies, fine, _efficiency(p.atmosphere))
+    counted = (sigma @ excitation(p)) * np.interp(
+        energies, fine_energy(), _efficiency(p.atmosphere)
+    )
     lines = _lines_by_family(sym)
     heights = []
     for fam, shell in (("Ka", "K"), ("La", "L")):
@@ -984,11 +980,14 @@ def _k_over_l_height(
             return None
         w = _fwhm(ln.energy, fwhm_mn_ev)
         x = np.linspace(ln.energy - w, ln.energy + w, 201)  # the apex lies within a FWHM
-        y = sum(
-            c
-            / (_fwhm(en, fwhm_mn_ev) / 2.3548)
-            * np.exp(-0.5 * ((x - en) / (_fwhm(en, fwhm_mn_ev) / 2.3548)) ** 2)
-            for en, c in zip(energies[pick], counted[pick])
+        # each line's counts spread over its Gaussian: its height is counts / sigma
+        y = _template(
+            x,
+            [
+                (en, c / (_fwhm(en, fwhm_mn_ev) / 2.3548))
+                for en, c in zip(energies[pick], counted[pick])
+            ],
+            fwhm_mn_ev,
         )
         heights.append(float(np.max(y)))
     return heights[0] / heights[1] if heights[1] > 0 else None
@@ -1190,22 +1189,19 @@ def _optic_and_gas(metadata: dict) -> dict:
     generator's `profile` (optic "polycapillary" and its cut-off, atmosphere), else a reader's
     header keys (Bruker .spx: `optic` "Lens", `atmosphere` "Helium"; a lens passes half at
     physics.instrument.M6_OPTIC_CUTOFF_KEV, as analysis.pigment_fit.instrument_for assumes).
-    None for what is not said: a collimator, air."""
-    from ..physics.instrument import M6_OPTIC_CUTOFF_KEV
+    None for what is not said: a collimator, air. The words are the pigment fit's
+    (physics.instrument.optic_is_lens, ATMOSPHERES): both read a header alike."""
+    from ..physics.instrument import ATMOSPHERES, M6_OPTIC_CUTOFF_KEV, optic_is_lens
 
     meta = metadata or {}
     prof = meta.get("profile") if isinstance(meta.get("profile"), dict) else None
     where = prof if prof is not None else meta
-    optic = str(where.get("optic") or "").strip().lower()
     cutoff = None
-    if "capillar" in optic or "lens" in optic:
+    if optic_is_lens(where.get("optic")):
         c = where.get("optic_cutoff_kev")
         cutoff = float(c) if isinstance(c, (int, float)) and c > 0 else M6_OPTIC_CUTOFF_KEV
     gas = str(where.get("atmosphere") or "").strip().lower()
-    return {
-        "optic_cutoff_kev": cutoff,
-        "atmosphere": gas if gas in ("air", "helium", "vacuum") else None,
-    }
+    return {"optic_cutoff_kev": cutoff, "atmosphere": gas if gas in ATMOSPHERES else None}
 
 
 def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:

@@ -51,7 +51,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..elements import AIR_ELEMENTS
-from ..physics.instrument import M6_OPTIC_CUTOFF_KEV, InstrumentProfile
+from ..physics.instrument import ATMOSPHERES, M6_OPTIC_CUTOFF_KEV, InstrumentProfile, optic_is_lens
 from ..physics.pigments import Pigment, load_pigments
 
 #: Relative model error added to the Poisson variance (see module docstring).
@@ -217,7 +217,7 @@ def instrument_for(
     atm = atmosphere or (file_atm if file_atm in ATMOSPHERES else None)
     if atm:  # the gas matters for light elements (S, K, Ca; Al, Si in helium)
         base = replace(base, atmosphere=atm)
-    lens = optic == "lens" if optic else in_file and _optic_is_lens(meta.get("optic"))
+    lens = optic == "lens" if optic else in_file and optic_is_lens(meta.get("optic"))
     if lens:  # a polycapillary passes little above ~15 keV: the scatter and K-excitation
         base = replace(base, optic="polycapillary", optic_cutoff_kev=M6_OPTIC_CUTOFF_KEV)
     elif optic == "collimator":
@@ -319,16 +319,8 @@ def _as_dict(value) -> dict | None:
     return None
 
 
-#: Beam-path gases the forward model knows, as file headers name them.
-ATMOSPHERES = ("air", "helium", "vacuum")
 #: Excitation optics a user may name (`instrument_for`): "lens" is a polycapillary.
 OPTICS = ("collimator", "lens")
-
-
-def _optic_is_lens(value) -> bool:
-    """A header's excitation optic is a polycapillary lens (Bruker .spx: `Optic` "Lens")."""
-    text = str(value or "").strip().lower()
-    return any(w in text for w in ("lens", "capillar"))
 
 
 def _model_profile(profile: InstrumentProfile) -> InstrumentProfile:

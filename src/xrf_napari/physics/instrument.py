@@ -158,6 +158,17 @@ class InstrumentProfile:
 #: (maximum near 12 keV, falling towards the Rh lines); see docs/physics.md.
 M6_OPTIC_CUTOFF_KEV = 14.0
 
+#: Beam-path gases the forward model knows (detector.efficiency), as file headers name them.
+ATMOSPHERES = ("air", "helium", "vacuum")
+
+
+def optic_is_lens(value) -> bool:
+    """A header's excitation optic is a polycapillary lens (Bruker .spx: `Optic` "Lens"; our
+    generator's profiles: "polycapillary"), read alike by the pigment fit
+    (analysis.pigment_fit.instrument_for) and the element suggestion (analysis.peaks)."""
+    text = str(value or "").strip().lower()
+    return any(w in text for w in ("lens", "capillar"))
+
 
 def bruker_m6() -> InstrumentProfile:
     """The Bruker M6 Jetstream of the real .spx file in shared/data/real (its header's values).

@@ -27,21 +27,38 @@ class StackSpectrum:
     canonical: np.ndarray  # the same on the 512-bin canonical grid
 
 
+def excitation(profile: InstrumentProfile) -> np.ndarray:
+    """Photons per fine bin reaching the sample: the tube's spectrum through its window, the gas
+    on the way and the optic. SpectrumModel's, and analysis.peaks weighs an element's K lines
+    against its L lines by it (_k_over_l_height) without building a whole model."""
+    from .detector import AIR, AIR_DENSITY
+    from .xsec import mixture_mu
+
+    p = profile
+    tube = np.array(tube_spectrum(p.anode, float(p.kv), float(p.tube_be_um)))
+    # ~1 cm of air between tube optics and sample (helium when the scanner flushes it)
+    if p.atmosphere == "air":
+        tube *= np.exp(-mixture_mu(AIR) * AIR_DENSITY * 1.0)
+    return tube * p.optic_transmission(fine_energy())
+
+
+def detection_efficiency(profile: InstrumentProfile) -> np.ndarray:
+    """The profile's detection probability on the fine grid (detector.efficiency of its Be window,
+    silicon, gas path and a 0.03 um dead layer). SpectrumModel's, and analysis.peaks judges a
+    K-beta's share of K-alpha as counted by it (_detected_share)."""
+    p = profile
+    return efficiency(p.det_be_um, p.si_um, 0.03, p.path_cm, p.atmosphere)
+
+
 class SpectrumModel:
     """Forward model for one instrument profile."""
 
     def __init__(self, profile: InstrumentProfile):
         from ..energy import to_canonical_matrix
-        from .detector import AIR, AIR_DENSITY
-        from .xsec import mixture_mu
 
         self.profile = p = profile
-        tube = np.array(tube_spectrum(p.anode, float(p.kv), float(p.tube_be_um)))
-        # ~1 cm of air between tube optics and sample (helium when the scanner flushes it)
-        if p.atmosphere == "air":
-            tube *= np.exp(-mixture_mu(AIR) * AIR_DENSITY * 1.0)
-        self.excitation = tube * p.optic_transmission(fine_energy())
-        self.eff = efficiency(p.det_be_um, p.si_um, 0.03, p.path_cm, p.atmosphere)
+        self.excitation = excitation(p)
+        self.eff = detection_efficiency(p)
         self.detector = response_matrix(
             p.offset, p.gain, p.n_channels, p.fwhm_mn_ev, eff=self.eff, fano=p.fano, eps_ev=p.eps_ev
         )
