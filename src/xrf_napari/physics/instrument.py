@@ -166,8 +166,15 @@ def optic_is_lens(value) -> bool:
     """A header's excitation optic is a polycapillary lens (Bruker .spx: `Optic` "Lens"; our
     generator's profiles: "polycapillary"), read alike by the pigment fit
     (analysis.pigment_fit.instrument_for) and the element suggestion (analysis.peaks)."""
+    import re
+
     text = str(value or "").strip().lower()
-    return any(w in text for w in ("lens", "capillar"))
+    if not any(w in text for w in ("lens", "capillar")):
+        return False
+    # "no lens", "without a polycapillary", "lensless", "non-capillary" name a collimator: read as
+    # a lens they would let L lines alone confirm an element (peaks) and cut the tube at 14 keV.
+    negated = r"\b(no|non|not|without)\b[\s-]*(an?\s+)?(poly)?[\s-]*(lens|capillar)|lensless"
+    return re.search(negated, text) is None
 
 
 def bruker_m6() -> InstrumentProfile:
