@@ -18,8 +18,9 @@ from ..fileutil import atomic_path, printable, remove_stale_temporaries
 def config_default_help(value) -> str:
     """'(default: the --config's, or VALUE without one)' for a trainer's --help, VALUE given from
     the trainer's default config dict: --batch and --lr said "the config's" without the number,
-    and a number written into the help by hand would drift from the dict."""
-    shown = value if isinstance(value, str) else f"{value:g}"
+    and a number written into the help by hand would drift from the dict. A None default (a
+    setting off unless given, such as a time budget) reads "none": f"{None:g}" raised."""
+    shown = "none" if value is None else value if isinstance(value, str) else f"{value:g}"
     return f"(default: the --config's, or {shown} without one)"
 
 

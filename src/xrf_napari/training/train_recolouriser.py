@@ -299,11 +299,11 @@ def resolve_config(args, user=None) -> dict:
             f"config {args.config}: keep_best_by must be one of {', '.join(KEEP_BEST_BY)}, not "
             f"{cfg['keep_best_by']!r}"
         )
-    if cfg["keep_best_by"] == "msssim" and not cfg["keep_best"]:
+    if cfg["keep_best_by"] == "msssim" and not cfg["keep_best"]:  # only a --config sets it false
         raise ValueError(
-            "keep_best_by msssim chooses among validations only with keep_best true (keep_best "
-            "false writes the last step's weights): set keep_best true, or leave keep_best_by "
-            "at loss"
+            f"config {args.config}: keep_best is false, but keep_best_by msssim chooses among "
+            "validations only with keep_best true (keep_best false writes the last step's "
+            "weights): set keep_best true there, or leave keep_best_by at loss"
         )
     from .metrics import MSSSIM_SCALES, msssim_scales
 
@@ -642,7 +642,8 @@ def check_msssim_sizes(sizes, files) -> None:
     """keep_best_by "msssim" scores every validation image over MS-SSIM's 5 scales (the loss
     term's window), which need images over 96 px a side: refused before the embedding pass, naming
     the smallest validation cube, rather than at the first validation minutes into the run.
-    sizes: (H, W) per file (None: unknown, not checked)."""
+    sizes: (H, W) per file (None: unknown, not checked here; _build checks the embedded targets
+    again, as CropSampler the crop)."""
     need = _msssim_need()
     small = [(min(hw), f, hw) for hw, f in zip(sizes, files) if hw is not None and min(hw) <= need]
     if not small:
@@ -1038,6 +1039,11 @@ def _build(args) -> _Run:
 
         latents = [with_colour_prior(x, cfg["model"]["line_elements"]) for x in latents]
     targets = palettes if cfg["target"] == "palette" else rgbs
+    if cfg["keep_best"] and cfg["keep_best_by"] == "msssim":
+        # again on the arrays: a cube whose header gave no target size above (its latents and
+        # targets from the cache, the cube not read again) failed at the first validation with
+        # ms_ssim's message, naming no file
+        check_msssim_sizes([targets[i].shape[:2] for i in val_idx], [files[i] for i in val_idx])
     no_val = None if val_idx else _no_validation(sources, cfg["val_fraction"])
     if no_val and dist.is_main:  # keep_best then chose nothing without a word (audit_bench35)
         print(f"note: {no_val}", file=sys.stderr)
