@@ -2,7 +2,8 @@
 ticks, quicklook) where potassium's K-alpha (3.31 keV) coincides with cadmium's L-beta1 (3.32):
 under the Bruker M6's optic, which passes little above 20 keV, cadmium's K lines are often too
 weak to suggest it by, and its L-beta was read as potassium (K-beta hidden in chalk's Ca
-K-alpha) in 134 of 600 two-pigment spectra (benchmarks/bench_element_suggestion.py --pairs).
+K-alpha) in 134 of the 1722 two-pigment spectra (153 false elements in all, M6 family of
+benchmarks/bench_element_suggestion.py --pairs: 861 pairs of 42 pigments at 50:50 and 85:15).
 Spectra from the repository's forward model (physics.spectrum), one Poisson draw each."""
 
 import pytest
@@ -68,7 +69,7 @@ def w_tube():
 def test_arsenic_and_selenium_make_no_lead(w_tube, arsenic):
     """As K-alpha (10.53 keV) coincides with Pb L-alpha (10.54), and cadmium red's Se K-beta
     (12.50) lies within reach of Pb L-beta (12.59): lead was confirmed by two peaks that were
-    both other elements' (16 false Pb in 600 pigment pairs under a W tube)."""
+    both other elements' (16 false Pb in the 1722 two-pigment spectra under a W tube)."""
     found = _suggested(w_tube, [(arsenic, 0.5), ("Cadmium red", 0.5)])
     assert {"As", "Se"} <= set(found), found
     assert "Pb" not in found, found

@@ -44,11 +44,33 @@ def detector_fwhm_kev(energy_kev, fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV):
     return 2.3548 * np.sqrt(noise_var + per_kev * np.clip(e, 0.0, None))
 
 
+def profile_from_metadata(metadata) -> dict | None:
+    """Our generator's instrument profile (`metadata["profile"]`) as a dict, or None. Early
+    generator files stored it as its Python repr (or JSON text): every reader of the profile (the
+    anode, kV and FWHM below, the element suggestion's optic and gas, the pigment fit) takes it
+    from here, so that none reads such a file as a collimator in air that another parses."""
+    value = (metadata or {}).get("profile")
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str) or not value.lstrip().startswith("{"):
+        return None
+    import ast
+    import json
+
+    for parse in (ast.literal_eval, json.loads):  # repr, then JSON (its null, true, false)
+        try:
+            v = parse(value)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        return v if isinstance(v, dict) else None
+    return None
+
+
 def fwhm_from_metadata(metadata: dict) -> float | None:
     """The detector FWHM at Mn K-alpha (eV) a reader or the generator stored, if any: a stored
     FWHM, else Bruker's peak-width terms (`sigma_abs`, `sigma_lin` of .spx headers: sigma^2 =
     SigmaAbs + SigmaLin * E in keV^2, whose SigmaLin equals Fano x pair energy)."""
-    for where in (metadata.get("profile") or {}, metadata.get("detector") or {}, metadata):
+    for where in (profile_from_metadata(metadata) or {}, metadata.get("detector") or {}, metadata):
         for key in ("fwhm_mn_ev", "fwhm_mn", "fwhm_ev"):
             value = where.get(key) if isinstance(where, dict) else None
             if isinstance(value, (int, float)) and FWHM_MIN_EV <= value <= FWHM_MAX_EV:
@@ -79,7 +101,7 @@ def anode_from_metadata(metadata: dict) -> str | None:
     no element is returned as written, for the caller to report."""
     from .elements import element_symbol
 
-    for where in (metadata.get("profile") or {}, metadata.get("tube") or {}, metadata):
+    for where in (profile_from_metadata(metadata) or {}, metadata.get("tube") or {}, metadata):
         a = where.get("anode") if isinstance(where, dict) else None
         if isinstance(a, str) and a:
             try:
@@ -118,7 +140,7 @@ def calibration_anode_origin(metadata: dict, given: str | None = None) -> str:
 
 def kv_from_metadata(meta: dict) -> float | None:
     """Tube voltage under any of the keys readers use (the Bruker reader writes `kV`)."""
-    for where in (meta.get("profile") or {}, meta.get("tube") or {}, meta):
+    for where in (profile_from_metadata(meta) or {}, meta.get("tube") or {}, meta):
         if not isinstance(where, dict):
             continue
         lower = {str(k).lower(): v for k, v in where.items()}

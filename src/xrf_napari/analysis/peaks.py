@@ -1184,29 +1184,31 @@ NOT_COUNTS_WARNING = (
 )
 
 
-def _optic_and_gas(metadata: dict) -> dict:
-    """{"optic_cutoff_kev", "atmosphere"} for suggest_elements from a cube's metadata: our
-    generator's `profile` (optic "polycapillary" and its cut-off, atmosphere), else a reader's
-    header keys (Bruker .spx: `optic` "Lens", `atmosphere` "Helium"; a lens passes half at
-    physics.instrument.M6_OPTIC_CUTOFF_KEV, as analysis.pigment_fit.instrument_for assumes).
-    None for what is not said: a collimator, air. The words are the pigment fit's
-    (physics.instrument.optic_is_lens, ATMOSPHERES): both read a header alike."""
-    from ..physics.instrument import ATMOSPHERES, M6_OPTIC_CUTOFF_KEV, optic_is_lens
+def _optic_and_gas(metadata: dict, optic=None, atmosphere=None) -> dict:
+    """{"optic_cutoff_kev", "atmosphere"} for suggest_elements: the user's optic and gas, else the
+    cube's metadata (physics.instrument.excitation_from_metadata, as the pigment fit reads them:
+    a generator's profile stored as text too)."""
+    from ..physics.instrument import excitation_from_metadata
 
-    meta = metadata or {}
-    prof = meta.get("profile") if isinstance(meta.get("profile"), dict) else None
-    where = prof if prof is not None else meta
-    cutoff = None
-    if optic_is_lens(where.get("optic")):
-        c = where.get("optic_cutoff_kev")
-        cutoff = float(c) if isinstance(c, (int, float)) and c > 0 else M6_OPTIC_CUTOFF_KEV
-    gas = str(where.get("atmosphere") or "").strip().lower()
-    return {"optic_cutoff_kev": cutoff, "atmosphere": gas if gas in ATMOSPHERES else None}
+    return excitation_from_metadata(metadata, optic, atmosphere)
 
 
-def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:
-    """suggest_elements with the cube's energy axis, detector FWHM, anode and tube voltage from its
-    metadata.
+def suggest_for_cube(
+    cube,
+    spectrum=None,
+    tiles=None,
+    *,
+    anode: str | None = None,
+    kv: float | None = None,
+    optic: str | None = None,
+    atmosphere: str | None = None,
+) -> Suggestions:
+    """suggest_elements with the cube's energy axis, detector FWHM, anode, tube voltage,
+    excitation optic and beam-path gas from its metadata; `anode`, `kv`, `optic` ("collimator" or
+    "lens", physics.instrument.OPTICS) and `atmosphere` (ATMOSPHERES), where given, replace the
+    file's (quicklook's --anode, --kv, --optic, --atmosphere): an M6's .rpl export names none of
+    them, and cadmium, tin and antimony are judged by their L lines only under a lens whose tube
+    (anode and kV) is known.
 
     spectrum: the sum spectrum (read from the cube if None). tiles: optional (..., C) sum spectra
     of tiles, and of groups of similar cells (analysis.spectra.iter_survey(groups=True)); elements
@@ -1225,10 +1227,10 @@ def suggest_for_cube(cube, spectrum=None, tiles=None) -> Suggestions:
     if step is not None and step != 1.0:
         spectrum = np.asarray(spectrum, dtype=np.float64) / step
     kw = {
-        "anode": anode_from_metadata(cube.metadata),
+        "anode": anode or anode_from_metadata(cube.metadata),
         "fwhm_mn_ev": fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV,
-        "kv": kv_from_metadata(cube.metadata),
-        **_optic_and_gas(cube.metadata),
+        "kv": kv if kv is not None else kv_from_metadata(cube.metadata),
+        **_optic_and_gas(cube.metadata, optic, atmosphere),
     }
     found = suggest_elements(cube.energy, spectrum, **kw)
     if tiles is not None:

@@ -51,7 +51,13 @@ from typing import NamedTuple
 import numpy as np
 
 from ..elements import AIR_ELEMENTS
-from ..physics.instrument import ATMOSPHERES, M6_OPTIC_CUTOFF_KEV, InstrumentProfile, optic_is_lens
+from ..physics.instrument import (
+    ATMOSPHERES,
+    M6_OPTIC_CUTOFF_KEV,
+    OPTICS,
+    InstrumentProfile,
+    optic_is_lens,
+)
 from ..physics.pigments import Pigment, load_pigments
 
 #: Relative model error added to the Poisson variance (see module docstring).
@@ -199,7 +205,12 @@ def instrument_for(
     replace the defaults of `InstrumentProfile` (Rh, 50 kV, 142 eV, air, a collimator). Arguments
     override the metadata. optic: "collimator" or "lens" (a polycapillary, OPTICS).
     """
-    from ..detector import anode_from_metadata, fwhm_from_metadata, kv_from_metadata
+    from ..detector import (
+        anode_from_metadata,
+        fwhm_from_metadata,
+        kv_from_metadata,
+        profile_from_metadata,
+    )
     from ..physics.tube import ANODES
 
     if optic is not None and optic not in OPTICS:
@@ -208,7 +219,7 @@ def instrument_for(
         raise PigmentFitError(f"unknown atmosphere {atmosphere!r}: one of {', '.join(ATMOSPHERES)}")
     meta = getattr(cube, "metadata", None) or {}
     notes: list[str] = []
-    prof = _as_dict(meta.get("profile"))
+    prof = profile_from_metadata(meta)  # as the element suggestion reads it (a repr too)
     if prof is not None:
         meta = dict(meta, profile=prof)
     base = InstrumentProfile.from_dict(prof) if prof and "anode" in prof else InstrumentProfile()
@@ -317,10 +328,6 @@ def _as_dict(value) -> dict | None:
             return None
         return v if isinstance(v, dict) else None
     return None
-
-
-#: Excitation optics a user may name (`instrument_for`): "lens" is a polycapillary.
-OPTICS = ("collimator", "lens")
 
 
 def _model_profile(profile: InstrumentProfile) -> InstrumentProfile:

@@ -40,6 +40,28 @@ def configure(p):
     from ._args import add_scan_options
 
     add_scan_options(p)
+    from ..argtypes import float_in
+    from ..physics.instrument import ATMOSPHERES, OPTICS
+
+    # the pigments command's options, for the suggestion: an M6's .rpl export names no tube,
+    # optic or gas (the suggestion takes --anode too where the file names no anode)
+    p.add_argument(
+        "--kv",
+        type=float_in(5, 60),
+        help="tube voltage in kV, 5-60, for the suggested elements (default: from the file)",
+    )
+    p.add_argument(
+        "--optic",
+        choices=OPTICS,
+        help="excitation optic for the suggested elements (default: from the file, else a "
+        "collimator); lens: a polycapillary, as on a Bruker M6, whose .rpl exports do not say "
+        "so: cadmium, tin and antimony are then judged by their L lines too",
+    )
+    p.add_argument(
+        "--atmosphere",
+        choices=ATMOSPHERES,
+        help="gas of the beam path for the suggested elements (default: from the file, else air)",
+    )
     p.add_argument(
         "--tiff",
         action="store_true",
@@ -50,7 +72,14 @@ def configure(p):
 
 
 def choose_maps(
-    cube, elements=None, max_elements: int = DEFAULT_MAX_ELEMENTS, progress: bool = False
+    cube,
+    elements=None,
+    max_elements: int = DEFAULT_MAX_ELEMENTS,
+    progress: bool = False,
+    anode: str | None = None,
+    kv: float | None = None,
+    optic: str | None = None,
+    atmosphere: str | None = None,
 ):
     """(sum spectrum, suggested, plans, maps) by the GUI's own path: one survey of the cube
     (analysis.spectra.iter_survey), its suggested elements (analysis.peaks.suggest_for_cube,
@@ -58,7 +87,8 @@ def choose_maps(
     `max_elements` of them, or for `elements` (analysis.maps, as the Elemental maps dock).
     `progress`: a bar per pass over the cube (each is a full read: a minute on a big file).
     `suggested` is a peaks.Suggestions: its `warning` says when the peaks contradict the
-    calibration."""
+    calibration. `anode`, `kv`, `optic`, `atmosphere`: the user's, over the file's
+    (suggest_for_cube)."""
     from ..analysis.maps import iter_element_maps, plan_for_cube
     from ..analysis.peaks import suggest_for_cube
     from ..analysis.spectra import iter_survey
@@ -69,7 +99,10 @@ def choose_maps(
     spectrum = mean * (h * w)
     if cube.calibration.source == "none":
         return spectrum, [], [], {}
-    suggested = suggest_for_cube(cube, spectrum, spectra)  # a list with .warning
+    # a list with .warning
+    suggested = suggest_for_cube(
+        cube, spectrum, spectra, anode=anode, kv=kv, optic=optic, atmosphere=atmosphere
+    )
     symbols = list(elements) if elements else suggested[:max_elements]
     if not symbols:
         return spectrum, suggested, [], {}
@@ -156,11 +189,21 @@ def run(args) -> int:
                 f"--elements {args.elements!r} names no element: give symbols such as Fe,Pb,Hg, "
                 "or leave the option out to map the suggested ones"
             )
+    from ..detector import anode_from_metadata
     from ._args import read_scan
 
     cube = read_scan(args)
     check_outputs(files=[out / f"{file_stem(cube.name)}_sum_spectrum.png"], inputs=[args.input])
-    spectrum, suggested, plans, maps = choose_maps(cube, elements, progress=not args.no_progress)
+    spectrum, suggested, plans, maps = choose_maps(
+        cube,
+        elements,
+        progress=not args.no_progress,
+        # --anode: for a file that names none (its help: "a file that names one keeps it")
+        anode=anode_from_metadata(cube.metadata) or getattr(args, "anode", None),
+        kv=getattr(args, "kv", None),
+        optic=getattr(args, "optic", None),
+        atmosphere=getattr(args, "atmosphere", None),
+    )
     # the folder only once there is something to write, and none left by a failed first run;
     # the files reach their names together: never half of two runs
     with made_folder(out), atomic_set():

@@ -177,6 +177,40 @@ def optic_is_lens(value) -> bool:
     return re.search(negated, text) is None
 
 
+#: Excitation optics a user may name (the pigment fit's and quicklook's --optic, the Pigments
+#: dock's Optic): "lens" is a polycapillary, passing half at M6_OPTIC_CUTOFF_KEV.
+OPTICS = ("collimator", "lens")
+
+
+def excitation_from_metadata(metadata, optic: str | None = None, atmosphere: str | None = None):
+    """{"optic_cutoff_kev", "atmosphere"} of a scan for the element suggestion (analysis.peaks):
+    the user's `optic` (OPTICS) and `atmosphere` (ATMOSPHERES) where given, else our generator's
+    profile (detector.profile_from_metadata: optic "polycapillary" and its cut-off, atmosphere),
+    else a reader's header keys (Bruker .spx: `optic` "Lens", `atmosphere` "Helium"). A lens
+    named by a header or the user passes half at M6_OPTIC_CUTOFF_KEV, as the pigment fit
+    (analysis.pigment_fit.instrument_for) assumes. None for what is not said: a collimator, air.
+    No .rpl header names either (Lispix's, HyperSpy's and the M6 export's keys hold none): the
+    user says so (--optic, --atmosphere)."""
+    from ..detector import profile_from_metadata
+
+    if optic is not None and optic not in OPTICS:
+        raise ValueError(f"unknown optic {optic!r}: one of {', '.join(OPTICS)}")
+    if atmosphere is not None and atmosphere not in ATMOSPHERES:
+        raise ValueError(f"unknown atmosphere {atmosphere!r}: one of {', '.join(ATMOSPHERES)}")
+    meta = metadata or {}
+    prof = profile_from_metadata(meta)
+    where = prof if prof is not None else meta
+    cutoff = None
+    if optic == "lens":
+        cutoff = M6_OPTIC_CUTOFF_KEV
+    elif optic is None and optic_is_lens(where.get("optic")):
+        c = where.get("optic_cutoff_kev")
+        ok = isinstance(c, (int, float)) and not isinstance(c, bool) and c > 0
+        cutoff = float(c) if ok else M6_OPTIC_CUTOFF_KEV
+    gas = atmosphere or str(where.get("atmosphere") or "").strip().lower()
+    return {"optic_cutoff_kev": cutoff, "atmosphere": gas if gas in ATMOSPHERES else None}
+
+
 def bruker_m6() -> InstrumentProfile:
     """The Bruker M6 Jetstream of the real .spx file in shared/data/real (its header's values).
 
