@@ -37,9 +37,13 @@ def configure(p):
         help="symbols to map, separated by commas (or spaces, quoted), e.g. Fe,Pb,Hg (default: "
         f"the first {DEFAULT_MAX_ELEMENTS} elements suggested, as in the Elemental maps dock)",
     )
-    from ._args import add_scan_options
+    from ._args import ANODE_HELP, add_scan_options
 
-    add_scan_options(p)
+    # the suggestion's tube too: with --kv and --optic lens, cadmium, tin and antimony are judged
+    # by their L lines only when the tube is known
+    add_scan_options(
+        p, ANODE_HELP + "; also the suggested elements' tube where the file names none"
+    )
     from ..argtypes import float_in
     from ..physics.instrument import ATMOSPHERES, OPTICS
 
