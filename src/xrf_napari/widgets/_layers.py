@@ -143,9 +143,22 @@ def result_name(viewer, cube, kind: str, source: str) -> str:
     return f"{kind} [{source}]"
 
 
-def upsert_layer(viewer, name: str, data, kind: str = "image", *, cube, **kwargs):
+def forget_strokes(layer) -> None:
+    """Empty a Labels layer's undo and redo history (napari's own, private: nothing public does
+    it; skipped where napari has none). Setting layer.data keeps it: Ctrl+Z then wrote the pixels
+    of a stroke painted on the old regions into the new ones."""
+    reset = getattr(layer, "_reset_history", None)
+    if reset is not None:
+        reset()
+
+
+def upsert_layer(
+    viewer, name: str, data, kind: str = "image", *, cube, keep_undo: bool = False, **kwargs
+):
     """Replace the data of the layer made from `cube` under `name` (keeping the user's display
-    choices), or add it."""
+    choices), or add it. A Labels layer replaced forgets the strokes painted on its old data
+    (forget_strokes); `keep_undo`: unless its caller may put that data back (Embed & cluster's
+    dropped result), then forgetting them itself once the new data stays."""
     kwargs["metadata"] = {**kwargs.get("metadata", {}), RESULT_KEY: (weakref.ref(cube), name)}
     layer = find_result(viewer, cube, name)
     if layer is not None:
@@ -154,6 +167,8 @@ def upsert_layer(viewer, name: str, data, kind: str = "image", *, cube, **kwargs
             "rgb", False
         ):
             layer.data = data
+            if not keep_undo:
+                forget_strokes(layer)
             for key in ("scale", "translate", "metadata"):
                 if key in kwargs:
                     setattr(layer, key, kwargs[key])

@@ -19,6 +19,7 @@ from ._layers import (
     _unwrapped,
     cube_display_name,
     find_result,
+    forget_strokes,
     layer_cube,
     layer_type,
     result_name,
@@ -216,6 +217,7 @@ class EmbedClusterWidget(CubeDock):
             opacity=0.6,
             colormap=clusters_colormap(),
             metadata={RUN_LABELS_KEY: result.labels},  # the run's own array, not a copy
+            keep_undo=True,  # forgotten below, once the new regions stay
         )
         try:
             yield
@@ -228,10 +230,10 @@ class EmbedClusterWidget(CubeDock):
             self.labels_layer = _put_back(viewer, self.labels_layer, clusters_before)
             self.latent_layer = _put_back(viewer, self.latent_layer, latent_before)
             raise
-        # napari keeps a Labels layer's undo history when its data is replaced: Ctrl+Z wrote the
-        # previous regions' strokes into the new run's (the painted ones are in the copy). Not at
-        # upsert: a result dropped above puts the painted regions back, their strokes undoable
-        _forget_strokes(self.labels_layer)
+        # the previous regions' strokes are not undone into the new run's (the painted ones are
+        # in the copy). Not at upsert: a result dropped above puts the painted regions back, their
+        # strokes undoable
+        forget_strokes(self.labels_layer)
         said = "Done."
         if kept is not None:
             layer_name = self.labels_layer.name
@@ -563,14 +565,6 @@ def _put_back(viewer, layer, before):
     if layer is not None and layer in viewer.layers:
         viewer.layers.remove(layer)
     return None if before is None else before[0]
-
-
-def _forget_strokes(layer) -> None:
-    """Empty a Labels layer's undo and redo history (napari's own, private: nothing public does
-    it, and setting layer.data keeps it, the strokes then undone into the new data)."""
-    reset = getattr(layer, "_reset_history", None)
-    if reset is not None:
-        reset()
 
 
 def save_paths(path) -> tuple[Path, Path]:
