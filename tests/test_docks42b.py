@@ -134,7 +134,10 @@ def test_a_scan_closed_between_its_latent_and_clusters_keeps_its_layers_a_pair(
     embed.k_spin.setValue(3)
     assert embed.run() is not None
     wait_idle(qtbot, embed.job)
-    assert "dropped" in embed.job.status.text()
+    assert embed.job.status.text() == (
+        "The datacube was closed; its result was dropped and the latent RGB and clusters "
+        "layers were put back as they were before this run."
+    )
     assert latent in viewer.layers and clusters in viewer.layers
     np.testing.assert_array_equal(latent.data, old_rgb)
     assert latent.metadata["xrf_latent"] is old_meta

@@ -105,7 +105,7 @@ def test_a_clusters_layer_that_does_not_say_what_its_run_made_is_kept(
     copies = _kept_copies(viewer)
     assert len(copies) == 1, [ly.name for ly in viewer.layers]
     np.testing.assert_array_equal(copies[0].data, before)
-    assert "did not say which run made" in embed.job.status.text()
+    assert "no longer records which run made its regions" in embed.job.status.text()
     assert RUN_LABELS_KEY in clusters.metadata  # the new run's layer says it again
 
 
@@ -146,7 +146,10 @@ def test_a_result_dropped_after_its_clusters_step_leaves_the_layers_as_they_were
     embed.k_spin.setValue(3)
     assert embed.run() is not None
     wait_idle(qtbot, embed.job)
-    assert "dropped" in embed.job.status.text()
+    assert embed.job.status.text() == (
+        "The datacube was closed; its result was dropped and the latent RGB and clusters "
+        "layers were put back as they were before this run."
+    )
     assert [ly.name for ly in viewer.layers] == [
         n for n in names if n in {latent.name, clusters.name}
     ]

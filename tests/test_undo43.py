@@ -113,3 +113,28 @@ def test_undo_after_the_whole_scan_region_is_made_again_leaves_one_region(
     layer.paint((0, 0), 8, refresh=True)
     assert widget._whole_scan_region(stack, layer_cube(stack)) is layer
     _undo_and_redo_leave(layer, np.ones((1, 1), np.int32))
+
+
+def test_a_result_dropped_before_it_changed_a_layer_says_only_that(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """The scan closed before Embed & cluster's result began to arrive: nothing was put back,
+    and the line does not say so (once it had begun: test_docks43, test_docks42b)."""
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+
+    viewer = make_napari_viewer()
+    _stack, cube = _scan(viewer, tmp_path)
+    embed = EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(embed)
+    names = [ly.name for ly in viewer.layers]
+
+    def job():
+        return None
+        yield
+
+    delivered = []
+    assert embed.start_job(job, cube=cube, on_result=delivered.append) is not None
+    embed._cube_is_open = lambda _cube: False  # closed as the job ended
+    wait_idle(qtbot, embed.job)
+    assert embed.job.status.text() == "The datacube was closed; its result was dropped."
+    assert not delivered and [ly.name for ly in viewer.layers] == names

@@ -337,6 +337,10 @@ class CubeDock(QWidget):
     #: ("Recolour: ..."; scan_refusal), for the docks that read a scan through the models
     #: (Embed & cluster, Recolour); "" for the others, which refuse no scan for it.
     models_dock = ""
+    #: What a staged result dropped as its scan closed did with the layers it had updated, said
+    #: after "its result was dropped" (start_job): Embed & cluster puts them back as they were;
+    #: "" for the docks whose layers added before the scan closed stay.
+    dropped_layers_words = ""
 
     def __init__(self, napari_viewer, run_text: str):
         super().__init__()
@@ -499,13 +503,15 @@ class CubeDock(QWidget):
             def is_open():
                 return self._cube_is_open(cube)
 
-            kept = _CLOSED
+            kept, said = _CLOSED, "The datacube was closed; its result was dropped"
             if is_open():
                 kept = on_result(value)
                 if isinstance(kept, types.GeneratorType):
                     kept = yield from _checked_steps(kept, is_open)
+                    if kept is _CLOSED and self.dropped_layers_words:  # its steps were undone
+                        said += f" and {self.dropped_layers_words}"
             if kept is _CLOSED:
-                self.job.status.setText("The datacube was closed; its result was dropped.")
+                self.job.status.setText(said + ".")
                 return
             if not keep:
                 return

@@ -70,6 +70,9 @@ class EmbedClusterWidget(CubeDock):
     """Pigment regions from the DVE embedding of the selected datacube."""
 
     models_dock = "Embed & cluster"
+    dropped_layers_words = (  # _add_results: _put_back
+        "the latent RGB and clusters layers were put back as they were before this run"
+    )
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Embed && cluster")
@@ -238,8 +241,8 @@ class EmbedClusterWidget(CubeDock):
         if kept is not None:
             layer_name = self.labels_layer.name
             which = (  # no RUN_LABELS_KEY: painted on or not, nobody can tell
-                f"\u201c{layer_name}\u201d did not say which run made its regions, so they may "
-                "have been painted on: they are"
+                f"\u201c{layer_name}\u201d no longer records which run made its regions, so "
+                "they may have been painted on: they are"
                 if unsure
                 else "The regions painted on before this run are"
             )
