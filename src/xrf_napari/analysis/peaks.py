@@ -953,10 +953,10 @@ def _k_over_l_height(
     where the anode or kV is unknown (or outside the tube model's)."""
     from ..physics.instrument import InstrumentProfile
     from ..physics.spectrum import excitation
-    from ..physics.tube import ANODES
+    from ..physics.tube import ANODES, KV_MAX, KV_MIN
     from ..physics.xsec import element_fluorescence, fine_energy
 
-    if anode not in ANODES or kv is None or not 5.0 <= kv <= 60.0:
+    if anode not in ANODES or kv is None or not KV_MIN <= kv <= KV_MAX:
         return None
     p = InstrumentProfile(
         anode=anode,

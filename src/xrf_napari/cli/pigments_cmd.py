@@ -24,6 +24,7 @@ def configure(parser) -> None:
     from ..analysis.embed import MAX_K
     from ..argtypes import float_in, int_in
     from ..physics.detector import fano_limit_ev
+    from ..physics.tube import KV_MAX, KV_MIN
     from ._args import add_scan_options
 
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
@@ -49,8 +50,8 @@ def configure(parser) -> None:
     # (physics.instrument.InstrumentProfile; the FWHM floor is the detector's Fano limit)
     parser.add_argument(
         "--kv",
-        type=float_in(5, 60),
-        help="tube voltage in kV, 5-60 (default: from the file, else 50)",
+        type=float_in(KV_MIN, KV_MAX),
+        help=f"tube voltage in kV, {KV_MIN}-{KV_MAX} (default: from the file, else 50)",
     )
     parser.add_argument(
         "--fwhm",

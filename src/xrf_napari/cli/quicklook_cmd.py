@@ -46,20 +46,23 @@ def configure(p):
     )
     from ..argtypes import float_in
     from ..physics.instrument import ATMOSPHERES, OPTICS
+    from ..physics.tube import KV_MAX, KV_MIN
 
     # the pigments command's options, for the suggestion: an M6's .rpl export names no tube,
     # optic or gas (the suggestion takes --anode too where the file names no anode)
     p.add_argument(
         "--kv",
-        type=float_in(5, 60),
-        help="tube voltage in kV, 5-60, for the suggested elements (default: from the file)",
+        type=float_in(KV_MIN, KV_MAX),
+        help=f"tube voltage in kV, {KV_MIN}-{KV_MAX}, for the suggested elements (default: from "
+        "the file)",
     )
     p.add_argument(
         "--optic",
         choices=OPTICS,
         help="excitation optic for the suggested elements (default: from the file, else a "
         "collimator); lens: a polycapillary, as on a Bruker M6, whose .rpl exports do not say "
-        "so: cadmium, tin and antimony are then judged by their L lines too",
+        "so: cadmium, tin and antimony are then judged by their L lines too, where the tube is "
+        "known (the file's, else --anode and --kv)",
     )
     p.add_argument(
         "--atmosphere",
@@ -203,10 +206,10 @@ def run(args) -> int:
         elements,
         progress=not args.no_progress,
         # --anode: for a file that names none (its help: "a file that names one keeps it")
-        anode=anode_from_metadata(cube.metadata) or getattr(args, "anode", None),
-        kv=getattr(args, "kv", None),
-        optic=getattr(args, "optic", None),
-        atmosphere=getattr(args, "atmosphere", None),
+        anode=anode_from_metadata(cube.metadata) or args.anode,
+        kv=args.kv,
+        optic=args.optic,
+        atmosphere=args.atmosphere,
     )
     # the folder only once there is something to write, and none left by a failed first run;
     # the files reach their names together: never half of two runs

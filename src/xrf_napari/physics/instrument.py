@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 
 from ..energy import Calibration
+from .tube import KV_MAX, KV_MIN
 
 FAMILIES = ("train", "test", "all", "wide", "heldout", "heldout2")
 TRAIN_ANODES = ("Rh", "W", "Cu")
@@ -50,8 +51,8 @@ class InstrumentProfile:
     name: str = ""
 
     def __post_init__(self):
-        if not 5.0 <= self.kv <= 60.0:  # the tube model's range (physics.tube.tube_spectrum)
-            raise ValueError(f"tube voltage {self.kv} kV outside 5-60 kV")
+        if not KV_MIN <= self.kv <= KV_MAX:  # the tube model's range (physics.tube.tube_spectrum)
+            raise ValueError(f"tube voltage {self.kv} kV outside {KV_MIN}-{KV_MAX} kV")
         if not (self.fano > 0 and self.eps_ev > 0):
             raise ValueError(
                 f"Fano factor {self.fano} and pair energy {self.eps_ev} eV must be positive"

@@ -18,6 +18,10 @@ import numpy as np
 from .xsec import FINE_STEP, deposit, fine_energy, mu_at, mu_fine
 
 ANODES = ("Rh", "Mo", "W", "Cu", "Ag")
+#: Tube voltages (kV) the model takes, ends included: every range check of a tube voltage (the
+#: instrument profile, the pigments and quicklook --kv, the element suggestion's K over L) reads
+#: these, so that none offers a voltage another refuses.
+KV_MIN, KV_MAX = 5, 60
 
 # shell -> (z_shell electrons, b constant, Ebel constant, xraylib edge/yield macro, lines)
 _SHELLS = {
@@ -67,8 +71,8 @@ def tube_spectrum(
 
     if anode not in ANODES:
         raise ValueError(f"unknown anode {anode!r}; expected one of {ANODES}")
-    if not 5.0 <= kv <= 60.0:
-        raise ValueError(f"tube voltage {kv} kV outside 5-60 kV")
+    if not KV_MIN <= kv <= KV_MAX:
+        raise ValueError(f"tube voltage {kv} kV outside {KV_MIN}-{KV_MAX} kV")
     z = xraylib.SymbolToAtomicNumber(anode)
     a = xraylib.AtomicWeight(z)
     e = fine_energy()

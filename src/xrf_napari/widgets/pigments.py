@@ -30,6 +30,7 @@ from qtpy.QtWidgets import (
     QTableWidgetItem,
 )
 
+from ..physics.tube import KV_MAX, KV_MIN
 from ._common import (
     CubeDock,
     after_calibration,
@@ -61,10 +62,10 @@ from ._layers import (
 PLACEMENTS = ("Below the scan", "Over the scan")
 FROM_FILE = "from the file"
 #: The Tube and Detector boxes offer only what the forward model takes (physics.instrument's
-#: InstrumentProfile: 5-60 kV, the tube model's range; FWHM at Mn K-alpha from the Fano limit of its
-#: detector, 119.8 eV, to 300 eV): 0-100 kV and 100-300 eV let a user set 80 kV or 110 eV, which
-#: the fit refused only once run. Each box's minimum, one below, is shown as "from the file".
-KV_MIN, KV_MAX = 5, 60
+#: InstrumentProfile: KV_MIN-KV_MAX, 5-60 kV, the tube model's range in physics.tube; FWHM at Mn
+#: K-alpha from the Fano limit of its detector, 119.8 eV, to 300 eV): 0-100 kV and 100-300 eV let
+#: a user set 80 kV or 110 eV, which the fit refused only once run. Each box's minimum, one below,
+#: is shown as "from the file".
 KV_FROM_FILE = KV_MIN - 1
 FWHM_MIN, FWHM_MAX = 120, 300
 FWHM_FROM_FILE = FWHM_MIN - 1
