@@ -15,14 +15,15 @@ from ._common import CubeDock, after_calibration, default_weights, device_combo,
 from ._dialogs import ask_save_path, suggested_path, weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
-    RESULT_KEY,
-    _unwrapped,
+    RUN_LABELS_KEY,  # noqa: F401 (its home was here: scripts and tests import it from here)
     cube_display_name,
     find_result,
     forget_strokes,
+    keep_painted,
+    kept_words,
     layer_cube,
-    layer_type,
     result_name,
+    run_labels,
     upsert_layer,
     yx_transform,
 )
@@ -208,18 +209,19 @@ class EmbedClusterWidget(CubeDock):
         name = result_name(viewer, cube, "clusters", source)
         clusters = find_result(viewer, cube, name)
         clusters_before = _layer_state(clusters)
-        kept, unsure = self._keep_painted(clusters)
+        kept, unsure = keep_painted(viewer, clusters, clusters_colormap)
+        labels, metadata = run_labels(result.labels)  # the brush never edits the kept result
         self.labels_layer = upsert_layer(
             viewer,
             name,
-            result.labels.copy(),  # the brush edits the layer, never the kept result
+            labels,
             kind="labels",
             cube=cube,
             scale=scale,
             translate=translate,
             opacity=0.6,
             colormap=clusters_colormap(),
-            metadata={RUN_LABELS_KEY: result.labels},  # the run's own array, not a copy
+            metadata=metadata,
             keep_undo=True,  # forgotten below, once the new regions stay
         )
         try:
@@ -237,68 +239,12 @@ class EmbedClusterWidget(CubeDock):
         # in the copy). Not at upsert: a result dropped above puts the painted regions back, their
         # strokes undoable
         forget_strokes(self.labels_layer)
-        said = "Done."
-        if kept is not None:
-            layer_name = self.labels_layer.name
-            which = (  # no RUN_LABELS_KEY: painted on or not, nobody can tell
-                f"\u201c{layer_name}\u201d no longer records which run made its regions, so "
-                "they may have been painted on: they are"
-                if unsure
-                else "The regions painted on before this run are"
-            )
-            said += (
-                f" {which} kept as the hidden layer \u201c{kept.name}\u201d; "
-                f"\u201c{layer_name}\u201d shows the new ones."
-            )
-        self.job.status.setText(said)
+        kept_line = kept_words(kept, unsure, self.labels_layer.name)
+        self.job.status.setText(f"Done. {kept_line}" if kept_line else "Done.")
         self._send_spectra(cube, spectra, self.labels_layer, counts)
         if cube is self.current_cube():  # the summary and notes are under the form
             self.scroll_into_view(self.summary, self.ood_label)
         return (source, cube.energy, result, spectra, counts, device, note, False, ood, why_one)
-
-    def _keep_painted(self, layer) -> tuple:
-        """Before a run replaces its scan's clusters layer `layer` (None: there is none yet):
-        when the user painted on it since the run that made it (its labels are no longer that
-        run's: RUN_LABELS_KEY), a copy goes to a new hidden Labels layer "<its name> (your
-        edits)" just above it (where napari's Duplicate Layer puts one: below, it came first in
-        the layer list, and a Pigments or Spectrum dock opened later took it as the scan's
-        regions). Returns (the copy, or None when nothing was painted; whether it was kept only
-        for want of RUN_LABELS_KEY: a layer that does not say which labels its run made may
-        have been painted on, and is kept too). A re-run overwrote the corrections without a
-        word, beyond napari's undo. The copy is a result of the scan as napari's Duplicate
-        Layer makes one (offered as its regions, never written by a run); the new run's regions
-        go to the clusters layer itself, which Save, Pigments' Regions and the Spectrum panel's
-        region keep using. Brush, fill, undo, layer.data set or written in place: all are seen,
-        by comparing the labels with the run's own (10 ms at 4000 x 4000 px in the GUI thread,
-        where a hash of them took 0.2-0.6 s)."""
-        viewer = self.viewer
-        if layer is None or layer_type(layer) != "Labels":
-            return None, False
-        made = (layer.metadata or {}).get(RUN_LABELS_KEY)
-        unsure = not isinstance(made, np.ndarray)
-        if not unsure and np.array_equal(made, layer.data):
-            return None, False
-        from napari.layers import Labels
-
-        # napari selects a layer added: the user's selection stays as it was, none or several
-        # included (the hidden copy was left selected, and a dock opened then took it as the
-        # scan's regions: LayerCombo prefers the selected layer)
-        selection = _unwrapped(viewer.layers.selection)
-        selected = [_unwrapped(ly) for ly in selection]
-        copy = Labels(
-            np.array(layer.data, copy=True),
-            name=f"{layer.name} (your edits)",  # the user may have renamed it
-            scale=layer.scale,
-            translate=layer.translate,
-            opacity=layer.opacity,
-            colormap=clusters_colormap(),
-            visible=False,  # the new run's regions are the ones shown
-            metadata={RESULT_KEY: layer.metadata[RESULT_KEY]},
-        )
-        viewer.layers.insert(viewer.layers.index(layer) + 1, copy)
-        selection.clear()
-        selection.update(ly for ly in selected if ly in viewer.layers)
-        return copy, unsure
 
     def show_result(self, result) -> None:
         """The current cube's regions (summary, Save), or a blank dock when it has none."""
@@ -543,12 +489,6 @@ def clusters_colormap():
     rgba[:, :3] = label_colours(MAX_LABEL - 1) / 255.0
     rgba[0] = 0.0  # the background, transparent
     return CyclicLabelColormap(colors=rgba)
-
-
-#: Metadata key of the clusters layer: the labels the run put in it (the array of the run's
-#: result, not a copy; a result Save keeps of painted regions has its own), to tell whether the
-#: user painted on it since (the next run keeps those corrections: _keep_painted).
-RUN_LABELS_KEY = "xrf_run_labels"
 
 
 def _layer_state(layer):

@@ -48,11 +48,14 @@ from ._layers import (
     find_result,
     is_mask,
     is_result,
+    keep_painted,
+    kept_words,
     labels_for,
     layer_cube,
     layer_type,
     made_for,
     result_name,
+    run_labels,
     upsert_layer,
     yx_transform,
 )
@@ -614,16 +617,24 @@ class PigmentsWidget(CubeDock):
     def _add_regions(self, cube_layer, result) -> None:
         """Add the regions and choose them as the Regions to fit: at once if their scan is the
         one shown, else when it is chosen again (on_cube); the scan shown now would get regions
-        it may not use ("another scan's regions") in its pick-list."""
+        it may not use ("another scan's regions") in its pick-list. Regions the user painted on
+        the layer since the last Find regions are kept first in a hidden "(your edits)" layer
+        (keep_painted, as Embed & cluster's clusters): Find pigments fits the layer's regions
+        as painted, and Find regions again overwrote them without a copy or an undo."""
         scale, translate = yx_transform(cube_layer)
         source = cube_display_name(self.viewer, cube_layer)
         cube = layer_cube(cube_layer)
+        # a renamed regions layer is kept (result_name)
+        name = result_name(self.viewer, cube, "regions (lines + photograph)", source)
+        kept, unsure = keep_painted(self.viewer, find_result(self.viewer, cube, name))
+        labels, metadata = run_labels(result.labels)
         labels_layer = upsert_layer(
             self.viewer,
-            result_name(self.viewer, cube, "regions (lines + photograph)", source),  # renamed: kept
-            result.labels,
+            name,
+            labels,
             kind="labels",
             cube=cube,
+            metadata=metadata,
             scale=scale,
             translate=translate,
             opacity=0.6,
@@ -633,9 +644,10 @@ class PigmentsWidget(CubeDock):
         else:
             self.remember(cube, "regions", labels_layer)
         sil = f", silhouette {result.silhouette:.2f}" if result.silhouette is not None else ""
+        kept_line = kept_words(kept, unsure, labels_layer.name)
         self.job.status.setText(
             f"{result.k} region{'' if result.k == 1 else 's'}{sil}: check them against the maps "
-            "and the photograph, then Find pigments."
+            "and the photograph, then Find pigments." + (f" {kept_line}" if kept_line else "")
         )
 
     def _instrument_state(self) -> tuple:
