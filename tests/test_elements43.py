@@ -101,17 +101,19 @@ def test_no_cadmium_is_invented_through_a_lens(m6, paints):
 def test_the_optic_and_gas_are_read_from_a_header_or_a_profile():
     """A Bruker header's `Optic` "Lens" is a polycapillary (the M6's cut-off assumed); our
     generator's profile says its own; a collimator or no word: None (as before)."""
-    from xrf_napari.analysis.peaks import _optic_and_gas
-    from xrf_napari.physics.instrument import M6_OPTIC_CUTOFF_KEV
+    from xrf_napari.physics.instrument import M6_OPTIC_CUTOFF_KEV, excitation_from_metadata
 
-    assert _optic_and_gas(SPX_HEADER) == {
+    assert excitation_from_metadata(SPX_HEADER) == {
         "optic_cutoff_kev": M6_OPTIC_CUTOFF_KEV,
         "atmosphere": "helium",
     }
     prof = {"optic": "polycapillary", "optic_cutoff_kev": 18.0, "atmosphere": "air"}
-    assert _optic_and_gas({"profile": prof}) == {"optic_cutoff_kev": 18.0, "atmosphere": "air"}
-    assert _optic_and_gas({"profile": {"optic": "collimator"}}) == {
+    assert excitation_from_metadata({"profile": prof}) == {
+        "optic_cutoff_kev": 18.0,
+        "atmosphere": "air",
+    }
+    assert excitation_from_metadata({"profile": {"optic": "collimator"}}) == {
         "optic_cutoff_kev": None,
         "atmosphere": None,
     }
-    assert _optic_and_gas({}) == {"optic_cutoff_kev": None, "atmosphere": None}
+    assert excitation_from_metadata({}) == {"optic_cutoff_kev": None, "atmosphere": None}

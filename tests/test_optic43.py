@@ -65,15 +65,15 @@ def test_a_profile_stored_as_text_is_read_as_the_pigment_fit_reads_it(m6_spectru
     neither (no anode, kV, lens: cadmium missed) while the pigment fit parsed the repr."""
     import json
 
-    from xrf_napari.analysis.peaks import _optic_and_gas
     from xrf_napari.analysis.pigment_fit import instrument_for
     from xrf_napari.detector import anode_from_metadata, kv_from_metadata
+    from xrf_napari.physics.instrument import excitation_from_metadata
 
     prof, _ = m6_spectrum
     for text in (repr(prof.to_dict()), json.dumps(prof.to_dict())):
         meta = {"profile": text}
         assert anode_from_metadata(meta) == "Rh" and kv_from_metadata(meta) == prof.kv
-        assert _optic_and_gas(meta) == {
+        assert excitation_from_metadata(meta) == {
             "optic_cutoff_kev": prof.optic_cutoff_kev,
             "atmosphere": prof.atmosphere,
         }

@@ -1184,15 +1184,6 @@ NOT_COUNTS_WARNING = (
 )
 
 
-def _optic_and_gas(metadata: dict, optic=None, atmosphere=None) -> dict:
-    """{"optic_cutoff_kev", "atmosphere"} for suggest_elements: the user's optic and gas, else the
-    cube's metadata (physics.instrument.excitation_from_metadata, as the pigment fit reads them:
-    a generator's profile stored as text too)."""
-    from ..physics.instrument import excitation_from_metadata
-
-    return excitation_from_metadata(metadata, optic, atmosphere)
-
-
 def suggest_for_cube(
     cube,
     spectrum=None,
@@ -1217,6 +1208,8 @@ def suggest_for_cube(
     counts. Spectra of a cube whose values are counts rescaled are taken back to counts first
     (count_step: a cube divided by its maximum or sum is read as the counts it was).
     """
+    from ..physics.instrument import excitation_from_metadata
+
     if cube.calibration.source == "none":
         return Suggestions()
     if spectrum is None:
@@ -1230,7 +1223,7 @@ def suggest_for_cube(
         "anode": anode or anode_from_metadata(cube.metadata),
         "fwhm_mn_ev": fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV,
         "kv": kv if kv is not None else kv_from_metadata(cube.metadata),
-        **_optic_and_gas(cube.metadata, optic, atmosphere),
+        **excitation_from_metadata(cube.metadata, optic, atmosphere),  # the pigment fit's words
     }
     found = suggest_elements(cube.energy, spectrum, **kw)
     if tiles is not None:
