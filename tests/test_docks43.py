@@ -94,7 +94,7 @@ def test_a_clusters_layer_that_does_not_say_what_its_run_made_is_kept(
     """A clusters layer without the record of its run's labels (metadata xrf_run_labels taken
     off, by a script say) was overwritten by the next run without a copy: nothing could tell
     whether it had been painted on. It is kept as "(your edits)" now, and the line says why."""
-    from xrf_napari.widgets.embed import RUN_LABELS_KEY
+    from xrf_napari.widgets._layers import RUN_LABELS_KEY
 
     viewer = make_napari_viewer()
     embed, _cube, clusters = clustered_painted_scan(viewer, qtbot, tmp_path)

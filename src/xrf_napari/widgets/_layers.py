@@ -157,8 +157,8 @@ def upsert_layer(
 ):
     """Replace the data of the layer made from `cube` under `name` (keeping the user's display
     choices), or add it. A Labels layer replaced forgets the strokes painted on its old data
-    (forget_strokes); `keep_undo`: unless its caller may put that data back (Embed & cluster's
-    dropped result), then forgetting them itself once the new data stays."""
+    (forget_strokes), unless `keep_undo`: for a caller that may put that data back (Embed &
+    cluster's dropped result), which forgets them itself once the new data stays."""
     kwargs["metadata"] = {**kwargs.get("metadata", {}), RESULT_KEY: (weakref.ref(cube), name)}
     layer = find_result(viewer, cube, name)
     if layer is not None:

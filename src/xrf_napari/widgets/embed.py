@@ -15,7 +15,6 @@ from ._common import CubeDock, after_calibration, default_weights, device_combo,
 from ._dialogs import ask_save_path, suggested_path, weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
-    RUN_LABELS_KEY,  # noqa: F401 (its home was here: scripts and tests import it from here)
     cube_display_name,
     find_result,
     forget_strokes,
