@@ -175,7 +175,10 @@ def optic_is_lens(value) -> bool:
     # "no lens", "without a polycapillary", "lensless", "non-capillary" name a collimator: read as
     # a lens they would let L lines alone confirm an element (peaks) and cut the tube at 14 keV.
     negated = r"\b(no|non|not|without)\b[\s-]*(an?\s+)?(poly)?[\s-]*(lens|capillar)|lensless"
-    return re.search(negated, text) is None
+    # "lens not fitted", "lens: none", "capillary removed": a denial after the word, in the same
+    # phrase (a comma, semicolon, slash or bar ends it: "lens, collimator removed" is a lens).
+    denied_after = r"(lens|capillar)[^,;/|\n]*?\b(not|none|removed|absent)\b"
+    return re.search(negated, text) is None and re.search(denied_after, text) is None
 
 
 #: Excitation optics a user may name (the pigment fit's and quicklook's --optic, the Pigments
