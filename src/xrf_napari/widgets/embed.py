@@ -70,7 +70,7 @@ class EmbedClusterWidget(CubeDock):
     """Pigment regions from the DVE embedding of the selected datacube."""
 
     models_dock = "Embed & cluster"
-    dropped_layers_words = (  # _add_results: _put_back
+    dropped_layers_words = (  # _add_results: _put_back; _dropped_words on a first run
         "the latent RGB and clusters layers were put back as they were before this run"
     )
 
@@ -204,6 +204,7 @@ class EmbedClusterWidget(CubeDock):
             # the scan was closed before its clusters came: the result is dropped, its latent
             # too (it stood beside the previous run's clusters, or alone)
             self.latent_layer = _put_back(viewer, self.latent_layer, latent_before)
+            self.dropped_layers_words = _dropped_words(latent_before, None, clusters=False)
             raise
         name = result_name(viewer, cube, "clusters", source)
         clusters = find_result(viewer, cube, name)
@@ -233,6 +234,7 @@ class EmbedClusterWidget(CubeDock):
                 viewer.layers.remove(kept)
             self.labels_layer = _put_back(viewer, self.labels_layer, clusters_before)
             self.latent_layer = _put_back(viewer, self.latent_layer, latent_before)
+            self.dropped_layers_words = _dropped_words(latent_before, clusters_before)
             raise
         # the previous regions' strokes are not undone into the new run's (the painted ones are
         # in the copy). Not at upsert: a result dropped above puts the painted regions back, their
@@ -507,6 +509,17 @@ def _put_back(viewer, layer, before):
     if layer is not None and layer in viewer.layers:
         viewer.layers.remove(layer)
     return None if before is None else before[0]
+
+
+def _dropped_words(latent_before, clusters_before, clusters: bool = True) -> str:
+    """What a dropped delivery did with its layers (the dock's dropped_layers_words, said after
+    "its result was dropped"): on a first run (no latent RGB or clusters layer before it) the
+    layers it had added were removed, nothing was "put back"."""
+    if latent_before is not None or clusters_before is not None:
+        return EmbedClusterWidget.dropped_layers_words
+    if clusters:
+        return "the latent RGB and clusters layers this run had added were removed"
+    return "the latent RGB layer this run had added was removed"
 
 
 def save_paths(path) -> tuple[Path, Path]:
