@@ -22,7 +22,9 @@ _blas_owner = None  # the thread whose one_thread limits BLAS now
 @contextmanager
 def one_thread():
     """A context: one OpenMP thread in this block, and one BLAS thread unless another thread's
-    one_thread already holds that limit."""
+    one_thread already holds that limit. Only for the runtimes loaded as it starts: import the
+    library whose loops it limits first (sklearn, xraylib_np); one loaded inside keeps its
+    default count (Embed's K given imported sklearn inside: all cores' threads)."""
     global _blas_owner
     from threadpoolctl import ThreadpoolController, threadpool_limits
 

@@ -549,6 +549,10 @@ def iter_cluster(
                 f"cannot make {k} regions: the pixels have only {m} distinct embeddings (a scan "
                 f"with few counts or a repeated pattern); ask for at most {m}, or let K be chosen"
             )
+    # loaded before the limit, which reaches only the runtimes loaded when it is set: K given
+    # skips the search that imported sklearn, and a session's first K-Means ran on every core
+    import sklearn.cluster  # noqa: F401
+
     best = None
     with one_thread():
         for i in range(N_INIT):
