@@ -150,13 +150,15 @@ def test_unknown_anode_and_missing_metadata():
 def test_optic_and_gas_come_from_the_header_or_the_user():
     """A header's optic ("Lens") and gas reach the profile; the user's word overrides both (a
     Bruker .rpl export says neither); a name the physics does not know is refused."""
+    from xrf_napari.physics.instrument import M6_OPTIC_CUTOFF_KEV
+
     counts = np.ones((4, 4, 512), np.uint16)
     bare = cube_from_array(counts, CANON)
     prof, notes = pf.instrument_for(bare)
     assert (prof.optic, prof.atmosphere) == ("collimator", "air") and "collimator" in notes[0]
     prof, notes = pf.instrument_for(bare, optic="lens", atmosphere="helium")
     assert (prof.optic, prof.atmosphere) == ("polycapillary", "helium")
-    assert prof.optic_cutoff_kev == pf.M6_OPTIC_CUTOFF_KEV
+    assert prof.optic_cutoff_kev == M6_OPTIC_CUTOFF_KEV
     assert "lens (given)" in notes[0] and "in helium (given)" in notes[0]
     m6 = cube_from_array(counts, CANON, optic="Lens", atmosphere="Helium")
     prof, notes = pf.instrument_for(m6)

@@ -49,7 +49,15 @@ def profile_from_metadata(metadata) -> dict | None:
     generator files stored it as its Python repr (or JSON text): every reader of the profile (the
     anode, kV and FWHM below, the element suggestion's optic and gas, the pigment fit) takes it
     from here, so that none reads such a file as a collimator in air that another parses."""
-    value = (metadata or {}).get("profile")
+    return dict_from_metadata(metadata, "profile")
+
+
+def dict_from_metadata(metadata, key: str) -> dict | None:
+    """`metadata[key]` as a dict, or None: a dict as it stands, else its Python repr or JSON
+    text (how early files stored dicts; a round trip through text attributes does too). One
+    reading for every such entry (the profile above, the pigment fit's `auto_calibration`), so
+    that no reader parses a text another refuses."""
+    value = (metadata or {}).get(key)
     if isinstance(value, dict):
         return value
     if not isinstance(value, str) or not value.lstrip().startswith("{"):

@@ -53,10 +53,8 @@ import numpy as np
 from ..elements import AIR_ELEMENTS
 from ..physics.instrument import (
     ATMOSPHERES,
-    M6_OPTIC_CUTOFF_KEV,
     OPTICS,
     InstrumentProfile,
-    optic_is_lens,
 )
 from ..physics.pigments import Pigment, load_pigments
 
@@ -203,7 +201,10 @@ def instrument_for(
     A full profile in the metadata (our generator's files) is used as it stands; otherwise the
     anode, kV, resolution, beam-path gas and excitation optic found in the metadata (or given)
     replace the defaults of `InstrumentProfile` (Rh, 50 kV, 142 eV, air, a collimator). Arguments
-    override the metadata. optic: "collimator" or "lens" (a polycapillary, OPTICS).
+    override the metadata. optic: "collimator" or "lens" (a polycapillary, OPTICS). The optic, its
+    cut-off and the gas are read by physics.instrument.excitation_from_metadata, as the element
+    suggestion reads them (a profile's "polycapillary" without a cut-off, a profile without an
+    anode: the two read one excitation).
     """
     from ..detector import (
         anode_from_metadata,
@@ -211,6 +212,7 @@ def instrument_for(
         kv_from_metadata,
         profile_from_metadata,
     )
+    from ..physics.instrument import excitation_from_metadata
     from ..physics.tube import ANODES
 
     if optic is not None and optic not in OPTICS:
@@ -224,14 +226,15 @@ def instrument_for(
         meta = dict(meta, profile=prof)
     base = InstrumentProfile.from_dict(prof) if prof and "anode" in prof else InstrumentProfile()
     in_file = prof is None  # a reader's header keys, not our generator's full profile
-    file_atm = str(meta.get("atmosphere", "")).strip().lower() if in_file else ""
-    atm = atmosphere or (file_atm if file_atm in ATMOSPHERES else None)
+    excitation = excitation_from_metadata(meta, optic, atmosphere)  # the suggestion's reading
+    atm = excitation["atmosphere"]
     if atm:  # the gas matters for light elements (S, K, Ca; Al, Si in helium)
         base = replace(base, atmosphere=atm)
-    lens = optic == "lens" if optic else in_file and optic_is_lens(meta.get("optic"))
+    cutoff = excitation["optic_cutoff_kev"]
+    lens = cutoff is not None
     if lens:  # a polycapillary passes little above ~15 keV: the scatter and K-excitation
-        base = replace(base, optic="polycapillary", optic_cutoff_kev=M6_OPTIC_CUTOFF_KEV)
-    elif optic == "collimator":
+        base = replace(base, optic="polycapillary", optic_cutoff_kev=cutoff)
+    elif optic == "collimator" or base.optic == "polycapillary":  # the profile's "no lens"
         base = replace(base, optic="collimator")
     if in_file:
         said = "given" if optic else "named in the file"
@@ -239,7 +242,7 @@ def instrument_for(
             "no instrument profile in the file: "
             + (
                 f"a polycapillary lens ({said}) passing half at "
-                f"{M6_OPTIC_CUTOFF_KEV:g} keV (as on a Bruker M6) and geometry 90/60 deg assumed, "
+                f"{cutoff:g} keV (as on a Bruker M6) and geometry 90/60 deg assumed, "
                 if lens
                 else "collimator geometry 90/60 deg assumed, "
             )
@@ -313,21 +316,6 @@ def _accepted(profile: InstrumentProfile, values: dict) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _as_dict(value) -> dict | None:
-    """A metadata entry as a dict: early generator files stored dicts as their Python repr."""
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str) and value.startswith("{"):
-        import ast
-
-        try:
-            v = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            return None
-        return v if isinstance(v, dict) else None
-    return None
 
 
 def _model_profile(profile: InstrumentProfile) -> InstrumentProfile:
@@ -1763,13 +1751,13 @@ def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
     tube anode its matched lines assumed, how well they fit) and, when the fit's anode is another
     (estimated from the spectra, or given), that the two contradict each other: with the wrong
     anode's lines among the matched peaks the energy axis, and every candidate, may be off."""
-    from ..detector import calibration_anode_origin
+    from ..detector import calibration_anode_origin, dict_from_metadata
 
     cal = getattr(cube, "calibration", None)
     if cal is None or cal.source != "auto":
         return []
     meta = getattr(cube, "metadata", None) or {}
-    auto = _as_dict(meta.get("auto_calibration")) or {}
+    auto = dict_from_metadata(meta, "auto_calibration") or {}
     anode = str(auto.get("anode") or "").strip().capitalize() or None
     rms = auto.get("residual_ev_rms")
     why = str(meta.get("calibration_note") or "").strip()
