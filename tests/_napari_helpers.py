@@ -214,3 +214,65 @@ def gated_method(monkeypatch, owner, name: str):
         from superqt.utils._qthreading import WorkerBase
 
         WorkerBase.await_workers(msecs=10000)
+
+
+def held_job(gate, result=None, fail=None):
+    """A job that steps every 10 ms until `gate` is set (10 s at most), then returns `result`,
+    or raises `fail`."""
+    import time
+
+    def job(*_args, **_kwargs):
+        end = time.monotonic() + 10
+        while not gate.is_set() and time.monotonic() < end:
+            time.sleep(0.01)
+            yield 0, 1
+        if fail is not None:
+            raise fail
+        return result
+
+    return job
+
+
+def close_scan_when_layer_arrives(monkeypatch, module, viewer, cube, prefix: str):
+    """The user closes the scan while a run's layers arrive: ``module.upsert_layer`` removes
+    every layer of `cube` from `viewer` right after it adds a layer named ``prefix...``."""
+    from xrf_napari.widgets._layers import layer_cube
+
+    real = module.upsert_layer
+
+    def closing(viewer_, name, data, *args, **kwargs):
+        layer = real(viewer_, name, data, *args, **kwargs)
+        if name.startswith(prefix):
+            for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
+                viewer.layers.remove(ly)
+        return layer
+
+    monkeypatch.setattr(module, "upsert_layer", closing)
+
+
+def next_run_gives_another_latent(monkeypatch, embed_mod):
+    """Embed & cluster's next run yields another latent and latent RGB (latent + 1, 255 - rgb),
+    so a test can tell which run's layers it sees."""
+    real_job = embed_mod._embed_cluster_job
+
+    def other_latent(*args):
+        latent_, rgb, *rest = yield from real_job(*args)
+        return (latent_ + 1, 255 - rgb, *rest)
+
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", other_latent)
+
+
+def pigments_dock_with_photo(viewer):
+    """A Pigments dock in `viewer` with a two-colour (24, 20) photograph ("photo") chosen and
+    K = 2; open the scan first."""
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    photo = np.zeros((24, 20, 3), np.float32)
+    photo[:12] = (0.9, 0.9, 0.85)
+    photo[12:] = (0.7, 0.1, 0.1)
+    viewer.add_image(photo, rgb=True, name="photo")
+    widget = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.photo_combo.set_layer(viewer.layers["photo"])
+    widget.k_spin.setValue(2)
+    return widget

@@ -2,7 +2,6 @@
 line saying a job's scan was closed, and the clusters PNG's colours against the screen's."""
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -10,28 +9,13 @@ from _napari_helpers import (
     caught_notifications,
     cluster_with_tiny_dve,
     clustered_painted_scan,
+    held_job,
     open_cube,
     tiny_embed_dock,
     tiny_recolour_dock,
     wait_idle,
     write_painted_cube,
 )
-
-
-def _held(gate, result=None, fail=None):
-    """A job that steps every 10 ms until `gate` is set (10 s at most), then returns `result`,
-    or raises `fail`."""
-
-    def job(*_args, **_kwargs):
-        end = time.monotonic() + 10
-        while not gate.is_set() and time.monotonic() < end:
-            time.sleep(0.01)
-            yield 0, 1
-        if fail is not None:
-            raise fail
-        return result
-
-    return job
 
 
 @pytest.fixture
@@ -59,7 +43,7 @@ def test_save_is_off_while_run_computes_the_scans_new_regions(
     assert embed.save_button.isEnabled()
     real_job = embed_mod._embed_cluster_job
     gate = threading.Event()
-    monkeypatch.setattr(embed_mod, "_embed_cluster_job", _held(gate))
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", held_job(gate))
     embed.k_spin.setValue(3)
     assert embed.run() is not None
     assert not embed.save_button.isEnabled()  # the regions shown are for K = 2, not 3
@@ -68,7 +52,7 @@ def test_save_is_off_while_run_computes_the_scans_new_regions(
     assert embed.save_button.isEnabled() and embed.result is not None  # the K = 2 regions
 
     gate = threading.Event()
-    monkeypatch.setattr(embed_mod, "_embed_cluster_job", _held(gate, fail=ValueError("bad")))
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", held_job(gate, fail=ValueError("bad")))
     embed.run()
     assert not embed.save_button.isEnabled()
     gate.set()
@@ -100,7 +84,7 @@ def test_save_is_off_while_run_computes_the_scans_new_regions(
     # a Run waiting for the scan's calibration starts as it arrives, maybe while a save dialog
     # is open: the save chosen then is refused, saying why, and writes nothing
     gate = threading.Event()
-    monkeypatch.setattr(embed_mod, "_embed_cluster_job", _held(gate))
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", held_job(gate))
 
     def dialog(*_args, **_kwargs):  # Run starts while the dialog is open
         assert embed.run() is not None
@@ -123,7 +107,7 @@ def test_save_is_off_while_run_computes_the_scans_new_regions(
     other = next(ly for ly in embed.cube_combo._layers if ly is not first)
     embed.cube_combo.set_layer(other)
     gate = threading.Event()
-    monkeypatch.setattr(embed_mod, "_embed_cluster_job", _held(gate))
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", held_job(gate))
     embed.run()
     assert not embed.save_button.isEnabled()  # no regions of this scan yet
     embed.cube_combo.set_layer(first)
@@ -155,7 +139,7 @@ def test_other_docks_saves_are_off_while_the_scan_is_run_again(make_napari_viewe
         button.setEnabled(True)  # as show_result leaves it
         gate = threading.Event()
         cube = dock.current_cube()
-        assert dock.start_job(_held(gate), cube=cube, on_result=lambda v: v) is not None
+        assert dock.start_job(held_job(gate), cube=cube, on_result=lambda v: v) is not None
         assert not button.isEnabled(), cls.__name__
         dock.job.cancel()
         wait_idle(qtbot, dock.job, 5000)
@@ -183,7 +167,7 @@ def test_a_job_stopped_by_closing_its_scan_says_so_over_the_scan_shown_next(
     dock.job.refused("a's own line")
     dock.cube_combo.set_layer(layers["b"])
     gate = threading.Event()
-    monkeypatch.setattr(embed_mod, "_embed_cluster_job", _held(gate))
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", held_job(gate))
     try:
         assert dock.run() is not None
         b_cube = dock.current_cube()
@@ -325,7 +309,7 @@ def test_recolours_outline_box_is_off_while_the_scan_is_recoloured_again(
     assert rec.job.last_error is None, rec.job.last_error
     assert rec.outline_box.isEnabled()  # the painted scan has pixels whose colour is a guess
     gate = threading.Event()
-    monkeypatch.setattr(recolour_mod, "_recolour_job", _held(gate))
+    monkeypatch.setattr(recolour_mod, "_recolour_job", held_job(gate))
     assert rec.run() is not None
     assert not rec.outline_box.isEnabled() and not rec.save_button.isEnabled()
     rec.job.cancel()

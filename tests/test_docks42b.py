@@ -3,7 +3,14 @@ layer outlive a new run of Embed & cluster."""
 
 import numpy as np
 import pytest
-from _napari_helpers import cluster_with_tiny_dve, open_cube, wait_idle, write_painted_cube
+from _napari_helpers import (
+    close_scan_when_layer_arrives,
+    cluster_with_tiny_dve,
+    next_run_gives_another_latent,
+    open_cube,
+    wait_idle,
+    write_painted_cube,
+)
 
 
 def test_a_new_run_keeps_the_regions_painted_on_the_clusters_layer(
@@ -106,7 +113,6 @@ def test_a_scan_closed_between_its_latent_and_clusters_keeps_its_layers_a_pair(
     dropped the result after the latent step: the new latent layer stood beside the previous
     run's clusters (or alone, on a first run). Now the dropped result's latent is put back."""
     import xrf_napari.widgets.embed as embed_mod
-    from xrf_napari.widgets._layers import layer_cube
 
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
@@ -114,23 +120,8 @@ def test_a_scan_closed_between_its_latent_and_clusters_keeps_its_layers_a_pair(
     cube = embed.current_cube()
     latent, clusters = embed.latent_layer, embed.labels_layer
     old_rgb, old_meta = np.array(latent.data, copy=True), latent.metadata["xrf_latent"]
-    real = embed_mod.upsert_layer
-
-    def closing(viewer_, name, data, *args, **kwargs):  # the user closes the scan meanwhile
-        layer = real(viewer_, name, data, *args, **kwargs)
-        if name.startswith("latent RGB"):
-            for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
-                viewer.layers.remove(ly)
-        return layer
-
-    real_job = embed_mod._embed_cluster_job
-
-    def other_latent(*args):
-        latent_, rgb, *rest = yield from real_job(*args)
-        return (latent_ + 1, 255 - rgb, *rest)
-
-    monkeypatch.setattr(embed_mod, "upsert_layer", closing)
-    monkeypatch.setattr(embed_mod, "_embed_cluster_job", other_latent)
+    close_scan_when_layer_arrives(monkeypatch, embed_mod, viewer, cube, "latent RGB")
+    next_run_gives_another_latent(monkeypatch, embed_mod)
     embed.k_spin.setValue(3)
     assert embed.run() is not None
     wait_idle(qtbot, embed.job)

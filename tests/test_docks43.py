@@ -3,31 +3,20 @@ cluster (no freeze, no silent overwrite, nothing left of a dropped run), saves r
 their Replace? question when a run started meanwhile, Pigments' candidate boxes during a re-fit."""
 
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from _napari_helpers import (
+    close_scan_when_layer_arrives,
     clustered_painted_scan,
+    held_job,
+    next_run_gives_another_latent,
     open_cube,
     painted_counts,
     wait_idle,
     write_painted_cube,
 )
-
-
-def _held(gate):
-    """A job that steps every 10 ms until `gate` is set (10 s at most)."""
-
-    def job(*_args, **_kwargs):
-        end = time.monotonic() + 10
-        while not gate.is_set() and time.monotonic() < end:
-            time.sleep(0.01)
-            yield 0, 1
-        return None
-
-    return job
 
 
 def _rerun(embed, qtbot):
@@ -117,7 +106,6 @@ def test_a_result_dropped_after_its_clusters_step_leaves_the_layers_as_they_were
     regions overwritten (and their copy beside them). Now both layers are as before the run,
     the painted regions in the clusters layer itself, and no copy is left."""
     import xrf_napari.widgets.embed as embed_mod
-    from xrf_napari.widgets._layers import layer_cube
 
     viewer = make_napari_viewer()
     embed, cube, clusters = clustered_painted_scan(viewer, qtbot, tmp_path)
@@ -125,23 +113,8 @@ def test_a_result_dropped_after_its_clusters_step_leaves_the_layers_as_they_were
     clusters.paint((3, 4), 7, refresh=True)
     painted = np.array(clusters.data, copy=True)
     old_rgb, old_meta = np.array(latent.data, copy=True), dict(clusters.metadata)
-    real = embed_mod.upsert_layer
-
-    def closing(viewer_, name, data, *args, **kwargs):  # the user closes the scan meanwhile
-        layer = real(viewer_, name, data, *args, **kwargs)
-        if name.startswith("clusters"):
-            for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
-                viewer.layers.remove(ly)
-        return layer
-
-    real_job = embed_mod._embed_cluster_job
-
-    def other_latent(*args):
-        latent_, rgb, *rest = yield from real_job(*args)
-        return (latent_ + 1, 255 - rgb, *rest)
-
-    monkeypatch.setattr(embed_mod, "upsert_layer", closing)
-    monkeypatch.setattr(embed_mod, "_embed_cluster_job", other_latent)
+    close_scan_when_layer_arrives(monkeypatch, embed_mod, viewer, cube, "clusters")
+    next_run_gives_another_latent(monkeypatch, embed_mod)
     names = [ly.name for ly in viewer.layers]
     embed.k_spin.setValue(3)
     assert embed.run() is not None
@@ -191,7 +164,7 @@ def test_a_save_is_refused_when_a_run_started_while_replace_was_asked(
     gate = threading.Event()
 
     def asked(*_args):  # the question is open: the scan's run starts
-        assert dock.start_job(_held(gate), cube=dock.current_cube(), on_result=lambda v: v)
+        assert dock.start_job(held_job(gate), cube=dock.current_cube(), on_result=lambda v: v)
         return True
 
     monkeypatch.setattr(module, "ask_folder", lambda *a: str(tmp_path))
@@ -230,7 +203,7 @@ def test_pigments_candidate_boxes_are_off_while_the_scan_is_fitted_again(
     choice = dock.chosen(0)
     gate = threading.Event()
     try:
-        assert dock.start_job(_held(gate), cube=dock.current_cube(), on_result=lambda v: v)
+        assert dock.start_job(held_job(gate), cube=dock.current_cube(), on_result=lambda v: v)
         assert not any(b.isEnabled() for b in boxes)
         assert dock.chosen(0) == choice  # the choice shown is still the fit's
         dock.show_result(dock.result)  # the table made again (another scan and back)

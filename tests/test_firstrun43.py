@@ -1,7 +1,13 @@
 """A first run of Embed & cluster dropped as its scan closes says what happened to its layers."""
 
 import pytest
-from _napari_helpers import open_cube, tiny_embed_dock, wait_idle, write_painted_cube
+from _napari_helpers import (
+    close_scan_when_layer_arrives,
+    open_cube,
+    tiny_embed_dock,
+    wait_idle,
+    write_painted_cube,
+)
 
 
 @pytest.mark.parametrize(
@@ -18,22 +24,12 @@ def test_a_first_run_dropped_as_its_scan_closes_says_its_layers_were_removed(
     its layers "were put back as they were before this run", though there were none and the
     new ones were removed. Now it says they were removed, and none is left."""
     import xrf_napari.widgets.embed as embed_mod
-    from xrf_napari.widgets._layers import layer_cube
 
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
     embed = tiny_embed_dock(viewer, tmp_path, k=2)
     cube = embed.current_cube()
-    real = embed_mod.upsert_layer
-
-    def closing(viewer_, name, data, *args, **kwargs):  # the user closes the scan meanwhile
-        layer = real(viewer_, name, data, *args, **kwargs)
-        if name.startswith(step):
-            for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
-                viewer.layers.remove(ly)
-        return layer
-
-    monkeypatch.setattr(embed_mod, "upsert_layer", closing)
+    close_scan_when_layer_arrives(monkeypatch, embed_mod, viewer, cube, step)
     assert embed.run() is not None
     wait_idle(qtbot, embed.job)
     assert embed.job.status.text() == (

@@ -6,23 +6,18 @@ Embed & cluster keeps its painted clusters (one shared keep_painted: test_docks4
 test_review43b drive Embed & cluster's side)."""
 
 import numpy as np
-from _napari_helpers import open_cube, wait_idle, write_painted_cube
+from _napari_helpers import (
+    open_cube,
+    pigments_dock_with_photo,
+    wait_idle,
+    write_painted_cube,
+)
 
 
 def _pigments(viewer, tmp_path):
     """A Pigments dock on a small painted scan with a two-colour photograph, K = 2."""
-    from xrf_napari.widgets.pigments import PigmentsWidget
-
     open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    photo = np.zeros((24, 20, 3), np.float32)
-    photo[:12] = (0.9, 0.9, 0.85)
-    photo[12:] = (0.7, 0.1, 0.1)
-    viewer.add_image(photo, rgb=True, name="photo")
-    widget = PigmentsWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    widget.photo_combo.set_layer(viewer.layers["photo"])
-    widget.k_spin.setValue(2)
-    return widget
+    return pigments_dock_with_photo(viewer)
 
 
 def _find(widget, qtbot):

@@ -2,21 +2,14 @@
 closed", the clusters layer's colour table): what a conservator would hit around them."""
 
 import threading
-import time
 
-from _napari_helpers import caught_notifications, open_cube, wait_idle, write_painted_cube
-
-
-def _held(gate):
-    """A job that steps every 10 ms until `gate` is set (10 s at most)."""
-
-    def job(*_args, **_kwargs):
-        end = time.monotonic() + 10
-        while not gate.is_set() and time.monotonic() < end:
-            time.sleep(0.01)
-            yield 0, 1
-
-    return job
+from _napari_helpers import (
+    caught_notifications,
+    held_job,
+    open_cube,
+    wait_idle,
+    write_painted_cube,
+)
 
 
 def test_closing_several_scans_at_once_says_a_stopped_job_once(
@@ -38,7 +31,7 @@ def test_closing_several_scans_at_once_says_a_stopped_job_once(
     dock.cube_combo.set_layer(b_layer)
     b_cube = layer_cube(b_layer)
     gate = threading.Event()
-    monkeypatch.setattr(embed_mod, "_embed_cluster_job", _held(gate))
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", held_job(gate))
     try:
         assert dock.run() is not None
         qtbot.waitUntil(lambda: dock.job.worker.began.is_set(), timeout=5000)

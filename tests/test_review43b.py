@@ -2,7 +2,11 @@
 once a re-run replaced its regions, or once a dropped result put the painted ones back."""
 
 import numpy as np
-from _napari_helpers import clustered_painted_scan, wait_idle
+from _napari_helpers import (
+    close_scan_when_layer_arrives,
+    clustered_painted_scan,
+    wait_idle,
+)
 
 
 def _rerun(embed, qtbot):
@@ -36,23 +40,13 @@ def test_undo_after_a_dropped_result_put_the_painted_regions_back(
     """A result dropped after its clusters step puts the painted regions back (test_docks43):
     their strokes stay undoable, as before the run."""
     import xrf_napari.widgets.embed as embed_mod
-    from xrf_napari.widgets._layers import layer_cube
 
     viewer = make_napari_viewer()
     embed, cube, clusters = clustered_painted_scan(viewer, qtbot, tmp_path)
     run = np.array(clusters.data, copy=True)
     clusters.paint((3, 4), 7, refresh=True)
     painted = np.array(clusters.data, copy=True)
-    real = embed_mod.upsert_layer
-
-    def closing(viewer_, name, data, *args, **kwargs):  # the user closes the scan meanwhile
-        layer = real(viewer_, name, data, *args, **kwargs)
-        if name.startswith("clusters"):
-            for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
-                viewer.layers.remove(ly)
-        return layer
-
-    monkeypatch.setattr(embed_mod, "upsert_layer", closing)
+    close_scan_when_layer_arrives(monkeypatch, embed_mod, viewer, cube, "clusters")
     embed.k_spin.setValue(3)
     _rerun(embed, qtbot)
     assert "dropped" in embed.job.status.text()

@@ -3,7 +3,12 @@ layer's undo history when its data is set, so Ctrl+Z wrote the pixels of a strok
 old regions into the new ones. Embed & cluster's clusters layer: test_review43b."""
 
 import numpy as np
-from _napari_helpers import open_cube, wait_idle, write_painted_cube
+from _napari_helpers import (
+    open_cube,
+    pigments_dock_with_photo,
+    wait_idle,
+    write_painted_cube,
+)
 
 
 def _two_strokes(layer):
@@ -60,18 +65,9 @@ def test_undo_after_pigments_finds_regions_again_leaves_the_new_regions(
 ):
     """Find regions (lines + photograph) again over painted regions: Ctrl+Z wrote the old
     strokes' pixels into the new regions (then fitted as regions of their own)."""
-    from xrf_napari.widgets.pigments import PigmentsWidget
-
     viewer = make_napari_viewer()
     _scan(viewer, tmp_path)
-    photo = np.zeros((24, 20, 3), np.float32)
-    photo[:12] = (0.9, 0.9, 0.85)
-    photo[12:] = (0.7, 0.1, 0.1)
-    viewer.add_image(photo, rgb=True, name="photo")
-    widget = PigmentsWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    widget.photo_combo.set_layer(viewer.layers["photo"])
-    widget.k_spin.setValue(2)
+    widget = pigments_dock_with_photo(viewer)
 
     def find():
         assert widget.find_regions() is not None
