@@ -338,8 +338,9 @@ class CubeDock(QWidget):
     #: (Embed & cluster, Recolour); "" for the others, which refuse no scan for it.
     models_dock = ""
     #: What a staged result dropped as its scan closed did with the layers it had updated, said
-    #: after "its result was dropped" (start_job): Embed & cluster puts them back as they were;
-    #: "" for the docks whose layers added before the scan closed stay.
+    #: after "its result was dropped" (start_job): set by a staged on_result as it undoes its
+    #: steps (Embed & cluster puts them back as they were); "" for the docks whose layers added
+    #: before the scan closed stay.
     dropped_layers_words = ""
 
     def __init__(self, napari_viewer, run_text: str):

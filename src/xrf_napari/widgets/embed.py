@@ -70,9 +70,6 @@ class EmbedClusterWidget(CubeDock):
     """Pigment regions from the DVE embedding of the selected datacube."""
 
     models_dock = "Embed & cluster"
-    dropped_layers_words = (  # _add_results: _put_back; _dropped_words on a first run
-        "the latent RGB and clusters layers were put back as they were before this run"
-    )
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Embed && cluster")
@@ -513,10 +510,11 @@ def _put_back(viewer, layer, before):
 
 def _dropped_words(latent_before, clusters_before, clusters: bool = True) -> str:
     """What a dropped delivery did with its layers (the dock's dropped_layers_words, said after
-    "its result was dropped"): on a first run (no latent RGB or clusters layer before it) the
-    layers it had added were removed, nothing was "put back"."""
+    "its result was dropped", set by _add_results as it puts them back): on a first run (no
+    latent RGB or clusters layer before it) the layers it had added were removed, nothing was
+    "put back"."""
     if latent_before is not None or clusters_before is not None:
-        return EmbedClusterWidget.dropped_layers_words
+        return "the latent RGB and clusters layers were put back as they were before this run"
     if clusters:
         return "the latent RGB and clusters layers this run had added were removed"
     return "the latent RGB layer this run had added was removed"
