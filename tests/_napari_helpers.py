@@ -276,3 +276,16 @@ def pigments_dock_with_photo(viewer):
     widget.photo_combo.set_layer(viewer.layers["photo"])
     widget.k_spin.setValue(2)
     return widget
+
+
+def pigments_dock_on_painted_regions(viewer, tmp_path):
+    """The painted cube opened in `viewer` with its regions as a Labels layer "regions", and a
+    Pigments dock on the CPU: (the dock, the regions layer)."""
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    regions = viewer.add_labels(painted_counts()[1].astype(np.int32), name="regions")
+    dock = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    dock.device.setCurrentText("cpu")
+    return dock, regions

@@ -13,7 +13,7 @@ from _napari_helpers import (
     held_job,
     next_run_gives_another_latent,
     open_cube,
-    painted_counts,
+    pigments_dock_on_painted_regions,
     wait_idle,
     write_painted_cube,
 )
@@ -186,14 +186,7 @@ def test_pigments_candidate_boxes_are_off_while_the_scan_is_fitted_again(
     again: a candidate chosen then repainted the old fit's layer, which the new fit replaced.
     Off as Export is (also in a table made again meanwhile), on again once the job stops."""
     pytest.importorskip("xraylib")
-    from xrf_napari.widgets.pigments import PigmentsWidget
-
-    viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    regions = viewer.add_labels(painted_counts()[1].astype(np.int32), name="regions")
-    dock = PigmentsWidget(viewer)
-    viewer.window.add_dock_widget(dock)
-    dock.device.setCurrentText("cpu")
+    dock, regions = pigments_dock_on_painted_regions(make_napari_viewer(), tmp_path)
     dock.labels_combo.set_layer(regions)
     assert dock.run() is not None
     wait_idle(qtbot, dock.job, 60000)

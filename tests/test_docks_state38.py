@@ -8,6 +8,7 @@ from _napari_helpers import (
     cube_stack_name,
     open_cube,
     painted_counts,
+    pigments_dock_on_painted_regions,
     tiny_embed_dock,
     tiny_recolour_dock,
     wait_idle,
@@ -94,14 +95,10 @@ def test_a_fit_whose_regions_were_deleted_meanwhile_says_so(
 
     pytest.importorskip("xraylib")
     import xrf_napari.analysis.pigment_fit as pigment_fit
-    from xrf_napari.widgets.pigments import STALE_NOTE, PigmentsWidget
+    from xrf_napari.widgets.pigments import STALE_NOTE
 
     viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    regions = viewer.add_labels(painted_counts()[1].astype(np.int32), name="regions")
-    widget = PigmentsWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    widget.device.setCurrentText("cpu")
+    widget, regions = pigments_dock_on_painted_regions(viewer, tmp_path)
     gate, real = threading.Event(), pigment_fit.iter_fit_regions
 
     def held(*args, **kwargs):
