@@ -368,6 +368,15 @@ def _lines_by_family(symbol: str) -> dict[str, Line]:
     return {ln.family: ln for ln in element_lines(symbol)}
 
 
+@cache
+def _scattered_weight(o: Line) -> float:
+    """A tube K line's radiative rate as it scatters (_suggest's tube_line_can_be): a family's
+    (K-alpha, K-beta) as element_lines sums it, a transition's with those at its energy."""
+    if o.family in ("Ka", "Kb") and o in element_lines(o.element):
+        return o.weight
+    return sum(t.weight for t in transition_lines(o.element) if abs(t.energy - o.energy) < 0.002)
+
+
 def suggest_elements(
     energy,
     spectrum,
@@ -574,17 +583,10 @@ def _suggest(
         if o.element not in scatter_tubes or o.family[0] != "K":
             return True
         main = tube_k_main(o.element)
-        ka = _lines_by_family(o.element)["Ka"]
         if main is None:
             return True
-        weight = (
-            o.weight
-            if o.family in ("Ka", "Kb") and o in element_lines(o.element)
-            else sum(
-                t.weight for t in transition_lines(o.element) if abs(t.energy - o.energy) < 0.002
-            )
-        )
-        return peaks[j].prominence <= K_BETA_SLACK * weight / ka.weight * main
+        ka = _lines_by_family(o.element)["Ka"]
+        return peaks[j].prominence <= K_BETA_SLACK * _scattered_weight(o) / ka.weight * main
 
     def closer_line(j: int, ln: Line, lines) -> bool:
         """Peak j lies nearer one of `lines` than the line `ln` it was matched to (a scattered
