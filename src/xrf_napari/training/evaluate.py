@@ -212,7 +212,7 @@ def evaluate(
     from ..progress import run_to_end
     from .common import check_model_file, target_header
     from .data import list_cubes, metadata_source, profile_key
-    from .metrics import MSSSIM_WIN, image_metrics, msssim_scales
+    from .metrics import image_metrics, msssim_min_side, msssim_scales
     from .train_pixel_mlp import build_from_config as build_mlp
     from .train_pixel_mlp import predict_pixels
 
@@ -274,7 +274,7 @@ def evaluate(
         sources.append(metadata_source(meta, path))
         fits = msssim_scales(min(cube.shape[:2]))
         if fits == 0 or (scales is not None and fits < scales):
-            need = (MSSSIM_WIN - 1) * 2 ** ((scales or 1) - 1)
+            need = msssim_min_side(scales=scales or 1)
             raise ValueError(
                 f"{path}: {cube.shape[0]}x{cube.shape[1]} px; MS-SSIM "
                 + (f"over the set's {scales} scales" if scales else "over even 1 scale")
@@ -507,11 +507,11 @@ def recipe_image(labels, regions) -> np.ndarray | None:
 def msssim_note(scales) -> str | None:
     """The line that says MS-SSIM was taken over fewer than its 5 scales (cubes of 160 px or less
     per side), so that figure is not read against 5-scale ones (the paper's, a 256 px set's)."""
-    from .metrics import MSSSIM_SCALES, MSSSIM_WIN
+    from .metrics import MSSSIM_SCALES, msssim_min_side
 
     if scales is None or scales >= MSSSIM_SCALES:
         return None
-    need = (MSSSIM_WIN - 1) * 2 ** (MSSSIM_SCALES - 1)
+    need = msssim_min_side()
     return (
         f"MS-SSIM over {scales} of its {MSSSIM_SCALES} scales: all {MSSSIM_SCALES} need cubes "
         f"larger than {need} px per side, and this set's smallest cube is {need} px or less, so "

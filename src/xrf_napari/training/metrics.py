@@ -23,11 +23,19 @@ MSSSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 MSSSIM_SCALES = len(MSSSIM_WEIGHTS)
 
 
+def msssim_min_side(win_size: int = MSSSIM_WIN, scales: int = MSSSIM_SCALES) -> int:
+    """The side (px) an image must exceed for MS-SSIM over `scales` scales with a `win_size` px
+    window: each scale halves it, and the coarsest must stay larger than the window. The one
+    formula behind msssim_scales, ms_ssim's refusal and the messages that name the size (evaluate,
+    the recolouriser's MS-SSIM loss term and keep_best_by)."""
+    return (win_size - 1) * 2 ** (scales - 1)
+
+
 def msssim_scales(side: int, win_size: int = MSSSIM_WIN) -> int:
     """Most MS-SSIM scales (up to 5) an image of `side` px (its shorter side) allows: each scale
     halves it, and the coarsest must stay larger than the window; 0 if even one does not fit."""
     scales = 0
-    while scales < MSSSIM_SCALES and side > (win_size - 1) * 2**scales:
+    while scales < MSSSIM_SCALES and side > msssim_min_side(win_size, scales + 1):
         scales += 1
     return scales
 
@@ -63,7 +71,7 @@ def ms_ssim(pred, target, win_size: int = MSSSIM_WIN, scales: int = MSSSIM_SCALE
 
     side = min(pred.shape[-2:])
     if not 1 <= scales <= MSSSIM_SCALES or msssim_scales(side, win_size) < scales:
-        need = (win_size - 1) * 2 ** (scales - 1)
+        need = msssim_min_side(win_size, scales)
         raise ValueError(
             f"MS-SSIM with {scales} scales and a {win_size} px window needs images larger than "
             f"{need} px per side, got {side}"

@@ -217,8 +217,9 @@ def configure(p) -> None:
         "--msssim-weight",
         type=float_in(0),
         default=None,
-        help="weight of a (1 - MS-SSIM) term added to the colour loss, on crops over 96 px "
-        f"(its 5 scales with a 7 px window), 0 = none {_default('msssim_weight')}",
+        help="weight of a (1 - MS-SSIM) term added to the colour loss, on crops over "
+        f"{_msssim_need()} px (its 5 scales with a {LOSS_MSSSIM_WIN} px window), 0 = none "
+        f"{_default('msssim_weight')}",
     )
     p.add_argument(
         "--keep-best-by",
@@ -248,9 +249,9 @@ def _default(key: str) -> str:
 
 def _msssim_need() -> int:
     """The side (px) an image must exceed for MS-SSIM's 5 scales with the loss term's window."""
-    from .metrics import MSSSIM_SCALES
+    from .metrics import msssim_min_side
 
-    return (LOSS_MSSSIM_WIN - 1) * 2 ** (MSSSIM_SCALES - 1)
+    return msssim_min_side(LOSS_MSSSIM_WIN)
 
 
 def resolve_config(args, user=None) -> dict:
@@ -305,11 +306,12 @@ def resolve_config(args, user=None) -> dict:
             "validations only with keep_best true (keep_best false writes the last step's "
             "weights): set keep_best true there, or leave keep_best_by at loss"
         )
-    from .metrics import MSSSIM_SCALES, msssim_scales
+    from .metrics import MSSSIM_SCALES
 
-    if cfg["msssim_weight"] > 0 and msssim_scales(cfg["crop"], LOSS_MSSSIM_WIN) < MSSSIM_SCALES:
+    need = _msssim_need()
+    if cfg["msssim_weight"] > 0 and cfg["crop"] <= need:
         # the loop adds the term only where its 5 scales fit: a smaller crop trained without it
-        need, patch = _msssim_need(), cfg["model"]["patch"]
+        patch = cfg["model"]["patch"]
         raise ValueError(
             f"msssim_weight {cfg['msssim_weight']:g} needs crops over {need} px (MS-SSIM's "
             f"{MSSSIM_SCALES} scales with a {LOSS_MSSSIM_WIN} px window), but crop is "
