@@ -640,6 +640,13 @@ def check_crop(sizes, crop: int, files=None, patch: int | None = None, what=None
     )
 
 
+def _keeps_by_msssim(cfg: dict) -> bool:
+    """Whether keep_best chooses by MS-SSIM (keep_best_by "msssim"): then every validation
+    computes it (_run_validation) and the validation cubes must allow its 5 scales (_build's
+    check_msssim_sizes)."""
+    return cfg["keep_best"] and cfg["keep_best_by"] == "msssim"
+
+
 def check_msssim_sizes(sizes, files) -> None:
     """keep_best_by "msssim" scores every validation image over MS-SSIM's 5 scales (the loss
     term's window), which need images over 96 px a side: refused before the embedding pass, naming
@@ -1020,7 +1027,7 @@ def _build(args) -> _Run:
         if args.crop is not None
         else f"crop {cfg['crop']} (of {of or 'the default settings'}; set --crop)",
     )
-    if cfg["keep_best"] and cfg["keep_best_by"] == "msssim":
+    if _keeps_by_msssim(cfg):
         check_msssim_sizes(
             [target_plane_shape(files[i]) for i in val_idx], [files[i] for i in val_idx]
         )
@@ -1041,7 +1048,7 @@ def _build(args) -> _Run:
 
         latents = [with_colour_prior(x, cfg["model"]["line_elements"]) for x in latents]
     targets = palettes if cfg["target"] == "palette" else rgbs
-    if cfg["keep_best"] and cfg["keep_best_by"] == "msssim":
+    if _keeps_by_msssim(cfg):
         # again on the arrays: a cube whose header gave no target size above (its latents and
         # targets from the cache, the cube not read again) failed at the first validation with
         # ms_ssim's message, naming no file
@@ -1573,8 +1580,9 @@ def _validate(model, latents, targets, val_idx, device, msssim: bool = False):
 
 def _run_validation(r: _Run) -> tuple[float, float | None]:
     """The validation loss, and MS-SSIM when keep_best keeps by it (_validate)."""
-    by_msssim = r.cfg["keep_best"] and r.cfg["keep_best_by"] == "msssim"
-    return _validate(r.core, r.latents, r.targets, r.val_idx, r.device, msssim=by_msssim)
+    return _validate(
+        r.core, r.latents, r.targets, r.val_idx, r.device, msssim=_keeps_by_msssim(r.cfg)
+    )
 
 
 def _summarise(rows: list[dict]) -> dict:
