@@ -387,9 +387,7 @@ def check_weights(state: dict, config: dict, path="weights") -> None:
             "floats (float32, float16 or bfloat16); convert the file's tensors to float32, or "
             "give the file the trainer wrote"
         )
-    bad = [
-        k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())
-    ]
+    bad = [k for k, v in state.items() if not bool(torch.isfinite(v).all())]  # all floats now
     if bad:
         raise WeightsError(
             f"weights file {path} holds NaN or infinite values in {len(bad)} tensor(s) "
