@@ -604,20 +604,17 @@ def _suggest(
         short of L_FAMILY_EXCESS of what that L family puts there (_k_alpha_beyond_l)? Cadmium
         under the M6's optic often goes unsuggested (its K lines too weak), so its L-beta1 (3.32
         keV) was potassium's K-alpha (3.31), K-beta hidden in chalk's Ca K-alpha."""
+        reach = L_BETA_ON_K_FWHM * fwhm(ln1.energy)  # L-beta on the K-alpha line
         for other in elements:
             if other in (sym, anode):
                 continue
             la = _lines_by_family(other).get("La")
             if la is None or not e_lo <= la.energy <= e_hi:
                 continue
-            near = [
-                t
+            if not any(
+                t.family == "Lb" and t.weight >= 0.05 and abs(t.energy - ln1.energy) <= reach
                 for t in transition_lines(other)
-                if t.family == "Lb"
-                and t.weight >= 0.05
-                and abs(t.energy - ln1.energy) <= L_BETA_ON_K_FWHM * fwhm(ln1.energy)
-            ]
-            if not near:
+            ):
                 continue
             jx = match(la)
             if jx is None or jx == j1 or jx in air_peaks:
@@ -763,8 +760,9 @@ def _suggest(
         if sym in tube or len(used) < 2:
             continue
         ln1 = used[0][1]
+        reach = L_BETA_ON_K_FWHM * fwhm(ln1.energy)
         if not any(
-            abs(o.energy - ln1.energy) <= L_BETA_ON_K_FWHM * fwhm(ln1.energy)
+            abs(o.energy - ln1.energy) <= reach
             for s in kept[:i]
             if s in confirmed
             for o in element_lines(s)
@@ -1036,11 +1034,12 @@ def _k_alpha_beyond_l(
         x, [t for t in _shell_transitions(other, "L") if lo - pad <= t[0] <= hi + pad], fwhm_mn_ev
     )
     kt = _template(x, _shell_transitions(sym, "K"), fwhm_mn_ev)
-    if lt.max() <= 0 or kt.max() <= 0:
+    l_max, k_max = lt.max(), kt.max()
+    if l_max <= 0 or k_max <= 0:
         return True
-    at_k_l = float(np.interp(ka_kev, x, lt)) / lt.max()
-    at_k_k = float(np.interp(ka_kev, x, kt)) / kt.max()
-    a = np.stack([lt / lt.max(), kt / kt.max(), np.ones_like(x), x - x.mean()], axis=1)
+    at_k_l = float(np.interp(ka_kev, x, lt)) / l_max
+    at_k_k = float(np.interp(ka_kev, x, kt)) / k_max
+    a = np.stack([lt / l_max, kt / k_max, np.ones_like(x), x - x.mean()], axis=1)
     w = 1.0 / np.sqrt(np.maximum(y, 1.0))
     aw = a * w[:, None]
     coef, *_ = np.linalg.lstsq(aw, y * w, rcond=None)
