@@ -55,6 +55,7 @@ from ..physics.instrument import (
     ATMOSPHERES,
     OPTICS,
     InstrumentProfile,
+    excitation_from_metadata,
 )
 from ..physics.pigments import Pigment, load_pigments
 
@@ -212,7 +213,6 @@ def instrument_for(
         kv_from_metadata,
         profile_from_metadata,
     )
-    from ..physics.instrument import excitation_from_metadata
     from ..physics.tube import ANODES
 
     if optic is not None and optic not in OPTICS:
