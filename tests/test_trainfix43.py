@@ -1,6 +1,7 @@
 """Recolouriser keep_best_by follow-ups (session 43): the keep_best-false refusal names the
 --config that set it, a validation cube whose header gives no size (its latents from the cache)
-is size-checked on its arrays and named, and --help's default reads "none" for a None default."""
+is size-checked on its arrays and named (a training cube against the crop too, session 44), and
+--help's default reads "none" for a None default."""
 
 import json
 import os
@@ -109,6 +110,39 @@ def test_a_small_validation_cube_whose_header_gives_no_size_is_named(embedded, t
     assert "keep_best_by msssim needs validation cubes over 96 px a side" in err, err
     assert f"{cube} (40 x 40 px)" in err, err
     assert not (out / tr.CHECKPOINT_NAME).exists()  # refused before any training step
+
+
+def test_a_training_cube_whose_header_gives_no_size_is_named_by_the_crop_refusal(
+    embedded, tmp_path, capsys
+):
+    """Training cubes whose headers give no target size (targets/palette deleted, size and time
+    kept: latents and targets from the latent cache) skip the crop check before embedding;
+    CropSampler then refused --crop 48 with "training images must be at least crop=48 px per
+    side; got (40, 40)", naming neither a cube nor --crop (session 44). Now it names both, and the
+    crop that fits, as the check before embedding does."""
+    from xrf_napari.training.common import target_plane_shape
+    from xrf_napari.training.data import cube_source, list_cubes, painting_split
+
+    d, data, embed_out = embedded
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    files = list_cubes(copy)
+    train, _ = painting_split([cube_source(p) for p in files], 0.1, 0)
+    for i in train:
+        st = files[i].stat()
+        with h5py.File(files[i], "r+") as f:
+            del f["targets/palette"]
+        os.utime(files[i], ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert target_plane_shape(files[i]) is None
+    out = tmp_path / "run"
+    out.mkdir()
+    shutil.copy(embed_out / tr.CACHE_NAME, out / tr.CACHE_NAME)
+    argv = _argv(d, copy, out, "--steps", "1", "--checkpoint-every", "1", "--crop", "48")
+    assert main(argv) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"--crop 48 is larger than the training cube {files[train[0]]} (40 x 40 px;" in err, err
+    assert "give --crop 40 or less" in err, err
+    assert not (out / tr.CHECKPOINT_NAME).exists()
 
 
 @pytest.mark.parametrize(

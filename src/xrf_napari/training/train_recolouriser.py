@@ -668,15 +668,19 @@ def check_msssim_sizes(sizes, files) -> None:
 
 class CropSampler:
     """Random crops of (latent, target) images kept on the training device, with dihedral
-    augmentation."""
+    augmentation. files, patch, what: as check_crop's, so that a crop larger than an image is
+    refused naming its cube (the check before embedding cannot see a cube whose header gives no
+    size while its latents come from the cache)."""
 
-    def __init__(self, latents, targets, crop: int, device, seed: int):
+    def __init__(
+        self, latents, targets, crop: int, device, seed: int, files=None, patch=None, what=None
+    ):
         import torch
 
         self.crop = crop
         self.device = device
         self.seed = seed
-        check_crop([lat.shape[:2] for lat in latents], crop)
+        check_crop([lat.shape[:2] for lat in latents], crop, files, patch, what)
 
         self.x = [hwc_to_chw(lat).to(device, torch.float32) for lat in latents]
         self.y = [hwc_to_chw(t).to(device, torch.uint8) for t in targets]
@@ -1018,14 +1022,18 @@ def _build(args) -> _Run:
     # crop larger than the cubes was refused only once every cube had been embedded. Its source
     # is named: a --config without "crop" was named as the crop's (it was the default's)
     of = args.config if "crop" in config_keys else None
-    check_crop(
-        [target_plane_shape(files[i]) for i in train_idx],
-        cfg["crop"],
-        [files[i] for i in train_idx],
-        cfg["model"]["patch"],
+    crop_of = (
         f"--crop {cfg['crop']}"
         if args.crop is not None
-        else f"crop {cfg['crop']} (of {of or 'the default settings'}; set --crop)",
+        else f"crop {cfg['crop']} (of {of or 'the default settings'}; set --crop)"
+    )
+    train_files = [files[i] for i in train_idx]
+    check_crop(
+        [target_plane_shape(p) for p in train_files],
+        cfg["crop"],
+        train_files,
+        cfg["model"]["patch"],
+        crop_of,
     )
     if _keeps_by_msssim(cfg):
         check_msssim_sizes(
@@ -1103,8 +1111,17 @@ def _build(args) -> _Run:
         core.bin_rgb.copy_(torch.from_numpy(bins))
         colour_loss = ColourClassLoss(bins, rebalance_weights(prior), device)
     opt = _optimizer(core, cfg, device)
+    # checked again on the arrays (CropSampler): a cube whose header gave no size above (its
+    # latents from the cache, the cube not read again) was refused naming neither it nor --crop
     sampler = CropSampler(
-        [latents[i] for i in train_idx], [targets[i] for i in train_idx], crop, device, cfg["seed"]
+        [latents[i] for i in train_idx],
+        [targets[i] for i in train_idx],
+        crop,
+        device,
+        cfg["seed"],
+        train_files,
+        cfg["model"]["patch"],
+        crop_of,
     )
     public = {
         **cfg,
