@@ -235,7 +235,10 @@ def held_job(gate, result=None, fail=None):
 
 def close_scan_when_layer_arrives(monkeypatch, module, viewer, cube, prefix: str):
     """The user closes the scan while a run's layers arrive: ``module.upsert_layer`` removes
-    every layer of `cube` from `viewer` right after it adds a layer named ``prefix...``."""
+    every layer of `cube` from `viewer` right after it adds a layer named ``prefix...``; so does
+    ``_layers.upsert_layer``, through which ``_layers.replace_regions`` adds the run's regions
+    (Embed & cluster's clusters step)."""
+    from xrf_napari.widgets import _layers
     from xrf_napari.widgets._layers import layer_cube
 
     real = module.upsert_layer
@@ -248,6 +251,7 @@ def close_scan_when_layer_arrives(monkeypatch, module, viewer, cube, prefix: str
         return layer
 
     monkeypatch.setattr(module, "upsert_layer", closing)
+    monkeypatch.setattr(_layers, "upsert_layer", closing)
 
 
 def next_run_gives_another_latent(monkeypatch, embed_mod):

@@ -260,6 +260,23 @@ def run_labels(labels) -> tuple:
     return labels.copy(), {RUN_LABELS_KEY: labels}
 
 
+def replace_regions(viewer, name: str, labels, *, cube, colormap=None, **kwargs) -> tuple:
+    """Put a run's regions (`labels`, the run's own array) in the Labels layer made from `cube`
+    under `name` (added if there is none): what the user painted on it since its last run is
+    kept first (keep_painted), then the layer gets a copy of `labels` and their record
+    (run_labels, upsert_layer). Embed & cluster's clusters and Pigments' regions from lines +
+    photograph both go through here, so the two docks keep painted regions alike. `colormap`:
+    makes the colormap of the layer and of the copy (keep_painted); `kwargs` go to
+    upsert_layer. Returns (the layer, the copy kept or None, the status line's sentence on the
+    copy: kept_words, '' for none)."""
+    kept, unsure = keep_painted(viewer, find_result(viewer, cube, name), colormap)
+    data, metadata = run_labels(labels)
+    if colormap is not None:
+        kwargs["colormap"] = colormap()
+    layer = upsert_layer(viewer, name, data, kind="labels", cube=cube, metadata=metadata, **kwargs)
+    return layer, kept, kept_words(kept, unsure, layer.name)
+
+
 class LayerCombo(QComboBox):
     """Drop-down of the viewer's layers that pass `accept`, kept in sync with the layer list."""
 

@@ -18,11 +18,9 @@ from ._layers import (
     cube_display_name,
     find_result,
     forget_strokes,
-    keep_painted,
-    kept_words,
     layer_cube,
+    replace_regions,
     result_name,
-    run_labels,
     upsert_layer,
     yx_transform,
 )
@@ -206,19 +204,16 @@ class EmbedClusterWidget(CubeDock):
         name = result_name(viewer, cube, "clusters", source)
         clusters = find_result(viewer, cube, name)
         clusters_before = _layer_state(clusters)
-        kept, unsure = keep_painted(viewer, clusters, clusters_colormap)
-        labels, metadata = run_labels(result.labels)  # the brush never edits the kept result
-        self.labels_layer = upsert_layer(
+        # the layer gets a copy of the labels: the brush never edits the kept result
+        self.labels_layer, kept, kept_line = replace_regions(
             viewer,
             name,
-            labels,
-            kind="labels",
+            result.labels,
             cube=cube,
+            colormap=clusters_colormap,
             scale=scale,
             translate=translate,
             opacity=0.6,
-            colormap=clusters_colormap(),
-            metadata=metadata,
             keep_undo=True,  # forgotten below, once the new regions stay
         )
         try:
@@ -237,7 +232,6 @@ class EmbedClusterWidget(CubeDock):
         # in the copy). Not at upsert: a result dropped above puts the painted regions back, their
         # strokes undoable
         forget_strokes(self.labels_layer)
-        kept_line = kept_words(kept, unsure, self.labels_layer.name)
         self.job.status.setText(f"Done. {kept_line}" if kept_line else "Done.")
         self._send_spectra(cube, spectra, self.labels_layer, counts)
         if cube is self.current_cube():  # the summary and notes are under the form

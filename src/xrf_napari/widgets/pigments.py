@@ -48,14 +48,12 @@ from ._layers import (
     find_result,
     is_mask,
     is_result,
-    keep_painted,
-    kept_words,
     labels_for,
     layer_cube,
     layer_type,
     made_for,
+    replace_regions,
     result_name,
-    run_labels,
     upsert_layer,
     yx_transform,
 )
@@ -626,15 +624,11 @@ class PigmentsWidget(CubeDock):
         cube = layer_cube(cube_layer)
         # a renamed regions layer is kept (result_name)
         name = result_name(self.viewer, cube, "regions (lines + photograph)", source)
-        kept, unsure = keep_painted(self.viewer, find_result(self.viewer, cube, name))
-        labels, metadata = run_labels(result.labels)
-        labels_layer = upsert_layer(
+        labels_layer, _kept, kept_line = replace_regions(
             self.viewer,
             name,
-            labels,
-            kind="labels",
+            result.labels,
             cube=cube,
-            metadata=metadata,
             scale=scale,
             translate=translate,
             opacity=0.6,
@@ -644,7 +638,6 @@ class PigmentsWidget(CubeDock):
         else:
             self.remember(cube, "regions", labels_layer)
         sil = f", silhouette {result.silhouette:.2f}" if result.silhouette is not None else ""
-        kept_line = kept_words(kept, unsure, labels_layer.name)
         self.job.status.setText(
             f"{result.k} region{'' if result.k == 1 else 's'}{sil}: check them against the maps "
             "and the photograph, then Find pigments." + (f" {kept_line}" if kept_line else "")
