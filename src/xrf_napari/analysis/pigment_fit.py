@@ -205,7 +205,9 @@ def instrument_for(
     override the metadata. optic: "collimator" or "lens" (a polycapillary, OPTICS). The optic, its
     cut-off and the gas are read by physics.instrument.excitation_from_metadata, as the element
     suggestion reads them (a profile's "polycapillary" without a cut-off, a profile without an
-    anode: the two read one excitation).
+    anode: the two read one excitation). A partial profile (one without an anode) gives its
+    geometry too; what it leaves out of the geometry, optic and gas is named in a note, as a file
+    with no profile gets one.
     """
     from ..detector import (
         anode_from_metadata,
@@ -226,6 +228,11 @@ def instrument_for(
         meta = dict(meta, profile=prof)
     base = InstrumentProfile.from_dict(prof) if prof and "anode" in prof else InstrumentProfile()
     in_file = prof is None  # a reader's header keys, not our generator's full profile
+    geometry = ("incidence_deg", "takeoff_deg")
+    geo = {k: (prof or {}).get(k) for k in geometry}
+    geo_read = all(_number(v) for v in geo.values()) and _accepted(base, geo)
+    if geo_read and prof is not None and "anode" not in prof:  # a partial profile's: the scan's
+        base = replace(base, **{k: float(v) for k, v in geo.items()})
     excitation = excitation_from_metadata(meta, optic, atmosphere)  # the suggestion's reading
     atm = excitation["atmosphere"]
     if atm:  # the gas matters for light elements (S, K, Ca; Al, Si in helium)
@@ -248,6 +255,27 @@ def instrument_for(
             )
             + (f"in {atm} ({'given' if atmosphere else 'from the file'})" if atm else "in air")
         )
+    else:
+        # a partial profile (one without the geometry, the optic or the gas) had these defaults
+        # put in with no word, where a file with no profile at all gets the note above
+        absent, assumed = [], []
+        if not lens and optic is None and "optic" not in prof:
+            absent.append("optic")
+            assumed.append("a collimator")
+        if not geo_read:
+            absent += [k for k in geometry if not _number(geo[k])] or [
+                "valid " + " or ".join(geometry)
+            ]
+            assumed.append(f"geometry {base.incidence_deg:g}/{base.takeoff_deg:g} deg")
+        if not atm and "atmosphere" not in prof:
+            absent.append("atmosphere")
+            assumed.append("air")
+        if absent:
+            notes.append(
+                f"partial instrument profile in the file (no {', '.join(absent)}): "
+                f"{', '.join(assumed[:-1]) + ' and ' if len(assumed) > 1 else ''}"
+                f"{assumed[-1]} assumed"
+            )
     a = anode or anode_from_metadata(meta)
     if a is None:
         notes.append(f"anode not in the metadata: {base.anode} assumed")
@@ -307,6 +335,11 @@ def instrument_for(
             else ""
         )
         raise PigmentFitError(f"implausible instrument: {exc}{said}") from None
+
+
+def _number(value) -> bool:
+    """A real number (not a bool, which is an int to Python), as a profile field must be."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _accepted(profile: InstrumentProfile, values: dict) -> bool:
