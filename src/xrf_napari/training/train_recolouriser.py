@@ -262,6 +262,7 @@ def resolve_config(args, user=None) -> dict:
 
     cfg = json.loads(json.dumps(DEFAULTS))
     init = None
+    given: set[str] = set()  # the settings the --config file gives ("model.patch" for the model's)
     if args.config:
         path = Path(args.config)
         if user is None:
@@ -271,6 +272,7 @@ def resolve_config(args, user=None) -> dict:
             if init is not None and not isinstance(init, str):
                 raise ValueError(f"config {path}: init must be a weights file name, not {init!r}")
         user = check_config(user, cfg, UVIT_DEFAULTS, path, DERIVED_KEYS, config_ranges())
+        given = {*user, *(f"model.{k}" for k in user.get("model", {}))}
         cfg["model"].update(user.pop("model", {}))
         cfg.update(user)
     flags = {
@@ -289,12 +291,31 @@ def resolve_config(args, user=None) -> dict:
     cfg.update({k: v for k, v in flags.items() if v is not None})
     if args.patch is not None:
         cfg["model"]["patch"] = args.patch
-    if cfg["crop"] % cfg["model"]["patch"]:
-        raise ValueError(
-            f"crop {cfg['crop']} must be a multiple of the patch size {cfg['model']['patch']}"
+
+    def said(key: str, flag) -> str:
+        """Where a setting came from, for a refusal: it named neither the flag nor the --config
+        file ("crop 50 must be a multiple of the patch size 16", a config's crop or --crop)."""
+        if flag is not None:
+            return f"--{key.split('.')[-1]} {flag}"
+        value = cfg["model"][key[6:]] if key.startswith("model.") else cfg[key]
+        return f"{key} {value} " + (
+            f"(of config {args.config})" if key in given else "(the default)"
         )
-    if cfg["target"] not in TARGETS:
-        raise ValueError(f"target must be one of {TARGETS}")
+
+    crop, patch = cfg["crop"], cfg["model"]["patch"]
+    if crop % patch:
+        fits = " or ".join(
+            f"--crop {c}" for c in (crop // patch * patch, crop // patch * patch + patch) if c
+        )
+        raise ValueError(
+            f"{said('crop', args.crop)} must be a multiple of the patch size, "
+            f"{said('model.patch', args.patch)}: give {fits}"
+        )
+    if cfg["target"] not in TARGETS:  # the flag's choices check it; a config's here
+        raise ValueError(
+            f"config {args.config}: target must be one of {', '.join(TARGETS)}, not "
+            f"{cfg['target']!r}"
+        )
     if cfg["keep_best_by"] not in KEEP_BEST_BY:  # the flag's choices check it; a config's here
         raise ValueError(
             f"config {args.config}: keep_best_by must be one of {', '.join(KEEP_BEST_BY)}, not "
@@ -386,12 +407,13 @@ def load_init(cfg: dict, n_in: int):
     return state, icfg  # load_state_dict casts the float16 on disk to the model's float32
 
 
-def check_model(cfg: dict) -> None:
+def check_model(cfg: dict, config=None) -> None:
     """Build the config's SmallUViT on the meta device (no memory, no random numbers drawn) before
     the embedding pass: an invalid model (an even depth, dim not a multiple of heads, an unknown
     spt_shift) was reported only once every cube had been embedded, minutes into a real run. The
     input width is the shipped DVE's latent plus the configured features; the real one follows
-    from the embedding."""
+    from the embedding. config: the --config file, named in the refusal (the model's settings
+    come from it; the message named no file)."""
     import torch
 
     from ..models.uvit import build_from_config
@@ -411,7 +433,10 @@ def check_model(cfg: dict) -> None:
         with torch.device("meta"):
             build_from_config(probe)
     except (ValueError, TypeError, KeyError, RuntimeError, ZeroDivisionError) as exc:
-        raise ValueError(f"the config's model cannot be built: {exc}") from None
+        raise ValueError(
+            f"the config's model cannot be built: {exc}"
+            + (f" (model settings of config {config})" if config else "")
+        ) from None
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -1005,7 +1030,8 @@ def _build(args) -> _Run:
     show = not args.no_progress and dist.is_main
 
     init_state = init_info = None
-    check_model(cfg)  # checked before the embedding pass, which takes minutes on a real dataset
+    # checked before the embedding pass, which takes minutes on a real dataset
+    check_model(cfg, args.config)
     check_model_file(args.embedder, "dve", "--embedder")
     embedder = _embedder(args.embedder)
     if cfg["init"]:  # so are the --init weights, against the inputs the embedder will give
