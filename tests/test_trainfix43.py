@@ -1,6 +1,7 @@
 """Recolouriser keep_best_by follow-ups (session 43): the keep_best-false refusal names the
 --config that set it, a validation cube whose header gives no size (its latents from the cache)
-is size-checked on its arrays and named (a training cube against the crop too, session 44), and
+is size-checked on its arrays and named (session 44: a training cube against the crop too, and
+too few colours for a config's colour_bins names the config and data), and
 --help's default reads "none" for a None default."""
 
 import json
@@ -142,6 +143,24 @@ def test_a_training_cube_whose_header_gives_no_size_is_named_by_the_crop_refusal
     err = " ".join(capsys.readouterr().err.split())
     assert f"--crop 48 is larger than the training cube {files[train[0]]} (40 x 40 px;" in err, err
     assert "give --crop 40 or less" in err, err
+    assert not (out / tr.CHECKPOINT_NAME).exists()
+
+
+def test_too_few_colours_for_the_colour_bins_names_the_config_and_data(embedded, tmp_path, capsys):
+    """A config's model.colour_bins above the training targets' distinct colours was refused with
+    "the training targets hold 9 distinct colours, fewer than 128 bins", naming neither the config
+    nor the data (session 44)."""
+    d, data, embed_out = embedded
+    cfg = {**TINY_TRAIN_REC_CONFIG, "model": {**TINY_TRAIN_REC_CONFIG["model"], "colour_bins": 128}}
+    (d / "bins44.json").write_text(json.dumps(cfg))
+    out = tmp_path / "run"
+    out.mkdir()
+    shutil.copy(embed_out / tr.CACHE_NAME, out / tr.CACHE_NAME)
+    argv = _argv(d, data, out, "--steps", "1", "--checkpoint-every", "1", config="bins44.json")
+    assert main(argv) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"config {d / 'bins44.json'}: model.colour_bins 128: the training targets hold" in err
+    assert f"fewer than 128 bins (the 3 training cubes of {data}): give fewer colour_bins" in err
     assert not (out / tr.CHECKPOINT_NAME).exists()
 
 

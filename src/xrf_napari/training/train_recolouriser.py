@@ -1131,9 +1131,16 @@ def _build(args) -> _Run:
 
         from .colour_classes import ColourClassLoss, fit_colour_bins, rebalance_weights
 
-        bins, prior = fit_colour_bins(
-            [targets[i] for i in train_idx], model_cfg["colour_bins"], cfg["seed"]
-        )
+        try:
+            bins, prior = fit_colour_bins(
+                [targets[i] for i in train_idx], model_cfg["colour_bins"], cfg["seed"]
+            )
+        except ValueError as exc:  # it named neither the config nor the data
+            raise ValueError(
+                f"config {args.config}: model.colour_bins {model_cfg['colour_bins']}: {exc} "
+                f"(the {len(train_idx)} training cubes of {args.data}): give fewer colour_bins, "
+                "or train on cubes of more colours"
+            ) from None
         core.bin_rgb.copy_(torch.from_numpy(bins))
         colour_loss = ColourClassLoss(bins, rebalance_weights(prior), device)
     opt = _optimizer(core, cfg, device)
