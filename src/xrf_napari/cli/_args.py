@@ -1,4 +1,5 @@
-"""How the `xrf-napari` commands read a scan (--anode, --dataset), the same in each; the value
+"""How the `xrf-napari` commands read a scan (--anode, --dataset), the same in each, and the
+instrument options of those that model its excitation (--kv, --optic, --atmosphere); the value
 types they parse with are in `xrf_napari.argtypes`."""
 
 from __future__ import annotations
@@ -18,6 +19,46 @@ def add_scan_options(parser, anode_help: str = ANODE_HELP) -> None:
     `embed` and `pigments` whatever the user knew."""
     parser.add_argument("--anode", type=anode_symbol, default=None, help=anode_help)
     parser.add_argument("--dataset", help="HDF5 dataset / zarr array path (skip discovery)")
+
+
+def add_excitation_options(parser, uses: str, unknown_tube: str, unknown_kv: str) -> None:
+    """--anode (with --dataset: add_scan_options), --kv, --optic and --atmosphere, one wording and
+    one rule for every command that takes them (quicklook's element suggestion, pigments' forward
+    model): what the user types replaces what the file says. quicklook's --anode once yielded to
+    the file's anode while pigments' replaced it, under helps written apart. `uses` names what
+    the options set ("the suggested elements"); `unknown_tube`, `unknown_kv` what is assumed
+    where neither the user nor the file names the anode or the voltage. The automatic energy
+    calibration of a file without one keeps the anode the file names (io.read_cube): it fits the
+    file's own peaks, and every command reads a scan the same way (add_scan_options)."""
+    from ..argtypes import float_in
+    from ..physics.instrument import ATMOSPHERES, OPTICS
+    from ..physics.tube import KV_MAX, KV_MIN
+
+    add_scan_options(
+        parser,
+        f"X-ray tube anode of {uses}, replacing the file's (default: the file's, {unknown_tube}); "
+        "also the tube of the automatic energy calibration of a file that has none and names no "
+        "anode (default Rh)",
+    )
+    parser.add_argument(
+        "--kv",
+        type=float_in(KV_MIN, KV_MAX),
+        help=f"tube voltage in kV, {KV_MIN}-{KV_MAX}, of {uses}, replacing the file's (default: "
+        f"the file's, {unknown_kv})",
+    )
+    parser.add_argument(
+        "--optic",
+        choices=OPTICS,
+        help=f"excitation optic of {uses}, replacing the file's (default: the file's, else a "
+        "collimator); lens: a polycapillary, as on a Bruker M6, whose .rpl exports do not say so; "
+        "collimator: for a file that names a lens wrongly",
+    )
+    parser.add_argument(
+        "--atmosphere",
+        choices=ATMOSPHERES,
+        help=f"gas of the beam path of {uses}, replacing the file's (default: the file's, else "
+        "air)",
+    )
 
 
 def read_scan(args, **options):

@@ -24,8 +24,7 @@ def configure(parser) -> None:
     from ..analysis.embed import MAX_K
     from ..argtypes import float_in, int_in
     from ..physics.detector import fano_limit_ev
-    from ..physics.tube import KV_MAX, KV_MIN
-    from ._args import add_scan_options
+    from ._args import add_excitation_options
 
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
     parser.add_argument(
@@ -40,37 +39,20 @@ def configure(parser) -> None:
         required=True,
         help="report folder (created if needed; existing report files in it are replaced)",
     )
-    add_scan_options(
-        parser,
-        "X-ray tube anode of the forward model, overriding the file's, and for the automatic "
-        "energy calibration of a file that has none and names no anode (default: the file's, "
-        "else estimated from the scattered tube lines; the calibration then assumes Rh)",
-    )
-    # checked here, not after minutes of embedding: the forward model's ranges
+    # --anode, --kv, --optic, --atmosphere: quicklook's, in the same words (one helper); checked
+    # here, not after minutes of embedding: the forward model's ranges
     # (physics.instrument.InstrumentProfile; the FWHM floor is the detector's Fano limit)
-    parser.add_argument(
-        "--kv",
-        type=float_in(KV_MIN, KV_MAX),
-        help=f"tube voltage in kV, {KV_MIN}-{KV_MAX} (default: from the file, else 50)",
+    add_excitation_options(
+        parser,
+        "the forward model",
+        unknown_tube="else estimated from the scattered tube lines",
+        unknown_kv="else 50",
     )
     parser.add_argument(
         "--fwhm",
         type=float_in(math.floor(fano_limit_ev() * 10) / 10, 300),
         help=f"detector FWHM at Mn K-alpha in eV, from the Fano limit ({fano_limit_ev():.1f}) to "
         "300 (default: the file's, else estimated from the regions' peak widths, 125-185 eV)",
-    )
-    from ..analysis.pigment_fit import ATMOSPHERES, OPTICS
-
-    parser.add_argument(
-        "--optic",
-        choices=OPTICS,
-        help="excitation optic (default: from the file, else a collimator); lens: a "
-        "polycapillary, as on a Bruker M6, whose .rpl exports do not say so",
-    )
-    parser.add_argument(
-        "--atmosphere",
-        choices=ATMOSPHERES,
-        help="gas of the beam path (default: from the file, else air)",
     )
     parser.add_argument(
         "--clusters",

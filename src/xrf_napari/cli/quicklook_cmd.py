@@ -37,37 +37,17 @@ def configure(p):
         help="symbols to map, separated by commas (or spaces, quoted), e.g. Fe,Pb,Hg (default: "
         f"the first {DEFAULT_MAX_ELEMENTS} elements suggested, as in the Elemental maps dock)",
     )
-    from ._args import ANODE_HELP, add_scan_options
+    from ._args import add_excitation_options
 
-    # the suggestion's tube too: with --kv and --optic lens, cadmium, tin and antimony are judged
-    # by their L lines only when the tube is known
-    add_scan_options(
-        p, ANODE_HELP + "; also the suggested elements' tube where the file names none"
-    )
-    from ..argtypes import float_in
-    from ..physics.instrument import ATMOSPHERES, OPTICS
-    from ..physics.tube import KV_MAX, KV_MIN
-
-    # the pigments command's options, for the suggestion: an M6's .rpl export names no tube,
-    # optic or gas (the suggestion takes --anode too where the file names no anode)
-    p.add_argument(
-        "--kv",
-        type=float_in(KV_MIN, KV_MAX),
-        help=f"tube voltage in kV, {KV_MIN}-{KV_MAX}, for the suggested elements (default: from "
-        "the file)",
-    )
-    p.add_argument(
-        "--optic",
-        choices=OPTICS,
-        help="excitation optic for the suggested elements (default: from the file, else a "
-        "collimator); lens: a polycapillary, as on a Bruker M6, whose .rpl exports do not say "
-        "so: cadmium, tin and antimony are then judged by their L lines too, where the tube is "
-        "known (the file's, else --anode and --kv)",
-    )
-    p.add_argument(
-        "--atmosphere",
-        choices=ATMOSPHERES,
-        help="gas of the beam path for the suggested elements (default: from the file, else air)",
+    # the pigments command's options, in its words (one helper): an M6's .rpl export names no
+    # tube, optic or gas, and cadmium, tin and antimony are judged by their L lines under a lens
+    # only where the tube (anode and kV) is known
+    add_excitation_options(
+        p,
+        "the suggested elements",
+        unknown_tube="else unknown",
+        unknown_kv="else unknown: under a lens cadmium, tin and antimony are then judged by their "
+        "K lines only",
     )
     p.add_argument(
         "--tiff",
@@ -196,7 +176,6 @@ def run(args) -> int:
                 f"--elements {args.elements!r} names no element: give symbols such as Fe,Pb,Hg, "
                 "or leave the option out to map the suggested ones"
             )
-    from ..detector import anode_from_metadata
     from ._args import read_scan
 
     cube = read_scan(args)
@@ -205,8 +184,8 @@ def run(args) -> int:
         cube,
         elements,
         progress=not args.no_progress,
-        # --anode: for a file that names none (its help: "a file that names one keeps it")
-        anode=anode_from_metadata(cube.metadata) or args.anode,
+        # the user's tube over the file's, as pigments' --anode (add_excitation_options)
+        anode=args.anode,
         kv=args.kv,
         optic=args.optic,
         atmosphere=args.atmosphere,

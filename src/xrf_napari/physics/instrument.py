@@ -182,7 +182,8 @@ def optic_is_lens(value) -> bool:
 
 
 #: Excitation optics a user may name (the pigment fit's and quicklook's --optic, the Pigments
-#: dock's Optic): "lens" is a polycapillary, passing half at M6_OPTIC_CUTOFF_KEV.
+#: dock's Optic, the Spectrum and Elemental maps docks' Instrument rows): "lens" is a
+#: polycapillary, passing half at M6_OPTIC_CUTOFF_KEV.
 OPTICS = ("collimator", "lens")
 
 
@@ -194,7 +195,7 @@ def excitation_from_metadata(metadata, optic: str | None = None, atmosphere: str
     named by a header or the user passes half at M6_OPTIC_CUTOFF_KEV, as the pigment fit
     (analysis.pigment_fit.instrument_for) assumes. None for what is not said: a collimator, air.
     No .rpl header names either (Lispix's, HyperSpy's and the M6 export's keys hold none): the
-    user says so (--optic, --atmosphere)."""
+    user says so (--optic, --atmosphere; the docks' Instrument rows)."""
     from ..detector import profile_from_metadata
 
     if optic is not None and optic not in OPTICS:

@@ -150,10 +150,18 @@ def device_combo() -> QComboBox:
 _TOLD = object()
 
 
+class _Survey(tuple):
+    """A survey's (mean counts per pixel, suggested elements), with the survey's `spectra` and
+    the `instrument` the elements were suggested for (SURVEYS.set_instrument): the hub keeps the
+    spectra, so that another instrument is suggested from them without reading the file again."""
+
+    spectra = None
+    instrument: dict | None = None
+
+
 def _survey_job(cube):
     """Mean spectrum (counts per pixel) and suggested elements of a cube (peaks.Suggestions), in
-    one pass; tiles and groups of similar cells find pigments of small areas."""
-    from ..analysis.peaks import suggest_for_cube
+    one pass (a _Survey); tiles and groups of similar cells find pigments of small areas."""
     from ..analysis.spectra import iter_survey
     from ..errors import CubeReadError
 
@@ -163,8 +171,26 @@ def _survey_job(cube):
         if not tell_read_failure(cube, exc):
             return _TOLD  # the scan's sum pass met the bad block first and told the user
         raise
+    return _suggested(cube, mean, spectra)
+
+
+def _suggest_job(cube, mean, spectra):
+    """The suggestion again from a survey's kept mean and spectra (the instrument changed)."""
+    yield 0, 1
+    return _suggested(cube, mean, spectra)
+
+
+def _suggested(cube, mean, spectra) -> _Survey:
+    """The survey's result, its elements suggested for the instrument the user set for `cube`
+    (SURVEYS.instrument; {}: the file's), as quicklook's --anode/--kv/--optic/--atmosphere."""
+    from ..analysis.peaks import suggest_for_cube
+
+    chosen = SURVEYS.instrument(cube)
     h, w, _ = cube.shape
-    return mean, suggest_for_cube(cube, mean * (h * w), spectra)  # a list with .warning
+    # a list with .warning
+    out = _Survey((mean, suggest_for_cube(cube, mean * (h * w), spectra, **chosen)))
+    out.spectra, out.instrument = spectra, chosen
+    return out
 
 
 def suggestions_text(suggested) -> str:
@@ -190,6 +216,9 @@ class _SurveyHub(QObject):
     """
 
     ready = Signal(object)  # the Cube whose survey just arrived
+    #: the Cube whose instrument the user changed (set_instrument): the docks showing it show
+    #: the choice and ask for its survey again, suggested anew from the spectra kept
+    instrument_changed = Signal(object)
     #: the Cube whose survey was cancelled or failed, and the JobPanel that ran it (its dock's
     #: status line already says why: "Failed: <file>: <stage>: <reason>", "Cancelled.")
     failed = Signal(object, object)
@@ -201,10 +230,63 @@ class _SurveyHub(QObject):
         super().__init__()
         self._done: dict[int, tuple] = {}
         self._running: dict[int, tuple] = {}  # id(cube) -> (panel, ended, gone, weakref to cube)
+        #: id(cube) -> the survey's (mean, spectra): a change of instrument suggests again from
+        #: them (a pass over a large file takes a minute; the suggestion from its at most 1084
+        #: spectra, 1-3 s). At most 18 MB a scan (float32, 4096 channels), freed with its Cube
+        self._spectra: dict[int, tuple] = {}
+        self._instrument: dict[int, dict] = {}  # id(cube) -> what the user set (set_instrument)
+        #: id(cube) -> the suggestion the instrument's change replaced (previous)
+        self._before: dict[int, list] = {}
+        self._stale: set[int] = set()  # surveys suggested for an instrument changed since
 
     def get(self, cube):
         """(mean, suggested) of the cube, or None when not computed yet."""
         return self._done.get(id(cube))
+
+    def instrument(self, cube) -> dict:
+        """What the user set of `cube`'s scanner (the Instrument rows: InstrumentRow.choice()),
+        {} where the file's is kept."""
+        return dict(self._instrument.get(id(cube), {}))
+
+    def previous(self, cube) -> list:
+        """The suggestion that the last change of `cube`'s instrument replaced ([] if none)."""
+        return list(self._before.get(id(cube), []))
+
+    def set_instrument(self, cube, choice: dict) -> None:
+        """The user's instrument for `cube` (peaks.suggest_for_cube's anode, kv, optic,
+        atmosphere). A surveyed cube is suggested again from its kept spectra, by the next dock
+        asking for its survey (instrument_changed asks the docks showing it); a survey running
+        is suggested again once it ends. One choice per scan, so Spectrum and Elemental maps
+        cannot suggest different elements for it."""
+        key = id(cube)
+        choice = {k: v for k, v in (choice or {}).items() if v is not None}
+        if choice == self._instrument.get(key, {}):
+            return
+        if key not in self._instrument:
+            weakref.finalize(cube, self._forget, key)
+        self._instrument[key] = choice
+        self._outdate(key)
+        self.instrument_changed.emit(cube)
+
+    def carry_instrument(self, old, cube) -> None:
+        """`cube` replaced `old` in its layers (an automatic calibration arrived): the same
+        scan, the same instrument, unless one is set on `cube` already."""
+        if id(old) in self._instrument and id(cube) not in self._instrument:
+            weakref.finalize(cube, self._forget, id(cube))
+            self._instrument[id(cube)] = dict(self._instrument[id(old)])
+
+    def _outdate(self, key) -> None:
+        """The survey of `key` was suggested for another instrument: dropped (the next request
+        suggests again, from its spectra where they are kept); marked stale while it runs."""
+        if key in self._running:
+            self._stale.add(key)
+        elif key in self._done:
+            self._before[key] = list(self._done.pop(key)[1])
+
+    def _forget(self, key) -> None:
+        for kept in (self._done, self._spectra, self._instrument, self._before):
+            kept.pop(key, None)
+        self._stale.discard(key)
 
     def is_running(self, cube) -> bool:
         return id(cube) in self._running
@@ -222,8 +304,14 @@ class _SurveyHub(QObject):
             if result is _TOLD:  # not stored: `failed` follows
                 panel.status.setText(NOT_SURVEYED)
             elif ref() is not None:
-                if key not in self._done:
-                    weakref.finalize(ref(), self._done.pop, key, None)
+                if key not in self._done and key not in self._spectra:
+                    weakref.finalize(ref(), self._forget, key)
+                spectra = getattr(result, "spectra", None)
+                if spectra is not None:
+                    self._spectra[key] = (result[0], spectra)
+                used = getattr(result, "instrument", None) or {}
+                if used != self._instrument.get(key, {}):  # changed while it ran
+                    self._stale.add(key)
                 # a copy of the same type: peaks.Suggestions keeps its calibration warning
                 self._done[key] = (result[0], copy.copy(result[1]))
                 # the panel's own "Done." read as if the dock's action (maps) had run
@@ -234,6 +322,11 @@ class _SurveyHub(QObject):
         def ended():
             self._unhook(key)
             gone()
+            if key in self._stale:  # suggested for an instrument changed since: again
+                self._stale.discard(key)
+                self._outdate(key)
+                if ref() is not None and key not in self._done:
+                    self.instrument_changed.emit(ref())
 
         def gone(*_):  # also when its dock is destroyed mid-survey: the panel then never finishes
             self._running.pop(key, None)
@@ -246,9 +339,12 @@ class _SurveyHub(QObject):
                     pass
 
         where = str(cube.path) if getattr(cube, "path", None) else getattr(cube, "name", "")
+        job = (_survey_job, cube)
+        if key in self._spectra:  # the instrument changed: the same spectra, suggested again
+            job = (_suggest_job, cube, *self._spectra[key])
+            description = "Suggesting elements for the instrument set\u2026"
         worker = panel.start(
-            _survey_job,
-            cube,
+            *job,
             on_result=store,
             description=description,
             where=where,
@@ -397,10 +493,13 @@ class CubeDock(QWidget):
         napari_viewer.layers.events.inserted.connect(self._watch_layer)
         for layer in napari_viewer.layers:
             layer.events.metadata.connect(self._layer_metadata_changed)
+        #: the Instrument rows (make_instrument_row), in the docks that suggest elements
+        self.instrument_row = None
         if self.uses_survey:
             SURVEYS.ready.connect(self._survey_ready)
             SURVEYS.failed.connect(self._survey_failed)
             SURVEYS.orphaned.connect(self._survey_orphaned)
+            SURVEYS.instrument_changed.connect(self._instrument_changed)
 
     # -- for subclasses ---------------------------------------------------------------------------
     @property
@@ -483,6 +582,11 @@ class CubeDock(QWidget):
 
     def remember(self, cube, key: str, value) -> None:
         self._per_cube.setdefault(id(cube), (cube, {}))[1][key] = value
+
+    def forget(self, cube, key: str) -> None:
+        entry = self._per_cube.get(id(cube))
+        if entry is not None and entry[0] is cube:
+            entry[1].pop(key, None)
 
     def recall(self, cube, key: str, default=None):
         entry = self._per_cube.get(id(cube))
@@ -702,6 +806,7 @@ class CubeDock(QWidget):
         self._awaits_calibration = awaits_calibration(cube)
         if not self.job.is_running:
             self.job.show_state(self._scan_state(cube))
+        self._show_instrument(cube)
         self.on_cube(layer)
         self.show_result(None if cube is None else self.recall(cube, "result"))
         if self.uses_survey and cube is not None:
@@ -754,6 +859,49 @@ class CubeDock(QWidget):
 
     def leave_cube(self, cube) -> None:
         """The user switches away from `cube`: remember what should come back (e.g. ticks)."""
+
+    # -- the Instrument row of the docks that suggest elements (widgets._instrument) -------------
+    def make_instrument_row(self):
+        """The dock's InstrumentRow, showing and setting the chosen scan's instrument in the
+        survey hub (SURVEYS.set_instrument): one choice per scan, whichever dock it is set in."""
+        from ._instrument import InstrumentRow
+
+        self.instrument_row = InstrumentRow()
+        self.instrument_row.changed.connect(self._instrument_chosen)
+        return self.instrument_row
+
+    def _show_instrument(self, cube) -> None:
+        row = self.instrument_row
+        if row is None:
+            return
+        row.set_choice(None if cube is None else SURVEYS.instrument(cube))
+        row.show_file(None if cube is None else cube.metadata)
+        row.setEnabled(cube is not None)
+
+    def _instrument_chosen(self, choice: dict) -> None:
+        cube = self.current_cube()
+        if cube is not None:
+            SURVEYS.set_instrument(cube, choice)
+
+    def _instrument_changed(self, cube) -> None:
+        """`cube`'s instrument changed (in this dock or another): ticks that were its suggestion
+        follow the new one (ticks the user changed stay), and the dock showing it asks for its
+        survey, suggested again from the spectra kept."""
+        try:
+            before = set(SURVEYS.previous(cube))
+            if cube is not self.current_cube():
+                kept = self.recall(cube, "ticks")
+                if kept is not None and set(kept) == before:
+                    self.forget(cube, "ticks")
+                return
+            self._show_instrument(cube)
+            if set(self.checked_elements()) == before:
+                self.forget(cube, "ticks")
+                self.set_checked_elements([])
+            if not SURVEYS.is_running(cube):  # else suggested again when it ends, or started
+                self.request_survey()  # by the dock told first
+        except RuntimeError:  # this dock's Qt side is already deleted
+            pass
 
     # -- for docks with an element list (checked_elements / set_checked_elements) ---------------
     def keep_ticks(self, cube) -> None:
@@ -889,6 +1037,7 @@ class CubeDock(QWidget):
             for key in self.kept_on_calibration:
                 if kept.get(key) is not None and self.recall(cube, key) is None:
                     self.remember(cube, key, kept[key])
+            SURVEYS.carry_instrument(old, cube)  # the scanner set for it (Instrument rows)
 
     def _defer_until_calibrated(self, action, what: str) -> bool:
         """after_calibration's test: True when the selected scan waits for its calibration and
@@ -987,6 +1136,7 @@ class CubeDock(QWidget):
                 (SURVEYS.ready, self._survey_ready),
                 (SURVEYS.failed, self._survey_failed),
                 (SURVEYS.orphaned, self._survey_orphaned),
+                (SURVEYS.instrument_changed, self._instrument_changed),
             ):
                 try:
                     signal.disconnect(slot)

@@ -136,6 +136,9 @@ class SpectrumWidget(CubeDock):
         grid.addWidget(QLabel("Region"), 2, 0)
         grid.addWidget(self.region_combo, 2, 1)
         grid.addWidget(self.region_button, 2, 2)
+        # what the file does not say of the scanner, for the suggestion (shared with Maps)
+        grid.addWidget(QLabel("Instrument"), 3, 0)
+        grid.addWidget(self.make_instrument_row(), 3, 1, 1, 2)
         fam_row = QHBoxLayout()
         fam_row.addWidget(QLabel("Line markers:"))
         for box in self.family_checks.values():

@@ -1,0 +1,123 @@
+"""The Instrument rows of the Spectrum and Elemental maps docks: what the file does not say about
+the scanner, for the element suggestion. A Bruker M6's .rpl export names no tube, optic nor gas,
+and cadmium, tin and antimony are judged by their L lines under a polycapillary lens only where
+the tube's anode and kV are known (analysis.peaks): opened in napari, such a scan had them
+unsuggested, and the docks read the file only. The choice belongs to the scan, not to a dock: it is
+kept with the scan's survey (widgets._common.SURVEYS.set_instrument), so both docks show it and
+re-suggest from one choice, as quicklook's --anode/--kv/--optic/--atmosphere do on the command
+line (the same words: physics.instrument.OPTICS, ATMOSPHERES)."""
+
+from __future__ import annotations
+
+from qtpy.QtCore import Signal
+from qtpy.QtWidgets import QComboBox, QDoubleSpinBox, QGridLayout, QWidget
+
+#: The optic entries after "from the file" and what each tells the suggestion (OPTICS).
+OPTIC_ENTRIES = (("polycapillary lens", "lens"), ("collimator", "collimator"))
+TIP = (
+    "What the file does not say about the scanner, for the suggested elements of this scan (in "
+    "Spectrum and Elemental maps alike; Pigments has its own Tube and Optic, gas rows). A Bruker "
+    "M6 .rpl export names no tube, optic or gas: under a polycapillary lens cadmium, tin and "
+    "antimony are judged by their L lines only where the tube's anode and kV are known. Each "
+    "first entry keeps what the file says, shown in brackets (none: a collimator, air, an "
+    "unknown tube)."
+)
+
+
+class InstrumentRow(QWidget):
+    """Optic, gas, tube anode and kV, each "from the file" (its value in brackets) or the user's.
+    `changed` carries choice() when the user changes one; set_choice and show_file do not emit."""
+
+    changed = Signal(dict)
+
+    def __init__(self, parent=None):
+        from ..physics.instrument import ATMOSPHERES
+        from ..physics.tube import ANODES, KV_MAX, KV_MIN
+
+        super().__init__(parent)
+        self._anodes = ANODES
+        self._gases = ATMOSPHERES
+        self.optic_combo = QComboBox()
+        self.optic_combo.addItems(["optic: file's", *(text for text, _ in OPTIC_ENTRIES)])
+        self.gas_combo = QComboBox()
+        self.gas_combo.addItems(["gas: file's", *ATMOSPHERES])
+        self.anode_combo = QComboBox()
+        self.anode_combo.addItems(["tube: file's", *ANODES])
+        self.kv_spin = QDoubleSpinBox()
+        self.kv_spin.setDecimals(0)
+        self.kv_spin.setRange(KV_MIN - 1, KV_MAX)  # its minimum reads "from the file"
+        self.kv_spin.setValue(KV_MIN - 1)
+        self.kv_spin.setSuffix(" kV")
+        self.kv_spin.setSpecialValueText("kV: file's")
+        self.kv_spin.setKeyboardTracking(False)  # "50" typed is one change, not "5" then "50"
+        lay = QGridLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.optic_combo, 0, 0)
+        lay.addWidget(self.gas_combo, 0, 1)
+        lay.addWidget(self.anode_combo, 1, 0)
+        lay.addWidget(self.kv_spin, 1, 1)
+        for w in (self, self.optic_combo, self.gas_combo, self.anode_combo, self.kv_spin):
+            w.setToolTip(TIP)
+        for combo in (self.optic_combo, self.gas_combo, self.anode_combo):
+            combo.currentIndexChanged.connect(self._emit)
+        self.kv_spin.valueChanged.connect(self._emit)
+
+    def choice(self) -> dict:
+        """What the user set: {"optic", "atmosphere", "anode", "kv"} (peaks.suggest_for_cube's
+        arguments), each left out where the file's is kept."""
+        out = {}
+        if self.optic_combo.currentIndex() > 0:
+            out["optic"] = OPTIC_ENTRIES[self.optic_combo.currentIndex() - 1][1]
+        if self.gas_combo.currentIndex() > 0:
+            out["atmosphere"] = self._gases[self.gas_combo.currentIndex() - 1]
+        if self.anode_combo.currentIndex() > 0:
+            out["anode"] = self._anodes[self.anode_combo.currentIndex() - 1]
+        if self.kv_spin.value() > self.kv_spin.minimum():
+            out["kv"] = float(self.kv_spin.value())
+        return out
+
+    def set_choice(self, choice: dict | None) -> None:
+        """Show `choice` (choice()'s form; None or {}: every entry the file's), without emitting."""
+        choice = choice or {}
+        optics = [value for _, value in OPTIC_ENTRIES]
+        self.blockSignals(True)
+        try:
+            optic = choice.get("optic")
+            self.optic_combo.setCurrentIndex(optics.index(optic) + 1 if optic in optics else 0)
+            gas = choice.get("atmosphere")
+            self.gas_combo.setCurrentIndex(self._gases.index(gas) + 1 if gas in self._gases else 0)
+            anode = choice.get("anode")
+            self.anode_combo.setCurrentIndex(
+                self._anodes.index(anode) + 1 if anode in self._anodes else 0
+            )
+            kv = choice.get("kv")
+            self.kv_spin.setValue(float(kv) if kv is not None else self.kv_spin.minimum())
+        finally:
+            self.blockSignals(False)
+
+    def show_file(self, metadata) -> None:
+        """The first entries name what the file says (the scan's metadata; None: no scan), as the
+        suggestion reads it: an optic or gas it does not name is a collimator, air; a tube or kV
+        it does not name is unknown ("none")."""
+        from ..detector import anode_from_metadata, kv_from_metadata
+        from ..physics.instrument import excitation_from_metadata
+
+        if metadata is None:
+            said = {"optic": "", "gas": "", "tube": "", "kv": ""}
+        else:
+            excitation = excitation_from_metadata(metadata)
+            kv = kv_from_metadata(metadata)
+            said = {
+                "optic": " (lens)" if excitation["optic_cutoff_kev"] is not None else " (none)",
+                "gas": f" ({excitation['atmosphere'] or 'none'})",
+                "tube": f" ({anode_from_metadata(metadata) or 'none'})",
+                "kv": f" ({kv:g})" if kv is not None else " (none)",
+            }
+        self.optic_combo.setItemText(0, f"optic: file's{said['optic']}")
+        self.gas_combo.setItemText(0, f"gas: file's{said['gas']}")
+        self.anode_combo.setItemText(0, f"tube: file's{said['tube']}")
+        self.kv_spin.setSpecialValueText(f"kV: file's{said['kv']}")
+
+    def _emit(self, *_) -> None:
+        if not self.signalsBlocked():
+            self.changed.emit(self.choice())
