@@ -422,7 +422,7 @@ def read_csv(path) -> Spectrum:
             if not rows:
                 # split as the values are: a semicolon or tab table's header had been one name
                 split = {None: r"[,;\t]", " ": r"\s+", "": r"$^"}.get(sep, re.escape(sep or ""))
-                header = [h.strip().strip("\"'") for h in re.split(split, s)]
+                header = _header_names(s, split)
                 continue  # header line
             raise CubeReadError(path, f"non-numeric value on line {i + 1}: {s[:60]!r}")
         rows.append(vals)
@@ -476,6 +476,23 @@ def read_csv(path) -> Spectrum:
     if sep is not None:
         extra["decimal_mark"] = ","
     return _finish(path, counts, cal, {"format": "csv", **extra})
+
+
+def _header_names(line: str, split: str) -> list[str]:
+    """The column names of a header line split at `split`, except inside double quotes: a
+    spreadsheet quotes a name holding the separator (`"Energy, keV","Counts"`, RFC 4180), and
+    split at that comma it became three names, 'keV' read as the counts column's, so the file
+    was refused as having no counts column. A doubled quote inside quotes is one quote. A line
+    whose quotes do not pair is split everywhere, as before."""
+    if line.count('"') % 2 == 0 and '"' in line:
+        split = rf"(?:{split})(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)"  # outside quotes only
+    names = [h.strip() for h in re.split(split, line)]
+    return [
+        h[1:-1].replace('""', '"').strip()
+        if len(h) > 1 and h[0] == h[-1] == '"'
+        else h.strip("\"'")
+        for h in names
+    ]
 
 
 def _fields(line: str, sep: str) -> list[str]:
