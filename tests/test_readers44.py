@@ -1,13 +1,19 @@
 """Session 44 walkthrough of the readers as a new user meets them (runs44/walk44): a spectrum
-CSV whose header quotes a name holding the separator."""
+CSV whose header quotes a name holding the separator, and files of a suffix napari's own reader
+shares (.npy, .tif, .csv) that no reader can read (empty, or another kind of file under that
+name), which napari's reader dialog handed to xrf-napari only to say 'refused the file'."""
 
 import csv
+import re
+from types import SimpleNamespace
 
+import h5py
 import numpy as np
 import pytest
+from _napari_helpers import caught_notifications
 
 from xrf_napari._reader import napari_get_reader
-from xrf_napari.io import read_spectrum
+from xrf_napari.io import CubeReadError, read_cube, read_spectrum
 
 
 def _quoted_csv(path, energy, counts, names=("Energy, keV", "Counts")):
@@ -75,3 +81,126 @@ def test_the_real_mca_saved_as_a_quoted_table_reopens_with_its_counts(real_data,
     np.testing.assert_array_equal(back.counts, spec.counts)
     assert back.calibration.gain == pytest.approx(0.005)
     assert back.calibration.offset == pytest.approx(-0.4)
+
+
+# -- shared suffixes that no reader reads ---------------------------------------------------------
+def _not_what_it_says(folder):
+    """{name: words the reader's error must hold} for files napari's dialog offers to both
+    readers, none of which can read them."""
+    for name in ("empty.npy", "empty.tif", "empty.csv"):
+        (folder / name).write_bytes(b"")
+    with h5py.File(folder / "scan.h5", "w") as f:
+        f["counts"] = np.zeros((4, 4, 64), np.uint16)
+    data = (folder / "scan.h5").read_bytes()
+    (folder / "hdf5.npy").write_bytes(data)
+    (folder / "hdf5.tif").write_bytes(data)
+    (folder / "text.npy").write_text("1 2 3\n", encoding="utf-8")
+    return {
+        "empty.npy": "empty (0 bytes)",
+        "empty.tif": "empty (0 bytes)",
+        "empty.csv": "empty (0 bytes)",
+        "hdf5.npy": "it is an HDF5 file: rename it .h5",
+        "hdf5.tif": "not a TIFF file",
+        "text.npy": "not a NumPy .npy file",
+    }
+
+
+def test_files_no_reader_reads_are_claimed_and_told(tmp_path):
+    # Before: napari_get_reader returned None for each (the content look failed), so choosing
+    # XRF recolouring for them said only "Reader 'xrf-napari' ... refused the file".
+    for name, words in _not_what_it_says(tmp_path).items():
+        reader = napari_get_reader(str(tmp_path / name))
+        assert callable(reader), name
+        with pytest.raises(CubeReadError, match=rf"{name}: .*{re.escape(words)}"):
+            reader(str(tmp_path / name))
+
+
+def test_napari_own_files_of_shared_suffixes_stay_naparis(tmp_path):
+    """Guard (passes before and after): what napari's reader reads is not claimed."""
+    import tifffile
+
+    np.save(tmp_path / "image.npy", np.zeros((8, 8)))
+    tifffile.imwrite(tmp_path / "map.tif", np.zeros((8, 8), np.float32))
+    (tmp_path / "points.csv").write_text(
+        "index,axis-0,axis-1\n0,1.5,2.5\n1,3.5,4.5\n", encoding="utf-8"
+    )
+    for name in ("image.npy", "map.tif", "points.csv"):
+        assert napari_get_reader(str(tmp_path / name)) is None, name
+
+
+@pytest.fixture
+def reader_dialog(monkeypatch):
+    """napari's 'choose a reader' dialog answered `dialog.answer` (XRF recolouring; "" cancels);
+    napari's settings a fresh in-memory copy."""
+    import napari.settings
+    from napari._qt.dialogs import qt_reader_dialog
+    from napari.settings import NapariSettings
+
+    dialog = SimpleNamespace(asked=[], answer="XRF recolouring")
+    dialog.settings = NapariSettings(config_path=None)
+    monkeypatch.setattr(napari.settings, "_SETTINGS", dialog.settings)
+
+    def choose(self):
+        dialog.asked.append(self)
+        return dialog.answer, False
+
+    monkeypatch.setattr(qt_reader_dialog.QtReaderDialog, "get_user_choices", choose)
+    return dialog
+
+
+def test_choosing_xrf_in_naparis_dialog_says_what_is_wrong(
+    make_napari_viewer, tmp_path, reader_dialog
+):
+    # Before: ValueError "Reader 'xrf-napari' was selected to open [...], but refused the file."
+    (tmp_path / "empty.npy").write_bytes(b"")
+    viewer = make_napari_viewer()
+    with pytest.raises(CubeReadError, match=r"empty\.npy: the file is empty \(0 bytes\)"):
+        viewer.window._qt_viewer._qt_open([str(tmp_path / "empty.npy")], stack=False)
+    assert len(reader_dialog.asked) == 1 and len(viewer.layers) == 0
+
+
+def test_a_remembered_xrf_reader_names_the_misnamed_file(
+    make_napari_viewer, tmp_path, reader_dialog
+):
+    # Before: the remembered reader 'refused the file' and napari's dialog came up with that
+    # alone; now a notification names the file and what it is, and napari's reader is offered.
+    _not_what_it_says(tmp_path)
+    viewer = make_napari_viewer()
+    reader_dialog.settings.plugins.extension2reader = {"*.npy": "xrf-napari"}
+    reader_dialog.answer = ""  # the user cancels napari's offer of its own reader
+    with caught_notifications() as seen:
+        viewer.window._qt_viewer._qt_open([str(tmp_path / "hdf5.npy")], stack=False)
+    messages = [str(n.message) for n in seen]
+    assert any("hdf5.npy" in m and "it is an HDF5 file: rename it .h5" in m for m in messages)
+    (dialog,) = reader_dialog.asked
+    assert len(viewer.layers) == 0
+    # the input was left as it was
+    assert (tmp_path / "hdf5.npy").read_bytes() == (tmp_path / "scan.h5").read_bytes()
+
+
+def test_real_ripple_files_in_a_viewer(make_napari_viewer, real_data):
+    """Guard (passes before and after): the real ripple pair opens through napari on its keV
+    axis, and the real header without its .raw is refused naming both; no byte changes. (The
+    .spx, .mca and APS map were walked by hand: their calibration checks take seconds.)"""
+    import hashlib
+
+    viewer = make_napari_viewer()
+    rpl, header = real_data / "spacekeys_variant.rpl", real_data / "ng_m6_R117_header_only.rpl"
+    paths = [rpl, rpl.with_suffix(".raw"), header]
+    before = [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
+    with pytest.warns(UserWarning, match="trailing bytes are ignored"):
+        stack, total = viewer.open(str(rpl), plugin="xrf-napari")
+    assert stack.data.shape == (6, 3, 3) and total.data.shape == (3, 3)
+    assert tuple(stack.axis_labels) == ("energy", "y", "x")
+    assert stack.metadata["calibration"]["source"] == "file"
+    assert stack.scale[0] == pytest.approx(0.010002) and stack.translate[0] == -0.956
+    with pytest.raises(CubeReadError, match=r"ng_m6_R117_header_only\.rpl: .*raw is missing"):
+        viewer.open(str(header), plugin="xrf-napari")
+    assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths] == before
+
+
+def test_read_cube_refusals_are_unchanged_for_the_claimed_files(tmp_path):
+    """Guard: read_cube said the same before (only napari's claim changed)."""
+    for name, words in _not_what_it_says(tmp_path).items():
+        with pytest.raises(CubeReadError, match=re.escape(words)):
+            read_cube(tmp_path / name)

@@ -77,7 +77,8 @@ def format_of(path: Path) -> Format | None:
 
 def claims(path) -> bool:
     """napari's claim check: our suffix (or HDF5 content); a content look only where napari's own
-    reader shares the suffix. A special file is claimed by suffix and refused by the reader."""
+    reader shares the suffix, and there a file no reader reads is ours (_no_reader_reads). A
+    special file is claimed by suffix and refused by the reader."""
     import os
 
     path = Path(path)
@@ -90,14 +91,46 @@ def claims(path) -> bool:
     from .limits import check_path
 
     try:
-        check_path(path, allow_dir=fmt.directory)
+        st = check_path(path, allow_dir=fmt.directory)
     except CubeReadError:
         return True  # ours by suffix; read_cube says what is wrong with it
+    if _no_reader_reads(path, fmt, st):
+        return True  # read_cube says what is wrong with it
     module, func = fmt.sniff.split(":")
     try:
         return bool(getattr(import_module(f"{__package__}.{module}"), func)(path))
     except Exception:  # noqa: BLE001 - a claim check must never raise inside napari
         return False
+
+
+#: What a file named with a suffix napari also reads may really be, for that suffix, when no
+#: reader reads it: an .npy that is not one (np.load, napari's reader, calls it pickled data); a
+#: .tif that is an HDF5 file or an .npy array (imageio reads no such TIFF).
+_NOT_READ_AS = {"npy": {"hdf5", "zip", "tiff", "text", None}, "tiff": {"hdf5", "npy"}}
+
+
+def _no_reader_reads(path: Path, fmt: Format, st) -> bool:
+    """True for a file of a shared suffix (.npy, .tif, .csv) that napari's own reader cannot
+    read either: empty, or (limits.file_kind) another kind of file under that name. Unclaimed,
+    choosing XRF recolouring in napari's reader dialog (or having it remembered for the suffix)
+    gave napari's 'Reader 'xrf-napari' was selected to open ..., but refused the file', with
+    nothing on what is wrong, where read_cube says 'the file is empty (0 bytes)' or 'not a
+    NumPy .npy file (it is an HDF5 file: rename it .h5)'. napari's reader stays offered."""
+    import stat
+
+    from .limits import file_kind
+
+    if not stat.S_ISREG(st.st_mode):
+        return False
+    if st.st_size == 0:
+        return True
+    kinds = _NOT_READ_AS.get(fmt.name)
+    if not kinds:
+        return False
+    try:
+        return file_kind(path) in kinds
+    except OSError:
+        return False  # the sniff meets it too
 
 
 def _sniff_npy(path: Path) -> bool:
