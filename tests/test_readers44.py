@@ -204,3 +204,59 @@ def test_read_cube_refusals_are_unchanged_for_the_claimed_files(tmp_path):
     for name, words in _not_what_it_says(tmp_path).items():
         with pytest.raises(CubeReadError, match=re.escape(words)):
             read_cube(tmp_path / name)
+
+
+# -- pandas' row index ---------------------------------------------------------------------------
+def _pandas_like(path, header, rows):
+    """What DataFrame.to_csv writes with its default index=True: an unnamed first column of the
+    row numbers."""
+    lines = ["," + ",".join(header)] + [
+        ",".join([str(i)] + [repr(float(v)) for v in row]) for i, row in enumerate(rows)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_pandas_row_index_before_the_axis_is_dropped(tmp_path):
+    # Before: ',Energy (keV),Counts' over '0,-0.5,0.0' was three columns, the first no axis:
+    # "a spectrum CSV needs one column (counts) or two (energy, counts) on every line ...".
+    energy = -0.5 + 0.01 * np.arange(120)
+    counts = np.arange(120) % 11
+    path = _pandas_like(tmp_path / "df.csv", ["Energy (keV)", "Counts"], zip(energy, counts))
+    spec = read_spectrum(path)
+    np.testing.assert_array_equal(spec.counts, counts)
+    assert spec.calibration.gain == pytest.approx(0.01)
+    assert spec.calibration.offset == pytest.approx(-0.5)
+    assert spec.metadata["row_index_dropped"] is True
+    # a wide table of curves: its first curve, after the axis
+    wide = _pandas_like(
+        tmp_path / "wide.csv", ["energy_keV", "mean", "pixel"], zip(energy, counts, counts * 2)
+    )
+    np.testing.assert_array_equal(read_spectrum(wide).counts, counts)
+    assert callable(napari_get_reader(str(path)))
+
+
+def test_real_pandas_to_csv_reopens(tmp_path, real_data):
+    """The real PyMca spectrum put in a DataFrame and saved with pandas' defaults."""
+    pd = pytest.importorskip("pandas")
+    spec = read_spectrum(real_data / "pymca_XRFSpectrum.mca")
+    energy = 0.005 * np.arange(len(spec.counts)) - 0.4
+    path = tmp_path / "pymca_df.csv"
+    pd.DataFrame({"energy_keV": energy, "counts": spec.counts}).to_csv(path)
+    back = read_spectrum(path)
+    np.testing.assert_array_equal(back.counts, spec.counts)
+    assert back.calibration.gain == pytest.approx(0.005)
+
+
+def test_unnamed_first_columns_that_are_no_row_index_are_refused_as_before(tmp_path):
+    """Guard (passes before and after): an unnamed first column that is not 0, 1, 2..., or a
+    row index before columns that name no axis (a points table pandas saved), is not dropped."""
+    rows = [(5.0 + i, 0.01 * i, i % 3) for i in range(40)]
+    odd = tmp_path / "odd.csv"
+    odd.write_text(
+        ",energy,counts\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows), encoding="utf-8"
+    )
+    with pytest.raises(CubeReadError, match="one column"):
+        read_spectrum(odd)
+    points = _pandas_like(tmp_path / "points.csv", ["axis-0", "axis-1"], [(1.5, 2.5), (3.0, 4.0)])
+    assert napari_get_reader(str(points)) is None

@@ -429,6 +429,9 @@ def read_csv(path) -> Spectrum:
     widths = {len(r) for r in rows}
     width = widths.pop() if rows and len(widths) == 1 else 0
     extra = {}
+    if _row_index_first(header, rows, width):
+        rows, header, width = [r[1:] for r in rows], header[1:], width - 1
+        extra["row_index_dropped"] = True
     # a wider table only when its first column is an energy or channel axis: napari's points and
     # shapes tables ("index,axis-0,axis-1") are not spectra
     axis_first = header is not None and _axis_header(header[0])
@@ -476,6 +479,21 @@ def read_csv(path) -> Spectrum:
     if sep is not None:
         extra["decimal_mark"] = ","
     return _finish(path, counts, cal, {"format": "csv", **extra})
+
+
+def _row_index_first(header, rows, width: int) -> bool:
+    """A first column with no name holding the row numbers 0, 1, 2... (or 1, 2, 3...) before
+    an energy or channel axis column: pandas' `DataFrame.to_csv` writes its index so
+    (`,Energy,Counts` over `0,-0.5,12`). It was read as the table's first column, a table of
+    three whose first is no axis, and refused as 'needs one column (counts) or two'. A headed
+    table of two (`,Counts`) already reads its row numbers as channels."""
+    if header is None or width < 3 or len(header) != width or header[0] != "":
+        return False
+    if not _axis_header(header[1]):
+        return False  # (',axis-0,axis-1': a points table pandas saved stays napari's)
+    first = np.array([r[0] for r in rows])
+    n = len(first)
+    return np.array_equal(first, np.arange(n)) or np.array_equal(first, np.arange(1, n + 1))
 
 
 def _header_names(line: str, split: str) -> list[str]:
