@@ -204,6 +204,37 @@ def labels_digest(labels) -> bytes:
     return digest.digest()
 
 
+#: Metadata key of keep_painted's copy: a weak reference to the regions layer it was copied
+#: from, so that a fit of the painted regions follows them into the copy (kept_copy_of), and
+#: back to that layer should the copy go (edits_of).
+EDITS_OF_KEY = "xrf_edits_of"
+
+
+def edits_of(layer):
+    """The regions layer keep_painted copied `layer` from (None for any other layer, or once
+    that layer is gone)."""
+    ref = (getattr(layer, "metadata", None) or {}).get(EDITS_OF_KEY)
+    return None if ref is None else ref()
+
+
+def kept_copy_of(viewer, layer, labels):
+    """keep_painted's copy of `layer` in the viewer that holds exactly `labels` (the newest,
+    just above it, where several do), or None. A fit of regions painted on `layer` follows them
+    there when a run replaces them: its rows then select the regions it fitted."""
+    import numpy as np
+
+    real = _unwrapped(layer)
+    for ly in viewer.layers:
+        if (
+            _unwrapped(edits_of(ly)) is real
+            and layer_type(ly) == "Labels"
+            and np.shape(ly.data) == np.shape(labels)
+            and np.array_equal(ly.data, labels)
+        ):
+            return ly
+    return None
+
+
 def keep_painted(viewer, layer, colormap: Callable[[], object] | None = None) -> tuple:
     """Before a run replaces a Labels layer of regions `layer` (None: there is none yet): when
     the user painted on it since the run that made it (its labels are no longer that run's:
@@ -243,7 +274,10 @@ def keep_painted(viewer, layer, colormap: Callable[[], object] | None = None) ->
         translate=layer.translate,
         opacity=layer.opacity,
         visible=False,  # the new run's regions are the ones shown
-        metadata={RESULT_KEY: layer.metadata[RESULT_KEY]},
+        metadata={
+            RESULT_KEY: layer.metadata[RESULT_KEY],
+            EDITS_OF_KEY: weakref.ref(_unwrapped(layer)),
+        },
         **extra,
     )
     viewer.layers.insert(viewer.layers.index(layer) + 1, copy)

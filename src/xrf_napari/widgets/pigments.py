@@ -45,9 +45,11 @@ from ._layers import (
     LayerCombo,
     below_translate,
     cube_display_name,
+    edits_of,
     find_result,
     is_mask,
     is_result,
+    kept_copy_of,
     labels_for,
     layer_cube,
     layer_type,
@@ -285,6 +287,8 @@ class PigmentsWidget(CubeDock):
         self.result: PigmentsResult | None = None  # the current scan's fit
         #: the Labels layer whose "show selected" a row click turned on (release_highlight)
         self._highlighted = None
+        #: the hidden Labels layer a row click showed (select_row), hidden again on release
+        self._shown = None
         # the recolouriser's weights (None: the shipped ones, or the settings' weights folder)
         self.uvit_weights = default_weights("uvit") or None
         self.dve_weights = default_weights("dve") or None
@@ -691,13 +695,17 @@ class PigmentsWidget(CubeDock):
         result.stale = labels_layer not in self.viewer.layers or not np.array_equal(
             labels, labels_layer.data
         )
-        events = labels_layer.events
-        for event in (events.data, events.paint, events.set_data):
-            event.connect(self._regions_changed)  # napari ignores a repeated connection
+        self._watch(labels_layer)
         self._paint(result)  # each region in its top candidate's colour
         if layer_cube(cube_layer) is self.current_cube():  # the table is under the form
             self.scroll_into_view(self.info, self.table)
         return result  # kept for its scan, and shown while that scan is selected
+
+    def _watch(self, labels_layer) -> None:
+        """Follow what happens to a fitted Labels layer's labels (_regions_changed)."""
+        events = labels_layer.events
+        for event in (events.data, events.paint, events.set_data):
+            event.connect(self._regions_changed)  # napari ignores a repeated connection
 
     def _regions_changed(self, event) -> None:
         """A fitted Labels layer was rewritten (Embed & cluster run again with another K: the same
@@ -705,17 +713,28 @@ class PigmentsWidget(CubeDock):
         select other pixels, so they stop selecting and the info line says so, until the labels
         are again those the fit read. Always compared with the fit: napari's undo and redo emit
         only set_data, so a flag a brush stroke set could not be cleared by undoing the stroke
-        (np.array_equal of a 2000 x 2000 map: 0.9 ms here)."""
+        (np.array_equal of a 2000 x 2000 map: 0.9 ms here). Regions the user painted and then
+        fitted, rewritten by Find regions or Embed & cluster run again, are not gone: the run
+        kept them in a hidden "(your edits)" copy first (keep_painted), and the fit follows them
+        there (kept_copy_of), its rows selecting its regions in the copy. It went stale instead,
+        saying "press Find pigments again", which fitted the new run's regions, not those."""
         layer = event.source
-        changed = False
+        changed, moved = False, []
         for result in self.recall_all("result"):
             if result.labels_layer is layer:
                 stale = not np.array_equal(result.labels, layer.data)
+                kept = kept_copy_of(self.viewer, layer, result.labels) if stale else None
+                if kept is not None:
+                    result.labels_layer, stale = kept, False
+                    self._watch(kept)
+                    moved.append(result)
                 changed |= stale != result.stale
                 result.stale = stale
-        if changed:
+        if changed or moved:
             self._refresh_info()
-            if self.result is not None and self.result.stale:
+            if self.result is not None and (
+                self.result.stale or any(r is self.result for r in moved)
+            ):
                 self.release_highlight()  # its row's number may name other pixels now
 
     def _layer_removed(self, event=None) -> None:
@@ -729,7 +748,14 @@ class PigmentsWidget(CubeDock):
         changed = False
         for result in self.recall_all("result"):
             lab = result.labels_layer
-            if lab is not None and lab not in self.viewer.layers and not result.stale:
+            if lab is None or lab in self.viewer.layers:
+                continue
+            back = edits_of(lab)  # a kept copy it followed (_regions_changed): back to its layer
+            if back is not None and back in self.viewer.layers:
+                result.labels_layer, changed = back, True  # (a dropped Embed run puts the
+                result.stale = not np.array_equal(result.labels, back.data)  # regions back)
+                self._watch(back)
+            elif not result.stale:
                 result.stale = changed = True
         if changed:
             self._refresh_info()
@@ -827,8 +853,14 @@ class PigmentsWidget(CubeDock):
         rep = result.report
         p = rep.profile
         notes = "; ".join(rep.notes)
+        lab = result.labels_layer
+        kept = (  # the painted regions it fitted, kept aside by a run (_regions_changed)
+            f"Fitted regions: \u201c{lab.name}\u201d. "
+            if not result.stale and edits_of(lab) is not None
+            else ""
+        )
         return (
-            (STALE_NOTE + " " if result.stale else "")
+            (STALE_NOTE + " " if result.stale else kept)
             + f"{p.anode} {p.kv:g} kV, FWHM {p.fwhm_mn_ev:.0f} eV; ground: {', '.join(rep.ground)}"
             + (f". {notes}" if notes else "")
             + (f". Colour prior: {result.colour_source}" if result.colour_source else "")
@@ -945,6 +977,8 @@ class PigmentsWidget(CubeDock):
                 self.release_highlight()
                 if not lab.show_selected_label:  # the user's own setting is left alone
                     self._highlighted = lab
+            if not lab.visible:  # the hidden "(your edits)" copy the fit followed: shown while
+                lab.visible, self._shown = True, lab  # a row selects one of its regions
             lab.selected_label = self.result.report.regions[row].label
             lab.show_selected_label = True
         if self.table.currentRow() != row:
@@ -957,6 +991,9 @@ class PigmentsWidget(CubeDock):
         lab, self._highlighted = self._highlighted, None
         if lab is not None and self._viewer is not None and lab in self._viewer.layers:
             lab.show_selected_label = False
+        shown, self._shown = self._shown, None  # hidden again, as select_row found it
+        if shown is not None and self._viewer is not None and shown in self._viewer.layers:
+            shown.visible = False
 
     def _selection_changed(self) -> None:
         """A row selected again after a deselection (its cell was current all along: no
