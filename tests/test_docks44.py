@@ -64,6 +64,9 @@ def test_the_record_of_a_runs_regions_keeps_no_copy_of_them_and_still_tells_pain
     replace_regions(viewer, "regions [a]", found.copy(), cube=cube)
     (second,) = [ly for ly in _kept_copies(viewer) if ly is not copy]
     np.testing.assert_array_equal(second.data, filled)
+    # as the user guide says: napari numbers the next copy, the newest just above the layer
+    assert second.name == f"{copy.name} [1]"
+    assert viewer.layers.index(second) == viewer.layers.index(layer) + 1
 
 
 def test_a_fit_of_painted_regions_follows_them_into_the_copy_a_new_run_keeps(
