@@ -260,3 +260,19 @@ def test_unnamed_first_columns_that_are_no_row_index_are_refused_as_before(tmp_p
         read_spectrum(odd)
     points = _pandas_like(tmp_path / "points.csv", ["axis-0", "axis-1"], [(1.5, 2.5), (3.0, 4.0)])
     assert napari_get_reader(str(points)) is None
+
+
+# -- an upper-case sidecar -----------------------------------------------------------------------
+def test_an_upper_case_sidecar_gives_its_calibration(tmp_path):
+    # Before: SCAN.NPY opened (its suffix matched in any case) but SCAN.JSON beside it was not
+    # looked for: the scan had no calibration (the automatic one, or channel numbers).
+    cube = np.random.default_rng(0).poisson(3, (6, 5, 128)).astype(np.uint16)
+    np.save(tmp_path / "SCAN.npy", cube)
+    (tmp_path / "SCAN.npy").rename(tmp_path / "SCAN.NPY")
+    (tmp_path / "SCAN.JSON").write_text('{"offset": -0.96, "gain": 0.01}', encoding="utf-8")
+    got = read_cube(tmp_path / "SCAN.NPY", auto_calibrate=False)
+    assert got.calibration.source == "file" and got.calibration.gain == pytest.approx(0.01)
+    assert got.metadata["calibration_file"] == str(tmp_path / "SCAN.JSON")
+    # a lower-case one still wins where both exist (as on a case-insensitive disk)
+    (tmp_path / "SCAN.json").write_text('{"offset": 0.0, "gain": 0.02}', encoding="utf-8")
+    assert read_cube(tmp_path / "SCAN.NPY", auto_calibrate=False).calibration.gain == 0.02

@@ -17,11 +17,14 @@ from ..errors import CubeReadError
 
 def sidecar_path(path) -> Path:
     """`scan.npy` -> `scan.json` (also `scan.npy.json`, and for an OME-TIFF `scan.ome.tif` also
-    `scan.json`, if that is the one that exists)."""
+    `scan.json`, if that is the one that exists); `.JSON` too, as the scan's own suffix is
+    matched in any case: `SCAN.NPY` beside `SCAN.JSON` (files named on Windows, read on Linux)
+    opened without the sidecar's calibration, as a file with none."""
     path = Path(path)
-    cands = [path.with_suffix(".json"), path.with_name(path.name + ".json")]
+    stems = [path.stem, path.name]
     if path.stem.lower().endswith(".ome"):
-        cands.append(path.with_name(path.stem[: -len(".ome")] + ".json"))
+        stems.append(path.stem[: -len(".ome")])
+    cands = [path.with_name(stem + ext) for stem in stems for ext in (".json", ".JSON")]
     for cand in cands:
         if cand.is_file():
             return cand
