@@ -276,3 +276,28 @@ def test_an_upper_case_sidecar_gives_its_calibration(tmp_path):
     # a lower-case one still wins where both exist (as on a case-insensitive disk)
     (tmp_path / "SCAN.json").write_text('{"offset": 0.0, "gain": 0.02}', encoding="utf-8")
     assert read_cube(tmp_path / "SCAN.NPY", auto_calibrate=False).calibration.gain == 0.02
+
+
+# -- the guide's advice on napari's 'remember' box ------------------------------------------------
+def test_xrf_remembered_for_tif_sends_a_plain_tiff_through_naparis_error(
+    make_napari_viewer, tmp_path, reader_dialog
+):
+    """Guard of docs/user_guide.md section 1 (remember XRF recolouring for .h5, .hdf5, .hdf, .npz,
+    .raw, not for .tif ...): with it remembered for *.tif, an element map as Save maps writes it
+    opens only after napari's dialog showed 'Tried opening with xrf-napari, but failed'; the guide
+    had said to remember the choice for every shared suffix."""
+    import tifffile
+
+    path = tmp_path / "scan_Fe_Ka.tif"
+    tifffile.imwrite(path, np.ones((6, 5), np.float32))
+    viewer = make_napari_viewer()
+    reader_dialog.settings.plugins.extension2reader = {"*.tif": "xrf-napari"}
+    reader_dialog.answer = "napari builtins"
+    viewer.window._qt_viewer._qt_open([str(path)], stack=False)
+    from qtpy.QtWidgets import QLabel
+
+    (dialog,) = reader_dialog.asked
+    shown = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "Tried opening with xrf-napari, but failed" in shown
+    assert [b.text() for b in dialog.reader_btn_group.buttons()] == ["napari builtins"]
+    assert [ly.name for ly in viewer.layers] == ["scan_Fe_Ka"]
