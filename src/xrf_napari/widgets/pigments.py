@@ -718,12 +718,12 @@ class PigmentsWidget(CubeDock):
         kept them in a hidden "(your edits)" copy first (keep_painted), and the fit follows them
         there (kept_copy_of), its rows selecting its regions in the copy. It went stale instead,
         saying "press Find pigments again", which fitted the new run's regions, not those."""
-        layer = event.source
+        layer, viewer = event.source, self.viewer  # None once the dock was closed
         changed, moved = False, []
         for result in self.recall_all("result"):
             if result.labels_layer is layer:
                 stale = not np.array_equal(result.labels, layer.data)
-                kept = kept_copy_of(self.viewer, layer, result.labels) if stale else None
+                kept = kept_copy_of(viewer, layer, result.labels) if stale and viewer else None
                 if kept is not None:
                     result.labels_layer, stale = kept, False
                     self._watch(kept)
