@@ -301,3 +301,29 @@ def test_xrf_remembered_for_tif_sends_a_plain_tiff_through_naparis_error(
     assert "Tried opening with xrf-napari, but failed" in shown
     assert [b.text() for b in dialog.reader_btn_group.buttons()] == ["napari builtins"]
     assert [ly.name for ly in viewer.layers] == ["scan_Fe_Ka"]
+
+
+# -- a file named .npz that is no zip ------------------------------------------------------------
+def test_a_misnamed_npz_is_told_what_it_is(tmp_path):
+    # Before: an HDF5 scan named .npz read "This file contains pickled (object) data. If you trust
+    # the file you can load it unsafely ..." and an .npy named .npz "could not be read as npz
+    # (TypeError: 'numpy.ndarray' object does not support the context manager protocol)".
+    with h5py.File(tmp_path / "scan.npz", "w") as f:
+        f["counts"] = np.zeros((4, 4, 64), np.uint16)
+    np.save(tmp_path / "cube.npy", np.zeros((4, 4, 64), np.uint16))
+    (tmp_path / "cube.npy").rename(tmp_path / "cube.npz")
+    (tmp_path / "notes.npz").write_text("counts 1 2 3\n", encoding="utf-8")
+    told = {
+        "scan.npz": "it is an HDF5 file: rename it .h5",
+        "cube.npz": "it is a NumPy .npy array: rename it .npy",
+        "notes.npz": "it is a text file",
+    }
+    for name, words in told.items():
+        with pytest.raises(CubeReadError) as caught:
+            read_cube(tmp_path / name)
+        message = str(caught.value)
+        assert message.startswith(f"{tmp_path / name}: not a NumPy .npz archive"), message
+        assert words in message and "pickle" not in message and "TypeError" not in message
+    # a real .npz still opens
+    np.savez(tmp_path / "ok.npz", counts=np.ones((4, 4, 64), np.uint16))
+    assert read_cube(tmp_path / "ok.npz", auto_calibrate=False).shape == (4, 4, 64)

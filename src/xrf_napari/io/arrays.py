@@ -144,9 +144,31 @@ def not_npy(path: Path) -> str | None:
     return f"not a NumPy .npy file ({like})"
 
 
+def not_npz(path: Path) -> str | None:
+    """Why a file named .npz is not a zip archive, or None. np.load reads any file as what it
+    starts as: an .npy renamed .npz came back as a plain array, refused as 'could not be read as
+    npz (TypeError: 'numpy.ndarray' object does not support the context manager protocol)', and
+    an HDF5 scan renamed .npz as 'This file contains pickled (object) data. If you trust the
+    file you can load it unsafely ...', advice to unpickle a file that is not a pickle. Told
+    what it is instead, as a misnamed .npy or .h5 is (limits.file_kind)."""
+    from .limits import file_kind, kind_hint
+
+    try:
+        kind = file_kind(path)
+    except OSError:
+        return None  # np.load says why
+    if kind == "zip":
+        return None
+    like = kind_hint(kind, "it does not start with a zip archive's PK signature")
+    return f"not a NumPy .npz archive ({like})"
+
+
 def _read_npz(path: Path) -> Cube:
     import zipfile
 
+    foreign = not_npz(path)
+    if foreign:
+        raise CubeReadError(path, foreign)
     try:
         npz = np.load(path, allow_pickle=False)
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
