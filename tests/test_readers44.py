@@ -327,3 +327,29 @@ def test_a_misnamed_npz_is_told_what_it_is(tmp_path):
     # a real .npz still opens
     np.savez(tmp_path / "ok.npz", counts=np.ones((4, 4, 64), np.uint16))
     assert read_cube(tmp_path / "ok.npz", auto_calibrate=False).shape == (4, 4, 64)
+
+
+# -- a binary file under a text format's suffix --------------------------------------------------
+@pytest.mark.parametrize("suffix", [".mca", ".msa", ".emsa", ".spe", ".csv", ".spx", ".rpl"])
+def test_a_binary_file_under_a_text_suffix_is_told_what_it_is(tmp_path, suffix):
+    # Before: an HDF5 scan saved as .mca read "unexpected line in .mca: '\x89HDF'", as .csv
+    # "non-numeric value on line 624", as .rpl "ripple header lacks the required key 'width'";
+    # an .npy as .csv "needs one column (counts) or two"; none said what the file was.
+    with h5py.File(tmp_path / "scan.h5", "w") as f:
+        f["counts"] = np.zeros((4, 4, 64), np.uint16)
+    np.save(tmp_path / "cube.npy", np.zeros((4, 4, 64), np.uint16))
+    for source, words in (("scan.h5", "HDF5 file: rename it .h5"), ("cube.npy", "rename it .npy")):
+        path = tmp_path / f"{source.split('.')[0]}_as{suffix}"
+        path.write_bytes((tmp_path / source).read_bytes())
+        with pytest.raises(CubeReadError, match=rf"{path.name}: not (a|an) .*\(it is .*{words}\)"):
+            read_cube(path)
+        assert callable(napari_get_reader(str(path)))  # .csv too: napari's reader reads no such
+
+
+def test_the_real_text_spectra_still_read(real_data):
+    """Guard (passes before and after): the real .spx, .mca and ripple header are read."""
+    assert read_spectrum(real_data / "bruker_m6_jetstream_file_example.spx").counts.size == 4096
+    assert read_spectrum(real_data / "pymca_XRFSpectrum.mca").counts.size == 4096
+    from xrf_napari.io.ripple import parse_header
+
+    assert parse_header(real_data / "ng_m6_R117_header_only.rpl").width == 414

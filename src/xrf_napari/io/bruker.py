@@ -32,9 +32,10 @@ def read_spx(path) -> Spectrum:
     import xml.etree.ElementTree as ET
 
     path = Path(path)
-    from .limits import MAX_TEXT_BYTES, read_bounded
+    from .limits import MAX_TEXT_BYTES, read_bounded, refuse_binary
 
     text = read_bounded(path, MAX_TEXT_BYTES, ".spx file")
+    refuse_binary(path, text, "a Bruker .spx XML file")
     if b"<!DOCTYPE" in text or b"<!ENTITY" in text:  # entity expansion ("billion laughs")
         raise CubeReadError(
             path, "the .spx declares a DOCTYPE/ENTITY: not a Bruker spectrum, refused"

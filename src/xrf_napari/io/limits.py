@@ -54,6 +54,11 @@ def file_kind(path) -> str | None:
     did not know an HDF5 file behind a user block. OSError when it cannot be read."""
     with open(path, "rb") as fh:
         head = fh.read(520)
+    return kind_of(head)
+
+
+def kind_of(head: bytes) -> str | None:
+    """file_kind of a file's first 520 bytes (already read)."""
     if head.startswith(NPY_MAGIC):
         return "npy"
     if head[:8] == HDF5_SIGNATURE or head[512:520] == HDF5_SIGNATURE:
@@ -79,6 +84,20 @@ def kind_hint(kind: str | None, otherwise: str, **hints: str) -> str:
     """KIND_HINTS[kind] (a reader's own wording in `hints` first), or `otherwise` for a file of
     none of these kinds: one table for the .npy and .h5 readers' messages."""
     return hints.get(kind or "") or KIND_HINTS.get(kind or "", otherwise)
+
+
+#: The file_kinds a text reader (.mca .msa .spe .csv .spx .rpl) refuses up front.
+BINARY_KINDS = ("npy", "hdf5", "zip", "tiff")
+
+
+def refuse_binary(path, data: bytes, what: str) -> None:
+    """CubeReadError 'not <what> (it is an HDF5 file: rename it .h5)' when a text format's file
+    starts as a binary one: an HDF5 scan saved as .mca read "unexpected line in .mca: '\x89HDF'",
+    saved as .csv "non-numeric value on line 624", an .npy saved as .csv "needs one column
+    (counts) or two", none saying what the file is."""
+    kind = kind_of(data[:520])
+    if kind in BINARY_KINDS:
+        raise CubeReadError(path, f"not {what} ({KIND_HINTS[kind]})")
 
 
 def check_path(path: Path, allow_dir: bool = False) -> os.stat_result:

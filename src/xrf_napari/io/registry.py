@@ -105,8 +105,13 @@ def claims(path) -> bool:
 
 #: What a file named with a suffix napari also reads may really be, for that suffix, when no
 #: reader reads it: an .npy that is not one (np.load, napari's reader, calls it pickled data); a
-#: .tif that is an HDF5 file or an .npy array (imageio reads no such TIFF).
-_NOT_READ_AS = {"npy": {"hdf5", "zip", "tiff", "text", None}, "tiff": {"hdf5", "npy"}}
+#: .tif that is an HDF5 file or an .npy array (imageio reads no such TIFF); a .csv that is a
+#: binary file of a kind limits.file_kind names.
+_NOT_READ_AS = {
+    "npy": {"hdf5", "zip", "tiff", "text", None},
+    "tiff": {"hdf5", "npy"},
+    "csv": {"hdf5", "npy", "zip", "tiff"},
+}
 
 
 def _no_reader_reads(path: Path, fmt: Format, st) -> bool:

@@ -16,7 +16,7 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError
 from .lazy import ChannelFirstView
-from .limits import check_path, parse_int, read_bounded
+from .limits import check_path, parse_int, read_bounded, refuse_binary
 
 #: A ripple header is a few hundred bytes; dimensions and offsets beyond these are corrupt.
 MAX_HEADER_BYTES = 2**20
@@ -91,6 +91,7 @@ def parse_header(path) -> RippleHeader:
     """Parse a `.rpl` header tolerantly; raise CubeReadError naming the missing or bad key."""
     path = Path(path)
     data = read_bounded(path, MAX_HEADER_BYTES, "ripple header")
+    refuse_binary(path, data, "a ripple (.rpl) text header")
     # A BOM (a header re-saved in Notepad) would glue onto the first key: 'ï»¿width'
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = data.decode("utf-16", errors="replace")

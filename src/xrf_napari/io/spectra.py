@@ -15,7 +15,7 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError
 from .calibration import calibration_from_coefficients, calibration_from_energy_axis
-from .limits import MAX_TEXT_BYTES, parse_int, read_bounded
+from .limits import MAX_TEXT_BYTES, parse_int, read_bounded, refuse_binary
 
 
 @dataclass
@@ -44,6 +44,7 @@ class Spectrum:
 def _read_text(path: Path) -> str:
     # utf-8-sig: a BOM (Excel, Notepad "UTF-8 with BOM") would glue onto the first line's value
     raw = read_bounded(path, MAX_TEXT_BYTES, "spectrum file")
+    refuse_binary(path, raw, f"a text {path.suffix.lower()} spectrum".replace("  ", " "))
     return raw.decode("utf-8-sig", errors="replace")
 
 
@@ -336,6 +337,7 @@ def read_spe(path) -> Spectrum:
     refused."""
     path = Path(path)
     raw = read_bounded(path, MAX_TEXT_BYTES, "SPE file")
+    refuse_binary(path, raw, "an ASCII SPE spectrum")
     if b"\0" in raw[:4096] or b"$DATA:" not in raw:
         raise CubeReadError(
             path,
