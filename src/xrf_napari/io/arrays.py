@@ -128,20 +128,15 @@ def not_npy(path: Path) -> str | None:
     without the signature "pickled (object) data" and suggests loading it unsafely; an HDF5 scan,
     .npz archive or TIFF renamed .npy by mistake is told what it is (limits.file_kind, the test
     the HDF5 reader's message uses too)."""
-    from .limits import file_kind, kind_hint
+    from .limits import misnamed
 
-    try:
-        kind = file_kind(path)
-    except OSError:
-        return None  # np.load says why
-    if kind == "npy":
-        return None
-    like = kind_hint(
-        kind,
+    return misnamed(
+        path,
+        "npy",
+        "a NumPy .npy file",
         "it does not start with NumPy's \\x93NUMPY",
         zip="it is a zip archive, as an .npz is: rename it .npz",
     )
-    return f"not a NumPy .npy file ({like})"
 
 
 def not_npz(path: Path) -> str | None:
@@ -151,16 +146,11 @@ def not_npz(path: Path) -> str | None:
     an HDF5 scan renamed .npz as 'This file contains pickled (object) data. If you trust the
     file you can load it unsafely ...', advice to unpickle a file that is not a pickle. Told
     what it is instead, as a misnamed .npy or .h5 is (limits.file_kind)."""
-    from .limits import file_kind, kind_hint
+    from .limits import misnamed
 
-    try:
-        kind = file_kind(path)
-    except OSError:
-        return None  # np.load says why
-    if kind == "zip":
-        return None
-    like = kind_hint(kind, "it does not start with a zip archive's PK signature")
-    return f"not a NumPy .npz archive ({like})"
+    return misnamed(
+        path, "zip", "a NumPy .npz archive", "it does not start with a zip archive's PK signature"
+    )
 
 
 def _read_npz(path: Path) -> Cube:

@@ -86,6 +86,20 @@ def kind_hint(kind: str | None, otherwise: str, **hints: str) -> str:
     return hints.get(kind or "") or KIND_HINTS.get(kind or "", otherwise)
 
 
+def misnamed(path, kind: str, what: str, otherwise: str, **hints: str) -> str | None:
+    """'not <what> (<what it is>)' for a file named as a `kind` file (file_kind) that starts as
+    another, or None: it is one, or it cannot be read (the reader's own open says why). Asked
+    before np.load, which reads any file as what it starts as: an HDF5 scan named .npy or .npz
+    was 'pickled (object) data' to unpickle unsafely. otherwise, hints: as kind_hint's."""
+    try:
+        found = file_kind(path)
+    except OSError:
+        return None
+    if found == kind:
+        return None
+    return f"not {what} ({kind_hint(found, otherwise, **hints)})"
+
+
 #: The file_kinds a text reader (.mca .msa .spe .csv .spx .rpl) refuses up front.
 BINARY_KINDS = ("npy", "hdf5", "zip", "tiff")
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
+from .limits import BINARY_KINDS, check_path, file_kind
+
 
 @dataclass(frozen=True)
 class Format:
@@ -88,7 +90,6 @@ def claims(path) -> bool:
     if fmt.sniff is None:
         return True
     from ..errors import CubeReadError
-    from .limits import check_path
 
     try:
         st = check_path(path, allow_dir=fmt.directory)
@@ -106,11 +107,11 @@ def claims(path) -> bool:
 #: What a file named with a suffix napari also reads may really be, for that suffix, when no
 #: reader reads it: an .npy that is not one (np.load, napari's reader, calls it pickled data); a
 #: .tif that is an HDF5 file or an .npy array (imageio reads no such TIFF); a .csv that is a
-#: binary file of a kind limits.file_kind names.
+#: binary file read_csv refuses up front (limits.refuse_binary's BINARY_KINDS).
 _NOT_READ_AS = {
     "npy": {"hdf5", "zip", "tiff", "text", None},
     "tiff": {"hdf5", "npy"},
-    "csv": {"hdf5", "npy", "zip", "tiff"},
+    "csv": set(BINARY_KINDS),
 }
 
 
@@ -122,8 +123,6 @@ def _no_reader_reads(path: Path, fmt: Format, st) -> bool:
     nothing on what is wrong, where read_cube says 'the file is empty (0 bytes)' or 'not a
     NumPy .npy file (it is an HDF5 file: rename it .h5)'. napari's reader stays offered."""
     import stat
-
-    from .limits import file_kind
 
     if not stat.S_ISREG(st.st_mode):
         return False
