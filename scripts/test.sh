@@ -9,4 +9,7 @@ ruff format --check .
 # Every text file opened with encoding= (PLW1514): the locale's encoding broke saves on Windows
 # (cp1252 has no α, β or Δ). A preview rule, so run on its own: preview mode changes other rules.
 ruff check --preview --select PLW1514 .
-python -m pytest -q -p no:cacheprovider "$@"
+# In parallel (pytest-xdist): `-n auto` starts one worker per core, at most 4 and one per 4 GiB of
+# memory (tests/conftest.py); --dist loadfile keeps each test file in one worker. `-n 0` after the
+# script's name runs everything in one process.
+python -m pytest -q -p no:cacheprovider -n auto --dist loadfile "$@"

@@ -18,6 +18,24 @@ def real_data() -> Path:
     return REAL_DATA
 
 
+#: Most workers `-n auto` starts (scripts/test.sh), and the memory one worker may need: a worker
+#: holds torch, napari and Qt (about 1.5 GiB) plus a test's cubes and models.
+MAX_WORKERS, GIB_PER_WORKER = 4, 4
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """One worker per core, but no more than MAX_WORKERS and no more than memory holds: beyond 4
+    the suite is bound by its longest files, and a many-core machine must not start a
+    torch-and-napari process per core."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (AttributeError, ValueError, OSError):  # not POSIX: memory unknown
+        memory_gib = GIB_PER_WORKER * MAX_WORKERS
+    return max(1, min(cores or 1, MAX_WORKERS, int(memory_gib // GIB_PER_WORKER)))
+
+
 #: Refreeze the heap after this many tests, or once this many modules were imported since.
 REFREEZE_TESTS, REFREEZE_MODULES = 50, 100
 _freeze = {"tests": 0, "modules": 0}
