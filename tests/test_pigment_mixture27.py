@@ -3,7 +3,8 @@
 The candidate search allowed at most one white, so titanium white let down with lithopone (the
 bundled painting's largest region, 70 % + 30 %) could only be named as one white at 100 %, the
 other's Ti or Ba lines left unexplained. The advice for an automatic calibration that assumed
-another anode named the panel's Tube, which changes only the fit and cannot recalibrate."""
+another anode named the panels' Instrument tube, which changes the fit (and the suggestion) and
+cannot recalibrate."""
 
 from pathlib import Path
 
@@ -70,8 +71,11 @@ def test_the_contradiction_advice_names_what_can_recalibrate():
     cube = cube_from_array(np.ones((2, 2, 512), np.float32), cal, auto_calibration=auto)
     notes = pf.calibration_notes(cube, InstrumentProfile(anode="Mo"))
     (advice,) = [n for n in notes if n.startswith("contradiction")]
-    # the command line's --anode both calibrates and fits; the panel's Tube only fits
+    # the command line's --anode both calibrates and fits; the panels' Instrument tube only fits
     assert "--anode Mo" in advice
-    assert "or the panel's Tube" not in advice
-    assert "the panel's Tube changes only the fit, not the energy axis" in advice
+    assert "or the panel's Instrument" not in advice
+    assert (
+        "the panels' Instrument tube changes the fit and the suggested elements, not the energy "
+        "axis" in advice
+    )
     assert "Fixing a calibration" in advice

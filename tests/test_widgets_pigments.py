@@ -123,7 +123,7 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
     widget.kv_spin.setValue(35)
     assert widget.fwhm_spin.text() == "resolution from the file"  # its minimum: not passed
     widget.fwhm_spin.setValue(170)
-    widget.optic_combo.setCurrentText("lens")
+    widget.optic_combo.setCurrentText("polycapillary lens")  # the Instrument row's
     widget.gas_combo.setCurrentText("helium")
     assert widget.instrument() == {
         "anode": "Mo",

@@ -289,7 +289,7 @@ def instrument_for(
             + (
                 "choose one of them"
                 if anode
-                else "give the tube's anode (--anode, or the panel's Tube)"
+                else "give the tube's anode (--anode, or the panel's Instrument tube)"
             )
         )
     kv_arg = kv
@@ -317,7 +317,7 @@ def instrument_for(
             what
             for what, read, field in (
                 (
-                    "the tube voltage (--kv, or the panel's Tube kV)",
+                    "the tube voltage (--kv, or the panel's Instrument kV)",
                     kv_arg is None,
                     {"kv": kv_value},
                 ),
@@ -1813,8 +1813,8 @@ def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
             "calibrate the file for the tube's real anode and fit with the same one: --anode on "
             f"the command line does both (xrf-napari pigments FILE --anode {profile.anode}, if "
             "that is the tube), read_cube(path, anode=...) in Python, or a calibration beside the "
-            "file (docs/user_guide.md, 'Fixing a calibration'); the "
-            "panel's Tube changes only the fit, not the energy axis"
+            "file (docs/user_guide.md, 'Fixing a calibration'); the panels' Instrument tube "
+            "changes the fit and the suggested elements, not the energy axis"
         )
     return notes
 

@@ -181,9 +181,9 @@ def optic_is_lens(value) -> bool:
     return re.search(negated, text) is None and re.search(denied_after, text) is None
 
 
-#: Excitation optics a user may name (the pigment fit's and quicklook's --optic, the Pigments
-#: dock's Optic, the Spectrum and Elemental maps docks' Instrument rows): "lens" is a
-#: polycapillary, passing half at M6_OPTIC_CUTOFF_KEV.
+#: Excitation optics a user may name (the pigment fit's and quicklook's --optic, the Instrument
+#: row of the Spectrum, Elemental maps and Pigments docks): "lens" is a polycapillary, passing
+#: half at M6_OPTIC_CUTOFF_KEV.
 OPTICS = ("collimator", "lens")
 
 

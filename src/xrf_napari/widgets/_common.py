@@ -493,7 +493,7 @@ class CubeDock(QWidget):
         napari_viewer.layers.events.inserted.connect(self._watch_layer)
         for layer in napari_viewer.layers:
             layer.events.metadata.connect(self._layer_metadata_changed)
-        #: the Instrument rows (make_instrument_row), in the docks that suggest elements
+        #: the Instrument row (make_instrument_row): Spectrum, Elemental maps, Pigments
         self.instrument_row = None
         if self.uses_survey:
             SURVEYS.ready.connect(self._survey_ready)
@@ -860,14 +860,19 @@ class CubeDock(QWidget):
     def leave_cube(self, cube) -> None:
         """The user switches away from `cube`: remember what should come back (e.g. ticks)."""
 
-    # -- the Instrument row of the docks that suggest elements (widgets._instrument) -------------
+    # -- the Instrument row of Spectrum, Elemental maps and Pigments (widgets._instrument) -------
     def make_instrument_row(self):
         """The dock's InstrumentRow, showing and setting the chosen scan's instrument in the
-        survey hub (SURVEYS.set_instrument): one choice per scan, whichever dock it is set in."""
+        survey hub (SURVEYS.set_instrument): one choice per scan, whichever dock it is set in.
+        A dock that suggests no elements (Pigments, whose fit reads the choice) follows it too:
+        told "lens, Rh 50 kV" in Spectrum, its own Tube and Optic rows still said the file's,
+        and it fitted the same scan with another tube without a word."""
         from ._instrument import InstrumentRow
 
         self.instrument_row = InstrumentRow()
         self.instrument_row.changed.connect(self._instrument_chosen)
+        if not self.uses_survey:  # the survey docks are connected in __init__
+            SURVEYS.instrument_changed.connect(self._instrument_changed)
         return self.instrument_row
 
     def _show_instrument(self, cube) -> None:
@@ -886,8 +891,13 @@ class CubeDock(QWidget):
     def _instrument_changed(self, cube) -> None:
         """`cube`'s instrument changed (in this dock or another): ticks that were its suggestion
         follow the new one (ticks the user changed stay), and the dock showing it asks for its
-        survey, suggested again from the spectra kept."""
+        survey, suggested again from the spectra kept. A dock that suggests nothing only shows
+        the choice."""
         try:
+            if not self.uses_survey:
+                if cube is self.current_cube():
+                    self._show_instrument(cube)
+                return
             before = set(SURVEYS.previous(cube))
             if cube is not self.current_cube():
                 kept = self.recall(cube, "ticks")
@@ -1131,17 +1141,20 @@ class CubeDock(QWidget):
         self._closed = True
         self._survey_when_idle = False
         self._deferred = None
+        hooked = []
         if self.uses_survey:
-            for signal, slot in (
+            hooked = [
                 (SURVEYS.ready, self._survey_ready),
                 (SURVEYS.failed, self._survey_failed),
                 (SURVEYS.orphaned, self._survey_orphaned),
-                (SURVEYS.instrument_changed, self._instrument_changed),
-            ):
-                try:
-                    signal.disconnect(slot)
-                except (TypeError, RuntimeError):
-                    pass
+            ]
+        if self.uses_survey or self.instrument_row is not None:
+            hooked.append((SURVEYS.instrument_changed, self._instrument_changed))
+        for signal, slot in hooked:
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):
+                pass
         self.job.abandon()
         SURVEYS.abandon(self.job)
         combos = self.findChildren(LayerCombo)

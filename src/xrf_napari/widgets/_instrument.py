@@ -1,11 +1,13 @@
-"""The Instrument rows of the Spectrum and Elemental maps docks: what the file does not say about
-the scanner, for the element suggestion. A Bruker M6's .rpl export names no tube, optic nor gas,
-and cadmium, tin and antimony are judged by their L lines under a polycapillary lens only where
-the tube's anode and kV are known (analysis.peaks): opened in napari, such a scan had them
-unsuggested, and the docks read the file only. The choice belongs to the scan, not to a dock: it is
-kept with the scan's survey (widgets._common.SURVEYS.set_instrument), so both docks show it and
-re-suggest from one choice, as quicklook's --anode/--kv/--optic/--atmosphere do on the command
-line (the same words: physics.instrument.OPTICS, ATMOSPHERES)."""
+"""The Instrument rows of the Spectrum, Elemental maps and Pigments docks: what the file does not
+say about the scanner, for the element suggestion and the pigment fit. A Bruker M6's .rpl export
+names no tube, optic nor gas, and cadmium, tin and antimony are judged by their L lines under a
+polycapillary lens only where the tube's anode and kV are known (analysis.peaks): opened in
+napari, such a scan had them unsuggested, and the docks read the file only. The choice belongs to
+the scan, not to a dock: it is kept with the scan's survey (widgets._common.SURVEYS
+.set_instrument), so the docks show it, re-suggest from it and the Pigments dock fits with it, as
+quicklook's and pigments' --anode/--kv/--optic/--atmosphere do on the command line (the same
+words: physics.instrument.OPTICS, ATMOSPHERES). Pigments had Tube and Optic, gas rows of its own:
+a scan told "lens, Rh 50 kV" in Spectrum was fitted with the file's tube unless told again."""
 
 from __future__ import annotations
 
@@ -15,12 +17,13 @@ from qtpy.QtWidgets import QComboBox, QDoubleSpinBox, QGridLayout, QWidget
 #: The optic entries after "from the file" and what each tells the suggestion (OPTICS).
 OPTIC_ENTRIES = (("polycapillary lens", "lens"), ("collimator", "collimator"))
 TIP = (
-    "What the file does not say about the scanner, for the suggested elements of this scan (in "
-    "Spectrum and Elemental maps alike; Pigments has its own Tube and Optic, gas rows). A Bruker "
+    "What the file does not say about the scanner, for this scan's suggested elements and its "
+    "pigment fit (one choice, shown in Spectrum, Elemental maps and Pigments alike). A Bruker "
     "M6 .rpl export names no tube, optic or gas: under a polycapillary lens cadmium, tin and "
     "antimony are judged by their L lines only where the tube's anode and kV are known. Each "
     "first entry keeps what the file says, shown in brackets (none: a collimator, air, an "
-    "unknown tube)."
+    "unknown tube; the pigment fit then estimates the anode from the scattered tube lines and "
+    "takes 50 kV, and its notes say so)."
 )
 
 

@@ -21,7 +21,6 @@ from qtpy.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -30,8 +29,8 @@ from qtpy.QtWidgets import (
     QTableWidgetItem,
 )
 
-from ..physics.tube import KV_MAX, KV_MIN
 from ._common import (
+    SURVEYS,
     CubeDock,
     after_calibration,
     awaits_calibration,
@@ -63,13 +62,11 @@ from ._layers import (
 #: Below, not beside: the Recolour dock's result stands beside the scan, and two layers in one
 #: place hid one of them (walk audit 27).
 PLACEMENTS = ("Below the scan", "Over the scan")
-FROM_FILE = "from the file"
-#: The Tube and Detector boxes offer only what the forward model takes (physics.instrument's
-#: InstrumentProfile: KV_MIN-KV_MAX, 5-60 kV, the tube model's range in physics.tube; FWHM at Mn
-#: K-alpha from the Fano limit of its detector, 119.8 eV, to 300 eV): 0-100 kV and 100-300 eV let
-#: a user set 80 kV or 110 eV, which the fit refused only once run. Each box's minimum, one below,
-#: is shown as "from the file".
-KV_FROM_FILE = KV_MIN - 1
+#: The kV box (the Instrument row's, widgets._instrument) and the Detector box offer only what
+#: the forward model takes (physics.instrument's InstrumentProfile: KV_MIN-KV_MAX, 5-60 kV, the
+#: tube model's range in physics.tube; FWHM at Mn K-alpha from the Fano limit of its detector,
+#: 119.8 eV, to 300 eV): 0-100 kV and 100-300 eV let a user set 80 kV or 110 eV, which the fit
+#: refused only once run. Each box's minimum, one below, is shown as the file's.
 FWHM_MIN, FWHM_MAX = 120, 300
 FWHM_FROM_FILE = FWHM_MIN - 1
 COLUMNS = ("Region", "Candidate paint", "Elements", "Notes")
@@ -275,8 +272,9 @@ class PigmentsResult:
 class PigmentsWidget(CubeDock):
     """Which paints could each region be, and what colour would each give."""
 
-    #: leave_cube's: the Photograph and the Tube / Detector / Optic, gas set for the scan
-    kept_on_calibration = ("photo", "instrument")
+    #: leave_cube's: the Photograph and the Detector set for the scan (its Instrument row's
+    #: choice is the scan's in every dock: SURVEYS.set_instrument)
+    kept_on_calibration = ("photo", "fwhm")
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Find pigments")
@@ -368,9 +366,8 @@ class PigmentsWidget(CubeDock):
                 ("Regions", self.labels_combo),
                 ("Photograph", self.photo_combo),
                 ("Regions (K)", self.k_spin),
-                ("Tube", self._row(self.anode_combo, self.kv_spin)),
+                ("Instrument", self.instrument_row),
                 ("Detector", self.fwhm_spin),
-                ("Optic, gas", self._row(self.optic_combo, self.gas_combo)),
                 ("Device", self.device),
                 ("Show", self.placement),
             ]
@@ -400,25 +397,12 @@ class PigmentsWidget(CubeDock):
 
     def _instrument_controls(self) -> None:
         """What the file may not say about the scanner (a Bruker .rpl export says nothing): each
-        control's first entry keeps the file's value, or the estimate from the spectra."""
-        from ..analysis.pigment_fit import ATMOSPHERES, OPTICS
-        from ..physics.tube import ANODES
-
-        self.anode_combo = QComboBox()
-        self.anode_combo.addItems([FROM_FILE, *ANODES])
-        self.anode_combo.setToolTip(
-            "X-ray tube anode; from the file: its metadata, else estimated from the scattered "
-            "tube lines"
-        )
-        self.kv_spin = QDoubleSpinBox()
-        self.kv_spin.setRange(KV_FROM_FILE, KV_MAX)
-        self.kv_spin.setDecimals(0)
-        self.kv_spin.setSuffix(" kV")
-        self.kv_spin.setSpecialValueText("kV from the file")
-        self.kv_spin.setToolTip(
-            f"Tube voltage, {KV_MIN}-{KV_MAX} kV (the tube model's range); from the file: its "
-            "metadata, else 50 kV (the notes say so)"
-        )
+        control's first entry keeps the file's value, or the estimate from the spectra. Optic,
+        gas, tube and kV are the Instrument row Spectrum and Elemental maps show (one choice per
+        scan, widgets._instrument); the detector's resolution is this dock's own."""
+        row = self.make_instrument_row()  # its kV box stops at the tube model's KV_MAX too
+        self.anode_combo, self.kv_spin = row.anode_combo, row.kv_spin
+        self.optic_combo, self.gas_combo = row.optic_combo, row.gas_combo
         self.fwhm_spin = QSpinBox()
         self.fwhm_spin.setRange(FWHM_FROM_FILE, FWHM_MAX)
         self.fwhm_spin.setSingleStep(5)
@@ -430,36 +414,14 @@ class PigmentsWidget(CubeDock):
             "detector is no sharper than its Fano limit, 119.8 eV); from the file: its metadata, "
             "else estimated from the region spectra"
         )
-        self.optic_combo = QComboBox()
-        self.optic_combo.addItems([FROM_FILE, *OPTICS])
-        self.optic_combo.setToolTip(
-            "Excitation optic; lens: a polycapillary (Bruker M6, M4), which passes little above "
-            "about 15 keV; from the file, else a collimator"
-        )
-        self.gas_combo = QComboBox()
-        self.gas_combo.addItems([FROM_FILE, *ATMOSPHERES])
-        self.gas_combo.setToolTip("Gas of the beam path (helium lets S, Al, Si lines through)")
-
-    @staticmethod
-    def _row(*widgets) -> QHBoxLayout:
-        row = QHBoxLayout()
-        for w in widgets:
-            row.addWidget(w, 1)
-        return row
 
     def instrument(self) -> dict:
-        """The instrument the user set (arguments of `iter_fit_regions`); empty: the file's."""
-        out = {}
-        if self.anode_combo.currentIndex() > 0:
-            out["anode"] = self.anode_combo.currentText()
-        if self.kv_spin.value() > KV_FROM_FILE:
-            out["kv"] = float(self.kv_spin.value())
+        """The instrument the user set (arguments of `iter_fit_regions`); empty: the file's. The
+        optic, gas, tube and kV are the scan's choice, wherever it was made (SURVEYS)."""
+        cube = self.current_cube()
+        out = self.instrument_row.choice() if cube is None else SURVEYS.instrument(cube)
         if self.fwhm_spin.value() > FWHM_FROM_FILE:
             out["fwhm_mn_ev"] = float(self.fwhm_spin.value())
-        if self.optic_combo.currentIndex() > 0:
-            out["optic"] = self.optic_combo.currentText()
-        if self.gas_combo.currentIndex() > 0:
-            out["atmosphere"] = self.gas_combo.currentText()
         return out
 
     # what earlier versions (and the tests) read off the dock
@@ -647,33 +609,18 @@ class PigmentsWidget(CubeDock):
             "and the photograph, then Find pigments." + (f" {kept_line}" if kept_line else "")
         )
 
-    def _instrument_state(self) -> tuple:
-        return (
-            self.anode_combo.currentIndex(),
-            self.kv_spin.value(),
-            self.fwhm_spin.value(),
-            self.optic_combo.currentIndex(),
-            self.gas_combo.currentIndex(),
-        )
-
-    def _set_instrument_state(self, state) -> None:
-        """The Tube, Detector and Optic, gas rows as `state` (None: every row from the file)."""
-        anode, kv, fwhm, optic, gas = state or (0, KV_FROM_FILE, FWHM_FROM_FILE, 0, 0)
-        self.anode_combo.setCurrentIndex(anode)
-        self.kv_spin.setValue(kv)
-        self.fwhm_spin.setValue(fwhm)
-        self.optic_combo.setCurrentIndex(optic)
-        self.gas_combo.setCurrentIndex(gas)
-
     def leave_cube(self, cube) -> None:
         self.remember(cube, "photo", self.photo_combo.current_layer())
-        self.remember(cube, "instrument", self._instrument_state())
+        self.remember(cube, "fwhm", self.fwhm_spin.value())
 
     def on_cube(self, layer) -> None:
         cube = None if layer is None else layer_cube(layer)
         # what the user set of the instrument is for the scan it was set on: another scan, maybe
-        # of another scanner, was fitted with it unasked (its info line named the tube it used)
-        self._set_instrument_state(None if cube is None else self.recall(cube, "instrument"))
+        # of another scanner, was fitted with it unasked (its info line named the tube it used).
+        # The Instrument row shows the scan's choice (CubeDock._show_instrument); the Detector:
+        self.fwhm_spin.setValue(
+            FWHM_FROM_FILE if cube is None else self.recall(cube, "fwhm", FWHM_FROM_FILE)
+        )
         # a photograph shows one scan's area: another scan of its size took its colours unasked
         self.photo_combo.set_layer(None)
         self.photo_combo.set_layer(None if cube is None else self.recall(cube, "photo"))
