@@ -297,7 +297,7 @@ def resolve_config(args, user=None) -> dict:
         file ("crop 50 must be a multiple of the patch size 16", a config's crop or --crop)."""
         if flag is not None:
             return f"--{key.split('.')[-1]} {flag}"
-        value = cfg["model"][key[6:]] if key.startswith("model.") else cfg[key]
+        value = cfg["model"][key.removeprefix("model.")] if key.startswith("model.") else cfg[key]
         return f"{key} {value} " + (
             f"(of config {args.config})" if key in given else "(the default)"
         )
@@ -311,16 +311,11 @@ def resolve_config(args, user=None) -> dict:
             f"{said('crop', args.crop)} must be a multiple of the patch size, "
             f"{said('model.patch', args.patch)}: give {fits}"
         )
-    if cfg["target"] not in TARGETS:  # the flag's choices check it; a config's here
-        raise ValueError(
-            f"config {args.config}: target must be one of {', '.join(TARGETS)}, not "
-            f"{cfg['target']!r}"
-        )
-    if cfg["keep_best_by"] not in KEEP_BEST_BY:  # the flag's choices check it; a config's here
-        raise ValueError(
-            f"config {args.config}: keep_best_by must be one of {', '.join(KEEP_BEST_BY)}, not "
-            f"{cfg['keep_best_by']!r}"
-        )
+    for key, allowed in (("target", TARGETS), ("keep_best_by", KEEP_BEST_BY)):
+        if cfg[key] not in allowed:  # the flag's choices check it; a config's here
+            raise ValueError(
+                f"config {args.config}: {key} must be one of {', '.join(allowed)}, not {cfg[key]!r}"
+            )
     if cfg["keep_best_by"] == "msssim" and not cfg["keep_best"]:  # only a --config sets it false
         raise ValueError(
             f"config {args.config}: keep_best is false, but keep_best_by msssim chooses among "
@@ -332,7 +327,6 @@ def resolve_config(args, user=None) -> dict:
     need = _msssim_need()
     if cfg["msssim_weight"] > 0 and cfg["crop"] <= need:
         # the loop adds the term only where its 5 scales fit: a smaller crop trained without it
-        patch = cfg["model"]["patch"]
         raise ValueError(
             f"msssim_weight {cfg['msssim_weight']:g} needs crops over {need} px (MS-SSIM's "
             f"{MSSSIM_SCALES} scales with a {LOSS_MSSSIM_WIN} px window), but crop is "
