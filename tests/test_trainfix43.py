@@ -45,6 +45,25 @@ def _argv(d, data, out, *extra, config="rec.json"):
     return argv + ["--no-progress", "--threads", "1", *extra]
 
 
+def _without_target_size(cube):
+    """Delete the cube's targets/palette keeping its size and times, so that its header gives no
+    target size while the latent cache's key still matches it (its latents and targets come from
+    the cache). Returns its stat() before."""
+    st = cube.stat()
+    with h5py.File(cube, "r+") as f:
+        del f["targets/palette"]  # HDF5 keeps the file's size
+    os.utime(cube, ns=(st.st_atime_ns, st.st_mtime_ns))
+    return st
+
+
+def _run_folder(tmp_path, embed_out):
+    """A new run folder holding the module's latent cache: no embedding pass."""
+    out = tmp_path / "run"
+    out.mkdir()
+    shutil.copy(embed_out / tr.CACHE_NAME, out / tr.CACHE_NAME)
+    return out
+
+
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
     """(folder, data with four 40 px cubes, a run folder whose latent cache holds them)."""
@@ -55,10 +74,10 @@ def embedded(tmp_path_factory):
     torch.manual_seed(0)
     dve = build_from_config({})
     save_weights(dve.state_dict(), d / "dve.safetensors", dve.config)
-    (d / "rec.json").write_text(json.dumps(TINY_TRAIN_REC_CONFIG))
+    (d / "rec.json").write_text(json.dumps(TINY_TRAIN_REC_CONFIG), encoding="utf-8")
     data = d / "data"
     (data / "cubes").mkdir(parents=True)
-    (data / "manifest.json").write_text("{}")
+    (data / "manifest.json").write_text("{}", encoding="utf-8")
     for i in range(4):
         _write_cube(data / "cubes" / f"c{i}.h5", 40, i)
     out = d / "embed_once"
@@ -71,7 +90,7 @@ def test_keep_best_false_refusal_names_the_config_that_set_it(tmp_path, capsys):
     """keep_best false comes only from a --config file: the refusal of --keep-best-by msssim with
     it names that file, as the trainer's other config refusals do."""
     off = tmp_path / "off.json"
-    off.write_text(json.dumps({"keep_best": False}))
+    off.write_text(json.dumps({"keep_best": False}), encoding="utf-8")
     argv = ["recolouriser", "--data", str(tmp_path / "absent"), "--out", str(tmp_path / "o")]
     argv += ["--device", "cpu", "--config", str(off), "--keep-best-by", "msssim"]
     assert main(argv) == 2
@@ -96,15 +115,10 @@ def test_a_small_validation_cube_whose_header_gives_no_size_is_named(embedded, t
     _, val = painting_split([cube_source(p) for p in files], 0.1, 0)
     assert len(val) == 1
     cube = files[val[0]]
-    st = cube.stat()
-    with h5py.File(cube, "r+") as f:
-        del f["targets/palette"]  # HDF5 keeps the file's size
+    st = _without_target_size(cube)
     assert cube.stat().st_size == st.st_size
-    os.utime(cube, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert target_plane_shape(cube) is None
-    out = tmp_path / "run"
-    out.mkdir()
-    shutil.copy(embed_out / tr.CACHE_NAME, out / tr.CACHE_NAME)
+    out = _run_folder(tmp_path, embed_out)
     argv = _argv(d, copy, out, "--steps", "1", "--checkpoint-every", "1")
     assert main(argv + ["--keep-best-by", "msssim"]) == 2
     err = " ".join(capsys.readouterr().err.split())
@@ -130,14 +144,9 @@ def test_a_training_cube_whose_header_gives_no_size_is_named_by_the_crop_refusal
     files = list_cubes(copy)
     train, _ = painting_split([cube_source(p) for p in files], 0.1, 0)
     for i in train:
-        st = files[i].stat()
-        with h5py.File(files[i], "r+") as f:
-            del f["targets/palette"]
-        os.utime(files[i], ns=(st.st_atime_ns, st.st_mtime_ns))
+        _without_target_size(files[i])
         assert target_plane_shape(files[i]) is None
-    out = tmp_path / "run"
-    out.mkdir()
-    shutil.copy(embed_out / tr.CACHE_NAME, out / tr.CACHE_NAME)
+    out = _run_folder(tmp_path, embed_out)
     argv = _argv(d, copy, out, "--steps", "1", "--checkpoint-every", "1", "--crop", "48")
     assert main(argv) == 2
     err = " ".join(capsys.readouterr().err.split())
@@ -152,10 +161,8 @@ def test_too_few_colours_for_the_colour_bins_names_the_config_and_data(embedded,
     nor the data (session 44)."""
     d, data, embed_out = embedded
     cfg = {**TINY_TRAIN_REC_CONFIG, "model": {**TINY_TRAIN_REC_CONFIG["model"], "colour_bins": 128}}
-    (d / "bins44.json").write_text(json.dumps(cfg))
-    out = tmp_path / "run"
-    out.mkdir()
-    shutil.copy(embed_out / tr.CACHE_NAME, out / tr.CACHE_NAME)
+    (d / "bins44.json").write_text(json.dumps(cfg), encoding="utf-8")
+    out = _run_folder(tmp_path, embed_out)
     argv = _argv(d, data, out, "--steps", "1", "--checkpoint-every", "1", config="bins44.json")
     assert main(argv) == 2
     err = " ".join(capsys.readouterr().err.split())
