@@ -58,7 +58,8 @@ def file_kind(path) -> str | None:
 
 
 def kind_of(head: bytes) -> str | None:
-    """file_kind of a file's first 520 bytes (already read)."""
+    """file_kind of a file's first 520 bytes, for a reader that holds them already (the text
+    readers' refuse_binary: they read the whole file once, through read_bounded)."""
     if head.startswith(NPY_MAGIC):
         return "npy"
     if head[:8] == HDF5_SIGNATURE or head[512:520] == HDF5_SIGNATURE:

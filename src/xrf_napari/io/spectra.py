@@ -44,7 +44,8 @@ class Spectrum:
 def _read_text(path: Path) -> str:
     # utf-8-sig: a BOM (Excel, Notepad "UTF-8 with BOM") would glue onto the first line's value
     raw = read_bounded(path, MAX_TEXT_BYTES, "spectrum file")
-    refuse_binary(path, raw, f"a text {path.suffix.lower()} spectrum".replace("  ", " "))
+    suffix = path.suffix.lower()
+    refuse_binary(path, raw, f"a text {suffix} spectrum" if suffix else "a text spectrum")
     return raw.decode("utf-8-sig", errors="replace")
 
 
