@@ -64,8 +64,8 @@ def test_save_is_off_while_run_computes_the_scans_new_regions(
     monkeypatch.setattr(embed_mod, "_embed_cluster_job", real_job)
     real_add = embed._add_results
 
-    def watched(layer, res):
-        steps = real_add(layer, res)
+    def watched(layer, res, *check):
+        steps = real_add(layer, res, *check)
         while True:
             seen.append(embed.save_button.isEnabled())
             try:

@@ -34,8 +34,9 @@ def test_painted_regions_are_told_from_the_runs_by_one_digest_per_run_and_check(
 ):
     """Before a re-run replaced the clusters layer, a hash of its labels was computed in the GUI
     thread through a bytes copy (0.2-0.6 s of frozen viewer at 4000 x 4000 px); session 43 kept
-    the run's array instead, session 44 a digest read in place (labels_digest, about 70 ms
-    there): one of the run's labels, one of the layer's at the check, nothing more per run.
+    the run's array instead, session 44 a digest read in place (labels_digest, 70-140 ms
+    there): one of the run's labels, one of the layer's at the check, nothing more per run,
+    both computed in the run's worker thread since (RegionsCheck), none in the GUI thread.
     Every way of changing the labels is still seen: the fill tool, a write into the array in
     place (no napari event says so; the brush: test_docks42b); a stroke undone leaves nothing
     to keep."""
@@ -43,12 +44,12 @@ def test_painted_regions_are_told_from_the_runs_by_one_digest_per_run_and_check(
 
     viewer = make_napari_viewer()
     embed, _cube, clusters = clustered_painted_scan(viewer, qtbot, tmp_path)
-    hashed_here = []
+    hashed_here, hashed_there = [], []
     real = _layers.labels_digest
 
     def watched(labels):
-        if threading.current_thread() is threading.main_thread():
-            hashed_here.append(labels.shape)
+        gui = threading.current_thread() is threading.main_thread()
+        (hashed_here if gui else hashed_there).append(labels.shape)
         return real(labels)
 
     monkeypatch.setattr(_layers, "labels_digest", watched)
@@ -75,7 +76,8 @@ def test_painted_regions_are_told_from_the_runs_by_one_digest_per_run_and_check(
     count = len(viewer.layers)
     _rerun(embed, qtbot)
     assert len(viewer.layers) == count and embed.job.status.text() == "Done."
-    assert hashed_here == [clusters.data.shape] * 2 * 3  # three re-runs
+    assert hashed_here == []
+    assert hashed_there == [clusters.data.shape] * 2 * 3  # three re-runs
 
 
 def test_a_clusters_layer_that_does_not_say_what_its_run_made_is_kept(

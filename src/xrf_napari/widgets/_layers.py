@@ -190,10 +190,11 @@ RUN_LABELS_KEY = "xrf_run_labels"
 
 def labels_digest(labels) -> bytes:
     """A 16-byte blake2b digest of the labels' shape, dtype and values, read in place (no copy
-    of a C-contiguous array): about 70 ms at 4000 x 4000 int32 px, once per run (run_labels)
-    and once per check (keep_painted), both in the GUI thread, where napari's own replacing of
-    that layer's data takes longer. Another dtype, same values, counts as another digest: a
-    layer whose labels were converted is kept as painted, never overwritten."""
+    of a C-contiguous array): 70-140 ms at 4000 x 4000 int32 px, so the docks' runs compute it
+    in their worker thread (RegionsCheck), once for the run's labels and once for a copy of the
+    layer they replace; the GUI thread does only where a caller gives no RegionsCheck. Another
+    dtype, same values, counts as another digest: a layer whose labels were converted is kept
+    as painted, never overwritten."""
     import hashlib
 
     import numpy as np
@@ -202,6 +203,94 @@ def labels_digest(labels) -> bytes:
     digest = hashlib.blake2b(f"{array.shape} {array.dtype.str}".encode(), digest_size=16)
     digest.update(array)
     return digest.digest()
+
+
+class RegionsCheck:
+    """What a run that finds regions (Embed & cluster's clusters, Pigments' Find regions) works
+    out in its worker thread so that its landing (replace_regions, in the GUI thread) hashes
+    nothing: both digests there froze the viewer 70-140 ms each at 4000 x 4000 px (the
+    workspace asks for no freeze over 100 ms). Made in the GUI thread as the run starts, on the
+    regions layer the run will replace (`layer`; None: none yet): references only, no copy.
+    take(), in the worker at the job's end (run_in_worker), digests the run's labels (the
+    layer's record, digest_of) and copies the layer's array as it is then and digests the copy.
+    At the landing, unpainted(layer, record) compares the layer's labels of that moment with
+    the copy (np.array_equal, about 5 ms) and, when they are the same, the copy's digest with
+    the layer's record.
+
+    Why no painted stroke is lost: napari paints into the layer's array in place, in the GUI
+    thread, possibly while the worker copies it. unpainted() answers only when the layer holds,
+    at the landing, exactly the copy's shape, dtype and values: the copy's digest is then the
+    digest of the layer's labels of that moment, and the answer is the one a digest in the GUI
+    thread gives (a stroke made before the copy is in it, so its digest is not the record's).
+    A stroke made after the copy, or during it (a torn copy), an in-place write or a layer.data
+    set meanwhile make the layer differ from the copy: unpainted() says None, and keep_painted
+    digests the layer in the GUI thread as before, only then (the window is the job's end to
+    its landing: a fraction of a second). So does a landing on another layer than the check's
+    (renamed or deleted meanwhile), or a layer whose data is no NumPy array (no copy). The copy
+    (64 MB at 4000 x 4000 int32 px) lives from the job's end to its landing only: unpainted()
+    lets it go, used or not."""
+
+    def __init__(self, layer=None):
+        import numpy as np
+
+        labels = layer is not None and layer_type(layer) == "Labels"
+        self._layer = weakref.ref(_unwrapped(layer)) if labels else None
+        data = layer.data if labels else None
+        self._live = data if isinstance(data, np.ndarray) else None
+        self._labels = self._digest = None  # the run's labels and their digest (take)
+        self._copy = self._copy_digest = None  # the layer's labels at the job's end (take)
+
+    def take(self, labels) -> None:
+        """In the run's worker thread, as its job ends: the digest of the run's `labels` (None:
+        the job gave none), a copy of the layer's labels and its digest."""
+        import numpy as np
+
+        if labels is not None:
+            self._labels, self._digest = labels, labels_digest(labels)
+        live, self._live = self._live, None
+        if live is not None:
+            copy = np.array(live, copy=True)
+            self._copy, self._copy_digest = copy, labels_digest(copy)
+
+    def digest_of(self, labels) -> bytes | None:
+        """labels_digest(`labels`) as take() computed it: only for the very array the job
+        returned (the layer gets a copy of it, which the brush edits), else None."""
+        return self._digest if labels is not None and labels is self._labels else None
+
+    def unpainted(self, layer, record) -> bool | None:
+        """At the landing, in the GUI thread: whether `layer` holds exactly the labels of its
+        run (digest `record`: False when it was painted on since), or None when this check
+        cannot tell (its labels changed since the copy, another layer, no copy taken): digest
+        them then. Once: the copy is let go."""
+        import numpy as np
+
+        copy = self._copy
+        self.let_go()
+        if copy is None or self._layer is None or self._layer() is not _unwrapped(layer):
+            return None
+        data = layer.data
+        if (
+            isinstance(data, np.ndarray)
+            and data.shape == copy.shape
+            and data.dtype == copy.dtype
+            and np.array_equal(data, copy)
+        ):
+            return self._copy_digest == record
+        return None  # changed since the copy, or during it
+
+    def let_go(self) -> None:
+        """Free the copy of the layer's labels (the landing is over, used or not)."""
+        self._copy = None
+
+
+def run_in_worker(job, labels_of: Callable, check: RegionsCheck, *args):
+    """`job(*args)` (a dock's generator of a run that finds regions), then, still in its worker
+    thread, check.take(labels_of(the job's value)): the digests replace_regions needs, computed
+    off the GUI thread. Returns the job's value unchanged; `labels_of` gives None for a value
+    without labels (a test's stand-in job)."""
+    value = yield from job(*args)
+    check.take(labels_of(value))
+    return value
 
 
 #: Metadata key of keep_painted's copy: a weak reference to the regions layer it was copied
@@ -235,7 +324,9 @@ def kept_copy_of(viewer, layer, labels):
     return None
 
 
-def keep_painted(viewer, layer, colormap: Callable[[], object] | None = None) -> tuple:
+def keep_painted(
+    viewer, layer, colormap: Callable[[], object] | None = None, check: RegionsCheck | None = None
+) -> tuple:
     """Before a run replaces a Labels layer of regions `layer` (None: there is none yet): when
     the user painted on it since the run that made it (its labels are no longer that run's:
     RUN_LABELS_KEY), a copy goes to a new hidden Labels layer "<its name> (your edits)" just
@@ -248,17 +339,22 @@ def keep_painted(viewer, layer, colormap: Callable[[], object] | None = None) ->
     napari's Duplicate Layer makes one (offered as its regions, never written by a run); the
     new run's regions go to the layer itself, which the docks keep using. Brush, fill, undo,
     layer.data set or written in place: all are seen, by comparing the labels' digest with the
-    run's (labels_digest: about 70 ms at 4000 x 4000 px, read in place).
-    `colormap`: makes the copy's colormap (a new one per layer: a layer keeps its selected
-    label in its colormap); None: napari's default, as the layer has."""
+    run's: `check`'s, taken in the run's worker thread (RegionsCheck: about 5 ms here), else
+    (no check, or the labels changed since its copy) labels_digest in this thread (70-140 ms
+    at 4000 x 4000 px). `colormap`: makes the copy's colormap (a new one per layer: a layer
+    keeps its selected label in its colormap); None: napari's default, as the layer has."""
     import numpy as np
 
     if layer is None or layer_type(layer) != "Labels":
         return None, False
     made = (layer.metadata or {}).get(RUN_LABELS_KEY)
     unsure = not isinstance(made, bytes)
-    if not unsure and made == labels_digest(layer.data):
-        return None, False
+    if not unsure:
+        same = None if check is None else check.unpainted(layer, made)
+        if same is None:  # no check of this layer, or changed since its copy: digested here
+            same = made == labels_digest(layer.data)
+        if same:
+            return None, False
     from napari.layers import Labels
 
     # napari selects a layer added: the user's selection stays as it was, none or several
@@ -303,25 +399,34 @@ def kept_words(kept, unsure: bool, layer_name: str) -> str:
     )
 
 
-def run_labels(labels) -> tuple:
+def run_labels(labels, digest: bytes | None = None) -> tuple:
     """(data, metadata) for upsert_layer of the regions a run found (`labels`, the run's own
     array): the layer gets a copy, which the brush edits (given the run's array itself, a
     stroke edited the run's result too), and records the digest of `labels` under
-    RUN_LABELS_KEY, which keep_painted compares the layer's with before the next run."""
-    return labels.copy(), {RUN_LABELS_KEY: labels_digest(labels)}
+    RUN_LABELS_KEY, which keep_painted compares the layer's with before the next run.
+    `digest`: that digest computed in the run's worker thread (RegionsCheck.digest_of); None:
+    computed here."""
+    record = labels_digest(labels) if digest is None else digest
+    return labels.copy(), {RUN_LABELS_KEY: record}
 
 
-def replace_regions(viewer, name: str, labels, *, cube, colormap=None, **kwargs) -> tuple:
+def replace_regions(
+    viewer, name: str, labels, *, cube, colormap=None, check: RegionsCheck | None = None, **kwargs
+) -> tuple:
     """Put a run's regions (`labels`, the run's own array) in the Labels layer made from `cube`
     under `name` (added if there is none): what the user painted on it since its last run is
     kept first (keep_painted), then the layer gets a copy of `labels` and their record
     (run_labels, upsert_layer). Embed & cluster's clusters and Pigments' regions from lines +
     photograph both go through here, so the two docks keep painted regions alike. `colormap`:
-    makes the colormap of the layer and of the copy (keep_painted); `kwargs` go to
-    upsert_layer. Returns (the layer, the copy kept or None, the status line's sentence on the
-    copy: kept_words, '' for none)."""
-    kept, unsure = keep_painted(viewer, find_result(viewer, cube, name), colormap)
-    data, metadata = run_labels(labels)
+    makes the colormap of the layer and of the copy (keep_painted); `check`: the run's
+    RegionsCheck, whose digests were computed in its worker thread (None: both digests are
+    computed here, 70-140 ms each at 4000 x 4000 px); `kwargs` go to upsert_layer. Returns
+    (the layer, the copy kept or None, the status line's sentence on the copy: kept_words, ''
+    for none)."""
+    kept, unsure = keep_painted(viewer, find_result(viewer, cube, name), colormap, check)
+    if check is not None:
+        check.let_go()  # also where keep_painted had no use for it
+    data, metadata = run_labels(labels, None if check is None else check.digest_of(labels))
     if colormap is not None:
         kwargs["colormap"] = colormap()
     layer = upsert_layer(viewer, name, data, kind="labels", cube=cube, metadata=metadata, **kwargs)

@@ -15,12 +15,14 @@ from ._common import CubeDock, after_calibration, default_weights, device_combo,
 from ._dialogs import ask_save_path, suggested_path, weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
+    RegionsCheck,
     cube_display_name,
     find_result,
     forget_strokes,
     layer_cube,
     replace_regions,
     result_name,
+    run_in_worker,
     upsert_layer,
     yx_transform,
 )
@@ -62,6 +64,12 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
     used = str(load_embedder(weights, device).device)
     why_one = _why_one(latent, k, result)
     return latent, rgb, result, spectra, counts, used, note, ood, why_one
+
+
+def _result_labels(value):
+    """The clusters' labels of _embed_cluster_job's value (None for a value without them)."""
+    clusters = value[2] if isinstance(value, tuple) and len(value) > 2 else None
+    return getattr(clusters, "labels", None)
 
 
 class EmbedClusterWidget(CubeDock):
@@ -161,8 +169,18 @@ class EmbedClusterWidget(CubeDock):
                 )
             )
             return None
+        # the clusters layer this run will replace: its digests are computed in the worker
+        # (RegionsCheck), not at the landing in the GUI thread (70-140 ms each at 4000 x 4000)
+        viewer = self.viewer
+        clusters = find_result(
+            viewer, cube, result_name(viewer, cube, "clusters", cube_display_name(viewer, layer))
+        )
+        check = RegionsCheck(clusters)
         return self.start_job(
+            run_in_worker,
             _embed_cluster_job,
+            _result_labels,
+            check,
             cube,
             weights,
             self.device.currentText(),
@@ -170,11 +188,12 @@ class EmbedClusterWidget(CubeDock):
             self.pool_check.isChecked(),
             cube=cube,
             description="Embedding spectra\u2026",
-            on_result=lambda res: self._add_results(layer, res),
+            on_result=lambda res: self._add_results(layer, res, check),
         )
 
-    def _add_results(self, cube_layer, res):
-        """Staged (one layer per turn of the event loop: see JobPanel)."""
+    def _add_results(self, cube_layer, res, check=None):
+        """Staged (one layer per turn of the event loop: see JobPanel). `check`: the run's
+        RegionsCheck (None: the digests are computed here)."""
         latent, rgb, result, spectra, counts, device, note, ood, why_one = res
         viewer = self.viewer
         source = cube_display_name(viewer, cube_layer)
@@ -211,6 +230,7 @@ class EmbedClusterWidget(CubeDock):
             result.labels,
             cube=cube,
             colormap=clusters_colormap,
+            check=check,
             scale=scale,
             translate=translate,
             opacity=0.6,

@@ -1,0 +1,224 @@
+"""The digests that tell painted regions from a run's (session 44) come off the GUI thread: a
+run of Embed & cluster or Pigments' Find regions landing on a 4000 x 4000 px regions layer
+hashed its labels twice there (the run's and the layer's, 70-140 ms each), over the workspace's
+100 ms freeze limit. Now the run's worker thread computes both (RegionsCheck): the landing
+compares the layer with a copy taken at the job's end (np.array_equal) and digests in the GUI
+thread only when the layer changed since that copy. Painting is told exactly as before."""
+
+import threading
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from _napari_helpers import open_cube, pigments_dock_with_photo, wait_idle, write_painted_cube
+
+
+def _kept_copies(viewer):
+    return [ly for ly in viewer.layers if "(your edits)" in ly.name]
+
+
+@pytest.fixture
+def digests(monkeypatch):
+    """labels_digest's calls, by thread: {"gui": [...], "worker": [...]} (shapes)."""
+    from xrf_napari.widgets import _layers
+
+    seen = {"gui": [], "worker": []}
+    real = _layers.labels_digest
+
+    def counted(labels):
+        gui = threading.current_thread() is threading.main_thread()
+        seen["gui" if gui else "worker"].append(np.shape(labels))
+        return real(labels)
+
+    monkeypatch.setattr(_layers, "labels_digest", counted)
+    return seen
+
+
+def _bands(k: int) -> np.ndarray:
+    """(24, 20) int32 labels 1..k in horizontal bands (the painted scan's size)."""
+    return (np.arange(24) * k // 24 + 1).astype(np.int32)[:, None].repeat(20, axis=1)
+
+
+@pytest.fixture
+def pigments(make_napari_viewer, tmp_path, monkeypatch):
+    """A Pigments dock whose Find regions returns K bands at once (no clustering)."""
+    import xrf_napari.widgets.pigments as pigments_mod
+
+    def found(cube, photo, k, photo_name="the photograph"):
+        yield "Clustering\u2026"
+        return SimpleNamespace(labels=_bands(k or 3), k=k or 3, silhouette=None)
+
+    monkeypatch.setattr(pigments_mod, "_regions_job", found)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    return viewer, pigments_dock_with_photo(viewer)
+
+
+def _find(widget, qtbot):
+    assert widget.find_regions() is not None
+    wait_idle(qtbot, widget.job, 10000)
+    assert widget.job.last_error is None, widget.job.last_error
+    return widget.labels_combo.current_layer()
+
+
+def test_find_regions_lands_with_no_digest_in_the_gui_thread_and_still_tells_painting(
+    pigments, qtbot, digests
+):
+    """Each landing of Find regions hashed in the GUI thread (the run's labels; with a regions
+    layer there, the layer's too). Now none does, and every way of changing the labels before
+    the run still keeps them ("(your edits)"); unchanged or undone, no copy."""
+    from xrf_napari.widgets._layers import RUN_LABELS_KEY, labels_digest
+
+    viewer, widget = pigments
+    layer = _find(widget, qtbot)
+    assert digests["gui"] == [] and digests["worker"] == [(24, 20)]
+    assert layer.metadata[RUN_LABELS_KEY] == labels_digest(_bands(2))
+
+    def unpainted(layer):
+        pass
+
+    def brushed(layer):
+        layer.paint((3, 4), 7, refresh=True)
+
+    def filled(layer):
+        layer.fill((20, 10), 9, refresh=True)
+
+    def in_place(layer):
+        layer.data[5, 5] = 8  # no napari event says so
+
+    def undone(layer):
+        layer.paint((3, 4), 7, refresh=True)
+        layer.undo()
+
+    def converted(layer):
+        layer.data = layer.data.astype(np.int64)  # another dtype, same values: kept
+
+    for edit in (unpainted, brushed, filled, in_place, undone, converted):
+        before = _kept_copies(viewer)
+        edit(layer)
+        painted = np.array(layer.data, copy=True)
+        digests["gui"].clear()
+        digests["worker"].clear()
+        assert _find(widget, qtbot) is layer
+        assert digests["gui"] == [], edit.__name__
+        assert digests["worker"] == [(24, 20)] * 2, edit.__name__  # the run's, the layer's
+        new = [ly for ly in _kept_copies(viewer) if ly not in before]
+        if edit in (unpainted, undone):
+            assert new == [], edit.__name__
+            assert "your edits" not in widget.job.status.text()
+        else:
+            assert len(new) == 1, (edit.__name__, [ly.name for ly in viewer.layers])
+            np.testing.assert_array_equal(new[0].data, painted)
+            assert new[0].data.dtype == painted.dtype
+            assert "(your edits)" in widget.job.status.text()
+        np.testing.assert_array_equal(layer.data, _bands(2))
+
+
+def test_a_stroke_after_the_workers_copy_is_kept_by_a_digest_at_the_landing(
+    pigments, qtbot, digests, monkeypatch
+):
+    """The worker copies the layer's labels as its job ends; a stroke made after (or while) it
+    copies, before the regions land, is not in the copy: the landing sees the layer differ from
+    the copy and digests it in the GUI thread, as before, and keeps the stroke. A stroke undone
+    in that window leaves nothing to keep."""
+    viewer, widget = pigments
+    layer = _find(widget, qtbot)
+    real = widget._add_regions
+    strokes = []
+
+    def painted_first(cube_layer, result, *check):  # after the job's end, before landing
+        for stroke in strokes.pop(0):
+            stroke()
+        return real(cube_layer, result, *check)
+
+    monkeypatch.setattr(widget, "_add_regions", painted_first)
+
+    # half a stroke before the copy (in it), half after (a copy torn by a stroke: not the layer)
+    layer.paint((2, 2), 7, refresh=True)
+    strokes.append([lambda: layer.paint((20, 15), 7, refresh=True)])
+    digests["gui"].clear()
+    _find(widget, qtbot)
+    (kept,) = _kept_copies(viewer)
+    assert kept.data[2, 2] == 7 and kept.data[20, 15] == 7
+    assert digests["gui"] == [(24, 20)]  # the layer changed since the copy: digested here
+
+    strokes.append([lambda: layer.paint((4, 4), 5, refresh=True), layer.undo])
+    _find(widget, qtbot)
+    assert _kept_copies(viewer) == [kept]
+
+    strokes.append([lambda: layer.data.__setitem__((9, 9), 4)])  # written in place
+    _find(widget, qtbot)
+    (second,) = [ly for ly in _kept_copies(viewer) if ly is not kept]
+    assert second.data[9, 9] == 4
+
+
+def test_an_embed_run_lands_its_clusters_with_no_digest_in_the_gui_thread(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch, digests
+):
+    """Embed & cluster's clusters step hashed the run's labels and the clusters layer in the
+    GUI thread. Now its worker does (a stand-in job here: the real one, test_docks43)."""
+    import xrf_napari.widgets.embed as embed_mod
+    from xrf_napari.analysis.embed import ClusterResult
+    from xrf_napari.widgets._layers import RUN_LABELS_KEY, labels_digest
+
+    def job(cube, weights, device, k, pool):
+        yield "Clustering\u2026"
+        h, w, n = cube.shape
+        labels = _bands(2)
+        counts = np.array([(labels == i).sum() for i in (1, 2)])
+        latent = np.zeros((h, w, 3), np.float32)
+        result = ClusterResult(labels, 2, np.zeros((2, 3), np.float32), None)
+        spectra = np.ones((2, n), np.float32)
+        return latent, np.zeros((h, w, 3), np.uint8), result, spectra, counts, "cpu", "", None, None
+
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", job)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    embed = embed_mod.EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(embed)
+
+    def run():
+        assert embed.run() is not None
+        wait_idle(qtbot, embed.job, 10000)
+        assert embed.job.last_error is None, embed.job.last_error
+
+    run()
+    clusters = embed.labels_layer
+    record = clusters.metadata[RUN_LABELS_KEY]
+    run()
+    assert _kept_copies(viewer) == []
+    clusters.paint((3, 4), 7, refresh=True)
+    painted = np.array(clusters.data, copy=True)
+    run()
+    (kept,) = _kept_copies(viewer)
+    np.testing.assert_array_equal(kept.data, painted)
+    assert digests["gui"] == []
+    assert len(digests["worker"]) == 1 + 2 + 2
+    assert record == clusters.metadata[RUN_LABELS_KEY] == labels_digest(_bands(2))
+
+
+def test_a_check_of_another_layer_is_not_trusted_and_its_copy_is_let_go(make_napari_viewer):
+    """A check made on one layer, landing on another (renamed or replaced meanwhile), answers
+    nothing: that layer is digested in the GUI thread. After the landing the check holds no
+    copy of the labels (64 MB at 4000 x 4000 px)."""
+    from xrf_napari.widgets._layers import RegionsCheck, replace_regions
+
+    class _Cube:  # what replace_regions needs of a scan: a weak reference
+        pass
+
+    viewer = make_napari_viewer()
+    cube = _Cube()
+    layer, *_ = replace_regions(viewer, "regions [a]", _bands(2), cube=cube)
+    other = viewer.add_labels(_bands(2), name="other")
+    layer.data[0, 0] = 5  # painted
+    check = RegionsCheck(other)
+    check.take(_bands(3))
+    assert check.unpainted(other, b"") is False and check._copy is None  # used once
+    check = RegionsCheck(other)
+    run = _bands(3)
+    check.take(run)
+    again, kept, _line = replace_regions(viewer, "regions [a]", run, cube=cube, check=check)
+    assert again is layer and kept is not None and kept.data[0, 0] == 5
+    assert check._copy is None
+    # the run's digest is used only for the array it was computed on
+    assert check.digest_of(run) is not None and check.digest_of(run.copy()) is None
