@@ -53,16 +53,33 @@ def test_a_profile_without_an_anode_keeps_its_geometry_and_says_what_it_lacks():
     assert "geometry 90/60 deg" in _partial(notes)[0], notes
 
 
-def test_the_note_survives_the_anode_estimate_and_a_given_optic_or_gas_is_no_assumption():
+def test_the_note_survives_the_anode_estimate_and_a_given_optic_or_gas_is_no_assumption(
+    monkeypatch,
+):
     _, notes = instrument_for(_Cube({"profile": {"anode": "Mo"}}), optic="lens", atmosphere="air")
     assert _partial(notes) == [
         "partial instrument profile in the file (no incidence_deg, takeoff_deg): "
         "geometry 90/60 deg assumed"
     ], notes
+    pytest.importorskip("xraylib")
+    from xrf_napari.analysis import pigment_fit as pf
+    from xrf_napari.physics import tube
+
     profile, notes = instrument_for(_Cube({"profile": {"kv": 40.0}}))
-    # no spectra: nothing is estimated, the notes go through as they are
-    _, out = estimate_missing(profile, notes, np.zeros((0, 512)))
-    assert _partial(out) == _partial(notes) != []
+    assert _partial(notes) != [] and pf._missing(notes) == (True, True), notes
+    # the estimate runs (both its anode and its resolution pass, which replace their notes) on
+    # one candidate each, the profile's own (Rh, 142 eV): one component library, about a second,
+    # where every anode and FWHM_GRID's four widths take 9 (test_pigment_fit checks the estimate)
+    monkeypatch.setattr(tube, "ANODES", (profile.anode,))
+    monkeypatch.setattr(pf, "FWHM_GRID", (profile.fwhm_mn_ev,))
+    lib = pf.component_library(profile)
+    lead = lib.paint[[p.name for p in lib.pigments].index("Lead white"), 1]
+    spectra = np.random.default_rng(0).poisson(2e4 * lead / lead.max() + 1.0, (4, lead.size))
+    _, out = estimate_missing(profile, notes, spectra.astype(float))
+    assert any(n.endswith("estimated from the spectra (scatter lines)") for n in out), out
+    assert any(n.endswith("estimated from the peak widths") for n in out), out
+    assert not any(n.endswith("assumed") and "not in the metadata" in n for n in out), out
+    assert _partial(out) == _partial(notes), out
 
 
 def test_a_full_profile_and_no_profile_read_as_before():
