@@ -256,26 +256,9 @@ def instrument_for(
             + (f"in {atm} ({'given' if atmosphere else 'from the file'})" if atm else "in air")
         )
     else:
-        # a partial profile (one without the geometry, the optic or the gas) had these defaults
-        # put in with no word, where a file with no profile at all gets the note above
-        absent, assumed = [], []
-        if not lens and optic is None and "optic" not in prof:
-            absent.append("optic")
-            assumed.append("a collimator")
-        if not geo_read:
-            absent += [k for k in geometry if not _number(geo[k])] or [
-                "valid " + " or ".join(geometry)
-            ]
-            assumed.append(f"geometry {base.incidence_deg:g}/{base.takeoff_deg:g} deg")
-        if not atm and "atmosphere" not in prof:
-            absent.append("atmosphere")
-            assumed.append("air")
-        if absent:
-            notes.append(
-                f"partial instrument profile in the file (no {', '.join(absent)}): "
-                f"{', '.join(assumed[:-1]) + ' and ' if len(assumed) > 1 else ''}"
-                f"{assumed[-1]} assumed"
-            )
+        notes += _partial_profile_notes(
+            prof, base, geo, geo_read, optic_said=lens or optic is not None, gas_said=bool(atm)
+        )
     a = anode or anode_from_metadata(meta)
     if a is None:
         notes.append(f"anode not in the metadata: {base.anode} assumed")
@@ -335,6 +318,35 @@ def instrument_for(
             else ""
         )
         raise PigmentFitError(f"implausible instrument: {exc}{said}") from None
+
+
+def _partial_profile_notes(
+    prof: dict, base: InstrumentProfile, geo: dict, geo_read: bool, optic_said: bool, gas_said: bool
+) -> list[str]:
+    """The note naming what a partial profile (one without the geometry, the optic or the gas)
+    leaves out and what `instrument_for` put in for it ([] when it lacks none of them).
+
+    These defaults went in with no word, where a file with no profile at all gets its "no
+    instrument profile in the file: ... assumed" note; the report and the dock show the note at
+    the top. geo: the profile's incidence/takeoff values, geo_read: whether they were taken (real
+    numbers the profile model accepts; base then holds them, else the defaults assumed);
+    optic_said/gas_said: the optic or gas was given or read elsewhere, so none is assumed."""
+    absent, assumed = [], []
+    if not optic_said and "optic" not in prof:
+        absent.append("optic")
+        assumed.append("a collimator")
+    if not geo_read:
+        absent += [k for k, v in geo.items() if not _number(v)] or ["valid " + " or ".join(geo)]
+        assumed.append(f"geometry {base.incidence_deg:g}/{base.takeoff_deg:g} deg")
+    if not gas_said and "atmosphere" not in prof:
+        absent.append("atmosphere")
+        assumed.append("air")
+    if not absent:
+        return []
+    return [
+        f"partial instrument profile in the file (no {', '.join(absent)}): "
+        f"{', '.join(assumed[:-1]) + ' and ' if len(assumed) > 1 else ''}{assumed[-1]} assumed"
+    ]
 
 
 def _number(value) -> bool:
