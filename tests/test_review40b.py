@@ -97,13 +97,15 @@ def test_a_crop_refusal_names_the_config_only_when_it_sets_the_crop(tmp_path, ca
     (tmp_path / "c.json").write_text('{"batch": 2}', encoding="utf-8")
     (tmp_path / "crop.json").write_text('{"batch": 2, "crop": 64}', encoding="utf-8")
     base = ["recolouriser", "--data", str(data), "--device", "cpu", "--steps", "1"]
-    for config, said in (("c.json", "the default settings"), ("crop.json", "crop.json")):
+    for config, crop, said in (
+        ("c.json", 128, "the default settings"),
+        ("crop.json", 64, f"config {tmp_path / 'crop.json'}"),
+    ):
         out = tmp_path / f"out_{config}"
         args = [*base, "--out", str(out), "--config", str(tmp_path / config), "--no-progress"]
         assert main(args) == 2
         err = capsys.readouterr().err
-        crop = 64 if config == "crop.json" else 128
-        assert f"crop {crop} (of {tmp_path / config if config == 'crop.json' else said}" in err
+        assert f"crop {crop} (of {said}; set --crop)" in err
         assert "give --crop 48 or less" in err
         assert not out.exists()
 

@@ -254,9 +254,52 @@ def _msssim_need() -> int:
     return msssim_min_side(LOSS_MSSSIM_WIN)
 
 
-def resolve_config(args, user=None) -> dict:
-    """The run's settings: the defaults, then --config's, then the flags'. user: the --config file's
-    JSON when the caller has read it already (None: read here)."""
+@dataclass(frozen=True)
+class SettingSources:
+    """Where the run's settings came from (the defaults, the --config file, a flag), recorded once
+    by resolve_config for every refusal that names a setting: the crop's two refusals (off the
+    patch grid, larger than a training cube) named it in two wordings from two records of the
+    config's keys, "crop 50 (of config C)" and "crop 48 (of C; set --crop)"."""
+
+    config: str | None = None  # the --config file
+    given: frozenset = frozenset()  # the settings it gives ("model.patch" for the model's)
+    flagged: frozenset = frozenset()  # the settings a flag gave
+
+    def said(self, key: str, cfg: dict) -> str:
+        """The setting `key` ("crop", "model.patch") as a refusal names it, with where its value
+        in `cfg` came from and the flag that changes it: '--crop 48', 'crop 50 (of config C; set
+        --crop)', 'model.patch 16 (of the default settings; set --patch)'."""
+        name = key.removeprefix("model.")
+        value = cfg["model"][name] if key.startswith("model.") else cfg[key]
+        flag = "--" + name.replace("_", "-")
+        if key in self.flagged:
+            return f"{flag} {value}"
+        of = f"config {self.config}" if key in self.given else "the default settings"
+        has_flag = key in FLAG_SETTINGS or key == "model.patch"
+        return f"{key} {value} (of {of}" + (f"; set {flag})" if has_flag else ")")
+
+
+#: The settings a flag of the same name sets (args.<key>, --<key with dashes>); besides these,
+#: --patch sets model.patch and --epochs the epochs.
+FLAG_SETTINGS = (
+    "steps",
+    "batch",
+    "crop",
+    "lr",
+    "seed",
+    "checkpoint_every",
+    "target",
+    "baseline_steps",
+    "time_budget",
+    "msssim_weight",
+    "keep_best_by",
+)
+
+
+def resolve_config(args, user=None) -> tuple[dict, SettingSources]:
+    """The run's settings: the defaults, then --config's, then the flags'; and where each came
+    from (SettingSources, for the refusals that name a setting). user: the --config file's JSON
+    when the caller has read it already (None: read here)."""
     from ..models.uvit import DEFAULT_CONFIG as UVIT_DEFAULTS
     from .common import check_config, read_config
 
@@ -275,41 +318,26 @@ def resolve_config(args, user=None) -> dict:
         given = {*user, *(f"model.{k}" for k in user.get("model", {}))}
         cfg["model"].update(user.pop("model", {}))
         cfg.update(user)
-    flags = {
-        "steps": args.steps,
-        "batch": args.batch,
-        "crop": args.crop,
-        "lr": args.lr,
-        "seed": args.seed,
-        "checkpoint_every": args.checkpoint_every,
-        "target": args.target,
-        "baseline_steps": args.baseline_steps,
-        "time_budget": args.time_budget,
-        "msssim_weight": args.msssim_weight,
-        "keep_best_by": args.keep_best_by,
-    }
+    flags = {k: getattr(args, k) for k in FLAG_SETTINGS}
     cfg.update({k: v for k, v in flags.items() if v is not None})
     if args.patch is not None:
         cfg["model"]["patch"] = args.patch
-
-    def said(key: str, flag) -> str:
-        """Where a setting came from, for a refusal: it named neither the flag nor the --config
-        file ("crop 50 must be a multiple of the patch size 16", a config's crop or --crop)."""
-        if flag is not None:
-            return f"--{key.split('.')[-1]} {flag}"
-        value = cfg["model"][key.removeprefix("model.")] if key.startswith("model.") else cfg[key]
-        return f"{key} {value} " + (
-            f"(of config {args.config})" if key in given else "(the default)"
-        )
-
+    sources = SettingSources(
+        args.config and str(args.config),
+        frozenset(given),
+        frozenset(
+            {k for k, v in flags.items() if v is not None}
+            | ({"model.patch"} if args.patch is not None else set())
+        ),
+    )
     crop, patch = cfg["crop"], cfg["model"]["patch"]
     if crop % patch:
         fits = " or ".join(
             f"--crop {c}" for c in (crop // patch * patch, crop // patch * patch + patch) if c
         )
         raise ValueError(
-            f"{said('crop', args.crop)} must be a multiple of the patch size, "
-            f"{said('model.patch', args.patch)}: give {fits}"
+            f"{sources.said('crop', cfg)} must be a multiple of the patch size, "
+            f"{sources.said('model.patch', cfg)}: give {fits}"
         )
     for key, allowed in (("target", TARGETS), ("keep_best_by", KEEP_BEST_BY)):
         if cfg[key] not in allowed:  # the flag's choices check it; a config's here
@@ -338,7 +366,7 @@ def resolve_config(args, user=None) -> dict:
     elif args.steps is not None:
         cfg["epochs"] = None  # --steps overrides the file's epochs (a run's config.json has both)
     cfg["init"] = args.init if args.init is not None else init
-    return cfg
+    return cfg, sources
 
 
 #: Keys of a weights config that a training run writes, not the architecture (--init ignores them).
@@ -951,11 +979,11 @@ def _run(args) -> int:
 
 
 def _start(args):
-    """(cfg, out, device, dist, loaded, config_keys): the output folder checked, the config
+    """(cfg, out, device, dist, loaded, settings): the output folder checked, the config
     resolved, device and ranks chosen; loaded: OUT's checkpoint as the refusal of an unfinished run
     loaded it (None: not loaded, or no --resume), which --resume checks and goes on from without
-    loading it again; config_keys: the settings the --config file gives (read once: the crop's
-    message names it)."""
+    loading it again; settings: resolve_config's SettingSources (the config is read once: the
+    crop's refusals name it)."""
     import torch
 
     from ..device import pick_device
@@ -964,8 +992,7 @@ def _start(args):
     from .distributed import device_for, init_distributed
 
     user = read_config(args.config) if args.config else None
-    config_keys = set(user) if isinstance(user, dict) else set()
-    cfg = resolve_config(args, user)  # reads the config only; its "init" is an input too
+    cfg, settings = resolve_config(args, user)  # reads the config only; its "init" is an input too
     if getattr(args, "threads", None):
         torch.set_num_threads(args.threads)
     check_output_folder(
@@ -996,7 +1023,7 @@ def _start(args):
             + (f", {dist.world_size} ranks" if dist.enabled else ""),
             file=sys.stderr,
         )
-    return cfg, out, device, dist, loaded, config_keys
+    return cfg, out, device, dist, loaded, settings
 
 
 def _build(args) -> _Run:
@@ -1019,7 +1046,7 @@ def _build(args) -> _Run:
     )
     from .data import cube_source, list_cubes, painting_split, recorded_sources
 
-    cfg, out, device, dist, loaded, config_keys = _start(args)
+    cfg, out, device, dist, loaded, settings = _start(args)
     seed_everything(cfg["seed"])
     show = not args.no_progress and dist.is_main
 
@@ -1041,12 +1068,7 @@ def _build(args) -> _Run:
     # the crop against the training cubes' sizes (as CropSampler) before the embedding pass: a
     # crop larger than the cubes was refused only once every cube had been embedded. Its source
     # is named: a --config without "crop" was named as the crop's (it was the default's)
-    of = args.config if "crop" in config_keys else None
-    crop_of = (
-        f"--crop {cfg['crop']}"
-        if args.crop is not None
-        else f"crop {cfg['crop']} (of {of or 'the default settings'}; set --crop)"
-    )
+    crop_of = settings.said("crop", cfg)
     train_files = [files[i] for i in train_idx]
     check_crop(
         [target_plane_shape(p) for p in train_files],
