@@ -15,11 +15,11 @@ from ._common import CubeDock, after_calibration, default_weights, device_combo,
 from ._dialogs import ask_save_path, suggested_path, weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
-    RegionsCheck,
     cube_display_name,
     find_result,
     forget_strokes,
     layer_cube,
+    regions_check,
     replace_regions,
     result_name,
     run_in_worker,
@@ -169,13 +169,7 @@ class EmbedClusterWidget(CubeDock):
                 )
             )
             return None
-        # the clusters layer this run will replace: its digests are computed in the worker
-        # (RegionsCheck), not at the landing in the GUI thread (70-140 ms each at 4000 x 4000)
-        viewer = self.viewer
-        clusters = find_result(
-            viewer, cube, result_name(viewer, cube, "clusters", cube_display_name(viewer, layer))
-        )
-        check = RegionsCheck(clusters)
+        check = regions_check(self.viewer, layer, "clusters")  # digested in the worker
         return self.start_job(
             run_in_worker,
             _embed_cluster_job,

@@ -42,7 +42,6 @@ from ._dialogs import ask_folder, confirm_replace, suggested_folder
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
     LayerCombo,
-    RegionsCheck,
     below_translate,
     cube_display_name,
     edits_of,
@@ -54,6 +53,7 @@ from ._layers import (
     layer_cube,
     layer_type,
     made_for,
+    regions_check,
     replace_regions,
     result_name,
     run_in_worker,
@@ -538,12 +538,8 @@ class PigmentsWidget(CubeDock):
             self.job.refused(report_error(exc, "Pigments"))
             return None
         k = self.k_spin.value() if self.k_spin.value() > 1 else None
-        # the regions layer this run will replace: its digests are computed in the worker
-        # (RegionsCheck), not at the landing in the GUI thread (70-140 ms each at 4000 x 4000)
-        name = result_name(
-            self.viewer, cube, "regions (lines + photograph)", cube_display_name(self.viewer, layer)
-        )
-        check = RegionsCheck(find_result(self.viewer, cube, name))
+        # the regions layer this run will replace, digested in the worker
+        check = regions_check(self.viewer, layer, "regions (lines + photograph)")
         worker = self.start_job(
             run_in_worker,
             _regions_job,
