@@ -115,6 +115,19 @@ def refuse_binary(path, data: bytes, what: str) -> None:
         raise CubeReadError(path, f"not {what} ({KIND_HINTS[kind]})")
 
 
+def pair_places(path) -> list[Path]:
+    """Where a file's partner (a .rpl's .raw, an array's JSON sidecar) is looked for: beside
+    `path`, then, where `path` itself is a symbolic link, beside the file it links to (as
+    that file is named). A .rpl linked alone into another folder had its .raw looked for beside
+    the link only, and was refused though the pair lay together; beside the link first, as a
+    user may link both."""
+    path = Path(path)
+    real = Path(os.path.realpath(path))
+    if real == Path(os.path.realpath(path.parent)) / path.name:  # not a link itself
+        return [path]
+    return [path, real]
+
+
 def check_path(path: Path, allow_dir: bool = False) -> os.stat_result:
     """stat() the path (following symlinks) and refuse what is not a regular file (or, with
     allow_dir, a directory) without opening it: FIFOs block, devices never end."""
@@ -224,7 +237,10 @@ def check_dataset(d, path) -> None:
             name = vs.file_name
             if name in (".", ""):
                 continue
-            src = Path(name) if Path(name).is_absolute() else Path(path).parent / name
+            src = Path(name)
+            if not src.is_absolute():  # HDF5 looks beside the file and beside a link's target
+                places = [p.parent / name for p in pair_places(path)]
+                src = next((p for p in places if p.exists()), places[0])
             if not src.exists():
                 raise CubeReadError(
                     path,

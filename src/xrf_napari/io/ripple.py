@@ -16,7 +16,7 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError
 from .lazy import ChannelFirstView
-from .limits import check_path, parse_int, read_bounded, refuse_binary
+from .limits import check_path, pair_places, parse_int, read_bounded, refuse_binary
 
 #: A ripple header is a few hundred bytes; dimensions and offsets beyond these are corrupt.
 MAX_HEADER_BYTES = 2**20
@@ -233,36 +233,68 @@ def _calibration(norm: dict, path) -> Calibration | None:
         raise CubeReadError(path, f"invalid energy calibration in header: {exc}") from exc
 
 
-def find_pair(path) -> tuple[Path, Path]:
-    """(header, data) paths from either one; the .raw may have any suffix case."""
-    path = Path(path)
+RPL_SUFFIXES = (".rpl", ".RPL", ".Rpl")
+RAW_SUFFIXES = (".raw", ".RAW", ".Raw")
 
-    def sibling(suffixes):
+
+def _sibling(path: Path, suffixes) -> tuple[Path, list[Path]]:
+    """(the file named as `path` with one of `suffixes`, []) or, none found, (the first place
+    looked, [every place looked]): beside `path`, then beside the file it links to where it is
+    a symbolic link (limits.pair_places): a .rpl linked alone into a project folder was refused
+    as missing its .raw, which lay beside the linked export."""
+    places = pair_places(path)
+    for place in places:
         for s in suffixes:
-            cand = path.with_suffix(s)
+            cand = place.with_suffix(s)
             if cand.is_file():
-                return cand
-        return path.with_suffix(suffixes[0])
+                return cand, []
+    looked = [place.with_suffix(suffixes[0]) for place in places]
+    return looked[0], looked
 
+
+def _elsewhere(looked: list[Path], what: str) -> str:
+    """'' or, where a symbolic link made _sibling look in two places, ': looked for <beside the
+    link> beside the <what> (a symbolic link) and for <beside its target> beside the file it
+    links to', for the error naming the missing file."""
+    if len(looked) < 2:
+        return ""
+    return (
+        f": looked for {looked[0]} beside the {what} (a symbolic link) and for "
+        f"{looked[1]} beside the file it links to"
+    )
+
+
+def _find_pair(path) -> tuple[Path, Path, list[Path]]:
+    """find_pair, with the places a missing .raw was looked for ([] when found)."""
+    path = Path(path)
     if path.suffix.lower() == ".raw":
-        rpl = sibling((".rpl", ".RPL", ".Rpl"))
-        if not rpl.is_file():
+        rpl, looked = _sibling(path, RPL_SUFFIXES)
+        if looked:
             raise CubeReadError(
                 path,
-                f"no ripple header {rpl.name} beside this .raw file "
+                f"no ripple header {looked[0].name} beside this .raw file"
+                f"{_elsewhere(looked, '.raw file')} "
                 "(the .raw holds only numbers; its shape and type are in the .rpl)",
             )
-        return rpl, path
-    return path, sibling((".raw", ".RAW", ".Raw"))
+        return rpl, path, []
+    raw, looked = _sibling(path, RAW_SUFFIXES)
+    return path, raw, looked
+
+
+def find_pair(path) -> tuple[Path, Path]:
+    """(header, data) paths from either one; the other may have any suffix case, and lie beside
+    the given file or, where that is a symbolic link, beside the file it links to (_sibling)."""
+    rpl, raw, _looked = _find_pair(path)
+    return rpl, raw
 
 
 def read(path, **_options) -> Cube:
-    rpl, raw = find_pair(path)
+    rpl, raw, looked = _find_pair(path)
     hdr = parse_header(rpl)
     if not raw.exists():
         raise CubeReadError(
             rpl,
-            f"the data file {raw.name} is missing beside the header "
+            f"the data file {raw.name} is missing beside the header{_elsewhere(looked, 'header')} "
             f"(expected {hdr.data_bytes + hdr.offset} bytes)",
         )
     check_path(raw)
