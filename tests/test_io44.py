@@ -2,6 +2,7 @@
 symbolic link to one file of it, spectrum CSVs with every value quoted (as spreadsheets export
 them), and a .tif that is no TIFF told what it is."""
 
+import csv
 import os
 
 import h5py
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from xrf_napari.energy import Calibration
-from xrf_napari.io import CubeReadError, read_cube, ripple
+from xrf_napari.io import CubeReadError, read_cube, read_spectrum, ripple
 
 needs_symlinks = pytest.mark.skipif(
     not hasattr(os, "symlink") or os.name == "nt", reason="symbolic links"
@@ -139,3 +140,80 @@ def test_a_linked_virtual_dataset_finds_its_source_beside_the_linked_file(tmp_pa
         if not np.array_equal(f["counts"][0, 0], counts[0, 0]):
             pytest.skip("this HDF5 does not look beside a linked file's target")
     np.testing.assert_array_equal(np.asarray(_open(link).data), counts)
+
+
+# -- 2. every value quoted ----------------------------------------------------------------------
+def _all_quoted(path, rows, delimiter=","):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, delimiter=delimiter, quoting=csv.QUOTE_ALL).writerows(rows)
+    return path
+
+
+ENERGY = np.round(-0.5 + 0.01 * np.arange(200), 4)
+COUNTS = np.arange(200) % 17
+
+
+def test_a_csv_with_every_value_quoted_reads(tmp_path):
+    # Before: each quoted line was taken for a header: 'a spectrum CSV needs one column (counts)
+    # or two (energy, counts)'.
+    rows = [("Energy (keV)", "Counts")] + [(f"{e:.2f}", str(c)) for e, c in zip(ENERGY, COUNTS)]
+    path = _all_quoted(tmp_path / "quoted.csv", rows)
+    assert path.read_text(encoding="utf-8").splitlines()[1] == '"-0.50","0"'
+    spec = read_spectrum(path)
+    np.testing.assert_array_equal(spec.counts, COUNTS)
+    assert spec.calibration.gain == pytest.approx(0.01)
+    assert "decimal_mark" not in spec.metadata
+    # headerless, and one quoted column of counts
+    headerless = _all_quoted(tmp_path / "bare.csv", rows[1:])
+    np.testing.assert_array_equal(read_spectrum(headerless).counts, COUNTS)
+    one = _all_quoted(tmp_path / "one.csv", [(str(c),) for c in COUNTS])
+    np.testing.assert_array_equal(read_spectrum(one).counts, COUNTS)
+
+
+def test_quoted_decimal_commas_read_as_decimals(tmp_path):
+    # A European-locale spreadsheet quoting every value: ',' separated (the decimal commas are
+    # why it quotes) and ';' separated.
+    rows = [(f"{e:.2f}".replace(".", ","), str(c)) for e, c in zip(ENERGY, COUNTS)]
+    for delimiter in (",", ";"):
+        path = _all_quoted(
+            tmp_path / f"eu{ord(delimiter)}.csv", [("Energy", "Counts")] + rows, delimiter
+        )
+        spec = read_spectrum(path)
+        np.testing.assert_array_equal(spec.counts, COUNTS, err_msg=delimiter)
+        assert spec.calibration.gain == pytest.approx(0.01), delimiter
+        assert spec.calibration.offset == pytest.approx(-0.5), delimiter
+        assert spec.metadata["decimal_mark"] == ","
+    # one column of quoted decimal-comma counts, and quotes only where a comma is (csv's minimal
+    # quoting): '"0,50",7'
+    one = _all_quoted(tmp_path / "one.csv", [("12,5",), ("3,25",), ("0,5",), ("7",)])
+    np.testing.assert_allclose(read_spectrum(one).counts, [12.5, 3.25, 0.5, 7])
+    minimal = tmp_path / "minimal.csv"
+    with open(minimal, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    assert minimal.read_text(encoding="utf-8").splitlines()[0] == '"-0,50",0'
+    assert read_spectrum(minimal).calibration.gain == pytest.approx(0.01)
+
+
+def test_quoted_numbers_that_read_two_ways_are_refused_saying_so(tmp_path):
+    thousands = _all_quoted(
+        tmp_path / "thousands.csv", [("1,500", "3"), ("2,000", "4"), ("2,500", "5")]
+    )
+    with pytest.raises(CubeReadError, match=r"quoted.*'1,500'.*1\.500.*1500.*save the file"):
+        read_spectrum(thousands)
+    formatted = _all_quoted(tmp_path / "formatted.csv", [("0.5", "1,234.5"), ("1.5", "12")])
+    with pytest.raises(CubeReadError, match=r"quoted value '1,234\.5'.*plain numbers"):
+        read_spectrum(formatted)
+
+
+def test_unquoted_and_header_quoted_csvs_read_as_before(tmp_path):
+    """Guard (passes before and after): a quoted header over plain values, a points table and a
+    decimal-comma ';' table without quotes."""
+    path = tmp_path / "plain.csv"
+    path.write_text('"Energy";"Counts"\n0,010;12,0\n0,020;13,5\n0,030;9\n', encoding="utf-8")
+    spec = read_spectrum(path)
+    np.testing.assert_allclose(spec.counts, [12.0, 13.5, 9.0])
+    assert spec.metadata["decimal_mark"] == ","
+    points = tmp_path / "points.csv"
+    points.write_text('"index","axis-0","axis-1"\n"0","1.5","2.5"\n', encoding="utf-8")
+    with pytest.raises(CubeReadError):
+        read_spectrum(points)

@@ -5,6 +5,7 @@ A spectrum opens as a 1 x 1 x C cube where a cube is expected (napari, `read_cub
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -414,6 +415,7 @@ def read_csv(path) -> Spectrum:
     rows, header = [], None
     lines = [(i, line.strip()) for i, line in enumerate(_read_text(path).splitlines())]
     lines = [(i, s) for i, s in lines if s and not s.startswith("#")]
+    lines, quoted_comma = _unquote(path, lines)
     sep = _decimal_comma(path, lines)
     if sep is None:
         sep = _comma_column(lines)
@@ -479,7 +481,7 @@ def read_csv(path) -> Spectrum:
             cal = calibration_from_energy_axis(first, path)
     else:
         counts = arr[:, 0]
-    if sep is not None:
+    if sep is not None or quoted_comma:
         extra["decimal_mark"] = ","
     return _finish(path, counts, cal, {"format": "csv", **extra})
 
@@ -514,6 +516,74 @@ def _header_names(line: str, split: str) -> list[str]:
         else h.strip("\"'")
         for h in names
     ]
+
+
+#: A quoted value written as a formatted number: thousands separators, both marks, several
+#: commas ('1,234,567', '1,234.5', '1.234,5').
+_FORMATTED_NUMBER = re.compile(r"[+-]?\d[\d.,]*")
+#: A value with one ',' that reads as a thousands grouping as well as a decimal comma ('1,500').
+_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
+
+
+def _unquote(path: Path, lines: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], bool]:
+    """The lines with the double quotes taken off values that are plain numbers, and whether a
+    quoted value held a decimal comma, read as '.'. A spreadsheet may quote every value
+    (`"1.0","5"`): each such line had been taken for a header, and the file refused as 'needs
+    one column (counts) or two'. A value quoted in a ',' separated line (or alone on its line)
+    may hold ',' only as a decimal comma (`"0,5","12"`, RFC 4180 quotes what holds the
+    separator), read as '.' here; in a ';', tab or space separated line the quotes only go, and
+    `_decimal_comma` reads its commas as for an unquoted table. Refused, saying the values are
+    quoted and how to save them: a quoted formatted number (`"1,234.5"`, `"1,234,567"`), and a
+    file whose quoted commas all read as thousands separators as well (`"1,500"`: 1.5 or 1500?).
+    A line whose quotes do not pair, or holding a value that is no number (a header), stays as
+    it is."""
+    out, commas = [], []
+    for i, s in lines:
+        if '"' not in s or s.count('"') % 2:
+            out.append((i, s))
+            continue
+        outside = re.sub(r'"(?:[^"]|"")*"', "", s)  # what lies between the quoted values
+        sep = next((c for c in (";", "\t", ",") if c in outside), None)
+        if sep is None:  # values separated by spaces, or one value alone
+            fields = [q or u for q, u in re.findall(r'"((?:[^"]|"")*)"|(\S+)', s)]
+            sep = " " if len(fields) > 1 else ""
+        else:
+            fields = next(csv.reader([s], delimiter=sep, skipinitialspace=True))
+        fields = [f.strip() for f in fields if f.strip()]
+        values = []
+        for f in fields:
+            if _PLAIN_NUMBER.fullmatch(f):
+                values.append(f)
+            elif _COMMA_NUMBER.fullmatch(f):
+                if sep in ("", ","):
+                    commas.append((i, f))
+                    f = f.replace(",", ".")
+                values.append(f)
+            elif _FORMATTED_NUMBER.fullmatch(f):
+                raise CubeReadError(
+                    path,
+                    f"its values are quoted, and line {i + 1} holds the quoted value {f[:30]!r}, "
+                    "a number written with thousands separators or both '.' and ',': save the "
+                    "file again with plain numbers ('.' as the decimal mark, no thousands "
+                    "separators)",
+                )
+            else:
+                break  # no number: a header, or a line read_csv refuses naming it
+        else:
+            out.append((i, (sep or ",").join(values)))
+            continue
+        out.append((i, s))
+    if commas and all(_THOUSANDS.fullmatch(f) for _, f in commas):
+        i, f = commas[0]
+        raise CubeReadError(
+            path,
+            f"its values are quoted, and the quoted value {f!r} on line {i + 1} may be "
+            f"{f.replace(',', '.')} written with a decimal comma or {f.replace(',', '')} with a "
+            "thousands separator (every quoted ',' in the file reads both ways): save the file "
+            "again with plain numbers ('.' as the decimal mark, no thousands separators), or "
+            "with ';' between the values where ',' is the decimal mark",
+        )
+    return out, bool(commas)
 
 
 def _fields(line: str, sep: str) -> list[str]:
