@@ -4,6 +4,7 @@ them), and a .tif that is no TIFF told what it is."""
 
 import csv
 import os
+import re
 
 import h5py
 import numpy as np
@@ -217,3 +218,24 @@ def test_unquoted_and_header_quoted_csvs_read_as_before(tmp_path):
     points.write_text('"index","axis-0","axis-1"\n"0","1.5","2.5"\n', encoding="utf-8")
     with pytest.raises(CubeReadError):
         read_spectrum(points)
+
+
+# -- 3. a .tif that is no TIFF ------------------------------------------------------------------
+def test_a_tif_that_is_no_tiff_is_told_what_it_is(tmp_path):
+    # Before: 'not a TIFF file (no II/MM byte-order mark)' whatever the file was.
+    with h5py.File(tmp_path / "scan.h5", "w") as f:
+        f["counts"] = np.zeros((4, 4, 64), np.uint16)
+    (tmp_path / "hdf5.tif").write_bytes((tmp_path / "scan.h5").read_bytes())
+    np.save(tmp_path / "a.npy", np.zeros((4, 4, 64), np.uint16))
+    (tmp_path / "npy.tif").write_bytes((tmp_path / "a.npy").read_bytes())
+    (tmp_path / "text.tiff").write_text("energy,counts\n1,2\n", encoding="utf-8")
+    (tmp_path / "junk.tif").write_bytes(b"\x00\x01\x02\x03\xff" * 40)
+    expected = {
+        "hdf5.tif": "not a TIFF file (it is an HDF5 file: rename it .h5)",
+        "npy.tif": "not a TIFF file (it is a NumPy .npy array: rename it .npy)",
+        "text.tiff": "not a TIFF file (it is a text file)",
+        "junk.tif": "not a TIFF file (it does not start with a TIFF's II/MM byte-order mark)",
+    }
+    for name, words in expected.items():
+        with pytest.raises(CubeReadError, match=re.escape(words)):
+            _open(tmp_path / name)

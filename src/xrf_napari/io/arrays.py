@@ -153,6 +153,17 @@ def not_npz(path: Path) -> str | None:
     )
 
 
+def not_tiff(path: Path) -> str | None:
+    """Why a file named .tif is not a TIFF, or None. check_tiff_pages said only 'not a TIFF
+    file (no II/MM byte-order mark)', not what the file is: an HDF5 scan or .npy array saved
+    as .tif is told to be renamed, as a misnamed .npy, .npz or .h5 is (limits.file_kind)."""
+    from .limits import misnamed
+
+    return misnamed(
+        path, "tiff", "a TIFF file", "it does not start with a TIFF's II/MM byte-order mark"
+    )
+
+
 def _read_npz(path: Path) -> Cube:
     import zipfile
 
@@ -339,6 +350,9 @@ def read_tiff(path, **_options) -> Cube:
     import tifffile
 
     path = Path(path)
+    foreign = not_tiff(path)
+    if foreign:
+        raise CubeReadError(path, foreign)
     check_tiff_pages(path)
     try:
         tf = tifffile.TiffFile(path)
