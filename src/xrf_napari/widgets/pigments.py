@@ -695,12 +695,18 @@ class PigmentsWidget(CubeDock):
 
     def _layer_removed(self, event=None) -> None:
         """A fitted Labels layer deleted leaves its fits' rows selecting nothing: the info line
-        says the regions changed, as for a stroke (it said nothing, the rows went dead)."""
+        says the regions changed, as for a stroke (it said nothing, the rows went dead). A fit
+        that followed its painted regions into a kept "(your edits)" copy (_regions_changed)
+        goes back to the regions layer the copy was made from, current there once it holds the
+        fitted regions again."""
         super()._layer_removed(event)
         if self.viewer is None:
             return
+        # no reference to a deleted layer (a "(your edits)" copy holds a whole labels array)
         if self._highlighted is not None and self._highlighted not in self.viewer.layers:
             self._highlighted = None
+        if self._shown is not None and self._shown not in self.viewer.layers:
+            self._shown = None
         changed = False
         for result in self.recall_all("result"):
             lab = result.labels_layer
@@ -708,8 +714,10 @@ class PigmentsWidget(CubeDock):
                 continue
             back = edits_of(lab)  # a kept copy it followed (_regions_changed): back to its layer
             if back is not None and back in self.viewer.layers:
-                result.labels_layer, changed = back, True  # (a dropped Embed run puts the
-                result.stale = not np.array_equal(result.labels, back.data)  # regions back)
+                # current there where it holds the fitted regions (a dropped Embed run puts
+                # them back)
+                result.labels_layer, changed = back, True
+                result.stale = not np.array_equal(result.labels, back.data)
                 self._watch(back)
             elif not result.stale:
                 result.stale = changed = True
