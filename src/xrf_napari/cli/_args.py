@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from ..argtypes import anode_symbol
 
-#: What --anode does in the commands that only read a scan (pigments says more).
+#: What --anode does in the commands that only read a scan (info, embed, recolour); quicklook's
+#: and pigments' --anode also sets the tube of what they model (add_excitation_options).
 ANODE_HELP = (
     "X-ray tube anode for the automatic energy calibration of a file that has none and does not "
     "name its anode (a file that names one keeps it; default Rh)"

@@ -14,7 +14,8 @@ from __future__ import annotations
 from qtpy.QtCore import Signal
 from qtpy.QtWidgets import QComboBox, QDoubleSpinBox, QGridLayout, QWidget
 
-#: The optic entries after "from the file" and what each tells the suggestion (OPTICS).
+#: The optic entries after the file's ("optic: file's") and what each tells the suggestion and
+#: the pigment fit (OPTICS).
 OPTIC_ENTRIES = (("polycapillary lens", "lens"), ("collimator", "collimator"))
 TIP = (
     "What the file does not say about the scanner, for this scan's suggested elements and its "
@@ -28,7 +29,7 @@ TIP = (
 
 
 class InstrumentRow(QWidget):
-    """Optic, gas, tube anode and kV, each "from the file" (its value in brackets) or the user's.
+    """Optic, gas, tube anode and kV, each the file's (its value in brackets) or the user's.
     `changed` carries choice() when the user changes one; set_choice and show_file do not emit."""
 
     changed = Signal(dict)
@@ -48,7 +49,7 @@ class InstrumentRow(QWidget):
         self.anode_combo.addItems(["tube: file's", *ANODES])
         self.kv_spin = QDoubleSpinBox()
         self.kv_spin.setDecimals(0)
-        self.kv_spin.setRange(KV_MIN - 1, KV_MAX)  # its minimum reads "from the file"
+        self.kv_spin.setRange(KV_MIN - 1, KV_MAX)  # its minimum reads "kV: file's"
         self.kv_spin.setValue(KV_MIN - 1)
         self.kv_spin.setSuffix(" kV")
         self.kv_spin.setSpecialValueText("kV: file's")
@@ -67,7 +68,7 @@ class InstrumentRow(QWidget):
 
     def choice(self) -> dict:
         """What the user set: {"optic", "atmosphere", "anode", "kv"} (peaks.suggest_for_cube's
-        arguments), each left out where the file's is kept."""
+        and the pigment fit's arguments), each left out where the file's is kept."""
         out = {}
         if self.optic_combo.currentIndex() > 0:
             out["optic"] = OPTIC_ENTRIES[self.optic_combo.currentIndex() - 1][1]
