@@ -99,6 +99,43 @@ def choose_maps(
     return spectrum, suggested, plans, maps
 
 
+def instrument_said(
+    cube,
+    anode: str | None = None,
+    kv: float | None = None,
+    optic: str | None = None,
+    atmosphere: str | None = None,
+) -> str:
+    """The instrument the element suggestion was made for, each part with where it came from
+    ("given": the option; "the file's"; else what was assumed), as suggest_for_cube reads it:
+    the suggestion depends on it (cadmium, tin and antimony under a lens), and a quicklook folder
+    or its printout did not say whether --optic lens, the file's tube or nothing was used."""
+    from ..detector import anode_from_metadata, kv_from_metadata
+    from ..physics.instrument import excitation_from_metadata
+
+    meta = cube.metadata or {}
+    file_anode, file_kv = anode_from_metadata(meta), kv_from_metadata(meta)
+    if anode:
+        tube = f"{anode} tube (given)"
+    elif file_anode:
+        tube = f"{file_anode} tube (the file's)"
+    else:
+        tube = "tube unknown (the file names none; --anode)"
+    if kv is not None:
+        volts = f"{kv:g} kV (given)"
+    elif file_kv is not None:
+        volts = f"{file_kv:g} kV (the file's)"
+    else:
+        volts = "kV unknown (--kv)"
+    exc = excitation_from_metadata(meta, optic, atmosphere)
+    lens = exc["optic_cutoff_kev"] is not None
+    how = "given" if optic else "the file's" if lens else "the file names no lens; --optic"
+    path = "polycapillary lens" if lens else "collimator"
+    gas = exc["atmosphere"]
+    air = "given" if atmosphere else "the file's" if gas else "the file names none; --atmosphere"
+    return f"{tube}, {volts}, {path} ({how}), {gas or 'air'} ({air})"
+
+
 def written_by_quicklook(path: Path) -> bool:
     """Whether quicklook wrote `path` (its mark, export.MAPS_BY_QUICKLOOK, in a PNG's Software
     text, a TIFF's software tag or the table's first line): the Elemental maps dock's Save maps
@@ -192,8 +229,13 @@ def run(args) -> int:
     )
     # the folder only once there is something to write, and none left by a failed first run;
     # the files reach their names together: never half of two runs
+    instrument = None
+    if cube.calibration.source != "none":  # what the suggestion assumed: said in both outputs
+        instrument = instrument_said(cube, args.anode, args.kv, args.optic, args.atmosphere)
     with made_folder(out), atomic_set():
-        written = write_outputs(out, cube, spectrum, suggested, plans, maps, args)
+        written = write_outputs(
+            out, cube, spectrum, suggested, plans, maps, args, instrument=instrument
+        )
     stale = earlier_outputs(out, cube.name, written, tiff=args.tiff)
     for p in stale:
         p.unlink(missing_ok=True)
@@ -263,6 +305,11 @@ def run(args) -> int:
             + (" (the --elements named need a calibration)" if elements else "")
             + f"; to map elements, {HOW_TO_CALIBRATE}"
         )
+    if instrument:  # on stderr, as pigments' instrument notes: stdout lists the files written
+        print(
+            f"note: {printable(cube.path)}: instrument of the suggestion: {instrument}",
+            file=sys.stderr,
+        )
     mapped = [plan.symbol for plan in plans]
     others = [s for s in suggested if s not in mapped]
     if elements is None and mapped and others:  # only the file names said which: not the rest
@@ -283,9 +330,12 @@ def run(args) -> int:
     return 0
 
 
-def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> list[Path]:
+def write_outputs(
+    out: Path, cube, spectrum, suggested, plans, maps, args, instrument: str | None = None
+) -> list[Path]:
     """The sum-spectrum plot, one PNG per map and (--tiff) the map values; every file through
-    fileutil.atomic_path, marked as quicklook's (written_by_quicklook). Returns the paths
+    fileutil.atomic_path, marked as quicklook's (written_by_quicklook). `instrument`: what the
+    suggestion was made for (instrument_said), in the plot's title. Returns the paths
     written."""
     import matplotlib
 
@@ -314,9 +364,11 @@ def write_outputs(out: Path, cube, spectrum, suggested, plans, maps, args) -> li
         f"{printable(cube.name)}: {cube.shape[0]} x {cube.shape[1]} px (H x W), calibration "
         f"{cube.calibration.source}; suggested: {', '.join(suggested) or 'none'}"
     )
-    if getattr(suggested, "warning", ""):  # the plot is what a reader of the folder sees
-        import textwrap
+    import textwrap
 
+    if instrument:  # what the suggestion assumed, wrapped as the warning: 10 inches wide
+        title += "\n" + textwrap.fill(f"instrument of the suggestion: {instrument}", 150)
+    if getattr(suggested, "warning", ""):  # the plot is what a reader of the folder sees
         title += "\n" + textwrap.fill(f"warning: {suggested.warning}", 150)
     ax.set_title(title, fontsize=9)
     for plan in plans:

@@ -1,0 +1,85 @@
+"""A new user's walk through the command line (session 44).
+
+quicklook's element suggestion depends on the instrument (cadmium, tin and antimony are judged by
+their L lines only under a polycapillary lens whose tube is known), and --anode/--kv/--optic/
+--atmosphere now replace the file's; but neither its printout nor its spectrum plot said which
+instrument the suggestion was made for: a folder made with --optic lens looked like one made
+without it, and an M6 .rpl (no tube, optic or gas in its header) gave no word that all four were
+unknown or assumed. pigments' report says its instrument; quicklook now does too.
+"""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+from _synth_spectra import synthetic_cube
+
+from xrf_napari.cli.main import main
+from xrf_napari.energy import Calibration
+
+
+@pytest.fixture(scope="module")
+def counts():
+    """A 2 x 2 scan of Fe, Ca and Pb lines under a Rh tube, 512 channels of 50 eV."""
+    return synthetic_cube(0.0, 0.05, 512, shape=(2, 2))
+
+
+def _titles(monkeypatch) -> list[str]:
+    """Every title quicklook sets on a plot, recorded."""
+    from matplotlib.axes import Axes
+
+    seen = []
+    real = Axes.set_title
+
+    def set_title(self, label, *args, **kwargs):
+        seen.append(str(label))
+        return real(self, label, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "set_title", set_title)
+    return seen
+
+
+def _quicklook(path, out, capsys, *extra) -> str:
+    rc = main(["quicklook", str(path), "-o", str(out), "--elements", "Fe", "--no-progress", *extra])
+    assert rc == 0
+    return capsys.readouterr().err  # a note, as pigments' instrument notes
+
+
+def test_quicklook_says_which_instrument_the_suggestion_was_made_for(
+    tmp_path, capsys, monkeypatch, counts
+):
+    from xrf_napari.io import ripple
+    from xrf_napari.io.project_h5 import write_cube
+
+    titles = _titles(monkeypatch)
+    rpl = ripple.write(tmp_path / "m6.rpl", counts, Calibration(0.0, 0.05, source="file"))
+
+    # an .rpl names no tube, optic or gas: each part says so and which option tells it
+    out = _quicklook(rpl, tmp_path / "a", capsys)
+    said = next(line for line in out.splitlines() if "instrument of the suggestion" in line)
+    for part in ("tube unknown", "--anode", "kV unknown", "--kv", "collimator", "--optic"):
+        assert part in said, said
+    assert "air (the file names none; --atmosphere)" in said
+    assert "instrument of the suggestion: tube unknown" in titles[0].replace("\n", " ")
+
+    # the same scan told the M6's instrument: every part "given", in the printout and the plot
+    titles.clear()
+    given = ["--anode", "rh", "--kv", "50", "--optic", "lens", "--atmosphere", "helium"]
+    out = _quicklook(rpl, tmp_path / "b", capsys, *given)
+    expect = "Rh tube (given), 50 kV (given), polycapillary lens (given), helium (given)"
+    assert f"instrument of the suggestion: {expect}" in out
+    assert expect in " ".join(titles[0].split())
+
+    # a file naming its instrument: the file's; an option replaces that part alone
+    h5 = write_cube(
+        tmp_path / "named.h5",
+        counts,
+        Calibration(0.0, 0.05, source="file"),
+        metadata={"anode": "W", "kv": 35, "optic": "lens", "atmosphere": "helium"},
+    )
+    out = _quicklook(h5, tmp_path / "c", capsys, "--optic", "collimator")
+    assert (
+        "instrument of the suggestion: W tube (the file's), 35 kV (the file's), collimator "
+        "(given), helium (the file's)"
+    ) in out
