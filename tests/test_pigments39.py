@@ -74,7 +74,7 @@ def test_an_unknown_anode_is_refused_before_the_regions_are_embedded(tmp_path, c
     rc = main(["pigments", str(path), "--anode", "Cr", "-o", str(out), "--no-progress"])
     err = capsys.readouterr().err
     assert rc == 2
-    assert "unknown X-ray tube anode 'Cr' (from the argument)" in err
+    assert "unknown X-ray tube anode 'Cr' (from --anode, as given)" in err
     assert "knows Rh, Mo, W, Cu, Ag: choose one of them" in err
     assert not out.exists()
 

@@ -267,7 +267,7 @@ def instrument_for(
     if a not in ANODES:
         raise PigmentFitError(
             f"unknown X-ray tube anode {a!r} (from "
-            f"{'the argument' if anode else 'the file metadata'}); the forward model "
+            f"{'--anode, as given' if anode else 'the file metadata'}); the forward model "
             f"knows {', '.join(ANODES)}: "
             + (
                 "choose one of them"
