@@ -20,7 +20,13 @@ from .calibration import (
     calibration_from_energy_axis,
     calibration_from_mapping,
 )
-from .lazy import ChannelFirstView, DetectorElement, GriddedSpectra, open_for_row_blocks
+from .lazy import (
+    ChannelFirstView,
+    DetectorElement,
+    GriddedSpectra,
+    open_external,
+    open_for_row_blocks,
+)
 from .limits import check_dataset, file_kind, kind_hint
 
 #: A spectral axis has at least this many channels (maps have a handful of elements).
@@ -470,6 +476,9 @@ def _crono(f, path: Path) -> Cube:
         )
     require_numeric(spectra.dtype, path, "/XRF/Spectra")
     index_note = _index_note(index, int(spectra.shape[0]), path)
+    if spectra.external:  # its raw file found where check_dataset found it (open_external)
+        del spectra
+        spectra = open_external(f, b"/XRF/Spectra")
     data = GriddedSpectra(spectra, index)
     cal = None
     if "XRF/EnergyVector" in f:
@@ -526,7 +535,7 @@ def _aps(f, path: Path, names) -> Cube:
         data = ChannelFirstView(dsets)
     except ValueError as exc:
         raise CubeReadError(path, str(exc)) from exc
-    group = f[names[0]].parent
+    group = dsets[0].parent  # not f[names[0]]: a second handle (open_external)
     live, live_note = _live_time(group, tuple(data.shape[:2]), path)  # (elements, H, W)
     cal = None
     for cand in ("energy_calib", "energy"):  # fitted XRF-Maps files

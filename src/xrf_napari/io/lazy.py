@@ -222,6 +222,10 @@ def open_for_row_blocks(f, name: str, row_axis: int = 0):
     import h5py
 
     d = f[name]
+    if isinstance(d, h5py.Dataset) and d.external:
+        path = d.name.encode()
+        del d
+        return open_external(f, path)
     if not isinstance(d, h5py.Dataset) or d.chunks is None or d.ndim not in (3, 4):
         return d
     need = row_band_bytes(d.shape, d.chunks, d.dtype.itemsize, row_axis)
@@ -235,6 +239,69 @@ def open_for_row_blocks(f, name: str, row_axis: int = 0):
     path = d.name.encode()
     del d
     return h5py.Dataset(h5py.h5d.open(f.id, path, dapl))
+
+
+def open_external(f, name: bytes) -> ExternalDataset:
+    """Dataset `name`, whose data lies in external raw files, read with the folder where
+    limits.check_dataset found them (limits.external_folder: beside the file, or beside the file
+    a symbolic link points to) as HDF5's external-file prefix. Without it HDF5 looks for a
+    relative raw file in the working directory, and such a scan opened only from its own folder.
+    The caller must hold no other handle of it (see ExternalDataset)."""
+    import os
+
+    import h5py
+
+    from .limits import external_folder
+
+    d = h5py.Dataset(h5py.h5d.open(f.id, name))
+    folder = os.path.abspath(external_folder(d, f.filename))
+    del d
+    dapl = h5py.h5p.create(h5py.h5p.DATASET_ACCESS)
+    dapl.set_efile_prefix(os.fsencode(folder))
+    return ExternalDataset(f.id, name, dapl)
+
+
+class ExternalDataset:
+    """An h5py dataset with external raw files, opened with its external-file prefix for each
+    read and each attribute asked, and closed after. HDF5 refuses to open a dataset that is open
+    with another prefix ('new external file prefix does not match'): a handle held for the
+    cube's life made every later plain open of it fail, e.g. reading the same scan again while
+    it is open in napari. Holds the file's id, which keeps the file open."""
+
+    chunks = None  # external storage is contiguous
+
+    def __init__(self, fid, name: bytes, dapl):
+        self._fid, self._name, self._dapl = fid, name, dapl
+        d = self._open()
+        self.shape, self.dtype, self.name = tuple(d.shape), d.dtype, d.name
+
+    def _open(self):
+        import h5py
+
+        return h5py.Dataset(h5py.h5d.open(self._fid, self._name, self._dapl), readonly=True)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    def __len__(self) -> int:
+        return int(self.shape[0])
+
+    def __getitem__(self, key):
+        return self._open()[key]
+
+    def __array__(self, dtype=None, copy=None):
+        out = self[()]
+        return out.astype(dtype) if dtype is not None else out
+
+    def __getattr__(self, attr):  # attrs, parent, external, id...: asked of a handle opened now
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return getattr(self._open(), attr)
 
 
 def _prime_at_least(n: int) -> int:

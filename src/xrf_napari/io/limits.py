@@ -250,18 +250,45 @@ def check_dataset(d, path) -> None:
             check_path(src)
         return
     if d.external:
-        for name, _off, _size in d.external:
-            src = Path(name.decode() if isinstance(name, bytes) else name)
-            src = src if src.is_absolute() else Path(path).parent / src
+        folder = external_folder(d, path)
+        for name in _external_names(d):
+            src = name if name.is_absolute() else folder / name
             if not src.exists():
+                where = ""
+                if not name.is_absolute() and len(pair_places(path)) > 1:
+                    beside = [p.parent / name for p in pair_places(path)]
+                    where = (
+                        f" (looked for {beside[0]} beside the file (a symbolic link) and for "
+                        f"{beside[1]} beside the file it links to)"
+                    )
                 raise CubeReadError(
-                    path, f"dataset '{d.name}' stores its data in {src.name}, which is missing"
+                    path,
+                    f"dataset '{d.name}' stores its data in {src.name}, which is missing{where}",
                 )
             check_path(src)
         return
     require_stored(
         int(d.size) * d.dtype.itemsize, int(d.id.get_storage_size()), path, f"dataset '{d.name}'"
     )
+
+
+def _external_names(d) -> list[Path]:
+    """The raw files an HDF5 dataset with external storage keeps its data in, as it names them."""
+    return [
+        Path(os.fsdecode(name) if isinstance(name, bytes) else name) for name, _o, _s in d.external
+    ]
+
+
+def external_folder(d, path) -> Path:
+    """The folder a dataset's relative external raw file names are resolved against: beside the
+    file, or, where `path` is a symbolic link and they lie beside the file it links to only,
+    there (pair_places). HDF5 itself resolves them against the process's working directory, so
+    such a scan opened from napari or `xrf-napari info /scans/scan.h5` failed 'unable to open
+    external raw data file' though this check had found them: the reader opens the dataset
+    with this folder as its external-file prefix (lazy.open_external)."""
+    relative = [n for n in _external_names(d) if not n.is_absolute()]
+    folders = [p.parent for p in pair_places(path)]
+    return next((fo for fo in folders if all((fo / n).exists() for n in relative)), folders[0])
 
 
 #: HDF5's registered filter ids of the compressors met in scientific files beyond h5py's own
