@@ -74,6 +74,11 @@ FWHM_FROM_FILE = FWHM_MIN - 1
 COLUMNS = ("Region", "Candidate paint", "Elements", "Notes")
 #: The info line of a fit whose Labels layer changed or was deleted since (`_regions_changed`).
 STALE_NOTE = "The regions changed since this fit: press Find pigments again."
+#: The info line's first words once the scan's Instrument row differs from what a fit was made
+#: with (the table is of the instrument the line names, not of the row's)
+INSTRUMENT_NOTE = "The Instrument row changed since this fit: press Find pigments again."
+#: How the info line names a profile's optic (InstrumentProfile.optic)
+OPTIC_WORDS = {"polycapillary": "polycapillary lens", "collimator": "collimator"}
 
 
 def _pigments_job(
@@ -269,6 +274,8 @@ class PigmentsResult:
     #: the image the colour prior came from (uint8 RGB on the scan's grid: the photograph, or
     #: the SmallUViT's colours), under the report's thumbnails; None without a colour prior
     background: np.ndarray | None = None
+    #: the scan's Instrument row as the fit was asked for (SURVEYS.instrument); None: unknown
+    instrument: dict | None = None
 
 
 class PigmentsWidget(CubeDock):
@@ -490,6 +497,7 @@ class PigmentsWidget(CubeDock):
             except ValueError as exc:
                 self.job.refused(report_error(exc, "Pigments"))
                 return None
+        chosen = SURVEYS.instrument(cube)  # what a later change of the row is compared with
         worker = self.start_job(
             _pigments_job,
             cube,
@@ -503,7 +511,7 @@ class PigmentsWidget(CubeDock):
             _photo_name(photo_layer) if photo_layer is not None else "the photograph",
             cube=cube,
             description="Fitting each region's mean spectrum\u2026",
-            on_result=lambda res: self._fitted(layer, labels_layer, labels, res),
+            on_result=lambda res: self._fitted(layer, labels_layer, labels, res, chosen),
         )
         if worker is not None:
             self.regions_button.setEnabled(False)
@@ -639,12 +647,19 @@ class PigmentsWidget(CubeDock):
             self.labels_combo.refresh()  # lists what fits this scan (it follows right after)
             self.labels_combo.set_layer(regions)
 
-    def _fitted(self, cube_layer, labels_layer, labels, value) -> PigmentsResult:
+    def _fitted(self, cube_layer, labels_layer, labels, value, chosen=None) -> PigmentsResult:
         from ..analysis.pigment_report import top_choices
 
         report, colours, background, source = value
         result = PigmentsResult(
-            report, colours, source, labels, labels_layer, cube_layer, background=background
+            report,
+            colours,
+            source,
+            labels,
+            labels_layer,
+            cube_layer,
+            background=background,
+            instrument=chosen,
         )
         result.choices = top_choices(report)
         # changed or deleted during the fit (_layer_removed ran before there was a fit to mark)
@@ -724,8 +739,18 @@ class PigmentsWidget(CubeDock):
         if changed:
             self._refresh_info()
 
+    def _instrument_changed(self, cube) -> None:
+        """The scan's Instrument row changed (here or in Spectrum, Elemental maps): its fit's
+        line says so. Before, a fit made under the file's lens still read as the scan's after
+        "collimator" was chosen: the line named no optic nor gas, and nothing said the table
+        was not of the row's instrument."""
+        super()._instrument_changed(cube)
+        if cube is not None and cube is self.current_cube():
+            self._refresh_info()
+
     def _refresh_info(self) -> None:
-        """The info line again, after a fit's regions went stale or fresh."""
+        """The info line again, after a fit's regions went stale or fresh, or the scan's
+        Instrument row changed."""
         try:
             if self.viewer is not None and self.result is not None:
                 self.info.setText(self._info_text(self.result))
@@ -812,11 +837,18 @@ class PigmentsWidget(CubeDock):
 
     @staticmethod
     def _info_text(result) -> str:
-        """The line above the table: the instrument and ground the fit used, and whether its
-        Labels layer changed since (then first)."""
+        """The line above the table: the instrument (tube, kV, optic, gas, detector) and ground
+        the fit used, and whether its Labels layer or the scan's Instrument row changed since
+        (then first)."""
         rep = result.report
         p = rep.profile
         notes = "; ".join(rep.notes)
+        cube = layer_cube(result.cube_layer)
+        changed = (
+            result.instrument is not None
+            and cube is not None
+            and result.instrument != SURVEYS.instrument(cube)
+        )
         lab = result.labels_layer
         kept = (  # the painted regions it fitted, kept aside by a run (_regions_changed)
             f"Fitted regions: \u201c{lab.name}\u201d. "
@@ -825,7 +857,9 @@ class PigmentsWidget(CubeDock):
         )
         return (
             (STALE_NOTE + " " if result.stale else kept)
-            + f"{p.anode} {p.kv:g} kV, FWHM {p.fwhm_mn_ev:.0f} eV; ground: {', '.join(rep.ground)}"
+            + (INSTRUMENT_NOTE + " " if changed else "")
+            + f"{p.anode} {p.kv:g} kV, {OPTIC_WORDS.get(p.optic, p.optic)}, in {p.atmosphere}, "
+            f"FWHM {p.fwhm_mn_ev:.0f} eV; ground: {', '.join(rep.ground)}"
             + (f". {notes}" if notes else "")
             + (f". Colour prior: {result.colour_source}" if result.colour_source else "")
         )
