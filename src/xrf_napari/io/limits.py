@@ -228,7 +228,8 @@ def require_stored(declared: int, stored: int, path, what: str) -> None:
 
 def check_dataset(d, path) -> None:
     """The data a dataset declares exists: a virtual dataset's source files are there (HDF5 would
-    read a missing one as zeros), external raw files are regular files, and a chunked or
+    read a missing one as zeros), external raw files are regular files holding the bytes the
+    dataset keeps in them (HDF5 reads a short one's missing end as zeros), and a chunked or
     contiguous dataset stores enough bytes for its declared shape (no unallocated declarations),
     and its compression filters can be decoded here (`check_filters`)."""
     check_filters(d, path)
@@ -251,7 +252,9 @@ def check_dataset(d, path) -> None:
         return
     if d.external:
         folder = external_folder(d, path)
-        for name in _external_names(d):
+        total = int(d.size or 0) * d.dtype.itemsize
+        left = total  # the segments hold the data in order; bytes past it are never read
+        for name, (_n, offset, size) in zip(_external_names(d), d.external):
             src = name if name.is_absolute() else folder / name
             if not src.exists():
                 where = ""
@@ -265,10 +268,31 @@ def check_dataset(d, path) -> None:
                     path,
                     f"dataset '{d.name}' stores its data in {src.name}, which is missing{where}",
                 )
-            check_path(src)
+            actual = check_path(src).st_size
+            used = min(int(size), left)  # an unlimited last segment (H5F_UNLIMITED) holds the rest
+            if used > 0 and actual < offset + used:
+                _short_external(d, path, src, offset, used, actual, total - left, total)
+            left -= used
         return
     require_stored(
         int(d.size) * d.dtype.itemsize, int(d.id.get_storage_size()), path, f"dataset '{d.name}'"
+    )
+
+
+def _short_external(d, path, src: Path, offset, used, actual, before, total) -> None:
+    """Refuse an external raw file shorter than the segment the dataset keeps in it: HDF5 reads
+    the bytes past its end as zeros with no error, so a truncated copy of a scan showed empty
+    rows (the ripple reader's truncated .raw is refused the same way, io.ripple._check_size)."""
+    raw = src.name if src.parent == Path(path).parent else str(src)
+    need = offset + used
+    have = before + min(used, max(0, actual - offset))
+    raise CubeReadError(
+        path,
+        f"size mismatch: dataset '{d.name}' keeps {used} bytes of its data in {raw} from "
+        f"offset {offset}, so {raw} needs {need} bytes, but it has {actual} bytes; "
+        f"{need - actual} bytes missing: {raw} is truncated (only the first {have} of the "
+        f"dataset's {total} bytes are there, HDF5 would read the rest as zeros); copy or export "
+        "it again",
     )
 
 
