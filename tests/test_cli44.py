@@ -83,3 +83,26 @@ def test_quicklook_says_which_instrument_the_suggestion_was_made_for(
         "instrument of the suggestion: W tube (the file's), 35 kV (the file's), collimator "
         "(given), helium (the file's)"
     ) in out
+
+
+@pytest.mark.parametrize("command", ["embedder", "evaluate", "export-set"])
+def test_an_output_inside_the_training_set_is_not_told_the_set_was_meant_as_a_file(
+    tmp_path, capsys, command
+):
+    """`xrf-napari-train embedder --data data/train --out data/train/run` was refused with
+    "...the input folder data/train: choose another output; or, if data/train was meant to be a
+    file (weights, labels, a photo), it is a folder: give the file": --data is a folder by
+    design. Now only "choose another output, outside it"; a folder given for a file input keeps
+    the advice (test_cli_audit25_recolour)."""
+    from xrf_napari.cli.train import main as train_main
+
+    data = tmp_path / "train"
+    data.mkdir()
+    (data / "manifest.json").write_text("{}", encoding="utf-8")
+    extra = {"export-set": ["--format", "h5"], "embedder": ["--steps", "1"]}.get(command, [])
+    argv = [command, "--data", str(data), "--out", str(data / "run"), *extra]
+    assert train_main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"the input folder {data}: choose another output, outside it" in err, err
+    assert "meant to be a file" not in err and len(err.strip().splitlines()) == 1, err
+    assert not (data / "run").exists()

@@ -409,28 +409,35 @@ def _writable_folder(folder: Path, what: Path) -> None:
         raise OutputError(f"cannot write {what}: folder {anc} is not writable")
 
 
-def _input_folder(i: Path) -> str:
+def _input_folder(i: Path, folder_inputs=()) -> str:
     """The end of a clash with an input folder: a folder given where a file was meant (`--weights
-    .`) is the likelier mistake than an output chosen inside a folder-store scan."""
+    .`) is the likelier mistake than an output chosen inside a folder-store scan. An input that
+    is a folder by design (`folder_inputs`: a training set's --data) gets no such advice: the
+    trainers told a user whose --out lay inside --data that --data "was meant to be a file"."""
     if not i.is_dir():
         return f"{i}: choose another output"
+    if any(_same(i, d) for d in folder_inputs if d is not None and os.path.exists(d)):
+        return f"folder {i}: choose another output, outside it"
     return (
         f"folder {i}: choose another output; or, if {i} was meant to be a file (weights, "
         "labels, a photo), it is a folder: give the file"
     )
 
 
-def check_outputs(files=(), folders=(), inputs=()) -> None:
+def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
     """Refuse, before any compute, outputs that would overwrite or sit inside an input, or that
     cannot be written. `files`: output files; `folders`: output folders (created later if missing);
-    `inputs`: input files or folders (ripple partners added). One OutputError line naming both
-    paths. Then remove the leftovers of killed writers: of `files`, and any in `folders`."""
+    `inputs`: input files or folders (ripple partners added); `folder_inputs`: those of them that
+    are folders by design (a dataset), whose clash says so (_input_folder). One OutputError line
+    naming both paths. Then remove the leftovers of killed writers: of `files`, and any in
+    `folders`."""
     ins = [Path(p) for p in input_files(*inputs) if os.path.exists(p)]
     for f in map(Path, folders):
         for i in ins:
             if _same(f, i) or (i.is_dir() and _inside(f, i)):
                 raise OutputError(
-                    f"output folder {f} is, or lies inside, the input {_input_folder(i)}"
+                    f"output folder {f} is, or lies inside, the input "
+                    f"{_input_folder(i, folder_inputs)}"
                 )
         if os.path.lexists(f) and not f.is_dir():
             raise OutputError(f"output folder {f} exists and is not a folder")
@@ -447,7 +454,9 @@ def check_outputs(files=(), folders=(), inputs=()) -> None:
                     "overwritten; choose another output"
                 )
             if i.is_dir() and _inside(f, i):
-                raise OutputError(f"output {f} lies inside the input {_input_folder(i)}")
+                raise OutputError(
+                    f"output {f} lies inside the input {_input_folder(i, folder_inputs)}"
+                )
         _writable_folder(f.parent, f)
     for f in map(Path, files):
         remove_stale_temporaries(f.parent, f.name)
@@ -455,7 +464,12 @@ def check_outputs(files=(), folders=(), inputs=()) -> None:
         remove_stale_temporaries(f)
 
 
-def check_output_folder(folder, names=(), inputs=()) -> None:
+def check_output_folder(folder, names=(), inputs=(), folder_inputs=()) -> None:
     """check_outputs for a command writing the files `names` into `folder`."""
     if folder is not None:
-        check_outputs(files=[Path(folder) / n for n in names], folders=[folder], inputs=inputs)
+        check_outputs(
+            files=[Path(folder) / n for n in names],
+            folders=[folder],
+            inputs=inputs,
+            folder_inputs=folder_inputs,
+        )

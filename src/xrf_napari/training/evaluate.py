@@ -629,6 +629,7 @@ def run(args) -> int:
         args.out,
         ("eval.json", "eval.md", "recolour_grid.png"),
         inputs=[args.data, args.weights, args.embedder, args.baseline],
+        folder_inputs=[args.data],
     )
     from ..synth.export import exported_cubes
 

@@ -754,6 +754,7 @@ def _run(args) -> int:
         args.out,
         ("config.json", "checkpoint.pt", "metrics.json", "loss_curve.png", "dve.safetensors"),
         inputs=[args.data, args.val, args.config],
+        folder_inputs=[args.data, args.val],
     )
     from .common import command_line, refuse_unfinished_checkpoint
 

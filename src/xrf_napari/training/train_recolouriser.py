@@ -1007,6 +1007,7 @@ def _start(args):
             "pixel_mlp.safetensors",
         ),
         inputs=[args.data, args.embedder, args.config, cfg["init"]],
+        folder_inputs=[args.data],
     )
     out = Path(args.out)
     loaded = refuse_unfinished_checkpoint(out / CHECKPOINT_NAME, args.resume, "recolouriser")
