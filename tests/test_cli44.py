@@ -106,3 +106,45 @@ def test_an_output_inside_the_training_set_is_not_told_the_set_was_meant_as_a_fi
     assert f"the input folder {data}: choose another output, outside it" in err, err
     assert "meant to be a file" not in err and len(err.strip().splitlines()) == 1, err
     assert not (data / "run").exists()
+
+
+def _parsers():
+    """(command, parser) of every `xrf-napari` and `xrf-napari-train` command."""
+    import argparse
+    import importlib
+
+    from xrf_napari.cli import main as cli_main
+    from xrf_napari.cli import train as cli_train
+
+    for commands in (cli_main.COMMANDS, cli_train.COMMANDS):
+        for name, (module, _) in commands.items():
+            parser = argparse.ArgumentParser(prog=name)
+            importlib.import_module(module).configure(parser)
+            yield name, parser
+
+
+def test_every_option_with_a_default_says_it_in_its_help():
+    """`embed --help` gave --chunk-pixels and --seed with no default (65536, 0); `generate`'s
+    --profiles, --kind, --pigment-table, --swatch-fraction, --bare-ground and --character, and
+    `evaluate`'s --grid, likewise: a user could not tell what leaving them out does. Every option
+    whose default is a value (not None, not a flag) now names it in its help as the code holds it.
+    --device's 'auto' is the first of its listed choices, the way every command states it."""
+    import argparse
+
+    missing = []
+    for name, parser in _parsers():
+        for action in parser._actions:
+            default = action.default
+            if (
+                not action.option_strings
+                or default is None
+                or default is argparse.SUPPRESS
+                or isinstance(default, bool)
+                or action.dest == "device"
+            ):
+                continue
+            text = " ".join(parser._get_formatter()._expand_help(action).split())  # %(default)s
+            value = f"{default:g}" if isinstance(default, float) else str(default)
+            if "default" not in text or value not in text:
+                missing.append((name, action.option_strings[0], default))
+    assert not missing, missing

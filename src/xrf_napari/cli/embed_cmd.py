@@ -62,7 +62,7 @@ def configure(parser) -> None:
         "--chunk-pixels",
         type=int_in(1, None, "a number of spectra"),
         default=65536,
-        help="spectra encoded at a time",
+        help="spectra encoded at a time (default 65536)",
     )
     parser.add_argument(
         "--no-pool",
@@ -71,7 +71,10 @@ def configure(parser) -> None:
         f"{POOL_BELOW_COUNTS:.0f} counts per pixel is pooled before embedding)",
     )
     parser.add_argument(
-        "--seed", type=int_in(0, 2**32 - 1, "a K-Means seed"), default=0, help="K-Means seed"
+        "--seed",
+        type=int_in(0, 2**32 - 1, "a K-Means seed"),
+        default=0,
+        help="K-Means seed (default 0)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 

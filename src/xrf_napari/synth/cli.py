@@ -42,7 +42,7 @@ def configure(p):
         "heldout (Ag, "
         "outside every training range: transfer evaluation), heldout2 (Mo 35 kV or Ag 20-28 kV, "
         "thick Be filter, other geometry and detector, 100-10,000 counts per pixel: transfer "
-        "evaluation)",
+        "evaluation) (default train)",
     )
     p.add_argument(
         "--split",
@@ -65,27 +65,29 @@ def configure(p):
         choices=("paintings", "panels"),
         default="paintings",
         help="paintings (from --images or procedural) or pigment panels (every pigment whose "
-        "lines fix its colour family, masstone and two white tints; for evaluation)",
+        "lines fix its colour family, masstone and two white tints; for evaluation) (default "
+        "paintings)",
     )
     p.add_argument(
         "--swatch-fraction",
         type=float,
         default=0.0,
-        help="share of cubes made of swatches of simple paints (pigment, tint, shade, pair)",
+        help="share of cubes made of swatches of simple paints (pigment, tint, shade, pair), "
+        "0 to 1 (default 0)",
     )
     p.add_argument(
         "--bare-ground",
         type=float,
         default=0.0,
         help="share of swatch cells left as bare ground (a chalk, gypsum or barium white layer "
-        "alone), as between a panel's swatches",
+        "alone), as between a panel's swatches, 0 to 1 (default 0)",
     )
     p.add_argument(
         "--character",
         type=float,
         default=0.0,
         help="painter's prior in recipe choice: weight of the dE between the target colour "
-        "and each pigment's own colour (0: any matching mixture; 0.3 used for v4 data)",
+        "and each pigment's own colour (default 0: any matching mixture; 0.3 used for v4 data)",
     )
     p.add_argument(
         "--style",
@@ -101,7 +103,8 @@ def configure(p):
         metavar="main|reference|PATH.csv",
         help="pigment colours and compositions: main (data/pigments.csv), reference (an "
         "independent second table of the same pigments, data/pigments_alt.csv: catches a model "
-        "that memorised the main table's colours) or a CSV with the same columns and names",
+        "that memorised the main table's colours) or a CSV with the same columns and names "
+        "(default main)",
     )
     p.add_argument(
         "--counts-per-pixel",

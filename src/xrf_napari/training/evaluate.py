@@ -56,7 +56,9 @@ def configure(p) -> None:
         "last: where eval.json exists, the other two are from the same run)",
     )
     p.add_argument("--device", default="auto", help=DEVICE_CHOICES)
-    p.add_argument("--grid", type=int_in(1), default=4, help="cubes shown in the PNG grid")
+    p.add_argument(
+        "--grid", type=int_in(1), default=4, help="cubes shown in the PNG grid (default 4)"
+    )
     p.add_argument(
         "--max-cubes",
         type=int_in(1),
