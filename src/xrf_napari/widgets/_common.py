@@ -495,11 +495,20 @@ class CubeDock(QWidget):
             layer.events.metadata.connect(self._layer_metadata_changed)
         #: the Instrument row (make_instrument_row): Spectrum, Elemental maps, Pigments
         self.instrument_row = None
+        #: (signal, the name of this dock's method) of its connections to the survey hub, which
+        #: outlives every dock: each is undone when the dock closes (dock_closed). Names, not
+        #: bound methods: the dock would hold itself
+        self._hub_slots: list[tuple] = []
         if self.uses_survey:
-            SURVEYS.ready.connect(self._survey_ready)
-            SURVEYS.failed.connect(self._survey_failed)
-            SURVEYS.orphaned.connect(self._survey_orphaned)
-            SURVEYS.instrument_changed.connect(self._instrument_changed)
+            self._to_hub(SURVEYS.ready, self._survey_ready)
+            self._to_hub(SURVEYS.failed, self._survey_failed)
+            self._to_hub(SURVEYS.orphaned, self._survey_orphaned)
+            self._to_hub(SURVEYS.instrument_changed, self._instrument_changed)
+
+    def _to_hub(self, signal, slot) -> None:
+        """Connect `slot` to the survey hub's `signal` until the dock closes (dock_closed)."""
+        signal.connect(slot)
+        self._hub_slots.append((signal, slot.__name__))
 
     # -- for subclasses ---------------------------------------------------------------------------
     @property
@@ -872,7 +881,7 @@ class CubeDock(QWidget):
         self.instrument_row = InstrumentRow()
         self.instrument_row.changed.connect(self._instrument_chosen)
         if not self.uses_survey:  # the survey docks are connected in __init__
-            SURVEYS.instrument_changed.connect(self._instrument_changed)
+            self._to_hub(SURVEYS.instrument_changed, self._instrument_changed)
         return self.instrument_row
 
     def _show_instrument(self, cube) -> None:
@@ -1141,18 +1150,9 @@ class CubeDock(QWidget):
         self._closed = True
         self._survey_when_idle = False
         self._deferred = None
-        hooked = []
-        if self.uses_survey:
-            hooked = [
-                (SURVEYS.ready, self._survey_ready),
-                (SURVEYS.failed, self._survey_failed),
-                (SURVEYS.orphaned, self._survey_orphaned),
-            ]
-        if self.uses_survey or self.instrument_row is not None:
-            hooked.append((SURVEYS.instrument_changed, self._instrument_changed))
-        for signal, slot in hooked:
+        for signal, name in self._hub_slots:
             try:
-                signal.disconnect(slot)
+                signal.disconnect(getattr(self, name))
             except (TypeError, RuntimeError):
                 pass
         self.job.abandon()
