@@ -54,3 +54,46 @@ def test_a_fit_says_its_optic_and_gas_and_when_the_instrument_row_changed_since(
     pigments.instrument_row.optic_combo.setCurrentIndex(1)  # back to what the fit used
     assert pigments.info.text() == info
     wait_idle(qtbot, spectrum.job)
+
+
+def test_the_last_instruments_suggestion_is_not_shown_once_the_row_changed(
+    make_napari_viewer,
+    tmp_path,
+    qtbot,
+    m6_counts,  # noqa: F811
+):
+    """Spectrum and Elemental maps kept showing "Suggested: ..." made for the instrument before
+    while the scan was suggested again for the new one, and for good once that was cancelled
+    (the Instrument row said W, the line the file's Rh suggestion, the ticks cleared). Now the
+    line says none until the new suggestion arrives; another scan's line is untouched."""
+    from _napari_helpers import open_cube
+
+    from xrf_napari.widgets.maps import ElementMapsWidget
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    first = open_cube(viewer, _write(tmp_path / "a.h5", m6_counts, {"name": "a"}))[-1]
+    second = open_cube(viewer, _write(tmp_path / "b.h5", m6_counts, {"name": "b"}))[-1]
+    spectrum, maps = SpectrumWidget(viewer), ElementMapsWidget(viewer)
+    other = ElementMapsWidget(viewer)  # showing the second scan
+    for dock, layer in ((spectrum, first), (maps, first), (other, second)):
+        viewer.window.add_dock_widget(dock)
+        dock.cube_combo.set_layer(layer)
+    for dock in (spectrum, maps, other):
+        wait_idle(qtbot, dock.job)
+        qtbot.waitUntil(lambda d=dock: "Pb" in d.suggested_label.text(), timeout=30000)
+    before = other.suggested_label.text()
+    spectrum.instrument_row.anode_combo.setCurrentText("W")
+    running = next(d for d in (spectrum, maps) if d.job.is_running)
+    for dock in (spectrum, maps):  # suggested again for W: not the file's suggestion meanwhile
+        assert dock.suggested_label.text() == "Suggested: \u2014"
+    assert other.suggested_label.text() == before
+    running.job.cancel_button.click()
+    wait_idle(qtbot, running.job)
+    qtbot.wait(50)
+    for dock in (spectrum, maps):
+        assert dock.suggested_label.text() == "Suggested: \u2014"
+    spectrum.instrument_row.anode_combo.setCurrentIndex(0)  # back to the file's: suggested
+    for dock in (spectrum, maps):
+        wait_idle(qtbot, dock.job)
+        qtbot.waitUntil(lambda d=dock: "Pb" in d.suggested_label.text(), timeout=30000)

@@ -233,6 +233,17 @@ class ElementMapsWidget(CubeDock):
         self.keep_ticks(cube)
         self.remember(cube, "fwhm", self.fwhm_spin.value())
 
+    def _instrument_changed(self, cube) -> None:
+        """The scan's Instrument row changed: its suggestion, made for the instrument before,
+        is no longer shown while it is suggested again (1-3 s on a large scan), nor after that
+        was cancelled or failed ("Suggested: \u2014" until the new one arrives)."""
+        super()._instrument_changed(cube)
+        try:
+            if cube is not None and cube is self.current_cube() and SURVEYS.get(cube) is None:
+                self.suggested_label.setText("Suggested: \u2014")
+        except RuntimeError:  # this dock's Qt side is already deleted
+            pass
+
     def show_survey(self, mean, suggested) -> None:
         self.suggested_label.setText(suggestions_text(suggested))
         self.tick_suggested_once(self.current_cube(), suggested)

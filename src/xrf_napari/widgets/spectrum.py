@@ -18,6 +18,7 @@ from qtpy.QtWidgets import (
 )
 
 from ._common import (
+    SURVEYS,
     CubeDock,
     after_calibration,
     awaits_calibration,
@@ -355,6 +356,17 @@ class SpectrumWidget(CubeDock):
         self.keep_ticks(cube)
         # region and cluster means come back with their cube; the mouse's pixel does not
         self.remember(cube, "curves", {n: c for n, c in self.curves.items() if n != PIXEL_CURVE})
+
+    def _instrument_changed(self, cube) -> None:
+        """The scan's Instrument row changed: its suggestion, made for the instrument before,
+        is no longer shown while it is suggested again (1-3 s on a large scan), nor after that
+        was cancelled or failed ("Suggested: \u2014" until the new one arrives)."""
+        super()._instrument_changed(cube)
+        try:
+            if cube is not None and cube is self.current_cube() and SURVEYS.get(cube) is None:
+                self.suggested_label.setText("Suggested: \u2014")
+        except RuntimeError:  # this dock's Qt side is already deleted
+            pass
 
     def show_survey(self, mean, suggested) -> None:
         cube = self.current_cube()
