@@ -213,6 +213,14 @@ def parse_int(text, path, what: str, lo: int = 0, hi: int = 2**40) -> int:
     return value
 
 
+def truncated_hint(missing: int, name: str, extent: str) -> str:
+    """'<missing> bytes missing: <name> is truncated (<extent>); copy or export it again', the
+    words after 'size mismatch: ...' for a data file shorter than its header declares: the
+    ripple reader's .raw and an HDF5 dataset's external raw file are one kind of damage (a copy
+    cut short) and are told it in one wording."""
+    return f"{missing} bytes missing: {name} is truncated ({extent}); copy or export it again"
+
+
 def require_stored(declared: int, stored: int, path, what: str) -> None:
     """A dataset must hold data for what it declares (up to the largest compression ratio): an
     HDF5/zarr header declaring 100000 x 100000 x 4096 over a few KB is refused, not streamed."""
@@ -282,7 +290,7 @@ def check_dataset(d, path) -> None:
 def _short_external(d, path, src: Path, offset, used, actual, before, total) -> None:
     """Refuse an external raw file shorter than the segment the dataset keeps in it: HDF5 reads
     the bytes past its end as zeros with no error, so a truncated copy of a scan showed empty
-    rows (the ripple reader's truncated .raw is refused the same way, io.ripple._check_size)."""
+    rows (the ripple reader's truncated .raw is refused in the same words, truncated_hint)."""
     raw = src.name if src.parent == Path(path).parent else str(src)
     need = offset + used
     have = before + min(used, max(0, actual - offset))
@@ -290,9 +298,12 @@ def _short_external(d, path, src: Path, offset, used, actual, before, total) -> 
         path,
         f"size mismatch: dataset '{d.name}' keeps {used} bytes of its data in {raw} from "
         f"offset {offset}, so {raw} needs {need} bytes, but it has {actual} bytes; "
-        f"{need - actual} bytes missing: {raw} is truncated (only the first {have} of the "
-        f"dataset's {total} bytes are there, HDF5 would read the rest as zeros); copy or export "
-        "it again",
+        + truncated_hint(
+            need - actual,
+            raw,
+            f"only the first {have} of the dataset's {total} bytes are there, HDF5 would read "
+            "the rest as zeros",
+        ),
     )
 
 

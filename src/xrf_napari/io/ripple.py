@@ -16,7 +16,14 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError
 from .lazy import ChannelFirstView
-from .limits import check_path, pair_places, parse_int, read_bounded, refuse_binary
+from .limits import (
+    check_path,
+    pair_places,
+    parse_int,
+    read_bounded,
+    refuse_binary,
+    truncated_hint,
+)
 
 #: A ripple header is a few hundred bytes; dimensions and offsets beyond these are corrupt.
 MAX_HEADER_BYTES = 2**20
@@ -369,10 +376,8 @@ def _check_size(hdr: RippleHeader, raw: Path) -> str | None:
     fits = _other_fits(hdr, data)
     if actual < need:
         full_rows = max(0, data) // max(1, hdr.width * hdr.depth * hdr.dtype.itemsize)
-        hint = (
-            f"{need - actual} bytes missing: the .raw is truncated (only {full_rows} of "
-            f"{hdr.height} rows "
-            "complete); copy or export it again"
+        hint = truncated_hint(
+            need - actual, "the .raw", f"only {full_rows} of {hdr.height} rows complete"
         )
         if other_length:
             hint += f"; or the size fits data-length {other_length} instead of {hdr.dtype.itemsize}"
