@@ -128,6 +128,17 @@ def pair_places(path) -> list[Path]:
     return [path, real]
 
 
+def looked_in_both(looked: list[Path], what: str) -> str:
+    """'looked for <beside the link> beside the <what> (a symbolic link) and for <beside its
+    target> beside the file it links to': a partner missing from both places pair_places gave
+    (a ripple .raw or .rpl, an HDF5 external raw file) is told where it was looked for, in one
+    wording for every reader, since the user sees only the link's folder."""
+    return (
+        f"looked for {looked[0]} beside the {what} (a symbolic link) and for "
+        f"{looked[1]} beside the file it links to"
+    )
+
+
 def check_path(path: Path, allow_dir: bool = False) -> os.stat_result:
     """stat() the path (following symlinks) and refuse what is not a regular file (or, with
     allow_dir, a directory) without opening it: FIFOs block, devices never end."""
@@ -265,13 +276,10 @@ def check_dataset(d, path) -> None:
         for name, (_n, offset, size) in zip(_external_names(d), d.external):
             src = name if name.is_absolute() else folder / name
             if not src.exists():
+                beside = [p.parent / name for p in pair_places(path)]
                 where = ""
-                if not name.is_absolute() and len(pair_places(path)) > 1:
-                    beside = [p.parent / name for p in pair_places(path)]
-                    where = (
-                        f" (looked for {beside[0]} beside the file (a symbolic link) and for "
-                        f"{beside[1]} beside the file it links to)"
-                    )
+                if not name.is_absolute() and len(beside) > 1:
+                    where = f" ({looked_in_both(beside, 'file')})"
                 raise CubeReadError(
                     path,
                     f"dataset '{d.name}' stores its data in {src.name}, which is missing{where}",

@@ -18,6 +18,7 @@ from ..errors import CubeReadError
 from .lazy import ChannelFirstView
 from .limits import (
     check_path,
+    looked_in_both,
     pair_places,
     parse_int,
     read_bounded,
@@ -260,15 +261,11 @@ def _sibling(path: Path, suffixes) -> tuple[Path, list[Path]]:
 
 
 def _elsewhere(looked: list[Path], what: str) -> str:
-    """'' or, where a symbolic link made _sibling look in two places, ': looked for <beside the
-    link> beside the <what> (a symbolic link) and for <beside its target> beside the file it
-    links to', for the error naming the missing file."""
+    """'' or, where a symbolic link made _sibling look in two places, ': ' and both places
+    (limits.looked_in_both), for the error naming the missing file."""
     if len(looked) < 2:
         return ""
-    return (
-        f": looked for {looked[0]} beside the {what} (a symbolic link) and for "
-        f"{looked[1]} beside the file it links to"
-    )
+    return ": " + looked_in_both(looked, what)
 
 
 def _find_pair(path) -> tuple[Path, Path, list[Path]]:
