@@ -97,3 +97,31 @@ def test_the_last_instruments_suggestion_is_not_shown_once_the_row_changed(
     for dock in (spectrum, maps):
         wait_idle(qtbot, dock.job)
         qtbot.waitUntil(lambda d=dock: "Pb" in d.suggested_label.text(), timeout=30000)
+
+
+def test_a_choice_made_while_the_calibration_is_fitted_survives_its_dock_closing(
+    make_napari_viewer, tmp_path, qtbot, monkeypatch, gated_pass
+):
+    """Lens, Rh, 50 kV set in Spectrum on a scan whose automatic calibration was still being
+    fitted, the dock then closed: the calibrated Cube that replaced the scan's had no choice (a
+    dock showing the scan carried it), so Pigments or Maps opened afterwards read the file's.
+    The reader's delivery now carries it."""
+    from test_opencal32 import PENDING_KEY, _dock_then_uncalibrated
+
+    from xrf_napari.widgets._common import SURVEYS
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer, dock, stack = _dock_then_uncalibrated(
+        make_napari_viewer, tmp_path, monkeypatch, SpectrumWidget
+    )
+    old = layer_cube(stack)
+    _choose(dock.instrument_row)
+    lens_rh_50 = {"optic": "lens", "anode": "Rh", "kv": 50.0}
+    assert SURVEYS.instrument(old) == lens_rh_50
+    dock.dock_closed()
+    gated_pass.set()
+    qtbot.waitUntil(lambda: PENDING_KEY not in stack.metadata, timeout=10000)
+    cube = layer_cube(stack)
+    assert cube is not old and cube.calibration.source == "auto"
+    assert SURVEYS.instrument(cube) == lens_rh_50

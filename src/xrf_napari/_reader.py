@@ -17,6 +17,8 @@ notification alone tells it and the function returns napari's null layer (_tell)
 
 from __future__ import annotations
 
+import sys
+
 from . import PLUGIN_NAME
 
 #: Target bytes per dask chunk of the cube layer: one chunk is what napari reads for a slice.
@@ -486,6 +488,8 @@ def _deliver_sum(cube, token: str, total, limits, error, calibrated=None) -> Non
             return
         if error is not None and _first_to_fail(calibrated or cube, error):
             _notify(_sum_error(cube, error, calibrated is None and _waits_for_axis(layers)))
+        if calibrated is not None:
+            _carry_instrument(cube, calibrated)
         layers.sort(key=lambda ly: ly.metadata.get("kind") == "sum")
         for layer in layers:
             if layer.metadata.get("kind") != "sum":
@@ -506,6 +510,17 @@ def _deliver_sum(cube, token: str, total, limits, error, calibrated=None) -> Non
             _tell_calibration(calibrated, layers)
     except Exception as exc:  # a callback of napari's event loop must not raise into it
         _notify(_sum_error(cube, exc))
+
+
+def _carry_instrument(cube, calibrated) -> None:
+    """The Instrument row's choice for the scan (widgets._common.SURVEYS) goes to its calibrated
+    Cube here, whether or not a dock is open: only a dock showing the scan, or one that had
+    kept something of it, carried it (CubeDock._keep_for_calibrated), so "lens, Rh 50 kV" set in
+    Spectrum while the calibration was fitted, that dock then closed, was gone for the docks
+    opened after. No dock module imported: no choice was made, nothing to carry."""
+    hub = sys.modules.get("xrf_napari.widgets._common")
+    if hub is not None:
+        hub.SURVEYS.carry_instrument(cube, calibrated)
 
 
 def _first_to_fail(cube, error: BaseException) -> bool:
