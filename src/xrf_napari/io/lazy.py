@@ -7,6 +7,8 @@ and `dask.array.from_array` use); only the requested region is read from the und
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 
@@ -23,9 +25,10 @@ def _normalise_key(key, ndim: int):
     return key
 
 
-class LazyArray:
-    """Base: subclasses implement `_read(slices)` for a tuple of step-1 slices in (H, W, C)
-    order."""
+class _ArrayFace:
+    """What an array stand-in answers from its `shape` and `dtype` alone (ndim, size, nbytes,
+    len) and how numpy reads it whole (`self[...]`): the lazy views below and ExternalDataset
+    each face Cube, dask and napari as an ndarray does, and answer these the same way."""
 
     shape: tuple
     dtype: np.dtype
@@ -44,6 +47,15 @@ class LazyArray:
 
     def __len__(self) -> int:
         return int(self.shape[0])
+
+    def __array__(self, dtype=None, copy=None):
+        out = self[...]
+        return out.astype(dtype) if dtype is not None else out
+
+
+class LazyArray(_ArrayFace):
+    """Base: subclasses implement `_read(slices)` for a tuple of step-1 slices in (H, W, C)
+    order."""
 
     def __getitem__(self, key):
         key = _normalise_key(key, self.ndim)
@@ -72,10 +84,6 @@ class LazyArray:
                 )
         out = self._read(tuple(slices))[tuple(post)]
         return out.squeeze(axis=tuple(squeeze)) if squeeze else out
-
-    def __array__(self, dtype=None, copy=None):
-        out = self[...]
-        return out.astype(dtype) if dtype is not None else out
 
     def _read(self, slices: tuple) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -247,8 +255,6 @@ def open_external(f, name: bytes) -> ExternalDataset:
     a symbolic link points to) as HDF5's external-file prefix. Without it HDF5 looks for a
     relative raw file in the working directory, and such a scan opened only from its own folder.
     The caller must hold no other handle of it (see ExternalDataset)."""
-    import os
-
     import h5py
 
     from .limits import external_folder
@@ -261,7 +267,7 @@ def open_external(f, name: bytes) -> ExternalDataset:
     return ExternalDataset(f.id, name, dapl)
 
 
-class ExternalDataset:
+class ExternalDataset(_ArrayFace):
     """An h5py dataset with external raw files, opened with its external-file prefix for each
     read and each attribute asked, and closed after. HDF5 refuses to open a dataset that is open
     with another prefix ('new external file prefix does not match'): a handle held for the
@@ -280,23 +286,8 @@ class ExternalDataset:
 
         return h5py.Dataset(h5py.h5d.open(self._fid, self._name, self._dapl), readonly=True)
 
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape))
-
-    def __len__(self) -> int:
-        return int(self.shape[0])
-
-    def __getitem__(self, key):
+    def __getitem__(self, key):  # any key h5py takes (GriddedSpectra reads sorted index lists)
         return self._open()[key]
-
-    def __array__(self, dtype=None, copy=None):
-        out = self[()]
-        return out.astype(dtype) if dtype is not None else out
 
     def __getattr__(self, attr):  # attrs, parent, external, id...: asked of a handle opened now
         if attr.startswith("_"):
