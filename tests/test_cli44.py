@@ -148,3 +148,32 @@ def test_every_option_with_a_default_says_it_in_its_help():
             if "default" not in text or value not in text:
                 missing.append((name, action.option_strings[0], default))
     assert not missing, missing
+
+
+@pytest.mark.parametrize(
+    "argv, option",
+    [
+        (["xrf-napari", "info", ""], "input"),
+        (["xrf-napari", "pigments", "SCAN", "-o", "OUT", "--labels", ""], "--labels"),
+        (["xrf-napari", "pigments", "SCAN", "-o", "OUT", "--photo", ""], "--photo"),
+        (["xrf-napari", "embed", "SCAN", "-o", "OUT", "--weights", ""], "--weights"),
+        (["xrf-napari-train", "embedder", "--data", "", "--out", "OUT"], "--data"),
+    ],
+)
+def test_an_empty_input_path_is_refused_naming_its_option(tmp_path, capsys, argv, option):
+    """An empty path read (an unset "$LABELS") was taken as ".": `pigments --labels ""` said
+    "output folder OUT is, or lies inside, the input folder .: ... if . was meant to be a file",
+    `info ""` ".: unsupported file type". Now refused as an empty --output is, naming the option,
+    exit 2, before the scan is read."""
+    from xrf_napari.cli.main import main as cli_main
+    from xrf_napari.cli.train import main as train_main
+
+    scan = tmp_path / "scan.npy"
+    argv = [str(scan) if a == "SCAN" else str(tmp_path / "out") if a == "OUT" else a for a in argv]
+    run = cli_main if argv[0] == "xrf-napari" else train_main
+    with pytest.raises(SystemExit) as stop:
+        run(argv[1:])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.endswith(f"error: argument {option}: is empty (an unset variable?); name the input")
+    assert not (tmp_path / "out").exists()

@@ -61,7 +61,9 @@ def _checked_outputs(parser, args) -> None:
     """--output/--out as the user meant it, for every command: a leading ~ expanded (no shell does
     after `--output=`, and a quoted one made a folder literally named ~), and an empty one (an
     unset $OUT) refused instead of writing into the working folder; a leading ~ of the paths read
-    (INPUT_PATHS) expanded too."""
+    (INPUT_PATHS) expanded too, and an empty one refused alike: read as ".", `--labels ""` or
+    `--weights "$W"` was "output folder OUT is, or lies inside, the input folder .", and an empty
+    INPUT ". : unsupported file type"."""
     for dest in ("output", "out"):
         value = getattr(args, dest, None)
         if isinstance(value, str):
@@ -70,6 +72,13 @@ def _checked_outputs(parser, args) -> None:
             setattr(args, dest, os.path.expanduser(value))
     for dest in INPUT_PATHS:  # the same ~ in the files read: `--weights=~/w` was "not found"
         value = getattr(args, dest, None)
+        if value == "":
+            name = next(
+                (a.option_strings[0] if a.option_strings else a.dest)
+                for a in parser._actions
+                if a.dest == dest
+            )
+            parser.error(f"argument {name}: is empty (an unset variable?); name the input")
         if isinstance(value, str) and value.startswith("~"):
             setattr(args, dest, os.path.expanduser(value))
 
