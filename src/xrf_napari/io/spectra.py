@@ -410,7 +410,7 @@ def read_csv(path) -> Spectrum:
     energy, mean, pixel, ...) gives its first curve. A first column headed `channel` holds channel
     numbers wherever they start (a cropped export from channel 10): read as energies in eV they
     had made a 1 eV/channel calibration. A ';' or tab table may use ',' as its decimal mark
-    (`_decimal_comma`)."""
+    (`_decimal_comma`). Values a spreadsheet put in double quotes read as numbers (`_unquote`)."""
     path = Path(path)
     rows, header = [], None
     lines = [(i, line.strip()) for i, line in enumerate(_read_text(path).splitlines())]
@@ -570,7 +570,7 @@ def _unquote(path: Path, lines: list[tuple[int, str]]) -> tuple[list[tuple[int, 
             else:
                 break  # no number: a header, or a line read_csv refuses naming it
         else:
-            out.append((i, (sep or ",").join(values)))
+            out.append((i, sep.join(values)))  # sep is "" only for a value alone
             continue
         out.append((i, s))
     if commas and all(_THOUSANDS.fullmatch(f) for _, f in commas):
