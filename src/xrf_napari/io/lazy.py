@@ -2,7 +2,8 @@
 
 Each view has `shape`, `dtype`, `ndim` and `__getitem__` taking ints/slices (what `Cube.iter_blocks`
 and `dask.array.from_array` use); only the requested region is read from the underlying store.
-`open_for_row_blocks` opens an HDF5 dataset with a chunk cache sized for those row-block reads.
+`open_for_row_blocks` opens an HDF5 dataset with a chunk cache sized for those row-block reads;
+`open_external` one kept in external raw files, with the folder they were found in.
 """
 
 from __future__ import annotations
@@ -225,7 +226,9 @@ def open_for_row_blocks(f, name: str, row_axis: int = 0):
     MAX_CHUNK_CACHE_BYTES), so streaming row blocks decompresses every chunk once.
 
     HDF5 gives every handle of an open dataset the first handle's cache: the caller must hold no
-    other handle of it. The cache fills only with chunks actually read.
+    other handle of it. The cache fills only with chunks actually read. A dataset kept in
+    external raw files (contiguous: no chunk cache) is opened by open_external instead, so that
+    HDF5 finds them from any working directory.
     """
     import h5py
 
