@@ -97,10 +97,11 @@ def test_a_choice_made_in_pigments_resuggests_in_spectrum_and_maps(two_scans, qt
     wait_idle(qtbot, maps.job)
 
 
-def test_another_scan_keeps_its_own_choice_in_every_dock(two_scans, qtbot):
+def test_another_scan_keeps_its_own_choice_in_every_dock(two_scans, qtbot, monkeypatch):
     """A choice made for one scan is not another's: the second scan shows the file's in both
     docks, its own choice (made in Spectrum) shows in Pigments, and each comes back with its scan,
-    as does Pigments' Detector."""
+    as does Pigments' Detector. A closed Pigments dock is no longer told of changes."""
+    from xrf_napari.widgets._common import SURVEYS, CubeDock
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
     viewer, first, second, pigments = two_scans
@@ -120,6 +121,19 @@ def test_another_scan_keeps_its_own_choice_in_every_dock(two_scans, qtbot):
     assert spectrum.instrument_row.choice() == LENS_RH_50
     pigments.cube_combo.set_layer(second)
     assert pigments.instrument() == {"kv": 40.0}
-    viewer.window.remove_dock_widget(pigments)  # a closed Pigments dock follows no more
+    # a closed Pigments dock follows no more: its handler is disconnected from the hub (each
+    # dock's override calls CubeDock's, which records who was told)
+    told = []
+    base = CubeDock._instrument_changed
+
+    def record(self, cube):
+        told.append(self)
+        base(self, cube)
+
+    monkeypatch.setattr(CubeDock, "_instrument_changed", record)
+    receivers = SURVEYS.receivers(SURVEYS.instrument_changed)
+    viewer.window.remove_dock_widget(pigments)
+    assert SURVEYS.receivers(SURVEYS.instrument_changed) == receivers - 1
     _choose(spectrum.instrument_row, kv=45)
+    assert spectrum in told and pigments not in told
     wait_idle(qtbot, spectrum.job)
