@@ -298,6 +298,9 @@ class _SurveyHub(QObject):
         key = id(cube)
         if key in self._done or key in self._running:
             return True
+        # a mark left by a run that never ended (its dock closed mid-survey: abandon, gone) is
+        # not this run's: kept, it suggested this run's result again though nothing changed
+        self._stale.discard(key)
         ref = weakref.ref(cube)
 
         def store(result):
