@@ -193,6 +193,11 @@ def _suggested(cube, mean, spectra) -> _Survey:
     return out
 
 
+#: The Spectrum and Elemental maps docks' "Suggested" line while no suggestion of the shown scan
+#: is known: none yet, or the one there was made for the instrument before its row changed.
+NO_SUGGESTION = "Suggested: \u2014"
+
+
 def suggestions_text(suggested) -> str:
     """The Spectrum and Elemental maps docks' "Suggested: ..." line (rich text), with the
     suggestions' calibration warning (peaks.Suggestions.warning) in orange under it: suggestions
@@ -903,7 +908,10 @@ class CubeDock(QWidget):
     def _instrument_changed(self, cube) -> None:
         """`cube`'s instrument changed (in this dock or another): ticks that were its suggestion
         follow the new one (ticks the user changed stay), and the dock showing it asks for its
-        survey, suggested again from the spectra kept. A dock that suggests nothing only shows
+        survey, suggested again from the spectra kept. Its "Suggested" line, made for the
+        instrument before, is not shown while that runs (1-3 s on a large scan), nor after it
+        was cancelled or failed (NO_SUGGESTION until the new one arrives): Spectrum and Elemental
+        maps showed the file's Rh suggestion under W. A dock that suggests nothing only shows
         the choice."""
         try:
             if not self.uses_survey:
@@ -922,6 +930,8 @@ class CubeDock(QWidget):
                 self.set_checked_elements([])
             if not SURVEYS.is_running(cube):  # else suggested again when it ends, or started
                 self.request_survey()  # by the dock told first
+            if cube is not None and SURVEYS.get(cube) is None:  # outdated, not yet suggested
+                self.suggested_label.setText(NO_SUGGESTION)
         except RuntimeError:  # this dock's Qt side is already deleted
             pass
 

@@ -18,7 +18,7 @@ from qtpy.QtWidgets import (
     QTableWidgetItem,
 )
 
-from ._common import SURVEYS, CubeDock, after_calibration, suggestions_text
+from ._common import NO_SUGGESTION, SURVEYS, CubeDock, after_calibration, suggestions_text
 from ._dialogs import ask_folder, confirm_replace, suggested_folder
 from ._jobs import report_error
 from ._layers import (
@@ -114,7 +114,7 @@ class ElementMapsWidget(CubeDock):
         self.suggest_button.setToolTip(
             "Tick the elements whose lines are found in the mean spectrum"
         )
-        self.suggested_label = QLabel("Suggested: \u2014")
+        self.suggested_label = QLabel(NO_SUGGESTION)
         self.suggested_label.setWordWrap(True)
         self.suggested_label.setTextFormat(Qt.TextFormat.RichText)
         self.fwhm_spin = FwhmBox()
@@ -215,7 +215,7 @@ class ElementMapsWidget(CubeDock):
     def on_cube(self, layer) -> None:
         from ..detector import DEFAULT_FWHM_MN_EV, fwhm_from_metadata
 
-        self.suggested_label.setText("Suggested: \u2014")
+        self.suggested_label.setText(NO_SUGGESTION)
         cube = None if layer is None else layer_cube(layer)
         # the ticks the user left on this cube, else (once surveyed) its suggested elements
         self.set_checked_elements(self.recall(cube, "ticks", []) if cube is not None else [])
@@ -232,17 +232,6 @@ class ElementMapsWidget(CubeDock):
     def leave_cube(self, cube) -> None:
         self.keep_ticks(cube)
         self.remember(cube, "fwhm", self.fwhm_spin.value())
-
-    def _instrument_changed(self, cube) -> None:
-        """The scan's Instrument row changed: its suggestion, made for the instrument before,
-        is no longer shown while it is suggested again (1-3 s on a large scan), nor after that
-        was cancelled or failed ("Suggested: \u2014" until the new one arrives)."""
-        super()._instrument_changed(cube)
-        try:
-            if cube is not None and cube is self.current_cube() and SURVEYS.get(cube) is None:
-                self.suggested_label.setText("Suggested: \u2014")
-        except RuntimeError:  # this dock's Qt side is already deleted
-            pass
 
     def show_survey(self, mean, suggested) -> None:
         self.suggested_label.setText(suggestions_text(suggested))

@@ -18,7 +18,7 @@ from qtpy.QtWidgets import (
 )
 
 from ._common import (
-    SURVEYS,
+    NO_SUGGESTION,
     CubeDock,
     after_calibration,
     awaits_calibration,
@@ -118,7 +118,7 @@ class SpectrumWidget(CubeDock):
             item.setCheckState(Qt.Unchecked)
             self.element_list.addItem(item)
         self.element_list.itemChanged.connect(self.redraw)
-        self.suggested_label = QLabel("Suggested: \u2014")
+        self.suggested_label = QLabel(NO_SUGGESTION)
         self.suggested_label.setWordWrap(True)
         self.suggested_label.setTextFormat(Qt.TextFormat.RichText)
         self.clear_button = QPushButton("Clear extra curves")
@@ -303,7 +303,7 @@ class SpectrumWidget(CubeDock):
         self.region_combo.refresh()  # the regions made for this scan
         self.curves.clear()  # then the curves this cube had when the user left it
         self._last_pixel = None
-        self.suggested_label.setText("Suggested: \u2014")
+        self.suggested_label.setText(NO_SUGGESTION)
         if layer is None:
             self._energy = None
             self.follow_mouse.setEnabled(True)
@@ -356,17 +356,6 @@ class SpectrumWidget(CubeDock):
         self.keep_ticks(cube)
         # region and cluster means come back with their cube; the mouse's pixel does not
         self.remember(cube, "curves", {n: c for n, c in self.curves.items() if n != PIXEL_CURVE})
-
-    def _instrument_changed(self, cube) -> None:
-        """The scan's Instrument row changed: its suggestion, made for the instrument before,
-        is no longer shown while it is suggested again (1-3 s on a large scan), nor after that
-        was cancelled or failed ("Suggested: \u2014" until the new one arrives)."""
-        super()._instrument_changed(cube)
-        try:
-            if cube is not None and cube is self.current_cube() and SURVEYS.get(cube) is None:
-                self.suggested_label.setText("Suggested: \u2014")
-        except RuntimeError:  # this dock's Qt side is already deleted
-            pass
 
     def show_survey(self, mean, suggested) -> None:
         cube = self.current_cube()
