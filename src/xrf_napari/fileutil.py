@@ -30,6 +30,8 @@ from pathlib import Path
 
 #: Files that are one input together (the ripple header and its binary): guard both.
 _SIBLING_SUFFIXES = {".rpl": (".raw",), ".raw": (".rpl",)}
+#: The readers (io.registry's Format.reader) that read an array's JSON sidecar (io.arrays._cube).
+_SIDECAR_READERS = ("arrays:",)
 _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<host>[0-9a-f]{6})-(?P<pid>\d+)\.[A-Za-z0-9_]+\.[^.]*$")
 _HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
 
@@ -363,7 +365,15 @@ def atomic_set():
 
 # -- output guard --------------------------------------------------------------------------------
 def input_files(*paths) -> list[Path]:
-    """The given inputs plus the files that belong to them (a ripple .rpl's .raw and vice versa)."""
+    """The given inputs plus the files the readers read with them: a ripple .rpl's .raw and vice
+    versa, an array file's JSON calibration sidecar. Their partners are looked for where the
+    readers look (io.limits.pair_places): beside the path, then, where it is a symbolic link,
+    beside the file it links to. A .rpl linked into a project folder reads the .raw beside its
+    target, and saving over that .raw was not refused, as it was looked for beside the link only."""
+    from .io.calibration import sidecar_path
+    from .io.limits import pair_places
+    from .io.registry import BY_SUFFIX
+
     out = []
     for p in paths:
         if p is None:
@@ -371,13 +381,19 @@ def input_files(*paths) -> list[Path]:
         p = Path(p)
         out.append(p)
         partners = _SIBLING_SUFFIXES.get(p.suffix.lower())
-        if partners and p.parent.is_dir():
-            with contextlib.suppress(OSError):
-                out += [
-                    q
-                    for q in p.parent.iterdir()
-                    if q.stem == p.stem and q.suffix.lower() in partners and q.is_file()
-                ]
+        for place in pair_places(p) if partners else ():
+            if place.parent.is_dir():
+                with contextlib.suppress(OSError):
+                    out += [
+                        q
+                        for q in place.parent.iterdir()
+                        if q.stem == place.stem and q.suffix.lower() in partners and q.is_file()
+                    ]
+        fmt = BY_SUFFIX.get(p.suffix.lower())
+        if fmt is not None and fmt.reader.startswith(_SIDECAR_READERS):
+            side = sidecar_path(p)
+            if side.is_file():
+                out.append(side)
     return out
 
 
