@@ -5,6 +5,7 @@ error, so a truncated copy of such a scan opened showing empty rows. The pre-che
 found, as the ripple reader refuses a truncated .raw; a longer raw file is read as before."""
 
 import os
+import re
 
 import h5py
 import numpy as np
@@ -49,7 +50,7 @@ def test_a_truncated_external_raw_file_is_refused(tmp_path, monkeypatch):
     assert "1280 bytes missing: cube.raw is truncated" in msg
 
 
-def test_a_longer_external_raw_file_reads(tmp_path, monkeypatch):
+def test_a_longer_external_raw_file_reads(tmp_path):
     """Bytes past the declared segment (a header before it, trailing bytes after) are fine."""
     raw = b"H" * 512 + CUBE.tobytes() + b"trailing bytes"
     path = _scan(tmp_path, [("cube.raw", 512, CUBE.nbytes)], raws={"cube.raw": raw})
@@ -57,7 +58,7 @@ def test_a_longer_external_raw_file_reads(tmp_path, monkeypatch):
     np.testing.assert_array_equal(np.asarray(cube.data[0:4]), CUBE)
 
 
-def test_each_segment_is_checked_at_its_offset(tmp_path, monkeypatch):
+def test_each_segment_is_checked_at_its_offset(tmp_path):
     """Two raw files, the second after a 100-byte header: its missing end is refused by name,
     and a file that holds its segment only from its offset on is short by the offset too."""
     half = CUBE.nbytes // 2
@@ -74,7 +75,7 @@ def test_each_segment_is_checked_at_its_offset(tmp_path, monkeypatch):
     assert "only the first 2460 of the dataset's 2560 bytes are there" in msg
 
 
-def test_an_unlimited_segment_needs_the_rest_of_the_data(tmp_path, monkeypatch):
+def test_an_unlimited_segment_needs_the_rest_of_the_data(tmp_path):
     """A last segment of size H5F_UNLIMITED holds whatever the dataset still needs."""
     path = _scan(tmp_path, [("cube.raw", 0, h5py.h5f.UNLIMITED)])
     np.testing.assert_array_equal(np.asarray(read_cube(path, auto_calibrate=False).data), CUBE)
@@ -91,5 +92,7 @@ def test_a_truncated_raw_file_beside_a_links_target_is_named_by_its_path(tmp_pat
     link.symlink_to(path)
     monkeypatch.chdir(tmp_path)
     raw = tmp_path / "export" / "cube.raw"
-    with pytest.raises(CubeReadError, match=f"{raw} needs 2560 bytes, but it has 1000 bytes"):
+    with pytest.raises(
+        CubeReadError, match=re.escape(f"{raw} needs 2560 bytes, but it has 1000 bytes")
+    ):
         read_cube(link, auto_calibrate=False)
