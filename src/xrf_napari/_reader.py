@@ -488,7 +488,7 @@ def _deliver_sum(cube, token: str, total, limits, error, calibrated=None) -> Non
             return
         if error is not None and _first_to_fail(calibrated or cube, error):
             _notify(_sum_error(cube, error, calibrated is None and _waits_for_axis(layers)))
-        if calibrated is not None:
+        if calibrated is not None:  # before the layers take it: the docks then follow it
             _carry_instrument(cube, calibrated)
         layers.sort(key=lambda ly: ly.metadata.get("kind") == "sum")
         for layer in layers:

@@ -274,8 +274,10 @@ class _SurveyHub(QObject):
         self.instrument_changed.emit(cube)
 
     def carry_instrument(self, old, cube) -> None:
-        """`cube` replaced `old` in its layers (an automatic calibration arrived): the same
-        scan, the same instrument, unless one is set on `cube` already."""
+        """`cube` is about to replace `old` in its layers (an automatic calibration arrived):
+        the same scan, the same instrument, unless one is set on `cube` already. Called by the
+        reader's delivery (_reader._deliver_sum) before any layer takes `cube`, whatever docks
+        are open, so that a dock following the new Cube already finds the choice."""
         if id(old) in self._instrument and id(cube) not in self._instrument:
             weakref.finalize(cube, self._forget, id(cube))
             self._instrument[id(cube)] = dict(self._instrument[id(old)])
@@ -1069,7 +1071,8 @@ class CubeDock(QWidget):
             for key in self.kept_on_calibration:
                 if kept.get(key) is not None and self.recall(cube, key) is None:
                     self.remember(cube, key, kept[key])
-            SURVEYS.carry_instrument(old, cube)  # the scanner set for it (Instrument rows)
+            # the Instrument row's choice is not carried here: the reader's delivery carried it
+            # before this Cube reached a layer (SURVEYS.carry_instrument)
 
     def _defer_until_calibrated(self, action, what: str) -> bool:
         """after_calibration's test: True when the selected scan waits for its calibration and
