@@ -30,8 +30,10 @@ from pathlib import Path
 
 #: Files that are one input together (the ripple header and its binary): guard both.
 _SIBLING_SUFFIXES = {".rpl": (".raw",), ".raw": (".rpl",)}
-#: The readers (io.registry's Format.reader) that read an array's JSON sidecar (io.arrays._cube).
-_SIDECAR_READERS = ("arrays:",)
+#: Suffixes of the inputs whose reader reads a JSON calibration sidecar: those io.registry gives to
+#: an io.arrays reader (.npy, .npz, TIFF, zarr, .datastack). Written out here, as this base module
+#: may not import io (tests/test_layers.py); tests/test_layer44.py checks it against the registry.
+SIDECAR_SUFFIXES = (".npy", ".npz", ".tif", ".tiff", ".zarr", ".datastack")
 _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<host>[0-9a-f]{6})-(?P<pid>\d+)\.[A-Za-z0-9_]+\.[^.]*$")
 _HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
 
@@ -363,17 +365,49 @@ def atomic_set():
         raise
 
 
+# -- partners: where the readers look for the files read with an input -------------------------
+# Pure path rules, here in the base layer so that both the readers (io.limits, io.calibration
+# re-export them) and the output guard below use one definition without fileutil importing io.
+def pair_places(path) -> list[Path]:
+    """Where a file's partner (a .rpl's .raw, an array's JSON sidecar) is looked for: beside
+    `path`, then, where `path` itself is a symbolic link, beside the file it links to (as
+    that file is named). A .rpl linked alone into another folder had its .raw looked for beside
+    the link only, and was refused though the pair lay together; beside the link first, as a
+    user may link both."""
+    path = Path(path)
+    real = Path(os.path.realpath(path))
+    if real == Path(os.path.realpath(path.parent)) / path.name:  # not a link itself
+        return [path]
+    return [path, real]
+
+
+def sidecar_path(path) -> Path:
+    """`scan.npy` -> `scan.json` (also `scan.npy.json`, and for an OME-TIFF `scan.ome.tif` also
+    `scan.json`, if that is the one that exists); `.JSON` too, as the scan's own suffix is
+    matched in any case: `SCAN.NPY` beside `SCAN.JSON` (files named on Windows, read on Linux)
+    opened without the sidecar's calibration, as a file with none. Looked for beside `path`,
+    then beside the file it links to where it is a symbolic link (pair_places): an .npy
+    linked alone into another folder opened uncalibrated, its sidecar beside the real file."""
+    path = Path(path)
+    for place in pair_places(path):
+        stems = [place.stem, place.name]
+        if place.stem.lower().endswith(".ome"):
+            stems.append(place.stem[: -len(".ome")])
+        for stem in stems:
+            for ext in (".json", ".JSON"):
+                cand = place.with_name(stem + ext)
+                if cand.is_file():
+                    return cand
+    return path.with_suffix(".json")
+
+
 # -- output guard --------------------------------------------------------------------------------
 def input_files(*paths) -> list[Path]:
     """The given inputs plus the files the readers read with them: a ripple .rpl's .raw and vice
     versa, an array file's JSON calibration sidecar. Their partners are looked for where the
-    readers look (io.limits.pair_places): beside the path, then, where it is a symbolic link,
+    readers look (pair_places): beside the path, then, where it is a symbolic link,
     beside the file it links to. A .rpl linked into a project folder reads the .raw beside its
     target, and saving over that .raw was not refused, as it was looked for beside the link only."""
-    from .io.calibration import sidecar_path
-    from .io.limits import pair_places
-    from .io.registry import BY_SUFFIX
-
     out = []
     for p in paths:
         if p is None:
@@ -389,8 +423,7 @@ def input_files(*paths) -> list[Path]:
                         for q in place.parent.iterdir()
                         if q.stem == place.stem and q.suffix.lower() in partners and q.is_file()
                     ]
-        fmt = BY_SUFFIX.get(p.suffix.lower())
-        if fmt is not None and fmt.reader.startswith(_SIDECAR_READERS):
+        if p.suffix.lower() in SIDECAR_SUFFIXES:
             side = sidecar_path(p)
             if side.is_file():
                 out.append(side)

@@ -7,34 +7,12 @@ understands the same spellings.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 
 from ..energy import Calibration
 from ..errors import CubeReadError
-
-
-def sidecar_path(path) -> Path:
-    """`scan.npy` -> `scan.json` (also `scan.npy.json`, and for an OME-TIFF `scan.ome.tif` also
-    `scan.json`, if that is the one that exists); `.JSON` too, as the scan's own suffix is
-    matched in any case: `SCAN.NPY` beside `SCAN.JSON` (files named on Windows, read on Linux)
-    opened without the sidecar's calibration, as a file with none. Looked for beside `path`,
-    then beside the file it links to where it is a symbolic link (limits.pair_places): an .npy
-    linked alone into another folder opened uncalibrated, its sidecar beside the real file."""
-    from .limits import pair_places
-
-    path = Path(path)
-    for place in pair_places(path):
-        stems = [place.stem, place.name]
-        if place.stem.lower().endswith(".ome"):
-            stems.append(place.stem[: -len(".ome")])
-        for stem in stems:
-            for ext in (".json", ".JSON"):
-                cand = place.with_name(stem + ext)
-                if cand.is_file():
-                    return cand
-    return path.with_suffix(".json")
+from ..fileutil import sidecar_path  # the rule is the base layer's (the output guard uses it)
 
 
 def read_sidecar(path) -> tuple[Calibration | None, dict]:

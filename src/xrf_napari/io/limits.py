@@ -13,6 +13,7 @@ import stat
 from pathlib import Path
 
 from ..errors import CubeReadError
+from ..fileutil import pair_places  # the rule is the base layer's (the output guard uses it)
 
 #: Text headers and single-spectrum files are small; a bigger one is not what its suffix says.
 MAX_TEXT_BYTES = 64 * 2**20
@@ -113,19 +114,6 @@ def refuse_binary(path, data: bytes, what: str) -> None:
     kind = kind_of(data[:520])
     if kind in BINARY_KINDS:
         raise CubeReadError(path, f"not {what} ({KIND_HINTS[kind]})")
-
-
-def pair_places(path) -> list[Path]:
-    """Where a file's partner (a .rpl's .raw, an array's JSON sidecar) is looked for: beside
-    `path`, then, where `path` itself is a symbolic link, beside the file it links to (as
-    that file is named). A .rpl linked alone into another folder had its .raw looked for beside
-    the link only, and was refused though the pair lay together; beside the link first, as a
-    user may link both."""
-    path = Path(path)
-    real = Path(os.path.realpath(path))
-    if real == Path(os.path.realpath(path.parent)) / path.name:  # not a link itself
-        return [path]
-    return [path, real]
 
 
 def looked_in_both(looked: list[Path], what: str) -> str:
