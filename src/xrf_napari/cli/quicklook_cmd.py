@@ -109,7 +109,11 @@ def instrument_said(
     """The instrument the element suggestion was made for, each part with where it came from
     ("given": the option; "the file's"; else what was assumed), as suggest_for_cube reads it:
     the suggestion depends on it (cadmium, tin and antimony under a lens), and a quicklook folder
-    or its printout did not say whether --optic lens, the file's tube or nothing was used."""
+    or its printout did not say whether --optic lens, the file's tube or nothing was used. Not
+    pigment_fit.instrument_for's notes, which pigments prints: the fit assumes a tube (Rh, 50 kV)
+    where the file names none, the suggestion assumes none (it judges cadmium, tin and antimony
+    by their L lines only under a lens whose tube is known), so a tube or kV is "unknown" here;
+    both read the optic and gas through excitation_from_metadata."""
     from ..detector import anode_from_metadata, kv_from_metadata
     from ..physics.instrument import excitation_from_metadata
 
@@ -127,13 +131,15 @@ def instrument_said(
         volts = f"{file_kv:g} kV (the file's)"
     else:
         volts = "kV unknown (--kv)"
-    exc = excitation_from_metadata(meta, optic, atmosphere)
-    lens = exc["optic_cutoff_kev"] is not None
-    how = "given" if optic else "the file's" if lens else "the file names no lens; --optic"
-    path = "polycapillary lens" if lens else "collimator"
-    gas = exc["atmosphere"]
-    air = "given" if atmosphere else "the file's" if gas else "the file names none; --atmosphere"
-    return f"{tube}, {volts}, {path} ({how}), {gas or 'air'} ({air})"
+    excitation = excitation_from_metadata(meta, optic, atmosphere)
+    lens = excitation["optic_cutoff_kev"] is not None
+    optic_words = "polycapillary lens" if lens else "collimator"
+    optic_from = "given" if optic else "the file's" if lens else "the file names no lens; --optic"
+    gas = excitation["atmosphere"]
+    gas_from = (
+        "given" if atmosphere else "the file's" if gas else "the file names none; --atmosphere"
+    )
+    return f"{tube}, {volts}, {optic_words} ({optic_from}), {gas or 'air'} ({gas_from})"
 
 
 def written_by_quicklook(path: Path) -> bool:
