@@ -217,10 +217,19 @@ def _csv(path, header, rows, comments=()):
         f.writelines(",".join(_csv_field(v) for v in row) + "\r\n" for row in [header, *rows])
 
 
+def instrument_words(p) -> str:
+    """The fit's instrument as the Pigments panel's line names it: tube, kV, optic and gas. The
+    report named only the tube, kV and detector, so `pigments --optic lens --atmosphere helium`
+    on a file with a full instrument profile wrote no word of the lens or the helium it fitted
+    with (the notes name them only for a file with no or a partial profile)."""
+    optic = "polycapillary lens" if p.optic == "polycapillary" else p.optic
+    return f"{p.anode} anode, {p.kv:g} kV, {optic}, in {p.atmosphere}"
+
+
 def _comments(report):
     p = report.profile
     return [
-        f"instrument: {p.anode} anode, {p.kv:g} kV, FWHM {p.fwhm_mn_ev:.0f} eV at Mn K-alpha",
+        f"instrument: {instrument_words(p)}, FWHM {p.fwhm_mn_ev:.0f} eV at Mn K-alpha",
         f"ground: {', '.join(report.ground)}",
     ] + list(report.notes)
 
@@ -522,7 +531,7 @@ def render_html(
 <title>Pigment hypotheses: {esc(scan_name)}</title>
 <style>{_CSS}</style></head><body>
 <h1>Pigment hypotheses: {esc(scan_name)}</h1>
-<p>Instrument: {esc(p.anode)} anode, {p.kv:g} kV, detector FWHM {fwhm} eV at Mn K&alpha;.
+<p>Instrument: {esc(instrument_words(p))}, detector FWHM {fwhm} eV at Mn K&alpha;.
 Ground: {esc(", ".join(report.ground))}. {n_regions}.</p><ul>{notes}</ul>
 <p class="small">Each region's mean spectrum is fitted by the forward model with one to three
 pigments plus the ground and scatter; probabilities are relative among the candidates shown and
