@@ -300,6 +300,21 @@ class RecolourWidget(CubeDock):
             and not self.result_busy()
         )
         self._follow_opacity()
+        self._follow_placement()
+
+    def _follow_placement(self) -> None:
+        """Show says where the chosen scan's colours are. It is one box for every scan, and
+        acts on the scan shown: set to "Over the scan" for one scan, it went on saying so on
+        another whose colours stayed beside it, and choosing "Over" there did nothing. Colours
+        put over their scan read as "Over", anything else (beside it, or moved by the user)
+        as "Beside"; no colours: the box keeps its choice for the next run."""
+        layer, src = self.result_layer, self.current_layer()
+        if layer is None or src is None:
+            return
+        over = tuple(float(v) for v in layer.translate[-2:]) == yx_transform(src)[1]
+        self.placement.blockSignals(True)
+        self.placement.setCurrentIndex(1 if over else 0)
+        self.placement.blockSignals(False)
 
     def _layer_removed(self, event=None) -> None:
         super()._layer_removed(event)
