@@ -222,8 +222,9 @@ def instrument_words(p) -> str:
     report named only the tube, kV and detector, so `pigments --optic lens --atmosphere helium`
     on a file with a full instrument profile wrote no word of the lens or the helium it fitted
     with (the notes name them only for a file with no or a partial profile)."""
-    optic = "polycapillary lens" if p.optic == "polycapillary" else p.optic
-    return f"{p.anode} anode, {p.kv:g} kV, {optic}, in {p.atmosphere}"
+    from ..physics.instrument import profile_optic_words
+
+    return f"{p.anode} anode, {p.kv:g} kV, {profile_optic_words(p.optic)}, in {p.atmosphere}"
 
 
 def _comments(report):

@@ -115,7 +115,7 @@ def instrument_said(
     by their L lines only under a lens whose tube is known), so a tube or kV is "unknown" here;
     both read the optic and gas through excitation_from_metadata."""
     from ..detector import anode_from_metadata, kv_from_metadata
-    from ..physics.instrument import excitation_from_metadata
+    from ..physics.instrument import OPTIC_WORDS, excitation_from_metadata
 
     meta = cube.metadata or {}
     file_anode, file_kv = anode_from_metadata(meta), kv_from_metadata(meta)
@@ -133,7 +133,7 @@ def instrument_said(
         volts = "kV unknown (--kv)"
     excitation = excitation_from_metadata(meta, optic, atmosphere)
     lens = excitation["optic_cutoff_kev"] is not None
-    optic_words = "polycapillary lens" if lens else "collimator"
+    optic_words = OPTIC_WORDS["lens" if lens else "collimator"]
     optic_from = "given" if optic else "the file's" if lens else "the file names no lens; --optic"
     gas = excitation["atmosphere"]
     gas_from = (

@@ -186,6 +186,19 @@ def optic_is_lens(value) -> bool:
 #: half at M6_OPTIC_CUTOFF_KEV.
 OPTICS = ("collimator", "lens")
 
+#: The words users see for each of OPTICS: the entries of the docks' Instrument rows (in this
+#: order), the Pigments dock's line above its table, the pigments report's instrument line and
+#: quicklook's note on its suggestion. One spelling, here (Qt-free) so the command line and the
+#: docks say the same; a gas is shown as ATMOSPHERES names it.
+OPTIC_WORDS = {"lens": "polycapillary lens", "collimator": "collimator"}
+
+
+def profile_optic_words(optic: str) -> str:
+    """OPTIC_WORDS for an InstrumentProfile's optic, which names the lens "polycapillary"; a name
+    it does not know is shown as it is."""
+    name = {"polycapillary": "lens", "collimator": "collimator"}.get(optic)
+    return OPTIC_WORDS[name] if name else optic
+
 
 def excitation_from_metadata(metadata, optic: str | None = None, atmosphere: str | None = None):
     """{"optic_cutoff_kev", "atmosphere"} of a scan for the element suggestion (analysis.peaks):

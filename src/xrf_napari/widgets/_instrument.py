@@ -14,9 +14,11 @@ from __future__ import annotations
 from qtpy.QtCore import Signal
 from qtpy.QtWidgets import QComboBox, QDoubleSpinBox, QGridLayout, QWidget
 
+from ..physics.instrument import OPTIC_WORDS
+
 #: The optic entries after the file's ("optic: file's") and what each tells the suggestion and
-#: the pigment fit (OPTICS).
-OPTIC_ENTRIES = (("polycapillary lens", "lens"), ("collimator", "collimator"))
+#: the pigment fit (OPTICS), in words and order of physics.instrument.OPTIC_WORDS.
+OPTIC_ENTRIES = tuple((words, optic) for optic, words in OPTIC_WORDS.items())
 TIP = (
     "What the file does not say about the scanner, for this scan's suggested elements and its "
     "pigment fit (one choice, shown in Spectrum, Elemental maps and Pigments alike). A Bruker "

@@ -29,6 +29,7 @@ from qtpy.QtWidgets import (
     QTableWidgetItem,
 )
 
+from ..physics.instrument import profile_optic_words
 from ._common import (
     SURVEYS,
     CubeDock,
@@ -77,8 +78,6 @@ STALE_NOTE = "The regions changed since this fit: press Find pigments again."
 #: The info line's first words once the scan's Instrument row differs from what a fit was made
 #: with (the table is of the instrument the line names, not of the row's)
 INSTRUMENT_NOTE = "The Instrument row changed since this fit: press Find pigments again."
-#: How the info line names a profile's optic (InstrumentProfile.optic)
-OPTIC_WORDS = {"polycapillary": "polycapillary lens", "collimator": "collimator"}
 
 
 def _pigments_job(
@@ -858,7 +857,7 @@ class PigmentsWidget(CubeDock):
         return (
             (STALE_NOTE + " " if result.stale else kept)
             + (INSTRUMENT_NOTE + " " if changed else "")
-            + f"{p.anode} {p.kv:g} kV, {OPTIC_WORDS.get(p.optic, p.optic)}, in {p.atmosphere}, "
+            + f"{p.anode} {p.kv:g} kV, {profile_optic_words(p.optic)}, in {p.atmosphere}, "
             f"FWHM {p.fwhm_mn_ev:.0f} eV; ground: {', '.join(rep.ground)}"
             + (f". {notes}" if notes else "")
             + (f". Colour prior: {result.colour_source}" if result.colour_source else "")
