@@ -80,7 +80,7 @@ def measure(size: int, repeat: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])  # the first paragraph
     parser.add_argument("--size", type=int, default=4000, help="labels are size x size int32")
     parser.add_argument("--repeat", type=int, default=7, help="landings on each side")
     args = parser.parse_args()
