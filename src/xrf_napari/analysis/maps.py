@@ -440,17 +440,24 @@ def _check_calibrated(cube) -> None:
         )
 
 
-def plan_for_cube(cube, symbols, *, fwhm_ev=None, background=True, present=None, lines=None):
-    """(plans, W) for a cube's own energy axis."""
+def plan_for_cube(
+    cube, symbols, *, fwhm_ev=None, background=True, present=None, lines=None, anode=None
+):
+    """(plans, W) for a cube's own energy axis. The tube's anode counts as present (its lines
+    scatter into every spectrum): `anode`, the user's (quicklook's --anode, the docks' Instrument
+    row), over the file's, as the element suggestion takes it; a tube chosen for a file naming
+    none was otherwise left out of the overlap handling."""
     _check_calibrated(cube)
     fwhm = cube_fwhm_mn_ev(cube, fwhm_ev)
-    anode = anode_from_metadata(cube.metadata)  # its lines scatter into every spectrum
+    given = bool(anode)
+    anode = anode or anode_from_metadata(cube.metadata)
     if anode:  # anode_from_metadata gives the symbol, or the value as written if it names none
         try:
-            element_symbol(anode)
+            anode = element_symbol(anode)
         except ValueError:
+            whose = "given" if given else "the cube's"
             raise ValueError(
-                f"the cube's tube anode {anode!r} is not an element symbol, name or atomic number"
+                f"{whose} tube anode {anode!r} is not an element symbol, name or atomic number"
             ) from None
     present = set(present or ()) | ({anode} if anode else set())
     edges = cube.calibration.edges(cube.n_channels)
@@ -476,6 +483,7 @@ def iter_element_maps(
     lines: dict[str, str] | None = None,
     clip: bool = False,
     block_bytes: int | None = None,
+    anode: str | None = None,
 ):
     """Progress generator (rows done, rows total); returns {symbol: (H, W) float32 net counts}.
 
@@ -484,12 +492,19 @@ def iter_element_maps(
     per pixel against +0.27 unclipped), so their totals and region means overstate an absent
     element. The docks and quicklook show maps with contrast limits from 0 (display_top), so
     negative pixels already look like zero there; what is saved (TIFF, table) stays unbiased.
+    `anode`: the user's tube over the file's (plan_for_cube).
     """
     symbols = list(dict.fromkeys(symbols))
     if not symbols:
         raise ValueError("choose at least one element to map")
     plans, w = plan_for_cube(
-        cube, symbols, fwhm_ev=fwhm_ev, background=background, present=present, lines=lines
+        cube,
+        symbols,
+        fwhm_ev=fwhm_ev,
+        background=background,
+        present=present,
+        lines=lines,
+        anode=anode,
     )
     h, wd, c = cube.shape
     out = np.empty((h, wd, len(plans)), dtype=np.float32)

@@ -75,7 +75,7 @@ def choose_maps(
     `progress`: a bar per pass over the cube (each is a full read: a minute on a big file).
     `suggested` is a peaks.Suggestions: its `warning` says when the peaks contradict the
     calibration. `anode`, `kv`, `optic`, `atmosphere`: the user's, over the file's
-    (suggest_for_cube)."""
+    (suggest_for_cube; the anode also in the maps' overlaps, plan_for_cube, as the dock's)."""
     from ..analysis.maps import iter_element_maps, plan_for_cube
     from ..analysis.peaks import suggest_for_cube
     from ..analysis.spectra import iter_survey
@@ -94,8 +94,11 @@ def choose_maps(
     if not symbols:
         return spectrum, suggested, [], {}
     present = sorted(set(suggested) | set(symbols))
-    plans, _ = plan_for_cube(cube, symbols, present=present)
-    maps = drain(iter_element_maps(cube, symbols, present=present), "maps", "rows", progress)
+    # the tube's lines are handled as the user's anode's, as the suggestion's (plan_for_cube)
+    plans, _ = plan_for_cube(cube, symbols, present=present, anode=anode)
+    maps = drain(
+        iter_element_maps(cube, symbols, present=present, anode=anode), "maps", "rows", progress
+    )
     return spectrum, suggested, plans, maps
 
 

@@ -205,7 +205,8 @@ def excitation_from_metadata(metadata, optic: str | None = None, atmosphere: str
     the user's `optic` (OPTICS) and `atmosphere` (ATMOSPHERES) where given, else our generator's
     profile (detector.profile_from_metadata: optic "polycapillary" and its cut-off, atmosphere),
     else a reader's header keys (Bruker .spx: `optic` "Lens", `atmosphere` "Helium"). A lens
-    named by a header or the user passes half at M6_OPTIC_CUTOFF_KEV, as the pigment fit
+    passes half at the cut-off its file names (also when the user chooses "lens" for it), else
+    at M6_OPTIC_CUTOFF_KEV (a lens named by the user or a header only), as the pigment fit
     (analysis.pigment_fit.instrument_for) assumes. None for what is not said: a collimator, air.
     No .rpl header names either (Lispix's, HyperSpy's and the M6 export's keys hold none): the
     user says so (--optic, --atmosphere; the docks' Instrument rows)."""
@@ -219,10 +220,10 @@ def excitation_from_metadata(metadata, optic: str | None = None, atmosphere: str
     prof = profile_from_metadata(meta)
     where = prof if prof is not None else meta
     cutoff = None
-    if optic == "lens":
-        cutoff = M6_OPTIC_CUTOFF_KEV
-    elif optic is None and optic_is_lens(where.get("optic")):
-        c = where.get("optic_cutoff_kev")
+    # "lens" chosen for a file whose own lens has a cut-off (the panel sample's 20 keV) keeps it:
+    # the user confirms the file's lens; only a file naming no lens gets the M6's.
+    if optic == "lens" or (optic is None and optic_is_lens(where.get("optic"))):
+        c = where.get("optic_cutoff_kev") if optic_is_lens(where.get("optic")) else None
         ok = isinstance(c, (int, float)) and not isinstance(c, bool) and c > 0
         cutoff = float(c) if ok else M6_OPTIC_CUTOFF_KEV
     gas = atmosphere or str(where.get("atmosphere") or "").strip().lower()

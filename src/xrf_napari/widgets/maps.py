@@ -67,17 +67,15 @@ class FwhmBox(QDoubleSpinBox):
         super().setValue(float(value) if value else self.minimum())
 
 
-def _maps_job(cube, symbols, fwhm_ev, background, present, lines):
+def _maps_job(cube, symbols, fwhm_ev, background, present, lines, anode=None):
     """(plans, maps, display maximum of each map): the maxima (analysis.maps.display_top) are
-    computed here, so the GUI thread only hands finished arrays and contrast limits to napari."""
+    computed here, so the GUI thread only hands finished arrays and contrast limits to napari.
+    `anode`: the Instrument row's tube, over the file's (as quicklook's --anode)."""
     from ..analysis.maps import display_top, iter_element_maps, plan_for_cube
 
-    plans, _ = plan_for_cube(
-        cube, symbols, fwhm_ev=fwhm_ev, background=background, present=present, lines=lines
-    )
-    maps = yield from iter_element_maps(
-        cube, symbols, fwhm_ev=fwhm_ev, background=background, present=present, lines=lines
-    )
+    kw = dict(fwhm_ev=fwhm_ev, background=background, present=present, lines=lines, anode=anode)
+    plans, _ = plan_for_cube(cube, symbols, **kw)
+    maps = yield from iter_element_maps(cube, symbols, **kw)
     tops = {s: display_top(m) for s, m in maps.items()}
     return plans, maps, tops
 
@@ -267,6 +265,7 @@ class ElementMapsWidget(CubeDock):
             self.background_check.isChecked(),
             sorted(present),
             self.chosen_lines(),
+            SURVEYS.instrument(cube).get("anode"),  # the row's tube, as the suggestion's
             cube=cube,
             description="Integrating line windows\u2026",
             on_result=lambda res: self._add_maps(layer, res),
