@@ -3,42 +3,12 @@
 import pytest
 from _napari_helpers import (
     OTHER_PIGMENTS,
-    gated_method,
     open_cube,
     wait_idle,
     write_painted_cube,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-def test_make_maps_dropped_for_another_scan_says_so_on_its_scan(
-    make_napari_viewer, qtbot, tmp_path, monkeypatch
-):
-    """Make maps pressed on a scan just opened waits for its survey (run in the dock's panel);
-    choosing another scan meanwhile drops it. The drop's words were written only when the panel
-    was idle, so back on that scan the line said "Scan surveyed: ..." and nothing said why no
-    maps came."""
-    from xrf_napari.cube import Cube
-    from xrf_napari.widgets.maps import ElementMapsWidget
-
-    viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    dock = ElementMapsWidget(viewer)
-    viewer.window.add_dock_widget(dock)
-    wait_idle(qtbot, dock.job)
-    with gated_method(monkeypatch, Cube, "sum_and_max_spectra") as gate:
-        open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1, pigments=OTHER_PIGMENTS))
-        assert dock.cube_combo.currentText() == "b"
-        dock.set_checked_elements(["Ti", "Zn"])
-        assert dock.run() is None and dock._deferred is not None  # waits for b's survey
-        assert dock.job.is_running  # b's survey, in this panel
-        dock.cube_combo.setCurrentIndex(0)  # the user looks at a meanwhile
-        gate.set()
-        wait_idle(qtbot, dock.job)
-    dock.cube_combo.setCurrentIndex(1)
-    assert "Make maps was not started" in dock.job.status.text()
-    assert not any(ly.name.startswith("Ti") for ly in viewer.layers)
 
 
 def test_show_box_says_where_the_chosen_scans_colours_are(make_napari_viewer, qtbot, tmp_path):
