@@ -241,13 +241,17 @@ def check_dataset(d, path) -> None:
     and its compression filters can be decoded here (`check_filters`)."""
     check_filters(d, path)
     if d.is_virtual:
+        # one mapping per block or frame: a source file is often named many times, and the
+        # folders it is looked for in are the file's, not the mapping's
+        folders, seen = [p.parent for p in pair_places(path)], {".", ""}
         for vs in d.virtual_sources():
             name = vs.file_name
-            if name in (".", ""):
+            if name in seen:
                 continue
+            seen.add(name)
             src = Path(name)
             if not src.is_absolute():  # HDF5 looks beside the file and beside a link's target
-                places = [p.parent / name for p in pair_places(path)]
+                places = [folder / name for folder in folders]
                 src = next((p for p in places if p.exists()), places[0])
             if not src.exists():
                 raise CubeReadError(
