@@ -17,7 +17,7 @@ from ..tiff_pages import check_tiff_pages
 from .calibration import calibration_from_energy_axis, calibration_from_mapping, read_sidecar
 from .hdf5 import MIN_CHANNELS  # fewest channels of a spectral axis, TIFF and .npy as for HDF5
 from .lazy import ChannelFirstView
-from .limits import MAX_COMPRESSION_RATIO, require_stored
+from .limits import MAX_COMPRESSION_RATIO, misnamed, require_stored
 
 #: An .npz member is decompressed into memory: allow it only below this share of what the process
 #: may still allocate (`memory.memory_budget`: free memory, cgroup limit, RLIMIT_AS).
@@ -128,8 +128,6 @@ def not_npy(path: Path) -> str | None:
     without the signature "pickled (object) data" and suggests loading it unsafely; an HDF5 scan,
     .npz archive or TIFF renamed .npy by mistake is told what it is (limits.file_kind, the test
     the HDF5 reader's message uses too)."""
-    from .limits import misnamed
-
     return misnamed(
         path,
         "npy",
@@ -146,8 +144,6 @@ def not_npz(path: Path) -> str | None:
     an HDF5 scan renamed .npz as 'This file contains pickled (object) data. If you trust the
     file you can load it unsafely ...', advice to unpickle a file that is not a pickle. Told
     what it is instead, as a misnamed .npy or .h5 is (limits.file_kind)."""
-    from .limits import misnamed
-
     return misnamed(
         path, "zip", "a NumPy .npz archive", "it does not start with a zip archive's PK signature"
     )
@@ -157,8 +153,6 @@ def not_tiff(path: Path) -> str | None:
     """Why a file named .tif is not a TIFF, or None. check_tiff_pages said only 'not a TIFF
     file (no II/MM byte-order mark)', not what the file is: an HDF5 scan or .npy array saved
     as .tif is told to be renamed, as a misnamed .npy, .npz or .h5 is (limits.file_kind)."""
-    from .limits import misnamed
-
     return misnamed(
         path, "tiff", "a TIFF file", "it does not start with a TIFF's II/MM byte-order mark"
     )
