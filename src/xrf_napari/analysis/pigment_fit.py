@@ -52,9 +52,8 @@ import numpy as np
 
 from ..elements import AIR_ELEMENTS
 from ..physics.instrument import (
-    ATMOSPHERES,
-    OPTICS,
     InstrumentProfile,
+    check_excitation_choice,
     excitation_from_metadata,
 )
 from ..physics.pigments import Pigment, load_pigments
@@ -217,10 +216,10 @@ def instrument_for(
     )
     from ..physics.tube import ANODES
 
-    if optic is not None and optic not in OPTICS:
-        raise PigmentFitError(f"unknown optic {optic!r}: one of {', '.join(OPTICS)}")
-    if atmosphere is not None and atmosphere not in ATMOSPHERES:
-        raise PigmentFitError(f"unknown atmosphere {atmosphere!r}: one of {', '.join(ATMOSPHERES)}")
+    try:
+        check_excitation_choice(optic, atmosphere)
+    except ValueError as exc:
+        raise PigmentFitError(str(exc)) from None
     meta = getattr(cube, "metadata", None) or {}
     notes: list[str] = []
     prof = profile_from_metadata(meta)  # as the element suggestion reads it (a repr too)

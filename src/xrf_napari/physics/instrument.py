@@ -200,6 +200,16 @@ def profile_optic_words(optic: str) -> str:
     return OPTIC_WORDS[name] if name else optic
 
 
+def check_excitation_choice(optic: str | None, atmosphere: str | None) -> None:
+    """Refuse an optic not in OPTICS or a gas not in ATMOSPHERES (None: not given) with a
+    ValueError naming the choices: the one check of excitation_from_metadata and the pigment fit
+    (analysis.pigment_fit.instrument_for, which raises it as its PigmentFitError)."""
+    if optic is not None and optic not in OPTICS:
+        raise ValueError(f"unknown optic {optic!r}: one of {', '.join(OPTICS)}")
+    if atmosphere is not None and atmosphere not in ATMOSPHERES:
+        raise ValueError(f"unknown atmosphere {atmosphere!r}: one of {', '.join(ATMOSPHERES)}")
+
+
 def excitation_from_metadata(metadata, optic: str | None = None, atmosphere: str | None = None):
     """{"optic_cutoff_kev", "atmosphere"} of a scan for the element suggestion (analysis.peaks):
     the user's `optic` (OPTICS) and `atmosphere` (ATMOSPHERES) where given, else our generator's
@@ -212,10 +222,7 @@ def excitation_from_metadata(metadata, optic: str | None = None, atmosphere: str
     user says so (--optic, --atmosphere; the docks' Instrument rows)."""
     from ..detector import profile_from_metadata
 
-    if optic is not None and optic not in OPTICS:
-        raise ValueError(f"unknown optic {optic!r}: one of {', '.join(OPTICS)}")
-    if atmosphere is not None and atmosphere not in ATMOSPHERES:
-        raise ValueError(f"unknown atmosphere {atmosphere!r}: one of {', '.join(ATMOSPHERES)}")
+    check_excitation_choice(optic, atmosphere)
     meta = metadata or {}
     prof = profile_from_metadata(meta)
     where = prof if prof is not None else meta
