@@ -88,14 +88,13 @@ class InstrumentRow(QWidget):
         optics = [value for _, value in OPTIC_ENTRIES]
         self.blockSignals(True)
         try:
-            optic = choice.get("optic")
-            self.optic_combo.setCurrentIndex(optics.index(optic) + 1 if optic in optics else 0)
-            gas = choice.get("atmosphere")
-            self.gas_combo.setCurrentIndex(self._gases.index(gas) + 1 if gas in self._gases else 0)
-            anode = choice.get("anode")
-            self.anode_combo.setCurrentIndex(
-                self._anodes.index(anode) + 1 if anode in self._anodes else 0
-            )
+            for combo, values, key in (
+                (self.optic_combo, optics, "optic"),
+                (self.gas_combo, self._gases, "atmosphere"),
+                (self.anode_combo, self._anodes, "anode"),
+            ):
+                value = choice.get(key)  # after the file's entry; unknown or absent: the file's
+                combo.setCurrentIndex(values.index(value) + 1 if value in values else 0)
             kv = choice.get("kv")
             self.kv_spin.setValue(float(kv) if kv is not None else self.kv_spin.minimum())
         finally:
