@@ -318,18 +318,12 @@ def resolve_config(args, user=None) -> tuple[dict, SettingSources]:
         given = {*user, *(f"model.{k}" for k in user.get("model", {}))}
         cfg["model"].update(user.pop("model", {}))
         cfg.update(user)
-    flags = {k: getattr(args, k) for k in FLAG_SETTINGS}
-    cfg.update({k: v for k, v in flags.items() if v is not None})
+    flags = {k: v for k in FLAG_SETTINGS if (v := getattr(args, k)) is not None}  # those given
+    cfg.update(flags)
     if args.patch is not None:
         cfg["model"]["patch"] = args.patch
-    sources = SettingSources(
-        args.config and str(args.config),
-        frozenset(given),
-        frozenset(
-            {k for k, v in flags.items() if v is not None}
-            | ({"model.patch"} if args.patch is not None else set())
-        ),
-    )
+        flags["model.patch"] = args.patch
+    sources = SettingSources(args.config and str(args.config), frozenset(given), frozenset(flags))
     crop, patch = cfg["crop"], cfg["model"]["patch"]
     if crop % patch:
         fits = " or ".join(
