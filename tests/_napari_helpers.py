@@ -113,6 +113,12 @@ def wait_idle(qtbot, job_panel, timeout=30000):
     qtbot.waitUntil(lambda: not job_panel.is_running, timeout=timeout)
 
 
+def rerun_embed(embed, qtbot):
+    """Press Embed & cluster's Run (it must start) and wait until its job ended, failed or not."""
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+
+
 def cluster_with_tiny_dve(viewer, qtbot, tmp_path, k: int = 3, layer=None):
     """Dock Embed & cluster with a tiny random DVE on the CPU and cluster ``layer`` (else the
     selected scan) into ``k`` regions, failing on a job error; returns the dock."""

@@ -14,14 +14,14 @@ from _napari_helpers import (
     next_run_gives_another_latent,
     open_cube,
     pigments_dock_on_painted_regions,
+    rerun_embed,
     wait_idle,
     write_painted_cube,
 )
 
 
 def _rerun(embed, qtbot):
-    assert embed.run() is not None
-    wait_idle(qtbot, embed.job)
+    rerun_embed(embed, qtbot)
     assert embed.job.last_error is None, embed.job.last_error
 
 

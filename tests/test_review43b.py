@@ -5,13 +5,8 @@ import numpy as np
 from _napari_helpers import (
     close_scan_when_layer_arrives,
     clustered_painted_scan,
-    wait_idle,
+    rerun_embed,
 )
-
-
-def _rerun(embed, qtbot):
-    assert embed.run() is not None
-    wait_idle(qtbot, embed.job)
 
 
 def test_undo_after_a_rerun_leaves_the_new_regions_as_the_run_made_them(
@@ -25,7 +20,7 @@ def test_undo_after_a_rerun_leaves_the_new_regions_as_the_run_made_them(
     embed, _cube, clusters = clustered_painted_scan(viewer, qtbot, tmp_path)
     clusters.paint((3, 4), 7, refresh=True)
     embed.k_spin.setValue(3)
-    _rerun(embed, qtbot)
+    rerun_embed(embed, qtbot)
     assert embed.job.last_error is None, embed.job.last_error
     assert "(your edits)" in embed.job.status.text()
     new = np.array(clusters.data, copy=True)
@@ -48,7 +43,7 @@ def test_undo_after_a_dropped_result_put_the_painted_regions_back(
     painted = np.array(clusters.data, copy=True)
     close_scan_when_layer_arrives(monkeypatch, embed_mod, viewer, cube, "clusters")
     embed.k_spin.setValue(3)
-    _rerun(embed, qtbot)
+    rerun_embed(embed, qtbot)
     assert "dropped" in embed.job.status.text()
     np.testing.assert_array_equal(clusters.data, painted)
     clusters.undo()
