@@ -55,6 +55,7 @@ from ..physics.instrument import (
     InstrumentProfile,
     check_excitation_choice,
     excitation_from_metadata,
+    real_number,
 )
 from ..physics.pigments import Pigment, load_pigments
 
@@ -229,7 +230,7 @@ def instrument_for(
     in_file = prof is None  # a reader's header keys, not our generator's full profile
     geometry = ("incidence_deg", "takeoff_deg")
     geo = {k: (prof or {}).get(k) for k in geometry}
-    geo_read = all(_number(v) for v in geo.values()) and _accepted(base, geo)
+    geo_read = all(real_number(v) for v in geo.values()) and _accepted(base, geo)
     if geo_read and prof is not None and "anode" not in prof:  # a partial profile's: the scan's
         base = replace(base, **{k: float(v) for k, v in geo.items()})
     excitation = excitation_from_metadata(meta, optic, atmosphere)  # the suggestion's reading
@@ -335,7 +336,7 @@ def _partial_profile_notes(
         absent.append("optic")
         assumed.append("a collimator")
     if not geo_read:
-        absent += [k for k, v in geo.items() if not _number(v)] or ["valid " + " or ".join(geo)]
+        absent += [k for k, v in geo.items() if not real_number(v)] or ["valid " + " or ".join(geo)]
         assumed.append(f"geometry {base.incidence_deg:g}/{base.takeoff_deg:g} deg")
     if not gas_said and "atmosphere" not in prof:
         absent.append("atmosphere")
@@ -346,11 +347,6 @@ def _partial_profile_notes(
         f"partial instrument profile in the file (no {', '.join(absent)}): "
         f"{', '.join(assumed[:-1]) + ' and ' if len(assumed) > 1 else ''}{assumed[-1]} assumed"
     ]
-
-
-def _number(value) -> bool:
-    """A real number (not a bool, which is an int to Python), as a profile field must be."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _accepted(profile: InstrumentProfile, values: dict) -> bool:

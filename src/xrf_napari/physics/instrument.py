@@ -200,6 +200,13 @@ def profile_optic_words(optic: str) -> str:
     return OPTIC_WORDS[name] if name else optic
 
 
+def real_number(value) -> bool:
+    """A real number (not a bool, which is an int to Python), as a profile field must be: the
+    one test of a profile's numbers here (a lens's cut-off) and in the pigment fit (its geometry,
+    analysis.pigment_fit.instrument_for)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def check_excitation_choice(optic: str | None, atmosphere: str | None) -> None:
     """Refuse an optic not in OPTICS or a gas not in ATMOSPHERES (None: not given) with a
     ValueError naming the choices: the one check of excitation_from_metadata and the pigment fit
@@ -231,8 +238,7 @@ def excitation_from_metadata(metadata, optic: str | None = None, atmosphere: str
     # the user confirms the file's lens; only a file naming no lens gets the M6's.
     if optic == "lens" or (optic is None and optic_is_lens(where.get("optic"))):
         c = where.get("optic_cutoff_kev") if optic_is_lens(where.get("optic")) else None
-        ok = isinstance(c, (int, float)) and not isinstance(c, bool) and c > 0
-        cutoff = float(c) if ok else M6_OPTIC_CUTOFF_KEV
+        cutoff = float(c) if real_number(c) and c > 0 else M6_OPTIC_CUTOFF_KEV
     gas = atmosphere or str(where.get("atmosphere") or "").strip().lower()
     return {"optic_cutoff_kev": cutoff, "atmosphere": gas if gas in ATMOSPHERES else None}
 
