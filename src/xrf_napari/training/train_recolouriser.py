@@ -1065,6 +1065,7 @@ def _build(args) -> _Run:
     # is named: a --config without "crop" was named as the crop's (it was the default's)
     crop_of = settings.said("crop", cfg)
     train_files = [files[i] for i in train_idx]
+    val_files = [files[i] for i in val_idx]
     check_crop(
         [target_plane_shape(p) for p in train_files],
         cfg["crop"],
@@ -1073,9 +1074,7 @@ def _build(args) -> _Run:
         crop_of,
     )
     if _keeps_by_msssim(cfg):
-        check_msssim_sizes(
-            [target_plane_shape(files[i]) for i in val_idx], [files[i] for i in val_idx]
-        )
+        check_msssim_sizes([target_plane_shape(p) for p in val_files], val_files)
     t0 = time.time()
     latents, palettes, rgbs, names = embed_dataset(
         args.data,
@@ -1097,7 +1096,7 @@ def _build(args) -> _Run:
         # again on the arrays: a cube whose header gave no target size above (its latents and
         # targets from the cache, the cube not read again) failed at the first validation with
         # ms_ssim's message, naming no file
-        check_msssim_sizes([targets[i].shape[:2] for i in val_idx], [files[i] for i in val_idx])
+        check_msssim_sizes([targets[i].shape[:2] for i in val_idx], val_files)
     no_val = None if val_idx else _no_validation(sources, cfg["val_fraction"])
     if no_val and dist.is_main:  # keep_best then chose nothing without a word (audit_bench35)
         print(f"note: {no_val}", file=sys.stderr)
