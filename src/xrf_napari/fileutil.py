@@ -404,7 +404,8 @@ def sidecar_path(path) -> Path:
 # -- output guard --------------------------------------------------------------------------------
 def input_files(*paths) -> list[Path]:
     """The given inputs plus the files the readers read with them: a ripple .rpl's .raw and vice
-    versa, an array file's JSON calibration sidecar. Their partners are looked for where the
+    versa, an array file's JSON calibration sidecar, an HDF5 file's external raw files and
+    virtual datasets' sources (hdf5_partners). Their partners are looked for where the
     readers look (pair_places): beside the path, then, where it is a symbolic link,
     beside the file it links to. A .rpl linked into a project folder reads the .raw beside its
     target, and saving over that .raw was not refused, as it was looked for beside the link only."""
@@ -427,6 +428,66 @@ def input_files(*paths) -> list[Path]:
             side = sidecar_path(p)
             if side.is_file():
                 out.append(side)
+        out += hdf5_partners(p)
+    return out
+
+
+#: What an HDF5 file holds at byte 0, or at 512 behind a MATLAB v7.3 user block (as
+#: io.limits.HDF5_SIGNATURE: this base module may not import io).
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+#: Most objects of an HDF5 input hdf5_partners looks through.
+MAX_HDF5_OBJECTS = 20_000
+
+
+def hdf5_partners(path) -> list[Path]:
+    """The files an HDF5 input's datasets read their data from: external raw files (h5py
+    `external=`) and virtual datasets' source files, where they exist, named relatively beside
+    the file or, through a symbolic link, beside the file it links to (pair_places, where the
+    reader looks). They were not guarded: saving an output over `cube.raw` destroyed the data of
+    the scan it was computed from. Any file starting with the HDF5 signature is looked into
+    (a .mat, an HDF5 file under another name); nothing is ever raised, as this is a guard.
+
+    Opened through a Python file object, so HDF5 sees another file than the one the reader holds
+    open: opening a dataset plainly while the reader reads it with an external-file prefix would
+    fail one of the two ('new external file prefix does not match', see io.lazy)."""
+    path = Path(path)
+    names: list[str] = []
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return []
+        with open(path, "rb") as fh:
+            head = fh.read(520)
+            if _HDF5_SIGNATURE not in (head[:8], head[512:520]):
+                return []
+            import h5py
+
+            with h5py.File(fh, "r") as f:
+                seen = [0]
+
+                def visit(_name, obj):
+                    seen[0] += 1
+                    if seen[0] > MAX_HDF5_OBJECTS:
+                        return True  # stop: a bounded look
+                    if not isinstance(obj, h5py.Dataset):
+                        return None
+                    if obj.external:
+                        names.extend(os.fsdecode(n) for n, _o, _s in obj.external)
+                    elif obj.is_virtual:
+                        names.extend(vs.file_name for vs in obj.virtual_sources())
+                    return None
+
+                f.visititems(visit)
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError, ImportError):
+        pass  # unreadable here: its reader says why; the partners found so far are kept
+    out: list[Path] = []
+    folders = [p.parent for p in pair_places(path)]
+    for name in dict.fromkeys(names):
+        if name in ("", ".") or "%" in name:  # the file itself; a printf-style pattern
+            continue
+        name = Path(name)
+        for cand in [name] if name.is_absolute() else [fo / name for fo in folders]:
+            if cand.is_file() and cand not in out:
+                out.append(cand)
     return out
 
 

@@ -26,6 +26,7 @@ from .lazy import (
     GriddedSpectra,
     open_external,
     open_for_row_blocks,
+    read_external,
 )
 from .limits import check_dataset, file_kind, kind_hint
 
@@ -444,6 +445,8 @@ def small(d, path, max_items: int = MAX_SMALL_ITEMS) -> np.ndarray:
             path, f"dataset '{d.name}' has {d.size} values, more than the {max_items} expected"
         )
     check_dataset(d, path)
+    if d.external:  # beside the file holding it, not in the working directory (read_external)
+        return read_external(d, path)
     return np.asarray(d[()])
 
 
@@ -590,10 +593,10 @@ def _detectors(f, path: Path, name: str) -> Cube:
             "into a 3-D dataset)",
         )
     require_numeric(d.dtype, path, f"dataset '{d.name}'")
-    check_dataset(d, path)
+    check_dataset(d, path, opened=name)
     element_axis, channel, how = axes
     kept = [a for a in range(4) if a != element_axis]  # an element's (3-D) storage axes
-    group, name = d.parent, d.name
+    group, shown = d.parent, d.name  # `name` re-opens it: see open_for_row_blocks
     del d  # one open handle only (see _generic)
     d = open_for_row_blocks(f, name, row_axis=kept[0] if kept[0] != channel else kept[1])
     ch = kept.index(channel)
@@ -608,7 +611,7 @@ def _detectors(f, path: Path, name: str) -> Cube:
     live, live_note = _live_time(group, image, path, elements=n_det, element_first=first)
     meta = {
         "format": "hdf5",
-        "dataset": name,
+        "dataset": shown,
         "layout": "detector elements",
         "detector_elements": n_det,
         "detector_note": f"{n_det} detector element{'s' * (n_det != 1)} summed (axis "
@@ -629,12 +632,11 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
         raise CubeReadError(path, f"'{d.name}' is a group, not a dataset")
     require_3d(d.shape, path, f"dataset '{d.name}'")
     require_numeric(d.dtype, path, f"dataset '{d.name}'")
-    check_dataset(d, path)
+    check_dataset(d, path, opened=name)
     group = d.parent
     matlab = _is_matlab(f, d)
     axes_attr = _axes_names(group) if kind == "nexus" else []
     axes, how = _storage_axes(f, group, d, kind, matlab, axes_attr, path)
-    name = d.name
     del d  # one open handle only: HDF5 shares the first handle's chunk cache with later ones
     d = open_for_row_blocks(f, name, row_axis=axes[0])
     data = d if axes == (0, 1, 2) else ChannelFirstView(d, axes=axes)
@@ -739,8 +741,8 @@ def _checked_live_time(d, element_axis, path, note: str):
     )
     if problem is None:
         try:
-            if element_axis is None and scale == 1.0:
-                return d, note
+            if element_axis is None and scale == 1.0 and not d.external:
+                return d, note  # lazy: an external one is read now, from its folder (small)
             t = np.asarray(small(d, path), dtype=np.float64) * scale
         except (CubeReadError, OSError) as exc:
             problem = f"could not be read ({getattr(exc, 'problem', exc)})"
@@ -764,10 +766,11 @@ def _live_time_problem(d, path) -> str | None:
         return "is empty"
     try:
         check_dataset(d, path)
+        source = small(d, path) if d.external else d  # h5py would look in the working directory
         rows = max(1, LIVE_TIME_BLOCK // max(1, int(np.prod(d.shape[1:], dtype=np.int64))))
         bad = {"NaN or infinite": 0, "negative": 0, "zero": 0}
         for y in range(0, int(d.shape[0]), rows):
-            t = np.asarray(d[y : y + rows], dtype=np.float64)
+            t = np.asarray(source[y : y + rows], dtype=np.float64)
             finite = np.isfinite(t)
             bad["NaN or infinite"] += int(t.size - np.count_nonzero(finite))
             bad["negative"] += int(np.count_nonzero(t[finite] < 0))

@@ -233,8 +233,11 @@ def open_for_row_blocks(f, name: str, row_axis: int = 0):
     import h5py
 
     d = f[name]
+    # re-opened by the path it was reached by: d.name is its path in the file holding it, which
+    # an external link makes another file (that path in this one named nothing, or another
+    # dataset)
+    path = name if isinstance(name, bytes) else str(name).encode()
     if isinstance(d, h5py.Dataset) and d.external:
-        path = d.name.encode()
         del d
         return open_external(f, path)
     if not isinstance(d, h5py.Dataset) or d.chunks is None or d.ndim not in (3, 4):
@@ -247,7 +250,6 @@ def open_for_row_blocks(f, name: str, row_axis: int = 0):
     size = int(min(need + chunk_bytes, MAX_CHUNK_CACHE_BYTES))
     dapl = h5py.h5p.create(h5py.h5p.DATASET_ACCESS)
     dapl.set_chunk_cache(_prime_at_least(max(nslots, 10 * (size // chunk_bytes + 1))), size, w0)
-    path = d.name.encode()
     del d
     return h5py.Dataset(h5py.h5d.open(f.id, path, dapl))
 
@@ -268,6 +270,43 @@ def open_external(f, name: bytes) -> ExternalDataset:
     dapl = h5py.h5p.create(h5py.h5p.DATASET_ACCESS)
     dapl.set_efile_prefix(os.fsencode(folder))
     return ExternalDataset(f.id, name, dapl)
+
+
+def read_external(d, path) -> np.ndarray:
+    """The whole of a small dataset `d` (an energy vector, live times, an index map) kept in
+    external raw files, read from the files limits.check_dataset found and checked (beside the
+    file holding it: limits.external_folder), segment by segment as HDF5 would. Read through
+    h5py, HDF5 looked for them in the working directory, so such a side dataset failed 'unable
+    to open external raw data file' from anywhere but the scan's folder; and it cannot be opened
+    with an external-file prefix while the caller holds the plain handle it was found by (HDF5:
+    'new external file prefix does not match'), as open_external does for the cube."""
+    from ..errors import CubeReadError
+    from .limits import _external_names, external_folder
+
+    folder = external_folder(d, path)
+    dtype = np.dtype(d.dtype)
+    total = int(d.size) * dtype.itemsize
+    parts, got = [], 0
+    for name, (_n, offset, size) in zip(_external_names(d), d.external):
+        if got >= total:
+            break
+        src = name if name.is_absolute() else folder / name
+        want = min(int(size), total - got)  # an unlimited last segment holds the rest
+        try:
+            with open(src, "rb") as fh:
+                fh.seek(int(offset))
+                part = fh.read(want)
+        except OSError as exc:
+            raise CubeReadError(
+                path, f"cannot read {src}, which holds dataset '{d.name}' ({exc.strerror or exc})"
+            ) from None
+        if len(part) < want:  # shortened since check_dataset looked
+            raise CubeReadError(
+                path, f"dataset '{d.name}': {src} ended before its {want} bytes: it is truncated"
+            )
+        parts.append(part)
+        got += want
+    return np.frombuffer(b"".join(parts), dtype=dtype, count=int(d.size)).reshape(d.shape).copy()
 
 
 class ExternalDataset(_ArrayFace):

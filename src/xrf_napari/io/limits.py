@@ -233,31 +233,36 @@ def require_stored(declared: int, stored: int, path, what: str) -> None:
         )
 
 
-def check_dataset(d, path) -> None:
+def check_dataset(d, path, opened: str | None = None) -> None:
     """The data a dataset declares exists: a virtual dataset's source files are there (HDF5 would
     read a missing one as zeros), external raw files are regular files holding the bytes the
     dataset keeps in them (HDF5 reads a short one's missing end as zeros), and a chunked or
     contiguous dataset stores enough bytes for its declared shape (no unallocated declarations),
-    and its compression filters can be decoded here (`check_filters`)."""
+    and its compression filters can be decoded here (`check_filters`). `opened`: the path the
+    user gave for it (`dataset=`), named in the messages beside the dataset a link leads to."""
     check_filters(d, path)
+    holder = holder_path(d, path)
     if d.is_virtual:
         # one mapping per block or frame: a source file is often named many times, and the
-        # folders it is looked for in are the file's, not the mapping's
-        folders, seen = [p.parent for p in pair_places(path)], {".", ""}
+        # folders it is looked for in are those of the file holding the virtual dataset (HDF5's
+        # rule), not the mapping's: the file opened, or the one an external link leads to
+        folders, seen = [p.parent for p in pair_places(holder)], {".", ""}
         for vs in d.virtual_sources():
             name = vs.file_name
             if name in seen:
                 continue
             seen.add(name)
             src = Path(name)
+            places = [src]
             if not src.is_absolute():  # HDF5 looks beside the file and beside a link's target
                 places = [folder / name for folder in folders]
                 src = next((p for p in places if p.exists()), places[0])
             if not src.exists():
+                looked = " or ".join(str(p) for p in places)
                 raise CubeReadError(
                     path,
-                    f"dataset '{d.name}' is virtual and its source file {name} "
-                    "is missing (HDF5 would silently read zeros)",
+                    f"dataset {dataset_label(d, path, opened)} is virtual and its source file "
+                    f"{name} is missing (looked for {looked}; HDF5 would silently read zeros)",
                 )
             check_path(src)
         return
@@ -268,13 +273,14 @@ def check_dataset(d, path) -> None:
         for name, (_n, offset, size) in zip(_external_names(d), d.external):
             src = name if name.is_absolute() else folder / name
             if not src.exists():
-                beside = [p.parent / name for p in pair_places(path)]
+                beside = [p.parent / name for p in pair_places(holder)]
                 where = ""
                 if not name.is_absolute() and len(beside) > 1:
                     where = f" ({looked_in_both(beside, 'file')})"
                 raise CubeReadError(
                     path,
-                    f"dataset '{d.name}' stores its data in {src.name}, which is missing{where}",
+                    f"dataset {dataset_label(d, path, opened)} stores its data in {src.name}, "
+                    f"which is missing{where}",
                 )
             actual = check_path(src).st_size
             used = min(int(size), left)  # an unlimited last segment (H5F_UNLIMITED) holds the rest
@@ -285,6 +291,35 @@ def check_dataset(d, path) -> None:
     require_stored(
         int(d.size) * d.dtype.itemsize, int(d.id.get_storage_size()), path, f"dataset '{d.name}'"
     )
+
+
+def holder_path(d, path) -> Path:
+    """The file holding dataset d: `path` (the file opened) unless an HDF5 external link led to
+    d in another file. A virtual dataset's relative source names and an external raw file's are
+    resolved beside the file holding the dataset; they were looked for beside the file opened,
+    so a valid virtual dataset reached through an external link into a subfolder was refused as
+    missing its source."""
+    try:
+        name = d.file.filename
+        if not os.path.samefile(name, path):
+            return Path(name)
+    except (AttributeError, ValueError, OSError, RuntimeError):
+        pass
+    return Path(path)
+
+
+def dataset_label(d, path, opened: str | None = None) -> str:
+    """The dataset as check_dataset's messages name it: its path, or the path the user opened
+    and, where a link led elsewhere, "(a link to '<dataset>' in <file>)". A virtual dataset
+    reached through an external link was named by its path in the other file only ('/raw/vds',
+    said of main.h5, where the user had opened 'entry/ext')."""
+    holder = holder_path(d, path)
+    other = holder != Path(path)
+    itself = not opened or "/" + str(opened).strip("/") == d.name
+    if itself and not other:
+        return f"'{d.name}'"
+    shown = d.name if itself else opened
+    return f"'{shown}' (a link to '{d.name}'" + (f" in {holder}" if other else "") + ")"
 
 
 def _short_external(d, path, src: Path, offset, used, actual, before, total) -> None:
@@ -322,7 +357,7 @@ def external_folder(d, path) -> Path:
     external raw data file' though this check had found them: the reader opens the dataset
     with this folder as its external-file prefix (lazy.open_external)."""
     relative = [n for n in _external_names(d) if not n.is_absolute()]
-    folders = [p.parent for p in pair_places(path)]
+    folders = [p.parent for p in pair_places(holder_path(d, path))]
     return next((fo for fo in folders if all((fo / n).exists() for n in relative)), folders[0])
 
 
