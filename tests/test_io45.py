@@ -119,3 +119,50 @@ def test_a_missing_virtual_source_behind_a_link_names_both(tmp_path):
     msg = str(info.value)
     assert "'entry/ext'" in msg and "'/raw/vds'" in msg and "vds.h5" in msg
     assert str(tmp_path / "sub" / "frames.h5") in msg
+
+
+# -- text spectra -----------------------------------------------------------------------------
+TABLE = "Energy\tCounts\r\n" + "".join(f"{0.01 * i:.2f}\t{i % 7}\r\n" for i in range(1, 80))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        TABLE.encode("utf-16"),  # Excel's "Unicode Text": a BOM, then little-endian
+        b"\xfe\xff" + TABLE.encode("utf-16-be"),
+        TABLE.encode("utf-16-le"),  # no BOM: known by the NUL beside each character
+    ],
+    ids=["utf16-bom", "utf16-be-bom", "utf16-le-no-bom"],
+)
+def test_a_utf16_csv_spectrum_reads(tmp_path, raw):
+    # Before: decoded as UTF-8, every character had a NUL beside it: 'a spectrum CSV needs one
+    # column (counts) or two (energy, counts) on every line'.
+    from xrf_napari.io import read_spectrum
+
+    path = tmp_path / "spectrum.csv"
+    path.write_bytes(raw)
+    spec = read_spectrum(path)
+    np.testing.assert_array_equal(spec.counts, [i % 7 for i in range(1, 80)])
+    assert spec.calibration.gain == pytest.approx(0.01)
+
+
+def test_a_utf16_spe_spectrum_reads(tmp_path):
+    # Before: refused as 'not an ASCII SPE spectrum (no $DATA: section)' (the NUL bytes).
+    from xrf_napari.io.spectra import read_spe
+
+    path = tmp_path / "s.spe"
+    path.write_bytes("$SPEC_ID:\r\nx\r\n$DATA:\r\n0 3\r\n4\r\n5\r\n6\r\n7\r\n".encode("utf-16"))
+    np.testing.assert_array_equal(read_spe(path).counts, [4, 5, 6, 7])
+
+
+@pytest.mark.parametrize("empty", ['""', '"",""', ",", ";"])
+def test_a_quoted_empty_row_in_a_csv_is_an_empty_line(tmp_path, empty):
+    # Before: '""' on its own line (a spreadsheet's empty row) was read as a row of no values,
+    # and the file refused: 'needs one column (counts) or two (energy, counts) on every line'.
+    from xrf_napari.io import read_spectrum
+
+    path = tmp_path / "s.csv"
+    path.write_text(f'energy,counts\n0.1,5\n{empty}\n"0.2","6"\n0.3,7\n', encoding="utf-8")
+    spec = read_spectrum(path)
+    np.testing.assert_array_equal(spec.counts, [5, 6, 7])
+    assert spec.calibration.gain == pytest.approx(0.1)

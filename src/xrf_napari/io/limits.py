@@ -42,6 +42,36 @@ def is_text(head: bytes) -> bool:
     return all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
+#: Byte-order marks a text export may start with, and their encodings (UTF-32's before UTF-16's,
+#: whose mark begins UTF-32 LE's).
+TEXT_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def decode_text(raw: bytes) -> str:
+    """A text format's bytes as text: UTF-8 (a BOM dropped: it would glue onto the first
+    value), or UTF-16/32 by its byte-order mark, as Excel's 'Unicode Text' and Notepad's
+    'Unicode' save a table. Decoded as UTF-8 such a file read every character with a NUL
+    beside it, and a spectrum CSV was refused as 'needs one column (counts) or two'. UTF-16
+    without a mark is known by the NUL beside every ASCII character among its first bytes.
+    Undecodable bytes become U+FFFD, which the parsers refuse naming the line."""
+    for bom, encoding in TEXT_BOMS:
+        if raw.startswith(bom):
+            return raw[len(bom) :].decode(encoding, errors="replace")
+    head = raw[:512] if len(raw) >= 4 else b""
+    even, odd = head[0::2], head[1::2]
+    if head and odd.count(0) == len(odd) and 0 not in even:
+        return raw.decode("utf-16-le", errors="replace")
+    if head and even.count(0) == len(even) and 0 not in odd:
+        return raw.decode("utf-16-be", errors="replace")
+    return raw.decode("utf-8", errors="replace")
+
+
 #: What an HDF5 file holds at byte 0, or at 512 behind a MATLAB v7.3 user block.
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 #: The first bytes of the formats a misnamed file is told to be (TIFF: little/big-endian, BigTIFF).

@@ -16,7 +16,7 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError
 from .calibration import calibration_from_coefficients, calibration_from_energy_axis
-from .limits import MAX_TEXT_BYTES, parse_int, read_bounded, refuse_binary
+from .limits import MAX_TEXT_BYTES, decode_text, parse_int, read_bounded, refuse_binary
 
 
 @dataclass
@@ -43,11 +43,12 @@ class Spectrum:
 
 
 def _read_text(path: Path) -> str:
-    # utf-8-sig: a BOM (Excel, Notepad "UTF-8 with BOM") would glue onto the first line's value
+    # decode_text: UTF-8 (a BOM dropped: Excel's and Notepad's "UTF-8 with BOM"), or UTF-16
+    # (Excel's "Unicode Text") by its BOM
     raw = read_bounded(path, MAX_TEXT_BYTES, "spectrum file")
     suffix = path.suffix.lower()
     refuse_binary(path, raw, f"a text {suffix} spectrum" if suffix else "a text spectrum")
-    return raw.decode("utf-8-sig", errors="replace")
+    return decode_text(raw)
 
 
 def _finish(path: Path, counts, cal, meta) -> Spectrum:
@@ -340,7 +341,8 @@ def read_spe(path) -> Spectrum:
     path = Path(path)
     raw = read_bounded(path, MAX_TEXT_BYTES, "SPE file")
     refuse_binary(path, raw, "an ASCII SPE spectrum")
-    if b"\0" in raw[:4096] or b"$DATA:" not in raw:
+    text = decode_text(raw)  # UTF-16 (Notepad's 'Unicode') too: as _read_text
+    if "\0" in text[:4096] or "$DATA:" not in text:
         raise CubeReadError(
             path,
             "not an ASCII SPE spectrum (no $DATA: section); binary SPE files "
@@ -348,7 +350,7 @@ def read_spe(path) -> Spectrum:
         )
     sections: dict[str, list[str]] = {}
     current = None
-    for line in raw.decode("utf-8-sig", errors="replace").splitlines():  # BOM: as _read_text
+    for line in text.splitlines():
         s = line.strip()
         if s.startswith("$") and s.endswith(":"):
             current = s[1:-1].strip().upper()
@@ -404,6 +406,10 @@ def _spe_calibration(sections: dict, path: Path) -> Calibration | None:
 
 
 # -- .csv -----------------------------------------------------------------------------------
+#: What an empty row of a spreadsheet's export holds: quotes, separators, spaces.
+_EMPTY_ROW = re.compile(r'[",;\s]+')
+
+
 def read_csv(path) -> Spectrum:
     """`energy,counts` (keV, or eV if values exceed 200), `channel,counts`, or one counts column;
     a non-numeric first line is a header. A wider table with a header (the Spectrum dock's export:
@@ -414,7 +420,10 @@ def read_csv(path) -> Spectrum:
     path = Path(path)
     rows, header = [], None
     lines = [(i, line.strip()) for i, line in enumerate(_read_text(path).splitlines())]
-    lines = [(i, s) for i, s in lines if s and not s.startswith("#")]
+    # a line of nothing but quotes and separators is an empty line ('""' or '"",""', as a
+    # spreadsheet writes an empty row): it had been read as a row of no values, and the file
+    # refused as 'needs one column (counts) or two'
+    lines = [(i, s) for i, s in lines if _EMPTY_ROW.sub("", s) and not s.startswith("#")]
     lines, quoted_comma = _unquote(path, lines)
     sep = _decimal_comma(path, lines)
     if sep is None:
