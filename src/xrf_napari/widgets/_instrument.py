@@ -12,7 +12,8 @@ a scan told "lens, Rh 50 kV" in Spectrum was fitted with the file's tube unless 
 from __future__ import annotations
 
 from qtpy.QtCore import Signal
-from qtpy.QtWidgets import QComboBox, QDoubleSpinBox, QGridLayout, QWidget
+from qtpy.QtGui import QValidator
+from qtpy.QtWidgets import QComboBox, QDoubleSpinBox, QGridLayout, QLabel, QWidget
 
 from ..physics.instrument import OPTIC_WORDS
 
@@ -28,6 +29,62 @@ TIP = (
     "unknown tube; the pigment fit then estimates the anode from the scattered tube lines and "
     "takes 50 kV, and its notes say so)."
 )
+
+
+class KvBox(QDoubleSpinBox):
+    """The tube's kV: its minimum, one below the tube model's KV_MIN, reads "kV: file's". Typed
+    digits count once editing is finished (Enter, or leaving the box), not on each keystroke, and
+    a number outside KV_MIN-KV_MAX is never taken: "4" typed (on the way to "40", then the box
+    left) was the minimum itself and chose the file's kV without a word, "1"-"3" went back to the
+    value before, just as silently, and "7" then "0" refused the "0". Such a number is now kept
+    on screen until editing is finished, then the box goes back to the value it had and
+    `refused` carries the number typed, for the row's note. Digits typed onto "kV: file's" (a
+    click puts the cursor after it) replace it: they were refused one by one."""
+
+    refused = Signal(float)
+
+    def __init__(self, kv_min: float, kv_max: float, parent=None):
+        super().__init__(parent)
+        self.kv_range = (kv_min, kv_max)  # what the tube model takes
+        self._typed: str | None = None  # the user's text since editing began (textEdited)
+        self.setDecimals(0)
+        self.setRange(kv_min - 1, kv_max)  # its minimum reads "kV: file's"
+        self.setValue(kv_min - 1)
+        self.setSuffix(" kV")
+        self.setSpecialValueText("kV: file's")
+        self.setKeyboardTracking(False)  # "50" typed is one change, not "5" then "50"
+        self.lineEdit().textEdited.connect(self._edited)
+        self.editingFinished.connect(self._finished)
+
+    def _number(self, text: str) -> float | None:
+        """The number in `text` as typed (suffix and spaces aside), None if it is none."""
+        text = text.strip()
+        if text.endswith(self.suffix().strip()):
+            text = text[: -len(self.suffix().strip())]
+        try:
+            return float(text.strip())
+        except ValueError:
+            return None
+
+    def validate(self, text, pos):
+        special = self.specialValueText()
+        at = text.find(special) if special and text != special else -1
+        if at >= 0:  # digits typed onto it: in its place, the cursor after them
+            text = text[:at] + text[at + len(special) :]
+            pos = pos - len(special) if pos >= at + len(special) else min(pos, at)
+        number = self._number(text)
+        if number is not None and not self.kv_range[0] <= number <= self.kv_range[1]:
+            return QValidator.State.Intermediate, text, pos  # shown; not a value (_finished)
+        return super().validate(text, pos)
+
+    def _edited(self, text: str) -> None:
+        self._typed = text
+
+    def _finished(self) -> None:
+        typed, self._typed = self._typed, None
+        number = None if typed is None else self._number(typed)
+        if number is not None and not self.kv_range[0] <= number <= self.kv_range[1]:
+            self.refused.emit(number)
 
 
 class InstrumentRow(QWidget):
@@ -49,24 +106,24 @@ class InstrumentRow(QWidget):
         self.gas_combo.addItems(["gas: file's", *ATMOSPHERES])
         self.anode_combo = QComboBox()
         self.anode_combo.addItems(["tube: file's", *ANODES])
-        self.kv_spin = QDoubleSpinBox()
-        self.kv_spin.setDecimals(0)
-        self.kv_spin.setRange(KV_MIN - 1, KV_MAX)  # its minimum reads "kV: file's"
-        self.kv_spin.setValue(KV_MIN - 1)
-        self.kv_spin.setSuffix(" kV")
-        self.kv_spin.setSpecialValueText("kV: file's")
-        self.kv_spin.setKeyboardTracking(False)  # "50" typed is one change, not "5" then "50"
+        self.kv_spin = KvBox(KV_MIN, KV_MAX)
+        #: what became of a kV typed outside the tube model's range (hidden while empty)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.hide()
         lay = QGridLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.optic_combo, 0, 0)
         lay.addWidget(self.gas_combo, 0, 1)
         lay.addWidget(self.anode_combo, 1, 0)
         lay.addWidget(self.kv_spin, 1, 1)
+        lay.addWidget(self.note, 2, 0, 1, 2)
         for w in (self, self.optic_combo, self.gas_combo, self.anode_combo, self.kv_spin):
             w.setToolTip(TIP)
         for combo in (self.optic_combo, self.gas_combo, self.anode_combo):
             combo.currentIndexChanged.connect(self._emit)
         self.kv_spin.valueChanged.connect(self._emit)
+        self.kv_spin.refused.connect(self._kv_refused)
 
     def choice(self) -> dict:
         """What the user set: {"optic", "atmosphere", "anode", "kv"} (peaks.suggest_for_cube's
@@ -86,6 +143,7 @@ class InstrumentRow(QWidget):
         """Show `choice` (choice()'s form; None or {}: every entry the file's), without emitting."""
         choice = choice or {}
         optics = [value for _, value in OPTIC_ENTRIES]
+        self._say("")  # a note on the kV typed for the scan shown before
         self.blockSignals(True)
         try:
             for combo, values, key in (
@@ -123,6 +181,18 @@ class InstrumentRow(QWidget):
         self.anode_combo.setItemText(0, f"tube: file's{said['tube']}")
         self.kv_spin.setSpecialValueText(f"kV: file's{said['kv']}")
 
+    def _kv_refused(self, number: float) -> None:
+        lo, hi = self.kv_spin.kv_range
+        self._say(
+            f"{number:g} kV is {'below' if number < lo else 'above'} the {lo}-{hi} kV the tube "
+            f"model takes: the kV box kept {self.kv_spin.text().strip()}."
+        )
+
+    def _say(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
     def _emit(self, *_) -> None:
         if not self.signalsBlocked():
+            self._say("")  # what the user set now stands; a refused kV's note is old
             self.changed.emit(self.choice())

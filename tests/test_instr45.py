@@ -1,0 +1,76 @@
+"""The Instrument row's kV box as a conservator types into it, a file opened twice while both
+copies wait for their automatic calibration, and quicklook's one plan of its maps (session 45).
+
+The kV box's minimum, one below the tube model's 5 kV, reads "kV: file's": "4" typed on the way
+to "40", the box then left, chose the file's kV without a word, "1"-"3" went back to the value
+before as silently, "70" lost its "0", and digits typed after "kV: file's" (where a click puts
+the cursor) were refused one by one. quicklook planned its maps twice (plan_for_cube for the
+report, again inside iter_element_maps)."""
+
+
+def _finish(box, how: str) -> None:
+    """End the editing as a user does: Enter, or leaving the box (Tab, a click elsewhere)."""
+    from qtpy.QtCore import QEvent, Qt
+    from qtpy.QtGui import QFocusEvent
+    from qtpy.QtTest import QTest
+    from qtpy.QtWidgets import QApplication
+
+    if how == "enter":
+        QTest.keyClick(box, Qt.Key.Key_Return)
+    else:
+        QApplication.sendEvent(
+            box, QFocusEvent(QEvent.Type.FocusOut, Qt.FocusReason.TabFocusReason)
+        )
+
+
+def _type(box, text: str, *, replace: bool = True) -> None:
+    from qtpy.QtTest import QTest
+
+    box.setFocus()
+    if replace:
+        box.lineEdit().selectAll()
+    else:  # where a click after "kV: file's" puts the cursor
+        box.lineEdit().setCursorPosition(len(box.lineEdit().text()))
+    QTest.keyClicks(box, text)
+
+
+def test_a_kv_typed_counts_once_finished_and_one_out_of_range_is_refused_with_a_note(qtbot):
+    from xrf_napari.widgets._instrument import InstrumentRow
+
+    row = InstrumentRow()
+    qtbot.addWidget(row)
+    row.show()
+    row.show_file({"name": "an .rpl export"})
+    told = []
+    row.changed.connect(told.append)
+    box = row.kv_spin
+    assert box.text() == "kV: file's (none)"
+
+    _type(box, "45", replace=False)  # typed onto "kV: file's (none)": it was refused
+    assert told == [] and box.text() == "45 kV"  # nothing taken while typing
+    _finish(box, "enter")
+    assert told == [{"kv": 45.0}] and row.choice() == {"kv": 45.0}
+    assert not row.note.isVisible()
+
+    for typed, how, side in (
+        ("4", "enter", "below"),
+        ("2", "leave", "below"),
+        ("70", "enter", "above"),
+    ):
+        _type(box, typed)
+        assert box.text() == f"{typed} kV"  # shown as typed ("70" lost its "0")
+        _finish(box, how)
+        assert row.choice() == {"kv": 45.0}, typed  # "4" chose the file's kV, "2" kept 45 silently
+        assert told == [{"kv": 45.0}]
+        assert row.note.isVisible() and row.note.text() == (
+            f"{typed} kV is {side} the 5-60 kV the tube model takes: the kV box kept 45 kV."
+        )
+
+    _type(box, "40")  # "4" on the way to "40": one change, once finished
+    _finish(box, "leave")
+    assert told == [{"kv": 45.0}, {"kv": 40.0}] and not row.note.isVisible()
+    _type(box, "4")
+    _finish(box, "enter")
+    assert row.note.isVisible()
+    row.set_choice({})  # another scan shown: its own row, no note of this one's typing
+    assert not row.note.isVisible() and box.text() == "kV: file's (none)"
