@@ -7,6 +7,10 @@ before as silently, "70" lost its "0", and digits typed after "kV: file's" (wher
 the cursor) were refused one by one. quicklook planned its maps twice (plan_for_cube for the
 report, again inside iter_element_maps)."""
 
+import numpy as np
+import pytest
+from _napari_helpers import write_painted_cube
+
 
 def _finish(box, how: str) -> None:
     """End the editing as a user does: Enter, or leaving the box (Tab, a click elsewhere)."""
@@ -74,3 +78,31 @@ def test_a_kv_typed_counts_once_finished_and_one_out_of_range_is_refused_with_a_
     assert row.note.isVisible()
     row.set_choice({})  # another scan shown: its own row, no note of this one's typing
     assert not row.note.isVisible() and box.text() == "kV: file's (none)"
+
+
+@pytest.mark.parametrize("elements", [None, ["Fe", "Pb", "Fe"]])
+def test_quicklook_plans_its_maps_once(tmp_path, monkeypatch, elements):
+    """choose_maps made plan_for_cube's plans for its report and again, inside
+    iter_element_maps, for the maps: now once, the same plans and maps."""
+    import xrf_napari.analysis.maps as maps_module
+    from xrf_napari.cli.quicklook_cmd import DEFAULT_MAX_ELEMENTS, choose_maps
+    from xrf_napari.io import read_cube
+
+    cube = read_cube(write_painted_cube(tmp_path / "painted.h5"))
+    calls = []
+    real = maps_module.plan_for_cube
+
+    def counted(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(maps_module, "plan_for_cube", counted)
+    _, suggested, plans, maps = choose_maps(cube, elements, anode="W")
+    assert len(calls) == 1
+    symbols = list(dict.fromkeys(elements or suggested[:DEFAULT_MAX_ELEMENTS]))
+    present = sorted(set(suggested) | set(symbols))
+    expected_plans, _ = real(cube, symbols, present=present, anode="W")
+    assert plans == expected_plans and list(maps) == symbols
+    expected = maps_module.element_maps(cube, symbols, present=present, anode="W")
+    for sym in symbols:
+        np.testing.assert_array_equal(maps[sym], expected[sym])

@@ -497,7 +497,7 @@ def iter_element_maps(
     symbols = list(dict.fromkeys(symbols))
     if not symbols:
         raise ValueError("choose at least one element to map")
-    plans, w = plan_for_cube(
+    planned = plan_for_cube(
         cube,
         symbols,
         fwhm_ev=fwhm_ev,
@@ -506,6 +506,13 @@ def iter_element_maps(
         lines=lines,
         anode=anode,
     )
+    return (yield from iter_planned_maps(cube, planned, clip=clip, block_bytes=block_bytes))
+
+
+def iter_planned_maps(cube, planned, *, clip: bool = False, block_bytes: int | None = None):
+    """iter_element_maps for plan_for_cube's (plans, W), made once by a caller that also needs
+    the plans (quicklook's report and map titles): each made them again for the maps."""
+    plans, w = planned
     h, wd, c = cube.shape
     out = np.empty((h, wd, len(plans)), dtype=np.float32)
     kw = {} if block_bytes is None else {"block_bytes": block_bytes}

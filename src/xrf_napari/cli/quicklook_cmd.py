@@ -76,7 +76,7 @@ def choose_maps(
     `suggested` is a peaks.Suggestions: its `warning` says when the peaks contradict the
     calibration. `anode`, `kv`, `optic`, `atmosphere`: the user's, over the file's
     (suggest_for_cube; the anode also in the maps' overlaps, plan_for_cube, as the dock's)."""
-    from ..analysis.maps import iter_element_maps, plan_for_cube
+    from ..analysis.maps import iter_planned_maps, plan_for_cube
     from ..analysis.peaks import suggest_for_cube
     from ..analysis.spectra import iter_survey
     from ..progress import drain
@@ -94,11 +94,11 @@ def choose_maps(
     if not symbols:
         return spectrum, suggested, [], {}
     present = sorted(set(suggested) | set(symbols))
-    # the tube's lines are handled as the user's anode's, as the suggestion's (plan_for_cube)
-    plans, _ = plan_for_cube(cube, symbols, present=present, anode=anode)
-    maps = drain(
-        iter_element_maps(cube, symbols, present=present, anode=anode), "maps", "rows", progress
-    )
+    # the tube's lines are handled as the user's anode's, as the suggestion's (plan_for_cube);
+    # planned once, for the plot's labels and the maps alike
+    planned = plan_for_cube(cube, symbols, present=present, anode=anode)
+    maps = drain(iter_planned_maps(cube, planned), "maps", "rows", progress)
+    plans = planned[0]
     return spectrum, suggested, plans, maps
 
 
