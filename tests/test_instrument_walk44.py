@@ -7,6 +7,8 @@ from _napari_helpers import wait_idle
 from test_optic44 import _write, m6_counts  # noqa: F401 (a fixture)
 
 INSTRUMENT_NOTE = "The Instrument row changed since this fit: press Find pigments again."
+DETECTOR_NOTE = "The Detector FWHM changed since this fit: press Find pigments again."
+BOTH_NOTE = "The Instrument row and the Detector FWHM changed since this fit: press Find"
 
 
 def _choose(row, optic=1, anode="Rh", kv=50):
@@ -24,7 +26,8 @@ def test_a_fit_says_its_optic_and_gas_and_when_the_instrument_row_changed_since(
     """The Pigments line named the fit's tube and kV only: a fit made under the file's lens read
     the same after "collimator" was chosen, and nothing said the table was not of the row's
     instrument. Now it names the optic and gas, and says when the row changed since the fit
-    (in this dock or another); back to what the fit used, the note goes."""
+    (in this dock or another); back to what the fit used, the note goes. The Detector FWHM
+    changed after the fit said nothing (session 45): now it is said too, alone or with the row."""
     from _napari_helpers import open_cube
 
     from xrf_napari.widgets.pigments import PigmentsWidget
@@ -52,6 +55,18 @@ def test_a_fit_says_its_optic_and_gas_and_when_the_instrument_row_changed_since(
     pigments.cube_combo.set_layer(first)
     assert pigments.info.text().startswith(INSTRUMENT_NOTE)
     pigments.instrument_row.optic_combo.setCurrentIndex(1)  # back to what the fit used
+    assert pigments.info.text() == info
+    pigments.fwhm_spin.setValue(180)  # the fit took the file's resolution
+    assert pigments.info.text() == f"{DETECTOR_NOTE} {info}"
+    spectrum.instrument_row.optic_combo.setCurrentIndex(2)
+    assert pigments.info.text().startswith(BOTH_NOTE)
+    pigments.cube_combo.set_layer(second)  # its own Detector: no fit, no note
+    assert "changed since" not in pigments.info.text()
+    pigments.cube_combo.set_layer(first)  # its Detector (180) comes back, and the note
+    assert pigments.info.text().startswith(BOTH_NOTE)
+    pigments.instrument_row.optic_combo.setCurrentIndex(1)
+    assert pigments.info.text() == f"{DETECTOR_NOTE} {info}"
+    pigments.fwhm_spin.setValue(pigments.fwhm_spin.minimum())  # the file's again
     assert pigments.info.text() == info
     wait_idle(qtbot, spectrum.job)
 

@@ -76,8 +76,11 @@ COLUMNS = ("Region", "Candidate paint", "Elements", "Notes")
 #: The info line of a fit whose Labels layer changed or was deleted since (`_regions_changed`).
 STALE_NOTE = "The regions changed since this fit: press Find pigments again."
 #: The info line's first words once the scan's Instrument row differs from what a fit was made
-#: with (the table is of the instrument the line names, not of the row's)
-INSTRUMENT_NOTE = "The Instrument row changed since this fit: press Find pigments again."
+#: with (the table is of the instrument the line names, not of the row's), or its Detector box
+#: does ("The Instrument row and the Detector FWHM changed since this fit: ...": both)
+CHANGED_NOTE = "{} changed since this fit: press Find pigments again."
+INSTRUMENT_NOTE = CHANGED_NOTE.format("The Instrument row")
+DETECTOR_NOTE = CHANGED_NOTE.format("The Detector FWHM")
 
 
 def _pigments_job(
@@ -275,6 +278,8 @@ class PigmentsResult:
     background: np.ndarray | None = None
     #: the scan's Instrument row as the fit was asked for (SURVEYS.instrument); None: unknown
     instrument: dict | None = None
+    #: the Detector box as the fit was asked for (FWHM_FROM_FILE: the file's); None: unknown
+    detector: int | None = None
 
 
 class PigmentsWidget(CubeDock):
@@ -422,6 +427,8 @@ class PigmentsWidget(CubeDock):
             "detector is no sharper than its Fano limit, 119.8 eV); from the file: its metadata, "
             "else estimated from the region spectra"
         )
+        # a fit shown says when the Detector differs from its own (as for the Instrument row)
+        self.fwhm_spin.valueChanged.connect(self._detector_changed)
 
     def instrument(self) -> dict:
         """The instrument the user set (arguments of `iter_fit_regions`); empty: the file's. The
@@ -497,6 +504,7 @@ class PigmentsWidget(CubeDock):
                 self.job.refused(report_error(exc, "Pigments"))
                 return None
         chosen = SURVEYS.instrument(cube)  # what a later change of the row is compared with
+        detector = self.fwhm_spin.value()  # and of the Detector
         worker = self.start_job(
             _pigments_job,
             cube,
@@ -510,7 +518,7 @@ class PigmentsWidget(CubeDock):
             _photo_name(photo_layer) if photo_layer is not None else "the photograph",
             cube=cube,
             description="Fitting each region's mean spectrum\u2026",
-            on_result=lambda res: self._fitted(layer, labels_layer, labels, res, chosen),
+            on_result=lambda res: self._fitted(layer, labels_layer, labels, res, chosen, detector),
         )
         if worker is not None:
             self.regions_button.setEnabled(False)
@@ -646,7 +654,9 @@ class PigmentsWidget(CubeDock):
             self.labels_combo.refresh()  # lists what fits this scan (it follows right after)
             self.labels_combo.set_layer(regions)
 
-    def _fitted(self, cube_layer, labels_layer, labels, value, chosen=None) -> PigmentsResult:
+    def _fitted(
+        self, cube_layer, labels_layer, labels, value, chosen=None, detector=None
+    ) -> PigmentsResult:
         from ..analysis.pigment_report import top_choices
 
         report, colours, background, source = value
@@ -659,6 +669,7 @@ class PigmentsWidget(CubeDock):
             cube_layer,
             background=background,
             instrument=chosen,
+            detector=detector,
         )
         result.choices = top_choices(report)
         # changed or deleted during the fit (_layer_removed ran before there was a fit to mark)
@@ -747,9 +758,18 @@ class PigmentsWidget(CubeDock):
         if cube is not None and cube is self.current_cube():
             self._refresh_info()
 
+    def _detector_changed(self, *_) -> None:
+        """The Detector box changed: the shown fit's line says so when the fit was made with
+        another FWHM, as for the Instrument row (it said nothing: a table fitted at 140 eV read
+        as the scan's after 180 eV was set). Not while the box shows the next scan's value and
+        the table still the last scan's fit (on_cube, before show_result)."""
+        result = self.result
+        if result is not None and layer_cube(result.cube_layer) is self.current_cube():
+            self._refresh_info()
+
     def _refresh_info(self) -> None:
         """The info line again, after a fit's regions went stale or fresh, or the scan's
-        Instrument row changed."""
+        Instrument row or Detector changed."""
         try:
             if self.viewer is not None and self.result is not None:
                 self.info.setText(self._info_text(self.result))
@@ -834,20 +854,25 @@ class PigmentsWidget(CubeDock):
         regions = [] if self.result is None else self.result.report.regions
         return 0 <= row < len(regions) and bool(regions[row].candidates)
 
-    @staticmethod
-    def _info_text(result) -> str:
+    def _info_text(self, result) -> str:
         """The line above the table: the instrument (tube, kV, optic, gas, detector) and ground
-        the fit used, and whether its Labels layer or the scan's Instrument row changed since
-        (then first)."""
+        the fit used, and whether its Labels layer, the scan's Instrument row or its Detector
+        changed since (then first)."""
         rep = result.report
         p = rep.profile
         notes = "; ".join(rep.notes)
         cube = layer_cube(result.cube_layer)
-        changed = (
-            result.instrument is not None
-            and cube is not None
-            and result.instrument != SURVEYS.instrument(cube)
-        )
+        changed = []
+        if cube is not None and result.instrument not in (None, SURVEYS.instrument(cube)):
+            changed.append("The Instrument row")
+        if cube is not None and result.detector is not None:
+            now = (
+                self.fwhm_spin.value()
+                if cube is self.current_cube()
+                else self.recall(cube, "fwhm", FWHM_FROM_FILE)
+            )
+            if now != result.detector:
+                changed.append("the Detector FWHM" if changed else "The Detector FWHM")
         lab = result.labels_layer
         kept = (  # the painted regions it fitted, kept aside by a run (_regions_changed)
             f"Fitted regions: \u201c{lab.name}\u201d. "
@@ -856,7 +881,7 @@ class PigmentsWidget(CubeDock):
         )
         return (
             (STALE_NOTE + " " if result.stale else kept)
-            + (INSTRUMENT_NOTE + " " if changed else "")
+            + (CHANGED_NOTE.format(" and ".join(changed)) + " " if changed else "")
             + f"{p.anode} {p.kv:g} kV, {profile_optic_words(p.optic)}, in {p.atmosphere}, "
             f"FWHM {p.fwhm_mn_ev:.0f} eV; ground: {', '.join(rep.ground)}"
             + (f". {notes}" if notes else "")
