@@ -142,11 +142,11 @@ def test_the_instrument_overrides_belong_to_the_scan_they_were_set_on(make_napar
         viewer.window.add_dock_widget(dock)
         dock.cube_combo.set_layer(first)
     maps.fwhm_spin.setValue(180)
-    pigments.anode_combo.setCurrentText("W")
-    pigments.kv_spin.setValue(30)
+    pigments.instrument_row.anode_combo.setCurrentText("W")
+    pigments.instrument_row.kv_spin.setValue(30)
     pigments.fwhm_spin.setValue(160)
-    pigments.optic_combo.setCurrentIndex(1)
-    pigments.gas_combo.setCurrentIndex(1)
+    pigments.instrument_row.optic_combo.setCurrentIndex(1)
+    pigments.instrument_row.gas_combo.setCurrentIndex(1)
     set_on_first = pigments.instrument()
     assert set(set_on_first) == {"anode", "kv", "fwhm_mn_ev", "optic", "atmosphere"}
     for dock in (maps, pigments):
@@ -154,7 +154,7 @@ def test_the_instrument_overrides_belong_to_the_scan_they_were_set_on(make_napar
     assert maps.fwhm_spin.value() == 0  # "from file (140 eV)"
     assert pigments.instrument() == {}
     maps.fwhm_spin.setValue(120)
-    pigments.kv_spin.setValue(40)
+    pigments.instrument_row.kv_spin.setValue(40)
     for dock in (maps, pigments):
         dock.cube_combo.set_layer(first)
     assert maps.fwhm_spin.value() == 180

@@ -16,16 +16,16 @@ from test_optic44 import _write, m6_counts  # noqa: F401 (a fixture)
 LENS_RH_50 = {"optic": "lens", "anode": "Rh", "kv": 50.0}
 
 
-def _choose(row_or_dock, optic=None, anode=None, kv=None) -> None:
-    """Set optic, anode and kV as a user does, in a dock's own boxes (Pigments' optic box said
-    "lens" before, the shared row says "polycapillary lens": the entry holding the word)."""
-    box = row_or_dock.optic_combo
+def _choose(row, optic=None, anode=None, kv=None) -> None:
+    """Set optic, anode and kV as a user does, in a dock's Instrument row (Pigments' optic box
+    said "lens" before, the shared row says "polycapillary lens": the entry holding the word)."""
+    box = row.optic_combo
     if optic is not None:
         box.setCurrentIndex(next(i for i in range(1, box.count()) if optic in box.itemText(i)))
     if anode is not None:
-        row_or_dock.anode_combo.setCurrentText(anode)
+        row.anode_combo.setCurrentText(anode)
     if kv is not None:
-        row_or_dock.kv_spin.setValue(kv)
+        row.kv_spin.setValue(kv)
 
 
 def _dock(viewer, cls, layer):
@@ -62,8 +62,9 @@ def test_a_choice_made_in_spectrum_shows_in_pigments_and_is_what_its_fit_uses(
     assert pigments.instrument() == {}
     _choose(spectrum.instrument_row, optic="lens", anode="Rh", kv=40)
     assert pigments.instrument() == dict(LENS_RH_50, kv=40.0)  # shown at once, not on a switch
-    assert pigments.anode_combo.currentText() == "Rh" and pigments.kv_spin.value() == 40
-    assert "lens" in pigments.optic_combo.currentText()
+    row = pigments.instrument_row
+    assert row.anode_combo.currentText() == "Rh" and row.kv_spin.value() == 40
+    assert "lens" in row.optic_combo.currentText()
     spectrum.instrument_row.kv_spin.setValue(50)
     pigments.fwhm_spin.setValue(160)  # the detector stays Pigments' own
     started = []
@@ -88,7 +89,7 @@ def test_a_choice_made_in_pigments_resuggests_in_spectrum_and_maps(two_scans, qt
     maps = _dock(viewer, ElementMapsWidget, first)
     qtbot.waitUntil(lambda: "Pb" in maps.suggested_label.text(), timeout=30000)
     assert "Cd" not in maps.suggested_label.text()
-    _choose(pigments, optic="lens", anode="Rh", kv=50)
+    _choose(pigments.instrument_row, optic="lens", anode="Rh", kv=50)
     for dock in (spectrum, maps):
         assert dock.instrument_row.choice() == LENS_RH_50
     qtbot.waitUntil(lambda: "Cd" in maps.suggested_label.text(), timeout=15000)
@@ -106,12 +107,13 @@ def test_another_scan_keeps_its_own_choice_in_every_dock(two_scans, qtbot, monke
 
     viewer, first, second, pigments = two_scans
     spectrum = _dock(viewer, SpectrumWidget, first)
-    _choose(pigments, optic="lens", anode="Rh", kv=50)
+    _choose(pigments.instrument_row, optic="lens", anode="Rh", kv=50)
     pigments.fwhm_spin.setValue(160)
     for dock in (spectrum, pigments):
         dock.cube_combo.set_layer(second)
     assert pigments.instrument() == {} and spectrum.instrument_row.choice() == {}
-    assert pigments.kv_spin.value() == pigments.kv_spin.minimum()  # "kV: file's (none)"
+    kv_box = pigments.instrument_row.kv_spin
+    assert kv_box.value() == kv_box.minimum()  # "kV: file's (none)"
     _choose(spectrum.instrument_row, kv=40)
     assert pigments.instrument() == {"kv": 40.0}
     pigments.cube_combo.set_layer(first)

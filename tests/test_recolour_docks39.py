@@ -48,19 +48,19 @@ def test_the_pigments_tube_and_detector_boxes_offer_only_what_the_model_takes(
     widget = PigmentsWidget(viewer)
     assert widget.instrument() == {}  # every box from the file at first
     for kv, fwhm in ((80, 110), (100, 100), (1, 300), (60, 120), (5, 150)):
-        widget.kv_spin.setValue(kv)
+        widget.instrument_row.kv_spin.setValue(kv)
         widget.fwhm_spin.setValue(fwhm)
         instrument_for(cube, **widget.instrument())  # never refused
     with pytest.raises(PigmentFitError):  # the model's bounds, which the boxes follow
-        instrument_for(cube, kv=widget.kv_spin.maximum() + 1)
+        instrument_for(cube, kv=widget.instrument_row.kv_spin.maximum() + 1)
     lowest = widget.fwhm_spin.minimum() + 1  # the minimum itself reads "from the file"
     assert lowest == math.ceil(InstrumentProfile().fano_limit_ev)
     with pytest.raises(PigmentFitError):
         instrument_for(cube, fwhm_mn_ev=lowest - 1)
-    widget.kv_spin.setValue(widget.kv_spin.minimum())
+    widget.instrument_row.kv_spin.setValue(widget.instrument_row.kv_spin.minimum())
     widget.fwhm_spin.setValue(widget.fwhm_spin.minimum())
     assert widget.instrument() == {}
-    assert widget.kv_spin.text().startswith("kV: file's")  # the Instrument row's
+    assert widget.instrument_row.kv_spin.text().startswith("kV: file's")  # the Instrument row's
 
 
 def _lead_white_band_report():

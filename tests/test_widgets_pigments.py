@@ -119,12 +119,12 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
         assert (paths["candidates.csv"].read_text() == "the earlier report") == kept
     # the instrument the file may not name, set in the dock, reaches the fit
     assert widget.instrument() == {}
-    widget.anode_combo.setCurrentText("Mo")
-    widget.kv_spin.setValue(35)
+    widget.instrument_row.anode_combo.setCurrentText("Mo")
+    widget.instrument_row.kv_spin.setValue(35)
     assert widget.fwhm_spin.text() == "resolution from the file"  # its minimum: not passed
     widget.fwhm_spin.setValue(170)
-    widget.optic_combo.setCurrentText("polycapillary lens")  # the Instrument row's
-    widget.gas_combo.setCurrentText("helium")
+    widget.instrument_row.optic_combo.setCurrentText("polycapillary lens")  # the Instrument row's
+    widget.instrument_row.gas_combo.setCurrentText("helium")
     assert widget.instrument() == {
         "anode": "Mo",
         "kv": 35.0,

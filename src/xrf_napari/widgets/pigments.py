@@ -413,9 +413,7 @@ class PigmentsWidget(CubeDock):
         control's first entry keeps the file's value, or the estimate from the spectra. Optic,
         gas, tube and kV are the Instrument row Spectrum and Elemental maps show (one choice per
         scan, widgets._instrument); the detector's resolution is this dock's own."""
-        row = self.make_instrument_row()  # its kV box stops at the tube model's KV_MAX too
-        self.anode_combo, self.kv_spin = row.anode_combo, row.kv_spin
-        self.optic_combo, self.gas_combo = row.optic_combo, row.gas_combo
+        self.make_instrument_row()  # its kV box stops at the tube model's KV_MAX too
         self.fwhm_spin = QSpinBox()
         self.fwhm_spin.setRange(FWHM_FROM_FILE, FWHM_MAX)
         self.fwhm_spin.setSingleStep(5)
