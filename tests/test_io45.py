@@ -166,3 +166,61 @@ def test_a_quoted_empty_row_in_a_csv_is_an_empty_line(tmp_path, empty):
     spec = read_spectrum(path)
     np.testing.assert_array_equal(spec.counts, [5, 6, 7])
     assert spec.calibration.gain == pytest.approx(0.1)
+
+
+# -- TIFF -------------------------------------------------------------------------------------
+def _photos(folder):
+    import tifffile
+
+    rgb = (np.arange(20 * 30 * 3) % 251).astype(np.uint8).reshape(20, 30, 3)
+    tifffile.imwrite(folder / "rgb.tif", rgb, photometric="rgb")
+    rgba = np.dstack([rgb, rgb[..., :1]])
+    tifffile.imwrite(folder / "rgba.tif", rgba, photometric="rgb", extrasamples=["unassalpha"])
+    planar = np.moveaxis(rgb, 2, 0)
+    tifffile.imwrite(folder / "planar.tif", planar, photometric="rgb", planarconfig="separate")
+    return [folder / n for n in ("rgb.tif", "rgba.tif", "planar.tif")]
+
+
+def test_a_photograph_tiff_is_left_to_napari_and_named_as_one(tmp_path):
+    # Before: read_cube said 'the TIFF holds a 3-D image (20, 30, 3) (axes YXS), not a spectral
+    # stack', and for one stored plane by plane 'the TIFF holds 3 images of 20 x 30 (uint8),
+    # such as element maps'. napari's claim was already declined (napari's reader opens it).
+    from xrf_napari._reader import napari_get_reader
+    from xrf_napari.io import can_read
+
+    for path in _photos(tmp_path):
+        assert not can_read(path) and napari_get_reader(str(path)) is None
+        with pytest.raises(CubeReadError, match="looks like a photograph") as info:
+            read_cube(path)
+        msg = str(info.value)
+        assert path.name in msg and "20 x 30" in msg and "napari's own reader" in msg
+        assert ("RGBA" if path.stem == "rgba" else "RGB colour image") in msg
+
+
+@pytest.mark.parametrize("compression", [None, "zlib"])
+def test_read_tiff_opens_its_file_once(tmp_path, monkeypatch, compression):
+    # Before: seven opens (eight compressed): not_tiff, check_tiff_pages, tifffile, then
+    # tiff_cube_layout's check_tiff_pages and tifffile, then tifffile.memmap's tifffile and
+    # np.memmap. The cube read is the same (memmap, or tifffile's zarr store compressed).
+    import builtins
+
+    import tifffile
+
+    from xrf_napari.io.arrays import read_tiff
+
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, np.moveaxis(CUBE, 2, 0), compression=compression)
+    opened = []
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and os.fspath(file) == os.fspath(path):
+            opened.append(file)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    cube = read_tiff(path)
+    np.testing.assert_array_equal(np.asarray(cube.data[...]), CUBE)
+    monkeypatch.undo()
+    assert len(opened) == 1
+    assert cube.metadata["tiff_access"] == ("memmap" if compression is None else "zarr")

@@ -102,7 +102,9 @@ def test_plain_image_tiff_not_claimed(tmp_path):
     gray = tmp_path / "gray.tif"
     tifffile.imwrite(gray, np.zeros((20, 30), np.uint8))
     assert not can_read(rgb) and not can_read(gray)
-    with pytest.raises(CubeReadError, match="photo.tif.*not a spectral stack"):
+    with pytest.raises(
+        CubeReadError, match="photo.tif.*looks like a photograph, not a spectral datacube"
+    ):
         read_cube(rgb)
 
 

@@ -11,15 +11,20 @@ from .errors import CubeReadError
 MAX_TIFF_PAGES = 65536
 
 
-def check_tiff_pages(path) -> int:
+def check_tiff_pages(path, fh=None) -> int:
     """Walk the chain of image directories (classic and BigTIFF) before tifffile does: a corrupt
     chain that loops back or points past the end made tifffile spin for minutes. Returns the
-    page count; raises CubeReadError on a loop, a bad offset or too many pages."""
+    page count; raises CubeReadError on a loop, a bad offset or too many pages. `fh`: the file
+    already open (binary), walked from its start and left open, so that a reader opens its file
+    once (io.arrays.read_tiff)."""
+    import contextlib
+    import os
     import struct
 
     path = Path(path)
-    size = path.stat().st_size
-    with open(path, "rb") as fh:
+    with contextlib.nullcontext(fh) if fh is not None else open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        fh.seek(0)
         head = fh.read(16)
         order = {b"II": "<", b"MM": ">"}.get(head[:2])
         if order is None or len(head) < 8:

@@ -6,6 +6,8 @@ an optional JSON sidecar `<name>.json` with offset/gain/quadratic in keV supplie
 
 from __future__ import annotations
 
+import os
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +19,7 @@ from ..tiff_pages import check_tiff_pages
 from .calibration import calibration_from_energy_axis, calibration_from_mapping, read_sidecar
 from .hdf5 import MIN_CHANNELS  # fewest channels of a spectral axis, TIFF and .npy as for HDF5
 from .lazy import ChannelFirstView
-from .limits import MAX_COMPRESSION_RATIO, misnamed, require_stored
+from .limits import MAX_COMPRESSION_RATIO, kind_hint, kind_of, misnamed, require_stored
 
 #: An .npz member is decompressed into memory: allow it only below this share of what the process
 #: may still allocate (`memory.memory_budget`: free memory, cgroup limit, RLIMIT_AS).
@@ -153,9 +155,11 @@ def not_tiff(path: Path) -> str | None:
     """Why a file named .tif is not a TIFF, or None. check_tiff_pages said only 'not a TIFF
     file (no II/MM byte-order mark)', not what the file is: an HDF5 scan or .npy array saved
     as .tif is told to be renamed, as a misnamed .npy, .npz or .h5 is (limits.file_kind)."""
-    return misnamed(
-        path, "tiff", "a TIFF file", "it does not start with a TIFF's II/MM byte-order mark"
-    )
+    return misnamed(path, "tiff", "a TIFF file", NOT_TIFF)
+
+
+#: What a file named .tif that starts as none of limits.file_kind's kinds is said to be.
+NOT_TIFF = "it does not start with a TIFF's II/MM byte-order mark"
 
 
 def _read_npz(path: Path) -> Cube:
@@ -245,15 +249,17 @@ def energy_first(shape, n_energy: int) -> bool:
 def tiff_cube_layout(path) -> str | None:
     """'channel-first' (page stack, C x H x W), 'channel-last' (H x W x C samples), or None when the
     file is a plain 2-D or RGB(A) image rather than a spectral stack."""
-    import tifffile
-
     try:
-        check_tiff_pages(path)
-        with tifffile.TiffFile(path) as tf:
+        with open(path, "rb") as fh, _open_tiff(Path(path), fh) as tf:
             series = tf.series[0]
             shape, axes = tuple(series.shape), series.axes
     except Exception:
         return None
+    return _layout(shape, axes)
+
+
+def _layout(shape, axes: str) -> str | None:
+    """tiff_cube_layout of a first series of this shape and these axes."""
     if len(shape) != 3:
         return None
     if axes.endswith(("S", "C")) and shape[-1] <= 4:
@@ -261,6 +267,45 @@ def tiff_cube_layout(path) -> str | None:
     if axes.endswith(("S", "C")):
         return "channel-last"
     return "channel-first"
+
+
+def _open_tiff(path: Path, fh):
+    """A tifffile.TiffFile over the open file `fh` (left open when it closes), its page chain
+    walked first (check_tiff_pages): every step of a TIFF read on one open of the file."""
+    import tifffile
+
+    check_tiff_pages(path, fh)
+    fh.seek(0)
+    try:
+        return tifffile.TiffFile(fh)  # its name and folder from fh, as from the path
+    except Exception as exc:
+        raise CubeReadError(path, f"not a readable TIFF ({exc})") from exc
+
+
+#: TIFF photometric interpretations of a colour picture (tifffile.PHOTOMETRIC RGB, YCBCR).
+PHOTO_PHOTOMETRIC = (2, 6)
+
+
+def _photograph(tf, shape, axes: str) -> str | None:
+    """Why a TIFF that is a colour picture (RGB or RGBA, as cameras, scanners and image editors
+    save photographs; or 3-4 8-bit samples a pixel) is no cube, saying so, or None. Such a file
+    had been told 'the TIFF holds a 3-D image (40, 50, 3) (axes YXS), not a spectral stack', or,
+    stored plane by plane, 'the TIFF holds 3 images of 40 x 50 (uint8), such as element maps'."""
+    page = tf.pages[0]
+    n = int(getattr(page, "samplesperpixel", 1) or 1)
+    dtype = np.dtype(page.dtype) if page.dtype is not None else None
+    colour = int(page.photometric) in PHOTO_PHOTOMETRIC and n in (3, 4)
+    eight_bit = len(shape) == 3 and n in (3, 4) and dtype == np.uint8
+    if not (colour or eight_bit):
+        return None
+    h, w = (int(s) for s in page.shape[:2]) if axes.endswith(("S", "C")) else shape[-2:]
+    return (
+        f"it looks like a photograph, not a spectral datacube: a {h} x {w} "
+        f"{'RGBA' if n == 4 else 'RGB'} colour image ({dtype}, {n} samples a pixel), where a "
+        "datacube TIFF is a stack of one page per energy channel (at least "
+        f"{MIN_CHANNELS}); open it with napari's own reader (drop it on napari without choosing "
+        "xrf-napari), or give it to `xrf-napari pigments --photo` as the photograph of a scan"
+    )
 
 
 def _image_stack(hwc, dtype) -> str:
@@ -323,14 +368,16 @@ def tiff_is_cube(path) -> bool:
     claimed, so read_tiff says what is wrong with the sidecar."""
     import warnings
 
-    import tifffile
-
-    layout = tiff_cube_layout(path)
+    try:  # one open of the file, as read_tiff
+        with open(path, "rb") as fh, _open_tiff(Path(path), fh) as tf:
+            series = tf.series[0]
+            layout = _layout(tuple(series.shape), series.axes)
+            shape = tuple(int(n) for n in series.shape)
+            stand_in = np.broadcast_to(np.zeros((), series.dtype), shape)
+    except Exception:
+        return False
     if layout is None:
         return False
-    with tifffile.TiffFile(path) as tf:
-        series = tf.series[0]
-        stand_in = np.broadcast_to(np.zeros((), series.dtype), tuple(int(n) for n in series.shape))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -341,43 +388,67 @@ def tiff_is_cube(path) -> bool:
 
 
 def read_tiff(path, **_options) -> Cube:
-    import tifffile
-
+    """A TIFF stack as a cube, on one open of the file: what it is (`kind_of` its first bytes),
+    its page chain, its first series and the memory map or zarr store over its pages all read
+    through that handle. It had been opened seven times (eight for a compressed one): by
+    not_tiff, check_tiff_pages, tifffile twice, tiff_cube_layout twice, tifffile.memmap twice."""
     path = Path(path)
-    foreign = not_tiff(path)
-    if foreign:
-        raise CubeReadError(path, foreign)
-    check_tiff_pages(path)
     try:
-        tf = tifffile.TiffFile(path)
-    except Exception as exc:
-        raise CubeReadError(path, f"not a readable TIFF ({exc})") from exc
-    with tf:
-        series = tf.series[0]
-        shape, axes = tuple(series.shape), series.axes
-    layout = tiff_cube_layout(path)
-    if layout is None:
-        raise CubeReadError(path, _not_a_stack(tf, shape, axes))
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise CubeReadError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    kept = None  # the TiffFile a zarr store reads through: fh stays open for the cube's life
     try:
-        arr = tifffile.memmap(path, mode="r")
-        how = "memmap"
-    except (ValueError, TypeError):
-        # compressed or tiled: read through tifffile's zarr store, chunk by chunk
-        import zarr
+        size = os.fstat(fh.fileno()).st_size
+        kind = kind_of(fh.read(520))
+        if kind != "tiff":
+            raise CubeReadError(path, f"not a TIFF file ({kind_hint(kind, NOT_TIFF)})")
+        tf = _open_tiff(path, fh)
+        try:
+            series = tf.series[0]
+            shape, axes = tuple(series.shape), series.axes
+            photo = _photograph(tf, shape, axes)
+            if photo:
+                raise CubeReadError(path, photo)
+            layout = _layout(shape, axes)
+            if layout is None:
+                raise CubeReadError(path, _not_a_stack(tf, shape, axes))
+            arr, how = _tiff_array(tf, series, fh), "memmap"
+            if arr is None:  # compressed or tiled: read through tifffile's zarr store
+                import zarr
 
-        store = tifffile.imread(path, aszarr=True)
-        arr = zarr.open(store, mode="r")
-        how = "zarr"
+                store = tf.aszarr()
+                weakref.finalize(store, fh.close)  # fh lives as long as the store reading it
+                arr, how, kept = zarr.open(store, mode="r"), "zarr", tf
+        finally:
+            if kept is None:
+                tf.close()
+    finally:
+        if kept is None:
+            fh.close()
     data, order, refusal = _tiff_reading(path, layout, arr)
     require_stored(
         int(np.prod(shape, dtype=object)) * np.dtype(arr.dtype).itemsize,
-        path.stat().st_size,
+        size,
         path,
         "the TIFF stack",
     )
     if refusal:
         raise CubeReadError(path, refusal)
     return _cube(data, path, "tiff", None, {"tiff_layout": layout, "tiff_access": how, **order})
+
+
+def _tiff_array(tf, series, fh):
+    """The first series memory-mapped from the open file, as tifffile.memmap maps it (its data
+    offset, the file's byte order), or None when it cannot be (compressed, tiled, or cut short:
+    tifffile.memmap's ValueError)."""
+    if series.dataoffset is None or series.dtype is None:
+        return None
+    try:
+        dtype = np.dtype(tf.byteorder + np.dtype(series.dtype).char)
+        return np.memmap(fh, dtype, "r", series.dataoffset, tuple(series.shape), "C")
+    except (ValueError, TypeError, OSError):
+        return None
 
 
 # -- zarr -----------------------------------------------------------------------------------
