@@ -5,11 +5,20 @@ The kV box's minimum, one below the tube model's 5 kV, reads "kV: file's": "4" t
 to "40", the box then left, chose the file's kV without a word, "1"-"3" went back to the value
 before as silently, "70" lost its "0", and digits typed after "kV: file's" (where a click puts
 the cursor) were refused one by one. quicklook planned its maps twice (plan_for_cube for the
-report, again inside iter_element_maps)."""
+report, again inside iter_element_maps). What is chosen on one copy of a file opened twice, both
+waiting for their calibration, was suspected of landing on the other copy: it does not (checked
+for either copy's calibration arriving first; kept as a guard)."""
+
+import threading
 
 import numpy as np
 import pytest
-from _napari_helpers import write_painted_cube
+from _napari_helpers import open_cube, write_painted_cube
+
+import xrf_napari._reader as reader
+from xrf_napari.widgets._layers import layer_cube
+
+PENDING_KEY = "xrf_sum_pending"
 
 
 def _finish(box, how: str) -> None:
@@ -78,6 +87,57 @@ def test_a_kv_typed_counts_once_finished_and_one_out_of_range_is_refused_with_a_
     assert row.note.isVisible()
     row.set_choice({})  # another scan shown: its own row, no note of this one's typing
     assert not row.note.isVisible() and box.text() == "kV: file's (none)"
+
+
+def test_the_choices_of_a_file_opened_twice_stay_with_their_copy(
+    make_napari_viewer, tmp_path, qtbot, monkeypatch
+):
+    """The same uncalibrated file opened twice, both copies waiting for their automatic
+    calibration: the tube and Detector chosen on the first copy are its calibrated scan's,
+    whichever copy's calibration arrives first; the second copy keeps the file's. (The docks
+    carry what was chosen on a waiting scan to the calibrated one of the same file, found by its
+    path: checked here that the other copy's arrival does not take it.)"""
+    from test_opencal32 import _painted_uncalibrated
+
+    from xrf_napari.cube import Cube
+    from xrf_napari.widgets._common import SURVEYS
+    from xrf_napari.widgets.pigments import FWHM_FROM_FILE, PigmentsWidget
+
+    gates: dict[int, threading.Event] = {}
+    real = Cube.sum_and_max_spectra
+
+    def gated(self, *args, **kwargs):  # each copy's pass waits for its own gate
+        gates.setdefault(id(self), threading.Event()).wait(10)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Cube, "sum_and_max_spectra", gated)
+    monkeypatch.setattr(reader, "ASYNC_SUM_BYTES", 0)
+    viewer = make_napari_viewer()
+    path = _painted_uncalibrated(tmp_path)
+    first, second = open_cube(viewer, path), open_cube(viewer, path)
+    waiting = [layer_cube(first[-1]), layer_cube(second[-1])]
+    assert waiting[0] is not waiting[1]
+    pigments = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(pigments)
+    pigments.cube_combo.set_layer(first[-1])
+    try:
+        pigments.fwhm_spin.setValue(160)
+        pigments.instrument_row.anode_combo.setCurrentText("W")
+        for layers, cube in ((second, waiting[1]), (first, waiting[0])):  # the other copy first
+            gates.setdefault(id(cube), threading.Event()).set()
+            qtbot.waitUntil(lambda ly=layers: PENDING_KEY not in ly[0].metadata, timeout=10000)
+        ours, other = layer_cube(first[-1]), layer_cube(second[-1])
+        assert ours.calibration.source == other.calibration.source == "auto"
+        assert SURVEYS.instrument(ours) == {"anode": "W"} and SURVEYS.instrument(other) == {}
+        assert pigments.current_cube() is ours and pigments.fwhm_spin.value() == 160
+        pigments.cube_combo.set_layer(second[-1])
+        assert pigments.fwhm_spin.value() == FWHM_FROM_FILE and pigments.instrument() == {}
+    finally:  # no pass left waiting after a failure
+        from superqt.utils._qthreading import WorkerBase
+
+        for gate in gates.values():
+            gate.set()
+        WorkerBase.await_workers(msecs=10000)
 
 
 @pytest.mark.parametrize("elements", [None, ["Fe", "Pb", "Fe"]])
