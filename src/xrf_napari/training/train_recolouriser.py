@@ -299,15 +299,19 @@ FLAG_SETTINGS = (
 def resolve_config(args, user=None) -> tuple[dict, SettingSources]:
     """The run's settings: the defaults, then --config's, then the flags'; and where each came
     from (SettingSources, for the refusals that name a setting). user: the --config file's JSON
-    when the caller has read it already (None: read here)."""
+    when the caller has read it already (None: read here). `args` may lack any option (a
+    Namespace built by a script, or by another command's parser): a missing one counts as not
+    given, so the config's or the default value holds; it raised AttributeError naming only the
+    attribute."""
     from ..models.uvit import DEFAULT_CONFIG as UVIT_DEFAULTS
     from .common import check_config, read_config
 
     cfg = json.loads(json.dumps(DEFAULTS))
     init = None
     given: set[str] = set()  # the settings the --config file gives ("model.patch" for the model's)
-    if args.config:
-        path = Path(args.config)
+    config = getattr(args, "config", None)
+    if config:
+        path = Path(config)
         if user is None:
             user = read_config(path)
         if isinstance(user, dict):  # a run's config.json records the weights it fine-tuned
@@ -318,12 +322,14 @@ def resolve_config(args, user=None) -> tuple[dict, SettingSources]:
         given = {*user, *(f"model.{k}" for k in user.get("model", {}))}
         cfg["model"].update(user.pop("model", {}))
         cfg.update(user)
-    flags = {k: v for k in FLAG_SETTINGS if (v := getattr(args, k)) is not None}  # those given
+    # the flags given (a Namespace without one: not given)
+    flags = {k: v for k in FLAG_SETTINGS if (v := getattr(args, k, None)) is not None}
     cfg.update(flags)
-    if args.patch is not None:
-        cfg["model"]["patch"] = args.patch
-        flags["model.patch"] = args.patch
-    sources = SettingSources(args.config and str(args.config), frozenset(given), frozenset(flags))
+    patch_flag = getattr(args, "patch", None)
+    if patch_flag is not None:
+        cfg["model"]["patch"] = patch_flag
+        flags["model.patch"] = patch_flag
+    sources = SettingSources(config and str(config), frozenset(given), frozenset(flags))
     crop, patch = cfg["crop"], cfg["model"]["patch"]
     if crop % patch:
         fits = " or ".join(
@@ -336,11 +342,11 @@ def resolve_config(args, user=None) -> tuple[dict, SettingSources]:
     for key, allowed in (("target", TARGETS), ("keep_best_by", KEEP_BEST_BY)):
         if cfg[key] not in allowed:  # the flag's choices check it; a config's here
             raise ValueError(
-                f"config {args.config}: {key} must be one of {', '.join(allowed)}, not {cfg[key]!r}"
+                f"config {config}: {key} must be one of {', '.join(allowed)}, not {cfg[key]!r}"
             )
     if cfg["keep_best_by"] == "msssim" and not cfg["keep_best"]:  # only a --config sets it false
         raise ValueError(
-            f"config {args.config}: keep_best is false, but keep_best_by msssim chooses among "
+            f"config {config}: keep_best is false, but keep_best_by msssim chooses among "
             "validations only with keep_best true (keep_best false writes the last step's "
             "weights): set keep_best true there, or leave keep_best_by at loss"
         )
@@ -355,11 +361,12 @@ def resolve_config(args, user=None) -> tuple[dict, SettingSources]:
             f"{cfg['crop']}: give --crop {need + patch - need % patch} or more, or "
             "--msssim-weight 0"
         )
-    if args.epochs is not None:
-        cfg["epochs"] = args.epochs
-    elif args.steps is not None:
+    epochs, init_flag = getattr(args, "epochs", None), getattr(args, "init", None)
+    if epochs is not None:
+        cfg["epochs"] = epochs
+    elif getattr(args, "steps", None) is not None:
         cfg["epochs"] = None  # --steps overrides the file's epochs (a run's config.json has both)
-    cfg["init"] = args.init if args.init is not None else init
+    cfg["init"] = init_flag if init_flag is not None else init
     return cfg, sources
 
 
