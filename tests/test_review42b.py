@@ -71,7 +71,7 @@ def test_an_msssim_weight_on_crops_too_small_for_its_scales_is_refused_before_an
     argv += ["--device", "cpu", "--msssim-weight", "0.5"]
     assert train_main(argv + ["--crop", "64"]) == 2
     err = " ".join(capsys.readouterr().err.split())
-    assert "msssim_weight 0.5 needs crops over 96 px" in err and "--crop 112" in err, err
+    assert "--msssim-weight 0.5 needs crops over 96 px" in err and "--crop 112" in err, err
     assert train_main(argv + ["--crop", "112"]) == 2  # accepted: fails on the missing --data
     err = " ".join(capsys.readouterr().err.split())
     assert "needs crops" not in err and "absent does not exist" in err, err

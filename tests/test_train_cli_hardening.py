@@ -143,7 +143,7 @@ def test_an_invalid_model_is_refused_before_any_cube_is_embedded(
     argv[argv.index("--data") + 1] = str(tmp_path / "absent")
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert f"the config's model cannot be built: {message}" in err and "absent" not in err
+    assert f"the model cannot be built: {message}" in err and "absent" not in err
 
 
 # -- 3. a config file's numbers are range-checked as the flags are -------------------------------

@@ -122,7 +122,7 @@ def test_a_small_validation_cube_whose_header_gives_no_size_is_named(embedded, t
     argv = _argv(d, copy, out, "--steps", "1", "--checkpoint-every", "1")
     assert main(argv + ["--keep-best-by", "msssim"]) == 2
     err = " ".join(capsys.readouterr().err.split())
-    assert "keep_best_by msssim needs validation cubes over 96 px a side" in err, err
+    assert "--keep-best-by msssim needs validation cubes over 96 px a side" in err, err
     assert f"{cube} (40 x 40 px)" in err, err
     assert not (out / tr.CHECKPOINT_NAME).exists()  # refused before any training step
 

@@ -208,7 +208,7 @@ def test_keep_best_by_values_are_checked_before_any_data(setup, tmp_path, capsys
     out = tmp_path / "small_run"
     assert main(_argv(d, out, "--steps", "2", "--keep-best-by", "msssim", data="small")) == 2
     err = " ".join(capsys.readouterr().err.split())
-    assert "keep_best_by msssim needs validation cubes over 96 px a side" in err, err
+    assert "--keep-best-by msssim needs validation cubes over 96 px a side" in err, err
     assert "(40 x 40 px)" in err and "--keep-best-by loss" in err, err
     assert not (out / tr.CACHE_NAME).exists()  # refused before the embedding pass
 

@@ -52,8 +52,8 @@ def test_a_config_target_names_the_config(tmp_path, capsys):
 
 def test_a_model_that_cannot_be_built_names_the_config(tmp_path, capsys):
     err = _refusal(tmp_path, capsys, {"model": {"depth": 4}})
-    assert "the config's model cannot be built: depth must be odd" in err, err
-    assert f"(model settings of config {tmp_path / 'cfg.json'})" in err, err
+    assert "the model cannot be built: depth must be odd" in err, err
+    assert f"from model.depth 4 (of config {tmp_path / 'cfg.json'})" in err, err
 
 
 @pytest.mark.parametrize("source", ["config", "default", "flag"])

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -355,11 +356,13 @@ def resolve_config(args, user=None) -> tuple[dict, SettingSources]:
     need = _msssim_need()
     if cfg["msssim_weight"] > 0 and cfg["crop"] <= need:
         # the loop adds the term only where its 5 scales fit: a smaller crop trained without it
+        # both named as the crop's refusals name them (SettingSources.said): the weight could
+        # come from a config and the crop from the defaults, which the message did not say
         raise ValueError(
-            f"msssim_weight {cfg['msssim_weight']:g} needs crops over {need} px (MS-SSIM's "
-            f"{MSSSIM_SCALES} scales with a {LOSS_MSSSIM_WIN} px window), but crop is "
-            f"{cfg['crop']}: give --crop {need + patch - need % patch} or more, or "
-            "--msssim-weight 0"
+            f"{sources.said('msssim_weight', cfg)} needs crops over {need} px (MS-SSIM's "
+            f"{MSSSIM_SCALES} scales with a {LOSS_MSSSIM_WIN} px window): "
+            f"{sources.said('crop', cfg)} is too small; give --crop {need + patch - need % patch} "
+            "or more, or --msssim-weight 0"
         )
     epochs, init_flag = getattr(args, "epochs", None), getattr(args, "init", None)
     if epochs is not None:
@@ -430,13 +433,15 @@ def load_init(cfg: dict, n_in: int):
     return state, icfg  # load_state_dict casts the float16 on disk to the model's float32
 
 
-def check_model(cfg: dict, config=None) -> None:
+def check_model(cfg: dict, settings: SettingSources | None = None) -> None:
     """Build the config's SmallUViT on the meta device (no memory, no random numbers drawn) before
     the embedding pass: an invalid model (an even depth, dim not a multiple of heads, an unknown
     spt_shift) was reported only once every cube had been embedded, minutes into a real run. The
     input width is the shipped DVE's latent plus the configured features; the real one follows
-    from the embedding. config: the --config file, named in the refusal (the model's settings
-    come from it; the message named no file)."""
+    from the embedding. settings: where each setting came from (resolve_config's): the refusal
+    names the model settings its reason names as the crop's refusals do (SettingSources.said),
+    "model.heads 9 (of the default settings)" beside "model.dim 20 (of config C)"; it named the
+    config file for every setting, defaults and --patch included."""
     import torch
 
     from ..models.uvit import build_from_config
@@ -457,9 +462,23 @@ def check_model(cfg: dict, config=None) -> None:
             build_from_config(probe)
     except (ValueError, TypeError, KeyError, RuntimeError, ZeroDivisionError) as exc:
         raise ValueError(
-            f"the config's model cannot be built: {exc}"
-            + (f" (model settings of config {config})" if config else "")
+            f"the model cannot be built: {exc}" + _model_settings_said(str(exc), cfg, settings)
         ) from None
+
+
+def _model_settings_said(reason: str, cfg: dict, settings: SettingSources | None) -> str:
+    """'; from model.dim 20 (of config C), model.heads 9 (of the default settings)': the model
+    settings a build refusal's reason names, in its order, with where each came from; those the
+    config or a flag gave where it names none ("" without settings)."""
+    if settings is None:
+        return ""
+    model = cfg["model"]
+    named = {k: m.start() for k in model if (m := re.search(rf"\b{re.escape(k)}\b", reason))}
+    keys = sorted(named, key=named.get) or [
+        k for k in model if f"model.{k}" in settings.given | settings.flagged
+    ]
+    said = [settings.said(f"model.{k}", cfg) for k in keys]
+    return f"; from {', '.join(said)}" if said else ""
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -695,22 +714,23 @@ def _keeps_by_msssim(cfg: dict) -> bool:
     return cfg["keep_best"] and cfg["keep_best_by"] == "msssim"
 
 
-def check_msssim_sizes(sizes, files) -> None:
+def check_msssim_sizes(sizes, files, what: str | None = None) -> None:
     """keep_best_by "msssim" scores every validation image over MS-SSIM's 5 scales (the loss
     term's window), which need images over 96 px a side: refused before the embedding pass, naming
     the smallest validation cube, rather than at the first validation minutes into the run.
     sizes: (H, W) per file (None: unknown, not checked here; _build checks the embedded targets
-    again, as CropSampler the crop)."""
+    again, as CropSampler the crop). what: keep_best_by as SettingSources.said names it, with
+    where it came from ("--keep-best-by msssim", "keep_best_by msssim (of config C; ...)")."""
     need = _msssim_need()
     small = [(min(hw), f, hw) for hw, f in zip(sizes, files) if hw is not None and min(hw) <= need]
     if not small:
         return
     _, path, hw = min(small, key=lambda t: t[0])
     raise ValueError(
-        f"keep_best_by msssim needs validation cubes over {need} px a side (MS-SSIM's 5 scales "
-        f"with a {LOSS_MSSSIM_WIN} px window), but {len(small)} of the {len(files)} validation "
-        f"cubes are smaller, e.g. {path} ({hw[0]} x {hw[1]} px): train on larger cubes "
-        f"(generate --size 128), or give --keep-best-by loss"
+        f"{what or 'keep_best_by msssim'} needs validation cubes over {need} px a side "
+        f"(MS-SSIM's 5 scales with a {LOSS_MSSSIM_WIN} px window), but {len(small)} of the "
+        f"{len(files)} validation cubes are smaller, e.g. {path} ({hw[0]} x {hw[1]} px): train "
+        "on larger cubes (generate --size 128), or give --keep-best-by loss"
     )
 
 
@@ -1054,7 +1074,7 @@ def _build(args) -> _Run:
 
     init_state = init_info = None
     # checked before the embedding pass, which takes minutes on a real dataset
-    check_model(cfg, args.config)
+    check_model(cfg, settings)
     check_model_file(args.embedder, "dve", "--embedder")
     embedder = _embedder(args.embedder)
     if cfg["init"]:  # so are the --init weights, against the inputs the embedder will give
@@ -1081,7 +1101,11 @@ def _build(args) -> _Run:
         crop_of,
     )
     if _keeps_by_msssim(cfg):
-        check_msssim_sizes([target_plane_shape(p) for p in val_files], val_files)
+        check_msssim_sizes(
+            [target_plane_shape(p) for p in val_files],
+            val_files,
+            settings.said("keep_best_by", cfg),
+        )
     t0 = time.time()
     latents, palettes, rgbs, names = embed_dataset(
         args.data,
@@ -1103,7 +1127,8 @@ def _build(args) -> _Run:
         # again on the arrays: a cube whose header gave no target size above (its latents and
         # targets from the cache, the cube not read again) failed at the first validation with
         # ms_ssim's message, naming no file
-        check_msssim_sizes([targets[i].shape[:2] for i in val_idx], val_files)
+        keep_by = settings.said("keep_best_by", cfg)
+        check_msssim_sizes([targets[i].shape[:2] for i in val_idx], val_files, keep_by)
     no_val = None if val_idx else _no_validation(sources, cfg["val_fraction"])
     if no_val and dist.is_main:  # keep_best then chose nothing without a word (audit_bench35)
         print(f"note: {no_val}", file=sys.stderr)
