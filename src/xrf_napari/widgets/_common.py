@@ -812,10 +812,19 @@ class CubeDock(QWidget):
         cube = None if layer is None else layer_cube(layer)
         if self._deferred is not None and self._deferred.cube is not cube:
             # another scan: the waiting action was for this one, whose status line says so
-            self._drop_deferred(
+            waited = self._deferred.cube
+            note = (
                 f"{self._deferred.what} was not started: another scan was chosen while it waited; "
                 "press it again."
             )
+            if self.job.is_running:
+                # the line is the job's (mostly the waiting scan's own survey), whose last words
+                # were kept for that scan without these: Make maps, pressed as the scan opened,
+                # came to nothing with no word of it once the user looked back at the scan
+                self.remember(waited, "status", (note, 0, 1))
+                if self._job_cube is waited:  # its words are added to the job's (_job_ended)
+                    self.remember(waited, "not_started", note)
+            self._drop_deferred(note)
         if self._cube is not None:
             self.leave_cube(self._cube)
             if not self.job.is_running and not self._showing_closed_notice():
@@ -825,6 +834,7 @@ class CubeDock(QWidget):
         self._awaits_calibration = awaits_calibration(cube)
         if not self.job.is_running:
             self.job.show_state(self._scan_state(cube))
+            self.forget(cube, "not_started")  # shown now
         self._show_instrument(cube)
         self.on_cube(layer)
         self.show_result(None if cube is None else self.recall(cube, "result"))
@@ -962,6 +972,9 @@ class CubeDock(QWidget):
         if self._closed:
             return
         self.follow_busy()
+        if (note := self.recall(cube, "not_started")) is not None:  # _cube_changed
+            self.forget(cube, "not_started")
+            self.job.status.setText(f"{self.job.status.text()} {note}".strip())
         if cube is not None and cube is not self._cube:
             # it ran on a scan the user has left: its last words are that scan's, and go with it
             # once it was closed ("Cancelled." stayed on the scan shown now); with no scan shown,
