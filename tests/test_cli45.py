@@ -101,3 +101,77 @@ def test_the_msssim_validation_size_refusal_names_where_keep_best_by_came_from(
     err = _train_refusal(tmp_path, capsys, split, "--crop", "32", "--keep-best-by", "msssim", **run)
     assert "--keep-best-by msssim needs validation cubes over 96 px a side" in err, err
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+# -- HDF5 external links are inputs no output may be saved over -------------------------------
+def _linked_scan(folder, link_name="sub/data.h5", group=None):
+    """folder/scan.h5 whose /counts (or /<group>/counts) is an HDF5 external link to
+    /counts in folder/sub/data.h5 (link_name as the link names it); returns (scan, data)."""
+    import h5py
+    import numpy as np
+
+    (folder / "sub").mkdir(parents=True, exist_ok=True)
+    data = folder / "sub" / "data.h5"
+    with h5py.File(data, "w") as f:
+        f["counts"] = np.ones((4, 4, 64), np.uint16)
+    scan = folder / "scan.h5"
+    with h5py.File(scan, "w") as f:
+        g = f.require_group(group) if group else f
+        g["counts"] = h5py.ExternalLink(str(link_name), "/counts")
+    return scan, data
+
+
+def _guarded(out, scan):
+    """Whether the CLIs' output check refuses `out` as one of `scan`'s inputs."""
+    from xrf_napari.fileutil import OutputError, check_outputs
+
+    try:
+        check_outputs(files=[out], inputs=[scan])
+    except OutputError as exc:
+        assert str(out) in str(exc), exc
+        return True
+    return False
+
+
+def test_a_file_an_hdf5_external_link_leads_to_is_an_input_no_output_may_replace(tmp_path):
+    """hdf5_partners listed external raw files and virtual sources but not the files external
+    links lead to: an output named as sub/data.h5 (where scan.h5's /counts really lies) was let
+    through and destroyed the scan's data. The linked file is now an input, found where HDF5
+    finds it: beside the file holding the link, in a group too, by its last part where an
+    absolute name is missing."""
+    from xrf_napari.fileutil import input_files
+
+    scan, data = _linked_scan(tmp_path / "a")
+    assert data in input_files(scan)
+    assert _guarded(data, scan)
+    assert not _guarded(tmp_path / "a" / "sub" / "other.h5", scan)  # only what it reads
+    scan, data = _linked_scan(tmp_path / "b", group="entry/raw")
+    assert _guarded(data, scan)
+    moved = tmp_path / "gone" / "data.h5"  # recorded absolute, the folder since moved
+    scan, data = _linked_scan(tmp_path / "c", link_name=moved)
+    (tmp_path / "c" / "data.h5").write_bytes(data.read_bytes())
+    assert _guarded(tmp_path / "c" / "data.h5", scan)
+
+
+def test_linked_files_are_followed_in_turn_through_symbolic_links_and_cycles(tmp_path):
+    """The linked file's own partners (its external raw file) are inputs too; a scan linked
+    into another folder finds its relative link beside the file it links to (where pair_places
+    looks); two files linking each other are each listed once."""
+    import h5py
+    import numpy as np
+
+    from xrf_napari.fileutil import input_files
+
+    scan, data = _linked_scan(tmp_path / "a")
+    raw = data.parent / "more.raw"
+    raw.write_bytes(np.zeros(16, np.uint16).tobytes())
+    with h5py.File(data, "a") as f:
+        f.create_dataset("more", (16,), np.uint16, external=[("more.raw", 0, 32)])
+        f["back"] = h5py.ExternalLink("../scan.h5", "/counts")  # a cycle
+    found = input_files(scan)
+    assert data in found and raw in found
+    assert sorted(map(str, found)) == sorted(set(map(str, found)))
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mine.h5").symlink_to(scan)
+    assert _guarded(data, project / "mine.h5")

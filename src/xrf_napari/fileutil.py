@@ -439,7 +439,7 @@ _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 MAX_HDF5_OBJECTS = 20_000
 
 
-def hdf5_partners(path) -> list[Path]:
+def hdf5_partners(path, _seen=None) -> list[Path]:
     """The files an HDF5 input's datasets read their data from: external raw files (h5py
     `external=`) and virtual datasets' source files, where they exist, named relatively beside
     the file or, through a symbolic link, beside the file it links to (pair_places, where the
@@ -447,14 +447,26 @@ def hdf5_partners(path) -> list[Path]:
     the scan it was computed from. Any file starting with the HDF5 signature is looked into
     (a .mat, an HDF5 file under another name); nothing is ever raised, as this is a guard.
 
+    The files its HDF5 external links lead to (h5py ExternalLink: the scan's dataset in another
+    .h5), found where HDF5 finds them (hdf5_link_targets), and, in turn, their own partners and
+    links: an output saved as the linked file destroyed the data, though the .h5 opened was
+    guarded. _seen: the files already looked into (links between files may form a cycle).
+
     Opened through a Python file object, so HDF5 sees another file than the one the reader holds
     open: opening a dataset plainly while the reader reads it with an external-file prefix would
-    fail one of the two ('new external file prefix does not match', see io.lazy)."""
+    fail one of the two ('new external file prefix does not match', see io.lazy); nor does it
+    follow the links itself (a file object has no folder to resolve them from)."""
     path = Path(path)
+    seen = set() if _seen is None else _seen
     names: list[str] = []
+    links: list[str] = []
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return []
+        key = os.path.realpath(path)
+        if key in seen:
+            return []
+        seen.add(key)
         with open(path, "rb") as fh:
             head = fh.read(520)
             if _HDF5_SIGNATURE not in (head[:8], head[512:520]):
@@ -462,20 +474,32 @@ def hdf5_partners(path) -> list[Path]:
             import h5py
 
             with h5py.File(fh, "r") as f:
-                seen = [0]
+                seen_objects = [0]
+
+                def links_of(group):
+                    for name in group:  # the link names: nothing is opened
+                        seen_objects[0] += 1
+                        if seen_objects[0] > MAX_HDF5_OBJECTS:
+                            return
+                        link = group.get(name, getlink=True)
+                        if isinstance(link, h5py.ExternalLink):
+                            links.append(link.filename)
 
                 def visit(_name, obj):
-                    seen[0] += 1
-                    if seen[0] > MAX_HDF5_OBJECTS:
+                    seen_objects[0] += 1
+                    if seen_objects[0] > MAX_HDF5_OBJECTS:
                         return True  # stop: a bounded look
-                    if not isinstance(obj, h5py.Dataset):
+                    if isinstance(obj, h5py.Group):
+                        links_of(obj)  # visititems follows hard links only
+                    elif not isinstance(obj, h5py.Dataset):  # a named datatype
                         return None
-                    if obj.external:
+                    elif obj.external:
                         names.extend(os.fsdecode(n) for n, _o, _s in obj.external)
                     elif obj.is_virtual:
                         names.extend(vs.file_name for vs in obj.virtual_sources())
                     return None
 
+                links_of(f)
                 f.visititems(visit)
     except (OSError, ValueError, RuntimeError, KeyError, TypeError, ImportError):
         pass  # unreadable here: its reader says why; the partners found so far are kept
@@ -488,7 +512,47 @@ def hdf5_partners(path) -> list[Path]:
         for cand in [name] if name.is_absolute() else [fo / name for fo in folders]:
             if cand.is_file() and cand not in out:
                 out.append(cand)
+    for name in dict.fromkeys(links):
+        for linked in hdf5_link_targets(path, name):
+            if linked in out or not _differs(linked, path):
+                continue
+            out.append(linked)
+            out += [q for q in hdf5_partners(linked, seen) if q not in out]
     return out
+
+
+def hdf5_link_targets(path, name: str) -> list[Path]:
+    """The file an HDF5 external link of `path` naming `name` leads to, where HDF5 looks for it
+    (H5Lcreate_external): an absolute name as given; then, by the name (its last part where the
+    absolute one is missing), in each folder of $HDF5_EXT_PREFIX, beside the file holding the link
+    (and, through a symbolic link, beside the file it links to: where pair_places looks), and
+    last in the working directory. The first existing place of each folder (both of a symbolic
+    link's, as the reader may open either): [] where none exists."""
+    if not name or name == ".":
+        return []
+    given = Path(name)
+    if given.is_absolute():
+        if given.is_file():
+            return [given]
+        given = Path(given.name)
+    prefixes = [Path(p) for p in os.environ.get("HDF5_EXT_PREFIX", "").split(os.pathsep) if p]
+    for folder in prefixes:
+        if (folder / given).is_file():
+            return [folder / given]
+    beside = [p.parent / given for p in pair_places(path)]
+    found = [c for c in dict.fromkeys(beside) if c.is_file()]
+    if found:
+        return found
+    here = Path.cwd() / given
+    return [here] if here.is_file() else []
+
+
+def _differs(a: Path, b: Path) -> bool:
+    """Whether a and b are two files (a link to itself is no partner)."""
+    try:
+        return not os.path.samefile(a, b)
+    except OSError:
+        return True
 
 
 def _same(a: Path, b: Path) -> bool:
