@@ -272,11 +272,18 @@ class EmbedClusterWidget(CubeDock):
             sil = ", as edited on the layer"
         # an edit may leave numbers without a pixel (a 7 painted on 3 regions): no regions
         areas = [(i + 1, c) for i, c in enumerate(counts) if c > 0 or not edited]
-        sizes = ", ".join(f"{i}: {100 * c / max(counts.sum(), 1):.0f}%" for i, c in areas)
+        # shares of the scan, not of the pixels in a region: with part of the layer erased
+        # (label 0), two regions of a quarter of the scan each read "1: 50%, 2: 50%"
+        scan = max(int(clusters.labels.size), 1)
+        sizes = ", ".join(f"{i}: {100 * c / scan:.0f}%" for i, c in areas)
+        erased = scan - int(counts.sum())
+        share = 100 * erased / scan
+        share = f"{share:.0f}%" if share >= 0.5 else "under 1%"  # a stroke is not "0%"
+        none = f"\n{share} of the scan is in no region." if erased > 0 else ""
         if len(areas) > 1:
-            said = f"{len(areas)} regions{sil} (device {device}).\nArea per region: {sizes}"
+            said = f"{len(areas)} regions{sil} (device {device}).\nArea per region: {sizes}{none}"
         elif edited or why_one is None:
-            said = f"1 region{sil} (device {device})."
+            said = f"1 region{sil} (device {device}).{none}"
         else:  # the words of `xrf-napari embed` (analysis.embed.one_region_reason)
             split = "; set K to split the scan" if why_one == ONE_BY_AUTO_K else ""
             said = f"1 region: {one_region_reason(why_one)}{split} (device {device})."
