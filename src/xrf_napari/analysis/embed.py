@@ -346,7 +346,9 @@ def _kmeans(k: int, n: int, seed: int):
 def _silhouette(points: np.ndarray, labels: np.ndarray, seed: int) -> float | None:
     from sklearn.metrics import silhouette_score
 
-    if len(np.unique(labels)) < 2 or len(points) < 3:
+    # defined for 2 to n - 1 labels: K = n (every pixel its own region, which K-Means makes
+    # of a scan of n pixels) failed with sklearn's "Number of labels is 20. Valid values ..."
+    if not 2 <= len(np.unique(labels)) <= len(points) - 1:
         return None
     n = len(points)
     size = min(n, SILHOUETTE_SAMPLE)

@@ -169,6 +169,12 @@ class EmbedClusterWidget(CubeDock):
                 )
             )
             return None
+        n = int(cube.shape[0]) * int(cube.shape[1])
+        if k is not None and k > n:  # else said by K-Means once the scan was embedded
+            from ..analysis.embed import too_few_for_k
+
+            self.job.refused(report_error(ValueError(too_few_for_k(k, n)), "Embed & cluster"))
+            return None
         check = regions_check(self.viewer, layer, "clusters")  # digested in the worker
         return self.start_job(
             run_in_worker,
