@@ -72,7 +72,7 @@ def test_find_regions_lands_with_no_digest_in_the_gui_thread_and_still_tells_pai
     viewer, widget = pigments
     layer = _find(widget, qtbot)
     assert digests["gui"] == [] and digests["worker"] == [(24, 20)]
-    assert layer.metadata[RUN_LABELS_KEY] == labels_digest(_bands(2))
+    assert layer.metadata[RUN_LABELS_KEY] == labels_digest(_bands(2).astype(np.uint16))
 
     def unpainted(layer):
         pass
@@ -194,7 +194,7 @@ def test_an_embed_run_lands_its_clusters_with_no_digest_in_the_gui_thread(
     np.testing.assert_array_equal(kept.data, painted)
     assert digests["gui"] == []
     assert len(digests["worker"]) == 1 + 2 + 2
-    assert record == clusters.metadata[RUN_LABELS_KEY] == labels_digest(_bands(2))
+    assert record == clusters.metadata[RUN_LABELS_KEY] == labels_digest(_bands(2).astype(np.uint16))
 
 
 def test_a_check_of_another_layer_is_not_trusted_and_its_copy_is_let_go(make_napari_viewer):

@@ -191,10 +191,10 @@ RUN_LABELS_KEY = "xrf_run_labels"
 def labels_digest(labels) -> bytes:
     """A 16-byte blake2b digest of the labels' shape, dtype and values, read in place (no copy
     of a C-contiguous array): 70-140 ms at 4000 x 4000 int32 px, so the docks' runs compute it
-    in their worker thread (RegionsCheck), once for the run's labels and once for a copy of the
-    layer they replace; the GUI thread does only where a caller gives no RegionsCheck. Another
-    dtype, same values, counts as another digest: a layer whose labels were converted is kept
-    as painted, never overwritten."""
+    in their worker thread (RegionsCheck), once for the layer's array of the run's labels and
+    once for a copy of the layer they replace; the GUI thread does only where a caller gives no
+    RegionsCheck. Another dtype, same values, counts as another digest: a layer whose labels
+    were converted is kept as painted, never overwritten."""
     import hashlib
 
     import numpy as np
@@ -205,14 +205,41 @@ def labels_digest(labels) -> bytes:
     return digest.digest()
 
 
+#: The largest label a regions layer holds as uint16 (a saved labels image holds 0..65535 too).
+REGIONS_MAX = 65535
+
+
+def regions_array(labels):
+    """The array a regions layer gets of a run's `labels`: a new uint16 array when every label
+    lies in 0..REGIONS_MAX, else a copy in their own dtype (never the run's array itself: the
+    brush edits the layer's). Why uint16: napari shows labels of 1 or 2 bytes as they are (a
+    view), but hashes wider ones (int32, int64) into its texture's dtype on every slice of the
+    layer (zero_preserving_modulo, in the GUI thread: 80-240 ms at 4000 x 4000 px, three slices
+    when the layer is added). The colours are the same: napari maps each label to its colormap's
+    colour alike for every dtype. The docks make it in the run's worker (RegionsCheck.take)."""
+    import numpy as np
+
+    labels = np.asarray(labels)
+    if (
+        labels.dtype.kind in "iu"
+        and labels.size
+        and labels.min() >= 0
+        and labels.max() <= REGIONS_MAX
+    ):
+        return labels.astype(np.uint16)  # a new array
+    return labels.copy()
+
+
 class RegionsCheck:
     """What a run that finds regions (Embed & cluster's clusters, Pigments' Find regions) works
     out in its worker thread so that its landing (replace_regions, in the GUI thread) hashes
     nothing: both digests there froze the viewer 70-140 ms each at 4000 x 4000 px (the
     workspace asks for no freeze over 100 ms). Made in the GUI thread as the run starts, on the
     regions layer the run will replace (`layer`; None: none yet): references only, no copy.
-    take(), in the worker at the job's end (run_in_worker), digests the run's labels (the
-    layer's record, digest_of) and copies the layer's array as it is then and digests the copy.
+    take(), in the worker at the job's end (run_in_worker), makes the layer's uint16 array of
+    the run's labels (regions_array: napari then converts nothing in the GUI thread) and its
+    digest (the layer's record, regions_of), and copies the layer's array as it is then and
+    digests the copy.
     At the landing, unpainted(layer, record) compares the layer's labels of that moment with
     the copy (np.array_equal, about 5 ms) and, when they are the same, the copy's digest with
     the layer's record.
@@ -237,25 +264,36 @@ class RegionsCheck:
         self._layer = weakref.ref(_unwrapped(layer)) if is_labels else None
         data = layer.data if is_labels else None
         self._live = data if isinstance(data, np.ndarray) else None
-        self._labels = self._digest = None  # the run's labels and their digest (take)
+        # the run's labels, the regions_array the layer gets of them and its digest (take)
+        self._labels = self._regions = self._digest = None
         self._copy = self._copy_digest = None  # the layer's labels at the job's end (take)
 
     def take(self, labels) -> None:
-        """In the run's worker thread, as its job ends: the digest of the run's `labels` (None:
-        the job gave none), a copy of the layer's labels and its digest."""
+        """In the run's worker thread, as its job ends: the array the layer gets of the run's
+        `labels` (regions_array; None: the job gave none) and its digest, a copy of the layer's
+        labels and its digest."""
         import numpy as np
 
         if labels is not None:
-            self._labels, self._digest = labels, labels_digest(labels)
+            regions = regions_array(labels)  # what the layer gets: not made in the GUI thread
+            self._labels, self._regions, self._digest = labels, regions, labels_digest(regions)
         live, self._live = self._live, None
         if live is not None:
             copy = np.array(live, copy=True)
             self._copy, self._copy_digest = copy, labels_digest(copy)
 
     def digest_of(self, labels) -> bytes | None:
-        """labels_digest(`labels`) as take() computed it: only for the very array the job
-        returned (the layer gets a copy of it, which the brush edits), else None."""
+        """The digest of the layer's array of `labels` (regions_array) as take() computed it:
+        only for the very array the job returned, else None."""
         return self._digest if labels is not None and labels is self._labels else None
+
+    def regions_of(self, labels) -> tuple | None:
+        """(the layer's array of `labels`, its digest) as take() made them, for the very array
+        the job returned, else None. Once: the array is the layer's from then on."""
+        if labels is None or labels is not self._labels or self._regions is None:
+            return None
+        regions, self._regions = self._regions, None
+        return regions, self._digest
 
     def unpainted(self, layer, record) -> bool | None:
         """At the landing, in the GUI thread: whether `layer` holds exactly the labels of its
@@ -409,15 +447,19 @@ def kept_words(kept, unsure: bool, layer_name: str) -> str:
     )
 
 
-def run_labels(labels, digest: bytes | None = None) -> tuple:
+def run_labels(labels, check: RegionsCheck | None = None) -> tuple:
     """(data, metadata) for upsert_layer of the regions a run found (`labels`, the run's own
-    array): the layer gets a copy, which the brush edits (given the run's array itself, a
-    stroke edited the run's result too), and records the digest of `labels` under
-    RUN_LABELS_KEY, which keep_painted compares the layer's with before the next run.
-    `digest`: that digest computed in the run's worker thread (RegionsCheck.digest_of); None:
-    computed here."""
-    record = labels_digest(labels) if digest is None else digest
-    return labels.copy(), {RUN_LABELS_KEY: record}
+    array): the layer gets regions_array(labels), a new array (given the run's array itself, a
+    stroke of the brush edited the run's result too), and records its digest under
+    RUN_LABELS_KEY, which keep_painted compares the layer's with before the next run. `check`:
+    the run's RegionsCheck, whose take() made both in the worker thread (regions_of); None, or
+    a check of other labels: made here."""
+    made = None if check is None else check.regions_of(labels)
+    if made is None:
+        data = regions_array(labels)
+        made = data, labels_digest(data)
+    data, record = made
+    return data, {RUN_LABELS_KEY: record}
 
 
 def replace_regions(
@@ -425,18 +467,18 @@ def replace_regions(
 ) -> tuple:
     """Put a run's regions (`labels`, the run's own array) in the Labels layer made from `cube`
     under `name` (added if there is none): what the user painted on it since its last run is
-    kept first (keep_painted), then the layer gets a copy of `labels` and their record
+    kept first (keep_painted), then the layer gets a uint16 copy of `labels` and its record
     (run_labels, upsert_layer). Embed & cluster's clusters and Pigments' regions from lines +
     photograph both go through here, so the two docks keep painted regions alike. `colormap`:
     makes the colormap of the layer and of the copy (keep_painted); `check`: the run's
-    RegionsCheck, whose digests were computed in its worker thread (None: both digests are
-    computed here, 70-140 ms each at 4000 x 4000 px); `kwargs` go to upsert_layer. Returns
+    RegionsCheck, whose digests and uint16 copy were made in its worker thread (None: made here,
+    the digests 70-140 ms each at 4000 x 4000 px); `kwargs` go to upsert_layer. Returns
     (the layer, the copy kept or None, the status line's sentence on the copy: kept_words, ''
     for none)."""
     kept, unsure = keep_painted(viewer, find_result(viewer, cube, name), colormap, check)
     if check is not None:
         check.let_go()  # also where keep_painted had no use for it
-    data, metadata = run_labels(labels, None if check is None else check.digest_of(labels))
+    data, metadata = run_labels(labels, check)
     if colormap is not None:
         kwargs["colormap"] = colormap()
     layer = upsert_layer(viewer, name, data, kind="labels", cube=cube, metadata=metadata, **kwargs)
