@@ -136,6 +136,9 @@ def test_other_docks_saves_are_off_while_the_scan_is_run_again(make_napari_viewe
         else:
             button = dock.export_button if cls is PigmentsWidget else dock.save_button
             dock.result = object()  # a result shown
+            if cls is RecolourWidget:  # and its layer (Save is off without it)
+                colours = viewer.add_image(np.zeros((24, 20, 3)), rgb=True, name="recoloured")
+                dock.remember(dock.current_cube(), "layer", colours)
         button.setEnabled(True)  # as show_result leaves it
         gate = threading.Event()
         cube = dock.current_cube()

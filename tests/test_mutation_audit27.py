@@ -310,13 +310,14 @@ def _make_maps(qtbot, widget, symbols):
 
 
 # mutant MP3: with fewer than three maps the composite's default choice runs one past the last
-# map, leaving the blue choice blank, and "Add RGB composite" refuses
+# map, leaving the blue choice blank, and "Add RGB composite" refuses. Since session 45 the
+# missing colour is "(none)", black (it repeated the second map: test_docks45_landing)
 def test_two_maps_fill_every_composite_choice(make_napari_viewer, qtbot, tmp_path):
     viewer, widget = _maps_dock(make_napari_viewer, qtbot, tmp_path)
     _make_maps(qtbot, widget, ["Pb", "Fe"])
     first, second = widget.map_layers  # in the order the maps were made
     assert {first, second} == {"Pb", "Fe"}
-    assert [c.currentText() for c in widget.rgb_combos] == [first, second, second]
+    assert [c.currentText() for c in widget.rgb_combos] == [first, second, "(none)"]
     layer = widget.add_composite()
     assert layer.rgb and layer.visible
 

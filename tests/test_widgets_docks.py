@@ -111,7 +111,7 @@ def test_results_follow_the_cube_and_go_with_it(two_cubes, qtbot, tmp_path):
         assert w.run() is not None
     _idle(qtbot, maps, embed, recolour)
     assert all(w.job.last_error is None for w in (maps, embed, recolour))
-    assert maps.notes_label.text() and maps.rgb_combos[0].count() == 2
+    assert maps.notes_label.text() and maps.rgb_combos[0].count() == 3  # 2 maps, "(none)"
     assert embed.summary.text().startswith("3 regions") and embed.save_button.isEnabled()
     assert recolour.device_label.text() == "Device used: cpu" and recolour.save_button.isEnabled()
 
@@ -131,7 +131,7 @@ def test_results_follow_the_cube_and_go_with_it(two_cubes, qtbot, tmp_path):
     # back to the first cube: its results again
     for w in (maps, embed, recolour):
         w.cube_combo.set_layer(first)
-    assert maps.rgb_combos[0].count() == 2 and embed.save_button.isEnabled()
+    assert maps.rgb_combos[0].count() == 3 and embed.save_button.isEnabled()
     assert recolour.device_label.text() == "Device used: cpu"
 
     # every layer deleted: nothing of the first cube survives in any dock

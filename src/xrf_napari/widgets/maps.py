@@ -397,28 +397,33 @@ class ElementMapsWidget(CubeDock):
             self.job.refused(report_error(exc, "Save maps"))
 
     def _refresh_rgb_choices(self, symbols, keep: bool = False) -> None:
-        """Offer `symbols` for red, green and blue, the first three by default (`keep`: each
-        choice still offered stays, and one whose map was deleted takes a map not chosen for
-        another colour: it took the first map, often the green's, and Add composite made
+        """Offer `symbols` and NO_MAP (a black channel) for red, green and blue (nothing without
+        maps), the first three maps by default, NO_MAP where there are fewer (two maps offered
+        [a, b, b]: Add composite showed b in both green and blue, a cyan that no element's map
+        is). `keep`: each choice
+        still offered stays, and one whose map was deleted takes a map not chosen for another
+        colour, else NO_MAP (it took the first map, often the green's, and Add composite made
         "RGB Fe/Fe/Cu" of two maps)."""
         kept = [c.currentText() if keep else None for c in self.rgb_combos]
-        kept = [k if k in symbols else None for k in kept]
+        kept = [k if k in symbols or k == NO_MAP else None for k in kept]
         spare = [s for s in symbols if s not in kept]
         for i, combo in enumerate(self.rgb_combos):
             combo.clear()
-            combo.addItems(symbols)
-            if kept[i] is None and keep and spare:
-                kept[i] = spare.pop(0)
-            if kept[i] is not None:
-                combo.setCurrentIndex(symbols.index(kept[i]))
-            elif symbols:
-                combo.setCurrentIndex(min(i, len(symbols) - 1))
+            if not symbols:  # no maps: nothing to offer
+                continue
+            combo.addItems([*symbols, NO_MAP])
+            if kept[i] is None:
+                kept[i] = spare.pop(0) if spare else NO_MAP
+            combo.setCurrentIndex(combo.findText(kept[i]))
 
     def add_composite(self, symbols=None):
-        """Add an RGB image from three computed maps (red, green, blue); returns the layer."""
+        """Add an RGB image of the maps chosen for red, green and blue (`symbols`: three map
+        symbols, NO_MAP or None for a channel left black); returns the layer, named after its
+        three channels ("none" for a black one)."""
         from ..analysis.maps import composite_rgb
 
         symbols = list(symbols or [c.currentText() for c in self.rgb_combos])
+        symbols = [None if s in (None, NO_MAP) else s for s in symbols]
         live = self.live_maps()
         deleted = [s for s in symbols if s in self.map_layers and s not in live]
         if deleted:
@@ -426,25 +431,26 @@ class ElementMapsWidget(CubeDock):
                 f"the map layer of {', '.join(deleted)} was deleted: make the maps again, or "
                 "choose another map"
             )
-        missing = [s for s in symbols if s not in live]
-        if len(symbols) != 3 or missing:
-            raise ValueError(
-                "make the maps first, then choose three of them for red, green and blue"
-            )
-        layers = [live[s] for s in symbols]
-        rgb = composite_rgb([ly.data for ly in layers])
-        src = layers[0].metadata.get("xrf_source", "")
-        cube = result_cube(layers[0])
+        missing = [s for s in symbols if s is not None and s not in live]
+        if len(symbols) != 3 or missing or not any(symbols):
+            raise ValueError("make the maps first, then choose the maps for red, green and blue")
+        layers = [None if s is None else live[s] for s in symbols]
+        first = next(ly for ly in layers if ly is not None)
+        black = np.zeros(np.shape(first.data), np.float32)  # composite_rgb leaves it black
+        rgb = composite_rgb([black if ly is None else ly.data for ly in layers])
+        src = first.metadata.get("xrf_source", "")
+        cube = result_cube(first)
         # one picture at a time: the composite replaces its scan's single maps and older composites
         _hide_results_of(self.viewer, cube)
+        names = "/".join("none" if s is None else s for s in symbols)
         layer = upsert_layer(
             self.viewer,
-            result_name(self.viewer, cube, f"RGB {'/'.join(symbols)}", src),
+            result_name(self.viewer, cube, f"RGB {names}", src),
             rgb,
             cube=cube,
             rgb=True,
-            scale=layers[0].scale,
-            translate=layers[0].translate,
+            scale=first.scale,
+            translate=first.translate,
             metadata={"xrf_composite": symbols, "xrf_source": src},
         )
         layer.visible = True
@@ -452,9 +458,23 @@ class ElementMapsWidget(CubeDock):
 
     def _rgb_clicked(self) -> None:
         try:
-            self.add_composite()
+            layer = self.add_composite()
         except ValueError as exc:
             self.job.refused(report_error(exc, "RGB composite"))
+            return
+        black = [
+            colour
+            for colour, s in zip(("red", "green", "blue"), layer.metadata["xrf_composite"])
+            if s is None
+        ]
+        self.job.status.setText(
+            f"Added \u201c{layer.name}\u201d"
+            + (f": {' and '.join(black)} left black (no map chosen)." if black else ".")
+        )
+
+
+#: The composite row's choice of no map: that colour stays black.
+NO_MAP = "(none)"
 
 
 def _hide_results_of(viewer, cube) -> None:

@@ -100,7 +100,9 @@ class RecolourWidget(CubeDock):
         self.opacity.setValue(100)
         self.save_button = QPushButton("Save image\u2026")
         self.save_button.setEnabled(False)
-        self.save_button.setToolTip("Off while Run computes new colours of the scan")
+        self.save_button.setToolTip(
+            "Off while Run computes new colours of the scan, and once their layer was deleted"
+        )
         # On demand, not with every result: each layer napari adds freezes the viewer ~150 ms here.
         self.outline_box = QCheckBox("Outline where the colour is a guess")
         self.outline_box.setToolTip(
@@ -271,7 +273,11 @@ class RecolourWidget(CubeDock):
             self.scroll_into_view(self.ood_label, self.outline_box)
 
     def follow_busy(self) -> None:
-        self.save_button.setEnabled(self.result is not None and not self.result_busy())
+        """Save is off during a re-run, and once the chosen scan's colours layer was deleted:
+        it stayed on and saved colours no longer shown anywhere (Save maps, likewise, is off
+        once the maps are gone)."""
+        shown = self.viewer is not None and self.result_layer is not None
+        self.save_button.setEnabled(self.result is not None and shown and not self.result_busy())
         if self.viewer is not None:
             self._follow_layers()
 
@@ -320,7 +326,7 @@ class RecolourWidget(CubeDock):
         super()._layer_removed(event)
         try:
             if self.viewer is not None:
-                self._follow_layers()
+                self.follow_busy()  # Save, the outline box and the slider (_follow_layers)
         except RuntimeError:  # this dock's Qt side is already deleted
             pass
 
@@ -361,6 +367,10 @@ class RecolourWidget(CubeDock):
 
         if self.result is None:
             raise ValueError("nothing to save yet: run Recolour first")
+        if self.result_layer is None:  # Save is off then; a script may still call this
+            raise ValueError(
+                "the layer of these colours was deleted: run Recolour again to save new ones"
+            )
         scan = self.current_cube()
         check_outputs(files=[path], inputs=self.scan_files(scan.path if scan else None))
         return save_rgb(path, self.result.rgb, self.result.provenance)
