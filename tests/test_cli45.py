@@ -175,3 +175,26 @@ def test_linked_files_are_followed_in_turn_through_symbolic_links_and_cycles(tmp
     project.mkdir()
     (project / "mine.h5").symlink_to(scan)
     assert _guarded(data, project / "mine.h5")
+
+
+# -- walkthrough (session 45): the command-line tools' messages ----------------------------------
+def test_pigments_fwhm_floor_is_the_one_the_forward_model_applies(tmp_path, capsys):
+    """--fwhm's floor was the Fano limit rounded down: "--fwhm 50" was told "it must be at least
+    119.7", and --fwhm 119.72 passed the parser, to be refused after the scan was read as
+    "outside 119.8-300 eV". The parser now applies the limit as the forward model and the docs
+    name it, 119.8, and --help says so."""
+    from xrf_napari.cli.main import main
+
+    argv = ["pigments", str(tmp_path / "absent.h5"), "-o", str(tmp_path / "o")]
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--fwhm", "119.72"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --fwhm: 119.72 is out of range: it must be at least 119.8 and" in err, err
+    assert main([*argv, "--fwhm", "119.8"]) == 2  # accepted: refused for the missing file
+    assert "absent.h5" in capsys.readouterr().err
+    parser = argparse.ArgumentParser()
+    from xrf_napari.cli import pigments_cmd
+
+    pigments_cmd.configure(parser)
+    assert "Fano limit (119.8)" in parser._option_string_actions["--fwhm"].help

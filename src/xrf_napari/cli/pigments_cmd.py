@@ -48,10 +48,15 @@ def configure(parser) -> None:
         unknown_tube="else estimated from the scattered tube lines",
         unknown_kv="else 50",
     )
+    fano_floor = math.ceil(fano_limit_ev() * 10) / 10
     parser.add_argument(
         "--fwhm",
-        type=float_in(math.floor(fano_limit_ev() * 10) / 10, 300),
-        help=f"detector FWHM at Mn K-alpha in eV, from the Fano limit ({fano_limit_ev():.1f}) to "
+        # the Fano limit (119.78 eV) rounded up, as the forward model's refusal and the docs
+        # name it (119.8): rounded down to 119.7, "--fwhm 50" was told "at least 119.7" and
+        # --fwhm 119.7 passed here, to be refused by the forward model ("outside 119.8-300 eV")
+        # after the scan was read
+        type=float_in(fano_floor, 300),
+        help=f"detector FWHM at Mn K-alpha in eV, from the Fano limit ({fano_floor:g}) to "
         "300 (default: the file's, else estimated from the regions' peak widths, 125-185 eV)",
     )
     parser.add_argument(
