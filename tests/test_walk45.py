@@ -1,5 +1,6 @@
-"""A conservator's walk through Embed & cluster (session 45): what its summary says of regions
-partly erased, and a K as large as the scan's pixels or larger."""
+"""A conservator's walk through Embed & cluster and Recolour (session 45): what Embed's summary
+says of regions partly erased, a K as large as the scan's pixels or larger, and where Recolour
+puts colours run while another scan was chosen."""
 
 import numpy as np
 from _napari_helpers import (
@@ -7,6 +8,9 @@ from _napari_helpers import (
     open_cube,
     painted_counts,
     tiny_embed_dock,
+    tiny_recolour_dock,
+    wait_idle,
+    write_painted_cube,
 )
 from _spectra import CANONICAL_CAL
 
@@ -79,3 +83,33 @@ def test_a_k_above_the_scans_pixels_is_refused_before_the_model_loads(
         "be chosen"
     ), said
     assert not embed.job.is_running and not started
+
+
+def test_recolour_places_its_colours_as_show_said_at_run(make_napari_viewer, qtbot, tmp_path):
+    """Run on scan a with Show at "Beside the scan", then scan b chosen while it ran, b's colours
+    over b: Show follows the chosen scan's colours ("Over the scan"), and a's colours, placed
+    by the box as they came, landed over a. Now Show is read at Run, as the outline box is:
+    a's colours are beside a, and Show says so when a is chosen again."""
+    from xrf_napari.widgets._layers import side_by_side_translate
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))
+    a, b = viewer.layers["a sum"], viewer.layers["b sum"]
+    dock = tiny_recolour_dock(viewer, tmp_path)
+    dock.cube_combo.set_layer(b)
+    dock.placement.setCurrentIndex(1)  # Over the scan
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job)
+    dock.cube_combo.set_layer(a)
+    dock.placement.setCurrentIndex(0)  # Beside the scan, for a's run
+    assert dock.run() is not None
+    dock.cube_combo.set_layer(b)  # while it runs
+    assert dock.placement.currentIndex() == 1  # b's colours are over b
+    wait_idle(qtbot, dock.job)
+    assert dock.job.last_error is None, dock.job.last_error
+    colours = viewer.layers["recoloured [a]"]
+    assert tuple(colours.translate[-2:]) == side_by_side_translate(a, 20)
+    assert tuple(viewer.layers["recoloured [b]"].translate[-2:]) == (0.0, 0.0)  # b's untouched
+    dock.cube_combo.set_layer(a)
+    assert dock.placement.currentText() == "Beside the scan"

@@ -165,8 +165,11 @@ class RecolourWidget(CubeDock):
             self.job.refused(report_error(exc, "Recolour"))
             return None
         # The box shows the chosen scan's state: read now, for the scan this run is on, not when
-        # the result arrives (another scan may be chosen by then).
+        # the result arrives (another scan may be chosen by then). Show likewise: read when the
+        # colours came, it put them over a scan run "Beside" if another scan, whose colours are
+        # over it, was chosen meanwhile (the box follows the chosen scan's colours)
         outline = self.outline_box.isChecked()
+        over = self.placement.currentIndex() == 1
         return self.start_job(
             _recolour_job,
             cube,
@@ -177,11 +180,11 @@ class RecolourWidget(CubeDock):
             outline,
             cube=cube,
             description="Embedding, then recolouring tiles\u2026",
-            on_result=lambda res: self._add_result(layer, res, outline),
+            on_result=lambda res: self._add_result(layer, res, outline, over),
         )
 
-    def _add_result(self, cube_layer, result, outline_wanted: bool):
-        """Staged (one layer per turn of the event loop: see JobPanel)."""
+    def _add_result(self, cube_layer, result, outline_wanted: bool, over: bool = False):
+        """Staged (one layer per turn of the event loop: see JobPanel). `over`: Show at Run."""
         viewer = self.viewer
         cube = layer_cube(cube_layer)
         scale, _ = yx_transform(cube_layer)
@@ -205,7 +208,7 @@ class RecolourWidget(CubeDock):
         elif outline is not None:  # an earlier run's outline would now be stale
             viewer.layers.remove(outline)
         yield
-        self._place_on(layer, cube_layer)
+        self._place_on(layer, cube_layer, over)
         # the slider follows the layer (opacity set in napari's layer controls survives a re-run)
         layer.events.opacity.connect(self._follow_opacity)
         if not rerun:
@@ -335,9 +338,12 @@ class RecolourWidget(CubeDock):
         if layer is not None and src is not None:
             self._place_on(layer, src)
 
-    def _place_on(self, layer, src) -> None:
-        """Put a result layer (and its outline) beside or over its scan's layer `src`."""
-        if self.placement.currentIndex() == 0:
+    def _place_on(self, layer, src, over: bool | None = None) -> None:
+        """Put a result layer (and its outline) beside or over its scan's layer `src`, as Show
+        says (`over`: as it said at Run)."""
+        if over is None:
+            over = self.placement.currentIndex() == 1
+        if not over:
             layer.translate = side_by_side_translate(src, layer_cube(src).shape[1])
         else:
             layer.translate = yx_transform(src)[1]
