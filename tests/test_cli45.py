@@ -198,3 +198,37 @@ def test_pigments_fwhm_floor_is_the_one_the_forward_model_applies(tmp_path, caps
 
     pigments_cmd.configure(parser)
     assert "Fano limit (119.8)" in parser._option_string_actions["--fwhm"].help
+
+
+def test_an_output_folder_the_disk_refuses_to_create_is_named(tmp_path, monkeypatch, capsys):
+    """Where the check before the run passes (os.access) but the disk refuses the folder (a
+    network share, an ACL, root on a pseudo file system), quicklook and pigments ended in
+    "error: [Errno 1] Operation not permitted: 'out/sub'". made_folder now names what it could
+    not do: "cannot create the folder out/sub: Operation not permitted"; nothing is left."""
+    import errno
+    import pathlib
+
+    import numpy as np
+
+    from xrf_napari.cli.main import main
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    energy = 1.0 + 0.05 * np.arange(512)
+    mean = 5.0 + 300 * np.exp(-0.5 * ((energy - 6.4) / 0.07) ** 2)  # an Fe K-alpha peak
+    counts = np.random.default_rng(0).poisson(mean, (4, 4, 512)).astype(np.uint16)
+    scan = write_cube(tmp_path / "scan.h5", counts, Calibration(1.0, 0.05))
+    refused = tmp_path / "out" / "sub"
+    real_mkdir = pathlib.Path.mkdir
+
+    def mkdir(self, *a, **k):
+        if self == refused:
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(self))
+        return real_mkdir(self, *a, **k)
+
+    monkeypatch.setattr(pathlib.Path, "mkdir", mkdir)
+    argv = ["quicklook", str(scan), "-o", str(refused), "--elements", "Fe", "--no-progress"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"error: cannot create the folder {refused}: Operation not permitted" in err, err
+    assert "Errno" not in err and not (tmp_path / "out").exists()

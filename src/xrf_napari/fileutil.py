@@ -76,7 +76,7 @@ def printable(text) -> str:
 _HDF5_ERRNO = re.compile(r"errno = (\d+), error message = '([^']*)'")
 
 
-def cannot_write(path, exc: OSError) -> OSError:
+def cannot_write(path, exc: OSError, action: str = "write") -> OSError:
     """`exc` as one line naming the file (`cannot write PATH: No space left on device`, its errno
     and class kept, PermissionError stays one): a bare `[Errno 28] No space left on device` left
     the user to guess which output. h5py's strerror is HDF5's whole driver report (two lines:
@@ -86,7 +86,7 @@ def cannot_write(path, exc: OSError) -> OSError:
     if found:
         code, text = int(found[1]), found[2]
     cls = type(OSError(code, "")) if code else OSError  # errno -> its subclass
-    err = cls(f"cannot write {printable(path)}: {text or exc}")
+    err = cls(f"cannot {action} {printable(path)}: {text or exc}")
     err.errno = code
     return err
 
@@ -164,14 +164,20 @@ def check_room(folder, need: int, what: str, hint: str = "") -> None:
 @contextlib.contextmanager
 def made_folder(folder):
     """Create `folder` (and missing parents) for the block's outputs; if the block fails, remove
-    those it created that are still empty: a failed run leaves no empty folder behind."""
+    those it created that are still empty: a failed run leaves no empty folder behind. A folder
+    that cannot be made is named ("cannot create the folder PATH: Permission denied"): the bare
+    "[Errno 1] Operation not permitted: 'out'" came where the check before the run (os.access)
+    passes but the disk refuses, as on a network share or a folder an ACL closes."""
     folder = Path(folder)
     made, p = [], folder
     while not os.path.lexists(p) and p != p.parent:
         made.append(p)
         p = p.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise cannot_write(folder, exc, "create the folder") from exc
         yield folder
     except BaseException:
         for p in made:  # the deepest first
