@@ -208,16 +208,9 @@ def test_an_output_folder_the_disk_refuses_to_create_is_named(tmp_path, monkeypa
     import errno
     import pathlib
 
-    import numpy as np
-
     from xrf_napari.cli.main import main
-    from xrf_napari.energy import Calibration
-    from xrf_napari.io.project_h5 import write_cube
 
-    energy = 1.0 + 0.05 * np.arange(512)
-    mean = 5.0 + 300 * np.exp(-0.5 * ((energy - 6.4) / 0.07) ** 2)  # an Fe K-alpha peak
-    counts = np.random.default_rng(0).poisson(mean, (4, 4, 512)).astype(np.uint16)
-    scan = write_cube(tmp_path / "scan.h5", counts, Calibration(1.0, 0.05))
+    scan = _small_scan(tmp_path / "scan.h5")
     refused = tmp_path / "out" / "sub"
     real_mkdir = pathlib.Path.mkdir
 
@@ -232,3 +225,36 @@ def test_an_output_folder_the_disk_refuses_to_create_is_named(tmp_path, monkeypa
     err = capsys.readouterr().err
     assert f"error: cannot create the folder {refused}: Operation not permitted" in err, err
     assert "Errno" not in err and not (tmp_path / "out").exists()
+
+
+def _small_scan(path):
+    """A 4 x 4 scan with an Fe K-alpha peak on the canonical 1-26.6 keV axis."""
+    import numpy as np
+
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    energy = 1.0 + 0.05 * np.arange(512)
+    mean = 5.0 + 300 * np.exp(-0.5 * ((energy - 6.4) / 0.07) ** 2)
+    counts = np.random.default_rng(0).poisson(mean, (4, 4, 512)).astype(np.uint16)
+    return write_cube(path, counts, Calibration(1.0, 0.05))
+
+
+def test_a_scan_given_as_the_photograph_is_named_as_no_picture(tmp_path, capsys):
+    """`pigments scan.h5 --photo scan.h5` (the scan twice, a plausible slip) said "scan.h5:
+    expected a colour image (height x width x 3 or 4), got shape (0, 0): a grey image gives no
+    colour": Pillow names an HDF5 file (a stub format) as a 0 x 0 grey image. It is now refused
+    as HDF5 data, not a picture, for --photo and a --labels image alike."""
+    from xrf_napari.cli.main import main
+
+    scan = _small_scan(tmp_path / "scan.h5")
+    out = tmp_path / "o"
+    assert main(["pigments", str(scan), "--photo", str(scan), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{scan}: cannot read an image: it is HDF5 data, not a picture" in err, err
+    assert "grey" not in err and not out.exists()
+    disguised = tmp_path / "labels.png"
+    disguised.write_bytes(scan.read_bytes())
+    assert main(["pigments", str(scan), "--labels", str(disguised), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"--labels {disguised}: cannot read an image: it is HDF5 data" in err, err

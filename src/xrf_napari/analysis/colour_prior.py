@@ -288,9 +288,26 @@ def open_image(path):
     saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
     try:
         with Image.open(path) as im:
+            _refuse_stub(im)
             yield im
     finally:
         Image.MAX_IMAGE_PIXELS = saved
+
+
+class NotAnImageError(OSError):
+    """A file Pillow names by its format but holds no picture it can read (a stub plugin's:
+    HDF5, FITS, GRIB, BUFR, WMF)."""
+
+
+def _refuse_stub(im) -> None:
+    """Pillow identifies an HDF5 file (a scan given as --photo) as a 0 x 0 grey image, which was
+    refused as "expected a colour image ..., got shape (0, 0): a grey image gives no colour"."""
+    from PIL import ImageFile
+
+    if isinstance(im, ImageFile.StubImageFile):
+        raise NotAnImageError(
+            f"it is {im.format} data, not a picture (give a .png, .jpg or .tif image)"
+        )
 
 
 _CONVERTED = ("P", "CMYK", "YCbCr")  # read as RGB (and a transparent one: on white)
@@ -314,6 +331,8 @@ def image_fault(path, exc: BaseException) -> str:
         return f"{path}: {exc.problem}"
     if isinstance(exc, MemoryError):
         return f"{path}: cannot read an image: decoding it ran out of memory (corrupt or too big)"
+    if isinstance(exc, NotAnImageError):
+        return f"{path}: cannot read an image: {exc}"
     if isinstance(exc, UnidentifiedImageError):
         return f"{path}: cannot read an image: truncated, corrupt or not an image format"
     why = str(exc).replace(repr(str(path)), "the file").strip() or type(exc).__name__
