@@ -258,3 +258,24 @@ def test_a_scan_given_as_the_photograph_is_named_as_no_picture(tmp_path, capsys)
     assert main(["pigments", str(scan), "--labels", str(disguised), "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert f"--labels {disguised}: cannot read an image: it is HDF5 data" in err, err
+
+
+def test_a_bare_command_names_the_commands_not_an_internal_args(capsys):
+    """`xrf-napari` alone said "the following arguments are required: COMMAND, args": "args" is
+    the top parser's placeholder for the command's own arguments, which a user cannot give
+    without a command. It now names the commands; other top-level mistakes no longer ask for
+    "args"."""
+    from xrf_napari.cli.main import main
+    from xrf_napari.cli.train import main as train_main
+
+    for run, names in ((main, "info, quicklook, embed"), (train_main, "generate, export-set")):
+        with pytest.raises(SystemExit) as exc:
+            run([])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert f"the following arguments are required: COMMAND, one of {names}" in err, err
+        assert "args" not in err.splitlines()[-1]
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].endswith("the following arguments are required: COMMAND"), err

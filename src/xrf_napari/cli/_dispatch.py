@@ -100,9 +100,16 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
         epilog="commands:\n" + "\n".join(f"  {n:<14}{h}" for n, (_, h) in commands.items()),
     )
     top.add_argument("command", choices=list(commands), metavar="COMMAND")
+    # only shown in --help: the command's own parser reads them. Required, it made a bare
+    # `xrf-napari` say "the following arguments are required: COMMAND, args"
     top.add_argument(
         "args", nargs=argparse.REMAINDER, help="arguments of the command (COMMAND --help)"
-    )
+    ).required = False
+    if not argv:
+        top.error(
+            f"the following arguments are required: COMMAND, one of {', '.join(commands)} "
+            f"({prog} --help says what each does)"
+        )
     ns = _parse(top, argv[:1] if argv and not argv[0].startswith("-") else argv, prog)
     module, help_text = commands[ns.command]
     mod = importlib.import_module(module)
