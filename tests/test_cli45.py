@@ -279,3 +279,31 @@ def test_a_bare_command_names_the_commands_not_an_internal_args(capsys):
         main(["--version"])
     err = capsys.readouterr().err
     assert err.splitlines()[-1].endswith("the following arguments are required: COMMAND"), err
+
+
+def test_quicklook_of_a_single_spectrum_names_the_elements_it_marked(tmp_path, capsys):
+    """quicklook names the suggested elements only where some were left out: the map files'
+    names say which were mapped. A single spectrum (a point measurement, .spx, .mca) has no map
+    files, so a spot with six or fewer suggestions said "wrote the spectrum with its elements
+    marked" and never which. They are now named; a map's scan is unchanged (its file names)."""
+    import numpy as np
+
+    from xrf_napari.cli.main import main
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    energy = 1.0 + 0.05 * np.arange(512)
+    mean = 2.0 + 4000 * np.exp(-0.5 * ((energy - 6.4) / 0.07) ** 2)  # Fe K-alpha
+    mean += 600 * np.exp(-0.5 * ((energy - 7.06) / 0.075) ** 2)  # Fe K-beta
+    spot = np.random.default_rng(0).poisson(mean, (1, 1, 512)).astype(np.uint16)
+    scan = write_cube(tmp_path / "spot.h5", spot, Calibration(1.0, 0.05))
+    assert main(["quicklook", str(scan), "-o", str(tmp_path / "o"), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    said = [ln for ln in out.splitlines() if "suggested, strongest first" in ln]
+    assert len(said) == 1 and "marked on the spectrum: Fe" in said[0], out
+    assert "not:" not in said[0] and "and mapped" not in said[0]
+    capsys.readouterr()
+    grid = np.repeat(np.repeat(spot, 4, 0), 4, 1)  # the same spectrum over 4 x 4 px
+    big = write_cube(tmp_path / "map.h5", grid, Calibration(1.0, 0.05))
+    assert main(["quicklook", str(big), "-o", str(tmp_path / "m"), "--no-progress"]) == 0
+    assert "suggested, strongest first" not in capsys.readouterr().out  # its files name them

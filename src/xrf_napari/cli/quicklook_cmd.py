@@ -321,11 +321,15 @@ def run(args) -> int:
         )
     mapped = [plan.symbol for plan in plans]
     others = [s for s in suggested if s not in mapped]
-    if elements is None and mapped and others:  # only the file names said which: not the rest
-        said = "marked on the spectrum" + ("" if cube.shape[:2] == (1, 1) else " and mapped")
+    spot = cube.shape[:2] == (1, 1)
+    # the map files' names say which were mapped, not the rest; a single spectrum without
+    # --tiff has no file per element, and its marked elements went unnamed
+    if elements is None and mapped and (others or (spot and not args.tiff)):
+        said = "marked on the spectrum" + ("" if spot else " and mapped")
+        rest = f"; not: {', '.join(others)} (--elements names any)" if others else ""
         print(
-            f"{printable(cube.path)}: {len(suggested)} elements suggested, strongest first; "
-            f"{said}: {', '.join(mapped)}; not: {', '.join(others)} (--elements names any)"
+            f"{printable(cube.path)}: {len(suggested)} element{'s' if len(suggested) > 1 else ''}"
+            f" suggested, strongest first; {said}: {', '.join(mapped)}{rest}"
         )
     for p in written:
         print(printable(p))
