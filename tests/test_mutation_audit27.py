@@ -221,7 +221,7 @@ def test_exported_spectra_open_again_as_the_mean_even_with_a_region(
     from _napari_helpers import open_cube, wait_idle, write_painted_cube
 
     from xrf_napari.io import read_cube
-    from xrf_napari.widgets.spectrum import MEAN_CURVE, PIXEL_CURVE, REGION_CURVE, SpectrumWidget
+    from xrf_napari.widgets.spectrum import MEAN_CURVE, REGION_CURVE, SpectrumWidget
 
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
@@ -236,7 +236,7 @@ def test_exported_spectra_open_again_as_the_mean_even_with_a_region(
     out = tmp_path / "spectra.csv"
     widget.export_csv(out)
     header = next(r for r in out.read_text().splitlines() if not r.startswith("#")).split(",")
-    assert header == ["energy_keV", MEAN_CURVE, REGION_CURVE, "cluster 1", PIXEL_CURVE]
+    assert header == ["energy_keV", MEAN_CURVE, REGION_CURVE, "cluster 1", "pixel y=3 x=5"]
     back = np.asarray(read_cube(out).data[0, 0], float)
     np.testing.assert_allclose(back, widget.curves[MEAN_CURVE][1], rtol=1e-5)
 

@@ -295,7 +295,7 @@ def test_spectrum_export_puts_the_mean_first_and_names_the_scan(
     widget.export_csv(out)
     text = out.read_text()
     header = next(r for r in text.splitlines() if not r.startswith("#")).split(",")
-    assert header == ["energy_keV", MEAN_CURVE, PIXEL_CURVE]
+    assert header == ["energy_keV", MEAN_CURVE, "pixel y=3 x=5"]  # the pixel named (walkpig45)
     assert f"cube: {cube_stack_name(viewer)};" in text and " sum;" not in text
     back = read_cube(out)
     np.testing.assert_allclose(np.asarray(back.data[0, 0], float), mean[1], rtol=1e-5)

@@ -77,7 +77,7 @@ def test_pixel_region_and_export(viewer_with_cube, qtbot, tmp_path):
     widget.export_csv(out)
     rows = [r for r in out.read_text().splitlines() if not r.startswith("#")]
     header = rows[0].split(",")
-    assert header == ["energy_keV", MEAN_CURVE, REGION_CURVE, "cluster 1", PIXEL_CURVE]
+    assert header == ["energy_keV", MEAN_CURVE, REGION_CURVE, "cluster 1", "pixel y=10 x=4"]
     table = np.array([[float(v) for v in r.split(",")] for r in rows[1:]])
     assert table.shape == (512, 5)
     np.testing.assert_allclose(table[:, 3], region * 2, rtol=1e-5)

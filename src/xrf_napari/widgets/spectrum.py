@@ -288,12 +288,16 @@ class SpectrumWidget(CubeDock):
                     "no energy calibration (x = channel number)"
                     if cal.source == "none"
                     else f"calibration offset {cal.offset:.6g} keV, gain {cal.gain:.6g} "
-                    f"keV/channel ({cal.source})"
+                    "keV/channel"
+                    # a curved calibration's energies are not offset + gain x channel: the
+                    # line stated a straight one that disagreed with the energy column
+                    + (f", quadratic {cal.quadratic:.6g} keV/channel^2" if cal.quadratic else "")
+                    + f" ({cal.source})"
                 )
             )
         save_spectra_csv(
             path,
-            {n: (e, y) for n, (e, y, _) in export_order(self.curves)},
+            {csv_column(n, self._last_pixel): (e, y) for n, (e, y, _) in export_order(self.curves)},
             comments=comments,
             x_name="energy_keV" if "keV" in self._x_label else "channel",
         )
@@ -496,6 +500,15 @@ def pixel_label(pixel) -> str:
     """The pixel curve's legend: row and column named, y before x as in napari's status bar
     ("[y x]"); "(x, y)" read as the other pixel beside napari's coordinates."""
     return "pixel" if pixel is None else f"pixel y={pixel[0]}, x={pixel[1]}"
+
+
+def csv_column(name: str, pixel) -> str:
+    """A curve's column in the exported CSV: the pixel under the mouse named as its legend names
+    it ("pixel y=3 x=4", without the legend's comma), where the column said only "pixel" and the
+    exported file no longer told which pixel it was; the other curves by their names."""
+    if name == PIXEL_CURVE and pixel is not None:
+        return pixel_label(pixel).replace(",", "")
+    return name
 
 
 def _one_pixel(cube) -> bool:
