@@ -307,3 +307,33 @@ def test_quicklook_of_a_single_spectrum_names_the_elements_it_marked(tmp_path, c
     big = write_cube(tmp_path / "map.h5", grid, Calibration(1.0, 0.05))
     assert main(["quicklook", str(big), "-o", str(tmp_path / "m"), "--no-progress"]) == 0
     assert "suggested, strongest first" not in capsys.readouterr().out  # its files name them
+
+
+def test_a_missing_weights_file_is_named_by_its_option(tmp_path, capsys):
+    """Two weights options of one command said the same "weights file not found: PATH":
+    recolour's --weights and --embedder-weights (after reading the scan), the recolouriser's
+    --embedder and --init, evaluate's --weights and --embedder. Each is now named by its option
+    ("--embedder-weights PATH: no such weights file"), before any work; nothing is written."""
+    from xrf_napari.cli.main import main
+    from xrf_napari.cli.train import main as train_main
+
+    scan = _small_scan(tmp_path / "scan.h5")
+    gone = tmp_path / "gone.safetensors"
+    for option in ("--weights", "--embedder-weights"):
+        argv = ["recolour", str(scan), "-o", str(tmp_path / "o.png"), option, str(gone)]
+        assert main(argv) == 2
+        assert f"error: {option} {gone}: no such weights file" in capsys.readouterr().err
+    argv = ["embed", str(scan), "-o", str(tmp_path / "e") + "/", "--weights", str(gone)]
+    assert main(argv) == 2
+    assert f"error: --weights {gone}: no such weights file" in capsys.readouterr().err
+    data = tmp_path / "data"
+    data.mkdir()
+    base = ["--data", str(data), "--out", str(tmp_path / "t"), "--device", "cpu"]
+    for option, command in (
+        ("--embedder", "recolouriser"),
+        ("--init", "recolouriser"),
+        ("--embedder", "evaluate"),
+    ):
+        assert train_main([command, *base, option, str(gone)]) == 2
+        assert f"error: {option} {gone}: no such weights file" in capsys.readouterr().err
+    assert not any(p.name in ("o.png", "e", "t") for p in tmp_path.iterdir())

@@ -36,8 +36,8 @@ def test_recolour_refuses_a_single_spectrum(tmp_path, capsys):
                 str(path),
                 "-o",
                 str(out),
-                "--weights",
-                str(tmp_path / "absent.safetensors"),
+                "--weights",  # a file, but no weights: the scan must be refused first
+                str(path),
             ]
         )
         raise SystemExit(rc)

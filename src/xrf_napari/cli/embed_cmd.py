@@ -207,6 +207,10 @@ def run(args) -> int:
     lo, hi = args.k_range
     if lo > hi:
         raise ValueError(f"--k-range {lo} {hi}: MIN must not exceed MAX")
+    if args.weights:  # named by its option, before the scan is read
+        from ..models.weights import require_file
+
+        require_file(args.weights, "--weights")
     if not is_prefix(args.output):
         check_output_folder_name(
             args.output, "embed", inputs=[args.input, args.weights], or_prefix=True

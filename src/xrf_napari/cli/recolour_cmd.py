@@ -62,7 +62,7 @@ def configure(parser) -> None:
 
 def run(args) -> int:
     from ..fileutil import check_outputs
-    from ..models.weights import WeightsError
+    from ..models.weights import require_file
 
     out = Path(args.output)
     if out.is_dir() or str(args.output).endswith(("/", os.sep)):
@@ -79,8 +79,8 @@ def run(args) -> int:
         ("--weights", args.weights),
         ("--embedder-weights", args.embedder_weights),
     ):
-        if path and Path(path).is_dir():  # else check_outputs calls it an input folder
-            raise WeightsError(f"{option} {path}: is a folder, not a weights file (.safetensors)")
+        if path:  # a folder: else check_outputs calls it an input folder; a missing one named
+            require_file(path, option)
     check_outputs(files=[out], inputs=[args.input, args.weights, args.embedder_weights])
 
     from ..analysis.embed import load_embedder

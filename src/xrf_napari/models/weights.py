@@ -292,6 +292,18 @@ def model_kind(config: dict) -> str | None:
     return config.get("arch") or config.get("model")
 
 
+def require_file(path, option: str) -> None:
+    """WeightsError naming the option when the weights file given to it is no file: two weights
+    options of one command (recolour's --weights and --embedder-weights, the recolouriser's
+    --embedder and --init) both said "weights file not found: PATH", which did not say which one
+    was wrong, and recolour read the scan before looking."""
+    path_ = Path(path)
+    if path_.is_dir():
+        raise WeightsError(f"{option} {path}: is a folder, not a weights file (.safetensors)")
+    if not path_.is_file():
+        raise WeightsError(f"{option} {path}: no such weights file")
+
+
 def require_model(config: dict, want: str, path, option: str | None = None) -> None:
     """One-line WeightsError when a weights file holds another model than `want` ("dve" or
     "SmallUViT"): a SmallUViT given as the embedder listed a hundred missing tensors, a DVE given

@@ -508,8 +508,9 @@ def check_model_file(path, want: str, option: str) -> None:
     model than `want` ("dve" or "SmallUViT"). None: the shipped weights."""
     if path is None:
         return
-    from ..models.weights import load_weights, require_model
+    from ..models.weights import load_weights, require_file, require_model
 
+    require_file(path, option)  # "weights file not found" named no option
     _, config = load_weights(path)
     require_model(config, want, path, option)  # WeightsError is a ValueError: one line
 
