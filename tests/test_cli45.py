@@ -337,3 +337,24 @@ def test_a_missing_weights_file_is_named_by_its_option(tmp_path, capsys):
         assert train_main([command, *base, option, str(gone)]) == 2
         assert f"error: {option} {gone}: no such weights file" in capsys.readouterr().err
     assert not any(p.name in ("o.png", "e", "t") for p in tmp_path.iterdir())
+
+
+def test_a_missing_photograph_is_named_by_its_option_before_the_scan_is_read(
+    tmp_path, capsys, monkeypatch
+):
+    """--labels absent.png said "--labels absent.png: no such file" before any work, but
+    --photo absent.jpg said "absent.jpg: no such file", naming no option, once the scan had been
+    read (minutes for a large one). Now "--photo absent.jpg: no such file", first."""
+    from xrf_napari.cli import _args
+    from xrf_napari.cli.main import main
+
+    scan = _small_scan(tmp_path / "scan.h5")
+
+    def never(*_a, **_k):
+        raise AssertionError("the scan was read")
+
+    monkeypatch.setattr(_args, "read_scan", never)
+    photo = tmp_path / "absent.jpg"
+    assert main(["pigments", str(scan), "--photo", str(photo), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"error: --photo {photo}: no such file" in err, err

@@ -314,6 +314,12 @@ def run(args) -> int:
     check_output_folder(out, REPORT_FILES, inputs=[args.input, args.labels, args.photo])
     if args.paint_suggested and not args.photo:
         raise ValueError("--paint-suggested needs --photo: only a photograph suggests partners")
+    if args.photo:  # named by its option, as --labels, and before the scan is read
+        from ..analysis.colour_prior import not_a_file
+
+        why = not_a_file(Path(args.photo), "a photograph")
+        if why:
+            raise ValueError(f"--photo {args.photo}: {why}")
     if args.labels and args.clusters is not None:  # the label map's regions were fitted, silently
         raise ValueError(
             f"--clusters {args.clusters} with --labels {args.labels}: the regions are the label "
