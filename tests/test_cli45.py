@@ -358,3 +358,25 @@ def test_a_missing_photograph_is_named_by_its_option_before_the_scan_is_read(
     assert main(["pigments", str(scan), "--photo", str(photo), "-o", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert f"error: --photo {photo}: no such file" in err, err
+
+
+def test_a_label_map_of_several_pages_is_refused_not_read_as_its_first(tmp_path, capsys):
+    """A TIFF of several label maps (a stack saved from an image editor or ImageJ) was fitted by
+    its first page without a word of the others. It is now refused naming the count; a one-page
+    map is fitted as before."""
+    import numpy as np
+    import tifffile
+
+    from xrf_napari.cli.main import main
+
+    scan = _small_scan(tmp_path / "scan.h5")
+    one = np.array([[1, 1, 2, 2]] * 4, np.uint16)
+    stack = np.stack([one, 3 - one, one, one, one])
+    tifffile.imwrite(tmp_path / "stack.tif", stack, photometric="minisblack")  # 5 pages
+    argv = ["pigments", str(scan), "-o", str(tmp_path / "o"), "--no-progress", "--labels"]
+    assert main([*argv, str(tmp_path / "stack.tif")]) == 2
+    err = capsys.readouterr().err
+    assert f"--labels {tmp_path / 'stack.tif'}: 5 images (pages or frames) in one file" in err
+    assert not (tmp_path / "o").exists()
+    tifffile.imwrite(tmp_path / "one.tif", one)
+    assert main([*argv, str(tmp_path / "one.tif")]) == 0

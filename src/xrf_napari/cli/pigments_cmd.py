@@ -143,6 +143,12 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
 
             try:
                 with open_image(path) as im:
+                    frames = getattr(im, "n_frames", 1)
+                    if frames > 1:  # its first page was fitted, the others unsaid
+                        raise _Refused(
+                            f"--labels {path}: {frames} images (pages or frames) in one file; a "
+                            "label map is one image: save the one you mean on its own"
+                        )
                     # upright, as the photograph (colour_prior.read_photo) and image viewers
                     # show it: a map drawn over the upright photograph was read as stored,
                     # sideways or mirrored, and refused or misplaced on the scan
