@@ -62,3 +62,33 @@ def test_the_csv_names_the_pixel_its_pixel_column_holds(spectrum, tmp_path):
     np.testing.assert_allclose(table[:, 2], np.asarray(cube.data[3, 4], float), rtol=1e-6)
     again = layer_cube(spectrum.viewer.open(str(out), plugin="xrf-napari")[-1])
     np.testing.assert_allclose(np.asarray(again.data).ravel(), table[:, 1], rtol=1e-6)
+
+
+def test_a_cancel_during_the_last_step_ends_in_cancelled_not_cancelling(qtbot):
+    """Cancel pressed while a job ran its last step (the Spectrum dock's survey of a small scan,
+    cancelled at once) left the status line at "Cancelling..." for good, Run enabled again
+    beside it: superqt emits neither `aborted` (the generator ended first) nor `returned` (a quit
+    was asked). Now the line says "Cancelled." and the result is not delivered."""
+    import threading
+
+    from xrf_napari.widgets._jobs import JobPanel
+
+    inside, release, delivered = threading.Event(), threading.Event(), []
+
+    def job():
+        yield "Working on it\u2026"
+        inside.set()  # the last step: it ends without another report
+        release.wait(10)
+        return 42
+
+    panel = JobPanel("Run")
+    qtbot.addWidget(panel)
+    assert panel.start(job, on_result=delivered.append) is not None
+    qtbot.waitUntil(inside.is_set, timeout=10000)
+    panel.cancel()
+    assert panel.status.text() == "Cancelling\u2026"
+    release.set()
+    wait_idle(qtbot, panel, timeout=10000)
+    assert panel.status.text() == "Cancelled."
+    assert delivered == [] and panel.run_button.isEnabled()
+    assert not panel.cancel_button.isEnabled()

@@ -14,6 +14,9 @@ from collections.abc import Callable
 from qtpy.QtCore import QTimer, Signal
 from qtpy.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+#: The status line between a Cancel and the job's end.
+CANCELLING = "Cancelling\u2026"
+
 
 class JobPanel(QWidget):
     """Run / Cancel buttons and a progress bar around one background job at a time.
@@ -145,7 +148,7 @@ class JobPanel(QWidget):
         worker = self.worker
         if worker is None:
             return
-        self.status.setText("Cancelling\u2026")
+        self.status.setText(CANCELLING)
         self.cancel_button.setEnabled(False)
         worker.quit()
         if not worker.began.is_set():
@@ -298,6 +301,11 @@ class JobPanel(QWidget):
             self._quit_on_destroy = None
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
+        if self.status.text() == CANCELLING:
+            # Cancel came during the job's last step: superqt then emits neither `aborted` (the
+            # generator ended first) nor `returned` (a quit was asked), and the line said
+            # "Cancelling..." for good (a small scan's survey, cancelled at once, always did)
+            self._on_aborted()
         if (
             self.last_error is not None
             or self.status.text().startswith("Cancel")
