@@ -92,13 +92,14 @@ def two_maps(make_napari_viewer, qtbot, tmp_path, monkeypatch):
     return viewer, widget, list(widget.live_maps())  # in the order offered
 
 
-def test_a_composite_of_two_maps_leaves_blue_black_and_says_so(two_maps):
+def test_a_composite_of_two_maps_leaves_blue_black_and_says_so(two_maps, qtbot):
     """Two maps offered red a, green b, blue b: the composite showed b in green and blue.
     Now blue is "(none)": black in the composite, "none" in its name, and the status says it."""
 
     viewer, widget, (a, b) = two_maps
     assert [c.currentText() for c in widget.rgb_combos] == [a, b, NO_MAP]
     widget.rgb_button.click()
+    wait_idle(qtbot, widget.job, 10000)  # Add composite's job
     (layer,) = [ly for ly in viewer.layers if ly.name.startswith("RGB ")]
     assert layer.name.startswith(f"RGB {a}/{b}/none")
     assert layer.metadata["xrf_composite"] == [a, b, None]

@@ -215,7 +215,7 @@ def test_save_maps_asks_before_replacing_earlier_maps(mapped, tmp_path, monkeypa
 
 
 # -- 7. a deleted map layer is no longer offered for an RGB composite ---------------------------
-def test_rgb_composite_refuses_a_deleted_map_layer(mapped):
+def test_rgb_composite_refuses_a_deleted_map_layer(mapped, qtbot):
     viewer, maps = mapped
     viewer.layers.remove(maps.map_layers["Fe"])
     for combo in maps.rgb_combos:
@@ -224,6 +224,7 @@ def test_rgb_composite_refuses_a_deleted_map_layer(mapped):
         maps.add_composite(["Fe", "Pb", "Cu"])
     with caught_notifications() as seen:
         maps._rgb_clicked()  # from the maps left
+        wait_idle(qtbot, maps.job)  # Add composite's job
     assert not seen
     assert "Fe" not in viewer.layers[-1].metadata["xrf_composite"]
 

@@ -616,12 +616,20 @@ class CubeDock(QWidget):
         return [kept[key] for _, kept in self._per_cube.values() if kept.get(key) is not None]
 
     def start_job(
-        self, gen_fn, *args, cube, on_result: Callable, description: str = "", keep: bool = True
+        self,
+        gen_fn,
+        *args,
+        cube,
+        on_result: Callable,
+        description: str = "",
+        keep: bool = True,
+        pass_pool: bool = False,
     ):
         """JobPanel.start for a job on `cube`. `on_result(value)` adds the layers and returns what
         the dock keeps for that cube (shown by show_result while the cube is selected; with
         keep=False nothing is kept: a step towards the result, such as drawing regions); a job
-        whose cube was closed meanwhile is dropped."""
+        whose cube was closed meanwhile is dropped. `pass_pool`: a short job the user waits on
+        (Add composite), not queued behind the dock jobs filling napari's pool (JobPanel.start)."""
 
         def deliver(value):  # a generator: JobPanel steps it (on_result may be staged too)
             def is_open():
@@ -645,7 +653,12 @@ class CubeDock(QWidget):
 
         where = str(cube.path) if getattr(cube, "path", None) else getattr(cube, "name", "")
         worker = self.job.start(
-            gen_fn, *args, on_result=deliver, description=description, where=where
+            gen_fn,
+            *args,
+            on_result=deliver,
+            description=description,
+            where=where,
+            pass_pool=pass_pool,
         )
         if worker is not None:
             self._job_cube = cube
