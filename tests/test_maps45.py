@@ -1,7 +1,8 @@
 """Elemental maps (session 45). Add composite made the RGB composite in the GUI thread (1.7-4.2 s
 at 4000 x 4000 px under load): now its percentiles come from the maps' top values only and the
 scaling is written in place (the same values), in a job of its own, with the button off and the
-line saying so meanwhile."""
+line saying so meanwhile. Make maps planned its maps twice (plan_for_cube, then
+iter_element_maps again): now once."""
 
 import threading
 from types import SimpleNamespace
@@ -93,6 +94,34 @@ def test_the_composite_keeps_its_values_and_partitions_no_whole_map(monkeypatch)
     assert 96 * 80 not in sizes
     with pytest.raises(ValueError, match="one shape"):
         composite_rgb([kinds[0], kinds[0][:10], None])
+
+
+def test_make_maps_plans_its_maps_once(tmp_path, monkeypatch):
+    """_maps_job called plan_for_cube for the layers' names, then iter_element_maps planned the
+    same maps again: one plan now, the same plans and maps."""
+    import xrf_napari.analysis.maps as maps_module
+    from xrf_napari.io import read_cube
+    from xrf_napari.progress import run_to_end
+    from xrf_napari.widgets.maps import _maps_job
+
+    cube = read_cube(write_painted_cube(tmp_path / "painted.h5"))
+    real = maps_module.plan_for_cube
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(maps_module, "plan_for_cube", counted)
+    symbols, present = ["Fe", "Pb", "Fe"], ["Fe", "Pb", "Cu"]
+    plans, maps, tops = run_to_end(_maps_job(cube, symbols, None, True, present, {}, "W"))
+    assert len(calls) == 1
+    expected_plans, _ = real(cube, ["Fe", "Pb"], present=present, anode="W")
+    assert plans == expected_plans and list(maps) == ["Fe", "Pb"]
+    expected = maps_module.element_maps(cube, ["Fe", "Pb"], present=present, anode="W")
+    for sym in ("Fe", "Pb"):
+        np.testing.assert_array_equal(maps[sym], expected[sym])
+        assert tops[sym] == maps_module.display_top(expected[sym])
 
 
 @pytest.fixture

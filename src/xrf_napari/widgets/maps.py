@@ -71,11 +71,21 @@ def _maps_job(cube, symbols, fwhm_ev, background, present, lines, anode=None):
     """(plans, maps, display maximum of each map): the maxima (analysis.maps.display_top) are
     computed here, so the GUI thread only hands finished arrays and contrast limits to napari.
     `anode`: the Instrument row's tube, over the file's (as quicklook's --anode)."""
-    from ..analysis.maps import display_top, iter_element_maps, plan_for_cube
+    from ..analysis.maps import display_top, iter_planned_maps, plan_for_cube
 
-    kw = dict(fwhm_ev=fwhm_ev, background=background, present=present, lines=lines, anode=anode)
-    plans, _ = plan_for_cube(cube, symbols, **kw)
-    maps = yield from iter_element_maps(cube, symbols, **kw)
+    # planned once: the plans name the layers, and the same (plans, W) make the maps
+    # (iter_element_maps planned them all again: the overlaps, windows and weight matrix)
+    planned = plan_for_cube(
+        cube,
+        list(dict.fromkeys(symbols)),
+        fwhm_ev=fwhm_ev,
+        background=background,
+        present=present,
+        lines=lines,
+        anode=anode,
+    )
+    plans = planned[0]
+    maps = yield from iter_planned_maps(cube, planned)
     tops = {s: display_top(m) for s, m in maps.items()}
     return plans, maps, tops
 
