@@ -1,6 +1,7 @@
 """HDF5 datacubes: Crono, APS XRF-Maps, PyXRF, NeXus NXdata, napari-musa, PyMca siblings, the
 project layout, and otherwise discovery of the largest spectral-looking 3-D dataset, or of a 4-D
-one keeping each detector element apart (summed on read).
+one keeping each detector element apart (summed on read), through soft and external links too
+(`_walk`: a NeXus master file's link to its detector's file).
 
 The file is opened read-only and stays open for the cube's life (h5py datasets keep their file
 alive); data is read lazily in row blocks.
@@ -212,6 +213,8 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
     from . import project_h5
 
     if dataset:
+        if (problem := _link_problem(f, dataset)) is not None:
+            raise CubeReadError(path, f"dataset '{dataset}' cannot be read: {problem}")
         if dataset not in f:
             raise CubeReadError(path, f"no dataset '{dataset}' in the file")
         if getattr(f[dataset], "ndim", None) == 4:
@@ -221,11 +224,13 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
         raise EmbedOutput(path, *embed)
     kind, target = _detect(f)
     if kind is None:
+        tree = _walk(f)
+        broken = "".join(f"; {why}" for why in tree.broken[:4])
         raise CubeReadError(
             path,
             "no datacube found: no 3-D numeric dataset with a spectral axis "
             f"(>= {MIN_CHANNELS} channels), nor a 4-D one of detector elements; datasets: "
-            f"{_summary(f)}",
+            f"{_summary(tree)}{broken}",
         )
     if kind == "project":
         return project_h5.read_project_cube(f, path)
@@ -238,8 +243,8 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
     return _generic(f, path, target, kind)
 
 
-def _detect(f) -> tuple[str | None, object]:
-    """(layout, dataset name or list) of the cube in an open file."""
+def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
+    """(layout, dataset name or list) of the cube in an open file; tree: its `_walk`, if made."""
     import h5py
 
     from . import project_h5
@@ -262,11 +267,12 @@ def _detect(f) -> tuple[str | None, object]:
         d = f.get(name)
         if isinstance(d, h5py.Dataset) and d.ndim == 3 and _spectral_axis(d.shape) is not None:
             return "musa", name
-    nx = _nexus_signal(f)
+    tree = _walk(f) if tree is None else tree
+    nx = _nexus_signal(f, tree)
     if nx is not None:
         return "nexus", nx
-    found = _largest_spectral(f)
-    elements = _largest_elements(f)
+    found = _largest_spectral(tree)
+    elements = _largest_elements(f, tree)
     if elements and (
         not found
         or (f[elements].size > f[found].size and not isinstance(_element_axes(f, elements), str))
@@ -275,50 +281,189 @@ def _detect(f) -> tuple[str | None, object]:
     return ("discovered", found) if found else (None, None)
 
 
-def _nexus_signal(f) -> str | None:
+#: Soft and external links followed along one path from the root: a NeXus master file reaches
+#: its detector file in one or two (/entry/data/data -> /entry/instrument/detector/data ->
+#: frames.h5); a chain longer than this is not followed (and said).
+MAX_LINK_HOPS = 8
+#: Groups nested below one another that discovery descends (beyond: a pathological file).
+MAX_WALK_DEPTH = 64
+#: Links (objects) discovery looks at in one file with its linked files: a bounded look.
+MAX_WALK_OBJECTS = 20_000
+
+
+class _Tree:
+    """What discovery saw of an open file (`_walk`): its datasets as (path, shape, dtype) and its
+    NXdata groups, by their paths in the file opened, through links; and the links that lead
+    nowhere, each said in a user's words (`_broken_link`)."""
+
+    def __init__(self):
+        self.datasets: list[tuple[str, tuple, np.dtype]] = []
+        self.nxdata: list[str] = []
+        self.broken: list[str] = []
+
+
+def _walk(f) -> _Tree:
+    """The file's objects as the reader may open them, hard, soft and external links followed.
+
+    h5py's visititems follows hard links only, so a cube reached through an HDF5 external link
+    (a beamline's NeXus master file: /entry/data/data -> the detector's frames file) or a soft
+    link to one was not found: 'no datacube found ... datasets: none', though f[path] reads it.
+    Each object is visited once, by the first path that reaches it (depth first, by name, as
+    visititems): a link back to a group already seen (a cycle) is not followed again. Bounded by
+    MAX_LINK_HOPS links along one path, MAX_WALK_DEPTH levels and MAX_WALK_OBJECTS links looked
+    at. The linked files are found where HDF5 finds them (it opens them itself), the ones
+    fileutil.hdf5_partners lists as inputs."""
+    import h5py
+
+    tree = _Tree()
+    seen = {_object_key(f)}
+    count = [0]
+
+    def visit(group, prefix: str, hops: int, depth: int) -> None:
+        try:
+            names = list(group)  # the link names: nothing is opened
+        except (KeyError, OSError, RuntimeError, ValueError):
+            return
+        for n in names:
+            count[0] += 1
+            if count[0] > MAX_WALK_OBJECTS:
+                return
+            name = f"{prefix}/{n}" if prefix else n
+            try:
+                link = group.get(n, getlink=True)
+            except (KeyError, OSError, RuntimeError, ValueError):
+                continue
+            linked = isinstance(link, (h5py.SoftLink, h5py.ExternalLink))
+            if linked and hops >= MAX_LINK_HOPS:
+                tree.broken.append(f"{name} is the {hops + 1}th link in a row: not followed")
+                continue
+            obj = _member(group, n)
+            if obj is None:
+                if linked:
+                    tree.broken.append(_broken_link(group, name, link))
+                continue
+            key = _object_key(obj)
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            if isinstance(obj, h5py.Dataset):
+                tree.datasets.append((name, tuple(obj.shape), obj.dtype))
+            elif isinstance(obj, h5py.Group):
+                if _attr_str(obj.attrs.get("NX_class")) == "NXdata":
+                    tree.nxdata.append(name)
+                if depth < MAX_WALK_DEPTH:
+                    visit(obj, name, hops + linked, depth + 1)
+
+    visit(f, "", 0, 0)
+    return tree
+
+
+def _object_key(obj):
+    """(file number, address) of an HDF5 object: one object however reached (the same file
+    opened again through a link shares its number), or None where it cannot be told."""
+    import h5py
+
+    try:
+        info = h5py.h5o.get_info(obj.id)
+        return info.fileno, info.addr
+    except (KeyError, OSError, RuntimeError, ValueError, TypeError):
+        return None
+
+
+def _member(group, name: str):
+    """group[name], or None where it is absent, or a link leading nowhere (a missing linked file,
+    a soft link to no object: h5py raises KeyError), or it cannot be opened."""
+    try:
+        return group.get(name)
+    except (KeyError, OSError, RuntimeError, ValueError):
+        return None
+
+
+def _broken_link(group, name: str, link) -> str:
+    """Why link `name` leads nowhere: a soft link to no object, a linked file missing where HDF5
+    looks for it (fileutil.hdf5_link_targets), unreadable, or without the object named."""
+    import h5py
+
+    from ..fileutil import hdf5_link_targets
+
+    if isinstance(link, h5py.SoftLink):
+        return f"{name} is a link to {link.path}, which does not exist"
+    holder = Path(group.file.filename)
+    found = hdf5_link_targets(holder, link.filename)
+    if not found:
+        return (
+            f"{name} is a link to {link.filename}, which is missing (looked for beside "
+            f"{holder.name} and in the working directory)"
+        )
+    try:
+        with h5py.File(found[0], "r") as target:
+            has = link.path in target
+    except OSError as exc:
+        return f"{name} is a link to {found[0]}, which cannot be read as HDF5 ({exc})"
+    if not has:
+        return f"{name} is a link to {link.path} in {found[0]}, which holds no such object"
+    return f"{name} is a link to {link.path} in {found[0]}, which cannot be opened"
+
+
+def _link_problem(f, name: str) -> str | None:
+    """Why path `name` of an open file leads nowhere through a link on its way (`_broken_link`),
+    or None: `name in f` is true of a link whose target is missing."""
+    import h5py
+
+    parts = [p for p in str(name).split("/") if p]
+    group = f
+    for i, part in enumerate(parts):
+        try:
+            link = group.get(part, getlink=True)
+        except (KeyError, OSError, RuntimeError, ValueError):
+            return None
+        if link is None:
+            return None
+        obj = _member(group, part)
+        if obj is None:
+            if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
+                return _broken_link(group, "/".join(parts[: i + 1]), link)
+            return None
+        group = obj
+        if not isinstance(group, h5py.Group):
+            return None
+    return None
+
+
+def _nexus_signal(f, tree: _Tree) -> str | None:
     import h5py
 
     hits = []
+    for name in tree.nxdata:
+        obj = _member(f, name)
+        if not isinstance(obj, h5py.Group):
+            continue
+        sig = _attr_str(obj.attrs.get("signal"))
+        for cand in ([sig] if sig else []) + ["data"]:
+            d = _member(obj, cand)
+            if isinstance(d, h5py.Dataset) and d.ndim == 3:
+                hits.append((d.size, f"{name}/{cand}"))
+                break
+    return max(hits, key=lambda h: h[0])[1] if hits else None
 
-    def visit(name, obj):
-        if isinstance(obj, h5py.Group) and _attr_str(obj.attrs.get("NX_class")) == "NXdata":
-            sig = _attr_str(obj.attrs.get("signal"))
-            if sig and sig in obj and isinstance(obj[sig], h5py.Dataset) and obj[sig].ndim == 3:
-                hits.append(f"{name}/{sig}")
-            elif "data" in obj and isinstance(obj["data"], h5py.Dataset) and obj["data"].ndim == 3:
-                hits.append(f"{name}/data")
 
-    f.visititems(visit)
-    return max(hits, key=lambda n: f[n].size) if hits else None
-
-
-def _largest_spectral(f) -> str | None:
-    import h5py
-
-    best = []
-
-    def visit(name, obj):
-        if isinstance(obj, h5py.Dataset) and obj.ndim == 3 and obj.dtype.kind in "uif":
-            if _spectral_axis(obj.shape) is not None:
-                best.append((obj.size, name))
-
-    f.visititems(visit)
+def _largest_spectral(tree: _Tree) -> str | None:
+    best = [
+        (int(np.prod(shape)), name)
+        for name, shape, dtype in tree.datasets
+        if len(shape) == 3 and dtype.kind in "uif" and _spectral_axis(shape) is not None
+    ]
     return max(best)[1] if best else None
 
 
-def _largest_elements(f) -> str | None:
+def _largest_elements(f, tree: _Tree) -> str | None:
     """The largest numeric 4-D dataset that could hold spectra per detector element (readable
     ones first), or None."""
-    import h5py
-
-    found = []
-
-    def visit(name, obj):
-        if isinstance(obj, h5py.Dataset) and obj.ndim == 4 and obj.dtype.kind in "uif":
-            if max(obj.shape) >= MIN_CHANNELS:
-                found.append((not isinstance(_element_axes(f, name), str), obj.size, name))
-
-    f.visititems(visit)
+    found = [
+        (not isinstance(_element_axes(f, name), str), int(np.prod(shape)), name)
+        for name, shape, dtype in tree.datasets
+        if len(shape) == 4 and dtype.kind in "uif" and max(shape) >= MIN_CHANNELS
+    ]
     return max(found)[2] if found else None
 
 
@@ -335,7 +480,8 @@ def _element_axes(f, name) -> tuple[int, int, str] | str:
     shape = tuple(int(s) for s in d.shape)
     if min(shape) < 1:  # no element (or pixel) to sum: it had failed with an IndexError
         return "it has an empty axis"
-    n_energy = _energy_vector_lengths(f, d.parent)
+    groups = _beside(f, name)
+    n_energy = _energy_vector_lengths(f, groups)
     match = [i for i, s in enumerate(shape) if s in n_energy] or [
         i for i, s in enumerate(shape) if s + 1 in n_energy
     ]
@@ -351,7 +497,7 @@ def _element_axes(f, name) -> tuple[int, int, str] | str:
     rest = [i for i in range(4) if i != channel]
     small = [i for i in (rest[0], rest[2]) if shape[i] <= MAX_DETECTOR_ELEMENTS]
     if len(small) == 2:
-        named = _named_element_axis(d, small)
+        named = _named_element_axis(d, small, groups)
         if named is not None:
             return named, channel, how
         return (
@@ -375,12 +521,12 @@ def _element_axes(f, name) -> tuple[int, int, str] | str:
 ELEMENT_AXIS_WORDS = ("element", "detector", "mca")
 
 
-def _named_element_axis(d, candidates) -> int | None:
+def _named_element_axis(d, candidates, groups) -> int | None:
     """Which of two candidate axes of a 4-D dataset holds the detector elements, from the axis
     names: the one whose name says element/detector/mca, else the other of one named as a
     position (NeXus `axes` ["y", "x", ".", "energy"]: "." is no axis, so the element's). None
-    when the names do not tell them apart."""
-    axes = _axes_names(d.parent)
+    when the names do not tell them apart. groups: where the NeXus `axes` may be (`_beside`)."""
+    axes = _axes_names(groups)
     names = []
     for i in range(4):
         name = axes[i] if len(axes) == 4 else ""
@@ -538,12 +684,12 @@ def _aps(f, path: Path, names) -> Cube:
         data = ChannelFirstView(dsets)
     except ValueError as exc:
         raise CubeReadError(path, str(exc)) from exc
-    group = dsets[0].parent  # not f[names[0]]: a second handle (open_external)
-    live, live_note = _live_time(group, tuple(data.shape[:2]), path)  # (elements, H, W)
+    groups = _beside(f, names[0])
+    live, live_note = _live_time(groups, tuple(data.shape[:2]), path)  # (elements, H, W)
     cal = None
     for cand in ("energy_calib", "energy"):  # fitted XRF-Maps files
-        for grp in (group, f.get("MAPS")):
-            if grp is not None and cand in grp:
+        for grp in (*groups, _member(f, "MAPS")):
+            if grp is not None and _member(grp, cand) is not None:
                 v = np.asarray(small(grp[cand], path))
                 cal = _aps_calibration(v, path, data.shape[2], len(names))
                 break
@@ -596,19 +742,19 @@ def _detectors(f, path: Path, name: str) -> Cube:
     check_dataset(d, path, opened=name)
     element_axis, channel, how = axes
     kept = [a for a in range(4) if a != element_axis]  # an element's (3-D) storage axes
-    group, shown = d.parent, d.name  # `name` re-opens it: see open_for_row_blocks
+    groups, (shown, linked) = _beside(f, name), _shown(f, name)  # `name` re-opens it
     del d  # one open handle only (see _generic)
     d = open_for_row_blocks(f, name, row_axis=kept[0] if kept[0] != channel else kept[1])
     ch = kept.index(channel)
     y, x = (a for a in range(3) if a != ch)
     n_det = shape[element_axis]
     data = ChannelFirstView(DetectorElement.views(d, element_axis), axes=(y, x, ch))
-    axes_attr = _axes_names(group)
+    axes_attr = _axes_names(groups)
     energy_name = axes_attr[channel] if len(axes_attr) == 4 else None
-    cal = _sibling_calibration(f, group, d, path, data.shape[2], energy_name)
+    cal = _sibling_calibration(f, groups, d, path, data.shape[2], energy_name)
     image = tuple(s for i, s in enumerate(shape) if i not in (channel, element_axis))
     first = element_axis == next(a for a in range(4) if a != channel)  # the data's order first
-    live, live_note = _live_time(group, image, path, elements=n_det, element_first=first)
+    live, live_note = _live_time(groups, image, path, elements=n_det, element_first=first)
     meta = {
         "format": "hdf5",
         "dataset": shown,
@@ -618,6 +764,8 @@ def _detectors(f, path: Path, name: str) -> Cube:
         f"{element_axis} of {shape})",
         "channel_axis_from": how,
     }
+    if linked:
+        meta["linked_to"] = linked
     if live_note:
         meta["live_time_note"] = live_note
     meta.update(_instrument_attrs(f))
@@ -633,10 +781,10 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     require_3d(d.shape, path, f"dataset '{d.name}'")
     require_numeric(d.dtype, path, f"dataset '{d.name}'")
     check_dataset(d, path, opened=name)
-    group = d.parent
+    groups, (shown, linked) = _beside(f, name), _shown(f, name)
     matlab = _is_matlab(f, d)
-    axes_attr = _axes_names(group) if kind == "nexus" else []
-    axes, how = _storage_axes(f, group, d, kind, matlab, axes_attr, path)
+    axes_attr = _axes_names(groups) if kind == "nexus" else []
+    axes, how = _storage_axes(f, groups, d, kind, matlab, axes_attr, path)
     del d  # one open handle only: HDF5 shares the first handle's chunk cache with later ones
     d = open_for_row_blocks(f, name, row_axis=axes[0])
     data = d if axes == (0, 1, 2) else ChannelFirstView(d, axes=axes)
@@ -644,15 +792,17 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     # NeXus `axes` names one axis per dimension; any other length says nothing usable (it had
     # raised IndexError: 'could not be read as hdf5 (list index out of range)')
     energy_name = axes_attr[axes[2]] if len(axes_attr) == 3 else None
-    cal = _sibling_calibration(f, group, d, path, n, energy_name)
-    live, live_note = _live_time(group, tuple(data.shape[:2]), path)
+    cal = _sibling_calibration(f, groups, d, path, n, energy_name)
+    live, live_note = _live_time(groups, tuple(data.shape[:2]), path)
     meta = {
         "format": {"pyxrf": "pyxrf", "musa": "napari-musa", "nexus": "nexus"}.get(kind, "hdf5"),
-        "dataset": d.name,
+        "dataset": shown,
         "layout": kind,
         "channel_axis": ("first", "middle", "last")[axes[2]],
         "channel_axis_from": how,
     }
+    if linked:
+        meta["linked_to"] = linked
     if live is None and live_note:  # set aside: say why
         meta["live_time_note"] = live_note
     if matlab:
@@ -661,7 +811,7 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
 
 
-def _live_time(group, hw: tuple, path, elements: int | None = None, element_first: bool = True):
+def _live_time(groups, hw: tuple, path, elements: int | None = None, element_first: bool = True):
     """(per-pixel live time (H, W), a note) from a dataset beside a cube (LIVE_TIME_NAMES), or
     (None, None): one of shape (H, W) as it is (read lazily), or one per detector element,
     (elements, H, W) or (H, W, elements), as the elements' MEAN. `elements`: the count of a 4-D
@@ -675,12 +825,13 @@ def _live_time(group, hw: tuple, path, elements: int | None = None, element_firs
     The values are checked (`_live_time_problem`): one NaN, infinite, negative or zero value, or
     a `units` attribute naming no time, sets the dataset aside with a warning and the note
     (None, note), and the cube opens without live times; they had been kept as they were, for
-    the cube's metadata and a project save. A `units` of ms or us is converted to seconds."""
+    the cube's metadata and a project save. A `units` of ms or us is converted to seconds.
+    groups: where to look, in order (`_beside`)."""
     import h5py
 
     orders = ((0, slice(1, 3)), (2, slice(0, 2)))
-    for name in LIVE_TIME_NAMES:
-        d = group.get(name)
+    for group, name in ((g, n) for g in groups for n in LIVE_TIME_NAMES):
+        d = _member(group, name)
         if not isinstance(d, h5py.Dataset):
             continue
         got = tuple(int(s) for s in d.shape)
@@ -800,7 +951,7 @@ def _is_matlab(f, d) -> bool:
         return False
 
 
-def _storage_axes(f, group, d, kind, matlab, axes_attr, path) -> tuple[tuple[int, int, int], str]:
+def _storage_axes(f, groups, d, kind, matlab, axes_attr, path) -> tuple[tuple[int, int, int], str]:
     """(the stored axes of (y, x, channel), how the channel axis was found).
 
     The channel axis is, in order: the one NeXus `axes` names energy; the one whose length an
@@ -819,7 +970,7 @@ def _storage_axes(f, group, d, kind, matlab, axes_attr, path) -> tuple[tuple[int
     if axis is None and kind == "pyxrf":
         axis, how = -1, "pyxrf"
     if axis is None:
-        n_energy = _energy_vector_lengths(f, group)
+        n_energy = _energy_vector_lengths(f, groups)
         first, last = shape[0] in n_energy, shape[-1] in n_energy
         if not (first or last):  # bin edges: one value more than channels (NeXus allows them)
             first, last = shape[0] + 1 in n_energy, shape[-1] + 1 in n_energy
@@ -862,25 +1013,112 @@ def _vector_length(obj) -> int | None:
     return None
 
 
-def _energy_vector_lengths(f, group) -> set[int]:
+def _energy_vector_lengths(f, groups) -> set[int]:
     return {
         n
-        for grp in (group, f)
+        for grp in _and_root(groups, f)
         for name in ENERGY_NAMES
-        if name in grp and (n := _vector_length(grp[name])) is not None
+        if (n := _vector_length(_member(grp, name))) is not None
     }
 
 
-def _axes_names(group) -> list[str]:
-    axes = group.attrs.get("axes")
-    return [] if axes is None else [_attr_str(a) for a in np.atleast_1d(axes)]
+def _axes_names(groups) -> list[str]:
+    """The NeXus `axes` of the first of `groups` that has them (`_beside`)."""
+    for group in groups:
+        axes = group.attrs.get("axes")
+        if axes is not None:
+            return [_attr_str(a) for a in np.atleast_1d(axes)]
+    return []
 
 
-def _sibling_calibration(f, group, d, path, n, axis_name=None) -> Calibration | None:
+def _beside(f, name) -> tuple:
+    """The groups whose datasets describe the dataset opened by path `name` (energy vector, live
+    time, NeXus `axes`, PyMca `calibration`), in the order looked in: the group holding `name`
+    in the file opened, then, where a link led elsewhere, the group holding the dataset there
+    (`_link_target`). A NeXus master file keeps the axes and energy beside its link to the
+    detector's frames file, which keeps its own beside the frames: only the frames' side had
+    been looked in, so a master's energy vector went unused."""
+    import posixpath
+
+    folder = posixpath.dirname("/" + str(name).strip("/"))
+    here = f if folder == "/" else _member(f, folder)
+    out = [here] if here is not None else []
+    target = _link_target(f, name)
+    if target is not None:
+        root, inner = target
+        there = _member(root, posixpath.dirname(inner))
+        if there is not None and not any(there == g for g in out):
+            out.append(there)
+    return tuple(out)
+
+
+def _link_target(f, name) -> tuple[object, str] | None:
+    """(the root group of the file holding the object `name` of open file f leads to, its path
+    there), following each soft and external link on the way (at most MAX_LINK_HOPS), or None
+    where it leads nowhere. Not the object's own `name` and `file`: HDF5 names an object reached
+    through a soft link and then an external link by the soft link's path in the other file
+    (/entry/plot/counts in frames.h5), whose parent there is no group."""
+    import posixpath
+
+    import h5py
+
+    root, done, todo, hops = f, "/", [p for p in str(name).split("/") if p], 0
+    while todo:
+        part = todo.pop(0)
+        group = _member(root, done)
+        try:
+            link = group.get(part, getlink=True) if group is not None else None
+        except (KeyError, OSError, RuntimeError, ValueError):
+            return None
+        if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
+            hops += 1
+            if hops > MAX_LINK_HOPS:
+                return None
+        if isinstance(link, h5py.SoftLink):
+            path = posixpath.normpath(posixpath.join(done, link.path))
+            root, done, todo = root, "/", [p for p in path.split("/") if p] + todo
+        elif isinstance(link, h5py.ExternalLink):
+            obj = _member(group, part)
+            if obj is None:
+                return None
+            root, done = obj.file, "/"
+            todo = [p for p in link.path.split("/") if p] + todo
+        elif link is None:
+            return None
+        else:
+            done = posixpath.join(done, part)
+    return root, done
+
+
+def _and_root(groups, f) -> tuple:
+    """groups, then the file's root where it is not one of them."""
+    return tuple(groups) + (() if any(g == f for g in groups) else (f,))
+
+
+def _shown(f, name) -> tuple[str, str | None]:
+    """(the dataset's path as the metadata shows it, where a link led): its path in the file
+    opened (what `dataset=` takes), and 'frames.h5:/entry/data/data' where a link led to
+    another file (None where it did not)."""
+    import os
+
+    shown = "/" + str(name).strip("/")
+    target = _link_target(f, name)
+    if target is None:
+        return shown, None
+    root, inner = target
+    try:
+        elsewhere = not os.path.samefile(root.file.filename, f.filename)
+    except (OSError, ValueError):
+        elsewhere = False
+    return shown, (f"{root.file.filename}:{inner}" if elsewhere else None)
+
+
+def _sibling_calibration(f, groups, d, path, n, axis_name=None) -> Calibration | None:
     """PyMca `calibration` [a, b, c], attributes offset/gain, an energy vector (the NeXus axis of
     the channels, napari-musa ENERGY, `energy`), in that order. An energy vector must hold one
     value per channel or the n + 1 bin edges: a longer one describes another axis (or the channel
-    axis was guessed wrong), so it is set aside with a warning rather than truncated."""
+    axis was guessed wrong), so it is set aside with a warning rather than truncated. groups:
+    where to look, in order (`_beside`), then the file's root."""
     import warnings
 
     import h5py
@@ -888,14 +1126,15 @@ def _sibling_calibration(f, group, d, path, n, axis_name=None) -> Calibration | 
     cal = calibration_from_mapping(d.attrs, path)
     if cal is not None:
         return cal
-    for grp in (group, f):  # a group named `calibration` (another writer's) is not PyMca's
-        if isinstance(grp.get("calibration"), h5py.Dataset) and grp["calibration"].size <= 3:
+    places = _and_root(groups, f)
+    for grp in places:  # a group named `calibration` (another writer's) is not PyMca's
+        if isinstance(_member(grp, "calibration"), h5py.Dataset) and grp["calibration"].size <= 3:
             units = _attr_str(grp["calibration"].attrs.get("units", "keV")) or "keV"
             return calibration_from_coefficients(small(grp["calibration"], path), path, units)
     names = list(dict.fromkeys(([axis_name] if axis_name else []) + list(ENERGY_NAMES)))
-    for grp in (group, f) if group != f else (f,):
+    for grp in places:
         for name in names:
-            length = _vector_length(grp[name]) if name in grp else None
+            length = _vector_length(_member(grp, name))
             if length is not None and length > n + 1:
                 warnings.warn(
                     f"{path}: energy vector '{grp[name].name}' has {length} values for "
@@ -945,14 +1184,7 @@ def _attr_str(v) -> str:
     return str(v)
 
 
-def _summary(f, limit: int = 12) -> str:
-    import h5py
-
-    items = []
-
-    def visit(name, obj):
-        if isinstance(obj, h5py.Dataset) and len(items) < limit:
-            items.append(f"{name} {obj.shape} {obj.dtype}")
-
-    f.visititems(visit)
+def _summary(tree: _Tree, limit: int = 12) -> str:
+    """The first `limit` datasets discovery saw (through links too), for the no-cube message."""
+    items = [f"{name} {shape} {dtype}" for name, shape, dtype in tree.datasets[:limit]]
     return "; ".join(items) if items else "none"
