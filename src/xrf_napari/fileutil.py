@@ -577,9 +577,13 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def _writable_folder(folder: Path, what: Path) -> None:
+def _writable_folder(folder: Path, what: Path, probed: dict | None = None) -> None:
     """Raise OutputError unless `folder` is, or can be created as, a folder this process may
-    write."""
+    write: a file is created and removed in it, or, where it is made later, in its nearest
+    existing folder (_write_probe). os.access alone let through what the file system refuses
+    (root under /sys, a read-only mount or share, an ACL): `recolour -o /sys/out.png` embedded
+    and recoloured the scan, then failed to write. `probed`: folders already probed in this check,
+    with their answer (one probe a folder however many outputs go there)."""
     anc = folder
     while not os.path.lexists(anc) and anc != anc.parent:
         anc = anc.parent
@@ -587,6 +591,29 @@ def _writable_folder(folder: Path, what: Path) -> None:
         raise OutputError(f"cannot write {what}: {anc} is not a folder")
     if not os.access(anc, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write {what}: folder {anc} is not writable")
+    probed = {} if probed is None else probed
+    if anc not in probed:
+        probed[anc] = _write_probe(anc)
+    if probed[anc] is not None:
+        raise OutputError(
+            f"cannot write {what}: folder {anc} refuses new files ({probed[anc]}); choose "
+            "another output folder"
+        )
+
+
+def _write_probe(folder: Path) -> str | None:
+    """Why a new file cannot be created in `folder` (its system error), or None: an empty file is
+    created there, named as atomic_path's temporaries (remove_stale_temporaries takes it, were
+    the process killed between), and removed."""
+
+    try:
+        fd, name = tempfile.mkstemp(prefix=temp_prefix("write-check"), suffix=".tmp", dir=folder)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(name)
+    return None
 
 
 def _input_folder(i: Path, folder_inputs=()) -> str:
@@ -612,6 +639,7 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
     naming both paths. Then remove the leftovers of killed writers: of `files`, and any in
     `folders`."""
     ins = [Path(p) for p in input_files(*inputs) if os.path.exists(p)]
+    probed: dict = {}
     for f in map(Path, folders):
         for i in ins:
             if _same(f, i) or (i.is_dir() and _inside(f, i)):
@@ -621,7 +649,7 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
                 )
         if os.path.lexists(f) and not f.is_dir():
             raise OutputError(f"output folder {f} exists and is not a folder")
-        _writable_folder(f, f)
+        _writable_folder(f, f, probed)
     for f in map(Path, files):
         if os.path.lexists(f):
             st = os.stat(f) if f.exists() else None
@@ -637,7 +665,7 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
                 raise OutputError(
                     f"output {f} lies inside the input {_input_folder(i, folder_inputs)}"
                 )
-        _writable_folder(f.parent, f)
+        _writable_folder(f.parent, f, probed)
     for f in map(Path, files):
         remove_stale_temporaries(f.parent, f.name)
     for f in map(Path, folders):
