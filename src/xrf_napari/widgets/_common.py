@@ -80,6 +80,13 @@ class _Waiting:
     needs_survey: bool
 
 
+def deleted_layer_refusal(name: str, what: str, run: str) -> str:
+    """What a dock's save() (a script's: the button is off then, follow_busy on each layer's
+    removal) says once the layer `name` that showed its result (`what`: "these colours") was
+    deleted: Recolour's and Embed & cluster's Save stayed on and saved a result shown nowhere."""
+    return f"the layer \u201c{name}\u201d of {what} was deleted: run {run} again to save new ones"
+
+
 def after_calibration(what: str):
     """Decorator of a dock's action (Run, Find regions, Region spectrum) that starts a job on
     the selected scan: on a scan whose automatic calibration is still being fitted, the action
@@ -471,6 +478,8 @@ class CubeDock(QWidget):
         self._grouped = False  # joined (or founded) the tab group
         self._docked = False  # has been inside a QDockWidget
         self._closed = False
+        #: [(a kept "(your edits)" copy, the status line's sentence naming it)]: say_kept_copy
+        self._kept_copies: list[tuple[object, str]] = []
         self.cube_combo = CubeLayerCombo(napari_viewer)
         self.job = JobPanel(run_text)
         self.body = QWidget()
@@ -1038,6 +1047,41 @@ class CubeDock(QWidget):
             if self.job.stop(reason) and not survey:  # the user's job: a notification too
                 # (the dock may be a hidden tab); none for the survey the dock started itself
                 show_info(f"{self.job.run_button.text().replace('&&', '&')}: {reason}")
+        if self._closed:
+            return
+        self._forget_deleted_copies()
+        try:  # a save's button follows the layer showing its result (deleted_layer_refusal)
+            self.follow_busy()
+        except RuntimeError:  # this dock's Qt side is already deleted
+            pass
+
+    def say_kept_copy(self, kept, sentence: str) -> None:
+        """The status line now names `kept`, the "(your edits)" copy replace_regions made, in
+        `sentence` (kept_words): once the user deletes that layer, the sentence leaves the line
+        and the line kept for its scan, which went on naming a layer no longer there."""
+        if kept is not None and sentence:
+            self._kept_copies.append((kept, sentence))
+
+    def _forget_deleted_copies(self) -> None:
+        layers = self._viewer.layers
+        gone = [s for kept, s in self._kept_copies if kept not in layers]
+        if not gone:
+            return
+        self._kept_copies = [(k, s) for k, s in self._kept_copies if k in layers]
+
+        def without(text: str) -> str:
+            for sentence in gone:
+                text = text.replace(f" {sentence}", "").replace(sentence, "")
+            return text
+
+        try:
+            self.job.status.setText(without(self.job.status.text()))
+        except RuntimeError:  # this dock's Qt side is already deleted
+            return
+        for _, kept in self._per_cube.values():
+            if kept.get("status") is not None:
+                text, value, maximum = kept["status"]
+                kept["status"] = (without(text), value, maximum)
 
     def _watch_layer(self, event=None) -> None:
         layer = getattr(event, "value", None)

@@ -11,7 +11,14 @@ from qtpy.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QSpinBox
 # why the run gave one region: the core's rule and words, as `xrf-napari embed` says them
 from ..analysis.embed import ONE_BY_AUTO_K, one_region_reason
 from ..analysis.embed import why_one as _why_one
-from ._common import CubeDock, after_calibration, default_weights, device_combo, form_grid
+from ._common import (
+    CubeDock,
+    after_calibration,
+    default_weights,
+    deleted_layer_refusal,
+    device_combo,
+    form_grid,
+)
 from ._dialogs import ask_save_path, suggested_path, weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
@@ -114,7 +121,7 @@ class EmbedClusterWidget(CubeDock):
         self.save_button.setToolTip(
             "The regions as the clusters layer shows them: painted corrections are saved, with "
             "each region's spectrum and pixel count recomputed. Off while Run computes new "
-            "regions of the scan"
+            "regions of the scan, and once the clusters layer was deleted"
         )
 
         grid = form_grid(
@@ -253,6 +260,7 @@ class EmbedClusterWidget(CubeDock):
         # strokes undoable
         forget_strokes(self.labels_layer)
         self.job.status.setText(f"Done. {kept_line}" if kept_line else "Done.")
+        self.say_kept_copy(kept, kept_line)  # the sentence goes once the copy is deleted
         self._send_spectra(cube, spectra, self.labels_layer, counts)
         if cube is self.current_cube():  # the summary and notes are under the form
             self.scroll_into_view(self.summary, self.ood_label)
@@ -296,7 +304,26 @@ class EmbedClusterWidget(CubeDock):
         self.summary.setText(said + (f"\n{note[0].upper()}{note[1:]}." if note else ""))
 
     def follow_busy(self) -> None:
-        self.save_button.setEnabled(self.result is not None and not self.result_busy())
+        """Save is off during a re-run, and once the chosen scan's clusters layer was deleted:
+        it stayed on and saved the run's regions, shown nowhere (as Recolour's Save)."""
+        shown = self._deleted_clusters() is None
+        self.save_button.setEnabled(self.result is not None and shown and not self.result_busy())
+
+    def _deleted_clusters(self, cube=None, result=None) -> str | None:
+        """The name of the clusters layer of the chosen scan's result (`cube`'s `result`) once
+        the user deleted it; None while it is shown, and without a result."""
+        cube = self.current_cube() if cube is None else cube
+        result = self.result if result is None else result
+        if result is None or cube is None or self.viewer is None:
+            return None
+        name = result_name(self.viewer, cube, "clusters", result[0])
+        return name if find_result(self.viewer, cube, name) is None else None
+
+    def _refuse_deleted(self, cube, result) -> None:
+        """Save's refusal (a ValueError) once the regions' clusters layer was deleted."""
+        name = self._deleted_clusters(cube, result)
+        if name is not None:
+            raise ValueError(deleted_layer_refusal(name, "these regions", "Embed & cluster"))
 
     def _send_spectra(self, cube, spectra, labels_layer, counts=None) -> None:
         """Each region's mean spectrum to the Spectrum dock; a number without a pixel (`counts`
@@ -386,6 +413,7 @@ class EmbedClusterWidget(CubeDock):
         if self.result is None:
             raise ValueError("nothing to save yet: run Embed & cluster first")
         cube, result = self.current_cube(), self.result
+        self._refuse_deleted(cube, result)  # Save is off then; a script may still call this
         self._check_targets(path, cube)
         labels = self.edited_labels(cube, result)
         if labels is not None:
@@ -458,6 +486,7 @@ class EmbedClusterWidget(CubeDock):
         try:
             if result is None:
                 raise ValueError("nothing to save yet: run Embed & cluster first")
+            self._refuse_deleted(cube, result)  # deleted while the dialog was open
             self._check_targets(path, cube)
             labels = self.edited_labels(cube, result)
             if labels is None:

@@ -16,7 +16,14 @@ from qtpy.QtWidgets import (
     QSlider,
 )
 
-from ._common import CubeDock, after_calibration, default_weights, device_combo, form_grid
+from ._common import (
+    CubeDock,
+    after_calibration,
+    default_weights,
+    deleted_layer_refusal,
+    device_combo,
+    form_grid,
+)
 from ._dialogs import weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
@@ -325,14 +332,6 @@ class RecolourWidget(CubeDock):
         self.placement.setCurrentIndex(1 if over else 0)
         self.placement.blockSignals(False)
 
-    def _layer_removed(self, event=None) -> None:
-        super()._layer_removed(event)
-        try:
-            if self.viewer is not None:
-                self.follow_busy()  # Save, the outline box and the slider (_follow_layers)
-        except RuntimeError:  # this dock's Qt side is already deleted
-            pass
-
     def _place(self, *_) -> None:
         layer, src = self.result_layer, self.current_layer()
         if layer is not None and src is not None:
@@ -374,9 +373,9 @@ class RecolourWidget(CubeDock):
         if self.result is None:
             raise ValueError("nothing to save yet: run Recolour first")
         if self.result_layer is None:  # Save is off then; a script may still call this
-            raise ValueError(
-                "the layer of these colours was deleted: run Recolour again to save new ones"
-            )
+            made = self.recall(self._cube, "layer")
+            name = made.name if made is not None else "recoloured"
+            raise ValueError(deleted_layer_refusal(name, "these colours", "Recolour"))
         scan = self.current_cube()
         check_outputs(files=[path], inputs=self.scan_files(scan.path if scan else None))
         return save_rgb(path, self.result.rgb, self.result.provenance)

@@ -1,0 +1,100 @@
+"""Embed & cluster (session 45): Save stayed on once the clusters layer was deleted and saved the
+run's regions, shown nowhere (Recolour's Save had the same fault, fixed by d942f9a: both now go
+through CubeDock's follow_busy on a layer's removal and deleted_layer_refusal); and the status
+line still named the "(your edits)" copy of painted regions after the user deleted it."""
+
+import numpy as np
+import pytest
+from _napari_helpers import open_cube, wait_idle, write_painted_cube
+
+
+def _bands(k: int) -> np.ndarray:
+    """(24, 20) int32 labels 1..k in horizontal bands (the painted scan's size)."""
+    return (np.arange(24) * k // 24 + 1).astype(np.int32)[:, None].repeat(20, axis=1)
+
+
+@pytest.fixture
+def embedded(make_napari_viewer, qtbot, tmp_path, monkeypatch):
+    """An Embed & cluster dock after a run of a stand-in job (two bands, no model)."""
+    import xrf_napari.widgets.embed as embed_mod
+    from xrf_napari.analysis.embed import ClusterResult
+
+    def job(cube, weights, device, k, pool):
+        yield "Clustering\u2026"
+        h, w, n = cube.shape
+        labels = _bands(2)
+        counts = np.array([(labels == i).sum() for i in (1, 2)])
+        result = ClusterResult(labels, 2, np.zeros((2, 3), np.float32), None)
+        return (
+            np.zeros((h, w, 3), np.float32),
+            np.zeros((h, w, 3), np.uint8),
+            result,
+            np.ones((2, n), np.float32),
+            counts,
+            "cpu",
+            "",
+            None,
+            None,
+        )
+
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", job)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    embed = embed_mod.EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(embed)
+    _run(embed, qtbot)
+    return viewer, embed
+
+
+def _run(embed, qtbot):
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job, 10000)
+    assert embed.job.last_error is None, embed.job.last_error
+
+
+def test_save_is_off_once_the_clusters_layer_is_deleted_and_back_after_a_run(
+    embedded, qtbot, tmp_path
+):
+    """Save stayed on with the clusters layer deleted and wrote the run's regions. Now it is
+    off, save() (a script's) refuses naming the layer and writes nothing; a new run turns it on."""
+    viewer, embed = embedded
+    assert embed.save_button.isEnabled()
+    name = embed.labels_layer.name
+    viewer.layers.remove(embed.labels_layer)
+    assert not embed.save_button.isEnabled()
+    with pytest.raises(ValueError) as refused:
+        embed.save(tmp_path / "clusters.png")
+    assert str(refused.value) == (
+        f"the layer \u201c{name}\u201d of these regions was deleted: run Embed & cluster again "
+        "to save new ones"
+    )
+    assert not list(tmp_path.glob("clusters*"))
+    _run(embed, qtbot)
+    assert embed.save_button.isEnabled()
+    png, csv = embed.save(tmp_path / "clusters.png")
+    assert png.is_file() and csv.is_file()
+
+
+def test_the_line_stops_naming_a_deleted_your_edits_copy(embedded, qtbot, tmp_path):
+    """A run over painted regions keeps them in a hidden "(your edits)" copy and says so; once
+    the user deleted that copy, the line (and the line kept for the scan while another is
+    shown) still named it."""
+    viewer, embed = embedded
+
+    def run_over_a_stroke():
+        embed.labels_layer.paint((3, 4), 2, refresh=True)
+        _run(embed, qtbot)
+        (kept,) = [ly for ly in viewer.layers if "(your edits)" in ly.name]
+        assert kept.name in embed.job.status.text()
+        return kept
+
+    viewer.layers.remove(run_over_a_stroke())
+    assert embed.job.status.text() == "Done."
+    assert embed.save_button.isEnabled()  # the clusters layer is still there
+    scan = embed.current_layer()
+    kept = run_over_a_stroke()
+    open_cube(viewer, write_painted_cube(tmp_path / "b.h5"))  # chosen: a's line is kept
+    assert embed.current_layer() is not scan
+    viewer.layers.remove(kept)
+    embed.cube_combo.set_layer(scan)
+    assert embed.job.status.text() == "Done."
