@@ -76,3 +76,35 @@ def test_the_write_check_leaves_a_writable_folder_as_it_was(tmp_path):
 
     check_outputs(files=[tmp_path / "a.png", tmp_path / "b.png"], folders=[tmp_path / "new"])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_names_the_option_that_is_out_of_range(tmp_path, capsys):
+    """'--n-cubes must be >= 1 and --size >= 16' was said for either, naming both."""
+    from xrf_napari.cli.train import main as train_main
+
+    base = ["generate", "--out", str(tmp_path / "set"), "--no-progress"]
+    assert train_main([*base, "--n-cubes", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--n-cubes 0: must be at least 1" in err and "--size" not in err
+    assert train_main([*base, "--n-cubes", "1", "--size", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "--size 8: must be at least 16" in err and "--n-cubes" not in err
+
+
+def test_a_format_is_named_with_its_article(tmp_path, capsys):
+    """'a mca file holds no named datasets': the article as the name is said."""
+    spot = tmp_path / "spot.mca"
+    spot.write_text("<<PMCA SPECTRUM>>\n<<DATA>>\n" + "1\n" * 64 + "<<END>>\n", encoding="utf-8")
+    assert main(["info", str(spot), "--dataset", "counts"]) == 2
+    assert "spot.mca: an .mca file holds no named datasets" in capsys.readouterr().err
+
+
+def test_ctrl_c_names_the_command(tmp_path, monkeypatch, capsys):
+    """'xrf-napari: interrupted' named no command, where its error lines do."""
+
+    def interrupt(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("xrf_napari.cli._args.read_scan", interrupt)
+    assert main(["info", str(_small_scan(tmp_path / "scan.h5"))]) == 130
+    assert capsys.readouterr().err.strip().endswith("xrf-napari info: interrupted")

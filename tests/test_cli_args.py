@@ -108,7 +108,7 @@ def test_mistakes_are_refused_before_the_scan_is_embedded(tmp_path, capsys, monk
     assert main(["recolour", str(scan), "-o", str(tmp_path / "r.png"), "--tile", "24"]) == 2
     assert "tile 24 must be a multiple of the patch size" in capsys.readouterr().err
     assert main(["info", str(scan), "--dataset", "counts"]) == 2
-    assert "scan.npy: a npy file holds no named datasets" in capsys.readouterr().err
+    assert "scan.npy: an .npy file holds no named datasets" in capsys.readouterr().err
 
 
 def test_export_set_refuses_a_cube_count_under_one(capsys):

@@ -219,7 +219,7 @@ def test_a_signal_ends_the_command_wherever_it_lands(where, sig, code, word, tmp
     p = subprocess.run(
         [sys.executable, "-c", driver], capture_output=True, text=True, env=env, timeout=60
     )
-    assert (p.returncode, p.stderr) == (code, f"xrf-napari: {word}\n")
+    assert (p.returncode, p.stderr) == (code, f"xrf-napari fake: {word}\n")
     assert p.stdout == ("done\n" if where == "atexit" else "")
 
 

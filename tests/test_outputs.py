@@ -304,7 +304,7 @@ def test_sigterm_and_errors_remove_the_temporary(tmp_path):
         p.kill()
         _, err = p.communicate()
         pytest.fail(f"no exit 60 s after SIGTERM; its stderr: {err!r}")
-    assert (p.returncode, err) == (128 + signal.SIGTERM, "t: terminated\n")
+    assert (p.returncode, err) == (128 + signal.SIGTERM, "t w: terminated\n")
     assert not tmp.exists() and not (tmp_path / "out.bin").exists()
 
     with pytest.raises(RuntimeError), atomic_path(tmp_path / "x.h5") as t:

@@ -47,7 +47,8 @@ def _keep_interrupts(hook):
 def _exit_at_once(prog: str):
     """Signal handler for after the work: a Ctrl-C in the interpreter's shutdown (torch's atexit
     functions) printed a traceback and exited 0; everything is written and flushed by then, so
-    stop there with the usual line and code."""
+    stop there with the usual line and code. prog: the line's start, the command named
+    ("xrf-napari recolour")."""
 
     def handler(signum, frame):
         word = "interrupted" if signum == signal.SIGINT else "terminated"
@@ -140,7 +141,7 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
                     stream.flush()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 if signal.getsignal(sig) in (signal.default_int_handler, _terminated):
-                    signal.signal(sig, _exit_at_once(prog))
+                    signal.signal(sig, _exit_at_once(f"{prog} {ns.command}"))
 
 
 class _MarkedStdout:
@@ -227,11 +228,11 @@ def _run(prog: str, command: str, mod, args) -> int:
         # disk (`info CUBE > /dev/full`) met it only in Python's exit, "Exception ignored", exit 120
         sys.stdout.flush()
         return code
-    except Terminated:
-        print(f"{prog}: terminated", file=sys.stderr)
+    except Terminated:  # the command named, as in its error lines ("xrf-napari recolour: ...")
+        print(f"{prog} {command}: terminated", file=sys.stderr)
         return 143
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
+        print(f"{prog} {command}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `xrf-napari info scan.rpl | head`: the reader stopped listening
         _drop_stdout()

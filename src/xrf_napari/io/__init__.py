@@ -19,7 +19,7 @@ from ..detector import DEFAULT_CALIBRATION_ANODE
 from ..energy import Calibration
 from ..errors import CubeReadError, check_counts_sample
 from .limits import check_path, check_tree
-from .registry import FORMATS, SPECTRUM_SUFFIXES, SUPPORTED_SUFFIXES, claims, format_of
+from .registry import FORMATS, SPECTRUM_SUFFIXES, SUPPORTED_SUFFIXES, a_file, claims, format_of
 from .spectra import Spectrum
 
 #: metadata["auto_calibration"] of a cube whose automatic calibration read_cube left to its caller.
@@ -142,11 +142,11 @@ def read_cube(
     kind = fmt.name
     if dataset and kind not in ("hdf5", "zarr", "datastack"):
         raise ValueError(
-            f"{path}: a {kind} file holds no named datasets; leave out the dataset (--dataset)"
+            f"{path}: {a_file(kind)} holds no named datasets; leave out the dataset (--dataset)"
         )
     if stat.S_ISDIR(st.st_mode):
         if not fmt.directory:
-            raise CubeReadError(path, f"is a directory, not a {kind} file")
+            raise CubeReadError(path, f"is a directory, not {a_file(kind)}")
         check_tree(path)
     elif st.st_size == 0:
         raise CubeReadError(path, "the file is empty (0 bytes)")

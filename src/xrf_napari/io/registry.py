@@ -45,6 +45,31 @@ FORMATS = (
     Format("csv", (".csv",), "spectra:read_csv", spectrum=True, sniff="registry:_sniff_csv"),
 )
 BY_SUFFIX = {s: f for f in FORMATS for s in f.suffixes}
+
+#: Each format as a message names one of its files, its article as the name is said ("an .mca
+#: file", "an HDF5 file": "a mca file" and "a hdf5 file" had been written from the bare name).
+A_FILE = {
+    "ripple": "a ripple (.rpl/.raw)",
+    "hdf5": "an HDF5",
+    "npy": "an .npy",
+    "npz": "an .npz",
+    "tiff": "a TIFF",
+    "zarr": "a zarr",
+    "datastack": "a .datastack",
+    "bcf": "a Bruker .bcf",
+    "spx": "an .spx",
+    "mca": "an .mca",
+    "emsa": "an EMSA (.msa/.emsa)",
+    "spe": "an .spe",
+    "csv": "a .csv",
+}
+
+
+def a_file(kind: str) -> str:
+    """'an .mca file': format `kind` (Format.name) with its article, for messages."""
+    return f"{A_FILE.get(kind, f'a {kind}')} file"
+
+
 SUPPORTED_SUFFIXES = tuple(BY_SUFFIX)
 SPECTRUM_SUFFIXES = tuple(s for s, f in BY_SUFFIX.items() if f.spectrum)
 

@@ -140,8 +140,10 @@ def run(args) -> int:
             "manifest records each cube's shape)"
         )
     size = 256 if args.size is None else args.size
-    if args.n_cubes < 1 or size < 16:
-        raise ValueError("--n-cubes must be >= 1 and --size >= 16")
+    if args.n_cubes < 1:  # each option named with its value (both had been named, either wrong)
+        raise ValueError(f"--n-cubes {args.n_cubes}: must be at least 1")
+    if size < 16:
+        raise ValueError(f"--size {size}: must be at least 16 (pixels a side)")
     if args.n_cubes > MAX_N_CUBES:  # it sat for hours drawing instruments, then filled the disk
         raise ValueError(
             f"--n-cubes {args.n_cubes}: a set holds at most {MAX_N_CUBES:,} cubes (cube_00000.h5 "
