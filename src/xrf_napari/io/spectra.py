@@ -420,6 +420,7 @@ def read_csv(path) -> Spectrum:
     path = Path(path)
     rows, header = [], None
     lines = [(i, line.strip()) for i, line in enumerate(_read_text(path).splitlines())]
+    exported = _exported_calibration([s for _, s in lines if s.startswith("#")])
     # a line of nothing but quotes and separators is an empty line ('""' or '"",""', as a
     # spreadsheet writes an empty row): it had been read as a row of no values, and the file
     # refused as 'needs one column (counts) or two'
@@ -492,7 +493,45 @@ def read_csv(path) -> Spectrum:
         counts = arr[:, 0]
     if sep is not None or quoted_comma:
         extra["decimal_mark"] = ","
+    if exported and cal is not None:
+        extra["exported_calibration"] = exported
+        extra["calibration_note"] = (
+            f"{path}: an xrf-napari spectrum export of a scan whose energy calibration was "
+            f"automatic ({exported}): fitted by xrf-napari from that scan's peaks, not given by "
+            "its file; the energy column holds it"
+        )
     return _finish(path, counts, cal, {"format": "csv", **extra})
+
+
+#: The calibration line of the Spectrum dock's CSV export, its source in brackets at the end
+#: ("# cube: p; calibration offset 1.03 keV, gain 0.05 keV/channel (auto, assuming a Rh tube)")
+_EXPORT_CALIBRATION = re.compile(
+    r"calibration offset \S+ keV, gain \S+ keV/channel"
+    r"(?:, quadratic \S+ keV/channel\^2)? \(([^()]*)\)\s*$"
+)
+#: How that line names an automatic calibration opened again from such an export and exported
+#: once more (widgets.spectrum.calibration_origin)
+EXPORTED_AUTO = "file, exported from an automatic calibration"
+
+
+def _exported_calibration(comments: list[str]) -> str | None:
+    """The automatic calibration an xrf-napari spectrum export's energy column holds ("auto,
+    assuming a Rh tube"), from its header lines; None for any other file. Opened again, such a
+    file's calibration was reported as the file's own, with nothing saying it had been fitted
+    from the exported scan's peaks."""
+    if not comments or not comments[0].lstrip("# ").startswith("xrf-napari spectra"):
+        return None
+    for line in comments[1:]:
+        found = _EXPORT_CALIBRATION.search(line)
+        if found is None:
+            continue
+        source = found.group(1).strip()
+        if source.startswith("auto"):
+            return source
+        if source.startswith(EXPORTED_AUTO):  # exported again after being opened again
+            rest = source[len(EXPORTED_AUTO) :].strip(" ,")
+            return "auto" + (f", {rest}" if rest else "")
+    return None
 
 
 def _row_index_first(header, rows, width: int) -> bool:

@@ -466,6 +466,8 @@ class CubeDock(QWidget):
         self._result_job = False
         #: the running job is a survey the dock started itself (request_survey), not the user's
         self._job_is_survey = False
+        #: the running job's name in a notification (start_job's `name`; "": the Run button's)
+        self._job_name = ""
         self._cube = None
         #: the line a job on a scan since closed ended with, shown over another scan's (_job_ended)
         self._closed_notice: str | None = None
@@ -633,12 +635,15 @@ class CubeDock(QWidget):
         description: str = "",
         keep: bool = True,
         pass_pool: bool = False,
+        name: str = "",
     ):
         """JobPanel.start for a job on `cube`. `on_result(value)` adds the layers and returns what
         the dock keeps for that cube (shown by show_result while the cube is selected; with
         keep=False nothing is kept: a step towards the result, such as drawing regions); a job
         whose cube was closed meanwhile is dropped. `pass_pool`: a short job the user waits on
-        (Add composite), not queued behind the dock jobs filling napari's pool (JobPanel.start)."""
+        (Add composite), not queued behind the dock jobs filling napari's pool (JobPanel.start).
+        `name`: the job's name where a notification speaks of it (a region spectrum stopped by
+        its scan's closing was announced as "Mean spectrum: Stopped..."); "": the Run button's."""
 
         def deliver(value):  # a generator: JobPanel steps it (on_result may be staged too)
             def is_open():
@@ -673,6 +678,7 @@ class CubeDock(QWidget):
             self._job_cube = cube
             self._result_job = keep
             self._job_is_survey = False
+            self._job_name = name
             self.follow_busy()
         return worker
 
@@ -1046,7 +1052,8 @@ class CubeDock(QWidget):
             # (other scans closed with it) find it still running
             if self.job.stop(reason) and not survey:  # the user's job: a notification too
                 # (the dock may be a hidden tab); none for the survey the dock started itself
-                show_info(f"{self.job.run_button.text().replace('&&', '&')}: {reason}")
+                job = self._job_name or self.job.run_button.text().replace("&&", "&")
+                show_info(f"{job}: {reason}")
         if self._closed:
             return
         self._forget_deleted_copies()

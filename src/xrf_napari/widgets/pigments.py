@@ -81,6 +81,19 @@ STALE_NOTE = "The regions changed since this fit: press Find pigments again."
 CHANGED_NOTE = "{} changed since this fit: press Find pigments again."
 INSTRUMENT_NOTE = CHANGED_NOTE.format("The Instrument row")
 DETECTOR_NOTE = CHANGED_NOTE.format("The Detector FWHM")
+#: Find regions' tooltip; first, while no Photograph is chosen, why the button is off (it was
+#: on, and a click only refused: "choose a Photograph of the scanned area first")
+REGIONS_TIP = (
+    "K-Means on each pixel's element lines and its colour in the photograph: regions "
+    "that split paints of one element and two colours (which the DVE latent merges). "
+    "Held-out synthetic scans: 52-55 % of pixels named right, against 44-47 % with the "
+    "Embed & cluster regions (docs/pigments_guide.md). Check them against the maps and "
+    "paint over them before finding pigments. Off while the panel runs a job"
+)
+NO_PHOTO_TIP = (
+    "Off until a Photograph of the scanned area is chosen above (without one, the Embed & "
+    "cluster dock finds regions from the spectra alone).\n\n"
+)
 
 
 def _pigments_job(
@@ -331,13 +344,8 @@ class PigmentsWidget(CubeDock):
             "regions (a split region costs the fit little, a merged one names pixels wrong)"
         )
         self.regions_button = QPushButton("Find regions from lines + photograph")
-        self.regions_button.setToolTip(
-            "K-Means on each pixel's element lines and its colour in the photograph: regions "
-            "that split paints of one element and two colours (which the DVE latent merges). "
-            "Held-out synthetic scans: 52-55 % of pixels named right, against 44-47 % with the "
-            "Embed & cluster regions (docs/pigments_guide.md). Check them against the maps and "
-            "paint over them before finding pigments"
-        )
+        self.regions_button.setToolTip(NO_PHOTO_TIP + REGIONS_TIP)  # (_follow_photo)
+        self.regions_button.setEnabled(False)
         self.use_uvit = QCheckBox("SmallUViT region colours (prior and swatch)")
         self.use_uvit.setChecked(False)  # measured: its colours did not improve the ranking (docs)
         self.use_uvit.setToolTip(
@@ -400,7 +408,7 @@ class PigmentsWidget(CubeDock):
         self.info.hide()  # no blank row before a fit
 
         self.regions_button.clicked.connect(self.find_regions)
-        self.job.finished.connect(lambda: self.regions_button.setEnabled(True))
+        self.photo_combo.layer_changed.connect(self._follow_photo)
         self.export_button.clicked.connect(self._export_clicked)
         self.suggested_button.clicked.connect(self.paint_suggested)
         self.placement.currentIndexChanged.connect(self._place)
@@ -518,9 +526,7 @@ class PigmentsWidget(CubeDock):
             description="Fitting each region's mean spectrum\u2026",
             on_result=lambda res: self._fitted(layer, labels_layer, labels, res, chosen, detector),
         )
-        if worker is not None:
-            self.regions_button.setEnabled(False)
-        return worker
+        return worker  # (start_job's follow_busy turned Find regions off)
 
     @after_calibration("Find regions")
     def find_regions(self):
@@ -563,13 +569,12 @@ class PigmentsWidget(CubeDock):
             k,
             _photo_name(photo_layer),
             cube=cube,
+            name="Find regions",  # not "Find pigments" in a notification (scan closed)
             keep=False,  # regions are a step: the scan's last fit stays what the dock shows
             description="Reading each pixel's element lines\u2026",
             on_result=lambda res: self._add_regions(layer, res, check),
         )
-        if worker is not None:
-            self.regions_button.setEnabled(False)
-        return worker
+        return worker  # (start_job's follow_busy turned Find regions off)
 
     def scan_refusal(self, cube) -> str:
         """No calibration (unless one is being fitted: Run waits for it), or an axis wholly off
@@ -840,12 +845,21 @@ class PigmentsWidget(CubeDock):
         fit shown: off while Find pigments fits the scan again (the suggestions painted, or a
         candidate chosen, then went to the old fit's layer, which the new fit replaced)."""
         busy = self.result_busy()
+        self._follow_photo()
         self.export_button.setEnabled(self.result is not None and not busy)
         self.suggested_button.setEnabled(self._suggests and not busy)
         for row in range(self.table.rowCount()):
             combo = self.table.cellWidget(row, 1)
             if combo is not None:
                 combo.setEnabled(self._has_candidates(row) and not busy)
+
+    def _follow_photo(self, *_) -> None:
+        """Find regions is on only with a Photograph chosen and no job running (one job at a
+        time), its tooltip first saying why it is off without a photograph: it was on, and a
+        click only refused."""
+        photo = self.photo_combo.current_layer() is not None
+        self.regions_button.setEnabled(photo and not self.job.is_running)
+        self.regions_button.setToolTip(REGIONS_TIP if photo else NO_PHOTO_TIP + REGIONS_TIP)
 
     def _has_candidates(self, row: int) -> bool:
         """The region in `row` has candidates (its box, else, names why it has none)."""

@@ -32,6 +32,12 @@ MARKER_GROUPS = {"K": ("Ka", "Kb"), "L": ("La", "Lb", "Lg"), "M": ("Ma",)}
 MEAN_CURVE = "mean"
 PIXEL_CURVE = "pixel"
 REGION_CURVE = "region"
+#: The Log scale box's tooltip while every curve is zero (an all-zero scan): matplotlib has no
+#: log axis without a count above zero, and the box stayed ticked over a linear axis, unsaid
+LOG_NEEDS_COUNTS = (
+    "Log scale needs counts above zero: every curve plotted is zero, so the axis is shown "
+    "linear. Your choice comes back with a scan that has counts."
+)
 
 # A spectrum widget per viewer, so other widgets (Embed & cluster) can send it curves.
 _INSTANCES: weakref.WeakSet[SpectrumWidget] = weakref.WeakSet()
@@ -94,6 +100,7 @@ class SpectrumWidget(CubeDock):
         self.calibration_label.setWordWrap(True)
         self.log_check = QCheckBox("Log scale")
         self.log_check.setChecked(True)
+        self._log_wanted = True  # the user's choice; the box shows it where it can (_follow_log)
         self.follow_mouse = QCheckBox("Pixel under the mouse")
         self.follow_mouse.setChecked(True)
         self.region_combo = LayerCombo(
@@ -159,7 +166,7 @@ class SpectrumWidget(CubeDock):
         lay.addLayout(buttons)
 
         self.region_button.clicked.connect(self.region_spectrum)
-        self.log_check.toggled.connect(self.redraw)
+        self.log_check.toggled.connect(self._log_toggled)
         self.clear_button.clicked.connect(self.clear_extra_curves)
         self.export_button.clicked.connect(self._export_clicked)
         napari_viewer.events.theme.connect(self._apply_theme)
@@ -267,6 +274,7 @@ class SpectrumWidget(CubeDock):
             cube,
             mask,
             cube=cube,  # closing the cube stops the job
+            name="Region spectrum",  # its notification named the dock's "Mean spectrum"
             keep=False,
             description="Averaging the region\u2026",
             on_result=lambda mean: self.add_curve(REGION_CURVE, cube.energy, mean, cube=cube),
@@ -292,7 +300,9 @@ class SpectrumWidget(CubeDock):
                     # a curved calibration's energies are not offset + gain x channel: the
                     # line stated a straight one that disagreed with the energy column
                     + (f", quadratic {cal.quadratic:.6g} keV/channel^2" if cal.quadratic else "")
-                    + f" ({cal.source})"
+                    # where it came from, as the dock's label says it ("auto, assuming a Rh
+                    # tube"): io.spectra.read_csv reads it back (exported_calibration)
+                    + f" ({calibration_origin(layer_cube(layer))[0]})"
                 )
             )
         save_spectra_csv(
@@ -425,11 +435,29 @@ class SpectrumWidget(CubeDock):
     def ax(self):
         return self._plot.ax if self.curves else None
 
+    def _log_toggled(self, checked: bool) -> None:
+        self._log_wanted = bool(checked)
+        self.redraw()
+
+    def _follow_log(self) -> None:
+        """The Log scale box shows whether the axis is logarithmic: with every curve zero (an
+        all-zero scan) it is linear, so the box is unticked and off, its tooltip saying why;
+        the user's choice (_log_wanted) comes back with curves that have counts. It stayed
+        ticked over a linear axis, with nothing saying why."""
+        zero = bool(self.curves) and not any(np.any(y > 0) for _, y, _ in self.curves.values())
+        box = self.log_check
+        box.blockSignals(True)  # not the user's choice: _log_toggled is not told
+        box.setChecked(self._log_wanted and not zero)
+        box.blockSignals(False)
+        box.setEnabled(not zero)
+        box.setToolTip(LOG_NEEDS_COUNTS if zero else "")
+
     def redraw(self, *_) -> None:
         """Hand the plot widget a snapshot of the curves and markers (a PlotSpec): its drawing
         thread builds the figure, or, when only curve data changed (a new pixel under the
         mouse), updates the kept one, and draws it. No matplotlib runs in the GUI thread, so the
         dock opens without waiting for its import. Without a curve the plot stays empty."""
+        self._follow_log()
         if not self.curves:
             self.canvas.show_figure(None)
             return
@@ -584,6 +612,15 @@ def calibration_origin(cube) -> tuple[str, str]:
     meta = cube.metadata or {}
     note = meta.get("calibration_note")
     auto = meta.get("auto_calibration")
+    exported = meta.get("exported_calibration")
+    if cal.source == "file" and isinstance(exported, str) and exported.startswith("auto"):
+        # this dock's CSV export of an automatically calibrated scan, opened again: its energy
+        # column is the file's, but the calibration was fitted, not measured (it said "file")
+        from ..io.spectra import EXPORTED_AUTO
+
+        rest = exported[len("auto") :].strip(" ,")
+        source = EXPORTED_AUTO + (f" {rest}" if rest else "")
+        return source, f"{terms} ({source})" + (f"\n{note}" if note else "")
     if cal.source != "auto" or not isinstance(auto, dict):
         tip = f"{terms} ({cal.source})"
         return cal.source, tip + (f"\n{note}" if note else "")
