@@ -98,3 +98,26 @@ def test_the_line_stops_naming_a_deleted_your_edits_copy(embedded, qtbot, tmp_pa
     viewer.layers.remove(kept)
     embed.cube_combo.set_layer(scan)
     assert embed.job.status.text() == "Done."
+
+
+def test_embed_and_recolour_say_a_scans_size_in_the_same_words(make_napari_viewer, tmp_path):
+    """Of the same single spectrum Embed & cluster said "(1 × 1 px)", Recolour "(1 x 1 px)":
+    both now say it with cube.pixels_text."""
+    from _napari_helpers import painted_counts
+    from _spectra import CANONICAL_CAL
+
+    from xrf_napari.io.project_h5 import write_cube
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+    from xrf_napari.widgets.recolour import RecolourWidget
+
+    counts, _ = painted_counts()
+    write_cube(tmp_path / "spot.h5", counts[:1, :1], CANONICAL_CAL, metadata={"name": "spot"})
+    viewer = make_napari_viewer()
+    open_cube(viewer, tmp_path / "spot.h5")
+    for dock in (EmbedClusterWidget(viewer), RecolourWidget(viewer)):
+        viewer.window.add_dock_widget(dock)
+        assert dock.run() is None
+        assert "spot is a single spectrum (1 x 1 px)" in dock.job.status.text()
+    from xrf_napari.cube import pixels_text
+
+    assert pixels_text((1, 1, 512)) == "1 x 1 px"

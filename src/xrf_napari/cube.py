@@ -267,3 +267,10 @@ def cube_from_array(array, calibration: Calibration | None = None, **metadata) -
     """Wrap an in-memory (H, W, C) array (tests, scripts, synthetic data)."""
     cal = calibration or Calibration.uncalibrated()
     return Cube(np.asarray(array) if not hasattr(array, "shape") else array, cal, metadata=metadata)
+
+
+def pixels_text(shape) -> str:
+    """A scan's (or an image's) first two dimensions as every message says a size, "H x W px":
+    the Embed & cluster dock wrote "1 × 1 px" where Recolour and the commands wrote "1 x 1 px"
+    of the same single spectrum."""
+    return f"{int(shape[0])} x {int(shape[1])} px"

@@ -478,9 +478,10 @@ def check_image(name: str, shape: tuple[int, ...]) -> None:
     (1 x N) is recoloured (its tiles are padded). The dock and the command both refused lines
     until f95617a/7fcf4d2: one rule, here."""
     if shape[0] * shape[1] < 2:
+        from ..cube import pixels_text
+
         raise ValueError(
-            f"{name} is a single spectrum ({shape[0]} x {shape[1]} px): there is no image to "
-            "recolour"
+            f"{name} is a single spectrum ({pixels_text(shape)}): there is no image to recolour"
         )
 
 

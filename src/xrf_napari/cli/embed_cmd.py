@@ -235,6 +235,7 @@ def run(args) -> int:
     )
     from ..analysis.ood import check_scan
     from ..analysis.pigment_fit import is_spot_scan
+    from ..cube import pixels_text
     from ..progress import run_to_end, tqdm_callback
     from ._args import read_scan
 
@@ -244,7 +245,7 @@ def run(args) -> int:
         raise ValueError(
             f"{args.input} is "
             + ("a single spectrum" if h * w == 1 else f"only {h * w} pixels")
-            + f" ({h} x {w} px): too few to find regions. It is one region: "
+            + f" ({pixels_text(cube.shape)}): too few to find regions. It is one region: "
             f"`xrf-napari pigments {shlex.quote(args.input)}` fits it whole"
         )
     from ..energy import refuse_off_grid

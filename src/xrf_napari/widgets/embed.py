@@ -161,6 +161,7 @@ class EmbedClusterWidget(CubeDock):
         if self.refuse_scan(cube):
             return None
         from ..analysis.pigment_fit import is_spot_scan
+        from ..cube import pixels_text
 
         if is_spot_scan(cube.shape):  # refused before the model loads, as Recolour does
             h, w = cube.shape[:2]
@@ -169,8 +170,8 @@ class EmbedClusterWidget(CubeDock):
                     ValueError(
                         f"{cube_display_name(self.viewer, layer)} is "
                         + ("a single spectrum" if h * w == 1 else f"only {h * w} pixels")
-                        + f" ({h} \u00d7 {w} px): too few to find regions. It is one region: the "
-                        "Pigments panel fits it whole"
+                        + f" ({pixels_text(cube.shape)}): too few to find regions. It is one "
+                        "region: the Pigments panel fits it whole"
                     ),
                     "Embed & cluster",
                 )
