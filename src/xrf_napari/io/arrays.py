@@ -151,17 +151,6 @@ def not_npz(path: Path) -> str | None:
     )
 
 
-def not_tiff(path: Path) -> str | None:
-    """Why a file named .tif is not a TIFF, or None. check_tiff_pages said only 'not a TIFF
-    file (no II/MM byte-order mark)', not what the file is: an HDF5 scan or .npy array saved
-    as .tif is told to be renamed, as a misnamed .npy, .npz or .h5 is (limits.file_kind)."""
-    return misnamed(path, "tiff", "a TIFF file", NOT_TIFF)
-
-
-#: What a file named .tif that starts as none of limits.file_kind's kinds is said to be.
-NOT_TIFF = "it does not start with a TIFF's II/MM byte-order mark"
-
-
 def _read_npz(path: Path) -> Cube:
     import zipfile
 
@@ -246,20 +235,14 @@ def energy_first(shape, n_energy: int) -> bool:
 
 
 # -- TIFF -----------------------------------------------------------------------------------
-def tiff_cube_layout(path) -> str | None:
-    """'channel-first' (page stack, C x H x W), 'channel-last' (H x W x C samples), or None when the
-    file is a plain 2-D or RGB(A) image rather than a spectral stack."""
-    try:
-        with open(path, "rb") as fh, _open_tiff(Path(path), fh) as tf:
-            series = tf.series[0]
-            shape, axes = tuple(series.shape), series.axes
-    except Exception:
-        return None
-    return _layout(shape, axes)
+#: What a file named .tif that starts as none of limits.file_kind's kinds is said to be.
+NOT_TIFF = "it does not start with a TIFF's II/MM byte-order mark"
 
 
-def _layout(shape, axes: str) -> str | None:
-    """tiff_cube_layout of a first series of this shape and these axes."""
+def _tiff_layout(shape, axes: str) -> str | None:
+    """'channel-first' (page stack, C x H x W), 'channel-last' (H x W x C samples), or None when a
+    TIFF whose first series has this shape and these axes (tifffile's) is a plain 2-D or RGB(A)
+    image rather than a spectral stack."""
     if len(shape) != 3:
         return None
     if axes.endswith(("S", "C")) and shape[-1] <= 4:
@@ -371,7 +354,7 @@ def tiff_is_cube(path) -> bool:
     try:  # one open of the file, as read_tiff
         with open(path, "rb") as fh, _open_tiff(Path(path), fh) as tf:
             series = tf.series[0]
-            layout = _layout(tuple(series.shape), series.axes)
+            layout = _tiff_layout(tuple(series.shape), series.axes)
             shape = tuple(int(n) for n in series.shape)
             stand_in = np.broadcast_to(np.zeros((), series.dtype), shape)
     except Exception:
@@ -391,7 +374,8 @@ def read_tiff(path, **_options) -> Cube:
     """A TIFF stack as a cube, on one open of the file: what it is (`kind_of` its first bytes),
     its page chain, its first series and the memory map or zarr store over its pages all read
     through that handle. It had been opened seven times (eight for a compressed one): by
-    not_tiff, check_tiff_pages, tifffile twice, tiff_cube_layout twice, tifffile.memmap twice."""
+    the misnamed-file check, check_tiff_pages, tifffile twice, the layout check twice,
+    tifffile.memmap twice."""
     path = Path(path)
     try:
         fh = open(path, "rb")
@@ -401,6 +385,8 @@ def read_tiff(path, **_options) -> Cube:
     try:
         size = os.fstat(fh.fileno()).st_size
         kind = kind_of(fh.read(520))
+        # what the file is, not only 'no II/MM byte-order mark' (check_tiff_pages): an HDF5 scan
+        # or .npy array saved as .tif is told to be renamed, as a misnamed .npy, .npz or .h5 is
         if kind != "tiff":
             raise CubeReadError(path, f"not a TIFF file ({kind_hint(kind, NOT_TIFF)})")
         tf = _open_tiff(path, fh)
@@ -410,7 +396,7 @@ def read_tiff(path, **_options) -> Cube:
             photo = _photograph(tf, shape, axes)
             if photo:
                 raise CubeReadError(path, photo)
-            layout = _layout(shape, axes)
+            layout = _tiff_layout(shape, axes)
             if layout is None:
                 raise CubeReadError(path, _not_a_stack(tf, shape, axes))
             arr, how = _tiff_array(tf, series, fh), "memmap"
