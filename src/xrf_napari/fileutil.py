@@ -438,9 +438,9 @@ def input_files(*paths) -> list[Path]:
     return out
 
 
-#: What an HDF5 file holds at byte 0, or at 512 behind a MATLAB v7.3 user block (as
-#: io.limits.HDF5_SIGNATURE: this base module may not import io).
-_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+#: What an HDF5 file holds at byte 0, or at 512 behind a MATLAB v7.3 user block. Here, in the
+#: base layer, for the output guard (hdf5_partners); io.limits' file kinds use it too.
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 #: Most objects of an HDF5 input hdf5_partners looks through.
 MAX_HDF5_OBJECTS = 20_000
 
@@ -475,7 +475,7 @@ def hdf5_partners(path, _seen=None) -> list[Path]:
         seen.add(key)
         with open(path, "rb") as fh:
             head = fh.read(520)
-            if _HDF5_SIGNATURE not in (head[:8], head[512:520]):
+            if HDF5_SIGNATURE not in (head[:8], head[512:520]):
                 return []
             import h5py
 

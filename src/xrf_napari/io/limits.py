@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 
 from ..errors import CubeReadError
-from ..fileutil import pair_places  # the rule is the base layer's (the output guard uses it)
+from ..fileutil import HDF5_SIGNATURE, pair_places  # the base layer's: the output guard's too
 
 #: Text headers and single-spectrum files are small; a bigger one is not what its suffix says.
 MAX_TEXT_BYTES = 64 * 2**20
@@ -72,8 +72,6 @@ def decode_text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-#: What an HDF5 file holds at byte 0, or at 512 behind a MATLAB v7.3 user block.
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 #: The first bytes of the formats a misnamed file is told to be (TIFF: little/big-endian, BigTIFF).
 TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 
