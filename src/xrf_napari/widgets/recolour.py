@@ -171,12 +171,10 @@ class RecolourWidget(CubeDock):
         except ValueError as exc:
             self.job.refused(report_error(exc, "Recolour"))
             return None
-        # The box shows the chosen scan's state: read now, for the scan this run is on, not when
-        # the result arrives (another scan may be chosen by then). Show likewise: read when the
-        # colours came, it put them over a scan run "Beside" if another scan, whose colours are
-        # over it, was chosen meanwhile (the box follows the chosen scan's colours)
+        # The outline box and Show follow the chosen scan's colours: read now, for the scan this
+        # run is on, not when the result arrives (another scan may be chosen by then)
         outline = self.outline_box.isChecked()
-        over = self.placement.currentIndex() == 1
+        over = self._shows_over()
         return self.start_job(
             _recolour_job,
             cube,
@@ -190,8 +188,9 @@ class RecolourWidget(CubeDock):
             on_result=lambda res: self._add_result(layer, res, outline, over),
         )
 
-    def _add_result(self, cube_layer, result, outline_wanted: bool, over: bool = False):
-        """Staged (one layer per turn of the event loop: see JobPanel). `over`: Show at Run."""
+    def _add_result(self, cube_layer, result, outline_wanted: bool, over: bool):
+        """Staged (one layer per turn of the event loop: see JobPanel). `outline_wanted` and
+        `over`: the outline box and Show as they were at Run."""
         viewer = self.viewer
         cube = layer_cube(cube_layer)
         scale, _ = yx_transform(cube_layer)
@@ -332,16 +331,17 @@ class RecolourWidget(CubeDock):
         self.placement.setCurrentIndex(1 if over else 0)
         self.placement.blockSignals(False)
 
+    def _shows_over(self) -> bool:
+        """Whether Show says "Over the scan" (PLACEMENTS[1]), else "Beside the scan"."""
+        return self.placement.currentIndex() == 1
+
     def _place(self, *_) -> None:
         layer, src = self.result_layer, self.current_layer()
         if layer is not None and src is not None:
-            self._place_on(layer, src)
+            self._place_on(layer, src, self._shows_over())
 
-    def _place_on(self, layer, src, over: bool | None = None) -> None:
-        """Put a result layer (and its outline) beside or over its scan's layer `src`, as Show
-        says (`over`: as it said at Run)."""
-        if over is None:
-            over = self.placement.currentIndex() == 1
+    def _place_on(self, layer, src, over: bool) -> None:
+        """Put a result layer (and its outline) over its scan's layer `src`, or beside it."""
         if not over:
             layer.translate = side_by_side_translate(src, layer_cube(src).shape[1])
         else:
