@@ -243,8 +243,8 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
     return _generic(f, path, target, kind)
 
 
-def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
-    """(layout, dataset name or list) of the cube in an open file; tree: its `_walk`, if made."""
+def _detect(f) -> tuple[str | None, object]:
+    """(layout, dataset name or list) of the cube in an open file."""
     import h5py
 
     from . import project_h5
@@ -267,7 +267,7 @@ def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
         d = f.get(name)
         if isinstance(d, h5py.Dataset) and d.ndim == 3 and _spectral_axis(d.shape) is not None:
             return "musa", name
-    tree = _walk(f) if tree is None else tree
+    tree = _walk(f)  # only now: the layouts above are found by their names
     nx = _nexus_signal(f, tree)
     if nx is not None:
         return "nexus", nx
