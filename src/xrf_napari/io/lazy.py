@@ -275,22 +275,20 @@ def open_external(f, name: bytes) -> ExternalDataset:
 def read_external(d, path) -> np.ndarray:
     """The whole of a small dataset `d` (an energy vector, live times, an index map) kept in
     external raw files, read from the files limits.check_dataset found and checked (beside the
-    file holding it: limits.external_folder), segment by segment as HDF5 would. Read through
+    file holding it: limits.external_segments), segment by segment as HDF5 would. Read through
     h5py, HDF5 looked for them in the working directory, so such a side dataset failed 'unable
     to open external raw data file' from anywhere but the scan's folder; and it cannot be opened
     with an external-file prefix while the caller holds the plain handle it was found by (HDF5:
     'new external file prefix does not match'), as open_external does for the cube."""
     from ..errors import CubeReadError
-    from .limits import _external_names, external_folder
+    from .limits import external_segments
 
-    folder = external_folder(d, path)
     dtype = np.dtype(d.dtype)
     total = int(d.size) * dtype.itemsize
     parts, got = [], 0
-    for name, (_n, offset, size) in zip(_external_names(d), d.external):
+    for _name, src, offset, size in external_segments(d, path):
         if got >= total:
             break
-        src = name if name.is_absolute() else folder / name
         want = min(int(size), total - got)  # an unlimited last segment holds the rest
         try:
             with open(src, "rb") as fh:

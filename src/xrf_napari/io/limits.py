@@ -295,11 +295,9 @@ def check_dataset(d, path, opened: str | None = None) -> None:
             check_path(src)
         return
     if d.external:
-        folder = external_folder(d, path)
         total = int(d.size or 0) * d.dtype.itemsize
         left = total  # the segments hold the data in order; bytes past it are never read
-        for name, (_n, offset, size) in zip(_external_names(d), d.external):
-            src = name if name.is_absolute() else folder / name
+        for name, src, offset, size in external_segments(d, path):
             if not src.exists():
                 beside = [p.parent / name for p in pair_places(holder)]
                 where = ""
@@ -377,10 +375,22 @@ def _external_names(d) -> list[Path]:
     ]
 
 
+def external_segments(d, path) -> list[tuple[Path, Path, int, int]]:
+    """(name as the dataset gives it, the file it resolves to, offset, size) of each of dataset
+    d's external raw file segments, in order: one rule for where they are, for the check
+    (check_dataset) and for the read of a small side dataset (lazy.read_external)."""
+    folder = external_folder(d, path)
+    return [
+        (name, name if name.is_absolute() else folder / name, offset, size)
+        for name, (_n, offset, size) in zip(_external_names(d), d.external)
+    ]
+
+
 def external_folder(d, path) -> Path:
     """The folder a dataset's relative external raw file names are resolved against: beside the
-    file, or, where `path` is a symbolic link and they lie beside the file it links to only,
-    there (pair_places). HDF5 itself resolves them against the process's working directory, so
+    file holding the dataset (holder_path: the file opened, or the one an external link led to),
+    or, where that path is a symbolic link and they lie beside the file it links to only, there
+    (pair_places). HDF5 itself resolves them against the process's working directory, so
     such a scan opened from napari or `xrf-napari info /scans/scan.h5` failed 'unable to open
     external raw data file' though this check had found them: the reader opens the dataset
     with this folder as its external-file prefix (lazy.open_external)."""
