@@ -299,3 +299,48 @@ def pigments_dock_on_painted_regions(viewer, tmp_path):
     viewer.window.add_dock_widget(dock)
     dock.device.setCurrentText("cpu")
     return dock, regions
+
+
+def bands(k: int, top: int = 0) -> np.ndarray:
+    """(H, W) int32 labels 1..k in horizontal bands (the painted scan's size); `top`: the first
+    row holds labels up to it (colours napari cycles through)."""
+    labels = (np.arange(H) * k // H + 1).astype(np.int32)[:, None].repeat(W, axis=1)
+    if top:
+        labels[0] = np.linspace(1, top, W).astype(np.int32)
+    return labels
+
+
+def found_regions(widget, qtbot, timeout=30000):
+    """Press the Pigments dock's Find regions (it must start), wait for its job and fail on its
+    error; returns the regions layer the dock then shows."""
+    assert widget.find_regions() is not None
+    wait_idle(qtbot, widget.job, timeout)
+    assert widget.job.last_error is None, widget.job.last_error
+    return widget.labels_combo.current_layer()
+
+
+def two_band_cluster_job(cube, weights, device, k, pool):
+    """Embed & cluster's job with no model (for ``_embed_cluster_job``): the clusters are
+    bands(2) whatever K, the latent and its RGB zeros, each region's spectrum ones."""
+    from xrf_napari.analysis.embed import ClusterResult
+
+    yield "Clustering\u2026"
+    h, w, n = cube.shape
+    labels = bands(2)
+    counts = np.array([(labels == i).sum() for i in (1, 2)])
+    latent = np.zeros((h, w, 3), np.float32)
+    result = ClusterResult(labels, 2, np.zeros((2, 3), np.float32), None)
+    spectra = np.ones((2, n), np.float32)
+    return latent, np.zeros((h, w, 3), np.uint8), result, spectra, counts, "cpu", "", None, None
+
+
+def stand_in_embed_dock(viewer, tmp_path, monkeypatch):
+    """The painted cube opened in `viewer` and an Embed & cluster dock whose Run gives
+    two_band_cluster_job's result at once (no model)."""
+    import xrf_napari.widgets.embed as embed_mod
+
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", two_band_cluster_job)
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    embed = embed_mod.EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(embed)
+    return embed

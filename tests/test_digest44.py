@@ -10,7 +10,15 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from _napari_helpers import open_cube, pigments_dock_with_photo, wait_idle, write_painted_cube
+from _napari_helpers import (
+    bands,
+    found_regions,
+    open_cube,
+    pigments_dock_with_photo,
+    stand_in_embed_dock,
+    wait_idle,
+    write_painted_cube,
+)
 
 
 def _kept_copies(viewer):
@@ -34,11 +42,6 @@ def digests(monkeypatch):
     return seen
 
 
-def _bands(k: int) -> np.ndarray:
-    """(24, 20) int32 labels 1..k in horizontal bands (the painted scan's size)."""
-    return (np.arange(24) * k // 24 + 1).astype(np.int32)[:, None].repeat(20, axis=1)
-
-
 @pytest.fixture
 def pigments(make_napari_viewer, tmp_path, monkeypatch):
     """A Pigments dock whose Find regions returns K bands at once (no clustering)."""
@@ -46,19 +49,12 @@ def pigments(make_napari_viewer, tmp_path, monkeypatch):
 
     def found(cube, photo, k, photo_name="the photograph"):
         yield "Clustering\u2026"
-        return SimpleNamespace(labels=_bands(k or 3), k=k or 3, silhouette=None)
+        return SimpleNamespace(labels=bands(k or 3), k=k or 3, silhouette=None)
 
     monkeypatch.setattr(pigments_mod, "_regions_job", found)
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
     return viewer, pigments_dock_with_photo(viewer)
-
-
-def _find(widget, qtbot):
-    assert widget.find_regions() is not None
-    wait_idle(qtbot, widget.job, 10000)
-    assert widget.job.last_error is None, widget.job.last_error
-    return widget.labels_combo.current_layer()
 
 
 def test_find_regions_lands_with_no_digest_in_the_gui_thread_and_still_tells_painting(
@@ -70,9 +66,9 @@ def test_find_regions_lands_with_no_digest_in_the_gui_thread_and_still_tells_pai
     from xrf_napari.widgets._layers import RUN_LABELS_KEY, labels_digest
 
     viewer, widget = pigments
-    layer = _find(widget, qtbot)
+    layer = found_regions(widget, qtbot, 10000)
     assert digests["gui"] == [] and digests["worker"] == [(24, 20)]
-    assert layer.metadata[RUN_LABELS_KEY] == labels_digest(_bands(2).astype(np.uint16))
+    assert layer.metadata[RUN_LABELS_KEY] == labels_digest(bands(2).astype(np.uint16))
 
     def unpainted(layer):
         pass
@@ -99,7 +95,7 @@ def test_find_regions_lands_with_no_digest_in_the_gui_thread_and_still_tells_pai
         painted = np.array(layer.data, copy=True)
         digests["gui"].clear()
         digests["worker"].clear()
-        assert _find(widget, qtbot) is layer
+        assert found_regions(widget, qtbot, 10000) is layer
         assert digests["gui"] == [], edit.__name__
         assert digests["worker"] == [(24, 20)] * 2, edit.__name__  # the run's, the layer's
         new = [ly for ly in _kept_copies(viewer) if ly not in before]
@@ -111,7 +107,7 @@ def test_find_regions_lands_with_no_digest_in_the_gui_thread_and_still_tells_pai
             np.testing.assert_array_equal(new[0].data, painted)
             assert new[0].data.dtype == painted.dtype
             assert "(your edits)" in widget.job.status.text()
-        np.testing.assert_array_equal(layer.data, _bands(2))
+        np.testing.assert_array_equal(layer.data, bands(2))
 
 
 def test_a_stroke_after_the_workers_copy_is_kept_by_a_digest_at_the_landing(
@@ -122,7 +118,7 @@ def test_a_stroke_after_the_workers_copy_is_kept_by_a_digest_at_the_landing(
     the copy and digests it in the GUI thread, as before, and keeps the stroke. A stroke undone
     in that window leaves nothing to keep."""
     viewer, widget = pigments
-    layer = _find(widget, qtbot)
+    layer = found_regions(widget, qtbot, 10000)
     real = widget._add_regions
     strokes = []
 
@@ -137,17 +133,17 @@ def test_a_stroke_after_the_workers_copy_is_kept_by_a_digest_at_the_landing(
     layer.paint((2, 2), 7, refresh=True)
     strokes.append([lambda: layer.paint((20, 15), 7, refresh=True)])
     digests["gui"].clear()
-    _find(widget, qtbot)
+    found_regions(widget, qtbot, 10000)
     (kept,) = _kept_copies(viewer)
     assert kept.data[2, 2] == 7 and kept.data[20, 15] == 7
     assert digests["gui"] == [(24, 20)]  # the layer changed since the copy: digested here
 
     strokes.append([lambda: layer.paint((4, 4), 5, refresh=True), layer.undo])
-    _find(widget, qtbot)
+    found_regions(widget, qtbot, 10000)
     assert _kept_copies(viewer) == [kept]
 
     strokes.append([lambda: layer.data.__setitem__((9, 9), 4)])  # written in place
-    _find(widget, qtbot)
+    found_regions(widget, qtbot, 10000)
     (second,) = [ly for ly in _kept_copies(viewer) if ly is not kept]
     assert second.data[9, 9] == 4
 
@@ -157,25 +153,10 @@ def test_an_embed_run_lands_its_clusters_with_no_digest_in_the_gui_thread(
 ):
     """Embed & cluster's clusters step hashed the run's labels and the clusters layer in the
     GUI thread. Now its worker does (a stand-in job here: the real one, test_docks43)."""
-    import xrf_napari.widgets.embed as embed_mod
-    from xrf_napari.analysis.embed import ClusterResult
     from xrf_napari.widgets._layers import RUN_LABELS_KEY, labels_digest
 
-    def job(cube, weights, device, k, pool):
-        yield "Clustering\u2026"
-        h, w, n = cube.shape
-        labels = _bands(2)
-        counts = np.array([(labels == i).sum() for i in (1, 2)])
-        latent = np.zeros((h, w, 3), np.float32)
-        result = ClusterResult(labels, 2, np.zeros((2, 3), np.float32), None)
-        spectra = np.ones((2, n), np.float32)
-        return latent, np.zeros((h, w, 3), np.uint8), result, spectra, counts, "cpu", "", None, None
-
-    monkeypatch.setattr(embed_mod, "_embed_cluster_job", job)
     viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    embed = embed_mod.EmbedClusterWidget(viewer)
-    viewer.window.add_dock_widget(embed)
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
 
     def run():
         assert embed.run() is not None
@@ -194,7 +175,7 @@ def test_an_embed_run_lands_its_clusters_with_no_digest_in_the_gui_thread(
     np.testing.assert_array_equal(kept.data, painted)
     assert digests["gui"] == []
     assert len(digests["worker"]) == 1 + 2 + 2
-    assert record == clusters.metadata[RUN_LABELS_KEY] == labels_digest(_bands(2).astype(np.uint16))
+    assert record == clusters.metadata[RUN_LABELS_KEY] == labels_digest(bands(2).astype(np.uint16))
 
 
 def test_a_check_of_another_layer_is_not_trusted_and_its_copy_is_let_go(make_napari_viewer):
@@ -208,14 +189,14 @@ def test_a_check_of_another_layer_is_not_trusted_and_its_copy_is_let_go(make_nap
 
     viewer = make_napari_viewer()
     cube = _Cube()
-    layer, *_ = replace_regions(viewer, "regions [a]", _bands(2), cube=cube)
-    other = viewer.add_labels(_bands(2), name="other")
+    layer, *_ = replace_regions(viewer, "regions [a]", bands(2), cube=cube)
+    other = viewer.add_labels(bands(2), name="other")
     layer.data[0, 0] = 5  # painted
     check = RegionsCheck(other)
-    check.take(_bands(3))
+    check.take(bands(3))
     assert check.unpainted(other, b"") is False and check._copy is None  # used once
     check = RegionsCheck(other)
-    run = _bands(3)
+    run = bands(3)
     check.take(run)
     again, kept, _line = replace_regions(viewer, "regions [a]", run, cube=cube, check=check)
     assert again is layer and kept is not None and kept.data[0, 0] == 5

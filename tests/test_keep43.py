@@ -7,9 +7,9 @@ test_review43b drive Embed & cluster's side)."""
 
 import numpy as np
 from _napari_helpers import (
+    found_regions,
     open_cube,
     pigments_dock_with_photo,
-    wait_idle,
     write_painted_cube,
 )
 
@@ -18,13 +18,6 @@ def _pigments(viewer, tmp_path):
     """A Pigments dock on a small painted scan with a two-colour photograph, K = 2."""
     open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
     return pigments_dock_with_photo(viewer)
-
-
-def _find(widget, qtbot):
-    assert widget.find_regions() is not None
-    wait_idle(qtbot, widget.job)
-    assert widget.job.last_error is None, widget.job.last_error
-    return widget.labels_combo.current_layer()
 
 
 def _kept_copies(viewer):
@@ -40,7 +33,7 @@ def test_regions_painted_on_survive_finding_regions_again_as_a_hidden_copy(
     fit, and the painted layer is not the one selected."""
     viewer = make_napari_viewer()
     widget = _pigments(viewer, tmp_path)
-    layer = _find(widget, qtbot)
+    layer = found_regions(widget, qtbot)
     assert layer.name.startswith("regions (lines + photograph)")
     found = np.array(layer.data, copy=True)
     layer.paint((3, 4), 7, refresh=True)
@@ -48,7 +41,7 @@ def test_regions_painted_on_survive_finding_regions_again_as_a_hidden_copy(
     painted = np.array(layer.data, copy=True)
     assert not np.array_equal(painted, found)
 
-    assert _find(widget, qtbot) is layer
+    assert found_regions(widget, qtbot) is layer
     (kept,) = _kept_copies(viewer)
     assert kept.name == f"{layer.name} (your edits)"
     np.testing.assert_array_equal(kept.data, painted)
@@ -75,11 +68,11 @@ def test_finding_regions_again_on_an_unpainted_layer_makes_no_copy(
 
     viewer = make_napari_viewer()
     widget = _pigments(viewer, tmp_path)
-    layer = _find(widget, qtbot)
+    layer = found_regions(widget, qtbot)
     record = layer.metadata[RUN_LABELS_KEY]
     assert record == labels_digest(layer.data)
     count = len(viewer.layers)
-    assert _find(widget, qtbot) is layer
+    assert found_regions(widget, qtbot) is layer
     assert len(viewer.layers) == count and not _kept_copies(viewer)
     assert "your edits" not in widget.job.status.text()
 
@@ -87,5 +80,5 @@ def test_finding_regions_again_on_an_unpainted_layer_makes_no_copy(
     layer.paint((3, 4), 7, refresh=True)
     assert layer.metadata[RUN_LABELS_KEY] == record != labels_digest(layer.data)
     layer.undo()  # nothing painted, after all
-    assert _find(widget, qtbot) is layer
+    assert found_regions(widget, qtbot) is layer
     assert len(viewer.layers) == count and not _kept_copies(viewer)

@@ -10,16 +10,15 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from _napari_helpers import open_cube, pigments_dock_with_photo, wait_idle, write_painted_cube
-
-
-def _bands(k: int, top: int = 0) -> np.ndarray:
-    """(24, 20) int32 labels 1..k in horizontal bands (the painted scan's size); `top`: the
-    first row holds labels up to it (colours napari cycles through)."""
-    labels = (np.arange(24) * k // 24 + 1).astype(np.int32)[:, None].repeat(20, axis=1)
-    if top:
-        labels[0] = np.linspace(1, top, 20).astype(np.int32)
-    return labels
+from _napari_helpers import (
+    bands,
+    found_regions,
+    open_cube,
+    pigments_dock_with_photo,
+    stand_in_embed_dock,
+    wait_idle,
+    write_painted_cube,
+)
 
 
 @pytest.fixture
@@ -62,7 +61,7 @@ def made_in(monkeypatch):
 def test_regions_array_is_a_uint16_copy_of_labels_that_fit():
     from xrf_napari.widgets._layers import regions_array
 
-    labels = _bands(4, top=65535)
+    labels = bands(4, top=65535)
     out = regions_array(labels)
     assert out.dtype == np.uint16 and not np.shares_memory(out, labels)
     np.testing.assert_array_equal(out, labels)
@@ -84,7 +83,7 @@ def pigments(make_napari_viewer, tmp_path, monkeypatch):
 
     def found(cube, photo, k, photo_name="the photograph"):
         yield "Clustering\u2026"
-        labels = _bands(k or 3, top=300)
+        labels = bands(k or 3, top=300)
         runs.append(labels)
         return SimpleNamespace(labels=labels, k=k or 3, silhouette=None)
 
@@ -92,13 +91,6 @@ def pigments(make_napari_viewer, tmp_path, monkeypatch):
     viewer = make_napari_viewer(show=True)  # drawn: its screenshots are what the user sees
     open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
     return viewer, pigments_dock_with_photo(viewer), runs
-
-
-def _find(widget, qtbot):
-    assert widget.find_regions() is not None
-    wait_idle(qtbot, widget.job, 10000)
-    assert widget.job.last_error is None, widget.job.last_error
-    return widget.labels_combo.current_layer()
 
 
 def test_find_regions_land_as_uint16_made_in_the_worker_with_nothing_hashed_by_napari(
@@ -112,7 +104,7 @@ def test_find_regions_land_as_uint16_made_in_the_worker_with_nothing_hashed_by_n
     for _ in range(2):  # added, then updated
         modulo_calls.clear()
         made_in.clear()
-        layer = _find(widget, qtbot)
+        layer = found_regions(widget, qtbot, 10000)
         run = runs[-1]
         assert layer.data.dtype == np.uint16
         np.testing.assert_array_equal(layer.data, run)
@@ -128,7 +120,7 @@ def test_the_uint16_regions_show_the_colours_of_the_run_s_int32_labels(pigments,
     from xrf_napari.widgets.embed import clusters_colormap
 
     viewer, widget, runs = pigments
-    layer = _find(widget, qtbot)
+    layer = found_regions(widget, qtbot, 10000)
     for ly in viewer.layers:
         ly.visible = ly is layer
     layer.opacity = 1.0
@@ -150,24 +142,8 @@ def test_an_embed_run_lands_its_clusters_as_uint16_with_nothing_hashed_by_napari
     make_napari_viewer, qtbot, tmp_path, monkeypatch, modulo_calls, made_in
 ):
     """Embed & cluster's clusters step alike (a stand-in job: the real one, test_docks43)."""
-    import xrf_napari.widgets.embed as embed_mod
-    from xrf_napari.analysis.embed import ClusterResult
-
-    def job(cube, weights, device, k, pool):
-        yield "Clustering\u2026"
-        h, w, n = cube.shape
-        labels = _bands(2)
-        counts = np.array([(labels == i).sum() for i in (1, 2)])
-        latent = np.zeros((h, w, 3), np.float32)
-        result = ClusterResult(labels, 2, np.zeros((2, 3), np.float32), None)
-        spectra = np.ones((2, n), np.float32)
-        return latent, np.zeros((h, w, 3), np.uint8), result, spectra, counts, "cpu", "", None, None
-
-    monkeypatch.setattr(embed_mod, "_embed_cluster_job", job)
     viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    embed = embed_mod.EmbedClusterWidget(viewer)
-    viewer.window.add_dock_widget(embed)
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
     for _ in range(2):
         modulo_calls.clear()
         made_in.clear()
