@@ -1101,12 +1101,9 @@ def _build(args) -> _Run:
         cfg["model"]["patch"],
         crop_of,
     )
+    keep_by = settings.said("keep_best_by", cfg)  # named as crop_of, in both MS-SSIM checks
     if _keeps_by_msssim(cfg):
-        check_msssim_sizes(
-            [target_plane_shape(p) for p in val_files],
-            val_files,
-            settings.said("keep_best_by", cfg),
-        )
+        check_msssim_sizes([target_plane_shape(p) for p in val_files], val_files, keep_by)
     t0 = time.time()
     latents, palettes, rgbs, names = embed_dataset(
         args.data,
@@ -1128,7 +1125,6 @@ def _build(args) -> _Run:
         # again on the arrays: a cube whose header gave no target size above (its latents and
         # targets from the cache, the cube not read again) failed at the first validation with
         # ms_ssim's message, naming no file
-        keep_by = settings.said("keep_best_by", cfg)
         check_msssim_sizes([targets[i].shape[:2] for i in val_idx], val_files, keep_by)
     no_val = None if val_idx else _no_validation(sources, cfg["val_fraction"])
     if no_val and dist.is_main:  # keep_best then chose nothing without a word (audit_bench35)
