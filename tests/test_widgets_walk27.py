@@ -127,9 +127,7 @@ def test_spectrum_region_list_leaves_out_another_scans_regions(make_napari_viewe
 
     with pytest.raises(ValueError) as wrong:  # a layer of another size: say what to do
         region_mask(viewer.layers["small"], b, labels.shape)
-    assert "5 \u00d7 5 px" in str(wrong.value) and "Labels layer of the scan's size" in str(
-        wrong.value
-    )
+    assert "5 x 5 px" in str(wrong.value) and "Labels layer of the scan's size" in str(wrong.value)
 
 
 # -- 3. automatic K's one region says why --------------------------------------------------------

@@ -518,6 +518,7 @@ class EmbedClusterWidget(CubeDock):
             description="Averaging the spectrum of each edited region\u2026",
             on_result=write_edited,
             keep=False,
+            name="Save labels & spectra",  # not "Embed & cluster" in a notification
         )
         if worker is None:  # a job started while the dialog was open
             self._refuse_busy_save()

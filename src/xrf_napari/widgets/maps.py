@@ -522,6 +522,7 @@ class ElementMapsWidget(CubeDock):
             on_result=lambda rgb: self._composite_made(symbols, layers, rgb),
             keep=False,
             pass_pool=True,
+            name="Add composite",  # not "Make maps" in a notification (scan closed)
         )
         self.follow_busy()  # off while it runs: start_job's call came before the worker was known
 

@@ -616,7 +616,7 @@ class PigmentsWidget(CubeDock):
         cube = layer_cube(cube_layer)
         # a renamed regions layer is kept (result_name)
         name = result_name(self.viewer, cube, "regions (lines + photograph)", source)
-        labels_layer, _kept, kept_line = replace_regions(
+        labels_layer, kept, kept_line = replace_regions(
             self.viewer,
             name,
             result.labels,
@@ -635,6 +635,7 @@ class PigmentsWidget(CubeDock):
             f"{result.k} region{'' if result.k == 1 else 's'}{sil}: check them against the maps "
             "and the photograph, then Find pigments." + (f" {kept_line}" if kept_line else "")
         )
+        self.say_kept_copy(kept, kept_line)  # the sentence goes once the copy is deleted
 
     def leave_cube(self, cube) -> None:
         self.remember(cube, "photo", self.photo_combo.current_layer())

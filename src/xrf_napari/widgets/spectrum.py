@@ -17,6 +17,7 @@ from qtpy.QtWidgets import (
     QPushButton,
 )
 
+from ..cube import pixels_text
 from ._common import (
     NO_SUGGESTION,
     CubeDock,
@@ -357,7 +358,7 @@ class SpectrumWidget(CubeDock):
             self._x_label = "Energy (keV)"
             source, tip = calibration_origin(cube)
             self.calibration_label.setText(
-                f"{cube.shape[0]} \u00d7 {cube.shape[1]} px (H \u00d7 W), {cube.n_channels} "
+                f"{pixels_text(cube.shape)} (H x W), {cube.n_channels} "
                 f"channels, {self._energy[0]:.2f}\u2013{self._energy[-1]:.2f} keV "
                 f"(calibration: {source})"
             )
@@ -565,10 +566,9 @@ def region_mask(region_layer, cube_layer, shape) -> np.ndarray:
     if kind == "Labels":
         data = np.asarray(region_layer.data)
         if data.shape[-2:] != tuple(shape):
-            h, w = data.shape[-2:]
             raise ValueError(
-                f"labels layer {region_layer.name!r} is {h} \u00d7 {w} px, the scan "
-                f"{shape[0]} \u00d7 {shape[1]} px: choose or paint a Labels layer of the scan's "
+                f"labels layer {region_layer.name!r} is {pixels_text(data.shape[-2:])}, the scan "
+                f"{pixels_text(shape)}: choose or paint a Labels layer of the scan's "
                 "size (Embed & cluster makes one), or draw Shapes"
             )
         sel = region_layer.selected_label

@@ -1,0 +1,197 @@
+"""Follow-ups of session 45: Pigments' Find regions kept naming a deleted "(your edits)" copy in
+its status line (Embed & cluster's fix, CubeDock.say_kept_copy, now used there too); the
+Spectrum dock wrote a size as "24 × 20 px" where every other message says "24 x 20 px"
+(cube.pixels_text); and Add composite and Embed's save of edited regions, stopped by their
+scan's closing, were announced under the dock's Run name ("Make maps: Stopped...")."""
+
+import threading
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from _napari_helpers import (
+    caught_notifications,
+    held_job,
+    open_cube,
+    wait_idle,
+    write_painted_cube,
+)
+
+H, W = 24, 20  # the painted scan's size
+
+
+def _bands(k: int) -> np.ndarray:
+    """(H, W) int32 labels 1..k in horizontal bands."""
+    return (np.arange(H) * k // H + 1).astype(np.int32)[:, None].repeat(W, axis=1)
+
+
+def _pigments_dock(viewer):
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    photo = np.zeros((H, W, 3), np.float32)
+    photo[: H // 2] = (0.9, 0.9, 0.85)
+    photo[H // 2 :] = (0.7, 0.1, 0.1)
+    viewer.add_image(photo, rgb=True, name="photo")
+    dock = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    dock.photo_combo.set_layer(viewer.layers["photo"])
+    return dock
+
+
+def test_find_regions_stops_naming_a_deleted_your_edits_copy(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Find regions over painted regions keeps them in a hidden "(your edits)" copy and says so
+    in the status line; once the user deleted that copy, the line (and the line kept for the
+    scan while another is shown) still named it."""
+    import xrf_napari.widgets.pigments as pigments_mod
+
+    def found(cube, photo, k, photo_name="the photograph"):
+        yield "Clustering\u2026"
+        return SimpleNamespace(labels=_bands(2), k=2, silhouette=None)
+
+    monkeypatch.setattr(pigments_mod, "_regions_job", found)
+    viewer = make_napari_viewer()
+    scan = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[-1]
+    dock = _pigments_dock(viewer)
+
+    def find_over_a_stroke():
+        assert dock.find_regions() is not None
+        wait_idle(qtbot, dock.job, 10000)
+        assert dock.job.last_error is None, dock.job.last_error
+        dock.labels_combo.current_layer().paint((3, 4), 2, refresh=True)
+        assert dock.find_regions() is not None
+        wait_idle(qtbot, dock.job, 10000)
+        (kept,) = [ly for ly in viewer.layers if "(your edits)" in ly.name]
+        assert kept.name in dock.job.status.text()
+        return kept
+
+    viewer.layers.remove(find_over_a_stroke())
+    said = dock.job.status.text()
+    assert "(your edits)" not in said
+    assert said == "2 regions: check them against the maps and the photograph, then Find pigments."
+
+    kept = find_over_a_stroke()
+    open_cube(viewer, write_painted_cube(tmp_path / "b.h5"))
+    dock.cube_combo.set_layer(viewer.layers[-1])  # b chosen: a's line is kept for it
+    assert dock.current_layer() is not scan
+    viewer.layers.remove(kept)
+    dock.cube_combo.set_layer(scan)
+    assert dock.job.status.text() == said
+
+
+def test_the_spectrum_dock_says_a_size_as_every_message_does(make_napari_viewer, tmp_path):
+    """The calibration line and a region of another size said "24 × 20 px"; the other docks and
+    the commands say "24 x 20 px" (cube.pixels_text)."""
+    from xrf_napari.widgets.spectrum import SpectrumWidget, region_mask
+
+    viewer = make_napari_viewer()
+    scan = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[-1]
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    line = dock.calibration_label.text()
+    assert line.startswith(f"{H} x {W} px (H x W), "), line
+    small = viewer.add_labels(np.ones((5, 5), np.int32), name="small")
+    with pytest.raises(ValueError) as wrong:
+        region_mask(small, scan, (H, W))
+    assert f"is 5 x 5 px, the scan {H} x {W} px: " in str(wrong.value), str(wrong.value)
+    assert "\u00d7" not in line + str(wrong.value)
+
+
+def _maps_composite(viewer, qtbot, tmp_path, monkeypatch, gate):
+    """Elemental maps with Fe, Pb and Cu made by a stand-in job; returns (dock, start) where
+    start() clicks Add composite, whose job waits for `gate`."""
+    import xrf_napari.widgets.maps as maps_mod
+
+    def job(cube, symbols, fwhm, background, present, lines, anode=None):
+        yield "Integrating line windows\u2026"
+        maps = {s: np.ones(cube.shape[:2], np.float32) for s in symbols}
+        plans = [
+            SimpleNamespace(symbol=s, label=f"{s} K", line=SimpleNamespace(family="K"), note="")
+            for s in symbols
+        ]
+        return plans, maps, {s: 1.0 for s in symbols}
+
+    monkeypatch.setattr(maps_mod, "_maps_job", job)
+    monkeypatch.setattr(maps_mod, "_composite_job", held_job(gate, np.zeros((H, W, 3), np.uint8)))
+    monkeypatch.setattr(maps_mod.ElementMapsWidget, "defer_until_surveyed", lambda *a: False)
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    dock = maps_mod.ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job, 30000)  # the scan's survey, if any
+    dock.set_checked_elements(["Fe", "Pb", "Cu"])
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, 10000)
+    assert dock.job.last_error is None, dock.job.last_error
+
+    def start():
+        dock.rgb_button.click()
+        return dock.job.worker
+
+    return dock, start
+
+
+def _embed_save(viewer, qtbot, tmp_path, monkeypatch, gate):
+    """Embed & cluster after a stand-in run, its clusters painted on; returns (dock, start)
+    where start() saves them, the edited regions' averaging waiting for `gate`."""
+    import xrf_napari.analysis.embed as embed_core
+    import xrf_napari.widgets.embed as embed_mod
+    from xrf_napari.analysis.embed import ClusterResult
+
+    def job(cube, weights, device, k, pool):
+        yield "Clustering\u2026"
+        h, w, n = cube.shape
+        labels = _bands(2)
+        counts = np.array([(labels == i).sum() for i in (1, 2)])
+        result = ClusterResult(labels, 2, np.zeros((2, 3), np.float32), None)
+        latent = np.zeros((h, w, 3), np.float32)
+        spectra = np.ones((2, n), np.float32)
+        return latent, np.zeros((h, w, 3), np.uint8), result, spectra, counts, "cpu", "", None, None
+
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", job)
+    monkeypatch.setattr(embed_core, "iter_cluster_spectra", held_job(gate))
+    monkeypatch.setattr(embed_mod, "ask_save_path", lambda *a, **k: str(tmp_path / "c.png"))
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    dock = embed_mod.EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, 10000)
+    assert dock.job.last_error is None, dock.job.last_error
+    dock.labels_layer.paint((3, 4), 2, refresh=True)
+
+    def start():
+        dock._save_clicked()
+        return dock.job.worker
+
+    return dock, start
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [(_maps_composite, "Add composite"), (_embed_save, "Save labels & spectra")],
+    ids=["maps-add-composite", "embed-save-edited"],
+)
+def test_a_job_stopped_by_its_scan_closing_is_named_in_the_notification(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch, make, expected
+):
+    """Add composite, and Save of painted clusters (their regions' spectra averaged in a job),
+    stopped because their scan was closed were announced as "Make maps: Stopped: the scan a.h5
+    was closed." and "Embed & cluster: Stopped: ..." (the dock's Run button). Now the
+    notification names the job stopped."""
+    from xrf_napari.widgets._layers import layer_cube
+
+    viewer = make_napari_viewer()
+    gate = threading.Event()
+    try:
+        dock, start = make(viewer, qtbot, tmp_path, monkeypatch, gate)
+        cube = dock.current_cube()
+        assert start() is not None and dock.job.is_running
+        qtbot.waitUntil(lambda: dock.job.worker.began.is_set(), timeout=5000)
+        with caught_notifications() as seen:
+            for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
+                viewer.layers.remove(ly)
+            wait_idle(qtbot, dock.job, 5000)
+    finally:
+        gate.set()
+    stopped = [str(n.message) for n in seen if "Stopped" in str(n.message)]
+    assert stopped == [f"{expected}: Stopped: the scan a.h5 was closed."], stopped
