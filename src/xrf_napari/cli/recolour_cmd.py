@@ -79,7 +79,9 @@ def run(args) -> int:
         ("--weights", args.weights),
         ("--embedder-weights", args.embedder_weights),
     ):
-        if path:  # a folder: else check_outputs calls it an input folder; a missing one named
+        # a folder or a missing file refused naming its option, before check_outputs, which
+        # would call a folder an input folder
+        if path:
             require_file(path, option)
     check_outputs(files=[out], inputs=[args.input, args.weights, args.embedder_weights])
 
