@@ -1070,6 +1070,9 @@ class CubeDock(QWidget):
             self._kept_copies.append((kept, sentence))
 
     def _forget_deleted_copies(self) -> None:
+        """On a layer's removal: the sentences of say_kept_copy whose copy is no longer in the
+        viewer leave the line shown and every scan's kept line (a scan shown later would name
+        the deleted copy again), and are no longer watched."""
         layers = self._viewer.layers
         gone = [s for kept, s in self._kept_copies if kept not in layers]
         if not gone:
