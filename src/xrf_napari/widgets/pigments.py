@@ -77,10 +77,9 @@ COLUMNS = ("Region", "Candidate paint", "Elements", "Notes")
 STALE_NOTE = "The regions changed since this fit: press Find pigments again."
 #: The info line's first words once the scan's Instrument row differs from what a fit was made
 #: with (the table is of the instrument the line names, not of the row's), or its Detector box
-#: does ("The Instrument row and the Detector FWHM changed since this fit: ...": both)
+#: does ("The Instrument row and the Detector FWHM changed since this fit: ...": both;
+#: `_info_text` fills in what changed)
 CHANGED_NOTE = "{} changed since this fit: press Find pigments again."
-INSTRUMENT_NOTE = CHANGED_NOTE.format("The Instrument row")
-DETECTOR_NOTE = CHANGED_NOTE.format("The Detector FWHM")
 #: Find regions' tooltip; first, while no Photograph is chosen, why the button is off (it was
 #: on, and a click only refused: "choose a Photograph of the scanned area first")
 REGIONS_TIP = (
