@@ -3,45 +3,15 @@ run's regions, shown nowhere (Recolour's Save had the same fault, fixed by d942f
 through CubeDock's follow_busy on a layer's removal and deleted_layer_refusal); and the status
 line still named the "(your edits)" copy of painted regions after the user deleted it."""
 
-import numpy as np
 import pytest
-from _napari_helpers import open_cube, wait_idle, write_painted_cube
-
-
-def _bands(k: int) -> np.ndarray:
-    """(24, 20) int32 labels 1..k in horizontal bands (the painted scan's size)."""
-    return (np.arange(24) * k // 24 + 1).astype(np.int32)[:, None].repeat(20, axis=1)
+from _napari_helpers import open_cube, stand_in_embed_dock, wait_idle, write_painted_cube
 
 
 @pytest.fixture
 def embedded(make_napari_viewer, qtbot, tmp_path, monkeypatch):
     """An Embed & cluster dock after a run of a stand-in job (two bands, no model)."""
-    import xrf_napari.widgets.embed as embed_mod
-    from xrf_napari.analysis.embed import ClusterResult
-
-    def job(cube, weights, device, k, pool):
-        yield "Clustering\u2026"
-        h, w, n = cube.shape
-        labels = _bands(2)
-        counts = np.array([(labels == i).sum() for i in (1, 2)])
-        result = ClusterResult(labels, 2, np.zeros((2, 3), np.float32), None)
-        return (
-            np.zeros((h, w, 3), np.float32),
-            np.zeros((h, w, 3), np.uint8),
-            result,
-            np.ones((2, n), np.float32),
-            counts,
-            "cpu",
-            "",
-            None,
-            None,
-        )
-
-    monkeypatch.setattr(embed_mod, "_embed_cluster_job", job)
     viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    embed = embed_mod.EmbedClusterWidget(viewer)
-    viewer.window.add_dock_widget(embed)
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
     _run(embed, qtbot)
     return viewer, embed
 

@@ -10,32 +10,17 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from _napari_helpers import (
+    bands,
     caught_notifications,
     held_job,
     open_cube,
+    pigments_dock_with_photo,
+    stand_in_embed_dock,
     wait_idle,
     write_painted_cube,
 )
 
 H, W = 24, 20  # the painted scan's size
-
-
-def _bands(k: int) -> np.ndarray:
-    """(H, W) int32 labels 1..k in horizontal bands."""
-    return (np.arange(H) * k // H + 1).astype(np.int32)[:, None].repeat(W, axis=1)
-
-
-def _pigments_dock(viewer):
-    from xrf_napari.widgets.pigments import PigmentsWidget
-
-    photo = np.zeros((H, W, 3), np.float32)
-    photo[: H // 2] = (0.9, 0.9, 0.85)
-    photo[H // 2 :] = (0.7, 0.1, 0.1)
-    viewer.add_image(photo, rgb=True, name="photo")
-    dock = PigmentsWidget(viewer)
-    viewer.window.add_dock_widget(dock)
-    dock.photo_combo.set_layer(viewer.layers["photo"])
-    return dock
 
 
 def test_find_regions_stops_naming_a_deleted_your_edits_copy(
@@ -48,12 +33,12 @@ def test_find_regions_stops_naming_a_deleted_your_edits_copy(
 
     def found(cube, photo, k, photo_name="the photograph"):
         yield "Clustering\u2026"
-        return SimpleNamespace(labels=_bands(2), k=2, silhouette=None)
+        return SimpleNamespace(labels=bands(2), k=2, silhouette=None)
 
     monkeypatch.setattr(pigments_mod, "_regions_job", found)
     viewer = make_napari_viewer()
     scan = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[-1]
-    dock = _pigments_dock(viewer)
+    dock = pigments_dock_with_photo(viewer)
 
     def find_over_a_stroke():
         assert dock.find_regions() is not None
@@ -136,24 +121,10 @@ def _embed_save(viewer, qtbot, tmp_path, monkeypatch, gate):
     where start() saves them, the edited regions' averaging waiting for `gate`."""
     import xrf_napari.analysis.embed as embed_core
     import xrf_napari.widgets.embed as embed_mod
-    from xrf_napari.analysis.embed import ClusterResult
 
-    def job(cube, weights, device, k, pool):
-        yield "Clustering\u2026"
-        h, w, n = cube.shape
-        labels = _bands(2)
-        counts = np.array([(labels == i).sum() for i in (1, 2)])
-        result = ClusterResult(labels, 2, np.zeros((2, 3), np.float32), None)
-        latent = np.zeros((h, w, 3), np.float32)
-        spectra = np.ones((2, n), np.float32)
-        return latent, np.zeros((h, w, 3), np.uint8), result, spectra, counts, "cpu", "", None, None
-
-    monkeypatch.setattr(embed_mod, "_embed_cluster_job", job)
+    dock = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
     monkeypatch.setattr(embed_core, "iter_cluster_spectra", held_job(gate))
     monkeypatch.setattr(embed_mod, "ask_save_path", lambda *a, **k: str(tmp_path / "c.png"))
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    dock = embed_mod.EmbedClusterWidget(viewer)
-    viewer.window.add_dock_widget(dock)
     assert dock.run() is not None
     wait_idle(qtbot, dock.job, 10000)
     assert dock.job.last_error is None, dock.job.last_error
