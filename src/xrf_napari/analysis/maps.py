@@ -511,7 +511,8 @@ def iter_element_maps(
 
 def iter_planned_maps(cube, planned, *, clip: bool = False, block_bytes: int | None = None):
     """iter_element_maps for plan_for_cube's (plans, W), made once by a caller that also needs
-    the plans (quicklook's report and map titles): each made them again for the maps."""
+    the plans (quicklook's report and map titles, the Elemental maps dock's layer names): each
+    made them again for the maps."""
     plans, w = planned
     h, wd, c = cube.shape
     out = np.empty((h, wd, len(plans)), dtype=np.float32)
@@ -552,6 +553,8 @@ def display_top(m: np.ndarray) -> float:
 _FAST_PERCENTILE_MIN = 4096
 #: high_percentile's sample of a map, to guess a value below the percentile's.
 _PERCENTILE_SAMPLE = 65536
+#: high_percentile repeats numpy 2's interpolation weights; numpy 1 takes np.percentile itself.
+_NUMPY_2 = int(np.__version__.split(".")[0]) >= 2
 
 
 def high_percentile(m, percentile: float) -> float:
@@ -574,7 +577,9 @@ def high_percentile(m, percentile: float) -> float:
         or not _NUMPY_2
     ):
         return float(np.percentile(m, percentile))
-    v = n * q + (1 + q * (1 - 1 - 1)) - 1  # numpy's virtual index, method "linear"
+    # numpy's virtual index (its _compute_virtual_index), with method "linear"'s alpha and beta
+    alpha = beta = 1
+    v = n * q + (alpha + q * (1 - alpha - beta)) - 1
     below = np.floor(v)
     i, gamma = int(below), float(v - below)
     if i + 1 >= n:
@@ -597,9 +602,6 @@ def high_percentile(m, percentile: float) -> float:
         b, diff * (1 - gamma), out=value, where=gamma >= 0.5, casting="unsafe", dtype=np.float32
     )
     return float(value)
-
-
-_NUMPY_2 = int(np.__version__.split(".")[0]) >= 2
 
 
 #: Values scaled at a time by composite_rgb (4 MiB of float32): cache-sized, not map-sized,
