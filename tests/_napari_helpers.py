@@ -159,6 +159,19 @@ def caught_notifications():
         notification_manager.notification_ready.disconnect(seen.append)
 
 
+def stopped_by_closing_its_scan(viewer, qtbot, dock, cube) -> list[str]:
+    """The user closes `cube` (every layer of it removed) once `dock`'s running job began: the
+    messages of the notifications that then say "Stopped", once the job ended."""
+    from xrf_napari.widgets._layers import layer_cube
+
+    qtbot.waitUntil(lambda: dock.job.worker.began.is_set(), timeout=5000)
+    with caught_notifications() as seen:
+        for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
+            viewer.layers.remove(ly)
+        wait_idle(qtbot, dock.job, 5000)
+    return [str(n.message) for n in seen if "Stopped" in str(n.message)]
+
+
 def scripted_questions(monkeypatch):
     """(asked, answer): every QMessageBox.question's text lands in ``asked``; ``answer(reply)``
     sets the button the next questions get."""

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from _napari_helpers import (
     bands,
-    caught_notifications,
     held_job,
     open_cube,
     pigments_dock_with_photo,
     stand_in_embed_dock,
+    stopped_by_closing_its_scan,
     wait_idle,
     write_painted_cube,
 )
@@ -149,7 +149,6 @@ def test_a_job_stopped_by_its_scan_closing_is_named_in_the_notification(
     stopped because their scan was closed were announced as "Make maps: Stopped: the scan a.h5
     was closed." and "Embed & cluster: Stopped: ..." (the dock's Run button). Now the
     notification names the job stopped."""
-    from xrf_napari.widgets._layers import layer_cube
 
     viewer = make_napari_viewer()
     gate = threading.Event()
@@ -157,12 +156,7 @@ def test_a_job_stopped_by_its_scan_closing_is_named_in_the_notification(
         dock, start = make(viewer, qtbot, tmp_path, monkeypatch, gate)
         cube = dock.current_cube()
         assert start() is not None and dock.job.is_running
-        qtbot.waitUntil(lambda: dock.job.worker.began.is_set(), timeout=5000)
-        with caught_notifications() as seen:
-            for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
-                viewer.layers.remove(ly)
-            wait_idle(qtbot, dock.job, 5000)
+        stopped = stopped_by_closing_its_scan(viewer, qtbot, dock, cube)
     finally:
         gate.set()
-    stopped = [str(n.message) for n in seen if "Stopped" in str(n.message)]
     assert stopped == [f"{expected}: Stopped: the scan a.h5 was closed."], stopped

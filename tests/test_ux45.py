@@ -7,10 +7,10 @@ import threading
 import numpy as np
 import pytest
 from _napari_helpers import (
-    caught_notifications,
     held_job,
     open_cube,
     painted_counts,
+    stopped_by_closing_its_scan,
     wait_idle,
     write_painted_cube,
 )
@@ -98,7 +98,6 @@ def test_a_step_stopped_by_its_scan_closing_is_named_in_the_notification(
     pigments: ...". Now the notification names the job stopped."""
     import xrf_napari.widgets.pigments as pigments_mod
     import xrf_napari.widgets.spectrum as spectrum_mod
-    from xrf_napari.widgets._layers import layer_cube
 
     viewer = make_napari_viewer()
     gate = threading.Event()
@@ -123,14 +122,9 @@ def test_a_step_stopped_by_its_scan_closing_is_named_in_the_notification(
     cube = dock.current_cube()
     try:
         assert start() is not None
-        qtbot.waitUntil(lambda: dock.job.worker.began.is_set(), timeout=5000)
-        with caught_notifications() as seen:
-            for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
-                viewer.layers.remove(ly)
-            wait_idle(qtbot, dock.job, 5000)
+        stopped = stopped_by_closing_its_scan(viewer, qtbot, dock, cube)
     finally:
         gate.set()
-    stopped = [str(n.message) for n in seen if "Stopped" in str(n.message)]
     assert stopped == [f"{expected}: Stopped: the scan a.h5 was closed."], stopped
 
 
