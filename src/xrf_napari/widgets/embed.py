@@ -163,13 +163,13 @@ class EmbedClusterWidget(CubeDock):
         from ..analysis.pigment_fit import is_spot_scan
         from ..cube import pixels_text
 
+        n = int(cube.shape[0]) * int(cube.shape[1])  # the scan's pixels
         if is_spot_scan(cube.shape):  # refused before the model loads, as Recolour does
-            h, w = cube.shape[:2]
             self.job.refused(
                 report_error(
                     ValueError(
                         f"{cube_display_name(self.viewer, layer)} is "
-                        + ("a single spectrum" if h * w == 1 else f"only {h * w} pixels")
+                        + ("a single spectrum" if n == 1 else f"only {n} pixels")
                         + f" ({pixels_text(cube.shape)}): too few to find regions. It is one "
                         "region: the Pigments panel fits it whole"
                     ),
@@ -177,7 +177,6 @@ class EmbedClusterWidget(CubeDock):
                 )
             )
             return None
-        n = int(cube.shape[0]) * int(cube.shape[1])
         if k is not None and k > n:  # else said by K-Means once the scan was embedded
             from ..analysis.embed import too_few_for_k
 
