@@ -527,30 +527,36 @@ def hdf5_partners(path, _seen=None) -> list[Path]:
     return out
 
 
-def hdf5_link_targets(path, name: str) -> list[Path]:
-    """The file an HDF5 external link of `path` naming `name` leads to, where HDF5 looks for it
-    (H5Lcreate_external): an absolute name as given; then, by the name (its last part where the
-    absolute one is missing), in each folder of $HDF5_EXT_PREFIX, beside the file holding the link
-    (and, through a symbolic link, beside the file it links to: where pair_places looks), and
-    last in the working directory. The first existing place of each folder (both of a symbolic
-    link's, as the reader may open either): [] where none exists."""
+def hdf5_link_places(path, name: str) -> list[list[Path]]:
+    """Where HDF5 looks for the file an external link of `path` naming `name` leads to
+    (H5Lcreate_external), in its order, one list a step: an absolute name as given; then, by the
+    name (its last part where the absolute one is missing), in each folder of $HDF5_EXT_PREFIX,
+    beside the file holding the link (and, through a symbolic link, beside the file it links to:
+    where pair_places looks), and last in the working directory. hdf5_link_targets finds by it
+    and a missing file's message lists it, so the two cannot tell different rules."""
     if not name or name == ".":
         return []
     given = Path(name)
+    steps: list[list[Path]] = []
     if given.is_absolute():
-        if given.is_file():
-            return [given]
+        steps.append([given])
         given = Path(given.name)
     prefixes = [Path(p) for p in os.environ.get("HDF5_EXT_PREFIX", "").split(os.pathsep) if p]
-    for folder in prefixes:
-        if (folder / given).is_file():
-            return [folder / given]
-    beside = [p.parent / given for p in pair_places(path)]
-    found = [c for c in dict.fromkeys(beside) if c.is_file()]
-    if found:
-        return found
-    here = Path.cwd() / given
-    return [here] if here.is_file() else []
+    steps += [[folder / given] for folder in prefixes]
+    steps.append(list(dict.fromkeys(p.parent / given for p in pair_places(path))))
+    steps.append([Path.cwd() / given])
+    return steps
+
+
+def hdf5_link_targets(path, name: str) -> list[Path]:
+    """The file an HDF5 external link of `path` naming `name` leads to, where HDF5 looks for it
+    (hdf5_link_places): the existing places of the first step with one (both of a symbolic
+    link's, as the reader may open either): [] where none exists."""
+    for step in hdf5_link_places(path, name):
+        found = [c for c in step if c.is_file()]
+        if found:
+            return found
+    return []
 
 
 def _differs(a: Path, b: Path) -> bool:

@@ -384,17 +384,16 @@ def _broken_link(group, name: str, link) -> str:
     looks for it (fileutil.hdf5_link_targets), unreadable, or without the object named."""
     import h5py
 
-    from ..fileutil import hdf5_link_targets
+    from ..fileutil import hdf5_link_places, hdf5_link_targets
 
     if isinstance(link, h5py.SoftLink):
         return f"{name} is a link to {link.path}, which does not exist"
     holder = Path(group.file.filename)
     found = hdf5_link_targets(holder, link.filename)
     if not found:
-        return (
-            f"{name} is a link to {link.filename}, which is missing (looked for beside "
-            f"{holder.name} and in the working directory)"
-        )
+        tried = [str(p) for step in hdf5_link_places(holder, link.filename) for p in step]
+        where = f" (looked for {', '.join(dict.fromkeys(tried))})" if tried else ""
+        return f"{name} is a link to {link.filename}, which is missing{where}"
     try:
         with h5py.File(found[0], "r") as target:
             has = link.path in target

@@ -147,8 +147,11 @@ def refuse_binary(path, data: bytes, what: str) -> None:
 def looked_in_both(looked: list[Path], what: str) -> str:
     """'looked for <beside the link> beside the <what> (a symbolic link) and for <beside its
     target> beside the file it links to': a partner missing from both places pair_places gave
-    (a ripple .raw or .rpl, an HDF5 external raw file) is told where it was looked for, in one
-    wording for every reader, since the user sees only the link's folder."""
+    (a ripple .raw or .rpl, an HDF5 external raw file or virtual source) is told where it was
+    looked for, in one wording for every reader, since the user sees only the link's folder;
+    'looked for <place>' where there was one place (an absolute name, a file not a link)."""
+    if len(looked) < 2:
+        return f"looked for {looked[0]}"
     return (
         f"looked for {looked[0]} beside the {what} (a symbolic link) and for "
         f"{looked[1]} beside the file it links to"
@@ -283,14 +286,14 @@ def check_dataset(d, path, opened: str | None = None) -> None:
             src = Path(name)
             places = [src]
             if not src.is_absolute():  # HDF5 looks beside the file and beside a link's target
-                places = [folder / name for folder in folders]
+                places = list(dict.fromkeys(folder / name for folder in folders))
                 src = next((p for p in places if p.exists()), places[0])
             if not src.exists():
-                looked = " or ".join(str(p) for p in places)
                 raise CubeReadError(
                     path,
                     f"dataset {dataset_label(d, path, opened)} is virtual and its source file "
-                    f"{name} is missing (looked for {looked}; HDF5 would silently read zeros)",
+                    f"{name} is missing ({looked_in_both(places, 'file')}; HDF5 would "
+                    "silently read zeros)",
                 )
             check_path(src)
         return
@@ -299,14 +302,13 @@ def check_dataset(d, path, opened: str | None = None) -> None:
         left = total  # the segments hold the data in order; bytes past it are never read
         for name, src, offset, size in external_segments(d, path):
             if not src.exists():
-                beside = [p.parent / name for p in pair_places(holder)]
-                where = ""
-                if not name.is_absolute() and len(beside) > 1:
-                    where = f" ({looked_in_both(beside, 'file')})"
+                places = [src]
+                if not name.is_absolute():
+                    places = list(dict.fromkeys(p.parent / name for p in pair_places(holder)))
                 raise CubeReadError(
                     path,
                     f"dataset {dataset_label(d, path, opened)} stores its data in {src.name}, "
-                    f"which is missing{where}",
+                    f"which is missing ({looked_in_both(places, 'file')})",
                 )
             actual = check_path(src).st_size
             used = min(int(size), left)  # an unlimited last segment (H5F_UNLIMITED) holds the rest

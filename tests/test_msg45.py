@@ -1,0 +1,66 @@
+"""Session 45 leftovers: messages that tell where a file was looked for, --config errors,
+refusals before output, a scan given as its own labels."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from xrf_napari.io import CubeReadError, read_cube
+
+
+def test_a_missing_linked_file_lists_every_place_hdf5_looked(tmp_path, monkeypatch):
+    """The message named only 'beside X and in the working directory', though the rule also
+    tries an absolute name, $HDF5_EXT_PREFIX and beside a symlinked file's target."""
+    h5py = pytest.importorskip("h5py")
+    real, elsewhere, prefix, cwd = (tmp_path / n for n in ("real", "link", "pre", "cwd"))
+    for d in (real, elsewhere, prefix, cwd):
+        d.mkdir()
+    gone = tmp_path / "gone" / "frames.h5"
+    with h5py.File(real / "master.h5", "w") as f:
+        f.create_group("entry/data")["data"] = h5py.ExternalLink(str(gone), "/entry/data")
+        f["entry/title"] = np.zeros(3)
+    (elsewhere / "master.h5").symlink_to(real / "master.h5")
+    monkeypatch.setenv("HDF5_EXT_PREFIX", str(prefix))
+    monkeypatch.chdir(cwd)
+    with pytest.raises(CubeReadError) as err:
+        read_cube(elsewhere / "master.h5")
+    text = str(err.value)
+    assert f"is a link to {gone}, which is missing" in text
+    for place in (gone, prefix / "frames.h5", elsewhere / "frames.h5", real / "frames.h5"):
+        assert str(place) in text, place
+    assert str(Path(os.getcwd()) / "frames.h5") in text
+
+
+def _virtual_scan(folder: Path, h5py) -> Path:
+    """A (4, 3, 5) virtual cube whose source src.h5 is then removed."""
+    folder.mkdir()
+    with h5py.File(folder / "src.h5", "w") as f:
+        f["d"] = np.arange(60, dtype="f4").reshape(4, 3, 5)
+    layout = h5py.VirtualLayout(shape=(4, 3, 5), dtype="f4")
+    layout[:] = h5py.VirtualSource("src.h5", "d", shape=(4, 3, 5))
+    with h5py.File(folder / "scan.h5", "w") as f:
+        f.create_virtual_dataset("cube", layout, fillvalue=0)
+    (folder / "src.h5").unlink()
+    return folder / "scan.h5"
+
+
+def test_a_missing_virtual_source_is_told_in_the_external_files_words(tmp_path, monkeypatch):
+    """A missing virtual source said '(looked for A or B; ...)' while a missing external raw
+    file said 'looked for A beside the file (a symbolic link) and for B beside the file it
+    links to': one wording now, from limits.looked_in_both."""
+    h5py = pytest.importorskip("h5py")
+    path = _virtual_scan(tmp_path / "scans", h5py)
+    link = tmp_path / "mine.h5"
+    link.symlink_to(path)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CubeReadError) as err:
+        read_cube(link, dataset="cube", auto_calibrate=False)
+    text = str(err.value)
+    assert "source file src.h5 is missing" in text
+    assert (
+        f"looked for {tmp_path / 'src.h5'} beside the file (a symbolic link) and for "
+        f"{path.parent / 'src.h5'} beside the file it links to" in text
+    )
+    assert " or " not in text
