@@ -64,3 +64,22 @@ def test_a_missing_virtual_source_is_told_in_the_external_files_words(tmp_path, 
         f"{path.parent / 'src.h5'} beside the file it links to" in text
     )
     assert " or " not in text
+
+
+@pytest.mark.parametrize("trainer", ["embedder", "recolouriser"])
+def test_a_missing_config_is_said_once(tmp_path, monkeypatch, capsys, trainer):
+    """'cannot read config missing.yaml: [Errno 2] No such file or directory: 'missing.yaml''
+    said the path twice, the second inside Python's errno text."""
+    from xrf_napari.cli.train import main
+
+    (tmp_path / "data").mkdir()
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main([trainer, "--data", "data", "--out", "out", "--config", "missing.yaml"])
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--config missing.yaml: no such file" in err
+    assert err.count("missing.yaml") == 1 and "Errno" not in err
+    assert not (tmp_path / "out").exists()

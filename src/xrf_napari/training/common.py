@@ -171,7 +171,10 @@ def model_ranges() -> dict:
 def read_config(path):
     """The JSON of a --config file, or a ValueError naming it. A UTF-8 byte-order mark (Notepad's
     "UTF-8 with BOM") is read past; a file in another encoding (Notepad's "Unicode", UTF-16) was
-    refused as "'utf-8' codec can't decode byte 0xff in position 0", naming no file."""
+    refused as "'utf-8' codec can't decode byte 0xff in position 0", naming no file. A file that
+    cannot be opened is said by its system error alone ("--config x.json: no such file"): the
+    errno text repeated the path ("cannot read config x.json: [Errno 2] No such file or
+    directory: 'x.json'")."""
     path = Path(path)
     try:
         return json.loads(path.read_text(encoding="utf-8-sig"))
@@ -180,7 +183,12 @@ def read_config(path):
             f"cannot read config {path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
             f"offset {exc.start}): save it as UTF-8"
         ) from None
-    except (OSError, ValueError) as exc:
+    except FileNotFoundError:
+        raise ValueError(f"--config {path}: no such file") from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ValueError(f"--config {path}: {reason[:1].lower()}{reason[1:]}") from None
+    except ValueError as exc:
         raise ValueError(f"cannot read config {path}: {exc}") from exc
 
 
