@@ -83,3 +83,31 @@ def test_a_missing_config_is_said_once(tmp_path, monkeypatch, capsys, trainer):
     assert "--config missing.yaml: no such file" in err
     assert err.count("missing.yaml") == 1 and "Errno" not in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "extra, refusal",
+    [
+        (["--embedder", "nothere.safetensors"], "--embedder nothere.safetensors"),
+        (["--config", "odd.json"], "depth must be odd"),
+    ],
+    ids=["missing-embedder", "invalid-model"],
+)
+def test_recolouriser_refuses_arguments_before_any_output(
+    tmp_path, monkeypatch, capsys, extra, refusal
+):
+    """A missing --embedder (and an invalid model) was refused after 'device: cpu' had been
+    printed and the output folder made: the refusals come first now. Nothing is trained."""
+    from xrf_napari.cli.train import main
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "odd.json").write_text('{"model": {"depth": 4}}', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(["recolouriser", "--data", "data", "--out", "out", "--device", "cpu", *extra])
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert refusal in err and "device:" not in err
+    assert not (tmp_path / "out").exists()

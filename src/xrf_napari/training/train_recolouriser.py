@@ -1010,11 +1010,15 @@ def _start(args):
 
     from ..device import pick_device
     from ..fileutil import check_output_folder
-    from .common import read_config, refuse_unfinished_checkpoint
+    from .common import check_model_file, read_config, refuse_unfinished_checkpoint
     from .distributed import device_for, init_distributed
 
     user = read_config(args.config) if args.config else None
     cfg, settings = resolve_config(args, user)  # reads the config only; its "init" is an input too
+    # the argument and config refusals before any output: a missing --embedder was refused
+    # after "device: cpu" had been printed and the output folder made
+    check_model(cfg, settings)
+    check_model_file(args.embedder, "dve", "--embedder")
     if getattr(args, "threads", None):
         torch.set_num_threads(args.threads)
     check_output_folder(
@@ -1054,7 +1058,6 @@ def _build(args) -> _Run:
     config.json."""
     from ..models.uvit import build_from_config
     from .common import (
-        check_model_file,
         command_line,
         files_sha1,
         last_runtime,
@@ -1074,9 +1077,8 @@ def _build(args) -> _Run:
     show = not args.no_progress and dist.is_main
 
     init_state = init_info = None
-    # checked before the embedding pass, which takes minutes on a real dataset
-    check_model(cfg, settings)
-    check_model_file(args.embedder, "dve", "--embedder")
+    # the model and --embedder were checked in _start, before the embedding pass (minutes on a
+    # real dataset) and before any output
     embedder = _embedder(args.embedder)
     if cfg["init"]:  # so are the --init weights, against the inputs the embedder will give
         init_state, icfg = load_init(cfg, input_width(embedder.model.latent_dim, cfg["model"]))
