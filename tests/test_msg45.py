@@ -111,3 +111,32 @@ def test_recolouriser_refuses_arguments_before_any_output(
     err = capsys.readouterr().err
     assert refusal in err and "device:" not in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("how", ["same-path", "hard-link", "symlink"])
+def test_pigments_refuses_the_scan_as_its_own_labels(tmp_path, monkeypatch, capsys, how):
+    """`pigments scan.tif --labels scan.tif` read the scan, then refused the label map as "128
+    images (pages or frames) in one file", not naming the slip. The same file (one path, a hard
+    or symbolic link) is refused as the scan itself, before the scan is read."""
+    tifffile = pytest.importorskip("tifffile")
+    import xrf_napari.cli._args as cli_args
+    from xrf_napari.cli.main import main
+
+    def never(*_a, **_k):  # the refusal comes first: nothing of the scan is read
+        raise AssertionError("the scan was read")
+
+    monkeypatch.setattr(cli_args, "read_scan", never)
+    scan = tmp_path / "scan.tif"
+    tifffile.imwrite(scan, np.ones((128, 4, 5), np.uint16))
+    labels = scan
+    if how == "hard-link":
+        labels = tmp_path / "regions.tif"
+        os.link(scan, labels)
+    elif how == "symlink":
+        labels = tmp_path / "regions.tif"
+        labels.symlink_to(scan)
+    out = tmp_path / "o"
+    assert main(["pigments", str(scan), "--labels", str(labels), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"--labels {labels} is the scan itself ({scan})" in err, err
+    assert not out.exists()

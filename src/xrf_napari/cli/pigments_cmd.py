@@ -13,6 +13,7 @@ earlier report whole.
 from __future__ import annotations
 
 import math
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -298,6 +299,19 @@ def uvit_colours(cube, labels, device) -> tuple[dict, np.ndarray]:  # noqa: F821
     return region_mean_colours(rgb, labels), rgb
 
 
+def _is_the_scan(labels, scan) -> bool:
+    """Whether --labels names the scan's own file (one path, a symbolic or hard link to it), a
+    plausible slip: a TIFF scan given so was refused only after the scan had been read, as "128
+    images (pages or frames) in one file", not as the scan. An HDF5 file is not refused: its
+    `labels` or `targets/labels` dataset (a synthetic cube's) is a label map beside the cube."""
+    if Path(labels).suffix.lower() in (".h5", ".hdf5"):
+        return False
+    try:
+        return os.path.samefile(labels, scan)
+    except (OSError, ValueError):
+        return False
+
+
 def run(args) -> int:
     import numpy as np
 
@@ -326,6 +340,11 @@ def run(args) -> int:
         why = not_a_file(Path(args.photo), "a photograph")
         if why:
             raise ValueError(f"--photo {args.photo}: {why}")
+    if args.labels and _is_the_scan(args.labels, args.input):
+        raise ValueError(
+            f"--labels {args.labels} is the scan itself ({args.input}): give a label map, a "
+            "separate file of region numbers (.png/.tif, .npy, or embed's labels.h5)"
+        )
     if args.labels and args.clusters is not None:  # the label map's regions were fitted, silently
         raise ValueError(
             f"--clusters {args.clusters} with --labels {args.labels}: the regions are the label "
