@@ -51,7 +51,15 @@ def save_spectra_csv(
 
 
 def save_cluster_spectra(
-    path, energy, spectra, counts, *, source, calibration: str, labels_file: str
+    path,
+    energy,
+    spectra,
+    counts,
+    *,
+    source,
+    calibration: str,
+    labels_file: str,
+    edited: bool = False,
 ) -> Path:
     """The regions' mean spectra (one column per region, `cluster_1`..) and their pixel counts:
     the one layout of `xrf-napari embed`'s cluster_spectra.csv and the Embed & cluster dock's
@@ -59,7 +67,9 @@ def save_cluster_spectra(
     numbers misled a tool that reads the header. A region painted away (0 pixels) has no mean:
     its column is left out (the pixel counts still list it), not written as a zero spectrum. The
     first comment line says what that first column is: it named only the calibration's source
-    ("calibration file")."""
+    ("calibration file"). `edited`: the regions are the user's, painted on the clusters layer
+    after the run: the header said "K-Means cluster" of them too."""
+    what = "region (edited on the layer)" if edited else "region (K-Means cluster)"
     curves = {
         f"cluster_{i + 1}": (energy, spec)
         for i, (spec, n) in enumerate(zip(spectra, counts))
@@ -74,7 +84,7 @@ def save_cluster_spectra(
         f"{energy[-1]:.6g} (calibration source: {calibration})"
     )
     comments = [
-        f"mean counts per pixel of each region (K-Means cluster) of {source}, one column per "
+        f"mean counts per pixel of each {what} of {source}, one column per "
         f"region; {axis}; labels in {labels_file}",
         "pixels per cluster: "
         + ", ".join(f"cluster_{i + 1}={int(c)}" for i, c in enumerate(counts)),

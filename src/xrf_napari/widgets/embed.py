@@ -428,7 +428,7 @@ class EmbedClusterWidget(CubeDock):
         from ..analysis.export import save_cluster_spectra, save_label_image, write_image
         from ..fileutil import atomic_set, made_folder
 
-        name, energy, clusters, spectra, counts, *_ = result
+        name, energy, clusters, spectra, counts, _, _, edited, *_ = result
         path, csv_path = self._check_targets(path, cube)
         with made_folder(path.parent), atomic_set():
             if path.suffix.lower() == ".png":
@@ -443,6 +443,7 @@ class EmbedClusterWidget(CubeDock):
                 source=name,
                 calibration=cube.calibration.source if cube is not None else "unknown",
                 labels_file=path.name,
+                edited=edited,
             )
         return path, csv_path
 
