@@ -32,3 +32,43 @@ def test_saved_csv_of_painted_regions_does_not_call_them_k_means_clusters(embedd
     head = _first_comment(edited)
     assert "K-Means" not in head
     assert "each region (edited on the layer) of" in head
+
+
+def _low_count_cube(h, w, per_pixel=1):
+    import numpy as np
+
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.energy import Calibration
+
+    counts = np.zeros((h, w, 512), np.uint16)
+    counts[..., 200] = per_pixel
+    return cube_from_array(counts, Calibration.canonical())
+
+
+@pytest.mark.parametrize(
+    ("h", "w", "shape"), [(1, 8, "1 x 3"), (2, 8, "2 x 3"), (8, 1, "3 x 1"), (5, 5, "3 x 3")]
+)
+def test_pooling_note_says_the_neighbourhood_a_thin_scan_pools(h, w, shape):
+    """On a scan of one or two rows (or columns) the note claimed a 3 x 3 neighbourhood though
+    pool3 repeats the edges (a 1-row scan pools 1 x 3); it said "1 counts per pixel"."""
+    from xrf_napari.analysis import pooling
+
+    pool, note = pooling.decide(_low_count_cube(h, w))
+    assert pool
+    assert note.startswith("1 count per pixel: ")
+    assert f"each pixel's {shape} neighbourhood pooled before embedding" in note
+
+
+def test_pooling_note_of_a_single_pixel_claims_no_neighbourhood():
+    from xrf_napari.analysis import pooling
+
+    note = pooling.decide(_low_count_cube(1, 1, per_pixel=40)).note
+    assert note.startswith("40 counts per pixel: ")
+    assert "neighbourhood" not in note and "nothing to pool" in note
+
+
+def test_out_of_distribution_notes_say_1_count_per_pixel():
+    from xrf_napari.analysis.ood import OODReport
+
+    assert "(reconstruction mismatch 0.10, 1 count per pixel)" in OODReport(0.1, 1.2).message()
+    assert "(reconstruction mismatch 0.10, 2 counts per pixel)" in OODReport(0.1, 2.0).message()

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .pooling import counts_phrase
+
 #: What the shipped embedder saw in training (the generator's "train" instrument family).
 TRAINED = {
     "anodes": ("Rh", "W", "Cu"),
@@ -78,7 +80,7 @@ class OODReport:
             )
         return (
             f"Like the training data (reconstruction mismatch {self.score:.2f}, "
-            f"{self.counts_per_pixel:.0f} counts per pixel)."
+            f"{counts_phrase(self.counts_per_pixel)})."
         )
 
 
@@ -168,14 +170,14 @@ def check_scan(
     lo, hi = TRAINED["counts_per_pixel"]
     in_range = lo * (1 - COUNT_SLACK) <= cpp <= hi * (1 + COUNT_SLACK)
     if not in_range:
-        reasons.append(f"{cpp:.0f} counts per pixel in 1-26.6 keV (trained on {lo:.0f}-{hi:,.0f})")
+        reasons.append(f"{counts_phrase(cpp)} in 1-26.6 keV (trained on {lo:.0f}-{hi:,.0f})")
     if len(counts) and counts.sum() > 0 and peak_contrast(counts) < MIN_PEAK_CONTRAST:
         reasons.append("the spectra show no peaks (no fluorescence or scatter line: noise?)")
     if score > WARN_MISMATCH:
         hint = "; check the energy calibration" if in_range else ""
         reasons.append(
             f"the embedder cannot reconstruct these spectra (mismatch {score:.2f} > "
-            f"{WARN_MISMATCH:g} at {cpp:.0f} counts per pixel{hint})"
+            f"{WARN_MISMATCH:g} at {counts_phrase(cpp)}{hint})"
         )
     return OODReport(score, cpp, reasons)
 

@@ -53,11 +53,23 @@ def decide(cube, enabled: bool = True, before: str = "embedding") -> Pooling:
     level = counts_per_pixel(cube) if enabled else POOL_BELOW_COUNTS
     if level >= POOL_BELOW_COUNTS:
         return Pooling(False, "")
+    h, w = cube.shape[:2]
+    rows, cols = min(h, 3), min(w, 3)  # pool3 repeats the edges: no more pixels than the scan's
+    if rows * cols == 1:
+        what = "a single pixel, nothing to pool it with"
+    else:
+        what = f"each pixel's {rows} x {cols} neighbourhood pooled before {before}"
     return Pooling(
         True,
-        f"{level:.0f} counts per pixel: each pixel's 3 x 3 neighbourhood pooled before {before} "
+        f"{counts_phrase(level)}: {what} "
         f"(below {POOL_BELOW_COUNTS:.0f}; region edges soften by a pixel)",
     )
+
+
+def counts_phrase(level: float) -> str:
+    """'N counts per pixel' as the notes print a level, singular at 1 ("1 counts per pixel")."""
+    n = f"{level:.0f}"
+    return f"{n} count per pixel" if n == "1" else f"{n} counts per pixel"
 
 
 def pool_for_clustering(counts: np.ndarray, enabled: bool = True) -> tuple[np.ndarray, bool]:
