@@ -72,3 +72,54 @@ def test_out_of_distribution_notes_say_1_count_per_pixel():
 
     assert "(reconstruction mismatch 0.10, 1 count per pixel)" in OODReport(0.1, 1.2).message()
     assert "(reconstruction mismatch 0.10, 2 counts per pixel)" in OODReport(0.1, 2.0).message()
+
+
+@pytest.fixture
+def three_maps(make_napari_viewer, qtbot, tmp_path, monkeypatch):
+    """An Elemental maps dock with three maps by a stand-in job: "Fe" all ones, "Pb" and "Cu"
+    ramps that never reach zero (a composite with no black pixel)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    from _napari_helpers import open_cube, write_painted_cube
+
+    import xrf_napari.widgets.maps as maps_mod
+
+    def job(cube, symbols, fwhm, background, present, lines, anode=None):
+        yield "Integrating line windows\u2026"
+        h, w, _ = cube.shape
+        ramp = np.arange(h * w, dtype=np.float32).reshape(h, w) + h * w
+        maps = {"Fe": np.ones((h, w), np.float32), "Pb": ramp, "Cu": ramp[::-1].copy()}
+        plans = [
+            SimpleNamespace(symbol=s, label=f"{s} K", line=SimpleNamespace(family="K"), note="")
+            for s in symbols
+        ]
+        return plans, {s: maps[s] for s in symbols}, {s: float(maps[s].max()) for s in symbols}
+
+    monkeypatch.setattr(maps_mod, "_maps_job", job)
+    monkeypatch.setattr(maps_mod.ElementMapsWidget, "defer_until_surveyed", lambda *a: False)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    widget = maps_mod.ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    wait_idle(qtbot, widget.job, 30000)
+    widget.set_checked_elements(["Fe", "Pb", "Cu"])
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, 10000)
+    assert widget.job.last_error is None, widget.job.last_error
+    return viewer, widget
+
+
+def test_rgb_composite_shows_its_0_to_1_values_as_they_are(three_maps):
+    """The composite's values are 0..1, but its display range was napari's guess: the data's
+    own range (here about 0.5..1, stretched), or above 10^7 values a central patch's, so the
+    same composite looked different by size. Now it is (0, 1), also when the layer is reused."""
+    import numpy as np
+
+    _, widget = three_maps
+    layer = widget.add_composite(["Fe", "Pb", "Cu"])
+    assert float(np.asarray(layer.data).min()) > 0.4  # no black pixel: napari guessed > 0
+    assert tuple(layer.contrast_limits) == (0.0, 1.0)
+    layer.contrast_limits = (0.3, 0.6)
+    again = widget.add_composite(["Fe", "Pb", "Cu"])
+    assert again is layer and tuple(again.contrast_limits) == (0.0, 1.0)

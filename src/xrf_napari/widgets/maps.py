@@ -469,10 +469,15 @@ class ElementMapsWidget(CubeDock):
             rgb,
             cube=cube,
             rgb=True,
+            # the values are already 0..1 (composite_rgb): napari's guess took the data's range
+            # (a composite with no black pixel stretched), and above 10^7 values a central
+            # patch's, so the same composite looked different at another size
+            contrast_limits=(0.0, 1.0),
             scale=first.scale,
             translate=first.translate,
             metadata={"xrf_composite": symbols, "xrf_source": src},
         )
+        layer.contrast_limits = (0.0, 1.0)  # also on a composite layer reused (upsert_layer)
         layer.visible = True
         return layer
 
