@@ -201,5 +201,8 @@ def test_a_check_of_another_layer_is_not_trusted_and_its_copy_is_let_go(make_nap
     again, kept, _line = replace_regions(viewer, "regions [a]", run, cube=cube, check=check)
     assert again is layer and kept is not None and kept.data[0, 0] == 5
     assert check._copy is None
-    # the run's digest is used only for the array it was computed on
-    assert check.digest_of(run) is not None and check.digest_of(run.copy()) is None
+    assert check.regions_of(run) is None  # the landing took the run's array and digest: once
+    # the run's array and digest are used only for the array they were computed on
+    check = RegionsCheck(other)
+    check.take(run)
+    assert check.regions_of(run.copy()) is None and check.regions_of(run) is not None

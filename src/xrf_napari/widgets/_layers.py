@@ -282,11 +282,6 @@ class RegionsCheck:
             copy = np.array(live, copy=True)
             self._copy, self._copy_digest = copy, labels_digest(copy)
 
-    def digest_of(self, labels) -> bytes | None:
-        """The digest of the layer's array of `labels` (regions_array) as take() computed it:
-        only for the very array the job returned, else None."""
-        return self._digest if labels is not None and labels is self._labels else None
-
     def regions_of(self, labels) -> tuple | None:
         """(the layer's array of `labels`, its digest) as take() made them, for the very array
         the job returned, else None. Once: the array is the layer's from then on."""
