@@ -633,17 +633,15 @@ def iter_composite_rgb(maps: list[np.ndarray], percentile: float = 99.5):
     out = np.empty(shapes.pop() + (3,), np.float32)
     columns = out.reshape(-1, 3)
     for i, m in enumerate(chans):
-        if m is None:
-            columns[:, i] = 0
-            yield i + 1, 3
-            continue
-        top = high_percentile(m, percentile) if m.size else 0.0
-        column, flat = columns[:, i], m.reshape(-1)
-        if not top > 0:  # also NaN
+        top = high_percentile(m, percentile) if m is not None and m.size else 0.0
+        column = columns[:, i]
+        if not top > 0:  # also NaN, and a None map: a black channel
             column[:] = 0
-        for start in range(0, flat.size if top > 0 else 0, _COMPOSITE_CHUNK):
-            part = flat[start : start + _COMPOSITE_CHUNK] / top
-            np.clip(part, 0, 1, out=part)
-            column[start : start + _COMPOSITE_CHUNK] = part
+        else:
+            flat = m.reshape(-1)
+            for start in range(0, flat.size, _COMPOSITE_CHUNK):
+                part = flat[start : start + _COMPOSITE_CHUNK] / top
+                np.clip(part, 0, 1, out=part)
+                column[start : start + _COMPOSITE_CHUNK] = part
         yield i + 1, 3
     return out
