@@ -357,3 +357,39 @@ def stand_in_embed_dock(viewer, tmp_path, monkeypatch):
     embed = embed_mod.EmbedClusterWidget(viewer)
     viewer.window.add_dock_widget(embed)
     return embed
+
+
+def stand_in_maps_job(make_maps):
+    """Make maps' job with no survey or fit (for ``_maps_job``): the maps are
+    ``make_maps(h, w, symbols)``, each with a K-line plan and its maximum as its top value."""
+    from types import SimpleNamespace
+
+    def job(cube, symbols, fwhm, background, present, lines, anode=None):
+        yield "Integrating line windows\u2026"
+        h, w, _ = cube.shape
+        maps = make_maps(h, w, symbols)
+        plans = [
+            SimpleNamespace(symbol=s, label=f"{s} K", line=SimpleNamespace(family="K"), note="")
+            for s in symbols
+        ]
+        return plans, {s: maps[s] for s in symbols}, {s: float(maps[s].max()) for s in symbols}
+
+    return job
+
+
+def stand_in_maps_dock(viewer, qtbot, tmp_path, monkeypatch, make_maps, symbols):
+    """The painted cube opened in `viewer` and an Elemental maps dock that has made `symbols`'
+    maps with stand_in_maps_job(make_maps) (no survey or fit)."""
+    import xrf_napari.widgets.maps as maps_mod
+
+    monkeypatch.setattr(maps_mod, "_maps_job", stand_in_maps_job(make_maps))
+    monkeypatch.setattr(maps_mod.ElementMapsWidget, "defer_until_surveyed", lambda *a: False)
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    widget = maps_mod.ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    wait_idle(qtbot, widget.job, 30000)  # the scan's survey, if any
+    widget.set_checked_elements(list(symbols))
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job, 10000)
+    assert widget.job.last_error is None, widget.job.last_error
+    return widget

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from _napari_helpers import open_cube, wait_idle, write_painted_cube
+from _napari_helpers import open_cube, stand_in_maps_dock, wait_idle, write_painted_cube
 
 NO_MAP = "(none)"  # the composite row's choice of no map, as the user reads it
 
@@ -64,30 +64,15 @@ def test_recolour_save_comes_back_with_a_new_run(recoloured, qtbot, tmp_path):
 def two_maps(make_napari_viewer, qtbot, tmp_path, monkeypatch):
     """An Elemental maps dock with two maps made ("Fe" all ones, "Pb" a ramp), by a stand-in
     job (no survey or fit needed)."""
-    import xrf_napari.widgets.maps as maps_mod
 
-    def job(cube, symbols, fwhm, background, present, lines, anode=None):
-        yield "Integrating line windows\u2026"
-        h, w, _ = cube.shape
-        maps = {"Fe": np.ones((h, w), np.float32), "Pb": np.arange(h * w, dtype=np.float32)}
-        maps["Pb"] = maps["Pb"].reshape(h, w)
-        plans = [
-            SimpleNamespace(symbol=s, label=f"{s} K", line=SimpleNamespace(family="K"), note="")
-            for s in symbols
-        ]
-        return plans, {s: maps[s] for s in symbols}, {s: float(maps[s].max()) for s in symbols}
+    def make_maps(h, w, symbols):
+        return {
+            "Fe": np.ones((h, w), np.float32),
+            "Pb": np.arange(h * w, dtype=np.float32).reshape(h, w),
+        }
 
-    monkeypatch.setattr(maps_mod, "_maps_job", job)
-    monkeypatch.setattr(maps_mod.ElementMapsWidget, "defer_until_surveyed", lambda *a: False)
     viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    widget = maps_mod.ElementMapsWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    wait_idle(qtbot, widget.job, 30000)  # the scan's survey, if any
-    widget.set_checked_elements(["Fe", "Pb"])
-    assert widget.run() is not None
-    wait_idle(qtbot, widget.job, 10000)
-    assert widget.job.last_error is None, widget.job.last_error
+    widget = stand_in_maps_dock(viewer, qtbot, tmp_path, monkeypatch, make_maps, ["Fe", "Pb"])
     assert set(widget.live_maps()) == {"Fe", "Pb"}
     return viewer, widget, list(widget.live_maps())  # in the order offered
 

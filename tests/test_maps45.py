@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from _napari_helpers import open_cube, wait_idle, write_painted_cube
+from _napari_helpers import open_cube, stand_in_maps_job, wait_idle, write_painted_cube
 
 NO_MAP = "(none)"
 
@@ -130,16 +130,9 @@ def mapped(make_napari_viewer, qtbot, tmp_path, monkeypatch):
     composite's job waits for `gate` (set at the test's end)."""
     import xrf_napari.widgets.maps as maps_mod
 
-    def job(cube, symbols, fwhm, background, present, lines, anode=None):
-        yield "Integrating line windows\u2026"
-        h, w, _ = cube.shape
+    def make_maps(h, w, symbols):
         rng = np.random.default_rng(len(symbols))
-        maps = {s: rng.gamma(1.5, 10.0, (h, w)).astype(np.float32) - 5 for s in symbols}
-        plans = [
-            SimpleNamespace(symbol=s, label=f"{s} K", line=SimpleNamespace(family="K"), note="")
-            for s in symbols
-        ]
-        return plans, maps, {s: float(maps[s].max()) for s in symbols}
+        return {s: rng.gamma(1.5, 10.0, (h, w)).astype(np.float32) - 5 for s in symbols}
 
     gate = threading.Event()
     real_composite_job = getattr(maps_mod, "_composite_job", None)  # None before session 45
@@ -149,7 +142,7 @@ def mapped(make_napari_viewer, qtbot, tmp_path, monkeypatch):
             yield 0, 3
         return (yield from real_composite_job(channels))
 
-    monkeypatch.setattr(maps_mod, "_maps_job", job)
+    monkeypatch.setattr(maps_mod, "_maps_job", stand_in_maps_job(make_maps))
     monkeypatch.setattr(maps_mod, "_composite_job", held, raising=False)
     monkeypatch.setattr(maps_mod.ElementMapsWidget, "defer_until_surveyed", lambda *a: False)
     viewer = make_napari_viewer()

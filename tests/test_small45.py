@@ -78,35 +78,15 @@ def test_out_of_distribution_notes_say_1_count_per_pixel():
 def three_maps(make_napari_viewer, qtbot, tmp_path, monkeypatch):
     """An Elemental maps dock with three maps by a stand-in job: "Fe" all ones, "Pb" and "Cu"
     ramps that never reach zero (a composite with no black pixel)."""
-    from types import SimpleNamespace
-
     import numpy as np
-    from _napari_helpers import open_cube, write_painted_cube
+    from _napari_helpers import stand_in_maps_dock
 
-    import xrf_napari.widgets.maps as maps_mod
-
-    def job(cube, symbols, fwhm, background, present, lines, anode=None):
-        yield "Integrating line windows\u2026"
-        h, w, _ = cube.shape
+    def make_maps(h, w, symbols):
         ramp = np.arange(h * w, dtype=np.float32).reshape(h, w) + h * w
-        maps = {"Fe": np.ones((h, w), np.float32), "Pb": ramp, "Cu": ramp[::-1].copy()}
-        plans = [
-            SimpleNamespace(symbol=s, label=f"{s} K", line=SimpleNamespace(family="K"), note="")
-            for s in symbols
-        ]
-        return plans, {s: maps[s] for s in symbols}, {s: float(maps[s].max()) for s in symbols}
+        return {"Fe": np.ones((h, w), np.float32), "Pb": ramp, "Cu": ramp[::-1].copy()}
 
-    monkeypatch.setattr(maps_mod, "_maps_job", job)
-    monkeypatch.setattr(maps_mod.ElementMapsWidget, "defer_until_surveyed", lambda *a: False)
     viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    widget = maps_mod.ElementMapsWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    wait_idle(qtbot, widget.job, 30000)
-    widget.set_checked_elements(["Fe", "Pb", "Cu"])
-    assert widget.run() is not None
-    wait_idle(qtbot, widget.job, 10000)
-    assert widget.job.last_error is None, widget.job.last_error
+    widget = stand_in_maps_dock(viewer, qtbot, tmp_path, monkeypatch, make_maps, ["Fe", "Pb", "Cu"])
     return viewer, widget
 
 

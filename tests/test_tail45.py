@@ -15,6 +15,7 @@ from _napari_helpers import (
     open_cube,
     pigments_dock_with_photo,
     stand_in_embed_dock,
+    stand_in_maps_dock,
     stopped_by_closing_its_scan,
     wait_idle,
     write_painted_cube,
@@ -88,26 +89,11 @@ def _maps_composite(viewer, qtbot, tmp_path, monkeypatch, gate):
     start() clicks Add composite, whose job waits for `gate`."""
     import xrf_napari.widgets.maps as maps_mod
 
-    def job(cube, symbols, fwhm, background, present, lines, anode=None):
-        yield "Integrating line windows\u2026"
-        maps = {s: np.ones(cube.shape[:2], np.float32) for s in symbols}
-        plans = [
-            SimpleNamespace(symbol=s, label=f"{s} K", line=SimpleNamespace(family="K"), note="")
-            for s in symbols
-        ]
-        return plans, maps, {s: 1.0 for s in symbols}
+    def make_maps(h, w, symbols):
+        return {s: np.ones((h, w), np.float32) for s in symbols}
 
-    monkeypatch.setattr(maps_mod, "_maps_job", job)
     monkeypatch.setattr(maps_mod, "_composite_job", held_job(gate, np.zeros((H, W, 3), np.uint8)))
-    monkeypatch.setattr(maps_mod.ElementMapsWidget, "defer_until_surveyed", lambda *a: False)
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    dock = maps_mod.ElementMapsWidget(viewer)
-    viewer.window.add_dock_widget(dock)
-    wait_idle(qtbot, dock.job, 30000)  # the scan's survey, if any
-    dock.set_checked_elements(["Fe", "Pb", "Cu"])
-    assert dock.run() is not None
-    wait_idle(qtbot, dock.job, 10000)
-    assert dock.job.last_error is None, dock.job.last_error
+    dock = stand_in_maps_dock(viewer, qtbot, tmp_path, monkeypatch, make_maps, ["Fe", "Pb", "Cu"])
 
     def start():
         dock.rgb_button.click()
