@@ -234,10 +234,11 @@ def excitation_from_metadata(metadata, optic: str | None = None, atmosphere: str
     prof = profile_from_metadata(meta)
     where = prof if prof is not None else meta
     cutoff = None
+    file_lens = optic_is_lens(where.get("optic"))
     # "lens" chosen for a file whose own lens has a cut-off (the panel sample's 20 keV) keeps it:
     # the user confirms the file's lens; only a file naming no lens gets the M6's.
-    if optic == "lens" or (optic is None and optic_is_lens(where.get("optic"))):
-        c = where.get("optic_cutoff_kev") if optic_is_lens(where.get("optic")) else None
+    if optic == "lens" or (optic is None and file_lens):
+        c = where.get("optic_cutoff_kev") if file_lens else None
         cutoff = float(c) if real_number(c) and c > 0 else M6_OPTIC_CUTOFF_KEV
     gas = atmosphere or str(where.get("atmosphere") or "").strip().lower()
     return {"optic_cutoff_kev": cutoff, "atmosphere": gas if gas in ATMOSPHERES else None}
