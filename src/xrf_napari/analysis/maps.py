@@ -588,9 +588,11 @@ def high_percentile(m, percentile: float) -> float:
     sample = flat[:: max(1, n // _PERCENTILE_SAMPLE)]
     k = min(max(int(sample.size * (2 * q - 1)), 0), sample.size - 1)  # twice the tail above
     threshold = np.partition(sample, k)[k]
+    if np.isnan(threshold):  # a mostly-NaN sample: checked before the pass, which would keep all
+        return float(np.percentile(m, percentile))
     tail = flat[~(flat < threshold)]  # the values at or above it, and NaN
     j = i - (n - tail.size)  # the sorted map's i-th value is the tail's j-th
-    if np.isnan(threshold) or j < 0:
+    if j < 0:  # the threshold kept too few values
         return float(np.percentile(m, percentile))
     tail.partition([j, j + 1, tail.size - 1])
     if np.isnan(tail[-1]):  # np.percentile's value for a map with NaN
