@@ -479,7 +479,7 @@ def _element_axes(f, name) -> tuple[int, int, str] | str:
     shape = tuple(int(s) for s in d.shape)
     if min(shape) < 1:  # no element (or pixel) to sum: it had failed with an IndexError
         return "it has an empty axis"
-    groups = _beside(f, name)
+    groups = _beside(f, name, _link_target(f, name))
     n_energy = _energy_vector_lengths(f, groups)
     match = [i for i, s in enumerate(shape) if s in n_energy] or [
         i for i, s in enumerate(shape) if s + 1 in n_energy
@@ -683,7 +683,7 @@ def _aps(f, path: Path, names) -> Cube:
         data = ChannelFirstView(dsets)
     except ValueError as exc:
         raise CubeReadError(path, str(exc)) from exc
-    groups = _beside(f, names[0])
+    groups = _beside(f, names[0], _link_target(f, names[0]))
     live, live_note = _live_time(groups, tuple(data.shape[:2]), path)  # (elements, H, W)
     cal = None
     for cand in ("energy_calib", "energy"):  # fitted XRF-Maps files
@@ -741,7 +741,8 @@ def _detectors(f, path: Path, name: str) -> Cube:
     check_dataset(d, path, opened=name)
     element_axis, channel, how = axes
     kept = [a for a in range(4) if a != element_axis]  # an element's (3-D) storage axes
-    groups, (shown, linked) = _beside(f, name), _shown(f, name)  # `name` re-opens it
+    target = _link_target(f, name)  # one walk of the path's links, for both
+    groups, (shown, linked) = _beside(f, name, target), _shown(f, name, target)  # by `name`
     del d  # one open handle only (see _generic)
     d = open_for_row_blocks(f, name, row_axis=kept[0] if kept[0] != channel else kept[1])
     ch = kept.index(channel)
@@ -780,7 +781,8 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     require_3d(d.shape, path, f"dataset '{d.name}'")
     require_numeric(d.dtype, path, f"dataset '{d.name}'")
     check_dataset(d, path, opened=name)
-    groups, (shown, linked) = _beside(f, name), _shown(f, name)
+    target = _link_target(f, name)  # one walk of the path's links, for both
+    groups, (shown, linked) = _beside(f, name, target), _shown(f, name, target)
     matlab = _is_matlab(f, d)
     axes_attr = _axes_names(groups) if kind == "nexus" else []
     axes, how = _storage_axes(f, groups, d, kind, matlab, axes_attr, path)
@@ -1030,19 +1032,18 @@ def _axes_names(groups) -> list[str]:
     return []
 
 
-def _beside(f, name) -> tuple:
+def _beside(f, name, target) -> tuple:
     """The groups whose datasets describe the dataset opened by path `name` (energy vector, live
     time, NeXus `axes`, PyMca `calibration`), in the order looked in: the group holding `name`
     in the file opened, then, where a link led elsewhere, the group holding the dataset there
     (`_link_target`). A NeXus master file keeps the axes and energy beside its link to the
     detector's frames file, which keeps its own beside the frames: only the frames' side had
-    been looked in, so a master's energy vector went unused."""
+    been looked in, so a master's energy vector went unused. target: _link_target(f, name)."""
     import posixpath
 
     folder = posixpath.dirname("/" + str(name).strip("/"))
     here = f if folder == "/" else _member(f, folder)
     out = [here] if here is not None else []
-    target = _link_target(f, name)
     if target is not None:
         root, inner = target
         there = _member(root, posixpath.dirname(inner))
@@ -1094,14 +1095,13 @@ def _and_root(groups, f) -> tuple:
     return tuple(groups) + (() if any(g == f for g in groups) else (f,))
 
 
-def _shown(f, name) -> tuple[str, str | None]:
+def _shown(f, name, target) -> tuple[str, str | None]:
     """(the dataset's path as the metadata shows it, where a link led): its path in the file
     opened (what `dataset=` takes), and 'frames.h5:/entry/data/data' where a link led to
-    another file (None where it did not)."""
+    another file (None where it did not). target: _link_target(f, name)."""
     import os
 
     shown = "/" + str(name).strip("/")
-    target = _link_target(f, name)
     if target is None:
         return shown, None
     root, inner = target
