@@ -520,7 +520,7 @@ def hdf5_partners(path, _seen=None) -> list[Path]:
                 out.append(cand)
     for name in dict.fromkeys(links):
         for linked in hdf5_link_targets(path, name):
-            if linked in out or not _differs(linked, path):
+            if linked in out or _same(linked, path):  # a link to itself is no partner
                 continue
             out.append(linked)
             out += [q for q in hdf5_partners(linked, seen) if q not in out]
@@ -557,14 +557,6 @@ def hdf5_link_targets(path, name: str) -> list[Path]:
         if found:
             return found
     return []
-
-
-def _differs(a: Path, b: Path) -> bool:
-    """Whether a and b are two files (a link to itself is no partner)."""
-    try:
-        return not os.path.samefile(a, b)
-    except OSError:
-        return True
 
 
 def _same(a: Path, b: Path) -> bool:
