@@ -507,8 +507,6 @@ class ElementMapsWidget(CubeDock):
         line says so. Made here, as before, when the dock's panel already runs a job (the
         survey, or Make maps on another scan: the panel runs one at a time) or its scan is
         closed."""
-        from ..analysis.maps import composite_rgb
-
         try:
             symbols, layers = self._composite_inputs()
         except ValueError as exc:
@@ -516,8 +514,7 @@ class ElementMapsWidget(CubeDock):
             return
         cube = result_cube(next(ly for ly in layers if ly is not None))
         if self.job.is_running or cube is None or not self._cube_is_open(cube):
-            layer = self._add_composite_layer(symbols, layers, composite_rgb(_channels(layers)))
-            self._say_added(layer)
+            self._say_added(self.add_composite(symbols))  # the same maps, checked again
             return
         self._composite_worker = self.start_job(
             _composite_job,
