@@ -231,3 +231,25 @@ def test_a_composite_cancelled_or_of_a_scan_left_goes_where_it_belongs(mapped, q
     assert widget.rgb_button.isEnabled()
     widget.cube_combo.set_layer(mapped.a)
     assert widget.job.status.text() == f"Added \u201c{layer.name}\u201d."
+
+
+def test_add_composite_while_the_panel_runs_a_job_makes_the_same_layer_in_place(
+    mapped, qtbot, monkeypatch
+):
+    """Guard of the in-thread fallback (a click while the dock's panel runs another job, such as
+    a survey): no composite job is started, and the layer, values, limits and line are the job
+    path's."""
+    from xrf_napari.widgets._jobs import JobPanel
+
+    viewer, widget = mapped.viewer, mapped.widget
+    chosen = [c.currentText() for c in widget.rgb_combos]
+    data = [np.array(widget.map_layers[s].data) for s in chosen]
+    with monkeypatch.context() as busy:  # undone before the fixture waits for the panel
+        busy.setattr(JobPanel, "is_running", property(lambda self: True))
+        widget.rgb_button.click()
+    assert not widget.making_composite()
+    (layer,) = _composites(viewer)  # made in the click, not waiting for the held job
+    assert layer.metadata["xrf_composite"] == chosen
+    np.testing.assert_array_equal(np.asarray(layer.data), _composite_before(data))
+    assert tuple(layer.contrast_limits) == (0, 1)
+    assert widget.job.status.text() == f"Added \u201c{layer.name}\u201d."
