@@ -67,7 +67,8 @@ def decide(cube, enabled: bool = True, before: str = "embedding") -> Pooling:
 
 
 def counts_phrase(level: float) -> str:
-    """'N counts per pixel' as the notes print a level, singular at 1 ("1 counts per pixel")."""
+    """'N counts per pixel' as the notes print a level: "1 count per pixel" at 1, which the notes
+    once printed as "1 counts per pixel"."""
     n = f"{level:.0f}"
     return f"{n} count per pixel" if n == "1" else f"{n} counts per pixel"
 
