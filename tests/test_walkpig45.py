@@ -92,3 +92,33 @@ def test_a_cancel_during_the_last_step_ends_in_cancelled_not_cancelling(qtbot):
     assert panel.status.text() == "Cancelled."
     assert delivered == [] and panel.run_button.isEnabled()
     assert not panel.cancel_button.isEnabled()
+
+
+def test_a_stage_name_arriving_after_cancel_does_not_hide_it(qtbot):
+    """A job's stage name (a yielded string) still queued for the GUI thread when Cancel was
+    pressed replaced "Cancelling...", and the line then stayed at the stage's name for good, with
+    Run enabled beside it (seen once in the full suite: 'Working on it...' instead of
+    'Cancelled.'). The queued name now leaves "Cancelling..." alone, so the line ends at
+    "Cancelled."."""
+    import threading
+
+    from xrf_napari.widgets._jobs import JobPanel
+
+    inside, release, delivered = threading.Event(), threading.Event(), []
+
+    def job():
+        yield "Working on it\u2026"
+        inside.set()
+        release.wait(10)
+        return 42
+
+    panel = JobPanel("Run")
+    qtbot.addWidget(panel)
+    assert panel.start(job, on_result=delivered.append) is not None
+    assert inside.wait(10)  # without processing events: the stage's name is still queued
+    panel.cancel()
+    assert panel.status.text() == "Cancelling\u2026"
+    release.set()
+    wait_idle(qtbot, panel, timeout=10000)
+    assert panel.status.text() == "Cancelled."
+    assert delivered == [] and panel.run_button.isEnabled()

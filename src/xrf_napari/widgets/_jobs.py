@@ -202,7 +202,8 @@ class JobPanel(QWidget):
 
     def _on_progress(self, value) -> None:
         if isinstance(value, str):  # a job announcing its next stage (e.g. "Clustering...")
-            self.status.setText(value)
+            if self.status.text() != CANCELLING:  # a name queued before Cancel: the line keeps it
+                self.status.setText(value)
             self._idle_bar()  # until that stage's first (done, total)
             return
         try:
