@@ -18,6 +18,7 @@ from ..errors import CubeReadError
 from .lazy import ChannelFirstView
 from .limits import (
     check_path,
+    decode_text,
     looked_in_both,
     pair_places,
     parse_int,
@@ -100,13 +101,10 @@ def parse_header(path) -> RippleHeader:
     path = Path(path)
     data = read_bounded(path, MAX_HEADER_BYTES, "ripple header")
     refuse_binary(path, data, "a ripple (.rpl) text header")
-    # A BOM (a header re-saved in Notepad) would glue onto the first key: 'ï»¿width'
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16", errors="replace")
-    else:
-        text = data.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
+    # decode_text, as the text spectrum readers: a UTF-32 header, or a UTF-16 one without a BOM,
+    # read "ripple key 'width' must be an integer, got '\x003\x00'"
     raw, norm = {}, {}
-    for line in text.splitlines():
+    for line in decode_text(data).splitlines():
         line = line.strip()
         if not line or line[0] in ";#":
             continue
