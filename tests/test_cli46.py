@@ -31,3 +31,48 @@ def test_a_ripple_header_saved_in_another_unicode_encoding_opens(tmp_path, encod
     assert cube.shape == (2, 3, 4)
     np.testing.assert_array_equal(np.asarray(cube.data), counts)
     assert "width" in cube.metadata["header"]  # no BOM glued onto the first key
+
+
+def test_the_commands_say_a_non_square_scans_size_in_the_same_order(tmp_path, capsys):
+    """embed, recolour and pigments say a 24 x 20 scan's size as cube.pixels_text does, H x W:
+    pigments' refusal of a colour --labels image of the scan's size said "20 x 24 px", width
+    first, where the other commands said "24 x 20 px"."""
+    import re
+
+    from _cli_models import save_tiny_models, weights_args, write_toy_scan
+    from PIL import Image
+
+    from xrf_napari.cli.main import main
+    from xrf_napari.cube import pixels_text
+
+    scan, _counts, _labels = write_toy_scan(tmp_path / "scan.h5", 24, 20, n_regions=3)
+    save_tiny_models(tmp_path)
+    said = {}
+    args = ["--weights", str(tmp_path / "dve.safetensors"), "--no-progress"]
+    assert main(["embed", str(scan), "-o", str(tmp_path / "e"), "--device", "cpu", *args]) == 0
+    said["embed"] = capsys.readouterr().out
+    png = tmp_path / "rgb.png"
+    assert main(["recolour", str(scan), "-o", str(png), *weights_args(tmp_path)]) == 0
+    said["recolour"] = capsys.readouterr()
+    said["recolour"] = said["recolour"].err + said["recolour"].out
+    Image.fromarray(np.zeros((24, 20, 3), np.uint8)).save(tmp_path / "labels.png")
+    report = tmp_path / "report"
+    assert main(["pigments", str(scan), "-l", str(tmp_path / "labels.png"), "-o", str(report)]) == 2
+    said["pigments"] = capsys.readouterr().err
+    assert not report.exists()
+    for command, text in said.items():
+        sizes = set(re.findall(r"\b\d+ x \d+ px\b", text))
+        assert sizes == {pixels_text((24, 20))} == {"24 x 20 px"}, (command, text)
+
+
+def test_the_photograph_checks_say_sizes_height_first():
+    """The --photo checks said "12 x 4 px (width x height), the scan 6 x 4 px" and "the photograph
+    is 300 x 200 px" (width first) where every other message says H x W (cube.pixels_text)."""
+    from xrf_napari.analysis.colour_prior import check_photo, check_photo_memory
+
+    with pytest.raises(ValueError) as aspect:
+        check_photo((4, 12, 3), (4, 6))
+    assert "the photograph is 4 x 12 px, the scan 4 x 6 px: " in str(aspect.value), aspect.value
+    with pytest.raises(ValueError) as memory:
+        check_photo_memory((200, 300, 3), 1, "photo.png", budget=1000)
+    assert "photo.png: the photograph is 200 x 300 px (0 Mpx)" in str(memory.value), memory.value

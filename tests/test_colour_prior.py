@@ -40,7 +40,7 @@ def test_photo_is_resampled_to_the_scan_and_other_areas_are_refused():
     np.testing.assert_allclose(
         photo_on_scan(fine[::2, ::2].astype(float) / 255, scan)[0, 0], (1, 0, 0)
     )
-    with pytest.raises(ValueError, match=r"12 x 4 px .* the scan 6 x 4 px.*differ by 100%"):
+    with pytest.raises(ValueError, match=r"4 x 12 px, the scan 4 x 6 px.*differ by 100%"):
         photo_on_scan(fine[:4], scan)
     with pytest.raises(ValueError, match="grey image gives no colour"):
         photo_on_scan(fine[..., 0], scan)

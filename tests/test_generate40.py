@@ -196,5 +196,5 @@ def test_generate_reads_such_images_and_names_a_small_ones_upright_size(tmp_path
     args = ["generate", "--images", str(images), "--out", str(out), "--n-cubes", "4"]
     assert main([*args, "--size", "30", "--workers", "1", "--no-progress"]) == 0
     err = capsys.readouterr().err
-    assert "image(s) smaller than --size 30 (e.g. photo.jpg (24 x 40 px))" in err  # was 40 x 24
+    assert "image(s) smaller than --size 30 (e.g. photo.jpg (40 x 24 px))" in err  # upright H x W
     assert len(list(out.glob("cube_*.h5"))) == 4

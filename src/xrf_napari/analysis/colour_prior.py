@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cube import pixels_text
 from .image_rgb import EXIF_ORIENTATION, UnknownRangeError, exif_turn
 
 #: Largest relative difference between the photograph's and the scan's aspect ratios: beyond
@@ -51,7 +52,7 @@ def check_photo(photo_shape, shape, name: str = "the photograph") -> None:
     mismatch = abs((pw / ph) / (w / h) - 1.0)
     if mismatch > MAX_ASPECT_MISMATCH:
         raise ValueError(
-            f"{name} is {pw} x {ph} px (width x height), the scan {w} x {h} px: their aspect "
+            f"{name} is {pixels_text(ps)}, the scan {pixels_text(shape)}: their aspect "
             f"ratios differ by {mismatch:.0%}. Crop the photograph to the scanned area and "
             "register it to the scan first"
         )
@@ -427,9 +428,10 @@ def check_photo_memory(declared, itemsize: int, path, budget: int) -> None:
     need = samples * PHOTO_BYTES_PER_SAMPLE.get(itemsize, PHOTO_BYTES_OTHER)
     if need > 0.5 * budget:
         raise ValueError(
-            f"{path}: the photograph is {w} x {h} px ({h * w / 1e6:.0f} Mpx) and reading it needs "
-            f"about {need / 2**30:.1f} GiB, more than half of the {budget / 2**30:.1f} GiB this "
-            "process may still allocate: save it smaller (any size of the scan's aspect ratio)"
+            f"{path}: the photograph is {pixels_text(declared)} ({h * w / 1e6:.0f} Mpx) and "
+            f"reading it needs about {need / 2**30:.1f} GiB, more than half of the "
+            f"{budget / 2**30:.1f} GiB this process may still allocate: save it smaller (any "
+            "size of the scan's aspect ratio)"
         )
 
 

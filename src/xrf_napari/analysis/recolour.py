@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cube import pixels_text
+
 #: Default overlap between neighbouring tiles, as a fraction of the tile size.
 DEFAULT_OVERLAP_FRACTION = 0.25
 #: Tiles per model call: on a CPU a larger batch is no faster, and the pixel branch's
@@ -119,8 +121,8 @@ class Recolouriser:
             what = f"tiles of {tile} px, {batch} per model call,"
             if (scan := self.image_bytes((h, w))) > free:  # no tile or batch helps
                 raise ValueError(
-                    f"the {h} x {w} px scan needs about {_size(scan)} of memory to recolour "
-                    f"(its latent, line features and colours, whatever the tile) but only "
+                    f"the {pixels_text((h, w))} scan needs about {_size(scan)} of memory to "
+                    f"recolour (its latent, line features and colours, whatever the tile) but only "
                     f"{_size(free)} is free"
                 )
             tiles, image = batch * self.tile_bytes(tile), self.image_bytes((h, w), tile)
@@ -478,8 +480,6 @@ def check_image(name: str, shape: tuple[int, ...]) -> None:
     (1 x N) is recoloured (its tiles are padded). The dock and the command both refused lines
     until f95617a/7fcf4d2: one rule, here."""
     if shape[0] * shape[1] < 2:
-        from ..cube import pixels_text
-
         raise ValueError(
             f"{name} is a single spectrum ({pixels_text(shape)}): there is no image to recolour"
         )

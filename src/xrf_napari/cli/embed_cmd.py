@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..analysis.embed import label_colours  # shared with the Embed dock's PNG
 from ..analysis.pooling import POOL_BELOW_COUNTS
+from ..cube import pixels_text
 from ..device import DEVICE_CHOICES
 
 #: --k-range's default: the automatic K's search.
@@ -235,7 +236,6 @@ def run(args) -> int:
     )
     from ..analysis.ood import check_scan
     from ..analysis.pigment_fit import is_spot_scan
-    from ..cube import pixels_text
     from ..progress import run_to_end, tqdm_callback
     from ._args import read_scan
 
@@ -297,7 +297,7 @@ def run(args) -> int:
         split = "; --clusters K splits the scan" if why == ONE_BY_AUTO_K else ""
         said = f"1 cluster: {one_region_reason(why)}{split}; "
     print(
-        f"{printable(cube.name)}: {cube.shape[0]} x {cube.shape[1]} px, "
+        f"{printable(cube.name)}: {pixels_text(cube.shape)}, "
         + said
         + f"wrote {', '.join(printable(p) for p in paths.values())}"
     )

@@ -18,6 +18,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from ..cube import pixels_text
 from ..device import DEVICE_CHOICES
 
 
@@ -183,7 +184,7 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
     image = suffix not in (".npy", ".h5", ".hdf5")
     if image and lab.ndim == 3 and lab.shape[2] in (3, 4):  # embed's labels.png: colours
         raise ValueError(
-            f"--labels {path}: a colour image ({lab.shape[1]} x {lab.shape[0]} px, "
+            f"--labels {path}: a colour image ({pixels_text(lab.shape)}, "
             f"{'RGBA' if lab.shape[2] == 4 else 'RGB'}), not region numbers: its colours (as in "
             "the coloured labels.png that `xrf-napari embed` writes) do not say which region is "
             "which; give the labels.h5 beside that labels.png, a report's regions.png, or a "

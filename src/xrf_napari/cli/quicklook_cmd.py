@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cube import pixels_text
+
 DEFAULT_MAX_ELEMENTS = 6
 
 #: An energy axis reaching beyond this (keV) is no XRF axis: the heaviest K lines lie near
@@ -289,12 +291,12 @@ def run(args) -> int:
             else "no element maps"
         )
         print(
-            f"{printable(cube.path)}: a single spectrum (1 x 1 px): wrote the spectrum with its "
-            f"elements marked and {maps_said}"
+            f"{printable(cube.path)}: a single spectrum ({pixels_text(cube.shape)}): wrote the "
+            f"spectrum with its elements marked and {maps_said}"
         )
     elif min(cube.shape[:2]) < 2 and calibrated and plans:
         print(
-            f"{printable(cube.path)}: a line ({cube.shape[0]} x {cube.shape[1]} px): each map "
+            f"{printable(cube.path)}: a line ({pixels_text(cube.shape)}): each map "
             "is drawn as a profile along it"
         )
     if calibrated and plans:  # maps of lines on an axis the models refuse: said above if none
@@ -374,7 +376,7 @@ def write_outputs(
     ax.set_xlabel("energy (keV)" if calibrated else "channel (no calibration)")
     ax.set_ylabel("counts (sum over pixels)")
     title = (
-        f"{printable(cube.name)}: {cube.shape[0]} x {cube.shape[1]} px (H x W), calibration "
+        f"{printable(cube.name)}: {pixels_text(cube.shape)} (H x W), calibration "
         f"{cube.calibration.source}; suggested: {', '.join(suggested) or 'none'}"
     )
     import textwrap

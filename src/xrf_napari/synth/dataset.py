@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from ..analysis.image_rgb import exif_turn, rgb_image  # the photograph's reader too
+from ..cube import pixels_text
 from .cube import SynthCube
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def check_images(cfg: GenerateConfig, todo) -> None:
         except (OSError, SyntaxError) as exc:
             raise ValueError(f"cannot read image {path}: {exc}") from None
         if min(w, h) < cfg.size:
-            small.append(f"{path.name} ({w} x {h} px)")
+            small.append(f"{path.name} ({pixels_text((h, w))})")
     if small:
         import sys
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis.pooling import POOL_BELOW_COUNTS
+from ..cube import pixels_text
 from ..device import DEVICE_CHOICES
 
 METRICS = ("msssim", "srgb", "de_mean", "de_median")
@@ -154,7 +155,7 @@ def _check_targets(path, shape, targets: dict, source: str | None = None) -> Non
         if k in targets and tuple(np.shape(targets[k])) != want:
             raise ValueError(
                 f"{path}: targets {k} {tuple(np.shape(targets[k]))} do not match the cube's "
-                f"{h} x {w} px{where}"
+                f"{pixels_text(shape)}{where}"
             )
     # colour targets are 8-bit sRGB, as generate writes them and the trainers read them (/ 255):
     # metrics.image_metrics clips any other type to [0, 1] (0-255 floats or uint16 scored as
@@ -278,7 +279,7 @@ def evaluate(
         if fits == 0 or (scales is not None and fits < scales):
             need = msssim_min_side(scales=scales or 1)
             raise ValueError(
-                f"{path}: {cube.shape[0]}x{cube.shape[1]} px; MS-SSIM "
+                f"{path}: {pixels_text(cube.shape)}; MS-SSIM "
                 + (f"over the set's {scales} scales" if scales else "over even 1 scale")
                 + f" needs > {need} px per side"
                 + ("" if scales is None else ": evaluate cubes of one size together")

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cube import pixels_text
 from ..device import DEVICE_CHOICES
 
 DEFAULTS = {
@@ -703,8 +704,8 @@ def check_crop(sizes, crop: int, files=None, patch: int | None = None, what=None
         else f"its cubes are smaller than one patch ({patch} px): generate larger cubes"
     )
     raise ValueError(
-        f"{what or f'--crop {crop}'} is larger than the training cube {files[i]} ({hw[0]} x "
-        f"{hw[1]} px; {len(small)} of {len(sizes)} cubes are): {way}"
+        f"{what or f'--crop {crop}'} is larger than the training cube {files[i]} "
+        f"({pixels_text(hw)}; {len(small)} of {len(sizes)} cubes are): {way}"
     )
 
 
@@ -730,7 +731,7 @@ def check_msssim_sizes(sizes, files, what: str | None = None) -> None:
     raise ValueError(
         f"{what or 'keep_best_by msssim'} needs validation cubes over {need} px a side "
         f"(MS-SSIM's 5 scales with a {LOSS_MSSSIM_WIN} px window), but {len(small)} of the "
-        f"{len(files)} validation cubes are smaller, e.g. {path} ({hw[0]} x {hw[1]} px): train "
+        f"{len(files)} validation cubes are smaller, e.g. {path} ({pixels_text(hw)}): train "
         "on larger cubes (generate --size 128), or give --keep-best-by loss"
     )
 
