@@ -38,9 +38,29 @@ _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<host>[0-9a-f]{6})-(?P<pid>\d+)\.[A-
 _HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
 
 
-def temp_prefix(name: str, pid: int | None = None) -> str:
-    """Start of the name of a temporary of output `name` written by process `pid` on this host."""
-    return f".{name}.{_HOST}-{os.getpid() if pid is None else pid}."
+#: Longest file name, in bytes, of the usual file systems (ext4, XFS, btrfs, APFS; NTFS counts 255
+#: UTF-16 units, which a name of 255 UTF-8 bytes never exceeds).
+NAME_MAX = 255
+#: What a temporary's name adds to its output's, besides the suffix: "." + "." + host + "-",
+#: a process id of up to 10 digits, "." and mkstemp's 8 random characters.
+_TEMP_EXTRA = 3 + len(_HOST) + 10 + 1 + 8
+
+
+def _temp_name(name: str, suffix: str | None = None) -> str:
+    """`name` as its temporary holds it: cut, at a whole character, so that the temporary (of
+    `suffix`, else the name's own suffix) stays within NAME_MAX bytes. A save under a name of
+    235 bytes (77 CJK characters), which the disk takes, was refused "File name too long": its
+    temporary's name, about 30 bytes longer, was not."""
+    room = NAME_MAX - _TEMP_EXTRA - len(os.fsencode(suffix or Path(name).suffix or ".tmp"))
+    while len(os.fsencode(name)) > room and name:
+        name = name[:-1]
+    return name
+
+
+def temp_prefix(name: str, pid: int | None = None, suffix: str | None = None) -> str:
+    """Start of the name of a temporary of output `name` written by process `pid` on this host,
+    whose name ends in `suffix` (default: the name's own; see `_temp_name`)."""
+    return f".{_temp_name(name, suffix)}.{_HOST}-{os.getpid() if pid is None else pid}."
 
 
 #: The (temporary, final path) pairs of the innermost `atomic_set`, or None outside one.
@@ -223,7 +243,7 @@ def remove_stale_temporaries(folder, name: str | None = None) -> list[Path]:
         if (
             not m
             or m["host"] != _HOST
-            or (name is not None and m["name"] != name)
+            or (name is not None and m["name"] != _temp_name(name))
             or _pid_alive(int(m["pid"]))
         ):
             continue
@@ -310,8 +330,9 @@ def atomic_path(path, suffix: str | None = None):
         raise OutputError(f"cannot write {path}: it exists and is not a regular file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        suffix = suffix or path.suffix or ".tmp"
         fd, tmp = tempfile.mkstemp(
-            prefix=temp_prefix(path.name), suffix=suffix or path.suffix or ".tmp", dir=path.parent
+            prefix=temp_prefix(path.name, suffix=suffix), suffix=suffix, dir=path.parent
         )
         os.close(fd)
     except OSError as exc:
