@@ -41,3 +41,31 @@ def test_a_save_under_a_long_name_the_disk_takes_is_written(
     assert len(stale.encode()) <= fileutil.NAME_MAX
     (out / stale).write_text("half", encoding="utf-8")
     assert fileutil.remove_stale_temporaries(out, name) == [out / stale]
+
+
+def test_a_composite_saves_as_tiff_with_its_values_and_not_as_png(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The user guide's exports table said napari saves composites as TIFF/PNG: a composite
+    (float values 0-1) saved as .png is not written (napari: "Image was not saved, because image
+    data is of dtype float"); as .tif it reopens with its values. The table now says so."""
+    import numpy as np
+    from _napari_helpers import stand_in_maps_dock
+
+    viewer = make_napari_viewer()
+    rng = np.random.default_rng(0)
+    maps = stand_in_maps_dock(
+        viewer,
+        qtbot,
+        tmp_path,
+        monkeypatch,
+        lambda h, w, symbols: {s: rng.random((h, w)).astype(np.float32) for s in symbols},
+        ["Fe", "Pb", "Cu"],
+    )
+    layer = maps.add_composite(["Fe", "Pb", "Cu"])
+    viewer.layers.selection = {layer}
+    viewer.layers.save(str(tmp_path / "composite.png"), selected=True)
+    assert not (tmp_path / "composite.png").exists()
+    saved = viewer.layers.save(str(tmp_path / "composite.tif"), selected=True)
+    again = viewer.open(saved[0])[0]
+    np.testing.assert_array_equal(np.asarray(again.data), np.asarray(layer.data))
