@@ -90,7 +90,9 @@ STRONG_SIGMA = 20.0
 #: true-axis spectra, 16 eV at least 30 eV off (analysis audit 29: 40 eV low went unsaid).
 SHIFT_WARN_KEV = 0.015
 #: Tube anodes whose scattered lines (and Compton band, 2 keV below a K line) the calibration check
-#: leaves out when the anode is not known: a blank scan's scatter peaks are no miscalibration.
+#: leaves out when the anode is not known: a blank scan's scatter peaks are no miscalibration. Nor
+#: are they suggested then (Suggestions.tube). Not copper (physics.tube.ANODES): a diffraction
+#: tube's, and the element of azurite, malachite and verdigris.
 SCATTER_ANODES = ("Rh", "Mo", "Ag", "W")
 #: A tube voltage (known) under this many times an element's K edge barely excites its K lines:
 #: no K-alpha peak says little and its L lines decide, as for a K edge above the axis. Forward
@@ -142,9 +144,31 @@ _SHELL_PAIRS = (("Ka", "Kb"), ("La", "Lb"), ("Ma", None))
 
 class Suggestions(list):
     """The suggested element symbols (a list), with `warning`: "" or a sentence for the user
-    (a calibration that the peaks contradict). list(...) of it drops the warning."""
+    (a calibration that the peaks contradict), and `tube`: the usual anodes whose lines the peaks
+    show while the tube's anode is unknown, left out of the list (suggest_for_cube): perhaps only
+    the tube's lines, scattered by the object, and a conservator read "Rh" as a pigment's
+    element. list(...) of it drops both."""
 
     warning: str = ""
+    tube: tuple[str, ...] = ()
+
+    @property
+    def seen(self) -> list[str]:
+        """The suggested elements and `tube`: every element whose lines the peaks show (the
+        maps' overlaps count them all, analysis.maps.plan_for_cube's `present`)."""
+        return [*self, *self.tube]
+
+    def tube_note(self, how: str) -> str:
+        """The sentence saying why `tube` was left out ("" if none); `how`: where the user
+        names the tube ("with --anode"). The docks and quicklook alike."""
+        if not self.tube:
+            return ""
+        names = ", ".join(self.tube)
+        return (
+            f"{names} not suggested: {'its' if len(self.tube) == 1 else 'their'} peaks may be "
+            f"only the X-ray tube's lines, scattered by the object, as the tube's anode is "
+            f"unknown (name the tube {how} to tell)"
+        )
 
 
 @dataclass(frozen=True)
@@ -1207,7 +1231,8 @@ def suggest_for_cube(
     confirmed by two lines in any of them are added after those of the sum spectrum (pigments used
     in small areas). The warning is the sum spectrum's, and says so when the values are not
     counts. Spectra of a cube whose values are counts rescaled are taken back to counts first
-    (count_step: a cube divided by its maximum or sum is read as the counts it was).
+    (count_step: a cube divided by its maximum or sum is read as the counts it was). With no
+    anode known, the usual anodes found go to `tube`, not the list (Suggestions).
     """
     from ..physics.instrument import excitation_from_metadata
 
@@ -1242,4 +1267,7 @@ def suggest_for_cube(
                         found.append(sym)
     if step is None:
         found.warning = "; ".join(w for w in (found.warning, NOT_COUNTS_WARNING) if w)
+    if not kw["anode"]:  # a usual anode's lines then may be the tube's scatter (Suggestions.tube)
+        found.tube = tuple(s for s in found if s in SCATTER_ANODES)
+        found[:] = [s for s in found if s not in found.tube]
     return found

@@ -95,7 +95,7 @@ def choose_maps(
     symbols = list(elements) if elements else suggested[:max_elements]
     if not symbols:
         return spectrum, suggested, [], {}
-    present = sorted(set(suggested) | set(symbols))
+    present = sorted(set(suggested.seen) | set(symbols))  # a usual anode left out too
     # the tube's lines are handled as the user's anode's, as the suggestion's (plan_for_cube);
     # planned once, for the plot's labels and the maps alike
     planned = plan_for_cube(cube, symbols, present=present, anode=anode)
@@ -259,6 +259,10 @@ def run(args) -> int:
     warning = getattr(suggested, "warning", "")
     if warning:
         print(f"warning: {printable(cube.path)}: {warning}", file=sys.stderr)
+    if getattr(suggested, "tube", ()):  # peaks.Suggestions.tube, as the docks' Suggested line
+        print(
+            f"note: {printable(cube.path)}: {suggested.tube_note('with --anode')}", file=sys.stderr
+        )
     calibrated = cube.calibration.source != "none"
     if calibrated and not plans:  # nothing suggested: the folder held a lone spectrum, unexplained
         lo, hi = float(cube.energy[0]), float(cube.energy[-1])
@@ -383,6 +387,8 @@ def write_outputs(
 
     if instrument:  # what the suggestion assumed, wrapped as the warning: 10 inches wide
         title += "\n" + textwrap.fill(f"instrument of the suggestion: {instrument}", 150)
+    if getattr(suggested, "tube", ()):
+        title += "\n" + textwrap.fill(suggested.tube_note("with --anode"), 150)
     if getattr(suggested, "warning", ""):  # the plot is what a reader of the folder sees
         title += "\n" + textwrap.fill(f"warning: {suggested.warning}", 150)
     ax.set_title(title, fontsize=9)

@@ -212,6 +212,8 @@ def suggestions_text(suggested) -> str:
     import html
 
     text = html.escape("Suggested: " + (", ".join(suggested) or "none found"))
+    if getattr(suggested, "tube", ()):  # peaks.Suggestions.tube: a usual anode, the tube unknown
+        text += "<br>" + html.escape(suggested.tube_note("in the \u2018tube: file's\u2019 box"))
     warning = getattr(suggested, "warning", "")
     if warning:
         text += f'<br><span style="color:#e08a00">\u26a0 {html.escape(warning)}</span>'

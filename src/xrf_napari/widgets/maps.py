@@ -214,6 +214,12 @@ class ElementMapsWidget(CubeDock):
         known = SURVEYS.get(self.current_cube())
         return list(known[1]) if known is not None else []
 
+    def seen(self) -> list[str]:
+        """The suggested elements and a usual anode's left out of them, the tube unknown
+        (peaks.Suggestions.seen): every element the overlaps count, as before they were split."""
+        known = SURVEYS.get(self.current_cube())
+        return list(getattr(known[1], "seen", known[1])) if known is not None else []
+
     def select_suggested(self) -> None:
         known = SURVEYS.get(self.current_cube())
         if known is not None:
@@ -267,7 +273,7 @@ class ElementMapsWidget(CubeDock):
         fwhm = self.fwhm_spin.value() or None
         rank = {s: i for i, s in enumerate(self.suggested())}  # strongest evidence first
         symbols.sort(key=lambda s: rank.get(s, len(rank)))
-        present = set(self.suggested()) | set(symbols)
+        present = set(self.seen()) | set(symbols)
         return self.start_job(
             _maps_job,
             cube,

@@ -1,0 +1,105 @@
+"""Dock findings of session 46, each as a painting conservator meets it: a usual tube anode's
+element (Rh) suggested as the object's when the file names no tube; a spot scan's refusal in
+Embed & cluster and Recolour said only once Run was pressed; a single pixel "pooled" with
+itself; the Pigments report export free to overwrite the photograph it was made with."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _napari_helpers import open_cube, wait_idle
+from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
+
+
+def _lead_white_under(tube: str, h: int = 8, w: int = 8, seed: int = 0) -> np.ndarray:
+    """(h, w, 512) counts: lead white with chalk, and the tube's lines scattered by it."""
+    lines = [
+        *element_spectrum_lines("Pb", 3000.0),
+        *element_spectrum_lines("Ca", 300.0),
+        *element_spectrum_lines(tube, 400.0),
+    ]
+    mean = np.clip(line_spectrum(lines, background=(2.0, -0.05)), 0, None)
+    rng = np.random.default_rng(seed)
+    return rng.poisson(np.broadcast_to(mean, (h, w, mean.size))).astype(np.uint16)
+
+
+def _write(path, counts, anode: str | None):
+    from xrf_napari.io.project_h5 import write_cube
+
+    profile = {"fwhm_mn_ev": 140.0, **({"anode": anode} if anode else {})}
+    write_cube(path, counts, CANONICAL_CAL, metadata={"profile": profile, "name": path.stem})
+    return path
+
+
+# -- 1. a usual anode's element, the tube unknown ----------------------------------------------
+@pytest.mark.parametrize("tube", ["Rh", "Mo", "Ag", "W"])
+def test_a_usual_anodes_element_is_not_suggested_when_the_tube_is_unknown(tube):
+    """With no anode known, the tube's scattered lines were suggested as the object's element
+    ("Rh" read as a pigment's). Now left out of the list, named in `tube` with the sentence
+    saying why, and still counted by the maps' overlaps (`seen`); with the tube named, as before
+    (its own lines ignored, nothing said)."""
+    from xrf_napari.analysis.peaks import suggest_for_cube
+    from xrf_napari.cube import Cube
+
+    counts = _lead_white_under(tube)
+    unknown = suggest_for_cube(Cube(data=counts, calibration=CANONICAL_CAL, metadata={}))
+    assert tube not in unknown and {"Pb", "Ca"} <= set(unknown), list(unknown)
+    assert unknown.tube == (tube,) and tube in unknown.seen
+    note = unknown.tube_note("with --anode")
+    assert note.startswith(f"{tube} not suggested: its peaks may be only the X-ray tube's lines")
+    assert note.endswith("(name the tube with --anode to tell)")
+    known = suggest_for_cube(
+        Cube(data=counts, calibration=CANONICAL_CAL, metadata={"profile": {"anode": tube}})
+    )
+    assert tube not in known and known.tube == () and known.tube_note("x") == ""
+    given = suggest_for_cube(Cube(data=counts, calibration=CANONICAL_CAL, metadata={}), anode=tube)
+    assert tube not in given and given.tube == ()
+
+
+def test_the_docks_leave_the_tube_unticked_and_say_why_until_it_is_named(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Spectrum and Elemental maps listed and ticked Rh on a scan whose file names no tube, so
+    Make maps drew an "Rh" map as if of a pigment. Now the Suggested line names Rh apart and
+    why, the ticks leave it out, and choosing the tube (Rh) takes the sentence away."""
+    from xrf_napari.widgets.maps import ElementMapsWidget
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    layers = open_cube(viewer, _write(tmp_path / "noanode.h5", _lead_white_under("Rh"), None))
+    scan = next(ly for ly in layers if ly.ndim == 2)
+    spectrum, maps = SpectrumWidget(viewer), ElementMapsWidget(viewer)
+    for dock in (spectrum, maps):
+        viewer.window.add_dock_widget(dock)
+        dock.cube_combo.set_layer(scan)
+    wait_idle(qtbot, spectrum.job)
+    qtbot.waitUntil(lambda: "Pb" in maps.suggested_label.text(), timeout=30000)
+    for dock in (spectrum, maps):
+        text = dock.suggested_label.text()
+        first, _, rest = text.partition("<br>")
+        assert first.startswith("Suggested: Pb") and "Rh" not in first, text
+        assert rest.startswith("Rh not suggested: its peaks may be only the X-ray tube") and (
+            "name the tube in the \u2018tube: file&#x27;s\u2019 box to tell" in rest
+        ), text
+    assert "Pb" in maps.checked_elements() and "Rh" not in maps.checked_elements()
+
+    spectrum.instrument_row.anode_combo.setCurrentText("Rh")  # the user names the tube
+    qtbot.waitUntil(lambda: "Pb" in maps.suggested_label.text(), timeout=30000)
+    wait_idle(qtbot, spectrum.job)
+    wait_idle(qtbot, maps.job)
+    for dock in (spectrum, maps):
+        assert "Rh" not in dock.suggested_label.text(), dock.suggested_label.text()
+
+
+def test_quicklook_says_why_the_tube_is_not_suggested_nor_mapped(tmp_path, capsys):
+    """quicklook, the same path: Rh was suggested and mapped (a map "Rh_Ka") on a scan naming
+    no tube. Now a note says why it is left out, and the plot's title too; no Rh map."""
+    from xrf_napari.cli.main import main
+
+    path = _write(tmp_path / "noanode.h5", _lead_white_under("Rh"), None)
+    assert main(["quicklook", str(path), "-o", str(tmp_path / "ql"), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "note: " in err and "Rh not suggested: its peaks may be only the X-ray tube" in err
+    assert "(name the tube with --anode to tell)" in err
+    assert not list((tmp_path / "ql").glob("*_Rh_*"))
+    assert list((tmp_path / "ql").glob("*_Pb_*"))
