@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _napari_helpers import open_cube, wait_idle
+from _napari_helpers import open_cube, painted_counts, wait_idle
 from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
 
 
@@ -103,3 +103,29 @@ def test_quicklook_says_why_the_tube_is_not_suggested_nor_mapped(tmp_path, capsy
     assert "(name the tube with --anode to tell)" in err
     assert not list((tmp_path / "ql").glob("*_Rh_*"))
     assert list((tmp_path / "ql").glob("*_Pb_*"))
+
+
+# -- 2. a spot scan's refusal, said as it is chosen --------------------------------------------
+def test_embed_and_recolour_say_a_spot_scans_refusal_as_it_is_chosen(make_napari_viewer, tmp_path):
+    """A single spectrum was refused by Embed & cluster and Recolour only once Run was pressed,
+    while a scan off the models' grid said its refusal as soon as it was chosen. Now both say
+    it at once; Run repeats it, in the same words."""
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+    from xrf_napari.widgets.recolour import RecolourWidget
+
+    viewer = make_napari_viewer()
+    counts, _ = painted_counts()
+    spot_layers = open_cube(viewer, _write(tmp_path / "spot.h5", counts[:1, :1], "Rh"))
+    spot = next(ly for ly in spot_layers if ly.ndim == 2)
+    for dock, said in (
+        (
+            EmbedClusterWidget(viewer),
+            "Embed & cluster: spot is a single spectrum (1 x 1 px): too few to find regions",
+        ),
+        (RecolourWidget(viewer), "Recolour: spot is a single spectrum (1 x 1 px): there is no"),
+    ):
+        viewer.window.add_dock_widget(dock)
+        dock.cube_combo.set_layer(spot)
+        shown = dock.job.status.text()
+        assert shown.startswith(said), shown
+        assert dock.run() is None and dock.job.status.text() == shown

@@ -48,12 +48,14 @@ def test_refusal_shows_in_the_status_line_and_each_scan_keeps_its_status(
     done = embed.job.status.text()
     assert done == "Done." and embed.job.progress.value() == embed.job.progress.maximum() > 0
 
-    embed.cube_combo.set_layer(spot)  # another scan: not the first one's "Done." and full bar
-    assert embed.job.status.text() == "" and embed.job.progress.value() == 0
-    assert embed.run() is None  # refused up front
+    # another scan: not the first one's "Done." and full bar, but its refusal, said as it is
+    # chosen (session 46: said only once Run was pressed, while an off-grid scan's came at once)
+    embed.cube_combo.set_layer(spot)
     said = embed.job.status.text()
     assert said.startswith("Embed & cluster: ") and "single spectrum" in said
     assert embed.job.progress.value() == 0
+    assert embed.run() is None  # refused up front, in the same words
+    assert embed.job.status.text() == said and embed.job.progress.value() == 0
 
     embed.cube_combo.set_layer(scan)  # back: that scan's own last words and bar
     assert embed.job.status.text() == done
@@ -83,7 +85,8 @@ def test_a_job_ending_on_a_scan_left_leaves_its_status_with_that_scan(
     embed.cube_combo.set_layer(spot)  # while it runs
     wait_idle(qtbot, embed.job)
     assert embed.job.last_error is None, embed.job.last_error
-    assert embed.job.status.text() == ""  # the spot has said nothing yet
+    # the spot's own line: its refusal (session 46: blank until Run was pressed on it)
+    assert "single spectrum" in embed.job.status.text()
     embed.cube_combo.set_layer(scan)
     assert embed.job.status.text() == "Done."
 

@@ -158,25 +158,9 @@ class EmbedClusterWidget(CubeDock):
         weights = self.weights_edit.text().strip() or None
         k = self.k_spin.value() if self.k_spin.value() > 1 else None
         cube = layer_cube(layer)
-        if self.refuse_scan(cube):
+        if self.refuse_scan(cube):  # off the grid, or a spot scan: before the model loads
             return None
-        from ..analysis.pigment_fit import is_spot_scan
-        from ..cube import pixels_text
-
         n = int(cube.shape[0]) * int(cube.shape[1])  # the scan's pixels
-        if is_spot_scan(cube.shape):  # refused before the model loads, as Recolour does
-            self.job.refused(
-                report_error(
-                    ValueError(
-                        f"{cube_display_name(self.viewer, layer)} is "
-                        + ("a single spectrum" if n == 1 else f"only {n} pixels")
-                        + f" ({pixels_text(cube.shape)}): too few to find regions. It is one "
-                        "region: the Pigments panel fits it whole"
-                    ),
-                    "Embed & cluster",
-                )
-            )
-            return None
         if k is not None and k > n:  # else said by K-Means once the scan was embedded
             from ..analysis.embed import too_few_for_k
 
@@ -196,6 +180,24 @@ class EmbedClusterWidget(CubeDock):
             cube=cube,
             description="Embedding spectra\u2026",
             on_result=lambda res: self._add_results(layer, res, check),
+        )
+
+    def scan_refusal(self, cube) -> str:
+        """The models' refusal (CubeDock), else a spot scan's (pigment_fit.is_spot_scan): too
+        few pixels to find regions in. Said as the scan is chosen, as the models' is: it came
+        only once Run was pressed, while an off-grid scan said its refusal at once."""
+        from ..analysis.pigment_fit import is_spot_scan
+        from ..cube import pixels_text
+
+        why = super().scan_refusal(cube)
+        if why or not is_spot_scan(cube.shape):
+            return why
+        n = int(cube.shape[0]) * int(cube.shape[1])
+        return (
+            f"{self.models_dock}: {self.scan_name(cube)} is "
+            + ("a single spectrum" if n == 1 else f"only {n} pixels")
+            + f" ({pixels_text(cube.shape)}): too few to find regions. It is one region: the "
+            "Pigments panel fits it whole"
         )
 
     def _add_results(self, cube_layer, res, check=None):

@@ -161,15 +161,8 @@ class RecolourWidget(CubeDock):
         if layer is None:
             self.job.refused(report_error(ValueError("open a datacube first"), "Recolour"))
             return None
-        from ..analysis.recolour import check_image
-
         cube = layer_cube(layer)
-        if self.refuse_scan(cube):
-            return None
-        try:
-            check_image(cube_display_name(self.viewer, layer), cube.shape)
-        except ValueError as exc:
-            self.job.refused(report_error(exc, "Recolour"))
+        if self.refuse_scan(cube):  # off the grid, or a single spectrum
             return None
         # The outline box and Show follow the chosen scan's colours: read now, for the scan this
         # run is on, not when the result arrives (another scan may be chosen by then)
@@ -257,6 +250,19 @@ class RecolourWidget(CubeDock):
             self._place()
         elif (outline := self._outline_layer(cube_layer)) is not None:
             self.viewer.layers.remove(outline)
+
+    def scan_refusal(self, cube) -> str:
+        """The models' refusal (CubeDock), else a single spectrum's (recolour.check_image): no
+        image to recolour. Said as the scan is chosen, as the models' is (Embed & cluster's)."""
+        from ..analysis.recolour import check_image
+
+        why = super().scan_refusal(cube)
+        if not why:
+            try:
+                check_image(self.scan_name(cube), cube.shape)
+            except ValueError as exc:
+                why = f"{self.models_dock}: {exc}"
+        return why
 
     def show_result(self, result) -> None:
         """The current cube's colours (device used, Save, opacity of its layer), or a blank dock
