@@ -129,3 +129,21 @@ def test_embed_and_recolour_say_a_spot_scans_refusal_as_it_is_chosen(make_napari
         shown = dock.job.status.text()
         assert shown.startswith(said), shown
         assert dock.run() is None and dock.job.status.text() == shown
+
+
+# -- 3. a single pixel is not pooled -------------------------------------------------------------
+def test_a_single_low_count_pixel_is_not_pooled_with_itself():
+    """decide said "a single pixel, nothing to pool it with" yet returned pool=True, so the
+    clustering path summed the pixel's own spectrum nine times (pool3 repeats the edges) and
+    called the result pooled. Now pool is False (the note still says why); a line still pools."""
+    from xrf_napari.analysis import pooling
+    from xrf_napari.cube import cube_from_array
+
+    counts = np.zeros((1, 1, 512), np.uint16)
+    counts[..., 200] = 40
+    pool, note = pooling.decide(cube_from_array(counts, CANONICAL_CAL))
+    assert not pool and note == "40 counts per pixel: a single pixel, nothing to pool it with"
+    out, pooled = pooling.pool_for_clustering(counts)
+    assert not pooled and out.sum() == 40
+    line = np.repeat(counts, 5, axis=1)
+    assert pooling.decide(cube_from_array(line, CANONICAL_CAL)).pool

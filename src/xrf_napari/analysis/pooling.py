@@ -24,7 +24,8 @@ SAMPLE_ROWS = 16
 
 
 class Pooling(NamedTuple):
-    """Whether clustering pools this scan, and the line that tells the user ("" when not)."""
+    """Whether clustering pools this scan, and the line that tells the user ("" when its
+    counts need no pooling; a single pixel's says it has nothing to pool with)."""
 
     pool: bool
     note: str
@@ -49,20 +50,20 @@ def counts_per_pixel(cube, rows: int = SAMPLE_ROWS) -> float:
 
 def decide(cube, enabled: bool = True, before: str = "embedding") -> Pooling:
     """The one pooling decision of the dock, the CLIs and the evaluation: pool when `enabled`
-    and the scan has fewer than POOL_BELOW_COUNTS counts per pixel."""
+    and the scan has fewer than POOL_BELOW_COUNTS counts per pixel, and more than one pixel: a
+    single pixel "pooled" is only its own spectrum nine times (pool3 repeats the edges), which
+    the note said was pooled with nothing while `pool` was True."""
     level = counts_per_pixel(cube) if enabled else POOL_BELOW_COUNTS
     if level >= POOL_BELOW_COUNTS:
         return Pooling(False, "")
     h, w = cube.shape[:2]
     rows, cols = min(h, 3), min(w, 3)  # pool3 repeats the edges: no more pixels than the scan's
     if rows * cols == 1:
-        what = "a single pixel, nothing to pool it with"
-    else:
-        what = f"each pixel's {rows} x {cols} neighbourhood pooled before {before}"
+        return Pooling(False, f"{counts_phrase(level)}: a single pixel, nothing to pool it with")
     return Pooling(
         True,
-        f"{counts_phrase(level)}: {what} "
-        f"(below {POOL_BELOW_COUNTS:.0f}; region edges soften by a pixel)",
+        f"{counts_phrase(level)}: each pixel's {rows} x {cols} neighbourhood pooled before "
+        f"{before} (below {POOL_BELOW_COUNTS:.0f}; region edges soften by a pixel)",
     )
 
 
