@@ -76,3 +76,23 @@ def test_the_photograph_checks_say_sizes_height_first():
     with pytest.raises(ValueError) as memory:
         check_photo_memory((200, 300, 3), 1, "photo.png", budget=1000)
     assert "photo.png: the photograph is 200 x 300 px (0 Mpx)" in str(memory.value), memory.value
+
+
+def test_evaluate_names_a_missing_baseline_by_its_option_before_loading_models(
+    tmp_path, capsys, monkeypatch
+):
+    """`evaluate --baseline MISSING` said "weights file not found: MISSING", naming no option
+    (--weights and --embedder say "--weights PATH: no such weights file"), after loading both
+    models; now it is refused first, as they are."""
+    import xrf_napari.analysis.recolour as recolour_mod
+    from xrf_napari.cli.train import main
+
+    def no_models(*_a, **_k):
+        raise AssertionError("a model was loaded before --baseline was checked")
+
+    monkeypatch.setattr(recolour_mod, "load_recolouriser", no_models)
+    missing = tmp_path / "no such.safetensors"
+    data = tmp_path / "set"
+    data.mkdir()
+    assert main(["evaluate", "--data", str(data), "--baseline", str(missing)]) == 2
+    assert f"error: --baseline {missing}: no such weights file" in capsys.readouterr().err

@@ -211,7 +211,7 @@ def evaluate(
     from ..analysis.embed import iter_embed, latent_to_rgb, load_embedder
     from ..analysis.recolour import embedder_mismatch, load_recolouriser
     from ..device import pick_device
-    from ..models.weights import load_weights
+    from ..models.weights import load_weights, require_file
     from ..progress import run_to_end
     from .common import check_model_file, target_header
     from .data import list_cubes, metadata_source, profile_key
@@ -221,6 +221,8 @@ def evaluate(
 
     check_model_file(weights, "SmallUViT", "--weights")
     check_model_file(embedder, "dve", "--embedder")
+    if baseline is not None:  # before the models load, naming the option, as the two above
+        require_file(baseline, "--baseline")
     dev = pick_device(device)
     rec = load_recolouriser(weights, str(dev))
     emb = load_embedder(embedder, str(dev))
