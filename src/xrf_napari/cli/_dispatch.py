@@ -219,10 +219,24 @@ def _parse(parser, argv, prog: str):
             sys.stdout = stdout
 
 
+def _first_looks(args) -> None:
+    """Each HDF5 file a command is given (INPUT_PATHS) has its first look in a child process
+    (io.hdf5.first_look) before the command opens it: libhdf5 loops for ever on some damaged
+    files, and the output guard (fileutil.check_outputs, looking for an input's partners) and
+    `pigments --labels` open it with h5py before, or without, the reader."""
+    for dest in INPUT_PATHS:
+        value = getattr(args, dest, None)
+        if isinstance(value, str) and os.path.isfile(value):
+            from ..io.hdf5 import first_look
+
+            first_look(value)
+
+
 def _run(prog: str, command: str, mod, args) -> int:
     stdout = sys.stdout
     sys.stdout = _MarkedStdout(stdout)
     try:
+        _first_looks(args)
         code = int(mod.run(args) or 0)
         # Written to a file or pipe, the output waits in an 8 KiB buffer: unflushed here, a full
         # disk (`info CUBE > /dev/full`) met it only in Python's exit, "Exception ignored", exit 120

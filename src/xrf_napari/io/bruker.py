@@ -11,6 +11,7 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError
+from .isolate import call_in_child
 from .spectra import Spectrum
 
 #: Refuse a .bcf whose decoded cube exceeds this share of available memory.
@@ -198,62 +199,3 @@ def _decode_bcf(path: str, out_dir: str, budget: int):
         if "EDS" in det and "detector_type" in det["EDS"]:
             meta["detector"] = str(det["EDS"]["detector_type"])
     return out, cal, meta
-
-
-# -- isolation -----------------------------------------------------------------------------------
-def call_in_child(func, args: tuple, path, what: str, timeout: float):
-    """func(*args) in a spawned child process; its (picklable) result, or CubeReadError when it
-    raises, crashes (segfault, abort), is killed, or runs past `timeout` seconds. `func` must be
-    importable by module and name (spawn, not fork: a forked napari/Qt process is not safe)."""
-    import multiprocessing as mp
-    import signal
-
-    ctx = mp.get_context("spawn")
-    receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child_main, args=(send, func, args), daemon=True)
-    proc.start()
-    send.close()
-    try:
-        if not receive.poll(timeout):
-            proc.kill()  # known stuck: no grace period (it cost every timeout 2 s more)
-            raise CubeReadError(path, f"{what} did not finish within {timeout:g} s: stopped")
-        try:
-            status, payload = receive.recv()
-        except (EOFError, OSError):
-            proc.join(10)
-            code = proc.exitcode
-            how = (
-                f"killed by signal {signal.Signals(-code).name}"
-                if code is not None and code < 0
-                else f"exit status {code}"
-            )
-            raise CubeReadError(
-                path,
-                f"{what} crashed ({how}); the file is probably corrupt. napari "
-                "is unaffected: the decoder ran in a separate process",
-            ) from None
-    finally:
-        receive.close()
-        proc.join(2)  # a child that sent its result is exiting; a killed one is gone
-        if proc.is_alive():
-            proc.kill()
-            proc.join(5)
-    if status == "error":
-        if isinstance(payload, CubeReadError):
-            raise payload
-        raise CubeReadError(path, f"{what} failed ({payload})")
-    return payload
-
-
-def _child_main(conn, func, args) -> None:
-    try:
-        result = ("ok", func(*args))
-    except CubeReadError as exc:
-        result = ("error", exc)
-    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent as text
-        result = ("error", f"{type(exc).__name__}: {str(exc)[:300]}")
-    try:
-        conn.send(result)
-    except Exception as exc:  # an unpicklable result
-        conn.send(("error", f"result could not be returned ({type(exc).__name__}: {exc})"))
-    conn.close()

@@ -107,6 +107,65 @@ def read_embed_output(path, kind: str) -> tuple[np.ndarray, dict]:
 
 
 def open_file(path):
+    """The file open read-only, after its first look in a child process (first_look)."""
+    first_look(path)
+    return _open(path)
+
+
+#: Longest an HDF5 file's first look (first_look) may take: seconds for a large NeXus file with
+#: its linked detector files; libhdf5 loops for ever on some damaged files.
+FIRST_LOOK_TIMEOUT_S = 60
+
+
+def first_look(path) -> None:
+    """Do what reading an HDF5 file does before its data (open, every link and attribute, the
+    layout's detection, fileutil.hdf5_partners) in a child process (io.isolate) with a time
+    limit, and refuse the file when that does not finish. libhdf5 (h5py 3.16 / HDF5 2.0) loops
+    for ever reading an attribute of a file whose global heap is corrupt: C code cannot be
+    stopped in-process, and the stuck thread holds h5py's global lock, so napari froze for good
+    (now it waits up to FIRST_LOOK_TIMEOUT_S, on its GUI thread for a file it opens). A look
+    that finished, whatever it found, is remembered per file (isolate.LOOKED), so a file's
+    detection and read pay once: the in-process read does the same on the same bytes and
+    finishes too (its errors are said by it)."""
+    from .isolate import LOOKED, call_in_child, file_key
+
+    try:
+        key = file_key(path)
+    except OSError:
+        return  # the open says why
+    if key in LOOKED or not is_hdf5(path):
+        return
+    call_in_child(
+        _look,
+        (str(path),),
+        path,
+        "the HDF5 library reading the file's structure (its groups, links and attributes)",
+        FIRST_LOOK_TIMEOUT_S,
+        late=f"the HDF5 library did not finish reading the file's structure (its groups, links "
+        f"and attributes) within {FIRST_LOOK_TIMEOUT_S:g} s: the file is probably damaged (the "
+        "library loops for ever on some damaged files), or it lies on a drive too slow for "
+        "that (copy it to a local disk and open it again). It was stopped; napari is "
+        "unaffected, as the reading ran in a separate process",
+    )
+    LOOKED.add(key)
+
+
+def _look(path: str) -> None:
+    """Child side of first_look: what the readers do before the data. Whether it finishes is the
+    answer; what goes wrong is the in-process read's to say."""
+    import contextlib
+
+    from ..fileutil import hdf5_partners
+
+    with contextlib.suppress(Exception), _open(path) as f:
+        _walk(f, attributes=True)
+        with contextlib.suppress(Exception):
+            _detect(f)  # find_cube's, which the read of an embed output leaves out
+        _read_open(f, Path(path), None)
+    hdf5_partners(path)
+
+
+def _open(path):
     import h5py
 
     try:
@@ -302,8 +361,9 @@ class _Tree:
         self.broken: list[str] = []
 
 
-def _walk(f) -> _Tree:
-    """The file's objects as the reader may open them, hard, soft and external links followed.
+def _walk(f, attributes: bool = False) -> _Tree:
+    """The file's objects as the reader may open them, hard, soft and external links followed;
+    with `attributes`, every attribute of each read too (first_look).
 
     h5py's visititems follows hard links only, so a cube reached through an HDF5 external link
     (a beamline's NeXus master file: /entry/data/data -> the detector's frames file) or a soft
@@ -318,6 +378,8 @@ def _walk(f) -> _Tree:
     tree = _Tree()
     seen = {_object_key(f)}
     count = [0]
+    if attributes:
+        _read_attributes(f)
 
     def visit(group, prefix: str, hops: int, depth: int) -> None:
         try:
@@ -346,6 +408,8 @@ def _walk(f) -> _Tree:
             if key is None or key in seen:
                 continue
             seen.add(key)
+            if attributes:
+                _read_attributes(obj)
             if isinstance(obj, h5py.Dataset):
                 tree.datasets.append((name, tuple(obj.shape), obj.dtype))
             elif isinstance(obj, h5py.Group):
@@ -356,6 +420,16 @@ def _walk(f) -> _Tree:
 
     visit(f, "", 0, 0)
     return tree
+
+
+def _read_attributes(obj) -> None:
+    """Every attribute of an object read (where libhdf5 loops on a corrupt global heap)."""
+    import contextlib
+
+    with contextlib.suppress(Exception):
+        for name in obj.attrs:
+            with contextlib.suppress(Exception):
+                obj.attrs[name]
 
 
 def _object_key(obj):

@@ -21,6 +21,7 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from ..fileutil import atomic_path, check_free_space
+from .isolate import remember_looked
 
 FORMAT = "xrf-napari/1"
 TARGET_NAMES = ("rgb", "palette", "labels")
@@ -63,6 +64,7 @@ def write_cube(
             if name not in TARGET_NAMES:
                 raise ValueError(f"unknown target {name!r}; expected one of {TARGET_NAMES}")
             f.create_dataset(f"targets/{name}", data=np.asarray(arr), **opts)
+    remember_looked(path)
     return path
 
 
@@ -114,6 +116,7 @@ def write_cube_streamed(
             check_free_space(path, block.nbytes)  # before HDF5 meets a full disk (it crashed)
             d[sl] = block
         _write_layout(f, d, cube.calibration, meta_json, cube.live_time)
+    remember_looked(path)
     return path
 
 

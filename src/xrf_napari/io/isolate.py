@@ -1,0 +1,114 @@
+"""Work on a user's file that may crash or never end, run in a child process with a time limit:
+rosettasciio's compiled .bcf decoder has segfaulted on corrupt files, and libhdf5 loops for ever on
+some damaged HDF5 files. C code cannot be stopped in-process, and a segfault there would take
+napari down.
+
+The child is a fresh interpreter (`python -c`), not multiprocessing's spawn: spawn runs the
+parent's main script again in the child (as `__mp_main__`), so a user's script without an
+`if __name__ == "__main__":` guard ran its own work a second time there, and its read_cube, asking
+for a child of its own during that start-up, failed; under napari each child imported napari's
+launcher too."""
+
+from __future__ import annotations
+
+from ..errors import CubeReadError
+
+#: The files whose look in a child (io.hdf5.first_look) finished in this process, by file_key.
+LOOKED: set[tuple] = set()
+
+
+def file_key(path) -> tuple:
+    """(real path, device, inode, size, mtime_ns): a file replaced or rewritten is another."""
+    import os
+
+    st = os.stat(path)
+    return os.path.realpath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def remember_looked(path) -> None:
+    """Mark a file this process has just written (project_h5.write_*) as looked at: a look in a
+    child would find nothing new."""
+    LOOKED.add(file_key(path))
+
+
+#: The child: takes the parent's sys.path (pickled on stdin) before it imports anything of ours,
+#: then _child_main.
+_CHILD_CODE = (
+    "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
+    "from xrf_napari.io.isolate import _child_main; _child_main()"
+)
+
+
+def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str | None = None):
+    """func(*args) in a child interpreter; its (picklable) result, or CubeReadError when it
+    raises, crashes (segfault, abort), is killed, or runs past `timeout` seconds (`late`: that
+    error's problem, else '`what` did not finish within N s: stopped'). `func` must be importable
+    by module and name (the child imports it; the parent's sys.path goes with it)."""
+    import pickle
+    import signal
+    import subprocess
+    import sys
+
+    request = pickle.dumps(list(sys.path)) + pickle.dumps((func, args))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD_CODE],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        answer, _ = proc.communicate(request, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # known stuck: no grace period (it cost every timeout 2 s more)
+        proc.communicate()
+        raise CubeReadError(
+            path, late or f"{what} did not finish within {timeout:g} s: stopped"
+        ) from None
+    except BaseException:  # Ctrl-C while waiting: no child left behind
+        proc.kill()
+        proc.communicate()
+        raise
+    try:
+        status, payload = pickle.loads(answer)
+    except Exception:  # no whole answer: it died first  # noqa: BLE001
+        code = proc.returncode
+        how = (
+            f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+        )
+        raise CubeReadError(
+            path,
+            f"{what} crashed ({how}); the file is probably corrupt. napari "
+            "is unaffected: it ran in a separate process",
+        ) from None
+    if status == "error":
+        if isinstance(payload, CubeReadError):
+            raise payload
+        raise CubeReadError(path, f"{what} failed ({payload})")
+    return payload
+
+
+def _child_main() -> None:
+    """Child side: (func, args) pickled on stdin; ("ok" | "error", payload) pickled to the
+    descriptor that was fd 1, with fd 1 itself pointed at stderr, so that a library's print
+    cannot corrupt the answer."""
+    import os
+    import pickle
+    import sys
+
+    answer = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    try:
+        func, args = pickle.load(sys.stdin.buffer)
+        result = ("ok", func(*args))
+    except CubeReadError as exc:
+        result = ("error", exc)
+    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent as text
+        result = ("error", f"{type(exc).__name__}: {str(exc)[:300]}")
+    try:
+        data = pickle.dumps(result)
+    except Exception as exc:  # an unpicklable result
+        data = pickle.dumps(
+            ("error", f"result could not be returned ({type(exc).__name__}: {exc})")
+        )
+    answer.write(data)
+    answer.close()
