@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _napari_helpers import open_cube, painted_counts, wait_idle
+from _napari_helpers import open_cube, painted_counts, scripted_questions, wait_idle
 from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
 
 
@@ -147,3 +147,52 @@ def test_a_single_low_count_pixel_is_not_pooled_with_itself():
     assert not pooled and out.sum() == 40
     line = np.repeat(counts, 5, axis=1)
     assert pooling.decide(cube_from_array(line, CANONICAL_CAL)).pool
+
+
+# -- 4. the pigments report export keeps the photograph ------------------------------------------
+def test_the_report_export_refuses_to_overwrite_the_photograph(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Export into the folder holding the photograph named as a report file (regions.png, say)
+    asked only "Replace?", and Yes overwrote the photograph; the scan's and the regions' files
+    were refused. Now the photograph's is too, before any question, and it is left intact."""
+    import imageio.v3 as iio
+    from _napari_helpers import write_painted_cube
+
+    from xrf_napari.widgets import pigments as pig_mod
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
+    folder = tmp_path / "report"
+    folder.mkdir()
+    photo_path = folder / "regions.png"
+    photo = np.zeros((48, 40, 3), np.uint8)  # napari reads a side under 30 px as no RGB
+    photo[:24], photo[24:] = (230, 230, 215), (180, 30, 30)
+    iio.imwrite(photo_path, photo)
+    before = photo_path.read_bytes()
+    (photo_layer,) = viewer.open(str(photo_path), plugin="napari")
+    dock = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    dock.device.setCurrentText("cpu")
+    dock.use_uvit.setChecked(False)
+    dock.photo_combo.set_layer(photo_layer)
+    assert dock.photo_combo.current_layer() is photo_layer, (photo_layer, photo_layer.rgb)
+    dock.k_spin.setValue(2)
+    assert dock.find_regions() is not None
+    wait_idle(qtbot, dock.job, 60000)
+    assert dock.job.last_error is None, dock.job.status.text()
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, 60000)
+    assert dock.job.last_error is None and dock.result is not None, dock.job.status.text()
+    asked, answer = scripted_questions(monkeypatch)
+    from qtpy.QtWidgets import QMessageBox
+
+    answer(QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(pig_mod, "ask_folder", lambda *a: str(folder))
+    dock._export_clicked()
+    said = dock.job.status.text()
+    assert said.startswith("Export: output ") and "would be overwritten" in said, said
+    assert str(photo_path) in said and not asked
+    assert photo_path.read_bytes() == before
+    assert not (folder / "report.html").exists()

@@ -292,6 +292,9 @@ class PigmentsResult:
     instrument: dict | None = None
     #: the Detector box as the fit was asked for (FWHM_FROM_FILE: the file's); None: unknown
     detector: int | None = None
+    #: the Photograph layer the fit's colours came from (None: none), whose file the report's
+    #: export must not replace
+    photo_layer: object = None
 
 
 class PigmentsWidget(CubeDock):
@@ -523,7 +526,9 @@ class PigmentsWidget(CubeDock):
             _photo_name(photo_layer) if photo_layer is not None else "the photograph",
             cube=cube,
             description="Fitting each region's mean spectrum\u2026",
-            on_result=lambda res: self._fitted(layer, labels_layer, labels, res, chosen, detector),
+            on_result=lambda res: self._fitted(
+                layer, labels_layer, labels, res, chosen, detector, photo_layer
+            ),
         )
         return worker  # (start_job's follow_busy turned Find regions off)
 
@@ -658,7 +663,7 @@ class PigmentsWidget(CubeDock):
             self.labels_combo.set_layer(regions)
 
     def _fitted(
-        self, cube_layer, labels_layer, labels, value, chosen=None, detector=None
+        self, cube_layer, labels_layer, labels, value, chosen=None, detector=None, photo_layer=None
     ) -> PigmentsResult:
         from ..analysis.pigment_report import top_choices
 
@@ -673,6 +678,7 @@ class PigmentsWidget(CubeDock):
             background=background,
             instrument=chosen,
             detector=detector,
+            photo_layer=photo_layer,
         )
         result.choices = top_choices(report)
         # changed or deleted during the fit (_layer_removed ran before there was a fit to mark)
@@ -1045,17 +1051,24 @@ class PigmentsWidget(CubeDock):
     # -- export ------------------------------------------------------------------------------------
     def _check_export(self, folder) -> None:
         """Refuse, before anything is written, a report folder whose files would overwrite the
-        scan or the regions' file (a report's region_spectra.csv or regions.png opened again),
-        as every other save and `xrf-napari pigments` do."""
+        scan, the regions' file (a report's region_spectra.csv or regions.png opened again) or
+        the photograph's (the fit's, and the one chosen now), as every other save and
+        `xrf-napari pigments` (its --photo) do: a photograph named regions.png in that folder
+        was replaced once "Replace?" was answered."""
         from ..analysis.pigment_report import REPORT_FILES
         from ..fileutil import check_output_folder
 
         result = self.result
         if result is None:
             raise ValueError("nothing to export yet: run Find pigments first")
-        source = getattr(getattr(result.labels_layer, "source", None), "path", None)
+        sources = [
+            getattr(getattr(layer, "source", None), "path", None)
+            for layer in (result.labels_layer, result.photo_layer, self.photo_combo.current_layer())
+        ]
         check_output_folder(
-            folder, REPORT_FILES, inputs=self.scan_files(layer_cube(result.cube_layer).path, source)
+            folder,
+            REPORT_FILES,
+            inputs=self.scan_files(layer_cube(result.cube_layer).path, *sources),
         )
 
     def export(self, folder) -> dict:
