@@ -69,3 +69,31 @@ def test_a_composite_saves_as_tiff_with_its_values_and_not_as_png(
     saved = viewer.layers.save(str(tmp_path / "composite.tif"), selected=True)
     again = viewer.open(saved[0])[0]
     np.testing.assert_array_equal(np.asarray(again.data), np.asarray(layer.data))
+
+
+def test_regions_saved_as_tiff_open_again_as_regions(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Save labels & spectra as TIFF ("to compute with"), then the file dragged into napari (its
+    own TIFF reader): the regions came back as an Image of numbers (8 or 16 bits), which no panel
+    offers as regions, so a fit of yesterday's regions needed napari's Convert to Labels first.
+    The TIFF is now 32-bit, which napari opens as a Labels layer: the same values, offered as
+    the Pigments panel's Regions for the scan."""
+    import numpy as np
+    from _napari_helpers import stand_in_embed_dock
+
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    saved, _ = embed.save(tmp_path / "regions.tif")
+    clusters = embed._clusters_layer(embed.current_cube(), embed.result)
+    again = viewer.open(str(saved), plugin="napari")[0]
+    assert type(again).__name__ == "Labels", type(again).__name__
+    np.testing.assert_array_equal(np.asarray(again.data), np.asarray(clusters.data))
+    pigments = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(pigments)
+    offered = [pigments.labels_combo.itemText(i) for i in range(pigments.labels_combo.count())]
+    assert "regions" in offered, offered

@@ -163,12 +163,31 @@ def png_rgb16(rgb: np.ndarray) -> bytes:
 
 
 def save_label_image(path, labels: np.ndarray) -> Path:
-    """Labels (H, W) as PNG (8 or 16 bit grey) or TIFF, values unchanged."""
+    """Labels (H, W) as PNG (8 or 16 bit grey) or TIFF, values unchanged. The TIFF is 32-bit,
+    zlib-compressed (regions compress well): napari opens a 32-bit integer image as a Labels
+    layer, so regions saved as TIFF and dragged into napari again are regions (the Pigments
+    panel's *Regions*); as 8 or 16 bits they came back as an Image of numbers, which no panel
+    offers as regions."""
     labels = np.asarray(labels)
     if labels.ndim != 2:
         raise ValueError(f"labels must be (H, W), got shape {labels.shape}")
     if labels.min(initial=0) < 0 or labels.max(initial=0) > 65535:
         raise ValueError("labels must lie in 0..65535 to be saved as an image")
+    if Path(path).suffix.lower() in (".tif", ".tiff"):
+        import tifffile
+
+        from .. import __version__
+
+        with atomic_path(path) as tmp:
+            tifffile.imwrite(
+                tmp,
+                labels.astype(np.uint32),
+                photometric="minisblack",
+                compression="zlib",
+                software=f"xrf-napari {__version__}",
+                metadata=None,  # no tifffile shape record in the description
+            )
+        return Path(path)
     data = labels.astype(np.uint8 if labels.max(initial=0) < 256 else np.uint16)
     return write_image(path, data, "a label map")
 
