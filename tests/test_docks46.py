@@ -190,9 +190,11 @@ def test_the_report_export_refuses_to_overwrite_the_photograph(
 
     answer(QMessageBox.StandardButton.Yes)
     monkeypatch.setattr(pig_mod, "ask_folder", lambda *a: str(folder))
-    dock._export_clicked()
-    said = dock.job.status.text()
-    assert said.startswith("Export: output ") and "would be overwritten" in said, said
-    assert str(photo_path) in said and not asked
-    assert photo_path.read_bytes() == before
-    assert not (folder / "report.html").exists()
+    for chosen in (photo_layer, None):  # the fit's photograph, still chosen or not
+        dock.photo_combo.set_layer(chosen)
+        dock._export_clicked()
+        said = dock.job.status.text()
+        assert said.startswith("Export: output ") and "would be overwritten" in said, said
+        assert str(photo_path) in said and not asked
+        assert photo_path.read_bytes() == before
+        assert not (folder / "report.html").exists()

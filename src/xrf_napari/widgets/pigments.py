@@ -162,6 +162,11 @@ def _regions_job(cube, photo, k, photo_name: str = "the photograph"):
     return result
 
 
+def _source_file(layer) -> str | None:
+    """The file a layer was opened from (napari's layer.source.path), None for one made here."""
+    return getattr(getattr(layer, "source", None), "path", None)
+
+
 def _photo_name(photo_layer) -> str:
     """How errors name the chosen photograph: by its layer, the one the user picked (a float
     image of unclear scale is only found in the worker, by `photo_on_scan`)."""
@@ -292,9 +297,10 @@ class PigmentsResult:
     instrument: dict | None = None
     #: the Detector box as the fit was asked for (FWHM_FROM_FILE: the file's); None: unknown
     detector: int | None = None
-    #: the Photograph layer the fit's colours came from (None: none), whose file the report's
-    #: export must not replace
-    photo_layer: object = None
+    #: the file of the Photograph the fit's colours came from (None: none, or not from a file),
+    #: which the report's export must not replace (its path, not the layer: a deleted
+    #: photograph's pixels are not kept for it)
+    photo_file: str | None = None
 
 
 class PigmentsWidget(CubeDock):
@@ -527,7 +533,7 @@ class PigmentsWidget(CubeDock):
             cube=cube,
             description="Fitting each region's mean spectrum\u2026",
             on_result=lambda res: self._fitted(
-                layer, labels_layer, labels, res, chosen, detector, photo_layer
+                layer, labels_layer, labels, res, chosen, detector, _source_file(photo_layer)
             ),
         )
         return worker  # (start_job's follow_busy turned Find regions off)
@@ -663,7 +669,7 @@ class PigmentsWidget(CubeDock):
             self.labels_combo.set_layer(regions)
 
     def _fitted(
-        self, cube_layer, labels_layer, labels, value, chosen=None, detector=None, photo_layer=None
+        self, cube_layer, labels_layer, labels, value, chosen=None, detector=None, photo_file=None
     ) -> PigmentsResult:
         from ..analysis.pigment_report import top_choices
 
@@ -678,7 +684,7 @@ class PigmentsWidget(CubeDock):
             background=background,
             instrument=chosen,
             detector=detector,
-            photo_layer=photo_layer,
+            photo_file=photo_file,
         )
         result.choices = top_choices(report)
         # changed or deleted during the fit (_layer_removed ran before there was a fit to mark)
@@ -1061,14 +1067,15 @@ class PigmentsWidget(CubeDock):
         result = self.result
         if result is None:
             raise ValueError("nothing to export yet: run Find pigments first")
-        sources = [
-            getattr(getattr(layer, "source", None), "path", None)
-            for layer in (result.labels_layer, result.photo_layer, self.photo_combo.current_layer())
-        ]
         check_output_folder(
             folder,
             REPORT_FILES,
-            inputs=self.scan_files(layer_cube(result.cube_layer).path, *sources),
+            inputs=self.scan_files(
+                layer_cube(result.cube_layer).path,
+                _source_file(result.labels_layer),
+                result.photo_file,
+                _source_file(self.photo_combo.current_layer()),
+            ),
         )
 
     def export(self, folder) -> dict:
