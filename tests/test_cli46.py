@@ -96,3 +96,27 @@ def test_evaluate_names_a_missing_baseline_by_its_option_before_loading_models(
     data.mkdir()
     assert main(["evaluate", "--data", str(data), "--baseline", str(missing)]) == 2
     assert f"error: --baseline {missing}: no such weights file" in capsys.readouterr().err
+
+
+def test_a_write_protected_output_file_is_refused_and_kept(tmp_path, capsys):
+    """An output file its owner made read-only (chmod a-w) was silently replaced: the atomic write
+    renames a new file over it, which only the folder's permission governs. Now the command is
+    refused before any work, naming the file, and the file is left as it was."""
+    import os
+
+    from _cli_models import write_toy_scan
+
+    from xrf_napari.cli.main import main
+
+    scan, _counts, _labels = write_toy_scan(tmp_path / "scan.h5", 2, 3, n_regions=1)
+    kept = tmp_path / "rgb.png"
+    kept.write_bytes(b"the user's own picture")
+    kept.chmod(0o444)
+    try:
+        assert main(["recolour", str(scan), "-o", str(kept), "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert f"cannot write {kept}: the file is read-only (write-protected)" in err, err
+        assert kept.read_bytes() == b"the user's own picture"
+        assert oct(os.stat(kept).st_mode & 0o777) == oct(0o444)
+    finally:
+        kept.chmod(0o644)

@@ -620,6 +620,15 @@ def _writable_folder(folder: Path, what: Path, probed: dict | None = None) -> No
         )
 
 
+def _write_protected(path: Path, st: os.stat_result) -> bool:
+    """An existing output whose write permission is off (chmod a-w), or that this process may not
+    write: the atomic write renames a new file over it, which the folder's permission allows, so a
+    file its owner had protected was silently replaced (and root's writes ignore permissions)."""
+    return not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(
+        path, os.W_OK
+    )
+
+
 def _write_probe(folder: Path) -> str | None:
     """Why a new file cannot be created in `folder` (its system error), or None: an empty file is
     created there, named as atomic_path's temporaries (remove_stale_temporaries takes it, were
@@ -674,6 +683,11 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
             st = os.stat(f) if f.exists() else None
             if st is not None and not stat.S_ISREG(st.st_mode):
                 raise OutputError(f"cannot write {f}: it exists and is not a regular file")
+            if st is not None and _write_protected(f, st):
+                raise OutputError(
+                    f"cannot write {f}: the file is read-only (write-protected): make it "
+                    "writable, or choose another output"
+                )
         for i in ins:
             if _same(f, i):
                 raise OutputError(
