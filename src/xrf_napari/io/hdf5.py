@@ -272,7 +272,7 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
     from . import project_h5
 
     if dataset:
-        if (problem := _link_problem(f, dataset)) is not None:
+        if (problem := _follow(f, dataset)[1]) is not None:
             raise CubeReadError(path, f"dataset '{dataset}' cannot be read: {problem}")
         if dataset not in f:
             raise CubeReadError(path, f"no dataset '{dataset}' in the file")
@@ -478,31 +478,6 @@ def _broken_link(group, name: str, link) -> str:
     return f"{name} is a link to {link.path} in {found[0]}, which cannot be opened"
 
 
-def _link_problem(f, name: str) -> str | None:
-    """Why path `name` of an open file leads nowhere through a link on its way (`_broken_link`),
-    or None: `name in f` is true of a link whose target is missing."""
-    import h5py
-
-    parts = [p for p in str(name).split("/") if p]
-    group = f
-    for i, part in enumerate(parts):
-        try:
-            link = group.get(part, getlink=True)
-        except (KeyError, OSError, RuntimeError, ValueError):
-            return None
-        if link is None:
-            return None
-        obj = _member(group, part)
-        if obj is None:
-            if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
-                return _broken_link(group, "/".join(parts[: i + 1]), link)
-            return None
-        group = obj
-        if not isinstance(group, h5py.Group):
-            return None
-    return None
-
-
 def _nexus_signal(f, tree: _Tree) -> str | None:
     import h5py
 
@@ -553,7 +528,7 @@ def _element_axes(f, name) -> tuple[int, int, str] | str:
     shape = tuple(int(s) for s in d.shape)
     if min(shape) < 1:  # no element (or pixel) to sum: it had failed with an IndexError
         return "it has an empty axis"
-    groups = _beside(f, name, _link_target(f, name))
+    groups = _beside(f, name, _follow(f, name)[0])
     n_energy = _energy_vector_lengths(f, groups)
     match = [i for i, s in enumerate(shape) if s in n_energy] or [
         i for i, s in enumerate(shape) if s + 1 in n_energy
@@ -757,7 +732,7 @@ def _aps(f, path: Path, names) -> Cube:
         data = ChannelFirstView(dsets)
     except ValueError as exc:
         raise CubeReadError(path, str(exc)) from exc
-    groups = _beside(f, names[0], _link_target(f, names[0]))
+    groups = _beside(f, names[0], _follow(f, names[0])[0])
     live, live_note = _live_time(groups, tuple(data.shape[:2]), path)  # (elements, H, W)
     cal = None
     for cand in ("energy_calib", "energy"):  # fitted XRF-Maps files
@@ -815,7 +790,7 @@ def _detectors(f, path: Path, name: str) -> Cube:
     check_dataset(d, path, opened=name)
     element_axis, channel, how = axes
     kept = [a for a in range(4) if a != element_axis]  # an element's (3-D) storage axes
-    target = _link_target(f, name)  # one walk of the path's links, for both
+    target = _follow(f, name)[0]  # one walk of the path's links, for both
     groups, (shown, linked) = _beside(f, name, target), _shown(f, name, target)  # by `name`
     del d  # one open handle only (see _generic)
     d = open_for_row_blocks(f, name, row_axis=kept[0] if kept[0] != channel else kept[1])
@@ -855,7 +830,7 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     require_3d(d.shape, path, f"dataset '{d.name}'")
     require_numeric(d.dtype, path, f"dataset '{d.name}'")
     check_dataset(d, path, opened=name)
-    target = _link_target(f, name)  # one walk of the path's links, for both
+    target = _follow(f, name)[0]  # one walk of the path's links, for both
     groups, (shown, linked) = _beside(f, name, target), _shown(f, name, target)
     matlab = _is_matlab(f, d)
     axes_attr = _axes_names(groups) if kind == "nexus" else []
@@ -1110,9 +1085,10 @@ def _beside(f, name, target) -> tuple:
     """The groups whose datasets describe the dataset opened by path `name` (energy vector, live
     time, NeXus `axes`, PyMca `calibration`), in the order looked in: the group holding `name`
     in the file opened, then, where a link led elsewhere, the group holding the dataset there
-    (`_link_target`). A NeXus master file keeps the axes and energy beside its link to the
+    (`_follow`). A NeXus master file keeps the axes and energy beside its link to the
     detector's frames file, which keeps its own beside the frames: only the frames' side had
-    been looked in, so a master's energy vector went unused. target: _link_target(f, name)."""
+    been looked in, so a master's energy vector went unused. target: where `_follow` says `name`
+    leads."""
     import posixpath
 
     folder = posixpath.dirname("/" + str(name).strip("/"))
@@ -1126,42 +1102,52 @@ def _beside(f, name, target) -> tuple:
     return tuple(out)
 
 
-def _link_target(f, name) -> tuple[object, str] | None:
-    """(the root group of the file holding the object `name` of open file f leads to, its path
-    there), following each soft and external link on the way (at most MAX_LINK_HOPS), or None
+def _follow(f, name) -> tuple[tuple[object, str] | None, str | None]:
+    """Path `name` of open file f walked through its links, each soft and external one followed
+    (at most MAX_LINK_HOPS): (where it leads, why it leads nowhere).
+
+    where: (the root group of the file holding the object it leads to, its path there), or None
     where it leads nowhere. Not the object's own `name` and `file`: HDF5 names an object reached
     through a soft link and then an external link by the soft link's path in the other file
-    (/entry/plot/counts in frames.h5), whose parent there is no group."""
+    (/entry/plot/counts in frames.h5), whose parent there is no group.
+    why: a link on the path as given that leads nowhere, said by `_broken_link` under the path's
+    part up to it (`name in f` is true of a link whose target is missing), or None."""
     import posixpath
 
     import h5py
 
-    root, done, todo, hops = f, "/", [p for p in str(name).split("/") if p], 0
+    given = [p for p in str(name).split("/") if p]
+    root, done, todo, hops = f, "/", list(given), 0
+    left = len(given)  # the given parts still to walk: always todo's tail
     while todo:
+        own = len(todo) == left  # a part of the path as given, not of a link's
         part = todo.pop(0)
+        left -= own
         group = _member(root, done)
+        if not isinstance(group, h5py.Group):
+            return None, None
         try:
-            link = group.get(part, getlink=True) if group is not None else None
+            link = group.get(part, getlink=True)
         except (KeyError, OSError, RuntimeError, ValueError):
-            return None
+            return None, None
+        if link is None:
+            return None, None
         if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
-            hops += 1
-            if hops > MAX_LINK_HOPS:
-                return None
-        if isinstance(link, h5py.SoftLink):
-            path = posixpath.normpath(posixpath.join(done, link.path))
-            root, done, todo = root, "/", [p for p in path.split("/") if p] + todo
-        elif isinstance(link, h5py.ExternalLink):
             obj = _member(group, part)
             if obj is None:
-                return None
-            root, done = obj.file, "/"
-            todo = [p for p in link.path.split("/") if p] + todo
-        elif link is None:
-            return None
+                why = _broken_link(group, "/".join(given[: len(given) - left]), link)
+                return None, (why if own else None)
+            hops += 1
+            if hops > MAX_LINK_HOPS:
+                return None, None
+            if isinstance(link, h5py.SoftLink):
+                inner = posixpath.normpath(posixpath.join(done, link.path))
+            else:
+                root, inner = obj.file, link.path
+            done, todo = "/", [p for p in inner.split("/") if p] + todo
         else:
             done = posixpath.join(done, part)
-    return root, done
+    return (root, done), None
 
 
 def _and_root(groups, f) -> tuple:
@@ -1172,7 +1158,7 @@ def _and_root(groups, f) -> tuple:
 def _shown(f, name, target) -> tuple[str, str | None]:
     """(the dataset's path as the metadata shows it, where a link led): its path in the file
     opened (what `dataset=` takes), and 'frames.h5:/entry/data/data' where a link led to
-    another file (None where it did not). target: _link_target(f, name)."""
+    another file (None where it did not). target: where `_follow` says it leads."""
     import os
 
     shown = "/" + str(name).strip("/")

@@ -1,0 +1,43 @@
+"""HDF5 reads through links and the first look in a child process (io.hdf5.first_look): which
+path a message names, what the look covers, and the child's life (session 46's review)."""
+
+import numpy as np
+import pytest
+
+h5py = pytest.importorskip("h5py")
+
+from xrf_napari.io import CubeReadError, hdf5, read_cube  # noqa: E402
+
+C = 128
+
+
+def _linked(folder):
+    """master.h5, whose paths lead through soft and external links to frames.h5 (a 3-D cube with
+    its energy vector, and a 4-D one whose element axis cannot be told) or nowhere."""
+    with h5py.File(folder / "frames.h5", "w") as f:
+        f["entry/data/data"] = np.ones((4, 5, C), np.uint16)
+        f["entry/data/energy"] = np.linspace(0.1, 12.8, C)
+        f["entry/det/data"] = np.ones((4, 10, 4, C), np.uint16)  # (4 | 4) elements: which?
+    with h5py.File(folder / "master.h5", "w") as f:
+        g = f.create_group("entry/data")
+        g["grp"] = h5py.ExternalLink("frames.h5", "/entry")
+        g["miss"] = h5py.ExternalLink("nofile.h5", "/entry")
+        g["elements"] = h5py.ExternalLink("frames.h5", "/entry/det/data")
+        f["entry/chain"] = h5py.SoftLink("/entry/data/miss")
+        f["entry/rel"] = h5py.SoftLink("data/grp")
+    return folder / "master.h5"
+
+
+def test_paths_through_chained_links_read_and_say_where_they_break(tmp_path):
+    """A guard for one walker of a path's links (hdf5._follow, which replaced _link_problem and
+    _link_target): a soft link into a missing linked file is named by the path given; a
+    relative soft link into an external link reaches the cube and the energy beside it."""
+    master = _linked(tmp_path)
+    with pytest.raises(CubeReadError, match="entry/chain is a link to /entry/data/miss, which "):
+        read_cube(master, dataset="entry/chain/data/data")
+    with pytest.raises(CubeReadError, match="entry/data/miss is a link to nofile.h5, which is "):
+        read_cube(master, dataset="/entry/data/miss/x")
+    got = read_cube(master, dataset="entry/rel/data/data", auto_calibrate=False)
+    assert got.metadata["dataset"] == "/entry/rel/data/data"
+    assert got.metadata["linked_to"] == f"{tmp_path / 'frames.h5'}:/entry/data/data"
+    assert got.calibration.source == "file"
