@@ -41,3 +41,25 @@ def test_paths_through_chained_links_read_and_say_where_they_break(tmp_path):
     assert got.metadata["dataset"] == "/entry/rel/data/data"
     assert got.metadata["linked_to"] == f"{tmp_path / 'frames.h5'}:/entry/data/data"
     assert got.calibration.source == "file"
+
+
+def test_a_file_without_a_cube_is_walked_once_for_its_message(tmp_path, monkeypatch):
+    """The no-cube message lists what discovery's walk saw (hdf5._detect returns it): it had
+    walked the file again. The message is as before (a guard of it; the count fails on the
+    parent: 2 walks)."""
+    path = tmp_path / "maps.h5"
+    with h5py.File(path, "w") as f:
+        f["maps/Fe"] = np.ones((4, 5))
+        f["maps/gone"] = h5py.SoftLink("/nowhere")
+    walks = []
+    real = hdf5._walk
+    monkeypatch.setattr(hdf5, "first_look", lambda _p: None)  # in-process walks only
+    monkeypatch.setattr(hdf5, "_walk", lambda *a, **k: walks.append(1) or real(*a, **k))
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path)
+    assert str(err.value) == (
+        f"{path}: no datacube found: no 3-D numeric dataset with a spectral axis (>= 64 "
+        "channels), nor a 4-D one of detector elements; datasets: maps/Fe (4, 5) float64; "
+        "maps/gone is a link to /nowhere, which does not exist"
+    )
+    assert len(walks) == 1

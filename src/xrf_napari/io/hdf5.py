@@ -283,7 +283,7 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
         raise EmbedOutput(path, *embed)
     kind, target = _detect(f)
     if kind is None:
-        tree = _walk(f)
+        tree = target  # what discovery's walk saw
         broken = "".join(f"; {why}" for why in tree.broken[:4])
         raise CubeReadError(
             path,
@@ -303,7 +303,8 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
 
 
 def _detect(f) -> tuple[str | None, object]:
-    """(layout, dataset name or list) of the cube in an open file."""
+    """(layout, dataset name or list) of the cube in an open file; (None, the _Tree its walk
+    saw) when it holds none, for the message."""
     import h5py
 
     from . import project_h5
@@ -337,7 +338,7 @@ def _detect(f) -> tuple[str | None, object]:
         or (f[elements].size > f[found].size and not isinstance(_element_axes(f, elements), str))
     ):  # a readable 4-D dataset over a smaller 3-D one (dead times of shape (H, W, elements))
         return "detectors", elements
-    return ("discovered", found) if found else (None, None)
+    return ("discovered", found) if found else (None, tree)
 
 
 #: Soft and external links followed along one path from the root: a NeXus master file reaches
