@@ -18,11 +18,13 @@ def _linked(folder):
         f["entry/data/data"] = np.ones((4, 5, C), np.uint16)
         f["entry/data/energy"] = np.linspace(0.1, 12.8, C)
         f["entry/det/data"] = np.ones((4, 10, 4, C), np.uint16)  # (4 | 4) elements: which?
+        f["entry/det/map"] = np.ones((4, 10))
     with h5py.File(folder / "master.h5", "w") as f:
         g = f.create_group("entry/data")
         g["grp"] = h5py.ExternalLink("frames.h5", "/entry")
         g["miss"] = h5py.ExternalLink("nofile.h5", "/entry")
         g["elements"] = h5py.ExternalLink("frames.h5", "/entry/det/data")
+        g["map"] = h5py.ExternalLink("frames.h5", "/entry/det/map")
         f["entry/chain"] = h5py.SoftLink("/entry/data/miss")
         f["entry/rel"] = h5py.SoftLink("data/grp")
     return folder / "master.h5"
@@ -41,6 +43,26 @@ def test_paths_through_chained_links_read_and_say_where_they_break(tmp_path):
     assert got.metadata["dataset"] == "/entry/rel/data/data"
     assert got.metadata["linked_to"] == f"{tmp_path / 'frames.h5'}:/entry/data/data"
     assert got.calibration.source == "file"
+
+
+def test_a_linked_4d_dataset_that_cannot_be_read_is_named_by_the_users_path(tmp_path):
+    """The refusal named the dataset's path inside the linked file (/entry/det/data), which the
+    user's file does not have and dataset= does not take; it names the path given, and where
+    the link leads. So does the refusal of a linked dataset that is not 3-D."""
+    master = _linked(tmp_path)
+    with pytest.raises(CubeReadError) as err:
+        read_cube(master, dataset="entry/data/elements")
+    text = str(err.value)
+    assert (
+        f"dataset '/entry/data/elements' (a link to {tmp_path / 'frames.h5'}:/entry/det/data) "
+        "of shape (4, 10, 4, 128) is 4-D" in text
+    ), text
+    with pytest.raises(CubeReadError) as err:
+        read_cube(master, dataset="entry/data/map")
+    assert (
+        f"the dataset '/entry/data/map' (a link to {tmp_path / 'frames.h5'}:/entry/det/map) has "
+        "shape (4, 10)" in str(err.value)
+    ), str(err.value)
 
 
 def test_a_file_without_a_cube_is_walked_once_for_its_message(tmp_path, monkeypatch):

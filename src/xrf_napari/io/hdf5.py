@@ -776,23 +776,23 @@ def _detectors(f, path: Path, name: str) -> Cube:
     import h5py
 
     d = f[name]
+    target = _follow(f, name)[0]  # one walk of the path's links, for both
+    groups, (shown, linked) = _beside(f, name, target), _shown(f, name, target)  # by `name`
     if not isinstance(d, h5py.Dataset):
-        raise CubeReadError(path, f"'{d.name}' is a group, not a dataset")
+        raise CubeReadError(path, f"'{shown}' is a group, not a dataset")
     shape = tuple(int(s) for s in d.shape)
     axes = _element_axes(f, name)
     if isinstance(axes, str):
         raise CubeReadError(
             path,
-            f"dataset '{d.name}' of shape {shape} is 4-D, as if it kept each detector element "
-            f"apart, but {axes}: not read (pass a 3-D dataset with dataset=, or sum the elements "
-            "into a 3-D dataset)",
+            f"{_named(shown, linked)} of shape {shape} is 4-D, as if it kept each detector "
+            f"element apart, but {axes}: not read (pass a 3-D dataset with dataset=, or sum the "
+            "elements into a 3-D dataset)",
         )
-    require_numeric(d.dtype, path, f"dataset '{d.name}'")
+    require_numeric(d.dtype, path, _named(shown, linked))
     check_dataset(d, path, opened=name)
     element_axis, channel, how = axes
     kept = [a for a in range(4) if a != element_axis]  # an element's (3-D) storage axes
-    target = _follow(f, name)[0]  # one walk of the path's links, for both
-    groups, (shown, linked) = _beside(f, name, target), _shown(f, name, target)  # by `name`
     del d  # one open handle only (see _generic)
     d = open_for_row_blocks(f, name, row_axis=kept[0] if kept[0] != channel else kept[1])
     ch = kept.index(channel)
@@ -826,13 +826,13 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     import h5py
 
     d = f[name]
-    if not isinstance(d, h5py.Dataset):
-        raise CubeReadError(path, f"'{d.name}' is a group, not a dataset")
-    require_3d(d.shape, path, f"dataset '{d.name}'")
-    require_numeric(d.dtype, path, f"dataset '{d.name}'")
-    check_dataset(d, path, opened=name)
     target = _follow(f, name)[0]  # one walk of the path's links, for both
     groups, (shown, linked) = _beside(f, name, target), _shown(f, name, target)
+    if not isinstance(d, h5py.Dataset):
+        raise CubeReadError(path, f"'{shown}' is a group, not a dataset")
+    require_3d(d.shape, path, _named(shown, linked))
+    require_numeric(d.dtype, path, _named(shown, linked))
+    check_dataset(d, path, opened=name)
     matlab = _is_matlab(f, d)
     axes_attr = _axes_names(groups) if kind == "nexus" else []
     axes, how = _storage_axes(f, groups, d, kind, matlab, axes_attr, path)
@@ -1171,6 +1171,13 @@ def _shown(f, name, target) -> tuple[str, str | None]:
     except (OSError, ValueError):
         elsewhere = False
     return shown, (f"{root.file.filename}:{inner}" if elsewhere else None)
+
+
+def _named(shown: str, linked: str | None) -> str:
+    """A dataset as a refusal names it (`_shown`): by its path in the file opened, which the user
+    sees and dataset= takes, not by its path in a linked file (h5py's `name` there), and where a
+    link led."""
+    return f"dataset '{shown}'" + (f" (a link to {linked})" if linked else "")
 
 
 def _sibling_calibration(f, groups, d, path, n, axis_name=None) -> Calibration | None:
