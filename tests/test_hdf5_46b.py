@@ -85,3 +85,31 @@ def test_a_file_without_a_cube_is_walked_once_for_its_message(tmp_path, monkeypa
         "maps/gone is a link to /nowhere, which does not exist"
     )
     assert len(walks) == 1
+
+
+def _crono_with_an_unreadable_attribute(path):
+    """A Crono file (read by its names, not walked) with a group whose NX_class attribute h5py
+    cannot read (an HDF5 time type: TypeError), which stops the walk of the file."""
+    with h5py.File(path, "w") as f:
+        f["XRF/Spectra"] = np.ones((20, C), np.uint16)
+        f["XRF/SpectraSelectedIndex"] = np.arange(20).reshape(4, 5)
+        g = f.create_group("notes")
+        space = h5py.h5s.create(h5py.h5s.SCALAR)
+        h5py.h5a.create(g.id, b"NX_class", h5py.h5t.UNIX_D32LE, space).close()
+    return path
+
+
+def test_the_look_reads_the_layout_when_the_walk_stops_early(tmp_path, monkeypatch):
+    """first_look's child (_look) had one guard for its walk, detection and read: the walk
+    stopped by one unreadable attribute skipped the rest, so the Crono read that napari then
+    did in-process had not been looked at (a loop there would freeze it). Fails on the parent:
+    _crono never ran in the look."""
+    path = _crono_with_an_unreadable_attribute(tmp_path / "scan.h5")
+    read = []
+    real = hdf5._crono
+    monkeypatch.setattr(hdf5, "_crono", lambda *a: read.append(1) or real(*a))
+    hdf5._look(str(path))  # the child's work, here in-process
+    assert read == [1]
+    with monkeypatch.context() as m:
+        m.setattr(hdf5, "first_look", lambda _p: None)
+        assert read_cube(path, auto_calibrate=False).shape == (4, 5, C)  # and it reads

@@ -152,16 +152,22 @@ def first_look(path) -> None:
 
 def _look(path: str) -> None:
     """Child side of first_look: what the readers do before the data. Whether it finishes is the
-    answer; what goes wrong is the in-process read's to say."""
+    answer; what goes wrong is the in-process read's to say. Each step is tried whatever the one
+    before raised: the read goes another way than the walk (a Crono file is read by its names,
+    not walked), so a walk stopped by one unreadable attribute had left the read unlooked at.
+    The walk that reads every attribute is the one discovery uses (one walk, not three)."""
     import contextlib
 
     from ..fileutil import hdf5_partners
 
     with contextlib.suppress(Exception), _open(path) as f:
-        _walk(f, attributes=True)
+        tree = None
         with contextlib.suppress(Exception):
-            _detect(f)  # find_cube's, which the read of an embed output leaves out
-        _read_open(f, Path(path), None)
+            tree = _walk(f, attributes=True)
+        with contextlib.suppress(Exception):
+            _detect(f, tree)  # find_cube's, which the read of an embed output leaves out
+        with contextlib.suppress(Exception):
+            _read_open(f, Path(path), None, tree)
     hdf5_partners(path)
 
 
@@ -268,7 +274,8 @@ def find_cube(path) -> str | None:
             return None
 
 
-def _read_open(f, path: Path, dataset: str | None) -> Cube:
+def _read_open(f, path: Path, dataset: str | None, tree: _Tree | None = None) -> Cube:
+    """The cube of an open file; tree: its walk, where one was made (first_look's `_look`)."""
     from . import project_h5
 
     if dataset:
@@ -281,7 +288,7 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
         return _generic(f, path, dataset, "user-selected")
     if not project_h5.is_project_file(f) and (embed := embed_output(f)) is not None:
         raise EmbedOutput(path, *embed)
-    kind, target = _detect(f)
+    kind, target = _detect(f, tree)
     if kind is None:
         tree = target  # what discovery's walk saw
         broken = "".join(f"; {why}" for why in tree.broken[:4])
@@ -302,9 +309,9 @@ def _read_open(f, path: Path, dataset: str | None) -> Cube:
     return _generic(f, path, target, kind)
 
 
-def _detect(f) -> tuple[str | None, object]:
+def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
     """(layout, dataset name or list) of the cube in an open file; (None, the _Tree its walk
-    saw) when it holds none, for the message."""
+    saw) when it holds none, for the message. tree: the file's walk, where one was made."""
     import h5py
 
     from . import project_h5
@@ -327,7 +334,8 @@ def _detect(f) -> tuple[str | None, object]:
         d = f.get(name)
         if isinstance(d, h5py.Dataset) and d.ndim == 3 and _spectral_axis(d.shape) is not None:
             return "musa", name
-    tree = _walk(f)  # only now: the layouts above are found by their names
+    if tree is None:
+        tree = _walk(f)  # only now: the layouts above are found by their names
     nx = _nexus_signal(f, tree)
     if nx is not None:
         return "nexus", nx
