@@ -113,3 +113,19 @@ def test_the_look_reads_the_layout_when_the_walk_stops_early(tmp_path, monkeypat
     with monkeypatch.context() as m:
         m.setattr(hdf5, "first_look", lambda _p: None)
         assert read_cube(path, auto_calibrate=False).shape == (4, 5, C)  # and it reads
+
+
+def test_a_group_whose_nx_class_cannot_be_read_does_not_stop_discovery(tmp_path, monkeypatch):
+    """One group's NX_class of a type h5py cannot read (an HDF5 time) made the whole file 'could
+    not be read as hdf5 (TypeError: No NumPy equivalent for TypeTimeID exists)', its cube beside
+    it fine; the hint is now taken as absent. Fails on the parent with that error."""
+    path = tmp_path / "scan.h5"
+    with h5py.File(path, "w") as f:
+        f["entry/cube"] = np.ones((4, 5, C), np.uint16)
+        f.create_group("notes")
+        for name in ("notes", "entry"):  # a group, and the NXdata candidate's own attributes
+            space = h5py.h5s.create(h5py.h5s.SCALAR)
+            for attr in (b"NX_class", b"signal", b"axes"):
+                h5py.h5a.create(f[name].id, attr, h5py.h5t.UNIX_D32LE, space).close()
+    got = read_cube(path, auto_calibrate=False)
+    assert got.shape == (4, 5, C) and got.metadata["dataset"] == "/entry/cube"

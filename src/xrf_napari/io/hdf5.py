@@ -422,7 +422,7 @@ def _walk(f, attributes: bool = False) -> _Tree:
             if isinstance(obj, h5py.Dataset):
                 tree.datasets.append((name, tuple(obj.shape), obj.dtype))
             elif isinstance(obj, h5py.Group):
-                if _attr_str(obj.attrs.get("NX_class")) == "NXdata":
+                if _attr_str(_attr(obj, "NX_class")) == "NXdata":
                     tree.nxdata.append(name)
                 if depth < MAX_WALK_DEPTH:
                     visit(obj, name, hops + linked, depth + 1)
@@ -495,7 +495,7 @@ def _nexus_signal(f, tree: _Tree) -> str | None:
         obj = _member(f, name)
         if not isinstance(obj, h5py.Group):
             continue
-        sig = _attr_str(obj.attrs.get("signal"))
+        sig = _attr_str(_attr(obj, "signal"))
         for cand in ([sig] if sig else []) + ["data"]:
             d = _member(obj, cand)
             if isinstance(d, h5py.Dataset) and d.ndim == 3:
@@ -1084,7 +1084,7 @@ def _energy_vector_lengths(f, groups) -> set[int]:
 def _axes_names(groups) -> list[str]:
     """The NeXus `axes` of the first of `groups` that has them (`_beside`)."""
     for group in groups:
-        axes = group.attrs.get("axes")
+        axes = _attr(group, "axes")
         if axes is not None:
             return [_attr_str(a) for a in np.atleast_1d(axes)]
     return []
@@ -1247,6 +1247,17 @@ def _instrument_attrs(f) -> dict:
                     pass
                 break
     return out
+
+
+def _attr(obj, name: str):
+    """obj's attribute `name`, or None where it is absent or cannot be read (a type h5py has no
+    NumPy equivalent for, such as an HDF5 time; a damaged one): a hint discovery consults (NXdata,
+    its signal and axes), whose unreadable value had stopped the whole file ('could not be read
+    as hdf5 (TypeError: No NumPy equivalent for TypeTimeID exists)')."""
+    try:
+        return obj.attrs.get(name)
+    except (KeyError, OSError, RuntimeError, TypeError, ValueError):
+        return None
 
 
 def _attr_str(v) -> str:
