@@ -129,3 +129,55 @@ def test_a_group_whose_nx_class_cannot_be_read_does_not_stop_discovery(tmp_path,
                 h5py.h5a.create(f[name].id, attr, h5py.h5t.UNIX_D32LE, space).close()
     got = read_cube(path, auto_calibrate=False)
     assert got.shape == (4, 5, C) and got.metadata["dataset"] == "/entry/cube"
+
+
+def _plain(path, value):
+    with h5py.File(path, "w") as f:
+        f["datacube"] = np.full((4, 5, C), value, np.uint16)
+    return path
+
+
+def test_a_file_replaced_between_its_look_and_its_open_is_looked_at_again(tmp_path, monkeypatch):
+    """The look ran on the file there when it started; one replaced while the look ran (or before
+    the open) was then opened and read in-process without a look of its own. It is now looked at
+    again. Fails on the parent: one look (['_look'])."""
+    from xrf_napari.io import isolate
+
+    path = _plain(tmp_path / "scan.h5", 1)
+    isolate.LOOKED.clear()
+    calls = []
+    real = isolate.call_in_child
+
+    def look_then_replace(func, *args, **kwargs):
+        calls.append(func.__name__)
+        got = real(func, *args, **kwargs)
+        if len(calls) == 1:  # another program saves over it, while the first look ran
+            _plain(tmp_path / "new.h5", 2).replace(path)
+        return got
+
+    monkeypatch.setattr(isolate, "call_in_child", look_then_replace)
+    cube = read_cube(path, auto_calibrate=False)
+    assert calls == ["_look", "_look"]
+    assert int(cube.data[0, 0, 0]) == 2
+
+
+def test_a_file_that_changes_at_every_look_is_read_after_three(tmp_path, monkeypatch):
+    """A file still being written (changed during every look) is looked at LOOKS_PER_OPEN
+    times, then read as it is, as before there was a look: not refused. A guard."""
+    from xrf_napari.io import isolate
+
+    path = _plain(tmp_path / "scan.h5", 1)
+    isolate.LOOKED.clear()
+    calls = []
+    real = isolate.call_in_child
+
+    def look_then_replace(func, *args, **kwargs):
+        calls.append(func.__name__)
+        got = real(func, *args, **kwargs)
+        _plain(tmp_path / "new.h5", len(calls) + 1).replace(path)
+        return got
+
+    monkeypatch.setattr(isolate, "call_in_child", look_then_replace)
+    cube = read_cube(path, auto_calibrate=False)
+    assert calls == ["_look"] * hdf5.LOOKS_PER_OPEN == ["_look"] * 3
+    assert int(cube.data[0, 0, 0]) == 4

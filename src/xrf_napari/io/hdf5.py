@@ -107,9 +107,27 @@ def read_embed_output(path, kind: str) -> tuple[np.ndarray, dict]:
 
 
 def open_file(path):
-    """The file open read-only, after its first look in a child process (first_look)."""
-    first_look(path)
+    """The file open read-only, after its first look in a child process (first_look). A file
+    replaced or rewritten between its look and the open (the look takes from a fraction of a
+    second to FIRST_LOOK_TIMEOUT_S) had been read without one; it is looked at again, up to
+    LOOKS_PER_OPEN times (a file still being written changes at every look: it is then read
+    as it is, as before the look)."""
+    from .isolate import file_key
+
+    for _ in range(LOOKS_PER_OPEN):
+        looked = first_look(path)
+        f = _open(path)
+        try:
+            if looked is None or file_key(path) == looked:
+                return f
+        except OSError:
+            return f  # gone since the open: what is open is read
+        f.close()
     return _open(path)
+
+
+#: Looks at a file that changes between its look and its open (open_file) before it is read.
+LOOKS_PER_OPEN = 3
 
 
 #: Longest an HDF5 file's first look (first_look) may take: seconds for a large NeXus file with
@@ -117,7 +135,7 @@ def open_file(path):
 FIRST_LOOK_TIMEOUT_S = 60
 
 
-def first_look(path) -> None:
+def first_look(path) -> tuple | None:
     """Do what reading an HDF5 file does before its data (open, every link and attribute, the
     layout's detection, fileutil.hdf5_partners) in a child process (io.isolate) with a time
     limit, and refuse the file when that does not finish. libhdf5 (h5py 3.16 / HDF5 2.0) loops
@@ -126,15 +144,18 @@ def first_look(path) -> None:
     (now it waits up to FIRST_LOOK_TIMEOUT_S, on its GUI thread for a file it opens). A look
     that finished, whatever it found, is remembered per file (isolate.LOOKED), so a file's
     detection and read pay once: the in-process read does the same on the same bytes and
-    finishes too (its errors are said by it)."""
+    finishes too (its errors are said by it). Returns the file_key of the file looked at, or
+    None where there was none to look at (not HDF5, or it cannot be read: the open says why)."""
     from .isolate import LOOKED, call_in_child, file_key
 
     try:
         key = file_key(path)
     except OSError:
-        return  # the open says why
-    if key in LOOKED or not is_hdf5(path):
-        return
+        return None  # the open says why
+    if key in LOOKED:
+        return key
+    if not is_hdf5(path):
+        return None
     call_in_child(
         _look,
         (str(path),),
@@ -148,6 +169,7 @@ def first_look(path) -> None:
         "unaffected, as the reading ran in a separate process",
     )
     LOOKED.add(key)
+    return key
 
 
 def _look(path: str) -> None:
