@@ -181,3 +181,64 @@ def test_a_file_that_changes_at_every_look_is_read_after_three(tmp_path, monkeyp
     cube = read_cube(path, auto_calibrate=False)
     assert calls == ["_look"] * hdf5.LOOKS_PER_OPEN == ["_look"] * 3
     assert int(cube.data[0, 0, 0]) == 4
+
+
+ORPHAN = """
+import subprocess, sys, time
+class Told(subprocess.Popen):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        print("child", self.pid, flush=True)
+subprocess.Popen = Told
+from xrf_napari.io.isolate import call_in_child
+call_in_child(time.sleep, (600,), "scan.h5", "looking", 3)
+"""
+
+
+def _gone(pid: int) -> bool:
+    """The process has ended (a zombie left for init to reap counts as ended)."""
+    import os
+
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="POSIX only")
+def test_a_child_whose_parent_was_killed_stops_itself_after_its_limit(tmp_path):
+    """A parent killed while it waited (napari force-quit, frozen on a damaged file, `kill -9`)
+    could not stop its child: a look stuck in libhdf5 looped on for good at full CPU. The child
+    now ends itself CHILD_GRACE_S (5 s) after its limit (here 3 s). Fails on the parent: the
+    child still runs 25 s later."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN], stdout=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    child = None
+    try:
+        line = parent.stdout.readline()
+        child = int(line.split()[1])
+        parent.kill()  # SIGKILL: no handler of its own runs
+        parent.wait(10)
+        deadline = time.monotonic() + 25
+        while not _gone(child) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _gone(child), "the orphaned child still runs"
+    finally:
+        parent.kill()
+        parent.wait(10)
+        if child is not None and not _gone(child):
+            os.kill(child, signal.SIGKILL)

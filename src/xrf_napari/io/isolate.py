@@ -39,6 +39,13 @@ _CHILD_CODE = (
 )
 
 
+#: Seconds past its time limit after which a child stops itself, should its parent have died
+#: without stopping it (napari force-quit while it waited on a damaged file; `kill -9`): the
+#: child looped on for good at full CPU. POSIX only (SIGALRM, whose default action ends the
+#: process even inside C code); the parent stops it first.
+CHILD_GRACE_S = 5
+
+
 def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str | None = None):
     """func(*args) in a child interpreter; its (picklable) result, or CubeReadError when it
     raises, crashes (segfault, abort), is killed, or runs past `timeout` seconds (`late`: that
@@ -49,21 +56,20 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str 
     import subprocess
     import sys
 
-    request = pickle.dumps(list(sys.path)) + pickle.dumps((func, args))
+    request = pickle.dumps(list(sys.path)) + pickle.dumps((func, args, timeout + CHILD_GRACE_S))
     proc = subprocess.Popen(
         [sys.executable, "-c", _CHILD_CODE],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
+    stopped = CubeReadError(path, late or f"{what} did not finish within {timeout:g} s: stopped")
     try:
         answer, _ = proc.communicate(request, timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()  # known stuck: no grace period (it cost every timeout 2 s more)
         proc.communicate()
-        raise CubeReadError(
-            path, late or f"{what} did not finish within {timeout:g} s: stopped"
-        ) from None
+        raise stopped from None
     except BaseException:  # Ctrl-C while waiting: no child left behind
         proc.kill()
         proc.communicate()
@@ -72,6 +78,8 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str 
         status, payload = pickle.loads(answer)
     except Exception:  # no whole answer: it died first  # noqa: BLE001
         code = proc.returncode
+        if code == -getattr(signal, "SIGALRM", code + 1):  # it stopped itself (CHILD_GRACE_S)
+            raise stopped from None
         how = (
             f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
         )
@@ -88,9 +96,9 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str 
 
 
 def _child_main() -> None:
-    """Child side: (func, args) pickled on stdin; ("ok" | "error", payload) pickled to the
-    descriptor that was fd 1, with fd 1 itself pointed at stderr, so that a library's print
-    cannot corrupt the answer."""
+    """Child side: (func, args, the seconds after which it stops itself) pickled on stdin;
+    ("ok" | "error", payload) pickled to the descriptor that was fd 1, with fd 1 itself pointed
+    at stderr, so that a library's print cannot corrupt the answer."""
     import os
     import pickle
     import sys
@@ -98,7 +106,8 @@ def _child_main() -> None:
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     try:
-        func, args = pickle.load(sys.stdin.buffer)
+        func, args, limit = pickle.load(sys.stdin.buffer)
+        _stop_after(limit)
         result = ("ok", func(*args))
     except CubeReadError as exc:
         result = ("error", exc)
@@ -112,3 +121,13 @@ def _child_main() -> None:
         )
     answer.write(data)
     answer.close()
+
+
+def _stop_after(seconds: float) -> None:
+    """End this process after `seconds` where the system can (POSIX: SIGALRM's default action,
+    which needs no Python code to run, so it ends a loop inside libhdf5 too)."""
+    import signal
+
+    if hasattr(signal, "setitimer"):
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
