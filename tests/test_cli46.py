@@ -120,3 +120,28 @@ def test_a_write_protected_output_file_is_refused_and_kept(tmp_path, capsys):
         assert oct(os.stat(kept).st_mode & 0o777) == oct(0o444)
     finally:
         kept.chmod(0o644)
+
+
+def test_quicklook_keeps_a_write_protected_map_file(tmp_path, capsys):
+    """quicklook checked only its spectrum's file before the work, so a map's PNG its owner had
+    write-protected was replaced; now the maps' files are checked once named, and nothing is
+    written."""
+    from pathlib import Path
+
+    from xrf_napari.cli.main import main
+
+    panel = Path(__file__).resolve().parents[1] / "src" / "xrf_napari" / "sample_data" / "panel.h5"
+    out = tmp_path / "ql"
+    out.mkdir()
+    kept = out / "panel_Fe_Ka.png"
+    kept.write_bytes(b"the user's own map")
+    kept.chmod(0o444)
+    try:
+        args = ["quicklook", str(panel), "-o", str(out), "--elements", "Fe", "--no-progress"]
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert f"cannot write {kept}: the file is read-only (write-protected)" in err, err
+        assert kept.read_bytes() == b"the user's own map"
+        assert sorted(p.name for p in out.iterdir()) == ["panel_Fe_Ka.png"]
+    finally:
+        kept.chmod(0o644)

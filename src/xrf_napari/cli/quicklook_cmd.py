@@ -238,6 +238,9 @@ def run(args) -> int:
         optic=args.optic,
         atmosphere=args.atmosphere,
     )
+    if cube.shape[:2] != (1, 1):  # the maps' files, once named, as the spectrum's above
+        stem = file_stem(cube.name)
+        check_outputs(files=[map_png(out, stem, p) for p in plans], inputs=[args.input])
     # the folder only once there is something to write, and none left by a failed first run;
     # the files reach their names together: never half of two runs
     instrument = None
@@ -349,6 +352,12 @@ def run(args) -> int:
     return 0
 
 
+def map_png(out: Path, stem: str, plan) -> Path:
+    """A map's PNG, one name for run's check of the outputs and write_outputs: the check knew
+    only the spectrum's, so a map's file its owner had write-protected was replaced."""
+    return out / f"{stem}_{plan.symbol}_{plan.line.family}.png"
+
+
 def write_outputs(
     out: Path, cube, spectrum, suggested, plans, maps, args, instrument: str | None = None
 ) -> list[Path]:
@@ -423,7 +432,7 @@ def write_outputs(
     line = min(cube.shape[:2]) < 2  # a 1 x N line: each map is a profile, not an image
     for plan in [] if spot else plans:
         m = maps[plan.symbol]
-        target = out / f"{stem}_{plan.symbol}_{plan.line.family}.png"
+        target = map_png(out, stem, plan)
         title = f"{plan.label} {plan.line.energy:.2f} keV" + (f"\n{plan.note}" if plan.note else "")
         if line:
             fig, ax = plt.subplots(figsize=(8, 3), dpi=110)
