@@ -216,6 +216,7 @@ def save_element_maps(
     inputs=(),
     made_by: str = MAPS_BY_DOCK,
     calibration=None,
+    folder_inputs=(),
 ) -> list[Path]:
     """Element maps as 32-bit float TIFFs of net line counts per pixel (values, not a picture:
     Fiji, QGIS or PyMca read them as they are) and `<name>_maps.csv`, one row per map: its line,
@@ -223,8 +224,9 @@ def save_element_maps(
     file_stem). The values are written as given: maps from analysis.maps keep their negative
     pixels (noise around an absent line), so the total and a region's mean in Fiji are unbiased;
     clipped at 0 they summed to thousands of counts for an element that is not there. Checked
-    before anything is written (never over an input); the files replace earlier ones all
-    together (atomic_set): a full disk half-way left edited maps beside the earlier table.
+    before anything is written (never over an input; `folder_inputs` as fileutil.check_outputs);
+    the files replace earlier ones all together (atomic_set): a full disk half-way left edited
+    maps beside the earlier table.
     `made_by` marks the files (a quicklook rerun removes only its own). Each TIFF also carries
     its own record as JSON in ImageDescription (scan, line, windows, method, the scan's
     `calibration` (an energy.Calibration: its offset, gain, quadratic in keV and source), the
@@ -237,7 +239,7 @@ def save_element_maps(
     folder = Path(folder)
     stem = file_stem(name)
     names = [f"{stem}_{p.symbol}_{p.line.family}.tif" for p in plans] + [f"{stem}_maps.csv"]
-    check_output_folder(folder, names, inputs=inputs)
+    check_output_folder(folder, names, inputs=inputs, folder_inputs=folder_inputs)
     with made_folder(folder), atomic_set():
         _write_element_maps(folder, name, plans, maps, names, made_by, calibration)
     return [folder / n for n in names]

@@ -39,9 +39,10 @@ from ._layers import (
     LayerCombo,
     _ours,
     cube_layer_name,
-    cube_layers,
     disconnect_viewer_callbacks,
+    is_photograph,
     layer_cube,
+    source_file,
 )
 
 DEVICES = ("auto", "cuda", "mps", "cpu")
@@ -559,24 +560,38 @@ class CubeDock(QWidget):
 
     def scan_files(self, *also) -> list:
         """The files no save of this dock may replace: `also` (the scan saved from, a regions
-        file) and the file of every scan open in the viewer. Only the current scan's was
-        refused: Recolour's image saved as *other.tif*, the file of another open scan, replaced
-        it once the dialog asked 'Replace?' (its layers then read a file gone from the folder,
-        and the scan was lost once napari closed), where napari's File > Save Selected Layers
-        (_writer.py) and the user guide ('Nothing ever writes into your scan files') refuse
-        it."""
+        file), the file of every scan open in the viewer and of every photograph opened from a
+        file (is_photograph). Only the current scan's was refused: Recolour's image saved as
+        *other.tif*, the file of another open scan, replaced it once the dialog asked 'Replace?'
+        (its layers then read a file gone from the folder, and the scan was lost once napari
+        closed), where napari's File > Save Selected Layers (_writer.py) and the user guide
+        ('Nothing ever writes into your scan files') refuse it; Recolour's and Embed & cluster's
+        PNG so replaced the photograph the Pigments dock orders its paints by."""
         files = [p for p in also if p]
         viewer = self.viewer
-        for layer in cube_layers(viewer) if viewer is not None else []:
-            path = getattr(layer_cube(layer), "path", None)
+        for layer in viewer.layers if viewer is not None else []:
+            if (cube := layer_cube(layer)) is not None:
+                path = getattr(cube, "path", None)
+            else:
+                path = source_file(layer) if is_photograph(layer) else None
             if path is not None and path not in files:
                 files.append(path)
         return files
 
+    def check_outputs(self, files=(), folders=(), also=()) -> None:
+        """fileutil.check_outputs of a save's `files` and `folders` against scan_files(*also),
+        each a folder by design where it is one (a .zarr scan): in a dock no input is a path the
+        user typed, so a command's advice for a folder given as --weights or --photo ("if
+        scan.zarr was meant to be a file ...: give the file") does not apply."""
+        from ..fileutil import check_outputs
+
+        inputs = self.scan_files(*also)
+        check_outputs(files=files, folders=folders, inputs=inputs, folder_inputs=inputs)
+
     def save_with_dialog(self, title, filters, suggested, save, what="Save") -> None:
         """Ask for a path (first suggested after the scan and beside it: `suggested_path`; the
-        file of the scan, or of any scan open, refused before the question whether to replace
-        it), `save(path)` there and say "Saved <name>." or, in the panel, why not."""
+        file of the scan, or of any scan or photograph open, refused before the question whether
+        to replace it), `save(path)` there and say "Saved <name>." or, in the panel, why not."""
         from ._dialogs import ask_save_path, suggested_path
         from ._jobs import report_error
 
@@ -588,7 +603,7 @@ class CubeDock(QWidget):
                 title,
                 filters,
                 suggested_path(self.save_beside(), suggested),
-                inputs=self.scan_files(scan_path),
+                check=lambda files: self.check_outputs(files, also=[scan_path]),
             )
             if path and not self.refuse_busy(what):
                 save(path)

@@ -16,7 +16,7 @@ OWN_REPLACE_QUESTION = sys.platform != "darwin"
 
 
 def ask_save_path(
-    parent, title: str, filters: str, suggested: str = "", beside=None, inputs=()
+    parent, title: str, filters: str, suggested: str = "", beside=None, check=None
 ) -> str:
     """The path chosen in a save dialog ("" if cancelled). A name typed without a suffix, or with
     one no filter offers (a date, "2024.03.12"), gets the chosen filter's first one ("PNG
@@ -25,11 +25,11 @@ def ask_save_path(
     after the dialog closed, a silent .png). The dialog asked about the bare name only, so
     replacing a file of the completed name is asked here, in one question with the files the
     save writes next to it (`beside(path)`: paths, the chosen one left out), which no dialog
-    named. Before that question, those files are checked against `inputs` (the scan's file;
-    fileutil.check_outputs, whose OutputError the caller reports): "scan" with the TIFF filter
-    asked "scan.tif already exists. Replace?" of the open scan, refused only after Yes. So the
-    dialog does not ask about the name it returns either (OWN_REPLACE_QUESTION): the one question
-    is this one, after that check."""
+    named. Before that question, `check(files)` refuses those that must not be written (the
+    scan's file: CubeDock.check_outputs, whose OutputError the caller reports): "scan" with the
+    TIFF filter asked "scan.tif already exists. Replace?" of the open scan, refused only after
+    Yes. So the dialog does not ask about the name it returns either (OWN_REPLACE_QUESTION): the
+    one question is this one, after that check."""
     own = QFileDialog.Option.DontConfirmOverwrite if OWN_REPLACE_QUESTION else QFileDialog.Option(0)
     path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, filters, "", own)
     if not path:
@@ -41,10 +41,8 @@ def ask_save_path(
             path = path.rstrip(".") + suffix  # "name." is "name"
             ask = [path]
     others = [str(p) for p in (beside(path) if beside else []) if str(p) != path]
-    if inputs:
-        from ..fileutil import check_outputs
-
-        check_outputs(files=[path, *others], inputs=inputs)
+    if check is not None:
+        check([path, *others])
     ask += others
     return path if confirm_replace(parent, ask, "the files" if len(ask) > 1 else "the file") else ""
 

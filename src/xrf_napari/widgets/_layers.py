@@ -89,6 +89,18 @@ def is_result(layer) -> bool:
     return _made_from(layer)[1] is not None
 
 
+def is_photograph(layer) -> bool:
+    """An RGB Image the user opened or made, not one of our results (a latent's false colours or
+    a model's recolouring are no photograph): the Pigments dock's Photograph list."""
+    rgb = layer_type(layer) == "Image" and bool(getattr(layer, "rgb", False))
+    return rgb and not is_result(layer)
+
+
+def source_file(layer) -> str | None:
+    """The file a layer was opened from (napari's layer.source.path), None for one made here."""
+    return getattr(getattr(layer, "source", None), "path", None)
+
+
 def made_for(layer, cube) -> bool:
     """Whether `layer` may be used on `cube`: made from it, or made from no scan (drawn or loaded
     by the user). Another scan's result may not, also once that scan is closed: with two scans

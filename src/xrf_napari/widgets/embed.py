@@ -397,11 +397,9 @@ class EmbedClusterWidget(CubeDock):
         return kept
 
     def _check_targets(self, path, cube) -> tuple[Path, Path]:
-        from ..fileutil import check_outputs
-
         path, csv_path = save_paths(path)
-        # never over the scan, nor any scan open
-        check_outputs(files=[path, csv_path], inputs=self.scan_files(cube.path if cube else None))
+        # never over the scan, nor any scan or photograph open
+        self.check_outputs([path, csv_path], also=[cube.path if cube else None])
         return path, csv_path
 
     def save(self, path) -> tuple[Path, Path]:
@@ -479,7 +477,7 @@ class EmbedClusterWidget(CubeDock):
                 "PNG (*.png);;TIFF (*.tif *.tiff)",
                 suggested_path(self.save_beside(), "clusters.png"),
                 beside=save_paths,
-                inputs=self.scan_files(cube.path if cube else None),
+                check=lambda files: self.check_outputs(files, also=[cube.path if cube else None]),
             )
         except (OSError, ValueError) as exc:
             self.job.refused(report_error(exc, "Save"))

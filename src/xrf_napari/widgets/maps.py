@@ -371,12 +371,14 @@ class ElementMapsWidget(CubeDock):
         layers = self.live_maps()
         if cube is None or not layers:
             raise ValueError("there are no maps to save: make them first")
+        inputs = self.scan_files(cube.path)
         return save_element_maps(
             folder,
             self._source(),
             self.map_plans,
             {s: np.asarray(ly.data) for s, ly in layers.items()},
-            inputs=self.scan_files(cube.path),
+            inputs=inputs,
+            folder_inputs=inputs,  # as CubeDock.check_outputs: none is a path the user typed
             calibration=cube.calibration,
         )
 
@@ -404,8 +406,11 @@ class ElementMapsWidget(CubeDock):
         folder = ask_folder(self, "Folder for the element maps", start)
         if not folder or self.refuse_busy("Save maps"):
             return
-        try:  # a folder dialog names no file: ask before replacing earlier (maybe edited) maps
-            if not confirm_replace(self, self.map_files(folder), "the maps"):
+        try:  # a folder dialog names no file: ask before replacing earlier (maybe edited) maps,
+            # once an input in the way is refused (it was only after "Replace?" was answered)
+            files = self.map_files(folder)
+            self.check_outputs(files, [folder], also=[self.current_cube().path])
+            if not confirm_replace(self, files, "the maps"):
                 return
             if self.refuse_busy("Save maps"):  # Make maps may have started as it asked
                 return

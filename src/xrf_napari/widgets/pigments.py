@@ -48,7 +48,7 @@ from ._layers import (
     edits_of,
     find_result,
     is_mask,
-    is_result,
+    is_photograph,
     kept_copy_of,
     labels_for,
     layer_cube,
@@ -58,6 +58,7 @@ from ._layers import (
     replace_regions,
     result_name,
     run_in_worker,
+    source_file,
     upsert_layer,
     yx_transform,
 )
@@ -160,11 +161,6 @@ def _regions_job(cube, photo, k, photo_name: str = "the photograph"):
     result = yield from iter_cluster(points, k, **REGION_K)
     preload_labels_imports()
     return result
-
-
-def _source_file(layer) -> str | None:
-    """The file a layer was opened from (napari's layer.source.path), None for one made here."""
-    return getattr(getattr(layer, "source", None), "path", None)
 
 
 def _photo_name(photo_layer) -> str:
@@ -330,9 +326,7 @@ class PigmentsWidget(CubeDock):
             napari_viewer,
             # not our own results: a latent's false colours or a model's recolouring are no
             # photograph, and would order the twins by what they were made from
-            lambda ly: (
-                layer_type(ly) == "Image" and bool(getattr(ly, "rgb", False)) and not is_result(ly)
-            ),
+            is_photograph,
             "(none)",
             optional=True,
         )
@@ -533,7 +527,7 @@ class PigmentsWidget(CubeDock):
             cube=cube,
             description="Fitting each region's mean spectrum\u2026",
             on_result=lambda res: self._fitted(
-                layer, labels_layer, labels, res, chosen, detector, _source_file(photo_layer)
+                layer, labels_layer, labels, res, chosen, detector, source_file(photo_layer)
             ),
         )
         return worker  # (start_job's follow_busy turned Find regions off)
@@ -1058,24 +1052,22 @@ class PigmentsWidget(CubeDock):
     def _check_export(self, folder) -> None:
         """Refuse, before anything is written, a report folder whose files would overwrite the
         scan, the regions' file (a report's region_spectra.csv or regions.png opened again) or
-        the photograph's (the fit's, and the one chosen now), as every other save and
+        the photograph's (the fit's, and any open: scan_files), as every other save and
         `xrf-napari pigments` (its --photo) do: a photograph named regions.png in that folder
         was replaced once "Replace?" was answered."""
         from ..analysis.pigment_report import REPORT_FILES
-        from ..fileutil import check_output_folder
 
         result = self.result
         if result is None:
             raise ValueError("nothing to export yet: run Find pigments first")
-        check_output_folder(
-            folder,
-            REPORT_FILES,
-            inputs=self.scan_files(
+        self.check_outputs(
+            [Path(folder) / n for n in REPORT_FILES],
+            [folder],
+            also=[
                 layer_cube(result.cube_layer).path,
-                _source_file(result.labels_layer),
+                source_file(result.labels_layer),
                 result.photo_file,
-                _source_file(self.photo_combo.current_layer()),
-            ),
+            ],
         )
 
     def export(self, folder) -> dict:

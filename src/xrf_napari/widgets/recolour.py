@@ -374,7 +374,6 @@ class RecolourWidget(CubeDock):
 
     def save(self, path) -> Path:
         from ..analysis.recolour import save_rgb
-        from ..fileutil import check_outputs
 
         if self.result is None:
             raise ValueError("nothing to save yet: run Recolour first")
@@ -383,7 +382,7 @@ class RecolourWidget(CubeDock):
             name = made.name if made is not None else "recoloured"
             raise ValueError(deleted_layer_refusal(name, "these colours", "Recolour"))
         scan = self.current_cube()
-        check_outputs(files=[path], inputs=self.scan_files(scan.path if scan else None))
+        self.check_outputs([path], also=[scan.path if scan else None])
         return save_rgb(path, self.result.rgb, self.result.provenance)
 
     def _save_clicked(self) -> None:

@@ -283,10 +283,9 @@ class SpectrumWidget(CubeDock):
 
     def export_csv(self, path) -> None:
         from ..analysis.export import save_spectra_csv
-        from ..fileutil import check_outputs
 
         cube = self.current_cube()
-        check_outputs(files=[path], inputs=self.scan_files(cube.path if cube else None))
+        self.check_outputs([path], also=[cube.path if cube else None])
         layer = self.cube_combo.current_layer()
         comments = ["xrf-napari spectra, mean counts per pixel"]
         if layer is not None:
