@@ -242,3 +242,36 @@ def test_a_child_whose_parent_was_killed_stops_itself_after_its_limit(tmp_path):
         parent.wait(10)
         if child is not None and not _gone(child):
             os.kill(child, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("interpreter", ["missing", "not python"])
+def test_without_a_child_python_the_file_is_read_and_the_fault_named(
+    tmp_path, monkeypatch, interpreter
+):
+    """sys.executable missing, or an application that is no Python (one embedding it): every
+    HDF5 file was refused, blamed on the file ('crashed (exit status 1); the file is probably
+    corrupt') or naming only the interpreter ('could not be read as hdf5 (FileNotFoundError:
+    ... /nonexistent/python)'). The look is a guard: the file is read as before it, with a
+    warning naming the file and the installation's fault. Fails on the parent with those
+    errors."""
+    import sys
+
+    from xrf_napari.io import isolate
+
+    path = _plain(tmp_path / "scan.h5", 3)
+    exe = tmp_path / "app"
+    if interpreter == "not python":
+        if sys.platform == "win32":
+            pytest.skip("a shell script")
+        exe.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
+        exe.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(exe))
+    isolate.LOOKED.clear()
+    with pytest.warns(UserWarning) as said:
+        cube = read_cube(path, auto_calibrate=False)
+    assert int(cube.data[0, 0, 0]) == 3
+    text = " ".join(str(w.message) for w in said)
+    assert str(path) in text and "a problem of the installation, not of the file" in text
+    assert f"interpreter {exe}" in text and "read without that first look" in text
+    with pytest.raises(CubeReadError, match="decoding needs a separate Python process, which "):
+        isolate.call_in_child(abs, (-3,), tmp_path / "scan.bcf", "decoding", 5)  # .bcf: refused

@@ -146,7 +146,9 @@ def first_look(path) -> tuple | None:
     detection and read pay once: the in-process read does the same on the same bytes and
     finishes too (its errors are said by it). Returns the file_key of the file looked at, or
     None where there was none to look at (not HDF5, or it cannot be read: the open says why)."""
-    from .isolate import LOOKED, call_in_child, file_key
+    import warnings
+
+    from .isolate import LOOKED, NoChild, call_in_child, file_key
 
     try:
         key = file_key(path)
@@ -156,18 +158,22 @@ def first_look(path) -> tuple | None:
         return key
     if not is_hdf5(path):
         return None
-    call_in_child(
-        _look,
-        (str(path),),
-        path,
-        "the HDF5 library reading the file's structure (its groups, links and attributes)",
-        FIRST_LOOK_TIMEOUT_S,
-        late=f"the HDF5 library did not finish reading the file's structure (its groups, links "
-        f"and attributes) within {FIRST_LOOK_TIMEOUT_S:g} s: the file is probably damaged (the "
-        "library loops for ever on some damaged files), or it lies on a drive too slow for "
-        "that (copy it to a local disk and open it again). It was stopped; napari is "
-        "unaffected, as the reading ran in a separate process",
-    )
+    try:
+        call_in_child(
+            _look,
+            (str(path),),
+            path,
+            "the HDF5 library reading the file's structure (its groups, links and attributes)",
+            FIRST_LOOK_TIMEOUT_S,
+            late=f"the HDF5 library did not finish reading the file's structure (its groups, "
+            f"links and attributes) within {FIRST_LOOK_TIMEOUT_S:g} s: the file is probably "
+            "damaged (the library loops for ever on some damaged files), or it lies on a drive "
+            "too slow for that (copy it to a local disk and open it again). It was stopped; "
+            "napari is unaffected, as the reading ran in a separate process",
+        )
+    except NoChild as exc:  # the look is a guard: without it the file is read as before it
+        warnings.warn(f"{exc}; it is read without that first look", stacklevel=3)
+        return None
     LOOKED.add(key)
     return key
 

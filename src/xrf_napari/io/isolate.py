@@ -39,6 +39,31 @@ _CHILD_CODE = (
 )
 
 
+#: What a child writes first once our code runs there: an answer without it comes from no child
+#: of ours (sys.executable is no Python that imports xrf_napari: an application embedding one).
+STARTED = b"xrf-napari child\n"
+
+
+class NoChild(CubeReadError):
+    """The separate process could not be started, or it is not a Python that runs our code: a
+    fault of the installation, not of the file (it had read 'crashed (exit status 1); the file
+    is probably corrupt', or a bare 'No such file or directory' naming the interpreter)."""
+
+    def __init__(self, path, what: str, why: str):
+        import sys
+
+        self.what, self.why = what, why
+        super().__init__(
+            path,
+            f"{what} needs a separate Python process, which could not be started ({why}; "
+            f"interpreter {sys.executable or 'unknown'}): a problem of the installation, not "
+            "of the file",
+        )
+
+    def __reduce__(self):
+        return type(self), (self.path, self.what, self.why)
+
+
 #: Seconds past its time limit after which a child stops itself, should its parent have died
 #: without stopping it (napari force-quit while it waited on a damaged file; `kill -9`): the
 #: child looped on for good at full CPU. POSIX only (SIGALRM, whose default action ends the
@@ -57,12 +82,15 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str 
     import sys
 
     request = pickle.dumps(list(sys.path)) + pickle.dumps((func, args, timeout + CHILD_GRACE_S))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _CHILD_CODE],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _CHILD_CODE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError as exc:
+        raise NoChild(path, what, exc.strerror or str(exc)) from None
     stopped = CubeReadError(path, late or f"{what} did not finish within {timeout:g} s: stopped")
     try:
         answer, _ = proc.communicate(request, timeout=timeout)
@@ -74,10 +102,12 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str 
         proc.kill()
         proc.communicate()
         raise
+    code = proc.returncode
+    if not answer.startswith(STARTED):  # our code never ran there: no Python, or not ours
+        raise NoChild(path, what, f"it ended at once, exit status {code}")
     try:
-        status, payload = pickle.loads(answer)
+        status, payload = pickle.loads(answer[len(STARTED) :])
     except Exception:  # no whole answer: it died first  # noqa: BLE001
-        code = proc.returncode
         if code == -getattr(signal, "SIGALRM", code + 1):  # it stopped itself (CHILD_GRACE_S)
             raise stopped from None
         how = (
@@ -105,6 +135,8 @@ def _child_main() -> None:
 
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
+    answer.write(STARTED)
+    answer.flush()  # before anything that may crash
     try:
         func, args, limit = pickle.load(sys.stdin.buffer)
         _stop_after(limit)
