@@ -1,7 +1,8 @@
 """The docks' saves and the user's input files (session 46): Save maps refused an input in its way
 only after asking "Replace?"; Recolour's and Embed & cluster's saves replaced an open
 photograph's file once "Replace?" was answered; Save maps into a `.zarr` scan said the scan
-folder might have been "meant to be a file"."""
+folder might have been "meant to be a file"; an edited-regions save stopped by closing its scan
+said "its result was dropped"."""
 
 from __future__ import annotations
 
@@ -178,3 +179,51 @@ def test_save_maps_into_a_zarr_scan_says_only_what_applies(
             "choose another output, outside it"
         ), said
     assert asked == [] and not (store / "maps").exists()
+
+
+# -- 4. an edited-regions save stopped by closing its scan ----------------------------------------
+def test_an_edited_regions_save_stopped_by_closing_the_scan_says_what_happened(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Save labels & spectra of painted regions computes their spectra in a job; the scan closed
+    meanwhile, the line read "The datacube was closed; its result was dropped.", as if the
+    Embed & cluster result were lost. Now it says the save was stopped, nothing was written and
+    the regions layer is still there."""
+    import threading
+
+    import xrf_napari.analysis.embed as analysis_embed
+    from xrf_napari.widgets._layers import layer_cube
+
+    averaged, real = threading.Event(), analysis_embed.iter_cluster_spectra
+
+    def averaging(*args):
+        value = yield from real(*args)
+        averaged.set()
+        return value
+
+    monkeypatch.setattr(analysis_embed, "iter_cluster_spectra", averaging)
+    viewer = make_napari_viewer()
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    cube = embed.current_cube()
+    clusters = embed._clusters_layer(cube, embed.result)
+    edited = np.asarray(clusters.data).copy()
+    edited[0, :4] = 2
+    clusters.data = edited
+    out = tmp_path / "out" / "regions.png"
+    out.parent.mkdir()
+    _dialog_returns(monkeypatch, out)
+    embed._save_clicked()
+    assert embed.job.is_running
+    assert averaged.wait(10)  # without processing events: the spectra are in, not yet delivered
+    for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
+        viewer.layers.remove(ly)
+    wait_idle(qtbot, embed.job, 10000)
+    assert list(out.parent.iterdir()) == []
+    assert clusters in viewer.layers
+    said = embed.job.status.text()
+    assert said == (
+        "The datacube was closed, so the save was stopped: nothing was written; the edited "
+        f"regions are still in {clusters.name}."
+    ), said

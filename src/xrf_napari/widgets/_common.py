@@ -653,6 +653,7 @@ class CubeDock(QWidget):
         keep: bool = True,
         pass_pool: bool = False,
         name: str = "",
+        closed_words: Callable[[], str] | None = None,
     ):
         """JobPanel.start for a job on `cube`. `on_result(value)` adds the layers and returns what
         the dock keeps for that cube (shown by show_result while the cube is selected; with
@@ -660,7 +661,9 @@ class CubeDock(QWidget):
         whose cube was closed meanwhile is dropped. `pass_pool`: a short job the user waits on
         (Add composite), not queued behind the dock jobs filling napari's pool (JobPanel.start).
         `name`: the job's name where a notification speaks of it (a region spectrum stopped by
-        its scan's closing was announced as "Mean spectrum: Stopped..."); "": the Run button's."""
+        its scan's closing was announced as "Mean spectrum: Stopped..."); "": the Run button's.
+        `closed_words()`: the status line once the cube closed before the value came, where "its
+        result was dropped" is not what happened (a save stopped: no result of the dock's lost)."""
 
         def deliver(value):  # a generator: JobPanel steps it (on_result may be staged too)
             def is_open():
@@ -674,7 +677,7 @@ class CubeDock(QWidget):
                     if kept is _CLOSED and self.dropped_layers_words:  # its steps were undone
                         said += f" and {self.dropped_layers_words}"
             if kept is _CLOSED:
-                self.job.status.setText(said + ".")
+                self.job.status.setText(said + "." if closed_words is None else closed_words())
                 return
             if not keep:
                 return

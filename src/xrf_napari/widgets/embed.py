@@ -510,6 +510,11 @@ class EmbedClusterWidget(CubeDock):
                     f"Saved the edited regions: {saved.name} and {csv_path.name}."
                 )
 
+        def stopped() -> str:  # "its result was dropped" read as if the regions were lost
+            layer = self._clusters_layer(cube, result)
+            kept = "" if layer is None else f"; the edited regions are still in {layer.name}"
+            return f"The datacube was closed, so the save was stopped: nothing was written{kept}."
+
         worker = self.start_job(
             iter_cluster_spectra,
             cube,
@@ -519,6 +524,7 @@ class EmbedClusterWidget(CubeDock):
             on_result=write_edited,
             keep=False,
             name="Save labels & spectra",  # not "Embed & cluster" in a notification
+            closed_words=stopped,
         )
         if worker is None:  # a job started while the dialog was open
             self._refuse_busy_save()
