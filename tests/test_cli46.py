@@ -145,3 +145,16 @@ def test_quicklook_keeps_a_write_protected_map_file(tmp_path, capsys):
         assert sorted(p.name for p in out.iterdir()) == ["panel_Fe_Ka.png"]
     finally:
         kept.chmod(0o644)
+
+
+def test_a_folder_given_as_the_scan_is_called_a_folder(tmp_path, capsys):
+    """A folder (one holding the scan, say) given as the input was refused as "unsupported file
+    type '(no suffix)'", as if it were a file; now it is named a directory, with what to give."""
+    from xrf_napari.cli.main import main
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    assert main(["info", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {folder}: is a directory, not a scan: give the scan's file in it" in err, err
+    assert "file type" not in err

@@ -134,6 +134,12 @@ def read_cube(
     st = check_path(path, allow_dir=True)
     fmt = format_of(path)
     if fmt is None:
+        if stat.S_ISDIR(st.st_mode):  # it said "unsupported file type '(no suffix)'"
+            raise CubeReadError(
+                path,
+                "is a directory, not a scan: give the scan's file in it (a zarr store, the one "
+                "directory read, is named .zarr); supported: " + " ".join(SUPPORTED_SUFFIXES),
+            )
         raise CubeReadError(
             path,
             f"unsupported file type {path.suffix or '(no suffix)'!r}; supported: "
