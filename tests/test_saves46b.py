@@ -227,3 +227,25 @@ def test_an_edited_regions_save_stopped_by_closing_the_scan_says_what_happened(
         "The datacube was closed, so the save was stopped: nothing was written; the edited "
         f"regions are still in {clusters.name}."
     ), said
+
+
+# -- 5. the command line: an output inside a .zarr scan ------------------------------------------
+def test_a_command_writing_into_a_zarr_scan_says_only_what_applies(tmp_path, capsys):
+    """`quicklook scan.zarr -o scan.zarr/ql` was refused with "...; or, if scan.zarr was meant
+    to be a file (weights, labels, a photo), it is a folder: give the file": the scan is a folder
+    by design (the advice is for a --weights or --photo given a folder). Now only "choose another
+    output, outside it"; nothing is written."""
+    import zarr
+    from _napari_helpers import painted_counts
+
+    from xrf_napari.cli.main import main
+
+    store = tmp_path / "scan.zarr"
+    zarr.save(str(store), painted_counts()[0])
+    assert main(["quicklook", str(store), "-o", str(store / "ql"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].endswith(
+        f"error: output folder {store / 'ql'} is, or lies inside, the input folder {store}: "
+        "choose another output, outside it"
+    ), err
+    assert not (store / "ql").exists()

@@ -647,11 +647,13 @@ def _write_probe(folder: Path) -> str | None:
 def _input_folder(i: Path, folder_inputs=()) -> str:
     """The end of a clash with an input folder: a folder given where a file was meant (`--weights
     .`) is the likelier mistake than an output chosen inside a folder-store scan. An input that
-    is a folder by design (`folder_inputs`: a training set's --data) gets no such advice: the
-    trainers told a user whose --out lay inside --data that --data "was meant to be a file"."""
+    is a folder by design (`folder_inputs`: a training set's --data; a .zarr scan store) gets no
+    such advice: the trainers told a user whose --out lay inside --data that --data "was meant to
+    be a file", and `quicklook scan.zarr -o scan.zarr/ql` said so of the scan."""
     if not i.is_dir():
         return f"{i}: choose another output"
-    if any(_same(i, d) for d in folder_inputs if d is not None and os.path.exists(d)):
+    by_design = [d for d in folder_inputs if d is not None and os.path.exists(d)]
+    if i.suffix.lower() == ".zarr" or any(_same(i, d) for d in by_design):
         return f"folder {i}: choose another output, outside it"
     return (
         f"folder {i}: choose another output; or, if {i} was meant to be a file (weights, "
