@@ -4,10 +4,65 @@ data without a word on what the check cannot see."""
 
 import numpy as np
 import pytest
+from _napari_helpers import tiny_weights
+from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
 
+from xrf_napari.analysis.ambiguity import ambiguity_report
+from xrf_napari.analysis.line_features import FEATURE_ELEMENTS
 from xrf_napari.cube import cube_from_array
 
 torch = pytest.importorskip("torch")
+
+
+def _features(*sets, value=0.6):
+    """(1, len(sets), n) features: pixel i shows the elements of sets[i]."""
+    f = np.zeros((1, len(sets), len(FEATURE_ELEMENTS)), dtype=np.float32)
+    for i, present in enumerate(sets):
+        for e in present:
+            f[0, i, FEATURE_ELEMENTS.index(e)] = value
+    return f
+
+
+def test_a_copper_tubes_lines_name_no_copper_pigment():
+    """Under a Cu tube every pixel shows Cu lines, scattered from the tube: a chalk ground (Ca)
+    read "Ca+Cu", named Egyptian blue, and orpiment (As) "As+Cu", named emerald green (generated
+    Cu-tube paintings: up to 44 % of the pixels without copper paint named a copper pigment). With
+    the anode given, Cu is read as unknown: named only where the answer is the same either way."""
+    f = _features({"Ca", "Cu"}, {"As", "Cu"}, {"Co", "Cu"}, {"Pb", "Cu"})
+    before = ambiguity_report(f, FEATURE_ELEMENTS)
+    assert before.ambiguous.tolist() == [[False, False, False, True]]  # what the lines alone say
+    rep = ambiguity_report(f, FEATURE_ELEMENTS, anode="Cu")
+    assert rep.ambiguous.tolist() == [[True, True, False, True]]  # cobalt stays cobalt
+    labels = {s.label(): s for s in rep.signatures}
+    assert set(labels) == {"Ca", "As", "Co", "Pb"}  # no pixel is said to show copper
+    assert "Orpiment" in labels["As"].candidates and "Emerald green" in labels["As"].candidates
+    assert "Azurite" in labels["Pb"].candidates  # copper under lead white cannot be ruled out
+    msg = rep.message(names=None)
+    assert "Cu is not read: the X-ray tube's anode is Cu" in msg, msg
+    # another anode (Rh: no line feature) changes nothing
+    rh = ambiguity_report(f, FEATURE_ELEMENTS, anode="Rh")
+    assert rh.ambiguous.tolist() == before.ambiguous.tolist() and "not read" not in rh.message()
+
+
+def test_recolour_passes_the_files_anode_to_the_ambiguity_note(tmp_path):
+    """recolour() of a scan from a Cu tube (the file's profile): orpiment and a chalk ground with
+    the tube's Cu lines in every pixel are not named emerald green or Egyptian blue."""
+    from xrf_napari.analysis.recolour import recolour
+
+    rng = np.random.default_rng(0)
+    tube = element_spectrum_lines("Cu", 1200.0)  # the copper anode's lines, scattered
+    spectra = [
+        line_spectrum(element_spectrum_lines("As", 2500.0) + tube, background=(2.0, -0.05)),
+        line_spectrum(element_spectrum_lines("Ca", 2500.0) + tube, background=(2.0, -0.05)),
+    ]
+    mean = np.stack(spectra)[np.repeat([0, 1], 8)][:, None].repeat(16, axis=1)
+    counts = rng.poisson(np.clip(mean, 0, None)).astype(np.uint16)
+    dve, uvit = tiny_weights(tmp_path)
+    cube = cube_from_array(counts, CANONICAL_CAL, profile={"anode": "Cu", "fwhm_mn_ev": 140.0})
+    result = recolour(cube, weights=str(uvit), embedder_weights=str(dve), device="cpu")
+    amb = result.ambiguity
+    assert amb.ambiguous.all(), amb.message(names=None)
+    assert "Cu is not read" in amb.message()
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,11 @@ Cu: azurite, malachite, verdigris spread over 100 degrees of hue, so not). A pix
 when no element present names its colour, or when the elements that do name different families
 together (Cd with Co: a yellow and a blue, in proportions the lines do not fix); a white beside a
 colour (zinc white with cobalt blue) only lightens it, so it stays named.
+
+A tube whose anode is a feature element (copper) scatters that element's lines into every pixel:
+generated scans from a Cu tube show a copper feature of 0.15-0.8 in regions without copper, so
+orpiment read as emerald green and every lead white as "Cu+Pb". Given the anode, its element is
+read as unknown: a pixel is named only where the lines name the same pigments with it and without.
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ class AmbiguityReport:
     ambiguous: np.ndarray  # (H, W) bool
     signatures: list[Signature] = field(default_factory=list)  # by share, largest first
     calibrated: bool = True  # False: no energy axis, so no line was read anywhere
+    unread: str | None = None  # the tube anode's element, whose lines are the tube's everywhere
 
     @property
     def ambiguous_share(self) -> float:
@@ -74,9 +80,16 @@ class AmbiguityReport:
                 "No energy calibration: element lines cannot be named, so nothing fixes the "
                 "colour; the colour shown is the model's guess everywhere."
             )
+        tube = (
+            f" {self.unread} is not read: the X-ray tube's anode is {self.unread}, whose lines the "
+            f"object scatters into every pixel, so pigments of {self.unread} cannot be told by "
+            "their lines."
+            if self.unread
+            else ""
+        )
         amb = [s for s in self.signatures if not s.named]
         if not amb:
-            return "The element lines name the colour family everywhere in this scan."
+            return "The element lines name the colour family everywhere in this scan." + tube
         shown = amb if limit is None else amb[:limit]
         parts = []
         for s in shown:
@@ -97,6 +110,7 @@ class AmbiguityReport:
             f"The lines do not fix the colour on {100 * self.ambiguous_share:.0f} % of the scan: "
             + "; ".join(parts)
             + ". There the colour shown is the model's guess."
+            + tube
         )
 
 
@@ -163,20 +177,26 @@ def explain(present: frozenset[str]) -> tuple[bool, tuple[str, ...]]:
     return False, tuple(dict.fromkeys(named + possible))
 
 
-def _signatures(features: np.ndarray, elements: tuple[str, ...]):
-    """(element sets present, pixel -> set index, pixels per set) of (..., n_elements) features."""
+def _signatures(features: np.ndarray, elements: tuple[str, ...], unread: str | None = None):
+    """(element sets present, pixel -> set index, pixels per set) of (..., n_elements) features;
+    the element `unread` is never present (read without a copy of the features)."""
     f = np.asarray(features)
     if f.shape[-1] != len(elements):
         raise ValueError(f"features must be (..., {len(elements)}), got shape {f.shape}")
     flat = f.reshape(-1, len(elements))
     if len(elements) > CODE_BITS:  # too many for a table of every set: sort the codes
-        codes = (flat >= PRESENT_FEATURE) @ (1 << np.arange(len(elements), dtype=np.int64))
+        present = flat >= PRESENT_FEATURE
+        if unread:
+            present[:, elements.index(unread)] = False
+        codes = present @ (1 << np.arange(len(elements), dtype=np.int64))
         uniq, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
     else:
         # One bit per element, OR-ed in place, then a table over every possible set: a few bytes
         # per pixel (a bool matrix product made int64 copies, 179 B/px with 19 elements).
         codes = np.zeros(flat.shape[0], dtype=np.uint32)
         for j in range(len(elements)):
+            if elements[j] == unread:
+                continue
             codes |= (flat[:, j] >= PRESENT_FEATURE).view(np.uint8).astype(np.uint32) << j
         per_set = np.bincount(codes, minlength=1 << len(elements))
         uniq = np.flatnonzero(per_set)
@@ -187,28 +207,45 @@ def _signatures(features: np.ndarray, elements: tuple[str, ...]):
     return sets, inverse.reshape(-1), counts
 
 
-def ambiguity_report(features: np.ndarray, elements, calibrated: bool = True) -> AmbiguityReport:
+def _explain_without(present: frozenset[str], unread: str | None) -> tuple[bool, tuple[str, ...]]:
+    """explain() where the element `unread` may or may not be there: named only if the lines
+    name the same pigments either way; the pigments possible either way otherwise."""
+    if not unread:
+        return explain(present)
+    named0, cands0 = explain(present - {unread})
+    named1, cands1 = explain(present | {unread})
+    if named0 and named1 and cands0 == cands1:
+        return True, cands0
+    return False, tuple(dict.fromkeys(cands0 + cands1))
+
+
+def ambiguity_report(
+    features: np.ndarray, elements, calibrated: bool = True, anode: str | None = None
+) -> AmbiguityReport:
     """Per-pixel and per-signature report from (H, W, n_elements) line features. Without a
     calibration (`calibrated` False) channel numbers stood in for energies, so the features name
-    no real line (Sn and Pb on Poisson noise): the whole scan is ambiguous and no element named."""
+    no real line (Sn and Pb on Poisson noise): the whole scan is ambiguous and no element named.
+    `anode`: the tube's anode as the file names it; if it is one of `elements` (Cu), its lines
+    are the tube's in every pixel, so that element is read as unknown."""
     elements = tuple(elements)
     f = np.asarray(features)
     if f.ndim != 3 or f.shape[2] != len(elements):
         raise ValueError(f"features must be (H, W, {len(elements)}), got shape {f.shape}")
     if not calibrated:
         return AmbiguityReport(np.ones(f.shape[:2], dtype=bool), calibrated=False)
-    sets, inverse, counts = _signatures(f, elements)
+    unread = anode if anode in elements else None
+    sets, inverse, counts = _signatures(f, elements, unread)
     n = max(inverse.size, 1)
     named_code = np.zeros(len(sets), dtype=bool)
     sigs = []
     for i, (present, count) in enumerate(zip(sets, counts.tolist())):
-        named, cands = explain(present)
+        named, cands = _explain_without(present, unread)
         named_code[i] = named
         if count / n >= MIN_SHARE:
             sigs.append(Signature(tuple(sorted(present)), count / n, named, cands))
     sigs.sort(key=lambda s: -s.share)
     ambiguous = ~named_code[inverse].reshape(f.shape[:2])
-    return AmbiguityReport(ambiguous, sigs)
+    return AmbiguityReport(ambiguous, sigs, unread=unread)
 
 
 @functools.lru_cache(maxsize=4096)

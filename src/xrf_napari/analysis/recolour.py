@@ -415,6 +415,7 @@ def iter_recolour(
 
 
 def _iter_recolour(cube, rec, embedder_weights, device, tile, overlap, batch, average_flips):
+    from ..detector import anode_from_metadata
     from .ambiguity import ambiguity_report
     from .embed import iter_embed, load_embedder
     from .line_features import line_features
@@ -445,7 +446,10 @@ def _iter_recolour(cube, rec, embedder_weights, device, tile, overlap, batch, av
     d = inputs.shape[-1] - len(features.elements)  # the latent's width
     latent = np.ascontiguousarray(inputs[..., :d])
     ambiguity = ambiguity_report(
-        inputs[..., d:], features.elements, calibrated=cube.calibration.source != "none"
+        inputs[..., d:],
+        features.elements,
+        calibrated=cube.calibration.source != "none",
+        anode=anode_from_metadata(cube.metadata),
     )
     model_input = rec.model_input(inputs) if reads is not None else latent
     del inputs
