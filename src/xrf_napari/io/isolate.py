@@ -40,7 +40,9 @@ _CHILD_CODE = (
 
 
 #: What a child writes first once our code runs there: an answer without it comes from no child
-#: of ours (sys.executable is no Python that imports xrf_napari: an application embedding one).
+#: of ours (sys.executable is no Python that imports xrf_napari: an application embedding one);
+#: what comes before it is the interpreter's start-up printing (a sitecustomize, a .pth, an
+#: import), before our code pointed fd 1 away from the answer: left out of the answer.
 STARTED = b"xrf-napari child\n"
 
 
@@ -103,10 +105,11 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str 
         proc.communicate()
         raise
     code = proc.returncode
-    if not answer.startswith(STARTED):  # our code never ran there: no Python, or not ours
+    _before, started, answer = answer.partition(STARTED)  # before: what start-up printed
+    if not started:  # our code never ran there: no Python, or not ours
         raise NoChild(path, what, f"it ended at once, exit status {code}")
     try:
-        status, payload = pickle.loads(answer[len(STARTED) :])
+        status, payload = pickle.loads(answer)
     except Exception:  # no whole answer: it died first  # noqa: BLE001
         if code == -getattr(signal, "SIGALRM", code + 1):  # it stopped itself (CHILD_GRACE_S)
             raise stopped from None
