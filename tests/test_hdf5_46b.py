@@ -313,3 +313,31 @@ def _count_looks(monkeypatch):
 
     monkeypatch.setattr(isolate, "call_in_child", counted)
     return calls
+
+
+def test_a_module_in_the_working_folder_does_not_replace_the_childs(tmp_path):
+    """`python -c` puts the working folder first on sys.path, so a user's struct.py there (a
+    script of their own, in the folder napari or a script was started from) replaced the
+    standard module the child's `import pickle` needs: the child failed before it ran, and no
+    look was possible. The child now starts with -P. Fails on the parent: NoChild ('it ended
+    at once, exit status 1')."""
+    import subprocess
+    import sys
+
+    work, scripts = tmp_path / "work", tmp_path / "scripts"
+    work.mkdir()
+    scripts.mkdir()
+    (work / "struct.py").write_text("raise ImportError('the user struct.py')\n", encoding="utf-8")
+    (scripts / "run.py").write_text(
+        "from xrf_napari.io.isolate import call_in_child\n"
+        "print('child said', call_in_child(abs, (-3,), 'scan.h5', 'looking', 60))\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(scripts / "run.py")],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "child said 3", (done.stdout + done.stderr)[-2000:]

@@ -32,7 +32,8 @@ def remember_looked(path) -> None:
 
 
 #: The child: takes the parent's sys.path (pickled on stdin) before it imports anything of ours,
-#: then _child_main.
+#: then _child_main. Run with -P: `-c` puts the working folder first on sys.path, so a user's
+#: struct.py or re.py there replaced the standard module pickle imports, and the child failed.
 _CHILD_CODE = (
     "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
     "from xrf_napari.io.isolate import _child_main; _child_main()"
@@ -86,7 +87,7 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str 
     request = pickle.dumps(list(sys.path)) + pickle.dumps((func, args, timeout + CHILD_GRACE_S))
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-c", _CHILD_CODE],
+            [sys.executable, "-P", "-c", _CHILD_CODE],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
