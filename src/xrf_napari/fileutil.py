@@ -681,15 +681,9 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
             raise OutputError(f"output folder {f} exists and is not a folder")
         _writable_folder(f, f, probed)
     for f in map(Path, files):
-        if os.path.lexists(f):
-            st = os.stat(f) if f.exists() else None
-            if st is not None and not stat.S_ISREG(st.st_mode):
-                raise OutputError(f"cannot write {f}: it exists and is not a regular file")
-            if st is not None and _write_protected(f, st):
-                raise OutputError(
-                    f"cannot write {f}: the file is read-only (write-protected): make it "
-                    "writable, or choose another output"
-                )
+        st = os.stat(f) if f.exists() else None
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            raise OutputError(f"cannot write {f}: it exists and is not a regular file")
         for i in ins:
             if _same(f, i):
                 raise OutputError(
@@ -700,6 +694,12 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
                 raise OutputError(
                     f"output {f} lies inside the input {_input_folder(i, folder_inputs)}"
                 )
+        # after the inputs: a write-protected scan saved over was told to "make it writable"
+        if st is not None and _write_protected(f, st):
+            raise OutputError(
+                f"cannot write {f}: the file is read-only (write-protected): make it "
+                "writable, or choose another output"
+            )
         _writable_folder(f.parent, f, probed)
     for f in map(Path, files):
         remove_stale_temporaries(f.parent, f.name)
