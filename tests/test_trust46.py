@@ -92,3 +92,61 @@ def test_a_scan_whose_file_names_no_tube_is_not_called_like_the_training_data_un
     assert named.message().endswith("counts per pixel).")  # nothing left unsaid
     half = check_scan(cube_from_array(data, cal, profile={"anode": "Rh"})).message()
     assert "does not name its detector resolution" in half and "tube is not" not in half, half
+
+
+def _select(widget, layer) -> None:
+    """Choose the scan of `layer` (its sum image or its stack) in the dock's Datacube list."""
+    from xrf_napari.widgets._layers import layer_cube
+
+    combo = widget.cube_combo
+    for i in range(combo.count()):
+        combo.setCurrentIndex(i)
+        if layer_cube(combo.current_layer()) is layer_cube(layer):
+            return
+    raise AssertionError(f"{layer.name} is not in the Datacube list")
+
+
+def test_the_docks_training_data_note_follows_the_scan_and_stays_in_view_at_1080p(
+    make_napari_viewer, tmp_path, qtbot, panel
+):
+    """A guard. A scan whose file names no tube (the longer quiet note) and one from a Ag tube
+    (the warning), both recoloured, with the five docks at 1920 x 1080: each scan chosen shows
+    its own note, in view with the ambiguity note; a scan not yet run shows none."""
+    from _dock_layout import five_docks, front, hidden_part, settle
+    from _napari_helpers import open_cube, wait_idle
+
+    from xrf_napari.io.project_h5 import write_cube
+
+    counts, cal = panel[0][::2, ::2], panel[1]  # spectra like the training data's, 48 x 64 px
+    bare = write_cube(tmp_path / "bare.h5", counts, cal)
+    silver = write_cube(tmp_path / "silver.h5", counts, cal, metadata={"profile": {"anode": "Ag"}})
+    viewer = make_napari_viewer(show=True)
+    docks = five_docks(viewer, bare, qtbot)
+    dock, recolour = docks["Recolour"]
+    front(dock)
+    recolour.weights_edit.setText(str(tiny_weights(tmp_path)[1]))
+    recolour.embedder_edit.setText("")  # the shipped DVE: the check's score is its own
+    recolour.device.setCurrentText("cpu")
+    bare_layer = recolour.cube_combo.current_layer()
+    silver_layer = open_cube(viewer, silver)[0]
+    unrun_layer = open_cube(viewer, write_cube(tmp_path / "unrun.h5", counts, cal))[0]
+    notes = {}
+    for layer in (bare_layer, silver_layer):
+        _select(recolour, layer)
+        assert recolour.run() is not None
+        wait_idle(qtbot, recolour.job, 60000)
+        assert recolour.job.last_error is None, recolour.job.last_error
+        settle()
+        notes[layer.name] = recolour.ood_label.text()
+        for note in (recolour.ood_label, recolour.ambiguity_label):
+            assert hidden_part(note, dock) == "", note.text()[:60]
+    assert "as far as the spectra show" in notes[bare_layer.name]
+    assert notes[silver_layer.name].startswith("\u26a0") and "anode Ag" in notes[silver_layer.name]
+    for layer in (bare_layer, silver_layer):
+        _select(recolour, layer)
+        settle()
+        assert recolour.ood_label.text() == notes[layer.name]
+        assert hidden_part(recolour.ood_label, dock) == ""
+    _select(recolour, unrun_layer)
+    settle()
+    assert recolour.ood_label.text() == "" and not recolour.ood_label.isVisible()
