@@ -158,3 +158,25 @@ def test_a_folder_given_as_the_scan_is_called_a_folder(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"error: {folder}: is a directory, not a scan: give the scan's file in it" in err, err
     assert "file type" not in err
+
+
+def test_a_line_break_in_a_file_name_keeps_each_message_on_one_line(tmp_path, capsys):
+    """A name holding a line break split the error line in two ("error: .../a" then "b.h5: no
+    such file or directory") and recolour's "wrote" line: the error line and recolour's own
+    lines now give the name as the other commands do (fileutil.printable: '\\n')."""
+    from _cli_models import save_tiny_models, weights_args, write_toy_scan
+
+    from xrf_napari.cli.main import main
+
+    missing = tmp_path / "a\nb.h5"
+    assert main(["info", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a\\nb.h5: no such file or directory" in err, err
+    scan, _counts, _labels = write_toy_scan(tmp_path / "my\nscan.h5", 4, 5, n_regions=1)
+    save_tiny_models(tmp_path)
+    png = tmp_path / "rgb\n1.png"
+    assert main(["recolour", str(scan), "-o", str(png), *weights_args(tmp_path)]) == 0
+    said = capsys.readouterr()
+    assert said.out.count("\n") == 1 and "rgb\\n1.png (4 x 5 px" in said.out, said.out
+    assert "recolouring my\\nscan (4 x 5 px" in said.err, said.err
+    assert png.is_file()

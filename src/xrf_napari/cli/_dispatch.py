@@ -255,7 +255,9 @@ def _run(prog: str, command: str, mod, args) -> int:
         if getattr(exc, "on_stdout", False):
             _drop_stdout()
             exc = f"cannot write to standard output: {exc.strerror or exc}"
-        print(f"{prog} {command}: error: {exc}", file=sys.stderr)
+        from ..fileutil import printable  # a path holding a line break broke the line in two
+
+        print(f"{prog} {command}: error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except MemoryError as exc:  # an allocation the checks did not foresee: say so, no traceback
         # `left`: what a command writing as it goes left behind, and the way on (generate).

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..cube import pixels_text
 from ..device import DEVICE_CHOICES
+from ..fileutil import printable
 
 
 def configure(parser) -> None:
@@ -127,7 +128,7 @@ def run(args) -> int:
         given = " ".join(o for o in opts if not o.endswith(" None"))
         raise ValueError(f"{given}: {exc}" if given else str(exc)) from None
     print(
-        f"recolouring {cube.name} ({pixels_text(cube.shape)}, {cube.shape[2]} channels, "
+        f"recolouring {printable(cube.name)} ({pixels_text(cube.shape)}, {cube.shape[2]} channels, "
         f"calibration {cube.calibration.source}) on {rec.device}"
         + (", 8 orientations per tile averaged" if args.average_flips else ""),
         file=sys.stderr,
@@ -143,5 +144,5 @@ def run(args) -> int:
     # every pigment each element set leaves open (the dock names four, the rest in a tooltip)
     print(result.ambiguity.message(names=None), file=sys.stderr)
     save_rgb(out, result.rgb, result.provenance)
-    print(f"wrote {out} ({pixels_text(result.rgb.shape)}, device {result.device})")
+    print(f"wrote {printable(out)} ({pixels_text(result.rgb.shape)}, device {result.device})")
     return 0
