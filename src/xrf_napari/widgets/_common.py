@@ -332,7 +332,7 @@ class _SurveyHub(QObject):
                 used = getattr(result, "instrument", None) or {}
                 if used != self._instrument.get(key, {}):  # changed while it ran
                     self._stale.add(key)
-                # a copy of the same type: peaks.Suggestions keeps its calibration warning
+                # a copy of the same type: peaks.Suggestions keeps its warning and its tube
                 self._done[key] = (result[0], copy.copy(result[1]))
                 # the panel's own "Done." read as if the dock's action (maps) had run
                 n = len(result[1])
@@ -910,7 +910,8 @@ class CubeDock(QWidget):
         is the scan's status line as soon as the scan is chosen, and Run refuses with it before
         any work (refuse_scan). Said only once Run was pressed, the refusal came as the job's
         error after the models had loaded, and Pigments left a "whole scan" layer behind. Here
-        the models' refusal, for docks naming themselves in `models_dock`."""
+        the models' refusal, for docks naming themselves in `models_dock`; Recolour and Embed &
+        cluster add a scan of too few pixels for them."""
         if not self.models_dock:
             return ""
         from ..energy import off_grid_refusal

@@ -215,8 +215,8 @@ class ElementMapsWidget(CubeDock):
         return list(known[1]) if known is not None else []
 
     def seen(self) -> list[str]:
-        """The suggested elements and a usual anode's left out of them, the tube unknown
-        (peaks.Suggestions.seen): every element the overlaps count, as before they were split."""
+        """The suggested elements and a usual anode left out of them, the tube unknown
+        (peaks.Suggestions.seen): the maps' overlaps count every element the peaks show."""
         known = SURVEYS.get(self.current_cube())
         return list(getattr(known[1], "seen", known[1])) if known is not None else []
 
