@@ -181,7 +181,7 @@ def test_a_name_typed_in_full_is_asked_about_once_by_us_and_an_input_not_at_all(
     from _napari_helpers import scripted_questions
     from qtpy.QtWidgets import QFileDialog, QMessageBox
 
-    from xrf_napari.fileutil import OutputError
+    from xrf_napari.fileutil import OutputError, check_outputs
     from xrf_napari.widgets import _dialogs
 
     monkeypatch.setattr(_dialogs, "OWN_REPLACE_QUESTION", True, raising=False)  # as off macOS
@@ -207,7 +207,9 @@ def test_a_name_typed_in_full_is_asked_about_once_by_us_and_an_input_not_at_all(
     assert _dialogs.ask_save_path(None, "Save", "PNG (*.png)") == str(out)
     dialog_returns(str(scan))  # the open scan's own name, typed in full
     with pytest.raises(OutputError, match="is the input"):
-        _dialogs.ask_save_path(None, "Save", "PNG (*.png)", inputs=[scan])
+        _dialogs.ask_save_path(
+            None, "Save", "PNG (*.png)", check=lambda files: check_outputs(files, inputs=[scan])
+        )
     assert len(asked) == 2  # the refusal came first, with no question about the scan
     assert scan.read_bytes() == b"earlier"
 
