@@ -179,7 +179,8 @@ def explain(present: frozenset[str]) -> tuple[bool, tuple[str, ...]]:
 
 def _signatures(features: np.ndarray, elements: tuple[str, ...], unread: str | None = None):
     """(element sets present, pixel -> set index, pixels per set) of (..., n_elements) features;
-    the element `unread` is never present (read without a copy of the features)."""
+    the element `unread` is never present: left out of the codes, where zeroing its features
+    would copy them (a float per pixel and element)."""
     f = np.asarray(features)
     if f.shape[-1] != len(elements):
         raise ValueError(f"features must be (..., {len(elements)}), got shape {f.shape}")

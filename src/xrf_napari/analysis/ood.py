@@ -19,9 +19,10 @@ Two kinds of evidence, both reported in plain words:
 
 Measured limit: the DVE was trained with instrument augmentations, so a new anode (Mo, Ag) alone
 does not raise the score; the settings check is what catches those, when the file names them. A
-file that names neither is called like the training data "as far as the spectra show", saying
-so: 7 generated Mo and Ag cubes stripped of their metadata scored 0.01-0.62, 6 of the training
-instruments -0.04-0.75 (docs/model_card_embedder.md).
+file that does not name one is called like the training data only "as far as the spectra show",
+saying which it does not name (`UNNAMED_IF`): 7 generated Mo and Ag cubes stripped of their
+metadata scored 0.01-0.62, 6 of the training instruments -0.04-0.75
+(docs/model_card_embedder.md).
 """
 
 from __future__ import annotations
@@ -56,6 +57,18 @@ SAMPLE_PIXELS = 2048
 #: the embedder sees zeros where the light elements or the anode's scatter (Rh K 20.2 keV,
 #: Compton 19 keV) and the Ag/Cd/Sn/Sb K lines would be.
 COVER_KEV = (1.5, 22.0)
+#: The settings the score cannot see (module docstring), anode then resolution: each as the quiet
+#: line names it when the file does not (OODReport.unnamed), with what would then make the scan
+#: unlike the training data. One table, so the words check_scan gives are the ones message reads.
+UNNAMED_IF = {
+    "its tube anode": (
+        f"the tube is not {', '.join(TRAINED['anodes'][:-1])} or {TRAINED['anodes'][-1]}"
+    ),
+    "its detector resolution": (
+        f"the resolution is outside {TRAINED['fwhm_mn_ev'][0]:.0f}-"
+        f"{TRAINED['fwhm_mn_ev'][1]:.0f} eV at Mn K-alpha"
+    ),
+}
 #: A mean spectrum whose highest channel stands less than this above the median of the channels
 #: within +-1 keV has no peaks: no fluorescence line and no scatter line, e.g. noise (flat Poisson
 #: noise at 200-2000 counts per pixel, 1024 pixels: 1.06-1.14; the panel and painting samples: 62
@@ -68,7 +81,7 @@ class OODReport:
     score: float  # median excess deviance per count (about 0 for spectra the DVE reconstructs)
     counts_per_pixel: float
     reasons: list[str] = field(default_factory=list)  # why the scan is unlike the training data
-    unnamed: list[str] = field(default_factory=list)  # settings the file does not name
+    unnamed: list[str] = field(default_factory=list)  # keys of UNNAMED_IF the file does not name
 
     @property
     def warn(self) -> bool:
@@ -88,18 +101,11 @@ class OODReport:
         )
         if not self.unnamed:
             return said + "."
-        *others, last = TRAINED["anodes"]
-        lo, hi = TRAINED["fwhm_mn_ev"]
-        ifs = {
-            "its tube anode": f"the tube is not {', '.join(others)} or {last}",
-            "its detector resolution": f"the resolution is outside {lo:.0f}-{hi:.0f} eV at "
-            "Mn K-alpha",
-        }
         return (
             f"{said}, as far as the spectra show: the file does not name "
             + " or ".join(self.unnamed)
             + ", which the spectra do not reveal. If "
-            + ", or ".join(ifs[u] for u in self.unnamed)
+            + ", or ".join(UNNAMED_IF[u] for u in self.unnamed)
             + ", treat colours and regions with extra caution."
         )
 
@@ -180,9 +186,7 @@ def check_scan(
             reasons.append(why)
     anode = anode_from_metadata(cube.metadata)  # its symbol, or as written if none
     fwhm = fwhm_from_metadata(cube.metadata)
-    # what the score cannot see for itself (module docstring), said when the file does not say it
-    named = (("its tube anode", anode), ("its detector resolution", fwhm))
-    unnamed = [what for what, value in named if value is None]
+    unnamed = [what for what, value in zip(UNNAMED_IF, (anode, fwhm)) if value is None]
     if anode and anode not in TRAINED["anodes"]:
         reasons.append(f"tube anode {anode} (trained on {', '.join(TRAINED['anodes'])})")
     lo, hi = TRAINED["fwhm_mn_ev"]
