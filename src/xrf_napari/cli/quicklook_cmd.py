@@ -88,7 +88,7 @@ def choose_maps(
     spectrum = mean * (h * w)
     if cube.calibration.source == "none":
         return spectrum, [], [], {}
-    # a list with .warning
+    # a peaks.Suggestions: a list with .warning and .tube
     suggested = suggest_for_cube(
         cube, spectrum, spectra, anode=anode, kv=kv, optic=optic, atmosphere=atmosphere
     )
@@ -227,7 +227,8 @@ def run(args) -> int:
     from ._args import read_scan
 
     cube = read_scan(args)
-    check_outputs(files=[out / f"{file_stem(cube.name)}_sum_spectrum.png"], inputs=[args.input])
+    stem = file_stem(cube.name)
+    check_outputs(files=[spectrum_png(out, stem)], inputs=[args.input])
     spectrum, suggested, plans, maps = choose_maps(
         cube,
         elements,
@@ -239,7 +240,6 @@ def run(args) -> int:
         atmosphere=args.atmosphere,
     )
     if cube.shape[:2] != (1, 1):  # the maps' files, once named, as the spectrum's above
-        stem = file_stem(cube.name)
         check_outputs(files=[map_png(out, stem, p) for p in plans], inputs=[args.input])
     # the folder only once there is something to write, and none left by a failed first run;
     # the files reach their names together: never half of two runs
@@ -352,9 +352,15 @@ def run(args) -> int:
     return 0
 
 
+def spectrum_png(out: Path, stem: str) -> Path:
+    """The sum spectrum's PNG: one name for run's check of the outputs and write_outputs."""
+    return out / f"{stem}_sum_spectrum.png"
+
+
 def map_png(out: Path, stem: str, plan) -> Path:
-    """A map's PNG, one name for run's check of the outputs and write_outputs: the check knew
-    only the spectrum's, so a map's file its owner had write-protected was replaced."""
+    """A map's PNG: one name for run's check of the outputs and write_outputs, so the check
+    sees every file written (a write-protected map's PNG was replaced when it saw only the
+    spectrum's)."""
     return out / f"{stem}_{plan.symbol}_{plan.line.family}.png"
 
 
@@ -422,7 +428,7 @@ def write_outputs(
     fig.tight_layout()
     written = []
     stem = file_stem(cube.name)  # the TIFFs' and the CSV's stem too: one name per scan
-    target = out / f"{stem}_sum_spectrum.png"
+    target = spectrum_png(out, stem)
     with atomic_path(target) as tmp:
         fig.savefig(tmp, format="png", metadata=mark)
     plt.close(fig)
