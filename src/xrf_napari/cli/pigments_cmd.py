@@ -174,10 +174,12 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
     except (OSError, ValueError) as exc:
         raise ValueError(f"--labels {path}: cannot read a label map: {exc}") from None
     if lab.dtype == bool and lab.ndim == 2:  # a 1-bit mask (PNG mode '1'): one region, 1
+        from ..fileutil import printable
+
         print(
-            f"note: --labels {path}: a 1-bit mask: its set (white) pixels are region 1, the "
-            "others are not a region; for more regions give region numbers (an 8- or 16-bit "
-            "image, 0 = not a region)",
+            f"note: --labels {printable(path)}: a 1-bit mask: its set (white) pixels are region "
+            "1, the others are not a region; for more regions give region numbers (an 8- or "
+            "16-bit image, 0 = not a region)",
             file=sys.stderr,
         )
         lab = lab.astype(np.uint8)

@@ -24,6 +24,8 @@ from ..cube import pixels_text
 from ..device import DEVICE_CHOICES
 
 METRICS = ("msssim", "srgb", "de_mean", "de_median")
+#: The files --out receives (write_outputs): checked before the work, named after it.
+OUTPUTS = ("eval.md", "eval.json", "recolour_grid.png")
 HEADERS = {
     "msssim": "MS-SSIM ↑",
     "srgb": "sRGB dist ↓",
@@ -632,7 +634,7 @@ def run(args) -> int:
 
     check_output_folder(
         args.out,
-        ("eval.json", "eval.md", "recolour_grid.png"),
+        OUTPUTS,
         inputs=[args.data, args.weights, args.embedder, args.baseline],
         folder_inputs=[args.data],
     )
@@ -681,6 +683,8 @@ def run(args) -> int:
     if ari_table:
         print("\n" + ari_table)
     if args.out:
+        from ..fileutil import printable
+
         out = Path(args.out)
         write_outputs(
             out,
@@ -690,7 +694,7 @@ def run(args) -> int:
             args.grid,
         )
         print(
-            f"wrote {out / 'eval.md'}, {out / 'eval.json'}, {out / 'recolour_grid.png'}",
+            "wrote " + ", ".join(printable(out / n) for n in OUTPUTS),
             file=sys.stderr,
         )
     return 0

@@ -671,8 +671,8 @@ def _read_cache(cache_path: Path, key: dict, n: int, names, show: bool):
 
             why = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
             print(
-                f"note: {cache_path} is damaged or not a latent cache ({printable(why)}): "
-                "the cubes are embedded again and the cache rewritten",
+                f"note: {printable(cache_path)} is damaged or not a latent cache "
+                f"({printable(why)}): the cubes are embedded again and the cache rewritten",
                 file=sys.stderr,
             )
         return None
