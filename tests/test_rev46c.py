@@ -53,3 +53,22 @@ def test_evaluate_wrote_line_names_its_files_on_one_line(tmp_path, capsys):
     assert main(argv + ["--no-ari", "--no-progress"]) == 0
     line = _one_line(capsys.readouterr().err, "wrote ")
     assert "ev\\nout/eval.md" in line and "ev\\nout/recolour_grid.png" in line
+
+
+def test_a_latin1_ripple_header_keeps_its_accented_words(tmp_path):
+    """bdcf2f6 decoded .rpl headers through limits.decode_text, UTF-8 with U+FFFD for what is not
+    UTF-8, where they had been Latin-1: a Latin-1 header's 'sample Crucifixión' came into the
+    cube's metadata as 'Crucifixi\\ufffdn'. A header that is not UTF-8 is Latin-1 again (every
+    byte a character); a UTF-8 one stays UTF-8."""
+    from xrf_napari.io import read_cube
+
+    head = (
+        "width 4\nheight 3\ndepth 64\noffset 0\ndata-length 2\ndata-type unsigned\n"
+        "byte-order little-endian\nrecord-by vector\nev-per-chan 20\nsample Crucifixión\n"
+    )
+    for name, encoding in (("latin1", "latin-1"), ("utf8", "utf-8")):
+        (tmp_path / f"{name}.rpl").write_bytes(head.encode(encoding))
+        np.zeros((3, 4, 64), "<u2").tofile(tmp_path / f"{name}.raw")
+        cube = read_cube(tmp_path / f"{name}.rpl")
+        assert cube.metadata["header"]["sample"] == "Crucifixión", name
+        assert cube.shape == (3, 4, 64)

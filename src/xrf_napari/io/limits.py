@@ -53,13 +53,15 @@ TEXT_BOMS = (
 )
 
 
-def decode_text(raw: bytes) -> str:
+def decode_text(raw: bytes, legacy: str | None = None) -> str:
     """A text format's bytes as text: UTF-8 (a BOM dropped: it would glue onto the first
     value), or UTF-16/32 by its byte-order mark, as Excel's 'Unicode Text' and Notepad's
     'Unicode' save a table. Decoded as UTF-8 such a file read every character with a NUL
     beside it, and a spectrum CSV was refused as 'needs one column (counts) or two'. UTF-16
     without a mark is known by the NUL beside every ASCII character among its first bytes.
-    Undecodable bytes become U+FFFD, which the parsers refuse naming the line."""
+    Undecodable bytes become U+FFFD, which the parsers refuse naming the line; or, given
+    `legacy` (an 8-bit encoding such as Latin-1), a file that is not UTF-8 is read in it: the
+    ripple header's free text ('sample Crucifixión') came into the metadata with U+FFFD."""
     for bom, encoding in TEXT_BOMS:
         if raw.startswith(bom):
             return raw[len(bom) :].decode(encoding, errors="replace")
@@ -69,6 +71,11 @@ def decode_text(raw: bytes) -> str:
         return raw.decode("utf-16-le", errors="replace")
     if head and even.count(0) == len(even) and 0 not in odd:
         return raw.decode("utf-16-be", errors="replace")
+    if legacy:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode(legacy, errors="replace")
     return raw.decode("utf-8", errors="replace")
 
 

@@ -102,9 +102,10 @@ def parse_header(path) -> RippleHeader:
     data = read_bounded(path, MAX_HEADER_BYTES, "ripple header")
     refuse_binary(path, data, "a ripple (.rpl) text header")
     # decode_text, as the text spectrum readers: a UTF-32 header, or a UTF-16 one without a BOM,
-    # read "ripple key 'width' must be an integer, got '\x003\x00'"
+    # read "ripple key 'width' must be an integer, got '\x003\x00'"; not UTF-8, it is Latin-1,
+    # as it was read before: its free text is kept, not made U+FFFD
     raw, norm = {}, {}
-    for line in decode_text(data).splitlines():
+    for line in decode_text(data, legacy="latin-1").splitlines():
         line = line.strip()
         if not line or line[0] in ";#":
             continue
