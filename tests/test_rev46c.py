@@ -72,3 +72,25 @@ def test_a_latin1_ripple_header_keeps_its_accented_words(tmp_path):
         cube = read_cube(tmp_path / f"{name}.rpl")
         assert cube.metadata["header"]["sample"] == "Crucifixión", name
         assert cube.shape == (3, 4, 64)
+
+
+def test_generate_and_export_set_name_their_files_on_one_line(tmp_path, capsys):
+    """generate's note of small images and its 'wrote ... and .../manifest.json', and
+    export-set's 'wrote N cubes ... to OUT', printed the names raw."""
+    from PIL import Image
+
+    from xrf_napari.cli.train import main
+
+    images = tmp_path / "imgs"
+    images.mkdir()
+    Image.fromarray(np.full((20, 20, 3), 128, np.uint8)).save(images / "sm\nall.png")
+    out = tmp_path / "se\nt"
+    args = ["generate", "--images", str(images), "--out", str(out), "--n-cubes", "1"]
+    assert main([*args, "--size", "30", "--workers", "1", "--no-progress"]) == 0
+    got = capsys.readouterr()
+    assert "(e.g. sm\\nall.png (20 x 20 px))" in _one_line(got.err, "smaller than --size")
+    assert "se\\nt/manifest.json" in _one_line(got.out, "wrote 1 cube")
+    exported = tmp_path / "ex\nport"
+    argv = ["export-set", "--data", str(out), "--format", "h5", "--out", str(exported)]
+    assert main([*argv, "--no-progress"]) == 0
+    assert "ex\\nport" in _one_line(capsys.readouterr().out, "wrote 1 h5 cube")

@@ -207,5 +207,7 @@ def run(args) -> int:
         cfg, workers=args.workers, progress=not args.no_progress, images_dir=args.images
     )
     n = args.n_cubes - kept
-    print(f"wrote {n} cube{'' if n == 1 else 's'} ({kept} already there) and {mpath}")
+    from ..fileutil import printable
+
+    print(f"wrote {n} cube{'' if n == 1 else 's'} ({kept} already there) and {printable(mpath)}")
     return 0

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..analysis.image_rgb import exif_turn, rgb_image  # the photograph's reader too
 from ..cube import pixels_text
+from ..fileutil import printable
 from .cube import SynthCube
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def check_images(cfg: GenerateConfig, todo) -> None:
         except (OSError, SyntaxError) as exc:
             raise ValueError(f"cannot read image {path}: {exc}") from None
         if min(w, h) < cfg.size:
-            small.append(f"{path.name} ({pixels_text((h, w))})")
+            small.append(f"{printable(path.name)} ({pixels_text((h, w))})")
     if small:
         import sys
 
@@ -894,9 +895,9 @@ def generate_dataset(
 
         done = cubes_written(out, cfg.n_cubes)
         print(
-            f"generate stopped: {out / 'manifest.json'} and {done} of {cfg.n_cubes} cubes were "
-            "written, none half-written (an incomplete set, which the trainers, export-set and "
-            "evaluate refuse): rerun the same command to finish it",
+            f"generate stopped: {printable(out / 'manifest.json')} and {done} of {cfg.n_cubes} "
+            "cubes were written, none half-written (an incomplete set, which the trainers, "
+            "export-set and evaluate refuse): rerun the same command to finish it",
             file=sys.stderr,
         )
         raise

@@ -60,7 +60,7 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from ..fileutil import check_outputs
+    from ..fileutil import check_outputs, printable
 
     formats = FORMATS if args.format == "all" else (args.format,)
     outs = {f: Path(args.out) / f if args.format == "all" else Path(args.out) for f in formats}
@@ -78,7 +78,7 @@ def run(args) -> int:
         )
         n = len(files) - len(kept)
         print(
-            f"wrote {n} {fmt} cube{'' if n == 1 else 's'} (+ {SIDECAR} targets) to {out}"
+            f"wrote {n} {fmt} cube{'' if n == 1 else 's'} (+ {SIDECAR} targets) to {printable(out)}"
             + (f"; kept {len(kept)} already exported from the same source files" if kept else "")
         )
     return 0
