@@ -18,8 +18,9 @@ colour (zinc white with cobalt blue) only lightens it, so it stays named.
 
 A tube whose anode is a feature element (copper) scatters that element's lines into every pixel:
 generated scans from a Cu tube show a copper feature of 0.15-0.8 in regions without copper, so
-orpiment read as emerald green and every lead white as "Cu+Pb". Given the anode, its element is
-read as unknown: a pixel is named only where the lines name the same pigments with it and without.
+orpiment read as emerald green and every lead white as "Cu+Pb" (docs/model_card_recolouriser.md).
+Given the anode, its element is read as unknown: a pixel is named only where the lines name the
+same pigments with it and without.
 """
 
 from __future__ import annotations
