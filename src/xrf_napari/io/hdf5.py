@@ -871,7 +871,7 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     check_dataset(d, path, opened=name)
     matlab = _is_matlab(f, d)
     axes_attr = _axes_names(groups) if kind == "nexus" else []
-    axes, how = _storage_axes(f, groups, d, kind, matlab, axes_attr, path)
+    axes, how = _storage_axes(f, groups, d, kind, matlab, axes_attr, path, _named(shown, linked))
     del d  # one open handle only: HDF5 shares the first handle's chunk cache with later ones
     d = open_for_row_blocks(f, name, row_axis=axes[0])
     data = d if axes == (0, 1, 2) else ChannelFirstView(d, axes=axes)
@@ -1038,8 +1038,11 @@ def _is_matlab(f, d) -> bool:
         return False
 
 
-def _storage_axes(f, groups, d, kind, matlab, axes_attr, path) -> tuple[tuple[int, int, int], str]:
-    """(the stored axes of (y, x, channel), how the channel axis was found).
+def _storage_axes(
+    f, groups, d, kind, matlab, axes_attr, path, named: str
+) -> tuple[tuple[int, int, int], str]:
+    """(the stored axes of (y, x, channel), how the channel axis was found). named: the dataset
+    as the warning names it (`_named`: the user's path, not the one inside a linked file).
 
     The channel axis is, in order: the one NeXus `axes` names energy; the one whose length an
     energy vector beside the data matches; PyXRF's last; else a guess from the shape, with a
@@ -1069,7 +1072,7 @@ def _storage_axes(f, groups, d, kind, matlab, axes_attr, path) -> tuple[tuple[in
         if min(shape[0], shape[-1]) >= MIN_CHANNELS:
             guess = f"{shape[axis]} channels along the {'first' if axis == 0 else 'last'} axis"
             warnings.warn(
-                f"{path}: dataset '{d.name}' {tuple(d.shape)} could hold its channels along "
+                f"{path}: {named} {tuple(d.shape)} could hold its channels along "
                 f"either end axis and no energy vector beside it says which: read as {guess}; "
                 "if the image looks scrambled, the file needs an energy vector (e.g. `energy`) "
                 "of as many values as channels",

@@ -98,12 +98,12 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str 
     try:
         answer, _ = proc.communicate(request, timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()  # known stuck: no grace period (it cost every timeout 2 s more)
-        proc.communicate()
+        left = _kill(proc)  # known stuck: no grace period (it cost every timeout 2 s more)
+        if left:
+            raise CubeReadError(path, f"{stopped.problem}. {left}") from None
         raise stopped from None
     except BaseException:  # Ctrl-C while waiting: no child left behind
-        proc.kill()
-        proc.communicate()
+        _kill(proc)
         raise
     code = proc.returncode
     _before, started, answer = answer.partition(STARTED)  # before: what start-up printed
@@ -127,6 +127,27 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str 
             raise payload
         raise CubeReadError(path, f"{what} failed ({payload})")
     return payload
+
+
+#: Longest wait for a killed child to end: one stuck in uninterruptible I/O (a file on a network
+#: drive gone away) ends only when that I/O does, and the caller may be napari's GUI thread.
+KILL_WAIT_S = 5
+
+
+def _kill(proc) -> str | None:
+    """Kill the child and wait for it up to KILL_WAIT_S: None once it has ended, else a sentence
+    saying it was left running (an unbounded wait had blocked the caller for as long)."""
+    import subprocess
+
+    proc.kill()
+    try:
+        proc.communicate(timeout=KILL_WAIT_S)
+    except subprocess.TimeoutExpired:
+        return (
+            f"The separate process (pid {proc.pid}) did not end within {KILL_WAIT_S} s of being "
+            "killed (probably waiting on the file's drive) and was left running"
+        )
+    return None
 
 
 def _child_main() -> None:
