@@ -251,7 +251,10 @@ def run(args) -> int:
     from ..energy import refuse_off_grid
 
     refuse_off_grid(cube, "the models")  # before the model, a warning and a note
-    emb = load_embedder(args.weights, args.device)
+    from ..training.common import weights_option
+
+    with weights_option("--weights", args.weights):
+        emb = load_embedder(args.weights, args.device)
     h, w, c = cube.shape  # refused before the embedding, not after it
     check_output_room(
         paths, output_bytes(h, w, emb.model.latent_dim, args.clusters or args.k_range[1], c)

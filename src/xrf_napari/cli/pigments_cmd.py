@@ -97,6 +97,12 @@ class _Refused(ValueError):
     """A label file refused with a message that already names it (not wrapped again)."""
 
 
+def _empty(path: Path) -> str | None:
+    """Why an empty file cannot be read, or None: a 0-byte image was called "truncated, corrupt
+    or not an image format"."""
+    return "the file is empty (0 bytes)" if path.stat().st_size == 0 else None
+
+
 def read_labels(path, shape) -> np.ndarray:  # noqa: F821
     """A label map from an image, .npy or .h5 file, checked against the scan's (H, W); an image's
     size is checked before it is decoded (a huge one would not fit in memory, and Pillow's
@@ -110,7 +116,7 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
     from ..analysis.pigment_report import labels_refusal
 
     path = Path(path)
-    why = not_a_file(path, "a label map")
+    why = not_a_file(path, "a label map") or _empty(path)
     if why:
         raise ValueError(f"--labels {path}: {why}")
     suffix = path.suffix.lower()
@@ -340,7 +346,7 @@ def run(args) -> int:
     if args.photo:  # named by its option, as --labels, and before the scan is read
         from ..analysis.colour_prior import not_a_file
 
-        why = not_a_file(Path(args.photo), "a photograph")
+        why = not_a_file(Path(args.photo), "a photograph") or _empty(Path(args.photo))
         if why:
             raise ValueError(f"--photo {args.photo}: {why}")
     if args.labels and _is_the_scan(args.labels, args.input):
@@ -382,7 +388,10 @@ def run(args) -> int:
         from ..analysis.colour_prior import read_photo
         from ..memory import memory_budget
 
-        photo = read_photo(args.photo, cube.shape[:2], budget=memory_budget())
+        try:  # its errors name the file: the option first, as --labels's do
+            photo = read_photo(args.photo, cube.shape[:2], budget=memory_budget())
+        except ValueError as exc:
+            raise ValueError(f"--photo {exc}") from None
     if args.labels:
         labels = read_labels(args.labels, cube.shape[:2])
     elif args.clusters is None and is_spot_scan(cube.shape):

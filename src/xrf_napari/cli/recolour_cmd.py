@@ -103,10 +103,14 @@ def run(args) -> int:
     from ..energy import refuse_off_grid
 
     refuse_off_grid(cube, "the models")  # before the model and "recolouring ..."
-    rec = load_recolouriser(args.weights, args.device)  # bad weights or tiles: before streaming
+    from ..training.common import weights_option
+
+    with weights_option("--weights", args.weights):  # bad weights or tiles: before streaming
+        rec = load_recolouriser(args.weights, args.device)
     # an embedder whose latent the weights cannot read, named by these options (iter_recolour
     # checks it too, in a dock's words): it failed at the first tile, naming neither file
-    emb = load_embedder(args.embedder_weights, args.device)
+    with weights_option("--embedder-weights", args.embedder_weights):
+        emb = load_embedder(args.embedder_weights, args.device)
     check_input_width(rec, emb, ("--weights", "--embedder-weights"))
     # A tile the model cannot take, and one whose model calls would not fit in memory, are refused
     # before the scan is embedded, the memory by iter_recolour as it is called (an oversized tile

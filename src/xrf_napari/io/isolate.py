@@ -119,8 +119,8 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str 
         )
         raise CubeReadError(
             path,
-            f"{what} crashed ({how}); the file is probably corrupt. napari "
-            "is unaffected: it ran in a separate process",
+            f"{what} crashed ({how}); the file is probably corrupt. Only the separate "
+            "process that read it crashed",
         ) from None
     if status == "error":
         if isinstance(payload, CubeReadError):

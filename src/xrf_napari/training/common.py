@@ -177,7 +177,7 @@ def read_config(path):
     directory: 'x.json'")."""
     path = Path(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError(
             f"cannot read config {path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
@@ -188,6 +188,10 @@ def read_config(path):
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise ValueError(f"--config {path}: {reason[:1].lower()}{reason[1:]}") from None
+    if not text.strip():  # json said "Expecting value: line 1 column 1 (char 0)"
+        raise ValueError(f"--config {path}: the file is empty")
+    try:
+        return json.loads(text)
     except ValueError as exc:
         raise ValueError(f"cannot read config {path}: {exc}") from exc
 
@@ -511,6 +515,30 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
     )
 
 
+@contextlib.contextmanager
+def weights_option(option: str, path):
+    """A WeightsError raised inside, about the file given to `option`, names that option first,
+    as `--labels X: ...` does: "weights file X is not a safetensors file" did not say which of a
+    command's weights options (--weights, --embedder, --init, --baseline) gave it. None: the
+    shipped weights, given by no option (their errors are left as they are)."""
+    from ..models.weights import WeightsError
+
+    try:
+        yield
+    except WeightsError as exc:
+        msg = str(exc)
+        if path is None or msg.startswith(f"{option} "):
+            raise
+        for said, now in (
+            (f"weights file {path}:", ":"),
+            (f"weights file {path} ", ": the file "),
+            (f"cannot read weights file {path}:", ": cannot read it:"),
+        ):
+            if msg.startswith(said):
+                raise WeightsError(f"{option} {path}{now}{msg[len(said) :]}") from None
+        raise WeightsError(f"{option} {path}: {msg}") from None
+
+
 def check_model_file(path, want: str, option: str) -> None:
     """A one-line error, before any work, when the weights file given to `option` holds another
     model than `want` ("dve" or "SmallUViT"). None: the shipped weights."""
@@ -519,7 +547,8 @@ def check_model_file(path, want: str, option: str) -> None:
     from ..models.weights import load_weights, require_file, require_model
 
     require_file(path, option)  # "weights file not found" named no option
-    _, config = load_weights(path)
+    with weights_option(option, path):
+        _, config = load_weights(path)
     require_model(config, want, path, option)  # WeightsError is a ValueError: one line
 
 

@@ -215,7 +215,7 @@ def evaluate(
     from ..device import pick_device
     from ..models.weights import load_weights, require_file
     from ..progress import run_to_end
-    from .common import check_model_file, target_header
+    from .common import check_model_file, target_header, weights_option
     from .data import list_cubes, metadata_source, profile_key
     from .metrics import image_metrics, msssim_min_side, msssim_scales
     from .train_pixel_mlp import build_from_config as build_mlp
@@ -242,7 +242,8 @@ def evaluate(
     ):
         baseline = Path(weights).parent / "pixel_mlp.safetensors"
     if baseline is not None:
-        state, cfg = load_weights(baseline)
+        with weights_option("--baseline", baseline):
+            state, cfg = load_weights(baseline)
         if cfg.get("arch") != "PixelMLP":  # weights.check_weights knows no PixelMLP: check here
             kind = cfg.get("arch") or cfg.get("model") or "unknown"
             raise ValueError(f"--baseline {baseline}: not per-pixel MLP weights (a {kind} model)")

@@ -401,10 +401,12 @@ def load_init(cfg: dict, n_in: int):
     key (the shipped ones record no in_chans) were made with its default."""
     from ..models.uvit import DEFAULT_CONFIG
     from ..models.weights import load_weights, require_file, require_model
+    from .common import weights_option
 
     path, model, target = cfg["init"], cfg["model"], cfg["target"]
     require_file(path, "--init")  # as the --embedder beside it is named
-    state, icfg = load_weights(path)
+    with weights_option("--init", path):
+        state, icfg = load_weights(path)
     require_model(icfg, "SmallUViT", path, "--init")
     icfg = {**DEFAULT_CONFIG, **icfg}
     if model.get("colour_bins"):
