@@ -53,7 +53,7 @@ def test_a_killed_child_that_does_not_end_is_left_and_the_file_refused(monkeypat
             proc.wait(10)
     text = str(got[0])
     assert "the look did not finish within 0.5 s: stopped" in text, text
-    assert f"(pid {started[0].pid}) did not end within 1 s of being killed" in text, text
+    assert f"(pid {started[0].pid}) had not ended 1 s after being killed" in text, text
 
 
 def test_the_ambiguous_axis_warning_of_a_linked_dataset_names_the_users_path(tmp_path):

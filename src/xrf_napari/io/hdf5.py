@@ -169,7 +169,7 @@ def first_look(path) -> tuple | None:
             f"links and attributes) within {FIRST_LOOK_TIMEOUT_S:g} s: the file is probably "
             "damaged (the library loops for ever on some damaged files), or it lies on a drive "
             "too slow for that (copy it to a local disk and open it again). The reading ran in a "
-            "separate process, and only that process was stopped",
+            "separate process, which was told to stop",
         )
     except NoChild as exc:  # the look is a guard: without it the file is read as before it
         warnings.warn(f"{exc}; it is read without that first look", stacklevel=3)

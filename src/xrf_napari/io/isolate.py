@@ -144,8 +144,8 @@ def _kill(proc) -> str | None:
         proc.communicate(timeout=KILL_WAIT_S)
     except subprocess.TimeoutExpired:
         return (
-            f"The separate process (pid {proc.pid}) did not end within {KILL_WAIT_S} s of being "
-            "killed (probably waiting on the file's drive) and was left running"
+            f"That process (pid {proc.pid}) had not ended {KILL_WAIT_S} s after being killed "
+            "(probably waiting on the file's drive) and was left running"
         )
     return None
 
