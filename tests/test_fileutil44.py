@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from xrf_napari import _reader
-from xrf_napari._writer import _open_scan_reading
+from xrf_napari._writer import _open_file_layer
 from xrf_napari.energy import Calibration
 from xrf_napari.fileutil import OutputError, check_outputs, input_files
 from xrf_napari.io import read_cube, ripple
@@ -76,18 +76,18 @@ def test_the_cli_check_refuses_the_sidecar_beside_a_linked_arrays_target(tmp_pat
 
 @needs_symlinks
 def test_the_writer_refuses_the_raw_an_open_linked_scan_reads(tmp_path, monkeypatch):
-    # napari's writer asks whether another open scan reads the chosen file (_open_scan_reading).
+    # napari's writer asks whether another open scan reads the chosen file (_open_file_layer).
     rpl = _pair(tmp_path / "e")
     link = _link(rpl, tmp_path / "p" / "mine.rpl")
     opened = read_cube(link, auto_calibrate=False)
     layer = SimpleNamespace(name="mine", metadata={"xrf_cube": opened})
     viewer = SimpleNamespace(layers=[layer])
     monkeypatch.setattr(_reader, "_viewers", lambda: [viewer])
-    assert _open_scan_reading(rpl.with_suffix(".raw"), None) == "mine"
-    assert _open_scan_reading(link, None) == "mine"
+    assert _open_file_layer(rpl.with_suffix(".raw"), None) == ("mine", True)
+    assert _open_file_layer(link, None) == ("mine", True)
     other = tmp_path / "e" / "other.raw"
     other.write_bytes(b"not read by the scan")
-    assert _open_scan_reading(other, None) is None
+    assert _open_file_layer(other, None) == (None, False)
 
 
 def test_without_links_the_guard_is_unchanged(tmp_path):

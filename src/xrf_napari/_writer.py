@@ -5,10 +5,11 @@ napari's own TIFF writer asks the lazy cube layer for one channel page at a time
 the whole file once per channel (8 GB read for a 256 MiB cube) and dropped the calibration. Here
 the cube is streamed once in bounded row blocks (Cube.iter_blocks) into a temporary beside the
 output, which replaces the output only when complete. The source file of the cube, and the file
-of any other scan open in the viewer, is never overwritten. Only `.h5`/`.hdf5` is claimed, so
-every other image layer and suffix stays with napari's builtin writers; any other layer sent here
-is refused with a message saying what to do (raised, not `[]`: napari would only say that the
-plugin wrote nothing).
+of any other scan, photograph or regions layer opened from a file in the viewer, is never
+overwritten, as in the docks' saves. Only `.h5`/`.hdf5` is claimed, so every other image layer
+and suffix stays with napari's builtin writers; any other layer sent here is refused with a
+message saying what to do (raised, not `[]`: napari would only say that the plugin wrote
+nothing).
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     `path` (".h5" added to a name without a suffix; refused if that completed name exists, which
     napari's Save dialog never asked about). Returns [path written]. Raises CubeSaveError,
     whose message napari shows, for a layer that is not a cube layer, another suffix, the cube's
-    own file, or a source that fails to read (the reader's message)."""
+    own file, the file of another scan, photograph or regions open in napari, or a source that
+    fails to read (the reader's message)."""
     import os
     from pathlib import Path
 
@@ -71,12 +73,16 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
             else ""
         )
         raise CubeSaveError(f"layer {name!r} not saved: {why}") from None
-    layer = _open_scan_reading(out, cube)
+    layer, scan = _open_file_layer(out, cube)
     if layer is not None:
+        what = (
+            f"the open scan {layer!r}, which napari reads from while it is open"
+            if scan
+            else f"the layer {layer!r} open in napari, which saving would replace"
+        )
         raise CubeSaveError(
-            f"layer {name!r} not saved: {printable(out)} is the file of the open scan {layer!r}, "
-            f"which napari reads from while it is open; choose another name, or close {layer!r} "
-            "first"
+            f"layer {name!r} not saved: {printable(out)} is the file of {what}; choose another "
+            f"name, or close {layer!r} first"
         )
     try:
         write_cube_streamed(out, cube, metadata=_file_metadata(cube))
@@ -85,27 +91,29 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     return [str(out)]
 
 
-def _open_scan_reading(out, cube) -> str | None:
-    """The name of a layer of another scan open in a napari viewer that is read from `out` (or
-    from its .rpl/.raw partner), else None. napari's Save dialog asks only whether to replace the
-    file; replacing the file of an open scan left its layers reading a file that no longer exists
-    (Linux) or failed half-way (Windows), and the docks re-reading it by path got another cube."""
+def _open_file_layer(out, cube) -> tuple[str | None, bool]:
+    """(the name of a layer open in a napari viewer whose file is `out`, or its .rpl/.raw
+    partner; whether it is a scan's), else (None, False): the files the docks refuse too
+    (widgets._layerkinds.open_files: another scan, a photograph, regions opened from a file,
+    such as the latent.h5 and labels.h5 of `xrf-napari embed`). napari's Save dialog asks only
+    whether to replace the file; replacing the file of an open scan left its layers reading a
+    file that no longer exists (Linux) or failed half-way (Windows), and the docks re-reading it
+    by path got another cube; replacing a photograph's or regions' file lost the user's image."""
     import os
 
     from ._reader import _viewers
-    from .cube import Cube
     from .fileutil import _same, input_files
+    from .widgets._layerkinds import layer_cube, open_files
 
     if not os.path.lexists(out):
-        return None
+        return None, False
     for viewer in _viewers():
-        for layer in list(viewer.layers):
-            other = (getattr(layer, "metadata", None) or {}).get("xrf_cube")
-            if not isinstance(other, Cube) or other is cube or other.path is None:
+        for layer, path in open_files(list(viewer.layers)):
+            if (other := layer_cube(layer)) is cube:  # its own file: check_outputs refused it
                 continue
-            if any(_same(out, p) for p in input_files(other.path) if os.path.exists(p)):
-                return layer.name
-    return None
+            if any(_same(out, p) for p in input_files(path) if os.path.exists(p)):
+                return layer.name, other is not None
+    return None, False
 
 
 def _layer_cube(name: str, data, meta: dict):

@@ -40,9 +40,8 @@ from ._layers import (
     _ours,
     cube_layer_name,
     disconnect_viewer_callbacks,
-    is_photograph,
     layer_cube,
-    source_file,
+    open_files,
 )
 
 DEVICES = ("auto", "cuda", "mps", "cpu")
@@ -560,21 +559,17 @@ class CubeDock(QWidget):
 
     def scan_files(self, *also) -> list:
         """The files no save of this dock may replace: `also` (the scan saved from, a regions
-        file), the file of every scan open in the viewer and of every photograph opened from a
-        file (is_photograph). Only the current scan's was refused: Recolour's image saved as
-        *other.tif*, the file of another open scan, replaced it once the dialog asked 'Replace?'
-        (its layers then read a file gone from the folder, and the scan was lost once napari
-        closed), where napari's File > Save Selected Layers (_writer.py) and the user guide
-        ('Nothing ever writes into your scan files') refuse it; Recolour's and Embed & cluster's
-        PNG so replaced the photograph the Pigments dock orders its paints by."""
+        file), the file of every scan open in the viewer and of every photograph or regions layer
+        opened from a file (open_files, as napari's Save Selected Layers refuses them). Only the
+        current scan's was refused: Recolour's image saved as *other.tif*, the file of another
+        open scan, replaced it once the dialog asked 'Replace?' (its layers then read a file gone
+        from the folder, and the scan was lost once napari closed), where the user guide says
+        'Nothing ever writes into your scan files'; Recolour's and Embed & cluster's PNG so
+        replaced the photograph the Pigments dock orders its paints by."""
         files = [p for p in also if p]
         viewer = self.viewer
-        for layer in viewer.layers if viewer is not None else []:
-            if (cube := layer_cube(layer)) is not None:
-                path = getattr(cube, "path", None)
-            else:
-                path = source_file(layer) if is_photograph(layer) else None
-            if path is not None and path not in files:
+        for _layer, path in open_files(viewer.layers if viewer is not None else []):
+            if path not in files:
                 files.append(path)
         return files
 

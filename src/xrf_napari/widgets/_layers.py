@@ -11,17 +11,22 @@ from collections.abc import Callable
 from qtpy.QtCore import Signal
 from qtpy.QtWidgets import QComboBox
 
-#: Layer metadata key under which the reader stores the Cube object.
-CUBE_KEY = "xrf_cube"
+from ._layerkinds import (  # Qt-free, shared with _writer.py; the docks import them from here
+    RESULT_KEY,
+    _made_from,
+    is_photograph,
+    is_result,
+    layer_cube,
+    layer_type,
+    open_files,
+    source_file,
+)
+
+__all__ = ["is_photograph", "is_result", "open_files", "source_file"]
+
 #: Layer metadata key of File > Open Sample's scan layers (_sample_data.sample_layers): the
 #: sample's file lies in the installed package (or the cache), where no save is suggested.
 SAMPLE_KEY = "xrf_sample"
-
-
-def layer_cube(layer):
-    """The Cube behind a layer (None for layers that are not datacubes)."""
-    meta = getattr(layer, "metadata", None) or {}
-    return meta.get(CUBE_KEY)
 
 
 def cube_display_name(viewer, layer) -> str:
@@ -50,17 +55,6 @@ def yx_transform(layer) -> tuple[tuple[float, float], tuple[float, float]]:
     return tuple(float(v) for v in layer.scale[-2:]), tuple(float(v) for v in layer.translate[-2:])
 
 
-def layer_type(layer) -> str:
-    """The layer's napari class name ("Image", "Labels", ...). type() would name the
-    PublicOnlyProxy napari wraps around every layer a plugin dock's viewer hands out."""
-    return layer.__class__.__name__
-
-
-#: Metadata key of a result layer: (weak reference to the Cube it was made from, the name it was
-#: made under). Weak: a result may outlive its scan, and must not keep the scan's file open.
-RESULT_KEY = "xrf_result_of"
-
-
 #: Metadata key of a result Labels layer that marks pixels rather than regions of paint (Recolour's
 #: "ambiguous colour" outline: 1 where the lines do not fix the colour).
 MASK_KEY = "xrf_mask"
@@ -71,34 +65,9 @@ def is_mask(layer) -> bool:
     return MASK_KEY in (getattr(layer, "metadata", None) or {})
 
 
-def _made_from(layer) -> tuple:
-    """(the Cube a result layer was made from, the name it was made under); (None, None) for
-    other layers, and the Cube None once it is gone."""
-    made = (getattr(layer, "metadata", None) or {}).get(RESULT_KEY)
-    return (None, None) if made is None else (made[0](), made[1])
-
-
 def result_cube(layer):
     """The Cube a result layer was made from (None for other layers, or once the Cube is gone)."""
     return _made_from(layer)[0]
-
-
-def is_result(layer) -> bool:
-    """Whether xrf-napari made the layer (a latent, a recolouring, maps, regions), as opposed
-    to one the user opened or drew."""
-    return _made_from(layer)[1] is not None
-
-
-def is_photograph(layer) -> bool:
-    """An RGB Image the user opened or made, not one of our results (a latent's false colours or
-    a model's recolouring are no photograph): the Pigments dock's Photograph list."""
-    rgb = layer_type(layer) == "Image" and bool(getattr(layer, "rgb", False))
-    return rgb and not is_result(layer)
-
-
-def source_file(layer) -> str | None:
-    """The file a layer was opened from (napari's layer.source.path), None for one made here."""
-    return getattr(getattr(layer, "source", None), "path", None)
 
 
 def made_for(layer, cube) -> bool:
