@@ -1,5 +1,6 @@
 """Shared test helpers for the reader and writer tests: file fingerprints to prove inputs stay
-unchanged, an fsync that fails as a disk or file system does."""
+unchanged, an fsync that fails as a disk or file system does, the first looks of io.isolate
+counted."""
 
 import hashlib
 import os
@@ -48,3 +49,24 @@ def fsync_fails(monkeypatch, code: int, message: str):
         raise OSError(code, message)
 
     monkeypatch.setattr(os, "fsync", fsync)
+
+
+def child_looks(monkeypatch, after=None) -> list:
+    """Forgets the files looked at in this process, then records the name of every function
+    io.isolate.call_in_child runs, as it is asked (the list returned). `after(calls)` runs once
+    each has returned: a file replaced while its look ran."""
+    from xrf_napari.io import isolate
+
+    isolate.LOOKED.clear()
+    calls = []
+    real = isolate.call_in_child
+
+    def counted(func, *args, **kwargs):
+        calls.append(func.__name__)
+        got = real(func, *args, **kwargs)
+        if after is not None:
+            after(calls)
+        return got
+
+    monkeypatch.setattr(isolate, "call_in_child", counted)
+    return calls

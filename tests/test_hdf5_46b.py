@@ -6,6 +6,8 @@ import pytest
 
 h5py = pytest.importorskip("h5py")
 
+from _io_helpers import child_looks  # noqa: E402
+
 from xrf_napari.io import CubeReadError, hdf5, read_cube  # noqa: E402
 
 C = 128
@@ -141,21 +143,13 @@ def test_a_file_replaced_between_its_look_and_its_open_is_looked_at_again(tmp_pa
     """The look ran on the file there when it started; one replaced while the look ran (or before
     the open) was then opened and read in-process without a look of its own. It is now looked at
     again. Fails on the parent: one look (['_look'])."""
-    from xrf_napari.io import isolate
-
     path = _plain(tmp_path / "scan.h5", 1)
-    isolate.LOOKED.clear()
-    calls = []
-    real = isolate.call_in_child
 
-    def look_then_replace(func, *args, **kwargs):
-        calls.append(func.__name__)
-        got = real(func, *args, **kwargs)
+    def replace_once(calls):
         if len(calls) == 1:  # another program saves over it, while the first look ran
             _plain(tmp_path / "new.h5", 2).replace(path)
-        return got
 
-    monkeypatch.setattr(isolate, "call_in_child", look_then_replace)
+    calls = child_looks(monkeypatch, replace_once)
     cube = read_cube(path, auto_calibrate=False)
     assert calls == ["_look", "_look"]
     assert int(cube.data[0, 0, 0]) == 2
@@ -164,20 +158,12 @@ def test_a_file_replaced_between_its_look_and_its_open_is_looked_at_again(tmp_pa
 def test_a_file_that_changes_at_every_look_is_read_after_three(tmp_path, monkeypatch):
     """A file still being written (changed during every look) is looked at LOOKS_PER_OPEN
     times, then read as it is, as before there was a look: not refused. A guard."""
-    from xrf_napari.io import isolate
-
     path = _plain(tmp_path / "scan.h5", 1)
-    isolate.LOOKED.clear()
-    calls = []
-    real = isolate.call_in_child
 
-    def look_then_replace(func, *args, **kwargs):
-        calls.append(func.__name__)
-        got = real(func, *args, **kwargs)
+    def replace_every_time(calls):
         _plain(tmp_path / "new.h5", len(calls) + 1).replace(path)
-        return got
 
-    monkeypatch.setattr(isolate, "call_in_child", look_then_replace)
+    calls = child_looks(monkeypatch, replace_every_time)
     cube = read_cube(path, auto_calibrate=False)
     assert calls == ["_look"] * hdf5.LOOKS_PER_OPEN == ["_look"] * 3
     assert int(cube.data[0, 0, 0]) == 4
@@ -292,27 +278,12 @@ def test_a_child_whose_start_up_prints_still_answers(tmp_path, monkeypatch):
     (site / "sitecustomize.py").write_text("print('hello from start-up')\n", encoding="utf-8")
     monkeypatch.setenv("PYTHONPATH", str(site))
     path = _plain(tmp_path / "scan.h5", 5)
-    isolate.LOOKED.clear()
-    calls = _count_looks(monkeypatch)
+    calls = child_looks(monkeypatch)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert hdf5.first_look(path) is not None
     assert calls == ["_look"]
     assert isolate.call_in_child(abs, (-3,), path, "looking", 60) == 3
-
-
-def _count_looks(monkeypatch):
-    from xrf_napari.io import isolate
-
-    calls = []
-    real = isolate.call_in_child
-
-    def counted(func, *args, **kwargs):
-        calls.append(func.__name__)
-        return real(func, *args, **kwargs)
-
-    monkeypatch.setattr(isolate, "call_in_child", counted)
-    return calls
 
 
 def test_a_module_in_the_working_folder_does_not_replace_the_childs(tmp_path):

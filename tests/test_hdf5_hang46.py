@@ -12,6 +12,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from _io_helpers import child_looks
 
 from xrf_napari.energy import Calibration
 from xrf_napari.io import hdf5, read_cube
@@ -84,32 +85,9 @@ def _plain_h5(path, values=None):
     return path
 
 
-def _forget():
-    """No file looked at yet in this process."""
-    from xrf_napari.io import isolate
-
-    isolate.LOOKED.clear()
-
-
-def _counting(monkeypatch):
-    """The names of the functions io.isolate.call_in_child runs, as they are asked."""
-    from xrf_napari.io import isolate
-
-    calls = []
-    real = isolate.call_in_child
-
-    def counted(func, *args, **kwargs):
-        calls.append(func.__name__)
-        return real(func, *args, **kwargs)
-
-    monkeypatch.setattr(isolate, "call_in_child", counted)
-    return calls
-
-
 def test_a_sound_file_opens_as_it_did_without_the_look(tmp_path, monkeypatch):
     path = _plain_h5(tmp_path / "plain.h5")
-    _forget()
-    calls = _counting(monkeypatch)
+    calls = child_looks(monkeypatch)
     looked = read_cube(path, auto_calibrate=False)
     assert calls == ["_look"]
     with monkeypatch.context() as m:
@@ -128,8 +106,7 @@ def test_one_look_per_file_until_it_changes(tmp_path, monkeypatch):
     from xrf_napari.io.project_h5 import write_cube
 
     path = _plain_h5(tmp_path / "plain.h5")
-    _forget()
-    calls = _counting(monkeypatch)
+    calls = child_looks(monkeypatch)
     assert hdf5.find_cube(path) == "discovered"
     read_cube(path, auto_calibrate=False)
     napari_get_reader(str(path))(str(path))
