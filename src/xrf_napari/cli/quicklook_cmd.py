@@ -228,6 +228,9 @@ def run(args) -> int:
 
     cube = read_scan(args)
     stem = file_stem(cube.name)
+    where = printable(cube.path)  # the scan as every line below names it
+    calibrated = cube.calibration.source != "none"
+    spot = cube.shape[:2] == (1, 1)
     check_outputs(files=[spectrum_png(out, stem)], inputs=[args.input])
     spectrum, suggested, plans, maps = choose_maps(
         cube,
@@ -239,12 +242,12 @@ def run(args) -> int:
         optic=args.optic,
         atmosphere=args.atmosphere,
     )
-    if cube.shape[:2] != (1, 1):  # the maps' files, once named, as the spectrum's above
+    if not spot:  # the maps' files, once named, as the spectrum's above
         check_outputs(files=[map_png(out, stem, p) for p in plans], inputs=[args.input])
     # the folder only once there is something to write, and none left by a failed first run;
     # the files reach their names together: never half of two runs
     instrument = None
-    if cube.calibration.source != "none":  # what the suggestion assumed: said in both outputs
+    if calibrated:  # what the suggestion assumed: said in both outputs
         instrument = instrument_said(cube, args.anode, args.kv, args.optic, args.atmosphere)
     with made_folder(out), atomic_set():
         written = write_outputs(
@@ -261,12 +264,9 @@ def run(args) -> int:
         )
     warning = getattr(suggested, "warning", "")
     if warning:
-        print(f"warning: {printable(cube.path)}: {warning}", file=sys.stderr)
+        print(f"warning: {where}: {warning}", file=sys.stderr)
     if getattr(suggested, "tube", ()):  # peaks.Suggestions.tube, as the docks' Suggested line
-        print(
-            f"note: {printable(cube.path)}: {suggested.tube_note('with --anode')}", file=sys.stderr
-        )
-    calibrated = cube.calibration.source != "none"
+        print(f"note: {where}: {suggested.tube_note('with --anode')}", file=sys.stderr)
     if calibrated and not plans:  # nothing suggested: the folder held a lone spectrum, unexplained
         lo, hi = float(cube.energy[0]), float(cube.energy[-1])
         check = "check the calibration (docs/user_guide.md, 'Fixing a calibration')"
@@ -288,63 +288,59 @@ def run(args) -> int:
         else:
             way = "--elements (e.g. Fe,Pb,Hg) maps the elements you name"
         print(
-            f"{printable(cube.path)}: no element line stands out of the spectrum ({lo:.2f} to "
+            f"{where}: no element line stands out of the spectrum ({lo:.2f} to "
             f"{hi:.2f} keV): wrote the spectrum and no element maps; {way}"
         )
-    elif cube.shape[:2] == (1, 1) and calibrated:
+    elif spot and calibrated:
         maps_said = (
-            f"no map images (each line's net counts: the TIFFs and {file_stem(cube.name)}_maps.csv)"
+            f"no map images (each line's net counts: the TIFFs and {stem}_maps.csv)"
             if args.tiff and plans
             else "no element maps"
         )
         print(
-            f"{printable(cube.path)}: a single spectrum ({pixels_text(cube.shape)}): wrote the "
+            f"{where}: a single spectrum ({pixels_text(cube.shape)}): wrote the "
             f"spectrum with its elements marked and {maps_said}"
         )
     elif min(cube.shape[:2]) < 2 and calibrated and plans:
         print(
-            f"{printable(cube.path)}: a line ({pixels_text(cube.shape)}): each map "
-            "is drawn as a profile along it"
+            f"{where}: a line ({pixels_text(cube.shape)}): each map is drawn as a profile along it"
         )
     if calibrated and plans:  # maps of lines on an axis the models refuse: said above if none
         from ..energy import off_grid_refusal
 
-        why = off_grid_refusal(
-            cube, "embed, recolour and pigments, which refuse this scan", printable(cube.path)
-        )
+        why = off_grid_refusal(cube, "embed, recolour and pigments, which refuse this scan", where)
         if why:  # a 0-0.97 keV axis got its Cu L-alpha map and no word of embed's refusal
             print(f"warning: {why}", file=sys.stderr)
     if not calibrated:  # the way on, and --elements dropped: both went unsaid
         from ..energy import HOW_TO_CALIBRATE
 
         print(
-            f"{printable(cube.path)}: no energy calibration (automatic calibration failed): "
+            f"{where}: no energy calibration (automatic calibration failed): "
             "wrote the spectrum against channel numbers and no element maps"
             + (" (the --elements named need a calibration)" if elements else "")
             + f"; to map elements, {HOW_TO_CALIBRATE}"
         )
     if instrument:  # on stderr, as pigments' instrument notes: stdout lists the files written
         print(
-            f"note: {printable(cube.path)}: instrument of the suggestion: {instrument}",
+            f"note: {where}: instrument of the suggestion: {instrument}",
             file=sys.stderr,
         )
     mapped = [plan.symbol for plan in plans]
     others = [s for s in suggested if s not in mapped]
-    spot = cube.shape[:2] == (1, 1)
     # the map files' names say which were mapped, not the rest; a single spectrum without
     # --tiff has no file per element, and its marked elements went unnamed
     if elements is None and mapped and (others or (spot and not args.tiff)):
         said = "marked on the spectrum" + ("" if spot else " and mapped")
         rest = f"; not: {', '.join(others)} (--elements names any)" if others else ""
         print(
-            f"{printable(cube.path)}: {len(suggested)} element{'s' if len(suggested) > 1 else ''}"
+            f"{where}: {len(suggested)} element{'s' if len(suggested) > 1 else ''}"
             f" suggested, strongest first; {said}: {', '.join(mapped)}{rest}"
         )
     for p in written:
         print(printable(p))
     if elements and not plans:  # exit 0 with no map: a script could not tell it got none
         print(
-            f"xrf-napari quicklook: error: {printable(cube.path)}: none of the --elements named "
+            f"xrf-napari quicklook: error: {where}: none of the --elements named "
             f"({', '.join(elements)}) could be mapped: wrote the spectrum only (exit 1)",
             file=sys.stderr,
         )
