@@ -15,14 +15,14 @@ from ._layerkinds import (  # Qt-free, shared with _writer.py; the docks import 
     RESULT_KEY,
     _made_from,
     is_photograph,
-    is_result,
     layer_cube,
     layer_type,
     open_files,
     source_file,
 )
 
-__all__ = ["is_photograph", "is_result", "open_files", "source_file"]
+# the re-exports only the docks use (the others are used here too), not the module's whole API
+__all__ = ["is_photograph", "open_files", "source_file"]
 
 #: Layer metadata key of File > Open Sample's scan layers (_sample_data.sample_layers): the
 #: sample's file lies in the installed package (or the cache), where no save is suggested.
