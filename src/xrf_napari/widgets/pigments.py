@@ -513,7 +513,7 @@ class PigmentsWidget(CubeDock):
                 return None
         chosen = SURVEYS.instrument(cube)  # what a later change of the row is compared with
         detector = self.fwhm_spin.value()  # and of the Detector
-        worker = self.start_job(
+        return self.start_job(
             _pigments_job,
             cube,
             labels,
@@ -530,7 +530,6 @@ class PigmentsWidget(CubeDock):
                 layer, labels_layer, labels, res, chosen, detector, source_file(photo_layer)
             ),
         )
-        return worker  # (start_job's follow_busy turned Find regions off)
 
     @after_calibration("Find regions")
     def find_regions(self):
@@ -563,7 +562,7 @@ class PigmentsWidget(CubeDock):
         k = self.k_spin.value() if self.k_spin.value() > 1 else None
         # the regions layer this run will replace, digested in the worker
         check = regions_check(self.viewer, layer, "regions (lines + photograph)")
-        worker = self.start_job(
+        return self.start_job(
             run_in_worker,
             _regions_job,
             lambda result: getattr(result, "labels", None),
@@ -578,7 +577,6 @@ class PigmentsWidget(CubeDock):
             description="Reading each pixel's element lines\u2026",
             on_result=lambda res: self._add_regions(layer, res, check),
         )
-        return worker  # (start_job's follow_busy turned Find regions off)
 
     def scan_refusal(self, cube) -> str:
         """No calibration (unless one is being fitted: Run waits for it), or an axis wholly off
