@@ -289,7 +289,7 @@ class SpectrumWidget(CubeDock):
         layer = self.cube_combo.current_layer()
         comments = ["xrf-napari spectra, mean counts per pixel"]
         if layer is not None:
-            cal = layer_cube(layer).calibration
+            cal = cube.calibration
             comments.append(
                 f"cube: {cube_display_name(self.viewer, layer)}; "
                 + (
@@ -302,7 +302,7 @@ class SpectrumWidget(CubeDock):
                     + (f", quadratic {cal.quadratic:.6g} keV/channel^2" if cal.quadratic else "")
                     # where it came from, as the dock's label says it ("auto, assuming a Rh
                     # tube"): io.spectra.read_csv reads it back (exported_calibration)
-                    + f" ({calibration_origin(layer_cube(layer))[0]})"
+                    + f" ({calibration_origin(cube)[0]})"
                 )
             )
         save_spectra_csv(
