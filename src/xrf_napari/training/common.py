@@ -539,17 +539,19 @@ def weights_option(option: str, path):
         raise WeightsError(f"{option} {path}: {msg}") from None
 
 
-def check_model_file(path, want: str, option: str) -> None:
+def check_model_file(path, want: str, option: str) -> tuple[dict, dict] | None:
     """A one-line error, before any work, when the weights file given to `option` holds another
-    model than `want` ("dve" or "SmallUViT"). None: the shipped weights."""
+    model than `want` ("dve" or "SmallUViT"); else its (state_dict, config), for a caller that
+    uses them (--init). None: the shipped weights."""
     if path is None:
-        return
+        return None
     from ..models.weights import load_weights, require_file, require_model
 
     require_file(path, option)  # "weights file not found" named no option
     with weights_option(option, path):
-        _, config = load_weights(path)
+        state, config = load_weights(path)
     require_model(config, want, path, option)  # WeightsError is a ValueError: one line
+    return state, config
 
 
 def restore_generator(gen, saved, seed: int, step: int) -> bool:

@@ -400,14 +400,10 @@ def load_init(cfg: dict, n_in: int):
     same features. The config comes with DEFAULT_CONFIG's values filled in: weights older than a
     key (the shipped ones record no in_chans) were made with its default."""
     from ..models.uvit import DEFAULT_CONFIG
-    from ..models.weights import load_weights, require_file, require_model
-    from .common import weights_option
+    from .common import check_model_file
 
     path, model, target = cfg["init"], cfg["model"], cfg["target"]
-    require_file(path, "--init")  # as the --embedder beside it is named
-    with weights_option("--init", path):
-        state, icfg = load_weights(path)
-    require_model(icfg, "SmallUViT", path, "--init")
+    state, icfg = check_model_file(path, "SmallUViT", "--init")  # named as the --embedder is
     icfg = {**DEFAULT_CONFIG, **icfg}
     if model.get("colour_bins"):
         raise ValueError(
