@@ -251,7 +251,7 @@ def run(args) -> int:
     from ..energy import refuse_off_grid
 
     refuse_off_grid(cube, "the models")  # before the model, a warning and a note
-    from ..training.common import weights_option
+    from ..models.weights import weights_option
 
     with weights_option("--weights", args.weights):
         emb = load_embedder(args.weights, args.device)

@@ -103,7 +103,7 @@ def run(args) -> int:
     from ..energy import refuse_off_grid
 
     refuse_off_grid(cube, "the models")  # before the model and "recolouring ..."
-    from ..training.common import weights_option
+    from ..models.weights import weights_option
 
     with weights_option("--weights", args.weights):  # bad weights or tiles: before streaming
         rec = load_recolouriser(args.weights, args.device)

@@ -12,6 +12,7 @@ a config naming no model is checked as the DVE the embedder's loader would build
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -290,6 +291,28 @@ def model_kind(config: dict) -> str | None:
     """The model a weights config names: "arch" (SmallUViT, per-pixel MLP) or "model" (the DVE's
     key); None when it names none."""
     return config.get("arch") or config.get("model")
+
+
+@contextlib.contextmanager
+def weights_option(option: str, path):
+    """A WeightsError raised inside, about the file given to `option`, names that option first,
+    as `--labels X: ...` does: "weights file X is not a safetensors file" did not say which of a
+    command's weights options (--weights, --embedder, --init, --baseline) gave it. None: the
+    shipped weights, given by no option (their errors are left as they are)."""
+    try:
+        yield
+    except WeightsError as exc:
+        msg = str(exc)
+        if path is None or msg.startswith(f"{option} "):
+            raise
+        for said, now in (
+            (f"weights file {path}:", ":"),
+            (f"weights file {path} ", ": the file "),
+            (f"cannot read weights file {path}:", ": cannot read it:"),
+        ):
+            if msg.startswith(said):
+                raise WeightsError(f"{option} {path}{now}{msg[len(said) :]}") from None
+        raise WeightsError(f"{option} {path}: {msg}") from None
 
 
 def require_file(path, option: str) -> None:

@@ -515,37 +515,13 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
     )
 
 
-@contextlib.contextmanager
-def weights_option(option: str, path):
-    """A WeightsError raised inside, about the file given to `option`, names that option first,
-    as `--labels X: ...` does: "weights file X is not a safetensors file" did not say which of a
-    command's weights options (--weights, --embedder, --init, --baseline) gave it. None: the
-    shipped weights, given by no option (their errors are left as they are)."""
-    from ..models.weights import WeightsError
-
-    try:
-        yield
-    except WeightsError as exc:
-        msg = str(exc)
-        if path is None or msg.startswith(f"{option} "):
-            raise
-        for said, now in (
-            (f"weights file {path}:", ":"),
-            (f"weights file {path} ", ": the file "),
-            (f"cannot read weights file {path}:", ": cannot read it:"),
-        ):
-            if msg.startswith(said):
-                raise WeightsError(f"{option} {path}{now}{msg[len(said) :]}") from None
-        raise WeightsError(f"{option} {path}: {msg}") from None
-
-
 def check_model_file(path, want: str, option: str) -> tuple[dict, dict] | None:
     """A one-line error, before any work, when the weights file given to `option` holds another
     model than `want` ("dve" or "SmallUViT"); else its (state_dict, config), for a caller that
     uses them (--init). None: the shipped weights."""
     if path is None:
         return None
-    from ..models.weights import load_weights, require_file, require_model
+    from ..models.weights import load_weights, require_file, require_model, weights_option
 
     require_file(path, option)  # "weights file not found" named no option
     with weights_option(option, path):

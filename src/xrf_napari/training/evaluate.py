@@ -213,9 +213,9 @@ def evaluate(
     from ..analysis.embed import iter_embed, latent_to_rgb, load_embedder
     from ..analysis.recolour import embedder_mismatch, load_recolouriser
     from ..device import pick_device
-    from ..models.weights import load_weights, require_file
+    from ..models.weights import load_weights, require_file, weights_option
     from ..progress import run_to_end
-    from .common import check_model_file, target_header, weights_option
+    from .common import check_model_file, target_header
     from .data import list_cubes, metadata_source, profile_key
     from .metrics import image_metrics, msssim_min_side, msssim_scales
     from .train_pixel_mlp import build_from_config as build_mlp
