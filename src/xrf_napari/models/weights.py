@@ -25,7 +25,41 @@ WEIGHTS_ENV = "XRF_NAPARI_WEIGHTS"
 
 
 class WeightsError(ValueError):
-    """A weights file is missing, corrupt, or not the one the manifest names."""
+    """A weights file is missing, corrupt, or not the one the manifest names.
+
+    It carries the file (`path`), what is wrong with it (`fault`, worded as `how` says, one of
+    WORDING) and, once known, how the user gave the file (`given`, e.g. "--init PATH"), and words
+    itself from them: "weights file PATH is truncated: ..." or "--init PATH: the file is truncated:
+    ...". weights_option named the option by rewriting the message's first words, so a reworded
+    message (or a path written otherwise, as the loaders' resolved one) silently lost it. A
+    message alone (no path) is said as it is."""
+
+    #: How a fault is said: (of a file given by no option, after "GIVEN: ").
+    WORDING = {
+        "remark": ("weights file {path}: {fault}", "{fault}"),
+        "verb": ("weights file {path} {fault}", "the file {fault}"),  # the file is its subject
+        "read": ("cannot read weights file {path}: {fault}", "cannot read it: {fault}"),
+        "missing": ("weights file not found: {path}", "no such weights file"),
+        "folder": (
+            "weights file {path} is a folder, not a .safetensors file",
+            "is a folder, not a weights file (.safetensors)",
+        ),
+    }
+
+    def __init__(self, fault: str, path=None, how: str = "remark", given: str | None = None):
+        super().__init__(fault)
+        self.fault, self.path, self.how, self.given = fault, path, how, given
+
+    def __str__(self) -> str:
+        if self.path is None:
+            return self.fault
+        plain, named = self.WORDING[self.how]
+        if self.given is None:
+            return plain.format(path=self.path, fault=self.fault)
+        return f"{self.given}: " + named.format(fault=self.fault)
+
+    def __reduce__(self):  # pickled whole (a child process's error), not as its fault alone
+        return type(self), (self.fault, self.path, self.how, self.given)
 
 
 def sha256_of(path) -> str:
@@ -77,17 +111,16 @@ def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
     from safetensors.torch import load_file
 
     path = Path(path)
-    if path.is_dir():
-        raise WeightsError(f"weights file {path} is a folder, not a .safetensors file")
-    if not path.is_file():
-        raise WeightsError(f"weights file not found: {path}")
+    require_file(path)
     if expected_sha256 is not None:
         got = sha256_of(path)
         if got != expected_sha256:
             raise WeightsError(
-                f"weights file {path} is corrupt or not the expected version "
-                f"(SHA-256 {got[:12]}..., expected {expected_sha256[:12]}...); reinstall "
-                "xrf-napari or pass the weights file you trained"
+                f"is corrupt or not the expected version (SHA-256 {got[:12]}..., expected "
+                f"{expected_sha256[:12]}...); reinstall xrf-napari or pass the weights file you "
+                "trained",
+                path,
+                "verb",
             )
     _require_safetensors(path)
     try:
@@ -96,14 +129,16 @@ def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
         state = load_file(str(path))
         config = json.loads(meta.get("config", "{}"))
     except (SafetensorError, OSError, ValueError, json.JSONDecodeError) as exc:
-        raise WeightsError(f"cannot read weights file {path}: {exc}") from exc
+        raise WeightsError(str(exc), path, "read") from exc
     if not isinstance(config, dict):
-        raise WeightsError(f"weights file {path}: its config is not a JSON object")
+        raise WeightsError("its config is not a JSON object", path)
     want = meta.get(TENSORS_KEY)
     if want is not None and (got := tensors_sha256(state)) != want:
         raise WeightsError(
-            f"weights file {path} is corrupt: its tensors' SHA-256 ({got[:12]}...) is not the "
-            f"one recorded when it was saved ({str(want)[:12]}...)"
+            f"is corrupt: its tensors' SHA-256 ({got[:12]}...) is not the one recorded when it "
+            f"was saved ({str(want)[:12]}...)",
+            path,
+            "verb",
         )
     check_weights(state, config, path)
     return state, config
@@ -127,7 +162,7 @@ def load_weights_hashed(path, expected_sha256: str | None = None) -> tuple[dict,
         got = sha256_of(path)
         if got == before:
             return state, config, got
-    raise WeightsError(f"weights file {path} kept changing while it was read")
+    raise WeightsError("kept changing while it was read", path, "verb")
 
 
 def plain_pickle_globals(path) -> list[str] | None:
@@ -169,43 +204,49 @@ def _require_safetensors(path: Path) -> None:
     try:
         fh = open(path, "rb")
     except OSError as exc:
-        raise WeightsError(f"cannot read weights file {path}: {exc}") from exc
+        raise WeightsError(str(exc), path, "read") from exc
     with fh:  # opened once: _require_whole reads the header from it
         try:
             head = fh.read(9)
         except OSError as exc:
-            raise WeightsError(f"cannot read weights file {path}: {exc}") from exc
+            raise WeightsError(str(exc), path, "read") from exc
         if head[8:9] == b"{":
             _require_whole(path, fh)
             return
     if not head:
-        raise WeightsError(f"weights file {path} is empty (0 bytes): a failed download or copy?")
+        raise WeightsError("is empty (0 bytes): a failed download or copy?", path, "verb")
     pickled = plain_pickle_globals(path) if head[:1] == b"\x80" else None
     if pickled is not None:
         from ..fileutil import printable
 
         asks = f", and asks for {printable(', '.join(pickled)[:80])}" if pickled else ""
         raise WeightsError(
-            f"weights file {path} is a plain Python pickle, not a safetensors file{asks}: "
-            "pickles can run code when loaded, so it is refused (nothing in it was run); save "
-            "the state dict with xrf_napari.models.weights.save_weights"
+            f"is a plain Python pickle, not a safetensors file{asks}: pickles can run code when "
+            "loaded, so it is refused (nothing in it was run); save the state dict with "
+            "xrf_napari.models.weights.save_weights",
+            path,
+            "verb",
         )
     if head[:4] == b"PK\x03\x04" and _zip_of_arrays(path):
         raise WeightsError(
-            f"weights file {path} is a NumPy .npz archive of arrays (a latent cache?), not a "
-            "safetensors file of model weights"
+            "is a NumPy .npz archive of arrays (a latent cache?), not a safetensors file of "
+            "model weights",
+            path,
+            "verb",
         )
     if head[:6] == b"\x93NUMPY":
         raise WeightsError(
-            f"weights file {path} is a NumPy .npy array, not a safetensors file of model weights"
+            "is a NumPy .npy array, not a safetensors file of model weights", path, "verb"
         )
     if head[:4] == b"PK\x03\x04" or head[:1] == b"\x80":
         raise WeightsError(
-            f"weights file {path} is a PyTorch pickle (torch.save), not a safetensors file: "
-            "pickles can run code when loaded, so they are refused; save the state dict with "
-            "xrf_napari.models.weights.save_weights"
+            "is a PyTorch pickle (torch.save), not a safetensors file: pickles can run code when "
+            "loaded, so they are refused; save the state dict with "
+            "xrf_napari.models.weights.save_weights",
+            path,
+            "verb",
         )
-    raise WeightsError(f"weights file {path} is not a safetensors file")
+    raise WeightsError("is not a safetensors file", path, "verb")
 
 
 def _zip_of_arrays(path: Path) -> bool:
@@ -238,7 +279,7 @@ def _require_whole(path: Path, fh) -> None:
     (n,) = struct.unpack("<Q", fh.read(8))
     if n > SAFETENSORS_MAX_HEADER:  # text whose 9th byte is "{", not a cut file; said before
         # reading, which took in the whole file (gigabytes for a scan given as --weights)
-        raise WeightsError(f"weights file {path} is not a safetensors file")
+        raise WeightsError("is not a safetensors file", path, "verb")
     need = 8 + n
     cut = size < need  # a header cut short is not read nor parsed
     if not cut:
@@ -253,8 +294,10 @@ def _require_whole(path: Path, fh) -> None:
     if size < need:
         least = "at least " if cut else ""
         raise WeightsError(
-            f"weights file {path} is truncated: it holds {size} bytes, its header asks for "
-            f"{least}{need}: a download or copy cut short? copy it again"
+            f"is truncated: it holds {size} bytes, its header asks for {least}{need}: a download "
+            "or copy cut short? copy it again",
+            path,
+            "verb",
         )
 
 
@@ -294,37 +337,38 @@ def model_kind(config: dict) -> str | None:
 
 
 @contextlib.contextmanager
-def weights_option(option: str, path):
-    """A WeightsError raised inside, about the file given to `option`, names that option first,
-    as `--labels X: ...` does: "weights file X is not a safetensors file" did not say which of a
-    command's weights options (--weights, --embedder, --init, --baseline) gave it. None: the
-    shipped weights, given by no option (their errors are left as they are)."""
+def weights_option(option: str, path, said: str | None = None):
+    """A WeightsError about the file given to `option`, raised inside, names that option first, as
+    `--labels X: ...` does: "weights file X is not a safetensors file" did not say which of a
+    command's weights options (--weights, --embedder, --init, --baseline) gave it. The error is
+    about the file as the user wrote it, not as a loader resolved it. said: what names the file in
+    place of "OPTION PATH", for one no option gave (evaluate's baseline found beside --weights).
+    path None: the shipped weights, given by no option (their errors are left as they are)."""
     try:
         yield
     except WeightsError as exc:
-        msg = str(exc)
-        if path is None or msg.startswith(f"{option} "):
+        if path is None or exc.given is not None:
             raise
-        for said, now in (
-            (f"weights file {path}:", ":"),
-            (f"weights file {path} ", ": the file "),
-            (f"cannot read weights file {path}:", ": cannot read it:"),
-        ):
-            if msg.startswith(said):
-                raise WeightsError(f"{option} {path}{now}{msg[len(said) :]}") from None
-        raise WeightsError(f"{option} {path}: {msg}") from None
+        if exc.path is not None and Path(exc.path).resolve() != Path(path).resolve():
+            raise  # another file's fault: not given by this option
+        exc.path, exc.given = path, said or f"{option} {path}"
+        raise
 
 
-def require_file(path, option: str) -> None:
+def _given(option: str | None, path) -> str | None:
+    return f"{option} {path}" if option else None
+
+
+def require_file(path, option: str | None = None) -> None:
     """WeightsError naming the option when the weights file given to it is no file: two weights
     options of one command (recolour's --weights and --embedder-weights, the recolouriser's
     --embedder and --init) both said "weights file not found: PATH", which did not say which one
-    was wrong, and recolour read the scan before looking."""
+    was wrong, and recolour read the scan before looking. option None: load_weights's own check."""
     path_ = Path(path)
     if path_.is_dir():
-        raise WeightsError(f"{option} {path}: is a folder, not a weights file (.safetensors)")
+        raise WeightsError("", path, "folder", _given(option, path))
     if not path_.is_file():
-        raise WeightsError(f"{option} {path}: no such weights file")
+        raise WeightsError("", path, "missing", _given(option, path))
 
 
 def require_model(config: dict, want: str, path, option: str | None = None) -> None:
@@ -333,20 +377,22 @@ def require_model(config: dict, want: str, path, option: str | None = None) -> N
     as the recolouriser was "a 'unknown' model". A config naming no model passes as a DVE (the
     DVE loader's default). A DVE must read the canonical grid, or it fails only when embedding."""
     kind = model_kind(config)
-    where = f"{option} {path}" if option else f"weights file {path}"
+    given = _given(option, path)
     if kind != want and not (kind is None and want == "dve"):
         what = (
             f"a {MODEL_NAMES.get(kind, repr(kind))} model" if kind else "its config names no model"
         )
-        raise WeightsError(f"{where}: not {MODEL_NAMES[want]} weights ({what})")
+        raise WeightsError(f"not {MODEL_NAMES[want]} weights ({what})", path, given=given)
     if want == "dve":
         from ..energy import CANONICAL_N_CHANNELS
 
         n = config.get("n_channels", CANONICAL_N_CHANNELS)
         if n != CANONICAL_N_CHANNELS:
             raise WeightsError(
-                f"{where}: a DVE for {n} channels; the embedder reads the canonical "
-                f"{CANONICAL_N_CHANNELS}-channel grid"
+                f"a DVE for {n} channels; the embedder reads the canonical "
+                f"{CANONICAL_N_CHANNELS}-channel grid",
+                path,
+                given=given,
             )
 
 
@@ -356,7 +402,7 @@ def check_config(config: dict, path="weights") -> None:
     import math
 
     def fail(key, why):
-        raise WeightsError(f"weights file {path}: config {key} = {str(config[key])[:60]} {why}")
+        raise WeightsError(f"config {key} = {str(config[key])[:60]} {why}", path)
 
     for key, (lo, hi) in CONFIG_BOUNDS.items():
         if key not in config:
@@ -418,16 +464,19 @@ def check_weights(state: dict, config: dict, path="weights") -> None:
         dtype = str(state[k].dtype).removeprefix("torch.")
         more = f"; {len(ints)} of its {len(state)} tensors are not floats" if len(ints) > 1 else ""
         raise WeightsError(
-            f"weights file {path}: tensor {k} holds {dtype} values{more}: model weights are "
-            "floats (float32, float16 or bfloat16); convert the file's tensors to float32, or "
-            "give the file the trainer wrote"
+            f"tensor {k} holds {dtype} values{more}: model weights are floats (float32, float16 "
+            "or bfloat16); convert the file's tensors to float32, or give the file the trainer "
+            "wrote",
+            path,
         )
     bad = [k for k, v in state.items() if not bool(torch.isfinite(v).all())]  # all floats now
     if bad:
         raise WeightsError(
-            f"weights file {path} holds NaN or infinite values in {len(bad)} tensor(s) "
+            f"holds NaN or infinite values in {len(bad)} tensor(s) "
             f"({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}): the training "
-            "diverged or the file is damaged"
+            "diverged or the file is damaged",
+            path,
+            "verb",
         )
     check_config(config, path)
     named = model_kind(config)
@@ -439,16 +488,16 @@ def check_weights(state: dict, config: dict, path="weights") -> None:
             model = importlib.import_module(BUILDERS[kind]).build_from_config(config)
         want = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     except (ValueError, TypeError, KeyError, RuntimeError) as exc:
-        raise WeightsError(f"weights file {path}: its {kind} config is invalid: {exc}") from exc
+        raise WeightsError(f"its {kind} config is invalid: {exc}", path) from exc
     have = {k: tuple(v.shape) for k, v in state.items()}
     if want != have:
         diff = sorted(set(want) ^ set(have)) or [k for k in want if want[k] != have[k]]
         k = diff[0]
         what = f"the {kind}" if named else "a DVE (its config names no model, so it is read as one)"
         raise WeightsError(
-            f"weights file {path}: its tensors do not match {what} its config describes "
-            f"({len(diff)} differ, e.g. {k}: file {have.get(k, 'missing')}, "
-            f"config {want.get(k, 'missing')})"
+            f"its tensors do not match {what} its config describes ({len(diff)} differ, e.g. "
+            f"{k}: file {have.get(k, 'missing')}, config {want.get(k, 'missing')})",
+            path,
         )
 
 

@@ -169,7 +169,8 @@ def model_ranges() -> dict:
 
 
 def read_config(path):
-    """The JSON of a --config file, or a ValueError naming it. A UTF-8 byte-order mark (Notepad's
+    """The JSON of a --config file, or a ValueError naming it by its option, as other options'
+    errors do ("cannot read config X: ..." said it otherwise). A UTF-8 byte-order mark (Notepad's
     "UTF-8 with BOM") is read past; a file in another encoding (Notepad's "Unicode", UTF-16) was
     refused as "'utf-8' codec can't decode byte 0xff in position 0", naming no file. A file that
     cannot be opened is said by its system error alone ("--config x.json: no such file"): the
@@ -180,7 +181,7 @@ def read_config(path):
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError(
-            f"cannot read config {path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+            f"--config {path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
             f"offset {exc.start}): save it as UTF-8"
         ) from None
     except FileNotFoundError:
@@ -193,7 +194,7 @@ def read_config(path):
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise ValueError(f"cannot read config {path}: {exc}") from exc
+        raise ValueError(f"--config {path}: not valid JSON: {exc}") from exc
 
 
 def _unknown_keys(path, unknown: list[str], known) -> ValueError:

@@ -235,18 +235,24 @@ def evaluate(
 
         warnings.warn(mismatch, stacklevel=2)
     mlp = None
+    said = f"--baseline {baseline}"
     if (
         baseline is None
         and weights is not None
         and (Path(weights).parent / "pixel_mlp.safetensors").is_file()
     ):
         baseline = Path(weights).parent / "pixel_mlp.safetensors"
+        # named as found, not as "--baseline X": the user gave no --baseline
+        said = (
+            f"{baseline} (the per-pixel MLP baseline found beside --weights; --baseline FILE "
+            "gives another)"
+        )
     if baseline is not None:
-        with weights_option("--baseline", baseline):
+        with weights_option("--baseline", baseline, said):
             state, cfg = load_weights(baseline)
         if cfg.get("arch") != "PixelMLP":  # weights.check_weights knows no PixelMLP: check here
             kind = cfg.get("arch") or cfg.get("model") or "unknown"
-            raise ValueError(f"--baseline {baseline}: not per-pixel MLP weights (a {kind} model)")
+            raise ValueError(f"{said}: not per-pixel MLP weights (a {kind} model)")
         import torch
 
         # shapes first, on the meta device: a config asking for 32 layers of 8192 would
@@ -259,9 +265,9 @@ def evaluate(
         except RuntimeError as exc:
             lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
             raise ValueError(
-                f"--baseline {baseline}: tensors do not fit its config ({'; '.join(lines[:2])})"
+                f"{said}: tensors do not fit its config ({'; '.join(lines[:2])})"
             ) from None
-        check_baseline_width(baseline, probe.config["in_chans"], rec, emb)
+        check_baseline_width(said, probe.config["in_chans"], rec, emb)
         del probe
         mlp = build_mlp(cfg)  # now the size of the file's own tensors
         mlp.load_state_dict(state)
@@ -605,16 +611,16 @@ def save_grid(path, images, n: int = 4) -> None:
     plt.close(fig)
 
 
-def check_baseline_width(baseline, width, rec, emb) -> None:
-    """A ValueError naming --baseline when the per-pixel MLP reads more channels than the
-    SmallUViT's input holds, or fewer than the DVE latent: it is given the first `width` channels
-    of that input (a latent-only baseline beside a line-feature model reads the latent), so a
-    wider one failed on the first cube, after the embedding, in a torch shape error naming no
-    file."""
+def check_baseline_width(said: str, width, rec, emb) -> None:
+    """A ValueError naming the baseline as `said` ("--baseline X", or X found beside --weights)
+    when the per-pixel MLP reads more channels than the SmallUViT's input holds, or fewer than the
+    DVE latent: it is given the first `width` channels of that input (a latent-only baseline
+    beside a line-feature model reads the latent), so a wider one failed on the first cube, after
+    the embedding, in a torch shape error naming no file."""
     latent, full = int(emb.model.latent_dim), int(rec.config["in_chans"])
     if not latent <= int(width) <= full:
         raise ValueError(
-            f"--baseline {baseline} reads {width} input channels, but the SmallUViT {rec.path} "
+            f"{said} reads {width} input channels, but the SmallUViT {rec.path} "
             f"reads {full} (a {latent}-channel DVE latent"
             + (f" and {full - latent} more" if full > latent else "")
             + f"): give the baseline trained beside those weights, or one of {latent}"
