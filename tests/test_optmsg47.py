@@ -105,3 +105,26 @@ def test_a_bad_baseline_found_beside_the_weights_is_not_called_an_option(tmp_pat
         "gives another): the file is truncated"
     )
     assert want in said, said
+
+
+def test_init_weights_a_config_names_are_not_called_an_option(tmp_path, capsys):
+    """A recolouriser config's "init" (a run's config.json records the weights it fine-tuned),
+    given without --init, was refused as "--init X: ...", an option the user never gave. It is
+    named as the config's other settings are, with the flag that replaces it; --init itself is
+    named as before."""
+    from xrf_napari.cli.train import main
+
+    junk = tmp_path / "junk.safetensors"
+    junk.write_text("not weights at all", encoding="utf-8")
+    config = tmp_path / "config.json"
+    config.write_text(f'{{"init": "{junk}"}}', encoding="utf-8")
+    data = tmp_path / "set"
+    data.mkdir()
+    argv = ["recolouriser", "--data", str(data), "--out", str(tmp_path / "run")]
+    assert main([*argv, "--config", str(config)]) == 2
+    said = capsys.readouterr().err
+    want = f"error: init {junk} (of config {config}; set --init): the file is not a safetensors"
+    assert want in said, said
+    assert main([*argv, "--config", str(config), "--init", str(tmp_path / "none.safetensors")]) == 2
+    said = capsys.readouterr().err
+    assert f"error: --init {tmp_path / 'none.safetensors'}: no such weights file" in said, said

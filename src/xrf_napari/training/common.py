@@ -516,18 +516,21 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
     )
 
 
-def check_model_file(path, want: str, option: str) -> tuple[dict, dict] | None:
+def check_model_file(
+    path, want: str, option: str, said: str | None = None
+) -> tuple[dict, dict] | None:
     """A one-line error, before any work, when the weights file given to `option` holds another
     model than `want` ("dve" or "SmallUViT"); else its (state_dict, config), for a caller that
-    uses them (--init). None: the shipped weights."""
+    uses them (--init). said: how the file is named when no option gave it (weights_option).
+    None: the shipped weights."""
     if path is None:
         return None
     from ..models.weights import load_weights, require_file, require_model, weights_option
 
-    require_file(path, option)  # "weights file not found" named no option
-    with weights_option(option, path):
+    with weights_option(option, path, said):  # "weights file not found" named no option
+        require_file(path)
         state, config = load_weights(path)
-    require_model(config, want, path, option)  # WeightsError is a ValueError: one line
+        require_model(config, want, path)  # WeightsError is a ValueError: one line
     return state, config
 
 

@@ -295,6 +295,7 @@ FLAG_SETTINGS = (
     "time_budget",
     "msssim_weight",
     "keep_best_by",
+    "init",
 )
 
 
@@ -322,6 +323,8 @@ def resolve_config(args, user=None) -> tuple[dict, SettingSources]:
                 raise ValueError(f"config {path}: init must be a weights file name, not {init!r}")
         user = check_config(user, cfg, UVIT_DEFAULTS, path, DERIVED_KEYS, config_ranges())
         given = {*user, *(f"model.{k}" for k in user.get("model", {}))}
+        if init is not None:
+            given.add("init")
         cfg["model"].update(user.pop("model", {}))
         cfg.update(user)
     # the flags given (a Namespace without one: not given)
@@ -365,12 +368,13 @@ def resolve_config(args, user=None) -> tuple[dict, SettingSources]:
             f"{sources.said('crop', cfg)} is too small; give --crop {need + patch - need % patch} "
             "or more, or --msssim-weight 0"
         )
-    epochs, init_flag = getattr(args, "epochs", None), getattr(args, "init", None)
+    epochs = getattr(args, "epochs", None)
     if epochs is not None:
         cfg["epochs"] = epochs
     elif getattr(args, "steps", None) is not None:
         cfg["epochs"] = None  # --steps overrides the file's epochs (a run's config.json has both)
-    cfg["init"] = init_flag if init_flag is not None else init
+    if "init" not in flags:  # --init overrides the config's
+        cfg["init"] = init
     return cfg, sources
 
 
@@ -392,22 +396,24 @@ def input_width(latent_dim: int, model: dict) -> int:
     return latent_dim + extra_channels(model)
 
 
-def load_init(cfg: dict, n_in: int):
+def load_init(cfg: dict, n_in: int, settings: SettingSources | None = None):
     """(state_dict, init config) of the run's --init weights, after checking that they are a
     SmallUViT of the config's architecture and target, made for `n_in` input channels and the
     run's crop (its position embedding has one entry per patch of it), before any cube is
     embedded: fine-tuning keeps the network's input normalisation, so the data must feed it the
     same features. The config comes with DEFAULT_CONFIG's values filled in: weights older than a
-    key (the shipped ones record no in_chans) were made with its default."""
+    key (the shipped ones record no in_chans) were made with its default. settings: where the
+    weights came from (--init, or a config's "init", which was called "--init X" too)."""
     from ..models.uvit import DEFAULT_CONFIG
     from .common import check_model_file
 
     path, model, target = cfg["init"], cfg["model"], cfg["target"]
-    state, icfg = check_model_file(path, "SmallUViT", "--init")  # named as the --embedder is
+    said = settings.said("init", cfg) if settings else f"--init {path}"
+    state, icfg = check_model_file(path, "SmallUViT", "--init", said)  # as --embedder is
     icfg = {**DEFAULT_CONFIG, **icfg}
     if model.get("colour_bins"):
         raise ValueError(
-            f"--init {path}: a colour-bin model cannot be fine-tuned (its bins are fitted on the "
+            f"{said}: a colour-bin model cannot be fine-tuned (its bins are fitted on the "
             "training targets); train it from scratch"
         )
     want = {k: v for k, v in {**DEFAULT_CONFIG, **model}.items() if k not in RUN_KEYS}
@@ -415,19 +421,19 @@ def load_init(cfg: dict, n_in: int):
     differ = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))
     if differ:
         details = ", ".join(f"{k}: config {want.get(k)!r}, weights {have.get(k)!r}" for k in differ)
-        raise ValueError(f"--init {path}: the config's model differs from the weights ({details})")
+        raise ValueError(f"{said}: the config's model differs from the weights ({details})")
     if icfg.get("target", "palette") != target:
         raise ValueError(
-            f"--init {path}: trained for target {icfg.get('target')!r}; this run has {target!r}"
+            f"{said}: trained for target {icfg.get('target')!r}; this run has {target!r}"
         )
     if icfg["in_chans"] != n_in:
         raise ValueError(
-            f"--init {path}: made for {icfg['in_chans']} input channels; this run's inputs "
+            f"{said}: made for {icfg['in_chans']} input channels; this run's inputs "
             f"(the embedder's latent and the config's line features) have {n_in}"
         )
     if icfg["img_size"] != cfg["crop"]:
         raise ValueError(
-            f"--init {path}: trained on {icfg['img_size']} px crops (its position embedding); "
+            f"{said}: trained on {icfg['img_size']} px crops (its position embedding); "
             f"this run's crop is {cfg['crop']}: fine-tune with --crop {icfg['img_size']}"
         )
     return state, icfg  # load_state_dict casts the float16 on disk to the model's float32
@@ -1080,7 +1086,8 @@ def _build(args) -> _Run:
     # real dataset) and before any output
     embedder = _embedder(args.embedder)
     if cfg["init"]:  # so are the --init weights, against the inputs the embedder will give
-        init_state, icfg = load_init(cfg, input_width(embedder.model.latent_dim, cfg["model"]))
+        n_in = input_width(embedder.model.latent_dim, cfg["model"])
+        init_state, icfg = load_init(cfg, n_in, settings)
     files = list_cubes(args.data)
     data_sha1 = files_sha1(files)
     embedder_sha256 = embedder.sha256  # hashed as it was loaded: the one the latents came from
