@@ -223,13 +223,14 @@ def _first_looks(args) -> None:
     """Each HDF5 file a command is given (INPUT_PATHS) has its first look in a child process
     (io.hdf5.first_look) before the command opens it: libhdf5 loops for ever on some damaged
     files, and the output guard (fileutil.check_outputs, looking for an input's partners) and
-    `pigments --labels` open it with h5py before, or without, the reader."""
+    `pigments --labels` open it with h5py before, or without, the reader. The scan's look reads
+    its --dataset, as its read will (else its read looks again)."""
     for dest in INPUT_PATHS:
         value = getattr(args, dest, None)
         if isinstance(value, str) and os.path.isfile(value):
             from ..io.hdf5 import first_look
 
-            first_look(value)
+            first_look(value, getattr(args, "dataset", None) if dest == "input" else None)
 
 
 def _run(prog: str, command: str, mod, args) -> int:

@@ -96,7 +96,7 @@ def embed_output(f) -> tuple[str, str] | None:
 def read_embed_output(path, kind: str) -> tuple[np.ndarray, dict]:
     """The `labels` or `latent` array of an embed output (bounded like any auxiliary dataset)
     and its attributes as plain values."""
-    with open_file(path) as f:
+    with _open_looked(path)[0] as f:
         data = small(f[kind], path)
         meta = {
             k: _attr_str(v) if isinstance(v, (bytes, str, np.bytes_)) else np.asarray(v).item()
@@ -106,27 +106,28 @@ def read_embed_output(path, kind: str) -> tuple[np.ndarray, dict]:
     return data, {**meta, "path": str(path)}
 
 
-def open_file(path):
-    """The file open read-only, after its first look in a child process (first_look). A file
-    replaced or rewritten between its look and the open (the look takes from a fraction of a
-    second to FIRST_LOOK_TIMEOUT_S) had been read without one; it is looked at again, up to
+def _open_looked(path, dataset: str | None = None) -> tuple:
+    """(the file open read-only, the file_key its first look saw or None), after that look in a
+    child process (first_look; dataset: the one the read is given). A file replaced or
+    rewritten between its look and the open (the look takes from a fraction of a second to
+    FIRST_LOOK_TIMEOUT_S) had been read without one; it is looked at again, up to
     LOOKS_PER_OPEN times (a file still being written changes at every look: it is then read
-    as it is, as before the look)."""
+    as it is, as before the look, and without the layout the look found)."""
     from .isolate import file_key
 
     for _ in range(LOOKS_PER_OPEN):
-        looked = first_look(path)
+        looked = first_look(path, dataset) if dataset else first_look(path)
         f = _open(path)
         try:
             if looked is None or file_key(path) == looked:
-                return f
+                return f, looked
         except OSError:
-            return f  # gone since the open: what is open is read
+            return f, None  # gone since the open: what is open is read
         f.close()
-    return _open(path)
+    return _open(path), None
 
 
-#: Looks at a file that changes between its look and its open (open_file) before it is read.
+#: Looks at a file that changes between its look and its open (_open_looked) before it is read.
 LOOKS_PER_OPEN = 3
 
 
@@ -135,17 +136,21 @@ LOOKS_PER_OPEN = 3
 FIRST_LOOK_TIMEOUT_S = 60
 
 
-def first_look(path) -> tuple | None:
+def first_look(path, dataset: str | None = None) -> tuple | None:
     """Do what reading an HDF5 file does before its data (open, every link and attribute, the
-    layout's detection, fileutil.hdf5_partners) in a child process (io.isolate) with a time
-    limit, and refuse the file when that does not finish. libhdf5 (h5py 3.16 / HDF5 2.0) loops
-    for ever reading an attribute of a file whose global heap is corrupt: C code cannot be
-    stopped in-process, and the stuck thread holds h5py's global lock, so napari froze for good
-    (now it waits up to FIRST_LOOK_TIMEOUT_S, on its GUI thread for a file it opens). A look
-    that finished, whatever it found, is remembered per file (isolate.LOOKED), so a file's
-    detection and read pay once: the in-process read does the same on the same bytes and
-    finishes too (its errors are said by it). Returns the file_key of the file looked at, or
-    None where there was none to look at (not HDF5, or it cannot be read: the open says why)."""
+    layout's detection or, with `dataset`, that dataset's read, fileutil.hdf5_partners) in a
+    child process (io.isolate) with a time limit, and refuse the file when that does not
+    finish. libhdf5 (h5py 3.16 / HDF5 2.0) loops for ever reading an attribute of a file whose
+    global heap is corrupt: C code cannot be stopped in-process, and the stuck thread holds
+    h5py's global lock, so napari froze for good (now it waits up to FIRST_LOOK_TIMEOUT_S, on
+    its GUI thread for a file it opens). A look that finished, whatever it found, is remembered
+    per file (isolate.LOOKED), so a file's detection and read pay once: the in-process read
+    does the same on the same bytes and finishes too (its errors are said by it). A named
+    dataset's look is remembered apart (file_key + (dataset,)): the default read had been
+    looked at instead, so a named path the walk does not reach (below MAX_WALK_DEPTH groups)
+    leading to a damaged file froze the read. The layout the look found is handed to the read
+    that follows it (HANDED). Returns the file_key of the file looked at, or None where there
+    was none to look at (not HDF5, or it cannot be read: the open says why)."""
     import warnings
 
     from .isolate import LOOKED, NoChild, call_in_child, file_key
@@ -154,14 +159,15 @@ def first_look(path) -> tuple | None:
         key = file_key(path)
     except OSError:
         return None  # the open says why
-    if key in LOOKED:
+    seen = (*key, dataset) if dataset else key
+    if seen in LOOKED:
         return key
     if not is_hdf5(path):
         return None
     try:
-        call_in_child(
+        detected = call_in_child(
             _look,
-            (str(path),),
+            (str(path), dataset),
             path,
             "the HDF5 library reading the file's structure (its groups, links and attributes)",
             FIRST_LOOK_TIMEOUT_S,
@@ -174,29 +180,47 @@ def first_look(path) -> tuple | None:
     except NoChild as exc:  # the look is a guard: without it the file is read as before it
         warnings.warn(f"{exc}; it is read without that first look", stacklevel=3)
         return None
-    LOOKED.add(key)
+    LOOKED.add(seen)
+    HANDED.clear()
+    if detected is not None:
+        HANDED[key] = detected
     return key
 
 
-def _look(path: str) -> None:
+#: The layout (`_detect`'s answer) the latest first look found, by the file_key it saw, for the
+#: read that follows to use: it had walked the file again in-process (0.5 s of a 5,000-dataset
+#: file's open, docs/performance.md). One file only: a look is followed by its read.
+HANDED: dict[tuple, tuple] = {}
+
+
+def _look(path: str, dataset: str | None = None):
     """Child side of first_look: what the readers do before the data. Whether it finishes is the
     answer; what goes wrong is the in-process read's to say. Each step is tried whatever the one
     before raised: the read goes another way than the walk (a Crono file is read by its names,
     not walked), so a walk stopped by one unreadable attribute had left the read unlooked at.
-    The walk that reads every attribute is the one discovery uses (one walk, not three)."""
+    The walk that reads every attribute is the one discovery uses (one walk, not three), and
+    the detection is made once, for find_cube (which the read of an embed output leaves out)
+    and the read. Returns that detection where it depends on this file's bytes alone (its
+    file_key: the walk saw the whole file, and no external link to another), else None."""
     import contextlib
 
     from ..fileutil import hdf5_partners
 
+    detected = None
     with contextlib.suppress(Exception), _open(path) as f:
         tree = None
         with contextlib.suppress(Exception):
             tree = _walk(f, attributes=True)
-        with contextlib.suppress(Exception):
-            _detect(f, tree)  # find_cube's, which the read of an embed output leaves out
-        with contextlib.suppress(Exception):
-            _read_open(f, Path(path), None, tree)
+        if dataset:
+            with contextlib.suppress(Exception):
+                _read_open(f, Path(path), dataset)
+        else:
+            with contextlib.suppress(Exception):
+                detected = _detect(f, tree)
+            with contextlib.suppress(Exception):
+                _read_open(f, Path(path), None, tree, detected)
     hdf5_partners(path)
+    return detected if tree is not None and tree.whole else None
 
 
 def _open(path):
@@ -278,9 +302,10 @@ def _matlab_v5(path) -> bool:
 
 def read(path, **options) -> Cube:
     path = Path(path)
-    f = open_file(path)
+    dataset = options.get("dataset")
+    f, looked = _open_looked(path, dataset)
     try:
-        cube = _read_open(f, path, options.get("dataset"))
+        cube = _read_open(f, path, dataset, detected=None if dataset else HANDED.get(looked))
     except BaseException:
         f.close()
         raise
@@ -292,18 +317,21 @@ def find_cube(path) -> str | None:
     """The layout name this module would read, or None when the file holds no cube (cheap)."""
     path = Path(path)
     try:
-        f = open_file(path)
+        f, looked = _open_looked(path)
     except CubeReadError:
         return None
     with f:
         try:
-            return _detect(f)[0]
+            return (HANDED.get(looked) or _detect(f))[0]
         except CubeReadError:
             return None
 
 
-def _read_open(f, path: Path, dataset: str | None, tree: _Tree | None = None) -> Cube:
-    """The cube of an open file; tree: its walk, where one was made (first_look's `_look`)."""
+def _read_open(
+    f, path: Path, dataset: str | None, tree: _Tree | None = None, detected: tuple | None = None
+) -> Cube:
+    """The cube of an open file; tree: its walk, where one was made (first_look's `_look`);
+    detected: its `_detect`, where one was made (there, or handed over by first_look)."""
     from . import project_h5
 
     if dataset:
@@ -316,7 +344,7 @@ def _read_open(f, path: Path, dataset: str | None, tree: _Tree | None = None) ->
         return _generic(f, path, dataset, "user-selected")
     if not project_h5.is_project_file(f) and (embed := embed_output(f)) is not None:
         raise EmbedOutput(path, *embed)
-    kind, target = _detect(f, tree)
+    kind, target = detected or _detect(f, tree)
     if kind is None:
         tree = target  # what discovery's walk saw
         broken = "".join(f"; {why}" for why in tree.broken[:4])
@@ -390,12 +418,14 @@ MAX_WALK_OBJECTS = 20_000
 class _Tree:
     """What discovery saw of an open file (`_walk`): its datasets as (path, shape, dtype) and its
     NXdata groups, by their paths in the file opened, through links; and the links that lead
-    nowhere, each said in a user's words (`_broken_link`)."""
+    nowhere, each said in a user's words (`_broken_link`). whole: the walk met every object and
+    no external link (what it saw depends on this file alone: first_look hands it over)."""
 
     def __init__(self):
         self.datasets: list[tuple[str, tuple, np.dtype]] = []
         self.nxdata: list[str] = []
         self.broken: list[str] = []
+        self.whole = True
 
 
 def _walk(f, attributes: bool = False) -> _Tree:
@@ -426,6 +456,7 @@ def _walk(f, attributes: bool = False) -> _Tree:
         for n in names:
             count[0] += 1
             if count[0] > MAX_WALK_OBJECTS:
+                tree.whole = False
                 return
             name = f"{prefix}/{n}" if prefix else n
             try:
@@ -433,7 +464,10 @@ def _walk(f, attributes: bool = False) -> _Tree:
             except (KeyError, OSError, RuntimeError, ValueError):
                 continue
             linked = isinstance(link, (h5py.SoftLink, h5py.ExternalLink))
+            if isinstance(link, h5py.ExternalLink):
+                tree.whole = False
             if linked and hops >= MAX_LINK_HOPS:
+                tree.whole = False
                 tree.broken.append(f"{name} is the {hops + 1}th link in a row: not followed")
                 continue
             obj = _member(group, n)
@@ -454,6 +488,8 @@ def _walk(f, attributes: bool = False) -> _Tree:
                     tree.nxdata.append(name)
                 if depth < MAX_WALK_DEPTH:
                     visit(obj, name, hops + linked, depth + 1)
+                else:
+                    tree.whole = False
 
     visit(f, "", 0, 0)
     return tree

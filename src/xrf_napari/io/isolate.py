@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from ..errors import CubeReadError
 
-#: The files whose look in a child (io.hdf5.first_look) finished in this process, by file_key.
+#: The files whose look in a child (io.hdf5.first_look) finished in this process, by file_key
+#: (+ (dataset,) for a look at a named dataset's read).
 LOOKED: set[tuple] = set()
 
 
