@@ -16,7 +16,7 @@ def recoloured(make_napari_viewer, qtbot, tmp_path, monkeypatch):
     """A Recolour dock after a run of a stand-in job (grey colours, nothing ambiguous)."""
     import xrf_napari.widgets.recolour as recolour_mod
 
-    def job(cube, weights, embedder, device, average_flips=False, outline=False):
+    def job(cube, weights, embedder, device, average_flips=False, outline=False, anode=None):
         yield "Recolouring\u2026"
         h, w, _ = cube.shape
         return SimpleNamespace(

@@ -167,9 +167,14 @@ def excess_per_count(counts: np.ndarray, embedder, seed: int = 0) -> np.ndarray:
 
 
 def check_scan(
-    cube, embedder_weights=None, device: str = "cpu", n: int = SAMPLE_PIXELS
+    cube,
+    embedder_weights=None,
+    device: str = "cpu",
+    n: int = SAMPLE_PIXELS,
+    anode: str | None = None,
 ) -> OODReport:
-    """The scan's out-of-distribution report (a bounded read: about n pixels)."""
+    """The scan's out-of-distribution report (a bounded read: about n pixels). `anode`: the
+    tube's anode the user named (a dock's Tube box), over the file's; None: the file's."""
     from ..detector import anode_from_metadata, fwhm_from_metadata
     from .embed import load_embedder
 
@@ -184,7 +189,7 @@ def check_scan(
         why = coverage_reason(cube)
         if why:
             reasons.append(why)
-    anode = anode_from_metadata(cube.metadata)  # its symbol, or as written if none
+    anode = anode or anode_from_metadata(cube.metadata)  # its symbol, or as written if none
     fwhm = fwhm_from_metadata(cube.metadata)
     unnamed = [what for what, value in zip(UNNAMED_IF, (anode, fwhm)) if value is None]
     if anode and anode not in TRAINED["anodes"]:

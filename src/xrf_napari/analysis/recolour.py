@@ -391,9 +391,13 @@ def iter_recolour(
     batch=None,
     average_flips=False,
     free: int | None = None,
+    anode: str | None = None,
 ):
     """A generator yielding (done, total) over embedding (first half) then tiles (second half)
-    and returning RecolourResult. `average_flips`: see Recolouriser.iter_predict.
+    and returning RecolourResult. `average_flips`: see Recolouriser.iter_predict. `anode`: the
+    X-ray tube's anode the user named (the Recolour dock's Tube box), over the file's, for the
+    notes (ood, ambiguity): a Cu tube the file does not name had its own scattered Cu lines name
+    copper pigments.
 
     Checked at this call, before the generator is made and the scan read: the tiling, and the
     memory the recolouring needs (`Recolouriser.tiling`) against `free` bytes (default:
@@ -410,11 +414,13 @@ def iter_recolour(
         free = memory_budget()
     tile, overlap = rec.tiling(tile, overlap, batch=batch, shape=cube.shape[:2], free=free)
     return _iter_recolour(
-        cube, rec, embedder_weights, device, tile, overlap, batch, bool(average_flips)
+        cube, rec, embedder_weights, device, tile, overlap, batch, bool(average_flips), anode
     )
 
 
-def _iter_recolour(cube, rec, embedder_weights, device, tile, overlap, batch, average_flips):
+def _iter_recolour(
+    cube, rec, embedder_weights, device, tile, overlap, batch, average_flips, anode=None
+):
     from ..detector import anode_from_metadata
     from .ambiguity import ambiguity_report
     from .embed import iter_embed, load_embedder
@@ -428,7 +434,8 @@ def _iter_recolour(cube, rec, embedder_weights, device, tile, overlap, batch, av
 
         warnings.warn(mismatch, stacklevel=2)
     # first, while nothing else is held: a few thousand sampled pixels, transient memory
-    ood = check_scan(cube, embedder_weights, str(rec.device))
+    anode = anode or anode_from_metadata(cube.metadata)
+    ood = check_scan(cube, embedder_weights, str(rec.device), anode=anode)
     h, w = cube.shape[:2]
     n = h * w
     # Line features come from the same pass for every model: those that read them get them, and
@@ -449,7 +456,7 @@ def _iter_recolour(cube, rec, embedder_weights, device, tile, overlap, batch, av
         inputs[..., d:],
         features.elements,
         calibrated=cube.calibration.source != "none",
-        anode=anode_from_metadata(cube.metadata),
+        anode=anode,
     )
     model_input = rec.model_input(inputs) if reads is not None else latent
     del inputs

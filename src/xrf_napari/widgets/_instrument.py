@@ -22,7 +22,8 @@ from ..physics.instrument import OPTIC_WORDS
 OPTIC_ENTRIES = tuple((words, optic) for optic, words in OPTIC_WORDS.items())
 TIP = (
     "What the file does not say about the scanner, for this scan's suggested elements and its "
-    "pigment fit (one choice, shown in Spectrum, Elemental maps and Pigments alike). A Bruker "
+    "pigment fit (one choice, shown in Spectrum, Elemental maps and Pigments alike, its tube in "
+    "Recolour too). A Bruker "
     "M6 .rpl export names no tube, optic or gas: under a polycapillary lens cadmium, tin and "
     "antimony are judged by their L lines only where the tube's anode and kV are known. Each "
     "first entry keeps what the file says, shown in brackets (none: a collimator, air, an "

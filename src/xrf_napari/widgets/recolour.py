@@ -17,6 +17,7 @@ from qtpy.QtWidgets import (
 )
 
 from ._common import (
+    SURVEYS,
     CubeDock,
     after_calibration,
     default_weights,
@@ -46,6 +47,13 @@ CAVEAT_WHY = (
     "carbon black show no lines. The model was trained on synthetic scans; see its model card "
     "(docs/model_card_recolouriser.md) before relying on a colour."
 )
+TUBE_TIP = (
+    "The X-ray tube's anode where the file does not name it (or names it wrongly), for the "
+    "notes under the colours: under a copper tube every pixel shows the tube's scattered Cu "
+    "lines, so copper is not read as a pigment's, and an anode outside training is warned of "
+    "(`xrf-napari recolour` reads the file's). One choice per scan, shown in the Spectrum, "
+    "Elemental maps and Pigments panels' Instrument rows too."
+)
 
 
 def iter_dock_recolour(cube, **kwargs):
@@ -64,13 +72,16 @@ def iter_dock_recolour(cube, **kwargs):
     return (yield from steps)
 
 
-def _recolour_job(cube, weights, embedder_weights, device, average_flips=False, outline=False):
+def _recolour_job(
+    cube, weights, embedder_weights, device, average_flips=False, outline=False, anode=None
+):
     result = yield from iter_dock_recolour(
         cube,
         weights=weights,
         embedder_weights=embedder_weights,
         device=device,
         average_flips=average_flips,
+        anode=anode,
     )
     if outline and result.ambiguity.ambiguous.any():
         preload_labels_imports()  # for the "ambiguous colour" layer (0.8 s, once a session)
@@ -117,6 +128,14 @@ class RecolourWidget(CubeDock):
             "colour family (lead, iron, copper or calcium alone, or no lines)"
         )
         self.outline_box.setEnabled(False)
+        self.make_instrument_row()
+        # Of the scan's Instrument choice only the tube bears on the colours' notes (copper
+        # anode: its scattered Cu lines name no pigment); the optic, gas and kV stay hidden
+        row = self.instrument_row
+        for box in (row.optic_combo, row.gas_combo, row.kv_spin):
+            box.hide()
+        for widget in (row, row.anode_combo):
+            widget.setToolTip(TUBE_TIP)
 
         grid = form_grid(
             [
@@ -127,6 +146,7 @@ class RecolourWidget(CubeDock):
                 ),
                 ("Embedder weights", weights_row(self, self.embedder_edit, "Embedder weights")),
                 ("Device", self.device),
+                ("Tube", self.instrument_row),
                 ("Orientations", self.flips_box),
                 ("Show", self.placement),
                 ("Opacity", self.opacity),
@@ -176,6 +196,7 @@ class RecolourWidget(CubeDock):
             self.device.currentText(),
             self.flips_box.isChecked(),
             outline,
+            SURVEYS.instrument(cube).get("anode"),
             cube=cube,
             description="Embedding, then recolouring tiles\u2026",
             on_result=lambda res: self._add_result(layer, res, outline, over),

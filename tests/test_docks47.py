@@ -1,0 +1,72 @@
+"""Dock findings of session 47, as a conservator meets them: Recolour had no way to name a tube
+the file does not name (a Cu tube's scattered lines named copper pigments); Make maps on a single
+spectrum added 1 x 1 map layers where quicklook draws none; the docks' refusals to save before
+there is a result were worded differently."""
+
+from __future__ import annotations
+
+import numpy as np
+from _napari_helpers import open_cube, tiny_recolour_dock, wait_idle
+from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
+
+
+def _cu_tube_scan(path, h: int = 24, w: int = 20):
+    """Four bands (lead white, an ochre, vermilion, lead white with chalk) under a copper tube,
+    whose Cu K lines every pixel scatters; the file names no anode."""
+    from xrf_napari.io.project_h5 import write_cube
+
+    mixes = [[("Pb", 3000.0)], [("Fe", 2500.0)], [("Hg", 2500.0), ("S", 400.0)]]
+    mixes.append([("Pb", 2000.0), ("Ca", 500.0)])
+    tube = [(8.05, 900.0), (8.9, 150.0)]  # Cu K-alpha, K-beta
+    spectra = [
+        line_spectrum(
+            [ln for s, a in mix for ln in element_spectrum_lines(s, a)] + tube,
+            background=(2.0, -0.05),
+        )
+        for mix in mixes
+    ]
+    labels = np.repeat(np.arange(4), h // 4)[:, None].repeat(w, axis=1)
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(np.clip(np.stack(spectra)[labels], 0, None)).astype(np.uint16)
+    write_cube(path, counts, CANONICAL_CAL, metadata={"name": path.stem})
+    return path
+
+
+def test_recolour_reads_the_tube_named_in_its_tube_box(make_napari_viewer, qtbot, tmp_path):
+    """A Cu-tube scan whose file names no anode got a note reading the tube's own Cu lines as
+    the paint's ("Cu+Fe (25 %: Azurite, Malachite, Verdigris, Yellow ochre ..."), and Recolour
+    had no box to say the tube (Spectrum, Elemental maps and Pigments have one, the scan's one
+    Instrument choice). Its Tube box is now that choice's anode: set in Recolour it is the
+    scan's (the other docks show it), and the notes read it: copper is not read, and the tube
+    is no longer 'not named'."""
+    from xrf_napari.widgets._common import SURVEYS
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, _cu_tube_scan(tmp_path / "cu.h5"))
+    dock = tiny_recolour_dock(viewer, tmp_path)
+    combo = dock.instrument_row.anode_combo
+    assert combo.itemText(0) == "tube: file's (none)"
+    combo.setCurrentText("Cu")
+    assert SURVEYS.instrument(dock.current_cube()) == {"anode": "Cu"}
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, timeout=120000)
+    assert dock.job.last_error is None, dock.job.last_error
+    note = dock.ambiguity_label.text()
+    assert "Cu is not read: the X-ray tube's anode is Cu" in note, note
+    assert "Cu+" not in note, note  # no element set holds the tube's copper ("Cu+Fe")
+    assert "does not name its tube anode" not in dock.ood_label.text()
+
+
+def test_the_tube_set_in_another_dock_shows_in_recolour(make_napari_viewer, tmp_path):
+    """One choice per scan: a tube set in the Spectrum panel's Instrument row shows in
+    Recolour's Tube box (and is what its Run reads), as in the other docks."""
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, _cu_tube_scan(tmp_path / "cu.h5", 8, 8))
+    dock = tiny_recolour_dock(viewer, tmp_path)
+    spectrum = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(spectrum)
+    spectrum.instrument_row.anode_combo.setCurrentText("Mo")
+    assert dock.instrument_row.anode_combo.currentText() == "Mo"
+    assert not dock.instrument_row.kv_spin.isVisibleTo(dock)  # only the tube bears on colours
