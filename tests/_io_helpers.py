@@ -55,9 +55,9 @@ def child_looks(monkeypatch, after=None) -> list:
     """Forgets the files looked at in this process, then records the name of every function
     io.isolate.call_in_child runs, as it is asked (the list returned). `after(calls)` runs once
     each has returned: a file replaced while its look ran."""
-    from xrf_napari.io import isolate
+    from xrf_napari.io import hdf5_looked, isolate
 
-    isolate.LOOKED.clear()
+    hdf5_looked.LOOKED.clear()
     calls = []
     real = isolate.call_in_child
 

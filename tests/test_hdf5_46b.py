@@ -77,7 +77,7 @@ def test_a_file_without_a_cube_is_walked_once_for_its_message(tmp_path, monkeypa
         f["maps/gone"] = h5py.SoftLink("/nowhere")
     walks = []
     real = hdf5._walk
-    monkeypatch.setattr(hdf5, "first_look", lambda _p: None)  # in-process walks only
+    monkeypatch.setattr(hdf5, "first_look", lambda _p, _d: None)  # in-process walks only
     monkeypatch.setattr(hdf5, "_walk", lambda *a, **k: walks.append(1) or real(*a, **k))
     with pytest.raises(CubeReadError) as err:
         read_cube(path)
@@ -113,7 +113,7 @@ def test_the_look_reads_the_layout_when_the_walk_stops_early(tmp_path, monkeypat
     hdf5._look(str(path))  # the child's work, here in-process
     assert read == [1]
     with monkeypatch.context() as m:
-        m.setattr(hdf5, "first_look", lambda _p: None)
+        m.setattr(hdf5, "first_look", lambda _p, _d: None)
         assert read_cube(path, auto_calibrate=False).shape == (4, 5, C)  # and it reads
 
 
@@ -242,7 +242,7 @@ def test_without_a_child_python_the_file_is_read_and_the_fault_named(
     errors."""
     import sys
 
-    from xrf_napari.io import isolate
+    from xrf_napari.io import hdf5_looked, isolate
 
     path = _plain(tmp_path / "scan.h5", 3)
     exe = tmp_path / "app"
@@ -252,7 +252,7 @@ def test_without_a_child_python_the_file_is_read_and_the_fault_named(
         exe.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
         exe.chmod(0o755)
     monkeypatch.setattr(sys, "executable", str(exe))
-    isolate.LOOKED.clear()
+    hdf5_looked.LOOKED.clear()
     with pytest.warns(UserWarning) as said:
         cube = read_cube(path, auto_calibrate=False)
     assert int(cube.data[0, 0, 0]) == 3

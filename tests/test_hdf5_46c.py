@@ -11,7 +11,7 @@ import pytest
 
 h5py = pytest.importorskip("h5py")
 
-from xrf_napari.io import CubeReadError, isolate, read_cube  # noqa: E402
+from xrf_napari.io import CubeReadError, hdf5_looked, isolate, read_cube  # noqa: E402
 
 
 def test_a_killed_child_that_does_not_end_is_left_and_the_file_refused(monkeypatch):
@@ -86,11 +86,11 @@ def test_a_command_looks_at_an_hdf5_input_before_its_output_guard_opens_it(tmp_p
     with h5py.File(cube, "w") as f:
         f["data"] = np.ones((4, 5, 64), np.uint16)
         f["energy"] = np.linspace(0.1, 12.8, 64)
-    monkeypatch.setattr(isolate, "LOOKED", set())
+    monkeypatch.setattr(hdf5_looked, "LOOKED", set())
     partners, seen = fileutil.hdf5_partners, []
 
     def watched(path, *args, **kwargs):
-        seen.append(isolate.file_key(path) in isolate.LOOKED)
+        seen.append(hdf5_looked.file_key(path) in hdf5_looked.LOOKED)
         return partners(path, *args, **kwargs)
 
     monkeypatch.setattr(fileutil, "hdf5_partners", watched)

@@ -57,7 +57,7 @@ def test_the_read_after_a_look_uses_the_layout_it_found(tmp_path, monkeypatch):
     after the look walked the plain file again (1 walk, not 0)."""
     scans = _scans(tmp_path / "scans")
     with monkeypatch.context() as m:
-        m.setattr(hdf5, "first_look", lambda _p: None)  # in-process alone, as before the look
+        m.setattr(hdf5, "first_look", lambda _p, _d: None)  # in-process alone, as before the look
         want = {name: _read(path) for name, path in scans.items()}
     calls = child_looks(monkeypatch)
     walks = []
@@ -131,10 +131,10 @@ def test_the_command_line_looks_at_the_dataset_it_reads(tmp_path, monkeypatch, c
     dataset was then taken as looked at. Fails on the parent: the one look was asked
     (path,), without the dataset."""
     from xrf_napari.cli.main import main
-    from xrf_napari.io import isolate
+    from xrf_napari.io import hdf5_looked, isolate
 
     path = _scans(tmp_path / "scans")["plain"]
-    isolate.LOOKED.clear()
+    hdf5_looked.LOOKED.clear()
     asked = []
     real = isolate.call_in_child
     monkeypatch.setattr(

@@ -91,7 +91,7 @@ def test_a_sound_file_opens_as_it_did_without_the_look(tmp_path, monkeypatch):
     looked = read_cube(path, auto_calibrate=False)
     assert calls == ["_look"]
     with monkeypatch.context() as m:
-        m.setattr(hdf5, "first_look", lambda _p: None)
+        m.setattr(hdf5, "first_look", lambda _p, _d: None)
         plain = read_cube(path, auto_calibrate=False)
     assert looked.shape == plain.shape == (4, 5, 128)
     assert looked.calibration == plain.calibration

@@ -113,10 +113,10 @@ def _open_looked(path, dataset: str | None = None) -> tuple:
     FIRST_LOOK_TIMEOUT_S) had been read without one; it is looked at again, up to
     LOOKS_PER_OPEN times (a file still being written changes at every look: it is then read
     as it is, as before the look, and without the layout the look found)."""
-    from .isolate import file_key
+    from .hdf5_looked import file_key
 
     for _ in range(LOOKS_PER_OPEN):
-        looked = first_look(path, dataset) if dataset else first_look(path)
+        looked = first_look(path, dataset)
         f = _open(path)
         try:
             if looked is None or file_key(path) == looked:
@@ -144,7 +144,7 @@ def first_look(path, dataset: str | None = None) -> tuple | None:
     global heap is corrupt: C code cannot be stopped in-process, and the stuck thread holds
     h5py's global lock, so napari froze for good (now it waits up to FIRST_LOOK_TIMEOUT_S, on
     its GUI thread for a file it opens). A look that finished, whatever it found, is remembered
-    per file (isolate.LOOKED), so a file's detection and read pay once: the in-process read
+    per file (hdf5_looked.LOOKED), so a file's detection and read pay once: the in-process read
     does the same on the same bytes and finishes too (its errors are said by it). A named
     dataset's look is remembered apart (file_key + (dataset,)): the default read had been
     looked at instead, so a named path the walk does not reach (below MAX_WALK_DEPTH groups)
@@ -153,7 +153,8 @@ def first_look(path, dataset: str | None = None) -> tuple | None:
     was none to look at (not HDF5, or it cannot be read: the open says why)."""
     import warnings
 
-    from .isolate import LOOKED, NoChild, call_in_child, file_key
+    from .hdf5_looked import LOOKED, file_key
+    from .isolate import NoChild, call_in_child
 
     try:
         key = file_key(path)

@@ -13,25 +13,6 @@ from __future__ import annotations
 
 from ..errors import CubeReadError
 
-#: The files whose look in a child (io.hdf5.first_look) finished in this process, by file_key
-#: (+ (dataset,) for a look at a named dataset's read).
-LOOKED: set[tuple] = set()
-
-
-def file_key(path) -> tuple:
-    """(real path, device, inode, size, mtime_ns): a file replaced or rewritten is another."""
-    import os
-
-    st = os.stat(path)
-    return os.path.realpath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
-
-
-def remember_looked(path) -> None:
-    """Mark a file this process has just written (project_h5.write_*) as looked at: a look in a
-    child would find nothing new."""
-    LOOKED.add(file_key(path))
-
-
 #: The child: takes the parent's sys.path (pickled on stdin) before it imports anything of ours,
 #: then _child_main. Run with -P: `-c` puts the working folder first on sys.path, so a user's
 #: struct.py or re.py there replaced the standard module pickle imports, and the child failed.

@@ -21,7 +21,7 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from ..fileutil import atomic_path, check_free_space
-from .isolate import remember_looked
+from .hdf5_looked import remember_looked
 
 FORMAT = "xrf-napari/1"
 TARGET_NAMES = ("rgb", "palette", "labels")
