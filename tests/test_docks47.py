@@ -70,3 +70,38 @@ def test_the_tube_set_in_another_dock_shows_in_recolour(make_napari_viewer, tmp_
     spectrum.instrument_row.anode_combo.setCurrentText("Mo")
     assert dock.instrument_row.anode_combo.currentText() == "Mo"
     assert not dock.instrument_row.kv_spin.isVisibleTo(dock)  # only the tube bears on colours
+
+
+def test_make_maps_on_a_single_spectrum_says_there_is_no_image(make_napari_viewer, qtbot, tmp_path):
+    """Make maps on a 1 x 1 scan said "2 map(s) added (net line counts per pixel)" over two
+    1 x 1 layers, where `xrf-napari quicklook` says a single spectrum gets no element maps and
+    writes each line's net counts (--tiff). Now the line says there is no image to map and gives
+    those counts, which Save maps writes."""
+    from xrf_napari.io.project_h5 import write_cube
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    spectrum = line_spectrum(
+        [*element_spectrum_lines("Pb", 3000.0), *element_spectrum_lines("Fe", 2000.0)],
+        background=(2.0, -0.05),
+    )
+    spot = np.random.default_rng(0).poisson(np.clip(spectrum, 0, None)).astype(np.uint16)
+    path = tmp_path / "spot.h5"
+    write_cube(path, spot[None, None], CANONICAL_CAL, metadata={"name": "spot"})
+    viewer = make_napari_viewer()
+    open_cube(viewer, path)
+    dock = ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)
+    dock.set_checked_elements(["Pb", "Fe"])
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job)
+    said = dock.job.status.text()
+    assert said.startswith(
+        "spot is a single spectrum (1 x 1 px): there is no image to map; each layer holds its "
+        "line's net counts: "
+    ), said
+    layers = dock.live_maps()
+    for plan in dock.map_plans:
+        assert f"{plan.label} {float(np.ravel(layers[plan.symbol].data)[0]):.0f}" in said, said
+    written = dock.save(tmp_path / "out")
+    assert any(str(p).endswith("_maps.csv") for p in written)

@@ -37,6 +37,19 @@ MAP_COLORMAPS = ("red", "green", "blue", "cyan", "magenta", "yellow", "gray", "i
 VISIBLE_MAPS = 3
 
 
+def _spot_words(source: str, plans, maps) -> str:
+    """Make maps' status line on a single spectrum: "1 map(s) added" over 1 x 1 layers said
+    nothing of there being no image, where `xrf-napari quicklook` says "a single spectrum ...
+    no element maps" and writes each line's net counts (--tiff). Here the counts themselves,
+    which Save maps writes as quicklook --tiff does."""
+    counts = ", ".join(f"{p.label} {float(np.ravel(maps[p.symbol])[0]):.0f}" for p in plans)
+    return (
+        f"{source} is a single spectrum (1 x 1 px): there is no image to map; each layer holds "
+        f"its line's net counts: {counts} (Save maps writes them, as `xrf-napari quicklook "
+        "--tiff` does)."
+    )
+
+
 class FwhmBox(QDoubleSpinBox):
     """The detector FWHM at Mn K-alpha for the maps: 0 ("from the file") or a width a detector
     can have that the map code takes (detector.FWHM_OFFERED_MIN_EV-FWHM_MAX_EV). A plain 0-1000
@@ -324,7 +337,11 @@ class ElementMapsWidget(CubeDock):
             layers[plan.symbol] = layer
             if plan.note:
                 notes.append(f"{plan.symbol}: {plan.note}")
-        self.job.status.setText(f"{len(plans)} map(s) added (net line counts per pixel).")
+        self.job.status.setText(
+            _spot_words(source, plans, maps)
+            if tuple(cube.shape[:2]) == (1, 1)
+            else f"{len(plans)} map(s) added (net line counts per pixel)."
+        )
         if notes and cube is self.current_cube():  # under the table, below the fold
             self.scroll_into_view(self.notes_label)
         return layers, "\n".join(notes), plans
