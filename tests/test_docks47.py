@@ -6,6 +6,7 @@ there is a result were worded differently."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from _napari_helpers import open_cube, tiny_recolour_dock, wait_idle
 from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
 
@@ -105,3 +106,47 @@ def test_make_maps_on_a_single_spectrum_says_there_is_no_image(make_napari_viewe
         assert f"{plan.label} {float(np.ravel(layers[plan.symbol].data)[0]):.0f}" in said, said
     written = dock.save(tmp_path / "out")
     assert any(str(p).endswith("_maps.csv") for p in written)
+
+
+@pytest.mark.parametrize(
+    ("dock_name", "call", "said"),
+    [
+        ("maps", "save", "nothing to save yet: run Make maps first"),
+        ("maps", "map_files", "nothing to save yet: run Make maps first"),
+        ("recolour", "save", "nothing to save yet: run Recolour first"),
+        ("embed", "save", "nothing to save yet: run Embed & cluster first"),
+        ("pigments", "_check_export", "nothing to export yet: run Find pigments first"),
+    ],
+)
+def test_saves_before_a_result_say_so_in_one_wording(
+    make_napari_viewer, tmp_path, dock_name, call, said
+):
+    """'there are no maps to save: make them first' (Elemental maps) beside 'nothing to save
+    yet: run Recolour first' (the others): one wording now, from one helper."""
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+    from xrf_napari.widgets.maps import ElementMapsWidget
+    from xrf_napari.widgets.pigments import PigmentsWidget
+    from xrf_napari.widgets.recolour import RecolourWidget
+
+    docks = {
+        "maps": ElementMapsWidget,
+        "recolour": RecolourWidget,
+        "embed": EmbedClusterWidget,
+        "pigments": PigmentsWidget,
+    }
+    viewer = make_napari_viewer()
+    open_cube(viewer, _cu_tube_scan(tmp_path / "cu.h5", 8, 8))
+    dock = docks[dock_name](viewer)
+    viewer.window.add_dock_widget(dock)
+    with pytest.raises(ValueError, match=f"^{said}$"):
+        getattr(dock, call)(tmp_path / "out.png")
+
+
+def test_spectrum_export_before_a_plot_says_so_in_the_same_wording(make_napari_viewer):
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    dock._export_clicked()
+    assert "nothing to export yet: plot a spectrum first" in dock.job.status.text()

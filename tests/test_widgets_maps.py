@@ -72,7 +72,7 @@ def test_save_maps_writes_float_tiffs_and_their_table(docked, qtbot, tmp_path):
 
     viewer, widget = docked
     assert not widget.save_button.isEnabled()
-    with pytest.raises(ValueError, match="no maps to save"):
+    with pytest.raises(ValueError, match="nothing to save yet: run Make maps first"):
         widget.save(tmp_path / "none")
     widget.set_checked_elements(["Fe", "Hg"])
     widget.run()

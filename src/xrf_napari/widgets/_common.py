@@ -80,6 +80,14 @@ class _Waiting:
     needs_survey: bool
 
 
+def nothing_yet(verb: str, action: str) -> str:
+    """What a dock's save or export says before there is a result to write (`verb`: "save",
+    "export"; `action`: what makes one, "run Recolour"), one wording in every dock: Elemental
+    maps said "there are no maps to save: make them first" where the others said "nothing to
+    save yet: run ... first"."""
+    return f"nothing to {verb} yet: {action} first"
+
+
 def deleted_layer_refusal(name: str, what: str, run: str) -> str:
     """What a dock's save() (a script's: the button is off then, follow_busy on each layer's
     removal) says once the layer `name` that showed its result (`what`: "these colours") was

@@ -18,6 +18,7 @@ from ._common import (
     deleted_layer_refusal,
     device_combo,
     form_grid,
+    nothing_yet,
 )
 from ._dialogs import ask_save_path, suggested_path, weights_row
 from ._jobs import preload_labels_imports, report_error
@@ -411,7 +412,7 @@ class EmbedClusterWidget(CubeDock):
         from ..progress import run_to_end
 
         if self.result is None:
-            raise ValueError("nothing to save yet: run Embed & cluster first")
+            raise ValueError(nothing_yet("save", "run Embed & cluster"))
         cube, result = self.current_cube(), self.result
         self._refuse_deleted(cube, result)  # Save is off then; a script may still call this
         self._check_targets(path, cube)
@@ -486,7 +487,7 @@ class EmbedClusterWidget(CubeDock):
             return
         try:
             if result is None:
-                raise ValueError("nothing to save yet: run Embed & cluster first")
+                raise ValueError(nothing_yet("save", "run Embed & cluster"))
             self._refuse_deleted(cube, result)  # deleted while the dialog was open
             self._check_targets(path, cube)
             labels = self.edited_labels(cube, result)

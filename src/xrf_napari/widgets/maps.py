@@ -18,7 +18,14 @@ from qtpy.QtWidgets import (
     QTableWidgetItem,
 )
 
-from ._common import NO_SUGGESTION, SURVEYS, CubeDock, after_calibration, suggestions_text
+from ._common import (
+    NO_SUGGESTION,
+    SURVEYS,
+    CubeDock,
+    after_calibration,
+    nothing_yet,
+    suggestions_text,
+)
 from ._dialogs import ask_folder, confirm_replace, suggested_folder
 from ._jobs import report_error
 from ._layers import (
@@ -387,7 +394,7 @@ class ElementMapsWidget(CubeDock):
         cube = self.current_cube()
         layers = self.live_maps()
         if cube is None or not layers:
-            raise ValueError("there are no maps to save: make them first")
+            raise ValueError(nothing_yet("save", "run Make maps"))
         inputs = self.scan_files(cube.path)
         return save_element_maps(
             folder,
@@ -411,7 +418,7 @@ class ElementMapsWidget(CubeDock):
 
         layers = self.live_maps()
         if self.current_cube() is None or not layers:
-            raise ValueError("there are no maps to save: make them first")
+            raise ValueError(nothing_yet("save", "run Make maps"))
         stem = file_stem(self._source())
         names = [
             f"{stem}_{p.symbol}_{p.line.family}.tif" for p in self.map_plans if p.symbol in layers

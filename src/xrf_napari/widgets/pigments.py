@@ -38,6 +38,7 @@ from ._common import (
     default_weights,
     device_combo,
     form_grid,
+    nothing_yet,
 )
 from ._dialogs import ask_folder, confirm_replace, suggested_folder
 from ._jobs import preload_labels_imports, report_error
@@ -1057,7 +1058,7 @@ class PigmentsWidget(CubeDock):
 
         result = self.result
         if result is None:
-            raise ValueError("nothing to export yet: run Find pigments first")
+            raise ValueError(nothing_yet("export", "run Find pigments"))
         self.check_outputs(
             [Path(folder) / n for n in REPORT_FILES],
             [folder],

@@ -24,6 +24,7 @@ from ._common import (
     deleted_layer_refusal,
     device_combo,
     form_grid,
+    nothing_yet,
 )
 from ._dialogs import weights_row
 from ._jobs import preload_labels_imports, report_error
@@ -397,7 +398,7 @@ class RecolourWidget(CubeDock):
         from ..analysis.recolour import save_rgb
 
         if self.result is None:
-            raise ValueError("nothing to save yet: run Recolour first")
+            raise ValueError(nothing_yet("save", "run Recolour"))
         if self.result_layer is None:  # Save is off then; a script may still call this
             made = self.recall(self._cube, "layer")
             name = made.name if made is not None else "recoloured"

@@ -23,6 +23,7 @@ from ._common import (
     CubeDock,
     after_calibration,
     awaits_calibration,
+    nothing_yet,
     suggestions_text,
 )
 from ._jobs import report_error
@@ -517,7 +518,9 @@ class SpectrumWidget(CubeDock):
 
     def _export_clicked(self) -> None:
         if not self.curves:
-            self.job.refused(report_error(ValueError("no spectrum is plotted yet"), "Export"))
+            self.job.refused(
+                report_error(ValueError(nothing_yet("export", "plot a spectrum")), "Export")
+            )
             return
         self.save_with_dialog(
             "Export spectra", "CSV (*.csv)", "spectra.csv", self.export_csv, what="Export"
