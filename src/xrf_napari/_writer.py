@@ -65,11 +65,9 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     try:
         check_outputs(files=[out], inputs=[cube.path] if cube.path is not None else [])
     except OutputError as exc:  # the why of an unwritable folder is not the source's
-        # check_outputs words a clash with an input 'output X is/lies inside the input ...',
-        # and every other refusal 'cannot write X: ...' (a folder named 'inputs' is no clash)
         why = f"{exc}" + (
             " (a cube is saved to a new file; its source file is never replaced)"
-            if str(exc).startswith(f"output {out} ")
+            if exc.clash is not None  # a clash with the source, not an unwritable output
             else ""
         )
         raise CubeSaveError(f"layer {name!r} not saved: {why}") from None

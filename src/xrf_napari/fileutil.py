@@ -68,7 +68,13 @@ _PENDING: contextvars.ContextVar[list | None] = contextvars.ContextVar("_PENDING
 
 
 class OutputError(ValueError):
-    """An output that would overwrite an input, or that cannot be written."""
+    """An output that would overwrite an input, or that cannot be written. `clash`: the input
+    file or folder the output is, or lies inside (None when it cannot be written for another
+    reason), so a caller adds its own words to a clash without matching this message's."""
+
+    def __init__(self, message: str, clash=None):
+        super().__init__(message)
+        self.clash = clash
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -675,7 +681,8 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
             if _same(f, i) or (i.is_dir() and _inside(f, i)):
                 raise OutputError(
                     f"output folder {f} is, or lies inside, the input "
-                    f"{_input_folder(i, folder_inputs)}"
+                    f"{_input_folder(i, folder_inputs)}",
+                    clash=i,
                 )
         if os.path.lexists(f) and not f.is_dir():
             raise OutputError(f"output folder {f} exists and is not a folder")
@@ -688,11 +695,13 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
             if _same(f, i):
                 raise OutputError(
                     f"output {f} is the input {i} (or a link to it): it would be "
-                    "overwritten; choose another output"
+                    "overwritten; choose another output",
+                    clash=i,
                 )
             if i.is_dir() and _inside(f, i):
                 raise OutputError(
-                    f"output {f} lies inside the input {_input_folder(i, folder_inputs)}"
+                    f"output {f} lies inside the input {_input_folder(i, folder_inputs)}",
+                    clash=i,
                 )
         # after the inputs: a write-protected scan saved over was told to "make it writable"
         if st is not None and _write_protected(f, st):
