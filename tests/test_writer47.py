@@ -57,3 +57,65 @@ def test_the_writer_tells_a_clash_by_its_fields_not_its_words(tmp_path, monkeypa
     assert str(info.value) == (
         f"layer 'scan' not saved: output {out} cannot be written: the disk is full"
     )
+
+
+def _cube_image_layer():
+    from napari.layers import Image
+
+    data, meta = _cube_layer()
+    return Image(data, name=meta["name"], metadata=meta["metadata"])
+
+
+def test_a_scripts_bare_name_does_not_replace_the_file_napari_completes(
+    make_napari_viewer, tmp_path
+):
+    """napari.save_layers("c", ...) reaches the writer as "c.h5" (npe2 adds the suffix): an
+    existing c.h5 was replaced though the script never named it. (The viewer registers the
+    plugin's writer.)"""
+    import napari
+
+    make_napari_viewer()
+    earlier = tmp_path / "c.h5"
+    earlier.write_bytes(b"an earlier save")
+    layer = _cube_image_layer()
+    with pytest.raises(CubeSaveError) as info:
+        napari.save_layers(str(tmp_path / "c"), [layer], plugin="xrf-napari")
+    assert str(info.value) == (
+        f"layer 'scan' not saved: {earlier} already exists and was given as 'c', without its "
+        "suffix (napari added '.h5'); give 'c.h5' in full to replace it, or choose another name"
+    )
+    assert earlier.read_bytes() == b"an earlier save"
+    # named in full it is replaced; a bare name that is new is written under the completed one
+    assert napari.save_layers(str(earlier), [layer], plugin="xrf-napari") == [str(earlier)]
+    assert earlier.read_bytes() != b"an earlier save"
+    new = tmp_path / "d.h5"
+    assert napari.save_layers(str(tmp_path / "d"), [layer], plugin="xrf-napari") == [str(new)]
+    assert new.exists()
+
+
+def test_the_save_dialogs_bare_name_does_not_replace_the_completed_file(
+    make_napari_viewer, tmp_path, monkeypatch
+):
+    """A guard: File > Save Selected Layers hands our writer the name as typed ("c", the
+    dialog's file type choosing the writer), which the writer completes and refuses to replace;
+    "c.h5" typed in full (the dialog asked about it) is replaced."""
+    from qtpy.QtWidgets import QFileDialog
+
+    viewer = make_napari_viewer()
+    viewer.add_layer(_cube_image_layer())
+    earlier = tmp_path / "c.h5"
+    earlier.write_bytes(b"an earlier save")
+    typed = []
+
+    def dialog(*_, filter="", **__):
+        (ours,) = [f for f in filter.split(";;") if "datacube (HDF5)" in f]
+        return typed[-1], ours
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", dialog)
+    typed.append(str(tmp_path / "c"))
+    with pytest.raises(CubeSaveError, match="the Save dialog asked about 'c' only"):
+        viewer.window._qt_viewer._save_layers_dialog(selected=True)
+    assert earlier.read_bytes() == b"an earlier save"
+    typed.append(str(earlier))
+    viewer.window._qt_viewer._save_layers_dialog(selected=True)
+    assert earlier.read_bytes() != b"an earlier save"

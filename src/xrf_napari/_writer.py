@@ -31,11 +31,11 @@ SESSION_KEYS = ("values_checked", "format", "calibration_source")
 
 def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     """npe2 single-layer writer: the xrf-napari cube layer `(data, meta)` to the project HDF5 at
-    `path` (".h5" added to a name without a suffix; refused if that completed name exists, which
-    napari's Save dialog never asked about). Returns [path written]. Raises CubeSaveError,
-    whose message napari shows, for a layer that is not a cube layer, another suffix, the cube's
-    own file, the file of another scan, photograph or regions open in napari, or a source that
-    fails to read (the reader's message)."""
+    `path` (".h5" added to a name without a suffix, by npe2 for a script's save or here for the
+    Save dialog's; refused if that completed name exists, which nobody named). Returns [path
+    written]. Raises CubeSaveError, whose message napari shows, for a layer that is not a cube
+    layer, another suffix, the cube's own file, the file of another scan, photograph or regions
+    open in napari, or a source that fails to read (the reader's message)."""
     import os
     from pathlib import Path
 
@@ -46,6 +46,14 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     name = str(meta.get("name") or "layer")
     cube = _layer_cube(name, data, meta)
     out = Path(path)
+    given = _given_without_suffix(path)
+    if given is not None and os.path.lexists(out):  # napari completed a script's bare name
+        raise CubeSaveError(
+            f"layer {name!r} not saved: {printable(out)} already exists and was given as "
+            f"{printable(Path(given).name)!r}, without its suffix (napari added "
+            f"{SUFFIXES[0]!r}); give {printable(out.name)!r} in full to replace it, or choose "
+            "another name"
+        )
     # "scan." is "scan", as the docks' dialogs read it (not "scan..h5"); asked of os.path,
     # since Python 3.14's Path.suffix calls the "." a suffix (refused as another file type)
     if os.path.splitext(out.name)[1] in ("", "."):
@@ -87,6 +95,30 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     except (CubeReadError, ValueError, OSError) as exc:  # nothing was left under `out`
         raise CubeSaveError(f"layer {name!r} not saved to {printable(out)}: {exc}") from exc
     return [str(out)]
+
+
+def _given_without_suffix(path) -> str | None:
+    """The name a script gave napari.save_layers or viewer.layers.save when npe2 added our
+    suffix to it, else None. With no writer chosen (a script's save; the Save dialog passes its
+    writer and the name as typed), npe2's _write asks PluginManager.get_writer, which gives a
+    single layer's name without a suffix the writer's first extension, so "c" reaches us as
+    "c.h5" and an existing c.h5 was replaced unasked. Read from the call stack (npe2's `_write`
+    frame and its `path`); None where it cannot be read or npe2's names change (saved as
+    before)."""
+    import os
+    import sys
+
+    path = os.fspath(path)
+    try:
+        frame = sys._getframe(1)
+    except (AttributeError, ValueError):
+        return None
+    while frame is not None:
+        if frame.f_code.co_name == "_write" and frame.f_globals.get("__name__") == "npe2.io_utils":
+            given = frame.f_locals.get("path")
+            return given if isinstance(given, str) and given + SUFFIXES[0] == path else None
+        frame = frame.f_back
+    return None
 
 
 def _open_file_layer(out, cube) -> tuple[str | None, bool]:
