@@ -119,3 +119,33 @@ def test_the_save_dialogs_bare_name_does_not_replace_the_completed_file(
     typed.append(str(earlier))
     viewer.window._qt_viewer._save_layers_dialog(selected=True)
     assert earlier.read_bytes() != b"an earlier save"
+
+
+@pytest.mark.parametrize("suffix", [".tif", ".png"])
+def test_a_label_image_is_written_as_before(tmp_path, suffix):
+    """A guard for the clean-up that made save_label_image's TIFF go through write_image: the
+    TIFF is the same bytes as its own writer made (uint32, zlib, no tifffile shape record), the
+    PNG the same 16-bit values."""
+    import tifffile
+    from PIL import Image
+
+    from xrf_napari import __version__
+    from xrf_napari.analysis.export import save_label_image
+
+    labels = np.zeros((40, 30), np.int64)
+    labels[5:20, 3:9], labels[22:, 10:] = 1, 300
+    out = save_label_image(tmp_path / f"regions{suffix}", labels)
+    assert out == tmp_path / f"regions{suffix}"
+    if suffix == ".png":
+        back = np.asarray(Image.open(out))
+        assert back.dtype == np.uint16 and np.array_equal(back, labels)
+        return
+    tifffile.imwrite(
+        tmp_path / "before.tif",
+        labels.astype(np.uint32),
+        photometric="minisblack",
+        compression="zlib",
+        software=f"xrf-napari {__version__}",
+        metadata=None,
+    )
+    assert out.read_bytes() == (tmp_path / "before.tif").read_bytes()

@@ -94,20 +94,28 @@ def save_cluster_spectra(
 
 
 def write_image(
-    path, data: np.ndarray, what: str = "image", description: str | None = None
+    path,
+    data: np.ndarray,
+    what: str = "image",
+    description: str | None = None,
+    labels: bool = False,
 ) -> Path:
     """Write a uint8/uint16 grey (H, W) or RGB (H, W, 3) array as PNG or TIFF (by suffix),
     atomically. 16-bit RGB PNG, which Pillow cannot write, is encoded here (png_rgb16).
     `description` (e.g. JSON saying what made the image) goes into the PNG's Description text
-    or the TIFF's ImageDescription, beside Software = xrf-napari and its version."""
+    or the TIFF's ImageDescription, beside Software = xrf-napari and its version. `labels`: a
+    label map (save_label_image), whose TIFF may be uint32 and is zlib-compressed, with no
+    tifffile shape record in its description."""
     from .. import __version__
 
     software = f"xrf-napari {__version__}"
     path = Path(path)
     suffix = path.suffix.lower()
     data = np.asarray(data)
-    if data.dtype not in (np.uint8, np.uint16) or not (
-        data.ndim == 2 or (data.ndim == 3 and data.shape[2] == 3)
+    tiff = suffix in (".tif", ".tiff")
+    kinds = (np.uint8, np.uint16, np.uint32) if labels and tiff else (np.uint8, np.uint16)
+    if data.dtype not in kinds or not (
+        data.ndim == 2 or (data.ndim == 3 and data.shape[2] == 3 and not labels)
     ):
         raise ValueError(
             f"cannot write {path}: {what} must be uint8 or uint16, grey (H, W) or RGB (H, W, 3); "
@@ -125,9 +133,11 @@ def write_image(
                 if description:
                     info.add_itxt("Description", description)  # iTXt: UTF-8 allowed
                 Image.fromarray(data).save(tmp, format="PNG", pnginfo=info)
-    elif suffix in (".tif", ".tiff"):
+    elif tiff:
         import tifffile
 
+        # a label map: regions compress well; metadata=None: no tifffile shape record
+        extra = {"compression": "zlib", "metadata": None} if labels else {}
         with atomic_path(path) as tmp:
             tifffile.imwrite(
                 tmp,
@@ -135,6 +145,7 @@ def write_image(
                 photometric="rgb" if data.ndim == 3 else "minisblack",
                 description=description,
                 software=software,
+                **extra,
             )
     else:
         raise ValueError(f"cannot write {path}: {what} is saved as .png, .tif or .tiff")
@@ -174,22 +185,10 @@ def save_label_image(path, labels: np.ndarray) -> Path:
     if labels.min(initial=0) < 0 or labels.max(initial=0) > 65535:
         raise ValueError("labels must lie in 0..65535 to be saved as an image")
     if Path(path).suffix.lower() in (".tif", ".tiff"):
-        import tifffile
-
-        from .. import __version__
-
-        with atomic_path(path) as tmp:
-            tifffile.imwrite(
-                tmp,
-                labels.astype(np.uint32),
-                photometric="minisblack",
-                compression="zlib",
-                software=f"xrf-napari {__version__}",
-                metadata=None,  # no tifffile shape record in the description
-            )
-        return Path(path)
-    data = labels.astype(np.uint8 if labels.max(initial=0) < 256 else np.uint16)
-    return write_image(path, data, "a label map")
+        data = labels.astype(np.uint32)
+    else:
+        data = labels.astype(np.uint8 if labels.max(initial=0) < 256 else np.uint16)
+    return write_image(path, data, "a label map", labels=True)
 
 
 #: Runs of characters a file name cannot hold (Windows' list; "/" would make a sub-folder).
