@@ -145,3 +145,16 @@ def test_the_command_line_looks_at_the_dataset_it_reads(tmp_path, monkeypatch, c
     assert main(["info", "--dataset", "datacube", str(path)]) == 0
     assert asked == [(str(path), "datacube")]
     assert "datacube" in capsys.readouterr().out
+
+
+def test_a_file_hdf5_cannot_open_is_said_by_the_open_after_its_look(tmp_path):
+    """The look's child named its walk before opening the file, so a file HDF5 cannot open
+    (cut short: its open fails in the child too) failed the look itself: 'the HDF5 library
+    reading the file's structure ... failed (UnboundLocalError: cannot access local variable
+    'tree' ...)'. The open says why again. Fails on the parent with that UnboundLocalError."""
+    path = _scans(tmp_path / "scans")["plain"]
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(CubeReadError) as err:
+        read_cube(cut, auto_calibrate=False)
+    assert str(err.value).startswith(f"{cut}: the HDF5 file is truncated: it has 1000 bytes")

@@ -207,9 +207,8 @@ def _look(path: str, dataset: str | None = None):
 
     from ..fileutil import hdf5_partners
 
-    detected = None
+    detected = tree = None  # tree: the walk, where the file opened and it finished
     with contextlib.suppress(Exception), _open(path) as f:
-        tree = None
         with contextlib.suppress(Exception):
             tree = _walk(f, attributes=True)
         if dataset:
