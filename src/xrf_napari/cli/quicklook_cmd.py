@@ -204,7 +204,7 @@ def earlier_outputs(folder: Path, name: str, keep, tiff: bool = True) -> list[Pa
 
 def run(args) -> int:
     from ..analysis.export import file_stem
-    from ..fileutil import atomic_set, check_outputs, made_folder, printable
+    from ..fileutil import _write_protected, atomic_set, check_outputs, made_folder, printable
     from ._args import check_output_folder_name
 
     out = Path(args.output)
@@ -254,12 +254,23 @@ def run(args) -> int:
             out, cube, spectrum, suggested, plans, maps, args, instrument=instrument
         )
     stale = earlier_outputs(out, cube.name, written, tiff=args.tiff)
+    # a write-protected one (chmod a-w) is kept, as every save refuses to replace one
+    kept = [p for p in stale if _write_protected(p, p.stat())]
+    stale = [p for p in stale if p not in kept]
     for p in stale:
         p.unlink(missing_ok=True)
     if stale:
         print(
             f"note: removed {len(stale)} file(s) of an earlier quicklook of "
             f"{printable(cube.name)}: " + ", ".join(p.name for p in stale),
+            file=sys.stderr,
+        )
+    if kept:
+        print(
+            f"note: kept {len(kept)} read-only (write-protected) file(s) of an earlier "
+            f"quicklook of {printable(cube.name)}: "
+            + ", ".join(p.name for p in kept)
+            + "; make them writable to have a rerun remove them, or remove them",
             file=sys.stderr,
         )
     warning = getattr(suggested, "warning", "")
