@@ -332,7 +332,7 @@ def found_regions(widget, qtbot, timeout=30000):
     return widget.labels_combo.current_layer()
 
 
-def two_band_cluster_job(cube, weights, device, k, pool):
+def two_band_cluster_job(cube, weights, device, k, pool, anode=None):
     """Embed & cluster's job with no model (for ``_embed_cluster_job``): the clusters are
     bands(2) whatever K, the latent and its RGB zeros, each region's spectrum ones."""
     from xrf_napari.analysis.embed import ClusterResult

@@ -150,3 +150,23 @@ def test_spectrum_export_before_a_plot_says_so_in_the_same_wording(make_napari_v
     viewer.window.add_dock_widget(dock)
     dock._export_clicked()
     assert "nothing to export yet: plot a spectrum first" in dock.job.status.text()
+
+
+def test_embeds_training_data_line_reads_the_tube_chosen_for_the_scan(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Embed & cluster's line on the training data said "the file does not name its tube
+    anode" after the tube was chosen for the scan (Recolour's Tube box, an Instrument row), and
+    never warned of a Mo tube so chosen. It reads the scan's choice now, as Recolour's does."""
+    from _napari_helpers import cluster_with_tiny_dve
+
+    from xrf_napari.widgets._common import SURVEYS
+    from xrf_napari.widgets._layerkinds import layer_cube
+
+    viewer = make_napari_viewer()
+    layers = open_cube(viewer, _cu_tube_scan(tmp_path / "cu.h5"))
+    SURVEYS.set_instrument(next(filter(None, map(layer_cube, layers))), {"anode": "Mo"})
+    embed = cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=2)
+    line = embed.ood_label.text()
+    assert "tube anode Mo (trained on Rh, W, Cu)" in line, line
+    assert "does not name its tube anode" not in line, line

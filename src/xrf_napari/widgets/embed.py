@@ -12,6 +12,7 @@ from qtpy.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QSpinBox
 from ..analysis.embed import ONE_BY_AUTO_K, one_region_reason
 from ..analysis.embed import why_one as _why_one
 from ._common import (
+    SURVEYS,
     CubeDock,
     after_calibration,
     default_weights,
@@ -36,14 +37,15 @@ from ._layers import (
 )
 
 
-def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
+def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True, anode=None):
     """Latent, its RGB preview, clusters and cluster mean spectra: progress over the embedding,
     then over the K-Means fits (each stage announced by name; Cancel stops between fits). The
     preview is made here, not in the GUI thread, which only hands finished arrays to napari. A
     low-count scan is pooled 3 x 3 first (analysis.pooling), unless pool_low_counts is False.
     First, as Recolour does, the scan is checked against the embedder's training data
     (analysis.ood, a few thousand sampled pixels): regions of an uncalibrated or empty scan came
-    out with a plain "Done." and went on to Pigments."""
+    out with a plain "Done." and went on to Pigments. `anode`: the tube the user chose for the
+    scan (its Instrument choice), over the file's, as Recolour's line reads it."""
     from ..analysis import pooling
     from ..analysis.embed import (
         auto_k_null,
@@ -57,7 +59,7 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True):
     from ..analysis.ood import check_scan
 
     yield "Checking the scan against the embedder's training data\u2026"
-    ood = check_scan(cube, weights, str(load_embedder(weights, device).device))
+    ood = check_scan(cube, weights, str(load_embedder(weights, device).device), anode=anode)
     pool, note = pooling.decide(cube, pool_low_counts)
     latent = yield from iter_embed(cube, weights=weights, device=device, pool=pool)
     rgb = latent_to_rgb(latent)
@@ -178,6 +180,7 @@ class EmbedClusterWidget(CubeDock):
             self.device.currentText(),
             k,
             self.pool_check.isChecked(),
+            SURVEYS.instrument(cube).get("anode"),  # the scan's tube, as Recolour's
             cube=cube,
             description="Embedding spectra\u2026",
             on_result=lambda res: self._add_results(layer, res, check),
