@@ -32,3 +32,35 @@ def test_quicklook_keeps_an_earlier_write_protected_map(painted, tmp_path, capsy
     assert not cu.exists()  # a writable one still goes
     assert "kept 1 read-only (write-protected) file(s)" in err and "painted_Fe_Ka.png" in err
     assert "removed 1 file(s)" in err and "painted_Cu_Ka.png" in err.split("kept")[0]
+
+
+@pytest.mark.parametrize("command", ["info", "quicklook", "embed", "recolour", "pigments"])
+def test_a_file_named_with_a_dash_is_told_to_follow_dashes(
+    painted, tmp_path, monkeypatch, command, capsys
+):
+    """`xrf-napari info -dash.h5` said "the following arguments are required: input", which does
+    not say that the name was read as an option nor how to give it."""
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(painted, "-dash.h5")
+    with pytest.raises(SystemExit) as exc:
+        main([command, "-dash.h5", "-o", "out"] if command != "info" else [command, "-dash.h5"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err == (
+        f"xrf-napari {command}: error: '-dash.h5' begins with '-' and is read as an option; to "
+        f"give the file, write ./-dash.h5, or put -- before it after the options (xrf-napari "
+        f"{command} [options] -- -dash.h5)"
+    )
+
+
+def test_a_file_named_with_a_dash_is_read_after_dashes(painted, tmp_path, monkeypatch, capsys):
+    """A guard: after `--`, or as ./-dash.h5, the file is read."""
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(painted, "-dash.h5")
+    assert main(["info", "--", "-dash.h5"]) == 0
+    assert main(["info", "./-dash.h5"]) == 0
+    assert "-dash.h5" in capsys.readouterr().out
