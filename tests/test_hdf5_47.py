@@ -158,3 +158,60 @@ def test_a_file_hdf5_cannot_open_is_said_by_the_open_after_its_look(tmp_path):
     with pytest.raises(CubeReadError) as err:
         read_cube(cut, auto_calibrate=False)
     assert str(err.value).startswith(f"{cut}: the HDF5 file is truncated: it has 1000 bytes")
+
+
+def _partners_counted(monkeypatch) -> list:
+    from xrf_napari import fileutil
+
+    asked, real = [], fileutil.hdf5_partners
+    monkeypatch.setattr(fileutil, "hdf5_partners", lambda p, *a: asked.append(p) or real(p, *a))
+    return asked
+
+
+def test_the_look_lists_partners_only_where_its_walk_did_not_see_the_whole_file(
+    tmp_path, monkeypatch
+):
+    """The look's child walked the whole file, reading every object and attribute, then walked
+        it again for fileutil.hdf5_partners (the commands' output guard): a fifth of a 5,000-dataset
+        file's look (docs/performance.md). The look's walk now reads what that one reads (each
+        dataset's external files and virtual sources), and the guard's walk runs in the look only
+        where the look's did not see the whole file (an external link, a limit reached). Fails on
+        the parent: hdf5_partners ran in the look of the plain file and of the virtual one (and the
+    look's walk read no virtual sources)."""
+    scans = _scans(tmp_path / "scans")
+    virtual = tmp_path / "scans" / "virtual.h5"
+    layout = h5py.VirtualLayout(shape=(4, 5, 128), dtype=np.uint16)
+    layout[:] = h5py.VirtualSource(scans["plain"], "datacube", shape=(4, 5, 128))
+    with h5py.File(virtual, "w") as f:
+        f.create_virtual_dataset("datacube", layout)
+    sources = []
+    real_sources = h5py.Dataset.virtual_sources
+    monkeypatch.setattr(
+        h5py.Dataset, "virtual_sources", lambda d: sources.append(d.name) or real_sources(d)
+    )
+    asked = _partners_counted(monkeypatch)
+    for name, path, partners in (
+        ("plain", scans["plain"], []),
+        ("virtual", virtual, []),
+        # an external link: the guard's walk of it, and of the file it leads to
+        ("master", scans["master"], [str(scans["master"]), str(scans["plain"])]),
+    ):
+        asked.clear()
+        hdf5._look(str(path))  # the child's work, here in-process
+        assert [str(p) for p in asked] == partners, name
+    sources.clear()
+    with h5py.File(virtual, "r") as f:
+        hdf5._walk(f, attributes=True)  # the look's walk
+    assert sources == ["/datacube"]
+
+
+def test_the_look_whose_walk_stops_early_lists_partners(tmp_path, monkeypatch):
+    """A guard: a walk cut short (here MAX_WALK_DEPTH groups deep) has not read all the output
+    guard's walk reads (which descends every group), so that one still runs in the look."""
+    path = tmp_path / "deep.h5"
+    with h5py.File(path, "w") as f:
+        f["datacube"] = np.ones((4, 5, 128), np.uint16)
+        f.create_group("/".join(["g"] * (hdf5.MAX_WALK_DEPTH + 2)))
+    asked = _partners_counted(monkeypatch)
+    hdf5._look(str(path))
+    assert [str(p) for p in asked] == [str(path)]

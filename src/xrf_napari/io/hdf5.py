@@ -202,7 +202,9 @@ def _look(path: str, dataset: str | None = None):
     The walk that reads every attribute is the one discovery uses (one walk, not three), and
     the detection is made once, for find_cube (which the read of an embed output leaves out)
     and the read. Returns that detection where it depends on this file's bytes alone (its
-    file_key: the walk saw the whole file, and no external link to another), else None."""
+    file_key: the walk saw the whole file, and no external link to another), else None.
+    fileutil.hdf5_partners (the commands' output guard) is run here only where the walk did not
+    do all it does: walking the whole file again was a fifth of a large file's look."""
     import contextlib
 
     from ..fileutil import hdf5_partners
@@ -219,8 +221,10 @@ def _look(path: str, dataset: str | None = None):
                 detected = _detect(f, tree)
             with contextlib.suppress(Exception):
                 _read_open(f, Path(path), None, tree, detected)
-    hdf5_partners(path)
-    return detected if tree is not None and tree.whole else None
+    whole = tree is not None and tree.whole
+    if not whole:
+        hdf5_partners(path)
+    return detected if whole else None
 
 
 def _open(path):
@@ -418,8 +422,9 @@ MAX_WALK_OBJECTS = 20_000
 class _Tree:
     """What discovery saw of an open file (`_walk`): its datasets as (path, shape, dtype) and its
     NXdata groups, by their paths in the file opened, through links; and the links that lead
-    nowhere, each said in a user's words (`_broken_link`). whole: the walk met every object and
-    no external link (what it saw depends on this file alone: first_look hands it over)."""
+    nowhere, each said in a user's words (`_broken_link`). whole: the walk opened every object
+    and met no external link (what it saw depends on this file alone: first_look hands it
+    over; and the look's walk read what fileutil.hdf5_partners reads, so _look leaves it out)."""
 
     def __init__(self):
         self.datasets: list[tuple[str, tuple, np.dtype]] = []
@@ -430,7 +435,8 @@ class _Tree:
 
 def _walk(f, attributes: bool = False) -> _Tree:
     """The file's objects as the reader may open them, hard, soft and external links followed;
-    with `attributes`, every attribute of each read too (first_look).
+    with `attributes` (first_look's), every attribute of each read too, and each dataset's
+    external files and virtual sources (what fileutil.hdf5_partners reads of it).
 
     h5py's visititems follows hard links only, so a cube reached through an HDF5 external link
     (a beamline's NeXus master file: /entry/data/data -> the detector's frames file) or a soft
@@ -470,17 +476,26 @@ def _walk(f, attributes: bool = False) -> _Tree:
                 tree.whole = False
                 tree.broken.append(f"{name} is the {hops + 1}th link in a row: not followed")
                 continue
-            obj = _member(group, n)
+            try:  # not _member: group.get asks whether the link leads anywhere, then opens it
+                obj = group[n]
+            except (KeyError, OSError, RuntimeError, ValueError):
+                obj = None
             if obj is None:
                 if linked:
                     tree.broken.append(_broken_link(group, name, link))
+                else:
+                    tree.whole = False
                 continue
             key = _object_key(obj)
+            if key is None:
+                tree.whole = False
             if key is None or key in seen:
                 continue
             seen.add(key)
             if attributes:
                 _read_attributes(obj)
+                if isinstance(obj, h5py.Dataset):
+                    _read_sources(obj)
             if isinstance(obj, h5py.Dataset):
                 tree.datasets.append((name, tuple(obj.shape), obj.dtype))
             elif isinstance(obj, h5py.Group):
@@ -496,13 +511,35 @@ def _walk(f, attributes: bool = False) -> _Tree:
 
 
 def _read_attributes(obj) -> None:
-    """Every attribute of an object read (where libhdf5 loops on a corrupt global heap)."""
+    """Every attribute of an object read (where libhdf5 loops on a corrupt global heap), as
+    h5py's attrs[name] reads it (same memory type), opened by its index: by name (h5py's
+    iteration, then a lookup of each name) took twice as long, half of a large file's look."""
+    import contextlib
+
+    import h5py
+
+    with contextlib.suppress(Exception):
+        for i in range(h5py.h5a.get_num_attrs(obj.id)):
+            with contextlib.suppress(Exception):
+                attr = h5py.h5a.open(obj.id, index=i, order=h5py.h5.ITER_NATIVE)
+                if attr.shape is None:  # an empty attribute: no data
+                    continue
+                dtype, shape = attr.dtype, attr.shape
+                memory = h5py.h5t.py_create(dtype)
+                if dtype.subdtype is not None:  # an array type: numpy's shape holds it
+                    dtype, inner = dtype.subdtype
+                    shape += inner
+                attr.read(np.zeros(shape, dtype), mtype=memory)
+
+
+def _read_sources(d) -> None:
+    """A dataset's external files and virtual sources read, as fileutil.hdf5_partners does."""
     import contextlib
 
     with contextlib.suppress(Exception):
-        for name in obj.attrs:
-            with contextlib.suppress(Exception):
-                obj.attrs[name]
+        _ = d.external
+        if d.is_virtual:
+            d.virtual_sources()
 
 
 def _object_key(obj):
