@@ -64,3 +64,31 @@ def test_a_file_named_with_a_dash_is_read_after_dashes(painted, tmp_path, monkey
     assert main(["info", "--", "-dash.h5"]) == 0
     assert main(["info", "./-dash.h5"]) == 0
     assert "-dash.h5" in capsys.readouterr().out
+
+
+def test_embed_weights_not_fitting_the_model_name_the_option(
+    painted, tmp_path, monkeypatch, capsys
+):
+    """A DVE whose tensors do not fit the model built from its config (should load_weights'
+    shape check ever miss one) was refused without the option: "weights file PATH does not match
+    its DVE config", where every other fault of a --weights file reads "--weights PATH: ...".
+    A file of the wrong shapes given to --weights, with that check bypassed, shows it."""
+    from xrf_napari.models import weights
+    from xrf_napari.models.dve import build_from_config
+
+    small = build_from_config({"hidden": [32, 16], "latent_dim": 3})
+    wide = build_from_config({"hidden": [48, 16], "latent_dim": 3})
+    wrong = tmp_path / "wrong.safetensors"
+    weights.save_weights(wide.state_dict(), wrong, small.config)
+    argv = ["embed", str(painted), "-o", str(tmp_path / "e"), "--weights", str(wrong)]
+    argv += ["--device", "cpu", "--no-progress"]
+    assert main(argv) == 2  # the shape check names the option
+    assert f"error: --weights {wrong}: its tensors do not match" in capsys.readouterr().err
+    monkeypatch.setattr(weights, "check_weights", lambda *a, **k: None)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.endswith(
+        f"error: --weights {wrong}: the file does not match its DVE config: size mismatch for "
+        "encoder.0.weight: copying a param with shape torch.Size([48, 512]) from checkpoint, the "
+        "shape in current model is torch.Size([32, 512]). (and 5 more)\n"
+    )

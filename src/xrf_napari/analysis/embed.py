@@ -128,7 +128,13 @@ def _load_cached(path_str: str, sha: str | None, device_name: str, stamp=None) -
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
-        raise WeightsError(f"weights file {path_str} does not match its DVE config: {exc}") from exc
+        # file and fault apart, as load_weights' errors: under --weights the option is named once
+        # (not "--weights w: weights file /abs/w ..."); torch's first fault of its list, one line
+        faults = str(exc).split("\n\t")[1:] or [str(exc)]
+        more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
+        raise WeightsError(
+            f"does not match its DVE config: {faults[0]}{more}", path_str, "verb"
+        ) from exc
     model.eval().to(device)
     for p in model.parameters():
         p.requires_grad_(False)
