@@ -111,12 +111,14 @@ def _pair_open_twice(path):
     other = raw if p.suffix.lower() == ".rpl" else rpl
     if not other.is_file():
         return None
+    from .widgets._layerkinds import layer_cube, source_file
+
     want = os.path.normcase(os.path.realpath(other))
     for viewer in _current_viewers():
         for layer in list(viewer.layers):
-            if not (getattr(layer, "metadata", None) or {}).get("xrf_cube"):
+            if not layer_cube(layer):
                 continue
-            source = getattr(getattr(layer, "source", None), "path", None)
+            source = source_file(layer)
             if source and os.path.normcase(os.path.realpath(source)) == want:
                 return other, layer.name
     return None
