@@ -92,3 +92,26 @@ def test_embed_weights_not_fitting_the_model_name_the_option(
         "encoder.0.weight: copying a param with shape torch.Size([48, 512]) from checkpoint, the "
         "shape in current model is torch.Size([32, 512]). (and 5 more)\n"
     )
+
+
+@pytest.mark.parametrize("hw", [(1, 1), (3, 3)])
+def test_embed_spot_refusal_is_the_docks_in_its_words(tmp_path, capsys, hw):
+    """A guard: `xrf-napari embed` and the Embed dock refuse a spot scan by one core rule and
+    wording (analysis.embed.too_few_for_regions), the command's text as before."""
+    import numpy as np
+
+    from xrf_napari.analysis.embed import too_few_for_regions
+
+    spot = tmp_path / "spot.npy"
+    np.save(spot, np.random.default_rng(0).poisson(50, (*hw, 256)).astype(np.uint16))
+    assert main(["embed", str(spot), "-o", str(tmp_path / "o"), "--no-progress"]) == 2
+    said = "a single spectrum (1 x 1 px)" if hw == (1, 1) else "only 9 pixels (3 x 3 px)"
+    assert capsys.readouterr().err == (
+        f"xrf-napari embed: error: {spot} is {said}: too few to find regions. It is one "
+        f"region: `xrf-napari pigments {spot}` fits it whole\n"
+    )
+    assert too_few_for_regions((*hw, 256), "Embed & cluster: spot", "the Pigments panel") == (
+        f"Embed & cluster: spot is {said}: too few to find regions. It is one region: the "
+        "Pigments panel fits it whole"
+    )
+    assert too_few_for_regions((4, 4, 256), "x", "y") is None

@@ -232,22 +232,18 @@ def run(args) -> int:
         iter_embed,
         load_embedder,
         one_region_reason,
+        too_few_for_regions,
         why_one,
     )
     from ..analysis.ood import check_scan
-    from ..analysis.pigment_fit import is_spot_scan
     from ..progress import run_to_end, tqdm_callback
     from ._args import read_scan
 
     cube = read_scan(args)
-    if is_spot_scan(cube.shape):  # refused before the model loads, as the Embed dock does
-        h, w = cube.shape[:2]
-        raise ValueError(
-            f"{args.input} is "
-            + ("a single spectrum" if h * w == 1 else f"only {h * w} pixels")
-            + f" ({pixels_text(cube.shape)}): too few to find regions. It is one region: "
-            f"`xrf-napari pigments {shlex.quote(args.input)}` fits it whole"
-        )
+    pigments = f"`xrf-napari pigments {shlex.quote(args.input)}`"
+    why = too_few_for_regions(cube.shape, args.input, pigments)
+    if why:  # refused before the model loads, as the Embed dock does
+        raise ValueError(why)
     from ..energy import refuse_off_grid
 
     refuse_off_grid(cube, "the models")  # before the model, a warning and a note
