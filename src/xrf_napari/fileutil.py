@@ -626,10 +626,11 @@ def _writable_folder(folder: Path, what: Path, probed: dict | None = None) -> No
         )
 
 
-def _write_protected(path: Path, st: os.stat_result) -> bool:
+def write_protected(path: Path, st: os.stat_result) -> bool:
     """An existing output whose write permission is off (chmod a-w), or that this process may not
     write: the atomic write renames a new file over it, which the folder's permission allows, so a
-    file its owner had protected was silently replaced (and root's writes ignore permissions)."""
+    file its owner had protected was silently replaced (and root's writes ignore permissions).
+    Also quicklook's: a rerun keeps an earlier run's protected maps."""
     return not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(
         path, os.W_OK
     )
@@ -704,7 +705,7 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
                     clash=i,
                 )
         # after the inputs: a write-protected scan saved over was told to "make it writable"
-        if st is not None and _write_protected(f, st):
+        if st is not None and write_protected(f, st):
             raise OutputError(
                 f"cannot write {f}: the file is read-only (write-protected): make it "
                 "writable, or choose another output"

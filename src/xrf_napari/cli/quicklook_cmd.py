@@ -204,7 +204,7 @@ def earlier_outputs(folder: Path, name: str, keep, tiff: bool = True) -> list[Pa
 
 def run(args) -> int:
     from ..analysis.export import file_stem
-    from ..fileutil import _write_protected, atomic_set, check_outputs, made_folder, printable
+    from ..fileutil import atomic_set, check_outputs, made_folder, printable, write_protected
     from ._args import check_output_folder_name
 
     out = Path(args.output)
@@ -255,7 +255,7 @@ def run(args) -> int:
         )
     stale = earlier_outputs(out, cube.name, written, tiff=args.tiff)
     # a write-protected one (chmod a-w) is kept, as every save refuses to replace one
-    kept = [p for p in stale if _write_protected(p, p.stat())]
+    kept = [p for p in stale if write_protected(p, p.stat())]
     stale = [p for p in stale if p not in kept]
     for p in stale:
         p.unlink(missing_ok=True)
