@@ -73,6 +73,18 @@ def iter_dock_recolour(cube, **kwargs):
     return (yield from steps)
 
 
+def scan_tube(cube) -> str | None:
+    """The anode `cube`'s notes are made for: the scan's Tube choice, else the file's (None:
+    neither names one)."""
+    from ..detector import anode_from_metadata
+
+    return SURVEYS.instrument(cube).get("anode") or anode_from_metadata(cube.metadata)
+
+
+def _tube_words(anode: str | None) -> str:
+    return f"a {anode} tube" if anode else "a tube neither the file nor the Tube box names"
+
+
 def _recolour_job(
     cube, weights, embedder_weights, device, average_flips=False, outline=False, anode=None
 ):
@@ -189,6 +201,7 @@ class RecolourWidget(CubeDock):
         # run is on, not when the result arrives (another scan may be chosen by then)
         outline = self.outline_box.isChecked()
         over = self._shows_over()
+        tube = scan_tube(cube)
         return self.start_job(
             _recolour_job,
             cube,
@@ -200,14 +213,15 @@ class RecolourWidget(CubeDock):
             SURVEYS.instrument(cube).get("anode"),
             cube=cube,
             description="Embedding, then recolouring tiles\u2026",
-            on_result=lambda res: self._add_result(layer, res, outline, over),
+            on_result=lambda res: self._add_result(layer, res, outline, over, tube),
         )
 
-    def _add_result(self, cube_layer, result, outline_wanted: bool, over: bool):
-        """Staged (one layer per turn of the event loop: see JobPanel). `outline_wanted` and
-        `over`: the outline box and Show as they were at Run."""
+    def _add_result(self, cube_layer, result, outline_wanted: bool, over: bool, tube=None):
+        """Staged (one layer per turn of the event loop: see JobPanel). `outline_wanted`, `over`
+        and `tube` (scan_tube): the outline box, Show and the tube as they were at Run."""
         viewer = self.viewer
         cube = layer_cube(cube_layer)
+        self.remember(cube, "tube", tube)  # what the notes were made for (stale_tube)
         scale, _ = yx_transform(cube_layer)
         name = result_name(viewer, cube, "recoloured", cube_display_name(viewer, cube_layer))
         rerun = find_result(viewer, cube, name) is not None
@@ -292,11 +306,15 @@ class RecolourWidget(CubeDock):
         self.result = result
         self.follow_busy()  # Save, and the outline box and opacity slider (_follow_layers)
         ood = getattr(result, "ood", None)
-        self.ood_label.setText(
-            "" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message()
-        )
-        self.ood_label.setStyleSheet("color: #d08000;" if ood is not None and ood.warn else "")
         amb = getattr(result, "ambiguity", None)
+        stale = self.stale_tube()
+        if stale:  # the notes read the tube (copper unread, an untrained anode): not shown
+            ood, amb = None, None
+        self.ood_label.setText(
+            stale or ("" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message())
+        )
+        warn = stale or (ood is not None and ood.warn)
+        self.ood_label.setStyleSheet("color: #d08000;" if warn else "")
         self.ambiguity_label.setText("" if amb is None else amb.message())
         # every element set and every pigment left open, which the line counts but cannot name
         self.ambiguity_label.setToolTip("" if amb is None else amb.message(None, None))
@@ -308,6 +326,30 @@ class RecolourWidget(CubeDock):
         if result is not None:  # its notes (is the scan like the training data, where the
             # lines do not fix the colour) end below the fold of a docked tab, under the form
             self.scroll_into_view(self.ood_label, self.outline_box)
+
+    def stale_tube(self) -> str:
+        """Why the shown colours' notes no longer hold ("" while they do): the tube chosen for
+        the scan changed since its Run. The notes stayed, stating copper unread under a Cu tube
+        no longer chosen (or naming copper pigments from a tube's lines now chosen). They come
+        from the run's line features, not kept, so they are withheld until Run; the colours do
+        not read the tube and stay."""
+        cube = self.current_cube()
+        if self.result is None or cube is None:
+            return ""
+        made, now = self.recall(cube, "tube"), scan_tube(cube)
+        if made == now:
+            return ""
+        return (
+            f"\u26a0 The notes on these colours were made for {_tube_words(made)}; the scan's "
+            f"tube is now {_tube_words(now)}. Run Recolour again for notes on this tube (the "
+            "colours themselves do not depend on the tube)."
+        )
+
+    def _instrument_changed(self, cube) -> None:
+        """The Tube box shows the change, and the notes follow it (stale_tube)."""
+        super()._instrument_changed(cube)
+        if cube is self.current_cube():
+            self.show_result(self.result)
 
     def follow_busy(self) -> None:
         """Save is off during a re-run, and once the chosen scan's colours layer was deleted:
@@ -338,6 +380,7 @@ class RecolourWidget(CubeDock):
         # ones (run with the box as it was at Run) took the outline away and unticked the box
         self.outline_box.setEnabled(
             amb is not None
+            and not self.stale_tube()  # where the colour is a guess depends on the tube
             and bool(amb.ambiguous.any())
             and self.result_layer is not None
             and not self.result_busy()

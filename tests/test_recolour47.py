@@ -1,0 +1,84 @@
+"""Recolour's tube, session 47: the notes of a run stayed on screen after the Tube box changed
+(stating copper unread under a tube no longer chosen); `xrf-napari recolour --anode` set only the
+calibration's tube, so the command's notes read the file's anode where the dock's read the
+user's; Pigments' SmallUViT colours recoloured a single spectrum, which Recolour refuses."""
+
+from __future__ import annotations
+
+import numpy as np
+from _napari_helpers import open_cube, tiny_recolour_dock, wait_idle
+from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
+
+
+def _cu_tube_scan(path, anode: str | None = None, h: int = 16, w: int = 12):
+    """Four bands (lead white, an ochre, vermilion, lead white with chalk) under a copper tube,
+    whose Cu K lines every pixel scatters; the file names `anode` (None: no anode)."""
+    from xrf_napari.io.project_h5 import write_cube
+
+    mixes = [[("Pb", 3000.0)], [("Fe", 2500.0)], [("Hg", 2500.0), ("S", 400.0)]]
+    mixes.append([("Pb", 2000.0), ("Ca", 500.0)])
+    tube = [(8.05, 900.0), (8.9, 150.0)]  # Cu K-alpha, K-beta
+    spectra = [
+        line_spectrum(
+            [ln for s, a in mix for ln in element_spectrum_lines(s, a)] + tube,
+            background=(2.0, -0.05),
+        )
+        for mix in mixes
+    ]
+    labels = np.repeat(np.arange(4), h // 4)[:, None].repeat(w, axis=1)
+    counts = np.random.default_rng(0).poisson(np.clip(np.stack(spectra)[labels], 0, None))
+    meta = {"name": path.stem, **({"anode": anode} if anode else {})}
+    write_cube(path, counts.astype(np.uint16), CANONICAL_CAL, metadata=meta)
+    return path
+
+
+def _run(dock, qtbot) -> None:
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, timeout=120000)
+    assert dock.job.last_error is None, dock.job.last_error
+
+
+def test_recolour_notes_follow_the_tube_box_after_a_run(make_napari_viewer, qtbot, tmp_path):
+    """Run under the file's (unnamed) tube, the note named copper pigments from the tube's own
+    Cu lines ("Cu+Fe ..."); choosing Cu in the Tube box left that note (and "the file does not
+    name its tube anode") on screen until Recolour ran again. The notes now give way to a line
+    saying they were made for another tube, and the outline box (where the colour is a guess,
+    which the tube decides) is off; Run brings the Cu tube's notes, and going back to the
+    file's tube withholds those in turn."""
+    viewer = make_napari_viewer()
+    open_cube(viewer, _cu_tube_scan(tmp_path / "cu.h5"))
+    dock = tiny_recolour_dock(viewer, tmp_path)
+    _run(dock, qtbot)
+    assert "Cu+" in dock.ambiguity_label.text()  # the tube's lines read as the paint's
+    assert dock.outline_box.isEnabled()
+    dock.instrument_row.anode_combo.setCurrentText("Cu")
+    said = dock.ood_label.text()
+    assert said.startswith(
+        "\u26a0 The notes on these colours were made for a tube neither the file nor the Tube "
+        "box names; the scan's tube is now a Cu tube. Run Recolour again"
+    ), said
+    assert not dock.ambiguity_label.isVisibleTo(dock), dock.ambiguity_label.text()
+    assert not dock.outline_box.isEnabled()
+    _run(dock, qtbot)
+    assert "Cu is not read: the X-ray tube's anode is Cu" in dock.ambiguity_label.text()
+    assert "made for" not in dock.ood_label.text()
+    assert dock.outline_box.isEnabled()
+    dock.instrument_row.anode_combo.setCurrentIndex(0)  # the file's again
+    assert dock.ood_label.text().startswith(
+        "\u26a0 The notes on these colours were made for a Cu tube; the scan's tube is now a "
+        "tube neither"
+    ), dock.ood_label.text()
+    assert not dock.ambiguity_label.isVisibleTo(dock)
+
+
+def test_a_tube_box_naming_the_files_own_anode_keeps_the_notes(make_napari_viewer, qtbot, tmp_path):
+    """A guard: choosing in the Tube box the anode the file names changes nothing the notes
+    read, so they stay."""
+    viewer = make_napari_viewer()
+    open_cube(viewer, _cu_tube_scan(tmp_path / "cu.h5", anode="Cu"))
+    dock = tiny_recolour_dock(viewer, tmp_path)
+    _run(dock, qtbot)
+    note = dock.ambiguity_label.text()
+    dock.instrument_row.anode_combo.setCurrentText("Cu")
+    assert dock.ambiguity_label.text() == note
+    assert "made for" not in dock.ood_label.text()
