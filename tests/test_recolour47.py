@@ -82,3 +82,37 @@ def test_a_tube_box_naming_the_files_own_anode_keeps_the_notes(make_napari_viewe
     dock.instrument_row.anode_combo.setCurrentText("Cu")
     assert dock.ambiguity_label.text() == note
     assert "made for" not in dock.ood_label.text()
+
+
+def test_recolour_command_notes_read_the_anode_given(tmp_path, capsys):
+    """`xrf-napari recolour --anode Cu` on a Cu-tube file naming no anode, or naming another
+    (Rh), printed the notes for the file's tube: the tube's Cu lines named copper pigments
+    ("Cu+Fe (...: Azurite, Malachite, ...") and the line said the file names no anode, where the
+    Recolour panel's Tube box (and quicklook's and pigments' --anode) replaces the file's."""
+    from _cli_models import save_tiny_models, weights_args
+
+    from xrf_napari.cli.main import main
+
+    save_tiny_models(tmp_path)
+    for anode in (None, "Rh"):
+        scan = _cu_tube_scan(tmp_path / f"cu_{anode}.h5", anode=anode)
+        png = tmp_path / f"cu_{anode}.png"
+        assert (
+            main(["recolour", str(scan), "-o", str(png), "--anode", "Cu"] + weights_args(tmp_path))
+            == 0
+        )
+        err = capsys.readouterr().err
+        assert "Cu is not read: the X-ray tube's anode is Cu" in err, (anode, err)
+        assert "Cu+" not in err, (anode, err)
+        assert "does not name its tube anode" not in err, (anode, err)
+
+
+def test_recolour_help_says_anode_replaces_the_files_for_the_notes(capsys):
+    import pytest
+
+    from xrf_napari.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["recolour", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "X-ray tube anode, replacing the file's, for the notes on the colours" in text

@@ -395,9 +395,9 @@ def iter_recolour(
 ):
     """A generator yielding (done, total) over embedding (first half) then tiles (second half)
     and returning RecolourResult. `average_flips`: see Recolouriser.iter_predict. `anode`: the
-    X-ray tube's anode the user named (the Recolour dock's Tube box), over the file's, for the
-    notes (ood, ambiguity): a Cu tube the file does not name had its own scattered Cu lines name
-    copper pigments.
+    X-ray tube's anode the user named (the Recolour dock's Tube box, `recolour --anode`), over
+    the file's, for the notes (ood, ambiguity): a Cu tube the file does not name had its own
+    scattered Cu lines name copper pigments.
 
     Checked at this call, before the generator is made and the scan read: the tiling, and the
     memory the recolouring needs (`Recolouriser.tiling`) against `free` bytes (default:

@@ -28,7 +28,14 @@ def configure(parser) -> None:
         required=True,
         help="output image, .png or .tif/.tiff (an existing file is replaced)",
     )
-    add_scan_options(parser)
+    # the user's tube over the file's for the notes, as quicklook's and pigments' --anode
+    add_scan_options(
+        parser,
+        "X-ray tube anode, replacing the file's, for the notes on the colours (under a Cu tube "
+        "every pixel's scattered Cu lines are not read as a pigment's; an anode outside training "
+        "is warned of); also the tube of the automatic energy calibration of a file that has "
+        "none and names no anode (default Rh)",
+    )
     from ..models.weights import default_help
 
     parser.add_argument("--weights", help=f"SmallUViT weights ({default_help('uvit')})")
@@ -126,6 +133,7 @@ def run(args) -> int:
             overlap=args.overlap,
             batch=args.batch,
             average_flips=args.average_flips,
+            anode=args.anode,  # the Recolour panel's Tube box: the same notes for the same tube
         )
     except ValueError as exc:
         opts = [f"--{k} {getattr(args, k)}" for k in ("tile", "overlap", "batch")]

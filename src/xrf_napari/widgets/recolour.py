@@ -52,7 +52,7 @@ TUBE_TIP = (
     "The X-ray tube's anode where the file does not name it (or names it wrongly), for the "
     "notes under the colours: under a copper tube every pixel shows the tube's scattered Cu "
     "lines, so copper is not read as a pigment's, and an anode outside training is warned of "
-    "(`xrf-napari recolour` reads the file's). One choice per scan, shown in the Spectrum, "
+    "(as `xrf-napari recolour --anode`). One choice per scan, shown in the Spectrum, "
     "Elemental maps and Pigments panels' Instrument rows too."
 )
 
