@@ -116,3 +116,34 @@ def test_recolour_help_says_anode_replaces_the_files_for_the_notes(capsys):
         main(["recolour", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "X-ray tube anode, replacing the file's, for the notes on the colours" in text
+
+
+def test_pigments_refuses_smalluvit_colours_of_a_single_spectrum(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Pigments with SmallUViT region colours ticked recoloured a 1 x 1 scan without a word (its
+    "colour" the model's guess at one padded pixel), where Recolour and `pigments
+    --colour-prior` refuse a single spectrum: it is now refused before any work, naming the box;
+    unticked, the spot is fitted (a guard: that part worked)."""
+    from xrf_napari.io.project_h5 import write_cube
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    spectrum = line_spectrum(element_spectrum_lines("Pb", 3000.0), background=(2.0, -0.05))
+    spot = np.random.default_rng(0).poisson(np.clip(spectrum, 0, None)).astype(np.uint16)
+    path = tmp_path / "spot.h5"
+    write_cube(path, spot[None, None], CANONICAL_CAL, metadata={"name": "spot"})
+    viewer = make_napari_viewer()
+    open_cube(viewer, path)
+    dock = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    dock.device.setCurrentText("cpu")
+    dock.use_uvit.setChecked(True)
+    assert dock.run() is None
+    said = dock.job.status.text()
+    assert "spot is a single spectrum (1 x 1 px): there is no image to recolour" in said, said
+    assert "untick SmallUViT region colours to fit the spot" in said, said
+    assert not [layer for layer in viewer.layers if layer.name.startswith("whole scan")]
+    dock.use_uvit.setChecked(False)
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, timeout=120000)
+    assert dock.job.last_error is None, dock.job.last_error

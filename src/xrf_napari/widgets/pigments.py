@@ -473,6 +473,10 @@ class PigmentsWidget(CubeDock):
             return None
         if self.refuse_scan(cube):  # before a spot scan's "whole scan" layer is added
             return None
+        refusal = self._uvit_refusal(cube)
+        if refusal:
+            self.job.refused(report_error(ValueError(refusal), "Pigments"))
+            return None
         from ..analysis.pigment_fit import is_spot_scan
 
         if is_spot_scan(cube.shape) and (
@@ -586,6 +590,24 @@ class PigmentsWidget(CubeDock):
 
         why = "" if awaits_calibration(cube) else fit_refusal(cube, self.scan_name(cube))
         return f"Pigments: {why}" if why else ""
+
+    def _uvit_refusal(self, cube) -> str:
+        """Why the SmallUViT colours ticked (and no photograph chosen) cannot be had: a single
+        spectrum has no image to recolour, as the Recolour panel and `xrf-napari pigments
+        --colour-prior` say; here it was recoloured without a word, its "colour" the model's
+        guess at one padded pixel. The fit of the spot itself needs no colour."""
+        from ..analysis.recolour import check_image
+
+        if not self.use_uvit.isChecked() or self.photo_combo.current_layer() is not None:
+            return ""
+        try:
+            check_image(self.scan_name(cube), cube.shape)
+        except ValueError as exc:
+            return (
+                f"{exc} (as the Recolour panel says), so the SmallUViT gives no colour to weigh "
+                "the paints by: untick SmallUViT region colours to fit the spot"
+            )
+        return ""
 
     def _whole_scan_region(self, cube_layer, cube):
         """A Labels layer "whole scan [scan]" holding one region: a spot spectrum or a scan of a
