@@ -115,3 +115,29 @@ def test_embed_spot_refusal_is_the_docks_in_its_words(tmp_path, capsys, hw):
         "Pigments panel fits it whole"
     )
     assert too_few_for_regions((4, 4, 256), "x", "y") is None
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["xrf-napari-train", "evaluate", "--data"], ["xrf-napari", "embed", "scan.h5", "--weights"]],
+)
+def test_a_dashed_file_given_to_an_option_is_told_how_to_give_it(
+    tmp_path, monkeypatch, argv, capsys
+):
+    """`xrf-napari-train evaluate --data -dash.h5` said "argument --data: expected one argument"
+    (only the xrf-napari commands reading a scan refused such a word, and their advice to put
+    `--` before it does not give an option its value): every command of both programs now says
+    how to give it."""
+    from xrf_napari.cli import train
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-dash.h5").write_bytes(b"")
+    prog, command, *rest = argv
+    entry = train.main if prog == "xrf-napari-train" else main
+    with pytest.raises(SystemExit) as exc:
+        entry([command, *rest, "-dash.h5"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"{prog} {command}: error: '-dash.h5' begins with '-' and is read as an option; to give "
+        f"the file, write ./-dash.h5 or {rest[-1]}=-dash.h5"
+    )

@@ -193,17 +193,7 @@ def _napari_opener() -> str | None:
     layer in place of its error), and a stack that cannot be read, or a napari whose functions
     have other names (told twice, never not at all). Only napari's own modules count
     ("xrf_napari" holds "napari" too)."""
-    import sys
-
-    try:
-        frame = sys._getframe(1)
-    except (AttributeError, ValueError):
-        return None
-    while frame is not None and not (
-        frame.f_code.co_name == "open"
-        and frame.f_globals.get("__name__") == "napari.components.viewer_model"
-    ):
-        frame = frame.f_back
+    frame = _calling_frame("napari.components.viewer_model", "open")
     frame = frame.f_back if frame is not None else None
     while frame is not None:
         module = frame.f_globals.get("__name__") or ""
@@ -215,6 +205,22 @@ def _napari_opener() -> str | None:
             return "gui"
         frame = frame.f_back
     return None
+
+
+def _calling_frame(module: str, function: str):
+    """The innermost frame of the call stack running `function` of `module` (napari's or npe2's:
+    what their calls do not pass the plugin, _napari_opener and _writer._given_without_suffix
+    read there), or None where there is none or the stack cannot be read (no sys._getframe).
+    The frame returned is a caller's, which holds no reference back: no cycle to delete."""
+    try:
+        frame = sys._getframe(1)
+    except (AttributeError, ValueError):
+        return None
+    while frame is not None and not (
+        frame.f_code.co_name == function and frame.f_globals.get("__name__") == module
+    ):
+        frame = frame.f_back
+    return frame
 
 
 def _only_our_reader(path) -> bool:

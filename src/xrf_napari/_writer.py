@@ -106,19 +106,12 @@ def _given_without_suffix(path) -> str | None:
     frame and its `path`); None where it cannot be read or npe2's names change (saved as
     before)."""
     import os
-    import sys
 
-    path = os.fspath(path)
-    try:
-        frame = sys._getframe(1)
-    except (AttributeError, ValueError):
-        return None
-    while frame is not None:
-        if frame.f_code.co_name == "_write" and frame.f_globals.get("__name__") == "npe2.io_utils":
-            given = frame.f_locals.get("path")
-            return given if isinstance(given, str) and given + SUFFIXES[0] == path else None
-        frame = frame.f_back
-    return None
+    from ._reader import _calling_frame
+
+    frame = _calling_frame("npe2.io_utils", "_write")
+    given = frame.f_locals.get("path") if frame is not None else None
+    return given if isinstance(given, str) and given + SUFFIXES[0] == os.fspath(path) else None
 
 
 def _open_file_layer(out, cube) -> tuple[str | None, bool]:

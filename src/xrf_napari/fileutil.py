@@ -524,12 +524,8 @@ def hdf5_partners(path, _seen=None) -> list[Path]:
                         return True  # stop: a bounded look
                     if isinstance(obj, h5py.Group):
                         links_of(obj)  # visititems follows hard links only
-                    elif not isinstance(obj, h5py.Dataset):  # a named datatype
-                        return None
-                    elif obj.external:
-                        names.extend(os.fsdecode(n) for n, _o, _s in obj.external)
-                    elif obj.is_virtual:
-                        names.extend(vs.file_name for vs in obj.virtual_sources())
+                    elif isinstance(obj, h5py.Dataset):  # not a named datatype
+                        names.extend(hdf5_sources(obj))
                     return None
 
                 links_of(f)
@@ -552,6 +548,17 @@ def hdf5_partners(path, _seen=None) -> list[Path]:
             out.append(linked)
             out += [q for q in hdf5_partners(linked, seen) if q not in out]
     return out
+
+
+def hdf5_sources(d) -> list[str]:
+    """The file names an HDF5 dataset reads its data from, as written in it: its external raw
+    files or its virtual sources' files (hdf5_partners; io.hdf5's first look reads them by this
+    too, so that a look leaves nothing of hdf5_partners unread)."""
+    if d.external:
+        return [os.fsdecode(n) for n, _o, _s in d.external]
+    if d.is_virtual:
+        return [vs.file_name for vs in d.virtual_sources()]
+    return []
 
 
 def hdf5_link_places(path, name: str) -> list[list[Path]]:

@@ -4,12 +4,7 @@ types they parse with are in `xrf_napari.argtypes`."""
 
 from __future__ import annotations
 
-import os
-import re
-import sys
-
 from ..argtypes import anode_symbol
-from ..fileutil import printable
 
 #: What --anode does in the commands that only read a scan (info, embed, recolour); quicklook's
 #: and pigments' --anode also sets the tube of what they model (add_excitation_options).
@@ -25,39 +20,6 @@ def add_scan_options(parser, anode_help: str = ANODE_HELP) -> None:
     `embed` and `pigments` whatever the user knew."""
     parser.add_argument("--anode", type=anode_symbol, default=None, help=anode_help)
     parser.add_argument("--dataset", help="HDF5 dataset / zarr array path (skip discovery)")
-    refuse_dashed_files(parser)
-
-
-#: A negative number: argparse reads it as a value, not as an option.
-_NUMBER = re.compile(r"-\d+(\.\d*)?|-\.\d+")
-
-
-def refuse_dashed_files(parser) -> None:
-    """Make `parser` name the way to give a file whose name begins with '-' (`info -dash.h5`):
-    argparse reads it as an option and said "the following arguments are required: input", or
-    read `-o.h5` as `-o .h5`. A word before `--` that is no option of the command and names an
-    existing file is refused with `./NAME` and `--` as the ways to give it."""
-    parse = parser.parse_known_args
-
-    def checked(args=None, namespace=None):
-        words = sys.argv[1:] if args is None else list(args)
-        for word in words[: words.index("--")] if "--" in words else words:
-            if (
-                word.startswith("-")
-                and word != "-"
-                and word.split("=")[0] not in parser._option_string_actions
-                and not _NUMBER.fullmatch(word)
-                and os.path.lexists(word)
-            ):
-                shown = printable(word)
-                parser.error(
-                    f"{shown!r} begins with '-' and is read as an option; to give the file, "
-                    f"write ./{shown}, or put -- before it after the options "
-                    f"({parser.prog} [options] -- {shown})"
-                )
-        return parse(args, namespace)
-
-    parser.parse_known_args = checked
 
 
 def add_excitation_options(parser, uses: str, unknown_tube: str, unknown_kv: str) -> None:

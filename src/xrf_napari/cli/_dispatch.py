@@ -8,6 +8,7 @@ import argparse
 import contextlib
 import importlib
 import os
+import re
 import signal
 import sys
 import threading
@@ -116,6 +117,7 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     mod = importlib.import_module(module)
     parser = argparse.ArgumentParser(prog=f"{prog} {ns.command}", description=help_text)
     mod.configure(parser)
+    _refuse_dashed_files(parser, argv[1:])
     args = _parse(parser, argv[1:], f"{prog} {ns.command}")
     _checked_outputs(parser, args)
     args.command = ns.command
@@ -186,6 +188,43 @@ def _drop_stdout() -> None:
             os.dup2(null, sys.stdout.fileno())
         finally:
             os.close(null)
+
+
+#: A negative number: argparse reads it as a value, not as an option.
+_NUMBER = re.compile(r"-\d+(\.\d*)?|-\.\d+")
+
+
+def _refuse_dashed_files(parser, words: list[str]) -> None:
+    """Name the way to give a file whose name begins with '-', in every command: argparse reads
+    it as an option, so `info -dash.h5` said "the following arguments are required: input",
+    `-o.h5` was read as `-o .h5`, and `xrf-napari-train evaluate --data -dash.h5` said "argument
+    --data: expected one argument". A word before `--` that is no option of the command and
+    names an existing file is refused with `./NAME`, and `--` (a positional) or `--opt=NAME`
+    (an option's value), as the ways to give it."""
+    options = parser._option_string_actions
+    before = words[: words.index("--")] if "--" in words else words
+    for i, word in enumerate(before):
+        if (
+            word.startswith("-")
+            and word != "-"
+            and word.split("=")[0] not in options
+            and not _NUMBER.fullmatch(word)
+            and os.path.lexists(word)
+        ):
+            from ..fileutil import printable
+
+            shown = printable(word)
+            option = options.get(before[i - 1]) if i else None
+            if option is not None and option.nargs != 0:  # the value of the option before it
+                how = f"write ./{shown} or {before[i - 1]}={shown}"
+            else:
+                how = (
+                    f"write ./{shown}, or put -- before it after the options "
+                    f"({parser.prog} [options] -- {shown})"
+                )
+            parser.error(
+                f"{shown!r} begins with '-' and is read as an option; to give the file, {how}"
+            )
 
 
 def _parse(parser, argv, prog: str):

@@ -213,14 +213,11 @@ def _look(path: str, dataset: str | None = None):
     with contextlib.suppress(Exception), _open(path) as f:
         with contextlib.suppress(Exception):
             tree = _walk(f, attributes=True)
-        if dataset:
-            with contextlib.suppress(Exception):
-                _read_open(f, Path(path), dataset)
-        else:
+        if not dataset:  # a named dataset's read detects nothing
             with contextlib.suppress(Exception):
                 detected = _detect(f, tree)
-            with contextlib.suppress(Exception):
-                _read_open(f, Path(path), None, tree, detected)
+        with contextlib.suppress(Exception):
+            _read_open(f, Path(path), dataset, tree, detected)
     whole = tree is not None and tree.whole
     if not whole:
         hdf5_partners(path)
@@ -309,7 +306,7 @@ def read(path, **options) -> Cube:
     dataset = options.get("dataset")
     f, looked = _open_looked(path, dataset)
     try:
-        cube = _read_open(f, path, dataset, detected=None if dataset else HANDED.get(looked))
+        cube = _read_open(f, path, dataset, detected=HANDED.get(looked))
     except BaseException:
         f.close()
         raise
@@ -335,7 +332,8 @@ def _read_open(
     f, path: Path, dataset: str | None, tree: _Tree | None = None, detected: tuple | None = None
 ) -> Cube:
     """The cube of an open file; tree: its walk, where one was made (first_look's `_look`);
-    detected: its `_detect`, where one was made (there, or handed over by first_look)."""
+    detected: its `_detect`, where one was made (there, or handed over by first_look). Both
+    serve the default cube's read: a named dataset is read without them."""
     from . import project_h5
 
     if dataset:
@@ -446,7 +444,11 @@ def _walk(f, attributes: bool = False) -> _Tree:
     MAX_LINK_HOPS links along one path, MAX_WALK_DEPTH levels and MAX_WALK_OBJECTS links looked
     at. The linked files are found where HDF5 finds them (it opens them itself), the ones
     fileutil.hdf5_partners lists as inputs."""
+    import contextlib
+
     import h5py
+
+    from ..fileutil import hdf5_sources
 
     tree = _Tree()
     seen = {_object_key(f)}
@@ -495,7 +497,8 @@ def _walk(f, attributes: bool = False) -> _Tree:
             if attributes:
                 _read_attributes(obj)
                 if isinstance(obj, h5py.Dataset):
-                    _read_sources(obj)
+                    with contextlib.suppress(Exception):
+                        hdf5_sources(obj)
             if isinstance(obj, h5py.Dataset):
                 tree.datasets.append((name, tuple(obj.shape), obj.dtype))
             elif isinstance(obj, h5py.Group):
@@ -530,16 +533,6 @@ def _read_attributes(obj) -> None:
                     dtype, inner = dtype.subdtype
                     shape += inner
                 attr.read(np.zeros(shape, dtype), mtype=memory)
-
-
-def _read_sources(d) -> None:
-    """A dataset's external files and virtual sources read, as fileutil.hdf5_partners does."""
-    import contextlib
-
-    with contextlib.suppress(Exception):
-        _ = d.external
-        if d.is_virtual:
-            d.virtual_sources()
 
 
 def _object_key(obj):
