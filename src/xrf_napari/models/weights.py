@@ -355,34 +355,31 @@ def weights_option(option: str, path, said: str | None = None):
         raise
 
 
-def _given(option: str | None, path) -> str | None:
-    return f"{option} {path}" if option else None
-
-
 def require_file(path, option: str | None = None) -> None:
     """WeightsError naming the option when the weights file given to it is no file: two weights
     options of one command (recolour's --weights and --embedder-weights, the recolouriser's
     --embedder and --init) both said "weights file not found: PATH", which did not say which one
     was wrong, and recolour read the scan before looking. option None: load_weights's own check."""
     path_ = Path(path)
+    given = f"{option} {path}" if option else None
     if path_.is_dir():
-        raise WeightsError("", path, "folder", _given(option, path))
+        raise WeightsError("", path, "folder", given)
     if not path_.is_file():
-        raise WeightsError("", path, "missing", _given(option, path))
+        raise WeightsError("", path, "missing", given)
 
 
-def require_model(config: dict, want: str, path, option: str | None = None) -> None:
+def require_model(config: dict, want: str, path) -> None:
     """One-line WeightsError when a weights file holds another model than `want` ("dve" or
     "SmallUViT"): a SmallUViT given as the embedder listed a hundred missing tensors, a DVE given
     as the recolouriser was "a 'unknown' model". A config naming no model passes as a DVE (the
-    DVE loader's default). A DVE must read the canonical grid, or it fails only when embedding."""
+    DVE loader's default). A DVE must read the canonical grid, or it fails only when embedding.
+    The option that gave the file is named by weights_option around the load."""
     kind = model_kind(config)
-    given = _given(option, path)
     if kind != want and not (kind is None and want == "dve"):
         what = (
             f"a {MODEL_NAMES.get(kind, repr(kind))} model" if kind else "its config names no model"
         )
-        raise WeightsError(f"not {MODEL_NAMES[want]} weights ({what})", path, given=given)
+        raise WeightsError(f"not {MODEL_NAMES[want]} weights ({what})", path)
     if want == "dve":
         from ..energy import CANONICAL_N_CHANNELS
 
@@ -392,7 +389,6 @@ def require_model(config: dict, want: str, path, option: str | None = None) -> N
                 f"a DVE for {n} channels; the embedder reads the canonical "
                 f"{CANONICAL_N_CHANNELS}-channel grid",
                 path,
-                given=given,
             )
 
 
