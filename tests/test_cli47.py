@@ -97,10 +97,10 @@ def test_embed_weights_not_fitting_the_model_name_the_option(
 @pytest.mark.parametrize("hw", [(1, 1), (3, 3)])
 def test_embed_spot_refusal_is_the_docks_in_its_words(tmp_path, capsys, hw):
     """A guard: `xrf-napari embed` and the Embed dock refuse a spot scan by one core rule and
-    wording (analysis.embed.too_few_for_regions), the command's text as before."""
+    wording (analysis.pigment_fit.too_few_for_regions), the command's text as before."""
     import numpy as np
 
-    from xrf_napari.analysis.embed import too_few_for_regions
+    from xrf_napari.analysis.pigment_fit import too_few_for_regions
 
     spot = tmp_path / "spot.npy"
     np.save(spot, np.random.default_rng(0).poisson(50, (*hw, 256)).astype(np.uint16))

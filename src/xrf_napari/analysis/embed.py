@@ -287,26 +287,6 @@ def why_one(latent: np.ndarray, k: int | None, result: ClusterResult) -> str | N
     return ONE_ALIKE
 
 
-def too_few_for_regions(shape, scan: str, fitter: str) -> str | None:
-    """Why a scan of `shape` gets no regions: a spot spectrum or a few points
-    (pigment_fit.is_spot_scan) is one region, which `fitter` (the Pigments panel, `xrf-napari
-    pigments SCAN`) fits whole; None when it has pixels enough. `scan` names it. One rule and
-    one wording for the Embed dock and `xrf-napari embed`, which refuse it before the model
-    loads."""
-    from ..cube import pixels_text
-    from .pigment_fit import is_spot_scan
-
-    if not is_spot_scan(shape):
-        return None
-    n = int(shape[0]) * int(shape[1])
-    return (
-        f"{scan} is "
-        + ("a single spectrum" if n == 1 else f"only {n} pixels")
-        + f" ({pixels_text(shape)}): too few to find regions. It is one region: {fitter} fits "
-        "it whole"
-    )
-
-
 def one_region_reason(why: str) -> str:
     """why_one's answer in words, for the dock's summary and the command's last line."""
     if why == ONE_BY_AUTO_K:

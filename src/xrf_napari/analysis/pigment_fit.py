@@ -1831,6 +1831,25 @@ def is_spot_scan(shape) -> bool:
     return int(shape[0]) * int(shape[1]) < SPOT_PIXELS
 
 
+def too_few_for_regions(shape, scan: str, fitter: str) -> str | None:
+    """Why a scan of `shape` gets no regions: a spot spectrum or a few points
+    (is_spot_scan) is one region, which `fitter` (the Pigments panel, `xrf-napari
+    pigments SCAN`) fits whole; None when it has pixels enough. `scan` names it. One rule and
+    one wording for the Embed dock and `xrf-napari embed`, which refuse it before the model
+    loads."""
+    from ..cube import pixels_text
+
+    if not is_spot_scan(shape):
+        return None
+    n = int(shape[0]) * int(shape[1])
+    return (
+        f"{scan} is "
+        + ("a single spectrum" if n == 1 else f"only {n} pixels")
+        + f" ({pixels_text(shape)}): too few to find regions. It is one region: {fitter} fits "
+        "it whole"
+    )
+
+
 def too_few_pixels(npix, scan_pixels: int):
     """Regions too small for a mean spectrum: under MIN_PIXELS pixels, unless the region is the
     whole scan (a spot spectrum, e.g. a Bruker .spx or a PyMca .mca: one deliberate measurement,

@@ -232,10 +232,10 @@ def run(args) -> int:
         iter_embed,
         load_embedder,
         one_region_reason,
-        too_few_for_regions,
         why_one,
     )
     from ..analysis.ood import check_scan
+    from ..analysis.pigment_fit import too_few_for_regions
     from ..progress import run_to_end, tqdm_callback
     from ._args import read_scan
 

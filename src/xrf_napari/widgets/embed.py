@@ -187,22 +187,17 @@ class EmbedClusterWidget(CubeDock):
         )
 
     def scan_refusal(self, cube) -> str:
-        """The models' refusal (CubeDock), else a spot scan's (pigment_fit.is_spot_scan): too
-        few pixels to find regions in. Said as the scan is chosen, as the models' is: it came
-        only once Run was pressed, while an off-grid scan said its refusal at once."""
-        from ..analysis.pigment_fit import is_spot_scan
-        from ..cube import pixels_text
+        """The models' refusal (CubeDock), else a spot scan's (pigment_fit.too_few_for_regions,
+        as `xrf-napari embed`): too few pixels to find regions in. Said as the scan is chosen, as
+        the models' is: it came only once Run was pressed, while an off-grid scan said its refusal
+        at once."""
+        from ..analysis.pigment_fit import too_few_for_regions
 
         why = super().scan_refusal(cube)
-        if why or not is_spot_scan(cube.shape):
+        if why:
             return why
-        n = int(cube.shape[0]) * int(cube.shape[1])
-        return (
-            f"{self.models_dock}: {self.scan_name(cube)} is "
-            + ("a single spectrum" if n == 1 else f"only {n} pixels")
-            + f" ({pixels_text(cube.shape)}): too few to find regions. It is one region: the "
-            "Pigments panel fits it whole"
-        )
+        scan = f"{self.models_dock}: {self.scan_name(cube)}"
+        return too_few_for_regions(cube.shape, scan, "the Pigments panel") or ""
 
     def _add_results(self, cube_layer, res, check=None):
         """Staged (one layer per turn of the event loop: see JobPanel). `check`: the run's
