@@ -22,7 +22,9 @@ does not raise the score; the settings check is what catches those, when the fil
 file that does not name one is called like the training data only "as far as the spectra show",
 saying which it does not name (`UNNAMED_IF`): 7 generated Mo and Ag cubes stripped of their
 metadata scored 0.01-0.62, 6 of the training instruments -0.04-0.75
-(docs/model_card_embedder.md).
+(docs/model_card_embedder.md). Where a Mo, Rh or Ag tube's scattered K-alpha and Compton band
+show in the spectra, the tube is named from them instead (`tube_guess.guess_anode`); W and Cu
+tubes, and voltages that barely excite K, stay 'not named'.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ UNNAMED_IF = {
 #: noise at 200-2000 counts per pixel, 1024 pixels: 1.06-1.14; the panel and painting samples: 62
 #: and 56; the panel at 50 counts per pixel: 60).
 MIN_PEAK_CONTRAST = 2.0
+#: How the note says where an anode the file does not name came from.
+SEEN_FROM = "from its scattered lines; the file does not name it"
 
 
 @dataclass
@@ -82,6 +86,7 @@ class OODReport:
     counts_per_pixel: float
     reasons: list[str] = field(default_factory=list)  # why the scan is unlike the training data
     unnamed: list[str] = field(default_factory=list)  # keys of UNNAMED_IF the file does not name
+    anode_seen: str | None = None  # the anode its scattered lines show, where the file names none
 
     @property
     def warn(self) -> bool:
@@ -99,6 +104,8 @@ class OODReport:
             f"Like the training data (reconstruction mismatch {self.score:.2f}, "
             f"{counts_phrase(self.counts_per_pixel)})"
         )
+        if self.anode_seen:
+            said += f", with a tube that looks like {self.anode_seen} ({SEEN_FROM})"
         if not self.unnamed:
             return said + "."
         return (
@@ -177,6 +184,7 @@ def check_scan(
     tube's anode the user named (a dock's Tube box), over the file's; None: the file's."""
     from ..detector import anode_from_metadata, fwhm_from_metadata
     from .embed import load_embedder
+    from .tube_guess import guess_anode
 
     counts = sample_canonical_pixels(cube, n)
     excess = excess_per_count(counts, load_embedder(embedder_weights, device))
@@ -190,10 +198,14 @@ def check_scan(
         if why:
             reasons.append(why)
     anode = anode or anode_from_metadata(cube.metadata)  # its symbol, or as written if none
+    seen = None if anode or not len(counts) else guess_anode(counts)
     fwhm = fwhm_from_metadata(cube.metadata)
-    unnamed = [what for what, value in zip(UNNAMED_IF, (anode, fwhm)) if value is None]
+    unnamed = [what for what, value in zip(UNNAMED_IF, (anode or seen, fwhm)) if value is None]
+    trained = ", ".join(TRAINED["anodes"])
     if anode and anode not in TRAINED["anodes"]:
-        reasons.append(f"tube anode {anode} (trained on {', '.join(TRAINED['anodes'])})")
+        reasons.append(f"tube anode {anode} (trained on {trained})")
+    if seen and seen not in TRAINED["anodes"]:
+        reasons.append(f"the tube looks like {seen} ({SEEN_FROM}; trained on {trained} tubes)")
     lo, hi = TRAINED["fwhm_mn_ev"]
     if fwhm is not None and not lo <= fwhm <= hi:
         reasons.append(
@@ -211,7 +223,7 @@ def check_scan(
             f"the embedder cannot reconstruct these spectra (mismatch {score:.2f} > "
             f"{WARN_MISMATCH:g} at {counts_phrase(cpp)}{hint})"
         )
-    return OODReport(score, cpp, reasons, unnamed)
+    return OODReport(score, cpp, reasons, unnamed, seen)
 
 
 def coverage_reason(cube) -> str | None:
