@@ -56,6 +56,40 @@ def write_painted_cube(path, seed: int = 0, pigments=None):
     return path
 
 
+def cu_tube_scan(path, anode: str | None = None, h: int = 16, w: int = 12):
+    """Four bands (lead white, an ochre, vermilion, lead white with chalk) under a copper tube,
+    whose Cu K lines every pixel scatters; the file names `anode` (None: no anode)."""
+    from xrf_napari.io.project_h5 import write_cube
+
+    mixes = [[("Pb", 3000.0)], [("Fe", 2500.0)], [("Hg", 2500.0), ("S", 400.0)]]
+    mixes.append([("Pb", 2000.0), ("Ca", 500.0)])
+    tube = [(8.05, 900.0), (8.9, 150.0)]  # Cu K-alpha, K-beta
+    spectra = [
+        line_spectrum(
+            [ln for s, a in mix for ln in element_spectrum_lines(s, a)] + tube,
+            background=(2.0, -0.05),
+        )
+        for mix in mixes
+    ]
+    labels = np.repeat(np.arange(4), h // 4)[:, None].repeat(w, axis=1)
+    counts = np.random.default_rng(0).poisson(np.clip(np.stack(spectra)[labels], 0, None))
+    meta = {"name": path.stem, **({"anode": anode} if anode else {})}
+    write_cube(path, counts.astype(np.uint16), CANONICAL_CAL, metadata=meta)
+    return path
+
+
+def write_spot(path, symbols: dict):
+    """A single spectrum (1 x 1 px) named "spot": Poisson counts of the lines of `symbols`
+    ({element: area})."""
+    from xrf_napari.io.project_h5 import write_cube
+
+    lines = [ln for sym, area in symbols.items() for ln in element_spectrum_lines(sym, area)]
+    spectrum = line_spectrum(lines, background=(2.0, -0.05))
+    spot = np.random.default_rng(0).poisson(np.clip(spectrum, 0, None)).astype(np.uint16)
+    write_cube(path, spot[None, None], CANONICAL_CAL, metadata={"name": "spot"})
+    return path
+
+
 def open_cube(viewer, path):
     """Open a file with the plugin's reader, as File > Open does; returns the added layers."""
     layers = viewer.open(str(path), plugin="xrf-napari")

@@ -7,30 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _napari_helpers import open_cube, tiny_recolour_dock, wait_idle
-from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
-
-
-def _cu_tube_scan(path, h: int = 24, w: int = 20):
-    """Four bands (lead white, an ochre, vermilion, lead white with chalk) under a copper tube,
-    whose Cu K lines every pixel scatters; the file names no anode."""
-    from xrf_napari.io.project_h5 import write_cube
-
-    mixes = [[("Pb", 3000.0)], [("Fe", 2500.0)], [("Hg", 2500.0), ("S", 400.0)]]
-    mixes.append([("Pb", 2000.0), ("Ca", 500.0)])
-    tube = [(8.05, 900.0), (8.9, 150.0)]  # Cu K-alpha, K-beta
-    spectra = [
-        line_spectrum(
-            [ln for s, a in mix for ln in element_spectrum_lines(s, a)] + tube,
-            background=(2.0, -0.05),
-        )
-        for mix in mixes
-    ]
-    labels = np.repeat(np.arange(4), h // 4)[:, None].repeat(w, axis=1)
-    rng = np.random.default_rng(0)
-    counts = rng.poisson(np.clip(np.stack(spectra)[labels], 0, None)).astype(np.uint16)
-    write_cube(path, counts, CANONICAL_CAL, metadata={"name": path.stem})
-    return path
+from _napari_helpers import cu_tube_scan, open_cube, tiny_recolour_dock, wait_idle, write_spot
 
 
 def test_recolour_reads_the_tube_named_in_its_tube_box(make_napari_viewer, qtbot, tmp_path):
@@ -43,7 +20,7 @@ def test_recolour_reads_the_tube_named_in_its_tube_box(make_napari_viewer, qtbot
     from xrf_napari.widgets._common import SURVEYS
 
     viewer = make_napari_viewer()
-    open_cube(viewer, _cu_tube_scan(tmp_path / "cu.h5"))
+    open_cube(viewer, cu_tube_scan(tmp_path / "cu.h5", h=24, w=20))
     dock = tiny_recolour_dock(viewer, tmp_path)
     combo = dock.instrument_row.anode_combo
     assert combo.itemText(0) == "tube: file's (none)"
@@ -64,7 +41,7 @@ def test_the_tube_set_in_another_dock_shows_in_recolour(make_napari_viewer, tmp_
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
     viewer = make_napari_viewer()
-    open_cube(viewer, _cu_tube_scan(tmp_path / "cu.h5", 8, 8))
+    open_cube(viewer, cu_tube_scan(tmp_path / "cu.h5", h=8, w=8))
     dock = tiny_recolour_dock(viewer, tmp_path)
     spectrum = SpectrumWidget(viewer)
     viewer.window.add_dock_widget(spectrum)
@@ -78,18 +55,10 @@ def test_make_maps_on_a_single_spectrum_says_there_is_no_image(make_napari_viewe
     1 x 1 layers, where `xrf-napari quicklook` says a single spectrum gets no element maps and
     writes each line's net counts (--tiff). Now the line says there is no image to map and gives
     those counts, which Save maps writes."""
-    from xrf_napari.io.project_h5 import write_cube
     from xrf_napari.widgets.maps import ElementMapsWidget
 
-    spectrum = line_spectrum(
-        [*element_spectrum_lines("Pb", 3000.0), *element_spectrum_lines("Fe", 2000.0)],
-        background=(2.0, -0.05),
-    )
-    spot = np.random.default_rng(0).poisson(np.clip(spectrum, 0, None)).astype(np.uint16)
-    path = tmp_path / "spot.h5"
-    write_cube(path, spot[None, None], CANONICAL_CAL, metadata={"name": "spot"})
     viewer = make_napari_viewer()
-    open_cube(viewer, path)
+    open_cube(viewer, write_spot(tmp_path / "spot.h5", {"Pb": 3000.0, "Fe": 2000.0}))
     dock = ElementMapsWidget(viewer)
     viewer.window.add_dock_widget(dock)
     wait_idle(qtbot, dock.job)
@@ -135,7 +104,7 @@ def test_saves_before_a_result_say_so_in_one_wording(
         "pigments": PigmentsWidget,
     }
     viewer = make_napari_viewer()
-    open_cube(viewer, _cu_tube_scan(tmp_path / "cu.h5", 8, 8))
+    open_cube(viewer, cu_tube_scan(tmp_path / "cu.h5", h=8, w=8))
     dock = docks[dock_name](viewer)
     viewer.window.add_dock_widget(dock)
     with pytest.raises(ValueError, match=f"^{said}$"):
@@ -164,7 +133,7 @@ def test_embeds_training_data_line_reads_the_tube_chosen_for_the_scan(
     from xrf_napari.widgets._layerkinds import layer_cube
 
     viewer = make_napari_viewer()
-    layers = open_cube(viewer, _cu_tube_scan(tmp_path / "cu.h5"))
+    layers = open_cube(viewer, cu_tube_scan(tmp_path / "cu.h5", h=24, w=20))
     SURVEYS.set_instrument(next(filter(None, map(layer_cube, layers))), {"anode": "Mo"})
     embed = cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=2)
     line = embed.ood_label.text()

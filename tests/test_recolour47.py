@@ -5,31 +5,7 @@ user's; Pigments' SmallUViT colours recoloured a single spectrum, which Recolour
 
 from __future__ import annotations
 
-import numpy as np
-from _napari_helpers import open_cube, tiny_recolour_dock, wait_idle
-from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
-
-
-def _cu_tube_scan(path, anode: str | None = None, h: int = 16, w: int = 12):
-    """Four bands (lead white, an ochre, vermilion, lead white with chalk) under a copper tube,
-    whose Cu K lines every pixel scatters; the file names `anode` (None: no anode)."""
-    from xrf_napari.io.project_h5 import write_cube
-
-    mixes = [[("Pb", 3000.0)], [("Fe", 2500.0)], [("Hg", 2500.0), ("S", 400.0)]]
-    mixes.append([("Pb", 2000.0), ("Ca", 500.0)])
-    tube = [(8.05, 900.0), (8.9, 150.0)]  # Cu K-alpha, K-beta
-    spectra = [
-        line_spectrum(
-            [ln for s, a in mix for ln in element_spectrum_lines(s, a)] + tube,
-            background=(2.0, -0.05),
-        )
-        for mix in mixes
-    ]
-    labels = np.repeat(np.arange(4), h // 4)[:, None].repeat(w, axis=1)
-    counts = np.random.default_rng(0).poisson(np.clip(np.stack(spectra)[labels], 0, None))
-    meta = {"name": path.stem, **({"anode": anode} if anode else {})}
-    write_cube(path, counts.astype(np.uint16), CANONICAL_CAL, metadata=meta)
-    return path
+from _napari_helpers import cu_tube_scan, open_cube, tiny_recolour_dock, wait_idle, write_spot
 
 
 def _run(dock, qtbot) -> None:
@@ -46,7 +22,7 @@ def test_recolour_notes_follow_the_tube_box_after_a_run(make_napari_viewer, qtbo
     which the tube decides) is off; Run brings the Cu tube's notes, and going back to the
     file's tube withholds those in turn."""
     viewer = make_napari_viewer()
-    open_cube(viewer, _cu_tube_scan(tmp_path / "cu.h5"))
+    open_cube(viewer, cu_tube_scan(tmp_path / "cu.h5"))
     dock = tiny_recolour_dock(viewer, tmp_path)
     _run(dock, qtbot)
     assert "Cu+" in dock.ambiguity_label.text()  # the tube's lines read as the paint's
@@ -75,7 +51,7 @@ def test_a_tube_box_naming_the_files_own_anode_keeps_the_notes(make_napari_viewe
     """A guard: choosing in the Tube box the anode the file names changes nothing the notes
     read, so they stay."""
     viewer = make_napari_viewer()
-    open_cube(viewer, _cu_tube_scan(tmp_path / "cu.h5", anode="Cu"))
+    open_cube(viewer, cu_tube_scan(tmp_path / "cu.h5", anode="Cu"))
     dock = tiny_recolour_dock(viewer, tmp_path)
     _run(dock, qtbot)
     note = dock.ambiguity_label.text()
@@ -95,7 +71,7 @@ def test_recolour_command_notes_read_the_anode_given(tmp_path, capsys):
 
     save_tiny_models(tmp_path)
     for anode in (None, "Rh"):
-        scan = _cu_tube_scan(tmp_path / f"cu_{anode}.h5", anode=anode)
+        scan = cu_tube_scan(tmp_path / f"cu_{anode}.h5", anode=anode)
         png = tmp_path / f"cu_{anode}.png"
         assert (
             main(["recolour", str(scan), "-o", str(png), "--anode", "Cu"] + weights_args(tmp_path))
@@ -125,15 +101,10 @@ def test_pigments_refuses_smalluvit_colours_of_a_single_spectrum(
     "colour" the model's guess at one padded pixel), where Recolour and `pigments
     --colour-prior` refuse a single spectrum: it is now refused before any work, naming the box;
     unticked, the spot is fitted (a guard: that part worked)."""
-    from xrf_napari.io.project_h5 import write_cube
     from xrf_napari.widgets.pigments import PigmentsWidget
 
-    spectrum = line_spectrum(element_spectrum_lines("Pb", 3000.0), background=(2.0, -0.05))
-    spot = np.random.default_rng(0).poisson(np.clip(spectrum, 0, None)).astype(np.uint16)
-    path = tmp_path / "spot.h5"
-    write_cube(path, spot[None, None], CANONICAL_CAL, metadata={"name": "spot"})
     viewer = make_napari_viewer()
-    open_cube(viewer, path)
+    open_cube(viewer, write_spot(tmp_path / "spot.h5", {"Pb": 3000.0}))
     dock = PigmentsWidget(viewer)
     viewer.window.add_dock_widget(dock)
     dock.device.setCurrentText("cpu")
