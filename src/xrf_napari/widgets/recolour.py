@@ -210,7 +210,7 @@ class RecolourWidget(CubeDock):
             self.device.currentText(),
             self.flips_box.isChecked(),
             outline,
-            SURVEYS.instrument(cube).get("anode"),
+            tube,  # what the notes are made for, as stale_tube compares
             cube=cube,
             description="Embedding, then recolouring tiles\u2026",
             on_result=lambda res: self._add_result(layer, res, outline, over, tube),
