@@ -524,7 +524,8 @@ class CubeDock(QWidget):
         napari_viewer.layers.events.inserted.connect(self._watch_layer)
         for layer in napari_viewer.layers:
             layer.events.metadata.connect(self._layer_metadata_changed)
-        #: the Instrument row (make_instrument_row): Spectrum, Elemental maps, Pigments
+        #: the Instrument row (make_instrument_row): Spectrum, Elemental maps, Pigments; its
+        #: tube alone in Recolour
         self.instrument_row = None
         #: (signal, the name of this dock's method) of its connections to the survey hub, which
         #: outlives every dock: each is undone when the dock closes (dock_closed). Names, not
@@ -941,7 +942,7 @@ class CubeDock(QWidget):
     def leave_cube(self, cube) -> None:
         """The user switches away from `cube`: remember what should come back (e.g. ticks)."""
 
-    # -- the Instrument row of Spectrum, Elemental maps and Pigments (widgets._instrument) -------
+    # -- the Instrument row of Spectrum, Elemental maps, Pigments, Recolour (widgets._instrument) --
     def make_instrument_row(self):
         """The dock's InstrumentRow, showing and setting the chosen scan's instrument in the
         survey hub (SURVEYS.set_instrument): one choice per scan, whichever dock it is set in.

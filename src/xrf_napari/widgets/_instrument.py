@@ -1,5 +1,6 @@
-"""The Instrument rows of the Spectrum, Elemental maps and Pigments docks: what the file does not
-say about the scanner, for the element suggestion and the pigment fit. A Bruker M6's .rpl export
+"""The Instrument rows of the Spectrum, Elemental maps and Pigments docks (and Recolour's Tube
+box, the row's tube alone): what the file does not say about the scanner, for the element
+suggestion and the pigment fit. A Bruker M6's .rpl export
 names no tube, optic nor gas, and cadmium, tin and antimony are judged by their L lines under a
 polycapillary lens only where the tube's anode and kV are known (analysis.peaks): opened in
 napari, such a scan had them unsuggested, and the docks read the file only. The choice belongs to
