@@ -128,3 +128,34 @@ def test_init_weights_a_config_names_are_not_called_an_option(tmp_path, capsys):
     assert main([*argv, "--config", str(config), "--init", str(tmp_path / "none.safetensors")]) == 2
     said = capsys.readouterr().err
     assert f"error: --init {tmp_path / 'none.safetensors'}: no such weights file" in said, said
+
+
+def test_recolouriser_weights_not_fitting_the_model_name_the_option_once(
+    tmp_path, monkeypatch, capsys
+):
+    """A SmallUViT whose tensors do not fit the model built from its config (should
+    load_weights' shape check ever miss one) read "--weights W: weights in /abs/W do not fit the
+    SmallUViT their config describes: Error(s) in loading state_dict ...": the file named twice,
+    and torch's whole list over many lines. It is now said as the DVE's is (one loader,
+    models.weights.load_state): once, in one line."""
+    from _cli_models import TINY_UVIT, save_tiny_models, weights_args, write_toy_scan
+
+    from xrf_napari.cli.main import main
+    from xrf_napari.models import weights
+    from xrf_napari.models.uvit import build_from_config
+
+    write_toy_scan(tmp_path / "scan.h5", 32, 32, n_regions=2)
+    save_tiny_models(tmp_path)
+    wrong = tmp_path / "uvit.safetensors"
+    wide = build_from_config({**TINY_UVIT, "dim": 36})
+    weights.save_weights(wide.state_dict(), wrong, build_from_config(TINY_UVIT).config)
+    monkeypatch.setattr(weights, "check_weights", lambda *a, **k: None)
+    argv = ["recolour", str(tmp_path / "scan.h5"), "-o", str(tmp_path / "rgb.png")]
+    assert main(argv + weights_args(tmp_path)) == 2
+    err = capsys.readouterr().err
+    last = err.splitlines()[-1]
+    assert last.startswith(
+        f"xrf-napari recolour: error: --weights {wrong}: the file does not match its SmallUViT "
+        "config: size mismatch for "
+    ), err
+    assert " more)" in last and err.count(str(wrong)) == 1, err

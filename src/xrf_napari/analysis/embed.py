@@ -112,7 +112,7 @@ def _load_cached(path_str: str, sha: str | None, device_name: str, stamp=None) -
     refer to the model in memory, not to whatever the path holds later."""
     from ..device import pick_device
     from ..models.dve import build_from_config
-    from ..models.weights import WeightsError, load_weights_hashed, require_model
+    from ..models.weights import load_state, load_weights_hashed, require_model
 
     device = pick_device(device_name)
     state, config, got = load_weights_hashed(path_str, sha)
@@ -125,16 +125,7 @@ def _load_cached(path_str: str, sha: str | None, device_name: str, stamp=None) -
     # 26, finding 1).
     with torch.random.fork_rng(devices=[]):
         model = build_from_config(config)
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as exc:
-        # file and fault apart, as load_weights' errors: under --weights the option is named once
-        # (not "--weights w: weights file /abs/w ..."); torch's first fault of its list, one line
-        faults = str(exc).split("\n\t")[1:] or [str(exc)]
-        more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
-        raise WeightsError(
-            f"does not match its DVE config: {faults[0]}{more}", path_str, "verb"
-        ) from exc
+    load_state(model, state, path_str, "DVE")
     model.eval().to(device)
     for p in model.parameters():
         p.requires_grad_(False)

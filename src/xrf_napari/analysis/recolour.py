@@ -297,18 +297,13 @@ def _load_cached(path: str, stamp, expected_sha: str | None, device: str) -> Rec
     import torch
 
     from ..models.uvit import build_from_config
-    from ..models.weights import WeightsError, load_weights_hashed, require_model
+    from ..models.weights import load_state, load_weights_hashed, require_model
 
     state, config, sha = load_weights_hashed(path, expected_sha)
     require_model(config, "SmallUViT", path)
     with torch.random.fork_rng(devices=[]):  # the init, overwritten at once, draws nothing
         model = build_from_config(config)
-    try:
-        model.load_state_dict({k: v.float() for k, v in state.items()})
-    except RuntimeError as exc:
-        raise WeightsError(
-            f"weights in {path} do not fit the SmallUViT their config describes: {exc}"
-        ) from exc
+    load_state(model, {k: v.float() for k, v in state.items()}, path, "SmallUViT")
     dev = torch.device(device)
     model.to(dev).eval()
     return Recolouriser(

@@ -497,6 +497,21 @@ def check_weights(state: dict, config: dict, path="weights") -> None:
         )
 
 
+def load_state(model, state: dict, path, name: str) -> None:
+    """model.load_state_dict(state), a mismatch refused as a WeightsError about `path` (the
+    model's `name`: "DVE", "SmallUViT"), in one line: torch's first fault of its list, and how
+    many more. Reached only where check_weights missed a mismatch; the embedder's and the
+    recolouriser's loaders both call it, so under an option the file is named once."""
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        faults = str(exc).split("\n\t")[1:] or [str(exc)]
+        more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
+        raise WeightsError(
+            f"does not match its {name} config: {faults[0]}{more}", path, "verb"
+        ) from exc
+
+
 def manifest() -> dict:
     if not MANIFEST.is_file():
         return {}
