@@ -525,10 +525,9 @@ def check_model_file(
     None: the shipped weights."""
     if path is None:
         return None
-    from ..models.weights import load_weights, require_file, require_model, weights_option
+    from ..models.weights import load_weights, require_model, weights_option
 
     with weights_option(option, path, said):  # "weights file not found" named no option
-        require_file(path)
         state, config = load_weights(path)
         require_model(config, want, path)  # WeightsError is a ValueError: one line
     return state, config

@@ -396,7 +396,7 @@ def input_width(latent_dim: int, model: dict) -> int:
     return latent_dim + extra_channels(model)
 
 
-def load_init(cfg: dict, n_in: int, settings: SettingSources | None = None):
+def load_init(cfg: dict, n_in: int, settings: SettingSources):
     """(state_dict, init config) of the run's --init weights, after checking that they are a
     SmallUViT of the config's architecture and target, made for `n_in` input channels and the
     run's crop (its position embedding has one entry per patch of it), before any cube is
@@ -408,7 +408,7 @@ def load_init(cfg: dict, n_in: int, settings: SettingSources | None = None):
     from .common import check_model_file
 
     path, model, target = cfg["init"], cfg["model"], cfg["target"]
-    said = settings.said("init", cfg) if settings else f"--init {path}"
+    said = settings.said("init", cfg)
     state, icfg = check_model_file(path, "SmallUViT", "--init", said)  # as --embedder is
     icfg = {**DEFAULT_CONFIG, **icfg}
     if model.get("colour_bins"):
