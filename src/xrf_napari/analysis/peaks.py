@@ -149,6 +149,14 @@ L_BETA_ON_K_FWHM = 0.1
 #: it); true S missed 74 -> 89 (lakes' 1 % of S, weak beside the tube's lines).
 TUBE_L_SIGMA = 3.0
 
+#: A K-alpha on another element's L line, its K-beta blended with a third's (As K-alpha 10.53 keV
+#: on Pb L-alpha 10.54, As K-beta 11.73 under Hg L-beta 11.82), is the element's where a fit of
+#: every shape there (_joint_k_fit) leaves its K lines n_sigma above this share of the L family's
+#: height at K-alpha: the matrix bends the L ratios from xraylib's (mercury's L3 edge, 12.28 keV,
+#: absorbs Pb L-beta 12.61 and not L-alpha), and vermilion with lead white with no As read As at
+#: 0.32-0.36 of Pb there on the forward model (Rh 40, W 35, Mo 30 kV); 4 % of orpiment: 0.44-0.50.
+K_ON_L_SHARE = 0.4
+
 #: (first line, confirming line) per shell, in order of preference.
 _SHELL_PAIRS = (("Ka", "Kb"), ("La", "Lb"), ("Ma", None))
 
@@ -162,6 +170,9 @@ class Suggestions(list):
 
     warning: str = ""
     tube: tuple[str, ...] = ()
+    #: (element, sentence) for elements kept where the spectrum cannot tell them from another's
+    #: lines (l_line_note), so that suggest_for_cube warns of those a group of cells adds too
+    unsure: tuple[tuple[str, str], ...] = ()
 
     @property
     def seen(self) -> list[str]:
@@ -810,6 +821,58 @@ def _suggest(
             del confirmed[sym]
         else:
             kept.append(sym)
+    l_unsure: dict[str, tuple[Line, str]] = {}
+
+    def l_lines_explain(sym: str, ln: Line) -> bool:
+        """Is the K-alpha `ln` of `sym` another element's L line it coincides with
+        (L_BETA_ON_K_FWHM), its K-beta blended with a confirmed element's line, the K lines no
+        more than K_ON_L_SHARE of that L family in a fit of every shape there (_joint_k_fit)?
+        As K-alpha 10.53 keV and Pb L-alpha 10.54 lie 9 eV apart, As K-beta 11.73 under Hg
+        L-beta 11.82: lead white with vermilion gave As on the apex's coin flip. Where the fit
+        cannot tell (above that share, under n_sigma), `sym` stays with a warning (l_unsure)."""
+        got = k_on_l_fit(sym, ln)
+        if got is None:
+            return False
+        fit, other = got
+        if fit is not None and fit[0] > n_sigma:
+            return False
+        if fit is not None and fit[0] <= 0 and fit[3] >= n_sigma:
+            return True  # no more than the matrix gives, where the fit could have told
+        l_unsure[sym] = (ln, other)
+        return False
+
+    def k_on_l_fit(sym: str, ln: Line) -> tuple[tuple | None, str] | None:
+        """(_joint_k_fit's answer, the first element `on` the K-alpha) where l_lines_explain's
+        case holds, else None."""
+        reach = L_BETA_ON_K_FWHM * fwhm(ln.energy)
+        ka = [k.energy for k in transition_lines(sym) if k.family == "Ka"]
+        on = [
+            s
+            for s in elements
+            if s not in (sym, *tube)
+            and any(
+                t.family[0] == "L" and t.weight >= 0.05 and abs(t.energy - k) <= reach
+                for t in transition_lines(s)
+                for k in ka
+            )
+        ]
+        others = [s for s in confirmed if s != sym and s not in on] + list(tube)
+        on = [s for s in on if e_lo <= _lines_by_family(s)["La"].energy <= e_hi]
+        kb = _lines_by_family(sym).get("Kb")
+        if not on or kb is None:
+            return None
+        # its K-beta, where another confirmed element's line lies within one FWHM (a blend),
+        # cannot say (one of its own does: lead white or red lead with orpiment keep As whatever
+        # Pb L-alpha holds; a W tube's weak scattered L-gamma2,3, 11.61-11.67 keV, do not count)
+        if not any(
+            t.weight >= 0.05 and abs(t.energy - kb.energy) <= fwhm(kb.energy)
+            for s in others
+            if s not in tube
+            for t in transition_lines(s)
+        ):
+            return None
+        return _joint_k_fit(e, spec, sym, on, others, ln.energy, fwhm_mn_ev), on[0]
+
     # A first peak where the line of an element kept before it coincides (L_BETA_ON_K_FWHM: As
     # K-alpha 10.53 keV, Pb L-alpha 10.54; the stronger, or the first of a shared peak) says
     # nothing of which of the two it is: the later one stays only while one of its other matched
@@ -832,6 +895,12 @@ def _suggest(
         others = [s for s in confirmed if s != sym]
         lines = [ln for s in [*others, *tube] for ln in element_lines(s) + minor_lines(s)]
         if all(closer_line(j, ln, lines) for j, ln in used[1:]):
+            del confirmed[sym]
+    # nor one whose K-alpha lies on another element's L line, its K lines short of their own
+    # share in a fit of every shape there (l_lines_explain): the apex cannot say (As, Pb: 9 eV)
+    for sym in [s for s in kept if s in confirmed and s not in tube]:
+        ln1 = confirmed[sym][1][0][1]
+        if ln1.family == "Ka" and l_lines_explain(sym, ln1):
             del confirmed[sym]
     explained_by = list(confirmed) + ([anode] if anode else [])
     confirmed_lines = [ln for s in explained_by for ln in element_lines(s)]
@@ -864,8 +933,15 @@ def _suggest(
     for sym, (prom, j, ln) in half.items():
         # a hidden confirming line proves less: no strong confirmed line may even be near the
         # first (K K-alpha 3.31 keV on cadmium's L-beta 3.36, its K-beta hidden in Ca K-alpha)
-        if not closer_line(j, ln, confirmed_lines) and not (sym in blended and near_line(j)):
-            confirmed[sym] = (prom, [(j, ln)])
+        if closer_line(j, ln, confirmed_lines) or (sym in blended and near_line(j)):
+            # unless a fit of every shape there gives it its own share (K_ON_L_SHARE): a fifth
+            # of orpiment in vermilion with lead white lost its As at 3,000-10,000 counts a pixel
+            got = k_on_l_fit(sym, ln)
+            if got is None or got[0] is None or got[0][0] <= n_sigma:
+                continue
+        elif l_lines_explain(sym, ln):
+            continue
+        confirmed[sym] = (prom, [(j, ln)])
     for sym, (_prom, j, ln) in list(single.items()):
         # an air line nearer drops it too: a weak peak at Ar K-beta 3.19 keV that argon's K-alpha
         # does not explain (air_explains) is no Cd L-alpha 3.13 seen alone (Naples yellow, W tube)
@@ -974,6 +1050,8 @@ def _suggest(
     unsure = {sym: ln for sym, ln in tube_unsure.items() if sym in out}
     if unsure:
         out.warning = "; ".join(w for w in (out.warning, tube_l_note(unsure, anode)) if w)
+    out.unsure = tuple((sym, l_line_note(sym, *l_unsure[sym])) for sym in out if sym in l_unsure)
+    out.warning = "; ".join(w for w in (out.warning, *(n for _, n in out.unsure)) if w)
     return out
 
 
@@ -986,6 +1064,15 @@ def tube_l_note(unsure: dict[str, Line], anode: str) -> str:
         f"{said} {'lies' if one else 'lie'} on the {anode} tube's L lines, scattered by the "
         f"object, and the spectrum cannot tell {'it' if one else 'them'} apart: "
         f"{', '.join(unsure)} may be only the tube's"
+    )
+
+
+def l_line_note(sym: str, ln: Line, other: str) -> str:
+    """The warning for an element kept on a K-alpha peak another's L lines may be (_suggest's
+    l_lines_explain, the fit unable to tell)."""
+    return (
+        f"{sym} K-alpha ({ln.energy:.2f} keV) lies on {other}'s L lines and the spectrum cannot "
+        f"tell them apart: {sym} may be only {other}'s"
     )
 
 
@@ -1150,6 +1237,71 @@ def _k_l_fit(
         float(l_height),
         (k_height + l_height) / (sd * at_k_k),
     )
+
+
+def _joint_k_fit(
+    e, spec, sym: str, on: list[str], others: list[str], ka_kev: float, fwhm_mn_ev: float
+) -> tuple[float, float, float, float] | None:
+    """_k_l_fit with every shape there: `sym`'s K lines, the L lines of the elements `on` its
+    K-alpha (one template each, xraylib's ratios: Pb L-beta 12.61 keV pins Pb L-alpha's height
+    under As K-alpha) and the K and L lines of `others` that reach the window (Hg L-beta under
+    As K-beta), over `sym`'s K lines and the L-alpha to L-beta of those on it, each widened by
+    one FWHM, with a straight continuum. Returns (the K lines' height at K-alpha less
+    K_ON_L_SHARE of the L heights of `on` there, in its deviations; those two heights; the whole
+    fitted peak there in deviations of the K height: were it all theirs, how many sigma), or None
+    with nothing to fit by."""
+
+    def main_lines(s: str, shell: str) -> list[float]:
+        lines = _shell_transitions(s, shell)
+        return [en for en, cs in lines if cs >= 0.15 * max((c for _, c in lines), default=0)]
+
+    ends = [ka_kev] + main_lines(sym, "K") + [en for s in on for en in main_lines(s, "L")]
+    lo, hi = min(ends), max(ends)
+    # and the L lines of others there, so their heights are pinned (Hg L-alpha 9.99 keV for its
+    # L-beta under As K-beta: without it the fit gave As half of lead white with vermilion)
+    for s in others:
+        own = main_lines(s, "L")
+        if any(lo <= en <= hi for en in own):
+            ends += own
+    lo = min(ends) - _fwhm(min(ends), fwhm_mn_ev)
+    hi = max(ends) + _fwhm(max(ends), fwhm_mn_ev)
+    win = (e >= lo) & (e <= hi)
+    if win.sum() < 8:
+        return None
+    x, y = e[win], spec[win]
+    kt = _template(x, _shell_transitions(sym, "K"), fwhm_mn_ev)
+    lts = [_template(x, _shell_transitions(s, "L"), fwhm_mn_ev) for s in on]
+    rest = [
+        t
+        for s in others
+        for shell in "KL"
+        if (t := _template(x, _shell_transitions(s, shell), fwhm_mn_ev)).max() > 0
+    ]
+    shapes = [kt, *lts, *rest]
+    if any(t.max() <= 0 for t in shapes[: 1 + len(lts)]):
+        return None
+    scale = [t.max() for t in shapes]
+    a = np.stack([t / m for t, m in zip(shapes, scale)] + [np.ones_like(x), x - x.mean()], axis=1)
+    w = 1.0 / np.sqrt(np.maximum(y, 1.0))
+    aw = a * w[:, None]
+    coef, *_ = np.linalg.lstsq(aw, y * w, rcond=None)
+    try:
+        cov = np.linalg.inv(aw.T @ aw)
+    except np.linalg.LinAlgError:
+        return None
+    at = [float(np.interp(ka_kev, x, t)) / m for t, m in zip(shapes, scale)]
+    # the K height less K_ON_L_SHARE of the L height at K-alpha, and its deviation
+    g = np.zeros(len(coef))
+    g[0] = at[0]
+    g[1 : 1 + len(lts)] = [-K_ON_L_SHARE * v for v in at[1 : 1 + len(lts)]]
+    sd = float(np.sqrt(max(float(g @ cov @ g), 0.0)))
+    sd_k = float(np.sqrt(max(float(cov[0, 0]), 0.0))) * at[0]
+    k_height = coef[0] * at[0]
+    l_height = sum(coef[i] * at[i] for i in range(1, 1 + len(lts)))
+    excess = float(g @ coef)
+    if sd <= 0 or sd_k <= 0:
+        return (np.inf if excess > 0 else -np.inf), float(k_height), float(l_height), np.inf
+    return excess / sd, float(k_height), float(l_height), float((k_height + l_height) / sd_k)
 
 
 @lru_cache(maxsize=64)
@@ -1339,6 +1491,8 @@ def suggest_for_cube(
                 for sym in each:
                     if sym not in found:
                         found.append(sym)
+                        notes = [n for s, n in each.unsure if s == sym]
+                        found.warning = "; ".join(w for w in (found.warning, *notes) if w)
     if step is None:
         found.warning = "; ".join(w for w in (found.warning, NOT_COUNTS_WARNING) if w)
     if not kw["anode"]:  # a usual anode's lines then may be the tube's scatter (Suggestions.tube)
