@@ -407,6 +407,18 @@ class _SurveyHub(QObject):
 SURVEYS = _SurveyHub()
 
 
+def scan_tube(cube) -> str | None:
+    """The anode a dock's notes on `cube` are made for: the scan's Instrument choice (an
+    Instrument row, Recolour's Tube box), else the file's (None: neither names one)."""
+    from ..detector import anode_from_metadata
+
+    return SURVEYS.instrument(cube).get("anode") or anode_from_metadata(cube.metadata)
+
+
+def _tube_words(anode: str | None) -> str:
+    return f"a {anode} tube" if anode else "a tube neither the file nor the Tube box names"
+
+
 # -- the docks' base -------------------------------------------------------------------------------
 _CLOSED = object()
 
@@ -465,6 +477,10 @@ class CubeDock(QWidget):
     #: steps (Embed & cluster puts them back as they were); "" for the docks whose layers added
     #: before the scan closed stay.
     dropped_layers_words = ""
+    #: For the docks whose result carries notes that read the scan's tube (Recolour's notes,
+    #: Embed & cluster's training-data line): (what they are and their verb, what Run gives again,
+    #: what does not read the tube), the words of stale_tube; () for the others.
+    tube_notes: tuple[str, str, str] = ()
 
     def __init__(self, napari_viewer, run_text: str):
         super().__init__()
@@ -535,6 +551,7 @@ class CubeDock(QWidget):
             self._to_hub(SURVEYS.ready, self._survey_ready)
             self._to_hub(SURVEYS.failed, self._survey_failed)
             self._to_hub(SURVEYS.orphaned, self._survey_orphaned)
+        if self.uses_survey or self.tube_notes:  # a row of its own alone: make_instrument_row
             self._to_hub(SURVEYS.instrument_changed, self._instrument_changed)
 
     def _to_hub(self, signal, slot) -> None:
@@ -658,6 +675,7 @@ class CubeDock(QWidget):
         pass_pool: bool = False,
         name: str = "",
         closed_words: Callable[[], str] | None = None,
+        tube: str | None = None,
     ):
         """JobPanel.start for a job on `cube`. `on_result(value)` adds the layers and returns what
         the dock keeps for that cube (shown by show_result while the cube is selected; with
@@ -667,7 +685,9 @@ class CubeDock(QWidget):
         `name`: the job's name where a notification speaks of it (a region spectrum stopped by
         its scan's closing was announced as "Mean spectrum: Stopped..."); "": the Run button's.
         `closed_words()`: the status line once the cube closed before the value came, where "its
-        result was dropped" is not what happened (a save stopped: no result of the dock's lost)."""
+        result was dropped" is not what happened (a save stopped: no result of the dock's lost).
+        `tube`: in a dock with tube_notes, the scan's tube its notes are made for (scan_tube at
+        Run), kept with the result for stale_tube."""
 
         def deliver(value):  # a generator: JobPanel steps it (on_result may be staged too)
             def is_open():
@@ -685,6 +705,8 @@ class CubeDock(QWidget):
                 return
             if not keep:
                 return
+            if self.tube_notes:
+                self.remember(cube, "tube", tube)
             self.remember(cube, "result", kept)
             if cube is self.current_cube():
                 self.show_result(kept)
@@ -953,9 +975,44 @@ class CubeDock(QWidget):
 
         self.instrument_row = InstrumentRow()
         self.instrument_row.changed.connect(self._instrument_chosen)
-        if not self.uses_survey:  # the survey docks are connected in __init__
+        if not (self.uses_survey or self.tube_notes):  # these are connected in __init__
             self._to_hub(SURVEYS.instrument_changed, self._instrument_changed)
         return self.instrument_row
+
+    def tube_changed(self, cube) -> None:
+        """`cube`'s Instrument choice changed, in a dock with tube_notes: its shown result's
+        notes follow (stale_tube)."""
+        if cube is self.current_cube():
+            self.show_result(self.recall(cube, "result"))
+
+    def stale_tube(self, cube=None) -> str:
+        """Why `cube`'s (None: the chosen scan's) result notes no longer hold, in a dock with
+        tube_notes ("" while they do): the scan's tube changed since its Run. Recolour's notes
+        and Embed & cluster's training-data line stayed, stating things of the tube no longer
+        chosen (copper unread under a Cu tube, an untrained anode or none named); they come from
+        the run's reads of the scan, not kept, so they are withheld until Run again."""
+        cube = self.current_cube() if cube is None else cube
+        if not self.tube_notes or cube is None or self.recall(cube, "result") is None:
+            return ""
+        made, now = self.recall(cube, "tube"), scan_tube(cube)
+        if made == now:
+            return ""
+        notes, again, kept = self.tube_notes
+        return (
+            f"\u26a0 {notes} made for {_tube_words(made)}; the scan's tube is now "
+            f"{_tube_words(now)}. Run {self.models_dock} again for {again} ({kept} do not "
+            "depend on the tube)."
+        )
+
+    def show_ood(self, ood) -> str:
+        """The dock's ood_label: the run's training-data line (analysis.ood's OODReport; None:
+        none), or stale_tube's in its place, which is returned ("" while the notes hold)."""
+        stale = self.stale_tube()
+        line = "" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message()
+        self.ood_label.setText(stale or line)
+        warn = stale or (ood is not None and ood.warn)
+        self.ood_label.setStyleSheet("color: #d08000;" if warn else "")
+        return stale
 
     def _show_instrument(self, cube) -> None:
         row = self.instrument_row
@@ -977,11 +1034,13 @@ class CubeDock(QWidget):
         instrument before, is not shown while that runs (1-3 s on a large scan), nor after it
         was cancelled or failed (NO_SUGGESTION until the new one arrives): Spectrum and Elemental
         maps showed the file's Rh suggestion under W. A dock that suggests nothing only shows
-        the choice."""
+        the choice, and one with tube_notes shows its result again (stale_tube)."""
         try:
             if not self.uses_survey:
                 if cube is self.current_cube():
                     self._show_instrument(cube)
+                if self.tube_notes:
+                    self.tube_changed(cube)
                 return
             before = set(SURVEYS.previous(cube))
             if cube is not self.current_cube():

@@ -12,7 +12,6 @@ from qtpy.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QSpinBox
 from ..analysis.embed import ONE_BY_AUTO_K, one_region_reason
 from ..analysis.embed import why_one as _why_one
 from ._common import (
-    SURVEYS,
     CubeDock,
     after_calibration,
     default_weights,
@@ -20,6 +19,7 @@ from ._common import (
     device_combo,
     form_grid,
     nothing_yet,
+    scan_tube,
 )
 from ._dialogs import ask_save_path, suggested_path, weights_row
 from ._jobs import preload_labels_imports, report_error
@@ -44,8 +44,8 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True, a
     low-count scan is pooled 3 x 3 first (analysis.pooling), unless pool_low_counts is False.
     First, as Recolour does, the scan is checked against the embedder's training data
     (analysis.ood, a few thousand sampled pixels): regions of an uncalibrated or empty scan came
-    out with a plain "Done." and went on to Pigments. `anode`: the tube the user chose for the
-    scan (its Instrument choice), over the file's, as Recolour's line reads it."""
+    out with a plain "Done." and went on to Pigments. `anode`: the scan's tube (scan_tube: the
+    user's Instrument choice, else the file's), as Recolour's line reads it."""
     from ..analysis import pooling
     from ..analysis.embed import (
         auto_k_null,
@@ -86,6 +86,11 @@ class EmbedClusterWidget(CubeDock):
     """Pigment regions from the DVE embedding of the selected datacube."""
 
     models_dock = "Embed & cluster"
+    tube_notes = (
+        "The training-data line of these regions was",
+        "a line on this tube",
+        "the regions themselves",
+    )
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Embed && cluster")
@@ -170,6 +175,7 @@ class EmbedClusterWidget(CubeDock):
             self.job.refused(report_error(ValueError(too_few_for_k(k, n)), "Embed & cluster"))
             return None
         check = regions_check(self.viewer, layer, "clusters")  # digested in the worker
+        tube = scan_tube(cube)
         return self.start_job(
             run_in_worker,
             _embed_cluster_job,
@@ -180,10 +186,11 @@ class EmbedClusterWidget(CubeDock):
             self.device.currentText(),
             k,
             self.pool_check.isChecked(),
-            SURVEYS.instrument(cube).get("anode"),  # the scan's tube, as Recolour's
+            tube,  # the scan's, as Recolour's
             cube=cube,
             description="Embedding spectra\u2026",
             on_result=lambda res: self._add_results(layer, res, check),
+            tube=tube,  # what the line is made for (stale_tube)
         )
 
     def scan_refusal(self, cube) -> str:
@@ -271,11 +278,7 @@ class EmbedClusterWidget(CubeDock):
         """The current cube's regions (summary, Save), or a blank dock when it has none."""
         self.result = result
         self.follow_busy()
-        ood = None if result is None else result[8]
-        self.ood_label.setText(
-            "" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message()
-        )
-        self.ood_label.setStyleSheet("color: #d08000;" if ood is not None and ood.warn else "")
+        self.show_ood(None if result is None else result[8])  # or stale_tube's line
         self.ood_label.setVisible(bool(self.ood_label.text()))
         self.summary.setVisible(result is not None)
         if result is None:

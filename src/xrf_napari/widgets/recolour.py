@@ -17,7 +17,6 @@ from qtpy.QtWidgets import (
 )
 
 from ._common import (
-    SURVEYS,
     CubeDock,
     after_calibration,
     default_weights,
@@ -25,6 +24,7 @@ from ._common import (
     device_combo,
     form_grid,
     nothing_yet,
+    scan_tube,
 )
 from ._dialogs import weights_row
 from ._jobs import preload_labels_imports, report_error
@@ -73,18 +73,6 @@ def iter_dock_recolour(cube, **kwargs):
     return (yield from steps)
 
 
-def scan_tube(cube) -> str | None:
-    """The anode `cube`'s notes are made for: the scan's Tube choice, else the file's (None:
-    neither names one)."""
-    from ..detector import anode_from_metadata
-
-    return SURVEYS.instrument(cube).get("anode") or anode_from_metadata(cube.metadata)
-
-
-def _tube_words(anode: str | None) -> str:
-    return f"a {anode} tube" if anode else "a tube neither the file nor the Tube box names"
-
-
 def _recolour_job(
     cube, weights, embedder_weights, device, average_flips=False, outline=False, anode=None
 ):
@@ -105,6 +93,11 @@ class RecolourWidget(CubeDock):
     """Virtual colour image of the selected datacube."""
 
     models_dock = "Recolour"
+    tube_notes = (
+        "The notes on these colours were",
+        "notes on this tube",
+        "the colours themselves",
+    )
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Recolour")
@@ -210,18 +203,20 @@ class RecolourWidget(CubeDock):
             self.device.currentText(),
             self.flips_box.isChecked(),
             outline,
-            tube,  # what the notes are made for, as stale_tube compares
+            tube,
             cube=cube,
             description="Embedding, then recolouring tiles\u2026",
             on_result=lambda res: self._add_result(layer, res, outline, over, tube),
+            tube=tube,  # what the notes are made for, as stale_tube compares
         )
 
     def _add_result(self, cube_layer, result, outline_wanted: bool, over: bool, tube=None):
         """Staged (one layer per turn of the event loop: see JobPanel). `outline_wanted`, `over`
-        and `tube` (scan_tube): the outline box, Show and the tube as they were at Run."""
+        and `tube` (scan_tube): the outline box, Show and the scan's tube as they were at Run."""
         viewer = self.viewer
         cube = layer_cube(cube_layer)
-        self.remember(cube, "tube", tube)  # what the notes were made for (stale_tube)
+        # a tube chosen during the run: the outline would be made for the other (tube_changed)
+        outline_wanted = outline_wanted and scan_tube(cube) == tube
         scale, _ = yx_transform(cube_layer)
         name = result_name(viewer, cube, "recoloured", cube_display_name(viewer, cube_layer))
         rerun = find_result(viewer, cube, name) is not None
@@ -305,16 +300,9 @@ class RecolourWidget(CubeDock):
         when it has none."""
         self.result = result
         self.follow_busy()  # Save, and the outline box and opacity slider (_follow_layers)
-        ood = getattr(result, "ood", None)
         amb = getattr(result, "ambiguity", None)
-        stale = self.stale_tube()
-        if stale:  # the notes read the tube (copper unread, an untrained anode): not shown
-            ood, amb = None, None
-        self.ood_label.setText(
-            stale or ("" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message())
-        )
-        warn = stale or (ood is not None and ood.warn)
-        self.ood_label.setStyleSheet("color: #d08000;" if warn else "")
+        if self.show_ood(getattr(result, "ood", None)):  # the notes read the tube: not shown
+            amb = None
         self.ambiguity_label.setText("" if amb is None else amb.message())
         # every element set and every pigment left open, which the line counts but cannot name
         self.ambiguity_label.setToolTip("" if amb is None else amb.message(None, None))
@@ -327,29 +315,16 @@ class RecolourWidget(CubeDock):
             # lines do not fix the colour) end below the fold of a docked tab, under the form
             self.scroll_into_view(self.ood_label, self.outline_box)
 
-    def stale_tube(self) -> str:
-        """Why the shown colours' notes no longer hold ("" while they do): the tube chosen for
-        the scan changed since its Run. The notes stayed, stating copper unread under a Cu tube
-        no longer chosen (or naming copper pigments from a tube's lines now chosen). They come
-        from the run's line features, not kept, so they are withheld until Run; the colours do
-        not read the tube and stay."""
-        cube = self.current_cube()
-        if self.result is None or cube is None:
-            return ""
-        made, now = self.recall(cube, "tube"), scan_tube(cube)
-        if made == now:
-            return ""
-        return (
-            f"\u26a0 The notes on these colours were made for {_tube_words(made)}; the scan's "
-            f"tube is now {_tube_words(now)}. Run Recolour again for notes on this tube (the "
-            "colours themselves do not depend on the tube)."
-        )
-
-    def _instrument_changed(self, cube) -> None:
-        """The Tube box shows the change, and the notes follow it (stale_tube)."""
-        super()._instrument_changed(cube)
-        if cube is self.current_cube():
-            self.show_result(self.result)
+    def tube_changed(self, cube) -> None:
+        """The notes follow the tube (CubeDock), and so does the outline: where the colour is a
+        guess reads the tube (copper unread under a Cu tube), so an outline made for another
+        tube is removed. It stayed over the colours, its box ticked and off, so that nothing
+        in the dock took it away."""
+        if self.stale_tube(cube):  # the scan's, shown here or not (another dock set its tube)
+            name = result_name(self.viewer, cube, "ambiguous colour", "")  # the layer's, if any
+            if (outline := find_result(self.viewer, cube, name)) is not None:
+                self.viewer.layers.remove(outline)
+        super().tube_changed(cube)
 
     def follow_busy(self) -> None:
         """Save is off during a re-run, and once the chosen scan's colours layer was deleted:
