@@ -1,6 +1,7 @@
 """Results that read the scan's tube, session 47: Embed & cluster's training-data line stayed as
 made for the tube before a change of the Instrument choice, Recolour's outline of where the
-colour is a guess (which the tube decides) stayed after one, its box ticked and off."""
+colour is a guess (which the tube decides) stayed after one, its box ticked and off, and
+`xrf-napari embed --anode` gave the line the file's tube where the dock reads the user's."""
 
 from __future__ import annotations
 
@@ -106,3 +107,28 @@ def test_no_outline_comes_from_a_run_whose_tube_changed_before_it_ended(
     assert not any(name.startswith("ambiguous colour") for name in names), names
     assert dock.ood_label.text().startswith("\u26a0 The notes on these colours were made for")
     assert not dock.outline_box.isChecked()
+
+
+def test_embed_commands_line_reads_the_anode_given(tmp_path, capsys):
+    """`xrf-napari embed --anode Mo` on a file naming no tube printed "the file does not name
+    its tube anode" and no word of a Mo tube: --anode set only the calibration's tube, while the
+    Embed panel (and `recolour --anode`) reads the tube given over the file's. The help says so."""
+    from _cli_models import save_tiny_models
+
+    from xrf_napari.cli.main import main
+
+    save_tiny_models(tmp_path)
+    scan = cu_tube_scan(tmp_path / "cu.h5", h=24, w=20)
+    args = ["embed", str(scan), "-o", str(tmp_path / "out"), "-k", "2", "--anode", "Mo"]
+    args += ["--weights", str(tmp_path / "dve.safetensors"), "--device", "cpu", "--no-progress"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "tube anode Mo (trained on Rh, W, Cu)" in err, err
+    assert "does not name its tube anode" not in err, err
+    try:
+        main(["embed", "--help"])
+    except SystemExit:
+        pass
+    assert "replacing the file's, for the line on whether" in " ".join(
+        capsys.readouterr().out.split()
+    )

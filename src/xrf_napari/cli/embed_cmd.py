@@ -38,7 +38,13 @@ def configure(parser) -> None:
         help="output folder, or prefix ending in _ - or . (existing files of the same names are "
         "replaced)",
     )
-    add_scan_options(parser)
+    # the user's tube over the file's for the training-data line, as recolour's --anode
+    add_scan_options(
+        parser,
+        "X-ray tube anode, replacing the file's, for the line on whether the scan is like the "
+        "embedder's training data (an anode outside training is warned of); also the tube of the "
+        "automatic energy calibration of a file that has none and names no anode (default Rh)",
+    )
 
     parser.add_argument(
         "--clusters",
@@ -256,7 +262,7 @@ def run(args) -> int:
         paths, output_bytes(h, w, emb.model.latent_dim, args.clusters or args.k_range[1], c)
     )
     # as recolour and the Embed dock: regions of an uncalibrated or empty scan came with no word
-    ood = check_scan(cube, args.weights, str(emb.device))
+    ood = check_scan(cube, args.weights, str(emb.device), anode=args.anode)  # the Embed panel's
     print(("WARNING: " if ood.warn else "") + ood.message(), file=sys.stderr)
     pool, note = pooling.decide(cube, not args.no_pool)
     if pool:
