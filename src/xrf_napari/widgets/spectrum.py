@@ -285,6 +285,8 @@ class SpectrumWidget(CubeDock):
     def export_csv(self, path) -> None:
         from ..analysis.export import save_spectra_csv
 
+        if not self.curves:  # as the Export button: not analysis.export's own wording
+            raise ValueError(nothing_yet("export", "plot a spectrum"))
         cube = self.current_cube()
         self.check_outputs([path], also=[cube.path if cube else None])
         layer = self.cube_combo.current_layer()
