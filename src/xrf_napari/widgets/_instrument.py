@@ -141,6 +141,15 @@ class InstrumentRow(QWidget):
             out["kv"] = float(self.kv_spin.value())
         return out
 
+    def tube_only(self, tip: str) -> None:
+        """Show the tube's anode box alone, the row and the box tipped with `tip` (Recolour's
+        Tube box: of the choice only the tube bears on its notes); the optic, gas and kV are kept
+        as chosen in the other docks, unseen."""
+        for box in (self.optic_combo, self.gas_combo, self.kv_spin):
+            box.hide()
+        for widget in (self, self.anode_combo):
+            widget.setToolTip(tip)
+
     def set_choice(self, choice: dict | None) -> None:
         """Show `choice` (choice()'s form; None or {}: every entry the file's), without emitting."""
         choice = choice or {}

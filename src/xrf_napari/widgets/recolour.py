@@ -134,14 +134,9 @@ class RecolourWidget(CubeDock):
             "colour family (lead, iron, copper or calcium alone, or no lines)"
         )
         self.outline_box.setEnabled(False)
-        self.make_instrument_row()
         # Of the scan's Instrument choice only the tube bears on the colours' notes (copper
-        # anode: its scattered Cu lines name no pigment); the optic, gas and kV stay hidden
-        row = self.instrument_row
-        for box in (row.optic_combo, row.gas_combo, row.kv_spin):
-            box.hide()
-        for widget in (row, row.anode_combo):
-            widget.setToolTip(TUBE_TIP)
+        # anode: its scattered Cu lines name no pigment)
+        self.make_instrument_row().tube_only(TUBE_TIP)
 
         grid = form_grid(
             [
