@@ -194,37 +194,66 @@ def _drop_stdout() -> None:
 _NUMBER = re.compile(r"-\d+(\.\d*)?|-\.\d+")
 
 
+def _named_option(parser, word: str):
+    """The option `word` names as argparse reads it (exactly, or a long one abbreviated to a
+    prefix of it alone), else None."""
+    options = parser._option_string_actions
+    if word in options:
+        return options[word]
+    found = (
+        {a for s, a in options.items() if word.startswith("--") and s.startswith(word)}
+        if parser.allow_abbrev
+        else set()
+    )
+    return found.pop() if len(found) == 1 else None
+
+
 def _refuse_dashed_files(parser, words: list[str]) -> None:
     """Name the way to give a file whose name begins with '-', in every command: argparse reads
     it as an option, so `info -dash.h5` said "the following arguments are required: input",
     `-o.h5` was read as `-o .h5`, and `xrf-napari-train evaluate --data -dash.h5` said "argument
     --data: expected one argument". A word before `--` that is no option of the command and
     names an existing file is refused with `./NAME`, and `--` (a positional) or `--opt=NAME`
-    (an option's value), as the ways to give it."""
+    (an option's value), as the ways to give it. So is a word that names no file yet (an output
+    to be made, `-o -new.png`: "expected one argument") right after an option taking one value,
+    where argparse would not take it as the value (a negative number, a word with a space, it
+    does): `--opt=WORD` alone for an option naming no file (`--kv=-1e5`)."""
     options = parser._option_string_actions
     before = words[: words.index("--")] if "--" in words else words
     for i, word in enumerate(before):
         if (
-            word.startswith("-")
-            and word != "-"
-            and word.split("=")[0] not in options
-            and not _NUMBER.fullmatch(word)
-            and os.path.lexists(word)
+            not word.startswith("-")
+            or word == "-"
+            or word.split("=")[0] in options
+            or _NUMBER.fullmatch(word)
         ):
-            from ..fileutil import printable
+            continue
+        option = _named_option(parser, before[i - 1]) if i else None
+        exists = os.path.lexists(word)
+        if not exists and (
+            option is None
+            or option.nargs is not None  # one value: --k-range's two are not given by --opt=
+            or " " in word
+            or parser._negative_number_matcher.match(word)
+            or _named_option(parser, word.split("=")[0]) is not None
+        ):
+            continue
+        from ..fileutil import printable
 
-            shown = printable(word)
-            option = options.get(before[i - 1]) if i else None
-            if option is not None and option.nargs != 0:  # the value of the option before it
-                how = f"write ./{shown} or {before[i - 1]}={shown}"
-            else:
-                how = (
-                    f"write ./{shown}, or put -- before it after the options "
-                    f"({parser.prog} [options] -- {shown})"
-                )
-            parser.error(
-                f"{shown!r} begins with '-' and is read as an option; to give the file, {how}"
+        shown = printable(word)
+        if option is not None and option.nargs != 0:  # the value of the option before it
+            name = next((s for s in option.option_strings if s.startswith("--")), before[i - 1])
+            given = f"{name}={shown}"
+            is_path = exists or option.dest in ("output", "out", *INPUT_PATHS)
+            how = f"write ./{shown} or {given}" if is_path else f"write {given}"
+            what = "the file" if is_path else f"it to {name}"
+        else:
+            what = "the file"
+            how = (
+                f"write ./{shown}, or put -- before it after the options "
+                f"({parser.prog} [options] -- {shown})"
             )
+        parser.error(f"{shown!r} begins with '-' and is read as an option; to give {what}, {how}")
 
 
 def _parse(parser, argv, prog: str):
