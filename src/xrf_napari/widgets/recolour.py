@@ -205,7 +205,7 @@ class RecolourWidget(CubeDock):
             tube=tube,  # what the notes are made for, as stale_tube compares
         )
 
-    def _add_result(self, cube_layer, result, outline_wanted: bool, over: bool, tube=None):
+    def _add_result(self, cube_layer, result, outline_wanted: bool, over: bool, tube):
         """Staged (one layer per turn of the event loop: see JobPanel). `outline_wanted`, `over`
         and `tube` (scan_tube): the outline box, Show and the scan's tube as they were at Run."""
         viewer = self.viewer
@@ -226,7 +226,7 @@ class RecolourWidget(CubeDock):
             metadata={"xrf_device": result.device},
         )
         self.remember(cube, "layer", layer)  # the slider and Show act on it while cube is chosen
-        outline = self._outline_layer(cube_layer)
+        outline = self._outline_layer(cube)
         if outline_wanted and result.ambiguity.ambiguous.any():
             yield
             self._add_outline(cube_layer, result)
@@ -252,8 +252,11 @@ class RecolourWidget(CubeDock):
         source = cube_display_name(self.viewer, cube_layer)
         return result_name(self.viewer, layer_cube(cube_layer), "ambiguous colour", source)
 
-    def _outline_layer(self, cube_layer):
-        return find_result(self.viewer, layer_cube(cube_layer), self._outline_name(cube_layer))
+    def _outline_layer(self, cube):
+        """`cube`'s "ambiguous colour" layer, or None (result_name: the name it was made under)."""
+        return find_result(
+            self.viewer, cube, result_name(self.viewer, cube, "ambiguous colour", "")
+        )
 
     def _add_outline(self, cube_layer, result) -> None:
         scale, _ = yx_transform(cube_layer)
@@ -274,7 +277,7 @@ class RecolourWidget(CubeDock):
         if on and self.result.ambiguity.ambiguous.any():
             self._add_outline(cube_layer, self.result)
             self._place()
-        elif (outline := self._outline_layer(cube_layer)) is not None:
+        elif (outline := self._outline_layer(layer_cube(cube_layer))) is not None:
             self.viewer.layers.remove(outline)
 
     def scan_refusal(self, cube) -> str:
@@ -316,8 +319,7 @@ class RecolourWidget(CubeDock):
         tube is removed. It stayed over the colours, its box ticked and off, so that nothing
         in the dock took it away."""
         if self.stale_tube(cube):  # the scan's, shown here or not (another dock set its tube)
-            name = result_name(self.viewer, cube, "ambiguous colour", "")  # the layer's, if any
-            if (outline := find_result(self.viewer, cube, name)) is not None:
+            if (outline := self._outline_layer(cube)) is not None:
                 self.viewer.layers.remove(outline)
         super().tube_changed(cube)
 
@@ -341,7 +343,7 @@ class RecolourWidget(CubeDock):
         outlined = (
             amb is not None
             and cube_layer is not None
-            and self._outline_layer(cube_layer) is not None
+            and self._outline_layer(layer_cube(cube_layer)) is not None
         )
         self.outline_box.blockSignals(True)
         self.outline_box.setChecked(outlined)
@@ -387,7 +389,7 @@ class RecolourWidget(CubeDock):
             layer.translate = side_by_side_translate(src, layer_cube(src).shape[1])
         else:
             layer.translate = yx_transform(src)[1]
-        outline = self._outline_layer(src)
+        outline = self._outline_layer(layer_cube(src))
         if outline is not None:
             outline.translate = layer.translate  # over the colours it qualifies
 
