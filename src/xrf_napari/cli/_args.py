@@ -6,12 +6,23 @@ from __future__ import annotations
 
 from ..argtypes import anode_symbol
 
-#: What --anode does in the commands that only read a scan (info, embed, recolour); quicklook's
-#: and pigments' --anode also sets the tube of what they model (add_excitation_options).
+#: What --anode does in a command that only reads a scan (info); in the others the tube given
+#: replaces the file's for what they model (quicklook, pigments: add_excitation_options) or for
+#: their notes on it (recolour, embed: replacing_anode_help), and also does this.
 ANODE_HELP = (
     "X-ray tube anode for the automatic energy calibration of a file that has none and does not "
     "name its anode (a file that names one keeps it; default Rh)"
 )
+_CALIBRATION_TUBE = (
+    "also the tube of the automatic energy calibration of a file that has none and names no "
+    "anode (default Rh)"
+)
+
+
+def replacing_anode_help(what: str) -> str:
+    """--anode's help where the tube given replaces the file's for `what`, notes that read it
+    (recolour's, embed's training-data line), as the panels' Instrument choice does."""
+    return f"X-ray tube anode, replacing the file's, for {what}; {_CALIBRATION_TUBE}"
 
 
 def add_scan_options(parser, anode_help: str = ANODE_HELP) -> None:
@@ -38,8 +49,7 @@ def add_excitation_options(parser, uses: str, unknown_tube: str, unknown_kv: str
     add_scan_options(
         parser,
         f"X-ray tube anode of {uses}, replacing the file's (default: the file's, {unknown_tube}); "
-        "also the tube of the automatic energy calibration of a file that has none and names no "
-        "anode (default Rh)",
+        + _CALIBRATION_TUBE,
     )
     parser.add_argument(
         "--kv",

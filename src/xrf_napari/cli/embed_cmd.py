@@ -28,7 +28,7 @@ OUTPUT_NAMES = ("latent.h5", "latent.png", "labels.h5", "labels.png", "cluster_s
 def configure(parser) -> None:
     from ..analysis.embed import MAX_K
     from ..argtypes import int_in
-    from ._args import add_scan_options
+    from ._args import add_scan_options, replacing_anode_help
 
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
     parser.add_argument(
@@ -41,9 +41,10 @@ def configure(parser) -> None:
     # the user's tube over the file's for the training-data line, as recolour's --anode
     add_scan_options(
         parser,
-        "X-ray tube anode, replacing the file's, for the line on whether the scan is like the "
-        "embedder's training data (an anode outside training is warned of); also the tube of the "
-        "automatic energy calibration of a file that has none and names no anode (default Rh)",
+        replacing_anode_help(
+            "the line on whether the scan is like the embedder's training data (an anode outside "
+            "training is warned of)"
+        ),
     )
 
     parser.add_argument(

@@ -19,7 +19,7 @@ from ..fileutil import printable
 def configure(parser) -> None:
     from ..analysis.recolour import MAX_TILE
     from ..argtypes import int_in
-    from ._args import add_scan_options
+    from ._args import add_scan_options, replacing_anode_help
 
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
     parser.add_argument(
@@ -31,10 +31,10 @@ def configure(parser) -> None:
     # the user's tube over the file's for the notes, as quicklook's and pigments' --anode
     add_scan_options(
         parser,
-        "X-ray tube anode, replacing the file's, for the notes on the colours (under a Cu tube "
-        "every pixel's scattered Cu lines are not read as a pigment's; an anode outside training "
-        "is warned of); also the tube of the automatic energy calibration of a file that has "
-        "none and names no anode (default Rh)",
+        replacing_anode_help(
+            "the notes on the colours (under a Cu tube every pixel's scattered Cu lines are not "
+            "read as a pigment's; an anode outside training is warned of)"
+        ),
     )
     from ..models.weights import default_help
 
