@@ -66,7 +66,7 @@ def _checked_outputs(parser, args) -> None:
     (INPUT_PATHS) expanded too, and an empty one refused alike: read as ".", `--labels ""` or
     `--weights "$W"` was "output folder OUT is, or lies inside, the input folder .", and an empty
     INPUT ". : unsupported file type"."""
-    for dest in ("output", "out"):
+    for dest in OUTPUT_PATHS:
         value = getattr(args, dest, None)
         if isinstance(value, str):
             if not value:
@@ -85,6 +85,8 @@ def _checked_outputs(parser, args) -> None:
             setattr(args, dest, os.path.expanduser(value))
 
 
+#: Options (argparse dests) naming the file or folder a command writes, in any command.
+OUTPUT_PATHS = ("output", "out")
 #: Options (argparse dests) naming a file or folder a command reads, in any command.
 INPUT_PATHS = (
     "input", "labels", "photo", "weights", "embedder_weights", "embedder", "baseline", "init",
@@ -244,7 +246,7 @@ def _refuse_dashed_files(parser, words: list[str]) -> None:
         if option is not None and option.nargs != 0:  # the value of the option before it
             name = next((s for s in option.option_strings if s.startswith("--")), before[i - 1])
             given = f"{name}={shown}"
-            is_path = exists or option.dest in ("output", "out", *INPUT_PATHS)
+            is_path = exists or option.dest in (*OUTPUT_PATHS, *INPUT_PATHS)
             how = f"write ./{shown} or {given}" if is_path else f"write {given}"
             what = "the file" if is_path else f"it to {name}"
         else:
