@@ -84,7 +84,12 @@ def test_a_dashed_output_not_yet_made_is_told_how_to_give_it(tmp_path, monkeypat
 def test_a_dashed_word_given_to_a_number_option_is_told_its_option_form(capsys):
     """`quicklook --kv -1e5` (a number argparse does not read as one) said "argument --kv:
     expected one argument"; it is told `--kv=-1e5`, and no ./ (it names no file)."""
+    import argparse
+
     from xrf_napari.cli.main import main
+
+    if argparse.ArgumentParser()._negative_number_matcher.match("-1e5"):
+        pytest.skip("this Python's argparse reads -1e5 as a number: --kv takes it as its value")
 
     with pytest.raises(SystemExit):
         main(["quicklook", "scan.h5", "--kv", "-1e5"])

@@ -220,13 +220,12 @@ def _refuse_dashed_files(parser, words: list[str]) -> None:
     to be made, `-o -new.png`: "expected one argument") right after an option taking one value,
     where argparse would not take it as the value (a negative number, a word with a space, it
     does): `--opt=WORD` alone for an option naming no file (`--kv=-1e5`)."""
-    options = parser._option_string_actions
     before = words[: words.index("--")] if "--" in words else words
     for i, word in enumerate(before):
         if (
             not word.startswith("-")
             or word == "-"
-            or word.split("=")[0] in options
+            or _named_option(parser, word.split("=")[0]) is not None  # --outp is --output
             or _NUMBER.fullmatch(word)
         ):
             continue
@@ -237,7 +236,6 @@ def _refuse_dashed_files(parser, words: list[str]) -> None:
             or option.nargs is not None  # one value: --k-range's two are not given by --opt=
             or " " in word
             or parser._negative_number_matcher.match(word)
-            or _named_option(parser, word.split("=")[0]) is not None
         ):
             continue
         from ..fileutil import printable
