@@ -30,8 +30,9 @@ def test_embeds_training_data_line_follows_a_tube_chosen_after_the_run(
     said = embed.ood_label.text()
     assert said == (
         "\u26a0 The training-data line of these regions was made for a tube neither the file "
-        "nor the Tube box names; the scan's tube is now a Mo tube. Run Embed & cluster again "
-        "for a line on this tube (the regions themselves do not depend on the tube)."
+        "nor an Instrument row or Recolour's Tube box names; the scan's tube is now a Mo tube. "
+        "Run Embed & cluster again for a line on this tube (the regions themselves do not "
+        "depend on the tube)."
     ), said
     assert embed.summary.text()  # the regions stay
     SURVEYS.set_instrument(cube, {})

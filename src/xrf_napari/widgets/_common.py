@@ -415,8 +415,8 @@ def scan_tube(cube) -> str | None:
     return SURVEYS.instrument(cube).get("anode") or anode_from_metadata(cube.metadata)
 
 
-def _tube_words(anode: str | None) -> str:
-    return f"a {anode} tube" if anode else "a tube neither the file nor the Tube box names"
+def _tube_words(anode: str | None, chosen_in: str) -> str:
+    return f"a {anode} tube" if anode else f"a tube neither the file nor {chosen_in} names"
 
 
 # -- the docks' base -------------------------------------------------------------------------------
@@ -481,6 +481,9 @@ class CubeDock(QWidget):
     #: Embed & cluster's training-data line): (what they are and their verb, what Run gives again,
     #: what does not read the tube), the words of stale_tube; () for the others.
     tube_notes: tuple[str, str, str] = ()
+    #: Where the user names a tube the file does not, for those notes: the dock's own Tube box,
+    #: or (a dock without one) the other docks' boxes.
+    tube_chosen_in = "the Tube box"
 
     def __init__(self, napari_viewer, run_text: str):
         super().__init__()
@@ -998,10 +1001,10 @@ class CubeDock(QWidget):
         if made == now:
             return ""
         notes, again, kept = self.tube_notes
+        made, now = (_tube_words(a, self.tube_chosen_in) for a in (made, now))
         return (
-            f"\u26a0 {notes} made for {_tube_words(made)}; the scan's tube is now "
-            f"{_tube_words(now)}. Run {self.models_dock} again for {again} ({kept} do not "
-            "depend on the tube)."
+            f"\u26a0 {notes} made for {made}; the scan's tube is now {now}. Run "
+            f"{self.models_dock} again for {again} ({kept} do not depend on the tube)."
         )
 
     def show_ood(self, ood) -> str:

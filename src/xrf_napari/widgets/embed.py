@@ -91,6 +91,7 @@ class EmbedClusterWidget(CubeDock):
         "a line on this tube",
         "the regions themselves",
     )
+    tube_chosen_in = "an Instrument row or Recolour's Tube box"  # it has no Tube box of its own
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Embed && cluster")
