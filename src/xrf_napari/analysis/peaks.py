@@ -919,7 +919,11 @@ def _suggest(
             )
         ]
         others = [s for s in confirmed if s != sym and s not in on] + list(tube)
-        on = [s for s in on if e_lo <= _lines_by_family(s)["La"].energy <= e_hi]
+        on = [
+            s
+            for s in on
+            if (la := _lines_by_family(s).get("La")) is not None and e_lo <= la.energy <= e_hi
+        ]
         kb = _lines_by_family(sym).get("Kb")
         if not on or kb is None:
             return None
