@@ -285,10 +285,11 @@ class SpectrumWidget(CubeDock):
     def export_csv(self, path) -> None:
         from ..analysis.export import save_spectra_csv
 
+        cube = self.current_cube()
+        # a file no save may replace first, whether or not the mean has been plotted yet
+        self.check_outputs([path], also=[cube.path if cube else None])
         if not self.curves:  # as the Export button: not analysis.export's own wording
             raise ValueError(nothing_yet("export", "plot a spectrum"))
-        cube = self.current_cube()
-        self.check_outputs([path], also=[cube.path if cube else None])
         layer = self.cube_combo.current_layer()
         comments = ["xrf-napari spectra, mean counts per pixel"]
         if layer is not None:
