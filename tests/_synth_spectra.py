@@ -82,3 +82,33 @@ def painted_spectrum(prof, paints, model=None, counts=1.3e6, seed=0):
     native = model.spectrum([layer, ground_layer("chalk")]).native
     spec = np.random.default_rng(seed).poisson(native / native.sum() * counts).astype(float)
     return prof.offset + prof.gain * np.arange(prof.n_channels), spec
+
+
+def suggested_mix(tube: dict, offset: float, mix: dict, counts: float, seed: int):
+    """Element suggestions (analysis.peaks.suggest_for_cube) for a 16 x 16 cube of `mix`
+    ({pigment name: fraction}) over chalk under an air scanner of `tube` (InstrumentProfile
+    keywords) and `offset`, `counts` a pixel in Poisson draws, surveyed with its tiles and groups
+    of cells as the Elements panel does (iter_survey(groups=True))."""
+    from xrf_napari.analysis.peaks import suggest_for_cube
+    from xrf_napari.analysis.spectra import iter_survey
+    from xrf_napari.cube import Cube
+    from xrf_napari.energy import Calibration
+    from xrf_napari.physics.instrument import InstrumentProfile
+    from xrf_napari.physics.layers import ground_layer, paint_layer
+    from xrf_napari.physics.pigments import get_pigment
+    from xrf_napari.physics.spectrum import SpectrumModel
+    from xrf_napari.progress import run_to_end
+
+    prof = InstrumentProfile(offset=offset, atmosphere="air", **tube)
+    paint = paint_layer([(get_pigment(p), f) for p, f in mix.items()])
+    native = SpectrumModel(prof).spectrum([paint, ground_layer("chalk")]).native
+    lam = native / native.sum() * counts
+    rng = np.random.default_rng(seed)
+    data = rng.poisson(np.broadcast_to(lam, (16, 16, lam.size))).astype(np.uint16)
+    cube = Cube(
+        data,
+        Calibration(prof.offset, prof.gain, source="file"),
+        metadata={"profile": {**prof.__dict__}},
+    )
+    mean, spectra = run_to_end(iter_survey(cube, groups=True))
+    return suggest_for_cube(cube, mean * 256, spectra)

@@ -8,38 +8,15 @@ Poisson counts, suggested as the Elements panel does (iter_survey(groups=True)).
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-
-from xrf_napari.analysis.peaks import suggest_for_cube
-from xrf_napari.analysis.spectra import iter_survey
-from xrf_napari.cube import Cube
-from xrf_napari.energy import Calibration
-from xrf_napari.physics.instrument import InstrumentProfile
-from xrf_napari.physics.layers import ground_layer, paint_layer
-from xrf_napari.physics.pigments import get_pigment
-from xrf_napari.physics.spectrum import SpectrumModel
-from xrf_napari.progress import run_to_end
+from _synth_spectra import suggested_mix
 
 W35 = {"anode": "W", "kv": 35.0, "fwhm_mn_ev": 175.0, "n_channels": 1024, "gain": 0.0391}
 
 
 def _suggest(mix: dict[str, float], counts: float, seed: int):
-    """Suggestions for a 16 x 16 cube of `mix` over chalk, `counts` a pixel, with its tiles and
-    groups of cells."""
-    prof = InstrumentProfile(offset=-0.1, atmosphere="air", **W35)
-    paint = paint_layer([(get_pigment(p), f) for p, f in mix.items()])
-    native = SpectrumModel(prof).spectrum([paint, ground_layer("chalk")]).native
-    lam = native / native.sum() * counts
-    rng = np.random.default_rng(seed)
-    data = rng.poisson(np.broadcast_to(lam, (16, 16, lam.size))).astype(np.uint16)
-    cube = Cube(
-        data,
-        Calibration(prof.offset, prof.gain, source="file"),
-        metadata={"profile": {**prof.__dict__}},
-    )
-    mean, spectra = run_to_end(iter_survey(cube, groups=True))
-    return suggest_for_cube(cube, mean * 256, spectra)
+    """Suggestions for a 16 x 16 cube of `mix` over chalk under W 35 kV, `counts` a pixel."""
+    return suggested_mix(W35, -0.1, mix, counts, seed)
 
 
 @pytest.mark.parametrize("seed", range(6))

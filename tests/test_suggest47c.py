@@ -10,40 +10,16 @@ these elements were suggested them. Cubes drawn from the forward model
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-
-from xrf_napari.analysis.peaks import suggest_for_cube
-from xrf_napari.analysis.spectra import iter_survey
-from xrf_napari.cube import Cube
-from xrf_napari.energy import Calibration
-from xrf_napari.physics.instrument import InstrumentProfile
-from xrf_napari.physics.layers import ground_layer, paint_layer
-from xrf_napari.physics.pigments import get_pigment
-from xrf_napari.physics.spectrum import SpectrumModel
-from xrf_napari.progress import run_to_end
+from _synth_spectra import suggested_mix
 
 W35 = {"anode": "W", "kv": 35.0, "fwhm_mn_ev": 175.0, "n_channels": 1024, "gain": 0.0391}
 RH40 = {"anode": "Rh", "kv": 40.0, "fwhm_mn_ev": 150.0, "n_channels": 2048, "gain": 0.02}
 
 
 def _suggest(mix: dict[str, float], counts: float, seed: int, tube: dict = W35):
-    """Suggestions for a 16 x 16 cube of `mix` over chalk, `counts` a pixel, with its tiles and
-    groups of cells."""
-    offset = -0.1 if tube is W35 else -0.05
-    prof = InstrumentProfile(offset=offset, atmosphere="air", **tube)
-    paint = paint_layer([(get_pigment(p), f) for p, f in mix.items()])
-    native = SpectrumModel(prof).spectrum([paint, ground_layer("chalk")]).native
-    lam = native / native.sum() * counts
-    rng = np.random.default_rng(seed)
-    data = rng.poisson(np.broadcast_to(lam, (16, 16, lam.size))).astype(np.uint16)
-    cube = Cube(
-        data,
-        Calibration(prof.offset, prof.gain, source="file"),
-        metadata={"profile": {**prof.__dict__}},
-    )
-    mean, spectra = run_to_end(iter_survey(cube, groups=True))
-    return suggest_for_cube(cube, mean * 256, spectra)
+    """Suggestions for a 16 x 16 cube of `mix` over chalk, `counts` a pixel."""
+    return suggested_mix(tube, -0.1 if tube is W35 else -0.05, mix, counts, seed)
 
 
 @pytest.mark.parametrize("seed", range(3))
