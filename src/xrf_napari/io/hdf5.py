@@ -189,8 +189,8 @@ def first_look(path, dataset: str | None = None) -> tuple | None:
 
 
 #: The layout (`_detect`'s answer) the latest first look found, by the file_key it saw, for the
-#: read that follows to use: it had walked the file again in-process (0.5 s of a 5,000-dataset
-#: file's open, docs/performance.md). One file only: a look is followed by its read.
+#: read that follows to use: it had walked the file again in-process (about 1 s of a
+#: 5,000-dataset file's open, docs/performance.md). One file only: a look is followed by its read.
 HANDED: dict[tuple, tuple] = {}
 
 

@@ -554,7 +554,7 @@ class CubeDock(QWidget):
             self._to_hub(SURVEYS.ready, self._survey_ready)
             self._to_hub(SURVEYS.failed, self._survey_failed)
             self._to_hub(SURVEYS.orphaned, self._survey_orphaned)
-        if self.uses_survey or self.tube_notes:  # a row of its own alone: make_instrument_row
+        if self.uses_survey or self.tube_notes:  # a dock with a row only: make_instrument_row
             self._to_hub(SURVEYS.instrument_changed, self._instrument_changed)
 
     def _to_hub(self, signal, slot) -> None:
