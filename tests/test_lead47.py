@@ -1,5 +1,5 @@
-"""Session 47, the lead's fix after the late reviews: an abbreviated option beside a file of its
-name."""
+"""Session 47, the lead's fixes after the late reviews: an abbreviated option beside a file of
+its name; the layout of an HDF5 file looked at before another."""
 
 
 def test_an_abbreviated_option_is_an_option_even_beside_a_file_of_its_name(
@@ -18,3 +18,30 @@ def test_an_abbreviated_option_is_an_option_even_beside_a_file_of_its_name(
     assert "begins with '-'" not in err, err
     assert "nosuch.h5" in err, err  # the scan, not the option, is what is wrong
     assert not (tmp_path / "maps").exists()
+
+
+def test_a_layout_handed_back_outlives_the_look_at_the_next_input(tmp_path, monkeypatch):
+    """A command looks at each HDF5 input before reading any (`pigments scan.h5 --labels l.h5`):
+    the look at the second dropped the first's handed-back layout, so the scan's read walked it
+    again in-process (about 1 s of a 5,000-dataset file). Fails on the parent: 1 walk, not 0."""
+    import h5py
+    import numpy as np
+
+    from xrf_napari.io import hdf5, hdf5_looked
+
+    monkeypatch.setattr(hdf5_looked, "LOOKED", set())
+    monkeypatch.setattr(hdf5, "HANDED", {})
+    a, b = tmp_path / "a.h5", tmp_path / "b.h5"
+    for path in (a, b):
+        with h5py.File(path, "w") as f:
+            f["datacube"] = np.ones((8, 8, 64), np.float32)
+    hdf5.first_look(a)
+    hdf5.first_look(b)
+    walks = []
+    real = hdf5._walk
+    monkeypatch.setattr(hdf5, "_walk", lambda *x, **k: walks.append(1) or real(*x, **k))
+    assert hdf5.read(a).shape == (8, 8, 64)
+    assert walks == []
+    monkeypatch.setattr(hdf5, "HANDED_FILES", 1)  # bounded: the oldest goes first
+    hdf5_looked.LOOKED.clear()
+    assert hdf5.first_look(a) in hdf5.HANDED and len(hdf5.HANDED) == 1

@@ -182,16 +182,20 @@ def first_look(path, dataset: str | None = None) -> tuple | None:
         warnings.warn(f"{exc}; it is read without that first look", stacklevel=3)
         return None
     LOOKED.add(seen)
-    HANDED.clear()
+    HANDED.pop(key, None)
     if detected is not None:
         HANDED[key] = detected
+        while len(HANDED) > HANDED_FILES:  # the oldest look's first
+            del HANDED[next(iter(HANDED))]
     return key
 
 
-#: The layout (`_detect`'s answer) the latest first look found, by the file_key it saw, for the
-#: read that follows to use: it had walked the file again in-process (about 1 s of a
-#: 5,000-dataset file's open, docs/performance.md). One file only: a look is followed by its read.
+#: The layouts (`_detect`'s answers) the latest first looks found, by the file_key each saw, for
+#: the reads that follow to use: they had walked the file again in-process (about 1 s of a
+#: 5,000-dataset file's open, docs/performance.md). A few files, not one: a command looks at all
+#: its HDF5 inputs before it reads any (`pigments scan.h5 --labels l.h5`, cli._dispatch).
 HANDED: dict[tuple, tuple] = {}
+HANDED_FILES = 8
 
 
 def _look(path: str, dataset: str | None = None):
