@@ -72,3 +72,26 @@ def test_a_pigments_mo_k_lines_without_a_compton_band_do_not_name_a_mo_tube():
     with_mo = counts + rng.poisson(0.05 * counts.sum(1, keepdims=True) * mo / mo.sum())
     assert guess_anode(counts) == "Rh"
     assert guess_anode(with_mo) is None
+
+
+def test_a_pigments_mo_k_lines_under_a_tube_without_k_scatter_name_no_mo_tube():
+    """A guard: under a W tube (no K scatter on the axis) molybdate's Mo K-alpha stands alone,
+    so only the missing Compton band keeps it from naming a Mo tube (the test above passes on
+    either rule: there Rh's scatter makes two anodes)."""
+    from xrf_napari.analysis.tube_guess import guess_anode
+
+    counts = _scan("W", 40.0).reshape(-1, 512).astype(np.float64)
+    e = canonical_energy()
+    mo = np.exp(-0.5 * ((e - 17.48) / 0.09) ** 2) + 0.17 * np.exp(-0.5 * ((e - 19.61) / 0.1) ** 2)
+    with_mo = counts + np.random.default_rng(0).poisson(
+        0.05 * counts.sum(1, keepdims=True) * mo / mo.sum()
+    )
+    assert guess_anode(with_mo) is None
+
+
+def test_too_few_counts_name_no_tube():
+    """A guard: 16 pixels of the Rh scan (32,000 counts) show its K-alpha and Compton band well
+    over MIN_CONTRAST but about 7 and 15 sigma, under MIN_SIGMA: 'cannot tell', not Rh."""
+    from xrf_napari.analysis.tube_guess import guess_anode
+
+    assert guess_anode(_scan("Rh", 40.0).reshape(-1, 512)[:16]) is None
