@@ -144,7 +144,6 @@ def _made_by(emb, settings: dict) -> dict:
     depend on the embedder, on pooling (3 x 3 changes the latent) and on K-Means' seed; a
     labels.h5 recorded none of these (outputs audit 26, finding 7)."""
     import json
-    import shlex
 
     from ..argtypes import running_argv
     from ..fileutil import printable

@@ -392,7 +392,7 @@ def require_model(config: dict, want: str, path) -> None:
             )
 
 
-def check_config(config: dict, path="weights") -> None:
+def check_config(config: dict, path) -> None:
     """WeightsError unless every size key of `config` is a number within CONFIG_BOUNDS/FLOAT_BOUNDS
     and latent_mean/latent_std are short lists of finite numbers (std > 0)."""
     import math
@@ -442,7 +442,7 @@ def check_config(config: dict, path="weights") -> None:
             fail(key, "has a value <= 0")
 
 
-def check_weights(state: dict, config: dict, path="weights") -> None:
+def check_weights(state: dict, config: dict, path) -> None:
     """WeightsError unless every tensor is floating-point and finite, the config is within bounds
     and (for a known architecture) the tensors are exactly those of the model the config
     describes. A config naming no model is checked as a DVE, as the embedder's loader reads it
