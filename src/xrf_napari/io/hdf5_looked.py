@@ -10,11 +10,22 @@ LOOKED: set[tuple] = set()
 
 
 def file_key(path) -> tuple:
-    """(real path, device, inode, size, mtime_ns): a file replaced or rewritten is another."""
+    """(real path, device, inode, size, mtime_ns, ctime_ns): a file replaced or rewritten is
+    another. ctime too: a file rewritten in place to the same size with its modification time
+    set back (cp -p, rsync --inplace -t, touch -r) had kept its key, so the read used the old
+    file's layout: the wrong dataset, or a KeyError for one it no longer holds. The system sets
+    ctime at each change, and nothing sets it back."""
     import os
 
     st = os.stat(path)
-    return os.path.realpath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+    return (
+        os.path.realpath(path),
+        st.st_dev,
+        st.st_ino,
+        st.st_size,
+        st.st_mtime_ns,
+        st.st_ctime_ns,
+    )
 
 
 def remember_looked(path) -> None:

@@ -1,0 +1,59 @@
+"""HDF5 reads after a first look (io.hdf5.first_look, HANDED) when the file changed since: the
+layout the look found is the old file's, and must not be used for the new one."""
+
+import gc
+import os
+import shutil
+
+import h5py
+import numpy as np
+from _io_helpers import child_looks
+
+from xrf_napari.io import hdf5, read_cube
+
+
+def _two_cubes(path, big: str, small: str):
+    """A file of a large (8, 8, 128) and a small (4, 4, 128) cube: discovery reads the large one.
+    Files of the same names swapped have the same size."""
+    with h5py.File(path, "w") as f:
+        f[big] = np.full((8, 8, 128), 5, np.uint16)
+        f[small] = np.full((4, 4, 128), 1, np.uint16)
+    return path
+
+
+def _rewrite_in_place(path, source) -> None:
+    """`source`'s bytes written over `path` (same inode), its times set back as cp -p, rsync
+    --inplace -t or touch -r leave them."""
+    st = os.stat(path)
+    shutil.copyfile(source, path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def _read(path):
+    cube = read_cube(path, auto_calibrate=False)
+    got = cube.shape, cube.metadata["dataset"]
+    del cube  # the file closed: HDF5 would otherwise reuse the open one's structure
+    gc.collect()
+    return got
+
+
+def test_a_file_rewritten_in_place_with_its_times_set_back_is_looked_at_again(
+    tmp_path, monkeypatch
+):
+    """The look's layout was kept by (path, device, inode, size, mtime): a same-size file copied
+    over the scan with its modification time kept (cp -p) was read with the old file's layout.
+    Fails on the parent: the small cube (4, 4, 128) of '/x' where the new file's large one is
+    '/y', and for a file without '/x' "could not be read as hdf5 (KeyError: ... object 'x'
+    doesn't exist)"."""
+    calls = child_looks(monkeypatch)
+    monkeypatch.setattr(hdf5, "HANDED", {})
+    scan = _two_cubes(tmp_path / "scan.h5", "x", "y")
+    swapped = _two_cubes(tmp_path / "swapped.h5", "y", "x")
+    renamed = _two_cubes(tmp_path / "renamed.h5", "z", "w")
+    assert os.path.getsize(scan) == os.path.getsize(swapped) == os.path.getsize(renamed)
+    assert _read(scan) == ((8, 8, 128), "/x")
+    _rewrite_in_place(scan, swapped)
+    assert _read(scan) == ((8, 8, 128), "/y")
+    _rewrite_in_place(scan, renamed)
+    assert _read(scan) == ((8, 8, 128), "/z")
+    assert calls == ["_look"] * 3
