@@ -47,6 +47,8 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     cube = _layer_cube(name, data, meta)
     out = Path(path)
     given = _given_without_suffix(path)
+    if given is not None and given.endswith("."):  # npe2 made "scan." "scan..h5"
+        out = out.with_name((Path(given).name.rstrip(".") or out.name) + SUFFIXES[0])
     if given is not None and os.path.lexists(out):  # napari completed a script's bare name
         raise CubeSaveError(
             f"layer {name!r} not saved: {printable(out)} already exists and was given as "
