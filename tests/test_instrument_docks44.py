@@ -102,7 +102,8 @@ def test_another_scan_keeps_its_own_choice_in_every_dock(two_scans, qtbot, monke
     """A choice made for one scan is not another's: the second scan shows the file's in both
     docks, its own choice (made in Spectrum) shows in Pigments, and each comes back with its scan,
     as does Pigments' Detector. A closed Pigments dock is no longer told of changes."""
-    from xrf_napari.widgets._common import SURVEYS, CubeDock
+    from xrf_napari.widgets._common import SURVEYS
+    from xrf_napari.widgets.pigments import PigmentsWidget
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
     viewer, first, second, pigments = two_scans
@@ -123,16 +124,16 @@ def test_another_scan_keeps_its_own_choice_in_every_dock(two_scans, qtbot, monke
     assert spectrum.instrument_row.choice() == LENS_RH_50
     pigments.cube_combo.set_layer(second)
     assert pigments.instrument() == {"kv": 40.0}
-    # a closed Pigments dock follows no more: its handler is disconnected from the hub (Pigments'
-    # override calls CubeDock's, which records who was told)
+    # a closed Pigments dock follows no more: its handler is disconnected from the hub (CubeDock's
+    # handler calls the dock's follow_instrument, which records who was told)
     told = []
-    base = CubeDock._instrument_changed
+    base = PigmentsWidget.follow_instrument
 
     def record(self, cube):
         told.append(self)
         base(self, cube)
 
-    monkeypatch.setattr(CubeDock, "_instrument_changed", record)
+    monkeypatch.setattr(PigmentsWidget, "follow_instrument", record)
     _choose(spectrum.instrument_row, kv=45)
     assert pigments in told  # open, it is told (of another scan's change too)
     told.clear()

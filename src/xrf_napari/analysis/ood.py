@@ -87,6 +87,10 @@ class OODReport:
     reasons: list[str] = field(default_factory=list)  # why the scan is unlike the training data
     unnamed: list[str] = field(default_factory=list)  # keys of UNNAMED_IF the file does not name
     anode_seen: str | None = None  # the anode its scattered lines show, where the file names none
+    #: the tube anode the report was made for: the one given (a dock's Instrument choice,
+    #: --anode), else the file's; None where neither names one. Its notes read it, so a dock
+    #: tells from it that they no longer hold once another tube is chosen (stale_tube)
+    anode: str | None = None
 
     @property
     def warn(self) -> bool:
@@ -223,7 +227,7 @@ def check_scan(
             f"the embedder cannot reconstruct these spectra (mismatch {score:.2f} > "
             f"{WARN_MISMATCH:g} at {counts_phrase(cpp)}{hint})"
         )
-    return OODReport(score, cpp, reasons, unnamed, seen)
+    return OODReport(score, cpp, reasons, unnamed, seen, anode)
 
 
 def coverage_reason(cube) -> str | None:

@@ -477,10 +477,14 @@ class CubeDock(QWidget):
     #: steps (Embed & cluster puts them back as they were); "" for the docks whose layers added
     #: before the scan closed stay.
     dropped_layers_words = ""
-    #: For the docks whose result carries notes that read the scan's tube (Recolour's notes,
-    #: Embed & cluster's training-data line): (what they are and their verb, what Run gives again,
-    #: what does not read the tube), the words of stale_tube; () for the others.
-    tube_notes: tuple[str, str, str] = ()
+    #: The dock's result reads the scan's Instrument choice (instrument_now, made_for): Recolour's
+    #: notes and Embed & cluster's training-data line its tube, Elemental maps' overlaps too,
+    #: Pigments' fit all of it. The result shown follows a change of the choice
+    #: (follow_instrument), in whichever dock it is made.
+    reads_instrument = False
+    #: For the docks whose result reads the scan's tube: (what was made for it, with its verb;
+    #: what to do about it), the words of stale_tube; () for the others.
+    tube_notes: tuple[str, str] = ()
     #: Where the user names a tube the file does not, for those notes: the dock's own Tube box,
     #: or (a dock without one) the other docks' boxes.
     tube_chosen_in = "the Tube box"
@@ -554,7 +558,7 @@ class CubeDock(QWidget):
             self._to_hub(SURVEYS.ready, self._survey_ready)
             self._to_hub(SURVEYS.failed, self._survey_failed)
             self._to_hub(SURVEYS.orphaned, self._survey_orphaned)
-        if self.uses_survey or self.tube_notes:  # a dock with a row only: make_instrument_row
+        if self.uses_survey or self.reads_instrument:  # a dock with a row only: make_instrument_row
             self._to_hub(SURVEYS.instrument_changed, self._instrument_changed)
 
     def _to_hub(self, signal, slot) -> None:
@@ -678,7 +682,6 @@ class CubeDock(QWidget):
         pass_pool: bool = False,
         name: str = "",
         closed_words: Callable[[], str] | None = None,
-        tube: str | None = None,
     ):
         """JobPanel.start for a job on `cube`. `on_result(value)` adds the layers and returns what
         the dock keeps for that cube (shown by show_result while the cube is selected; with
@@ -688,9 +691,7 @@ class CubeDock(QWidget):
         `name`: the job's name where a notification speaks of it (a region spectrum stopped by
         its scan's closing was announced as "Mean spectrum: Stopped..."); "": the Run button's.
         `closed_words()`: the status line once the cube closed before the value came, where "its
-        result was dropped" is not what happened (a save stopped: no result of the dock's lost).
-        `tube`: in a dock with tube_notes, the scan's tube its notes are made for (scan_tube at
-        Run), kept with the result for stale_tube."""
+        result was dropped" is not what happened (a save stopped: no result of the dock's lost)."""
 
         def deliver(value):  # a generator: JobPanel steps it (on_result may be staged too)
             def is_open():
@@ -708,8 +709,6 @@ class CubeDock(QWidget):
                 return
             if not keep:
                 return
-            if self.tube_notes:
-                self.remember(cube, "tube", tube)
             self.remember(cube, "result", kept)
             if cube is self.current_cube():
                 self.show_result(kept)
@@ -978,44 +977,62 @@ class CubeDock(QWidget):
 
         self.instrument_row = InstrumentRow()
         self.instrument_row.changed.connect(self._instrument_chosen)
-        if not (self.uses_survey or self.tube_notes):  # these are connected in __init__
+        if not (self.uses_survey or self.reads_instrument):  # these are connected in __init__
             self._to_hub(SURVEYS.instrument_changed, self._instrument_changed)
         return self.instrument_row
 
-    def tube_changed(self, cube) -> None:
-        """`cube`'s Instrument choice changed, in a dock with tube_notes: its shown result's
-        notes follow (stale_tube)."""
+    def instrument_now(self, cube):
+        """What of `cube`'s instrument a Run of this dock would read now, in a dock that
+        reads_instrument: its tube (scan_tube), the choice's or the file's."""
+        return scan_tube(cube)
+
+    def made_for(self, result):
+        """What of the instrument `result` was made for (instrument_now at its Run), kept in the
+        result itself: the anode of its OODReport (Recolour, Embed & cluster) or of its maps."""
+        raise NotImplementedError  # every dock that reads_instrument says
+
+    def instrument_changed_since(self, cube, result) -> bool:
+        """`result`, this dock's of `cube`, was made for another instrument than the scan's now
+        (made_for, instrument_now): what it says of the tube no longer holds."""
+        return result is not None and self.made_for(result) != self.instrument_now(cube)
+
+    def follow_instrument(self, cube) -> None:
+        """`cube`'s Instrument choice changed, in a dock that reads_instrument: its result, shown,
+        is shown again (its notes, stale_tube)."""
         if cube is self.current_cube():
             self.show_result(self.recall(cube, "result"))
 
     def stale_tube(self, cube=None) -> str:
-        """Why `cube`'s (None: the chosen scan's) result notes no longer hold, in a dock with
-        tube_notes ("" while they do): the scan's tube changed since its Run. Recolour's notes
-        and Embed & cluster's training-data line stayed, stating things of the tube no longer
-        chosen (copper unread under a Cu tube, an untrained anode or none named); they come from
-        the run's reads of the scan, not kept, so they are withheld until Run again."""
+        """Why `cube`'s (None: the chosen scan's) result no longer holds, in a dock with
+        tube_notes ("" while it does): the scan's tube changed since its Run. Recolour's notes,
+        Embed & cluster's training-data line and Elemental maps' notes stayed, stating things of
+        the tube no longer chosen (copper unread under a Cu tube, an untrained anode or none
+        named, a line fitted beside the old tube's); they come from the run's reads of the scan,
+        not kept, so they are withheld until Run again."""
         cube = self.current_cube() if cube is None else cube
-        if not self.tube_notes or cube is None or self.recall(cube, "result") is None:
+        result = None if cube is None else self.recall(cube, "result")
+        if not self.tube_notes or not self.instrument_changed_since(cube, result):
             return ""
-        made, now = self.recall(cube, "tube"), scan_tube(cube)
-        if made == now:
-            return ""
-        notes, again, kept = self.tube_notes
-        made, now = (_tube_words(a, self.tube_chosen_in) for a in (made, now))
-        return (
-            f"\u26a0 {notes} made for {made}; the scan's tube is now {now}. Run "
-            f"{self.models_dock} again for {again} ({kept} do not depend on the tube)."
+        notes, again = self.tube_notes
+        made, now = (
+            _tube_words(a, self.tube_chosen_in) for a in (self.made_for(result), scan_tube(cube))
         )
+        return f"\u26a0 {notes} made for {made}; the scan's tube is now {now}. {again}"
+
+    def show_tube_notes(self, label, text: str, warn: bool = False) -> str:
+        """`label` shows the result's notes `text` (orange with `warn`), or stale_tube's line in
+        their place, which is returned ("" while the notes hold); hidden while it has no text."""
+        stale = self.stale_tube()
+        label.setText(stale or text)
+        label.setStyleSheet("color: #d08000;" if stale or warn else "")
+        label.setVisible(bool(label.text()))
+        return stale
 
     def show_ood(self, ood) -> str:
         """The dock's ood_label: the run's training-data line (analysis.ood's OODReport; None:
-        none), or stale_tube's in its place, which is returned ("" while the notes hold)."""
-        stale = self.stale_tube()
+        none), or stale_tube's in its place (show_tube_notes)."""
         line = "" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message()
-        self.ood_label.setText(stale or line)
-        warn = stale or (ood is not None and ood.warn)
-        self.ood_label.setStyleSheet("color: #d08000;" if warn else "")
-        return stale
+        return self.show_tube_notes(self.ood_label, line, ood is not None and ood.warn)
 
     def _show_instrument(self, cube) -> None:
         row = self.instrument_row
@@ -1036,14 +1053,14 @@ class CubeDock(QWidget):
         survey, suggested again from the spectra kept. Its "Suggested" line, made for the
         instrument before, is not shown while that runs (1-3 s on a large scan), nor after it
         was cancelled or failed (NO_SUGGESTION until the new one arrives): Spectrum and Elemental
-        maps showed the file's Rh suggestion under W. A dock that suggests nothing only shows
-        the choice, and one with tube_notes shows its result again (stale_tube)."""
+        maps showed the file's Rh suggestion under W. A dock whose result reads the instrument
+        shows it again (follow_instrument); one that suggests nothing only shows the choice."""
         try:
+            if self.reads_instrument:
+                self.follow_instrument(cube)
             if not self.uses_survey:
                 if cube is self.current_cube():
                     self._show_instrument(cube)
-                if self.tube_notes:
-                    self.tube_changed(cube)
                 return
             before = set(SURVEYS.previous(cube))
             if cube is not self.current_cube():

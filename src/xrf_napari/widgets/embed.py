@@ -86,10 +86,11 @@ class EmbedClusterWidget(CubeDock):
     """Pigment regions from the DVE embedding of the selected datacube."""
 
     models_dock = "Embed & cluster"
+    reads_instrument = True
     tube_notes = (
         "The training-data line of these regions was",
-        "a line on this tube",
-        "the regions themselves",
+        "Run Embed & cluster again for a line on this tube (the regions themselves do not "
+        "depend on the tube).",
     )
     tube_chosen_in = "an Instrument row or Recolour's Tube box"  # it has no Tube box of its own
 
@@ -176,7 +177,6 @@ class EmbedClusterWidget(CubeDock):
             self.job.refused(report_error(ValueError(too_few_for_k(k, n)), "Embed & cluster"))
             return None
         check = regions_check(self.viewer, layer, "clusters")  # digested in the worker
-        tube = scan_tube(cube)
         return self.start_job(
             run_in_worker,
             _embed_cluster_job,
@@ -187,12 +187,15 @@ class EmbedClusterWidget(CubeDock):
             self.device.currentText(),
             k,
             self.pool_check.isChecked(),
-            tube,  # the scan's, as Recolour's
+            scan_tube(cube),  # the scan's, as Recolour's
             cube=cube,
             description="Embedding spectra\u2026",
             on_result=lambda res: self._add_results(layer, res, check),
-            tube=tube,  # what the line is made for (stale_tube)
         )
+
+    def made_for(self, result):
+        """The anode the training-data line was made for (its OODReport's, the run's scan_tube)."""
+        return result[8].anode
 
     def scan_refusal(self, cube) -> str:
         """The models' refusal (CubeDock), else a spot scan's (pigment_fit.too_few_for_regions,
@@ -280,7 +283,6 @@ class EmbedClusterWidget(CubeDock):
         self.result = result
         self.follow_busy()
         self.show_ood(None if result is None else result[8])  # or stale_tube's line
-        self.ood_label.setVisible(bool(self.ood_label.text()))
         self.summary.setVisible(result is not None)
         if result is None:
             self.summary.setText("")

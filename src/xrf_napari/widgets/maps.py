@@ -24,6 +24,7 @@ from ._common import (
     CubeDock,
     after_calibration,
     nothing_yet,
+    scan_tube,
     suggestions_text,
 )
 from ._dialogs import ask_folder, confirm_replace, suggested_folder
@@ -116,6 +117,14 @@ class ElementMapsWidget(CubeDock):
     uses_survey = True
     #: leave_cube's: the elements ticked on the scan and the FWHM set for it
     kept_on_calibration = ("ticks", "fwhm")
+    #: the tube counts as present: a line near its scattered lines is fitted beside them
+    reads_instrument = True
+    tube_notes = (
+        "These maps were",
+        "Make maps again to separate the lines from this tube's scattered lines (and for "
+        "their notes).",
+    )
+    tube_chosen_in = "an Instrument row"
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Make maps")
@@ -294,6 +303,7 @@ class ElementMapsWidget(CubeDock):
         rank = {s: i for i, s in enumerate(self.suggested())}  # strongest evidence first
         symbols.sort(key=lambda s: rank.get(s, len(rank)))
         present = set(self.seen()) | set(symbols)
+        tube = scan_tube(cube)  # what the maps are made for (made_for)
         return self.start_job(
             _maps_job,
             cube,
@@ -305,12 +315,13 @@ class ElementMapsWidget(CubeDock):
             SURVEYS.instrument(cube).get("anode"),  # the row's tube, as the suggestion's
             cube=cube,
             description="Integrating line windows\u2026",
-            on_result=lambda res: self._add_maps(layer, res),
+            on_result=lambda res: self._add_maps(layer, res, tube),
         )
 
-    def _add_maps(self, cube_layer, result):
+    def _add_maps(self, cube_layer, result, tube):
         """Map layers from the job's (plans, maps, tops), one per turn of the event loop (see
-        JobPanel); keeps (layers, notes, plans) as the result."""
+        JobPanel); keeps (layers, notes, plans, the tube they were made for: made_for) as the
+        result."""
         plans, maps, tops = result
         viewer = self.viewer
         source = cube_display_name(viewer, cube_layer)
@@ -351,18 +362,27 @@ class ElementMapsWidget(CubeDock):
         )
         if notes and cube is self.current_cube():  # under the table, below the fold
             self.scroll_into_view(self.notes_label)
-        return layers, "\n".join(notes), plans
+        return layers, "\n".join(notes), plans, tube
+
+    def made_for(self, result):
+        return result[3]
 
     def show_result(self, result) -> None:
         """The current cube's maps (their notes, the composite choices), or nothing."""
-        layers, notes, plans = result if result is not None else ({}, "", [])
+        layers, notes, plans, _ = result if result is not None else ({}, "", [], None)
         self.map_layers = dict(layers)
         self.map_plans = list(plans)
-        self.notes_label.setText(notes)
-        self.notes_label.setVisible(bool(notes))
+        self.show_tube_notes(self.notes_label, notes)  # or, made for another tube, why not
         live = list(self.live_maps())  # the user may have deleted them meanwhile
         self.follow_busy()
         self._refresh_rgb_choices(live)
+
+    def follow_instrument(self, cube) -> None:
+        """The maps' notes give way to stale_tube's line once another tube is chosen for their
+        scan, and come back with it: only the notes, the composite row keeps its choices."""
+        result = self.recall(cube, "result")
+        if cube is self.current_cube() and result is not None:
+            self.show_tube_notes(self.notes_label, result[1])
 
     def live_maps(self) -> dict:
         """{symbol: map layer} of the current cube's maps still in the viewer (the user may

@@ -290,8 +290,9 @@ class PigmentsResult:
     #: the image the colour prior came from (uint8 RGB on the scan's grid: the photograph, or
     #: the SmallUViT's colours), under the report's thumbnails; None without a colour prior
     background: np.ndarray | None = None
-    #: the scan's Instrument row as the fit was asked for (SURVEYS.instrument); None: unknown
-    instrument: dict | None = None
+    #: the scan's Instrument choice as the fit was asked for (SURVEYS.instrument; {}: the
+    #: file's), what the info line compares with the scan's now (CubeDock.made_for)
+    instrument: dict = field(default_factory=dict)
     #: the Detector box as the fit was asked for (FWHM_FROM_FILE: the file's); None: unknown
     detector: int | None = None
     #: the file of the Photograph the fit's colours came from (None: none, or not from a file),
@@ -306,6 +307,7 @@ class PigmentsWidget(CubeDock):
     #: leave_cube's: the Photograph and the Detector set for the scan (its Instrument row's
     #: choice is the scan's in every dock: SURVEYS.set_instrument)
     kept_on_calibration = ("photo", "fwhm")
+    reads_instrument = True  # the fit reads the tube, kV, optic and gas
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Find pigments")
@@ -516,7 +518,7 @@ class PigmentsWidget(CubeDock):
             except ValueError as exc:
                 self.job.refused(report_error(exc, "Pigments"))
                 return None
-        chosen = SURVEYS.instrument(cube)  # what a later change of the row is compared with
+        chosen = self.instrument_now(cube)  # what a later change of the row is compared with
         detector = self.fwhm_spin.value()  # and of the Detector
         return self.start_job(
             _pigments_job,
@@ -684,7 +686,7 @@ class PigmentsWidget(CubeDock):
             self.labels_combo.set_layer(regions)
 
     def _fitted(
-        self, cube_layer, labels_layer, labels, value, chosen=None, detector=None, photo_file=None
+        self, cube_layer, labels_layer, labels, value, chosen, detector=None, photo_file=None
     ) -> PigmentsResult:
         from ..analysis.pigment_report import top_choices
 
@@ -779,12 +781,18 @@ class PigmentsWidget(CubeDock):
         if changed:
             self._refresh_info()
 
-    def _instrument_changed(self, cube) -> None:
-        """The scan's Instrument row changed (here or in Spectrum, Elemental maps): its fit's
-        line says so. Before, a fit made under the file's lens still read as the scan's after
-        "collimator" was chosen: the line named no optic nor gas, and nothing said the table
-        was not of the row's instrument."""
-        super()._instrument_changed(cube)
+    def instrument_now(self, cube) -> dict:
+        """The scan's Instrument choice, as Find pigments would now fit with it."""
+        return SURVEYS.instrument(cube)
+
+    def made_for(self, result) -> dict:
+        return result.instrument
+
+    def follow_instrument(self, cube) -> None:
+        """The scan's Instrument choice changed (here or in another dock's row): its fit's line
+        says so (_info_text). Before, a fit made under the file's lens still read as the scan's
+        after "collimator" was chosen: the line named no optic nor gas, and nothing said the
+        table was not of the row's instrument."""
         if cube is not None and cube is self.current_cube():
             self._refresh_info()
 
@@ -902,7 +910,7 @@ class PigmentsWidget(CubeDock):
         notes = "; ".join(rep.notes)
         cube = layer_cube(result.cube_layer)
         changed = []
-        if cube is not None and result.instrument not in (None, SURVEYS.instrument(cube)):
+        if cube is not None and self.instrument_changed_since(cube, result):
             changed.append("The Instrument row")
         if cube is not None and result.detector is not None:
             now = (

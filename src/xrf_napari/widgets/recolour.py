@@ -93,10 +93,11 @@ class RecolourWidget(CubeDock):
     """Virtual colour image of the selected datacube."""
 
     models_dock = "Recolour"
+    reads_instrument = True
     tube_notes = (
         "The notes on these colours were",
-        "notes on this tube",
-        "the colours themselves",
+        "Run Recolour again for notes on this tube (the colours themselves do not depend on the "
+        "tube).",
     )
 
     def __init__(self, napari_viewer):
@@ -189,7 +190,6 @@ class RecolourWidget(CubeDock):
         # run is on, not when the result arrives (another scan may be chosen by then)
         outline = self.outline_box.isChecked()
         over = self._shows_over()
-        tube = scan_tube(cube)
         return self.start_job(
             _recolour_job,
             cube,
@@ -198,20 +198,19 @@ class RecolourWidget(CubeDock):
             self.device.currentText(),
             self.flips_box.isChecked(),
             outline,
-            tube,
+            scan_tube(cube),  # the notes' (and the result's: made_for)
             cube=cube,
             description="Embedding, then recolouring tiles\u2026",
-            on_result=lambda res: self._add_result(layer, res, outline, over, tube),
-            tube=tube,  # what the notes are made for, as stale_tube compares
+            on_result=lambda res: self._add_result(layer, res, outline, over),
         )
 
-    def _add_result(self, cube_layer, result, outline_wanted: bool, over: bool, tube):
-        """Staged (one layer per turn of the event loop: see JobPanel). `outline_wanted`, `over`
-        and `tube` (scan_tube): the outline box, Show and the scan's tube as they were at Run."""
+    def _add_result(self, cube_layer, result, outline_wanted: bool, over: bool):
+        """Staged (one layer per turn of the event loop: see JobPanel). `outline_wanted` and
+        `over`: the outline box and Show as they were at Run."""
         viewer = self.viewer
         cube = layer_cube(cube_layer)
-        # a tube chosen during the run: the outline would be made for the other (tube_changed)
-        outline_wanted = outline_wanted and scan_tube(cube) == tube
+        # a tube chosen during the run: the outline would be made for the other (follow_instrument)
+        outline_wanted = outline_wanted and not self.instrument_changed_since(cube, result)
         scale, _ = yx_transform(cube_layer)
         name = result_name(viewer, cube, "recoloured", cube_display_name(viewer, cube_layer))
         rerun = find_result(viewer, cube, name) is not None
@@ -313,7 +312,11 @@ class RecolourWidget(CubeDock):
             # lines do not fix the colour) end below the fold of a docked tab, under the form
             self.scroll_into_view(self.ood_label, self.outline_box)
 
-    def tube_changed(self, cube) -> None:
+    def made_for(self, result):
+        """The anode the notes were made for (their OODReport's, the run's scan_tube)."""
+        return result.ood.anode
+
+    def follow_instrument(self, cube) -> None:
         """The notes follow the tube (CubeDock), and so does the outline: where the colour is a
         guess reads the tube (copper unread under a Cu tube), so an outline made for another
         tube is removed. It stayed over the colours, its box ticked and off, so that nothing
@@ -321,7 +324,7 @@ class RecolourWidget(CubeDock):
         if self.stale_tube(cube):  # the scan's, shown here or not (another dock set its tube)
             if (outline := self._outline_layer(cube)) is not None:
                 self.viewer.layers.remove(outline)
-        super().tube_changed(cube)
+        super().follow_instrument(cube)
 
     def follow_busy(self) -> None:
         """Save is off during a re-run, and once the chosen scan's colours layer was deleted:
