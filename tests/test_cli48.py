@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from _napari_helpers import write_painted_cube
 
+from xrf_napari.cli.main import main
+
 h5py = pytest.importorskip("h5py")
 
 
@@ -34,3 +36,39 @@ def test_a_script_save_of_a_name_ending_in_a_dot_is_that_name_h5(make_napari_vie
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scan.h5"]
     with pytest.raises(CubeSaveError, match="already exists and was given as 'scan.'"):
         napari.save_layers(str(tmp_path / "scan."), [layer], plugin="xrf-napari")
+
+
+def test_a_dashed_name_with_a_space_given_to_an_option_is_taken(tmp_path, monkeypatch, capsys):
+    """`-o "-my new"` where that file exists was refused ("begins with '-' and is read as an
+    option") though argparse takes it as the option's value, as the user named it (one that did
+    not exist yet was taken): it is read as the output."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-my new").mkdir()
+    assert main(["quicklook", "nosuch.h5", "-o", "-my new", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "begins with '-'" not in err and "nosuch.h5" in err, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["embed", "scan.h5", "-o", "-k3"],
+            "argument --output/-o: expected one argument, and the next word '-k3' is the option "
+            "--clusters; to give the file '-k3', write ./-k3 or --output=-k3",
+        ),
+        (
+            ["embed", "scan.h5", "--anode", "-k3"],
+            "argument --anode: expected one argument, and the next word '-k3' is the option "
+            "--clusters; to give '-k3' to --anode, write --anode=-k3",
+        ),
+    ],
+)
+def test_an_option_where_a_value_was_due_is_named(argv, said, capsys):
+    """`embed scan.h5 -o -k3` (the output forgotten, -k3 being --clusters 3) said "'-k3' begins
+    with '-' and is read as an option; to give the file ...", not that it is the command's own
+    -k: the option it is read as is named."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"xrf-napari {argv[0]}: error: {said}"

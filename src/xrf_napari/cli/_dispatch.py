@@ -210,6 +210,15 @@ def _named_option(parser, word: str):
     return found.pop() if len(found) == 1 else None
 
 
+def _option_read(parser, word: str):
+    """The option argparse reads `word` as, else None: `_named_option` (exact, `--opt=VALUE`, a
+    long one abbreviated), or a short one with its value attached (`-k3` is `-k 3`)."""
+    found = _named_option(parser, word.split("=")[0])
+    if found is None and not word.startswith("--") and len(word) > 2:
+        found = parser._option_string_actions.get(word[:2])
+    return found
+
+
 def _refuse_dashed_files(parser, words: list[str]) -> None:
     """Name the way to give a file whose name begins with '-', in every command: argparse reads
     it as an option, so `info -dash.h5` said "the following arguments are required: input",
@@ -217,32 +226,32 @@ def _refuse_dashed_files(parser, words: list[str]) -> None:
     --data: expected one argument". A word before `--` that is no option of the command and
     names an existing file is refused with `./NAME`, and `--` (a positional) or `--opt=NAME`
     (an option's value), as the ways to give it. So is a word that names no file yet (an output
-    to be made, `-o -new.png`: "expected one argument") right after an option taking one value,
-    where argparse would not take it as the value (a negative number, a word with a space, it
-    does): `--opt=WORD` alone for an option naming no file (`--kv=-1e5`)."""
+    to be made, `-o -new.png`: "expected one argument") right after an option taking one value:
+    `--opt=WORD` alone for an option naming no file (`--kv=-1e5`). A word argparse takes as
+    typed (a negative number, a name with a space: `-o "-my new.png"`) is left to it, existing
+    or not; an option of the command where the option before wants its value (`-o -k3`, the
+    output forgotten) is refused naming both."""
     before = words[: words.index("--")] if "--" in words else words
     for i, word in enumerate(before):
-        if (
-            not word.startswith("-")
-            or word == "-"
-            or _named_option(parser, word.split("=")[0]) is not None  # --outp is --output
-            or _NUMBER.fullmatch(word)
-        ):
+        if not word.startswith("-") or word == "-" or _NUMBER.fullmatch(word):
             continue
         option = _named_option(parser, before[i - 1]) if i else None
+        known = _option_read(parser, word)
         exists = os.path.lexists(word)
-        if not exists and (
-            option is None
-            or option.nargs is not None  # one value: --k-range's two are not given by --opt=
-            or " " in word
-            or parser._negative_number_matcher.match(word)
-        ):
-            continue
+        if known is not None:
+            if option is not None and option.nargs is None:
+                _refuse_option_as_value(parser, option, known, word)
+            if not exists or _named_option(parser, word.split("=")[0]) is not None:
+                continue  # as argparse reads it (`--outp` is --output, even beside such a file)
+        elif " " in word or parser._negative_number_matcher.match(word):
+            continue  # argparse takes it as typed: the value of the option before, or an input
+        elif not exists and (option is None or option.nargs is not None):
+            continue  # one value only: --k-range's two are not given by --opt=
         from ..fileutil import printable
 
         shown = printable(word)
         if option is not None and option.nargs != 0:  # the value of the option before it
-            name = next((s for s in option.option_strings if s.startswith("--")), before[i - 1])
+            name = _long_name(option, before[i - 1])
             given = f"{name}={shown}"
             is_path = exists or option.dest in (*OUTPUT_PATHS, *INPUT_PATHS)
             how = f"write ./{shown} or {given}" if is_path else f"write {given}"
@@ -254,6 +263,30 @@ def _refuse_dashed_files(parser, words: list[str]) -> None:
                 f"({parser.prog} [options] -- {shown})"
             )
         parser.error(f"{shown!r} begins with '-' and is read as an option; to give {what}, {how}")
+
+
+def _long_name(action, typed: str) -> str:
+    """The action's first long option string, else the one typed."""
+    return next((s for s in action.option_strings if s.startswith("--")), typed)
+
+
+def _refuse_option_as_value(parser, option, known, word: str) -> None:
+    """`-o -k3`: argparse said only "argument --output/-o: expected one argument"; the user
+    forgot the value, or meant a file named like an option. Says which option the word is, and
+    (unless typed as that option exactly) how to give it as the value."""
+    from ..fileutil import printable
+
+    shown, name = printable(word), _long_name(option, option.option_strings[0])
+    said = (
+        f"argument {'/'.join(option.option_strings)}: expected one argument, and the next word "
+        f"{shown!r} is the option {_long_name(known, known.option_strings[0])}"
+    )
+    if word not in parser._option_string_actions:
+        if option.dest in (*OUTPUT_PATHS, *INPUT_PATHS):
+            said += f"; to give the file {shown!r}, write ./{shown} or {name}={shown}"
+        else:
+            said += f"; to give {shown!r} to {name}, write {name}={shown}"
+    parser.error(said)
 
 
 def _parse(parser, argv, prog: str):
