@@ -482,10 +482,7 @@ def _walk(f, attributes: bool = False) -> _Tree:
                 tree.whole = False
                 tree.broken.append(f"{name} is the {hops + 1}th link in a row: not followed")
                 continue
-            try:  # not _member: group.get asks whether the link leads anywhere, then opens it
-                obj = group[n]
-            except (KeyError, OSError, RuntimeError, ValueError):
-                obj = None
+            obj = _member(group, n)
             if obj is None:
                 if linked:
                     tree.broken.append(_broken_link(group, name, link))
@@ -844,8 +841,8 @@ def _aps(f, path: Path, names) -> Cube:
     cal = None
     for cand in ("energy_calib", "energy"):  # fitted XRF-Maps files
         for grp in (*groups, _member(f, "MAPS")):
-            if grp is not None and _member(grp, cand) is not None:
-                v = np.asarray(small(grp[cand], path))
+            if grp is not None and (found := _member(grp, cand)) is not None:
+                v = np.asarray(small(found, path))
                 cal = _aps_calibration(v, path, data.shape[2], len(names))
                 break
         if cal:
@@ -1304,22 +1301,24 @@ def _sibling_calibration(f, groups, d, path, n, axis_name=None) -> Calibration |
         return cal
     places = _and_root(groups, f)
     for grp in places:  # a group named `calibration` (another writer's) is not PyMca's
-        if isinstance(_member(grp, "calibration"), h5py.Dataset) and grp["calibration"].size <= 3:
-            units = _attr_str(grp["calibration"].attrs.get("units", "keV")) or "keV"
-            return calibration_from_coefficients(small(grp["calibration"], path), path, units)
+        c = _member(grp, "calibration")
+        if isinstance(c, h5py.Dataset) and c.size <= 3:
+            units = _attr_str(c.attrs.get("units", "keV")) or "keV"
+            return calibration_from_coefficients(small(c, path), path, units)
     names = list(dict.fromkeys(([axis_name] if axis_name else []) + list(ENERGY_NAMES)))
     for grp in places:
         for name in names:
-            length = _vector_length(_member(grp, name))
+            v = _member(grp, name)
+            length = _vector_length(v)
             if length is not None and length > n + 1:
                 warnings.warn(
-                    f"{path}: energy vector '{grp[name].name}' has {length} values for "
+                    f"{path}: energy vector '{v.name}' has {length} values for "
                     f"{n} channels: not used as the energy calibration",
                     stacklevel=3,
                 )
             elif length is not None and length >= n:
-                e = np.asarray(small(grp[name], path, max_items=n + 1), dtype=np.float64)
-                units = _attr_str(grp[name].attrs.get("units", "")).lower()
+                e = np.asarray(small(v, path, max_items=n + 1), dtype=np.float64)
+                units = _attr_str(v.attrs.get("units", "")).lower()
                 if units == "ev":
                     e = e * 1e-3
                 return calibration_from_energy_axis(e.ravel(), path, n)
