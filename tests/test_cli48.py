@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from _napari_helpers import write_painted_cube
 
+from xrf_napari import fileutil
 from xrf_napari.cli.main import main
 
 h5py = pytest.importorskip("h5py")
@@ -72,3 +75,71 @@ def test_an_option_where_a_value_was_due_is_named(argv, said, capsys):
         main(argv)
     assert exc.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1] == f"xrf-napari {argv[0]}: error: {said}"
+
+
+def _quicklook_twice(painted, out, monkeypatch, capsys, replace=None):
+    """quicklook Fe,Cu then Ca into `out`, `replace` patched into the second run."""
+    ql = ["quicklook", str(painted), "-o", str(out), "--no-progress", "--elements"]
+    assert main([*ql, "Fe,Cu"]) == 0
+    capsys.readouterr()
+    if replace is not None:
+        monkeypatch.setattr(*replace)
+    code = main([*ql, "Ca"])
+    return code, capsys.readouterr().err
+
+
+def test_quicklook_finishes_when_an_earlier_map_vanishes_meanwhile(
+    painted, tmp_path, monkeypatch, capsys
+):
+    """An earlier run's map removed between quicklook's listing and its removal (by the user, by
+    another run) ended the finished run in "error: [Errno 2] No such file or directory", exit 2:
+    it was no one's to remove."""
+    from xrf_napari.cli import quicklook_cmd
+
+    out = tmp_path / "look"
+    listed = quicklook_cmd.earlier_outputs
+
+    def vanishing(folder, *a, **k):
+        found = listed(folder, *a, **k)
+        found[0].unlink()
+        return found
+
+    code, err = _quicklook_twice(
+        painted, out, monkeypatch, capsys, (quicklook_cmd, "earlier_outputs", vanishing)
+    )
+    assert code == 0, err
+    assert "removed 1 file(s) of an earlier quicklook of painted: painted_Fe_Ka.png\n" in err
+    assert "painted_Cu_Ka.png" not in err  # gone before its turn: no one's
+    assert not (out / "painted_Fe_Ka.png").exists() and not (out / "painted_Cu_Ka.png").exists()
+
+
+def test_quicklook_warns_of_an_earlier_map_it_cannot_remove(painted, tmp_path, monkeypatch, capsys):
+    """An earlier run's map the system would not let go (a sticky folder of another user, an
+    immutable file) ended the run, its maps written, in "error: [Errno 13] Permission denied",
+    exit 2; it is a warning naming the file now."""
+    out = tmp_path / "look"
+    unlink = Path.unlink
+
+    def refused(self, *a, **k):
+        if self.name == "painted_Cu_Ka.png":
+            raise PermissionError(13, "Permission denied", str(self))
+        return unlink(self, *a, **k)
+
+    code, err = _quicklook_twice(painted, out, monkeypatch, capsys, (Path, "unlink", refused))
+    assert code == 0, err
+    assert (
+        "warning: could not remove 1 file(s) an earlier quicklook of painted left beside this "
+        "run's: painted_Cu_Ka.png (Permission denied); remove them by hand"
+    ) in err
+    assert "removed 1 file(s)" in err and "painted_Fe_Ka.png" in err
+    assert (out / "painted_Ca_Ka.png").exists()
+
+
+def test_an_output_removed_while_checked_is_no_error(tmp_path, monkeypatch):
+    """check_outputs asked f.exists() and then stat'ed it: a file removed in between raised
+    FileNotFoundError (the command's "error: [Errno 2] No such file or directory") for an output
+    that was simply not there."""
+    gone = tmp_path / "gone.png"
+    exists = Path.exists
+    monkeypatch.setattr(Path, "exists", lambda self: self == gone or exists(self))
+    fileutil.check_outputs(files=[gone])

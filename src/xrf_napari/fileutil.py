@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
 import hashlib
 import os
 import re
@@ -594,11 +595,13 @@ def hdf5_link_targets(path, name: str) -> list[Path]:
 
 
 def _same(a: Path, b: Path) -> bool:
-    """Same file or folder: one path, a symlink to the other, or a hard link
-    (same device and inode)."""
+    """Same file or folder: one path, a symlink to the other, or a hard link (same device and
+    inode); where either cannot be looked at (not there yet, a NUL byte in it), one path. The
+    commands' and the writer's output guards and `pigments --labels` (the scan's own file) ask
+    it."""
     try:
         return os.path.samefile(a, b)
-    except OSError:
+    except (OSError, ValueError):
         return os.path.abspath(a) == os.path.abspath(b)
 
 
@@ -675,6 +678,19 @@ def _input_folder(i: Path, folder_inputs=()) -> str:
     )
 
 
+def _stat_or_none(f: Path) -> os.stat_result | None:
+    """os.stat(f), or None where no file is there (f.exists()'s False): one stat, where
+    `os.stat(f) if f.exists()` raised FileNotFoundError for a file removed between the two."""
+    try:
+        return os.stat(f)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:  # a loop of links: no file, as f.exists() said
+        if exc.errno == errno.ELOOP:
+            return None
+        raise
+
+
 def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
     """Refuse, before any compute, outputs that would overwrite or sit inside an input, or that
     cannot be written. `files`: output files; `folders`: output folders (created later if missing);
@@ -696,7 +712,7 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
             raise OutputError(f"output folder {f} exists and is not a folder")
         _writable_folder(f, f, probed)
     for f in map(Path, files):
-        st = os.stat(f) if f.exists() else None
+        st = _stat_or_none(f)
         if st is not None and not stat.S_ISREG(st.st_mode):
             raise OutputError(f"cannot write {f}: it exists and is not a regular file")
         for i in ins:

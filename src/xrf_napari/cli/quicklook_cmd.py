@@ -202,9 +202,33 @@ def earlier_outputs(folder: Path, name: str, keep, tiff: bool = True) -> list[Pa
     return found
 
 
+def remove_earlier(stale) -> tuple[list[Path], list[Path], list[str]]:
+    """Remove the earlier run's files `stale` (earlier_outputs): (removed, kept, failed). A
+    write-protected one (chmod a-w) is kept, as every save refuses to replace one; one gone
+    meanwhile (the user, another run) is no one's, where its stat ended a finished run in
+    "error: [Errno 2] No such file or directory" (exit 2); one that cannot be removed is
+    "name (why)" in `failed`, a warning, not an error after the maps were written."""
+    from ..fileutil import printable, write_protected
+
+    removed, kept, failed = [], [], []
+    for p in stale:
+        try:
+            if write_protected(p, p.stat()):
+                kept.append(p)
+                continue
+            p.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            failed.append(f"{printable(p.name)} ({exc.strerror or exc})")
+            continue
+        removed.append(p)
+    return removed, kept, failed
+
+
 def run(args) -> int:
     from ..analysis.export import file_stem
-    from ..fileutil import atomic_set, check_outputs, made_folder, printable, write_protected
+    from ..fileutil import atomic_set, check_outputs, made_folder, printable
     from ._args import check_output_folder_name
 
     out = Path(args.output)
@@ -253,12 +277,7 @@ def run(args) -> int:
         written = write_outputs(
             out, cube, spectrum, suggested, plans, maps, args, instrument=instrument
         )
-    stale = earlier_outputs(out, cube.name, written, tiff=args.tiff)
-    # a write-protected one (chmod a-w) is kept, as every save refuses to replace one
-    kept = [p for p in stale if write_protected(p, p.stat())]
-    stale = [p for p in stale if p not in kept]
-    for p in stale:
-        p.unlink(missing_ok=True)
+    stale, kept, failed = remove_earlier(earlier_outputs(out, cube.name, written, tiff=args.tiff))
     if stale:
         print(
             f"note: removed {len(stale)} file(s) of an earlier quicklook of "
@@ -271,6 +290,14 @@ def run(args) -> int:
             f"quicklook of {printable(cube.name)}: "
             + ", ".join(p.name for p in kept)
             + "; make them writable to have a rerun remove them, or remove them",
+            file=sys.stderr,
+        )
+    if failed:
+        print(
+            f"warning: could not remove {len(failed)} file(s) an earlier quicklook of "
+            f"{printable(cube.name)} left beside this run's: "
+            + ", ".join(failed)
+            + "; remove them by hand",
             file=sys.stderr,
         )
     warning = getattr(suggested, "warning", "")
