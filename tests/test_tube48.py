@@ -1,9 +1,13 @@
-"""The tube guess (analysis.tube_guess) reads the anodes' lines from the physics (session 48)."""
+"""The tube guess (analysis.tube_guess) reads the anodes' lines from the physics, and names no
+tube from an energy axis that cannot show one (session 48)."""
 
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
+from xrf_napari.cube import cube_from_array
+from xrf_napari.energy import Calibration
 from xrf_napari.physics.instrument import InstrumentProfile
 from xrf_napari.synth.dataset import synthesize
 
@@ -14,6 +18,19 @@ def _synth(profile: InstrumentProfile, seed: int = 3):
     rng = np.random.default_rng(seed)
     img = (rng.random((2, 2, 3)) * 255).repeat(8, 0).repeat(8, 1).astype(np.uint8)
     return synthesize(img, rng, profile, native=True)
+
+
+def _native(anode: str, kv: float, **axis) -> np.ndarray:
+    """(16, 16, C) counts of a generated scan on its detector's channels."""
+    return _synth(replace(BASE, anode=anode, kv=kv, **axis)).native
+
+
+def _report(cube):
+    """The training-data note's report (check_scan: the embedder needs torch)."""
+    pytest.importorskip("torch")
+    from xrf_napari.analysis.ood import check_scan
+
+    return check_scan(cube)
 
 
 def test_a_mo_tube_scattering_through_65_degrees_is_named():
@@ -37,3 +54,37 @@ def test_the_anodes_read_are_the_physics_anodes_with_a_compton_band_on_the_axis(
     assert sorted(found) == ["Ag", "Mo", "Rh"]
     for anode, e in found.items():
         assert e == next(ln.energy for ln in element_lines(anode) if ln.family == "Ka")
+
+
+def test_a_channel_axis_read_as_kev_names_no_tube():
+    """Fails on the parent: a W tube's scan of 333 channels at 0.15 keV each, with no
+    calibration (channel numbers read as keV), was said to have "a tube that looks like Mo"."""
+    counts = _native("W", 40.0, n_channels=333, gain=0.15, offset=-0.1)
+    report = _report(cube_from_array(counts, Calibration.uncalibrated()))
+    text = report.message()
+    assert "no energy calibration" in text, text
+    assert "looks like" not in text, text
+    assert report.anode_seen is None
+
+
+def test_an_automatic_calibration_does_not_confirm_the_anode_it_assumed():
+    """Fails on the parent: a Rh scan calibrated automatically assuming Rh was said to have "a
+    tube that looks like Rh", though the calibration put Rh's lines at Rh's energies itself."""
+    from xrf_napari.io import auto_calibrated
+
+    cube = auto_calibrated(cube_from_array(_native("Rh", 40.0)), anode="Rh")
+    assert cube.calibration.source == "auto"
+    text = _report(cube).message()
+    assert "looks like" not in text, text
+    assert "does not name its tube anode" in text, text
+
+
+def test_an_automatic_calibration_shows_another_anode_than_it_assumed():
+    """A guard: a Mo scan calibrated automatically assuming Rh (from the painting's lines) shows
+    Mo's scatter at Mo's energies, which the calibration did not put there: still named."""
+    from xrf_napari.io import auto_calibrated
+
+    cube = auto_calibrated(cube_from_array(_native("Mo", 35.0)), anode="Rh")
+    assert cube.calibration.source == "auto"
+    text = _report(cube).message()
+    assert "the tube looks like Mo (from its scattered lines" in text, text

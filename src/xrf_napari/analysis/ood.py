@@ -188,7 +188,7 @@ def check_scan(
     tube's anode the user named (a dock's Tube box), over the file's; None: the file's."""
     from ..detector import anode_from_metadata, fwhm_from_metadata
     from .embed import load_embedder
-    from .tube_guess import guess_anode
+    from .tube_guess import guess_scan_anode
 
     counts = sample_canonical_pixels(cube, n)
     excess = excess_per_count(counts, load_embedder(embedder_weights, device))
@@ -202,7 +202,7 @@ def check_scan(
         if why:
             reasons.append(why)
     anode = anode or anode_from_metadata(cube.metadata)  # its symbol, or as written if none
-    seen = None if anode or not len(counts) else guess_anode(counts)
+    seen = None if anode else guess_scan_anode(cube, counts)
     fwhm = fwhm_from_metadata(cube.metadata)
     unnamed = [what for what, value in zip(UNNAMED_IF, (anode or seen, fwhm)) if value is None]
     trained = ", ".join(TRAINED["anodes"])

@@ -118,3 +118,19 @@ def guess_anode(counts: np.ndarray) -> str | None:
         if all(c > MIN_CONTRAST and z > MIN_SIGMA for c, z in evidence)
     ]
     return shown[0] if len(shown) == 1 else None
+
+
+def guess_scan_anode(cube, counts: np.ndarray) -> str | None:
+    """guess_anode of a cube's sampled canonical spectra where its energy axis can show a tube:
+    None on channel numbers (no calibration: read as keV, the channels of 160 generated scans at
+    0.02-0.2 keV per channel named a tube in 33, W and Cu tubes as Rh, Mo or Ag), and on
+    an automatic calibration None for the anode it assumed, whose lines it put at their
+    energies (finding them there confirms nothing); another anode's lines there are evidence."""
+    from ..detector import dict_from_metadata
+
+    source = cube.calibration.source
+    if source == "none" or not len(counts):
+        return None
+    seen = guess_anode(counts)
+    auto = dict_from_metadata(cube.metadata, "auto_calibration") or {}
+    return None if source == "auto" and seen == auto.get("anode", seen) else seen
