@@ -558,8 +558,8 @@ class CubeDock(QWidget):
             self._to_hub(SURVEYS.ready, self._survey_ready)
             self._to_hub(SURVEYS.failed, self._survey_failed)
             self._to_hub(SURVEYS.orphaned, self._survey_orphaned)
-        if self.uses_survey or self.reads_instrument:  # a dock with a row only: make_instrument_row
-            self._to_hub(SURVEYS.instrument_changed, self._instrument_changed)
+        # every dock: its Instrument row, survey or result follows the scan's choice
+        self._to_hub(SURVEYS.instrument_changed, self._instrument_changed)
 
     def _to_hub(self, signal, slot) -> None:
         """Connect `slot` to the survey hub's `signal` until the dock closes (dock_closed)."""
@@ -977,8 +977,6 @@ class CubeDock(QWidget):
 
         self.instrument_row = InstrumentRow()
         self.instrument_row.changed.connect(self._instrument_chosen)
-        if not (self.uses_survey or self.reads_instrument):  # these are connected in __init__
-            self._to_hub(SURVEYS.instrument_changed, self._instrument_changed)
         return self.instrument_row
 
     def instrument_now(self, cube):
