@@ -143,3 +143,62 @@ def test_an_output_removed_while_checked_is_no_error(tmp_path, monkeypatch):
     exists = Path.exists
     monkeypatch.setattr(Path, "exists", lambda self: self == gone or exists(self))
     fileutil.check_outputs(files=[gone])
+
+
+def _labels_file(path: Path, how: str) -> Path:
+    if how == "text":
+        path.write_text("region numbers\n", encoding="utf-8")
+        return path
+    with h5py.File(path, "w") as f:
+        if how == "group":
+            f.create_group("labels")
+        elif how == "string":
+            f["labels"] = "abc"
+        elif how == "soft link":
+            f["labels"] = h5py.SoftLink("/nowhere")
+        elif how == "wide":
+            f.create_dataset("labels", shape=(4, 5000), dtype=np.uint8)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [
+        (
+            "text",
+            "not an HDF5 file: it does not start with the HDF5 signature (\\x89HDF); it is a text "
+            "file",
+        ),
+        ("group", "'labels' is a group, not a dataset of region numbers"),
+        ("string", "expected a 2-D integer label map, got object () ('labels')"),
+        ("soft link", "labels is a link to /nowhere, which does not exist"),
+    ],
+)
+def test_a_labels_hdf5_file_that_holds_no_label_map_is_said_in_words(tmp_path, how, said):
+    """pigments --labels l.h5 opened it with a bare h5py.File: a file that is no HDF5 was
+    "cannot read a label map: Unable to synchronously open file (file signature not found)",
+    and a `labels` group, string or soft link leading nowhere ended in a TypeError,
+    AttributeError or KeyError traceback. Each is one line naming the file and its fault."""
+    from xrf_napari.cli.pigments_cmd import read_labels
+
+    path = _labels_file(tmp_path / "l.h5", how)
+    with pytest.raises(ValueError) as exc:
+        read_labels(path, (4, 5))
+    assert str(exc.value) == f"--labels {path}: {said}"
+
+
+def test_a_labels_dataset_of_another_shape_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    """A `labels` dataset of another size than the scan was read whole before its shape was
+    checked: a 100000 x 100000 one ended in "out of memory (Unable to allocate 37.3 GiB ...)".
+    It is refused from its shape, unread."""
+    from xrf_napari.cli.pigments_cmd import read_labels
+
+    path = _labels_file(tmp_path / "l.h5", "wide")
+
+    def no_read(self, key):
+        raise AssertionError("read")
+
+    monkeypatch.setattr(h5py.Dataset, "__getitem__", no_read)
+    with pytest.raises(ValueError) as exc:
+        read_labels(path, (4, 5))
+    assert str(exc.value) == f"--labels {path}: shape (4, 5000) does not match the scan (4, 5)"

@@ -130,21 +130,7 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
                 raise _Refused(f"--labels {path}: {foreign}")
             lab = np.load(path, allow_pickle=False)
         elif suffix in (".h5", ".hdf5"):
-            import h5py
-
-            with h5py.File(path, "r") as f:
-                name = (
-                    "labels"
-                    if "labels" in f
-                    else "targets/labels"
-                    if "targets/labels" in f
-                    else None
-                )
-                if name is None:
-                    raise _Refused(f"--labels {path}: no 'labels' dataset in the file")
-                lab = f[name][()]
-                if name == "targets/labels":  # the generator's truth labels count from 0
-                    lab = lab.astype(np.int32) + 1
+            lab = _h5_labels(path, shape, mismatch)
         else:
             from ..analysis.colour_prior import IMAGE_FAULTS, image_fault, open_image
             from ..analysis.image_rgb import exif_turn
@@ -214,6 +200,53 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
     if why:
         raise ValueError(f"--labels {path}: {why}")
     return lab.astype(np.int32)
+
+
+def _h5_labels(path: Path, shape, mismatch: str) -> np.ndarray:  # noqa: F821
+    """The `labels` (or a synthetic cube's `targets/labels`, counted from 0: made 1-based) dataset
+    of an HDF5 file, its shape and type checked before it is read. Opened as the scan reader
+    opens one, so a file that is no HDF5, cut short or damaged is said in words (h5py's "file
+    signature not found"), and a `labels` group, string or link leading nowhere is refused
+    naming the file (they ended in a TypeError, AttributeError or KeyError traceback)."""
+    import h5py
+    import numpy as np
+
+    from ..errors import CubeReadError
+    from ..io.hdf5 import _broken_link, _open
+
+    try:
+        f = _open(path)
+    except CubeReadError as exc:
+        raise _Refused(f"--labels {exc}") from None
+    with f:
+        name = next((n for n in ("labels", "targets/labels") if _linked(f, n)), None)
+        if name is None:
+            raise _Refused(f"--labels {path}: no 'labels' dataset in the file")
+        try:
+            d = f[name]
+        except (KeyError, OSError, RuntimeError, ValueError):
+            raise _Refused(f"--labels {path}: {_broken_link(f, name, _linked(f, name))}") from None
+        if not isinstance(d, h5py.Dataset):
+            raise _Refused(f"--labels {path}: '{name}' is a group, not a dataset of region numbers")
+        if d.ndim != 2 or d.dtype.kind not in "iub":
+            raise _Refused(
+                f"--labels {path}: expected a 2-D integer label map, got {d.dtype} {d.shape} "
+                f"('{name}')"
+            )
+        if d.shape != tuple(shape):
+            raise _Refused(mismatch.format(d.shape))
+        lab = d[()]
+    if name == "targets/labels":  # the generator's truth labels count from 0
+        lab = lab.astype(np.int32) + 1
+    return lab
+
+
+def _linked(f, name: str):
+    """The link `name` in open HDF5 file `f` (hard, soft or external), else None."""
+    try:
+        return f.get(name, getlink=True)
+    except (KeyError, OSError, RuntimeError, ValueError):  # a path through a dataset, a bad name
+        return None
 
 
 def _tiff_pillow_cannot(path: Path, exc: BaseException, shape, mismatch: str):
