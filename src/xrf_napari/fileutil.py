@@ -595,11 +595,13 @@ def hdf5_link_targets(path, name: str) -> list[Path]:
 
 
 def _same(a: Path, b: Path) -> bool:
-    """Same file or folder: one path, a symlink to the other, or a hard link
-    (same device and inode)."""
+    """Same file or folder: one path, a symlink to the other, or a hard link (same device and
+    inode); where either cannot be looked at (not there yet, a NUL byte in it), one path. The
+    commands' and the writer's output guards and `pigments --labels` (the scan's own file) ask
+    it."""
     try:
         return os.path.samefile(a, b)
-    except OSError:
+    except (OSError, ValueError):
         return os.path.abspath(a) == os.path.abspath(b)
 
 

@@ -13,7 +13,6 @@ earlier report whole.
 from __future__ import annotations
 
 import math
-import os
 import shlex
 import sys
 from pathlib import Path
@@ -346,12 +345,9 @@ def _is_the_scan(labels, scan) -> bool:
     plausible slip: a TIFF scan given so was refused only after the scan had been read, as "128
     images (pages or frames) in one file", not as the scan. An HDF5 file is not refused: its
     `labels` or `targets/labels` dataset (a synthetic cube's) is a label map beside the cube."""
-    if Path(labels).suffix.lower() in (".h5", ".hdf5"):
-        return False
-    try:
-        return os.path.samefile(labels, scan)
-    except (OSError, ValueError):
-        return False
+    from ..fileutil import _same
+
+    return Path(labels).suffix.lower() not in (".h5", ".hdf5") and _same(labels, scan)
 
 
 def run(args) -> int:
