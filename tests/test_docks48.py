@@ -138,3 +138,33 @@ def test_a_pigments_fit_goes_stale_when_the_tube_changes_elsewhere(
     recolour.instrument_row.anode_combo.setCurrentText("W")
     wait_idle(qtbot, pigments.job, timeout=60000)
     assert pigments.info.text().startswith(note), pigments.info.text()
+
+
+def test_the_composite_row_comes_back_with_its_scan(make_napari_viewer, qtbot, tmp_path):
+    """Red, green and blue chosen for a scan's maps were lost once another scan was looked at:
+    back on the scan, the row offered the first three maps again (its ticks and FWHM come back,
+    and Add composite then made a composite the user had not chosen). They come back with it;
+    a choice whose map was deleted meanwhile takes a map not chosen, and Make maps again
+    offers the first three, as always."""
+    viewer = make_napari_viewer()
+    dock = _maps_dock(viewer, qtbot, tmp_path)
+    first = dock.current_layer()
+    _make_maps(dock, qtbot)
+    default = [c.currentText() for c in dock.rgb_combos]
+    mine = ["Cu", "(none)", "Pb"]
+    assert mine != default
+    for combo, symbol in zip(dock.rgb_combos, mine):
+        combo.setCurrentText(symbol)
+    other = open_cube(viewer, write_painted_cube(tmp_path / "other.h5", seed=1))[-1]
+    dock.cube_combo.set_layer(other)
+    wait_idle(qtbot, dock.job)
+    assert [c.currentText() for c in dock.rgb_combos] == ["", "", ""]  # no maps there
+    dock.cube_combo.set_layer(first)
+    assert [c.currentText() for c in dock.rgb_combos] == mine
+    dock.cube_combo.set_layer(other)
+    viewer.layers.remove(next(ly for ly in viewer.layers if ly.name.startswith("Cu ")))
+    dock.cube_combo.set_layer(first)
+    chosen = [c.currentText() for c in dock.rgb_combos]
+    assert chosen[1:] == mine[1:] and chosen[0] not in ("Cu", "Pb", "(none)"), chosen
+    _make_maps(dock, qtbot)
+    assert [c.currentText() for c in dock.rgb_combos] == default

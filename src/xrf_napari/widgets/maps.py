@@ -276,6 +276,7 @@ class ElementMapsWidget(CubeDock):
     def leave_cube(self, cube) -> None:
         self.keep_ticks(cube)
         self.remember(cube, "fwhm", self.fwhm_spin.value())
+        self.remember(cube, "composite", self._rgb_chosen())  # comes back with its maps
 
     def show_survey(self, mean, suggested) -> None:
         self.suggested_label.setText(suggestions_text(suggested))
@@ -328,6 +329,7 @@ class ElementMapsWidget(CubeDock):
         scale, translate = yx_transform(cube_layer)
         notes, layers = [], {}
         cube = layer_cube(cube_layer)
+        self.forget(cube, "composite")  # new maps: the first three, as after every Make maps
         _hide_results_of(viewer, cube)  # the new maps replace the scan's older maps and composites
         for i, plan in enumerate(plans):
             if i:
@@ -375,7 +377,9 @@ class ElementMapsWidget(CubeDock):
         self.show_tube_notes(self.notes_label, notes)  # or, made for another tube, why not
         live = list(self.live_maps())  # the user may have deleted them meanwhile
         self.follow_busy()
-        self._refresh_rgb_choices(live)
+        cube = self.current_cube()
+        self._refresh_rgb_choices(live, self.recall(cube, "composite", ()))
+        self.forget(cube, "composite")  # shown: the row itself holds the choice now
 
     def follow_instrument(self, cube) -> None:
         """The maps' notes give way to stale_tube's line once another tube is chosen for their
@@ -393,7 +397,7 @@ class ElementMapsWidget(CubeDock):
         super()._layer_removed(event)
         try:  # a deleted map is no longer offered for a composite, nor saved once all are gone
             if any(ly not in self.viewer.layers for ly in self.map_layers.values()):
-                self._refresh_rgb_choices(list(self.live_maps()), keep=True)
+                self._refresh_rgb_choices(list(self.live_maps()), self._rgb_chosen())
                 self.follow_busy()
         except RuntimeError:  # this dock's Qt side is already deleted
             pass
@@ -463,15 +467,20 @@ class ElementMapsWidget(CubeDock):
         except (OSError, ValueError) as exc:
             self.job.refused(report_error(exc, "Save maps"))
 
-    def _refresh_rgb_choices(self, symbols, keep: bool = False) -> None:
+    def _rgb_chosen(self) -> list[str]:
+        """The composite row's red, green and blue choices ("" where nothing is offered)."""
+        return [c.currentText() for c in self.rgb_combos]
+
+    def _refresh_rgb_choices(self, symbols, chosen=()) -> None:
         """Offer `symbols` and NO_MAP (a black channel) for red, green and blue (nothing without
         maps), the first three maps by default, NO_MAP where there are fewer (two maps offered
         [a, b, b]: Add composite showed b in both green and blue, a cyan that no element's map
-        is). `keep`: each choice
-        still offered stays, and one whose map was deleted takes a map not chosen for another
-        colour, else NO_MAP (it took the first map, often the green's, and Add composite made
-        "RGB Fe/Fe/Cu" of two maps)."""
-        kept = [c.currentText() if keep else None for c in self.rgb_combos]
+        is). `chosen` (red, green, blue: _rgb_chosen): each choice still offered stays (the
+        row's own as a map is deleted; the scan's as it is chosen again, where the first three
+        maps replaced what the user had chosen), and one whose map was deleted takes a map not
+        chosen for another colour, else NO_MAP (it took the first map, often the green's, and
+        Add composite made "RGB Fe/Fe/Cu" of two maps)."""
+        kept = [*chosen, None, None, None][:3]
         kept = [k if k in symbols or k == NO_MAP else None for k in kept]
         spare = [s for s in symbols if s not in kept]
         for i, combo in enumerate(self.rgb_combos):
@@ -487,7 +496,7 @@ class ElementMapsWidget(CubeDock):
         """(symbols, layers) of the maps chosen for red, green and blue (`symbols`: three map
         symbols, NO_MAP or None for a channel left black; None: the composite row's choices);
         a ValueError says why there is no composite to make."""
-        symbols = list(symbols or [c.currentText() for c in self.rgb_combos])
+        symbols = list(symbols or self._rgb_chosen())
         symbols = [None if s in (None, NO_MAP) else s for s in symbols]
         live = self.live_maps()
         deleted = [s for s in symbols if s in self.map_layers and s not in live]
