@@ -164,12 +164,12 @@ def test_cli_labels_from_the_cube_and_bad_labels(scan, tmp_path, capsys):
             "-o",
             str(tmp_path / "c"),
             "--anode",
-            "Cr",  # an element, but no tube the forward model knows
+            "Fe",  # an element, but no tube the forward model knows (Cr until session 48)
             "--no-progress",
         ]
     )
     assert rc == 2
-    assert "unknown X-ray tube anode 'Cr'" in capsys.readouterr().err
+    assert "unknown X-ray tube anode 'Fe'" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stop:  # not an element: refused before anything is read
         main(["pigments", str(cube_path), "-o", str(tmp_path / "d"), "--anode", "Xx"])
     assert stop.value.code == 2 and "'Xx' is not an element" in capsys.readouterr().err

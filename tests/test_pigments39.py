@@ -59,8 +59,8 @@ def test_a_coloured_label_image_is_refused_with_what_to_give_instead(tmp_path, c
 
 
 def test_an_unknown_anode_is_refused_before_the_regions_are_embedded(tmp_path, capsys, monkeypatch):
-    # --anode Cr (an element, no tube the forward model knows) was refused only after the DVE
-    # embedding and K-Means had run: minutes on a scan of a painting
+    # --anode Fe (an element, no tube the forward model knows; until session 48 Cr) was refused
+    # only after the DVE embedding and K-Means had run: minutes on a scan of a painting
     import xrf_napari.cli.pigments_cmd as cmd
 
     counts = np.random.default_rng(0).poisson(20.0, size=(8, 8, 512)).astype(np.uint16)
@@ -71,11 +71,11 @@ def test_an_unknown_anode_is_refused_before_the_regions_are_embedded(tmp_path, c
 
     monkeypatch.setattr(cmd, "cluster_labels", embedded)
     out = tmp_path / "report"
-    rc = main(["pigments", str(path), "--anode", "Cr", "-o", str(out), "--no-progress"])
+    rc = main(["pigments", str(path), "--anode", "Fe", "-o", str(out), "--no-progress"])
     err = capsys.readouterr().err
     assert rc == 2
-    assert "unknown X-ray tube anode 'Cr' (from --anode, as given)" in err
-    assert "knows Rh, Mo, W, Cu, Ag: choose one of them" in err
+    assert "unknown X-ray tube anode 'Fe' (from --anode, as given)" in err
+    assert "knows Rh, Mo, W, Cu, Ag, Cr: choose one of them" in err
     assert not out.exists()
 
 

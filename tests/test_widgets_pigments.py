@@ -386,6 +386,9 @@ def test_progress_and_cancel_while_the_instrument_is_estimated(make_napari_viewe
     each instrument tried is a step of the bar, and Cancel stops the job there."""
     import time
 
+    from xrf_napari.analysis.pigment_fit import FWHM_GRID
+    from xrf_napari.physics.tube import ANODES
+
     syn, labels = stripe_scan(RECIPES, SIZE)
     path = write_cube(tmp_path / "bare.h5", syn.counts, CANON, metadata={"name": "bare"})
     viewer = make_napari_viewer()
@@ -396,7 +399,8 @@ def test_progress_and_cancel_while_the_instrument_is_estimated(make_napari_viewe
     widget.use_uvit.setChecked(False)
     assert widget.run() is not None
     qtbot.waitUntil(lambda: "Estimating the tube anode" in widget.job.status.text(), timeout=60000)
-    qtbot.waitUntil(lambda: widget.job.progress.maximum() == 9, timeout=30000)
+    tried = len(ANODES) + len(FWHM_GRID)  # 10 since session 48's Cr
+    qtbot.waitUntil(lambda: widget.job.progress.maximum() == tried, timeout=30000)
     asked = time.monotonic()
     widget.job.cancel()
     wait_idle(qtbot, widget.job, timeout=60000)

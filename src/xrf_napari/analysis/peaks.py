@@ -91,8 +91,9 @@ STRONG_SIGMA = 20.0
 SHIFT_WARN_KEV = 0.015
 #: Tube anodes whose scattered lines (and Compton band, 2 keV below a K line) the calibration check
 #: leaves out when the anode is not known: a blank scan's scatter peaks are no miscalibration. Nor
-#: are they suggested then (Suggestions.tube). Not copper (physics.tube.ANODES): a diffraction
-#: tube's, and the element of azurite, malachite and verdigris.
+#: are they suggested then (Suggestions.tube). Not copper nor chromium (physics.tube.ANODES):
+#: diffraction tubes', and the elements of azurite, malachite and verdigris, chrome yellow and
+#: viridian.
 SCATTER_ANODES = ("Rh", "Mo", "Ag", "W")
 #: A tube voltage (known) under this many times an element's K edge barely excites its K lines:
 #: no K-alpha peak says little and its L lines decide, as for a K edge above the axis. Forward

@@ -9,8 +9,9 @@ other anode's does (K-beta is too weak to add evidence: through a polycapillary 
 tubes' stood 0-0.12 above the continuum). The anodes, their K-alpha and Compton energies come
 from the physics (physics.tube.ANODES, elements.element_lines, physics.scatter.compton_energy),
 so the guess reads the lines the generator draws. A W tube has no K lines in 1-26.6 keV, and a
-Cu tube's Compton band lies within its K-alpha peak (0.07-0.25 keV below 8 keV), leaving Cu K
-lines that pigments share (W L among Hg and Pb L lines too): 'cannot tell'.
+Cu or Cr tube's Compton band lies within its K-alpha peak (0.07-0.25 keV below 8 keV), leaving K
+lines that pigments share (Cu: azurite, malachite; Cr: chrome yellow, viridian; W L among Hg and
+Pb L lines too): 'cannot tell'.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def compton_contrast(total: np.ndarray, e: float) -> tuple[float, float]:
 def k_alpha_anodes() -> dict[str, float]:
     """K-alpha (keV, elements.element_lines) of each tube anode (physics.tube.ANODES) whose
     K-alpha, Compton band and continuum below it lie on the canonical axis, the band clear of
-    the K-alpha window: Mo, Rh and Ag, not W (K-alpha 59 keV) nor Cu (band within its peak)."""
+    the K-alpha window: Mo, Rh and Ag, not W (K-alpha 59 keV) nor Cu or Cr (band within the
+    peak)."""
     from ..elements import element_lines
     from ..energy import canonical_edges
     from ..physics.tube import ANODES

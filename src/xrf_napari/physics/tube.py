@@ -17,7 +17,9 @@ import numpy as np
 
 from .xsec import FINE_STEP, deposit, fine_energy, mu_at, mu_fine
 
-ANODES = ("Rh", "Mo", "W", "Cu", "Ag")
+#: The anodes the model takes; Cr (K-alpha 5.41 keV) as on some portable XRF and XRD instruments,
+#: with the same Ebel terms and xraylib's Cr edges and lines.
+ANODES = ("Rh", "Mo", "W", "Cu", "Ag", "Cr")
 #: Tube voltages (kV) the model takes, ends included: every range check of a tube voltage (the
 #: instrument profile, the pigments and quicklook --kv, the element suggestion's K over L) reads
 #: these, so that none offers a voltage another refuses.
