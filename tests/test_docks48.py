@@ -168,3 +168,35 @@ def test_the_composite_row_comes_back_with_its_scan(make_napari_viewer, qtbot, t
     assert chosen[1:] == mine[1:] and chosen[0] not in ("Cu", "Pb", "(none)"), chosen
     _make_maps(dock, qtbot)
     assert [c.currentText() for c in dock.rgb_combos] == default
+
+
+def test_recolours_outline_goes_with_its_colours(make_napari_viewer, qtbot, tmp_path):
+    """The colours deleted (of the scan shown, or of another), their "ambiguous colour" outline
+    stayed beside the scan over nothing, its box ticked and off, so nothing in the dock took it
+    away. It goes with them, and the box is unticked."""
+    from _napari_helpers import tiny_recolour_dock
+
+    def outlines():
+        return [ly.name for ly in viewer.layers if ly.name.startswith("ambiguous colour")]
+
+    def recolour_with_outline(scan):
+        dock.cube_combo.set_layer(scan)
+        dock.outline_box.setChecked(True)  # (no colours of the scan yet: read at Run)
+        assert dock.run() is not None
+        wait_idle(qtbot, dock.job, timeout=120000)
+        assert dock.job.last_error is None, dock.job.last_error
+        assert outlines()
+        return dock.result_layer
+
+    viewer = make_napari_viewer()
+    first = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[-1]
+    second = open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))[-1]
+    dock = tiny_recolour_dock(viewer, tmp_path)
+    viewer.layers.remove(recolour_with_outline(first))  # the scan shown
+    assert not outlines() and not dock.outline_box.isChecked()
+    colours = recolour_with_outline(second)
+    dock.cube_combo.set_layer(first)
+    viewer.layers.remove(colours)  # another scan's
+    assert not outlines()
+    dock.cube_combo.set_layer(second)
+    assert not dock.outline_box.isChecked()

@@ -33,6 +33,7 @@ from ._layers import (
     cube_display_name,
     find_result,
     layer_cube,
+    result_cube,
     result_name,
     side_by_side_translate,
     upsert_layer,
@@ -325,6 +326,22 @@ class RecolourWidget(CubeDock):
             if (outline := self._outline_layer(cube)) is not None:
                 self.viewer.layers.remove(outline)
         super().follow_instrument(cube)
+
+    def _layer_removed(self, event=None) -> None:
+        """A scan's colours deleted take their outline with them (of any scan, shown or not): it
+        marks where those colours are a guess, and stayed over nothing (beside the scan, where
+        Show put them) with its box ticked and off (_follow_layers), so that nothing in the dock
+        took it away, as after a change of tube (follow_instrument)."""
+        super()._layer_removed(event)
+        viewer = self.viewer
+        if viewer is None:
+            return
+        for colours in self.recall_all("layer"):
+            cube = result_cube(colours)
+            if colours not in viewer.layers and cube is not None:
+                outline = self._outline_layer(cube)
+                if outline is not None:
+                    viewer.layers.remove(outline)  # (which calls this again: none left then)
 
     def follow_busy(self) -> None:
         """Save is off during a re-run, and once the chosen scan's colours layer was deleted:
