@@ -23,8 +23,9 @@ file that does not name one is called like the training data only "as far as the
 saying which it does not name (`UNNAMED_IF`): 7 generated Mo and Ag cubes stripped of their
 metadata scored 0.01-0.62, 6 of the training instruments -0.04-0.75
 (docs/model_card_embedder.md). Where a Mo, Rh or Ag tube's scattered K-alpha and Compton band
-show in the spectra, the tube is named from them instead (`tube_guess.guess_anode`); W and Cu
-tubes, and voltages that barely excite K, stay 'not named'.
+show in the spectra, the tube is named from them instead (`tube_guess.guess_scan_anode`); W, Cu
+and Cr tubes, voltages that barely excite K, and energy axes that cannot show a tube (channel
+numbers, the tube an automatic calibration assumed) stay 'not named'.
 """
 
 from __future__ import annotations
