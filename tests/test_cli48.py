@@ -202,3 +202,44 @@ def test_a_labels_dataset_of_another_shape_is_refused_before_it_is_read(tmp_path
     with pytest.raises(ValueError) as exc:
         read_labels(path, (4, 5))
     assert str(exc.value) == f"--labels {path}: shape (4, 5000) does not match the scan (4, 5)"
+
+
+@pytest.fixture(scope="module")
+def one_cube_set(tmp_path_factory):
+    """A generated set of one 16 px cube."""
+    from xrf_napari.cli.train import main as train_main
+
+    out = tmp_path_factory.mktemp("set48") / "set"
+    argv = ["generate", "--out", str(out), "--n-cubes", "1", "--size", "16", "--workers", "1"]
+    assert train_main([*argv, "--seed", "3", "--no-progress"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("how", ["truncated", "no cube"])
+def test_export_set_names_a_damaged_cube_of_the_set(one_cube_set, tmp_path, how, capsys):
+    """export-set over a set whose cube file was cut short said "error: Unable to synchronously
+    open file (truncated file: eof = ...)", naming no file, and over one whose cube is another
+    HDF5 file (no /counts) ended in a KeyError traceback; each is one line naming the file, as
+    the scan reader and the trainers say it."""
+    import shutil
+
+    from xrf_napari.cli.train import main as train_main
+
+    data = tmp_path / "set"
+    shutil.copytree(one_cube_set, data)
+    cube = data / "cube_00000.h5"
+    if how == "truncated":
+        cube.write_bytes(cube.read_bytes()[:3000])
+        said = f"{cube}: the HDF5 file is truncated: it has 3000 bytes of the "
+    else:
+        cube.unlink()
+        with h5py.File(cube, "w") as f:
+            f["labels"] = np.ones((16, 16), np.int32)
+        said = (
+            f"{cube} is not an xrf-napari project file (format 'xrf-napari/1', with /counts): "
+            "give a folder that generate wrote"
+        )
+    argv = ["export-set", "--data", str(data), "--format", "h5", "--out", str(tmp_path / "x")]
+    assert train_main([*argv, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"xrf-napari-train export-set: error: {said}"), err

@@ -149,6 +149,16 @@ def is_project_file(f) -> bool:
     return isinstance(v, str) and v == FORMAT and "counts" in f
 
 
+def check_project_file(f, path) -> None:
+    """A ValueError naming `path` unless the open HDF5 file `f` is in the project layout that
+    `generate` writes (every training command, and export-set, reads cubes through this check)."""
+    if not is_project_file(f):
+        raise ValueError(
+            f"{path} is not an xrf-napari project file (format {FORMAT!r}, with /counts): "
+            "give a folder that generate wrote"
+        )
+
+
 def read_project_cube(f, path) -> Cube:
     """Cube from an open h5py.File in this layout (the dataset stays lazy)."""
     import h5py

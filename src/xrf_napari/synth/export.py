@@ -149,19 +149,34 @@ def _cube_bytes(canon: Path, src: Path, counts_share: dict | None = None) -> tup
     as a .raw holds them and the sidecar's arrays and metadata uncompressed. `counts_share`:
     {item size: share} of the counts' bytes to count instead (an HDF5 export, gzipped, before
     its cube is read: generate's FIRST_CUBES_SHARE)."""
-    import h5py
-
-    with h5py.File(src, "r") as f:
+    with _set_cube(src) as f:
         d = f["counts"]
         share = 1.0 if counts_share is None else counts_share.get(d.dtype.itemsize, 1.0)
         counts = int(int(np.prod(d.shape)) * d.dtype.itemsize * share)
-    with h5py.File(canon, "r") as f:
+    with _set_cube(canon) as f:
         side = len(f.attrs.get("metadata", "")) + _SIDECAR_EXTRA
         group = f.get("targets")
         for name in ("palette", "rgb", "labels"):
             if group is not None and name in group:
                 side += int(np.prod(group[name].shape)) * group[name].dtype.itemsize
     return counts, side
+
+
+def _set_cube(path: Path):
+    """A cube file of the set, open read-only: one that is no HDF5, cut short or damaged is
+    refused in words naming it, as a scan is (export-set said only "Unable to synchronously open
+    file (truncated file: ...)", naming no file), and one not in generate's layout as the
+    trainers refuse it (a KeyError traceback: "object 'counts' doesn't exist")."""
+    from ..io.hdf5 import _open
+    from ..io.project_h5 import check_project_file
+
+    f = _open(path)
+    try:
+        check_project_file(f, path)
+    except ValueError:
+        f.close()
+        raise
+    return f
 
 
 def check_export_room(folder, plans: dict) -> None:

@@ -379,7 +379,7 @@ def target_header(path) -> tuple[frozenset[str], tuple[int, int] | None] | None:
     """(the names of a training or test cube's targets, its palette target's (H, W) or None)
     from its header, without reading the cube (an exported cube's from its sidecar), or None when
     it cannot be read here: the pass that reads the cube then says why. An HDF5 file that is no
-    project cube is refused as such (data.check_project_file), not as a cube lacking targets.
+    project cube is refused as such (project_h5.check_project_file), not as a cube lacking targets.
     Checks made before a whole-set pass use it (evaluate's targets and MS-SSIM scales, the
     recolouriser's crop): one read of each header (evaluate read every header twice)."""
     import zipfile
@@ -387,8 +387,8 @@ def target_header(path) -> tuple[frozenset[str], tuple[int, int] | None] | None:
 
     import h5py
 
+    from ..io.project_h5 import check_project_file
     from ..synth.export import is_exported, sidecar_of
-    from .data import check_project_file
 
     def plane(shape):
         return (int(shape[0]), int(shape[1])) if len(shape) >= 2 else None

@@ -181,21 +181,11 @@ def profile_key(metadata: dict) -> str:
     return f"{anode} {lo}-{lo + 10} eV"
 
 
-def check_project_file(f, path) -> None:
-    """A ValueError naming `path` unless the open HDF5 file `f` is in the project layout that
-    `generate` writes (every training command reads cubes through this check)."""
-    from ..io.project_h5 import FORMAT, is_project_file
-
-    if not is_project_file(f):
-        raise ValueError(
-            f"{path} is not an xrf-napari project file (format {FORMAT!r}, with /counts): "
-            "give a folder that generate wrote"
-        )
-
-
 def read_cube_arrays(path) -> tuple[np.ndarray, np.ndarray, dict]:
     """(counts (H, W, 512), labels (H, W) int32, metadata) of one synthetic cube; clear errors."""
     import h5py
+
+    from ..io.project_h5 import check_project_file
 
     path = Path(path)
     try:

@@ -174,8 +174,7 @@ def _read_project(path):
     import h5py
 
     from ..cube import cube_from_array
-    from ..io.project_h5 import read_project_cube
-    from .data import check_project_file
+    from ..io.project_h5 import check_project_file, read_project_cube
 
     try:
         with h5py.File(path, "r") as f:

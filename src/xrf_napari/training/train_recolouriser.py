@@ -513,8 +513,7 @@ def _read_training_cube(path):
     (runs in a worker)."""
     import h5py
 
-    from ..io.project_h5 import read_project_cube
-    from .data import check_project_file
+    from ..io.project_h5 import check_project_file, read_project_cube
 
     path = Path(path)
     try:
