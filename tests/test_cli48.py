@@ -243,3 +243,44 @@ def test_export_set_names_a_damaged_cube_of_the_set(one_cube_set, tmp_path, how,
     assert train_main([*argv, "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"xrf-napari-train export-set: error: {said}"), err
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"\x89HDF\r\n\x1a\n", "is not a CSV text file (byte 0 is not UTF-8 text)"),
+        (b"", "is empty"),
+        (b"x\n1\n", "has none of the main table's columns"),
+        (b"name,role\nChalk,ground\n", "has no column formula, density, elements, srgb_hex, L, "),
+        (None, "holds no pigments: a header line alone"),
+    ],
+)
+def test_a_pigment_table_that_is_none_is_said_in_words(tmp_path, content, said):
+    """generate --pigment-table PATH: a binary file said only "'utf-8' codec can't decode byte
+    0x89 in position 0" (no file named), one without the columns "wrong.csv: bad pigment row
+    None: 'elements'", an empty one or a header alone "lacks: Azurite, Blanc fixe, ..." (every
+    pigment of the main table). Each names the file and what is wrong."""
+    from importlib import resources
+
+    from xrf_napari.physics.pigments import use_table
+
+    main_table = resources.files("xrf_napari").joinpath("data/pigments.csv").read_bytes()
+    path = tmp_path / "table.csv"
+    path.write_bytes(main_table.splitlines(keepends=True)[0] if content is None else content)
+    with pytest.raises(ValueError) as exc, use_table(str(path)):
+        pass
+    assert str(exc.value).startswith(f"pigment table {path} {said}"), exc.value
+
+
+def test_a_pigment_table_a_spreadsheet_saved_is_read(tmp_path):
+    """A spreadsheet's "CSV UTF-8" starts with a byte-order mark: the main table saved so was
+    refused, "bad pigment row None: 'name'" (its first column read as "\\ufeffname")."""
+    from importlib import resources
+
+    from xrf_napari.physics.pigments import load_pigments, use_table
+
+    main_table = resources.files("xrf_napari").joinpath("data/pigments.csv").read_bytes()
+    path = tmp_path / "table.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + main_table)
+    with use_table(str(path)):
+        assert [p.name for p in load_pigments()] == [p.name for p in load_pigments(None)]

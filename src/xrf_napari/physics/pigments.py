@@ -214,11 +214,48 @@ def _load_version(key: tuple | None) -> tuple[Pigment, ...]:
         )
         where = "xrf_napari/data/pigments.csv"
     else:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        text = _table_text(path)
         where = path
     rows = list(csv.DictReader(text.splitlines()))
     return tuple(_row_to_pigment(r, where) for r in rows)
+
+
+#: The columns every pigment row needs (_row_to_pigment; `notes` may be left out).
+COLUMNS = (
+    "name", "role", "formula", "density", "elements", "srgb_hex", "L", "a", "b", "start_year",
+    "end_year", "colour_source",
+)  # fmt: skip
+
+
+def _table_text(path: str) -> str:
+    """The text of pigment table `path`, refused naming it where it is no such table: a binary
+    file said only "'utf-8' codec can't decode byte 0x89 in position 0", one without the
+    columns (or saved by a spreadsheet, its first column "\ufeffname") "bad pigment row None:
+    'elements'", an empty one or a header alone "lacks:" and every pigment of the main table."""
+    try:  # -sig: a spreadsheet's "CSV UTF-8" starts with a byte-order mark ("\ufeffname")
+        with open(path, encoding="utf-8-sig") as fh:
+            text = fh.read()
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"pigment table {path} is not a CSV text file (byte {exc.start} is not UTF-8 text)"
+        ) from None
+    header = next(csv.reader(text.splitlines()), [])
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        what = (
+            "is empty"
+            if not text.strip()
+            else "has none of the main table's columns"
+            if len(missing) == len(COLUMNS)
+            else f"has no column {', '.join(missing)}"
+        )
+        raise ValueError(
+            f"pigment table {path} {what}: a table is a CSV whose first line names the columns "
+            f"{','.join(COLUMNS)}[,notes], then one pigment a line"
+        )
+    if len(text.strip().splitlines()) < 2:
+        raise ValueError(f"pigment table {path} holds no pigments: a header line alone")
+    return text
 
 
 def load_pigments(path=None) -> list[Pigment]:
