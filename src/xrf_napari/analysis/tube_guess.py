@@ -9,9 +9,9 @@ other anode's does (K-beta is too weak to add evidence: through a polycapillary 
 tubes' stood 0-0.12 above the continuum). The anodes, their K-alpha and Compton energies come
 from the physics (physics.tube.ANODES, elements.element_lines, physics.scatter.compton_energy),
 so the guess reads the lines the generator draws. A W tube has no K lines in 1-26.6 keV, and a
-Cu or Cr tube's Compton band lies within its K-alpha peak (0.07-0.25 keV below 8 keV), leaving K
-lines that pigments share (Cu: azurite, malachite; Cr: chrome yellow, viridian; W L among Hg and
-Pb L lines too): 'cannot tell'.
+Cu or Cr tube's Compton band reaches into its K-alpha peak (Cu 0.07-0.25 keV below 8.04 keV, Cr
+0.03-0.11 keV below 5.41 keV), leaving K lines that pigments share (Cu: azurite, malachite; Cr:
+chrome yellow, viridian; W L among Hg and Pb L lines too): 'cannot tell'.
 """
 
 from __future__ import annotations
@@ -31,6 +31,11 @@ MIN_CONTRAST = 0.2
 #: generated pixel of 100-10,000 counts named a wrong anode 6 times in 100 on contrast alone, and
 #: at 5 a W tube at 35 kV was called Ag (K-alpha 5.6 sigma above the continuum) in 200 cubes.
 MIN_SIGMA = 10.0
+#: The continuum a line is weighed against: 0.3-0.5 keV either side of it (line_contrast).
+SIDE_KEV = (0.3, 0.5)
+#: The continuum a Compton band is weighed against: 9-13 % below the line, under the band even
+#: at backscatter (compton_contrast), as shares of the line's energy.
+BELOW_BAND = (0.87, 0.91)
 #: Scattering angles (deg, beam to detector axis) whose Compton energies bound the Compton band:
 #: from the least the generator's instruments use (65 deg, physics.instrument) to backscatter,
 #: 1.9-8 % below K-alpha (0.3-1.8 keV), whatever the instrument's geometry; the band is compared
@@ -65,7 +70,8 @@ def _excess(window: tuple[float, int], continuum: list[tuple[float, int]]) -> tu
 def line_contrast(total: np.ndarray, e: float) -> tuple[float, float]:
     """A line at e keV against the continuum 0.3-0.5 keV either side (the lower of the two):
     (contrast, significance), about (0, 0) where there is no line."""
-    sides = [_window(total, e - 0.5, e - 0.3), _window(total, e + 0.3, e + 0.5)]
+    near, far = SIDE_KEV
+    sides = [_window(total, e - far, e - near), _window(total, e + near, e + far)]
     return _excess(_window(total, e - HALF_KEV, e + HALF_KEV), sides)
 
 
@@ -79,7 +85,8 @@ def compton_band(e: float) -> tuple[float, float]:
 def compton_contrast(total: np.ndarray, e: float) -> tuple[float, float]:
     """Counts in the Compton band of e against those 9-13 % below e: the band of a line the tube
     emits stands out (about 0 or negative for a fluorescence line). (contrast, significance)."""
-    return _excess(_window(total, *compton_band(e)), [_window(total, e * 0.87, e * 0.91)])
+    below = _window(total, e * BELOW_BAND[0], e * BELOW_BAND[1])
+    return _excess(_window(total, *compton_band(e)), [below])
 
 
 @cache
@@ -96,7 +103,8 @@ def k_alpha_anodes() -> dict[str, float]:
     out = {}
     for anode in ANODES:
         e = next((ln.energy for ln in element_lines(anode) if ln.family == "Ka"), None)
-        if e and lo <= e * 0.87 and e + 0.5 <= hi and compton_band(e)[1] < e - HALF_KEV:
+        on_axis = e and lo <= e * BELOW_BAND[0] and e + SIDE_KEV[1] <= hi
+        if on_axis and compton_band(e)[1] < e - HALF_KEV:
             out[anode] = e
     return out
 
@@ -113,7 +121,7 @@ def scatter_evidence(counts: np.ndarray) -> dict[str, tuple[tuple[float, float],
 
 def guess_anode(counts: np.ndarray) -> str | None:
     """The anode whose scattered K-alpha and Compton band the spectra show, or None: none or
-    more than one does (a W or Cu tube, too low a voltage, too few counts: cannot tell)."""
+    more than one does (a W, Cu or Cr tube, too low a voltage, too few counts: cannot tell)."""
     shown = [
         a
         for a, evidence in scatter_evidence(counts).items()
