@@ -284,3 +284,29 @@ def test_a_pigment_table_a_spreadsheet_saved_is_read(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + main_table)
     with use_table(str(path)):
         assert [p.name for p in load_pigments()] == [p.name for p in load_pigments(None)]
+
+
+def test_embeds_latent_given_as_labels_is_told_to_give_labels_h5(tmp_path):
+    """pigments --labels scan_latent.h5 (embed's latent, beside its labels.h5) said only "no
+    'labels' dataset in the file"; it now says what the file is and which file to give, and
+    another HDF5 file without a label map what it holds."""
+    from xrf_napari.cli.pigments_cmd import read_labels
+
+    latent = tmp_path / "scan_latent.h5"
+    with h5py.File(latent, "w") as f:
+        f.attrs.update(source="scan.h5", weights="dve.safetensors")
+        f["latent"] = np.zeros((4, 5, 3), np.float32)
+    with pytest.raises(ValueError) as exc:
+        read_labels(latent, (4, 5))
+    assert str(exc.value) == (
+        f"--labels {latent}: no 'labels' dataset in the file: it is the latent image "
+        "`xrf-napari embed` wrote (3 embedding coordinates per pixel of scan.h5); give the "
+        f"{tmp_path / 'scan_labels.h5'} written beside it"
+    )
+    other = _labels_file(tmp_path / "other.h5", "wide")
+    with h5py.File(other, "a") as f:
+        f.move("labels", "regions")
+    with pytest.raises(ValueError) as exc:
+        read_labels(other, (4, 5))
+    said = "no 'labels' dataset in the file (it holds: regions)"
+    assert str(exc.value) == f"--labels {other}: {said}"

@@ -220,7 +220,7 @@ def _h5_labels(path: Path, shape, mismatch: str) -> np.ndarray:  # noqa: F821
     with f:
         name = next((n for n in ("labels", "targets/labels") if _linked(f, n)), None)
         if name is None:
-            raise _Refused(f"--labels {path}: no 'labels' dataset in the file")
+            raise _Refused(f"--labels {path}: no 'labels' dataset in the file{_h5_holds(f, path)}")
         try:
             d = f[name]
         except (KeyError, OSError, RuntimeError, ValueError):
@@ -238,6 +238,26 @@ def _h5_labels(path: Path, shape, mismatch: str) -> np.ndarray:  # noqa: F821
     if name == "targets/labels":  # the generator's truth labels count from 0
         lab = lab.astype(np.int32) + 1
     return lab
+
+
+def _h5_holds(f, path: Path) -> str:
+    """What an HDF5 file without a label map holds, for the refusal: embed's latent.h5 (given
+    for its labels.h5 beside it) said only "no 'labels' dataset in the file"."""
+    from ..fileutil import printable
+    from ..io.hdf5 import embed_output
+
+    made = embed_output(f)
+    if made is not None and made[0] == "latent":
+        beside = path.with_name(path.name.replace("latent", "labels", 1))
+        return (
+            f": it is the latent image `xrf-napari embed` wrote ({made[1]}); give the "
+            f"{'labels.h5' if beside == path else printable(beside)} written beside it"
+        )
+    names = sorted(f)
+    if not names:
+        return " (it holds nothing)"
+    shown = ", ".join(printable(n) for n in names[:8])
+    return f" (it holds: {shown}{', ...' if len(names) > 8 else ''})"
 
 
 def _linked(f, name: str):
