@@ -415,6 +415,11 @@ def scan_tube(cube) -> str | None:
     return SURVEYS.instrument(cube).get("anode") or anode_from_metadata(cube.metadata)
 
 
+#: What CubeDock.made_for says of a result that does not record what it was made for (a
+#: RecolourResult without its OODReport): its notes are taken to hold.
+MADE_FOR_UNKNOWN = object()
+
+
 def _tube_words(anode: str | None, chosen_in: str) -> str:
     return f"a {anode} tube" if anode else f"a tube neither the file nor {chosen_in} names"
 
@@ -986,13 +991,15 @@ class CubeDock(QWidget):
 
     def made_for(self, result):
         """What of the instrument `result` was made for (instrument_now at its Run), kept in the
-        result itself: the anode of its OODReport (Recolour, Embed & cluster) or of its maps."""
+        result itself: the anode of its OODReport (Recolour, Embed & cluster) or of its maps;
+        MADE_FOR_UNKNOWN where the result does not say."""
         raise NotImplementedError  # every dock that reads_instrument says
 
     def instrument_changed_since(self, cube, result) -> bool:
         """`result`, this dock's of `cube`, was made for another instrument than the scan's now
         (made_for, instrument_now): what it says of the tube no longer holds."""
-        return result is not None and self.made_for(result) != self.instrument_now(cube)
+        made = MADE_FOR_UNKNOWN if result is None else self.made_for(result)
+        return made is not MADE_FOR_UNKNOWN and made != self.instrument_now(cube)
 
     def follow_instrument(self, cube) -> None:
         """`cube`'s Instrument choice changed, in a dock that reads_instrument: its result, shown,

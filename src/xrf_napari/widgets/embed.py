@@ -12,6 +12,7 @@ from qtpy.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QSpinBox
 from ..analysis.embed import ONE_BY_AUTO_K, one_region_reason
 from ..analysis.embed import why_one as _why_one
 from ._common import (
+    MADE_FOR_UNKNOWN,
     CubeDock,
     after_calibration,
     default_weights,
@@ -195,7 +196,7 @@ class EmbedClusterWidget(CubeDock):
 
     def made_for(self, result):
         """The anode the training-data line was made for (its OODReport's, the run's scan_tube)."""
-        return result[8].anode
+        return MADE_FOR_UNKNOWN if result[8] is None else result[8].anode
 
     def scan_refusal(self, cube) -> str:
         """The models' refusal (CubeDock), else a spot scan's (pigment_fit.too_few_for_regions,

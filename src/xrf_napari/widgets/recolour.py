@@ -17,6 +17,7 @@ from qtpy.QtWidgets import (
 )
 
 from ._common import (
+    MADE_FOR_UNKNOWN,
     CubeDock,
     after_calibration,
     default_weights,
@@ -315,7 +316,7 @@ class RecolourWidget(CubeDock):
 
     def made_for(self, result):
         """The anode the notes were made for (their OODReport's, the run's scan_tube)."""
-        return result.ood.anode
+        return MADE_FOR_UNKNOWN if result.ood is None else result.ood.anode
 
     def follow_instrument(self, cube) -> None:
         """The notes follow the tube (CubeDock), and so does the outline: where the colour is a
