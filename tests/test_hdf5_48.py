@@ -1,5 +1,6 @@
-"""HDF5 reads after a first look (io.hdf5.first_look, HANDED) when the file changed since: the
-layout the look found is the old file's, and must not be used for the new one."""
+"""The readers on files changed behind them (an HDF5 file rewritten since its first look, or
+since an opening still in use), named as another format, or holding a group or strings where a
+layout expects a dataset of numbers; and the one "same file" rule."""
 
 import gc
 import os
@@ -81,3 +82,30 @@ def test_one_same_file_rule_for_the_output_guards_and_pigments_labels(tmp_path):
     assert not _is_the_scan(other, scan)
     h5 = _two_cubes(tmp_path / "scan.h5", "x", "y")
     assert not _is_the_scan(h5, h5) and _same(h5, h5)
+
+
+def test_a_file_copied_over_one_still_open_is_refused_until_that_one_is_closed(
+    tmp_path, monkeypatch
+):
+    """HDF5 shares a file this process has open (a napari layer's cube holds its datasets) with
+    every later opening of it, through the structure it read first: a scan copied over it in
+    place (cp) and opened again read the old file's '/x', now the small cube, or, where the new
+    file has no '/x', "could not be read as hdf5 (KeyError: ... object 'x' doesn't exist)". It is
+    refused, saying why, while the old cube is held, and read right once that is gone. Fails on
+    the parent: read ((4, 4, 128), '/x'), no refusal."""
+    import pytest
+
+    from xrf_napari.io import CubeReadError
+
+    child_looks(monkeypatch)
+    scan = _two_cubes(tmp_path / "scan.h5", "x", "y")
+    swapped = _two_cubes(tmp_path / "swapped.h5", "y", "x")
+    held = read_cube(scan, auto_calibrate=False)  # a layer of it, open
+    os.link(scan, tmp_path / "hard.h5")
+    assert _read(tmp_path / "hard.h5") == ((8, 8, 128), "/x")  # unchanged, by another path
+    shutil.copyfile(swapped, scan)
+    with pytest.raises(CubeReadError, match="changed on disk since this session opened it"):
+        read_cube(scan, auto_calibrate=False)
+    del held
+    gc.collect()
+    assert _read(scan) == ((8, 8, 128), "/y")

@@ -232,7 +232,7 @@ def _open(path):
     import h5py
 
     try:
-        return h5py.File(path, "r")
+        f = h5py.File(path, "r")
     except OSError as exc:
         if "unable to lock file" in str(exc):  # a sound file another process holds open
             raise CubeReadError(
@@ -247,6 +247,53 @@ def _open(path):
                 "in MATLAB save it again with save(..., '-v7.3')",
             ) from None
         raise CubeReadError(path, _open_problem(path, exc)) from exc
+    try:
+        _refuse_changed_while_open(f, path)
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
+#: The device, inode, size and mtime of the latest HDF5 files this process opened, when each was
+#: opened, by HDF5's number for the open file (_object_key's, never reused):
+#: _refuse_changed_while_open. The last OPENED_FILES, the oldest dropped first (a file still
+#: open behind that many others goes unchecked).
+OPENED: dict[int, tuple] = {}
+OPENED_FILES = 64
+
+
+def _refuse_changed_while_open(f, path) -> None:
+    """Refuse a file this process has open already (HDF5 shares the open file: one number; a
+    cube's datasets keep it open) that changed on disk since that first opening: HDF5 reads it
+    through the structure it read then, so a scan copied over one still open in napari (cp:
+    the same inode) and opened again read the old file's datasets at the new one's bytes: the
+    wrong cube, or "KeyError: ... object 'x' doesn't exist". Files opened otherwise than by
+    _open go unchecked."""
+    import h5py
+
+    from .hdf5_looked import file_key
+
+    try:
+        # device, inode, size, mtime: not the path (a hard link's other one is the same file),
+        # nor ctime, which a rename, a new hard link or a chmod changes too
+        now = file_key(path)[1:5]
+        number = h5py.h5o.get_info(f.id).fileno
+        if h5py.h5f.get_obj_count(f.id, h5py.h5f.OBJ_ALL) == 1:  # nothing else of it open
+            OPENED[number] = now
+            while len(OPENED) > OPENED_FILES:
+                del OPENED[next(iter(OPENED))]
+            return
+    except (OSError, RuntimeError, ValueError):
+        return  # gone since the open, or HDF5 cannot say: what is open is read
+    if OPENED.get(number, now) != now:
+        raise CubeReadError(
+            path,
+            "changed on disk since this session opened it, and that opening is still in use (a "
+            "layer of it in napari, or a dock's scan): the HDF5 library would read the new file "
+            "through the old one's structure (the wrong data). Close the layers of the earlier "
+            "file, then open it again (or restart napari)",
+        )
 
 
 def _open_problem(path, exc: OSError) -> str:
