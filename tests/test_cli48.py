@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -310,3 +311,26 @@ def test_embeds_latent_given_as_labels_is_told_to_give_labels_h5(tmp_path):
         read_labels(other, (4, 5))
     said = "no 'labels' dataset in the file (it holds: regions)"
     assert str(exc.value) == f"--labels {other}: {said}"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_weights_option_given_a_pipe_or_device_says_so(tmp_path):
+    """`embed --weights /dev/zero` (or a named pipe) said "no such weights file" of a file that
+    is there; it says what it is, as --labels and --photo do."""
+    from xrf_napari.models.weights import WeightsError, require_file
+
+    pipe = tmp_path / "w.safetensors"
+    os.mkfifo(pipe)
+    with pytest.raises(WeightsError) as exc:
+        require_file(pipe, "--weights")
+    assert str(exc.value) == (
+        f"--weights {pipe}: is not a regular file (a device or pipe), not a weights file "
+        "(.safetensors)"
+    )
+    with pytest.raises(WeightsError) as exc:
+        require_file(pipe)
+    assert str(exc.value) == (
+        f"weights file {pipe} is not a regular file (a device or pipe), not a .safetensors file"
+    )
+    with pytest.raises(WeightsError, match="no such weights file"):  # a missing one as before
+        require_file(tmp_path / "gone.safetensors", "--weights")

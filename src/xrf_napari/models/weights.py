@@ -44,6 +44,10 @@ class WeightsError(ValueError):
             "weights file {path} is a folder, not a .safetensors file",
             "is a folder, not a weights file (.safetensors)",
         ),
+        "special": (
+            "weights file {path} is not a regular file (a device or pipe), not a .safetensors file",
+            "is not a regular file (a device or pipe), not a weights file (.safetensors)",
+        ),
     }
 
     def __init__(self, fault: str, path=None, how: str = "remark", given: str | None = None):
@@ -364,8 +368,8 @@ def require_file(path, option: str | None = None) -> None:
     given = f"{option} {path}" if option else None
     if path_.is_dir():
         raise WeightsError("", path, "folder", given)
-    if not path_.is_file():
-        raise WeightsError("", path, "missing", given)
+    if not path_.is_file():  # a device (/dev/zero) was "no such weights file"
+        raise WeightsError("", path, "special" if path_.exists() else "missing", given)
 
 
 def require_model(config: dict, want: str, path) -> None:
