@@ -1,6 +1,8 @@
 """The tube's lines as the analysis reads them (session 48): the calibration check's Compton band
-comes from the scattering physics."""
+comes from the scattering physics, and the anode an automatic calibration assumed is read one way
+by every reader."""
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -50,3 +52,62 @@ def test_a_wrong_axis_under_a_named_cu_or_cr_tube_is_caught(anode, kv, pigment, 
     energy, y = _spectrum(anode, kv, pigment)
     assert _calibration_warning(anode, kv, energy, y) == ""
     assert _calibration_warning(anode, kv, energy * gain + offset, y)
+
+
+def _auto_calibrated_file(tmp_path, anode_entry, counts):
+    """A project file as a scan calibrated automatically is saved (source "auto"), whose
+    `auto_calibration` entry holds `anode_entry` (a dict or its JSON text)."""
+    from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration
+    from xrf_napari.io import read_cube
+    from xrf_napari.io.project_h5 import write_cube
+
+    cal = Calibration(CANONICAL_E_MIN, CANONICAL_BIN_WIDTH, source="auto")
+    path = write_cube(tmp_path / "scan.h5", counts, cal, metadata={"auto_calibration": anode_entry})
+    cube = read_cube(path)
+    assert cube.calibration.source == "auto"
+    return cube
+
+
+@pytest.fixture(scope="module")
+def rh_scan():
+    """(16, 16, 512) counts of a generated Rh-tube scan on the canonical axis."""
+    from xrf_napari.synth.dataset import synthesize
+
+    rng = np.random.default_rng(3)
+    img = (rng.random((2, 2, 3)) * 255).repeat(8, 0).repeat(8, 1).astype(np.uint8)
+    prof = InstrumentProfile(
+        anode="Rh", kv=40.0, fwhm_mn_ev=145.0, counts_per_pixel=2000.0, optic="collimator"
+    )
+    return synthesize(img, rng, prof).counts
+
+
+def test_a_lower_case_anode_of_an_automatic_calibration_is_read_as_its_symbol(tmp_path, rh_scan):
+    """Fails on the parent: a saved scan whose automatic calibration assumed "rh" (a file another
+    tool wrote, a cube made in Python) was "given with --anode" to the calibration's origin though
+    Rh is the default, and the tube guess took the Rh scatter the calibration put at Rh's energies
+    for evidence ("Rh"), while the pigment fit read Rh."""
+    from xrf_napari.analysis.pigment_fit import calibration_notes
+    from xrf_napari.analysis.tube_guess import guess_scan_anode
+    from xrf_napari.detector import calibration_anode_origin
+
+    cube = _auto_calibrated_file(tmp_path, {"anode": "rh", "residual_ev_rms": 20.0}, rh_scan)
+    assert "Rh by default" in calibration_anode_origin(cube.metadata)
+    assert guess_scan_anode(cube, rh_scan.reshape(-1, 512)) is None
+    notes = calibration_notes(cube, InstrumentProfile(anode="Rh"))
+    assert "assuming the Rh anode's lines" in notes[0] and len(notes) == 1, notes
+
+
+@pytest.mark.parametrize("entry", [json.dumps({"anode": "Mo"}), {"anode": "molybdenum"}])
+def test_the_calibration_note_says_where_its_anode_came_from_in_its_own_words(
+    tmp_path, rh_scan, entry
+):
+    """Fails on the parent: with the entry as JSON text (how early files stored dicts), the pigment
+    fit's note read "assuming the Mo anode's lines among its peaks (the file names none: Rh by
+    default ...)", calibration_anode_origin not parsing the text; with the element's name it read
+    "Molybdenum", a contradiction with a Mo fit. Now: Mo, given, no contradiction."""
+    from xrf_napari.analysis.pigment_fit import calibration_notes
+
+    cube = _auto_calibrated_file(tmp_path, entry, rh_scan)
+    notes = calibration_notes(cube, InstrumentProfile(anode="Mo"))
+    assert len(notes) == 1, notes
+    assert "assuming the Mo anode's lines among its peaks (given with --anode" in notes[0], notes

@@ -125,6 +125,23 @@ def anode_from_metadata(metadata: dict) -> str | None:
 DEFAULT_CALIBRATION_ANODE = "Rh"
 
 
+def calibration_anode(metadata) -> str | None:
+    """The anode an automatic calibration assumed (`auto_calibration`'s "anode"), as its symbol,
+    or None: one reading for the tube guess, the pigment fit's notes and calibration_anode_origin,
+    which read it three ways (a project file's "rh" was Rh to the fit, another tube than the
+    default to the origin, and the tube guess took its Rh scatter for evidence). A value naming
+    no element is returned as written."""
+    from .elements import element_symbol
+
+    a = (dict_from_metadata(metadata, "auto_calibration") or {}).get("anode")
+    if not isinstance(a, str) or not a.strip():
+        return None
+    try:
+        return element_symbol(a.strip())
+    except ValueError:
+        return a.strip()
+
+
 def calibration_anode_origin(metadata: dict, given: str | None = None) -> str:
     """Where the anode an automatic calibration assumed came from, for every message naming it:
     the calibration said "assuming a Rh tube" while Pigments, for the same file, said "Mo
@@ -136,9 +153,8 @@ def calibration_anode_origin(metadata: dict, given: str | None = None) -> str:
     metadata = metadata or {}
     if anode_from_metadata(metadata):
         return "the anode the file names"
-    auto = metadata.get("auto_calibration")
-    assumed = auto.get("anode") if isinstance(auto, dict) else None
-    if given or (isinstance(assumed, str) and assumed and assumed != DEFAULT_CALIBRATION_ANODE):
+    assumed = calibration_anode(metadata)
+    if given or (assumed and assumed != DEFAULT_CALIBRATION_ANODE):
         return "given with --anode (read_cube's anode=)"
     return (
         f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default; --anode (read_cube's "

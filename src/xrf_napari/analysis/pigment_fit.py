@@ -1791,14 +1791,14 @@ def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
     tube anode its matched lines assumed, how well they fit) and, when the fit's anode is another
     (estimated from the spectra, or given), that the two contradict each other: with the wrong
     anode's lines among the matched peaks the energy axis, and every candidate, may be off."""
-    from ..detector import calibration_anode_origin, dict_from_metadata
+    from ..detector import calibration_anode, calibration_anode_origin, dict_from_metadata
 
     cal = getattr(cube, "calibration", None)
     if cal is None or cal.source != "auto":
         return []
     meta = getattr(cube, "metadata", None) or {}
     auto = dict_from_metadata(meta, "auto_calibration") or {}
-    anode = str(auto.get("anode") or "").strip().capitalize() or None
+    anode = calibration_anode(meta)
     rms = auto.get("residual_ev_rms")
     why = str(meta.get("calibration_note") or "").strip()
     notes = [

@@ -136,11 +136,11 @@ def guess_scan_anode(cube, counts: np.ndarray) -> str | None:
     0.02-0.2 keV per channel named a tube in 33, W and Cu tubes as Rh, Mo or Ag), and on
     an automatic calibration None for the anode it assumed, whose lines it put at their
     energies (finding them there confirms nothing); another anode's lines there are evidence."""
-    from ..detector import dict_from_metadata
+    from ..detector import calibration_anode
 
     source = cube.calibration.source
     if source == "none" or not len(counts):
         return None
     seen = guess_anode(counts)
-    auto = dict_from_metadata(cube.metadata, "auto_calibration") or {}
-    return None if source == "auto" and seen == auto.get("anode", seen) else seen
+    assumed = calibration_anode(cube.metadata) or seen
+    return None if source == "auto" and seen == assumed else seen
