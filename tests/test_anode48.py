@@ -111,3 +111,12 @@ def test_the_calibration_note_says_where_its_anode_came_from_in_its_own_words(
     notes = calibration_notes(cube, InstrumentProfile(anode="Mo"))
     assert len(notes) == 1, notes
     assert "assuming the Mo anode's lines among its peaks (given with --anode" in notes[0], notes
+
+
+def test_the_cached_anodes_of_the_tube_guess_cannot_be_changed_by_a_caller():
+    """Fails on the parent (a dict, cached: one caller's edit changed every later guess)."""
+    from xrf_napari.analysis.tube_guess import k_alpha_anodes
+
+    with pytest.raises(TypeError):
+        k_alpha_anodes()["Cu"] = 8.04
+    assert sorted(k_alpha_anodes()) == ["Ag", "Mo", "Rh"]

@@ -16,7 +16,9 @@ chrome yellow, viridian; W L among Hg and Pb L lines too): 'cannot tell'.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 
 import numpy as np
 
@@ -90,11 +92,11 @@ def compton_contrast(total: np.ndarray, e: float) -> tuple[float, float]:
 
 
 @cache
-def k_alpha_anodes() -> dict[str, float]:
+def k_alpha_anodes() -> Mapping[str, float]:
     """K-alpha (keV, elements.element_lines) of each tube anode (physics.tube.ANODES) whose
     K-alpha, Compton band and continuum below it lie on the canonical axis, the band clear of
     the K-alpha window: Mo, Rh and Ag, not W (K-alpha 59 keV) nor Cu or Cr (band within the
-    peak)."""
+    peak). Read-only: the one cached mapping serves every caller."""
     from ..elements import element_lines
     from ..energy import canonical_edges
     from ..physics.tube import ANODES
@@ -106,7 +108,7 @@ def k_alpha_anodes() -> dict[str, float]:
         on_axis = e and lo <= e * BELOW_BAND[0] and e + SIDE_KEV[1] <= hi
         if on_axis and compton_band(e)[1] < e - HALF_KEV:
             out[anode] = e
-    return out
+    return MappingProxyType(out)
 
 
 def scatter_evidence(counts: np.ndarray) -> dict[str, tuple[tuple[float, float], ...]]:
