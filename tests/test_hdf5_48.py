@@ -89,10 +89,11 @@ def test_a_file_copied_over_one_still_open_is_refused_until_that_one_is_closed(
 ):
     """HDF5 shares a file this process has open (a napari layer's cube holds its datasets) with
     every later opening of it, through the structure it read first: a scan copied over it in
-    place (cp) and opened again read the old file's '/x', now the small cube, or, where the new
-    file has no '/x', "could not be read as hdf5 (KeyError: ... object 'x' doesn't exist)". It is
-    refused, saying why, while the old cube is held, and read right once that is gone. Fails on
-    the parent: read ((4, 4, 128), '/x'), no refusal."""
+    place (cp) and opened again read the new file's '/y' with the old '/y''s shape and place,
+    or, where the old file had no dataset of the new one's name, "could not be read as hdf5
+    (KeyError: ... object 'z' doesn't exist)". It is refused, saying why, while the old cube is
+    held, and read right once that is gone. Fails on the parent (ba83125^): read
+    ((4, 4, 128), '/y'), no refusal (ba83125's message said '/x', read before 229f8f3)."""
     import pytest
 
     from xrf_napari.io import CubeReadError
@@ -109,3 +110,23 @@ def test_a_file_copied_over_one_still_open_is_refused_until_that_one_is_closed(
     del held
     gc.collect()
     assert _read(scan) == ((8, 8, 128), "/y")
+
+
+def test_a_group_where_a_layout_names_a_dataset_is_not_that_layout(tmp_path, monkeypatch):
+    """_detect asked `.ndim` of MAPS/mca_arr and MAPS_RAW/data_*, and took xrfmap/detsum/counts
+    for PyXRF's, whatever each was: a group there (another writer's) made the read fail with
+    "could not be read as hdf5 (AttributeError: 'Group' object has no attribute 'ndim')", or
+    "'/xrfmap/detsum/counts' is a group, not a dataset", though the file holds a cube that
+    discovery finds. Fails on the parent: find_cube raised that AttributeError (it passes
+    CubeReadError alone), and took the PyXRF file for 'pyxrf'."""
+    child_looks(monkeypatch)
+    for name, group in (
+        ("mca_arr", "MAPS/mca_arr/x"),
+        ("maps_raw", "MAPS_RAW/data_a/x"),
+        ("pyxrf", "xrfmap/detsum/counts/x"),
+    ):
+        with h5py.File(tmp_path / f"{name}.h5", "w") as f:
+            f[group] = np.ones(3)
+            f["scan/cube"] = np.full((8, 8, 128), 5, np.uint16)
+        assert hdf5.find_cube(tmp_path / f"{name}.h5") == "discovered", name
+        assert _read(tmp_path / f"{name}.h5") == ((8, 8, 128), "/scan/cube"), name

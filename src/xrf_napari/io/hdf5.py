@@ -429,19 +429,20 @@ def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
         return "project", "counts"
     if "XRF/Spectra" in f and "XRF/SpectraSelectedIndex" in f:
         return "crono", "XRF/Spectra"
-    if "MAPS_RAW" in f and isinstance(f["MAPS_RAW"], h5py.Group):
-        names = sorted(
-            n for n in f["MAPS_RAW"] if n.startswith("data_") and f["MAPS_RAW"][n].ndim == 3
-        )
+    # each asked whether it is a dataset: a group of such a name (no ndim) had made the read
+    # "could not be read as hdf5 (AttributeError: 'Group' object has no attribute 'ndim')"
+    raw = _member(f, "MAPS_RAW")
+    if isinstance(raw, h5py.Group):
+        names = sorted(n for n in raw if n.startswith("data_") and _cube_3d(_member(raw, n)))
         if names:
             return "aps", [f"MAPS_RAW/{n}" for n in names]
-    if "MAPS/mca_arr" in f and f["MAPS/mca_arr"].ndim == 3:
+    if _cube_3d(_member(f, "MAPS/mca_arr")):
         return "aps", ["MAPS/mca_arr"]
-    if "xrfmap/detsum/counts" in f:
+    if isinstance(_member(f, "xrfmap/detsum/counts"), h5py.Dataset):
         return "pyxrf", "xrfmap/detsum/counts"
     for name in ("XRFdata", "XRF_data", "data"):  # (a small `data`, e.g. element maps: no)
         d = f.get(name)
-        if isinstance(d, h5py.Dataset) and d.ndim == 3 and _spectral_axis(d.shape) is not None:
+        if _cube_3d(d) and _spectral_axis(d.shape) is not None:
             return "musa", name
     if tree is None:
         tree = _walk(f)  # only now: the layouts above are found by their names
@@ -456,6 +457,13 @@ def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
     ):  # a readable 4-D dataset over a smaller 3-D one (dead times of shape (H, W, elements))
         return "detectors", elements
     return ("discovered", found) if found else (None, tree)
+
+
+def _cube_3d(obj) -> bool:
+    """A 3-D dataset (not a group, nor nothing: _member's None)."""
+    import h5py
+
+    return isinstance(obj, h5py.Dataset) and obj.ndim == 3
 
 
 #: Soft and external links followed along one path from the root: a NeXus master file reaches
