@@ -34,11 +34,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..physics.instrument import TRAIN_ANODES
 from .pooling import counts_phrase
 
-#: What the shipped embedder saw in training (the generator's "train" instrument family).
+#: What the shipped embedder saw in training (the generator's "train" instrument family, whose
+#: anodes are read from it: a change there means retraining the shipped weights).
 TRAINED = {
-    "anodes": ("Rh", "W", "Cu"),
+    "anodes": TRAIN_ANODES,
     "fwhm_mn_ev": (120.0, 165.0),
     "counts_per_pixel": (100.0, 10_000.0),
 }
