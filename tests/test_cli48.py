@@ -334,3 +334,28 @@ def test_a_weights_option_given_a_pipe_or_device_says_so(tmp_path):
     )
     with pytest.raises(WeightsError, match="no such weights file"):  # a missing one as before
         require_file(tmp_path / "gone.safetensors", "--weights")
+
+
+@pytest.mark.parametrize(
+    "reader",
+    [
+        "training.data:cube_source",
+        "training.data:read_cube_arrays",
+        "training.evaluate:_read_project",
+        "training.train_recolouriser:_read_training_cube",
+    ],
+)
+def test_the_trainers_say_a_cut_short_cube_in_words(one_cube_set, tmp_path, reader):
+    """The trainers and evaluate said of a cube file cut short "cannot read the metadata of
+    cube_00000.h5: Unable to synchronously open file (truncated file: eof = 3000,
+    sblock->base_addr = 0, stored_eof = ...)" (h5py's words); each says it as the scan reader
+    and export-set do: how many bytes it has of those its header declares."""
+    import importlib
+
+    module, name = reader.split(":")
+    read = getattr(importlib.import_module(f"xrf_napari.{module}"), name)
+    cube = tmp_path / "cube_00000.h5"
+    cube.write_bytes((one_cube_set / cube.name).read_bytes()[:3000])
+    with pytest.raises(ValueError) as exc:
+        read(cube)
+    assert str(exc.value).startswith(f"{cube}: the HDF5 file is truncated: it has 3000 bytes of")

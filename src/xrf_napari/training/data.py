@@ -91,12 +91,15 @@ def cube_source(path) -> str:
     generator's (seed, index), which fixes the painting, or else the file's path: every generated
     set names its cubes cube_00000.h5, ..., so names matched across any two sets (an embedder --val
     set of another seed "shared paintings"). Within one set these keys sort as the names did."""
-    import h5py
+    from ..errors import CubeReadError
+    from ..io.hdf5 import _open
 
     path = Path(path)
     try:
-        with h5py.File(path, "r") as f:
+        with _open(path) as f:  # a cube cut short, damaged or no HDF5 is said as a scan's is
             meta = json.loads(f.attrs.get("metadata", "{}"))
+    except CubeReadError:
+        raise
     except (OSError, ValueError) as exc:
         raise ValueError(f"cannot read the metadata of {path}: {exc}") from exc
     return metadata_source(meta, path)
@@ -183,13 +186,12 @@ def profile_key(metadata: dict) -> str:
 
 def read_cube_arrays(path) -> tuple[np.ndarray, np.ndarray, dict]:
     """(counts (H, W, 512), labels (H, W) int32, metadata) of one synthetic cube; clear errors."""
-    import h5py
-
+    from ..io.hdf5 import _open
     from ..io.project_h5 import check_project_file
 
     path = Path(path)
     try:
-        with h5py.File(path, "r") as f:
+        with _open(path) as f:
             check_project_file(f, path)
             if "targets/labels" not in f:
                 raise ValueError(

@@ -171,13 +171,12 @@ def _check_targets(path, shape, targets: dict, source: str | None = None) -> Non
 
 
 def _read_project(path):
-    import h5py
-
     from ..cube import cube_from_array
+    from ..io.hdf5 import _open
     from ..io.project_h5 import check_project_file, read_project_cube
 
     try:
-        with h5py.File(path, "r") as f:
+        with _open(path) as f:
             check_project_file(f, path)
             cube = read_project_cube(f, path)
             if "targets/palette" not in f or "targets/rgb" not in f:
