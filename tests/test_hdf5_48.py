@@ -130,3 +130,20 @@ def test_a_group_where_a_layout_names_a_dataset_is_not_that_layout(tmp_path, mon
             f["scan/cube"] = np.full((8, 8, 128), 5, np.uint16)
         assert hdf5.find_cube(tmp_path / f"{name}.h5") == "discovered", name
         assert _read(tmp_path / f"{name}.h5") == ((8, 8, 128), "/scan/cube"), name
+
+
+def test_an_hdf5_scan_named_as_a_ripple_header_or_a_zarr_store_says_what_it_is(tmp_path):
+    """Misnamed files are told what they are (limits.KIND_HINTS): a ripple header above its
+    1 MiB limit was refused by its size alone, and a file named .zarr by zarr's words. Fails on
+    the parent: "the ripple header is 1050624 bytes: more than the 1048576 a ripple header can
+    hold" (no word of HDF5), and "unreadable zarr store (BadZipFile: File is not a zip file)"."""
+    import pytest
+
+    from xrf_napari.io import CubeReadError
+
+    with h5py.File(tmp_path / "scan.h5", "w") as f:
+        f["cube"] = np.zeros((16, 16, 4096), np.uint8)  # 1 MiB: above the header limit
+    for name in ("scan.rpl", "scan.zarr"):
+        shutil.copyfile(tmp_path / "scan.h5", tmp_path / name)
+        with pytest.raises(CubeReadError, match=r"it is an HDF5 file: rename it \.h5"):
+            read_cube(tmp_path / name)

@@ -217,12 +217,21 @@ def check_tree(root: Path) -> None:
 
 
 def read_bounded(path: Path, max_bytes: int = MAX_TEXT_BYTES, what: str = "file") -> bytes:
-    """The bytes of a small regular file; refuse a special file or one above max_bytes."""
+    """The bytes of a small regular file; refuse a special file or one above max_bytes, saying
+    what it is where it starts as a binary kind (refuse_binary's, which the readers ask of the
+    bytes read): an HDF5 scan named .rpl read only "the ripple header is 1749280 bytes: more
+    than the 1048576 a ripple header can hold"."""
     path = Path(path)
     st = check_path(path)
     if st.st_size > max_bytes:
+        try:
+            kind = file_kind(path)
+        except OSError:
+            kind = None
+        is_ = f"; {KIND_HINTS[kind]}" if kind in BINARY_KINDS else ""
         raise CubeReadError(
-            path, f"the {what} is {st.st_size} bytes: more than the {max_bytes} a {what} can hold"
+            path,
+            f"the {what} is {st.st_size} bytes: more than the {max_bytes} a {what} can hold{is_}",
         )
     try:
         with open(path, "rb") as fh:
