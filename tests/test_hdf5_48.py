@@ -10,6 +10,7 @@ import h5py
 import numpy as np
 from _io_helpers import child_looks
 
+from xrf_napari.energy import Calibration
 from xrf_napari.io import hdf5, read_cube
 
 
@@ -147,3 +148,18 @@ def test_an_hdf5_scan_named_as_a_ripple_header_or_a_zarr_store_says_what_it_is(t
         shutil.copyfile(tmp_path / "scan.h5", tmp_path / name)
         with pytest.raises(CubeReadError, match=r"it is an HDF5 file: rename it \.h5"):
             read_cube(tmp_path / name)
+
+
+def test_an_aps_energy_calib_of_strings_is_set_aside_not_a_refusal(tmp_path, monkeypatch):
+    """_aps_calibration sets aside an energy_calib that fits no layout, with a warning, but
+    one of strings (or a group) was refused by the read before it, and the scan with it.
+    Fails on the parent: "dataset '/MAPS/energy_calib' has dtype |S1, expected numbers"."""
+    import pytest
+
+    child_looks(monkeypatch)
+    with h5py.File(tmp_path / "aps.h5", "w") as f:
+        f["MAPS_RAW/data_a"] = np.full((128, 4, 4), 3, np.int16)
+        f["MAPS/energy_calib"] = np.array([b"0", b"1"])
+    with pytest.warns(UserWarning, match="expected numbers; energy_calib set aside"):
+        cube = read_cube(tmp_path / "aps.h5", auto_calibrate=False)
+    assert cube.shape == (4, 4, 128) and cube.calibration == Calibration.uncalibrated()

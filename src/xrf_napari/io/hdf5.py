@@ -897,8 +897,7 @@ def _aps(f, path: Path, names) -> Cube:
     for cand in ("energy_calib", "energy"):  # fitted XRF-Maps files
         for grp in (*groups, _member(f, "MAPS")):
             if grp is not None and (found := _member(grp, cand)) is not None:
-                v = np.asarray(small(found, path))
-                cal = _aps_calibration(v, path, data.shape[2], len(names))
+                cal = _aps_calibration(found, path, data.shape[2], len(names))
                 break
         if cal:
             break
@@ -909,13 +908,20 @@ def _aps(f, path: Path, names) -> Cube:
     return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
 
 
-def _aps_calibration(v: np.ndarray, path: Path, n: int, n_det: int) -> Calibration | None:
-    """XRF-Maps' energy_calib: [offset, gain, quadratic], or one such triple per detector element
-    ((3, n_det) or (n_det, 3): their mean, as the elements are summed), or an energy axis. One
-    that fits none of these is set aside with a warning (the cube is then calibrated from its
-    peaks), not a reason to refuse the scan."""
+def _aps_calibration(d, path: Path, n: int, n_det: int) -> Calibration | None:
+    """XRF-Maps' energy_calib (dataset d): [offset, gain, quadratic], or one such triple per
+    detector element ((3, n_det) or (n_det, 3): their mean, as the elements are summed), or an
+    energy axis. One that fits none of these, or is no small numeric dataset (strings, a group:
+    the scan had been refused, "dataset '/MAPS/energy_calib' has dtype |S1, expected
+    numbers"), is set aside with a warning (the cube is then calibrated from its peaks), not a
+    reason to refuse the scan."""
     import warnings
 
+    try:
+        v = np.asarray(small(d, path))
+    except CubeReadError as exc:
+        warnings.warn(f"{exc}; energy_calib set aside", stacklevel=2)
+        return None
     if v.ndim == 2 and v.shape in ((3, n_det), (n_det, 3)) and v.size > 3:
         v = v.mean(axis=1 if v.shape == (3, n_det) else 0)
     v = v.ravel()
