@@ -359,3 +359,33 @@ def test_the_trainers_say_a_cut_short_cube_in_words(one_cube_set, tmp_path, read
     with pytest.raises(ValueError) as exc:
         read(cube)
     assert str(exc.value).startswith(f"{cube}: the HDF5 file is truncated: it has 3000 bytes of")
+
+
+def _name_max(folder) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        pytest.skip("this system does not say how long a name may be")
+
+
+def test_an_output_name_too_long_is_said_with_its_length(tmp_path, monkeypatch, capsys):
+    """An output name longer than the file system allows was "[Errno 36] File name too long:
+    'xxxx...'" (the whole name, the limit unsaid), and embed's prefix that made too long a name
+    only with its files' endings the same; both say the name's length and the limit now."""
+    monkeypatch.chdir(tmp_path)
+    limit = _name_max(tmp_path)
+    long = "x" * (limit + 1)
+    with pytest.raises(SystemExit) as exc:
+        main(["quicklook", "scan.h5", "-o", long, "--no-progress"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"xrf-napari quicklook: error: argument --output: the name {'x' * 24}... is {limit + 1} "
+        f"bytes, longer than the {limit} its file system allows; choose a shorter one"
+    )
+    made = tmp_path / ("y" * (limit - 4) + "_labels.h5")  # embed's prefix and a file's name
+    with pytest.raises(fileutil.OutputError) as exc:
+        fileutil.check_outputs(files=[made])
+    assert str(exc.value) == (
+        f"cannot write in {tmp_path}: the name {'y' * 24}... is {limit + 6} bytes, longer than "
+        f"the {limit} its file system allows; choose a shorter name"
+    )

@@ -678,6 +678,30 @@ def _input_folder(i: Path, folder_inputs=()) -> str:
     )
 
 
+def name_too_long(path) -> str | None:
+    """Why `path` cannot be made, one of its names being longer than its file system allows
+    (NAME_MAX of the nearest existing folder above it, 255 bytes where that cannot be asked),
+    else None: such an output was "[Errno 36] File name too long: 'xxx...'", the name cut
+    nowhere and the limit unsaid."""
+    path = Path(os.path.abspath(path))
+    above = next((p for p in path.parents if os.path.isdir(p)), None)
+    try:
+        limit = os.pathconf(above, "PC_NAME_MAX") if above is not None else 255
+    except (OSError, ValueError, AttributeError):  # not asked on Windows
+        limit = 255
+    if limit <= 0:  # -1: the file system sets no limit
+        return None
+    unit = "characters" if os.name == "nt" else "bytes"  # Windows counts UTF-16 characters
+    for part in path.parts[1:]:
+        n = len(part) if os.name == "nt" else len(os.fsencode(part))
+        if n > limit:
+            return (
+                f"the name {printable(part[:24])}... is {n} {unit}, longer than the {limit} its "
+                "file system allows"
+            )
+    return None
+
+
 def _stat_or_none(f: Path) -> os.stat_result | None:
     """os.stat(f), or None where no file is there (f.exists()'s False): one stat, where
     `os.stat(f) if f.exists()` raised FileNotFoundError for a file removed between the two."""
@@ -711,6 +735,10 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
         if os.path.lexists(f) and not f.is_dir():
             raise OutputError(f"output folder {f} exists and is not a folder")
         _writable_folder(f, f, probed)
+    for f in map(Path, [*folders, *files]):
+        why = name_too_long(f)
+        if why:
+            raise OutputError(f"cannot write in {f.parent}: {why}; choose a shorter name")
     for f in map(Path, files):
         st = _stat_or_none(f)
         if st is not None and not stat.S_ISREG(st.st_mode):

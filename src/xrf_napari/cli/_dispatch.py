@@ -72,6 +72,11 @@ def _checked_outputs(parser, args) -> None:
             if not value:
                 parser.error(f"argument --{dest}: is empty (an unset variable?); name the output")
             setattr(args, dest, os.path.expanduser(value))
+            from ..fileutil import name_too_long  # before the checks that stat it
+
+            why = name_too_long(getattr(args, dest))
+            if why:
+                parser.error(f"argument --{dest}: {why}; choose a shorter one")
     for dest in INPUT_PATHS:  # the same ~ in the files read: `--weights=~/w` was "not found"
         value = getattr(args, dest, None)
         if value == "":
