@@ -31,6 +31,7 @@ from qtpy.QtWidgets import (
 
 from ..physics.instrument import profile_optic_words
 from ._common import (
+    MADE_FOR_UNKNOWN,
     SURVEYS,
     CubeDock,
     after_calibration,
@@ -274,6 +275,27 @@ class RegionsCombo(LayerCombo):
                 self.set_layer(fitting[0])
 
 
+def fit_instrument(cube, choice: dict):
+    """What of the instrument a fit of `cube` under the Instrument `choice` reads: the profile
+    instrument_for makes of the choice over the file's (its FWHM aside: the Detector box's,
+    told apart) and the instruments tried on the spectra (for an anode the file lacks). Two
+    choices that give the same are the same fit; the choice itself where instrument_for refuses
+    it (the fit says why)."""
+    from dataclasses import asdict
+
+    from ..analysis.pigment_fit import PigmentFitError, estimation_trials, instrument_for
+
+    try:
+        profile, notes = instrument_for(
+            cube, **{k: v for k, v in choice.items() if k != "fwhm_mn_ev"}
+        )
+    except PigmentFitError:
+        return dict(choice)
+    read = asdict(profile)
+    read.pop("fwhm_mn_ev")
+    return read, estimation_trials(notes)
+
+
 @dataclass
 class PigmentsResult:
     """What a fit leaves for its scan: shown again when the scan is chosen again."""
@@ -290,9 +312,9 @@ class PigmentsResult:
     #: the image the colour prior came from (uint8 RGB on the scan's grid: the photograph, or
     #: the SmallUViT's colours), under the report's thumbnails; None without a colour prior
     background: np.ndarray | None = None
-    #: the scan's Instrument choice as the fit was asked for (SURVEYS.instrument; {}: the
-    #: file's), what the info line compares with the scan's now (CubeDock.made_for)
-    instrument: dict = field(default_factory=dict)
+    #: the instrument the fit was asked for (fit_instrument of the scan's Instrument choice;
+    #: None: unknown), what the info line compares with the scan's now (CubeDock.made_for)
+    instrument: object = None
     #: the Detector box as the fit was asked for (FWHM_FROM_FILE: the file's); None: unknown
     detector: int | None = None
     #: the file of the Photograph the fit's colours came from (None: none, or not from a file),
@@ -781,12 +803,13 @@ class PigmentsWidget(CubeDock):
         if changed:
             self._refresh_info()
 
-    def instrument_now(self, cube) -> dict:
-        """The scan's Instrument choice, as Find pigments would now fit with it."""
-        return SURVEYS.instrument(cube)
+    def instrument_now(self, cube):
+        """The instrument Find pigments would now fit `cube` with (fit_instrument): choosing
+        "Rh" for a file that names Rh is no change, where the row's choice itself was."""
+        return fit_instrument(cube, SURVEYS.instrument(cube))
 
-    def made_for(self, result) -> dict:
-        return result.instrument
+    def made_for(self, result):
+        return MADE_FOR_UNKNOWN if result.instrument is None else result.instrument
 
     def follow_instrument(self, cube) -> None:
         """The scan's Instrument choice changed (here or in another dock's row): its fit's line
