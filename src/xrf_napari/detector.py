@@ -107,16 +107,22 @@ def anode_from_metadata(metadata: dict) -> str | None:
     """The X-ray tube's anode element a reader or the generator stored, if any, as its symbol
     (files are normalised when read; an in-memory cube may say "rh" or "Rhodium"). A value naming
     no element is returned as written, for the caller to report."""
-    from .elements import element_symbol
-
     for where in (profile_from_metadata(metadata) or {}, metadata.get("tube") or {}, metadata):
         a = where.get("anode") if isinstance(where, dict) else None
         if isinstance(a, str) and a:
-            try:
-                return element_symbol(a)
-            except ValueError:
-                return a
+            return _symbol_or_as_written(a)
     return None
+
+
+def _symbol_or_as_written(anode: str) -> str:
+    """An anode as its element symbol, or as written where it names no element (for the caller
+    to report): the one reading of anode_from_metadata and calibration_anode."""
+    from .elements import element_symbol
+
+    try:
+        return element_symbol(anode)
+    except ValueError:
+        return anode
 
 
 #: The tube the reader's automatic calibration assumes for a file that names no anode: the
@@ -131,15 +137,8 @@ def calibration_anode(metadata) -> str | None:
     which read it three ways (a project file's "rh" was Rh to the fit, another tube than the
     default to the origin, and the tube guess took its Rh scatter for evidence). A value naming
     no element is returned as written."""
-    from .elements import element_symbol
-
     a = (dict_from_metadata(metadata, "auto_calibration") or {}).get("anode")
-    if not isinstance(a, str) or not a.strip():
-        return None
-    try:
-        return element_symbol(a.strip())
-    except ValueError:
-        return a.strip()
+    return _symbol_or_as_written(a.strip()) if isinstance(a, str) and a.strip() else None
 
 
 def calibration_anode_origin(metadata: dict, given: str | None = None) -> str:
