@@ -238,6 +238,7 @@ def run(args) -> int:
         iter_embed,
         load_embedder,
         one_region_reason,
+        too_few_for_k,
         why_one,
     )
     from ..analysis.ood import check_scan
@@ -250,6 +251,9 @@ def run(args) -> int:
     why = too_few_for_regions(cube.shape, args.input, pigments)
     if why:  # refused before the model loads, as the Embed dock does
         raise ValueError(why)
+    n = int(cube.shape[0]) * int(cube.shape[1])  # the dock's refusal too: after the embedding,
+    if args.clusters is not None and args.clusters > n:  # K-Means said it
+        raise ValueError(f"--clusters {args.clusters}: {too_few_for_k(args.clusters, n)}")
     from ..energy import refuse_off_grid
 
     refuse_off_grid(cube, "the models")  # before the model, a warning and a note
