@@ -36,3 +36,83 @@ def test_embed_refuses_more_regions_than_pixels_before_the_model(tmp_path, monke
         "at most 25, or let K be chosen"
     )
     assert not (tmp_path / "o").exists()
+
+
+def test_an_output_that_is_a_symbolic_link_is_written_through_it(tmp_path):
+    """`-o link.png`, a link to a file, replaced the link by a file and left the file it led to
+    with the old result: the atomic write now writes the file linked to, the link kept."""
+    from xrf_napari import fileutil
+
+    real = tmp_path / "real"
+    real.mkdir()
+    target = real / "t.png"
+    target.write_bytes(b"old")
+    link = tmp_path / "link.png"
+    link.symlink_to(target)
+    fileutil.check_outputs(files=[link])
+    with fileutil.atomic_path(link) as tmp:
+        assert tmp.parent == real  # beside the target: one file system for the rename
+        tmp.write_bytes(b"new")
+    assert link.is_symlink() and target.read_bytes() == b"new"
+    with fileutil.atomic_set():  # a set (embed, quicklook) alike
+        with fileutil.atomic_path(link) as tmp:
+            tmp.write_bytes(b"set")
+    assert link.is_symlink() and target.read_bytes() == b"set"
+    assert sorted(p.name for p in real.iterdir()) == ["t.png"]  # no temporary left
+
+
+def test_an_output_link_to_a_file_not_made_yet_makes_it_where_its_folder_is(tmp_path):
+    """A link to a file not made yet is written through as a shell's `>` does; one leading into
+    a folder that does not exist is refused naming both."""
+    from xrf_napari import fileutil
+
+    (tmp_path / "d").mkdir()
+    link = tmp_path / "later.png"
+    link.symlink_to(tmp_path / "d" / "made.png")
+    with fileutil.atomic_path(link) as tmp:
+        tmp.write_bytes(b"x")
+    assert link.is_symlink() and (tmp_path / "d" / "made.png").read_bytes() == b"x"
+    nowhere = tmp_path / "nowhere.png"
+    nowhere.symlink_to(tmp_path / "missing" / "x.png")
+    with pytest.raises(fileutil.OutputError, match="whose folder does not exist"):
+        fileutil.check_outputs(files=[nowhere])
+    assert not (tmp_path / "missing").exists()
+
+
+def test_an_output_file_that_is_a_loop_of_links_is_refused_before_the_work(tmp_path):
+    """A loop of links given as an output file was replaced by the result (the rename over the
+    link) unsaid; it is refused by the check before the compute, naming it."""
+    from xrf_napari import fileutil
+
+    loop = tmp_path / "loop.png"
+    loop.symlink_to(loop)
+    with pytest.raises(fileutil.OutputError) as exc:
+        fileutil.check_outputs(files=[loop])
+    assert str(exc.value) == (
+        f"cannot write {loop}: it is a loop of symbolic links (it leads back to itself): remove "
+        "it, or choose another output"
+    )
+    assert loop.is_symlink()
+
+
+@pytest.mark.parametrize("command", ["quicklook", "embed"])
+def test_an_output_folder_that_is_a_loop_of_links_is_named(tmp_path, monkeypatch, capsys, command):
+    """A loop of links given as quicklook's or embed's folder said a bare "[Errno 40] Too many
+    levels of symbolic links: 'loop'"; a link to a folder that does not exist, "[Errno 2]"."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    scan = _scan(tmp_path / "s.npy", (20, 20))
+    os.symlink("loop", "loop")
+    os.symlink("nothere", "dangling")
+    assert main([command, str(scan), "-o", "loop", "--no-progress"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"xrf-napari {command}: error: --output loop: it is a loop of symbolic links (it leads "
+        "back to itself): remove it, or choose another output"
+    )
+    assert main([command, str(scan), "-o", "dangling", "--no-progress"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"xrf-napari {command}: error: --output dangling: is a symbolic link to nothere, which "
+        f"does not exist; {command} writes several files into a folder: create that folder, or "
+        "give another"
+    )

@@ -324,22 +324,67 @@ def fsync_folder(folder) -> None:
             os.close(fd)
 
 
+def write_target(path) -> Path:
+    """Where an output named `path` is written: `path`, or, where it is a symbolic link, the file
+    it leads to (through every link), as a shell's `>` and most tools write. The rename of an
+    atomic write replaced the link itself by a file, and the file linked to kept the old result.
+    A link leading into a folder that does not exist, and a loop of links, are refused naming
+    the path (a loop was "[Errno 40] Too many levels of symbolic links")."""
+    path = Path(path)
+    if not os.path.islink(path):
+        return path
+    try:
+        return Path(os.path.realpath(path, strict=True))
+    except FileNotFoundError:  # a link to a file not made yet: made, where its folder is
+        target = Path(os.path.realpath(path))
+        if target.parent.is_dir():
+            return target
+        raise OutputError(
+            f"cannot write {printable(path)}: it is a symbolic link to {printable(target)}, whose "
+            "folder does not exist"
+        ) from None
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise cannot_write(path, exc) from exc
+        raise OutputError(f"cannot write {printable(path)}: {LINK_LOOP}") from None
+
+
+#: What is wrong with an output that is a symbolic link leading back to itself.
+LINK_LOOP = (
+    "it is a loop of symbolic links (it leads back to itself): remove it, or choose another output"
+)
+
+
+def is_link_loop(path) -> bool:
+    """Whether `path` is a symbolic link that leads back to itself (through other links)."""
+    if not os.path.islink(path):
+        return False
+    try:
+        os.path.realpath(path, strict=True)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
 @contextlib.contextmanager
 def atomic_path(path, suffix: str | None = None):
     """Yield a temporary path beside `path`; move it onto `path` only if the block succeeds.
+    Where `path` is a symbolic link, the file it leads to is written (`write_target`), its
+    temporary beside that file (a rename stays on one file system), and the link is kept.
 
     The result gets the mode a plain open() would give (0666 & ~umask), whatever the writer used
     (mkstemp and safetensors make 0600). The temporary is fsynced before the rename and the
     folder after it (`fsync_file`, `fsync_folder`): a power cut leaves the old file or the new
     one, never an empty one under the final name."""
     path = Path(path)
-    if path.exists() and not path.is_file():
+    target = write_target(path)
+    if target.exists() and not target.is_file():
         raise OutputError(f"cannot write {path}: it exists and is not a regular file")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        suffix = suffix or path.suffix or ".tmp"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        suffix = suffix or target.suffix or ".tmp"
         fd, tmp = tempfile.mkstemp(
-            prefix=temp_prefix(path.name, suffix=suffix), suffix=suffix, dir=path.parent
+            prefix=temp_prefix(target.name, suffix=suffix), suffix=suffix, dir=target.parent
         )
         os.close(fd)
     except OSError as exc:
@@ -351,10 +396,10 @@ def atomic_path(path, suffix: str | None = None):
         fsync_file(tmp)
         pending = _PENDING.get()
         if pending is None:
-            os.replace(tmp, path)
-            fsync_folder(path.parent)
+            os.replace(tmp, target)
+            fsync_folder(target.parent)
         else:  # inside atomic_set: moved with the others when the set is complete
-            pending.append((tmp, path))
+            pending.append((tmp, target, path))
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -376,22 +421,22 @@ def atomic_set():
     try:
         yield
     except BaseException:
-        for tmp, _ in pending:
+        for tmp, *_ in pending:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
         raise
     finally:
         _PENDING.reset(token)
-    folders = {dst.parent for _, dst in pending}
+    folders = {dst.parent for _, dst, _ in pending}
     try:
         while pending:
-            os.replace(*pending[0])
+            os.replace(*pending[0][:2])
             del pending[0]
         for folder in folders:  # each temporary was fsynced by atomic_path
             fsync_folder(folder)
     except BaseException as exc:
-        target = pending[0][1] if pending else None
-        for tmp, _ in pending:
+        target = pending[0][2] if pending else None  # as the user named it
+        for tmp, *_ in pending:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
         if isinstance(exc, OSError) and target is not None:
@@ -732,6 +777,8 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
                     f"{_input_folder(i, folder_inputs)}",
                     clash=i,
                 )
+        if is_link_loop(f):  # it said "exists and is not a folder"
+            raise OutputError(f"output folder {printable(f)}: {LINK_LOOP}")
         if os.path.lexists(f) and not f.is_dir():
             raise OutputError(f"output folder {f} exists and is not a folder")
         _writable_folder(f, f, probed)
@@ -740,6 +787,7 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
         if why:
             raise OutputError(f"cannot write in {f.parent}: {why}; choose a shorter name")
     for f in map(Path, files):
+        target = write_target(f)  # a link's file: its folder probed, its leftovers removed
         st = _stat_or_none(f)
         if st is not None and not stat.S_ISREG(st.st_mode):
             raise OutputError(f"cannot write {f}: it exists and is not a regular file")
@@ -761,8 +809,8 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
                 f"cannot write {f}: the file is read-only (write-protected): make it "
                 "writable, or choose another output"
             )
-        _writable_folder(f.parent, f, probed)
-    for f in map(Path, files):
+        _writable_folder(target.parent, f, probed)
+    for f in map(write_target, files):
         remove_stale_temporaries(f.parent, f.name)
     for f in map(Path, folders):
         remove_stale_temporaries(f)
