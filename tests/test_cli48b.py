@@ -116,3 +116,37 @@ def test_an_output_folder_that_is_a_loop_of_links_is_named(tmp_path, monkeypatch
         f"does not exist; {command} writes several files into a folder: create that folder, or "
         "give another"
     )
+
+
+@pytest.mark.parametrize("tile", ["8", "24"])
+def test_recolour_tile_not_a_multiple_of_the_patch_is_refused_before_the_scan(
+    tmp_path, monkeypatch, capsys, tile
+):
+    """--tile took 8 as its minimum, which the shipped model (patch 16) always refused, and
+    only after the scan was read and the model loaded; the weights' own patch size is asked
+    before the scan is read."""
+    from xrf_napari.cli import _args
+
+    def no_read(*a, **k):
+        raise AssertionError("the scan was read")
+
+    monkeypatch.setattr(_args, "read_scan", no_read)
+    scan = _scan(tmp_path / "s.npy", (20, 20))
+    argv = ["recolour", str(scan), "-o", str(tmp_path / "r.png"), "--tile", tile]
+    assert main([*argv, "--no-progress"]) == 2
+    near = "16" if tile == "8" else "16 or 32"
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"xrf-napari recolour: error: --tile {tile}: tile {tile} must be a multiple of the patch "
+        f"size 16 (the recolouriser's): give {near}"
+    )
+
+
+def test_recolour_tile_help_reads_the_shipped_patch(capsys):
+    """A guard: --tile's help says the shipped model's patch size as its config gives it."""
+    from xrf_napari.models.weights import manifest
+
+    with pytest.raises(SystemExit):
+        main(["recolour", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    patch = manifest()["uvit"]["config"]["patch"]
+    assert f"a multiple of the model's patch size ({patch} for the shipped weights)" in help_text

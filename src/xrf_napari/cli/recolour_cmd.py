@@ -41,12 +41,18 @@ def configure(parser) -> None:
     parser.add_argument("--weights", help=f"SmallUViT weights ({default_help('uvit')})")
     parser.add_argument("--embedder-weights", help=f"DVE weights ({default_help('dve')})")
     parser.add_argument("--device", default="auto", help=DEVICE_CHOICES)
+    from ..models.weights import manifest
+
+    shipped = manifest().get("uvit", {}).get("config", {}).get("patch")
     parser.add_argument(
         "--tile",
-        type=int_in(8, MAX_TILE, "the tile size"),
+        # the model's patch size, checked once the weights are known (_refuse_tile): a bound of
+        # 8 let through a tile the shipped model (patch 16) always refused
+        type=int_in(1, MAX_TILE, "the tile size"),
         default=None,
-        help=f"tile size in pixels: a multiple of the model's patch size (16 for the shipped "
-        f"weights), at most {MAX_TILE} (default: the training crop)",
+        help="tile size in pixels: a multiple of the model's patch size"
+        + (f" ({shipped} for the shipped weights)" if shipped else "")
+        + f", at most {MAX_TILE} (default: the training crop)",
     )
     parser.add_argument(
         "--overlap",
@@ -67,6 +73,41 @@ def configure(parser) -> None:
         "accurate, 8x the model's time (see the recolouriser's model card)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _patch_size(weights) -> int | None:
+    """The patch size in the config of the recolouriser that `weights` names (default: the one
+    resolve_weights picks), read from the safetensors header alone, before the scan is read;
+    None where it cannot be read (loading the weights says why)."""
+    import json
+    import struct
+
+    from ..models.weights import resolve_weights
+
+    try:
+        path, _ = resolve_weights("uvit", weights)
+        with open(path, "rb") as fh:
+            (n,) = struct.unpack("<Q", fh.read(8))
+            header = json.loads(fh.read(min(n, 2**24)))
+        return int(json.loads(header["__metadata__"]["config"])["patch"])
+    except (OSError, ValueError, KeyError, TypeError, struct.error):
+        return None
+
+
+def _refuse_tile(tile: int | None, weights) -> None:
+    """A --tile that is no multiple of the model's patch size, refused before the scan is read
+    and embedded (the model refused it only then), with the tiles it takes on either side."""
+    from ..analysis.recolour import MAX_TILE
+
+    patch = _patch_size(weights) if tile is not None else None
+    if not patch or tile % patch == 0:
+        return
+    below = tile // patch * patch
+    near = [n for n in (below, below + patch) if patch <= n <= MAX_TILE] or [patch]
+    raise ValueError(  # the model's words (Recolouriser.tiling), and the tiles it takes
+        f"--tile {tile}: tile {tile} must be a multiple of the patch size {patch} (the "
+        f"recolouriser's): give {' or '.join(map(str, near))}"
+    )
 
 
 def run(args) -> int:
@@ -92,6 +133,7 @@ def run(args) -> int:
         # would call a folder an input folder
         if path:
             require_file(path, option)
+    _refuse_tile(args.tile, args.weights)
     check_outputs(files=[out], inputs=[args.input, args.weights, args.embedder_weights])
 
     from ..analysis.embed import load_embedder
