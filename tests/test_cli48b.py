@@ -150,3 +150,47 @@ def test_recolour_tile_help_reads_the_shipped_patch(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     patch = manifest()["uvit"]["config"]["patch"]
     assert f"a multiple of the model's patch size ({patch} for the shipped weights)" in help_text
+
+
+@pytest.fixture(scope="module")
+def one_cube_set(tmp_path_factory):
+    from xrf_napari.cli.train import main as train_main
+
+    out = tmp_path_factory.mktemp("set48b") / "set"
+    args = ["generate", "--out", str(out), "--n-cubes", "1", "--size", "16", "--workers", "1"]
+    assert train_main([*args, "--no-progress"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("option", ["--val", "--data"])
+def test_train_embedder_names_a_bad_val_or_data_folder(tmp_path, capsys, option, one_cube_set):
+    """`xrf-napari-train embedder --val nowhere` said "dataset folder nowhere does not exist",
+    naming no option (--data alike), and --val's only after the pool was built."""
+    from xrf_napari.cli.train import main as train_main
+
+    folders = {"--data": str(one_cube_set), "--val": str(tmp_path / "nowhere")}
+    if option == "--data":
+        folders = {"--data": str(tmp_path / "nowhere"), "--val": str(one_cube_set)}
+    argv = ["embedder", "--out", str(tmp_path / "o"), "--no-progress"]
+    for k, v in folders.items():
+        argv += [k, v]
+    assert train_main(argv) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"xrf-napari-train embedder: error: {option}: dataset folder {tmp_path / 'nowhere'} does "
+        "not exist"
+    )
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", ["embed", "recolour"])
+def test_an_empty_device_is_refused_with_the_choices(tmp_path, capsys, command):
+    """`--device "$DEV"` with DEV unset ran on auto's choice, unsaid."""
+    scan = _scan(tmp_path / "s.npy", (20, 20))
+    out = str(tmp_path / ("r.png" if command == "recolour" else "o"))
+    with pytest.raises(SystemExit) as exc:
+        main([command, str(scan), "-o", out, "--device", ""])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"xrf-napari {command}: error: argument --device: is empty (an unset variable?); use "
+        "auto, cpu, cuda, cuda:N (N a GPU number) or mps"
+    )

@@ -127,6 +127,10 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     _refuse_dashed_files(parser, argv[1:])
     args = _parse(parser, argv[1:], f"{prog} {ns.command}")
     _checked_outputs(parser, args)
+    if getattr(args, "device", None) == "":  # `--device "$DEV"` unset ran on auto's choice, unsaid
+        from ..device import DEVICE_CHOICES
+
+        parser.error(f"argument --device: is empty (an unset variable?); use {DEVICE_CHOICES}")
     args.command = ns.command
     # Signals, hooks and warnings only in a real command, not when called in-process.
     real = argv_given is None and threading.current_thread() is threading.main_thread()
