@@ -761,6 +761,14 @@ def _run(args) -> int:
     loaded = refuse_unfinished_checkpoint(Path(args.out) / "checkpoint.pt", args.resume, "embedder")
 
     cfg = resolve_config(args)
+    from .data import list_cubes
+
+    for option, folder in (("--data", args.data), ("--val", args.val)):
+        if folder:  # "dataset folder X does not exist" named neither option, --val only at the end
+            try:
+                list_cubes(folder)
+            except ValueError as exc:
+                raise ValueError(f"{option}: {exc}") from None
     cfg["command"] = command_line()  # also in the weights' "training" and in metrics.json
     if args.threads:
         import torch
