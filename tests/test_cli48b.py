@@ -194,3 +194,16 @@ def test_an_empty_device_is_refused_with_the_choices(tmp_path, capsys, command):
         f"xrf-napari {command}: error: argument --device: is empty (an unset variable?); use "
         "auto, cpu, cuda, cuda:N (N a GPU number) or mps"
     )
+
+
+def test_hdf5_files_are_opened_through_a_public_name():
+    """The trainers, export-set and pigments imported io.hdf5's private _open (and
+    _broken_link): one public open_hdf5 (and broken_link) for every reader."""
+    import re
+
+    from xrf_napari.io import hdf5
+
+    assert callable(hdf5.open_hdf5) and callable(hdf5.broken_link)
+    private = re.compile(r"from \.+io\.hdf5 import [^\n]*\b_(open|broken_link)\b")
+    users = [p for p in SRC.rglob("*.py") if private.search(p.read_text(encoding="utf-8"))]
+    assert users == []

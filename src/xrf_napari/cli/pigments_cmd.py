@@ -211,10 +211,10 @@ def _h5_labels(path: Path, shape, mismatch: str) -> np.ndarray:  # noqa: F821
     import numpy as np
 
     from ..errors import CubeReadError
-    from ..io.hdf5 import _broken_link, _open
+    from ..io.hdf5 import broken_link, open_hdf5
 
     try:
-        f = _open(path)
+        f = open_hdf5(path)
     except CubeReadError as exc:
         raise _Refused(f"--labels {exc}") from None
     with f:
@@ -224,7 +224,7 @@ def _h5_labels(path: Path, shape, mismatch: str) -> np.ndarray:  # noqa: F821
         try:
             d = f[name]
         except (KeyError, OSError, RuntimeError, ValueError):
-            raise _Refused(f"--labels {path}: {_broken_link(f, name, _linked(f, name))}") from None
+            raise _Refused(f"--labels {path}: {broken_link(f, name, _linked(f, name))}") from None
         if not isinstance(d, h5py.Dataset):
             raise _Refused(f"--labels {path}: '{name}' is a group, not a dataset of region numbers")
         if d.ndim != 2 or d.dtype.kind not in "iub":

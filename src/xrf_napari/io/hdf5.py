@@ -117,14 +117,14 @@ def _open_looked(path, dataset: str | None = None) -> tuple:
 
     for _ in range(LOOKS_PER_OPEN):
         looked = first_look(path, dataset)
-        f = _open(path)
+        f = open_hdf5(path)
         try:
             if looked is None or file_key(path) == looked:
                 return f, looked
         except OSError:
             return f, None  # gone since the open: what is open is read
         f.close()
-    return _open(path), None
+    return open_hdf5(path), None
 
 
 #: Looks at a file that changes between its look and its open (_open_looked) before it is read.
@@ -214,7 +214,7 @@ def _look(path: str, dataset: str | None = None):
     from ..fileutil import hdf5_partners
 
     detected = tree = None  # tree: the walk, where the file opened and it finished
-    with contextlib.suppress(Exception), _open(path) as f:
+    with contextlib.suppress(Exception), open_hdf5(path) as f:
         with contextlib.suppress(Exception):
             tree = _walk(f, attributes=True)
         if not dataset:  # a named dataset's read detects nothing
@@ -228,7 +228,11 @@ def _look(path: str, dataset: str | None = None):
     return detected if whole else None
 
 
-def _open(path):
+def open_hdf5(path):
+    """`path` open read-only with h5py, as every reader of an HDF5 file opens it (the trainers,
+    export-set, `pigments --labels` too): a file locked, a MATLAB v5 file, one cut short,
+    damaged or no HDF5 refused in words naming it (CubeReadError), and one changed on disk while
+    this process holds it open refused (_refuse_changed_while_open)."""
     import h5py
 
     try:
@@ -269,7 +273,7 @@ def _refuse_changed_while_open(f, path) -> None:
     through the structure it read then, so a scan copied over one still open in napari (cp:
     the same inode) and opened again read the old file's datasets at the new one's bytes: the
     wrong cube, or "KeyError: ... object 'x' doesn't exist". Files opened otherwise than by
-    _open go unchecked."""
+    open_hdf5 go unchecked."""
     import h5py
 
     from .hdf5_looked import file_key
@@ -479,7 +483,7 @@ MAX_WALK_OBJECTS = 20_000
 class _Tree:
     """What discovery saw of an open file (`_walk`): its datasets as (path, shape, dtype) and its
     NXdata groups, by their paths in the file opened, through links; and the links that lead
-    nowhere, each said in a user's words (`_broken_link`). whole: the walk opened every object
+    nowhere, each said in a user's words (`broken_link`). whole: the walk opened every object
     and met no external link (what it saw depends on this file alone: first_look hands it
     over; and the look's walk read what fileutil.hdf5_partners reads, so _look leaves it out)."""
 
@@ -540,7 +544,7 @@ def _walk(f, attributes: bool = False) -> _Tree:
             obj = _member(group, n)
             if obj is None:
                 if linked:
-                    tree.broken.append(_broken_link(group, name, link))
+                    tree.broken.append(broken_link(group, name, link))
                 else:
                     tree.whole = False
                 continue
@@ -612,7 +616,7 @@ def _member(group, name: str):
         return None
 
 
-def _broken_link(group, name: str, link) -> str:
+def broken_link(group, name: str, link) -> str:
     """Why link `name` leads nowhere: a soft link to no object, a linked file missing where HDF5
     looks for it (fileutil.hdf5_link_targets), unreadable, or without the object named."""
     import h5py
@@ -1278,7 +1282,7 @@ def _follow(f, name) -> tuple[tuple[object, str] | None, str | None]:
     where it leads nowhere. Not the object's own `name` and `file`: HDF5 names an object reached
     through a soft link and then an external link by the soft link's path in the other file
     (/entry/plot/counts in frames.h5), whose parent there is no group.
-    why: a link on the path as given that leads nowhere, said by `_broken_link` under the path's
+    why: a link on the path as given that leads nowhere, said by `broken_link` under the path's
     part up to it (`name in f` is true of a link whose target is missing), or None."""
     import posixpath
 
@@ -1303,7 +1307,7 @@ def _follow(f, name) -> tuple[tuple[object, str] | None, str | None]:
         if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
             obj = _member(group, part)
             if obj is None:
-                why = _broken_link(group, "/".join(given[: len(given) - left]), link)
+                why = broken_link(group, "/".join(given[: len(given) - left]), link)
                 return None, (why if own else None)
             hops += 1
             if hops > MAX_LINK_HOPS:

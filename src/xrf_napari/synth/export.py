@@ -167,10 +167,10 @@ def _set_cube(path: Path):
     refused in words naming it, as a scan is (export-set said only "Unable to synchronously open
     file (truncated file: ...)", naming no file), and one not in generate's layout as the
     trainers refuse it (a KeyError traceback: "object 'counts' doesn't exist")."""
-    from ..io.hdf5 import _open
+    from ..io.hdf5 import open_hdf5
     from ..io.project_h5 import check_project_file
 
-    f = _open(path)
+    f = open_hdf5(path)
     try:
         check_project_file(f, path)
     except ValueError:

@@ -92,11 +92,11 @@ def cube_source(path) -> str:
     set names its cubes cube_00000.h5, ..., so names matched across any two sets (an embedder --val
     set of another seed "shared paintings"). Within one set these keys sort as the names did."""
     from ..errors import CubeReadError
-    from ..io.hdf5 import _open
+    from ..io.hdf5 import open_hdf5
 
     path = Path(path)
     try:
-        with _open(path) as f:  # a cube cut short, damaged or no HDF5 is said as a scan's is
+        with open_hdf5(path) as f:  # a cube cut short, damaged or no HDF5 is said as a scan's is
             meta = json.loads(f.attrs.get("metadata", "{}"))
     except CubeReadError:
         raise
@@ -186,12 +186,12 @@ def profile_key(metadata: dict) -> str:
 
 def read_cube_arrays(path) -> tuple[np.ndarray, np.ndarray, dict]:
     """(counts (H, W, 512), labels (H, W) int32, metadata) of one synthetic cube; clear errors."""
-    from ..io.hdf5 import _open
+    from ..io.hdf5 import open_hdf5
     from ..io.project_h5 import check_project_file
 
     path = Path(path)
     try:
-        with _open(path) as f:
+        with open_hdf5(path) as f:
             check_project_file(f, path)
             if "targets/labels" not in f:
                 raise ValueError(

@@ -172,11 +172,11 @@ def _check_targets(path, shape, targets: dict, source: str | None = None) -> Non
 
 def _read_project(path):
     from ..cube import cube_from_array
-    from ..io.hdf5 import _open
+    from ..io.hdf5 import open_hdf5
     from ..io.project_h5 import check_project_file, read_project_cube
 
     try:
-        with _open(path) as f:
+        with open_hdf5(path) as f:
             check_project_file(f, path)
             cube = read_project_cube(f, path)
             if "targets/palette" not in f or "targets/rgb" not in f:

@@ -511,12 +511,12 @@ def _file_sha(path):
 def _read_training_cube(path):
     """(counts (H, W, C), calibration dict, palette, rgb) of one synthetic cube
     (runs in a worker)."""
-    from ..io.hdf5 import _open
+    from ..io.hdf5 import open_hdf5
     from ..io.project_h5 import check_project_file, read_project_cube
 
     path = Path(path)
     try:
-        with _open(path) as f:
+        with open_hdf5(path) as f:
             check_project_file(f, path)
             cube = read_project_cube(f, path)
             if "targets/palette" not in f or "targets/rgb" not in f:
