@@ -163,3 +163,24 @@ def test_an_aps_energy_calib_of_strings_is_set_aside_not_a_refusal(tmp_path, mon
     with pytest.warns(UserWarning, match="expected numbers; energy_calib set aside"):
         cube = read_cube(tmp_path / "aps.h5", auto_calibrate=False)
     assert cube.shape == (4, 4, 128) and cube.calibration == Calibration.uncalibrated()
+
+
+def test_a_ripple_header_giving_a_layout_key_twice_is_refused(tmp_path):
+    """The last of a key given twice was read: a header of 3 x 3 x 6 that goes on to say width
+    9 and height 1 read its 108 bytes as a 1 x 9 cube, silently; one that says width twice
+    alone was refused as a size mismatch of the second width. Fails on the parent: read
+    (1, 9, 6)."""
+    import pytest
+
+    from xrf_napari.io import CubeReadError
+
+    header = (
+        "key\tvalue\nwidth\t3\nheight\t3\ndepth\t6\noffset\t0\ndata-length\t2\n"
+        "data-type\tunsigned\nbyte-order\tlittle-endian\nrecord-by\tvector\n"
+    )
+    (tmp_path / "scan.rpl").write_text(header + "width\t9\nheight\t1\n", encoding="latin-1")
+    (tmp_path / "scan.raw").write_bytes(np.arange(54, dtype="<u2").tobytes())
+    with pytest.raises(CubeReadError, match="gives 'width' twice, '3' then '9'"):
+        read_cube(tmp_path / "scan.rpl", auto_calibrate=False)
+    (tmp_path / "scan.rpl").write_text(header + "width\t3\n", encoding="latin-1")  # the same
+    assert read_cube(tmp_path / "scan.rpl", auto_calibrate=False).shape == (3, 3, 6)

@@ -33,6 +33,20 @@ MAX_DIM = 2**31
 MAX_OFFSET = 2**50
 
 
+#: The keys the data's layout follows (normalised): one given twice with another value had the
+#: last one read, and the data refused as "size mismatch" by the wrong shape, or read by it.
+_LAYOUT_KEYS = (
+    "width",
+    "height",
+    "depth",
+    "offset",
+    "datalength",
+    "datatype",
+    "byteorder",
+    "recordby",
+)
+
+
 def _norm(key: str) -> str:
     """'data-Length', 'data_length', 'DATA LENGTH' -> 'datalength'."""
     return "".join(ch for ch in key.lower() if ch.isalnum())
@@ -113,6 +127,13 @@ def parse_header(path) -> RippleHeader:
         key, value = parts[0], (parts[1].strip() if len(parts) > 1 else "")
         if _norm(key) == "key":  # Lispix's 'key value' column titles
             continue
+        before = norm.get(_norm(key))  # an empty one is no value: the default, as before
+        if _norm(key) in _LAYOUT_KEYS and before and value and before != value:
+            raise CubeReadError(
+                path,
+                f"the ripple header gives '{key}' twice, {before!r} then {value!r}: "
+                "which one the data follows cannot be told; keep the right one",
+            )
         raw[key] = value
         norm[_norm(key)] = value
     if not norm:
