@@ -55,3 +55,76 @@ def test_regions_painted_beyond_k_save_as_png(make_napari_viewer, qtbot, tmp_pat
     image = imread(png)
     assert (image[0, 0] == colour_table()[70]).all()
     assert (image[1, 0] == colour_table()[65535]).all()
+
+
+def _spectrum_on_painted(viewer, qtbot, tmp_path):
+    """The painted scan opened, a Spectrum dock on it, its mean surveyed."""
+    from _napari_helpers import open_cube, write_painted_cube
+
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)
+    return dock
+
+
+def _csv_columns(dock, path) -> str:
+    """The exported CSV's header row (its column names)."""
+    dock.export_csv(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(ln for ln in lines if not ln.startswith("#"))
+
+
+def test_a_deleted_region_takes_its_curve_away(make_napari_viewer, qtbot, tmp_path):
+    """The "region" curve of a Labels layer stayed on the plot, and in the exported CSV, after
+    the layer was deleted, as if of a region still there; it goes with its layer, and one of
+    a layer deleted while the region was averaged is not added."""
+    import numpy as np
+
+    viewer = make_napari_viewer()
+    dock = _spectrum_on_painted(viewer, qtbot, tmp_path)
+    cube = dock.current_cube()
+    region = viewer.add_labels(np.ones(cube.shape[:2], np.int32), name="region")
+    dock.region_combo.set_layer(region)
+    assert dock.region_spectrum() is not None
+    wait_idle(qtbot, dock.job)
+    assert "region" in dock.curves
+    assert "region" in _csv_columns(dock, tmp_path / "with.csv")
+    viewer.layers.remove(region)
+    assert "region" not in dock.curves
+    assert "region" not in _csv_columns(dock, tmp_path / "without.csv")
+    again = viewer.add_labels(np.ones(cube.shape[:2], np.int32), name="again")
+    dock.region_combo.set_layer(again)
+    assert dock.region_spectrum() is not None
+    viewer.layers.remove(again)
+    wait_idle(qtbot, dock.job)
+    assert "region" not in dock.curves
+
+
+def test_deleted_clusters_take_their_curves_away(make_napari_viewer, qtbot, tmp_path):
+    """The "cluster i" means Embed & cluster sent stayed on the Spectrum plot after the clusters
+    layer was deleted, of the scan shown or of another; they go with it."""
+    from _napari_helpers import cluster_with_tiny_dve, open_cube, write_painted_cube
+
+    viewer = make_napari_viewer()
+    dock = _spectrum_on_painted(viewer, qtbot, tmp_path)
+    embed = cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=2)
+    cube = embed.current_cube()
+    clusters = embed._clusters_layer(cube, embed.result)
+    assert {"cluster 1", "cluster 2"} <= set(dock.curves)
+    viewer.layers.remove(clusters)
+    assert not [n for n in dock.curves if n.startswith("cluster")], list(dock.curves)
+    first = dock.current_layer()
+    second = open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))[-1]
+    embed.cube_combo.set_layer(first)
+    dock.cube_combo.set_layer(second)
+    wait_idle(qtbot, dock.job)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    clusters = embed._clusters_layer(cube, embed.result)
+    assert not [n for n in dock.curves if n.startswith("cluster")]  # the other scan's
+    viewer.layers.remove(clusters)
+    dock.cube_combo.set_layer(first)
+    assert not [n for n in dock.curves if n.startswith("cluster")], list(dock.curves)

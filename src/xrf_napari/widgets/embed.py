@@ -353,6 +353,7 @@ class EmbedClusterWidget(CubeDock):
                 if counts is None or counts[i] > 0
             },
             cube=cube,  # kept for that cube when Spectrum shows another one
+            source=labels_layer,  # the curves go with the layer
         )
 
     def _clusters_layer(self, cube, result):

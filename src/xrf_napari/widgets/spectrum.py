@@ -181,23 +181,28 @@ class SpectrumWidget(CubeDock):
         self.follow_cube()
 
     # -- public API --------------------------------------------------------------------------
-    def add_curve(self, name: str, energy, counts, color=None, cube=None) -> None:
+    def add_curve(self, name: str, energy, counts, color=None, cube=None, source=None) -> None:
         """Plot (or replace) a named curve, in mean counts per pixel over energy (keV); a curve
-        of a `cube` other than the one shown is kept for it (see _set_curves)."""
+        of a `cube` other than the one shown is kept for it (see _set_curves), one of a `source`
+        layer goes with it (_drop_orphans)."""
         energy = np.asarray(energy, dtype=np.float64)
         counts = np.asarray(counts, dtype=np.float64)
         if energy.shape != counts.shape or energy.ndim != 1:
             raise ValueError(f"curve {name!r}: energy and counts must be 1-D of equal length")
-        self._set_curves(cube, {name: (energy, counts, color)})
+        self._set_curves(cube, {name: (energy, counts, color)}, source=source)
 
-    def replace_curves(self, prefix: str, curves: dict, cube=None) -> None:
+    def replace_curves(self, prefix: str, curves: dict, cube=None, source=None) -> None:
         """Drop the curves named `prefix...` and plot `curves` {name: (energy, counts, color)}, with
-        one redraw (a redraw per curve froze napari for a second after Embed & cluster)."""
-        self._set_curves(cube, curves, prefix)
+        one redraw (a redraw per curve froze napari for a second after Embed & cluster); made
+        from a `source` layer (a clusters layer), they go with it (_drop_orphans)."""
+        self._set_curves(cube, curves, prefix, source)
 
-    def _set_curves(self, cube, curves: dict, prefix: str | None = None) -> None:
+    def _set_curves(self, cube, curves: dict, prefix: str | None = None, source=None) -> None:
         """Add `curves` (after dropping those named `prefix...`) to the plot; for a `cube` other
-        than the one shown, to the curves kept for it, which come back when it is chosen again."""
+        than the one shown, to the curves kept for it, which come back when it is chosen again.
+        Curves of a `source` layer already deleted (during the job that made them) are not."""
+        if source is not None and source not in self.viewer.layers:
+            curves = {}
         shown = cube is None or cube is self.current_cube()
         target = self.curves if shown else dict(self.recall(cube, "curves", {}))
         for name in [n for n in target if prefix is not None and n.startswith(prefix)]:
@@ -208,10 +213,41 @@ class SpectrumWidget(CubeDock):
                 np.asarray(counts, dtype=np.float64),
                 color,
             )
+        kept = cube if cube is not None else self.current_cube()
+        if kept is not None:  # which layer each curve came from (None: none), whatever is shown
+            sources = dict(self.recall(kept, "sources", {}))
+            sources.update(dict.fromkeys(curves, source))
+            self.remember(kept, "sources", {n: s for n, s in sources.items() if n in target})
         if shown:
             self.redraw()
         else:
             self.remember(cube, "curves", target)
+
+    def _drop_orphans(self) -> None:
+        """Drop the curves whose layer was deleted, of every open scan: the region curve of its
+        Shapes or Labels layer, the cluster means of their clusters layer. They stayed, and the
+        CSV export wrote them, as if of a region still there (a removed result clears what came
+        from it, as a closed scan's do)."""
+        layers = self.viewer.layers
+        for cube, kept in list(self._per_cube.values()):
+            sources = kept.get("sources") or {}
+            gone = [n for n, s in sources.items() if s is not None and s not in layers]
+            if not gone:
+                continue
+            shown = cube is self.current_cube()
+            curves = self.curves if shown else dict(kept.get("curves") or {})
+            for name in gone:
+                curves.pop(name, None)
+            self.remember(cube, "sources", {n: s for n, s in sources.items() if n not in gone})
+            if shown:
+                self.redraw()
+            else:
+                self.remember(cube, "curves", curves)
+
+    def _layer_removed(self, event=None) -> None:
+        super()._layer_removed(event)
+        if not self._closed:
+            self._drop_orphans()
 
     def remove_curves(self, prefix: str = "") -> None:
         for name in [n for n in self.curves if n.startswith(prefix)]:
@@ -279,7 +315,9 @@ class SpectrumWidget(CubeDock):
             name="Region spectrum",  # its notification named the dock's "Mean spectrum"
             keep=False,
             description="Averaging the region\u2026",
-            on_result=lambda mean: self.add_curve(REGION_CURVE, cube.energy, mean, cube=cube),
+            on_result=lambda mean: self.add_curve(
+                REGION_CURVE, cube.energy, mean, cube=cube, source=region
+            ),
         )
 
     def export_csv(self, path) -> None:
