@@ -165,7 +165,7 @@ def one_cube_set(tmp_path_factory):
 @pytest.mark.parametrize("option", ["--val", "--data"])
 def test_train_embedder_names_a_bad_val_or_data_folder(tmp_path, capsys, option, one_cube_set):
     """`xrf-napari-train embedder --val nowhere` said "dataset folder nowhere does not exist",
-    naming no option (--data alike), and --val's only after the pool was built."""
+    naming no option (--data alike)."""
     from xrf_napari.cli.train import main as train_main
 
     folders = {"--data": str(one_cube_set), "--val": str(tmp_path / "nowhere")}
