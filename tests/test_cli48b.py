@@ -207,3 +207,15 @@ def test_hdf5_files_are_opened_through_a_public_name():
     private = re.compile(r"from \.+io\.hdf5 import [^\n]*\b_(open|broken_link)\b")
     users = [p for p in SRC.rglob("*.py") if private.search(p.read_text(encoding="utf-8"))]
     assert users == []
+
+
+def test_quicklook_names_of_a_dashed_scan_start_without_the_dash(tmp_path, monkeypatch, capsys):
+    """quicklook of "-my scan.npy" wrote "-my scan_sum_spectrum.png", which every command then
+    read as an option (ours refused it bare); the names drop leading dashes as they drop dots."""
+    from xrf_napari.analysis.export import file_stem
+
+    monkeypatch.chdir(tmp_path)
+    _scan(tmp_path / "-my scan.npy", (4, 4))
+    assert main(["quicklook", "./-my scan.npy", "-o", "ql", "--no-progress"]) == 0
+    assert [p.name for p in Path("ql").iterdir()] == ["my scan_sum_spectrum.png"]
+    assert [file_stem(n) for n in ("--x", " - .x", "-", "a-b")] == ["x", "x", "scan", "a-b"]

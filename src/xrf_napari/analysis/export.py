@@ -195,11 +195,17 @@ def save_label_image(path, labels: np.ndarray) -> Path:
 _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
+#: What a file name must not begin with: spaces, a dot (a hidden file, or "../" out of the
+#: folder) or a dash, which every command (ours, rm, cp) reads as an option: quicklook of
+#: "-my scan" wrote "-my scan_Ca_Ka.tif", which `xrf-napari info` then refused bare.
+_NOT_AT_START = re.compile(r"^[\s.\-]+")
+
+
 def file_stem(name: str) -> str:
     """`name` (a scan's layer name, which the user may edit) made safe to start a file name in
-    the chosen folder: no separators or characters Windows refuses, no leading dot (a hidden
-    file, or "../" out of the folder)."""
-    return _NOT_IN_FILE_NAMES.sub("_", name).strip().lstrip(".").strip() or "scan"
+    the chosen folder: no separators or characters Windows refuses, nothing `_NOT_AT_START`
+    refuses at its start."""
+    return _NOT_AT_START.sub("", _NOT_IN_FILE_NAMES.sub("_", name)).strip() or "scan"
 
 
 #: Who wrote a maps set, in each TIFF's software tag and at the start of the table's first line.
