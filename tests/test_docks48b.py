@@ -128,3 +128,35 @@ def test_deleted_clusters_take_their_curves_away(make_napari_viewer, qtbot, tmp_
     viewer.layers.remove(clusters)
     dock.cube_combo.set_layer(first)
     assert not [n for n in dock.curves if n.startswith("cluster")], list(dock.curves)
+
+
+def test_cancel_after_the_last_step_adds_nothing(make_napari_viewer, qtbot, tmp_path):
+    """Cancel pressed once a fast Make maps job had ended in its thread but before its result
+    reached the dock (queued behind the click) still added every map, and the line said
+    "Done."; nothing of the cancelled job lands now, and the line says "Cancelled."."""
+    import time
+
+    from _napari_helpers import open_cube, write_painted_cube
+
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    dock = ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)
+    before = len(viewer.layers)
+    dock.set_checked_elements(["Pb", "Fe"])
+    worker = dock.run()
+    assert worker is not None
+    deadline = time.monotonic() + 60
+    # the GUI thread sleeps: the job's result and end stay queued for it
+    while not (worker.began.is_set() and not worker._running) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert worker.began.is_set() and not worker._running
+    dock.job.cancel()
+    wait_idle(qtbot, dock.job)
+    qtbot.wait(200)  # any delivery step left
+    assert len(viewer.layers) == before, [ly.name for ly in viewer.layers]
+    assert dock.job.status.text() == "Cancelled."
+    assert not dock.live_maps()

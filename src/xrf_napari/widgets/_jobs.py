@@ -248,6 +248,12 @@ class JobPanel(QWidget):
         on_result, self._on_result = self._on_result, None
         if on_result is None:  # abandoned: its dock was closed
             return
+        if self.worker is not None and self.worker.abort_requested:
+            # Cancel (or stop) came after the job's last step but before its result was
+            # handed here: the result is dropped, as Cancel said; a fast Make maps still
+            # added its maps under "Cancelled."
+            self._on_aborted()
+            return
         self.status.setText("Done.")
         # the work is done; its layers are being added (under a second): nothing left to cancel,
         # and a Cancel now said "Cancelling..." while every layer still came
