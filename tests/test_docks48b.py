@@ -160,3 +160,21 @@ def test_cancel_after_the_last_step_adds_nothing(make_napari_viewer, qtbot, tmp_
     assert len(viewer.layers) == before, [ly.name for ly in viewer.layers]
     assert dock.job.status.text() == "Cancelled."
     assert not dock.live_maps()
+
+
+def test_recolours_provenance_names_the_tube_its_notes_assumed(tmp_path):
+    """The provenance saved with Recolour's colours named the scan, weights and device but not
+    the tube its training-data note assumed (a Cu tube given, or the file's): it has "anode"
+    now, the given over the file's, None where neither names one."""
+    from _napari_helpers import cu_tube_scan, tiny_weights
+
+    from xrf_napari.analysis.recolour import recolour
+    from xrf_napari.io import read_cube
+
+    dve, uvit = tiny_weights(tmp_path)
+    kw = {"weights": uvit, "embedder_weights": dve, "device": "cpu"}
+    unnamed = read_cube(cu_tube_scan(tmp_path / "none.h5"))
+    named = read_cube(cu_tube_scan(tmp_path / "cu.h5", anode="Cu"))
+    assert recolour(unnamed, **kw).provenance["anode"] is None
+    assert recolour(unnamed, anode="Mo", **kw).provenance["anode"] == "Mo"
+    assert recolour(named, **kw).provenance["anode"] == "Cu"

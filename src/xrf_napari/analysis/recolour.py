@@ -477,7 +477,7 @@ def _iter_recolour(
         device=str(rec.device),
         ood=ood,
         ambiguity=ambiguity,
-        provenance=_provenance(cube, rec, embedder, average_flips),
+        provenance=_provenance(cube, rec, embedder, average_flips, anode),
     )
 
 
@@ -525,7 +525,10 @@ def _nonfinite_message(cube, y: int, x: int) -> str:
     )
 
 
-def _provenance(cube, rec, embedder, average_flips: bool) -> dict:
+def _provenance(cube, rec, embedder, average_flips: bool, anode: str | None) -> dict:
+    """What the colours were made of, saved with them (save_rgb); `anode`: the tube the
+    training-data note and the ambiguity read (given over the file's; None: neither names
+    one), which the saved image did not say."""
     from .. import __version__
     from ..fileutil import printable
     from ..provenance import code_identity
@@ -541,6 +544,7 @@ def _provenance(cube, rec, embedder, average_flips: bool) -> dict:
         "embedder_sha256": embedder.sha256,
         "average_flips": bool(average_flips),
         "device": str(rec.device),
+        "anode": anode,
     }
 
 
