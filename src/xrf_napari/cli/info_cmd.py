@@ -151,12 +151,12 @@ def calibration_tube(cube, given: str | None = None) -> dict | None:
     peaks and where that came from (the file, --anode, else the default Rh). `info` showed only
     "auto_calibration: anode: Rh" among the metadata, while `pigments` on the same file reported
     the anode it estimated from the spectra, with nothing saying that Rh was only a default."""
-    auto = cube.metadata.get("auto_calibration")
-    if cube.calibration.source != "auto" or not isinstance(auto, dict) or not auto.get("anode"):
-        return None
-    from ..detector import calibration_anode_origin
+    from ..detector import calibration_anode, calibration_anode_origin
 
-    return {"anode": str(auto["anode"]), "origin": calibration_anode_origin(cube.metadata, given)}
+    anode = calibration_anode(cube.metadata)  # the one reading: a saved "rh", JSON text
+    if cube.calibration.source != "auto" or anode is None:
+        return None
+    return {"anode": anode, "origin": calibration_anode_origin(cube.metadata, given)}
 
 
 def finite_or_null(value):

@@ -654,7 +654,9 @@ def calibration_origin(cube) -> tuple[str, str]:
     )
     meta = cube.metadata or {}
     note = meta.get("calibration_note")
-    auto = meta.get("auto_calibration")
+    from ..detector import calibration_anode, calibration_anode_origin, dict_from_metadata
+
+    auto = dict_from_metadata(meta, "auto_calibration")  # JSON text too, as the fit reads it
     exported = meta.get("exported_calibration")
     if cal.source == "file" and isinstance(exported, str) and exported.startswith("auto"):
         # this dock's CSV export of an automatically calibrated scan, opened again: its energy
@@ -664,15 +666,13 @@ def calibration_origin(cube) -> tuple[str, str]:
         rest = exported[len("auto") :].strip(" ,")
         source = EXPORTED_AUTO + (f" {rest}" if rest else "")
         return source, f"{terms} ({source})" + (f"\n{note}" if note else "")
-    if cal.source != "auto" or not isinstance(auto, dict):
+    if cal.source != "auto" or auto is None:
         tip = f"{terms} ({cal.source})"
         return cal.source, tip + (f"\n{note}" if note else "")
-    anode = auto.get("anode") or "unknown"
+    anode = calibration_anode(meta) or "unknown"  # a saved "rh" is Rh, as everywhere
     matched = ", ".join(auto.get("matched", [])) or "none listed"
     residual = auto.get("residual_ev_rms")
     residual = "" if residual is None else f", residual {float(residual):.0f} eV rms"
-    from ..detector import calibration_anode_origin
-
     tip = (
         f"{terms}, fitted by xrf-napari from the scan's peaks, assuming a {anode} tube "
         f"({calibration_anode_origin(meta)}; matched: {matched}{residual}). If the tube was "
