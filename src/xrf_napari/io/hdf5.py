@@ -923,13 +923,9 @@ def _aps_calibration(d, path: Path, n: int, n_det: int) -> Calibration | None:
 
     try:
         v = np.asarray(small(d, path))
-    except CubeReadError as exc:
-        warnings.warn(f"{exc}; energy_calib set aside", stacklevel=2)
-        return None
-    if v.ndim == 2 and v.shape in ((3, n_det), (n_det, 3)) and v.size > 3:
-        v = v.mean(axis=1 if v.shape == (3, n_det) else 0)
-    v = v.ravel()
-    try:
+        if v.ndim == 2 and v.shape in ((3, n_det), (n_det, 3)) and v.size > 3:
+            v = v.mean(axis=1 if v.shape == (3, n_det) else 0)
+        v = v.ravel()
         if v.size <= 3:
             return calibration_from_coefficients(v, path)
         return calibration_from_energy_axis(v, path, n)

@@ -125,17 +125,18 @@ def parse_header(path) -> RippleHeader:
             continue
         parts = line.split(None, 1)
         key, value = parts[0], (parts[1].strip() if len(parts) > 1 else "")
-        if _norm(key) == "key":  # Lispix's 'key value' column titles
+        k = _norm(key)
+        if k == "key":  # Lispix's 'key value' column titles
             continue
-        before = norm.get(_norm(key))  # an empty one is no value: the default, as before
-        if _norm(key) in _LAYOUT_KEYS and before and value and before != value:
+        before = norm.get(k)  # an empty one is no value: the default, as before
+        if k in _LAYOUT_KEYS and before and value and before != value:
             raise CubeReadError(
                 path,
                 f"the ripple header gives '{key}' twice, {before!r} then {value!r}: "
                 "which one the data follows cannot be told; keep the right one",
             )
         raw[key] = value
-        norm[_norm(key)] = value
+        norm[k] = value
     if not norm:
         raise CubeReadError(path, "empty ripple header (no key/value lines)")
 
