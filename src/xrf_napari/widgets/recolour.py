@@ -259,6 +259,11 @@ class RecolourWidget(CubeDock):
             self.viewer, cube, result_name(self.viewer, cube, "ambiguous colour", "")
         )
 
+    def _remove_outline(self, cube) -> None:
+        """Remove `cube`'s "ambiguous colour" layer (its outline) where the viewer has one."""
+        if (outline := self._outline_layer(cube)) is not None:
+            self.viewer.layers.remove(outline)
+
     def _add_outline(self, cube_layer, result) -> None:
         scale, _ = yx_transform(cube_layer)
         upsert_layer(
@@ -278,8 +283,8 @@ class RecolourWidget(CubeDock):
         if on and self.result.ambiguity.ambiguous.any():
             self._add_outline(cube_layer, self.result)
             self._place()
-        elif (outline := self._outline_layer(layer_cube(cube_layer))) is not None:
-            self.viewer.layers.remove(outline)
+        else:
+            self._remove_outline(layer_cube(cube_layer))
 
     def scan_refusal(self, cube) -> str:
         """The models' refusal (CubeDock), else a single spectrum's (recolour.check_image): no
@@ -305,8 +310,8 @@ class RecolourWidget(CubeDock):
         self.ambiguity_label.setText("" if amb is None else amb.message())
         # every element set and every pigment left open, which the line counts but cannot name
         self.ambiguity_label.setToolTip("" if amb is None else amb.message(None, None))
-        for label in (self.ood_label, self.ambiguity_label):  # no blank rows before a run
-            label.setVisible(bool(label.text()))
+        # no blank row before a run (the ood_label's is show_ood's)
+        self.ambiguity_label.setVisible(bool(self.ambiguity_label.text()))
         self.device_label.setText(
             f"Device used: {result.device}" if result is not None else "Device used: \u2014"
         )
@@ -324,8 +329,7 @@ class RecolourWidget(CubeDock):
         tube is removed. It stayed over the colours, its box ticked and off, so that nothing
         in the dock took it away."""
         if self.stale_tube(cube):  # the scan's, shown here or not (another dock set its tube)
-            if (outline := self._outline_layer(cube)) is not None:
-                self.viewer.layers.remove(outline)
+            self._remove_outline(cube)
         super().follow_instrument(cube)
 
     def _layer_removed(self, event=None) -> None:
@@ -340,9 +344,7 @@ class RecolourWidget(CubeDock):
         for colours in self.recall_all("layer"):
             cube = result_cube(colours)
             if colours not in viewer.layers and cube is not None:
-                outline = self._outline_layer(cube)
-                if outline is not None:
-                    viewer.layers.remove(outline)  # (which calls this again: none left then)
+                self._remove_outline(cube)  # (which calls this again: none left then)
 
     def follow_busy(self) -> None:
         """Save is off during a re-run, and once the chosen scan's colours layer was deleted:
