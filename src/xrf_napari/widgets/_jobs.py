@@ -250,8 +250,8 @@ class JobPanel(QWidget):
             return
         if self.worker is not None and self.worker.abort_requested:
             # Cancel (or stop) came after the job's last step but before its result was
-            # handed here: the result is dropped, as Cancel said; a fast Make maps still
-            # added its maps under "Cancelled."
+            # handed here: the result is dropped, as Cancel said (a fast Make maps added every
+            # map, its line ending "2 map(s) added ...")
             self._on_aborted()
             return
         self.status.setText("Done.")
