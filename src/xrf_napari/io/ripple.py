@@ -47,6 +47,41 @@ _LAYOUT_KEYS = (
 )
 
 
+#: The words a header may write for a data type or a byte order, as the reader takes them.
+_DATA_TYPES = {
+    "unsigned": "unsigned",
+    "signed": "signed",
+    "float": "float",
+    "real": "float",
+    "integer": "signed",
+    "uint": "unsigned",
+    "int": "signed",
+}
+_LITTLE = ("little-endian", "littleendian", "little", "intel")
+_BIG = ("big-endian", "bigendian", "big", "motorola")
+_DONT_CARE = ("dont-care", "dontcare", "don't-care", "none", "")
+_NUMBERS = ("width", "height", "depth", "offset", "datalength")
+
+
+def _meaning(key: str, value: str):
+    """A layout value as the reader takes it (its first word, lower-cased, synonyms made one; a
+    number's value), so that a key repeated as 'Little-Endian' or '03' is no contradiction."""
+    words = value.split()
+    word = words[0].lower() if words else ""
+    if key in _NUMBERS:
+        try:
+            return int(float(word))  # as parse_int reads it: '03', '3.0' are 3
+        except (ValueError, OverflowError):
+            return word
+    if key == "datatype":
+        return _DATA_TYPES.get(word, word)
+    if key == "byteorder":
+        for name, synonyms in (("little", _LITTLE), ("big", _BIG), ("dont-care", _DONT_CARE)):
+            if word in synonyms:
+                return name
+    return "dont-care" if word == "dontcare" else word
+
+
 def _norm(key: str) -> str:
     """'data-Length', 'data_length', 'DATA LENGTH' -> 'datalength'."""
     return "".join(ch for ch in key.lower() if ch.isalnum())
@@ -129,7 +164,7 @@ def parse_header(path) -> RippleHeader:
         if k == "key":  # Lispix's 'key value' column titles
             continue
         before = norm.get(k)  # an empty one is no value: the default, as before
-        if k in _LAYOUT_KEYS and before and value and before != value:
+        if k in _LAYOUT_KEYS and before and value and _meaning(k, before) != _meaning(k, value):
             raise CubeReadError(
                 path,
                 f"the ripple header gives '{key}' twice, {before!r} then {value!r}: "
@@ -158,15 +193,7 @@ def parse_header(path) -> RippleHeader:
     offset = integer("offset", 0, MAX_OFFSET, 0)
     length = integer("datalength", 1, 8)
     kind = word("datatype", "")
-    kind = {
-        "unsigned": "unsigned",
-        "signed": "signed",
-        "float": "float",
-        "real": "float",
-        "integer": "signed",
-        "uint": "unsigned",
-        "int": "signed",
-    }.get(kind, kind)
+    kind = _DATA_TYPES.get(kind, kind)
     code = _DTYPE_CODES.get((kind, length))
     if code is None:
         raise CubeReadError(
@@ -175,11 +202,11 @@ def parse_header(path) -> RippleHeader:
             f"data-length {length} (supported: unsigned 1/2/4/8, signed 1/2/4/8, float 4/8)",
         )
     order = word("byteorder", "dont-care")
-    if order in ("little-endian", "littleendian", "little", "intel"):
+    if order in _LITTLE:
         endian = "<"
-    elif order in ("big-endian", "bigendian", "big", "motorola"):
+    elif order in _BIG:
         endian = ">"
-    elif order in ("dont-care", "dontcare", "don't-care", "none", ""):
+    elif order in _DONT_CARE:
         if length > 1:  # 'dont-care' is only honest for bytes; Lispix/Bruker write little-endian
             raw["_byte_order_note"] = (
                 "byte-order dont-care with multi-byte data: read as little-endian"

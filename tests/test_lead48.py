@@ -1,0 +1,47 @@
+"""Session 48's lead fixes."""
+
+import numpy as np
+import pytest
+
+from xrf_napari.io import CubeReadError, read_cube
+
+HEADER = (
+    "key\tvalue\nwidth\t3\nheight\t3\ndepth\t6\noffset\t0\ndata-length\t2\n"
+    "data-type\tunsigned\nbyte-order\tlittle-endian\nrecord-by\tvector\n"
+)
+
+
+@pytest.mark.parametrize(
+    "again",
+    [
+        "byte-order\tLittle-Endian",
+        "byte-order\tintel",
+        "data-type\tUNSIGNED",
+        "data-type\tuint",
+        "width\t03",
+        "depth\t6.0",
+        "record-by\tVector",
+    ],
+)
+def test_a_ripple_key_repeated_with_the_same_meaning_is_read(tmp_path, again):
+    """6392c5e refused a layout key given twice with two values, comparing them as written: a
+    header repeating 'little-endian' as 'Little-Endian', 'unsigned' as 'uint' or width 3 as
+    '03' was refused ("which one the data follows cannot be told") though the reader takes both
+    alike. Fails on the parent: CubeReadError "gives 'byte-order' twice"."""
+    (tmp_path / "scan.rpl").write_text(HEADER + again + "\n", encoding="latin-1")
+    (tmp_path / "scan.raw").write_bytes(np.arange(54, dtype="<u2").tobytes())
+    cube = read_cube(tmp_path / "scan.rpl", auto_calibrate=False)
+    assert cube.shape == (3, 3, 6)
+    assert np.asarray(cube.data)[0, 1, 2] == 8  # pixel (0, 1), channel 2 of a vector record
+
+
+@pytest.mark.parametrize(
+    ("again", "shown"),
+    [("byte-order\tbig-endian", "'little-endian' then 'big-endian'"), ("width\t3.9e1", "'3' then")],
+)
+def test_a_ripple_key_repeated_with_another_meaning_is_still_refused(tmp_path, again, shown):
+    """A guard: two meanings of one layout key are still refused, naming both."""
+    (tmp_path / "scan.rpl").write_text(HEADER + again + "\n", encoding="latin-1")
+    (tmp_path / "scan.raw").write_bytes(np.arange(54, dtype="<u2").tobytes())
+    with pytest.raises(CubeReadError, match=f"twice, {shown}"):
+        read_cube(tmp_path / "scan.rpl", auto_calibrate=False)
