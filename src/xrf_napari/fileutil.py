@@ -786,8 +786,9 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
         why = name_too_long(f)
         if why:
             raise OutputError(f"cannot write in {f.parent}: {why}; choose a shorter name")
+    targets = []  # where each file is written (a link's file): its folder probed, leftovers removed
     for f in map(Path, files):
-        target = write_target(f)  # a link's file: its folder probed, its leftovers removed
+        targets.append(target := write_target(f))
         st = _stat_or_none(f)
         if st is not None and not stat.S_ISREG(st.st_mode):
             raise OutputError(f"cannot write {f}: it exists and is not a regular file")
@@ -810,7 +811,7 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
                 "writable, or choose another output"
             )
         _writable_folder(target.parent, f, probed)
-    for f in map(write_target, files):
+    for f in targets:
         remove_stale_temporaries(f.parent, f.name)
     for f in map(Path, folders):
         remove_stale_temporaries(f)
