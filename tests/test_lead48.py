@@ -45,3 +45,21 @@ def test_a_ripple_key_repeated_with_another_meaning_is_still_refused(tmp_path, a
     (tmp_path / "scan.raw").write_bytes(np.arange(54, dtype="<u2").tobytes())
     with pytest.raises(CubeReadError, match=f"twice, {shown}"):
         read_cube(tmp_path / "scan.rpl", auto_calibrate=False)
+
+
+def test_two_outputs_leading_to_one_file_are_refused(tmp_path):
+    """Since 5bcbb9d an output that is a symbolic link is written through: embed's
+    g_latent.h5, a link to its g_labels.h5, had the latent written and then replaced by the
+    labels, both said written. Fails on the parent: no OutputError (found by rev48c's review)."""
+    from xrf_napari.fileutil import OutputError, check_outputs
+
+    labels, latent = tmp_path / "g_labels.h5", tmp_path / "g_latent.h5"
+    latent.symlink_to(labels.name)  # to a file not made yet
+    with pytest.raises(OutputError, match="lead to one file"):
+        check_outputs(files=[latent, labels])
+    labels.write_bytes(b"old")  # and to one that is there
+    with pytest.raises(OutputError, match=r"g_latent\.h5 and .*g_labels\.h5 lead to one file"):
+        check_outputs(files=[latent, labels])
+    check_outputs(files=[labels, labels])  # a guard: one output listed twice is one output
+    latent.unlink()
+    check_outputs(files=[latent, labels])  # a guard: two files

@@ -811,10 +811,27 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
                 "writable, or choose another output"
             )
         _writable_folder(target.parent, f, probed)
+    _refuse_one_file_twice(list(map(Path, files)), targets)
     for f in targets:
         remove_stale_temporaries(f.parent, f.name)
     for f in map(Path, folders):
         remove_stale_temporaries(f)
+
+
+def _refuse_one_file_twice(files: list[Path], targets: list[Path]) -> None:
+    """Two outputs of one run written through links to one file (embed's prefix_latent.h5 a
+    link to its prefix_labels.h5) would each replace the other: the first result lost, though
+    both were said written."""
+    seen: dict = {}
+    for f, target in zip(files, targets):
+        key = os.path.normcase(os.path.realpath(target))
+        earlier = seen.setdefault(key, f)
+        if os.path.abspath(earlier) != os.path.abspath(f):  # one output listed twice is one
+            raise OutputError(
+                f"outputs {printable(earlier)} and {printable(f)} lead to one file, "
+                f"{printable(target)} (a symbolic link): one would overwrite the other; remove "
+                "the link, or choose another output"
+            )
 
 
 def check_output_folder(folder, names=(), inputs=(), folder_inputs=()) -> None:
