@@ -248,10 +248,12 @@ class JobPanel(QWidget):
         on_result, self._on_result = self._on_result, None
         if on_result is None:  # abandoned: its dock was closed
             return
-        if self.worker is not None and self.worker.abort_requested:
-            # Cancel (or stop) came after the job's last step but before its result was
-            # handed here: the result is dropped, as Cancel said (a fast Make maps added every
-            # map, its line ending "2 map(s) added ...")
+        if self._stop_reason is None and self.worker is not None and self.worker.abort_requested:
+            # Cancel came after the job's last step but before its result was handed here: the
+            # result is dropped, as Cancel said (a fast Make maps added every map, its line
+            # ending "2 map(s) added ..."). A stop (its scan closed) still hands it over: the
+            # dock's own words say what became of it (a save: "nothing was written; the edited
+            # regions are still in ...")
             self._on_aborted()
             return
         self.status.setText("Done.")
