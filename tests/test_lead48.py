@@ -63,3 +63,27 @@ def test_two_outputs_leading_to_one_file_are_refused(tmp_path):
     check_outputs(files=[labels, labels])  # a guard: one output listed twice is one output
     latent.unlink()
     check_outputs(files=[latent, labels])  # a guard: two files
+
+
+def test_a_replaced_result_keeps_its_permissions(tmp_path):
+    """Every atomic write gave its result 0666 & ~umask: a result its owner had made private
+    (chmod 600) was readable by others once replaced, written directly or through a link. Fails
+    on the parent: 0o644 for 0o600."""
+    import os
+
+    from xrf_napari.analysis.recolour import save_rgb
+
+    old = os.umask(0o022)
+    try:
+        private = tmp_path / "rgb.png"
+        save_rgb(private, np.zeros((4, 4, 3), np.uint8))
+        assert private.stat().st_mode & 0o777 == 0o644  # a guard: a new file, as open() makes it
+        private.chmod(0o600)
+        save_rgb(private, np.ones((4, 4, 3), np.uint8))
+        assert private.stat().st_mode & 0o777 == 0o600
+        link = tmp_path / "link.png"
+        link.symlink_to(private.name)
+        save_rgb(link, np.zeros((4, 4, 3), np.uint8))
+        assert link.is_symlink() and private.stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)

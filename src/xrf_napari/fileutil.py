@@ -372,14 +372,17 @@ def atomic_path(path, suffix: str | None = None):
     Where `path` is a symbolic link, the file it leads to is written (`write_target`), its
     temporary beside that file (a rename stays on one file system), and the link is kept.
 
-    The result gets the mode a plain open() would give (0666 & ~umask), whatever the writer used
-    (mkstemp and safetensors make 0600). The temporary is fsynced before the rename and the
-    folder after it (`fsync_file`, `fsync_folder`): a power cut leaves the old file or the new
-    one, never an empty one under the final name."""
+    A new file gets the mode a plain open() would give (0666 & ~umask), whatever the writer used
+    (mkstemp and safetensors make 0600); a file replaced keeps its own, as a shell's `>` keeps it
+    (a 0600 result replaced became 0644, readable by others). The temporary is fsynced before
+    the rename and the folder after it (`fsync_file`, `fsync_folder`): a power cut leaves the
+    old file or the new one, never an empty one under the final name."""
     path = Path(path)
     target = write_target(path)
     if target.exists() and not target.is_file():
         raise OutputError(f"cannot write {path}: it exists and is not a regular file")
+    st = _stat_or_none(target)
+    mode = st.st_mode & 0o777 if st is not None else 0o666 & ~_umask()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         suffix = suffix or target.suffix or ".tmp"
@@ -392,7 +395,7 @@ def atomic_path(path, suffix: str | None = None):
     tmp = Path(tmp)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, mode)
         fsync_file(tmp)
         pending = _PENDING.get()
         if pending is None:
