@@ -87,3 +87,14 @@ def test_a_replaced_result_keeps_its_permissions(tmp_path):
         assert link.is_symlink() and private.stat().st_mode & 0o777 == 0o600
     finally:
         os.umask(old)
+
+
+def test_the_advice_for_a_dashed_name_with_a_space_can_be_typed(capsys):
+    """`pigments x.h5 -o "-l maps"` (-l is --labels) was told "write ./-l maps or
+    --output=-l maps", which a shell splits into two words. Fails on the parent: no quotes."""
+    from xrf_napari.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["pigments", "x.h5", "-o", "-l maps"])
+    said = capsys.readouterr().err
+    assert "write './-l maps' or '--output=-l maps'" in said, said

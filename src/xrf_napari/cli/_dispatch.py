@@ -261,17 +261,25 @@ def _refuse_dashed_files(parser, words: list[str]) -> None:
         shown = printable(word)
         if option is not None and option.nargs != 0:  # the value of the option before it
             name = _long_name(option, before[i - 1])
-            given = f"{name}={shown}"
+            given = _typed(f"{name}={shown}")
             is_path = exists or option.dest in (*OUTPUT_PATHS, *INPUT_PATHS)
-            how = f"write ./{shown} or {given}" if is_path else f"write {given}"
+            how = f"write {_typed('./' + shown)} or {given}" if is_path else f"write {given}"
             what = "the file" if is_path else f"it to {name}"
         else:
             what = "the file"
             how = (
-                f"write ./{shown}, or put -- before it after the options "
-                f"({parser.prog} [options] -- {shown})"
+                f"write {_typed('./' + shown)}, or put -- before it after the options "
+                f"({parser.prog} [options] -- {_typed(shown)})"
             )
         parser.error(f"{shown!r} begins with '-' and is read as an option; to give {what}, {how}")
+
+
+def _typed(word: str) -> str:
+    """`word` as it must be typed in a shell: advice for "-l maps" said `write ./-l maps`,
+    which the shell splits into two words."""
+    import shlex
+
+    return shlex.quote(word)
 
 
 def _long_name(action, typed: str) -> str:
@@ -292,9 +300,12 @@ def _refuse_option_as_value(parser, option, known, word: str) -> None:
     )
     if word not in parser._option_string_actions:
         if option.dest in (*OUTPUT_PATHS, *INPUT_PATHS):
-            said += f"; to give the file {shown!r}, write ./{shown} or {name}={shown}"
+            said += (
+                f"; to give the file {shown!r}, write {_typed('./' + shown)} or "
+                f"{_typed(f'{name}={shown}')}"
+            )
         else:
-            said += f"; to give {shown!r} to {name}, write {name}={shown}"
+            said += f"; to give {shown!r} to {name}, write {_typed(f'{name}={shown}')}"
     parser.error(said)
 
 
