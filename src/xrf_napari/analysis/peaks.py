@@ -1521,6 +1521,25 @@ NOT_COUNTS_WARNING = (
 )
 
 
+def suggestion_instrument(
+    cube,
+    anode: str | None = None,
+    kv: float | None = None,
+    optic: str | None = None,
+    atmosphere: str | None = None,
+) -> dict:
+    """{"anode", "kv", "optic_cutoff_kev", "atmosphere"} suggest_for_cube reads of `cube` under
+    the user's choice, over the file's: two choices that give the same suggest the same (Elemental
+    maps tell from it whether their maps, whose overlaps count the suggestion, still hold)."""
+    from ..physics.instrument import excitation_from_metadata
+
+    return {
+        "anode": anode or anode_from_metadata(cube.metadata),
+        "kv": kv if kv is not None else kv_from_metadata(cube.metadata),
+        **excitation_from_metadata(cube.metadata, optic, atmosphere),  # the pigment fit's words
+    }
+
+
 def suggest_for_cube(
     cube,
     spectrum=None,
@@ -1546,8 +1565,6 @@ def suggest_for_cube(
     (count_step: a cube divided by its maximum or sum is read as the counts it was). With no
     anode known, the usual anodes found go to `tube`, not the list (Suggestions).
     """
-    from ..physics.instrument import excitation_from_metadata
-
     if cube.calibration.source == "none":
         return Suggestions()
     if spectrum is None:
@@ -1558,10 +1575,8 @@ def suggest_for_cube(
     if step is not None and step != 1.0:
         spectrum = np.asarray(spectrum, dtype=np.float64) / step
     kw = {
-        "anode": anode or anode_from_metadata(cube.metadata),
         "fwhm_mn_ev": fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV,
-        "kv": kv if kv is not None else kv_from_metadata(cube.metadata),
-        **excitation_from_metadata(cube.metadata, optic, atmosphere),  # the pigment fit's words
+        **suggestion_instrument(cube, anode, kv, optic, atmosphere),
     }
     found = suggest_elements(cube.energy, spectrum, **kw)
     if tiles is not None:

@@ -1020,9 +1020,15 @@ class CubeDock(QWidget):
             return ""
         notes, again = self.tube_notes
         made, now = (
-            _tube_words(a, self.tube_chosen_in) for a in (self.made_for(result), scan_tube(cube))
+            _tube_words(self.tube_of(a), self.tube_chosen_in)
+            for a in (self.made_for(result), self.instrument_now(cube))
         )
         return f"\u26a0 {notes} made for {made}; the scan's tube is now {now}. {again}"
+
+    def tube_of(self, instrument):
+        """The tube of what made_for and instrument_now say, for stale_tube's words: the tube
+        itself, but for Elemental maps' whole instrument."""
+        return instrument
 
     def show_tube_notes(self, label, text: str, warn: bool = False) -> str:
         """`label` shows the result's notes `text` (orange with `warn`), or stale_tube's line in

@@ -24,7 +24,6 @@ from ._common import (
     CubeDock,
     after_calibration,
     nothing_yet,
-    scan_tube,
     suggestions_text,
 )
 from ._dialogs import ask_folder, confirm_replace, suggested_folder
@@ -111,13 +110,27 @@ def _maps_job(cube, symbols, fwhm_ev, background, present, lines, anode=None):
     return plans, maps, tops
 
 
+def _instrument_words(instrument: dict, keys) -> list[str]:
+    """Elemental maps' words for the `keys` of their instrument (instrument_now) that changed."""
+    from ..physics.instrument import OPTIC_WORDS
+
+    words = {
+        "kv": f"{instrument['kv']:g} kV" if instrument["kv"] else "no kV named",
+        "optic_cutoff_kev": "a "
+        + OPTIC_WORDS["collimator" if instrument["optic_cutoff_kev"] is None else "lens"],
+        "atmosphere": instrument["atmosphere"],
+    }
+    return [words[k] for k in keys]
+
+
 class ElementMapsWidget(CubeDock):
     """Net line-count maps of chosen elements of the selected datacube."""
 
     uses_survey = True
     #: leave_cube's: the elements ticked on the scan and the FWHM set for it
     kept_on_calibration = ("ticks", "fwhm")
-    #: the tube counts as present: a line near its scattered lines is fitted beside them
+    #: the tube counts as present (a line near its scattered lines is fitted beside them), and
+    #: the elements suggested for the whole Instrument row (kV, optic, gas) too
     reads_instrument = True
     tube_notes = (
         "These maps were",
@@ -304,7 +317,7 @@ class ElementMapsWidget(CubeDock):
         rank = {s: i for i, s in enumerate(self.suggested())}  # strongest evidence first
         symbols.sort(key=lambda s: rank.get(s, len(rank)))
         present = set(self.seen()) | set(symbols)
-        tube = scan_tube(cube)  # what the maps are made for (made_for)
+        made_for = self.instrument_now(cube)
         return self.start_job(
             _maps_job,
             cube,
@@ -316,13 +329,13 @@ class ElementMapsWidget(CubeDock):
             SURVEYS.instrument(cube).get("anode"),  # the row's tube, as the suggestion's
             cube=cube,
             description="Integrating line windows\u2026",
-            on_result=lambda res: self._add_maps(layer, res, tube),
+            on_result=lambda res: self._add_maps(layer, res, made_for),
         )
 
-    def _add_maps(self, cube_layer, result, tube):
+    def _add_maps(self, cube_layer, result, made_for):
         """Map layers from the job's (plans, maps, tops), one per turn of the event loop (see
-        JobPanel); keeps (layers, notes, plans, the tube they were made for: made_for) as the
-        result."""
+        JobPanel); keeps (layers, notes, plans, the instrument they were made for: made_for) as
+        the result."""
         plans, maps, tops = result
         viewer = self.viewer
         source = cube_display_name(viewer, cube_layer)
@@ -364,10 +377,41 @@ class ElementMapsWidget(CubeDock):
         )
         if notes and cube is self.current_cube():  # under the table, below the fold
             self.scroll_into_view(self.notes_label)
-        return layers, "\n".join(notes), plans, tube
+        return layers, "\n".join(notes), plans, made_for
+
+    def instrument_now(self, cube) -> dict:
+        """The instrument Make maps would now read of `cube`: the suggestion's
+        (peaks.suggestion_instrument of the scan's choice over the file's), whose elements the
+        overlaps count, the tube among them. Choosing what the file says is no change; nor is
+        air, which a file naming no gas means."""
+        from ..analysis.peaks import suggestion_instrument
+
+        read = suggestion_instrument(cube, **SURVEYS.instrument(cube))
+        return dict(read, atmosphere=read["atmosphere"] or "air")
 
     def made_for(self, result):
         return result[3]
+
+    def tube_of(self, instrument):
+        return instrument["anode"]
+
+    def stale_tube(self, cube=None) -> str:
+        """The tube's line (CubeDock), else, the tube the same, one naming what else of the
+        Instrument row changed since Make maps: the maps' overlaps counted the elements suggested
+        for it, and their notes said nothing of the change."""
+        cube = self.current_cube() if cube is None else cube
+        result = None if cube is None else self.recall(cube, "result")
+        if not self.instrument_changed_since(cube, result):
+            return ""
+        made, now = self.made_for(result), self.instrument_now(cube)
+        if made["anode"] != now["anode"]:
+            return super().stale_tube(cube)
+        changed = [k for k in ("kv", "optic_cutoff_kev", "atmosphere") if made[k] != now[k]]
+        was, became = (", ".join(_instrument_words(i, changed)) for i in (made, now))
+        return (
+            f"\u26a0 These maps were made for {was}; the scan's Instrument row now says "
+            f"{became}. Make maps again for the elements suggested for it (and for their notes)."
+        )
 
     def show_result(self, result) -> None:
         """The current cube's maps (their notes, the composite choices), or nothing."""
@@ -382,8 +426,8 @@ class ElementMapsWidget(CubeDock):
         self.forget(cube, "composite")  # shown: the row itself holds the choice now
 
     def follow_instrument(self, cube) -> None:
-        """The maps' notes give way to stale_tube's line once another tube is chosen for their
-        scan, and come back with it: only the notes, the composite row keeps its choices."""
+        """The maps' notes give way to stale_tube's line once another instrument is chosen for
+        their scan, and come back with it: only the notes, the composite row keeps its choices."""
         result = self.recall(cube, "result")
         if cube is self.current_cube() and result is not None:
             self.show_tube_notes(self.notes_label, result[1])
