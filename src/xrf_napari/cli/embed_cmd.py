@@ -119,10 +119,14 @@ def output_bytes(h: int, w: int, latent_dim: int, k: int, channels: int) -> int:
 def check_output_room(paths: dict, need: int) -> None:
     """Refuse outputs that cannot fit on their disk before any is written: HDF5 meeting a full
     disk crashed the process. The files replaced stay until the new set is complete
-    (atomic_set), so all of `need` must be free."""
-    from ..fileutil import check_room
+    (atomic_set), so all of `need` must be free. An output that is a symbolic link is written
+    where it leads (write_target): that folder's disk is checked, not the link's; each folder
+    the outputs lead to is asked for all of `need` (their shares are not estimated)."""
+    from ..fileutil import check_room, write_target
 
-    check_room(paths["latent.h5"].parent, need, f"the outputs ({', '.join(paths)})")
+    what = f"the outputs ({', '.join(paths)})"
+    for folder in dict.fromkeys(write_target(p).parent for p in paths.values()):
+        check_room(folder, need, what)
 
 
 def write_outputs(

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..argtypes import parsed_argv
-from ..fileutil import atomic_path, printable, remove_stale_temporaries
+from ..fileutil import atomic_path, printable, remove_stale_temporaries, write_target
 
 
 def config_default_help(value) -> str:
@@ -573,10 +573,12 @@ def seed_everything(seed: int) -> None:
 
 def save_checkpoint(path, **state) -> None:
     """Atomic torch checkpoint (model/optimiser state, step, config, RNG states); removes the
-    leftovers of a killed run's checkpoint writes (API users skip the CLI's start-up check)."""
+    leftovers of a killed run's checkpoint writes (API users skip the CLI's start-up check),
+    beside the file written: a checkpoint that is a symbolic link is written where it leads."""
     import torch
 
-    remove_stale_temporaries(Path(path).parent, Path(path).name)
+    target = write_target(path)
+    remove_stale_temporaries(target.parent, target.name)
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
 
