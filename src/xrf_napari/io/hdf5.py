@@ -1351,13 +1351,20 @@ def _sibling_calibration(f, groups, d, path, n, axis_name=None) -> Calibration |
     """PyMca `calibration` [a, b, c], attributes offset/gain, an energy vector (the NeXus axis of
     the channels, napari-musa ENERGY, `energy`), in that order. An energy vector must hold one
     value per channel or the n + 1 bin edges: a longer one describes another axis (or the channel
-    axis was guessed wrong), so it is set aside with a warning rather than truncated. groups:
-    where to look, in order (`_beside`), then the file's root."""
+    axis was guessed wrong), so it is set aside with a warning rather than truncated. Attributes
+    or a `calibration` that cannot be read as one (strings, unknown units) are set aside with a
+    warning too, as an APS energy_calib is: the cube reads uncalibrated (then calibrated from its
+    peaks) where the whole scan had been refused. groups: where to look, in order (`_beside`),
+    then the file's root."""
     import warnings
 
     import h5py
 
-    cal = calibration_from_mapping(d.attrs, path)
+    try:
+        cal = calibration_from_mapping(d.attrs, path)
+    except CubeReadError as exc:
+        warnings.warn(f"{exc}; offset/gain attributes of '{d.name}' set aside", stacklevel=3)
+        cal = None
     if cal is not None:
         return cal
     places = _and_root(groups, f)
@@ -1365,7 +1372,10 @@ def _sibling_calibration(f, groups, d, path, n, axis_name=None) -> Calibration |
         c = _member(grp, "calibration")
         if isinstance(c, h5py.Dataset) and c.size <= 3:
             units = _attr_str(c.attrs.get("units", "keV")) or "keV"
-            return calibration_from_coefficients(small(c, path), path, units)
+            try:
+                return calibration_from_coefficients(small(c, path), path, units)
+            except CubeReadError as exc:
+                warnings.warn(f"{exc}; calibration '{c.name}' set aside", stacklevel=3)
     names = list(dict.fromkeys(([axis_name] if axis_name else []) + list(ENERGY_NAMES)))
     for grp in places:
         for name in names:
