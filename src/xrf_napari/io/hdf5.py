@@ -419,6 +419,15 @@ def _read_open(
         return _aps(f, path, target)
     if kind == "detectors":
         return _detectors(f, path, target)
+    if kind == "discovered" and isinstance(target, tuple):  # (read, as large)
+        import warnings
+
+        target, other = target
+        warnings.warn(
+            f"{path}: datasets '{target}' and '{other}' are equally large 3-D cubes; '{target}' "
+            f"was read (the last by name): choose with --dataset {other} (dataset='{other}')",
+            stacklevel=2,
+        )
     return _generic(f, path, target, kind)
 
 
@@ -460,6 +469,8 @@ def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
         or (f[elements].size > f[found].size and not isinstance(_element_axes(f, elements), str))
     ):  # a readable 4-D dataset over a smaller 3-D one (dead times of shape (H, W, elements))
         return "detectors", elements
+    if found and (tied := _tied(tree, found)):  # said by the read: the detection is cached
+        return "discovered", (found, tied)
     return ("discovered", found) if found else (None, tree)
 
 
@@ -665,6 +676,22 @@ def _largest_spectral(tree: _Tree) -> str | None:
         if len(shape) == 3 and dtype.kind in "uif" and _spectral_axis(shape) is not None
     ]
     return max(best)[1] if best else None
+
+
+def _tied(tree: _Tree, found: str) -> str | None:
+    """Another 3-D spectral dataset as large as `found`, which discovery chose over it only by
+    its name (the last): the read names it and --dataset, rather than choose silently."""
+    size = {name: int(np.prod(shape)) for name, shape, _ in tree.datasets if len(shape) == 3}
+    others = [
+        name
+        for name, shape, dtype in tree.datasets
+        if name != found
+        and len(shape) == 3
+        and dtype.kind in "uif"
+        and _spectral_axis(shape) is not None
+        and size[name] == size[found]
+    ]
+    return others[0] if others else None
 
 
 def _largest_elements(f, tree: _Tree) -> str | None:
