@@ -118,32 +118,25 @@ def instrument_said(
     pigment_fit.instrument_for's notes, which pigments prints: the fit assumes a tube (Rh, 50 kV)
     where the file names none, the suggestion assumes none (it judges cadmium, tin and antimony
     by their L lines only under a lens whose tube is known), so a tube or kV is "unknown" here;
-    both read the optic and gas through excitation_from_metadata."""
-    from ..detector import anode_from_metadata, kv_from_metadata
-    from ..physics.instrument import OPTIC_WORDS, excitation_from_metadata
+    its values are peaks.suggestion_instrument's, the suggestion's own reading."""
+    from ..analysis.peaks import suggestion_instrument
+    from ..physics.instrument import OPTIC_WORDS
 
-    meta = cube.metadata or {}
-    file_anode, file_kv = anode_from_metadata(meta), kv_from_metadata(meta)
-    if anode:
-        tube = f"{anode} tube (given)"
-    elif file_anode:
-        tube = f"{file_anode} tube (the file's)"
+    read = suggestion_instrument(cube, anode, kv, optic, atmosphere)
+    files = "the file's"
+    if read["anode"]:
+        tube = f"{read['anode']} tube ({'given' if anode else files})"
     else:
         tube = "tube unknown (the file names none; --anode)"
-    if kv is not None:
-        volts = f"{kv:g} kV (given)"
-    elif file_kv is not None:
-        volts = f"{file_kv:g} kV (the file's)"
+    if read["kv"] is not None:
+        volts = f"{read['kv']:g} kV ({'given' if kv is not None else files})"
     else:
         volts = "kV unknown (--kv)"
-    excitation = excitation_from_metadata(meta, optic, atmosphere)
-    lens = excitation["optic_cutoff_kev"] is not None
+    lens = read["optic_cutoff_kev"] is not None
     optic_words = OPTIC_WORDS["lens" if lens else "collimator"]
-    optic_from = "given" if optic else "the file's" if lens else "the file names no lens; --optic"
-    gas = excitation["atmosphere"]
-    gas_from = (
-        "given" if atmosphere else "the file's" if gas else "the file names none; --atmosphere"
-    )
+    optic_from = "given" if optic else files if lens else "the file names no lens; --optic"
+    gas = read["atmosphere"]
+    gas_from = "given" if atmosphere else files if gas else "the file names none; --atmosphere"
     return f"{tube}, {volts}, {optic_words} ({optic_from}), {gas or 'air'} ({gas_from})"
 
 
