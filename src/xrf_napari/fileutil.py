@@ -379,9 +379,9 @@ def atomic_path(path, suffix: str | None = None):
     old file or the new one, never an empty one under the final name."""
     path = Path(path)
     target = write_target(path)
-    if target.exists() and not target.is_file():
+    st = _stat_or_none(target)  # one stat: whether it is there, a regular file, and its mode
+    if st is not None and not stat.S_ISREG(st.st_mode):
         raise OutputError(f"cannot write {path}: it exists and is not a regular file")
-    st = _stat_or_none(target)
     mode = st.st_mode & 0o777 if st is not None else 0o666 & ~_umask()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
