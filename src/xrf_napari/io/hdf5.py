@@ -462,14 +462,15 @@ def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
     nx = _nexus_signal(f, tree)
     if nx is not None:
         return "nexus", nx
-    found = _largest_spectral(tree)
+    cubes = _spectral_cubes(tree)
+    found = max(cubes)[1] if cubes else None  # the largest, the last by name of equal ones
     elements = _largest_elements(f, tree)
     if elements and (
         not found
         or (f[elements].size > f[found].size and not isinstance(_element_axes(f, elements), str))
     ):  # a readable 4-D dataset over a smaller 3-D one (dead times of shape (H, W, elements))
         return "detectors", elements
-    if found and (tied := _tied(tree, found)):  # said by the read: the detection is cached
+    if found and (tied := _tied(cubes, found)):  # said by the read: the detection is cached
         return "discovered", (found, tied)
     return ("discovered", found) if found else (None, tree)
 
@@ -669,29 +670,21 @@ def _nexus_signal(f, tree: _Tree) -> str | None:
     return max(hits, key=lambda h: h[0])[1] if hits else None
 
 
-def _largest_spectral(tree: _Tree) -> str | None:
-    best = [
+def _spectral_cubes(tree: _Tree) -> list[tuple[int, str]]:
+    """(size, path) of each numeric 3-D dataset with a spectral axis, in the walk's order: the
+    cubes discovery chooses among (the largest), and `_tied` looks for its equals in."""
+    return [
         (int(np.prod(shape)), name)
         for name, shape, dtype in tree.datasets
         if len(shape) == 3 and dtype.kind in "uif" and _spectral_axis(shape) is not None
     ]
-    return max(best)[1] if best else None
 
 
-def _tied(tree: _Tree, found: str) -> str | None:
+def _tied(cubes: list[tuple[int, str]], found: str) -> str | None:
     """Another 3-D spectral dataset as large as `found`, which discovery chose over it only by
     its name (the last): the read names it and --dataset, rather than choose silently."""
-    size = {name: int(np.prod(shape)) for name, shape, _ in tree.datasets if len(shape) == 3}
-    others = [
-        name
-        for name, shape, dtype in tree.datasets
-        if name != found
-        and len(shape) == 3
-        and dtype.kind in "uif"
-        and _spectral_axis(shape) is not None
-        and size[name] == size[found]
-    ]
-    return others[0] if others else None
+    size = {name: n for n, name in cubes}[found]
+    return next((name for n, name in cubes if name != found and n == size), None)
 
 
 def _largest_elements(f, tree: _Tree) -> str | None:
