@@ -441,13 +441,14 @@ def _tiff_array(tf, series, fh):
 def _open_zarr(path: Path):
     import zarr
 
-    # a file is a zip store: an HDF5 scan named .zarr read "unreadable zarr store (BadZipFile:
-    # File is not a zip file)"
+    # a file is a zip store (ZipStore: .datastack, .zip): an HDF5 scan named .zarr read
+    # "unreadable zarr store (BadZipFile: File is not a zip file)"
+    zipped = path.is_file()
     plain = "it does not start with a zip archive's PK signature"
-    if path.is_file() and (why := misnamed(path, "zip", "a zipped zarr store", plain)):
+    if zipped and (why := misnamed(path, "zip", "a zipped zarr store", plain)):
         raise CubeReadError(path, why)
     try:
-        if path.is_file():  # ZipStore (.datastack, .zip)
+        if zipped:
             store = zarr.storage.ZipStore(path, mode="r")
             return zarr.open(store=store, mode="r")
         return zarr.open(store=str(path), mode="r")
