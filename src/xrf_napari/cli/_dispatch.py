@@ -219,13 +219,11 @@ def _named_option(parser, word: str):
     return found.pop() if len(found) == 1 else None
 
 
-def _option_read(parser, word: str):
-    """The option argparse reads `word` as, else None: `_named_option` (exact, `--opt=VALUE`, a
-    long one abbreviated), or a short one with its value attached (`-k3` is `-k 3`)."""
-    found = _named_option(parser, word.split("=")[0])
-    if found is None and not word.startswith("--") and len(word) > 2:
-        found = parser._option_string_actions.get(word[:2])
-    return found
+def _short_attached(parser, word: str):
+    """The short option `word` is with its value attached (`-k3` is `-k 3`), else None."""
+    if word.startswith("--") or len(word) <= 2:
+        return None
+    return parser._option_string_actions.get(word[:2])
 
 
 def _refuse_dashed_files(parser, words: list[str]) -> None:
@@ -245,12 +243,15 @@ def _refuse_dashed_files(parser, words: list[str]) -> None:
         if not word.startswith("-") or word == "-" or _NUMBER.fullmatch(word):
             continue
         option = _named_option(parser, before[i - 1]) if i else None
-        known = _option_read(parser, word)
+        # the option argparse reads it as: named (exact, `--opt=VALUE`, a long one abbreviated),
+        # else a short one with its value attached
+        named = _named_option(parser, word.split("=")[0])
+        known = named if named is not None else _short_attached(parser, word)
         exists = os.path.lexists(word)
         if known is not None:
             if option is not None and option.nargs is None:
                 _refuse_option_as_value(parser, option, known, word)
-            if not exists or _named_option(parser, word.split("=")[0]) is not None:
+            if not exists or named is not None:
                 continue  # as argparse reads it (`--outp` is --output, even beside such a file)
         elif " " in word or parser._negative_number_matcher.match(word):
             continue  # argparse takes it as typed: the value of the option before, or an input
