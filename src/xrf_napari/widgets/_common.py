@@ -998,8 +998,16 @@ class CubeDock(QWidget):
     def instrument_changed_since(self, cube, result) -> bool:
         """`result`, this dock's of `cube`, was made for another instrument than the scan's now
         (made_for, instrument_now): what it says of the tube no longer holds."""
+        return self._made_and_now(cube, result) is not None
+
+    def _made_and_now(self, cube, result) -> tuple | None:
+        """(made_for, instrument_now) where `result` was made for another instrument than
+        `cube`'s now, else None: each read once, for instrument_changed_since and stale_tube."""
         made = MADE_FOR_UNKNOWN if result is None else self.made_for(result)
-        return made is not MADE_FOR_UNKNOWN and made != self.instrument_now(cube)
+        if made is MADE_FOR_UNKNOWN:
+            return None
+        now = self.instrument_now(cube)
+        return None if made == now else (made, now)
 
     def follow_instrument(self, cube) -> None:
         """`cube`'s Instrument choice changed, in a dock that reads_instrument: its result, shown,
@@ -1016,13 +1024,14 @@ class CubeDock(QWidget):
         not kept, so they are withheld until Run again."""
         cube = self.current_cube() if cube is None else cube
         result = None if cube is None else self.recall(cube, "result")
-        if not self.tube_notes or not self.instrument_changed_since(cube, result):
-            return ""
+        changed = self._made_and_now(cube, result) if self.tube_notes else None
+        return "" if changed is None else self.stale_words(*changed)
+
+    def stale_words(self, made, now) -> str:
+        """stale_tube's line for a result made for `made`, the scan's now `now` (made_for,
+        instrument_now, which differ)."""
         notes, again = self.tube_notes
-        made, now = (
-            _tube_words(self.tube_of(a), self.tube_chosen_in)
-            for a in (self.made_for(result), self.instrument_now(cube))
-        )
+        made, now = (_tube_words(self.tube_of(a), self.tube_chosen_in) for a in (made, now))
         return f"\u26a0 {notes} made for {made}; the scan's tube is now {now}. {again}"
 
     def tube_of(self, instrument):

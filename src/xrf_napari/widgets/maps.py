@@ -395,17 +395,12 @@ class ElementMapsWidget(CubeDock):
     def tube_of(self, instrument):
         return instrument["anode"]
 
-    def stale_tube(self, cube=None) -> str:
+    def stale_words(self, made, now) -> str:
         """The tube's line (CubeDock), else, the tube the same, one naming what else of the
         Instrument row changed since Make maps: the maps' overlaps counted the elements suggested
         for it, and their notes said nothing of the change."""
-        cube = self.current_cube() if cube is None else cube
-        result = None if cube is None else self.recall(cube, "result")
-        if not self.instrument_changed_since(cube, result):
-            return ""
-        made, now = self.made_for(result), self.instrument_now(cube)
         if made["anode"] != now["anode"]:
-            return super().stale_tube(cube)
+            return super().stale_words(made, now)
         changed = [k for k in ("kv", "optic_cutoff_kev", "atmosphere") if made[k] != now[k]]
         was, became = (", ".join(_instrument_words(i, changed)) for i in (made, now))
         return (
