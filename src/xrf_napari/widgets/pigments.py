@@ -31,7 +31,6 @@ from qtpy.QtWidgets import (
 
 from ..physics.instrument import profile_optic_words
 from ._common import (
-    MADE_FOR_UNKNOWN,
     SURVEYS,
     CubeDock,
     after_calibration,
@@ -306,15 +305,15 @@ class PigmentsResult:
     labels: np.ndarray  # the regions as they were fitted (the user may paint on afterwards)
     labels_layer: object
     cube_layer: object
+    #: the instrument the fit was asked for (fit_instrument of the scan's Instrument choice),
+    #: what the info line compares with the scan's now (CubeDock.made_for)
+    instrument: object
     choices: list = field(default_factory=list)  # chosen option per row (RegionResult.options)
     #: labels_layer no longer holds the fitted regions: its numbers may name other pixels now
     stale: bool = False
     #: the image the colour prior came from (uint8 RGB on the scan's grid: the photograph, or
     #: the SmallUViT's colours), under the report's thumbnails; None without a colour prior
     background: np.ndarray | None = None
-    #: the instrument the fit was asked for (fit_instrument of the scan's Instrument choice;
-    #: None: unknown), what the info line compares with the scan's now (CubeDock.made_for)
-    instrument: object = None
     #: the Detector box as the fit was asked for (FWHM_FROM_FILE: the file's); None: unknown
     detector: int | None = None
     #: the file of the Photograph the fit's colours came from (None: none, or not from a file),
@@ -809,7 +808,7 @@ class PigmentsWidget(CubeDock):
         return fit_instrument(cube, SURVEYS.instrument(cube))
 
     def made_for(self, result):
-        return MADE_FOR_UNKNOWN if result.instrument is None else result.instrument
+        return result.instrument
 
     def follow_instrument(self, cube) -> None:
         """The scan's Instrument choice changed (here or in another dock's row): its fit's line
