@@ -32,13 +32,13 @@ def test_maps_notes_give_way_when_the_kv_or_optic_changes(make_napari_viewer, qt
     notes = dock.notes_label.text()
     row.kv_spin.setValue(30.0)
     assert dock.notes_label.text() == (
-        "\u26a0 These maps were made for no kV named; the scan's Instrument row now says 30 kV. "
+        "\u26a0 These maps were made for an unknown kV; the scan's Instrument row now says 30 kV. "
         "Make maps again for the elements suggested for it (and for their notes)."
     )
     assert dock.notes_label.isVisibleTo(dock)
     row.optic_combo.setCurrentText("polycapillary lens")
     assert dock.notes_label.text() == (
-        "\u26a0 These maps were made for no kV named, a collimator; the scan's Instrument row "
+        "\u26a0 These maps were made for an unknown kV, a collimator; the scan's Instrument row "
         "now says 30 kV, a polycapillary lens. Make maps again for the elements suggested for "
         "it (and for their notes)."
     )

@@ -115,7 +115,7 @@ def _instrument_words(instrument: dict, keys) -> list[str]:
     from ..physics.instrument import OPTIC_WORDS
 
     words = {
-        "kv": f"{instrument['kv']:g} kV" if instrument["kv"] else "no kV named",
+        "kv": f"{instrument['kv']:g} kV" if instrument["kv"] else "an unknown kV",
         "optic_cutoff_kev": "a "
         + OPTIC_WORDS["collimator" if instrument["optic_cutoff_kev"] is None else "lens"],
         "atmosphere": instrument["atmosphere"],
