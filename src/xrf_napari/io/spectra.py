@@ -78,9 +78,15 @@ def read_mca(path) -> Spectrum:
     text = _read_text(path)
     if "<<DATA>>" in text:
         return _read_amptek(path, text)
+    if text.lstrip().startswith("<<PMCA SPECTRUM>>"):  # had read "unexpected line in .mca"
+        raise CubeReadError(
+            path,
+            "an Amptek .mca without its <<DATA>> section: the file is cut short (an interrupted "
+            "copy or save); copy or save it again",
+        )
     meta = {"format": "mca"}
     cal = None
-    first_channel = 0
+    first_channel = declared = 0
     rows: list[list[float]] = []
     spectra: list[list[float]] = []  # SPEC `@A` blocks, one spectrum each
     in_a = False
@@ -99,6 +105,7 @@ def read_mca(path) -> Spectrum:
             vals = _numbers(s[len("#@CHANN") :])
             if vals and len(vals) >= 2:
                 first_channel = parse_int(vals[1], path, "#@CHANN first channel", 0, 2**24)
+                declared = parse_int(vals[0], path, "#@CHANN channel count", 0, 2**24)
             continue
         if s.startswith("@A") or in_a:  # SPEC-style data block, '\' continues a line
             body = s[2:] if s.startswith("@A") else s
@@ -144,9 +151,26 @@ def read_mca(path) -> Spectrum:
             raise CubeReadError(path, f"mixed column counts {sorted(widths)} in .mca data lines")
     else:
         counts = []
+    if len(counts) < declared:
+        _warn_cut(path, len(counts), f"#@CHANN declares {declared} channels")
     if cal is not None and first_channel:
         cal = _from_channel(cal, first_channel)
     return _finish(path, counts, cal, meta)
+
+
+def _warn_cut(path: Path, n: int, why: str) -> None:
+    """Warn that a spectrum file ends early (a copy, download or save interrupted): the channels
+    read are usable, the missing ones are the spectrum's high end. A .mca cut in half had opened
+    as a shorter spectrum without a word."""
+    import warnings
+
+    if n >= 2:  # fewer: _finish refuses it ("no spectrum found")
+        warnings.warn(
+            f"{path}: {why}, but the file ends after {n} count values: it looks cut short (an "
+            "interrupted copy or save); the channels read are used, the rest are missing (the "
+            "last value may be cut too): copy or save it again",
+            stacklevel=3,
+        )
 
 
 def _from_channel(cal: Calibration, first: int) -> Calibration:
@@ -157,8 +181,12 @@ def _from_channel(cal: Calibration, first: int) -> Calibration:
 
 def _read_amptek(path: Path, text: str) -> Spectrum:
     meta = {"format": "mca-amptek"}
-    data = text.split("<<DATA>>", 1)[1].split("<<END>>", 1)[0]
+    data = text.split("<<DATA>>", 1)[1]
+    ended = "<<END>>" in data
+    data = data.split("<<END>>", 1)[0]
     counts = [v for line in data.splitlines() for v in (_numbers(line) or [])]
+    if not ended:
+        _warn_cut(path, len(counts), "its <<DATA>> section has no <<END>>")
     cal = None
     m = re.search(r"<<CALIBRATION>>(.*?)<<", text, re.S)
     if m:
