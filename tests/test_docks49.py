@@ -11,3 +11,16 @@ def test_maps_stale_note_says_an_unknown_kv_as_the_command_line_does():
 
     words = _instrument_words({"kv": None, "optic_cutoff_kev": None, "atmosphere": "air"}, ["kv"])
     assert words == ["an unknown kV"]
+
+
+def test_maps_stale_note_says_what_a_lens_changes():
+    """A lens chosen after Make maps read only "now says a polycapillary lens": nothing said
+    which elements that bears on (the suggestion judges Cd, Sn, Sb by their L lines under it)."""
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    made = {"anode": "Rh", "kv": 50.0, "optic_cutoff_kev": None, "atmosphere": "air"}
+    now = dict(made, optic_cutoff_kev=14.0)
+    line = ElementMapsWidget.stale_words(None, made, now)
+    assert "now says a polycapillary lens. A polycapillary lens passes half" in line
+    assert "at 14 keV" in line and "cadmium, tin and antimony" in line
+    assert "L lines" not in ElementMapsWidget.stale_words(None, made, dict(made, kv=30.0))

@@ -39,8 +39,10 @@ def test_maps_notes_give_way_when_the_kv_or_optic_changes(make_napari_viewer, qt
     row.optic_combo.setCurrentText("polycapillary lens")
     assert dock.notes_label.text() == (
         "\u26a0 These maps were made for an unknown kV, a collimator; the scan's Instrument row "
-        "now says 30 kV, a polycapillary lens. Make maps again for the elements suggested for "
-        "it (and for their notes)."
+        "now says 30 kV, a polycapillary lens. A polycapillary lens passes half the tube's "
+        "photons at 14 keV and few above: cadmium, tin and antimony, whose K lines need 27-31 "
+        "keV, are then judged by their L lines (where the tube and its kV are known). Make maps "
+        "again for the elements suggested for it (and for their notes)."
     )
     row.kv_spin.setValue(row.kv_spin.minimum())  # the file's entries again
     row.optic_combo.setCurrentIndex(0)

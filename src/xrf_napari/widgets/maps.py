@@ -123,6 +123,16 @@ def _instrument_words(instrument: dict, keys) -> list[str]:
     return [words[k] for k in keys]
 
 
+def _lens_words(cutoff_kev: float) -> str:
+    """What a polycapillary lens changes in the suggestion the maps follow (peaks.k_lines_unseen),
+    for the stale line: "a polycapillary lens" alone did not say which elements it bears on."""
+    return (
+        f"A polycapillary lens passes half the tube's photons at {cutoff_kev:g} keV and few "
+        "above: cadmium, tin and antimony, whose K lines need 27-31 keV, are then judged by their "
+        "L lines (where the tube and its kV are known)."
+    )
+
+
 class ElementMapsWidget(CubeDock):
     """Net line-count maps of chosen elements of the selected datacube."""
 
@@ -403,9 +413,12 @@ class ElementMapsWidget(CubeDock):
             return super().stale_words(made, now)
         changed = [k for k in ("kv", "optic_cutoff_kev", "atmosphere") if made[k] != now[k]]
         was, became = (", ".join(_instrument_words(i, changed)) for i in (made, now))
+        lens = made["optic_cutoff_kev"] or now["optic_cutoff_kev"]
+        lens = f" {_lens_words(lens)}" if "optic_cutoff_kev" in changed else ""
         return (
             f"\u26a0 These maps were made for {was}; the scan's Instrument row now says "
-            f"{became}. Make maps again for the elements suggested for it (and for their notes)."
+            f"{became}.{lens} Make maps again for the elements suggested for it (and for their "
+            "notes)."
         )
 
     def show_result(self, result) -> None:
