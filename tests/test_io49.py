@@ -1,4 +1,4 @@
-"""Readers, session 49: a cut-short .mca, ..."""
+"""Readers, session 49: a cut-short .mca, the changed-while-open refusal's words, ..."""
 
 import warnings
 
@@ -42,3 +42,30 @@ def test_mca_cut_short_is_read_with_a_warning_naming_the_file(tmp_path):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             assert read_spectrum(tmp_path / name).counts.size == COUNTS.size
+
+
+def test_file_changed_while_open_is_told_in_words_for_a_command_too(tmp_path, monkeypatch):
+    """The refusal of an HDF5 file changed on disk while an opening of it is in use told only
+    napari's way out ("Close the layers ... (or restart napari)"), also to a command that met
+    it (a file rewritten while the command held it)."""
+    import gc
+    import shutil
+
+    import h5py
+    from _io_helpers import child_looks
+
+    from xrf_napari.io import read_cube
+
+    child_looks(monkeypatch)
+    scan, other = tmp_path / "scan.h5", tmp_path / "other.h5"
+    for path, n in ((scan, 8), (other, 6)):
+        with h5py.File(path, "w") as f:
+            f["x"] = np.ones((n, n, 128), np.uint16)
+    held = read_cube(scan, auto_calibrate=False)
+    shutil.copyfile(other, scan)  # in place: the same inode
+    with pytest.raises(CubeReadError, match=r"scan\.h5: changed on disk") as err:
+        read_cube(scan, auto_calibrate=False)
+    assert "from the command line run the command again" in str(err.value)
+    assert "in a command, the scan it is reading" in str(err.value)
+    del held
+    gc.collect()

@@ -272,8 +272,9 @@ def _refuse_changed_while_open(f, path) -> None:
     cube's datasets keep it open) that changed on disk since that first opening: HDF5 reads it
     through the structure it read then, so a scan copied over one still open in napari (cp:
     the same inode) and opened again read the old file's datasets at the new one's bytes: the
-    wrong cube, or "KeyError: ... object 'x' doesn't exist". Files opened otherwise than by
-    open_hdf5 go unchecked."""
+    wrong cube, or "KeyError: ... object 'x' doesn't exist". The words fit a command's read too
+    (a file rewritten while the command holds it), not napari's alone. Files opened otherwise
+    than by open_hdf5 go unchecked."""
     import h5py
 
     from .hdf5_looked import file_key
@@ -293,10 +294,11 @@ def _refuse_changed_while_open(f, path) -> None:
     if OPENED.get(number, now) != now:
         raise CubeReadError(
             path,
-            "changed on disk since this session opened it, and that opening is still in use (a "
-            "layer of it in napari, or a dock's scan): the HDF5 library would read the new file "
-            "through the old one's structure (the wrong data). Close the layers of the earlier "
-            "file, then open it again (or restart napari)",
+            "changed on disk since this session opened it, and that opening is still in use (in "
+            "napari a layer of it or a dock's scan; in a command, the scan it is reading): the "
+            "HDF5 library would read the new file through the old one's structure (the wrong "
+            "data). In napari close the earlier file's layers, then open it again (or restart "
+            "napari); from the command line run the command again once nothing writes the file",
         )
 
 
