@@ -420,6 +420,12 @@ def scan_tube(cube) -> str | None:
 MADE_FOR_UNKNOWN = object()
 
 
+def ood_made_for(ood):
+    """CubeDock.made_for of a result whose tube notes are its run's OODReport `ood` (Recolour,
+    Embed & cluster): the anode it was made for (the run's scan_tube); MADE_FOR_UNKNOWN without."""
+    return MADE_FOR_UNKNOWN if ood is None else ood.anode
+
+
 def _tube_words(anode: str | None, chosen_in: str) -> str:
     return f"a {anode} tube" if anode else f"a tube neither the file nor {chosen_in} names"
 

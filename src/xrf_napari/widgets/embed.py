@@ -12,7 +12,6 @@ from qtpy.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QSpinBox
 from ..analysis.embed import ONE_BY_AUTO_K, one_region_reason
 from ..analysis.embed import why_one as _why_one
 from ._common import (
-    MADE_FOR_UNKNOWN,
     CubeDock,
     after_calibration,
     default_weights,
@@ -20,6 +19,7 @@ from ._common import (
     device_combo,
     form_grid,
     nothing_yet,
+    ood_made_for,
     scan_tube,
 )
 from ._dialogs import ask_save_path, suggested_path, weights_row
@@ -196,7 +196,7 @@ class EmbedClusterWidget(CubeDock):
 
     def made_for(self, result):
         """The anode the training-data line was made for (its OODReport's, the run's scan_tube)."""
-        return MADE_FOR_UNKNOWN if result[8] is None else result[8].anode
+        return ood_made_for(result[8])
 
     def scan_refusal(self, cube) -> str:
         """The models' refusal (CubeDock), else a spot scan's (pigment_fit.too_few_for_regions,

@@ -17,7 +17,6 @@ from qtpy.QtWidgets import (
 )
 
 from ._common import (
-    MADE_FOR_UNKNOWN,
     CubeDock,
     after_calibration,
     default_weights,
@@ -25,6 +24,7 @@ from ._common import (
     device_combo,
     form_grid,
     nothing_yet,
+    ood_made_for,
     scan_tube,
 )
 from ._dialogs import weights_row
@@ -321,7 +321,7 @@ class RecolourWidget(CubeDock):
 
     def made_for(self, result):
         """The anode the notes were made for (their OODReport's, the run's scan_tube)."""
-        return MADE_FOR_UNKNOWN if result.ood is None else result.ood.anode
+        return ood_made_for(result.ood)
 
     def follow_instrument(self, cube) -> None:
         """The notes follow the tube (CubeDock), and so does the outline: where the colour is a
