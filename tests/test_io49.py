@@ -1,4 +1,5 @@
-"""Readers, session 49: a cut-short .mca, the changed-while-open refusal's words, ..."""
+"""Readers, session 49: a cut-short .mca, the changed-while-open refusal's words, the napari-musa
+names taken for a cube of numbers only, ..."""
 
 import warnings
 
@@ -69,3 +70,21 @@ def test_file_changed_while_open_is_told_in_words_for_a_command_too(tmp_path, mo
     assert "in a command, the scan it is reading" in str(err.value)
     del held
     gc.collect()
+
+
+def test_a_musa_name_holding_no_numbers_is_passed_over_for_the_cube(tmp_path, monkeypatch):
+    """The napari-musa names (XRFdata, XRF_data, data) were taken whatever their dtype: a root
+    `data` of strings of a spectral shape refused the file ("the dataset '/data' has dtype |S1,
+    not integer or float counts") though it held a cube of counts, which discovery takes."""
+    import h5py
+    from _io_helpers import child_looks
+
+    from xrf_napari.io import read_cube
+
+    child_looks(monkeypatch)
+    path = tmp_path / "labelled.h5"
+    with h5py.File(path, "w") as f:
+        f["data"] = np.full((8, 8, 128), b"a")
+        f["counts"] = np.ones((8, 8, 128), np.uint16)
+    cube = read_cube(path, auto_calibrate=False)
+    assert cube.metadata["dataset"] == "/counts" and cube.metadata["layout"] == "discovered"

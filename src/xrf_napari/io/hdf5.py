@@ -456,8 +456,8 @@ def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
     if isinstance(_member(f, "xrfmap/detsum/counts"), h5py.Dataset):
         return "pyxrf", "xrfmap/detsum/counts"
     for name in ("XRFdata", "XRF_data", "data"):  # (a small `data`, e.g. element maps: no)
-        d = f.get(name)
-        if _cube_3d(d) and _spectral_axis(d.shape) is not None:
+        d = _member(f, name)  # a spectral cube as discovery's: a `data` of strings is none
+        if isinstance(d, h5py.Dataset) and _spectral(d.shape, d.dtype):
             return "musa", name
     if tree is None:
         tree = _walk(f)  # only now: the layouts above are found by their names
@@ -678,8 +678,15 @@ def _spectral_cubes(tree: _Tree) -> list[tuple[int, str]]:
     return [
         (int(np.prod(shape)), name)
         for name, shape, dtype in tree.datasets
-        if len(shape) == 3 and dtype.kind in "uif" and _spectral_axis(shape) is not None
+        if _spectral(shape, dtype)
     ]
+
+
+def _spectral(shape, dtype) -> bool:
+    """A numeric 3-D dataset with a spectral axis: a cube discovery (and the napari-musa names)
+    may take. The napari-musa names had been taken whatever their dtype, so a root `data` of
+    strings refused the file ("dataset '/data' has dtype |S1") past the numeric cube it held."""
+    return len(shape) == 3 and dtype.kind in "uif" and _spectral_axis(shape) is not None
 
 
 def _tied(cubes: list[tuple[int, str]], found: str) -> str | None:
