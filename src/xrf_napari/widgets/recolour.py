@@ -328,7 +328,8 @@ class RecolourWidget(CubeDock):
         guess reads the tube (copper unread under a Cu tube), so an outline made for another
         tube is removed. It stayed over the colours, its box ticked and off, so that nothing
         in the dock took it away."""
-        if self.stale_tube(cube):  # the scan's, shown here or not (another dock set its tube)
+        # the scan's, shown here or not (another dock set its tube)
+        if self.instrument_changed_since(cube, self.recall(cube, "result")):
             self._remove_outline(cube)
         super().follow_instrument(cube)
 
