@@ -8,6 +8,7 @@ Poisson noise, seen through an instrument (FWHM, anode). Use the physics generat
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,21 @@ LINES = {
     "Sr": [(14.16, 1.0), (15.84, 0.15)],
     "Sb": [(26.36, 1.0), (3.60, 0.4)],
 }
-ANODES = {"Rh": 20.2, "W": 8.40, "Cu": 8.05, "Mo": 17.48}
+
+
+@cache
+def anode_line(anode: str) -> float:
+    """keV of the tube line a toy cube scatters: the anode's K-alpha (elements.element_lines, as the
+    physics draws it), or its L-alpha where K-alpha lies above the canonical axis (W). Any anode
+    of physics.tube.ANODES, so the toy takes every tube the physics does."""
+    from ..elements import element_lines
+    from ..energy import canonical_edges
+    from ..physics.tube import ANODES
+
+    if anode not in ANODES:
+        raise ValueError(f"unknown anode {anode!r}; expected one of {ANODES}")
+    lines = {ln.family: ln.energy for ln in element_lines(anode)}
+    return lines["Ka"] if lines["Ka"] <= canonical_edges()[-1] else lines["La"]
 
 
 def line_spectrum(energy: np.ndarray, lines, fwhm_mn_ev: float) -> np.ndarray:
@@ -77,7 +92,8 @@ def toy_scene(
     e = canonical_energy() if energy is None else np.asarray(energy, dtype=np.float64)
     elements = list(LINES)
     labels = voronoi_labels(h, w, n_regions, rng)
-    scatter = line_spectrum(e, [(ANODES[anode], 1.0), (ANODES[anode] * 0.96, 1.6)], fwhm_mn_ev)
+    line = anode_line(anode)
+    scatter = line_spectrum(e, [(line, 1.0), (line * 0.96, 1.6)], fwhm_mn_ev)
     continuum = np.exp(-0.5 * ((e - 9.0) / 6.0) ** 2)
     continuum /= continuum.sum()
     ground = line_spectrum(e, LINES["Ca"] + LINES["S"], fwhm_mn_ev)

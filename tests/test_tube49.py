@@ -1,0 +1,28 @@
+"""Session 49, tube area: the toy cubes' tube lines, the training ranges the OOD note quotes."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("anode", ["Rh", "Mo", "W", "Cu", "Ag", "Cr"])
+def test_a_toy_cube_takes_every_anode_the_physics_does_and_scatters_its_line(anode):
+    """toy_data kept its own table of four anodes' lines: an Ag or Cr toy cube raised KeyError,
+    and the Rh, Mo, Cu and W lines were restated by hand (Rh 20.2 keV, xraylib's K-alpha 20.17)."""
+    from xrf_napari.elements import element_lines
+    from xrf_napari.physics.tube import ANODES
+    from xrf_napari.training.toy_data import anode_line, toy_cube
+
+    assert anode in ANODES
+    counts, _, meta = toy_cube(6, 6, anode=anode, seed=1)
+    assert counts.shape == (6, 6, 512) and meta["profile"]["anode"] == anode
+    lines = {ln.family: ln.energy for ln in element_lines(anode)}
+    # K-alpha, as the physics draws it; W's L-alpha (its K-alpha, 59 keV, is off the axis)
+    assert anode_line(anode) == lines["La" if anode == "W" else "Ka"]
+
+
+def test_a_toy_cube_of_an_anode_the_physics_lacks_names_it():
+    from xrf_napari.training.toy_data import toy_cube
+
+    with pytest.raises(ValueError, match="unknown anode 'Fe'"):
+        toy_cube(4, 4, anode="Fe")
