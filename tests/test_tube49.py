@@ -26,3 +26,22 @@ def test_a_toy_cube_of_an_anode_the_physics_lacks_names_it():
 
     with pytest.raises(ValueError, match="unknown anode 'Fe'"):
         toy_cube(4, 4, anode="Fe")
+
+
+def test_the_ood_note_quotes_the_training_ranges_the_generator_draws():
+    """ood.TRAINED restated random_profile's literals (120-165 eV, 100-10,000 counts): both now
+    read physics.instrument's, and the "train" family's draws span them."""
+    import numpy as np
+
+    from xrf_napari.analysis.ood import TRAINED
+    from xrf_napari.physics import instrument
+
+    assert TRAINED["fwhm_mn_ev"] is instrument.TRAIN_FWHM_MN_EV
+    assert TRAINED["counts_per_pixel"] is instrument.COUNTS_PER_PIXEL
+    drawn = [instrument.random_profile(np.random.default_rng(s), "train") for s in range(400)]
+    for key, (lo, hi) in (
+        ("fwhm_mn_ev", TRAINED["fwhm_mn_ev"]),
+        ("counts_per_pixel", TRAINED["counts_per_pixel"]),
+    ):
+        got = np.array([getattr(p, key) for p in drawn])
+        assert lo <= got.min() < lo + 0.05 * (hi - lo) and hi - 0.05 * (hi - lo) < got.max() <= hi

@@ -34,15 +34,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..physics.instrument import TRAIN_ANODES
+from ..physics.instrument import COUNTS_PER_PIXEL, TRAIN_ANODES, TRAIN_FWHM_MN_EV
 from .pooling import counts_phrase
 
 #: What the shipped embedder saw in training (the generator's "train" instrument family, whose
-#: anodes are read from it: a change there means retraining the shipped weights).
+#: anodes and ranges are read from it: a change there means retraining the shipped weights).
 TRAINED = {
     "anodes": TRAIN_ANODES,
-    "fwhm_mn_ev": (120.0, 165.0),
-    "counts_per_pixel": (100.0, 10_000.0),
+    "fwhm_mn_ev": TRAIN_FWHM_MN_EV,
+    "counts_per_pixel": COUNTS_PER_PIXEL,
 }
 #: Score (median excess deviance per count) above which the spectra are called unlike the
 #: training spectra. Measured (docs/model_card_embedder.md, `scripts/ood_scores.py --axis`):
