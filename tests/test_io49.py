@@ -1,5 +1,5 @@
 """Readers, session 49: a cut-short .mca, the changed-while-open refusal's words, the napari-musa
-names taken for a cube of numbers only, ..."""
+names taken for a cube of numbers only, a bad calibration beside an array set aside, ..."""
 
 import warnings
 
@@ -88,3 +88,40 @@ def test_a_musa_name_holding_no_numbers_is_passed_over_for_the_cube(tmp_path, mo
         f["counts"] = np.ones((8, 8, 128), np.uint16)
     cube = read_cube(path, auto_calibrate=False)
     assert cube.metadata["dataset"] == "/counts" and cube.metadata["layout"] == "discovered"
+
+
+def test_a_bad_calibration_beside_an_array_is_set_aside_as_an_hdf5_one(tmp_path):
+    """A zarr array's offset/gain attributes or energy array, a JSON sidecar's offset/gain and an
+    .npz's energy member that cannot be a calibration (a zero gain, units of furlongs, an axis
+    that does not increase) refused the whole scan, where an HDF5 file's bad calibration is set
+    aside with a warning naming the file: now they are set aside alike."""
+    import json
+
+    import zarr
+
+    from xrf_napari.io import read_cube
+
+    cube = np.ones((4, 5, 128), np.uint16)
+    store = tmp_path / "attrs.zarr"
+    z = zarr.open_array(str(store), mode="w", shape=cube.shape, dtype="u2", chunks=(2, 5, 128))
+    z[:] = cube
+    z.attrs.update({"offset": 0.0, "gain": 0.0})
+    npy = tmp_path / "side.npy"
+    np.save(npy, cube)
+    (tmp_path / "side.json").write_text(
+        json.dumps({"offset": 0, "gain": 0.01, "energy_units": "furlong", "anode": "Mo"}),
+        encoding="utf-8",
+    )
+    npz = tmp_path / "flat.npz"
+    np.savez(npz, counts=cube, energy=np.zeros(128))
+    for path, said in (
+        (store, r"attrs\.zarr: invalid calibration .*offset/gain attributes of zarr array"),
+        (tmp_path / "side.json", r"side\.json: unknown energy units.*sidecar's calibration set"),
+        (npz, r"flat\.npz: energy axis must be .*; member 'energy' set aside"),
+    ):
+        with pytest.warns(UserWarning, match=said):
+            got = read_cube(npy if path.suffix == ".json" else path, auto_calibrate=False)
+        assert got.shape == (4, 5, 128) and got.calibration.source == "none"
+    assert got.metadata["format"] == "npz"
+    with pytest.warns(UserWarning, match="sidecar's calibration set aside"):
+        assert read_cube(npy, auto_calibrate=False).metadata["anode"] == "Mo"  # the rest kept

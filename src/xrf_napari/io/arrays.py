@@ -16,7 +16,12 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError, require_3d, require_numeric
 from ..tiff_pages import check_tiff_pages
-from .calibration import calibration_from_energy_axis, calibration_from_mapping, read_sidecar
+from .calibration import (
+    calibration_from_energy_axis,
+    calibration_from_mapping,
+    read_sidecar,
+    set_aside,
+)
 from .hdf5 import MIN_CHANNELS  # fewest channels of a spectral axis, TIFF and .npy as for HDF5
 from .lazy import ChannelFirstView
 from .limits import MAX_COMPRESSION_RATIO, kind_hint, kind_of, misnamed, require_stored
@@ -36,6 +41,10 @@ def _cube(data, path, fmt: str, cal: Calibration | None = None, meta: dict | Non
     require_3d(data.shape, path)
     require_numeric(data.dtype, path)
     side_cal, side_meta = read_sidecar(path)
+    if "calibration_note" in side_meta:  # set aside (read_sidecar): said as any file's
+        import warnings
+
+        warnings.warn(side_meta["calibration_note"], stacklevel=3)
     metadata = {"format": fmt, **(meta or {}), **side_meta}
     # a sidecar is the user's word: it overrides what the file says
     return Cube(
@@ -223,7 +232,10 @@ def _read_npz(path: Path) -> Cube:
     elif energy is None:
         arr, order = channel_order(arr, path)
         meta.update(order)
-    cal = calibration_from_energy_axis(energy, path, arr.shape[2]) if energy is not None else None
+    cal = None
+    if energy is not None:
+        n = arr.shape[2]
+        cal = set_aside(lambda: calibration_from_energy_axis(energy, path, n), "member 'energy'")
     return _cube(arr, path, "npz", cal, meta)
 
 
@@ -772,10 +784,17 @@ def read_zarr(path, **options) -> Cube:
         meta.update(order)
     else:
         data = ChannelFirstView(arr) if channel_first else arr
-    cal = calibration_from_mapping(dict(arr.attrs), path)
+    shown = f"zarr array '{name or '/'}'"
+    cal = set_aside(
+        lambda: calibration_from_mapping(dict(arr.attrs), path),
+        f"offset/gain attributes of {shown}",
+    )
     if cal is None and energies is not None:
         e = energies if energies.ndim == 1 else energies[0]
-        cal = calibration_from_energy_axis(e, path, data.shape[2])
+        n = data.shape[2]
+        cal = set_aside(
+            lambda: calibration_from_energy_axis(e, path, n), f"the energy array beside {shown}"
+        )
     meta.update({"dataset": name or "/"})
     if channel_first:
         meta["channel_axis"] = "first"

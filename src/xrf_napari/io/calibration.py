@@ -19,6 +19,9 @@ def read_sidecar(path) -> tuple[Calibration | None, dict]:
     """Calibration and extra metadata from the optional JSON sidecar of an array file.
 
     Keys: offset, gain, quadratic (keV; or `units: "eV"`), plus anything else kept as metadata.
+    A calibration that cannot be one (a zero or NaN gain, strings, unknown units) is set aside:
+    None, and extra["calibration_note"] says why, for the reader's warning (arrays._cube), as
+    any file's bad calibration is; the scan had been refused for it.
     """
     side = sidecar_path(path)
     if not side.is_file():
@@ -31,9 +34,12 @@ def read_sidecar(path) -> tuple[Calibration | None, dict]:
         raise CubeReadError(side, f"the calibration sidecar is not valid JSON ({exc})") from exc
     if not isinstance(meta, dict):
         raise CubeReadError(side, "the calibration sidecar must hold a JSON object")
-    cal = calibration_from_mapping(meta, side)
     extra = {k: v for k, v in meta.items() if k not in _CAL_KEYS}
     extra["calibration_file"] = str(side)
+    try:
+        cal = calibration_from_mapping(meta, side)
+    except CubeReadError as exc:
+        cal, extra["calibration_note"] = None, f"{exc}; the sidecar's calibration set aside"
     return cal, extra
 
 
@@ -60,6 +66,21 @@ def calibration_from_mapping(m, where, default_units: str = "keV") -> Calibratio
             where,
             f"invalid calibration (offset={m.get('offset')!r}, gain={m.get('gain')!r}): {exc}",
         ) from exc
+
+
+def set_aside(make, what: str) -> Calibration | None:
+    """The calibration make() reads, or None with a warning where it cannot be one (strings, a
+    zero or NaN gain, unknown units, an axis that does not increase): the error (naming the
+    file) and "`what` set aside". The cube then reads uncalibrated (calibrated from its peaks
+    where asked), from every format alike: a zarr array's offset/gain and energy array, an
+    .npz's energy, an HDF5 energy vector had refused the whole scan."""
+    import warnings
+
+    try:
+        return make()
+    except CubeReadError as exc:
+        warnings.warn(f"{exc}; {what} set aside", stacklevel=3)
+        return None
 
 
 def _text(value) -> str:
