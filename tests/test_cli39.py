@@ -159,13 +159,13 @@ def test_embed_outputs_are_checked_before_any_is_written(tmp_path, monkeypatch):
 
     import numpy as np
 
-    from xrf_napari.cli.embed_cmd import output_bytes, output_paths, write_outputs
+    from xrf_napari.cli.embed_cmd import output_paths, output_shares, write_outputs
     from xrf_napari.fileutil import NoRoomError
 
     latent = np.zeros((20, 30, 6), np.float32)
     result = SimpleNamespace(labels=np.ones((20, 30), np.int32), k=2)
     cube = SimpleNamespace(energy=np.linspace(1, 20, 100))
-    need = output_bytes(20, 30, 6, 2, 100)
+    need = sum(output_shares(20, 30, 6, 2, 100).values())
     assert need > 20 * 30 * (6 * 4 + 4)  # at least the latent and labels, uncompressed
     _disk(monkeypatch, FREE_SPACE_MARGIN + need - 1)
     paths = output_paths(tmp_path / "out")

@@ -164,6 +164,20 @@ class NoRoomError(OSError):
         return str(self.strerror)
 
 
+def existing_above(folder) -> Path:
+    """`folder`, or where it is made later its nearest existing folder above: whose disk it is."""
+    there = Path(folder)
+    while not there.exists() and there != there.parent:
+        there = there.parent
+    return there
+
+
+def disk_id(folder) -> int:
+    """The device `folder` (or, made later, its nearest existing folder above) is on: outputs
+    with one disk_id share its free space."""
+    return os.stat(existing_above(folder)).st_dev
+
+
 def check_room(folder, need: int, what: str, hint: str = "") -> None:
     """Refuse, before a command writes, outputs of up to `need` bytes (its estimate, an upper
     bound: compressed data counted uncompressed) into `folder` (created later if missing) when
@@ -174,10 +188,7 @@ def check_room(folder, need: int, what: str, hint: str = "") -> None:
     import errno
 
     folder = Path(folder)
-    there = folder
-    while not there.exists() and there != there.parent:  # the disk of a folder made later
-        there = there.parent
-    free = _free_if_short(there, need)
+    free = _free_if_short(existing_above(folder), need)
     if free is not None:
         raise NoRoomError(
             errno.ENOSPC,

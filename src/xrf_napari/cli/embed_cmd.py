@@ -99,34 +99,40 @@ def output_paths(out) -> dict[str, Path]:
     return {n: Path(out) / n for n in OUTPUT_NAMES}
 
 
-#: Bytes of the outputs beyond their arrays: HDF5 and PNG headers, the attributes (code, command)
-#: and the CSV's header.
-_OUTPUT_EXTRA = 64 * 1024
+#: Bytes of an output beyond its arrays: an HDF5 file's header and attributes (code, command,
+#: calibration); a PNG's header, or the CSV's (source, calibration).
+_OUTPUT_EXTRA = {".h5": 64 * 1024, ".png": 16 * 1024, ".csv": 16 * 1024}
 
 
-def output_bytes(h: int, w: int, latent_dim: int, k: int, channels: int) -> int:
-    """Bytes the outputs of an h x w scan take at most: the latent (float32) and labels (int32)
-    uncompressed (gzipped in their HDF5 files), both PNGs as RGB bytes (PNG compresses them), and
-    cluster_spectra.csv at 24 characters a number (k spectra and the energy over `channels`)."""
-    return (
-        h * w * (latent_dim * 4 + 4 + 2 * 3)
-        + k * (latent_dim + 1) * 8
-        + (k + 1) * channels * 24
-        + _OUTPUT_EXTRA
-    )
+def output_shares(h: int, w: int, latent_dim: int, k: int, channels: int) -> dict[str, int]:
+    """{name: bytes} each output of an h x w scan takes at most: the latent (float32) and labels
+    (int32) uncompressed (gzipped in their HDF5 files), both PNGs as RGB bytes (PNG compresses
+    them), and cluster_spectra.csv at 24 characters a number (k spectra and the energy over
+    `channels`)."""
+    shares = {
+        "latent.h5": h * w * latent_dim * 4,
+        "latent.png": h * w * 3,
+        "labels.h5": h * w * 4 + k * (latent_dim + 1) * 8,
+        "labels.png": h * w * 3,
+        "cluster_spectra.csv": (k + 1) * channels * 24,
+    }
+    return {n: b + _OUTPUT_EXTRA[Path(n).suffix] for n, b in shares.items()}
 
 
-def check_output_room(paths: dict, need: int) -> None:
+def check_output_room(paths: dict, shares: dict) -> None:
     """Refuse outputs that cannot fit on their disk before any is written: HDF5 meeting a full
     disk crashed the process. The files replaced stay until the new set is complete
-    (atomic_set), so all of `need` must be free. An output that is a symbolic link is written
-    where it leads (write_target): that folder's disk is checked, not the link's; each folder
-    the outputs lead to is asked for all of `need` (their shares are not estimated)."""
-    from ..fileutil import check_room, write_target
+    (atomic_set), so each output's whole share must be free. An output that is a symbolic link
+    is written where it leads (write_target), on that folder's disk; each disk is asked for the
+    shares of the outputs it receives: asked for all of them, the folder's disk refused a run
+    whose large latent.h5 was a link onto another disk."""
+    from ..fileutil import check_room, disk_id, write_target
 
-    what = f"the outputs ({', '.join(paths)})"
-    for folder in dict.fromkeys(write_target(p).parent for p in paths.values()):
-        check_room(folder, need, what)
+    folders = {name: write_target(path).parent for name, path in paths.items()}
+    disk = {f: disk_id(f) for f in set(folders.values())}
+    for folder in dict.fromkeys(folders.values()):
+        names = [n for n, f in folders.items() if disk[f] == disk[folder]]
+        check_room(folder, sum(shares[n] for n in names), f"the outputs ({', '.join(names)})")
 
 
 def write_outputs(
@@ -138,7 +144,7 @@ def write_outputs(
     from ..fileutil import atomic_set, made_folder
 
     h, w = result.labels.shape
-    check_output_room(paths, output_bytes(h, w, latent.shape[-1], result.k, len(cube.energy)))
+    check_output_room(paths, output_shares(h, w, latent.shape[-1], result.k, len(cube.energy)))
     with made_folder(paths["latent.h5"].parent), atomic_set():
         _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, settings or {})
 
@@ -267,7 +273,7 @@ def run(args) -> int:
         emb = load_embedder(args.weights, args.device)
     h, w, c = cube.shape  # refused before the embedding, not after it
     check_output_room(
-        paths, output_bytes(h, w, emb.model.latent_dim, args.clusters or args.k_range[1], c)
+        paths, output_shares(h, w, emb.model.latent_dim, args.clusters or args.k_range[1], c)
     )
     # as recolour and the Embed dock: regions of an uncalibrated or empty scan came with no word
     ood = check_scan(cube, args.weights, str(emb.device), anode=args.anode)  # the Embed panel's
