@@ -1274,46 +1274,11 @@ def _k_counts(fit: tuple[float, float, float, float], n_sigma: float) -> bool:
 def _k_l_fit(
     e, spec, sym: str, other: str, la_kev: float, ka_kev: float, fwhm_mn_ev: float
 ) -> tuple[float, float, float, float] | None:
-    """A weighted least-squares fit over the channels from `other`'s L-alpha less one FWHM to
-    `sym`'s K-alpha plus one FWHM: `other`'s L lines as one shape (xraylib's ratios, so its
-    L-alpha peak pins its L-beta's height), `sym`'s K lines as another, and a straight continuum.
-
-    Returns (the K shape's coefficient in its deviations, the K lines' and the L family's fitted
-    heights at K-alpha, and the whole fitted peak there in deviations of the K lines' height: how
-    many sigma the fit would give the K lines were the peak all theirs), or None with nothing to
-    fit by."""
-    lo = min(la_kev, ka_kev) - _fwhm(min(la_kev, ka_kev), fwhm_mn_ev)
-    hi = max(la_kev, ka_kev) + _fwhm(max(la_kev, ka_kev), fwhm_mn_ev)
-    win = (e >= lo) & (e <= hi)
-    if win.sum() < 6:
-        return None
-    x, y = e[win], spec[win]
-    pad = 3 * _fwhm(hi, fwhm_mn_ev)
-    lt = _template(
-        x, [t for t in _shell_transitions(other, "L") if lo - pad <= t[0] <= hi + pad], fwhm_mn_ev
-    )
-    kt = _template(x, _shell_transitions(sym, "K"), fwhm_mn_ev)
-    l_max, k_max = lt.max(), kt.max()
-    if l_max <= 0 or k_max <= 0:
-        return None
-    at_k_l = float(np.interp(ka_kev, x, lt)) / l_max
-    at_k_k = float(np.interp(ka_kev, x, kt)) / k_max
-    a = np.stack([lt / l_max, kt / k_max, np.ones_like(x), x - x.mean()], axis=1)
-    w = 1.0 / np.sqrt(np.maximum(y, 1.0))
-    aw = a * w[:, None]
-    coef, *_ = np.linalg.lstsq(aw, y * w, rcond=None)
-    try:
-        sd = float(np.sqrt(max(float(np.linalg.inv(aw.T @ aw)[1, 1]), 0.0)))
-    except np.linalg.LinAlgError:
-        return None
-    k_height, l_height = coef[1] * at_k_k, coef[0] * at_k_l
-    if sd <= 0:  # an exact fit: any K height counts, as before
-        return (np.inf if coef[1] > 0 else -np.inf), float(k_height), float(l_height), np.inf
-    return (
-        float(coef[1] / sd),
-        float(k_height),
-        float(l_height),
-        (k_height + l_height) / (sd * at_k_k),
+    """_joint_k_fit of `sym`'s K lines against `other`'s L lines alone (xraylib's ratios, so its
+    L-alpha peak pins its L-beta's height), over the channels from its L-alpha less one FWHM to
+    `sym`'s K-alpha plus one FWHM: the K height itself in its deviations (no share taken)."""
+    return _joint_k_fit(
+        e, spec, sym, [(other, "L")], [], ka_kev, fwhm_mn_ev, [0.0], span=(la_kev, ka_kev)
     )
 
 
@@ -1326,21 +1291,26 @@ def _joint_k_fit(
     ka_kev: float,
     fwhm_mn_ev: float,
     shares: list[float] | None = None,
+    span: tuple[float, float] | None = None,
 ) -> tuple[float, float, float, float] | None:
-    """_k_l_fit with every shape there: `sym`'s K lines, the (element, shell) families `on` its
-    K-alpha (one template each, xraylib's ratios: Pb L-beta 12.61 keV pins Pb L-alpha's height
-    under As K-alpha, Sr K-alpha Sr K-beta's under Zr K-alpha) and the K and L lines of `others`
-    that reach the window (Hg L-beta under As K-beta), over `sym`'s K lines and the main lines
-    of those on it, each widened by one FWHM, with a straight continuum. Returns (the K lines'
-    height at K-alpha less `shares` (each K_ON_L_SHARE unless given) of the heights of `on`
-    there, in its deviations; those two heights; the whole fitted peak there in deviations of
-    the K height: were it all theirs, how many sigma), or None with nothing to fit by."""
+    """A weighted least-squares fit of every shape there: `sym`'s K lines, the (element, shell)
+    families `on` its K-alpha (one template each, xraylib's ratios: Pb L-beta 12.61 keV pins Pb
+    L-alpha's height under As K-alpha, Sr K-alpha Sr K-beta's under Zr K-alpha) and the K and L
+    lines of `others` that reach the window (Hg L-beta under As K-beta), over `sym`'s K lines and
+    the main lines of those on it (or the two energies of `span`), each widened by one FWHM, with
+    a straight continuum. Returns (the K lines' height at K-alpha less `shares` (each
+    K_ON_L_SHARE unless given) of the heights of `on` there, in its deviations; those two
+    heights; the whole fitted peak there in deviations of the K height: were it all theirs, how
+    many sigma), or None with nothing to fit by."""
 
     def main_lines(s: str, shell: str) -> list[float]:
         lines = _shell_transitions(s, shell)
         return [en for en, cs in lines if cs >= 0.15 * max((c for _, c in lines), default=0)]
 
-    ends = [ka_kev] + main_lines(sym, "K") + [en for s, sh in on for en in main_lines(s, sh)]
+    if span:
+        ends = list(span)
+    else:
+        ends = [ka_kev, *main_lines(sym, "K"), *(en for s, sh in on for en in main_lines(s, sh))]
     lo, hi = min(ends), max(ends)
     # and the L lines of others there, so their heights are pinned (Hg L-alpha 9.99 keV for its
     # L-beta under As K-beta: without it the fit gave As half of lead white with vermilion)
@@ -1351,7 +1321,7 @@ def _joint_k_fit(
     lo = min(ends) - _fwhm(min(ends), fwhm_mn_ev)
     hi = max(ends) + _fwhm(max(ends), fwhm_mn_ev)
     win = (e >= lo) & (e <= hi)
-    if win.sum() < 8:
+    if win.sum() < (6 if span else 8):  # a span's two shapes and continuum: four unknowns
         return None
     x, y = e[win], spec[win]
     kt = _template(x, _shell_transitions(sym, "K"), fwhm_mn_ev)
