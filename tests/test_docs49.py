@@ -176,3 +176,33 @@ def test_the_element_suggestion_figures_the_guide_quotes_are_measured():
         "docs/user_guide.md ('Measured on files whose elements are known') quotes other figures "
         f"than benchmarks/bench_element_suggestion.py measures now: {measured}"
     )
+
+
+def test_info_without_the_automatic_calibration_shows_the_files_own(tmp_path, capsys):
+    """A guard, formats.md ("A file's calibration is not trusted silently"): a calibration that
+    contradicts the peaks is replaced only with the automatic calibration on; `xrf-napari info
+    --no-auto-calibration` shows the file's own, while an implausible one is dropped either way."""
+    import json
+
+    import numpy as np
+
+    from xrf_napari import read_cube
+    from xrf_napari.cli.main import main
+
+    counts = np.asarray(read_cube(ROOT / "src/xrf_napari/sample_data/painting.h5").data[:64])
+    scan = tmp_path / "scan.npy"
+    np.save(scan, counts)
+
+    def calibration(sidecar: dict, *options: str) -> dict:
+        (tmp_path / "scan.json").write_text(json.dumps(sidecar), encoding="utf-8")
+        assert main(["info", "--json", *options, str(scan)]) == 0
+        return json.loads(capsys.readouterr().out)["calibration"]
+
+    one_kev_high = {"offset": 2.025, "gain": 0.05}
+    with pytest.warns(UserWarning, match="contradicts"):
+        assert calibration(one_kev_high)["source"] == "auto"
+    kept = calibration(one_kev_high, "--no-auto-calibration")
+    assert (kept["source"], kept["offset"], kept["gain"]) == ("file", 2.025, 0.05)
+    with pytest.warns(UserWarning, match="implausible"):
+        dropped = calibration({"offset": 1.025, "gain": 2.5}, "--no-auto-calibration")
+    assert dropped["source"] == "none"
