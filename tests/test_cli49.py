@@ -50,3 +50,14 @@ def test_embed_asks_each_disk_only_for_the_outputs_it_receives(tmp_path, monkeyp
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert f"not enough free space in {small} for the outputs (latent.png, labels.h5" in err
+
+
+@pytest.mark.parametrize("under", ["loop/x.png", "loop/a/x.png"], ids=["parent", "grandparent"])
+def test_an_output_below_a_link_loop_names_the_loop(painted, tmp_path, monkeypatch, capsys, under):
+    """An output whose folder is a symbolic link leading back to itself was refused as "loop is
+    not a folder", which the user sees listed (ls) as a name like any folder."""
+    monkeypatch.chdir(tmp_path)
+    Path("loop").symlink_to("loop")
+    assert main(["recolour", str(painted), "-o", under, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write {under}: loop is a loop of symbolic links" in err, err

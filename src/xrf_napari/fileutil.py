@@ -681,6 +681,11 @@ def _writable_folder(folder: Path, what: Path, probed: dict | None = None) -> No
     anc = folder
     while not os.path.lexists(anc) and anc != anc.parent:
         anc = anc.parent
+    if is_link_loop(anc):  # it said "loop is not a folder"
+        raise OutputError(
+            f"cannot write {printable(what)}: {printable(anc)} is a loop of symbolic links (it "
+            "leads back to itself), not a folder: remove it, or choose another output"
+        )
     if not anc.is_dir():
         raise OutputError(f"cannot write {what}: {anc} is not a folder")
     if not os.access(anc, os.W_OK | os.X_OK):
