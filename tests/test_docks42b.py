@@ -87,9 +87,13 @@ def test_composite_and_suggestions_are_off_while_the_scan_is_run_again(
     if which == "pigments":  # a fit shown whose photograph suggests a partner
         button = dock.suggested_button
         dock.result, dock._suggests = object(), True
-    else:
+        button.setEnabled(True)  # as show_result leaves it
+    else:  # maps to composite (the button is off without)
         button = dock.rgb_button
-    button.setEnabled(True)  # as show_result leaves it
+        dock.set_checked_elements(["Pb", "Fe", "Hg"])
+        assert dock.run() is not None
+        wait_idle(qtbot, dock.job)
+        assert button.isEnabled()
     gate = threading.Event()
 
     def held(*_args):

@@ -24,3 +24,25 @@ def test_maps_stale_note_says_what_a_lens_changes():
     assert "now says a polycapillary lens. A polycapillary lens passes half" in line
     assert "at 14 keV" in line and "cadmium, tin and antimony" in line
     assert "L lines" not in ElementMapsWidget.stale_words(None, made, dict(made, kv=30.0))
+
+
+def test_add_composite_is_off_without_maps(make_napari_viewer, qtbot, tmp_path):
+    """Add composite stayed on before Make maps and once every map was deleted (its colour boxes
+    empty, a click only refusing "make the maps first"), while Save maps beside it was off."""
+    from _napari_helpers import open_cube, wait_idle, write_painted_cube
+
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+    dock = ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)
+    assert not dock.rgb_button.isEnabled() and not dock.save_button.isEnabled()
+    dock.set_checked_elements(["Pb", "Fe", "Hg"])
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job)
+    assert dock.rgb_button.isEnabled() and dock.save_button.isEnabled()
+    for layer in list(dock.live_maps().values()):
+        viewer.layers.remove(layer)
+    assert not dock.rgb_button.isEnabled() and not dock.save_button.isEnabled()

@@ -194,8 +194,8 @@ class ElementMapsWidget(CubeDock):
             combo.setToolTip(f"The map shown in {colour}")
         self.rgb_button = QPushButton("Add composite")
         self.rgb_button.setToolTip(
-            "One RGB layer of the three maps chosen as red, green and blue. Off while Make maps "
-            "makes the scan's maps again, and while a composite is being made"
+            "One RGB layer of the three maps chosen as red, green and blue. Off without maps, "
+            "while Make maps makes the scan's maps again, and while a composite is being made"
         )
         self.save_button = QPushButton("Save maps\u2026")
         self.save_button.setToolTip(
@@ -455,12 +455,13 @@ class ElementMapsWidget(CubeDock):
             pass
 
     def follow_busy(self) -> None:
-        """Save maps and Add composite use the maps shown: off while Make maps makes the scan's
-        maps again (a composite then mixed old maps with new ones, as they were replaced). Add
-        composite is off while its own job makes a composite, too."""
-        busy = self.result_busy()
-        self.save_button.setEnabled(bool(self.live_maps()) and not busy)
-        self.rgb_button.setEnabled(not busy and not self.making_composite())
+        """Save maps and Add composite use the maps shown: off without any (Add composite stayed
+        on, its colour boxes empty, and a click only said "make the maps first"), and while Make
+        maps makes the scan's maps again (a composite then mixed old maps with new ones, as they
+        were replaced). Add composite is off while its own job makes a composite, too."""
+        ready = bool(self.live_maps()) and not self.result_busy()
+        self.save_button.setEnabled(ready)
+        self.rgb_button.setEnabled(ready and not self.making_composite())
 
     def save(self, folder) -> list:
         """Write the current cube's maps into `folder` (analysis.export.save_element_maps): the
