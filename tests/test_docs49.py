@@ -206,3 +206,18 @@ def test_info_without_the_automatic_calibration_shows_the_files_own(tmp_path, ca
     with pytest.warns(UserWarning, match="implausible"):
         dropped = calibration({"offset": 1.025, "gain": 2.5}, "--no-auto-calibration")
     assert dropped["source"] == "none"
+
+
+def test_the_modules_the_readmes_layout_names_exist():
+    """A guard: README's Layout names the core's and the widgets' modules for a new contributor
+    (until session 49 it left out the Instrument row's, the Spectrum plot's and napari's reader,
+    writer and samples); each one it names must be where it says."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = text[text.index("## Layout") : text.index("## Licence")]
+    package = ROOT / "src" / "xrf_napari"
+    named = re.findall(r"`([\w.]+\.(?:py|yaml)|\w+/)`", layout)
+    assert len(named) >= 20, named
+    missing = [
+        n for n in named if not ((package / n).exists() or (package / "widgets" / n).exists())
+    ]
+    assert missing == [], missing
