@@ -82,13 +82,12 @@ def _patch_size(weights) -> int | None:
     import json
     import struct
 
-    from ..models.weights import resolve_weights
+    from ..models.weights import resolve_weights, safetensors_header
 
     try:
         path, _ = resolve_weights("uvit", weights)
         with open(path, "rb") as fh:
-            (n,) = struct.unpack("<Q", fh.read(8))
-            header = json.loads(fh.read(min(n, 2**24)))
+            _, header = safetensors_header(path, fh)
         return int(json.loads(header["__metadata__"]["config"])["patch"])
     except (OSError, ValueError, KeyError, TypeError, struct.error):
         return None

@@ -270,27 +270,41 @@ def _zip_of_arrays(path: Path) -> bool:
 SAFETENSORS_MAX_HEADER = 100_000_000
 
 
+def safetensors_header(path, fh) -> tuple[int, dict | None]:
+    """(length, header) of the safetensors file `path` open in binary as `fh`, read from its
+    start: the length its first 8 bytes give the JSON header, and that header (None where the file
+    is cut within it or it is not a JSON object). A length above SAFETENSORS_MAX_HEADER is a
+    WeightsError ("is not a safetensors file"): reading it took in the whole file (gigabytes for
+    a scan given as --weights). _require_whole and recolour's --tile check read it here."""
+    import struct
+
+    fh.seek(0)
+    (n,) = struct.unpack("<Q", fh.read(8))
+    if n > SAFETENSORS_MAX_HEADER:  # text whose 9th byte is "{", not a cut file
+        raise WeightsError("is not a safetensors file", path, "verb")
+    try:
+        header = json.loads(fh.read(n))
+    except ValueError:  # a cut header, or not JSON
+        return n, None
+    return n, header if isinstance(header, dict) else None
+
+
 def _require_whole(path: Path, fh) -> None:
     """WeightsError when a safetensors file is shorter than its header says: a download or copy
     cut short was "cannot read weights file ...: Error while deserializing header: incomplete
     metadata, file not fully covered", which does not say the file is truncated, nor by how much.
     A header that is not JSON is left to the parser (it names the fault). fh: the file, open in
     binary (_require_safetensors's opening, not a second one)."""
-    import struct
-
     size = os.fstat(fh.fileno()).st_size
-    fh.seek(0)
-    (n,) = struct.unpack("<Q", fh.read(8))
-    if n > SAFETENSORS_MAX_HEADER:  # text whose 9th byte is "{", not a cut file; said before
-        # reading, which took in the whole file (gigabytes for a scan given as --weights)
-        raise WeightsError("is not a safetensors file", path, "verb")
+    n, header = safetensors_header(path, fh)
     need = 8 + n
-    cut = size < need  # a header cut short is not read nor parsed
+    cut = size < need  # a header cut short is not parsed
     if not cut:
+        if header is None:
+            return
         try:
-            entries = json.loads(fh.read(n))
             need += max(
-                (int(v["data_offsets"][1]) for k, v in entries.items() if k != "__metadata__"),
+                (int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"),
                 default=0,
             )
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
