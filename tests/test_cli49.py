@@ -61,3 +61,14 @@ def test_an_output_below_a_link_loop_names_the_loop(painted, tmp_path, monkeypat
     assert main(["recolour", str(painted), "-o", under, "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert f"cannot write {under}: loop is a loop of symbolic links" in err, err
+
+
+def test_pick_device_refuses_an_empty_name():
+    """pick_device("") ran on auto's choice without a word, where the commands refuse
+    `--device ""` ("is empty (an unset variable?)"); None is still auto's."""
+    pytest.importorskip("torch")
+    from xrf_napari.device import pick_device
+
+    with pytest.raises(ValueError, match=r"device '' is empty \(an unset variable\?\): use auto"):
+        pick_device("")
+    assert pick_device(None) == pick_device("auto")

@@ -10,13 +10,16 @@ DEVICE_CHOICES = "auto, cpu, cuda, cuda:N (N a GPU number) or mps"
 
 
 def pick_device(name: str = "auto"):
-    """auto -> cuda, then mps, then cpu. An unknown, unavailable or missing explicit choice raises
-    ValueError naming it: torch's own errors for 'cudaa' or 'cuda:x' are tracebacks, and 'cuda:1'
-    on a one-GPU machine fails only at the first tensor moved there."""
+    """auto -> cuda, then mps, then cpu; None too. An unknown, unavailable or missing explicit
+    choice raises ValueError naming it: torch's own errors for 'cudaa' or 'cuda:x' are tracebacks,
+    and 'cuda:1' on a one-GPU machine fails only at the first tensor moved there. An empty name
+    is refused as the commands' `--device ""` is: it ran on auto's choice, unsaid."""
     import re
 
     import torch
 
+    if name == "":
+        raise ValueError(f"device '' is empty (an unset variable?): use {DEVICE_CHOICES}")
     given = name
     name = (name or "auto").lower()
     if name == "auto":
