@@ -221,3 +221,46 @@ def test_the_modules_the_readmes_layout_names_exist():
         n for n in named if not ((package / n).exists() or (package / "widgets" / n).exists())
     ]
     assert missing == [], missing
+
+
+def _command_table() -> dict[str, str]:
+    """User guide section 7's command-line table: command -> what its row says it writes."""
+    text = (ROOT / "docs" / "user_guide.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `xrf-napari (\w+) [^`]*` \| (.*) \|$", text, flags=re.MULTILINE)
+    return dict(rows)
+
+
+def test_the_guides_command_table_names_the_files_the_commands_write(tmp_path, capsys):
+    """A guard: "Exports at a glance" lists what each `xrf-napari` command writes (a new user's
+    first question after running one); the names are the code's, and quicklook's are those a run
+    writes."""
+    import numpy as np
+
+    from xrf_napari import read_cube
+    from xrf_napari.analysis.pigment_report import REPORT_FILES
+    from xrf_napari.cli.embed_cmd import OUTPUT_NAMES
+    from xrf_napari.cli.main import main
+    from xrf_napari.io.project_h5 import write_cube
+
+    table = _command_table()
+    assert set(table) == {"info", "quicklook", "embed", "recolour", "pigments"}, table
+    for name in (*OUTPUT_NAMES, "--clusters", "--k-range"):
+        assert name in table["embed"], name
+    for name in REPORT_FILES:
+        assert f"`{name}`" in table["pigments"], name
+
+    cube = read_cube(ROOT / "src/xrf_napari/sample_data/panel.h5")
+    scan = tmp_path / "scan.h5"
+    write_cube(scan, np.asarray(cube.data[:32, :32]), cube.calibration, metadata=cube.metadata)
+    assert main(["quicklook", str(scan), "-o", str(tmp_path / "q"), "--tiff", "--no-progress"]) == 0
+    capsys.readouterr()
+    written = sorted(p.name for p in (tmp_path / "q").iterdir())
+    patterns = re.findall(r"`(?:DIR/)?<scan>(_[^`]*)`", table["quicklook"])
+    as_regex = [
+        re.escape(p).replace("<element>", r"[A-Z][a-z]?").replace("<line>", r"\w+")
+        for p in patterns
+    ]
+    assert {"_sum_spectrum.png", "_maps.csv"} <= set(patterns), patterns
+    for name in written:
+        assert any(re.fullmatch("scan" + r, name) for r in as_regex), (name, patterns)
+    assert any(n.endswith(".tif") for n in written) and any(n.endswith("Ka.png") for n in written)
