@@ -72,3 +72,47 @@ def test_pick_device_refuses_an_empty_name():
     with pytest.raises(ValueError, match=r"device '' is empty \(an unset variable\?\): use auto"):
         pick_device("")
     assert pick_device(None) == pick_device("auto")
+
+
+def _cube_layer():
+    import numpy as np
+
+    from xrf_napari.cube import Cube
+    from xrf_napari.energy import Calibration
+
+    counts = np.ones((3, 4, 16), np.float32)
+    cube = Cube(counts, Calibration(0.0, 0.1))
+    return np.moveaxis(counts, -1, 0), {"name": "scan", "metadata": {"xrf_cube": cube}}
+
+
+@pytest.mark.parametrize(("typed", "written"), [("x.h5.", "x.h5"), ("x.HDF5..", "x.HDF5")])
+def test_the_writer_takes_a_suffix_followed_by_dots_as_that_suffix(tmp_path, typed, written):
+    """A Save dialog's "x.h5." was written as "x.h5.h5" (the dot dropped, then ".h5" added to
+    a name that had it)."""
+    from xrf_napari._writer import write_cube_layer
+
+    assert write_cube_layer(str(tmp_path / typed), *_cube_layer()) == [str(tmp_path / written)]
+    assert [p.name for p in tmp_path.iterdir()] == [written]
+
+
+@pytest.mark.parametrize("typed", ["...", ".h5", "."])
+def test_the_writer_refuses_a_name_of_dots_or_the_suffix_alone(tmp_path, typed):
+    """A name "..." was written as "....h5", ".h5" as the hidden ".h5.h5", and "folder/." as
+    "folder.h5" beside the folder: none names a file."""
+    from xrf_napari._writer import CubeSaveError, write_cube_layer
+
+    with pytest.raises(CubeSaveError, match=f"'{typed}' has no file name before the suffix"):
+        write_cube_layer(str(tmp_path / "d") + "/" + typed, *_cube_layer())
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_script_save_of_a_suffix_followed_by_a_dot_is_that_file(make_napari_viewer, tmp_path):
+    """napari.save_layers("scan.h5.") (npe2 adds ".h5": "scan.h5..h5") wrote "scan.h5.h5"."""
+    import napari
+    from napari.layers import Image
+
+    make_napari_viewer()  # registers the plugin's writer
+    data, meta = _cube_layer()
+    layer = Image(data, name="scan", metadata=meta["metadata"])
+    saved = napari.save_layers(str(tmp_path / "scan.h5."), [layer], plugin="xrf-napari")
+    assert saved == [str(tmp_path / "scan.h5")]

@@ -46,31 +46,38 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     name = str(meta.get("name") or "layer")
     cube = _layer_cube(name, data, meta)
     out = Path(path)
-    given = _given_without_suffix(path)
-    if given is not None and given.endswith("."):  # npe2 made "scan." "scan..h5"
-        out = out.with_name((Path(given).name.rstrip(".") or out.name) + SUFFIXES[0])
-    if given is not None and os.path.lexists(out):  # napari completed a script's bare name
+    given = _given_without_suffix(path)  # a script's name, which npe2 gave our suffix
+    typed = os.path.basename(given if given is not None else path)  # Path drops a last "."
+    # "scan." is "scan", as the docks' dialogs read it (not "scan..h5"), and "scan.h5." is
+    # "scan.h5" (not "scan.h5.h5"); asked of os.path, since Python 3.14's Path.suffix calls the
+    # "." a suffix (refused as another file type)
+    bare = typed.rstrip(".")
+    if bare.lower() in ("", *SUFFIXES):  # "...", ".h5": "....h5", ".h5.h5" were written
         raise CubeSaveError(
-            f"layer {name!r} not saved: {printable(out)} already exists and was given as "
-            f"{printable(Path(given).name)!r}, without its suffix (napari added "
-            f"{SUFFIXES[0]!r}); give {printable(out.name)!r} in full to replace it, or choose "
-            "another name"
+            f"layer {name!r} not saved: {printable(typed or path)!r} has no file name before the "
+            f"suffix; give a name such as {printable(cube.name)}{SUFFIXES[0]}"
         )
-    # "scan." is "scan", as the docks' dialogs read it (not "scan..h5"); asked of os.path,
-    # since Python 3.14's Path.suffix calls the "." a suffix (refused as another file type)
-    if os.path.splitext(out.name)[1] in ("", "."):
-        out = out.with_name((out.name.rstrip(".") or out.name) + SUFFIXES[0])
-        if os.path.lexists(out):  # the Save dialog asked about the bare name, not this one
-            raise CubeSaveError(
-                f"layer {name!r} not saved: {printable(out)} already exists and the Save dialog "
-                f"asked about {printable(Path(path).name)!r} only; type {printable(out.name)!r} "
-                "in full to replace it, or choose another name"
-            )
-    elif out.suffix.lower() not in SUFFIXES:
+    ext = os.path.splitext(bare)[1].lower()
+    if ext in SUFFIXES:
+        out = out.with_name(bare)
+    elif given is not None or bare != typed or not ext:
+        out = out.with_name(bare + SUFFIXES[0])
+    else:
         raise CubeSaveError(
             f"{printable(out)} not written: xrf-napari saves the cube layer {name!r} as HDF5; "
             f"choose a name ending in {' or '.join(SUFFIXES)} (for {out.suffix} pick one of "
             "napari's writers in the Save dialog's file-type list)"
+        )
+    if out.name != typed and os.path.lexists(out):  # completed: nobody named this file
+        raise CubeSaveError(
+            f"layer {name!r} not saved: {printable(out)} already exists and "
+            + (
+                f"was given as {printable(typed)!r}, without its suffix (napari added "
+                f"{SUFFIXES[0]!r}); give"
+                if given is not None
+                else f"the Save dialog asked about {printable(typed)!r} only; type"
+            )
+            + f" {printable(out.name)!r} in full to replace it, or choose another name"
         )
     try:
         check_outputs(files=[out], inputs=[cube.path] if cube.path is not None else [])
