@@ -64,25 +64,26 @@ def test_a_file_rewritten_in_place_with_its_times_set_back_is_looked_at_again(
 def test_one_same_file_rule_for_the_output_guards_and_pigments_labels(tmp_path):
     """pigments' _is_the_scan had its own os.path.samefile with other fallbacks than
     fileutil._same (False, where _same compares the paths, and ValueError caught, where _same
-    raised it); it now asks _same. A path with a NUL byte (the Python API's alone: argv cannot
-    hold one) is compared as a path. Fails on the parent: ValueError "embedded null byte" from
-    _same. The rest is a guard: one path, a symbolic and a hard link are the scan, an HDF5 file
-    is not (its labels dataset lies beside the cube), another file is not."""
+    raised it); it now asks _same (now fileutil.same_file). A path with a NUL byte (the Python
+    API's alone: argv cannot hold one) is compared as a path. Fails on the parent: ValueError
+    "embedded null byte" from _same. The rest is a guard: one path, a symbolic and a hard link
+    are the scan, an HDF5 file is not (its labels dataset lies beside the cube), another file is
+    not."""
     from xrf_napari.cli.pigments_cmd import _is_the_scan
-    from xrf_napari.fileutil import _same
+    from xrf_napari.fileutil import same_file
 
-    assert _same("a\0b", "./a\0b") is True
-    assert _same("a\0b", "c\0d") is False
+    assert same_file("a\0b", "./a\0b") is True
+    assert same_file("a\0b", "c\0d") is False
     scan, other = tmp_path / "scan.tif", tmp_path / "other.tif"
     scan.write_bytes(b"II*\0")
     other.write_bytes(b"II*\0")
     os.symlink(scan, tmp_path / "sym.tif")
     os.link(scan, tmp_path / "hard.tif")
     for labels in (scan, tmp_path / "sym.tif", tmp_path / "hard.tif"):
-        assert _is_the_scan(labels, scan) and _same(labels, scan)
+        assert _is_the_scan(labels, scan) and same_file(labels, scan)
     assert not _is_the_scan(other, scan)
     h5 = _two_cubes(tmp_path / "scan.h5", "x", "y")
-    assert not _is_the_scan(h5, h5) and _same(h5, h5)
+    assert not _is_the_scan(h5, h5) and same_file(h5, h5)
 
 
 def test_a_file_copied_over_one_still_open_is_refused_until_that_one_is_closed(

@@ -134,7 +134,7 @@ def _open_file_layer(out, cube) -> tuple[str | None, bool]:
     import os
 
     from ._reader import _viewers
-    from .fileutil import _same, input_files
+    from .fileutil import input_files, same_file
     from .widgets._layerkinds import layer_cube, open_files
 
     if not os.path.lexists(out):
@@ -143,7 +143,7 @@ def _open_file_layer(out, cube) -> tuple[str | None, bool]:
         for layer, path in open_files(list(viewer.layers)):
             if (other := layer_cube(layer)) is cube:  # its own file: check_outputs refused it
                 continue
-            if any(_same(out, p) for p in input_files(path) if os.path.exists(p)):
+            if any(same_file(out, p) for p in input_files(path) if os.path.exists(p)):
                 return layer.name, other is not None
     return None, False
 

@@ -603,7 +603,7 @@ def hdf5_partners(path, _seen=None) -> list[Path]:
                 out.append(cand)
     for name in dict.fromkeys(links):
         for linked in hdf5_link_targets(path, name):
-            if linked in out or _same(linked, path):  # a link to itself is no partner
+            if linked in out or same_file(linked, path):  # a link to itself is no partner
                 continue
             out.append(linked)
             out += [q for q in hdf5_partners(linked, seen) if q not in out]
@@ -653,7 +653,7 @@ def hdf5_link_targets(path, name: str) -> list[Path]:
     return []
 
 
-def _same(a: Path, b: Path) -> bool:
+def same_file(a: Path, b: Path) -> bool:
     """Same file or folder: one path, a symlink to the other, or a hard link (same device and
     inode); where either cannot be looked at (not there yet, a NUL byte in it), one path. The
     commands' and the writer's output guards and `pigments --labels` (the scan's own file) ask
@@ -734,7 +734,7 @@ def _input_folder(i: Path, folder_inputs=()) -> str:
     if not i.is_dir():
         return f"{i}: choose another output"
     by_design = [d for d in folder_inputs if d is not None and os.path.exists(d)]
-    if i.suffix.lower() == ".zarr" or any(_same(i, d) for d in by_design):
+    if i.suffix.lower() == ".zarr" or any(same_file(i, d) for d in by_design):
         return f"folder {i}: choose another output, outside it"
     return (
         f"folder {i}: choose another output; or, if {i} was meant to be a file (weights, "
@@ -790,7 +790,7 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
     probed: dict = {}
     for f in map(Path, folders):
         for i in ins:
-            if _same(f, i) or (i.is_dir() and _inside(f, i)):
+            if same_file(f, i) or (i.is_dir() and _inside(f, i)):
                 raise OutputError(
                     f"output folder {f} is, or lies inside, the input "
                     f"{_input_folder(i, folder_inputs)}",
@@ -812,7 +812,7 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
         if st is not None and not stat.S_ISREG(st.st_mode):
             raise OutputError(f"cannot write {f}: it exists and is not a regular file")
         for i in ins:
-            if _same(f, i):
+            if same_file(f, i):
                 raise OutputError(
                     f"output {f} is the input {i} (or a link to it): it would be "
                     "overwritten; choose another output",

@@ -98,7 +98,7 @@ def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = Fal
     import os
     from pathlib import Path
 
-    from ..fileutil import LINK_LOOP, is_link_loop
+    from ..fileutil import LINK_LOOP, is_link_loop, same_file
 
     path = Path(out)
     if path.is_dir():
@@ -113,7 +113,7 @@ def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = Fal
         )
     if os.path.lexists(path):
         for given in inputs:
-            if given and os.path.exists(given) and os.path.samefile(path, given):
+            if given and os.path.exists(given) and same_file(path, given):
                 return
         raise ValueError(
             f"--output {out}: is a file, not a folder; {command} writes several files into a "

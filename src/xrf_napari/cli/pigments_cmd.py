@@ -365,9 +365,9 @@ def _is_the_scan(labels, scan) -> bool:
     plausible slip: a TIFF scan given so was refused only after the scan had been read, as "128
     images (pages or frames) in one file", not as the scan. An HDF5 file is not refused: its
     `labels` or `targets/labels` dataset (a synthetic cube's) is a label map beside the cube."""
-    from ..fileutil import _same
+    from ..fileutil import same_file
 
-    return Path(labels).suffix.lower() not in (".h5", ".hdf5") and _same(labels, scan)
+    return Path(labels).suffix.lower() not in (".h5", ".hdf5") and same_file(labels, scan)
 
 
 def run(args) -> int:
