@@ -46,3 +46,41 @@ def test_add_composite_is_off_without_maps(make_napari_viewer, qtbot, tmp_path):
     for layer in list(dock.live_maps().values()):
         viewer.layers.remove(layer)
     assert not dock.rgb_button.isEnabled() and not dock.save_button.isEnabled()
+
+
+def test_embed_save_and_spectrum_curves_follow_the_chosen_scan_not_the_last_run(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """A guard (session 49 asked whether they act on the wrong layer): Embed & cluster's
+    latent_layer / labels_layer name the LAST run's layers, but Save reads the chosen scan's own
+    clusters layer. Scan a clustered, then scan b; b's clusters deleted while a is chosen: a's
+    Save stays on and writes a's regions. Spectrum's remove_curves leaves the removed curves'
+    layers in its record of sources; deleting that layer later neither errs nor brings them back."""
+    from _napari_helpers import cluster_with_tiny_dve, open_cube, rerun_embed, write_painted_cube
+
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    spectrum = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(spectrum)
+    (a, a_sum) = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    embed = cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=2, layer=a_sum)
+    (b, b_sum) = open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))
+    embed.cube_combo.set_layer(b_sum)
+    rerun_embed(embed, qtbot)
+    last = embed.labels_layer
+    assert "[b]" in last.name
+    for dock in (embed, spectrum):
+        dock.cube_combo.set_layer(a_sum)
+    assert embed.save_button.isEnabled()
+    viewer.layers.remove(last)
+    assert embed.save_button.isEnabled()
+    png, csv = embed.save(tmp_path / "a_regions.png")
+    assert "of a," in csv.read_text(encoding="utf-8").splitlines()[0]
+
+    assert [n for n in spectrum.curves if n.startswith("cluster ")] == ["cluster 1", "cluster 2"]
+    spectrum.remove_curves("cluster ")
+    viewer.layers.remove(embed._clusters_layer(embed.current_cube(), embed.result))
+    spectrum.cube_combo.set_layer(b_sum)
+    spectrum.cube_combo.set_layer(a_sum)
+    assert list(spectrum.curves) == ["mean"]
