@@ -116,3 +116,16 @@ def test_a_script_save_of_a_suffix_followed_by_a_dot_is_that_file(make_napari_vi
     layer = Image(data, name="scan", metadata=meta["metadata"])
     saved = napari.save_layers(str(tmp_path / "scan.h5."), [layer], plugin="xrf-napari")
     assert saved == [str(tmp_path / "scan.h5")]
+
+
+@pytest.mark.parametrize("prog", ["xrf-napari", "xrf-napari-train"])
+def test_version_is_said(prog, capsys):
+    """`xrf-napari --version` said "the following arguments are required: COMMAND" (exit 2),
+    as if the option were taken and only the command missing."""
+    from xrf_napari import __version__
+    from xrf_napari.cli import train
+
+    with pytest.raises(SystemExit) as exc:
+        (main if prog == "xrf-napari" else train.main)(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"{prog} {__version__}\n"

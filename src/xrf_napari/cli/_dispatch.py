@@ -14,6 +14,8 @@ import sys
 import threading
 import warnings
 
+from .. import __version__
+
 
 class Terminated(SystemExit):
     """SIGTERM: unwinds like Ctrl-C (atomic writers delete their temporaries), exit 143."""
@@ -109,6 +111,8 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
         epilog="commands:\n" + "\n".join(f"  {n:<14}{h}" for n, (_, h) in commands.items()),
     )
     top.add_argument("command", choices=list(commands), metavar="COMMAND")
+    # `xrf-napari --version` said "the following arguments are required: COMMAND"
+    top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     # only shown in --help: the command's own parser reads them. Required, it made a bare
     # `xrf-napari` say "the following arguments are required: COMMAND, args"
     top.add_argument(
