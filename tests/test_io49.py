@@ -1,5 +1,6 @@
 """Readers, session 49: a cut-short .mca, the changed-while-open refusal's words, the napari-musa
-names taken for a cube of numbers only, a bad calibration beside an array set aside, ..."""
+names taken for a cube of numbers only, a bad calibration beside an array or in an HDF5 energy
+vector set aside, ..."""
 
 import warnings
 
@@ -125,3 +126,44 @@ def test_a_bad_calibration_beside_an_array_is_set_aside_as_an_hdf5_one(tmp_path)
     assert got.metadata["format"] == "npz"
     with pytest.warns(UserWarning, match="sidecar's calibration set aside"):
         assert read_cube(npy, auto_calibrate=False).metadata["anode"] == "Mo"  # the rest kept
+
+
+@pytest.mark.parametrize(
+    ("layout", "energy", "said"),
+    [
+        ("generic", np.array([b"%d" % i for i in range(128)]), "dtype |S3, expected numbers"),
+        ("generic", np.zeros(128), "energy axis must be finite and strictly increasing"),
+        ("crono", np.array([b"%d" % i for i in range(128)]), "dtype |S3, expected numbers"),
+        ("crono", np.full(128, np.nan), "energy axis must be finite and strictly increasing"),
+    ],
+)
+def test_an_energy_vector_that_is_no_calibration_is_set_aside(
+    tmp_path, monkeypatch, layout, energy, said
+):
+    """An HDF5 energy vector of numbers that do not increase, or Crono's /XRF/EnergyVector of
+    strings or NaN, refused the scan; a generic one of strings was passed over without a word.
+    Each is now set aside with a warning naming the file and the dataset, as a bad
+    `calibration` or offset/gain is, and the cube opens uncalibrated."""
+    import h5py
+    from _io_helpers import child_looks
+
+    from xrf_napari.io import read_cube
+
+    child_looks(monkeypatch)
+    path = tmp_path / f"{layout}.h5"
+    with h5py.File(path, "w") as f:
+        if layout == "crono":
+            f["XRF/Spectra"] = np.ones((16, 128), np.uint16)
+            f["XRF/SpectraSelectedIndex"] = np.arange(16).reshape(4, 4)
+            f["XRF/EnergyVector"] = energy
+            name = "/XRF/EnergyVector"
+        else:
+            f["cube"] = np.ones((4, 4, 128), np.uint16)
+            f["energy"] = energy
+            name = "/energy"
+    with pytest.warns(
+        UserWarning, match=f"{layout}\\.h5: .*; energy vector '{name}' set aside"
+    ) as rec:
+        cube = read_cube(path, auto_calibrate=False)
+    assert any(said in str(w.message) for w in rec)
+    assert cube.shape == (4, 4, 128) and cube.calibration.source == "none"

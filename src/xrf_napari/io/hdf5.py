@@ -20,6 +20,7 @@ from .calibration import (
     calibration_from_coefficients,
     calibration_from_energy_axis,
     calibration_from_mapping,
+    set_aside,
 )
 from .lazy import (
     ChannelFirstView,
@@ -871,8 +872,10 @@ def _crono(f, path: Path) -> Cube:
     data = GriddedSpectra(spectra, index)
     cal = None
     if "XRF/EnergyVector" in f:
-        cal = calibration_from_energy_axis(
-            small(f["XRF/EnergyVector"], path), path, spectra.shape[1]
+        n = spectra.shape[1]
+        cal = set_aside(
+            lambda: calibration_from_energy_axis(small(f["XRF/EnergyVector"], path), path, n),
+            "energy vector '/XRF/EnergyVector'",
         )
     live = _gridded_times(f, "XRF/LiveTimes", index, spectra.shape[0], path)
     meta = {"format": "crono", "dataset": "/XRF/Spectra", "n_spectra": int(spectra.shape[0])}
@@ -1248,11 +1251,13 @@ LIVE_TIME_NAMES = ("live_time", "livetime", "LiveTime", "elapsed_live_time")
 ENERGY_NAMES = ("energy", "ENERGY", "Energy", "energy_axis", "channels_energy")
 
 
-def _vector_length(obj) -> int | None:
-    """Length of a 1-D dataset, or of an (n, 1) / (1, n) one (MATLAB writes vectors 2-D)."""
+def _vector_length(obj, numeric: bool = True) -> int | None:
+    """Length of a 1-D dataset, or of an (n, 1) / (1, n) one (MATLAB writes vectors 2-D); of
+    numbers only unless `numeric` is False (the calibration's look, which says why one of
+    strings is set aside)."""
     import h5py
 
-    if not isinstance(obj, h5py.Dataset) or obj.dtype.kind not in "uif":
+    if not isinstance(obj, h5py.Dataset) or (numeric and obj.dtype.kind not in "uif"):
         return None
     shape = tuple(obj.shape)
     if len(shape) == 1 or (len(shape) == 2 and min(shape) == 1):
@@ -1389,11 +1394,9 @@ def _sibling_calibration(f, groups, d, path, n, axis_name=None) -> Calibration |
 
     import h5py
 
-    try:
-        cal = calibration_from_mapping(d.attrs, path)
-    except CubeReadError as exc:
-        warnings.warn(f"{exc}; offset/gain attributes of '{d.name}' set aside", stacklevel=3)
-        cal = None
+    cal = set_aside(
+        lambda: calibration_from_mapping(d.attrs, path), f"offset/gain attributes of '{d.name}'"
+    )
     if cal is not None:
         return cal
     places = _and_root(groups, f)
@@ -1401,15 +1404,17 @@ def _sibling_calibration(f, groups, d, path, n, axis_name=None) -> Calibration |
         c = _member(grp, "calibration")
         if isinstance(c, h5py.Dataset) and c.size <= 3:
             units = _attr_str(c.attrs.get("units", "keV")) or "keV"
-            try:
-                return calibration_from_coefficients(small(c, path), path, units)
-            except CubeReadError as exc:
-                warnings.warn(f"{exc}; calibration '{c.name}' set aside", stacklevel=3)
+            cal = set_aside(
+                lambda c=c, units=units: calibration_from_coefficients(small(c, path), path, units),
+                f"calibration '{c.name}'",
+            )
+            if cal is not None:
+                return cal
     names = list(dict.fromkeys(([axis_name] if axis_name else []) + list(ENERGY_NAMES)))
     for grp in places:
         for name in names:
             v = _member(grp, name)
-            length = _vector_length(v)
+            length = _vector_length(v, numeric=False)
             if length is not None and length > n + 1:
                 warnings.warn(
                     f"{path}: energy vector '{v.name}' has {length} values for "
@@ -1417,12 +1422,20 @@ def _sibling_calibration(f, groups, d, path, n, axis_name=None) -> Calibration |
                     stacklevel=3,
                 )
             elif length is not None and length >= n:
-                e = np.asarray(small(v, path, max_items=n + 1), dtype=np.float64)
-                units = _attr_str(v.attrs.get("units", "")).lower()
-                if units == "ev":
-                    e = e * 1e-3
-                return calibration_from_energy_axis(e.ravel(), path, n)
+                cal = set_aside(lambda v=v: _energy_vector(v, path, n), f"energy vector '{v.name}'")
+                if cal is not None:
+                    return cal
     return None
+
+
+def _energy_vector(v, path, n: int) -> Calibration:
+    """The calibration energy vector `v` gives n channels; CubeReadError where it cannot (strings,
+    NaN, not increasing), which _sibling_calibration sets aside: one of strings had been passed
+    over without a word, one of numbers that does not increase refused the scan."""
+    e = np.asarray(small(v, path, max_items=n + 1), dtype=np.float64)
+    if _attr_str(v.attrs.get("units", "")).lower() == "ev":
+        e = e * 1e-3
+    return calibration_from_energy_axis(e.ravel(), path, n)
 
 
 def _instrument_attrs(f) -> dict:
