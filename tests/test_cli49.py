@@ -129,3 +129,17 @@ def test_version_is_said(prog, capsys):
         (main if prog == "xrf-napari" else train.main)(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out == f"{prog} {__version__}\n"
+
+
+@pytest.mark.parametrize("command", ["info", "quicklook", "embed", "recolour", "pigments"])
+def test_an_empty_dataset_is_refused(painted, tmp_path, command, capsys):
+    """`--dataset "$DS"` with DS unset read the dataset discovery found without a word (info
+    printed the scan, embed wrote its regions), where an empty --device or --output is refused
+    as an unset variable."""
+    name = {"info": None, "recolour": "out.png"}.get(command, "out")
+    out = ["-o", str(tmp_path / name)] if name else []
+    with pytest.raises(SystemExit) as exc:
+        main([command, str(painted), "--dataset", "", *out, "--no-progress"])
+    assert exc.value.code == 2
+    assert "argument --dataset: is empty (an unset variable?)" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

@@ -135,6 +135,11 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
         from ..device import DEVICE_CHOICES
 
         parser.error(f"argument --device: is empty (an unset variable?); use {DEVICE_CHOICES}")
+    if getattr(args, "dataset", None) == "":  # `--dataset "$DS"` unset read the one found, unsaid
+        parser.error(
+            "argument --dataset: is empty (an unset variable?); name the dataset (e.g. "
+            "/entry/data/counts), or leave the option out for the one found"
+        )
     args.command = ns.command
     # Signals, hooks and warnings only in a real command, not when called in-process.
     real = argv_given is None and threading.current_thread() is threading.main_thread()
