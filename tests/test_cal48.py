@@ -55,7 +55,7 @@ def test_two_equally_large_cubes_read_the_last_by_name_and_say_so(tmp_path):
     with pytest.warns(UserWarning, match="equally large") as rec:
         cube = read_cube(path, auto_calibrate=False)
     msg = next(str(w.message) for w in rec if "equally large" in str(w.message))
-    assert str(path) in msg and "--dataset a" in msg and "dataset='a'" in msg
+    assert str(path) in msg and "--dataset /a" in msg and "dataset='/a'" in msg
     assert cube.metadata["dataset"].strip("/") == "b"
     assert read_cube(path, dataset="a", auto_calibrate=False).metadata["dataset"].strip("/") == "a"
     path = tmp_path / "larger.h5"

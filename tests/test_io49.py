@@ -1,6 +1,6 @@
 """Readers, session 49: a cut-short .mca, the changed-while-open refusal's words, the napari-musa
 names taken for a cube of numbers only, a bad calibration beside an array or in an HDF5 energy
-vector set aside, ..."""
+vector set aside, NeXus ties told as discovery's, ..."""
 
 import warnings
 
@@ -167,3 +167,34 @@ def test_an_energy_vector_that_is_no_calibration_is_set_aside(
         cube = read_cube(path, auto_calibrate=False)
     assert any(said in str(w.message) for w in rec)
     assert cube.shape == (4, 4, 128) and cube.calibration.source == "none"
+
+
+def test_equally_large_nexus_signals_are_told_as_discovery_ties_are(tmp_path, monkeypatch):
+    """Two NXdata groups of equally large signals: one was read without a word, where discovery
+    warns of an equal-size tie; that warning named the datasets 'b' and 'a' while the cube's
+    metadata names '/b'. Both now warn alike, naming '/entry/...' as the metadata does."""
+    import h5py
+    from _io_helpers import child_looks
+
+    from xrf_napari.io import read_cube
+
+    child_looks(monkeypatch)
+    path = tmp_path / "two.nxs"
+    with h5py.File(path, "w") as f:
+        entry = f.create_group("entry")
+        entry.attrs["NX_class"] = "NXentry"
+        for name in ("a", "b"):
+            g = entry.create_group(name)
+            g.attrs.update({"NX_class": "NXdata", "signal": "counts"})
+            g["counts"] = np.ones((4, 4, 128), np.uint16)
+    with pytest.warns(UserWarning, match="equally large") as rec:
+        cube = read_cube(path, auto_calibrate=False)
+    msg = next(str(w.message) for w in rec if "equally large" in str(w.message))
+    assert cube.metadata["layout"] == "nexus" and cube.metadata["dataset"] == "/entry/b/counts"
+    assert "'/entry/b/counts' was read" in msg and "--dataset /entry/a/counts" in msg
+    flat = tmp_path / "flat.h5"
+    with h5py.File(flat, "w") as f:
+        f["a"] = f["b"] = np.ones((4, 4, 128), np.uint16)
+    with pytest.warns(UserWarning, match="equally large") as rec:
+        shown = read_cube(flat, auto_calibrate=False).metadata["dataset"]
+    assert shown == "/b" and any(f"'{shown}' was read" in str(w.message) for w in rec)

@@ -422,12 +422,13 @@ def _read_open(
         return _aps(f, path, target)
     if kind == "detectors":
         return _detectors(f, path, target)
-    if kind == "discovered" and isinstance(target, tuple):  # (read, as large)
+    if isinstance(target, tuple):  # (read, as large): discovery's or NeXus's (_tied)
         import warnings
 
         target, other = target
+        read, other = "/" + target.strip("/"), "/" + other.strip("/")  # as metadata["dataset"]
         warnings.warn(
-            f"{path}: datasets '{target}' and '{other}' are equally large 3-D cubes; '{target}' "
+            f"{path}: datasets '{read}' and '{other}' are equally large 3-D cubes; '{read}' "
             f"was read (the last by name): choose with --dataset {other} (dataset='{other}')",
             stacklevel=2,
         )
@@ -462,9 +463,10 @@ def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
             return "musa", name
     if tree is None:
         tree = _walk(f)  # only now: the layouts above are found by their names
-    nx = _nexus_signal(f, tree)
-    if nx is not None:
-        return "nexus", nx
+    signals = _nexus_signals(f, tree)
+    if signals:
+        nx = max(signals)[1]  # the largest, the last by name of equal ones, as discovery's
+        return "nexus", ((nx, tied) if (tied := _tied(signals, nx)) else nx)
     cubes = _spectral_cubes(tree)
     found = max(cubes)[1] if cubes else None  # the largest, the last by name of equal ones
     elements = _largest_elements(f, tree)
@@ -656,7 +658,10 @@ def broken_link(group, name: str, link) -> str:
     return f"{name} is a link to {link.path} in {found[0]}, which cannot be opened"
 
 
-def _nexus_signal(f, tree: _Tree) -> str | None:
+def _nexus_signals(f, tree: _Tree) -> list[tuple[int, str]]:
+    """(size, path) of each NXdata group's 3-D signal (else its `data`): the cubes NeXus
+    detection chooses among, as `_spectral_cubes` are discovery's, and `_tied` looks for equals
+    in (two NXdata of equally large signals had been chosen between without a word)."""
     import h5py
 
     hits = []
@@ -670,7 +675,7 @@ def _nexus_signal(f, tree: _Tree) -> str | None:
             if isinstance(d, h5py.Dataset) and d.ndim == 3:
                 hits.append((d.size, f"{name}/{cand}"))
                 break
-    return max(hits, key=lambda h: h[0])[1] if hits else None
+    return hits
 
 
 def _spectral_cubes(tree: _Tree) -> list[tuple[int, str]]:
@@ -691,8 +696,9 @@ def _spectral(shape, dtype) -> bool:
 
 
 def _tied(cubes: list[tuple[int, str]], found: str) -> str | None:
-    """Another 3-D spectral dataset as large as `found`, which discovery chose over it only by
-    its name (the last): the read names it and --dataset, rather than choose silently."""
+    """Another 3-D dataset of `cubes` (discovery's or NeXus's) as large as `found`, chosen over
+    it only by its name (the last): the read names it and --dataset, rather than choose
+    silently."""
     size = {name: n for n, name in cubes}[found]
     return next((name for n, name in cubes if name != found and n == size), None)
 
