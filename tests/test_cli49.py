@@ -143,3 +143,19 @@ def test_an_empty_dataset_is_refused(painted, tmp_path, command, capsys):
     assert exc.value.code == 2
     assert "argument --dataset: is empty (an unset variable?)" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("under", ["gone/x.png", "gone/a/x.png"], ids=["parent", "grandparent"])
+def test_an_output_below_a_dangling_link_names_the_link(
+    painted, tmp_path, monkeypatch, capsys, under
+):
+    """An output whose folder is a symbolic link to a folder that does not exist was refused as
+    "gone is not a folder", though `ls` shows it as one and the fix is to make its folder."""
+    monkeypatch.chdir(tmp_path)
+    Path("gone").symlink_to(tmp_path / "nowhere")
+    assert main(["recolour", str(painted), "-o", under, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    said = (
+        f"cannot write {under}: gone is a symbolic link to {tmp_path / 'nowhere'}, which does not"
+    )
+    assert said in err, err

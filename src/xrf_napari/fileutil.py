@@ -686,6 +686,12 @@ def _writable_folder(folder: Path, what: Path, probed: dict | None = None) -> No
             f"cannot write {printable(what)}: {printable(anc)} is a loop of symbolic links (it "
             "leads back to itself), not a folder: remove it, or choose another output"
         )
+    if os.path.islink(anc) and not anc.exists():  # it said "dangling is not a folder"
+        raise OutputError(
+            f"cannot write {printable(what)}: {printable(anc)} is a symbolic link to "
+            f"{printable(os.readlink(anc))}, which does not exist: create that folder, or choose "
+            "another output"
+        )
     if not anc.is_dir():
         raise OutputError(f"cannot write {what}: {anc} is not a folder")
     if not os.access(anc, os.W_OK | os.X_OK):
