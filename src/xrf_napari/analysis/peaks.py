@@ -145,13 +145,14 @@ L_BETA_ON_K_FWHM = 0.1
 
 #: A K-alpha peak on a line of the known anode's L family, scattered by the object (Mo L-alpha
 #: 2.29 keV and L-beta1 2.39 blend into one peak on S K-alpha 2.31), is the element's where a fit
-#: of both shapes (_k_l_fit: the anode's L family as one template) leaves the K lines this many
-#: deviations and L_FAMILY_EXCESS of the L family's height: fewer than n_sigma, as the fit splits
-#: one peak between two near-alike shapes. Where the fit could not show them at n_sigma even were
-#: the peak all theirs (coarse channels, few counts), the element stays with a warning
-#: (tube_l_note). Forward model, three Mo tubes (20-45 kV), 42 pigments and 7 pairs over chalk,
-#: 100-10,000 counts a pixel (735 cubes): false S 180 -> 103, each with that warning (none without
-#: it); true S missed 74 -> 89 (lakes' 1 % of S, weak beside the tube's lines).
+#: of both shapes (_joint_k_fit: the anode's L family as one template, over its L-alpha and
+#: L-beta1 peaks) leaves the K lines this many deviations and L_FAMILY_EXCESS of the L family's
+#: height: fewer than n_sigma, as the fit splits one peak between two near-alike shapes. It is the
+#: tube's only where the fit leaves the K lines nothing and could have shown them at n_sigma were
+#: the peak all theirs; else the element stays with a warning (tube_l_note). Forward model, three
+#: Mo tubes (20-45 kV), 42 pigments and 7 pairs over chalk, 100-10,000 counts a pixel (735 cubes):
+#: false S 180 -> 103 (a window to S K-alpha only, the tube's wherever the fit could have told),
+#: -> 55 (this); true S missed 74 -> 89 -> 76 (lakes' 1 % of S, weak beside the tube's lines).
 TUBE_L_SIGMA = 3.0
 
 #: A K-alpha on another element's L line, its K-beta blended with a third's (As K-alpha 10.53 keV
@@ -689,10 +690,12 @@ def _suggest(
     def tube_l_explains(sym: str, ln1: Line) -> bool:
         """Is the K-alpha peak of `sym` the known anode's L lines, scattered by the object (a
         tube L transition within the tolerance of the K-alpha line), the K lines short of what
-        TUBE_L_SIGMA asks of a fit of both shapes (_k_l_fit)? A Mo tube's L-alpha (2.29 keV) and
-        L-beta1 (2.39), under one FWHM apart, blend into a peak whose apex sits on S K-alpha
-        (2.31): sulfur in Mo-tube scans of paints without it. Where the fit cannot tell, `sym`
-        stays and goes to tube_unsure (the warning)."""
+        TUBE_L_SIGMA asks of a fit of both shapes over both of the anode's main L lines
+        (_joint_k_fit)? A Mo tube's L-alpha (2.29 keV) and L-beta1 (2.39), under one FWHM apart,
+        blend into a peak whose apex sits on S K-alpha (2.31): sulfur in Mo-tube scans of paints
+        without it. L-beta1 is what tells the two shapes apart, so the window holds its whole
+        peak. It is dropped only where the fit leaves the K lines nothing and could have shown
+        them (as l_lines_explain); else `sym` stays and goes to tube_unsure (the warning)."""
         la = _lines_by_family(anode).get("La") if anode else None
         if la is None or not e_lo <= la.energy <= e_hi:
             return False
@@ -702,10 +705,10 @@ def _suggest(
             for t in transition_lines(anode)
         ):
             return False
-        fit = _k_l_fit(e, spec, sym, anode, la.energy, ln1.energy, fwhm_mn_ev)
+        fit = _joint_k_fit(e, spec, sym, [(anode, "L")], [], ln1.energy, fwhm_mn_ev, [0.0])
         if fit is not None and _k_counts(fit, min(n_sigma, TUBE_L_SIGMA)):
             return False
-        if fit is not None and fit[3] >= n_sigma:
+        if fit is not None and fit[0] <= 0 and fit[3] >= n_sigma:
             return True
         tube_unsure[sym] = ln1  # the fit cannot tell: kept, with a warning (tube_l_note)
         return False
