@@ -159,3 +159,16 @@ def test_an_output_below_a_dangling_link_names_the_link(
         f"cannot write {under}: gone is a symbolic link to {tmp_path / 'nowhere'}, which does not"
     )
     assert said in err, err
+
+
+@pytest.mark.parametrize("command", ["quicklook", "embed", "pigments"])
+def test_an_output_of_a_dash_is_refused(painted, tmp_path, monkeypatch, command, capsys):
+    """`-o -` (standard output, as many tools read it) made a folder named "-" (quicklook,
+    pigments) or embed's files "-latent.h5", ... in the working folder, which a shell then reads
+    as options; ./- still names such a folder."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main([command, str(painted), "-o", "-", "--no-progress"])
+    assert exc.value.code == 2
+    assert "argument --output: '-' (standard output) cannot take" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

@@ -73,6 +73,11 @@ def _checked_outputs(parser, args) -> None:
         if isinstance(value, str):
             if not value:
                 parser.error(f"argument --{dest}: is empty (an unset variable?); name the output")
+            if value == "-":  # made a folder "-", or embed's files "-latent.h5", ...
+                parser.error(
+                    f"argument --{dest}: '-' (standard output) cannot take the files written; "
+                    "name a folder or file (./- for one named '-')"
+                )
             setattr(args, dest, os.path.expanduser(value))
             from ..fileutil import name_too_long  # before the checks that stat it
 
