@@ -233,6 +233,7 @@ def evaluate(
 
         warnings.warn(mismatch, stacklevel=2)
     mlp = None
+    trainings = {"weights": rec.config.get("training"), "embedder": emb.training}
     said = f"--baseline {baseline}"
     if (
         baseline is None
@@ -270,6 +271,8 @@ def evaluate(
         mlp = build_mlp(cfg)  # now the size of the file's own tensors
         mlp.load_state_dict(state)
         mlp.to(dev).eval()
+        if cfg.get("training") is not None:  # baselines written before 2026-12-05 record none
+            trainings["baseline"] = cfg["training"]
     from ..synth.export import exported_cubes
 
     files = (exported_cubes(data_dir) or list_cubes(data_dir))[:max_cubes]
@@ -351,9 +354,7 @@ def evaluate(
         "msssim_scales": scales,
         "seconds": round(time.time() - t0, 1),
         # the training records of the models in memory, not the files read again
-        "held_out": held_out(
-            sources, {"weights": rec.config.get("training"), "embedder": emb.training}
-        ),
+        "held_out": held_out(sources, trainings),
         "summary": summary,
         "per_cube": per_cube,
         "_images": images,

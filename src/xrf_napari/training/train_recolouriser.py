@@ -1622,9 +1622,11 @@ def _fit_baseline(r: _Run) -> dict:
         latent_mean=r.mean,
         latent_std=r.std,
     )
-    save_weights(
-        mlp.state_dict(), r.out / "pixel_mlp.safetensors", {**mlp.config, "target": cfg["target"]}
-    )
+    # its training paintings, as the SmallUViT's weights record them: evaluate's held-out verdict
+    # reads them for a --baseline taken from another run
+    training = {"sources": r.public["sources"], "files_sha1": r.public["files_sha1"]}
+    config = {**mlp.config, "target": cfg["target"], "training": training}
+    save_weights(mlp.state_dict(), r.out / "pixel_mlp.safetensors", config)
     metrics = {
         "baseline": {
             "steps": cfg["baseline_steps"],

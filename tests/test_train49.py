@@ -1,0 +1,78 @@
+"""Session 49, train49: `xrf-napari-train` run as a new engineer reproducing the shipped weights
+would, at toy scale: the per-pixel MLP baseline's training paintings and evaluate's verdict."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_reproducibility_audit26 import (  # noqa: E402
+    _rec_argv,
+    _tiny_pair,
+    eval_set,  # noqa: F401 - fixture
+    setup,  # noqa: F401 - fixture
+)
+
+from xrf_napari.cli.train import main  # noqa: E402
+from xrf_napari.models.weights import load_weights, save_weights  # noqa: E402
+
+
+def test_the_baseline_records_the_paintings_it_trained_on(setup, tmp_path):  # noqa: F811
+    """pixel_mlp.safetensors recorded no training paintings, so evaluate could not tell whether
+    the baseline row of its table was scored on paintings the baseline had learnt."""
+    out = tmp_path / "rec"
+    assert main(_rec_argv(setup, out, "--steps", "2", "--baseline-steps", "2")) == 0
+    uvit = load_weights(out / "uvit.safetensors")[1]["training"]["sources"]
+    baseline = load_weights(out / "pixel_mlp.safetensors")[1].get("training") or {}
+    assert baseline.get("sources") == uvit  # the same training paintings as the SmallUViT's
+
+
+def test_evaluate_counts_a_baseline_trained_on_the_sets_paintings(
+    eval_set,  # noqa: F811
+    tmp_path,
+    capsys,
+):
+    """`--baseline` from a run trained on the evaluated painting (bosch.jpg) was titled "Held-out
+    set": only the SmallUViT's and the embedder's records were read, both vermeer.png here."""
+    from xrf_napari.training.train_pixel_mlp import build_from_config
+
+    models = _tiny_pair(tmp_path / "models", ["vermeer.png"], ["vermeer.png"])
+    mlp = build_from_config({})
+    baseline = tmp_path / "other_run" / "pixel_mlp.safetensors"
+    baseline.parent.mkdir()
+    config = {**mlp.config, "target": "palette", "training": {"sources": ["bosch.jpg"]}}
+    save_weights(mlp.state_dict(), baseline, config)
+    argv = ["evaluate", "--data", str(eval_set), *models, "--baseline", str(baseline)]
+    argv += ["--out", str(tmp_path / "ev"), "--device", "cpu", "--no-progress", "--no-ari"]
+    assert main(argv) == 0
+    printed = capsys.readouterr()
+    held = json.loads((tmp_path / "ev" / "eval.json").read_text(encoding="utf-8"))["held_out"]
+    assert held["status"] == "not held out"
+    assert held["shared"] == ["bosch.jpg"]
+    assert "Held-out set" not in printed.out
+
+
+def test_an_unrecorded_baseline_leaves_the_verdict_to_the_models(
+    eval_set,  # noqa: F811
+    tmp_path,
+):
+    """A guard: baselines written before they recorded their paintings (every pixel_mlp file so
+    far) do not turn a held-out verdict into "unknown"."""
+    from xrf_napari.training.train_pixel_mlp import build_from_config
+
+    models = _tiny_pair(tmp_path / "models", ["vermeer.png"], ["vermeer.png"])
+    mlp = build_from_config({})
+    baseline = tmp_path / "old" / "pixel_mlp.safetensors"
+    baseline.parent.mkdir()
+    save_weights(mlp.state_dict(), baseline, {**mlp.config, "target": "palette"})
+    argv = ["evaluate", "--data", str(eval_set), *models, "--baseline", str(baseline)]
+    argv += ["--out", str(tmp_path / "ev"), "--device", "cpu", "--no-progress", "--no-ari"]
+    assert main(argv) == 0
+    held = json.loads((tmp_path / "ev" / "eval.json").read_text(encoding="utf-8"))["held_out"]
+    assert held["status"] == "held out"
