@@ -76,3 +76,31 @@ def test_an_unrecorded_baseline_leaves_the_verdict_to_the_models(
     assert main(argv) == 0
     held = json.loads((tmp_path / "ev" / "eval.json").read_text(encoding="utf-8"))["held_out"]
     assert held["status"] == "held out"
+
+
+@pytest.mark.parametrize(("command", "other"), [("recolouriser", "dve"), ("embedder", "uvit")])
+def test_an_out_holding_the_other_models_weights_is_refused_without_its_checkpoint(
+    setup,  # noqa: F811
+    tmp_path,
+    capsys,
+    command,
+    other,
+):
+    """With the embedder's checkpoint.pt deleted (the recolouriser's is 48 MB even at toy scale),
+    `recolouriser --embedder RUN/dve.safetensors --out RUN` replaced the embedder run's
+    config.json, metrics.json and loss curve without a word."""
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / f"{other}.safetensors").write_bytes(setup[2].read_bytes())
+    (out / "config.json").write_text('{"run": "the other model"}\n', encoding="utf-8")
+    _, data, _, rec_config, emb_config = setup
+    args = [command, "--data", str(data), "--out", str(out), "--device", "cpu", "--steps", "2"]
+    if command == "recolouriser":
+        args += ["--embedder", str(out / "dve.safetensors"), "--config", str(rec_config)]
+    else:
+        args += ["--config", str(emb_config)]
+    assert main(args + ["--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"holds a run of the {'embedder' if other == 'dve' else 'recolouriser'}" in err, err
+    assert "another --out" in err
+    assert (out / "config.json").read_text(encoding="utf-8") == '{"run": "the other model"}\n'

@@ -462,6 +462,8 @@ def checkpoint_progress(state: dict) -> tuple[int, int | None, bool]:
 #: A key only one trainer's checkpoints hold, by trainer (the `xrf-napari-train` command).
 TRAINER_KEYS = {"embedder": "generator", "recolouriser": "sampler_rng"}
 TRAINER_NAMES = {"embedder": "the embedder (DVE)", "recolouriser": "the recolouriser (SmallUViT)"}
+#: The weights file each trainer writes into its --out.
+TRAINER_WEIGHTS = {"embedder": "dve.safetensors", "recolouriser": "uvit.safetensors"}
 
 
 def checkpoint_trainer(state) -> str | None:
@@ -481,11 +483,20 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
     trainer's run is refused, --resume or not: the recolouriser told to go on with --resume in
     the embedder's folder then called its checkpoint "not an xrf-napari training checkpoint
     (missing curves, sampler_rng, torch_rng)", and a finished one had its checkpoint, config
-    and metrics replaced by a run of the other model.
+    and metrics replaced by a run of the other model; so were a finished run's config and metrics
+    once its checkpoint was deleted (the other trainer's weights file then names the run).
 
     With --resume, returns what it loaded (None: nothing loaded, or no --resume), for
     load_checkpoint's `loaded` to check instead of loading the file a second time."""
     path = Path(ckpt_path)
+    if trainer is not None and not path.is_file():  # a finished run whose checkpoint was deleted
+        for other, name in TRAINER_WEIGHTS.items():
+            if other != trainer and (path.parent / name).is_file():
+                raise ValueError(
+                    f"{printable(path.parent)} holds a run of {TRAINER_NAMES[other]} ({name}): "
+                    "give this run another --out (it would replace that run's config.json, "
+                    "metrics.json and loss_curve.png)"
+                )
     if (resume and trainer is None) or not path.is_file():
         return None
     import torch
