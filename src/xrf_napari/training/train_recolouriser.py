@@ -613,8 +613,9 @@ def embed_dataset(
         workers = min(8, os.cpu_count() or 1, len(mine)) if big else 1
     done = {}
     reader = _read_ahead(mine, workers)
-    for i, (counts, cal, palette, rgb) in zip(
-        range(dist.rank, n, dist.world_size),
+    # the bar first: zip stops at the first iterator exhausted, and with the range first the bar
+    # never saw the reader's end, so it stayed at n - 1 of n cubes
+    for (counts, cal, palette, rgb), i in zip(
         tqdm(
             reader,
             total=len(mine),
@@ -623,6 +624,7 @@ def embed_dataset(
             disable=not progress,
             dynamic_ncols=True,
         ),
+        range(dist.rank, n, dist.world_size),
     ):
         cube = cube_from_array(counts, Calibration.from_dict(cal))
         lat = run_to_end(
