@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import functools
 import os
+import re
 import types
 import weakref
 from collections.abc import Callable
@@ -524,8 +525,8 @@ class CubeDock(QWidget):
         self._grouped = False  # joined (or founded) the tab group
         self._docked = False  # has been inside a QDockWidget
         self._closed = False
-        #: [(a kept "(your edits)" copy, the status line's sentence naming it)]: say_kept_copy
-        self._kept_copies: list[tuple[object, str]] = []
+        #: [(layers, the status line's sentence of them)]: say_while_shown
+        self._said_of_layers: list[tuple[tuple, str]] = []
         self.cube_combo = CubeLayerCombo(napari_viewer)
         self.job = JobPanel(run_text)
         self.body = QWidget()
@@ -1045,18 +1046,31 @@ class CubeDock(QWidget):
         itself, but for Elemental maps' whole instrument."""
         return instrument
 
-    def show_tube_notes(self, label, text: str, warn: bool = False) -> str:
+    def result_deleted(self) -> bool:
+        """The chosen scan's result is shown by no layer any more (the user deleted it): its
+        notes go with it (show_tube_notes), as its Save goes off (follow_busy). False in a dock
+        whose result has no layer to delete."""
+        return False
+
+    def show_notes(self) -> None:
+        """Show the chosen scan's result notes again through show_tube_notes: on a layer's
+        removal, the notes of a result whose layer was deleted go (Recolour's stayed under no
+        colours); on a change of tube, notes made for another give way to stale_tube's line."""
+
+    def show_tube_notes(self, label, text: str, warn: bool = False) -> bool:
         """`label` shows the result's notes `text` (orange with `warn`), or stale_tube's line in
-        their place, which is returned ("" while the notes hold); hidden while it has no text."""
-        stale = self.stale_tube()
-        label.setText(stale or text)
+        their place, or nothing once the result's layer was deleted (result_deleted); hidden
+        while it has no text. True when the notes are withheld, for the dock's other notes."""
+        gone = self.result_deleted()
+        stale = "" if gone else self.stale_tube()
+        label.setText("" if gone else stale or text)
         label.setStyleSheet("color: #d08000;" if stale or warn else "")
         label.setVisible(bool(label.text()))
-        return stale
+        return gone or bool(stale)
 
-    def show_ood(self, ood) -> str:
+    def show_ood(self, ood) -> bool:
         """The dock's ood_label: the run's training-data line (analysis.ood's OODReport; None:
-        none), or stale_tube's in its place (show_tube_notes)."""
+        none), or stale_tube's in its place (show_tube_notes, whose answer it returns)."""
         line = "" if ood is None else ("\u26a0 " if ood.warn else "") + ood.message()
         return self.show_tube_notes(self.ood_label, line, ood is not None and ood.warn)
 
@@ -1186,33 +1200,39 @@ class CubeDock(QWidget):
                 show_info(f"{job}: {reason}")
         if self._closed:
             return
-        self._forget_deleted_copies()
-        try:  # a save's button follows the layer showing its result (deleted_layer_refusal)
-            self.follow_busy()
+        self._forget_deleted_sentences()
+        try:  # a save's button and the result's notes follow the layer showing the result
+            self.follow_busy()  # (deleted_layer_refusal)
+            self.show_notes()  # (result_deleted)
         except RuntimeError:  # this dock's Qt side is already deleted
             pass
 
-    def say_kept_copy(self, kept, sentence: str) -> None:
-        """The status line now names `kept`, the "(your edits)" copy replace_regions made, in
-        `sentence` (kept_words): once the user deletes that layer, the sentence leaves the line
-        and the line kept for its scan, which went on naming a layer no longer there."""
-        if kept is not None and sentence:
-            self._kept_copies.append((kept, sentence))
+    def say_while_shown(self, layers, sentence: str) -> None:
+        """The status line now says `sentence` of `layers`: the "(your edits)" copy
+        replace_regions made (kept_words), Make maps' maps. Once the user deleted every one of
+        them, the sentence leaves the line and the line kept for their scan, which went on
+        naming a layer no longer there, or "4 map(s) added" over no map."""
+        layers = tuple(layer for layer in layers if layer is not None)
+        if layers and sentence:
+            self._said_of_layers.append((layers, sentence))
 
-    def _forget_deleted_copies(self) -> None:
-        """On a layer's removal: the sentences of say_kept_copy whose copy is no longer in the
-        viewer leave the line shown and every scan's kept line (a scan shown later would name
-        the deleted copy again), and are no longer watched."""
+    def _forget_deleted_sentences(self) -> None:
+        """On a layer's removal: the sentences of say_while_shown none of whose layers is in the
+        viewer any more leave the line shown and every scan's kept line (a scan shown later
+        would say them again), and are no longer watched; one said again of layers still
+        there (a re-run's) stays."""
         layers = self._viewer.layers
-        gone = [s for kept, s in self._kept_copies if kept not in layers]
+        live = [(said, s) for said, s in self._said_of_layers if any(ly in layers for ly in said)]
+        held = {s for _, s in live}
+        gone = {s for _, s in self._said_of_layers if s not in held}
+        self._said_of_layers = live
         if not gone:
             return
-        self._kept_copies = [(k, s) for k, s in self._kept_copies if k in layers]
 
         def without(text: str) -> str:
-            for sentence in gone:
-                text = text.replace(f" {sentence}", "").replace(sentence, "")
-            return text
+            for sentence in gone:  # a whole sentence: "2 map(s) added" is not in "12 map(s) added"
+                text = re.sub(rf"(^|\s){re.escape(sentence)}", "", text)
+            return text.strip()
 
         try:
             self.job.status.setText(without(self.job.status.text()))

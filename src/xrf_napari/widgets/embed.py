@@ -273,7 +273,7 @@ class EmbedClusterWidget(CubeDock):
         # strokes undoable
         forget_strokes(self.labels_layer)
         self.job.status.setText(f"Done. {kept_line}" if kept_line else "Done.")
-        self.say_kept_copy(kept, kept_line)  # the sentence goes once the copy is deleted
+        self.say_while_shown([kept], kept_line)  # the sentence goes once the copy is deleted
         self._send_spectra(cube, spectra, self.labels_layer, counts)
         if cube is self.current_cube():  # the summary and notes are under the form
             self.scroll_into_view(self.summary, self.ood_label)
@@ -283,7 +283,7 @@ class EmbedClusterWidget(CubeDock):
         """The current cube's regions (summary, Save), or a blank dock when it has none."""
         self.result = result
         self.follow_busy()
-        self.show_ood(None if result is None else result[8])  # or stale_tube's line
+        self.show_notes()
         self.summary.setVisible(result is not None)
         if result is None:
             self.summary.setText("")
@@ -316,6 +316,15 @@ class EmbedClusterWidget(CubeDock):
         it stayed on and saved the run's regions, shown nowhere (as Recolour's Save)."""
         shown = self._deleted_clusters() is None
         self.save_button.setEnabled(self.result is not None and shown and not self.result_busy())
+
+    def show_notes(self) -> None:
+        """The run's training-data line, or stale_tube's in its place; gone once the regions'
+        clusters layer was deleted (result_deleted)."""
+        self.show_ood(None if self.result is None else self.result[8])
+
+    def result_deleted(self) -> bool:
+        """The chosen scan's clusters layer was deleted (its Save is off then too)."""
+        return self._deleted_clusters() is not None
 
     def _deleted_clusters(self, cube=None, result=None) -> str | None:
         """The name of the clusters layer of the chosen scan's result (`cube`'s `result`) once

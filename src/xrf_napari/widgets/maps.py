@@ -380,11 +380,13 @@ class ElementMapsWidget(CubeDock):
             layers[plan.symbol] = layer
             if plan.note:
                 notes.append(f"{plan.symbol}: {plan.note}")
-        self.job.status.setText(
+        said = (
             _spot_words(source, plans, maps)
             if tuple(cube.shape[:2]) == (1, 1)
             else f"{len(plans)} map(s) added (net line counts per pixel)."
         )
+        self.job.status.setText(said)
+        self.say_while_shown(layers.values(), said)  # it goes once every map was deleted
         if notes and cube is self.current_cube():  # under the table, below the fold
             self.scroll_into_view(self.notes_label)
         return layers, "\n".join(notes), plans, made_for
@@ -426,7 +428,7 @@ class ElementMapsWidget(CubeDock):
         layers, notes, plans, _ = result if result is not None else ({}, "", [], None)
         self.map_layers = dict(layers)
         self.map_plans = list(plans)
-        self.show_tube_notes(self.notes_label, notes)  # or, made for another tube, why not
+        self.show_notes()  # or, made for another tube, why not
         live = list(self.live_maps())  # the user may have deleted them meanwhile
         self.follow_busy()
         cube = self.current_cube()
@@ -436,9 +438,18 @@ class ElementMapsWidget(CubeDock):
     def follow_instrument(self, cube) -> None:
         """The maps' notes give way to stale_tube's line once another instrument is chosen for
         their scan, and come back with it: only the notes, the composite row keeps its choices."""
-        result = self.recall(cube, "result")
-        if cube is self.current_cube() and result is not None:
-            self.show_tube_notes(self.notes_label, result[1])
+        if cube is self.current_cube():
+            self.show_notes()
+
+    def show_notes(self) -> None:
+        """The notes of the chosen scan's maps (overlaps, weak lines), withheld once made for
+        another instrument, and gone once every map was deleted (result_deleted)."""
+        result = self.recall(self.current_cube(), "result")
+        self.show_tube_notes(self.notes_label, "" if result is None else result[1])
+
+    def result_deleted(self) -> bool:
+        """Every map of the chosen scan was deleted (Save maps is off then too)."""
+        return bool(self.map_layers) and self.viewer is not None and not self.live_maps()
 
     def live_maps(self) -> dict:
         """{symbol: map layer} of the current cube's maps still in the viewer (the user may

@@ -304,20 +304,30 @@ class RecolourWidget(CubeDock):
         when it has none."""
         self.result = result
         self.follow_busy()  # Save, and the outline box and opacity slider (_follow_layers)
-        amb = getattr(result, "ambiguity", None)
-        if self.show_ood(getattr(result, "ood", None)):  # the notes read the tube: not shown
-            amb = None
-        self.ambiguity_label.setText("" if amb is None else amb.message())
-        # every element set and every pigment left open, which the line counts but cannot name
-        self.ambiguity_label.setToolTip("" if amb is None else amb.message(None, None))
-        # no blank row before a run (the ood_label's is show_ood's)
-        self.ambiguity_label.setVisible(bool(self.ambiguity_label.text()))
+        self.show_notes()
         self.device_label.setText(
             f"Device used: {result.device}" if result is not None else "Device used: \u2014"
         )
         if result is not None:  # its notes (is the scan like the training data, where the
             # lines do not fix the colour) end below the fold of a docked tab, under the form
             self.scroll_into_view(self.ood_label, self.outline_box)
+
+    def show_notes(self) -> None:
+        """Is the scan like the training data (ood_label), and where do its lines not fix the
+        colour (ambiguity_label): both withheld once made for another tube, or once the colours
+        they describe were deleted (result_deleted)."""
+        amb = getattr(self.result, "ambiguity", None)
+        if self.show_ood(getattr(self.result, "ood", None)):
+            amb = None
+        self.ambiguity_label.setText("" if amb is None else amb.message())
+        # every element set and every pigment left open, which the line counts but cannot name
+        self.ambiguity_label.setToolTip("" if amb is None else amb.message(None, None))
+        # no blank row before a run (the ood_label's is show_ood's)
+        self.ambiguity_label.setVisible(bool(self.ambiguity_label.text()))
+
+    def result_deleted(self) -> bool:
+        """The chosen scan's colours layer was deleted (its Save is off then too)."""
+        return self.result is not None and self.viewer is not None and self.result_layer is None
 
     def made_for(self, result):
         """The anode the notes were made for (their OODReport's, the run's scan_tube)."""
