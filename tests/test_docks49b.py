@@ -1,6 +1,6 @@
 """The docks, session 49 (second pass): what a result's layers said stays no longer than the
 layers do. Recolour's notes stayed under colours deleted, Elemental maps' status line said
-"4 map(s) added" over no map."""
+"4 map(s) added" over no map; Run stayed on over a scan the dock refuses as it is chosen."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from _napari_helpers import (
     cluster_with_tiny_dve,
     cu_tube_scan,
     open_cube,
+    tiny_embed_dock,
     tiny_recolour_dock,
     wait_idle,
     write_painted_cube,
+    write_spot,
 )
 
 
@@ -78,3 +80,29 @@ def test_maps_status_and_notes_go_once_every_map_is_deleted(make_napari_viewer, 
     dock.cube_combo.set_layer(b_sum)
     dock.cube_combo.set_layer(a_sum)
     assert "map(s) added" not in dock.job.status.text(), dock.job.status.text()
+
+
+def test_run_is_off_on_a_scan_the_dock_refuses(make_napari_viewer, qtbot, tmp_path):
+    """On a single spectrum Recolour's and Embed & cluster's status lines said the refusal as
+    the scan was chosen, but Run stayed on and a click only said it again. Run is now off there,
+    its tooltip saying why, and on again on a scan it can work on; a job ending on another scan
+    while the refused one is chosen leaves it off."""
+    viewer = make_napari_viewer()
+    (_, painted) = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    (_, spot) = open_cube(viewer, write_spot(tmp_path / "spot.h5", {"Pb": 3000.0}))
+    recolour = tiny_recolour_dock(viewer, tmp_path)
+    embed = tiny_embed_dock(viewer, tmp_path, k=2)
+    for dock in (recolour, embed):
+        dock.cube_combo.set_layer(spot)
+        button = dock.job.run_button
+        assert not button.isEnabled()
+        assert button.toolTip() == dock.job.status.text() != "", dock.job.status.text()
+        dock.cube_combo.set_layer(painted)
+        assert button.isEnabled() and button.toolTip() == ""
+    assert embed.run() is not None
+    embed.cube_combo.set_layer(spot)
+    wait_idle(qtbot, embed.job)
+    assert embed.job.last_error is None, embed.job.last_error
+    assert not embed.job.run_button.isEnabled()
+    embed.cube_combo.set_layer(painted)
+    assert embed.job.run_button.isEnabled()

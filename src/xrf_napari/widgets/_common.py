@@ -920,6 +920,8 @@ class CubeDock(QWidget):
         self._closed_notice = None
         self._cube = cube
         self._awaits_calibration = awaits_calibration(cube)
+        # a calibration arriving replaces the Cube, which is chosen anew (_layer_metadata_changed)
+        self.job.refuse_runs("" if cube is None else self.scan_refusal(cube))
         if not self.job.is_running:
             self.job.show_state(self._scan_state(cube))
             self.forget(cube, "not_started")  # shown now

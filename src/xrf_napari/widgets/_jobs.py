@@ -71,6 +71,7 @@ class JobPanel(QWidget):
         self._delivery = None  # the on_result generator still adding results, if any
         self._finish_after_delivery = False
         self.last_error: BaseException | None = None
+        self._refusal = ""  # why Run cannot work on the chosen scan (refuse_runs)
         self.run_button.clicked.connect(self.run_clicked.emit)
         self.cancel_button.clicked.connect(self.cancel)
 
@@ -82,6 +83,15 @@ class JobPanel(QWidget):
     @property
     def is_running(self) -> bool:
         return self.worker is not None
+
+    def refuse_runs(self, why: str) -> None:
+        """Run is off while `why` (the dock's scan_refusal of the chosen scan; "": none) says
+        it cannot work, its tooltip saying why: on a scan refused as it was chosen, Run stayed on
+        and a click only said the status line's refusal again. A job keeps Run off until it
+        ends (_reset), which follows this."""
+        self._refusal = why
+        self.run_button.setToolTip(why)
+        self.run_button.setEnabled(not self.is_running and not why)
 
     def start(
         self,
@@ -308,7 +318,7 @@ class JobPanel(QWidget):
         if self._quit_on_destroy is not None:
             self.destroyed.disconnect(self._quit_on_destroy)
             self._quit_on_destroy = None
-        self.run_button.setEnabled(True)
+        self.run_button.setEnabled(not self._refusal)
         self.cancel_button.setEnabled(False)
         if self.status.text() == CANCELLING:
             # Cancel came during the job's last step: superqt then emits neither `aborted` (the
