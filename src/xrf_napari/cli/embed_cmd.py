@@ -128,10 +128,11 @@ def check_output_room(paths: dict, shares: dict) -> None:
     whose large latent.h5 was a link onto another disk."""
     from ..fileutil import check_room, disk_id, write_target
 
-    folders = {name: write_target(path).parent for name, path in paths.items()}
-    disk = {f: disk_id(f) for f in set(folders.values())}
-    for folder in dict.fromkeys(folders.values()):
-        names = [n for n, f in folders.items() if disk[f] == disk[folder]]
+    on_disk: dict[int, tuple[Path, list[str]]] = {}  # disk: (its first folder, the outputs)
+    for name, path in paths.items():
+        folder = write_target(path).parent
+        on_disk.setdefault(disk_id(folder), (folder, []))[1].append(name)
+    for folder, names in on_disk.values():
         check_room(folder, sum(shares[n] for n in names), f"the outputs ({', '.join(names)})")
 
 
