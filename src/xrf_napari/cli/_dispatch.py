@@ -15,6 +15,7 @@ import threading
 import warnings
 
 from .. import __version__
+from ..device import DEVICE_CHOICES
 
 
 class Terminated(SystemExit):
@@ -99,6 +100,13 @@ def _checked_outputs(parser, args) -> None:
 
 #: Options (argparse dests) naming the file or folder a command writes, in any command.
 OUTPUT_PATHS = ("output", "out")
+#: Options (argparse dests) that, empty (`--device "$DEV"` with DEV unset), went on unsaid with
+#: their default (auto's device, the dataset discovery finds): what the refusal tells instead.
+_EMPTY_MEANT_DEFAULT = {
+    "device": f"use {DEVICE_CHOICES}",
+    "dataset": "name the dataset (e.g. /entry/data/counts), or leave the option out for the one "
+    "found",
+}
 #: Options (argparse dests) naming a file or folder a command reads, in any command.
 INPUT_PATHS = (
     "input", "labels", "photo", "weights", "embedder_weights", "embedder", "baseline", "init",
@@ -136,15 +144,9 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     _refuse_dashed_files(parser, argv[1:])
     args = _parse(parser, argv[1:], f"{prog} {ns.command}")
     _checked_outputs(parser, args)
-    if getattr(args, "device", None) == "":  # `--device "$DEV"` unset ran on auto's choice, unsaid
-        from ..device import DEVICE_CHOICES
-
-        parser.error(f"argument --device: is empty (an unset variable?); use {DEVICE_CHOICES}")
-    if getattr(args, "dataset", None) == "":  # `--dataset "$DS"` unset read the one found, unsaid
-        parser.error(
-            "argument --dataset: is empty (an unset variable?); name the dataset (e.g. "
-            "/entry/data/counts), or leave the option out for the one found"
-        )
+    for dest, what in _EMPTY_MEANT_DEFAULT.items():
+        if getattr(args, dest, None) == "":
+            parser.error(f"argument --{dest}: is empty (an unset variable?); {what}")
     args.command = ns.command
     # Signals, hooks and warnings only in a real command, not when called in-process.
     real = argv_given is None and threading.current_thread() is threading.main_thread()
