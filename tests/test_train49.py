@@ -33,6 +33,22 @@ def test_the_baseline_records_the_paintings_it_trained_on(setup, tmp_path):  # n
     assert baseline.get("sources") == uvit  # the same training paintings as the SmallUViT's
 
 
+def _held_out_with_baseline(data, tmp_path, extra: dict) -> dict:
+    """eval.json's held_out of evaluate on the set `data` with a SmallUViT and an embedder
+    trained on vermeer.png and a --baseline from another run, whose config adds `extra`."""
+    from xrf_napari.training.train_pixel_mlp import build_from_config
+
+    models = _tiny_pair(tmp_path / "models", ["vermeer.png"], ["vermeer.png"])
+    mlp = build_from_config({})
+    baseline = tmp_path / "other_run" / "pixel_mlp.safetensors"
+    baseline.parent.mkdir()
+    save_weights(mlp.state_dict(), baseline, {**mlp.config, "target": "palette", **extra})
+    argv = ["evaluate", "--data", str(data), *models, "--baseline", str(baseline)]
+    argv += ["--out", str(tmp_path / "ev"), "--device", "cpu", "--no-progress", "--no-ari"]
+    assert main(argv) == 0
+    return json.loads((tmp_path / "ev" / "eval.json").read_text(encoding="utf-8"))["held_out"]
+
+
 def test_evaluate_counts_a_baseline_trained_on_the_sets_paintings(
     eval_set,  # noqa: F811
     tmp_path,
@@ -40,19 +56,8 @@ def test_evaluate_counts_a_baseline_trained_on_the_sets_paintings(
 ):
     """`--baseline` from a run trained on the evaluated painting (bosch.jpg) was titled "Held-out
     set": only the SmallUViT's and the embedder's records were read, both vermeer.png here."""
-    from xrf_napari.training.train_pixel_mlp import build_from_config
-
-    models = _tiny_pair(tmp_path / "models", ["vermeer.png"], ["vermeer.png"])
-    mlp = build_from_config({})
-    baseline = tmp_path / "other_run" / "pixel_mlp.safetensors"
-    baseline.parent.mkdir()
-    config = {**mlp.config, "target": "palette", "training": {"sources": ["bosch.jpg"]}}
-    save_weights(mlp.state_dict(), baseline, config)
-    argv = ["evaluate", "--data", str(eval_set), *models, "--baseline", str(baseline)]
-    argv += ["--out", str(tmp_path / "ev"), "--device", "cpu", "--no-progress", "--no-ari"]
-    assert main(argv) == 0
+    held = _held_out_with_baseline(eval_set, tmp_path, {"training": {"sources": ["bosch.jpg"]}})
     printed = capsys.readouterr()
-    held = json.loads((tmp_path / "ev" / "eval.json").read_text(encoding="utf-8"))["held_out"]
     assert held["status"] == "not held out"
     assert held["shared"] == ["bosch.jpg"]
     assert "Held-out set" not in printed.out
@@ -64,17 +69,7 @@ def test_an_unrecorded_baseline_leaves_the_verdict_to_the_models(
 ):
     """A guard: baselines written before they recorded their paintings (every pixel_mlp file so
     far) do not turn a held-out verdict into "unknown"."""
-    from xrf_napari.training.train_pixel_mlp import build_from_config
-
-    models = _tiny_pair(tmp_path / "models", ["vermeer.png"], ["vermeer.png"])
-    mlp = build_from_config({})
-    baseline = tmp_path / "old" / "pixel_mlp.safetensors"
-    baseline.parent.mkdir()
-    save_weights(mlp.state_dict(), baseline, {**mlp.config, "target": "palette"})
-    argv = ["evaluate", "--data", str(eval_set), *models, "--baseline", str(baseline)]
-    argv += ["--out", str(tmp_path / "ev"), "--device", "cpu", "--no-progress", "--no-ari"]
-    assert main(argv) == 0
-    held = json.loads((tmp_path / "ev" / "eval.json").read_text(encoding="utf-8"))["held_out"]
+    held = _held_out_with_baseline(eval_set, tmp_path, {})
     assert held["status"] == "held out"
 
 
