@@ -1,5 +1,5 @@
 """Follow-ups of session 45: Pigments' Find regions kept naming a deleted "(your edits)" copy in
-its status line (Embed & cluster's fix, CubeDock.say_kept_copy, now used there too); the
+its status line (Embed & cluster's fix, CubeDock.say_while_shown, now used there too); the
 Spectrum dock wrote a size as "24 × 20 px" where every other message says "24 x 20 px"
 (cube.pixels_text); and Add composite and Embed's save of edited regions, stopped by their
 scan's closing, were announced under the dock's Run name ("Make maps: Stopped...")."""

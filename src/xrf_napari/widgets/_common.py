@@ -1050,14 +1050,16 @@ class CubeDock(QWidget):
 
     def result_deleted(self) -> bool:
         """The chosen scan's result is shown by no layer any more (the user deleted it): its
-        notes go with it (show_tube_notes), as its Save goes off (follow_busy). False in a dock
-        whose result has no layer to delete."""
+        notes (show_tube_notes) and the lines describing it (Embed & cluster's summary,
+        Recolour's device) go with it (show_notes), as its Save goes off (follow_busy). False
+        in a dock whose result has no layer to delete."""
         return False
 
     def show_notes(self) -> None:
-        """Show the chosen scan's result notes again through show_tube_notes: on a layer's
-        removal, the notes of a result whose layer was deleted go (Recolour's stayed under no
-        colours); on a change of tube, notes made for another give way to stale_tube's line."""
+        """Show the chosen scan's result notes (through show_tube_notes) and the lines
+        describing the result again: on a layer's removal, those of a result whose layer was
+        deleted go (Recolour's stayed under no colours); on a change of tube, notes made for
+        another give way to stale_tube's line."""
 
     def show_tube_notes(self, label, text: str, warn: bool = False) -> bool:
         """`label` shows the result's notes `text` (orange with `warn`), or stale_tube's line in

@@ -83,6 +83,33 @@ def _result_labels(value):
     return getattr(clusters, "labels", None)
 
 
+def _summary(result) -> str:
+    """The summary line of a result (EmbedClusterWidget.result): its regions, their shares of
+    the scan, the device, and the run's note."""
+    _, _, clusters, _, counts, device, note, edited, _, why_one = result
+    sil = f", silhouette {clusters.silhouette:.2f}" if clusters.silhouette is not None else ""
+    if edited:
+        sil = ", as edited on the layer"
+    # an edit may leave numbers without a pixel (a 7 painted on 3 regions): no regions
+    areas = [(i + 1, c) for i, c in enumerate(counts) if c > 0 or not edited]
+    # shares of the scan, not of the pixels in a region: with part of the layer erased
+    # (label 0), two regions of a quarter of the scan each read "1: 50%, 2: 50%"
+    scan = max(int(clusters.labels.size), 1)
+    sizes = ", ".join(f"{i}: {100 * c / scan:.0f}%" for i, c in areas)
+    erased = scan - int(counts.sum())
+    share = 100 * erased / scan
+    share = f"{share:.0f}%" if share >= 0.5 else "under 1%"  # a stroke is not "0%"
+    none = f"\n{share} of the scan is in no region." if erased > 0 else ""
+    if len(areas) > 1:
+        said = f"{len(areas)} regions{sil} (device {device}).\nArea per region: {sizes}{none}"
+    elif edited or why_one is None:
+        said = f"1 region{sil} (device {device}).{none}"
+    else:  # the words of `xrf-napari embed` (analysis.embed.one_region_reason)
+        split = "; set K to split the scan" if why_one == ONE_BY_AUTO_K else ""
+        said = f"1 region: {one_region_reason(why_one)}{split} (device {device})."
+    return said + (f"\n{note[0].upper()}{note[1:]}." if note else "")
+
+
 class EmbedClusterWidget(CubeDock):
     """Pigment regions from the DVE embedding of the selected datacube."""
 
@@ -284,43 +311,20 @@ class EmbedClusterWidget(CubeDock):
         self.result = result
         self.follow_busy()
         self.show_notes()
-        self.summary.setVisible(result is not None)
-        if result is None:
-            self.summary.setText("")
-            return
-        _, _, clusters, _, counts, device, note, edited, _, why_one = result
-        sil = f", silhouette {clusters.silhouette:.2f}" if clusters.silhouette is not None else ""
-        if edited:
-            sil = ", as edited on the layer"
-        # an edit may leave numbers without a pixel (a 7 painted on 3 regions): no regions
-        areas = [(i + 1, c) for i, c in enumerate(counts) if c > 0 or not edited]
-        # shares of the scan, not of the pixels in a region: with part of the layer erased
-        # (label 0), two regions of a quarter of the scan each read "1: 50%, 2: 50%"
-        scan = max(int(clusters.labels.size), 1)
-        sizes = ", ".join(f"{i}: {100 * c / scan:.0f}%" for i, c in areas)
-        erased = scan - int(counts.sum())
-        share = 100 * erased / scan
-        share = f"{share:.0f}%" if share >= 0.5 else "under 1%"  # a stroke is not "0%"
-        none = f"\n{share} of the scan is in no region." if erased > 0 else ""
-        if len(areas) > 1:
-            said = f"{len(areas)} regions{sil} (device {device}).\nArea per region: {sizes}{none}"
-        elif edited or why_one is None:
-            said = f"1 region{sil} (device {device}).{none}"
-        else:  # the words of `xrf-napari embed` (analysis.embed.one_region_reason)
-            split = "; set K to split the scan" if why_one == ONE_BY_AUTO_K else ""
-            said = f"1 region: {one_region_reason(why_one)}{split} (device {device})."
-        self.summary.setText(said + (f"\n{note[0].upper()}{note[1:]}." if note else ""))
+
+    def show_notes(self) -> None:
+        """The regions' summary and the run's training-data line (or stale_tube's in its
+        place); both gone once the regions' clusters layer was deleted (result_deleted)."""
+        self.show_ood(None if self.result is None else self.result[8])
+        said = "" if self.result is None or self.result_deleted() else _summary(self.result)
+        self.summary.setText(said)
+        self.summary.setVisible(bool(said))
 
     def follow_busy(self) -> None:
         """Save is off during a re-run, and once the chosen scan's clusters layer was deleted:
         it stayed on and saved the run's regions, shown nowhere (as Recolour's Save)."""
         shown = self._deleted_clusters() is None
         self.save_button.setEnabled(self.result is not None and shown and not self.result_busy())
-
-    def show_notes(self) -> None:
-        """The run's training-data line, or stale_tube's in its place; gone once the regions'
-        clusters layer was deleted (result_deleted)."""
-        self.show_ood(None if self.result is None else self.result[8])
 
     def result_deleted(self) -> bool:
         """The chosen scan's clusters layer was deleted (its Save is off then too)."""

@@ -305,17 +305,19 @@ class RecolourWidget(CubeDock):
         self.result = result
         self.follow_busy()  # Save, and the outline box and opacity slider (_follow_layers)
         self.show_notes()
-        self.device_label.setText(
-            f"Device used: {result.device}" if result is not None else "Device used: \u2014"
-        )
         if result is not None:  # its notes (is the scan like the training data, where the
             # lines do not fix the colour) end below the fold of a docked tab, under the form
             self.scroll_into_view(self.ood_label, self.outline_box)
 
     def show_notes(self) -> None:
-        """Is the scan like the training data (ood_label), and where do its lines not fix the
-        colour (ambiguity_label): both withheld once made for another tube, or once the colours
-        they describe were deleted (result_deleted)."""
+        """The device the colours were made on, is the scan like the training data (ood_label),
+        and where do its lines not fix the colour (ambiguity_label): the notes withheld once
+        made for another tube, and all three once the colours they describe were deleted
+        (result_deleted), the device line back to a blank dock's."""
+        shown = self.result is not None and not self.result_deleted()
+        self.device_label.setText(
+            f"Device used: {self.result.device}" if shown else "Device used: \u2014"
+        )
         amb = getattr(self.result, "ambiguity", None)
         if self.show_ood(getattr(self.result, "ood", None)):
             amb = None
