@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from _napari_helpers import write_painted_cube
+from test_writer47 import _cube_layer
 
 from xrf_napari import fileutil
 from xrf_napari.cli.main import main
@@ -72,17 +73,6 @@ def test_pick_device_refuses_an_empty_name():
     with pytest.raises(ValueError, match=r"device '' is empty \(an unset variable\?\): use auto"):
         pick_device("")
     assert pick_device(None) == pick_device("auto")
-
-
-def _cube_layer():
-    import numpy as np
-
-    from xrf_napari.cube import Cube
-    from xrf_napari.energy import Calibration
-
-    counts = np.ones((3, 4, 16), np.float32)
-    cube = Cube(counts, Calibration(0.0, 0.1))
-    return np.moveaxis(counts, -1, 0), {"name": "scan", "metadata": {"xrf_cube": cube}}
 
 
 @pytest.mark.parametrize(("typed", "written"), [("x.h5.", "x.h5"), ("x.HDF5..", "x.HDF5")])
