@@ -1024,14 +1024,14 @@ class CubeDock(QWidget):
         if cube is self.current_cube():
             self.show_result(self.recall(cube, "result"))
 
-    def stale_tube(self, cube=None) -> str:
-        """Why `cube`'s (None: the chosen scan's) result no longer holds, in a dock with
-        tube_notes ("" while it does): the scan's tube changed since its Run. Recolour's notes,
-        Embed & cluster's training-data line and Elemental maps' notes stayed, stating things of
-        the tube no longer chosen (copper unread under a Cu tube, an untrained anode or none
-        named, a line fitted beside the old tube's); they come from the run's reads of the scan,
-        not kept, so they are withheld until Run again."""
-        cube = self.current_cube() if cube is None else cube
+    def stale_tube(self) -> str:
+        """Why the chosen scan's result no longer holds, in a dock with tube_notes ("" while
+        it does): the scan's tube changed since its Run. Recolour's notes, Embed & cluster's
+        training-data line and Elemental maps' notes stayed, stating things of the tube no
+        longer chosen (copper unread under a Cu tube, an untrained anode or none named, a line
+        fitted beside the old tube's); they come from the run's reads of the scan, not kept, so
+        they are withheld until Run again."""
+        cube = self.current_cube()
         result = None if cube is None else self.recall(cube, "result")
         changed = self._made_and_now(cube, result) if self.tube_notes else None
         return "" if changed is None else self.stale_words(*changed)
