@@ -464,6 +464,9 @@ TRAINER_KEYS = {"embedder": "generator", "recolouriser": "sampler_rng"}
 TRAINER_NAMES = {"embedder": "the embedder (DVE)", "recolouriser": "the recolouriser (SmallUViT)"}
 #: The weights file each trainer writes into its --out.
 TRAINER_WEIGHTS = {"embedder": "dve.safetensors", "recolouriser": "uvit.safetensors"}
+#: The records both trainers write beside their weights, which the other trainer would replace;
+#: a folder of weights alone (the pair $XRF_NAPARI_WEIGHTS names) holds none of them.
+TRAINER_RECORDS = ("config.json", "metrics.json", "loss_curve.png")
 
 
 def checkpoint_trainer(state) -> str | None:
@@ -484,18 +487,20 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
     the embedder's folder then called its checkpoint "not an xrf-napari training checkpoint
     (missing curves, sampler_rng, torch_rng)", and a finished one had its checkpoint, config
     and metrics replaced by a run of the other model; so were a finished run's config and metrics
-    once its checkpoint was deleted (the other trainer's weights file then names the run).
+    once its checkpoint was deleted (the other trainer's weights file then names the run;
+    with none of its records beside it, as in a folder of shipped weights, nothing is lost).
 
     With --resume, returns what it loaded (None: nothing loaded, or no --resume), for
     load_checkpoint's `loaded` to check instead of loading the file a second time."""
     path = Path(ckpt_path)
     if trainer is not None and not path.is_file():  # a finished run whose checkpoint was deleted
+        records = [n for n in TRAINER_RECORDS if (path.parent / n).is_file()]
         for other, name in TRAINER_WEIGHTS.items():
-            if other != trainer and (path.parent / name).is_file():
+            if records and other != trainer and (path.parent / name).is_file():
                 raise ValueError(
                     f"{printable(path.parent)} holds a run of {TRAINER_NAMES[other]} ({name}): "
-                    "give this run another --out (it would replace that run's config.json, "
-                    "metrics.json and loss_curve.png)"
+                    f"give this run another --out (it would replace that run's "
+                    f"{', '.join(records)})"
                 )
     if (resume and trainer is None) or not path.is_file():
         return None
