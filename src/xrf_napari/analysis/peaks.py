@@ -435,6 +435,56 @@ def _scattered_weight(o: Line) -> float:
     return sum(t.weight for t in transition_lines(o.element) if abs(t.energy - o.energy) < 0.002)
 
 
+@lru_cache(maxsize=4096)
+def _l_lines_on_k(sym: str, reach: float, elements: tuple) -> tuple[str, ...]:
+    """The `elements` (not `sym`) with an L transition (weight at least 0.05) within `reach` keV
+    of one of `sym`'s K-alpha transitions (_suggest's k_on_l_fit): xraylib data and the detector
+    width alone, so the ~500 survey spectra of a scan share one answer."""
+    ka = [k.energy for k in transition_lines(sym) if k.family == "Ka"]
+    return tuple(
+        s
+        for s in elements
+        if s != sym
+        and any(
+            t.family[0] == "L" and t.weight >= 0.05 and abs(t.energy - k) <= reach
+            for t in transition_lines(s)
+            for k in ka
+        )
+    )
+
+
+@lru_cache(maxsize=4096)
+def _l_beta_on(energy: float, reach: float, elements: tuple) -> frozenset[str]:
+    """The `elements` with an L-beta transition (weight at least 0.05) within `reach` keV of
+    `energy` (_suggest's l_family_explains), shared by a scan's spectra as _l_lines_on_k."""
+    return frozenset(
+        s
+        for s in elements
+        if any(
+            t.family == "Lb" and t.weight >= 0.05 and abs(t.energy - energy) <= reach
+            for t in transition_lines(s)
+        )
+    )
+
+
+@lru_cache(maxsize=1 << 14)
+def _family_on_k(
+    sym: str, s: str, shell: str, reach: float, fwhm_mn_ev: float
+) -> tuple[bool, bool]:
+    """(an L-beta of `s`'s `shell` family lies within L_BETA_ON_K_FWHM of one of `sym`'s K-alpha
+    transitions, a line of it within `reach` keV of one): _suggest's blend_explains asks both of
+    every element for every spectrum, shared by a scan's spectra as _l_lines_on_k. Lines of
+    weight at least 0.05."""
+    ka = [k.energy for k in transition_lines(sym) if k.family == "Ka"]
+    lines = [t for t in transition_lines(s) if t.family[0] == shell and t.weight >= 0.05]
+    l_beta = any(
+        t.family == "Lb" and abs(t.energy - k) <= L_BETA_ON_K_FWHM * _fwhm(k, fwhm_mn_ev)
+        for t in lines
+        for k in ka
+    )
+    return l_beta, any(abs(t.energy - k) <= reach for t in lines for k in ka)
+
+
 def suggest_elements(
     energy,
     spectrum,
@@ -649,9 +699,9 @@ def _suggest(
     def closer_line(j: int, ln: Line, lines) -> bool:
         """Peak j lies nearer one of `lines` than the line `ln` it was matched to (a scattered
         tube K line only where it can be that peak: tube_line_can_be)."""
-        return any(
-            abs(pe[j] - o.energy) < abs(pe[j] - ln.energy) and tube_line_can_be(j, o) for o in lines
-        )
+        x = float(pe[j])  # a Python float: the same sums, without numpy's per-scalar cost
+        d = abs(x - ln.energy)
+        return any(abs(x - o.energy) < d and tube_line_can_be(j, o) for o in lines)
 
     tube_lines = [*element_lines(anode), *transition_lines(anode)] if anode else []
 
@@ -663,16 +713,12 @@ def _suggest(
         under the M6's optic often goes unsuggested (its K lines too weak), so its L-beta1 (3.32
         keV) was potassium's K-alpha (3.31), K-beta hidden in chalk's Ca K-alpha."""
         reach = L_BETA_ON_K_FWHM * fwhm(ln1.energy)  # L-beta on the K-alpha line
+        l_beta_on = _l_beta_on(ln1.energy, reach, elements)
         for other in elements:
-            if other in (sym, anode):
+            if other not in l_beta_on or other in (sym, anode):
                 continue
             la = _lines_by_family(other).get("La")
             if la is None or not e_lo <= la.energy <= e_hi:
-                continue
-            if not any(
-                t.family == "Lb" and t.weight >= 0.05 and abs(t.energy - ln1.energy) <= reach
-                for t in transition_lines(other)
-            ):
                 continue
             jx = match(la)
             if jx is None or jx == j1 or jx in air_peaks:
@@ -869,29 +915,16 @@ def _suggest(
         if sym in tube_unsure:
             return False
         reach = tolerance_fwhm * fwhm(ln.energy)
-        ka = [k.energy for k in transition_lines(sym) if k.family == "Ka"]
         on = []
         for s in dict.fromkeys([*confirmed, *single, *tube, *elements]):
             for shell in "KL" if s in confirmed or s in single or s in tube else "K":
                 first = _lines_by_family(s).get(shell + "a")
                 if s == sym or first is None or not e_lo <= first.energy <= e_hi:
                     continue
-                lines = [
-                    t for t in transition_lines(s) if t.family[0] == shell and t.weight >= 0.05
-                ]
-                if (
-                    shell == "L"
-                    and s not in tube
-                    and any(
-                        t.family == "Lb" and abs(t.energy - k) <= L_BETA_ON_K_FWHM * fwhm(k)
-                        for t in lines
-                        for k in ka
-                    )
-                ):
+                l_beta, near = _family_on_k(sym, s, shell, reach, fwhm_mn_ev)
+                if shell == "L" and s not in tube and l_beta:
                     continue
-                if (s in tube or shell == "K" or match(first) is not None) and any(
-                    abs(t.energy - k) <= reach for t in lines for k in ka
-                ):
+                if (s in tube or shell == "K" or match(first) is not None) and near:
                     on.append((s, shell))
         if not on:
             return False
@@ -915,17 +948,7 @@ def _suggest(
         """(_joint_k_fit's answer, the first element `on` the K-alpha) where l_lines_explain's
         case holds, else None."""
         reach = L_BETA_ON_K_FWHM * fwhm(ln.energy)
-        ka = [k.energy for k in transition_lines(sym) if k.family == "Ka"]
-        on = [
-            s
-            for s in elements
-            if s not in (sym, *tube)
-            and any(
-                t.family[0] == "L" and t.weight >= 0.05 and abs(t.energy - k) <= reach
-                for t in transition_lines(s)
-                for k in ka
-            )
-        ]
+        on = [s for s in _l_lines_on_k(sym, reach, elements) if s not in tube]
         others = [s for s in confirmed if s != sym and s not in on] + list(tube)
         on = [
             s
@@ -1259,6 +1282,25 @@ def _template(e: np.ndarray, lines, fwhm_mn_ev: float) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=1024)
+def _shell_template(x: bytes, symbol: str, shell: str, fwhm_mn_ev: float) -> np.ndarray:
+    """_template of an element's K or L transitions (_shell_transitions) on the energies `x`
+    (float64 bytes), read-only: _joint_k_fit asks for the same shapes on the same window of a
+    scan's axis for each of its ~500 survey spectra."""
+    t = _template(np.frombuffer(x), _shell_transitions(symbol, shell), fwhm_mn_ev)
+    t.setflags(write=False)
+    return t
+
+
+@lru_cache(maxsize=256)
+def _main_lines(symbol: str, shell: str) -> tuple[float, ...]:
+    """Energies of an element's K or L transitions of at least 0.15 of its strongest (the
+    window _joint_k_fit spans)."""
+    lines = _shell_transitions(symbol, shell)
+    top = max((c for _, c in lines), default=0)
+    return tuple(en for en, cs in lines if cs >= 0.15 * top)
+
+
 def _k_alpha_beyond_l(
     e, spec, sym: str, other: str, la_kev: float, ka_kev: float, fwhm_mn_ev: float, n_sigma: float
 ) -> bool:
@@ -1308,20 +1350,15 @@ def _joint_k_fit(
     K_ON_L_SHARE unless given) of the heights of `on` there, in its deviations; those two
     heights; the whole fitted peak there in deviations of the K height: were it all theirs, how
     many sigma), or None with nothing to fit by."""
-
-    def main_lines(s: str, shell: str) -> list[float]:
-        lines = _shell_transitions(s, shell)
-        return [en for en, cs in lines if cs >= 0.15 * max((c for _, c in lines), default=0)]
-
     if span:
         ends = list(span)
     else:
-        ends = [ka_kev, *main_lines(sym, "K"), *(en for s, sh in on for en in main_lines(s, sh))]
+        ends = [ka_kev, *_main_lines(sym, "K"), *(en for s, sh in on for en in _main_lines(s, sh))]
     lo, hi = min(ends), max(ends)
     # and the L lines of others there, so their heights are pinned (Hg L-alpha 9.99 keV for its
     # L-beta under As K-beta: without it the fit gave As half of lead white with vermilion)
     for s in others:
-        own = main_lines(s, "L")
+        own = _main_lines(s, "L")
         if any(lo <= en <= hi for en in own):
             ends += own
     lo = min(ends) - _fwhm(min(ends), fwhm_mn_ev)
@@ -1330,13 +1367,14 @@ def _joint_k_fit(
     if win.sum() < (6 if span else 8):  # a span's two shapes and continuum: four unknowns
         return None
     x, y = e[win], spec[win]
-    kt = _template(x, _shell_transitions(sym, "K"), fwhm_mn_ev)
-    lts = [_template(x, _shell_transitions(s, sh), fwhm_mn_ev) for s, sh in on]
+    xb = np.ascontiguousarray(x, dtype=np.float64).tobytes()
+    kt = _shell_template(xb, sym, "K", fwhm_mn_ev)
+    lts = [_shell_template(xb, s, sh, fwhm_mn_ev) for s, sh in on]
     rest = [
         t
         for s in others
         for shell in "KL"
-        if (t := _template(x, _shell_transitions(s, shell), fwhm_mn_ev)).max() > 0
+        if (t := _shell_template(xb, s, shell, fwhm_mn_ev)).max() > 0
     ]
     shapes = [kt, *lts, *rest]
     if any(t.max() <= 0 for t in shapes[: 1 + len(lts)]):
