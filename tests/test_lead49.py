@@ -26,3 +26,40 @@ def test_the_refusal_names_the_records_it_would_replace(tmp_path):
         refuse_unfinished_checkpoint(tmp_path / "checkpoint.pt", False, "embedder")
     assert "replace that run's metrics.json)" in str(err.value)
     assert "config.json" not in str(err.value)
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["info"],
+        ["quicklook", "-o", "look"],
+        ["embed", "-o", "emb"],
+        ["recolour", "-o", "x.png"],
+        ["pigments", "-o", "rep"],
+    ],
+)
+def test_every_command_can_keep_the_files_calibration(tmp_path, monkeypatch, argv):
+    """Only `info` took --no-auto-calibration: a file whose calibration the automatic one judged
+    to contradict its peaks (or a file without one) could be read as it is by no command that
+    makes something of it."""
+    import xrf_napari.io
+    from xrf_napari.cli.main import main
+
+    asked = []
+
+    def read_cube(path, **options):
+        asked.append(options["auto_calibrate"])
+        raise _Stop
+
+    monkeypatch.setattr(xrf_napari.io, "read_cube", read_cube)
+    monkeypatch.chdir(tmp_path)
+    scan = tmp_path / "scan.npy"
+    scan.write_bytes(b"")
+    for extra in ([], ["--no-auto-calibration"]):
+        with pytest.raises(_Stop):
+            main([argv[0], str(scan), *argv[1:], *extra, "--no-progress"])
+    assert asked == [True, False]

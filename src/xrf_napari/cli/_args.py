@@ -1,6 +1,6 @@
-"""How the `xrf-napari` commands read a scan (--anode, --dataset), the same in each, and the
-instrument options of those that model its excitation (--kv, --optic, --atmosphere); the value
-types they parse with are in `xrf_napari.argtypes`."""
+"""How the `xrf-napari` commands read a scan (--anode, --dataset, --no-auto-calibration), the
+same in each, and the instrument options of those that model its excitation (--kv, --optic,
+--atmosphere); the value types they parse with are in `xrf_napari.argtypes`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ def add_scan_options(parser, anode_help: str = ANODE_HELP) -> None:
     `embed` and `pigments` whatever the user knew."""
     parser.add_argument("--anode", type=anode_symbol, default=None, help=anode_help)
     parser.add_argument("--dataset", help="HDF5 dataset / zarr array path (skip discovery)")
+    parser.add_argument(
+        "--no-auto-calibration",
+        action="store_true",
+        help="keep the file's energy calibration as it is: leave a file without one on its "
+        "channel axis, and keep one the automatic calibration finds contradicts the peaks",
+    )
 
 
 def add_excitation_options(parser, uses: str, unknown_tube: str, unknown_kv: str) -> None:
@@ -78,7 +84,8 @@ def read_scan(args, **options):
     from ..io import read_cube
 
     anode = args.anode or DEFAULT_CALIBRATION_ANODE
-    return read_cube(args.input, anode=anode, dataset=args.dataset, **options)
+    auto = not args.no_auto_calibration
+    return read_cube(args.input, anode=anode, dataset=args.dataset, auto_calibrate=auto, **options)
 
 
 #: Endings of a file name, not a folder's: `--output report.png` to a command that writes a

@@ -15,9 +15,6 @@ def configure(p):
 
     add_scan_options(p)
     p.add_argument(
-        "--no-auto-calibration", action="store_true", help="leave uncalibrated files uncalibrated"
-    )
-    p.add_argument(
         "--sum",
         action="store_true",
         help="also read the whole cube once: total counts, peak channel",
@@ -174,7 +171,7 @@ def finite_or_null(value):
 def run(args) -> int:
     from ._args import read_scan
 
-    cube = read_scan(args, auto_calibrate=not args.no_auto_calibration)
+    cube = read_scan(args)
     info = describe(cube, args.sum, progress=not args.no_progress)
     note = simulated_profile_note(cube)
     if note and "profile" in info["metadata"]:
