@@ -525,8 +525,8 @@ class CubeDock(QWidget):
         self._grouped = False  # joined (or founded) the tab group
         self._docked = False  # has been inside a QDockWidget
         self._closed = False
-        #: [(layers, the status line's sentence of them)]: say_while_shown
-        self._said_of_layers: list[tuple[tuple, str]] = []
+        #: [(id of the scan, its layers, the status line's sentence of them)]: say_while_shown
+        self._said_of_layers: list[tuple[int, tuple, str]] = []
         self.cube_combo = CubeLayerCombo(napari_viewer)
         self.job = JobPanel(run_text)
         self.body = QWidget()
@@ -1211,41 +1211,45 @@ class CubeDock(QWidget):
         except RuntimeError:  # this dock's Qt side is already deleted
             pass
 
-    def say_while_shown(self, layers, sentence: str) -> None:
-        """The status line now says `sentence` of `layers`: the "(your edits)" copy
+    def say_while_shown(self, cube, layers, sentence: str) -> None:
+        """The status line of `cube` now says `sentence` of `layers`: the "(your edits)" copy
         replace_regions made (kept_words), Make maps' maps. Once the user deleted every one of
-        them, the sentence leaves the line and the line kept for their scan, which went on
-        naming a layer no longer there, or "4 map(s) added" over no map."""
+        them, the sentence leaves that scan's line, which went on naming a layer no longer
+        there, or "4 map(s) added" over no map. Per scan: another scan's line saying the same
+        words of its own layers keeps them."""
         layers = tuple(layer for layer in layers if layer is not None)
-        if layers and sentence:
-            self._said_of_layers.append((layers, sentence))
+        if cube is not None and layers and sentence:
+            self._said_of_layers.append((id(cube), layers, sentence))
 
     def _forget_deleted_sentences(self) -> None:
-        """On a layer's removal: the sentences of say_while_shown none of whose layers is in the
-        viewer any more leave the line shown and every scan's kept line (a scan shown later
-        would say them again), and are no longer watched; one said again of layers still
-        there (a re-run's) stays."""
+        """On a layer's removal: a sentence of say_while_shown none of whose layers of its scan
+        is in the viewer any more leaves that scan's line, shown or kept (the scan shown later
+        would say it again), and is no longer watched; one said again of that scan's layers
+        still there (a re-run's) stays."""
         layers = self._viewer.layers
-        live = [(said, s) for said, s in self._said_of_layers if any(ly in layers for ly in said)]
-        held = {s for _, s in live}
-        gone = {s for _, s in self._said_of_layers if s not in held}
+        live = [said for said in self._said_of_layers if any(ly in layers for ly in said[1])]
+        held = {(key, s) for key, _, s in live}
+        gone = {(key, s) for key, _, s in self._said_of_layers if (key, s) not in held}
         self._said_of_layers = live
         if not gone:
             return
 
-        def without(text: str) -> str:
-            for sentence in gone:  # a whole sentence: "2 map(s) added" is not in "12 map(s) added"
-                text = re.sub(rf"(^|\s){re.escape(sentence)}", "", text)
+        def without(text: str, key: int | None) -> str:
+            """`text` less the gone sentences of the scan `key` (None: no scan shown, any)."""
+            for of, sentence in gone:  # a whole sentence: "2 map(s) added" is not in "12 ..."
+                if key is None or of == key:
+                    text = re.sub(rf"(^|\s){re.escape(sentence)}", "", text)
             return text.strip()
 
+        shown = None if self._cube is None else id(self._cube)
         try:
-            self.job.status.setText(without(self.job.status.text()))
+            self.job.status.setText(without(self.job.status.text(), shown))
         except RuntimeError:  # this dock's Qt side is already deleted
             return
-        for _, kept in self._per_cube.values():
+        for key, (_, kept) in self._per_cube.items():
             if kept.get("status") is not None:
                 text, value, maximum = kept["status"]
-                kept["status"] = (without(text), value, maximum)
+                kept["status"] = (without(text, key), value, maximum)
 
     def _watch_layer(self, event=None) -> None:
         layer = getattr(event, "value", None)

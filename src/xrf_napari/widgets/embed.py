@@ -300,7 +300,7 @@ class EmbedClusterWidget(CubeDock):
         # strokes undoable
         forget_strokes(self.labels_layer)
         self.job.status.setText(f"Done. {kept_line}" if kept_line else "Done.")
-        self.say_while_shown([kept], kept_line)  # the sentence goes once the copy is deleted
+        self.say_while_shown(cube, [kept], kept_line)  # the sentence goes once the copy is deleted
         self._send_spectra(cube, spectra, self.labels_layer, counts)
         if cube is self.current_cube():  # the summary and notes are under the form
             self.scroll_into_view(self.summary, self.ood_label)

@@ -386,7 +386,7 @@ class ElementMapsWidget(CubeDock):
             else f"{len(plans)} map(s) added (net line counts per pixel)."
         )
         self.job.status.setText(said)
-        self.say_while_shown(layers.values(), said)  # it goes once every map was deleted
+        self.say_while_shown(cube, layers.values(), said)  # it goes once every map was deleted
         if notes and cube is self.current_cube():  # under the table, below the fold
             self.scroll_into_view(self.notes_label)
         return layers, "\n".join(notes), plans, made_for

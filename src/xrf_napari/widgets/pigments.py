@@ -683,7 +683,7 @@ class PigmentsWidget(CubeDock):
             f"{result.k} region{'' if result.k == 1 else 's'}{sil}: check them against the maps "
             "and the photograph, then Find pigments." + (f" {kept_line}" if kept_line else "")
         )
-        self.say_while_shown([kept], kept_line)  # the sentence goes once the copy is deleted
+        self.say_while_shown(cube, [kept], kept_line)  # the sentence goes once the copy is deleted
 
     def leave_cube(self, cube) -> None:
         self.remember(cube, "photo", self.photo_combo.current_layer())
