@@ -1,10 +1,12 @@
-"""Guards for session 49's speed-up of the element suggestion, which must change no result: its
-line tests and fit templates are shared by a scan's spectra (analysis.peaks: _l_lines_on_k,
-_l_beta_on, _family_on_k, _shell_template, _main_lines). The expected suggestions are those of
-the parent commit 13cc628."""
+"""Guards for session 49's speed-ups, which must change no result: the element suggestion's line
+tests and fit templates shared by a scan's spectra (analysis.peaks: _l_lines_on_k, _l_beta_on,
+_family_on_k, _shell_template, _main_lines) and element_maps' product on one BLAS thread
+(analysis.maps). The expected suggestions are those of the parent commit 13cc628."""
 
 from pathlib import Path
 
+import numpy as np
+import pytest
 from _synth_spectra import painted_spectrum, w_tube_profile
 
 import xrf_napari
@@ -69,3 +71,33 @@ def test_generated_spectra_are_suggested_as_before_whatever_width_came_first():
             got = suggest_elements(e, spec, anode=prof.anode, fwhm_mn_ev=fw, kv=prof.kv)
             want, warning = expected[fw]
             assert (" ".join(got), got.warning) == (want, warning), (name, paints, fw)
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_element_maps_on_one_blas_thread_give_the_products_maps_and_leave_blas_as_it_was():
+    """element_maps runs its product on one BLAS thread: the maps are still the float64 product
+    of the cube with plan_for_cube's weights to float32's rounding, and a caller's BLAS limit
+    (two threads) is in force again afterwards."""
+    from threadpoolctl import threadpool_limits
+
+    from xrf_napari.analysis.maps import element_maps, plan_for_cube
+    from xrf_napari.io import read_cube
+
+    cube = read_cube(PAINTING)
+    symbols = ["Pb", "Hg", "Ca", "Fe", "Cu", "Zn", "Ti", "Cd"]
+    with threadpool_limits(2):
+        if max(_blas_threads(), default=1) < 2:
+            pytest.skip("no BLAS here that runs more than one thread")
+        maps = element_maps(cube, symbols)
+        assert max(_blas_threads()) == 2
+    plans, w = plan_for_cube(cube, symbols)
+    data = np.asarray(cube.data, dtype=np.float64).reshape(-1, cube.n_channels)
+    expected = (data @ w).reshape(*cube.shape[:2], len(plans))
+    assert list(maps) == [p.symbol for p in plans] == symbols
+    for i, p in enumerate(plans):
+        np.testing.assert_allclose(maps[p.symbol], expected[..., i], rtol=1e-5, atol=1e-3)

@@ -32,6 +32,7 @@ import numpy as np
 from ..detector import DEFAULT_FWHM_MN_EV, anode_from_metadata, cube_fwhm_mn_ev, detector_fwhm_kev
 from ..elements import MAX_K_EDGE_KEV, Line, element_lines, element_symbol, k_edge, main_line
 from ..physics.xsec import LINE_NAMES
+from ._threads import one_thread
 
 #: Peak window half-width and side-window placement, in units of the FWHM at the line.
 PEAK_HALF_WIDTH = 0.75
@@ -523,7 +524,11 @@ def iter_planned_maps(cube, planned, *, clip: bool = False, block_bytes: int | N
     yield 0, h
     for sl, block in cube.iter_blocks(**kw):
         flat = np.take(block.reshape(-1, c), used, axis=1).astype(np.float32, copy=False)
-        out[sl] = (flat @ w_used).reshape(block.shape[0], wd, len(plans))
+        # one BLAS thread, as the survey's groups: on 2 busy cores the second made the product
+        # 2.4x slower (benchmarks/bench_scale.py --which a, element_maps 0.12 s on one thread,
+        # 0.29-0.31 s on two, at load 2.4-2.8)
+        with one_thread():
+            out[sl] = (flat @ w_used).reshape(block.shape[0], wd, len(plans))
         yield sl.stop, h
     if clip:
         np.clip(out, 0.0, None, out=out)
