@@ -1,8 +1,10 @@
 """The docks, session 49 (fourth pass): a status line's sentence about a result's layers goes
-with the layers of its own scan, not with the same words said of another scan's layers."""
+with the layers of its own scan, not with the same words said of another scan's layers; Pigments'
+Find regions is off where Run is, on a scan the dock refuses."""
 
 from __future__ import annotations
 
+import numpy as np
 from _napari_helpers import open_cube, wait_idle, write_painted_cube
 
 ADDED = "map(s) added"
@@ -44,3 +46,26 @@ def test_maps_status_goes_with_its_own_scans_maps(make_napari_viewer, qtbot, tmp
         viewer.layers.remove(layer)
     dock.cube_combo.set_layer(b_sum)
     assert ADDED not in dock.job.status.text(), dock.job.status.text()
+
+
+def test_find_regions_is_off_on_a_scan_pigments_refuses(make_napari_viewer, tmp_path):
+    """Find regions stayed on, a photograph chosen, over a scan Pigments refuses (no energy
+    calibration) while Run was off there: a click only said the refusal again. It follows
+    Run's refusal, its tooltip saying why, and is on again on a scan that can be fitted."""
+    from _napari_helpers import pigments_dock_with_photo
+    from test_widgets_audit24 import _flat_uncalibrated_scan
+
+    viewer = make_napari_viewer()
+    _, painted = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    flat = open_cube(viewer, _flat_uncalibrated_scan(tmp_path))[-1]
+    widget = pigments_dock_with_photo(viewer)
+    widget.cube_combo.set_layer(flat)
+    widget.photo_combo.set_layer(viewer.add_image(np.zeros((16, 16, 3), np.uint8), rgb=True))
+    assert widget.photo_combo.current_layer() is not None
+    assert not widget.job.run_button.isEnabled()
+    assert not widget.regions_button.isEnabled()
+    assert "no energy calibration" in widget.regions_button.toolTip()
+    widget.cube_combo.set_layer(painted)
+    assert widget.job.run_button.isEnabled()
+    assert widget.regions_button.isEnabled()
+    assert "no energy calibration" not in widget.regions_button.toolTip()

@@ -84,6 +84,12 @@ class JobPanel(QWidget):
     def is_running(self) -> bool:
         return self.worker is not None
 
+    @property
+    def refusal(self) -> str:
+        """Why no run works on the chosen scan (refuse_runs; "": none): a dock's other buttons
+        starting a job on the scan (Pigments' Find regions) follow it as Run does."""
+        return self._refusal
+
     def refuse_runs(self, why: str) -> None:
         """Run is off while `why` (the dock's scan_refusal of the chosen scan; "": none) says
         it cannot work, its tooltip saying why: on a scan refused as it was chosen, Run stayed on

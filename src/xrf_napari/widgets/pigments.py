@@ -911,12 +911,14 @@ class PigmentsWidget(CubeDock):
                 combo.setEnabled(self._has_candidates(row) and not busy)
 
     def _follow_photo(self, *_) -> None:
-        """Find regions is on only with a Photograph chosen and no job running (one job at a
-        time), its tooltip first saying why it is off without a photograph: it was on, and a
-        click only refused."""
+        """Find regions is on only with a Photograph chosen, no job running (one job at a time)
+        and a scan Run does not refuse (JobPanel.refusal: no calibration), its tooltip first
+        saying why it is off: it was on, and a click only refused."""
         photo = self.photo_combo.current_layer() is not None
-        self.regions_button.setEnabled(photo and not self.job.is_running)
-        self.regions_button.setToolTip(REGIONS_TIP if photo else NO_PHOTO_TIP + REGIONS_TIP)
+        why = self.job.refusal
+        self.regions_button.setEnabled(photo and not why and not self.job.is_running)
+        tip = f"{why}\n\n" if why else "" if photo else NO_PHOTO_TIP
+        self.regions_button.setToolTip(tip + REGIONS_TIP)
 
     def _has_candidates(self, row: int) -> bool:
         """The region in `row` has candidates (its box, else, names why it has none)."""
