@@ -4,8 +4,8 @@ The fit that tells them apart must hold the whole L-beta1 peak (2.39 keV), which
 L-alpha under sulfur's line, and drop sulfur only where it leaves the K lines nothing.
 """
 
-import numpy as np
 import pytest
+from _synth_spectra import painted_spectrum
 
 from xrf_napari.analysis.peaks import suggest_elements
 
@@ -14,20 +14,15 @@ from xrf_napari.analysis.peaks import suggest_elements
 def mo_tube():
     """A Mo tube at 30 kV in air, 2048 channels of 15 eV, 140 eV FWHM at Mn K-alpha."""
     from xrf_napari.physics.instrument import InstrumentProfile
-    from xrf_napari.physics.layers import ground_layer, paint_layer
-    from xrf_napari.physics.pigments import get_pigment
     from xrf_napari.physics.spectrum import SpectrumModel
 
     prof = InstrumentProfile(
         anode="Mo", kv=30.0, fwhm_mn_ev=140.0, n_channels=2048, offset=-0.05, gain=0.015
     )
     model = SpectrumModel(prof)
-    energy = prof.offset + prof.gain * np.arange(prof.n_channels)
 
     def suggest(pigment: str, counts: float, seed: int):
-        layers = [paint_layer([(get_pigment(pigment), 1.0)]), ground_layer("chalk")]
-        native = model.spectrum(layers).native
-        spec = np.random.default_rng(seed).poisson(native / native.sum() * counts)
+        energy, spec = painted_spectrum(prof, [(pigment, 1.0)], model, counts, seed)
         return suggest_elements(energy, spec, anode="Mo", kv=30.0, fwhm_mn_ev=140.0)
 
     return suggest

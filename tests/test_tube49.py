@@ -49,20 +49,14 @@ def test_the_ood_note_quotes_the_training_ranges_the_generator_draws():
 
 def _pigment_on_chalk(anode: str, kv: float, pigment: str):
     """(energy, counts) of a pigment over chalk, forward model, 3e5 counts (2048 channels)."""
-    import numpy as np
+    from _synth_spectra import painted_spectrum
 
     from xrf_napari.physics.instrument import InstrumentProfile
-    from xrf_napari.physics.layers import ground_layer, paint_layer
-    from xrf_napari.physics.pigments import get_pigment
-    from xrf_napari.physics.spectrum import SpectrumModel
 
     prof = InstrumentProfile(
         anode=anode, kv=kv, fwhm_mn_ev=150.0, n_channels=2048, offset=-0.05, gain=0.02
     )
-    model = SpectrumModel(prof)
-    stack = [paint_layer([(get_pigment(pigment), 1.0)], thickness_um=20.0), ground_layer("chalk")]
-    y = model.detect(model.fine(stack))
-    return prof.energy, np.random.default_rng(0).poisson(y / y.sum() * 3e5).astype(float)
+    return painted_spectrum(prof, [(pigment, 1.0)], counts=3e5)
 
 
 @pytest.mark.parametrize(
