@@ -1,6 +1,6 @@
 """Readers, session 49: a cut-short .mca, the changed-while-open refusal's words, the napari-musa
 names taken for a cube of numbers only, a bad calibration beside an array or in an HDF5 energy
-vector set aside, NeXus ties told as discovery's, ..."""
+vector set aside, NeXus ties told as discovery's."""
 
 import warnings
 

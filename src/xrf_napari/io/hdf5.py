@@ -956,10 +956,9 @@ def _aps_calibration(d, path: Path, n: int, n_det: int) -> Calibration | None:
     energy axis. One that fits none of these, or is no small numeric dataset (strings, a group:
     the scan had been refused, "dataset '/MAPS/energy_calib' has dtype |S1, expected
     numbers"), is set aside with a warning (the cube is then calibrated from its peaks), not a
-    reason to refuse the scan."""
-    import warnings
+    reason to refuse the scan (calibration.set_aside, as any file's)."""
 
-    try:
+    def read() -> Calibration:
         v = np.asarray(small(d, path))
         if v.ndim == 2 and v.shape in ((3, n_det), (n_det, 3)) and v.size > 3:
             v = v.mean(axis=1 if v.shape == (3, n_det) else 0)
@@ -967,9 +966,8 @@ def _aps_calibration(d, path: Path, n: int, n_det: int) -> Calibration | None:
         if v.size <= 3:
             return calibration_from_coefficients(v, path)
         return calibration_from_energy_axis(v, path, n)
-    except CubeReadError as exc:
-        warnings.warn(f"{exc}; energy_calib set aside", stacklevel=2)
-        return None
+
+    return set_aside(read, "energy_calib")
 
 
 def _detectors(f, path: Path, name: str) -> Cube:
