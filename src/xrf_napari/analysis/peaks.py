@@ -754,7 +754,7 @@ def _suggest(
         fit = _joint_k_fit(e, spec, sym, [(anode, "L")], [], ln1.energy, fwhm_mn_ev, [0.0])
         if fit is not None and _k_counts(fit, min(n_sigma, TUBE_L_SIGMA)):
             return False
-        if fit is not None and fit[0] <= 0 and fit[3] >= n_sigma:
+        if _others_peak(fit, n_sigma):
             return True
         tube_unsure[sym] = ln1  # the fit cannot tell: kept, with a warning (tube_l_note)
         return False
@@ -896,7 +896,7 @@ def _suggest(
         fit, other = got
         if fit is not None and fit[0] > n_sigma:
             return False
-        if fit is not None and fit[0] <= 0 and fit[3] >= n_sigma:
+        if _others_peak(fit, n_sigma):
             return True  # no more than the matrix gives, where the fit could have told
         l_unsure[sym] = (ln, other)
         return False
@@ -921,10 +921,10 @@ def _suggest(
                 first = _lines_by_family(s).get(shell + "a")
                 if s == sym or first is None or not e_lo <= first.energy <= e_hi:
                     continue
-                l_beta, near = _family_on_k(sym, s, shell, reach, fwhm_mn_ev)
+                l_beta, in_reach = _family_on_k(sym, s, shell, reach, fwhm_mn_ev)
                 if shell == "L" and s not in tube and l_beta:
                     continue
-                if (s in tube or shell == "K" or match(first) is not None) and near:
+                if (s in tube or shell == "K" or match(first) is not None) and in_reach:
                     on.append((s, shell))
         if not on:
             return False
@@ -938,7 +938,7 @@ def _suggest(
         need = min(n_sigma, TUBE_L_SIGMA) if near <= set(tube) else n_sigma
         if fit is None or fit[0] > need or fit[2] <= 0:  # nothing of theirs there: its own
             return False
-        if fit[0] <= 0 and fit[3] >= n_sigma:
+        if _others_peak(fit, n_sigma):
             return True
         s, sh = on[0]
         l_unsure[sym] = (ln, s, "K-beta" if sh == "K" else "L lines")
@@ -1317,6 +1317,13 @@ def _k_alpha_beyond_l(
 def _k_counts(fit: tuple[float, float, float, float], n_sigma: float) -> bool:
     k_sigma, k_height, l_height, _ = fit
     return bool(k_sigma > n_sigma and k_height >= L_FAMILY_EXCESS * max(l_height, 0.0))
+
+
+def _others_peak(fit: tuple[float, float, float, float] | None, n_sigma: float) -> bool:
+    """Is the peak the lines' on the K-alpha (_joint_k_fit's answer): the fit leaves the K lines
+    nothing and could have shown them at n_sigma were the peak all theirs? One rule for
+    tube_l_explains, l_lines_explain and blend_explains."""
+    return fit is not None and fit[0] <= 0 and fit[3] >= n_sigma
 
 
 def _k_l_fit(
