@@ -2,6 +2,7 @@
 line saying a job's scan was closed, and the clusters PNG's colours against the screen's."""
 
 import threading
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -135,7 +136,8 @@ def test_other_docks_saves_are_off_while_the_scan_is_run_again(make_napari_viewe
             dock.map_layers = {"Fe": viewer.add_image(np.zeros((24, 20)), name="Fe")}
         else:
             button = dock.export_button if cls is PigmentsWidget else dock.save_button
-            dock.result = object()  # a result shown
+            # a result shown (Recolour's notes read the device it was made on)
+            dock.result = SimpleNamespace(device="cpu") if cls is RecolourWidget else object()
             if cls is RecolourWidget:  # and its layer (Save is off without it)
                 colours = viewer.add_image(np.zeros((24, 20, 3)), rgb=True, name="recoloured")
                 dock.remember(dock.current_cube(), "layer", colours)
