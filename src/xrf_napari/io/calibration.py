@@ -73,11 +73,16 @@ def set_aside(make, what: str) -> Calibration | None:
     zero or NaN gain, unknown units, an axis that does not increase): the error (naming the
     file) and "`what` set aside". The cube then reads uncalibrated (calibrated from its peaks
     where asked), from every format alike: a zarr array's offset/gain and energy array, an
-    .npz's energy, an HDF5 energy vector had refused the whole scan."""
+    .npz's energy, an HDF5 energy vector had refused the whole scan. Damaged storage (a
+    truncated or missing external file: limits.StorageError) still refuses it."""
     import warnings
+
+    from .limits import StorageError
 
     try:
         return make()
+    except StorageError:
+        raise
     except CubeReadError as exc:
         warnings.warn(f"{exc}; {what} set aside", stacklevel=3)
         return None

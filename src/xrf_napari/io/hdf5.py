@@ -661,10 +661,12 @@ def broken_link(group, name: str, link) -> str:
 def _nexus_signals(f, tree: _Tree) -> list[tuple[int, str]]:
     """(size, path) of each NXdata group's 3-D signal (else its `data`): the cubes NeXus
     detection chooses among, as `_spectral_cubes` are discovery's, and `_tied` looks for equals
-    in (two NXdata of equally large signals had been chosen between without a word)."""
+    in (two NXdata of equally large signals had been chosen between without a word). Signals
+    that link to one dataset count once (by its HDF5 object, as discovery's walk visits each
+    object once): NXdata groups linking the detector's data had been "equally large" choices."""
     import h5py
 
-    hits = []
+    hits, seen = [], set()
     for name in tree.nxdata:
         obj = _member(f, name)
         if not isinstance(obj, h5py.Group):
@@ -673,7 +675,9 @@ def _nexus_signals(f, tree: _Tree) -> list[tuple[int, str]]:
         for cand in ([sig] if sig else []) + ["data"]:
             d = _member(obj, cand)
             if isinstance(d, h5py.Dataset) and d.ndim == 3:
-                hits.append((d.size, f"{name}/{cand}"))
+                if d.id not in seen:
+                    seen.add(d.id)
+                    hits.append((d.size, f"{name}/{cand}"))
                 break
     return hits
 

@@ -280,8 +280,7 @@ def read_external(d, path) -> np.ndarray:
     to open external raw data file' from anywhere but the scan's folder; and it cannot be opened
     with an external-file prefix while the caller holds the plain handle it was found by (HDF5:
     'new external file prefix does not match'), as open_external does for the cube."""
-    from ..errors import CubeReadError
-    from .limits import external_segments
+    from .limits import StorageError, external_segments
 
     dtype = np.dtype(d.dtype)
     total = int(d.size) * dtype.itemsize
@@ -295,11 +294,11 @@ def read_external(d, path) -> np.ndarray:
                 fh.seek(int(offset))
                 part = fh.read(want)
         except OSError as exc:
-            raise CubeReadError(
+            raise StorageError(
                 path, f"cannot read {src}, which holds dataset '{d.name}' ({exc.strerror or exc})"
             ) from None
         if len(part) < want:  # shortened since check_dataset looked
-            raise CubeReadError(
+            raise StorageError(
                 path, f"dataset '{d.name}': {src} ended before its {want} bytes: it is truncated"
             )
         parts.append(part)

@@ -280,13 +280,28 @@ def require_stored(declared: int, stored: int, path, what: str) -> None:
         )
 
 
+class StorageError(CubeReadError):
+    """The bytes a dataset declares are not there or cannot be decoded (check_dataset): the
+    file is damaged, not its values odd, so calibration.set_aside refuses it still where it
+    sets a calibration that cannot be one aside (a truncated energy vector's .raw had read as
+    no calibration, with a warning, instead of refusing the file)."""
+
+
 def check_dataset(d, path, opened: str | None = None) -> None:
-    """The data a dataset declares exists: a virtual dataset's source files are there (HDF5 would
-    read a missing one as zeros), external raw files are regular files holding the bytes the
-    dataset keeps in them (HDF5 reads a short one's missing end as zeros), and a chunked or
-    contiguous dataset stores enough bytes for its declared shape (no unallocated declarations),
-    and its compression filters can be decoded here (`check_filters`). `opened`: the path the
-    user gave for it (`dataset=`), named in the messages beside the dataset a link leads to."""
+    """The data a dataset declares exists, else StorageError: a virtual dataset's source files
+    are there (HDF5 would read a missing one as zeros), external raw files are regular files
+    holding the bytes the dataset keeps in them (HDF5 reads a short one's missing end as zeros),
+    and a chunked or contiguous dataset stores enough bytes for its declared shape (no
+    unallocated declarations), and its compression filters can be decoded here (`check_filters`).
+    `opened`: the path the user gave for it (`dataset=`), named in the messages beside the
+    dataset a link leads to."""
+    try:
+        _check_stored(d, path, opened)
+    except CubeReadError as exc:  # the same words, as damage
+        raise StorageError(exc.path, exc.problem) from None
+
+
+def _check_stored(d, path, opened: str | None) -> None:
     check_filters(d, path)
     holder = holder_path(d, path)
     if d.is_virtual:
