@@ -130,6 +130,16 @@ def tiny_recolour_dock(viewer, folder):
     return widget
 
 
+def recoloured_cu_scan(viewer, qtbot, folder):
+    """A Recolour dock in `viewer` whose run on a Cu-tube scan (cu_tube_scan) came back."""
+    open_cube(viewer, cu_tube_scan(folder / "cu.h5"))
+    dock = tiny_recolour_dock(viewer, folder)
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, timeout=120000)
+    assert dock.job.last_error is None, dock.job.last_error
+    return dock
+
+
 def tiny_embed_dock(viewer, folder, k: int = 3):
     """An Embed & cluster dock in `viewer` on a tiny random DVE saved in `folder`, on the CPU,
     with K set to `k`."""

@@ -8,6 +8,7 @@ from _napari_helpers import (
     cluster_with_tiny_dve,
     cu_tube_scan,
     open_cube,
+    recoloured_cu_scan,
     tiny_embed_dock,
     tiny_recolour_dock,
     wait_idle,
@@ -25,11 +26,7 @@ def test_recolour_notes_go_with_the_colours_layer(make_napari_viewer, qtbot, tmp
     line and the note on where the colour is a guess stayed, describing colours shown nowhere.
     They go with the layer, as Save does."""
     viewer = make_napari_viewer()
-    open_cube(viewer, cu_tube_scan(tmp_path / "cu.h5"))
-    dock = tiny_recolour_dock(viewer, tmp_path)
-    assert dock.run() is not None
-    wait_idle(qtbot, dock.job, timeout=120000)
-    assert dock.job.last_error is None, dock.job.last_error
+    dock = recoloured_cu_scan(viewer, qtbot, tmp_path)
     assert _shown(dock.ambiguity_label) and _shown(dock.ood_label)
     viewer.layers.remove(dock.result_layer)
     assert not dock.save_button.isEnabled()

@@ -5,7 +5,13 @@ colour is a guess (which the tube decides) stayed after one, its box ticked and 
 
 from __future__ import annotations
 
-from _napari_helpers import cu_tube_scan, open_cube, tiny_recolour_dock, wait_idle
+from _napari_helpers import (
+    cu_tube_scan,
+    open_cube,
+    recoloured_cu_scan,
+    tiny_recolour_dock,
+    wait_idle,
+)
 
 
 def test_embeds_training_data_line_follows_a_tube_chosen_after_the_run(
@@ -50,11 +56,7 @@ def test_recolours_outline_goes_when_the_tube_changes(make_napari_viewer, qtbot,
     stayed over the colours, its box ticked and off, so nothing in the dock removed it. It is
     removed with the notes; going back to the file's tube offers the box again, unticked."""
     viewer = make_napari_viewer()
-    open_cube(viewer, cu_tube_scan(tmp_path / "cu.h5"))
-    dock = tiny_recolour_dock(viewer, tmp_path)
-    assert dock.run() is not None
-    wait_idle(qtbot, dock.job, timeout=120000)
-    assert dock.job.last_error is None, dock.job.last_error
+    dock = recoloured_cu_scan(viewer, qtbot, tmp_path)
     dock.outline_box.setChecked(True)
     assert any(ly.name.startswith("ambiguous colour") for ly in viewer.layers)
     dock.instrument_row.anode_combo.setCurrentText("Cu")
