@@ -131,10 +131,21 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     top.add_argument(
         "args", nargs=argparse.REMAINDER, help="arguments of the command (COMMAND --help)"
     ).required = False
+    if argv[:1] == ["--"]:  # the end of options before the command: the command's own words
+        argv = argv[1:]
     if not argv:
         top.error(
             f"the following arguments are required: COMMAND, one of {', '.join(commands)} "
             f"({prog} --help says what each does)"
+        )
+    if argv[0].startswith("-") and _named_option(top, argv[0].split("=")[0]) is None:
+        # `--foo` alone said "the following arguments are required: COMMAND", `--foo info`
+        # "unrecognized arguments: --foo": neither that a command's options follow the command
+        from ..fileutil import printable
+
+        top.error(
+            f"unrecognized option {printable(argv[0])!r} before the command: options follow "
+            f"it ({prog} COMMAND [options]; COMMAND one of {', '.join(commands)})"
         )
     ns = _parse(top, argv[:1] if argv and not argv[0].startswith("-") else argv, prog)
     module, help_text = commands[ns.command]
