@@ -357,13 +357,18 @@ def write_target(path) -> Path:
     except OSError as exc:
         if exc.errno != errno.ELOOP:
             raise cannot_write(path, exc) from exc
-        raise OutputError(f"cannot write {printable(path)}: {LINK_LOOP}") from None
+        raise OutputError(f"cannot write {printable(path)}: {link_loop()}") from None
 
 
-#: What is wrong with an output that is a symbolic link leading back to itself.
-LINK_LOOP = (
-    "it is a loop of symbolic links (it leads back to itself): remove it, or choose another output"
-)
+def link_loop(name: str = "it", instead_of: str = "") -> str:
+    """What is wrong with an output (`name`, or a folder above it) that is a symbolic link leading
+    back to itself, and the way on: one wording wherever a loop is met. `instead_of`: what the
+    path had to be ("a folder")."""
+    instead = f", not {instead_of}" if instead_of else ""
+    return (
+        f"{name} is a loop of symbolic links (it leads back to itself){instead}: remove it, or "
+        "choose another output"
+    )
 
 
 def is_link_loop(path) -> bool:
@@ -683,8 +688,7 @@ def _writable_folder(folder: Path, what: Path, probed: dict | None = None) -> No
         anc = anc.parent
     if is_link_loop(anc):  # it said "loop is not a folder"
         raise OutputError(
-            f"cannot write {printable(what)}: {printable(anc)} is a loop of symbolic links (it "
-            "leads back to itself), not a folder: remove it, or choose another output"
+            f"cannot write {printable(what)}: {link_loop(printable(anc), 'a folder')}"
         )
     if os.path.islink(anc) and not anc.exists():  # it said "dangling is not a folder"
         raise OutputError(
@@ -803,7 +807,7 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
                     clash=i,
                 )
         if is_link_loop(f):  # it said "exists and is not a folder"
-            raise OutputError(f"output folder {printable(f)}: {LINK_LOOP}")
+            raise OutputError(f"output folder {printable(f)}: {link_loop()}")
         if os.path.lexists(f) and not f.is_dir():
             raise OutputError(f"output folder {f} exists and is not a folder")
         _writable_folder(f, f, probed)

@@ -105,14 +105,14 @@ def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = Fal
     import os
     from pathlib import Path
 
-    from ..fileutil import LINK_LOOP, is_link_loop, same_file
+    from ..fileutil import is_link_loop, link_loop, same_file
 
     path = Path(out)
     if path.is_dir():
         return
     prefix = ", or a prefix ending in _ - or ." if or_prefix else ""
     if is_link_loop(path):  # it was a bare "[Errno 40] Too many levels of symbolic links"
-        raise ValueError(f"--output {out}: {LINK_LOOP}")
+        raise ValueError(f"--output {out}: {link_loop()}")
     if os.path.islink(path) and not os.path.exists(path):  # "[Errno 2] ..." or "is a file"
         raise ValueError(
             f"--output {out}: is a symbolic link to {os.readlink(path)}, which does not exist; "
