@@ -70,3 +70,19 @@ def test_an_overlap_near_the_tile_is_warned_of_with_its_cost(
     ) in err, err
     assert main([*base, "--overlap", "8"]) == 130  # 6 tiles: no word (a guard)
     assert "warning: --overlap" not in capsys.readouterr().err
+
+
+def test_one_name_per_weights_file():
+    """The weights files' names were typed out in each trainer, the --help of the weights
+    options, the panels' weights folder and training.common.TRAINER_WEIGHTS; they now come from
+    models.weights.WEIGHTS_FILES, which the shipped manifest's names must match (the folder
+    $XRF_NAPARI_WEIGHTS names is looked in for the manifest's)."""
+    from xrf_napari.models.weights import WEIGHTS_FILES, default_help, manifest
+    from xrf_napari.training.common import TRAINER_WEIGHTS
+
+    assert {name: manifest()[name]["file"] for name in WEIGHTS_FILES} == WEIGHTS_FILES
+    assert TRAINER_WEIGHTS == {
+        "embedder": WEIGHTS_FILES["dve"],
+        "recolouriser": WEIGHTS_FILES["uvit"],
+    }
+    assert f"/{WEIGHTS_FILES['uvit']} when" in default_help("uvit")

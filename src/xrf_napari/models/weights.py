@@ -22,6 +22,10 @@ SHIPPED_DIR = Path(__file__).resolve().parents[1] / "weights"
 MANIFEST = SHIPPED_DIR / "manifest.json"
 #: Environment variable naming a folder whose weights replace the shipped ones (napari setting too).
 WEIGHTS_ENV = "XRF_NAPARI_WEIGHTS"
+#: Each model's weights file (dve: the embedder, uvit: the recolouriser): what the trainers write,
+#: the name looked for in $XRF_NAPARI_WEIGHTS's folder and the panels' weights folder, and the
+#: shipped file's name in the manifest.
+WEIGHTS_FILES = {"dve": "dve.safetensors", "uvit": "uvit.safetensors"}
 
 
 class WeightsError(ValueError):
@@ -563,7 +567,7 @@ def default_help(name: str) -> str:
     file of that name in $XRF_NAPARI_WEIGHTS's folder, else the shipped one. The help said "the
     shipped weights" alone, so a shell where napari's weights setting was exported evaluated (or
     recoloured with) the folder's weights while the user believed they had the shipped pair."""
-    file = {"dve": "dve.safetensors", "uvit": "uvit.safetensors"}[name]
+    file = WEIGHTS_FILES[name]
     return (
         f"default: ${WEIGHTS_ENV}/{file} when that variable is set and the file is there, else "
         "the shipped weights"

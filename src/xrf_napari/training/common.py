@@ -13,6 +13,7 @@ import numpy as np
 
 from ..argtypes import parsed_argv
 from ..fileutil import atomic_path, printable, remove_stale_temporaries, write_target
+from ..models.weights import WEIGHTS_FILES
 
 
 def config_default_help(value) -> str:
@@ -463,7 +464,7 @@ def checkpoint_progress(state: dict) -> tuple[int, int | None, bool]:
 TRAINER_KEYS = {"embedder": "generator", "recolouriser": "sampler_rng"}
 TRAINER_NAMES = {"embedder": "the embedder (DVE)", "recolouriser": "the recolouriser (SmallUViT)"}
 #: The weights file each trainer writes into its --out.
-TRAINER_WEIGHTS = {"embedder": "dve.safetensors", "recolouriser": "uvit.safetensors"}
+TRAINER_WEIGHTS = {"embedder": WEIGHTS_FILES["dve"], "recolouriser": WEIGHTS_FILES["uvit"]}
 #: The records both trainers write beside their weights, which the other trainer would replace;
 #: a folder of weights alone (the pair $XRF_NAPARI_WEIGHTS names) holds none of them.
 TRAINER_RECORDS = ("config.json", "metrics.json", "loss_curve.png")

@@ -702,10 +702,11 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
     """Rank 0 saves the weights (config inside), evaluates on val_dir and writes metrics and
     curves; the other ranks wait for it."""
     from ..models.weights import save_weights, tensors_sha256
-    from .common import plot_curves, write_json
+    from .common import TRAINER_WEIGHTS, plot_curves, write_json
     from .distributed import barrier, cleanup, params_in_sync
 
     cfg, dist, out, history = r.cfg, r.dist, r.out, loop.history
+    weights = out / TRAINER_WEIGHTS["embedder"]
     in_sync = params_in_sync(r.core, dist)
     if not dist.is_main:
         barrier(dist)
@@ -714,7 +715,7 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
 
     weights_cfg = dict(cfg["model"])
     weights_cfg["training"] = {k: v for k, v in cfg.items() if k != "model"}
-    sha = save_weights(r.core.state_dict(), out / "dve.safetensors", weights_cfg)
+    sha = save_weights(r.core.state_dict(), weights, weights_cfg)
     final = {k: v[-1][1] for k, v in history.items() if v}
     metrics = {
         "steps": loop.step,
@@ -728,7 +729,7 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
         **({"resumed_by": cfg["resumed_by"]} if cfg.get("resumed_by") else {}),
         **({"resumes": cfg["resumes"]} if cfg.get("resumes") else {}),
         "final": final,
-        "weights": str(out / "dve.safetensors"),
+        "weights": str(weights),
         "sha256": sha,
         "tensors_sha256": tensors_sha256(r.core.state_dict()),  # equal for equal weights
         "curves": history,
@@ -736,9 +737,7 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
     if val_dir:
         from .eval_embedder import evaluate_embedder, format_table
 
-        res = evaluate_embedder(
-            val_dir, out / "dve.safetensors", device=device_name, progress=r.progress
-        )
+        res = evaluate_embedder(val_dir, weights, device=device_name, progress=r.progress)
         metrics["validation"] = res
         print(format_table(res))
     write_json(out / "metrics.json", metrics)
@@ -761,10 +760,11 @@ def run(args) -> int:
 
 def _run(args) -> int:
     from ..fileutil import check_output_folder
+    from .common import TRAINER_RECORDS, TRAINER_WEIGHTS
 
     check_output_folder(
         args.out,
-        ("config.json", "checkpoint.pt", "metrics.json", "loss_curve.png", "dve.safetensors"),
+        ("checkpoint.pt", *TRAINER_RECORDS, TRAINER_WEIGHTS["embedder"]),
         inputs=[args.data, args.val, args.config],
         folder_inputs=[args.data, args.val],
     )

@@ -1015,7 +1015,13 @@ def _start(args):
 
     from ..device import pick_device
     from ..fileutil import check_output_folder
-    from .common import check_model_file, read_config, refuse_unfinished_checkpoint
+    from .common import (
+        TRAINER_RECORDS,
+        TRAINER_WEIGHTS,
+        check_model_file,
+        read_config,
+        refuse_unfinished_checkpoint,
+    )
     from .distributed import device_for, init_distributed
 
     user = read_config(args.config) if args.config else None
@@ -1029,12 +1035,10 @@ def _start(args):
     check_output_folder(
         args.out,
         (
-            "config.json",
             CHECKPOINT_NAME,
             CACHE_NAME,
-            "metrics.json",
-            "loss_curve.png",
-            "uvit.safetensors",
+            *TRAINER_RECORDS,
+            TRAINER_WEIGHTS["recolouriser"],
             "pixel_mlp.safetensors",
         ),
         inputs=[args.data, args.embedder, args.config, cfg["init"]],
@@ -1493,7 +1497,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
     """Last checkpoint; then rank 0 alone keeps the best weights, saves them (float16), scores
     them on the validation paintings, fits the per-pixel baseline and writes metrics and curves."""
     from ..models.weights import save_weights, tensors_sha256
-    from .common import plot_curves, write_json
+    from .common import TRAINER_WEIGHTS, plot_curves, write_json
     from .distributed import barrier, cleanup, params_in_sync
 
     cfg, dist, core = r.cfg, r.dist, r.core
@@ -1521,7 +1525,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
         )
         r.model_cfg["decode_temperature"] = chosen
 
-    weights_path = r.out / "uvit.safetensors"
+    weights_path = r.out / TRAINER_WEIGHTS["recolouriser"]
     # float16 on disk halves the shipped file; the loader computes in float32
     # (or bf16 autocast on CUDA).
     half = {k: (v.half() if v.is_floating_point() else v) for k, v in core.state_dict().items()}

@@ -134,10 +134,12 @@ def plugin_setting(key: str, default: str = "") -> str:
 
 
 def default_weights(name: str) -> str:
-    """`<weights folder>/<name>.safetensors` if the settings name a folder holding it, else ''."""
+    """The model's weights file (dve, uvit) in the settings' weights folder if there, else ''."""
+    from ..models.weights import WEIGHTS_FILES
+
     folder = plugin_setting("weights_folder")
     if folder:
-        candidate = os.path.join(os.path.expanduser(folder), f"{name}.safetensors")
+        candidate = os.path.join(os.path.expanduser(folder), WEIGHTS_FILES[name])
         if os.path.isfile(candidate):
             return candidate
     return ""
