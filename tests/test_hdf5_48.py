@@ -63,10 +63,10 @@ def test_a_file_rewritten_in_place_with_its_times_set_back_is_looked_at_again(
 
 def test_one_same_file_rule_for_the_output_guards_and_pigments_labels(tmp_path):
     """pigments' _is_the_scan had its own os.path.samefile with other fallbacks than
-    fileutil._same (False, where _same compares the paths, and ValueError caught, where _same
-    raised it); it now asks _same (now fileutil.same_file). A path with a NUL byte (the Python
-    API's alone: argv cannot hold one) is compared as a path. Fails on the parent: ValueError
-    "embedded null byte" from _same. The rest is a guard: one path, a symbolic and a hard link
+    fileutil.same_file (False, where same_file compares the paths, and ValueError caught, where
+    same_file raised it); it now asks same_file. A path with a NUL byte (the Python API's alone:
+    argv cannot hold one) is compared as a path. Failed on its parent: ValueError "embedded null
+    byte" from same_file. The rest is a guard: one path, a symbolic and a hard link
     are the scan, an HDF5 file is not (its labels dataset lies beside the cube), another file is
     not."""
     from xrf_napari.cli.pigments_cmd import _is_the_scan
