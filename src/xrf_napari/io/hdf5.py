@@ -663,7 +663,9 @@ def _nexus_signals(f, tree: _Tree) -> list[tuple[int, str]]:
     detection chooses among, as `_spectral_cubes` are discovery's, and `_tied` looks for equals
     in (two NXdata of equally large signals had been chosen between without a word). Signals
     that link to one dataset count once (by its HDF5 object, as discovery's walk visits each
-    object once): NXdata groups linking the detector's data had been "equally large" choices."""
+    object once): NXdata groups linking the detector's data had been "equally large" choices.
+    A signal holding no numbers (strings) is no cube: as the largest it had refused the file
+    ("has dtype |S1") though another NXdata, or discovery, held a numeric one."""
     import h5py
 
     hits, seen = [], set()
@@ -674,7 +676,7 @@ def _nexus_signals(f, tree: _Tree) -> list[tuple[int, str]]:
         sig = _attr_str(_attr(obj, "signal"))
         for cand in ([sig] if sig else []) + ["data"]:
             d = _member(obj, cand)
-            if isinstance(d, h5py.Dataset) and d.ndim == 3:
+            if isinstance(d, h5py.Dataset) and d.ndim == 3 and d.dtype.kind in "uif":
                 if d.id not in seen:
                     seen.add(d.id)
                     hits.append((d.size, f"{name}/{cand}"))

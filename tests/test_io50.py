@@ -1,0 +1,36 @@
+"""Readers, session 50: a NeXus signal of strings, an APS calibration set aside, an .mca's
+#@CHANN count, a ripple pair's twin reached through a hard link."""
+
+import os
+import warnings
+from types import SimpleNamespace
+
+import h5py
+import numpy as np
+import pytest
+from _io_helpers import child_looks
+
+from xrf_napari.io import read_cube, read_spectrum
+
+
+def _nxdata(entry, name, data):
+    g = entry.create_group(name)
+    g.attrs.update({"NX_class": "NXdata", "signal": "data"})
+    g["data"] = data
+    return g
+
+
+def test_a_nexus_signal_of_strings_leaves_the_numeric_cube_readable(tmp_path, monkeypatch):
+    """Of two NXdata groups the largest 3-D signal was taken whatever it held: one of strings
+    refused the file although the other held the cube. Fails on the parent: CubeReadError
+    "... has dtype |S3, not integer or float counts"."""
+    child_looks(monkeypatch)
+    counts = np.arange(4 * 3 * 128, dtype=np.uint16).reshape(4, 3, 128)
+    with h5py.File(tmp_path / "scan.nxs", "w") as f:
+        e = f.create_group("entry")
+        e.attrs["NX_class"] = "NXentry"
+        _nxdata(e, "a_cube", counts)
+        _nxdata(e, "b_names", np.full((8, 8, 128), b"abc"))
+    cube = read_cube(tmp_path / "scan.nxs", auto_calibrate=False)
+    assert cube.shape == (4, 3, 128)
+    np.testing.assert_array_equal(np.asarray(cube.data[...]), counts)
