@@ -161,7 +161,7 @@ def test_an_aps_energy_calib_of_strings_is_set_aside_not_a_refusal(tmp_path, mon
     with h5py.File(tmp_path / "aps.h5", "w") as f:
         f["MAPS_RAW/data_a"] = np.full((128, 4, 4), 3, np.int16)
         f["MAPS/energy_calib"] = np.array([b"0", b"1"])
-    with pytest.warns(UserWarning, match="expected numbers; energy_calib set aside"):
+    with pytest.warns(UserWarning, match="numbers; calibration '/MAPS/energy_calib' set aside"):
         cube = read_cube(tmp_path / "aps.h5", auto_calibrate=False)
     assert cube.shape == (4, 4, 128) and cube.calibration == Calibration.uncalibrated()
 

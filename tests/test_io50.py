@@ -34,3 +34,16 @@ def test_a_nexus_signal_of_strings_leaves_the_numeric_cube_readable(tmp_path, mo
     cube = read_cube(tmp_path / "scan.nxs", auto_calibrate=False)
     assert cube.shape == (4, 3, 128)
     np.testing.assert_array_equal(np.asarray(cube.data[...]), counts)
+
+
+def test_an_aps_maps_energy_set_aside_is_named(tmp_path, monkeypatch):
+    """XRF-Maps' MAPS/energy (read when there is no energy_calib) set aside was called
+    "energy_calib set aside", a dataset the file does not hold. Fails on the parent: the warning
+    ends "; energy_calib set aside"."""
+    child_looks(monkeypatch)
+    with h5py.File(tmp_path / "aps.h5", "w") as f:
+        f["MAPS_RAW/data_a"] = np.full((128, 4, 4), 3, np.int16)
+        f["MAPS/energy"] = np.linspace(20.0, 0.0, 128)  # falls: no calibration
+    with pytest.warns(UserWarning, match=r"aps\.h5: .*; calibration '/MAPS/energy' set aside"):
+        cube = read_cube(tmp_path / "aps.h5", auto_calibrate=False)
+    assert cube.shape == (4, 4, 128) and cube.calibration.source == "none"

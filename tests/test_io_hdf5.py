@@ -113,7 +113,7 @@ def test_aps_energy_calib_per_detector(tmp_path, calib, gain):
         with h5py.File(path, "a") as f:
             f["MAPS_RAW/data_d"] = np.moveaxis(CUBE, -1, 0).astype(np.int16)
     if gain is None:
-        with pytest.warns(UserWarning, match="energy_calib set aside"):
+        with pytest.warns(UserWarning, match="energy_calib' set aside"):
             cube = read_cube(path, auto_calibrate=False)
         assert cube.calibration.source == "none"
     else:

@@ -973,7 +973,7 @@ def _aps_calibration(d, path: Path, n: int, n_det: int) -> Calibration | None:
             return calibration_from_coefficients(v, path)
         return calibration_from_energy_axis(v, path, n)
 
-    return set_aside(read, "energy_calib")
+    return set_aside(read, f"calibration '{d.name}'")
 
 
 def _detectors(f, path: Path, name: str) -> Cube:
