@@ -47,3 +47,29 @@ def test_an_aps_maps_energy_set_aside_is_named(tmp_path, monkeypatch):
     with pytest.warns(UserWarning, match=r"aps\.h5: .*; calibration '/MAPS/energy' set aside"):
         cube = read_cube(tmp_path / "aps.h5", auto_calibrate=False)
     assert cube.shape == (4, 4, 128) and cube.calibration.source == "none"
+
+
+@pytest.mark.parametrize("count", ["-4096", "99999999", "2048.5"])
+def test_an_mca_chann_count_that_is_no_count_is_not_a_refusal(tmp_path, count):
+    """#@CHANN's count serves only to see a file cut short (6ea6862), yet one that is no count
+    refused the spectrum. Fails on the parent: CubeReadError "#@CHANN channel count must be
+    between 0 and 16777216, got -4096" (and 99999999); 2048.5 was read as 2048 silently."""
+    path = tmp_path / "s.mca"
+    body = "\n".join(str(v) for v in range(1, 65))
+    path.write_text(f"#@CHANN {count} 0 63 1\n#@CALIB 0 0.02 0\n{body}\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=rf"s\.mca: its #@CHANN line declares {count} channels"):
+        spectrum = read_spectrum(path)
+    assert len(spectrum.counts) == 64 and spectrum.calibration.gain == pytest.approx(0.02)
+
+
+def test_an_mca_chann_count_is_still_checked(tmp_path):
+    """A guard: a count the file falls short of still warns that it is cut short."""
+    path = tmp_path / "s.mca"
+    body = "\n".join(str(v) for v in range(1, 65))
+    path.write_text(f"#@CHANN 128 0 127 1\n{body}\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"#@CHANN declares 128 channels, but the file ends"):
+        read_spectrum(path)
+    path.write_text(f"#@CHANN 64 0 63 1\n{body}\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(read_spectrum(path).counts) == 64

@@ -105,7 +105,7 @@ def read_mca(path) -> Spectrum:
             vals = _numbers(s[len("#@CHANN") :])
             if vals and len(vals) >= 2:
                 first_channel = parse_int(vals[1], path, "#@CHANN first channel", 0, 2**24)
-                declared = parse_int(vals[0], path, "#@CHANN channel count", 0, 2**24)
+                declared = _declared_channels(vals[0], path)
             continue
         if s.startswith("@A") or in_a:  # SPEC-style data block, '\' continues a line
             body = s[2:] if s.startswith("@A") else s
@@ -156,6 +156,22 @@ def read_mca(path) -> Spectrum:
     if cal is not None and first_channel:
         cal = _from_channel(cal, first_channel)
     return _finish(path, counts, cal, meta)
+
+
+def _declared_channels(value: float, path: Path) -> int:
+    """#@CHANN's channel count, which serves only to see a file cut short (_warn_cut): one that
+    is no count (negative, a fraction, over 2**24) is not used, with a warning naming the file,
+    where since 2026-12-05 it refused a spectrum whose counts read as before."""
+    import warnings
+
+    if 0 <= value <= 2**24 and value == int(value):
+        return int(value)
+    warnings.warn(
+        f"{path}: its #@CHANN line declares {value:.15g} channels, which is no channel count; the "
+        "counts are read as they are, without checking that the file holds them all",
+        stacklevel=3,
+    )
+    return 0
 
 
 def _warn_cut(path: Path, n: int, why: str) -> None:
