@@ -73,3 +73,36 @@ def test_an_mca_chann_count_is_still_checked(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(read_spectrum(path).counts) == 64
+
+
+def test_a_ripple_twin_reached_by_a_hard_link_is_the_open_scan(tmp_path, monkeypatch):
+    """The second file of a .rpl/.raw pair opens nothing while the first's layers are shown; the
+    twin was matched by its resolved path, so a .raw hard-linked into another folder (the
+    project's copy of the scan) opened the scan a second time. Fails on the parent: None."""
+    import xrf_napari._reader as reader
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    header = (
+        "width\t2\nheight\t2\ndepth\t4\noffset\t0\ndata-length\t1\ndata-type\tunsigned\n"
+        "byte-order\tdont-care\nrecord-by\tvector\n"
+    )
+    (a / "scan.rpl").write_text(header, encoding="utf-8")
+    (a / "scan.raw").write_bytes(bytes(16))
+    (b / "scan.rpl").write_text(header, encoding="utf-8")
+    try:
+        os.link(a / "scan.raw", b / "scan.raw")
+    except OSError as exc:
+        pytest.skip(f"no hard links here: {exc}")
+    shown = SimpleNamespace(
+        name="scan",
+        metadata={"xrf_cube": object()},
+        source=SimpleNamespace(path=str(a / "scan.raw")),
+    )
+    viewer = SimpleNamespace(layers=[shown])
+    monkeypatch.setattr(reader, "_current_viewers", lambda: [viewer])
+    assert reader._pair_open_twice(b / "scan.rpl") == (b / "scan.raw", "scan")
+    (b / "scan.raw").unlink()
+    (b / "scan.raw").write_bytes(bytes(16))  # a copy is another file: opened
+    assert reader._pair_open_twice(b / "scan.rpl") is None

@@ -94,8 +94,8 @@ def _pair_open_twice(path):
     one drop (napari claims *.raw too, and its reader dialog then re-opens every dropped path): a
     pair dropped together would open the same scan two or three times. The second file of the
     pair therefore opens nothing while the first one's layers are in the viewer; a file opened
-    alone, or the same file opened again, opens the scan as before."""
-    import os
+    alone, or the same file opened again, opens the scan as before. The other file is found by
+    fileutil.same_file, so a hard link to it counts too (a resolved path alone missed that)."""
     from pathlib import Path
 
     p = Path(path)
@@ -111,15 +111,15 @@ def _pair_open_twice(path):
     other = raw if p.suffix.lower() == ".rpl" else rpl
     if not other.is_file():
         return None
+    from .fileutil import same_file
     from .widgets._layerkinds import layer_cube, source_file
 
-    want = os.path.normcase(os.path.realpath(other))
     for viewer in _current_viewers():
         for layer in list(viewer.layers):
             if not layer_cube(layer):
                 continue
             source = source_file(layer)
-            if source and os.path.normcase(os.path.realpath(source)) == want:
+            if source and same_file(Path(source), other):
                 return other, layer.name
     return None
 
