@@ -99,14 +99,3 @@ def test_an_out_holding_the_other_models_weights_is_refused_without_its_checkpoi
     assert f"holds a run of the {'embedder' if other == 'dve' else 'recolouriser'}" in err, err
     assert "another --out" in err
     assert (out / "config.json").read_text(encoding="utf-8") == '{"run": "the other model"}\n'
-
-
-def test_the_embedding_bar_reaches_the_last_cube(setup, tmp_path, capsys):  # noqa: F811
-    """The recolouriser's "embedding training cubes" bar ended at 3/4 (5/6 on a 6-cube set) after
-    embedding every cube: zip asked the cube-index range first, so the bar never saw its end."""
-    out = tmp_path / "rec"
-    argv = _rec_argv(setup, out, "--steps", "1", "--baseline-steps", "1")
-    assert main([a for a in argv if a != "--no-progress"]) == 0
-    bar = [line for line in capsys.readouterr().err.replace("\r", "\n").splitlines() if line]
-    embedding = [line for line in bar if line.startswith("embedding training cubes")]
-    assert embedding and "4/4" in embedding[-1], embedding[-2:]

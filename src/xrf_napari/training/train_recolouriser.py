@@ -571,6 +571,7 @@ def embed_dataset(
     workers: int | None = None,
     dist=None,
     line_elements=(),
+    desc: str = "embedding cubes",
 ):
     """(inputs, palettes, rgbs, names): lists of (H, W, C) arrays (float32, uint8, uint8).
 
@@ -579,7 +580,8 @@ def embed_dataset(
     Compressed cubes are decoded in `workers` processes (default: up to 8) while the DVE runs.
     Under torchrun (dist) each rank reads and embeds only its share of the files (every N-th), then
     the ranks exchange the latents, which are ~85x smaller than the counts; rank 0 writes the
-    cache."""
+    cache. desc: the progress bar's label (every cube of the folder is embedded, the validation
+    paintings' too: _build says how many of each)."""
     import os
 
     from tqdm import tqdm
@@ -619,7 +621,7 @@ def embed_dataset(
         tqdm(
             reader,
             total=len(mine),
-            desc="embedding training cubes",
+            desc=desc,
             unit="cube",
             disable=not progress,
             dynamic_ncols=True,
@@ -1126,6 +1128,10 @@ def _build(args) -> _Run:
         progress=show,
         dist=dist,
         line_elements=tuple(cfg["model"].get("line_elements") or ()),
+        # the bar counts every cube of --data: it was "embedding training cubes", 4 of 4 for a
+        # set of 3 training and 1 validation cube
+        desc=f"embedding cubes ({len(train_idx)} training, {len(val_idx)} validation"
+        + ("; this rank's share)" if dist.enabled else ")"),
     )
     embed_s = time.time() - t0
     if cfg["model"].get("colour_prior"):  # derived from the cached line features, not cached
