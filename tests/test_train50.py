@@ -7,6 +7,9 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parent))
 from test_reproducibility_audit26 import _rec_argv, setup  # noqa: E402, F401 - fixture
 
@@ -27,3 +30,34 @@ def test_the_embedding_bar_says_it_counts_the_validation_cubes_too(setup, tmp_pa
     said = f"embedding cubes ({config['n_train']} training, {config['n_val']} validation)"
     assert bar and bar[-1].startswith(said), bar[-1:]
     assert "4/4" in bar[-1]
+
+
+def test_the_toy_sets_resolutions_are_the_train_familys(monkeypatch, tmp_path):
+    """write_toy_dataset drew FWHM from its own (120, 165) literal, a copy of the "train"
+    family's range (physics.instrument.TRAIN_FWHM_MN_EV): it now reads that one."""
+    import h5py
+
+    from xrf_napari.physics import instrument
+    from xrf_napari.training.toy_data import write_toy_dataset
+
+    monkeypatch.setattr(instrument, "TRAIN_FWHM_MN_EV", (150.0, 150.0))
+    data = write_toy_dataset(tmp_path / "toy", n_cubes=2, size=8)
+    for path in sorted((data / "cubes").glob("*.h5")):
+        with h5py.File(path, "r") as f:
+            assert json.loads(f.attrs["metadata"])["profile"]["fwhm_mn_ev"] == 150.0
+
+
+@pytest.mark.parametrize(
+    ("family", "lo", "hi"),
+    [("test", 170.0, 170.0), ("all", 125.0, 170.0)],
+)
+def test_the_test_and_all_families_read_the_named_ranges(monkeypatch, family, lo, hi):
+    """The "test" and "all" families drew from 165-180 eV and 120-180 eV literals beside the
+    named "train" range: "test" has TEST_FWHM_MN_EV, "all" spans train's and test's."""
+    from xrf_napari.physics import instrument
+
+    monkeypatch.setattr(instrument, "TRAIN_FWHM_MN_EV", (125.0, 160.0))
+    monkeypatch.setattr(instrument, "TEST_FWHM_MN_EV", (170.0, 170.0), raising=False)
+    rng = np.random.default_rng(0)
+    fwhm = [instrument.random_profile(rng, family).fwhm_mn_ev for _ in range(40)]
+    assert lo <= min(fwhm) and max(fwhm) <= hi, (min(fwhm), max(fwhm))

@@ -27,6 +27,8 @@ TRAIN_ANODES = ("Rh", "W", "Cu")
 TRAIN_FWHM_MN_EV = (120.0, 165.0)
 COUNTS_PER_PIXEL = (100.0, 10_000.0)
 TEST_ANODES = ("Mo",)
+#: The "test" family's resolution, above "train"'s; "all" spans both.
+TEST_FWHM_MN_EV = (165.0, 180.0)
 WIDE_ANODES = ("Rh", "W", "Cu", "Mo")
 HELDOUT_ANODES = ("Ag",)
 HELDOUT2_ANODES = ("Mo", "Ag")
@@ -285,10 +287,10 @@ def random_profile(rng: np.random.Generator, family: str = "train") -> Instrumen
         fwhm = rng.uniform(*TRAIN_FWHM_MN_EV)
     elif family == "test":
         anode = str(rng.choice(TEST_ANODES))
-        fwhm = rng.uniform(165.0, 180.0)
+        fwhm = rng.uniform(*TEST_FWHM_MN_EV)
     elif family == "all":
         anode = str(rng.choice(TRAIN_ANODES + TEST_ANODES))
-        fwhm = rng.uniform(120.0, 180.0)
+        fwhm = rng.uniform(TRAIN_FWHM_MN_EV[0], TEST_FWHM_MN_EV[1])
     elif family == "wide":
         return _wide_profile(rng)
     elif family == "heldout":

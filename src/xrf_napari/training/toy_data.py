@@ -164,14 +164,20 @@ def write_toy_dataset(
     size: int = 48,
     *,
     seed: int = 0,
-    anodes=("Rh", "W", "Cu"),
-    fwhm_range=(120.0, 165.0),
+    anodes=None,
+    fwhm_range=None,
 ) -> Path:
-    """A dataset folder in the synthetic layout (manifest.json + cubes/*.h5) made of toy cubes."""
+    """A dataset folder in the synthetic layout (manifest.json + cubes/*.h5) made of toy cubes.
+    anodes, fwhm_range (eV at Mn K-alpha): by default the "train" profile family's
+    (physics.instrument), the ranges the shipped models were trained on."""
     import json
 
     from ..energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration
     from ..io.project_h5 import write_cube
+    from ..physics import instrument
+
+    anodes = instrument.TRAIN_ANODES if anodes is None else anodes
+    fwhm_range = instrument.TRAIN_FWHM_MN_EV if fwhm_range is None else fwhm_range
 
     folder = Path(folder)
     (folder / "cubes").mkdir(parents=True, exist_ok=True)
