@@ -2,10 +2,12 @@
 """Screenshots for the docs: open napari at 1920 x 1080 (under Xvfb when there is no display), load
 a sample, open every xrf-napari dock through the plugin manifest (as from the Plugins menu), run
 them and save docs/images/screenshot_*.png, ending with all five docks open
-(screenshot_all_docks_<sample>.png); shots of a sample other than the painting carry its name
-(screenshot_overview_panel.png), so that they never replace the docs' painting images.
+(screenshot_all_docks_painting.png) and each dock alone (screenshot_widget_<dock>.png). The docs
+show the painting only: shots of another sample carry its name (screenshot_overview_panel.png)
+and go to out/screenshots_<sample>/ unless --out says otherwise, so that they neither replace
+the docs' images nor sit in docs/images unshown.
 
-    python scripts/screenshots.py [--sample painting|panel] [--out docs/images] [--device cpu]
+    python scripts/screenshots.py [--sample painting|panel] [--out DIR] [--device cpu]
 
 Rerunnable: files are overwritten atomically. Steps whose model weights are missing are skipped
 with a message (the other screenshots are still written).
@@ -23,6 +25,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = "xrf-napari"
+
+
+def default_out(sample: str) -> Path:
+    """Where the shots of `sample` go without --out: docs/images for the painting the docs show."""
+    if sample == "painting":
+        return ROOT / "docs" / "images"
+    return ROOT / "out" / f"screenshots_{sample}"
 
 
 def _ensure_display() -> None:
@@ -94,7 +103,7 @@ def main(argv=None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--sample", default="painting", choices=("painting", "panel"))
-    p.add_argument("--out", default=str(ROOT / "docs" / "images"))
+    p.add_argument("--out", help="folder for the shots (default: see above)")
     p.add_argument("--device", default="auto")
     p.add_argument("--k", type=int, default=0, help="regions for Embed & cluster (0 = automatic)")
     args = p.parse_args(argv)
@@ -103,7 +112,7 @@ def main(argv=None) -> int:
     import napari
     import numpy as np
 
-    out = Path(args.out)
+    out = Path(args.out) if args.out else default_out(args.sample)
     out.mkdir(parents=True, exist_ok=True)
     viewer = napari.Viewer(show=True, title="xrf-napari")
     viewer.window.resize(1920, 1080)

@@ -1,11 +1,50 @@
 """What the docs show and quote, checked against the scripts that make it (session 50's doc walk).
 
-benchmarks/bench_io.py's open_autocal timed an automatic calibration that was refused:
-docs/performance.md had to say so beside its figure."""
+docs/images held four screenshots no page showed (the Elemental maps, Embed & cluster and
+Recolour panels alone, and all five docks on the panel sample), and benchmarks/bench_io.py's
+open_autocal timed an automatic calibration that was refused: docs/performance.md had to say so
+beside its figure."""
 
 from __future__ import annotations
 
-from _bench_scripts import load_script
+import re
+
+from _bench_scripts import CHECKOUT, load_module, load_script
+
+#: The docs and images of the checkout under test (a worktree's, with PYTHONPATH=<worktree>/src).
+DOCS = [CHECKOUT / "README.md", *sorted((CHECKOUT / "docs").glob("*.md"))]
+IMAGES = CHECKOUT / "docs" / "images"
+
+
+def _shown_images() -> set[str]:
+    """The files under docs/images that a Markdown page of the checkout links to."""
+    shown = set()
+    for page in DOCS:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#\s]+\.png)\)", text):
+            path = (page.parent / target).resolve()
+            if path.parent == IMAGES.resolve():
+                shown.add(path.name)
+    return shown
+
+
+def test_every_image_in_docs_images_is_shown_by_a_page():
+    """docs/images/screenshot_widget_maps.png, _embed.png, _recolour.png and
+    screenshot_all_docks_panel.png were written by scripts/screenshots.py and committed, but no
+    page showed them: a reader never saw them, and nobody noticed when they went stale (the maps
+    and Recolour panels had since gained their Instrument row and Tube box); the recolouriser
+    card named its loss curve's file without linking it."""
+    images = {p.name for p in IMAGES.glob("*.png")}
+    assert images - _shown_images() == set()
+
+
+def test_screenshots_of_another_sample_stay_out_of_docs_images():
+    """scripts/screenshots.py --sample panel wrote ten shots into docs/images, which the docs
+    never show; they go to out/ (ignored by git) unless --out says otherwise."""
+    screenshots = load_module(CHECKOUT / "scripts" / "screenshots.py", "_screenshots50")
+    assert screenshots.default_out("painting") == CHECKOUT / "docs" / "images"
+    panel = screenshots.default_out("panel")
+    assert panel.is_relative_to(CHECKOUT / "out"), panel
 
 
 def test_bench_io_open_autocal_times_a_calibration_that_succeeds(tmp_path):
