@@ -61,3 +61,35 @@ def test_the_test_and_all_families_read_the_named_ranges(monkeypatch, family, lo
     rng = np.random.default_rng(0)
     fwhm = [instrument.random_profile(rng, family).fwhm_mn_ev for _ in range(40)]
     assert lo <= min(fwhm) and max(fwhm) <= hi, (min(fwhm), max(fwhm))
+
+
+def _image(path: Path, colour) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", (24, 24), colour).save(path)
+    return path
+
+
+def test_generate_refuses_one_painting_saved_under_two_names(tmp_path):
+    """Paintings are known by file name (the test split hashes it; the validation split and
+    evaluate's held-out verdict compare it), so a copy under another name was split as a second
+    painting: it could be trained on under one name and tested on under the other."""
+    from xrf_napari.synth.dataset import list_images
+
+    folder = tmp_path / "paintings"
+    folder.mkdir()
+    _image(folder / "a.png", (200, 30, 30))
+    _image(folder / "b.png", (30, 200, 30))
+    (folder / "a_copy.png").write_bytes((folder / "a.png").read_bytes())
+    with pytest.raises(ValueError, match=r"images a.png and a_copy.png of .* are the same file"):
+        list_images(folder, "train")
+
+
+def test_distinct_images_of_equal_size_pass(tmp_path):
+    """A guard: images that differ only in their pixels are different paintings."""
+    from xrf_napari.synth.dataset import list_images
+
+    folder = tmp_path / "paintings"
+    folder.mkdir()
+    names = [_image(folder / f"{i}.png", (10 * i, 0, 0)).name for i in range(3)]
+    assert [p.name for p in list_images(folder)] == names
