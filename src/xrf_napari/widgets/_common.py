@@ -527,8 +527,9 @@ class CubeDock(QWidget):
         self._grouped = False  # joined (or founded) the tab group
         self._docked = False  # has been inside a QDockWidget
         self._closed = False
-        #: [(id of the scan, its layers, the status line's sentence of them)]: say_while_shown
-        self._said_of_layers: list[tuple[int, tuple, str]] = []
+        #: [(weak reference to the scan, its layers, the status line's sentence of them)]:
+        #: say_while_shown
+        self._said_of_layers: list[tuple[weakref.ref, tuple, str]] = []
         self.cube_combo = CubeLayerCombo(napari_viewer)
         self.job = JobPanel(run_text)
         self.body = QWidget()
@@ -560,7 +561,7 @@ class CubeDock(QWidget):
         napari_viewer.layers.events.removed.connect(self._layer_removed)
         napari_viewer.layers.events.inserted.connect(self._watch_layer)
         for layer in napari_viewer.layers:
-            layer.events.metadata.connect(self._layer_metadata_changed)
+            self._follow_layer(layer)
         #: the Instrument row (make_instrument_row): Spectrum, Elemental maps, Pigments; its
         #: tube alone in Recolour
         self.instrument_row = None
@@ -1218,10 +1219,13 @@ class CubeDock(QWidget):
         replace_regions made (kept_words), Make maps' maps. Once the user deleted every one of
         them, the sentence leaves that scan's line, which went on naming a layer no longer
         there, or "4 map(s) added" over no map. Per scan: another scan's line saying the same
-        words of its own layers keeps them."""
+        words of its own layers keeps them. Kept by a weak reference to the scan, not its id:
+        a closed scan's id, reused by a scan opened later while the closed one's layers stayed,
+        made the new scan's sentence stay over its deleted layers as long as the old ones were
+        there (and the old ones' deletion take it from the new scan's line)."""
         layers = tuple(layer for layer in layers if layer is not None)
         if cube is not None and layers and sentence:
-            self._said_of_layers.append((id(cube), layers, sentence))
+            self._said_of_layers.append((weakref.ref(cube), layers, sentence))
 
     def _forget_deleted_sentences(self) -> None:
         """On a layer's removal: a sentence of say_while_shown none of whose layers of its scan
@@ -1230,33 +1234,60 @@ class CubeDock(QWidget):
         still there (a re-run's) stays."""
         layers = self._viewer.layers
         live = [said for said in self._said_of_layers if any(ly in layers for ly in said[1])]
-        held = {(key, s) for key, _, s in live}
-        gone = {(key, s) for key, _, s in self._said_of_layers if (key, s) not in held}
+        # lists, not sets: a weak reference whose scan died unhashed cannot be hashed
+        held = [(of, s) for of, _, s in live]
+        gone = [(of, s) for of, _, s in self._said_of_layers if (of, s) not in held]
         self._said_of_layers = live
         if not gone:
             return
 
-        def without(text: str, key: int | None) -> str:
-            """`text` less the gone sentences of the scan `key` (None: no scan shown, any)."""
+        def without(text: str, cube) -> str:
+            """`text` less the gone sentences of the scan `cube` (None: no scan shown, any)."""
             for of, sentence in gone:  # a whole sentence: "2 map(s) added" is not in "12 ..."
-                if key is None or of == key:
+                if cube is None or of() is cube:
                     text = re.sub(rf"(^|\s){re.escape(sentence)}", "", text)
             return text.strip()
 
-        shown = None if self._cube is None else id(self._cube)
         try:
-            self.job.status.setText(without(self.job.status.text(), shown))
+            self.job.status.setText(without(self.job.status.text(), self._cube))
         except RuntimeError:  # this dock's Qt side is already deleted
             return
-        for key, (_, kept) in self._per_cube.items():
+        for cube, kept in self._per_cube.values():
             if kept.get("status") is not None:
                 text, value, maximum = kept["status"]
-                kept["status"] = (without(text, key), value, maximum)
+                kept["status"] = (without(text, cube), value, maximum)
 
     def _watch_layer(self, event=None) -> None:
         layer = getattr(event, "value", None)
         if layer is not None:
-            layer.events.metadata.connect(self._layer_metadata_changed)
+            self._follow_layer(layer)
+
+    def _follow_layer(self, layer) -> None:
+        """Follow a layer's metadata (a calibrated Cube arriving) and name (the refusal's)."""
+        layer.events.metadata.connect(self._layer_metadata_changed)
+        layer.events.name.connect(self._layer_renamed)
+
+    def _layer_renamed(self, event=None) -> None:
+        """A layer was renamed: Run's refusal names the scan by its layer (scan_name), and its
+        tooltip and the status line kept the old name until the scan was chosen again."""
+        if not self._closed and layer_cube(getattr(event, "source", None)) is self._cube:
+            self.follow_refusal()
+
+    def follow_refusal(self) -> None:
+        """Run's refusal of the chosen scan again (scan_refusal), after something it reads
+        changed while the scan stayed chosen (its layer's name; Pigments' SmallUViT box and
+        Photograph): the status line says a new refusal as it comes (JobPanel.refused: not
+        over a running job's line), and drops the old one as it goes."""
+        cube = self.current_cube()
+        before = self.job.refusal
+        why = "" if cube is None else self.scan_refusal(cube)
+        if why == before:
+            return
+        self.job.refuse_runs(why)
+        if why:
+            self.job.refused(why)
+        elif not self.job.is_running and self.job.status.text() == before:
+            self.job.show_state(None)
 
     def _layer_metadata_changed(self, event=None) -> None:
         """A layer's Cube may have been replaced: a large uncalibrated scan opens at once, and

@@ -606,6 +606,18 @@ class CubeLayerCombo(LayerCombo):
             return layers[cubes.index(id(layer_cube(current)))]  # its sum replaced its stack
         return super()._choose(layers, current)
 
+    def set_layer(self, layer) -> None:
+        """Choose `layer`'s scan: its entry is the scan's sum image where one is open, and a
+        script naming the (channels, rows, columns) stack chose nothing, without a word. A
+        layer of no open scan (or None) is refused with a ValueError naming it."""
+        cube = None if layer is None else layer_cube(layer)
+        for ly in self._layers:
+            if cube is not None and layer_cube(ly) is cube:
+                super().set_layer(ly)
+                return
+        name = "no layer" if layer is None else f"the layer {getattr(layer, 'name', layer)!r}"
+        raise ValueError(f"{name} shows no datacube open in the viewer: choose one of its scans")
+
     def take_as_known(self, cube) -> None:
         """List `cube` as one already seen, so that it is not chosen as a scan just opened: the
         calibrated Cube that replaces an uncalibrated one in its layers (_reader._deliver_sum)."""

@@ -457,11 +457,13 @@ class ElementMapsWidget(CubeDock):
         return {s: ly for s, ly in self.map_layers.items() if ly in self.viewer.layers}
 
     def _layer_removed(self, event=None) -> None:
+        """A deleted map is no longer offered for a composite; Save maps and Add composite
+        follow the maps left in CubeDock's own follow_busy (called here too, it ran twice on
+        every layer's removal)."""
         super()._layer_removed(event)
-        try:  # a deleted map is no longer offered for a composite, nor saved once all are gone
+        try:
             if any(ly not in self.viewer.layers for ly in self.map_layers.values()):
                 self._refresh_rgb_choices(list(self.live_maps()), self._rgb_chosen())
-                self.follow_busy()
         except RuntimeError:  # this dock's Qt side is already deleted
             pass
 

@@ -434,7 +434,8 @@ class PigmentsWidget(CubeDock):
         self.info.hide()  # no blank row before a fit
 
         self.regions_button.clicked.connect(self.find_regions)
-        self.photo_combo.layer_changed.connect(self._follow_photo)
+        self.photo_combo.layer_changed.connect(self._follow_uvit)
+        self.use_uvit.toggled.connect(self._follow_uvit)
         self.export_button.clicked.connect(self._export_clicked)
         self.suggested_button.clicked.connect(self.paint_suggested)
         self.placement.currentIndexChanged.connect(self._place)
@@ -495,10 +496,6 @@ class PigmentsWidget(CubeDock):
             self.job.refused(report_error(ValueError("open a datacube first"), "Pigments"))
             return None
         if self.refuse_scan(cube):  # before a spot scan's "whole scan" layer is added
-            return None
-        refusal = self._uvit_refusal(cube)
-        if refusal:
-            self.job.refused(report_error(ValueError(refusal), "Pigments"))
             return None
         from ..analysis.pigment_fit import is_spot_scan
 
@@ -608,11 +605,20 @@ class PigmentsWidget(CubeDock):
 
     def scan_refusal(self, cube) -> str:
         """No calibration (unless one is being fitted: Run waits for it), or an axis wholly off
-        the fit's grid: the fit's own words (pigment_fit.fit_refusal)."""
+        the fit's grid: the fit's own words (pigment_fit.fit_refusal); else SmallUViT colours
+        ticked without a photograph on a single spectrum (_uvit_refusal), which turns Run off
+        as the others do (_follow_uvit): it stayed on, and a click only refused."""
         from ..analysis.pigment_fit import fit_refusal
 
         why = "" if awaits_calibration(cube) else fit_refusal(cube, self.scan_name(cube))
+        why = why or self._uvit_refusal(cube)
         return f"Pigments: {why}" if why else ""
+
+    def _follow_uvit(self, *_) -> None:
+        """The SmallUViT box or the Photograph changed: Run's refusal follows (scan_refusal),
+        then Find regions."""
+        self.follow_refusal()
+        self._follow_photo()
 
     def _uvit_refusal(self, cube) -> str:
         """Why the SmallUViT colours ticked (and no photograph chosen) cannot be had: a single
@@ -915,7 +921,7 @@ class PigmentsWidget(CubeDock):
         and a scan Run does not refuse (JobPanel.refusal: no calibration), its tooltip first
         saying why it is off: it was on, and a click only refused."""
         photo = self.photo_combo.current_layer() is not None
-        why = self.job.refusal
+        why = self.job.refusal if photo else ""  # without one, no photograph is the reason
         self.regions_button.setEnabled(photo and not why and not self.job.is_running)
         tip = f"{why}\n\n" if why else "" if photo else NO_PHOTO_TIP
         self.regions_button.setToolTip(tip + REGIONS_TIP)
