@@ -98,6 +98,28 @@ def show_only(docks: dict, *names: str) -> None:
         dock.setVisible(key in names)
 
 
+def split_column(viewer, docks: dict) -> None:
+    """Hiding and showing docks lets Qt re-split the column by size hints (the Spectrum plot
+    squeezed under the Elemental maps dock): give it back the split the Plugins menu makes
+    (CubeDock._join_tab_group: Spectrum 56 %, the tabs 44 %)."""
+    from qtpy.QtCore import Qt
+
+    settle(0.2)
+    column = [docks["spectrum"], docks["maps"]]
+    total = sum(d.height() for d in column)
+    viewer.window._qt_window.resizeDocks(
+        column, [int(0.56 * total), total - int(0.56 * total)], Qt.Orientation.Vertical
+    )
+
+
+def show_first_maps(maps, n: int = 3) -> None:
+    """Show the first `n` element maps, as Make maps does (each in red, green or blue, mixing),
+    and hide the rest: a composite added hides its scan's single maps (widgets/maps.py)."""
+    first = list(maps.map_layers.values())[:n]
+    for layer in maps.map_layers.values():
+        layer.visible = any(layer is f for f in first)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -155,10 +177,12 @@ def main(argv=None) -> int:
     if len(chosen) == 3:
         composite = maps.add_composite(chosen)
         composite.visible = False
+    show_first_maps(maps)  # the composite hid them: the shot shows the three maps themselves
     for ly in viewer.layers:
         if ly.name.endswith("true colours"):
             ly.visible = False
     show_only(docks, "spectrum", "maps")
+    split_column(viewer, docks)
     shot(viewer, out, f"maps{tag}")
 
     # 3. Embed & cluster: latent colours and regions, cluster spectra in the Spectrum widget.
@@ -209,18 +233,8 @@ def main(argv=None) -> int:
     for dock in docks.values():
         dock.setVisible(True)
     docks["maps"].raise_()
-    # hiding and showing docks above let Qt re-split the column by size hints: give it back the
-    # split the Plugins menu makes (CubeDock._join_tab_group: Spectrum 56 %, the tabs 44 %)
-    from qtpy.QtCore import Qt
-
-    settle(0.2)
-    column = [docks["spectrum"], docks["maps"]]
-    total = sum(d.height() for d in column)
-    viewer.window._qt_window.resizeDocks(
-        column, [int(0.56 * total), total - int(0.56 * total)], Qt.Orientation.Vertical
-    )
-    for ly in maps.map_layers.values():
-        ly.visible = ly.name in [m.name for m in list(maps.map_layers.values())[:3]]
+    split_column(viewer, docks)
+    show_first_maps(maps)
     viewer.reset_view()
     shot(viewer, out, f"all_docks_{args.sample}")
 

@@ -62,3 +62,18 @@ def test_bench_io_open_autocal_times_a_calibration_that_succeeds(tmp_path):
     assert bench.autocal_failure(result["calibration"]) is None
     assert "refused" in bench.autocal_failure([0.0, 1.0, "none"])
     assert "generated" in bench.autocal_failure([-0.5, 0.01, "auto"])
+
+
+def test_the_maps_screenshot_shows_element_maps_not_the_sum_image():
+    """User guide section 3's figure, "Elemental maps: the three strongest elements as red, green
+    and blue", showed the scan's sum image in magma: scripts/screenshots.py hid the composite it
+    added, which had hidden the single maps, so no map was left on the canvas. Magma holds no
+    green-dominant colour; the three maps in red, green and blue do."""
+    import numpy as np
+    from PIL import Image
+
+    shot = np.asarray(Image.open(IMAGES / "screenshot_maps.png").convert("RGB")).astype(int)
+    canvas = shot[30:1030, 330:1370]  # between the layer list and the docks, at 1920 x 1080
+    r, g, b = canvas[..., 0], canvas[..., 1], canvas[..., 2]
+    green = float(((g > r + 30) & (g > b + 30)).mean())
+    assert green > 0.01, f"{green:.1%} of the canvas is green: no element maps shown"
