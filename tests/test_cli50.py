@@ -86,3 +86,16 @@ def test_one_name_per_weights_file():
         "recolouriser": WEIGHTS_FILES["uvit"],
     }
     assert f"/{WEIGHTS_FILES['uvit']} when" in default_help("uvit")
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--swatch-fraction", "-0.5"), ("--bare-ground", "nan")]
+)
+def test_generate_names_the_share_out_of_range(tmp_path, capsys, option, value):
+    """`generate --bare-ground nan` said "--swatch-fraction and --bare-ground must be in
+    [0, 1]": both options named, neither the value given."""
+    out = tmp_path / "set"
+    assert train_main(["generate", "--out", str(out), "--n-cubes", "1", f"{option}={value}"]) == 2
+    err = capsys.readouterr().err
+    assert f"generate: error: {option} {value}: must be a share from 0 to 1" in err, err
+    assert not out.exists()

@@ -149,8 +149,12 @@ def run(args) -> int:
             f"--n-cubes {args.n_cubes}: a set holds at most {MAX_N_CUBES:,} cubes (cube_00000.h5 "
             "to cube_99999.h5); make larger ones as several sets, each with its own --seed"
         )
-    if not 0.0 <= args.swatch_fraction <= 1.0 or not 0.0 <= args.bare_ground <= 1.0:
-        raise ValueError("--swatch-fraction and --bare-ground must be in [0, 1]")
+    for option, share in (
+        ("--swatch-fraction", args.swatch_fraction),
+        ("--bare-ground", args.bare_ground),
+    ):
+        if not 0.0 <= share <= 1.0:  # it named both options, and neither the value given
+            raise ValueError(f"{option} {share:g}: must be a share from 0 to 1")
     # nan passed `< 0` and went into manifest.json as NaN (not JSON); inf failed after the work
     if not 0 <= args.character < math.inf:
         raise ValueError(f"--character must be a finite number >= 0, got {args.character:g}")
