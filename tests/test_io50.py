@@ -106,3 +106,70 @@ def test_a_ripple_twin_reached_by_a_hard_link_is_the_open_scan(tmp_path, monkeyp
     (b / "scan.raw").unlink()
     (b / "scan.raw").write_bytes(bytes(16))  # a copy is another file: opened
     assert reader._pair_open_twice(b / "scan.rpl") is None
+
+
+def _tiny_chunked(path, shape, channel_first=False):
+    """A zarr store whose cube is stored one pixel a chunk, none written (fill values)."""
+    import zarr
+
+    g = zarr.open_group(str(path), mode="w")
+    chunks = (shape[0], 1, 1) if channel_first else (1, 1, shape[2])
+    return g.create_array("counts", shape=shape, chunks=chunks, dtype="u2")
+
+
+def test_a_zarr_of_tiny_chunks_is_told_with_a_better_chunking(tmp_path):
+    """zarr spends ~0.3 ms on each chunk, whatever its size: 1000 x 1000 pixels in (1, 1, C)
+    chunks took 165 s a pass, opening without a word. Fails on the parent: DID NOT WARN."""
+    path = tmp_path / "scan.zarr"
+    _tiny_chunked(path, (200, 200, 3))
+    with pytest.warns(UserWarning) as caught:
+        cube = read_cube(path, auto_calibrate=False, check_counts=False)
+    (told,) = [str(w.message) for w in caught if "chunks" in str(w.message)]
+    assert told.startswith(f"{path}: zarr array 'counts' (200, 200, 3) is stored in 40,000")
+    assert "chunks of (1, 1, 3) (6 bytes each)" in told and "chunks=(200, 200, 3)" in told
+    assert cube.metadata["stored_chunks"] == 40_000
+    _tiny_chunked(path, (3, 200, 200), channel_first=True)  # advised in its storage order
+    with pytest.warns(UserWarning, match=r"e\.g\. chunks=\(3, 200, 200\)"):
+        read_cube(path, auto_calibrate=False, check_counts=False)
+
+
+def test_a_zarr_of_few_large_chunks_is_not_told(tmp_path):
+    """A guard: a cube in ordinary chunks opens without the warning."""
+    import zarr
+
+    zarr.open_group(str(tmp_path / "s.zarr"), mode="w").create_array(
+        "counts", shape=(200, 200, 3), chunks=(64, 64, 3), dtype="u2"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cube = read_cube(tmp_path / "s.zarr", auto_calibrate=False, check_counts=False)
+    assert cube.metadata["stored_chunks"] == 16
+
+
+def test_napari_sums_a_zarr_of_tiny_chunks_off_its_gui_thread(tmp_path, monkeypatch):
+    """The napari reader sums and calibrates a cube of over 256 MiB in a worker, a smaller one on
+    napari's GUI thread: a 6 MB zarr cube of a million chunks froze napari for minutes (a 300 x
+    300 one 35 s, /work/runs50/io50/napari_open.py). Its pass now counts each chunk as 512 KiB.
+    Fails on the parent: the calibration ran in read_cube ('failed: ...', not 'pending') and the
+    sum was computed in cube_layers."""
+    import xrf_napari._reader as reader
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io import AUTO_PENDING
+    from xrf_napari.io.arrays import pass_bytes
+
+    path = tmp_path / "scan.zarr"
+    _tiny_chunked(path, (32, 32, 64))  # 1,024 chunks: a pass as slow as 512 MiB read
+    cube = read_cube(path, calibrate_later=reader.ASYNC_SUM_BYTES)
+    assert cube.metadata["auto_calibration"] == AUTO_PENDING
+    started = []
+    monkeypatch.setattr(reader, "_can_defer", lambda: True)
+    monkeypatch.setattr(reader, "_start_sum", lambda *args: started.append(args))
+    calibrated = read_cube(path, calibration=Calibration(0.0, 0.02, source="user"))
+    layers = reader.cube_layers(calibrated)
+    assert layers[1][1]["name"].endswith(reader.PENDING_SUFFIX) and len(started) == 1
+    assert not calibrated.has_sum_image
+    # a project file saved from such a scan keeps its metadata, not its chunks
+    saved = cube_from_array(np.zeros((2, 2, 64), np.uint16), Calibration.uncalibrated())
+    saved.metadata.update(format="xrf-napari-project", stored_chunks=10**6)
+    assert pass_bytes(saved) == saved.nbytes

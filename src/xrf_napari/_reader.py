@@ -265,6 +265,7 @@ def cube_layers(cube) -> list:
     import numpy as np
 
     from .io import AUTO_PENDING, auto_calibrated
+    from .io.arrays import pass_bytes
 
     live = _can_defer()
     calibrating = cube.metadata.get("auto_calibration") == AUTO_PENDING
@@ -294,7 +295,7 @@ def cube_layers(cube) -> list:
     sum_name = f"{name} sum"
     sample = None
     # (an uncalibrated file's auto-calibration pass already left the sum: nothing to wait for)
-    if calibrating or (cube.nbytes > ASYNC_SUM_BYTES and not cube.has_sum_image and live):
+    if calibrating or (pass_bytes(cube) > ASYNC_SUM_BYTES and not cube.has_sum_image and live):
         total, limits = np.zeros(cube.shape[:2], dtype=np.float64), (0.0, 1.0)
         sum_meta[PENDING_KEY] = token = uuid.uuid4().hex
         if calibrating:  # the stack waits for its calibration as the sum layer for its image

@@ -124,10 +124,10 @@ def read_cube(
     anode: tube anode hint for auto-calibration (the file's own anode metadata wins); a symbol in
         any case, an English name or an atomic number ("rh", "Rhodium", 45 -> "Rh").
     dataset: HDF5 dataset / zarr array path, bypassing discovery.
-    calibrate_later: a cube of more bytes than this that needs the automatic calibration is
-        returned without it (source "none", metadata["auto_calibration"] = AUTO_PENDING), for the
-        caller to run `auto_calibrated` (a whole pass over the file) where it does not block: the
-        napari reader, in a worker thread.
+    calibrate_later: a cube of more bytes than this (or whose pass is as slow: arrays.pass_bytes)
+        that needs the automatic calibration is returned without it (source "none",
+        metadata["auto_calibration"] = AUTO_PENDING), for the caller to run `auto_calibrated` (a
+        whole pass over the file) where it does not block: the napari reader, in a worker thread.
     """
     anode = _anode_hint(anode)  # before the file is opened: a bad hint is the caller's error
     path = Path(path)
@@ -169,7 +169,9 @@ def read_cube(
                     cube, path, sample if auto_calibrate else None, anode
                 )
             if cube.calibration.source == "none" and auto_calibrate:
-                if calibrate_later is not None and cube.nbytes > calibrate_later:
+                from .arrays import pass_bytes  # a zarr of tiny chunks: as slow as large
+
+                if calibrate_later is not None and pass_bytes(cube) > calibrate_later:
                     cube.metadata["auto_calibration"] = AUTO_PENDING
                     _PENDING_ANODE[cube] = anode
                 else:

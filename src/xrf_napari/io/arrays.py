@@ -785,6 +785,7 @@ def read_zarr(path, **options) -> Cube:
     else:
         data = ChannelFirstView(arr) if channel_first else arr
     shown = f"zarr array '{name or '/'}'"
+    meta["stored_chunks"] = _chunk_count(arr, isinstance(data, ChannelFirstView), path, shown)
     cal = set_aside(
         lambda: calibration_from_mapping(dict(arr.attrs), path),
         f"offset/gain attributes of {shown}",
@@ -799,6 +800,63 @@ def read_zarr(path, **options) -> Cube:
     if channel_first:
         meta["channel_axis"] = "first"
     return _cube(data, path, "zarr", cal, meta)
+
+
+#: Seconds zarr spends on each chunk it reads, whatever its size (zarr 3.1.6, 2 busy cores:
+#: 0.3-0.5 ms; /work/runs50/io50/zarr_tiny.py), and the bytes a full pass reads meanwhile
+#: (1.7 GB/s, _reader.ASYNC_SUM_BYTES): what a chunk costs a pass, for `pass_bytes`.
+ZARR_CHUNK_S = 3e-4
+ZARR_CHUNK_BYTES = 2**19
+#: A pass spending longer than this on chunks alone is told at opening (_chunk_count).
+ZARR_SLOW_PASS_S = 10.0
+#: Bytes per chunk the rewrite _chunk_count advises aims at.
+ZARR_ADVISED_CHUNK_BYTES = 4 * 2**20
+
+
+def pass_bytes(cube) -> int:
+    """The bytes a full pass over `cube` costs as much time as: its own, or for a zarr store of
+    many small chunks, ZARR_CHUNK_BYTES per chunk. A 1000 x 1000 x 3 cube of 6 MB in (1, 1, 3)
+    chunks takes minutes a pass: the napari reader, which sums (and calibrates) a cube of under
+    256 MiB on its GUI thread, froze napari that long. Only the zarr reader's count is taken (a
+    project file saved from the scan keeps its metadata, but not its chunks)."""
+    chunks = cube.metadata.get("stored_chunks")
+    if cube.metadata.get("format") != "zarr" or not isinstance(chunks, int):
+        return cube.nbytes
+    return max(cube.nbytes, chunks * ZARR_CHUNK_BYTES)
+
+
+def _chunk_count(arr, channel_first: bool, path: Path, shown: str) -> int:
+    """The chunks a full pass over a zarr array reads; a warning naming the file, the chunk shape
+    and count and a better one when they are so many and small that zarr's cost per chunk makes
+    a pass last over ZARR_SLOW_PASS_S (1000 x 1000 pixels in (1, 1, C) chunks: minutes)."""
+    import warnings
+
+    shape = tuple(int(n) for n in arr.shape)
+    try:
+        grid = tuple(int(c) for c in arr.chunks)
+    except (AttributeError, TypeError, ValueError, NotImplementedError):  # a grid zarr can't say
+        return 1
+    count = int(np.prod([-(-n // c) for n, c in zip(shape, grid)], dtype=object))
+    item = np.dtype(arr.dtype).itemsize
+    chunk_bytes = int(np.prod(grid, dtype=object)) * item
+    seconds = count * ZARR_CHUNK_S
+    if seconds <= ZARR_SLOW_PASS_S or chunk_bytes >= ZARR_CHUNK_BYTES:
+        return count
+    h, w, c = (shape[1], shape[2], shape[0]) if channel_first else shape
+    cols = min(w, max(1, ZARR_ADVISED_CHUNK_BYTES // (c * item)))
+    rows = min(h, max(1, ZARR_ADVISED_CHUNK_BYTES // (cols * c * item)))
+    advised = (c, rows, cols) if channel_first else (rows, cols, c)
+    when = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+    warnings.warn(
+        f"{path}: {shown} {shape} is stored in {count:,} chunks of {grid} ({chunk_bytes} bytes "
+        f"each): zarr reads each chunk on its own, about 0.3 ms apiece, so every full pass over "
+        f"the scan (its sum image and automatic calibration on opening, each map) takes about "
+        f"{when}. Rewrite it once in larger chunks, e.g. chunks={advised} (zarr.create_array "
+        "with data= the array read whole and chunks=; keep its attributes and the arrays beside "
+        "it)",
+        stacklevel=4,
+    )
+    return count
 
 
 def _require_chunks(arr, path: Path, name: str) -> None:
