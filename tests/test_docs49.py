@@ -17,8 +17,9 @@ from _bench_scripts import BENCH, CHECKOUT, load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-#: Options of programs the docs run that are not ours (torchrun's, in docs/training.md).
-FOREIGN = {"--standalone", "--nproc", "--nnodes", "--rdzv"}
+#: Options of programs the docs run that are not ours (torchrun's, in docs/training.md), and the
+#: unknown option of the error the user guide quotes for one typed before the command.
+FOREIGN = {"--standalone", "--nproc", "--nnodes", "--rdzv", "--foo"}
 
 
 def _options_we_have() -> set[str]:
