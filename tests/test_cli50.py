@@ -99,3 +99,26 @@ def test_generate_names_the_share_out_of_range(tmp_path, capsys, option, value):
     err = capsys.readouterr().err
     assert f"generate: error: {option} {value}: must be a share from 0 to 1" in err, err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("shape", "said"),
+    [
+        (
+            (16,),
+            "a 1-D array is an axis or one spectrum (shaped (1, 1, channels) it opens as a spot)",
+        ),
+        ((2, 2, 2, 2), "a datacube must be 3-D (height, width, channels)\n"),
+    ],
+    ids=["1-D", "4-D"],
+)
+def test_info_says_what_an_array_of_other_than_2_axes_is(tmp_path, capsys, shape, said):
+    """A 1-D .npy (a spectrum) or a 4-D one was refused as "a 2-D array is an image or a map,
+    not a cube", which it is not."""
+    import numpy as np
+
+    path = tmp_path / "a.npy"
+    np.save(path, np.ones(shape, np.uint16))
+    assert main(["info", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "2-D" not in err, err

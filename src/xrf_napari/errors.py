@@ -28,10 +28,16 @@ def require_3d(shape, path, what: str = "array") -> None:
     """A cube is (height, width, channels): anything else is refused with its real shape."""
     shape = tuple(int(s) for s in shape)
     if len(shape) != 3:
+        # what a 1-D or 2-D array is: a 1-D one (a spectrum) was called "an image or a map" too
+        is_what = {
+            1: "; a 1-D array is an axis or one spectrum (shaped (1, 1, channels) it opens as a "
+            "spot), not a cube",
+            2: "; a 2-D array is an image or a map, not a cube",
+        }
         raise CubeReadError(
             path,
-            f"the {what} has shape {shape}: a datacube must be 3-D "
-            "(height, width, channels); a 2-D array is an image or a map, not a cube",
+            f"the {what} has shape {shape}: a datacube must be 3-D (height, width, channels)"
+            + is_what.get(len(shape), ""),
         )
     if min(shape) < 1:
         raise CubeReadError(path, f"the {what} has an empty axis: shape {shape}")
