@@ -173,3 +173,47 @@ def test_napari_sums_a_zarr_of_tiny_chunks_off_its_gui_thread(tmp_path, monkeypa
     saved = cube_from_array(np.zeros((2, 2, 64), np.uint16), Calibration.uncalibrated())
     saved.metadata.update(format="xrf-napari-project", stored_chunks=10**6)
     assert pass_bytes(saved) == saved.nbytes
+
+
+def _ome_zarr(path, data, axes, group=""):
+    """An OME-NGFF 0.4 image of one level, as bioformats2raw and ome-zarr-py write one."""
+    import zarr
+
+    root = zarr.open_group(str(path), mode="w")
+    g = root.create_group(group) if group else root
+    g.create_array("0", data=data, chunks=data.shape)
+    kinds = {"t": "time", "c": "channel"}
+    g.attrs["multiscales"] = [
+        {
+            "version": "0.4",
+            "axes": [{"name": a, "type": kinds.get(a, "space")} for a in axes],
+            "datasets": [{"path": "0"}],
+        }
+    ]
+
+
+@pytest.mark.parametrize("axes, group", [("tczyx", ""), ("tczyx", "0"), ("czyx", "")])
+def test_an_ome_zarr_image_of_five_axes_opens_as_its_cube(tmp_path, axes, group):
+    """bioformats2raw writes every image (t, c, z, y, x): a cube of 128 channels is (1, 128, 1, H,
+    W), or (1, 1, 128, H, W) where the pages were taken for z; an OME-TIFF of those axes opened,
+    the OME-Zarr was refused. Fails on the parent: CubeReadError "no 3-D numeric array in the zarr
+    store (arrays: 0(1, 128, 1, 4, 5))"."""
+    counts = np.arange(4 * 5 * 128, dtype=np.uint16).reshape(4, 5, 128)
+    stack = np.moveaxis(counts, 2, 0)  # (C, y, x)
+    data = stack[None, :, None] if axes == "tczyx" else stack[None]
+    if group:  # bioformats2raw's layout: the image in group "0", its pages taken for z
+        data = stack[None, None]
+    _ome_zarr(tmp_path / "scan.zarr", data, axes, group)
+    cube = read_cube(tmp_path / "scan.zarr", auto_calibrate=False)
+    assert cube.shape == (4, 5, 128) and cube.metadata["channel_axis"] == "first"
+    np.testing.assert_array_equal(np.asarray(cube.data[...]), counts)
+    np.testing.assert_array_equal(np.asarray(cube.data[1:3, 2, 7:9]), counts[1:3, 2, 7:9])
+
+
+def test_an_ome_zarr_image_of_two_long_extra_axes_is_still_refused(tmp_path):
+    """A guard: 2 time points of 128 channels are no one cube."""
+    from xrf_napari.io import CubeReadError
+
+    _ome_zarr(tmp_path / "scan.zarr", np.zeros((2, 128, 1, 4, 5), np.uint16), "tczyx")
+    with pytest.raises(CubeReadError, match=r"no 3-D numeric array .*0\(2, 128, 1, 4, 5\)"):
+        read_cube(tmp_path / "scan.zarr", auto_calibrate=False)

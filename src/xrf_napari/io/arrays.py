@@ -23,7 +23,7 @@ from .calibration import (
     set_aside,
 )
 from .hdf5 import MIN_CHANNELS  # fewest channels of a spectral axis, TIFF and .npy as for HDF5
-from .lazy import ChannelFirstView
+from .lazy import ChannelFirstView, LazyArray
 from .limits import MAX_COMPRESSION_RATIO, kind_hint, kind_of, misnamed, require_stored
 
 #: An .npz member is decompressed into memory: allow it only below this share of what the process
@@ -729,6 +729,7 @@ def read_zarr(path, **options) -> Cube:
         arr, name = node, ""
     else:
         arrays, skipped_fault = _arrays_of(node, path)
+        arrays.update(_ome_images(node, arrays))
         if want:
             if want.strip("/") not in arrays:
                 raise CubeReadError(
@@ -761,7 +762,8 @@ def read_zarr(path, **options) -> Cube:
         )
         if e is not None:
             _require_chunks(e, path, e.path or "energy")
-        channel_first = _channel_first(node, name, arr.shape, e)
+        ome = isinstance(arr, _OmeImage)  # its spectral axis is the one before y, x
+        channel_first = True if ome else _channel_first(node, name, arr.shape, e)
         n = int(arr.shape[0 if channel_first else 2])
         if e is not None:
             energies = np.asarray(e[:n] if len(e.shape) == 1 else e[:1, :n])  # not the rest
@@ -879,12 +881,9 @@ def _require_chunks(arr, path: Path, name: str) -> None:
         )
 
 
-def _channel_first(group, name: str, shape, energy) -> bool | None:
-    """Whether a zarr cube is stored (C, H, W): OME-NGFF (OME-Zarr) orders an image's axes
-    [t][c][z]yx, so a 3-D image whose first axis is its channel axis ('c', type 'channel') is; so
-    is one beside an energy vector that says so (energy_first). Otherwise (H, W, C), as maxrf4u
-    stores it. Both were read as (H, W, C): a 256-channel OME-Zarr cube of 20 x 30 pixels opened
-    as 256 x 20 pixels of 30 channels."""
+def _ome_axes(group, name: str) -> list[tuple[str, str]] | None:
+    """The (name, type) of each axis OME-NGFF (OME-Zarr) metadata gives zarr array `name` (its
+    group's `multiscales` listing it), lower case; None where none does."""
     parent, _, leaf = name.rpartition("/")
     try:
         attrs = dict((group[parent] if parent else group).attrs)
@@ -897,13 +896,70 @@ def _channel_first(group, name: str, shape, energy) -> bool | None:
             continue
         paths = [d.get("path") for d in m.get("datasets") or [] if isinstance(d, dict)]
         axes = m.get("axes") or []
-        if leaf in paths and isinstance(axes, list) and len(axes) == 3:
-            a = axes[0]
-            if isinstance(a, dict):
-                return a.get("type") == "channel" or str(a.get("name", "")).lower() == "c"
-            return str(a).lower() == "c"
+        if leaf in paths and isinstance(axes, list):
+            return [
+                (str(a.get("name", "")).lower(), str(a.get("type", "")).lower())
+                if isinstance(a, dict)
+                else (str(a).lower(), "")
+                for a in axes
+            ]
+    return None
+
+
+def _channel_first(group, name: str, shape, energy) -> bool | None:
+    """Whether a zarr cube is stored (C, H, W): OME-NGFF (OME-Zarr) orders an image's axes
+    [t][c][z]yx, so a 3-D image whose first axis is its channel axis ('c', type 'channel') is; so
+    is one beside an energy vector that says so (energy_first). Otherwise (H, W, C), as maxrf4u
+    stores it. Both were read as (H, W, C): a 256-channel OME-Zarr cube of 20 x 30 pixels opened
+    as 256 x 20 pixels of 30 channels."""
+    axes = _ome_axes(group, name)
+    if axes is not None and len(axes) == 3:
+        return axes[0][1] == "channel" or axes[0][0] == "c"
     # None: neither says, and the shape decides as for a .npy (`channel_order`)
     return None if energy is None else energy_first(shape, int(energy.shape[-1]))
+
+
+class _OmeImage(LazyArray):
+    """The (C, y, x) face of an OME-Zarr image of 4 or 5 axes ([t][c][z]yx) whose axes but one
+    before y, x hold one value: bioformats2raw writes every image (t, c, z, y, x), so a stack of
+    channels is (1, C, 1, H, W), or (1, 1, Z, H, W) where its pages were taken for z. Such a store
+    was refused ('no 3-D numeric array'), where the same image in an OME-TIFF opened."""
+
+    def __init__(self, arr, keep: list[int]):
+        self._arr, self._keep = arr, keep
+        self.shape = tuple(int(arr.shape[a]) for a in keep)
+        self.dtype = np.dtype(arr.dtype)
+        self.chunks = tuple(int(arr.chunks[a]) for a in keep)
+        self.attrs, self.path = arr.attrs, arr.path
+
+    def nbytes_stored(self) -> int:
+        return int(self._arr.nbytes_stored())
+
+    def _read(self, slices):
+        key: list = [0] * len(self._arr.shape)
+        for axis, s in zip(self._keep, slices):
+            key[axis] = s
+        return np.asarray(self._arr[tuple(key)])
+
+
+def _ome_images(group, arrays: dict) -> dict:
+    """{name: _OmeImage} of the arrays of 4 or 5 axes that OME-NGFF metadata names, ending in y,
+    x, whose other axes are one c or z axis and single-valued ones."""
+    out = {}
+    for name, arr in arrays.items():
+        shape = tuple(int(n) for n in arr.shape)
+        if len(shape) not in (4, 5) or np.dtype(arr.dtype).kind not in "uif":
+            continue
+        axes = _ome_axes(group, name)
+        if axes is None or len(axes) != len(shape) or [a[0] for a in axes[-2:]] != ["y", "x"]:
+            continue
+        keep = [i for i, n in enumerate(shape) if n > 1 or i >= len(shape) - 2]
+        if len(keep) == 3 and axes[keep[0]][0] in ("c", "z"):
+            try:
+                out[name] = _OmeImage(arr, keep)
+            except (AttributeError, TypeError, ValueError, NotImplementedError):
+                continue  # a chunk grid zarr cannot say: left as the array it is
+    return out
 
 
 def _zarr_cubes(arrays: dict) -> dict:
