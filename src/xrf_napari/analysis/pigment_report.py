@@ -82,28 +82,44 @@ def suggested_choices(report) -> list[int]:
     ]
 
 
+#: The largest label value paint_regions looks up through a table indexed by label value.
+PAINT_TABLE_MAX = 1 << 20
+
+
 def paint_regions(report, labels, choices=None) -> np.ndarray:
     """(H, W, 3) float32 sRGB: each region in its chosen candidate's colour (choices: an index
     into each region's `options`, -1 none; default the first candidate), the rest
-    NO_CANDIDATE_GREY."""
+    NO_CANDIDATE_GREY. The Pigments dock paints on every choice of a candidate, in the GUI
+    thread: each pixel's colour is one gather from a table of colours, by label value where the
+    labels lie in 0..PAINT_TABLE_MAX (a region's label is looked up once, not once per pixel),
+    else by its region's row; a boolean mask of the painted pixels assigned their colours took
+    3-5 times as long (0.9 s against 0.27 s at 2000 x 2000 px, 4.7 s against 0.9 s at 4000 x
+    4000 px, on a loaded machine)."""
     labels = np.asarray(labels)
     choices = top_choices(report) if choices is None else choices
-    out = np.full(labels.shape + (3,), NO_CANDIDATE_GREY, np.float32)
-    # looked up among the report's regions, not in a table indexed by label value (ids may be
-    # anything up to 2^31: a 16-bit label image's 65535, another segmenter's numbering)
+    # looked up among the report's regions (ids may be anything up to 2^31: a 16-bit label
+    # image's 65535, another segmenter's numbering), the first of a label repeated
     labs = np.array([r.label for r in report.regions], dtype=np.int64)
     if not len(labs):
-        return out
-    colours = np.full((len(labs), 3), NO_CANDIDATE_GREY, np.float32)
+        return np.full(labels.shape + (3,), NO_CANDIDATE_GREY, np.float32)
+    colours = np.full((len(labs) + 1, 3), NO_CANDIDATE_GREY, np.float32)  # the grey last
     for k, (r, i) in enumerate(zip(report.regions, choices)):
         options = r.options
         if 0 <= i < len(options):
             colours[k] = options[i].rgb
     order = np.argsort(labs, kind="stable")
-    pos = np.minimum(np.searchsorted(labs[order], labels), len(labs) - 1)
-    hit = (labs[order][pos] == labels) & (labels > 0)
-    out[hit] = colours[order[pos[hit]]]
-    return out
+    ranked = labs[order]
+
+    def rows(values):
+        """The colour row of each label value: its region's, else the grey's."""
+        pos = np.minimum(np.searchsorted(ranked, values), len(labs) - 1)
+        return np.where((ranked[pos] == values) & (values > 0), order[pos], len(labs))
+
+    if labels.size and labels.dtype.kind in "iu" and labels.min() >= 0:
+        top = int(labels.max())
+        if top <= PAINT_TABLE_MAX:
+            return colours[rows(np.arange(top + 1))][labels]
+    return colours[rows(labels)]
 
 
 def as_uint8(rgb) -> np.ndarray:
