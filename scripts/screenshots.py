@@ -72,15 +72,26 @@ def settle(seconds: float = 0.5) -> None:
         time.sleep(0.02)
 
 
+def wait_for_plots(viewer, timeout: float = 60.0) -> None:
+    """Wait until every plot shown, drawn off the GUI thread (widgets/_plot.FigureView), shows its
+    latest figure at its size: on a busy machine a draw outlasted settle(), and the Embed &
+    cluster shot showed the Spectrum plot without the regions' curves its caption names."""
+    from xrf_napari.widgets._plot import FigureView
+
+    views = [v for v in viewer.window._qt_window.findChildren(FigureView) if v.isVisible()]
+    end = time.time() + timeout
+    while not all(v.is_current() for v in views):
+        if time.time() > end:
+            raise TimeoutError("a plot was not drawn in time")
+        settle(0.05)
+    settle(0.1)  # let Qt paint the drawn images
+
+
 def shot(viewer, out: Path, name: str) -> Path:
     from xrf_napari.fileutil import atomic_path
 
     settle()
-    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-
-    for canvas in viewer.window._qt_window.findChildren(FigureCanvasQTAgg):
-        canvas.draw()  # a plot resized by the dock layout is repainted only on its next draw
-    settle(0.2)
+    wait_for_plots(viewer)
     path = out / f"screenshot_{name}.png"
     with atomic_path(path) as tmp:
         viewer.screenshot(str(tmp), canvas_only=False, flash=False)
@@ -244,6 +255,7 @@ def main(argv=None) -> int:
     for key, widget in widgets.items():
         docks[key].raise_()
         settle(0.2)
+        wait_for_plots(viewer)
         path = out / f"screenshot_widget_{key}{tag}.png"
         with atomic_path(path) as tmp:
             _whole_dock(widget).save(str(tmp))

@@ -77,3 +77,31 @@ def test_the_maps_screenshot_shows_element_maps_not_the_sum_image():
     r, g, b = canvas[..., 0], canvas[..., 1], canvas[..., 2]
     green = float(((g > r + 30) & (g > b + 30)).mean())
     assert green > 0.01, f"{green:.1%} of the canvas is green: no element maps shown"
+
+
+def test_screenshots_wait_until_the_spectrum_plot_is_drawn(qtbot):
+    """The Spectrum plot is drawn off the GUI thread (widgets/_plot.FigureView), and
+    scripts/screenshots.py gave it half a second: on a busy machine the Embed & cluster shot, whose
+    caption names the regions' mean spectra, showed the plot of the step before (the scan's mean
+    and a pixel). The script now waits until every plot shows its latest figure."""
+    from types import SimpleNamespace
+
+    from matplotlib.figure import Figure
+    from qtpy.QtWidgets import QMainWindow
+
+    from xrf_napari.widgets._plot import FigureView
+
+    screenshots = load_module(CHECKOUT / "scripts" / "screenshots.py", "_screenshots50b")
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    view = FigureView((0.5, 0.1, 0.5, 0.1))
+    window.setCentralWidget(view)
+    window.resize(400, 300)
+    window.show()
+    qtbot.waitExposed(window)
+    figure = Figure()
+    figure.add_subplot().plot([0, 1], [0, 1])
+    view.show_figure(figure)
+    assert not view.is_current()  # drawn in the background, delivered through Qt's events
+    screenshots.wait_for_plots(SimpleNamespace(window=SimpleNamespace(_qt_window=window)))
+    assert view.is_current()
