@@ -788,6 +788,11 @@ def _suggest(
     half: dict[str, tuple[float, int, Line]] = {}  # K-alpha seen, K-beta under another's line
     blended: set[str] = set()  # of those, the ones whose K-beta has no apex at all (hidden)
     by_l: set[str] = set()  # read by their L lines: K lines unexcited or beyond the axis
+    # K-alpha off every peak, its K-beta unresolvable, a peak within one FWHM: (that peak, line)
+    # (k_beyond_m: the blend of S K-alpha and Hg M-alpha peaks beyond the tolerance of both)
+    off_peak: dict[str, tuple[int, Line]] = {}
+    # L-alpha off every peak, its L-beta resolvable and a peak: (that peak, L-beta, L-alpha)
+    l_off: dict[str, tuple[int, Line, Line]] = {}
     for sym in elements:
         if anode and sym == anode:
             continue
@@ -813,6 +818,19 @@ def _suggest(
                     # above its K edge (k_lines_unseen): no K-alpha peak says little, L lines decide
                     by_l.add(sym)
                     continue
+                kb = lines.get("Kb") if first == "Ka" else None
+                if kb is not None and abs(kb.energy - ln1.energy) <= RESOLVABLE_FWHM * fwhm(
+                    ln1.energy
+                ):
+                    jn = int(np.argmin(np.abs(pe - ln1.energy)))
+                    if abs(pe[jn] - ln1.energy) <= fwhm(ln1.energy):
+                        off_peak[sym] = (jn, ln1)
+                lb = lines.get("Lb") if first == "La" else None
+                jb = match(lb) if lb is not None and e_lo <= lb.energy <= e_hi else None
+                if jb is not None and abs(lb.energy - ln1.energy) > RESOLVABLE_FWHM * fwhm(
+                    ln1.energy
+                ):
+                    l_off[sym] = (jb, lb, ln1)
                 break  # the strongest line in range is absent: not this element
             ln2 = lines.get(second) if second else None
             if j1 in air_peaks:  # e.g. Ag L-alpha on Ar K-alpha: argon unless L-beta says silver
@@ -880,6 +898,27 @@ def _suggest(
         if sym not in tube and used and all(closer_line(j, ln, lines) for j, ln in used):
             del confirmed[sym]
         else:
+            kept.append(sym)
+    # Nor is an element absent whose L-alpha has no apex of its own, on a stronger line's flank
+    # (smalt's 2 % of Bi: L-alpha 10.84 keV, 0.3 keV above As K-alpha), where its L-beta is a
+    # peak no other line may be (no line of another element looked for, the tube or the air
+    # within the tolerance: Sn L-beta 3.71 keV on chalk's Ca K-alpha 3.69, calcium not yet
+    # confirmed, gave tin to lead white with orpiment under a Mo tube) and a fit of every shape
+    # there (_joint_k_fit of its L lines beside the K and L lines of the elements found) gives
+    # its L lines n_sigma: bismuth was never suggested in smalt.
+    if l_off:
+        by = list(dict.fromkeys([*kept, *tube, *single]))
+        near = [ln for s in (*elements, *tube) for ln in element_lines(s) + minor_lines(s)]
+        near += [ln for s in tube for ln in transition_lines(s)] + air_lines
+    for sym, (jb, lb, la) in l_off.items():
+        x = float(pe[jb])
+        if any(
+            abs(x - o.energy) <= tolerance_fwhm * fwhm(o.energy) for o in near if o.element != sym
+        ):
+            continue
+        fit = _joint_k_fit(e, spec, sym, [], by, la.energy, fwhm_mn_ev, shell="L")
+        if fit is not None and fit[0] > n_sigma:
+            confirmed[sym] = (peaks[jb].prominence, [(None, la), (jb, lb)])
             kept.append(sym)
     l_unsure: dict[str, tuple[Line, str] | tuple[Line, str, str]] = {}
 
@@ -1041,10 +1080,66 @@ def _suggest(
         elif l_lines_explain(sym, ln):
             continue
         confirmed[sym] = (prom, [(j, ln)])
+
+    def m_or_tube_l(o: Line) -> bool:
+        return o.family in ("La", "Lb") if o.element in tube else o.family == "Ma"
+
+    def k_beyond_m(sym: str, j: int, ln: Line) -> bool:
+        """Is the K-alpha peak j of `sym`, nearer M lines of confirmed elements (or the tube's
+        L lines) than its own line, the K lines' too? A fit of every shape there (_joint_k_fit:
+        the M families of those elements and of those with an M line within one FWHM of the
+        K-alpha, the tube's L family too where one of its lines is) must leave them n_sigma and
+        L_FAMILY_EXCESS of those families' height at K-alpha (_k_counts). S K-alpha (2.31 keV),
+        Hg M-alpha (2.20) and M-beta (2.28) make one peak between them: vermilion never had its
+        sulfur suggested. Forward model, lead pigments over chalk (Rh, W and Mo tubes): Pb M
+        lines alone leave S under 0 noise-free, under n_sigma at 100-10,000 counts a pixel;
+        vermilion gives S 0.24-1.2 of Hg M's height, chrome yellow's 3 % of S 0.06-0.13 of Pb's
+        (lost: under the template's error)."""
+        x = float(pe[j])
+        nearer = [
+            o
+            for o in confirmed_lines
+            if abs(x - o.energy) < abs(x - ln.energy) and tube_line_can_be(j, o)
+        ]
+        # nothing nearer but M-alpha lines and the tube's L-alpha and L-beta (a W tube's L-l,
+        # 7.39 keV, on Ni K-alpha, 7.48, is no M line: nickel stays dropped)
+        if ln.family != "Ka" or not nearer or not all(map(m_or_tube_l, nearer)):
+            return False
+        # and the apex pulled off each M-alpha towards the K line by over L_APEX_FWHM (an M
+        # family's M-beta pulls it the other way where the K line lies below: smalt's Bi M-alpha
+        # 2.42 keV, 0.11 above S K-alpha, read as sulfur beside the escape of Ca K-beta, 2.27)
+        if any(
+            (x - o.energy) * np.sign(ln.energy - o.energy) <= L_APEX_FWHM * fwhm(o.energy)
+            for o in nearer
+            if o.family == "Ma"
+        ):
+            return False
+        reach = fwhm(ln.energy)
+        on = [
+            (s, "L" if s in tube else "M")
+            for s in explained_by
+            if any(o.element == s for o in nearer)
+            or any(
+                t.family[0] == ("L" if s in tube else "M")
+                and t.weight >= 0.05
+                and abs(t.energy - ln.energy) <= reach
+                for t in transition_lines(s)
+            )
+        ]
+        if not any(shell == "M" for _, shell in on):
+            return False
+        fit = _joint_k_fit(e, spec, sym, on, [], ln.energy, fwhm_mn_ev, [0.0] * len(on))
+        return fit is not None and _k_counts(fit, n_sigma)
+
+    for sym, (j, ln) in off_peak.items():
+        if closer_line(j, ln, confirmed_lines):  # k_beyond_m decides below
+            single[sym] = (peaks[j].prominence, j, ln)
     for sym, (_prom, j, ln) in list(single.items()):
         # an air line nearer drops it too: a weak peak at Ar K-beta 3.19 keV that argon's K-alpha
         # does not explain (air_explains) is no Cd L-alpha 3.13 seen alone (Naples yellow, W tube)
-        if closer_line(j, ln, confirmed_lines) or closer_line(j, ln, air_lines):
+        if closer_line(j, ln, air_lines) or (
+            closer_line(j, ln, confirmed_lines) and not k_beyond_m(sym, j, ln)
+        ):
             del single[sym]
     # One L peak of an element whose K lines went unseen is another's K line there, which that
     # element's absence would have rejected, unless the apex says otherwise (L_APEX_FWHM): Mo
@@ -1347,8 +1442,10 @@ def _joint_k_fit(
     fwhm_mn_ev: float,
     shares: list[float] | None = None,
     span: tuple[float, float] | None = None,
+    shell: str = "K",
 ) -> tuple[float, float, float, float] | None:
-    """A weighted least-squares fit of every shape there: `sym`'s K lines, the (element, shell)
+    """A weighted least-squares fit of every shape there: `sym`'s K lines (its `shell`'s: "L"
+    for an L-alpha on a neighbour's flank, _suggest's l_off), the (element, shell)
     families `on` its K-alpha (one template each, xraylib's ratios: Pb L-beta 12.61 keV pins Pb
     L-alpha's height under As K-alpha, Sr K-alpha Sr K-beta's under Zr K-alpha) and the K and L
     lines of `others` that reach the window (Hg L-beta under As K-beta), over `sym`'s K lines and
@@ -1360,7 +1457,11 @@ def _joint_k_fit(
     if span:
         ends = list(span)
     else:
-        ends = [ka_kev, *_main_lines(sym, "K"), *(en for s, sh in on for en in _main_lines(s, sh))]
+        ends = [
+            ka_kev,
+            *_main_lines(sym, shell),
+            *(en for s, sh in on for en in _main_lines(s, sh)),
+        ]
     lo, hi = min(ends), max(ends)
     # and the L lines of others there, so their heights are pinned (Hg L-alpha 9.99 keV for its
     # L-beta under As K-beta: without it the fit gave As half of lead white with vermilion)
@@ -1375,7 +1476,7 @@ def _joint_k_fit(
         return None
     x, y = e[win], spec[win]
     xb = np.ascontiguousarray(x, dtype=np.float64).tobytes()
-    kt = _shell_template(xb, sym, "K", fwhm_mn_ev)
+    kt = _shell_template(xb, sym, shell, fwhm_mn_ev)
     lts = [_shell_template(xb, s, sh, fwhm_mn_ev) for s, sh in on]
     rest = [
         t
