@@ -93,3 +93,15 @@ def test_distinct_images_of_equal_size_pass(tmp_path):
     folder.mkdir()
     names = [_image(folder / f"{i}.png", (10 * i, 0, 0)).name for i in range(3)]
     assert [p.name for p in list_images(folder)] == names
+
+
+def test_an_ag_tube_seen_near_backscatter_is_named():
+    """An Ag tube at 170 deg was never named from its scatter: its Compton peak sat at the band's
+    low edge with its tail in the continuum window below (contrast 0.13, under 0.2). The sum
+    spectrum of a generated 16 x 16 cube (data/ag_tube_170deg_sum.npy: Ag, 45 kV, 3,000 counts
+    per pixel, incidence 90 and take-off 80 deg, collimator, 160 eV; synthesize with
+    default_rng(5106), /work/runs49/tube49/gen_angles.py's case 106)."""
+    from xrf_napari.analysis.tube_guess import guess_anode
+
+    total = np.load(Path(__file__).parent / "data" / "ag_tube_170deg_sum.npy")
+    assert guess_anode(total[None].astype(np.float64)) == "Ag"
