@@ -122,3 +122,33 @@ def test_info_says_what_an_array_of_other_than_2_axes_is(tmp_path, capsys, shape
     assert main(["info", str(path)]) == 2
     err = capsys.readouterr().err
     assert said in err and "2-D" not in err, err
+
+
+@pytest.mark.parametrize(
+    ("entry", "argv", "name"),
+    [
+        (main, ["info", "-"], "input"),
+        (main, ["pigments", "x.h5", "-o", "out", "--labels", "-"], "--labels"),
+        (train_main, ["evaluate", "--data", "-"], "--data"),
+    ],
+    ids=["info", "labels", "train-data"],
+)
+def test_a_lone_dash_as_an_input_is_named_as_standard_input(
+    tmp_path, monkeypatch, capsys, entry, argv, name
+):
+    """`xrf-napari info -` (standard input, as many tools read a lone dash) said "-: no such file
+    or directory", as if a file named '-' were missing; an output '-' was already refused so. A
+    file of that name is still read (a guard)."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        entry(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: argument {name}: '-' (standard input) cannot be read; name a file" in err, err
+    if argv[0] == "info":
+        import numpy as np
+
+        np.save(tmp_path / "cube.npy", np.ones((2, 2, 8), np.uint16))
+        (tmp_path / "cube.npy").rename(tmp_path / "-")
+        assert main(["info", "-"]) == 2  # read: refused for its (missing) suffix
+        assert "-: unsupported file type" in capsys.readouterr().err

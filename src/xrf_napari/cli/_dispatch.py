@@ -68,7 +68,8 @@ def _checked_outputs(parser, args) -> None:
     unset $OUT) refused instead of writing into the working folder; a leading ~ of the paths read
     (INPUT_PATHS) expanded too, and an empty one refused alike: read as ".", `--labels ""` or
     `--weights "$W"` was "output folder OUT is, or lies inside, the input folder .", and an empty
-    INPUT ". : unsupported file type"."""
+    INPUT ". : unsupported file type"; so is a lone '-', read as standard input by many tools
+    (it was "-: no such file or directory"), unless a file has that name."""
     for dest in OUTPUT_PATHS:
         value = getattr(args, dest, None)
         if isinstance(value, str):
@@ -87,13 +88,16 @@ def _checked_outputs(parser, args) -> None:
                 parser.error(f"argument --{dest}: {why}; choose a shorter one")
     for dest in INPUT_PATHS:  # the same ~ in the files read: `--weights=~/w` was "not found"
         value = getattr(args, dest, None)
-        if value == "":
+        if value in ("", "-"):
             name = next(
                 (a.option_strings[0] if a.option_strings else a.dest)
                 for a in parser._actions
                 if a.dest == dest
             )
-            parser.error(f"argument {name}: is empty (an unset variable?); name the input")
+            if value == "":
+                parser.error(f"argument {name}: is empty (an unset variable?); name the input")
+            if not os.path.lexists(value):  # `info -` said "-: no such file or directory"
+                parser.error(f"argument {name}: '-' (standard input) cannot be read; name a file")
         if isinstance(value, str) and value.startswith("~"):
             setattr(args, dest, os.path.expanduser(value))
 
