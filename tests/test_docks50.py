@@ -227,3 +227,47 @@ def test_paint_regions_gathers_the_colours_it_assigned_before():
             want[(labels == region.label) & (labels > 0)] = colour
         got = paint_regions(SimpleNamespace(regions=regions), labels.astype(np.int64), choices)
         assert got.dtype == np.float32 and np.array_equal(got, want)
+
+
+def test_embed_lets_go_of_its_deleted_layers(make_napari_viewer, qtbot, tmp_path, monkeypatch):
+    """Embed & cluster held the last run's latent RGB and clusters layers (latent_layer,
+    labels_layer) after the user deleted them, with the latent of every pixel in the latent's
+    metadata, until its next run: they are let go as they are deleted."""
+    from _napari_helpers import stand_in_embed_dock
+
+    viewer = make_napari_viewer()
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    latent, clusters = embed.latent_layer, embed.labels_layer
+    assert latent in viewer.layers and clusters in viewer.layers
+    gone = weakref.ref(latent)
+    viewer.layers.remove(latent)
+    del latent
+    assert embed.latent_layer is None and embed.labels_layer is clusters
+    viewer.layers.remove(clusters)
+    assert embed.labels_layer is None
+    qtbot.wait(10)
+    gc.collect()
+    assert gone() is None
+
+
+def test_maps_let_go_of_a_deleted_map(make_napari_viewer, qtbot, tmp_path, monkeypatch):
+    """A map the user deleted stayed alive (64 MB at 4000 x 4000 px) in Elemental maps'
+    result, its shown maps and its status line's watch, until the scan was closed or mapped
+    again: it is let go, and still named as deleted when chosen for a composite."""
+    import pytest
+    from _napari_helpers import stand_in_maps_dock
+
+    viewer = make_napari_viewer()
+    ones = lambda h, w, symbols: {s: np.ones((h, w)) for s in symbols}  # noqa: E731
+    dock = stand_in_maps_dock(viewer, qtbot, tmp_path, monkeypatch, ones, ["Pb", "Fe"])
+    gone = weakref.ref(dock.live_maps()["Pb"])
+    viewer.layers.remove(gone())
+    qtbot.wait(10)
+    gc.collect()
+    assert gone() is None
+    assert "map(s) added" in dock.job.status.text()  # Fe's map is still there
+    with pytest.raises(ValueError, match="the map layer of Pb was deleted"):
+        dock.add_composite(["Pb", "Fe", None])
+    assert list(dock.live_maps()) == ["Fe"]

@@ -1233,7 +1233,12 @@ class CubeDock(QWidget):
         would say it again), and is no longer watched; one said again of that scan's layers
         still there (a re-run's) stays."""
         layers = self._viewer.layers
-        live = [said for said in self._said_of_layers if any(ly in layers for ly in said[1])]
+        # the deleted layers let go (a map is 64 MB at 4000 x 4000 px), the others watched
+        said = [
+            (of, tuple(ly for ly in of_layers if ly in layers), s)
+            for of, of_layers, s in self._said_of_layers
+        ]
+        live = [entry for entry in said if entry[1]]
         # lists, not sets: a weak reference whose scan died unhashed cannot be hashed
         held = [(of, s) for of, _, s in live]
         gone = [(of, s) for of, _, s in self._said_of_layers if (of, s) not in held]

@@ -306,6 +306,19 @@ class EmbedClusterWidget(CubeDock):
             self.scroll_into_view(self.summary, self.ood_label)
         return (source, cube.energy, result, spectra, counts, device, note, False, ood, why_one)
 
+    def _layer_removed(self, event=None) -> None:
+        """The last run's latent RGB and clusters layers (latent_layer, labels_layer) are let go
+        once deleted: the dock held them until its next run, the latent of every pixel in the
+        layer's metadata with them (240 MB at 4000 x 4000 px), also once their scan was closed."""
+        super()._layer_removed(event)
+        viewer = self.viewer
+        if viewer is None:
+            return
+        if self.latent_layer is not None and self.latent_layer not in viewer.layers:
+            self.latent_layer = None
+        if self.labels_layer is not None and self.labels_layer not in viewer.layers:
+            self.labels_layer = None
+
     def show_result(self, result) -> None:
         """The current cube's regions (summary, Save), or a blank dock when it has none."""
         self.result = result

@@ -457,15 +457,26 @@ class ElementMapsWidget(CubeDock):
         return {s: ly for s, ly in self.map_layers.items() if ly in self.viewer.layers}
 
     def _layer_removed(self, event=None) -> None:
-        """A deleted map is no longer offered for a composite; Save maps and Add composite
-        follow the maps left in CubeDock's own follow_busy (called here too, it ran twice on
-        every layer's removal)."""
+        """A deleted map is let go, of every scan's maps (each an (H, W) float32 array: 64 MB at
+        4000 x 4000 px, held until its scan was closed or mapped again), its element still
+        known as deleted (None: _composite_inputs says so), and no longer offered for a
+        composite. Save maps and Add composite follow the maps left in CubeDock's own
+        follow_busy (called here too, it ran twice on every layer's removal)."""
         super()._layer_removed(event)
-        try:
-            if any(ly not in self.viewer.layers for ly in self.map_layers.values()):
+        viewer = self.viewer
+        if viewer is None:
+            return
+        shown = False  # a map of the scan shown was deleted
+        for layers in (self.map_layers, *(result[0] for result in self.recall_all("result"))):
+            for symbol, layer in list(layers.items()):
+                if layer is not None and layer not in viewer.layers:
+                    layers[symbol] = None
+                    shown |= layers is self.map_layers
+        if shown:
+            try:  # the composite row offers the maps left
                 self._refresh_rgb_choices(list(self.live_maps()), self._rgb_chosen())
-        except RuntimeError:  # this dock's Qt side is already deleted
-            pass
+            except RuntimeError:  # this dock's Qt side is already deleted
+                pass
 
     def follow_busy(self) -> None:
         """Save maps and Add composite use the maps shown: off without any (Add composite stayed
