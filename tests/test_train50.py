@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_reproducibility_audit26 import _rec_argv, setup  # noqa: E402, F401 - fixture
+from test_reproducibility_audit26 import _emb_argv, _rec_argv, setup  # noqa: E402, F401 - fixture
 
 
 def test_the_embedding_bar_says_it_counts_the_validation_cubes_too(setup, tmp_path, capsys):  # noqa: F811
@@ -105,3 +105,26 @@ def test_an_ag_tube_seen_near_backscatter_is_named():
 
     total = np.load(Path(__file__).parent / "data" / "ag_tube_170deg_sum.npy")
     assert guess_anode(total[None].astype(np.float64)) == "Ag"
+
+
+@pytest.mark.parametrize("trainer", ["recolouriser", "embedder"])
+def test_a_stop_after_the_loop_says_how_to_finish(setup, tmp_path, capsys, monkeypatch, trainer):  # noqa: F811
+    """Ctrl-C while a run wrote its results (the weights, validation, the per-pixel baseline:
+    minutes on a real run) said "interrupted" alone, with some of them written and others not:
+    it names the checkpoint that stays and the --resume that finishes the run."""
+    from xrf_napari.cli.train import main
+    from xrf_napari.training import common
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(common, "plot_curves", stop)  # the last step of both trainers' results
+    out = tmp_path / trainer
+    argv = (_rec_argv if trainer == "recolouriser" else _emb_argv)(setup, out, "--steps", "2")
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert f"checkpoint {out / 'checkpoint.pt'} (step 2) stays" in err, err
+    said = [line for line in err.splitlines() if "Finish with: " in line]
+    assert said and said[0].endswith(" --resume"), said
+    assert f"Finish with: xrf-napari-train {trainer} " in said[0]
+    assert not (out / "loss_curve.png").exists()

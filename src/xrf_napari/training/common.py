@@ -367,6 +367,40 @@ class StopSignals:
         return SystemExit(128 + int(self.signum))
 
 
+@contextlib.contextmanager
+def said_if_stopped_finishing(checkpoint, saved_step, show: bool = True):
+    """A context for what follows the training loop (weights, validation, the baseline, metrics:
+    minutes on a real run), in which a Ctrl-C or SIGTERM said "interrupted" alone, though
+    uvit.safetensors may stand there without metrics.json: says which checkpoint stays and the
+    --resume that finishes the run (a finished run's checkpoint resumes to its end at once).
+    saved_step: a callable giving the step of `checkpoint` (None: none written)."""
+    import signal
+    import sys
+
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit) as exc:
+        stopped = isinstance(exc, KeyboardInterrupt) or exc.code == 128 + signal.SIGTERM
+        step = saved_step()
+        if stopped and show:
+            command = command_line()
+            if "--resume" not in parsed_argv():
+                command += " --resume"
+            said = (
+                f"checkpoint {printable(checkpoint)} (step {step}) stays; the weights, "
+                f"metrics.json or loss_curve.png may be missing. Finish with: {command}"
+                if step is not None
+                else "no checkpoint was written: run the command again"
+            )
+            print(
+                f"xrf-napari-train: stopped after the training loop, while writing its results: "
+                f"{said}",
+                file=sys.stderr,
+                flush=True,
+            )
+        raise
+
+
 def files_sha1(files) -> str:
     """Which cube files a run trains on (names and sizes), whatever path reaches them: --resume
     refuses other data."""

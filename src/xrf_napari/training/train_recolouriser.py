@@ -997,6 +997,8 @@ def run(args) -> int:
 
 
 def _run(args) -> int:
+    from .common import said_if_stopped_finishing
+
     r = _build(args)
     loop = _resume(r) if args.resume else LoopState()
     if r.cfg["init"] and not args.resume and r.val_idx and r.dist.is_main:
@@ -1004,7 +1006,8 @@ def _run(args) -> int:
         val, msssim = _run_validation(r)
         loop.record_val(val, r.core, r.cfg["keep_best"], msssim, r.cfg["keep_best_by"])
     train_s = _loop(r, loop)
-    return _finalise(r, loop, train_s)
+    with said_if_stopped_finishing(r.out / CHECKPOINT_NAME, lambda: r.saved_step, r.dist.is_main):
+        return _finalise(r, loop, train_s)
 
 
 def _start(args):
