@@ -271,3 +271,19 @@ def test_maps_let_go_of_a_deleted_map(make_napari_viewer, qtbot, tmp_path, monke
     with pytest.raises(ValueError, match="the map layer of Pb was deleted"):
         dock.add_composite(["Pb", "Fe", None])
     assert list(dock.live_maps()) == ["Fe"]
+
+
+def test_find_regions_tooltip_follows_a_renamed_scan(make_napari_viewer, tmp_path):
+    """Find regions, off on a scan Pigments refuses (no energy calibration), says the refusal
+    in its tooltip, naming the scan's layer: renamed, it kept the old name (Run's followed)."""
+    from _napari_helpers import pigments_dock_with_photo
+    from test_widgets_audit24 import _flat_uncalibrated_scan
+
+    viewer = make_napari_viewer()
+    stack = open_cube(viewer, _flat_uncalibrated_scan(tmp_path))[0]
+    widget = pigments_dock_with_photo(viewer)
+    widget.photo_combo.set_layer(viewer.add_image(np.zeros((16, 16, 3), np.uint8), rgb=True))
+    assert "flat: no energy calibration" in widget.regions_button.toolTip()
+    stack.name = "panel 2"
+    for tip in (widget.regions_button.toolTip(), widget.job.run_button.toolTip()):
+        assert "panel 2: no energy calibration" in tip, tip

@@ -1278,7 +1278,7 @@ class CubeDock(QWidget):
         if not self._closed and layer_cube(getattr(event, "source", None)) is self._cube:
             self.follow_refusal()
 
-    def follow_refusal(self) -> None:
+    def follow_refusal(self, *_) -> None:
         """Run's refusal of the chosen scan again (scan_refusal), after something it reads
         changed while the scan stayed chosen (its layer's name; Pigments' SmallUViT box and
         Photograph): the status line says a new refusal as it comes (JobPanel.refused: not

@@ -437,8 +437,8 @@ class PigmentsWidget(CubeDock):
         self.info.hide()  # no blank row before a fit
 
         self.regions_button.clicked.connect(self.find_regions)
-        self.photo_combo.layer_changed.connect(self._follow_uvit)
-        self.use_uvit.toggled.connect(self._follow_uvit)
+        self.photo_combo.layer_changed.connect(self.follow_refusal)
+        self.use_uvit.toggled.connect(self.follow_refusal)
         self.export_button.clicked.connect(self._export_clicked)
         self.suggested_button.clicked.connect(self.paint_suggested)
         self.placement.currentIndexChanged.connect(self._place)
@@ -610,17 +610,18 @@ class PigmentsWidget(CubeDock):
         """No calibration (unless one is being fitted: Run waits for it), or an axis wholly off
         the fit's grid: the fit's own words (pigment_fit.fit_refusal); else SmallUViT colours
         ticked without a photograph on a single spectrum (_uvit_refusal), which turns Run off
-        as the others do (_follow_uvit): it stayed on, and a click only refused."""
+        as the others do (follow_refusal): it stayed on, and a click only refused."""
         from ..analysis.pigment_fit import fit_refusal
 
         why = "" if awaits_calibration(cube) else fit_refusal(cube, self.scan_name(cube))
         why = why or self._uvit_refusal(cube)
         return f"Pigments: {why}" if why else ""
 
-    def _follow_uvit(self, *_) -> None:
-        """The SmallUViT box or the Photograph changed: Run's refusal follows (scan_refusal),
-        then Find regions."""
-        self.follow_refusal()
+    def follow_refusal(self, *_) -> None:
+        """Run's refusal (CubeDock: on the scan's renaming, and here as the SmallUViT box or
+        the Photograph changes), then Find regions, whose tooltip says it too: renamed, the
+        scan's old name stayed there."""
+        super().follow_refusal()
         self._follow_photo()
 
     def _uvit_refusal(self, cube) -> str:
