@@ -11,6 +11,18 @@ from xrf_napari.training.eval_embedder import evaluate_cube, format_table  # noq
 from xrf_napari.training.toy_data import toy_cube  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """One BLAS and OpenMP thread: the baselines' 512-D LDA (eigh, lstsq) and K-Means on a few
+    hundred pixels gain nothing from more, and CI's two xdist workers each running OpenBLAS's two
+    threads on its 2 cores made them crawl (evaluate_cube's test 25.6 s alone under load 15,
+    2.7 s on one thread). The results are the same figures to float rounding."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 def test_interior_mask_marks_pixels_away_from_boundaries():
     labels = np.zeros((6, 8), np.int32)
     labels[:, 4:] = 1
