@@ -152,3 +152,24 @@ def test_a_lone_dash_as_an_input_is_named_as_standard_input(
         (tmp_path / "cube.npy").rename(tmp_path / "-")
         assert main(["info", "-"]) == 2  # read: refused for its (missing) suffix
         assert "-: unsupported file type" in capsys.readouterr().err
+
+
+def test_a_closed_standard_output_or_error_is_no_traceback(painted, monkeypatch, capsys):
+    """`xrf-napari info SCAN >&-` (Python's sys.stdout is then None) ended in a traceback,
+    "'NoneType' object has no attribute 'flush'", exit 1; it is the usual line for a standard
+    output that cannot be written, exit 2. With `2>&-` (sys.stderr None) the error lines went to
+    the standard output (print's file=None), mixed into what a script reads there; they are
+    dropped."""
+    import sys
+
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(["info", painted]) == 2
+    assert "info: error: cannot write to standard output: it is closed" in capsys.readouterr().err
+    monkeypatch.undo()
+    monkeypatch.setattr(sys, "stderr", None)
+    try:
+        assert main(["info", painted + ".missing"]) == 2
+    finally:
+        if sys.stderr is not None:
+            sys.stderr.close()  # the null device the command opened in its place
+    assert capsys.readouterr().out == ""

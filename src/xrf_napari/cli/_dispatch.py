@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib
 import os
 import re
@@ -120,6 +121,8 @@ INPUT_PATHS = (
 
 def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=None) -> int:
     argv_given = argv
+    if sys.stderr is None:  # `2>&-`: print(file=None) wrote the error lines to standard output
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
     argv = list(sys.argv[1:] if argv is None else argv)
     top = argparse.ArgumentParser(
         prog=prog,
@@ -181,7 +184,7 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     finally:
         if real:
             for stream in (sys.stdout, sys.stderr):
-                with contextlib.suppress(OSError, ValueError):
+                with contextlib.suppress(OSError, ValueError, AttributeError):  # None: closed
                     stream.flush()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 if signal.getsignal(sig) in (signal.default_int_handler, _terminated):
@@ -191,7 +194,9 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
 class _MarkedStdout:
     """sys.stdout while a command runs: an OSError writing or flushing it is marked `on_stdout`,
     so the error line says it was the standard output that could not be written (`info CUBE >
-    /dev/full` said only "[Errno 28] No space left on device", as if a file had failed)."""
+    /dev/full` said only "[Errno 28] No space left on device", as if a file had failed). A
+    closed one (`>&-`: Python's sys.stdout is None) fails so too, where it was a traceback
+    ("'NoneType' object has no attribute 'flush'", exit 1)."""
 
     def __init__(self, stream):
         self._stream = stream
@@ -200,6 +205,8 @@ class _MarkedStdout:
 
     def _marked(self, name, *a):
         try:
+            if self._stream is None:
+                raise OSError(errno.EBADF, "it is closed")
             return getattr(self._stream, name)(*a)
         except OSError as exc:
             exc.on_stdout = True
