@@ -851,11 +851,11 @@ def _chunk_count(arr, channel_first: bool, path: Path, shown: str) -> int:
     when = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
     warnings.warn(
         f"{path}: {shown} {shape} is stored in {count:,} chunks of {grid} ({chunk_bytes} bytes "
-        f"each): zarr reads each chunk on its own, about 0.3 ms apiece, so every full pass over "
-        f"the scan (its sum image and automatic calibration on opening, each map) takes about "
-        f"{when}. Rewrite it once in larger chunks, e.g. chunks={advised} (zarr.create_array "
-        "with data= the array read whole and chunks=; keep its attributes and the arrays beside "
-        "it)",
+        f"each): zarr reads each chunk on its own, about {ZARR_CHUNK_S * 1e3:g} ms apiece, so "
+        "every full pass over the scan (its sum image and automatic calibration on opening, each "
+        f"map) takes about {when}. Rewrite it once in larger chunks, e.g. chunks={advised} "
+        "(zarr.create_array with data= the array read whole and chunks=; keep its attributes and "
+        "the arrays beside it)",
         stacklevel=4,
     )
     return count
