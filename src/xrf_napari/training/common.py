@@ -53,6 +53,12 @@ def command_line() -> str:
     return shlex.join(["xrf-napari-train", *parsed_argv()])
 
 
+def resume_command() -> str:
+    """This command with --resume (added where it was not given): what finishes a stopped run."""
+    command = command_line()
+    return command if "--resume" in parsed_argv() else f"{command} --resume"
+
+
 #: Records of the run's first process that a resume keeps (each resume lists its own under
 #: "resumes"): the machine it started on.
 FIRST_LEG_KEYS = ("runtime", "device")
@@ -354,13 +360,10 @@ class StopSignals:
         128 + the signal."""
         import sys
 
-        command = command_line()
-        if "--resume" not in parsed_argv():
-            command += " --resume"
         if show:
             print(
                 f"xrf-napari-train: interrupted at step {step}; checkpoint written to "
-                f"{checkpoint}. Continue with: {command}",
+                f"{checkpoint}. Continue with: {resume_command()}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -383,12 +386,9 @@ def said_if_stopped_finishing(checkpoint, saved_step, show: bool = True):
         stopped = isinstance(exc, KeyboardInterrupt) or exc.code == 128 + signal.SIGTERM
         step = saved_step()
         if stopped and show:
-            command = command_line()
-            if "--resume" not in parsed_argv():
-                command += " --resume"
             said = (
                 f"checkpoint {printable(checkpoint)} (step {step}) stays; the weights, "
-                f"metrics.json or loss_curve.png may be missing. Finish with: {command}"
+                f"metrics.json or loss_curve.png may be missing. Finish with: {resume_command()}"
                 if step is not None
                 else "no checkpoint was written: run the command again"
             )
