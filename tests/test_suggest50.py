@@ -86,3 +86,23 @@ def test_no_tin_from_calcium_beside_lead_white_and_orpiment(suggest):
     flank; the peak is calcium's, so the rule that found smalt's bismuth must not give tin."""
     found = suggest("Mo", [("Lead white", 0.5), ("Orpiment", 0.5)])
     assert "Sn" not in found, found
+
+
+@pytest.mark.parametrize("tube", ["W", "Mo"])
+def test_potassium_beside_cadmium_red(suggest, tube):
+    """30 % green earth (2.6 % of K) beside cadmium red: K K-alpha (3.31 keV) lies on Cd L-beta1
+    (3.32) and shows no apex between Cd L-alpha's peak and Ca K-alpha's; a fit of K's lines
+    beside cadmium's L lines, as the known tube excites them, gives K its share. The parent lost
+    potassium under the W tube (no K-alpha peak)."""
+    found = suggest(tube, [("Cadmium red", 0.7), ("Green earth", 0.3)], counts=3000 * 256)
+    assert {"Cd", "K"} <= set(found), found
+
+
+@pytest.mark.parametrize("tube", ["Rh", "W", "Mo"])
+@pytest.mark.parametrize("paint", ["Cadmium red", "Cadmium yellow"])
+def test_no_potassium_from_cadmium_l_beta(suggest, tube, paint):
+    """A guard: cadmium pigments hold no potassium; with the tube's own L template the fit
+    leaves K 0.04-0.08 of cadmium's L height there, under L_FAMILY_EXCESS_TUBE."""
+    found = suggest(tube, [(paint, 1.0)], counts=10000 * 256)
+    assert "Cd" in found
+    assert "K" not in found, found

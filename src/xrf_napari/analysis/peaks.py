@@ -137,6 +137,13 @@ TOLERANCE_FWHM = 0.5
 #: of a cadmium pigment a profile, over chalk). Without it cadmium's L-beta was read as potassium
 #: in 134 of the M6's 1722 two-pigment spectra, cadmium's K lines too weak there to suggest it by.
 L_FAMILY_EXCESS = 0.3
+#: ... where the tube (anode, kV) is known and its spectrum sets the L template's ratios
+#: (_counted_lines: the L subshells' shares follow the excitation, not xraylib's 20 keV). Forward
+#: model, noise-free, a cadmium pigment alone, over chalk or beside 15 % red lake (its 0.2 % of
+#: K), Rh 40, W 35, Mo 20-45 kV: the fit leaves K 0.036-0.079 of cadmium's L height (0.10-0.26
+#: with the 20 keV template); 30 % green earth (2.6 % of K) beside cadmium red 0.25-0.27 (0.29-0.47,
+#: under the W and Mo 45 kV tubes below L_FAMILY_EXCESS: potassium lost).
+L_FAMILY_EXCESS_TUBE = 0.15
 #: ... for an L-beta transition (radiative rate >= 0.05) within this (in FWHM) of the K-alpha line,
 #: where the peak's place cannot tell the two apart (K and Cd L-beta1: 4 eV, 0.03 FWHM). Further
 #: apart the apex tests decide as before (Ca K-alpha 3.69 keV, Sn L-beta1 3.66: 0.23 FWHM; this
@@ -667,6 +674,7 @@ def _suggest(
         return AIR_CONFIRM_RATIO <= share <= K_BETA_SLACK * L_BETA_RATIO
 
     scatter_tubes = (anode,) if anode else SCATTER_ANODES
+    excited = (anode, kv, optic_cutoff_kev, atmosphere)  # _counted_lines's tube
 
     @cache
     def tube_k_main(tube_el: str) -> float | None:
@@ -726,10 +734,44 @@ def _suggest(
             if closer_line(jx, la, tube_lines):
                 continue  # the tube's line (W L-beta1 9.67 keV on Au L-alpha 9.71)
             if not _k_alpha_beyond_l(
-                e, spec, sym, other, la.energy, ln1.energy, fwhm_mn_ev, n_sigma
+                e, spec, sym, other, la.energy, ln1.energy, fwhm_mn_ev, n_sigma, excited
             ):
                 return True
         return tube_l_explains(sym, ln1)
+
+    def k_under_l_beta(sym: str, ln1: Line) -> float | None:
+        """The K lines' fitted height where `sym`'s K-alpha (no apex of its own, or a peak its
+        K-beta does not confirm) lies on another element's L-beta (L_BETA_ON_K_FWHM), that
+        element's L-alpha a peak (no air's or the tube's line nearer), and a fit of both
+        (_k_l_fit, the L template as the known tube excites it) leaves the K lines n_sigma and
+        L_FAMILY_EXCESS_TUBE of the L family's height there; else None. Potassium's K-alpha
+        (3.31 keV) on cadmium's L-beta1 (3.32), between Cd L-alpha's peak (3.13) and chalk's Ca
+        K-alpha (3.69), shows no apex under a 175 eV detector: 30 % of green earth beside
+        cadmium red lost its potassium. Only where no other peak lies within the fit's span, and
+        not for confirmed_only (a fit, not two lines: the ~500 tiles and groups of a survey gave
+        selenium on a W tube's lines 4 times in 735 cubes)."""
+        if confirmed_only:
+            return None
+        reach = L_BETA_ON_K_FWHM * fwhm(ln1.energy)
+        for other in _l_beta_on(ln1.energy, reach, elements):
+            la = _lines_by_family(other).get("La")
+            if other in (sym, anode) or la is None or not e_lo <= la.energy <= e_hi:
+                continue
+            if _counted_lines(other, *excited) is None:
+                return None  # the tube unknown: the 20 keV template cannot tell (L_FAMILY_EXCESS)
+            jx = match(la)
+            if jx is None or jx in air_peaks or closer_line(jx, la, tube_lines):
+                continue
+            # the two shapes alone: no other peak within the fit's span (Pb L-alpha, 10.55 keV,
+            # between Hg L-alpha and Br K-alpha on Hg L-beta2, 11.92: the samples read bromine)
+            lo = min(la.energy - fwhm(la.energy), ln1.energy - fwhm(ln1.energy))
+            hi = max(la.energy + fwhm(la.energy), ln1.energy + fwhm(ln1.energy))
+            if any(lo <= x <= hi and j not in (jx, match(ln1)) for j, x in enumerate(pe)):
+                continue
+            fit = _k_l_fit(e, spec, sym, other, la.energy, ln1.energy, fwhm_mn_ev, excited)
+            if fit is not None and _k_counts(fit, n_sigma, L_FAMILY_EXCESS_TUBE):
+                return fit[1]
+        return None
 
     tube_unsure: dict[str, Line] = {}
 
@@ -818,6 +860,9 @@ def _suggest(
                     # above its K edge (k_lines_unseen): no K-alpha peak says little, L lines decide
                     by_l.add(sym)
                     continue
+                if first == "Ka" and (k_height := k_under_l_beta(sym, ln1)) is not None:
+                    confirmed[sym] = (k_height, [(None, ln1)])
+                    break
                 kb = lines.get("Kb") if first == "Ka" else None
                 if kb is not None and abs(kb.energy - ln1.energy) <= RESOLVABLE_FWHM * fwhm(
                     ln1.energy
@@ -863,6 +908,11 @@ def _suggest(
                     pass  # no K-beta of its own, its K-alpha another's L-beta: K on Cd L-beta1
                 elif too_strong:  # its K-beta may hide under that line: K-alpha must be its own
                     half[sym] = (peaks[j1].prominence, j1, ln1)
+                elif first == "Ka" and (own := k_under_l_beta(sym, ln1)) is not None:
+                    # the peak mostly another's L-beta: K-beta judged at the K lines' fitted share
+                    # (cadmium's L-beta1 made potassium's K-beta look missing under a Mo tube)
+                    if not detectable(ratio * own, ln2.energy) or hidden(ratio * own, ln2.energy):
+                        confirmed[sym] = (own, [(None, ln1)])
                 elif not detectable(ratio * peaks[j1].prominence, ln2.energy):
                     single[sym] = (peaks[j1].prominence, j1, ln1)
                 elif hidden(ratio * peaks[j1].prominence, ln2.energy):
@@ -1301,21 +1351,18 @@ def _detected_share(e2: float, e1: float, atmosphere: str | None) -> float:
 
 
 @lru_cache(maxsize=256)
-def _k_over_l_height(
+def _counted_lines(
     sym: str,
     anode: str | None,
     kv: float | None,
     optic_cutoff_kev: float | None,
     atmosphere: str | None,
-    fwhm_mn_ev: float,
-) -> float | None:
-    """Height of an element's K-alpha peak per height of its L-alpha peak in a thin layer under
-    this tube (anode, kV), optic (a polycapillary lens's cut-off, None: a collimator) and gas, as
-    the detector counts them: the forward model's parts (physics.spectrum.excitation: the tube's
-    spectrum, gas and optic; xraylib's line cross sections with cascades; the detector's
-    efficiency), each line a Gaussian of the detector's FWHM. A thin layer is the least K over
-    L: in a thick one the paint absorbs the L lines (3-4 keV) far more than the K lines. None
-    where the anode or kV is unknown (or outside the tube model's)."""
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray] | None:
+    """(line names, energies keV, counts per line) of an element in a thin layer under this tube
+    (anode, kV), optic (a polycapillary lens's cut-off, None: a collimator) and gas, as the
+    detector counts them (physics.spectrum.excitation, xraylib's line cross sections with
+    cascades, the detector's efficiency); None where the anode or kV is unknown (or outside the
+    tube model's), or the element has no line."""
     from ..physics.instrument import InstrumentProfile
     from ..physics.spectrum import excitation
     from ..physics.tube import ANODES, KV_MAX, KV_MIN
@@ -1336,6 +1383,30 @@ def _k_over_l_height(
     counted = (sigma @ excitation(p)) * np.interp(
         energies, fine_energy(), _efficiency(p.atmosphere)
     )
+    counted.setflags(write=False)
+    return tuple(names), energies, counted
+
+
+@lru_cache(maxsize=256)
+def _k_over_l_height(
+    sym: str,
+    anode: str | None,
+    kv: float | None,
+    optic_cutoff_kev: float | None,
+    atmosphere: str | None,
+    fwhm_mn_ev: float,
+) -> float | None:
+    """Height of an element's K-alpha peak per height of its L-alpha peak in a thin layer under
+    this tube (anode, kV), optic (a polycapillary lens's cut-off, None: a collimator) and gas, as
+    the detector counts them: the forward model's parts (physics.spectrum.excitation: the tube's
+    spectrum, gas and optic; xraylib's line cross sections with cascades; the detector's
+    efficiency), each line a Gaussian of the detector's FWHM. A thin layer is the least K over
+    L: in a thick one the paint absorbs the L lines (3-4 keV) far more than the K lines. None
+    where the anode or kV is unknown (or outside the tube model's)."""
+    got = _counted_lines(sym, anode, kv, optic_cutoff_kev, atmosphere)
+    if got is None:
+        return None
+    names, energies, counted = got
     lines = _lines_by_family(sym)
     heights = []
     for fam, shell in (("Ka", "K"), ("La", "L")):
@@ -1359,10 +1430,23 @@ def _k_over_l_height(
 
 
 @lru_cache(maxsize=256)
-def _shell_transitions(symbol: str, shell: str) -> tuple[tuple[float, float], ...]:
+def _shell_transitions(
+    symbol: str, shell: str, tube: tuple | None = None
+) -> tuple[tuple[float, float], ...]:
     """(energy keV, relative intensity) of an element's K or L transitions the forward model
-    draws, at analysis.maps.EXCITATION_KEV (xraylib, cascades included)."""
+    draws, at analysis.maps.EXCITATION_KEV (xraylib, cascades included); under `tube` (anode,
+    kV, optic cut-off, gas: _counted_lines's), as that tube excites them and the detector counts
+    them, where the tube model knows it: the L subshells' shares follow the tube's spectrum."""
     from .maps import element_transitions
+
+    got = _counted_lines(symbol, *tube) if tube is not None else None
+    if got is not None:
+        names, energies, counted = got
+        return tuple(
+            (float(en), float(c))
+            for n, en, c in zip(names, energies, counted)
+            if n.startswith(shell) and c > 0
+        )
 
     return tuple(
         (en, cs) for en, cs, fam in element_transitions(symbol, 0.5, 40.0) if fam[0] == shell
@@ -1378,11 +1462,13 @@ def _template(e: np.ndarray, lines, fwhm_mn_ev: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=1024)
-def _shell_template(x: bytes, symbol: str, shell: str, fwhm_mn_ev: float) -> np.ndarray:
+def _shell_template(
+    x: bytes, symbol: str, shell: str, fwhm_mn_ev: float, tube: tuple | None = None
+) -> np.ndarray:
     """_template of an element's K or L transitions (_shell_transitions) on the energies `x`
     (float64 bytes), read-only: _joint_k_fit asks for the same shapes on the same window of a
     scan's axis for each of its ~500 survey spectra."""
-    t = _template(np.frombuffer(x), _shell_transitions(symbol, shell), fwhm_mn_ev)
+    t = _template(np.frombuffer(x), _shell_transitions(symbol, shell, tube), fwhm_mn_ev)
     t.setflags(write=False)
     return t
 
@@ -1397,21 +1483,35 @@ def _main_lines(symbol: str, shell: str) -> tuple[float, ...]:
 
 
 def _k_alpha_beyond_l(
-    e, spec, sym: str, other: str, la_kev: float, ka_kev: float, fwhm_mn_ev: float, n_sigma: float
+    e,
+    spec,
+    sym: str,
+    other: str,
+    la_kev: float,
+    ka_kev: float,
+    fwhm_mn_ev: float,
+    n_sigma: float,
+    tube: tuple | None = None,
 ) -> bool:
     """Does the spectrum hold `sym`'s K lines beyond what `other`'s L family puts at its K-alpha?
 
     The K lines count where their fitted height at K-alpha (_k_l_fit) is n_sigma above its
     deviation and at least L_FAMILY_EXCESS of the L family's there (the L template's ratio is off
     by up to a quarter: excitation and absorption differ from xraylib's thin-target 20 keV
-    figures). With nothing to fit (too few channels, a singular fit): True, as before."""
-    fit = _k_l_fit(e, spec, sym, other, la_kev, ka_kev, fwhm_mn_ev)
-    return fit is None or _k_counts(fit, n_sigma)
+    figures); L_FAMILY_EXCESS_TUBE where `tube` (_counted_lines's anode, kV, optic, gas) sets the
+    template's ratios. With nothing to fit (too few channels, a singular fit): True, as before."""
+    if tube is not None and _counted_lines(other, *tube) is None:
+        tube = None
+    fit = _k_l_fit(e, spec, sym, other, la_kev, ka_kev, fwhm_mn_ev, tube)
+    share = L_FAMILY_EXCESS if tube is None else L_FAMILY_EXCESS_TUBE
+    return fit is None or _k_counts(fit, n_sigma, share)
 
 
-def _k_counts(fit: tuple[float, float, float, float], n_sigma: float) -> bool:
+def _k_counts(
+    fit: tuple[float, float, float, float], n_sigma: float, share: float = L_FAMILY_EXCESS
+) -> bool:
     k_sigma, k_height, l_height, _ = fit
-    return bool(k_sigma > n_sigma and k_height >= L_FAMILY_EXCESS * max(l_height, 0.0))
+    return bool(k_sigma > n_sigma and k_height >= share * max(l_height, 0.0))
 
 
 def _others_peak(fit: tuple[float, float, float, float] | None, n_sigma: float) -> bool:
@@ -1422,13 +1522,30 @@ def _others_peak(fit: tuple[float, float, float, float] | None, n_sigma: float) 
 
 
 def _k_l_fit(
-    e, spec, sym: str, other: str, la_kev: float, ka_kev: float, fwhm_mn_ev: float
+    e,
+    spec,
+    sym: str,
+    other: str,
+    la_kev: float,
+    ka_kev: float,
+    fwhm_mn_ev: float,
+    tube: tuple | None = None,
 ) -> tuple[float, float, float, float] | None:
-    """_joint_k_fit of `sym`'s K lines against `other`'s L lines alone (xraylib's ratios, so its
-    L-alpha peak pins its L-beta's height), over the channels from its L-alpha less one FWHM to
-    `sym`'s K-alpha plus one FWHM: the K height itself in its deviations (no share taken)."""
+    """_joint_k_fit of `sym`'s K lines against `other`'s L lines alone (xraylib's ratios, under
+    `tube` as it excites them, so its L-alpha peak pins its L-beta's height), over the channels
+    from its L-alpha less one FWHM to `sym`'s K-alpha plus one FWHM: the K height itself in its
+    deviations (no share taken)."""
     return _joint_k_fit(
-        e, spec, sym, [(other, "L")], [], ka_kev, fwhm_mn_ev, [0.0], span=(la_kev, ka_kev)
+        e,
+        spec,
+        sym,
+        [(other, "L")],
+        [],
+        ka_kev,
+        fwhm_mn_ev,
+        [0.0],
+        span=(la_kev, ka_kev),
+        tube=tube,
     )
 
 
@@ -1443,6 +1560,7 @@ def _joint_k_fit(
     shares: list[float] | None = None,
     span: tuple[float, float] | None = None,
     shell: str = "K",
+    tube: tuple | None = None,
 ) -> tuple[float, float, float, float] | None:
     """A weighted least-squares fit of every shape there: `sym`'s K lines (its `shell`'s: "L"
     for an L-alpha on a neighbour's flank, _suggest's l_off), the (element, shell)
@@ -1450,7 +1568,8 @@ def _joint_k_fit(
     L-alpha's height under As K-alpha, Sr K-alpha Sr K-beta's under Zr K-alpha) and the K and L
     lines of `others` that reach the window (Hg L-beta under As K-beta), over `sym`'s K lines and
     the main lines of those on it (or the two energies of `span`), each widened by one FWHM, with
-    a straight continuum. Returns (the K lines' height at K-alpha less `shares` (each
+    a straight continuum; `tube` (_shell_transitions's) for the templates of `on`. Returns (the
+    K lines' height at K-alpha less `shares` (each
     K_ON_L_SHARE unless given) of the heights of `on` there, in its deviations; those two
     heights; the whole fitted peak there in deviations of the K height: were it all theirs, how
     many sigma), or None with nothing to fit by."""
@@ -1477,7 +1596,7 @@ def _joint_k_fit(
     x, y = e[win], spec[win]
     xb = np.ascontiguousarray(x, dtype=np.float64).tobytes()
     kt = _shell_template(xb, sym, shell, fwhm_mn_ev)
-    lts = [_shell_template(xb, s, sh, fwhm_mn_ev) for s, sh in on]
+    lts = [_shell_template(xb, s, sh, fwhm_mn_ev, tube) for s, sh in on]
     rest = [
         t
         for s in others
