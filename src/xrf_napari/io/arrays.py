@@ -766,7 +766,9 @@ def read_zarr(path, **options) -> Cube:
         channel_first = True if ome else _channel_first(node, name, arr.shape, e)
         n = int(arr.shape[0 if channel_first else 2])
         if e is not None:
-            energies = np.asarray(e[:n] if len(e.shape) == 1 else e[:1, :n])  # not the rest
+            # not the rest, but one past n: n + 1 values are the channels' edges (their
+            # midpoints the centres), read as the first n centres half a channel off
+            energies = np.asarray(e[: n + 2] if len(e.shape) == 1 else e[:1, : n + 2])
     require_3d(arr.shape, path, f"zarr array '{name or '/'}'")
     require_numeric(arr.dtype, path, f"zarr array '{name or '/'}'")
     _require_chunks(arr, path, name or "/")
