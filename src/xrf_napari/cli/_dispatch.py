@@ -154,7 +154,8 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
             f"unrecognized option {printable(argv[0])!r} before the command: options follow "
             f"it ({prog} COMMAND [options]; COMMAND one of {', '.join(commands)})"
         )
-    ns = _parse(top, argv[:1] if argv and not argv[0].startswith("-") else argv, prog)
+    # the command's name, or the --help or --version that ends the run there
+    ns = _parse(top, argv[:1], prog)
     module, help_text = commands[ns.command]
     mod = importlib.import_module(module)
     parser = argparse.ArgumentParser(prog=f"{prog} {ns.command}", description=help_text)
