@@ -442,36 +442,31 @@ def _scattered_weight(o: Line) -> float:
     return sum(t.weight for t in transition_lines(o.element) if abs(t.energy - o.energy) < 0.002)
 
 
+def _line_near(symbol: str, energies, reach: float, family: str = "") -> bool:
+    """Has `symbol` a transition of weight at least 0.05, of a family whose name starts with
+    `family` ("L", "Lb", "M"; "": any), within `reach` keV of one of `energies`? The test of
+    _l_lines_on_k, _l_beta_on and _suggest's tube_l_explains, k_on_l_fit and k_beyond_m."""
+    return any(
+        t.family.startswith(family) and t.weight >= 0.05 and abs(t.energy - en) <= reach
+        for t in transition_lines(symbol)
+        for en in energies
+    )
+
+
 @lru_cache(maxsize=4096)
 def _l_lines_on_k(sym: str, reach: float, elements: tuple) -> tuple[str, ...]:
     """The `elements` (not `sym`) with an L transition (weight at least 0.05) within `reach` keV
     of one of `sym`'s K-alpha transitions (_suggest's k_on_l_fit): xraylib data and the detector
     width alone, so the ~500 survey spectra of a scan share one answer."""
     ka = [k.energy for k in transition_lines(sym) if k.family == "Ka"]
-    return tuple(
-        s
-        for s in elements
-        if s != sym
-        and any(
-            t.family[0] == "L" and t.weight >= 0.05 and abs(t.energy - k) <= reach
-            for t in transition_lines(s)
-            for k in ka
-        )
-    )
+    return tuple(s for s in elements if s != sym and _line_near(s, ka, reach, "L"))
 
 
 @lru_cache(maxsize=4096)
 def _l_beta_on(energy: float, reach: float, elements: tuple) -> frozenset[str]:
     """The `elements` with an L-beta transition (weight at least 0.05) within `reach` keV of
     `energy` (_suggest's l_family_explains), shared by a scan's spectra as _l_lines_on_k."""
-    return frozenset(
-        s
-        for s in elements
-        if any(
-            t.family == "Lb" and t.weight >= 0.05 and abs(t.energy - energy) <= reach
-            for t in transition_lines(s)
-        )
-    )
+    return frozenset(s for s in elements if _line_near(s, (energy,), reach, "Lb"))
 
 
 @lru_cache(maxsize=1 << 14)
@@ -788,10 +783,7 @@ def _suggest(
         if la is None or not e_lo <= la.energy <= e_hi:
             return False
         reach = tolerance_fwhm * fwhm(ln1.energy)
-        if not any(
-            t.family[0] == "L" and t.weight >= 0.05 and abs(t.energy - ln1.energy) <= reach
-            for t in transition_lines(anode)
-        ):
+        if not _line_near(anode, (ln1.energy,), reach, "L"):
             return False
         fit = _joint_k_fit(e, spec, sym, [(anode, "L")], [], ln1.energy, fwhm_mn_ev, [0.0])
         if fit is not None and _k_counts(fit, min(n_sigma, TUBE_L_SIGMA)):
@@ -1050,12 +1042,7 @@ def _suggest(
         # its K-beta, where another confirmed element's line lies within one FWHM (a blend),
         # cannot say (one of its own does: lead white or red lead with orpiment keep As whatever
         # Pb L-alpha holds; a W tube's weak scattered L-gamma2,3, 11.61-11.67 keV, do not count)
-        if not any(
-            t.weight >= 0.05 and abs(t.energy - kb.energy) <= fwhm(kb.energy)
-            for s in others
-            if s not in tube
-            for t in transition_lines(s)
-        ):
+        if not any(_line_near(s, (kb.energy,), fwhm(kb.energy)) for s in others if s not in tube):
             return None
         return _joint_k_fit(
             e, spec, sym, [(s, "L") for s in on], others, ln.energy, fwhm_mn_ev
@@ -1169,12 +1156,7 @@ def _suggest(
             (s, "L" if s in tube else "M")
             for s in explained_by
             if any(o.element == s for o in nearer)
-            or any(
-                t.family[0] == ("L" if s in tube else "M")
-                and t.weight >= 0.05
-                and abs(t.energy - ln.energy) <= reach
-                for t in transition_lines(s)
-            )
+            or _line_near(s, (ln.energy,), reach, "L" if s in tube else "M")
         ]
         if not any(shell == "M" for _, shell in on):
             return False
