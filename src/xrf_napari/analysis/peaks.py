@@ -1053,19 +1053,17 @@ def _suggest(
     # nothing of which of the two it is: the later one stays only while one of its other matched
     # peaks is its own, no line of another element still confirmed (or of the tube) nearer. Lead
     # was confirmed by orpiment's As K-alpha and cadmium red's Se K-beta (12.50 keV, Pb L-beta
-    # 12.59): 16 false Pb in 1722 pigment-pair spectra under a W tube.
+    # 12.59): 16 false Pb in 1722 pigment-pair spectra under a W tube. The tube's scattered
+    # lines count as kept before it: gold's L-alpha (9.70) on a W tube's L-beta family (9.70),
+    # its L-beta (11.44) on lead's L-eta (11.35), gave red lead gold through tiles and groups.
     for i, sym in enumerate(kept):
         used = [(j, ln) for j, ln in confirmed[sym][1] if j is not None]
         if sym in tube or len(used) < 2:
             continue
         ln1 = used[0][1]
         reach = L_BETA_ON_K_FWHM * fwhm(ln1.energy)
-        if not any(
-            abs(o.energy - ln1.energy) <= reach
-            for s in kept[:i]
-            if s in confirmed
-            for o in element_lines(s)
-        ):
+        before = dict.fromkeys([*(s for s in kept[:i] if s in confirmed), *tube])
+        if not any(abs(o.energy - ln1.energy) <= reach for s in before for o in element_lines(s)):
             continue
         others = [s for s in confirmed if s != sym]
         lines = [ln for s in [*others, *tube] for ln in element_lines(s) + minor_lines(s)]
