@@ -610,11 +610,10 @@ class CubeLayerCombo(LayerCombo):
         """Choose `layer`'s scan: its entry is the scan's sum image where one is open, and a
         script naming the (channels, rows, columns) stack chose nothing, without a word. A
         layer of no open scan (or None) is refused with a ValueError naming it."""
-        cube = None if layer is None else layer_cube(layer)
-        for ly in self._layers:
-            if cube is not None and layer_cube(ly) is cube:
-                super().set_layer(ly)
-                return
+        entry = None if layer is None else self._entry(layer_cube(layer))
+        if entry is not None:
+            super().set_layer(entry)
+            return
         name = "no layer" if layer is None else f"the layer {getattr(layer, 'name', layer)!r}"
         raise ValueError(f"{name} shows no datacube open in the viewer: choose one of its scans")
 
@@ -635,10 +634,15 @@ class CubeLayerCombo(LayerCombo):
         cube = layer_cube(active)  # not a result's scan: napari selects each layer it adds,
         if cube is None or cube is self.current_cube():  # so a job ending would pull docks back
             return
-        for ly in self._layers:
-            if layer_cube(ly) is cube:
-                self.set_layer(ly)
-                return
+        entry = self._entry(cube)
+        if entry is not None:  # (not listed yet: nothing to choose)
+            super().set_layer(entry)
+
+    def _entry(self, cube):
+        """`cube`'s entry in the list (its sum image, else its stack), None if not listed."""
+        if cube is None:
+            return None
+        return next((ly for ly in self._layers if layer_cube(ly) is cube), None)
 
     def _candidates(self, viewer) -> list:
         chosen: dict[int, object] = {}

@@ -920,7 +920,7 @@ class PigmentsWidget(CubeDock):
             if combo is not None:
                 combo.setEnabled(self._has_candidates(row) and not busy)
 
-    def _follow_photo(self, *_) -> None:
+    def _follow_photo(self) -> None:
         """Find regions is on only with a Photograph chosen, no job running (one job at a time)
         and a scan Run does not refuse (JobPanel.refusal: no calibration), its tooltip first
         saying why it is off: it was on, and a click only refused."""
@@ -1137,7 +1137,15 @@ class PigmentsWidget(CubeDock):
         )
 
     def export(self, folder) -> dict:
-        from ..analysis.pigment_report import as_uint8, write_report
+        from ..analysis.pigment_report import write_report
+
+        args, kwargs = self._to_export(folder)
+        return write_report(*args, **kwargs)
+
+    def _to_export(self, folder) -> tuple[tuple, dict]:
+        """write_report's arguments for `folder` (the result's arrays by reference: a new result
+        replaces them, never changes them), once refused what may not be written there."""
+        from ..analysis.pigment_report import as_uint8
 
         self._check_export(folder)
         result = self.result
@@ -1148,17 +1156,52 @@ class PigmentsWidget(CubeDock):
         layer = self.result_layer
         if bg is None and layer is not None:  # rounded as the report's own colours
             bg = as_uint8(layer.data)
-        return write_report(
-            folder,
-            result.report,
-            result.labels,
-            scan_name=layer_cube(result.cube_layer).name,
-            background=bg,
-            region_colours=result.colours,
-            colour_source=result.colour_source or "SmallUViT colour",
-            choices=result.choices,
-            origin=self._origin(result),
+        return (folder, result.report, result.labels), {
+            "scan_name": layer_cube(result.cube_layer).name,
+            "background": bg,
+            "region_colours": result.colours,
+            "colour_source": result.colour_source or "SmallUViT colour",
+            "choices": list(result.choices),  # the combos change it in place
+            "origin": self._origin(result),
+        }
+
+    #: Why Export is refused while a job of the dock (another export, Find regions) is running.
+    BUSY_EXPORT = (
+        "a job of this dock is running: wait for it to end (or Cancel it), then export again"
+    )
+
+    def _export_in_job(self, folder) -> None:
+        """Write the report in a job: its full-size PNGs of a 2000 x 2000 scan took seconds, the
+        viewer frozen meanwhile. What it writes is taken now: a layer deleted meanwhile, or a
+        new result, changes nothing of it."""
+        from ..analysis.pigment_report import write_report
+
+        args, kwargs = self._to_export(folder)
+        written = []
+
+        def write():  # in the worker
+            yield "Writing the pigment report\u2026"
+            written.append(write_report(*args, **kwargs))
+
+        def said(_) -> None:
+            self.job.status.setText(f"Wrote {written[0]['report.html'].name} and CSV files.")
+
+        def closed() -> str:
+            if written:
+                return "The datacube was closed; the report was written all the same."
+            return "The datacube was closed, so the export was stopped: nothing was written."
+
+        worker = self.start_job(
+            write,
+            cube=layer_cube(self.result.cube_layer),
+            on_result=said,
+            description="Writing the pigment report\u2026",
+            keep=False,
+            name="Export",
+            closed_words=closed,
         )
+        if worker is None:
+            raise ValueError(self.BUSY_EXPORT)
 
     def _origin(self, result) -> str:
         """Where this report's scan and regions came from, for its page."""
@@ -1184,7 +1227,6 @@ class PigmentsWidget(CubeDock):
             if confirm_replace(
                 self, [Path(folder) / n for n in REPORT_FILES], "the report's files"
             ) and not self.refuse_busy("Export"):  # Find pigments may have started as it asked
-                paths = self.export(Path(folder))
-                self.job.status.setText(f"Wrote {paths['report.html'].name} and CSV files.")
+                self._export_in_job(Path(folder))
         except (OSError, ValueError) as exc:
             self.job.refused(report_error(exc, "Export"))
