@@ -13,6 +13,7 @@ process may still allocate before it reads the scan.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,9 +116,7 @@ class Recolouriser:
             raise ValueError(f"overlap must be in [0, tile), got {overlap} for tile {tile}")
         if shape is not None and free is not None:
             h, w = (max(int(n), 1) for n in shape[:2])
-            ph, pw = max(h, tile), max(w, tile)  # padded up to one tile
-            n_tiles = len(tile_starts(ph, tile, overlap)) * len(tile_starts(pw, tile, overlap))
-            batch = min(self.batch_size(batch), n_tiles)
+            batch = min(self.batch_size(batch), n_tiles((h, w), tile, overlap))
             what = f"tiles of {tile} px, {batch} per model call,"
             if (scan := self.image_bytes((h, w))) > free:  # no tile or batch helps
                 raise ValueError(
@@ -268,6 +267,13 @@ def dihedral_mean(model, x):
 
 def _size(n: int) -> str:
     return f"{n / 2**30:,.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
+def n_tiles(shape, tile: int, overlap: int) -> int:
+    """How many tiles iter_recolour runs over an (H, W, ...) scan (tile_starts on each side, a
+    side under a tile padded up to one): Recolouriser.tiling's batch and the recolour command's
+    warning of a dense tiling count them alike."""
+    return math.prod(len(tile_starts(max(int(n), tile), tile, overlap)) for n in shape[:2])
 
 
 def tile_starts(size: int, tile: int, overlap: int) -> list[int]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-from math import prod
 from pathlib import Path
 
 from ..cube import pixels_text
@@ -119,12 +118,9 @@ def _warn_dense_tiling(shape, tile: int, overlap: int, default_overlap: int) -> 
     """Say what an --overlap near the tile costs: `--tile 32 --overlap 31` steps each tile by one
     pixel, 9,409 tiles on the 128 x 128 sample painting (25 at the default overlap: 59 s instead
     of 11 s on the CPU), and ran without a word on it."""
-    from ..analysis.recolour import tile_starts
+    from ..analysis.recolour import n_tiles
 
-    def count(overlap: int) -> int:
-        return prod(len(tile_starts(max(int(n), tile), tile, overlap)) for n in shape[:2])
-
-    n, usual = count(overlap), count(default_overlap)
+    n, usual = n_tiles(shape, tile, overlap), n_tiles(shape, tile, default_overlap)
     if n > DENSE_TILING_FACTOR * usual:
         print(
             f"xrf-napari recolour: warning: --overlap {overlap} of --tile {tile} moves each tile "
