@@ -631,10 +631,13 @@ class CubeDock(QWidget):
         inputs = self.scan_files(*also)
         check_outputs(files=files, folders=folders, inputs=inputs, folder_inputs=inputs)
 
-    def save_with_dialog(self, title, filters, suggested, save, what="Save") -> None:
+    def save_with_dialog(
+        self, title, filters, suggested, save, what="Save", said: bool = True
+    ) -> None:
         """Ask for a path (first suggested after the scan and beside it: `suggested_path`; the
         file of the scan, or of any scan or photograph open, refused before the question whether
-        to replace it), `save(path)` there and say "Saved <name>." or, in the panel, why not."""
+        to replace it), `save(path)` there and say "Saved <name>." (`said`: False where `save`
+        starts a job that says it) or, in the panel, why not."""
         from ._dialogs import ask_save_path, suggested_path
         from ._jobs import report_error
 
@@ -650,7 +653,8 @@ class CubeDock(QWidget):
             )
             if path and not self.refuse_busy(what):
                 save(path)
-                self.job.status.setText(f"Saved {os.path.basename(path)}.")
+                if said:
+                    self.job.status.setText(f"Saved {os.path.basename(path)}.")
         except (OSError, ValueError) as exc:
             self.job.refused(report_error(exc, what))
 

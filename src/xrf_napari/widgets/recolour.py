@@ -448,6 +448,11 @@ class RecolourWidget(CubeDock):
     def save(self, path) -> Path:
         from ..analysis.recolour import save_rgb
 
+        return save_rgb(path, *self._to_save(path))
+
+    def _to_save(self, path) -> tuple:
+        """The image and provenance a save of `path` writes (references: the result is never
+        changed in place), once refused what may not be saved there."""
         if self.result is None:
             raise ValueError(nothing_yet("save", "run Recolour"))
         if self.result_layer is None:  # Save is off then; a script may still call this
@@ -456,9 +461,45 @@ class RecolourWidget(CubeDock):
             raise ValueError(deleted_layer_refusal(name, "these colours", "Recolour"))
         scan = self.current_cube()
         self.check_outputs([path], also=[scan.path if scan else None])
-        return save_rgb(path, self.result.rgb, self.result.provenance)
+        return self.result.rgb, self.result.provenance
+
+    #: Why a Save is refused while a job of the dock (another save, a Run) is running.
+    BUSY_SAVE = "a job of this dock is running: wait for it to end (or Cancel it), then save again"
 
     def _save_clicked(self) -> None:
+        """Save in a job: a 2000 x 2000 PNG took 2 s to write, the viewer frozen meanwhile. The
+        image is taken when the path is chosen, so deleting its layer meanwhile loses nothing."""
         self.save_with_dialog(
-            "Save recoloured image", "PNG (*.png);;TIFF (*.tif *.tiff)", "recoloured.png", self.save
+            "Save recoloured image",
+            "PNG (*.png);;TIFF (*.tif *.tiff)",
+            "recoloured.png",
+            self._save_in_job,
+            said=False,
         )
+
+    def _save_in_job(self, path) -> None:
+        from ..analysis.recolour import save_rgb
+
+        rgb, provenance = self._to_save(path)
+        name, written = Path(path).name, []
+
+        def write():  # in the worker
+            yield f"Saving {name}\u2026"
+            written.append(save_rgb(path, rgb, provenance))
+
+        def closed() -> str:
+            if written:
+                return f"The datacube was closed; {name} was saved all the same."
+            return "The datacube was closed, so the save was stopped: nothing was written."
+
+        worker = self.start_job(
+            write,
+            cube=self.current_cube(),
+            on_result=lambda _: self.job.status.setText(f"Saved {name}."),
+            description=f"Saving {name}\u2026",
+            keep=False,
+            name="Save",
+            closed_words=closed,
+        )
+        if worker is None:
+            raise ValueError(self.BUSY_SAVE)
