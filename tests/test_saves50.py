@@ -1,5 +1,6 @@
 """Recolour > Save wrote its PNG on napari's GUI thread (a 2000 x 2000 image: 2 s with the viewer
-frozen). It now writes in the dock's job worker, the image taken when the path was chosen."""
+frozen), and Pigments > Export report its report's PNGs. Both now write in the dock's job worker,
+what they write taken when the path was chosen."""
 
 from __future__ import annotations
 
@@ -71,3 +72,47 @@ def test_recolour_save_writes_off_the_gui_thread_and_survives_the_layer_deleted(
 
     np.testing.assert_array_equal(np.asarray(Image.open(out)), expected)
     assert not (tmp_path / "second.png").exists() and len(threads) == 1
+
+
+def test_pigments_export_writes_the_report_off_the_gui_thread(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Pigments > Export report wrote its full-size PNGs and thumbnails on the GUI thread. Now in
+    the dock's job, with the choices as they were when the folder was chosen."""
+    from _napari_helpers import painted_counts, scripted_questions
+    from qtpy.QtWidgets import QMessageBox
+
+    import xrf_napari.widgets.pigments as pigments_mod
+    from xrf_napari.analysis import pigment_report
+
+    _, answer = scripted_questions(monkeypatch)
+    answer(QMessageBox.StandardButton.Yes)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+    viewer.add_labels(painted_counts()[1].astype(np.int32), name="regions")
+    dock = pigments_mod.PigmentsWidget(viewer)
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, 60000)
+    assert dock.job.last_error is None and dock.result is not None, dock.job.status.text()
+    chosen = list(dock.result.choices)
+    gate, calls = threading.Event(), []
+    real = pigment_report.write_report
+
+    def held(*args, **kwargs):
+        calls.append((threading.current_thread(), list(kwargs["choices"])))
+        if calls[-1][0] is not threading.main_thread():  # on the GUI thread it would never end
+            assert gate.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pigment_report, "write_report", held)
+    monkeypatch.setattr(pigments_mod, "ask_folder", lambda *a: str(tmp_path / "report"))
+    try:
+        dock._export_clicked()
+        qtbot.waitUntil(lambda: bool(calls), timeout=10000)
+        assert calls[0][0] is not threading.main_thread()
+        dock.result.choices[0] = -1  # a choice changed while writing is not in this report
+    finally:
+        gate.set()
+    wait_idle(qtbot, dock.job, 30000)
+    assert dock.job.status.text() == "Wrote report.html and CSV files.", dock.job.status.text()
+    assert calls[0][1] == chosen and (tmp_path / "report" / "report.html").is_file()

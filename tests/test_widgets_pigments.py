@@ -116,6 +116,7 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
         paths["candidates.csv"].write_text("the earlier report")
         monkeypatch.setattr(QMessageBox, "question", lambda *a, answer=answer: answer)
         widget._export_clicked()
+        wait_idle(qtbot, widget.job)  # the report is written in a job
         assert (paths["candidates.csv"].read_text() == "the earlier report") == kept
     # the instrument the file may not name, set in the dock, reaches the fit
     assert widget.instrument() == {}
