@@ -189,7 +189,7 @@ def mapped(make_napari_viewer, qtbot, tmp_path):
 
 
 # -- 5. Save maps asks before replacing map files in the chosen folder -------------------------
-def test_save_maps_asks_before_replacing_earlier_maps(mapped, tmp_path, monkeypatch):
+def test_save_maps_asks_before_replacing_earlier_maps(mapped, qtbot, tmp_path, monkeypatch):
     from qtpy.QtWidgets import QMessageBox
 
     import xrf_napari.widgets.maps as module
@@ -202,6 +202,7 @@ def test_save_maps_asks_before_replacing_earlier_maps(mapped, tmp_path, monkeypa
 
     answer(QMessageBox.No)
     maps._save_clicked()  # nothing there yet: no question
+    wait_idle(qtbot, maps.job)  # the maps are written in a job
     written = sorted(p.name for p in out.iterdir())
     assert not asked and len(written) == 4
     fe = next(out.glob("*_Fe_*.tif"))
@@ -210,6 +211,7 @@ def test_save_maps_asks_before_replacing_earlier_maps(mapped, tmp_path, monkeypa
     assert asked and fe.name in asked[-1] and fe.read_bytes() == b"a map corrected by hand"
     answer(QMessageBox.Yes)
     maps._save_clicked()
+    wait_idle(qtbot, maps.job)
     assert fe.read_bytes() != b"a map corrected by hand"
     assert written == sorted(p.name for p in maps.map_files(out))  # asked about what is written
 

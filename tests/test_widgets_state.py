@@ -335,12 +335,14 @@ def test_saving_regions_asks_before_replacing_files_the_dialog_did_not_name(
         n_asked = len(asked)
         answer(QMessageBox.Yes)
         embed._save_clicked()
+        wait_idle(qtbot, embed.job)  # the files are written in a job
         assert len(asked) == n_asked + 1  # one question for both files, not one each
         assert image.read_bytes()[:4] == b"\x89PNG" and spectra.read_text().startswith("#")
     asked.clear()
     spectra.unlink()  # nothing but the image exists: asked only where the dialog did not
     dialog_returns(image)
     embed._save_clicked()
+    wait_idle(qtbot, embed.job)
     assert len(asked) == OWN_REPLACE_QUESTION and spectra.is_file()
     assert not asked or asked[0] == "clusters.png already exists. Replace?"
 

@@ -455,35 +455,16 @@ class EmbedClusterWidget(CubeDock):
         return self._write(path, cube, result)
 
     def _write(self, path, cube, result) -> tuple[Path, Path]:
-        """The labels image and the CSV, replacing earlier ones together (atomic_set: a failed
-        CSV left new labels beside the old spectra), the CSV in the `embed` command's layout."""
-        from ..analysis.embed import label_colours
-        from ..analysis.export import save_cluster_spectra, save_label_image, write_image
-        from ..fileutil import atomic_set, made_folder
-
-        name, energy, clusters, spectra, counts, _, _, edited, *_ = result
+        """_write_files once the targets are checked, in the calling thread (save(), and the
+        edited regions' save as its spectra are delivered)."""
         path, csv_path = self._check_targets(path, cube)
-        with made_folder(path.parent), atomic_set():
-            if path.suffix.lower() == ".png":
-                write_image(path, label_colours(clusters.k)[clusters.labels], "a label map")
-            else:
-                save_label_image(path, clusters.labels)
-            save_cluster_spectra(
-                csv_path,
-                energy,
-                spectra,
-                counts,
-                source=name,
-                calibration=cube.calibration.source if cube is not None else "unknown",
-                labels_file=path.name,
-                edited=edited,
-            )
-        return path, csv_path
+        return _write_files(path, csv_path, result, _calibration_source(cube))
 
-    #: Why Save is refused while a job runs and the regions were painted on.
+    #: Why Save is refused while a job of the dock runs: it writes in a job (the edited regions'
+    #: spectra computed first), and the panel runs one job at a time.
     BUSY_SAVE = (
-        "the edited regions' spectra are computed in a job, and one is running: wait for it to "
-        "end (or Cancel it), then save again"
+        "a job of this dock is running, and Save writes in a job: wait for it to end (or Cancel "
+        "it), then save again"
     )
 
     def _refuse_busy_save(self) -> None:
@@ -492,14 +473,9 @@ class EmbedClusterWidget(CubeDock):
         self.job.status.setText(report_error(ValueError(self.BUSY_SAVE), "Save"))
 
     def _save_clicked(self) -> None:
-        if self.job.is_running:
-            try:
-                edited = self.edited_labels() is not None
-            except ValueError:
-                edited = False  # the dialog's path says why
-            if edited:  # refused before the dialog, not after the user chose a name
-                self._refuse_busy_save()
-                return
+        if self.job.is_running:  # refused before the dialog, not after the user chose a name
+            self._refuse_busy_save()
+            return
         # one question for the image and the CSV beside it (the dialog named neither, or one),
         # after refusing the scan
         cube, result = self.current_cube(), self.result
@@ -524,8 +500,7 @@ class EmbedClusterWidget(CubeDock):
             self._check_targets(path, cube)
             labels = self.edited_labels(cube, result)
             if labels is None:
-                saved, csv_path = self._write(path, cube, result)
-                self.job.status.setText(f"Saved {saved.name} and {csv_path.name}.")
+                self._write_in_job(path, cube, result)
                 return
         except (OSError, ValueError) as exc:
             self.job.refused(report_error(exc, "Save"))
@@ -561,6 +536,65 @@ class EmbedClusterWidget(CubeDock):
         )
         if worker is None:  # a job started while the dialog was open
             self._refuse_busy_save()
+
+    def _write_in_job(self, path, cube, result) -> None:
+        """Write the unedited regions in a job (as Recolour's Save): a full-size PNG froze the
+        viewer while it was written on napari's GUI thread. The targets are checked here."""
+        path, csv_path = self._check_targets(path, cube)
+        calibration, written = _calibration_source(cube), []
+
+        def write():  # in the worker
+            yield f"Saving {path.name}\u2026"
+            written.extend(_write_files(path, csv_path, result, calibration))
+
+        def closed() -> str:
+            if written:
+                return f"The datacube was closed; {path.name} was saved all the same."
+            return "The datacube was closed, so the save was stopped: nothing was written."
+
+        worker = self.start_job(
+            write,
+            cube=cube,
+            on_result=lambda _: self.job.status.setText(f"Saved {path.name} and {csv_path.name}."),
+            description=f"Saving {path.name}\u2026",
+            keep=False,
+            name="Save labels & spectra",
+            closed_words=closed,
+        )
+        if worker is None:  # a job started while the dialog was open
+            self._refuse_busy_save()
+
+
+def _calibration_source(cube) -> str:
+    """The calibration the spectra CSV names: the scan's, "unknown" without one."""
+    return cube.calibration.source if cube is not None else "unknown"
+
+
+def _write_files(path, csv_path, result, calibration) -> tuple[Path, Path]:
+    """The labels image and the CSV (targets checked), replacing earlier ones together
+    (atomic_set: a failed CSV left new labels beside the old spectra), the CSV in the `embed`
+    command's layout; in the Save's job or a script's thread."""
+    from ..analysis.embed import label_colours
+    from ..analysis.export import save_cluster_spectra, save_label_image, write_image
+    from ..fileutil import atomic_set, made_folder
+
+    name, energy, clusters, spectra, counts, _, _, edited, *_ = result
+    with made_folder(path.parent), atomic_set():
+        if path.suffix.lower() == ".png":
+            write_image(path, label_colours(clusters.k)[clusters.labels], "a label map")
+        else:
+            save_label_image(path, clusters.labels)
+        save_cluster_spectra(
+            csv_path,
+            energy,
+            spectra,
+            counts,
+            source=name,
+            calibration=calibration,
+            labels_file=path.name,
+            edited=edited,
+        )
+    return path, csv_path
 
 
 def clusters_colormap():

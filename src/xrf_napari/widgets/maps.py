@@ -492,16 +492,20 @@ class ElementMapsWidget(CubeDock):
         values of the map layers, so a map the user edited is saved as edited."""
         from ..analysis.export import save_element_maps
 
+        return save_element_maps(folder, **self._to_save())
+
+    def _to_save(self) -> dict:
+        """save_element_maps' arguments but the folder, taken now (the layers' arrays by
+        reference: a layer deleted or replaced afterwards changes nothing of them)."""
         cube = self.current_cube()
         layers = self.live_maps()
         if cube is None or not layers:
             raise ValueError(nothing_yet("save", "run Make maps"))
         inputs = self.scan_files(cube.path)
-        return save_element_maps(
-            folder,
-            self._source(),
-            self.map_plans,
-            {s: np.asarray(ly.data) for s, ly in layers.items()},
+        return dict(
+            name=self._source(),
+            plans=list(self.map_plans),
+            maps={s: np.asarray(ly.data) for s, ly in layers.items()},
             inputs=inputs,
             folder_inputs=inputs,  # as CubeDock.check_outputs: none is a path the user typed
             calibration=cube.calibration,
@@ -539,10 +543,45 @@ class ElementMapsWidget(CubeDock):
                 return
             if self.refuse_busy("Save maps"):  # Make maps may have started as it asked
                 return
-            written = self.save(folder)
-            self.job.status.setText(f"Saved {len(written) - 1} map(s) and {written[-1].name}.")
+            self._save_in_job(folder)
         except (OSError, ValueError) as exc:
             self.job.refused(report_error(exc, "Save maps"))
+
+    #: Why Save maps is refused while a job of the dock (another save, Make maps) is running.
+    BUSY_SAVE = "a job of this dock is running: wait for it to end (or Cancel it), then save again"
+
+    def _save_in_job(self, folder) -> None:
+        """Write the maps in a job (as Recolour's Save): full-size TIFFs froze the viewer while
+        they were written on napari's GUI thread. What is written is taken now (_to_save)."""
+        from pathlib import Path
+
+        from ..analysis.export import save_element_maps
+
+        args, name, written = self._to_save(), Path(folder).name, []
+
+        def write():  # in the worker
+            yield f"Saving the maps in {name}\u2026"
+            written.extend(save_element_maps(folder, **args))
+
+        def done(_) -> None:
+            self.job.status.setText(f"Saved {len(written) - 1} map(s) and {written[-1].name}.")
+
+        def closed() -> str:
+            if written:
+                return f"The datacube was closed; the maps were saved in {name} all the same."
+            return "The datacube was closed, so the save was stopped: nothing was written."
+
+        worker = self.start_job(
+            write,
+            cube=self.current_cube(),
+            on_result=done,
+            description=f"Saving the maps in {name}\u2026",
+            keep=False,
+            name="Save maps",
+            closed_words=closed,
+        )
+        if worker is None:
+            raise ValueError(self.BUSY_SAVE)
 
     def _rgb_chosen(self) -> list[str]:
         """The composite row's red, green and blue choices ("" where nothing is offered)."""
