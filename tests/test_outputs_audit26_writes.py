@@ -274,7 +274,7 @@ def test_pigments_dock_export_background_is_rounded(make_napari_viewer, monkeypa
         labels_layer=None,
         colours=None,
         colour_source="",
-        choices=None,
+        choices=[],  # PigmentResult's default (a list the export copies)
         background=None,  # no colour prior: the recolour layer is the background
     )
     widget.result = result
