@@ -749,6 +749,36 @@ class CubeDock(QWidget):
             self.follow_busy()
         return worker
 
+    def save_in_job(
+        self, write: Callable[[], list], *, cube, saving, saved, done, name, stopped="the save"
+    ):
+        """Run a save's `write()` (returning the paths written) in a job: full-size images froze
+        the viewer while written on napari's GUI thread (Recolour's Save, Save maps, Embed's
+        Save). `saving`: the status line meanwhile; `done(paths)`: the one once written;
+        `saved` ("x.png was saved") or `stopped` ("the export"): what was, or what stopped,
+        where the scan closed before the job ended. None when a job of the dock is running (the
+        caller refuses the save). Pigments' Export too."""
+        written: list = []
+
+        def job():  # in the worker
+            yield saving
+            written.extend(write())
+
+        def closed() -> str:
+            if written:
+                return f"The datacube was closed; {saved} all the same."
+            return f"The datacube was closed, so {stopped} was stopped: nothing was written."
+
+        return self.start_job(
+            job,
+            cube=cube,
+            on_result=lambda _: self.job.status.setText(done(written)),
+            description=saving,
+            keep=False,
+            name=name,
+            closed_words=closed,
+        )
+
     def result_busy(self) -> bool:
         """A job of this dock is computing a new result of the scan shown (Run pressed again):
         the result shown is about to be replaced, and its layers are replaced one by one as the

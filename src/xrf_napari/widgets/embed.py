@@ -541,25 +541,14 @@ class EmbedClusterWidget(CubeDock):
         """Write the unedited regions in a job (as Recolour's Save): a full-size PNG froze the
         viewer while it was written on napari's GUI thread. The targets are checked here."""
         path, csv_path = self._check_targets(path, cube)
-        calibration, written = _calibration_source(cube), []
-
-        def write():  # in the worker
-            yield f"Saving {path.name}\u2026"
-            written.extend(_write_files(path, csv_path, result, calibration))
-
-        def closed() -> str:
-            if written:
-                return f"The datacube was closed; {path.name} was saved all the same."
-            return "The datacube was closed, so the save was stopped: nothing was written."
-
-        worker = self.start_job(
-            write,
+        calibration = _calibration_source(cube)
+        worker = self.save_in_job(
+            lambda: _write_files(path, csv_path, result, calibration),
             cube=cube,
-            on_result=lambda _: self.job.status.setText(f"Saved {path.name} and {csv_path.name}."),
-            description=f"Saving {path.name}\u2026",
-            keep=False,
+            saving=f"Saving {path.name}\u2026",
+            saved=f"{path.name} was saved",
+            done=lambda _: f"Saved {path.name} and {csv_path.name}.",
             name="Save labels & spectra",
-            closed_words=closed,
         )
         if worker is None:  # a job started while the dialog was open
             self._refuse_busy_save()

@@ -557,28 +557,14 @@ class ElementMapsWidget(CubeDock):
 
         from ..analysis.export import save_element_maps
 
-        args, name, written = self._to_save(), Path(folder).name, []
-
-        def write():  # in the worker
-            yield f"Saving the maps in {name}\u2026"
-            written.extend(save_element_maps(folder, **args))
-
-        def done(_) -> None:
-            self.job.status.setText(f"Saved {len(written) - 1} map(s) and {written[-1].name}.")
-
-        def closed() -> str:
-            if written:
-                return f"The datacube was closed; the maps were saved in {name} all the same."
-            return "The datacube was closed, so the save was stopped: nothing was written."
-
-        worker = self.start_job(
-            write,
+        args, name = self._to_save(), Path(folder).name
+        worker = self.save_in_job(
+            lambda: save_element_maps(folder, **args),
             cube=self.current_cube(),
-            on_result=done,
-            description=f"Saving the maps in {name}\u2026",
-            keep=False,
+            saving=f"Saving the maps in {name}\u2026",
+            saved=f"the maps were saved in {name}",
+            done=lambda written: f"Saved {len(written) - 1} map(s) and {written[-1].name}.",
             name="Save maps",
-            closed_words=closed,
         )
         if worker is None:
             raise ValueError(self.BUSY_SAVE)

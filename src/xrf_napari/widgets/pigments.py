@@ -1177,28 +1177,14 @@ class PigmentsWidget(CubeDock):
         from ..analysis.pigment_report import write_report
 
         args, kwargs = self._to_export(folder)
-        written = []
-
-        def write():  # in the worker
-            yield "Writing the pigment report\u2026"
-            written.append(write_report(*args, **kwargs))
-
-        def said(_) -> None:
-            self.job.status.setText(f"Wrote {written[0]['report.html'].name} and CSV files.")
-
-        def closed() -> str:
-            if written:
-                return "The datacube was closed; the report was written all the same."
-            return "The datacube was closed, so the export was stopped: nothing was written."
-
-        worker = self.start_job(
-            write,
+        worker = self.save_in_job(
+            lambda: [write_report(*args, **kwargs)],
             cube=layer_cube(self.result.cube_layer),
-            on_result=said,
-            description="Writing the pigment report\u2026",
-            keep=False,
+            saving="Writing the pigment report\u2026",
+            saved="the report was written",
+            stopped="the export",
+            done=lambda written: f"Wrote {written[0]['report.html'].name} and CSV files.",
             name="Export",
-            closed_words=closed,
         )
         if worker is None:
             raise ValueError(self.BUSY_EXPORT)

@@ -481,25 +481,14 @@ class RecolourWidget(CubeDock):
         from ..analysis.recolour import save_rgb
 
         rgb, provenance = self._to_save(path)
-        name, written = Path(path).name, []
-
-        def write():  # in the worker
-            yield f"Saving {name}\u2026"
-            written.append(save_rgb(path, rgb, provenance))
-
-        def closed() -> str:
-            if written:
-                return f"The datacube was closed; {name} was saved all the same."
-            return "The datacube was closed, so the save was stopped: nothing was written."
-
-        worker = self.start_job(
-            write,
+        name = Path(path).name
+        worker = self.save_in_job(
+            lambda: [save_rgb(path, rgb, provenance)],
             cube=self.current_cube(),
-            on_result=lambda _: self.job.status.setText(f"Saved {name}."),
-            description=f"Saving {name}\u2026",
-            keep=False,
+            saving=f"Saving {name}\u2026",
+            saved=f"{name} was saved",
+            done=lambda _: f"Saved {name}.",
             name="Save",
-            closed_words=closed,
         )
         if worker is None:
             raise ValueError(self.BUSY_SAVE)
