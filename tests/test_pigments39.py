@@ -59,23 +59,25 @@ def test_a_coloured_label_image_is_refused_with_what_to_give_instead(tmp_path, c
 
 
 def test_an_unknown_anode_is_refused_before_the_regions_are_embedded(tmp_path, capsys, monkeypatch):
-    # --anode Fe (an element, no tube the forward model knows; until session 48 Cr) was refused
-    # only after the DVE embedding and K-Means had run: minutes on a scan of a painting
+    # an anode Fe (an element, no tube the forward model knows; until session 48 Cr) was refused
+    # only after the DVE embedding and K-Means had run: minutes on a scan of a painting. --anode
+    # Fe is refused at parsing since session 51 (test_cli51); a file's, here
     import xrf_napari.cli.pigments_cmd as cmd
 
     counts = np.random.default_rng(0).poisson(20.0, size=(8, 8, 512)).astype(np.uint16)
-    path = write_cube(tmp_path / "scan.h5", counts, Calibration.canonical(), metadata={})
+    meta = {"anode": "Fe"}
+    path = write_cube(tmp_path / "scan.h5", counts, Calibration.canonical(), metadata=meta)
 
     def embedded(*a, **k):
         raise AssertionError("the regions were embedded before the anode was checked")
 
     monkeypatch.setattr(cmd, "cluster_labels", embedded)
     out = tmp_path / "report"
-    rc = main(["pigments", str(path), "--anode", "Fe", "-o", str(out), "--no-progress"])
+    rc = main(["pigments", str(path), "-o", str(out), "--no-progress"])
     err = capsys.readouterr().err
     assert rc == 2
-    assert "unknown X-ray tube anode 'Fe' (from --anode, as given)" in err
-    assert "knows Rh, Mo, W, Cu, Ag, Cr: choose one of them" in err
+    assert "unknown X-ray tube anode 'Fe' (from the file metadata)" in err, err
+    assert "knows Rh, Mo, W, Cu, Ag, Cr: give the tube's anode (--anode" in err
     assert not out.exists()
 
 

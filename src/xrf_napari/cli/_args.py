@@ -4,6 +4,8 @@ same in each, and the instrument options of those that model its excitation (--k
 
 from __future__ import annotations
 
+import argparse
+
 from ..argtypes import anode_symbol
 
 #: What --anode does in a command that only reads a scan (info); in the others the tube given
@@ -25,11 +27,33 @@ def replacing_anode_help(what: str) -> str:
     return f"X-ray tube anode, replacing the file's, for {what}; {_CALIBRATION_TUBE}"
 
 
+def tube_anode(text: str) -> str:
+    """argparse `type=` of --anode: an element in any of anode_symbol's spellings that is an
+    anode the physics models (physics.tube.ANODES). Any element was taken: `--anode U` ran info,
+    quicklook, recolour and embed without a word (embed's note then said "tube anode U"), and
+    only pigments refused it, after reading the scan."""
+    from ..physics.tube import ANODES
+
+    supported = f"one of {', '.join(ANODES)}"
+    try:
+        symbol = anode_symbol(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an element: give the X-ray tube's anode, {supported}"
+        ) from None
+    if symbol not in ANODES:
+        named = repr(text) if text == symbol else f"{text!r} ({symbol})"
+        raise argparse.ArgumentTypeError(
+            f"{named} is not an X-ray tube anode xrf-napari models: give {supported}"
+        )
+    return symbol
+
+
 def add_scan_options(parser, anode_help: str = ANODE_HELP) -> None:
     """How INPUT is read, the same in every command that reads a scan: without them a file with
     no calibration and no anode in its metadata was auto-calibrated for a Rh tube by `recolour`,
     `embed` and `pigments` whatever the user knew."""
-    parser.add_argument("--anode", type=anode_symbol, default=None, help=anode_help)
+    parser.add_argument("--anode", type=tube_anode, default=None, help=anode_help)
     parser.add_argument("--dataset", help="HDF5 dataset / zarr array path (skip discovery)")
     parser.add_argument(
         "--no-auto-calibration",

@@ -29,7 +29,8 @@ COUNTS_PER_PIXEL = (100.0, 10_000.0)
 TEST_ANODES = ("Mo",)
 #: The "test" family's resolution, above "train"'s; "all" spans both.
 TEST_FWHM_MN_EV = (165.0, 180.0)
-WIDE_ANODES = ("Rh", "W", "Cu", "Mo")
+#: The "wide" family's anodes: "train"'s and "test"'s, in that order (its draws depend on it).
+WIDE_ANODES = TRAIN_ANODES + TEST_ANODES
 HELDOUT_ANODES = ("Ag",)
 HELDOUT2_ANODES = ("Mo", "Ag")
 

@@ -1,0 +1,47 @@
+"""Session 51: the commands' options as a new user gives them, right or wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from xrf_napari.cli.main import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["info", "x.h5", "--anode", "U"], "'U' is not an X-ray tube anode"),
+        (["quicklook", "x.h5", "-o", "q", "--anode", "uranium"], "'uranium' (U) is not an X-ray"),
+        (["embed", "x.h5", "-o", "e", "--anode", "92"], "'92' (U) is not an X-ray tube anode"),
+        (["recolour", "x.h5", "-o", "r.png", "--anode", "Fe"], "'Fe' is not an X-ray tube anode"),
+        (["info", "x.h5", "--anode", "Xx"], "'Xx' is not an element: give the X-ray tube's"),
+    ],
+    ids=["info", "quicklook", "embed", "recolour", "no-element"],
+)
+def test_an_anode_no_tube_has_is_refused_with_the_supported_ones(argv, said, capsys):
+    """`--anode U` (any element) was taken by info, quicklook, embed and recolour without a word
+    (embed's note then said "tube anode U"); only pigments refused one, after reading the scan.
+    It is refused at parsing now, in every command, with the anodes the physics models."""
+    from xrf_napari.physics.tube import ANODES
+
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert said in err and f"one of {', '.join(ANODES)}" in err, err
+
+
+def test_the_wide_family_draws_the_train_and_test_anodes_as_before():
+    """A guard: WIDE_ANODES restated TRAIN_ANODES + TEST_ANODES; derived from them, the "wide"
+    family draws the same tubes for the same seeds (the sequence the restated tuple drew)."""
+    from xrf_napari.physics.instrument import (
+        TEST_ANODES,
+        TRAIN_ANODES,
+        WIDE_ANODES,
+        random_profile,
+    )
+
+    assert WIDE_ANODES == TRAIN_ANODES + TEST_ANODES == ("Rh", "W", "Cu", "Mo")
+    drawn = "".join(random_profile(np.random.default_rng(s), "wide").anode[0] for s in range(20))
+    assert drawn == "RCRCWRMWWRWCCMRMCCCW"
