@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 from _napari_helpers import write_painted_cube
 
@@ -62,14 +64,17 @@ def test_an_overlap_near_the_tile_is_warned_of_with_its_cost(
     _stopped_at_the_run(monkeypatch)
     out = str(tmp_path / "rgb.png")
     base = ["recolour", painted, "-o", out, "--device", "cpu", "--tile", "16", "--no-progress"]
-    assert main([*base, "--overlap", "15"]) == 130
-    err = capsys.readouterr().err
-    assert (
-        "xrf-napari recolour: warning: --overlap 15 of --tile 16 moves each tile 1 px: 45 tiles "
-        "for this scan, 11x the model's time of the default overlap 4 (4 tiles)"
-    ) in err, err
-    assert main([*base, "--overlap", "8"]) == 130  # 6 tiles: no word (a guard)
-    assert "warning: --overlap" not in capsys.readouterr().err
+    said = (  # a warning (test_cli51), printed "xrf-napari recolour: warning: ..." by the command
+        "--overlap 15 of --tile 16 moves each tile 1 px: 45 tiles for this scan, 11x the model's "
+        "time of the default overlap 4 (4 tiles)"
+    )
+    with pytest.warns(UserWarning) as told:
+        assert main([*base, "--overlap", "15"]) == 130
+    assert any(said in str(w.message) for w in told), [str(w.message) for w in told]
+    with warnings.catch_warnings(record=True) as told:
+        warnings.simplefilter("always")
+        assert main([*base, "--overlap", "8"]) == 130  # 6 tiles: no word (a guard)
+    assert not any("--overlap" in str(w.message) for w in told)
 
 
 def test_one_name_per_weights_file():

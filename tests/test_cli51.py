@@ -45,3 +45,13 @@ def test_the_wide_family_draws_the_train_and_test_anodes_as_before():
     assert WIDE_ANODES == TRAIN_ANODES + TEST_ANODES == ("Rh", "W", "Cu", "Mo")
     drawn = "".join(random_profile(np.random.default_rng(s), "wide").anode[0] for s in range(20))
     assert drawn == "RCRCWRMWWRWCCMRMCCCW"
+
+
+def test_the_dense_overlap_warning_is_a_warning_as_the_commands_others():
+    """recolour printed its --overlap warning with a prefix of its own ("xrf-napari recolour:
+    warning: ...") beside the other warnings, which go through warnings.warn and the commands'
+    one printer (cli._dispatch: the same prefix from the command's name). It is a warning now."""
+    from xrf_napari.cli import recolour_cmd
+
+    with pytest.warns(UserWarning, match="^--overlap 15 of --tile 16 moves each tile 1 px: 45 "):
+        recolour_cmd._warn_dense_tiling((24, 20), 16, 15, 4)

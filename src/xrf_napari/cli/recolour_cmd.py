@@ -117,17 +117,19 @@ DENSE_TILING_FACTOR = 4
 def _warn_dense_tiling(shape, tile: int, overlap: int, default_overlap: int) -> None:
     """Say what an --overlap near the tile costs: `--tile 32 --overlap 31` steps each tile by one
     pixel, 9,409 tiles on the 128 x 128 sample painting (25 at the default overlap: 59 s instead
-    of 11 s on the CPU), and ran without a word on it."""
+    of 11 s on the CPU), and ran without a word on it. A warning as the commands' others
+    (cli._dispatch prints it "xrf-napari recolour: warning: ..."), not a line of its own."""
+    import warnings
+
     from ..analysis.recolour import n_tiles
 
     n, usual = n_tiles(shape, tile, overlap), n_tiles(shape, tile, default_overlap)
     if n > DENSE_TILING_FACTOR * usual:
-        print(
-            f"xrf-napari recolour: warning: --overlap {overlap} of --tile {tile} moves each tile "
-            f"{tile - overlap} px: {n:,} tiles for this scan, {n / usual:.0f}x the model's time "
-            f"of the default overlap {default_overlap} ({usual:,} tiles); a smaller --overlap "
-            "is faster",
-            file=sys.stderr,
+        warnings.warn(
+            f"--overlap {overlap} of --tile {tile} moves each tile {tile - overlap} px: {n:,} "
+            f"tiles for this scan, {n / usual:.0f}x the model's time of the default overlap "
+            f"{default_overlap} ({usual:,} tiles); a smaller --overlap is faster",
+            stacklevel=2,
         )
 
 
