@@ -23,7 +23,7 @@ def test_resolve_config_takes_a_namespace_without_every_option(tmp_path):
     path.write_text(json.dumps({"crop": 96, "steps": 7}), encoding="utf-8")
     cfg, sources = tr.resolve_config(argparse.Namespace(config=str(path), seed=3))
     assert (cfg["crop"], cfg["steps"], cfg["seed"]) == (96, 7, 3)
-    assert sources.said("crop", cfg) == f"crop 96 (of config {path}; set --crop)"
+    assert sources.said("crop", cfg) == f"crop 96 (of --config {path}; set --crop)"
     assert sources.said("seed", cfg) == "--seed 3"
 
 
@@ -48,26 +48,26 @@ def test_the_msssim_crop_refusal_names_where_the_weight_and_the_crop_came_from(t
     which (SettingSources.said). Now this one does too, in the same words."""
     cfg = tmp_path / "cfg.json"
     err = _train_refusal(tmp_path, capsys, {"msssim_weight": 0.5}, "--crop", "64")
-    assert f"msssim_weight 0.5 (of config {cfg}; set --msssim-weight) needs crops over 96 px" in err
+    assert f"msssim_weight 0.5 (of --config {cfg}; set --msssim-weight) needs crops over 96 px" in err
     assert "window): --crop 64 is too small; give --crop 112 or more, or --msssim-weight 0" in err
     err = _train_refusal(tmp_path, capsys, {"crop": 64}, "--msssim-weight", "0.5")
     assert "--msssim-weight 0.5 needs crops over 96 px" in err, err
-    assert f"crop 64 (of config {cfg}; set --crop) is too small; give --crop 112" in err, err
+    assert f"crop 64 (of --config {cfg}; set --crop) is too small; give --crop 112" in err, err
 
 
 def test_a_model_that_cannot_be_built_names_each_setting_and_where_it_came_from(tmp_path, capsys):
     """check_model said "the config's model cannot be built: dim 20 must be a multiple of heads
-    9 (model settings of config C)": the heads were the default's, not the config's. Each model
+    9 (model settings of --config C)": the heads were the default's, not the config's. Each model
     setting the reason names is now said with its source, as the crop's refusals say theirs."""
     cfg = tmp_path / "cfg.json"
     err = _train_refusal(tmp_path, capsys, {"model": {"dim": 20}})
     assert (
         "the model cannot be built: dim 20 must be a multiple of heads 9; from model.dim 20 "
-        f"(of config {cfg}), model.heads 9 (of the default settings)"
+        f"(of --config {cfg}), model.heads 9 (of the default settings)"
     ) in err, err
     err = _train_refusal(tmp_path, capsys, {"model": {"depth": 4}}, "--patch", "8", "--crop", "64")
     assert "the model cannot be built: depth must be odd" in err, err
-    assert f"got 4; from model.depth 4 (of config {cfg})" in err, err
+    assert f"got 4; from model.depth 4 (of --config {cfg})" in err, err
 
 
 def test_the_msssim_validation_size_refusal_names_where_keep_best_by_came_from(
@@ -95,7 +95,7 @@ def test_the_msssim_validation_size_refusal_names_where_keep_best_by_came_from(
         tmp_path, capsys, {**split, "keep_best_by": "msssim"}, "--crop", "32", **run
     )
     assert (
-        f"keep_best_by msssim (of config {cfg}; set --keep-best-by) needs validation cubes over "
+        f"keep_best_by msssim (of --config {cfg}; set --keep-best-by) needs validation cubes over "
         "96 px a side"
     ) in err, err
     err = _train_refusal(tmp_path, capsys, split, "--crop", "32", "--keep-best-by", "msssim", **run)

@@ -55,3 +55,36 @@ def test_the_dense_overlap_warning_is_a_warning_as_the_commands_others():
 
     with pytest.warns(UserWarning, match="^--overlap 15 of --tile 16 moves each tile 1 px: 45 "):
         recolour_cmd._warn_dense_tiling((24, 20), 16, 15, 4)
+
+
+@pytest.mark.parametrize(
+    ("user", "said"),
+    [
+        ({"stepz": 1}, "unknown keys ['stepz']"),
+        ([1], "must be a JSON object of settings"),
+        ({"model": 1}, '"model" must be an object of model settings'),
+        ({"steps": "5"}, "steps must be a whole number, not '5'"),
+        ({"steps": 0}, "steps: 0 is out of range"),
+    ],
+)
+def test_a_config_file_is_named_by_its_option_in_every_refusal(user, said):
+    """A config file's refusals said "config PATH: ..." where those reading it (not found, not
+    JSON) said "--config PATH: ..."; every one names the option now, as the others do."""
+    from xrf_napari.argtypes import int_in
+    from xrf_napari.training.common import check_config
+
+    with pytest.raises(ValueError, match="^--config c.json: ") as exc:
+        check_config(user, {"steps": 1}, {}, "c.json", ranges={"steps": int_in(1)})
+    assert said in str(exc.value)
+
+
+def test_a_setting_from_a_config_file_is_said_of_its_option():
+    """The refusals naming where a setting came from said "crop 96 (of config C; set --crop)"
+    beside "--crop 48" for the flag: the option is named as the user typed it now."""
+    from xrf_napari.training.train_recolouriser import DEFAULTS, SettingSources
+
+    sources = SettingSources("c.json", frozenset({"crop"}), frozenset())
+    assert (
+        sources.said("crop", dict(DEFAULTS, crop=96)) == "crop 96 (of --config c.json; set --crop)"
+    )
+

@@ -123,7 +123,7 @@ def test_init_weights_a_config_names_are_not_called_an_option(tmp_path, capsys):
     argv = ["recolouriser", "--data", str(data), "--out", str(tmp_path / "run")]
     assert main([*argv, "--config", str(config)]) == 2
     said = capsys.readouterr().err
-    want = f"error: init {junk} (of config {config}; set --init): the file is not a safetensors"
+    want = f"error: init {junk} (of --config {config}; set --init): the file is not a safetensors"
     assert want in said, said
     assert main([*argv, "--config", str(config), "--init", str(tmp_path / "none.safetensors")]) == 2
     said = capsys.readouterr().err

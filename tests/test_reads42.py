@@ -116,7 +116,7 @@ def test_recolouriser_reads_its_config_once(toy_set, tmp_path, monkeypatch, caps
     monkeypatch.setattr(common, "read_config", read_config)
     argv = ["recolouriser", "--data", str(toy_set), "--out", str(tmp_path / "out")]
     assert train_main([*argv, "--config", str(config), "--device", "cpu", "--no-progress"]) == 2
-    assert f"crop 64 (of config {config}; set --crop)" in capsys.readouterr().err
+    assert f"crop 64 (of --config {config}; set --crop)" in capsys.readouterr().err
     assert len(reads) == 1
 
 

@@ -99,7 +99,7 @@ def test_a_crop_refusal_names_the_config_only_when_it_sets_the_crop(tmp_path, ca
     base = ["recolouriser", "--data", str(data), "--device", "cpu", "--steps", "1"]
     for config, crop, said in (
         ("c.json", 128, "the default settings"),
-        ("crop.json", 64, f"config {tmp_path / 'crop.json'}"),
+        ("crop.json", 64, f"--config {tmp_path / 'crop.json'}"),
     ):
         out = tmp_path / f"out_{config}"
         args = [*base, "--out", str(out), "--config", str(tmp_path / config), "--no-progress"]

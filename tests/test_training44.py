@@ -27,7 +27,7 @@ def _refusal(tmp_path, capsys, config: dict | None, *flags) -> str:
 def test_a_config_crop_off_the_patch_grid_names_the_config(tmp_path, capsys):
     err = _refusal(tmp_path, capsys, {"crop": 50})
     assert (
-        f"crop 50 (of config {tmp_path / 'cfg.json'}; set --crop) must be a multiple of the patch "
+        f"crop 50 (of --config {tmp_path / 'cfg.json'}; set --crop) must be a multiple of the patch "
         "size, model.patch 16 (of the default settings; set --patch): give --crop 48 or --crop 64"
     ) in err, err
 
@@ -35,7 +35,7 @@ def test_a_config_crop_off_the_patch_grid_names_the_config(tmp_path, capsys):
 def test_a_flag_crop_or_patch_off_the_grid_names_the_flag(tmp_path, capsys):
     err = _refusal(tmp_path, capsys, {"model": {"patch": 8}}, "--crop", "36")
     assert (
-        f"--crop 36 must be a multiple of the patch size, model.patch 8 (of config "
+        f"--crop 36 must be a multiple of the patch size, model.patch 8 (of --config "
         f"{tmp_path / 'cfg.json'}; set --patch): give --crop 32 or --crop 40"
     ) in err, err
     err = _refusal(tmp_path, capsys, None, "--patch", "12")
@@ -53,7 +53,7 @@ def test_a_config_target_names_the_config(tmp_path, capsys):
 def test_a_model_that_cannot_be_built_names_the_config(tmp_path, capsys):
     err = _refusal(tmp_path, capsys, {"model": {"depth": 4}})
     assert "the model cannot be built: depth must be odd" in err, err
-    assert f"from model.depth 4 (of config {tmp_path / 'cfg.json'})" in err, err
+    assert f"from model.depth 4 (of --config {tmp_path / 'cfg.json'})" in err, err
 
 
 @pytest.mark.parametrize("source", ["config", "default", "flag"])
@@ -88,7 +88,7 @@ def test_both_crop_refusals_name_where_the_crop_came_from_in_one_wording(tmp_pat
         said[0]
         == said[1]
         == {
-            "config": f"crop N (of config {config}; set --crop)",
+            "config": f"crop N (of --config {config}; set --crop)",
             "default": "crop N (of the default settings; set --crop)",
             "flag": "--crop N",
         }[source]

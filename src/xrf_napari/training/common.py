@@ -212,7 +212,7 @@ def _unknown_keys(path, unknown: list[str], known) -> ValueError:
     like = {k: difflib.get_close_matches(k, list(known), n=1, cutoff=0.6) for k in unknown}
     hints = [f"{k!r}: did you mean {m[0]!r}?" for k, m in like.items() if m]
     return ValueError(
-        f"config {path}: unknown keys {unknown}" + (f" ({'; '.join(hints)})" if hints else "")
+        f"--config {path}: unknown keys {unknown}" + (f" ({'; '.join(hints)})" if hints else "")
     )
 
 
@@ -231,12 +231,12 @@ def check_config(
     one by one): a config file's "steps": 0 or "val_fraction": 1.5 was accepted while --steps 0
     was refused."""
     if not isinstance(user, dict):
-        raise ValueError(f"config {path}: must be a JSON object of settings")
+        raise ValueError(f"--config {path}: must be a JSON object of settings")
     user = {k: v for k, v in user.items() if k not in derived}
     unknown = sorted(set(user) - set(defaults) - {"comment"})
     model = user.get("model", {})
     if not isinstance(model, dict):
-        raise ValueError(f'config {path}: "model" must be an object of model settings')
+        raise ValueError(f'--config {path}: "model" must be an object of model settings')
     unknown += [f"model.{k}" for k in sorted(set(model) - set(model_defaults))]
     if unknown:
         known = [*defaults, *(f"model.{k}" for k in model_defaults)]
@@ -256,7 +256,7 @@ def check_config(
         else:
             ok, want = isinstance(value, type(default)), f"a {type(default).__name__}"
         if not ok:
-            raise ValueError(f"config {path}: {key} must be {want}, not {value!r}")
+            raise ValueError(f"--config {path}: {key} must be {want}, not {value!r}")
     import argparse
 
     for key, value, _ in pairs:
@@ -267,7 +267,7 @@ def check_config(
             try:
                 parse(str(item))
             except argparse.ArgumentTypeError as exc:
-                raise ValueError(f"config {path}: {key}: {exc}") from None
+                raise ValueError(f"--config {path}: {key}: {exc}") from None
     return user
 
 

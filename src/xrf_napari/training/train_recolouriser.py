@@ -269,14 +269,14 @@ class SettingSources:
 
     def said(self, key: str, cfg: dict) -> str:
         """The setting `key` ("crop", "model.patch") as a refusal names it, with where its value
-        in `cfg` came from and the flag that changes it: '--crop 48', 'crop 50 (of config C; set
+        in `cfg` came from and the flag that changes it: '--crop 48', 'crop 50 (of --config C; set
         --crop)', 'model.patch 16 (of the default settings; set --patch)'."""
         name = key.removeprefix("model.")
         value = cfg["model"][name] if key.startswith("model.") else cfg[key]
         flag = "--" + name.replace("_", "-")
         if key in self.flagged:
             return f"{flag} {value}"
-        of = f"config {self.config}" if key in self.given else "the default settings"
+        of = f"--config {self.config}" if key in self.given else "the default settings"
         has_flag = key in FLAG_SETTINGS or key == "model.patch"
         return f"{key} {value} (of {of}" + (f"; set {flag})" if has_flag else ")")
 
@@ -320,7 +320,7 @@ def resolve_config(args, user=None) -> tuple[dict, SettingSources]:
         if isinstance(user, dict):  # a run's config.json records the weights it fine-tuned
             init = user.pop("init", None)
             if init is not None and not isinstance(init, str):
-                raise ValueError(f"config {path}: init must be a weights file name, not {init!r}")
+                raise ValueError(f"--config {path}: init must be a weights file name, not {init!r}")
         user = check_config(user, cfg, UVIT_DEFAULTS, path, DERIVED_KEYS, config_ranges())
         given = {*user, *(f"model.{k}" for k in user.get("model", {}))}
         if init is not None:
@@ -347,11 +347,11 @@ def resolve_config(args, user=None) -> tuple[dict, SettingSources]:
     for key, allowed in (("target", TARGETS), ("keep_best_by", KEEP_BEST_BY)):
         if cfg[key] not in allowed:  # the flag's choices check it; a config's here
             raise ValueError(
-                f"config {config}: {key} must be one of {', '.join(allowed)}, not {cfg[key]!r}"
+                f"--config {config}: {key} must be one of {', '.join(allowed)}, not {cfg[key]!r}"
             )
     if cfg["keep_best_by"] == "msssim" and not cfg["keep_best"]:  # only a --config sets it false
         raise ValueError(
-            f"config {config}: keep_best is false, but keep_best_by msssim chooses among "
+            f"--config {config}: keep_best is false, but keep_best_by msssim chooses among "
             "validations only with keep_best true (keep_best false writes the last step's "
             "weights): set keep_best true there, or leave keep_best_by at loss"
         )
@@ -446,7 +446,7 @@ def check_model(cfg: dict, settings: SettingSources | None = None) -> None:
     input width is the shipped DVE's latent plus the configured features; the real one follows
     from the embedding. settings: where each setting came from (resolve_config's): the refusal
     names the model settings its reason names as the crop's refusals do (SettingSources.said),
-    "model.heads 9 (of the default settings)" beside "model.dim 20 (of config C)"; it named the
+    "model.heads 9 (of the default settings)" beside "model.dim 20 (of --config C)"; it named the
     config file for every setting, defaults and --patch included."""
     import torch
 
@@ -473,7 +473,7 @@ def check_model(cfg: dict, settings: SettingSources | None = None) -> None:
 
 
 def _model_settings_said(reason: str, cfg: dict, settings: SettingSources | None) -> str:
-    """'; from model.dim 20 (of config C), model.heads 9 (of the default settings)': the model
+    """'; from model.dim 20 (of --config C), model.heads 9 (of the default settings)': the model
     settings a build refusal's reason names, in its order, with where each came from; those the
     config or a flag gave where it names none ("" without settings)."""
     if settings is None:
@@ -728,7 +728,7 @@ def check_msssim_sizes(sizes, files, what: str | None = None) -> None:
     the smallest validation cube, rather than at the first validation minutes into the run.
     sizes: (H, W) per file (None: unknown, not checked here; _build checks the embedded targets
     again, as CropSampler the crop). what: keep_best_by as SettingSources.said names it, with
-    where it came from ("--keep-best-by msssim", "keep_best_by msssim (of config C; ...)")."""
+    where it came from ("--keep-best-by msssim", "keep_best_by msssim (of --config C; ...)")."""
     need = _msssim_need()
     small = [(min(hw), f, hw) for hw, f in zip(sizes, files) if hw is not None and min(hw) <= need]
     if not small:
@@ -1197,7 +1197,7 @@ def _build(args) -> _Run:
             )
         except ValueError as exc:  # it named neither the config nor the data
             raise ValueError(
-                f"config {args.config}: model.colour_bins {model_cfg['colour_bins']}: {exc} "
+                f"--config {args.config}: model.colour_bins {model_cfg['colour_bins']}: {exc} "
                 f"(the {len(train_idx)} training cubes of {args.data}): give fewer colour_bins, "
                 "or train on cubes of more colours"
             ) from None
