@@ -88,3 +88,24 @@ def test_a_setting_from_a_config_file_is_said_of_its_option():
         sources.said("crop", dict(DEFAULTS, crop=96)) == "crop 96 (of --config c.json; set --crop)"
     )
 
+
+def test_the_baseline_weights_file_is_named_once():
+    """ "pixel_mlp.safetensors" was typed out three times in the recolouriser trainer (the file it
+    writes, the files its --out may hold) and evaluate (the file looked for beside --weights);
+    the weights files' names live in models.weights, this one as BASELINE_FILE."""
+    from pathlib import Path
+
+    import xrf_napari
+
+    name = "pixel_mlp.safetensors"
+    src = Path(xrf_napari.__file__).parent
+    typed = [
+        str(p.relative_to(src))
+        for p in sorted(src.rglob("*.py"))
+        if name in p.read_text(encoding="utf-8")
+    ]
+    assert typed == ["models/weights.py"], typed
+    from xrf_napari.models.weights import BASELINE_FILE, WEIGHTS_FILES
+
+    assert BASELINE_FILE == name
+    assert name not in WEIGHTS_FILES.values()  # never shipped: no manifest entry

@@ -26,6 +26,9 @@ WEIGHTS_ENV = "XRF_NAPARI_WEIGHTS"
 #: the name looked for in $XRF_NAPARI_WEIGHTS's folder and the panels' weights folder, and the
 #: shipped file's name in the manifest.
 WEIGHTS_FILES = {"dve": "dve.safetensors", "uvit": "uvit.safetensors"}
+#: The per-pixel MLP baseline the recolouriser trainer writes beside its weights and evaluate
+#: looks for beside --weights (never shipped: no manifest entry, not in WEIGHTS_FILES).
+BASELINE_FILE = "pixel_mlp.safetensors"
 
 
 class WeightsError(ValueError):

@@ -43,14 +43,14 @@ def configure(p) -> None:
         required=True,
         help="held-out dataset folder (cube_*.h5 with colour targets, or an export-set folder)",
     )
-    from ..models.weights import default_help
+    from ..models.weights import BASELINE_FILE, default_help
 
     p.add_argument("--weights", default=None, help=f"SmallUViT weights ({default_help('uvit')})")
     p.add_argument("--embedder", default=None, help=f"DVE weights ({default_help('dve')})")
     p.add_argument(
         "--baseline",
         default=None,
-        help="per-pixel MLP weights (default: pixel_mlp.safetensors beside --weights, if present)",
+        help=f"per-pixel MLP weights (default: {BASELINE_FILE} beside --weights, if present)",
     )
     p.add_argument(
         "--out",
@@ -211,7 +211,7 @@ def evaluate(
     from ..analysis.embed import iter_embed, latent_to_rgb, load_embedder
     from ..analysis.recolour import embedder_mismatch, load_recolouriser
     from ..device import pick_device
-    from ..models.weights import load_weights, require_file, weights_option
+    from ..models.weights import BASELINE_FILE, load_weights, require_file, weights_option
     from ..progress import run_to_end
     from .common import check_model_file, target_header
     from .data import list_cubes, metadata_source, profile_key
@@ -238,9 +238,9 @@ def evaluate(
     if (
         baseline is None
         and weights is not None
-        and (Path(weights).parent / "pixel_mlp.safetensors").is_file()
+        and (Path(weights).parent / BASELINE_FILE).is_file()
     ):
-        baseline = Path(weights).parent / "pixel_mlp.safetensors"
+        baseline = Path(weights).parent / BASELINE_FILE
         # named as found, not as "--baseline X": the user gave no --baseline
         said = (
             f"{baseline} (the per-pixel MLP baseline found beside --weights; --baseline FILE "

@@ -1020,6 +1020,7 @@ def _start(args):
 
     from ..device import pick_device
     from ..fileutil import check_output_folder
+    from ..models.weights import BASELINE_FILE
     from .common import (
         TRAINER_RECORDS,
         TRAINER_WEIGHTS,
@@ -1044,7 +1045,7 @@ def _start(args):
             CACHE_NAME,
             *TRAINER_RECORDS,
             TRAINER_WEIGHTS["recolouriser"],
-            "pixel_mlp.safetensors",
+            BASELINE_FILE,
         ),
         inputs=[args.data, args.embedder, args.config, cfg["init"]],
         folder_inputs=[args.data],
@@ -1623,7 +1624,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
 def _fit_baseline(r: _Run) -> dict:
     """The per-pixel MLP (latent -> RGB) on the same training paintings; writes its weights and
     returns its metrics entries."""
-    from ..models.weights import save_weights
+    from ..models.weights import BASELINE_FILE, save_weights
     from .train_pixel_mlp import train_pixel_mlp
 
     cfg = r.cfg
@@ -1641,7 +1642,7 @@ def _fit_baseline(r: _Run) -> dict:
     # reads them for a --baseline taken from another run
     training = {"sources": r.public["sources"], "files_sha1": r.public["files_sha1"]}
     config = {**mlp.config, "target": cfg["target"], "training": training}
-    save_weights(mlp.state_dict(), r.out / "pixel_mlp.safetensors", config)
+    save_weights(mlp.state_dict(), r.out / BASELINE_FILE, config)
     metrics = {
         "baseline": {
             "steps": cfg["baseline_steps"],
