@@ -604,7 +604,10 @@ class CubeLayerCombo(LayerCombo):
                 return opened[-1]
         if current is not None and id(layer_cube(current)) in cubes:
             return layers[cubes.index(id(layer_cube(current)))]  # its sum replaced its stack
-        return super()._choose(layers, current)
+        # the selected layer's scan, its stack too: a dock opened with the stack "panel"
+        # selected showed the first scan, "painting", as selecting the stack chooses its scan
+        active = self._entry(layer_cube(self._viewer.layers.selection.active))
+        return active if active is not None else super()._choose(layers, current)
 
     def set_layer(self, layer) -> None:
         """Choose `layer`'s scan: its entry is the scan's sum image where one is open, and a

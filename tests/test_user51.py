@@ -1,0 +1,35 @@
+"""A conservator's session, session 51: a panel opened with a scan's stack selected shows that
+scan."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _open_scan(viewer, name: str):
+    """A tiny scan's two layers as the reader adds them (its stack, then its sum); the stack."""
+    from _spectra import CANONICAL_CAL
+
+    from xrf_napari.cube import Cube
+    from xrf_napari.widgets._layerkinds import CUBE_KEY
+
+    cube = Cube(np.ones((4, 3, 8), np.uint16), CANONICAL_CAL)
+    stack = viewer.add_image(np.ones((8, 4, 3)), name=name, metadata={CUBE_KEY: cube})
+    viewer.add_image(np.ones((4, 3)), name=f"{name} sum", metadata={CUBE_KEY: cube})
+    return stack
+
+
+def test_dock_opened_with_a_stack_selected_shows_its_scan(qtbot):
+    """Two scans open, the second's (channels, rows, columns) stack selected in the layer list,
+    then a panel opened: it shows the second scan, as selecting the stack chooses it in a panel
+    already open (it showed the first scan)."""
+    from napari.components import ViewerModel
+
+    from xrf_napari.widgets._layers import CubeLayerCombo, layer_cube
+
+    viewer = ViewerModel()  # the layer list and its selection, without a window
+    _open_scan(viewer, "painting")
+    stack = _open_scan(viewer, "panel")
+    viewer.layers.selection.active = stack
+    combo = CubeLayerCombo(viewer)
+    assert combo.current_cube() is layer_cube(stack), combo.currentText()
