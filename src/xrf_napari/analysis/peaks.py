@@ -127,7 +127,7 @@ L_APEX_FREE_FWHM = 0.07
 TOLERANCE_FWHM = 0.5
 
 #: A K-alpha peak on another element's L-beta (K K-alpha 3.31 keV on Cd L-beta1 3.32) counts for
-#: its K line only where a fit of both shapes (_k_alpha_beyond_l: xraylib's Cd L family as one
+#: its K line only where a fit of both shapes (_k_beyond_l: xraylib's Cd L family as one
 #: template, pinned by its L-alpha peak at 3.13) leaves it at least this share of what the L family
 #: puts there, and n_sigma above the fit's noise. Without potassium the fit leaves 0.21-0.23 of
 #: cadmium's height there to it on the M6 profile (a median 0.13 under a W tube in air: xraylib's
@@ -712,7 +712,7 @@ def _suggest(
         """Is the K-alpha peak j1 of `sym` (its K-beta no peak of its own) another element's
         L-beta line, one the K-alpha coincides with (L_BETA_ON_K_FWHM), that element's L-alpha a
         peak of its own (no air's or the tube's line nearer), and the K line's share of the peak
-        short of L_FAMILY_EXCESS of what that L family puts there (_k_alpha_beyond_l)? Cadmium
+        short of L_FAMILY_EXCESS of what that L family puts there (_k_beyond_l)? Cadmium
         under the M6's optic often goes unsuggested (its K lines too weak), so its L-beta1 (3.32
         keV) was potassium's K-alpha (3.31), K-beta hidden in chalk's Ca K-alpha."""
         reach = L_BETA_ON_K_FWHM * fwhm(ln1.energy)  # L-beta on the K-alpha line
@@ -728,9 +728,10 @@ def _suggest(
                 continue
             if closer_line(jx, la, tube_lines):
                 continue  # the tube's line (W L-beta1 9.67 keV on Au L-alpha 9.71)
-            if not _k_alpha_beyond_l(
+            got = _k_beyond_l(
                 e, spec, sym, other, la.energy, ln1.energy, fwhm_mn_ev, n_sigma, excited
-            ):
+            )
+            if got is not None and not got[0]:  # nothing to fit: kept, as before
                 return True
         return tube_l_explains(sym, ln1)
 
@@ -738,7 +739,7 @@ def _suggest(
         """The K lines' fitted height where `sym`'s K-alpha (no apex of its own, or a peak its
         K-beta does not confirm) lies on another element's L-beta (L_BETA_ON_K_FWHM), that
         element's L-alpha a peak (no air's or the tube's line nearer), and a fit of both
-        (_k_l_fit, the L template as the known tube excites it) leaves the K lines n_sigma and
+        (_k_beyond_l, the L template as the known tube excites it) leaves the K lines n_sigma and
         L_FAMILY_EXCESS_TUBE of the L family's height there; else None. Potassium's K-alpha
         (3.31 keV) on cadmium's L-beta1 (3.32), between Cd L-alpha's peak (3.13) and chalk's Ca
         K-alpha (3.69), shows no apex under a 175 eV detector: 30 % of green earth beside
@@ -763,9 +764,11 @@ def _suggest(
             hi = max(la.energy + fwhm(la.energy), ln1.energy + fwhm(ln1.energy))
             if any(lo <= x <= hi and j not in (jx, match(ln1)) for j, x in enumerate(pe)):
                 continue
-            fit = _k_l_fit(e, spec, sym, other, la.energy, ln1.energy, fwhm_mn_ev, excited)
-            if fit is not None and _k_counts(fit, n_sigma, L_FAMILY_EXCESS_TUBE):
-                return fit[1]
+            got = _k_beyond_l(
+                e, spec, sym, other, la.energy, ln1.energy, fwhm_mn_ev, n_sigma, excited
+            )
+            if got is not None and got[0]:
+                return got[1]
         return None
 
     tube_unsure: dict[str, Line] = {}
@@ -1462,7 +1465,7 @@ def _main_lines(symbol: str, shell: str) -> tuple[float, ...]:
     return tuple(en for en, cs in lines if cs >= 0.15 * top)
 
 
-def _k_alpha_beyond_l(
+def _k_beyond_l(
     e,
     spec,
     sym: str,
@@ -1472,19 +1475,23 @@ def _k_alpha_beyond_l(
     fwhm_mn_ev: float,
     n_sigma: float,
     tube: tuple | None = None,
-) -> bool:
+) -> tuple[bool, float] | None:
     """Does the spectrum hold `sym`'s K lines beyond what `other`'s L family puts at its K-alpha?
+    (that answer, the K lines' fitted height there), or None with nothing to fit (too few
+    channels, a singular fit).
 
     The K lines count where their fitted height at K-alpha (_k_l_fit) is n_sigma above its
     deviation and at least L_FAMILY_EXCESS of the L family's there (the L template's ratio is off
     by up to a quarter: excitation and absorption differ from xraylib's thin-target 20 keV
     figures); L_FAMILY_EXCESS_TUBE where `tube` (_counted_lines's anode, kV, optic, gas) sets the
-    template's ratios. With nothing to fit (too few channels, a singular fit): True, as before."""
+    template's ratios."""
     if tube is not None and _counted_lines(other, *tube) is None:
         tube = None
     fit = _k_l_fit(e, spec, sym, other, la_kev, ka_kev, fwhm_mn_ev, tube)
+    if fit is None:
+        return None
     share = L_FAMILY_EXCESS if tube is None else L_FAMILY_EXCESS_TUBE
-    return fit is None or _k_counts(fit, n_sigma, share)
+    return _k_counts(fit, n_sigma, share), fit[1]
 
 
 def _k_counts(
