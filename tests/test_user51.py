@@ -1,5 +1,5 @@
 """A conservator's session, session 51: a panel opened with a scan's stack selected shows that
-scan."""
+scan; Make maps with nothing ticked asks for an element, not for the scan chosen."""
 
 from __future__ import annotations
 
@@ -33,3 +33,22 @@ def test_dock_opened_with_a_stack_selected_shows_its_scan(qtbot):
     viewer.layers.selection.active = stack
     combo = CubeLayerCombo(viewer)
     assert combo.current_cube() is layer_cube(stack), combo.currentText()
+
+
+def test_make_maps_with_nothing_ticked_asks_for_an_element_only(qtbot, monkeypatch):
+    """Make maps on a chosen scan with no element ticked (a scan of no suggested element) asks
+    for an element, not for a datacube (it said "choose a datacube and tick at least one
+    element" with the scan chosen above it)."""
+    from napari.components import ViewerModel
+
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    monkeypatch.setattr(ElementMapsWidget, "uses_survey", False)  # nothing ticks its elements
+    viewer = ViewerModel()
+    _open_scan(viewer, "painting")
+    dock = ElementMapsWidget(viewer)
+    qtbot.addWidget(dock)
+    dock.set_checked_elements([])
+    assert dock.run() is None
+    status = dock.job.status.text()
+    assert "tick at least one element" in status and "datacube" not in status, status

@@ -313,10 +313,11 @@ class ElementMapsWidget(CubeDock):
         layer = self.cube_combo.current_layer()
         symbols = self.checked_elements()
         if layer is None or not symbols:
+            # with a scan chosen, "choose a datacube" read as if it were not (a scan of no
+            # suggested element: nothing ticked)
+            why = "choose a datacube and tick" if layer is None else "tick"
             self.job.refused(
-                report_error(
-                    ValueError("choose a datacube and tick at least one element"), "Elemental maps"
-                )
+                report_error(ValueError(f"{why} at least one element to map"), "Elemental maps")
             )
             return None
         cube = layer_cube(layer)
