@@ -205,7 +205,7 @@ def test_info_without_the_automatic_calibration_shows_the_files_own(tmp_path, ca
     kept = calibration(one_kev_high, "--no-auto-calibration")
     assert (kept["source"], kept["offset"], kept["gain"]) == ("file", 2.025, 0.05)
     with pytest.warns(UserWarning, match="implausible"):
-        dropped = calibration({"offset": 1.025, "gain": 2.5}, "--no-auto-calibration")
+        dropped = calibration({"offset": 25.0, "gain": 0.05}, "--no-auto-calibration")
     assert dropped["source"] == "none"
 
 

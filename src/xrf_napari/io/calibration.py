@@ -46,26 +46,49 @@ def read_sidecar(path) -> tuple[Calibration | None, dict]:
 _CAL_KEYS = {"offset", "gain", "quadratic", "units", "energy_units", "calibration_source", "source"}
 
 
-def calibration_from_mapping(m, where, default_units: str = "keV") -> Calibration | None:
+def calibration_from_mapping(m, where) -> Calibration | None:
     """offset/gain/quadratic from a dict-like (JSON object, HDF5/zarr attributes), in the unit
     `energy_units` names, else `units`: a `units` naming no energy is the data's own (NeXus puts
-    "counts" on a counts dataset) and leaves `default_units`; it had refused the file."""
+    "counts" on a counts dataset; it had refused the file). Named by neither, the gain's size
+    says (`unitless_unit`), as for a ripple header: gain 10 had been read as 10 keV/channel and
+    dropped as implausible."""
     if "offset" not in m or "gain" not in m:
         return None
-    units = _text(m.get("energy_units", m.get("units", default_units))).strip().lower()
+    units = _text(m.get("energy_units", m.get("units", ""))).strip().lower()
     if "energy_units" not in m and not units.endswith("ev"):
-        units = default_units.lower()
-    scale = _unit_scale(units, where)
+        units = ""
+    if units:
+        scale = _unit_scale(units, where)
     try:
-        off = float(np.asarray(m["offset"]).ravel()[0]) * scale
-        gain = float(np.asarray(m["gain"]).ravel()[0]) * scale
-        quad = float(np.asarray(m.get("quadratic", 0.0)).ravel()[0]) * scale
-        return Calibration(off, gain, quad, source="file")
+        off, gain, quad = (
+            float(np.asarray(m.get(k, 0.0)).ravel()[0]) for k in ("offset", "gain", "quadratic")
+        )
+        if not units:
+            scale = _unit_scale(unitless_unit(gain, where, "offset/gain"), where)
+        return Calibration(off * scale, gain * scale, quad * scale, source="file")
     except (TypeError, ValueError, IndexError) as exc:
         raise CubeReadError(
             where,
             f"invalid calibration (offset={m.get('offset')!r}, gain={m.get('gain')!r}): {exc}",
         ) from exc
+
+
+def unitless_unit(gain: float, where, what: str) -> str:
+    """'ev' or 'kev': the unit of a calibration whose file names none, for every reader (HDF5,
+    NeXus, zarr and project attributes, sidecars, ripple headers). No XRF detector has channels
+    of 1 keV or more, so a gain of 1 or more is eV/channel (gain 10, offset -50: eV), with a
+    warning naming the file and the assumption; a smaller one is keV/channel, the documented
+    default, silently."""
+    import warnings
+
+    if not np.isfinite(gain) or abs(gain) < 1.0:
+        return "kev"
+    warnings.warn(
+        f"{where}: its {what} name no energy unit: read in eV, a gain of {gain:g} eV/channel (no "
+        "XRF detector has channels of 1 keV or more, as it would be in keV)",
+        stacklevel=3,
+    )
+    return "ev"
 
 
 def set_aside(make, what: str) -> Calibration | None:

@@ -176,9 +176,10 @@ def read_project_cube(f, path) -> Cube:
     attrs = counts.attrs
     from .calibration import _text, calibration_from_mapping
 
-    # offset/gain/quadratic in `energy_units` (keV when absent), as scalars or the 1-element arrays
-    # MATLAB writes, strings fixed-length or not: read as every reader reads such attributes (a
-    # file another tool wrote in eV had its gain read as 10 keV/channel and dropped)
+    # offset/gain/quadratic in `energy_units` (absent: the gain's size says, unitless_unit), as
+    # scalars or the 1-element arrays MATLAB writes, strings fixed-length or not: read as every
+    # reader reads such attributes (a file another tool wrote in eV had its gain read as 10
+    # keV/channel and dropped)
     try:
         found = calibration_from_mapping(dict(attrs), path)
         if found is None:

@@ -15,6 +15,7 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError
+from .calibration import unitless_unit
 from .lazy import ChannelFirstView
 from .limits import (
     check_path,
@@ -238,9 +239,10 @@ def parse_header(path) -> RippleHeader:
 
 def _calibration(norm: dict, path) -> Calibration | None:
     """Offset and gain in keV. A key named in eV or keV (`ev-per-chan`, `kevoffset`) says its own
-    unit; otherwise a units key (`depth-units`) says it; otherwise the gain's magnitude does (no XRF
-    detector has 1 keV channels: a gain >= 1 is eV/channel). A unit-less offset shares the gain's
-    unit, as in rosettasciio's ripple reader: `ev-per-chan 20` + `depth-origin -30` is -30 eV."""
+    unit; otherwise a units key (`depth-units`) says it; otherwise the gain's magnitude does, as
+    for every reader (calibration.unitless_unit: >= 1 is eV/channel). A unit-less offset shares
+    the gain's unit, as in rosettasciio's ripple reader: `ev-per-chan 20` + `depth-origin -30`
+    is -30 eV."""
 
     def first(keys):
         for k in keys:
@@ -271,7 +273,8 @@ def _calibration(norm: dict, path) -> Calibration | None:
     def own_unit(key):
         return "ev" if key.startswith("ev") else "kev" if key.startswith("kev") else None
 
-    gain_unit = own_unit(gkey) or units or ("ev" if abs(gain) >= 1.0 else "kev")
+    keys = f"keys '{gkey}'" + (f" and '{okey}'" if okey and not own_unit(okey) else "")
+    gain_unit = own_unit(gkey) or units or unitless_unit(gain, path, f"header's calibration {keys}")
     offset_unit = (own_unit(okey) if okey else None) or units or gain_unit
     scale = {"ev": 1e-3, "kev": 1.0}
     g = gain * scale[gain_unit]
