@@ -109,3 +109,17 @@ def test_the_baseline_weights_file_is_named_once():
 
     assert BASELINE_FILE == name
     assert name not in WEIGHTS_FILES.values()  # never shipped: no manifest entry
+
+
+@pytest.mark.parametrize("command", ["recolouriser", "evaluate"])
+def test_a_missing_data_folder_is_named_by_its_option(command, tmp_path, capsys):
+    """`xrf-napari-train recolouriser --data X` and `evaluate --data X` said "dataset folder X
+    does not exist", naming no option, where the embedder's said "--data: dataset folder X ...";
+    every one starts with the option now (training.data.list_cubes)."""
+    from xrf_napari.cli.train import main as train_main
+
+    missing = tmp_path / "sett"
+    argv = [command, "--data", str(missing), "--out", str(tmp_path / "o"), "--device", "cpu"]
+    assert train_main([*argv, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"{command}: error: --data: dataset folder {missing} does not exist" in err, err

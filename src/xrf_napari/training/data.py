@@ -20,11 +20,23 @@ import numpy as np
 from ..energy import CANONICAL_N_CHANNELS
 
 
-def list_cubes(data_dir) -> list[Path]:
+def list_cubes(data_dir, option: str | None = None) -> list[Path]:
     """The cube files of a dataset folder (sorted, so runs are reproducible). Hidden files are not
     cubes: they include the half-written temporaries a killed `generate` leaves; nor is the copy
     at the instrument's native channels that `generate --native` writes beside each cube
-    (`cube_00000_native.h5` next to `cube_00000.h5`: the same painting twice)."""
+    (`cube_00000_native.h5` next to `cube_00000.h5`: the same painting twice). `option`: the
+    command-line option that gave the folder (--data, --val), which its refusals start with, as
+    the embedder's did while the recolouriser's and evaluate's named none ("dataset folder X does
+    not exist")."""
+    try:
+        return _list_cubes(data_dir)
+    except ValueError as exc:
+        if option is None:
+            raise
+        raise ValueError(f"{option}: {exc}") from None
+
+
+def _list_cubes(data_dir) -> list[Path]:
     from ..synth.dataset import check_set_complete, require_folder, without_native_copies
 
     data_dir = require_folder(data_dir, "dataset folder", "the set's cubes")

@@ -275,7 +275,7 @@ def evaluate(
             trainings["baseline"] = cfg["training"]
     from ..synth.export import exported_cubes
 
-    files = (exported_cubes(data_dir) or list_cubes(data_dir))[:max_cubes]
+    files = (exported_cubes(data_dir) or list_cubes(data_dir, "--data"))[:max_cubes]
     headers = [target_header(p) for p in files]  # one read of each header for both checks
     check_set_targets(files, headers, labels=need_labels)
     per_cube, images, sources = [], [], []

@@ -420,16 +420,6 @@ def train(
         return _finalise(r, loop, val_dir, device_name)
 
 
-def _listed(folder, option: str) -> list:
-    """data.list_cubes(folder), its refusal starting with the `option` that gave the folder."""
-    from .data import list_cubes
-
-    try:
-        return list_cubes(folder)
-    except ValueError as exc:
-        raise ValueError(f"{option}: {exc}") from None
-
-
 def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loaded=None):
     """(_Run, LoopState): config (when resuming, it must be the checkpoint's), devices and ranks,
     the pixel pool, model, optimiser and random stream, restored from the checkpoint when resuming;
@@ -450,7 +440,7 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loade
         warn_runtime_change,
         write_json,
     )
-    from .data import cube_source, recorded_sources, shared_sources
+    from .data import cube_source, list_cubes, recorded_sources, shared_sources
     from .distributed import device_for, init_distributed
 
     out = Path(out_dir)
@@ -489,9 +479,9 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loade
     seed_everything(int(cfg["seed"]))
 
     # each set named by its option: "dataset folder X does not exist" named neither
-    data_files = _listed(data_dir, "--data")
+    data_files = list_cubes(data_dir, "--data")
     if val_dir:  # the end-of-run ARI must come from paintings the embedder never saw
-        common = shared_sources(data_files, _listed(val_dir, "--val"))
+        common = shared_sources(data_files, list_cubes(val_dir, "--val"))
         if common:
             raise ValueError(
                 f"--val {val_dir} shares {len(common)} source painting(s) with --data "

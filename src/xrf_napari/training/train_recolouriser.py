@@ -1098,7 +1098,7 @@ def _build(args) -> _Run:
     if cfg["init"]:  # so are the --init weights, against the inputs the embedder will give
         n_in = input_width(embedder.model.latent_dim, cfg["model"])
         init_state, icfg = load_init(cfg, n_in, settings)
-    files = list_cubes(args.data)
+    files = list_cubes(args.data, "--data")
     data_sha1 = files_sha1(files)
     embedder_sha256 = embedder.sha256  # hashed as it was loaded: the one the latents came from
     resume_state = (
