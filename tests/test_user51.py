@@ -52,3 +52,30 @@ def test_make_maps_with_nothing_ticked_asks_for_an_element_only(qtbot, monkeypat
     assert dock.run() is None
     status = dock.job.status.text()
     assert "tick at least one element" in status and "datacube" not in status, status
+
+
+def test_pigments_line_above_the_table_starts_its_notes_as_a_sentence(qtbot):
+    """The fit's notes follow the ground after a full stop, so they start with a capital: a spot
+    spectrum of a file naming no instrument (a Bruker .spx) read "...; ground: gypsum or chalk
+    ground. no instrument profile in the file: ..."."""
+    from types import SimpleNamespace
+
+    from napari.components import ViewerModel
+
+    from xrf_napari.physics.instrument import InstrumentProfile
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    dock = PigmentsWidget(ViewerModel())
+    qtbot.addWidget(dock)
+    notes = ["no instrument profile in the file: collimator geometry 90/60 deg assumed, in air"]
+    report = SimpleNamespace(profile=InstrumentProfile(), notes=notes, ground=["chalk ground"])
+    fit = SimpleNamespace(
+        report=report,
+        cube_layer=None,
+        detector=None,
+        labels_layer=None,
+        stale=False,
+        colour_source="",
+    )
+    text = dock._info_text(fit)
+    assert "ground: chalk ground. No instrument profile in the file: " in text, text

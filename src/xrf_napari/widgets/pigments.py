@@ -942,6 +942,7 @@ class PigmentsWidget(CubeDock):
         rep = result.report
         p = rep.profile
         notes = "; ".join(rep.notes)
+        notes = notes[:1].upper() + notes[1:]  # a sentence after the ground's ("ground. no ...")
         cube = layer_cube(result.cube_layer)
         changed = []
         if cube is not None and self.instrument_changed_since(cube, result):
