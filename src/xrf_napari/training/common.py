@@ -502,6 +502,8 @@ TRAINER_WEIGHTS = {"embedder": WEIGHTS_FILES["dve"], "recolouriser": WEIGHTS_FIL
 #: The records both trainers write beside their weights, which the other trainer would replace;
 #: a folder of weights alone (the pair $XRF_NAPARI_WEIGHTS names) holds none of them.
 TRAINER_RECORDS = ("config.json", "metrics.json", "loss_curve.png")
+#: The checkpoint both trainers write into their --out, which --resume continues from.
+CHECKPOINT_NAME = "checkpoint.pt"
 
 
 def checkpoint_trainer(state) -> str | None:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..device import DEVICE_CHOICES
+from .common import CHECKPOINT_NAME
 
 #: Training defaults; a --config JSON overrides them, command-line flags override both.
 DEFAULT_TRAIN_CONFIG = {
@@ -387,7 +388,7 @@ class _Run:
 
         if self.dist.is_main:
             save_checkpoint(
-                self.out / "checkpoint.pt",
+                self.out / CHECKPOINT_NAME,
                 model=self.core.state_dict(),
                 optimizer=self.opt.state_dict(),
                 **loop.to_checkpoint(),
@@ -416,7 +417,7 @@ def train(
     r, loop = _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loaded)
     if not _loop(r, loop, stop_after):
         return {"interrupted_at": loop.step}
-    with said_if_stopped_finishing(r.out / "checkpoint.pt", lambda: r.saved_step, r.dist.is_main):
+    with said_if_stopped_finishing(r.out / CHECKPOINT_NAME, lambda: r.saved_step, r.dist.is_main):
         return _finalise(r, loop, val_dir, device_name)
 
 
@@ -445,7 +446,7 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loade
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    ckpt_path = out / "checkpoint.pt"
+    ckpt_path = out / CHECKPOINT_NAME
     device = pick_device(device_name)
     dist = init_distributed(device.type)
     device = device_for(dist, device)
@@ -655,7 +656,7 @@ def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:
             # before any checkpoint of it; agreed between ranks, so that all stop at this step
             # (a rank stopping alone left the others failing in their next collective)
             if all_max(float(not all(math.isfinite(v) for v in vals.values())), r.dist):
-                raise diverged(step + 1, r.out / "checkpoint.pt", r.saved_step)
+                raise diverged(step + 1, r.out / CHECKPOINT_NAME, r.saved_step)
             for k, v in vals.items():
                 running.setdefault(k, []).append(v)
             step = loop.step = step + 1
@@ -683,7 +684,7 @@ def _loop(r: _Run, loop: LoopState, stop_after: int | None) -> bool:
                     loop.lap()
                     r.checkpoint(loop)
                 bar.close()
-                raise signals.stop(r.out / "checkpoint.pt", step, show=r.dist.is_main)
+                raise signals.stop(r.out / CHECKPOINT_NAME, step, show=r.dist.is_main)
     bar.close()
     loop.lap()
     if done_here == 0:  # a finished run resumed: its checkpoint records this resume too
@@ -757,13 +758,13 @@ def _run(args) -> int:
 
     check_output_folder(
         args.out,
-        ("checkpoint.pt", *TRAINER_RECORDS, TRAINER_WEIGHTS["embedder"]),
+        (CHECKPOINT_NAME, *TRAINER_RECORDS, TRAINER_WEIGHTS["embedder"]),
         inputs=[args.data, args.val, args.config],
         folder_inputs=[args.data, args.val],
     )
     from .common import command_line, refuse_unfinished_checkpoint
 
-    loaded = refuse_unfinished_checkpoint(Path(args.out) / "checkpoint.pt", args.resume, "embedder")
+    loaded = refuse_unfinished_checkpoint(Path(args.out) / CHECKPOINT_NAME, args.resume, "embedder")
 
     cfg = resolve_config(args)
     cfg["command"] = command_line()  # also in the weights' "training" and in metrics.json

@@ -40,6 +40,7 @@ import numpy as np
 
 from ..cube import pixels_text
 from ..device import DEVICE_CHOICES
+from .common import CHECKPOINT_NAME
 
 DEFAULTS = {
     "model": {
@@ -94,7 +95,6 @@ RESUME_MAY_CHANGE = (
 )  # fmt: skip
 
 CACHE_NAME = "latent_cache.npz"
-CHECKPOINT_NAME = "checkpoint.pt"
 TARGETS = ("palette", "rgb")
 #: The MS-SSIM loss term's window (px): smaller than evaluate's 11 so that its 5 scales fit a 128 px
 #: crop (they need crops over 96 px).
