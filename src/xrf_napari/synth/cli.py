@@ -131,7 +131,14 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..fileutil import check_output_folder
-    from .dataset import MAX_N_CUBES, GenerateConfig, cube_name, generate_dataset, list_images
+    from .dataset import (
+        MAX_N_CUBES,
+        GenerateConfig,
+        cube_name,
+        generate_dataset,
+        image_files,
+        in_split,
+    )
 
     check_output_folder(args.out, ("manifest.json",), inputs=[args.images])
     if args.kind == "panels" and args.size is not None:  # it was ignored, yet recorded
@@ -176,7 +183,8 @@ def run(args) -> int:
     images = None
     split = args.split or "all"
     if args.images:
-        images = [str(p) for p in list_images(args.images, split)]
+        # listed, not read: generate_dataset hashes them after its own checks (check_options)
+        images = [str(p) for p in in_split(image_files(args.images), split)]
         if not images:
             raise ValueError(f"no images for split {split!r} in {args.images}")
     elif args.split is not None:  # the manifest said "split": "test" of procedural cubes

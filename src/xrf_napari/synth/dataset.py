@@ -57,19 +57,31 @@ def require_folder(folder, what: str, holds: str) -> Path:
     raise ValueError(f"{what} {folder} does not exist")
 
 
-def list_images(folder, split: str = "all") -> list[Path]:
-    """The images of `folder` in `split`, after refusing a folder that holds one file twice
-    (check_duplicate_images: over every split, since the split is by name)."""
+def image_files(folder) -> list[Path]:
+    """The images of `folder` by name, none of them read: generate hashes them once, after its
+    other checks (check_duplicate_images), and its manifest lists their split from this."""
     folder = require_folder(folder, "image folder", "the images; every image in it is used")
-    imgs = sorted(
+    return sorted(
         p
         for p in folder.iterdir()
         if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
     )
+
+
+def in_split(images, split: str) -> list[Path]:
+    """Those of `images` in `split` (train, test or all; image_split)."""
     if split not in ("train", "test", "all"):
         raise ValueError(f"unknown split {split!r}")
+    return [Path(p) for p in images if split == "all" or image_split(Path(p).name) == split]
+
+
+def list_images(folder, split: str = "all") -> list[Path]:
+    """The images of `folder` in `split`, after refusing a folder that holds one file twice
+    (check_duplicate_images: over every split, since the split is by name)."""
+    imgs = image_files(folder)
+    chosen = in_split(imgs, split)  # an unknown split is refused before any image is read
     check_duplicate_images(imgs)
-    return [p for p in imgs if split == "all" or image_split(p.name) == split]
+    return chosen
 
 
 def check_duplicate_images(images: list[Path]) -> None:
@@ -875,6 +887,9 @@ def generate_dataset(
     workers = max(1, workers or os.cpu_count() or 1)
     check_cube_memory(cfg, workers)
     at_once = check_set_room(cfg, workers)
+    # the folder's images read once, after the checks above (48 MB for the shipped paintings)
+    listed = image_files(images_dir) if images_dir else []
+    check_duplicate_images(listed)
     check_images(cfg, cubes_to_make(cfg))
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -935,9 +950,8 @@ def generate_dataset(
     entries.sort(key=lambda e: e["index"])
     head["cubes"] = [{k: v for k, v in e.items() if k != "skipped"} for e in entries]
     if images_dir:
-        all_imgs = list_images(images_dir, "all")
-        head["test_images"] = [p.name for p in all_imgs if image_split(p.name) == "test"]
-        head["train_images"] = [p.name for p in all_imgs if image_split(p.name) == "train"]
+        head["test_images"] = [p.name for p in in_split(listed, "test")]
+        head["train_images"] = [p.name for p in in_split(listed, "train")]
     with atomic_path(mpath) as tmp:
         tmp.write_text(json.dumps(head, indent=1), encoding="utf-8")
     return mpath
