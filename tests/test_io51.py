@@ -78,3 +78,67 @@ def test_a_calibration_without_units_in_kev_stays_kev_untold(tmp_path, make, nam
         warnings.simplefilter("error")
         cube = read_cube(path, auto_calibrate=False)
     assert (cube.calibration.offset, cube.calibration.gain) == pytest.approx((-0.05, 0.01))
+
+
+# -- CSV: the energy column's header names its unit ----------------------------------------------
+def _csv(path, header: str, energy, counts=None) -> object:
+    counts = np.arange(len(energy)) % 7 + 1 if counts is None else counts
+    lines = [header] + [f"{e:g},{c}" for e, c in zip(energy, counts)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("header", ["Energy (eV),Counts", "energy_eV,counts", "EnergyEV,Counts"])
+def test_a_csv_headed_in_ev_reads_in_ev_whatever_its_values(tmp_path, header):
+    """16 channels of 10 eV from 0 to 150 eV, headed "Energy (eV)": the header was not read, and
+    values under 200 were taken for keV (gain 10 keV/channel, dropped as implausible)."""
+    from xrf_napari.io import read_spectrum
+
+    energy = 10.0 * np.arange(16)
+    path = _csv(tmp_path / "s.csv", header, energy)
+    cal = read_spectrum(path).calibration
+    assert (cal.source, cal.offset, cal.gain) == ("file", pytest.approx(0.0), pytest.approx(0.01))
+
+
+def test_a_csv_headed_in_kev_reads_in_kev_past_200(tmp_path):
+    """A keV axis of 0.25 keV channels past 200 keV ("Energy (keV)" over 0..256) was read as eV
+    (0.25 eV/channel) for its values over 200; the header now decides."""
+    from xrf_napari.io import read_spectrum
+
+    path = _csv(tmp_path / "s.csv", "Energy (keV),Counts", 0.25 * np.arange(1025))
+    cal = read_spectrum(path).calibration
+    assert (cal.offset, cal.gain) == (pytest.approx(0.0), pytest.approx(0.25))
+
+
+def test_a_csv_whose_header_names_no_unit_keeps_the_200_rule(tmp_path):
+    """A guard: "energy" alone (or "energy eV keV", naming both) leaves the values to decide."""
+    from xrf_napari.io import read_spectrum
+
+    for header in ("energy,counts", "energy eV keV,counts"):
+        ev = read_spectrum(_csv(tmp_path / "a.csv", header, 10.0 * np.arange(64))).calibration
+        kev = read_spectrum(_csv(tmp_path / "b.csv", header, 0.01 * np.arange(64))).calibration
+        assert ev.gain == pytest.approx(0.01) and kev.gain == pytest.approx(0.01)
+
+
+def test_the_spectrum_docks_csv_export_reads_back_in_kev(tmp_path):
+    """A guard: the Spectrum dock's export (widgets.spectrum.export_csv: comment lines, an
+    `energy_keV` column, then one column per curve) reads back with its calibration and the
+    first curve's counts now that the header's unit is read."""
+    from xrf_napari.analysis.export import save_spectra_csv
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io import read_spectrum
+
+    cal = Calibration(-0.9555, 0.009999, 0.0, source="file")
+    mean = np.arange(64, dtype=float) % 9
+    path = save_spectra_csv(
+        tmp_path / "spectra.csv",
+        {"mean": (cal.energy(64), mean), "pixel (1, 2)": (cal.energy(64), mean + 1)},
+        comments=[
+            "xrf-napari spectra, mean counts per pixel",
+            "cube: scan; calibration offset -0.9555 keV, gain 0.009999 keV/channel (file)",
+        ],
+        x_name="energy_keV",
+    )
+    back = read_spectrum(path)
+    assert (back.calibration.offset, back.calibration.gain) == pytest.approx((-0.9555, 0.009999))
+    np.testing.assert_allclose(back.counts, mean)

@@ -141,8 +141,11 @@ def calibration_from_coefficients(coeffs, where, units: str = "keV") -> Calibrat
         raise CubeReadError(where, f"invalid calibration coefficients {c.tolist()}: {exc}") from exc
 
 
-def calibration_from_energy_axis(energy, where, n_channels: int | None = None) -> Calibration:
-    """Fit offset/gain/quadratic to a per-channel energy vector (eV if its values exceed 200).
+def calibration_from_energy_axis(
+    energy, where, n_channels: int | None = None, units: str | None = None
+) -> Calibration:
+    """Fit offset/gain/quadratic to a per-channel energy vector in `units` ("ev" or "kev"), or,
+    None, in eV if its values exceed 200.
 
     A vector with fewer entries than channels is refused; one with exactly one more holds the
     channels' edges (NeXus allows bin edges for histogram axes), so their midpoints are the
@@ -155,7 +158,7 @@ def calibration_from_energy_axis(energy, where, n_channels: int | None = None) -
         e = 0.5 * (e[:-1] + e[1:]) if e.size == n_channels + 1 else e[:n_channels]
     if e.size < 2 or not np.isfinite(e).all() or np.any(np.diff(e) <= 0):
         raise CubeReadError(where, "energy axis must be finite and strictly increasing")
-    if e.max() > 200.0:  # eV: no XRF line is above 200 keV
+    if units == "ev" or (units is None and e.max() > 200.0):  # no XRF line is above 200 keV
         e = e * 1e-3
     ch = np.arange(e.size, dtype=np.float64)
     deg = 2 if e.size > 3 else 1

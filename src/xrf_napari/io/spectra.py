@@ -455,8 +455,9 @@ _EMPTY_ROW = re.compile(r'[",;\s]+')
 
 
 def read_csv(path) -> Spectrum:
-    """`energy,counts` (keV, or eV if values exceed 200), `channel,counts`, or one counts column;
-    a non-numeric first line is a header. A wider table with a header (the Spectrum dock's export:
+    """`energy,counts` (in the unit the header names, `Energy (eV)`, `energy_keV`; else keV, or
+    eV if values exceed 200), `channel,counts`, or one counts column; a non-numeric first line
+    is a header. A wider table with a header (the Spectrum dock's export:
     energy, mean, pixel, ...) gives its first curve. A first column headed `channel` holds channel
     numbers wherever they start (a cropped export from channel 10): read as energies in eV they
     had made a 1 eV/channel calibration. A ';' or tab table may use ',' as its decimal mark
@@ -532,7 +533,7 @@ def read_csv(path) -> Spectrum:
             np.array_equal(first, np.arange(len(first)))
             or np.array_equal(first, np.arange(1, len(first) + 1))
         ):
-            cal = calibration_from_energy_axis(first, path)
+            cal = calibration_from_energy_axis(first, path, units=_header_unit(header))
     else:
         counts = arr[:, 0]
     if sep is not None or quoted_comma:
@@ -775,6 +776,17 @@ AXIS_NAMES = {"channel", "channels", "chan", "energy", "energykev", "energyev", 
 
 def _axis_name(name: str) -> bool:
     return re.sub(r"[^a-z]", "", re.sub(r"[(\[].*?[)\]]", "", name.lower())) in AXIS_NAMES
+
+
+def _header_unit(header: list[str] | None) -> str | None:
+    """'ev' or 'kev' where the energy column's header names its unit ("Energy (eV)", "energy_keV",
+    "E [keV]", "EnergyEV"), else None (the values decide: eV above 200). Headers were not read,
+    so an eV axis ending below 200 eV was taken for keV, 1000 times too high."""
+    if not header:
+        return None
+    words = set(re.findall(r"[a-z]+", header[0].lower()))
+    found = {u for u in ("ev", "kev") if u in words or f"energy{u}" in words}
+    return found.pop() if len(found) == 1 else None
 
 
 def _channel_header(name: str) -> bool:
