@@ -123,3 +123,29 @@ def test_a_missing_data_folder_is_named_by_its_option(command, tmp_path, capsys)
     assert train_main([*argv, "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert f"{command}: error: --data: dataset folder {missing} does not exist" in err, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["recolor", "x.h5"], "invalid choice: 'recolor': did you mean 'recolour'? (choose from"),
+        (["Info", "x.h5"], "invalid choice: 'Info': did you mean 'info'?"),
+        (["help"], "'help' is no command: xrf-napari --help lists them (info, quicklook,"),
+        (["zzz"], "invalid choice: 'zzz' (choose from info, quicklook, embed, recolour, pigments;"),
+    ],
+)
+def test_a_mistyped_command_is_answered_with_the_one_meant(argv, said, capsys):
+    """`xrf-napari recolor` (the American spelling of the plugin's recolour) said only "invalid
+    choice: 'recolor' (choose from ...)", and `xrf-napari help` no word on --help."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert said in capsys.readouterr().err
+
+
+def test_a_mistyped_trainer_is_answered_with_the_one_meant(capsys):
+    from xrf_napari.cli.train import main as train_main
+
+    with pytest.raises(SystemExit):
+        train_main(["recolorizer", "--data", "d"])
+    assert "'recolorizer': did you mean 'recolouriser'?" in capsys.readouterr().err

@@ -119,6 +119,28 @@ INPUT_PATHS = (
 )  # fmt: skip
 
 
+def _unknown_command(prog: str, word: str, commands) -> str:
+    """The refusal of a command name that is none, with the one it most resembles: `xrf-napari
+    recolor` (the American spelling) or `xrf-napari-train recolorizer` said only "invalid choice:
+    'recolor' (choose from ...)", and `xrf-napari help` no word on --help."""
+    import difflib
+
+    from ..fileutil import printable
+
+    names = ", ".join(commands)
+    if word.lower() == "help":
+        return (
+            f"argument COMMAND: 'help' is no command: {prog} --help lists them ({names}), "
+            f"{prog} COMMAND --help a command's options"
+        )
+    like = difflib.get_close_matches(word.lower(), list(commands), n=1, cutoff=0.6)
+    hint = f": did you mean {like[0]!r}?" if like else ""
+    return (
+        f"argument COMMAND: invalid choice: {printable(word)!r}{hint} (choose from {names}; "
+        f"{prog} --help says what each does)"
+    )
+
+
 def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=None) -> int:
     argv_given = argv
     if sys.stderr is None:  # `2>&-`: print(file=None) wrote the error lines to standard output
@@ -154,6 +176,8 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
             f"unrecognized option {printable(argv[0])!r} before the command: options follow "
             f"it ({prog} COMMAND [options]; COMMAND one of {', '.join(commands)})"
         )
+    if not argv[0].startswith("-") and argv[0] not in commands:
+        top.error(_unknown_command(prog, argv[0], commands))
     # the command's name, or the --help or --version that ends the run there
     ns = _parse(top, argv[:1], prog)
     module, help_text = commands[ns.command]
