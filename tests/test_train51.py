@@ -3,9 +3,13 @@ checkpoint name."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_reproducibility_audit26 import _rec_argv, setup  # noqa: E402, F401 - fixture
 
 
 def test_the_checkpoint_is_named_once_for_both_trainers():
@@ -77,3 +81,95 @@ def test_generate_refuses_its_options_before_reading_the_paintings(
     assert main([*argv, "--n-cubes", "1", "--workers", "1", "--no-progress", *wrong]) != 0
     assert "error" in capsys.readouterr().err
     assert read == []
+
+
+def _embed_calls(monkeypatch, stop_at: int | None = None) -> list[int]:
+    """Counts the cubes embedded (analysis.embed.iter_embed); a Ctrl-C at call `stop_at`."""
+    from xrf_napari.analysis import embed
+
+    calls, real = [], embed.iter_embed
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == stop_at:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(embed, "iter_embed", counted)
+    return calls
+
+
+def test_a_stopped_embedding_pass_keeps_its_latents(setup, tmp_path, monkeypatch, capsys):  # noqa: F811
+    """Ctrl-C in the recolouriser's embedding pass lost every cube's latents, which were written
+    only all together at its end: each cube's are written as it is embedded, the stop says so
+    and that the same command (no --resume: no checkpoint yet) embeds the rest, and the rerun
+    embeds only the cubes not done."""
+    from xrf_napari.cli.train import main
+    from xrf_napari.training import train_recolouriser as tr
+
+    out = tmp_path / "rec"
+    argv = _rec_argv(setup, out, "--steps", "1", "--baseline-steps", "0")
+    _embed_calls(monkeypatch, stop_at=2)
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "stopped while embedding cubes: the latents of 1 of 4 cubes stay in " in err, err
+    parts = tr.parts_folder(out / tr.CACHE_NAME)
+    assert f"stay in {parts};" in err
+    said = [line for line in err.splitlines() if "the same command embeds the rest: " in line]
+    assert said and said[0].endswith(" --no-progress --steps 1 --baseline-steps 0"), said
+    assert said[0].split("embeds the rest: ")[1].startswith("xrf-napari-train recolouriser ")
+    assert len(list(parts.glob("*.npz"))) == 1
+    calls = _embed_calls(monkeypatch)
+    assert main(argv) == 0
+    assert len(calls) == 3  # the three cubes not embedded before
+    assert (out / tr.CACHE_NAME).is_file() and not parts.exists()
+
+
+@pytest.fixture(scope="module")
+def embedded(setup, tmp_path_factory):  # noqa: F811
+    """setup's set embedded in one pass (embed_dataset's result)."""
+    from xrf_napari.training import train_recolouriser as tr
+
+    _, data, dve, _, _ = setup
+    cache = tmp_path_factory.mktemp("train51") / tr.CACHE_NAME
+    return tr.embed_dataset(data, dve, "cpu", cache, progress=False)
+
+
+@pytest.mark.parametrize("spoilt", ["cut", "other embedder", "other file"])
+def test_a_part_that_is_not_the_cubes_is_embedded_again(
+    setup,  # noqa: F811
+    embedded,
+    tmp_path,
+    monkeypatch,
+    spoilt,
+):
+    """A stopped pass's part is used only when it is whole and holds that cube's latents by
+    this embedder (its file's name, size and time): else that cube is embedded again."""
+    import json
+
+    import numpy as np
+
+    from xrf_napari.training import train_recolouriser as tr
+
+    _, data, dve, _, _ = setup
+    cache = tmp_path / "out" / tr.CACHE_NAME
+    _embed_calls(monkeypatch, stop_at=3)
+    with pytest.raises(KeyboardInterrupt):
+        tr.embed_dataset(data, dve, "cpu", cache, progress=False)
+    _, second = sorted(tr.parts_folder(cache).glob("*.npz"))
+    if spoilt == "cut":
+        second.write_bytes(second.read_bytes()[:200])
+    else:
+        with np.load(second) as z:
+            arrays = dict(z)
+        key = json.loads(str(arrays["key"]))
+        if spoilt == "other embedder":
+            key["embedder_sha256"] = "0" * 64
+        else:
+            key["file"][1] += 1
+        np.savez(second, **{**arrays, "key": np.array(json.dumps(key))})
+    calls = _embed_calls(monkeypatch)
+    got = tr.embed_dataset(data, dve, "cpu", cache, progress=False)
+    assert len(calls) == 3  # the spoilt part's cube and the two not embedded
+    for mine, ref in zip(got[:3], embedded[:3]):
+        assert all(np.array_equal(a, b) for a, b in zip(mine, ref))

@@ -576,20 +576,24 @@ def embed_dataset(
     """(inputs, palettes, rgbs, names): lists of (H, W, C) arrays (float32, uint8, uint8).
 
     Embeds each cube through analysis.embed.iter_embed (as at inference; C = 3, or 3 + the number
-    of line_elements whose features follow the latent); cached in cache_path.
+    of line_elements whose features follow the latent); cached in cache_path. Each cube's
+    latents are also written as it is embedded, into the folder beside the cache
+    (`parts_folder`), so that a pass stopped part-way embeds only the rest when rerun (it kept
+    nothing before); the folder goes once the cache is written.
     Compressed cubes are decoded in `workers` processes (default: up to 8) while the DVE runs.
     Under torchrun (dist) each rank reads and embeds only its share of the files (every N-th), then
     the ranks exchange the latents, which are ~85x smaller than the counts; rank 0 writes the
     cache. desc: the progress bar's label (every cube of the folder is embedded, the validation
     paintings' too: _build says how many of each)."""
     import os
+    import shutil
 
     from tqdm import tqdm
 
     from ..analysis.embed import iter_embed, load_embedder
     from ..cube import cube_from_array
     from ..energy import Calibration
-    from ..fileutil import atomic_path
+    from ..fileutil import atomic_path, remove_stale_temporaries
     from ..progress import run_to_end
     from .data import list_cubes
     from .distributed import DistInfo, all_max, barrier, gather_shards
@@ -609,36 +613,46 @@ def embed_dataset(
     cached = _read_cache(cache_path, key, n, names, dist.is_main)
     if all_max(cached is None, dist) == 0:  # every rank must take the same path, or they deadlock
         return cached
-    mine = files[dist.rank :: dist.world_size]
+    parts = parts_folder(cache_path)
+    remove_stale_temporaries(parts)  # a part a killed run was writing
+    mine = range(dist.rank, n, dist.world_size)
+    done = {i: part for i in mine if (part := _read_part(parts, names[i], key, i)) is not None}
+    todo = [i for i in mine if i not in done]
     if workers is None:  # worker start-up only pays off for real datasets
-        big = sum(p.stat().st_size for p in mine) > 256 * 2**20
-        workers = min(8, os.cpu_count() or 1, len(mine)) if big else 1
-    done = {}
-    reader = _read_ahead(mine, workers)
-    # the bar first: zip stops at the first iterator exhausted, and with the range first the bar
-    # never saw the reader's end, so it stayed at n - 1 of n cubes
-    for (counts, cal, palette, rgb), i in zip(
-        tqdm(
-            reader,
-            total=len(mine),
-            desc=desc,
-            unit="cube",
-            disable=not progress,
-            dynamic_ncols=True,
-        ),
-        range(dist.rank, n, dist.world_size),
-    ):
-        cube = cube_from_array(counts, Calibration.from_dict(cal))
-        lat = run_to_end(
-            iter_embed(
-                cube,
-                weights=embedder_weights,
-                device=device,
-                chunk_pixels=chunk,
-                features=features,
+        big = sum(files[i].stat().st_size for i in todo) > 256 * 2**20
+        workers = min(8, os.cpu_count() or 1, len(todo)) if big else 1
+    reader = _read_ahead([files[i] for i in todo], workers)
+    # the bar first: zip stops at the first iterator exhausted, and with the indices first the
+    # bar never saw the reader's end, so it stayed at n - 1 of n cubes
+    try:
+        for (counts, cal, palette, rgb), i in zip(
+            tqdm(
+                reader,
+                total=len(mine),
+                initial=len(done),
+                desc=desc,
+                unit="cube",
+                disable=not progress,
+                dynamic_ncols=True,
+            ),
+            todo,
+        ):
+            cube = cube_from_array(counts, Calibration.from_dict(cal))
+            lat = run_to_end(
+                iter_embed(
+                    cube,
+                    weights=embedder_weights,
+                    device=device,
+                    chunk_pixels=chunk,
+                    features=features,
+                )
             )
-        )
-        done[i] = (lat, palette, rgb)
+            done[i] = (lat, palette, rgb)
+            _write_part(parts, names[i], key, i, done[i])
+    except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM (the CLI's Terminated)
+        if dist.is_main:
+            _say_embedding_stopped(parts, n)
+        raise
     done = gather_shards(done, dist)
     latents, palettes, rgbs = ([done[i][j] for i in range(n)] for j in range(3))
     if dist.is_main:
@@ -648,8 +662,69 @@ def embed_dataset(
         with atomic_path(cache_path) as tmp:
             with open(tmp, "wb") as fh:
                 np.savez(fh, **arrays)
-    barrier(dist)
+    barrier(dist)  # every rank's parts written and read before they go
+    if dist.is_main:
+        shutil.rmtree(parts, ignore_errors=True)
     return latents, palettes, rgbs, names
+
+
+def parts_folder(cache_path) -> Path:
+    """Where embed_dataset writes each cube's latents as it goes (beside the cache)."""
+    cache_path = Path(cache_path)
+    return cache_path.with_name(f"{cache_path.stem}_parts")
+
+
+def _part_key(key: dict, i: int) -> dict:
+    """The cache key of cube i alone: the embedder, the line elements and that cube's file."""
+    return {**{k: v for k, v in key.items() if k != "files"}, "file": key["files"][i]}
+
+
+def _write_part(parts: Path, name: str, key: dict, i: int, arrays) -> None:
+    """Cube i's (latent, palette, rgb), written atomically: a part that exists is whole."""
+    from ..fileutil import atomic_path
+
+    lat, palette, rgb = arrays
+    with atomic_path(parts / f"{name}.npz") as tmp:
+        with open(tmp, "wb") as fh:
+            key_text = np.array(json.dumps(_part_key(key, i)))
+            np.savez(fh, key=key_text, latent=lat, palette=palette, rgb=rgb)
+
+
+def _read_part(parts: Path, name: str, key: dict, i: int):
+    """Cube i's (latent, palette, rgb) from an earlier, stopped pass, or None (embedded again)
+    when it is missing, damaged, of another embedder or file, or not three images of its size."""
+    import zipfile
+
+    path = parts / f"{name}.npz"
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if json.loads(str(z["key"])) != _part_key(key, i):
+                return None
+            got = z["latent"], z["palette"], z["rgb"]
+    except (OSError, ValueError, EOFError, KeyError, TypeError, zipfile.BadZipFile):
+        return None
+    lat, palette, rgb = got
+    whole = lat.ndim == palette.ndim == rgb.ndim == 3 and lat.dtype == np.float32
+    same = lat.shape[:2] == palette.shape[:2] == rgb.shape[:2]
+    return got if whole and same and palette.dtype == rgb.dtype == np.uint8 else None
+
+
+def _say_embedding_stopped(parts: Path, n: int) -> None:
+    """A stop during the embedding pass said "interrupted" alone: what stays, and that the
+    same command embeds the rest (with --resume only where it was given: before a run's first
+    checkpoint, --resume has nothing to continue and is refused)."""
+    from ..fileutil import printable
+    from .common import command_line
+
+    kept = sum(1 for _ in parts.glob("*.npz")) if parts.is_dir() else 0
+    print(
+        f"xrf-napari-train: stopped while embedding cubes: the latents of {kept} of {n} cubes "
+        f"stay in {printable(parts)}; the same command embeds the rest: {command_line()}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _read_cache(cache_path: Path, key: dict, n: int, names, show: bool):
