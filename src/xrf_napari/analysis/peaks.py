@@ -150,6 +150,14 @@ L_FAMILY_EXCESS_TUBE = 0.15
 #: rule there lost calcium beside 85 % of lead-tin yellow).
 L_BETA_ON_K_FWHM = 0.1
 
+#: A K-alpha on M lines (S K-alpha 2.31 keV, Pb M-alpha 2.35) counts where a fit of both shapes,
+#: the M families as the known tube excites them (_counted_lines), leaves it this share of the M
+#: lines' height there and n_sigma (_suggest's k_beyond_m; L_FAMILY_EXCESS and the apex test where
+#: the tube is unknown or its own lines are among them). Forward model, noise-free, over chalk,
+#: Rh 40 and W 35 kV: lead pigments without sulfur 0.00-0.02, chrome yellow's 3 % of it 0.09-0.18,
+#: lead white with 15 % orpiment 0.08-0.17.
+M_FAMILY_EXCESS_TUBE = 0.06
+
 #: A K-alpha peak on a line of the known anode's L family, scattered by the object (Mo L-alpha
 #: 2.29 keV and L-beta1 2.39 blend into one peak on S K-alpha 2.31), is the element's where a fit
 #: of both shapes (_joint_k_fit: the anode's L family as one template, over its L-alpha and
@@ -1132,25 +1140,20 @@ def _suggest(
         sulfur suggested. Forward model, lead pigments over chalk (Rh, W and Mo tubes): Pb M
         lines alone leave S under 0 noise-free, under n_sigma at 100-10,000 counts a pixel;
         vermilion gives S 0.24-1.2 of Hg M's height, chrome yellow's 3 % of S 0.06-0.13 of Pb's
-        (lost: under the template's error)."""
+        (lost: under the template's error, until M_FAMILY_EXCESS_TUBE's fit, where S K-alpha
+        and Pb M-alpha lie too near for the apex test)."""
         x = float(pe[j])
+        # (the tube's weak lines aside: Rh L-l, 2.38 keV, 0.03 of its L lines, beside Pb M-alpha)
         nearer = [
             o
             for o in confirmed_lines
-            if abs(x - o.energy) < abs(x - ln.energy) and tube_line_can_be(j, o)
+            if abs(x - o.energy) < abs(x - ln.energy)
+            and tube_line_can_be(j, o)
+            and (o.element not in tube or o.weight >= 0.05)
         ]
         # nothing nearer but M-alpha lines and the tube's L-alpha and L-beta (a W tube's L-l,
         # 7.39 keV, on Ni K-alpha, 7.48, is no M line: nickel stays dropped)
         if ln.family != "Ka" or not nearer or not all(map(m_or_tube_l, nearer)):
-            return False
-        # and the apex pulled off each M-alpha towards the K line by over L_APEX_FWHM (an M
-        # family's M-beta pulls it the other way where the K line lies below: smalt's Bi M-alpha
-        # 2.42 keV, 0.11 above S K-alpha, read as sulfur beside the escape of Ca K-beta, 2.27)
-        if any(
-            (x - o.energy) * np.sign(ln.energy - o.energy) <= L_APEX_FWHM * fwhm(o.energy)
-            for o in nearer
-            if o.family == "Ma"
-        ):
             return False
         reach = fwhm(ln.energy)
         on = [
@@ -1161,8 +1164,27 @@ def _suggest(
         ]
         if not any(shell == "M" for _, shell in on):
             return False
-        fit = _joint_k_fit(e, spec, sym, on, [], ln.energy, fwhm_mn_ev, [0.0] * len(on))
-        return fit is not None and _k_counts(fit, n_sigma)
+        # M families alone, each M-alpha nearer within half an FWHM of the K line (the apex cannot
+        # tell them apart) and the tube known: the fit decides, its templates as the tube excites
+        # them (M_FAMILY_EXCESS_TUBE)
+        known = all(
+            abs(o.energy - ln.energy) <= 0.5 * fwhm(ln.energy) for o in nearer if o.family == "Ma"
+        ) and all(sh == "M" and _counted_lines(s, *excited) is not None for s, sh in on)
+        # else the apex pulled off each M-alpha towards the K line by over L_APEX_FWHM (an M
+        # family's M-beta pulls it the other way where the K line lies below: smalt's Bi M-alpha
+        # 2.42 keV, 0.11 above S K-alpha, read as sulfur beside the escape of Ca K-beta, 2.27)
+        if not known and any(
+            (x - o.energy) * np.sign(ln.energy - o.energy) <= L_APEX_FWHM * fwhm(o.energy)
+            for o in nearer
+            if o.family == "Ma"
+        ):
+            return False
+        shapes = excited if known else None
+        fit = _joint_k_fit(
+            e, spec, sym, on, [], ln.energy, fwhm_mn_ev, [0.0] * len(on), tube=shapes
+        )
+        share = M_FAMILY_EXCESS_TUBE if known else L_FAMILY_EXCESS
+        return fit is not None and _k_counts(fit, n_sigma, share)
 
     for sym, (j, ln) in off_peak.items():
         if closer_line(j, ln, confirmed_lines):  # k_beyond_m decides below
