@@ -149,3 +149,30 @@ def test_a_mistyped_trainer_is_answered_with_the_one_meant(capsys):
     with pytest.raises(SystemExit):
         train_main(["recolorizer", "--data", "d"])
     assert "'recolorizer': did you mean 'recolouriser'?" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["quicklook", "x.h5", "-o", "q", "--elements", "Fe", "Pb"],
+            "arguments: Pb ('Pb' follows --elements Fe, which takes one value: quote one with a "
+            "space, --elements 'Fe Pb')",
+        ),
+        (
+            ["recolour", "x.h5", "-o", "my", "scan.png"],
+            "follows -o my, which takes one value: quote one with a space, -o 'my scan.png')",
+        ),
+        (["quicklook", "x.h5", "-o", "q", "--kv", "40", "50"], "('50' follows --kv 40, which ta"),
+        (["info", "a.h5", "b.h5"], "arguments: b.h5 (a second input? xrf-napari info reads one"),
+    ],
+    ids=["list", "path", "number", "second-input"],
+)
+def test_a_stray_word_is_said_where_it_came_from(argv, said, capsys):
+    """`quicklook --elements Fe Pb` and `recolour -o my scan.png` (a path with a space) said only
+    "unrecognized arguments: Pb" / "scan.png", and `info a.h5 b.h5` "unrecognized arguments:
+    b.h5": now with the option whose one value it follows, or as a second input."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert said in capsys.readouterr().err

@@ -184,6 +184,7 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     mod = importlib.import_module(module)
     parser = argparse.ArgumentParser(prog=f"{prog} {ns.command}", description=help_text)
     mod.configure(parser)
+    _hint_stray_words(parser, argv[1:])
     _refuse_dashed_files(parser, argv[1:])
     args = _parse(parser, argv[1:], f"{prog} {ns.command}")
     _checked_outputs(parser, args)
@@ -287,6 +288,43 @@ def _short_attached(parser, word: str):
     if word.startswith("--") or len(word) <= 2:
         return None
     return parser._option_string_actions.get(word[:2])
+
+
+def _hint_stray_words(parser, words: list[str]) -> None:
+    """argparse's "unrecognized arguments: W", said with where W came from: after an option's
+    value (`--elements Fe Pb`, `-o my scan.png`: "unrecognized arguments: Pb", the option
+    taking one value unsaid), or as a second INPUT (`info a.h5 b.h5`: each command reads one)."""
+    error = parser.error
+
+    def hinted(message: str):
+        said = "unrecognized arguments: "
+        if message.startswith(said):
+            message += _stray_hint(parser, words, message.removeprefix(said).split(" ")[0])
+        error(message)
+
+    parser.error = hinted
+
+
+def _stray_hint(parser, words: list[str], stray: str) -> str:
+    """Why `stray`, the first word argparse left over, is one (see _hint_stray_words), or "": a
+    value of an option taking any text (a path, a list), or a second input."""
+    from ..fileutil import printable
+
+    if stray.startswith("-") or stray not in words:
+        return ""
+    i = len(words) - 1 - words[::-1].index(stray)
+    option = _named_option(parser, words[i - 2]) if i >= 2 else None
+    if option is not None and option.nargs is None and not words[i - 1].startswith("-"):
+        said = f"{words[i - 2]} {printable(words[i - 1])}"
+        quote = ""
+        if option.type in (None, str) and option.choices is None:  # any text: a path, a list
+            value = f"{words[i - 1]} {stray}"
+            quote = f": quote one with a space, {words[i - 2]} {printable(value)!r}"
+        return f" ({printable(stray)!r} follows {said}, which takes one value{quote})"
+    inputs = [a for a in parser._actions if not a.option_strings]
+    if len(inputs) == 1 and inputs[0].nargs is None:
+        return f" (a second {inputs[0].dest}? {parser.prog} reads one: run it once for each)"
+    return ""
 
 
 def _refuse_dashed_files(parser, words: list[str]) -> None:
