@@ -79,3 +79,23 @@ def test_pigments_line_above_the_table_starts_its_notes_as_a_sentence(qtbot):
     )
     text = dock._info_text(fit)
     assert "ground: chalk ground. No instrument profile in the file: " in text, text
+
+
+def test_a_scan_in_a_read_only_folder_opens_the_folder_dialogs_elsewhere(tmp_path, monkeypatch):
+    """Save maps… and Export report… opened their folder dialogs in the scan's folder even where
+    it may not be written (a read-only share), as the save dialogs no longer do: the save was
+    refused after the dialog. They open in Qt's default folder there; a writable one keeps it."""
+    import os
+    from pathlib import Path
+
+    from xrf_napari.widgets._dialogs import suggested_folder
+
+    shared = tmp_path / "share"
+    shared.mkdir()
+    scan = shared / "NG6461.rpl"
+    assert suggested_folder(scan) == str(shared)
+    real = os.access
+    monkeypatch.setattr(  # as root, a chmod would not make it read-only
+        os, "access", lambda p, mode, **kw: False if Path(p) == shared else real(p, mode, **kw)
+    )
+    assert suggested_folder(scan) == ""

@@ -82,15 +82,24 @@ def suggested_path(scan_path, name: str) -> str:
         return name
     scan = Path(scan_path)
     named = f"{scan.stem}_{name}"
-    if scan.parent.is_dir() and not os.access(scan.parent, os.W_OK | os.X_OK):
+    if _read_only(scan.parent):
         return named
     return str(scan.with_name(named))
 
 
 def suggested_folder(scan_path) -> str:
-    """Where a folder dialog first points: the scan's own folder ("" without a file: Qt's
-    default, the process's current folder, as before; see `suggested_path`)."""
-    return str(Path(scan_path).parent) if scan_path else ""
+    """Where a folder dialog first points: the scan's own folder ("" without a file, or where
+    that folder may not be written: Qt's default, the process's current folder; see
+    `suggested_path`). Save maps… and Export report… opened on a read-only share, and the
+    save was refused after the dialog."""
+    if not scan_path or _read_only(Path(scan_path).parent):
+        return ""
+    return str(Path(scan_path).parent)
+
+
+def _read_only(folder: Path) -> bool:
+    """An existing folder this process may not write (a read-only share, a DVD)."""
+    return folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK)
 
 
 def ask_folder(parent, title: str, start: str = "") -> str:
