@@ -142,3 +142,34 @@ def test_the_spectrum_docks_csv_export_reads_back_in_kev(tmp_path):
     back = read_spectrum(path)
     assert (back.calibration.offset, back.calibration.gain) == pytest.approx((-0.9555, 0.009999))
     np.testing.assert_allclose(back.counts, mean)
+
+
+# -- zarr of tiny chunks: the opening sample reads a bounded number of them ---------------------
+def test_opening_a_zarr_of_tiny_chunks_samples_few_of_them(tmp_path, monkeypatch):
+    """A 300 x 300 store in (1, 1, 3) chunks: the opening check read 12 whole rows, 3,600 chunks,
+    and napari's contrast sample as many again (zarr spends ~0.3 ms on each: 1-5 s on napari's
+    GUI thread before its background pass). Each sample now reads at most ZARR_SAMPLE_CHUNKS,
+    still spread over the width, and the store is still told to be rewritten."""
+    import zarr
+    from zarr.storage import LocalStore
+
+    from xrf_napari._reader import ASYNC_SUM_BYTES, _read_sample
+
+    path = tmp_path / "s.zarr"
+    zarr.open_group(str(path), mode="w").create_array(
+        "counts", shape=(300, 300, 3), chunks=(1, 1, 3), dtype="u2"
+    )
+    read, real = [], LocalStore.get
+
+    async def counted(self, key, *args, **kwargs):
+        if "/c/" in key:
+            read.append(key)
+        return await real(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(LocalStore, "get", counted)
+    with pytest.warns(UserWarning, match=r"is stored in 90,000 chunks of \(1, 1, 3\)"):
+        cube = read_cube(path, calibrate_later=ASYNC_SUM_BYTES)
+    opening = len(read)
+    assert _read_sample(cube) is not None
+    assert 100 <= opening <= 512 and len(read) - opening <= 512, (opening, len(read))
+    assert max(int(k.split("/")[-2]) for k in read) >= 200  # columns across the width

@@ -688,10 +688,11 @@ class _Uncopied:
 def _sample_rows(cube) -> tuple[list[int], list[tuple[int, int]]]:
     """(rows, column blocks) of the contrast sample: the evenly spaced rows, and column blocks
     inside those check_counts_sample read on opening (so they come from the page cache), bounded
-    by SAMPLE_BYTES."""
+    by SAMPLE_BYTES (and, as it was, by the chunks of a zarr store)."""
     from .errors import sample_layout
+    from .io.arrays import sample_chunks
 
-    return sample_layout(cube.data, SAMPLE_BYTES)
+    return sample_layout(cube.data, SAMPLE_BYTES, max_chunks=sample_chunks(cube))
 
 
 def _pick(row, blocks):

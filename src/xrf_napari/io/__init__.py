@@ -156,9 +156,15 @@ def read_cube(
         check_tree(path)
     elif st.st_size == 0:
         raise CubeReadError(path, "the file is empty (0 bytes)")
+    from .arrays import pass_bytes, sample_chunks  # a zarr of tiny chunks: slow to sample, pass
+
     try:  # one guard: the reader and the first look at the data
         cube = read_spectrum(path).to_cube() if fmt.spectrum else fmt.load()(path, dataset=dataset)
-        sample = check_counts_sample(cube.data, path) if check_counts else None
+        sample = (
+            check_counts_sample(cube.data, path, max_chunks=sample_chunks(cube))
+            if check_counts
+            else None
+        )
         release_mapped_pages(cube.data)  # the sampled rows: not held while the caller works
         anode = normalise_anode_metadata(cube.metadata, path) or anode
         if calibration is not None:
@@ -169,8 +175,6 @@ def read_cube(
                     cube, path, sample if auto_calibrate else None, anode
                 )
             if cube.calibration.source == "none" and auto_calibrate:
-                from .arrays import pass_bytes  # a zarr of tiny chunks: as slow as large
-
                 if calibrate_later is not None and pass_bytes(cube) > calibrate_later:
                     cube.metadata["auto_calibration"] = AUTO_PENDING
                     _PENDING_ANODE[cube] = anode

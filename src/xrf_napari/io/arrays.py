@@ -829,10 +829,25 @@ def pass_bytes(cube) -> int:
     return max(cube.nbytes, chunks * ZARR_CHUNK_BYTES)
 
 
+#: Chunks the opening sample may read from a zarr store (errors.sample_layout's max_chunks):
+#: about 0.15 s at ZARR_CHUNK_S apiece. Whole rows of a 300 x 300 store in (1, 1, C) chunks
+#: were 3,600 chunks, read twice (the check, napari's contrast sample): 2-5 s on its GUI thread.
+ZARR_SAMPLE_CHUNKS = 512
+
+
+def sample_chunks(cube) -> int | None:
+    """The max_chunks of a cube's opening sample: ZARR_SAMPLE_CHUNKS for a zarr store, whose
+    every chunk costs ZARR_CHUNK_S; None (its bytes bound it) for others, whose chunks cost
+    little (h5py: 3-12 us a chunk of (1, 1, C))."""
+    return ZARR_SAMPLE_CHUNKS if cube.metadata.get("format") == "zarr" else None
+
+
 def _chunk_count(arr, channel_first: bool, path: Path, shown: str) -> int:
     """The chunks a full pass over a zarr array reads; a warning naming the file, the chunk shape
     and count and a better one when they are so many and small that zarr's cost per chunk makes
-    a pass last over ZARR_SLOW_PASS_S (1000 x 1000 pixels in (1, 1, C) chunks: minutes)."""
+    a pass last over ZARR_SLOW_PASS_S (1000 x 1000 pixels in (1, 1, C) chunks: minutes). It
+    counts `arr.chunks`, the chunks zarr decodes one by one: a sharded array's inner chunks, each
+    as slow as an unsharded one's, not the shards `_require_chunks` checks."""
     import warnings
 
     shape = tuple(int(n) for n in arr.shape)
@@ -867,7 +882,8 @@ def _require_chunks(arr, path: Path, name: str) -> None:
     """A zarr array's chunk grid has no zero-length chunk along a non-empty axis. Such metadata
     (hand-edited or corrupt: `"chunks": [4, 4, 0]` over 100 channels) opened, and the first read
     failed with 'could not be read as zarr (ZeroDivisionError: division by zero)', which says
-    nothing of the store."""
+    nothing of the store. The grid is the stored one (a sharded array's shards, which that
+    division is by), not `arr.chunks` (its inner chunks, what `_chunk_count` counts)."""
     try:
         grid = tuple(int(c) for c in arr.metadata.chunk_grid.chunk_shape)
     except (AttributeError, TypeError, ValueError):  # another grid (zarr v3 extensions)
