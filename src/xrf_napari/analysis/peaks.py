@@ -1164,12 +1164,22 @@ def _suggest(
         ]
         if not any(shell == "M" for _, shell in on):
             return False
-        # M families alone, each M-alpha nearer within half an FWHM of the K line (the apex cannot
-        # tell them apart) and the tube known: the fit decides, its templates as the tube excites
-        # them (M_FAMILY_EXCESS_TUBE)
-        known = all(
-            abs(o.energy - ln.energy) <= 0.5 * fwhm(ln.energy) for o in nearer if o.family == "Ma"
-        ) and all(sh == "M" and _counted_lines(s, *excited) is not None for s, sh in on)
+        # the tube known: the M templates as it excites them (its own scattered L lines keep
+        # xraylib's: _joint_k_fit); vermilion's S then 0.47-0.82 of Hg M's and a Mo tube's L
+        # lines' height, 0.32-0.89 with the 20 keV M templates (Mo 45 kV lost it; forward model,
+        # noise-free, Rh 40, W 35, Mo 20-45 kV). M families alone, each M-alpha
+        # nearer within half an FWHM of the K line (the apex cannot tell them apart): the fit
+        # decides, at M_FAMILY_EXCESS_TUBE
+        shaped = all(sh == "L" or _counted_lines(s, *excited) is not None for s, sh in on)
+        known = (
+            shaped
+            and all(sh == "M" for _, sh in on)
+            and all(
+                abs(o.energy - ln.energy) <= 0.5 * fwhm(ln.energy)
+                for o in nearer
+                if o.family == "Ma"
+            )
+        )
         # else the apex pulled off each M-alpha towards the K line by over L_APEX_FWHM (an M
         # family's M-beta pulls it the other way where the K line lies below: smalt's Bi M-alpha
         # 2.42 keV, 0.11 above S K-alpha, read as sulfur beside the escape of Ca K-beta, 2.27)
@@ -1179,7 +1189,7 @@ def _suggest(
             if o.family == "Ma"
         ):
             return False
-        shapes = excited if known else None
+        shapes = excited if shaped else None
         fit = _joint_k_fit(
             e, spec, sym, on, [], ln.energy, fwhm_mn_ev, [0.0] * len(on), tube=shapes
         )
@@ -1605,7 +1615,11 @@ def _joint_k_fit(
     x, y = e[win], spec[win]
     xb = np.ascontiguousarray(x, dtype=np.float64).tobytes()
     kt = _shell_template(xb, sym, shell, fwhm_mn_ev)
-    lts = [_shell_template(xb, s, sh, fwhm_mn_ev, tube) for s, sh in on]
+    # (the anode's own lines are scattered, not excited by it: xraylib's ratios)
+    lts = [
+        _shell_template(xb, s, sh, fwhm_mn_ev, None if tube and s == tube[0] else tube)
+        for s, sh in on
+    ]
     rest = [
         t
         for s in others
