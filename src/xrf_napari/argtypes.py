@@ -110,8 +110,9 @@ def float_in(
 
 
 def anode_symbol(text: str) -> str:
-    """argparse `type=` for a tube anode, read as files' metadata is (elements.element_symbol):
-    a symbol in any case, an English name or an atomic number (rh, Rhodium, 45 -> Rh)."""
+    """An element symbol as a tube anode is read in files' metadata (elements.element_symbol): a
+    symbol in any case, an English name or an atomic number (rh, Rhodium, 45 -> Rh). Any element:
+    --anode's type is cli._args.tube_anode, which also takes only the anodes the physics models."""
     from .elements import element_symbol
 
     try:

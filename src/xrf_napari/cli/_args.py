@@ -1,6 +1,7 @@
 """How the `xrf-napari` commands read a scan (--anode, --dataset, --no-auto-calibration), the
 same in each, and the instrument options of those that model its excitation (--kv, --optic,
---atmosphere); the value types they parse with are in `xrf_napari.argtypes`."""
+--atmosphere); the value types they parse with are in `xrf_napari.argtypes`, but for --anode's
+(tube_anode), which reads physics.tube.ANODES, a layer above argtypes."""
 
 from __future__ import annotations
 
