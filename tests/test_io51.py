@@ -173,3 +173,32 @@ def test_opening_a_zarr_of_tiny_chunks_samples_few_of_them(tmp_path, monkeypatch
     assert _read_sample(cube) is not None
     assert 100 <= opening <= 512 and len(read) - opening <= 512, (opening, len(read))
     assert max(int(k.split("/")[-2]) for k in read) >= 200  # columns across the width
+
+
+def _pymca(path):
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        f["data"] = COUNTS
+        f["calibration"] = [-50.0, 10.0, 0.0]  # PyMca's [a, b, c], no `units`
+    return path
+
+
+def _maps(path):
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        f["MAPS_RAW/data_a"] = np.moveaxis(COUNTS, -1, 0).astype(np.int16)
+        f["MAPS/energy_calib"] = [-50.0, 10.0, 0.0]
+    return path
+
+
+@pytest.mark.parametrize("make", [_pymca, _maps])
+def test_hdf5_calibration_coefficients_without_units_follow_the_same_rule(tmp_path, make):
+    """An HDF5 `calibration` [a, b, c] (PyMca) or XRF-Maps `energy_calib` of -50, 10, 0 without
+    `units` was read in keV and dropped as implausible: the same rule as attributes now reads it
+    in eV, with the same warning."""
+    path = make(tmp_path / "s.h5")
+    with pytest.warns(UserWarning, match=r"s\.h5: its calibration coefficients name no energy"):
+        cube = read_cube(path, auto_calibrate=False)
+    assert (cube.calibration.offset, cube.calibration.gain) == pytest.approx((-0.05, 0.01))

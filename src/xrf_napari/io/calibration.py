@@ -129,11 +129,15 @@ def _unit_scale(units: str, where) -> float:
     raise CubeReadError(where, f"unknown energy units {units!r} (expected keV or eV)")
 
 
-def calibration_from_coefficients(coeffs, where, units: str = "keV") -> Calibration:
-    """PyMca style [a, b, c]: E = a + b ch + c ch^2."""
+def calibration_from_coefficients(coeffs, where, units: str | None = "keV") -> Calibration:
+    """PyMca style [a, b, c]: E = a + b ch + c ch^2, in `units`; None where the file names no
+    unit and its format none either (an HDF5 `calibration` or `energy_calib` without `units`):
+    the gain's size says, as for offset/gain attributes (`unitless_unit`)."""
     c = np.asarray(coeffs, dtype=np.float64).ravel()
     if c.size < 2:
         raise CubeReadError(where, f"calibration needs at least [offset, gain], got {c.tolist()}")
+    if units is None:
+        units = unitless_unit(float(c[1]), where, "calibration coefficients")
     s = _unit_scale(units.lower(), where)
     try:
         return Calibration(c[0] * s, c[1] * s, (c[2] if c.size > 2 else 0.0) * s, source="file")

@@ -970,7 +970,7 @@ def _aps_calibration(d, path: Path, n: int, n_det: int) -> Calibration | None:
             v = v.mean(axis=1 if v.shape == (3, n_det) else 0)
         v = v.ravel()
         if v.size <= 3:
-            return calibration_from_coefficients(v, path)
+            return calibration_from_coefficients(v, path, units=None)
         return calibration_from_energy_axis(v, path, n)
 
     return set_aside(read, f"calibration '{d.name}'")
@@ -1413,7 +1413,7 @@ def _sibling_calibration(f, groups, d, path, n, axis_name=None) -> Calibration |
     for grp in places:  # a group named `calibration` (another writer's) is not PyMca's
         c = _member(grp, "calibration")
         if isinstance(c, h5py.Dataset) and c.size <= 3:
-            units = _attr_str(c.attrs.get("units", "keV")) or "keV"
+            units = _attr_str(c.attrs.get("units", "")) or None
             cal = set_aside(
                 lambda c=c, units=units: calibration_from_coefficients(small(c, path), path, units),
                 f"calibration '{c.name}'",
