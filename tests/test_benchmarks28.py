@@ -188,10 +188,8 @@ def scale_dir(tmp_path_factory):
     return d
 
 
-def _scale(workdir: Path, tasks: str, site: Path | None = None):
+def _scale(workdir: Path, tasks: str):
     env = _env(XRF_BENCH_M6_HEADER=str(workdir / "m6_header.rpl"))
-    if site is not None:
-        env["PYTHONPATH"] = os.pathsep.join([str(site), env.get("PYTHONPATH", "")])
     argv = ["--small", "--which", "a", "--workdir", str(workdir), "--keep", "--tasks", tasks]
     out = subprocess.run(
         [sys.executable, str(BENCH / "bench_scale.py"), *argv],
@@ -209,17 +207,43 @@ def test_bench_scale_checks_pass_on_right_results(scale_dir):
     assert "results checked: all right" in text and "CHECK FAILED" not in text, text[-3000:]
 
 
-def test_bench_scale_refuses_a_wrong_sum_spectrum(scale_dir, tmp_path):
-    """Cube.sum_spectrum returning zeros (after its work) in the task processes: the old script
+def _scale_here(workdir: Path, tasks: str, monkeypatch, capsys):
+    """_scale with each task run in this process (bench_scale.measure, as a task process runs it)
+    instead of a child importing torch and sklearn again (10-40 s a test on a loaded CI machine);
+    the children's own start and report are _scale's, in the test above."""
+    import torch
+
+    bench = load_script("bench_scale")
+    monkeypatch.setattr(bench, "REAL_HEADER", workdir / "m6_header.rpl")
+
+    def here(argv, **_):  # run_child's argv: the script, its options for the task process
+        task, case, path, workdir_, threads = (
+            argv[argv.index(f"--{name}") + 1]
+            for name in ("measure", "case", "path", "workdir", "threads")
+        )
+        result = bench.measure(task, case, path, workdir_, int(threads), "--cold" in argv)
+        return json.loads(json.dumps(result)), ""  # as the child's JSON line reads back
+
+    monkeypatch.setattr(bench, "run_child", here)
+    threads = torch.get_num_threads()
+    try:
+        argv = ["--small", "--which", "a", "--workdir", str(workdir), "--keep", "--tasks", tasks]
+        rc = bench.main(argv)
+    finally:
+        torch.set_num_threads(threads)
+    return rc, capsys.readouterr().out
+
+
+def test_bench_scale_refuses_a_wrong_sum_spectrum(scale_dir, monkeypatch, capsys):
+    """Cube.sum_spectrum returning zeros (after its work) where the tasks run: the old script
     printed its table and "met"."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(
-        "import numpy as np\nfrom xrf_napari import cube\n_s = cube.Cube.sum_spectrum\n"
-        "cube.Cube.sum_spectrum = lambda self, *a, **k: np.zeros_like(_s(self, *a, **k))\n",
-        encoding="utf-8",
+    from xrf_napari import cube
+
+    real = cube.Cube.sum_spectrum
+    monkeypatch.setattr(
+        cube.Cube, "sum_spectrum", lambda self, *a, **k: np.zeros_like(real(self, *a, **k))
     )
-    rc, text = _scale(scale_dir, "np_sum,sum_spectrum", site)
+    rc, text = _scale_here(scale_dir, "np_sum,sum_spectrum", monkeypatch, capsys)
     assert rc == 1, text[-3000:]
     assert "CHECK FAILED: sum_spectrum" in text, text[-3000:]
     assert ": met" not in text and "-> met" not in text, text[-3000:]
