@@ -54,9 +54,7 @@ def _stopped_at_the_run(monkeypatch):
     monkeypatch.setattr(progress, "run_to_end", stop)
 
 
-def test_an_overlap_near_the_tile_is_warned_of_with_its_cost(
-    painted, tmp_path, monkeypatch, capsys
-):
+def test_an_overlap_near_the_tile_is_warned_of_with_its_cost(painted, tmp_path, monkeypatch):
     """`--tile 32 --overlap 31` steps each tile by 1 px: 9,409 tiles on the 128 x 128 sample
     painting (25 at the default overlap, 59 s instead of 11 s on the CPU), run without a word.
     Here the 24 x 20 test scan: 45 tiles of 16 px at overlap 15, 4 at the default 4."""
