@@ -688,7 +688,7 @@ class _Uncopied:
 def _sample_rows(cube) -> tuple[list[int], list[tuple[int, int]]]:
     """(rows, column blocks) of the contrast sample: the evenly spaced rows, and column blocks
     inside those check_counts_sample read on opening (so they come from the page cache), bounded
-    by SAMPLE_BYTES (and, as it was, by the chunks of a zarr store)."""
+    by SAMPLE_BYTES and, as the opening check is, by the chunks of a zarr store (sample_chunks)."""
     from .errors import sample_layout
     from .io.arrays import sample_chunks
 
