@@ -259,7 +259,8 @@ def test_report_colours_are_rounded_the_same_everywhere():
 
 
 def test_pigments_dock_export_background_is_rounded(make_napari_viewer, monkeypatch):
-    """The dock's export truncated its recolour layer to uint8 for the thumbnails' background."""
+    """The dock's export truncated its recolour layer to uint8 for the thumbnails' background:
+    it hands the layer's floats to the report, which rounds them (as_uint8) in Export's job."""
     from types import SimpleNamespace
 
     import xrf_napari.analysis.pigment_report as pigment_report
@@ -285,7 +286,8 @@ def test_pigments_dock_export_background_is_rounded(make_napari_viewer, monkeypa
     seen = {}
     monkeypatch.setattr(pigment_report, "write_report", lambda *a, **k: seen.update(k))
     widget.export("folder")
-    assert (seen["background"] == 255).all() and seen["background"].dtype == np.uint8
+    assert seen["background"] is data
+    assert (pigment_report.as_uint8(data) == 255).all()  # render_html's rounding of floats
 
 
 # -- 11. a failed write names the file, and leaves no folder the run made ------------------------

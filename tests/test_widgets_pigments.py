@@ -73,6 +73,7 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
     # choosing the second candidate of region 2 repaints that region only
     before = np.array(layer.data)
     widget.choose(1, 1)
+    qtbot.waitUntil(lambda: not widget.repainting)  # painted in a worker
     after = np.asarray(layer.data)
     np.testing.assert_allclose(after[labels == 2][0], rep.regions[1].candidates[1].rgb, atol=1e-6)
     np.testing.assert_array_equal(after[labels != 2], before[labels != 2])
@@ -209,12 +210,15 @@ def test_photograph_layer_orders_x_ray_twins(docked, qtbot):
     recolour = widget.result_layer
     np.testing.assert_allclose(recolour.data[labels == 3][0], region.best.rgb, atol=1e-6)
     widget.choose(2, combo.count() - 1)
+    qtbot.waitUntil(lambda: not widget.repainting)  # painted in a worker
     np.testing.assert_allclose(recolour.data[labels == 3][0], region.suggested.rgb, atol=1e-6)
     assert widget.result.choices[2] == len(region.candidates)
     widget.choose(2, 0)
+    qtbot.waitUntil(lambda: not widget.repainting)  # painted in a worker
     np.testing.assert_allclose(recolour.data[labels == 3][0], region.best.rgb, atol=1e-6)
     assert widget.suggested_button.isEnabled()
     widget.paint_suggested()  # every region with a suggestion at once; the others keep theirs
+    qtbot.waitUntil(lambda: not widget.repainting)  # painted in a worker
     assert widget.result.choices == [
         len(r.candidates) if r.suggested else 0 for r in widget.report.regions
     ]
@@ -302,6 +306,7 @@ def test_fits_follow_the_scan_and_go_with_it(docked, qtbot, scan_file, tmp_path)
     wait_idle(qtbot, widget.job, timeout=120000)
     assert widget.job.last_error is None, widget.job.last_error
     widget.choose(1, 1)
+    qtbot.waitUntil(lambda: not widget.repainting)  # painted in a worker
     # a second scan (another name): an empty table, nothing to export
     second_path = tmp_path / "other.h5"
     second_path.write_bytes(scan_file[0].read_bytes())
@@ -425,6 +430,7 @@ def test_a_renamed_scan_keeps_its_one_recolour_layer(docked, qtbot):
     (layer,) = recolours()
     viewer.layers[cube_stack_name(viewer)].name = "renamed"
     widget.choose(1, 1)
+    qtbot.waitUntil(lambda: not widget.repainting)  # painted in a worker
     assert recolours() == [layer] and widget.result_layer is layer
     second = widget.report.regions[1].candidates[1].rgb
     np.testing.assert_allclose(layer.data[labels == 2][0], second, atol=1e-6)

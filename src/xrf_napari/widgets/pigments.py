@@ -147,6 +147,15 @@ def _pigments_job(
     return report, colours, None if rgb is None else as_uint8(rgb), source, painted
 
 
+def _painting(result, choices):
+    """In a worker: (result, each region painted in its chosen candidate's colour)."""
+    from ..analysis.pigment_report import paint_regions
+    from ._jobs import yield_cpu_to_gui
+
+    yield_cpu_to_gui()
+    return result, paint_regions(result.report, result.labels, choices)
+
+
 def _regions_job(cube, photo, k, photo_name: str = "the photograph"):
     """Regions for the pigment fit from what the fit and the photograph see: K-Means on each
     pixel's element-line shares beside its colour in the photograph (as `xrf-napari pigments
@@ -344,6 +353,7 @@ class PigmentsWidget(CubeDock):
         self._highlighted = None
         #: the hidden Labels layer a row click showed (select_row), hidden again on release
         self._shown = None
+        self._painting = None  # the worker painting a choice of candidates (_repaint)
         # the recolouriser's weights (None: the shipped ones, or the settings' weights folder)
         self.uvit_weights = default_weights("uvit") or None
         self.dve_weights = default_weights("dve") or None
@@ -1007,7 +1017,7 @@ class PigmentsWidget(CubeDock):
             return
         if self.result is not None and 0 <= row < len(self.result.choices):
             self.result.choices[row] = self.chosen(row)
-            self._paint(self.result)
+            self._repaint(self.result)
 
     def paint_suggested(self) -> None:
         """Choose each region's suggested mixture where there is one (one repaint)."""
@@ -1022,7 +1032,7 @@ class PigmentsWidget(CubeDock):
                 combo.blockSignals(True)  # choose() would repaint once per row
                 combo.setCurrentIndex(index)
                 combo.blockSignals(False)
-        self._paint(self.result)
+        self._repaint(self.result)
 
     def _recolour_name(self, cube_layer) -> str:
         """The scan's "pigment recolour" layer's name: the one it was made under while it lives
@@ -1040,13 +1050,68 @@ class PigmentsWidget(CubeDock):
         """The current scan's "pigment recolour" layer (None before a fit, or once removed)."""
         return None if self.result is None else self._recolour_layer(self.result)
 
-    def _paint(self, result: PigmentsResult, rgb=None) -> None:
-        """Paint the "pigment recolour" layer of `result`'s choices (`rgb`: that painting, made
-        in the fit's worker; None: made here)."""
-        from ..analysis.pigment_report import paint_regions
+    @property
+    def repainting(self) -> bool:
+        """A choice of a candidate is still being painted (_repaint)."""
+        return self._painting is not None or bool(self.recall_all("repaint"))
 
-        if rgb is None:
-            rgb = paint_regions(result.report, result.labels, result.choices)
+    def _repaint(self, result: PigmentsResult) -> None:
+        """Paint `result`'s choices in a worker (_painting), not in napari's GUI thread, which
+        paint_regions froze for 0.9 s at 4000 x 4000 px. One painting at a time: choices made
+        meanwhile are painted once it ends, the scan's latest only, and a painting no longer
+        wanted as it lands (a later choice, a new fit, the scan or the dock closed) is dropped,
+        so the layer ends with the last choice's colours."""
+        self.remember(layer_cube(result.cube_layer), "repaint", (result, list(result.choices)))
+        if self._painting is None:
+            self._next_repaint()
+
+    def _next_repaint(self) -> None:
+        """Start painting the choices still waiting (_repaint), if any."""
+        from napari.qt.threading import create_worker
+        from superqt.utils import FunctionWorker
+
+        from ._jobs import start_in_pass_pool
+
+        self._painting = None
+        if self.viewer is None:  # the dock was closed
+            return
+        for result, choices in self.recall_all("repaint"):
+            cube = layer_cube(result.cube_layer)
+            self.forget(cube, "repaint")
+            if self.recall(cube, "result") is not result:  # a new fit replaced it
+                continue
+            worker = create_worker(  # superqt's class: its errors are said once (_repaint_failed)
+                _painting,
+                result,
+                choices,
+                _start_thread=False,
+                _ignore_errors=True,
+                _worker_class=FunctionWorker,
+            )
+            worker.returned.connect(self._repainted)
+            worker.errored.connect(self._repaint_failed)
+            worker.finished.connect(self._next_repaint)
+            self._painting = worker
+            start_in_pass_pool(worker)  # the pool of the short passes the user waits on
+            return
+
+    def _repainted(self, value) -> None:
+        """A painting of choices landed: shown unless no longer wanted (_repaint)."""
+        result, rgb = value
+        cube = layer_cube(result.cube_layer)
+        if (
+            self.viewer is not None
+            and self.recall(cube, "result") is result
+            and self.recall(cube, "repaint") is None
+        ):
+            self._paint(result, rgb)
+
+    def _repaint_failed(self, exc) -> None:
+        self.job.refused(report_error(exc, "Pigments: painting the chosen candidates"))
+
+    def _paint(self, result: PigmentsResult, rgb) -> None:
+        """Show `rgb`, the painting of `result`'s choices (made in a worker: the fit's, or
+        _repaint's), in the scan's "pigment recolour" layer."""
         scale, _ = yx_transform(result.cube_layer)
         layer = upsert_layer(
             self.viewer,
@@ -1146,8 +1211,6 @@ class PigmentsWidget(CubeDock):
     def _to_export(self, folder) -> tuple[tuple, dict]:
         """write_report's arguments for `folder` (the result's arrays by reference: a new result
         replaces them, never changes them), once refused what may not be written there."""
-        from ..analysis.pigment_report import as_uint8
-
         self._check_export(folder)
         result = self.result
         # under the thumbnails, as `xrf-napari pigments` puts them: the photograph the colours
@@ -1155,8 +1218,8 @@ class PigmentsWidget(CubeDock):
         # there, with a photograph too. Without either, the pigment recolour, as before
         bg = result.background
         layer = self.result_layer
-        if bg is None and layer is not None:  # rounded as the report's own colours
-            bg = as_uint8(layer.data)
+        if bg is None and layer is not None:  # its sRGB floats, rounded as the report's own
+            bg = layer.data  # colours by render_html in Export's job (0.9 s at 4000 x 4000 px)
         return (folder, result.report, result.labels), {
             "scan_name": layer_cube(result.cube_layer).name,
             "background": bg,

@@ -4,6 +4,7 @@ line markers and suggested elements, other widgets' curves (cluster means), CSV 
 from __future__ import annotations
 
 import weakref
+from pathlib import Path
 
 import numpy as np
 from qtpy.QtCore import Qt
@@ -321,8 +322,16 @@ class SpectrumWidget(CubeDock):
         )
 
     def export_csv(self, path) -> None:
+        """Write the plotted curves to `path` now (Export CSV... writes them in a job:
+        _export_in_job)."""
         from ..analysis.export import save_spectra_csv
 
+        args, kwargs = self._to_export(path)
+        save_spectra_csv(*args, **kwargs)
+
+    def _to_export(self, path) -> tuple[tuple, dict]:
+        """save_spectra_csv's arguments for `path` (copies of the curves plotted now), once
+        refused what may not be written there."""
         cube = self.current_cube()
         # a file no save may replace first, whether or not the mean has been plotted yet
         self.check_outputs([path], also=[cube.path if cube else None])
@@ -347,12 +356,38 @@ class SpectrumWidget(CubeDock):
                     + f" ({calibration_origin(cube)[0]})"
                 )
             )
-        save_spectra_csv(
-            path,
-            {csv_column(n, self._last_pixel): (e, y) for n, (e, y, _) in export_order(self.curves)},
-            comments=comments,
-            x_name="energy_keV" if "keV" in self._x_label else "channel",
+        curves = {
+            csv_column(n, self._last_pixel): (np.array(e), np.array(y))
+            for n, (e, y, _) in export_order(self.curves)
+        }
+        return (path, curves), {
+            "comments": comments,
+            "x_name": "energy_keV" if "keV" in self._x_label else "channel",
+        }
+
+    #: Why Export CSV... is refused while a job of the dock (a survey, a region spectrum, another
+    #: export) is running.
+    BUSY_EXPORT = (
+        "a job of this dock is running: wait for it to end (or Cancel it), then export again"
+    )
+
+    def _export_in_job(self, path) -> None:
+        """Write the CSV in a job, not in napari's GUI thread (as the other docks' saves:
+        CubeDock.save_in_job); what it writes is taken now."""
+        from ..analysis.export import save_spectra_csv
+
+        args, kwargs = self._to_export(path)
+        name = Path(path).name
+        worker = self.save_in_job(
+            lambda: [save_spectra_csv(*args, **kwargs)],
+            cube=self.current_cube(),
+            saving=f"Saving {name}\u2026",
+            saved=f"{name} was saved",
+            done=lambda _: f"Saved {name}.",
+            name="Export",
         )
+        if worker is None:
+            raise ValueError(self.BUSY_EXPORT)
 
     # -- internals ---------------------------------------------------------------------------
     def on_cube(self, layer) -> None:
@@ -564,7 +599,12 @@ class SpectrumWidget(CubeDock):
             )
             return
         self.save_with_dialog(
-            "Export spectra", "CSV (*.csv)", "spectra.csv", self.export_csv, what="Export"
+            "Export spectra",
+            "CSV (*.csv)",
+            "spectra.csv",
+            self._export_in_job,
+            what="Export",
+            said=False,
         )
 
 
