@@ -527,9 +527,9 @@ class CubeDock(QWidget):
         self._grouped = False  # joined (or founded) the tab group
         self._docked = False  # has been inside a QDockWidget
         self._closed = False
-        #: [(weak reference to the scan, its layers, the status line's sentence of them)]:
-        #: say_while_shown
-        self._said_of_layers: list[tuple[weakref.ref, tuple, str]] = []
+        #: [(weak reference to the scan, its layers, the status line's sentence of them, [(weak
+        #: reference to a layer it names, the name it says)])]: say_while_shown
+        self._said_of_layers: list[tuple[weakref.ref, tuple, str, list]] = []
         self.cube_combo = CubeLayerCombo(napari_viewer)
         self.job = JobPanel(run_text)
         self.body = QWidget()
@@ -690,6 +690,21 @@ class CubeDock(QWidget):
         """What is kept under `key` for every open scan that has it."""
         return [kept[key] for _, kept in self._per_cube.values() if kept.get(key) is not None]
 
+    def keep_result(self, cube, kept) -> None:
+        """Keep `kept` as `cube`'s result, shown at once where `cube` is the scan shown."""
+        self.remember(cube, "result", kept)
+        if cube is self.current_cube():
+            self.show_result(kept)
+
+    def lighten_result(self, cube, light) -> None:
+        """`cube`'s result is now `light`: the same less the arrays only its deleted layer
+        needed (Recolour's colours, Embed & cluster's regions), which the dock held per scan
+        until the scan was closed or run again. What the dock says and refuses of a deleted
+        result (result_deleted) reads none of them."""
+        if self.result is self.recall(cube, "result"):
+            self.result = light
+        self.remember(cube, "result", light)
+
     def start_job(
         self,
         gen_fn,
@@ -726,11 +741,8 @@ class CubeDock(QWidget):
             if kept is _CLOSED:
                 self.job.status.setText(said + "." if closed_words is None else closed_words())
                 return
-            if not keep:
-                return
-            self.remember(cube, "result", kept)
-            if cube is self.current_cube():
-                self.show_result(kept)
+            if keep:
+                self.keep_result(cube, kept)
 
         where = str(cube.path) if getattr(cube, "path", None) else getattr(cube, "name", "")
         worker = self.job.start(
@@ -1248,7 +1260,7 @@ class CubeDock(QWidget):
         except RuntimeError:  # this dock's Qt side is already deleted
             pass
 
-    def say_while_shown(self, cube, layers, sentence: str) -> None:
+    def say_while_shown(self, cube, layers, sentence: str, named=()) -> None:
         """The status line of `cube` now says `sentence` of `layers`: the "(your edits)" copy
         replace_regions made (kept_words), Make maps' maps. Once the user deleted every one of
         them, the sentence leaves that scan's line, which went on naming a layer no longer
@@ -1256,10 +1268,52 @@ class CubeDock(QWidget):
         words of its own layers keeps them. Kept by a weak reference to the scan, not its id:
         a closed scan's id, reused by a scan opened later while the closed one's layers stayed,
         made the new scan's sentence stay over its deleted layers as long as the old ones were
-        there (and the old ones' deletion take it from the new scan's line)."""
+        there (and the old ones' deletion take it from the new scan's line). A layer the sentence
+        names (“name”: one of `layers`, or of `named`) renamed is named anew (_reword_renamed)."""
         layers = tuple(layer for layer in layers if layer is not None)
         if cube is not None and layers and sentence:
-            self._said_of_layers.append((weakref.ref(cube), layers, sentence))
+            names = [(weakref.ref(ly), ly.name) for ly in (*layers, *named) if ly is not None]
+            self._said_of_layers.append((weakref.ref(cube), layers, sentence, names))
+
+    def _reword_renamed(self, layer) -> None:
+        """`layer` was renamed: a sentence of say_while_shown naming it names it anew, on the
+        status line shown and those kept per scan. The "(your edits)" copy's sentence went on
+        naming the copy and its regions layer by their old names (the user's name for a copy
+        kept: “clusters (your edits)” no longer in the layer list)."""
+        changed = []
+        for i, (of, layers, sentence, names) in enumerate(self._said_of_layers):
+            new, renamed = sentence, []
+            for ref, name in names:
+                if ref() is layer and layer.name != name:
+                    new = new.replace(f"\u201c{name}\u201d", f"\u201c{layer.name}\u201d")
+                    name = layer.name
+                renamed.append((ref, name))
+            self._said_of_layers[i] = (of, layers, new, renamed)
+            if new != sentence:
+                changed.append((of, sentence, new))
+        if changed:
+            self._edit_lines(changed)
+
+    def _edit_lines(self, edits) -> None:
+        """In the status line shown and those kept per scan, each sentence of [(weak reference
+        to its scan, the sentence, what replaces it)] replaced, as a whole sentence ("2 map(s)
+        added" is not in "12 ..."), in its own scan's line only."""
+
+        def edited(text: str, cube) -> str:
+            for of, sentence, new in edits:
+                if cube is None or of() is cube:  # (no scan shown: any)
+                    put = (lambda m, new=new: m[1] + new) if new else ""  # "": gone, with its space
+                    text = re.sub(rf"(^|\s){re.escape(sentence)}", put, text)
+            return text.strip()
+
+        try:
+            self.job.status.setText(edited(self.job.status.text(), self._cube))
+        except RuntimeError:  # this dock's Qt side is already deleted
+            return
+        for cube, kept in self._per_cube.values():
+            if kept.get("status") is not None:
+                text, value, maximum = kept["status"]
+                kept["status"] = (edited(text, cube), value, maximum)
 
     def _forget_deleted_sentences(self) -> None:
         """On a layer's removal: a sentence of say_while_shown none of whose layers of its scan
@@ -1269,32 +1323,16 @@ class CubeDock(QWidget):
         layers = self._viewer.layers
         # the deleted layers let go (a map is 64 MB at 4000 x 4000 px), the others watched
         said = [
-            (of, tuple(ly for ly in of_layers if ly in layers), s)
-            for of, of_layers, s in self._said_of_layers
+            (of, tuple(ly for ly in of_layers if ly in layers), s, names)
+            for of, of_layers, s, names in self._said_of_layers
         ]
         live = [entry for entry in said if entry[1]]
         # lists, not sets: a weak reference whose scan died unhashed cannot be hashed
-        held = [(of, s) for of, _, s in live]
-        gone = [(of, s) for of, _, s in self._said_of_layers if (of, s) not in held]
+        held = [(of, s) for of, _, s, _ in live]
+        gone = [(of, s, "") for of, _, s, _ in self._said_of_layers if (of, s) not in held]
         self._said_of_layers = live
-        if not gone:
-            return
-
-        def without(text: str, cube) -> str:
-            """`text` less the gone sentences of the scan `cube` (None: no scan shown, any)."""
-            for of, sentence in gone:  # a whole sentence: "2 map(s) added" is not in "12 ..."
-                if cube is None or of() is cube:
-                    text = re.sub(rf"(^|\s){re.escape(sentence)}", "", text)
-            return text.strip()
-
-        try:
-            self.job.status.setText(without(self.job.status.text(), self._cube))
-        except RuntimeError:  # this dock's Qt side is already deleted
-            return
-        for cube, kept in self._per_cube.values():
-            if kept.get("status") is not None:
-                text, value, maximum = kept["status"]
-                kept["status"] = (without(text, cube), value, maximum)
+        if gone:
+            self._edit_lines(gone)
 
     def _watch_layer(self, event=None) -> None:
         layer = getattr(event, "value", None)
@@ -1308,8 +1346,13 @@ class CubeDock(QWidget):
 
     def _layer_renamed(self, event=None) -> None:
         """A layer was renamed: Run's refusal names the scan by its layer (scan_name), and its
-        tooltip and the status line kept the old name until the scan was chosen again."""
-        if not self._closed and layer_cube(getattr(event, "source", None)) is self._cube:
+        tooltip and the status line kept the old name until the scan was chosen again; a
+        sentence of say_while_shown names the layer anew (_reword_renamed)."""
+        if self._closed:
+            return
+        layer = getattr(event, "source", None)
+        self._reword_renamed(layer)
+        if layer_cube(layer) is self._cube:
             self.follow_refusal()
 
     def follow_refusal(self, *_) -> None:

@@ -528,10 +528,33 @@ class LayerCombo(QComboBox):
         return self._layers[i] if 0 <= i < len(self._layers) else None
 
     def set_layer(self, layer) -> None:
-        if layer in self._layers:
-            self.setCurrentIndex(self._layers.index(layer) + self._offset)
+        """Choose `layer` (None: the placeholder, in an optional list). A layer the list does not
+        offer, or None in a list that must name one, is refused with a ValueError naming it: a
+        script's choice of one chose nothing, without a word (offers: whether it would do)."""
+        entry = None if layer is None else self._entry_for(layer)
+        if entry is not None:
+            self.setCurrentIndex(self._layers.index(entry) + self._offset)
         elif layer is None and self._offset:
             self.setCurrentIndex(0)
+        else:
+            name = "no layer" if layer is None else f"the layer {getattr(layer, 'name', layer)!r}"
+            raise ValueError(f"{name} {self._refusal()}")
+
+    def offers(self, layer) -> bool:
+        """Whether set_layer(`layer`) chooses an entry (a layer deleted since: no)."""
+        return layer is not None and self._entry_for(layer) is not None
+
+    def _entry_for(self, layer):
+        """The entry that choosing `layer` chooses; None where the list has none for it."""
+        return layer if layer in self._layers else None
+
+    def _refusal(self) -> str:
+        """set_layer's refusal of a layer the list does not offer, after its name."""
+        if not self._layers:
+            return f"is not on this list, which is empty: {self._placeholder}"
+        return "is not on this list: choose one of " + ", ".join(
+            repr(ly.name) for ly in self._layers
+        )
 
     def detach(self) -> None:
         """Its dock was closed: empty, and no longer following the viewer's layers."""
@@ -609,16 +632,13 @@ class CubeLayerCombo(LayerCombo):
         active = self._entry(layer_cube(self._viewer.layers.selection.active))
         return active if active is not None else super()._choose(layers, current)
 
-    def set_layer(self, layer) -> None:
-        """Choose `layer`'s scan: its entry is the scan's sum image where one is open, and a
-        script naming the (channels, rows, columns) stack chose nothing, without a word. A
-        layer of no open scan (or None) is refused with a ValueError naming it."""
-        entry = None if layer is None else self._entry(layer_cube(layer))
-        if entry is not None:
-            super().set_layer(entry)
-            return
-        name = "no layer" if layer is None else f"the layer {getattr(layer, 'name', layer)!r}"
-        raise ValueError(f"{name} shows no datacube open in the viewer: choose one of its scans")
+    def _entry_for(self, layer):
+        """`layer`'s scan: its entry is the scan's sum image where one is open (set_layer of
+        the (channels, rows, columns) stack chose nothing, without a word)."""
+        return self._entry(layer_cube(layer))
+
+    def _refusal(self) -> str:
+        return "shows no datacube open in the viewer: choose one of its scans"
 
     def take_as_known(self, cube) -> None:
         """List `cube` as one already seen, so that it is not chosen as a scan just opened: the
@@ -639,7 +659,7 @@ class CubeLayerCombo(LayerCombo):
             return
         entry = self._entry(cube)
         if entry is not None:  # (not listed yet: nothing to choose)
-            super().set_layer(entry)
+            self.set_layer(entry)
 
     def _entry(self, cube):
         """`cube`'s entry in the list (its sum image, else its stack), None if not listed."""

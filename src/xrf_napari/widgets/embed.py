@@ -300,7 +300,8 @@ class EmbedClusterWidget(CubeDock):
         # strokes undoable
         forget_strokes(self.labels_layer)
         self.job.status.setText(f"Done. {kept_line}" if kept_line else "Done.")
-        self.say_while_shown(cube, [kept], kept_line)  # the sentence goes once the copy is deleted
+        # the sentence goes once the copy is deleted, and names both layers as they are renamed
+        self.say_while_shown(cube, [kept], kept_line, named=[self.labels_layer])
         self._send_spectra(cube, spectra, self.labels_layer, counts)
         if cube is self.current_cube():  # the summary and notes are under the form
             self.scroll_into_view(self.summary, self.ood_label)
@@ -309,7 +310,12 @@ class EmbedClusterWidget(CubeDock):
     def _layer_removed(self, event=None) -> None:
         """The last run's latent RGB and clusters layers (latent_layer, labels_layer) are let go
         once deleted: the dock held them until its next run, the latent of every pixel in the
-        layer's metadata with them (240 MB at 4000 x 4000 px), also once their scan was closed."""
+        layer's metadata with them (240 MB at 4000 x 4000 px), also once their scan was closed.
+        So are the regions of a scan whose clusters layer was deleted (its run's labels, 64 MB
+        at 4000 x 4000 px, kept per scan until it was closed or clustered again): Save is off
+        and the summary gone. Regions whose latent RGB alone was deleted stay: Save writes them."""
+        import dataclasses
+
         super()._layer_removed(event)
         viewer = self.viewer
         if viewer is None:
@@ -318,6 +324,13 @@ class EmbedClusterWidget(CubeDock):
             self.latent_layer = None
         if self.labels_layer is not None and self.labels_layer not in viewer.layers:
             self.labels_layer = None
+        for cube, kept in list(self._per_cube.values()):
+            result = kept.get("result")
+            if result is None or result[2].labels is None:
+                continue
+            if self._deleted_clusters(cube, result) is not None:
+                clusters = dataclasses.replace(result[2], labels=None)
+                self.lighten_result(cube, (*result[:2], clusters, *result[3:]))
 
     def show_result(self, result) -> None:
         """The current cube's regions (summary, Save), or a blank dock when it has none."""
@@ -421,9 +434,7 @@ class EmbedClusterWidget(CubeDock):
         centers = np.full((k, clusters.centers.shape[1]), np.nan)  # an edit has no centres
         edited = dataclasses.replace(clusters, labels=labels, k=k, centers=centers, silhouette=None)
         kept = (name, energy, edited, spectra, counts, device, note, True, ood, None)
-        self.remember(cube, "result", kept)
-        if cube is self.current_cube():
-            self.show_result(kept)
+        self.keep_result(cube, kept)
         layer = self._clusters_layer(cube, kept)
         if layer is not None:
             self._send_spectra(cube, spectra, layer, counts)

@@ -703,7 +703,8 @@ class PigmentsWidget(CubeDock):
             f"{result.k} region{'' if result.k == 1 else 's'}{sil}: check them against the maps "
             "and the photograph, then Find pigments." + (f" {kept_line}" if kept_line else "")
         )
-        self.say_while_shown(cube, [kept], kept_line)  # the sentence goes once the copy is deleted
+        # the sentence goes once the copy is deleted, and names both layers as they are renamed
+        self.say_while_shown(cube, [kept], kept_line, named=[labels_layer])
 
     def leave_cube(self, cube) -> None:
         self.remember(cube, "photo", self.photo_combo.current_layer())
@@ -718,13 +719,14 @@ class PigmentsWidget(CubeDock):
             FWHM_FROM_FILE if cube is None else self.recall(cube, "fwhm", FWHM_FROM_FILE)
         )
         # a photograph shows one scan's area: another scan of its size took its colours unasked
-        self.photo_combo.set_layer(None)
-        self.photo_combo.set_layer(None if cube is None else self.recall(cube, "photo"))
+        photo = None if cube is None else self.recall(cube, "photo")
+        self.photo_combo.set_layer(photo if self.photo_combo.offers(photo) else None)
         regions = None if cube is None else self.recall(cube, "regions")
         if regions is not None:  # found while another scan was shown: chosen now, once
             self.remember(cube, "regions", None)
             self.labels_combo.refresh()  # lists what fits this scan (it follows right after)
-            self.labels_combo.set_layer(regions)
+            if self.labels_combo.offers(regions):  # (not deleted meanwhile)
+                self.labels_combo.set_layer(regions)
 
     def _fitted(
         self, cube_layer, labels_layer, labels, value, chosen, detector=None, photo_file=None

@@ -3,6 +3,7 @@ it with an opacity blend), on the device the user picks; saves the image."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -349,7 +350,10 @@ class RecolourWidget(CubeDock):
         """A scan's colours deleted take their outline with them (of any scan, shown or not): it
         marks where those colours are a guess, and stayed over nothing (beside the scan, where
         Show put them) with its box ticked and off (_follow_layers), so that nothing in the dock
-        took it away, as after a change of tube (follow_instrument)."""
+        took it away, as after a change of tube (follow_instrument). The colours, the latent
+        they came from and the outline's mask are let go (400 MB at 4000 x 4000 px, kept until
+        the scan was closed or recoloured again): Save is off, the notes are withheld, and Save's
+        refusal needs only the layer's name."""
         super()._layer_removed(event)
         viewer = self.viewer
         if viewer is None:
@@ -357,6 +361,11 @@ class RecolourWidget(CubeDock):
         for colours in self.recall_all("layer"):
             cube = result_cube(colours)
             if colours not in viewer.layers and cube is not None:
+                self.remember(cube, "layer", None)
+                self.remember(cube, "deleted", colours.name)
+                if (result := self.recall(cube, "result")) is not None:
+                    light = dataclasses.replace(result, rgb=None, latent=None, ambiguity=None)
+                    self.lighten_result(cube, light)
                 self._remove_outline(cube)  # (which calls this again: none left then)
 
     def follow_busy(self) -> None:
@@ -456,8 +465,7 @@ class RecolourWidget(CubeDock):
         if self.result is None:
             raise ValueError(nothing_yet("save", "run Recolour"))
         if self.result_layer is None:  # Save is off then; a script may still call this
-            made = self.recall(self._cube, "layer")
-            name = made.name if made is not None else "recoloured"
+            name = self.recall(self._cube, "deleted", "recoloured")
             raise ValueError(deleted_layer_refusal(name, "these colours", "Recolour"))
         scan = self.current_cube()
         self.check_outputs([path], also=[scan.path if scan else None])
