@@ -202,3 +202,30 @@ def test_hdf5_calibration_coefficients_without_units_follow_the_same_rule(tmp_pa
     with pytest.warns(UserWarning, match=r"s\.h5: its calibration coefficients name no energy"):
         cube = read_cube(path, auto_calibrate=False)
     assert (cube.calibration.offset, cube.calibration.gain) == pytest.approx((-0.05, 0.01))
+
+
+@pytest.mark.parametrize("member", ["counts", ""])
+def test_a_sharded_zarr_whose_inner_chunk_has_length_0_is_named(tmp_path, member):
+    """A sharded zarr v3 array whose sharding codec declares inner chunks [2, 2, 0] (corrupt or
+    hand-edited) was refused as 'could not be read as zarr (ZeroDivisionError: integer modulo by
+    zero)', naming nothing in the store; the refusal now names its zarr.json and the key."""
+    import zarr
+
+    from xrf_napari.io import CubeReadError
+
+    path = tmp_path / "s.zarr"
+    if member:
+        zarr.open_group(str(path), mode="w").create_array(
+            member, shape=(4, 4, 64), chunks=(2, 2, 16), shards=(4, 4, 64), dtype="u2"
+        )
+    else:
+        zarr.create_array(
+            str(path), shape=(4, 4, 64), chunks=(2, 2, 16), shards=(4, 4, 64), dtype="u2"
+        )
+    meta = path / member / "zarr.json"
+    doc = json.loads(meta.read_text(encoding="utf-8"))
+    doc["codecs"][0]["configuration"]["chunk_shape"] = [2, 2, 0]
+    meta.write_text(json.dumps(doc), encoding="utf-8")
+    shown = f"{member}/zarr.json" if member else "zarr.json"
+    with pytest.raises(CubeReadError, match=rf"{shown} is invalid: the sharding codec's 'chunk"):
+        read_cube(path, auto_calibrate=False)

@@ -464,9 +464,10 @@ def _open_zarr(path: Path):
             store = zarr.storage.ZipStore(path, mode="r")
             return zarr.open(store=store, mode="r")
         return zarr.open(store=str(path), mode="r")
-    except (TypeError, KeyError, ValueError) as exc:
+    except (TypeError, KeyError, ValueError, ZeroDivisionError) as exc:
         # zarr's own metadata parser: a shape of floats ('Expected an iterable of integers'), a
-        # missing key; they had read 'unreadable zarr store (TypeError: ...)', a bug's words
+        # missing key, a sharding codec's inner chunk of length 0; they had read 'unreadable
+        # zarr store (TypeError: ...)', a bug's words
         raise _metadata_error(path, exc) from exc
     except Exception as exc:
         raise CubeReadError(path, f"unreadable zarr store ({type(exc).__name__}: {exc})") from exc
@@ -695,6 +696,9 @@ def _zarr3_problem(rel: str, doc: dict) -> str | None:
     codecs = doc["codecs"]
     if not isinstance(codecs, list) or not codecs:
         return f"is invalid: 'codecs' is {_shown(codecs)}, not a list of codecs"
+    problem = _inner_chunk_problem(codecs)
+    if problem:
+        return problem
     extra = [k for k in doc if k not in ZARR3_ARRAY_KEYS]
     extra = [
         k
@@ -707,6 +711,24 @@ def _zarr3_problem(rel: str, doc: dict) -> str | None:
             "not hold (a zarr v2 key?)"
         )
     return _fill_problem(doc, dt)
+
+
+def _inner_chunk_problem(codecs: list) -> str | None:
+    """Why a sharding codec's inner `chunk_shape` cannot be one (a length 0, a fraction), or None:
+    zarr divides each shard by it on opening, and [2, 2, 0] refused the store as 'could not be
+    read as zarr (ZeroDivisionError: integer modulo by zero)', naming nothing in it."""
+    for codec in codecs:
+        conf = codec.get("configuration") if isinstance(codec, dict) else None
+        if not isinstance(conf, dict) or codec.get("name") != "sharding_indexed":
+            continue
+        if "chunk_shape" not in conf:
+            continue
+        problem = _whole_numbers(conf, "chunk_shape")
+        if problem is None and 0 in conf["chunk_shape"]:
+            problem = f"is invalid: 'chunk_shape' is {_shown(conf['chunk_shape'])}, a length 0"
+        if problem:
+            return problem.replace("'chunk_shape'", "the sharding codec's 'chunk_shape'")
+    return None
 
 
 def is_zarr(path) -> bool:
@@ -1002,7 +1024,7 @@ def _arrays_of(group, path: Path) -> tuple[dict, str | None]:
         with warnings.catch_warnings(record=True) as seen:
             warnings.simplefilter("always")
             arrays = dict(_walk_arrays(group))
-    except (TypeError, KeyError, ValueError) as exc:
+    except (TypeError, KeyError, ValueError, ZeroDivisionError) as exc:
         raise _metadata_error(path, exc) from exc
     skipped = [w for w in seen if "not recognized as a component" in str(w.message)]
     for w in seen:
