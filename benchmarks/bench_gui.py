@@ -14,6 +14,11 @@ shows the mean (drawn after the result).
                                    [--cube other.rpl]   # any cube file instead (e.g. a smaller one)
                                    [--why]   # what the GUI thread ran in each freeze over 100 ms
                                    [--collect-first]   # a full garbage collection before each task
+    python benchmarks/bench_gui.py --actions 4000 [--curves 22] [--repeat 3]
+
+`--actions SIZE` measures only the freezes of three dock actions, each run `--repeat` times: a
+Pigments candidate chosen on a SIZE x SIZE scan (a stand-in fit, no model), its Export report...
+and the Spectrum dock's Export CSV... (see action_freezes), beside napari's floor and an idle 0.5 s.
 
 The "GC ms" column is the longest garbage collection of Python's heap during the task's window: a
 generation-2 collection walks every object napari, Qt, torch and the models made (about 500,000
@@ -258,9 +263,162 @@ def _stack(frame) -> tuple[str, ...]:
     return tuple(stack)
 
 
+def run_events(meter, done, timeout=1800.0, reset=True) -> float:
+    """Run Qt's event loop (as napari.run does) until done(), the meter reset first unless
+    `reset` is False; returns the seconds it took. A loop of processEvents() calls would never
+    run deleteLater(), and napari's "Opening Files" spinner would then animate, repainting the
+    whole window, for the rest of the session."""
+    from qtpy.QtCore import QEventLoop, QTimer
+
+    t = time.perf_counter()
+    if reset:
+        meter.reset()
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(5)
+    poll.timeout.connect(lambda: (done() or time.perf_counter() - t > timeout) and loop.quit())
+    poll.start()
+    loop.exec()
+    poll.stop()
+    if not done():
+        raise TimeoutError("dock job did not finish")
+    return time.perf_counter() - t
+
+
+def settle_events(meter, seconds=0.5) -> None:
+    """Keep the freeze meter on while the result is drawn (plots redraw after the job)."""
+    t = time.perf_counter()
+    run_events(meter, lambda: time.perf_counter() - t > seconds, reset=False)
+
+
+def _stand_in_fit(cube, labels, **_):
+    """iter_fit_regions without a fit (for action_freezes): each region two candidates, of two
+    colours of its own."""
+    import numpy as np
+
+    from xrf_napari.analysis.pigment_fit import Candidate, PigmentReport, RegionResult
+    from xrf_napari.energy import canonical_energy
+    from xrf_napari.physics.instrument import InstrumentProfile
+
+    yield 0, 1
+    regions = []
+    for k in np.unique(labels[labels > 0]):
+        region = RegionResult(int(k), 1000, 900.0, np.ones(512), region_pixels=1000)
+        region.candidates = [
+            Candidate([name], [1.0], ["Hg"], [], (0.08 * int(k) % 1.0, shade, 0.3), p, 1.0, 0.0)
+            for name, shade, p in (("Vermilion", 0.5, 0.6), ("Red lead", 0.9, 0.4))
+        ]
+        regions.append(region)
+    return PigmentReport(regions, InstrumentProfile(), ["gypsum"], [], canonical_energy())
+
+
+def action_freezes(size: int, n_curves: int, folder: Path, repeat: int = 3) -> dict:
+    """The longest freeze of napari's event loop (s), `repeat` times each: while the Spectrum
+    dock's Export CSV... writes `n_curves` curves of 4096 channels (the save dialog answered at
+    once), until the file is written and 0.5 s after; while the Pigments dock repaints a region's
+    other candidate on a `size` x `size` scan of 10 regions (a stand-in fit: no model), until
+    the layer shows it and 0.5 s after; while its Export report... writes, and 0.5 s after;
+    napari's floor, adding a 2 x 2 layer; and 0.5 s of nothing (what other programs' load costs
+    the event loop here)."""
+    from unittest import mock
+
+    import napari
+    import numpy as np
+
+    from xrf_napari.analysis import pigment_fit
+    from xrf_napari.analysis.pigment_report import paint_regions
+    from xrf_napari.cube import Cube
+    from xrf_napari.energy import Calibration
+    from xrf_napari.widgets import _dialogs, pigments
+    from xrf_napari.widgets._layerkinds import CUBE_KEY
+    from xrf_napari.widgets.pigments import PigmentsWidget
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = napari.Viewer(show=True)
+    viewer.window.resize(1920, 1080)
+    meter = FreezeMeter()
+    out: dict[str, list[float]] = {}
+
+    def timed(key: str, act, done) -> None:
+        settle_events(meter)
+        meter.reset()
+        act()
+        run_events(meter, done, 120, reset=False)
+        settle_events(meter)
+        out.setdefault(key, []).append(meter.worst)
+
+    cal = Calibration(0.0, 0.01)
+    small = Cube(np.zeros((64, 64, 4096), np.uint16), cal, metadata={"name": "small"})
+    viewer.add_image(np.zeros((64, 64), np.float32), name="small", metadata={CUBE_KEY: small})
+    spectrum = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(spectrum, name="Spectrum")
+    run_events(meter, lambda: not spectrum.job.is_running and "mean" in spectrum.curves, 120)
+    energy = cal.energy(4096)
+    rng = np.random.default_rng(0)
+    for i in range(n_curves - 1):  # and the mean
+        spectrum.add_curve(f"cluster {i + 1}", energy, rng.random(4096) * 100, cube=small)
+    csv = folder / "spectra.csv"
+    with mock.patch.object(_dialogs, "ask_save_path", lambda *a, **k: str(csv)):
+        for _ in range(repeat):
+            csv.unlink(missing_ok=True)
+            timed(
+                f"Spectrum: Export CSV..., {n_curves} curves",
+                spectrum._export_clicked,
+                lambda: csv.is_file() and not spectrum.job.is_running,
+            )
+    viewer.window.remove_dock_widget(spectrum)  # it would survey the next scan meanwhile
+
+    big = Cube(np.zeros((size, size, 16), np.uint8), Calibration(0.0, 2.5))
+    big_layer = viewer.add_image(
+        np.zeros((size, size), np.float32), name="big", metadata={CUBE_KEY: big}
+    )
+    labels = (np.arange(size) * 10 // size + 1).astype(np.int32)[:, None].repeat(size, axis=1)
+    viewer.add_labels(labels, name="regions")
+    dock = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(dock, name="Pigments")
+    dock.cube_combo.set_layer(big_layer)
+    with mock.patch.object(pigment_fit, "iter_fit_regions", _stand_in_fit):
+        if dock.run() is None:
+            raise RuntimeError(f"Find pigments refused: {dock.job.status.text()}")
+        run_events(meter, lambda: not dock.job.is_running, 600)
+    if dock.job.last_error is not None:
+        raise RuntimeError(f"Find pigments failed: {dock.job.last_error}")
+    layer = dock.result_layer
+    for i in range(repeat):  # the other candidate of the first region, then back
+        before = layer.data
+        timed(
+            f"Pigments: choose a candidate, {size} x {size} px",
+            lambda i=i: dock.choose(0, 1 - i % 2),
+            lambda b=before: layer.data is not b,
+        )
+        want = paint_regions(dock.report, dock.result.labels, dock.result.choices)
+        if dock.result.choices[0] != 1 - i % 2 or not np.array_equal(layer.data, want):
+            raise RuntimeError("the pigment recolour layer does not show the choice")
+    report = folder / "report"
+    with mock.patch.object(pigments, "ask_folder", lambda *a, **k: str(report)):
+        for _ in range(repeat):
+            shutil.rmtree(report, ignore_errors=True)  # no "Replace?" question
+            timed(
+                f"Pigments: Export report..., {size} x {size} px",
+                dock._export_clicked,
+                lambda: not dock.job.is_running,
+            )
+            if not (report / "report.html").is_file():
+                raise RuntimeError(f"Export report failed: {dock.job.status.text()}")
+    for _ in range(repeat):
+        timed(
+            "(napari: add a 2 x 2 Image)",
+            lambda: viewer.add_image(np.zeros((2, 2), np.float32)),
+            lambda: True,
+        )
+        timed("(nothing, 0.5 s)", lambda: None, lambda: True)
+    viewer.close()
+    return out
+
+
 def gui_times(path, device: str, k: int, why: bool = False, collect: bool = False) -> tuple:
     import napari
-    from qtpy.QtCore import QEventLoop, Qt, QTimer
+    from qtpy.QtCore import Qt
 
     from xrf_napari.widgets._common import SURVEYS
     from xrf_napari.widgets.embed import EmbedClusterWidget
@@ -274,27 +432,10 @@ def gui_times(path, device: str, k: int, why: bool = False, collect: bool = Fals
     sampler = StackSampler(gc_log) if why else None
 
     def run_until(done, timeout=1800.0, reset=True) -> float:
-        """Run Qt's event loop (as napari.run does) until done(); a loop of processEvents() calls
-        would never run deleteLater(), and napari's "Opening Files" spinner would then animate,
-        repainting the whole window, for the rest of the session."""
-        t = time.perf_counter()
-        if reset:
-            meter.reset()
-        loop = QEventLoop()
-        poll = QTimer()
-        poll.setInterval(5)
-        poll.timeout.connect(lambda: (done() or time.perf_counter() - t > timeout) and loop.quit())
-        poll.start()
-        loop.exec()
-        poll.stop()
-        if not done():
-            raise TimeoutError("dock job did not finish")
-        return time.perf_counter() - t
+        return run_events(meter, done, timeout, reset)
 
     def settle(seconds=0.5) -> None:
-        """Keep the freeze meter on while the result is drawn (plots redraw after the job)."""
-        t = time.perf_counter()
-        run_until(lambda: time.perf_counter() - t > seconds, reset=False)
+        settle_events(meter, seconds)
 
     viewer.open(str(path), plugin="xrf-napari")
     settle(1.0)
@@ -387,9 +528,25 @@ def main() -> None:
         action="store_true",
         help="a full garbage collection before each task, outside the timing (see the doc)",
     )
+    p.add_argument(
+        "--actions",
+        type=int,
+        metavar="SIZE",
+        help="only the freezes of a Pigments candidate choice on a SIZE x SIZE scan and of a "
+        "Spectrum CSV export (no model, no CLI side)",
+    )
+    p.add_argument("--curves", type=int, default=22, help="curves the --actions export writes")
+    p.add_argument("--repeat", type=int, default=3, help="runs of each --actions measure")
     args = p.parse_args()
     _ensure_display()
     print(machine_header(), flush=True)
+    if args.actions:
+        folder = Path(args.workdir)
+        folder.mkdir(parents=True, exist_ok=True)
+        print(f"{'worst freeze ms, each run':<50}runs")
+        for key, worst in action_freezes(args.actions, args.curves, folder, args.repeat).items():
+            print(f"{key:<50}{' '.join(f'{1000 * w:.0f}' for w in worst)}")
+        return
     from bench_embed import make_cube
 
     from xrf_napari.io import read_cube
