@@ -135,10 +135,26 @@ def embedded(setup, tmp_path_factory):  # noqa: F811
     return tr.embed_dataset(data, dve, "cpu", cache, progress=False)
 
 
+@pytest.fixture(scope="module")
+def stopped(setup, tmp_path_factory):  # noqa: F811
+    """The parts folder a pass over setup's set stopped at its third cube leaves (cubes 0, 1):
+    one stopped pass for every test that spoils a part of it."""
+    from xrf_napari.training import train_recolouriser as tr
+
+    _, data, dve, _, _ = setup
+    cache = tmp_path_factory.mktemp("train51_stopped") / tr.CACHE_NAME
+    with pytest.MonkeyPatch.context() as mp:
+        _embed_calls(mp, stop_at=3)
+        with pytest.raises(KeyboardInterrupt):
+            tr.embed_dataset(data, dve, "cpu", cache, progress=False)
+    return tr.parts_folder(cache)
+
+
 @pytest.mark.parametrize("spoilt", ["cut", "other embedder", "other file"])
 def test_a_part_that_is_not_the_cubes_is_embedded_again(
     setup,  # noqa: F811
     embedded,
+    stopped,
     tmp_path,
     monkeypatch,
     spoilt,
@@ -146,6 +162,7 @@ def test_a_part_that_is_not_the_cubes_is_embedded_again(
     """A stopped pass's part is used only when it is whole and holds that cube's latents by
     this embedder (its file's name, size and time): else that cube is embedded again."""
     import json
+    import shutil
 
     import numpy as np
 
@@ -153,9 +170,7 @@ def test_a_part_that_is_not_the_cubes_is_embedded_again(
 
     _, data, dve, _, _ = setup
     cache = tmp_path / "out" / tr.CACHE_NAME
-    _embed_calls(monkeypatch, stop_at=3)
-    with pytest.raises(KeyboardInterrupt):
-        tr.embed_dataset(data, dve, "cpu", cache, progress=False)
+    shutil.copytree(stopped, tr.parts_folder(cache))
     _, second = sorted(tr.parts_folder(cache).glob("*.npz"))
     if spoilt == "cut":
         second.write_bytes(second.read_bytes()[:200])

@@ -95,6 +95,8 @@ RESUME_MAY_CHANGE = (
 )  # fmt: skip
 
 CACHE_NAME = "latent_cache.npz"
+#: A cube's arrays in the cache (named "latent_3", ...) and in its part (embed_dataset).
+CUBE_ARRAYS = ("latent", "palette", "rgb")
 TARGETS = ("palette", "rgb")
 #: The MS-SSIM loss term's window (px): smaller than evaluate's 11 so that its 5 scales fit a 128 px
 #: crop (they need crops over 96 px).
@@ -593,7 +595,7 @@ def embed_dataset(
     from ..analysis.embed import iter_embed, load_embedder
     from ..cube import cube_from_array
     from ..energy import Calibration
-    from ..fileutil import atomic_path, remove_stale_temporaries
+    from ..fileutil import remove_stale_temporaries
     from ..progress import run_to_end
     from .data import list_cubes
     from .distributed import DistInfo, all_max, barrier, gather_shards
@@ -656,12 +658,10 @@ def embed_dataset(
     done = gather_shards(done, dist)
     latents, palettes, rgbs = ([done[i][j] for i in range(n)] for j in range(3))
     if dist.is_main:
-        arrays = {"key": np.array(json.dumps(key))}
-        for i, (lat, pal, rgb) in enumerate(zip(latents, palettes, rgbs)):
-            arrays.update({f"latent_{i}": lat, f"palette_{i}": pal, f"rgb_{i}": rgb})
-        with atomic_path(cache_path) as tmp:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, **arrays)
+        arrays = {}
+        for i, cube in enumerate(zip(latents, palettes, rgbs)):
+            arrays.update({f"{what}_{i}": a for what, a in zip(CUBE_ARRAYS, cube)})
+        _save_keyed(cache_path, key, arrays)
     barrier(dist)  # every rank's parts written and read before they go
     if dist.is_main:
         shutil.rmtree(parts, ignore_errors=True)
@@ -681,29 +681,14 @@ def _part_key(key: dict, i: int) -> dict:
 
 def _write_part(parts: Path, name: str, key: dict, i: int, arrays) -> None:
     """Cube i's (latent, palette, rgb), written atomically: a part that exists is whole."""
-    from ..fileutil import atomic_path
-
-    lat, palette, rgb = arrays
-    with atomic_path(parts / f"{name}.npz") as tmp:
-        with open(tmp, "wb") as fh:
-            key_text = np.array(json.dumps(_part_key(key, i)))
-            np.savez(fh, key=key_text, latent=lat, palette=palette, rgb=rgb)
+    _save_keyed(parts / f"{name}.npz", _part_key(key, i), dict(zip(CUBE_ARRAYS, arrays)))
 
 
 def _read_part(parts: Path, name: str, key: dict, i: int):
     """Cube i's (latent, palette, rgb) from an earlier, stopped pass, or None (embedded again)
     when it is missing, damaged, of another embedder or file, or not three images of its size."""
-    import zipfile
-
-    path = parts / f"{name}.npz"
-    if not path.is_file():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if json.loads(str(z["key"])) != _part_key(key, i):
-                return None
-            got = z["latent"], z["palette"], z["rgb"]
-    except (OSError, ValueError, EOFError, KeyError, TypeError, zipfile.BadZipFile):
+    got = _load_keyed(parts / f"{name}.npz", _part_key(key, i), CUBE_ARRAYS)
+    if got is None:
         return None
     lat, palette, rgb = got
     whole = lat.ndim == palette.ndim == rgb.ndim == 3 and lat.dtype == np.float32
@@ -732,30 +717,50 @@ def _read_cache(cache_path: Path, key: dict, n: int, names, show: bool):
     None. A damaged cache (cut short by a full disk or a copy of the run folder, or not a cache)
     is embedded again with a note: it ended the run in a BadZipFile or EOFError traceback, or
     as "This file contains pickled (object) data", naming no file."""
+
+    def note(exc) -> None:
+        from ..fileutil import printable
+
+        why = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        print(
+            f"note: {printable(cache_path)} is damaged or not a latent cache "
+            f"({printable(why)}): the cubes are embedded again and the cache rewritten",
+            file=sys.stderr,
+        )
+
+    fields = [f"{what}_{i}" for what in CUBE_ARRAYS for i in range(n)]
+    got = _load_keyed(cache_path, key, fields, note if show else None)
+    if got is None:
+        return None
+    return got[:n], got[n : 2 * n], got[2 * n :], names
+
+
+def _save_keyed(path: Path, key: dict, arrays: dict) -> None:
+    """`arrays` and their `key` (as JSON) written atomically into the .npz `path`: the latent
+    cache, or one cube's part of it (_load_keyed reads either)."""
+    from ..fileutil import atomic_path
+
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, key=np.array(json.dumps(key)), **arrays)
+
+
+def _load_keyed(path: Path, key: dict, fields, damaged=None) -> list | None:
+    """The arrays `fields` of `path` (_save_keyed) when it holds them for `key`, else None: when
+    it is missing, of another key, or damaged (cut short, or not such a file), `damaged` being
+    told why (the exception)."""
     import zipfile
 
-    if not cache_path.is_file():
+    if not path.is_file():
         return None
     try:
-        with np.load(cache_path, allow_pickle=False) as z:
+        with np.load(path, allow_pickle=False) as z:
             if json.loads(str(z["key"])) != key:
                 return None
-            return (
-                [z[f"latent_{i}"] for i in range(n)],
-                [z[f"palette_{i}"] for i in range(n)],
-                [z[f"rgb_{i}"] for i in range(n)],
-                names,
-            )
+            return [z[f] for f in fields]
     except (OSError, ValueError, EOFError, KeyError, TypeError, zipfile.BadZipFile) as exc:
-        if show:
-            from ..fileutil import printable
-
-            why = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-            print(
-                f"note: {printable(cache_path)} is damaged or not a latent cache "
-                f"({printable(why)}): the cubes are embedded again and the cache rewritten",
-                file=sys.stderr,
-            )
+        if damaged is not None:
+            damaged(exc)
         return None
 
 
