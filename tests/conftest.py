@@ -51,6 +51,40 @@ def pytest_xdist_auto_num_workers(config):
     return max(1, min(cores or 1, MAX_WORKERS, int(memory_gib // GIB_PER_WORKER)))
 
 
+def worker_threads() -> int | None:
+    """BLAS/torch threads for each of several xdist workers: the cores shared among them (at
+    least 1); None outside xdist or with one worker (the libraries' defaults stand)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not os.environ.get("PYTEST_XDIST_WORKER") or workers < 2:
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) // workers)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _share_the_cores_among_workers():
+    """Each xdist worker's BLAS and torch run on its share of the cores. Each library's default is
+    a thread per core in every worker: 4 threads on CI's 2 cores, and OpenBLAS's spin-waiting
+    made a 512 x 512 eigh 2.38 s instead of 0.27 s (session 50). Set once the test modules are
+    imported (numpy and torch loaded), before the first test. No thread is left in control of
+    OpenBLAS's pool (threadpoolctl lets one thread at a time set it, and the product's one_thread
+    in a dock's worker thread must still set it). Child processes keep their own defaults. Tests
+    of thread limits set the counts they need (tests/test_threads34.py)."""
+    import sys
+
+    threads = worker_threads()
+    if threads is not None:
+        import threadpoolctl
+
+        threadpoolctl.threadpool_limits(threads, user_api="blas")
+        controller = getattr(threadpoolctl, "OpenBLASController", None)
+        if controller is not None:
+            controller.clear_controlling_thread(force=True)
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(threads)
+    yield
+
+
 #: Refreeze the heap after this many tests, or once this many modules were imported since.
 REFREEZE_TESTS, REFREEZE_MODULES = 50, 100
 _freeze = {"tests": 0, "modules": 0}

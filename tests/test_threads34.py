@@ -4,13 +4,31 @@ thread), and after a limit in a worker thread another thread's limit still takes
 (d9e6bff's shared count left the first worker in control of OpenBLAS for its life, and every
 later limit of another thread did nothing)."""
 
+import sys
 import threading
 
 import numpy  # noqa: F401  (loads OpenBLAS before the limits look for it)
 import pytest
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from xrf_napari.analysis._threads import one_thread
+
+
+@pytest.fixture(autouse=True)
+def _two_threads():
+    """BLAS and torch on two threads, as on a 2-core machine by default, so that a limit of one
+    shows: under xdist conftest gives each worker its share of the cores (one thread on CI's
+    two), where these tests had nothing to limit. The counts are given back afterwards."""
+    torch = sys.modules.get("torch")
+    threads = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(2)
+    try:
+        with threadpool_limits(2, user_api="blas"):
+            yield
+    finally:
+        if torch is not None:
+            torch.set_num_threads(threads)
 
 
 def _blas_threads() -> list[int]:
