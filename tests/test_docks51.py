@@ -137,3 +137,50 @@ def test_your_edits_sentence_follows_renamed_layers(
     assert not any(f"\u201c{name}\u201d" in said for name in old), said
     viewer.layers.remove(copy)  # the renamed sentence still goes with its copy
     assert "kept strokes" not in embed.job.status.text()
+
+
+def test_region_curve_follows_an_edit_of_its_region(make_napari_viewer, qtbot, tmp_path):
+    """The Spectrum dock's region curve stayed after its Labels region was painted on, as the
+    spectrum of a region that had changed (and was exported so): the curve goes with a
+    sentence, once the region's pixels change, not on a stroke that leaves them as they were."""
+    from xrf_napari.widgets.spectrum import REGION_CURVE, SpectrumWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)  # the survey
+    labels = np.zeros((H, W), np.int32)
+    labels[:4, :4] = 1
+    region = viewer.add_labels(labels, name="drawn")
+    dock.region_combo.set_layer(region)
+    region.selected_label = 1
+    region.brush_size = 1
+    assert dock.region_spectrum() is not None
+    wait_idle(qtbot, dock.job)
+    assert REGION_CURVE in dock.curves
+    region.paint((1, 1), 1, refresh=True)  # inside the region, with its own label: no change
+    assert REGION_CURVE in dock.curves
+    region.paint((10, 10), 1, refresh=True)  # a stroke that grows the region
+    assert REGION_CURVE not in dock.curves
+    assert "\u201cdrawn\u201d was taken off the plot" in dock.job.status.text()
+
+
+def test_region_curve_follows_a_moved_shape(make_napari_viewer, qtbot, tmp_path):
+    """As a painted region's: a Shapes region's curve goes once its shape is moved."""
+    from xrf_napari.widgets.spectrum import REGION_CURVE, SpectrumWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)  # the survey
+    box = np.array([[0, 0], [0, 5], [5, 5], [5, 0]], float)
+    shapes = viewer.add_shapes([box], shape_type="rectangle", name="box")
+    dock.region_combo.set_layer(shapes)
+    assert dock.region_spectrum() is not None
+    wait_idle(qtbot, dock.job)
+    assert REGION_CURVE in dock.curves
+    shapes.data = [box + 8]
+    assert REGION_CURVE not in dock.curves
+    assert "\u201cbox\u201d was taken off the plot" in dock.job.status.text()

@@ -249,6 +249,10 @@ class SpectrumWidget(CubeDock):
         super()._layer_removed(event)
         if not self._closed:
             self._drop_orphans()
+            for cube, kept in list(self._per_cube.values()):  # a deleted region let go
+                made = kept.get("region made")
+                if made is not None and made[0] not in self.viewer.layers:
+                    self.forget(cube, "region made")
 
     def remove_curves(self, prefix: str = "") -> None:
         for name in [n for n in self.curves if n.startswith(prefix)]:
@@ -302,11 +306,13 @@ class SpectrumWidget(CubeDock):
             )
             return None
         cube = layer_cube(layer)
+        label = getattr(region, "selected_label", None)  # the Labels layer's region
         try:
-            mask = region_mask(region, layer, cube.shape[:2])
+            mask = region_mask(region, layer, cube.shape[:2], label)
         except ValueError as exc:
             self.job.refused(report_error(exc, "Region"))
             return None
+        made = (region, layer, label, np.packbits(mask))  # what the curve is the mean of
 
         return self.start_job(
             _region_job,
@@ -316,10 +322,67 @@ class SpectrumWidget(CubeDock):
             name="Region spectrum",  # its notification named the dock's "Mean spectrum"
             keep=False,
             description="Averaging the region\u2026",
-            on_result=lambda mean: self.add_curve(
-                REGION_CURVE, cube.energy, mean, cube=cube, source=region
-            ),
+            on_result=lambda mean: self._add_region_curve(cube, made, mean),
         )
+
+    #: The status line once the region a region curve was averaged over was edited.
+    REGION_EDITED = (
+        "The region curve of \u201c{}\u201d was taken off the plot: the region was edited "
+        "after it was averaged. Press Region spectrum to average it again."
+    )
+
+    def _add_region_curve(self, cube, made, mean) -> None:
+        """Plot the region curve of `made` (region layer, scan layer, label, packed mask), unless
+        the region was edited while it was averaged; its edits are followed (_region_edited)."""
+        if self._region_changed(cube, made):
+            self.job.status.setText(self.REGION_EDITED.format(made[0].name))
+            return
+        self.add_curve(REGION_CURVE, cube.energy, mean, cube=cube, source=made[0])
+        self.remember(cube, "region made", made)
+
+    def _region_changed(self, cube, made) -> bool:
+        """Whether the pixels of the region `made` were averaged over are no longer the region's
+        (a stroke, an undo, a shape moved; a region left empty or deleted)."""
+        region, layer, label, packed = made
+        try:
+            mask = region_mask(region, layer, cube.shape[:2], label)
+        except ValueError:
+            return True
+        return not np.array_equal(np.packbits(mask), packed)
+
+    def _follow_layer(self, layer) -> None:
+        """Also its edits, for the region curve made of it (_region_edited): a Labels layer's
+        strokes (paint), undo and redo (set_data) and new data, a Shapes layer's shapes (not
+        its set_data: each refresh of a shape dragged would rasterise the shapes again)."""
+        super()._follow_layer(layer)
+        kind = layer_type(layer)
+        names = {"Labels": ("data", "paint", "set_data"), "Shapes": ("data",)}.get(kind, ())
+        for name in names:
+            getattr(layer.events, name).connect(self._region_edited)  # (once: napari ignores
+            # a repeated connection)
+
+    def _region_edited(self, event=None) -> None:
+        """A region curve's layer was edited: the curve, the mean of pixels that are no longer
+        its region's, is taken off the plot (of every scan), with a sentence on the shown scan's
+        status line. It stayed, and was exported, as the region's spectrum."""
+        layer = getattr(event, "source", None)
+        if self._closed or str(getattr(event, "action", "")).endswith("ing"):
+            return  # a shape being drawn or dragged: once it is done
+        for cube, kept in list(self._per_cube.values()):
+            made = kept.get("region made")
+            if made is None or made[0] is not layer or not self._region_changed(cube, made):
+                continue
+            self.forget(cube, "region made")
+            shown = cube is self.current_cube()
+            curves = self.curves if shown else dict(kept.get("curves") or {})
+            curves.pop(REGION_CURVE, None)
+            sources = kept.get("sources") or {}
+            self.remember(cube, "sources", {n: s for n, s in sources.items() if n != REGION_CURVE})
+            if shown:
+                self.redraw()
+                self.job.status.setText(self.REGION_EDITED.format(layer.name))
+            else:
+                self.remember(cube, "curves", curves)
 
     def export_csv(self, path) -> None:
         """Write the plotted curves to `path` now (Export CSV... writes them in a job:
@@ -638,8 +701,9 @@ def export_order(curves: dict) -> list:
     return [(n, curves[n]) for n in first + rest + last]
 
 
-def region_mask(region_layer, cube_layer, shape) -> np.ndarray:
-    """(H, W) bool mask of a Shapes or Labels layer, in the cube layer's pixel grid."""
+def region_mask(region_layer, cube_layer, shape, label=None) -> np.ndarray:
+    """(H, W) bool mask of a Shapes or Labels layer, in the cube layer's pixel grid: a Labels
+    layer's `label` (None: its selected label) where it has one, else all its labels."""
     kind = layer_type(region_layer)
     if not made_for(region_layer, layer_cube(cube_layer)):
         raise ValueError(
@@ -654,7 +718,7 @@ def region_mask(region_layer, cube_layer, shape) -> np.ndarray:
                 f"{pixels_text(shape)}: choose or paint a Labels layer of the scan's "
                 "size (Embed & cluster makes one), or draw Shapes"
             )
-        sel = region_layer.selected_label
+        sel = region_layer.selected_label if label is None else label
         mask = data[..., :, :] == sel if (data == sel).any() else data > 0
         mask = mask.reshape(-1, *shape).any(axis=0)
     elif kind == "Shapes":
