@@ -450,6 +450,13 @@ def _tiff_array(tf, series, fh):
 
 
 # -- zarr -----------------------------------------------------------------------------------
+#: What zarr's own metadata parser raises on opening a store or walking its members: a shape of
+#: floats ('Expected an iterable of integers'), a missing key, a sharding codec's inner chunk of
+#: length 0 (ZeroDivisionError); `_metadata_error` names the document, where they had read
+#: 'unreadable zarr store (TypeError: ...)', a bug's words.
+ZARR_METADATA_ERRORS = (TypeError, KeyError, ValueError, ZeroDivisionError)
+
+
 def _open_zarr(path: Path):
     import zarr
 
@@ -464,10 +471,7 @@ def _open_zarr(path: Path):
             store = zarr.storage.ZipStore(path, mode="r")
             return zarr.open(store=store, mode="r")
         return zarr.open(store=str(path), mode="r")
-    except (TypeError, KeyError, ValueError, ZeroDivisionError) as exc:
-        # zarr's own metadata parser: a shape of floats ('Expected an iterable of integers'), a
-        # missing key, a sharding codec's inner chunk of length 0; they had read 'unreadable
-        # zarr store (TypeError: ...)', a bug's words
+    except ZARR_METADATA_ERRORS as exc:
         raise _metadata_error(path, exc) from exc
     except Exception as exc:
         raise CubeReadError(path, f"unreadable zarr store ({type(exc).__name__}: {exc})") from exc
@@ -1024,7 +1028,7 @@ def _arrays_of(group, path: Path) -> tuple[dict, str | None]:
         with warnings.catch_warnings(record=True) as seen:
             warnings.simplefilter("always")
             arrays = dict(_walk_arrays(group))
-    except (TypeError, KeyError, ValueError, ZeroDivisionError) as exc:
+    except ZARR_METADATA_ERRORS as exc:
         raise _metadata_error(path, exc) from exc
     skipped = [w for w in seen if "not recognized as a component" in str(w.message)]
     for w in seen:
