@@ -863,12 +863,20 @@ def _refuse_one_file_twice(files: list[Path], targets: list[Path]) -> None:
             )
 
 
-def check_output_folder(folder, names=(), inputs=(), folder_inputs=()) -> None:
-    """check_outputs for a command writing the files `names` into `folder`."""
-    if folder is not None:
+def check_output_folder(folder, names=(), inputs=(), folder_inputs=(), option=None) -> None:
+    """check_outputs for a command writing the files `names` into `folder`. `option`: the
+    command-line option that gave the folder (--out), which a refusal then starts with: the
+    trainers' `--out FILE` said "output folder FILE exists and is not a folder", naming none."""
+    if folder is None:
+        return
+    try:
         check_outputs(
             files=[Path(folder) / n for n in names],
             folders=[folder],
             inputs=inputs,
             folder_inputs=folder_inputs,
         )
+    except OutputError as exc:
+        if option is None:
+            raise
+        raise OutputError(f"{option}: {exc}", clash=exc.clash) from None

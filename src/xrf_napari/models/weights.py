@@ -393,6 +393,14 @@ def require_file(path, option: str | None = None) -> None:
         raise WeightsError("", path, "special" if path_.exists() else "missing", given)
 
 
+def require_weights_file(path) -> None:
+    """load_weights's checks that read no tensor (a regular file, readable, a whole safetensors
+    file), for a command to make before its slow work: the recolouriser loaded its embedder, made
+    its output folder and said "device: cpu" before finding its --init missing."""
+    require_file(path)
+    _require_safetensors(Path(path))
+
+
 def require_model(config: dict, want: str, path) -> None:
     """One-line WeightsError when a weights file holds another model than `want` ("dve" or
     "SmallUViT"): a SmallUViT given as the embedder listed a hundred missing tensors, a DVE given

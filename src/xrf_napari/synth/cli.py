@@ -140,7 +140,7 @@ def run(args) -> int:
         in_split,
     )
 
-    check_output_folder(args.out, ("manifest.json",), inputs=[args.images])
+    check_output_folder(args.out, ("manifest.json",), inputs=[args.images], option="--out")
     if args.kind == "panels" and args.size is not None:  # it was ignored, yet recorded
         raise ValueError(
             "--size does not apply to --kind panels: a panel's layout sets its size (the "
@@ -183,10 +183,15 @@ def run(args) -> int:
     images = None
     split = args.split or "all"
     if args.images:
-        # listed, not read: generate_dataset hashes them after its own checks (check_options)
-        images = [str(p) for p in in_split(image_files(args.images), split)]
+        # listed, not read: generate_dataset hashes them after its own checks (check_options);
+        # each refusal starts with the option, as the trainers' --data ones do
+        try:
+            listed = image_files(args.images)
+        except ValueError as exc:
+            raise ValueError(f"--images: {exc}") from None
+        images = [str(p) for p in in_split(listed, split)]
         if not images:
-            raise ValueError(f"no images for split {split!r} in {args.images}")
+            raise ValueError(f"--images: no images for split {split!r} in {args.images}")
     elif args.split is not None:  # the manifest said "split": "test" of procedural cubes
         import sys
 

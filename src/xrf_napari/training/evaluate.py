@@ -643,6 +643,7 @@ def run(args) -> int:
         OUTPUTS,
         inputs=[args.data, args.weights, args.embedder, args.baseline],
         folder_inputs=[args.data],
+        option="--out",
     )
     from ..synth.export import exported_cubes
 

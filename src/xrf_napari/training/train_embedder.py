@@ -761,6 +761,7 @@ def _run(args) -> int:
         (CHECKPOINT_NAME, *TRAINER_RECORDS, TRAINER_WEIGHTS["embedder"]),
         inputs=[args.data, args.val, args.config],
         folder_inputs=[args.data, args.val],
+        option="--out",
     )
     from .common import command_line, refuse_unfinished_checkpoint
 

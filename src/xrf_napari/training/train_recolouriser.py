@@ -1091,16 +1091,16 @@ def _run(args) -> int:
 
 
 def _start(args):
-    """(cfg, out, device, dist, loaded, settings): the output folder checked, the config
+    """(cfg, out, device, dist, loaded, settings, files): the output folder checked, the config
     resolved, device and ranks chosen; loaded: OUT's checkpoint as the refusal of an unfinished run
     loaded it (None: not loaded, or no --resume), which --resume checks and goes on from without
     loading it again; settings: resolve_config's SettingSources (the config is read once: the
-    crop's refusals name it)."""
+    crop's refusals name it); files: --data's cubes (list_cubes)."""
     import torch
 
     from ..device import pick_device
     from ..fileutil import check_output_folder
-    from ..models.weights import BASELINE_FILE
+    from ..models.weights import BASELINE_FILE, require_weights_file, weights_option
     from .common import (
         TRAINER_RECORDS,
         TRAINER_WEIGHTS,
@@ -1108,6 +1108,7 @@ def _start(args):
         read_config,
         refuse_unfinished_checkpoint,
     )
+    from .data import list_cubes
     from .distributed import device_for, init_distributed
 
     user = read_config(args.config) if args.config else None
@@ -1129,9 +1130,17 @@ def _start(args):
         ),
         inputs=[args.data, args.embedder, args.config, cfg["init"]],
         folder_inputs=[args.data],
+        option="--out",
     )
     out = Path(args.out)
     loaded = refuse_unfinished_checkpoint(out / CHECKPOINT_NAME, args.resume, "recolouriser")
+    # the inputs' cheap checks before any folder, device or embedder: a missing --init or --data
+    # was refused after "device: cpu", the output folder made (then removed) and the embedder
+    # loaded
+    if cfg["init"]:
+        with weights_option("--init", cfg["init"], settings.said("init", cfg)):
+            require_weights_file(cfg["init"])
+    files = list_cubes(args.data, "--data")
     out.mkdir(parents=True, exist_ok=True)
     device = pick_device(args.device)
     dist = init_distributed(device.type)
@@ -1145,7 +1154,7 @@ def _start(args):
             + (f", {dist.world_size} ranks" if dist.enabled else ""),
             file=sys.stderr,
         )
-    return cfg, out, device, dist, loaded, settings
+    return cfg, out, device, dist, loaded, settings, files
 
 
 def _build(args) -> _Run:
@@ -1165,9 +1174,9 @@ def _build(args) -> _Run:
         warn_runtime_change,
         write_json,
     )
-    from .data import cube_source, list_cubes, painting_split, recorded_sources
+    from .data import cube_source, painting_split, recorded_sources
 
-    cfg, out, device, dist, loaded, settings = _start(args)
+    cfg, out, device, dist, loaded, settings, files = _start(args)
     seed_everything(cfg["seed"])
     show = not args.no_progress and dist.is_main
 
@@ -1178,7 +1187,6 @@ def _build(args) -> _Run:
     if cfg["init"]:  # so are the --init weights, against the inputs the embedder will give
         n_in = input_width(embedder.model.latent_dim, cfg["model"])
         init_state, icfg = load_init(cfg, n_in, settings)
-    files = list_cubes(args.data, "--data")
     data_sha1 = files_sha1(files)
     embedder_sha256 = embedder.sha256  # hashed as it was loaded: the one the latents came from
     resume_state = (
