@@ -184,7 +184,6 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     mod = importlib.import_module(module)
     parser = argparse.ArgumentParser(prog=f"{prog} {ns.command}", description=help_text)
     mod.configure(parser)
-    _hint_stray_words(parser, argv[1:])
     _refuse_dashed_files(parser, argv[1:])
     args = _parse(parser, argv[1:], f"{prog} {ns.command}")
     _checked_outputs(parser, args)
@@ -290,24 +289,10 @@ def _short_attached(parser, word: str):
     return parser._option_string_actions.get(word[:2])
 
 
-def _hint_stray_words(parser, words: list[str]) -> None:
-    """argparse's "unrecognized arguments: W", said with where W came from: after an option's
-    value (`--elements Fe Pb`, `-o my scan.png`: "unrecognized arguments: Pb", the option
-    taking one value unsaid), or as a second INPUT (`info a.h5 b.h5`: each command reads one)."""
-    error = parser.error
-
-    def hinted(message: str):
-        said = "unrecognized arguments: "
-        if message.startswith(said):
-            message += _stray_hint(parser, words, message.removeprefix(said).split(" ")[0])
-        error(message)
-
-    parser.error = hinted
-
-
 def _stray_hint(parser, words: list[str], stray: str) -> str:
-    """Why `stray`, the first word argparse left over, is one (see _hint_stray_words), or "": a
-    value of an option taking any text (a path, a list), or a second input."""
+    """Why `stray`, the first word argparse left over, is one, or "": argparse said only
+    "unrecognized arguments: W" after an option's value (`--elements Fe Pb`, `-o my scan.png`:
+    the option taking one value unsaid) or for a second INPUT (`info a.h5 b.h5`)."""
     from ..fileutil import printable
 
     if stray.startswith("-") or stray not in words:
@@ -412,7 +397,8 @@ def _refuse_option_as_value(parser, option, known, word: str) -> None:
 
 
 def _parse(parser, argv, prog: str):
-    """parser.parse_args(argv), its --help output checked: argparse ignores an OSError writing
+    """parser.parse_args(argv), a left-over word said where it came from (_stray_hint), its
+    --help output checked: argparse ignores an OSError writing
     the help and exits 0, so `COMMAND --help > /dev/full` exited 0 with nothing written (Python
     unbuffered) or 120 with "Exception ignored" (the help still buffered, met at exit). A help
     that cannot be written is now the usual `cannot write to standard output: ...` line, exit 2
@@ -420,7 +406,11 @@ def _parse(parser, argv, prog: str):
     stdout = sys.stdout
     marked = sys.stdout = _MarkedStdout(stdout)
     try:
-        return parser.parse_args(argv)
+        args, stray = parser.parse_known_args(argv)  # parse_args, its refusal explained
+        if stray:
+            hint = _stray_hint(parser, argv, stray[0])
+            parser.error(f"unrecognized arguments: {' '.join(stray)}{hint}")
+        return args
     except SystemExit as exc:
         if exc.code not in (0, None):
             raise  # a usage error, on stderr
