@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -285,17 +286,19 @@ def run(args) -> int:
             + "; make them writable to have a rerun remove them, or remove them",
             file=sys.stderr,
         )
+    # warnings as the commands' others, which cli._dispatch prints "xrf-napari quicklook:
+    # warning: ...": these three were bare "warning: ..." lines
     if failed:
-        print(
-            f"warning: could not remove {len(failed)} file(s) an earlier quicklook of "
+        warnings.warn(
+            f"could not remove {len(failed)} file(s) an earlier quicklook of "
             f"{printable(cube.name)} left beside this run's: "
             + ", ".join(failed)
             + "; remove them by hand",
-            file=sys.stderr,
+            stacklevel=1,
         )
     warning = getattr(suggested, "warning", "")
     if warning:
-        print(f"warning: {where}: {warning}", file=sys.stderr)
+        warnings.warn(f"{where}: {warning}", stacklevel=1)
     if getattr(suggested, "tube", ()):  # peaks.Suggestions.tube, as the docks' Suggested line
         print(f"note: {where}: {suggested.tube_note('with --anode')}", file=sys.stderr)
     if calibrated and not plans:  # nothing suggested: the folder held a lone spectrum, unexplained
@@ -341,7 +344,7 @@ def run(args) -> int:
 
         why = off_grid_refusal(cube, "embed, recolour and pigments, which refuse this scan", where)
         if why:  # a 0-0.97 keV axis got its Cu L-alpha map and no word of embed's refusal
-            print(f"warning: {why}", file=sys.stderr)
+            warnings.warn(why, stacklevel=1)
     if not calibrated:  # the way on, and --elements dropped: both went unsaid
         from ..energy import HOW_TO_CALIBRATE
 
