@@ -1001,7 +1001,7 @@ def _suggest(
         tube's, whose ratios the scatter sets) of that family in a fit of every shape there
         (_joint_k_fit)? Sr K-beta (15.84 keV) on Zr K-alpha (15.78) in chalk's strontium, Ba
         L-alpha (4.47) on Ti K-alpha (4.51), a W tube's L-gamma1 (11.29) on Se K-alpha (11.22,
-        _k_l_fit's two shapes missed Cu K-beta there): the apex decided. An L-beta on the K-alpha
+        _k_beyond_l's two shapes missed Cu K-beta there): the apex decided. An L-beta on the K-alpha
         is l_family_explains's case, a tube already judged tube_l_explains's. Where the fit
         cannot tell, `sym` stays with a warning (l_unsure)."""
         if sym in tube_unsure:
@@ -1506,20 +1506,33 @@ def _k_beyond_l(
     ka_kev: float,
     fwhm_mn_ev: float,
     n_sigma: float,
-    tube: tuple | None = None,
+    tube: tuple,
 ) -> tuple[bool, float] | None:
     """Does the spectrum hold `sym`'s K lines beyond what `other`'s L family puts at its K-alpha?
     (that answer, the K lines' fitted height there), or None with nothing to fit (too few
     channels, a singular fit).
 
-    The K lines count where their fitted height at K-alpha (_k_l_fit) is n_sigma above its
-    deviation and at least L_FAMILY_EXCESS of the L family's there (the L template's ratio is off
-    by up to a quarter: excitation and absorption differ from xraylib's thin-target 20 keV
-    figures); L_FAMILY_EXCESS_TUBE where `tube` (_counted_lines's anode, kV, optic, gas) sets the
-    template's ratios."""
-    if tube is not None and _counted_lines(other, *tube) is None:
+    A _joint_k_fit of `sym`'s K lines against `other`'s L lines alone (one template, so its
+    L-alpha peak pins its L-beta's height), over the channels from its L-alpha less one FWHM to
+    `sym`'s K-alpha plus one FWHM. The K lines count where their fitted height at K-alpha is
+    n_sigma above its deviation and at least L_FAMILY_EXCESS_TUBE of the L family's there, the
+    template's ratios as `tube` (_counted_lines's anode, kV, optic, gas) excites them; where the
+    tube model cannot tell, xraylib's thin-target 20 keV ratios and L_FAMILY_EXCESS (excitation
+    and absorption put them off by up to a quarter)."""
+    if _counted_lines(other, *tube) is None:
         tube = None
-    fit = _k_l_fit(e, spec, sym, other, la_kev, ka_kev, fwhm_mn_ev, tube)
+    fit = _joint_k_fit(
+        e,
+        spec,
+        sym,
+        [(other, "L")],
+        [],
+        ka_kev,
+        fwhm_mn_ev,
+        [0.0],
+        span=(la_kev, ka_kev),
+        tube=tube,
+    )
     if fit is None:
         return None
     share = L_FAMILY_EXCESS if tube is None else L_FAMILY_EXCESS_TUBE
@@ -1538,34 +1551,6 @@ def _others_peak(fit: tuple[float, float, float, float] | None, n_sigma: float) 
     nothing and could have shown them at n_sigma were the peak all theirs? One rule for
     tube_l_explains, l_lines_explain and blend_explains."""
     return fit is not None and fit[0] <= 0 and fit[3] >= n_sigma
-
-
-def _k_l_fit(
-    e,
-    spec,
-    sym: str,
-    other: str,
-    la_kev: float,
-    ka_kev: float,
-    fwhm_mn_ev: float,
-    tube: tuple | None = None,
-) -> tuple[float, float, float, float] | None:
-    """_joint_k_fit of `sym`'s K lines against `other`'s L lines alone (xraylib's ratios, under
-    `tube` as it excites them, so its L-alpha peak pins its L-beta's height), over the channels
-    from its L-alpha less one FWHM to `sym`'s K-alpha plus one FWHM: the K height itself in its
-    deviations (no share taken)."""
-    return _joint_k_fit(
-        e,
-        spec,
-        sym,
-        [(other, "L")],
-        [],
-        ka_kev,
-        fwhm_mn_ev,
-        [0.0],
-        span=(la_kev, ka_kev),
-        tube=tube,
-    )
 
 
 def _joint_k_fit(
