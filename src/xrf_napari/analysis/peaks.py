@@ -51,6 +51,10 @@ K_BETA_SLACK = 3.0
 #: A weak second line closer than this (in FWHM) to the first shows as a shoulder, not a peak of
 #: its own, so it cannot confirm (S, Cl, P, Si, Al K-beta).
 RESOLVABLE_FWHM = 2.0
+#: A transition of at least this radiative rate (xraylib's, a family's lines summed as
+#: element_lines gives them) is a line that can make or move a peak: weaker ones (Rh L-l, 2.38 keV,
+#: 0.03 of its L lines) are no other element's line beside a peak (_line_near).
+LINE_WEIGHT_MIN = 0.05
 
 #: An element whose first line falls on an air line's peak (Ag L-alpha 2.98 on Ar K-alpha 2.96
 #: keV) needs its confirming line at least this share of that peak: above argon's own K-beta share
@@ -451,11 +455,11 @@ def _scattered_weight(o: Line) -> float:
 
 
 def _line_near(symbol: str, energies, reach: float, family: str = "") -> bool:
-    """Has `symbol` a transition of weight at least 0.05, of a family whose name starts with
-    `family` ("L", "Lb", "M"; "": any), within `reach` keV of one of `energies`? The test of
-    _l_lines_on_k, _l_beta_on and _suggest's tube_l_explains, k_on_l_fit and k_beyond_m."""
+    """Has `symbol` a transition of weight at least LINE_WEIGHT_MIN, of a family whose name
+    starts with `family` ("L", "Lb", "M"; "": any), within `reach` keV of one of `energies`? The
+    test of _l_lines_on_k, _l_beta_on and _suggest's tube_l_explains, k_on_l_fit and k_beyond_m."""
     return any(
-        t.family.startswith(family) and t.weight >= 0.05 and abs(t.energy - en) <= reach
+        t.family.startswith(family) and t.weight >= LINE_WEIGHT_MIN and abs(t.energy - en) <= reach
         for t in transition_lines(symbol)
         for en in energies
     )
@@ -484,9 +488,9 @@ def _family_on_k(
     """(an L-beta of `s`'s `shell` family lies within L_BETA_ON_K_FWHM of one of `sym`'s K-alpha
     transitions, a line of it within `reach` keV of one): _suggest's blend_explains asks both of
     every element for every spectrum, shared by a scan's spectra as _l_lines_on_k. Lines of
-    weight at least 0.05."""
+    weight at least LINE_WEIGHT_MIN."""
     ka = [k.energy for k in transition_lines(sym) if k.family == "Ka"]
-    lines = [t for t in transition_lines(s) if t.family[0] == shell and t.weight >= 0.05]
+    lines = [t for t in transition_lines(s) if t.family[0] == shell and t.weight >= LINE_WEIGHT_MIN]
     l_beta = any(
         t.family == "Lb" and abs(t.energy - k) <= L_BETA_ON_K_FWHM * _fwhm(k, fwhm_mn_ev)
         for t in lines
@@ -1143,13 +1147,13 @@ def _suggest(
         (lost: under the template's error, until M_FAMILY_EXCESS_TUBE's fit, where S K-alpha
         and Pb M-alpha lie too near for the apex test)."""
         x = float(pe[j])
-        # (the tube's weak lines aside: Rh L-l, 2.38 keV, 0.03 of its L lines, beside Pb M-alpha)
+        # (the tube's lines under LINE_WEIGHT_MIN aside: Rh L-l, 2.38 keV, beside Pb M-alpha)
         nearer = [
             o
             for o in confirmed_lines
             if abs(x - o.energy) < abs(x - ln.energy)
             and tube_line_can_be(j, o)
-            and (o.element not in tube or o.weight >= 0.05)
+            and (o.element not in tube or o.weight >= LINE_WEIGHT_MIN)
         ]
         # nothing nearer but M-alpha lines and the tube's L-alpha and L-beta (a W tube's L-l,
         # 7.39 keV, on Ni K-alpha, 7.48, is no M line: nickel stays dropped)
@@ -1224,7 +1228,7 @@ def _suggest(
             pulled = any(
                 0 < (o.energy - k.energy) * side <= 1.5 * fwhm(k.energy)
                 for o in others
-                if o.element not in (sym, k.element) and o.weight >= 0.05
+                if o.element not in (sym, k.element) and o.weight >= LINE_WEIGHT_MIN
             )
             apart = abs(k.energy - ln.energy) >= 0.5 * fwhm(ln.energy)
             return shift if pulled or not apart else L_APEX_FREE_FWHM * fwhm(ln.energy)
@@ -1256,7 +1260,7 @@ def _suggest(
             for jk, k in k_peaks
             if jk == j
             for o in between
-            if o.element not in (sym, k.element) and o.weight >= 0.05
+            if o.element not in (sym, k.element) and o.weight >= LINE_WEIGHT_MIN
         )
 
     for sym in [s for s in by_l & single.keys() if line_between(s, *single[s][1:])]:
