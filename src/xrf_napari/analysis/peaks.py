@@ -765,7 +765,7 @@ def _suggest(
             la = _lines_by_family(other).get("La")
             if other in (sym, anode) or la is None or not e_lo <= la.energy <= e_hi:
                 continue
-            if _counted_lines(other, *excited) is None:
+            if _tube_shapes(excited, other) is None:
                 return None  # the tube unknown: the 20 keV template cannot tell (L_FAMILY_EXCESS)
             jx = match(la)
             if jx is None or jx in air_peaks or closer_line(jx, la, tube_lines):
@@ -1174,9 +1174,9 @@ def _suggest(
         # noise-free, Rh 40, W 35, Mo 20-45 kV). M families alone, each M-alpha
         # nearer within half an FWHM of the K line (the apex cannot tell them apart): the fit
         # decides, at M_FAMILY_EXCESS_TUBE
-        shaped = all(sh == "L" or _counted_lines(s, *excited) is not None for s, sh in on)
+        shapes = _tube_shapes(excited, *(s for s, sh in on if sh == "M"))
         known = (
-            shaped
+            shapes is not None
             and all(sh == "M" for _, sh in on)
             and all(
                 abs(o.energy - ln.energy) <= 0.5 * fwhm(ln.energy)
@@ -1193,7 +1193,6 @@ def _suggest(
             if o.family == "Ma"
         ):
             return False
-        shapes = excited if shaped else None
         fit = _joint_k_fit(
             e, spec, sym, on, [], ln.energy, fwhm_mn_ev, [0.0] * len(on), tube=shapes
         )
@@ -1406,6 +1405,13 @@ def _counted_lines(
     return tuple(names), energies, counted
 
 
+def _tube_shapes(tube: tuple, *symbols: str) -> tuple | None:
+    """`tube` (_counted_lines's anode, kV, optic, gas) where the tube model gives each of
+    `symbols` its lines, so that their templates follow the tube's excitation (_shell_template);
+    else None: xraylib's 20 keV ratios, and the looser test that goes with them."""
+    return tube if all(_counted_lines(s, *tube) is not None for s in symbols) else None
+
+
 @lru_cache(maxsize=256)
 def _k_over_l_height(
     sym: str,
@@ -1523,8 +1529,7 @@ def _k_beyond_l(
     template's ratios as `tube` (_counted_lines's anode, kV, optic, gas) excites them; where the
     tube model cannot tell, xraylib's thin-target 20 keV ratios and L_FAMILY_EXCESS (excitation
     and absorption put them off by up to a quarter)."""
-    if _counted_lines(other, *tube) is None:
-        tube = None
+    tube = _tube_shapes(tube, other)
     fit = _joint_k_fit(
         e,
         spec,
