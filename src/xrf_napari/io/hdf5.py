@@ -1443,9 +1443,12 @@ def _energy_vector(v, path, n: int) -> Calibration:
     NaN, not increasing), which _sibling_calibration sets aside: one of strings had been passed
     over without a word, one of numbers that does not increase refused the scan."""
     e = np.asarray(small(v, path, max_items=n + 1), dtype=np.float64)
-    if _attr_str(v.attrs.get("units", "")).lower() == "ev":
-        e = e * 1e-3
-    return calibration_from_energy_axis(e.ravel(), path, n)
+    units = _attr_str(v.attrs.get("units", "")).strip().lower()
+    # the unit named decides; the values (eV above 200) only where none is: a keV axis ending
+    # past 200 keV was scaled again as eV, 1000 times too low
+    return calibration_from_energy_axis(
+        e.ravel(), path, n, units=units if units in ("ev", "kev") else None
+    )
 
 
 def _instrument_attrs(f) -> dict:

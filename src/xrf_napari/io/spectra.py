@@ -300,7 +300,7 @@ def read_msa(path) -> Spectrum:
         if not units:
             units = _msa_unit(path, x[-1], (x[-1] - x[0]) / (len(x) - 1), f"X column from {x[0]:g}")
             meta["xunits_inferred"] = units
-        cal = calibration_from_energy_axis(x * (1e-3 if units == "ev" else 1.0), path)
+        cal = calibration_from_energy_axis(x, path, units=units)  # (not the 200 rule again)
     elif "XPERCHAN" in header:
         try:
             gain = float(header["XPERCHAN"])
