@@ -231,5 +231,6 @@ def test_spectrum_export_says_saved_and_the_files_name(make_napari_viewer, qtbot
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: chosen))
         widget._export_clicked()
+    wait_idle(qtbot, widget.job)  # the CSV is written in the dock's job (ed1c800)
     assert (tmp_path / "spectra.csv").is_file()
     assert widget.job.status.text() == "Saved spectra.csv."
