@@ -233,17 +233,22 @@ class SpectrumWidget(CubeDock):
         for cube, kept in list(self._per_cube.values()):
             sources = kept.get("sources") or {}
             gone = [n for n, s in sources.items() if s is not None and s not in layers]
-            if not gone:
-                continue
-            shown = cube is self.current_cube()
-            curves = self.curves if shown else dict(kept.get("curves") or {})
-            for name in gone:
-                curves.pop(name, None)
-            self.remember(cube, "sources", {n: s for n, s in sources.items() if n not in gone})
-            if shown:
-                self.redraw()
-            else:
-                self.remember(cube, "curves", curves)
+            if gone:
+                self._drop_curves(cube, gone)
+
+    def _drop_curves(self, cube, names) -> None:
+        """Take the curves `names` and their sources off `cube`'s plot: the one shown (redrawn)
+        or the one kept for when the scan is shown again."""
+        sources = self.recall(cube, "sources") or {}
+        self.remember(cube, "sources", {n: s for n, s in sources.items() if n not in names})
+        shown = cube is self.current_cube()
+        curves = self.curves if shown else dict(self.recall(cube, "curves") or {})
+        for name in names:
+            curves.pop(name, None)
+        if shown:
+            self.redraw()
+        else:
+            self.remember(cube, "curves", curves)
 
     def _layer_removed(self, event=None) -> None:
         super()._layer_removed(event)
@@ -373,16 +378,9 @@ class SpectrumWidget(CubeDock):
             if made is None or made[0] is not layer or not self._region_changed(cube, made):
                 continue
             self.forget(cube, "region made")
-            shown = cube is self.current_cube()
-            curves = self.curves if shown else dict(kept.get("curves") or {})
-            curves.pop(REGION_CURVE, None)
-            sources = kept.get("sources") or {}
-            self.remember(cube, "sources", {n: s for n, s in sources.items() if n != REGION_CURVE})
-            if shown:
-                self.redraw()
+            self._drop_curves(cube, [REGION_CURVE])
+            if cube is self.current_cube():
                 self.job.status.setText(self.REGION_EDITED.format(layer.name))
-            else:
-                self.remember(cube, "curves", curves)
 
     def export_csv(self, path) -> None:
         """Write the plotted curves to `path` now (Export CSV... writes them in a job:
