@@ -353,7 +353,7 @@ class PigmentsWidget(CubeDock):
         self._highlighted = None
         #: the hidden Labels layer a row click showed (select_row), hidden again on release
         self._shown = None
-        self._painting = None  # the worker painting a choice of candidates (_repaint)
+        self._painter = None  # the worker painting a choice of candidates (_repaint)
         # the recolouriser's weights (None: the shipped ones, or the settings' weights folder)
         self.uvit_weights = default_weights("uvit") or None
         self.dve_weights = default_weights("dve") or None
@@ -1055,7 +1055,7 @@ class PigmentsWidget(CubeDock):
     @property
     def repainting(self) -> bool:
         """A choice of a candidate is still being painted (_repaint)."""
-        return self._painting is not None or bool(self.recall_all("repaint"))
+        return self._painter is not None or bool(self.recall_all("repaint"))
 
     def _repaint(self, result: PigmentsResult) -> None:
         """Paint `result`'s choices in a worker (_painting), not in napari's GUI thread, which
@@ -1064,7 +1064,7 @@ class PigmentsWidget(CubeDock):
         wanted as it lands (a later choice, a new fit, the scan or the dock closed) is dropped,
         so the layer ends with the last choice's colours."""
         self.remember(layer_cube(result.cube_layer), "repaint", (result, list(result.choices)))
-        if self._painting is None:
+        if self._painter is None:
             self._next_repaint()
 
     def _next_repaint(self) -> None:
@@ -1074,7 +1074,7 @@ class PigmentsWidget(CubeDock):
 
         from ._jobs import start_in_pass_pool
 
-        self._painting = None
+        self._painter = None
         if self.viewer is None:  # the dock was closed
             return
         for result, choices in self.recall_all("repaint"):
@@ -1093,7 +1093,7 @@ class PigmentsWidget(CubeDock):
             worker.returned.connect(self._repainted)
             worker.errored.connect(self._repaint_failed)
             worker.finished.connect(self._next_repaint)
-            self._painting = worker
+            self._painter = worker
             start_in_pass_pool(worker)  # the pool of the short passes the user waits on
             return
 
