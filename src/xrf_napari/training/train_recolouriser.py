@@ -588,7 +588,6 @@ def embed_dataset(
     cache. desc: the progress bar's label (every cube of the folder is embedded, the validation
     paintings' too: _build says how many of each)."""
     import os
-    import shutil
 
     from tqdm import tqdm
 
@@ -613,9 +612,11 @@ def embed_dataset(
         features = line_features(tuple(line_elements))
     cache_path = Path(cache_path)
     cached = _read_cache(cache_path, key, n, names, dist.is_main)
-    if all_max(cached is None, dist) == 0:  # every rank must take the same path, or they deadlock
-        return cached
     parts = parts_folder(cache_path)
+    if all_max(cached is None, dist) == 0:  # every rank must take the same path, or they deadlock
+        if dist.is_main:  # a run killed between the cache's write and the parts' removal
+            _remove_parts(parts)
+        return cached
     remove_stale_temporaries(parts)  # a part a killed run was writing
     mine = range(dist.rank, n, dist.world_size)
     done = {i: part for i in mine if (part := _read_part(parts, names[i], key, i)) is not None}
@@ -653,7 +654,7 @@ def embed_dataset(
             _write_part(parts, names[i], key, i, done[i])
     except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM (the CLI's Terminated)
         if dist.is_main:
-            _say_embedding_stopped(parts, n)
+            _say_embedding_stopped(parts, names, key)
         raise
     done = gather_shards(done, dist)
     latents, palettes, rgbs = ([done[i][j] for i in range(n)] for j in range(3))
@@ -664,7 +665,7 @@ def embed_dataset(
         _save_keyed(cache_path, key, arrays)
     barrier(dist)  # every rank's parts written and read before they go
     if dist.is_main:
-        shutil.rmtree(parts, ignore_errors=True)
+        _remove_parts(parts)
     return latents, palettes, rgbs, names
 
 
@@ -672,6 +673,23 @@ def parts_folder(cache_path) -> Path:
     """Where embed_dataset writes each cube's latents as it goes (beside the cache)."""
     cache_path = Path(cache_path)
     return cache_path.with_name(f"{cache_path.stem}_parts")
+
+
+def _remove_parts(parts: Path) -> None:
+    """The parts folder gone once the cache holds its cubes: its part files (and a killed
+    writer's temporaries) only, then the folder if that left it empty. A run killed between the
+    cache's write and this left it for good: every later run returned at the valid cache."""
+    from ..fileutil import remove_stale_temporaries
+
+    if not parts.is_dir():
+        return
+    remove_stale_temporaries(parts)
+    for part in parts.glob("*.npz"):
+        part.unlink(missing_ok=True)
+    try:
+        parts.rmdir()
+    except OSError:  # something not ours is in it: left alone
+        pass
 
 
 def _part_key(key: dict, i: int) -> dict:
@@ -696,14 +714,20 @@ def _read_part(parts: Path, name: str, key: dict, i: int):
     return got if whole and same and palette.dtype == rgb.dtype == np.uint8 else None
 
 
-def _say_embedding_stopped(parts: Path, n: int) -> None:
+def _say_embedding_stopped(parts: Path, names, key: dict) -> None:
     """A stop during the embedding pass said "interrupted" alone: what stays, and that the
     same command embeds the rest (with --resume only where it was given: before a run's first
-    checkpoint, --resume has nothing to continue and is refused)."""
+    checkpoint, --resume has nothing to continue and is refused). Only the parts a rerun uses
+    are counted (every rank's; their keys alone, as _load_keyed reads them: reading each cube's
+    latents would slow the stop): every .npz was, another embedder's or a removed cube's too."""
     from ..fileutil import printable
     from .common import command_line
 
-    kept = sum(1 for _ in parts.glob("*.npz")) if parts.is_dir() else 0
+    n = len(names)
+    kept = sum(
+        _load_keyed(parts / f"{name}.npz", _part_key(key, i), ()) is not None
+        for i, name in enumerate(names)
+    )
     print(
         f"xrf-napari-train: stopped while embedding cubes: the latents of {kept} of {n} cubes "
         f"stay in {printable(parts)}; the same command embeds the rest: {command_line()}",
