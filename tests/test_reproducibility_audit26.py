@@ -7,6 +7,7 @@ import hashlib
 import json
 import shlex
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -167,7 +168,7 @@ def keep_threads():
 
 @pytest.mark.parametrize("kind", ["embedder", "recolouriser"])
 def test_the_thread_count_and_torch_version_are_recorded_and_a_resume_warns_of_another(
-    setup, tmp_path, kind, keep_threads, capsys
+    setup, tmp_path, kind, keep_threads
 ):
     """CPU weights depend on torch's thread count: the recolouriser had no --threads and neither
     trainer recorded the count, so a resume with another one changed the trajectory silently."""
@@ -179,11 +180,13 @@ def test_the_thread_count_and_torch_version_are_recorded_and_a_resume_warns_of_a
     want = {"torch_threads": 1, "torch": torch.__version__, **code_identity()}
     for name in ("config.json", "metrics.json"):
         assert json.loads((out / name).read_text(encoding="utf-8"))["runtime"] == want
-    capsys.readouterr()
-    assert main(make(setup, out, "--steps", "2", "--threads", "1", "--resume")) == 0
-    assert "torch threads" not in capsys.readouterr().err
-    assert main(make(setup, out, "--steps", "2", "--threads", "2", "--resume")) == 0
-    warned = [line for line in capsys.readouterr().err.splitlines() if "torch threads" in line]
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        assert main(make(setup, out, "--steps", "2", "--threads", "1", "--resume")) == 0
+    assert not [w for w in got if "torch threads" in str(w.message)]
+    with pytest.warns(UserWarning, match="torch threads") as got:
+        assert main(make(setup, out, "--steps", "2", "--threads", "2", "--resume")) == 0
+    warned = [str(w.message) for w in got if "torch threads" in str(w.message)]
     assert len(warned) == 1 and "1 there, 2 now" in warned[0]
     # the first leg's runtime and device stay (a resume overwrote them: a 1-thread run resumed on
     # 2 read as a 2-thread run); each resume lists its own (session 42)
@@ -252,14 +255,17 @@ def test_evaluate_calls_a_set_held_out_only_when_no_painting_was_trained_on(
     """Every table was titled "Held-out set", even on the training paintings themselves."""
     models = _tiny_pair(tmp_path / "models", uvit_sources, dve_sources)
     argv = ["evaluate", "--data", str(eval_set), *models, "--out", str(tmp_path / "ev")]
-    assert main([*argv, "--device", "cpu", "--no-progress", "--no-ari"]) == 0
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        assert main([*argv, "--device", "cpu", "--no-progress", "--no-ari"]) == 0
     printed = capsys.readouterr()
     assert title in printed.out.splitlines()[0]
     assert ("Held-out" in printed.out) == (status == "held out")
     held = json.loads((tmp_path / "ev" / "eval.json").read_text(encoding="utf-8"))["held_out"]
     assert held["status"] == status
     assert held["shared"] == (["bosch.jpg"] if status == "not held out" else [])
-    assert ("NOT held out" in printed.err) == (status == "not held out")
+    said = [str(w.message) for w in got if "held out" in str(w.message)]
+    assert bool(said and said[0].startswith("NOT held out")) == (status == "not held out"), said
     assert title in (tmp_path / "ev" / "eval.md").read_text(encoding="utf-8")
 
 

@@ -1,5 +1,5 @@
 """Session 51, train51b: the recolouriser's embedding parts (a leftover folder removed, the stop
-counting only the parts a rerun uses)."""
+counting only the parts a rerun uses) and the trainers' warnings through warnings.warn."""
 
 from __future__ import annotations
 
@@ -80,3 +80,42 @@ def test_the_stop_counts_only_the_parts_a_rerun_uses(setup, tmp_path, monkeypatc
         tr.embed_dataset(data, dve, "cpu", cache, progress=False)
     err = capsys.readouterr().err
     assert "the latents of 2 of 4 cubes stay in " in err, err
+
+
+@pytest.mark.parametrize("which", ["runtime", "stream"])
+def test_the_trainers_resume_warnings_are_warnings(which):
+    """The trainers printed bare "warning: ..." lines where the xrf-napari commands warn through
+    warnings.warn, which cli._dispatch prints "xrf-napari-train CMD: warning: ..."."""
+    from xrf_napari.training import common
+
+    with pytest.warns(UserWarning, match="--resume: ckpt.pt") as got:
+        if which == "runtime":
+            common.warn_runtime_change("ckpt.pt", {"torch_threads": 1}, {"torch_threads": 2})
+        else:
+            common.warn_stream_moved("ckpt.pt", "cpu")
+    assert not str(got[0].message).startswith("warning:")
+
+
+def test_a_real_xrf_napari_train_command_prints_its_warning_with_its_name(tmp_path):
+    """The line a user sees: the command's name before "warning:", no Python source echo."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from xrf_napari.cli import _dispatch\n"
+        "from xrf_napari.training import common\n"
+        "_dispatch._run = lambda *a: common.warn_stream_moved('ckpt.pt', 'cpu') or 0\n"
+        "sys.argv = ['xrf-napari-train', 'embedder', '--data', '.', '--out', 'o']\n"
+        "from xrf_napari.cli.train import main\n"
+        "sys.exit(main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "xrf-napari-train embedder: warning: --resume: ckpt.pt was written by a run on another "
+        "kind of device than this one (cpu): its random stream cannot continue here, so a new one "
+        "starts from the seed and step; the weights will not be bit-identical to an "
+        "uninterrupted run's"
+    ], done.stderr

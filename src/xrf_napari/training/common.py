@@ -145,8 +145,10 @@ def runtime_record() -> dict:
 
 def warn_runtime_change(ckpt, before: dict | None, now: dict) -> None:
     """One stderr line when a run is resumed with another thread count or torch than the
-    checkpoint's run: allowed, but the rest is then not bit-identical to an uninterrupted run."""
-    import sys
+    checkpoint's run: allowed, but the rest is then not bit-identical to an uninterrupted run.
+    A warning, which xrf-napari-train prints "xrf-napari-train CMD: warning: ..." (cli._dispatch),
+    as the xrf-napari commands do: it was a bare "warning: ..." line."""
+    import warnings
 
     before = before or {}
     differ = [
@@ -155,11 +157,11 @@ def warn_runtime_change(ckpt, before: dict | None, now: dict) -> None:
         if k in before and before[k] != now.get(k)
     ]
     if differ:
-        print(
-            f"warning: --resume: {ckpt} was trained with other settings of the machine "
+        warnings.warn(
+            f"--resume: {ckpt} was trained with other settings of the machine "
             f"({'; '.join(differ)}): the weights will not be bit-identical to an uninterrupted "
             "run's (give --threads to match)",
-            file=sys.stderr,
+            stacklevel=1,
         )
 
 
@@ -605,14 +607,15 @@ def restore_generator(gen, saved, seed: int, step: int) -> bool:
 
 
 def warn_stream_moved(ckpt, device) -> None:
-    """The one stderr line of a resume whose random stream restore_generator had to restart."""
-    import sys
+    """The one warning of a resume whose random stream restore_generator had to restart (as
+    warn_runtime_change's)."""
+    import warnings
 
-    print(
-        f"warning: --resume: {ckpt} was written by a run on another kind of device than this "
+    warnings.warn(
+        f"--resume: {ckpt} was written by a run on another kind of device than this "
         f"one ({device}): its random stream cannot continue here, so a new one starts from the "
         "seed and step; the weights will not be bit-identical to an uninterrupted run's",
-        file=sys.stderr,
+        stacklevel=1,
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -661,7 +662,7 @@ def run(args) -> int:
     )
     images = results.pop("_images")
     if results["held_out"]["status"] == "not held out":
-        print(f"warning: {results['held_out']['line']}", file=sys.stderr)
+        warnings.warn(results["held_out"]["line"], stacklevel=1)  # as warn_runtime_change's
     table = format_table(results)
     ari_table = None
     if not args.no_ari and not with_ari:

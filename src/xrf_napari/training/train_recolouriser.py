@@ -33,6 +33,7 @@ import math
 import re
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1481,13 +1482,13 @@ def _resume(r: _Run) -> LoopState:
         # Validation losses of another split are not comparable, and cubes validated on before
         # may have been trained on since (or the reverse): keep_best would pick a leaked step.
         loop.best = dict(NO_BEST)
-        if r.dist.is_main:
-            print(
-                f"warning: {ckpt} was validated on "
+        if r.dist.is_main:  # a warning, as common.warn_runtime_change's
+            warnings.warn(
+                f"{ckpt} was validated on "
                 + ("an unrecorded split" if before is None else "other cubes")
                 + f" than this run's {len(r.public['val_cubes'])}; the best weights are chosen "
                 "among the validations from here on",
-                file=sys.stderr,
+                stacklevel=1,
             )
     r.saved_step = loop.step
     if r.dist.is_main:
