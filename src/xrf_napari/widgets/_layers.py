@@ -124,6 +124,17 @@ def result_name(viewer, cube, kind: str, source: str) -> str:
     return f"{kind} [{source}]"
 
 
+def follow_edits(layer, slot) -> None:
+    """Call `slot` on each edit of a region layer: a Labels layer's strokes (paint), undo and
+    redo (set_data: napari's emit only that) and new data; a Shapes layer's shapes (not its
+    set_data: each refresh of a shape dragged would rasterise the shapes again). napari ignores
+    a repeated connection. Pigments' fitted regions and the Spectrum dock's region curve."""
+    kind = layer_type(layer)
+    names = {"Labels": ("data", "paint", "set_data"), "Shapes": ("data",)}.get(kind, ())
+    for name in names:
+        getattr(layer.events, name).connect(slot)
+
+
 def forget_strokes(layer) -> None:
     """Empty a Labels layer's undo and redo history (napari's own, private: nothing public does
     it; skipped where napari has none). Setting layer.data keeps it: Ctrl+Z then wrote the pixels

@@ -48,6 +48,7 @@ from ._layers import (
     cube_display_name,
     edits_of,
     find_result,
+    follow_edits,
     is_mask,
     is_photograph,
     kept_copy_of,
@@ -759,9 +760,7 @@ class PigmentsWidget(CubeDock):
 
     def _watch(self, labels_layer) -> None:
         """Follow what happens to a fitted Labels layer's labels (_regions_changed)."""
-        events = labels_layer.events
-        for event in (events.data, events.paint, events.set_data):
-            event.connect(self._regions_changed)  # napari ignores a repeated connection
+        follow_edits(labels_layer, self._regions_changed)
 
     def _regions_changed(self, event) -> None:
         """A fitted Labels layer was rewritten (Embed & cluster run again with another K: the same

@@ -28,7 +28,15 @@ from ._common import (
     suggestions_text,
 )
 from ._jobs import report_error
-from ._layers import LayerCombo, cube_display_name, labels_for, layer_cube, layer_type, made_for
+from ._layers import (
+    LayerCombo,
+    cube_display_name,
+    follow_edits,
+    labels_for,
+    layer_cube,
+    layer_type,
+    made_for,
+)
 
 #: Families shown for each marker group.
 MARKER_GROUPS = {"K": ("Ka", "Kb"), "L": ("La", "Lb", "Lg"), "M": ("Ma",)}
@@ -344,6 +352,7 @@ class SpectrumWidget(CubeDock):
             return
         self.add_curve(REGION_CURVE, cube.energy, mean, cube=cube, source=made[0])
         self.remember(cube, "region made", made)
+        follow_edits(made[0], self._region_edited)
 
     def _region_changed(self, cube, made) -> bool:
         """Whether the pixels of the region `made` were averaged over are no longer the region's
@@ -354,17 +363,6 @@ class SpectrumWidget(CubeDock):
         except ValueError:
             return True
         return not np.array_equal(np.packbits(mask), packed)
-
-    def _follow_layer(self, layer) -> None:
-        """Also its edits, for the region curve made of it (_region_edited): a Labels layer's
-        strokes (paint), undo and redo (set_data) and new data, a Shapes layer's shapes (not
-        its set_data: each refresh of a shape dragged would rasterise the shapes again)."""
-        super()._follow_layer(layer)
-        kind = layer_type(layer)
-        names = {"Labels": ("data", "paint", "set_data"), "Shapes": ("data",)}.get(kind, ())
-        for name in names:
-            getattr(layer.events, name).connect(self._region_edited)  # (once: napari ignores
-            # a repeated connection)
 
     def _region_edited(self, event=None) -> None:
         """A region curve's layer was edited: the curve, the mean of pixels that are no longer
