@@ -59,6 +59,8 @@ def test_find_regions_is_off_on_a_scan_pigments_refuses(make_napari_viewer, tmp_
     _, painted = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
     flat = open_cube(viewer, _flat_uncalibrated_scan(tmp_path))[-1]
     widget = pigments_dock_with_photo(viewer)
+    widget.cube_combo.set_layer(painted)  # the photograph is painted's (it opens on flat, on top)
+    widget.photo_combo.set_layer(viewer.layers["photo"])
     widget.cube_combo.set_layer(flat)
     widget.photo_combo.set_layer(viewer.add_image(np.zeros((16, 16, 3), np.uint8), rgb=True))
     assert widget.photo_combo.current_layer() is not None
@@ -66,6 +68,6 @@ def test_find_regions_is_off_on_a_scan_pigments_refuses(make_napari_viewer, tmp_
     assert not widget.regions_button.isEnabled()
     assert "no energy calibration" in widget.regions_button.toolTip()
     widget.cube_combo.set_layer(painted)
-    assert widget.job.run_button.isEnabled()
+    assert widget.job.refusal == ""  # Run waits for regions there, which Find regions makes
     assert widget.regions_button.isEnabled()
     assert "no energy calibration" not in widget.regions_button.toolTip()

@@ -72,6 +72,7 @@ class JobPanel(QWidget):
         self._finish_after_delivery = False
         self.last_error: BaseException | None = None
         self._refusal = ""  # why Run cannot work on the chosen scan (refuse_runs)
+        self._unready = ""  # what Run still needs from the user (hold_run)
         self.run_button.clicked.connect(self.run_clicked.emit)
         self.cancel_button.clicked.connect(self.cancel)
 
@@ -96,6 +97,17 @@ class JobPanel(QWidget):
         and a click only said the status line's refusal again. A job keeps Run off until it
         ends (_reset), which follows this."""
         self._refusal = why
+        self._follow_run()
+
+    def hold_run(self, why: str) -> None:
+        """Run is off while `why` ("": nothing) says what the user must do first (Pigments: draw
+        or cluster regions), its tooltip saying so. Unlike refuse_runs, the dock's other buttons
+        (Find regions, which makes the regions) stay on."""
+        self._unready = why
+        self._follow_run()
+
+    def _follow_run(self) -> None:
+        why = self._refusal or self._unready
         self.run_button.setToolTip(why)
         self.run_button.setEnabled(not self.is_running and not why)
 
@@ -324,7 +336,7 @@ class JobPanel(QWidget):
         if self._quit_on_destroy is not None:
             self.destroyed.disconnect(self._quit_on_destroy)
             self._quit_on_destroy = None
-        self.run_button.setEnabled(not self._refusal)
+        self.run_button.setEnabled(not (self._refusal or self._unready))
         self.cancel_button.setEnabled(False)
         if self.status.text() == CANCELLING:
             # Cancel came during the job's last step: superqt then emits neither `aborted` (the

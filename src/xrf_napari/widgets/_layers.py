@@ -641,7 +641,14 @@ class CubeLayerCombo(LayerCombo):
         # the selected layer's scan, its stack too: a dock opened with the stack "panel"
         # selected showed the first scan, "painting", as selecting the stack chooses its scan
         active = self._entry(layer_cube(self._viewer.layers.selection.active))
-        return active if active is not None else super()._choose(layers, current)
+        if active is not None:
+            return active
+        # else the scan of the topmost layer that has one: with "panel true colours" (no
+        # scan's) selected after opening painting then panel, a new dock showed "painting"
+        top = next(
+            (c for ly in reversed(self._viewer.layers) if (c := layer_cube(ly)) is not None), None
+        )
+        return self._entry(top) or super()._choose(layers, current)
 
     def _entry_for(self, layer):
         """`layer`'s scan: its entry is the scan's sum image where one is open (set_layer of

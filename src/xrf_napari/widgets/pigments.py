@@ -248,6 +248,49 @@ def swatch_icon(rgb, size: int = 18) -> QIcon:
     return QIcon(pix)
 
 
+class CandidateCombo(QComboBox):
+    """A region's candidate paints: the choice elided in the middle, its probability kept
+    ("Vermilion\u20260%  \u2014 91%"), whole in the tooltip and in the drop-down, as wide as its
+    longest entry. In a docked table (about 530 px) the text was cut at the box's edge,
+    probability and all, the rest nowhere to be read."""
+
+    def __init__(self, note: str = ""):
+        super().__init__()
+        self._note = note  # said under the choice in the tooltip (hidden pigments)
+        self.currentIndexChanged.connect(self.follow_choice)
+
+    def follow_choice(self, *_) -> None:
+        """The tooltip says the choice whole; the drop-down fits the longest entry."""
+        self.setToolTip("\n".join(t for t in (self.currentText(), self._note) if t))
+        metrics, icon = self.fontMetrics(), self.iconSize().width()
+        texts = (self.itemText(i) for i in range(self.count()))
+        widest = max((metrics.horizontalAdvance(t) for t in texts), default=0)
+        self.view().setMinimumWidth(widest + icon + 32)  # the icon, margins, a scroll bar
+
+    def shown_text(self) -> str:
+        """The current text as painted: elided to the box's text field."""
+        from qtpy.QtCore import Qt
+        from qtpy.QtWidgets import QStyle, QStyleOptionComboBox
+
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, opt, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        room = field.width() - (self.iconSize().width() + 4 if not opt.currentIcon.isNull() else 0)
+        return self.fontMetrics().elidedText(opt.currentText, Qt.TextElideMode.ElideMiddle, room)
+
+    def paintEvent(self, event) -> None:
+        from qtpy.QtWidgets import QStyle, QStyleOptionComboBox, QStylePainter
+
+        painter = QStylePainter(self)
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+        opt.currentText = self.shown_text()
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
+
+
 class RegionsCombo(LayerCombo):
     """The Labels layers, those that fit the chosen scan first. One that does not fit stays on
     the list, marked with why, so a choice of it gets the reason; a choice that stops fitting
@@ -360,6 +403,9 @@ class PigmentsWidget(CubeDock):
         self.dve_weights = default_weights("dve") or None
         self.labels_combo = RegionsCombo(napari_viewer, lambda: self.cube_combo.current_cube())
         self.cube_combo.layer_changed.connect(self.labels_combo.refresh)
+        self.cube_combo.layer_changed.connect(self._follow_regions)  # after the refresh
+        self.labels_combo.layer_changed.connect(self._follow_regions)
+        self._follow_regions()
         self.photo_combo = LayerCombo(
             napari_viewer,
             # not our own results: a latent's false colours or a model's recolouring are no
@@ -635,6 +681,23 @@ class PigmentsWidget(CubeDock):
         super().follow_refusal()
         self._follow_photo()
 
+    def _follow_regions(self, *_) -> None:
+        """Find pigments is off on an image scan with no regions of its own chosen, its tooltip
+        saying how to get them, and on again as they come: it was on, and a click only refused.
+        A spot spectrum (or a few points) is one region, fitted whole (_whole_scan_region)."""
+        from ..analysis.pigment_fit import is_spot_scan
+
+        cube = self.current_cube()
+        regions = self.labels_combo.current_layer()
+        why = ""
+        if cube is not None and not is_spot_scan(cube.shape) and not labels_for(regions, cube):
+            rows, cols = cube.shape[:2]
+            why = (
+                f"Needs regions of {self.scan_name(cube)}: draw a Labels layer of its size "
+                f"({rows} x {cols}), or make one with Embed & cluster or Find regions"
+            )
+        self.job.hold_run(why)
+
     def _uvit_refusal(self, cube) -> str:
         """Why the SmallUViT colours ticked (and no photograph chosen) cannot be had: a single
         spectrum has no image to recolour, as the Recolour panel and `xrf-napari pigments
@@ -881,15 +944,14 @@ class PigmentsWidget(CubeDock):
                 tip.insert(0, f"{result.colour_source} of the region")
             item.setToolTip("; ".join(tip))
             self.table.setItem(row, 0, item)
-            combo = QComboBox()
+            hidden = ", ".join(h.pigment for h in r.hidden)
+            combo = CandidateCombo(f"possibly hidden (no X-ray lines): {hidden}" if hidden else "")
             for c in r.candidates:
                 combo.addItem(swatch_icon(c.rgb), f"{c.label}  \u2014 {c.probability:.0%}")
             if (mix := r.suggested) is not None:  # opt-in: X-rays cannot tell it from the first
                 combo.addItem(
                     swatch_icon(mix.rgb), f"{mix.label}  \u2014 {result.colour_source}'s colour"
                 )
-            hidden = ", ".join(h.pigment for h in r.hidden)
-            combo.setToolTip(f"possibly hidden (no X-ray lines): {hidden}" if hidden else "")
             hint = next(
                 (
                     f"{result.colour_source} suggests + {h.pigment} ({h.fraction:.0%}, hidden)"
@@ -902,6 +964,7 @@ class PigmentsWidget(CubeDock):
                 combo.addItem(r.message or "no candidate")
             else:
                 combo.setCurrentIndex(max(result.choices[row], 0))
+            combo.follow_choice()  # its tooltip and drop-down width, all entries added
             combo.currentIndexChanged.connect(lambda i, row=row: self.choose(row, i))
             self.table.setCellWidget(row, 1, combo)
             best = r.best
