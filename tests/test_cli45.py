@@ -48,7 +48,9 @@ def test_the_msssim_crop_refusal_names_where_the_weight_and_the_crop_came_from(t
     which (SettingSources.said). Now this one does too, in the same words."""
     cfg = tmp_path / "cfg.json"
     err = _train_refusal(tmp_path, capsys, {"msssim_weight": 0.5}, "--crop", "64")
-    assert f"msssim_weight 0.5 (of --config {cfg}; set --msssim-weight) needs crops over 96 px" in err
+    assert (
+        f"msssim_weight 0.5 (of --config {cfg}; set --msssim-weight) needs crops over 96 px" in err
+    )
     assert "window): --crop 64 is too small; give --crop 112 or more, or --msssim-weight 0" in err
     err = _train_refusal(tmp_path, capsys, {"crop": 64}, "--msssim-weight", "0.5")
     assert "--msssim-weight 0.5 needs crops over 96 px" in err, err

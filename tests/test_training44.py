@@ -27,8 +27,9 @@ def _refusal(tmp_path, capsys, config: dict | None, *flags) -> str:
 def test_a_config_crop_off_the_patch_grid_names_the_config(tmp_path, capsys):
     err = _refusal(tmp_path, capsys, {"crop": 50})
     assert (
-        f"crop 50 (of --config {tmp_path / 'cfg.json'}; set --crop) must be a multiple of the patch "
-        "size, model.patch 16 (of the default settings; set --patch): give --crop 48 or --crop 64"
+        f"crop 50 (of --config {tmp_path / 'cfg.json'}; set --crop) must be a multiple of the "
+        "patch size, model.patch 16 (of the default settings; set --patch): give --crop 48 or "
+        "--crop 64"
     ) in err, err
 
 
