@@ -11,22 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_reproducibility_audit26 import setup  # noqa: E402, F401 - fixture
-
-
-def _embed_calls(monkeypatch, stop_at: int | None = None) -> list[int]:
-    """Counts the cubes embedded (analysis.embed.iter_embed); a Ctrl-C at call `stop_at`."""
-    from xrf_napari.analysis import embed
-
-    calls, real = [], embed.iter_embed
-
-    def counted(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == stop_at:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(embed, "iter_embed", counted)
-    return calls
+from test_train51 import _embed_calls  # noqa: E402
 
 
 def test_a_parts_folder_left_beside_a_valid_cache_is_removed(setup, tmp_path, monkeypatch):  # noqa: F811
