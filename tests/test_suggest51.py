@@ -7,42 +7,16 @@ and Mo 45 kV tubes in air, one Poisson draw (tests/_synth_spectra.painted_spectr
 
 import pytest
 from _synth_spectra import painted_spectrum
+from test_suggest50 import suggest  # noqa: F401 - the Rh, W (and Mo) fixture, shared
 
 from xrf_napari.analysis.peaks import suggest_elements
-
-
-@pytest.fixture(scope="module")
-def suggest():
-    """suggest_elements of paints under the Rh or W tube, the tube named, one SpectrumModel each."""
-    from xrf_napari.physics.instrument import InstrumentProfile
-    from xrf_napari.physics.spectrum import SpectrumModel
-
-    profiles = {
-        "Rh": InstrumentProfile(
-            anode="Rh", kv=40.0, fwhm_mn_ev=150.0, n_channels=2048, offset=-0.05, gain=0.02
-        ),
-        "W": InstrumentProfile(
-            anode="W", kv=35.0, fwhm_mn_ev=175.0, n_channels=1024, offset=-0.1, gain=0.0391
-        ),
-    }
-    models = {}
-
-    def run(tube: str, paints, counts: float, seed: int = 0):
-        prof = profiles[tube]
-        model = models.setdefault(tube, SpectrumModel(prof))
-        energy, spec = painted_spectrum(prof, paints, model, counts, seed)
-        return suggest_elements(
-            energy, spec, anode=prof.anode, kv=prof.kv, fwhm_mn_ev=prof.fwhm_mn_ev
-        )
-
-    return run
 
 
 @pytest.mark.parametrize("tube", ["Rh", "W"])
 @pytest.mark.parametrize(
     "paints", [[("Chrome yellow", 1.0)], [("Lead white", 0.85), ("Orpiment", 0.15)]]
 )
-def test_sulfur_beside_lead(suggest, tube, paints):
+def test_sulfur_beside_lead(suggest, tube, paints):  # noqa: F811
     """Chrome yellow's 3 % of sulfur, and lead white with 15 % orpiment: S K-alpha lies 38 eV
     below Pb M-alpha, one peak whose apex sits on lead's line, S 0.08-0.18 of the M lines'
     height there. A fit of both shapes, lead's M lines as the tube excites them, gives S its
@@ -53,7 +27,7 @@ def test_sulfur_beside_lead(suggest, tube, paints):
 
 @pytest.mark.parametrize("tube", ["Rh", "W"])
 @pytest.mark.parametrize("paint", ["Lead white", "Lead-tin yellow I", "Naples yellow"])
-def test_no_sulfur_from_lead_m_lines_at_many_counts(suggest, tube, paint):
+def test_no_sulfur_from_lead_m_lines_at_many_counts(suggest, tube, paint):  # noqa: F811
     """A guard of the rule above: lead pigments without sulfur leave S 0.00-0.02 of lead's M
     lines in that fit, under M_FAMILY_EXCESS_TUBE even where 10,000 counts a pixel make it
     many deviations."""
