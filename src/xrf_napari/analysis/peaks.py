@@ -811,7 +811,7 @@ def _suggest(
         fit = _joint_k_fit(e, spec, sym, [(anode, "L")], [], ln1.energy, fwhm_mn_ev, [0.0])
         if fit is not None and _k_counts(fit, min(n_sigma, TUBE_L_SIGMA)):
             return False
-        if fit is not None and fit[0] <= TUBE_L_NOISE and fit[3] >= n_sigma:
+        if _others_peak(fit, n_sigma, TUBE_L_NOISE):
             return True
         tube_unsure[sym] = ln1  # the fit cannot tell: kept, with a warning (tube_l_note)
         return False
@@ -1563,11 +1563,14 @@ def _k_counts(
     return bool(k_sigma > n_sigma and k_height >= share * max(l_height, 0.0))
 
 
-def _others_peak(fit: tuple[float, float, float, float] | None, n_sigma: float) -> bool:
+def _others_peak(
+    fit: tuple[float, float, float, float] | None, n_sigma: float, noise: float = 0.0
+) -> bool:
     """Is the peak the lines' on the K-alpha (_joint_k_fit's answer): the fit leaves the K lines
-    nothing and could have shown them at n_sigma were the peak all theirs? One rule for
-    tube_l_explains, l_lines_explain and blend_explains."""
-    return fit is not None and fit[0] <= 0 and fit[3] >= n_sigma
+    nothing (`noise` deviations at most) and could have shown them at n_sigma were the peak all
+    theirs? One rule for tube_l_explains (noise TUBE_L_NOISE), l_lines_explain and
+    blend_explains."""
+    return fit is not None and fit[0] <= noise and fit[3] >= n_sigma
 
 
 def _joint_k_fit(
