@@ -244,4 +244,5 @@ def test_every_command_exits_2_when_its_output_cannot_be_written(tmp_path, comma
         code = main([command, str(scan), "-o", str(out), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2, err
-    assert f"{command}: error: cannot write {out}" in err and "not a folder" in err
+    said = f"{command}: error: " + ("--out: " if command == "generate" else "")  # f7dee2e
+    assert f"{said}cannot write {out}" in err and "not a folder" in err

@@ -78,6 +78,7 @@ def test_a_name_typed_without_a_suffix_gets_the_chosen_filters(
     wait_idle(qtbot, spectrum.job)
     dialog_returns(str(tmp_path / "spectra"), "CSV (*.csv)")
     spectrum._export_clicked()
+    wait_idle(qtbot, spectrum.job)  # written in the dock's job (ed1c800)
     assert not (tmp_path / "spectra").exists()
     assert napari_get_reader(str(tmp_path / "spectra.csv")) is not None  # reopens as a spectrum
 

@@ -37,7 +37,7 @@ CASES = [
     ("w", [("Vermilion", 0.4), ("Lead white", 0.4), ("Orpiment", 0.2)], 3e5,
      {175.0: ("Pb As Hg S", ""), 190.0: ("Pb As Hg S", "")}),
     ("m6", [("Lead white", 0.5), ("Cadmium red", 0.5)], 1.3e6,
-     {141.7: ("Pb Se Sr Ba Cd", ""), 190.0: ("Pb Se Sr Ba Cd", "")}),
+     {141.7: ("Pb S Se Sr Ba Cd", ""), 190.0: ("Pb S Se Sr Ba Cd", "")}),  # CdS's S: ea6d41e
     ("mo", [("Red lake", 1.0)], 3e5,
      {140.0: ("Ca Sr S K Al", MO_S), 190.0: ("Ca Sr S K Al", "")}),
 ]  # fmt: skip

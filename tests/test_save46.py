@@ -32,6 +32,7 @@ def test_a_save_under_a_long_name_the_disk_takes_is_written(
     assert len(name.encode()) == 235
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(out / name), a[3]))
     dock._export_clicked()
+    wait_idle(qtbot, dock.job)  # written in the dock's job (ed1c800)
     assert dock.job.status.text() == f"Saved {name}.", dock.job.status.text()
     assert [p.name for p in out.iterdir()] == [name]
     assert (out / name).read_text(encoding="utf-8").startswith("# xrf-napari spectra")
