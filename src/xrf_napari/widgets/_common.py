@@ -762,14 +762,25 @@ class CubeDock(QWidget):
         return worker
 
     def save_in_job(
-        self, write: Callable[[], list], *, cube, saving, saved, done, name, stopped="the save"
+        self,
+        write: Callable[[], list],
+        *,
+        cube,
+        saving,
+        saved,
+        done,
+        name,
+        stopped="the save",
+        again: str | None = "save",
     ):
         """Run a save's `write()` (returning the paths written) in a job: full-size images froze
         the viewer while written on napari's GUI thread (Recolour's Save, Save maps, Embed's
         Save). `saving`: the status line meanwhile; `done(paths)`: the one once written;
         `saved` ("x.png was saved") or `stopped` ("the export"): what was, or what stopped,
-        where the scan closed before the job ended. None when a job of the dock is running (the
-        caller refuses the save). Pigments' Export too."""
+        where the scan closed before the job ended. Pigments' and Spectrum's Export too. While a
+        job of the dock runs (it started as the dialog was open) the save is refused here, a
+        ValueError saying to `again` ("save", "export") after it; with `again` None, the
+        caller refuses it (None is returned)."""
         written: list = []
 
         def job():  # in the worker
@@ -781,7 +792,7 @@ class CubeDock(QWidget):
                 return f"The datacube was closed; {saved} all the same."
             return f"The datacube was closed, so {stopped} was stopped: nothing was written."
 
-        return self.start_job(
+        worker = self.start_job(
             job,
             cube=cube,
             on_result=lambda _: self.job.status.setText(done(written)),
@@ -790,6 +801,12 @@ class CubeDock(QWidget):
             name=name,
             closed_words=closed,
         )
+        if worker is None and again is not None:
+            raise ValueError(
+                f"a job of this dock is running: wait for it to end (or Cancel it), then {again} "
+                "again"
+            )
+        return worker
 
     def result_busy(self) -> bool:
         """A job of this dock is computing a new result of the scan shown (Run pressed again):

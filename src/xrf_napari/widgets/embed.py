@@ -561,6 +561,7 @@ class EmbedClusterWidget(CubeDock):
             saved=f"{path.name} was saved",
             done=lambda _: f"Saved {path.name} and {csv_path.name}.",
             name="Save labels & spectra",
+            again=None,  # refused on the status line, in Save's own words
         )
         if worker is None:  # a job started while the dialog was open
             self._refuse_busy_save()

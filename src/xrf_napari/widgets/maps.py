@@ -548,9 +548,6 @@ class ElementMapsWidget(CubeDock):
         except (OSError, ValueError) as exc:
             self.job.refused(report_error(exc, "Save maps"))
 
-    #: Why Save maps is refused while a job of the dock (another save, Make maps) is running.
-    BUSY_SAVE = "a job of this dock is running: wait for it to end (or Cancel it), then save again"
-
     def _save_in_job(self, folder) -> None:
         """Write the maps in a job (as Recolour's Save): full-size TIFFs froze the viewer while
         they were written on napari's GUI thread. What is written is taken now (_to_save)."""
@@ -559,7 +556,7 @@ class ElementMapsWidget(CubeDock):
         from ..analysis.export import save_element_maps
 
         args, name = self._to_save(), Path(folder).name
-        worker = self.save_in_job(
+        self.save_in_job(
             lambda: save_element_maps(folder, **args),
             cube=self.current_cube(),
             saving=f"Saving the maps in {name}\u2026",
@@ -567,8 +564,6 @@ class ElementMapsWidget(CubeDock):
             done=lambda written: f"Saved {len(written) - 1} map(s) and {written[-1].name}.",
             name="Save maps",
         )
-        if worker is None:
-            raise ValueError(self.BUSY_SAVE)
 
     def _rgb_chosen(self) -> list[str]:
         """The composite row's red, green and blue choices ("" where nothing is offered)."""

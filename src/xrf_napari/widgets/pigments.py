@@ -1293,11 +1293,6 @@ class PigmentsWidget(CubeDock):
             "origin": self._origin(result),
         }
 
-    #: Why Export is refused while a job of the dock (another export, Find regions) is running.
-    BUSY_EXPORT = (
-        "a job of this dock is running: wait for it to end (or Cancel it), then export again"
-    )
-
     def _export_in_job(self, folder) -> None:
         """Write the report in a job: its full-size PNGs of a 2000 x 2000 scan took seconds, the
         viewer frozen meanwhile. What it writes is taken now: a layer deleted meanwhile, or a
@@ -1305,7 +1300,7 @@ class PigmentsWidget(CubeDock):
         from ..analysis.pigment_report import write_report
 
         args, kwargs = self._to_export(folder)
-        worker = self.save_in_job(
+        self.save_in_job(
             lambda: [write_report(*args, **kwargs)],
             cube=layer_cube(self.result.cube_layer),
             saving="Writing the pigment report\u2026",
@@ -1313,9 +1308,8 @@ class PigmentsWidget(CubeDock):
             stopped="the export",
             done=lambda written: f"Wrote {written[0]['report.html'].name} and CSV files.",
             name="Export",
+            again="export",
         )
-        if worker is None:
-            raise ValueError(self.BUSY_EXPORT)
 
     def _origin(self, result) -> str:
         """Where this report's scan and regions came from, for its page."""

@@ -472,9 +472,6 @@ class RecolourWidget(CubeDock):
         self.check_outputs([path], also=[scan.path if scan else None])
         return self.result.rgb, self.result.provenance
 
-    #: Why a Save is refused while a job of the dock (another save, a Run) is running.
-    BUSY_SAVE = "a job of this dock is running: wait for it to end (or Cancel it), then save again"
-
     def _save_clicked(self) -> None:
         """Save in a job: a 2000 x 2000 PNG took 2 s to write, the viewer frozen meanwhile. The
         image is taken when the path is chosen, so deleting its layer meanwhile loses nothing."""
@@ -491,7 +488,7 @@ class RecolourWidget(CubeDock):
 
         rgb, provenance = self._to_save(path)
         name = Path(path).name
-        worker = self.save_in_job(
+        self.save_in_job(
             lambda: [save_rgb(path, rgb, provenance)],
             cube=self.current_cube(),
             saving=f"Saving {name}\u2026",
@@ -499,5 +496,3 @@ class RecolourWidget(CubeDock):
             done=lambda _: f"Saved {name}.",
             name="Save",
         )
-        if worker is None:
-            raise ValueError(self.BUSY_SAVE)

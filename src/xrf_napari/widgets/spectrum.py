@@ -424,12 +424,6 @@ class SpectrumWidget(CubeDock):
             "x_name": "energy_keV" if "keV" in self._x_label else "channel",
         }
 
-    #: Why Export CSV... is refused while a job of the dock (a survey, a region spectrum, another
-    #: export) is running.
-    BUSY_EXPORT = (
-        "a job of this dock is running: wait for it to end (or Cancel it), then export again"
-    )
-
     def _export_in_job(self, path) -> None:
         """Write the CSV in a job, not in napari's GUI thread (as the other docks' saves:
         CubeDock.save_in_job); what it writes is taken now."""
@@ -437,16 +431,15 @@ class SpectrumWidget(CubeDock):
 
         args, kwargs = self._to_export(path)
         name = Path(path).name
-        worker = self.save_in_job(
+        self.save_in_job(
             lambda: [save_spectra_csv(*args, **kwargs)],
             cube=self.current_cube(),
             saving=f"Saving {name}\u2026",
             saved=f"{name} was saved",
             done=lambda _: f"Saved {name}.",
             name="Export",
+            again="export",
         )
-        if worker is None:
-            raise ValueError(self.BUSY_EXPORT)
 
     # -- internals ---------------------------------------------------------------------------
     def on_cube(self, layer) -> None:
