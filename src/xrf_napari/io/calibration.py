@@ -63,6 +63,10 @@ def calibration_from_mapping(m, where) -> Calibration | None:
         off, gain, quad = (
             float(np.asarray(m.get(k, 0.0)).ravel()[0]) for k in ("offset", "gain", "quadratic")
         )
+        if gain <= 0:  # no energy axis in any unit: said so, without a unit assumed
+            raise ValueError(
+                f"gain {gain:g} is not positive: the energy must rise with the channel"
+            )
         if not units:
             scale = _unit_scale(unitless_unit(gain, where, "offset/gain"), where)
         return Calibration(off * scale, gain * scale, quad * scale, source="file")
@@ -78,10 +82,12 @@ def unitless_unit(gain: float, where, what: str) -> str:
     NeXus, zarr and project attributes, sidecars, ripple headers). No XRF detector has channels
     of 1 keV or more, so a gain of 1 or more is eV/channel (gain 10, offset -50: eV), with a
     warning naming the file and the assumption; a smaller one is keV/channel, the documented
-    default, silently."""
+    default, silently. A gain that is not positive is no energy axis in either unit: "kev",
+    untold, so the reader's refusal is the one message (it had been said "read in eV", then
+    refused)."""
     import warnings
 
-    if not np.isfinite(gain) or abs(gain) < 1.0:
+    if not np.isfinite(gain) or gain < 1.0:
         return "kev"
     warnings.warn(
         f"{where}: its {what} name no energy unit: read in eV, a gain of {gain:g} eV/channel (no "
@@ -129,15 +135,24 @@ def _unit_scale(units: str, where) -> float:
     raise CubeReadError(where, f"unknown energy units {units!r} (expected keV or eV)")
 
 
-def calibration_from_coefficients(coeffs, where, units: str | None = "keV") -> Calibration:
+def calibration_from_coefficients(
+    coeffs, where, units: str | None = "keV", what: str = "calibration coefficients"
+) -> Calibration:
     """PyMca style [a, b, c]: E = a + b ch + c ch^2, in `units`; None where the file names no
-    unit and its format none either (an HDF5 `calibration` or `energy_calib` without `units`):
-    the gain's size says, as for offset/gain attributes (`unitless_unit`)."""
+    unit and its format none either (an HDF5 `calibration` or `energy_calib` without `units`, a
+    text spectrum's `#@CALIB`): the gain's size says, as for offset/gain attributes
+    (`unitless_unit`). `what`: the values as the messages name them."""
     c = np.asarray(coeffs, dtype=np.float64).ravel()
     if c.size < 2:
         raise CubeReadError(where, f"calibration needs at least [offset, gain], got {c.tolist()}")
+    if c[1] <= 0:
+        raise CubeReadError(
+            where,
+            f"{what} {c.tolist()}: gain {c[1]:g} is not positive: the energy must rise with the "
+            "channel",
+        )
     if units is None:
-        units = unitless_unit(float(c[1]), where, "calibration coefficients")
+        units = unitless_unit(float(c[1]), where, what)
     s = _unit_scale(units.lower(), where)
     try:
         return Calibration(c[0] * s, c[1] * s, (c[2] if c.size > 2 else 0.0) * s, source="file")

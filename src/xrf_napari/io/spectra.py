@@ -15,7 +15,11 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError
-from .calibration import calibration_from_coefficients, calibration_from_energy_axis
+from .calibration import (
+    calibration_from_coefficients,
+    calibration_from_energy_axis,
+    set_aside,
+)
 from .limits import MAX_TEXT_BYTES, decode_text, parse_int, read_bounded, refuse_binary
 
 
@@ -95,11 +99,7 @@ def read_mca(path) -> Spectrum:
         if not s:
             continue
         if s.startswith("#@CALIB"):
-            vals = _numbers(s[len("#@CALIB") :])
-            # `0 1 0` is SPEC's (and PyMca's) "no calibration: x = channel", not 1 keV/channel
-            identity = vals is not None and vals[:2] == [0.0, 1.0] and not any(vals[2:3])
-            if vals and len(vals) >= 2 and vals[1] > 0 and not identity:
-                cal = calibration_from_coefficients(vals[:3], path)
+            cal = _coefficients(_numbers(s[len("#@CALIB") :]), path, None, "#@CALIB") or cal
             continue
         if s.startswith("#@CHANN"):  # n first last reduction: the counts start at `first`
             vals = _numbers(s[len("#@CHANN") :])
@@ -158,6 +158,24 @@ def read_mca(path) -> Spectrum:
     return _finish(path, counts, cal, meta)
 
 
+def _coefficients(vals, path: Path, units: str | None, what: str) -> Calibration | None:
+    """The calibration of a text spectrum's coefficient line `what` ([offset, gain, quadratic]):
+    None for a line saying there is none (`0 1 0`, SPEC's and PyMca's "x = channel", not
+    1 keV/channel; all zeros, as MAESTRO writes an uncalibrated spectrum); in `units`, or, where
+    the line names none, keV or eV by the gain's size, as in every reader (unitless_unit: a gain
+    of 10, an instrument's eV, had been read as 10 keV/channel and dropped as implausible); set
+    aside with a warning naming the file where it can be none (a gain that is not positive, a
+    unit neither eV nor keV), which had been ignored without a word."""
+    if not vals or len(vals) < 2 or not any(vals[:3]):
+        return None
+    if vals[:2] == [0.0, 1.0] and not any(vals[2:3]):
+        return None
+    return set_aside(
+        lambda: calibration_from_coefficients(vals[:3], path, units, f"{what} values"),
+        f"its {what} line",
+    )
+
+
 def _declared_channels(value: float, path: Path) -> int:
     """#@CHANN's channel count, which serves only to see a file cut short (_warn_cut): one that
     is no count (negative, a fraction, over 2**24) is not used, with a warning naming the file,
@@ -208,9 +226,9 @@ def _read_amptek(path: Path, text: str) -> Spectrum:
     if m:
         block = m.group(1)
         unit = re.search(r"^\s*LABEL\s*-\s*(\S+)", block, re.M)
-        unit = unit.group(1).lower() if unit else "kev"
+        unit = unit.group(1).lower() if unit else None
         pts = [v for v in (_numbers(ln) for ln in block.splitlines()) if v and len(v) == 2]
-        if unit not in ("ev", "kev"):
+        if unit not in (None, "ev", "kev"):
             import warnings
 
             warnings.warn(
@@ -219,8 +237,11 @@ def _read_amptek(path: Path, text: str) -> Spectrum:
             )
         elif len(pts) >= 2:
             ch, e = np.array(pts).T
-            gain, off = np.polyfit(ch, e * (1e-3 if unit == "ev" else 1.0), 1)
-            cal = Calibration(float(off), float(gain), source="file")
+            fit = np.polyfit(ch, e, 1)[::-1]  # in LABEL's unit; none named: the gain's size says
+            cal = set_aside(
+                lambda: calibration_from_coefficients(fit, path, unit, "<<CALIBRATION>> points"),
+                "its <<CALIBRATION>> points",
+            )
     # HVSET is the detector's bias voltage (not the tube's kV)
     for key, name in (
         ("REAL_TIME", "real_time_s"),
@@ -379,7 +400,8 @@ def read_spe(path) -> Spectrum:
     """ASCII SPE as written by AMETEK software (EDAX XRF, ORTEC MAESTRO, Amptek exports): sections
     opened by `$NAME:` lines. Read: `$DATA:` (a 'first last' channel line, then the counts, one or
     more per line), `$MEAS_TIM:` (live, real seconds), and the energy calibration from `$MCA_CAL:`
-    (a term count, then 'a b [c] [units]') or else `$ENER_FIT:` ('offset gain', keV). Other
+    (a term count, then 'a b [c] [units]') or else `$ENER_FIT:` ('offset gain'; without a unit
+    keV, or eV for a gain of 1 or more: _coefficients). Other
     sections are kept as metadata text. The binary WinView .spe (Princeton CCD images) is
     refused."""
     path = Path(path)
@@ -436,17 +458,14 @@ def _spe_calibration(sections: dict, path: Path) -> Calibration | None:
     mca = sections.get("MCA_CAL", [])
     if len(mca) >= 2:
         parts = mca[1].split()
-        units = parts[-1].lower() if parts and not _numbers(parts[-1]) else "kev"
+        units = parts[-1] if parts and not _numbers(parts[-1]) else None
         coeffs = _numbers(" ".join(p for p in parts if _numbers(p)))
         n = parse_int(mca[0], path, "$MCA_CAL: term count", 1, 3)
-        if coeffs and len(coeffs) >= 2 and coeffs[1] > 0:
-            return calibration_from_coefficients(
-                coeffs[: max(n, 2)], path, "eV" if units == "ev" else "keV"
-            )
+        cal = _coefficients(coeffs[: max(n, 2)] if coeffs else None, path, units, "$MCA_CAL:")
+        if cal is not None:
+            return cal
     fit = _numbers(sections.get("ENER_FIT", [""])[0]) if sections.get("ENER_FIT") else None
-    if fit and len(fit) >= 2 and fit[1] > 0:
-        return calibration_from_coefficients(fit[:2], path, "keV")
-    return None
+    return _coefficients(fit[:2] if fit else None, path, None, "$ENER_FIT:")
 
 
 # -- .csv -----------------------------------------------------------------------------------

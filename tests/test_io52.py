@@ -1,0 +1,109 @@
+"""Session 52, readers: text spectra's calibrations follow the unit rule of every reader; a
+calibration that cannot be one is refused in one message."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+from test_io_ripple import write_ripple
+
+from xrf_napari.io import read_cube
+
+COUNTS = np.random.default_rng(52).poisson(3, 64) + 1
+
+
+def _mca(path, cal: str):
+    path.write_text(f"#@CALIB {cal}\n@A {' '.join(map(str, COUNTS))}\n", encoding="utf-8")
+    return path
+
+
+def _spe(path, section: str):
+    counts = "\n".join(map(str, COUNTS))
+    text = f"$SPEC_ID:\nx\n$DATA:\n0 {COUNTS.size - 1}\n{counts}\n{section}"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _amptek(path, block: str):
+    counts = "\n".join(map(str, COUNTS))
+    text = f"<<PMCA SPECTRUM>>\n<<CALIBRATION>>\n{block}<<DATA>>\n{counts}\n<<END>>\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+EV_FILES = {
+    "mca #@CALIB": lambda p: _mca(p / "s.mca", "-50 10 0"),
+    "spe $ENER_FIT": lambda p: _spe(p / "s.spe", "$ENER_FIT:\n-50 10\n"),
+    "spe $MCA_CAL": lambda p: _spe(p / "s.spe", "$MCA_CAL:\n2\n-50 10\n"),
+    "amptek without LABEL": lambda p: _amptek(p / "s.mca", "0 -50\n100 950\n"),
+}
+
+
+@pytest.mark.parametrize("kind", EV_FILES)
+def test_a_text_spectrum_calibration_without_unit_in_ev_reads_in_ev(tmp_path, kind):
+    """An instrument's #@CALIB (or SPE, Amptek) offset -50, gain 10 naming no unit is eV, as the
+    same numbers in HDF5, zarr, sidecar and ripple attributes are (calibration.unitless_unit):
+    read as 10 keV/channel, it was dropped as implausible and the spectrum auto-calibrated."""
+    path = EV_FILES[kind](tmp_path)
+    with pytest.warns(UserWarning, match="name no energy unit: read in eV") as told:
+        cube = read_cube(path, auto_calibrate=False)
+    assert all("implausible" not in str(w.message) for w in told)
+    assert all(str(w.message).startswith(f"{path}: ") for w in told)
+    cal = cube.calibration
+    assert (cal.source, cal.offset, cal.gain) == ("file", pytest.approx(-0.05), pytest.approx(0.01))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: _mca(p / "s.mca", "-0.05 0.01 0"),
+        lambda p: _spe(p / "s.spe", "$ENER_FIT:\n-0.05 0.01\n"),
+        lambda p: _spe(p / "s.spe", "$MCA_CAL:\n2\n-50 10 eV\n"),
+        lambda p: _amptek(p / "s.mca", "LABEL - keV\n0 -0.05\n100 0.95\n"),
+    ],
+    ids=["mca keV", "spe $ENER_FIT keV", "spe $MCA_CAL eV named", "amptek LABEL keV"],
+)
+def test_a_text_spectrum_calibration_in_kev_or_named_unit_is_read_untold(tmp_path, make):
+    """A guard: PyMca's keV #@CALIB (gain under 1) and a calibration naming its unit read as
+    before, without a warning."""
+    path = make(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cube = read_cube(path, auto_calibrate=False)
+    assert (cube.calibration.offset, cube.calibration.gain) == pytest.approx((-0.05, 0.01))
+
+
+def _sidecar(path):
+    np.save(path, np.ones((2, 2, 64), np.uint16))
+    side = {"offset": 20000, "gain": -10}
+    path.with_suffix(".json").write_text(json.dumps(side), encoding="utf-8")
+    return path.with_suffix(".json")
+
+
+def _rpl(path):
+    counts = np.ones((2, 2, 64), np.uint16)
+    return write_ripple(path.parent, counts, extra="depth-scale\t-10\ndepth-origin\t20000\n")
+
+
+NEGATIVE = {
+    "sidecar": lambda p: (_sidecar(p / "s.npy"), p / "s.npy"),
+    "ripple": lambda p: (_rpl(p / "scan.rpl"),) * 2,
+    "mca #@CALIB": lambda p: (_mca(p / "s.mca", "20000 -10 0"),) * 2,
+    "spe $ENER_FIT": lambda p: (_spe(p / "s.spe", "$ENER_FIT:\n20000 -10\n"),) * 2,
+}
+
+
+@pytest.mark.parametrize("kind", NEGATIVE)
+def test_a_negative_gain_naming_no_unit_is_refused_in_one_message(tmp_path, kind):
+    """A gain of -10 naming no unit was said "read in eV" and then refused (sidecar, ripple): two
+    messages contradicting each other; a text spectrum's was dropped without a word. One warning
+    now, naming the file, says the gain is not positive, and the calibration is set aside."""
+    named, path = NEGATIVE[kind](tmp_path)
+    with pytest.warns(UserWarning) as told:
+        cube = read_cube(path, auto_calibrate=False)
+    said = [str(w.message) for w in told]
+    assert len(said) == 1, said
+    assert said[0].startswith(f"{named}: ") and "-10" in said[0] and "not positive" in said[0]
+    assert "read in eV" not in said[0]
+    assert cube.calibration.source == "none"
