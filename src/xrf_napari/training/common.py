@@ -663,7 +663,33 @@ def load_checkpoint(
         state = _read_checkpoint(path, required, loaded)
     _restore(model, state.get("model"), path, "model")
     _restore(optimizer, state.get("optimizer"), path, "optimizer state")
+    if optimizer is not None:
+        keep_device_settings(optimizer)
     return state
+
+
+#: The optimiser settings that follow the device a run is on, not the run: load_state_dict
+#: takes them from the checkpoint's param_groups.
+DEVICE_SETTINGS = ("fused", "foreach", "capturable")
+
+
+def keep_device_settings(optimizer) -> None:
+    """The settings the optimiser was built with for this device (DEVICE_SETTINGS), not the
+    checkpoint's: the recolouriser's AdamW is fused on CUDA only, and a GPU run resumed on the
+    CPU went on fused (torch before 2.4 has no fused CPU kernel: a RuntimeError there), a CPU
+    run resumed on a GPU unfused. A fused or capturable step counter lives on its parameter's
+    device, as torch's load_state_dict places it."""
+    import torch
+
+    kept = {k: optimizer.defaults[k] for k in DEVICE_SETTINGS if k in optimizer.defaults}
+    for group in optimizer.param_groups:
+        group.update(kept)
+        on_device = group.get("fused") or group.get("capturable")
+        for p in group["params"]:
+            step = optimizer.state.get(p, {}).get("step")
+            if torch.is_tensor(step):
+                moved = step.to(p.device, torch.float32) if on_device else step.cpu()
+                optimizer.state[p]["step"] = moved
 
 
 #: torch.load's refusal of a pickle naming a global (torch/_weights_only_unpickler.py, 2.4-2.13:
