@@ -1,13 +1,19 @@
 """Session 52, train52: a checkpoint resumed on another kind of device keeps this device's
-optimiser settings."""
+optimiser settings, and the stop of a torchrun embedding pass counts its parts as a lower bound."""
 
 from __future__ import annotations
 
 import copy
+import sys
+from pathlib import Path
 
 import pytest
 
 torch = pytest.importorskip("torch")
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_reproducibility_audit26 import setup  # noqa: E402, F401 - fixture
+from test_train51 import _embed_calls  # noqa: E402
 
 
 def _tiny_run():
@@ -48,3 +54,29 @@ def test_a_gpu_checkpoint_resumed_on_the_cpu_steps_as_a_cpu_run(tmp_path):
         _step(model, opt, i)
         _step(resumed, resumed_opt, i)
     assert all(torch.equal(a, b) for a, b in zip(model.parameters(), resumed.parameters()))
+
+
+def test_a_torchrun_stop_says_its_count_of_parts_is_a_lower_bound(
+    setup,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+    capsys,
+):
+    """Under torchrun rank 0 counted the parts while the other ranks could still be writing
+    theirs, and said "the latents of K of n cubes stay", K one or more too low: it says "at
+    least K" there (nothing else uses the count; a rerun reads the parts themselves)."""
+    from xrf_napari.training import distributed
+    from xrf_napari.training import train_recolouriser as tr
+
+    _, data, dve, _, _ = setup
+    cache = tmp_path / "out" / tr.CACHE_NAME
+    monkeypatch.setattr(distributed, "all_max", lambda value, info: value)  # rank 0 of 2 alone
+    _embed_calls(monkeypatch, stop_at=2)  # rank 0's cubes 0 and 2: stopped in cube 2
+    with pytest.raises(KeyboardInterrupt):
+        tr.embed_dataset(data, dve, "cpu", cache, progress=False, dist=distributed.DistInfo(0, 2))
+    err = capsys.readouterr().err
+    assert "the latents of at least 1 of 4 cubes stay in " in err, err
+    _embed_calls(monkeypatch, stop_at=1)
+    with pytest.raises(KeyboardInterrupt):
+        tr.embed_dataset(data, dve, "cpu", cache, progress=False)
+    assert "the latents of 1 of 4 cubes stay in " in capsys.readouterr().err

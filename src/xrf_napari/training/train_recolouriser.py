@@ -655,7 +655,7 @@ def embed_dataset(
             _write_part(parts, names[i], key, i, done[i])
     except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM (the CLI's Terminated)
         if dist.is_main:
-            _say_embedding_stopped(parts, names, key)
+            _say_embedding_stopped(parts, names, key, dist.enabled)
         raise
     done = gather_shards(done, dist)
     latents, palettes, rgbs = ([done[i][j] for i in range(n)] for j in range(3))
@@ -715,12 +715,15 @@ def _read_part(parts: Path, name: str, key: dict, i: int):
     return got if whole and same and palette.dtype == rgb.dtype == np.uint8 else None
 
 
-def _say_embedding_stopped(parts: Path, names, key: dict) -> None:
+def _say_embedding_stopped(parts: Path, names, key: dict, ranks: bool = False) -> None:
     """A stop during the embedding pass said "interrupted" alone: what stays, and that the
     same command embeds the rest (with --resume only where it was given: before a run's first
     checkpoint, --resume has nothing to continue and is refused). Only the parts a rerun uses
     are counted (every rank's; their keys alone, as _load_keyed reads them: reading each cube's
-    latents would slow the stop): every .npz was, another embedder's or a removed cube's too."""
+    latents would slow the stop): every .npz was, another embedder's or a removed cube's too.
+    ranks (under torchrun): the other ranks may still be writing a part as rank 0 counts, and
+    waiting for them could hang on a rank that died, so the count is "at least" (nothing but
+    this message uses it: a rerun reads the parts themselves)."""
     from ..fileutil import printable
     from .common import command_line
 
@@ -730,7 +733,8 @@ def _say_embedding_stopped(parts: Path, names, key: dict) -> None:
         for i, name in enumerate(names)
     )
     print(
-        f"xrf-napari-train: stopped while embedding cubes: the latents of {kept} of {n} cubes "
+        f"xrf-napari-train: stopped while embedding cubes: the latents of "
+        f"{'at least ' if ranks else ''}{kept} of {n} cubes "
         f"stay in {printable(parts)}; the same command embeds the rest: {command_line()}",
         file=sys.stderr,
         flush=True,
