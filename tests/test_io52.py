@@ -107,3 +107,39 @@ def test_a_negative_gain_naming_no_unit_is_refused_in_one_message(tmp_path, kind
     assert said[0].startswith(f"{named}: ") and "-10" in said[0] and "not positive" in said[0]
     assert "read in eV" not in said[0]
     assert cube.calibration.source == "none"
+
+
+# -- the zarr sample cap: the check's sample is not thinned for stores of several-row chunks ------
+def test_a_capped_zarr_sample_reads_the_other_rows_of_the_chunks_it_decodes(tmp_path, monkeypatch):
+    """The cap on the chunks a zarr store's opening sample reads (79c0030, ZARR_SAMPLE_CHUNKS) cut
+    the columns of each sampled row, also for a store chunked over 8 rows, whose chunks hold 8
+    times the pixels read: the calibration check then saw 480 of the 3,072 pixels it saw uncapped
+    (a 256 x 256 x 1024 store in (8, 8, 128) chunks) and kept a calibration 12 % off on a
+    low-count scan (/work/runs52/io52/zcap.py). The other rows of those chunks are read now: as
+    many chunks, no fewer pixels than uncapped."""
+    import zarr
+    from zarr.storage import LocalStore
+
+    from xrf_napari.errors import check_counts_sample
+
+    path = tmp_path / "s.zarr"
+    arr = zarr.open_array(str(path), mode="w", shape=(96, 64, 16), chunks=(8, 8, 16), dtype="u2")
+    arr[:] = 1
+    read, real = [], LocalStore.get
+
+    async def counted(self, key, *args, **kwargs):
+        if "/c/" in key or key.startswith("c/"):
+            read.append(key)
+        return await real(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(LocalStore, "get", counted)
+    arr = zarr.open_array(str(path), mode="r")
+    total, _ = check_counts_sample(arr, path, max_chunks=24)
+    assert len(read) <= 24, len(read)
+    assert total[0] >= 12 * 64, total[0]  # pixels (all ones): 12 whole rows' worth at least
+    bad = zarr.open_array(str(path), mode="r+")
+    bad[45, 3, 5] = 2**16 - 1  # a row of the chunks read, not one of the 12 sampled rows
+    arr = zarr.open_array(str(path), mode="r")
+    total, peak = check_counts_sample(arr, path, max_chunks=24)
+    assert peak[5] == 2**16 - 1
+

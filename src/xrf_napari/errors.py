@@ -150,13 +150,43 @@ def check_counts_sample(
     total = np.zeros(c, dtype=np.float64)
     peak = np.zeros(c, dtype=np.float64)
     rows, blocks = sample_layout(data, max_bytes, n_rows, max_chunks)
-    for y in rows:
+    for y0, y1 in _bands(data, rows, blocks, max_bytes, n_rows, max_chunks):
         for x0, x1 in blocks:
-            sample = np.asarray(data[y : y + 1, x0:x1, :])
-            check_values(sample, path, f"row {y}", (y, 0, x0))
+            sample = np.asarray(data[y0:y1, x0:x1, :])
+            check_values(
+                sample, path, f"row {y0}" if y1 == y0 + 1 else f"rows {y0}-{y1 - 1}", (y0, 0, x0)
+            )
             total += sample.sum(axis=(0, 1), dtype=np.float64)
             np.maximum(peak, sample.max(axis=(0, 1)), out=peak)
     return total, peak
+
+
+def _bands(data, rows, blocks, max_bytes, n_rows, max_chunks) -> list[tuple[int, int]]:
+    """The row spans the opening check reads: its rows one by one, or, where max_chunks took
+    columns away from a store chunked over several rows, each row with the other rows of its
+    chunks (up to max_bytes in all), which those chunks decode anyway: a (8, 8, 128) zarr store
+    gave the check 480 of the 3,072 pixels it read uncapped, and kept a calibration 12 % off on
+    a low-count scan that the full sample's peaks refuse."""
+    spans = [(y, y + 1) for y in rows]
+    chunk = _chunk_shape(data)
+    if max_chunks is None or chunk is None or chunk[0] < 2:
+        return spans
+    if sample_layout(data, max_bytes, n_rows)[1] == blocks:  # the cap took nothing away
+        return spans
+    h, cy = int(data.shape[0]), chunk[0]
+    cols = sum(x1 - x0 for x0, x1 in blocks)
+    pixel = max(1, int(data.shape[2]) * np.dtype(data.dtype).itemsize)
+    k = max(1, min(cy, max_bytes // (len(rows) * cols * pixel)))
+    out, seen = [], set()
+    for y in rows:
+        top = y // cy * cy
+        if top in seen:  # another sampled row's chunks
+            continue
+        seen.add(top)
+        end = min(top + cy, h)
+        start = max(top, min(y, end - k))
+        out.append((start, min(start + k, end)))
+    return out
 
 
 def _first_bad(bad: np.ndarray, origin: tuple[int, ...]) -> str:
