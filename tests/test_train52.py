@@ -4,9 +4,11 @@ optimiser settings, and the stop of a torchrun embedding pass counts its parts a
 from __future__ import annotations
 
 import copy
+import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -80,3 +82,76 @@ def test_a_torchrun_stop_says_its_count_of_parts_is_a_lower_bound(
     with pytest.raises(KeyboardInterrupt):
         tr.embed_dataset(data, dve, "cpu", cache, progress=False)
     assert "the latents of 1 of 4 cubes stay in " in capsys.readouterr().err
+
+
+def _regrid(path, factor: float = 1.0, shift: int = 0) -> np.ndarray:
+    """Rewrite the toy cube `path` on another grid: its channels merged in twos (factor 2), or
+    the canonical bins moved `shift` channels down (a later offset). Returns its old counts."""
+    import h5py
+
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import read_project_cube, read_targets, write_cube
+
+    with h5py.File(path, "r") as f:
+        cube = read_project_cube(f, path)
+        counts, meta = f["counts"][()], json.loads(f.attrs["metadata"])
+    cal = cube.calibration
+    if factor == 2:
+        new = counts.reshape(*counts.shape[:2], -1, 2).sum(-1)
+    else:
+        new = np.zeros_like(counts)
+        new[..., : counts.shape[2] - shift] = counts[..., shift:]
+    offset = cal.offset + cal.gain * ((factor - 1) / 2 + shift)
+    write_cube(
+        path, new, Calibration(offset, cal.gain * factor), metadata=meta, targets=read_targets(path)
+    )
+    return counts
+
+
+@pytest.fixture
+def toy_set(tmp_path):
+    from xrf_napari.training.data import list_cubes
+    from xrf_napari.training.toy_data import write_toy_dataset
+
+    data = write_toy_dataset(tmp_path / "set", n_cubes=2, size=24, seed=4)
+    return data, list_cubes(data)
+
+
+def test_the_ari_table_reads_a_cube_of_other_channels_as_the_colour_table_does(tmp_path, toy_set):
+    """evaluate's colour table re-bins every cube onto the canonical grid (analysis.embed), but
+    its ARI pass refused a cube of other channels, "counts must be (H, W, 512)", after the whole
+    colour table and the cubes before it: the ARI pass re-bins it too."""
+    from xrf_napari.models.dve import build_from_config
+    from xrf_napari.models.weights import save_weights
+    from xrf_napari.training.eval_embedder import evaluate_embedder
+
+    data, files = toy_set
+    _regrid(files[0], factor=2)  # 256 channels of 100 eV
+    torch.manual_seed(0)
+    dve = build_from_config({})
+    save_weights(dve.state_dict(), tmp_path / "dve.safetensors", dve.config)
+    got = evaluate_embedder(
+        data, tmp_path / "dve.safetensors", device="cpu", max_cubes=1, oracle=False, progress=False
+    )
+    (row,) = got["per_cube"]
+    assert row["cube"] == files[0].name and np.isfinite(row["dve"])
+
+
+def test_a_cube_of_512_channels_on_another_calibration_is_not_read_as_canonical(toy_set):
+    """The check was of the channel count alone: 512 channels starting two bins later were
+    trained on and scored as if they were the canonical bins. The embedder's training refuses
+    them, naming the grid; the ARI table re-binns them (the same counts, two bins along)."""
+    from xrf_napari.training.data import read_cube_arrays
+
+    _, files = toy_set
+    before = _regrid(files[0], shift=2)
+    with pytest.raises(
+        ValueError,
+        match=r"toy_0000\.h5: counts must be on the canonical grid .*"
+        r"got 512 channels from 1\.1 keV, 50 eV each",
+    ):
+        read_cube_arrays(files[0])
+    counts, _, _ = read_cube_arrays(files[0], rebin=True)
+    np.testing.assert_allclose(counts[..., :2], 0, atol=1e-5)
+    np.testing.assert_allclose(counts[..., 2:], before[..., 2:], rtol=1e-6, atol=1e-5)
+    assert read_cube_arrays(files[1])[0].dtype == before.dtype  # a canonical cube as it is

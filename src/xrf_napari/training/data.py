@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..energy import CANONICAL_N_CHANNELS
+from ..energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, CANONICAL_N_CHANNELS
 
 
 def list_cubes(data_dir, option: str | None = None) -> list[Path]:
@@ -44,9 +44,11 @@ def _list_cubes(data_dir) -> list[Path]:
     # training on the cubes a running generate has written so far; the manifest, read once
     manifest = check_set_complete(data_dir)
 
+    # a folder named like a cube is none: it failed as an unreadable file ("check its
+    # permissions") once the device was chosen, the embedder loaded
     def cubes(folder):
         return without_native_copies(
-            sorted(p for p in folder.glob("*.h5") if not p.name.startswith("."))
+            sorted(p for p in folder.glob("*.h5") if not p.name.startswith(".") and not p.is_dir())
         )
 
     files = cubes(data_dir / "cubes") or cubes(data_dir)
@@ -196,10 +198,15 @@ def profile_key(metadata: dict) -> str:
     return f"{anode} {lo}-{lo + 10} eV"
 
 
-def read_cube_arrays(path) -> tuple[np.ndarray, np.ndarray, dict]:
-    """(counts (H, W, 512), labels (H, W) int32, metadata) of one synthetic cube; clear errors."""
+def read_cube_arrays(path, rebin: bool = False) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(counts (H, W, 512), labels (H, W) int32, metadata) of one synthetic cube; clear errors.
+
+    A cube on another energy grid (channel count, offset or gain) is re-binned onto the canonical
+    one with `rebin` (float32, as the plugin reads a scan: the ARI table), else refused: the
+    embedder's training thins whole counts. The check was of the channel count alone, so a
+    512-channel cube of another calibration was read as if canonical."""
     from ..io.hdf5 import open_hdf5
-    from ..io.project_h5 import check_project_file
+    from ..io.project_h5 import check_project_file, read_project_cube
 
     path = Path(path)
     try:
@@ -209,19 +216,41 @@ def read_cube_arrays(path) -> tuple[np.ndarray, np.ndarray, dict]:
                 raise ValueError(
                     f"{path} has no /targets/labels (region labels are needed to train)"
                 )
+            cal = read_project_cube(f, path).calibration
             counts = f["counts"][()]
             labels = f["targets/labels"][()].astype(np.int32)
             meta = json.loads(f.attrs.get("metadata", "{}"))
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc}") from exc
-    if counts.ndim != 3 or counts.shape[2] != CANONICAL_N_CHANNELS:
-        raise ValueError(
-            f"{path}: counts must be (H, W, {CANONICAL_N_CHANNELS}) on the canonical grid, "
-            f"got {counts.shape}"
-        )
     if labels.shape != counts.shape[:2]:
         raise ValueError(f"{path}: labels {labels.shape} do not match counts {counts.shape[:2]}")
+    if not on_canonical_grid(cal, counts.shape[2]):
+        from ..cube import cube_from_array
+        from ..energy import canonical_rebinner, off_grid_refusal
+
+        lo, width = cal.edges(counts.shape[2])[0], cal.gain * 1000
+        grid = f"{counts.shape[2]} channels from {lo:.4g} keV, {width:.4g} eV each"
+        if not rebin:
+            raise ValueError(
+                f"{path}: counts must be on the canonical grid ({CANONICAL_N_CHANNELS} channels "
+                f"of {CANONICAL_BIN_WIDTH * 1000:g} eV from {CANONICAL_E_MIN:g} keV), got {grid}: "
+                "the embedder trains on whole counts, which re-binning would not keep"
+            )
+        why = off_grid_refusal(cube_from_array(counts[:1, :1], cal), "the ARI table", str(path))
+        if why:
+            raise ValueError(why)
+        counts = canonical_rebinner(cal, counts.shape[2])(counts)
     return counts, labels, meta
+
+
+def on_canonical_grid(cal, n_channels: int) -> bool:
+    """Whether a cube's channels are the canonical bins (to within a millionth of a bin)."""
+    from ..energy import canonical_edges
+
+    if n_channels != CANONICAL_N_CHANNELS:
+        return False
+    edges = cal.edges(n_channels)
+    return bool(np.allclose(edges, canonical_edges(), rtol=0, atol=CANONICAL_BIN_WIDTH * 1e-6))
 
 
 def sample_pixels(

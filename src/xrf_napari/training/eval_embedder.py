@@ -188,7 +188,7 @@ def evaluate_embedder(
     for path in tqdm(
         files, desc="evaluating embedder", unit="cube", disable=not progress, dynamic_ncols=True
     ):
-        counts, labels, meta = read_cube_arrays(path)
+        counts, labels, meta = read_cube_arrays(path, rebin=True)  # as the colour table reads it
         r = evaluate_cube(
             emb,
             counts,
