@@ -575,6 +575,7 @@ def embed_dataset(
     dist=None,
     line_elements=(),
     desc: str = "embedding cubes",
+    files=None,
 ):
     """(inputs, palettes, rgbs, names): lists of (H, W, C) arrays (float32, uint8, uint8).
 
@@ -587,7 +588,8 @@ def embed_dataset(
     Under torchrun (dist) each rank reads and embeds only its share of the files (every N-th), then
     the ranks exchange the latents, which are ~85x smaller than the counts; rank 0 writes the
     cache. desc: the progress bar's label (every cube of the folder is embedded, the validation
-    paintings' too: _build says how many of each)."""
+    paintings' too: _build says how many of each). files: data_dir's cubes where the caller has
+    listed them (list_cubes; None: listed here), as _build has: the folder was listed twice."""
     import os
 
     from tqdm import tqdm
@@ -601,7 +603,7 @@ def embed_dataset(
     from .distributed import DistInfo, all_max, barrier, gather_shards
 
     dist = dist or DistInfo()
-    files = list_cubes(data_dir)
+    files = list_cubes(data_dir) if files is None else list(files)
     n = len(files)
     names = [p.stem for p in files]
     embedder = load_embedder(embedder_weights, device)
@@ -1142,12 +1144,12 @@ def _start(args):
 
     user = read_config(args.config) if args.config else None
     cfg, settings = resolve_config(args, user)  # reads the config only; its "init" is an input too
-    # the argument and config refusals before any output: a missing --embedder was refused
-    # after "device: cpu" had been printed and the output folder made
+    # the refusals before any output, those that read no file first: a missing --embedder was
+    # refused after "device: cpu" had been printed and the output folder made
     check_model(cfg, settings)
-    check_model_file(args.embedder, "dve", "--embedder")
-    if getattr(args, "threads", None):
-        torch.set_num_threads(args.threads)
+    if args.embedder is not None:  # its tensors are read below, once the cheap checks pass
+        with weights_option("--embedder", args.embedder):
+            require_weights_file(args.embedder)
     check_output_folder(
         args.out,
         (
@@ -1163,13 +1165,16 @@ def _start(args):
     )
     out = Path(args.out)
     loaded = refuse_unfinished_checkpoint(out / CHECKPOINT_NAME, args.resume, "recolouriser")
-    # the inputs' cheap checks before any folder, device or embedder: a missing --init or --data
-    # was refused after "device: cpu", the output folder made (then removed) and the embedder
-    # loaded
+    # the inputs' cheap checks (no tensor read) before any folder, device or weights: a missing
+    # --init or --data was refused after a custom --embedder had been loaded, and a missing
+    # --init after "device: cpu" and the output folder made (then removed)
     if cfg["init"]:
         with weights_option("--init", cfg["init"], settings.said("init", cfg)):
             require_weights_file(cfg["init"])
     files = list_cubes(args.data, "--data")
+    check_model_file(args.embedder, "dve", "--embedder")  # reads the tensors: last
+    if getattr(args, "threads", None):
+        torch.set_num_threads(args.threads)
     out.mkdir(parents=True, exist_ok=True)
     device = pick_device(args.device)
     dist = init_distributed(device.type)
@@ -1253,6 +1258,7 @@ def _build(args) -> _Run:
         # set of 3 training and 1 validation cube
         desc=f"embedding cubes ({len(train_idx)} training, {len(val_idx)} validation"
         + ("; this rank's share)" if dist.enabled else ")"),
+        files=files,
     )
     embed_s = time.time() - t0
     if cfg["model"].get("colour_prior"):  # derived from the cached line features, not cached
