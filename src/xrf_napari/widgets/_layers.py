@@ -124,15 +124,59 @@ def result_name(viewer, cube, kind: str, source: str) -> str:
     return f"{kind} [{source}]"
 
 
-def follow_edits(layer, slot) -> None:
+def follow_edits(layer, slot, seen: weakref.WeakKeyDictionary | None = None) -> None:
     """Call `slot` on each edit of a region layer: a Labels layer's strokes (paint), undo and
     redo (set_data: napari's emit only that) and new data; a Shapes layer's shapes (not its
     set_data: each refresh of a shape dragged would rasterise the shapes again). napari ignores
-    a repeated connection. Pigments' fitted regions and the Spectrum dock's region curve."""
+    a repeated connection. Pigments' fitted regions, the Spectrum dock's region curve, Embed &
+    cluster's cluster curves. `seen`: the slot's record for edited_labels, which starts here."""
     kind = layer_type(layer)
     names = {"Labels": ("data", "paint", "set_data"), "Shapes": ("data",)}.get(kind, ())
     for name in names:
         getattr(layer.events, name).connect(slot)
+    if seen is not None and kind == "Labels":
+        layer = _unwrapped(layer)  # (the proxy warns of private attributes)
+        seen[layer] = _history_mark(layer)
+
+
+def _history_mark(layer) -> tuple | None:
+    """Where a Labels layer's undo and redo history stand (napari's own, private; None where
+    napari has none): an undo or redo moves it, a refresh does not."""
+    undo, redo = getattr(layer, "_undo_history", None), getattr(layer, "_redo_history", None)
+    if undo is None or redo is None:
+        return None
+    return len(undo), len(redo), id(undo[-1]) if undo else 0, id(redo[-1]) if redo else 0
+
+
+def edited_labels(event, seen: weakref.WeakKeyDictionary) -> set | None:
+    """What a follow_edits event of a Labels layer may have changed, read without the layer's
+    array: the slots compared the whole labels array on every event (190 ms at 4000 x 4000 px
+    for the Spectrum region), and napari's own refresh of a large layer emits set_data on every
+    move of the brush. An empty set: nothing (a set_data with the undo history where `seen`,
+    the slot's record, last saw it: a refresh); a stroke's labels, those its pixels had and
+    the one they got (napari's history atoms: the stroke's box only); None: any pixel may have
+    changed (new data, an undo or redo, a history napari writes otherwise)."""
+    import numpy as np
+
+    layer = _unwrapped(event.source)
+    mark, before = _history_mark(layer), seen.get(layer)
+    seen[layer] = mark
+    kind = getattr(event, "type", None)
+    if kind == "set_data":
+        return set() if mark is not None and mark == before else None
+    if kind != "paint":
+        return None
+    touched: set = set()
+    for atom in getattr(event, "value", None) or ():
+        if hasattr(atom, "old_values") and hasattr(atom, "new_value"):  # a masked atom
+            values = (atom.old_values, atom.new_value)
+        elif isinstance(atom, tuple) and len(atom) == 3:  # (indices, old values, new values)
+            values = atom[1:]
+        else:
+            return None
+        for v in values:
+            touched.update(int(x) for x in np.unique(np.asarray(v)))
+    return touched
 
 
 def forget_strokes(layer) -> None:

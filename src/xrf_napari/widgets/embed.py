@@ -3,6 +3,8 @@ regions as a Labels layer, their mean spectra in the Spectrum widget, export of 
 
 from __future__ import annotations
 
+import re
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +28,9 @@ from ._dialogs import ask_save_path, suggested_path, weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
     cube_display_name,
+    edited_labels,
     find_result,
+    follow_edits,
     forget_strokes,
     layer_cube,
     regions_check,
@@ -133,6 +137,7 @@ class EmbedClusterWidget(CubeDock):
         self.result = None
         self.latent_layer = None
         self.labels_layer = None
+        self._seen = weakref.WeakKeyDictionary()  # the clusters layers' history (edited_labels)
         self.weights_edit = QLineEdit(default_weights("dve"))
         self.weights_edit.setPlaceholderText("shipped embedder")
         self.device = device_combo()
@@ -299,6 +304,7 @@ class EmbedClusterWidget(CubeDock):
         # in the copy). Not at upsert: a result dropped above puts the painted regions back, their
         # strokes undoable
         forget_strokes(self.labels_layer)
+        follow_edits(self.labels_layer, self._clusters_edited, self._seen)
         self.job.status.setText(f"Done. {kept_line}" if kept_line else "Done.")
         # the sentence goes once the copy is deleted, and names both layers as they are renamed
         self.say_while_shown(cube, [kept], kept_line, named=[self.labels_layer])
@@ -306,6 +312,51 @@ class EmbedClusterWidget(CubeDock):
         if cube is self.current_cube():  # the summary and notes are under the form
             self.scroll_into_view(self.summary, self.ood_label)
         return (source, cube.energy, result, spectra, counts, device, note, False, ood, why_one)
+
+    #: The Spectrum dock's status line once cluster curves were taken off its plot.
+    CURVES_EDITED = (
+        "{} taken off the plot: {} painted on \u201c{}\u201d. Save labels & spectra (Embed & "
+        "cluster) averages the regions as painted and plots them again."
+    )
+
+    def _clusters_edited(self, event) -> None:
+        """A stroke, an undo or new data on a clusters layer: the Spectrum curves of the clusters
+        whose pixels changed are taken off (they stayed, and were exported, as the means of
+        regions that no longer were), those a stroke touched (edited_labels: no compare of the
+        whole layer), all of them for an undo or new data unless the layer holds the kept
+        result's regions again, whose curves then come back."""
+        from .spectrum import find_spectrum_widget
+
+        touched = edited_labels(event, self._seen)
+        layer, viewer = event.source, self.viewer
+        target = None if viewer is None else find_spectrum_widget(viewer)
+        if (touched is not None and not touched) or target is None:
+            return
+        for cube, kept in list(self._per_cube.values()):
+            result = kept.get("result")
+            if result is None or result[2].labels is None:
+                continue
+            clusters = self._clusters_layer(cube, result)
+            if getattr(clusters, "__wrapped__", clusters) is not layer:
+                continue
+            names = [
+                n for n in target.curve_names(cube) if re.fullmatch(r"cluster \d+", n) is not None
+            ]
+            if touched is None and np.array_equal(layer.data, result[2].labels):
+                if len(names) < sum(1 for c in result[4] if c > 0):  # undone: back
+                    self._send_spectra(cube, result[3], layer, result[4])
+                continue
+            if touched is not None:
+                names = [n for n in names if int(n.split()[-1]) in touched]
+            held = target.drop_curves(cube, names)
+            if held and cube is target.current_cube():
+                which = (
+                    f"The curve of {held[0]} was"
+                    if len(held) == 1
+                    else f"The curves of clusters {', '.join(n.split()[-1] for n in held)} were"
+                )
+                words = "its region was" if len(held) == 1 else "their regions were"
+                target.job.status.setText(self.CURVES_EDITED.format(which, words, layer.name))
 
     def _layer_removed(self, event=None) -> None:
         """The last run's latent RGB and clusters layers (latent_layer, labels_layer) are let go

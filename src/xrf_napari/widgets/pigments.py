@@ -12,6 +12,7 @@ other docks (CubeDock), each scan keeps its own fit, shown again when the scan i
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,7 @@ from ._layers import (
     LayerCombo,
     below_translate,
     cube_display_name,
+    edited_labels,
     edits_of,
     find_result,
     follow_edits,
@@ -398,6 +400,7 @@ class PigmentsWidget(CubeDock):
         #: the hidden Labels layer a row click showed (select_row), hidden again on release
         self._shown = None
         self._painter = None  # the worker painting a choice of candidates (_repaint)
+        self._seen = weakref.WeakKeyDictionary()  # the fitted layers' history (edited_labels)
         # the recolouriser's weights (None: the shipped ones, or the settings' weights folder)
         self.uvit_weights = default_weights("uvit") or None
         self.dve_weights = default_weights("dve") or None
@@ -823,7 +826,7 @@ class PigmentsWidget(CubeDock):
 
     def _watch(self, labels_layer) -> None:
         """Follow what happens to a fitted Labels layer's labels (_regions_changed)."""
-        follow_edits(labels_layer, self._regions_changed)
+        follow_edits(labels_layer, self._regions_changed, self._seen)
 
     def _regions_changed(self, event) -> None:
         """A fitted Labels layer was rewritten (Embed & cluster run again with another K: the same
@@ -835,12 +838,21 @@ class PigmentsWidget(CubeDock):
         fitted, rewritten by Find regions or Embed & cluster run again, are not gone: the run
         kept them in a hidden "(your edits)" copy first (keep_painted), and the fit follows them
         there (kept_copy_of), its rows selecting its regions in the copy. It went stale instead,
-        saying "press Find pigments again", which fitted the new run's regions, not those."""
+        saying "press Find pigments again", which fitted the new run's regions, not those.
+        Not compared where edited_labels tells: a refresh changed nothing (napari's refresh of
+        a large layer on each move of the brush), and a stroke on the fitted labels made them
+        other labels (the compare cost 50 ms per move at 4000 x 4000 px)."""
         layer, viewer = event.source, self.viewer  # None once the dock was closed
+        touched = edited_labels(event, self._seen)
+        if touched is not None and not touched:
+            return
         changed, moved = False, []
         for result in self.recall_all("result"):
             if result.labels_layer is layer:
-                stale = not np.array_equal(result.labels, layer.data)
+                if touched is not None and not result.stale:
+                    stale = True  # a stroke changed pixels of the labels the fit read
+                else:
+                    stale = not np.array_equal(result.labels, layer.data)
                 kept = kept_copy_of(viewer, layer, result.labels) if stale and viewer else None
                 if kept is not None:
                     result.labels_layer, stale = kept, False

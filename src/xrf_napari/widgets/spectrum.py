@@ -31,6 +31,7 @@ from ._jobs import report_error
 from ._layers import (
     LayerCombo,
     cube_display_name,
+    edited_labels,
     follow_edits,
     labels_for,
     layer_cube,
@@ -105,6 +106,7 @@ class SpectrumWidget(CubeDock):
         self._markers = (None, ())  # (what they were made for, markers): xraylib once per ticks
         self._last_pixel = None
         self._energy = None
+        self._seen = weakref.WeakKeyDictionary()  # the region layers' history (edited_labels)
         self._x_label = "Energy (keV)"
 
         self.calibration_label = QLabel("")
@@ -242,21 +244,27 @@ class SpectrumWidget(CubeDock):
             sources = kept.get("sources") or {}
             gone = [n for n, s in sources.items() if s is not None and s not in layers]
             if gone:
-                self._drop_curves(cube, gone)
+                self.drop_curves(cube, gone)
 
-    def _drop_curves(self, cube, names) -> None:
+    def drop_curves(self, cube, names) -> list[str]:
         """Take the curves `names` and their sources off `cube`'s plot: the one shown (redrawn)
-        or the one kept for when the scan is shown again."""
+        or the one kept for when the scan is shown again. Returns those it held."""
         sources = self.recall(cube, "sources") or {}
         self.remember(cube, "sources", {n: s for n, s in sources.items() if n not in names})
         shown = cube is self.current_cube()
         curves = self.curves if shown else dict(self.recall(cube, "curves") or {})
-        for name in names:
-            curves.pop(name, None)
-        if shown:
+        held = [name for name in names if curves.pop(name, None) is not None]
+        if shown and held:
             self.redraw()
-        else:
+        elif not shown:
             self.remember(cube, "curves", curves)
+        return held
+
+    def curve_names(self, cube) -> list[str]:
+        """The names of `cube`'s curves, shown or kept for when it is shown again."""
+        return list(
+            self.curves if cube is self.current_cube() else self.recall(cube, "curves") or {}
+        )
 
     def _layer_removed(self, event=None) -> None:
         super()._layer_removed(event)
@@ -325,7 +333,12 @@ class SpectrumWidget(CubeDock):
         except ValueError as exc:
             self.job.refused(report_error(exc, "Region"))
             return None
-        made = (region, layer, label, np.packbits(mask))  # what the curve is the mean of
+        # what the curve is the mean of, and the labels whose edit may change it: the label
+        # alone where the mask is its pixels, else (every label's pixels) also 0
+        watch = None
+        if label is not None:
+            watch = {label} if np.any(np.asarray(region.data) == label) else {label, 0}
+        made = (region, layer, label, np.packbits(mask), watch)
 
         return self.start_job(
             _region_job,
@@ -352,12 +365,12 @@ class SpectrumWidget(CubeDock):
             return
         self.add_curve(REGION_CURVE, cube.energy, mean, cube=cube, source=made[0])
         self.remember(cube, "region made", made)
-        follow_edits(made[0], self._region_edited)
+        follow_edits(made[0], self._region_edited, self._seen)
 
     def _region_changed(self, cube, made) -> bool:
         """Whether the pixels of the region `made` were averaged over are no longer the region's
         (a stroke, an undo, a shape moved; a region left empty or deleted)."""
-        region, layer, label, packed = made
+        region, layer, label, packed, _ = made
         try:
             mask = region_mask(region, layer, cube.shape[:2], label)
         except ValueError:
@@ -367,16 +380,28 @@ class SpectrumWidget(CubeDock):
     def _region_edited(self, event=None) -> None:
         """A region curve's layer was edited: the curve, the mean of pixels that are no longer
         its region's, is taken off the plot (of every scan), with a sentence on the shown scan's
-        status line. It stayed, and was exported, as the region's spectrum."""
+        status line. It stayed, and was exported, as the region's spectrum. A stroke or a
+        refresh is told by edited_labels, not by averaging the region again and comparing: that
+        froze the viewer 190 ms at 4000 x 4000 px at each stroke's end and each move of the
+        brush over a large layer."""
         layer = getattr(event, "source", None)
         if self._closed or str(getattr(event, "action", "")).endswith("ing"):
             return  # a shape being drawn or dragged: once it is done
+        touched = edited_labels(event, self._seen) if layer_type(layer) == "Labels" else None
         for cube, kept in list(self._per_cube.values()):
             made = kept.get("region made")
-            if made is None or made[0] is not layer or not self._region_changed(cube, made):
+            if made is None or made[0] is not layer:
+                continue
+            if touched is not None:  # a stroke: the region changed where it changed a pixel
+                # of the region's labels (made[4]); not compared, as napari emits a script's
+                # stroke before it writes the pixels. On a stacked layer, also where another
+                # plane keeps that pixel in the region.
+                if not touched & made[4]:
+                    continue
+            elif not self._region_changed(cube, made):
                 continue
             self.forget(cube, "region made")
-            self._drop_curves(cube, [REGION_CURVE])
+            self.drop_curves(cube, [REGION_CURVE])
             if cube is self.current_cube():
                 self.job.status.setText(self.REGION_EDITED.format(layer.name))
 

@@ -1,0 +1,106 @@
+"""The docks, session 52: Embed & cluster's cluster curves follow a stroke on the clusters layer;
+a stroke or a refresh of a large regions layer is not answered by comparing the whole layer
+(Spectrum's region curve, Pigments' fit)."""
+
+from __future__ import annotations
+
+import numpy as np
+from _napari_helpers import H, W, open_cube, wait_idle, write_painted_cube
+
+
+def _stand_in_fit(cube, labels, **_):
+    """iter_fit_regions without a fit: each region one candidate."""
+    from xrf_napari.analysis.pigment_fit import Candidate, PigmentReport, RegionResult
+    from xrf_napari.physics.instrument import InstrumentProfile
+
+    yield 0, 1
+    regions = []
+    for k in np.unique(labels[labels > 0]):
+        region = RegionResult(int(k), 10, 9.0, np.ones(cube.shape[2]), region_pixels=10)
+        region.candidates = [
+            Candidate(["Vermilion"], [1.0], ["Hg"], [], (0.8, 0.1, 0.1), 1.0, 1.0, 0.0)
+        ]
+        regions.append(region)
+    return PigmentReport(regions, InstrumentProfile(), [], [], cube.energy)
+
+
+def test_cluster_curves_follow_a_stroke_on_the_clusters(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Embed & cluster's per-cluster curves stayed on the Spectrum plot (and in its CSV) after
+    the user painted on the clusters layer, as the means of regions that no longer were: the
+    curves of the clusters a stroke changed go, with a sentence; undone, they come back."""
+    from _napari_helpers import stand_in_embed_dock
+
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
+    spectrum = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(spectrum)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    assert {"cluster 1", "cluster 2"} <= set(spectrum.curves)
+    layer = embed.labels_layer
+    layer.brush_size = 1
+    layer.refresh()  # no edit: the curves stay
+    assert {"cluster 1", "cluster 2"} <= set(spectrum.curves)
+    layer.paint((1, 1), 2, refresh=True)  # a pixel of cluster 1 painted as cluster 2
+    assert "cluster 1" not in spectrum.curves and "cluster 2" not in spectrum.curves
+    assert "clusters 1, 2 were taken off" in spectrum.job.status.text()
+    layer.undo()
+    assert {"cluster 1", "cluster 2"} <= set(spectrum.curves)
+
+
+def test_a_stroke_elsewhere_or_a_refresh_compares_no_region(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Each stroke end on a region layer (and each move of the brush, where napari refreshes a
+    large layer) made the Spectrum dock rasterise its region again and compare it (190 ms at
+    4000 x 4000 px) and Pigments compare the whole layer with its fit (50 ms): a refresh compares
+    nothing, a stroke on other labels than the region's leaves the curve without a compare, a
+    stroke on the fitted labels makes the fit stale without one; an undo still compares."""
+    import xrf_napari.widgets.spectrum as spectrum_mod
+    from xrf_napari.analysis import pigment_fit
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    monkeypatch.setattr(pigment_fit, "iter_fit_regions", _stand_in_fit)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    labels = np.repeat(np.arange(1, 5), H // 4)[:, None].repeat(W, axis=1).astype(np.int32)
+    region = viewer.add_labels(labels, name="drawn")
+    region.brush_size = 1
+    spectrum = spectrum_mod.SpectrumWidget(viewer)
+    pigments = PigmentsWidget(viewer)
+    for dock in (spectrum, pigments):
+        viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, spectrum.job)  # its survey of the scan
+    spectrum.region_combo.set_layer(region)
+    region.selected_label = 1
+    assert spectrum.region_spectrum() is not None
+    wait_idle(qtbot, spectrum.job)
+    pigments.labels_combo.set_layer(region)
+    assert pigments.run() is not None
+    wait_idle(qtbot, pigments.job)
+    assert pigments.job.last_error is None, pigments.job.last_error
+    fit = pigments.result
+    assert fit is not None and not fit.stale and "region" in spectrum.curves
+
+    masks, compares = [], []
+    region_mask = spectrum_mod.region_mask
+    monkeypatch.setattr(
+        spectrum_mod, "region_mask", lambda *a, **k: masks.append(1) or region_mask(*a, **k)
+    )
+    array_equal = np.array_equal
+    monkeypatch.setattr(
+        np,
+        "array_equal",
+        lambda a, *r, **k: (
+            (compares.append(1) if a is fit.labels else None) or array_equal(a, *r, **k)
+        ),
+    )
+    region.refresh()  # napari's refresh: nothing changed
+    region.paint((H - 1, 0), 3, refresh=True)  # label 4 painted 3: not the curve's region
+    assert (masks, compares) == ([], []) and "region" in spectrum.curves and fit.stale
+    region.undo()  # an undo compares: the fit's labels are back
+    assert compares and not fit.stale
