@@ -1,6 +1,7 @@
 """The docks, session 52: Embed & cluster's cluster curves follow a stroke on the clusters layer;
 a stroke or a refresh of a large regions layer is not answered by comparing the whole layer
-(Spectrum's region curve, Pigments' fit)."""
+(Spectrum's region curve, Pigments' fit); a result layer deleted as its run lands is let go
+(Recolour, Embed)."""
 
 from __future__ import annotations
 
@@ -104,3 +105,80 @@ def test_a_stroke_elsewhere_or_a_refresh_compares_no_region(
     assert (masks, compares) == ([], []) and "region" in spectrum.curves and fit.stale
     region.undo()  # an undo compares: the fit's labels are back
     assert compares and not fit.stale
+
+
+def _deleted_as_it_lands(monkeypatch, module, viewer, prefix: str, adds="upsert_layer") -> None:
+    """The user deletes the layer named `prefix...` that the next run's delivery adds or updates
+    (through `module.adds`), before the delivery's next step (a turn of the event loop later)."""
+    from qtpy.QtCore import QTimer
+
+    def delete(layer):
+        if layer in viewer.layers:
+            viewer.layers.remove(layer)
+
+    def add(viewer_, name, *args, **kwargs):
+        value = added(viewer_, name, *args, **kwargs)
+        if name.startswith(prefix) and not done:
+            done.append(name)
+            layer = value[0] if isinstance(value, tuple) else value
+            QTimer.singleShot(0, lambda: delete(layer))
+        return value
+
+    done: list = []
+    added = getattr(module, adds)
+    monkeypatch.setattr(module, adds, add)
+
+
+def test_colours_deleted_as_a_rerun_lands_are_let_go(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """A re-run's colours layer deleted while its delivery landed (the outline step after it):
+    the dock kept that run's whole result (colours, latent, outline mask: 400 MB at 4000 x
+    4000 px) until the scan was closed or recoloured again, as 90b5eed let go of a finished
+    result's, and the outline the delivery added after it stayed over nothing: the result is
+    let go, the outline removed, and Save is off."""
+    from test_docks51 import _stand_in_recolour
+
+    import xrf_napari.widgets.recolour as module
+
+    monkeypatch.setattr(module, "_recolour_job", _stand_in_recolour)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    dock = module.RecolourWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    dock.outline_box.setChecked(True)  # a step after the colours: the outline
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job)
+    _deleted_as_it_lands(monkeypatch, module, viewer, "recoloured")
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job)
+    assert dock.job.last_error is None, dock.job.last_error
+    assert dock.result_layer is None and dock.result is not None
+    assert dock.result.rgb is None and dock.result.latent is None
+    assert dock.result.ambiguity is None
+    assert not [ly.name for ly in viewer.layers if ly.name.startswith("ambiguous")]
+    assert not dock.save_button.isEnabled() and dock.result_deleted()
+
+
+def test_clusters_deleted_as_a_rerun_lands(make_napari_viewer, qtbot, tmp_path, monkeypatch):
+    """As Recolour's: a re-run's clusters layer deleted as its delivery landed (its last step)
+    failed the delivery, handing the deleted layer's colours to the Spectrum curves; the run's
+    regions are let go (Save off), and no curve is plotted for them."""
+    from _napari_helpers import stand_in_embed_dock
+
+    import xrf_napari.widgets.embed as module
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
+    spectrum = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(spectrum)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    _deleted_as_it_lands(monkeypatch, module, viewer, "clusters", adds="replace_regions")
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    assert embed.job.last_error is None, embed.job.last_error
+    assert embed.result is not None and embed.result[2].labels is None
+    assert not embed.save_button.isEnabled() and embed.result_deleted()
+    assert not [n for n in spectrum.curves if n.startswith("cluster")]

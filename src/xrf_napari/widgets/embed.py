@@ -300,6 +300,14 @@ class EmbedClusterWidget(CubeDock):
             self.latent_layer = _put_back(viewer, self.latent_layer, latent_before)
             self.dropped_layers_words = _dropped_words(latent_before, clusters_before)
             raise
+        if self.labels_layer is None:  # deleted as it landed (_layer_removed): its regions are
+            # let go, as a finished result's, and no curve is plotted for them (it failed here)
+            import copy
+
+            self.job.status.setText("Done, and its clusters layer was deleted.")
+            result = copy.copy(result)
+            result.labels = None
+            return (source, cube.energy, result, spectra, counts, device, note, False, ood, why_one)
         # the previous regions' strokes are not undone into the new run's (the painted ones are
         # in the copy). Not at upsert: a result dropped above puts the painted regions back, their
         # strokes undoable

@@ -60,6 +60,15 @@ TUBE_TIP = (
 )
 
 
+def _lightened(result):
+    """A copy of `result` without the arrays only its colours layer needed (its colours, their
+    latent, the outline's mask), kept once that layer was deleted (a script's or a test's
+    stand-in result too)."""
+    light = copy.copy(result)
+    light.rgb = light.latent = light.ambiguity = None
+    return light
+
+
 def iter_dock_recolour(cube, **kwargs):
     """iter_recolour for a dock (Recolour, Pigments' SmallUViT colours): what would not fit in
     memory is refused before the scan is read, and the refusal says where tile and batch are set,
@@ -242,6 +251,9 @@ class RecolourWidget(CubeDock):
             layer.blending = "translucent"
             viewer.reset_view()  # bring the new layer into view; a re-run keeps the user's zoom
         self.job.status.setText("Done.")
+        if layer not in viewer.layers:  # deleted as it landed: as _layer_removed, its outline
+            self._remove_outline(cube)  # (added after it) goes, and its arrays are let go
+            return _lightened(result)
         return result
 
     @property
@@ -364,9 +376,7 @@ class RecolourWidget(CubeDock):
                 self.remember(cube, "layer", None)
                 self.remember(cube, "deleted", colours.name)
                 if (result := self.recall(cube, "result")) is not None:
-                    light = copy.copy(result)  # (a script's or a test's stand-in too)
-                    light.rgb = light.latent = light.ambiguity = None
-                    self.lighten_result(cube, light)
+                    self.lighten_result(cube, _lightened(result))
                 self._remove_outline(cube)  # (which calls this again: none left then)
 
     def follow_busy(self) -> None:
