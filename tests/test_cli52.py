@@ -112,3 +112,49 @@ def test_a_folder_named_like_a_cube_is_not_taken_for_one(tmp_path):
         list_cubes(tmp_path, "--data")
     (tmp_path / "cube_00000.h5").write_bytes(b"")
     assert list_cubes(tmp_path) == [tmp_path / "cube_00000.h5"]
+
+
+@pytest.fixture
+def scan(tmp_path):
+    from _cli_models import write_toy_scan
+
+    write_toy_scan(tmp_path / "scan.h5", 6, 5, 2)
+    return tmp_path / "scan.h5"
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["quicklook", "{scan}", "-o", "{scan}"], "--output: output folder {scan} is, or lies"),
+        (["embed", "{scan}", "-o", "{scan}"], "--output: output folder {scan} is, or lies"),
+        (["pigments", "{scan}", "-o", "{scan}"], "--output: output folder {scan} is, or lies"),
+        (["recolour", "{scan}", "-o", "{link}"], "--output: output {link} is the input {scan}"),
+    ],
+    ids=["quicklook", "embed", "pigments", "recolour"],
+)
+def test_an_output_over_the_input_is_refused_naming_its_option(argv, said, scan, capsys):
+    """quicklook's, embed's, pigments' and recolour's refusal of an output that is the input
+    named no option ("output folder X is, or lies inside, the input X"), where the trainers'
+    said "--out: ...": fileutil.check_outputs takes the option, as check_output_folder did."""
+    from xrf_napari.cli.main import main
+
+    link = scan.with_name("link.png")
+    link.symlink_to(scan.name)
+    names = {"scan": scan, "link": link}
+    assert main([a.format(**names) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {said.format(**names)}" in err, err
+
+
+def test_export_set_names_its_out_option_when_refusing_it(tmp_path, capsys):
+    """export-set --out inside its --data was "output folder X is, or lies inside, the input
+    folder D", the one refusal of its --out naming no option."""
+    from xrf_napari.cli.train import main
+
+    data = tmp_path / "set"
+    data.mkdir()
+    (data / "manifest.json").write_text("{}", encoding="utf-8")
+    argv = ["export-set", "--data", str(data), "--format", "h5", "--out", str(data / "x")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"error: --out: output folder {data / 'x'} is, or lies inside, the input" in err, err

@@ -789,13 +789,24 @@ def _stat_or_none(f: Path) -> os.stat_result | None:
         raise
 
 
-def check_outputs(files=(), folders=(), inputs=(), folder_inputs=()) -> None:
+def check_outputs(files=(), folders=(), inputs=(), folder_inputs=(), option=None) -> None:
     """Refuse, before any compute, outputs that would overwrite or sit inside an input, or that
     cannot be written. `files`: output files; `folders`: output folders (created later if missing);
     `inputs`: input files or folders (ripple partners added); `folder_inputs`: those of them that
     are folders by design (a dataset), whose clash says so (_input_folder). One OutputError line
-    naming both paths. Then remove the leftovers of killed writers: of `files`, and any in
-    `folders`."""
+    naming both paths, and first the command-line `option` that gave the outputs (--output,
+    --out) where one did: quicklook's, embed's, recolour's, pigments' and export-set's refusals
+    named none ("output folder X is, or lies inside, the input X") where the trainers' did. Then
+    remove the leftovers of killed writers: of `files`, and any in `folders`."""
+    try:
+        _check_outputs(files, folders, inputs, folder_inputs)
+    except OutputError as exc:
+        if option is None:
+            raise
+        raise OutputError(f"{option}: {exc}", clash=exc.clash) from None
+
+
+def _check_outputs(files, folders, inputs, folder_inputs) -> None:
     ins = [Path(p) for p in input_files(*inputs) if os.path.exists(p)]
     probed: dict = {}
     for f in map(Path, folders):
@@ -869,14 +880,10 @@ def check_output_folder(folder, names=(), inputs=(), folder_inputs=(), option=No
     trainers' `--out FILE` said "output folder FILE exists and is not a folder", naming none."""
     if folder is None:
         return
-    try:
-        check_outputs(
-            files=[Path(folder) / n for n in names],
-            folders=[folder],
-            inputs=inputs,
-            folder_inputs=folder_inputs,
-        )
-    except OutputError as exc:
-        if option is None:
-            raise
-        raise OutputError(f"{option}: {exc}", clash=exc.clash) from None
+    check_outputs(
+        files=[Path(folder) / n for n in names],
+        folders=[folder],
+        inputs=inputs,
+        folder_inputs=folder_inputs,
+        option=option,
+    )

@@ -238,6 +238,7 @@ def run(args) -> int:
         files=paths.values(),
         folders=[] if is_prefix(args.output) else [args.output],
         inputs=[args.input, args.weights],
+        option="--output",
     )
 
     from ..analysis import pooling

@@ -389,7 +389,9 @@ def run(args) -> int:
     out = Path(args.output)
     check_output_folder_name(out, "pigments", inputs=[args.input, args.labels, args.photo])
     # never over an input: a report's own region_spectra.csv or regions.png read back, say
-    check_output_folder(out, REPORT_FILES, inputs=[args.input, args.labels, args.photo])
+    check_output_folder(
+        out, REPORT_FILES, inputs=[args.input, args.labels, args.photo], option="--output"
+    )
     if args.paint_suggested and not args.photo:
         raise ValueError("--paint-suggested needs --photo: only a photograph suggests partners")
     if args.photo:  # named by its option, as --labels, and before the scan is read

@@ -227,7 +227,7 @@ def run(args) -> int:
 
     out = Path(args.output)
     check_output_folder_name(out, "quicklook", inputs=[args.input])
-    check_outputs(folders=[out], inputs=[args.input])
+    check_outputs(folders=[out], inputs=[args.input], option="--output")
     elements = None
     if args.elements is not None:  # any case or name, as --anode ('fe', 'Iron', 26 -> 'Fe')
         from ..elements import element_symbol
@@ -249,7 +249,7 @@ def run(args) -> int:
     where = printable(cube.path)  # the scan as every line below names it
     calibrated = cube.calibration.source != "none"
     spot = cube.shape[:2] == (1, 1)
-    check_outputs(files=[spectrum_png(out, stem)], inputs=[args.input])
+    check_outputs(files=[spectrum_png(out, stem)], inputs=[args.input], option="--output")
     spectrum, suggested, plans, maps = choose_maps(
         cube,
         elements,
@@ -261,7 +261,9 @@ def run(args) -> int:
         atmosphere=args.atmosphere,
     )
     if not spot:  # the maps' files, once named, as the spectrum's above
-        check_outputs(files=[map_png(out, stem, p) for p in plans], inputs=[args.input])
+        check_outputs(
+            files=[map_png(out, stem, p) for p in plans], inputs=[args.input], option="--output"
+        )
     # the folder only once there is something to write, and none left by a failed first run;
     # the files reach their names together: never half of two runs
     instrument = None

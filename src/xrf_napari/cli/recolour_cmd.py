@@ -157,7 +157,11 @@ def run(args) -> int:
         if path:
             require_file(path, option)
     _refuse_tile(args.tile, args.weights)
-    check_outputs(files=[out], inputs=[args.input, args.weights, args.embedder_weights])
+    check_outputs(
+        files=[out],
+        inputs=[args.input, args.weights, args.embedder_weights],
+        option="--output",
+    )
 
     from ..analysis.embed import load_embedder
     from ..analysis.recolour import (

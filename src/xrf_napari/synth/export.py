@@ -64,7 +64,12 @@ def run(args) -> int:
 
     formats = FORMATS if args.format == "all" else (args.format,)
     outs = {f: Path(args.out) / f if args.format == "all" else Path(args.out) for f in formats}
-    check_outputs(folders=list(outs.values()), inputs=[args.data], folder_inputs=[args.data])
+    check_outputs(
+        folders=list(outs.values()),
+        inputs=[args.data],
+        folder_inputs=[args.data],
+        option="--out",
+    )
     if args.format == "all":
         _check_not_a_set(Path(args.out), parent=True)
     plans = {}
