@@ -143,3 +143,23 @@ def test_a_capped_zarr_sample_reads_the_other_rows_of_the_chunks_it_decodes(tmp_
     total, peak = check_counts_sample(arr, path, max_chunks=24)
     assert peak[5] == 2**16 - 1
 
+
+# -- a PyMca single column cut inside its last value -----------------------------------------------
+def test_a_pymca_column_cut_inside_its_last_value_is_told_and_that_value_left_out(tmp_path):
+    """PyMca writes counts as `%.7E` lines, all 14 characters; a copy cut inside the last one
+    ("2.2" of "2.2000000E+01", as a 97 % copy of pymca_XRFSpectrum.mca ends) had read as 2.2
+    counts where there were 22, the spectrum turned to floats, without a word (such a file
+    declares no length). The cut is told, naming the file, and the cut value left out."""
+    counts = np.arange(40) % 9 + 20
+    text = "# PyMca\n" + "".join(f"{c:.7E}\n" for c in counts)
+    path = tmp_path / "s.mca"
+    path.write_text(text[: -len("00000E+01\n")], encoding="utf-8")  # "2x." of the last
+    with pytest.warns(UserWarning, match="looks cut short inside that value") as told:
+        cube = read_cube(path, auto_calibrate=False)
+    assert str(told[0].message).startswith(f"{path}: ")
+    assert cube.dtype.kind == "i"
+    np.testing.assert_array_equal(cube.data[0, 0], counts[:-1])
+    path.write_text(text.rstrip("\n"), encoding="utf-8")  # whole, only the newline missing
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(read_cube(path, auto_calibrate=False).data[0, 0], counts)

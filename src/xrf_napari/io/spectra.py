@@ -92,6 +92,7 @@ def read_mca(path) -> Spectrum:
     cal = None
     first_channel = declared = 0
     rows: list[list[float]] = []
+    row_widths: list[int] = []  # characters of each data line, to see the last one cut
     spectra: list[list[float]] = []  # SPEC `@A` blocks, one spectrum each
     in_a = False
     for line in text.splitlines():
@@ -123,6 +124,9 @@ def read_mca(path) -> Spectrum:
                 continue
             raise CubeReadError(path, f"unexpected line in .mca: {s[:60]!r}")
         rows.append(vals)
+        row_widths.append(len(s))
+    if rows and not spectra and not declared and _cut_mid_value(path, text, row_widths):
+        rows.pop()
     if len(spectra) > 1:
         raise CubeReadError(
             path,
@@ -174,6 +178,28 @@ def _coefficients(vals, path: Path, units: str | None, what: str) -> Calibration
         lambda: calibration_from_coefficients(vals[:3], path, units, f"{what} values"),
         f"its {what} line",
     )
+
+
+def _cut_mid_value(path: Path, text: str, widths: list[int]) -> bool:
+    """Whether a .mca of data lines written at one width (PyMca's `%.7E` counts, all 14
+    characters) ends in a shorter line without a newline: a copy cut inside the last value, which
+    had read as another number ("2.2" of "2.2000000E+01": 2.2 counts where there were 22, the
+    spectrum turned to floats) without a word, as such a file declares no length. Warns, naming
+    the file, that the last value is left out; a file written at varying widths says nothing."""
+    import warnings
+
+    if len(widths) < 16 or text.endswith(("\n", "\r")) or len(set(widths[:-1])) != 1:
+        return False
+    if widths[-1] >= widths[0]:
+        return False
+    warnings.warn(
+        f"{path}: its count lines are all {widths[0]} characters wide but the last, "
+        f"{widths[-1]} characters without a newline: the file looks cut short inside that value "
+        f"(an interrupted copy or save); it is left out, the {len(widths) - 1} channels before "
+        "it are used, the rest are missing: copy or save it again",
+        stacklevel=3,
+    )
+    return True
 
 
 def _declared_channels(value: float, path: Path) -> int:
