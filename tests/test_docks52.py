@@ -1,7 +1,7 @@
 """The docks, session 52: Embed & cluster's cluster curves follow a stroke on the clusters layer;
 a stroke or a refresh of a large regions layer is not answered by comparing the whole layer
-(Spectrum's region curve, Pigments' fit); a result layer deleted as its run lands is let go
-(Recolour, Embed)."""
+(Spectrum's region curve, Pigments' fit); Spectrum's Region list falls back to the newest region
+and keeps each scan's; a result layer deleted as its run lands is let go (Recolour, Embed)."""
 
 from __future__ import annotations
 
@@ -105,6 +105,36 @@ def test_a_stroke_elsewhere_or_a_refresh_compares_no_region(
     assert (masks, compares) == ([], []) and "region" in spectrum.curves and fit.stale
     region.undo()  # an undo compares: the fit's labels are back
     assert compares and not fit.stale
+
+
+def test_region_list_falls_back_to_the_newest_region_and_keeps_each_scans(
+    make_napari_viewer, tmp_path
+):
+    """Spectrum's Region list chose the first region when the chosen one was deleted (three
+    drawn, the third deleted: the first), and a scan shown again got the region chosen on the
+    other scan: the newest region is chosen, and each scan's choice comes back with it."""
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    scan_a = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[0]
+    dock = SpectrumWidget(viewer)
+    combo = dock.region_combo
+    first, second, third = (
+        viewer.add_labels(np.ones((H, W), np.int32), name=n) for n in ("r1", "r2", "r3")
+    )
+    combo.set_layer(third)
+    viewer.layers.selection.active = scan_a
+    viewer.layers.remove(third)
+    assert combo.current_layer() is second
+    combo.set_layer(first)
+    scan_b = open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))[0]
+    assert dock.current_cube() is layer_cube(scan_b)  # the scan just opened
+    combo.set_layer(second)  # scan b's region
+    dock.cube_combo.set_layer(scan_a)
+    assert combo.current_layer() is first
+    dock.cube_combo.set_layer(scan_b)
+    assert combo.current_layer() is second
 
 
 def _deleted_as_it_lands(monkeypatch, module, viewer, prefix: str, adds="upsert_layer") -> None:

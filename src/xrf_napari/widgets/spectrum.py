@@ -89,6 +89,18 @@ def _is_region_for(layer, cube) -> bool:
     return labels_for(layer, cube, stacked=True)
 
 
+class RegionCombo(LayerCombo):
+    """The Region list. Where the chosen region goes (deleted, or not this scan's), the layer
+    selected in the layer list is chosen where it is a region, else the newest region (the
+    topmost layer): the first was, so deleting the third region drawn chose the first."""
+
+    def _choose(self, layers: list, current):
+        if current in layers or not layers:
+            return super()._choose(layers, current)
+        active = self._viewer.layers.selection.active
+        return active if active in layers else layers[-1]
+
+
 class SpectrumWidget(CubeDock):
     """Spectra of the selected datacube layer."""
 
@@ -116,7 +128,7 @@ class SpectrumWidget(CubeDock):
         self._log_wanted = True  # the user's choice; the box shows it where it can (_follow_log)
         self.follow_mouse = QCheckBox("Pixel under the mouse")
         self.follow_mouse.setChecked(True)
-        self.region_combo = LayerCombo(
+        self.region_combo = RegionCombo(
             napari_viewer,
             lambda ly: _is_region_for(ly, self.current_cube()),
             "(draw a Shapes or Labels layer)",
@@ -469,6 +481,9 @@ class SpectrumWidget(CubeDock):
     # -- internals ---------------------------------------------------------------------------
     def on_cube(self, layer) -> None:
         self.region_combo.refresh()  # the regions made for this scan
+        had = None if layer is None else self.recall(layer_cube(layer), "region")
+        if had is not None and self.region_combo.offers(had()):  # the one chosen on it before
+            self.region_combo.set_layer(had())
         self.curves.clear()  # then the curves this cube had when the user left it
         self._last_pixel = None
         self.suggested_label.setText(NO_SUGGESTION)
@@ -524,6 +539,9 @@ class SpectrumWidget(CubeDock):
         self.keep_ticks(cube)
         # region and cluster means come back with their cube; the mouse's pixel does not
         self.remember(cube, "curves", {n: c for n, c in self.curves.items() if n != PIXEL_CURVE})
+        # the region chosen on this scan comes back with it (weakly: a deleted layer's labels)
+        region = self.region_combo.current_layer()
+        self.remember(cube, "region", None if region is None else weakref.ref(region))
 
     def show_survey(self, mean, suggested) -> None:
         cube = self.current_cube()
