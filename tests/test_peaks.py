@@ -5,6 +5,7 @@ import pytest
 from _spectra import CANONICAL_CAL, cube_of, element_spectrum_lines, line_spectrum
 
 from xrf_napari.analysis.peaks import find_spectrum_peaks, suggest_elements, suggest_for_cube
+from xrf_napari.elements import transition_lines
 
 E = CANONICAL_CAL.energy(512)
 
@@ -29,7 +30,18 @@ def test_peaks_found_at_line_energies():
 
 
 def test_pigment_elements_suggested_and_anode_ignored():
-    spec = noisy(("Pb", 2e5), ("Fe", 1e5), ("Ca", 5e4), ("Rh", 3e4))
+    # the tube's L lines at its transitions, as it scatters them (element_spectrum_lines puts
+    # Rh L-gamma at its family's mean, 3.30 keV, between its transitions at 3.14 and 3.36, where
+    # a fit of Rh's L lines beside K's gives potassium that peak)
+    rh = [ln for ln in element_spectrum_lines("Rh", 3e4) if ln[0] > 10.0]
+    rh += [(ln.energy, 3e4 * ln.weight) for ln in transition_lines("Rh") if ln.family[0] == "L"]
+    lines = [
+        ln
+        for sym, a in (("Pb", 2e5), ("Fe", 1e5), ("Ca", 5e4))
+        for ln in element_spectrum_lines(sym, a)
+    ]
+    spec = np.random.default_rng(0).poisson(line_spectrum(lines + rh, background=(300.0, -5.0)))
+    spec = spec.astype(float)
     got = suggest_elements(E, spec, anode="Rh")
     assert set(got) == {"Pb", "Fe", "Ca"}
     assert got[0] == "Pb"  # strongest evidence first
