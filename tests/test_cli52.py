@@ -158,3 +158,58 @@ def test_export_set_names_its_out_option_when_refusing_it(tmp_path, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert f"error: --out: output folder {data / 'x'} is, or lies inside, the input" in err, err
+
+
+def test_the_anode_help_lists_the_anodes_the_physics_models(capsys):
+    """--anode's help said "X-ray tube anode" and named none of the six the physics models; the
+    list it gives (cli._args.TUBE_ANODES, which --anode's type also takes) is physics.tube's."""
+    from xrf_napari.cli import _args
+    from xrf_napari.cli.main import main
+    from xrf_napari.physics.tube import ANODES
+
+    for command in ("info", "quicklook", "embed", "recolour", "pigments"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = " ".join(capsys.readouterr().out.split())
+        assert "--anode ANODE X-ray tube anode (Rh, Mo, W, Cu, Ag or Cr)" in out, (command, out)
+    assert _args.TUBE_ANODES == ANODES
+
+
+def test_the_heldout2_family_draws_the_test_and_heldout_anodes_as_before():
+    """A guard: HELDOUT2_ANODES restated TEST_ANODES + HELDOUT_ANODES; derived from them (as
+    WIDE_ANODES), "heldout2" draws the same tubes for the same seeds."""
+    import numpy as np
+
+    from xrf_napari.physics.instrument import (
+        HELDOUT2_ANODES,
+        HELDOUT_ANODES,
+        TEST_ANODES,
+        random_profile,
+    )
+
+    assert HELDOUT2_ANODES == TEST_ANODES + HELDOUT_ANODES == ("Mo", "Ag")
+    drawn = "".join(
+        random_profile(np.random.default_rng(s), "heldout2").anode[0] for s in range(20)
+    )
+    assert drawn == "AMAAAAMAAMAMAAMAAAAA"
+
+
+def test_a_given_anode_the_fit_does_not_model_is_refused_as_a_given_optic_is():
+    """instrument_for's refusal of an unknown anode read "(from --anode, as given) ... choose
+    one of them", words no caller could reach: --anode (cli._args.tube_anode) and the docks'
+    tube list take only the modelled anodes. A script's anode is refused as its optic or gas
+    are, and the file's keeps its refusal."""
+    import numpy as np
+
+    from xrf_napari.analysis import pigment_fit as pf
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration
+
+    cube = cube_from_array(
+        np.ones((2, 2, 64), np.uint16), Calibration(CANONICAL_E_MIN, CANONICAL_BIN_WIDTH)
+    )
+    with pytest.raises(pf.PigmentFitError, match="^unknown anode 'U': one of Rh, Mo, W, Cu, Ag"):
+        pf.instrument_for(cube, anode="u")
+    with pytest.raises(pf.PigmentFitError, match="^unknown optic 'x': one of"):
+        pf.instrument_for(cube, optic="x")
+    assert pf.instrument_for(cube, anode="mo")[0].anode == "Mo"

@@ -91,7 +91,7 @@ def test_recolour_help_says_anode_replaces_the_files_for_the_notes(capsys):
     with pytest.raises(SystemExit):
         main(["recolour", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "X-ray tube anode, replacing the file's, for the notes on the colours" in text
+    assert "(Rh, Mo, W, Cu, Ag or Cr), replacing the file's, for the notes on the colours" in text
 
 
 def test_pigments_refuses_smalluvit_colours_of_a_single_spectrum(

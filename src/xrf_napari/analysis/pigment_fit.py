@@ -221,6 +221,10 @@ def instrument_for(
         check_excitation_choice(optic, atmosphere)
     except ValueError as exc:
         raise PigmentFitError(str(exc)) from None
+    if anode is not None:  # a script's: --anode (cli._args.tube_anode) and the docks offer ANODES
+        anode = str(anode).strip().capitalize()
+        if anode not in ANODES:
+            raise PigmentFitError(f"unknown anode {anode!r}: one of {', '.join(ANODES)}")
     meta = getattr(cube, "metadata", None) or {}
     notes: list[str] = []
     prof = profile_from_metadata(meta)  # as the element suggestion reads it (a repr too)
@@ -264,16 +268,10 @@ def instrument_for(
         notes.append(f"anode not in the metadata: {base.anode} assumed")
         a = base.anode
     a = str(a).strip().capitalize()
-    if a not in ANODES:
+    if a not in ANODES:  # the file's (a given one is checked above)
         raise PigmentFitError(
-            f"unknown X-ray tube anode {a!r} (from "
-            f"{'--anode, as given' if anode else 'the file metadata'}); the forward model "
-            f"knows {', '.join(ANODES)}: "
-            + (
-                "choose one of them"
-                if anode
-                else "give the tube's anode (--anode, or the panel's Instrument tube)"
-            )
+            f"unknown X-ray tube anode {a!r} (from the file metadata); the forward model knows "
+            f"{', '.join(ANODES)}: give the tube's anode (--anode, or the panel's Instrument tube)"
         )
     kv_arg = kv
     if kv is None:

@@ -1,7 +1,7 @@
 """How the `xrf-napari` commands read a scan (--anode, --dataset, --no-auto-calibration), the
 same in each, and the instrument options of those that model its excitation (--kv, --optic,
 --atmosphere); the value types they parse with are in `xrf_napari.argtypes`, but for --anode's
-(tube_anode), which reads physics.tube.ANODES, a layer above argtypes."""
+(tube_anode), which takes the anodes the physics models (TUBE_ANODES), a layer above argtypes."""
 
 from __future__ import annotations
 
@@ -9,11 +9,16 @@ import argparse
 
 from ..argtypes import anode_symbol
 
+#: The anodes the physics models (physics.tube.ANODES, which a test holds this to), restated so
+#: that --anode's help lists them without importing the physics (its tables) to build a parser.
+TUBE_ANODES = ("Rh", "Mo", "W", "Cu", "Ag", "Cr")
+_ANODE = f"X-ray tube anode ({', '.join(TUBE_ANODES[:-1])} or {TUBE_ANODES[-1]})"
+
 #: What --anode does in a command that only reads a scan (info); in the others the tube given
 #: replaces the file's for what they model (quicklook, pigments: add_excitation_options) or for
 #: their notes on it (recolour, embed: replacing_anode_help), and also does this.
 ANODE_HELP = (
-    "X-ray tube anode for the automatic energy calibration of a file that has none and does not "
+    f"{_ANODE} for the automatic energy calibration of a file that has none and does not "
     "name its anode (a file that names one keeps it; default Rh)"
 )
 _CALIBRATION_TUBE = (
@@ -25,24 +30,22 @@ _CALIBRATION_TUBE = (
 def replacing_anode_help(what: str) -> str:
     """--anode's help where the tube given replaces the file's for `what`, notes that read it
     (recolour's, embed's training-data line), as the panels' Instrument choice does."""
-    return f"X-ray tube anode, replacing the file's, for {what}; {_CALIBRATION_TUBE}"
+    return f"{_ANODE}, replacing the file's, for {what}; {_CALIBRATION_TUBE}"
 
 
 def tube_anode(text: str) -> str:
     """argparse `type=` of --anode: an element in any of anode_symbol's spellings that is an
-    anode the physics models (physics.tube.ANODES). Any element was taken: `--anode U` ran info,
+    anode the physics models (TUBE_ANODES). Any element was taken: `--anode U` ran info,
     quicklook, recolour and embed without a word (embed's note then said "tube anode U"), and
     only pigments refused it, after reading the scan."""
-    from ..physics.tube import ANODES
-
-    supported = f"one of {', '.join(ANODES)}"
+    supported = f"one of {', '.join(TUBE_ANODES)}"
     try:
         symbol = anode_symbol(text)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an element: give the X-ray tube's anode, {supported}"
         ) from None
-    if symbol not in ANODES:
+    if symbol not in TUBE_ANODES:
         named = repr(text) if text == symbol else f"{text!r} ({symbol})"
         raise argparse.ArgumentTypeError(
             f"{named} is not an X-ray tube anode xrf-napari models: give {supported}"
@@ -79,7 +82,7 @@ def add_excitation_options(parser, uses: str, unknown_tube: str, unknown_kv: str
 
     add_scan_options(
         parser,
-        f"X-ray tube anode of {uses}, replacing the file's (default: the file's, {unknown_tube}); "
+        f"{_ANODE} of {uses}, replacing the file's (default: the file's, {unknown_tube}); "
         + _CALIBRATION_TUBE,
     )
     parser.add_argument(

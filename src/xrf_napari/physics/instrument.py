@@ -32,7 +32,8 @@ TEST_FWHM_MN_EV = (165.0, 180.0)
 #: The "wide" family's anodes: "train"'s and "test"'s, in that order (its draws depend on it).
 WIDE_ANODES = TRAIN_ANODES + TEST_ANODES
 HELDOUT_ANODES = ("Ag",)
-HELDOUT2_ANODES = ("Mo", "Ag")
+#: The "heldout2" family's anodes: "test"'s and "heldout"'s, in that order (its draws depend on it).
+HELDOUT2_ANODES = TEST_ANODES + HELDOUT_ANODES
 
 
 @dataclass(frozen=True)
