@@ -163,3 +163,28 @@ def test_a_pymca_column_cut_inside_its_last_value_is_told_and_that_value_left_ou
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_array_equal(read_cube(path, auto_calibrate=False).data[0, 0], counts)
+
+
+# -- a Bruker .spx cut short ---------------------------------------------------------------------
+SPX = (
+    "<?xml version='1.0'?>\n<TRTSpectrum>\n<ClassInstance Type='TRTSpectrum'>\n"
+    "<ClassInstance Type='TRTSpectrumHeader'>\n<CalibAbs>-0.95</CalibAbs>\n"
+    "<CalibLin>0.01</CalibLin>\n</ClassInstance>\n"
+    f"<Channels>{','.join(map(str, COUNTS))}</Channels>\n</ClassInstance>\n</TRTSpectrum>\n"
+)
+
+
+@pytest.mark.parametrize("keep", [0.2, 0.5, 0.97])
+def test_a_spx_cut_short_is_said_to_be_cut_short(tmp_path, keep):
+    """A copy of the real M6 .spx cut at 5, 50 or 97 % of its bytes was refused as "not a valid
+    Bruker .spx XML file", as if it were another format; it is said to be cut short now."""
+    from xrf_napari.errors import CubeReadError
+
+    path = tmp_path / "s.spx"
+    path.write_text(SPX[: int(len(SPX) * keep)], encoding="utf-8")
+    with pytest.raises(CubeReadError, match="ends before its XML is complete.*cut short") as err:
+        read_cube(path, auto_calibrate=False)
+    assert str(err.value).startswith(f"{path}: ")
+    path.write_text(SPX.replace("</CalibLin>", "</CalibAbs>"), encoding="utf-8")
+    with pytest.raises(CubeReadError, match="not a valid Bruker .spx XML file"):  # a guard
+        read_cube(path, auto_calibrate=False)

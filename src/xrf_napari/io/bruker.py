@@ -5,6 +5,7 @@ because a .bcf is decoded whole into memory)."""
 from __future__ import annotations
 
 from pathlib import Path
+from xml.parsers.expat import errors as expat_errors
 
 import numpy as np
 
@@ -29,6 +30,12 @@ def _anode_symbol(value: str) -> str:
         return value.strip()
 
 
+#: expat's errors at the end of an input that stops inside the document.
+_CUT_SHORT = {
+    expat_errors.codes[m] for m in ("no element found", "unclosed token", "partial character")
+}
+
+
 def read_spx(path) -> Spectrum:
     import xml.etree.ElementTree as ET
 
@@ -44,6 +51,15 @@ def read_spx(path) -> Spectrum:
     try:
         root = ET.fromstring(text)
     except ET.ParseError as exc:
+        # the errors only the end of the input gives: the XML stops before its elements close,
+        # as a copy cut short does; "not a valid Bruker .spx XML file" had sent the user looking
+        # for another format
+        if exc.code in _CUT_SHORT and b"<TRTSpectrum" in text[:4096]:
+            raise CubeReadError(
+                path,
+                f"the .spx ends before its XML is complete ({exc}): the file looks cut short (an "
+                "interrupted copy or save); copy or export it again",
+            ) from exc
         raise CubeReadError(path, f"not a valid Bruker .spx XML file ({exc})") from exc
     spec = root.find(".//ClassInstance[@Type='TRTSpectrum']")
     if spec is None:
