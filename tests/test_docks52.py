@@ -53,6 +53,38 @@ def test_cluster_curves_follow_a_stroke_on_the_clusters(
     assert {"cluster 1", "cluster 2"} <= set(spectrum.curves)
 
 
+def test_a_rerun_with_other_regions_says_nothing_was_painted(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Embed & cluster run again with other regions: c2350aa's sentence "their regions were
+    painted on" came on the Spectrum status line, as the run wrote its regions into the
+    clusters layer; the new run's curves are plotted without it."""
+    from _napari_helpers import stand_in_embed_dock, two_band_cluster_job
+
+    import xrf_napari.widgets.embed as module
+    from xrf_napari.analysis.embed import ClusterResult
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    def other_regions(cube, *args, **kwargs):
+        value = yield from two_band_cluster_job(cube, *args, **kwargs)
+        labels = np.array(value[2].labels)
+        labels[:4] = 2
+        return (*value[:2], ClusterResult(labels, 2, value[2].centers, None), *value[3:])
+
+    viewer = make_napari_viewer()
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
+    spectrum = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(spectrum)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    monkeypatch.setattr(module, "_embed_cluster_job", other_regions)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    assert embed.job.last_error is None, embed.job.last_error
+    assert {"cluster 1", "cluster 2"} <= set(spectrum.curves)
+    assert "painted on" not in spectrum.job.status.text()
+
+
 def test_a_stroke_elsewhere_or_a_refresh_compares_no_region(
     make_napari_viewer, qtbot, tmp_path, monkeypatch
 ):

@@ -357,7 +357,8 @@ class EmbedClusterWidget(CubeDock):
             if touched is not None:
                 names = [n for n in names if int(n.split()[-1]) in touched]
             held = target.drop_curves(cube, names)
-            if held and cube is target.current_cube():
+            # new data is a run's (its own curves follow) or a script's: nothing was painted
+            if held and cube is target.current_cube() and event.type != "data":
                 which = (
                     f"The curve of {held[0]} was"
                     if len(held) == 1
