@@ -14,7 +14,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_reproducibility_audit26 import setup  # noqa: E402, F401 - fixture
+from test_reproducibility_audit26 import _emb_argv, _rec_argv, setup  # noqa: E402, F401 - fixture
 from test_train51 import _embed_calls  # noqa: E402
 
 
@@ -155,3 +155,41 @@ def test_a_cube_of_512_channels_on_another_calibration_is_not_read_as_canonical(
     np.testing.assert_allclose(counts[..., :2], 0, atol=1e-5)
     np.testing.assert_allclose(counts[..., 2:], before[..., 2:], rtol=1e-6, atol=1e-5)
     assert read_cube_arrays(files[1])[0].dtype == before.dtype  # a canonical cube as it is
+
+
+@pytest.mark.parametrize("kind", ["embedder", "recolouriser"])
+def test_a_full_disk_after_training_says_the_resume_that_writes_the_results(
+    setup,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+    capsys,
+    kind,
+):
+    """A full disk while the weights were written said "cannot write .../dve.safetensors: No
+    space left on device" alone, and the same command (no --resume) trained the run again from
+    step 0: the error names the checkpoint that stays and the --resume that writes the results
+    without training again, which it does."""
+    import errno
+
+    import safetensors.torch
+
+    from xrf_napari.cli.train import main
+
+    make = _emb_argv if kind == "embedder" else _rec_argv
+    out = tmp_path / "run"
+    save = safetensors.torch.save_file
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(safetensors.torch, "save_file", full)
+    assert main(make(setup, out, "--steps", "2")) == 2
+    err = capsys.readouterr().err
+    weights = "dve" if kind == "embedder" else "uvit"
+    assert f"cannot write {out / weights}.safetensors: No space left on device. " in err, err
+    assert f"Checkpoint {out / 'checkpoint.pt'} (step 2) stays: with room made, " in err
+    assert err.rstrip().endswith(" --steps 2 --resume writes the results without training again")
+    monkeypatch.setattr(safetensors.torch, "save_file", save)
+    assert main(make(setup, out, "--steps", "2", "--resume")) == 0
+    assert "steps 2 to 2" in capsys.readouterr().err
+    assert (out / f"{weights}.safetensors").is_file()

@@ -378,12 +378,25 @@ def said_if_stopped_finishing(checkpoint, saved_step, show: bool = True):
     minutes on a real run), in which a Ctrl-C or SIGTERM said "interrupted" alone, though
     uvit.safetensors may stand there without metrics.json: says which checkpoint stays and the
     --resume that finishes the run (a finished run's checkpoint resumes to its end at once).
-    saved_step: a callable giving the step of `checkpoint` (None: none written)."""
+    saved_step: a callable giving the step of `checkpoint` (None: none written). A write that
+    fails there (a full disk) said "cannot write PATH: No space left on device" alone, and the
+    same command, without --resume, trained the whole run again: it says the --resume too."""
     import signal
     import sys
 
     try:
         yield
+    except OSError as exc:
+        step = saved_step()
+        if isinstance(exc, BrokenPipeError) or getattr(exc, "on_stdout", False) or step is None:
+            raise
+        cls = type(OSError(exc.errno, "")) if exc.errno else OSError  # errno -> its subclass
+        err = cls(
+            f"{exc}. Checkpoint {printable(checkpoint)} (step {step}) stays: with room made, "
+            f"{resume_command()} writes the results without training again"
+        )
+        err.errno = exc.errno
+        raise err from exc
     except (KeyboardInterrupt, SystemExit) as exc:
         stopped = isinstance(exc, KeyboardInterrupt) or exc.code == 128 + signal.SIGTERM
         step = saved_step()
