@@ -244,5 +244,6 @@ def test_every_command_exits_2_when_its_output_cannot_be_written(tmp_path, comma
         code = main([command, str(scan), "-o", str(out), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2, err
-    said = f"{command}: error: " + ("--out: " if command == "generate" else "")  # f7dee2e
+    option = "--out" if command in ("generate", "export-set") else "--output"  # f7dee2e, 6cf3111
+    said = f"{command}: error: {option}: "
     assert f"{said}cannot write {out}" in err and "not a folder" in err
