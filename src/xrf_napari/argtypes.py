@@ -1,8 +1,8 @@
 """argparse value types shared by every command line (the `xrf-napari` commands, `generate`,
 `export-set`, the trainers and `evaluate`): a bad number or symbol fails at parsing, naming the
 option and the allowed range, instead of being accepted silently (`--tile 0`, `-k 1`, `--steps 0`)
-or failing after minutes of work. In the base layer, so synth and training use it too; so is
-the record of the argv a command parsed (`parsed_argv`)."""
+or failing after minutes of work. In the base layer, so synth and training use it too; so are
+the record of the argv a command parsed (`parsed_argv`) and the notes' printer (`print_note`)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,31 @@ import sys
 
 #: The argv the running command parsed (set by cli._dispatch through `parsing`).
 _current_argv: list[str] | None = None
+#: The running command's name, "xrf-napari quicklook" (set with its argv by `parsing`).
+_current_command: str | None = None
 
 
 @contextlib.contextmanager
-def parsing(argv):
-    """While a command runs, `parsed_argv()` is its argv; restored after (nested commands)."""
-    global _current_argv
-    previous, _current_argv = _current_argv, list(argv)
+def parsing(argv, command: str | None = None):
+    """While a command runs, `parsed_argv()` is its argv and `print_note` names it `command`;
+    restored after (nested commands)."""
+    global _current_argv, _current_command
+    previous = _current_argv, _current_command
+    _current_argv, _current_command = list(argv), command
     try:
         yield
     finally:
-        _current_argv = previous
+        _current_argv, _current_command = previous
+
+
+def print_note(text: str) -> None:
+    """A note, information that asks nothing of the user (what was assumed, removed, pooled), on
+    stderr as the commands' warnings and errors, and named as they are ("xrf-napari quicklook:
+    note: ..."; "note: ..." outside a command): a bare "note:" line sat among them naming no
+    command. Not warnings.warn: Python's filters drop a repeated warning and `-W error` makes
+    one fatal, and stdout lists the results, which `> list.txt` keeps apart from the notes."""
+    name = f"{_current_command}: " if _current_command else ""
+    print(f"{name}note: {text}", file=sys.stderr)
 
 
 def parsed_argv() -> list[str]:

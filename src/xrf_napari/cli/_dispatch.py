@@ -204,7 +204,7 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     from ..argtypes import parsing
 
     try:
-        with parsing(argv):
+        with parsing(argv, f"{prog} {ns.command}"):
             return _run(prog, ns.command, mod, args)
     finally:
         if real:

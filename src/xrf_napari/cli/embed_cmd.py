@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..analysis.embed import label_colours  # shared with the Embed dock's PNG
 from ..analysis.pooling import POOL_BELOW_COUNTS
+from ..argtypes import print_note
 from ..cube import pixels_text
 from ..device import DEVICE_CHOICES
 
@@ -282,7 +283,7 @@ def run(args) -> int:
     print(("WARNING: " if ood.warn else "") + ood.message(), file=sys.stderr)
     pool, note = pooling.decide(cube, not args.no_pool)
     if pool:
-        print(f"note: {note}; --no-pool keeps pixels apart", file=sys.stderr)
+        print_note(f"{note}; --no-pool keeps pixels apart")
     cb, close = (None, lambda: None) if args.no_progress else tqdm_callback("embedding", "px")
     try:
         latent = run_to_end(

@@ -17,6 +17,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from ..argtypes import print_note
 from ..cube import pixels_text
 from ..device import DEVICE_CHOICES
 
@@ -167,11 +168,10 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
     if lab.dtype == bool and lab.ndim == 2:  # a 1-bit mask (PNG mode '1'): one region, 1
         from ..fileutil import printable
 
-        print(
-            f"note: --labels {printable(path)}: a 1-bit mask: its set (white) pixels are region "
+        print_note(
+            f"--labels {printable(path)}: a 1-bit mask: its set (white) pixels are region "
             "1, the others are not a region; for more regions give region numbers (an 8- or "
             "16-bit image, 0 = not a region)",
-            file=sys.stderr,
         )
         lab = lab.astype(np.uint8)
     image = suffix not in (".npy", ".h5", ".hdf5")
@@ -325,7 +325,7 @@ def cluster_labels(cube, k, device, progress: bool, pool_low_counts: bool = True
 
     pool, note = pooling.decide(cube, pool_low_counts)
     if pool:
-        print(f"note: {note}", file=sys.stderr)
+        print_note(note)
     latent = _drain(iter_embed(cube, device=device, pool=pool), "embedding", "px", progress)
     null = auto_k_null(cube, k, device=device, pool=pool)  # automatic K's reference
     return cluster(latent, k, null_points=null).labels
@@ -340,7 +340,7 @@ def line_photo_labels(cube, photo, k, progress: bool):
 
     pool, note = pooling.decide(cube, before="reading its lines")
     if pool:
-        print(f"note: {note}", file=sys.stderr)
+        print_note(note)
     points = _drain(
         iter_lines_and_photo_points(cube, photo, pool),
         "element lines",
@@ -502,7 +502,7 @@ def run(args) -> int:
         choices=suggested_choices(report) if args.paint_suggested else None,
     )
     for note in report.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print_note(note)
     for r in report.regions:
         best = r.best.label if r.best else "-"
         print(

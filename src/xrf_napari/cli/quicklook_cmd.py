@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..argtypes import print_note
 from ..cube import pixels_text
 
 DEFAULT_MAX_ELEMENTS = 6
@@ -275,18 +276,16 @@ def run(args) -> int:
         )
     stale, kept, failed = remove_earlier(earlier_outputs(out, cube.name, written, tiff=args.tiff))
     if stale:
-        print(
-            f"note: removed {len(stale)} file(s) of an earlier quicklook of "
+        print_note(
+            f"removed {len(stale)} file(s) of an earlier quicklook of "
             f"{printable(cube.name)}: " + ", ".join(p.name for p in stale),
-            file=sys.stderr,
         )
     if kept:
-        print(
-            f"note: kept {len(kept)} read-only (write-protected) file(s) of an earlier "
+        print_note(
+            f"kept {len(kept)} read-only (write-protected) file(s) of an earlier "
             f"quicklook of {printable(cube.name)}: "
             + ", ".join(p.name for p in kept)
             + "; make them writable to have a rerun remove them, or remove them",
-            file=sys.stderr,
         )
     # warnings as the commands' others, which cli._dispatch prints "xrf-napari quicklook:
     # warning: ...": these three were bare "warning: ..." lines
@@ -302,7 +301,7 @@ def run(args) -> int:
     if warning:
         warnings.warn(f"{where}: {warning}", stacklevel=1)
     if getattr(suggested, "tube", ()):  # peaks.Suggestions.tube, as the docks' Suggested line
-        print(f"note: {where}: {suggested.tube_note('with --anode')}", file=sys.stderr)
+        print_note(f"{where}: {suggested.tube_note('with --anode')}")
     if calibrated and not plans:  # nothing suggested: the folder held a lone spectrum, unexplained
         lo, hi = float(cube.energy[0]), float(cube.energy[-1])
         check = "check the calibration (docs/user_guide.md, 'Fixing a calibration')"
@@ -357,9 +356,8 @@ def run(args) -> int:
             + f"; to map elements, {HOW_TO_CALIBRATE}"
         )
     if instrument:  # on stderr, as pigments' instrument notes: stdout lists the files written
-        print(
-            f"note: {where}: instrument of the suggestion: {instrument}",
-            file=sys.stderr,
+        print_note(
+            f"{where}: instrument of the suggestion: {instrument}",
         )
     mapped = [plan.symbol for plan in plans]
     others = [s for s in suggested if s not in mapped]

@@ -193,13 +193,12 @@ def run(args) -> int:
         if not images:
             raise ValueError(f"--images: no images for split {split!r} in {args.images}")
     elif args.split is not None:  # the manifest said "split": "test" of procedural cubes
-        import sys
+        from ..argtypes import print_note
 
         made = "pigment panels" if args.kind == "panels" else "procedural paintings"
-        print(
-            f"note: --split {args.split} chooses among --images files; these cubes are {made}, "
+        print_note(
+            f"--split {args.split} chooses among --images files; these cubes are {made}, "
             "so it does not apply and is not recorded (the manifest's split is null)",
-            file=sys.stderr,
         )
     cfg = GenerateConfig(
         out=args.out,

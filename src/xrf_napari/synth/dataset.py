@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from ..analysis.image_rgb import exif_turn, rgb_image  # the photograph's reader too
+from ..argtypes import print_note
 from ..cube import pixels_text
 from ..fileutil import printable
 from .cube import SynthCube
@@ -167,12 +168,9 @@ def check_images(cfg: GenerateConfig, todo) -> None:
         if min(w, h) < cfg.size:
             small.append(f"{printable(path.name)} ({pixels_text((h, w))})")
     if small:
-        import sys
-
-        print(
-            f"note: {len(small)} image(s) smaller than --size {cfg.size} (e.g. {small[0]}): "
+        print_note(
+            f"{len(small)} image(s) smaller than --size {cfg.size} (e.g. {small[0]}): "
             "their crops are enlarged to the cube's size",
-            file=sys.stderr,
         )
 
 

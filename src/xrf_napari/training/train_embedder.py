@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..argtypes import print_note
 from ..device import DEVICE_CHOICES
 from .common import CHECKPOINT_NAME
 
@@ -456,10 +457,9 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loade
         )
     progress = progress and dist.is_main
     if cfg.get("amp") and device.type != "cuda" and dist.is_main:
-        print(
-            f"note: amp (bf16 autocast) applies on CUDA only: training on {device.type} in "
+        print_note(
+            f"amp (bf16 autocast) applies on CUDA only: training on {device.type} in "
             "float32, recorded as amp false",
-            file=sys.stderr,
         )
     # what the run used, not what was asked: config.json recorded "amp": true on a CPU run;
     # what was asked is kept apart, for --resume to compare (_check_resume)

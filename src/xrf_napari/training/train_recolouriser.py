@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..argtypes import print_note
 from ..cube import pixels_text
 from ..device import DEVICE_CHOICES
 from .common import CHECKPOINT_NAME
@@ -753,10 +754,9 @@ def _read_cache(cache_path: Path, key: dict, n: int, names, show: bool):
         from ..fileutil import printable
 
         why = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        print(
-            f"note: {printable(cache_path)} is damaged or not a latent cache "
+        print_note(
+            f"{printable(cache_path)} is damaged or not a latent cache "
             f"({printable(why)}): the cubes are embedded again and the cache rewritten",
-            file=sys.stderr,
         )
 
     fields = [f"{what}_{i}" for what in CUBE_ARRAYS for i in range(n)]
@@ -1273,7 +1273,7 @@ def _build(args) -> _Run:
         check_msssim_sizes([targets[i].shape[:2] for i in val_idx], val_files, keep_by)
     no_val = None if val_idx else _no_validation(sources, cfg["val_fraction"])
     if no_val and dist.is_main:  # keep_best then chose nothing without a word (audit_bench35)
-        print(f"note: {no_val}", file=sys.stderr)
+        print_note(no_val)
     n_in = latents[0].shape[-1]
     if cfg["init"]:
         mean = np.asarray(icfg["latent_mean"], np.float32)
