@@ -91,6 +91,7 @@ NEGATIVE = {
     "ripple": lambda p: (_rpl(p / "scan.rpl"),) * 2,
     "mca #@CALIB": lambda p: (_mca(p / "s.mca", "20000 -10 0"),) * 2,
     "spe $ENER_FIT": lambda p: (_spe(p / "s.spe", "$ENER_FIT:\n20000 -10\n"),) * 2,
+    "amptek points": lambda p: (_amptek(p / "s.mca", "LABEL - eV\n100 9500\n1000 500\n"),) * 2,
 }
 
 
@@ -106,6 +107,7 @@ def test_a_negative_gain_naming_no_unit_is_refused_in_one_message(tmp_path, kind
     assert len(said) == 1, said
     assert said[0].startswith(f"{named}: ") and "-10" in said[0] and "not positive" in said[0]
     assert "read in eV" not in said[0]
+    assert "99999" not in said[0] and "00000" not in said[0]  # the values as a user wrote them
     assert cube.calibration.source == "none"
 
 

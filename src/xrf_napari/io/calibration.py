@@ -148,8 +148,8 @@ def calibration_from_coefficients(
     if c[1] <= 0:
         raise CubeReadError(
             where,
-            f"{what} {c.tolist()}: gain {c[1]:g} is not positive: the energy must rise with the "
-            "channel",
+            f"{what} [{', '.join(f'{v:.6g}' for v in c)}]: gain {c[1]:.6g} is not positive: the "
+            "energy must rise with the channel",
         )
     if units is None:
         units = unitless_unit(float(c[1]), where, what)
