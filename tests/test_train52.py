@@ -14,7 +14,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_reproducibility_audit26 import _emb_argv, _rec_argv, setup  # noqa: E402, F401 - fixture
+from test_reproducibility_audit26 import _emb_argv, _rec_argv, _tiny_pair, setup  # noqa: E402, F401 - fixture
 from test_train51 import _embed_calls  # noqa: E402
 
 
@@ -193,3 +193,25 @@ def test_a_full_disk_after_training_says_the_resume_that_writes_the_results(
     assert main(make(setup, out, "--steps", "2", "--resume")) == 0
     assert "steps 2 to 2" in capsys.readouterr().err
     assert (out / f"{weights}.safetensors").is_file()
+
+
+def test_evaluate_prints_the_colour_table_before_the_ari_pass(
+    toy_set, tmp_path, monkeypatch, capsys
+):
+    """The colour table was printed only after the ARI pass (minutes on a real set, with its
+    reference columns): a Ctrl-C or a failure there lost the colour table already computed.
+    It is printed first, the ARI table after it as before."""
+    from xrf_napari.cli.train import main
+    from xrf_napari.training import eval_embedder
+
+    data, _ = toy_set
+    argv = ["evaluate", "--data", str(data), *_tiny_pair(tmp_path / "models", None, None)]
+    argv += ["--device", "cpu", "--no-progress", "--max-cubes", "1"]
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(eval_embedder, "evaluate_embedder", stopped)
+    assert main(argv) == 130
+    printed = capsys.readouterr()
+    assert "| SmallUViT | palette |" in printed.out and printed.err.endswith("interrupted\n")

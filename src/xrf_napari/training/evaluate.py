@@ -664,10 +664,16 @@ def run(args) -> int:
     if results["held_out"]["status"] == "not held out":
         warnings.warn(results["held_out"]["line"], stacklevel=1)  # as warn_runtime_change's
     table = format_table(results)
+    swatch_table = format_swatch_table(results)
+    if swatch_table:
+        table += "\n\n" + swatch_table
     ari_table = None
     if not args.no_ari and not with_ari:
         print("(no ARI table: an exported set has no project files; score its source set)")
-    elif with_ari:
+    # the colour table before the ARI pass (minutes on a real set, with its reference columns):
+    # printed after it, a Ctrl-C or a failure there lost the colour table already computed
+    print(table, flush=True)
+    if with_ari:
         try:
             from .eval_embedder import evaluate_embedder
             from .eval_embedder import format_table as format_ari
@@ -684,10 +690,6 @@ def run(args) -> int:
             )
             ari_table = format_ari(ari)
             results["ari"] = {k: v for k, v in ari.items() if k != "per_cube"}
-    swatch_table = format_swatch_table(results)
-    if swatch_table:
-        table += "\n\n" + swatch_table
-    print(table)
     if ari_table:
         print("\n" + ari_table)
     if args.out:
