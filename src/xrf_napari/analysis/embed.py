@@ -341,17 +341,38 @@ def _kmeans(k: int, n: int, seed: int):
 
 
 def _silhouette(points: np.ndarray, labels: np.ndarray, seed: int) -> float | None:
-    from sklearn.metrics import silhouette_score
+    """sklearn's silhouette_score (Euclidean; above SILHOUETTE_SAMPLE points, on the sample its
+    random_state=seed draws) computed from exact float64 distances: sklearn's float32 path
+    upcast the points chunk by chunk and took 1.5-3.8 s for 6000 3-D points on 2 busy cores,
+    this 0.6-0.8 s (scores within 2e-8); automatic K takes up to 14 of them."""
+    from scipy.spatial.distance import cdist
 
     # defined for 2 to n - 1 labels: K = n (every pixel its own region, which K-Means makes
     # of a scan of n pixels) failed with sklearn's "Number of labels is 20. Valid values ..."
     if not 2 <= len(np.unique(labels)) <= len(points) - 1:
         return None
-    n = len(points)
-    size = min(n, SILHOUETTE_SAMPLE)
-    return float(
-        silhouette_score(points, labels, sample_size=size if size < n else None, random_state=seed)
-    )
+    x, labels = np.asarray(points, dtype=np.float64), np.asarray(labels)
+    if len(x) > SILHOUETTE_SAMPLE:  # sklearn's draw for sample_size, so the same pixels
+        idx = np.random.RandomState(seed).permutation(len(x))[:SILHOUETTE_SAMPLE]
+        x, labels = x[idx], labels[idx]
+    _, lab = np.unique(labels, return_inverse=True)
+    if lab.max() < 1:  # the sample drew one region only
+        return None
+    order = np.argsort(lab, kind="stable")  # each region's columns side by side
+    x, lab = x[order], lab[order]
+    sizes = np.bincount(lab)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    sums = np.empty((len(x), len(sizes)))  # each point's summed distance to each region
+    for i in range(0, len(x), 512):
+        sums[i : i + 512] = np.add.reduceat(cdist(x[i : i + 512], x), starts, axis=1)
+    rows, own = np.arange(len(x)), sizes[lab]
+    a = sums[rows, lab] / np.maximum(own - 1, 1)
+    sums[rows, lab] = np.inf
+    b = (sums / sizes).min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.nan_to_num((b - a) / np.maximum(a, b))
+    s[own == 1] = 0.0  # sklearn's rule for a region of one point
+    return float(s.mean())
 
 
 def iter_choose_k(
