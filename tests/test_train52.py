@@ -215,3 +215,19 @@ def test_evaluate_prints_the_colour_table_before_the_ari_pass(
     assert main(argv) == 130
     printed = capsys.readouterr()
     assert "| SmallUViT | palette |" in printed.out and printed.err.endswith("interrupted\n")
+
+
+def test_a_canonical_cube_with_float32_calibration_attributes_is_canonical(toy_set):
+    """49f1527 compared a cube's bin edges with the canonical ones to a millionth of a bin: an
+    offset and gain written as float32 (1.025 and 0.05 keV) put the last edge 3.6e-7 keV off,
+    and the embedder refused the cube as on another grid. A thousandth of a bin is allowed."""
+    import h5py
+
+    from xrf_napari.training.data import read_cube_arrays
+
+    _, files = toy_set
+    before = read_cube_arrays(files[0])[0]
+    with h5py.File(files[0], "r+") as f:
+        for key in ("offset", "gain"):
+            f["counts"].attrs[key] = np.float32(f["counts"].attrs[key])
+    np.testing.assert_array_equal(read_cube_arrays(files[0])[0], before)
