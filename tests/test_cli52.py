@@ -242,3 +242,18 @@ def test_a_command_prints_its_notes_with_its_name(tmp_path, monkeypatch, capsys)
     assert main([*argv, "--n-cubes", "1", "--no-progress"]) == 0
     err = capsys.readouterr().err
     assert err.startswith("xrf-napari-train generate: note: --split test chooses among"), err
+
+
+@pytest.mark.parametrize("which", ["xrf-napari", "xrf-napari-train"])
+def test_the_top_help_says_what_command_is(which, capsys):
+    """`xrf-napari --help` listed "COMMAND" with no words beside it, above "args  arguments of
+    the command (COMMAND --help)"; it says where the commands are listed."""
+    from xrf_napari.cli import main, train
+
+    with pytest.raises(SystemExit):
+        (main.main if which == "xrf-napari" else train.main)(["--help"])
+    out = capsys.readouterr().out
+    assert any(
+        line.split() == ["COMMAND", "one", "of", "the", "commands", "below"]
+        for line in out.splitlines()
+    ), out

@@ -152,7 +152,10 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="commands:\n" + "\n".join(f"  {n:<14}{h}" for n, (_, h) in commands.items()),
     )
-    top.add_argument("command", choices=list(commands), metavar="COMMAND")
+    # its help line was empty: "COMMAND" alone above "args  arguments of the command"
+    top.add_argument(
+        "command", choices=list(commands), metavar="COMMAND", help="one of the commands below"
+    )
     # `xrf-napari --version` said "the following arguments are required: COMMAND"
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     # only shown in --help: the command's own parser reads them. Required, it made a bare
