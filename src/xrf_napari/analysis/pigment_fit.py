@@ -35,7 +35,10 @@ viridian + lead white), give the same spectrum to within traces: X-rays may favo
 TWIN_CAP (without a photograph, unless its chi-square is under 1 / TWIN_CHI2_RATIO of the
 other's). Inside such a group the pigments' base rates (`USAGE_FILE`: lead white is more common
 than red lead) and an optional colour prior (`colour_priors`: the SmallUViT's region colour, or a
-registered photograph's) decide the order; the group keeps its scores and places. A photograph may
+registered photograph's) decide the order, and without a photograph a candidate holding another's
+pigments and more (cadmium yellow + zinc white beside cadmium yellow) comes after it: the cap took
+the extra pigment's PIGMENT_PENALTY away, a common pigment's base rate then outweighed the rest,
+and a pure swatch was read as a mixture. The group keeps its scores and places. A photograph may
 also move a group by how far its best colour is off (`COLOUR_TAUS`), so it settles what the lines
 leave close. The base rates helped on pigment panels and a little on held-out paintings; the
 SmallUViT prior did not help, a photograph did (docs/pigments_guide.md).
@@ -82,6 +85,9 @@ PIGMENT_PENALTY = 9.4
 #: counts a few per cent of a twin otherwise soaked up model error (a pure azurite read as azurite
 #: + verdigris).
 TWIN_PAIR_PENALTY = 9.4
+#: How far below the priors of its group's paints made of some of its pigments a paint's prior
+#: is set (`rank_region`, without a photograph): only an order, no weight.
+NESTED_STEP = 1e-6
 #: Fewer pixels or counts than this and a region's spectrum is not interpreted.
 MIN_PIXELS = 4
 #: Scans with fewer pixels (a spot spectrum, a few points) are fitted as one region when no regions
@@ -595,6 +601,12 @@ def _twin_classes(pigs, fittable) -> np.ndarray:
     keys = [_heavy(p) if v else None for p, v in zip(pigs, fittable)]
     first: dict = {}
     return np.array([first.setdefault(k, i) if k else i for i, k in enumerate(keys)])
+
+
+def _paint_set(c, primer, unprimed) -> frozenset:
+    """The pigments of candidate `c` as a paint: a lead priming's pigment fitted in the paint
+    (`unprimed`) is the priming's lead, not an extra pigment (its twin rule is session 29's)."""
+    return frozenset(i for i in c if i != primer) if c in unprimed else frozenset(c)
 
 
 def _xray_key(lib: ComponentLibrary, c) -> frozenset | tuple:
@@ -1235,12 +1247,14 @@ def rank_region(
 
     Physics score: -chi2 / (2 phi) - a penalty per pigment; candidates that differ only by pigments
     X-rays tie (same twin classes) are kept within TWIN_CAP of the best of them, and priors order
-    them: the pigments' base rates (sum of `usage_log_prior`, less the group's largest) and a
-    colour prior (sRGB) as COLOUR_TAUS[colour_source] says. `always`: pigment indices enumerated
-    whatever the shortlist says (evaluation: scoring a known recipe). leak: the neighbours'
-    spectra (`neighbour_leak`), which may take at most LEAK_MAX_SHARE of the counts in any fit;
-    leak_from: the region ids each of its columns holds (`leak_sources`), named in the message
-    when the neighbours alone would explain the region (`_neighbours_alone`)."""
+    them: the pigments' base rates (sum of `usage_log_prior`, less the group's largest; without
+    a photograph a candidate comes after those of its group made of some of its pigments) and
+    a colour prior (sRGB) as COLOUR_TAUS[colour_source] says. `always`:
+    pigment indices enumerated whatever the shortlist says (evaluation: scoring a known recipe).
+    leak: the neighbours' spectra (`neighbour_leak`), which may take at most LEAK_MAX_SHARE of
+    the counts in any fit; leak_from: the region ids each of its columns holds
+    (`leak_sources`), named in the message when the neighbours alone would explain the region
+    (`_neighbours_alone`)."""
     tau_within, tau_across = COLOUR_TAUS[colour_source]
     w = _weights(y)
     base = _base(lib, ground, y)
@@ -1406,6 +1420,20 @@ def rank_region(
         groups: dict = {}
         for k, (key, *_) in enumerate(fits):
             groups.setdefault(key, []).append(k)
+        # a paint comes after the paints of its group made of some of its pigments that the
+        # lines leave within TWIN_CAP of it, unless a photograph shows whether the others are
+        # there (with it: held-out seed-202 cubes, top-1 74.5 -> 69.4 %); smaller paints first,
+        # so a chain of them keeps its order
+        for members in groups.values() if not photo else ():
+            paints = {k: _paint_set(fits[k][3], primer, unprimed) for k in members}
+            for k in sorted(members, key=lambda k: len(paints[k])):
+                inner = [
+                    prior[m]
+                    for m in members
+                    if paints[m] < paints[k] and scores[m] >= scores[k] - TWIN_CAP
+                ]
+                if inner:
+                    prior[k] = min(prior[k], min(inner) - NESTED_STEP)
         for members in groups.values():
             slots = sorted(members, key=lambda k: (-scores[k], -own[k]))
             ranked = sorted(members, key=lambda k: (-prior[k], -own[k]))
