@@ -59,7 +59,7 @@ def test_a_clear_admixture_still_wins():
 def test_with_a_photograph_the_colour_still_orders_a_nested_paint():
     """A guard: a photograph shows whether the extra pigment is there (bone black darkens a
     paint), so with one the base rates and the colour order the group as before (held-out
-    seed-202 cubes with the rule there too, first version: top-1 74.5 -> 69.4 %). Cadmium
+    seed-202 cubes with a first rule, a penalty, there too: top-1 74.5 -> 69.4 %). Cadmium
     yellow + 1 % zinc white, of the same colour as cadmium yellow, keeps its place before it."""
     lib = pf.component_library(PROFILE)
     y = _cadmium_yellow(0.01)

@@ -1422,8 +1422,8 @@ def rank_region(
             groups.setdefault(key, []).append(k)
         # a paint comes after the paints of its group made of some of its pigments that the
         # lines leave within TWIN_CAP of it, unless a photograph shows whether the others are
-        # there (with it: held-out seed-202 cubes, top-1 74.5 -> 69.4 %); smaller paints first,
-        # so a chain of them keeps its order
+        # there (held-out seed-202 cubes with one: top-1 74.5 % with the rule or without; a
+        # first rule, a penalty, 69.4 %); smaller paints first, so a chain keeps its order
         for members in groups.values() if not photo else ():
             paints = {k: _paint_set(fits[k][3], primer, unprimed) for k in members}
             for k in sorted(members, key=lambda k: len(paints[k])):
