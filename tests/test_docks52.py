@@ -144,7 +144,7 @@ def test_region_list_falls_back_to_the_newest_region_and_keeps_each_scans(
 ):
     """Spectrum's Region list chose the first region when the chosen one was deleted (three
     drawn, the third deleted: the first), and a scan shown again got the region chosen on the
-    other scan: the newest region is chosen, and each scan's choice comes back with it."""
+    other scan: the newest region shown is chosen, and each scan's choice comes back with it."""
     from xrf_napari.widgets._layers import layer_cube
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
@@ -155,10 +155,12 @@ def test_region_list_falls_back_to_the_newest_region_and_keeps_each_scans(
     first, second, third = (
         viewer.add_labels(np.ones((H, W), np.int32), name=n) for n in ("r1", "r2", "r3")
     )
+    hidden = viewer.add_labels(np.ones((H, W), np.int32), name="hidden", visible=False)
     combo.set_layer(third)
     viewer.layers.selection.active = scan_a
     viewer.layers.remove(third)
-    assert combo.current_layer() is second
+    assert combo.current_layer() is second  # the newest shown: not the hidden one
+    viewer.layers.remove(hidden)
     combo.set_layer(first)
     scan_b = open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))[0]
     assert dock.current_cube() is layer_cube(scan_b)  # the scan just opened

@@ -91,14 +91,17 @@ def _is_region_for(layer, cube) -> bool:
 
 class RegionCombo(LayerCombo):
     """The Region list. Where the chosen region goes (deleted, or not this scan's), the layer
-    selected in the layer list is chosen where it is a region, else the newest region (the
-    topmost layer): the first was, so deleting the third region drawn chose the first."""
+    selected in the layer list is chosen where it is a region, else the newest region shown
+    (the topmost visible layer; a hidden "(your edits)" copy is not): the first was, so
+    deleting the third region drawn chose the first. With none chosen yet, as LayerCombo."""
 
     def _choose(self, layers: list, current):
-        if current in layers or not layers:
+        if current is None or current in layers or not layers:
             return super()._choose(layers, current)
         active = self._viewer.layers.selection.active
-        return active if active in layers else layers[-1]
+        if active in layers:
+            return active
+        return ([ly for ly in layers if ly.visible] or layers)[-1]
 
 
 class SpectrumWidget(CubeDock):
