@@ -146,6 +146,23 @@ def test_a_capped_zarr_sample_reads_the_other_rows_of_the_chunks_it_decodes(tmp_
     assert peak[5] == 2**16 - 1
 
 
+def test_sampled_rows_sharing_a_chunk_row_share_one_band_of_their_rows(tmp_path):
+    """12 sampled rows of a 96-row store in 32-row chunks lie 4 to a chunk row; 3e1db52 gave each
+    chunk row the band of one sampled row and dropped the other three (a (64, 64, 64) store of a
+    256-row scan: 2,560 pixels where 7,680 fit the bytes, and a wrong calibration kept at 2 %
+    counts, /work/runs52/io52/zcap2b.out). The band is as long as their shares together."""
+    import zarr
+
+    from xrf_napari.errors import check_counts_sample
+
+    path = tmp_path / "s.zarr"
+    arr = zarr.open_array(str(path), mode="w", shape=(96, 64, 16), chunks=(32, 8, 16), dtype="u2")
+    arr[:] = 1
+    whole_rows = 12 * 64 * 16 * 2  # bytes: the uncapped sample is 12 whole rows, 768 pixels
+    total, _ = check_counts_sample(arr, path, max_bytes=whole_rows, max_chunks=24)
+    assert total[0] >= 12 * 64, total[0]
+
+
 # -- a PyMca single column cut inside its last value -----------------------------------------------
 def test_a_pymca_column_cut_inside_its_last_value_is_told_and_that_value_left_out(tmp_path):
     """PyMca writes counts as `%.7E` lines, all 14 characters; a copy cut inside the last one

@@ -164,7 +164,8 @@ def check_counts_sample(
 def _bands(data, rows, blocks, max_bytes, n_rows, max_chunks) -> list[tuple[int, int]]:
     """The row spans the opening check reads: its rows one by one, or, where max_chunks took
     columns away from a store chunked over several rows, each row with the other rows of its
-    chunks (up to max_bytes in all), which those chunks decode anyway: a (8, 8, 128) zarr store
+    chunks (up to max_bytes in all; rows of one chunk row share one band, as long as their
+    shares together), which those chunks decode anyway: a (8, 8, 128) zarr store
     gave the check 480 of the 3,072 pixels it read uncapped, and kept a calibration 12 % off on
     a low-count scan that the full sample's peaks refuse."""
     spans = [(y, y + 1) for y in rows]
@@ -177,15 +178,15 @@ def _bands(data, rows, blocks, max_bytes, n_rows, max_chunks) -> list[tuple[int,
     cols = sum(x1 - x0 for x0, x1 in blocks)
     pixel = max(1, int(data.shape[2]) * np.dtype(data.dtype).itemsize)
     k = max(1, min(cy, max_bytes // (len(rows) * cols * pixel)))
-    out, seen = [], set()
+    groups: dict[int, list[int]] = {}  # the sampled rows of each chunk row: one band, their rows
     for y in rows:
-        top = y // cy * cy
-        if top in seen:  # another sampled row's chunks
-            continue
-        seen.add(top)
+        groups.setdefault(y // cy * cy, []).append(y)
+    out = []
+    for top, ys in groups.items():
         end = min(top + cy, h)
-        start = max(top, min(y, end - k))
-        out.append((start, min(start + k, end)))
+        n = min(end - top, k * len(ys))
+        start = max(top, min(ys[0], end - n))
+        out.append((start, start + n))
     return out
 
 
