@@ -17,7 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, CANONICAL_N_CHANNELS
+from ..energy import (
+    CANONICAL_BIN_WIDTH,
+    CANONICAL_E_MIN,
+    CANONICAL_N_CHANNELS,
+    canonical_edges,
+    canonical_rebinner,
+    off_grid_refusal,
+)
 
 
 def list_cubes(data_dir, option: str | None = None) -> list[Path]:
@@ -224,31 +231,28 @@ def read_cube_arrays(path, rebin: bool = False) -> tuple[np.ndarray, np.ndarray,
         raise ValueError(f"cannot read {path}: {exc}") from exc
     if labels.shape != counts.shape[:2]:
         raise ValueError(f"{path}: labels {labels.shape} do not match counts {counts.shape[:2]}")
-    if not on_canonical_grid(cal, counts.shape[2]):
-        from ..cube import cube_from_array
-        from ..energy import canonical_rebinner, off_grid_refusal
+    n = counts.shape[2]
+    if on_canonical_grid(cal, n):
+        return counts, labels, meta
+    if not rebin:
+        raise ValueError(
+            f"{path}: counts must be on the canonical grid ({CANONICAL_N_CHANNELS} channels of "
+            f"{CANONICAL_BIN_WIDTH * 1000:g} eV from {CANONICAL_E_MIN:g} keV), got {n} channels "
+            f"from {cal.edges(n)[0]:.4g} keV, {cal.gain * 1000:.4g} eV each: the embedder trains "
+            "on whole counts, which re-binning would not keep"
+        )
+    from ..cube import cube_from_array
 
-        lo, width = cal.edges(counts.shape[2])[0], cal.gain * 1000
-        grid = f"{counts.shape[2]} channels from {lo:.4g} keV, {width:.4g} eV each"
-        if not rebin:
-            raise ValueError(
-                f"{path}: counts must be on the canonical grid ({CANONICAL_N_CHANNELS} channels "
-                f"of {CANONICAL_BIN_WIDTH * 1000:g} eV from {CANONICAL_E_MIN:g} keV), got {grid}: "
-                "the embedder trains on whole counts, which re-binning would not keep"
-            )
-        why = off_grid_refusal(cube_from_array(counts[:1, :1], cal), "the ARI table", str(path))
-        if why:
-            raise ValueError(why)
-        counts = canonical_rebinner(cal, counts.shape[2])(counts)
-    return counts, labels, meta
+    why = off_grid_refusal(cube_from_array(counts[:1, :1], cal), "the ARI table", str(path))
+    if why:
+        raise ValueError(why)
+    return canonical_rebinner(cal, n)(counts), labels, meta
 
 
 def on_canonical_grid(cal, n_channels: int) -> bool:
     """Whether a cube's channels are the canonical bins, to within a thousandth of a bin: an
     offset and gain stored as float32 put the last edge 3.6e-7 keV off (a millionth of a bin
     refused such a cube of the canonical grid)."""
-    from ..energy import canonical_edges
-
     if n_channels != CANONICAL_N_CHANNELS:
         return False
     edges = cal.edges(n_channels)
