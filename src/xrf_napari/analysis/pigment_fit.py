@@ -603,12 +603,6 @@ def _twin_classes(pigs, fittable) -> np.ndarray:
     return np.array([first.setdefault(k, i) if k else i for i, k in enumerate(keys)])
 
 
-def _paint_set(c, primer, unprimed) -> frozenset:
-    """The pigments of candidate `c` as a paint: a lead priming's pigment fitted in the paint
-    (`unprimed`) is the priming's lead, not an extra pigment (its twin rule is session 29's)."""
-    return frozenset(i for i in c if i != primer) if c in unprimed else frozenset(c)
-
-
 def _xray_key(lib: ComponentLibrary, c) -> frozenset | tuple:
     """What X-rays can tell of candidate `c`: the set of its elements from potassium up.
     Candidates with one key explain the spectrum with the same lines in different pigments
@@ -1248,13 +1242,12 @@ def rank_region(
     Physics score: -chi2 / (2 phi) - a penalty per pigment; candidates that differ only by pigments
     X-rays tie (same twin classes) are kept within TWIN_CAP of the best of them, and priors order
     them: the pigments' base rates (sum of `usage_log_prior`, less the group's largest; without
-    a photograph a candidate comes after those of its group made of some of its pigments) and
-    a colour prior (sRGB) as COLOUR_TAUS[colour_source] says. `always`:
-    pigment indices enumerated whatever the shortlist says (evaluation: scoring a known recipe).
-    leak: the neighbours' spectra (`neighbour_leak`), which may take at most LEAK_MAX_SHARE of
-    the counts in any fit; leak_from: the region ids each of its columns holds
-    (`leak_sources`), named in the message when the neighbours alone would explain the region
-    (`_neighbours_alone`)."""
+    a photograph a candidate comes after those of its group made of some of its pigments) and a
+    colour prior (sRGB) as COLOUR_TAUS[colour_source] says. `always`: pigment indices enumerated
+    whatever the shortlist says (evaluation: scoring a known recipe). leak: the neighbours'
+    spectra (`neighbour_leak`), which may take at most LEAK_MAX_SHARE of the counts in any fit;
+    leak_from: the region ids each of its columns holds (`leak_sources`), named in the message
+    when the neighbours alone would explain the region (`_neighbours_alone`)."""
     tau_within, tau_across = COLOUR_TAUS[colour_source]
     w = _weights(y)
     base = _base(lib, ground, y)
@@ -1368,11 +1361,10 @@ def rank_region(
         chi2, model, amp, _ = fit_with(c, mix, own, unprimed.get(c))
         if chi2 < fits[c][1] and not too_small(c, amp):
             fits[c] = [-0.5 * chi2 / phi - pen(c), chi2, amp / amp.sum(), model]
-    fits = [
-        (_xray_key(lib, tuple(i for i in c if i != primer) if c in unprimed else c), *v[:2], c)
-        + tuple(v[2:])
-        for c, v in fits.items()
-    ]
+    # each candidate's pigments as a paint: a lead priming's pigment fitted in the paint
+    # (`unprimed`) is the priming's lead, not one of them
+    paint_of = {c: tuple(i for i in c if i != primer) if c in unprimed else c for c in fits}
+    fits = [(_xray_key(lib, paint_of[c]), *v[:2], c) + tuple(v[2:]) for c, v in fits.items()]
     best_of, least_chi2 = {}, {}
     for key, s, chi2, *_ in fits:
         best_of[key] = max(best_of.get(key, -np.inf), s)
@@ -1425,7 +1417,7 @@ def rank_region(
         # there (held-out seed-202 cubes with one: top-1 74.5 % with the rule or without; a
         # first rule, a penalty, 69.4 %); smaller paints first, so a chain keeps its order
         for members in groups.values() if not photo else ():
-            paints = {k: _paint_set(fits[k][3], primer, unprimed) for k in members}
+            paints = {k: frozenset(paint_of[fits[k][3]]) for k in members}
             for k in sorted(members, key=lambda k: len(paints[k])):
                 inner = [
                     prior[m]
