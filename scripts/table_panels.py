@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-ANODES = ("Rh", "Mo", "W", "Cu", "Ag", "Cr")
+from xrf_napari.physics.tube import ANODES
+
 COLS = 7
 
 
