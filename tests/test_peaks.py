@@ -10,8 +10,10 @@ from xrf_napari.elements import transition_lines
 E = CANONICAL_CAL.energy(512)
 
 
-def noisy(*element_areas, background=(300.0, -5.0), seed=0):
+def noisy(*element_areas, background=(300.0, -5.0), seed=0, extra=()):
+    """One Poisson draw of the elements' lines and the (energy, area) lines of `extra`."""
     lines = [ln for sym, area in element_areas for ln in element_spectrum_lines(sym, area)]
+    lines += extra
     return (
         np.random.default_rng(seed)
         .poisson(line_spectrum(lines, background=background))
@@ -35,13 +37,7 @@ def test_pigment_elements_suggested_and_anode_ignored():
     # a fit of Rh's L lines beside K's gives potassium that peak)
     rh = [ln for ln in element_spectrum_lines("Rh", 3e4) if ln[0] > 10.0]
     rh += [(ln.energy, 3e4 * ln.weight) for ln in transition_lines("Rh") if ln.family[0] == "L"]
-    lines = [
-        ln
-        for sym, a in (("Pb", 2e5), ("Fe", 1e5), ("Ca", 5e4))
-        for ln in element_spectrum_lines(sym, a)
-    ]
-    spec = np.random.default_rng(0).poisson(line_spectrum(lines + rh, background=(300.0, -5.0)))
-    spec = spec.astype(float)
+    spec = noisy(("Pb", 2e5), ("Fe", 1e5), ("Ca", 5e4), extra=rh)
     got = suggest_elements(E, spec, anode="Rh")
     assert set(got) == {"Pb", "Fe", "Ca"}
     assert got[0] == "Pb"  # strongest evidence first
