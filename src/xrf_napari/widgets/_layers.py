@@ -148,26 +148,49 @@ def _history_mark(layer) -> tuple | None:
     return len(undo), len(redo), id(undo[-1]) if undo else 0, id(redo[-1]) if redo else 0
 
 
-def edited_labels(event, seen: weakref.WeakKeyDictionary) -> set | None:
+def edited_labels(event, seen: weakref.WeakKeyDictionary, replays: bool = False) -> set | None:
     """What a follow_edits event of a Labels layer may have changed, read without the layer's
     array: the slots compared the whole labels array on every event (190 ms at 4000 x 4000 px
     for the Spectrum region), and napari's own refresh of a large layer emits set_data on every
     move of the brush. An empty set: nothing (a set_data with the undo history where `seen`,
     the slot's record, last saw it: a refresh); a stroke's labels, those its pixels had and
-    the one they got (napari's history atoms: the stroke's box only); None: any pixel may have
-    changed (new data, an undo or redo, a history napari writes otherwise)."""
-    import numpy as np
-
+    the one they got (napari's history atoms: the stroke's box only); with `replays`, an undo's
+    or a redo's alike (the stroke it replayed), for a slot that needs only which labels changed;
+    None: any pixel may have changed (new data, an undo or redo without `replays`, a history
+    napari writes otherwise)."""
     layer = _unwrapped(event.source)
     mark, before = _history_mark(layer), seen.get(layer)
     seen[layer] = mark
     kind = getattr(event, "type", None)
     if kind == "set_data":
-        return set() if mark is not None and mark == before else None
+        if mark is not None and mark == before:
+            return set()
+        item = _replayed(layer, before, mark) if replays else None
+        return None if item is None else _item_labels(item)
     if kind != "paint":
         return None
+    return _item_labels(getattr(event, "value", None) or ())
+
+
+def _replayed(layer, before, mark):
+    """The history item an undo or a redo replayed between the marks `before` and `mark` (one
+    step: the undo history one shorter and the redo one longer, or the reverse), else None."""
+    if before is None or mark is None:
+        return None
+    if mark[:2] == (before[0] - 1, before[1] + 1):
+        return layer._redo_history[-1]
+    if mark[:2] == (before[0] + 1, before[1] - 1):
+        return layer._undo_history[-1]
+    return None
+
+
+def _item_labels(item) -> set | None:
+    """The labels the pixels of napari's history `item` (its atoms) had and got; None for an
+    atom of another form."""
+    import numpy as np
+
     touched: set = set()
-    for atom in getattr(event, "value", None) or ():
+    for atom in item:
         if hasattr(atom, "old_values") and hasattr(atom, "new_value"):  # a masked atom
             values = (atom.old_values, atom.new_value)
         elif isinstance(atom, tuple) and len(atom) == 3:  # (indices, old values, new values)

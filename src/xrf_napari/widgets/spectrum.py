@@ -402,15 +402,16 @@ class SpectrumWidget(CubeDock):
         layer = getattr(event, "source", None)
         if self._closed or str(getattr(event, "action", "")).endswith("ing"):
             return  # a shape being drawn or dragged: once it is done
-        touched = edited_labels(event, self._seen) if layer_type(layer) == "Labels" else None
+        labels = layer_type(layer) == "Labels"
+        touched = edited_labels(event, self._seen, replays=True) if labels else None
         for cube, kept in list(self._per_cube.values()):
             made = kept.get("region made")
             if made is None or made[0] is not layer:
                 continue
-            if touched is not None:  # a stroke: the region changed where it changed a pixel
-                # of the region's labels (made[4]); not compared, as napari emits a script's
-                # stroke before it writes the pixels. On a stacked layer, also where another
-                # plane keeps that pixel in the region.
+            if touched is not None:  # a stroke, or an undo or redo of one: the region
+                # changed where it changed a pixel of the region's labels (made[4]); not
+                # compared, as napari emits a script's stroke before it writes the pixels. On
+                # a stacked layer, also where another plane keeps that pixel in the region.
                 if not touched & made[4]:
                     continue
             elif not self._region_changed(cube, made):
