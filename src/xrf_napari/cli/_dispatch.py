@@ -185,10 +185,11 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     ns = _parse(top, argv[:1], prog)
     module, help_text = commands[ns.command]
     mod = importlib.import_module(module)
-    parser = argparse.ArgumentParser(prog=f"{prog} {ns.command}", description=help_text)
+    name = f"{prog} {ns.command}"  # as its usage, warning, note and error lines name it
+    parser = argparse.ArgumentParser(prog=name, description=help_text)
     mod.configure(parser)
     _refuse_dashed_files(parser, argv[1:])
-    args = _parse(parser, argv[1:], f"{prog} {ns.command}")
+    args = _parse(parser, argv[1:], name)
     _checked_outputs(parser, args)
     for dest, what in _EMPTY_MEANT_DEFAULT.items():
         if getattr(args, dest, None) == "":
@@ -202,12 +203,12 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
         sys.unraisablehook = _keep_interrupts(sys.unraisablehook)
     if argv_given is None:  # a real command: a warning is one line, not Python's source echo
         warnings.showwarning = lambda message, *_a, **_k: print(
-            f"{prog} {ns.command}: warning: {message}", file=sys.stderr
+            f"{name}: warning: {message}", file=sys.stderr
         )
     from ..argtypes import parsing
 
     try:
-        with parsing(argv, f"{prog} {ns.command}"):
+        with parsing(argv, name):
             return _run(prog, ns.command, mod, args)
     finally:
         if real:
@@ -216,7 +217,7 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
                     stream.flush()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 if signal.getsignal(sig) in (signal.default_int_handler, _terminated):
-                    signal.signal(sig, _exit_at_once(f"{prog} {ns.command}"))
+                    signal.signal(sig, _exit_at_once(name))
 
 
 class _MarkedStdout:

@@ -356,9 +356,7 @@ def run(args) -> int:
             + f"; to map elements, {HOW_TO_CALIBRATE}"
         )
     if instrument:  # on stderr, as pigments' instrument notes: stdout lists the files written
-        print_note(
-            f"{where}: instrument of the suggestion: {instrument}",
-        )
+        print_note(f"{where}: instrument of the suggestion: {instrument}")
     mapped = [plan.symbol for plan in plans]
     others = [s for s in suggested if s not in mapped]
     # the map files' names say which were mapped, not the rest; a single spectrum without
