@@ -64,9 +64,7 @@ def calibration_from_mapping(m, where) -> Calibration | None:
             float(np.asarray(m.get(k, 0.0)).ravel()[0]) for k in ("offset", "gain", "quadratic")
         )
         if gain <= 0:  # no energy axis in any unit: said so, without a unit assumed
-            raise ValueError(
-                f"gain {gain:g} is not positive: the energy must rise with the channel"
-            )
+            raise ValueError(_not_positive(gain))
         if not units:
             scale = _unit_scale(unitless_unit(gain, where, "offset/gain"), where)
         return Calibration(off * scale, gain * scale, quad * scale, source="file")
@@ -95,6 +93,12 @@ def unitless_unit(gain: float, where, what: str) -> str:
         stacklevel=3,
     )
     return "ev"
+
+
+def _not_positive(gain: float) -> str:
+    """Why a gain of 0 or less is no calibration, in words naming no unit: it is refused before
+    any unit is assumed (unitless_unit), by offset/gain attributes and coefficients alike."""
+    return f"gain {gain:.6g} is not positive: the energy must rise with the channel"
 
 
 def set_aside(make, what: str) -> Calibration | None:
@@ -148,8 +152,7 @@ def calibration_from_coefficients(
     if c[1] <= 0:
         raise CubeReadError(
             where,
-            f"{what} [{', '.join(f'{v:.6g}' for v in c)}]: gain {c[1]:.6g} is not positive: the "
-            "energy must rise with the channel",
+            f"{what} [{', '.join(f'{v:.6g}' for v in c)}]: {_not_positive(c[1])}",
         )
     if units is None:
         units = unitless_unit(float(c[1]), where, what)
