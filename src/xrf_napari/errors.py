@@ -185,7 +185,7 @@ def _bands(data, rows, blocks, max_bytes, n_rows, max_chunks) -> list[tuple[int,
     for top, ys in groups.items():
         end = min(top + cy, h)
         n = min(end - top, k * len(ys))
-        start = max(top, min(ys[0], end - n))
+        start = min(ys[0], end - n)  # from the first sampled row, inside the chunk row
         out.append((start, start + n))
     return out
 
