@@ -1,5 +1,8 @@
 """Session 52, train52: a checkpoint resumed on another kind of device keeps this device's
-optimiser settings, and the stop of a torchrun embedding pass counts its parts as a lower bound."""
+optimiser settings; the stop of a torchrun embedding pass counts its parts as a lower bound; a
+cube off the canonical grid is re-binned by the ARI table and refused by the embedder's training;
+a full disk after the training loop names the --resume; evaluate prints its colour table before
+the ARI pass."""
 
 from __future__ import annotations
 
@@ -140,7 +143,7 @@ def test_the_ari_table_reads_a_cube_of_other_channels_as_the_colour_table_does(t
 def test_a_cube_of_512_channels_on_another_calibration_is_not_read_as_canonical(toy_set):
     """The check was of the channel count alone: 512 channels starting two bins later were
     trained on and scored as if they were the canonical bins. The embedder's training refuses
-    them, naming the grid; the ARI table re-binns them (the same counts, two bins along)."""
+    them, naming the grid; the ARI table re-bins them (the same counts, two bins along)."""
     from xrf_napari.training.data import read_cube_arrays
 
     _, files = toy_set
