@@ -92,7 +92,7 @@ def read_mca(path) -> Spectrum:
     cal = None
     first_channel = declared = 0
     rows: list[list[float]] = []
-    row_widths: list[int] = []  # characters of each data line, to see the last one cut
+    row_texts: list[str] = []  # each data line, to see the last one cut
     spectra: list[list[float]] = []  # SPEC `@A` blocks, one spectrum each
     in_a = False
     for line in text.splitlines():
@@ -124,8 +124,8 @@ def read_mca(path) -> Spectrum:
                 continue
             raise CubeReadError(path, f"unexpected line in .mca: {s[:60]!r}")
         rows.append(vals)
-        row_widths.append(len(s))
-    if rows and not spectra and not declared and _cut_mid_value(path, text, row_widths):
+        row_texts.append(s)
+    if rows and not spectra and not declared and _cut_mid_value(path, text, row_texts):
         rows.pop()
     if len(spectra) > 1:
         raise CubeReadError(
@@ -180,15 +180,19 @@ def _coefficients(vals, path: Path, units: str | None, what: str) -> Calibration
     )
 
 
-def _cut_mid_value(path: Path, text: str, widths: list[int]) -> bool:
-    """Whether a .mca of data lines written at one width (PyMca's `%.7E` counts, all 14
-    characters) ends in a shorter line without a newline: a copy cut inside the last value, which
-    had read as another number ("2.2" of "2.2000000E+01": 2.2 counts where there were 22, the
-    spectrum turned to floats) without a word, as such a file declares no length. Warns, naming
-    the file, that the last value is left out; a file written at varying widths says nothing."""
+def _cut_mid_value(path: Path, text: str, lines: list[str]) -> bool:
+    """Whether a .mca of data lines written in exponent notation at one width (PyMca's `%.7E`
+    counts, all 14 characters) ends in a shorter line without a newline: a copy cut inside the
+    last value, which had read as another number ("2.2" of "2.2000000E+01": 2.2 counts where
+    there were 22, the spectrum turned to floats) without a word, as such a file declares no
+    length. Warns, naming the file, that the last value is left out. Plain numbers say nothing:
+    their width follows their value (counts 100-119 then a whole last 99)."""
     import warnings
 
-    if len(widths) < 16 or text.endswith(("\n", "\r")) or len(set(widths[:-1])) != 1:
+    if len(lines) < 16 or text.endswith(("\n", "\r")):
+        return False
+    widths = [len(s) for s in lines]
+    if len(set(widths[:-1])) != 1 or not all("e" in s.lower() for s in lines[:-1]):
         return False
     if widths[-1] >= widths[0]:
         return False
