@@ -124,17 +124,17 @@ def result_name(viewer, cube, kind: str, source: str) -> str:
     return f"{kind} [{source}]"
 
 
-def follow_edits(layer, slot, seen: weakref.WeakKeyDictionary | None = None) -> None:
+def follow_edits(layer, slot, seen: weakref.WeakKeyDictionary) -> None:
     """Call `slot` on each edit of a region layer: a Labels layer's strokes (paint), undo and
     redo (set_data: napari's emit only that) and new data; a Shapes layer's shapes (not its
     set_data: each refresh of a shape dragged would rasterise the shapes again). napari ignores
     a repeated connection. Pigments' fitted regions, the Spectrum dock's region curve, Embed &
-    cluster's cluster curves. `seen`: the slot's record for edited_labels, which starts here."""
+    cluster's cluster curves. `seen`: the slot's record for touched_labels, which starts here."""
     kind = layer_type(layer)
     names = {"Labels": ("data", "paint", "set_data"), "Shapes": ("data",)}.get(kind, ())
     for name in names:
         getattr(layer.events, name).connect(slot)
-    if seen is not None and kind == "Labels":
+    if kind == "Labels":
         layer = _unwrapped(layer)  # (the proxy warns of private attributes)
         seen[layer] = _history_mark(layer)
 
@@ -148,7 +148,7 @@ def _history_mark(layer) -> tuple | None:
     return len(undo), len(redo), id(undo[-1]) if undo else 0, id(redo[-1]) if redo else 0
 
 
-def edited_labels(event, seen: weakref.WeakKeyDictionary, replays: bool = False) -> set | None:
+def touched_labels(event, seen: weakref.WeakKeyDictionary, replays: bool = False) -> set | None:
     """What a follow_edits event of a Labels layer may have changed, read without the layer's
     array: the slots compared the whole labels array on every event (190 ms at 4000 x 4000 px
     for the Spectrum region), and napari's own refresh of a large layer emits set_data on every

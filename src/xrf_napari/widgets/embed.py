@@ -28,7 +28,6 @@ from ._dialogs import ask_save_path, suggested_path, weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
     cube_display_name,
-    edited_labels,
     find_result,
     follow_edits,
     forget_strokes,
@@ -37,6 +36,7 @@ from ._layers import (
     replace_regions,
     result_name,
     run_in_worker,
+    touched_labels,
     upsert_layer,
     yx_transform,
 )
@@ -137,7 +137,7 @@ class EmbedClusterWidget(CubeDock):
         self.result = None
         self.latent_layer = None
         self.labels_layer = None
-        self._seen = weakref.WeakKeyDictionary()  # the clusters layers' history (edited_labels)
+        self._seen = weakref.WeakKeyDictionary()  # the clusters layers' history (touched_labels)
         self.weights_edit = QLineEdit(default_weights("dve"))
         self.weights_edit.setPlaceholderText("shipped embedder")
         self.device = device_combo()
@@ -330,12 +330,12 @@ class EmbedClusterWidget(CubeDock):
     def _clusters_edited(self, event) -> None:
         """A stroke, an undo or new data on a clusters layer: the Spectrum curves of the clusters
         whose pixels changed are taken off (they stayed, and were exported, as the means of
-        regions that no longer were), those a stroke touched (edited_labels: no compare of the
+        regions that no longer were), those a stroke touched (touched_labels: no compare of the
         whole layer), all of them for an undo or new data unless the layer holds the kept
         result's regions again, whose curves then come back."""
         from .spectrum import find_spectrum_widget
 
-        touched = edited_labels(event, self._seen)
+        touched = touched_labels(event, self._seen)
         layer, viewer = event.source, self.viewer
         target = None if viewer is None else find_spectrum_widget(viewer)
         if (touched is not None and not touched) or target is None:

@@ -47,7 +47,6 @@ from ._layers import (
     LayerCombo,
     below_translate,
     cube_display_name,
-    edited_labels,
     edits_of,
     find_result,
     follow_edits,
@@ -63,6 +62,7 @@ from ._layers import (
     result_name,
     run_in_worker,
     source_file,
+    touched_labels,
     upsert_layer,
     yx_transform,
 )
@@ -400,7 +400,7 @@ class PigmentsWidget(CubeDock):
         #: the hidden Labels layer a row click showed (select_row), hidden again on release
         self._shown = None
         self._painter = None  # the worker painting a choice of candidates (_repaint)
-        self._seen = weakref.WeakKeyDictionary()  # the fitted layers' history (edited_labels)
+        self._seen = weakref.WeakKeyDictionary()  # the fitted layers' history (touched_labels)
         # the recolouriser's weights (None: the shipped ones, or the settings' weights folder)
         self.uvit_weights = default_weights("uvit") or None
         self.dve_weights = default_weights("dve") or None
@@ -839,11 +839,11 @@ class PigmentsWidget(CubeDock):
         kept them in a hidden "(your edits)" copy first (keep_painted), and the fit follows them
         there (kept_copy_of), its rows selecting its regions in the copy. It went stale instead,
         saying "press Find pigments again", which fitted the new run's regions, not those.
-        Not compared where edited_labels tells: a refresh changed nothing (napari's refresh of
+        Not compared where touched_labels tells: a refresh changed nothing (napari's refresh of
         a large layer on each move of the brush), and a stroke on the fitted labels made them
         other labels (the compare cost 50 ms per move at 4000 x 4000 px)."""
         layer, viewer = event.source, self.viewer  # None once the dock was closed
-        touched = edited_labels(event, self._seen)
+        touched = touched_labels(event, self._seen)
         if touched is not None and not touched:
             return
         changed, moved = False, []

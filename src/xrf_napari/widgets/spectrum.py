@@ -31,12 +31,12 @@ from ._jobs import report_error
 from ._layers import (
     LayerCombo,
     cube_display_name,
-    edited_labels,
     follow_edits,
     labels_for,
     layer_cube,
     layer_type,
     made_for,
+    touched_labels,
 )
 
 #: Families shown for each marker group.
@@ -121,7 +121,7 @@ class SpectrumWidget(CubeDock):
         self._markers = (None, ())  # (what they were made for, markers): xraylib once per ticks
         self._last_pixel = None
         self._energy = None
-        self._seen = weakref.WeakKeyDictionary()  # the region layers' history (edited_labels)
+        self._seen = weakref.WeakKeyDictionary()  # the region layers' history (touched_labels)
         self._x_label = "Energy (keV)"
 
         self.calibration_label = QLabel("")
@@ -396,14 +396,14 @@ class SpectrumWidget(CubeDock):
         """A region curve's layer was edited: the curve, the mean of pixels that are no longer
         its region's, is taken off the plot (of every scan), with a sentence on the shown scan's
         status line. It stayed, and was exported, as the region's spectrum. A stroke or a
-        refresh is told by edited_labels, not by averaging the region again and comparing: that
+        refresh is told by touched_labels, not by averaging the region again and comparing: that
         froze the viewer 190 ms at 4000 x 4000 px at each stroke's end and each move of the
         brush over a large layer."""
         layer = getattr(event, "source", None)
         if self._closed or str(getattr(event, "action", "")).endswith("ing"):
             return  # a shape being drawn or dragged: once it is done
         labels = layer_type(layer) == "Labels"
-        touched = edited_labels(event, self._seen, replays=True) if labels else None
+        touched = touched_labels(event, self._seen, replays=True) if labels else None
         for cube, kept in list(self._per_cube.values()):
             made = kept.get("region made")
             if made is None or made[0] is not layer:
