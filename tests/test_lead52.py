@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+from test_reproducibility_audit26 import _emb_argv, setup  # noqa: F401 - fixture
 
 from xrf_napari.io import read_cube
 
@@ -19,3 +20,29 @@ def test_a_whole_integer_mca_whose_last_count_has_fewer_digits_is_read_whole(tmp
         warnings.simplefilter("error")
         cube = read_cube(path, auto_calibrate=False)
     np.testing.assert_array_equal(cube.data[0, 0], counts)
+
+
+def test_a_refused_write_after_training_is_not_called_a_full_disk(
+    setup,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+    capsys,
+):
+    """revT52: 0b27021's after-training message said "with room made" for any OSError, so a
+    folder made read-only (PermissionError) was told to make room. Only a full disk or quota is."""
+    import errno
+
+    import safetensors.torch
+
+    from xrf_napari.cli.train import main
+
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(safetensors.torch, "save_file", refused)
+    out = tmp_path / "run"
+    assert main(_emb_argv(setup, out, "--steps", "2")) == 2
+    err = capsys.readouterr().err
+    assert "Permission denied. Checkpoint " in err, err
+    assert "with room made" not in err
+    assert "(step 2) stays: once that is mended, " in err

@@ -381,6 +381,7 @@ def said_if_stopped_finishing(checkpoint, saved_step, show: bool = True):
     saved_step: a callable giving the step of `checkpoint` (None: none written). A write that
     fails there (a full disk) said "cannot write PATH: No space left on device" alone, and the
     same command, without --resume, trained the whole run again: it says the --resume too."""
+    import errno
     import signal
     import sys
 
@@ -391,8 +392,10 @@ def said_if_stopped_finishing(checkpoint, saved_step, show: bool = True):
         if isinstance(exc, BrokenPipeError) or getattr(exc, "on_stdout", False) or step is None:
             raise
         cls = type(OSError(exc.errno, "")) if exc.errno else OSError  # errno -> its subclass
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)  # not a folder made read-only
         err = cls(
-            f"{exc}. Checkpoint {printable(checkpoint)} (step {step}) stays: with room made, "
+            f"{exc}. Checkpoint {printable(checkpoint)} (step {step}) stays: "
+            f"{'with room made' if full else 'once that is mended'}, "
             f"{resume_command()} writes the results without training again"
         )
         err.errno = exc.errno
