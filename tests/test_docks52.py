@@ -25,12 +25,9 @@ def _stand_in_fit(cube, labels, **_):
     return PigmentReport(regions, InstrumentProfile(), [], [], cube.energy)
 
 
-def test_cluster_curves_follow_a_stroke_on_the_clusters(
-    make_napari_viewer, qtbot, tmp_path, monkeypatch
-):
-    """Embed & cluster's per-cluster curves stayed on the Spectrum plot (and in its CSV) after
-    the user painted on the clusters layer, as the means of regions that no longer were: the
-    curves of the clusters a stroke changed go, with a sentence; undone, they come back."""
+def _embed_run_beside_spectrum(make_napari_viewer, qtbot, tmp_path, monkeypatch):
+    """A viewer with a scan, Embed & cluster (its stand-in job) run once, and a Spectrum dock
+    that received its cluster curves: (viewer, embed, spectrum)."""
     from _napari_helpers import stand_in_embed_dock
 
     from xrf_napari.widgets.spectrum import SpectrumWidget
@@ -41,6 +38,18 @@ def test_cluster_curves_follow_a_stroke_on_the_clusters(
     viewer.window.add_dock_widget(spectrum)
     assert embed.run() is not None
     wait_idle(qtbot, embed.job)
+    return viewer, embed, spectrum
+
+
+def test_cluster_curves_follow_a_stroke_on_the_clusters(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Embed & cluster's per-cluster curves stayed on the Spectrum plot (and in its CSV) after
+    the user painted on the clusters layer, as the means of regions that no longer were: the
+    curves of the clusters a stroke changed go, with a sentence; undone, they come back."""
+    _, embed, spectrum = _embed_run_beside_spectrum(
+        make_napari_viewer, qtbot, tmp_path, monkeypatch
+    )
     assert {"cluster 1", "cluster 2"} <= set(spectrum.curves)
     layer = embed.labels_layer
     layer.brush_size = 1
@@ -59,11 +68,10 @@ def test_a_rerun_with_other_regions_says_nothing_was_painted(
     """Embed & cluster run again with other regions: c2350aa's sentence "their regions were
     painted on" came on the Spectrum status line, as the run wrote its regions into the
     clusters layer; the new run's curves are plotted without it."""
-    from _napari_helpers import stand_in_embed_dock, two_band_cluster_job
+    from _napari_helpers import two_band_cluster_job
 
     import xrf_napari.widgets.embed as module
     from xrf_napari.analysis.embed import ClusterResult
-    from xrf_napari.widgets.spectrum import SpectrumWidget
 
     def other_regions(cube, *args, **kwargs):
         value = yield from two_band_cluster_job(cube, *args, **kwargs)
@@ -71,12 +79,9 @@ def test_a_rerun_with_other_regions_says_nothing_was_painted(
         labels[:4] = 2
         return (*value[:2], ClusterResult(labels, 2, value[2].centers, None), *value[3:])
 
-    viewer = make_napari_viewer()
-    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
-    spectrum = SpectrumWidget(viewer)
-    viewer.window.add_dock_widget(spectrum)
-    assert embed.run() is not None
-    wait_idle(qtbot, embed.job)
+    _, embed, spectrum = _embed_run_beside_spectrum(
+        make_napari_viewer, qtbot, tmp_path, monkeypatch
+    )
     monkeypatch.setattr(module, "_embed_cluster_job", other_regions)
     assert embed.run() is not None
     wait_idle(qtbot, embed.job)
@@ -229,17 +234,11 @@ def test_clusters_deleted_as_a_rerun_lands(make_napari_viewer, qtbot, tmp_path, 
     """As Recolour's: a re-run's clusters layer deleted as its delivery landed (its last step)
     failed the delivery, handing the deleted layer's colours to the Spectrum curves; the run's
     regions are let go (Save off), and no curve is plotted for them."""
-    from _napari_helpers import stand_in_embed_dock
-
     import xrf_napari.widgets.embed as module
-    from xrf_napari.widgets.spectrum import SpectrumWidget
 
-    viewer = make_napari_viewer()
-    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
-    spectrum = SpectrumWidget(viewer)
-    viewer.window.add_dock_widget(spectrum)
-    assert embed.run() is not None
-    wait_idle(qtbot, embed.job)
+    viewer, embed, spectrum = _embed_run_beside_spectrum(
+        make_napari_viewer, qtbot, tmp_path, monkeypatch
+    )
     _deleted_as_it_lands(monkeypatch, module, viewer, "clusters", adds="replace_regions")
     assert embed.run() is not None
     wait_idle(qtbot, embed.job)
