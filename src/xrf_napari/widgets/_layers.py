@@ -590,13 +590,18 @@ class LayerCombo(QComboBox):
 
     def _choose(self, layers: list, current):
         """The entry to show after a refresh (None: the placeholder): the current one while it
-        is listed, else (unless optional) the selected layer, else the first."""
+        is listed, else (unless optional) the selected layer, else _fallback's."""
         if current in layers:
             return current
         if layers and not self._offset:
             active = self._viewer.layers.selection.active
-            return active if active in layers else layers[0]
+            return active if active in layers else self._fallback(layers, current)
         return None
+
+    def _fallback(self, layers: list, current):
+        """_choose's entry where neither `current` (None, or gone) nor the selected layer is
+        listed: the first."""
+        return layers[0]
 
     def _label(self, layer) -> str:
         return layer.name

@@ -91,16 +91,13 @@ def _is_region_for(layer, cube) -> bool:
 
 class RegionCombo(LayerCombo):
     """The Region list. Where the chosen region goes (deleted, or not this scan's), the layer
-    selected in the layer list is chosen where it is a region, else the newest region shown
-    (the topmost visible layer; a hidden "(your edits)" copy is not): the first was, so
-    deleting the third region drawn chose the first. With none chosen yet, as LayerCombo."""
+    selected in the layer list is chosen where it is a region (as LayerCombo), else the newest
+    region shown (the topmost visible layer; a hidden "(your edits)" copy is not): the first
+    was, so deleting the third region drawn chose the first. With none chosen yet, the first."""
 
-    def _choose(self, layers: list, current):
-        if current is None or current in layers or not layers:
-            return super()._choose(layers, current)
-        active = self._viewer.layers.selection.active
-        if active in layers:
-            return active
+    def _fallback(self, layers: list, current):
+        if current is None:
+            return super()._fallback(layers, current)
         return ([ly for ly in layers if ly.visible] or layers)[-1]
 
 
