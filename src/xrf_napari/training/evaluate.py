@@ -214,19 +214,21 @@ def evaluate(
     from ..device import pick_device
     from ..models.weights import BASELINE_FILE, load_weights, require_file, weights_option
     from ..progress import run_to_end
-    from .common import check_model_file, target_header
+    from .common import target_header
     from .data import list_cubes, metadata_source, profile_key
     from .metrics import image_metrics, msssim_min_side, msssim_scales
     from .train_pixel_mlp import build_from_config as build_mlp
     from .train_pixel_mlp import predict_pixels
 
-    check_model_file(weights, "SmallUViT", "--weights")
-    check_model_file(embedder, "dve", "--embedder")
-    if baseline is not None:  # before the models load, naming the option, as the two above
+    if baseline is not None:  # before the models load, naming the option, as they are named
         require_file(baseline, "--baseline")
     dev = pick_device(device)
-    rec = load_recolouriser(weights, str(dev))
-    emb = load_embedder(embedder, str(dev))
+    # each file read once, its errors naming its option: check_model_file read both files whole
+    # for their model type, then the loaders read them again
+    with weights_option("--weights", weights):
+        rec = load_recolouriser(weights, str(dev))
+    with weights_option("--embedder", embedder):
+        emb = load_embedder(embedder, str(dev))
     check_input_width(rec, emb)
     mismatch = embedder_mismatch(rec, emb)
     if mismatch:
@@ -683,7 +685,9 @@ def run(args) -> int:
             ari = evaluate_embedder(
                 args.data,
                 args.embedder,
-                device=args.device,
+                # the device the colour pass picked, not --device: load_embedder's cache is keyed
+                # on the name given, so "auto" (the default) loaded and hashed the DVE again
+                device=results["device"],
                 max_cubes=args.max_cubes,  # the colour table's cubes, not the whole folder
                 progress=not args.no_progress,
                 pool_low_counts=not args.no_pool,

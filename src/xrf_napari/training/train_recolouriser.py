@@ -1135,7 +1135,6 @@ def _start(args):
     from .common import (
         TRAINER_RECORDS,
         TRAINER_WEIGHTS,
-        check_model_file,
         read_config,
         refuse_unfinished_checkpoint,
     )
@@ -1172,7 +1171,11 @@ def _start(args):
         with weights_option("--init", cfg["init"], settings.said("init", cfg)):
             require_weights_file(cfg["init"])
     files = list_cubes(args.data, "--data")
-    check_model_file(args.embedder, "dve", "--embedder")  # reads the tensors: last
+    if args.embedder is not None:  # reads the tensors: last. Loaded, not only checked: _build's
+        # _embedder is then this cached model (check_model_file read the file for its model type
+        # and threw the tensors away, and load_embedder read it all again)
+        with weights_option("--embedder", args.embedder):
+            _embedder(args.embedder)
     if getattr(args, "threads", None):
         torch.set_num_threads(args.threads)
     out.mkdir(parents=True, exist_ok=True)
