@@ -20,6 +20,7 @@ from __future__ import annotations
 import sys
 
 from . import PLUGIN_NAME
+from .errors import CONTRAST_BYTES
 
 #: Target bytes per dask chunk of the cube layer: one chunk is what napari reads for a slice.
 CHUNK_BYTES = 32 * 2**20
@@ -34,8 +35,8 @@ ASYNC_SUM_BYTES = 256 * 2**20
 PENDING_SUFFIX = " (computing\u2026)"
 PENDING_KEY = "xrf_sum_pending"
 #: The cube layer's contrast limits come from at most SAMPLE_BYTES of the rows and column blocks
-#: check_counts_sample read on opening (errors.sample_layout), so from the page cache.
-SAMPLE_BYTES = 2 * 2**20
+#: the opening check read (errors.sample_layout): read_cube keeps them (Cube.opening_sample).
+SAMPLE_BYTES = CONTRAST_BYTES
 
 
 def napari_get_reader(path):
@@ -272,6 +273,7 @@ def cube_layers(cube) -> list:
     if calibrating and not live:
         cube, calibrating = auto_calibrated(cube), False
 
+    sample, cube.opening_sample = cube.opening_sample, None  # not held for the layer's life
     h, w, c = cube.shape
     itemsize = max(cube.dtype.itemsize, 1)
     ch_chunk = min(c, CHANNELS_PER_CHUNK)
@@ -293,7 +295,6 @@ def cube_layers(cube) -> list:
     metadata = _cube_metadata(cube)
     sum_meta = {"xrf_cube": cube, "path": metadata["path"], "kind": "sum"}
     sum_name = f"{name} sum"
-    sample = None
     # (an uncalibrated file's auto-calibration pass already left the sum: nothing to wait for)
     if calibrating or (pass_bytes(cube) > ASYNC_SUM_BYTES and not cube.has_sum_image and live):
         total, limits = np.zeros(cube.shape[:2], dtype=np.float64), (0.0, 1.0)
@@ -303,8 +304,8 @@ def cube_layers(cube) -> list:
         sum_name += PENDING_SUFFIX
         # started, and delivered, through the event loop: after viewer.open has added the layers
         _start_sum(cube, token, calibrating)
-    else:
-        total, sample = _sum_and_sample(cube)
+    else:  # the sample read on the pass when read_cube kept none
+        total, sample = _sum_and_sample(cube) if sample is None else (cube.sum_image(), sample)
         limits = _sum_limits(total)
     if sample is None:
         sample = _read_sample(cube)

@@ -39,6 +39,9 @@ class Cube:
     path: Path | None = None
     _sum_image: np.ndarray | None = field(default=None, init=False, repr=False)
     _spectra: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
+    #: The cube layer's contrast sample, kept from read_cube's opening check (errors.sample_counts)
+    #: for the napari reader, which takes it; None when not read there.
+    opening_sample: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         shape = getattr(self.data, "shape", None)
@@ -80,6 +83,7 @@ class Cube:
         out = Cube(self.data, calibration, self.live_time, dict(self.metadata), self.path)
         out._sum_image = self._sum_image  # same data, same per-pixel sums and spectra
         out._spectra = self._spectra
+        out.opening_sample = self.opening_sample
         return out
 
     # -- streaming --------------------------------------------------------------------------

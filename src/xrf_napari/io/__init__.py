@@ -17,7 +17,7 @@ from pathlib import Path
 from ..cube import Cube, release_mapped_pages
 from ..detector import DEFAULT_CALIBRATION_ANODE
 from ..energy import Calibration
-from ..errors import CubeReadError, check_counts_sample
+from ..errors import CONTRAST_BYTES, CubeReadError, sample_counts
 from .limits import check_path, check_tree
 from .registry import FORMATS, SPECTRUM_SUFFIXES, SUPPORTED_SUFFIXES, a_file, claims, format_of
 from .spectra import Spectrum
@@ -160,11 +160,12 @@ def read_cube(
 
     try:  # one guard: the reader and the first look at the data
         cube = read_spectrum(path).to_cube() if fmt.spectrum else fmt.load()(path, dataset=dataset)
-        sample = (
-            check_counts_sample(cube.data, path, max_chunks=sample_chunks(cube))
-            if check_counts
-            else None
-        )
+        sample = None
+        if check_counts:  # with the cube layer's contrast sample, not read again by the reader
+            total, peak, cube.opening_sample = sample_counts(
+                cube.data, path, max_chunks=sample_chunks(cube), keep_bytes=CONTRAST_BYTES
+            )
+            sample = (total, peak)
         release_mapped_pages(cube.data)  # the sampled rows: not held while the caller works
         anode = normalise_anode_metadata(cube.metadata, path) or anode
         if calibration is not None:
