@@ -46,3 +46,24 @@ def test_a_refused_write_after_training_is_not_called_a_full_disk(
     assert "Permission denied. Checkpoint " in err, err
     assert "with room made" not in err
     assert "(step 2) stays: once that is mended, " in err
+
+
+def test_pigments_region_list_falls_back_to_the_newest_region(make_napari_viewer, tmp_path):
+    """revW52: fcfc63c made Spectrum's Region list choose the newest region shown where the chosen
+    one goes; the Pigments dock's still chose the first (three drawn, the third deleted: r1). Both
+    use _layers.newest_shown now; a region that does not fit the scan is still passed over."""
+    from _napari_helpers import H, W, open_cube, write_painted_cube
+
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    dock = PigmentsWidget(viewer)
+    combo = dock.labels_combo
+    first, second, third = (
+        viewer.add_labels(np.ones((H, W), np.int32), name=n) for n in ("r1", "r2", "r3")
+    )
+    viewer.add_labels(np.ones((H + 1, W), np.int32), name="other size")  # newest, does not fit
+    combo.set_layer(third)
+    viewer.layers.remove(third)
+    assert combo.current_layer() is second

@@ -652,6 +652,13 @@ class LayerCombo(QComboBox):
         self.blockSignals(False)
 
 
+def newest_shown(layers: list):
+    """The topmost visible layer of `layers` (in layer order), else the topmost: where a chosen
+    region goes, the one the user drew last, not the first (a hidden "(your edits)" copy is no
+    region the user sees)."""
+    return ([ly for ly in layers if ly.visible] or layers)[-1]
+
+
 def _ours(obj) -> bool:
     """An object of an xrf-napari class (whose methods may be connected to napari events)."""
     return type(obj).__module__.split(".")[0] == "xrf_napari"

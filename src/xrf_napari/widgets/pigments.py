@@ -57,6 +57,7 @@ from ._layers import (
     layer_cube,
     layer_type,
     made_for,
+    newest_shown,
     regions_check,
     replace_regions,
     result_name,
@@ -296,8 +297,9 @@ class CandidateCombo(QComboBox):
 class RegionsCombo(LayerCombo):
     """The Labels layers, those that fit the chosen scan first. One that does not fit stays on
     the list, marked with why, so a choice of it gets the reason; a choice that stops fitting
-    (another scan chosen, a layer added) moves to the first that fits. Recolour's "ambiguous
-    colour" outline is no regions (is_mask): it was chosen, and fitted as one paint region."""
+    (another scan chosen, a layer added) or goes moves to the newest shown that fits (as
+    Spectrum's Region list; the first was). Recolour's "ambiguous colour" outline is no regions
+    (is_mask): it was chosen, and fitted as one paint region."""
 
     def __init__(self, viewer, current_cube):
         self._current_cube = current_cube  # set before LayerCombo's first refresh
@@ -323,13 +325,18 @@ class RegionsCombo(LayerCombo):
             return f"{layer.name}  ({shape}: not the scan's size)"
         return f"{layer.name}  (another scan's regions)"
 
+    def _fallback(self, layers: list, current):
+        if current is None:
+            return super()._fallback(layers, current)
+        return newest_shown([ly for ly in layers if self._fits(ly)] or layers)
+
     def refresh(self, *_):
         super().refresh()
         current = self.current_layer()
         if current is not None and not self._fits(current):
             fitting = [ly for ly in self._layers if self._fits(ly)]
             if fitting:
-                self.set_layer(fitting[0])
+                self.set_layer(newest_shown(fitting))
 
 
 def fit_instrument(cube, choice: dict):

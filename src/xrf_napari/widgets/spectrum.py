@@ -36,6 +36,7 @@ from ._layers import (
     layer_cube,
     layer_type,
     made_for,
+    newest_shown,
     touched_labels,
 )
 
@@ -98,7 +99,7 @@ class RegionCombo(LayerCombo):
     def _fallback(self, layers: list, current):
         if current is None:
             return super()._fallback(layers, current)
-        return ([ly for ly in layers if ly.visible] or layers)[-1]
+        return newest_shown(layers)
 
 
 class SpectrumWidget(CubeDock):
