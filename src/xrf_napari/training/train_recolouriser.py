@@ -413,7 +413,7 @@ def load_init(cfg: dict, n_in: int, settings: SettingSources):
 
     path, model, target = cfg["init"], cfg["model"], cfg["target"]
     said = settings.said("init", cfg)
-    state, icfg = check_model_file(path, "SmallUViT", "--init", said)  # as --embedder is
+    state, icfg = check_model_file(path, "SmallUViT", "--init", said)
     icfg = {**DEFAULT_CONFIG, **icfg}
     if model.get("colour_bins"):
         raise ValueError(
