@@ -120,21 +120,11 @@ def test_a_capped_zarr_sample_reads_the_other_rows_of_the_chunks_it_decodes(tmp_
     low-count scan (/work/runs52/io52/zcap.py). The other rows of those chunks are read now: as
     many chunks, no fewer pixels than uncapped."""
     import zarr
-    from zarr.storage import LocalStore
+    from test_zarr52 import _counted_store
 
     from xrf_napari.errors import check_counts_sample
 
-    path = tmp_path / "s.zarr"
-    arr = zarr.open_array(str(path), mode="w", shape=(96, 64, 16), chunks=(8, 8, 16), dtype="u2")
-    arr[:] = 1
-    read, real = [], LocalStore.get
-
-    async def counted(self, key, *args, **kwargs):
-        if "/c/" in key or key.startswith("c/"):
-            read.append(key)
-        return await real(self, key, *args, **kwargs)
-
-    monkeypatch.setattr(LocalStore, "get", counted)
+    path, read = _counted_store(tmp_path, monkeypatch, fill=1)
     arr = zarr.open_array(str(path), mode="r")
     total, _ = check_counts_sample(arr, path, max_chunks=24)
     assert len(read) <= 24, len(read)

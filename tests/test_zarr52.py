@@ -7,13 +7,13 @@ import pytest
 zarr = pytest.importorskip("zarr")
 
 
-def _counted_store(tmp_path, monkeypatch, shape=(96, 64, 16), chunks=(8, 8, 16)):
-    """A zarr store of random counts and the list its chunk reads are appended to."""
+def _counted_store(tmp_path, monkeypatch, shape=(96, 64, 16), chunks=(8, 8, 16), fill=None):
+    """A zarr store of random counts (or `fill`) and the list its chunk reads are appended to."""
     from zarr.storage import LocalStore
 
     path = tmp_path / "s.zarr"
     arr = zarr.open_array(str(path), mode="w", shape=shape, chunks=chunks, dtype="u2")
-    arr[:] = np.random.default_rng(52).poisson(3, shape)
+    arr[:] = np.random.default_rng(52).poisson(3, shape) if fill is None else fill
     read, real = [], LocalStore.get
 
     async def counted(self, key, *args, **kwargs):
