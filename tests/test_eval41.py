@@ -57,7 +57,14 @@ def test_max_cubes_limits_the_ari_table_too(tmp_path, monkeypatch, capsys):
 
     def colour_table_of_no_cube(data, *args, **kwargs):  # the colour table is not tested here
         held = {"status": "unknown", "line": "held-out status unknown"}
-        return {"data": str(data), "n_cubes": 0, "held_out": held, "summary": {}, "per_cube": []}
+        return {
+            "data": str(data),
+            "n_cubes": 0,
+            "held_out": held,
+            "summary": {},
+            "per_cube": [],
+            "device": "cpu",  # the device evaluate picked, which the ARI pass reuses (542e4c2)
+        }
 
     monkeypatch.setattr(
         ev, "evaluate", lambda *a, **k: colour_table_of_no_cube(*a) | {"_images": []}
