@@ -112,8 +112,14 @@ def cannot_write(path, exc: OSError, action: str = "write") -> OSError:
     found = _HDF5_ERRNO.search(str(text or exc))
     if found:
         code, text = int(found[1]), found[2]
+    return os_error(code, f"cannot {action} {printable(path)}: {text or exc}")
+
+
+def os_error(code: int | None, message: str) -> OSError:
+    """An OSError of errno `code`'s subclass (PermissionError, FileNotFoundError, ...) saying
+    `message` alone: a reworded error still caught as what it was."""
     cls = type(OSError(code, "")) if code else OSError  # errno -> its subclass
-    err = cls(f"cannot {action} {printable(path)}: {text or exc}")
+    err = cls(message)
     err.errno = code
     return err
 

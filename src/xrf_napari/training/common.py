@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..argtypes import parsed_argv
-from ..fileutil import atomic_path, printable, remove_stale_temporaries, write_target
+from ..fileutil import atomic_path, os_error, printable, remove_stale_temporaries, write_target
 from ..models.weights import WEIGHTS_FILES
 
 
@@ -391,15 +391,13 @@ def said_if_stopped_finishing(checkpoint, saved_step, show: bool = True):
         step = saved_step()
         if isinstance(exc, BrokenPipeError) or getattr(exc, "on_stdout", False) or step is None:
             raise
-        cls = type(OSError(exc.errno, "")) if exc.errno else OSError  # errno -> its subclass
         full = exc.errno in (errno.ENOSPC, errno.EDQUOT)  # not a folder made read-only
-        err = cls(
+        raise os_error(
+            exc.errno,
             f"{exc}. Checkpoint {printable(checkpoint)} (step {step}) stays: "
             f"{'with room made' if full else 'once that is mended'}, "
-            f"{resume_command()} writes the results without training again"
-        )
-        err.errno = exc.errno
-        raise err from exc
+            f"{resume_command()} writes the results without training again",
+        ) from exc
     except (KeyboardInterrupt, SystemExit) as exc:
         stopped = isinstance(exc, KeyboardInterrupt) or exc.code == 128 + signal.SIGTERM
         step = saved_step()
