@@ -95,8 +95,9 @@ def labels_for(layer, cube, stacked: bool = False) -> bool:
 _ADDED: weakref.WeakSet = weakref.WeakSet()
 
 
-def _unwrapped(layer):
-    """The layer behind napari's public-only proxy (a plugin's viewer hands out proxies)."""
+def unwrapped(layer):
+    """The layer (or viewer, selection) behind napari's public-only proxy (a plugin's viewer
+    hands out proxies; widgets may hold different ones)."""
     return getattr(layer, "__wrapped__", layer)
 
 
@@ -107,7 +108,7 @@ def find_result(viewer, cube, name: str):
     duplicate the user made of it (_ADDED)."""
     for ly in viewer.layers:
         made, made_as = _made_from(ly)
-        if made is cube and made_as == name and _unwrapped(ly) in _ADDED:
+        if made is cube and made_as == name and unwrapped(ly) in _ADDED:
             return ly
     return None
 
@@ -135,7 +136,7 @@ def follow_edits(layer, slot, seen: weakref.WeakKeyDictionary) -> None:
     for name in names:
         getattr(layer.events, name).connect(slot)
     if kind == "Labels":
-        layer = _unwrapped(layer)  # (the proxy warns of private attributes)
+        layer = unwrapped(layer)  # (the proxy warns of private attributes)
         seen[layer] = _history_mark(layer)
 
 
@@ -158,7 +159,7 @@ def touched_labels(event, seen: weakref.WeakKeyDictionary, replays: bool = False
     or a redo's alike (the stroke it replayed), for a slot that needs only which labels changed;
     None: any pixel may have changed (new data, an undo or redo without `replays`, a history
     napari writes otherwise)."""
-    layer = _unwrapped(event.source)
+    layer = unwrapped(event.source)
     mark, before = _history_mark(layer), seen.get(layer)
     seen[layer] = mark
     kind = getattr(event, "type", None)
@@ -235,7 +236,7 @@ def upsert_layer(
         viewer.layers.remove(layer)
     add = viewer.add_image if kind == "image" else viewer.add_labels
     layer = add(data, name=name, **kwargs)
-    _ADDED.add(_unwrapped(layer))
+    _ADDED.add(unwrapped(layer))
     return layer
 
 
@@ -320,7 +321,7 @@ class RegionsCheck:
         import numpy as np
 
         is_labels = layer is not None and layer_type(layer) == "Labels"
-        self._layer = weakref.ref(_unwrapped(layer)) if is_labels else None
+        self._layer = weakref.ref(unwrapped(layer)) if is_labels else None
         data = layer.data if is_labels else None
         self._live = data if isinstance(data, np.ndarray) else None
         # the run's labels, the regions_array the layer gets of them and its digest (take)
@@ -358,7 +359,7 @@ class RegionsCheck:
 
         copy = self._copy
         self.let_go()
-        if copy is None or self._layer is None or self._layer() is not _unwrapped(layer):
+        if copy is None or self._layer is None or self._layer() is not unwrapped(layer):
             return None
         data = layer.data
         if (
@@ -414,10 +415,10 @@ def kept_copy_of(viewer, layer, labels):
     there when a run replaces them: its rows then select the regions it fitted."""
     import numpy as np
 
-    real = _unwrapped(layer)
+    real = unwrapped(layer)
     for ly in viewer.layers:
         if (
-            _unwrapped(edits_of(ly)) is real
+            unwrapped(edits_of(ly)) is real
             and layer_type(ly) == "Labels"
             and np.shape(ly.data) == np.shape(labels)
             and np.array_equal(ly.data, labels)
@@ -462,8 +463,8 @@ def keep_painted(
     # napari selects a layer added: the user's selection stays as it was, none or several
     # included (the hidden copy was left selected, and a dock opened then took it as the
     # scan's regions: LayerCombo prefers the selected layer)
-    selection = _unwrapped(viewer.layers.selection)
-    selected = [_unwrapped(ly) for ly in selection]
+    selection = unwrapped(viewer.layers.selection)
+    selected = [unwrapped(ly) for ly in selection]
     extra = {} if colormap is None else {"colormap": colormap()}
     copy = Labels(
         np.array(layer.data, copy=True),
@@ -474,7 +475,7 @@ def keep_painted(
         visible=False,  # the new run's regions are the ones shown
         metadata={
             RESULT_KEY: layer.metadata[RESULT_KEY],
-            EDITS_OF_KEY: weakref.ref(_unwrapped(layer)),
+            EDITS_OF_KEY: weakref.ref(unwrapped(layer)),
         },
         **extra,
     )
@@ -669,7 +670,7 @@ def disconnect_viewer_callbacks(viewer, owners) -> None:
     list, selection, dims, camera or cursor, or of one of its layers (napari holds them weakly,
     so they ran as long as the Python object lived), and remove the mouse callbacks that are
     methods of theirs (a closure, as Spectrum's is, stays: it finds no scan in a closed dock)."""
-    viewer = getattr(viewer, "__wrapped__", viewer)  # napari's public-only proxy
+    viewer = unwrapped(viewer)
     ids = {id(o) for o in owners}
     groups = [viewer.events, viewer.layers.events, viewer.layers.selection.events]
     groups += [

@@ -37,6 +37,7 @@ from ._layers import (
     result_name,
     run_in_worker,
     touched_labels,
+    unwrapped,
     upsert_layer,
     yx_transform,
 )
@@ -345,7 +346,7 @@ class EmbedClusterWidget(CubeDock):
             if result is None or result[2].labels is None:
                 continue
             clusters = self._clusters_layer(cube, result)
-            if getattr(clusters, "__wrapped__", clusters) is not layer:
+            if unwrapped(clusters) is not layer:
                 continue
             names = [
                 n for n in target.curve_names(cube) if re.fullmatch(r"cluster \d+", n) is not None

@@ -38,6 +38,7 @@ from ._layers import (
     made_for,
     newest_shown,
     touched_labels,
+    unwrapped,
 )
 
 #: Families shown for each marker group.
@@ -56,16 +57,11 @@ LOG_NEEDS_COUNTS = (
 _INSTANCES: weakref.WeakSet[SpectrumWidget] = weakref.WeakSet()
 
 
-def _unwrap(viewer):
-    """The viewer behind napari's public-only proxy (widgets may hold different proxies)."""
-    return getattr(viewer, "__wrapped__", viewer)
-
-
 def find_spectrum_widget(viewer) -> SpectrumWidget | None:
-    target = _unwrap(viewer)
+    target = unwrapped(viewer)
     for w in list(_INSTANCES):
         try:
-            if _unwrap(w.viewer) is target:
+            if unwrapped(w.viewer) is target:
                 return w
         except RuntimeError:  # Qt object already deleted
             continue
