@@ -513,8 +513,6 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loade
         )
         if dist.is_main:
             warn_runtime_change(ckpt_path, last_runtime(before), runtime_record())
-    if dist.is_main:
-        write_json(out / "config.json", cfg)
 
     core = build_from_config(cfg["model"]).to(device)
     opt = torch.optim.Adam(core.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
@@ -530,6 +528,8 @@ def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loade
             warn_stream_moved(ckpt_path, device)
 
     pool.load(loop.step // steps_per_epoch if refresh else 0, progress=progress, dist=dist)
+    if dist.is_main:  # once the cubes are read: a cube refused there left config.json alone
+        write_json(out / "config.json", cfg)
     run = _Run(
         cfg=cfg,
         out=out,
