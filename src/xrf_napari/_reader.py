@@ -35,7 +35,7 @@ ASYNC_SUM_BYTES = 256 * 2**20
 PENDING_SUFFIX = " (computing\u2026)"
 PENDING_KEY = "xrf_sum_pending"
 #: The cube layer's contrast limits come from at most SAMPLE_BYTES of the rows and column blocks
-#: the opening check read (errors.sample_layout): read_cube keeps them (Cube.opening_sample).
+#: the opening check read (errors.sample_layout), kept by read_cube(keep_contrast_sample=True).
 SAMPLE_BYTES = CONTRAST_BYTES
 
 
@@ -154,7 +154,7 @@ def read_layers(path):
     later = ASYNC_SUM_BYTES if _can_defer() else None  # a large cube's calibration: its worker
     try:
         try:
-            return cube_layers(read_cube(path, calibrate_later=later))
+            return cube_layers(read_cube(path, calibrate_later=later, keep_contrast_sample=True))
         except EmbedOutput as exc:
             return embed_layers(exc.path, exc.kind)
     except CubeReadError as exc:

@@ -32,7 +32,7 @@ def sample_layers(key: str) -> list:
     from .io.project_h5 import read_targets
 
     path = sample_path(key)
-    cube = read_cube(path)
+    cube = read_cube(path, keep_contrast_sample=True)
     layers = cube_layers(cube)
     for _data, meta, _kind in layers:
         # the docks' saves are not suggested beside the sample's file, in the installed package

@@ -40,7 +40,7 @@ class Cube:
     _sum_image: np.ndarray | None = field(default=None, init=False, repr=False)
     _spectra: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
     #: The cube layer's contrast sample, kept from read_cube's opening check (errors.sample_counts)
-    #: for the napari reader, which takes it; None when not read there.
+    #: for the napari reader, which asks for it (keep_contrast_sample) and takes it; else None.
     opening_sample: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):

@@ -115,6 +115,7 @@ def read_cube(
     dataset: str | None = None,
     check_counts: bool = True,
     calibrate_later: int | None = None,
+    keep_contrast_sample: bool = False,
 ) -> Cube:
     """Open a datacube lazily.
 
@@ -128,6 +129,9 @@ def read_cube(
         that needs the automatic calibration is returned without it (source "none",
         metadata["auto_calibration"] = AUTO_PENDING), for the caller to run `auto_calibrated` (a
         whole pass over the file) where it does not block: the napari reader, in a worker thread.
+    keep_contrast_sample: keep the cube layer's contrast sample from the opening check's read
+        (Cube.opening_sample, up to errors.CONTRAST_BYTES) for the napari reader, which takes it:
+        a zarr store decodes its sampled chunks once. Off, nothing is held for a script or the CLI.
     """
     anode = _anode_hint(anode)  # before the file is opened: a bad hint is the caller's error
     path = Path(path)
@@ -161,9 +165,10 @@ def read_cube(
     try:  # one guard: the reader and the first look at the data
         cube = read_spectrum(path).to_cube() if fmt.spectrum else fmt.load()(path, dataset=dataset)
         sample = None
-        if check_counts:  # with the cube layer's contrast sample, not read again by the reader
+        if check_counts:  # with the cube layer's contrast sample when asked: not read again
+            keep = CONTRAST_BYTES if keep_contrast_sample else None
             total, peak, cube.opening_sample = sample_counts(
-                cube.data, path, max_chunks=sample_chunks(cube), keep_bytes=CONTRAST_BYTES
+                cube.data, path, max_chunks=sample_chunks(cube), keep_bytes=keep
             )
             sample = (total, peak)
         release_mapped_pages(cube.data)  # the sampled rows: not held while the caller works
