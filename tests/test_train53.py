@@ -4,6 +4,8 @@ loads its embedder once, on the training device; evaluate reads each cube once."
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -52,3 +54,49 @@ def test_an_embedder_run_refused_while_loading_its_cubes_leaves_no_config(
         assert sorted(p.name for p in out.iterdir()) == [before]
     else:
         assert not out.exists()
+
+
+def test_a_finished_run_killed_while_writing_its_results_is_not_trained_again(
+    setup,  # noqa: F811
+    tmp_path,
+    capsys,
+):
+    """A run killed (kill -9) after its last checkpoint, before metrics.json and the loss curve
+    were written, left a finished checkpoint: the same command without --resume trained the
+    whole run again (hours on a real run). It is refused, naming --resume, which writes the
+    results without training again."""
+    out = tmp_path / "run"
+    argv = _emb_argv(setup, out, "--steps", "3")
+    assert main(argv) == 0
+    for name in ("metrics.json", "loss_curve.png"):
+        (out / name).unlink()
+    ckpt = out / "checkpoint.pt"
+    kept = ckpt.read_bytes()
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{ckpt} holds a finished run (step 3 of 3)" in err
+    assert "(metrics.json, loss_curve.png missing or older than it" in err
+    assert "--resume writes them without training again" in err
+    assert ckpt.read_bytes() == kept  # nothing was trained over it
+    assert main([*argv, "--resume"]) == 0
+    assert json.loads((out / "metrics.json").read_text(encoding="utf-8"))["steps"] == 3
+
+
+def test_a_finished_recolouriser_run_is_judged_by_its_results_dates(tmp_path):
+    """The recolouriser's finished checkpoint beside an earlier run's results (older than it: the
+    kill came before its own were written) is refused, naming them; beside results written
+    after it (a whole run) the command starts over, as before."""
+    from test_weights41 import _fake_checkpoint
+
+    from xrf_napari.training.common import refuse_unfinished_checkpoint
+
+    ckpt = tmp_path / "checkpoint.pt"
+    _fake_checkpoint(ckpt, "recolouriser", 6, 6)
+    for name in ("uvit.safetensors", "metrics.json", "loss_curve.png"):
+        (tmp_path / name).write_bytes(b"")
+    assert refuse_unfinished_checkpoint(ckpt, False, "recolouriser") is None
+    written = ckpt.stat().st_mtime_ns
+    os.utime(tmp_path / "uvit.safetensors", ns=(written - 10**9, written - 10**9))
+    with pytest.raises(ValueError, match=r"\(uvit.safetensors missing or older than it"):
+        refuse_unfinished_checkpoint(ckpt, False, "recolouriser")

@@ -535,13 +535,15 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
     """Without --resume, refuse an --out holding the checkpoint of an unfinished run, before any
     work: the run started over silently and its first checkpoint replaced the interrupted one
     (hours of training). A finished run's checkpoint, or a file no --resume could read, lets the
-    command start over as before. With `trainer` (this command), an --out holding the other
-    trainer's run is refused, --resume or not: the recolouriser told to go on with --resume in
-    the embedder's folder then called its checkpoint "not an xrf-napari training checkpoint
-    (missing curves, sampler_rng, torch_rng)", and a finished one had its checkpoint, config
-    and metrics replaced by a run of the other model; so were a finished run's config and metrics
-    once its checkpoint was deleted (the other trainer's weights file then names the run;
-    with none of its records beside it, as in a folder of shipped weights, nothing is lost).
+    command start over as before, unless the results written after it are not all there
+    (unwritten_results: a run killed while writing them), which --resume writes. With `trainer`
+    (this command), an --out holding the other trainer's run is refused, --resume or not: the
+    recolouriser told to go on with --resume in the embedder's folder then called its checkpoint
+    "not an xrf-napari training checkpoint (missing curves, sampler_rng, torch_rng)", and a
+    finished one had its checkpoint, config and metrics replaced by a run of the other model; so
+    were a finished run's config and metrics once its checkpoint was deleted (the other trainer's
+    weights file then names the run; with none of its records beside it, as in a folder of
+    shipped weights, nothing is lost).
 
     With --resume, returns what it loaded (None: nothing loaded, or no --resume), for
     load_checkpoint's `loaded` to check instead of loading the file a second time."""
@@ -577,12 +579,38 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
         )
     if resume:
         return state
-    if finished:
+    unwritten = unwritten_results(path, trainer) if finished else []
+    if finished and not unwritten:
         return None
+    if unwritten:
+        raise ValueError(
+            f"{printable(path)} holds a finished run (step {step}{of}) whose results were not "
+            f"all written ({', '.join(unwritten)} missing or older than it: a run stopped while "
+            "writing them): --resume writes them without training again; or start over with "
+            f"another --out (or delete {path.name})"
+        )
     raise ValueError(
         f"{printable(path)} holds an interrupted run (checkpoint at step {step}{of}): continue "
         f"it with --resume, or start over with another --out (or delete {path.name})"
     )
+
+
+def unwritten_results(ckpt: Path, trainer: str | None) -> list[str]:
+    """The results a run writes after its last checkpoint (its weights, metrics.json,
+    loss_curve.png) that are missing beside `ckpt` or older than it: a run killed while writing
+    them (kill -9, a power cut) left a finished checkpoint, and the same command without --resume
+    trained the whole run again. trainer None (unknown): the weights are not judged."""
+    names = [TRAINER_WEIGHTS[trainer]] if trainer in TRAINER_WEIGHTS else []
+    written = ckpt.stat().st_mtime_ns
+    unwritten = []
+    for name in [*names, "metrics.json", "loss_curve.png"]:
+        try:
+            if (ckpt.parent / name).stat().st_mtime_ns >= written:
+                continue
+        except OSError:
+            pass
+        unwritten.append(name)
+    return unwritten
 
 
 def check_model_file(

@@ -1083,7 +1083,8 @@ class _Run:
     def checkpoint(self, loop: LoopState, finished: bool = False) -> None:
         """Write OUT/checkpoint.pt, never over a good one with NaN weights (a last guard: the loop
         stops when the loss is not finite; under DDP another rank's NaN reaches the weights);
-        finished: the run's last one (a rerun without --resume may then start over)."""
+        finished: the run's last one (a rerun without --resume may then start over, once the
+        results are written after it: common.unwritten_results)."""
         from .common import diverged, nonfinite_tensors, save_checkpoint
 
         if nonfinite_tensors(self.core.state_dict()):
