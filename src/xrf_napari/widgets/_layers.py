@@ -203,6 +203,34 @@ def _item_labels(item) -> set | None:
     return touched
 
 
+def counts_after(counts, item):
+    """`counts` (pixels per label: np.bincount of a Labels layer's data) once napari's history
+    `item` (a stroke's atoms, in the order painted) is applied: read from the stroke's box, where
+    a recount reads the whole layer (64 ms at 4000 x 4000 px). None for an atom of another form
+    or a negative label (the caller recounts)."""
+    import numpy as np
+
+    counts = np.array(counts, np.int64)
+    for atom in item:
+        if hasattr(atom, "old_values") and hasattr(atom, "new_value"):  # a masked atom
+            old, new = atom.old_values, atom.new_value
+        elif isinstance(atom, tuple) and len(atom) == 3:  # (indices, old values, new values)
+            old, new = atom[1:]
+        else:
+            return None
+        old = np.asarray(old).ravel()
+        new = np.broadcast_to(np.asarray(new), old.shape).ravel()
+        if old.size == 0:
+            continue
+        if {old.dtype.kind, new.dtype.kind} - set("iu") or min(old.min(), new.min()) < 0:
+            return None
+        size = max(counts.size, int(max(old.max(), new.max())) + 1)
+        counts = np.pad(counts, (0, size - counts.size))
+        counts -= np.bincount(old.astype(np.int64), minlength=size)
+        counts += np.bincount(new.astype(np.int64), minlength=size)
+    return counts
+
+
 def forget_strokes(layer) -> None:
     """Empty a Labels layer's undo and redo history (napari's own, private: nothing public does
     it; skipped where napari has none). Setting layer.data keeps it: Ctrl+Z then wrote the pixels

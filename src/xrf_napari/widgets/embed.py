@@ -27,6 +27,7 @@ from ._common import (
 from ._dialogs import ask_save_path, suggested_path, weights_row
 from ._jobs import preload_labels_imports, report_error
 from ._layers import (
+    counts_after,
     cube_display_name,
     find_result,
     follow_edits,
@@ -88,18 +89,28 @@ def _result_labels(value):
     return getattr(clusters, "labels", None)
 
 
-def _summary(result) -> str:
+def _summary(result, painted=None) -> str:
     """The summary line of a result (EmbedClusterWidget.result): its regions, their shares of
-    the scan, the device, and the run's note."""
+    the scan, the device, and the run's note. `painted`: the pixels per label (label 0 first)
+    of the clusters layer once painted on since the result was kept (_count_areas): the areas
+    are the regions the user sees, not the run's until Save."""
     _, _, clusters, _, counts, device, note, edited, _, why_one = result
+    scan = int(clusters.labels.size)
+    if painted is not None and not painted.size:
+        uncounted = "not counted: labels outside 0..65535"
+        return f"Regions as edited on the layer, {uncounted} (device {device})."
+    if painted is not None:
+        counts, scan, edited = painted[1:], int(painted.sum()), True
     sil = f", silhouette {clusters.silhouette:.2f}" if clusters.silhouette is not None else ""
     if edited:
         sil = ", as edited on the layer"
     # an edit may leave numbers without a pixel (a 7 painted on 3 regions): no regions
     areas = [(i + 1, c) for i, c in enumerate(counts) if c > 0 or not edited]
+    if not areas:
+        return f"No region left: every pixel of the clusters layer is erased (device {device})."
     # shares of the scan, not of the pixels in a region: with part of the layer erased
     # (label 0), two regions of a quarter of the scan each read "1: 50%, 2: 50%"
-    scan = max(int(clusters.labels.size), 1)
+    scan = max(scan, 1)
     sizes = ", ".join(f"{i}: {100 * c / scan:.0f}%" for i, c in areas)
     erased = scan - int(counts.sum())
     share = 100 * erased / scan
@@ -329,18 +340,19 @@ class EmbedClusterWidget(CubeDock):
     )
 
     def _clusters_edited(self, event) -> None:
-        """A stroke, an undo or new data on a clusters layer: the Spectrum curves of the clusters
-        whose pixels changed are taken off (they stayed, and were exported, as the means of
-        regions that no longer were), those a stroke touched (touched_labels: no compare of the
-        whole layer), all of them for an undo or new data unless the layer holds the kept
-        result's regions again, whose curves then come back."""
+        """A stroke, an undo or new data on a clusters layer: the summary's areas follow the
+        layer (_count_areas), and the Spectrum curves of the clusters whose pixels changed are
+        taken off (they stayed, and were exported, as the means of regions that no longer were),
+        those a stroke touched (touched_labels: no compare of the whole layer), all of them for an
+        undo or new data unless the layer holds the kept result's regions again, whose curves
+        then come back."""
         from .spectrum import find_spectrum_widget
 
         touched = touched_labels(event, self._seen)
         layer, viewer = event.source, self.viewer
-        target = None if viewer is None else find_spectrum_widget(viewer)
-        if (touched is not None and not touched) or target is None:
+        if (touched is not None and not touched) or viewer is None:
             return
+        target = find_spectrum_widget(viewer)
         for cube, kept in list(self._per_cube.values()):
             result = kept.get("result")
             if result is None or result[2].labels is None:
@@ -348,10 +360,14 @@ class EmbedClusterWidget(CubeDock):
             clusters = self._clusters_layer(cube, result)
             if unwrapped(clusters) is not layer:
                 continue
+            back = touched is None and np.array_equal(layer.data, result[2].labels)
+            self._count_areas(cube, result, layer, None if back else event)
+            if target is None:
+                continue
             names = [
                 n for n in target.curve_names(cube) if re.fullmatch(r"cluster \d+", n) is not None
             ]
-            if touched is None and np.array_equal(layer.data, result[2].labels):
+            if back:
                 if len(names) < sum(1 for c in result[4] if c > 0):  # undone: back
                     self._send_spectra(cube, result[3], layer, result[4])
                 continue
@@ -367,6 +383,29 @@ class EmbedClusterWidget(CubeDock):
                 )
                 words = "its region was" if len(held) == 1 else "their regions were"
                 target.job.status.setText(self.CURVES_EDITED.format(which, words, layer.name))
+
+    def _count_areas(self, cube, result, layer, event) -> None:
+        """Keep the pixels per label of `cube`'s clusters `layer` after `event` (None: it holds
+        `result`'s regions again) for the summary, which described the run's regions until Save
+        while the user painted others: a stroke's change is counted from its box (counts_after),
+        anything else by a recount of the layer (64 ms at 4000 x 4000 px)."""
+        if event is None:
+            self.forget(cube, "painted")
+        else:
+            before = self.recall(cube, "painted")
+            if before is None:  # the result's regions: its counts, label 0 first
+                counts = np.asarray(result[4], np.int64)
+                before = np.concatenate([[result[2].labels.size - counts.sum()], counts])
+            stroke = event.type == "paint" and before.size > 0  # (none: not counted before)
+            counts = counts_after(before, event.value) if stroke else None
+            self.remember(cube, "painted", _label_counts(layer.data) if counts is None else counts)
+        if cube is self.current_cube():
+            self.show_notes()
+
+    def keep_result(self, cube, kept) -> None:
+        """A new result's summary starts from its own regions, not the layer's earlier edits."""
+        self.forget(cube, "painted")
+        super().keep_result(cube, kept)
 
     def _layer_removed(self, event=None) -> None:
         """The last run's latent RGB and clusters layers (latent_layer, labels_layer) are let go
@@ -393,6 +432,7 @@ class EmbedClusterWidget(CubeDock):
                 clusters = copy.copy(result[2])  # (a test's stand-in too)
                 clusters.labels = None
                 self.lighten_result(cube, (*result[:2], clusters, *result[3:]))
+                self.forget(cube, "painted")
 
     def show_result(self, result) -> None:
         """The current cube's regions (summary, Save), or a blank dock when it has none."""
@@ -404,7 +444,9 @@ class EmbedClusterWidget(CubeDock):
         """The regions' summary and the run's training-data line (or stale_tube's in its
         place); both gone once the regions' clusters layer was deleted (result_deleted)."""
         self.show_ood(None if self.result is None else self.result[8])
-        said = "" if self.result is None or self.result_deleted() else _summary(self.result)
+        painted = self.recall(self.current_cube(), "painted")
+        deleted = self.result is None or self.result_deleted()
+        said = "" if deleted else _summary(self.result, painted)
         self.summary.setText(said)
         self.summary.setVisible(bool(said))
 
@@ -626,6 +668,19 @@ class EmbedClusterWidget(CubeDock):
         )
         if worker is None:  # a job started while the dialog was open
             self._refuse_busy_save()
+
+
+def _label_counts(labels) -> np.ndarray:
+    """Pixels per label (label 0 first) of a clusters layer's data; none (an empty array) for
+    labels outside 0..65535 (a script's), which Save refuses too."""
+    from ..analysis.embed import MAX_LABEL
+
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu" or not labels.size or labels.min() < 0:
+        return np.zeros(0, np.int64)
+    if labels.max() > MAX_LABEL:
+        return np.zeros(0, np.int64)
+    return np.bincount(labels.ravel())
 
 
 def _calibration_source(cube) -> str:
