@@ -81,7 +81,7 @@ def test_recolouriser_start_reads_a_custom_embedder_once(toy, tmp_path, monkeypa
     )
     reads = _count_reads(monkeypatch, dve.name)
     tr._start(args)
-    emb = tr._embedder(args.embedder)  # what _build loads next
+    emb = tr._embedder(args.embedder, "cpu")  # what _build loads next
     assert len(reads) == 1, reads
     assert emb.path == dve.resolve()
 

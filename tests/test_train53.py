@@ -15,7 +15,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_reproducibility_audit26 import _emb_argv, setup  # noqa: E402, F401 - fixture
+from test_reproducibility_audit26 import _emb_argv, _rec_argv, setup  # noqa: E402, F401 - fixture
 
 from xrf_napari.cli.train import main  # noqa: E402
 
@@ -100,3 +100,44 @@ def test_a_finished_recolouriser_run_is_judged_by_its_results_dates(tmp_path):
     os.utime(tmp_path / "uvit.safetensors", ns=(written - 10**9, written - 10**9))
     with pytest.raises(ValueError, match=r"\(uvit.safetensors missing or older than it"):
         refuse_unfinished_checkpoint(ckpt, False, "recolouriser")
+
+
+class _Embedded(Exception):
+    """Raised once the recolouriser's embedding pass is done: what follows is not counted."""
+
+
+def test_the_recolouriser_loads_its_embedder_once_on_the_training_device(
+    setup,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    """_embedder loaded the DVE on "cpu" and embed_dataset on the training device: on a GPU
+    load_embedder's cache (keyed on the device) missed, and the file was read and hashed again.
+    A training device other than "cpu" is played on the CPU by torch.device("cpu", 0)."""
+    from xrf_napari import device
+    from xrf_napari.analysis import embed
+    from xrf_napari.models import weights
+    from xrf_napari.training import train_recolouriser as tr
+
+    pick, other = device.pick_device, torch.device("cpu", 0)  # its name is "cpu:0"
+    chosen = {"auto": other, "cpu:0": other}
+    monkeypatch.setattr(device, "pick_device", lambda name="auto": chosen.get(name) or pick(name))
+    loads, hashed = [], weights.load_weights_hashed
+
+    def counted(path, *a, **k):
+        loads.append(Path(path).name)
+        return hashed(path, *a, **k)
+
+    monkeypatch.setattr(weights, "load_weights_hashed", counted)
+    embedded = tr.embed_dataset
+
+    def then_stop(*a, **k):
+        embedded(*a, **k)
+        raise _Embedded
+
+    monkeypatch.setattr(tr, "embed_dataset", then_stop)
+    embed._load_cached.cache_clear()
+    with pytest.raises(_Embedded):
+        main(_rec_argv(setup, tmp_path / "run", "--device", "auto"))
+    assert loads == [setup[2].name]
+    assert embed.load_embedder(setup[2], "cpu:0").device == other

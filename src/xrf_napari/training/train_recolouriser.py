@@ -500,10 +500,12 @@ def _cache_key(files, embedder, line_elements=()) -> dict:
     }
 
 
-def _embedder(weights):
+def _embedder(weights, device):
+    """The DVE on the training device, as embed_dataset loads it (load_embedder's cache is keyed
+    on the device: loaded on "cpu" here, it was read and hashed again for a GPU run)."""
     from ..analysis.embed import load_embedder
 
-    return load_embedder(weights, "cpu")  # cached: embed_dataset loads this one again
+    return load_embedder(weights, str(device))
 
 
 def _file_sha(path):
@@ -1172,19 +1174,19 @@ def _start(args):
         with weights_option("--init", cfg["init"], settings.said("init", cfg)):
             require_weights_file(cfg["init"])
     files = list_cubes(args.data, "--data")
-    if args.embedder is not None:  # reads the tensors: last. Loaded, not only checked: _build's
-        # _embedder is then this cached model (check_model_file read the file for its model type
-        # and threw the tensors away, and load_embedder read it all again)
-        with weights_option("--embedder", args.embedder):
-            _embedder(args.embedder)
-    if getattr(args, "threads", None):
-        torch.set_num_threads(args.threads)
-    out.mkdir(parents=True, exist_ok=True)
     device = pick_device(args.device)
     dist = init_distributed(device.type)
     device = device_for(dist, device)
     if cfg["batch"] % dist.world_size:
         raise ValueError(f"batch {cfg['batch']} must divide by the {dist.world_size} ranks")
+    if args.embedder is not None:  # reads the tensors: last. Loaded, not only checked: _build's
+        # _embedder is then this cached model (check_model_file read the file for its model type
+        # and threw the tensors away, and load_embedder read it all again)
+        with weights_option("--embedder", args.embedder):
+            _embedder(args.embedder, device)
+    if getattr(args, "threads", None):
+        torch.set_num_threads(args.threads)
+    out.mkdir(parents=True, exist_ok=True)
     if dist.is_main:
         print(
             f"device: {device}"
@@ -1221,7 +1223,7 @@ def _build(args) -> _Run:
     init_state = init_info = None
     # the model and --embedder were checked in _start, before the embedding pass (minutes on a
     # real dataset) and before any output
-    embedder = _embedder(args.embedder)
+    embedder = _embedder(args.embedder, device)
     if cfg["init"]:  # so are the --init weights, against the inputs the embedder will give
         n_in = input_width(embedder.model.latent_dim, cfg["model"])
         init_state, icfg = load_init(cfg, n_in, settings)
