@@ -1,5 +1,5 @@
 """The docks, session 53: Embed & cluster's area per region follows the strokes on its clusters
-layer."""
+layer; Spectrum and Pigments name one tube for a scan whose file names none."""
 
 from __future__ import annotations
 
@@ -39,3 +39,20 @@ def test_area_per_region_follows_the_strokes_on_the_clusters(
     for _ in range(3):
         layer.undo()
     assert embed.summary.text() == run_said
+
+
+def test_spectrum_and_pigments_name_one_tube_on_the_real_aps_file(real_data):
+    """The real APS 2-ID-E file names no tube: the Spectrum dock's calibration label said "auto,
+    assuming a Rh tube" (the reader's default) while the Pigments fit estimated Mo by fit quality
+    and called the two a contradiction, though the scan shows no tube's scatter lines. The fit
+    now takes the scan's anode as tube_guess.scan_anode reads it: the calibration's, here."""
+    from xrf_napari.analysis import pigment_fit as pf
+    from xrf_napari.io import read_cube
+    from xrf_napari.widgets.spectrum import calibration_origin
+
+    cube = read_cube(real_data / "aps_xrfmaps_2xfm_0011.h5")
+    label = calibration_origin(cube)[0]  # the Spectrum dock's
+    report = pf.fit_regions(cube, np.ones(cube.shape[:2], np.int32), fwhm_mn_ev=150.0)
+    assert label == f"auto, assuming a {report.profile.anode} tube", (label, report.notes)
+    assert not any(n.startswith("contradiction") for n in report.notes), report.notes
+

@@ -206,8 +206,9 @@ def test_anode_and_resolution_estimated_when_the_file_lacks_them():
     cal = Calibration(CANON.offset, CANON.gain, CANON.quadratic, source="auto")
     bare = cube_from_array(np.asarray(cube.data), cal, auto_calibration=auto)
     # each stage reports progress (the dock's bar and Cancel act at these yields): the pass over
-    # the file, then one step per instrument tried (6 anodes, 4 resolutions: 10.8 s with 5 anodes
-    # and without a report on the sample painting), the ground, the regions
+    # the file, then one step per instrument tried (the 4 resolutions: the anode is the one the
+    # scan's scatter lines show, tube_guess.scan_anode, as every dock reads it), the ground, the
+    # regions
     steps, gen = [], pf.iter_fit_regions(bare, labels, stages=True)
     while True:
         try:
@@ -219,7 +220,7 @@ def test_anode_and_resolution_estimated_when_the_file_lacks_them():
     assert [n.split()[0] for n in names] == ["Reading", "Estimating", "Choosing", "Fitting"]
     at = [steps.index(n) for n in names]
     assert (36, 36) in steps[at[0] : at[1]]  # the rows read
-    assert steps[at[1] + 1 : at[2]] == [(k, 10) for k in range(11)]
+    assert steps[at[1] + 1 : at[2]] == [(k, 4) for k in range(5)]
     assert steps[-1] == (3, 3)
     assert rep.profile.anode == "Mo"
     assert abs(rep.profile.fwhm_mn_ev - 170.0) <= 20.0

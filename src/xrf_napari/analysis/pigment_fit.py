@@ -1729,9 +1729,10 @@ def estimation_trials(notes: list[str]) -> int:
 
 
 def _missing(notes: list[str]) -> tuple[bool, bool]:
-    """(anode missing, resolution missing) from the instrument notes of instrument_profile."""
+    """(anode missing, resolution missing) from the instrument notes of instrument_profile: an
+    anode taken from the scan (tube_guess.scan_anode) is not "assumed"."""
     return (
-        any(n.startswith("anode not in the metadata") for n in notes),
+        any(n.startswith("anode not in the metadata") and n.endswith(" assumed") for n in notes),
         any(n.startswith("detector resolution not in the metadata") for n in notes),
     )
 
@@ -2094,6 +2095,7 @@ def iter_region_inputs(
     labs, spectra, npix, areas = yield from _iter_region_spectra(cube, labels)
     sums = spectra * npix[:, None]
     ok = ~too_few_pixels(npix, np.asarray(labels).size) & (sums.sum(axis=1) >= MIN_COUNTS)
+    profile, notes = _scan_anode(cube, profile, notes, sums)
     if stages and ok.any() and estimation_trials(notes):
         yield "Estimating the tube anode and detector resolution from the spectra\u2026"
     profile, notes = yield from iter_estimate_missing(profile, notes, sums[ok])
@@ -2116,6 +2118,22 @@ def iter_region_inputs(
         areas,
         leak_sources(labels, labs),
     )
+
+
+def _scan_anode(cube, profile: InstrumentProfile, notes: list[str], sums: np.ndarray):
+    """(profile, notes) with the anode the file lacks taken from the scan as every dock reads it
+    (tube_guess.scan_anode: its scatter lines, else its automatic calibration's), not estimated
+    by fit quality; unchanged where the anode is named or the scan names none."""
+    from .tube_guess import scan_anode
+
+    if not _missing(notes)[0]:
+        return profile, notes
+    anode, how = scan_anode(cube, sums)
+    if anode is None:
+        return profile, notes
+    said = f"anode not in the metadata: {anode} {how}"
+    notes = [said if n.startswith("anode not in the metadata") else n for n in notes]
+    return replace(profile, anode=anode), notes
 
 
 def fit_regions(cube, labels, **kw) -> PigmentReport:

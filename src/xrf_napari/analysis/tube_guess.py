@@ -176,3 +176,26 @@ def guess_scan_anode(cube, counts: np.ndarray) -> str | None:
     seen = guess_anode(counts)
     assumed = calibration_anode(cube.metadata) or seen
     return None if source == "auto" and seen == assumed else seen
+
+
+def scan_anode(cube, counts: np.ndarray) -> tuple[str | None, str]:
+    """(anode, how it is known) of a scan whose file names no tube, one reading for every dock
+    and command: the anode its scattered tube lines show (guess_scan_anode), else the one its
+    automatic energy calibration assumed, whose lines placed its energies (the Spectrum dock's
+    "auto, assuming a Rh tube"); (None, "") where neither names one. The pigment fit estimated
+    its own by how well each anode's library fits: on the real APS 2-ID-E file (a synchrotron
+    beam, no tube lines) Pigments said "Mo estimated from the spectra" while Spectrum said "auto,
+    assuming a Rh tube". `counts`: (m, 512) canonical spectra of the scan."""
+    from ..detector import calibration_anode
+    from ..physics.tube import ANODES
+
+    seen = guess_scan_anode(cube, counts)
+    if seen:
+        return seen, "estimated from the spectra (scatter lines)"
+    assumed = calibration_anode(cube.metadata) if cube.calibration.source == "auto" else None
+    if assumed in ANODES:
+        return assumed, (
+            "taken from the automatic energy calibration, which assumed it (the spectra show no "
+            "tube's scatter lines)"
+        )
+    return None, ""
