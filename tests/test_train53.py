@@ -141,3 +141,48 @@ def test_the_recolouriser_loads_its_embedder_once_on_the_training_device(
         main(_rec_argv(setup, tmp_path / "run", "--device", "auto"))
     assert loads == [setup[2].name]
     assert embed.load_embedder(setup[2], "cpu:0").device == other
+
+
+@pytest.mark.parametrize("keep", [None, 1])
+def test_evaluate_reads_each_cube_once_for_both_tables(
+    setup,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+    keep,
+):
+    """evaluate read every cube twice: for the colour table, then again for the ARI table. The
+    colour pass keeps what the ARI pass reads (the counts as read_cube_arrays gives them, the
+    labels and metadata), up to ARI_KEEP_BYTES; a cube beyond it is read again (keep=1: all)."""
+    import numpy as np
+
+    import xrf_napari.io.hdf5 as hdf5
+    from xrf_napari.training import eval_embedder, evaluate
+    from xrf_napari.training.data import list_cubes, read_cube_arrays
+
+    if keep is not None:
+        monkeypatch.setattr(evaluate, "ARI_KEEP_BYTES", keep, raising=False)
+    opened, open_hdf5 = [], hdf5.open_hdf5
+
+    def counted(path, *a, **k):
+        opened.append(Path(path).name)
+        return open_hdf5(path, *a, **k)
+
+    monkeypatch.setattr(hdf5, "open_hdf5", counted)
+    scored = []
+
+    def unscored(embedder, counts, labels, **_):  # the reads are counted, not the K-Means
+        scored.append((counts, labels))
+        return {"k": 1, "n_pixels": labels.size, "interior_fraction": 1.0, "pooled": False}
+
+    monkeypatch.setattr(eval_embedder, "evaluate_cube", unscored)
+    _, data, dve, _, _ = setup
+    argv = ["evaluate", "--data", str(data), "--embedder", str(dve), "--max-cubes", "1"]
+    assert main([*argv, "--device", "cpu", "--no-progress", "--out", str(tmp_path / "o")]) == 0
+    cubes = list_cubes(data)[:1]
+    names = [p.name for p in cubes]
+    assert sorted(opened) == sorted(names * (1 if keep is None else 2))
+    monkeypatch.setattr(hdf5, "open_hdf5", open_hdf5)
+    for (counts, labels), path in zip(scored, cubes):
+        want, want_labels, _ = read_cube_arrays(path, rebin=True)
+        assert counts.dtype == want.dtype and np.array_equal(counts, want)
+        assert labels.dtype == want_labels.dtype and np.array_equal(labels, want_labels)

@@ -35,12 +35,10 @@ def list_cubes(data_dir, option: str | None = None) -> list[Path]:
     command-line option that gave the folder (--data, --val), which its refusals start with, as
     the embedder's did while the recolouriser's and evaluate's named none ("dataset folder X does
     not exist")."""
-    try:
+    from ..fileutil import option_first
+
+    with option_first(option):
         return _list_cubes(data_dir)
-    except ValueError as exc:
-        if option is None:
-            raise
-        raise ValueError(f"{option}: {exc}") from None
 
 
 def _list_cubes(data_dir) -> list[Path]:
@@ -225,10 +223,17 @@ def read_cube_arrays(path, rebin: bool = False) -> tuple[np.ndarray, np.ndarray,
                 )
             cal = read_project_cube(f, path).calibration
             counts = f["counts"][()]
-            labels = f["targets/labels"][()].astype(np.int32)
+            labels = f["targets/labels"][()]
             meta = json.loads(f.attrs.get("metadata", "{}"))
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc}") from exc
+    return cube_arrays(path, counts, cal, labels, meta, rebin)
+
+
+def cube_arrays(path, counts, cal, labels, meta: dict, rebin: bool = False):
+    """read_cube_arrays' answer from a cube's arrays already read (its checks and re-binning):
+    evaluate's colour pass keeps them for the ARI pass, which read every cube a second time."""
+    labels = np.asarray(labels).astype(np.int32, copy=False)
     if labels.shape != counts.shape[:2]:
         raise ValueError(f"{path}: labels {labels.shape} do not match counts {counts.shape[:2]}")
     n = counts.shape[2]

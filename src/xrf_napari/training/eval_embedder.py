@@ -172,11 +172,14 @@ def evaluate_embedder(
     oracle: bool = True,
     progress: bool = True,
     pool_low_counts: bool = True,
+    arrays: dict | None = None,
 ) -> dict:
     """ARI table of the DVE (weights: a file, or None for the shipped one) against the baselines on
     every cube of data_dir. Returns {"per_cube", "summary", "per_profile", "weights", ...}.
     oracle=False skips the slow reference columns (512-D K-Means, the supervised 3-D ceiling and
-    the supervised LDA oracle)."""
+    the supervised LDA oracle). arrays: Path -> read_cube_arrays(path, rebin=True) of the cubes
+    the caller has read (evaluate's colour pass), each taken (and let go) as it is scored; the
+    others are read here."""
     from tqdm import tqdm
 
     from ..analysis.embed import load_embedder
@@ -188,7 +191,9 @@ def evaluate_embedder(
     for path in tqdm(
         files, desc="evaluating embedder", unit="cube", disable=not progress, dynamic_ncols=True
     ):
-        counts, labels, meta = read_cube_arrays(path, rebin=True)  # as the colour table reads it
+        kept = arrays.pop(Path(path), None) if arrays else None
+        # as the colour table reads it
+        counts, labels, meta = kept if kept is not None else read_cube_arrays(path, rebin=True)
         r = evaluate_cube(
             emb,
             counts,

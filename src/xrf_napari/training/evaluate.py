@@ -23,6 +23,7 @@ import numpy as np
 from ..analysis.pooling import POOL_BELOW_COUNTS
 from ..cube import pixels_text
 from ..device import DEVICE_CHOICES
+from ..energy import CANONICAL_N_CHANNELS
 
 METRICS = ("msssim", "srgb", "de_mean", "de_median")
 #: The files --out receives (write_outputs): checked before the work, named after it.
@@ -34,6 +35,9 @@ HEADERS = {
     "de_median": "ΔE00 median ↓",
 }
 PAPER = {"msssim": 0.9196, "srgb": 0.1148}
+#: Bytes of the cubes' counts and labels the colour pass keeps for the ARI pass, which reads
+#: again only the cubes beyond it (it read every cube a second time).
+ARI_KEEP_BYTES = 2 * 2**30
 
 
 def configure(p) -> None:
@@ -204,9 +208,12 @@ def evaluate(
     progress: bool = True,
     average_flips: bool = False,
     need_labels: bool = False,
+    keep_for_ari: int = 0,
 ) -> dict:
     """Per-cube and mean metrics; also returns a few images for the grid under "_images".
-    need_labels: refuse, before any cube, a cube without region labels (the ARI table follows)."""
+    need_labels: refuse, before any cube, a cube without region labels (the ARI table follows).
+    keep_for_ari: bytes of the cubes' arrays kept for the ARI pass (_kept_for_ari), returned
+    under "_ari_arrays" (evaluate_embedder's `arrays`) where it is not 0."""
     from tqdm import tqdm
 
     from ..analysis.embed import iter_embed, latent_to_rgb, load_embedder
@@ -281,7 +288,7 @@ def evaluate(
     files = (exported_cubes(data_dir) or list_cubes(data_dir, "--data"))[:max_cubes]
     headers = [target_header(p) for p in files]  # one read of each header for both checks
     check_set_targets(files, headers, labels=need_labels)
-    per_cube, images, sources = [], [], []
+    per_cube, images, sources, kept = [], [], [], {}
     # MS-SSIM's, as the smallest cube allows: one count for the set
     scales = _set_scales(files, headers)
     t0 = time.time()
@@ -324,6 +331,10 @@ def evaluate(
         if recipes is not None:
             row["recipe_oracle/palette"] = image_metrics(recipes, targets["palette"], scales)
         per_cube.append(row)
+        room = keep_for_ari - sum(a.nbytes for arrays in kept.values() for a in arrays[:2])
+        arrays = _kept_for_ari(path, cube, targets, meta, room)
+        if arrays is not None:
+            kept[Path(path)] = arrays
         if len(images) < 8:
             images.append(
                 {
@@ -361,6 +372,7 @@ def evaluate(
         "summary": summary,
         "per_cube": per_cube,
         "_images": images,
+        **({"_ari_arrays": kept} if keep_for_ari else {}),
         **(
             {
                 "swatch_mean_de": {
@@ -373,6 +385,26 @@ def evaluate(
             else {}
         ),
     }
+
+
+def _kept_for_ari(path, cube, targets: dict, meta: dict, room: int):
+    """data.cube_arrays of a cube the colour pass has read, as the ARI pass reads it
+    (read_cube_arrays(path, rebin=True)), or None where its counts and labels need more than
+    `room` bytes, or where it has no labels or cannot be scored (the ARI pass reads it and says
+    why, in its turn)."""
+    from .data import cube_arrays, on_canonical_grid
+
+    h, w, c = cube.shape
+    if targets.get("labels") is None or room <= 0:
+        return None
+    on_grid = on_canonical_grid(cube.calibration, c)
+    counts = cube.data.nbytes if on_grid else h * w * CANONICAL_N_CHANNELS * 4  # float32
+    if counts + h * w * 4 > room:
+        return None
+    try:
+        return cube_arrays(path, cube.data, cube.calibration, targets["labels"], meta, True)
+    except ValueError:
+        return None
 
 
 def training_sources(training) -> list[str] | None:
@@ -661,8 +693,9 @@ def run(args) -> int:
         progress=not args.no_progress,
         average_flips=args.average_flips,
         need_labels=with_ari,
+        keep_for_ari=ARI_KEEP_BYTES if with_ari else 0,
     )
-    images = results.pop("_images")
+    images, kept = results.pop("_images"), results.pop("_ari_arrays", None)
     if results["held_out"]["status"] == "not held out":
         warnings.warn(results["held_out"]["line"], stacklevel=1)  # as warn_runtime_change's
     table = format_table(results)
@@ -691,6 +724,7 @@ def run(args) -> int:
                 max_cubes=args.max_cubes,  # the colour table's cubes, not the whole folder
                 progress=not args.no_progress,
                 pool_low_counts=not args.no_pool,
+                arrays=kept,  # the cubes the colour pass read: each read once
             )
             ari_table = format_ari(ari)
             results["ari"] = {k: v for k, v in ari.items() if k != "per_cube"}
