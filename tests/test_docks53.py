@@ -1,5 +1,6 @@
 """The docks, session 53: Embed & cluster's area per region follows the strokes on its clusters
-layer; Spectrum and Pigments name one tube for a scan whose file names none."""
+layer; Spectrum and Pigments name one tube for a scan whose file names none; Pigments lets go of
+a deleted photograph."""
 
 from __future__ import annotations
 
@@ -56,3 +57,40 @@ def test_spectrum_and_pigments_name_one_tube_on_the_real_aps_file(real_data):
     assert label == f"auto, assuming a {report.profile.anode} tube", (label, report.notes)
     assert not any(n.startswith("contradiction") for n in report.notes), report.notes
 
+
+def test_a_deleted_photograph_is_not_kept_for_its_scan(make_napari_viewer, qtbot, tmp_path):
+    """The Pigments dock kept each scan's photograph layer (a strong reference) from the moment
+    another scan was chosen until that scan was closed: a photograph deleted meanwhile stayed in
+    memory, its full-resolution pixels with it. It is kept weakly now, as Spectrum keeps each
+    scan's region: deleted, it is let go; a photograph still open comes back with its scan."""
+    import gc
+    import weakref
+
+    from _napari_helpers import open_cube, write_painted_cube
+
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    a = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[0]
+    b = open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))[0]
+    dock = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+
+    def photograph(name):
+        return viewer.add_image(np.zeros((H, W, 3), np.uint8), name=name, rgb=True)
+
+    kept = photograph("kept")
+    dock.cube_combo.set_layer(a)
+    dock.photo_combo.set_layer(kept)
+    dock.cube_combo.set_layer(b)
+    dock.cube_combo.set_layer(a)
+    assert dock.photo_combo.current_layer() is kept  # still open: it comes back with its scan
+    photo = weakref.ref(photograph("deleted"))
+    dock.photo_combo.set_layer(photo())
+    dock.cube_combo.set_layer(b)  # the scan keeps its photograph
+    viewer.layers.remove("deleted")
+    qtbot.wait(0)
+    gc.collect()
+    assert photo() is None, "the Pigments dock kept the deleted photograph"
+    dock.cube_combo.set_layer(a)
+    assert dock.photo_combo.current_layer() is None
