@@ -186,3 +186,25 @@ def test_evaluate_reads_each_cube_once_for_both_tables(
         want, want_labels, _ = read_cube_arrays(path, rebin=True)
         assert counts.dtype == want.dtype and np.array_equal(counts, want)
         assert labels.dtype == want_labels.dtype and np.array_equal(labels, want_labels)
+
+
+def test_a_cpu_checkpoint_resumed_by_a_capturable_optimiser_gets_its_step_counter(tmp_path):
+    """A guard for the other direction of test_train52's (a CPU run resumed where the optimiser
+    is fused or capturable, as on CUDA; capturable plays it on the CPU): the optimiser keeps its
+    own setting and its step counters become float32 tensors on their parameters' device, as its
+    kernels want them (a float64 counter here: what the checkpoint held is not kept)."""
+    from xrf_napari.training.common import load_checkpoint, save_checkpoint
+
+    model = torch.nn.Linear(4, 2)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    model(torch.ones(3, 4)).sum().backward()
+    opt.step()
+    saved = opt.state_dict()
+    for state in saved["state"].values():
+        state["step"] = state["step"].double()
+    save_checkpoint(tmp_path / "c.pt", model=model.state_dict(), optimizer=saved, step=1)
+    resumed = torch.optim.AdamW(torch.nn.Linear(4, 2).parameters(), lr=1e-2, capturable=True)
+    load_checkpoint(tmp_path / "c.pt", optimizer=resumed)
+    assert [g["capturable"] for g in resumed.param_groups] == [True]
+    steps = [s["step"] for s in resumed.state.values()]
+    assert [(s.dtype, s.device.type) for s in steps] == [(torch.float32, "cpu")] * 2

@@ -704,9 +704,9 @@ def load_checkpoint(
     if state is None:
         state = _read_checkpoint(path, required, loaded)
     _restore(model, state.get("model"), path, "model")
-    _restore(optimizer, state.get("optimizer"), path, "optimizer state")
-    if optimizer is not None:
-        keep_device_settings(optimizer)
+    _restore(
+        optimizer, device_settings_kept(optimizer, state.get("optimizer")), path, "optimizer state"
+    )
     return state
 
 
@@ -715,23 +715,20 @@ def load_checkpoint(
 DEVICE_SETTINGS = ("fused", "foreach", "capturable")
 
 
-def keep_device_settings(optimizer) -> None:
-    """The settings the optimiser was built with for this device (DEVICE_SETTINGS), not the
-    checkpoint's: the recolouriser's AdamW is fused on CUDA only, and a GPU run resumed on the
-    CPU went on fused (torch before 2.4 has no fused CPU kernel: a RuntimeError there), a CPU
-    run resumed on a GPU unfused. A fused or capturable step counter lives on its parameter's
-    device, as torch's load_state_dict places it."""
-    import torch
-
+def device_settings_kept(optimizer, saved):
+    """A checkpoint's optimiser state with the settings the optimiser was built with for this
+    device (DEVICE_SETTINGS) in its param_groups, not the checkpoint's: the recolouriser's AdamW
+    is fused on CUDA only, and a GPU run resumed on the CPU went on fused (torch before 2.4 has
+    no fused CPU kernel: a RuntimeError there), a CPU run resumed on a GPU unfused. From them
+    torch's load_state_dict places a fused or capturable step counter on its parameter's
+    device. Anything but a state dict with a param_groups list is left for it to refuse."""
+    if optimizer is None or not isinstance(saved, dict):
+        return saved
+    groups = saved.get("param_groups")
+    if not isinstance(groups, list):
+        return saved
     kept = {k: optimizer.defaults[k] for k in DEVICE_SETTINGS if k in optimizer.defaults}
-    for group in optimizer.param_groups:
-        group.update(kept)
-        on_device = group.get("fused") or group.get("capturable")
-        for p in group["params"]:
-            step = optimizer.state.get(p, {}).get("step")
-            if torch.is_tensor(step):
-                moved = step.to(p.device, torch.float32) if on_device else step.cpu()
-                optimizer.state[p]["step"] = moved
+    return {**saved, "param_groups": [{**g, **kept} if isinstance(g, dict) else g for g in groups]}
 
 
 #: torch.load's refusal of a pickle naming a global (torch/_weights_only_unpickler.py, 2.4-2.13:
