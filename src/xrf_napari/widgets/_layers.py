@@ -159,30 +159,47 @@ def touched_labels(event, seen: weakref.WeakKeyDictionary, replays: bool = False
     or a redo's alike (the stroke it replayed), for a slot that needs only which labels changed;
     None: any pixel may have changed (new data, an undo or redo without `replays`, a history
     napari writes otherwise)."""
+    return edit_touched(*labels_edit(event, seen), replays)
+
+
+def labels_edit(event, seen: weakref.WeakKeyDictionary) -> tuple[str, list | None]:
+    """(what, napari's history item) of a follow_edits event of a Labels layer (touched_labels'
+    reading, for a slot that needs the stroke itself): ("refresh", None), ("paint", the stroke),
+    ("undo", the stroke undone), ("redo", the stroke redone), or ("data", None) where any pixel
+    may have changed (new data, a history napari writes otherwise)."""
     layer = unwrapped(event.source)
     mark, before = _history_mark(layer), seen.get(layer)
     seen[layer] = mark
     kind = getattr(event, "type", None)
     if kind == "set_data":
         if mark is not None and mark == before:
-            return set()
-        item = _replayed(layer, before, mark) if replays else None
-        return None if item is None else _item_labels(item)
+            return "refresh", None
+        return _replayed(layer, before, mark)
     if kind != "paint":
-        return None
-    return _item_labels(getattr(event, "value", None) or ())
+        return "data", None
+    return "paint", getattr(event, "value", None) or []
 
 
-def _replayed(layer, before, mark):
-    """The history item an undo or a redo replayed between the marks `before` and `mark` (one
-    step: the undo history one shorter and the redo one longer, or the reverse), else None."""
-    if before is None or mark is None:
-        return None
-    if mark[:2] == (before[0] - 1, before[1] + 1):
-        return layer._redo_history[-1]
-    if mark[:2] == (before[0] + 1, before[1] - 1):
-        return layer._undo_history[-1]
+def edit_touched(what: str, item, replays: bool = False) -> set | None:
+    """touched_labels' answer for labels_edit's (what, item)."""
+    if what == "refresh":
+        return set()
+    if what == "paint" or (replays and what in ("undo", "redo")):
+        return _item_labels(item)
     return None
+
+
+def _replayed(layer, before, mark) -> tuple[str, list | None]:
+    """("undo" or "redo", the history item replayed) between the marks `before` and `mark` (one
+    step: the undo history one shorter and the redo one longer, or the reverse), else ("data",
+    None)."""
+    if before is None or mark is None:
+        return "data", None
+    if mark[:2] == (before[0] - 1, before[1] + 1):
+        return "undo", layer._redo_history[-1]
+    if mark[:2] == (before[0] + 1, before[1] - 1):
+        return "redo", layer._undo_history[-1]
+    return "data", None
 
 
 def _item_labels(item) -> set | None:
@@ -203,11 +220,11 @@ def _item_labels(item) -> set | None:
     return touched
 
 
-def counts_after(counts, item):
+def counts_after(counts, item, undone: bool = False):
     """`counts` (pixels per label: np.bincount of a Labels layer's data) once napari's history
-    `item` (a stroke's atoms, in the order painted) is applied: read from the stroke's box, where
-    a recount reads the whole layer (64 ms at 4000 x 4000 px). None for an atom of another form
-    or a negative label (the caller recounts)."""
+    `item` (a stroke's atoms) is applied, or `undone`: read from the stroke's box, where a
+    recount reads the whole layer (64-270 ms at 4000 x 4000 px). None for an atom of
+    another form or a negative label (the caller recounts)."""
     import numpy as np
 
     counts = np.array(counts, np.int64)
@@ -226,8 +243,9 @@ def counts_after(counts, item):
             return None
         size = max(counts.size, int(max(old.max(), new.max())) + 1)
         counts = np.pad(counts, (0, size - counts.size))
-        counts -= np.bincount(old.astype(np.int64), minlength=size)
-        counts += np.bincount(new.astype(np.int64), minlength=size)
+        change = np.bincount(new.astype(np.int64), minlength=size)
+        change -= np.bincount(old.astype(np.int64), minlength=size)
+        counts += -change if undone else change  # (each atom's own change: in any order)
     return counts
 
 
