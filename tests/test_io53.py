@@ -64,3 +64,50 @@ def test_a_zarr_store_holding_a_fifo_or_a_linked_folder_is_refused(tmp_path, mon
     os.mkfifo(path / "c" / "1" / "pipe")
     with pytest.raises(CubeReadError, match="FIFO"):
         read_cube(path)
+
+
+def test_a_calibration_unit_neither_ev_nor_kev_is_told_in_one_wording(tmp_path):
+    """Amptek's LABEL had its own words ("<<CALIBRATION>> points in 'channel', not eV or keV:
+    ignored") and an SPE $MCA_CAL: unit named no place ("unknown energy units 'mm' (expected
+    keV or eV)"): both say the word, where it stands, and what is set aside, as every reader."""
+    import warnings
+
+    from test_io52 import _amptek, _spe
+
+    from xrf_napari.io import read_spectrum
+
+    amptek = _amptek(tmp_path / "a.mca", "LABEL - Channel\n100 100\n300 300\n")
+    spe = _spe(tmp_path / "s.spe", "$MCA_CAL:\n2\n-50 10 mm\n")
+    for path, word, place, aside in (
+        (amptek, "Channel", "<<CALIBRATION>> points", "its <<CALIBRATION>> points"),
+        (spe, "mm", "$MCA_CAL: values", "its $MCA_CAL: line"),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert read_spectrum(path).calibration.source == "none"
+        assert [str(w.message) for w in caught] == [
+            f"{path}: unknown energy units {word!r} in {place} (expected eV or keV); "
+            f"{aside} set aside"
+        ]
+
+
+def test_a_ripple_gain_not_positive_is_told_in_the_shared_words(tmp_path):
+    """ripple._calibration worded a gain of 0 or less its own way ("'depth-scale' -0.01 is not
+    positive: calibration ignored"); it says what io.calibration.not_positive says for
+    attributes and coefficients, that the energy must rise with the channel."""
+    import numpy as np
+    from test_reader_audit24 import RPL
+
+    from xrf_napari.io import read_cube
+
+    text = RPL.format(w=2, h=3, c=64, order="little-endian")
+    (tmp_path / "g.rpl").write_text(text + "depth-scale\t-0.01\ndepth-units\tkeV\n")
+    np.ones((3, 2, 64), "<u2").tofile(tmp_path / "g.raw")
+    with pytest.warns(UserWarning) as caught:
+        cube = read_cube(tmp_path / "g.rpl", auto_calibrate=False)
+    note = (
+        "the header's energy gain key 'depthscale': gain -0.01 is not positive: the energy "
+        "must rise with the channel; calibration ignored"
+    )
+    assert [str(w.message) for w in caught] == [f"{tmp_path / 'g.rpl'}: {note}"]
+    assert cube.metadata["calibration_note"] == f"{tmp_path / 'g.rpl'}: {note}"

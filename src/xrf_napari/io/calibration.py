@@ -58,15 +58,15 @@ def calibration_from_mapping(m, where) -> Calibration | None:
     if "energy_units" not in m and not units.endswith("ev"):
         units = ""
     if units:
-        scale = _unit_scale(units, where)
+        scale = _unit_scale(units, where, "'energy_units'" if "energy_units" in m else "'units'")
     try:
         off, gain, quad = (
             float(np.asarray(m.get(k, 0.0)).ravel()[0]) for k in ("offset", "gain", "quadratic")
         )
         if gain <= 0:  # no energy axis in any unit: said so, without a unit assumed
-            raise ValueError(_not_positive(gain))
+            raise ValueError(not_positive(gain))
         if not units:
-            scale = _unit_scale(unitless_unit(gain, where, "offset/gain"), where)
+            scale = _unit_scale(unitless_unit(gain, where, "offset/gain"), where, "offset/gain")
         return Calibration(off * scale, gain * scale, quad * scale, source="file")
     except (TypeError, ValueError, IndexError) as exc:
         raise CubeReadError(
@@ -95,10 +95,24 @@ def unitless_unit(gain: float, where, what: str) -> str:
     return "ev"
 
 
-def _not_positive(gain: float) -> str:
+def not_positive(gain: float) -> str:
     """Why a gain of 0 or less is no calibration, in words naming no unit: it is refused before
-    any unit is assumed (unitless_unit), by offset/gain attributes and coefficients alike."""
+    any unit is assumed (unitless_unit), by offset/gain attributes, coefficients and ripple
+    headers alike."""
     return f"gain {gain:.6g} is not positive: the energy must rise with the channel"
+
+
+def energy_unit(word: str, where, what: str) -> str:
+    """'ev' or 'kev' for the unit word a file gives its calibration (any case), else
+    CubeReadError naming the word and where it stands (`what`): one wording for every reader
+    (attributes, sidecars, ripple headers, an SPE `$MCA_CAL:` line, Amptek's `LABEL`), where
+    Amptek's had its own and SPE's named no place."""
+    unit = word.strip().lower()
+    if unit in ("ev", "kev"):
+        return unit
+    raise CubeReadError(
+        where, f"unknown energy units {word.strip()[:40]!r} in {what} (expected eV or keV)"
+    )
 
 
 def set_aside(make, what: str) -> Calibration | None:
@@ -131,12 +145,9 @@ def _text(value) -> str:
     return str(value)
 
 
-def _unit_scale(units: str, where) -> float:
-    if units in ("kev", ""):
-        return 1.0
-    if units == "ev":
-        return 1e-3
-    raise CubeReadError(where, f"unknown energy units {units!r} (expected keV or eV)")
+def _unit_scale(units: str, where, what: str) -> float:
+    """keV per unit of a calibration in `units` (energy_unit's words)."""
+    return 1e-3 if energy_unit(units, where, what) == "ev" else 1.0
 
 
 def calibration_from_coefficients(
@@ -149,14 +160,14 @@ def calibration_from_coefficients(
     c = np.asarray(coeffs, dtype=np.float64).ravel()
     if c.size < 2:
         raise CubeReadError(where, f"calibration needs at least [offset, gain], got {c.tolist()}")
+    s = None if units is None else _unit_scale(units, where, what)  # the word before the values
     if c[1] <= 0:
         raise CubeReadError(
             where,
-            f"{what} [{', '.join(f'{v:.6g}' for v in c)}]: {_not_positive(c[1])}",
+            f"{what} [{', '.join(f'{v:.6g}' for v in c)}]: {not_positive(c[1])}",
         )
-    if units is None:
-        units = unitless_unit(float(c[1]), where, what)
-    s = _unit_scale(units.lower(), where)
+    if s is None:
+        s = _unit_scale(unitless_unit(float(c[1]), where, what), where, what)
     try:
         return Calibration(c[0] * s, c[1] * s, (c[2] if c.size > 2 else 0.0) * s, source="file")
     except ValueError as exc:

@@ -15,7 +15,7 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError
-from .calibration import unitless_unit
+from .calibration import energy_unit, not_positive, unitless_unit
 from .lazy import ChannelFirstView
 from .limits import (
     check_path,
@@ -264,11 +264,7 @@ def _calibration(norm: dict, path) -> Calibration | None:
     if gain is None:
         return None
     ukey = next((k for k in _UNIT_KEYS if k in norm and norm[k].strip()), None)
-    units = norm[ukey].split()[0].lower() if ukey else None
-    if units not in (None, "ev", "kev"):
-        raise CubeReadError(
-            path, f"unknown energy units {norm[ukey][:40]!r} in '{ukey}' (expected eV or keV)"
-        )
+    units = energy_unit(norm[ukey].split()[0], path, f"'{ukey}'") if ukey else None
 
     def own_unit(key):
         return "ev" if key.startswith("ev") else "kev" if key.startswith("kev") else None
@@ -282,7 +278,7 @@ def _calibration(norm: dict, path) -> Calibration | None:
     if g <= 0:  # like an implausible calibration: dropped (automatic one instead), not refused
         import warnings
 
-        note = f"the header's energy gain '{gkey}' {gain:g} is not positive: calibration ignored"
+        note = f"the header's energy gain key '{gkey}': {not_positive(gain)}; calibration ignored"
         warnings.warn(f"{path}: {note}", stacklevel=3)
         norm["_calibration_note"] = note
         return None

@@ -256,19 +256,12 @@ def _read_amptek(path: Path, text: str) -> Spectrum:
     if m:
         block = m.group(1)
         unit = re.search(r"^\s*LABEL\s*-\s*(\S+)", block, re.M)
-        unit = unit.group(1).lower() if unit else None
+        unit = unit.group(1) if unit else None
         pts = [v for v in (_numbers(ln) for ln in block.splitlines()) if v and len(v) == 2]
-        if unit not in (None, "ev", "kev"):
-            import warnings
-
-            warnings.warn(
-                f"{path}: <<CALIBRATION>> points in {unit!r}, not eV or keV: ignored",
-                stacklevel=2,
-            )
-        elif len(pts) >= 2:
+        if len(pts) >= 2:
             ch, e = np.array(pts).T
             fit = np.polyfit(ch, e, 1)[::-1]  # in LABEL's unit; none named: the gain's size says
-            cal = set_aside(
+            cal = set_aside(  # a LABEL neither eV nor keV too (calibration.energy_unit)
                 lambda: calibration_from_coefficients(fit, path, unit, "<<CALIBRATION>> points"),
                 "its <<CALIBRATION>> points",
             )
