@@ -10,7 +10,8 @@ from a fixed element list:
    pigment's fluorescence spectrum (a thin and a thick pure layer: two columns, so self-absorption
    can bend line ratios), each ground layer's lines seen through three covers (a binder film, a
    heavy and a thick paint), and Rayleigh / Compton scatter of a light paint, a heavy paint and a
-   heavy paint over a lead-white priming: the component library (cached).
+   heavy paint over a lead-white priming, of the anode's own lines alone and of the support under
+   a thin ground: the component library (cached).
 3. Each region's mean spectrum (one streaming pass over the cube for all regions; pixels away
    from the region's edge) is fitted by non-negative least squares on the components of each
    candidate paint (1-3 pigments, at most two colours plus a white or a black; each pigment also
@@ -387,7 +388,8 @@ class ComponentLibrary:
     twin_class: np.ndarray  # (P,) pigments with equal class share their elements from K up
     ground_names: tuple[str, ...]
     ground: np.ndarray  # (G, 3, 512) ground layers' fluorescence under three covers
-    scatter: np.ndarray  # (S, 512) Rayleigh and Compton of a light, a heavy, a heavy over lead
+    scatter: np.ndarray  # (S, 512) Rayleigh, Compton of a light, a heavy, a heavy over lead; the
+    # support under a thin ground, the anode lines alone (_support_scatter, _tube_lines_scatter)
     own_scatter: np.ndarray  # (P, 512) scatter through each pigment's thick layer (its edges)
     model: object = None  # the SpectrumModel (for mixture refinement)
     ground_layers: tuple = ()  # the layers behind `ground` (a priming seen through a candidate)
@@ -473,6 +475,9 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
             model.canonical(model.detect(parts["rayleigh"])),
             model.canonical(model.detect(parts["compton"])),
         ]
+    scat.append(_support_scatter(model, film))
+    if any(profile.anode in p.elements for p in pigs):  # Cr, Cu: viridian, the copper pigments
+        scat.append(_tube_lines_scatter(model, film))
     # Each pigment's own scatter shape: the ground's and its own Rayleigh and Compton seen through a
     # thick layer of it. A heavy pigment's absorption edge cuts the scattered continuum (Zn K at
     # 9.66 keV: above it the continuum drops, below it rises), which a light and a lead paint's
@@ -498,6 +503,48 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
         layers,
         np.array([_edge_between_lead_lines(p) for p in pigs]),
     )
+
+
+def _tube_lines_scatter(model, film) -> np.ndarray:
+    """The anode's own lines scattered by a light paint over a chalk ground: each Rayleigh peak
+    with its Compton peak below it, one column. In the stacks' scatter columns the lines come
+    tied to the continuum, whose share the matrix sets (Cr K-alpha at 5.41 keV is absorbed far
+    more than a 15 keV continuum): under a Cr tube the Cr K-alpha they missed (5 % of the peak
+    in a raw umber swatch) was read as 1-10 % viridian, under a Cu tube as a copper green. A
+    pigment of the anode's element still shows: its fluorescence has no Compton peak. Only for
+    such anodes: elsewhere the misfit was read as no pigment, and the better fit made the lead
+    that a neighbour's blurred edge leaves in a Mo-tube stripe look like a lead-white priming
+    (tests/test_pigment_fit.py::test_two_pigments_and_lead_white_between_neighbours_rank_first)."""
+    from ..physics.layers import ground_layer, support_layer
+    from ..physics.scatter import scatter
+    from ..physics.spectrum import excitation
+
+    p = model.profile
+    rayleigh, compton = scatter(
+        [film, ground_layer("chalk", 200.0), support_layer()],
+        excitation(p, continuum=False),
+        p.incidence_deg,
+        p.takeoff_deg,
+        p.scatter_deg,
+    )
+    return model.canonical(model.detect(rayleigh + compton))
+
+
+def _support_scatter(model, film) -> np.ndarray:
+    """The wooden support's scatter seen through a thin (100 um) ground, one column: the
+    grounds are 100-400 um thick, and the stacks' scatter (200 um) under a thinner one left the
+    continuum 20 % low at 9-13 keV and high above 17 keV, which at 9,000 counts per pixel was
+    read as 1-2 % of a lead or mercury pigment (their L lines lie there)."""
+    from ..physics.layers import ground_layer, support_layer
+    from ..physics.scatter import scatter
+
+    p = model.profile
+    thin = [film, ground_layer("chalk", 100.0)]
+    with_support = scatter(
+        [*thin, support_layer()], model.excitation, p.incidence_deg, p.takeoff_deg, p.scatter_deg
+    )
+    without = scatter(thin, model.excitation, p.incidence_deg, p.takeoff_deg, p.scatter_deg)
+    return model.canonical(model.detect(sum(with_support) - sum(without)))
 
 
 def _edge_between_lead_lines(p: Pigment) -> bool:

@@ -27,7 +27,7 @@ class StackSpectrum:
     canonical: np.ndarray  # the same on the 512-bin canonical grid
 
 
-def excitation(profile: InstrumentProfile) -> np.ndarray:
+def excitation(profile: InstrumentProfile, continuum: bool = True) -> np.ndarray:
     """Photons per fine bin reaching the sample: the tube's spectrum through its window, the gas
     on the way and the optic. SpectrumModel's, and analysis.peaks weighs an element's K lines
     against its L lines by it (_k_over_l_height) without building a whole model."""
@@ -35,7 +35,7 @@ def excitation(profile: InstrumentProfile) -> np.ndarray:
     from .xsec import mixture_mu
 
     p = profile
-    tube = np.array(tube_spectrum(p.anode, float(p.kv), float(p.tube_be_um)))
+    tube = np.array(tube_spectrum(p.anode, float(p.kv), float(p.tube_be_um), continuum=continuum))
     # ~1 cm of air between tube optics and sample (helium when the scanner flushes it)
     if p.atmosphere == "air":
         tube *= np.exp(-mixture_mu(AIR) * AIR_DENSITY * 1.0)

@@ -67,8 +67,10 @@ def tube_spectrum(
     window_be_um: float = 100.0,
     incidence_deg: float = 78.0,
     takeoff_deg: float = 12.0,
+    continuum: bool = True,
 ) -> np.ndarray:
-    """Photons / (s mA sr) in each fine bin leaving the tube window (read-only array)."""
+    """Photons / (s mA sr) in each fine bin leaving the tube window (read-only array); without
+    the continuum, the anode's characteristic lines alone."""
     import xraylib
 
     if anode not in ANODES:
@@ -87,7 +89,10 @@ def tube_spectrum(
     x = 1.109 - 0.00435 * z + 0.00175 * e0
     cont = 1.35e9 * z * (u - 1.0) ** x * FINE_STEP
     rho_z = _mean_depth(z, a, e0, u)
-    spec[below] = cont * _self_absorption(mu_fine(anode)[below], rho_z, incidence_deg, takeoff_deg)
+    if continuum:
+        spec[below] = cont * _self_absorption(
+            mu_fine(anode)[below], rho_z, incidence_deg, takeoff_deg
+        )
 
     # characteristic lines
     j = 0.0135 * z
