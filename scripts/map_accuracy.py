@@ -69,7 +69,8 @@ def run(fwhm, total=1e5, levels=(1e4, 1e5, 1e6)):
             profile={"fwhm_mn_ev": fwhm, "anode": p.anode},
         )
         present = syms + ["Ca"]
-        plans, w = M.plan_for_cube(cube, syms, present=present)
+        # with the spectrum, as the dock and quicklook plan (maps.line_shifts reads positions)
+        plans, w = M.plan_for_cube(cube, syms, present=present, spectrum=det * k)
         vals = (det * k) @ w.astype(np.float64)
         for i, pl in enumerate(plans):
             fam = pl.line.family

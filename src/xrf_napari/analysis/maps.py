@@ -25,7 +25,7 @@ Known overlaps of painting elements:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -79,6 +79,18 @@ EXCITATION_KEV = 20.0
 #: template per element, +29 per subshell, against 193 for real 3 % orpiment (analysis audit 29).
 SUBSHELL_FITS = {("As", "Kb")}
 FAMILIES = ("Ka", "Kb", "La", "Lb", "Lg", "Ma")
+#: Templates placed where the scan's own spectrum puts an element (line_shifts): one whose K-alpha
+#: and K-beta both sit SHIFT_MIN_EV or more from their table energies and within SHIFT_MIN_EV of
+#: each other (the same way), each read to SHIFT_PRECISION_EV. A real Bruker M6 spectrum (.spx)
+#: put Ca there +6.2 and +4.5 eV while its zero peak (-0.4), Ar K (+3.4 +- 1.3) and K K (0 to -6)
+#: sat where the file's calibration says: one element displaced, no axis offset to correct. Its K
+#: K-alpha, fitted beside Ca, read -1 445 counts for a clear K peak (K-beta on the Ca flank took
+#: the misfit), +1 356 with Ca's template moved. Forward-model spectra (detector tails) read -2.5
+#: to +0.8 eV where read to 1 eV, and no element of the sample scans or of map_accuracy.py's
+#: spectra is moved: a neighbour left out of the fit pulls one line only (the painting sample's
+#: Ti K-alpha -4.3 eV, its K-beta -24).
+SHIFT_MIN_EV = 3.0
+SHIFT_PRECISION_EV = 1.0
 
 
 @dataclass(frozen=True)
@@ -347,20 +359,62 @@ def line_template(
     return g / norm if norm > 0 else g
 
 
-def _fit_column(
-    plan: MapPlan,
-    edges: np.ndarray,
-    fwhm_mn_ev: float,
-    present: set[str],
-    background: bool,
-    fit_groups: dict,
-) -> np.ndarray:
-    """Least-squares row giving the mapped line's area, the overlapping elements fitted alongside.
+def _shift_at(spectrum, edges, fwhm_mn_ev, symbol, family, present) -> tuple[float, float] | None:
+    """(shift, its standard error), eV, of `symbol`'s template at its `family` line in `spectrum`
+    (counts): the template, its derivative in energy, the other present elements' templates and a
+    linear background fitted over the line +- 1.5 FWHM; None where it cannot be read."""
+    line = _line(symbol, family)
+    if line is None:
+        return None
+    f0 = float(detector_fwhm_kev(line.energy, fwhm_mn_ev))
+    lo, hi = line.energy - 1.5 * f0, line.energy + 1.5 * f0
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    region = (centres >= lo) & (centres <= hi)
+    if lo < edges[0] or hi > edges[-1] or region.sum() < 8:
+        return None
+    h = 0.1 * f0  # the derivative by central difference: T(E - d) ~ T(E) + d * dT/dE
+    near = (lo - f0, hi + f0)
+    cols = [
+        line_template(symbol, edges, fwhm_mn_ev, (lo, hi)),
+        line_template(symbol, edges - h, fwhm_mn_ev, (lo, hi))
+        - line_template(symbol, edges + h, fwhm_mn_ev, (lo, hi)),
+    ]
+    cols += [
+        line_template(x, edges, fwhm_mn_ev, (lo, hi))
+        for x in sorted(present - {symbol})
+        if element_transitions(x, *near)
+    ]
+    cols += [np.ones_like(centres), centres - line.energy]
+    y = np.asarray(spectrum, dtype=np.float64)[region]
+    a = np.stack(cols, axis=1)[region] / np.sqrt(np.maximum(y, 1.0))[:, None]
+    coef, *_ = np.linalg.lstsq(a, y / np.sqrt(np.maximum(y, 1.0)), rcond=None)
+    if not coef[0] > 0:
+        return None
+    scale = 2e3 * h / coef[0]
+    return float(coef[1] * scale), float(np.sqrt(np.linalg.pinv(a.T @ a)[1, 1]) * abs(scale))
 
-    The fitted region spans the group's lines within its reach of the mapped line (plus two FWHM);
-    every present element with a line inside it gets its own template, so nearby peaks do not leak
-    into the answer.
-    """
+
+def line_shifts(spectrum, edges, fwhm_mn_ev: float, present) -> dict[str, float]:
+    """{element: shift in keV} for the present elements whose K-alpha and K-beta both sit away
+    from their table energies in `spectrum` (a scan's sum, in counts), as SHIFT_MIN_EV says; the
+    maps fit their templates there. L and M lines are not read (their subshell ratios follow the
+    tube spectrum, which moves a blend's centre more than such shifts)."""
+    present = set(present)
+    out = {}
+    for x in sorted(present):
+        ka, kb = (_shift_at(spectrum, edges, fwhm_mn_ev, x, f, present) for f in ("Ka", "Kb"))
+        if ka is None or kb is None or max(ka[1], kb[1]) > SHIFT_PRECISION_EV:
+            continue
+        # both beyond SHIFT_MIN_EV and within it of each other: the same way
+        if min(abs(ka[0]), abs(kb[0])) >= SHIFT_MIN_EV and abs(ka[0] - kb[0]) <= SHIFT_MIN_EV:
+            out[x] = ka[0] / 1e3
+    return out
+
+
+def _fit_members(
+    plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, present: set[str], fit_groups: dict
+) -> tuple[list[str], float, float]:
+    """(elements fitted, the mapped one first; region lo, hi in keV) of a fitted map."""
     e0 = plan.line.energy
     f0 = float(detector_fwhm_kev(e0, fwhm_mn_ev))
     rivals, reach = fit_groups[(plan.symbol, plan.line.family)]
@@ -379,9 +433,38 @@ def _fit_column(
         for x in present - set(group)
         if any(lo <= e <= hi for e, _, _ in element_transitions(x, lo, hi))
     )
+    return members, lo, hi
+
+
+def _fit_column(
+    plan: MapPlan,
+    edges: np.ndarray,
+    fwhm_mn_ev: float,
+    present: set[str],
+    background: bool,
+    fit_groups: dict,
+    shifts: dict[str, float] | None = None,
+) -> np.ndarray:
+    """Least-squares row giving the mapped line's area, the overlapping elements fitted alongside.
+
+    The fitted region spans the group's lines within its reach of the mapped line (plus two FWHM);
+    every present element with a line inside it gets its own template, so nearby peaks do not leak
+    into the answer. `shifts` (keV, line_shifts): elements whose templates sit that far above
+    their table energies.
+    """
+    members, lo, hi = _fit_members(plan, edges, fwhm_mn_ev, present, fit_groups)
+    shifts = shifts or {}
     centres = 0.5 * (edges[:-1] + edges[1:])
     region = (centres >= lo) & (centres <= hi)
-    templates = [line_template(plan.symbol, edges, fwhm_mn_ev, (lo, hi), plan.line.family)]
+    templates = [
+        line_template(
+            plan.symbol,
+            edges - shifts.get(plan.symbol, 0.0),
+            fwhm_mn_ev,
+            (lo, hi),
+            plan.line.family,
+        )
+    ]
     if (plan.symbol, plan.line.family) in SUBSHELL_FITS:
         # one template per vacancy of each neighbour: how its L1, L2 and L3 lines share out
         # depends on the tube spectrum (edges 12-16 keV for Hg and Pb), not on xraylib's ratios
@@ -390,9 +473,13 @@ def _fit_column(
             # a vacancy with no line inside the region (only a far line's flank) is left out:
             # it would only trade noise with the background terms
             for sh in sorted({_subshell(t) for _, _, _, t in _transitions(x, lo, hi)}):
-                templates.append(line_template(x, edges, fwhm_mn_ev, (lo, hi), subshell=sh))
+                templates.append(
+                    line_template(x, edges - shifts.get(x, 0.0), fwhm_mn_ev, (lo, hi), subshell=sh)
+                )
     else:
-        templates += [line_template(x, edges, fwhm_mn_ev, (lo, hi)) for x in members[1:]]
+        templates += [
+            line_template(x, edges - shifts.get(x, 0.0), fwhm_mn_ev, (lo, hi)) for x in members[1:]
+        ]
     if background:
         templates.append(np.ones_like(centres))
         templates.append((centres - 0.5 * (lo + hi)) / (hi - lo))
@@ -415,15 +502,16 @@ def weight_matrix(
     present: Iterable[str] = (),
     background: bool = True,
     fit_groups: dict | None = None,
+    shifts: dict[str, float] | None = None,
 ) -> np.ndarray:
     """(channels, n_maps) float32: the maps of a spectrum block are `block @ W`; fit_groups as
-    given to plan_maps."""
+    given to plan_maps; shifts (keV, line_shifts) move those elements' fitted templates."""
     fit_groups = FIT_GROUPS if fit_groups is None else fit_groups
     present = set(present) | {p.symbol for p in plans}
     cols = []
     for p in plans:
         if p.method == "fit":
-            cols.append(_fit_column(p, edges, fwhm_mn_ev, present, background, fit_groups))
+            cols.append(_fit_column(p, edges, fwhm_mn_ev, present, background, fit_groups, shifts))
         else:
             cols.append(_window_column(p, edges, fwhm_mn_ev))
     return np.stack(cols, axis=1).astype(np.float32)
@@ -442,12 +530,22 @@ def _check_calibrated(cube) -> None:
 
 
 def plan_for_cube(
-    cube, symbols, *, fwhm_ev=None, background=True, present=None, lines=None, anode=None
+    cube,
+    symbols,
+    *,
+    fwhm_ev=None,
+    background=True,
+    present=None,
+    lines=None,
+    anode=None,
+    spectrum=None,
 ):
     """(plans, W) for a cube's own energy axis. The tube's anode counts as present (its lines
     scatter into every spectrum): `anode`, the user's (quicklook's --anode, the docks' Instrument
     row), over the file's, as the element suggestion takes it; a tube chosen for a file naming
-    none was otherwise left out of the overlap handling."""
+    none was otherwise left out of the overlap handling. `spectrum`: the cube's sum spectrum (the
+    dock's and quicklook's survey), where the fits read the elements' positions (line_shifts); a
+    fit with a moved template says so in its plan's note."""
     _check_calibrated(cube)
     fwhm = cube_fwhm_mn_ev(cube, fwhm_ev)
     given = bool(anode)
@@ -470,8 +568,28 @@ def plan_for_cube(
         lines=lines,
         background=background,
     )
-    w = weight_matrix(plans, edges, fwhm_mn_ev=fwhm, present=present or (), background=background)
+    fitted = present | {p.symbol for p in plans}  # as weight_matrix's
+    shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, fitted)
+    w = weight_matrix(
+        plans, edges, fwhm_mn_ev=fwhm, present=present, background=background, shifts=shifts
+    )
+    if shifts:
+        plans = [_note_shifts(p, edges, fwhm, fitted, shifts) for p in plans]
     return plans, w
+
+
+def _note_shifts(plan: MapPlan, edges, fwhm: float, present: set[str], shifts) -> MapPlan:
+    """The plan, its note naming the elements of its fit whose templates line_shifts moved."""
+    if plan.method != "fit":
+        return plan
+    members = _fit_members(plan, edges, fwhm, present, FIT_GROUPS)[0]
+    moved = [
+        f"{x} K lines fitted {1e3 * shifts[x]:+.1f} eV from their table energies, where this "
+        "scan's spectrum puts them"
+        for x in members
+        if x in shifts
+    ]
+    return replace(plan, note=_join(plan.note, "; ".join(moved))) if moved else plan
 
 
 def iter_element_maps(
@@ -485,6 +603,7 @@ def iter_element_maps(
     clip: bool = False,
     block_bytes: int | None = None,
     anode: str | None = None,
+    spectrum=None,
 ):
     """Progress generator (rows done, rows total); returns {symbol: (H, W) float32 net counts}.
 
@@ -493,7 +612,7 @@ def iter_element_maps(
     per pixel against +0.27 unclipped), so their totals and region means overstate an absent
     element. The docks and quicklook show maps with contrast limits from 0 (display_top), so
     negative pixels already look like zero there; what is saved (TIFF, table) stays unbiased.
-    `anode`: the user's tube over the file's (plan_for_cube).
+    `anode`: the user's tube over the file's, `spectrum`: the cube's sum spectrum (plan_for_cube).
     """
     symbols = list(dict.fromkeys(symbols))
     if not symbols:
@@ -506,6 +625,7 @@ def iter_element_maps(
         present=present,
         lines=lines,
         anode=anode,
+        spectrum=spectrum,
     )
     return (yield from iter_planned_maps(cube, planned, clip=clip, block_bytes=block_bytes))
 

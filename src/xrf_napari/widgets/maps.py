@@ -87,10 +87,11 @@ class FwhmBox(QDoubleSpinBox):
         super().setValue(float(value) if value else self.minimum())
 
 
-def _maps_job(cube, symbols, fwhm_ev, background, present, lines, anode=None):
+def _maps_job(cube, symbols, fwhm_ev, background, present, lines, anode=None, spectrum=None):
     """(plans, maps, display maximum of each map): the maxima (analysis.maps.display_top) are
     computed here, so the GUI thread only hands finished arrays and contrast limits to napari.
-    `anode`: the Instrument row's tube, over the file's (as quicklook's --anode)."""
+    `anode`: the Instrument row's tube, over the file's (as quicklook's --anode); `spectrum`: the
+    survey's sum spectrum, where the fits read the elements' positions (as quicklook's)."""
     from ..analysis.maps import display_top, iter_planned_maps, plan_for_cube
 
     # planned once: the plans name the layers, and the same (plans, W) make the maps
@@ -103,11 +104,20 @@ def _maps_job(cube, symbols, fwhm_ev, background, present, lines, anode=None):
         present=present,
         lines=lines,
         anode=anode,
+        spectrum=spectrum,
     )
     plans = planned[0]
     maps = yield from iter_planned_maps(cube, planned)
     tops = {s: display_top(m) for s, m in maps.items()}
     return plans, maps, tops
+
+
+def _survey_sum(cube):
+    """The scan's sum spectrum from its survey (a mean per pixel), None before one."""
+    known = SURVEYS.get(cube)
+    if known is None or known[0] is None:
+        return None
+    return known[0] * (cube.shape[0] * cube.shape[1])
 
 
 def _instrument_words(instrument: dict, keys) -> list[str]:
@@ -338,6 +348,7 @@ class ElementMapsWidget(CubeDock):
             sorted(present),
             self.chosen_lines(),
             SURVEYS.instrument(cube).get("anode"),  # the row's tube, as the suggestion's
+            _survey_sum(cube),
             cube=cube,
             description="Integrating line windows\u2026",
             on_result=lambda res: self._add_maps(layer, res, made_for),
