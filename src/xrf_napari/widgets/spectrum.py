@@ -130,8 +130,7 @@ class SpectrumWidget(CubeDock):
             lambda ly: _is_region_for(ly, self.current_cube()),
             "(draw a Shapes or Labels layer)",
         )
-        self.region_button = QPushButton("Region spectrum")
-        self.region_button.setToolTip("Mean spectrum of the pixels inside the shapes / labels")
+        self.region_button = QPushButton("Region spectrum")  # its tooltip: _follow_region_button
         self.family_checks = {g: QCheckBox(g) for g in MARKER_GROUPS}
         for g, box in self.family_checks.items():
             box.setChecked(g != "M")
@@ -188,6 +187,8 @@ class SpectrumWidget(CubeDock):
         lay.addLayout(buttons)
 
         self.region_button.clicked.connect(self.region_spectrum)
+        self.region_combo.layer_changed.connect(self._follow_region_button)
+        self._follow_region_button()
         self.log_check.toggled.connect(self._log_toggled)
         self.clear_button.clicked.connect(self.clear_extra_curves)
         self.export_button.clicked.connect(self._export_clicked)
@@ -530,6 +531,7 @@ class SpectrumWidget(CubeDock):
             )
             self.calibration_label.setToolTip(tip)
         self.curves.update(self.recall(cube, "curves", {}))
+        self._follow_clear_button()
         # the ticks the user left on this cube, else (once surveyed) its suggested elements
         self.set_checked_elements(self.recall(cube, "ticks", []))
 
@@ -628,12 +630,35 @@ class SpectrumWidget(CubeDock):
         mouse), updates the kept one, and draws it. No matplotlib runs in the GUI thread, so the
         dock opens without waiting for its import. Without a curve the plot stays empty."""
         self._follow_log()
+        self._follow_clear_button()
         if not self.curves:
             self.canvas.show_figure(None)
             return
         import functools
 
         self.canvas.show_built(functools.partial(self._plot.render, self._plot_spec()))
+
+    #: Region spectrum's tooltip while no region of the scan is listed (the button is off).
+    NO_REGION_TIP = (
+        "Draw a rectangle or polygon in a Shapes layer, or paint a Labels layer of the scan's "
+        "size, then choose it under Region"
+    )
+
+    def _follow_region_button(self, *_) -> None:
+        """Region spectrum is on only while a region is chosen: with none it stayed on, and a
+        click only refused ("choose a datacube and a Shapes or Labels region first"), as
+        Pigments' Find pigments is off without regions."""
+        has = self.region_combo.current_layer() is not None
+        self.region_button.setEnabled(has)
+        self.region_button.setToolTip(
+            "Mean spectrum of the pixels inside the shapes / labels" if has else self.NO_REGION_TIP
+        )
+
+    def _follow_clear_button(self) -> None:
+        """Clear extra curves is on only while the plot holds a curve it removes (the regions'
+        means Embed & cluster sends): with the scan's mean alone it stayed on and did nothing."""
+        kept = (MEAN_CURVE, PIXEL_CURVE, REGION_CURVE)
+        self.clear_button.setEnabled(any(name not in kept for name in self.curves))
 
     def _plot_spec(self):
         from ._spectrum_plot import Curve, PlotSpec
