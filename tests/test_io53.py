@@ -106,7 +106,7 @@ def test_a_ripple_gain_not_positive_is_told_in_the_shared_words(tmp_path):
     with pytest.warns(UserWarning) as caught:
         cube = read_cube(tmp_path / "g.rpl", auto_calibrate=False)
     note = (
-        "the header's energy gain key 'depthscale': gain -0.01 is not positive: the energy "
+        "the header's energy gain key 'depth-scale': gain -0.01 is not positive: the energy "
         "must rise with the channel; calibration ignored"
     )
     assert [str(w.message) for w in caught] == [f"{tmp_path / 'g.rpl'}: {note}"]

@@ -154,7 +154,7 @@ def parse_header(path) -> RippleHeader:
     # decode_text, as the text spectrum readers: a UTF-32 header, or a UTF-16 one without a BOM,
     # read "ripple key 'width' must be an integer, got '\x003\x00'"; not UTF-8, it is Latin-1,
     # as it was read before: its free text is kept, not made U+FFFD
-    raw, norm = {}, {}
+    raw, norm, written = {}, {}, {}  # written: each normalised key as the header spells it
     for line in decode_text(data, legacy="latin-1").splitlines():
         line = line.strip()
         if not line or line[0] in ";#":
@@ -173,6 +173,7 @@ def parse_header(path) -> RippleHeader:
             )
         raw[key] = value
         norm[k] = value
+        written[k] = key
     if not norm:
         raise CubeReadError(path, "empty ripple header (no key/value lines)")
 
@@ -231,18 +232,24 @@ def parse_header(path) -> RippleHeader:
         raise CubeReadError(
             path, f"unknown ripple record-by {record[:40]!r} (vector, image or dont-care)"
         )
-    cal = _calibration(norm, path)
+    cal = _calibration(norm, path, written)
     if "_calibration_note" in norm:
         raw["_calibration_note"] = norm["_calibration_note"]
     return RippleHeader(width, height, depth, offset, dtype, record, cal, raw)
 
 
-def _calibration(norm: dict, path) -> Calibration | None:
-    """Offset and gain in keV. A key named in eV or keV (`ev-per-chan`, `kevoffset`) says its own
-    unit; otherwise a units key (`depth-units`) says it; otherwise the gain's magnitude does, as
-    for every reader (calibration.unitless_unit: >= 1 is eV/channel). A unit-less offset shares
-    the gain's unit, as in rosettasciio's ripple reader: `ev-per-chan 20` + `depth-origin -30`
-    is -30 eV."""
+def _calibration(norm: dict, path, written: dict) -> Calibration | None:
+    """Offset and gain in keV, or None. A key named in eV or keV (`ev-per-chan`, `kevoffset`)
+    says its own unit; otherwise a units key (`depth-units`) says it; otherwise the gain's
+    magnitude does, as for every reader (calibration.unitless_unit: >= 1 is eV/channel). A
+    unit-less offset shares the gain's unit, as in rosettasciio's ripple reader: `ev-per-chan
+    20` + `depth-origin -30` is -30 eV. A units key naming another unit (it had refused the
+    file) or a gain <= 0 sets the calibration aside with a warning (automatic calibration
+    instead), as every reader does. Messages name each key as `written` spells it
+    ('depth-scale', not the normalised 'depthscale' that the header does not hold)."""
+
+    def named(k):
+        return written.get(k, k)
 
     def first(keys):
         for k in keys:
@@ -255,7 +262,8 @@ def _calibration(norm: dict, path) -> Calibration | None:
                 except ValueError:
                     raise CubeReadError(
                         path,
-                        f"ripple calibration key '{k}' is not a finite number: {norm[k][:40]!r}",
+                        f"ripple calibration key '{named(k)}' is not a finite number: "
+                        f"{norm[k][:40]!r}",
                     ) from None
         return None, None
 
@@ -264,28 +272,37 @@ def _calibration(norm: dict, path) -> Calibration | None:
     if gain is None:
         return None
     ukey = next((k for k in _UNIT_KEYS if k in norm and norm[k].strip()), None)
-    units = energy_unit(norm[ukey].split()[0], path, f"'{ukey}'") if ukey else None
+    try:
+        units = energy_unit(norm[ukey].split()[0], path, f"'{named(ukey)}'") if ukey else None
+    except CubeReadError as exc:
+        return _set_aside(norm, path, f"{exc.problem}; the header's calibration set aside")
 
     def own_unit(key):
         return "ev" if key.startswith("ev") else "kev" if key.startswith("kev") else None
 
-    keys = f"keys '{gkey}'" + (f" and '{okey}'" if okey and not own_unit(okey) else "")
+    keys = f"keys '{named(gkey)}'" + (
+        f" and '{named(okey)}'" if okey and not own_unit(okey) else ""
+    )
     gain_unit = own_unit(gkey) or units or unitless_unit(gain, path, f"header's calibration {keys}")
     offset_unit = (own_unit(okey) if okey else None) or units or gain_unit
     scale = {"ev": 1e-3, "kev": 1.0}
     g = gain * scale[gain_unit]
     o = (offset or 0.0) * scale[offset_unit]
     if g <= 0:  # like an implausible calibration: dropped (automatic one instead), not refused
-        import warnings
-
-        note = f"the header's energy gain key '{gkey}': {not_positive(gain)}; calibration ignored"
-        warnings.warn(f"{path}: {note}", stacklevel=3)
-        norm["_calibration_note"] = note
-        return None
+        why = f"the header's energy gain key '{named(gkey)}': {not_positive(gain)}"
+        return _set_aside(norm, path, f"{why}; calibration ignored")
     try:
         return Calibration(o, g, 0.0, source="file")
     except ValueError as exc:
         raise CubeReadError(path, f"invalid energy calibration in header: {exc}") from exc
+
+
+def _set_aside(norm: dict, path, note: str) -> None:
+    """None, warning `note` with the file's name and keeping it for metadata["calibration_note"]."""
+    import warnings
+
+    warnings.warn(f"{path}: {note}", stacklevel=4)
+    norm["_calibration_note"] = note
 
 
 RPL_SUFFIXES = (".rpl", ".RPL", ".Rpl")
