@@ -330,14 +330,18 @@ def test_a_missing_weights_file_is_named_by_its_option(tmp_path, capsys):
     argv = ["embed", str(scan), "-o", str(tmp_path / "e") + "/", "--weights", str(gone)]
     assert main(argv) == 2
     assert f"error: --weights {gone}: no such weights file" in capsys.readouterr().err
+    from test_eval41 import _set
+
     data = tmp_path / "data"
     data.mkdir()
-    base = ["--data", str(data), "--out", str(tmp_path / "t"), "--device", "cpu"]
-    for option, command in (
-        ("--embedder", "recolouriser"),
-        ("--init", "recolouriser"),
-        ("--embedder", "evaluate"),
+    # evaluate checks --data before the models (an empty folder is refused first): a scored set
+    scored = _set(tmp_path / "set", size=16)
+    for option, command, folder in (
+        ("--embedder", "recolouriser", data),
+        ("--init", "recolouriser", data),
+        ("--embedder", "evaluate", scored),
     ):
+        base = ["--data", str(folder), "--out", str(tmp_path / "t"), "--device", "cpu"]
         assert train_main([command, *base, option, str(gone)]) == 2
         assert f"error: {option} {gone}: no such weights file" in capsys.readouterr().err
     assert not any(p.name in ("o.png", "e", "t") for p in tmp_path.iterdir())

@@ -88,14 +88,14 @@ def test_a_bad_baseline_found_beside_the_weights_is_not_called_an_option(tmp_pat
     was refused as "--baseline X: ...", an option the user never gave. It is named as found, with
     the option that gives another."""
     from _cli_models import save_tiny_models
+    from test_eval41 import _set
 
     from xrf_napari.cli.train import main
 
     save_tiny_models(tmp_path)
     found = tmp_path / "pixel_mlp.safetensors"
     found.write_bytes((tmp_path / "uvit.safetensors").read_bytes()[:100])
-    data = tmp_path / "set"
-    data.mkdir()
+    data = _set(tmp_path / "set", size=16)  # a scored set: evaluate lists --data before the models
     argv = ["evaluate", "--data", str(data), "--device", "cpu", "--no-progress"]
     argv += ["--weights", str(tmp_path / "uvit.safetensors")]
     assert main([*argv, "--embedder", str(tmp_path / "dve.safetensors")]) == 2

@@ -47,8 +47,10 @@ def test_evaluate_refuses_a_huge_baseline_config_before_building_it(tmp_path, mo
     """A pixel_mlp.safetensors whose config asks for 31 layers of 8192 (8 GB of float32) and whose
     tensors are a small MLP's: refused by the shape check, which builds only on the meta device."""
     torch = pytest.importorskip("torch")
-    from xrf_napari.io.project_h5 import write_cube
+    from test_eval41 import _set
+
     from xrf_napari.models.weights import save_weights
+    from xrf_napari.training import evaluate as evaluate_mod
     from xrf_napari.training import train_pixel_mlp
     from xrf_napari.training.evaluate import evaluate
 
@@ -65,17 +67,19 @@ def test_evaluate_refuses_a_huge_baseline_config_before_building_it(tmp_path, mo
         return model
 
     monkeypatch.setattr(train_pixel_mlp, "build_from_config", spy)
+    data = _set(tmp_path / "set", size=16)  # evaluate lists and checks --data before the models
     with pytest.raises(ValueError, match=r"pixel_mlp\.safetensors: tensors do not fit its config"):
-        evaluate(tmp_path, baseline=path, device="cpu", progress=False)
+        evaluate(data, baseline=path, device="cpu", progress=False)
     assert built == ["meta"]  # no real-size model was built
-    # a baseline whose tensors fit is built for real after the check; then the cubes are read
+    # a baseline whose tensors fit is built for real after the check; stopped before the cubes
     save_weights(small.state_dict(), path, small.config)
-    (tmp_path / "cubes").mkdir()
-    write_cube(
-        tmp_path / "cubes" / "c.h5", np.ones((20, 20, 64), np.uint16), Calibration.canonical()
-    )
-    with pytest.raises(ValueError, match=r"c\.h5 has no /targets"):
-        evaluate(tmp_path, baseline=path, device="cpu", progress=False)
+
+    def stop(*_a, **_k):
+        raise ValueError("stopped before scoring")
+
+    monkeypatch.setattr(evaluate_mod, "_set_scales", stop)
+    with pytest.raises(ValueError, match="stopped before scoring"):
+        evaluate(data, baseline=path, device="cpu", progress=False)
     assert built == ["meta", "meta", "cpu"]
     assert torch.equal(models[-1].net[0].weight, small.net[0].weight)  # the file's tensors
 

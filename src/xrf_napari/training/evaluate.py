@@ -221,6 +221,7 @@ def evaluate(
     from ..device import pick_device
     from ..models.weights import BASELINE_FILE, load_weights, require_file, weights_option
     from ..progress import run_to_end
+    from ..synth.export import exported_cubes
     from .common import target_header
     from .data import list_cubes, metadata_source, profile_key
     from .metrics import image_metrics, msssim_min_side, msssim_scales
@@ -229,6 +230,11 @@ def evaluate(
 
     if baseline is not None:  # before the models load, naming the option, as they are named
         require_file(baseline, "--baseline")
+    # the set listed and its targets checked before the models load: a mistyped --data was
+    # named only after the device was picked and both models read (seconds to minutes)
+    files = (exported_cubes(data_dir) or list_cubes(data_dir, "--data"))[:max_cubes]
+    headers = [target_header(p) for p in files]  # one read of each header for both checks
+    check_set_targets(files, headers, labels=need_labels)
     dev = pick_device(device)
     # each file read once, its errors naming its option: check_model_file read both files whole
     # for their model type, then the loaders read them again
@@ -283,11 +289,6 @@ def evaluate(
         mlp.to(dev).eval()
         if cfg.get("training") is not None:  # baselines written before 2026-12-05 record none
             trainings["baseline"] = cfg["training"]
-    from ..synth.export import exported_cubes
-
-    files = (exported_cubes(data_dir) or list_cubes(data_dir, "--data"))[:max_cubes]
-    headers = [target_header(p) for p in files]  # one read of each header for both checks
-    check_set_targets(files, headers, labels=need_labels)
     per_cube, images, sources, kept = [], [], [], {}
     # MS-SSIM's, as the smallest cube allows: one count for the set
     scales = _set_scales(files, headers)
