@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from xrf_napari.cli.main import main
 from xrf_napari.cli.train import main as train_main
 
 
@@ -29,3 +30,44 @@ def test_evaluate_lists_its_data_before_loading_any_model(wrong, tmp_path, monke
     err = capsys.readouterr().err
     said = "does not exist" if wrong == "missing" else "no cubes (*.h5)"
     assert "xrf-napari-train evaluate: error: --data: " in err and said in err, err
+
+
+@pytest.fixture
+def scan(tmp_path):
+    from _cli_models import write_toy_scan
+
+    return write_toy_scan(tmp_path / "scan.h5", 8, 8, 2)[0]
+
+
+COMMANDS = [
+    (main, ["embed", "{scan}", "-o", "{out}/"]),
+    (main, ["recolour", "{scan}", "-o", "{out}.png"]),
+    (main, ["pigments", "{scan}", "-o", "{out}/"]),
+    (train_main, ["evaluate", "--data", "{set}"]),
+    (train_main, ["embedder", "--data", "{set}", "--out", "{out}"]),
+    (train_main, ["recolouriser", "--data", "{set}", "--out", "{out}"]),
+]
+
+
+@pytest.mark.parametrize("entry, argv", COMMANDS, ids=[a[0] for _, a in COMMANDS])
+@pytest.mark.parametrize("device", ["cuda", "cudaa"])
+def test_a_device_this_machine_lacks_is_refused_naming_device(
+    entry, argv, device, scan, tmp_path, monkeypatch, capsys
+):
+    """`--device cuda` on a machine without a GPU said "error: device 'cuda' requested but no
+    CUDA GPU is available (use auto or cpu)", naming no option, after the scan was read (pigments
+    printed its pooling note first). It is a usage error of --device now, before any input is
+    read."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    out = tmp_path / "out"
+    words = [w.format(scan=scan, out=out, set=tmp_path / "set") for w in argv]
+    with pytest.raises(SystemExit) as stop:  # a usage error, as `--device ""` is
+        code = entry([*words, "--device", device, "--no-progress"])
+        raise SystemExit(code)  # the run's own code (before, this refusal's was 2)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: argument --device: " in err and repr(device) in err, err
+    assert "note:" not in err and not out.exists() and not out.with_suffix(".png").exists()

@@ -120,8 +120,12 @@ def test_cuda_n_without_a_gpu_names_what_was_asked(files, capsys, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     out = files / "cuda1.png"
     argv = ["recolour", str(files / "scan.h5"), "-o", str(out), "--device", "cuda:1"]
-    assert main(argv + _weights(files)) == 2
-    assert "device 'cuda:1' requested but no CUDA GPU is available" in _error(capsys)
+    with pytest.raises(SystemExit) as stop:  # a usage error of --device, before the scan is read
+        main(argv + _weights(files))
+    assert stop.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]  # after the usage lines
+    said = "error: argument --device: device 'cuda:1' requested but no CUDA GPU is available"
+    assert last.startswith("xrf-napari recolour: " + said), last
 
 
 # item 12: messages

@@ -194,6 +194,7 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     for dest, what in _EMPTY_MEANT_DEFAULT.items():
         if getattr(args, dest, None) == "":
             parser.error(f"argument --{dest}: is empty (an unset variable?); {what}")
+    _check_device(parser, args)
     args.command = ns.command
     # Signals, hooks and warnings only in a real command, not when called in-process.
     real = argv_given is None and threading.current_thread() is threading.main_thread()
@@ -218,6 +219,23 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
             for sig in (signal.SIGINT, signal.SIGTERM):
                 if signal.getsignal(sig) in (signal.default_int_handler, _terminated):
                     signal.signal(sig, _exit_at_once(name))
+
+
+def _check_device(parser, args) -> None:
+    """A --device this machine cannot run (cuda without a GPU, cuda:3 on a one-GPU machine, a
+    typo) refused naming the option, before any input is read: device.pick_device's refusal
+    came from inside the model loading, after the scan was read, and named no option
+    ("error: device 'cuda' requested but no CUDA GPU is available"). auto and cpu run anywhere:
+    torch is not imported for them here."""
+    value = getattr(args, "device", None)
+    if not isinstance(value, str) or value.lower() in ("auto", "cpu"):
+        return
+    from ..device import pick_device
+
+    try:
+        pick_device(value)
+    except ValueError as exc:
+        parser.error(f"argument --device: {exc}")
 
 
 class _MarkedStdout:
