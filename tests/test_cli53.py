@@ -71,3 +71,14 @@ def test_a_device_this_machine_lacks_is_refused_naming_device(
     err = capsys.readouterr().err
     assert "error: argument --device: " in err and repr(device) in err, err
     assert "note:" not in err and not out.exists() and not out.with_suffix(".png").exists()
+
+
+@pytest.mark.parametrize("entry", [main, train_main])
+def test_the_top_level_help_is_plain_text(entry, capsys):
+    """`xrf-napari --help` began "`xrf-napari`: headless use ...": the module docstring's
+    markdown backticks, shown literally."""
+    with pytest.raises(SystemExit) as stop:
+        entry(["--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert "`" not in out and "usage: xrf-napari" in out, out

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from ._dispatch import dispatch
 
+#: What `xrf-napari --help` says above the commands: the module docstring's markdown backticks
+#: were shown literally there ("`xrf-napari`: headless use ...").
+DESCRIPTION = "Headless use of the plugin's core (no Qt)."
+
 COMMANDS = {
     "info": ("xrf_napari.cli.info_cmd", "Describe a datacube: shape, dtype, calibration, metadata"),
     "quicklook": (
@@ -20,7 +24,7 @@ COMMANDS = {
 
 
 def main(argv=None) -> int:
-    return dispatch("xrf-napari", __doc__, COMMANDS, argv)
+    return dispatch("xrf-napari", DESCRIPTION, COMMANDS, argv)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from ._dispatch import dispatch
 
+#: What `xrf-napari-train --help` says above the commands (plain text, as main.DESCRIPTION).
+DESCRIPTION = "Synthetic data generation, training and evaluation of the shipped models."
+
 COMMANDS = {
     "generate": (
         "xrf_napari.synth.cli",
@@ -26,7 +29,7 @@ COMMANDS = {
 
 
 def main(argv=None) -> int:
-    return dispatch("xrf-napari-train", __doc__, COMMANDS, argv)
+    return dispatch("xrf-napari-train", DESCRIPTION, COMMANDS, argv)
 
 
 if __name__ == "__main__":
