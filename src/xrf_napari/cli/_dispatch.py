@@ -469,6 +469,7 @@ def _first_looks(args) -> None:
 
 
 def _run(prog: str, command: str, mod, args) -> int:
+    name = f"{prog} {command}"  # as every line below starts ("xrf-napari recolour: ...")
     stdout = sys.stdout
     sys.stdout = _MarkedStdout(stdout)
     try:
@@ -478,11 +479,11 @@ def _run(prog: str, command: str, mod, args) -> int:
         # disk (`info CUBE > /dev/full`) met it only in Python's exit, "Exception ignored", exit 120
         sys.stdout.flush()
         return code
-    except Terminated:  # the command named, as in its error lines ("xrf-napari recolour: ...")
-        print(f"{prog} {command}: terminated", file=sys.stderr)
+    except Terminated:
+        print(f"{name}: terminated", file=sys.stderr)
         return 143
     except KeyboardInterrupt:
-        print(f"{prog} {command}: interrupted", file=sys.stderr)
+        print(f"{name}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `xrf-napari info scan.rpl | head`: the reader stopped listening
         _drop_stdout()
@@ -493,7 +494,7 @@ def _run(prog: str, command: str, mod, args) -> int:
             exc = f"cannot write to standard output: {exc.strerror or exc}"
         from ..fileutil import printable  # a path holding a line break broke the line in two
 
-        print(f"{prog} {command}: error: {printable(str(exc))}", file=sys.stderr)
+        print(f"{name}: error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except MemoryError as exc:  # an allocation the checks did not foresee: say so, no traceback
         # `left`: what a command writing as it goes left behind, and the way on (generate).
@@ -504,7 +505,7 @@ def _run(prog: str, command: str, mod, args) -> int:
             "smaller input, tile or batch, or close other programs"
         )
         print(
-            f"{prog} {command}: error: out of memory ({exc or 'an allocation failed'}); {left}",
+            f"{name}: error: out of memory ({exc or 'an allocation failed'}); {left}",
             file=sys.stderr,
         )
         return 1
