@@ -82,3 +82,42 @@ def test_the_top_level_help_is_plain_text(entry, capsys):
     assert stop.value.code == 0
     out = capsys.readouterr().out
     assert "`" not in out and "usage: xrf-napari" in out, out
+
+
+def test_option_first_keeps_the_refusals_type_and_attributes(tmp_path):
+    """A guard: check_outputs, training.data.list_cubes and generate's --images each rebuilt
+    the exception to put their option first; fileutil.option_first does it for all three and
+    keeps the exception's type (an OutputError's clash, a subclass) as each did."""
+    from xrf_napari.fileutil import OutputError, check_output_folder, option_first
+    from xrf_napari.training.data import list_cubes
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with pytest.raises(OutputError) as refused:
+        check_output_folder(folder / "o", ("a.txt",), inputs=[folder], option="--out")
+    assert str(refused.value).startswith("--out: output folder ") and refused.value.clash == folder
+    with pytest.raises(ValueError, match=r"^--data: dataset folder .* does not exist") as gone:
+        list_cubes(tmp_path / "none", "--data")
+    assert type(gone.value) is ValueError
+    with pytest.raises(ValueError, match=r"^dataset folder"):  # no option: as raised
+        list_cubes(tmp_path / "none")
+    with pytest.raises(OutputError) as other, option_first("--x", OutputError):
+        raise OutputError("m", clash=folder)
+    assert str(other.value) == "--x: m" and other.value.clash == folder
+    with pytest.raises(TypeError), option_first("--x", OutputError):  # other types: untouched
+        raise TypeError("t")
+
+    class Refused(ValueError):
+        pass
+
+    with pytest.raises(Refused, match="^--x: r$"), option_first("--x"):
+        raise Refused("r")
+
+
+def test_generate_names_images_in_its_refusal(tmp_path, capsys):
+    """A guard: `generate --images` of a folder that does not exist starts with --images, through
+    fileutil.option_first now."""
+    argv = ["generate", "--images", str(tmp_path / "none"), "--out", str(tmp_path / "o")]
+    assert train_main([*argv, "--n-cubes", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "xrf-napari-train generate: error: --images: " in err, err

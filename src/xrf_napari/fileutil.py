@@ -795,6 +795,24 @@ def _stat_or_none(f: Path) -> os.stat_result | None:
         raise
 
 
+@contextlib.contextmanager
+def option_first(option, errors=ValueError):
+    """A refusal of type `errors` raised inside starts with the command-line `option` that gave
+    the path it is about (`--out: output folder X exists and is not a folder`), as argparse's
+    own refusals do. The same exception is raised again, its message prefixed: its type and
+    attributes stay (an OutputError's clash), so callers that catch it are unchanged. One
+    mechanism for check_outputs, training.data.list_cubes and generate's --images, which each
+    rebuilt the exception. For exceptions worded by their first argument (not WeightsError, which
+    words itself: models.weights.weights_option names its option). option None: left as raised."""
+    try:
+        yield
+    except errors as exc:
+        if option is None:
+            raise
+        exc.args = (f"{option}: {exc}", *exc.args[1:])
+        raise exc from None
+
+
 def check_outputs(files=(), folders=(), inputs=(), folder_inputs=(), option=None) -> None:
     """Refuse, before any compute, outputs that would overwrite or sit inside an input, or that
     cannot be written. `files`: output files; `folders`: output folders (created later if missing);
@@ -804,12 +822,8 @@ def check_outputs(files=(), folders=(), inputs=(), folder_inputs=(), option=None
     --out) where one did: quicklook's, embed's, recolour's, pigments' and export-set's refusals
     named none ("output folder X is, or lies inside, the input X") where the trainers' did. Then
     remove the leftovers of killed writers: of `files`, and any in `folders`."""
-    try:
+    with option_first(option, OutputError):
         _check_outputs(files, folders, inputs, folder_inputs)
-    except OutputError as exc:
-        if option is None:
-            raise
-        raise OutputError(f"{option}: {exc}", clash=exc.clash) from None
 
 
 def _check_outputs(files, folders, inputs, folder_inputs) -> None:

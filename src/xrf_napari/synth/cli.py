@@ -130,7 +130,7 @@ def configure(p):
 def run(args) -> int:
     from pathlib import Path
 
-    from ..fileutil import check_output_folder
+    from ..fileutil import check_output_folder, option_first
     from .dataset import (
         MAX_N_CUBES,
         GenerateConfig,
@@ -185,10 +185,8 @@ def run(args) -> int:
     if args.images:
         # listed, not read: generate_dataset hashes them after its own checks (check_options);
         # each refusal starts with the option, as the trainers' --data ones do
-        try:
+        with option_first("--images"):
             listed = image_files(args.images)
-        except ValueError as exc:
-            raise ValueError(f"--images: {exc}") from None
         images = [str(p) for p in in_split(listed, split)]
         if not images:
             raise ValueError(f"--images: no images for split {split!r} in {args.images}")

@@ -35,12 +35,10 @@ def list_cubes(data_dir, option: str | None = None) -> list[Path]:
     command-line option that gave the folder (--data, --val), which its refusals start with, as
     the embedder's did while the recolouriser's and evaluate's named none ("dataset folder X does
     not exist")."""
-    try:
+    from ..fileutil import option_first
+
+    with option_first(option):
         return _list_cubes(data_dir)
-    except ValueError as exc:
-        if option is None:
-            raise
-        raise ValueError(f"{option}: {exc}") from None
 
 
 def _list_cubes(data_dir) -> list[Path]:
