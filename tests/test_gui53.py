@@ -1,10 +1,11 @@
 """The docks driven as a conservator would, session 53: Spectrum's Region spectrum and Clear
-extra curves are off while there is nothing for them to act on."""
+extra curves, and every dock's Run with no scan open, are off while there is nothing for them
+to act on."""
 
 from __future__ import annotations
 
 import numpy as np
-from _napari_helpers import H, W, open_cube, write_painted_cube
+from _napari_helpers import H, W, open_cube, wait_idle, write_painted_cube
 
 
 def test_spectrum_buttons_are_off_with_nothing_to_act_on(make_napari_viewer, tmp_path):
@@ -32,3 +33,28 @@ def test_spectrum_buttons_are_off_with_nothing_to_act_on(make_napari_viewer, tmp
     dock.clear_extra_curves()
     assert not dock.clear_button.isEnabled()
 
+
+def test_run_is_off_with_no_scan_open(make_napari_viewer, qtbot, tmp_path):
+    """With no scan open, every dock's Run (Mean spectrum, Make maps, Embed & cluster,
+    Recolour, Find pigments) was on, and a click only refused ("open a datacube first"): it is
+    off, its tooltip saying to open one, on as a scan opens and off again once it is closed."""
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+    from xrf_napari.widgets.maps import ElementMapsWidget
+    from xrf_napari.widgets.pigments import PigmentsWidget
+    from xrf_napari.widgets.recolour import RecolourWidget
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    kinds = (SpectrumWidget, ElementMapsWidget, EmbedClusterWidget, RecolourWidget)
+    docks = [kind(viewer) for kind in (*kinds, PigmentsWidget)]
+    for dock in docks:
+        assert not dock.job.run_button.isEnabled(), type(dock).__name__
+        assert dock.job.run_button.toolTip().startswith("Open a datacube first")
+    layers = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    for dock in docks[:4]:  # Pigments' Run then waits for regions (its own tooltip)
+        wait_idle(qtbot, dock.job)  # the scan's survey
+        assert dock.job.run_button.isEnabled(), type(dock).__name__
+    for layer in layers:
+        viewer.layers.remove(layer)
+    for dock in docks:
+        assert not dock.job.run_button.isEnabled(), type(dock).__name__

@@ -59,7 +59,9 @@ def test_a_job_outlives_its_cube_layer(
         viewer.layers.remove(layer)
     wait_idle(qtbot, widget.job, timeout=30000)
     assert widget.job.last_error is None
-    assert widget.job.run_button.isEnabled() and not widget.job.cancel_button.isEnabled()
+    assert not widget.job.is_running and not widget.job.cancel_button.isEnabled()
+    # no scan left: Run is off, saying to open one (not stuck off by the job)
+    assert widget.job.run_button.toolTip().startswith("Open a datacube first")
     assert widget.cube_combo.current_layer() is None
     assert widget.run() is None  # nothing to run on now
     if check_labels:

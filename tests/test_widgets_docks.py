@@ -168,4 +168,5 @@ def test_closing_the_cube_cancels_its_job(make_napari_viewer, tmp_path, qtbot, m
     viewer.layers.clear()
     wait_idle(qtbot, maps.job, timeout=3000)  # cancelled, not run to its end (5 s)
     assert worker.abort_requested and len(viewer.layers) == 0
-    assert maps.job.run_button.isEnabled() and np.isfinite(maps.job.progress.value())
+    assert not maps.job.is_running and np.isfinite(maps.job.progress.value())
+    assert maps.job.run_button.toolTip().startswith("Open a datacube first")  # no scan left

@@ -120,7 +120,8 @@ def test_closing_a_scan_stops_its_survey(make_napari_viewer, qtbot, tmp_path, mo
     assert worker is not None
     viewer.layers.clear()
     wait_idle(qtbot, spectrum.job, timeout=3000)  # cancelled, not run on for 20 s
-    assert worker.abort_requested and spectrum.job.run_button.isEnabled()
+    assert worker.abort_requested and not spectrum.job.is_running
+    assert spectrum.job.run_button.toolTip().startswith("Open a datacube first")  # no scan left
 
 
 def test_closing_a_scan_stops_its_region_spectrum(make_napari_viewer, qtbot, tmp_path, monkeypatch):

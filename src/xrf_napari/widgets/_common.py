@@ -65,6 +65,9 @@ RESULT_BUSY = (
     "a new result of this scan is being computed: save once it is shown, or Cancel it to save "
     "the one shown"
 )
+#: Run's tooltip while no scan is open (Run is off): on, a click only refused with "open a
+#: datacube first" in every dock.
+NO_SCAN = "Open a datacube first (File > Open File(s)\u2026)"
 #: A dock's status line while another dock's panel surveys its scan.
 SURVEYED_ELSEWHERE = "Finding elements (in another dock)\u2026"
 
@@ -998,7 +1001,7 @@ class CubeDock(QWidget):
         self._cube = cube
         self._awaits_calibration = awaits_calibration(cube)
         # a calibration arriving replaces the Cube, which is chosen anew (_layer_metadata_changed)
-        self.job.refuse_runs("" if cube is None else self.scan_refusal(cube))
+        self.job.refuse_runs(NO_SCAN if cube is None else self.scan_refusal(cube))
         if not self.job.is_running:
             self.job.show_state(self._scan_state(cube))
             self.forget(cube, "not_started")  # shown now
@@ -1397,7 +1400,7 @@ class CubeDock(QWidget):
         over a running job's line), and drops the old one as it goes."""
         cube = self.current_cube()
         before = self.job.refusal
-        why = "" if cube is None else self.scan_refusal(cube)
+        why = NO_SCAN if cube is None else self.scan_refusal(cube)
         if why == before:
             return
         self.job.refuse_runs(why)
