@@ -1,6 +1,6 @@
 """The docks driven as a conservator would, session 53: Spectrum's Region spectrum and Clear
-extra curves, and every dock's Run with no scan open, are off while there is nothing for them
-to act on."""
+extra curves and Export CSV…, and every dock's Run with no scan open, are off while there is
+nothing for them to act on."""
 
 from __future__ import annotations
 
@@ -58,3 +58,20 @@ def test_run_is_off_with_no_scan_open(make_napari_viewer, qtbot, tmp_path):
         viewer.layers.remove(layer)
     for dock in docks:
         assert not dock.job.run_button.isEnabled(), type(dock).__name__
+
+
+def test_spectrum_export_is_off_with_no_curve(make_napari_viewer, qtbot, tmp_path):
+    """With no scan open the Spectrum dock's Export CSV… was on (a click only refused: "nothing
+    to export yet: plot a spectrum first"): it is on once the scan's mean is plotted, and off
+    again once the scan is closed."""
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    dock = SpectrumWidget(viewer)
+    assert not dock.export_button.isEnabled()
+    layers = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    wait_idle(qtbot, dock.job)  # the scan's survey plots its mean
+    assert dock.curves and dock.export_button.isEnabled()
+    for layer in layers:
+        viewer.layers.remove(layer)
+    assert not dock.export_button.isEnabled()

@@ -531,7 +531,7 @@ class SpectrumWidget(CubeDock):
             )
             self.calibration_label.setToolTip(tip)
         self.curves.update(self.recall(cube, "curves", {}))
-        self._follow_clear_button()
+        self._follow_curve_buttons()
         # the ticks the user left on this cube, else (once surveyed) its suggested elements
         self.set_checked_elements(self.recall(cube, "ticks", []))
 
@@ -630,7 +630,7 @@ class SpectrumWidget(CubeDock):
         mouse), updates the kept one, and draws it. No matplotlib runs in the GUI thread, so the
         dock opens without waiting for its import. Without a curve the plot stays empty."""
         self._follow_log()
-        self._follow_clear_button()
+        self._follow_curve_buttons()
         if not self.curves:
             self.canvas.show_figure(None)
             return
@@ -654,11 +654,14 @@ class SpectrumWidget(CubeDock):
             "Mean spectrum of the pixels inside the shapes / labels" if has else self.NO_REGION_TIP
         )
 
-    def _follow_clear_button(self) -> None:
+    def _follow_curve_buttons(self) -> None:
         """Clear extra curves is on only while the plot holds a curve it removes (the regions'
-        means Embed & cluster sends): with the scan's mean alone it stayed on and did nothing."""
+        means Embed & cluster sends): with the scan's mean alone it stayed on and did nothing.
+        Export CSV is on only while a curve is plotted: with no scan open it stayed on, and a
+        click only refused ("nothing to export yet: plot a spectrum first")."""
         kept = (MEAN_CURVE, PIXEL_CURVE, REGION_CURVE)
         self.clear_button.setEnabled(any(name not in kept for name in self.curves))
+        self.export_button.setEnabled(bool(self.curves))
 
     def _plot_spec(self):
         from ._spectrum_plot import Curve, PlotSpec
