@@ -31,6 +31,7 @@ from .limits import (
     kind_of,
     misnamed,
     require_stored,
+    tree_entries,
 )
 
 #: An .npz member is decompressed into memory: allow it only below this share of what the process
@@ -964,14 +965,12 @@ def _stored_bytes(arr, enough: int) -> int:
     store = getattr(arr, "store", None)
     if not isinstance(store, LocalStore):  # a zip (.datastack): its listing is in memory
         return int(arr.nbytes_stored() if callable(arr.nbytes_stored) else arr.nbytes_stored)
-    total, stack = 0, [os.path.join(store.root, arr.path)]
-    while stack and total < enough:
-        with os.scandir(stack.pop()) as entries:
-            for e in entries:
-                if e.is_dir(follow_symlinks=False):  # (a linked folder: check_tree refuses it)
-                    stack.append(e.path)
-                else:
-                    total += e.stat().st_size
+    total = 0
+    for e in tree_entries(os.path.join(store.root, arr.path)):  # as check_tree walked it
+        if not e.is_dir(follow_symlinks=False):
+            total += e.stat().st_size
+            if total >= enough:
+                break
     return total
 
 
