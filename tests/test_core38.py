@@ -55,7 +55,7 @@ def test_out_of_memory_does_not_claim_nothing_was_written(tmp_path, capsys):
         (tmp_path / "config.json").write_text("{}", encoding="utf-8")
         raise MemoryError("an allocation failed")
 
-    assert _run("xrf-napari-train", "embedder", SimpleNamespace(run=run), None) == 1
+    assert _run("xrf-napari-train embedder", SimpleNamespace(run=run), None) == 1
     err = capsys.readouterr().err
     assert (tmp_path / "config.json").is_file()
     assert "out of memory" in err and "nothing was written" not in err

@@ -210,7 +210,7 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
 
     try:
         with parsing(argv, name):
-            return _run(prog, ns.command, mod, args)
+            return _run(name, mod, args)
     finally:
         if real:
             for stream in (sys.stdout, sys.stderr):
@@ -468,8 +468,9 @@ def _first_looks(args) -> None:
             first_look(value, getattr(args, "dataset", None) if dest == "input" else None)
 
 
-def _run(prog: str, command: str, mod, args) -> int:
-    name = f"{prog} {command}"  # as every line below starts ("xrf-napari recolour: ...")
+def _run(name: str, mod, args) -> int:
+    """The command `mod` run on its parsed `args`, its failures one line each, starting with its
+    `name` ("xrf-napari recolour: ..."), as dispatch built it for its warnings and notes."""
     stdout = sys.stdout
     sys.stdout = _MarkedStdout(stdout)
     try:
