@@ -579,10 +579,10 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
         )
     if resume:
         return state
-    unwritten = unwritten_results(path, trainer) if finished else []
-    if finished and not unwritten:
-        return None
-    if unwritten:
+    if finished:
+        unwritten = unwritten_results(path, trainer)
+        if not unwritten:
+            return None
         raise ValueError(
             f"{printable(path)} holds a finished run (step {step}{of}) whose results were not "
             f"all written ({', '.join(unwritten)} missing or older than it: a run stopped while "
