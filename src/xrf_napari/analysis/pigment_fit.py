@@ -470,11 +470,7 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
         [lead, ground_layer("chalk", 200.0)],
         [lead, priming_layer(30.0), ground_layer("gypsum", 200.0)],
     ):
-        _, parts = model.fine(stack + [support_layer()], parts=True)
-        scat += [
-            model.canonical(model.detect(parts["rayleigh"])),
-            model.canonical(model.detect(parts["compton"])),
-        ]
+        scat += [model.canonical(model.detect(s)) for s in model.scatter(stack + [support_layer()])]
     scat.append(_support_scatter(model, film))
     if any(profile.anode in p.elements for p in pigs):  # Cr, Cu: viridian, the copper pigments
         scat.append(_tube_lines_scatter(model, film))
@@ -484,11 +480,10 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
     # scatter cannot reproduce: under 90 % zinc white the misfit was 30 times the counting noise.
     own = []
     for p in pigs:
-        _, parts = model.fine(
-            [paint_layer([(p, 1.0)], 40.0, 0.4), ground_layer("chalk", 200.0), support_layer()],
-            parts=True,
+        rayleigh, compton = model.scatter(
+            [paint_layer([(p, 1.0)], 40.0, 0.4), ground_layer("chalk", 200.0), support_layer()]
         )
-        own.append(model.canonical(model.detect(parts["rayleigh"] + parts["compton"])))
+        own.append(model.canonical(model.detect(rayleigh + compton)))
     return ComponentLibrary(
         profile,
         pigs,
@@ -516,16 +511,11 @@ def _tube_lines_scatter(model, film) -> np.ndarray:
     that a neighbour's blurred edge leaves in a Mo-tube stripe look like a lead-white priming
     (tests/test_pigment_fit.py::test_two_pigments_and_lead_white_between_neighbours_rank_first)."""
     from ..physics.layers import ground_layer, support_layer
-    from ..physics.scatter import scatter
     from ..physics.spectrum import excitation
 
-    p = model.profile
-    rayleigh, compton = scatter(
+    rayleigh, compton = model.scatter(
         [film, ground_layer("chalk", 200.0), support_layer()],
-        excitation(p, continuum=False),
-        p.incidence_deg,
-        p.takeoff_deg,
-        p.scatter_deg,
+        excitation(model.profile, continuum=False),
     )
     return model.canonical(model.detect(rayleigh + compton))
 
@@ -536,15 +526,10 @@ def _support_scatter(model, film) -> np.ndarray:
     continuum 20 % low at 9-13 keV and high above 17 keV, which at 9,000 counts per pixel was
     read as 1-2 % of a lead or mercury pigment (their L lines lie there)."""
     from ..physics.layers import ground_layer, support_layer
-    from ..physics.scatter import scatter
 
-    p = model.profile
     thin = [film, ground_layer("chalk", 100.0)]
-    with_support = scatter(
-        [*thin, support_layer()], model.excitation, p.incidence_deg, p.takeoff_deg, p.scatter_deg
-    )
-    without = scatter(thin, model.excitation, p.incidence_deg, p.takeoff_deg, p.scatter_deg)
-    return model.canonical(model.detect(sum(with_support) - sum(without)))
+    with_support = sum(model.scatter([*thin, support_layer()]))
+    return model.canonical(model.detect(with_support - sum(model.scatter(thin))))
 
 
 def _edge_between_lead_lines(p: Pigment) -> bool:

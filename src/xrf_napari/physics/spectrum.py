@@ -69,11 +69,19 @@ class SpectrumModel:
         p = self.profile
         lines = primary_fluorescence(stack, self.excitation, p.incidence_deg, p.takeoff_deg)
         fluo = deposit(lines.energies, lines.intensities)
-        rayl, compt = scatter(stack, self.excitation, p.incidence_deg, p.takeoff_deg, p.scatter_deg)
+        rayl, compt = self.scatter(stack)
         total = fluo + rayl + compt
         if parts:
             return total, {"fluorescence": fluo, "rayleigh": rayl, "compton": compt, "lines": lines}
         return total
+
+    def scatter(self, stack: list[Layer], excitation: np.ndarray | None = None):
+        """(Rayleigh, Compton) photons per sr per fine bin of `stack` under `excitation` (the
+        tube's by default): fine's scatter parts without its fluorescence, for the pigment fit's
+        scatter columns."""
+        p = self.profile
+        exc = self.excitation if excitation is None else excitation
+        return scatter(stack, exc, p.incidence_deg, p.takeoff_deg, p.scatter_deg)
 
     def detect(self, fine: np.ndarray) -> np.ndarray:
         """Expected counts per native channel for photons per fine bin

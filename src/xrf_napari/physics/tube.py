@@ -83,13 +83,12 @@ def tube_spectrum(
     e0 = float(kv)
     spec = np.zeros_like(e)
 
-    # continuum
-    below = e < e0
-    u = e0 / e[below]
-    x = 1.109 - 0.00435 * z + 0.00175 * e0
-    cont = 1.35e9 * z * (u - 1.0) ** x * FINE_STEP
-    rho_z = _mean_depth(z, a, e0, u)
     if continuum:
+        below = e < e0
+        u = e0 / e[below]
+        x = 1.109 - 0.00435 * z + 0.00175 * e0
+        cont = 1.35e9 * z * (u - 1.0) ** x * FINE_STEP
+        rho_z = _mean_depth(z, a, e0, u)
         spec[below] = cont * _self_absorption(
             mu_fine(anode)[below], rho_z, incidence_deg, takeoff_deg
         )
