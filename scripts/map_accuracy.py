@@ -61,17 +61,18 @@ def run(fwhm, total=1e5, levels=(1e4, 1e5, 1e6)):
         fine, parts = model.fine(stack, parts=True)
         det = model.detect(fine)[:n_ch]
         k = total / det.sum()
+        counts = det * k
         lines = parts["lines"]
         area = np.interp(lines.energies, fine_energy(), model.eff) * lines.intensities * k
         cube = cube_from_array(
-            np.array([[det * k]], dtype=np.float32),
+            np.array([[counts]], dtype=np.float32),
             p.calibration,
             profile={"fwhm_mn_ev": fwhm, "anode": p.anode},
         )
         present = syms + ["Ca"]
         # with the spectrum, as the dock and quicklook plan (maps.line_shifts reads positions)
-        plans, w = M.plan_for_cube(cube, syms, present=present, spectrum=det * k)
-        vals = (det * k) @ w.astype(np.float64)
+        plans, w = M.plan_for_cube(cube, syms, present=present, spectrum=counts)
+        vals = counts @ w.astype(np.float64)
         for i, pl in enumerate(plans):
             fam = pl.line.family
             truth = sum(
@@ -81,7 +82,7 @@ def run(fwhm, total=1e5, levels=(1e4, 1e5, 1e6)):
             )
             # noise: sd of the map per pixel at each count level, relative to truth (Poisson)
             col = w[:, i].astype(np.float64)
-            sds = [np.sqrt(((det * k * lv / total) * col**2).sum()) * total / lv for lv in levels]
+            sds = [np.sqrt(((counts * lv / total) * col**2).sum()) * total / lv for lv in levels]
             rows.append((name, pl.symbol, pl.line.label, pl.method, vals[i], truth, sds))
     return rows
 

@@ -456,15 +456,11 @@ def _fit_column(
     shifts = shifts or {}
     centres = 0.5 * (edges[:-1] + edges[1:])
     region = (centres >= lo) & (centres <= hi)
-    templates = [
-        line_template(
-            plan.symbol,
-            edges - shifts.get(plan.symbol, 0.0),
-            fwhm_mn_ev,
-            (lo, hi),
-            plan.line.family,
-        )
-    ]
+
+    def template(x: str, **kw) -> np.ndarray:  # x's lines where line_shifts put them
+        return line_template(x, edges - shifts.get(x, 0.0), fwhm_mn_ev, (lo, hi), **kw)
+
+    templates = [template(plan.symbol, reference_family=plan.line.family)]
     if (plan.symbol, plan.line.family) in SUBSHELL_FITS:
         # one template per vacancy of each neighbour: how its L1, L2 and L3 lines share out
         # depends on the tube spectrum (edges 12-16 keV for Hg and Pb), not on xraylib's ratios
@@ -473,13 +469,9 @@ def _fit_column(
             # a vacancy with no line inside the region (only a far line's flank) is left out:
             # it would only trade noise with the background terms
             for sh in sorted({_subshell(t) for _, _, _, t in _transitions(x, lo, hi)}):
-                templates.append(
-                    line_template(x, edges - shifts.get(x, 0.0), fwhm_mn_ev, (lo, hi), subshell=sh)
-                )
+                templates.append(template(x, subshell=sh))
     else:
-        templates += [
-            line_template(x, edges - shifts.get(x, 0.0), fwhm_mn_ev, (lo, hi)) for x in members[1:]
-        ]
+        templates += [template(x) for x in members[1:]]
     if background:
         templates.append(np.ones_like(centres))
         templates.append((centres - 0.5 * (lo + hi)) / (hi - lo))
