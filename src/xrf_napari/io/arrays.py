@@ -960,10 +960,13 @@ def _stored_bytes(arr, enough: int) -> int:
     `enough` are found, which is all require_stored asks. zarr's nbytes_stored lists every chunk
     through its asynchronous store: a 200 x 200 store in (1, 1, 256) chunks, 40,000 files, spent
     3-7 s of its opening there."""
-    from zarr.storage import LocalStore
+    try:
+        from zarr.storage import LocalStore
+    except ImportError:  # zarr 2 (pyproject allows >= 2.16): its nbytes_stored is a property
+        LocalStore = ()  # noqa: N806  (isinstance of an empty tuple: never)
 
     store = getattr(arr, "store", None)
-    if not isinstance(store, LocalStore):  # a zip (.datastack): its listing is in memory
+    if not isinstance(store, LocalStore):  # a zip (.datastack), zarr 2: nbytes_stored says
         return int(arr.nbytes_stored() if callable(arr.nbytes_stored) else arr.nbytes_stored)
     total = 0
     for e in tree_entries(os.path.join(store.root, arr.path)):  # as check_tree walked it

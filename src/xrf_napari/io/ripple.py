@@ -245,7 +245,8 @@ def _calibration(norm: dict, path, written: dict) -> Calibration | None:
     unit-less offset shares the gain's unit, as in rosettasciio's ripple reader: `ev-per-chan
     20` + `depth-origin -30` is -30 eV. A units key naming another unit (it had refused the
     file) or a gain <= 0 sets the calibration aside with a warning (automatic calibration
-    instead), as every reader does. Messages name each key as `written` spells it
+    instead), as every reader does; so does a gain or offset that is no finite number (it
+    had refused the file too). Messages name each key as `written` spells it
     ('depth-scale', not the normalised 'depthscale' that the header does not hold)."""
 
     def named(k):
@@ -255,20 +256,17 @@ def _calibration(norm: dict, path, written: dict) -> Calibration | None:
         for k in keys:
             if k in norm and norm[k].split():
                 try:
-                    v = float(norm[k].split()[0][:64])
-                    if not np.isfinite(v):
-                        raise ValueError
-                    return k, v
+                    return k, float(norm[k].split()[0][:64])
                 except ValueError:
-                    raise CubeReadError(
-                        path,
-                        f"ripple calibration key '{named(k)}' is not a finite number: "
-                        f"{norm[k][:40]!r}",
-                    ) from None
+                    return k, np.nan
         return None, None
 
     gkey, gain = first(_GAIN_KEYS)
     okey, offset = first(_OFFSET_KEYS)
+    for key, v in ((gkey, gain), (okey, offset)):
+        if key is not None and not np.isfinite(v):
+            why = f"calibration key '{named(key)}' is not a finite number: {norm[key][:40]!r}"
+            return _set_aside(norm, path, f"{why}; the header's calibration set aside")
     if gain is None:
         return None
     ukey = next((k for k in _UNIT_KEYS if k in norm and norm[k].strip()), None)
