@@ -100,21 +100,51 @@ def off_grid_refusal(cube, reader: str, name: str | None = None) -> str:
     grid, for the message ("the fit", "the models"). name: what the scan is called where it is
     shown (the docks: its layer's name, which tells two files of one name apart; cube.name
     by default)."""
-    cal = getattr(cube, "calibration", None)
-    n = int(cube.shape[-1])
-    if cal is None or cal.source == "none" or n < 1:
+    axis = _calibrated_axis(cube)
+    if axis is None:
         return ""
-    edges = cal.edges(n)
-    lo, hi = float(np.min(edges)), float(np.max(edges))
+    lo, hi = axis
     grid = canonical_edges()
     if hi > grid[0] and lo < grid[-1]:
         return ""
+    return _axis_refusal(
+        cube, name, f"wholly outside the {grid[0]:g}-{grid[-1]:g} keV read by {reader}"
+    )
+
+
+def no_lines_refusal(cube, name: str | None = None) -> str:
+    """Why no element map can be made of a calibrated scan ("" if one can): no line of any
+    element the maps offer (elements.PAINTING_ELEMENTS) lies on its energy axis. The Elemental
+    maps dock kept Make maps on for such a scan (-0.96 to -0.91 keV) and failed element by
+    element ("no line of Fe between ..."), and the survey said only "0 elements suggested".
+    name: as off_grid_refusal's."""
+    from .elements import PAINTING_ELEMENTS, all_lines
+
+    axis = _calibrated_axis(cube)
+    if axis is None or all_lines(PAINTING_ELEMENTS, *axis):
+        return ""
+    return _axis_refusal(cube, name, "where no element the maps offer has a line")
+
+
+def _calibrated_axis(cube) -> tuple[float, float] | None:
+    """(lowest, highest) energy (keV) of the scan's channel edges; None without a calibration."""
+    cal = getattr(cube, "calibration", None)
+    n = int(cube.shape[-1])
+    if cal is None or cal.source == "none" or n < 1:
+        return None
+    edges = cal.edges(n)
+    return float(np.min(edges)), float(np.max(edges))
+
+
+def _axis_refusal(cube, name: str | None, why: str) -> str:
+    """The axis refusals' words: the scan, its axis and calibration, `why`, what to check."""
+    cal, n = cube.calibration, int(cube.shape[-1])
+    lo, hi = _calibrated_axis(cube)
     return (
         f"{name or cube.name}: its energy axis runs from {lo:.4g} to {hi:.4g} keV (calibration "
-        f"offset {cal.offset:.4g} keV, gain {cal.gain:.4g} keV per channel, {n} channels), wholly "
-        f"outside the {grid[0]:g}-{grid[-1]:g} keV read by {reader}: check the "
-        "calibration (a gain in eV read as keV, a wrong origin; docs/user_guide.md, 'Fixing a "
-        "calibration')"
+        f"offset {cal.offset:.4g} keV, gain {cal.gain:.4g} keV per channel, {n} channels), {why}: "
+        "check the calibration (a gain in eV read as keV, a wrong origin; docs/user_guide.md, "
+        "'Fixing a calibration')"
     )
 
 

@@ -334,6 +334,8 @@ class _SurveyHub(QObject):
         ref = weakref.ref(cube)
 
         def store(result):
+            from ..energy import no_lines_refusal
+
             if result is _TOLD:  # not stored: `failed` follows
                 panel.status.setText(NOT_SURVEYED)
             elif ref() is not None:
@@ -349,7 +351,10 @@ class _SurveyHub(QObject):
                 self._done[key] = (result[0], copy.copy(result[1]))
                 # the panel's own "Done." read as if the dock's action (maps) had run
                 n = len(result[1])
-                panel.status.setText(f"Scan surveyed: {n} element{'s' * (n != 1)} suggested.")
+                words = f"Scan surveyed: {n} element{'s' * (n != 1)} suggested."
+                if not n and (why := no_lines_refusal(ref())):
+                    words = f"Scan surveyed: no element suggested: {why}"
+                panel.status.setText(words)
                 self.ready.emit(ref())
 
         def ended():
@@ -843,7 +848,7 @@ class CubeDock(QWidget):
     def request_survey(self) -> None:
         """Show the current cube's survey, computing it once (shared with the other docks)."""
         cube = self.current_cube()
-        if cube is None:
+        if cube is None or self.job.refusal:  # its line says why nothing is suggested
             return
         if read_failed(cube):
             if not self.job.is_running:
@@ -1575,7 +1580,8 @@ class CubeDock(QWidget):
     def _survey_ready(self, cube) -> None:
         try:
             if cube is self.current_cube():
-                if not self.job.is_running and not self.job.status.text().startswith("Done"):
+                line = self.job.status.text()
+                if not self.job.is_running and not line.startswith("Done") and not self.job.refusal:
                     self.job.status.setText("")
                 self.show_survey(*SURVEYS.get(cube))
                 self._start_deferred()

@@ -183,8 +183,9 @@ class ElementMapsWidget(CubeDock):
             self._line_combos[sym] = combo
         self.suggest_button = QPushButton("Select suggested")
         self.suggest_button.setToolTip(
-            "Tick the elements whose lines are found in the mean spectrum"
+            "Tick the elements whose lines are found in the mean spectrum (off until some are)"
         )
+        self.suggest_button.setEnabled(False)
         self.suggested_label = QLabel(NO_SUGGESTION)
         self.suggested_label.setWordWrap(True)
         self.suggested_label.setTextFormat(Qt.TextFormat.RichText)
@@ -289,10 +290,24 @@ class ElementMapsWidget(CubeDock):
         else:
             self.request_survey()
 
+    def _follow_suggested(self) -> None:
+        """Select suggested is on only while the chosen scan has suggested elements: with no
+        scan it did nothing, and with none suggested it cleared the ticks, without a word."""
+        self.suggest_button.setEnabled(bool(self.suggested()) and not self.job.refusal)
+
+    def scan_refusal(self, cube) -> str:
+        """A scan whose energy axis holds no line of the elements offered (energy.
+        no_lines_refusal), said as it is chosen, Make maps off."""
+        from ..energy import no_lines_refusal
+
+        why = no_lines_refusal(cube, self.scan_name(cube))
+        return f"Elemental maps: {why}" if why else ""
+
     def on_cube(self, layer) -> None:
         from ..detector import DEFAULT_FWHM_MN_EV, fwhm_from_metadata
 
         self.suggested_label.setText(NO_SUGGESTION)
+        self._follow_suggested()
         cube = None if layer is None else layer_cube(layer)
         # the ticks the user left on this cube, else (once surveyed) its suggested elements
         self.set_checked_elements(self.recall(cube, "ticks", []) if cube is not None else [])
@@ -314,6 +329,11 @@ class ElementMapsWidget(CubeDock):
     def show_survey(self, mean, suggested) -> None:
         self.suggested_label.setText(suggestions_text(suggested))
         self.tick_suggested_once(self.current_cube(), suggested)
+        self._follow_suggested()
+
+    def _instrument_changed(self, cube) -> None:
+        super()._instrument_changed(cube)
+        self._follow_suggested()  # off while suggested again for the new instrument
 
     # -- maps -----------------------------------------------------------------------------------
     @after_calibration("Make maps")
@@ -322,6 +342,8 @@ class ElementMapsWidget(CubeDock):
         waiting for the scan's calibration or elements."""
         layer = self.cube_combo.current_layer()
         symbols = self.checked_elements()
+        if layer is not None and self.refuse_scan(layer_cube(layer)):
+            return None  # not once per element ticked ("no line of Fe between ...")
         if layer is None or not symbols:
             # with a scan chosen, "choose a datacube" read as if it were not (a scan of no
             # suggested element: nothing ticked)
