@@ -1,6 +1,7 @@
 """Session 53, lead: what the readers' review (revI53) found."""
 
 import pytest
+from test_train53 import setup  # noqa: F401 - fixture
 
 
 def test_a_ripple_calibration_that_is_no_number_is_set_aside_and_the_scan_opens(tmp_path):
@@ -38,3 +39,64 @@ def test_a_zarr_store_declaring_more_than_it_holds_is_refused_without_zarr3s_loc
     monkeypatch.delattr(zarr.storage, "LocalStore")  # as under zarr 2
     with pytest.raises(CubeReadError, match="stores only"):
         read_cube(empty)
+
+
+def test_evaluate_keeps_no_cube_for_the_ari_pass_beyond_half_the_free_memory(
+    setup,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    """753745d kept up to ARI_KEEP_BYTES (2 GiB) of cubes for the ARI pass whatever memory was
+    free (revT53): where that much is not free evaluate could be killed where it had finished.
+    A cube is kept only within half of what is still free; beyond, it is read again."""
+    from pathlib import Path
+
+    import xrf_napari.io.hdf5 as hdf5
+    import xrf_napari.memory as memory
+    from xrf_napari.cli.train import main
+    from xrf_napari.training import eval_embedder
+    from xrf_napari.training.data import list_cubes
+
+    monkeypatch.setattr(memory, "memory_budget", lambda: 1024)  # 1 KiB free: keep nothing
+    opened, open_hdf5 = [], hdf5.open_hdf5
+    monkeypatch.setattr(
+        hdf5,
+        "open_hdf5",
+        lambda path, *a, **k: opened.append(Path(path).name) or open_hdf5(path, *a, **k),
+    )
+    monkeypatch.setattr(
+        eval_embedder,
+        "evaluate_cube",
+        lambda embedder, counts, labels, **_: {
+            "k": 1,
+            "n_pixels": labels.size,
+            "interior_fraction": 1.0,
+            "pooled": False,
+        },
+    )
+    _, data, dve, _, _ = setup
+    argv = ["evaluate", "--data", str(data), "--embedder", str(dve), "--max-cubes", "1"]
+    assert main([*argv, "--device", "cpu", "--no-progress", "--out", str(tmp_path / "o")]) == 0
+    assert sorted(opened) == [list_cubes(data)[0].name] * 2
+
+
+def test_the_ari_pass_names_a_cube_whose_metadata_is_no_json(tmp_path):
+    """read_cube_arrays raised a bare "JSONDecodeError: Expecting value: line 1 column 1" on a
+    cube whose root 'metadata' attribute is no JSON (revT53), naming no file, where the colour
+    pass (read_project_cube) scores the same cube with a metadata_note: both read it alike."""
+    import h5py
+    import numpy as np
+
+    from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration
+    from xrf_napari.io.project_h5 import write_cube
+    from xrf_napari.training.data import read_cube_arrays
+
+    path = tmp_path / "cube_00000.h5"
+    cal = Calibration(CANONICAL_E_MIN + CANONICAL_BIN_WIDTH / 2, CANONICAL_BIN_WIDTH)
+    counts = np.ones((4, 5, 512), np.uint16)
+    write_cube(path, counts, cal, targets={"labels": np.zeros((4, 5), np.int32)})
+    with h5py.File(path, "r+") as f:
+        f.attrs["metadata"] = "{not json"
+    got, labels, meta = read_cube_arrays(path, rebin=True)
+    assert np.array_equal(got, counts) and labels.shape == (4, 5)
+    assert "not valid JSON" in meta["metadata_note"]

@@ -159,6 +159,18 @@ def check_project_file(f, path) -> None:
         )
 
 
+def project_metadata(f) -> dict:
+    """The root 'metadata' attribute of an open project file; one that is no JSON object is
+    ignored with a metadata_note (a damaged note must not cost the scan)."""
+    try:
+        meta = json.loads(f.attrs.get("metadata", "{}"))
+    except (TypeError, ValueError):
+        return {"metadata_note": "the root 'metadata' attribute is not valid JSON: ignored"}
+    if not isinstance(meta, dict):
+        return {"metadata_note": "the root 'metadata' attribute is not a JSON object: ignored"}
+    return meta
+
+
 def read_project_cube(f, path) -> Cube:
     """Cube from an open h5py.File in this layout (the dataset stays lazy)."""
     import h5py
@@ -194,13 +206,7 @@ def read_project_cube(f, path) -> Cube:
         counts,
     )  # no handle of /counts may stay open: the next one carries the row-block chunk cache
     d = open_for_row_blocks(f, "counts")
-    try:
-        meta = json.loads(f.attrs.get("metadata", "{}"))
-    except (TypeError, ValueError):
-        meta = {"metadata_note": "the root 'metadata' attribute is not valid JSON: ignored"}
-    if not isinstance(meta, dict):
-        meta = {"metadata_note": "the root 'metadata' attribute is not a JSON object: ignored"}
-    meta["format"] = FORMAT
+    meta = {**project_metadata(f), "format": FORMAT}
     live = f["live_time"] if "live_time" in f else None
     if live is not None and (
         not isinstance(live, h5py.Dataset)

@@ -211,7 +211,7 @@ def read_cube_arrays(path, rebin: bool = False) -> tuple[np.ndarray, np.ndarray,
     embedder's training thins whole counts. The check was of the channel count alone, so a
     512-channel cube of another calibration was read as if canonical."""
     from ..io.hdf5 import open_hdf5
-    from ..io.project_h5 import check_project_file, read_project_cube
+    from ..io.project_h5 import check_project_file, project_metadata, read_project_cube
 
     path = Path(path)
     try:
@@ -224,7 +224,7 @@ def read_cube_arrays(path, rebin: bool = False) -> tuple[np.ndarray, np.ndarray,
             cal = read_project_cube(f, path).calibration
             counts = f["counts"][()]
             labels = f["targets/labels"][()]
-            meta = json.loads(f.attrs.get("metadata", "{}"))
+            meta = project_metadata(f)  # as the colour pass read it (read_project_cube)
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc}") from exc
     return cube_arrays(path, counts, cal, labels, meta, rebin)

@@ -36,7 +36,8 @@ HEADERS = {
 }
 PAPER = {"msssim": 0.9196, "srgb": 0.1148}
 #: Bytes of the cubes' counts and labels the colour pass keeps for the ARI pass, which reads
-#: again only the cubes beyond it (it read every cube a second time).
+#: again only the cubes beyond it (it read every cube a second time), or beyond half the memory
+#: still free.
 ARI_KEEP_BYTES = 2 * 2**30
 
 
@@ -219,6 +220,7 @@ def evaluate(
     from ..analysis.embed import iter_embed, latent_to_rgb, load_embedder
     from ..analysis.recolour import embedder_mismatch, load_recolouriser
     from ..device import pick_device
+    from ..memory import memory_budget
     from ..models.weights import BASELINE_FILE, load_weights, require_file, weights_option
     from ..progress import run_to_end
     from ..synth.export import exported_cubes
@@ -332,7 +334,10 @@ def evaluate(
         if recipes is not None:
             row["recipe_oracle/palette"] = image_metrics(recipes, targets["palette"], scales)
         per_cube.append(row)
-        room = keep_for_ari - sum(a.nbytes for arrays in kept.values() for a in arrays[:2])
+        # kept only within the budget and half what is still free (the next cube and the ARI
+        # pass's work need the rest)
+        held = sum(a.nbytes for arrays in kept.values() for a in arrays[:2])
+        room = min(keep_for_ari - held, memory_budget() // 2)
         arrays = _kept_for_ari(path, cube, targets, meta, room)
         if arrays is not None:
             kept[Path(path)] = arrays
