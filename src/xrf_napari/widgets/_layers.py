@@ -209,15 +209,22 @@ def _item_labels(item) -> set | None:
 
     touched: set = set()
     for atom in item:
-        if hasattr(atom, "old_values") and hasattr(atom, "new_value"):  # a masked atom
-            values = (atom.old_values, atom.new_value)
-        elif isinstance(atom, tuple) and len(atom) == 3:  # (indices, old values, new values)
-            values = atom[1:]
-        else:
+        values = _atom_values(atom)
+        if values is None:
             return None
         for v in values:
             touched.update(int(x) for x in np.unique(np.asarray(v)))
     return touched
+
+
+def _atom_values(atom) -> tuple | None:
+    """(old values, new value(s)) of one atom of napari's Labels history: a masked atom's, or a
+    (indices, old values, new values) tuple's; None for an atom of another form."""
+    if hasattr(atom, "old_values") and hasattr(atom, "new_value"):  # a masked atom
+        return atom.old_values, atom.new_value
+    if isinstance(atom, tuple) and len(atom) == 3:
+        return atom[1], atom[2]
+    return None
 
 
 def counts_after(counts, item, undone: bool = False):
@@ -229,12 +236,10 @@ def counts_after(counts, item, undone: bool = False):
 
     counts = np.array(counts, np.int64)
     for atom in item:
-        if hasattr(atom, "old_values") and hasattr(atom, "new_value"):  # a masked atom
-            old, new = atom.old_values, atom.new_value
-        elif isinstance(atom, tuple) and len(atom) == 3:  # (indices, old values, new values)
-            old, new = atom[1:]
-        else:
+        values = _atom_values(atom)
+        if values is None:
             return None
+        old, new = values
         old = np.asarray(old).ravel()
         new = np.broadcast_to(np.asarray(new), old.shape).ravel()
         if old.size == 0:
@@ -315,6 +320,16 @@ def labels_digest(labels) -> bytes:
 REGIONS_MAX = 65535
 
 
+def in_regions_range(labels) -> bool:
+    """Whether the array `labels` holds integers, at least one, all in 0..REGIONS_MAX."""
+    return bool(
+        labels.dtype.kind in "iu"
+        and labels.size
+        and labels.min() >= 0
+        and labels.max() <= REGIONS_MAX
+    )
+
+
 def regions_array(labels):
     """The array a regions layer gets of a run's `labels`: a new uint16 array when every label
     lies in 0..REGIONS_MAX, else a copy in their own dtype (never the run's array itself: the
@@ -326,12 +341,7 @@ def regions_array(labels):
     import numpy as np
 
     labels = np.asarray(labels)
-    if (
-        labels.dtype.kind in "iu"
-        and labels.size
-        and labels.min() >= 0
-        and labels.max() <= REGIONS_MAX
-    ):
+    if in_regions_range(labels):
         return labels.astype(np.uint16)  # a new array
     return labels.copy()
 

@@ -33,6 +33,7 @@ from ._layers import (
     find_result,
     follow_edits,
     forget_strokes,
+    in_regions_range,
     labels_edit,
     layer_cube,
     regions_check,
@@ -677,14 +678,8 @@ class EmbedClusterWidget(CubeDock):
 def _label_counts(labels) -> np.ndarray:
     """Pixels per label (label 0 first) of a clusters layer's data; none (an empty array) for
     labels outside 0..65535 (a script's), which Save refuses too."""
-    from ..analysis.embed import MAX_LABEL
-
     labels = np.asarray(labels)
-    if labels.dtype.kind not in "iu" or not labels.size or labels.min() < 0:
-        return np.zeros(0, np.int64)
-    if labels.max() > MAX_LABEL:
-        return np.zeros(0, np.int64)
-    return np.bincount(labels.ravel())
+    return np.bincount(labels.ravel()) if in_regions_range(labels) else np.zeros(0, np.int64)
 
 
 def _calibration_source(cube) -> str:
