@@ -291,9 +291,14 @@ class SpectrumWidget(CubeDock):
         self.redraw()
 
     def clear_extra_curves(self) -> None:
-        for name in [n for n in self.curves if n not in (MEAN_CURVE, PIXEL_CURVE, REGION_CURVE)]:
+        for name in self._extra_curves():
             del self.curves[name]
         self.redraw()
+
+    def _extra_curves(self) -> list[str]:
+        """The curves Clear extra curves removes: all but the scan's mean, the pixel and the
+        region curve (the regions' means Embed & cluster sends)."""
+        return [n for n in self.curves if n not in (MEAN_CURVE, PIXEL_CURVE, REGION_CURVE)]
 
     def checked_elements(self) -> list[str]:
         return [
@@ -531,7 +536,6 @@ class SpectrumWidget(CubeDock):
             )
             self.calibration_label.setToolTip(tip)
         self.curves.update(self.recall(cube, "curves", {}))
-        self._follow_curve_buttons()
         # the ticks the user left on this cube, else (once surveyed) its suggested elements
         self.set_checked_elements(self.recall(cube, "ticks", []))
 
@@ -655,12 +659,11 @@ class SpectrumWidget(CubeDock):
         )
 
     def _follow_curve_buttons(self) -> None:
-        """Clear extra curves is on only while the plot holds a curve it removes (the regions'
-        means Embed & cluster sends): with the scan's mean alone it stayed on and did nothing.
-        Export CSV is on only while a curve is plotted: with no scan open it stayed on, and a
-        click only refused ("nothing to export yet: plot a spectrum first")."""
-        kept = (MEAN_CURVE, PIXEL_CURVE, REGION_CURVE)
-        self.clear_button.setEnabled(any(name not in kept for name in self.curves))
+        """Clear extra curves is on only while the plot holds a curve it removes
+        (_extra_curves): with the scan's mean alone it stayed on and did nothing. Export CSV is
+        on only while a curve is plotted: with no scan open it stayed on, and a click only
+        refused ("nothing to export yet: plot a spectrum first"). redraw follows the curves."""
+        self.clear_button.setEnabled(bool(self._extra_curves()))
         self.export_button.setEnabled(bool(self.curves))
 
     def _plot_spec(self):
