@@ -694,6 +694,16 @@ class CubeDock(QWidget):
         entry = self._per_cube.get(id(cube))
         return default if entry is None or entry[0] is not cube else entry[1].get(key, default)
 
+    def remember_weakly(self, cube, key: str, layer) -> None:
+        """Keep `layer` (None: none) for `cube` by a weak reference: a layer deleted while
+        another scan was shown is let go, not held with its pixels until the scan is closed."""
+        self.remember(cube, key, None if layer is None else weakref.ref(layer))
+
+    def recall_weakly(self, cube, key: str):
+        """The layer remember_weakly kept for `cube` under `key`; None once it is deleted."""
+        ref = self.recall(cube, key)
+        return None if ref is None else ref()
+
     def recall_all(self, key: str) -> list:
         """What is kept under `key` for every open scan that has it."""
         return [kept[key] for _, kept in self._per_cube.values() if kept.get(key) is not None]

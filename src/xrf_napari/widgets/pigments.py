@@ -783,8 +783,7 @@ class PigmentsWidget(CubeDock):
     def leave_cube(self, cube) -> None:
         # weakly, as Spectrum's region: a photograph deleted while another scan was shown stayed
         # in memory (its full-resolution pixels) as long as this scan was open
-        photo = self.photo_combo.current_layer()
-        self.remember(cube, "photo", None if photo is None else weakref.ref(photo))
+        self.remember_weakly(cube, "photo", self.photo_combo.current_layer())
         self.remember(cube, "fwhm", self.fwhm_spin.value())
 
     def on_cube(self, layer) -> None:
@@ -796,8 +795,7 @@ class PigmentsWidget(CubeDock):
             FWHM_FROM_FILE if cube is None else self.recall(cube, "fwhm", FWHM_FROM_FILE)
         )
         # a photograph shows one scan's area: another scan of its size took its colours unasked
-        had = None if cube is None else self.recall(cube, "photo")
-        photo = None if had is None else had()
+        photo = None if cube is None else self.recall_weakly(cube, "photo")
         self.photo_combo.set_layer(photo if self.photo_combo.offers(photo) else None)
         regions = None if cube is None else self.recall(cube, "regions")
         if regions is not None:  # found while another scan was shown: chosen now, once

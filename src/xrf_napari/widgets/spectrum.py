@@ -485,9 +485,9 @@ class SpectrumWidget(CubeDock):
     # -- internals ---------------------------------------------------------------------------
     def on_cube(self, layer) -> None:
         self.region_combo.refresh()  # the regions made for this scan
-        had = None if layer is None else self.recall(layer_cube(layer), "region")
-        if had is not None and self.region_combo.offers(had()):  # the one chosen on it before
-            self.region_combo.set_layer(had())
+        had = None if layer is None else self.recall_weakly(layer_cube(layer), "region")
+        if self.region_combo.offers(had):  # the one chosen on it before
+            self.region_combo.set_layer(had)
         self.curves.clear()  # then the curves this cube had when the user left it
         self._last_pixel = None
         self.suggested_label.setText(NO_SUGGESTION)
@@ -544,8 +544,7 @@ class SpectrumWidget(CubeDock):
         # region and cluster means come back with their cube; the mouse's pixel does not
         self.remember(cube, "curves", {n: c for n, c in self.curves.items() if n != PIXEL_CURVE})
         # the region chosen on this scan comes back with it (weakly: a deleted layer's labels)
-        region = self.region_combo.current_layer()
-        self.remember(cube, "region", None if region is None else weakref.ref(region))
+        self.remember_weakly(cube, "region", self.region_combo.current_layer())
 
     def show_survey(self, mean, suggested) -> None:
         cube = self.current_cube()
