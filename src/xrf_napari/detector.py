@@ -125,10 +125,13 @@ def _symbol_or_as_written(anode: str) -> str:
         return anode
 
 
-#: The tube the reader's automatic calibration assumes for a file that names no anode: the
-#: default of io.read_cube's `anode` (and auto_calibrated's) and of the commands' --anode, which
-#: every message naming the default reads (calibration_anode_origin).
+#: The tube the reader's automatic calibration assumes for a file that names no anode (and no
+#: --anode / read_cube anode= given) unless its scatter lines show another
+#: (autocal.scatter_recalibrated), which every message naming the default reads
+#: (calibration_anode_origin).
 DEFAULT_CALIBRATION_ANODE = "Rh"
+#: `auto_calibration`'s "anode_from" when the anode was read from the scan's scatter lines.
+ANODE_FROM_SCATTER = "scatter lines"
 
 
 def calibration_anode(metadata) -> str | None:
@@ -139,6 +142,14 @@ def calibration_anode(metadata) -> str | None:
     no element is returned as written."""
     a = (dict_from_metadata(metadata, "auto_calibration") or {}).get("anode")
     return _symbol_or_as_written(a.strip()) if isinstance(a, str) and a.strip() else None
+
+
+def calibration_anode_seen(metadata) -> bool:
+    """Whether the automatic calibration took its anode from the scan's scatter lines, shown
+    under the default anode's calibration too (autocal.scatter_recalibrated): evidence of the
+    tube, not an assumption that put its lines where they are."""
+    auto = dict_from_metadata(metadata, "auto_calibration") or {}
+    return auto.get("anode_from") == ANODE_FROM_SCATTER
 
 
 def calibration_anode_origin(metadata: dict, given: str | None = None) -> str:
@@ -152,6 +163,8 @@ def calibration_anode_origin(metadata: dict, given: str | None = None) -> str:
     metadata = metadata or {}
     if anode_from_metadata(metadata):
         return "the anode the file names"
+    if calibration_anode_seen(metadata):
+        return "the file names none: read from the scan's scattered tube lines"
     assumed = calibration_anode(metadata)
     if given or (assumed and assumed != DEFAULT_CALIBRATION_ANODE):
         return "given with --anode (read_cube's anode=)"

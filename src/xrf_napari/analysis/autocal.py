@@ -596,18 +596,51 @@ def _fit(matches, gain_guess: float | None = None):
     return float(off), float(gain), resid
 
 
-def auto_calibrate(source, anode: str | None = "Rh", **kwargs) -> AutoCalibration:
-    """Calibrate a Cube (sum + max-pixel spectra, computed in blocks), a Spectrum, or 1-D counts."""
+def _spectra(source) -> list:
+    """A Cube's sum + max-pixel spectra (computed in blocks), a Spectrum's or 1-D counts."""
     from ..cube import Cube
 
     if isinstance(source, Cube):
         total, peak = source.sum_and_max_spectra()
-        spectra = [total] if source.shape[0] * source.shape[1] == 1 else [total, peak]
-    elif hasattr(source, "counts"):
-        spectra = [source.counts]
-    else:
-        spectra = [np.asarray(source)]
-    return calibrate_spectra(spectra, anode=anode, **kwargs)
+        return [total] if source.shape[0] * source.shape[1] == 1 else [total, peak]
+    if hasattr(source, "counts"):
+        return [source.counts]
+    return [np.asarray(source)]
+
+
+def auto_calibrate(source, anode: str | None = "Rh", **kwargs) -> AutoCalibration:
+    """Calibrate a Cube (sum + max-pixel spectra, computed in blocks), a Spectrum, or 1-D counts."""
+    return calibrate_spectra(_spectra(source), anode=anode, **kwargs)
+
+
+def _shown_anode(total: np.ndarray, calibration: Calibration) -> str | None:
+    """tube_guess.guess_anode of a sum spectrum put on the canonical axis by `calibration`."""
+    from ..energy import to_canonical_matrix
+    from .tube_guess import guess_anode
+
+    canonical = np.asarray(total, dtype=np.float64) @ to_canonical_matrix(calibration, total.size)
+    return guess_anode(np.asarray(canonical).reshape(1, -1))
+
+
+def scatter_recalibrated(source, result: AutoCalibration):
+    """For a scan whose tube nobody named, calibrated (`result`) assuming the default Rh: (its
+    calibration assuming X, X) where the spectra so calibrated show another anode X's scattered K
+    lines (which the default's calibration did not put there) and show them again calibrated
+    assuming X; None otherwise (the default's own lines there confirm nothing). It stayed Rh even
+    on a Mo tube's scan (the real PyMCA .mca), and the Pigments fit, reading Mo from the scatter
+    lines (tube_guess.scan_anode), then named another tube than the Spectrum dock."""
+    from ..detector import DEFAULT_CALIBRATION_ANODE
+
+    spectra = _spectra(source)
+    total = np.asarray(spectra[0], dtype=np.float64)
+    shown = _shown_anode(total, result.calibration)
+    if shown is None or shown == DEFAULT_CALIBRATION_ANODE:
+        return None
+    try:
+        other = calibrate_spectra(spectra, anode=shown)
+    except AutoCalibrationError:
+        return None
+    return (other, shown) if _shown_anode(total, other.calibration) == shown else None
 
 
 # -- checking a file's calibration --------------------------------------------------------------

@@ -167,13 +167,16 @@ def guess_scan_anode(cube, counts: np.ndarray) -> str | None:
     None on channel numbers (no calibration: read as keV, the channels of 160 generated scans at
     0.02-0.2 keV per channel named a tube in 33, W and Cu tubes as Rh, Mo or Ag), and on
     an automatic calibration None for the anode it assumed, whose lines it put at their
-    energies (finding them there confirms nothing); another anode's lines there are evidence."""
-    from ..detector import calibration_anode
+    energies (finding them there confirms nothing); another anode's lines there are evidence, and
+    so is the anode it took from them (calibration_anode_seen: shown under the default's too)."""
+    from ..detector import calibration_anode, calibration_anode_seen
 
     source = cube.calibration.source
     if source == "none" or not len(counts):
         return None
     seen = guess_anode(counts)
+    if calibration_anode_seen(cube.metadata):
+        return seen
     assumed = calibration_anode(cube.metadata) or seen
     return None if source == "auto" and seen == assumed else seen
 

@@ -17,11 +17,12 @@ _ANODE = f"X-ray tube anode ({', '.join(TUBE_ANODES[:-1])} or {TUBE_ANODES[-1]})
 #: their notes on it (recolour, embed: replacing_anode_help), and also does this.
 ANODE_HELP = (
     f"{_ANODE} for the automatic energy calibration of a file that has none and does not "
-    "name its anode (a file that names one keeps it; default Rh)"
+    "name its anode (a file that names one keeps it; default: the tube its scatter lines show, "
+    "else Rh)"
 )
 _CALIBRATION_TUBE = (
     "also the tube of the automatic energy calibration of a file that has none and names no "
-    "anode (default Rh)"
+    "anode (default: the tube its scatter lines show, else Rh)"
 )
 
 
@@ -106,12 +107,12 @@ def add_excitation_options(parser, uses: str, unknown_tube: str, unknown_kv: str
 
 def read_scan(args, **options):
     """INPUT opened with the scan options (`add_scan_options`)."""
-    from ..detector import DEFAULT_CALIBRATION_ANODE
     from ..io import read_cube
 
-    anode = args.anode or DEFAULT_CALIBRATION_ANODE
     auto = not args.no_auto_calibration
-    return read_cube(args.input, anode=anode, dataset=args.dataset, auto_calibrate=auto, **options)
+    return read_cube(
+        args.input, anode=args.anode, dataset=args.dataset, auto_calibrate=auto, **options
+    )
 
 
 #: Endings of a file name, not a folder's: `--output report.png` to a command that writes a

@@ -15,7 +15,7 @@ import weakref
 from pathlib import Path
 
 from ..cube import Cube, release_mapped_pages
-from ..detector import DEFAULT_CALIBRATION_ANODE
+from ..detector import ANODE_FROM_SCATTER, DEFAULT_CALIBRATION_ANODE
 from ..energy import Calibration
 from ..errors import CONTRAST_BYTES, CubeReadError, sample_counts
 from .limits import check_path, check_tree
@@ -111,7 +111,7 @@ def read_cube(
     *,
     calibration: Calibration | None = None,
     auto_calibrate: bool = True,
-    anode: str = DEFAULT_CALIBRATION_ANODE,
+    anode: str | None = None,
     dataset: str | None = None,
     check_counts: bool = True,
     calibrate_later: int | None = None,
@@ -123,7 +123,8 @@ def read_cube(
     auto_calibrate: for a file with no calibration, fit one from scatter/element peaks
         (`analysis.autocal`); failure leaves channel numbers (source "none"), never an exception.
     anode: tube anode hint for auto-calibration (the file's own anode metadata wins); a symbol in
-        any case, an English name or an atomic number ("rh", "Rhodium", 45 -> "Rh").
+        any case, an English name or an atomic number ("rh", "Rhodium", 45 -> "Rh"). None: Rh,
+        unless the scan's scatter lines show another tube (autocal.scatter_recalibrated).
     dataset: HDF5 dataset / zarr array path, bypassing discovery.
     calibrate_later: a cube of more bytes than this (or whose pass is as slow: arrays.pass_bytes)
         that needs the automatic calibration is returned without it (source "none",
@@ -133,7 +134,8 @@ def read_cube(
         (Cube.opening_sample, up to errors.CONTRAST_BYTES) for the napari reader, which takes it:
         a zarr store decodes its sampled chunks once. Off, nothing is held for a script or the CLI.
     """
-    anode = _anode_hint(anode)  # before the file is opened: a bad hint is the caller's error
+    anode = None if anode is None else _anode_hint(anode)  # before the file is opened: a bad
+    # hint is the caller's error
     path = Path(path)
     st = check_path(path, allow_dir=True)
     fmt = format_of(path)
@@ -178,7 +180,10 @@ def read_cube(
         else:
             if cube.calibration.source == "file":
                 cube = _review_file_calibration(
-                    cube, path, sample if auto_calibrate else None, anode
+                    cube,
+                    path,
+                    sample if auto_calibrate else None,
+                    anode or DEFAULT_CALIBRATION_ANODE,
                 )
             if cube.calibration.source == "none" and auto_calibrate:
                 if calibrate_later is not None and pass_bytes(cube) > calibrate_later:
@@ -241,15 +246,13 @@ def _review_file_calibration(cube: Cube, path: Path, sample, anode: str) -> Cube
 def auto_calibrated(cube: Cube, anode: str | None = None, on_block=None) -> Cube:
     """The automatic calibration read_cube(calibrate_later=...) left pending: the cube with it, or
     the same cube with metadata["auto_calibration"] saying why it failed (channel numbers stay).
-    anode: as read_cube's; by default the one read_cube was given (else Rh), so both paths fit
-    the same way; the file's own anode metadata wins.
+    anode: as read_cube's; by default the one read_cube was given (else as read_cube's None), so
+    both paths fit the same way; the file's own anode metadata wins.
     One pass over the file (Cube.sum_and_max_spectra, which keeps the sum image); on_block(row
     slice, block) sees its blocks, and an exception it raises stops the pass and comes out here.
     A bad block is a CubeReadError naming the file, as from read_cube."""
     anode = normalise_anode_metadata(cube.metadata, cube.path or cube.name) or (
-        _anode_hint(anode)
-        if anode is not None
-        else _PENDING_ANODE.get(cube, DEFAULT_CALIBRATION_ANODE)
+        _anode_hint(anode) if anode is not None else _PENDING_ANODE.get(cube)
     )
     cube.sum_and_max_spectra(on_block=on_block)  # auto_calibrate asks again: kept, not re-read
     out = _auto_calibrate(cube, anode)
@@ -289,16 +292,23 @@ def _anode_hint(anode: str) -> str:
         ) from None
 
 
-def _auto_calibrate(cube: Cube, anode: str) -> Cube:
-    from ..analysis.autocal import AutoCalibrationError, auto_calibrate
+def _auto_calibrate(cube: Cube, anode: str | None) -> Cube:
+    """The cube with its automatic calibration; anode None: no tube named, the default's unless
+    the scatter lines show another (autocal.scatter_recalibrated)."""
+    from ..analysis.autocal import AutoCalibrationError, auto_calibrate, scatter_recalibrated
 
     try:
-        result = auto_calibrate(cube, anode=anode)
+        result = auto_calibrate(cube, anode=anode or DEFAULT_CALIBRATION_ANODE)
     except AutoCalibrationError as exc:
         why = _few_channels(cube) or str(exc)
         cube.metadata["auto_calibration"] = f"failed: {why}; energy axis is channel numbers"
         return cube
-    return _with_auto(cube, result, anode)
+    seen = None if anode else scatter_recalibrated(cube, result)
+    result, anode = seen or (result, anode or DEFAULT_CALIBRATION_ANODE)
+    out = _with_auto(cube, result, anode)
+    if seen:
+        out.metadata["auto_calibration"]["anode_from"] = ANODE_FROM_SCATTER
+    return out
 
 
 def _few_channels(cube: Cube) -> str | None:
