@@ -197,8 +197,11 @@ def scan_anode(cube, counts: np.ndarray) -> tuple[str | None, str]:
         return seen, "estimated from the spectra (scatter lines)"
     assumed = calibration_anode(cube.metadata) if cube.calibration.source == "auto" else None
     if assumed in ANODES:
-        return assumed, (
-            "taken from the automatic energy calibration, which assumed it (the spectra show no "
-            "tube's scatter lines)"
+        shown = len(counts) and guess_anode(counts) == assumed  # where it put them: no evidence
+        why = (
+            "its scatter lines show where that calibration put them"
+            if shown
+            else "the spectra show no tube's scatter lines"
         )
+        return assumed, f"taken from the automatic energy calibration, which assumed it ({why})"
     return None, ""

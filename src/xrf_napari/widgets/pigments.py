@@ -771,7 +771,7 @@ class PigmentsWidget(CubeDock):
         if cube is self.current_cube():
             self.labels_combo.set_layer(labels_layer)
         else:
-            self.remember(cube, "regions", labels_layer)
+            self.remember_weakly(cube, "regions", labels_layer)  # let go if deleted meanwhile
         sil = f", silhouette {result.silhouette:.2f}" if result.silhouette is not None else ""
         self.job.status.setText(
             f"{result.k} region{'' if result.k == 1 else 's'}{sil}: check them against the maps "
@@ -797,9 +797,9 @@ class PigmentsWidget(CubeDock):
         # a photograph shows one scan's area: another scan of its size took its colours unasked
         photo = None if cube is None else self.recall_weakly(cube, "photo")
         self.photo_combo.set_layer(photo if self.photo_combo.offers(photo) else None)
-        regions = None if cube is None else self.recall(cube, "regions")
+        regions = None if cube is None else self.recall_weakly(cube, "regions")
         if regions is not None:  # found while another scan was shown: chosen now, once
-            self.remember(cube, "regions", None)
+            self.forget(cube, "regions")
             self.labels_combo.refresh()  # lists what fits this scan (it follows right after)
             if self.labels_combo.offers(regions):  # (not deleted meanwhile)
                 self.labels_combo.set_layer(regions)
