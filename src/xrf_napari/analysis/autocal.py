@@ -13,7 +13,7 @@ the peaks about as well (`_rivals`) or, refined, puts about as much peak weight 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -129,6 +129,9 @@ class AutoCalibration:
     calibration: Calibration
     matched_peaks: list
     residual_ev_rms: float
+    #: the spectra's peaks it matched lines to: another anode's calibration of the same spectra
+    #: (scatter_recalibrated) reuses them rather than finding them again
+    peaks: list | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return {
@@ -385,11 +388,13 @@ def calibrate_spectra(
     offset_range=OFFSET_RANGE,
     min_matches: int = 4,
     max_residual_ev: float = 40.0,
+    peaks: list | None = None,
 ) -> AutoCalibration:
-    """Fit a calibration from one or more spectra of the same detector (sum, max-pixel...)."""
+    """Fit a calibration from one or more spectra of the same detector (sum, max-pixel...).
+    peaks: spectra_peaks(spectra) where already found (an AutoCalibration's of them)."""
     spectra = [np.asarray(s, dtype=np.float64) for s in spectra if s is not None]
     n = spectra[0].size
-    peaks = spectra_peaks(spectra)
+    peaks = spectra_peaks(spectra) if peaks is None else peaks
     if len(peaks) < min_matches:
         scatter = excess_scatter(spectra[0])
         raise AutoCalibrationError(
@@ -465,7 +470,7 @@ def calibrate_spectra(
         for (p, r), d in zip(matches, resid)
     ]
     cal = Calibration(off, gain, 0.0, source="auto")
-    return AutoCalibration(cal, matched, rms)
+    return AutoCalibration(cal, matched, rms, peaks)
 
 
 def _refined(peaks, refs, off: float, gain: float):
@@ -637,7 +642,7 @@ def scatter_recalibrated(source, result: AutoCalibration):
     if shown is None or shown == DEFAULT_CALIBRATION_ANODE:
         return None
     try:
-        other = calibrate_spectra(spectra, anode=shown)
+        other = calibrate_spectra(spectra, anode=shown, peaks=result.peaks)
     except AutoCalibrationError:
         return None
     return (other, shown) if _shown_anode(total, other.calibration) == shown else None

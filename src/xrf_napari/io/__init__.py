@@ -297,15 +297,15 @@ def _auto_calibrate(cube: Cube, anode: str | None) -> Cube:
     the scatter lines show another (autocal.scatter_recalibrated)."""
     from ..analysis.autocal import AutoCalibrationError, auto_calibrate, scatter_recalibrated
 
+    assumed = anode or DEFAULT_CALIBRATION_ANODE
     try:
-        result = auto_calibrate(cube, anode=anode or DEFAULT_CALIBRATION_ANODE)
+        result = auto_calibrate(cube, anode=assumed)
     except AutoCalibrationError as exc:
         why = _few_channels(cube) or str(exc)
         cube.metadata["auto_calibration"] = f"failed: {why}; energy axis is channel numbers"
         return cube
     seen = None if anode else scatter_recalibrated(cube, result)
-    result, anode = seen or (result, anode or DEFAULT_CALIBRATION_ANODE)
-    out = _with_auto(cube, result, anode)
+    out = _with_auto(cube, *(seen or (result, assumed)))
     if seen:
         out.metadata["auto_calibration"]["anode_from"] = ANODE_FROM_SCATTER
     return out
