@@ -175,3 +175,25 @@ def test_the_calibrations_own_anode_shown_by_the_scatter_is_not_said_unseen():
             cube_from_array(np.ones((24, 24, 512), np.float32), cal, auto_calibration=auto), flat
         )[1]
     )
+
+
+def test_a_contradicted_file_calibration_is_replaced_for_the_tube_its_scatter_shows(tmp_path):
+    """e587e88 calibrated a scan naming no tube for the tube its scatter lines show, but a file
+    whose own calibration contradicts its peaks was re-calibrated assuming Rh (revB53): Spectrum
+    said "auto, assuming a Rh tube" of a Mo-tube scan while Pigments read Mo, the contradiction
+    e587e88 mended by the other road."""
+    from test_autocal import _npy_with_sidecar
+    from test_tube48 import BASE, _native
+
+    from xrf_napari.detector import calibration_anode, calibration_anode_seen
+    from xrf_napari.io import read_cube
+
+    counts = _native("Mo", 35.0)
+    path = _npy_with_sidecar(tmp_path, "wrong", counts, BASE.offset + 1.0, BASE.gain)
+    with pytest.warns(UserWarning, match="contradicts the spectrum's peaks"):
+        cube = read_cube(path)
+    assert cube.calibration.source == "auto"
+    assert calibration_anode(cube.metadata) == "Mo" and calibration_anode_seen(cube.metadata)
+    assert abs(cube.calibration.offset - BASE.offset) < 0.02
+    named = read_cube(path, anode="Rh")  # a tube named is used as given
+    assert calibration_anode(named.metadata) == "Rh" and not calibration_anode_seen(named.metadata)

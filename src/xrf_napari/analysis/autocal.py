@@ -633,10 +633,11 @@ def scatter_recalibrated(source, result: AutoCalibration):
     lines (which the default's calibration did not put there) and show them again calibrated
     assuming X; None otherwise (the default's own lines there confirm nothing). It stayed Rh even
     on a Mo tube's scan (the real PyMCA .mca), and the Pigments fit, reading Mo from the scatter
-    lines (tube_guess.scan_anode), then named another tube than the Spectrum dock."""
+    lines (tube_guess.scan_anode), then named another tube than the Spectrum dock. `source`:
+    as auto_calibrate's, or a list of the spectra `result` was fitted to (sum, max pixel)."""
     from ..detector import DEFAULT_CALIBRATION_ANODE
 
-    spectra = _spectra(source)
+    spectra = source if isinstance(source, list) else _spectra(source)
     total = np.asarray(spectra[0], dtype=np.float64)
     shown = _shown_anode(total, result.calibration)
     if shown is None or shown == DEFAULT_CALIBRATION_ANODE:

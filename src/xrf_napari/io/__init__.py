@@ -180,10 +180,7 @@ def read_cube(
         else:
             if cube.calibration.source == "file":
                 cube = _review_file_calibration(
-                    cube,
-                    path,
-                    sample if auto_calibrate else None,
-                    anode or DEFAULT_CALIBRATION_ANODE,
+                    cube, path, sample if auto_calibrate else None, anode
                 )
             if cube.calibration.source == "none" and auto_calibrate:
                 if calibrate_later is not None and pass_bytes(cube) > calibrate_later:
@@ -213,9 +210,10 @@ def _short(exc: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _review_file_calibration(cube: Cube, path: Path, sample, anode: str) -> Cube:
+def _review_file_calibration(cube: Cube, path: Path, sample, anode: str | None) -> Cube:
     """A file's calibration is not trusted silently: an implausible one is dropped, and one that
-    contradicts the peaks of the sampled rows is replaced by the automatic one (warning + note)."""
+    contradicts the peaks of the sampled rows is replaced by the automatic one (warning + note),
+    for the tube the scatter lines show where none is named, as _auto_calibrate's."""
     import warnings
 
     from .calibration import implausible
@@ -228,7 +226,8 @@ def _review_file_calibration(cube: Cube, path: Path, sample, anode: str) -> Cube
         from ..analysis.autocal import check_calibration
 
         pixels = cube.shape[0] * cube.shape[1]
-        found = check_calibration(sample[:1] if pixels == 1 else sample, cube.calibration, anode)
+        spectra = list(sample[:1] if pixels == 1 else sample)
+        found = check_calibration(spectra, cube.calibration, anode or DEFAULT_CALIBRATION_ANODE)
         if found is not None:
             problem, auto = found
     if problem is None:
@@ -237,7 +236,7 @@ def _review_file_calibration(cube: Cube, path: Path, sample, anode: str) -> Cube
     out = (
         cube.with_calibration(Calibration.uncalibrated())
         if auto is None
-        else _with_auto(cube, auto, anode)
+        else _with_auto_seen(cube, spectra, auto, anode)
     )
     out.metadata["calibration_note"] = f"{path}: {problem}"
     return out
@@ -295,7 +294,7 @@ def _anode_hint(anode: str) -> str:
 def _auto_calibrate(cube: Cube, anode: str | None) -> Cube:
     """The cube with its automatic calibration; anode None: no tube named, the default's unless
     the scatter lines show another (autocal.scatter_recalibrated)."""
-    from ..analysis.autocal import AutoCalibrationError, auto_calibrate, scatter_recalibrated
+    from ..analysis.autocal import AutoCalibrationError, auto_calibrate
 
     assumed = anode or DEFAULT_CALIBRATION_ANODE
     try:
@@ -304,8 +303,18 @@ def _auto_calibrate(cube: Cube, anode: str | None) -> Cube:
         why = _few_channels(cube) or str(exc)
         cube.metadata["auto_calibration"] = f"failed: {why}; energy axis is channel numbers"
         return cube
-    seen = None if anode else scatter_recalibrated(cube, result)
-    out = _with_auto(cube, *(seen or (result, assumed)))
+    return _with_auto_seen(cube, cube, result, anode)
+
+
+def _with_auto_seen(cube: Cube, source, result, anode: str | None) -> Cube:
+    """_with_auto of `result` (calibrated assuming `anode`, else the default), or, where no tube
+    is named and the spectra of `source` so calibrated show another's scatter lines, of the
+    calibration for that tube (autocal.scatter_recalibrated): a file's calibration replaced for
+    contradicting its peaks had stayed with the default's (revB53)."""
+    from ..analysis.autocal import scatter_recalibrated
+
+    seen = None if anode else scatter_recalibrated(source, result)
+    out = _with_auto(cube, *(seen or (result, anode or DEFAULT_CALIBRATION_ANODE)))
     if seen:
         out.metadata["auto_calibration"]["anode_from"] = ANODE_FROM_SCATTER
     return out
