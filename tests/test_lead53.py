@@ -197,3 +197,26 @@ def test_a_contradicted_file_calibration_is_replaced_for_the_tube_its_scatter_sh
     assert abs(cube.calibration.offset - BASE.offset) < 0.02
     named = read_cube(path, anode="Rh")  # a tube named is used as given
     assert calibration_anode(named.metadata) == "Rh" and not calibration_anode_seen(named.metadata)
+
+
+def test_forgetting_strokes_through_napari_s_proxy_warns_of_no_private_access():
+    """Every Embed run printed napari's FutureWarning "Private attribute access
+    ('Labels._reset_history') ... will be unavailable no earlier than 0.10.0" (gui53):
+    forget_strokes reached the private method through the public-only proxy a plugin's viewer
+    hands out; it goes through the layer behind it, as follow_edits does. The history is
+    emptied."""
+    import warnings
+
+    import numpy as np
+    from napari.layers import Labels
+    from napari.utils._proxies import PublicOnlyProxy
+
+    from xrf_napari.widgets._layers import forget_strokes
+
+    layer = Labels(np.zeros((4, 4), np.int32))
+    layer.paint((1, 1), 2)
+    assert len(layer._undo_history) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        forget_strokes(PublicOnlyProxy(layer))
+    assert len(layer._undo_history) == 0

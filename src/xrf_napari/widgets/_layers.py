@@ -258,7 +258,7 @@ def forget_strokes(layer) -> None:
     """Empty a Labels layer's undo and redo history (napari's own, private: nothing public does
     it; skipped where napari has none). Setting layer.data keeps it: Ctrl+Z then wrote the pixels
     of a stroke painted on the old regions into the new ones."""
-    reset = getattr(layer, "_reset_history", None)
+    reset = getattr(unwrapped(layer), "_reset_history", None)  # (the proxy warns of privates)
     if reset is not None:
         reset()
 
