@@ -130,7 +130,7 @@ def test_a_scan_closed_between_its_latent_and_clusters_keeps_its_layers_a_pair(
     assert embed.run() is not None
     wait_idle(qtbot, embed.job)
     assert embed.job.status.text() == (
-        "The datacube was closed; its result was dropped and the latent RGB and clusters "
+        "The scan a.h5 was closed; its result was dropped and the latent RGB and clusters "
         "layers were put back as they were before this run."
     )
     assert latent in viewer.layers and clusters in viewer.layers

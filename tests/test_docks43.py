@@ -123,7 +123,7 @@ def test_a_result_dropped_after_its_clusters_step_leaves_the_layers_as_they_were
     assert embed.run() is not None
     wait_idle(qtbot, embed.job)
     assert embed.job.status.text() == (
-        "The datacube was closed; its result was dropped and the latent RGB and clusters "
+        "The scan a.h5 was closed; its result was dropped and the latent RGB and clusters "
         "layers were put back as they were before this run."
     )
     assert [ly.name for ly in viewer.layers] == [

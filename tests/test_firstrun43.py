@@ -33,6 +33,6 @@ def test_a_first_run_dropped_as_its_scan_closes_says_its_layers_were_removed(
     assert embed.run() is not None
     wait_idle(qtbot, embed.job)
     assert embed.job.status.text() == (
-        f"The datacube was closed; its result was dropped and {words}."
+        f"The scan a.h5 was closed; its result was dropped and {words}."
     )
     assert not [ly.name for ly in viewer.layers if "latent RGB" in ly.name or "clusters" in ly.name]

@@ -132,5 +132,5 @@ def test_a_result_dropped_before_it_changed_a_layer_says_only_that(
     assert embed.start_job(job, cube=cube, on_result=delivered.append) is not None
     embed._cube_is_open = lambda _cube: False  # closed as the job ended
     wait_idle(qtbot, embed.job)
-    assert embed.job.status.text() == "The datacube was closed; its result was dropped."
+    assert embed.job.status.text() == "The scan a.h5 was closed; its result was dropped."
     assert not delivered and [ly.name for ly in viewer.layers] == names

@@ -445,6 +445,12 @@ def _tube_words(anode: str | None, chosen_in: str) -> str:
 _CLOSED = object()
 
 
+def _closed_scan_name(cube) -> str:
+    """What a dock's line calls a scan once closed (its layer gone): its file's name, so that
+    words left on a dock now showing another scan say which one was closed."""
+    return cube.path.name if getattr(cube, "path", None) else cube.name
+
+
 def _checked_steps(steps, still_wanted):
     """Yield from a staged result while still_wanted() (its cube may be closed between steps);
     returns its value, or _CLOSED when it was abandoned."""
@@ -749,7 +755,8 @@ class CubeDock(QWidget):
             def is_open():
                 return self._cube_is_open(cube)
 
-            kept, said = _CLOSED, "The datacube was closed; its result was dropped"
+            kept = _CLOSED
+            said = f"The scan {_closed_scan_name(cube)} was closed; its result was dropped"
             if is_open():
                 kept = on_result(value)
                 if isinstance(kept, types.GeneratorType):
@@ -1249,14 +1256,14 @@ class CubeDock(QWidget):
         if cube is not None and cube is not self._cube:
             # it ran on a scan the user has left: its last words are that scan's, and go with it
             # once it was closed ("Cancelled." stayed on the scan shown now); with no scan shown,
-            # they stay ("The datacube was closed; ...")
+            # they stay ("The scan b.h5 was closed; ...")
             if self._cube_is_open(cube):
                 self.remember(cube, "status", self.job.state())
                 self.job.show_state(self._scan_state(self._cube))
             elif self._cube is not None and survey:  # one the user did not ask for: the
                 self.job.show_state(self._scan_state(self._cube))  # scan shown's line
             elif self._cube is not None:
-                # closed ("Stopped: the scan b.h5 was closed.", "The datacube was closed; its
+                # closed ("Stopped: the scan b.h5 was closed.", "The scan b.h5 was closed; its
                 # result was dropped."): the line keeps those words, the only ones saying what
                 # became of the job. The scan shown kept its own line, which comes back when it
                 # is chosen again; the words were replaced by it at once, and the scan chosen
@@ -1288,8 +1295,7 @@ class CubeDock(QWidget):
             from napari.utils.notifications import show_info
 
             cube = self._job_cube
-            name = cube.path.name if getattr(cube, "path", None) else cube.name
-            reason = f"Stopped: the scan {name} was closed."
+            reason = f"Stopped: the scan {_closed_scan_name(cube)} was closed."
             survey = self._job_is_survey
             # once: a job stopped so ends at its next step, and the layers removed meanwhile
             # (other scans closed with it) find it still running

@@ -1,0 +1,28 @@
+"""Unclear messages found in session 53: words that did not say which scan, or which option,
+they were about, or gave a reason that was not the one."""
+
+from _napari_helpers import open_cube, wait_idle, write_painted_cube
+
+
+def test_a_result_dropped_as_its_scan_closed_names_that_scan(make_napari_viewer, qtbot, tmp_path):
+    """A job that ended as its scan was closed said "The datacube was closed; its result was
+    dropped.", on a dock that may show another scan by then, naming none; its scan's closing
+    mid-job says "Stopped: the scan a.h5 was closed." The line names the scan the same way."""
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+
+    viewer = make_napari_viewer()
+    (stack,) = [
+        ly for ly in open_cube(viewer, write_painted_cube(tmp_path / "a.h5")) if ly.ndim == 3
+    ]
+    embed = EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(embed)
+
+    def job():
+        return None
+        yield
+
+    assert embed.start_job(job, cube=layer_cube(stack), on_result=print) is not None
+    embed._cube_is_open = lambda _cube: False  # closed as the job ended
+    wait_idle(qtbot, embed.job)
+    assert embed.job.status.text() == "The scan a.h5 was closed; its result was dropped."
