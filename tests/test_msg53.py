@@ -26,3 +26,15 @@ def test_a_result_dropped_as_its_scan_closed_names_that_scan(make_napari_viewer,
     embed._cube_is_open = lambda _cube: False  # closed as the job ended
     wait_idle(qtbot, embed.job)
     assert embed.job.status.text() == "The scan a.h5 was closed; its result was dropped."
+
+
+def test_export_set_names_a_missing_data_folder_as_the_trainers_do(tmp_path, capsys):
+    """`xrf-napari-train export-set --data X` said "--data X does not exist" where the trainers
+    and evaluate say "--data: dataset folder X does not exist": one wording for one mistake."""
+    from xrf_napari.cli.train import main
+
+    missing = tmp_path / "sett"
+    argv = ["export-set", "--data", str(missing), "--out", str(tmp_path / "o"), "--format", "h5"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"export-set: error: --data: dataset folder {missing} does not exist" in err, err

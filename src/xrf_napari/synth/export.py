@@ -94,9 +94,13 @@ def source_files(data_dir) -> list[tuple[Path, Path]]:
     when the set was generated with --native (what the instrument wrote), else the canonical one.
     A --native set missing a native file is refused: it was exported half native, half canonical,
     and the transfer evaluation measured the canonical path for those cubes without saying so."""
+    from ..fileutil import option_first
     from .dataset import check_set_complete, native_path, require_folder
 
-    data_dir = require_folder(data_dir, "--data", "the generated set, with its manifest.json")
+    with option_first("--data"):  # worded as the trainers' and evaluate's (list_cubes)
+        data_dir = require_folder(
+            data_dir, "dataset folder", "the generated set, with its manifest.json"
+        )
     mpath = data_dir / "manifest.json"
     if not mpath.is_file():
         raise ValueError(f"{data_dir} has no manifest.json: not a generated dataset")
