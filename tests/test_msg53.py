@@ -1,6 +1,10 @@
 """Unclear messages found in session 53: words that did not say which scan, or which option,
 they were about, or gave a reason that was not the one."""
 
+import sys
+from pathlib import Path
+
+import pytest
 from _napari_helpers import open_cube, wait_idle, write_painted_cube
 
 
@@ -38,3 +42,17 @@ def test_export_set_names_a_missing_data_folder_as_the_trainers_do(tmp_path, cap
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert f"export-set: error: --data: dataset folder {missing} does not exist" in err, err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc makes no files")
+def test_an_output_in_proc_says_its_folder_cannot_hold_files(tmp_path):
+    """`-o /proc/out.png` read "folder /proc refuses new files (No such file or directory)",
+    as if /proc were missing: the probe's ENOENT in an existing folder is its file system
+    making no files, and the refusal says so."""
+    from xrf_napari import fileutil
+
+    with pytest.raises(fileutil.OutputError) as refused:
+        fileutil.check_outputs(files=[Path("/proc/xrf-napari-out.png")])
+    said = str(refused.value)
+    assert "folder /proc refuses new files (its file system cannot hold files" in said, said
+    assert "No such file" not in said

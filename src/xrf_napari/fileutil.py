@@ -729,11 +729,15 @@ def write_protected(path: Path, st: os.stat_result) -> bool:
 def _write_probe(folder: Path) -> str | None:
     """Why a new file cannot be created in `folder` (its system error), or None: an empty file is
     created there, named as atomic_path's temporaries (remove_stale_temporaries takes it, were
-    the process killed between), and removed."""
+    the process killed between), and removed. A folder that is there yet answers "No such file
+    or directory" (/proc: its file system makes no files) is said to be so: that error read as
+    if the folder were missing."""
 
     try:
         fd, name = tempfile.mkstemp(prefix=temp_prefix("write-check"), suffix=".tmp", dir=folder)
     except OSError as exc:
+        if exc.errno == errno.ENOENT and folder.is_dir():
+            return "its file system cannot hold files: a system one, such as /proc"
         return exc.strerror or str(exc)
     os.close(fd)
     with contextlib.suppress(OSError):
