@@ -152,6 +152,7 @@ class EmbedClusterWidget(CubeDock):
         self.latent_layer = None
         self.labels_layer = None
         self._seen = weakref.WeakKeyDictionary()  # the clusters layers' history (touched_labels)
+        self._landing = False  # a run's regions are being put in the clusters layer
         self.weights_edit = QLineEdit(default_weights("dve"))
         self.weights_edit.setPlaceholderText("shipped embedder")
         self.device = device_combo()
@@ -289,19 +290,25 @@ class EmbedClusterWidget(CubeDock):
         name = result_name(viewer, cube, "clusters", source)
         clusters = find_result(viewer, cube, name)
         clusters_before = _layer_state(clusters)
-        # the layer gets a copy of the labels: the brush never edits the kept result
-        self.labels_layer, kept, kept_line = replace_regions(
-            viewer,
-            name,
-            result.labels,
-            cube=cube,
-            colormap=clusters_colormap,
-            check=check,
-            scale=scale,
-            translate=translate,
-            opacity=0.6,
-            keep_undo=True,  # forgotten below, once the new regions stay
-        )
+        # the layer gets a copy of the labels: the brush never edits the kept result. Its new
+        # data is no edit of the kept result's regions (_clusters_edited): the new result's
+        # summary and curves follow, or the old regions come back if it is dropped
+        self._landing = True
+        try:
+            self.labels_layer, kept, kept_line = replace_regions(
+                viewer,
+                name,
+                result.labels,
+                cube=cube,
+                colormap=clusters_colormap,
+                check=check,
+                scale=scale,
+                translate=translate,
+                opacity=0.6,
+                keep_undo=True,  # forgotten below, once the new regions stay
+            )
+        finally:
+            self._landing = False
         try:
             yield
         except GeneratorExit:
@@ -347,13 +354,14 @@ class EmbedClusterWidget(CubeDock):
         taken off (they stayed, and were exported, as the means of regions that no longer were),
         those a stroke touched (touched_labels: no compare of the whole layer), all of them for an
         undo or new data unless the layer holds the kept result's regions again, whose curves
-        then come back."""
+        then come back. Not at a run's landing (_landing): the kept result's regions were
+        recounted there from the whole layer, in the GUI thread, for counts the new result drops."""
         from .spectrum import find_spectrum_widget
 
         what, item = labels_edit(event, self._seen)
         touched = edit_touched(what, item)
         layer, viewer = event.source, self.viewer
-        if (touched is not None and not touched) or viewer is None:
+        if (touched is not None and not touched) or viewer is None or self._landing:
             return
         target = find_spectrum_widget(viewer)
         for cube, kept in list(self._per_cube.values()):
