@@ -56,3 +56,40 @@ def test_an_output_in_proc_says_its_folder_cannot_hold_files(tmp_path):
     said = str(refused.value)
     assert "folder /proc refuses new files (its file system cannot hold files" in said, said
     assert "No such file" not in said
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ([], "The scan a.h5 was closed, so the export was stopped: nothing was written."),
+        (["x.png"], "The scan a.h5 was closed; x.png was saved all the same."),
+    ],
+)
+def test_a_save_ended_as_its_scan_closed_names_that_scan(
+    make_napari_viewer, qtbot, tmp_path, written, said
+):
+    """A save whose scan closed as it ended said "The datacube was closed, so the export was
+    stopped..." (or "...; x.png was saved all the same."), naming no scan: it names it as a
+    dropped result and "Stopped: the scan a.h5 was closed." do."""
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+
+    viewer = make_napari_viewer()
+    (stack,) = [
+        ly for ly in open_cube(viewer, write_painted_cube(tmp_path / "a.h5")) if ly.ndim == 3
+    ]
+    embed = EmbedClusterWidget(viewer)
+    viewer.window.add_dock_widget(embed)
+    worker = embed.save_in_job(
+        lambda: written,
+        cube=layer_cube(stack),
+        saving="Saving\u2026",
+        saved="x.png was saved",
+        done=str,
+        name="Save",
+        stopped="the export",
+    )
+    assert worker is not None
+    embed._cube_is_open = lambda _cube: False  # closed as the save ended
+    wait_idle(qtbot, embed.job)
+    assert embed.job.status.text() == said

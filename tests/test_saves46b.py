@@ -224,7 +224,7 @@ def test_an_edited_regions_save_stopped_by_closing_the_scan_says_what_happened(
     assert clusters in viewer.layers
     said = embed.job.status.text()
     assert said == (
-        "The datacube was closed, so the save was stopped: nothing was written; the edited "
+        "The scan a.h5 was closed, so the save was stopped: nothing was written; the edited "
         f"regions are still in {clusters.name}."
     ), said
 

@@ -445,7 +445,7 @@ def _tube_words(anode: str | None, chosen_in: str) -> str:
 _CLOSED = object()
 
 
-def _closed_scan_name(cube) -> str:
+def closed_scan_name(cube) -> str:
     """What a dock's line calls a scan once closed (its layer gone): its file's name, so that
     words left on a dock now showing another scan say which one was closed."""
     return cube.path.name if getattr(cube, "path", None) else cube.name
@@ -756,7 +756,7 @@ class CubeDock(QWidget):
                 return self._cube_is_open(cube)
 
             kept = _CLOSED
-            said = f"The scan {_closed_scan_name(cube)} was closed; its result was dropped"
+            said = f"The scan {closed_scan_name(cube)} was closed; its result was dropped"
             if is_open():
                 kept = on_result(value)
                 if isinstance(kept, types.GeneratorType):
@@ -813,9 +813,10 @@ class CubeDock(QWidget):
             written.extend(write())
 
         def closed() -> str:
+            scan = f"The scan {closed_scan_name(cube)} was closed"
             if written:
-                return f"The datacube was closed; {saved} all the same."
-            return f"The datacube was closed, so {stopped} was stopped: nothing was written."
+                return f"{scan}; {saved} all the same."
+            return f"{scan}, so {stopped} was stopped: nothing was written."
 
         worker = self.start_job(
             job,
@@ -1295,7 +1296,7 @@ class CubeDock(QWidget):
             from napari.utils.notifications import show_info
 
             cube = self._job_cube
-            reason = f"Stopped: the scan {_closed_scan_name(cube)} was closed."
+            reason = f"Stopped: the scan {closed_scan_name(cube)} was closed."
             survey = self._job_is_survey
             # once: a job stopped so ends at its next step, and the layers removed meanwhile
             # (other scans closed with it) find it still running

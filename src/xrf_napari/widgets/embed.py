@@ -16,6 +16,7 @@ from ..analysis.embed import why_one as _why_one
 from ._common import (
     CubeDock,
     after_calibration,
+    closed_scan_name,
     default_weights,
     deleted_layer_refusal,
     device_combo,
@@ -649,7 +650,10 @@ class EmbedClusterWidget(CubeDock):
         def stopped() -> str:  # "its result was dropped" read as if the regions were lost
             layer = self._clusters_layer(cube, result)
             kept = "" if layer is None else f"; the edited regions are still in {layer.name}"
-            return f"The datacube was closed, so the save was stopped: nothing was written{kept}."
+            scan = closed_scan_name(cube)
+            return (
+                f"The scan {scan} was closed, so the save was stopped: nothing was written{kept}."
+            )
 
         worker = self.start_job(
             iter_cluster_spectra,
