@@ -1,5 +1,5 @@
 """Embed & cluster's "Area per region", session 53: a re-run's landing recounts nothing for the
-result it replaces."""
+result it replaces; a stroke of a label over 0..65535 is not counted, as a full recount says."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def test_a_rerun_landing_on_the_clusters_layer_recounts_nothing(
 ):
     """Other regions put in the clusters layer by a re-run fired the kept result's edit slot,
     which recounted the whole layer in the GUI thread (and said "as edited on the layer" of the
-    old result) for counts the new result then dropped: also over a painted layer."""
+    old result) for counts the new result then dropped."""
     import xrf_napari.widgets.embed as module
 
     viewer = make_napari_viewer()
@@ -33,13 +33,36 @@ def test_a_rerun_landing_on_the_clusters_layer_recounts_nothing(
 
     monkeypatch.setattr(module, "_label_counts", spy)
     monkeypatch.setattr(module, "_embed_cluster_job", flipped)
-    for painted in (False, True):
-        if painted:  # a new region 3 over a quarter: counted from its box
-            embed.labels_layer.data_setitem(np.nonzero(np.ones((H // 4, W), bool)), 3)
-            assert "as edited on the layer" in embed.summary.text()
-        assert embed.run() is not None
-        wait_idle(qtbot, embed.job)
-        assert embed.job.last_error is None, embed.job.last_error
-        assert calls == [], calls
-        said = embed.summary.text()
-        assert said.startswith("2 regions (device cpu).\nArea per region: 1: 50%, 2: 50%"), said
+    # a new region 3 over a quarter, counted from its box: "as edited" before the re-run
+    embed.labels_layer.data_setitem(np.nonzero(np.ones((H // 4, W), bool)), 3)
+    assert "as edited on the layer" in embed.summary.text()
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    assert embed.job.last_error is None, embed.job.last_error
+    assert calls == [], calls
+    said = embed.summary.text()
+    assert said.startswith("2 regions (device cpu).\nArea per region: 1: 50%, 2: 50%"), said
+
+
+def test_a_stroke_of_a_label_over_65535_is_not_counted(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """A script's int32 clusters layer painted with a label over 65535: the stroke's count made
+    bincounts as long as the label (400 MB each for 5e7, in the GUI thread) and gave areas, where a
+    full recount of the layer says they are not counted."""
+    from xrf_napari.widgets._layers import counts_after
+
+    item = [(np.nonzero(np.ones((2, 2), bool)), np.array([1, 1, 2, 2], np.int32), 70000)]
+    before = np.array([0, 2, 2], np.int64)
+    assert counts_after(before, item).size == 0  # not counted (an empty array), as a recount
+    assert counts_after(np.zeros(70001, np.int64), item, undone=True) is None  # recounted
+
+    viewer = make_napari_viewer()
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    layer = embed.labels_layer
+    layer.data = np.asarray(layer.data).astype(np.int32)  # a script's: the same regions, int32
+    layer.data_setitem(np.nonzero(np.ones((2, 2), bool)), 70000)
+    said = embed.summary.text()
+    assert "not counted: labels outside 0..65535" in said, said

@@ -231,7 +231,9 @@ def counts_after(counts, item, undone: bool = False):
     """`counts` (pixels per label: np.bincount of a Labels layer's data) once napari's history
     `item` (a stroke's atoms) is applied, or `undone`: read from the stroke's box, where a
     recount reads the whole layer (64-270 ms at 4000 x 4000 px). None for an atom of
-    another form or a negative label (the caller recounts)."""
+    another form or a negative label (the caller recounts); none (an empty array) once a stroke
+    paints a label over REGIONS_MAX, as the recount says (a script's label 5e7 made three
+    int64 arrays of 400 MB here, in the GUI thread)."""
     import numpy as np
 
     counts = np.array(counts, np.int64)
@@ -246,6 +248,9 @@ def counts_after(counts, item, undone: bool = False):
             continue
         if {old.dtype.kind, new.dtype.kind} - set("iu") or min(old.min(), new.min()) < 0:
             return None
+        if max(old.max(), new.max()) > REGIONS_MAX:  # a stroke's label is in the layer then;
+            # pixels given back (undone) or painted over may leave none: the caller recounts
+            return np.zeros(0, np.int64) if not undone and new.max() > REGIONS_MAX else None
         size = max(counts.size, int(max(old.max(), new.max())) + 1)
         counts = np.pad(counts, (0, size - counts.size))
         change = np.bincount(new.astype(np.int64), minlength=size)
