@@ -54,11 +54,12 @@ def calibration_from_mapping(m, where) -> Calibration | None:
     dropped as implausible."""
     if "offset" not in m or "gain" not in m:
         return None
-    units = _text(m.get("energy_units", m.get("units", ""))).strip().lower()
+    word = _text(m.get("energy_units", m.get("units", ""))).strip()  # as written, for messages
+    units = word.lower()
     if "energy_units" not in m and not units.endswith("ev"):
         units = ""
     if units:
-        scale = _unit_scale(units, where, "'energy_units'" if "energy_units" in m else "'units'")
+        scale = _unit_scale(word, where, "'energy_units'" if "energy_units" in m else "'units'")
     try:
         off, gain, quad = (
             float(np.asarray(m.get(k, 0.0)).ravel()[0]) for k in ("offset", "gain", "quadratic")
@@ -115,15 +116,13 @@ def energy_unit(word: str, where, what: str) -> str:
     )
 
 
-def set_aside(make, what: str) -> Calibration | None:
+def set_aside(make, what: str, notes: dict | None = None) -> Calibration | None:
     """The calibration make() reads, or None with a warning where it cannot be one (strings, a
     zero or NaN gain, unknown units, an axis that does not increase): the error (naming the
-    file) and "`what` set aside". The cube then reads uncalibrated (calibrated from its peaks
-    where asked), from every format alike: a zarr array's offset/gain and energy array, an
-    .npz's energy, an HDF5 energy vector had refused the whole scan. Damaged storage (a
+    file) and "`what` set aside" (told_aside). The cube then reads uncalibrated (calibrated from
+    its peaks where asked), from every format alike: a zarr array's offset/gain and energy array,
+    an .npz's energy, an HDF5 energy vector had refused the whole scan. Damaged storage (a
     truncated or missing external file: limits.StorageError) still refuses it."""
-    import warnings
-
     from .limits import StorageError
 
     try:
@@ -131,8 +130,23 @@ def set_aside(make, what: str) -> Calibration | None:
     except StorageError:
         raise
     except CubeReadError as exc:
-        warnings.warn(f"{exc}; {what} set aside", stacklevel=3)
+        told_aside(exc, f"{what} set aside", notes, stacklevel=4)
         return None
+
+
+def told_aside(
+    exc: CubeReadError, outcome: str, notes: dict | None = None, stacklevel: int = 3
+) -> None:
+    """Warn "<the error, naming the file>; <outcome>" for a calibration set aside, and keep those
+    words in notes["calibration_note"] where `notes` is given (a ripple header's, for
+    metadata["calibration_note"]): set_aside's words, and a ripple header's own, which had a
+    copy of this."""
+    import warnings
+
+    note = f"{exc}; {outcome}"
+    warnings.warn(note, stacklevel=stacklevel)
+    if notes is not None:
+        notes["calibration_note"] = note
 
 
 def _text(value) -> str:
@@ -145,9 +159,13 @@ def _text(value) -> str:
     return str(value)
 
 
+#: keV per unit of the words energy_unit and unitless_unit give.
+KEV_PER_UNIT = {"ev": 1e-3, "kev": 1.0}
+
+
 def _unit_scale(units: str, where, what: str) -> float:
-    """keV per unit of a calibration in `units` (energy_unit's words)."""
-    return 1e-3 if energy_unit(units, where, what) == "ev" else 1.0
+    """keV per unit of a calibration in `units` (energy_unit's words, any case)."""
+    return KEV_PER_UNIT[energy_unit(units, where, what)]
 
 
 def calibration_from_coefficients(

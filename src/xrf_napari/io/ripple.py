@@ -15,7 +15,7 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError
-from .calibration import energy_unit, not_positive, unitless_unit
+from .calibration import KEV_PER_UNIT, energy_unit, not_positive, told_aside, unitless_unit
 from .lazy import ChannelFirstView
 from .limits import (
     check_path,
@@ -140,6 +140,10 @@ class RippleHeader:
     record_by: str  # "vector" (H, W, C) or "image" (C, H, W)
     calibration: Calibration | None
     raw: dict = field(default_factory=dict)  # every key as written, for metadata
+    #: the reader's notes on it (notes["calibration_note"]: a calibration set aside, said as
+    #: calibration.set_aside says it), kept out of `raw`: metadata["header"] had shown the
+    #: internal '_calibration_note' key as if the file held it
+    notes: dict = field(default_factory=dict)
 
     @property
     def data_bytes(self) -> int:
@@ -232,13 +236,12 @@ def parse_header(path) -> RippleHeader:
         raise CubeReadError(
             path, f"unknown ripple record-by {record[:40]!r} (vector, image or dont-care)"
         )
-    cal = _calibration(norm, path, written)
-    if "_calibration_note" in norm:
-        raw["_calibration_note"] = norm["_calibration_note"]
-    return RippleHeader(width, height, depth, offset, dtype, record, cal, raw)
+    notes: dict = {}
+    cal = _calibration(norm, path, written, notes)
+    return RippleHeader(width, height, depth, offset, dtype, record, cal, raw, notes)
 
 
-def _calibration(norm: dict, path, written: dict) -> Calibration | None:
+def _calibration(norm: dict, path, written: dict, notes: dict) -> Calibration | None:
     """Offset and gain in keV, or None. A key named in eV or keV (`ev-per-chan`, `kevoffset`)
     says its own unit; otherwise a units key (`depth-units`) says it; otherwise the gain's
     magnitude does, as for every reader (calibration.unitless_unit: >= 1 is eV/channel). A
@@ -247,7 +250,12 @@ def _calibration(norm: dict, path, written: dict) -> Calibration | None:
     file) or a gain <= 0 sets the calibration aside with a warning (automatic calibration
     instead), as every reader does; so does a gain or offset that is no finite number (it
     had refused the file too). Messages name each key as `written` spells it
-    ('depth-scale', not the normalised 'depthscale' that the header does not hold)."""
+    ('depth-scale', not the normalised 'depthscale' that the header does not hold). A
+    calibration set aside is told as calibration.set_aside tells it (told_aside), its words
+    kept in notes["calibration_note"]."""
+
+    def aside(exc: CubeReadError, outcome: str) -> None:
+        told_aside(exc, outcome, notes, stacklevel=5)  # at read(), as before
 
     def named(k):
         return written.get(k, k)
@@ -266,14 +274,14 @@ def _calibration(norm: dict, path, written: dict) -> Calibration | None:
     for key, v in ((gkey, gain), (okey, offset)):
         if key is not None and not np.isfinite(v):
             why = f"calibration key '{named(key)}' is not a finite number: {norm[key][:40]!r}"
-            return _set_aside(norm, path, f"{why}; the header's calibration set aside")
+            return aside(CubeReadError(path, why), "the header's calibration set aside")
     if gain is None:
         return None
     ukey = next((k for k in _UNIT_KEYS if k in norm and norm[k].strip()), None)
     try:
         units = energy_unit(norm[ukey].split()[0], path, f"'{named(ukey)}'") if ukey else None
     except CubeReadError as exc:
-        return _set_aside(norm, path, f"{exc.problem}; the header's calibration set aside")
+        return aside(exc, "the header's calibration set aside")
 
     def own_unit(key):
         return "ev" if key.startswith("ev") else "kev" if key.startswith("kev") else None
@@ -283,24 +291,15 @@ def _calibration(norm: dict, path, written: dict) -> Calibration | None:
     )
     gain_unit = own_unit(gkey) or units or unitless_unit(gain, path, f"header's calibration {keys}")
     offset_unit = (own_unit(okey) if okey else None) or units or gain_unit
-    scale = {"ev": 1e-3, "kev": 1.0}
-    g = gain * scale[gain_unit]
-    o = (offset or 0.0) * scale[offset_unit]
+    g = gain * KEV_PER_UNIT[gain_unit]
+    o = (offset or 0.0) * KEV_PER_UNIT[offset_unit]
     if g <= 0:  # like an implausible calibration: dropped (automatic one instead), not refused
         why = f"the header's energy gain key '{named(gkey)}': {not_positive(gain)}"
-        return _set_aside(norm, path, f"{why}; calibration ignored")
+        return aside(CubeReadError(path, why), "calibration ignored")
     try:
         return Calibration(o, g, 0.0, source="file")
     except ValueError as exc:
         raise CubeReadError(path, f"invalid energy calibration in header: {exc}") from exc
-
-
-def _set_aside(norm: dict, path, note: str) -> None:
-    """None, warning `note` with the file's name and keeping it for metadata["calibration_note"]."""
-    import warnings
-
-    warnings.warn(f"{path}: {note}", stacklevel=4)
-    norm["_calibration_note"] = note
 
 
 RPL_SUFFIXES = (".rpl", ".RPL", ".Rpl")
@@ -385,8 +384,8 @@ def read(path, **_options) -> Cube:
     }
     if note:
         meta["raw_size_note"] = note
-    if "_calibration_note" in hdr.raw:
-        meta["calibration_note"] = f"{rpl}: {hdr.raw['_calibration_note']}"
+    if "calibration_note" in hdr.notes:
+        meta["calibration_note"] = hdr.notes["calibration_note"]
     cal = hdr.calibration or Calibration.uncalibrated()
     return Cube(data, cal, metadata=meta, path=rpl)
 

@@ -18,6 +18,7 @@ from ..errors import CubeReadError
 from .calibration import (
     calibration_from_coefficients,
     calibration_from_energy_axis,
+    energy_unit,
     set_aside,
 )
 from .limits import MAX_TEXT_BYTES, decode_text, parse_int, read_bounded, refuse_binary
@@ -263,6 +264,12 @@ def _read_amptek(path: Path, text: str) -> Spectrum:
             fit = np.polyfit(ch, e, 1)[::-1]  # in LABEL's unit; none named: the gain's size says
             cal = set_aside(  # a LABEL neither eV nor keV too (calibration.energy_unit)
                 lambda: calibration_from_coefficients(fit, path, unit, "<<CALIBRATION>> points"),
+                "its <<CALIBRATION>> points",
+            )
+        elif unit is not None:  # too few points to calibrate: a LABEL naming no energy is told
+            # still, in the same words (it had opened uncalibrated without a word)
+            set_aside(
+                lambda: energy_unit(unit, path, "<<CALIBRATION>> points"),
                 "its <<CALIBRATION>> points",
             )
     # HVSET is the detector's bias voltage (not the tube's kV)
