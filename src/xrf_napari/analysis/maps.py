@@ -597,7 +597,6 @@ def iter_element_maps(
     clip: bool = False,
     block_bytes: int | None = None,
     anode: str | None = None,
-    spectrum=None,
 ):
     """Progress generator (rows done, rows total); returns {symbol: (H, W) float32 net counts}.
 
@@ -606,7 +605,8 @@ def iter_element_maps(
     per pixel against +0.27 unclipped), so their totals and region means overstate an absent
     element. The docks and quicklook show maps with contrast limits from 0 (display_top), so
     negative pixels already look like zero there; what is saved (TIFF, table) stays unbiased.
-    `anode`: the user's tube over the file's, `spectrum`: the cube's sum spectrum (plan_for_cube).
+    `anode`: the user's tube over the file's (plan_for_cube). The docks and quicklook plan with
+    the scan's sum spectrum (plan_for_cube's `spectrum`) and make the maps by iter_planned_maps.
     """
     symbols = list(dict.fromkeys(symbols))
     if not symbols:
@@ -619,7 +619,6 @@ def iter_element_maps(
         present=present,
         lines=lines,
         anode=anode,
-        spectrum=spectrum,
     )
     return (yield from iter_planned_maps(cube, planned, clip=clip, block_bytes=block_bytes))
 
