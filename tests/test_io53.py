@@ -24,15 +24,14 @@ def test_opening_a_zarr_store_lists_none_of_its_chunks_for_the_storage_bound(tmp
     over STORAGE_CHECK_BYTES, and then only until enough bytes are found on disk."""
     from test_zarr52 import _counted_store
 
-    from xrf_napari.io import CubeReadError, arrays, limits, read_cube
+    from xrf_napari.io import CubeReadError, limits, read_cube
 
     calls, real = [], zarr.Array.nbytes_stored
     monkeypatch.setattr(zarr.Array, "nbytes_stored", lambda self: calls.append(1) or real(self))
     path, _ = _counted_store(tmp_path, monkeypatch)
     assert read_cube(path, auto_calibrate=False).shape == (96, 64, 16)
     assert calls == []  # 192 KiB declared: not judged
-    monkeypatch.setattr(arrays, "STORAGE_CHECK_BYTES", 0)  # judged as a large store is
-    monkeypatch.setattr(limits, "STORAGE_CHECK_BYTES", 0)
+    monkeypatch.setattr(limits, "STORAGE_CHECK_BYTES", 0)  # judged as a large store is
     assert read_cube(path, auto_calibrate=False).shape == (96, 64, 16)
     empty = tmp_path / "empty.zarr"  # declared, never written: no chunk on disk
     zarr.open_array(str(empty), mode="w", shape=(400, 400, 256), chunks=(8, 8, 256), dtype="u2")

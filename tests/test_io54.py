@@ -142,3 +142,20 @@ def test_a_ripple_header_is_shown_as_the_file_writes_it(tmp_path, lines, note):
     assert list(cube.metadata["header"]) == written
     assert cube.metadata["calibration_note"] == f"{path}: {note}"
     assert told == [f"{path}: {note}"]
+
+
+def test_a_small_zarr_store_is_judged_by_the_one_storage_bound(tmp_path, monkeypatch):
+    """The zarr reader kept its own copy of limits.STORAGE_CHECK_BYTES, so the bound it applied
+    was not the one require_stored judges by: with the bound lowered in limits, a store declaring
+    800 KiB over no chunk at all still opened, as zeros. One bound now: it is refused."""
+    zarr = pytest.importorskip("zarr")
+    from xrf_napari.io import CubeReadError, limits
+
+    empty = tmp_path / "empty.zarr"  # declared, never written
+    zarr.open_array(str(empty), mode="w", shape=(40, 40, 256), chunks=(8, 8, 256), dtype="u2")
+    assert _cube(empty).shape == (40, 40, 256)  # under the bound: not judged
+    monkeypatch.setattr(limits, "STORAGE_CHECK_BYTES", 0)
+    with pytest.raises(
+        CubeReadError, match=r"declares 0\.000763 GiB but the file stores only \d+ bytes"
+    ):
+        _cube(empty)

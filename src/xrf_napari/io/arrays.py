@@ -26,7 +26,6 @@ from .hdf5 import MIN_CHANNELS  # fewest channels of a spectral axis, TIFF and .
 from .lazy import ChannelFirstView, LazyArray
 from .limits import (
     MAX_COMPRESSION_RATIO,
-    STORAGE_CHECK_BYTES,
     kind_hint,
     kind_of,
     misnamed,
@@ -807,13 +806,14 @@ def read_zarr(path, **options) -> Cube:
     require_numeric(arr.dtype, path, f"zarr array '{name or '/'}'")
     _require_chunks(arr, path, name or "/")
     declared = int(np.prod(arr.shape, dtype=object)) * np.dtype(arr.dtype).itemsize
-    if declared > STORAGE_CHECK_BYTES:  # the only size require_stored judges
+
+    def stored() -> int | None:  # counted only where require_stored judges the size
         try:
-            stored = _stored_bytes(arr, -(-declared // MAX_COMPRESSION_RATIO))
+            return _stored_bytes(arr, -(-declared // MAX_COMPRESSION_RATIO))
         except Exception:  # a store that cannot tell: bound by the container's size on disk
-            stored = path.stat().st_size if path.is_file() else None
-        if stored is not None:
-            require_stored(declared, stored, path, f"zarr array '{name or '/'}'")
+            return path.stat().st_size if path.is_file() else None
+
+    require_stored(declared, stored, path, f"zarr array '{name or '/'}'")
     if channel_first is None:  # as a .npy: (H, W, C) unless the sidecar or the shape says
         data, order = channel_order(arr, path)
         meta.update(order)

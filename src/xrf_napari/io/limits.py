@@ -276,12 +276,18 @@ def truncated_hint(missing: int, name: str, extent: str) -> str:
     return f"{missing} bytes missing: {name} is truncated ({extent}); copy or export it again"
 
 
-def require_stored(declared: int, stored: int, path, what: str) -> None:
+def require_stored(declared: int, stored, path, what: str) -> None:
     """A dataset must hold data for what it declares (up to the largest compression ratio): an
-    HDF5/zarr header declaring 100000 x 100000 x 4096 over a few KB is refused, not streamed."""
+    HDF5/zarr header declaring 100000 x 100000 x 4096 over a few KB is refused, not streamed.
+    Only a declaration over STORAGE_CHECK_BYTES is judged: `stored` may be a function giving
+    the bytes stored (or None where it cannot tell: not judged), called only then, where
+    counting them is slow (a zarr store's chunks); the zarr reader had its own copy of the
+    bound to spare that count."""
     if declared <= STORAGE_CHECK_BYTES:
         return
-    if stored * MAX_COMPRESSION_RATIO < declared:
+    if callable(stored):
+        stored = stored()
+    if stored is not None and stored * MAX_COMPRESSION_RATIO < declared:
         raise CubeReadError(
             path,
             f"{what} declares {declared / 2**30:.3g} GiB but the file stores only "
