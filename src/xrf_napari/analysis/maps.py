@@ -18,6 +18,8 @@ Known overlaps of painting elements:
   so it is just another column of W.
 - K K-alpha (3.31), Ca K-alpha (3.69) and the L lines of Cd (3.13), Sn (3.44) and Sb (3.60), on
   cubes that end below the K lines of the last three, overlap each other's: fitted the same way.
+- P K-alpha (2.01) beside Hg M-alpha, S K-alpha, Pb M-alpha and Sr L-alpha; Co K-alpha (6.93) on
+  Fe K-beta (7.06) and Mn K-alpha (5.90) on Cr K-beta (5.95): fitted the same way.
 - Barium is mapped from L-alpha even on cubes that reach its K-alpha (32 keV): its K edge (37.4 keV)
   is beyond what a 40-50 kV tube excites usefully (elements.MAX_K_EDGE_KEV).
 """
@@ -68,6 +70,16 @@ FIT_GROUPS = {
     # (vermilion with no gold read Au 1 858 per 1e5 counts by the window, now 130), Zn K-beta
     # 0.14 below (zinc white read 5 950, now -47); Pb joins for the flank of its L-alpha
     ("Au", "La"): (("Hg", "Zn", "Pb"), 0.35),
+    # P K-alpha (2.01 keV) beside Hg M-alpha (2.20), S K-alpha (2.31), Pb M-alpha (2.35) and Sr
+    # L-alpha (1.81): the window's side windows sit on their flanks. On the panel sample's 50 eV
+    # channels vermilion read P -15 897 per 1e6 counts by the window (bone black +47 068), -207
+    # fitted; the reach takes in Pb M-alpha
+    ("P", "Ka"): (("Hg", "Pb", "S", "Sr"), 0.35),
+    # a K-alpha under the K-beta of the element below (less than a FWHM away): Prussian blue read
+    # Co 26 070 per 1e6 counts by the window (6 % of its Fe), 273 fitted; viridian Mn 52 652
+    # (9 % of its Cr), 3 092. The reach takes in the neighbour's K-alpha, which pins its template
+    ("Co", "Ka"): (("Fe",), 0.6),
+    ("Mn", "Ka"): (("Cr",), 0.55),
 }
 #: Excitation energy (keV) at which line templates take their relative intensities: a typical
 #: effective energy of a 40-50 kV tube spectrum. Ratios inside one shell barely depend on it.
