@@ -355,14 +355,16 @@ class EmbedClusterWidget(CubeDock):
         taken off (they stayed, and were exported, as the means of regions that no longer were),
         those a stroke touched (touched_labels: no compare of the whole layer), all of them for an
         undo or new data unless the layer holds the kept result's regions again, whose curves
-        then come back. Not at a run's landing (_landing): the kept result's regions were
-        recounted there from the whole layer, in the GUI thread, for counts the new result drops."""
+        then come back. At a run's landing (_landing) the kept result's curves go with its
+        regions, and nothing is counted: the whole layer was recounted there, in the GUI thread,
+        for counts the new result drops; its curves stayed one step of the event loop beside
+        the new regions, in their colours, until the new ones came."""
         from .spectrum import find_spectrum_widget
 
         what, item = labels_edit(event, self._seen)
         touched = edit_touched(what, item)
         layer, viewer = event.source, self.viewer
-        if (touched is not None and not touched) or viewer is None or self._landing:
+        if (touched is not None and not touched) or viewer is None:
             return
         target = find_spectrum_widget(viewer)
         for cube, kept in list(self._per_cube.values()):
@@ -372,8 +374,10 @@ class EmbedClusterWidget(CubeDock):
             clusters = self._clusters_layer(cube, result)
             if unwrapped(clusters) is not layer:
                 continue
-            back = touched is None and np.array_equal(layer.data, result[2].labels)
-            self._count_areas(cube, result, layer, None if back else (what, item))
+            back = False  # a run's new regions, whose own summary and curves follow
+            if not self._landing:
+                back = touched is None and np.array_equal(layer.data, result[2].labels)
+                self._count_areas(cube, result, layer, None if back else (what, item))
             if target is None:
                 continue
             names = [
