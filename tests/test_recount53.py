@@ -50,12 +50,14 @@ def test_a_stroke_of_a_label_over_65535_is_not_counted(
     """A script's int32 clusters layer painted with a label over 65535: the stroke's count made
     bincounts as long as the label (400 MB each for 5e7, in the GUI thread) and gave areas, where a
     full recount of the layer says they are not counted."""
-    from xrf_napari.widgets._layers import counts_after
+    from xrf_napari.widgets._layers import OUTSIDE_REGIONS, counts_after, outside_regions
 
     item = [(np.nonzero(np.ones((2, 2), bool)), np.array([1, 1, 2, 2], np.int32), 70000)]
     before = np.array([0, 2, 2], np.int64)
-    assert counts_after(before, item).size == 0  # not counted (an empty array), as a recount
-    assert counts_after(np.zeros(70001, np.int64), item, undone=True) is None  # recounted
+    after = counts_after(before, item)  # not counted, as a recount: 4 pixels outside 0..65535,
+    assert outside_regions(after) == 4 and after.size == OUTSIDE_REGIONS + 1  # in one bin
+    undone = counts_after(after, item, undone=True)  # counted again from the stroke (docks54)
+    assert not outside_regions(undone) and list(np.trim_zeros(undone, "b")) == [0, 2, 2]
 
     viewer = make_napari_viewer()
     embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)

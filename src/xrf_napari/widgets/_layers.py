@@ -228,12 +228,15 @@ def _atom_values(atom) -> tuple | None:
 
 
 def counts_after(counts, item, undone: bool = False):
-    """`counts` (pixels per label: np.bincount of a Labels layer's data) once napari's history
-    `item` (a stroke's atoms) is applied, or `undone`: read from the stroke's box, where a
-    recount reads the whole layer (64-270 ms at 4000 x 4000 px). None for an atom of
-    another form or a negative label (the caller recounts); none (an empty array) once a stroke
-    paints a label over REGIONS_MAX, as the recount says (a script's label 5e7 made three
-    int64 arrays of 400 MB here, in the GUI thread)."""
+    """`counts` (region_counts of a Labels layer's data) once napari's history `item` (a
+    stroke's atoms) is applied, or `undone`: read from the stroke's pixels alone, where a recount
+    reads the whole layer (64-270 ms at 4000 x 4000 px). A label outside 0..REGIONS_MAX is
+    counted in the bin OUTSIDE_REGIONS, as the recount counts it: the areas are "not counted"
+    while it holds a pixel (outside_regions), and counted again once a stroke paints over the
+    last one (a script's label 5e7 made int64 arrays of 400 MB here; then every stroke recounted
+    the whole layer, from the paint event, which napari emits before it writes the stroke: the
+    labels painted over stayed "not counted"). None for an atom of another form or labels that
+    are no integers (the caller recounts)."""
     import numpy as np
 
     counts = np.array(counts, np.int64)
@@ -246,16 +249,15 @@ def counts_after(counts, item, undone: bool = False):
         new = np.broadcast_to(np.asarray(new), old.shape).ravel()
         if old.size == 0:
             continue
-        if {old.dtype.kind, new.dtype.kind} - set("iu") or min(old.min(), new.min()) < 0:
+        if {old.dtype.kind, new.dtype.kind} - set("iu"):
             return None
-        if max(old.max(), new.max()) > REGIONS_MAX:  # a stroke's label is in the layer then;
-            # pixels given back (undone) or painted over may leave none: the caller recounts
-            return np.zeros(0, np.int64) if not undone and new.max() > REGIONS_MAX else None
-        size = max(counts.size, int(max(old.max(), new.max())) + 1)
-        counts = np.pad(counts, (0, size - counts.size))
-        change = np.bincount(new.astype(np.int64), minlength=size)
-        change -= np.bincount(old.astype(np.int64), minlength=size)
-        counts += -change if undone else change  # (each atom's own change: in any order)
+        old, new = region_bins(old), region_bins(new)
+        size = int(max(old.max(), new.max())) + 1  # at most OUTSIDE_REGIONS + 1
+        if size > counts.size:
+            counts = np.pad(counts, (0, size - counts.size))
+        for values, sign in ((new, -1 if undone else 1), (old, 1 if undone else -1)):
+            bins, n = np.unique(values, return_counts=True)  # the stroke's pixels only
+            np.add.at(counts, bins, sign * n)  # (each atom's own change: in any order)
     return counts
 
 
@@ -323,6 +325,45 @@ def labels_digest(labels) -> bytes:
 
 #: The largest label a regions layer holds as uint16 (a saved labels image holds 0..65535 too).
 REGIONS_MAX = 65535
+
+
+#: The bin of region_counts (and counts_after) that counts the pixels of labels outside
+#: 0..REGIONS_MAX (a script's int32 layer): their areas are not counted while it holds any.
+OUTSIDE_REGIONS = REGIONS_MAX + 1
+
+
+def region_bins(values):
+    """`values` (integer labels) as int64 bins of region_counts: each label in 0..REGIONS_MAX
+    its own, any other OUTSIDE_REGIONS."""
+    import numpy as np
+
+    values = np.asarray(values)
+    if values.dtype.kind == "u" and values.dtype.itemsize <= 2:  # uint8, uint16: all in range
+        return values.astype(np.int64)
+    wide = values.astype(np.int64)  # (a uint64 over int64's range wraps below 0: outside too)
+    return np.where((wide < 0) | (wide > REGIONS_MAX), OUTSIDE_REGIONS, wide)
+
+
+def region_counts(labels):
+    """Pixels per label (label 0 first) of a Labels layer's data: np.bincount where every label
+    lies in 0..REGIONS_MAX, else OUTSIDE_REGIONS + 1 bins, the last counting the pixels of labels
+    outside that range (all of them for labels that are no integers). counts_after updates it
+    from a stroke."""
+    import numpy as np
+
+    labels = np.asarray(labels)
+    if in_regions_range(labels):
+        return np.bincount(labels.ravel())
+    counts = np.zeros(OUTSIDE_REGIONS + 1, np.int64)
+    if labels.dtype.kind not in "iu":
+        counts[OUTSIDE_REGIONS] = labels.size
+        return counts
+    return counts + np.bincount(region_bins(labels.ravel()), minlength=OUTSIDE_REGIONS + 1)
+
+
+def outside_regions(counts) -> int:
+    """The pixels of labels outside 0..REGIONS_MAX in region_counts' `counts` (0: none)."""
+    return int(counts[OUTSIDE_REGIONS]) if len(counts) > OUTSIDE_REGIONS else 0
 
 
 def in_regions_range(labels) -> bool:

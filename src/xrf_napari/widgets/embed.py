@@ -34,9 +34,10 @@ from ._layers import (
     find_result,
     follow_edits,
     forget_strokes,
-    in_regions_range,
     labels_edit,
     layer_cube,
+    outside_regions,
+    region_counts,
     regions_check,
     replace_regions,
     result_name,
@@ -94,16 +95,16 @@ def _result_labels(value):
 
 def _summary(result, painted=None) -> str:
     """The summary line of a result (EmbedClusterWidget.result): its regions, their shares of
-    the scan, the device, and the run's note. `painted`: the pixels per label (label 0 first)
-    of the clusters layer once painted on since the result was kept (_count_areas): the areas
-    are the regions the user sees, not the run's until Save."""
+    the scan, the device, and the run's note. `painted`: the pixels per label (label 0 first:
+    _layers.region_counts) of the clusters layer once painted on since the result was kept
+    (_count_areas): the areas are the regions the user sees, not the run's until Save."""
     _, _, clusters, _, counts, device, note, edited, _, why_one = result
     scan = int(clusters.labels.size)
-    if painted is not None and not painted.size:
+    if painted is not None and outside_regions(painted):
         uncounted = "not counted: labels outside 0..65535"
         return f"Regions as edited on the layer, {uncounted} (device {device})."
-    if painted is not None:
-        counts, scan, edited = painted[1:], int(painted.sum()), True
+    if painted is not None:  # (its last labels may have no pixel left: not listed)
+        counts, scan, edited = np.trim_zeros(painted[1:], "b"), int(painted.sum()), True
     sil = f", silhouette {clusters.silhouette:.2f}" if clusters.silhouette is not None else ""
     if edited:
         sil = ", as edited on the layer"
@@ -414,7 +415,7 @@ class EmbedClusterWidget(CubeDock):
                 counts = np.asarray(result[4], np.int64)
                 before = np.concatenate([[result[2].labels.size - counts.sum()], counts])
             what, item = edit
-            stroke = what in ("paint", "undo", "redo") and before.size > 0  # (none: uncounted)
+            stroke = what in ("paint", "undo", "redo")  # also on labels outside 0..65535
             counts = counts_after(before, item, undone=what == "undo") if stroke else None
             self.remember(cube, "painted", _label_counts(layer.data) if counts is None else counts)
         if cube is self.current_cube():
@@ -692,10 +693,10 @@ class EmbedClusterWidget(CubeDock):
 
 
 def _label_counts(labels) -> np.ndarray:
-    """Pixels per label (label 0 first) of a clusters layer's data; none (an empty array) for
-    labels outside 0..65535 (a script's), which Save refuses too."""
-    labels = np.asarray(labels)
-    return np.bincount(labels.ravel()) if in_regions_range(labels) else np.zeros(0, np.int64)
+    """Pixels per label (label 0 first) of a clusters layer's data (_layers.region_counts: the
+    pixels of labels outside 0..65535, a script's, which Save refuses too, in a bin of their
+    own, the summary's "not counted")."""
+    return region_counts(labels)
 
 
 def _calibration_source(cube) -> str:
