@@ -412,7 +412,9 @@ def test_progress_and_cancel_while_the_instrument_is_estimated(
     viewer.window.add_dock_widget(widget)
     widget.use_uvit.setChecked(False)
     assert widget.run() is not None
-    qtbot.waitUntil(lambda: "Estimating the tube anode" in widget.job.status.text(), timeout=60000)
+    qtbot.waitUntil(
+        lambda: "Estimating the detector resolution" in widget.job.status.text(), timeout=60000
+    )
     # the resolutions: the anode is the one the scan's scatter lines show (tube_guess.scan_anode)
     tried = len(FWHM_GRID)
     qtbot.waitUntil(lambda: widget.job.progress.maximum() == tried, timeout=30000)

@@ -1760,6 +1760,15 @@ def estimation_trials(notes: list[str]) -> int:
     return len(ANODES) * miss_anode + len(FWHM_GRID) * miss_fwhm
 
 
+def estimation_stage(notes: list[str]) -> str:
+    """The stage line of `iter_estimate_missing` naming what it estimates: it said "Estimating the
+    tube anode and detector resolution" where the file (or the scan's scatter lines) gave the
+    anode and only the resolution was tried."""
+    miss_anode, miss_fwhm = _missing(notes)
+    what = [w for w, m in (("tube anode", miss_anode), ("detector resolution", miss_fwhm)) if m]
+    return f"Estimating the {' and '.join(what)} from the spectra\u2026"
+
+
 def _missing(notes: list[str]) -> tuple[bool, bool]:
     """(anode missing, resolution missing) from the instrument notes of instrument_profile: an
     anode taken from the scan (tube_guess.scan_anode) is not "assumed"."""
@@ -2129,7 +2138,7 @@ def iter_region_inputs(
     ok = ~too_few_pixels(npix, np.asarray(labels).size) & (sums.sum(axis=1) >= MIN_COUNTS)
     profile, notes = _scan_anode(cube, profile, notes, sums)
     if stages and ok.any() and estimation_trials(notes):
-        yield "Estimating the tube anode and detector resolution from the spectra\u2026"
+        yield estimation_stage(notes)
     profile, notes = yield from iter_estimate_missing(profile, notes, sums[ok])
     if stages:
         yield "Choosing the ground\u2026"
