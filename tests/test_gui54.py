@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from _napari_helpers import cu_tube_scan, open_cube, wait_idle
+from test_docks40b import _off_grid_scan
 
 
 def test_the_stage_line_names_only_the_resolution_it_estimates(
@@ -36,3 +37,22 @@ def test_the_stage_line_names_only_the_resolution_it_estimates(
     assert [s for s in said if s.startswith("Estimating")] == [
         "Estimating the detector resolution from the spectra\u2026"
     ], said
+
+
+def test_the_survey_line_names_the_scan_as_the_layer_list_does(make_napari_viewer, qtbot, tmp_path):
+    """A scan whose axis holds no line, its layer renamed: the Spectrum survey said "Scan
+    surveyed: no element suggested: neg: ..." of a layer the list calls "my scan"."""
+    from xrf_napari.widgets._common import SURVEYS
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    layers = open_cube(viewer, _off_grid_scan(tmp_path / "neg.rpl", shape=(4, 4)))
+    stack = next(ly for ly in layers if ly.ndim == 3)
+    stack.name = "my scan"
+    spectrum = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(spectrum)
+    spectrum.cube_combo.set_layer(stack)
+    qtbot.waitUntil(lambda: SURVEYS.get(spectrum.current_cube()) is not None, timeout=30000)
+    wait_idle(qtbot, spectrum.job)
+    line = spectrum.job.status.text()
+    assert line.startswith("Scan surveyed: no element suggested: my scan: its energy axis"), line

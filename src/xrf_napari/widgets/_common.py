@@ -321,10 +321,12 @@ class _SurveyHub(QObject):
     def is_running(self, cube) -> bool:
         return id(cube) in self._running
 
-    def start(self, cube, panel: JobPanel, description: str) -> bool:
+    def start(self, cube, panel: JobPanel, description: str, name=None) -> bool:
         """Survey the cube in `panel` unless known or already running; False if `panel` is busy.
         In the pass pool: a survey is a short first look the docks wait on, and queued behind
-        two long jobs (napari's pool has a thread per core) it came after them."""
+        two long jobs (napari's pool has a thread per core) it came after them. name(cube): what
+        `panel`'s line calls the scan as the survey ends (CubeDock.scan_name, its layer's name:
+        cube.name without, which named "neg" a layer renamed, or "NG6461 [1]" in the list)."""
         key = id(cube)
         if key in self._done or key in self._running:
             return True
@@ -352,7 +354,7 @@ class _SurveyHub(QObject):
                 # the panel's own "Done." read as if the dock's action (maps) had run
                 n = len(result[1])
                 words = f"Scan surveyed: {n} element{'s' * (n != 1)} suggested."
-                if not n and (why := no_lines_refusal(ref())):
+                if not n and (why := no_lines_refusal(ref(), name and name(ref()))):
                     words = f"Scan surveyed: no element suggested: {why}"
                 panel.status.setText(words)
                 self.ready.emit(ref())
@@ -884,7 +886,7 @@ class CubeDock(QWidget):
         elif SURVEYS.is_running(cube):
             if not self.job.is_running:
                 self.job.status.setText(SURVEYED_ELSEWHERE)
-        elif SURVEYS.start(cube, self.job, "Reading the cube\u2026"):
+        elif SURVEYS.start(cube, self.job, "Reading the cube\u2026", self.scan_name):
             self._job_cube = cube  # started here: closing the cube stops it
             self._job_is_survey = True
         else:
