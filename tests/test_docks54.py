@@ -1,12 +1,17 @@
 """The Embed & cluster dock, session 54: a re-run's landing takes the old cluster curves off with
 the old regions; a stroke on a clusters layer holding labels outside 0..65535 is counted from the
-stroke, and the areas come back once they are painted over."""
+stroke, and the areas come back once they are painted over; a Save whose labels were taken as it
+was pressed says that what was painted since is not in the files, and the summary and curves
+follow the layer, not the labels saved."""
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 from _napari_helpers import H, W, stand_in_embed_dock, two_band_cluster_job, wait_idle
 from test_docks52 import _embed_run_beside_spectrum
+from test_saves50b import _held
 
 
 def _cluster_curves(spectrum) -> dict:
@@ -104,3 +109,81 @@ def test_strokes_on_labels_outside_0_65535_are_counted_from_the_stroke(
     layer.redo()
     recounted = np.bincount(np.asarray(layer.data).ravel())
     assert embed.summary.text() == module._summary(embed.result, recounted)
+
+
+def _save_painted_while_held(embed, qtbot, monkeypatch, out, gated, edit_first: bool):
+    """Press Save labels & spectra to `out` (the dialog answered), paint a stroke (region 4 on
+    three columns) while the save's job is held at `gated`'s gate, then let it end. Returns the
+    layer's labels as Save was pressed."""
+    import xrf_napari.widgets.embed as module
+
+    layer = embed.labels_layer
+    if edit_first:
+        layer.data_setitem(np.nonzero(np.ones((2, W), bool)), 3)  # painted before Save
+    at_press = np.array(layer.data)
+    monkeypatch.setattr(module, "ask_save_path", lambda *a, **k: str(out))
+    threads, gate = gated
+    try:
+        embed._save_clicked()
+        qtbot.waitUntil(lambda: bool(threads), timeout=10000)
+        layer.data_setitem(np.nonzero(np.ones((H, 3), bool)), 4)  # a stroke while it runs
+    finally:
+        gate.set()
+    wait_idle(qtbot, embed.job)
+    assert embed.job.last_error is None, embed.job.last_error
+    return at_press
+
+
+def test_a_save_says_what_was_painted_while_it_ran_is_not_in_the_files(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Save takes the clusters layer's labels as it is pressed; a stroke made while its job ran
+    was missing from the files under a plain "Saved the edited regions: ...", and the edited
+    regions kept as the result (their counts, their curves) described the labels saved, not
+    the layer: the summary gave 3 regions where the layer showed 4, and the curves of the
+    regions the stroke changed stayed, also after the next stroke. The files still hold the
+    labels of the press; the line says the strokes since are not in them, and the summary and
+    curves follow the layer. Save of the run's own regions says so too."""
+    import tifffile
+
+    import xrf_napari.analysis.embed as core
+    import xrf_napari.analysis.export as export_mod
+    import xrf_napari.widgets.embed as module
+
+    _, embed, spectrum = _embed_run_beside_spectrum(
+        make_napari_viewer, qtbot, tmp_path, monkeypatch
+    )
+    layer = embed.labels_layer
+    gated = threads, gate = [], threading.Event()  # the edited regions' spectra, held
+    real_spectra = core.iter_cluster_spectra
+
+    def held_spectra(*args, **kwargs):  # a generator: its body runs in the job's worker
+        threads.append(threading.current_thread())
+        assert gate.wait(30)
+        return (yield from real_spectra(*args, **kwargs))
+
+    monkeypatch.setattr(core, "iter_cluster_spectra", held_spectra)
+    out = tmp_path / "edited.tif"
+    at_press = _save_painted_while_held(embed, qtbot, monkeypatch, out, gated, edit_first=True)
+    np.testing.assert_array_equal(tifffile.imread(out), at_press)  # the labels of the press
+    said = embed.job.status.text()
+    assert said.startswith("Saved the edited regions: edited.tif and edited_spectra.csv."), said
+    assert "as they were when Save was pressed" in said and "\u201cclusters [a]\u201d" in said
+    recounted = np.bincount(np.asarray(layer.data).ravel())
+    assert embed.summary.text() == module._summary(embed.result, recounted)
+    assert "4 regions, as edited on the layer" in embed.summary.text()
+    assert not _cluster_curves(spectrum)  # the stroke changed regions 1, 2 and 3
+    layer.data_setitem((np.array([H - 1]), np.array([W - 1])), 4)  # counted from there on
+    recounted = np.bincount(np.asarray(layer.data).ravel())
+    assert embed.summary.text() == module._summary(embed.result, recounted)
+
+    # regions saved as they are (written in a job): the same words
+    layer.data = np.array(embed.result[2].labels)  # no edit since: Save writes the result as is
+    gated = [], threading.Event()
+    monkeypatch.setattr(export_mod, "save_label_image", _held(export_mod.save_label_image, *gated))
+    out = tmp_path / "run.tif"
+    at_press = _save_painted_while_held(embed, qtbot, monkeypatch, out, gated, edit_first=False)
+    np.testing.assert_array_equal(tifffile.imread(out), at_press)
+    said = embed.job.status.text()
+    assert said.startswith("Saved run.tif and run_spectra.csv."), said
+    assert "as they were when Save was pressed" in said, said

@@ -563,6 +563,42 @@ class EmbedClusterWidget(CubeDock):
             self._send_spectra(cube, spectra, layer, counts)
         return kept
 
+    def _painted_since(self, cube, saved, recount: bool = False) -> str | None:
+        """The name of the clusters layer of `saved` (the result Save wrote: the labels taken as
+        it was pressed) when it no longer holds those labels: strokes made while the save ran,
+        not in the files (None: none). With `recount`, for edited regions the save has just kept
+        as the result (_take_edits: their counts, their curves), the summary counts the layer
+        again and the curves of the labels painted since go: they described the labels taken at
+        the press, beside regions painted otherwise since, until the next Save."""
+        from .spectrum import find_spectrum_widget
+
+        layer = None if saved[2].labels is None else self._clusters_layer(cube, saved)
+        if layer is None or self.viewer is None:
+            return None
+        data, labels = np.asarray(layer.data), saved[2].labels
+        same = data.shape == labels.shape
+        changed = data != labels if same else None
+        if changed is not None and not changed.any():
+            return None
+        if recount:
+            self.remember(cube, "painted", _label_counts(data))
+            target = find_spectrum_widget(self.viewer)
+            if target is not None:
+                touched = None  # (another shape: every curve)
+                if changed is not None:
+                    touched = set(np.unique(data[changed]).tolist())
+                    touched |= set(np.unique(labels[changed]).tolist())
+                names = [
+                    n
+                    for n in target.curve_names(cube)
+                    if re.fullmatch(r"cluster \d+", n) is not None
+                    and (touched is None or int(n.split()[-1]) in touched)
+                ]
+                target.drop_curves(cube, names)
+            if cube is self.current_cube():
+                self.show_notes()
+        return layer.name
+
     def _check_targets(self, path, cube) -> tuple[Path, Path]:
         path, csv_path = save_paths(path)
         # never over the scan, nor any scan or photograph open
@@ -643,6 +679,7 @@ class EmbedClusterWidget(CubeDock):
 
         def write_edited(res):  # the edited regions' spectra are in: keep them, then write
             kept = self._take_edits(cube, result, labels, *res)
+            late = self._painted_since(cube, kept, recount=True)
             try:
                 saved, csv_path = self._write(path, cube, kept)
             except (OSError, ValueError) as exc:  # in the job's delivery: the line is the job's
@@ -650,6 +687,7 @@ class EmbedClusterWidget(CubeDock):
             else:
                 self.job.status.setText(
                     f"Saved the edited regions: {saved.name} and {csv_path.name}."
+                    + _late_words(late)
                 )
 
         def stopped() -> str:  # "its result was dropped" read as if the regions were lost
@@ -684,7 +722,10 @@ class EmbedClusterWidget(CubeDock):
             cube=cube,
             saving=f"Saving {path.name}\u2026",
             saved=f"{path.name} was saved",
-            done=lambda _: f"Saved {path.name} and {csv_path.name}.",
+            done=lambda _: (
+                f"Saved {path.name} and {csv_path.name}."
+                f"{_late_words(self._painted_since(cube, result))}"
+            ),
             name="Save labels & spectra",
             again=None,  # refused on the status line, in Save's own words
         )
@@ -697,6 +738,18 @@ def _label_counts(labels) -> np.ndarray:
     pixels of labels outside 0..65535, a script's, which Save refuses too, in a bin of their
     own, the summary's "not counted")."""
     return region_counts(labels)
+
+
+def _late_words(layer_name: str | None) -> str:
+    """What Save's status line adds once strokes were made on the clusters layer `layer_name`
+    while the save ran (EmbedClusterWidget._painted_since; None: none): the files hold the
+    regions as they were when Save was pressed, and said "Saved ..." of them alone."""
+    if layer_name is None:
+        return ""
+    return (
+        " They hold the regions as they were when Save was pressed: what was painted on "
+        f"\u201c{layer_name}\u201d since is not in them (save again to keep it)."
+    )
 
 
 def _calibration_source(cube) -> str:
