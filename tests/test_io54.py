@@ -159,3 +159,19 @@ def test_a_small_zarr_store_is_judged_by_the_one_storage_bound(tmp_path, monkeyp
         CubeReadError, match=r"declares 0\.000763 GiB but the file stores only \d+ bytes"
     ):
         _cube(empty)
+
+
+def test_a_ripple_byte_order_note_is_kept_beside_the_header(tmp_path):
+    """'byte-order dont-care' over 2-byte data put the reader's '_byte_order_note' among the
+    header's keys in metadata["header"]; it is metadata["byte_order_note"], as raw_size_note."""
+    from test_reader_audit24 import RPL
+
+    path = tmp_path / "be.rpl"
+    path.write_text(RPL.format(w=2, h=3, c=64, order="dont-care"), encoding="utf-8")
+    np.ones((3, 2, 64), ">u2").tofile(tmp_path / "be.raw")
+    cube, told = _told(_cube, path)
+    assert "_byte_order_note" not in cube.metadata["header"]
+    assert list(cube.metadata["header"])[-1] == "record-by"
+    assert cube.metadata["byte_order_note"].startswith("byte-order dont-care with multi-byte")
+    assert "look big-endian" in cube.metadata["byte_order_note"]
+    assert told == [f"{tmp_path / 'be.raw'}: {cube.metadata['byte_order_note']}"]

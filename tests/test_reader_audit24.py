@@ -157,7 +157,7 @@ def test_ripple_dont_care_byte_order_over_two_byte_data_warns(tmp_path):
     arr.tofile(tmp_path / "be.raw")
     with pytest.warns(UserWarning, match=r"be\.raw: byte-order dont-care .* look big-endian"):
         cube = read_cube(tmp_path / "be.rpl", auto_calibrate=False)
-    assert "big-endian" in cube.metadata["header"]["_byte_order_note"]
+    assert "big-endian" in cube.metadata["byte_order_note"]
     arr.astype("<u2").tofile(tmp_path / "be.raw")  # little-endian: warned, no big-endian hint
     with pytest.warns(UserWarning, match=r"dont-care with multi-byte data") as seen:
         read_cube(tmp_path / "be.rpl", auto_calibrate=False)

@@ -141,8 +141,9 @@ class RippleHeader:
     calibration: Calibration | None
     raw: dict = field(default_factory=dict)  # every key as written, for metadata
     #: the reader's notes on it (notes["calibration_note"]: a calibration set aside, said as
-    #: calibration.set_aside says it), kept out of `raw`: metadata["header"] had shown the
-    #: internal '_calibration_note' key as if the file held it
+    #: calibration.set_aside says it; notes["byte_order_note"]), kept out of `raw`:
+    #: metadata["header"] had shown the internal '_calibration_note' and '_byte_order_note'
+    #: keys as if the file held them
     notes: dict = field(default_factory=dict)
 
     @property
@@ -159,6 +160,7 @@ def parse_header(path) -> RippleHeader:
     # read "ripple key 'width' must be an integer, got '\x003\x00'"; not UTF-8, it is Latin-1,
     # as it was read before: its free text is kept, not made U+FFFD
     raw, norm, written = {}, {}, {}  # written: each normalised key as the header spells it
+    notes: dict = {}  # the reader's, beside the file's keys (RippleHeader.notes)
     for line in decode_text(data, legacy="latin-1").splitlines():
         line = line.strip()
         if not line or line[0] in ";#":
@@ -214,7 +216,7 @@ def parse_header(path) -> RippleHeader:
         endian = ">"
     elif order in _DONT_CARE:
         if length > 1:  # 'dont-care' is only honest for bytes; Lispix/Bruker write little-endian
-            raw["_byte_order_note"] = (
+            notes["byte_order_note"] = (
                 "byte-order dont-care with multi-byte data: read as little-endian"
             )
         endian = "<"
@@ -236,7 +238,6 @@ def parse_header(path) -> RippleHeader:
         raise CubeReadError(
             path, f"unknown ripple record-by {record[:40]!r} (vector, image or dont-care)"
         )
-    notes: dict = {}
     cal = _calibration(norm, path, written, notes)
     return RippleHeader(width, height, depth, offset, dtype, record, cal, raw, notes)
 
@@ -369,7 +370,7 @@ def read(path, **_options) -> Cube:
     else:
         shape = (hdr.depth, hdr.height, hdr.width)
     mm = np.memmap(raw, dtype=hdr.dtype, mode="r", offset=hdr.offset, shape=shape)
-    if "_byte_order_note" in hdr.raw:
+    if "byte_order_note" in hdr.notes:
         _warn_byte_order(hdr, mm, raw)
     data = mm if hdr.record_by == "vector" else ChannelFirstView(mm)
     meta = {
@@ -384,6 +385,8 @@ def read(path, **_options) -> Cube:
     }
     if note:
         meta["raw_size_note"] = note
+    if "byte_order_note" in hdr.notes:
+        meta["byte_order_note"] = hdr.notes["byte_order_note"]
     if "calibration_note" in hdr.notes:
         meta["calibration_note"] = hdr.notes["calibration_note"]
     cal = hdr.calibration or Calibration.uncalibrated()
@@ -397,7 +400,7 @@ def _warn_byte_order(hdr: RippleHeader, mm: np.memmap, raw: Path) -> None:
     their small low byte in the high byte, so their mean is many times larger."""
     import warnings
 
-    msg = f"{raw}: {hdr.raw['_byte_order_note']}"
+    msg = f"{raw}: {hdr.notes['byte_order_note']}"
     if hdr.dtype.kind in "ui":
         first = np.asarray(mm.reshape(-1)[: 2**20])
         little = float(first.mean(dtype=np.float64))
@@ -407,7 +410,7 @@ def _warn_byte_order(hdr: RippleHeader, mm: np.memmap, raw: Path) -> None:
                 f"; its first values look big-endian (mean {big:.4g} read so, {little:.4g} as "
                 "little-endian): if so, set 'byte-order big-endian' in the header"
             )
-        hdr.raw["_byte_order_note"] = msg.removeprefix(f"{raw}: ")
+        hdr.notes["byte_order_note"] = msg.removeprefix(f"{raw}: ")
     warnings.warn(msg, stacklevel=3)
 
 
