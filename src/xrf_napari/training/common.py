@@ -580,7 +580,7 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
     if resume:
         return state
     if finished:
-        unwritten = unwritten_results(path, trainer)
+        unwritten = unwritten_results(path, trainer, state)
         if not unwritten:
             return None
         raise ValueError(
@@ -595,22 +595,50 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
     )
 
 
-def unwritten_results(ckpt: Path, trainer: str | None) -> list[str]:
+#: The key of a checkpoint's identity (save_checkpoint), which metrics.json, written last of a
+#: run's results, repeats: the results beside a finished checkpoint are that run's.
+CHECKPOINT_ID = "checkpoint_id"
+
+
+def unwritten_results(ckpt: Path, trainer: str | None, state=None) -> list[str]:
     """The results a run writes after its last checkpoint (its weights, metrics.json,
-    loss_curve.png) that are missing beside `ckpt` or older than it: a run killed while writing
-    them (kill -9, a power cut) left a finished checkpoint, and the same command without --resume
-    trained the whole run again. trainer None (unknown): the weights are not judged."""
+    loss_curve.png) that are not there for it beside `ckpt`: a run killed while writing them
+    (kill -9, a power cut) left a finished checkpoint, and the same command without --resume
+    trained the whole run again. trainer None (unknown): the weights are not judged.
+
+    `state`: the checkpoint loaded. One with an identity (CHECKPOINT_ID) is judged by
+    metrics.json, written last: the results are that run's when it records the identity (then
+    only a file deleted since is missing), whatever the files' dates: judged by dates, a finished
+    run copied with `cp -r` (each file dated by the copy, in no set order) was refused as "stopped
+    while writing" its results. A checkpoint without one (written before 2026-12-06) is judged by
+    the dates: the results must be no older than it."""
     names = [TRAINER_WEIGHTS[trainer]] if trainer in TRAINER_WEIGHTS else []
+    names += ["metrics.json", "loss_curve.png"]
+    folder = ckpt.parent
+    ident = state.get(CHECKPOINT_ID) if isinstance(state, dict) else None
+    if ident is not None and recorded_checkpoint(folder / "metrics.json") == ident:
+        return [name for name in names if not (folder / name).is_file()]
     written = ckpt.stat().st_mtime_ns
     unwritten = []
-    for name in [*names, "metrics.json", "loss_curve.png"]:
+    for name in names:
         try:
-            if (ckpt.parent / name).stat().st_mtime_ns >= written:
+            if (folder / name).stat().st_mtime_ns >= written:
                 continue
         except OSError:
             pass
         unwritten.append(name)
+    if ident is not None and "metrics.json" not in unwritten:
+        unwritten.append("metrics.json")  # an earlier run's: it records another checkpoint
     return unwritten
+
+
+def recorded_checkpoint(metrics_path: Path):
+    """The CHECKPOINT_ID that a run's metrics.json records (None: none, or no readable file)."""
+    try:
+        metrics = json.loads(Path(metrics_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return metrics.get(CHECKPOINT_ID) if isinstance(metrics, dict) else None
 
 
 def check_model_file(
@@ -669,16 +697,22 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def save_checkpoint(path, **state) -> None:
+def save_checkpoint(path, **state) -> str:
     """Atomic torch checkpoint (model/optimiser state, step, config, RNG states); removes the
     leftovers of a killed run's checkpoint writes (API users skip the CLI's start-up check),
-    beside the file written: a checkpoint that is a symbolic link is written where it leads."""
+    beside the file written: a checkpoint that is a symbolic link is written where it leads.
+    Returns the identity it was given (CHECKPOINT_ID), new at each write, for the run's
+    metrics.json to record (unwritten_results)."""
+    import uuid
+
     import torch
 
+    ident = uuid.uuid4().hex
     target = write_target(path)
     remove_stale_temporaries(target.parent, target.name)
     with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+        torch.save({**state, CHECKPOINT_ID: ident}, tmp)
+    return ident
 
 
 def load_checkpoint(

@@ -383,12 +383,13 @@ class _Run:
     pool_sha1: str | None
     progress: bool
     saved_step: int | None = None  # the step of OUT/checkpoint.pt (None: not written yet)
+    checkpoint_id: str | None = None  # its identity, which metrics.json records (rank 0)
 
     def checkpoint(self, loop: LoopState) -> None:
         from .common import save_checkpoint
 
         if self.dist.is_main:
-            save_checkpoint(
+            self.checkpoint_id = save_checkpoint(
                 self.out / CHECKPOINT_NAME,
                 model=self.core.state_dict(),
                 optimizer=self.opt.state_dict(),
@@ -696,7 +697,7 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
     """Rank 0 saves the weights (config inside), evaluates on val_dir and writes metrics and
     curves; the other ranks wait for it."""
     from ..models.weights import save_weights, tensors_sha256
-    from .common import TRAINER_WEIGHTS, plot_curves, write_json
+    from .common import CHECKPOINT_ID, TRAINER_WEIGHTS, plot_curves, write_json
     from .distributed import barrier, cleanup, params_in_sync
 
     cfg, dist, out, history = r.cfg, r.dist, r.out, loop.history
@@ -727,6 +728,7 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
         "sha256": sha,
         "tensors_sha256": tensors_sha256(r.core.state_dict()),  # equal for equal weights
         "curves": history,
+        CHECKPOINT_ID: r.checkpoint_id,  # these results are that checkpoint's (unwritten_results)
     }
     if val_dir:
         from .eval_embedder import evaluate_embedder, format_table
@@ -734,12 +736,12 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
         res = evaluate_embedder(val_dir, weights, device=device_name, progress=r.progress)
         metrics["validation"] = res
         print(format_table(res))
-    write_json(out / "metrics.json", metrics)
     plot_curves(
         out / "loss_curve.png",
         {k: v for k, v in history.items() if k != "lr"},
         title=f"DVE training ({loop.step} steps)",
     )
+    write_json(out / "metrics.json", metrics)  # last: it marks the results written
     barrier(dist)
     cleanup(dist)
     return metrics

@@ -1076,6 +1076,7 @@ class _Run:
     colour_loss: object = None  # ColourClassLoss when the model scores colour bins
     embedder_sha256: str | None = None  # whose latents the model learns
     saved_step: int | None = None  # the step of OUT/checkpoint.pt (None: not written yet)
+    checkpoint_id: str | None = None  # its identity, which metrics.json records (rank 0)
     resume_state: dict | None = None  # --resume: the checkpoint, read and checked by _build
 
     @property
@@ -1092,7 +1093,7 @@ class _Run:
         if nonfinite_tensors(self.core.state_dict()):
             raise diverged(loop.step, self.out / CHECKPOINT_NAME, self.saved_step)
         if self.dist.is_main:
-            save_checkpoint(
+            self.checkpoint_id = save_checkpoint(
                 self.out / CHECKPOINT_NAME,
                 model=self.core.state_dict(),
                 optimizer=self.opt.state_dict(),
@@ -1636,7 +1637,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
     """Last checkpoint; then rank 0 alone keeps the best weights, saves them (float16), scores
     them on the validation paintings, fits the per-pixel baseline and writes metrics and curves."""
     from ..models.weights import save_weights, tensors_sha256
-    from .common import TRAINER_WEIGHTS, plot_curves, write_json
+    from .common import CHECKPOINT_ID, TRAINER_WEIGHTS, plot_curves, write_json
     from .distributed import barrier, cleanup, params_in_sync
 
     cfg, dist, core = r.cfg, r.dist, r.core
@@ -1728,6 +1729,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
         "command": r.public["command"],
         **({"resumed_by": r.public["resumed_by"]} if r.public.get("resumed_by") else {}),
         **({"resumes": r.public["resumes"]} if r.public.get("resumes") else {}),
+        CHECKPOINT_ID: r.checkpoint_id,  # these results are that checkpoint's (unwritten_results)
     }
     if temperatures is not None:
         metrics["decode_temperature_val"] = temperatures
@@ -1738,12 +1740,12 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
         )
     if cfg["baseline_steps"] > 0:
         metrics.update(_fit_baseline(r))
-    write_json(r.out / "metrics.json", metrics)
     plot_curves(
         r.out / "loss_curve.png",
         {"train (redmean)": curves["train"], "validation": curves["val"]},
         title=f"SmallUViT, target {cfg['target']}",
     )
+    write_json(r.out / "metrics.json", metrics)  # last: it marks the results written
     print(json.dumps(metrics, indent=2, default=float))
     barrier(dist)
     cleanup(dist)
