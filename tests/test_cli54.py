@@ -77,3 +77,37 @@ def test_a_copied_run_with_a_result_deleted_is_refused_naming_it(finished, tmp_p
     (copy / "loss_curve.png").unlink()
     with pytest.raises(ValueError, match=r"\(loss_curve.png missing or older than it"):
         refuse_unfinished_checkpoint(copy / "checkpoint.pt", False, "embedder")
+
+
+def test_the_recolouriser_tears_the_process_group_down_when_its_embedder_is_refused(
+    setup,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+    capsys,
+):
+    """Under torchrun, the recolouriser joined the process group before loading --embedder, and
+    an --embedder refused there (another model's weights) exited without destroying the group
+    (on NCCL: "destroy_process_group() was not called before program exit"). Played by one
+    process: a gloo group of world size 1 stands for torchrun's."""
+    import torch.distributed as dist
+
+    from xrf_napari.models.weights import WEIGHTS_FILES, resolve_weights
+
+    uvit, _ = resolve_weights("uvit")
+    assert uvit.name == WEIGHTS_FILES["uvit"]
+    joined = dist.init_process_group
+
+    def one_rank(backend=None, **kw):
+        joined("gloo", store=dist.HashStore(), rank=0, world_size=1)
+
+    monkeypatch.setattr(dist, "init_process_group", one_rank)
+    monkeypatch.setenv("WORLD_SIZE", "2")  # as torchrun sets it: init_distributed joins a group
+    argv = _rec_argv(setup, tmp_path / "out")
+    argv[argv.index("--embedder") + 1] = str(uvit)
+    try:
+        assert main(argv) == 2
+        assert "--embedder" in capsys.readouterr().err
+        assert not dist.is_initialized()
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()

@@ -9,6 +9,8 @@ averages gradients, so N ranks with batch B/N follow the same trajectory as one 
 from __future__ import annotations
 
 import os
+import sys
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 
@@ -147,6 +149,31 @@ def cleanup(info: DistInfo) -> None:
         if dist.is_initialized():
             dist.barrier()
             dist.destroy_process_group()
+
+
+def _group_up() -> bool:
+    """Whether a process group is running (torch.distributed not imported: none is)."""
+    dist = sys.modules.get("torch.distributed")
+    return dist is not None and dist.is_available() and dist.is_initialized()
+
+
+@contextmanager
+def closed_on_error():
+    """Tear down, on any error or stop raised inside, the process group that init_distributed
+    joined inside: under torchrun, a trainer's refusal after it (the recolouriser's --embedder,
+    loaded on the rank's device) or its Ctrl-C stop exited without destroy_process_group (on
+    NCCL, torch 2.4+ then warns at exit "destroy_process_group() was not called before program
+    exit, which can leak resources"). No barrier: the other ranks may never reach one. A group
+    running before (an API caller's own) is left to its caller. A failure of the teardown itself
+    is dropped: the error that stopped the run is the one to see."""
+    before = _group_up()
+    try:
+        yield
+    except BaseException:
+        if not before and _group_up():
+            with suppress(Exception):
+                sys.modules["torch.distributed"].destroy_process_group()
+        raise
 
 
 def params_in_sync(model, info: DistInfo) -> bool:

@@ -415,12 +415,16 @@ def train(
     of this call, leaving the last checkpoint (tests of --resume). loaded: OUT/checkpoint.pt as
     the CLI's refuse_unfinished_checkpoint loaded it, for --resume not to load it again."""
     from .common import said_if_stopped_finishing
+    from .distributed import closed_on_error
 
-    r, loop = _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loaded)
-    if not _loop(r, loop, stop_after):
-        return {"interrupted_at": loop.step}
-    with said_if_stopped_finishing(r.out / CHECKPOINT_NAME, lambda: r.saved_step, r.dist.is_main):
-        return _finalise(r, loop, val_dir, device_name)
+    with closed_on_error():
+        r, loop = _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loaded)
+        if not _loop(r, loop, stop_after):
+            return {"interrupted_at": loop.step}
+        with said_if_stopped_finishing(
+            r.out / CHECKPOINT_NAME, lambda: r.saved_step, r.dist.is_main
+        ):
+            return _finalise(r, loop, val_dir, device_name)
 
 
 def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loaded=None):

@@ -1106,8 +1106,9 @@ class _Run:
 
 def run(args) -> int:
     from .common import removed_if_failed
+    from .distributed import closed_on_error
 
-    with removed_if_failed(args.out):
+    with removed_if_failed(args.out), closed_on_error():
         return _run(args)
 
 
