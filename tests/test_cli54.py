@@ -111,3 +111,25 @@ def test_the_recolouriser_tears_the_process_group_down_when_its_embedder_is_refu
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
+
+
+@pytest.mark.parametrize("option", ["--weights", "--embedder"])
+def test_evaluate_checks_its_weights_files_before_listing_data(
+    tmp_path,
+    monkeypatch,
+    capsys,
+    option,
+):
+    """A missing --weights or --embedder was named only after --data had been listed and each
+    cube's header read (seconds on a large folder): they are checked first."""
+    from xrf_napari.synth import export
+    from xrf_napari.training import data
+
+    listed = []
+    for module, name in ((export, "exported_cubes"), (data, "list_cubes")):
+        monkeypatch.setattr(module, name, lambda *a, _n=name, **k: listed.append(_n) or [])
+    missing = tmp_path / "missing.safetensors"
+    argv = ["evaluate", "--data", str(tmp_path), option, str(missing), "--no-progress"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{option} {missing}" in err and listed == []

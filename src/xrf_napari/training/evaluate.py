@@ -221,7 +221,7 @@ def evaluate(
     from ..analysis.recolour import embedder_mismatch, load_recolouriser
     from ..device import pick_device
     from ..memory import memory_budget
-    from ..models.weights import BASELINE_FILE, load_weights, require_file, weights_option
+    from ..models.weights import BASELINE_FILE, load_weights, weights_option
     from ..progress import run_to_end
     from ..synth.export import exported_cubes
     from .common import target_header
@@ -230,8 +230,7 @@ def evaluate(
     from .train_pixel_mlp import build_from_config as build_mlp
     from .train_pixel_mlp import predict_pixels
 
-    if baseline is not None:  # before the models load, naming the option, as they are named
-        require_file(baseline, "--baseline")
+    check_weights_files(weights, embedder, baseline)
     # the set listed and its targets checked before the models load: a mistyped --data was
     # named only after the device was picked and both models read (seconds to minutes)
     files = (exported_cubes(data_dir) or list_cubes(data_dir, "--data"))[:max_cubes]
@@ -651,6 +650,21 @@ def save_grid(path, images, n: int = 4) -> None:
     plt.close(fig)
 
 
+def check_weights_files(weights, embedder, baseline) -> None:
+    """The weights files' checks that read no tensor (require_weights_file), each naming its
+    option, before --data is listed (seconds on a large folder) and the models load: a missing
+    --weights or --embedder was named only after the whole set had been listed and its headers
+    read."""
+    from ..models.weights import require_file, require_weights_file, weights_option
+
+    for option, path in (("--weights", weights), ("--embedder", embedder)):
+        if path is not None:
+            with weights_option(option, path):
+                require_weights_file(path)
+    if baseline is not None:
+        require_file(baseline, "--baseline")
+
+
 def check_baseline_width(said: str, width, rec, emb) -> None:
     """A ValueError naming the baseline as `said` ("--baseline X", or X found beside --weights)
     when the per-pixel MLP reads more channels than the SmallUViT's input holds, or fewer than the
@@ -686,6 +700,7 @@ def run(args) -> int:
         folder_inputs=[args.data],
         option="--out",
     )
+    check_weights_files(args.weights, args.embedder, args.baseline)  # before --data is listed
     from ..synth.export import exported_cubes
 
     with_ari = not args.no_ari and not exported_cubes(args.data)  # an export has no ARI table
