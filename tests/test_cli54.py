@@ -133,3 +133,22 @@ def test_evaluate_checks_its_weights_files_before_listing_data(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert f"{option} {missing}" in err and listed == []
+
+
+def test_generate_stopped_line_starts_on_its_own_line(tmp_path, monkeypatch, capsys):
+    """Ctrl-C during generate: "generate stopped: ..." was printed before the progress bar was
+    closed, so it went on the bar's line ("cubes:   0%|  | 0/2 [...]generate stopped: ...")."""
+    from xrf_napari.synth import dataset
+
+    def interrupted(task):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dataset, "_run_one", interrupted)
+    out = tmp_path / "set"
+    argv = ["generate", "--n-cubes", "2", "--size", "16", "--workers", "1", "--out", str(out)]
+    assert main(argv) == 130
+    lines = capsys.readouterr().err.split("\n")
+    stopped = [ln for ln in lines if "generate stopped:" in ln]
+    assert len(stopped) == 1 and stopped[0].startswith("generate stopped:"), lines
+    assert "cubes:" in lines[lines.index(stopped[0]) - 1]  # the bar, ended above it
+    assert lines[lines.index(stopped[0]) + 1].endswith("generate: interrupted")

@@ -934,6 +934,9 @@ def generate_dataset(
         # the CLI said "interrupted" alone: not what stayed, nor that rerunning finishes the set
         import sys
 
+        if bar:  # its line ended first: the line below was written onto the bar's
+            bar.close()
+            bar = None
         done = cubes_written(out, cfg.n_cubes)
         print(
             f"generate stopped: {printable(out / 'manifest.json')} and {done} of {cfg.n_cubes} "
