@@ -6,8 +6,10 @@ the terminal only."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from _napari_helpers import cu_tube_scan, open_cube, wait_idle
 from test_docks40b import _off_grid_scan
+from test_tube48 import _native
 
 
 def test_the_stage_line_names_only_the_resolution_it_estimates(
@@ -56,3 +58,41 @@ def test_the_survey_line_names_the_scan_as_the_layer_list_does(make_napari_viewe
     wait_idle(qtbot, spectrum.job)
     line = spectrum.job.status.text()
     assert line.startswith("Scan surveyed: no element suggested: my scan: its energy axis"), line
+
+
+@pytest.fixture(scope="module")
+def rh_counts():
+    return _native("Rh", 40.0)
+
+
+def test_a_tube_given_to_read_cube_is_not_called_the_default(
+    make_napari_viewer, tmp_path, rh_counts
+):
+    """read_cube(path, anode="Rh") of a file naming no tube: the Spectrum dock's calibration tip
+    and the Pigments calibration note said "the file names none: Rh by default", though Rh was
+    given (`info --anode Rh` said so)."""
+    from xrf_napari._reader import cube_layers
+    from xrf_napari.analysis.pigment_fit import calibration_notes
+    from xrf_napari.io import read_cube
+    from xrf_napari.physics.instrument import InstrumentProfile
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    path = tmp_path / "rh.npy"
+    np.save(path, rh_counts)
+    viewer = make_napari_viewer()
+    spectrum = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(spectrum)
+    tips = {}
+    for given in ("Rh", None):
+        cube = read_cube(path, anode=given)
+        assert cube.calibration.source == "auto"
+        viewer.layers.clear()
+        for data, meta, kind in cube_layers(cube):
+            getattr(viewer, f"add_{kind}")(data, **meta)
+        spectrum.cube_combo.set_layer(viewer.layers[0])
+        note = calibration_notes(cube, InstrumentProfile(anode="Rh"))[0]
+        tips[given] = (spectrum.calibration_label.toolTip(), note)
+    for said in tips["Rh"]:
+        assert "given with --anode (read_cube's anode=)" in said and "by default" not in said
+    for said in tips[None]:  # a file opened with no tube named: the default, as before
+        assert "the file names none: Rh by default" in said

@@ -132,6 +132,9 @@ def _symbol_or_as_written(anode: str) -> str:
 DEFAULT_CALIBRATION_ANODE = "Rh"
 #: `auto_calibration`'s "anode_from" when the anode was read from the scan's scatter lines.
 ANODE_FROM_SCATTER = "scatter lines"
+#: `auto_calibration`'s "anode_from" when the anode was given to read_cube (anode=, the commands'
+#: --anode) for a file naming none: the default's own symbol given so is no default.
+ANODE_FROM_GIVEN = "given"
 
 
 def calibration_anode(metadata) -> str | None:
@@ -159,14 +162,16 @@ def calibration_anode_origin(metadata: dict, given: str | None = None) -> str:
     change it. `given`: the anode the caller passed (a command's --anode), when it knows it;
     without it an anode other than the default recorded in `auto_calibration` was given too
     (Pigments, the Spectrum dock and napari's notice do not know the --anode): they called a Mo
-    given with --anode "Rh by default"."""
+    given with --anode "Rh by default". A default's own anode given (read_cube(path,
+    anode="Rh")) is recorded as given (ANODE_FROM_GIVEN): the docks called it "Rh by default"."""
     metadata = metadata or {}
     if anode_from_metadata(metadata):
         return "the anode the file names"
     if calibration_anode_seen(metadata):
         return "the file names none: read from the scan's scattered tube lines"
     assumed = calibration_anode(metadata)
-    if given or (assumed and assumed != DEFAULT_CALIBRATION_ANODE):
+    recorded = (dict_from_metadata(metadata, "auto_calibration") or {}).get("anode_from")
+    if given or recorded == ANODE_FROM_GIVEN or (assumed and assumed != DEFAULT_CALIBRATION_ANODE):
         return "given with --anode (read_cube's anode=)"
     return (
         f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default; --anode (read_cube's "

@@ -15,7 +15,12 @@ import weakref
 from pathlib import Path
 
 from ..cube import Cube, release_mapped_pages
-from ..detector import ANODE_FROM_SCATTER, DEFAULT_CALIBRATION_ANODE
+from ..detector import (
+    ANODE_FROM_GIVEN,
+    ANODE_FROM_SCATTER,
+    DEFAULT_CALIBRATION_ANODE,
+    anode_from_metadata,
+)
 from ..energy import Calibration
 from ..errors import CONTRAST_BYTES, CubeReadError, sample_counts
 from .limits import check_path, check_tree
@@ -317,6 +322,8 @@ def _with_auto_seen(cube: Cube, source, result, anode: str | None) -> Cube:
     out = _with_auto(cube, *(seen or (result, anode or DEFAULT_CALIBRATION_ANODE)))
     if seen:
         out.metadata["auto_calibration"]["anode_from"] = ANODE_FROM_SCATTER
+    elif anode and not anode_from_metadata(out.metadata):  # given (anode=, --anode): no default
+        out.metadata["auto_calibration"]["anode_from"] = ANODE_FROM_GIVEN
     return out
 
 
