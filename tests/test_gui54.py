@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _napari_helpers import cu_tube_scan, open_cube, wait_idle
+from _napari_helpers import caught_notifications, cu_tube_scan, open_cube, wait_idle
 from test_docks40b import _off_grid_scan
 from test_tube48 import _native
 
@@ -96,3 +96,23 @@ def test_a_tube_given_to_read_cube_is_not_called_the_default(
         assert "given with --anode (read_cube's anode=)" in said and "by default" not in said
     for said in tips[None]:  # a file opened with no tube named: the default, as before
         assert "the file names none: Rh by default" in said
+
+
+def test_napari_file_shows_a_readers_warning_as_a_notification(make_napari_viewer, real_data):
+    """`napari spacekeys_variant.rpl` opens the file (QtViewer._qt_open) before napari.run hooks
+    warnings into notifications: "the 180 trailing bytes are ignored; the file's size fits depth
+    16" reached the terminal only. Inside napari's loop (its hook set) it is told once."""
+    from napari.utils.notifications import notification_manager
+
+    path = str(real_data / "spacekeys_variant.rpl")
+    viewer = make_napari_viewer()
+    with pytest.warns(UserWarning, match="trailing bytes"), caught_notifications() as seen:
+        viewer.window._qt_viewer._qt_open([path], stack=False, plugin="xrf-napari")
+    told = [n.message for n in seen if "180 trailing bytes are ignored" in n.message]
+    assert len(told) == 1, [n.message for n in seen]
+    assert [ly.name for ly in viewer.layers] == ["spacekeys_variant", "spacekeys_variant sum"]
+    viewer.layers.clear()
+    with caught_notifications() as seen, notification_manager:  # napari's hook: not told twice
+        viewer.window._qt_viewer._qt_open([path], stack=False, plugin="xrf-napari")
+    assert len([n for n in seen if "180 trailing bytes are ignored" in n.message]) <= 1
+    assert len(viewer.layers) == 2

@@ -154,11 +154,54 @@ def read_layers(path):
     later = ASYNC_SUM_BYTES if _can_defer() else None  # a large cube's calibration: its worker
     try:
         try:
-            return cube_layers(read_cube(path, calibrate_later=later, keep_contrast_sample=True))
+            with _warnings_told():
+                return cube_layers(
+                    read_cube(path, calibrate_later=later, keep_contrast_sample=True)
+                )
         except EmbedOutput as exc:
             return embed_layers(exc.path, exc.kind)
     except CubeReadError as exc:
         return _tell(exc, path)
+
+
+class _warnings_told:
+    """Our readers' warnings while a file is read (a .raw's trailing bytes, a calibration set
+    aside...) also as napari warning notifications where napari would not show them. napari
+    shows a warnings.warn as a notification only once its event loop has hooked
+    warnings.showwarning (napari.run): `napari FILE` reads the file before that, and the real
+    spacekeys_variant.rpl's "the 180 trailing bytes are ignored; the file's size fits depth 16"
+    went to the terminal alone. Every warning is passed on as it came (a script, a test, napari's
+    hook see it), so inside napari's loop it is told once."""
+
+    def __enter__(self):
+        import warnings
+
+        self._catch = warnings.catch_warnings(record=True)
+        self._caught = self._catch.__enter__()  # the filters stay: record=True sets none
+
+    def __exit__(self, *exc):
+        import warnings
+        from pathlib import Path
+
+        self._catch.__exit__(*exc)
+        ours = str(Path(__file__).parent)
+        told = _napari_shows_warnings()
+        for w in self._caught:
+            if not told and issubclass(w.category, UserWarning) and w.filename.startswith(ours):
+                _notify(str(w.message), level="warning")
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        return False
+
+
+def _napari_shows_warnings() -> bool:
+    """Whether napari's notification manager has hooked warnings.showwarning (inside napari.run)."""
+    import warnings
+
+    try:
+        from napari.utils.notifications import notification_manager
+    except ImportError:
+        return False
+    return getattr(warnings.showwarning, "__self__", None) is notification_manager
 
 
 def _tell(error, path):
