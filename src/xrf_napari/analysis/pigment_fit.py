@@ -196,6 +196,20 @@ EMPTY_LABELS = "the label map has no region: every pixel is 0 (not a region)"
 # ---------------------------------------------------------------------------------------------
 # instrument
 # ---------------------------------------------------------------------------------------------
+class AssumedNote(str):
+    """An instrument note (`instrument_for`) on a value the file lacks and the fit assumed: the
+    text as shown, and `assumed`, which value ("anode", "kv", "resolution"). The estimates that
+    replace it (`_scan_anode`, `iter_estimate_missing`) are plain notes: `_missing` reads this
+    field, not the note's wording (it told an assumed anode apart by the suffix " assumed")."""
+
+    assumed: str
+
+    def __new__(cls, text: str, assumed: str = ""):
+        note = super().__new__(cls, text)
+        note.assumed = assumed
+        return note
+
+
 def instrument_for(
     cube,
     anode: str | None = None,
@@ -272,7 +286,7 @@ def instrument_for(
         )
     a = anode or anode_from_metadata(meta)
     if a is None:
-        notes.append(f"anode not in the metadata: {base.anode} assumed")
+        notes.append(AssumedNote(f"anode not in the metadata: {base.anode} assumed", "anode"))
         a = base.anode
     a = str(a).strip().capitalize()
     if a not in ANODES:  # the file's (a given one is checked above)
@@ -284,11 +298,17 @@ def instrument_for(
     if kv is None:
         kv = kv_from_metadata(meta)
         if kv is None and not (prof and "anode" in prof and "kv" in prof):  # base's 50 kV
-            notes.append(f"tube voltage not in the metadata: {base.kv:g} kV assumed")
+            notes.append(
+                AssumedNote(f"tube voltage not in the metadata: {base.kv:g} kV assumed", "kv")
+            )
     fw = fwhm_mn_ev if fwhm_mn_ev is not None else fwhm_from_metadata(meta)
     if fw is None:
         notes.append(
-            f"detector resolution not in the metadata: {base.fwhm_mn_ev:g} eV at Mn K-alpha assumed"
+            AssumedNote(
+                f"detector resolution not in the metadata: {base.fwhm_mn_ev:g} eV at Mn K-alpha "
+                "assumed",
+                "resolution",
+            )
         )
     kv_value = float(base.kv if kv is None else kv)
     fw_value = float(base.fwhm_mn_ev if fw is None else fw)
@@ -1739,6 +1759,14 @@ def _refuse_bad_means(cube, ids: np.ndarray, mean: np.ndarray) -> None:
 #: Tried when the file does not name them: every anode the tube model knows, and these
 #: resolutions (eV at Mn K-alpha); the one whose library explains the regions best is kept.
 FWHM_GRID = (125.0, 145.0, 165.0, 185.0)
+#: How `iter_estimate_missing` chose an anode, in its note: by fit quality, each anode's forward
+#: model fitted to the brightest regions. It said "estimated from the spectra (scatter lines)",
+#: the words of tube_guess.scan_anode, which reads the anode off the scattered tube lines: the
+#: estimate is reached where those show none (and the file's calibration names no tube).
+FIT_ESTIMATE = (
+    "estimated from the spectra (fit quality: of every anode's forward model, the one that fits "
+    "the brightest regions best; not read from scatter lines)"
+)
 
 
 def estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.ndarray):
@@ -1770,12 +1798,11 @@ def estimation_stage(notes: list[str]) -> str:
 
 
 def _missing(notes: list[str]) -> tuple[bool, bool]:
-    """(anode missing, resolution missing) from the instrument notes of instrument_profile: an
-    anode taken from the scan (tube_guess.scan_anode) is not "assumed"."""
-    return (
-        any(n.startswith("anode not in the metadata") and n.endswith(" assumed") for n in notes),
-        any(n.startswith("detector resolution not in the metadata") for n in notes),
-    )
+    """(anode missing, resolution missing): whether instrument_for's notes hold an AssumedNote
+    for it. An anode taken from the scan (tube_guess.scan_anode) or estimated, and an estimated
+    resolution, replace theirs with plain notes: no longer missing."""
+    said = {getattr(n, "assumed", "") for n in notes}
+    return "anode" in said, "resolution" in said
 
 
 def air_lines(lib: ComponentLibrary) -> np.ndarray:
@@ -1812,12 +1839,8 @@ def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra:
             for y in ys
         )
 
-    out = [
-        n
-        for n in notes
-        if not (miss_anode and n.startswith("anode not"))
-        and not (miss_fwhm and n.startswith("detector resolution not"))
-    ]
+    drop = {what for what, miss in (("anode", miss_anode), ("resolution", miss_fwhm)) if miss}
+    out = [n for n in notes if getattr(n, "assumed", "") not in drop]
     total, done = estimation_trials(notes), 0
     yield 0, total
 
@@ -1834,9 +1857,7 @@ def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra:
 
     if miss_anode:
         profile = yield from best_of(replace(profile, anode=a) for a in ANODES)
-        out.append(
-            f"anode not in the metadata: {profile.anode} estimated from the spectra (scatter lines)"
-        )
+        out.append(f"anode not in the metadata: {profile.anode} {FIT_ESTIMATE}")
     if miss_fwhm:
         profile = yield from best_of(replace(profile, fwhm_mn_ev=f) for f in FWHM_GRID)
         out.append(
@@ -2173,7 +2194,7 @@ def _scan_anode(cube, profile: InstrumentProfile, notes: list[str], sums: np.nda
     if anode is None:
         return profile, notes
     said = f"anode not in the metadata: {anode} {how}"
-    notes = [said if n.startswith("anode not in the metadata") else n for n in notes]
+    notes = [said if getattr(n, "assumed", "") == "anode" else n for n in notes]
     return replace(profile, anode=anode), notes
 
 
