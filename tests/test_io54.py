@@ -175,3 +175,15 @@ def test_a_ripple_byte_order_note_is_kept_beside_the_header(tmp_path):
     assert cube.metadata["byte_order_note"].startswith("byte-order dont-care with multi-byte")
     assert "look big-endian" in cube.metadata["byte_order_note"]
     assert told == [f"{tmp_path / 'be.raw'}: {cube.metadata['byte_order_note']}"]
+
+
+def test_a_sidecar_calibration_without_a_unit_is_told_once(tmp_path):
+    """An array's sidecar was read twice a scan (its calibration by _cube, its channel_axis by
+    channel_order through read_sidecar), so a calibration naming no unit was warned twice."""
+    path = tmp_path / "a.npy"
+    np.save(path, np.ones((3, 2, 64), "u2"))
+    side = tmp_path / "a.json"
+    side.write_text(json.dumps({"offset": -50, "gain": 10}), encoding="utf-8")
+    cube, told = _told(_cube, path)
+    assert cube.calibration.gain == pytest.approx(0.01)
+    assert len(told) == 1 and told[0].startswith(f"{side}: its offset/gain name no energy unit")

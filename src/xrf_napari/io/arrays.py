@@ -96,13 +96,13 @@ def channel_order(
     with a warning."""
     import warnings
 
-    from .calibration import sidecar_path
+    from .calibration import sidecar_json, sidecar_path
     from .hdf5 import _spectral_axis
 
     shape = tuple(int(n) for n in arr.shape)
     if len(shape) != 3:
         return arr, {}  # refused by _cube, naming the shape
-    _, side = read_sidecar(path)
+    side = sidecar_json(path) or {}
     said = str(side.get("channel_axis", "")).strip().lower()
     if said in ("first", "last"):
         view = ChannelFirstView(arr) if said == "first" else arr

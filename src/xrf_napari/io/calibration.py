@@ -23,9 +23,27 @@ def read_sidecar(path) -> tuple[Calibration | None, dict]:
     None, and extra["calibration_note"] says why, for the reader's warning (arrays._cube), as
     any file's bad calibration is; the scan had been refused for it.
     """
+    meta = sidecar_json(path)
+    if meta is None:
+        return None, {}
+    side = sidecar_path(path)
+    extra = {k: v for k, v in meta.items() if k not in _CAL_KEYS}
+    extra["calibration_file"] = str(side)
+    try:
+        cal = calibration_from_mapping(meta, side)
+    except CubeReadError as exc:
+        cal, extra["calibration_note"] = None, f"{exc}; the sidecar's calibration set aside"
+    return cal, extra
+
+
+def sidecar_json(path) -> dict | None:
+    """The JSON object of the sidecar of an array file, None where there is none; CubeReadError
+    where it is no JSON object. For what needs its other keys (arrays.channel_order's
+    "channel_axis"): reading them through read_sidecar had read its calibration twice a scan,
+    and warned twice of one without a unit."""
     side = sidecar_path(path)
     if not side.is_file():
-        return None, {}
+        return None
     from .limits import read_bounded
 
     try:
@@ -34,13 +52,7 @@ def read_sidecar(path) -> tuple[Calibration | None, dict]:
         raise CubeReadError(side, f"the calibration sidecar is not valid JSON ({exc})") from exc
     if not isinstance(meta, dict):
         raise CubeReadError(side, "the calibration sidecar must hold a JSON object")
-    extra = {k: v for k, v in meta.items() if k not in _CAL_KEYS}
-    extra["calibration_file"] = str(side)
-    try:
-        cal = calibration_from_mapping(meta, side)
-    except CubeReadError as exc:
-        cal, extra["calibration_note"] = None, f"{exc}; the sidecar's calibration set aside"
-    return cal, extra
+    return meta
 
 
 _CAL_KEYS = {"offset", "gain", "quadratic", "units", "energy_units", "calibration_source", "source"}
