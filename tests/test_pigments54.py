@@ -74,3 +74,30 @@ def test_an_anode_from_the_scatter_lines_replaces_the_assumed_note(monkeypatch):
     assert out_profile.anode == "Mo"
     assert f"anode not in the metadata: Mo {seen}" in out, out
     assert pf._missing(out) == (False, True), out
+
+
+def test_the_lakes_substrate_tells_yellow_lake_from_red_lake():
+    """A guard: yellow lake (weld on chalk: half CaCO3) and red lake (lac on alumina, 5 % CaCO3)
+    show the same elements (Al, K, S, Ca) and are X-ray twins, but not the same line ratios: the
+    forward model's own yellow lake swatch over a gypsum ground fits red lake with about 7 times
+    its chi-square (beyond TWIN_CHI2_RATIO), and is named yellow lake. That is the information the
+    ranking uses before the base rates (red lake 120, yellow lake 75 training regions), which
+    order only twins the lines leave within TWIN_CAP; treating every such twin as a tie lost
+    yellow lake on 9 more of the 18 table panels (docs/pigments_guide.md, session 54)."""
+    from test_pigments52 import PROFILE
+
+    from xrf_napari.energy import canonical_energy
+
+    lib = pf.component_library(PROFILE)
+    paint = lib.paint[lib.index("Yellow lake"), 1]
+    scatter = lib.own_scatter[lib.index("Yellow lake")]
+    y = (
+        paint / paint.sum() * 3e5
+        + lib.ground[0, 0] / lib.ground[0, 0].sum() * 1e5
+        + scatter / scatter.sum() * 6e5
+    )
+    y = np.random.default_rng(1).poisson(y).astype(float)
+    cands, _ = pf.rank_region(lib, y, [0, 1], canonical_energy())
+    assert cands[0].pigments == ["Yellow lake"] and cands[0].probability > 0.9, cands[:3]
+    red = next(c for c in cands if c.pigments == ["Red lake"])
+    assert red.chi2 > pf.TWIN_CHI2_RATIO * cands[0].chi2, (red.chi2, cands[0].chi2)
