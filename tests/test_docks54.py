@@ -187,3 +187,17 @@ def test_a_save_says_what_was_painted_while_it_ran_is_not_in_the_files(
     said = embed.job.status.text()
     assert said.startswith("Saved run.tif and run_spectra.csv."), said
     assert "as they were when Save was pressed" in said, said
+
+
+def test_a_region_of_a_few_painted_pixels_is_under_1_percent_not_0(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """A region painted on one pixel of the 480 read "3: 0%" in Area per region, as if it had
+    none (the share of the scan in no region already said "under 1%")."""
+    viewer = make_napari_viewer()
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    embed.labels_layer.data_setitem((np.array([0]), np.array([0])), 3)
+    said = embed.summary.text()
+    assert "Area per region: 1: 50%, 2: 50%, 3: under 1%" in said, said

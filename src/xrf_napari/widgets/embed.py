@@ -115,11 +115,9 @@ def _summary(result, painted=None) -> str:
     # shares of the scan, not of the pixels in a region: with part of the layer erased
     # (label 0), two regions of a quarter of the scan each read "1: 50%, 2: 50%"
     scan = max(scan, 1)
-    sizes = ", ".join(f"{i}: {100 * c / scan:.0f}%" for i, c in areas)
+    sizes = ", ".join(f"{i}: {_share(c, scan)}" for i, c in areas)
     erased = scan - int(counts.sum())
-    share = 100 * erased / scan
-    share = f"{share:.0f}%" if share >= 0.5 else "under 1%"  # a stroke is not "0%"
-    none = f"\n{share} of the scan is in no region." if erased > 0 else ""
+    none = f"\n{_share(erased, scan)} of the scan is in no region." if erased > 0 else ""
     if len(areas) > 1:
         said = f"{len(areas)} regions{sil} (device {device}).\nArea per region: {sizes}{none}"
     elif edited or why_one is None:
@@ -128,6 +126,13 @@ def _summary(result, painted=None) -> str:
         split = "; set K to split the scan" if why_one == ONE_BY_AUTO_K else ""
         said = f"1 region: {one_region_reason(why_one)}{split} (device {device})."
     return said + (f"\n{note[0].upper()}{note[1:]}." if note else "")
+
+
+def _share(pixels, scan: int) -> str:
+    """`pixels` as a share of the `scan`'s pixels: a region of a few painted pixels (or an erasure
+    of a few) is "under 1%", not "0%" (its region read as empty)."""
+    share = 100 * pixels / scan
+    return f"{share:.0f}%" if share >= 0.5 or share == 0 else "under 1%"
 
 
 class EmbedClusterWidget(CubeDock):
