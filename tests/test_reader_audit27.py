@@ -187,6 +187,12 @@ def _warnings(seen):
     return [n for n in seen if n.severity == NotificationSeverity.WARNING]
 
 
+def _but_channel_count(seen):
+    """The notifications, less the 40-channel file's "too few for an X-ray spectrum" (told since
+    d560a4f8 where napari's warning hook is not set, as in these tests; napari.run shows it too)."""
+    return [n for n in seen if "channels are too few" not in n.message]
+
+
 @pytest.mark.parametrize("first", ["kev", "channel"])
 def test_mixing_kev_and_channel_cubes_warns_once(make_napari_viewer, tmp_path, first):
     # Before: silently, the slider became 10221 steps over 0-511 and the label flipped.
@@ -194,10 +200,10 @@ def test_mixing_kev_and_channel_cubes_warns_once(make_napari_viewer, tmp_path, f
     viewer = make_napari_viewer()
     with caught_notifications() as seen:
         open_cube(viewer, kev if first == "kev" else channel)
-        assert seen == []
+        assert _but_channel_count(seen) == []
         open_cube(viewer, channel if first == "kev" else kev)
     (note,) = [n for n in seen if "xrf-napari" in n.message or "mixes keV" in n.message]
-    assert _warnings(seen)[0] is note  # napari's own "Inconsistent units" log follows
+    assert _warnings(_but_channel_count(seen))[0] is note  # napari's own "Inconsistent units" log follows
     text = note.message
     assert "mixes keV and channel numbers" in text and "start napari again" in text
     new, old = ("uncal", "painted") if first == "kev" else ("painted", "uncal")
@@ -212,7 +218,7 @@ def test_cubes_of_one_axis_kind_open_without_a_warning(make_napari_viewer, tmp_p
         other = make_napari_viewer()  # a new window is the advice: no warning there
         open_cube(other, _uncalibrated_npy(tmp_path, "u1"))
         open_cube(other, _uncalibrated_npy(tmp_path, "u2"))
-    assert seen == []
+    assert _but_channel_count(seen) == []
 
 
 def test_a_mixed_open_without_a_viewer_reads_quietly(tmp_path):
