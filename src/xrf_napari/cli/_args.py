@@ -52,6 +52,30 @@ def tube_anode(text: str) -> str:
     return symbol
 
 
+def add_alias(parser, action, *aliases: str) -> None:
+    """Old spellings of `action`'s option that are still read (a script written with one runs
+    on) but shown nowhere: --help, the usage line and argparse's refusals name the action's own
+    option strings only. recolour's embedder file was `--embedder-weights` where the trainers and
+    evaluate call it `--embedder`; it is `--embedder` everywhere now."""
+    for alias in aliases:
+        if alias in parser._option_string_actions:
+            raise ValueError(f"{alias} is already an option of {parser.prog}")
+        parser._option_string_actions[alias] = action
+
+
+def as_typed(*names: str) -> str:
+    """The spelling of one option (its shown name first, then the aliases add_alias reads) that
+    the running command was given, for a refusal to name the option as typed: names[0] where
+    none of them was (or outside a command)."""
+    from ..argtypes import running_argv
+
+    words = running_argv() or []
+    for name in names:
+        if any(w == name or w.startswith(name + "=") for w in words):
+            return name
+    return names[0]
+
+
 def add_scan_options(parser, anode_help: str = ANODE_HELP) -> None:
     """How INPUT is read, the same in every command that reads a scan: without them a file with
     no calibration and no anode in its metadata was auto-calibrated for a Rh tube by `recolour`,

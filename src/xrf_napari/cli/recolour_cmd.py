@@ -19,7 +19,7 @@ from ..fileutil import printable
 def configure(parser) -> None:
     from ..analysis.recolour import MAX_TILE
     from ..argtypes import int_in
-    from ._args import add_scan_options, replacing_anode_help
+    from ._args import add_alias, add_scan_options, replacing_anode_help
 
     parser.add_argument("input", help="datacube file (anything xrf-napari opens)")
     parser.add_argument(
@@ -39,7 +39,13 @@ def configure(parser) -> None:
     from ..models.weights import default_help
 
     parser.add_argument("--weights", help=f"SmallUViT weights ({default_help('uvit')})")
-    parser.add_argument("--embedder-weights", help=f"DVE weights ({default_help('dve')})")
+    embedder = parser.add_argument(
+        "--embedder",
+        dest="embedder_weights",
+        metavar="EMBEDDER",
+        help=f"DVE weights ({default_help('dve')})",
+    )
+    add_alias(parser, embedder, "--embedder-weights")  # its name here before, still read
     parser.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     from ..models.weights import manifest
 
@@ -133,6 +139,14 @@ def _warn_dense_tiling(shape, tile: int, overlap: int, default_overlap: int) -> 
         )
 
 
+def embedder_option() -> str:
+    """--embedder as the user typed it (--embedder-weights, its name here before, still read),
+    for the refusals that name it."""
+    from ._args import as_typed
+
+    return as_typed("--embedder", "--embedder-weights")
+
+
 def run(args) -> int:
     from ..fileutil import check_outputs
     from ..models.weights import require_file
@@ -150,7 +164,7 @@ def run(args) -> int:
         raise ValueError(f"--output {out}: must end in .png, .tif or .tiff")
     for option, path in (
         ("--weights", args.weights),
-        ("--embedder-weights", args.embedder_weights),
+        (embedder_option(), args.embedder_weights),
     ):
         # a folder or a missing file refused naming its option, before check_outputs, which
         # would call a folder an input folder
@@ -185,9 +199,9 @@ def run(args) -> int:
         rec = load_recolouriser(args.weights, args.device)
     # an embedder whose latent the weights cannot read, named by these options (iter_recolour
     # checks it too, in a dock's words): it failed at the first tile, naming neither file
-    with weights_option("--embedder-weights", args.embedder_weights):
+    with weights_option(embedder_option(), args.embedder_weights):
         emb = load_embedder(args.embedder_weights, args.device)
-    check_input_width(rec, emb, ("--weights", "--embedder-weights"))
+    check_input_width(rec, emb, ("--weights", embedder_option()))
     # A tile the model cannot take, and one whose model calls would not fit in memory, are refused
     # before the scan is embedded, the memory by iter_recolour as it is called (an oversized tile
     # grew for minutes, then died in a traceback); the tile alone first, without starting it.

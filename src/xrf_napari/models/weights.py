@@ -382,7 +382,7 @@ def weights_option(option: str, path, said: str | None = None):
 
 def require_file(path, option: str | None = None) -> None:
     """WeightsError naming the option when the weights file given to it is no file: two weights
-    options of one command (recolour's --weights and --embedder-weights, the recolouriser's
+    options of one command (recolour's --weights and --embedder, the recolouriser's
     --embedder and --init) both said "weights file not found: PATH", which did not say which one
     was wrong, and recolour read the scan before looking. option None: load_weights's own check."""
     path_ = Path(path)
