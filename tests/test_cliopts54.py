@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 
 import pytest
 
@@ -26,6 +27,63 @@ def _refusal(entry, argv, capsys) -> str:
         entry(argv)
     assert exc.value.code == 2
     return capsys.readouterr().err.splitlines()[-1]
+
+
+def test_embed_k_is_refused_naming_clusters_not_read_as_k_range(capsys):
+    """`embed --k 0` (meaning -k/--clusters) was read as --k-range abbreviated: "argument
+    --k-range: expected 2 arguments". Fails on the parent: that refusal."""
+    err = _refusal(cli_main.main, ["embed", "scan.h5", "-o", "out", "--k", "0"], capsys)
+    assert err == (
+        "xrf-napari embed: error: unrecognized option '--k': did you mean --clusters/-k or "
+        "--k-range? (options are given in full; xrf-napari embed --help lists them)"
+    )
+
+
+@pytest.mark.parametrize(
+    "prog, command",
+    [(p, c) for p, module in TABLES.items() for c in module.COMMANDS],
+    ids=lambda v: v,
+)
+def test_no_command_reads_an_option_from_its_first_letters(prog, command, capsys):
+    """Every command's long options typed in part (all but the last letter) are refused, naming
+    the option, before any file is read (even a required option missing is said after). Fails
+    on the parent: each was read as the option it begins."""
+    parser = _parser(prog, command)
+    options = parser._option_string_actions
+    entry = TABLES[prog].main
+    shown = [s for a in parser._actions for s in a.option_strings]  # no alias (--embedder-weights)
+    longs = [s for s in shown if s.startswith("--") and s != "--help"]
+    for option in longs:
+        part = option[:-1]
+        if part in options or len(part) < 4:
+            continue
+        err = _refusal(entry, [command, part, "1"], capsys)
+        assert f"unrecognized option '{part}': did you mean " in err, err
+        assert option in err.split("did you mean ")[1].split("?")[0], err
+
+
+def test_an_option_before_the_command_typed_in_part_is_named():
+    """`xrf-napari --vers` was --version; it is refused naming it (not 'options follow the
+    command', which --vers is not about)."""
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit):
+        cli_main.main(["--vers"])
+    assert "unrecognized option '--vers': did you mean --version?" in err.getvalue()
+
+
+def test_output_is_still_read_as_out_the_trainers_name_of_it(tmp_path, capsys):
+    """A guard: `recolour --out x.png` (the trainers' --out) was read as --output abbreviated;
+    abbreviations off, it is still read: the refusal is of the scan, not of the option."""
+    out = tmp_path / "x.png"
+    assert cli_main.main(["recolour", str(tmp_path / "nosuch.h5"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "nosuch.h5" in err and "option" not in err, err
+    with pytest.raises(SystemExit):
+        cli_main.main(["recolour", "--help"])
+    assert not re.search(r"--out\b", capsys.readouterr().out)  # shown as --output alone
 
 
 @pytest.mark.parametrize(

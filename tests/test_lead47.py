@@ -1,19 +1,30 @@
 """Session 47, the lead's fixes after the late reviews: an abbreviated option beside a file of
 its name; the layout of an HDF5 file looked at before another."""
 
+import pytest
+
 
 def test_an_abbreviated_option_is_an_option_even_beside_a_file_of_its_name(
     tmp_path, monkeypatch, capsys
 ):
-    """`--outp` is argparse's `--output`; with a file named `--outp` in the folder, the '-'-file
+    """`--outp` was argparse's `--output`; with a file named `--outp` in the folder, the '-'-file
     check refused it as a file ("'--outp' begins with '-' and is read as an option; to give the
     file, write ./--outp ...") where argparse, and the same command in another folder, read it as
-    --output. It is read as --output wherever it is typed."""
+    --output. Since session 54 (cliopts54) no option is read abbreviated: `--outp` is refused the
+    same way in both folders, as a file beside one of its name, and an option given in full is
+    the option, beside a file of its name too."""
     from xrf_napari.cli.main import main
 
     monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["quicklook", "nosuch.h5", "--outp", "maps"])
+    assert "unrecognized option '--outp': did you mean --output/-o?" in capsys.readouterr().err
     (tmp_path / "--outp").write_bytes(b"")
-    assert main(["quicklook", "nosuch.h5", "--outp", "maps"]) != 0
+    with pytest.raises(SystemExit):
+        main(["quicklook", "nosuch.h5", "--outp", "maps"])
+    assert "'--outp' begins with '-' and is read as an option" in capsys.readouterr().err
+    (tmp_path / "--output").write_bytes(b"")
+    assert main(["quicklook", "nosuch.h5", "--output", "maps"]) != 0
     err = capsys.readouterr().err
     assert "begins with '-'" not in err, err
     assert "nosuch.h5" in err, err  # the scan, not the option, is what is wrong

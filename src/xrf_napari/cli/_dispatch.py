@@ -146,9 +146,12 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     if sys.stderr is None:  # `2>&-`: print(file=None) wrote the error lines to standard output
         sys.stderr = open(os.devnull, "w", encoding="utf-8")
     argv = list(sys.argv[1:] if argv is None else argv)
+    # allow_abbrev=False here and in each command's parser: an option typed in part was read as
+    # the one it begins, `embed --k 0` (meaning -k) as --k-range: "expected 2 arguments"
     top = argparse.ArgumentParser(
         prog=prog,
         description=description,
+        allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="commands:\n" + "\n".join(f"  {n:<14}{h}" for n, (_, h) in commands.items()),
     )
@@ -175,6 +178,8 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
         # "unrecognized arguments: --foo": neither that a command's options follow the command
         from ..fileutil import printable
 
+        if _meant_options(top, argv[0]):  # `--vers`, read as --version while abbreviations were
+            top.error(_unknown_option(top, argv[0]))
         top.error(
             f"unrecognized option {printable(argv[0])!r} before the command: options follow "
             f"it ({prog} COMMAND [options]; COMMAND one of {', '.join(commands)})"
@@ -186,8 +191,14 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     module, help_text = commands[ns.command]
     mod = importlib.import_module(module)
     name = f"{prog} {ns.command}"  # as its usage, warning, note and error lines name it
-    parser = argparse.ArgumentParser(prog=name, description=help_text)
+    parser = argparse.ArgumentParser(prog=name, description=help_text, allow_abbrev=False)
     mod.configure(parser)
+    output = parser._option_string_actions.get("--output")
+    if output is not None and "--out" not in parser._option_string_actions:
+        # the trainers' name of it, read here as --output while options were read abbreviated
+        from ._args import add_alias
+
+        add_alias(parser, output, "--out")
     _refuse_dashed_files(parser, argv[1:])
     args = _parse(parser, argv[1:], name)
     _checked_outputs(parser, args)
@@ -334,6 +345,55 @@ def _stray_hint(parser, words: list[str], stray: str) -> str:
     return ""
 
 
+def _meant_options(parser, word: str) -> list:
+    """The options (actions) an unknown option `word` may have meant: the one with a dash fewer
+    or more (`--k` for -k), those it begins (no option is read from its first letters any
+    more) or that begin it, and the nearest spellings."""
+    import difflib
+
+    name = word.split("=", 1)[0]
+    options = parser._option_string_actions
+    shown = {s: a for a in parser._actions for s in a.option_strings}
+    bare = name.lstrip("-")
+    meant = [options[o] for o in ("-" + bare, "--" + bare) if o != name and o in options]
+    # those it begins, and those that begin it (`--embedder-weights`, recolour's, for --embedder)
+    meant += [
+        a
+        for s, a in shown.items()
+        if name.startswith("--")
+        and s.startswith("--")
+        and (s.startswith(name) or name.startswith(s + "-"))
+    ]
+    meant += [shown[s] for s in difflib.get_close_matches(name, list(shown), n=3, cutoff=0.75)]
+    return list(dict.fromkeys(meant))[:4]  # each once, in that order
+
+
+def _unknown_option(parser, word: str) -> str:
+    """The refusal of `word`, no option of the command, naming those it may have meant: with
+    abbreviations on, `embed --k 0` (meaning -k) was read as --k-range, "argument --k-range:
+    expected 2 arguments"; off (allow_abbrev=False), argparse said "unrecognized arguments: --k
+    0", or only that --output is required for `recolour --out x.png`."""
+    from ..fileutil import printable
+
+    meant = " or ".join("/".join(a.option_strings) for a in _meant_options(parser, word))
+    said = f": did you mean {meant}?" if meant else ""
+    return (
+        f"unrecognized option {printable(word.split('=', 1)[0])!r}{said} (options are given in "
+        f"full; {parser.prog} --help lists them)"
+    )
+
+
+def _refuse_unknown_options(parser, words: list[str]) -> None:
+    """Refuse the first `--word` before `--` that is no option of the command (_unknown_option),
+    before argparse, which would first refuse a required option missing (`quicklook s.h5 --outp
+    maps`: "the following arguments are required: --output/-o")."""
+    options = parser._option_string_actions
+    for word in words[: words.index("--")] if "--" in words else words:
+        # a word with a space argparse takes as a value, not an option
+        if word.startswith("--") and " " not in word and word.split("=", 1)[0] not in options:
+            parser.error(_unknown_option(parser, word))
+
+
 def _refuse_dashed_files(parser, words: list[str]) -> None:
     """Name the way to give a file whose name begins with '-', in every command: argparse reads
     it as an option, so `info -dash.h5` said "the following arguments are required: input",
@@ -360,7 +420,7 @@ def _refuse_dashed_files(parser, words: list[str]) -> None:
             if option is not None and option.nargs is None:
                 _refuse_option_as_value(parser, option, known, word)
             if not exists or named is not None:
-                continue  # as argparse reads it (`--outp` is --output, even beside such a file)
+                continue  # as argparse reads it (an option, even beside a file of its name)
         elif " " in word or parser._negative_number_matcher.match(word):
             continue  # argparse takes it as typed: the value of the option before, or an input
         elif not exists and (option is None or option.nargs is not None):
@@ -428,8 +488,11 @@ def _parse(parser, argv, prog: str):
     stdout = sys.stdout
     marked = sys.stdout = _MarkedStdout(stdout)
     try:
+        _refuse_unknown_options(parser, argv)
         args, stray = parser.parse_known_args(argv)  # parse_args, its refusal explained
         if stray:
+            if stray[0].startswith("-") and stray[0] != "-" and not _NUMBER.fullmatch(stray[0]):
+                parser.error(_unknown_option(parser, stray[0]))  # `-clusters`, as a --word
             hint = _stray_hint(parser, argv, stray[0])
             parser.error(f"unrecognized arguments: {' '.join(stray)}{hint}")
         return args
