@@ -118,3 +118,26 @@ def test_recolour_names_the_embedder_option_as_typed(option, tmp_path, capsys):
     argv = ["recolour", str(tmp_path / "scan.h5"), "-o", str(tmp_path / "x.png"), option, str(gone)]
     assert cli_main.main(argv) == 2
     assert f"error: {option} {gone}: no such weights file" in capsys.readouterr().err
+
+
+def test_generate_n_cubes_is_refused_by_argparse_as_workers_is(capsys):
+    """`--n-cubes 0` was refused by run() ("--n-cubes 0: must be at least 1") while --workers 0
+    is argparse's "argument --workers: 0 is out of range", and help showed N_CUBES beside
+    --workers N. Fails on the parent: 0 parsed."""
+    parser = _parser("xrf-napari-train", "generate")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--out", "o", "--n-cubes", "0"])
+    assert "argument --n-cubes: 0 is out of range: the number of cubes must be at least 1" in (
+        capsys.readouterr().err
+    )
+    assert parser._option_string_actions["--n-cubes"].metavar == "N"
+    assert parser.parse_args(["--out", "o", "--n-cubes", "3"]).n_cubes == 3
+
+
+def test_generates_description_says_procedural_paintings_are_the_default():
+    """ "Generate physics-based synthetic MA-XRF cubes from RGB images", where --images is optional
+    and procedural paintings are the default. Fails on the parent."""
+    said = cli_train.COMMANDS["generate"][1]
+    assert "procedural paintings" in said and "--images" in said, said
+    images = _parser("xrf-napari-train", "generate")._option_string_actions["--images"]
+    assert "default: procedural paintings" in images.help

@@ -10,7 +10,7 @@ DESCRIPTION = "Synthetic data generation, training and evaluation of the shipped
 COMMANDS = {
     "generate": (
         "xrf_napari.synth.cli",
-        "Generate physics-based synthetic MA-XRF cubes from RGB images",
+        "Generate synthetic MA-XRF cubes of procedural paintings or RGB images (--images)",
     ),
     "export-set": (
         "xrf_napari.synth.export",

@@ -1,6 +1,6 @@
 """`xrf-napari-train generate`: physics-based (or, --style paper, paper-style) synthetic MA-XRF
-cubes from a folder of RGB images (or procedural paintings), one HDF5 file per cube plus
-manifest.json; resumable and deterministic."""
+cubes of procedural paintings (or, --images, of a folder of RGB images), one HDF5 file per cube
+plus manifest.json; resumable and deterministic."""
 
 from __future__ import annotations
 
@@ -19,7 +19,14 @@ def configure(p):
 
     p.add_argument("--images", help="folder of RGB images (default: procedural paintings)")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--n-cubes", type=int, required=True, help="cubes in the set (1 to 100,000)")
+    # refused out of range as --workers is, by argparse (0 was refused by run(), in other words)
+    p.add_argument(
+        "--n-cubes",
+        type=int_in(1, what="the number of cubes"),
+        required=True,
+        metavar="N",
+        help="cubes in the set (1 to 100,000)",
+    )
     p.add_argument(
         "--size",
         type=int,
@@ -147,9 +154,7 @@ def run(args) -> int:
             "manifest records each cube's shape)"
         )
     size = 256 if args.size is None else args.size
-    if args.n_cubes < 1:  # each option named with its value (both had been named, either wrong)
-        raise ValueError(f"--n-cubes {args.n_cubes}: must be at least 1")
-    if size < 16:
+    if size < 16:  # each option named with its value (--n-cubes's and this were named together)
         raise ValueError(f"--size {size}: must be at least 16 (pixels a side)")
     if args.n_cubes > MAX_N_CUBES:  # it sat for hours drawing instruments, then filled the disk
         raise ValueError(
