@@ -141,3 +141,13 @@ def test_generates_description_says_procedural_paintings_are_the_default():
     assert "procedural paintings" in said and "--images" in said, said
     images = _parser("xrf-napari-train", "generate")._option_string_actions["--images"]
     assert "default: procedural paintings" in images.help
+
+
+@pytest.mark.parametrize(
+    "option, default", [("--patch", "16"), ("--target", "palette"), ("--time-budget", "none")]
+)
+def test_recolourisers_help_gives_the_defaults(option, default):
+    """--patch said "16 in the paper", --target and --time-budget no default at all. Fails on the
+    parent."""
+    action = _parser("xrf-napari-train", "recolouriser")._option_string_actions[option]
+    assert f"(default: the --config's, or {default} without one)" in action.help, action.help

@@ -141,6 +141,7 @@ def config_ranges() -> dict:
 def configure(p) -> None:
     from ..argtypes import SEED_MAX, float_in, int_in, positive_float, seed_int
     from ..models.weights import default_help
+    from .common import config_default_help
 
     p.add_argument(
         "--data", required=True, help="synthetic dataset folder (manifest.json + cube_*.h5)"
@@ -179,7 +180,13 @@ def configure(p) -> None:
         default=None,
         help=f"training crop size in pixels (multiple of the patch) {_default('crop')}",
     )
-    p.add_argument("--patch", type=int_in(1), default=None, help="patch size (16 in the paper)")
+    p.add_argument(
+        "--patch",
+        type=int_in(1),
+        default=None,
+        help="the model's patch size in pixels, 16 in the paper "
+        + config_default_help(DEFAULTS["model"]["patch"]),
+    )
     p.add_argument(
         "--lr",
         type=positive_float,
@@ -208,7 +215,10 @@ def configure(p) -> None:
         f"{_default('checkpoint_every')}",
     )
     p.add_argument(
-        "--target", choices=TARGETS, default=None, help="palette (reachable) or rgb (original)"
+        "--target",
+        choices=TARGETS,
+        default=None,
+        help=f"palette (reachable) or rgb (original) {_default('target')}",
     )
     p.add_argument(
         "--baseline-steps",
@@ -217,7 +227,11 @@ def configure(p) -> None:
         help=f"steps for the per-pixel MLP baseline, 0 = skip {_default('baseline_steps')}",
     )
     p.add_argument(
-        "--time-budget", type=positive_float, default=None, help="seconds for the SmallUViT loop"
+        "--time-budget",
+        type=positive_float,
+        default=None,
+        help="seconds for the SmallUViT loop: it then ends by that time, its learning-rate "
+        f"schedule run through, or at its last step if sooner {_default('time_budget')}",
     )
     p.add_argument(
         "--msssim-weight",
