@@ -151,3 +151,28 @@ def test_recolourisers_help_gives_the_defaults(option, default):
     parent."""
     action = _parser("xrf-napari-train", "recolouriser")._option_string_actions[option]
     assert f"(default: the --config's, or {default} without one)" in action.help, action.help
+
+
+def test_the_embedders_stop_after_tears_the_process_group_down(tmp_path, monkeypatch):
+    """train(stop_after=N) returned from inside closed_on_error: a process group joined under
+    torchrun was left up, where a Ctrl-C stop tears it down. Played by one process in a gloo
+    group of world size 1 standing for torchrun's (as test_cli54's recolouriser test). Fails on
+    the parent: the group stayed initialised."""
+    dist = pytest.importorskip("torch.distributed")
+    if not dist.is_available() or not dist.is_gloo_available():
+        pytest.skip("torch built without the gloo backend")
+    from test_leftovers41 import _embedder_run
+
+    joined = dist.init_process_group
+
+    def one_rank(backend=None, **kw):
+        joined("gloo", store=dist.HashStore(), rank=0, world_size=1)
+
+    monkeypatch.setattr(dist, "init_process_group", one_rank)
+    monkeypatch.setenv("WORLD_SIZE", "2")  # as torchrun sets it: init_distributed joins a group
+    try:
+        _embedder_run(tmp_path)  # asserts {"interrupted_at": 2}
+        assert not dist.is_initialized()
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()

@@ -417,14 +417,27 @@ def train(
     from .common import said_if_stopped_finishing
     from .distributed import closed_on_error
 
-    with closed_on_error():
-        r, loop = _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loaded)
-        if not _loop(r, loop, stop_after):
-            return {"interrupted_at": loop.step}
-        with said_if_stopped_finishing(
-            r.out / CHECKPOINT_NAME, lambda: r.saved_step, r.dist.is_main
-        ):
-            return _finalise(r, loop, val_dir, device_name)
+    try:
+        with closed_on_error():
+            r, loop = _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loaded)
+            if not _loop(r, loop, stop_after):
+                # out through closed_on_error as a Ctrl-C stop is: returned from inside, the
+                # process group joined under torchrun was left up (no destroy_process_group)
+                raise _StoppedAfter(loop.step)
+            with said_if_stopped_finishing(
+                r.out / CHECKPOINT_NAME, lambda: r.saved_step, r.dist.is_main
+            ):
+                return _finalise(r, loop, val_dir, device_name)
+    except _StoppedAfter as stopped:
+        return {"interrupted_at": stopped.step}
+
+
+class _StoppedAfter(Exception):
+    """train's stop_after reached at `step`."""
+
+    def __init__(self, step: int):
+        super().__init__(step)
+        self.step = step
 
 
 def _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loaded=None):
