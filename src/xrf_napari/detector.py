@@ -135,6 +135,35 @@ ANODE_FROM_SCATTER = "scatter lines"
 #: `auto_calibration`'s "anode_from" when the anode was given to read_cube (anode=, the commands'
 #: --anode) for a file naming none: the default's own symbol given so is no default.
 ANODE_FROM_GIVEN = "given"
+#: The metadata key under which read_cube records the anode it was given (anode=, the commands'
+#: --anode) for a file naming none, whatever calibration the scan keeps (given_anode).
+GIVEN_ANODE_KEY = "anode_given"
+
+
+def given_anode(metadata) -> str | None:
+    """The anode given to read_cube (anode=, --anode) for a file naming none, as its symbol:
+    recorded when read (GIVEN_ANODE_KEY), or by an automatic calibration made for it
+    (auto_calibrated(cube, anode=...): `auto_calibration` anode_from ANODE_FROM_GIVEN). None where
+    none was given, or the file names its own (which wins: anode_from_metadata)."""
+    metadata = metadata or {}
+    if anode_from_metadata(metadata):
+        return None
+    a = metadata.get(GIVEN_ANODE_KEY)
+    if isinstance(a, str) and a.strip():
+        return _symbol_or_as_written(a.strip())
+    auto = dict_from_metadata(metadata, "auto_calibration") or {}
+    return calibration_anode(metadata) if auto.get("anode_from") == ANODE_FROM_GIVEN else None
+
+
+def named_anode(metadata) -> str | None:
+    """Which tube the scan was taken with, as far as anyone named it: the file's anode
+    (anode_from_metadata), else the one given to read_cube (given_anode); None where neither names
+    one (a tube read off the scatter lines or assumed for the calibration is no naming). The one
+    reading of every consumer of "the file's" tube: the element suggestion, the maps' overlaps,
+    the pigment fit, the training-data report and the docks' Instrument rows read only the file's,
+    so a tube given to read_cube reached the calibration and stopped there (the docks suggested
+    elements as if the tube were unknown)."""
+    return anode_from_metadata(metadata or {}) or given_anode(metadata)
 
 
 def calibration_anode(metadata) -> str | None:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..detector import DEFAULT_FWHM_MN_EV, anode_from_metadata, cube_fwhm_mn_ev, detector_fwhm_kev
+from ..detector import DEFAULT_FWHM_MN_EV, cube_fwhm_mn_ev, detector_fwhm_kev, named_anode
 from ..elements import MAX_K_EDGE_KEV, Line, element_lines, element_symbol, k_edge, main_line
 from ..physics.xsec import LINE_NAMES
 from ._threads import one_thread
@@ -560,8 +560,8 @@ def plan_for_cube(
     _check_calibrated(cube)
     fwhm = cube_fwhm_mn_ev(cube, fwhm_ev)
     given = bool(anode)
-    anode = anode or anode_from_metadata(cube.metadata)
-    if anode:  # anode_from_metadata gives the symbol, or the value as written if it names none
+    anode = anode or named_anode(cube.metadata)  # the file's, or the one given to read_cube
+    if anode:  # named_anode gives the symbol, or the value as written if it names none
         try:
             anode = element_symbol(anode)
         except ValueError:

@@ -189,7 +189,7 @@ def check_scan(
 ) -> OODReport:
     """The scan's out-of-distribution report (a bounded read: about n pixels). `anode`: the
     tube's anode the user named (a dock's Tube box), over the file's; None: the file's."""
-    from ..detector import anode_from_metadata, fwhm_from_metadata
+    from ..detector import fwhm_from_metadata, named_anode
     from .embed import load_embedder
     from .tube_guess import guess_scan_anode
 
@@ -204,7 +204,7 @@ def check_scan(
         why = coverage_reason(cube)
         if why:
             reasons.append(why)
-    anode = anode or anode_from_metadata(cube.metadata)  # its symbol, or as written if none
+    anode = anode or named_anode(cube.metadata)  # its symbol, or as written if none
     seen = None if anode else guess_scan_anode(cube, counts)
     fwhm = fwhm_from_metadata(cube.metadata)
     unnamed = [what for what, value in zip(UNNAMED_IF, (anode or seen, fwhm)) if value is None]

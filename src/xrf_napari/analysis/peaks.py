@@ -21,10 +21,10 @@ import numpy as np
 
 from ..detector import (
     DEFAULT_FWHM_MN_EV,
-    anode_from_metadata,
     detector_fwhm_kev,
     fwhm_from_metadata,
     kv_from_metadata,
+    named_anode,
 )
 from ..elements import (
     AIR_ELEMENTS,
@@ -1814,7 +1814,7 @@ def suggestion_instrument(
     from ..physics.instrument import excitation_from_metadata
 
     return {
-        "anode": anode or anode_from_metadata(cube.metadata),
+        "anode": anode or named_anode(cube.metadata),  # the file's, or given to read_cube
         "kv": kv if kv is not None else kv_from_metadata(cube.metadata),
         **excitation_from_metadata(cube.metadata, optic, atmosphere),  # the pigment fit's words
     }

@@ -231,9 +231,9 @@ def instrument_for(
     with no profile gets one.
     """
     from ..detector import (
-        anode_from_metadata,
         fwhm_from_metadata,
         kv_from_metadata,
+        named_anode,
         profile_from_metadata,
     )
     from ..physics.tube import ANODES
@@ -284,7 +284,7 @@ def instrument_for(
         notes += _partial_profile_notes(
             prof, base, geo, geo_read, optic_said=lens or optic is not None, gas_said=bool(atm)
         )
-    a = anode or anode_from_metadata(meta)
+    a = anode or named_anode(meta)  # the file's, or the one given to read_cube
     if a is None:
         notes.append(AssumedNote(f"anode not in the metadata: {base.anode} assumed", "anode"))
         a = base.anode

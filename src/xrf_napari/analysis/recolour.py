@@ -422,7 +422,7 @@ def iter_recolour(
 def _iter_recolour(
     cube, rec, embedder_weights, device, tile, overlap, batch, average_flips, anode=None
 ):
-    from ..detector import anode_from_metadata
+    from ..detector import named_anode
     from .ambiguity import ambiguity_report
     from .embed import iter_embed, load_embedder
     from .line_features import line_features
@@ -435,7 +435,7 @@ def _iter_recolour(
 
         warnings.warn(mismatch, stacklevel=2)
     # first, while nothing else is held: a few thousand sampled pixels, transient memory
-    anode = anode or anode_from_metadata(cube.metadata)
+    anode = anode or named_anode(cube.metadata)  # the file's, or given to read_cube
     ood = check_scan(cube, embedder_weights, str(rec.device), anode=anode)
     h, w = cube.shape[:2]
     n = h * w

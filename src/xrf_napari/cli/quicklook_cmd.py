@@ -122,12 +122,13 @@ def instrument_said(
     by their L lines only under a lens whose tube is known), so a tube or kV is "unknown" here;
     its values are peaks.suggestion_instrument's, the suggestion's own reading."""
     from ..analysis.peaks import suggestion_instrument
+    from ..detector import given_anode
     from ..physics.instrument import OPTIC_WORDS
 
     read = suggestion_instrument(cube, anode, kv, optic, atmosphere)
     files = "the file's"
-    if read["anode"]:
-        tube = f"{read['anode']} tube ({'given' if anode else files})"
+    if read["anode"]:  # given: --anode, or read_cube's anode= for a file naming none
+        tube = f"{read['anode']} tube ({'given' if anode or given_anode(cube.metadata) else files})"
     else:
         tube = "tube unknown (the file names none; --anode)"
     if read["kv"] is not None:

@@ -19,6 +19,7 @@ from ..detector import (
     ANODE_FROM_GIVEN,
     ANODE_FROM_SCATTER,
     DEFAULT_CALIBRATION_ANODE,
+    GIVEN_ANODE_KEY,
     anode_from_metadata,
 )
 from ..energy import Calibration
@@ -129,7 +130,10 @@ def read_cube(
         (`analysis.autocal`); failure leaves channel numbers (source "none"), never an exception.
     anode: tube anode hint for auto-calibration (the file's own anode metadata wins); a symbol in
         any case, an English name or an atomic number ("rh", "Rhodium", 45 -> "Rh"). None: Rh,
-        unless the scan's scatter lines show another tube (autocal.scatter_recalibrated).
+        unless the scan's scatter lines show another tube (autocal.scatter_recalibrated). Given
+        for a file naming none, it is the scan's tube too, whatever calibration it keeps
+        (metadata GIVEN_ANODE_KEY, read by detector.named_anode): the element suggestion, maps,
+        pigment fit and the docks' Instrument rows take it as they take a file's.
     dataset: HDF5 dataset / zarr array path, bypassing discovery.
     calibrate_later: a cube of more bytes than this (or whose pass is as slow: arrays.pass_bytes)
         that needs the automatic calibration is returned without it (source "none",
@@ -179,7 +183,10 @@ def read_cube(
             )
             sample = (total, peak)
         release_mapped_pages(cube.data)  # the sampled rows: not held while the caller works
-        anode = normalise_anode_metadata(cube.metadata, path) or anode
+        named = normalise_anode_metadata(cube.metadata, path)
+        if anode and not named:  # the scan's tube from now on (named_anode), the calibration's
+            cube.metadata[GIVEN_ANODE_KEY] = anode  # or the file's kept
+        anode = named or anode
         if calibration is not None:
             cube = cube.with_calibration(calibration)
         else:

@@ -422,10 +422,11 @@ SURVEYS = _SurveyHub()
 
 def scan_tube(cube) -> str | None:
     """The anode a dock's notes on `cube` are made for: the scan's Instrument choice (an
-    Instrument row, Recolour's Tube box), else the file's (None: neither names one)."""
-    from ..detector import anode_from_metadata
+    Instrument row, Recolour's Tube box), else the file's or the one given to read_cube
+    (detector.named_anode; None: none names one)."""
+    from ..detector import named_anode
 
-    return SURVEYS.instrument(cube).get("anode") or anode_from_metadata(cube.metadata)
+    return SURVEYS.instrument(cube).get("anode") or named_anode(cube.metadata)
 
 
 #: What CubeDock.made_for says of a result that does not record what it was made for (a

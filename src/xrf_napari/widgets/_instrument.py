@@ -172,10 +172,12 @@ class InstrumentRow(QWidget):
     def show_file(self, metadata) -> None:
         """The first entries name what the file says (the scan's metadata; None: no scan), as the
         suggestion reads it: an optic or gas it does not name is a collimator, air; a tube or kV
-        it does not name is unknown ("none")."""
-        from ..detector import anode_from_metadata, kv_from_metadata
+        it does not name is unknown ("none"). A tube given to read_cube (anode=, --anode) for a
+        file naming none is "given" (detector.given_anode): it said "file's (none)" of it."""
+        from ..detector import given_anode, kv_from_metadata, named_anode
         from ..physics.instrument import excitation_from_metadata
 
+        tube_from = "given" if metadata is not None and given_anode(metadata) else "file's"
         if metadata is None:
             said = {"optic": "", "gas": "", "tube": "", "kv": ""}
         else:
@@ -184,12 +186,12 @@ class InstrumentRow(QWidget):
             said = {
                 "optic": " (lens)" if excitation["optic_cutoff_kev"] is not None else " (none)",
                 "gas": f" ({excitation['atmosphere'] or 'none'})",
-                "tube": f" ({anode_from_metadata(metadata) or 'none'})",
+                "tube": f" ({named_anode(metadata) or 'none'})",
                 "kv": f" ({kv:g})" if kv is not None else " (none)",
             }
         self.optic_combo.setItemText(0, f"optic: file's{said['optic']}")
         self.gas_combo.setItemText(0, f"gas: file's{said['gas']}")
-        self.anode_combo.setItemText(0, f"tube: file's{said['tube']}")
+        self.anode_combo.setItemText(0, f"tube: {tube_from}{said['tube']}")
         self.kv_spin.setSpecialValueText(f"kV: file's{said['kv']}")
 
     def _kv_refused(self, number: float) -> None:
