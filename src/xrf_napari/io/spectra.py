@@ -16,6 +16,7 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError
 from .calibration import (
+    KEV_PER_UNIT,
     calibration_from_coefficients,
     calibration_from_energy_axis,
     energy_unit,
@@ -103,11 +104,13 @@ def read_mca(path) -> Spectrum:
         if s.startswith("#@CALIB"):
             cal = _coefficients(_numbers(s[len("#@CALIB") :]), path, None, "#@CALIB") or cal
             continue
-        if s.startswith("#@CHANN"):  # n first last reduction: the counts start at `first`
+        if re.match(r"#@CHANN(?![A-Za-z_])", s):  # n first last reduction: from `first`
             vals = _numbers(s[len("#@CHANN") :])
             if vals and len(vals) >= 2:
                 first_channel = parse_int(vals[1], path, "#@CHANN first channel", 0, 2**24)
                 declared = _declared_channels(vals[0], path)
+            else:  # had been passed over without a word
+                _unread_chann(s, path)
             continue
         if s.startswith("@A") or in_a:  # SPEC-style data block, '\' continues a line
             body = s[2:] if s.startswith("@A") else s
@@ -223,6 +226,20 @@ def _declared_channels(value: float, path: Path) -> int:
     return 0
 
 
+def _unread_chann(line: str, path: Path) -> None:
+    """Warn that a #@CHANN line is not 'count first last [reduction]' numbers (letters, one
+    number): not used, as a count that is no count is not (_declared_channels); it had been
+    passed over without a word, the first channel taken as 0."""
+    import warnings
+
+    warnings.warn(
+        f"{path}: its #@CHANN line {line[:60]!r} is not 'count first last' numbers, so it is not "
+        "used: the counts are read as they are, from channel 0, without checking that the file "
+        "holds them all",
+        stacklevel=3,
+    )
+
+
 def _warn_cut(path: Path, n: int, why: str) -> None:
     """Warn that a spectrum file ends early (a copy, download or save interrupted): the channels
     read are usable, the missing ones are the spectrum's high end. A .mca cut in half had opened
@@ -256,22 +273,21 @@ def _read_amptek(path: Path, text: str) -> Spectrum:
     m = re.search(r"<<CALIBRATION>>(.*?)<<", text, re.S)
     if m:
         block = m.group(1)
-        unit = re.search(r"^\s*LABEL\s*-\s*(\S+)", block, re.M)
+        # LABEL in any case, its word on its own line: `\s*` had run on to the next line, so a
+        # blank "LABEL -" took the first point's channel ('100') for the unit
+        unit = re.search(r"^[ \t]*LABEL[ \t]*-[ \t]*(\S+)", block, re.M | re.I)
         unit = unit.group(1) if unit else None
         pts = [v for v in (_numbers(ln) for ln in block.splitlines()) if v and len(v) == 2]
-        if len(pts) >= 2:
+        if len({ch for ch, _e in pts}) >= 2:
             ch, e = np.array(pts).T
             fit = np.polyfit(ch, e, 1)[::-1]  # in LABEL's unit; none named: the gain's size says
             cal = set_aside(  # a LABEL neither eV nor keV too (calibration.energy_unit)
                 lambda: calibration_from_coefficients(fit, path, unit, "<<CALIBRATION>> points"),
                 "its <<CALIBRATION>> points",
             )
-        elif unit is not None:  # too few points to calibrate: a LABEL naming no energy is told
-            # still, in the same words (it had opened uncalibrated without a word)
-            set_aside(
-                lambda: energy_unit(unit, path, "<<CALIBRATION>> points"),
-                "its <<CALIBRATION>> points",
-            )
+        elif unit is not None or pts:  # too few points to calibrate: told, in the same words
+            # (they had opened uncalibrated without a word); a LABEL naming no energy first
+            set_aside(lambda: _too_few_points(unit, pts, path), "its <<CALIBRATION>> points")
     # HVSET is the detector's bias voltage (not the tube's kV)
     for key, name in (
         ("REAL_TIME", "real_time_s"),
@@ -282,6 +298,22 @@ def _read_amptek(path: Path, text: str) -> Spectrum:
         if mm:
             meta[name] = float(mm.group(1))
     return _finish(path, counts, cal, meta)
+
+
+def _too_few_points(unit: str | None, pts: list, path: Path):
+    """CubeReadError for an Amptek <<CALIBRATION>> block of fewer than 2 points at distinct
+    channels (no line through them): the LABEL's unknown unit where it names none
+    (calibration.energy_unit), else the points it holds."""
+    if unit is not None:
+        energy_unit(unit, path, "<<CALIBRATION>> points")
+    if len(pts) > 1:
+        held = f"{len(pts)} (channel, energy) points, all at channel {pts[0][0]:g}"
+    else:
+        held = f"{'1' if pts else 'no'} (channel, energy) point"
+    raise CubeReadError(
+        path,
+        f"its <<CALIBRATION>> block holds {held}: a calibration needs points at 2 channels or more",
+    )
 
 
 # -- .msa / .emsa -----------------------------------------------------------------------------
@@ -328,7 +360,6 @@ def read_msa(path) -> Spectrum:
         raise CubeReadError(path, "not an EMSA/MAS file (no #FORMAT line)")
     datatype = header.get("DATATYPE", "XY").upper()
     parse_int(header.get("NCOLUMNS", "") or "1", path, "#NCOLUMNS", 1, 4096)
-    units = _msa_xunits(path, header.get("XUNITS", "") or key_units.get("XPERCHAN", ""))
     x = None
     if datatype == "XY":
         for row in values:
@@ -347,12 +378,21 @@ def read_msa(path) -> Spectrum:
         )
     meta = {"format": "emsa", "title": header.get("TITLE", "")}
     cal = None
-    if x is not None and len(x) >= 2:
+    axis = (
+        "X column" if x is not None and len(x) >= 2 else "#XPERCHAN" if "XPERCHAN" in header else ""
+    )
+    # an #XUNITS naming another unit sets the axis aside (None), as every reader does; it had
+    # refused the spectrum, whose counts read as they are
+    units = axis and set_aside(
+        lambda: _msa_xunits(path, header.get("XUNITS", "") or key_units.get("XPERCHAN", "")),
+        f"its {axis}",
+    )
+    if units is not None and x is not None and len(x) >= 2:
         if not units:
             units = _msa_unit(path, x[-1], (x[-1] - x[0]) / (len(x) - 1), f"X column from {x[0]:g}")
             meta["xunits_inferred"] = units
         cal = calibration_from_energy_axis(x, path, units=units)  # (not the 200 rule again)
-    elif "XPERCHAN" in header:
+    elif units is not None and "XPERCHAN" in header:
         try:
             gain = float(header["XPERCHAN"])
             off = float(header.get("OFFSET", "0") or 0)
@@ -362,7 +402,7 @@ def read_msa(path) -> Spectrum:
             what = f"#OFFSET {off:g}, #XPERCHAN {gain:g}"
             units = _msa_unit(path, off + gain * (len(counts) - 1), gain, what)
             meta["xunits_inferred"] = units
-        scale = 1e-3 if units == "ev" else 1.0
+        scale = KEV_PER_UNIT[units]
         try:
             cal = Calibration(off * scale, gain * scale, source="file")
         except ValueError as exc:
@@ -388,8 +428,8 @@ def _msa_xunits(path: Path, raw: str) -> str:
     """'kev', 'ev' or '' (none given) from an `#XUNITS` field as writers spell it: "keV",
     "Energy (keV)", "KEV", "eV.", "keV ", "electron volts". Only "ev" and "kev" had been taken, and
     a real file's "Energy (keV)" was refused; a field naming another unit ("MeV", "nm",
-    "channel"), both, or words beyond a label ("Energy") is still refused, as reading it would be
-    a guess."""
+    "channel"), both, or words beyond a label ("Energy") is CubeReadError, as reading it would be
+    a guess: read_msa sets the axis aside."""
     s = raw.strip().lower()
     if not s:
         return ""
