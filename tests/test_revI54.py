@@ -1,6 +1,10 @@
 """Session 54, readers (review): a calibration a file holds but cannot give is set aside with a
 warning in every format, where an Amptek block of too few points, an EMSA #XUNITS of another
-unit and an unreadable #@CHANN line were silent or refused."""
+unit, a .bcf axis of another unit and an unreadable #@CHANN line were silent or refused."""
+
+import importlib.machinery
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -8,7 +12,7 @@ from test_io52 import _amptek
 from test_io54 import _told
 from test_spectra39 import COUNTS, _msa
 
-from xrf_napari.io import read_spectrum
+from xrf_napari.io import read_cube, read_spectrum
 
 
 @pytest.mark.parametrize(
@@ -90,3 +94,43 @@ def test_an_mca_chann_line_that_is_no_numbers_is_told(tmp_path, line):
         "used: the counts are read as they are, from channel 0, without checking that the file "
         "holds them all"
     ]
+
+
+@pytest.fixture
+def fake_bcf(tmp_path, monkeypatch):
+    """A .bcf 'decoded' by a stand-in for rosettasciio, in this process: its energy axis is
+    set by the test (no .bcf reader without rosettasciio here)."""
+    from xrf_napari.io import bruker
+
+    axis = {}
+    rsciio = types.ModuleType("rsciio")
+    rsciio.__spec__ = importlib.machinery.ModuleSpec("rsciio", None)
+    sub = types.ModuleType("rsciio.bruker")
+    sub.file_reader = lambda path, select_type=None: [
+        {"data": np.ones((2, 3, 64), "u2"), "axes": [{}, {}, axis], "metadata": {}}
+    ]
+    rsciio.bruker = sub
+    monkeypatch.setitem(sys.modules, "rsciio", rsciio)
+    monkeypatch.setitem(sys.modules, "rsciio.bruker", sub)
+    monkeypatch.setattr(bruker, "call_in_child", lambda func, args, *_a, **_k: func(*args))
+    path = tmp_path / "m.bcf"
+    path.write_bytes(b"\0" * 64)
+    return path, axis
+
+
+@pytest.mark.parametrize("units", ["channel", "mm"])
+def test_a_bcf_axis_in_another_unit_is_set_aside(fake_bcf, units):
+    """Any .bcf axis unit but "eV" was taken as keV without a word: an axis in channels (scale
+    1) opened at 1 keV/channel, within the plausible gains, so kept."""
+    path, axis = fake_bcf
+    axis.update(offset=0.0, scale=1.0, units=units)
+    cube, told = _told(lambda p: read_cube(p, auto_calibrate=False), path)
+    assert cube.shape == (2, 3, 64) and cube.calibration.source == "none"
+    assert told == [
+        f"{path}: unknown energy units {units!r} in the hypermap's energy axis (expected eV or "
+        "keV); the hypermap's energy axis set aside"
+    ]
+    axis.update(offset=-50.0, scale=10.0, units="eV")  # as before
+    cube, told = _told(lambda p: read_cube(p, auto_calibrate=False), path)
+    assert (cube.calibration.offset, cube.calibration.gain) == pytest.approx((-0.05, 0.01))
+    assert told == []

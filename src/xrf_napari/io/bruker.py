@@ -172,15 +172,28 @@ def read_bcf(path, **_options) -> Cube:
         data = np.load(npy, mmap_mode="r")
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
-    try:
-        cal = Calibration(*cal_terms, source="file")
-    except ValueError:
-        cal = Calibration.uncalibrated()
+    cal = _axis_calibration(path, *cal_terms)
     return Cube(data, cal, metadata=meta, path=path)
 
 
+def _axis_calibration(path: Path, offset: float, scale: float, units: str) -> Calibration:
+    """The calibration of a .bcf hypermap's energy axis (rosettasciio's offset, scale, units),
+    in keV; an axis in a unit neither eV nor keV, or one that is no energy axis (a scale that is
+    not positive), is set aside with a warning naming the file, as every reader does
+    (calibration.set_aside): any unit but "eV" had been taken for keV, and a bad axis dropped,
+    without a word. Read here, not in the child that decodes the file: its warnings go nowhere."""
+    from .calibration import calibration_from_coefficients, set_aside
+
+    what = "the hypermap's energy axis"
+    cal = set_aside(
+        lambda: calibration_from_coefficients([offset, scale], path, units, what),
+        what,
+    )
+    return cal or Calibration.uncalibrated()
+
+
 def _decode_bcf(path: str, out_dir: str, budget: int):
-    """Child side of read_bcf: (npy path, (offset, gain) keV, metadata)."""
+    """Child side of read_bcf: (npy path, the energy axis's (offset, scale, units), metadata)."""
     import os
 
     import rsciio.bruker as rbruker
@@ -204,8 +217,7 @@ def _decode_bcf(path: str, out_dir: str, budget: int):
     out = os.path.join(out_dir, "cube.npy")
     np.save(out, np.asarray(item["data"]))
     ax = item["axes"][-1]
-    scale = 1e-3 if str(ax.get("units", "keV")).lower() == "ev" else 1.0
-    cal = (float(ax.get("offset", 0.0)) * scale, float(ax["scale"]) * scale)
+    cal = (float(ax.get("offset", 0.0)), float(ax["scale"]), str(ax.get("units", "keV")))
     meta = {"format": "bruker-bcf"}
     acq = item.get("metadata", {}).get("Acquisition_instrument", {})
     for mode in acq.values():
