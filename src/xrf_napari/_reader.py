@@ -171,37 +171,58 @@ class _warnings_told:
     warnings.showwarning (napari.run): `napari FILE` reads the file before that, and the real
     spacekeys_variant.rpl's "the 180 trailing bytes are ignored; the file's size fits depth 16"
     went to the terminal alone. Every warning is passed on as it came (a script, a test, napari's
-    hook see it), so inside napari's loop it is told once."""
+    hook see it), so inside napari's loop it is told once. They are seen through a wrapper of
+    warnings.showwarning that passes each on at once, not warnings.catch_warnings, which swaps
+    the process's whole warnings state while every napari worker thread (a dock's job, the sum
+    pass) runs under its own: a worker that ended while a file was read left napari's hook
+    replaced by its finished relay for the session, one that started put back, as it ended, the
+    read's list, where every later warning went unseen. The wrapper is taken off where it is still
+    in place; put back by such a worker, it only passes warnings on."""
 
     def __enter__(self):
+        import threading
         import warnings
 
-        self._catch = warnings.catch_warnings(record=True)
-        self._caught = self._catch.__enter__()  # the filters stay: record=True sets none
+        before, thread, caught = warnings.showwarning, threading.get_ident(), []
+        self._before, self._caught = before, caught
+
+        def shown(message, category, filename, lineno, file=None, line=None):
+            if self._caught is caught and threading.get_ident() == thread:  # this read's own
+                caught.append((message, category, filename))
+            before(message, category, filename, lineno, file, line)
+
+        shown.passes_to = before  # (_napari_shows_warnings looks through it)
+        self._shown = shown
+        warnings.showwarning = shown
+        return self
 
     def __exit__(self, *exc):
         import warnings
         from pathlib import Path
 
-        self._catch.__exit__(*exc)
+        caught, self._caught = self._caught, None
+        if warnings.showwarning is self._shown:
+            warnings.showwarning = self._before
+        if _napari_shows_warnings(self._before):  # napari's hook showed them
+            return False
         ours = str(Path(__file__).parent)
-        told = _napari_shows_warnings()
-        for w in self._caught:
-            if not told and issubclass(w.category, UserWarning) and w.filename.startswith(ours):
-                _notify(str(w.message), level="warning")
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        for message, category, filename in caught:
+            if issubclass(category, UserWarning) and str(filename).startswith(ours):
+                _notify(str(message), level="warning")
         return False
 
 
-def _napari_shows_warnings() -> bool:
-    """Whether napari's notification manager has hooked warnings.showwarning (inside napari.run)."""
-    import warnings
-
+def _napari_shows_warnings(showwarning) -> bool:
+    """Whether `showwarning` (warnings.showwarning as it was), or what the wrappers of
+    _warnings_told around it pass warnings on to, is napari's notification manager's hook (inside
+    napari.run)."""
+    while hasattr(showwarning, "passes_to"):
+        showwarning = showwarning.passes_to
     try:
         from napari.utils.notifications import notification_manager
     except ImportError:
         return False
-    return getattr(warnings.showwarning, "__self__", None) is notification_manager
+    return getattr(showwarning, "__self__", None) is notification_manager
 
 
 def _tell(error, path):
