@@ -583,11 +583,18 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
         unwritten = unwritten_results(path, trainer, state)
         if not unwritten:
             return None
+        # judged by its identity, a metrics.json there is another checkpoint's, whatever its
+        # date: "missing or older than it" named a file standing there newer than it (a copy)
+        by_id = state.get(CHECKPOINT_ID) is not None and (path.parent / "metrics.json").is_file()
+        other = [n for n in unwritten if by_id and n == "metrics.json"]
+        rest = [n for n in unwritten if n not in other]
+        said = [f"{', '.join(rest)} missing or older than it"] if rest else []
+        said += [f"{n} written for another checkpoint" for n in other]
         raise ValueError(
             f"{printable(path)} holds a finished run (step {step}{of}) whose results were not "
-            f"all written ({', '.join(unwritten)} missing or older than it: a run stopped while "
-            "writing them): --resume writes them without training again; or start over with "
-            f"another --out (or delete {path.name})"
+            f"all written ({'; '.join(said)}: a run stopped while writing them): --resume "
+            f"writes them without training again; or start over with another --out (or delete "
+            f"{path.name})"
         )
     raise ValueError(
         f"{printable(path)} holds an interrupted run (checkpoint at step {step}{of}): continue "
