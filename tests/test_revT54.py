@@ -1,9 +1,12 @@
 """Session 54, revT54 (review of cli54's commits): a finished run's refusal names a metrics.json
-written for another checkpoint as such, not as "missing or older than it"."""
+written for another checkpoint as such, not as "missing or older than it"; generate's pool
+workers leave Ctrl-C to the parent."""
 
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
+import signal
 import sys
 from pathlib import Path
 
@@ -44,3 +47,14 @@ def test_a_newer_metrics_json_of_another_checkpoint_is_not_called_missing_or_old
         in str(err.value)
     )
 
+
+def test_generate_pool_workers_leave_ctrl_c_to_the_parent():
+    """`generate --workers 2` stopped with Ctrl-C: the terminal's SIGINT reached the pool's
+    workers too, whose KeyboardInterrupt wrote "Process SpawnPoolWorker-2:" (and its traceback,
+    as far as it got before the pool was ended) onto the progress bar's line, which 5eda064c
+    meant to end before "generate stopped: ..."."""
+    from xrf_napari.synth.dataset import _init_worker
+
+    with mp.get_context("spawn").Pool(1, initializer=_init_worker) as pool:
+        handler = pool.apply(signal.getsignal, (signal.SIGINT,))
+    assert handler == signal.SIG_IGN

@@ -547,9 +547,16 @@ def _init_worker():
     """One BLAS/OpenMP thread per worker: the workers already fill the cores. The variables reach
     libraries loaded from here on; numpy's OpenBLAS is loaded before this runs (unpickling this
     function imports this module), so it is limited in place: left alone it ran a thread per core in
-    every worker (12 workers on 16 cores: 2.51 paper-style cubes/s, 3.58 limited)."""
+    every worker (12 workers on 16 cores: 2.51 paper-style cubes/s, 3.58 limited).
+
+    Ctrl-C is the parent's to handle (it ends the pool and says what stayed): a terminal's Ctrl-C
+    reaches every worker too, whose KeyboardInterrupt printed "Process SpawnPoolWorker-2:" (and
+    its traceback, as far as it got before the pool ended it) onto the progress bar's line."""
+    import signal
+
     from threadpoolctl import threadpool_limits
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
     threadpool_limits(1)
