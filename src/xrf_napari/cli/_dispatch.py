@@ -328,8 +328,8 @@ def _stray_hint(parser, words: list[str], stray: str) -> str:
     the option taking one value unsaid) or for a second INPUT (`info a.h5 b.h5`)."""
     from ..fileutil import printable
 
-    if stray.startswith("-") or stray not in words:
-        return ""
+    if stray not in words or (stray.startswith("-") and stray in _options_part(words)):
+        return ""  # one after `--` is an input, whatever its first letter: a second one?
     i = len(words) - 1 - words[::-1].index(stray)
     option = _named_option(parser, words[i - 2]) if i >= 2 else None
     if option is not None and option.nargs is None and not words[i - 1].startswith("-"):
@@ -383,12 +383,18 @@ def _unknown_option(parser, word: str) -> str:
     )
 
 
+def _options_part(words: list[str]) -> list[str]:
+    """The words before `--`, the end of options (all of them without one): a word after it is
+    an input, whatever its first letter."""
+    return words[: words.index("--")] if "--" in words else words
+
+
 def _refuse_unknown_options(parser, words: list[str]) -> None:
     """Refuse the first `--word` before `--` that is no option of the command (_unknown_option),
     before argparse, which would first refuse a required option missing (`quicklook s.h5 --outp
     maps`: "the following arguments are required: --output/-o")."""
     options = parser._option_string_actions
-    for word in words[: words.index("--")] if "--" in words else words:
+    for word in _options_part(words):
         # a word with a space argparse takes as a value, not an option
         if word.startswith("--") and " " not in word and word.split("=", 1)[0] not in options:
             parser.error(_unknown_option(parser, word))
@@ -406,7 +412,7 @@ def _refuse_dashed_files(parser, words: list[str]) -> None:
     typed (a negative number, a name with a space: `-o "-my new.png"`) is left to it, existing
     or not; an option of the command where the option before wants its value (`-o -k3`, the
     output forgotten) is refused naming both."""
-    before = words[: words.index("--")] if "--" in words else words
+    before = _options_part(words)
     for i, word in enumerate(before):
         if not word.startswith("-") or word == "-" or _NUMBER.fullmatch(word):
             continue
@@ -490,9 +496,17 @@ def _parse(parser, argv, prog: str):
     try:
         _refuse_unknown_options(parser, argv)
         args, stray = parser.parse_known_args(argv)  # parse_args, its refusal explained
+        # argparse leaves `--` among them where it ends the options after every input is given
+        stray = [w for w in stray if w != "--"] or stray
         if stray:
-            if stray[0].startswith("-") and stray[0] != "-" and not _NUMBER.fullmatch(stray[0]):
-                parser.error(_unknown_option(parser, stray[0]))  # `-clusters`, as a --word
+            word = stray[0]
+            if (
+                word.startswith("-")
+                and word != "-"
+                and not _NUMBER.fullmatch(word)
+                and word in _options_part(argv)  # after `--`, an input (`info -- -a.h5 -b.h5`)
+            ):
+                parser.error(_unknown_option(parser, word))  # `-clusters`, as a --word
             hint = _stray_hint(parser, argv, stray[0])
             parser.error(f"unrecognized arguments: {' '.join(stray)}{hint}")
         return args
