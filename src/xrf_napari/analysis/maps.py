@@ -455,6 +455,21 @@ def _fit_members(
     return members, lo, hi
 
 
+class Inseparable(ValueError):
+    """A fitted map whose templates are not independent on the cube's channels (_fit_column):
+    plan_for_cube maps that element by its window instead (_windows_where_inseparable)."""
+
+    def __init__(self, plan: MapPlan, neighbours: list[str], edges: np.ndarray):
+        e = plan.line.energy
+        i = int(np.clip(np.searchsorted(edges, e), 1, len(edges) - 1))
+        self.plan, self.neighbours = plan, list(neighbours)
+        self.channel_ev = float(edges[i] - edges[i - 1]) * 1000.0  # at the mapped line
+        super().__init__(
+            f"the cube's channels are too coarse to separate {plan.symbol} from "
+            + ", ".join(self.neighbours)
+        )
+
+
 def _fit_column(
     plan: MapPlan,
     edges: np.ndarray,
@@ -496,10 +511,7 @@ def _fit_column(
         templates.append((centres - 0.5 * (lo + hi)) / (hi - lo))
     g = np.stack(templates, axis=1)[region]  # (n_region, n_templates)
     if np.linalg.matrix_rank(g) < g.shape[1]:
-        raise ValueError(
-            f"the cube's channels are too coarse to separate {plan.symbol} from "
-            + ", ".join(members[1:])
-        )
+        raise Inseparable(plan, members[1:], edges)
     col = np.zeros(len(centres))
     col[region] = np.linalg.pinv(g)[0]
     return col
@@ -556,7 +568,9 @@ def plan_for_cube(
     row), over the file's, as the element suggestion takes it; a tube chosen for a file naming
     none was otherwise left out of the overlap handling. `spectrum`: the cube's sum spectrum (the
     dock's and quicklook's survey), where the fits read the elements' positions (line_shifts); a
-    fit with a moved template says so in its plan's note."""
+    fit with a moved template says so in its plan's note. A fit the cube's channels cannot
+    separate from its neighbours is made by its window, its note saying so
+    (_windows_where_inseparable): the other maps are made all the same."""
     _check_calibrated(cube)
     fwhm = cube_fwhm_mn_ev(cube, fwhm_ev)
     given = bool(anode)
@@ -581,12 +595,48 @@ def plan_for_cube(
     )
     fitted = present | {p.symbol for p in plans}  # as weight_matrix's
     shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, fitted)
+    plans = _windows_where_inseparable(
+        plans, edges, fwhm, fitted, lines=lines, background=background, shifts=shifts
+    )
     w = weight_matrix(
         plans, edges, fwhm_mn_ev=fwhm, present=present, background=background, shifts=shifts
     )
     if shifts:
         plans = [_note_shifts(p, edges, fwhm, fitted, shifts) for p in plans]
     return plans, w
+
+
+def _windows_where_inseparable(
+    plans: list[MapPlan], edges, fwhm: float, present: set[str], *, lines, background, shifts
+) -> list[MapPlan]:
+    """The plans, each fitted one whose fit cannot tell its element from the neighbours on these
+    channels (Inseparable) planned by its window instead, as without its fit group, with a note
+    saying so. At 160 eV channels and a 140 eV detector P K-alpha's fit with Hg, Pb and S (P's
+    group, FIT_GROUPS) was refused, and the refusal stopped every other map of the run."""
+    out = []
+    for p in plans:
+        if p.method == "fit":
+            try:
+                _fit_column(p, edges, fwhm, present, background, FIT_GROUPS, shifts)
+            except Inseparable as e:
+                key = (p.symbol, p.line.family)
+                (p,) = plan_maps(
+                    [p.symbol],
+                    (float(edges[0]), float(edges[-1])),
+                    fwhm_mn_ev=fwhm,
+                    present=present,
+                    lines=lines,
+                    background=background,
+                    fit_groups={k: v for k, v in FIT_GROUPS.items() if k != key},
+                )
+                why = (
+                    f"{p.label} mapped by its window, not fitted: this cube's "
+                    f"{e.channel_ev:.0f} eV channels are too coarse to fit it apart from "
+                    + ", ".join(e.neighbours)
+                )
+                p = replace(p, note=_join(why, p.note))
+        out.append(p)
+    return out
 
 
 def _note_shifts(plan: MapPlan, edges, fwhm: float, present: set[str], shifts) -> MapPlan:
