@@ -5,19 +5,16 @@ import csv
 
 import numpy as np
 import pytest
-from _spectra import CANONICAL_CAL, CANONICAL_N_CHANNELS
+from _spectra import CANONICAL_CAL, template_spectrum
 
 from xrf_napari.cube import cube_from_array
 
 
 def _noisy_fe_cube(size=64, seed=0):
     """Fe K-alpha of 300 counts (K-beta beside it at xraylib's ratio: the maps fit Co K-alpha
-    with it) on 20 counts per channel, Poisson noise, no cobalt at all."""
-    from xrf_napari.analysis.maps import line_template
-
-    edges = CANONICAL_CAL.edges(CANONICAL_N_CHANNELS)
-    region = (float(edges[0]), float(edges[-1]))
-    lam = 300.0 * line_template("Fe", edges, 140.0, region, reference_family="Ka") + 20.0
+    with it) on 20 counts per channel, Poisson noise, no cobalt at all. The iron spectrum comes
+    from tests/_spectra.py, not from analysis.maps.line_template, the fit's own template."""
+    lam = template_spectrum("Fe", 300.0) + 20.0
     rng = np.random.default_rng(seed)
     return cube_from_array(
         rng.poisson(lam, size=(size, size, lam.size)).astype(np.uint16), CANONICAL_CAL
