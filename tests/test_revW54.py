@@ -82,3 +82,28 @@ def test_a_worker_starting_or_ending_while_a_file_is_read_leaves_napari_s_warnin
     with pytest.warns(UserWarning, match="3 trailing bytes"), caught_notifications() as seen:
         viewer.open(str(rpl), plugin="xrf-napari")  # no hook: told by the reader, and passed on
     assert len([n for n in seen if "3 trailing bytes are ignored" in n.message]) == 1
+
+
+def test_a_share_short_of_the_whole_scan_is_not_100_percent(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """70529e5a made a region of a few painted pixels "under 1%", not "0%"; its mirror stayed:
+    every pixel but one erased read "1 region, as edited on the layer ... 100% of the scan is in
+    no region." beside the region left, and a region painted over all but one pixel "1: 100%"
+    beside "2: under 1%"."""
+    from _napari_helpers import H, W, stand_in_embed_dock, wait_idle
+
+    viewer = make_napari_viewer()
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    layer = embed.labels_layer
+    rest = np.ones((H, W), bool)
+    rest[H - 1, W - 1] = False
+    layer.data_setitem(np.nonzero(rest), 1)  # region 2 keeps one pixel
+    said = embed.summary.text()
+    assert "Area per region: 1: over 99%, 2: under 1%" in said, said
+    layer.data_setitem(np.nonzero(rest), 0)  # all erased but that pixel
+    said = embed.summary.text()
+    assert said.endswith("over 99% of the scan is in no region."), said
+    assert "100%" not in said, said

@@ -130,9 +130,13 @@ def _summary(result, painted=None) -> str:
 
 def _share(pixels, scan: int) -> str:
     """`pixels` as a share of the `scan`'s pixels: a region of a few painted pixels (or an erasure
-    of a few) is "under 1%", not "0%" (its region read as empty)."""
+    of a few) is "under 1%", not "0%" (its region read as empty), and all but a few is "over
+    99%", not "100%" (every pixel erased but one read "100% of the scan is in no region" beside
+    the region left)."""
     share = 100 * pixels / scan
-    return f"{share:.0f}%" if share >= 0.5 or share == 0 else "under 1%"
+    if 0 < share < 0.5:
+        return "under 1%"
+    return "over 99%" if 99.5 <= share < 100 else f"{share:.0f}%"
 
 
 class EmbedClusterWidget(CubeDock):
