@@ -7,6 +7,7 @@ import pytest
 from _napari_helpers import painted_counts
 
 from xrf_napari.analysis import spectra
+from xrf_napari.detector import GIVEN_ANODE_KEY
 from xrf_napari.io import auto_calibrated, read_cube
 
 
@@ -67,8 +68,11 @@ def test_a_pending_calibration_assumes_the_anode_given_to_read_cube(uncalibrated
     now = read_cube(uncalibrated, anode="Mo")
     pending = read_cube(uncalibrated, anode="Mo", calibrate_later=0)
     assert pending.calibration.source == "none"
-    # the hint is not in the metadata a save of the pending scan writes
-    assert pending.metadata == read_cube(uncalibrated, calibrate_later=0).metadata
+    # the hint is in the metadata a save of the pending scan writes only as the tube given
+    # (detector.given_anode, b7a00beb), never as the file's own anode
+    assert pending.metadata[GIVEN_ANODE_KEY] == "Mo"
+    rest = {k: v for k, v in pending.metadata.items() if k != GIVEN_ANODE_KEY}
+    assert rest == read_cube(uncalibrated, calibrate_later=0).metadata
     later = auto_calibrated(pending)
     assert anodes == ["Mo", "Mo"]
     assert later.calibration == now.calibration

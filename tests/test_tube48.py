@@ -69,10 +69,11 @@ def test_a_channel_axis_read_as_kev_names_no_tube():
 
 def test_an_automatic_calibration_does_not_confirm_the_anode_it_assumed():
     """Fails on the parent: a Rh scan calibrated automatically assuming Rh was said to have "a
-    tube that looks like Rh", though the calibration put Rh's lines at Rh's energies itself."""
+    tube that looks like Rh", though the calibration put Rh's lines at Rh's energies itself.
+    Assumed, not given: an anode given to auto_calibrated is the scan's tube (named_anode)."""
     from xrf_napari.io import auto_calibrated
 
-    cube = auto_calibrated(cube_from_array(_native("Rh", 40.0)), anode="Rh")
+    cube = auto_calibrated(cube_from_array(_native("Rh", 40.0)))  # the default's Rh assumed
     assert cube.calibration.source == "auto"
     text = _report(cube).message()
     assert "looks like" not in text, text
@@ -81,10 +82,15 @@ def test_an_automatic_calibration_does_not_confirm_the_anode_it_assumed():
 
 def test_an_automatic_calibration_shows_another_anode_than_it_assumed():
     """A guard: a Mo scan calibrated automatically assuming Rh (from the painting's lines) shows
-    Mo's scatter at Mo's energies, which the calibration did not put there: still named."""
+    Mo's scatter at Mo's energies, which the calibration did not put there: still named. Rh
+    assumed, as a record of a calibration saved before a given anode was recorded as the scan's
+    tube (detector.given_anode): one given now names the tube, and none given reads Mo's lines."""
+    from xrf_napari.detector import GIVEN_ANODE_KEY
     from xrf_napari.io import auto_calibrated
 
     cube = auto_calibrated(cube_from_array(_native("Mo", 35.0)), anode="Rh")
+    del cube.metadata[GIVEN_ANODE_KEY]
+    del cube.metadata["auto_calibration"]["anode_from"]
     assert cube.calibration.source == "auto"
     text = _report(cube).message()
     assert "the tube looks like Mo (from its scattered lines" in text, text
