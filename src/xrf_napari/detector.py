@@ -151,8 +151,20 @@ def given_anode(metadata) -> str | None:
     a = metadata.get(GIVEN_ANODE_KEY)
     if isinstance(a, str) and a.strip():
         return _symbol_or_as_written(a.strip())
-    auto = dict_from_metadata(metadata, "auto_calibration") or {}
-    return calibration_anode(metadata) if auto.get("anode_from") == ANODE_FROM_GIVEN else None
+    return calibration_anode(metadata) if _calibration_anode_given(metadata) else None
+
+
+def _calibration_anode_given(metadata) -> bool:
+    """Whether the anode an automatic calibration assumed was given (anode=, --anode), the one
+    reading of given_anode and calibration_anode_origin: recorded so (ANODE_FROM_GIVEN), or, in a
+    record without that word (a scan saved before it), another anode than the default not read
+    off the scatter lines. given_anode read the word alone, so a Mo calibration the Spectrum dock
+    called "given with --anode" left the Instrument row at "tube: file's (none)"."""
+    if calibration_anode_seen(metadata):
+        return False
+    recorded = (dict_from_metadata(metadata, "auto_calibration") or {}).get("anode_from")
+    assumed = calibration_anode(metadata)
+    return recorded == ANODE_FROM_GIVEN or bool(assumed and assumed != DEFAULT_CALIBRATION_ANODE)
 
 
 def named_anode(metadata) -> str | None:
@@ -198,9 +210,7 @@ def calibration_anode_origin(metadata: dict, given: str | None = None) -> str:
         return "the anode the file names"
     if calibration_anode_seen(metadata):
         return "the file names none: read from the scan's scattered tube lines"
-    assumed = calibration_anode(metadata)
-    recorded = (dict_from_metadata(metadata, "auto_calibration") or {}).get("anode_from")
-    if given or recorded == ANODE_FROM_GIVEN or (assumed and assumed != DEFAULT_CALIBRATION_ANODE):
+    if given or _calibration_anode_given(metadata):
         return "given with --anode (read_cube's anode=)"
     return (
         f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default; --anode (read_cube's "

@@ -262,9 +262,12 @@ def auto_calibrated(cube: Cube, anode: str | None = None, on_block=None) -> Cube
     One pass over the file (Cube.sum_and_max_spectra, which keeps the sum image); on_block(row
     slice, block) sees its blocks, and an exception it raises stops the pass and comes out here.
     A bad block is a CubeReadError naming the file, as from read_cube."""
-    anode = normalise_anode_metadata(cube.metadata, cube.path or cube.name) or (
-        _anode_hint(anode) if anode is not None else _PENDING_ANODE.get(cube)
-    )
+    named = normalise_anode_metadata(cube.metadata, cube.path or cube.name)
+    if anode is not None:
+        anode = _anode_hint(anode)
+        if not named:  # the scan's tube, as read_cube's (named_anode): the suggestion kept the
+            cube.metadata[GIVEN_ANODE_KEY] = anode  # one read_cube was given, or none on failure
+    anode = named or (anode if anode is not None else _PENDING_ANODE.get(cube))
     cube.sum_and_max_spectra(on_block=on_block)  # auto_calibrate asks again: kept, not re-read
     out = _auto_calibrate(cube, anode)
     out.metadata["calibration_source"] = out.calibration.source
