@@ -1,11 +1,25 @@
-"""Review of anode54's tube given to read_cube (b7a00beb, 9549d368), session 54 (revA54): a tube
-given to auto_calibrated later, or recorded by a calibration saved before the "given" word, was
-the calibration's tube but not the scan's."""
+"""Review of anode54's tube given to read_cube (b7a00beb, 9549d368) and a Pigments status line
+(session 54, revA54): a tube given to auto_calibrated later, or recorded by a calibration saved
+before the "given" word, was the calibration's tube but not the scan's; Find regions sent the user
+to a photograph deleted during the run."""
 
 from __future__ import annotations
 
+import threading
+from types import SimpleNamespace
+
 import numpy as np
-from _napari_helpers import CANONICAL_CAL, cu_tube_scan
+import pytest
+from _napari_helpers import (
+    CANONICAL_CAL,
+    bands,
+    cu_tube_scan,
+    held_job,
+    open_cube,
+    pigments_dock_with_photo,
+    wait_idle,
+    write_painted_cube,
+)
 
 
 def test_a_tube_given_to_auto_calibrated_is_the_scans_too(tmp_path):
@@ -46,3 +60,29 @@ def test_a_calibration_the_docks_call_given_names_the_scans_tube():
         cube = cube_from_array(counts, CANONICAL_CAL, auto_calibration=auto)
         assert named_anode(cube.metadata) is None
         assert not calibration_anode_origin(cube.metadata).startswith("given")
+
+
+@pytest.mark.parametrize("delete", [True, False])
+def test_find_regions_does_not_send_the_user_to_a_deleted_photograph(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch, delete
+):
+    """Fails on the parent: the photograph deleted while Find regions ran, its line still said
+    "check them against the maps and the photograph"."""
+    import xrf_napari.widgets.pigments as pigments_mod
+
+    gate = threading.Event()
+    found = SimpleNamespace(labels=bands(2), k=2, silhouette=None)
+    monkeypatch.setattr(pigments_mod, "_regions_job", held_job(gate, found))
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    dock = pigments_dock_with_photo(viewer)
+    assert dock.find_regions() is not None
+    if delete:  # mid-job: the worker holds its pixels
+        viewer.layers.remove(viewer.layers["photo"])
+    gate.set()
+    wait_idle(qtbot, dock.job, 10000)
+    assert dock.job.last_error is None, dock.job.last_error
+    said = dock.job.status.text()
+    assert said.startswith("2 regions: check them against the maps"), said
+    assert ("and the photograph" in said) is not delete, said
+    assert ("was deleted" in said) is delete, said

@@ -657,6 +657,7 @@ class PigmentsWidget(CubeDock):
         k = self.k_spin.value() if self.k_spin.value() > 1 else None
         # the regions layer this run will replace, digested in the worker
         check = regions_check(self.viewer, layer, "regions (lines + photograph)")
+        photo_ref = weakref.ref(photo_layer)  # a photograph deleted meanwhile is let go
         return self.start_job(
             run_in_worker,
             _regions_job,
@@ -670,7 +671,7 @@ class PigmentsWidget(CubeDock):
             name="Find regions",  # not "Find pigments" in a notification (scan closed)
             keep=False,  # regions are a step: the scan's last fit stays what the dock shows
             description="Reading each pixel's element lines\u2026",
-            on_result=lambda res: self._add_regions(layer, res, check),
+            on_result=lambda res: self._add_regions(layer, res, check, photo_ref),
         )
 
     def scan_refusal(self, cube) -> str:
@@ -745,14 +746,16 @@ class PigmentsWidget(CubeDock):
         self.labels_combo.set_layer(labels_layer)
         return labels_layer
 
-    def _add_regions(self, cube_layer, result, check=None) -> None:
+    def _add_regions(self, cube_layer, result, check=None, photo=None) -> None:
         """Add the regions and choose them as the Regions to fit: at once if their scan is the
         one shown, else when it is chosen again (on_cube); the scan shown now would get regions
         it may not use ("another scan's regions") in its pick-list. Regions the user painted on
         the layer since the last Find regions are kept first in a hidden "(your edits)" layer
         (keep_painted, as Embed & cluster's clusters): Find pigments fits the layer's regions
         as painted, and Find regions again overwrote them without a copy or an undo. `check`:
-        the run's RegionsCheck (None: the digests are computed here)."""
+        the run's RegionsCheck (None: the digests are computed here). `photo`: a weak reference
+        to the photograph layer they were found with; the line sends the user to it only while
+        it is in the viewer (deleted during the run, it named a layer that was gone)."""
         scale, translate = yx_transform(cube_layer)
         source = cube_display_name(self.viewer, cube_layer)
         cube = layer_cube(cube_layer)
@@ -773,9 +776,14 @@ class PigmentsWidget(CubeDock):
         else:
             self.remember_weakly(cube, "regions", labels_layer)  # let go if deleted meanwhile
         sil = f", silhouette {result.silhouette:.2f}" if result.silhouette is not None else ""
+        photo_layer = photo() if photo is not None else None
+        if photo is None or (photo_layer is not None and photo_layer in self.viewer.layers):
+            against = "the maps and the photograph"
+        else:  # deleted during the run (let go: the weak reference may be dead)
+            against = "the maps (the photograph they were found with was deleted)"
         self.job.status.setText(
-            f"{result.k} region{'' if result.k == 1 else 's'}{sil}: check them against the maps "
-            "and the photograph, then Find pigments." + (f" {kept_line}" if kept_line else "")
+            f"{result.k} region{'' if result.k == 1 else 's'}{sil}: check them against "
+            f"{against}, then Find pigments." + (f" {kept_line}" if kept_line else "")
         )
         # the sentence goes once the copy is deleted, and names both layers as they are renamed
         self.say_while_shown(cube, [kept], kept_line, named=[labels_layer])
