@@ -40,3 +40,15 @@ def test_an_unknown_option_before_the_end_of_options_is_still_named(capsys):
     """A guard: the same word before `--` is an option, refused naming those it may mean."""
     err = _last_error(["embed", "s.h5", "-o", "out", "-clusters", "3", "--", "x"], capsys)
     assert "unrecognized option '-clusters': did you mean --clusters/-k?" in err, err
+
+
+@pytest.mark.parametrize("help_option", ["--help", "-h"])
+def test_the_help_asked_for_beside_an_unknown_option_is_shown(help_option, capsys):
+    """393fa921's check of unknown options ran before argparse, which shows the help at --help
+    whatever else the line holds: `quicklook s.h5 --outp x --help` (checking the option's name)
+    was refused, "unrecognized option '--outp' ... xrf-napari quicklook --help lists them".
+    Fails on the parent: that refusal, exit 2."""
+    with pytest.raises(SystemExit) as exc:
+        cli_main.main(["quicklook", "s.h5", "--outp", "x", help_option])
+    assert exc.value.code == 0
+    assert "usage: xrf-napari quicklook" in capsys.readouterr().out

@@ -394,7 +394,10 @@ def _refuse_unknown_options(parser, words: list[str]) -> None:
     before argparse, which would first refuse a required option missing (`quicklook s.h5 --outp
     maps`: "the following arguments are required: --output/-o")."""
     options = parser._option_string_actions
-    for word in _options_part(words):
+    words = _options_part(words)
+    if any(isinstance(options.get(w), argparse._HelpAction) for w in words):
+        return  # the help asked for (`quicklook s.h5 --outp x --help`), as argparse gives it
+    for word in words:
         # a word with a space argparse takes as a value, not an option
         if word.startswith("--") and " " not in word and word.split("=", 1)[0] not in options:
             parser.error(_unknown_option(parser, word))
