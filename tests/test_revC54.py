@@ -42,6 +42,34 @@ def test_an_unknown_option_before_the_end_of_options_is_still_named(capsys):
     assert "unrecognized option '-clusters': did you mean --clusters/-k?" in err, err
 
 
+@pytest.mark.parametrize(
+    "option, value, said",
+    [
+        ("--size", "8", "8 is out of range: a side in pixels must be at least 16"),
+        ("--swatch-fraction", "2", "2 is out of range: it must be at least 0 and at most 1"),
+        ("--bare-ground", "nan", "nan is out of range: it must be at least 0 and at most 1"),
+        ("--character", "-0.5", "-0.5 is out of range: it must be at least 0"),
+        ("--seed", "99999999999", "99999999999 is out of range: a seed must be between 0 and"),
+    ],
+)
+def test_generate_refuses_a_value_out_of_range_as_it_parses(option, value, said, capsys):
+    """generate refused --size 8, --swatch-fraction 2, --bare-ground nan and --character -0.5 in
+    run(), in words of its own ("--size 8: must be at least 16 (pixels a side)"), where --workers
+    0 and --n-cubes 0 are argparse's refusals; --seed 99999999999 was taken (the trainers' --seed
+    stops at 2**32 - 1). Each is now refused by argparse, naming the option. Fails on the parent:
+    each value parsed."""
+    from test_cliopts54 import _parser
+
+    parser = _parser("xrf-napari-train", "generate")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--out", "o", "--n-cubes", "1", option, value])
+    assert f"error: argument {option}: {said}" in capsys.readouterr().err
+    args = ["--out", "o", "--n-cubes", "1", "--size", "16", "--seed", str(2**32 - 1)]
+    args += ["--swatch-fraction", "1", "--bare-ground", "0", "--character", "0.3"]
+    ns = parser.parse_args(args)  # a guard: the bounds themselves are taken
+    assert (ns.size, ns.seed, ns.swatch_fraction, ns.character) == (16, 2**32 - 1, 1.0, 0.3)
+
+
 @pytest.mark.parametrize("help_option", ["--help", "-h"])
 def test_the_help_asked_for_beside_an_unknown_option_is_shown(help_option, capsys):
     """393fa921's check of unknown options ran before argparse, which shows the help at --help

@@ -73,12 +73,12 @@ def test_generate_refuses_its_options_before_reading_the_paintings(
 ):
     """Options generate_dataset refuses (check_options) were refused only after every --images
     file had been hashed: nothing is read before them now."""
-    from xrf_napari.cli.train import main
+    from test_cli_leftovers38 import _code  # the seed's is argparse's refusal (session 54)
 
     _paintings(tmp_path / "paintings")
     read = _read_images(monkeypatch)
     argv = ["generate", "--images", str(tmp_path / "paintings"), "--out", str(tmp_path / "set")]
-    assert main([*argv, "--n-cubes", "1", "--workers", "1", "--no-progress", *wrong]) != 0
+    assert _code([*argv, "--n-cubes", "1", "--workers", "1", "--no-progress", *wrong]) != 0
     assert "error" in capsys.readouterr().err
     assert read == []
 

@@ -4,7 +4,6 @@ plus manifest.json; resumable and deterministic."""
 
 from __future__ import annotations
 
-import math
 import os
 
 #: --counts-per-pixel's bound: a channel took up to 0.52 of the mean pixel count (3 x 3 cubes of
@@ -15,7 +14,7 @@ MAX_COUNTS_PER_PIXEL = 1e9
 
 
 def configure(p):
-    from ..argtypes import int_in
+    from ..argtypes import float_in, int_in, seed_int
 
     p.add_argument("--images", help="folder of RGB images (default: procedural paintings)")
     p.add_argument("--out", required=True, help="output folder")
@@ -29,13 +28,15 @@ def configure(p):
     )
     p.add_argument(
         "--size",
-        type=int,
+        # this, --seed, --swatch-fraction, --bare-ground and --character refused out of range
+        # by argparse, as --workers is: run() refused them in other words, and any seed passed
+        type=int_in(16, what="a side in pixels"),
         default=None,
         help="cube height and width in pixels (default 256; panels: set by their layout)",
     )
     p.add_argument(
         "--seed",
-        type=int,
+        type=seed_int,
         default=0,
         help="seed of the set (default 0): the same seed and options make the same cubes, "
         "whatever --workers",
@@ -77,21 +78,21 @@ def configure(p):
     )
     p.add_argument(
         "--swatch-fraction",
-        type=float,
+        type=float_in(0, 1),
         default=0.0,
         help="share of cubes made of swatches of simple paints (pigment, tint, shade, pair), "
         "0 to 1 (default 0)",
     )
     p.add_argument(
         "--bare-ground",
-        type=float,
+        type=float_in(0, 1),
         default=0.0,
         help="share of swatch cells left as bare ground (a chalk, gypsum or barium white layer "
         "alone), as between a panel's swatches, 0 to 1 (default 0)",
     )
     p.add_argument(
         "--character",
-        type=float,
+        type=float_in(0),
         default=0.0,
         help="painter's prior in recipe choice: weight of the dE between the target colour "
         "and each pigment's own colour (default 0: any matching mixture; 0.3 used for v4 data)",
@@ -154,22 +155,11 @@ def run(args) -> int:
             "manifest records each cube's shape)"
         )
     size = 256 if args.size is None else args.size
-    if size < 16:  # each option named with its value (--n-cubes's and this were named together)
-        raise ValueError(f"--size {size}: must be at least 16 (pixels a side)")
     if args.n_cubes > MAX_N_CUBES:  # it sat for hours drawing instruments, then filled the disk
         raise ValueError(
             f"--n-cubes {args.n_cubes}: a set holds at most {MAX_N_CUBES:,} cubes (cube_00000.h5 "
             "to cube_99999.h5); make larger ones as several sets, each with its own --seed"
         )
-    for option, share in (
-        ("--swatch-fraction", args.swatch_fraction),
-        ("--bare-ground", args.bare_ground),
-    ):
-        if not 0.0 <= share <= 1.0:  # it named both options, and neither the value given
-            raise ValueError(f"{option} {share:g}: must be a share from 0 to 1")
-    # nan passed `< 0` and went into manifest.json as NaN (not JSON); inf failed after the work
-    if not 0 <= args.character < math.inf:
-        raise ValueError(f"--character must be a finite number >= 0, got {args.character:g}")
     if args.counts_per_pixel is not None and not 0 < args.counts_per_pixel <= MAX_COUNTS_PER_PIXEL:
         raise ValueError(
             f"--counts-per-pixel must be positive, finite and at most {MAX_COUNTS_PER_PIXEL:g} "
