@@ -62,6 +62,32 @@ def test_a_calibration_the_docks_call_given_names_the_scans_tube():
         assert not calibration_anode_origin(cube.metadata).startswith("given")
 
 
+def test_a_tube_given_and_saved_with_the_scan_is_the_calibrations_when_opened_again(tmp_path):
+    """Fails on the parent: a scan read with anode="Cu" and saved uncalibrated (the napari
+    writer's metadata) opened again as "tube: given (Cu)" to the docks (named_anode) and was
+    calibrated for "Rh by default"; a recorded tube naming no element is the file's error."""
+    from xrf_napari._writer import _file_metadata
+    from xrf_napari.detector import calibration_anode, calibration_anode_origin, named_anode
+    from xrf_napari.errors import CubeReadError
+    from xrf_napari.io import read_cube
+    from xrf_napari.io.project_h5 import write_cube_streamed
+
+    path = tmp_path / "cu.npy"  # a Cu-tube scan naming no tube, with no calibration
+    np.save(path, np.asarray(read_cube(cu_tube_scan(tmp_path / "cu.h5", h=8, w=4)).data))
+    cube = read_cube(path, anode="Cu", auto_calibrate=False)
+    saved = write_cube_streamed(tmp_path / "saved.h5", cube, metadata=_file_metadata(cube))
+    again = read_cube(saved)
+    assert again.calibration.source == "auto"
+    assert calibration_anode(again.metadata) == named_anode(again.metadata) == "Cu"
+    assert calibration_anode_origin(again.metadata).startswith("given")
+    bad = write_cube_streamed(
+        tmp_path / "bad.h5", cube, metadata={**_file_metadata(cube), "anode_given": "Xx"}
+    )
+    with pytest.raises(CubeReadError, match=r"bad\.h5.*'Xx' as given \(anode_given\)"):
+        read_cube(bad)
+    assert named_anode(read_cube(bad, anode="Cu").metadata) == "Cu"  # one given now replaces it
+
+
 @pytest.mark.parametrize("delete", [True, False])
 def test_find_regions_does_not_send_the_user_to_a_deleted_photograph(
     make_napari_viewer, qtbot, tmp_path, monkeypatch, delete

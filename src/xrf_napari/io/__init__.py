@@ -186,7 +186,7 @@ def read_cube(
         named = normalise_anode_metadata(cube.metadata, path)
         if anode and not named:  # the scan's tube from now on (named_anode), the calibration's
             cube.metadata[GIVEN_ANODE_KEY] = anode  # or the file's kept
-        anode = named or anode
+        anode = named or anode or _given_saved(cube.metadata, path)
         if calibration is not None:
             cube = cube.with_calibration(calibration)
         else:
@@ -215,6 +215,26 @@ def read_cube(
         ) from exc
     cube.metadata["calibration_source"] = cube.calibration.source
     return cube
+
+
+def _given_saved(metadata: dict, path) -> str | None:
+    """The tube given when the scan was read before and saved with it (GIVEN_ANODE_KEY in the
+    file), as its symbol, for the calibration as for every other reader of it (named_anode): a
+    scan read with anode="Cu" and saved uncalibrated was "tube: given (Cu)" to the docks when
+    opened again, and calibrated for "Rh by default". One naming no element is the file's error,
+    as a file's own anode (normalise_anode_metadata)."""
+    value = metadata.get(GIVEN_ANODE_KEY)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return _anode_hint(value.strip())
+    except ValueError:
+        raise CubeReadError(
+            path,
+            f"its metadata records the tube anode {value!r} as given ({GIVEN_ANODE_KEY}), which "
+            "is not an element symbol, name or atomic number (e.g. Rh, rhodium, 45); correct or "
+            "remove that attribute",
+        ) from None
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:
