@@ -49,10 +49,11 @@ def test_emsa_without_xunits_in_ev_stays_ev(tmp_path, datatype):
 
 
 @pytest.mark.parametrize("xperchan", [0.2, 2e-5])  # ends at 819 (eV: 0.8 keV), at 0.08 (keV)
-def test_emsa_without_xunits_fitting_neither_unit_is_refused_naming_the_values(tmp_path, xperchan):
-    with pytest.raises(CubeReadError) as err:
-        read_spectrum(_msa(tmp_path / "odd.msa", xperchan, 0.0))
-    msg = str(err.value)
+def test_emsa_without_xunits_fitting_neither_unit_is_set_aside(tmp_path, xperchan):
+    with pytest.warns(UserWarning, match="fits an X-ray spectrum in neither") as told:
+        sp = read_spectrum(_msa(tmp_path / "odd.msa", xperchan, 0.0))
+    assert sp.calibration.source == "none"  # set aside, as in every format (it was refused)
+    msg = str(told[0].message)
     assert "odd.msa" in msg and "no #XUNITS" in msg and f"#XPERCHAN {xperchan:g}" in msg
     assert "#XUNITS : keV" in msg
 

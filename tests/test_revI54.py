@@ -69,7 +69,10 @@ def test_an_emsa_xunits_of_another_unit_sets_the_axis_aside(tmp_path):
     spectrum, told = _told(read_spectrum, y)
     np.testing.assert_array_equal(spectrum.counts, COUNTS)
     assert spectrum.calibration.source == "none"
-    assert told == [f"{y}: unsupported #XUNITS 'channel' (eV or keV); its #XPERCHAN set aside"]
+    assert told == [
+        f"{y}: unknown energy units 'channel' in #XUNITS (expected eV or keV); "
+        "its #XPERCHAN set aside"
+    ]
     xy = tmp_path / "xy.msa"
     xy.write_text(
         "#FORMAT : EMSA/MAS Spectral Data File\n#NPOINTS : 3\n#NCOLUMNS : 2\n#XUNITS : MeV\n"
@@ -78,7 +81,9 @@ def test_an_emsa_xunits_of_another_unit_sets_the_axis_aside(tmp_path):
     )
     spectrum, told = _told(read_spectrum, xy)
     assert spectrum.counts.tolist() == [5, 6, 7] and spectrum.calibration.source == "none"
-    assert told == [f"{xy}: unsupported #XUNITS 'MeV' (eV or keV); its X column set aside"]
+    assert told == [
+        f"{xy}: unknown energy units 'MeV' in #XUNITS (expected eV or keV); its X column set aside"
+    ]
 
 
 @pytest.mark.parametrize("line", ["#@CHANN abc 0 1023 1", "#@CHANN 8"])

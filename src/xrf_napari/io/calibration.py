@@ -123,7 +123,14 @@ def energy_unit(word: str, where, what: str) -> str:
     unit = word.strip().lower()
     if unit in ("ev", "kev"):
         return unit
-    raise CubeReadError(
+    raise unknown_unit(word, where, what)
+
+
+def unknown_unit(word: str, where, what: str) -> CubeReadError:
+    """The error for a unit word naming no energy, in energy_unit's words: for a reader that
+    takes more spellings than energy_unit does (EMSA's `#XUNITS` "Energy (keV)"), whose refusal
+    had its own wording ("unsupported #XUNITS 'MeV' (eV or keV)")."""
+    return CubeReadError(
         where, f"unknown energy units {word.strip()[:40]!r} in {what} (expected eV or keV)"
     )
 

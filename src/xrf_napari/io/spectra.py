@@ -16,11 +16,12 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError
 from .calibration import (
-    KEV_PER_UNIT,
     calibration_from_coefficients,
     calibration_from_energy_axis,
     energy_unit,
     set_aside,
+    told_aside,
+    unknown_unit,
 )
 from .limits import MAX_TEXT_BYTES, decode_text, parse_int, read_bounded, refuse_binary
 
@@ -93,6 +94,8 @@ def read_mca(path) -> Spectrum:
     meta = {"format": "mca"}
     cal = None
     first_channel = declared = 0
+    unplaced = None  # a #@CHANN first channel that is no channel number (0.5)
+    from_column = numbered = False  # the counts' first column: energies, channel numbers
     rows: list[list[float]] = []
     row_texts: list[str] = []  # each data line, to see the last one cut
     spectra: list[list[float]] = []  # SPEC `@A` blocks, one spectrum each
@@ -107,7 +110,8 @@ def read_mca(path) -> Spectrum:
         if re.match(r"#@CHANN(?![A-Za-z_])", s):  # n first last reduction: from `first`
             vals = _numbers(s[len("#@CHANN") :])
             if vals and len(vals) >= 2:
-                first_channel = parse_int(vals[1], path, "#@CHANN first channel", 0, 2**24)
+                first = _channel_number(vals[1])
+                first_channel, unplaced = (0, vals[1]) if first is None else (first, None)
                 declared = _declared_channels(vals[0], path)
             else:  # had been passed over without a word
                 _unread_chann(s, path)
@@ -147,6 +151,7 @@ def read_mca(path) -> Spectrum:
         elif widths == {2}:
             counts = [r[1] for r in rows]
             ch = np.array([r[0] for r in rows])
+            numbered = True
             if ch[0] > 1 and np.array_equal(ch, ch[0] + np.arange(len(ch))):
                 # channel numbers from `first` (#@CHANN's, else the column's): read as energies in
                 # eV they had replaced #@CALIB by a 1 eV/channel axis
@@ -155,12 +160,15 @@ def read_mca(path) -> Spectrum:
                 ch, np.arange(1, len(ch) + 1)
             ):
                 cal = calibration_from_energy_axis(ch, path)  # first column is energy
+                from_column, numbered = True, False
         else:
             raise CubeReadError(path, f"mixed column counts {sorted(widths)} in .mca data lines")
     else:
         counts = []
     if len(counts) < declared:
         _warn_cut(path, len(counts), f"#@CHANN declares {declared} channels")
+    if unplaced is not None:
+        cal = cal if from_column else _first_channel_unknown(unplaced, path, cal, numbered)
     if cal is not None and first_channel:
         cal = _from_channel(cal, first_channel)
     return _finish(path, counts, cal, meta)
@@ -210,14 +218,45 @@ def _cut_mid_value(path: Path, text: str, lines: list[str]) -> bool:
     return True
 
 
+def _channel_number(value: float) -> int | None:
+    """A #@CHANN value as a channel number or count (a whole number, 0 to 2**24), else None."""
+    return int(value) if 0 <= value <= 2**24 and value == int(value) else None
+
+
+def _first_channel_unknown(value: float, path: Path, cal, numbered: bool):
+    """The calibration of a .mca whose #@CHANN first channel is no channel number (0.5,
+    -1, 1e30), with a warning naming the file: the counts are read in their order as they are,
+    and a #@CALIB `cal` (in channels counted from the first) is placed by the channel numbers
+    of the data's first column where it has them (`numbered`), else set aside (its channels
+    cannot be placed).
+    Without a #@CALIB the first channel changes nothing. It had refused the file, where a count
+    that is no count only warns (_declared_channels)."""
+    import warnings
+
+    why = CubeReadError(
+        path, f"its #@CHANN first channel {value:.15g} is no channel number (a whole number)"
+    )
+    if cal is None:
+        warnings.warn(f"{why}: it is not used, the counts are read as they are", stacklevel=3)
+    elif numbered:
+        warnings.warn(
+            f"{why}: it is not used, its channel column places its #@CALIB calibration",
+            stacklevel=3,
+        )
+    else:
+        told_aside(why, "its #@CALIB line, in channels from the first, set aside", stacklevel=4)
+        return None
+    return cal
+
+
 def _declared_channels(value: float, path: Path) -> int:
     """#@CHANN's channel count, which serves only to see a file cut short (_warn_cut): one that
     is no count (negative, a fraction, over 2**24) is not used, with a warning naming the file,
     where since 2026-12-05 it refused a spectrum whose counts read as before."""
     import warnings
 
-    if 0 <= value <= 2**24 and value == int(value):
-        return int(value)
+    if (count := _channel_number(value)) is not None:
+        return count
     warnings.warn(
         f"{path}: its #@CHANN line declares {value:.15g} channels, which is no channel count; the "
         "counts are read as they are, without checking that the file holds them all",
@@ -377,36 +416,25 @@ def read_msa(path) -> Spectrum:
             path, f"#NPOINTS says {npoints} but {len(counts)} values follow #SPECTRUM"
         )
     meta = {"format": "emsa", "title": header.get("TITLE", "")}
-    cal = None
     axis = (
         "X column" if x is not None and len(x) >= 2 else "#XPERCHAN" if "XPERCHAN" in header else ""
     )
-    # an #XUNITS naming another unit sets the axis aside (None), as every reader does; it had
-    # refused the spectrum, whose counts read as they are
-    units = axis and set_aside(
-        lambda: _msa_xunits(path, header.get("XUNITS", "") or key_units.get("XPERCHAN", "")),
-        f"its {axis}",
+    # an axis that can be none (an #XUNITS naming another unit, an #XPERCHAN/#OFFSET that is no
+    # number or no gain, an X column that does not increase, an axis without #XUNITS fitting
+    # neither unit) is set aside, the counts read as they are, as every reader does; each had
+    # refused the spectrum
+    cal = (
+        set_aside(
+            lambda: _msa_calibration(
+                path, header, key_units, x if axis == "X column" else None, len(counts), meta
+            ),
+            f"its {axis}",
+        )
+        if axis
+        else None
     )
-    if units is not None and x is not None and len(x) >= 2:
-        if not units:
-            units = _msa_unit(path, x[-1], (x[-1] - x[0]) / (len(x) - 1), f"X column from {x[0]:g}")
-            meta["xunits_inferred"] = units
-        cal = calibration_from_energy_axis(x, path, units=units)  # (not the 200 rule again)
-    elif units is not None and "XPERCHAN" in header:
-        try:
-            gain = float(header["XPERCHAN"])
-            off = float(header.get("OFFSET", "0") or 0)
-        except ValueError as exc:
-            raise CubeReadError(path, f"invalid #XPERCHAN/#OFFSET: {exc}") from exc
-        if not units:
-            what = f"#OFFSET {off:g}, #XPERCHAN {gain:g}"
-            units = _msa_unit(path, off + gain * (len(counts) - 1), gain, what)
-            meta["xunits_inferred"] = units
-        scale = KEV_PER_UNIT[units]
-        try:
-            cal = Calibration(off * scale, gain * scale, source="file")
-        except ValueError as exc:
-            raise CubeReadError(path, f"invalid #XPERCHAN/#OFFSET: {exc}") from exc
+    if cal is None:
+        meta.pop("xunits_inferred", None)  # of an axis set aside
     for key, name, f in (
         ("BEAMKV", "kV", 1.0),
         ("LIVETIME", "live_time_s", 1.0),
@@ -420,11 +448,40 @@ def read_msa(path) -> Spectrum:
     return _finish(path, counts, cal, meta)
 
 
+def _msa_calibration(path: Path, header: dict, key_units: dict, x, n: int, meta: dict):
+    """The calibration of an EMSA axis: the X column `x` (None: `#OFFSET`/`#XPERCHAN`) in
+    `#XUNITS` (or the unit suffix of `#XPERCHAN`), else in the unit its numbers fit (`_msa_unit`,
+    kept in meta["xunits_inferred"]); CubeReadError where it can be none, for read_msa to set
+    aside. An axis that does not increase is told so before a unit is inferred for it (not
+    "fits neither unit")."""
+    if header.get("XUNITS", ""):
+        units = _msa_xunits(path, header["XUNITS"], "#XUNITS")
+    else:
+        units = _msa_xunits(path, key_units.get("XPERCHAN", ""), "the unit suffix of #XPERCHAN")
+    if x is not None:
+        if not units:
+            calibration_from_energy_axis(x, path, units="kev")  # increasing, in either unit
+            step, top = (x[-1] - x[0]) / (len(x) - 1), f"X column from {x[0]:g}"
+            units = meta["xunits_inferred"] = _msa_unit(path, x[-1], step, top)
+        return calibration_from_energy_axis(x, path, units=units)  # (not the 200 rule again)
+    try:
+        gain = float(header["XPERCHAN"])
+        off = float(header.get("OFFSET", "0") or 0)
+    except ValueError as exc:
+        raise CubeReadError(path, f"invalid #XPERCHAN/#OFFSET: {exc}") from exc
+    what = "#OFFSET/#XPERCHAN"
+    if not units:
+        calibration_from_coefficients([off, gain], path, "kev", what)  # a gain, in either unit
+        top = f"#OFFSET {off:g}, #XPERCHAN {gain:g}"
+        units = meta["xunits_inferred"] = _msa_unit(path, off + gain * (n - 1), gain, top)
+    return calibration_from_coefficients([off, gain], path, units, what)
+
+
 #: Words that may stand beside the unit in `#XUNITS` ("Energy (keV)", "keV units").
 MSA_XUNITS_WORDS = {"energy", "in", "unit", "units"}
 
 
-def _msa_xunits(path: Path, raw: str) -> str:
+def _msa_xunits(path: Path, raw: str, what: str) -> str:
     """'kev', 'ev' or '' (none given) from an `#XUNITS` field as writers spell it: "keV",
     "Energy (keV)", "KEV", "eV.", "keV ", "electron volts". Only "ev" and "kev" had been taken, and
     a real file's "Energy (keV)" was refused; a field naming another unit ("MeV", "nm",
@@ -438,7 +495,7 @@ def _msa_xunits(path: Path, raw: str) -> str:
     words = set(re.findall(r"[a-z]+", s))
     found = words & {"ev", "kev"}
     if len(found) != 1 or words - found - MSA_XUNITS_WORDS or re.search(r"\d", s):
-        raise CubeReadError(path, f"unsupported #XUNITS {raw.strip()!r} (eV or keV)")
+        raise unknown_unit(raw, path, what)  # in every reader's words
     return found.pop()
 
 
@@ -447,7 +504,7 @@ def _msa_unit(path: Path, top: float, gain: float, what: str) -> str:
     gain: an X-ray spectrum ends at 1-200 keV with 0.1-1000 eV per channel, so 0.01 per channel
     ending at 40 is keV, 10 per channel ending at 40950 is eV (the two readings never both fit).
     Before, a missing `#XUNITS` meant eV, and a keV file was read 1000x low. Neither fitting is
-    refused rather than guessed."""
+    CubeReadError rather than a guess (read_msa sets the axis aside)."""
     fits = [
         unit
         for unit, scale in (("kev", 1.0), ("ev", 1e-3))
