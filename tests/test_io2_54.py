@@ -1,6 +1,7 @@
 """Session 54, readers (io2): an EMSA axis that can be none is set aside as in every format (it
 refused the spectrum), in every reader's words for a unit; a .mca #@CHANN first channel that is
-no channel number warns (it refused the file)."""
+no channel number warns (it refused the file); a .h5 saved from a ripple scan keeps that scan's
+notes as the source's, not as its own."""
 
 import numpy as np
 import pytest
@@ -133,3 +134,48 @@ def test_an_mca_channel_column_places_the_calibration_of_an_unusable_first_chann
     assert spectrum.energy[0] == pytest.approx(1.0)  # channel 100 at 0.01 keV/channel
     assert len(told) == 1 and "its channel column places its #@CALIB calibration" in told[0]
 
+
+def test_a_saved_ripple_scan_keeps_its_notes_as_the_sources(tmp_path, capsys):
+    """A .h5 saved from a ripple scan kept its byte_order_note, raw_size_note and
+    calibration_note at the top of its metadata: opened again, `info` (and the calibration's
+    tooltip, the fit's notes) showed, as said of the .h5, advice about the .rpl header ("set
+    'byte-order big-endian' in the header"). They are kept under source_notes, with the
+    source's name."""
+    from xrf_napari._writer import write_cube_layer
+    from xrf_napari.cli.main import main
+
+    counts = np.random.default_rng(54).integers(1, 200, size=(3, 2, 16)).astype(np.uint16)
+    rpl = write_ripple(tmp_path, counts, byte_order="big-endian")
+    header = rpl.read_text(encoding="utf-8").replace("big-endian", "dont-care")
+    rpl.write_text(header + "depth-scale\t0.01\ndepth-units\tmm\n", encoding="utf-8")
+    with open(rpl.with_suffix(".raw"), "ab") as fh:
+        fh.write(b"\1\2\3")
+    cube, _ = _told(lambda p: read_cube(p, auto_calibrate=False), rpl)
+    notes = {k: v for k, v in cube.metadata.items() if k.endswith("_note")}
+    assert sorted(notes) == ["byte_order_note", "calibration_note", "raw_size_note"]
+    assert "in the header" in notes["byte_order_note"]
+    layer = (
+        np.moveaxis(np.asarray(cube.data), -1, 0),
+        {"name": "s", "metadata": {"xrf_cube": cube}},
+    )
+    (out,) = write_cube_layer(str(tmp_path / "saved.h5"), *layer)
+    saved = read_cube(out, auto_calibrate=False)
+    assert not [k for k in saved.metadata if k.endswith("_note")]
+    assert saved.metadata["source_notes"] == {"file": str(rpl), **notes}
+    assert saved.metadata["saved_from"] == str(rpl)
+    assert main(["info", out, "--no-auto-calibration"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert "    source_notes:" in shown and f"      file: {rpl}" in shown
+    assert not [ln for ln in shown if ln.startswith("    byte_order_note")]
+    # saved again: the first source's notes go with the second's
+    saved.metadata["metadata_note"] = "a note on saved.h5"
+    again = (
+        np.moveaxis(np.asarray(saved.data), -1, 0),
+        {"name": "t", "metadata": {"xrf_cube": saved}},
+    )
+    (out2,) = write_cube_layer(str(tmp_path / "again.h5"), *again)
+    assert read_cube(out2, auto_calibrate=False).metadata["source_notes"] == {
+        "file": out,
+        "metadata_note": "a note on saved.h5",
+        "source_notes": {"file": str(rpl), **notes},
+    }

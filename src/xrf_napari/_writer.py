@@ -174,13 +174,17 @@ def _layer_cube(name: str, data, meta: dict):
 
 def _file_metadata(cube) -> dict:
     """The cube's metadata that belongs in the file (JSON values, no session keys), plus where
-    it was saved from; values that are not JSON are named under 'metadata_dropped'."""
+    it was saved from; values that are not JSON are named under 'metadata_dropped'. A reader's
+    notes on the file it read ('*_note': a ripple header's byte order, its .raw's size, a
+    calibration set aside, and their advice, "set 'byte-order big-endian' in the header") go
+    under 'source_notes' with that file's name: kept at the top they read, on opening the
+    saved file, as said of it (`info`, the calibration's tooltip, the fit's notes)."""
     import json
 
     from .fileutil import printable
     from .io.project_h5 import _json_default
 
-    out, dropped = {}, []
+    out, dropped, notes = {}, [], {}
     # a snapshot: a worker (the sum pass, the survey) may add "values_checked" meanwhile
     from .io import AUTO_PENDING, READ_ERROR_KEY
 
@@ -194,9 +198,12 @@ def _file_metadata(cube) -> dict:
         except (TypeError, ValueError):
             dropped.append(str(key))
             continue
-        out[str(key)] = value
+        (notes if str(key).endswith("_note") else out)[str(key)] = value
     if cube.path is not None:
         out["saved_from"] = printable(cube.path)
+    if notes:  # a source's own source_notes (a saved file saved again) go with its notes
+        earlier = {"source_notes": out.pop("source_notes")} if "source_notes" in out else {}
+        out["source_notes"] = {"file": out.get("saved_from", cube.name), **notes, **earlier}
     if dropped:
         out["metadata_dropped"] = dropped
     return out
