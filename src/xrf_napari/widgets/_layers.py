@@ -255,9 +255,8 @@ def counts_after(counts, item, undone: bool = False):
         size = int(max(old.max(), new.max())) + 1  # at most OUTSIDE_REGIONS + 1
         if size > counts.size:
             counts = np.pad(counts, (0, size - counts.size))
-        for values, sign in ((new, -1 if undone else 1), (old, 1 if undone else -1)):
-            bins, n = np.unique(values, return_counts=True)  # the stroke's pixels only
-            np.add.at(counts, bins, sign * n)  # (each atom's own change: in any order)
+        change = np.bincount(new, minlength=size) - np.bincount(old, minlength=size)
+        counts[:size] += -change if undone else change  # (each atom's own: in any order)
     return counts
 
 
@@ -338,8 +337,10 @@ def region_bins(values):
     import numpy as np
 
     values = np.asarray(values)
-    if values.dtype.kind == "u" and values.dtype.itemsize <= 2:  # uint8, uint16: all in range
-        return values.astype(np.int64)
+    if (values.dtype.kind == "u" and values.dtype.itemsize <= 2) or (  # uint8, uint16
+        values.size and 0 <= values.min() and values.max() <= REGIONS_MAX
+    ):  # all in range: no np.where over a polygon's pixels (half a 4000 px layer: 1.6x longer)
+        return values.astype(np.int64, copy=False)
     wide = values.astype(np.int64)  # (a uint64 over int64's range wraps below 0: outside too)
     return np.where((wide < 0) | (wide > REGIONS_MAX), OUTSIDE_REGIONS, wide)
 
