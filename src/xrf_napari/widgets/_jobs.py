@@ -36,7 +36,9 @@ class JobPanel(QWidget):
     `on_result` may be a generator function: each of its `yield`s hands the event loop back
     before the next step (napari takes 100-150 ms of the GUI thread to add one layer here, so a
     job adding several at once froze the viewer for their sum); the job counts as running until
-    its last step.
+    its last step. A staged result that says what it adds (begin_adding, then added after each
+    step) shows it on the line and the bar, and may be cancelled between two steps: Cancel then
+    sets `adding_cancelled`, which the result reads to stop and say what it added.
     """
 
     MAX_UPDATES_PER_S = 2
@@ -70,6 +72,8 @@ class JobPanel(QWidget):
         self._on_result = None
         self._delivery = None  # the on_result generator still adding results, if any
         self._finish_after_delivery = False
+        self._adding = False  # a staged result counts what it adds (begin_adding)
+        self._adding_cancelled = False
         self.last_error: BaseException | None = None
         self._refusal = ""  # why Run cannot work on the chosen scan (refuse_runs)
         self._unready = ""  # what Run still needs from the user (hold_run)
@@ -176,6 +180,12 @@ class JobPanel(QWidget):
         worker = self.worker
         if worker is None:
             return
+        if self._adding and self._delivery is not None:
+            # the job is over; its result stops adding layers at its next step and says so
+            self._adding_cancelled = True
+            self.status.setText(CANCELLING)
+            self.cancel_button.setEnabled(False)
+            return
         self.status.setText(CANCELLING)
         self.cancel_button.setEnabled(False)
         worker.quit()
@@ -207,12 +217,36 @@ class JobPanel(QWidget):
         self._abandoned = True
         self._on_result = None
         delivery, self._delivery = self._delivery, None
+        self._adding = False
         if delivery is not None:
             delivery.close()
             if self._finish_after_delivery:
                 self._finish_after_delivery = False
                 self._reset()
         self.cancel()
+
+    def begin_adding(self, total: int, text: str) -> None:
+        """A staged result (on_result a generator) is adding `total` layers: `text` on the line,
+        the bar at 0 of `total`, and Cancel on again (it stops the adding between two steps:
+        adding_cancelled). The job's own "Done." said it all was done while the viewer froze for
+        seconds as the layers came (13 maps: 8.8 s under Xvfb)."""
+        self._adding, self._adding_cancelled = True, False
+        self.status.setText(text)
+        self.progress.setRange(0, max(int(total), 1))
+        self.progress.setValue(0)
+        self.cancel_button.setEnabled(True)
+
+    def added(self, done: int, text: str) -> None:
+        """`done` of begin_adding's layers are in: the bar and the line (unless Cancel's
+        "Cancelling..." holds it) say so."""
+        self.progress.setValue(min(int(done), self.progress.maximum()))
+        if not self._adding_cancelled:
+            self.status.setText(text)
+
+    @property
+    def adding_cancelled(self) -> bool:
+        """Cancel was pressed while a staged result added its layers (begin_adding)."""
+        return self._adding_cancelled
 
     def _let_go(self, worker) -> None:
         """Disconnect the panel from a worker it no longer waits for."""
@@ -308,7 +342,8 @@ class JobPanel(QWidget):
             next(gen)
         except StopIteration:
             self._delivery = None
-            self.progress.setValue(self.progress.maximum())
+            if not self._adding_cancelled:
+                self.progress.setValue(self.progress.maximum())
         except Exception as exc:  # as in _on_returned
             self._delivery = None
             self._on_error(exc)
@@ -317,6 +352,7 @@ class JobPanel(QWidget):
             # input and other timers, so the steps would still run back to back
             QTimer.singleShot(self.STEP_PAUSE_MS, self._deliver_step)
             return
+        self._adding = False
         if self._finish_after_delivery:
             self._finish_after_delivery = False
             self._reset()
