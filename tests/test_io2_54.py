@@ -179,3 +179,23 @@ def test_a_saved_ripple_scan_keeps_its_notes_as_the_sources(tmp_path, capsys):
         "metadata_note": "a note on saved.h5",
         "source_notes": {"file": str(rpl), **notes},
     }
+
+
+def test_an_mca_energy_column_is_not_shifted_by_the_first_channel(tmp_path):
+    """`energy count` rows under `#@CHANN 4 50 53 1`: the column's energies (1.00-1.03 keV)
+    were read 50 channels on (1.50-1.53 keV), its per-row calibration shifted as a #@CALIB's."""
+    path = tmp_path / "e.mca"
+    path.write_text("#@CHANN 4 50 53 1\n1.0 5\n1.01 6\n1.02 7\n1.03 8\n", encoding="utf-8")
+    spectrum = read_spectrum(path)
+    np.testing.assert_allclose(spectrum.energy, [1.0, 1.01, 1.02, 1.03], atol=1e-9)
+
+
+def test_an_mca_energy_column_that_does_not_increase_is_set_aside(tmp_path):
+    """It refused the file, whose counts are fine, where every format sets such an axis aside."""
+    path = tmp_path / "d.mca"
+    path.write_text("1.03 5\n1.02 6\n1.01 7\n1.0 8\n", encoding="utf-8")
+    spectrum, told = _told(read_spectrum, path)
+    assert spectrum.counts.tolist() == [5, 6, 7, 8] and spectrum.calibration.source == "none"
+    assert told == [
+        f"{path}: energy axis must be finite and strictly increasing; its energy column set aside"
+    ]

@@ -159,8 +159,13 @@ def read_mca(path) -> Spectrum:
             elif not np.array_equal(ch, np.arange(len(ch))) and not np.array_equal(
                 ch, np.arange(1, len(ch) + 1)
             ):
-                cal = calibration_from_energy_axis(ch, path)  # first column is energy
-                from_column, numbered = True, False
+                # first column is energy: one that does not increase is set aside (it refused
+                # the file), a #@CALIB standing then, as in every format
+                numbered = False
+                found = set_aside(
+                    lambda: calibration_from_energy_axis(ch, path), "its energy column"
+                )
+                cal, from_column = (cal, False) if found is None else (found, True)
         else:
             raise CubeReadError(path, f"mixed column counts {sorted(widths)} in .mca data lines")
     else:
@@ -169,8 +174,8 @@ def read_mca(path) -> Spectrum:
         _warn_cut(path, len(counts), f"#@CHANN declares {declared} channels")
     if unplaced is not None:
         cal = cal if from_column else _first_channel_unknown(unplaced, path, cal, numbered)
-    if cal is not None and first_channel:
-        cal = _from_channel(cal, first_channel)
+    if cal is not None and first_channel and not from_column:  # energies per row, not channel:
+        cal = _from_channel(cal, first_channel)  # shifted, #@CHANN 4 50 read 1.0 keV as 1.5
     return _finish(path, counts, cal, meta)
 
 
