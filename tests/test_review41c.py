@@ -30,7 +30,7 @@ def test_a_given_anode_is_not_called_the_default_by_pigments_or_napari(real_data
     told = []
     monkeypatch.setattr(_reader, "_notify", lambda text, **kw: told.append(text))
     _reader._tell_calibration(cube, [])
-    assert "assuming a Mo tube (given with --anode" in told[0]
+    assert "assuming a Mo tube (given when the scan was read" in told[0]  # test_anodemsg54
     # info, which knows its --anode, and the others now say the same
     assert calibration_tube(cube, "Mo")["origin"] in note
     assert calibration_tube(cube)["origin"] == calibration_tube(cube, "Mo")["origin"]

@@ -653,14 +653,20 @@ def _tell_calibration(cube, layers) -> None:
         if stacks and axis == "energy"
         else "the Spectrum dock shows keV"
     )
-    from .detector import calibration_anode_origin
+    from .detector import calibration_anode, calibration_anode_origin
 
+    # the calibration's symbol (a saved "rh" is Rh), and advice a napari user can follow: the
+    # notice said "--anode (read_cube's anode=) for another tube", which napari has no way to give
+    anode = calibration_anode(cube.metadata) or auto.get("anode")
+    origin = calibration_anode_origin(cube.metadata, napari=True)
     _notify(
         f"{where}: the file has no energy calibration; xrf-napari fitted one from the scan's "
-        f"peaks, assuming a {auto.get('anode')} tube ({calibration_anode_origin(cube.metadata)}; "
+        f"peaks, assuming a {anode} tube ({origin}; "
         f"{len(auto.get('matched', []))} peaks, "
         f"{float(auto.get('residual_ev_rms', 0.0)):.0f} eV rms): {shown}. If the tube was not "
-        f"{auto.get('anode')}, every energy is off: see 'Fixing a calibration' in the user guide.",
+        f"{anode}, every energy is off: the panels cannot redo the calibration (their Instrument "
+        "row's tube box changes the suggestion, maps and fits, not the energies); see 'Fixing a "
+        "calibration' in the user guide.",
         level="info",
     )
 

@@ -125,6 +125,22 @@ def _symbol_or_as_written(anode: str) -> str:
         return anode
 
 
+def tube_symbol(anode: str, given: bool) -> str:
+    """A tube anode as its element symbol, for the maps' plan and the element suggestion alike;
+    a ValueError naming it as the tube where it names no element (the suggestion said only
+    "unknown element symbol 'Xx'"). `given`: passed by the caller (--anode, a dock's Tube box),
+    else the cube's own (its file's, or the one given to read_cube)."""
+    from .elements import element_symbol
+
+    try:
+        return element_symbol(anode)
+    except ValueError:
+        whose = "given" if given else "the cube's"
+        raise ValueError(
+            f"{whose} tube anode {anode!r} is not an element symbol, name or atomic number"
+        ) from None
+
+
 #: The tube the reader's automatic calibration assumes for a file that names no anode (and no
 #: --anode / read_cube anode= given) unless its scatter lines show another
 #: (autocal.scatter_recalibrated), which every message naming the default reads
@@ -196,7 +212,7 @@ def calibration_anode_seen(metadata) -> bool:
     return auto.get("anode_from") == ANODE_FROM_SCATTER
 
 
-def calibration_anode_origin(metadata: dict, given: str | None = None) -> str:
+def calibration_anode_origin(metadata: dict, given: str | None = None, napari: bool = False) -> str:
     """Where the anode an automatic calibration assumed came from, for every message naming it:
     the calibration said "assuming a Rh tube" while Pigments, for the same file, said "Mo
     estimated from the spectra", and nothing told the user that Rh was only a default, nor how to
@@ -204,14 +220,20 @@ def calibration_anode_origin(metadata: dict, given: str | None = None) -> str:
     without it an anode other than the default recorded in `auto_calibration` was given too
     (Pigments, the Spectrum dock and napari's notice do not know the --anode): they called a Mo
     given with --anode "Rh by default". A default's own anode given (read_cube(path,
-    anode="Rh")) is recorded as given (ANODE_FROM_GIVEN): the docks called it "Rh by default"."""
+    anode="Rh")) is recorded as given (ANODE_FROM_GIVEN): the docks called it "Rh by default".
+    `napari`: for napari's notice, without the command-line advice a napari user cannot follow
+    (the notice gives its own)."""
     metadata = metadata or {}
     if anode_from_metadata(metadata):
         return "the anode the file names"
     if calibration_anode_seen(metadata):
         return "the file names none: read from the scan's scattered tube lines"
     if given or _calibration_anode_given(metadata):
-        return "given with --anode (read_cube's anode=)"
+        return (
+            "given when the scan was read" if napari else "given with --anode (read_cube's anode=)"
+        )
+    if napari:
+        return f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default"
     return (
         f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default; --anode (read_cube's "
         "anode=) for another tube"

@@ -32,8 +32,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..detector import DEFAULT_FWHM_MN_EV, cube_fwhm_mn_ev, detector_fwhm_kev, named_anode
-from ..elements import MAX_K_EDGE_KEV, Line, element_lines, element_symbol, k_edge, main_line
+from ..detector import (
+    DEFAULT_FWHM_MN_EV,
+    cube_fwhm_mn_ev,
+    detector_fwhm_kev,
+    named_anode,
+    tube_symbol,
+)
+from ..elements import MAX_K_EDGE_KEV, Line, element_lines, k_edge, main_line
 from ..physics.xsec import LINE_NAMES
 from ._threads import one_thread
 
@@ -576,13 +582,7 @@ def plan_for_cube(
     given = bool(anode)
     anode = anode or named_anode(cube.metadata)  # the file's, or the one given to read_cube
     if anode:  # named_anode gives the symbol, or the value as written if it names none
-        try:
-            anode = element_symbol(anode)
-        except ValueError:
-            whose = "given" if given else "the cube's"
-            raise ValueError(
-                f"{whose} tube anode {anode!r} is not an element symbol, name or atomic number"
-            ) from None
+        anode = tube_symbol(anode, given)
     present = set(present or ()) | ({anode} if anode else set())
     edges = cube.calibration.edges(cube.n_channels)
     plans = plan_maps(

@@ -205,12 +205,22 @@ def check_scan(
         if why:
             reasons.append(why)
     anode = anode or named_anode(cube.metadata)  # its symbol, or as written if none
-    seen = None if anode else guess_scan_anode(cube, counts)
+    # on the pixels already sampled (no further read): the tube named is kept in use, but a
+    # wrong one typed (read_cube(p, anode="Rh") of a Mo scan) lost the guess that contradicts it
+    seen = guess_scan_anode(cube, counts)
+    contradicted = seen if anode and seen and seen != anode else None
+    if anode:
+        seen = None  # anode_seen: the tube the spectra name where none is named
     fwhm = fwhm_from_metadata(cube.metadata)
     unnamed = [what for what, value in zip(UNNAMED_IF, (anode or seen, fwhm)) if value is None]
     trained = ", ".join(TRAINED["anodes"])
     if anode and anode not in TRAINED["anodes"]:
         reasons.append(f"tube anode {anode} (trained on {trained})")
+    if contradicted:
+        reasons.append(
+            f"the tube looks like {contradicted} (from its scattered lines), not the {anode} "
+            f"named, which is kept in use: check the tube (trained on {trained} tubes)"
+        )
     if seen and seen not in TRAINED["anodes"]:
         reasons.append(f"the tube looks like {seen} ({SEEN_FROM}; trained on {trained} tubes)")
     lo, hi = TRAINED["fwhm_mn_ev"]

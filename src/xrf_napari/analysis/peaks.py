@@ -25,6 +25,7 @@ from ..detector import (
     fwhm_from_metadata,
     kv_from_metadata,
     named_anode,
+    tube_symbol,
 )
 from ..elements import (
     AIR_ELEMENTS,
@@ -1875,6 +1876,8 @@ def suggest_for_cube(
         "fwhm_mn_ev": fwhm_from_metadata(cube.metadata) or DEFAULT_FWHM_MN_EV,
         **suggestion_instrument(cube, anode, kv, optic, atmosphere),
     }
+    if kw["anode"]:  # named as the tube where it names no element, as plan_for_cube does
+        kw["anode"] = tube_symbol(kw["anode"], bool(anode))
     found = suggest_elements(cube.energy, spectrum, **kw)
     if tiles is not None:
         tiles = np.asarray(tiles)

@@ -156,6 +156,28 @@ def calibration_tube(cube, given: str | None = None) -> dict | None:
     return {"anode": anode, "origin": calibration_anode_origin(cube.metadata, given)}
 
 
+def tube_given(cube, anode: str | None, metadata: dict) -> dict | None:
+    """{"anode", "used", "file_anode"} of the tube given with --anode, taken out of `metadata`
+    (what `info` lists as the file's): read_cube records it there as the scan's tube
+    (GIVEN_ANODE_KEY), and `info X --anode Mo` listed "anode_given: Mo" under metadata as if the
+    file held it. A file naming its own tube keeps it: the one given is not used (and a tube the
+    file records as given before stays among its metadata)."""
+    from ..detector import GIVEN_ANODE_KEY, anode_from_metadata
+
+    if not anode:
+        return None
+    own = anode_from_metadata(cube.metadata)
+    if not own:
+        metadata.pop(GIVEN_ANODE_KEY, None)  # the one given here, over any the file recorded
+    return {"anode": anode, "used": not own, "file_anode": own or None}
+
+
+def given_note(given: dict) -> str:
+    if given["used"]:
+        return ""
+    return f"; not used: the file names the tube {given['file_anode']}"
+
+
 def finite_or_null(value):
     """`value` with NaN and infinite floats as None: json.dumps wrote a file's NaN metadata (an
     HDF5 attribute, a header's "nan") as NaN, which strict JSON readers (jq, JavaScript) refuse."""
@@ -179,6 +201,9 @@ def run(args) -> int:
     tube = calibration_tube(cube, args.anode)
     if tube:
         info["calibration_anode"] = tube
+    given = tube_given(cube, args.anode, info["metadata"])
+    if given:
+        info["tube_given"] = given
     if args.json:
         print(json.dumps(finite_or_null(info), default=str, indent=1))
         return 0
@@ -205,6 +230,8 @@ def run(args) -> int:
         )
     if tube:
         print(f"              tube assumed: {tube['anode']} ({tube['origin']})")
+    if given:
+        print(f"  tube given {given['anode']} (--anode{given_note(given)})")
     if info["metadata"]:
         print("  metadata")
         headings = {"profile": f"profile ({note})"} if note else None
