@@ -839,8 +839,8 @@ def calibration_origin(cube) -> tuple[str, str]:
     residual = "" if residual is None else f", residual {float(residual):.0f} eV rms"
     tip = (
         f"{terms}, fitted by xrf-napari from the scan's peaks, assuming a {anode} tube "
-        f"({calibration_anode_origin(meta)}; matched: {matched}{residual}). If the tube was "
-        f"not {anode}, the energies, markers "
+        f"({calibration_anode_origin(meta, napari=True)}; matched: {matched}{residual}). "
+        f"If the tube was not {anode}, the energies, markers "
         "and maps are wrong: open the file with its anode (command line --anode, or "
         'read_cube(path, anode="Mo")) or with a calibration (user guide, '
         "'Fixing a calibration')."
