@@ -41,7 +41,7 @@ def _train(args):
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
     if res.returncode and GLOO_EXIT_ABORT in res.stderr:
         # Known, rare and not reproducible on demand: a rank aborted in gloo's teardown after the
-        # run had finished (see distributed.cleanup). One rerun, made visible, not hidden.
+        # run had finished (see distributed.closed_if_started). One rerun, made visible, not hidden.
         warnings.warn(
             f"2-rank run aborted at exit ({GLOO_EXIT_ABORT!r}); rerunning once", stacklevel=2
         )

@@ -136,21 +136,6 @@ def gather_shards(items: dict, info: DistInfo) -> dict:
     return merged
 
 
-def cleanup(info: DistInfo) -> None:
-    """Tear the process group down. Callers drop their DDP wrapper first: its reducer holds a
-    reference to the group, which would otherwise outlive this call and be destroyed whenever the
-    wrapper is. (Rank 1 aborted at exit, "terminate called without an active exception" from gloo,
-    in two fresh-clone CI runs, never in 48 looped two-rank runs here; rank 0, which already dropped
-    its wrapper first, never did. This order is the safer one, not a proven cure.) The barrier keeps
-    a rank from closing its gloo connections while a peer still uses them at the end of its run."""
-    if info.enabled:
-        import torch.distributed as dist
-
-        if dist.is_initialized():
-            dist.barrier()
-            dist.destroy_process_group()
-
-
 def _group_up() -> bool:
     """Whether a process group is running (torch.distributed not imported: none is)."""
     dist = sys.modules.get("torch.distributed")
@@ -158,22 +143,35 @@ def _group_up() -> bool:
 
 
 @contextmanager
-def closed_on_error():
-    """Tear down, on any error or stop raised inside, the process group that init_distributed
-    joined inside: under torchrun, a trainer's refusal after it (the recolouriser's --embedder,
-    loaded on the rank's device) or its Ctrl-C stop exited without destroy_process_group (on
-    NCCL, torch 2.4+ then warns at exit "destroy_process_group() was not called before program
-    exit, which can leak resources"). No barrier: the other ranks may never reach one. A group
-    running before (an API caller's own) is left to its caller. A failure of the teardown itself
-    is dropped: the error that stopped the run is the one to see."""
-    before = _group_up()
+def closed_if_started():
+    """Run a trainer; when it ends, however it ends, destroy the process group that
+    init_distributed started inside, and only that one: a group running before (an API caller's
+    own, which init_distributed joins) is left to its caller. (The success path destroyed the
+    caller's group too; an error or stop left it, and left up under torchrun the group the run had
+    started: on NCCL, torch 2.4+ then warns at exit "destroy_process_group() was not called before
+    program exit, which can leak resources".)
+
+    At the end of a finished run the ranks meet at a barrier first, so that no rank closes its gloo
+    connections while a peer still uses them. The DDP wrapper lives only inside the trainers'
+    loops, so it is dropped by then: its reducer holds a reference to the group, which would
+    otherwise outlive the teardown and be destroyed whenever the wrapper is. (Rank 1 aborted at
+    exit, "terminate called without an active exception" from gloo, in two fresh-clone CI runs,
+    never in 48 looped two-rank runs here; this order is the safer one, not a proven cure.)
+    After an error or a stop, no barrier: the other ranks may never reach one; and a failure of
+    the teardown itself is dropped there, the error that stopped the run being the one to see."""
+    started = not _group_up()
     try:
         yield
     except BaseException:
-        if not before and _group_up():
+        if started and _group_up():
             with suppress(Exception):
                 sys.modules["torch.distributed"].destroy_process_group()
         raise
+    if started and _group_up():
+        dist = sys.modules["torch.distributed"]
+        if dist.get_world_size() > 1:
+            dist.barrier()
+        dist.destroy_process_group()
 
 
 def params_in_sync(model, info: DistInfo) -> bool:

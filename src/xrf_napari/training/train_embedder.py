@@ -415,14 +415,14 @@ def train(
     of this call, leaving the last checkpoint (tests of --resume). loaded: OUT/checkpoint.pt as
     the CLI's refuse_unfinished_checkpoint loaded it, for --resume not to load it again."""
     from .common import said_if_stopped_finishing
-    from .distributed import closed_on_error
+    from .distributed import closed_if_started
 
     try:
-        with closed_on_error():
+        with closed_if_started():
             r, loop = _build(data_dir, out_dir, cfg, device_name, resume, progress, val_dir, loaded)
             if not _loop(r, loop, stop_after):
-                # out through closed_on_error as a Ctrl-C stop is: returned from inside, the
-                # process group joined under torchrun was left up (no destroy_process_group)
+                # out through closed_if_started as a Ctrl-C stop is: no barrier, which the
+                # other ranks of a stopped run may never reach
                 raise _StoppedAfter(loop.step)
             with said_if_stopped_finishing(
                 r.out / CHECKPOINT_NAME, lambda: r.saved_step, r.dist.is_main
@@ -715,14 +715,13 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
     curves; the other ranks wait for it."""
     from ..models.weights import save_weights, tensors_sha256
     from .common import CHECKPOINT_ID, TRAINER_WEIGHTS, plot_curves, write_json
-    from .distributed import barrier, cleanup, params_in_sync
+    from .distributed import barrier, params_in_sync
 
     cfg, dist, out, history = r.cfg, r.dist, r.out, loop.history
     weights = out / TRAINER_WEIGHTS["embedder"]
     in_sync = params_in_sync(r.core, dist)
     if not dist.is_main:
         barrier(dist)
-        cleanup(dist)
         return {"rank": dist.rank, "ranks_in_sync": in_sync}
 
     weights_cfg = dict(cfg["model"])
@@ -760,7 +759,6 @@ def _finalise(r: _Run, loop: LoopState, val_dir, device_name: str) -> dict:
     )
     write_json(out / "metrics.json", metrics)  # last: it marks the results written
     barrier(dist)
-    cleanup(dist)
     return metrics
 
 

@@ -1120,9 +1120,9 @@ class _Run:
 
 def run(args) -> int:
     from .common import removed_if_failed
-    from .distributed import closed_on_error
+    from .distributed import closed_if_started
 
-    with removed_if_failed(args.out), closed_on_error():
+    with removed_if_failed(args.out), closed_if_started():
         return _run(args)
 
 
@@ -1653,7 +1653,7 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
     them on the validation paintings, fits the per-pixel baseline and writes metrics and curves."""
     from ..models.weights import save_weights, tensors_sha256
     from .common import CHECKPOINT_ID, TRAINER_WEIGHTS, plot_curves, write_json
-    from .distributed import barrier, cleanup, params_in_sync
+    from .distributed import barrier, params_in_sync
 
     cfg, dist, core = r.cfg, r.dist, r.core
     steps_done = loop.step
@@ -1662,7 +1662,6 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
     in_sync = params_in_sync(core, dist)
     if not dist.is_main:  # rank 0 alone saves, evaluates and fits the baseline; wait for it
         barrier(dist)
-        cleanup(dist)
         return 0
     curves, best, by = loop.curves, loop.best, cfg["keep_best_by"]
     if cfg["keep_best"] and best["state"] is not None:
@@ -1763,7 +1762,6 @@ def _finalise(r: _Run, loop: LoopState, train_s: float) -> int:
     write_json(r.out / "metrics.json", metrics)  # last: it marks the results written
     print(json.dumps(metrics, indent=2, default=float))
     barrier(dist)
-    cleanup(dist)
     return 0
 
 
