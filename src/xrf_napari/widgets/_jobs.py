@@ -217,7 +217,7 @@ class JobPanel(QWidget):
         self._abandoned = True
         self._on_result = None
         delivery, self._delivery = self._delivery, None
-        self._adding = False
+        self._adding = self._adding_cancelled = False
         if delivery is not None:
             delivery.close()
             if self._finish_after_delivery:
@@ -352,7 +352,9 @@ class JobPanel(QWidget):
             # input and other timers, so the steps would still run back to back
             QTimer.singleShot(self.STEP_PAUSE_MS, self._deliver_step)
             return
-        self._adding = False
+        # the adding is over: a Cancel of it (read by the result as it ended) is not the next
+        # job's, whose full bar it held back (a save after a cancelled Make maps ended empty)
+        self._adding = self._adding_cancelled = False
         if self._finish_after_delivery:
             self._finish_after_delivery = False
             self._reset()
