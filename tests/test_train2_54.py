@@ -107,3 +107,27 @@ def test_the_recolouriser_refused_destroys_only_a_group_it_started(
     assert main(argv) == 2
     assert "--embedder" in capsys.readouterr().err
     _left_as_owned(group)
+
+
+def test_generate_stopped_removes_the_temporaries_of_its_ended_workers(tmp_path, monkeypatch):
+    """Ctrl-C during generate --workers N: the pool's workers end mid-write and their hidden
+    temporaries (.cube_00001.h5.HOST-PID.*.h5) stayed in --out until the next run, against the
+    "none half-written" said. Played in the parent (--workers 1) by a temporary of a process that
+    has ended, as a terminated worker has by the time the parent leaves the pool."""
+    import subprocess
+
+    from xrf_napari.fileutil import temp_prefix
+    from xrf_napari.synth import dataset
+
+    ended = subprocess.Popen([sys.executable, "-c", ""])
+    ended.wait()  # reaped: its pid names no process
+    out = tmp_path / "set"
+
+    def interrupted(task):
+        (out / (temp_prefix(dataset.cube_name(1), ended.pid) + "abcd1234.h5")).write_bytes(b"x")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dataset, "_run_one", interrupted)
+    argv = ["generate", "--n-cubes", "2", "--size", "16", "--workers", "1", "--out", str(out)]
+    assert main([*argv, "--no-progress"]) == 130  # as test_cli54's stopped generate
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json"]

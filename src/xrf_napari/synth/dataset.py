@@ -944,6 +944,9 @@ def generate_dataset(
         if bar:  # its line ended first: the line below was written onto the bar's
             bar.close()
             bar = None
+        # the pool has been terminated and its workers joined (leaving `with ctx.Pool`): a worker
+        # ended mid-write left its hidden temporary (.cube_00001.h5.*.h5) until the next run
+        remove_stale_temporaries(out)
         done = cubes_written(out, cfg.n_cubes)
         print(
             f"generate stopped: {printable(out / 'manifest.json')} and {done} of {cfg.n_cubes} "
