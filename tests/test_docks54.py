@@ -11,6 +11,7 @@ import threading
 import numpy as np
 from _napari_helpers import H, W, stand_in_embed_dock, two_band_cluster_job, wait_idle
 from test_docks52 import _embed_run_beside_spectrum
+from test_recount53 import int32_clusters_dock
 from test_saves50b import _held
 
 
@@ -81,12 +82,7 @@ def test_strokes_on_labels_outside_0_65535_are_counted_from_the_stroke(
     0..65535 in a bin of their own, and the areas come back as a recount gives them."""
     import xrf_napari.widgets.embed as module
 
-    viewer = make_napari_viewer()
-    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
-    assert embed.run() is not None
-    wait_idle(qtbot, embed.job)
-    layer = embed.labels_layer
-    layer.data = np.asarray(layer.data).astype(np.int32)  # a script's: the same regions, int32
+    embed, layer = int32_clusters_dock(make_napari_viewer, qtbot, tmp_path, monkeypatch)
     corner = np.nonzero(np.eye(4, dtype=bool))
 
     def no_recount(labels):

@@ -203,7 +203,8 @@ def test_mixing_kev_and_channel_cubes_warns_once(make_napari_viewer, tmp_path, f
         assert _but_channel_count(seen) == []
         open_cube(viewer, channel if first == "kev" else kev)
     (note,) = [n for n in seen if "xrf-napari" in n.message or "mixes keV" in n.message]
-    assert _warnings(_but_channel_count(seen))[0] is note  # napari's own "Inconsistent units" log follows
+    # napari's own "Inconsistent units" log follows
+    assert _warnings(_but_channel_count(seen))[0] is note
     text = note.message
     assert "mixes keV and channel numbers" in text and "start napari again" in text
     new, old = ("uncal", "painted") if first == "kev" else ("painted", "uncal")

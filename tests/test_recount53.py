@@ -7,6 +7,18 @@ import numpy as np
 from _napari_helpers import H, W, stand_in_embed_dock, two_band_cluster_job, wait_idle
 
 
+def int32_clusters_dock(make_napari_viewer, qtbot, tmp_path, monkeypatch):
+    """(Embed & cluster dock, its clusters layer) once a run landed and a script made the layer
+    int32 (the same regions): a script's layer may hold labels outside 0..65535."""
+    viewer = make_napari_viewer()
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
+    assert embed.run() is not None
+    wait_idle(qtbot, embed.job)
+    layer = embed.labels_layer
+    layer.data = np.asarray(layer.data).astype(np.int32)
+    return embed, layer
+
+
 def test_a_rerun_landing_on_the_clusters_layer_recounts_nothing(
     make_napari_viewer, qtbot, tmp_path, monkeypatch
 ):
@@ -59,12 +71,7 @@ def test_a_stroke_of_a_label_over_65535_is_not_counted(
     undone = counts_after(after, item, undone=True)  # counted again from the stroke (docks54)
     assert not outside_regions(undone) and list(np.trim_zeros(undone, "b")) == [0, 2, 2]
 
-    viewer = make_napari_viewer()
-    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
-    assert embed.run() is not None
-    wait_idle(qtbot, embed.job)
-    layer = embed.labels_layer
-    layer.data = np.asarray(layer.data).astype(np.int32)  # a script's: the same regions, int32
+    embed, layer = int32_clusters_dock(make_napari_viewer, qtbot, tmp_path, monkeypatch)
     layer.data_setitem(np.nonzero(np.ones((2, 2), bool)), 70000)
     said = embed.summary.text()
     assert "not counted: labels outside 0..65535" in said, said
