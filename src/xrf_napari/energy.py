@@ -108,7 +108,7 @@ def off_grid_refusal(cube, reader: str, name: str | None = None) -> str:
     if hi > grid[0] and lo < grid[-1]:
         return ""
     return _axis_refusal(
-        cube, name, f"wholly outside the {grid[0]:g}-{grid[-1]:g} keV read by {reader}"
+        cube, name, axis, f"wholly outside the {grid[0]:g}-{grid[-1]:g} keV read by {reader}"
     )
 
 
@@ -123,7 +123,7 @@ def no_lines_refusal(cube, name: str | None = None) -> str:
     axis = _calibrated_axis(cube)
     if axis is None or all_lines(PAINTING_ELEMENTS, *axis):
         return ""
-    return _axis_refusal(cube, name, "where no element the maps offer has a line")
+    return _axis_refusal(cube, name, axis, "where no element the maps offer has a line")
 
 
 def _calibrated_axis(cube) -> tuple[float, float] | None:
@@ -136,10 +136,11 @@ def _calibrated_axis(cube) -> tuple[float, float] | None:
     return float(np.min(edges)), float(np.max(edges))
 
 
-def _axis_refusal(cube, name: str | None, why: str) -> str:
-    """The axis refusals' words: the scan, its axis and calibration, `why`, what to check."""
+def _axis_refusal(cube, name: str | None, axis: tuple[float, float], why: str) -> str:
+    """The axis refusals' words: the scan, its `axis` (_calibrated_axis's) and calibration,
+    `why`, what to check."""
     cal, n = cube.calibration, int(cube.shape[-1])
-    lo, hi = _calibrated_axis(cube)
+    lo, hi = axis
     return (
         f"{name or cube.name}: its energy axis runs from {lo:.4g} to {hi:.4g} keV (calibration "
         f"offset {cal.offset:.4g} keV, gain {cal.gain:.4g} keV per channel, {n} channels), {why}: "

@@ -595,12 +595,17 @@ def plan_for_cube(
     )
     fitted = present | {p.symbol for p in plans}  # as weight_matrix's
     shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, fitted)
-    plans = _windows_where_inseparable(
-        plans, edges, fwhm, fitted, lines=lines, background=background, shifts=shifts
-    )
-    w = weight_matrix(
-        plans, edges, fwhm_mn_ev=fwhm, present=present, background=background, shifts=shifts
-    )
+    try:  # every fit separable (the usual case): its columns made once
+        w = weight_matrix(
+            plans, edges, fwhm_mn_ev=fwhm, present=present, background=background, shifts=shifts
+        )
+    except Inseparable:
+        plans = _windows_where_inseparable(
+            plans, edges, fwhm, fitted, lines=lines, background=background, shifts=shifts
+        )
+        w = weight_matrix(
+            plans, edges, fwhm_mn_ev=fwhm, present=present, background=background, shifts=shifts
+        )
     if shifts:
         plans = [_note_shifts(p, edges, fwhm, fitted, shifts) for p in plans]
     return plans, w

@@ -135,7 +135,7 @@ def unknown_unit(word: str, where, what: str) -> CubeReadError:
     )
 
 
-def set_aside(make, what: str, notes: dict | None = None) -> Calibration | None:
+def set_aside(make, what: str) -> Calibration | None:
     """The calibration make() reads, or None with a warning where it cannot be one (strings, a
     zero or NaN gain, unknown units, an axis that does not increase): the error (naming the
     file) and "`what` set aside" (told_aside). The cube then reads uncalibrated (calibrated from
@@ -149,7 +149,7 @@ def set_aside(make, what: str, notes: dict | None = None) -> Calibration | None:
     except StorageError:
         raise
     except CubeReadError as exc:
-        told_aside(exc, f"{what} set aside", notes, stacklevel=4)
+        told_aside(exc, f"{what} set aside", stacklevel=4)
         return None
 
 
