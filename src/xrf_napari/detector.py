@@ -167,17 +167,18 @@ def given_anode(metadata) -> str | None:
     a = metadata.get(GIVEN_ANODE_KEY)
     if isinstance(a, str) and a.strip():
         return _symbol_or_as_written(a.strip())
+    if calibration_anode_seen(metadata):
+        return None
     return calibration_anode(metadata) if _calibration_anode_given(metadata) else None
 
 
 def _calibration_anode_given(metadata) -> bool:
-    """Whether the anode an automatic calibration assumed was given (anode=, --anode), the one
-    reading of given_anode and calibration_anode_origin: recorded so (ANODE_FROM_GIVEN), or, in a
-    record without that word (a scan saved before it), another anode than the default not read
-    off the scatter lines. given_anode read the word alone, so a Mo calibration the Spectrum dock
-    called "given with --anode" left the Instrument row at "tube: file's (none)"."""
-    if calibration_anode_seen(metadata):
-        return False
+    """Whether the anode an automatic calibration that did not read it off the scatter lines
+    (the callers ask calibration_anode_seen first, once) assumed was given (anode=, --anode), the
+    one reading of given_anode and calibration_anode_origin: recorded so (ANODE_FROM_GIVEN), or,
+    in a record without that word (a scan saved before it), another anode than the default.
+    given_anode read the word alone, so a Mo calibration the Spectrum dock called "given with
+    --anode" left the Instrument row at "tube: file's (none)"."""
     recorded = (dict_from_metadata(metadata, "auto_calibration") or {}).get("anode_from")
     assumed = calibration_anode(metadata)
     return recorded == ANODE_FROM_GIVEN or bool(assumed and assumed != DEFAULT_CALIBRATION_ANODE)
