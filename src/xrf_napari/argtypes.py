@@ -127,11 +127,11 @@ def anode_symbol(text: str) -> str:
     """An element symbol as a tube anode is read in files' metadata (elements.element_symbol): a
     symbol in any case, an English name or an atomic number (rh, Rhodium, 45 -> Rh). Any element:
     --anode's type is cli._args.tube_anode, which also takes only the anodes the physics models."""
-    from .elements import element_symbol
+    from .detector import symbol_or_refuse
 
-    try:
-        return element_symbol(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
+    return symbol_or_refuse(
+        text,
+        argparse.ArgumentTypeError(
             f"{text!r} is not an element (a tube anode such as Rh, Mo, W, Cu or Ag)"
-        ) from None
+        ),
+    )

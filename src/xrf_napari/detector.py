@@ -125,20 +125,28 @@ def _symbol_or_as_written(anode: str) -> str:
         return anode
 
 
-def tube_symbol(anode: str, given: bool) -> str:
-    """A tube anode as its element symbol, for the maps' plan and the element suggestion alike;
-    a ValueError naming it as the tube where it names no element (the suggestion said only
-    "unknown element symbol 'Xx'"). `given`: passed by the caller (--anode, a dock's Tube box),
-    else the cube's own (its file's, or the one given to read_cube)."""
+def symbol_or_refuse(anode, refusal: Exception) -> str:
+    """A tube anode as its element symbol (rh, Rhodium, 45 -> Rh), else `refusal` raised, in its
+    caller's words (tests check them): the one reading of a tube given or saved where one naming
+    no element is an error (tube_symbol, read_cube's anode hint, a file's anode, --anode)."""
     from .elements import element_symbol
 
     try:
         return element_symbol(anode)
     except ValueError:
-        whose = "given" if given else "the cube's"
-        raise ValueError(
-            f"{whose} tube anode {anode!r} is not an element symbol, name or atomic number"
-        ) from None
+        raise refusal from None
+
+
+def tube_symbol(anode: str, given: bool) -> str:
+    """A tube anode as its element symbol, for the maps' plan and the element suggestion alike;
+    a ValueError naming it as the tube where it names no element (the suggestion said only
+    "unknown element symbol 'Xx'"). `given`: passed by the caller (--anode, a dock's Tube box),
+    else the cube's own (its file's, or the one given to read_cube)."""
+    whose = "given" if given else "the cube's"
+    return symbol_or_refuse(
+        anode,
+        ValueError(f"{whose} tube anode {anode!r} is not an element symbol, name or atomic number"),
+    )
 
 
 #: The tube the reader's automatic calibration assumes for a file that names no anode (and no

@@ -21,6 +21,7 @@ from ..detector import (
     DEFAULT_CALIBRATION_ANODE,
     GIVEN_ANODE_KEY,
     anode_from_metadata,
+    symbol_or_refuse,
 )
 from ..energy import Calibration
 from ..errors import CONTRAST_BYTES, CubeReadError, sample_counts
@@ -89,8 +90,6 @@ def normalise_anode_metadata(metadata: dict, path) -> str | None:
     symbol ("rh", "RH", "Rhodium", 45 -> "Rh") and return it (None if there is none). Every later
     reader of the metadata (calibration review, maps, the OOD check) then sees the symbol.
     An anode that names no element is the file's error: CubeReadError naming the file."""
-    from ..elements import element_symbol
-
     found = None
     for where in (metadata.get("profile"), metadata.get("tube"), metadata):
         if not isinstance(where, dict):
@@ -100,14 +99,14 @@ def normalise_anode_metadata(metadata: dict, path) -> str | None:
             continue
         if not isinstance(value, (str, bytes, numbers.Integral)):
             continue
-        try:
-            where["anode"] = element_symbol(value)
-        except ValueError:
-            raise CubeReadError(
+        where["anode"] = symbol_or_refuse(
+            value,
+            CubeReadError(
                 path,
                 f"its metadata names the tube anode {value!r}, which is not an element symbol, "
                 "name or atomic number (e.g. Rh, rhodium, 45); correct the file's anode attribute",
-            ) from None
+            ),
+        )
         found = found or where["anode"]
     return found
 
@@ -226,15 +225,15 @@ def _given_saved(metadata: dict, path) -> str | None:
     value = metadata.get(GIVEN_ANODE_KEY)
     if not isinstance(value, str) or not value.strip():
         return None
-    try:
-        return _anode_hint(value.strip())
-    except ValueError:
-        raise CubeReadError(
+    return symbol_or_refuse(
+        value.strip(),
+        CubeReadError(
             path,
             f"its metadata records the tube anode {value!r} as given ({GIVEN_ANODE_KEY}), which "
             "is not an element symbol, name or atomic number (e.g. Rh, rhodium, 45); correct or "
             "remove that attribute",
-        ) from None
+        ),
+    )
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:
@@ -316,14 +315,9 @@ def tell_read_failure(cube, error: BaseException) -> bool:
 def _anode_hint(anode: str) -> str:
     """A tube anode hint as its element symbol ("mo" -> "Mo"), as the calibration's line tables
     name it; anything else is refused."""
-    from ..elements import element_symbol
-
-    try:
-        return element_symbol(anode)
-    except ValueError:
-        raise ValueError(
-            f"anode {anode!r} is not an element symbol (Rh, Mo, W, Cu, Ag...)"
-        ) from None
+    return symbol_or_refuse(
+        anode, ValueError(f"anode {anode!r} is not an element symbol (Rh, Mo, W, Cu, Ag...)")
+    )
 
 
 def _auto_calibrate(cube: Cube, anode: str | None) -> Cube:
