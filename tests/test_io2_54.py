@@ -161,7 +161,8 @@ def test_a_saved_ripple_scan_keeps_its_notes_as_the_sources(tmp_path, capsys):
     (out,) = write_cube_layer(str(tmp_path / "saved.h5"), *layer)
     saved = read_cube(out, auto_calibrate=False)
     assert not [k for k in saved.metadata if k.endswith("_note")]
-    assert saved.metadata["source_notes"] == {"file": str(rpl), **notes}
+    layout = {k: cube.metadata[k] for k in ("record_by", "byte_order", "header", "data_file")}
+    assert saved.metadata["source_notes"] == {"file": str(rpl), **notes, **layout}
     assert saved.metadata["saved_from"] == str(rpl)
     assert main(["info", out, "--no-auto-calibration"]) == 0
     shown = capsys.readouterr().out.splitlines()
@@ -177,7 +178,7 @@ def test_a_saved_ripple_scan_keeps_its_notes_as_the_sources(tmp_path, capsys):
     assert read_cube(out2, auto_calibrate=False).metadata["source_notes"] == {
         "file": out,
         "metadata_note": "a note on saved.h5",
-        "source_notes": {"file": str(rpl), **notes},
+        "source_notes": {"file": str(rpl), **notes, **layout},
     }
 
 

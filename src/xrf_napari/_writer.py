@@ -178,11 +178,14 @@ def _file_metadata(cube) -> dict:
     notes on the file it read ('*_note': a ripple header's byte order, its .raw's size, a
     calibration set aside, and their advice, "set 'byte-order big-endian' in the header") go
     under 'source_notes' with that file's name: kept at the top they read, on opening the
-    saved file, as said of it (`info`, the calibration's tooltip, the fit's notes)."""
+    saved file, as said of it (`info`, the calibration's tooltip, the fit's notes). So do the
+    keys that say how that file lays out its data (io.registry.SOURCE_KEYS: a ripple header's
+    `record_by`, `byte_order`, `data_file`), which read as the saved file's own at the top."""
     import json
 
     from .fileutil import printable
     from .io.project_h5 import _json_default
+    from .io.registry import SOURCE_KEYS
 
     out, dropped, notes = {}, [], {}
     # a snapshot: a worker (the sum pass, the survey) may add "values_checked" meanwhile
@@ -198,7 +201,8 @@ def _file_metadata(cube) -> dict:
         except (TypeError, ValueError):
             dropped.append(str(key))
             continue
-        (notes if str(key).endswith("_note") else out)[str(key)] = value
+        of_source = str(key).endswith("_note") or key in SOURCE_KEYS
+        (notes if of_source else out)[str(key)] = value
     if cube.path is not None:
         out["saved_from"] = printable(cube.path)
     if notes:  # a source's own source_notes (a saved file saved again) go with its notes

@@ -70,6 +70,39 @@ def a_file(kind: str) -> str:
     return f"{A_FILE.get(kind, f'a {kind}')} file"
 
 
+#: Metadata keys the readers set that say how the file read lays out its data or where its
+#: parts lie, not what the cube is: ripple's `header`, `data_file`, `byte_order`, `record_by`;
+#: the HDF5, zarr, .npz and TIFF readers' dataset, member, channel axis, chunks and links; the
+#: text spectra's columns, first channel and inferred axis unit; a sidecar's file. A cube saved
+#: as the project .h5 (_writer._file_metadata) keeps them under `source_notes`, with that file's
+#: name: at the top they read as the saved file's own ("record_by: image", "data_file:
+#: scan.raw"), though its counts are (H, W, C) in /counts.
+SOURCE_KEYS = (
+    "header",
+    "data_file",
+    "byte_order",
+    "record_by",
+    "dataset",
+    "member",
+    "layout",
+    "channel_axis",
+    "channel_axis_from",
+    "matlab",
+    "linked_to",
+    "n_spectra",
+    "detector_elements",
+    "tiff_layout",
+    "tiff_access",
+    "stored_chunks",
+    "format_flavour",
+    "first_channel",
+    "xunits_inferred",
+    "column",
+    "row_index_dropped",
+    "decimal_mark",
+    "calibration_file",
+)
+
 SUPPORTED_SUFFIXES = tuple(BY_SUFFIX)
 SPECTRUM_SUFFIXES = tuple(s for s, f in BY_SUFFIX.items() if f.spectrum)
 
