@@ -2,6 +2,7 @@
 header's record_by / byte_order / data_file, an array's channel axis) with the source's notes,
 not as its own."""
 
+import sys
 import warnings
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from test_io_ripple import write_ripple
 
 from xrf_napari.io import read_cube
+from xrf_napari.io.ripple import parse_header
 
 
 def _saved(cube, out):
@@ -58,3 +60,36 @@ def test_a_saved_scan_keeps_its_sources_layout_with_the_sources_notes(tmp_path, 
     assert {k: notes[k] for k in layout} == layout
     np.testing.assert_array_equal(np.asarray(saved.data), counts)
     assert saved.calibration == cube.calibration
+
+
+# Each reads the file and gives the line of its call (as sys._getframe() reads it on that line).
+def _by_read_cube(path):
+    return read_cube(path, auto_calibrate=False), sys._getframe().f_lineno
+
+
+def _by_cli(path):
+    from xrf_napari.cli.main import main
+
+    return main(["info", str(path), "--no-auto-calibration"]), sys._getframe().f_lineno
+
+
+def _by_parse_header(path):
+    return parse_header(path), sys._getframe().f_lineno
+
+
+@pytest.mark.parametrize("read", [_by_read_cube, _by_cli, _by_parse_header])
+def test_a_ripple_files_warnings_point_at_the_call_that_read_it(tmp_path, read, capsys):
+    """The ripple reader's warnings (a header's calibration set aside, a .raw's trailing bytes)
+    were said with a fixed stacklevel: read_cube, the CLI and napari's reader saw them at
+    ripple.read's line inside the package, and a call of ripple.parse_header one frame above
+    its caller. They now point at the first frame outside the package, whatever the depth."""
+    counts = np.ones((3, 2, 16), np.uint16)
+    rpl = write_ripple(tmp_path, counts, extra="depth-scale\t0.01\ndepth-units\tmm")
+    with open(rpl.with_suffix(".raw"), "ab") as fh:
+        fh.write(b"\1\2\3")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _, line = read(rpl)
+    said = [w for w in caught if "set aside" in str(w.message) or "trailing" in str(w.message)]
+    assert len(said) == (1 if read is _by_parse_header else 2)
+    assert {(w.filename, w.lineno) for w in said} == {(__file__, line)}

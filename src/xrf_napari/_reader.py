@@ -205,9 +205,13 @@ class _warnings_told:
             warnings.showwarning = self._before
         if _napari_shows_warnings(self._before):  # napari's hook showed them
             return False
+        from .errors import FileWarning
+
         ours = str(Path(__file__).parent)
-        for message, category, filename in caught:
-            if issubclass(category, UserWarning) and str(filename).startswith(ours):
+        for message, category, filename in caught:  # a FileWarning points at the reader's caller
+            if issubclass(category, FileWarning) or (
+                issubclass(category, UserWarning) and str(filename).startswith(ours)
+            ):
                 _notify(str(message), level="warning")
         return False
 

@@ -12,6 +12,32 @@ from pathlib import Path
 import numpy as np
 
 
+class FileWarning(UserWarning):
+    """A reader's warning about the file it reads (a calibration set aside, a .raw's trailing
+    bytes), said at the call that read it (warn_outside): the napari reader tells it as a
+    notification by this class, where it had looked for this package's files in its location."""
+
+
+def warn_outside(message: str) -> None:
+    """warnings.warn(message, FileWarning) at the first frame outside this package: the line of
+    the script, test or napari code that called read_cube, parse_header or the napari reader,
+    however deep in the reader it is said. A fixed stacklevel pointed inside the reader
+    (ripple.read's line) from read_cube, the CLI and napari, and one frame above the caller of
+    ripple.parse_header; it also broke whenever a helper was added between."""
+    import os
+    import sys
+    import warnings
+
+    top = os.path.dirname(__file__) + os.sep
+    if sys.version_info >= (3, 12):
+        warnings.warn(message, FileWarning, skip_file_prefixes=(top,))
+        return
+    level, frame = 2, sys._getframe(1)  # 2: warn_outside's caller
+    while frame is not None and frame.f_code.co_filename.startswith(top):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, FileWarning, stacklevel=level)
+
+
 class CubeReadError(ValueError):
     """A file could not be read as a datacube or spectrum; the message names the file and why."""
 

@@ -149,21 +149,19 @@ def set_aside(make, what: str) -> Calibration | None:
     except StorageError:
         raise
     except CubeReadError as exc:
-        told_aside(exc, f"{what} set aside", stacklevel=4)
+        told_aside(exc, f"{what} set aside")
         return None
 
 
-def told_aside(
-    exc: CubeReadError, outcome: str, notes: dict | None = None, stacklevel: int = 3
-) -> None:
-    """Warn "<the error, naming the file>; <outcome>" for a calibration set aside, and keep those
-    words in notes["calibration_note"] where `notes` is given (a ripple header's, for
-    metadata["calibration_note"]): set_aside's words, and a ripple header's own, which had a
-    copy of this."""
-    import warnings
+def told_aside(exc: CubeReadError, outcome: str, notes: dict | None = None) -> None:
+    """Warn "<the error, naming the file>; <outcome>" for a calibration set aside, at the call
+    that read the file (errors.warn_outside), and keep those words in notes["calibration_note"]
+    where `notes` is given (a ripple header's, for metadata["calibration_note"]): set_aside's
+    words, and a ripple header's own, which had a copy of this."""
+    from ..errors import warn_outside
 
     note = f"{exc}; {outcome}"
-    warnings.warn(note, stacklevel=stacklevel)
+    warn_outside(note)
     if notes is not None:
         notes["calibration_note"] = note
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..cube import Cube
 from ..energy import Calibration
-from ..errors import CubeReadError
+from ..errors import CubeReadError, warn_outside
 from .calibration import KEV_PER_UNIT, energy_unit, not_positive, told_aside, unitless_unit
 from .lazy import ChannelFirstView
 from .limits import (
@@ -256,7 +256,7 @@ def _calibration(norm: dict, path, written: dict, notes: dict) -> Calibration | 
     kept in notes["calibration_note"]."""
 
     def aside(exc: CubeReadError, outcome: str) -> None:
-        told_aside(exc, outcome, notes, stacklevel=5)  # at read(), as before
+        told_aside(exc, outcome, notes)  # at the call that read the file (warn_outside)
 
     def named(k):
         return written.get(k, k)
@@ -398,8 +398,6 @@ def _warn_byte_order(hdr: RippleHeader, mm: np.memmap, raw: Path) -> None:
     write), but a big-endian file then reads as garbage with no error: warn, and for integer
     counts say when the first values look big-endian: counts read in the wrong byte order have
     their small low byte in the high byte, so their mean is many times larger."""
-    import warnings
-
     msg = f"{raw}: {hdr.notes['byte_order_note']}"
     if hdr.dtype.kind in "ui":
         first = np.asarray(mm.reshape(-1)[: 2**20])
@@ -411,14 +409,12 @@ def _warn_byte_order(hdr: RippleHeader, mm: np.memmap, raw: Path) -> None:
                 "little-endian): if so, set 'byte-order big-endian' in the header"
             )
         hdr.notes["byte_order_note"] = msg.removeprefix(f"{raw}: ")
-    warnings.warn(msg, stacklevel=3)
+    warn_outside(msg)  # at the call that read the file
 
 
 def _check_size(hdr: RippleHeader, raw: Path) -> str | None:
     """Raise when the .raw is shorter than the header needs, or when its size points to a wrong
     data-length; trailing extra bytes (seen in real exports) are only reported (warning + note)."""
-    import warnings
-
     actual = raw.stat().st_size
     need = hdr.offset + hdr.data_bytes
     if actual == need:
@@ -457,7 +453,7 @@ def _check_size(hdr: RippleHeader, raw: Path) -> str | None:
     note = f"{what}: the {actual - need} trailing bytes are ignored"
     if fits:
         note += f"; {fits}"
-    warnings.warn(f"{raw}: {note}", stacklevel=3)
+    warn_outside(f"{raw}: {note}")
     return note
 
 

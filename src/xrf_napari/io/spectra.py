@@ -249,7 +249,7 @@ def _first_channel_unknown(value: float, path: Path, cal, numbered: bool):
             stacklevel=3,
         )
     else:
-        told_aside(why, "its #@CALIB line, in channels from the first, set aside", stacklevel=4)
+        told_aside(why, "its #@CALIB line, in channels from the first, set aside")
         return None
     return cal
 
