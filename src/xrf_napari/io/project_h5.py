@@ -175,8 +175,28 @@ def read_project_cube(f, path) -> Cube:
     """Cube from an open h5py.File in this layout (the dataset stays lazy)."""
     import h5py
 
-    from ..errors import CubeReadError, require_3d, require_numeric
     from .lazy import open_for_row_blocks
+
+    cal = project_calibration(f, path)
+    d = open_for_row_blocks(f, "counts")
+    meta = {**project_metadata(f), "format": FORMAT}
+    live = f["live_time"] if "live_time" in f else None
+    if live is not None and (
+        not isinstance(live, h5py.Dataset)
+        or tuple(live.shape) != tuple(d.shape[:2])
+        or live.dtype.kind not in "uif"
+    ):
+        live = None
+    return Cube(d, cal, live_time=live, metadata=meta, path=Path(path))
+
+
+def project_calibration(f, path) -> Calibration:
+    """The energy calibration of /counts in an open project file, whose dataset is checked
+    (3-D, numeric, within the reader's limits): read_project_cube's, and read_cube_arrays',
+    which needs no more of the cube (it parsed the root metadata twice)."""
+    import h5py
+
+    from ..errors import CubeReadError, require_3d, require_numeric
     from .limits import check_dataset
 
     counts = f["counts"]
@@ -201,20 +221,9 @@ def read_project_cube(f, path) -> Cube:
         raise CubeReadError(
             path, f"/counts has no valid offset/gain calibration attributes ({exc})"
         ) from exc
-    del (
-        attrs,
-        counts,
-    )  # no handle of /counts may stay open: the next one carries the row-block chunk cache
-    d = open_for_row_blocks(f, "counts")
-    meta = {**project_metadata(f), "format": FORMAT}
-    live = f["live_time"] if "live_time" in f else None
-    if live is not None and (
-        not isinstance(live, h5py.Dataset)
-        or tuple(live.shape) != tuple(d.shape[:2])
-        or live.dtype.kind not in "uif"
-    ):
-        live = None
-    return Cube(d, cal, live_time=live, metadata=meta, path=Path(path))
+    # its handles of /counts close on return: read_project_cube's next one carries the row-block
+    # chunk cache
+    return cal
 
 
 def read_targets(path) -> dict:

@@ -211,7 +211,7 @@ def read_cube_arrays(path, rebin: bool = False) -> tuple[np.ndarray, np.ndarray,
     embedder's training thins whole counts. The check was of the channel count alone, so a
     512-channel cube of another calibration was read as if canonical."""
     from ..io.hdf5 import open_hdf5
-    from ..io.project_h5 import check_project_file, project_metadata, read_project_cube
+    from ..io.project_h5 import check_project_file, project_calibration, project_metadata
 
     path = Path(path)
     try:
@@ -221,7 +221,7 @@ def read_cube_arrays(path, rebin: bool = False) -> tuple[np.ndarray, np.ndarray,
                 raise ValueError(
                     f"{path} has no /targets/labels (region labels are needed to train)"
                 )
-            cal = read_project_cube(f, path).calibration
+            cal = project_calibration(f, path)
             counts = f["counts"][()]
             labels = f["targets/labels"][()]
             meta = project_metadata(f)  # as the colour pass read it (read_project_cube)
