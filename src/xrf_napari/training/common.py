@@ -580,14 +580,9 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
     if resume:
         return state
     if finished:
-        unwritten = unwritten_results(path, trainer, state)
-        if not unwritten:
+        rest, other = unwritten_results(path, trainer, state)
+        if not rest and not other:
             return None
-        # judged by its identity, a metrics.json there is another checkpoint's, whatever its
-        # date: "missing or older than it" named a file standing there newer than it (a copy)
-        by_id = state.get(CHECKPOINT_ID) is not None and (path.parent / "metrics.json").is_file()
-        other = [n for n in unwritten if by_id and n == "metrics.json"]
-        rest = [n for n in unwritten if n not in other]
         said = [f"{', '.join(rest)} missing or older than it"] if rest else []
         said += [f"{n} written for another checkpoint" for n in other]
         raise ValueError(
@@ -607,36 +602,42 @@ def refuse_unfinished_checkpoint(ckpt_path, resume: bool, trainer: str | None = 
 CHECKPOINT_ID = "checkpoint_id"
 
 
-def unwritten_results(ckpt: Path, trainer: str | None, state=None) -> list[str]:
+def unwritten_results(ckpt: Path, trainer: str | None, state=None) -> tuple[list[str], list[str]]:
     """The results a run writes after its last checkpoint (its weights, metrics.json,
     loss_curve.png) that are not there for it beside `ckpt`: a run killed while writing them
     (kill -9, a power cut) left a finished checkpoint, and the same command without --resume
-    trained the whole run again. trainer None (unknown): the weights are not judged.
+    trained the whole run again. trainer None (unknown): the weights are not judged. Returns
+    (those missing or older than it, those written for another checkpoint: ["metrics.json"] or
+    []), each stat'ed once (the refusal stat'ed metrics.json again to tell them apart).
 
     `state`: the checkpoint loaded. One with an identity (CHECKPOINT_ID) is judged by
     metrics.json, written last: the results are that run's when it records the identity (then
     only a file deleted since is missing), whatever the files' dates: judged by dates, a finished
     run copied with `cp -r` (each file dated by the copy, in no set order) was refused as "stopped
-    while writing" its results. A checkpoint without one (written before 2026-12-06) is judged by
-    the dates: the results must be no older than it."""
+    while writing" its results; a metrics.json there recording another identity is another
+    checkpoint's, whatever its date ("missing or older than it" named a file standing there newer
+    than it, a copy). A checkpoint without one (written before 2026-12-06) is judged by the
+    dates: the results must be no older than it."""
     names = [TRAINER_WEIGHTS[trainer]] if trainer in TRAINER_WEIGHTS else []
     names += ["metrics.json", "loss_curve.png"]
     folder = ckpt.parent
     ident = state.get(CHECKPOINT_ID) if isinstance(state, dict) else None
     if ident is not None and recorded_checkpoint(folder / "metrics.json") == ident:
-        return [name for name in names if not (folder / name).is_file()]
+        # metrics.json was just read: there
+        return [n for n in names if n != "metrics.json" and not (folder / n).is_file()], []
     written = ckpt.stat().st_mtime_ns
-    unwritten = []
+    unwritten, other = [], []
     for name in names:
         try:
-            if (folder / name).stat().st_mtime_ns >= written:
-                continue
+            when = (folder / name).stat().st_mtime_ns
         except OSError:
-            pass
-        unwritten.append(name)
-    if ident is not None and "metrics.json" not in unwritten:
-        unwritten.append("metrics.json")  # an earlier run's: it records another checkpoint
-    return unwritten
+            unwritten.append(name)
+            continue
+        if ident is not None and name == "metrics.json":
+            other.append(name)  # an earlier run's: it records another checkpoint
+        elif when < written:
+            unwritten.append(name)
+    return unwritten, other
 
 
 def recorded_checkpoint(metrics_path: Path):
