@@ -12,7 +12,6 @@ former rule) and its ARI. Means over the cubes at the end.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -34,10 +33,11 @@ def main() -> None:
         embed,
     )
     from xrf_napari.analysis.pooling import decide
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
     from xrf_napari.io import read_cube
     from xrf_napari.io.project_h5 import read_targets
 
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])  # the first paragraph
+    p = CommandParser(description=__doc__.split("\n\n")[0])  # the first paragraph
     p.add_argument("cubes", nargs="+", help="project .h5 cubes with a 'labels' target")
     p.add_argument("--device", default="cpu")
     args = p.parse_args()

@@ -18,7 +18,6 @@ intersection over union of the region that best matches the patch.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 from pathlib import Path
@@ -110,7 +109,9 @@ def measure(calibration, mu: np.ndarray, level: float, seed: int, mask):
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    p = CommandParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--levels", type=float, nargs="+", default=[200.0, 2000.0])
     p.add_argument("--contrasts", nargs="+", default=list(CONTRASTS), choices=CONTRASTS)

@@ -14,7 +14,6 @@ rows: the same kind of layer); this is the job's time, which was the freeze befo
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -38,8 +37,9 @@ def composite_before(maps, percentile: float = 99.5) -> np.ndarray:
 
 def main() -> int:
     from xrf_napari.analysis.maps import composite_rgb
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = CommandParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=4000, help="maps of size x size px")
     parser.add_argument("--repeat", type=int, default=5, help="composites of each side")
     args = parser.parse_args()

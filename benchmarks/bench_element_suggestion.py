@@ -31,7 +31,6 @@ A few seconds (--quick: every third pigment); --pairs adds every pair of pigment
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import Counter
 from pathlib import Path
@@ -213,7 +212,9 @@ def table(rows, title) -> None:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    p = CommandParser(
         description="Precision and recall of the element suggestion on files whose elements are "
         "known: the bundled samples and one-pigment cubes under two instrument families."
     )

@@ -172,7 +172,9 @@ def child(part: str, args) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])  # the first paragraph
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    ap = CommandParser(description=__doc__.split("\n\n")[0])  # the first paragraph
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workdir", default="/tmp/xrf_bench_embed")
     ap.add_argument("--weights", default=None, help="DVE weights (default: shipped)")

@@ -43,7 +43,6 @@ is timed.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -515,7 +514,9 @@ def gui_times(path, device: str, k: int, why: bool = False, collect: bool = Fals
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])  # the first paragraph
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    p = CommandParser(description=__doc__.split("\n\n")[0])  # the first paragraph
     p.add_argument("--workdir", default="/tmp/xrf_bench_embed")
     p.add_argument("--device", default="cpu")
     p.add_argument("--k", type=int, default=8)

@@ -18,7 +18,6 @@ redraw to both sides alike).
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -79,7 +78,9 @@ def measure(size: int, repeat: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])  # the first paragraph
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    parser = CommandParser(description=__doc__.split("\n\n")[0])  # the first paragraph
     parser.add_argument("--size", type=int, default=4000, help="labels are size x size int32")
     parser.add_argument("--repeat", type=int, default=7, help="landings on each side")
     args = parser.parse_args()

@@ -19,7 +19,6 @@ Needs a display (Xvfb here: software OpenGL, which makes the repaint slower than
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -144,7 +143,9 @@ def _ms(values) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])  # the first paragraph
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    parser = CommandParser(description=__doc__.split("\n\n")[0])  # the first paragraph
     parser.add_argument("--size", type=int, default=4000, help="results are size x size px")
     parser.add_argument("--repeat", type=int, default=5, help="landings of each kind and side")
     args = parser.parse_args()

@@ -761,9 +761,9 @@ def print_table(case: str, results: dict, size_mb: float, failures=(), notes=())
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
         "--which", default="a", help="cases to run, comma-separated from a,b,c (default a)"
     )

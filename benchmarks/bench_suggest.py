@@ -66,7 +66,9 @@ def part(path: str) -> dict:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])  # the first paragraph
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    p = CommandParser(description=__doc__.split("\n\n")[0])  # the first paragraph
     p.add_argument("--workdir", default="/tmp/xrf_bench_embed", type=Path)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--cube", nargs="+", type=Path, help="time these cube files instead")

@@ -26,9 +26,9 @@ from _measure import machine_header, peak_rss_mb  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--cubes", type=int, default=3)
     ap.add_argument("--spectra", type=int, default=60)

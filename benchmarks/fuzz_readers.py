@@ -32,7 +32,6 @@ Cases run one at a time.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -644,7 +643,9 @@ def tree_hash(root: Path) -> str:
 
 # -- main -----------------------------------------------------------------------------------------
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    ap = CommandParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cases", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=20.0)

@@ -26,8 +26,6 @@ and this script's figures before 2026-12-05).
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
 
@@ -74,7 +72,9 @@ def cube_row(emb, counts: np.ndarray, labels: np.ndarray, pool: bool = True) -> 
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True)
     p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")
     p.add_argument("--max-cubes", type=int, default=None)

@@ -9,12 +9,13 @@ plugin does not (a check that the threshold is not too low). Slow references are
 
 from __future__ import annotations
 
-import argparse
 import json
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("data", nargs="+", help="folders of generated cubes (with targets/labels)")
     p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")
     p.add_argument("--force", action="store_true", help="pool every cube, whatever its counts")

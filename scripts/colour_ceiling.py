@@ -24,7 +24,6 @@ ratios barely change the spectrum) that no recolouriser fed from the spectrum ca
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import numpy as np
@@ -139,7 +138,9 @@ def probe(x_train, y_train, steps: int = 3000, hidden: int = 128, seed: int = 0)
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("--train", required=True)
     p.add_argument("--test", required=True, nargs="+", help="one or more held-out folders")
     p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")

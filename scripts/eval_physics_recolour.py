@@ -79,9 +79,9 @@ def evaluate_cube(
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", help="a folder of cubes (or an exported set)")
     ap.add_argument("--k", type=int, default=16, help="K-Means regions (0: automatic, 2-12)")
     ap.add_argument("--weights", help="SmallUViT weights (default: the shipped ones)")

@@ -296,9 +296,9 @@ def breakdown(rows: list[dict], mode: str = "physics") -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("inputs", nargs="+", help="cube files or folders of cube_*.h5")
     ap.add_argument("--json", help="write per-region rows here")
     ap.add_argument(

@@ -15,7 +15,6 @@ are printed: "tiles" (without groups) and "groups" (what the docks and quicklook
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import numpy as np
@@ -42,7 +41,9 @@ def shown(cube, labels) -> set[str]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    p = CommandParser(description=__doc__.split("\n\n")[0])
     p.add_argument("cubes", nargs="+", help="generated cubes (xrf-napari-train generate)")
     args = p.parse_args(argv)
 

@@ -214,9 +214,9 @@ def pigment_figure(out: Path):
 
 
 def main():
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--real", default=str(ROOT.parent / "shared" / "data" / "real"))
     ap.add_argument("--out", default=str(ROOT / "docs" / "images"))
     args = ap.parse_args()

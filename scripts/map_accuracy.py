@@ -88,9 +88,9 @@ def run(fwhm, total=1e5, levels=(1e4, 1e5, 1e6)):
 
 
 if __name__ == "__main__":
-    import argparse
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = CommandParser(description=__doc__.split("\n\n")[0])
     # `--help` was taken for the label: the whole run, its tables titled "== --help FWHM ..."
     ap.add_argument("label", nargs="?", default="", help="a word for the tables' titles")
     label = ap.parse_args().label

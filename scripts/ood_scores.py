@@ -11,7 +11,6 @@ the score should catch, at any count level.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -43,7 +42,9 @@ def with_axis(cube, spec: str):
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("folders", nargs="+", help="folders of cubes (*.h5) or single cube files")
     p.add_argument("--max-cubes", type=int, default=12, help="cubes per folder")
     p.add_argument(

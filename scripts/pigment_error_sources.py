@@ -26,7 +26,6 @@ pigment X-rays cannot rank (carbon black, indigo, the lakes, ultramarine, Van Dy
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -172,7 +171,9 @@ def colour_summary(rows: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    ap = CommandParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", help="folder of generated cubes (with their recipes)")
     ap.add_argument("--json", help="write the per-region classes here")
     ap.add_argument(

@@ -8,8 +8,6 @@ flagged unreliable. True regions as labels; the share is `unexplained_share` of 
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
 
@@ -34,7 +32,9 @@ def region_shares(data_dir, n_cubes: int) -> np.ndarray:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("data", nargs="+", help="folders of generated cubes (with targets/labels)")
     p.add_argument("--cubes", type=int, default=8, help="cubes per folder (default 8)")
     args = p.parse_args(argv)

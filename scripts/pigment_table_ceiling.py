@@ -57,9 +57,9 @@ def swatch_floor(folders) -> dict[str, list[float]]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folders", nargs="+")
     per = swatch_floor(ap.parse_args(argv).folders)
     print("| pigment | masstone + tints, mean dE00 | masstone |\n|---|---|---|")

@@ -101,9 +101,9 @@ def tally(cubes, manifest: dict, source: str) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("train_dir", nargs="?", help="a generated training set (split train)")
     ap.add_argument("--draw", metavar="IMAGES_DIR", help="draw the recipes from these paintings")
     ap.add_argument("--n-cubes", type=int, default=256)

@@ -23,7 +23,6 @@ knowing the paint exactly would give; the generator picks recipes close to the r
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -107,7 +106,9 @@ def score(cubes, key, predict, scales: int = 5) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("--train", required=True)
     p.add_argument("--test", required=True, nargs="+")
     p.add_argument("--max-train-cubes", type=int, default=None)

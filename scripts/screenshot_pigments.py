@@ -19,9 +19,9 @@ from screenshots import PLUGIN, ROOT, _ensure_display, settle, shot, wait
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    p = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sample", default="panel", choices=("panel", "painting"))
     p.add_argument("--cube", help="a synthetic cube file (with targets/labels) instead of a sample")
     p.add_argument(

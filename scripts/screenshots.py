@@ -132,9 +132,9 @@ def show_first_maps(maps, n: int = 3) -> None:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    p = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sample", default="painting", choices=("painting", "panel"))
     p.add_argument("--out", help="folder for the shots (default: see above)")
     p.add_argument("--device", default="auto")

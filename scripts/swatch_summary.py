@@ -12,7 +12,6 @@ runs give one column group each, so a candidate and the shipped pair can share a
 
 from __future__ import annotations
 
-import argparse
 import glob
 import json
 from collections import defaultdict
@@ -40,7 +39,9 @@ def load(pattern: str) -> list[dict]:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("groups", nargs="+", help="LABEL=GLOB of eval.json files")
     args = p.parse_args(argv)
     columns, order = [], []

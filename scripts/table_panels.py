@@ -15,7 +15,6 @@ Cr), its counts per pixel, resolution and ground drawn from the seed and the ano
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,6 +42,7 @@ def table_panel(names: list[str], cell: int = 24):
 
 
 def main(argv=None) -> None:
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
     from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
     from xrf_napari.io.project_h5 import write_cube
     from xrf_napari.physics.instrument import random_profile
@@ -50,7 +50,7 @@ def main(argv=None) -> None:
     from xrf_napari.synth.dataset import synthesize
     from xrf_napari.synth.swatches import recipe_rgb
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = CommandParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", help="output folder")
     ap.add_argument("--anodes", nargs="+", default=list(ANODES), choices=ANODES)
     ap.add_argument("--seeds", nargs="+", type=int, default=[1])

@@ -61,15 +61,18 @@ def add_alias(parser, action, *aliases: str) -> None:
         if alias in parser._option_string_actions:
             raise ValueError(f"{alias} is already an option of {parser.prog}")
         parser._option_string_actions[alias] = action
+    # for the refusals to name the spelling typed (_dispatch.CommandParser)
+    action.hidden_aliases = (*getattr(action, "hidden_aliases", ()), *aliases)
 
 
-def as_typed(*names: str) -> str:
+def as_typed(*names: str, words: list[str] | None = None) -> str:
     """The spelling of one option (its shown name first, then the aliases add_alias reads) that
-    the running command was given, for a refusal to name the option as typed: names[0] where
-    none of them was (or outside a command)."""
+    the running command was given (or `words`, an argv being parsed), for a refusal to name the
+    option as typed: names[0] where none of them was (or outside a command)."""
     from ..argtypes import running_argv
 
-    words = running_argv() or []
+    if words is None:
+        words = running_argv() or []
     for name in names:
         if any(w == name or w.startswith(name + "=") for w in words):
             return name

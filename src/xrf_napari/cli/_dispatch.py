@@ -146,12 +146,11 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     if sys.stderr is None:  # `2>&-`: print(file=None) wrote the error lines to standard output
         sys.stderr = open(os.devnull, "w", encoding="utf-8")
     argv = list(sys.argv[1:] if argv is None else argv)
-    # allow_abbrev=False here and in each command's parser: an option typed in part was read as
-    # the one it begins, `embed --k 0` (meaning -k) as --k-range: "expected 2 arguments"
-    top = argparse.ArgumentParser(
+    # CommandParser here and for each command: an option typed in part was read as the one it
+    # begins, `embed --k 0` (meaning -k) as --k-range: "expected 2 arguments"
+    top = CommandParser(
         prog=prog,
         description=description,
-        allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="commands:\n" + "\n".join(f"  {n:<14}{h}" for n, (_, h) in commands.items()),
     )
@@ -191,7 +190,7 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     module, help_text = commands[ns.command]
     mod = importlib.import_module(module)
     name = f"{prog} {ns.command}"  # as its usage, warning, note and error lines name it
-    parser = argparse.ArgumentParser(prog=name, description=help_text, allow_abbrev=False)
+    parser = CommandParser(prog=name, description=help_text)
     mod.configure(parser)
     output = parser._option_string_actions.get("--output")
     if output is not None and "--out" not in parser._option_string_actions:
@@ -487,8 +486,108 @@ def _refuse_option_as_value(parser, option, known, word: str) -> None:
     parser.error(said)
 
 
+class CommandParser(argparse.ArgumentParser):
+    """argparse.ArgumentParser as every command line of the project reads its options: the
+    `xrf-napari` and `xrf-napari-train` commands (dispatch), and the scripts/ and benchmarks/
+    programs, which took `--forc` as --force while the commands refused it. Options are given
+    in full (allow_abbrev=False): an option typed in part was read as the one it begins, `embed
+    --k 0` (meaning -k) as --k-range, "expected 2 arguments". An unknown option is refused
+    naming those it may mean (_unknown_option), before argparse's refusal of a required option
+    missing; a left-over word is said where it came from (_stray_hint). An option's old
+    spelling (_args.add_alias) is named as typed in a refusal, and refused beside the option's
+    own spelling giving another value (the one argparse kept was the last, unsaid)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+        self._words: list[str] = []  # the words parsed, for the refusals (error)
+        self._stray: list[str] = []  # the words argparse left over
+
+    def parse_known_args(self, args=None, namespace=None):
+        words = list(sys.argv[1:] if args is None else args)
+        self._words, self._stray = words, []
+        _refuse_unknown_options(self, words)
+        ns, self._stray = super().parse_known_args(words, namespace)
+        self._refuse_two_spellings(words)
+        return ns, self._stray
+
+    def _stray_refusal(self) -> str:
+        """parse_args' refusal of the words left over (self._stray), said where they came from."""
+        # argparse leaves `--` among them where it ends the options after every input is given
+        stray = [w for w in self._stray if w != "--"] or self._stray
+        word = stray[0]
+        if (
+            word.startswith("-")
+            and word != "-"
+            and not _NUMBER.fullmatch(word)
+            and word in _options_part(self._words)  # after `--`, an input (`info -- -a.h5 -b.h5`)
+        ):
+            return _unknown_option(self, word)  # `-clusters`, as a --word
+        return f"unrecognized arguments: {' '.join(stray)}{_stray_hint(self, self._words, word)}"
+
+    def _refuse_two_spellings(self, words: list[str]) -> None:
+        """`recolour --embedder-weights A --embedder B`: argparse kept B, the last, and the
+        refusals of its file named the option as the first spelling found; two spellings of
+        one option (add_alias) giving different values are refused, naming both."""
+        from ..fileutil import printable
+
+        for action in dict.fromkeys(self._option_string_actions.values()):
+            spellings = (*action.option_strings, *getattr(action, "hidden_aliases", ()))
+            if len(spellings) == len(action.option_strings):
+                continue
+            given = _values_given(words, spellings)
+            if len({v for _, v in given}) > 1 and len({s for s, _ in given}) > 1:
+                (s1, v1), (s2, v2) = given[0], next(g for g in given if g[1] != given[0][1])
+                shown = action.option_strings[0]
+                self.error(
+                    f"{s1} {printable(v1)} and {s2} {printable(v2)}: the same option "
+                    f"({shown}), given two different values; give one"
+                )
+
+    def error(self, message):
+        """argparse's refusal, the option it names as the user typed it: `recolour
+        --embedder-weights` (--embedder's old name, add_alias) said "argument --embedder:
+        expected one argument", an option the user had not typed. Words left over are said
+        where they came from (_stray_refusal)."""
+        if self._stray and message.startswith("unrecognized arguments: "):
+            message = self._stray_refusal()
+        super().error(_named_as_typed(self, message, self._words))
+
+
+def _values_given(words: list[str], spellings) -> list[tuple[str, str]]:
+    """(spelling, value) of each of `spellings` (one option's, taking one value) before `--`,
+    as `--opt VALUE` or `--opt=VALUE`, in the order typed (after argparse took them)."""
+    before = _options_part(words)
+    given = []
+    for i, word in enumerate(before):
+        name, eq, value = word.partition("=")
+        if name in spellings:
+            if eq:
+                given.append((name, value))
+            elif i + 1 < len(before):
+                given.append((name, before[i + 1]))
+    return given
+
+
+def _named_as_typed(parser, message: str, words: list[str]) -> str:
+    """`message`, "argument --embedder: ...", naming the option as typed in `words` where that
+    was one of its old spellings (add_alias) alone."""
+    from ._args import as_typed
+
+    m = re.match(r"argument (\S+): ", message)
+    if not m:
+        return message
+    for action in dict.fromkeys(parser._option_string_actions.values()):
+        aliases = getattr(action, "hidden_aliases", ())
+        if aliases and m.group(1) in ("/".join(action.option_strings), *action.option_strings):
+            typed = as_typed(*action.option_strings, *aliases, words=words)
+            if typed in aliases:
+                return f"argument {typed}: {message[m.end() :]}"
+    return message
+
+
 def _parse(parser, argv, prog: str):
-    """parser.parse_args(argv), a left-over word said where it came from (_stray_hint), its
+    """parser.parse_args(argv) (a CommandParser's), its
     --help output checked: argparse ignores an OSError writing
     the help and exits 0, so `COMMAND --help > /dev/full` exited 0 with nothing written (Python
     unbuffered) or 120 with "Exception ignored" (the help still buffered, met at exit). A help
@@ -497,22 +596,7 @@ def _parse(parser, argv, prog: str):
     stdout = sys.stdout
     marked = sys.stdout = _MarkedStdout(stdout)
     try:
-        _refuse_unknown_options(parser, argv)
-        args, stray = parser.parse_known_args(argv)  # parse_args, its refusal explained
-        # argparse leaves `--` among them where it ends the options after every input is given
-        stray = [w for w in stray if w != "--"] or stray
-        if stray:
-            word = stray[0]
-            if (
-                word.startswith("-")
-                and word != "-"
-                and not _NUMBER.fullmatch(word)
-                and word in _options_part(argv)  # after `--`, an input (`info -- -a.h5 -b.h5`)
-            ):
-                parser.error(_unknown_option(parser, word))  # `-clusters`, as a --word
-            hint = _stray_hint(parser, argv, stray[0])
-            parser.error(f"unrecognized arguments: {' '.join(stray)}{hint}")
-        return args
+        return parser.parse_args(argv)  # a CommandParser's: an unknown word explained
     except SystemExit as exc:
         if exc.code not in (0, None):
             raise  # a usage error, on stderr
