@@ -1,13 +1,17 @@
 """Session 55, the command lines: an option's old spelling named as typed, and refused beside its
-new one giving another file; the scripts' and benchmarks' options given in full."""
+new one giving another file; generate's --counts-per-pixel refused as it parses, and its --seed
+above 2**32 - 1 still resuming the set an earlier version made with it; the scripts' and
+benchmarks' options given in full."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from xrf_napari.cli import main as cli_main
+from xrf_napari.cli import train as cli_train
 
 
 def _refusal(entry, argv, capsys) -> str:
@@ -51,6 +55,75 @@ def test_two_spellings_of_one_option_giving_two_files_are_refused(tmp_path, caps
     # a guard: the same file both ways is taken (the run goes on to the missing scan)
     assert cli_main.main([*argv, "--embedder", str(a), "--embedder-weights", str(a)]) == 2
     assert "none.h5: no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "nan", "inf", "2e9"])
+def test_generate_refuses_a_count_level_out_of_range_as_it_parses(value, capsys):
+    """--counts-per-pixel 0 (or nan, 2e9) parsed, and run() refused it later in words of its
+    own ("--counts-per-pixel must be positive, finite and at most 1e+09 ..."), where the other
+    numbers of generate are argparse's refusals (session 54). Fails on the parent: it parsed."""
+    from test_cliopts54 import _parser
+
+    parser = _parser("xrf-napari-train", "generate")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--out", "o", "--n-cubes", "1", "--counts-per-pixel", value])
+    said = f"{float(value):g} is out of range: it must be above 0 and at most 1e+09"
+    assert f"error: argument --counts-per-pixel: {said}" in capsys.readouterr().err
+    ns = parser.parse_args(["--out", "o", "--n-cubes", "1", "--counts-per-pixel", "1e9"])
+    assert ns.counts_per_pixel == 1e9  # a guard: the bound itself is taken
+
+
+def _old_set(out: Path, seed: int, n_cubes: int = 1) -> list[str]:
+    """A set an earlier version made with `seed` (its manifest.json, the config it recorded,
+    and its one cube, as small as read back), and the command line that made it."""
+    import h5py
+    import numpy as np
+
+    from xrf_napari.synth.dataset import GenerateConfig, _manifest_head
+
+    out.mkdir()
+    head = _manifest_head(GenerateConfig(out=str(out), n_cubes=n_cubes, size=16, seed=seed), None)
+    head["code"] = {"version": "0.0.1"}  # an earlier version's (not an option of the set)
+    (out / "manifest.json").write_text(json.dumps(head), encoding="utf-8")
+    with h5py.File(out / "cube_00000.h5", "w") as f:
+        f.attrs["metadata"] = json.dumps({"profile": {"anode": "Rh"}})
+        f["counts"] = np.zeros((16, 16, 2), np.uint16)
+    return ["generate", "--out", str(out), "--n-cubes", str(n_cubes), "--size", "16"] + [
+        "--seed",
+        str(seed),
+        "--workers",
+        "1",
+        "--no-progress",
+    ]
+
+
+def test_a_set_made_with_a_seed_above_2_32_resumes_with_its_own_command(tmp_path, capsys):
+    """Session 54 refused a --seed above 2**32 - 1 at parsing (the trainers' bound), which
+    generate took before: a set an earlier version made with `--seed 1099511627776` (its
+    manifest records it) could no longer be finished or resumed with its own command line, and
+    the refusal said nothing of it. The recorded seed is taken for that set; a new set is
+    refused, saying a larger seed only resumes one. Fails on the parent: SystemExit 2."""
+    seed = 2**40
+    out = tmp_path / "old"
+    argv = _old_set(out, seed)
+    assert cli_train.main(argv) == 0, capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed"] == seed and [c["file"] for c in manifest["cubes"]] == ["cube_00000.h5"]
+    assert manifest["code"] == {"version": "0.0.1"}  # the set's own record kept
+    new = tmp_path / "new"
+    argv[argv.index(str(out))] = str(new)
+    assert cli_train.main(argv) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"error: argument --seed: {seed} is out of range: a seed must be between 0 and "
+        f"4294967295; a larger one only resumes the set an earlier version made with it, and "
+        f"--out {new} holds no set"
+    ) in err, err
+    assert not new.exists()
+    other = _old_set(tmp_path / "other", 7)  # another seed's set: named
+    other[other.index("7")] = str(seed)
+    assert cli_train.main(other) == 2
+    assert "holds a set of --seed 7" in capsys.readouterr().err
 
 
 def _scripts() -> list[Path]:

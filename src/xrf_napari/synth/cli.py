@@ -14,7 +14,7 @@ MAX_COUNTS_PER_PIXEL = 1e9
 
 
 def configure(p):
-    from ..argtypes import float_in, int_in, seed_int
+    from ..argtypes import float_in, int_in
 
     p.add_argument("--images", help="folder of RGB images (default: procedural paintings)")
     p.add_argument("--out", required=True, help="output folder")
@@ -36,7 +36,9 @@ def configure(p):
     )
     p.add_argument(
         "--seed",
-        type=seed_int,
+        # the trainers' bound (argtypes.SEED_MAX) is checked by run(), which knows --out: a set
+        # an earlier version made with a larger seed is resumed with it (_check_seed)
+        type=int_in(0, what="a seed"),
         default=0,
         help="seed of the set (default 0): the same seed and options make the same cubes, "
         "whatever --workers",
@@ -116,7 +118,9 @@ def configure(p):
     )
     p.add_argument(
         "--counts-per-pixel",
-        type=float,
+        # refused out of range by argparse as the other numbers are (run() refused it, in words
+        # of its own, after the others had parsed)
+        type=float_in(0, MAX_COUNTS_PER_PIXEL, lo_open=True),
         default=None,
         metavar="N",
         help="every cube at this mean count level instead of its family's random one (above 0, "
@@ -135,6 +139,28 @@ def configure(p):
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def _check_seed(seed: int, out) -> None:
+    """A --seed above argtypes.SEED_MAX (the trainers' bound, 0 to 2**32 - 1) refused, but where
+    it resumes the set in --out that an earlier version made with it: the set records its seed
+    (manifest.json), and a rerun of its own command line, which finishes or resumes it, was
+    refused at parsing with the seed it was made with."""
+    from ..argtypes import SEED_MAX
+    from ..fileutil import printable
+    from .dataset import generator_manifest
+
+    if seed <= SEED_MAX:
+        return
+    recorded = (generator_manifest(out) or {}).get("seed")
+    if recorded == seed:
+        return
+    there = "no set" if recorded is None else f"a set of --seed {recorded}"
+    raise ValueError(
+        f"argument --seed: {seed} is out of range: a seed must be between 0 and {SEED_MAX}; a "
+        f"larger one only resumes the set an earlier version made with it, and --out "
+        f"{printable(out)} holds {there}"
+    )
+
+
 def run(args) -> int:
     from pathlib import Path
 
@@ -148,6 +174,7 @@ def run(args) -> int:
         in_split,
     )
 
+    _check_seed(args.seed, args.out)  # first, as argparse's refusals of the other numbers
     check_output_folder(args.out, ("manifest.json",), inputs=[args.images], option="--out")
     if args.kind == "panels" and args.size is not None:  # it was ignored, yet recorded
         raise ValueError(
@@ -159,11 +186,6 @@ def run(args) -> int:
         raise ValueError(
             f"--n-cubes {args.n_cubes}: a set holds at most {MAX_N_CUBES:,} cubes (cube_00000.h5 "
             "to cube_99999.h5); make larger ones as several sets, each with its own --seed"
-        )
-    if args.counts_per_pixel is not None and not 0 < args.counts_per_pixel <= MAX_COUNTS_PER_PIXEL:
-        raise ValueError(
-            f"--counts-per-pixel must be positive, finite and at most {MAX_COUNTS_PER_PIXEL:g} "
-            f"(a channel holds up to about half of it), got {args.counts_per_pixel:g}"
         )
     if args.style == "paper" and args.counts_per_pixel is not None:
         raise ValueError("--counts-per-pixel applies to the physics generator only")
