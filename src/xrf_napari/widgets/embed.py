@@ -270,7 +270,8 @@ class EmbedClusterWidget(CubeDock):
         return too_few_for_regions(cube.shape, scan, "the Pigments panel") or ""
 
     def _add_results(self, cube_layer, res, check=None):
-        """Staged (one layer per turn of the event loop: see JobPanel). `check`: the run's
+        """Staged (one layer per turn of the event loop: see JobPanel), the line saying "Adding
+        2 layers... (1 of 2)" meanwhile and "Done." once both are in. `check`: the run's
         RegionsCheck (None: the digests are computed here)."""
         latent, rgb, result, spectra, counts, device, note, ood, why_one = res
         viewer = self.viewer
@@ -279,6 +280,9 @@ class EmbedClusterWidget(CubeDock):
         cube = layer_cube(cube_layer)
         name = result_name(viewer, cube, "latent RGB", source)  # a renamed scan's, kept
         latent_before = _layer_state(find_result(viewer, cube, name))
+        # the line counts the two layers as they come ("Done." stood over a first run's adding
+        # 2.4-2.9 s, napari's first Labels layer); no Cancel: a latent RGB alone is no result
+        self.job.begin_adding(2, cancellable=False)
         self.latent_layer = upsert_layer(
             viewer,
             name,
@@ -290,6 +294,7 @@ class EmbedClusterWidget(CubeDock):
             translate=translate,
             metadata={"xrf_latent": latent},
         )
+        self.job.added(1)
         try:
             yield
         except GeneratorExit:
@@ -320,6 +325,7 @@ class EmbedClusterWidget(CubeDock):
             )
         finally:
             self._landing = False
+        self.job.added(2)
         try:
             yield
         except GeneratorExit:

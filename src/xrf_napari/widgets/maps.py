@@ -87,11 +87,6 @@ class FwhmBox(QDoubleSpinBox):
         super().setValue(float(value) if value else self.minimum())
 
 
-def _adding_words(done: int, total: int) -> str:
-    """Make maps' line while its maps are added to the viewer."""
-    return f"Adding {total} map{'s' * (total != 1)}\u2026 ({done} of {total})"
-
-
 def _maps_job(cube, symbols, fwhm_ev, background, present, lines, anode=None, spectrum=None):
     """(plans, maps, display maximum of each map): the maxima (analysis.maps.display_top) are
     computed here, so the GUI thread only hands finished arrays and contrast limits to napari.
@@ -397,7 +392,7 @@ class ElementMapsWidget(CubeDock):
         self.forget(cube, "composite")  # new maps: the first three, as after every Make maps
         _hide_results_of(viewer, cube)  # the new maps replace the scan's older maps and composites
         total = len(plans)
-        self.job.begin_adding(total, _adding_words(0, total))
+        self.job.begin_adding(total, "map")
         for i, plan in enumerate(plans):
             yield  # the line (and the map before) drawn first; Cancel or a closed scan seen
             if self.job.adding_cancelled:
@@ -426,7 +421,7 @@ class ElementMapsWidget(CubeDock):
             layers[plan.symbol] = layer
             if plan.note:
                 notes.append(f"{plan.symbol}: {plan.note}")
-            self.job.added(i + 1, _adding_words(i + 1, total))
+            self.job.added(i + 1)
         if len(layers) < total:  # cancelled: the maps added are the result, and said to be
             plans = [p for p in plans if p.symbol in layers]
             said = (
