@@ -1,7 +1,7 @@
 """Session 55, the command lines: an option's old spelling named as typed, and refused beside its
 new one giving another file; generate's --counts-per-pixel refused as it parses, and its --seed
 above 2**32 - 1 still resuming the set an earlier version made with it; the scripts' and
-benchmarks' options given in full."""
+benchmarks' options given in full; a lower-case anode given to the training-data check."""
 
 from __future__ import annotations
 
@@ -156,3 +156,22 @@ def test_a_script_and_a_benchmark_refuse_an_option_typed_in_part(monkeypatch, ca
         assert exc.value.code == 2
         err = capsys.readouterr().err
         assert "unrecognized option '--he': did you mean -h/--help?" in err, err
+
+
+def test_a_lower_case_anode_is_read_as_its_symbol(tmp_path):
+    """check_scan(anode="w") (the API's, as a dock's Tube box or a script gives it) warned "tube
+    anode w (trained on Rh, W, Cu)" of a trained tube, and reported anode "w"; the element
+    suggestion's instrument record said "w" where W gave "W". The anode is read as its symbol
+    where it enters (detector.named_anode). Fails on the parent: "w"."""
+    from _napari_helpers import cu_tube_scan, tiny_weights
+
+    from xrf_napari.analysis.ood import check_scan
+    from xrf_napari.analysis.peaks import suggestion_instrument
+    from xrf_napari.io import read_cube
+
+    dve, _ = tiny_weights(tmp_path)
+    cube = read_cube(cu_tube_scan(tmp_path / "none.h5"), auto_calibrate=False)  # it has one
+    report = check_scan(cube, dve, n=64, anode="w")
+    assert report.anode == "W"
+    assert not [r for r in report.reasons if "anode" in r], report.reasons
+    assert suggestion_instrument(cube, anode="w")["anode"] == "W"

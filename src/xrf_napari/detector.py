@@ -192,14 +192,20 @@ def _calibration_anode_given(metadata) -> bool:
     return recorded == ANODE_FROM_GIVEN or bool(assumed and assumed != DEFAULT_CALIBRATION_ANODE)
 
 
-def named_anode(metadata) -> str | None:
-    """Which tube the scan was taken with, as far as anyone named it: the file's anode
-    (anode_from_metadata), else the one given to read_cube (given_anode); None where neither names
-    one (a tube read off the scatter lines or assumed for the calibration is no naming). The one
+def named_anode(metadata, given: str | None = None) -> str | None:
+    """Which tube the scan was taken with, as far as anyone named it: `given` (the caller's: a
+    dock's Tube box, --anode, check_scan's or iter_recolour's anode=), else the file's anode
+    (anode_from_metadata), else the one given to read_cube (given_anode); None where none names
+    one (a tube read off the scatter lines or assumed for the calibration is no naming). Each as
+    its element symbol (as written where it names no element): check_scan(anode="mo") of a Mo
+    tube's scan warned of a "tube anode mo" outside training, which "the tube looks like Mo"
+    contradicted. The one
     reading of every consumer of "the file's" tube: the element suggestion, the maps' overlaps,
     the pigment fit, the training-data report and the docks' Instrument rows read only the file's,
     so a tube given to read_cube reached the calibration and stopped there (the docks suggested
     elements as if the tube were unknown)."""
+    if isinstance(given, str) and given.strip():
+        return _symbol_or_as_written(given.strip())
     return anode_from_metadata(metadata or {}) or given_anode(metadata)
 
 

@@ -204,7 +204,7 @@ def check_scan(
         why = coverage_reason(cube)
         if why:
             reasons.append(why)
-    anode = anode or named_anode(cube.metadata)  # its symbol, or as written if none
+    anode = named_anode(cube.metadata, anode)  # its symbol ("mo": Mo), or as written if none
     # on the pixels already sampled (no further read): the tube named is kept in use, but a
     # wrong one typed (read_cube(p, anode="Rh") of a Mo scan) lost the guess that contradicts it
     seen = guess_scan_anode(cube, counts)

@@ -1832,7 +1832,7 @@ def suggestion_instrument(
     from ..physics.instrument import excitation_from_metadata
 
     return {
-        "anode": anode or named_anode(cube.metadata),  # the file's, or given to read_cube
+        "anode": named_anode(cube.metadata, anode),  # its symbol; else the file's, or read_cube's
         "kv": kv if kv is not None else kv_from_metadata(cube.metadata),
         **excitation_from_metadata(cube.metadata, optic, atmosphere),  # the pigment fit's words
     }

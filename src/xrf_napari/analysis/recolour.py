@@ -435,7 +435,7 @@ def _iter_recolour(
 
         warnings.warn(mismatch, stacklevel=2)
     # first, while nothing else is held: a few thousand sampled pixels, transient memory
-    anode = anode or named_anode(cube.metadata)  # the file's, or given to read_cube
+    anode = named_anode(cube.metadata, anode)  # as its symbol; the file's, or given to read_cube
     ood = check_scan(cube, embedder_weights, str(rec.device), anode=anode)
     h, w = cube.shape[:2]
     n = h * w
