@@ -6,7 +6,8 @@ counted (they were "labels outside 0..65535")."""
 
 from __future__ import annotations
 
-from _napari_helpers import stand_in_embed_dock, wait_idle
+from _napari_helpers import close_scan_when_layer_arrives, stand_in_embed_dock, wait_idle
+from test_gui2_54 import maps_dock  # noqa: F401 (a fixture)
 
 
 def test_embed_counts_its_layers_as_they_are_added_then_says_done(
@@ -30,3 +31,41 @@ def test_embed_counts_its_layers_as_they_are_added_then_says_done(
     assert seen == [(f"Adding 2 layers\u2026 ({k} of 2)", k, False) for k in (0, 1)]
     assert job.status.text() == "Done."
     assert job.progress.value() == job.progress.maximum() == 2
+
+
+def test_closing_the_scan_while_maps_are_added_empties_the_bar(
+    maps_dock,  # noqa: F811
+    qtbot,
+    monkeypatch,
+):
+    """The scan closed after its second map came: the line said the result was dropped, but
+    the bar stayed at 2 of 5 for good, as if the adding had paused there; it is now empty, as
+    for any job stopped by its scan's closing."""
+    import xrf_napari.widgets.maps as maps_mod
+
+    viewer, dock, cube, seen, _ = maps_dock
+    close_scan_when_layer_arrives(monkeypatch, maps_mod, viewer, cube, "Fe")
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, 10000)
+    assert dock.job.last_error is None, dock.job.last_error
+    assert len(seen) == 2
+    assert dock.job.status.text() == "The scan a.h5 was closed; its result was dropped."
+    assert (dock.job.progress.value(), dock.job.progress.maximum()) == (0, 5)
+
+
+def test_a_survey_ending_keeps_make_maps_own_line(maps_dock, qtbot):  # noqa: F811
+    """A survey of the scan ending (another dock's, after a change of its Tube) cleared the
+    line of an idle dock unless it began with "Done": Make maps' "5 map(s) added ..." went,
+    leaving nothing under the maps. The line of the survey's own wait is what it replaces."""
+    from xrf_napari.widgets._common import SURVEYED_ELSEWHERE, SURVEYS
+
+    _, dock, cube, _, _ = maps_dock
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, 10000)
+    said = "5 map(s) added (net line counts per pixel)."
+    assert dock.job.status.text() == said
+    SURVEYS.ready.emit(cube)
+    assert dock.job.status.text() == said
+    dock._say_of_survey(SURVEYED_ELSEWHERE)  # as request_survey does while another dock surveys
+    SURVEYS.ready.emit(cube)
+    assert dock.job.status.text() == ""

@@ -535,6 +535,9 @@ class CubeDock(QWidget):
         self._cube = None
         #: the line a job on a scan since closed ended with, shown over another scan's (_job_ended)
         self._closed_notice: str | None = None
+        #: the line last put up of the shown scan's survey (its wait, its failure, the end of
+        #: this dock's own): what _survey_ready replaces, and nothing else
+        self._survey_words: str | None = None
         self._awaits_calibration = False  # the shown Cube waits for its calibration (_reader)
         self._survey_when_idle = False
         #: an action waiting for its Cube's calibration (after_calibration) or survey
@@ -783,6 +786,7 @@ class CubeDock(QWidget):
         )
         if worker is not None:
             self._job_cube = cube
+            self._survey_words = None  # the line is this job's now
             self._result_job = keep
             self._job_is_survey = False
             self._job_name = name
@@ -873,25 +877,32 @@ class CubeDock(QWidget):
             return
         if read_failed(cube):
             if not self.job.is_running:
-                self.job.status.setText(NOT_SURVEYED)
+                self._say_of_survey(NOT_SURVEYED)
             return
         if awaits_calibration(cube):
             # a survey of channel numbers suggests nothing, and its read of the file slowed the
             # calibration's own pass; the calibrated scan is surveyed when it arrives
             if not self.job.is_running:
-                self.job.status.setText("Waiting for the automatic energy calibration\u2026")
+                self._say_of_survey("Waiting for the automatic energy calibration\u2026")
             return
         known = SURVEYS.get(cube)
         if known is not None:
             self.show_survey(*known)
         elif SURVEYS.is_running(cube):
             if not self.job.is_running:
-                self.job.status.setText(SURVEYED_ELSEWHERE)
+                self._say_of_survey(SURVEYED_ELSEWHERE)
         elif SURVEYS.start(cube, self.job, "Reading the cube\u2026", self.scan_name):
             self._job_cube = cube  # started here: closing the cube stops it
             self._job_is_survey = True
         else:
             self._survey_when_idle = True  # our panel is busy: survey when it is free
+
+    def _say_of_survey(self, words: str) -> None:
+        """The line says `words` of the shown scan's survey, which _survey_ready replaces once
+        the survey arrives. It cleared every idle line but one beginning "Done": Make maps'
+        "5 map(s) added ..." went as another dock's survey of the scan ended."""
+        self.job.status.setText(words)
+        self._survey_words = words
 
     def pin_below(self, *items) -> None:
         """Keep `items` (widgets or layouts: the Run row, Save) under the scrolling body, always
@@ -1254,6 +1265,8 @@ class CubeDock(QWidget):
         if self._closed:
             return
         self.follow_busy()
+        if survey:  # how the dock's own survey ended ("Cancelled."): replaced by the survey
+            self._survey_words = self.job.status.text()
         if (note := self.recall(cube, "not_started")) is not None:  # _cube_changed
             self.forget(cube, "not_started")
             self.job.status.setText(f"{self.job.status.text()} {note}".strip())
@@ -1601,7 +1614,7 @@ class CubeDock(QWidget):
         try:
             if cube is self.current_cube():
                 line = self.job.status.text()
-                if not self.job.is_running and not line.startswith("Done") and not self.job.refusal:
+                if not self.job.is_running and line == self._survey_words and not self.job.refusal:
                     self.job.status.setText("")
                 self.show_survey(*SURVEYS.get(cube))
                 self._start_deferred()
@@ -1634,7 +1647,7 @@ class CubeDock(QWidget):
                     "press it again."
                 )
             elif cube is self.current_cube() and not self.job.is_running and panel is not self.job:
-                self.job.status.setText(
+                self._say_of_survey(
                     NOT_SURVEYED
                     if read_failed(cube)
                     else "Element survey stopped or failed; switch cubes or press "
