@@ -6,6 +6,7 @@ counted (they were "labels outside 0..65535")."""
 
 from __future__ import annotations
 
+import numpy as np
 from _napari_helpers import close_scan_when_layer_arrives, stand_in_embed_dock, wait_idle
 from test_gui2_54 import maps_dock  # noqa: F401 (a fixture)
 
@@ -69,3 +70,24 @@ def test_a_survey_ending_keeps_make_maps_own_line(maps_dock, qtbot):  # noqa: F8
     dock._say_of_survey(SURVEYED_ELSEWHERE)  # as request_survey does while another dock surveys
     SURVEYS.ready.emit(cube)
     assert dock.job.status.text() == ""
+
+
+def test_bool_labels_are_regions_0_and_1_not_labels_outside_the_range():
+    """A bool labels array (a mask) was counted as labels outside 0..65535, all of it: Embed &
+    cluster's summary said "not counted: labels outside 0..65535" instead of the areas."""
+    from types import SimpleNamespace
+
+    from xrf_napari.widgets._layers import counts_after, region_counts, regions_array
+    from xrf_napari.widgets.embed import _summary
+
+    mask = np.zeros((4, 5), bool)
+    mask[:1] = True
+    counts = region_counts(mask)
+    assert counts.tolist() == [15, 5]
+    assert regions_array(mask).dtype == np.uint16
+    stroke = [((np.array([3]), np.array([0])), np.array([False]), np.array([True]))]
+    assert counts_after(counts, stroke).tolist() == [14, 6]
+    clusters = SimpleNamespace(labels=mask.astype(np.uint16), silhouette=None, k=1)
+    result = ("a.h5", None, clusters, None, np.array([5]), "cpu", "", False, None, None)
+    summary = _summary(result, painted=counts)
+    assert summary.startswith("1 region, as edited") and "75% of the scan is in no" in summary

@@ -249,7 +249,7 @@ def counts_after(counts, item, undone: bool = False):
         new = np.broadcast_to(np.asarray(new), old.shape).ravel()
         if old.size == 0:
             continue
-        if {old.dtype.kind, new.dtype.kind} - set("iu"):
+        if {old.dtype.kind, new.dtype.kind} - set("biu"):  # (bool: labels 0 and 1)
             return None
         old, new = region_bins(old), region_bins(new)
         size = int(max(old.max(), new.max())) + 1  # at most OUTSIDE_REGIONS + 1
@@ -356,7 +356,7 @@ def region_counts(labels):
     if in_regions_range(labels):
         return np.bincount(labels.ravel())
     counts = np.zeros(OUTSIDE_REGIONS + 1, np.int64)
-    if labels.dtype.kind not in "iu":
+    if labels.dtype.kind not in "biu":
         counts[OUTSIDE_REGIONS] = labels.size
         return counts
     return counts + np.bincount(region_bins(labels.ravel()), minlength=OUTSIDE_REGIONS + 1)
@@ -368,9 +368,11 @@ def outside_regions(counts) -> int:
 
 
 def in_regions_range(labels) -> bool:
-    """Whether the array `labels` holds integers, at least one, all in 0..REGIONS_MAX."""
+    """Whether the array `labels` holds integers, at least one, all in 0..REGIONS_MAX. A bool
+    array's are 0 and 1: its every pixel was counted outside the regions, and Embed & cluster's
+    summary said "not counted: labels outside 0..65535" of a mask."""
     return bool(
-        labels.dtype.kind in "iu"
+        labels.dtype.kind in "biu"
         and labels.size
         and labels.min() >= 0
         and labels.max() <= REGIONS_MAX
