@@ -349,6 +349,10 @@ class JobPanel(QWidget):
             self._delivery = None
             if not self._adding_cancelled:
                 self.progress.setValue(self.progress.maximum())
+            elif self._stop_reason is not None:
+                # stopped as it added (its scan closed): dropped, the bar empty as for any job
+                # stopped so; it stayed at "2 of 5" under "... its result was dropped."
+                self.progress.setValue(0)
         except Exception as exc:  # as in _on_returned
             self._delivery = None
             self._on_error(exc)
