@@ -91,3 +91,40 @@ def test_bool_labels_are_regions_0_and_1_not_labels_outside_the_range():
     result = ("a.h5", None, clusters, None, np.array([5]), "cpu", "", False, None, None)
     summary = _summary(result, painted=counts)
     assert summary.startswith("1 region, as edited") and "75% of the scan is in no" in summary
+
+
+def test_a_job_stopped_in_a_step_without_a_yield_says_stopping_until_it_ends(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The scan closed during a step that has no point to stop at (a first Recolour's torch
+    import and model load, about 3 s): the line said "Stopped: the scan a.h5 was closed." at
+    once, with Run off until the step ended. It says "Stopping..." until then, the reason
+    once the job is over."""
+    import threading
+
+    import xrf_napari.widgets.embed as embed_mod
+    from xrf_napari.widgets._jobs import STOPPING
+    from xrf_napari.widgets._layers import layer_cube
+
+    viewer = make_napari_viewer()
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
+    gate = threading.Event()
+
+    def loading(*_args, **_kwargs):  # one step, held until the gate opens
+        gate.wait(5)
+        yield "Embedding\u2026"
+
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", loading)
+    cube = layer_cube(viewer.layers[0])
+    try:
+        assert embed.run() is not None
+        qtbot.waitUntil(embed.job.worker.began.is_set, timeout=5000)
+        for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
+            viewer.layers.remove(ly)
+        assert embed.job.is_running
+        assert embed.job.status.text() == STOPPING
+    finally:
+        gate.set()
+    wait_idle(qtbot, embed.job, 5000)
+    assert embed.job.status.text() == "Stopped: the scan a.h5 was closed."
+    assert embed.job.progress.value() == 0

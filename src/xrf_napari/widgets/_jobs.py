@@ -16,6 +16,8 @@ from qtpy.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBox
 
 #: The status line between a Cancel and the job's end.
 CANCELLING = "Cancelling\u2026"
+#: The status line between a stop (JobPanel.stop: its scan closed) and the job's end.
+STOPPING = "Stopping\u2026"
 
 
 class JobPanel(QWidget):
@@ -208,8 +210,12 @@ class JobPanel(QWidget):
             return False
         self._stop_reason = reason
         self.cancel()
-        if self.worker is not None:  # it stops at its next step; the reason is known now
-            self.status.setText(reason)
+        if self.worker is not None:
+            # it stops at its next step, which may be seconds away (a first Recolour's torch
+            # import and model loads: about 3 s, 13 s on two busy cores): the reason, said at
+            # once, read as if it had stopped while Run stayed off. It comes as it ends
+            # (_on_aborted)
+            self.status.setText(STOPPING)
         return True
 
     def abandon(self) -> None:
@@ -269,7 +275,8 @@ class JobPanel(QWidget):
 
     def _on_progress(self, value) -> None:
         if isinstance(value, str):  # a job announcing its next stage (e.g. "Clustering...")
-            if self.status.text() != CANCELLING:  # a name queued before Cancel: the line keeps it
+            # a name queued before Cancel or a stop: the line keeps their word
+            if self.status.text() not in (CANCELLING, STOPPING):
                 self.status.setText(value)
             self._idle_bar()  # until that stage's first (done, total)
             return
@@ -385,10 +392,11 @@ class JobPanel(QWidget):
             self._quit_on_destroy = None
         self.run_button.setEnabled(not (self._refusal or self._unready))
         self.cancel_button.setEnabled(False)
-        if self.status.text() == CANCELLING:
-            # Cancel came during the job's last step: superqt then emits neither `aborted` (the
-            # generator ended first) nor `returned` (a quit was asked), and the line said
-            # "Cancelling..." for good (a small scan's survey, cancelled at once, always did)
+        if self.status.text() in (CANCELLING, STOPPING):
+            # Cancel (or a stop) came during the job's last step: superqt then emits neither
+            # `aborted` (the generator ended first) nor `returned` (a quit was asked), and the
+            # line said "Cancelling..." for good (a small scan's survey, cancelled at once,
+            # always did)
             self._on_aborted()
         if (
             self.last_error is not None
