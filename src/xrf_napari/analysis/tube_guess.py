@@ -169,16 +169,22 @@ def guess_scan_anode(cube, counts: np.ndarray) -> str | None:
     an automatic calibration None for the anode it assumed, whose lines it put at their
     energies (finding them there confirms nothing); another anode's lines there are evidence, and
     so is the anode it took from them (calibration_anode_seen: shown under the default's too)."""
+    return _scan_guesses(cube, counts)[0]
+
+
+def _scan_guesses(cube, counts: np.ndarray) -> tuple[str | None, str | None]:
+    """(guess_scan_anode, guess_anode of `counts` where the energy axis can show a tube, else
+    None): scan_anode reads both, and called guess_anode twice on the same spectra."""
     from ..detector import calibration_anode, calibration_anode_seen
 
     source = cube.calibration.source
     if source == "none" or not len(counts):
-        return None
+        return None, None
     seen = guess_anode(counts)
     if calibration_anode_seen(cube.metadata):
-        return seen
+        return seen, seen
     assumed = calibration_anode(cube.metadata) or seen
-    return None if source == "auto" and seen == assumed else seen
+    return (None if source == "auto" and seen == assumed else seen), seen
 
 
 def scan_anode(cube, counts: np.ndarray) -> tuple[str | None, str]:
@@ -192,15 +198,14 @@ def scan_anode(cube, counts: np.ndarray) -> tuple[str | None, str]:
     from ..detector import calibration_anode
     from ..physics.tube import ANODES
 
-    seen = guess_scan_anode(cube, counts)
+    seen, shown = _scan_guesses(cube, counts)
     if seen:
         return seen, "estimated from the spectra (scatter lines)"
     assumed = calibration_anode(cube.metadata) if cube.calibration.source == "auto" else None
     if assumed in ANODES:
-        shown = len(counts) and guess_anode(counts) == assumed  # where it put them: no evidence
         why = (
             "its scatter lines show where that calibration put them"
-            if shown
+            if shown == assumed  # where it put them: no evidence
             else "the spectra show no tube's scatter lines"
         )
         return assumed, f"taken from the automatic energy calibration, which assumed it ({why})"
