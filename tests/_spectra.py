@@ -128,10 +128,14 @@ def template_spectrum(
     n=CANONICAL_N_CHANNELS,
     fwhm_mn_ev=140.0,
     family: str | None = None,
+    escape: bool = False,
 ) -> np.ndarray:
     """All lines of an element between 0.5 and 27 keV with xraylib relative intensities; the
     transitions of its main family (K-alpha, else L-alpha, else M-alpha, or `family`) have
-    total area main_area."""
+    total area main_area. escape: each line's Si escape peak too, as a silicon detector records
+    it (the forward model's physics.detector.escape_probability, at E - 1.740 keV)."""
+    from xrf_napari.physics.detector import SI_KA, escape_probability
+
     lines = xraylib_lines(symbol, 0.5, 27.0)
     present = {f for _, _, f in lines}
     ref = family or next(f for f in ("Ka", "La", "Ma") if f in present)
@@ -139,5 +143,9 @@ def template_spectrum(
     edges = cal.edges(n)
     y = np.zeros(n)
     for e, cs, _ in lines:
-        y += gaussian_counts(edges, e, fwhm_kev(e, fwhm_mn_ev), main_area * cs / norm)
+        area = main_area * cs / norm
+        y += gaussian_counts(edges, e, fwhm_kev(e, fwhm_mn_ev), area)
+        p = float(escape_probability(e)[0]) if escape else 0.0
+        if p > 0:
+            y += gaussian_counts(edges, e - SI_KA, fwhm_kev(e - SI_KA, fwhm_mn_ev), area * p)
     return y

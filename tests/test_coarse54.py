@@ -26,14 +26,13 @@ AREA = 1000.0
 
 
 def coarse_cube(width_kev=0.16, fwhm_mn_ev=140.0):
-    """(1, 5) pixels of PIXELS (each line family's main area AREA, xraylib ratios, from
-    tests/_spectra.py) on 5 counts per channel, channels of `width_kev` from 0 to 20 keV."""
+    """(1, 5) pixels of PIXELS (each line family's main area AREA, xraylib ratios and Si escape
+    peaks, from tests/_spectra.py) on 5 counts per channel, channels of `width_kev` from 0 to 20
+    keV. The maps take each element's escape peaks out of the others' (maps._less_neighbours)."""
     n = int(round(20.0 / width_kev))
     cal = Calibration(0.5 * width_kev, width_kev)
-    row = [
-        sum(template_spectrum(s, AREA, cal=cal, n=n, fwhm_mn_ev=fwhm_mn_ev) for s in px) + 5.0
-        for px in PIXELS
-    ]
+    kw = {"cal": cal, "n": n, "fwhm_mn_ev": fwhm_mn_ev, "escape": True}
+    row = [sum(template_spectrum(s, AREA, **kw) for s in px) + 5.0 for px in PIXELS]
     arr = np.array([row], dtype=np.float32)
     return cube_from_array(arr, cal, profile={"fwhm_mn_ev": fwhm_mn_ev, "anode": "Rh"})
 

@@ -96,5 +96,6 @@ def line_features(elements=FEATURE_ELEMENTS) -> LineFeatures:
         "fit_groups": FIT_GROUPS_V1,
     }
     plans = plan_maps(elements, (float(edges[0]), float(edges[-1])), **kw)
-    w = weight_matrix(plans, edges, **kw)
+    # nor do they take escape peaks or STRIP_GROUPS lines out (maps55): trained without that
+    w = weight_matrix(plans, edges, escapes=False, **kw)
     return LineFeatures(elements, np.ascontiguousarray(w, dtype=np.float32))
