@@ -45,7 +45,7 @@ def test_area_per_region_follows_the_strokes_on_the_clusters(
     def no_recount(labels):
         raise AssertionError("an undo or redo recounted the whole layer")
 
-    monkeypatch.setattr(module, "_label_counts", no_recount)  # 345 ms at 4000 x 4000 px
+    monkeypatch.setattr(module, "region_counts", no_recount)  # 345 ms at 4000 x 4000 px
     layer.undo()  # the erasure undone, then redone: counted from the stroke
     as_recounted()
     layer.redo()

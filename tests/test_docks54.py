@@ -88,7 +88,7 @@ def test_strokes_on_labels_outside_0_65535_are_counted_from_the_stroke(
     def no_recount(labels):
         raise AssertionError("a stroke recounted the whole layer")
 
-    monkeypatch.setattr(module, "_label_counts", no_recount)
+    monkeypatch.setattr(module, "region_counts", no_recount)
     for outside in (70000, -3):
         layer.data_setitem(corner, outside)
         said = embed.summary.text()

@@ -32,7 +32,7 @@ def test_a_rerun_landing_on_the_clusters_layer_recounts_nothing(
     assert embed.run() is not None
     wait_idle(qtbot, embed.job)
     calls = []
-    real = module._label_counts
+    real = module.region_counts
 
     def spy(labels):
         calls.append(embed.summary.text())
@@ -43,7 +43,7 @@ def test_a_rerun_landing_on_the_clusters_layer_recounts_nothing(
         out[2].labels = np.where(out[2].labels == 1, 2, 1).astype(out[2].labels.dtype)
         return out
 
-    monkeypatch.setattr(module, "_label_counts", spy)
+    monkeypatch.setattr(module, "region_counts", spy)
     monkeypatch.setattr(module, "_embed_cluster_job", flipped)
     # a new region 3 over a quarter, counted from its box: "as edited" before the re-run
     embed.labels_layer.data_setitem(np.nonzero(np.ones((H // 4, W), bool)), 3)

@@ -432,7 +432,7 @@ class EmbedClusterWidget(CubeDock):
             what, item = edit
             stroke = what in ("paint", "undo", "redo")  # also on labels outside 0..65535
             counts = counts_after(before, item, undone=what == "undo") if stroke else None
-            self.remember(cube, "painted", _label_counts(layer.data) if counts is None else counts)
+            self.remember(cube, "painted", region_counts(layer.data) if counts is None else counts)
         if cube is self.current_cube():
             self.show_notes()
 
@@ -596,7 +596,7 @@ class EmbedClusterWidget(CubeDock):
         if changed is not None and not changed.any():
             return None
         if recount:
-            self.remember(cube, "painted", _label_counts(data))
+            self.remember(cube, "painted", region_counts(data))
             target = find_spectrum_widget(self.viewer)
             if target is not None:
                 touched = None  # (another shape: every curve)
@@ -746,13 +746,6 @@ class EmbedClusterWidget(CubeDock):
         )
         if worker is None:  # a job started while the dialog was open
             self._refuse_busy_save()
-
-
-def _label_counts(labels) -> np.ndarray:
-    """Pixels per label (label 0 first) of a clusters layer's data (_layers.region_counts: the
-    pixels of labels outside 0..65535, a script's, which Save refuses too, in a bin of their
-    own, the summary's "not counted")."""
-    return region_counts(labels)
 
 
 def _late_words(layer_name: str | None) -> str:
