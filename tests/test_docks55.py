@@ -103,7 +103,6 @@ def test_a_job_stopped_in_a_step_without_a_yield_says_stopping_until_it_ends(
     import threading
 
     import xrf_napari.widgets.embed as embed_mod
-    from xrf_napari.widgets._jobs import STOPPING
     from xrf_napari.widgets._layers import layer_cube
 
     viewer = make_napari_viewer()
@@ -122,7 +121,7 @@ def test_a_job_stopped_in_a_step_without_a_yield_says_stopping_until_it_ends(
         for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
             viewer.layers.remove(ly)
         assert embed.job.is_running
-        assert embed.job.status.text() == STOPPING
+        assert embed.job.status.text() == "Stopping\u2026"
     finally:
         gate.set()
     wait_idle(qtbot, embed.job, 5000)
