@@ -93,3 +93,61 @@ def test_a_ripple_files_warnings_point_at_the_call_that_read_it(tmp_path, read, 
     said = [w for w in caught if "set aside" in str(w.message) or "trailing" in str(w.message)]
     assert len(said) == (1 if read is _by_parse_header else 2)
     assert {(w.filename, w.lineno) for w in said} == {(__file__, line)}
+
+
+def test_the_automatic_calibration_of_a_first_open_needs_no_scipy_signal(tmp_path, monkeypatch):
+    """The first open of a scan without a calibration imported scipy.signal for find_peaks and
+    peak_widths: 1.7 s of the 4.6 s open (python -X importtime: it imports scipy.stats;
+    benchmarks/bench_peakfind.py). The automatic calibration now reads without it (an import
+    of scipy.signal fails here), as before."""
+    from _synth_spectra import synthetic_cube
+    from test_autocal import channel_error
+
+    from xrf_napari.energy import Calibration
+
+    path = tmp_path / "scan.npy"
+    np.save(path, synthetic_cube(-0.4, 0.015, 2048, seed=4))
+    monkeypatch.setitem(sys.modules, "scipy.signal", None)  # `import scipy.signal` fails
+    cube = read_cube(path, anode="Rh")
+    assert cube.calibration.source == "auto"
+    assert channel_error(Calibration(-0.4, 0.015), cube.calibration, 2048) < 1.0
+
+
+def _spectra(rng):
+    """Samples scipy's peak finder meets: smoothed Poisson spectra, integers with plateaus at
+    the ends and inside, noise, rounded noise (ties at different distances)."""
+    from scipy.ndimage import gaussian_filter1d
+
+    for t in range(160):
+        n = int(rng.integers(3, 200))
+        yield [
+            rng.integers(0, 4, n).astype(float),
+            gaussian_filter1d(rng.poisson(20, n).astype(float), 1.0),
+            rng.normal(size=n),
+            np.round(rng.normal(size=n), 1),
+        ][t % 4]
+
+
+def test_the_numpy_peak_finder_gives_scipy_signals_results_to_the_bit():
+    """analysis.peakfind (find_peaks with prominence and width, widths at any index, as
+    autocal calls them) against scipy.signal.find_peaks / peak_widths / peak_prominences."""
+    from scipy import signal
+
+    from xrf_napari.analysis import peakfind
+
+    rng = np.random.default_rng(55)
+    for x in _spectra(rng):
+        idx, props = signal.find_peaks(x, prominence=1e-9, width=1.0)
+        got, mine = peakfind.find_peaks(x, prominence=1e-9, width=1.0)
+        np.testing.assert_array_equal(got, idx)
+        for key in ("prominences", "widths"):
+            np.testing.assert_array_equal(mine[key], props[key])
+        np.testing.assert_array_equal(peakfind.local_maxima(x), signal.find_peaks(x)[0])
+        anywhere = rng.integers(0, x.size, 4)  # peak_energy's index may be on a plateau
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scipy's "some peaks have a prominence of 0"
+            want = signal.peak_widths(x, anywhere, rel_height=0.5)[0]
+            bases = signal.peak_prominences(x, anywhere)
+        np.testing.assert_array_equal(peakfind.widths(x, anywhere, 0.5), want)
+        for a, b in zip(peakfind.prominences(x, anywhere), bases):
+            np.testing.assert_array_equal(a, b)
