@@ -1868,11 +1868,13 @@ def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra:
 
 
 def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
-    """Notes on an energy calibration the file did not give: the reader's automatic one (which
-    tube anode its matched lines assumed, how well they fit) and, when the fit's anode is another
+    """Notes on an automatic energy calibration, fitted when the scan was read (the file has
+    none, or one set aside) or saved in the file from such a read (io.AUTO_SAVED_KEY): which
+    tube anode its matched lines assumed, how well they fit, and, when the fit's anode is another
     (estimated from the spectra, or given), that the two contradict each other: with the wrong
     anode's lines among the matched peaks the energy axis, and every candidate, may be off."""
     from ..detector import calibration_anode, calibration_anode_origin, dict_from_metadata
+    from ..io import AUTO_SAVED_KEY
 
     cal = getattr(cube, "calibration", None)
     if cal is None or cal.source != "auto":
@@ -1882,6 +1884,8 @@ def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
     anode = calibration_anode(meta)
     rms = auto.get("residual_ev_rms")
     why = str(meta.get("calibration_note") or "").strip()
+    if meta.get(AUTO_SAVED_KEY):  # a saved scan's: fitted when it was first read, not now
+        why = "saved in the file, fitted when the scan was first read" + (f": {why}" if why else "")
     notes = [
         "energy calibration: automatic ("
         + (why if why else "the file has none")

@@ -40,6 +40,10 @@ _READ_FAILURE_LOCK = threading.Lock()
 #: The anode hint read_cube was given for each cube it left pending, for auto_calibrated: held
 #: beside the cube, not in its metadata, which a save of the pending scan would write to the file.
 _PENDING_ANODE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: cube.metadata key, True where the automatic calibration was read from the file, saved there
+#: (a project .h5 of a scan calibrated automatically), not fitted when the scan was read: set
+#: again at every read (read_cube, auto_calibrated), so a saved value is never taken for it
+AUTO_SAVED_KEY = "auto_calibration_saved"
 
 __all__ = [
     "read_cube",
@@ -186,6 +190,7 @@ def read_cube(
         if anode and not named:  # the scan's tube from now on (named_anode), the calibration's
             cube.metadata[GIVEN_ANODE_KEY] = anode  # or the file's kept
         anode = named or anode or _given_saved(cube.metadata, path)
+        saved_auto = calibration is None and cube.calibration.source == "auto"
         if calibration is not None:
             cube = cube.with_calibration(calibration)
         else:
@@ -213,7 +218,17 @@ def read_cube(
             path, f"could not be read as {kind} ({type(exc).__name__}: {_short(exc)})"
         ) from exc
     cube.metadata["calibration_source"] = cube.calibration.source
+    _note_auto_saved(cube, saved_auto)
     return cube
+
+
+def _note_auto_saved(cube: Cube, saved: bool) -> None:
+    """AUTO_SAVED_KEY: whether the cube's automatic calibration is the one its file holds (the
+    pigment fit's note said "automatic (the file has none)" of a saved scan's)."""
+    if saved and cube.calibration.source == "auto":
+        cube.metadata[AUTO_SAVED_KEY] = True
+    else:
+        cube.metadata.pop(AUTO_SAVED_KEY, None)
 
 
 def _given_saved(metadata: dict, path) -> str | None:
@@ -290,6 +305,7 @@ def auto_calibrated(cube: Cube, anode: str | None = None, on_block=None) -> Cube
     cube.sum_and_max_spectra(on_block=on_block)  # auto_calibrate asks again: kept, not re-read
     out = _auto_calibrate(cube, anode)
     out.metadata["calibration_source"] = out.calibration.source
+    _note_auto_saved(out, False)
     return out
 
 
