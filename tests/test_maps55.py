@@ -124,3 +124,29 @@ def test_line_features_keep_the_trained_weights():
     np.testing.assert_array_equal(
         line_features().weights, M.weight_matrix(plans, edges, escapes=False, **kw)
     )
+
+
+def test_detector_width_read_from_the_scan_where_the_file_gives_none(swatches):
+    """A scan whose file gives no detector FWHM was mapped with the default 140 eV windows: the
+    165 eV detector's zinc white read Zn 8 % low (chalk's Ca 14 %). Now the width is read from
+    the scan's own K-alpha peaks (166.7 eV), said in each map's note; a file's or the user's
+    width still wins."""
+    from xrf_napari.detector import DEFAULT_FWHM_MN_EV
+
+    data = np.asarray(swatches.data)
+    unsaid = cube_from_array(data, swatches.calibration, profile={"anode": "Rh"})
+    total = data.reshape(-1, data.shape[-1]).sum(axis=0).astype(np.float64)
+
+    def zinc(cube, **kw):
+        plans, w = M.plan_for_cube(cube, ["Zn", "Ca", "Fe"], spectrum=total, **kw)
+        return plans[0], float(data[0, PAINTS.index("Zinc white")] @ w[:, 0])
+
+    plan, read = zinc(unsaid)
+    truth = zinc(swatches)[1]  # the file's 165 eV
+    assert read == pytest.approx(truth, rel=0.01)
+    assert "read from this scan's K\u03b1 peaks" in plan.note
+    edges = swatches.calibration.edges(swatches.n_channels)
+    assert M.fwhm_from_spectrum(total, edges) == pytest.approx(165.0, rel=0.03)
+    assert zinc(unsaid, fwhm_ev=DEFAULT_FWHM_MN_EV)[1] < 0.97 * truth  # what the default gave
+    for plan, _ in (zinc(swatches), zinc(unsaid, fwhm_ev=150.0)):
+        assert "read from this scan" not in plan.note
