@@ -536,8 +536,11 @@ class CommandParser(argparse.ArgumentParser):
             if len(spellings) == len(action.option_strings):
                 continue
             given = _values_given(words, spellings)
-            if len({v for _, v in given}) > 1 and len({s for s, _ in given}) > 1:
-                (s1, v1), (s2, v2) = given[0], next(g for g in given if g[1] != given[0][1])
+            # a file's two names (`--out x.png --output ./x.png`) are one value
+            same = _same_path if action.dest in (*OUTPUT_PATHS, *INPUT_PATHS) else str
+            if len({same(v) for _, v in given}) > 1 and len({s for s, _ in given}) > 1:
+                s1, v1 = given[0]
+                s2, v2 = next(g for g in given if same(g[1]) != same(v1))
                 shown = action.option_strings[0]
                 self.error(
                     f"{s1} {printable(v1)} and {s2} {printable(v2)}: the same option "
@@ -556,8 +559,10 @@ class CommandParser(argparse.ArgumentParser):
 
 def _values_given(words: list[str], spellings) -> list[tuple[str, str]]:
     """(spelling, value) of each of `spellings` (one option's, taking one value) before `--`,
-    as `--opt VALUE` or `--opt=VALUE`, in the order typed (after argparse took them)."""
+    as `--opt VALUE`, `--opt=VALUE` or a short one's `-oVALUE`, in the order typed (after
+    argparse took them): `--out=x.png -oy.png` wrote y.png unsaid where `-o y.png` was refused."""
     before = _options_part(words)
+    shorts = [s for s in spellings if len(s) == 2 and s[0] == "-" and s[1] != "-"]
     given = []
     for i, word in enumerate(before):
         name, eq, value = word.partition("=")
@@ -566,7 +571,17 @@ def _values_given(words: list[str], spellings) -> list[tuple[str, str]]:
                 given.append((name, value))
             elif i + 1 < len(before):
                 given.append((name, before[i + 1]))
+        elif not word.startswith("--"):
+            short = next((s for s in shorts if word.startswith(s)), None)
+            if short is not None:
+                given.append((short, word[2:]))  # as argparse reads -oVALUE (and -ox=y)
     return given
+
+
+def _same_path(value: str) -> str:
+    """`value`, a path given to an option, as the file it names (an empty one as typed: an
+    unset variable, refused later)."""
+    return os.path.realpath(os.path.expanduser(value)) if value else value
 
 
 def _named_as_typed(parser, message: str, words: list[str]) -> str:
