@@ -29,6 +29,18 @@ def configure(p):
 NOT_THE_FILES = ("header", "values_checked", "calibration_source")
 
 
+def the_files(metadata: dict) -> dict:
+    """`metadata` less NOT_THE_FILES, at the top and in `source_notes` (a saved .h5 keeps there
+    the source's layout keys, a ripple header among them since 79272fd0; nested when a saved
+    file is saved again): `info saved.h5` printed the whole header, hidden at the top."""
+    out = {}
+    for key, value in metadata.items():
+        if key in NOT_THE_FILES:
+            continue
+        out[key] = the_files(value) if key == "source_notes" and isinstance(value, dict) else value
+    return out
+
+
 def size_text(n: int) -> str:
     """A cube's size in MiB, or KiB and bytes below one MiB (a 3 x 3 scan read "0.0 MiB")."""
     if n >= 2**20:
@@ -53,7 +65,7 @@ def describe(cube, with_sum: bool = False, progress: bool = False) -> dict:
         # channel numbers are no keV: a script reading this key must not take them for energies
         "energy_range_kev": None if uncal else [float(e[0]), float(e[-1])],
         "channel_range": [0, c - 1],
-        "metadata": {k: v for k, v in cube.metadata.items() if k not in NOT_THE_FILES},
+        "metadata": the_files(cube.metadata),
     }
     if with_sum:
         from ..progress import drain
