@@ -728,7 +728,7 @@ def test_unexplained_lines_are_named_with_their_main_line():
 
     def named(*peaks, explained=frozenset()):
         y = flat + sum(a * np.exp(-0.5 * ((e - mu) / 0.07) ** 2) for mu, a in peaks)
-        out = pf._unexplained(y, flat, pf._weights(y), e, PROFILE, 1.0, explained)
+        out = pf._unexplained(y, flat, pf._weights(y), e, PROFILE, explained)
         return [n.rsplit(" ", 2)[0] for n in out]  # without the energy
 
     assert named((8.28, 600.0)) == ["unidentified peak at"]  # Ni Kb, no Ni Ka (7.48 keV)
@@ -760,4 +760,4 @@ def test_the_grounds_own_lines_are_not_unexplained():
     assert pf._unexplained(y, flat, w, e, PROFILE)[0].startswith("Sr Ka")
     gypsum = pf.ground_elements()[0]
     assert gypsum == {"Ca", "S", "Sr"}
-    assert pf._unexplained(y, flat, w, e, PROFILE, 1.0, frozenset(), gypsum) == []
+    assert pf._unexplained(y, flat, w, e, PROFILE, frozenset(), gypsum) == []

@@ -123,7 +123,7 @@ def test_an_escape_needs_its_parent_line():
     y = y + 400.0 * np.exp(-0.5 * ((e - 8.64) / sig) ** 2)  # zinc, explained by the fit
     w = pf._weights(y)
     zn = frozenset({"Zn", "O"})
-    assert pf._unexplained(y, model + 400.0 * (np.abs(e - 8.64) < 0.2), w, e, prof, 1.0, zn)[
+    assert pf._unexplained(y, model + 400.0 * (np.abs(e - 8.64) < 0.2), w, e, prof, zn)[
         0
     ].startswith("Co Ka")
 
