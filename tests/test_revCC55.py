@@ -37,3 +37,36 @@ def test_one_file_by_two_names_through_two_spellings_is_taken(tmp_path, monkeypa
     # a guard: two files are still refused
     err = _refusal(cli_main.main, [*argv, "--embedder-weights", "A", "--embedder", "B"], capsys)
     assert err.endswith("the same option (--embedder), given two different values; give one")
+
+
+def test_a_training_cube_kept_in_external_raw_files_reads_from_elsewhere(tmp_path, monkeypatch):
+    """read_cube_arrays (the trainers', evaluate's ARI pass) read /counts through h5py, which
+    looks for a relative external raw file in the working directory: a project file whose counts
+    and labels lie in .raw files beside it, which read_cube opens from anywhere, failed "cannot
+    read ...: unable to open external raw data file" but from its own folder (before and after
+    ad9b5ccf). Fails on 32da7afd: that ValueError."""
+    import h5py
+    import numpy as np
+    from test_hdf44 import _external_scan
+
+    from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_N_CHANNELS, canonical_energy
+    from xrf_napari.training.data import read_cube_arrays
+
+    counts = (np.arange(3 * 4 * CANONICAL_N_CHANNELS) % 7).astype(np.uint16)
+    counts = counts.reshape(3, 4, CANONICAL_N_CHANNELS)
+    labels = np.arange(12, dtype=np.int32).reshape(3, 4)
+    path = _external_scan(tmp_path / "set", "cube_00000.h5", "counts", "counts.raw", counts)
+    labels.tofile(tmp_path / "set" / "labels.raw")
+    with h5py.File(path, "a") as f:
+        f.attrs["format"] = "xrf-napari/1"
+        f.attrs["metadata"] = "{}"
+        f["counts"].attrs.update(offset=canonical_energy()[0], gain=CANONICAL_BIN_WIDTH)
+        f["counts"].attrs["energy_units"] = "keV"
+        f.create_dataset(
+            "targets/labels", shape=(3, 4), dtype=np.int32, external=[("labels.raw", 0, 48)]
+        )
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    got, got_labels, _ = read_cube_arrays(path)
+    np.testing.assert_array_equal(got, counts)
+    np.testing.assert_array_equal(got_labels, labels)

@@ -222,12 +222,24 @@ def read_cube_arrays(path, rebin: bool = False) -> tuple[np.ndarray, np.ndarray,
                     f"{path} has no /targets/labels (region labels are needed to train)"
                 )
             cal = project_calibration(f, path)
-            counts = f["counts"][()]
-            labels = f["targets/labels"][()]
+            counts = _read_whole(f["counts"], path)
+            labels = _read_whole(f["targets/labels"], path)
             meta = project_metadata(f)  # as the colour pass read it (read_project_cube)
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc}") from exc
     return cube_arrays(path, counts, cal, labels, meta, rebin)
+
+
+def _read_whole(d, path) -> np.ndarray:
+    """Dataset `d` of the cube `path` read whole; one kept in external raw files read from
+    beside the file (lazy.read_external), as read_cube reads it: through h5py, HDF5 looked for
+    them in the working directory, and such a cube trained only from its own folder ("unable to
+    open external raw data file")."""
+    if getattr(d, "external", None):
+        from ..io.lazy import read_external
+
+        return read_external(d, path)
+    return d[()]
 
 
 def cube_arrays(path, counts, cal, labels, meta: dict, rebin: bool = False):
