@@ -94,9 +94,9 @@ def _child(name: str, rpl: Path) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+
+    ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shape", default="32,32,4096", help="height,width,channels")
     ap.add_argument("--repeat", type=int, default=3, help="fresh processes per open (best)")
     ap.add_argument("--part", help=argparse.SUPPRESS)
