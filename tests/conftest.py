@@ -10,6 +10,13 @@ ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = Path(os.environ.get("XRF_NAPARI_REAL_DATA", ROOT.parent / "shared" / "data" / "real"))
 
 
+#: napari keeps its settings, and this plugin's Preferences page (weights folder, device), in the
+#: user's config folder: each test's viewer read them, and wrote the settings file again on each
+#: docked panel (4 writes a viewer). None now: every test sees napari's defaults, and no test
+#: writes into the user's config. Set before napari.settings is imported (it reads it then).
+os.environ.setdefault("NAPARI_CONFIG", "")
+
+
 @pytest.fixture(scope="session")
 def real_data() -> Path:
     """Folder of real scans and headers; tests using it skip when it is absent (a user's clone)."""
@@ -115,6 +122,41 @@ def _collect_only_new_objects():
     _refreeze_if_due()
     yield
     _refreeze_if_due()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _parse_each_plugin_manifest_once():
+    """make_napari_viewer clears napari's plugin cache, so every viewer discovers the plugins
+    again and parses each installed manifest's YAML anew (napari's, napari-svg's, this plugin's:
+    0.27 s a viewer under load, with PyYAML's pure-Python loader). The text of a file unchanged
+    since (same path, size and modification time) is parsed once; each discovery gets its own
+    copy of the parsed data and builds its manifests from it as before."""
+    import copy
+
+    try:
+        from npe2.manifest import _bases
+    except ImportError:
+        yield
+        return
+    real = getattr(_bases, "_load_yaml_no_duplicates", None)
+    if real is None:  # another npe2: parse as it does
+        yield
+        return
+    parsed = {}
+
+    def load_once(stream):
+        try:
+            stat = os.fstat(stream.fileno())
+            key = (stream.name, stat.st_mtime_ns, stat.st_size)
+        except (AttributeError, OSError, ValueError):
+            return real(stream)
+        if key not in parsed:
+            parsed[key] = real(stream)
+        return copy.deepcopy(parsed[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_bases, "_load_yaml_no_duplicates", load_once)
+        yield
 
 
 #: Fixtures that create Qt widgets: without an X display Qt aborts the whole run (exit 134).
