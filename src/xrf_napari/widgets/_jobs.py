@@ -76,6 +76,7 @@ class JobPanel(QWidget):
         self._finish_after_delivery = False
         self._adding = False  # a staged result counts what it adds (begin_adding)
         self._adding_cancelled = False
+        self._adding_cancellable = True  # begin_adding's cancellable: Cancel may stop the adding
         self._adding_what = (1, "layer")  # begin_adding's count and noun, for added
         self.last_error: BaseException | None = None
         self._refusal = ""  # why Run cannot work on the chosen scan (refuse_runs)
@@ -180,16 +181,27 @@ class JobPanel(QWidget):
         return worker
 
     def cancel(self) -> None:
+        """The user's Cancel (or a script's cancel()): the job stops at its next step, a staged
+        result's adding (begin_adding) between two of its layers. Nothing where there is
+        nothing it may stop: an adding begun with cancellable=False (Embed & cluster's two
+        layers: the line said "Cancelling..." as both came, then "Done."), or a job already
+        stopping (stop: "Stopping..." became "Cancelling..." before the stop's reason)."""
+        if self._stop_reason is not None or (self._adding and not self._adding_cancellable):
+            return
+        self._end_job(CANCELLING)
+
+    def _end_job(self, line: str) -> None:
+        """Ask the job to stop (cancel, stop, abandon), the line saying `line` until it did."""
         worker = self.worker
         if worker is None:
             return
         if self._adding and self._delivery is not None:
             # the job is over; its result stops adding layers at its next step and says so
             self._adding_cancelled = True
-            self.status.setText(CANCELLING)
+            self.status.setText(line)
             self.cancel_button.setEnabled(False)
             return
-        self.status.setText(CANCELLING)
+        self.status.setText(line)
         self.cancel_button.setEnabled(False)
         worker.quit()
         if not worker.began.is_set():
@@ -209,13 +221,10 @@ class JobPanel(QWidget):
         if self.worker is None or self._stop_reason is not None:
             return False
         self._stop_reason = reason
-        self.cancel()
-        if self.worker is not None:
-            # it stops at its next step, which may be seconds away (a first Recolour's torch
-            # import and model loads: about 3 s, 13 s on two busy cores): the reason, said at
-            # once, read as if it had stopped while Run stayed off. It comes as it ends
-            # (_on_aborted)
-            self.status.setText(STOPPING)
+        # it stops at its next step, which may be seconds away (a first Recolour's torch import
+        # and model loads: about 3 s, 13 s on two busy cores): the reason, said at once, read as
+        # if it had stopped while Run stayed off. It comes as it ends (_on_aborted)
+        self._end_job(STOPPING)
         return True
 
     def abandon(self) -> None:
@@ -230,7 +239,7 @@ class JobPanel(QWidget):
             if self._finish_after_delivery:
                 self._finish_after_delivery = False
                 self._reset()
-        self.cancel()
+        self._end_job(CANCELLING)
 
     def begin_adding(self, total: int, what: str = "layer", cancellable: bool = True) -> None:
         """A staged result (on_result a generator) is adding `total` layers (`what`: "map"): the
@@ -240,6 +249,7 @@ class JobPanel(QWidget):
         job's own "Done." said it all was done while the viewer froze for seconds as the layers
         came (13 maps: 8.8 s under Xvfb; Embed & cluster's two layers: 2.4-2.9 s on a first run)."""
         self._adding, self._adding_cancelled = True, False
+        self._adding_cancellable = bool(cancellable)
         self._adding_what = (int(total), what)
         self.status.setText(adding_words(0, int(total), what))
         self.progress.setRange(0, max(int(total), 1))
