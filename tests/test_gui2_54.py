@@ -107,6 +107,10 @@ def test_closing_the_scan_while_the_maps_are_added_says_so(maps_dock, qtbot, mon
     assert dock.run() is not None
     wait_idle(qtbot, dock.job, 10000)
     assert dock.job.last_error is None, dock.job.last_error
-    assert dock.job.status.text() == "The scan a.h5 was closed; its result was dropped."
+    assert dock.job.status.text() == (
+        "The scan a.h5 was closed; its result was dropped and the 2 maps added before it "
+        f"closed ({', '.join(ly.metadata['xrf_element'] for ly in _maps_in(viewer))}) stay in "
+        "the viewer."
+    )
     assert len(seen) == 2  # Pb's map (the strongest first), then Fe's, and none after
     assert dock.job.run_button.isEnabled() or dock.job.refusal

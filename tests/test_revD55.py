@@ -1,13 +1,14 @@
 """Docks, review of session 55's JobPanel changes: a script's cancel() during Embed & cluster's
 adding (which has no Cancel) said "Cancelling..." as its second layer came, then "Done."; a cancel()
-during "Stopping..." (its scan closed) said "Cancelling..."."""
+during "Stopping..." (its scan closed) said "Cancelling..."; the scan closed as Make maps added
+its maps said "its result was dropped" over the maps it had added, which stay."""
 
 from __future__ import annotations
 
 import threading
 
-from _napari_helpers import wait_idle
-from test_gui2_54 import maps_dock  # noqa: F401 (a fixture)
+from _napari_helpers import close_scan_when_layer_arrives, wait_idle
+from test_gui2_54 import _maps_in, maps_dock  # noqa: F401 (a fixture)
 
 
 def test_a_scripts_cancel_during_an_adding_without_cancel_changes_nothing(qtbot):
@@ -67,3 +68,25 @@ def test_a_cancel_while_stopping_keeps_stopping(maps_dock, qtbot, monkeypatch): 
         gate.set()
     wait_idle(qtbot, dock.job, 5000)
     assert dock.job.status.text() == "Stopped: the scan a.h5 was closed."
+
+
+def test_closing_the_scan_after_the_first_map_names_the_map_that_stays(
+    maps_dock,  # noqa: F811
+    qtbot,
+    monkeypatch,
+):
+    """The scan closed as Make maps added its maps: the line said "its result was dropped"
+    while the maps added stayed in the viewer; it names them (here the first, Pb's)."""
+    import xrf_napari.widgets.maps as maps_mod
+
+    viewer, dock, cube, seen, _ = maps_dock
+    close_scan_when_layer_arrives(monkeypatch, maps_mod, viewer, cube, "Pb")
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, 10000)
+    assert dock.job.last_error is None, dock.job.last_error
+    assert [ly.metadata["xrf_element"] for ly in _maps_in(viewer)] == ["Pb"]
+    assert dock.job.status.text() == (
+        "The scan a.h5 was closed; its result was dropped and the map added before it closed "
+        "(Pb) stays in the viewer."
+    )
+    assert dock.job.progress.value() == 0

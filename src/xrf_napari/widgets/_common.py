@@ -505,8 +505,8 @@ class CubeDock(QWidget):
     models_dock = ""
     #: What a staged result dropped as its scan closed did with the layers it had updated, said
     #: after "its result was dropped" (start_job): set by a staged on_result as it undoes its
-    #: steps (Embed & cluster puts them back as they were); "" for the docks whose layers added
-    #: before the scan closed stay.
+    #: steps (Embed & cluster puts them back as they were; Make maps names the maps it had added,
+    #: which stay); "" where nothing is left to say.
     dropped_layers_words = ""
     #: The dock's result reads the scan's Instrument choice (instrument_now, made_for): Recolour's
     #: notes and Embed & cluster's training-data line its tube, Elemental maps' overlaps too,

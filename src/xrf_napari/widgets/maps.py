@@ -87,6 +87,16 @@ class FwhmBox(QDoubleSpinBox):
         super().setValue(float(value) if value else self.minimum())
 
 
+def _kept_words(layers) -> str:
+    """What became of the maps Make maps had added when its scan closed (its dock's
+    dropped_layers_words, said after "its result was dropped"): they stay in the viewer."""
+    if not layers:
+        return ""
+    if len(layers) == 1:
+        return f"the map added before it closed ({', '.join(layers)}) stays in the viewer"
+    return f"the {len(layers)} maps added before it closed ({', '.join(layers)}) stay in the viewer"
+
+
 def _maps_job(cube, symbols, fwhm_ev, background, present, lines, anode=None, spectrum=None):
     """(plans, maps, display maximum of each map): the maxima (analysis.maps.display_top) are
     computed here, so the GUI thread only hands finished arrays and contrast limits to napari.
@@ -394,7 +404,13 @@ class ElementMapsWidget(CubeDock):
         total = len(plans)
         self.job.begin_adding(total, "map")
         for i, plan in enumerate(plans):
-            yield  # the line (and the map before) drawn first; Cancel or a closed scan seen
+            try:
+                yield  # the line (and the map before) drawn first; Cancel or a closed scan seen
+            except GeneratorExit:
+                # dropped (the scan closed): the maps added stay, and the line says so; it said
+                # "its result was dropped" over the two maps still in the viewer
+                self.dropped_layers_words = _kept_words(layers)
+                raise
             if self.job.adding_cancelled:
                 break
             data, hi = maps[plan.symbol], tops[plan.symbol]
