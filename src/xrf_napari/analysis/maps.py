@@ -671,13 +671,20 @@ def _less_neighbours(
 #: (fwhm_from_spectrum): peaks on K-alpha lines of 1.5-10 keV (one line each: K-alpha1 and 2 lie
 #: under 25 eV apart there), at least this many.
 FWHM_PEAKS = 2
+#: (FWHM / sigma)^2 / 12: what a channel of width w adds to a Gaussian's squared FWHM (its
+#: variance w^2 / 12, a uniform spread within the channel), taken off the peaks' measured widths.
+BINNING_VARIANCE = 2.3548**2 / 12.0
+#: Of the peaks' widths (at Mn K-alpha), those within this fraction of their median count; fewer
+#: than FWHM_PEAKS of them: no width read.
+FWHM_AGREE = 0.2
 
 
 def fwhm_from_spectrum(spectrum, edges: np.ndarray) -> float | None:
     """The detector's FWHM at Mn K-alpha (eV) as a spectrum's own K-alpha peaks show it: the
     median of their widths (autocal's peak finder, a Gaussian fitted to each) carried to Mn
-    K-alpha by detector_fwhm_kev's law; None where fewer than FWHM_PEAKS sit within a third of
-    their width of a K-alpha line. The summed spectrum of a real APS scan (its file gives no
+    K-alpha by detector_fwhm_kev's law, less the channels' own spread (BINNING_VARIANCE); None
+    where fewer than FWHM_PEAKS sit within a third of their width of a K-alpha line, or agree
+    within FWHM_AGREE of their median. The summed spectrum of a real APS scan (its file gives no
     width) reads 197 eV, a Bruker M6 .spx 140 (its file: 141.8); forward-model paints at 125-230
     eV read within 3 % at 1e8 counts, within 8 % at 1e6 where two or more K-alpha peaks stand."""
     from ..detector import FANO_TERM, FWHM_MAX_EV, FWHM_MIN_EV, MN_KA_KEV
@@ -708,15 +715,23 @@ def fwhm_from_spectrum(spectrum, edges: np.ndarray) -> float | None:
         i = int(np.clip(np.floor(p.channel + 0.5), 0, y.size - 1))
         gain = float(edges[i + 1] - edges[i])
         e = float(edges[i]) + (p.channel - i + 0.5) * gain
-        f = p.fwhm_ch * gain
+        # the line's own width: a Gaussian counted in channels of width `gain` spreads by
+        # gain^2 / 12 in variance (a 130 eV detector's peaks on 120 eV channels read 152 eV)
+        f = np.sqrt(max((p.fwhm_ch * gain) ** 2 - BINNING_VARIANCE * gain**2, 0.0))
         if np.abs(ka - e).min() > f / 3.0:
             continue
         lo, hi = fwhm_bounds(e)
         if lo < f < hi:
             widths.append(np.sqrt(max(f**2 + FANO_TERM * (MN_KA_KEV - e), 0.0)) * 1e3)
+    # peaks that disagree are blends, not the detector's width (Ca K-alpha with K K-beta and Ca
+    # K-beta on 160 eV channels read 241 eV, Fe K-alpha 117, on a 130 eV detector)
     if len(widths) < FWHM_PEAKS:
         return None
-    fwhm = float(np.median(widths))
+    widths = np.asarray(widths)
+    agree = widths[np.abs(widths / np.median(widths) - 1.0) <= FWHM_AGREE]
+    if agree.size < FWHM_PEAKS:
+        return None
+    fwhm = float(np.median(agree))
     return fwhm if FWHM_MIN_EV <= fwhm <= FWHM_MAX_EV else None
 
 
