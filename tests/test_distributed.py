@@ -1,11 +1,17 @@
 """DDP training: 2 CPU processes (gloo) launched by torchrun keep identical weights, and follow a
-single-process run of the same global batch."""
+single-process run of the same global batch.
+
+The 2-rank runs of all the tests here are made in ONE torchrun launch (module fixture `ddp`,
+driver tests/_ddp_runs.py: each run is the command's main as `-m xrf_napari.train` runs it, with
+the process group joined and left by the run itself): four launches cost ~10 s each of process
+start, torch's import and gloo's set-up, twice over (two ranks)."""
 
 import json
 import os
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +19,7 @@ import pytest
 from xrf_napari.training.toy_data import write_toy_dataset
 
 GLOO_EXIT_ABORT = "terminate called without an active exception"
+DRIVER = Path(__file__).with_name("_ddp_runs.py")
 
 
 def _config(tmp_path):
@@ -33,19 +40,19 @@ def _config(tmp_path):
     return path
 
 
-def _train(args):
-    """A 2-rank torchrun run (gloo, one thread a rank)."""
+def _launch(spec_path):
+    """One 2-rank torchrun launch (gloo, one thread a rank) of the driver with SPEC.json."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
-    cmd += ["-m", "xrf_napari.train", *args]
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    cmd += [str(DRIVER), str(spec_path)]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     if res.returncode and GLOO_EXIT_ABORT in res.stderr:
         # Known, rare and not reproducible on demand: a rank aborted in gloo's teardown after the
         # run had finished (see distributed.closed_if_started). One rerun, made visible, not hidden.
         warnings.warn(
             f"2-rank run aborted at exit ({GLOO_EXIT_ABORT!r}); rerunning once", stacklevel=2
         )
-        res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+        res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
     return res
 
@@ -71,13 +78,17 @@ def _train_here(args, code=0):
         np.random.set_state(state)
 
 
-@pytest.fixture(autouse=True)
-def _gloo():
+def _need_gloo():
     pytest.importorskip("torch.distributed")
     import torch.distributed as dist
 
     if not dist.is_available() or not dist.is_gloo_available():
         pytest.skip("torch built without the gloo backend")
+
+
+@pytest.fixture(autouse=True)
+def _gloo():
+    _need_gloo()
 
 
 def _random_dve(path):
@@ -91,57 +102,6 @@ def _random_dve(path):
     dve = build_from_config({})
     save_weights(dve.state_dict(), path, dve.config)
     return path
-
-
-def test_two_gloo_ranks_stay_identical_and_match_single_process(tmp_path):
-    from xrf_napari.models.weights import load_weights
-
-    data = tmp_path / "data"
-    write_toy_dataset(data, n_cubes=4, size=16, seed=0)
-    cfg = _config(tmp_path)
-    common = [
-        "embedder",
-        "--data",
-        str(data),
-        "--config",
-        str(cfg),
-        "--device",
-        "cpu",
-        "--no-progress",
-    ]
-    _train(common + ["--out", str(tmp_path / "ddp")])
-    _train_here(common + ["--out", str(tmp_path / "single")])
-    half = json.loads(cfg.read_text()) | {"cubes_per_batch": 2}  # what one rank alone would see
-    (tmp_path / "half.json").write_text(json.dumps(half))
-    _train_here(
-        [
-            *common[:3],
-            "--config",
-            str(tmp_path / "half.json"),
-            *common[5:],
-            "--out",
-            str(tmp_path / "other"),
-        ]
-    )
-
-    m = json.loads((tmp_path / "ddp" / "metrics.json").read_text())
-    assert m["world_size"] == 2 and m["ranks_in_sync"] is True
-    # each rank read half of the files; the exchanged pool equals the one a single process draws
-    assert (
-        m["pool_sha1"]
-        == json.loads((tmp_path / "single" / "metrics.json").read_text())["pool_sha1"]
-    )
-    ddp, _ = load_weights(tmp_path / "ddp" / "dve.safetensors")
-    one, _ = load_weights(tmp_path / "single" / "dve.safetensors")
-    other, _ = load_weights(tmp_path / "other" / "dve.safetensors")
-
-    def dist(a, b):
-        return float(np.sqrt(sum(float(((a[k] - b[k]) ** 2).sum()) for k in a)))
-
-    # Same global batch and averaged gradients: the same trajectory up to float summation order
-    # (Adam magnifies that a little on near-zero gradients), far closer than a run on half the batch
-    # from the same initial weights.
-    assert dist(ddp, one) < 0.2 * dist(one, other), (dist(ddp, one), dist(one, other))
 
 
 def _uvit_config(tmp_path, **extra):
@@ -169,41 +129,111 @@ def _uvit_config(tmp_path, **extra):
     return path
 
 
-def test_recolouriser_two_gloo_ranks_shard_the_files_and_match_single_process(tmp_path):
-    from xrf_napari.models.weights import load_weights
-
-    data = tmp_path / "data"
-    write_toy_dataset(data, n_cubes=5, size=24, seed=1)  # odd: the ranks get 3 and 2 files
-    _random_dve(tmp_path / "dve.safetensors")
-    common = [
-        "recolouriser",
-        "--data",
-        str(data),
-        "--embedder",
-        str(tmp_path / "dve.safetensors"),
+def _embedder_argv(d, out):
+    return ["embedder", "--data", str(d / "emb_data"), "--config", str(d / "cfg.json")] + [
         "--device",
         "cpu",
         "--no-progress",
+        "--out",
+        str(out),
     ]
-    cfg = _uvit_config(tmp_path)
-    _train(common + ["--config", str(cfg), "--out", str(tmp_path / "ddp")])
-    _train_here(common + ["--config", str(cfg), "--out", str(tmp_path / "single")])
-    _train_here(
-        common + ["--config", str(_uvit_config(tmp_path, batch=2)), "--out", str(tmp_path / "half")]
-    )
 
-    m = json.loads((tmp_path / "ddp" / "metrics.json").read_text())
+
+def _recolouriser_argv(d, data, cfg, out, *extra):
+    argv = ["recolouriser", "--data", str(data), "--embedder", str(d / "dve.safetensors")]
+    argv += ["--device", "cpu", "--no-progress", "--config", str(cfg), "--out", str(out)]
+    return [*argv, *extra]
+
+
+@pytest.fixture(scope="module")
+def ddp(tmp_path_factory):
+    """The 2-rank runs of the tests below, made in one torchrun launch. Yields (folder, the
+    launch's completed process, {rank: {run: exit status}}); each run's output is folder/<run>.
+    The runs: "nan" (the embedder's run below with rank 1's loss NaN from its step 1 on),
+    "embedder" (4 toy cubes of 16 px, steps 4), "recolouriser" (5 cubes of 24 px: the ranks get 3
+    and 2 files) and "budget" (a recolouriser stopped by --time-budget 1 at ~30 steps of 35 ms,
+    logging every 5: the ranks agree at a logging step as they do after more)."""
+    _need_gloo()
+    d = tmp_path_factory.mktemp("ddp")
+    write_toy_dataset(d / "emb_data", n_cubes=4, size=16, seed=0)
+    write_toy_dataset(d / "rec_data", n_cubes=5, size=24, seed=1)  # odd: 3 and 2 files
+    write_toy_dataset(d / "budget_data", n_cubes=2, size=24, seed=2)
+    _config(d)
+    _random_dve(d / "dve.safetensors")
+    budget_cfg = _uvit_config(d, steps=100000, log_every=5)
+    runs = {
+        "nan": _embedder_argv(d, d / "nan"),  # first: the runs after it share the group it left
+        "embedder": _embedder_argv(d, d / "embedder"),
+        "recolouriser": _recolouriser_argv(d, d / "rec_data", _uvit_config(d), d / "recolouriser"),
+        "budget": _recolouriser_argv(
+            d, d / "budget_data", budget_cfg, d / "budget", "--time-budget", "1"
+        ),
+    }
+    spec = {
+        "runs": [{"name": k, "argv": v, "nan_on_rank_1": k == "nan"} for k, v in runs.items()],
+        "results": str(d),
+    }
+    (d / "spec.json").write_text(json.dumps(spec))
+    res = _launch(d / "spec.json")
+    codes = {r: json.loads((d / f"rank{r}.json").read_text()) for r in (0, 1)}
+    return d, res, codes
+
+
+def test_two_gloo_ranks_stay_identical_and_match_single_process(ddp, tmp_path):
+    from xrf_napari.models.weights import load_weights
+
+    d, _, codes = ddp
+    assert codes[0]["embedder"] == 0 and codes[1]["embedder"] == 0
+    common = _embedder_argv(d, tmp_path / "single")
+    _train_here(common)
+    half = json.loads((d / "cfg.json").read_text()) | {"cubes_per_batch": 2}  # one rank's share
+    (tmp_path / "half.json").write_text(json.dumps(half))
+    other = _embedder_argv(d, tmp_path / "other")
+    other[other.index("--config") + 1] = str(tmp_path / "half.json")
+    _train_here(other)
+
+    m = json.loads((d / "embedder" / "metrics.json").read_text())
+    assert m["world_size"] == 2 and m["ranks_in_sync"] is True
+    # each rank read half of the files; the exchanged pool equals the one a single process draws
+    assert (
+        m["pool_sha1"]
+        == json.loads((tmp_path / "single" / "metrics.json").read_text())["pool_sha1"]
+    )
+    ddp_, _ = load_weights(d / "embedder" / "dve.safetensors")
+    one, _ = load_weights(tmp_path / "single" / "dve.safetensors")
+    other, _ = load_weights(tmp_path / "other" / "dve.safetensors")
+
+    def dist(a, b):
+        return float(np.sqrt(sum(float(((a[k] - b[k]) ** 2).sum()) for k in a)))
+
+    # Same global batch and averaged gradients: the same trajectory up to float summation order
+    # (Adam magnifies that a little on near-zero gradients), far closer than a run on half the batch
+    # from the same initial weights.
+    assert dist(ddp_, one) < 0.2 * dist(one, other), (dist(ddp_, one), dist(one, other))
+
+
+def test_recolouriser_two_gloo_ranks_shard_the_files_and_match_single_process(ddp, tmp_path):
+    from xrf_napari.models.weights import load_weights
+
+    d, _, codes = ddp
+    assert codes[0]["recolouriser"] == 0 and codes[1]["recolouriser"] == 0
+    cfg = d / "uvit0.json"
+    _train_here(_recolouriser_argv(d, d / "rec_data", cfg, tmp_path / "single"))
+    half_cfg = _uvit_config(tmp_path, batch=2)
+    _train_here(_recolouriser_argv(d, d / "rec_data", half_cfg, tmp_path / "half"))
+
+    m = json.loads((d / "recolouriser" / "metrics.json").read_text())
     assert m["world_size"] == 2 and m["ranks_in_sync"] is True and m["steps"] == 4
     # the latent cache that the two ranks built from their shares equals the single-process one
     with (
-        np.load(tmp_path / "ddp" / "latent_cache.npz") as a,
+        np.load(d / "recolouriser" / "latent_cache.npz") as a,
         np.load(tmp_path / "single" / "latent_cache.npz") as b,
     ):
         assert sorted(a.files) == sorted(b.files)
         for k in a.files:
             if k != "key":
                 assert np.allclose(a[k], b[k], atol=1e-6), k
-    ddp, _ = load_weights(tmp_path / "ddp" / "uvit.safetensors")
+    ddp_, _ = load_weights(d / "recolouriser" / "uvit.safetensors")
     one, _ = load_weights(tmp_path / "single" / "uvit.safetensors")
     half, _ = load_weights(tmp_path / "half" / "uvit.safetensors")
 
@@ -212,68 +242,26 @@ def test_recolouriser_two_gloo_ranks_shard_the_files_and_match_single_process(tm
 
     # the same crops and averaged gradients: one process's trajectory, up to summation order and the
     # float16 rounding of the stored weights; a run on half the batch lands much farther away
-    assert dist_(ddp, one) < 0.01 * dist_(one, half), (dist_(ddp, one), dist_(one, half))
+    assert dist_(ddp_, one) < 0.01 * dist_(one, half), (dist_(ddp_, one), dist_(one, half))
 
 
-def test_recolouriser_time_budget_stops_every_rank_at_the_same_step(tmp_path):
-    data = tmp_path / "data"
-    write_toy_dataset(data, n_cubes=2, size=24, seed=2)
-    _random_dve(tmp_path / "dve.safetensors")
-    cfg = _uvit_config(tmp_path, steps=100000, log_every=5)
-    _train(
-        [
-            "recolouriser",
-            "--data",
-            str(data),
-            "--embedder",
-            str(tmp_path / "dve.safetensors"),
-            "--device",
-            "cpu",
-            "--no-progress",
-            "--config",
-            str(cfg),
-            "--out",
-            str(tmp_path / "ddp"),
-            "--time-budget",
-            "1",  # ~30 steps of 35 ms: the ranks agree at a logging step as they do after more
-        ]
-    )
-    m = json.loads((tmp_path / "ddp" / "metrics.json").read_text())
+def test_recolouriser_time_budget_stops_every_rank_at_the_same_step(ddp):
+    d, _, codes = ddp
+    assert codes[0]["budget"] == 0 and codes[1]["budget"] == 0
+    m = json.loads((d / "budget" / "metrics.json").read_text())
     # stopped by the budget (not the step count), on a step where the ranks agreed, weights in sync
     assert 0 < m["steps"] < 100000 and m["steps"] % 5 == 0 and m["ranks_in_sync"] is True
 
 
-_NAN_ON_RANK_1 = """
-import os
-if os.environ.get("RANK") == "1":
-    import xrf_napari.training.train_embedder as te
-    _real = te.train_step
-    def _nan_from_step_1(*a, **k):
-        vals = _real(*a, **k)
-        return dict(vals, loss=float("nan")) if a[5] >= 1 else vals
-    te.train_step = _nan_from_step_1
-"""
-
-
-def test_a_nan_loss_on_one_rank_stops_every_rank_at_that_step(tmp_path):
+def test_a_nan_loss_on_one_rank_stops_every_rank_at_that_step(ddp):
     """Before, the rank whose loss was NaN stopped alone and the other failed in its next
     collective ("Connection closed by peer" traceback; under NCCL it would wait for a timeout)."""
-    data = tmp_path / "data"
-    write_toy_dataset(data, n_cubes=4, size=16, seed=0)
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(_NAN_ON_RANK_1)  # imported by each rank at start-up
-    path = os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
-    cmd += ["-m", "xrf_napari.train", "embedder", "--data", str(data), "--out", str(tmp_path / "o")]
-    cmd += ["--config", str(_config(tmp_path)), "--device", "cpu", "--no-progress"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": path}
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
-    assert res.returncode != 0
+    d, res, codes = ddp
+    assert codes[0]["nan"] != 0 and codes[1]["nan"] != 0  # both ranks' commands failed
     said = "the loss became NaN or infinite at step 2"
     assert res.stderr.count(said) == 2, res.stderr[-4000:]  # both ranks, the same step
     assert "]: Traceback" not in res.stderr, res.stderr[-4000:]  # no rank's ("[rank0]: ...")
-    assert not (tmp_path / "o" / "dve.safetensors").exists()
+    assert not (d / "nan" / "dve.safetensors").exists()
 
 
 def test_a_set_smaller_than_a_batch_that_the_ranks_cannot_share_is_refused_at_start(
