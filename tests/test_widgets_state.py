@@ -3,6 +3,7 @@ layers, its curves come back with it, and its jobs (the element survey included)
 scan or the dock that runs them."""
 
 import gc
+import threading
 import time
 
 import numpy as np
@@ -52,6 +53,26 @@ def _slow_survey(monkeypatch, seconds: float) -> None:
     monkeypatch.setattr(spectra, "iter_survey", _slowed(spectra.iter_survey, seconds))
 
 
+def _held_survey(monkeypatch) -> threading.Event:
+    """The element survey steps every 0.01 s (stopping at any step when cancelled) until the
+    returned gate is set (10 s at most), then runs: the test acts while it surely runs, then
+    lets it end (a fixed 1 s survey ran to its end in every test, and on a loaded machine could
+    end before the test looked)."""
+    from xrf_napari.analysis import spectra
+
+    gate, real = threading.Event(), spectra.iter_survey
+
+    def held(*args, **kwargs):
+        end = time.monotonic() + 10
+        while not gate.is_set() and time.monotonic() < end:
+            time.sleep(0.01)
+            yield 0, 2
+        return (yield from real(*args, **kwargs))
+
+    monkeypatch.setattr(spectra, "iter_survey", held)
+    return gate
+
+
 def test_a_scan_never_takes_over_another_scans_maps(make_napari_viewer, qtbot, tmp_path):
     """Scan A is mapped and renamed by the user; scan B, opened from a file of A's old name,
     gets map layers of its own: A's keep their values and stay shown, and Save maps on A
@@ -95,7 +116,7 @@ def test_closing_the_dock_that_surveys_lets_another_dock_survey(
 ):
     """The survey runs in the panel of the dock that asked first; closing that dock mid-survey
     used to leave the scan marked "surveying" for good: every other dock waited forever."""
-    _slow_survey(monkeypatch, 1.0)
+    gate = _held_survey(monkeypatch)
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
     maps = ElementMapsWidget(viewer)
@@ -105,6 +126,7 @@ def test_closing_the_dock_that_surveys_lets_another_dock_survey(
     dock.destroyOnClose()  # the dock's close button
     del maps, dock
     gc.collect()
+    gate.set()  # stopped with its dock, or run to its end: either way the scan is free again
     qtbot.waitUntil(lambda: not SURVEYS.is_running(cube), timeout=5000)
     spectrum = _dock(viewer, SpectrumWidget)  # surveys the scan itself
     qtbot.waitUntil(lambda: MEAN_CURVE in spectrum.curves, timeout=10000)
@@ -146,7 +168,7 @@ def test_region_spectrum_while_the_panel_is_busy_says_so(
     make_napari_viewer, qtbot, tmp_path, monkeypatch
 ):
     """A click on Region spectrum while the panel surveys the scan used to be dropped silently."""
-    _slow_survey(monkeypatch, 1.0)
+    gate = _held_survey(monkeypatch)
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
     spectrum = _dock(viewer, SpectrumWidget)
@@ -156,6 +178,7 @@ def test_region_spectrum_while_the_panel_is_busy_says_so(
     with caught_notifications() as seen:
         assert spectrum.region_spectrum() is None
     assert any("wait for the current job" in str(n.message) for n in seen), seen
+    gate.set()
     wait_idle(qtbot, spectrum.job, timeout=10000)
     assert spectrum.region_spectrum() is not None  # and once it is free, it runs
     wait_idle(qtbot, spectrum.job)
@@ -167,7 +190,7 @@ def test_maps_wait_for_the_scans_survey(make_napari_viewer, qtbot, tmp_path, mon
     sulfur beside lead and mercury was integrated in a window instead of fitted (about 2x off).
     Pressed then, Make maps waits for the survey (it had refused with an error pop-up), and the
     element the user ticked is mapped, not replaced by the suggestions."""
-    _slow_survey(monkeypatch, 1.0)
+    gate = _held_survey(monkeypatch)
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))
     spectrum = _dock(viewer, SpectrumWidget)  # opened first: the survey runs in its panel
@@ -178,6 +201,7 @@ def test_maps_wait_for_the_scans_survey(make_napari_viewer, qtbot, tmp_path, mon
         assert maps.run() is None
         assert "Make maps starts once they are shown" in maps.job.status.text()
         assert not maps.map_layers and maps.job.cancel_button.isEnabled()
+        gate.set()
         wait_idle(qtbot, spectrum.job, timeout=10000)
         qtbot.waitUntil(lambda: bool(maps.map_layers), timeout=20000)
         wait_idle(qtbot, maps.job)
