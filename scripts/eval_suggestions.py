@@ -22,12 +22,8 @@ import numpy as np
 
 def shown(cube, labels) -> set[str]:
     """Elements suggested from some true region's own sum spectrum."""
-    from xrf_napari.analysis.peaks import (
-        DEFAULT_FWHM_MN_EV,
-        anode_from_metadata,
-        fwhm_from_metadata,
-        suggest_elements,
-    )
+    from xrf_napari.analysis.peaks import suggest_elements
+    from xrf_napari.detector import DEFAULT_FWHM_MN_EV, anode_from_metadata, fwhm_from_metadata
 
     kw = {
         "anode": anode_from_metadata(cube.metadata),
