@@ -4,6 +4,7 @@ calibration's key (d45cb086): the tube's own scatter, and where the key is shown
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 
 def test_the_tubes_own_scattered_lines_are_no_unidentified_peaks():
@@ -37,3 +38,45 @@ def test_the_tubes_own_scattered_lines_are_no_unidentified_peaks():
         "unidentified peak at 5.12 keV",
         "unidentified peak at 5.72 keV",
     ]
+
+
+@pytest.fixture
+def saved_auto(tmp_path):
+    """A project .h5 whose calibration is automatic (saved after the first read), read back."""
+    from test_calanode48 import _auto_calibrated
+
+    from xrf_napari.io import AUTO_SAVED_KEY
+
+    cube = _auto_calibrated(tmp_path, {"anode": "Rh", "matched": ["Fe Ka ch 107.0"]})
+    assert cube.metadata.get(AUTO_SAVED_KEY) is True
+    return cube
+
+
+def test_the_spectrum_docks_tip_says_a_saved_automatic_calibration_came_from_the_file(saved_auto):
+    """Fails on the parent: the Spectrum dock's calibration tip said "fitted by xrf-napari from
+    the scan's peaks" of a saved scan's, as of one fitted at this read; it now says the fit was
+    made when the scan was first read and is saved in the file (the pigment fit's note says so
+    since d45cb086). One fitted at this read keeps its words."""
+    from xrf_napari.io import AUTO_SAVED_KEY
+    from xrf_napari.widgets.spectrum import calibration_origin
+
+    label, tip = calibration_origin(saved_auto)
+    assert label == "auto, assuming a Rh tube"
+    assert "from the scan's peaks when it was first read, saved in the file, assuming" in tip, tip
+    saved_auto.metadata.pop(AUTO_SAVED_KEY)
+    assert "from the scan's peaks, assuming a Rh tube" in calibration_origin(saved_auto)[1]
+
+
+def test_the_saved_calibrations_key_is_not_the_files_metadata(saved_auto, capsys):
+    """Fails on the parent: read_cube's AUTO_SAVED_KEY (d45cb086), its own state, was printed by
+    `info saved.h5` among the file's metadata ("auto_calibration_saved: True"), and a save of the
+    scan (File > Save) wrote it into the new file's metadata."""
+    from xrf_napari._writer import _file_metadata
+    from xrf_napari.cli.main import main
+    from xrf_napari.io import AUTO_SAVED_KEY
+
+    assert AUTO_SAVED_KEY not in _file_metadata(saved_auto)
+    assert main(["info", str(saved_auto.path)]) == 0
+    out = capsys.readouterr().out
+    assert "auto_calibration:" in out  # the file's own entry is still shown
+    assert AUTO_SAVED_KEY not in out, out

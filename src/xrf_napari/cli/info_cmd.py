@@ -32,10 +32,14 @@ NOT_THE_FILES = ("header", "values_checked", "calibration_source")
 def the_files(metadata: dict) -> dict:
     """`metadata` less NOT_THE_FILES, at the top and in `source_notes` (a saved .h5 keeps there
     the source's layout keys, a ripple header among them since 79272fd0; nested when a saved
-    file is saved again): `info saved.h5` printed the whole header, hidden at the top."""
+    file is saved again): `info saved.h5` printed the whole header, hidden at the top. Nor
+    io.AUTO_SAVED_KEY, which read_cube sets on reading a file whose calibration is automatic:
+    `info saved.h5` printed "auto_calibration_saved: True" among the file's metadata."""
+    from ..io import AUTO_SAVED_KEY
+
     out = {}
     for key, value in metadata.items():
-        if key in NOT_THE_FILES:
+        if key in NOT_THE_FILES or key == AUTO_SAVED_KEY:
             continue
         out[key] = the_files(value) if key == "source_notes" and isinstance(value, dict) else value
     return out

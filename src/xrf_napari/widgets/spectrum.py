@@ -837,8 +837,12 @@ def calibration_origin(cube) -> tuple[str, str]:
     matched = ", ".join(auto.get("matched", [])) or "none listed"
     residual = auto.get("residual_ev_rms")
     residual = "" if residual is None else f", residual {float(residual):.0f} eV rms"
+    from ..io import AUTO_SAVED_KEY
+
+    # a saved scan's (a project .h5 of a scan so calibrated): fitted then, read from the file now
+    when = " when it was first read, saved in the file" if meta.get(AUTO_SAVED_KEY) else ""
     tip = (
-        f"{terms}, fitted by xrf-napari from the scan's peaks, assuming a {anode} tube "
+        f"{terms}, fitted by xrf-napari from the scan's peaks{when}, assuming a {anode} tube "
         f"({calibration_anode_origin(meta, napari=True)}; matched: {matched}{residual}). "
         f"If the tube was not {anode}, the energies, markers "
         "and maps are wrong: open the file with its anode (command line --anode, or "
