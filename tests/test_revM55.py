@@ -72,3 +72,79 @@ def test_blended_peaks_on_coarse_channels_give_no_width():
                 assert read is None, (fwhm, width, read)
             else:
                 assert read == pytest.approx(reads, rel=0.02), (fwhm, width)
+
+
+def _unsaid_width_file(path, fwhm_mn_ev=165.0):
+    """A 2 x 2 scan of iron, chalk and zinc (Si escape peaks, 50 eV channels) at a 165 eV
+    detector, its file naming the tube but no detector width."""
+    from _spectra import CANONICAL_CAL
+
+    from xrf_napari.energy import CANONICAL_N_CHANNELS
+    from xrf_napari.io.project_h5 import write_cube
+
+    kw = {"fwhm_mn_ev": fwhm_mn_ev, "escape": True}
+    y = sum(template_spectrum(s, 2e4, **kw) for s in ("Fe", "Ca", "Zn")) + 5.0
+    counts = np.broadcast_to(y.astype(np.float32), (2, 2, CANONICAL_N_CHANNELS)).copy()
+    meta = {"name": "unsaid", "profile": {"anode": "Rh"}}
+    return write_cube(path, counts, CANONICAL_CAL, metadata=meta)
+
+
+def _count_peak_finding(monkeypatch):
+    """The calls of autocal's peak finder, which reads the widths (fwhm_from_spectrum)."""
+    from xrf_napari.analysis import autocal
+
+    calls = []
+    find = autocal.find_spectrum_peaks
+    monkeypatch.setattr(autocal, "find_spectrum_peaks", lambda *a: calls.append(1) or find(*a))
+    return calls
+
+
+def test_the_width_read_from_a_scan_is_read_once(tmp_path, monkeypatch):
+    """Make maps read the width from the scan's peaks on every run (40-110 ms of peak fits on
+    two busy cores, each time the same); now once per sum spectrum, as the survey reads it."""
+    from xrf_napari.io import read_cube
+
+    cube = read_cube(_unsaid_width_file(tmp_path / "u.h5"))
+    spectrum = _sum(cube)
+    edges = cube.calibration.edges(cube.n_channels)
+    calls = _count_peak_finding(monkeypatch)
+    notes = [M.plan_for_cube(cube, ["Fe"], spectrum=spectrum)[0][0].note for _ in range(3)]
+    assert len(calls) == 1
+    width = M.fwhm_from_spectrum(spectrum, edges)
+    assert width == pytest.approx(165.0, rel=0.03)
+    assert notes[-1].startswith(f"detector FWHM {width:.0f} eV at Mn K\u03b1 read from this scan")
+    assert len(calls) == 1
+    assert M.fwhm_from_spectrum(spectrum + 1.0, edges)
+    assert len(calls) == 2  # another spectrum: read anew
+
+
+def test_fwhm_box_names_the_width_the_maps_read_from_the_scan(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The Elemental maps dock's FWHM box said "default (140 eV)" of a scan whose file gives no
+    width, while Make maps used the 165 eV read from its peaks (each map's note said so); it
+    now says "from scan (165 eV)", read by the survey off the GUI thread, and the maps take that
+    reading (not read again)."""
+    from _napari_helpers import open_cube, wait_idle
+
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.maps import ElementMapsWidget, _survey_sum
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, _unsaid_width_file(tmp_path / "u.h5"))
+    cube = layer_cube(viewer.layers[0])
+    dock = ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)  # its survey
+    spectrum = _survey_sum(cube)
+    assert spectrum is not None
+    assert dock.fwhm_spin.value() == 0
+    said = dock.fwhm_spin.specialValueText()
+    assert said.startswith("from scan (") and said.endswith(" eV)"), said
+    assert float(said[len("from scan (") : -len(" eV)")]) == pytest.approx(165.0, rel=0.03)
+    calls = _count_peak_finding(monkeypatch)
+    width = M.fwhm_from_spectrum(spectrum, cube.calibration.edges(cube.n_channels))
+    assert said == f"from scan ({width:.0f} eV)"
+    plan = M.plan_for_cube(cube, ["Fe"], spectrum=spectrum)[0][0]
+    assert f"detector FWHM {width:.0f} eV" in plan.note
+    assert not calls  # the survey's reading

@@ -27,6 +27,7 @@ Known overlaps of painting elements:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -679,7 +680,36 @@ BINNING_VARIANCE = 2.3548**2 / 12.0
 FWHM_AGREE = 0.2
 
 
+#: fwhm_from_spectrum's last answers, by a digest of the spectrum and the axis: Make maps asked
+#: again on every run (40-110 ms of peak fits on two busy cores), and the Elemental maps dock's
+#: FWHM box names the width read, the survey having worked it out (widgets._common._suggested).
+_FWHM_READ: dict[bytes, float | None] = {}
+_FWHM_READ_KEPT = 8
+_FWHM_READ_LOCK = threading.Lock()
+
+
 def fwhm_from_spectrum(spectrum, edges: np.ndarray) -> float | None:
+    """_read_fwhm's answer for this spectrum and axis, worked out once (_FWHM_READ)."""
+    import hashlib
+
+    y = np.ascontiguousarray(spectrum, dtype=np.float64)
+    e = np.ascontiguousarray(edges, dtype=np.float64)
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (str(y.shape).encode(), y.tobytes(), e.tobytes()):
+        digest.update(part)
+    key = digest.digest()
+    with _FWHM_READ_LOCK:  # the survey's worker and Make maps' may ask at once
+        if key in _FWHM_READ:
+            return _FWHM_READ[key]
+    read = _read_fwhm(y, e)
+    with _FWHM_READ_LOCK:
+        while len(_FWHM_READ) >= _FWHM_READ_KEPT:
+            del _FWHM_READ[next(iter(_FWHM_READ))]
+        _FWHM_READ[key] = read
+    return read
+
+
+def _read_fwhm(spectrum, edges: np.ndarray) -> float | None:
     """The detector's FWHM at Mn K-alpha (eV) as a spectrum's own K-alpha peaks show it: the
     median of their widths (autocal's peak finder, a Gaussian fitted to each) carried to Mn
     K-alpha by detector_fwhm_kev's law, less the channels' own spread (BINNING_VARIANCE); None
@@ -735,6 +765,20 @@ def fwhm_from_spectrum(spectrum, edges: np.ndarray) -> float | None:
     return fwhm if FWHM_MIN_EV <= fwhm <= FWHM_MAX_EV else None
 
 
+def scan_fwhm_mn_ev(cube, spectrum) -> float | None:
+    """The detector FWHM at Mn K-alpha (eV) that plan_for_cube reads from `spectrum`, the cube's
+    sum spectrum, where the user gives none: fwhm_from_spectrum's, None where the cube's file
+    gives a width, the cube has no calibration or no spectrum, or too few peaks stand (then the
+    file's width or the default is used). The Elemental maps dock's FWHM box names it."""
+    if (
+        spectrum is None
+        or cube.calibration.source == "none"
+        or fwhm_from_metadata(cube.metadata) is not None
+    ):
+        return None
+    return fwhm_from_spectrum(spectrum, cube.calibration.edges(cube.n_channels))
+
+
 # -- maps --------------------------------------------------------------------------------------
 def _check_calibrated(cube) -> None:
     from ..energy import HOW_TO_CALIBRATE
@@ -771,10 +815,8 @@ def plan_for_cube(
     edges = cube.calibration.edges(cube.n_channels)
     # neither given nor in the file: the scan's own peaks, else the default (an APS scan's
     # ~190 eV peaks were mapped with 140 eV windows, its maps low)
-    read = None
-    if fwhm_ev is None and spectrum is not None and fwhm_from_metadata(cube.metadata) is None:
-        read = fwhm_from_spectrum(spectrum, edges)
-        fwhm = read or fwhm
+    read = None if fwhm_ev is not None else scan_fwhm_mn_ev(cube, spectrum)
+    fwhm = read or fwhm
     given = bool(anode)
     anode = anode or named_anode(cube.metadata)  # the file's, or the one given to read_cube
     if anode:  # named_anode gives the symbol, or the value as written if it names none

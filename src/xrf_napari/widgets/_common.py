@@ -204,10 +204,14 @@ def _suggest_job(cube, mean, spectra):
 def _suggested(cube, mean, spectra) -> _Survey:
     """The survey's result, its elements suggested for the instrument the user set for `cube`
     (SURVEYS.instrument; {}: the file's), as quicklook's --anode/--kv/--optic/--atmosphere."""
+    from ..analysis.maps import scan_fwhm_mn_ev
     from ..analysis.peaks import suggest_for_cube
 
     chosen = SURVEYS.instrument(cube)
     h, w, _ = cube.shape
+    # the detector width Make maps reads from the scan where its file gives none, worked out
+    # here, off the GUI thread, for the Elemental maps dock's FWHM box to name (it is kept)
+    scan_fwhm_mn_ev(cube, mean * (h * w))
     # a list with .warning
     out = _Survey((mean, suggest_for_cube(cube, mean * (h * w), spectra, **chosen)))
     out.spectra, out.instrument = spectra, chosen

@@ -76,7 +76,8 @@ class FwhmBox(QDoubleSpinBox):
         self.setToolTip(
             f"Detector resolution, FWHM at Mn K\u03b1 ({FWHM_OFFERED_MIN_EV:.0f}-"
             f"{FWHM_MAX_EV:.0f} eV; a silicon drift detector is typically 120-180 eV). At its "
-            "lowest it reads the file's value, else 140 eV"
+            "lowest it reads the file's value, else the width of the scan's own K\u03b1 peaks, "
+            "else 140 eV"
         )
 
     def value(self) -> float:
@@ -314,8 +315,6 @@ class ElementMapsWidget(CubeDock):
         return f"Elemental maps: {why}" if why else ""
 
     def on_cube(self, layer) -> None:
-        from ..detector import DEFAULT_FWHM_MN_EV, fwhm_from_metadata
-
         self.suggested_label.setText(NO_SUGGESTION)
         self._follow_suggested()
         cube = None if layer is None else layer_cube(layer)
@@ -324,12 +323,29 @@ class ElementMapsWidget(CubeDock):
         # the FWHM set for a scan is that scan's: another scan, maybe of another detector, was
         # mapped with it unasked; one not set shows the file's value (0)
         self.fwhm_spin.setValue(0.0 if cube is None else self.recall(cube, "fwhm", 0.0))
-        if cube is None:
-            return
+        if cube is not None:
+            self._name_unset_fwhm(cube)
+
+    def _name_unset_fwhm(self, cube) -> None:
+        """The FWHM box's "from file" text: the width Make maps takes where none is set, the
+        file's, else the one read from the scan's own peaks once it is surveyed (analysis.maps.
+        scan_fwhm_mn_ev, worked out by the survey), else the default. A scan whose file gives
+        none said "default (140 eV)" while its maps were made with the 197 eV read from it."""
+        from ..analysis.maps import scan_fwhm_mn_ev
+        from ..detector import DEFAULT_FWHM_MN_EV, fwhm_from_metadata
+
         known = fwhm_from_metadata(cube.metadata)
-        self.fwhm_spin.setSpecialValueText(
-            f"from file ({known:.0f} eV)" if known else f"default ({DEFAULT_FWHM_MN_EV:.0f} eV)"
-        )
+        spectrum = _survey_sum(cube)
+        read = None if known else scan_fwhm_mn_ev(cube, spectrum)
+        if known:
+            words = f"from file ({known:.0f} eV)"
+        elif read:
+            words = f"from scan ({read:.0f} eV)"
+        elif spectrum is None and cube.calibration.source != "none":
+            words = "from scan"  # its survey, which Make maps waits for, reads it
+        else:
+            words = f"default ({DEFAULT_FWHM_MN_EV:.0f} eV)"
+        self.fwhm_spin.setSpecialValueText(words)
 
     def leave_cube(self, cube) -> None:
         self.keep_ticks(cube)
@@ -340,6 +356,8 @@ class ElementMapsWidget(CubeDock):
         self.suggested_label.setText(suggestions_text(suggested))
         self.tick_suggested_once(self.current_cube(), suggested)
         self._follow_suggested()
+        if (cube := self.current_cube()) is not None:
+            self._name_unset_fwhm(cube)  # the width read from its peaks, known now
 
     def _instrument_changed(self, cube) -> None:
         super()._instrument_changed(cube)
