@@ -252,8 +252,9 @@ def test_the_docks_save_a_dated_name_under_that_name(
             QFileDialog, "getSaveFileName", lambda *a, p=path: (p, a[3].split(";;")[0])
         )
         click()
-    wait_idle(qtbot, recolour.job)  # Recolour and Embed & cluster write in a job
+    wait_idle(qtbot, recolour.job)  # each dock writes in a job of its own
     wait_idle(qtbot, embed.job)
+    wait_idle(qtbot, spectrum.job)  # else its temporary ".spectra ….csv.…" was listed, under load
     names = sorted(p.name for p in tmp_path.glob("* 2024.03.12*"))
     assert names == [
         "colours 2024.03.12.png",
