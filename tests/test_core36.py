@@ -124,37 +124,6 @@ def test_a_plain_pickle_is_named_as_one_with_what_it_asks_for(tmp_path, monkeypa
     assert not (tmp_path / "PAYLOAD_RAN").exists()
 
 
-def _bench_scripts():
-    from _bench_scripts import BENCH
-
-    return sorted(p for p in BENCH.glob("*.py") if not p.name.startswith("_"))
-
-
-@pytest.mark.parametrize("script", _bench_scripts(), ids=lambda p: p.stem)
-def test_benchmark_help_keeps_its_usage_lines_apart_from_the_prose(script):
-    """argparse reflowed bench_maps' and bench_synth's docstrings, squashing the command lines
-    into the prose ("... background windows). python benchmarks/bench_maps.py [--size 256]").
-    A command the help shows stands on a line of its own, after a blank line or another one."""
-    import subprocess
-    import sys
-
-    out = subprocess.run(
-        [sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=60
-    )
-    assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
-    squashed = [
-        line
-        for i, line in enumerate(lines)
-        if "python benchmarks/" in line
-        and not (
-            line.strip().startswith(("python benchmarks/", "nice "))
-            and (not lines[i - 1].strip() or "python benchmarks/" in lines[i - 1])
-        )
-    ]
-    assert not squashed, f"{script.name} --help:\n{out.stdout}"
-
-
 @pytest.mark.parametrize("calibration", ["file", "none"])
 def test_cluster_spectra_csv_says_what_its_first_column_is(tmp_path, calibration):
     """cluster_spectra.csv's comment said only "calibration file" of its first column, the energy

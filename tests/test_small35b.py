@@ -1,8 +1,10 @@
-"""Session 35, small35b: benchmark --help descriptions are whole sentences."""
+"""Session 35, small35b: benchmark --help descriptions are whole sentences; (from test_core36)
+the command lines they show stand apart from the prose."""
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import subprocess
 import sys
@@ -19,20 +21,47 @@ def _description(help_text: str) -> str:
     return " ".join(blocks[1].split()) if len(blocks) > 1 else ""
 
 
+@functools.cache
+def _help(script):
+    """`script --help` run once a script for the two tests below (a child each: ~1 s)."""
+    return subprocess.run(
+        [sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=60
+    )
+
+
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
 def test_benchmark_help_description_is_not_cut_mid_sentence(script):
     """description=__doc__.splitlines()[0] cut five scripts' first sentence at its first line
     break ("... the ARI of the Embed dock's regions, with"). A description that is the whole
     docstring may end in a usage line; any other must end a sentence."""
-    out = subprocess.run(
-        [sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=60
-    )
+    out = _help(script)
     assert out.returncode == 0, out.stderr
     desc = _description(out.stdout)
     assert desc and not desc.startswith(("options:", "positional arguments:")), out.stdout
     doc = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))) or ""
     doc = " ".join(doc.split())
     assert desc.endswith(".") or desc == doc, f"{script.name}: description cut off: {desc!r}"
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_benchmark_help_keeps_its_usage_lines_apart_from_the_prose(script):
+    """argparse reflowed bench_maps' and bench_synth's docstrings, squashing the command lines
+    into the prose ("... background windows). python benchmarks/bench_maps.py [--size 256]").
+    A command the help shows stands on a line of its own, after a blank line or another one.
+    (Moved from test_core36: the same --help run as the test above.)"""
+    out = _help(script)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    squashed = [
+        line
+        for i, line in enumerate(lines)
+        if "python benchmarks/" in line
+        and not (
+            line.strip().startswith(("python benchmarks/", "nice "))
+            and (not lines[i - 1].strip() or "python benchmarks/" in lines[i - 1])
+        )
+    ]
+    assert not squashed, f"{script.name} --help:\n{out.stdout}"
 
 
 @pytest.fixture(scope="module")
