@@ -162,6 +162,11 @@ ANODE_FROM_GIVEN = "given"
 #: The metadata key under which read_cube records the anode it was given (anode=, the commands'
 #: --anode) for a file naming none, whatever calibration the scan keeps (given_anode).
 GIVEN_ANODE_KEY = "anode_given"
+#: cube.metadata key, True where the automatic calibration was read from the file, saved there
+#: (a project .h5 of a scan calibrated automatically), not fitted when the scan was read: set
+#: again at every read (io.read_cube, auto_calibrated), so a saved value is never taken for it.
+#: Here, not in io, for the analyses that word a calibration's origin (io imports analysis).
+AUTO_SAVED_KEY = "auto_calibration_saved"
 
 
 def given_anode(metadata) -> str | None:

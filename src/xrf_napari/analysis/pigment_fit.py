@@ -1902,12 +1902,16 @@ def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra:
 
 def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
     """Notes on an automatic energy calibration, fitted when the scan was read (the file has
-    none, or one set aside) or saved in the file from such a read (io.AUTO_SAVED_KEY): which
+    none, or one set aside) or saved in the file from such a read (detector.AUTO_SAVED_KEY): which
     tube anode its matched lines assumed, how well they fit, and, when the fit's anode is another
     (estimated from the spectra, or given), that the two contradict each other: with the wrong
     anode's lines among the matched peaks the energy axis, and every candidate, may be off."""
-    from ..detector import calibration_anode, calibration_anode_origin, dict_from_metadata
-    from ..io import AUTO_SAVED_KEY
+    from ..detector import (
+        AUTO_SAVED_KEY,
+        calibration_anode,
+        calibration_anode_origin,
+        dict_from_metadata,
+    )
 
     cal = getattr(cube, "calibration", None)
     if cal is None or cal.source != "auto":

@@ -18,6 +18,7 @@ from ..cube import Cube, release_mapped_pages
 from ..detector import (
     ANODE_FROM_GIVEN,
     ANODE_FROM_SCATTER,
+    AUTO_SAVED_KEY,
     DEFAULT_CALIBRATION_ANODE,
     GIVEN_ANODE_KEY,
     anode_from_metadata,
@@ -40,10 +41,6 @@ _READ_FAILURE_LOCK = threading.Lock()
 #: The anode hint read_cube was given for each cube it left pending, for auto_calibrated: held
 #: beside the cube, not in its metadata, which a save of the pending scan would write to the file.
 _PENDING_ANODE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-#: cube.metadata key, True where the automatic calibration was read from the file, saved there
-#: (a project .h5 of a scan calibrated automatically), not fitted when the scan was read: set
-#: again at every read (read_cube, auto_calibrated), so a saved value is never taken for it
-AUTO_SAVED_KEY = "auto_calibration_saved"
 
 __all__ = [
     "read_cube",
