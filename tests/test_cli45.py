@@ -386,5 +386,8 @@ def test_a_label_map_of_several_pages_is_refused_not_read_as_its_first(tmp_path,
     err = capsys.readouterr().err
     assert f"--labels {tmp_path / 'stack.tif'}: 5 images (pages or frames) in one file" in err
     assert not (tmp_path / "o").exists()
+    # the one-page map is read as it is (the fit of the scan it would go on to cost 20 s in CI)
+    from xrf_napari.cli.pigments_cmd import read_labels
+
     tifffile.imwrite(tmp_path / "one.tif", one)
-    assert main([*argv, str(tmp_path / "one.tif")]) == 0
+    np.testing.assert_array_equal(read_labels(tmp_path / "one.tif", one.shape), one)
