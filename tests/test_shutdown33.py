@@ -14,10 +14,14 @@ pytest.importorskip("napari")
 
 TESTS = Path(__file__).resolve().parent
 
-#: Opens a small cube as a large one and ends once its sum pass began. The pass, held: a stage
-#: that checks for no stop (the calibration's fit), then blocks every 10 ms that stop when asked
+#: Opens a small cube as a large one in each of two viewers (one child for both endings:
+#: starting napari is most of its time) and ends while both sum passes run, one viewer closed
+#: and the other left open. Closing a viewer cancels every task of napari's (the other viewer's
+#: pass too): so the second viewer's scan is opened once the first is closed. Each pass, held:
+#: a stage that checks for no stop (the calibration's fit) and lasts until the script ends (an
+#: exit function registered last opens its gate), then blocks every 10 ms that stop when asked
 #: (3 s of them). An exit function registered between PyQt's and napari's and the pass's pool's
-#: (exit functions run last registered first) says whether the pass was over before PyQt's
+#: (exit functions run last registered first) says whether each pass was over before PyQt's
 #: deleted the Qt objects (in any order: the pool, waiting for the pass, or its signals first).
 SCRIPT = """
 import atexit, sys, threading, time
@@ -28,14 +32,15 @@ from _napari_helpers import open_cube, write_painted_cube
 import xrf_napari._reader as reader
 from xrf_napari.cube import Cube
 
-reader.ASYNC_SUM_BYTES = 0  # this small cube counts as large: its sum is a background pass
-began = threading.Event()
+reader.ASYNC_SUM_BYTES = 0  # these small cubes count as large: their sums are background passes
+passes = {{}}  # each held pass's file name: its over event
+ending = threading.Event()  # the script has ended
 real = Cube.sum_image
 
 def held_sum(self, *args, on_block=None, **kwargs):
-    began.set()
+    over = passes.setdefault(self.path.name, threading.Event())
     try:
-        time.sleep(0.5)
+        ending.wait(20)
         for i in range(300):
             time.sleep(0.01)
             if on_block is not None:
@@ -44,25 +49,33 @@ def held_sum(self, *args, on_block=None, **kwargs):
     finally:
         over.set()
 
+def states():
+    return sorted((name, over.is_set()) for name, over in passes.items())
+
+def open_and_wait(viewer, name):
+    open_cube(viewer, write_painted_cube({folder!r} + "/" + name))
+    app, t0 = QApplication.instance(), time.perf_counter()
+    while name not in passes and time.perf_counter() - t0 < 10:
+        app.processEvents()
+        time.sleep(0.005)
+    assert name in passes, f"the sum pass of {{name}} never started"
+
 Cube.sum_image = held_sum
-viewer = napari.Viewer(show=False)  # Qt's and napari's exit functions are registered
-over = threading.Event()
-atexit.register(lambda: print("pass over at exit:", over.is_set(), flush=True))
-open_cube(viewer, write_painted_cube({path!r}))
-app, t0 = QApplication.instance(), time.perf_counter()
-while not began.is_set() and time.perf_counter() - t0 < 10:
-    app.processEvents()
-    time.sleep(0.005)
-assert began.is_set(), "the sum pass never started"
-if {close}:
-    viewer.close()  # removes the layers: the pass is asked to stop, and not waited for
-print("ended", flush=True)
+closed = napari.Viewer(show=False)  # Qt's and napari's exit functions are registered
+left_open = napari.Viewer(show=False)
+atexit.register(lambda: print("passes over at exit:", states(), flush=True))
+open_and_wait(closed, "closed.h5")
+closed.close()  # removes its layers: its pass is asked to stop, and not waited for
+open_and_wait(left_open, "left_open.h5")
+atexit.register(ending.set)  # the first exit function: the passes go on to their blocks
+print("ended with the passes over:", states(), flush=True)
 """
 
 
-@pytest.mark.parametrize("close", [True, False], ids=["viewer_closed", "viewer_left_open"])
-def test_a_script_ending_while_a_background_pass_runs_exits_cleanly(tmp_path, close):
-    script = SCRIPT.format(tests=str(TESTS), path=str(tmp_path / "painted.h5"), close=close)
+def test_a_script_ending_while_background_passes_run_exits_cleanly(tmp_path):
+    """Both endings in one script: a viewer closed (its layers removed, its pass asked to stop
+    and not waited for) and one left open (its pass asked to stop only at the exit)."""
+    script = SCRIPT.format(tests=str(TESTS), folder=str(tmp_path))
     proc = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(script)],
         capture_output=True,
@@ -70,9 +83,12 @@ def test_a_script_ending_while_a_background_pass_runs_exits_cleanly(tmp_path, cl
         timeout=60,
     )
     err = proc.stderr[-2000:]
-    assert "ended" in proc.stdout, err
-    # the pass was stopped and awaited before the interpreter tore down Qt's wrappers
-    assert "pass over at exit: True" in proc.stdout, (proc.stdout, err)
+    # both passes still ran when the script ended: the exit had them to stop
+    ran = "ended with the passes over: [('closed.h5', False), ('left_open.h5', False)]"
+    assert ran in proc.stdout, (proc.stdout, err)
+    # each pass was stopped and awaited before the interpreter tore down Qt's wrappers
+    over = "passes over at exit: [('closed.h5', True), ('left_open.h5', True)]"
+    assert over in proc.stdout, (proc.stdout, err)
     assert "Destroyed while" not in err and "Abort" not in err, err
     assert "has been deleted" not in err, err
     assert proc.returncode == 0, err
