@@ -627,9 +627,16 @@ def _less_neighbours(
         except ValueError:  # no line of it on this axis
             return None
 
+    made: dict[str, np.ndarray | None] = {}  # each neighbour's column, made once per call
+
     def column_of(y: str, plan: MapPlan) -> np.ndarray | None:
         if y in own:
             return own[y][1]
+        if y not in made:
+            made[y] = neighbour_column(y, plan)
+        return made[y]
+
+    def neighbour_column(y: str, plan: MapPlan) -> np.ndarray | None:
         try:
             if plan.method == "fit":
                 try:
