@@ -14,7 +14,6 @@ posteriors also paint an image (each pixel the posterior mean of the cluster col
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import numpy as np
@@ -39,11 +38,12 @@ def main(argv=None) -> int:
     from scipy.ndimage import uniform_filter
     from sklearn.metrics import adjusted_rand_score
 
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
     from xrf_napari.training.data import list_cubes
     from xrf_napari.training.evaluate import _set_scales
     from xrf_napari.training.metrics import image_metrics
 
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True)
     p.add_argument(
         "--pool", type=int, nargs="*", default=[0], help="neighbourhood radii (0: the pixel alone)"

@@ -8,7 +8,6 @@ Each cube is embedded once; every setting predicts from the same latent.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +18,13 @@ HERE = Path(__file__).resolve().parent
 def main(argv=None) -> int:
     from xrf_napari.analysis.embed import iter_embed
     from xrf_napari.analysis.recolour import load_recolouriser
+    from xrf_napari.cli._dispatch import CommandParser  # options given in full
     from xrf_napari.progress import run_to_end
     from xrf_napari.training.data import list_cubes
     from xrf_napari.training.evaluate import _read
     from xrf_napari.training.metrics import image_metrics, msssim_scales
 
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True, help="folder of paper-style held-out cubes")
     p.add_argument("--weights", default=str(HERE / "uvit.safetensors"))
     p.add_argument("--embedder", default=str(HERE.parent / "paper_style" / "dve.safetensors"))
