@@ -21,6 +21,7 @@ has rank 1's loss NaN from its step 1 on."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -28,6 +29,41 @@ import sys
 import warnings
 from datetime import timedelta
 from pathlib import Path
+
+#: Each rank's line before each run on standard error: MARK, the rank, "] run ", the run's name.
+MARK = "[_ddp_runs rank "
+
+
+@contextlib.contextmanager
+def command_state_restored():
+    """What a real command's main (argv read from sys.argv, in the main thread) leaves set in the
+    process, put back: its SIGINT and SIGTERM handlers (after its work, "exit at once":
+    os._exit), sys.unraisablehook, warnings.showwarning and sys.argv. A test that runs main()
+    as the console script does, in pytest's process, left a later Ctrl-C there to os._exit the
+    worker (test_cli_records27)."""
+    saved = (
+        signal.getsignal(signal.SIGINT),
+        signal.getsignal(signal.SIGTERM),
+        sys.unraisablehook,
+        warnings.showwarning,
+        sys.argv,
+    )
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, saved[0])
+        signal.signal(signal.SIGTERM, saved[1])
+        sys.unraisablehook, warnings.showwarning, sys.argv = saved[2:]
+
+
+def run_output(stderr: str, name: str) -> str:
+    """The lines of `stderr` (a launch's) from rank 0's start of run `name` to its next run's
+    (the other rank's lines among them), the last 4000 characters."""
+    start = stderr.find(f"{MARK}0] run {name}\n")
+    if start < 0:
+        return stderr[-4000:]
+    end = stderr.find(f"{MARK}0] run ", start + 1)
+    return stderr[start : end if end >= 0 else len(stderr)][-4000:]
 
 
 def _nan_from_step_1():
@@ -62,24 +98,18 @@ def main(spec_path: str) -> int:
 
 
 def _run(train, run: dict, rank: str) -> int:
-    """One run as `python -m xrf_napari.train ARGV` makes it; its exit status."""
-    saved = (
-        signal.getsignal(signal.SIGINT),
-        signal.getsignal(signal.SIGTERM),
-        sys.unraisablehook,
-        warnings.showwarning,
-        sys.argv,
-    )
+    """One run as `python -m xrf_napari.train ARGV` makes it; its exit status. A line on standard
+    error starts each rank's run: a test that finds a run's status wrong shows that run's lines
+    (run_output), not the launch's last ones (the runs after it)."""
     undo = _nan_from_step_1() if run.get("nan_on_rank_1") and rank == "1" else None
-    sys.argv = ["xrf_napari.train", *run["argv"]]
+    print(f"{MARK}{rank}] run {run['name']}", file=sys.stderr, flush=True)
     try:
-        return train()
+        with command_state_restored():
+            sys.argv = ["xrf_napari.train", *run["argv"]]
+            return train()
     finally:
         if undo is not None:
             undo()
-        signal.signal(signal.SIGINT, saved[0])
-        signal.signal(signal.SIGTERM, saved[1])
-        sys.unraisablehook, warnings.showwarning, sys.argv = saved[2:]
 
 
 if __name__ == "__main__":

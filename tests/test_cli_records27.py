@@ -17,6 +17,7 @@ h5py = pytest.importorskip("h5py")
 torch = pytest.importorskip("torch")
 
 from _cli_models import TINY_UVIT  # noqa: E402
+from _ddp_runs import command_state_restored  # noqa: E402
 from _pigment_scans import CANON, stripe_scan  # noqa: E402
 
 from xrf_napari.cli.main import main  # noqa: E402
@@ -80,10 +81,12 @@ def test_pigments_run_outside_a_command_records_no_command(scan, tmp_path, monke
 def test_pigments_console_script_records_its_argv(scan, tmp_path, monkeypatch):
     """The console script's entry (main() reading sys.argv) records the same, quoted command.
     In-process, sys.argv as `python -c` sets it (a subprocess cost 4.6 s at load 7, 19 s in CI's
-    run, for the same main() call)."""
+    run, for the same main() call). main() reading sys.argv is a real command: the signal
+    handlers and hooks it leaves (a later Ctrl-C os._exit-ed this pytest worker) are put back."""
     argv = _pigments_args(scan, tmp_path / "script report")
     monkeypatch.setattr(sys, "argv", ["-c", *argv])
-    assert main() == 0
+    with command_state_restored():
+        assert main() == 0
     assert _recorded_command(tmp_path / "script report") == shlex.join(["xrf-napari", *argv])
 
 

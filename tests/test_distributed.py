@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _ddp_runs import run_output
 
 from xrf_napari.training.toy_data import write_toy_dataset
 
@@ -179,11 +180,17 @@ def ddp(tmp_path_factory):
     return d, res, codes
 
 
+def _ran(ddp, name):
+    """Run `name` exited 0 on both ranks; else its own lines of the launch's standard error."""
+    _, res, codes = ddp
+    assert codes[0][name] == 0 and codes[1][name] == 0, (codes, run_output(res.stderr, name))
+
+
 def test_two_gloo_ranks_stay_identical_and_match_single_process(ddp, tmp_path):
     from xrf_napari.models.weights import load_weights
 
-    d, _, codes = ddp
-    assert codes[0]["embedder"] == 0 and codes[1]["embedder"] == 0
+    d = ddp[0]
+    _ran(ddp, "embedder")
     common = _embedder_argv(d, tmp_path / "single")
     _train_here(common)
     half = json.loads((d / "cfg.json").read_text()) | {"cubes_per_batch": 2}  # one rank's share
@@ -215,8 +222,8 @@ def test_two_gloo_ranks_stay_identical_and_match_single_process(ddp, tmp_path):
 def test_recolouriser_two_gloo_ranks_shard_the_files_and_match_single_process(ddp, tmp_path):
     from xrf_napari.models.weights import load_weights
 
-    d, _, codes = ddp
-    assert codes[0]["recolouriser"] == 0 and codes[1]["recolouriser"] == 0
+    d = ddp[0]
+    _ran(ddp, "recolouriser")
     cfg = d / "uvit0.json"
     _train_here(_recolouriser_argv(d, d / "rec_data", cfg, tmp_path / "single"))
     half_cfg = _uvit_config(tmp_path, batch=2)
@@ -246,8 +253,8 @@ def test_recolouriser_two_gloo_ranks_shard_the_files_and_match_single_process(dd
 
 
 def test_recolouriser_time_budget_stops_every_rank_at_the_same_step(ddp):
-    d, _, codes = ddp
-    assert codes[0]["budget"] == 0 and codes[1]["budget"] == 0
+    d = ddp[0]
+    _ran(ddp, "budget")
     m = json.loads((d / "budget" / "metrics.json").read_text())
     # stopped by the budget (not the step count), on a step where the ranks agreed, weights in sync
     assert 0 < m["steps"] < 100000 and m["steps"] % 5 == 0 and m["ranks_in_sync"] is True
@@ -257,9 +264,10 @@ def test_a_nan_loss_on_one_rank_stops_every_rank_at_that_step(ddp):
     """Before, the rank whose loss was NaN stopped alone and the other failed in its next
     collective ("Connection closed by peer" traceback; under NCCL it would wait for a timeout)."""
     d, res, codes = ddp
-    assert codes[0]["nan"] != 0 and codes[1]["nan"] != 0  # both ranks' commands failed
+    lines = run_output(res.stderr, "nan")  # its lines, not the later runs'
+    assert codes[0]["nan"] != 0 and codes[1]["nan"] != 0, lines  # both ranks' commands failed
     said = "the loss became NaN or infinite at step 2"
-    assert res.stderr.count(said) == 2, res.stderr[-4000:]  # both ranks, the same step
+    assert res.stderr.count(said) == 2, lines  # both ranks, the same step
     assert "]: Traceback" not in res.stderr, res.stderr[-4000:]  # no rank's ("[rank0]: ...")
     assert not (d / "nan" / "dve.safetensors").exists()
 
