@@ -1252,7 +1252,7 @@ def _suggest(
 
     def tube_compton(j: int) -> bool:
         """Is peak j within the Compton band of a line (weight >= LINE_WEIGHT_MIN) of the tube,
-        that line a peak of its own at least as high (TUBE_COMPTON_SHARE)?"""
+        that line a peak of its own at least 1 / TUBE_COMPTON_SHARE (~3) times as high?"""
         for o in (t for s in tube for t in transition_lines(s) if t.weight >= LINE_WEIGHT_MIN):
             lo, hi = compton_band(o.energy)
             if not lo <= pe[j] <= hi or not e_lo <= o.energy <= e_hi:
