@@ -23,3 +23,22 @@ def test_each_neighbours_column_is_made_once_per_weight_matrix(monkeypatch):
     assert sorted(made) == sorted(set(made))
     assert {"Ca", "Ba"} <= set(made)  # their escape peaks taken out, from their own columns
     assert w.shape == (len(edges) - 1, len(plans))
+
+
+def test_a_scan_shown_again_after_twenty_others_keeps_its_width_read(monkeypatch):
+    """The Elemental maps dock names the width read from a scan's peaks (27fc43ff) by asking
+    fwhm_from_spectrum in the GUI thread as the scan is shown, the survey having read it in its
+    worker. Only 8 answers were kept: the first of nine scans surveyed, shown again, was read
+    anew in the GUI thread (30-45 ms of peak fits on the real APS scan, up to 110 on two busy
+    cores). A session's scans are all kept now."""
+    read = []
+    monkeypatch.setattr(M, "_FWHM_READ", {})
+    monkeypatch.setattr(M, "_read_fwhm", lambda y, e: read.append(float(y[0])) or 150.0)
+    edges = np.linspace(0.0, 1.6, 17)
+    scans = [np.full(16, float(i)) for i in range(20)]
+    for spectrum in scans:  # each survey's reading, in its worker
+        assert M.fwhm_from_spectrum(spectrum, edges) == 150.0
+    assert read == [float(i) for i in range(20)]
+    for spectrum in scans:  # each scan shown again: the box asks, in the GUI thread
+        assert M.fwhm_from_spectrum(spectrum, edges) == 150.0
+    assert len(read) == 20  # none read again
