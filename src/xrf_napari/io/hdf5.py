@@ -28,7 +28,7 @@ from .lazy import (
     GriddedSpectra,
     open_external,
     open_for_row_blocks,
-    read_external,
+    read_whole,
 )
 from .limits import check_dataset, file_kind, kind_hint
 
@@ -844,9 +844,7 @@ def small(d, path, max_items: int = MAX_SMALL_ITEMS) -> np.ndarray:
             path, f"dataset '{d.name}' has {d.size} values, more than the {max_items} expected"
         )
     check_dataset(d, path)
-    if d.external:  # beside the file holding it, not in the working directory (read_external)
-        return read_external(d, path)
-    return np.asarray(d[()])
+    return read_whole(d, path)
 
 
 def _index_map(index: np.ndarray, path) -> np.ndarray:

@@ -272,6 +272,16 @@ def open_external(f, name: bytes) -> ExternalDataset:
     return ExternalDataset(f.id, name, dapl)
 
 
+def read_whole(d, path) -> np.ndarray:
+    """Dataset `d` of the file `path` read whole; one kept in external raw files read from beside
+    the file (read_external), not looked for by HDF5 in the working directory ("unable to open
+    external raw data file" from anywhere but the file's folder): an auxiliary dataset
+    (hdf5.small), a training cube's counts and labels (training.data.read_cube_arrays)."""
+    if getattr(d, "external", None):
+        return read_external(d, path)
+    return np.asarray(d[()])
+
+
 def read_external(d, path) -> np.ndarray:
     """The whole of a small dataset `d` (an energy vector, live times, an index map) kept in
     external raw files, read from the files limits.check_dataset found and checked (beside the

@@ -211,6 +211,7 @@ def read_cube_arrays(path, rebin: bool = False) -> tuple[np.ndarray, np.ndarray,
     embedder's training thins whole counts. The check was of the channel count alone, so a
     512-channel cube of another calibration was read as if canonical."""
     from ..io.hdf5 import open_hdf5
+    from ..io.lazy import read_whole
     from ..io.project_h5 import check_project_file, project_calibration, project_metadata
 
     path = Path(path)
@@ -222,24 +223,13 @@ def read_cube_arrays(path, rebin: bool = False) -> tuple[np.ndarray, np.ndarray,
                     f"{path} has no /targets/labels (region labels are needed to train)"
                 )
             cal = project_calibration(f, path)
-            counts = _read_whole(f["counts"], path)
-            labels = _read_whole(f["targets/labels"], path)
+            # external raw files read from beside the cube (it trained only from its folder)
+            counts = read_whole(f["counts"], path)
+            labels = read_whole(f["targets/labels"], path)
             meta = project_metadata(f)  # as the colour pass read it (read_project_cube)
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc}") from exc
     return cube_arrays(path, counts, cal, labels, meta, rebin)
-
-
-def _read_whole(d, path) -> np.ndarray:
-    """Dataset `d` of the cube `path` read whole; one kept in external raw files read from
-    beside the file (lazy.read_external), as read_cube reads it: through h5py, HDF5 looked for
-    them in the working directory, and such a cube trained only from its own folder ("unable to
-    open external raw data file")."""
-    if getattr(d, "external", None):
-        from ..io.lazy import read_external
-
-        return read_external(d, path)
-    return d[()]
 
 
 def cube_arrays(path, counts, cal, labels, meta: dict, rebin: bool = False):
