@@ -236,28 +236,29 @@ def test_pigments_export_refuses_to_write_over_the_open_scan(
     make_napari_viewer, qtbot, tmp_path, monkeypatch
 ):
     """A report's region_spectra.csv opened again (a single spectrum), fitted, and exported into
-    the same folder: the scan's own file was overwritten once the user said Yes to 'Replace?'."""
+    the same folder: the scan's own file was overwritten once the user said Yes to 'Replace?'.
+    The CSV is written as Export report writes it (save_spectra_csv: each region's mean counts
+    per pixel on the canonical grid), not by a first fit and export of the painted scan."""
     pytest.importorskip("xraylib")
+    from _napari_helpers import painted_counts
     from qtpy.QtWidgets import QMessageBox
 
     import xrf_napari.widgets._dialogs as module  # the docks' dialogs (Export report's too)
+    from xrf_napari.analysis.export import save_spectra_csv
+    from xrf_napari.energy import canonical_energy
     from xrf_napari.widgets.pigments import PigmentsWidget
 
+    counts, labels = painted_counts()
+    means = {f"region_{k}_mean": (canonical_energy(), counts[labels == k].mean(0)) for k in (1, 2)}
+    out = tmp_path / "report"
+    out.mkdir()
+    spectra = save_spectra_csv(out / "region_spectra.csv", means, comments=["mean counts"])
     viewer = make_napari_viewer()
-    scan = open_cube(viewer, write_painted_cube(tmp_path / "scan.h5"))[-1]
-    regions = np.repeat(np.arange(1, 5), 6)[:, None].repeat(20, axis=1).astype(np.int32)
-    viewer.add_labels(regions, name="regions")
+    opened = open_cube(viewer, spectra)[-1]
     widget = _dock(viewer, PigmentsWidget)
     widget.use_uvit.setChecked(False)
     widget.device.setCurrentText("cpu")
-    widget.cube_combo.set_layer(scan)
-    widget.labels_combo.set_layer(viewer.layers["regions"])
-    assert widget.run() is not None
-    wait_idle(qtbot, widget.job, timeout=120000)
-    out = tmp_path / "report"
-    widget.export(out)
-    spectra = out / "region_spectra.csv"
-    opened = viewer.open(str(spectra), plugin="xrf-napari")[-1]
+    widget.fwhm_spin.setValue(140)  # the painted lines' resolution: no trials to estimate it
     widget.cube_combo.set_layer(opened)
     assert widget.run() is not None
     wait_idle(qtbot, widget.job, timeout=120000)
