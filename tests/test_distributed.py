@@ -6,10 +6,12 @@ driver tests/_ddp_runs.py: each run is the command's main as `-m xrf_napari.trai
 the process group joined and left by the run itself): four launches cost ~10 s each of process
 start, torch's import and gloo's set-up, twice over (two ranks)."""
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -41,19 +43,61 @@ def _config(tmp_path):
     return path
 
 
+def _run_group(cmd, env, timeout=300):
+    """cmd run to its end, its output captured; past `timeout` s it is killed with every process
+    under it, and the test fails with their output so far. subprocess.run's timeout killed
+    torchrun alone: its two ranks (each in a process group of its own) ran on, seen alive after,
+    taking the 2 cores from the later tests for up to the group's 120 s a collective. Output goes
+    to files, not pipes: a rank left alive cannot hold this test until it ends."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
+        try:
+            proc.wait(timeout=timeout)
+            late = False
+        except subprocess.TimeoutExpired:
+            _kill_with_children(proc)
+            late = True
+        text = []
+        for f in (out, err):
+            f.seek(0)
+            text.append(f.read().decode("utf-8", "replace"))
+        res = subprocess.CompletedProcess(cmd, proc.returncode, *text)
+    if late:
+        pytest.fail(
+            f"{cmd} ran past {timeout} s; killed with its ranks:\n"
+            f"{res.stdout[-2000:]}{res.stderr[-4000:]}"
+        )
+    return res
+
+
+def _kill_with_children(proc):
+    """proc and every process under it (torchrun's ranks), killed; proc reaped."""
+    try:
+        import psutil
+
+        children = psutil.Process(proc.pid).children(recursive=True)
+    except Exception:  # noqa: BLE001  # psutil missing, or proc gone: proc alone
+        children = []
+    proc.kill()
+    for child in children:
+        with contextlib.suppress(Exception):
+            child.kill()
+    proc.wait()
+
+
 def _launch(spec_path):
     """One 2-rank torchrun launch (gloo, one thread a rank) of the driver with SPEC.json."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
     cmd += [str(DRIVER), str(spec_path)]
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    res = _run_group(cmd, env)
     if res.returncode and GLOO_EXIT_ABORT in res.stderr:
         # Known, rare and not reproducible on demand: a rank aborted in gloo's teardown after the
         # run had finished (see distributed.closed_if_started). One rerun, made visible, not hidden.
         warnings.warn(
             f"2-rank run aborted at exit ({GLOO_EXIT_ABORT!r}); rerunning once", stacklevel=2
         )
-        res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        res = _run_group(cmd, env)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
     return res
 

@@ -1,6 +1,7 @@
 """Review of session 55's test-time commits (revT55): what a test run in pytest's process leaves
 behind for the worker's later tests, and what a failed 2-rank run shows."""
 
+import os
 import signal
 import sys
 import warnings
@@ -73,3 +74,29 @@ def test_a_failed_2_rank_run_shows_its_own_lines(capsys):
     assert "the first run's reason" not in err[-4000:]  # the launch's tail: the later run's
     assert "the first run's reason" in _ddp_runs.run_output(err, "first")
     assert "the first run's reason" not in _ddp_runs.run_output(err, "later")
+
+
+def test_a_2_rank_launch_past_its_time_is_killed_with_its_ranks():
+    """0de8bbbf's one launch (300 s limit) as the four before it: subprocess.run's timeout killed
+    torchrun alone, its ranks (each in a session of its own) ran on (seen, a sleeping driver: both
+    alive after) on the tests' 2 cores. A child whose own child sleeps in a new session stands for
+    torchrun and a rank here."""
+    psutil = pytest.importorskip("psutil")
+    from test_distributed import _run_group
+
+    rank = "import time; time.sleep(60)"
+    agent = (
+        "import subprocess, sys, time; "
+        f"p = subprocess.Popen([sys.executable, '-S', '-c', {rank!r}], start_new_session=True); "
+        "print(p.pid, flush=True); time.sleep(60)"
+    )
+    with pytest.raises(pytest.fail.Exception, match="ran past 2 s") as failed:
+        _run_group([sys.executable, "-S", "-c", agent], dict(os.environ), timeout=2)
+    pid = int(str(failed.value).split("\n")[1])
+    try:
+        alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        alive = False
+    if alive:
+        os.kill(pid, signal.SIGKILL)
+    assert not alive
