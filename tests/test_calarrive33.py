@@ -82,6 +82,7 @@ def test_a_pigment_fit_asked_for_while_waiting_is_made_once_the_calibration_arri
     regions = viewer.add_labels(_painted_regions(), name="drawn")
     dock.labels_combo.set_layer(regions)
     dock.use_uvit.setChecked(False)
+    dock.fwhm_spin.setValue(140)  # the painted lines' resolution: no trials to estimate it
     assert dock.run() is None
     assert WAITING in dock.job.status.text()
     gated_pass.set()
