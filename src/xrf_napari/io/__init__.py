@@ -25,7 +25,7 @@ from ..detector import (
     symbol_or_refuse,
 )
 from ..energy import Calibration
-from ..errors import CONTRAST_BYTES, CubeReadError, sample_counts
+from ..errors import CONTRAST_BYTES, CubeReadError, sample_counts, warn_outside
 from .limits import check_path, check_tree
 from .registry import FORMATS, SPECTRUM_SUFFIXES, SUPPORTED_SUFFIXES, a_file, claims, format_of
 from .spectra import Spectrum
@@ -257,8 +257,6 @@ def _review_file_calibration(cube: Cube, path: Path, sample, anode: str | None) 
     """A file's calibration is not trusted silently: an implausible one is dropped, and one that
     contradicts the peaks of the sampled rows is replaced by the automatic one (warning + note),
     for the tube the scatter lines show where none is named, as _auto_calibrate's."""
-    import warnings
-
     from .calibration import implausible
 
     auto = None
@@ -275,7 +273,7 @@ def _review_file_calibration(cube: Cube, path: Path, sample, anode: str | None) 
             problem, auto = found
     if problem is None:
         return cube
-    warnings.warn(f"{path}: {problem}", stacklevel=3)
+    warn_outside(f"{path}: {problem}")
     out = (
         cube.with_calibration(Calibration.uncalibrated())
         if auto is None
@@ -386,16 +384,13 @@ def _warn_few_channels(cube: Cube, path: Path) -> None:
     without a word (the napari reader, `info`, `recolour` coloured it), since a TIFF of (H, W, 20)
     samples opens as a .npy does (2026-12-05). Told once its automatic calibration failed, so a
     sidecar's calibration (the user's word) or auto_calibrate=False stays quiet."""
-    import warnings
-
     why = _few_channels(cube)
     if why is None or cube.calibration.source != "none":
         return
-    warnings.warn(
+    warn_outside(
         f"{path}: {why}; it opens as a stack of {cube.n_channels} images without an energy "
         "axis (one a slider step), on which element mapping, pigments and recolouring mean "
         "nothing",
-        stacklevel=3,
     )
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..cube import Cube
 from ..energy import Calibration
-from ..errors import CubeReadError, require_3d, require_numeric
+from ..errors import CubeReadError, require_3d, require_numeric, warn_outside
 from ..tiff_pages import check_tiff_pages
 from .calibration import (
     calibration_from_energy_axis,
@@ -49,9 +49,7 @@ def _cube(data, path, fmt: str, cal: Calibration | None = None, meta: dict | Non
     require_numeric(data.dtype, path)
     side_cal, side_meta = read_sidecar(path)
     if "calibration_note" in side_meta:  # set aside (read_sidecar): said as any file's
-        import warnings
-
-        warnings.warn(side_meta["calibration_note"], stacklevel=3)
+        warn_outside(side_meta["calibration_note"])
     metadata = {"format": fmt, **(meta or {}), **side_meta}
     # a sidecar is the user's word: it overrides what the file says
     return Cube(
@@ -78,9 +76,7 @@ def read_npy(path, **_options) -> Cube:
 CHANNEL_FIRST_MIN = 256
 
 
-def channel_order(
-    arr, path: Path, stored: str = "last", stacklevel: int = 3
-) -> tuple[object, dict]:
+def channel_order(arr, path: Path, stored: str = "last") -> tuple[object, dict]:
     """A plain array seen as (H, W, C), and metadata on how its channel axis was chosen. Nothing
     in a .npy (or an .npz without an energy member) says whether it is stored (H, W, C) or
     channel-first (C, H, W), as PyTorch and napari's own layers order it; nor in a TIFF page stack
@@ -94,7 +90,6 @@ def channel_order(
     sidecar key (a toy (64, 3, 16) cube keeps its reading); where both end axes could hold the
     channels and the HDF5 reader's shape rule prefers the other one, the `stored` reading stays,
     with a warning."""
-    import warnings
 
     from .calibration import sidecar_json, sidecar_path
     from .hdf5 import _spectral_axis
@@ -126,17 +121,15 @@ def channel_order(
     if channels < MIN_CHANNELS:
         if rival < CHANNEL_FIRST_MIN:
             return as_stored, {}  # a toy cube (64, 3, 16): left as stored, quietly
-        warnings.warn(
+        warn_outside(
             f"{path}: array {shape} read as {reads[other]} ({channels} values are too few for "
             f"a spectrum); if it is {reads[stored]}, {key.format(stored)}",
-            stacklevel=stacklevel,
         )
         view = ChannelFirstView(arr) if other == "first" else arr
         return view, {"channel_axis": other, "channel_axis_from": "shape"}
-    warnings.warn(
+    warn_outside(
         f"{path}: array {shape} read as {reads[stored]}, though its shape suggests "
         f"{reads[other]}; if so, {key.format(other)}",
-        stacklevel=stacklevel,
     )
     return as_stored, {}
 
@@ -356,7 +349,7 @@ def _tiff_reading(path: Path, layout: str, arr) -> tuple[object, dict, str | Non
     order: dict = {}
     if layout != "channel-first":  # samples: (H, W, C) as stored, any number of channels
         return arr, order, None
-    data, order = channel_order(arr, path, stored="first", stacklevel=4)  # or rows of (H, W, C)
+    data, order = channel_order(arr, path, stored="first")  # or rows of (H, W, C)
     if data.shape[2] < MIN_CHANNELS and order.get("channel_axis_from") != "sidecar":
         return data, order, _image_stack(data.shape, arr.dtype)
     return data, order, None
@@ -879,7 +872,6 @@ def _chunk_count(arr, channel_first: bool, path: Path, shown: str) -> int:
     a pass last over ZARR_SLOW_PASS_S (1000 x 1000 pixels in (1, 1, C) chunks: minutes). It
     counts `arr.chunks`, the chunks zarr decodes one by one: a sharded array's inner chunks, each
     as slow as an unsharded one's, not the shards `_require_chunks` checks."""
-    import warnings
 
     shape = tuple(int(n) for n in arr.shape)
     try:
@@ -897,14 +889,13 @@ def _chunk_count(arr, channel_first: bool, path: Path, shown: str) -> int:
     rows = min(h, max(1, ZARR_ADVISED_CHUNK_BYTES // (cols * c * item)))
     advised = (c, rows, cols) if channel_first else (rows, cols, c)
     when = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
-    warnings.warn(
+    warn_outside(
         f"{path}: {shown} {shape} is stored in {count:,} chunks of {grid} ({chunk_bytes} bytes "
         f"each): zarr reads each chunk on its own, about {ZARR_CHUNK_S * 1e3:g} ms apiece, so "
         "every full pass over the scan (its sum image and automatic calibration on opening, each "
         f"map) takes about {when}. Rewrite it once in larger chunks, e.g. chunks={advised} "
         "(zarr.create_array with data= the array read whole and chunks=; keep its attributes and "
         "the arrays beside it)",
-        stacklevel=4,
     )
     return count
 
@@ -1063,10 +1054,9 @@ def _arrays_of(group, path: Path) -> tuple[dict, str | None]:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     fault = zarr_metadata_fault(path) if skipped else None
     if skipped and _zarr_cubes(arrays):
-        warnings.warn(
+        warn_outside(
             f"{path}: a member of the zarr store was skipped: "
             + (f"its metadata {fault}" if fault else str(skipped[0].message)),
-            stacklevel=4,
         )
     return arrays, fault
 

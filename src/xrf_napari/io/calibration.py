@@ -11,7 +11,7 @@ import json
 import numpy as np
 
 from ..energy import Calibration
-from ..errors import CubeReadError
+from ..errors import CubeReadError, warn_outside
 from ..fileutil import sidecar_path  # the rule is the base layer's (the output guard uses it)
 
 
@@ -96,14 +96,12 @@ def unitless_unit(gain: float, where, what: str) -> str:
     default, silently. A gain that is not positive is no energy axis in either unit: "kev",
     untold, so the reader's refusal is the one message (it had been said "read in eV", then
     refused)."""
-    import warnings
 
     if not np.isfinite(gain) or gain < 1.0:
         return "kev"
-    warnings.warn(
+    warn_outside(
         f"{where}: its {what} name no energy unit: read in eV, a gain of {gain:g} eV/channel (no "
         "XRF detector has channels of 1 keV or more, as it would be in keV)",
-        stacklevel=3,
     )
     return "ev"
 

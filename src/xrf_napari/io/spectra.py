@@ -14,7 +14,7 @@ import numpy as np
 
 from ..cube import Cube
 from ..energy import Calibration
-from ..errors import CubeReadError
+from ..errors import CubeReadError, warn_outside
 from .calibration import (
     calibration_from_coefficients,
     calibration_from_energy_axis,
@@ -204,7 +204,6 @@ def _cut_mid_value(path: Path, text: str, lines: list[str]) -> bool:
     there were 22, the spectrum turned to floats) without a word, as such a file declares no
     length. Warns, naming the file, that the last value is left out. Plain numbers say nothing:
     their width follows their value (counts 100-119 then a whole last 99)."""
-    import warnings
 
     if len(lines) < 16 or text.endswith(("\n", "\r")):
         return False
@@ -213,12 +212,11 @@ def _cut_mid_value(path: Path, text: str, lines: list[str]) -> bool:
         return False
     if widths[-1] >= widths[0]:
         return False
-    warnings.warn(
+    warn_outside(
         f"{path}: its count lines are all {widths[0]} characters wide but the last, "
         f"{widths[-1]} characters without a newline: the file looks cut short inside that value "
         f"(an interrupted copy or save); it is left out, the {len(widths) - 1} channels before "
         "it are used, the rest are missing: copy or save it again",
-        stacklevel=3,
     )
     return True
 
@@ -236,17 +234,15 @@ def _first_channel_unknown(value: float, path: Path, cal, numbered: bool):
     cannot be placed).
     Without a #@CALIB the first channel changes nothing. It had refused the file, where a count
     that is no count only warns (_declared_channels)."""
-    import warnings
 
     why = CubeReadError(
         path, f"its #@CHANN first channel {value:.15g} is no channel number (a whole number)"
     )
     if cal is None:
-        warnings.warn(f"{why}: it is not used, the counts are read as they are", stacklevel=3)
+        warn_outside(f"{why}: it is not used, the counts are read as they are")
     elif numbered:
-        warnings.warn(
+        warn_outside(
             f"{why}: it is not used, its channel column places its #@CALIB calibration",
-            stacklevel=3,
         )
     else:
         told_aside(why, "its #@CALIB line, in channels from the first, set aside")
@@ -258,14 +254,12 @@ def _declared_channels(value: float, path: Path) -> int:
     """#@CHANN's channel count, which serves only to see a file cut short (_warn_cut): one that
     is no count (negative, a fraction, over 2**24) is not used, with a warning naming the file,
     where since 2026-12-05 it refused a spectrum whose counts read as before."""
-    import warnings
 
     if (count := _channel_number(value)) is not None:
         return count
-    warnings.warn(
+    warn_outside(
         f"{path}: its #@CHANN line declares {value:.15g} channels, which is no channel count; the "
         "counts are read as they are, without checking that the file holds them all",
-        stacklevel=3,
     )
     return 0
 
@@ -274,13 +268,11 @@ def _unread_chann(line: str, path: Path) -> None:
     """Warn that a #@CHANN line is not 'count first last [reduction]' numbers (letters, one
     number): not used, as a count that is no count is not (_declared_channels); it had been
     passed over without a word, the first channel taken as 0."""
-    import warnings
 
-    warnings.warn(
+    warn_outside(
         f"{path}: its #@CHANN line {line[:60]!r} is not 'count first last' numbers, so it is not "
         "used: the counts are read as they are, from channel 0, without checking that the file "
         "holds them all",
-        stacklevel=3,
     )
 
 
@@ -288,14 +280,12 @@ def _warn_cut(path: Path, n: int, why: str) -> None:
     """Warn that a spectrum file ends early (a copy, download or save interrupted): the channels
     read are usable, the missing ones are the spectrum's high end. A .mca cut in half had opened
     as a shorter spectrum without a word."""
-    import warnings
 
     if n >= 2:  # fewer: _finish refuses it ("no spectrum found")
-        warnings.warn(
+        warn_outside(
             f"{path}: {why}, but the file ends after {n} count values: it looks cut short (an "
             "interrupted copy or save); the channels read are used, the rest are missing (the "
             "last value may be cut too): copy or save it again",
-            stacklevel=3,
         )
 
 
