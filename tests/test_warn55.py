@@ -52,6 +52,25 @@ def _zarr_member_skipped(tmp_path):  # io/arrays.py: _arrays_of
     return path, "a member of the zarr store was skipped"
 
 
+def _hdf5_equal_cubes(tmp_path):  # io/hdf5.py: _read_open's tie
+    import h5py
+
+    path = tmp_path / "tie.h5"
+    with h5py.File(path, "w") as f:
+        f["a"] = np.ones((4, 5, 128), np.uint16)
+        f["b"] = np.ones((4, 5, 128), np.uint16)
+    return path, "are equally large 3-D cubes"
+
+
+def _hdf5_either_end_axis(tmp_path):  # io/hdf5.py: _storage_axes
+    import h5py
+
+    path = tmp_path / "ends.h5"
+    with h5py.File(path, "w") as f:
+        f["data"] = np.ones((64, 3, 64), np.uint16)
+    return path, "could hold its channels along either end axis"
+
+
 @pytest.mark.parametrize(
     "write",
     [
@@ -60,6 +79,8 @@ def _zarr_member_skipped(tmp_path):  # io/arrays.py: _arrays_of
         _npy_channel_first,
         _sidecar_without_unit,
         _zarr_member_skipped,
+        _hdf5_equal_cubes,
+        _hdf5_either_end_axis,
     ],
 )
 def test_a_readers_warning_points_at_the_read_cube_call(tmp_path, write):

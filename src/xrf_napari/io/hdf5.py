@@ -15,7 +15,7 @@ import numpy as np
 
 from ..cube import Cube
 from ..energy import Calibration
-from ..errors import CubeReadError, require_3d, require_numeric
+from ..errors import CubeReadError, require_3d, require_numeric, warn_outside
 from .calibration import (
     calibration_from_coefficients,
     calibration_from_energy_axis,
@@ -152,8 +152,6 @@ def first_look(path, dataset: str | None = None) -> tuple | None:
     leading to a damaged file froze the read. The layout the look found is handed to the read
     that follows it (HANDED). Returns the file_key of the file looked at, or None where there
     was none to look at (not HDF5, or it cannot be read: the open says why)."""
-    import warnings
-
     from .hdf5_looked import LOOKED, file_key
     from .isolate import NoChild, call_in_child
 
@@ -180,7 +178,7 @@ def first_look(path, dataset: str | None = None) -> tuple | None:
             "separate process, which was told to stop",
         )
     except NoChild as exc:  # the look is a guard: without it the file is read as before it
-        warnings.warn(f"{exc}; it is read without that first look", stacklevel=3)
+        warn_outside(f"{exc}; it is read without that first look")
         return None
     LOOKED.add(seen)
     HANDED.pop(key, None)
@@ -423,14 +421,11 @@ def _read_open(
     if kind == "detectors":
         return _detectors(f, path, target)
     if isinstance(target, tuple):  # (read, as large): discovery's or NeXus's (_tied)
-        import warnings
-
         target, other = target
         read, other = "/" + target.strip("/"), "/" + other.strip("/")  # as metadata["dataset"]
-        warnings.warn(
+        warn_outside(
             f"{path}: datasets '{read}' and '{other}' are equally large 3-D cubes; '{read}' "
             f"was read (the last by name): choose with --dataset {other} (dataset='{other}')",
-            stacklevel=2,
         )
     return _generic(f, path, target, kind)
 
@@ -901,8 +896,6 @@ def _index_note(index: np.ndarray, n: int, path) -> str | None:
     """A negative index marks a pixel not measured (read as zeros); one at or beyond N points at
     no spectrum and reads as zeros too, so it is reported (warning + note), with the likely cause
     when the indices run 1..N (1-based: every pixel would show its neighbour's spectrum)."""
-    import warnings
-
     beyond = int(np.count_nonzero(index >= n))
     if not beyond:
         return None
@@ -912,7 +905,7 @@ def _index_note(index: np.ndarray, n: int, path) -> str | None:
     )
     if index.min() == 1 and index.max() == n:
         note += "; the indices run 1..N, as if 1-based (they are 0-based): pixels may be shifted"
-    warnings.warn(f"{path}: {note}", stacklevel=4)
+    warn_outside(f"{path}: {note}")
     return note
 
 
@@ -1136,8 +1129,6 @@ def _checked_live_time(d, element_axis, path, note: str):
     """(live time in seconds, note) of dataset `d`, or (None, why it was set aside) with a
     warning. element_axis: the axis averaged (None: the (H, W) dataset itself, kept lazy when in
     seconds)."""
-    import warnings
-
     unit = _attr_str(d.attrs.get("units", "")).strip().lower()
     scale = LIVE_TIME_UNITS.get(unit)
     problem = (
@@ -1157,7 +1148,7 @@ def _checked_live_time(d, element_axis, path, note: str):
                 note += f", converted from {unit} to seconds"
             return (t if element_axis is None else t.mean(axis=element_axis)), note
     why = f"live time '{d.name}' {problem}: set aside, the cube opens without live times"
-    warnings.warn(f"{path}: {why}", stacklevel=4)
+    warn_outside(f"{path}: {why}")
     return None, why
 
 
@@ -1216,8 +1207,6 @@ def _storage_axes(
     energy vector beside the data matches; PyXRF's last; else a guess from the shape, with a
     warning when both end axes could hold channels. MATLAB stores arrays column-major, so its
     [H W C] is read from (C, W, H)."""
-    import warnings
-
     shape = tuple(d.shape)[::-1] if matlab else tuple(d.shape)  # in the writer's own order
     axis, how = None, "shape"
     if axes_attr and len(axes_attr) == 3:
@@ -1239,12 +1228,11 @@ def _storage_axes(
         axis = -1 if axis is None else axis
         if min(shape[0], shape[-1]) >= MIN_CHANNELS:
             guess = f"{shape[axis]} channels along the {'first' if axis == 0 else 'last'} axis"
-            warnings.warn(
+            warn_outside(
                 f"{path}: {named} {tuple(d.shape)} could hold its channels along "
                 f"either end axis and no energy vector beside it says which: read as {guess}; "
                 "if the image looks scrambled, the file needs an energy vector (e.g. `energy`) "
                 "of as many values as channels",
-                stacklevel=2,
             )
     order = {-1: (0, 1, 2), 0: (1, 2, 0), 1: (0, 2, 1)}[axis]
     if matlab:
@@ -1398,8 +1386,6 @@ def _sibling_calibration(f, groups, d, path, n, axis_name=None) -> Calibration |
     warning too, as an APS energy_calib is: the cube reads uncalibrated (then calibrated from its
     peaks) where the whole scan had been refused. groups: where to look, in order (`_beside`),
     then the file's root."""
-    import warnings
-
     import h5py
 
     cal = set_aside(
@@ -1424,10 +1410,9 @@ def _sibling_calibration(f, groups, d, path, n, axis_name=None) -> Calibration |
             v = _member(grp, name)
             length = _vector_length(v, numeric=False)
             if length is not None and length > n + 1:
-                warnings.warn(
+                warn_outside(
                     f"{path}: energy vector '{v.name}' has {length} values for "
                     f"{n} channels: not used as the energy calibration",
-                    stacklevel=3,
                 )
             elif length is not None and length >= n:
                 cal = set_aside(lambda v=v: _energy_vector(v, path, n), f"energy vector '{v.name}'")
