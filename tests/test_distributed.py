@@ -71,18 +71,21 @@ def _run_group(cmd, env, timeout=300):
 
 
 def _kill_with_children(proc):
-    """proc and every process under it (torchrun's ranks), killed; proc reaped."""
+    """proc and every process under it (torchrun's ranks), killed and waited for (a SIGKILL
+    lands asynchronously: a rank was seen still running just after its kill); proc reaped."""
     try:
         import psutil
 
         children = psutil.Process(proc.pid).children(recursive=True)
     except Exception:  # noqa: BLE001  # psutil missing, or proc gone: proc alone
-        children = []
+        psutil, children = None, []
     proc.kill()
     for child in children:
         with contextlib.suppress(Exception):
             child.kill()
     proc.wait()
+    if children:
+        psutil.wait_procs(children, timeout=10)  # gone, or a zombie its new parent will reap
 
 
 def _launch(spec_path):
