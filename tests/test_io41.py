@@ -267,15 +267,13 @@ def test_the_writers_refusal_of_an_unwritable_folder_says_nothing_of_the_source(
     assert not list(shut.iterdir())
 
 
-def test_an_energy_member_zarr_skips_is_warned_of_naming_its_fault(tmp_path):
-    """zarr skips a member whose metadata lacks a key with its own 'Object at energy/.zarray is
-    not recognized as a component of a Zarr hierarchy' (8900c15 silenced even that): the cube
-    opened uncalibrated without a word on its energy vector."""
+def zarr_with_an_unreadable_energy(path):
+    """A 4 x 5 x 128 zarr store at `path` whose energy member's .zarray lacks "shape": zarr
+    skips that member with a warning of its own."""
     import json
 
     import zarr
 
-    path = tmp_path / "e.zarr"
     g = zarr.open_group(path, mode="w", zarr_format=2)
     g.create_array("counts", data=np.ones((4, 5, 128), np.uint16))
     g.create_array("energy", data=np.linspace(1, 20, 128))
@@ -283,6 +281,14 @@ def test_an_energy_member_zarr_skips_is_warned_of_naming_its_fault(tmp_path):
     meta = json.loads(doc.read_text(encoding="utf-8"))
     del meta["shape"]
     doc.write_text(json.dumps(meta), encoding="utf-8")
+    return path
+
+
+def test_an_energy_member_zarr_skips_is_warned_of_naming_its_fault(tmp_path):
+    """zarr skips a member whose metadata lacks a key with its own 'Object at energy/.zarray is
+    not recognized as a component of a Zarr hierarchy' (8900c15 silenced even that): the cube
+    opened uncalibrated without a word on its energy vector."""
+    path = zarr_with_an_unreadable_energy(tmp_path / "e.zarr")
     with pytest.warns(UserWarning, match=r"skipped: its metadata energy/\.zarray lacks the key"):
         cube = read_cube(path, auto_calibrate=False)
     assert cube.shape == (4, 5, 128)

@@ -39,17 +39,11 @@ def _sidecar_without_unit(tmp_path):  # io/calibration.py: unitless_unit
 
 
 def _zarr_member_skipped(tmp_path):  # io/arrays.py: _arrays_of
-    import zarr
+    from test_io41 import zarr_with_an_unreadable_energy
 
-    path = tmp_path / "e.zarr"
-    g = zarr.open_group(path, mode="w", zarr_format=2)
-    g.create_array("counts", data=np.ones((4, 5, 128), np.uint16))
-    g.create_array("energy", data=np.linspace(1, 20, 128))
-    doc = path / "energy" / ".zarray"
-    meta = json.loads(doc.read_text(encoding="utf-8"))
-    del meta["shape"]
-    doc.write_text(json.dumps(meta), encoding="utf-8")
-    return path, "a member of the zarr store was skipped"
+    return zarr_with_an_unreadable_energy(
+        tmp_path / "e.zarr"
+    ), "a member of the zarr store was skipped"
 
 
 def _hdf5_equal_cubes(tmp_path):  # io/hdf5.py: _read_open's tie
