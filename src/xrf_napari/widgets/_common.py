@@ -209,11 +209,12 @@ def _suggested(cube, mean, spectra) -> _Survey:
 
     chosen = SURVEYS.instrument(cube)
     h, w, _ = cube.shape
+    total = mean * (h * w)  # the sum spectrum
     # the detector width Make maps reads from the scan where its file gives none, worked out
     # here, off the GUI thread, for the Elemental maps dock's FWHM box to name (it is kept)
-    scan_fwhm_mn_ev(cube, mean * (h * w))
+    scan_fwhm_mn_ev(cube, total)
     # a list with .warning
-    out = _Survey((mean, suggest_for_cube(cube, mean * (h * w), spectra, **chosen)))
+    out = _Survey((mean, suggest_for_cube(cube, total, spectra, **chosen)))
     out.spectra, out.instrument = spectra, chosen
     return out
 
