@@ -78,14 +78,14 @@ def _kill_with_children(proc):
 
         children = psutil.Process(proc.pid).children(recursive=True)
     except Exception:  # noqa: BLE001  # psutil missing, or proc gone: proc alone
-        psutil, children = None, []
+        children = []
     proc.kill()
     for child in children:
         with contextlib.suppress(Exception):
             child.kill()
     proc.wait()
     if children:
-        psutil.wait_procs(children, timeout=10)  # gone, or a zombie its new parent will reap
+        psutil.wait_procs(children, timeout=10)  # gone (a zombie not reaped: 10 s, then on)
 
 
 def _launch(spec_path):

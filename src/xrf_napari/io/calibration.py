@@ -156,8 +156,6 @@ def told_aside(exc: CubeReadError, outcome: str, notes: dict | None = None) -> N
     that read the file (errors.warn_outside), and keep those words in notes["calibration_note"]
     where `notes` is given (a ripple header's, for metadata["calibration_note"]): set_aside's
     words, and a ripple header's own, which had a copy of this."""
-    from ..errors import warn_outside
-
     note = f"{exc}; {outcome}"
     warn_outside(note)
     if notes is not None:
