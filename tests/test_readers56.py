@@ -1,0 +1,96 @@
+"""Session 56, readers and writers: the HDF5 warnings test_warn55 left uncovered, peakfind's
+indices, a saved scan's calibration reason through two saves, a .mca cut inside an exponent,
+and real files saved by napari's writer and read back."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from xrf_napari.errors import FileWarning
+from xrf_napari.io import read_cube
+
+
+def _said_here(path, words, **kw):
+    """The warnings containing `words` that read_cube(path) says, and the line that called it."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cube = read_cube(path, auto_calibrate=False, **kw)
+        line = sys._getframe().f_lineno - 1
+    return cube, [w for w in caught if words in str(w.message)], line
+
+
+def test_hdf5_indices_beyond_the_spectra_warn_once_at_the_callers_line(tmp_path):
+    """A guard (session 55's closing note: no test covered it): a Crono file whose
+    /XRF/SpectraSelectedIndex points past /XRF/Spectra is told once, a FileWarning at the line
+    that called read_cube (errors.warn_outside), naming the file; those pixels read as zeros."""
+    import h5py
+
+    path = tmp_path / "crono.h5"
+    with h5py.File(path, "w") as f:
+        f["XRF/Spectra"] = np.ones((6, 128), np.uint16)
+        f["XRF/SpectraSelectedIndex"] = np.array([[0, 1, 2], [3, 4, 9]])
+    cube, said, line = _said_here(path, "point at or beyond the 6 spectra")
+    assert len(said) == 1, [str(w.message) for w in said]
+    assert (said[0].filename, said[0].lineno) == (__file__, line)
+    assert issubclass(said[0].category, FileWarning) and str(path) in str(said[0].message)
+    assert cube.metadata["index_note"].startswith("1 of 6 pixels")
+    assert np.asarray(cube.data[1, 2]).sum() == 0 and np.asarray(cube.data[1, 1]).sum() == 128
+
+
+def test_hdf5_first_look_without_a_child_warns_once_at_the_callers_line(tmp_path, monkeypatch):
+    """A guard (session 55's closing note: no test covered its location): when no child
+    process can be started for an HDF5 file's first look, the file is read without it, with one
+    FileWarning at the line that called read_cube naming the file and the installation's fault."""
+    from test_hdf5_46b import _plain
+
+    from xrf_napari.io import hdf5_looked
+
+    path = _plain(tmp_path / "scan.h5", 3)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    hdf5_looked.LOOKED.clear()
+    cube, said, line = _said_here(path, "read without that first look")
+    assert len(said) == 1, [str(w.message) for w in said]
+    assert (said[0].filename, said[0].lineno) == (__file__, line)
+    assert issubclass(said[0].category, FileWarning)
+    assert str(path) in str(said[0].message) and "not of the file" in str(said[0].message)
+    assert int(cube.data[0, 0, 0]) == 3
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "aps_xrfmaps_2xfm_0011.h5",
+        "bruker_m6_jetstream_file_example.spx",
+        "pymca_XRFSpectrum.mca",
+        "spacekeys_variant.rpl",
+    ],
+)
+def test_each_real_format_saved_by_the_writer_reads_back_the_same(tmp_path, real_data, name):
+    """A guard: a real file of each format the readers take, saved by napari's writer as the
+    project .h5 and read again, gives the same counts (values and dtype), calibration (terms and
+    source), live times and metadata, less what the writer moves on purpose (the format, the
+    source file's layout keys and notes under source_notes, this session's checks)."""
+    from xrf_napari._writer import _file_metadata
+    from xrf_napari.io.project_h5 import write_cube_streamed
+    from xrf_napari.io.registry import SOURCE_KEYS
+
+    src = read_cube(real_data / name, auto_calibrate=False)
+    out = tmp_path / "saved.h5"
+    write_cube_streamed(out, src, metadata=_file_metadata(src))
+    back = read_cube(out, auto_calibrate=False)
+    a, b = np.asarray(src.data[:]), np.asarray(back.data[:])
+    assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert back.calibration == src.calibration
+    if src.live_time is None:
+        assert back.live_time is None
+    else:
+        np.testing.assert_allclose(back.live_time, src.live_time)
+    moved = {"format", "values_checked", "saved_from", "source_notes", *SOURCE_KEYS}
+    kept = {k: v for k, v in src.metadata.items() if k not in moved and not k.endswith("_note")}
+    assert {k: back.metadata.get(k) for k in kept} == kept
+    notes = back.metadata.get("source_notes", {})
+    assert all(notes[k] == v for k, v in src.metadata.items() if k.endswith("_note"))
