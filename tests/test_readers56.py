@@ -61,6 +61,31 @@ def test_hdf5_first_look_without_a_child_warns_once_at_the_callers_line(tmp_path
 
 
 @pytest.mark.parametrize(
+    ("peaks", "error", "words"),
+    [
+        ([-1], ValueError, "peak -1 is not a valid index for `x`"),
+        ([3, 9], ValueError, "peak 9 is not a valid index for `x`"),
+        ([2.7], TypeError, "integer indices"),
+        ([[2]], ValueError, "1-D"),
+    ],
+)
+def test_peakfind_refuses_indices_outside_the_spectrum(peaks, error, words):
+    """Fails on the parent: prominences/widths took index -1 for the last sample (prominence 0,
+    bases -1) and 2.7 for 2 without a word, and raised numpy's bare IndexError past the end;
+    scipy.signal, whose results they give, refuses each. They now refuse them as scipy does."""
+    from xrf_napari.analysis import peakfind
+
+    x = np.array([0, 1, 3, 1, 0, 2, 5, 2, 0.0])
+    for func in (peakfind.prominences, peakfind.widths):
+        with pytest.raises(error, match=words.replace("(", r"\(")):
+            func(x, peaks)
+    with pytest.raises(ValueError, match="`x` must be a 1-D array"):
+        peakfind.prominences(x[None], [2])
+    assert peakfind.widths(x, np.array([2, 6], np.uint8)).shape == (2,)  # unsigned indices read
+    assert peakfind.prominences(x, [])[0].size == 0
+
+
+@pytest.mark.parametrize(
     "name",
     [
         "aps_xrfmaps_2xfm_0011.h5",

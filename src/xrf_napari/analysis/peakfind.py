@@ -71,13 +71,33 @@ def _lowest(low: list, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def _checked(x, peaks) -> tuple[np.ndarray, np.ndarray]:
+    """(x as float64, peaks as intp) for prominences and widths, refused as scipy.signal refuses
+    them: x not 1-D, peaks not 1-D integers, a peak outside x. Taken as they came, index -1 read
+    the last sample (a prominence of 0 and base -1) and a float index was cut to an integer,
+    silently, and one past the end raised numpy's bare IndexError."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"`x` must be a 1-D array, not {x.ndim}-D (shape {x.shape})")
+    p = np.asarray(peaks)
+    if p.ndim != 1:
+        raise ValueError(f"`peaks` must be a 1-D array of indices, not {p.ndim}-D")
+    if p.size == 0:
+        return x, np.zeros(0, np.intp)
+    if p.dtype.kind not in "iu":
+        raise TypeError(f"`peaks` must be integer indices, not {p.dtype}")
+    bad = (p < 0) | (p >= x.size)
+    if bad.any():
+        raise ValueError(f"peak {p[bad][0]} is not a valid index for `x` (of {x.size} samples)")
+    return x, p.astype(np.intp)
+
+
 def prominences(x, peaks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(prominences, left bases, right bases) of `peaks` in `x`, as
     scipy.signal.peak_prominences(x, peaks) (wlen None) gives them: on each side, the lowest
     sample before a higher one than the peak (or the end), the one nearest the peak where
     several are as low; the prominence is the peak's height above the higher of the two."""
-    x = np.asarray(x, dtype=np.float64)
-    p = np.asarray(peaks, dtype=np.intp).ravel()
+    x, p = _checked(x, peaks)
     if p.size == 0:
         return np.zeros(0), np.zeros(0, np.intp), np.zeros(0, np.intp)
     return _prominences(x, p, _levels(x, np.maximum), _levels(x, np.minimum))
@@ -98,8 +118,7 @@ def widths(x, peaks, rel_height: float = 0.5) -> np.ndarray:
     """Widths of `peaks` in samples at `rel_height` of their prominence below the top, as
     scipy.signal.peak_widths(x, peaks, rel_height)[0]: each side's last sample above that
     height, no further than the side's base, and the crossing interpolated beyond it."""
-    x = np.asarray(x, dtype=np.float64)
-    p = np.asarray(peaks, dtype=np.intp).ravel()
+    x, p = _checked(x, peaks)
     if p.size == 0:
         return np.zeros(0)
     low = _levels(x, np.minimum)
