@@ -85,6 +85,44 @@ def test_peakfind_refuses_indices_outside_the_spectrum(peaks, error, words):
     assert peakfind.prominences(x, [])[0].size == 0
 
 
+def test_a_saved_scans_calibration_reason_survives_two_saves(tmp_path):
+    """Fails on the parent: a scan whose file calibration was set aside, calibrated
+    automatically and saved by napari's writer (which moves the read's calibration_note under
+    source_notes), opened again said "automatic (saved in the file, fitted when the scan was
+    first read)" without why, in the pigment fit's notes and the Spectrum dock's tooltip; saved
+    and opened again, the same. Both now give the first read's reason, through both saves."""
+    from xrf_napari._writer import _file_metadata
+    from xrf_napari.analysis.pigment_fit import calibration_notes
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.energy import CANONICAL_BIN_WIDTH, CANONICAL_E_MIN, Calibration
+    from xrf_napari.io.project_h5 import write_cube_streamed
+    from xrf_napari.physics.instrument import InstrumentProfile
+    from xrf_napari.widgets.spectrum import calibration_origin
+
+    why = "scan.spx: the file's energy calibration is implausible (gain 1.5 keV/channel): ignored"
+    cal = Calibration(CANONICAL_E_MIN, CANONICAL_BIN_WIDTH, source="auto")
+    cube = cube_from_array(
+        np.ones((2, 2, 256), np.float32),
+        cal,
+        auto_calibration={"anode": "Rh", "residual_ev_rms": 7.0, "matched": ["Ca Ka"]},
+        calibration_note=why,
+        raw_size_note="a later read's own note",
+    )
+    for i in range(2):
+        out = tmp_path / f"saved{i}.h5"
+        write_cube_streamed(out, cube, metadata=_file_metadata(cube))
+        cube = read_cube(out, auto_calibrate=False)
+        assert "calibration_note" not in cube.metadata  # under source_notes, as designed
+        note = calibration_notes(cube, InstrumentProfile(anode="Rh"))[0]
+        assert f"fitted when the scan was first read: {why})" in note, (i, note)
+        assert calibration_origin(cube)[1].endswith(f"\n{why}"), i
+        cube.metadata["other_note"] = f"said by read {i}"  # the next save nests the notes
+    # a file's own calibration: no reason looked for under source_notes
+    own = cube_from_array(np.ones((2, 2, 256), np.float32), Calibration(0.0, 0.01))
+    own.metadata["source_notes"] = {"calibration_note": why}
+    assert not calibration_origin(own)[1].endswith(why)
+
+
 @pytest.mark.parametrize(
     "name",
     [

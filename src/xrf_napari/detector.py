@@ -169,6 +169,26 @@ GIVEN_ANODE_KEY = "anode_given"
 AUTO_SAVED_KEY = "auto_calibration_saved"
 
 
+def why_calibrated(metadata) -> str:
+    """Why the cube's calibration is what it is, as its read said (`calibration_note`: a file's
+    calibration set aside, or replaced by the automatic one), or, for a saved automatic
+    calibration (AUTO_SAVED_KEY), as the read that fitted it said: napari's writer moves a
+    read's `*_note` keys under `source_notes`, nested one level deeper at each save that adds
+    notes of its own, so the nearest such note of the files it was saved from; "" where none
+    says. Read from the top only, the first read's reason was lost at the first real save."""
+    meta = metadata or {}
+    for _ in range(64):  # a saved file's nesting, bounded should one be hand-made circular
+        note = meta.get("calibration_note")
+        if isinstance(note, str) and note.strip():
+            return note.strip()
+        if not (metadata or {}).get(AUTO_SAVED_KEY):
+            return ""
+        meta = dict_from_metadata(meta, "source_notes") or {}
+        if not meta:
+            return ""
+    return ""
+
+
 def given_anode(metadata) -> str | None:
     """The anode given to read_cube (anode=, --anode) for a file naming none, as its symbol:
     recorded when read (GIVEN_ANODE_KEY), or by an automatic calibration made for it

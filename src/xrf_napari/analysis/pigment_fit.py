@@ -1911,6 +1911,7 @@ def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
         calibration_anode,
         calibration_anode_origin,
         dict_from_metadata,
+        why_calibrated,
     )
 
     cal = getattr(cube, "calibration", None)
@@ -1920,7 +1921,7 @@ def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
     auto = dict_from_metadata(meta, "auto_calibration") or {}
     anode = calibration_anode(meta)
     rms = auto.get("residual_ev_rms")
-    why = str(meta.get("calibration_note") or "").strip()
+    why = why_calibrated(meta)  # a saved scan's: its first read's, kept under source_notes
     if meta.get(AUTO_SAVED_KEY):  # a saved scan's: fitted when it was first read, not now
         why = "saved in the file, fitted when the scan was first read" + (f": {why}" if why else "")
     notes = [

@@ -817,8 +817,14 @@ def calibration_origin(cube) -> tuple[str, str]:
         f" + {cal.quadratic:.3g} \u00d7 channel\u00b2" if cal.quadratic else ""
     )
     meta = cube.metadata or {}
-    note = meta.get("calibration_note")
-    from ..detector import calibration_anode, calibration_anode_origin, dict_from_metadata
+    from ..detector import (
+        calibration_anode,
+        calibration_anode_origin,
+        dict_from_metadata,
+        why_calibrated,
+    )
+
+    note = why_calibrated(meta)  # a saved scan's: its first read's, kept under source_notes
 
     auto = dict_from_metadata(meta, "auto_calibration")  # JSON text too, as the fit reads it
     exported = meta.get("exported_calibration")
