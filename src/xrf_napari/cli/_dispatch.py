@@ -542,9 +542,11 @@ class CommandParser(argparse.ArgumentParser):
                 s1, v1 = given[0]
                 s2, v2 = next(g for g in given if same(g[1]) != same(v1))
                 shown = action.option_strings[0]
+                # an empty value (`--embedder-weights= --embedder=A`) was a double space
+                v1, v2 = (printable(v) if v else "'' (empty)" for v in (v1, v2))
                 self.error(
-                    f"{s1} {printable(v1)} and {s2} {printable(v2)}: the same option "
-                    f"({shown}), given two different values; give one"
+                    f"{s1} {v1} and {s2} {v2}: the same option ({shown}), given two different "
+                    "values; give one"
                 )
 
     def error(self, message):
@@ -595,10 +597,29 @@ def _named_as_typed(parser, message: str, words: list[str]) -> str:
     for action in dict.fromkeys(parser._option_string_actions.values()):
         aliases = getattr(action, "hidden_aliases", ())
         if aliases and m.group(1) in ("/".join(action.option_strings), *action.option_strings):
-            typed = as_typed(*action.option_strings, *aliases, words=words)
+            spellings = (*action.option_strings, *aliases)
+            typed = _valueless(parser, spellings, words, message[m.end() :])
+            typed = typed or as_typed(*spellings, words=words)
             if typed in aliases:
                 return f"argument {typed}: {message[m.end() :]}"
     return message
+
+
+def _valueless(parser, spellings, words: list[str], why: str) -> str | None:
+    """The spelling of `spellings` (one option's) typed without the value argparse says it
+    lacks (`why`, "expected one argument"), else None: `--embedder A --embedder-weights` was
+    refused as "argument --embedder: expected one argument", the spelling given a value."""
+    if not why.startswith("expected "):
+        return None
+    before = _options_part(words)
+    for i, word in enumerate(before):
+        if word in spellings:
+            after = before[i + 1] if i + 1 < len(before) else None
+            if after is None or (
+                after.startswith("-") and after != "-" and not _NUMBER.fullmatch(after)
+            ):
+                return word
+    return None
 
 
 def _parse(parser, argv, prog: str):
