@@ -36,7 +36,7 @@ def main() -> None:
         embed,
     )
     from xrf_napari.analysis.pooling import decide
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
     from xrf_napari.io import read_cube
     from xrf_napari.io.project_h5 import read_targets
 

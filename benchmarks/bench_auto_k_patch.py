@@ -109,7 +109,7 @@ def measure(calibration, mu: np.ndarray, level: float, seed: int, mask):
 
 
 def main() -> None:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])

@@ -37,7 +37,7 @@ def composite_before(maps, percentile: float = 99.5) -> np.ndarray:
 
 def main() -> int:
     from xrf_napari.analysis.maps import composite_rgb
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     parser = CommandParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=4000, help="maps of size x size px")

@@ -212,7 +212,7 @@ def table(rows, title) -> None:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(
         description="Precision and recall of the element suggestion on files whose elements are "

@@ -514,7 +514,7 @@ def gui_times(path, device: str, k: int, why: bool = False, collect: bool = Fals
 
 
 def main() -> None:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.split("\n\n")[0])  # the first paragraph
     p.add_argument("--workdir", default="/tmp/xrf_bench_embed")

@@ -143,7 +143,7 @@ def autocal_failure(calibration) -> str | None:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(

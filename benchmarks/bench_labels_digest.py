@@ -78,7 +78,7 @@ def measure(size: int, repeat: int) -> dict:
 
 
 def main() -> None:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     parser = CommandParser(description=__doc__.split("\n\n")[0])  # the first paragraph
     parser.add_argument("--size", type=int, default=4000, help="labels are size x size int32")

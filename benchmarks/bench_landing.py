@@ -143,7 +143,7 @@ def _ms(values) -> str:
 
 
 def main() -> None:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     parser = CommandParser(description=__doc__.split("\n\n")[0])  # the first paragraph
     parser.add_argument("--size", type=int, default=4000, help="results are size x size px")

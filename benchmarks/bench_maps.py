@@ -73,7 +73,7 @@ def check_maps(cube, counts, symbols, one, naive) -> list[str]:
 
 
 def main() -> int:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", type=int, default=256)

@@ -161,7 +161,7 @@ def child(part: str, args, flips: bool = False) -> dict:
 
 
 def main() -> None:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__.split("\n\n")[0])  # the first paragraph
     ap.add_argument("--threads", type=int, default=2)

@@ -66,7 +66,7 @@ def part(path: str) -> dict:
 
 
 def main() -> int:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.split("\n\n")[0])  # the first paragraph
     p.add_argument("--workdir", default="/tmp/xrf_bench_embed", type=Path)

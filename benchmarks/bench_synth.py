@@ -26,7 +26,7 @@ from _measure import machine_header, peak_rss_mb  # noqa: E402
 
 
 def main():
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", type=int, default=256)

@@ -643,7 +643,7 @@ def tree_hash(root: Path) -> str:
 
 # -- main -----------------------------------------------------------------------------------------
 def main(argv=None) -> int:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cases", type=int, default=5000)

@@ -72,7 +72,7 @@ def cube_row(emb, counts: np.ndarray, labels: np.ndarray, pool: bool = True) -> 
 
 
 def main(argv=None) -> int:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True)

@@ -79,7 +79,7 @@ def evaluate_cube(
 
 
 def main(argv=None) -> int:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", help="a folder of cubes (or an exported set)")

@@ -296,7 +296,7 @@ def breakdown(rows: list[dict], mode: str = "physics") -> str:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("inputs", nargs="+", help="cube files or folders of cube_*.h5")

@@ -37,7 +37,7 @@ def shown(cube, labels) -> set[str]:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.split("\n\n")[0])
     p.add_argument("cubes", nargs="+", help="generated cubes (xrf-napari-train generate)")

@@ -214,7 +214,7 @@ def pigment_figure(out: Path):
 
 
 def main():
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--real", default=str(ROOT.parent / "shared" / "data" / "real"))

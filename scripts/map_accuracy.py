@@ -88,7 +88,7 @@ def run(fwhm, total=1e5, levels=(1e4, 1e5, 1e6)):
 
 
 if __name__ == "__main__":
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__.split("\n\n")[0])
     # `--help` was taken for the label: the whole run, its tables titled "== --help FWHM ..."

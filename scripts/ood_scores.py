@@ -42,7 +42,7 @@ def with_axis(cube, spec: str):
 
 
 def main(argv=None) -> int:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("folders", nargs="+", help="folders of cubes (*.h5) or single cube files")

@@ -171,7 +171,7 @@ def colour_summary(rows: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", help="folder of generated cubes (with their recipes)")

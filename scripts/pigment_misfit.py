@@ -32,7 +32,7 @@ def region_shares(data_dir, n_cubes: int) -> np.ndarray:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("data", nargs="+", help="folders of generated cubes (with targets/labels)")

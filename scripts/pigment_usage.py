@@ -101,7 +101,7 @@ def tally(cubes, manifest: dict, source: str) -> dict:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("train_dir", nargs="?", help="a generated training set (split train)")

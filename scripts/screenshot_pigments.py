@@ -19,7 +19,7 @@ from screenshots import PLUGIN, ROOT, _ensure_display, settle, shot, wait
 
 
 def main(argv=None) -> int:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sample", default="panel", choices=("panel", "painting"))

@@ -39,7 +39,7 @@ def load(pattern: str) -> list[dict]:
 
 
 def main(argv=None) -> None:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("groups", nargs="+", help="LABEL=GLOB of eval.json files")

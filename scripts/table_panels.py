@@ -42,7 +42,7 @@ def table_panel(names: list[str], cell: int = 24):
 
 
 def main(argv=None) -> None:
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
     from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
     from xrf_napari.io.project_h5 import write_cube
     from xrf_napari.physics.instrument import random_profile

@@ -21,3 +21,18 @@ def test_an_old_spelling_missing_its_value_after_the_new_one_given_is_named(caps
     argv = ["recolour", "s.h5", "-o", "o.png", "--embedder-weights=", "--embedder=A"]
     err = _refusal(cli_main.main, argv, capsys)
     assert "--embedder-weights '' (empty) and --embedder A: the same option" in err, err
+
+
+def test_the_scripts_import_command_parser_from_its_public_home():
+    """Every scripts/ and benchmarks/ program imported CommandParser from the private
+    cli._dispatch; xrf_napari.cli exports it (the one class). Fails on the parent: ImportError."""
+    from _bench_scripts import BENCH, CHECKOUT
+
+    from xrf_napari.cli import CommandParser
+    from xrf_napari.cli._dispatch import CommandParser as private
+
+    assert CommandParser is private
+    files = sorted((CHECKOUT / "scripts").rglob("*.py")) + sorted(BENCH.rglob("*.py"))
+    text = {p: p.read_text(encoding="utf-8") for p in files}
+    assert sum("from xrf_napari.cli import CommandParser" in t for t in text.values()) >= 30
+    assert [p.name for p, t in text.items() if "cli._dispatch" in t] == []

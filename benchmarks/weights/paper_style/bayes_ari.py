@@ -38,7 +38,7 @@ def main(argv=None) -> int:
     from scipy.ndimage import uniform_filter
     from sklearn.metrics import adjusted_rand_score
 
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
     from xrf_napari.training.data import list_cubes
     from xrf_napari.training.evaluate import _set_scales
     from xrf_napari.training.metrics import image_metrics

@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 def main(argv=None) -> int:
     from xrf_napari.analysis.embed import iter_embed
     from xrf_napari.analysis.recolour import load_recolouriser
-    from xrf_napari.cli._dispatch import CommandParser  # options given in full
+    from xrf_napari.cli import CommandParser  # options given in full
     from xrf_napari.progress import run_to_end
     from xrf_napari.training.data import list_cubes
     from xrf_napari.training.evaluate import _read
