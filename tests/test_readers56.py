@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from xrf_napari.errors import FileWarning
+from xrf_napari.errors import CubeReadError, FileWarning
 from xrf_napari.io import read_cube
 
 
@@ -121,6 +121,27 @@ def test_a_saved_scans_calibration_reason_survives_two_saves(tmp_path):
     own = cube_from_array(np.ones((2, 2, 256), np.float32), Calibration(0.0, 0.01))
     own.metadata["source_notes"] = {"calibration_note": why}
     assert not calibration_origin(own)[1].endswith(why)
+
+
+def test_a_mca_cut_inside_an_exponent_is_told_as_cut_not_refused(tmp_path, real_data):
+    """Fails on the parent: the real PyMca .mca (counts "%.8E", 14 characters a line) cut
+    inside its last value's exponent ("3.00000000E", "-2.5E+") was refused, "unexpected line in
+    .mca: '3.00000000E'", where a cut before the exponent ("3.000") is read, the value left out
+    with a warning that the file looks cut short (docs/formats.md). Both are now so read."""
+    text = (real_data / "pymca_XRFSpectrum.mca").read_bytes()
+    whole = read_cube(real_data / "pymca_XRFSpectrum.mca", auto_calibrate=False)
+    end = text.rstrip().rfind(b"\n") + 1  # the last value's line
+    for cut in (11, 12, 13, 5):
+        path = tmp_path / f"cut{cut}.mca"
+        path.write_bytes(text[: end + cut])
+        with pytest.warns(FileWarning, match="looks cut short inside that value"):
+            cube = read_cube(path, auto_calibrate=False)
+        assert cube.shape == (1, 1, whole.shape[2] - 1), cut
+    # not the last line, or not a number's start: the line it is
+    path = tmp_path / "middle.mca"
+    path.write_bytes(text[:end] + b"3.0E\n" + text[end:])
+    with pytest.raises(CubeReadError, match=r"middle\.mca: unexpected line in \.mca: '3\.0E'"):
+        read_cube(path, auto_calibrate=False)
 
 
 @pytest.mark.parametrize(

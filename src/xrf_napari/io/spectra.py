@@ -100,7 +100,9 @@ def read_mca(path) -> Spectrum:
     row_texts: list[str] = []  # each data line, to see the last one cut
     spectra: list[list[float]] = []  # SPEC `@A` blocks, one spectrum each
     in_a = False
-    for line in text.splitlines():
+    lines = text.splitlines()
+    cut = None  # a last line that is the start of a number only ("3.0000000E+"), judged below
+    for i, line in enumerate(lines):
         s = line.strip()
         if not s:
             continue
@@ -130,11 +132,15 @@ def read_mca(path) -> Spectrum:
         if vals is None:
             if s[0] in "#%!;" or s[0].isalpha():
                 continue
-            raise CubeReadError(path, f"unexpected line in .mca: {s[:60]!r}")
+            if i < len(lines) - 1 or not _NUMBER_START.fullmatch(s):
+                raise CubeReadError(path, f"unexpected line in .mca: {s[:60]!r}")
+            cut, vals = s, [0.0]  # the file's last: cut inside its exponent, "E" or "E+0"
         rows.append(vals)
         row_texts.append(s)
     if rows and not spectra and not declared and _cut_mid_value(path, text, row_texts):
         rows.pop()
+    elif cut is not None:  # not judged a cut value: the line it is
+        raise CubeReadError(path, f"unexpected line in .mca: {cut[:60]!r}")
     if len(spectra) > 1:
         raise CubeReadError(
             path,
@@ -195,6 +201,11 @@ def _coefficients(vals, path: Path, units: str | None, what: str) -> Calibration
         lambda: calibration_from_coefficients(vals[:3], path, units, f"{what} values"),
         f"its {what} line",
     )
+
+
+#: What a number's text cut short may be: "3.0000000E", "3.0000000E+", "-1.5e-" (a value cut
+#: inside its exponent is no number; cut before it, "3.00", it is one, and judged the same way).
+_NUMBER_START = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d*)?")
 
 
 def _cut_mid_value(path: Path, text: str, lines: list[str]) -> bool:
