@@ -5,9 +5,12 @@ targets read from external raw files; CommandParser's public home."""
 
 from __future__ import annotations
 
+import json
+
 from test_cli55 import _refusal
 
 from xrf_napari.cli import main as cli_main
+from xrf_napari.cli import train as cli_train
 
 
 def test_an_old_spelling_missing_its_value_after_the_new_one_given_is_named(capsys):
@@ -23,6 +26,32 @@ def test_an_old_spelling_missing_its_value_after_the_new_one_given_is_named(caps
     assert "--embedder-weights '' (empty) and --embedder A: the same option" in err, err
 
 
+def _corrupt_set(tmp_path, seed: int):
+    out = tmp_path / "set"
+    out.mkdir(parents=True)
+    (out / "manifest.json").write_text("{corrupt", encoding="utf-8")
+    argv = ["generate", "--out", str(out), "--n-cubes", "1", "--size", "16", "--seed", str(seed)]
+    return out, [*argv, "--workers", "1", "--no-progress"]
+
+
+def test_generate_refuses_a_manifest_it_did_not_write_and_keeps_it(tmp_path, capsys):
+    """A folder holding a corrupt manifest.json and no cube: generate with an in-range seed
+    replaced the file with its own without a word, and a --seed above 2**32 - 1 said the folder
+    "holds no set". Both now name the file and what is wrong with it, and it is left as it was.
+    Fails on the parent: exit 0 (the file replaced), and "holds no set"."""
+    out, argv = _corrupt_set(tmp_path, 3)
+    assert cli_train.main(argv) == 2
+    err = capsys.readouterr().err
+    said = f"{out / 'manifest.json'}, which is not JSON ("
+    assert f"--out {out} holds {said}" in err and "move it aside or use another --out" in err, err
+    assert (out / "manifest.json").read_text(encoding="utf-8") == "{corrupt"
+    assert not any(out.glob("cube_*.h5"))
+    _, argv = _corrupt_set(tmp_path / "big", 2**40)
+    assert cli_train.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "holds no set" not in err and "manifest.json, which is not JSON (" in err, err
+
+
 def test_the_scripts_import_command_parser_from_its_public_home():
     """Every scripts/ and benchmarks/ program imported CommandParser from the private
     cli._dispatch; xrf_napari.cli exports it (the one class). Fails on the parent: ImportError."""
@@ -36,3 +65,16 @@ def test_the_scripts_import_command_parser_from_its_public_home():
     text = {p: p.read_text(encoding="utf-8") for p in files}
     assert sum("from xrf_napari.cli import CommandParser" in t for t in text.values()) >= 30
     assert [p.name for p, t in text.items() if "cli._dispatch" in t] == []
+
+
+def test_a_manifest_generate_wrote_is_no_foreign_one(tmp_path):
+    """A guard: the refusal above leaves alone a set generate began (its manifest, no cube yet),
+    which a rerun resumes, and a folder with no manifest.json."""
+    from xrf_napari.synth.dataset import GenerateConfig, _manifest_head, foreign_manifest
+
+    assert foreign_manifest(tmp_path) is None
+    head = _manifest_head(GenerateConfig(out=str(tmp_path), n_cubes=1, size=16), None)
+    (tmp_path / "manifest.json").write_text(json.dumps(head), encoding="utf-8")
+    assert foreign_manifest(tmp_path) is None
+    (tmp_path / "manifest.json").write_text(json.dumps({"cubes": []}), encoding="utf-8")
+    assert "is not one generate wrote" in foreign_manifest(tmp_path)

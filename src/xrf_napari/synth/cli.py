@@ -146,14 +146,15 @@ def _check_seed(seed: int, out) -> None:
     refused at parsing with the seed it was made with."""
     from ..argtypes import SEED_MAX
     from ..fileutil import printable
-    from .dataset import generator_manifest
+    from .dataset import foreign_manifest, generator_manifest
 
     if seed <= SEED_MAX:
         return
     recorded = (generator_manifest(out) or {}).get("seed")
     if recorded == seed:
         return
-    there = "no set" if recorded is None else f"a set of --seed {recorded}"
+    there = foreign_manifest(out)  # a corrupt manifest.json was "no set"
+    there = there or ("no set" if recorded is None else f"a set of --seed {recorded}")
     raise ValueError(
         f"argument --seed: {seed} is out of range: a seed must be between 0 and {SEED_MAX}; a "
         f"larger one only resumes the set an earlier version made with it, and --out "

@@ -328,6 +328,28 @@ def generator_manifest(data_dir) -> dict | None:
     return manifest if isinstance(manifest, dict) and "generator" in manifest else None
 
 
+def foreign_manifest(data_dir) -> str | None:
+    """What is wrong with the manifest.json in `data_dir` where one is there that `generate` did
+    not write (unreadable, not JSON, another tool's), else None: generate replaced such a file
+    without a word where the folder held no cube, and `--seed` above the bound said the folder
+    "holds no set"."""
+    mpath = Path(data_dir) / "manifest.json"
+    if not os.path.lexists(mpath) or generator_manifest(data_dir) is not None:
+        return None
+    try:
+        text = mpath.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        why = f"cannot be read ({getattr(exc, 'strerror', None) or exc})"
+    else:
+        try:
+            json.loads(text)
+        except ValueError as exc:
+            why = f"is not JSON ({exc})"
+        else:
+            why = 'is not one generate wrote (no "generator" in it)'
+    return f"{printable(mpath)}, which {why}"
+
+
 def check_set_complete(data_dir) -> dict | None:
     """A ValueError naming the folder when `generate` has not finished there: it writes
     manifest.json with its options before the first cube and adds the "cubes" list after the last,
@@ -1025,6 +1047,12 @@ def _check_resumable(out: Path, head: dict, n_cubes: int) -> None:
     manifest claiming this run's options, and cubes past n_cubes would still be trained on."""
     import re
 
+    foreign = foreign_manifest(out)
+    if foreign is not None:  # it was replaced by this run's where the folder held no cube
+        raise ValueError(
+            f"--out {printable(out)} holds {foreign}: generate would replace it; move it aside "
+            "or use another --out"
+        )
     found = {
         p.name: int(m.group(1))
         for p in sorted(out.glob("cube_*.h5"))
