@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from test_cli55 import _refusal
 
 from xrf_napari.cli import main as cli_main
@@ -50,6 +51,16 @@ def test_generate_refuses_a_manifest_it_did_not_write_and_keeps_it(tmp_path, cap
     assert cli_train.main(argv) == 2
     err = capsys.readouterr().err
     assert "holds no set" not in err and "manifest.json, which is not JSON (" in err, err
+
+
+def test_a_non_text_anode_is_refused_not_passed_over_for_the_files():
+    """detector.named_anode(metadata, 45) (Rh's atomic number) returned the file's anode, as if
+    none were given. Fails on the parent: no ValueError."""
+    from xrf_napari.detector import named_anode
+
+    with pytest.raises(ValueError, match=r"anode 45 \(int\) is not an element symbol"):
+        named_anode({"instrument": {"anode": "Mo"}}, 45)
+    assert named_anode({}, "rh") == "Rh"  # a guard: text as before
 
 
 def test_the_scripts_import_command_parser_from_its_public_home():

@@ -228,7 +228,13 @@ def named_anode(metadata, given: str | None = None) -> str | None:
     reading of every consumer of "the file's" tube: the element suggestion, the maps' overlaps,
     the pigment fit, the training-data report and the docks' Instrument rows read only the file's,
     so a tube given to read_cube reached the calibration and stopped there (the docks suggested
-    elements as if the tube were unknown)."""
+    elements as if the tube were unknown). A `given` that is no text (45, meaning Rh's Z) is
+    refused: it was passed over for the file's anode without a word."""
+    if given is not None and not isinstance(given, str):
+        raise ValueError(
+            f"anode {given!r} ({type(given).__name__}) is not an element symbol: give the X-ray "
+            "tube's anode as text, e.g. 'Rh'"
+        )
     if isinstance(given, str) and given.strip():
         return _symbol_or_as_written(given.strip())
     return anode_from_metadata(metadata or {}) or given_anode(metadata)
