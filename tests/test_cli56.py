@@ -63,6 +63,25 @@ def test_a_non_text_anode_is_refused_not_passed_over_for_the_files():
     assert named_anode({}, "rh") == "Rh"  # a guard: text as before
 
 
+def test_targets_kept_in_external_raw_files_read_from_another_folder(tmp_path, monkeypatch):
+    """io.project_h5.read_targets read /targets/* with plain h5py, which looks for a relative
+    external raw file in the working directory: a cube whose labels lie in a .raw file beside
+    it (as read_cube and read_cube_arrays read from anywhere) failed "unable to open external
+    raw data file" but from its own folder. Fails on the parent: that OSError."""
+    import numpy as np
+    from test_hdf44 import _external_scan
+
+    from xrf_napari.io.project_h5 import read_targets
+
+    labels = np.arange(12, dtype=np.int32).reshape(3, 4)
+    path = _external_scan(tmp_path / "set", "cube.h5", "targets/labels", "labels.raw", labels)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    got = read_targets(path)
+    assert list(got) == ["labels"]
+    np.testing.assert_array_equal(got["labels"], labels)
+
+
 def test_the_scripts_import_command_parser_from_its_public_home():
     """Every scripts/ and benchmarks/ program imported CommandParser from the private
     cli._dispatch; xrf_napari.cli exports it (the one class). Fails on the parent: ImportError."""

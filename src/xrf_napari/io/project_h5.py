@@ -227,13 +227,17 @@ def project_calibration(f, path) -> Calibration:
 
 
 def read_targets(path) -> dict:
-    """The ground-truth arrays stored with a synthetic cube (empty dict if none)."""
+    """The ground-truth arrays stored with a synthetic cube (empty dict if none), each read as
+    the counts are (lazy.read_whole): one kept in an external raw file beside the cube was
+    looked for by HDF5 in the working directory ("unable to open external raw data file")."""
     import h5py
+
+    from .lazy import read_whole
 
     with h5py.File(path, "r") as f:
         if "targets" not in f:
             return {}
-        return {k: f["targets"][k][()] for k in f["targets"]}
+        return {k: read_whole(f["targets"][k], path) for k in f["targets"]}
 
 
 def _json_default(o):
