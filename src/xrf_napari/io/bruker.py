@@ -36,6 +36,15 @@ _CUT_SHORT = {
 }
 
 
+def _spx_calibration(path: Path, offset: str | None, gain: str) -> Calibration:
+    """An .spx's CalibAbs (keV, absent: 0) and CalibLin (keV/channel) as its calibration;
+    CubeReadError naming the file where they cannot be one (text, NaN, a gain not positive)."""
+    try:
+        return Calibration(float(offset or 0.0), float(gain), source="file")
+    except (ValueError, OverflowError) as exc:
+        raise CubeReadError(path, f"invalid CalibAbs/CalibLin calibration: {exc}") from None
+
+
 def read_spx(path) -> Spectrum:
     import xml.etree.ElementTree as ET
 
@@ -89,13 +98,13 @@ def read_spx(path) -> Spectrum:
     if head is None:
         head = spec.find(".//ClassInstance[@Type='TRTSpectrumHeader']")
     cal = None
-    if text(head, "CalibLin") is not None:
-        try:
-            cal = Calibration(
-                float(text(head, "CalibAbs") or 0.0), float(text(head, "CalibLin")), source="file"
-            )
-        except (ValueError, OverflowError) as exc:
-            raise CubeReadError(path, f"invalid CalibAbs/CalibLin calibration: {exc}") from exc
+    if text(head, "CalibLin") is not None:  # one that cannot be one is set aside, as any file's
+        from .calibration import set_aside
+
+        cal = set_aside(
+            lambda: _spx_calibration(path, text(head, "CalibAbs"), text(head, "CalibLin")),
+            "its CalibAbs/CalibLin calibration",
+        )
     meta = {"format": "bruker-spx", "name": spec.get("Name", path.stem)}
     hw = spec.find(".//ClassInstance[@Type='TRTSpectrumHardwareHeader']")
     xrf = spec.find(".//ClassInstance[@Type='TRTXrfHeader']")
