@@ -113,7 +113,17 @@ SUBSHELL_FITS = {("As", "Kb")}
 #: Hg L-alpha's lower side window on Zn K-beta's flank (2.4 FWHM below): zinc white read Hg
 #: -0.57 % of its Zn at 140 eV, -1.7 % at 165 eV; -0.04 % and -0.07 % so. (A fit with Zn moved
 #: vermilion's Hg +4 %, and read lead white's Pb L-alpha flank at its region's edge as -1.3 %.)
-STRIP_GROUPS = {("Pb", "Lb"): ("Se",), ("Hg", "La"): ("Zn",)}
+#: Si K-alpha's upper side window on P K-alpha's flank (1 FWHM above at 165 eV): forward-model bone
+#: black over chalk read Si -22 % of smalt's at 165 eV, -1.4 % at 140; -0.8 % and -0.6 % so (smalt's
+#: Si -0.8 %, chalk's 1 % SiO2 -3.6 %: P's own small misreadings there). Se K-alpha's upper side
+#: window on Hg's L lines at 11.48-11.56 keV: vermilion read Se -2.6 % of cadmium red's at 165 eV,
+#: -2.0 % at 140; +1.1 % and +0.6 % so (docs/user_guide.md, section 3, session 56).
+STRIP_GROUPS = {
+    ("Pb", "Lb"): ("Se",),
+    ("Hg", "La"): ("Zn",),
+    ("Si", "Ka"): ("P",),
+    ("Se", "Ka"): ("Hg",),
+}
 FAMILIES = ("Ka", "Kb", "La", "Lb", "Lg", "Ma")
 #: Templates placed where the scan's own spectrum puts an element (line_shifts): one whose K-alpha
 #: and K-beta both sit SHIFT_MIN_EV or more from their table energies and within SHIFT_MIN_EV of
@@ -264,9 +274,6 @@ def plan_maps(
         if near or beside:
             flank = ": its flank adds to the peak window" if beside else ""
             note = _join(note, _neighbours(near + beside, line, f) + flank)
-        stripped = [x for x in STRIP_GROUPS.get((s, line.family), ()) if x in present]
-        if stripped:
-            note = _join(note, "; ".join(f"{x} lines taken out by the {x} map" for x in stripped))
         plans.append(MapPlan(s, line, peak, bg, "window", note))
     return plans
 
@@ -572,12 +579,13 @@ def weight_matrix(
     fit_groups: dict | None = None,
     shifts: dict[str, float] | None = None,
     escapes: bool = True,
+    taken: dict[str, list[str]] | None = None,
 ) -> np.ndarray:
     """(channels, n_maps) float32: the maps of a spectrum block are `block @ W`; fit_groups as
     given to plan_maps; shifts (keV, line_shifts) move those elements' fitted templates.
     escapes: each map less what the other present elements' Si escape peaks add to it, and
-    less the STRIP_GROUPS neighbours' lines (_less_neighbours); line_features leaves them in,
-    as its models were trained."""
+    less the STRIP_GROUPS neighbours' lines (_less_neighbours, which fills `taken` with those
+    taken out); line_features leaves them in, as its models were trained."""
     fit_groups = FIT_GROUPS if fit_groups is None else fit_groups
     present = set(present) | {p.symbol for p in plans}
     cols = []
@@ -588,7 +596,7 @@ def weight_matrix(
             cols.append(_window_column(p, edges, fwhm_mn_ev))
     if escapes:
         cols = _less_neighbours(
-            plans, cols, edges, fwhm_mn_ev, present, background, fit_groups, shifts
+            plans, cols, edges, fwhm_mn_ev, present, background, fit_groups, shifts, taken
         )
     return np.stack(cols, axis=1).astype(np.float32)
 
@@ -607,13 +615,16 @@ def _less_neighbours(
     background: bool,
     fit_groups: dict,
     shifts: dict[str, float] | None,
+    taken: dict[str, list[str]] | None = None,
 ) -> list[np.ndarray]:
     """The columns, each less the other present elements' Si escape peaks in it (and, for a
     STRIP_GROUPS line, the neighbours' lines): the map's response to them per count of that
     element's mapped line (escape_template, line_template) times the element's own map (its
     column here, or one made for its main line). Still one linear map per pixel. Fitting the
     escape peaks where they land instead would pit Ca K-alpha's (1.95 keV) against P K-alpha,
-    60 eV away: chalk read P at 0.8-6 % of bone black's (fits and windows), now under 0.3 %."""
+    60 eV away: chalk read P at 0.8-6 % of bone black's (fits and windows), now under 0.3 %.
+    `taken`, where given, gets {mapped element: the STRIP_GROUPS neighbours whose lines were
+    taken out of its map} (plan_for_cube's notes say so only there)."""
     shifts = shifts or {}
     e_range = (float(edges[0]), float(edges[-1]))
     own = {p.symbol: (p, c) for p, c in zip(plans, cols)}
@@ -657,21 +668,41 @@ def _less_neighbours(
         y: escape_template(y, edges - shifts.get(y, 0.0), fwhm_mn_ev, p.line.family)
         for y, p in plan_y.items()
     }
+
+    def less_escapes(x: str, col: np.ndarray) -> np.ndarray:
+        """x's column less the other present elements' escape peaks in it, each by its own
+        column as made (not itself corrected: the corrections are a percent of a percent)."""
+        fixed = col.astype(np.float64, copy=True)
+        for y, plan in plan_y.items():
+            if y != x and abs(c := float(col @ escapes[y])) >= ESCAPE_MIN:
+                if (area := column_of(y, plan)) is not None:
+                    fixed -= c * area
+        return fixed
+
+    corrected: dict[str, np.ndarray | None] = {}  # a stripped neighbour's escape-free column
+
+    def corrected_of(y: str, plan: MapPlan) -> np.ndarray | None:
+        if y not in corrected:
+            area = column_of(y, plan)
+            corrected[y] = None if area is None else less_escapes(y, area)
+        return corrected[y]
+
     out = []
     for p, col in zip(plans, cols):
-        fixed = col.astype(np.float64, copy=True)
+        fixed = less_escapes(p.symbol, col)
         strip = STRIP_GROUPS.get((p.symbol, p.line.family), ()) if p.method == "window" else ()
-        for y, plan in plan_y.items():
-            if y == p.symbol:
+        for y in strip:
+            if y == p.symbol or (plan := plan_y.get(y)) is None:
                 continue
-            g = escapes[y]
-            if y in strip:
-                g = g + line_template(
-                    y, edges - shifts.get(y, 0.0), fwhm_mn_ev, e_range, plan.line.family
-                )
+            # by the neighbour's map with its own escape corrections: its column as made reads
+            # other elements' escape peaks (chalk's P, Ca K-alpha's escape under its window,
+            # taken into Si's map through P's strip, read chalk's Si 1.9 times its truth)
+            g = line_template(y, edges - shifts.get(y, 0.0), fwhm_mn_ev, e_range, plan.line.family)
             c = float(col @ g)
-            if abs(c) >= ESCAPE_MIN and (area := column_of(y, plan)) is not None:
+            if abs(c) >= ESCAPE_MIN and (area := corrected_of(y, plan)) is not None:
                 fixed -= c * area
+                if taken is not None:
+                    taken.setdefault(p.symbol, []).append(y)
         out.append(fixed)
     return out
 
@@ -929,17 +960,22 @@ def plan_for_cube(
     )
     fitted = present | {p.symbol for p in plans}  # as weight_matrix's
     shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, fitted)
+    kw = {"fwhm_mn_ev": fwhm, "present": present, "background": background, "shifts": shifts}
+    taken: dict[str, list[str]] = {}  # the neighbours' lines taken out, said only where they were
     try:  # every fit separable (the usual case): its columns made once
-        w = weight_matrix(
-            plans, edges, fwhm_mn_ev=fwhm, present=present, background=background, shifts=shifts
-        )
+        w = weight_matrix(plans, edges, taken=taken, **kw)
     except Inseparable:
         plans = _windows_where_inseparable(
             plans, edges, fwhm, fitted, lines=lines, background=background, shifts=shifts
         )
-        w = weight_matrix(
-            plans, edges, fwhm_mn_ev=fwhm, present=present, background=background, shifts=shifts
-        )
+        taken.clear()
+        w = weight_matrix(plans, edges, taken=taken, **kw)
+    plans = [
+        replace(p, note=_join(p.note, "; ".join(f"{x} lines taken out by the {x} map" for x in xs)))
+        if (xs := taken.get(p.symbol))
+        else p
+        for p in plans
+    ]
     if shifts:
         plans = [_note_shifts(p, edges, fwhm, fitted, shifts) for p in plans]
     if read:
