@@ -1,6 +1,6 @@
 """Elemental maps (analysis.maps, the Elemental maps dock): two more neighbours' lines taken out
 of a window by their own maps (STRIP_GROUPS: P from Si K-alpha, Hg from Se K-alpha), their note
-given only where something is taken out.
+given only where something is taken out, and the FWHM box's words with no scan chosen.
 
 Paints are sums of tests/_spectra.py's line templates (xraylib ratios, Si escape peaks) on the
 canonical 50 eV grid at a 165 eV detector. On test_maps55's forward-model swatches over chalk
@@ -93,3 +93,20 @@ def test_taken_out_note_only_where_lines_are_taken_out():
     assert said in with_bg.note
     assert said not in without.note
 
+
+def test_fwhm_box_with_no_scan_names_the_default(make_napari_viewer):
+    """The FWHM box said "from file (140 eV)" with no scan chosen (there is no file), and kept
+    a closed scan's "from file (165 eV)" after it: it says "default (140 eV)" then."""
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    dock = ElementMapsWidget(make_napari_viewer())
+    assert dock.fwhm_spin.specialValueText() == "default (140 eV)"
+    said = cube_from_array(
+        np.ones((2, 2, CANONICAL_N_CHANNELS), np.float32),
+        CANONICAL_CAL,
+        profile={"fwhm_mn_ev": 165.0, "anode": "Rh"},
+    )
+    dock._name_unset_fwhm(said)  # as on_cube does for a scan chosen
+    assert dock.fwhm_spin.specialValueText() == "from file (165 eV)"
+    dock.on_cube(None)  # the scan closed
+    assert dock.fwhm_spin.specialValueText() == "default (140 eV)"

@@ -201,7 +201,7 @@ class ElementMapsWidget(CubeDock):
         self.suggested_label.setWordWrap(True)
         self.suggested_label.setTextFormat(Qt.TextFormat.RichText)
         self.fwhm_spin = FwhmBox()
-        self.fwhm_spin.setSpecialValueText("from file (140 eV)")
+        self._name_unset_fwhm(None)  # no scan yet: no file to take it from
         self.background_check = QCheckBox("Subtract background")
         self.background_check.setChecked(True)
         self.notes_label = QLabel("")
@@ -323,17 +323,21 @@ class ElementMapsWidget(CubeDock):
         # the FWHM set for a scan is that scan's: another scan, maybe of another detector, was
         # mapped with it unasked; one not set shows the file's value (0)
         self.fwhm_spin.setValue(0.0 if cube is None else self.recall(cube, "fwhm", 0.0))
-        if cube is not None:
-            self._name_unset_fwhm(cube)
+        self._name_unset_fwhm(cube)
 
     def _name_unset_fwhm(self, cube) -> None:
         """The FWHM box's "from file" text: the width Make maps takes where none is set, the
         file's, else the one read from the scan's own peaks once it is surveyed (analysis.maps.
         scan_fwhm_mn_ev, worked out by the survey), else the default. A scan whose file gives
-        none said "default (140 eV)" while its maps were made with the 197 eV read from it."""
+        none said "default (140 eV)" while its maps were made with the 197 eV read from it. With
+        no scan chosen, the default: the box said "from file (140 eV)" (no file), or kept the
+        last scan's words after it closed."""
         from ..analysis.maps import scan_fwhm_mn_ev
         from ..detector import DEFAULT_FWHM_MN_EV, fwhm_from_metadata
 
+        if cube is None:
+            self.fwhm_spin.setSpecialValueText(f"default ({DEFAULT_FWHM_MN_EV:.0f} eV)")
+            return
         known = fwhm_from_metadata(cube.metadata)
         spectrum = _survey_sum(cube)
         read = None if known else scan_fwhm_mn_ev(cube, spectrum)
