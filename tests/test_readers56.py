@@ -201,3 +201,29 @@ def test_a_spx_calibration_that_cannot_be_one_is_set_aside_not_refused(tmp_path,
     whole = read_cube(src, auto_calibrate=False)
     assert np.array_equal(np.asarray(cube.data[:]), np.asarray(whole.data[:]))
     assert cube.metadata["anode"] == whole.metadata["anode"] == "Rh"
+
+
+def test_an_npy_short_of_its_declared_data_says_so(tmp_path):
+    """Fails on the parent: an .npy cut short, or whose header declares a (100000, 100000,
+    4096) array (76 TB) over 100 bytes, was refused as "not a readable .npy array (mmap length
+    is greater than file size)": numpy's words, not what is wrong. It now names the declared
+    shape and size against what the file holds, and says it is cut short; nothing allocated."""
+    path = tmp_path / "cut.npy"
+    np.save(path, np.ones((10, 20, 64), np.uint16))
+    path.write_bytes(path.read_bytes()[:-12_800])
+    with pytest.raises(
+        CubeReadError,
+        match=r"cut\.npy: size mismatch: its header declares a "
+        r"\(10, 20, 64\) uint16 array, 25,600 bytes of data, but the file holds "
+        r"12,800 after its header: it is cut short",
+    ):
+        read_cube(path, auto_calibrate=False)
+    huge = tmp_path / "huge.npy"
+    with open(huge, "wb") as fh:
+        header = {"descr": "<u2", "fortran_order": False, "shape": (100000, 100000, 4096)}
+        np.lib.format.write_array_header_1_0(fh, header)
+        fh.write(b"\0" * 100)
+    with pytest.raises(
+        CubeReadError, match=r"huge\.npy: .* \(76,294 GiB\), but the file holds 100 "
+    ):
+        read_cube(huge, auto_calibrate=False)

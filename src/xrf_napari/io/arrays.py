@@ -67,9 +67,38 @@ def read_npy(path, **_options) -> Cube:
     try:
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError) as exc:
-        raise CubeReadError(path, f"not a readable .npy array ({exc})") from exc
+        raise CubeReadError(path, _npy_short(path) or f"not a readable .npy array ({exc})") from exc
     arr, meta = channel_order(arr, path)
     return _cube(arr, path, "npy", None, meta)
+
+
+def _npy_short(path: Path) -> str | None:
+    """Why an .npy that np.load refused is short of its declared data, or None: a header
+    declaring more bytes than follow it (a copy or save cut short, or a damaged header
+    declaring a (100000, 100000, 4096) array over 100 bytes) had read "not a readable .npy
+    array (mmap length is greater than file size)"."""
+    import os
+
+    try:
+        with open(path, "rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            read = {(1, 0): np.lib.format.read_array_header_1_0}.get(
+                version, np.lib.format.read_array_header_2_0
+            )
+            shape, _, dtype = read(fh)
+            start = fh.tell()
+        need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        have = os.stat(path).st_size - start
+    except (ValueError, OSError, TypeError):
+        return None
+    if need <= have:
+        return None
+    return (
+        f"size mismatch: its header declares a {shape} {dtype} array, {need:,} bytes of data"
+        + (f" ({need / 2**30:,.0f} GiB)" if need >= 2**30 else "")
+        + f", but the file holds {have:,} after its header: it is cut short (an interrupted "
+        "copy or save) or its header is damaged; copy or save it again"
+    )
 
 
 #: Fewest values of a first axis read as the channels of a plain array from its shape alone.
