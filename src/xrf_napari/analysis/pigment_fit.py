@@ -435,35 +435,79 @@ class ComponentLibrary:
         raise KeyError(name)
 
 
-def component_library(profile: InstrumentProfile) -> ComponentLibrary:
+def component_library(profile: InstrumentProfile, trial: bool = False) -> ComponentLibrary:
     """Cached per instrument profile (about 1 s to build).
 
     One OpenMP thread: xraylib_np starts its thread team on every call, ~15 ms each on a busy
     2-core machine, and the library makes hundreds of small calls (10 s -> 1 s). Imported first:
-    the limit applies to the OpenMP runtimes loaded when it is set."""
+    the limit applies to the OpenMP runtimes loaded when it is set.
+
+    trial: a library for `iter_estimate_missing`'s fits, without `own_scatter` (None), which they
+    do not use; the instrument kept is then built whole (its fine-grid spectra are cached)."""
     import xraylib_np  # noqa: F401
 
     from ._threads import one_thread
 
     with one_thread():
-        return _library(_model_profile(profile))
+        return (_trial_library if trial else _library)(_model_profile(profile))
+
+
+#: The resolution every `_fine_spectra` key is given: the fine-grid spectra (photons reaching the
+#: detector) do not depend on the detector's resolution, so the resolutions that
+#: `iter_estimate_missing` tries for one tube share them.
+_FINE_KEY_FWHM = 300.0
+
+
+@dataclass(frozen=True)
+class _FineSpectra:
+    """The library's stacks on the fine grid, before the detector (photons per fine bin): they
+    depend on the tube, the gas, the optic and the geometry, not on the resolution."""
+
+    pigments: tuple  # paint pigments (roles pigment, white, black)
+    paint: np.ndarray  # (P, 2, N_FINE) thin and thick pure-pigment layer fluorescence
+    covers: np.ndarray  # (3, N_FINE) the covers' own fluorescence (binder film, heavy, earth)
+    ground: np.ndarray  # (G, 3, N_FINE) each ground layer under each cover, cover included
+    ground_layers: tuple
+    scatter: tuple  # the stacks' Rayleigh and Compton, the support's, the anode lines' (or none)
+
+
+def _excitation_model(profile: InstrumentProfile):
+    """What the fine-grid spectra need of a SpectrumModel (its profile, excitation and scatter),
+    without its detector: `_fluo`'s and `_lines`' `model`, detect and canonical aside."""
+    from types import SimpleNamespace
+
+    from ..physics.scatter import scatter
+    from ..physics.spectrum import excitation
+
+    p = profile
+    exc = excitation(p)
+
+    def scat(stack, exc_=None):
+        return scatter(
+            stack, exc if exc_ is None else exc_, p.incidence_deg, p.takeoff_deg, p.scatter_deg
+        )
+
+    return SimpleNamespace(profile=p, excitation=exc, scatter=scat)
+
+
+def _fine_key(profile: InstrumentProfile) -> InstrumentProfile:
+    return replace(profile, fwhm_mn_ev=_FINE_KEY_FWHM)
 
 
 @lru_cache(maxsize=16)
-def _library(profile: InstrumentProfile) -> ComponentLibrary:
+def _fine_spectra(profile: InstrumentProfile) -> _FineSpectra:
     from ..physics.layers import ground_layer, paint_layer, priming_layer, support_layer
     from ..physics.pigments import get_pigment
-    from ..physics.spectrum import SpectrumModel
+    from ..physics.xsec import deposit
 
-    model = SpectrumModel(profile)
+    model = _excitation_model(profile)
+
+    def fine(stack):
+        return deposit(*_lines(model, stack))
+
     pigs = tuple(p for p in load_pigments() if p.role in PAINT_ROLES)
-    paint = np.array(
-        [[_fluo(model, [paint_layer([(p, 1.0)], t, 0.4)]) for t in (5.0, 40.0)] for p in pigs]
-    )
+    paint = np.array([[fine([paint_layer([(p, 1.0)], t, 0.4)]) for t in (5.0, 40.0)] for p in pigs])
     lw = [i for i, p in enumerate(pigs) if p.name == "Lead white"]
-    ref = paint[lw[0], 1].sum() if lw else paint[:, 1].sum(axis=1).max()
-    visibility = paint[:, 1].sum(axis=1) / max(ref, 1e-30)
-    twin_class = _twin_classes(pigs, visibility > 1e-3)
     film = paint_layer([(pigs[0], 1.0)], 10.0, 1e-6)  # binder film (pvc ~ 0)
     heavy = pigs[lw[0]] if lw else pigs[0]  # lead white: the heavy paint of covers and scatter
     covers = (
@@ -471,12 +515,8 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
         paint_layer([(heavy, 1.0)], 10.0, 0.3),  # a heavy paint
         paint_layer([(get_pigment("Yellow ochre"), 1.0)], 40.0, 0.4),
     )  # a thick earth paint
-
-    ground_names = ("gypsum ground", "chalk ground", "lead white priming")
     layers = (ground_layer("gypsum", 200.0), ground_layer("chalk", 200.0), priming_layer(30.0))
-    # (G, 3, 512): each ground layer under a binder film, a heavy and a thick paint, so the fit can
-    # bend its line ratios (Ca K-beta / K-alpha, Pb M / L grow under paint) as covering paint does
-    ground = np.array([[_under(model, c, la) for c in covers] for la in layers]).clip(0, None)
+    ground = np.array([[fine([c, la]) for c in covers] for la in layers])
 
     # Scatter of three stacks: a binder film, and a lead paint, over a chalk ground; and a lead
     # paint over a lead-white priming, whose continuum comes back through two lead layers: without
@@ -490,45 +530,95 @@ def _library(profile: InstrumentProfile) -> ComponentLibrary:
         [lead, ground_layer("chalk", 200.0)],
         [lead, priming_layer(30.0), ground_layer("gypsum", 200.0)],
     ):
-        scat += [model.canonical(model.detect(s)) for s in model.scatter(stack + [support_layer()])]
+        scat += model.scatter(stack + [support_layer()])
     scat.append(_support_scatter(model, film))
     if any(profile.anode in p.elements for p in pigs):  # Cr, Cu: viridian, the copper pigments
         scat.append(_tube_lines_scatter(model, film))
-    # Each pigment's own scatter shape: the ground's and its own Rayleigh and Compton seen through a
-    # thick layer of it. A heavy pigment's absorption edge cuts the scattered continuum (Zn K at
-    # 9.66 keV: above it the continuum drops, below it rises), which a light and a lead paint's
-    # scatter cannot reproduce: under 90 % zinc white the misfit was 30 times the counting noise.
+    return _FineSpectra(
+        pigs, paint, np.array([fine([c]) for c in covers]), ground, layers, tuple(scat)
+    )
+
+
+@lru_cache(maxsize=16)
+def _fine_own_scatter(profile: InstrumentProfile) -> np.ndarray:
+    """(P, N_FINE) each pigment's own scatter shape: the ground's and its own Rayleigh and Compton
+    seen through a thick layer of it. A heavy pigment's absorption edge cuts the scattered
+    continuum (Zn K at 9.66 keV: above it the continuum drops, below it rises), which a light and
+    a lead paint's scatter cannot reproduce: under 90 % zinc white the misfit was 30 times the
+    counting noise."""
+    from ..physics.layers import ground_layer, paint_layer, support_layer
+
+    model = _excitation_model(profile)
     own = []
-    for p in pigs:
+    for p in _fine_spectra(profile).pigments:
         rayleigh, compton = model.scatter(
             [paint_layer([(p, 1.0)], 40.0, 0.4), ground_layer("chalk", 200.0), support_layer()]
         )
-        own.append(model.canonical(model.detect(rayleigh + compton)))
+        own.append(rayleigh + compton)
+    return np.array(own)
+
+
+@lru_cache(maxsize=16)
+def _library(profile: InstrumentProfile) -> ComponentLibrary:
+    return _assemble(profile, True)
+
+
+@lru_cache(maxsize=16)
+def _trial_library(profile: InstrumentProfile) -> ComponentLibrary:
+    return _assemble(profile, False)
+
+
+def _assemble(profile: InstrumentProfile, own: bool) -> ComponentLibrary:
+    """The library for `profile`: its tube's fine-grid spectra (cached per tube, gas, optic and
+    geometry: `_fine_spectra`) through its detector. A resolution trial of `iter_estimate_missing`
+    costs the detection only (about 0.05 s where a whole library took 0.2-0.5 s), each detected
+    spectrum the same to the bit as when every library computed its own."""
+    from ..physics.spectrum import SpectrumModel
+
+    key = _fine_key(profile)
+    fine = _fine_spectra(key)
+    model = SpectrumModel(profile)
+
+    def det(f):  # a batch (..., N_FINE), detected at once (as each row alone, to the bit)
+        f = np.asarray(f)
+        out = model.canonical(model.detect(f.reshape(-1, f.shape[-1])))
+        return np.ascontiguousarray(out).reshape(*f.shape[:-1], -1)
+
+    pigs = fine.pigments
+    paint = det(fine.paint)
+    lw = [i for i, p in enumerate(pigs) if p.name == "Lead white"]
+    ref = paint[lw[0], 1].sum() if lw else paint[:, 1].sum(axis=1).max()
+    visibility = paint[:, 1].sum(axis=1) / max(ref, 1e-30)
+    twin_class = _twin_classes(pigs, visibility > 1e-3)
+    # (G, 3, 512): each ground layer under a binder film, a heavy and a thick paint, so the fit can
+    # bend its line ratios (Ca K-beta / K-alpha, Pb M / L grow under paint) as covering paint does
+    ground = det(fine.ground) - det(fine.covers)[None]
     return ComponentLibrary(
         profile,
         pigs,
         paint,
         visibility,
         twin_class,
-        ground_names,
-        ground,
-        np.array(scat),
-        np.array(own),
+        ("gypsum ground", "chalk ground", "lead white priming"),
+        ground.clip(0, None),
+        det(np.array(fine.scatter)),
+        det(_fine_own_scatter(key)) if own else None,
         model,
-        layers,
+        fine.ground_layers,
         np.array([_edge_between_lead_lines(p) for p in pigs]),
     )
 
 
 def _tube_lines_scatter(model, film) -> np.ndarray:
     """The anode's own lines scattered by a light paint over a chalk ground: each Rayleigh peak
-    with its Compton peak below it, one column. In the stacks' scatter columns the lines come
-    tied to the continuum, whose share the matrix sets (Cr K-alpha at 5.41 keV is absorbed far
-    more than a 15 keV continuum): under a Cr tube the Cr K-alpha they missed (5 % of the peak
-    in a raw umber swatch) was read as 1-10 % viridian, under a Cu tube as a copper green. A
-    pigment of the anode's element still shows: its fluorescence has no Compton peak. Only for
-    such anodes: elsewhere the misfit was read as no pigment, and the better fit made the lead
-    that a neighbour's blurred edge leaves in a Mo-tube stripe look like a lead-white priming
+    with its Compton peak below it, one column (photons on the fine grid). In the stacks'
+    scatter columns the lines come tied to the continuum, whose share the matrix sets (Cr
+    K-alpha at 5.41 keV is absorbed far more than a 15 keV continuum): under a Cr tube the Cr
+    K-alpha they missed (5 % of the peak in a raw umber swatch) was read as 1-10 % viridian,
+    under a Cu tube as a copper green. A pigment of the anode's element still shows: its
+    fluorescence has no Compton peak. Only for such anodes: elsewhere the misfit was read as no
+    pigment, and the better fit made the lead that a neighbour's blurred edge leaves in a
+    Mo-tube stripe look like a lead-white priming
     (tests/test_pigment_fit.py::test_two_pigments_and_lead_white_between_neighbours_rank_first)."""
     from ..physics.layers import ground_layer, support_layer
     from ..physics.spectrum import excitation
@@ -537,19 +627,19 @@ def _tube_lines_scatter(model, film) -> np.ndarray:
         [film, ground_layer("chalk", 200.0), support_layer()],
         excitation(model.profile, continuum=False),
     )
-    return model.canonical(model.detect(rayleigh + compton))
+    return rayleigh + compton
 
 
 def _support_scatter(model, film) -> np.ndarray:
-    """The wooden support's scatter seen through a thin (100 um) ground, one column: the
-    grounds are 100-400 um thick, and the stacks' scatter (200 um) under a thinner one left the
-    continuum 20 % low at 9-13 keV and high above 17 keV, which at 9,000 counts per pixel was
-    read as 1-2 % of a lead or mercury pigment (their L lines lie there)."""
+    """The wooden support's scatter seen through a thin (100 um) ground, one column (photons on
+    the fine grid): the grounds are 100-400 um thick, and the stacks' scatter (200 um) under a
+    thinner one left the continuum 20 % low at 9-13 keV and high above 17 keV, which at 9,000
+    counts per pixel was read as 1-2 % of a lead or mercury pigment (their L lines lie there)."""
     from ..physics.layers import ground_layer, support_layer
 
     thin = [film, ground_layer("chalk", 100.0)]
     with_support = sum(model.scatter([*thin, support_layer()]))
-    return model.canonical(model.detect(with_support - sum(model.scatter(thin))))
+    return with_support - sum(model.scatter(thin))
 
 
 def _edge_between_lead_lines(p: Pigment) -> bool:
@@ -1853,9 +1943,11 @@ def air_lines(lib: ComponentLibrary) -> np.ndarray:
 
 
 def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.ndarray):
-    """estimate_missing as a progress generator (instruments tried, instruments to try: about a
-    second each, a component library apiece), so the dock shows it and can cancel it. Each trial
-    fit has a free column of the air's argon lines (`air_lines`) outside a vacuum."""
+    """estimate_missing as a progress generator (instruments tried, instruments to try: a
+    component library apiece: 0.1-0.3 s for each anode, about 0.05 s for each further resolution,
+    whose library detects its tube's cached spectra again, `_fine_spectra`), so the
+    dock shows it and can cancel it. Each trial fit has a free column of the air's argon lines
+    (`air_lines`) outside a vacuum."""
     from ..physics.tube import ANODES
 
     miss_anode, miss_fwhm = _missing(notes)
@@ -1864,7 +1956,7 @@ def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra:
     ys = spectra[np.argsort(spectra.sum(axis=1))[::-1][:6]]
 
     def chi2(p):
-        lib = component_library(p)
+        lib = component_library(p, trial=True)
         paint = lib.paint[lib.fittable].reshape(-1, lib.paint.shape[-1])
         air = [air_lines(lib)] if p.atmosphere != "vacuum" else []
         return sum(

@@ -1,0 +1,50 @@
+"""Session 56, pigment hypotheses: the instrument estimate's libraries share what does not change
+between trials."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("xraylib")
+
+from xrf_napari.analysis import pigment_fit as pf
+from xrf_napari.physics.instrument import InstrumentProfile
+
+
+def _count_fluorescence(monkeypatch) -> list:
+    from xrf_napari.physics import layers
+
+    calls, real = [], layers.primary_fluorescence
+
+    def counted(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(layers, "primary_fluorescence", counted)
+    return calls
+
+
+def test_the_resolution_trials_share_their_tubes_spectra(monkeypatch):
+    """Fails on the parent: the estimate of a resolution the file lacks built a whole component
+    library for each of FWHM_GRID's four widths (0.2-0.5 s each, ~5 s a fit with the anode's six
+    trials), though the spectra reaching the detector are the same for every width. Each tube's
+    are now computed once and only detected per width: one library's fluorescence calculations
+    for the four trials, and every trial's columns the same to the bit as a whole library's."""
+    from xrf_napari.energy import canonical_energy
+
+    e = canonical_energy()
+    y = 50.0 + 2e3 * np.exp(-0.5 * ((e - 8.04) / 0.07) ** 2)  # a copper line over a continuum
+    notes = [pf.AssumedNote("detector resolution not in the metadata", "resolution")]
+    tube = InstrumentProfile(anode="Cu", kv=37.5, fwhm_mn_ev=150.0)  # fitted by no other test
+    calls = _count_fluorescence(monkeypatch)
+    prof, out = pf.estimate_missing(tube, notes, y[None])
+    assert out[-1].startswith("detector resolution not in the metadata: about")
+    whole = pf.component_library(prof)
+    # a library's fluorescence: each paint pigment's thin and thick layer, the grounds (fewer
+    # than 2 x 2 per pigment); the parent's four libraries made four times as many
+    assert len(calls) < 4 * len(whole.pigments), (len(calls), len(whole.pigments))
+    trial = pf.component_library(prof, trial=True)
+    for name in ("paint", "visibility", "ground", "scatter", "twin_class"):
+        assert np.array_equal(getattr(trial, name), getattr(whole, name)), name
+    assert trial.own_scatter is None and whole.own_scatter.shape[0] == len(whole.pigments)
