@@ -16,6 +16,8 @@ from qtpy.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBox
 
 #: The status line between a Cancel and the job's end.
 CANCELLING = "Cancelling\u2026"
+#: The status line of a job the user cancelled before its result came.
+CANCELLED = "Cancelled."
 #: The status line between a stop (JobPanel.stop: its scan closed) and the job's end.
 STOPPING = "Stopping\u2026"
 
@@ -235,7 +237,10 @@ class JobPanel(QWidget):
         delivery, self._delivery = self._delivery, None
         self._adding = self._adding_cancelled = False
         if delivery is not None:
-            delivery.close()
+            if not delivery.gi_running:
+                delivery.close()
+            # else: abandoned from inside one of its steps (closing it there raised "generator
+            # already executing"): _deliver_step closes it once that step is over
             if self._finish_after_delivery:
                 self._finish_after_delivery = False
                 self._reset()
@@ -306,7 +311,7 @@ class JobPanel(QWidget):
         self.progress.setValue(0)
 
     def _on_aborted(self) -> None:
-        self.status.setText(self._stop_reason or "Cancelled.")
+        self.status.setText(self._stop_reason or CANCELLED)
 
     def refused(self, message: str | None) -> None:
         """Show why the dock refused an action (report_error's message) in the status line, as
@@ -363,17 +368,26 @@ class JobPanel(QWidget):
         try:
             next(gen)
         except StopIteration:
+            if self._delivery is not gen:  # abandoned during its last step: nothing to show
+                return
             self._delivery = None
-            if not self._adding_cancelled:
-                self.progress.setValue(self.progress.maximum())
-            elif self._stop_reason is not None:
-                # stopped as it added (its scan closed): dropped, the bar empty as for any job
-                # stopped so; it stayed at "2 of 5" under "... its result was dropped."
+            if self._stop_reason is not None:
+                # stopped before or as it added (its scan closed): dropped, the bar empty as for
+                # any job stopped so. It stayed at "2 of 5" under "... its result was dropped."
+                # when the scan closed during the adding, and was full under it when the scan
+                # closed after the job's last step, before its result was handed over
                 self.progress.setValue(0)
+            elif not self._adding_cancelled:
+                self.progress.setValue(self.progress.maximum())
+            # else the user's Cancel of the adding: the bar stays where it stopped ("2 of 5"),
+            # as the line names the layers added, which stay (_reset leaves it so)
         except Exception as exc:  # as in _on_returned
             self._delivery = None
             self._on_error(exc)
         else:
+            if self._delivery is not gen:  # abandoned during that step (abandon)
+                gen.close()
+                return
             # a real timer, not a 0 ms one: those are posted events, served before repaints,
             # input and other timers, so the steps would still run back to back
             QTimer.singleShot(self.STEP_PAUSE_MS, self._deliver_step)
@@ -408,9 +422,12 @@ class JobPanel(QWidget):
             # line said "Cancelling..." for good (a small scan's survey, cancelled at once,
             # always did)
             self._on_aborted()
+        # a job cancelled or stopped before its result: an empty bar. Not under the line of a
+        # Cancel that kept part of a result ("Cancelled: 2 of 5 maps added (...)"), whose bar
+        # stays at what was kept (_deliver_step): it emptied for any line beginning "Cancel"
         if (
             self.last_error is not None
-            or self.status.text().startswith("Cancel")
+            or self.status.text() == CANCELLED
             or (self._stop_reason is not None and self.status.text() == self._stop_reason)
         ):
             self.progress.setValue(0)

@@ -1,0 +1,77 @@
+"""Docks, session 56: the job panel's bar once a result is dropped or a Cancel keeps part of
+it, a dock closed from inside one of its result's steps, another viewer's closing cancelling a
+dock's job, and the first Recolour's model loads, which no stop could interrupt."""
+
+from __future__ import annotations
+
+import threading
+
+from _napari_helpers import held_job, stand_in_embed_dock, wait_idle
+from test_gui2_54 import maps_dock  # noqa: F401 (a fixture)
+
+from xrf_napari.widgets._layers import layer_cube
+
+
+def _held_embed_run(monkeypatch, embed, gate):
+    """Embed & cluster's Run on a job stepping until `gate` opens (held_job): its worker."""
+    import xrf_napari.widgets.embed as embed_mod
+
+    monkeypatch.setattr(embed_mod, "_embed_cluster_job", held_job(gate))
+    worker = embed.run()
+    assert worker is not None
+    return worker
+
+
+def test_a_scan_closed_before_its_finished_jobs_result_came_leaves_the_bar_empty(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The job's last step was over, its result not yet handed to the dock, when the scan was
+    closed: the line said "The scan a.h5 was closed; its result was dropped." over a FULL bar,
+    as if it had been completed. The bar is empty, as for any result dropped so."""
+    viewer = make_napari_viewer()
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
+    gate = threading.Event()
+    gate.set()  # the job ends at once
+    worker = _held_embed_run(monkeypatch, embed, gate)
+    assert worker.over.wait(5)  # its result and end are queued for the event loop, not served
+    cube = layer_cube(viewer.layers[0])
+    for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
+        viewer.layers.remove(ly)
+    wait_idle(qtbot, embed.job, 5000)
+    assert embed.job.status.text() == "The scan a.h5 was closed; its result was dropped."
+    assert embed.job.progress.value() == 0
+
+
+def test_cancel_while_maps_are_added_keeps_the_bar_at_the_maps_kept(maps_dock, qtbot):  # noqa: F811
+    """Cancel after the second of five maps: the line says "Cancelled: 2 of 5 maps added
+    (...)" and those two stay, but the bar emptied (every line beginning "Cancel" emptied it);
+    it stays at 2 of 5, with the line."""
+    _, dock, _, _, hooks = maps_dock
+    hooks.append(lambda n: n == 2 and dock.job.cancel())
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, 10000)
+    assert dock.job.status.text().startswith("Cancelled: 2 of 5 maps added")
+    assert (dock.job.progress.value(), dock.job.progress.maximum()) == (2, 5)
+
+
+def test_closing_the_dock_from_inside_an_adding_step(maps_dock, qtbot):  # noqa: F811
+    """The dock closed as its second map was added (inside that step of the result): abandon
+    closed the running generator and raised "generator already executing" (the line then said
+    "Failed: ..." and a notification came). Now the adding stops after that step, quietly."""
+    viewer, dock, _, seen, hooks = maps_dock
+    errors = []
+
+    def close_dock(n):
+        if n == 2:
+            try:
+                dock.dock_closed()
+            except Exception as exc:  # noqa: BLE001 (the defect)
+                errors.append(exc)
+
+    hooks.append(close_dock)
+    assert dock.run() is not None
+    qtbot.waitUntil(lambda: not dock.job.is_running and dock.job._delivery is None, timeout=10000)
+    qtbot.wait(3 * dock.job.STEP_PAUSE_MS)  # a step scheduled after the close would run by now
+    assert errors == [] and dock.job.last_error is None, (errors, dock.job.last_error)
+    assert len(seen) == 2
+    assert not dock.job.run_button.isEnabled() or dock.run() is None  # the closed dock runs no job
