@@ -22,6 +22,29 @@ def _held_embed_run(monkeypatch, embed, gate):
     return worker
 
 
+def test_closing_another_viewer_leaves_this_viewers_job_running(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """A job of viewer A's dock started while viewer B was napari's current viewer was tracked
+    by B's window (napari's create_worker), and closing B cancelled it: "Cancelled." in A's
+    dock. It is A's window's task now: B's closing leaves it, A's still cancels it."""
+    viewer_a = make_napari_viewer()
+    embed = stand_in_embed_dock(viewer_a, tmp_path, monkeypatch)
+    viewer_b = make_napari_viewer()  # napari's current viewer from now on
+    gate = threading.Event()
+    try:
+        worker = _held_embed_run(monkeypatch, embed, gate)
+        viewer_b.close()
+        assert not worker.abort_requested
+        assert embed.job.is_running and embed.job.status.text() != "Cancelled."
+        assert viewer_a.window._task_status_manager.is_busy()
+        viewer_a.window._task_status_manager.cancel_all()  # as A's window does as it closes
+        assert worker.abort_requested
+    finally:
+        gate.set()
+    wait_idle(qtbot, embed.job, 5000)
+
+
 def test_a_scan_closed_before_its_finished_jobs_result_came_leaves_the_bar_empty(
     make_napari_viewer, qtbot, tmp_path, monkeypatch
 ):

@@ -537,12 +537,13 @@ def _run_sum(cube, token: str, calibrate: bool = False) -> None:
             _deliver_sum(cube, token, *out)
 
     try:
-        from napari.qt.threading import create_worker
-
-        from .widgets._jobs import start_in_pass_pool
+        from .widgets._jobs import create_worker, start_in_pass_pool
 
         for viewer in viewers:
             viewer.layers.events.removed.connect(on_removed)
+        # tracked by no window: napari's create_worker had the current viewer's window cancel
+        # it as that closed, whichever viewer the scan was in; it stops once no layer waits
+        # for it (on_removed), and at the interpreter's exit
         worker = create_worker(compute, _start_thread=False)
         worker.returned.connect(returned)
         worker.finished.connect(unwatch)  # also when quit at napari's exit (no `returned`)

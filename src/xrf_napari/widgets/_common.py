@@ -556,7 +556,7 @@ class CubeDock(QWidget):
         #: reference to a layer it names, the name it says)])]: say_while_shown
         self._said_of_layers: list[tuple[weakref.ref, tuple, str, list]] = []
         self.cube_combo = CubeLayerCombo(napari_viewer)
-        self.job = JobPanel(run_text)
+        self.job = JobPanel(run_text, viewer=napari_viewer)  # its window tracks the jobs
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         scroll = QScrollArea()

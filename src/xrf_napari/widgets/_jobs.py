@@ -51,8 +51,10 @@ class JobPanel(QWidget):
     run_clicked = Signal()
     finished = Signal()
 
-    def __init__(self, run_text: str, parent=None):
+    def __init__(self, run_text: str, parent=None, viewer=None):
         super().__init__(parent)
+        #: the viewer whose window tracks this panel's jobs (create_worker); None: none does
+        self.viewer = viewer
         self.run_button = QPushButton(run_text)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
@@ -140,8 +142,6 @@ class JobPanel(QWidget):
             return None
         import threading
 
-        from napari.qt.threading import create_worker
-
         self.last_error = None
         self._stop_reason = None
         stop = threading.Event()  # set by the worker's quit(): the job stops at its next step
@@ -157,6 +157,8 @@ class JobPanel(QWidget):
             _start_thread=False,
             _ignore_errors=True,
             _worker_class=_job_worker_class(),
+            _viewer=self.viewer,
+            _task=description or self.run_button.text().replace("&&", "&"),
             **kwargs,
         )
         worker.stop_flag = stop
@@ -493,6 +495,45 @@ def _failure_text(exc: BaseException, where: str, stage: str) -> str:
     if "out of memory" in str(exc).lower() or "allocate" in str(exc).lower():
         text += " (not enough memory for this step: close other programs, or choose another device)"
     return ": ".join(part for part in (where, stage.lower() if stage else "", text) if part)
+
+
+def create_worker(func, *args, _viewer=None, _task: str = "", **kwargs):
+    """superqt's create_worker (same arguments), the worker tracked as a task by the window of
+    `_viewer` (None: by no window), `_task` naming it there. napari's own registers every
+    worker with the window of napari's current viewer (the last one opened or activated), and
+    closing a window cancels every task it tracks: a job of viewer A's dock started while
+    viewer B was current was cancelled by B's closing ("Cancelled." in A's dock)."""
+    from superqt.utils import create_worker as superqt_worker
+
+    worker = superqt_worker(func, *args, **kwargs)
+    if _viewer is not None:
+        _track_task(_viewer, worker, _task or getattr(func, "__name__", "a job"))
+    return worker
+
+
+def _track_task(viewer, worker, task: str) -> None:
+    """Register `worker` with `viewer`'s window as napari's create_worker does with the current
+    viewer's: the window asks before it closes over it (a window closed by the user) and cancels
+    it as it closes. Nothing where napari tracks no tasks (a private API)."""
+    window = getattr(getattr(viewer, "__wrapped__", viewer), "window", None)
+    register = getattr(window, "_register_task_status", None)
+    update = getattr(window, "_update_task_status", None)
+    if register is None or update is None:
+        return
+    from napari.utils.task_status import Status
+
+    task = task.rstrip("\u2026. ")
+    task_id = register(
+        "xrf-napari", Status.PENDING, f"{task} (queued)", cancel_callback=worker.quit
+    )
+
+    def to(status, words):
+        return lambda *_: update(task_id, status, words)
+
+    worker.started.connect(to(Status.BUSY, task))
+    worker.errored.connect(to(Status.FAILED, f"{task}: failed"))
+    worker.aborted.connect(to(Status.CANCELLED, f"{task}: cancelled"))
+    worker.finished.connect(to(Status.COMPLETED, f"{task}: over"))
 
 
 @functools.cache

@@ -1160,10 +1160,9 @@ class PigmentsWidget(CubeDock):
 
     def _next_repaint(self) -> None:
         """Start painting the choices still waiting (_repaint), if any."""
-        from napari.qt.threading import create_worker
         from superqt.utils import FunctionWorker
 
-        from ._jobs import start_in_pass_pool
+        from ._jobs import create_worker, start_in_pass_pool
 
         self._painter = None
         if self.viewer is None:  # the dock was closed
@@ -1180,6 +1179,8 @@ class PigmentsWidget(CubeDock):
                 _start_thread=False,
                 _ignore_errors=True,
                 _worker_class=FunctionWorker,
+                _viewer=self.viewer,  # its window's (napari's: the current viewer's)
+                _task="Painting the pigment choices",
             )
             worker.returned.connect(self._repainted)
             worker.errored.connect(self._repaint_failed)
