@@ -98,3 +98,26 @@ def test_closing_the_dock_from_inside_an_adding_step(maps_dock, qtbot):  # noqa:
     assert errors == [] and dock.job.last_error is None, (errors, dock.job.last_error)
     assert len(seen) == 2
     assert not dock.job.run_button.isEnabled() or dock.run() is None  # the closed dock runs no job
+
+
+def test_a_first_recolour_can_stop_between_its_model_loads(monkeypatch):
+    """iter_dock_recolour loaded the recolouriser, then the embedder, before its first yield, so
+    a stop (Cancel, the scan closed) waited for both (about 3 s on a first run, 13 s on two busy
+    cores) under "Stopping...". Each load is now a step of its own: stopped after the first,
+    the embedder is never loaded."""
+    import xrf_napari.analysis.embed as embed_mod
+    import xrf_napari.analysis.recolour as recolour_mod
+    from xrf_napari.widgets.recolour import iter_dock_recolour
+
+    loaded = []
+    monkeypatch.setattr(
+        recolour_mod, "load_recolouriser", lambda w=None, d="auto": loaded.append(("uvit", w, d))
+    )
+    monkeypatch.setattr(
+        embed_mod, "load_embedder", lambda w=None, d="auto": loaded.append(("dve", w, d))
+    )
+    steps = iter_dock_recolour(None, weights="u", embedder_weights="e", device="cpu")
+    reports = [next(steps), next(steps)]
+    steps.close()  # superqt's stop at that yield
+    assert reports == [None, None]
+    assert loaded == [("uvit", "u", "cpu")]

@@ -72,9 +72,23 @@ def _lightened(result):
 def iter_dock_recolour(cube, **kwargs):
     """iter_recolour for a dock (Recolour, Pigments' SmallUViT colours): what would not fit in
     memory is refused before the scan is read, and the refusal says where tile and batch are set,
-    since a dock has neither."""
-    from ..analysis.recolour import TilingMemoryError, iter_recolour
+    since a dock has neither.
 
+    The models are loaded first, one step each with a point to stop at after it (torch's import,
+    the recolouriser, the embedder; iter_recolour then finds them cached): a first run spent
+    about 3 s in them, 13 s on two busy cores, and a Cancel or the scan's closing meanwhile said
+    "Stopping..." until all were loaded."""
+    from ..analysis.embed import load_embedder
+    from ..analysis.recolour import TilingMemoryError, iter_recolour, load_recolouriser
+
+    device = kwargs.get("device", "auto")
+    import torch  # noqa: F401 (the longest step of a first run)
+
+    yield None  # a point to stop at (JobPanel's stop flag); no report
+    load_recolouriser(kwargs.get("weights"), device)
+    yield None
+    load_embedder(kwargs.get("embedder_weights"), device)
+    yield None
     try:
         steps = iter_recolour(cube, **kwargs)
     except TilingMemoryError as exc:
