@@ -108,3 +108,28 @@ def test_a_manifest_generate_wrote_is_no_foreign_one(tmp_path):
     assert foreign_manifest(tmp_path) is None
     (tmp_path / "manifest.json").write_text(json.dumps({"cubes": []}), encoding="utf-8")
     assert "is not one generate wrote" in foreign_manifest(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "command, out, more",
+    [
+        ("generate", "set.png", ["--n-cubes", "1"]),
+        ("export-set", "set.h5", ["--format", "h5"]),
+        ("embedder", "dve.safetensors", []),
+        ("recolouriser", "uvit.safetensors", []),
+        ("evaluate", "eval.md", []),
+    ],
+)
+def test_a_trainer_out_named_like_a_file_is_refused(command, out, more, tmp_path, capsys):
+    """`xrf-napari-train generate --out set.png` made a folder "set.png" holding the set, as
+    `embedder --out dve.safetensors` did its weights folder: every trainer's --out is a folder,
+    refused before any work where its new name ends like a file, as the xrf-napari commands'
+    --output is. Fails on the parent: the folder made (or, for --data missing, another refusal)."""
+    data = [] if command == "generate" else ["--data", str(tmp_path / "nosuch")]
+    argv = [command, "--out", str(tmp_path / out), *data, *more, "--no-progress"]
+    assert cli_train.main(argv) == 2
+    err = capsys.readouterr().err
+    stem = out.split(".")[0]
+    assert f"error: --out {tmp_path / out}: names a file (.{out.split('.')[1]}); {command} " in err
+    assert f"give a folder, e.g. {tmp_path / stem}" in err, err
+    assert not (tmp_path / out).exists()

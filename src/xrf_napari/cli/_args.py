@@ -6,6 +6,7 @@ same in each, and the instrument options of those that model its excitation (--k
 from __future__ import annotations
 
 import argparse
+import os
 
 from ..argtypes import anode_symbol
 from ..physics.tube import ANODES as TUBE_ANODES  # importing it reads no table (2-4 ms)
@@ -145,9 +146,12 @@ def read_scan(args, **options):
 #: Endings of a file name, not a folder's: `--output report.png` to a command that writes a
 #: folder of files meant one file, and made a folder "report.png" holding them.
 #: A report.pdf or maps.svg (formats none of them writes) made a folder of that name as well.
+#: The trainers' weights and records (.safetensors, .pt, .md) too: `xrf-napari-train embedder
+#: --out dve.safetensors` made a folder of that name.
 FILE_SUFFIXES = (
     ".png", ".tif", ".tiff", ".jpg", ".jpeg", ".h5", ".hdf5", ".csv", ".html", ".txt",
     ".pdf", ".svg", ".gif", ".bmp", ".webp", ".json", ".npy", ".npz", ".xlsx", ".zip",
+    ".safetensors", ".pt", ".pth", ".md",
 )  # fmt: skip
 
 
@@ -156,7 +160,6 @@ def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = Fal
     of files: an existing file, or a new name ending like a file (.png, .h5, .csv ...). The
     message says what to give instead; an existing folder of any name is taken, and one of the
     `inputs` is left to fileutil.check_outputs ("is, or lies inside, the input")."""
-    import os
     from pathlib import Path
 
     from ..fileutil import is_link_loop, link_loop, same_file
@@ -180,8 +183,20 @@ def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = Fal
             f"--output {out}: is a file, not a folder; {command} writes several files into a "
             f"folder: give a folder (new or existing){prefix}"
         )
-    if path.suffix.lower() in FILE_SUFFIXES:
-        raise ValueError(
-            f"--output {out}: names a file ({path.suffix}); {command} writes several files into a "
-            f"folder: give a folder, e.g. {path.with_suffix('')}{prefix}"
-        )
+    check_not_a_file_name(out, command, "--output", prefix)
+
+
+def check_not_a_file_name(out, command: str, option: str = "--out", prefix: str = "") -> None:
+    """Refuse a new folder `out` (given by `option`) whose name ends like a file's (.png, .h5,
+    .safetensors ...: FILE_SUFFIXES) for `command`, which writes several files into it; an
+    existing folder or file is left to the caller's checks. `xrf-napari-train generate --out
+    set.png` or `embedder --out dve.safetensors` made a folder of that name."""
+    from pathlib import Path
+
+    path = Path(out)
+    if os.path.lexists(path) or path.suffix.lower() not in FILE_SUFFIXES:
+        return
+    raise ValueError(
+        f"{option} {out}: names a file ({path.suffix}); {command} writes several files into a "
+        f"folder: give a folder, e.g. {path.with_suffix('')}{prefix}"
+    )

@@ -165,6 +165,7 @@ def _check_seed(seed: int, out) -> None:
 def run(args) -> int:
     from pathlib import Path
 
+    from ..cli._args import check_not_a_file_name
     from ..fileutil import check_output_folder, option_first
     from .dataset import (
         MAX_N_CUBES,
@@ -176,6 +177,7 @@ def run(args) -> int:
     )
 
     _check_seed(args.seed, args.out)  # first, as argparse's refusals of the other numbers
+    check_not_a_file_name(args.out, "generate")  # `--out set.png` made a folder "set.png"
     check_output_folder(args.out, ("manifest.json",), inputs=[args.images], option="--out")
     if args.kind == "panels" and args.size is not None:  # it was ignored, yet recorded
         raise ValueError(

@@ -1119,9 +1119,11 @@ class _Run:
 
 
 def run(args) -> int:
+    from ..cli._args import check_not_a_file_name
     from .common import removed_if_failed
     from .distributed import closed_if_started
 
+    check_not_a_file_name(args.out, "recolouriser")  # `--out uvit.safetensors` made that folder
     with removed_if_failed(args.out), closed_if_started():
         return _run(args)
 
