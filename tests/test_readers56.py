@@ -227,3 +227,77 @@ def test_an_npy_short_of_its_declared_data_says_so(tmp_path):
         CubeReadError, match=r"huge\.npy: .* \(76,294 GiB\), but the file holds 100 "
     ):
         read_cube(huge, auto_calibrate=False)
+
+
+def _crono(path, spectra, index, live=None):
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        f["XRF/Spectra"] = spectra
+        f["XRF/SpectraSelectedIndex"] = index
+        if live is not None:
+            f["XRF/LiveTimes"] = live
+    return path
+
+
+def test_hdf5_cubes_of_no_spectra_or_channels_are_refused_in_words(tmp_path, real_data):
+    """Fails on the parent: a Crono file of no spectra opened as a map of zeros (warning only
+    that its pixels "point at or beyond the 0 spectra"); one of no channels, and the real APS
+    file with its data_a..d emptied of channels, failed as "could not be read as hdf5
+    (ValueError: cube has an empty axis: shape (2, 2, 0))", naming no dataset."""
+    import shutil
+
+    import h5py
+
+    index = np.arange(4).reshape(2, 2)
+    none = _crono(tmp_path / "none.h5", np.zeros((0, 128), np.uint16), index)
+    with pytest.raises(
+        CubeReadError,
+        match=r"none\.h5: /XRF/Spectra has shape \(0, 128\): it "
+        "holds no spectra",
+    ):
+        read_cube(none, auto_calibrate=False)
+    flat = _crono(tmp_path / "flat.h5", np.zeros((4, 0), np.uint16), index)
+    with pytest.raises(
+        CubeReadError,
+        match=r"flat\.h5: /XRF/Spectra has shape \(4, 0\): it "
+        "holds no channels",
+    ):
+        read_cube(flat, auto_calibrate=False)
+    aps = tmp_path / "aps.h5"
+    shutil.copy(real_data / "aps_xrfmaps_2xfm_0011.h5", aps)
+    aps.chmod(0o644)
+    with h5py.File(aps, "a") as f:
+        for name in ("data_a", "data_b", "data_c", "data_d"):
+            del f["MAPS_RAW"][name]
+            f["MAPS_RAW"].create_dataset(name, shape=(0, 11, 9), dtype="i2")
+    with pytest.raises(
+        CubeReadError,
+        match=r"aps\.h5: the dataset '/MAPS_RAW/data_a' \(channels, "
+        r"y, x\) has an empty axis: shape \(0, 11, 9\)",
+    ):
+        read_cube(aps, auto_calibrate=False)
+
+
+def test_crono_live_times_that_cannot_be_ones_are_set_aside(tmp_path):
+    """Fails on the parent: Crono's /XRF/LiveTimes holding NaN (or negative, or zero) values
+    went into the cube's live time without a word, where every other HDF5 file's are set aside
+    with a warning naming them and metadata["live_time_note"] (docs/formats.md): counts per
+    second of NaN downstream. Good ones are still placed on the pixel grid."""
+    index = np.arange(4).reshape(2, 2)
+    spectra = np.ones((4, 128), np.uint16)
+    for i, (bad, words) in enumerate(
+        ((np.nan, "1 NaN or infinite"), (-1, "1 negative"), (0, "1 zero"))
+    ):
+        live = np.array([1.0, 2.0, bad, 4.0])
+        path = _crono(tmp_path / f"bad{i}.h5", spectra, index, live)
+        with pytest.warns(
+            FileWarning, match=rf"bad{i}\.h5: live time '/XRF/LiveTimes' holds {words}"
+        ):
+            cube = read_cube(path, auto_calibrate=False)
+        assert cube.live_time is None
+        assert "set aside" in cube.metadata["live_time_note"]
+    good = _crono(tmp_path / "good.h5", spectra, index, np.array([1.0, 2.0, 3.0, 4.0]))
+    cube = read_cube(good, auto_calibrate=False)
+    np.testing.assert_array_equal(cube.live_time, [[1.0, 2.0], [3.0, 4.0]])
+    assert "live_time_note" not in cube.metadata

@@ -870,6 +870,7 @@ def _crono(f, path: Path) -> Cube:
             path, f"/XRF/SpectraSelectedIndex has shape {index.shape}, expected (H, W[, 1])"
         )
     require_numeric(spectra.dtype, path, "/XRF/Spectra")
+    _require_some(spectra.shape, index.shape, path)
     index_note = _index_note(index, int(spectra.shape[0]), path)
     if spectra.external:  # its raw file found where check_dataset found it (open_external)
         del spectra
@@ -882,14 +883,32 @@ def _crono(f, path: Path) -> Cube:
             lambda: calibration_from_energy_axis(small(f["XRF/EnergyVector"], path), path, n),
             "energy vector '/XRF/EnergyVector'",
         )
-    live = _gridded_times(f, "XRF/LiveTimes", index, spectra.shape[0], path)
+    live, live_note = _gridded_times(f, "XRF/LiveTimes", index, spectra.shape[0], path)
     meta = {"format": "crono", "dataset": "/XRF/Spectra", "n_spectra": int(spectra.shape[0])}
     if "XRF/RealTimes" in f:
         meta["real_time_total_s"] = float(np.sum(small(f["XRF/RealTimes"], path), dtype=np.float64))
     if index_note:
         meta["index_note"] = index_note
+    if live_note:
+        meta["live_time_note"] = live_note
     meta.update(_instrument_attrs(f))
     return Cube(data, cal or Calibration.uncalibrated(), live_time=live, metadata=meta, path=path)
+
+
+def _require_some(spectra: tuple, index: tuple, path) -> None:
+    """A Crono file holds spectra of channels over pixels: /XRF/Spectra of no spectra had
+    opened as a map of zeros ("point at or beyond the 0 spectra"), and one of no channels, or
+    an index map of no pixels, failed as "could not be read as hdf5 (ValueError: cube has an
+    empty axis ...)"."""
+    what = ("spectra", "channels")
+    for name, shape, empty in (
+        ("/XRF/Spectra", spectra, what),
+        ("/XRF/SpectraSelectedIndex", index, ("rows of pixels", "columns of pixels")),
+    ):
+        if 0 in shape:
+            raise CubeReadError(
+                path, f"{name} has shape {tuple(shape)}: it holds no {empty[shape.index(0)]}"
+            )
 
 
 def _index_note(index: np.ndarray, n: int, path) -> str | None:
@@ -909,22 +928,35 @@ def _index_note(index: np.ndarray, n: int, path) -> str | None:
     return note
 
 
-def _gridded_times(f, name, index, n, path):
+def _gridded_times(f, name, index, n, path) -> tuple[np.ndarray | None, str | None]:
+    """(Crono's per-spectrum live times placed on the pixel grid, None), or (None, why they
+    were set aside) with a warning, checked as any HDF5 file's live times (_live_time_problem):
+    NaN, negative or zero live times had been taken into the cube without a word."""
+    import h5py
+
     if name not in f:
-        return None
-    t = np.asarray(small(f[name], path), dtype=np.float64).ravel()
+        return None, None
+    d = f[name]
+    problem = _live_time_problem(d, path) if isinstance(d, h5py.Dataset) else "is not a dataset"
+    if problem is not None:
+        why = f"live time '{d.name}' {problem}: set aside, the cube opens without live times"
+        warn_outside(f"{path}: {why}")
+        return None, why
+    t = np.asarray(small(d, path), dtype=np.float64).ravel()
     if t.size != n:
-        return None
+        return None, None
     out = np.zeros(index.shape, dtype=np.float64)
     ok = (index >= 0) & (index < n)
     out[ok] = t[index[ok]]
-    return out
+    return out, None
 
 
 def _aps(f, path: Path, names) -> Cube:
     dsets = [open_for_row_blocks(f, n, row_axis=1) for n in names]  # stored (C, H, W)
     for d in dsets:
         require_numeric(d.dtype, path, d.name)
+        if 0 in d.shape:  # had failed as "could not be read as hdf5 (ValueError: cube has ...)"
+            require_3d(d.shape, path, f"dataset '{d.name}' (channels, y, x)")
         check_dataset(d, path)
     try:
         data = ChannelFirstView(dsets)
