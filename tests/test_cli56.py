@@ -133,3 +133,23 @@ def test_a_trainer_out_named_like_a_file_is_refused(command, out, more, tmp_path
     assert f"error: --out {tmp_path / out}: names a file (.{out.split('.')[1]}); {command} " in err
     assert f"give a folder, e.g. {tmp_path / stem}" in err, err
     assert not (tmp_path / out).exists()
+
+
+@pytest.mark.parametrize("argv", [["--kv", "1e400"], ["--kv=-1E999"]])
+def test_a_number_too_large_for_a_float_is_named_as_typed(argv, capsys):
+    """`quicklook --kv 1e400` was refused as "inf is out of range", a value not typed (float()
+    reads 1e400 as inf); so were the trainers' positive numbers (`--lr 1e400`). Fails on the
+    parent: "inf" / "-inf"."""
+    typed = argv[-1].split("=")[-1]
+    err = _refusal(cli_main.main, ["quicklook", "s.h5", "-o", "maps", *argv], capsys)
+    assert err.endswith(
+        f"error: argument --kv: {typed} is out of range: it must be at least 5 and at most 60"
+    ), err
+    err = _refusal(
+        cli_train.main, ["embedder", "--data", "d", "--out", "o", "--lr", "1e400"], capsys
+    )
+    assert err.endswith("error: argument --lr: 1e400 is out of range: it must be above 0"), err
+    err = _refusal(cli_main.main, ["quicklook", "s.h5", "-o", "maps", "--kv", "inf"], capsys)
+    assert err.endswith(
+        "error: argument --kv: inf is out of range: it must be at least 5 and at most 60"
+    ), err  # a guard: an infinity typed is named so

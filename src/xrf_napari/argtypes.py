@@ -88,8 +88,18 @@ def positive_float(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{value} is out of range: it must be above 0")
+        shown = _overflowed(text, value) or value
+        raise argparse.ArgumentTypeError(f"{shown} is out of range: it must be above 0")
     return value
+
+
+def _overflowed(text: str, value: float) -> str | None:
+    """`text` as typed where it is a finite number too large for a float (1e400), which float()
+    reads as inf, else None: `--kv 1e400` was refused as "inf is out of range", a value the
+    user had not typed."""
+    import math
+
+    return text.strip() if math.isinf(value) and "inf" not in text.lower() else None
 
 
 def float_in(
@@ -117,7 +127,8 @@ def float_in(
             if hi is not None:
                 parts.append(f"below {hi:g}" if hi_open else f"at most {hi:g}")
             allowed = " and ".join(parts) or "finite"
-            raise argparse.ArgumentTypeError(f"{value:g} is out of range: it must be {allowed}")
+            shown = _overflowed(text, value) or f"{value:g}"
+            raise argparse.ArgumentTypeError(f"{shown} is out of range: it must be {allowed}")
         return value
 
     return parse
