@@ -414,7 +414,9 @@ class EmbedClusterWidget(CubeDock):
                     else f"The curves of clusters {', '.join(n.split()[-1] for n in held)} were"
                 )
                 words = "its region was" if len(held) == 1 else "their regions were"
-                target.job.status.setText(self.CURVES_EDITED.format(which, words, layer.name))
+                said = self.CURVES_EDITED.format(which, words, layer.name)
+                target.job.status.setText(said)
+                self.remember(cube, "curves_said", said)
 
     def _count_areas(self, cube, result, layer, edit) -> None:
         """Keep the pixels per label of `cube`'s clusters `layer` after `edit` (labels_edit's;
@@ -512,12 +514,18 @@ class EmbedClusterWidget(CubeDock):
 
     def _send_spectra(self, cube, spectra, labels_layer, counts=None) -> None:
         """Each region's mean spectrum to the Spectrum dock; a number without a pixel (`counts`
-        0: a 7 painted on 3 regions leaves 4-6 empty) sends none: its curve was all zeros."""
+        0: a 7 painted on 3 regions leaves 4-6 empty) sends none: its curve was all zeros. The
+        Spectrum line's sentence that a stroke took curves off (CURVES_EDITED) goes as they are
+        drawn again (the stroke undone, Save of the painted regions, a new run): it stayed."""
         from .spectrum import find_spectrum_widget
 
         target = find_spectrum_widget(self.viewer)
+        said = self.recall(cube, "curves_said")
+        self.forget(cube, "curves_said")
         if target is None:
             return
+        if said is not None:
+            target._edit_lines([(weakref.ref(cube), said, "")])
         colors = [
             tuple(float(v) for v in np.asarray(labels_layer.get_color(i + 1))[:4])
             for i in range(len(spectra))

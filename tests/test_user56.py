@@ -1,0 +1,41 @@
+"""A conservator's session, session 56: the user guide followed step by step in napari."""
+
+from __future__ import annotations
+
+from _napari_helpers import clustered_painted_scan, wait_idle
+
+
+def test_spectrum_line_no_longer_says_curves_were_taken_off_once_they_are_drawn_again(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """A stroke on the clusters layer takes its regions' curves off the Spectrum plot and the
+    Spectrum line says so; undone, the curves come back (user guide, section 4), and the line
+    went on saying "The curves of clusters 1, 2 were taken off the plot ..." over the curves
+    drawn again; so it did after Save labels & spectra, which the line asks for and which draws
+    the painted regions' curves. It goes as the curves come back."""
+    from xrf_napari.widgets import embed as embed_mod
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    embed, cube, clusters = clustered_painted_scan(viewer, qtbot, tmp_path)
+    spectrum = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(spectrum)
+    embed._send_spectra(cube, embed.result[3], clusters, embed.result[4])  # the run's curves
+    drawn = spectrum.curve_names(cube)
+    assert "cluster 1" in drawn and "cluster 2" in drawn, drawn
+
+    clusters.brush_size = 1
+    clusters.paint((0, 0), 3, refresh=True)  # a new region, over one pixel
+    said = spectrum.job.status.text()
+    assert "taken off the plot" in said and spectrum.curve_names(cube) != drawn, said
+    clusters.undo()
+    assert spectrum.curve_names(cube) == drawn
+    assert "taken off" not in spectrum.job.status.text(), spectrum.job.status.text()
+
+    clusters.paint((0, 0), 3, refresh=True)
+    assert "taken off the plot" in spectrum.job.status.text()
+    monkeypatch.setattr(embed_mod, "ask_save_path", lambda *a, **k: str(tmp_path / "r.png"))
+    embed._save_clicked()  # the painted regions averaged and drawn again
+    wait_idle(qtbot, embed.job)
+    assert "cluster 3" in spectrum.curve_names(cube), spectrum.curve_names(cube)
+    assert "taken off" not in spectrum.job.status.text(), spectrum.job.status.text()
