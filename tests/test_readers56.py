@@ -23,12 +23,20 @@ def _said_here(path, words, **kw):
     return cube, [w for w in caught if words in str(w.message)], line
 
 
-def test_hdf5_indices_beyond_the_spectra_warn_once_at_the_callers_line(tmp_path):
+def _no_look(monkeypatch):
+    """Read HDF5 in-process alone (no child process's first look: about 0.5 s a file)."""
+    from xrf_napari.io import hdf5
+
+    monkeypatch.setattr(hdf5, "first_look", lambda _p, _d=None: None)
+
+
+def test_hdf5_indices_beyond_the_spectra_warn_once_at_the_callers_line(tmp_path, monkeypatch):
     """A guard (session 55's closing note: no test covered it): a Crono file whose
     /XRF/SpectraSelectedIndex points past /XRF/Spectra is told once, a FileWarning at the line
     that called read_cube (errors.warn_outside), naming the file; those pixels read as zeros."""
     import h5py
 
+    _no_look(monkeypatch)
     path = tmp_path / "crono.h5"
     with h5py.File(path, "w") as f:
         f["XRF/Spectra"] = np.ones((6, 128), np.uint16)
@@ -240,7 +248,9 @@ def _crono(path, spectra, index, live=None):
     return path
 
 
-def test_hdf5_cubes_of_no_spectra_or_channels_are_refused_in_words(tmp_path, real_data):
+def test_hdf5_cubes_of_no_spectra_or_channels_are_refused_in_words(
+    tmp_path, real_data, monkeypatch
+):
     """Fails on the parent: a Crono file of no spectra opened as a map of zeros (warning only
     that its pixels "point at or beyond the 0 spectra"); one of no channels, and the real APS
     file with its data_a..d emptied of channels, failed as "could not be read as hdf5
@@ -249,6 +259,7 @@ def test_hdf5_cubes_of_no_spectra_or_channels_are_refused_in_words(tmp_path, rea
 
     import h5py
 
+    _no_look(monkeypatch)
     index = np.arange(4).reshape(2, 2)
     none = _crono(tmp_path / "none.h5", np.zeros((0, 128), np.uint16), index)
     with pytest.raises(
@@ -279,11 +290,12 @@ def test_hdf5_cubes_of_no_spectra_or_channels_are_refused_in_words(tmp_path, rea
         read_cube(aps, auto_calibrate=False)
 
 
-def test_crono_live_times_that_cannot_be_ones_are_set_aside(tmp_path):
+def test_crono_live_times_that_cannot_be_ones_are_set_aside(tmp_path, monkeypatch):
     """Fails on the parent: Crono's /XRF/LiveTimes holding NaN (or negative, or zero) values
     went into the cube's live time without a word, where every other HDF5 file's are set aside
     with a warning naming them and metadata["live_time_note"] (docs/formats.md): counts per
     second of NaN downstream. Good ones are still placed on the pixel grid."""
+    _no_look(monkeypatch)
     index = np.arange(4).reshape(2, 2)
     spectra = np.ones((4, 128), np.uint16)
     for i, (bad, words) in enumerate(
