@@ -13,7 +13,9 @@ the peaks about as well (`_rivals`) or, refined, puts about as much peak weight 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import numpy as np
@@ -695,6 +697,49 @@ def explained_weight(
     return float(sum(best.values()))
 
 
+#: How many spectra's automatic fits `_checked_fit` keeps: the sampled spectra of the last scans
+#: opened (a fit and its peaks are a few kB; the key a digest of the spectra).
+CHECK_CACHE_SIZE = 32
+_CHECK_CACHE: OrderedDict = OrderedDict()
+_CHECK_CACHE_LOCK = threading.Lock()
+
+
+def _checked_fit(spectra, anode: str | None) -> AutoCalibration | None:
+    """calibrate_spectra(spectra, anode), or None where it raised, for check_calibration. Kept
+    for the last CHECK_CACHE_SIZE spectra: every open of a calibrated file ran the whole peak
+    search on its sampled rows (20-75 ms warm, 20-100 peak fits), again for the same file reopened
+    and for each test writing the same scan. Keyed by the spectra's values (as float64, what the
+    fit reads) and the anode, not by file: the fit depends on nothing else, so an edited file
+    whose sample changed is fitted again and one whose sample did not gets the fit it would get.
+    Copies: what a caller does with its lists leaves the kept fit alone."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=32)
+    for s in spectra:
+        if s is not None:
+            a = np.ascontiguousarray(s, dtype=np.float64)
+            digest.update(repr(a.shape).encode())
+            digest.update(a.tobytes())
+    key = (digest.digest(), anode)
+    with _CHECK_CACHE_LOCK:
+        hit = key in _CHECK_CACHE
+        if hit:
+            _CHECK_CACHE.move_to_end(key)
+            auto = _CHECK_CACHE[key]
+    if not hit:
+        try:
+            auto = calibrate_spectra(spectra, anode=anode)
+        except AutoCalibrationError:
+            auto = None
+        with _CHECK_CACHE_LOCK:
+            _CHECK_CACHE[key] = auto
+            while len(_CHECK_CACHE) > CHECK_CACHE_SIZE:
+                _CHECK_CACHE.popitem(last=False)
+    if auto is None:
+        return None
+    return replace(auto, matched_peaks=list(auto.matched_peaks), peaks=list(auto.peaks or []))
+
+
 def check_calibration(spectra, calibration, anode: str | None = "Rh"):
     """(problem, automatic calibration) when `calibration` (a file's) contradicts the peaks of
     `spectra` (sum / max-pixel of a sample of rows); None when they agree or cannot tell (too few
@@ -702,9 +747,8 @@ def check_calibration(spectra, calibration, anode: str | None = "Rh"):
     matched peaks land far from their lines under the file's calibration, and the file's calibration
     puts much less of the peak weight close to a line (TIGHT_TOLERANCE, when the automatic fit
     matched TIGHT_MIN_MATCHES peaks) than the automatic one."""
-    try:
-        auto = calibrate_spectra(spectra, anode=anode)
-    except AutoCalibrationError:
+    auto = _checked_fit(spectra, anode)
+    if auto is None:
         return None
     # (calibrate_spectra matched at least 4 peaks, or raised)
     if sum(p.weight >= STRONG_PEAK_WEIGHT for p in auto.matched_peaks) < 3:
@@ -715,7 +759,7 @@ def check_calibration(spectra, calibration, anode: str | None = "Rh"):
     miss = np.abs(c.offset + c.gain * ch + c.quadratic * ch**2 - ref)
     if float(np.median(miss)) <= CONTRADICTION_KEV:
         return None
-    peaks = spectra_peaks(spectra)
+    peaks = auto.peaks  # spectra_peaks(spectra): found once, by the fit
     within = TIGHT_TOLERANCE if len(auto.matched_peaks) >= TIGHT_MIN_MATCHES else 1.0
     w_file, w_auto = (
         explained_weight(peaks, c, anode, within),
