@@ -121,3 +121,33 @@ def test_a_first_recolour_can_stop_between_its_model_loads(monkeypatch):
     steps.close()  # superqt's stop at that yield
     assert reports == [None, None]
     assert loaded == [("uvit", "u", "cpu")]
+
+
+def test_closing_the_scan_as_recolour_lands_says_its_colours_stay(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The scan closed between the steps of Recolour's delivery (its colours layer in, the
+    outline to come): the line said "... its result was dropped." over the new "recoloured"
+    layer, which stayed in the viewer. The line now says that layer stays."""
+    from _napari_helpers import close_scan_when_layer_arrives, open_cube, write_painted_cube
+    from test_docks51 import _stand_in_recolour
+
+    import xrf_napari.widgets.recolour as module
+
+    monkeypatch.setattr(module, "_recolour_job", _stand_in_recolour)
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    cube = layer_cube(viewer.layers[0])
+    dock = module.RecolourWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    close_scan_when_layer_arrives(monkeypatch, module, viewer, cube, "recoloured")
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job)
+    assert dock.job.last_error is None, dock.job.last_error
+    names = [ly.name for ly in viewer.layers if ly.name.startswith("recoloured")]
+    assert len(names) == 1
+    assert dock.job.status.text() == (
+        f"The scan a.h5 was closed; its result was dropped and {names[0]}, added before it "
+        "closed, stays in the viewer."
+    )
+    assert dock.job.progress.value() == 0

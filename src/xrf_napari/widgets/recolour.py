@@ -69,6 +69,15 @@ def _lightened(result):
     return light
 
 
+def _kept_words(names, rerun: bool) -> str:
+    """What became of the layers a Recolour delivery had added (or, `rerun`, given new colours)
+    when its scan closed (the dock's dropped_layers_words, said after "its result was
+    dropped"): they stay in the viewer."""
+    done = "given the new colours" if rerun else "added"
+    verb = "stays" if len(names) == 1 else "stay"
+    return f"{' and '.join(names)}, {done} before it closed, {verb} in the viewer"
+
+
 def iter_dock_recolour(cube, **kwargs):
     """iter_recolour for a dock (Recolour, Pigments' SmallUViT colours): what would not fit in
     memory is refused before the scan is read, and the refusal says where tile and batch are set,
@@ -252,12 +261,20 @@ class RecolourWidget(CubeDock):
         )
         self.remember(cube, "layer", layer)  # the slider and Show act on it while cube is chosen
         outline = self._outline_layer(cube)
-        if outline_wanted and result.ambiguity.ambiguous.any():
+        added = [layer.name]
+        try:
+            if outline_wanted and result.ambiguity.ambiguous.any():
+                yield
+                self._add_outline(cube_layer, result)
+                added.append(self._outline_name(cube_layer))
+            elif outline is not None:  # an earlier run's outline would now be stale
+                viewer.layers.remove(outline)
             yield
-            self._add_outline(cube_layer, result)
-        elif outline is not None:  # an earlier run's outline would now be stale
-            viewer.layers.remove(outline)
-        yield
+        except GeneratorExit:
+            # dropped (the scan closed): the layers it added stay, and the line says so; it
+            # said "its result was dropped" alone, over the new colours still in the viewer
+            self.dropped_layers_words = _kept_words(added, rerun)
+            raise
         self._place_on(layer, cube_layer, over)
         # the slider follows the layer (opacity set in napari's layer controls survives a re-run)
         layer.events.opacity.connect(self._follow_opacity)
