@@ -1,6 +1,7 @@
 """Elemental maps (analysis.maps, the Elemental maps dock): two more neighbours' lines taken out
 of a window by their own maps (STRIP_GROUPS: P from Si K-alpha, Hg from Se K-alpha), their note
-given only where something is taken out, and the FWHM box's words with no scan chosen.
+given only where something is taken out, the FWHM box's words with no scan chosen, and the
+detector width read from Se and Sr K-alpha where cadmium's L lines crowd the lighter ones.
 
 Paints are sums of tests/_spectra.py's line templates (xraylib ratios, Si escape peaks) on the
 canonical 50 eV grid at a 165 eV detector. On test_maps55's forward-model swatches over chalk
@@ -110,3 +111,15 @@ def test_fwhm_box_with_no_scan_names_the_default(make_napari_viewer):
     assert dock.fwhm_spin.specialValueText() == "from file (165 eV)"
     dock.on_cube(None)  # the scan closed
     assert dock.fwhm_spin.specialValueText() == "default (140 eV)"
+
+
+@pytest.mark.parametrize("fwhm", [125.0, 165.0, 230.0])
+def test_width_read_where_cadmium_crowds_every_light_k_alpha(fwhm):
+    """Cadmium red over chalk: S K-alpha lies under Pb M-alpha's place, Ca and K K-alpha among
+    Cd's L lines, and only K-alpha peaks of 1.5-10 keV were read: no width (the default 140 eV,
+    whatever the detector). Se and Sr K-alpha (11.2, 14.2 keV) are read now, less their K-alpha1
+    and 2 spread (40 and 67 eV): within 3 %."""
+    areas = {"Cd": 3e7, "Se": 3e7, "S": 1e7, "Ca": 3e6, "Sr": 1e6}
+    y = sum(template_spectrum(s, a, fwhm_mn_ev=fwhm, escape=True) for s, a in areas.items())
+    edges = CANONICAL_CAL.edges(CANONICAL_N_CHANNELS)
+    assert M.fwhm_from_spectrum(y + 20.0, edges) == pytest.approx(fwhm, rel=0.03)

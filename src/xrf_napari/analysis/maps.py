@@ -708,9 +708,17 @@ def _less_neighbours(
 
 
 #: A detector FWHM read from a scan's own peaks where neither the user nor the file gives one
-#: (fwhm_from_spectrum): peaks on K-alpha lines of 1.5-10 keV (one line each: K-alpha1 and 2 lie
-#: under 25 eV apart there), at least this many.
+#: (fwhm_from_spectrum): peaks on K-alpha lines of 1.5 keV to FWHM_KA_MAX_KEV, at least this many.
 FWHM_PEAKS = 2
+#: The highest K-alpha line whose peak is read (keV): Se and Sr (chalk's) K-alpha stand where
+#: cadmium's L lines crowd every lighter one. Their K-alpha1 and 2 lie 40-70 eV apart, a spread
+#: taken off the widths of peaks above FWHM_KA_PLAIN_KEV (_ka_doublet_variance).
+FWHM_KA_MAX_KEV = 15.0
+#: A K-alpha peak above FWHM_KA_PLAIN_KEV (keV) is read only where its top channel holds this
+#: many counts: chalk's Sr K-alpha at 1e6 counts (about 530 at its top) read realgar's 125 eV
+#: detector as 112-136 eV with Ca K-alpha; from 1e8 counts (53,000) within 3 %.
+FWHM_KA_PLAIN_KEV = 10.0
+FWHM_HIGH_MIN_COUNTS = 3000.0
 #: (FWHM / sigma)^2 / 12: what a channel of width w adds to a Gaussian's squared FWHM (its
 #: variance w^2 / 12, a uniform spread within the channel), taken off the peaks' measured widths.
 BINNING_VARIANCE = 2.3548**2 / 12.0
@@ -763,11 +771,14 @@ def _read_fwhm(spectrum, edges: np.ndarray) -> float | None:
     K-alpha by detector_fwhm_kev's law, less the channels' own spread (BINNING_VARIANCE); None
     where fewer than FWHM_PEAKS sit within a third of their width of a K-alpha line, or agree
     within FWHM_AGREE of their median; peaks other elements' lines crowd (_crowded) are left out.
-    The summed spectrum of a real APS scan (its file gives no width) reads 197 eV, PyMca's .mca
-    145.5, a Bruker M6 .spx 140 (its file: 141.8); forward-model paints over chalk at 125-230 eV
-    read within 5 % at 1e6 and 1e8 counts where two or more K-alpha peaks stand (cerulean blue on
-    a 125 eV detector 131: its Ca K-alpha under Sn L-beta1), none where cadmium's L lines crowd
-    Ca and K K-alpha."""
+    Peaks above FWHM_KA_PLAIN_KEV are read from FWHM_HIGH_MIN_COUNTS in their top channel, less
+    their K-alpha1/K-alpha2 spread (_ka_doublet_variance). The summed spectrum of a real APS
+    scan (its file gives no width) reads 197 eV, PyMca's .mca 145.5, a
+    Bruker M6 .spx 140 (its file: 141.8); forward-model paints over chalk at 125-230 eV read
+    within 5 % at 1e6 and 1e8 counts where two or more K-alpha peaks stand (cerulean blue on a
+    125 eV detector 131: its Ca K-alpha under Sn L-beta1). Where cadmium's L lines crowd Ca and
+    K K-alpha, Se and chalk's Sr K-alpha give the reading at 1e8 counts (cadmium paints within
+    3 %), none at 1e6 (the default)."""
     from ..detector import FANO_TERM, FWHM_MAX_EV, FWHM_MIN_EV, MN_KA_KEV
     from ..elements import PAINTING_ELEMENTS, element_lines
     from .autocal import find_spectrum_peaks, fwhm_bounds
@@ -782,7 +793,7 @@ def _read_fwhm(spectrum, edges: np.ndarray) -> float | None:
         ln
         for ln in lines
         if ln.family == "Ka"
-        and 1.5 <= ln.energy <= 10.0
+        and 1.5 <= ln.energy <= FWHM_KA_MAX_KEV
         and not any(
             o.family in ("La", "Ma")
             and abs(o.energy - ln.energy) < 0.5 * detector_fwhm_kev(ln.energy)
@@ -805,9 +816,18 @@ def _read_fwhm(spectrum, edges: np.ndarray) -> float | None:
         if near.min() > f / 3.0:
             continue
         lo, hi = fwhm_bounds(e)
+        s = ka[int(near.argmin())].element
+        if e > FWHM_KA_PLAIN_KEV:
+            if height < FWHM_HIGH_MIN_COUNTS:
+                continue
+            # the detector's width: K-alpha1 and K-alpha2 apart spread the peak by their
+            # variance (Se 40 eV apart: 207 eV read for its 200 at Se K-alpha, Sr 67 eV: 232
+            # for 218). Below, under 25 eV apart, it is left in: taken off there too, a 130 eV
+            # detector on 120 eV channels read 126 instead of 128 (Zn and Cu K-alpha 2.6 lower)
+            f = np.sqrt(max(f**2 - 2.3548**2 * _ka_doublet_variance(s), 0.0))
         if lo < f < hi:
             mn = np.sqrt(max(f**2 + FANO_TERM * (MN_KA_KEV - e), 0.0))
-            found.append((ka[int(near.argmin())].element, e, f, height, mn))
+            found.append((s, e, f, height, mn))
     # not those crowded by other elements' lines, whose reach is weighed with the peaks' median
     # width where a peak reads narrower (a crowded one fits narrow: Ca K-alpha among Cd L lines
     # 85 eV wide on a 140 eV detector, its lines' own 118)
@@ -829,6 +849,18 @@ def _read_fwhm(spectrum, edges: np.ndarray) -> float | None:
         return None
     fwhm = float(np.median(agree))
     return fwhm if FWHM_MIN_EV <= fwhm <= FWHM_MAX_EV else None
+
+
+@cache
+def _ka_doublet_variance(symbol: str) -> float:
+    """The variance (keV^2) of an element's K-alpha1 and K-alpha2 lines about their mean, weighed
+    by their intensities (element_transitions' KL2 and KL3)."""
+    pair = [(e, cs) for e, cs, _, t in _transitions(symbol, 0.0, 100.0) if t in ("KL2", "KL3")]
+    if len(pair) < 2:
+        return 0.0
+    e, w = np.array(pair).T
+    mean = float((e * w).sum() / w.sum())
+    return float((w * (e - mean) ** 2).sum() / w.sum())
 
 
 @cache
