@@ -42,11 +42,15 @@ def with_axis(cube, spec: str):
 
 
 def main(argv=None) -> int:
+    from xrf_napari.argtypes import int_in
     from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("folders", nargs="+", help="folders of cubes (*.h5) or single cube files")
-    p.add_argument("--max-cubes", type=int, default=12, help="cubes per folder")
+    # an int: `--max-cubes -1` dropped each folder's last cube, 0 printed nothing, exit 0
+    p.add_argument(
+        "--max-cubes", type=int_in(1, what="a number of cubes"), default=12, help="cubes per folder"
+    )
     p.add_argument(
         "--axis",
         default="true",
@@ -61,6 +65,11 @@ def main(argv=None) -> int:
     from xrf_napari.synth.dataset import without_native_copies
 
     specs = args.axis.split(",")
+    for folder in map(Path, args.folders):  # a missing one printed nothing, exit 0
+        if not folder.exists():
+            p.error(f"{folder}: no such file or folder")
+        if folder.is_dir() and not any(folder.glob("*.h5")):
+            p.error(f"{folder}: a folder holding no cube (*.h5)")
     for folder in map(Path, args.folders):
         found = [folder] if folder.is_file() else sorted(folder.glob("*.h5"))
         # not the copy at native channels `generate --native` writes beside each cube (the same

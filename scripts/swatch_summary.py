@@ -46,7 +46,11 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     columns, order = [], []
     for spec in args.groups:
-        label, _, pattern = spec.partition("=")
+        label, eq, pattern = spec.partition("=")
+        if not (eq and label and pattern):  # `x.json` said "no swatch rows in " (an empty GLOB)
+            p.error(f"{spec!r}: give LABEL=GLOB, e.g. v4='runs/eval_v4/*/eval.json'")
+        if not glob.glob(pattern):
+            p.error(f"{spec!r}: no file matches {pattern}")
         rows = load(pattern)
         if not rows:
             raise SystemExit(f"no swatch rows in {pattern}")

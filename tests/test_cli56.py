@@ -153,3 +153,31 @@ def test_a_number_too_large_for_a_float_is_named_as_typed(argv, capsys):
     assert err.endswith(
         "error: argument --kv: inf is out of range: it must be at least 5 and at most 60"
     ), err  # a guard: an infinity typed is named so
+
+
+@pytest.mark.parametrize(
+    "script, argv, said",
+    [
+        ("ood_scores", ["{missing}"], "{missing}: no such file or folder"),
+        ("ood_scores", ["{empty}"], "{empty}: a folder holding no cube (*.h5)"),
+        ("ood_scores", ["--max-cubes", "-1", "{empty}"], "--max-cubes: -1 is out of range"),
+        ("pigment_table_ceiling", ["{missing}"], "{missing}: no such folder, or it holds no"),
+        ("swatch_summary", ["{missing}"], "give LABEL=GLOB"),
+        ("swatch_summary", ["a={missing}/*.json"], "no file matches {missing}/*.json"),
+    ],
+)
+def test_scripts_refuse_inputs_that_hold_nothing(script, argv, said, tmp_path, capsys):
+    """scripts/ood_scores.py given a missing folder (or one holding no cube) printed nothing and
+    exited 0, and took `--max-cubes -1` (each folder's last cube dropped); pigment_table_ceiling.py
+    printed "| all 0 swatches | nan (0 above 15) |"; swatch_summary.py given `x.json` for
+    LABEL=GLOB said "no swatch rows in " (an empty pattern). Each is refused at parsing, naming
+    it. Fails on the parent: no SystemExit 2."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / f"{script}.py", f"_cli56_{script}")
+    (tmp_path / "empty").mkdir()
+    names = {"missing": tmp_path / "nosuch", "empty": tmp_path / "empty"}
+    with pytest.raises(SystemExit) as exc:
+        mod.main([a.format(**names) for a in argv])
+    assert exc.value.code == 2
+    assert said.format(**names) in capsys.readouterr().err
