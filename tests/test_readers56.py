@@ -313,3 +313,16 @@ def test_crono_live_times_that_cannot_be_ones_are_set_aside(tmp_path, monkeypatc
     cube = read_cube(good, auto_calibrate=False)
     np.testing.assert_array_equal(cube.live_time, [[1.0, 2.0], [3.0, 4.0]])
     assert "live_time_note" not in cube.metadata
+
+
+@pytest.mark.parametrize("text", ["energy,counts\n", "# an export's comment\n", '"",""\n'])
+def test_a_csv_of_no_values_says_so(tmp_path, text):
+    """Fails on the parent: a CSV holding its header alone (an export cut short, or not yet
+    written), or nothing but comments or empty rows, was refused as "a spectrum CSV needs one
+    column (counts) or two (energy, counts) on every line, or a header naming wider columns",
+    which its one line of two names seemed to satisfy. It now says it holds no values."""
+    path = tmp_path / "s.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CubeReadError, match=r"s\.csv: holds no lines of values") as err:
+        read_cube(path, auto_calibrate=False)
+    assert ("only its header (energy, counts)" in str(err.value)) == text.startswith("energy")

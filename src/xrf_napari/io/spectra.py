@@ -638,6 +638,13 @@ def read_csv(path) -> Spectrum:
                 continue  # header line
             raise CubeReadError(path, f"non-numeric value on line {i + 1}: {s[:60]!r}")
         rows.append(vals)
+    if not rows:  # had read "needs one column (counts) or two (energy, counts) on every line"
+        raise CubeReadError(
+            path,
+            "holds no lines of values"
+            + (f", only its header ({', '.join(header)})" if header else "")
+            + ": no spectrum (an export cut short, or not yet written?)",
+        )
     widths = {len(r) for r in rows}
     width = widths.pop() if rows and len(widths) == 1 else 0
     extra = {}
