@@ -151,3 +151,24 @@ def test_closing_the_scan_as_recolour_lands_says_its_colours_stay(
         "closed, stays in the viewer."
     )
     assert dock.job.progress.value() == 0
+
+
+def test_a_scans_sum_pass_is_a_task_of_the_window_showing_it(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """A scan opened in viewer A, viewer B opened before A's sum pass started: the pass was a
+    task of B's window (napari's create_worker: the current viewer's), so closing B stopped it
+    and closing A did not; it is A's now."""
+    from _napari_helpers import gated_method, open_cube, write_painted_cube
+
+    import xrf_napari._reader as reader
+    from xrf_napari.cube import Cube
+
+    monkeypatch.setattr(reader, "ASYNC_SUM_BYTES", 0)  # a pass of its own, as for a large scan
+    viewer_a = make_napari_viewer()
+    with gated_method(monkeypatch, Cube, "sum_image") as gate:
+        open_cube(viewer_a, write_painted_cube(tmp_path / "a.h5"))
+        viewer_b = make_napari_viewer()
+        qtbot.waitUntil(lambda: bool(gate.calls), timeout=5000)
+        assert viewer_a.window._task_status_manager.is_busy()
+        assert not viewer_b.window._task_status_manager.is_busy()

@@ -541,10 +541,17 @@ def _run_sum(cube, token: str, calibrate: bool = False) -> None:
 
         for viewer in viewers:
             viewer.layers.events.removed.connect(on_removed)
-        # tracked by no window: napari's create_worker had the current viewer's window cancel
-        # it as that closed, whichever viewer the scan was in; it stops once no layer waits
-        # for it (on_removed), and at the interpreter's exit
-        worker = create_worker(compute, _start_thread=False)
+        # a task of the window showing the scan, which cancels it as it closes (napari's
+        # create_worker: the current viewer's window, another viewer's where one was opened
+        # or activated since); it also stops once no layer waits for it (on_removed)
+        pending = {id(ly) for ly in _pending_layers(token)}
+        shown = [v for v in viewers if any(id(ly) in pending for ly in v.layers)]
+        worker = create_worker(
+            compute,
+            _start_thread=False,
+            _viewer=shown[0] if len(shown) == 1 else None,
+            _task=f"Summing {getattr(cube, 'name', '') or 'the scan'}",
+        )
         worker.returned.connect(returned)
         worker.finished.connect(unwatch)  # also when quit at napari's exit (no `returned`)
         start_in_pass_pool(worker)

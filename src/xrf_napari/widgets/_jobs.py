@@ -532,7 +532,9 @@ def _track_task(viewer, worker, task: str) -> None:
 
     worker.started.connect(to(Status.BUSY, task))
     worker.errored.connect(to(Status.FAILED, f"{task}: failed"))
-    worker.aborted.connect(to(Status.CANCELLED, f"{task}: cancelled"))
+    aborted = getattr(worker, "aborted", None)  # a GeneratorWorker's; a FunctionWorker has none
+    if aborted is not None:
+        aborted.connect(to(Status.CANCELLED, f"{task}: cancelled"))
     worker.finished.connect(to(Status.COMPLETED, f"{task}: over"))
 
 
