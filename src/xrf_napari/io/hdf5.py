@@ -931,13 +931,24 @@ def _index_note(index: np.ndarray, n: int, path) -> str | None:
 def _gridded_times(f, name, index, n, path) -> tuple[np.ndarray | None, str | None]:
     """(Crono's per-spectrum live times placed on the pixel grid, None), or (None, why they
     were set aside) with a warning, checked as any HDF5 file's live times (_live_time_problem):
-    NaN, negative or zero live times had been taken into the cube without a word."""
+    NaN, negative or zero live times had been taken into the cube without a word. Those of
+    spectra no pixel shows are not looked at."""
     import h5py
 
     if name not in f:
         return None, None
     d = f[name]
     problem = _live_time_problem(d, path) if isinstance(d, h5py.Dataset) else "is not a dataset"
+    ok = (index >= 0) & (index < n)
+    if problem is not None and isinstance(d, h5py.Dataset) and d.size == n:
+        # only the spectra the pixels show matter: one the index map leaves out (never filled
+        # in a scan stopped early, its live time 0) had set the live times of all aside
+        try:
+            shown = np.asarray(small(d, path), dtype=np.float64).ravel()[index[ok]]
+        except (CubeReadError, OSError):
+            shown = None
+        if shown is not None and np.isfinite(shown).all() and (shown > 0).all():
+            problem = None
     if problem is not None:
         why = f"live time '{d.name}' {problem}: set aside, the cube opens without live times"
         warn_outside(f"{path}: {why}")
@@ -946,7 +957,6 @@ def _gridded_times(f, name, index, n, path) -> tuple[np.ndarray | None, str | No
     if t.size != n:
         return None, None
     out = np.zeros(index.shape, dtype=np.float64)
-    ok = (index >= 0) & (index < n)
     out[ok] = t[index[ok]]
     return out, None
 
