@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from test_readers56 import _crono, _no_look
 
+from xrf_napari.errors import CubeReadError
 from xrf_napari.io import read_cube
 
 
@@ -32,3 +33,18 @@ def test_crono_live_times_of_spectra_no_pixel_shows_do_not_set_the_others_aside(
         cube = read_cube(shown, auto_calibrate=False)
     assert cube.live_time is None and "set aside" in cube.metadata["live_time_note"]
 
+
+def test_an_npy_of_objects_is_not_told_cut_short(tmp_path):
+    """Fails on the parent: an .npy of Python objects (np.save pickles them) was refused as
+    "size mismatch ... it is cut short (an interrupted copy or save) ... copy or save it again",
+    its pickle being shorter than 8 bytes a value: a copy made again is refused the same. It
+    says again that it holds Python objects (numpy's words)."""
+    path = tmp_path / "objects.npy"
+    values = np.empty((4, 4, 300), object)
+    values[...] = 1
+    np.save(path, values, allow_pickle=True)
+    with pytest.raises(
+        CubeReadError, match=r"objects\.npy: not a readable \.npy array .*Python objects"
+    ) as err:
+        read_cube(path, auto_calibrate=False)
+    assert "cut short" not in str(err.value)
