@@ -32,7 +32,6 @@ from .limits import (
     require_stored,
     tree_entries,
 )
-from .mapped import guard_map
 
 #: An .npz member is decompressed into memory: allow it only below this share of what the process
 #: may still allocate (`memory.memory_budget`: free memory, cgroup limit, RLIMIT_AS).
@@ -66,7 +65,7 @@ def read_npy(path, **_options) -> Cube:
     if foreign:
         raise CubeReadError(path, foreign)
     try:
-        arr = guard_map(np.load(path, mmap_mode="r", allow_pickle=False), path)
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError) as exc:
         raise CubeReadError(path, _npy_short(path) or f"not a readable .npy array ({exc})") from exc
     arr, meta = channel_order(arr, path)
@@ -474,9 +473,7 @@ def _tiff_array(tf, series, fh):
         return None
     try:
         dtype = np.dtype(tf.byteorder + np.dtype(series.dtype).char)
-        return guard_map(
-            np.memmap(fh, dtype, "r", series.dataoffset, tuple(series.shape), "C"), fh.name
-        )
+        return np.memmap(fh, dtype, "r", series.dataoffset, tuple(series.shape), "C")
     except (ValueError, TypeError, OSError):
         return None
 
