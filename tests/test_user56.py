@@ -12,7 +12,8 @@ def test_spectrum_line_no_longer_says_curves_were_taken_off_once_they_are_drawn_
     Spectrum line says so; undone, the curves come back (user guide, section 4), and the line
     went on saying "The curves of clusters 1, 2 were taken off the plot ..." over the curves
     drawn again; so it did after Save labels & spectra, which the line asks for and which draws
-    the painted regions' curves. It goes as the curves come back."""
+    the painted regions' curves, and once the clusters layer was deleted (Save off then). It
+    goes as the curves come back or the layer goes, and names the layer renamed."""
     from xrf_napari.widgets import embed as embed_mod
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
@@ -38,4 +39,10 @@ def test_spectrum_line_no_longer_says_curves_were_taken_off_once_they_are_drawn_
     embed._save_clicked()  # the painted regions averaged and drawn again
     wait_idle(qtbot, embed.job)
     assert "cluster 3" in spectrum.curve_names(cube), spectrum.curve_names(cube)
+    assert "taken off" not in spectrum.job.status.text(), spectrum.job.status.text()
+
+    clusters.paint((1, 1), 3, refresh=True)
+    clusters.name = "my regions"
+    assert "painted on \u201cmy regions\u201d" in spectrum.job.status.text()
+    viewer.layers.remove(clusters)  # Save is off: nothing will draw them again
     assert "taken off" not in spectrum.job.status.text(), spectrum.job.status.text()

@@ -1349,6 +1349,15 @@ class CubeDock(QWidget):
             names = [(weakref.ref(ly), ly.name) for ly in (*layers, *named) if ly is not None]
             self._said_of_layers.append((weakref.ref(cube), layers, sentence, names))
 
+    def unsay(self, cube, which) -> None:
+        """The sentences say_while_shown keeps of `cube` for which `which(sentence)` is true
+        leave its line, shown or kept, and are no longer watched: what they said is over before
+        their layers are deleted (Embed & cluster's curves of painted regions, drawn again)."""
+        said = [(of, s) for of, _, s, _ in self._said_of_layers if of() is cube and which(s)]
+        if said:
+            self._said_of_layers = [e for e in self._said_of_layers if (e[0], e[2]) not in said]
+            self._edit_lines([(of, s, "") for of, s in said])
+
     def _reword_renamed(self, layer) -> None:
         """`layer` was renamed: a sentence of say_while_shown naming it names it anew, on the
         status line shown and those kept per scan. The "(your edits)" copy's sentence went on

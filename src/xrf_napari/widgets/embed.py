@@ -416,7 +416,8 @@ class EmbedClusterWidget(CubeDock):
                 words = "its region was" if len(held) == 1 else "their regions were"
                 said = self.CURVES_EDITED.format(which, words, layer.name)
                 target.job.status.setText(said)
-                self.remember(cube, "curves_said", said)
+                # it leaves the line as the curves come back (_send_spectra) or the layer goes
+                target.say_while_shown(cube, [layer], said)
 
     def _count_areas(self, cube, result, layer, edit) -> None:
         """Keep the pixels per label of `cube`'s clusters `layer` after `edit` (labels_edit's;
@@ -520,12 +521,9 @@ class EmbedClusterWidget(CubeDock):
         from .spectrum import find_spectrum_widget
 
         target = find_spectrum_widget(self.viewer)
-        said = self.recall(cube, "curves_said")
-        self.forget(cube, "curves_said")
         if target is None:
             return
-        if said is not None:
-            target._edit_lines([(weakref.ref(cube), said, "")])
+        target.unsay(cube, _CURVES_EDITED.fullmatch)
         colors = [
             tuple(float(v) for v in np.asarray(labels_layer.get_color(i + 1))[:4])
             for i in range(len(spectra))
@@ -754,6 +752,12 @@ class EmbedClusterWidget(CubeDock):
         )
         if worker is None:  # a job started while the dialog was open
             self._refuse_busy_save()
+
+
+#: Any sentence CURVES_EDITED makes (of a layer renamed since too: _reword_renamed names it anew).
+_CURVES_EDITED = re.compile(
+    ".*".join(map(re.escape, EmbedClusterWidget.CURVES_EDITED.split("{}"))), re.S
+)
 
 
 def _late_words(layer_name: str | None) -> str:
