@@ -172,3 +172,31 @@ def test_a_scans_sum_pass_is_a_task_of_the_window_showing_it(
         qtbot.waitUntil(lambda: bool(gate.calls), timeout=5000)
         assert viewer_a.window._task_status_manager.is_busy()
         assert not viewer_b.window._task_status_manager.is_busy()
+
+
+def test_a_window_lets_go_of_its_finished_tasks_and_what_they_were_given(make_napari_viewer, qtbot):
+    """napari's task list keeps every task of a window while it is open, and held each worker
+    through its quit method, with the arguments of a FunctionWorker (a Pigments repaint's fit,
+    a sum pass's scan) for the window's life; it holds them weakly now."""
+    import gc
+    import weakref
+
+    import numpy as np
+    from superqt.utils import FunctionWorker
+
+    from xrf_napari.widgets._jobs import create_worker
+
+    class Fit:  # stands in for what a repaint is given
+        rgb = np.zeros((64, 64, 3), np.float32)
+
+    viewer = make_napari_viewer()
+    fit = Fit()
+    given = weakref.ref(fit)
+    worker = create_worker(len, [fit], _worker_class=FunctionWorker, _viewer=viewer)
+    with qtbot.waitSignal(worker.finished, timeout=5000):
+        worker.start()
+    del worker, fit
+    qtbot.wait(10)
+    gc.collect()
+    assert given() is None
+    assert not viewer.window._task_status_manager.is_busy()

@@ -523,8 +523,11 @@ def _track_task(viewer, worker, task: str) -> None:
     from napari.utils.task_status import Status
 
     task = task.rstrip("\u2026. ")
+    # the window keeps its tasks as long as it is open: through a weak reference, not the
+    # worker's bound quit, which kept every worker and what it was given (a Pigments repaint's
+    # fit, a sum pass's scan) for the window's life
     task_id = register(
-        "xrf-napari", Status.PENDING, f"{task} (queued)", cancel_callback=worker.quit
+        "xrf-napari", Status.PENDING, f"{task} (queued)", cancel_callback=_quit_if_alive(worker)
     )
 
     def to(status, words):
@@ -536,6 +539,18 @@ def _track_task(viewer, worker, task: str) -> None:
     if aborted is not None:
         aborted.connect(to(Status.CANCELLED, f"{task}: cancelled"))
     worker.finished.connect(to(Status.COMPLETED, f"{task}: over"))
+
+
+def _quit_if_alive(worker):
+    """A callable asking `worker` to stop (quit) while something else still holds it."""
+    ref = weakref.ref(worker)
+
+    def quit_it() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.quit()
+
+    return quit_it
 
 
 @functools.cache
