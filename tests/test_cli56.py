@@ -181,3 +181,29 @@ def test_scripts_refuse_inputs_that_hold_nothing(script, argv, said, tmp_path, c
         mod.main([a.format(**names) for a in argv])
     assert exc.value.code == 2
     assert said.format(**names) in capsys.readouterr().err
+
+
+def test_generate_starts_no_more_processes_than_cubes(tmp_path, monkeypatch):
+    """`xrf-napari-train generate --workers 100000 --n-cubes 2` started a process pool of
+    100,000 (over 1,000 processes within seconds, for two cubes); it starts one per cube to
+    make. The pool is stood in for here: it records its size and stops the run. Fails on the
+    parent: 100000."""
+    import multiprocessing
+
+    from xrf_napari.synth.dataset import GenerateConfig, generate_dataset
+
+    class Started(Exception):
+        pass
+
+    sizes = []
+
+    class Context:
+        def Pool(self, processes, **kwargs):  # noqa: N802 (multiprocessing's name)
+            sizes.append(processes)
+            raise Started
+
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method=None: Context())
+    cfg = GenerateConfig(out=str(tmp_path / "set"), n_cubes=2, size=16)
+    with pytest.raises(Started):
+        generate_dataset(cfg, workers=100_000, progress=False)
+    assert sizes == [2]

@@ -911,7 +911,9 @@ def generate_dataset(
     from ..fileutil import NoRoomError, atomic_path, remove_stale_temporaries
 
     check_options(cfg)
-    workers = max(1, workers or os.cpu_count() or 1)
+    # no more processes than cubes to make: `--workers 100000 --n-cubes 1` started a pool of
+    # 100,000 processes (over 1,000 within seconds) for its one cube
+    workers = max(1, min(workers or os.cpu_count() or 1, len(cubes_to_make(cfg))))
     check_cube_memory(cfg, workers)
     at_once = check_set_room(cfg, workers)
     # the folder's images read once, after the checks above (48 MB for the shipped paintings)
