@@ -26,6 +26,7 @@ from ..detector import (
 )
 from ..energy import Calibration
 from ..errors import CONTRAST_BYTES, CubeReadError, sample_counts, warn_outside
+from .calibration import notes_set_aside
 from .limits import check_path, check_tree
 from .registry import FORMATS, SPECTRUM_SUFFIXES, SUPPORTED_SUFFIXES, a_file, claims, format_of
 from .spectra import Spectrum
@@ -174,7 +175,12 @@ def read_cube(
     from .arrays import pass_bytes, sample_chunks  # a zarr of tiny chunks: slow to sample, pass
 
     try:  # one guard: the reader and the first look at the data
-        cube = read_spectrum(path).to_cube() if fmt.spectrum else fmt.load()(path, dataset=dataset)
+        with notes_set_aside() as aside:  # every reader's calibration set aside, in its words
+            cube = (
+                read_spectrum(path).to_cube() if fmt.spectrum else fmt.load()(path, dataset=dataset)
+            )
+        if aside and not cube.metadata.get("calibration_note"):  # a reader's own (ripple) kept
+            cube.metadata["calibration_note"] = "; ".join(aside)
         sample = None
         if check_counts:  # with the cube layer's contrast sample when asked: not read again
             keep = CONTRAST_BYTES if keep_contrast_sample else None

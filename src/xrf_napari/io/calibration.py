@@ -7,6 +7,8 @@ understands the same spellings.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 
@@ -160,6 +162,29 @@ def told_aside(exc: CubeReadError, outcome: str, notes: dict | None = None) -> N
     warn_outside(note)
     if notes is not None:
         notes["calibration_note"] = note
+    told = _TOLD_ASIDE.get()
+    if told is not None:
+        told.append(note)
+
+
+#: The words of each calibration told_aside set aside during the read that collects them
+#: (notes_set_aside), else None.
+_TOLD_ASIDE: ContextVar[list | None] = ContextVar("calibration_told_aside", default=None)
+
+
+@contextmanager
+def notes_set_aside():
+    """A list that collects the words of every calibration set aside (set_aside, told_aside)
+    while the block runs, for read_cube to keep as metadata["calibration_note"], whatever the
+    reader: only ripple kept one, so a scan of any other format (an .spx's NaN CalibLin, an HDF5,
+    .npz or zarr calibration, an .mca or EMSA one) calibrated automatically was "automatic (the
+    file has none)" to the pigment fit and the Spectrum dock, though its file had one."""
+    told: list[str] = []
+    token = _TOLD_ASIDE.set(told)
+    try:
+        yield told
+    finally:
+        _TOLD_ASIDE.reset(token)
 
 
 def _text(value) -> str:
