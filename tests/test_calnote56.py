@@ -83,3 +83,36 @@ def test_a_set_aside_calibrations_note_survives_the_save(tmp_path):
         assert f"fitted when the scan was first read: {why})" in calibration_notes(again, rh)[0]
         assert calibration_origin(again)[1].endswith(f"\n{why}")
 
+
+def test_training_reads_colour_targets_kept_in_external_raw_files(tmp_path, monkeypatch):
+    """Fails on the parent: train_recolouriser and evaluate read /targets/palette and /targets/rgb
+    with plain h5py, which looks for an external raw file in the working directory, so a cube
+    whose colour targets lie in .raw files beside it failed "unable to open external raw data
+    file" read from another folder (io.project_h5.read_targets reads them as the counts are)."""
+    import h5py
+
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+    from xrf_napari.training.evaluate import _read_project
+    from xrf_napari.training.train_recolouriser import _read_training_cube
+
+    folder = tmp_path / "set"
+    folder.mkdir()
+    counts = np.arange(3 * 4 * 32, dtype=np.uint16).reshape(3, 4, 32) % 7
+    path = write_cube(folder / "cube.h5", counts, Calibration(0.0, 0.01))
+    colours = {k: np.full((3, 4, 3), i + 40, np.uint8) for i, k in enumerate(("palette", "rgb"))}
+    monkeypatch.chdir(folder)  # the raw files named relatively, as beside the cube
+    with h5py.File(path, "a") as f:
+        for k, arr in colours.items():
+            arr.tofile(f"{k}.raw")
+            f.create_dataset(f"targets/{k}", shape=arr.shape, dtype=arr.dtype,
+                             external=[(f"{k}.raw", 0, arr.nbytes)])  # fmt: skip
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    got, _cal, palette, rgb = _read_training_cube(path)
+    np.testing.assert_array_equal(got, counts)
+    np.testing.assert_array_equal(palette, colours["palette"])
+    np.testing.assert_array_equal(rgb, colours["rgb"])
+    _mem, targets, _meta = _read_project(path)
+    assert sorted(targets) == ["palette", "rgb"]
+    np.testing.assert_array_equal(targets["rgb"], colours["rgb"])

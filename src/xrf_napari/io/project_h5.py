@@ -232,12 +232,23 @@ def read_targets(path) -> dict:
     looked for by HDF5 in the working directory ("unable to open external raw data file")."""
     import h5py
 
+    with h5py.File(path, "r") as f:
+        return targets_of(f, path)
+
+
+def targets_of(f, path, names=None) -> dict:
+    """The arrays under /targets of the open project file `f` (of `path`), those of `names` only
+    where given (each one the file holds), read as read_targets reads them (lazy.read_whole): the
+    training and evaluation of the recolouriser read /targets/palette and /targets/rgb through
+    h5py, which failed for targets kept in an external raw file, read from another folder."""
     from .lazy import read_whole
 
-    with h5py.File(path, "r") as f:
-        if "targets" not in f:
-            return {}
-        return {k: read_whole(f["targets"][k], path) for k in f["targets"]}
+    if "targets" not in f:
+        return {}
+    group = f["targets"]
+    return {
+        k: read_whole(group[k], path) for k in (group if names is None else names) if k in group
+    }
 
 
 def _json_default(o):

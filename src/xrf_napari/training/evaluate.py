@@ -179,7 +179,7 @@ def _check_targets(path, shape, targets: dict, source: str | None = None) -> Non
 def _read_project(path):
     from ..cube import cube_from_array
     from ..io.hdf5 import open_hdf5
-    from ..io.project_h5 import check_project_file, read_project_cube
+    from ..io.project_h5 import check_project_file, read_project_cube, targets_of
 
     try:
         with open_hdf5(path) as f:
@@ -187,11 +187,7 @@ def _read_project(path):
             cube = read_project_cube(f, path)
             if "targets/palette" not in f or "targets/rgb" not in f:
                 raise ValueError(f"{path} has no /targets/palette or /targets/rgb")
-            targets = {
-                k: f[f"targets/{k}"][()]
-                for k in ("palette", "rgb", "labels")
-                if f"targets/{k}" in f
-            }
+            targets = targets_of(f, path, ("palette", "rgb", "labels"))  # external raw too
             mem = cube_from_array(cube.data[()], cube.calibration)
             meta = cube.metadata
     except OSError as exc:

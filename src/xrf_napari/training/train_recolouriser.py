@@ -532,7 +532,7 @@ def _read_training_cube(path):
     """(counts (H, W, C), calibration dict, palette, rgb) of one synthetic cube
     (runs in a worker)."""
     from ..io.hdf5 import open_hdf5
-    from ..io.project_h5 import check_project_file, read_project_cube
+    from ..io.project_h5 import check_project_file, read_project_cube, targets_of
 
     path = Path(path)
     try:
@@ -544,8 +544,9 @@ def _read_training_cube(path):
                     f"{path} has no /targets/palette or /targets/rgb (colour targets are needed)"
                 )
             counts = cube.data[()]
-            palette = f["targets/palette"][()].astype(np.uint8)
-            rgb = f["targets/rgb"][()].astype(np.uint8)
+            targets = targets_of(f, path, ("palette", "rgb"))  # an external raw file's too
+            palette = targets["palette"].astype(np.uint8)
+            rgb = targets["rgb"].astype(np.uint8)
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc}") from exc
     if palette.shape[:2] != counts.shape[:2] or rgb.shape[:2] != counts.shape[:2]:
