@@ -105,10 +105,15 @@ def test_a_first_recolour_can_stop_between_its_model_loads(monkeypatch):
     a stop (Cancel, the scan closed) waited for both (about 3 s on a first run, 13 s on two busy
     cores) under "Stopping...". Each load is now a step of its own: stopped after the first,
     the embedder is never loaded."""
+    import sys
+    import types
+
     import xrf_napari.analysis.embed as embed_mod
     import xrf_napari.analysis.recolour as recolour_mod
     from xrf_napari.widgets.recolour import iter_dock_recolour
 
+    if "torch" not in sys.modules:  # its first import (2-3 s) is no part of the test
+        monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
     loaded = []
     monkeypatch.setattr(
         recolour_mod, "load_recolouriser", lambda w=None, d="auto": loaded.append(("uvit", w, d))
