@@ -400,7 +400,9 @@ def test_progress_and_cancel_while_the_instrument_is_estimated(
     built = []  # when each component library (one per instrument tried, then the regions') began
     real = pigment_fit.component_library
     monkeypatch.setattr(
-        pigment_fit, "component_library", lambda p: built.append(time.monotonic()) or real(p)
+        pigment_fit,
+        "component_library",
+        lambda p, **kw: built.append(time.monotonic()) or real(p, **kw),
     )
 
     syn, labels = stripe_scan(RECIPES, SIZE)
