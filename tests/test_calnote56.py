@@ -116,3 +116,47 @@ def test_training_reads_colour_targets_kept_in_external_raw_files(tmp_path, monk
     _mem, targets, _meta = _read_project(path)
     assert sorted(targets) == ["palette", "rgb"]
     np.testing.assert_array_equal(targets["rgb"], colours["rgb"])
+
+
+def test_make_maps_is_off_on_a_scan_without_calibration_and_on_as_one_arrives(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch, gated_pass
+):
+    """Fails on the parent: on a scan left without an energy calibration (an .npy with no peaks
+    to calibrate from) Make maps stayed on and, an element ticked, failed "the cube ... has no
+    energy calibration" with an error notification, where Find pigments is off as the scan is
+    chosen, its tooltip saying why. It is off too now (not while the automatic calibration is
+    being fitted: it waits for it), and on again once a calibration arrives."""
+    from _napari_helpers import open_cube, wait_idle
+
+    import xrf_napari._reader as reader
+    from xrf_napari.energy import Calibration
+    from xrf_napari.widgets._layerkinds import CUBE_KEY, layer_cube
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    path = tmp_path / "flat.npy"
+    np.save(path, np.ones((4, 5, 256), np.uint16))
+    monkeypatch.setattr(reader, "ASYNC_SUM_BYTES", 0)  # calibrated in a worker, as a large scan
+    viewer = make_napari_viewer()
+    dock = ElementMapsWidget(viewer)
+    run = dock.job.run_button
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layers = open_cube(viewer, path)
+        assert dock.job.refusal == ""  # fitting: Make maps waits for it
+        gated_pass.set()
+        qtbot.waitUntil(lambda: "failed" in str(layer_cube(layers[0]).metadata.get(
+            "auto_calibration")) and not run.isEnabled(), timeout=10000)  # fmt: skip
+    wait_idle(qtbot, dock.job)
+    cube = layer_cube(layers[0])
+    assert cube.calibration.source == "none" and not run.isEnabled()
+    for said in (run.toolTip(), dock.job.status.text()):
+        assert said.startswith("Elemental maps: flat: no energy calibration, so its lines"), said
+    dock.set_checked_elements(["Fe"])
+    assert not run.isEnabled()
+    calibrated = cube.with_calibration(Calibration(0.0, 0.01, source="user"))
+    for layer in layers:  # a calibration arrives, as _reader._deliver_sum puts one
+        if layer_cube(layer) is cube:
+            layer.metadata = {**layer.metadata, CUBE_KEY: calibrated}
+    wait_idle(qtbot, dock.job)
+    assert dock.current_cube() is calibrated
+    assert run.isEnabled() and "no energy calibration" not in run.toolTip()

@@ -112,6 +112,20 @@ def off_grid_refusal(cube, reader: str, name: str | None = None) -> str:
     )
 
 
+def uncalibrated_refusal(cube, name: str | None = None, cannot: str = "found") -> str:
+    """Why what reads a scan's lines cannot work on it ("" if it can): it has no energy
+    calibration ("<name>: no energy calibration, so its lines cannot be <cannot>: " and what
+    works, HOW_TO_CALIBRATE). The pigment fit's refusal (pigment_fit.fit_refusal), and the
+    Elemental maps dock's, which kept Make maps on for such a scan and failed once it ran.
+    name: as off_grid_refusal's."""
+    if getattr(cube, "calibration", None) is None or cube.calibration.source != "none":
+        return ""
+    return (
+        f"{name or cube.name}: no energy calibration, so its lines cannot be {cannot}: "
+        f"{HOW_TO_CALIBRATE}"
+    )
+
+
 def no_lines_refusal(cube, name: str | None = None) -> str:
     """Why no element map can be made of a calibrated scan ("" if one can): no line of any
     element the maps offer (elements.PAINTING_ELEMENTS) lies on its energy axis. The Elemental

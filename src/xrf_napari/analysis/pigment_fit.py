@@ -1863,14 +1863,10 @@ def fit_refusal(cube, name: str | None = None) -> str:
     can): no energy calibration, or an axis wholly off the canonical grid. The Pigments dock
     says it as the scan is chosen, and refuses Run with it before any work, naming the scan by
     its layer (`name`; cube.name by default)."""
-    from ..energy import HOW_TO_CALIBRATE, off_grid_refusal
+    from ..energy import off_grid_refusal, uncalibrated_refusal
 
-    if cube.calibration.source == "none":  # the docks have no calibration control: say what works
-        return (
-            f"{name or cube.name}: no energy calibration, so its lines cannot be fitted: "
-            f"{HOW_TO_CALIBRATE}"
-        )
-    return off_grid_refusal(cube, "the fit", name)
+    # the docks have no calibration control: it says what works
+    return uncalibrated_refusal(cube, name, "fitted") or off_grid_refusal(cube, "the fit", name)
 
 
 def _iter_region_spectra(cube, labels: np.ndarray):

@@ -23,6 +23,7 @@ from ._common import (
     SURVEYS,
     CubeDock,
     after_calibration,
+    awaits_calibration,
     nothing_yet,
     suggestions_text,
 )
@@ -307,11 +308,21 @@ class ElementMapsWidget(CubeDock):
         self.suggest_button.setEnabled(bool(self.suggested()) and not self.job.refusal)
 
     def scan_refusal(self, cube) -> str:
-        """A scan whose energy axis holds no line of the elements offered (energy.
-        no_lines_refusal), said as it is chosen, Make maps off."""
-        from ..energy import no_lines_refusal
+        """A scan without an energy calibration, as the Pigments dock's (energy.
+        uncalibrated_refusal; not while one is being fitted: Make maps waits for it; nor where a
+        pass failed reading its file, which the status line says), or whose energy axis holds
+        no line of the elements offered (energy.no_lines_refusal), said as it is chosen, Make
+        maps off; on again as a calibration arrives (CubeDock._layer_metadata_changed).
+        Uncalibrated, Make maps stayed on and failed once run ("the cube ... has no energy
+        calibration") with an error notification."""
+        from ..energy import no_lines_refusal, uncalibrated_refusal
+        from ..io import read_failed
 
-        why = no_lines_refusal(cube, self.scan_name(cube))
+        name = self.scan_name(cube)
+        # a file a pass failed reading keeps its line (NOT_SURVEYED): that is why it has none
+        waits = awaits_calibration(cube) or read_failed(cube)
+        why = "" if waits else uncalibrated_refusal(cube, name)
+        why = why or no_lines_refusal(cube, name)
         return f"Elemental maps: {why}" if why else ""
 
     def on_cube(self, layer) -> None:
