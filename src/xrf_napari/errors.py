@@ -330,6 +330,8 @@ def read_block(data, key: tuple, path, check: bool = True) -> np.ndarray:
         block = np.asarray(data[key])
     except MemoryError:
         raise
+    except CubeReadError as exc:  # the store's own refusal (a mapped file shrank: io.mapped)
+        raise CubeReadError(exc.path, f"reading {where} failed: {exc.problem}") from exc
     except Exception as exc:
         why = explain_read_error(exc)
         if why:  # an HDF5 filter missing here: the file is sound

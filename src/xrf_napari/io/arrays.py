@@ -32,6 +32,7 @@ from .limits import (
     require_stored,
     tree_entries,
 )
+from .mapped import guard_map
 
 #: An .npz member is decompressed into memory: allow it only below this share of what the process
 #: may still allocate (`memory.memory_budget`: free memory, cgroup limit, RLIMIT_AS).
@@ -65,7 +66,7 @@ def read_npy(path, **_options) -> Cube:
     if foreign:
         raise CubeReadError(path, foreign)
     try:
-        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+        arr = guard_map(np.load(path, mmap_mode="r", allow_pickle=False), path)
     except (ValueError, OSError) as exc:
         raise CubeReadError(path, _npy_short(path) or f"not a readable .npy array ({exc})") from exc
     arr, meta = channel_order(arr, path)
@@ -473,7 +474,9 @@ def _tiff_array(tf, series, fh):
         return None
     try:
         dtype = np.dtype(tf.byteorder + np.dtype(series.dtype).char)
-        return np.memmap(fh, dtype, "r", series.dataoffset, tuple(series.shape), "C")
+        return guard_map(
+            np.memmap(fh, dtype, "r", series.dataoffset, tuple(series.shape), "C"), fh.name
+        )
     except (ValueError, TypeError, OSError):
         return None
 

@@ -13,6 +13,7 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError
 from .isolate import call_in_child
+from .mapped import guard_map
 from .spectra import Spectrum
 
 #: Refuse a .bcf whose decoded cube exceeds this share of available memory.
@@ -178,7 +179,7 @@ def read_bcf(path, **_options) -> Cube:
             "decoding the .bcf (rosettasciio)",
             BCF_TIMEOUT_S,
         )
-        data = np.load(npy, mmap_mode="r")
+        data = guard_map(np.load(npy, mmap_mode="r"), npy)
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
     cal = _axis_calibration(path, *cal_terms)

@@ -27,6 +27,7 @@ from .limits import (
     refuse_binary,
     truncated_hint,
 )
+from .mapped import guard_map
 
 #: A ripple header is a few hundred bytes; dimensions and offsets beyond these are corrupt.
 MAX_HEADER_BYTES = 2**20
@@ -369,7 +370,7 @@ def read(path, **_options) -> Cube:
         shape = (hdr.height, hdr.width, hdr.depth)
     else:
         shape = (hdr.depth, hdr.height, hdr.width)
-    mm = np.memmap(raw, dtype=hdr.dtype, mode="r", offset=hdr.offset, shape=shape)
+    mm = guard_map(np.memmap(raw, dtype=hdr.dtype, mode="r", offset=hdr.offset, shape=shape), raw)
     if "byte_order_note" in hdr.notes:
         _warn_byte_order(hdr, mm, raw)
     data = mm if hdr.record_by == "vector" else ChannelFirstView(mm)

@@ -1,0 +1,129 @@
+"""Memory maps that refuse to read bytes their file no longer holds.
+
+A reader that memory-maps its file (ripple .raw, .npy, an uncompressed TIFF stack, a decoded
+.bcf) keeps the map for the cube's life. If the file is cut short meanwhile (the instrument
+software exporting over the scan napari shows, a copy restarted), touching a mapped page past its
+new end raises SIGBUS: Python cannot catch it, and napari died with every unsaved layer (exit
+135). `guard_map` gives every such reader one guard: each indexing of the map first asks the
+size of the open file (an fstat of the map's own descriptor: 1-2 us, where a pass reads a block
+in milliseconds) and, where the file shrank below the bytes that read needs, raises
+CubeReadError naming the file, from and to how many bytes it shrank and what to do; a pass, a
+dock and napari's slicing show that as any unreadable block. The map's repr checks too: a
+traceback printed with its locals (napari's error notification) prints it.
+
+What stays unguarded:
+- A race: a file cut short between the check and the read still raises SIGBUS. Indexing gives a
+  view of the map, read when used: a pass's block within milliseconds, so the window is one
+  block (napari's slices are copies that dask makes of its chunks). A view kept longer is read
+  long after its check. Only reading with read() into memory would close the race, at the cost
+  of the zero-copy map.
+- Numpy functions given the whole map (np.sum(cube.data)) read it without indexing; every read
+  in this package indexes it (Cube.read_rows, the opening sample, napari's dask chunks).
+
+A file that grows after opening reads as before: the map covers the length it had, the cube
+keeps its shape, the new bytes are not seen. A file overwritten in place (same inode) reads its
+new content at the old layout (shrunk first, the reads in between are refused). A file replaced
+by another (renamed over, or deleted and written anew: a new inode) is not what the map reads:
+the map and its descriptor hold the old file, which the system keeps whole until they close, so
+the cube reads the scan it opened and never shrinks.
+"""
+
+from __future__ import annotations
+
+import mmap
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import CubeReadError
+
+
+class GuardedMap(np.memmap):
+    """A read-only np.memmap whose indexing first checks that the file still holds the bytes the
+    result covers (see the module docstring); views of it (slices, transposes, reshapes) carry
+    the guard. Still an np.memmap: release_mapped_pages and isinstance checks see one."""
+
+    _guard: tuple | None = None  # (file path, size when opened, file offset minus data address)
+
+    def __array_finalize__(self, obj):
+        super().__array_finalize__(obj)
+        self._guard = getattr(obj, "_guard", None) if self._mmap is not None else None
+
+    def __getitem__(self, key):
+        if self._guard is not None:
+            self._require(key)
+        res = super().__getitem__(key)
+        if isinstance(res, GuardedMap) and res._mmap is None:  # a copy (fancy index): not a map
+            return res.view(np.ndarray)
+        return res
+
+    def __repr__(self):  # a traceback shown with its locals (napari's) prints the map
+        return self._shrunk() or super().__repr__()
+
+    def __str__(self):
+        return self._shrunk() or super().__str__()
+
+    def _shrunk(self) -> str | None:
+        """What the map's repr says where its file no longer holds all it maps (printing the
+        values reads them), else None."""
+        if self._guard is None:
+            return None
+        try:
+            self._require(...)
+        except CubeReadError as exc:
+            return f"<{type(self).__name__} {self.shape} {self.dtype}: {exc.problem}>"
+        return None
+
+    def _require(self, key) -> None:
+        """Raise CubeReadError unless the file holds every byte self[key] covers."""
+        path, opened, delta = self._guard
+        try:
+            size = self._mmap.size()  # fstat of the descriptor the map holds: the mapped file
+        except (OSError, ValueError):  # closed: numpy never closes a map it made
+            return
+        if size >= opened:  # as long as when mapped: it holds the whole map
+            return
+        end = _end_address(self, key)
+        need = None if end is None else end + delta  # file offset past the last byte read
+        if need is not None and size < need:
+            raise CubeReadError(
+                path,
+                f"the file shrank since it was opened (from {opened:,} to {size:,} bytes; this "
+                f"read needs its first {need:,}): it was overwritten or cut short while open "
+                "(an export or copy over it?); open it again once it is written",
+            )
+
+
+def guard_map(mm: np.memmap, path) -> np.memmap:
+    """`mm` (a read-only map of the file `path`, from np.memmap or np.load(mmap_mode="r")) as a
+    GuardedMap: what every reader that keeps a memory map of its file hands the Cube."""
+    if not isinstance(mm, np.memmap) or mm._mmap is None or not isinstance(mm._mmap, mmap.mmap):
+        return mm
+    out = mm.view(GuardedMap)
+    start = mm.__array_interface__["data"][0]
+    out._guard = (Path(path), int(mm._mmap.size()), int(mm.offset) - start)
+    return out
+
+
+def _end_address(arr: np.ndarray, key) -> int | None:
+    """The address just past the last byte `arr[key]` covers, without reading it (None when it
+    covers none). A key of ints, slices, None and Ellipsis is resolved exactly, as a view with
+    each int made a one-wide slice; any other (index arrays, masks) is taken to cover all of arr."""
+    keys = key if isinstance(key, tuple) else (key,)
+    part = arr
+    if all(k is None or k is Ellipsis or isinstance(k, (slice, int, np.integer)) for k in keys):
+        if not any(isinstance(k, bool) for k in keys):  # a bool index is a mask
+            one = tuple(
+                slice(int(k), int(k) + 1 or None) if isinstance(k, (int, np.integer)) else k
+                for k in keys
+            )
+            try:
+                part = np.ndarray.__getitem__(arr.view(np.ndarray), one)
+            except (IndexError, TypeError, ValueError):  # indexing arr says what is wrong
+                return None
+    if part.size == 0:
+        return None
+    start = part.__array_interface__["data"][0]
+    return (
+        start + part.itemsize + sum((n - 1) * s for n, s in zip(part.shape, part.strides) if s > 0)
+    )
