@@ -528,12 +528,14 @@ class CommandParser(argparse.ArgumentParser):
     def _refuse_two_spellings(self, words: list[str]) -> None:
         """`recolour --embedder-weights A --embedder B`: argparse kept B, the last, and the
         refusals of its file named the option as the first spelling found; two spellings of
-        one option (add_alias) giving different values are refused, naming both."""
+        one option (add_alias's, or those it lists: `pigments -k 2 --clusters 3` took 3
+        unsaid) giving different values are refused, naming both."""
         from ..fileutil import printable
 
         for action in dict.fromkeys(self._option_string_actions.values()):
             spellings = (*action.option_strings, *getattr(action, "hidden_aliases", ()))
-            if len(spellings) == len(action.option_strings):
+            # one value each time (not a flag, nor one appending: each of its values is kept)
+            if len(spellings) < 2 or action.nargs is not None or _appends(action):
                 continue
             given = _values_given(words, spellings)
             # a file's two names (`--out x.png --output ./x.png`) are one value
@@ -557,6 +559,11 @@ class CommandParser(argparse.ArgumentParser):
         if self._stray and message.startswith("unrecognized arguments: "):
             message = self._stray_refusal()
         super().error(_named_as_typed(self, message, self._words))
+
+
+def _appends(action) -> bool:
+    """Whether `action` keeps each value given (append, extend), not the last alone."""
+    return isinstance(action, (argparse._AppendAction, argparse._ExtendAction))
 
 
 def _values_given(words: list[str], spellings) -> list[tuple[str, str]]:
