@@ -13,10 +13,16 @@ import json
 
 
 def main(argv=None) -> int:
+    from xrf_napari.argtypes import existing  # a missing folder: one line, not a traceback
     from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.splitlines()[0])
-    p.add_argument("data", nargs="+", help="folders of generated cubes (with targets/labels)")
+    p.add_argument(
+        "data",
+        nargs="+",
+        type=existing("folder"),
+        help="folders of generated cubes (with targets/labels)",
+    )
     p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")
     p.add_argument("--force", action="store_true", help="pool every cube, whatever its counts")
     p.add_argument("--json", help="write every row here")

@@ -37,10 +37,16 @@ def shown(cube, labels) -> set[str]:
 
 
 def main(argv=None) -> int:
+    from xrf_napari.argtypes import existing  # a missing file: one line, not a traceback
     from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("cubes", nargs="+", help="generated cubes (xrf-napari-train generate)")
+    p.add_argument(
+        "cubes",
+        nargs="+",
+        type=existing("file"),
+        help="generated cubes (xrf-napari-train generate)",
+    )
     args = p.parse_args(argv)
 
     from xrf_napari.analysis.peaks import suggest_for_cube

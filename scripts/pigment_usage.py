@@ -101,11 +101,22 @@ def tally(cubes, manifest: dict, source: str) -> dict:
 
 
 def main(argv=None) -> int:
+    from xrf_napari.argtypes import existing  # a missing folder: one line, not a traceback
     from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("train_dir", nargs="?", help="a generated training set (split train)")
-    ap.add_argument("--draw", metavar="IMAGES_DIR", help="draw the recipes from these paintings")
+    ap.add_argument(
+        "train_dir",
+        nargs="?",
+        type=existing("folder"),
+        help="a generated training set (split train)",
+    )
+    ap.add_argument(
+        "--draw",
+        metavar="IMAGES_DIR",
+        type=existing("folder"),
+        help="draw the recipes from these paintings",
+    )
     ap.add_argument("--n-cubes", type=int, default=256)
     ap.add_argument(
         "--size", type=int, default=256, help="the set's --size (its regions depend on it)"

@@ -133,7 +133,9 @@ class _ProjectingEmbedder:
         return (np.sqrt(np.maximum(flat, 0)) @ w).astype(np.float32)
 
 
-def test_ari_ceilings_km_is_the_evaluate_dve_figure_on_a_low_count_cube(monkeypatch, capsys):
+def test_ari_ceilings_km_is_the_evaluate_dve_figure_on_a_low_count_cube(
+    monkeypatch, capsys, tmp_path
+):
     """scripts/ari_ceilings.py's dve_km is documented as 'what the plugin does; the evaluate
     table's DVE column', but it scored every pixel alone while evaluate pools a cube under 500
     counts per pixel 3 x 3 (analysis.pooling): on a low-count cube the two differed. It now pools
@@ -157,10 +159,11 @@ def test_ari_ceilings_km_is_the_evaluate_dve_figure_on_a_low_count_cube(monkeypa
     ev = evaluate_cube(emb, counts, labels, oracle=False)
     alone = evaluate_cube(emb, counts, labels, oracle=False, pool_low_counts=False)
     assert ev["pooled"] and round(ev["dve"], 3) != round(alone["dve"], 3), (ev, alone)
-    assert script.main(["--data", "toyset"]) == 0
+    # a folder that is there: the script refuses a missing one at parsing
+    assert script.main(["--data", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert f"dve_km={ev['dve']:.3f}" in out and f"pca3_km={ev['pca3']:.3f}" in out, out
     assert "(pooled 3 x 3)" in out and "1 pooled 3 x 3" in out, out
-    assert script.main(["--data", "toyset", "--no-pool"]) == 0
+    assert script.main(["--data", str(tmp_path), "--no-pool"]) == 0
     out = capsys.readouterr().out
     assert f"dve_km={alone['dve']:.3f}" in out and "0 pooled" in out, out

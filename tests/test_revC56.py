@@ -3,6 +3,8 @@ refused or said in words where it went on unsaid or with a traceback."""
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 from test_cli55 import _refusal
 
@@ -35,3 +37,44 @@ def test_spellings_giving_one_value_each_or_none_are_not_refused():
     p.add_argument("-i", "--include", action="append")
     args = p.parse_args(["-n", "2", "--num", "2", "-v", "--verbose", "-i", "a", "--include", "b"])
     assert (args.num, args.verbose, args.include) == (2, True, ["a", "b"])
+
+
+@pytest.mark.parametrize(
+    "script, argv, option, kind",
+    [
+        ("ari_ceilings", ["--data", "{missing}"], "--data", "folder"),
+        ("ari_pooling", ["{missing}"], "data", "folder"),
+        ("colour_ceiling", ["--train", "{missing}", "--test", "{here}"], "--train", "folder"),
+        ("pigment_usage", ["{missing}"], "train_dir", "folder"),
+        ("pigment_usage", ["--draw", "{missing}"], "--draw", "folder"),
+        ("eval_suggestions", ["{missing}"], "cubes", "file"),
+    ],
+)
+def test_scripts_refuse_a_missing_folder_or_file_in_one_line(
+    script, argv, option, kind, tmp_path, capsys
+):
+    """scripts/ari_ceilings.py, ari_pooling.py, colour_ceiling.py, pigment_usage.py and
+    eval_suggestions.py given a missing folder or file printed a traceback (ValueError "dataset
+    folder ... does not exist", FileNotFoundError of its manifest.json, CubeReadError), after
+    loading the embedder: refused at parsing (argtypes.existing), naming the option. Fails on the
+    parent: no SystemExit 2."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / f"{script}.py", f"_revC56_{script}")
+    missing = tmp_path / "nosuch"
+    err = _refusal(mod.main, [a.format(missing=missing, here=tmp_path) for a in argv], capsys)
+    assert err.endswith(f"error: argument {option}: {missing}: no such {kind}"), err
+
+
+def test_existing_names_a_file_given_for_a_folder_and_takes_what_is_there(tmp_path):
+    """A guard of argtypes.existing: the value as typed where it is there; a file given for a
+    folder (or the other way) named so."""
+    from xrf_napari.argtypes import existing
+
+    (tmp_path / "a.h5").write_bytes(b"x")
+    assert existing("folder")(str(tmp_path)) == str(tmp_path)
+    assert existing("file")(str(tmp_path / "a.h5")) == str(tmp_path / "a.h5")
+    with pytest.raises(argparse.ArgumentTypeError, match="is a file, not a folder"):
+        existing("folder")(str(tmp_path / "a.h5"))
+    with pytest.raises(argparse.ArgumentTypeError, match="is a folder, not a file"):
+        existing("file")(str(tmp_path))

@@ -73,6 +73,27 @@ def int_in(lo: int, hi: int | None = None, what: str = "a whole number"):
 SEED_MAX = 2**32 - 1
 
 
+def existing(kind: str = "folder"):
+    """argparse `type=` for a `kind` ("folder" or "file") the program reads, refused at parsing
+    where none is there, in one line naming it: the scripts/ programs given a missing folder or
+    file failed with a traceback minutes into their work (ari_ceilings, colour_ceiling, ...).
+    The value is returned as typed."""
+    import os
+
+    def parse(text: str) -> str:
+        from .fileutil import printable
+
+        path = os.path.expanduser(text)
+        other = "file" if kind == "folder" else "folder"
+        if (os.path.isdir if kind == "folder" else os.path.isfile)(path):
+            return text
+        if os.path.exists(path):
+            raise argparse.ArgumentTypeError(f"{printable(text)} is a {other}, not a {kind}")
+        raise argparse.ArgumentTypeError(f"{printable(text)}: no such {kind}")
+
+    return parse
+
+
 def seed_int(text: str) -> int:
     """argparse `type=` for a training seed, 0..SEED_MAX (a config file's "seed" too)."""
     return int_in(0, SEED_MAX, "a seed")(text)
