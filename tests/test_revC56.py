@@ -78,3 +78,21 @@ def test_existing_names_a_file_given_for_a_folder_and_takes_what_is_there(tmp_pa
         existing("folder")(str(tmp_path / "a.h5"))
     with pytest.raises(argparse.ArgumentTypeError, match="is a folder, not a file"):
         existing("file")(str(tmp_path))
+
+
+def test_an_empty_zarr_folder_is_said_in_words(tmp_path, capsys):
+    """`xrf-napari info empty.zarr` (an empty folder) said "unreadable zarr store
+    (GroupNotFoundError: No group found in store StorePath(LocalStore, 'file://...') at path
+    '')", zarr's words; a folder holding something else but no zarr metadata alike. Fails on the
+    parent: zarr's words."""
+    from xrf_napari.io import CubeReadError, read_cube
+
+    empty = tmp_path / "empty.zarr"
+    empty.mkdir()
+    assert cli_main.main(["info", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {empty}: an empty folder, not a zarr store" in err, err
+    assert "GroupNotFoundError" not in err and "StorePath" not in err, err
+    (empty / "notes.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(CubeReadError, match="not a zarr store: its folder holds no zarr.json"):
+        read_cube(empty)

@@ -503,10 +503,46 @@ def _open_zarr(path: Path):
             store = zarr.storage.ZipStore(path, mode="r")
             return zarr.open(store=store, mode="r")
         return zarr.open(store=str(path), mode="r")
-    except ZARR_METADATA_ERRORS as exc:
-        raise _metadata_error(path, exc) from exc
     except Exception as exc:
+        # a ValueError, asked first: a store whose top holds no metadata document at all
+        if type(exc).__name__ in _ZARR_NOTHING_THERE and (why := _no_zarr_node(path)):
+            raise CubeReadError(path, why) from exc
+        if isinstance(exc, ZARR_METADATA_ERRORS):
+            raise _metadata_error(path, exc) from exc
         raise CubeReadError(path, f"unreadable zarr store ({type(exc).__name__}: {exc})") from exc
+
+
+#: zarr's refusals of a store holding no group or array at its top (zarr 3's, zarr 2's), which
+#: read "unreadable zarr store (GroupNotFoundError: No group found in store StorePath(...))".
+_ZARR_NOTHING_THERE = ("GroupNotFoundError", "NodeNotFoundError", "PathNotFoundError")
+
+
+def _no_zarr_node(path: Path) -> str | None:
+    """What is wrong with a store zarr found no group or array in, in words, where its top holds
+    none of a group's or an array's metadata documents; None where it holds one (zarr refused
+    it: _metadata_error says why)."""
+    import zipfile
+
+    meta = ("zarr.json", ".zgroup", ".zarray")
+    said = "zarr.json, .zgroup or .zarray"
+    try:
+        if path.is_file():
+            with zipfile.ZipFile(path) as z:
+                names = {n.strip("/") for n in z.namelist()}
+            if names.isdisjoint(meta):
+                return f"a zip archive holding no zarr store (no {said} at its top)"
+            return None
+        if any((path / m).exists() for m in meta):
+            return None
+        empty = not any(path.iterdir())
+    except (OSError, zipfile.BadZipFile):
+        return None
+    if empty:
+        return f"an empty folder, not a zarr store (it holds no {said}): an unfinished copy?"
+    return (
+        f"not a zarr store: its folder holds no {said} at its top (an unfinished copy, or "
+        "the folder above the store?)"
+    )
 
 
 def _metadata_error(path: Path, exc: BaseException) -> CubeReadError:
