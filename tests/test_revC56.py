@@ -10,6 +10,7 @@ from test_cli55 import _refusal
 
 from xrf_napari.cli import CommandParser
 from xrf_napari.cli import main as cli_main
+from xrf_napari.cli import train as cli_train
 
 
 @pytest.mark.parametrize(
@@ -96,3 +97,16 @@ def test_an_empty_zarr_folder_is_said_in_words(tmp_path, capsys):
     (empty / "notes.txt").write_text("x", encoding="utf-8")
     with pytest.raises(CubeReadError, match="not a zarr store: its folder holds no zarr.json"):
         read_cube(empty)
+
+
+@pytest.mark.parametrize("trainer", ["embedder", "recolouriser"])
+def test_the_trainers_threads_are_bounded(trainer, capsys):
+    """`xrf-napari-train embedder --threads 100000` went to torch.set_num_threads (an OpenMP
+    pool of that many threads), and above 2**31 - 1 failed "Overflow when unpacking long",
+    naming no option: refused at parsing. Fails on the parent: no SystemExit at parsing."""
+    argv = [trainer, "--data", "d", "--out", "o", "--threads", str(2**31)]
+    err = _refusal(cli_train.main, argv, capsys)
+    assert err.endswith(
+        f"argument --threads: {2**31} is out of range: a number of threads must be between 1 "
+        "and 1024"
+    ), err

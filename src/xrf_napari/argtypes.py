@@ -73,6 +73,18 @@ def int_in(lo: int, hi: int | None = None, what: str = "a whole number"):
 SEED_MAX = 2**32 - 1
 
 
+#: The most torch CPU threads a trainer's --threads takes: more than the largest machines' cores
+#: (a resumed run may give another machine's count), where the bound was none: `--threads
+#: 100000` went to torch.set_num_threads, whose OpenMP pool then started that many threads, and
+#: above 2**31 - 1 failed "Overflow when unpacking long", naming no option.
+THREADS_MAX = 1024
+
+
+def threads_int(text: str) -> int:
+    """argparse `type=` for the trainers' --threads, 1..THREADS_MAX."""
+    return int_in(1, THREADS_MAX, "a number of threads")(text)
+
+
 def existing(kind: str = "folder"):
     """argparse `type=` for a `kind` ("folder" or "file") the program reads, refused at parsing
     where none is there, in one line naming it: the scripts/ programs given a missing folder or

@@ -108,7 +108,7 @@ def config_ranges() -> dict:
 
 
 def configure(parser) -> None:
-    from ..argtypes import SEED_MAX, int_in, positive_float, seed_int
+    from ..argtypes import SEED_MAX, int_in, positive_float, seed_int, threads_int
     from .common import config_default_help
 
     d = DEFAULT_TRAIN_CONFIG
@@ -143,7 +143,7 @@ def configure(parser) -> None:
     parser.add_argument("--device", default="auto", help=DEVICE_CHOICES)
     parser.add_argument(
         "--threads",
-        type=int_in(1),
+        type=threads_int,
         help="torch CPU threads (1 is fastest on a busy, shared "
         "machine: OpenMP threads stall when the cores are oversubscribed)",
     )

@@ -139,7 +139,7 @@ def config_ranges() -> dict:
 
 
 def configure(p) -> None:
-    from ..argtypes import SEED_MAX, float_in, int_in, positive_float, seed_int
+    from ..argtypes import SEED_MAX, float_in, int_in, positive_float, seed_int, threads_int
     from ..models.weights import default_help
     from .common import config_default_help
 
@@ -252,7 +252,7 @@ def configure(p) -> None:
     )
     p.add_argument(
         "--threads",
-        type=int_in(1),
+        type=threads_int,
         default=None,
         help="torch CPU threads (CPU results depend on the count; 1 is fastest on a busy, shared "
         "machine)",
