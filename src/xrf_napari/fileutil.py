@@ -911,3 +911,31 @@ def check_output_folder(folder, names=(), inputs=(), folder_inputs=(), option=No
         folder_inputs=folder_inputs,
         option=option,
     )
+
+
+#: Endings of a file name, not a folder's: `--output report.png` to a command that writes a
+#: folder of files meant one file, and made a folder "report.png" holding them.
+#: A report.pdf or maps.svg (formats none of them writes) made a folder of that name as well.
+#: The trainers' weights and records (.safetensors, .pt, .md) too: `xrf-napari-train embedder
+#: --out dve.safetensors` made a folder of that name.
+FILE_SUFFIXES = (
+    ".png", ".tif", ".tiff", ".jpg", ".jpeg", ".h5", ".hdf5", ".csv", ".html", ".txt",
+    ".pdf", ".svg", ".gif", ".bmp", ".webp", ".json", ".npy", ".npz", ".xlsx", ".zip",
+    ".safetensors", ".pt", ".pth", ".md",
+)  # fmt: skip
+
+
+def check_not_a_file_name(out, command: str, option: str = "--out", prefix: str = "") -> None:
+    """Refuse a new folder `out` (given by `option`) whose name ends like a file's (.png, .h5,
+    .safetensors ...: FILE_SUFFIXES) for `command`, which writes several files into it; an
+    existing folder or file is left to the caller's checks. `xrf-napari-train generate --out
+    set.png` or `embedder --out dve.safetensors` made a folder of that name."""
+    from pathlib import Path
+
+    path = Path(out)
+    if os.path.lexists(path) or path.suffix.lower() not in FILE_SUFFIXES:
+        return
+    raise ValueError(
+        f"{option} {out}: names a file ({path.suffix}); {command} writes several files into a "
+        f"folder: give a folder, e.g. {path.with_suffix('')}{prefix}"
+    )

@@ -9,6 +9,7 @@ import argparse
 import os
 
 from ..argtypes import anode_symbol
+from ..fileutil import check_not_a_file_name
 from ..physics.tube import ANODES as TUBE_ANODES  # importing it reads no table (2-4 ms)
 
 _ANODE = f"X-ray tube anode ({', '.join(TUBE_ANODES[:-1])} or {TUBE_ANODES[-1]})"
@@ -143,18 +144,6 @@ def read_scan(args, **options):
     )
 
 
-#: Endings of a file name, not a folder's: `--output report.png` to a command that writes a
-#: folder of files meant one file, and made a folder "report.png" holding them.
-#: A report.pdf or maps.svg (formats none of them writes) made a folder of that name as well.
-#: The trainers' weights and records (.safetensors, .pt, .md) too: `xrf-napari-train embedder
-#: --out dve.safetensors` made a folder of that name.
-FILE_SUFFIXES = (
-    ".png", ".tif", ".tiff", ".jpg", ".jpeg", ".h5", ".hdf5", ".csv", ".html", ".txt",
-    ".pdf", ".svg", ".gif", ".bmp", ".webp", ".json", ".npy", ".npz", ".xlsx", ".zip",
-    ".safetensors", ".pt", ".pth", ".md",
-)  # fmt: skip
-
-
 def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = False) -> None:
     """Refuse, before any work, an --output that names a file for a command that writes a folder
     of files: an existing file, or a new name ending like a file (.png, .h5, .csv ...). The
@@ -184,19 +173,3 @@ def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = Fal
             f"folder: give a folder (new or existing){prefix}"
         )
     check_not_a_file_name(out, command, "--output", prefix)
-
-
-def check_not_a_file_name(out, command: str, option: str = "--out", prefix: str = "") -> None:
-    """Refuse a new folder `out` (given by `option`) whose name ends like a file's (.png, .h5,
-    .safetensors ...: FILE_SUFFIXES) for `command`, which writes several files into it; an
-    existing folder or file is left to the caller's checks. `xrf-napari-train generate --out
-    set.png` or `embedder --out dve.safetensors` made a folder of that name."""
-    from pathlib import Path
-
-    path = Path(out)
-    if os.path.lexists(path) or path.suffix.lower() not in FILE_SUFFIXES:
-        return
-    raise ValueError(
-        f"{option} {out}: names a file ({path.suffix}); {command} writes several files into a "
-        f"folder: give a folder, e.g. {path.with_suffix('')}{prefix}"
-    )

@@ -165,8 +165,7 @@ def _check_seed(seed: int, out) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from ..cli._args import check_not_a_file_name
-    from ..fileutil import check_output_folder, option_first
+    from ..fileutil import check_not_a_file_name, check_output_folder, option_first
     from .dataset import (
         MAX_N_CUBES,
         GenerateConfig,

@@ -60,8 +60,7 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from ..cli._args import check_not_a_file_name
-    from ..fileutil import check_outputs, printable
+    from ..fileutil import check_not_a_file_name, check_outputs, printable
 
     check_not_a_file_name(args.out, "export-set")  # `--out set.h5` made a folder "set.h5"
     formats = FORMATS if args.format == "all" else (args.format,)

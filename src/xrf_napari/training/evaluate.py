@@ -687,8 +687,7 @@ def check_input_width(rec, emb) -> None:
 
 
 def run(args) -> int:
-    from ..cli._args import check_not_a_file_name
-    from ..fileutil import check_output_folder
+    from ..fileutil import check_not_a_file_name, check_output_folder
 
     if args.out:  # `--out eval.md` made a folder "eval.md"
         check_not_a_file_name(args.out, "evaluate")

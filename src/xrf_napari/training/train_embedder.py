@@ -770,8 +770,7 @@ def run(args) -> int:
 
 
 def _run(args) -> int:
-    from ..cli._args import check_not_a_file_name
-    from ..fileutil import check_output_folder
+    from ..fileutil import check_not_a_file_name, check_output_folder
     from .common import TRAINER_RECORDS, TRAINER_WEIGHTS
 
     check_not_a_file_name(args.out, "embedder")  # `--out dve.safetensors` made that folder

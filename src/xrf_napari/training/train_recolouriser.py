@@ -1120,7 +1120,7 @@ class _Run:
 
 
 def run(args) -> int:
-    from ..cli._args import check_not_a_file_name
+    from ..fileutil import check_not_a_file_name
     from .common import removed_if_failed
     from .distributed import closed_if_started
 
