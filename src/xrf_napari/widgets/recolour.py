@@ -249,6 +249,11 @@ class RecolourWidget(CubeDock):
         scale, _ = yx_transform(cube_layer)
         name = result_name(viewer, cube, "recoloured", cube_display_name(viewer, cube_layer))
         rerun = find_result(viewer, cube, name) is not None
+        with_outline = outline_wanted and result.ambiguity.ambiguous.any()
+        # the line counts the layers as they come, as Embed & cluster's does: "Done." stood over
+        # the outline's adding, Run and Cancel off. No Cancel: the colours and their outline are
+        # one result
+        self.job.begin_adding(1 + bool(with_outline), cancellable=False)
         layer = upsert_layer(
             viewer,
             name,
@@ -260,13 +265,15 @@ class RecolourWidget(CubeDock):
             metadata={"xrf_device": result.device},
         )
         self.remember(cube, "layer", layer)  # the slider and Show act on it while cube is chosen
+        self.job.added(1)
         outline = self._outline_layer(cube)
         added = [layer.name]
         try:
-            if outline_wanted and result.ambiguity.ambiguous.any():
+            if with_outline:
                 yield
                 self._add_outline(cube_layer, result)
                 added.append(self._outline_name(cube_layer))
+                self.job.added(2)
             elif outline is not None:  # an earlier run's outline would now be stale
                 viewer.layers.remove(outline)
             yield
