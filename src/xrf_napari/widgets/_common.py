@@ -341,8 +341,6 @@ class _SurveyHub(QObject):
         ref = weakref.ref(cube)
 
         def store(result):
-            from ..energy import no_lines_refusal
-
             if result is _TOLD:  # not stored: `failed` follows
                 panel.status.setText(NOT_SURVEYED)
             elif ref() is not None:
@@ -357,11 +355,7 @@ class _SurveyHub(QObject):
                 # a copy of the same type: peaks.Suggestions keeps its warning and its tube
                 self._done[key] = (result[0], copy.copy(result[1]))
                 # the panel's own "Done." read as if the dock's action (maps) had run
-                n = len(result[1])
-                words = f"Scan surveyed: {n} element{'s' * (n != 1)} suggested."
-                if not n and (why := no_lines_refusal(ref(), name and name(ref()))):
-                    words = f"Scan surveyed: no element suggested: {why}"
-                panel.status.setText(words)
+                panel.status.setText(surveyed_words(ref(), result[1], name))
                 self.ready.emit(ref())
 
         def ended():
@@ -423,6 +417,17 @@ class _SurveyHub(QObject):
 
 
 SURVEYS = _SurveyHub()
+
+
+def surveyed_words(cube, suggested, name=None) -> str:
+    """The line of a survey of `cube` that ended well, suggesting `suggested` ("Scan surveyed: 5
+    elements suggested."); name(cube): what the line calls the scan (CubeDock.scan_name)."""
+    from ..energy import no_lines_refusal
+
+    n = len(suggested)
+    if not n and (why := no_lines_refusal(cube, name and name(cube))):
+        return f"Scan surveyed: no element suggested: {why}"
+    return f"Scan surveyed: {n} element{'s' * (n != 1)} suggested."
 
 
 def scan_tube(cube) -> str | None:
@@ -1284,6 +1289,14 @@ class CubeDock(QWidget):
                 self.job.show_state(self._scan_state(self._cube))
             elif self._cube is not None and survey:  # one the user did not ask for: the
                 self.job.show_state(self._scan_state(self._cube))  # scan shown's line
+                if not self.job.status.text():
+                    # surveyed (or being surveyed) in another dock: the line went blank after
+                    # "Stopping...", where this dock's own survey of it said how it went
+                    known = SURVEYS.get(self._cube)
+                    if known is not None:
+                        self._say_of_survey(surveyed_words(self._cube, known[1], self.scan_name))
+                    elif SURVEYS.is_running(self._cube):
+                        self._say_of_survey(SURVEYED_ELSEWHERE)
             elif self._cube is not None:
                 # closed ("Stopped: the scan b.h5 was closed.", "The scan b.h5 was closed; its
                 # result was dropped."): the line keeps those words, the only ones saying what
