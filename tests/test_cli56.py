@@ -53,13 +53,20 @@ def test_generate_refuses_a_manifest_it_did_not_write_and_keeps_it(tmp_path, cap
     assert "holds no set" not in err and "manifest.json, which is not JSON (" in err, err
 
 
-def test_a_non_text_anode_is_refused_not_passed_over_for_the_files():
+def test_a_non_text_anode_is_read_or_refused_not_passed_over_for_the_files():
     """detector.named_anode(metadata, 45) (Rh's atomic number) returned the file's anode, as if
-    none were given. Fails on the parent: no ValueError."""
+    none were given: it is Rh, as symbol_or_refuse reads 45 from a file or --anode; a value that
+    is no atomic number is refused. Fails on the parent: Mo, and no ValueError."""
+    import numpy as np
+
     from xrf_napari.detector import named_anode
 
-    with pytest.raises(ValueError, match=r"anode 45 \(int\) is not an element symbol"):
-        named_anode({"instrument": {"anode": "Mo"}}, 45)
+    file_says_mo = {"instrument": {"anode": "Mo"}}
+    assert named_anode(file_says_mo, 45) == "Rh"
+    assert named_anode(file_says_mo, np.int64(42)) == "Mo"
+    for bad in (45.5, True, 200, [45]):
+        with pytest.raises(ValueError, match=r"is not an element symbol, name or atomic number"):
+            named_anode(file_says_mo, bad)
     assert named_anode({}, "rh") == "Rh"  # a guard: text as before
 
 

@@ -228,13 +228,19 @@ def named_anode(metadata, given: str | None = None) -> str | None:
     reading of every consumer of "the file's" tube: the element suggestion, the maps' overlaps,
     the pigment fit, the training-data report and the docks' Instrument rows read only the file's,
     so a tube given to read_cube reached the calibration and stopped there (the docks suggested
-    elements as if the tube were unknown). A `given` that is no text (45, meaning Rh's Z) is
-    refused: it was passed over for the file's anode without a word."""
+    elements as if the tube were unknown). A `given` atomic number (45) is its element (Rh), as
+    symbol_or_refuse reads one from a file or --anode; any other non-text value is refused: 45
+    was passed over for the file's anode without a word."""
+    import numbers
+
     if given is not None and not isinstance(given, str):
-        raise ValueError(
-            f"anode {given!r} ({type(given).__name__}) is not an element symbol: give the X-ray "
-            "tube's anode as text, e.g. 'Rh'"
+        refusal = ValueError(
+            f"anode {given!r} ({type(given).__name__}) is not an element symbol, name or atomic "
+            "number: give the X-ray tube's anode, e.g. 'Rh' or 45"
         )
+        if isinstance(given, bool) or not isinstance(given, numbers.Integral):
+            raise refusal
+        return symbol_or_refuse(int(given), refusal)
     if isinstance(given, str) and given.strip():
         return _symbol_or_as_written(given.strip())
     return anode_from_metadata(metadata or {}) or given_anode(metadata)
