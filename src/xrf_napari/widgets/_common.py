@@ -1079,13 +1079,21 @@ class CubeDock(QWidget):
         is the scan's status line as soon as the scan is chosen, and Run refuses with it before
         any work (refuse_scan). Said only once Run was pressed, the refusal came as the job's
         error after the models had loaded, and Pigments left a "whole scan" layer behind. Here
-        the models' refusal, for docks naming themselves in `models_dock`; Recolour and Embed &
-        cluster add a scan of too few pixels for them."""
+        the models' refusal, for docks naming themselves in `models_dock`: a scan without an
+        energy calibration (energy.uncalibrated_refusal, as Elemental maps'; not while one is
+        being fitted, nor where a pass failed reading its file), whose channel numbers the
+        models read as keV (an .npy with Fe K at 6.4 keV: 0.4 % of its counts read, the
+        strongest at 17.5 keV) and Run went on to garbage; Recolour and Embed & cluster add a
+        scan of too few pixels for them. On again as a calibration arrives
+        (_layer_metadata_changed)."""
         if not self.models_dock:
             return ""
-        from ..energy import off_grid_refusal
+        from ..energy import off_grid_refusal, uncalibrated_refusal
 
-        why = off_grid_refusal(cube, "the models", self.scan_name(cube))
+        name = self.scan_name(cube)
+        waits = awaits_calibration(cube) or read_failed(cube)
+        why = "" if waits else uncalibrated_refusal(cube, name, "read by the models")
+        why = why or off_grid_refusal(cube, "the models", name)
         return f"{self.models_dock}: {why}" if why else ""
 
     def scan_name(self, cube) -> str:

@@ -1,0 +1,58 @@
+"""Session 56, defects helpers left: Recolour and Embed & cluster refuse a scan without an energy
+calibration as it is chosen (energy.uncalibrated_refusal, as Elemental maps and Pigments do)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+
+def test_models_docks_are_off_on_a_scan_without_calibration_and_on_as_one_arrives(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Fails on the parent: on a scan left without an energy calibration (an .npy with no peaks
+    to calibrate from) Recolour's and Embed & cluster's Run stayed on, and the models read its
+    channel numbers as keV (Fe K at 6.4 keV: 0.4 % of the counts read, the strongest at
+    17.5 keV), making regions and colours of that. Run is off as the scan is chosen, saying why
+    in the energy module's words, not while the automatic calibration is being fitted, and on
+    again once a calibration arrives."""
+    from _napari_helpers import open_cube, wait_idle
+
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io import AUTO_PENDING
+    from xrf_napari.widgets._layerkinds import CUBE_KEY, layer_cube
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+    from xrf_napari.widgets.recolour import RecolourWidget
+
+    path = tmp_path / "flat.npy"
+    np.save(path, np.ones((4, 5, 256), np.uint16))
+    viewer = make_napari_viewer()
+    docks = (RecolourWidget(viewer), EmbedClusterWidget(viewer))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layers = open_cube(viewer, path)
+    cube = layer_cube(layers[0])
+    assert cube.calibration.source == "none"
+    for dock in docks:
+        wait_idle(qtbot, dock.job)
+        run = dock.job.run_button
+        assert not run.isEnabled(), dock.models_dock
+        for said in (run.toolTip(), dock.job.status.text()):
+            assert said.startswith(
+                f"{dock.models_dock}: flat: no energy calibration, so its lines cannot be read"
+            ), said
+        assert dock.run() is None  # refused before any model loads
+        fitting = cube.with_calibration(cube.calibration)
+        fitting.metadata["auto_calibration"] = AUTO_PENDING
+        assert dock.scan_refusal(fitting) == ""  # Run waits for it
+    calibrated = cube.with_calibration(Calibration(0.0, 0.1, source="user"))
+    for layer in layers:  # a calibration arrives, as _reader._deliver_sum puts one
+        if layer_cube(layer) is cube:
+            layer.metadata = {**layer.metadata, CUBE_KEY: calibrated}
+    for dock in docks:
+        wait_idle(qtbot, dock.job)
+        assert dock.current_cube() is calibrated
+        run = dock.job.run_button
+        assert run.isEnabled() and "no energy calibration" not in run.toolTip(), run.toolTip()
+
