@@ -56,3 +56,19 @@ def test_models_docks_are_off_on_a_scan_without_calibration_and_on_as_one_arrive
         run = dock.job.run_button
         assert run.isEnabled() and "no energy calibration" not in run.toolTip(), run.toolTip()
 
+
+def test_maps_refuse_an_uncalibrated_cube_in_the_docks_words(tmp_path):
+    """Fails on the parent: the maps said "the cube <path> has no energy calibration, ..." in
+    words of their own, where the docks and the pigment fit say energy.uncalibrated_refusal's;
+    now those, naming the file."""
+    import pytest
+
+    from xrf_napari.analysis.maps import plan_for_cube
+    from xrf_napari.cube import Cube
+    from xrf_napari.energy import Calibration, uncalibrated_refusal
+
+    cube = Cube(np.ones((2, 2, 64), np.uint16), Calibration.uncalibrated(), path=tmp_path / "a.npy")
+    with pytest.raises(ValueError) as raised:
+        plan_for_cube(cube, ["Fe"])
+    assert str(raised.value) == uncalibrated_refusal(cube, str(tmp_path / "a.npy"))
+

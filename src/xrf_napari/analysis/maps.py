@@ -955,14 +955,14 @@ def scan_fwhm_mn_ev(cube, spectrum) -> float | None:
 
 # -- maps --------------------------------------------------------------------------------------
 def _check_calibrated(cube) -> None:
-    from ..energy import HOW_TO_CALIBRATE
+    """A cube without an energy calibration refused in the docks' and the pigment fit's words
+    (energy.uncalibrated_refusal), naming its file (else the scan)."""
+    from ..energy import uncalibrated_refusal
+    from ..fileutil import printable
 
-    if cube.calibration.source == "none":
-        where = f" {cube.path}" if cube.path else ""
-        raise ValueError(
-            f"the cube{where} has no energy calibration, so its lines cannot be found: "
-            f"{HOW_TO_CALIBRATE}"
-        )
+    why = uncalibrated_refusal(cube, printable(cube.path) if cube.path else None)
+    if why:
+        raise ValueError(why)
 
 
 def plan_for_cube(
