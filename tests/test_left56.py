@@ -72,3 +72,24 @@ def test_maps_refuse_an_uncalibrated_cube_in_the_docks_words(tmp_path):
         plan_for_cube(cube, ["Fe"])
     assert str(raised.value) == uncalibrated_refusal(cube, str(tmp_path / "a.npy"))
 
+
+def test_pigments_labels_kept_in_external_raw_files_read_from_another_folder(tmp_path, monkeypatch):
+    """Fails on the parent: `xrf-napari pigments --labels labels.h5` read the map with plain
+    h5py, which looks for an external raw file in the working directory, so labels kept in a .raw
+    beside the file failed "unable to open external raw data file" from any other folder; read
+    as the counts and targets are (io.lazy.read_whole)."""
+    import h5py
+
+    from xrf_napari.cli.pigments_cmd import read_labels
+
+    folder = tmp_path / "set"
+    folder.mkdir()
+    lab = (np.arange(12, dtype=np.int32).reshape(3, 4) % 3) + 1
+    lab.tofile(folder / "labels.raw")
+    monkeypatch.chdir(folder)  # the raw file named relatively, as beside the labels file
+    with h5py.File(folder / "labels.h5", "w") as f:
+        f.create_dataset("labels", shape=lab.shape, dtype=lab.dtype,
+                         external=[("labels.raw", 0, lab.nbytes)])  # fmt: skip
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    np.testing.assert_array_equal(read_labels(folder / "labels.h5", (3, 4)), lab)

@@ -212,6 +212,7 @@ def _h5_labels(path: Path, shape, mismatch: str) -> np.ndarray:  # noqa: F821
 
     from ..errors import CubeReadError
     from ..io.hdf5 import broken_link, open_hdf5
+    from ..io.lazy import read_whole
 
     try:
         f = open_hdf5(path)
@@ -234,7 +235,10 @@ def _h5_labels(path: Path, shape, mismatch: str) -> np.ndarray:  # noqa: F821
             )
         if d.shape != tuple(shape):
             raise _Refused(mismatch.format(d.shape))
-        lab = d[()]
+        try:  # one kept in external raw files read from beside the file, as the counts are
+            lab = read_whole(d, path)
+        except (CubeReadError, OSError) as exc:
+            raise _Refused(f"--labels {exc}") from None
     if name == "targets/labels":  # the generator's truth labels count from 0
         lab = lab.astype(np.int32) + 1
     return lab
