@@ -20,7 +20,7 @@ def test_the_stage_line_names_only_the_resolution_it_estimates(
     from xrf_napari.analysis import pigment_fit
     from xrf_napari.widgets.pigments import PigmentsWidget
 
-    def tried(profile):  # the first instrument tried ends the run: the line was said before it
+    def tried(profile, **kw):  # the first instrument tried ends the run: said before it
         raise RuntimeError(f"stand-in: tried {profile.anode} at {profile.fwhm_mn_ev} eV")
 
     monkeypatch.setattr(pigment_fit, "component_library", tried)
