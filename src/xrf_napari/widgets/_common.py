@@ -421,11 +421,15 @@ SURVEYS = _SurveyHub()
 
 def surveyed_words(cube, suggested, name=None) -> str:
     """The line of a survey of `cube` that ended well, suggesting `suggested` ("Scan surveyed: 5
-    elements suggested."); name(cube): what the line calls the scan (CubeDock.scan_name)."""
-    from ..energy import no_lines_refusal
+    elements suggested."); name(cube): what the line calls the scan (CubeDock.scan_name). A scan
+    without an energy calibration, whose survey suggests nothing as it finds no line, says so
+    (energy.uncalibrated_refusal, as the other docks' Run): it read "Scan surveyed: 0 elements
+    suggested.", as if its spectrum held no element."""
+    from ..energy import no_lines_refusal, uncalibrated_refusal
 
     n = len(suggested)
-    if not n and (why := no_lines_refusal(cube, name and name(cube))):
+    called = name and name(cube)
+    if not n and (why := uncalibrated_refusal(cube, called) or no_lines_refusal(cube, called)):
         return f"Scan surveyed: no element suggested: {why}"
     return f"Scan surveyed: {n} element{'s' * (n != 1)} suggested."
 
