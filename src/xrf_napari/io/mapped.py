@@ -49,6 +49,16 @@ class GuardedMap(np.memmap):
         super().__array_finalize__(obj)
         self._guard = getattr(obj, "_guard", None) if self._mmap is not None else None
 
+    def __array_wrap__(self, arr, context=None, return_scalar=False):
+        """What a ufunc or reduction makes of the map is a plain array or a number, as np.memmap
+        makes of itself: np.memmap leaves a subclass's results its class, so np.sum(cube.data)
+        was a 0-d GuardedMap (unhashable, repr "GuardedMap(25)") and cube.data + 1 an np.memmap
+        with no map behind it."""
+        arr = super().__array_wrap__(arr, context, return_scalar)
+        if arr is self or not isinstance(arr, GuardedMap) or arr._mmap is not None:
+            return arr
+        return arr[()] if return_scalar else arr.view(np.ndarray)
+
     def __getitem__(self, key):
         if self._guard is not None:
             self._require(key)
