@@ -159,17 +159,19 @@ def test_interrupted_pigments_leaves_the_earlier_report_whole(scan, tmp_path, mo
 
 # -- item 4 and 12: the out-of-distribution line; too few pixels -----------------------------------
 def test_embed_warns_about_a_scan_unlike_the_training_data(toy, tmp_path, capsys):
-    """As recolour and the Embed dock: an uncalibrated scan of noise gets a WARNING line (before:
-    regions and a silhouette, not a word), recorded in labels.h5 too."""
+    """As recolour and the Embed dock: a scan of noise gets a WARNING line (before: regions and
+    a silhouette, not a word), recorded in labels.h5 too. Calibrated by a sidecar: one left
+    without a calibration is refused since uncal56 (tests/test_uncal56.py)."""
     _, weights = toy
     noise = tmp_path / "noise.npy"
     np.save(noise, np.random.default_rng(0).poisson(5, (8, 8, 256)).astype(np.uint16))
+    (tmp_path / "noise.json").write_text('{"offset": 0.0, "gain": 0.05}', encoding="utf-8")
     assert _embed(noise, tmp_path / "o", weights, "--no-pool", "-k", "2") == 0
     err = capsys.readouterr().err
     assert "WARNING: This scan is unlike the models' training data" in err
-    assert "no energy calibration" in err
+    assert "no peaks" in err
     with h5py.File(tmp_path / "o" / "labels.h5") as f:
-        assert f.attrs["ood_warning"] and "no energy calibration" in f.attrs["ood"]
+        assert f.attrs["ood_warning"] and "no peaks" in f.attrs["ood"]
 
 
 @pytest.mark.parametrize("hw", [(1, 1), (3, 3)])

@@ -192,12 +192,16 @@ def test_a_locked_hdf5_file_is_called_locked_not_unreadable(tmp_path):
 # item 13: no lines named without a calibration
 
 
-def test_an_uncalibrated_scan_names_no_lines_in_the_ambiguity_line(files, capsys):
-    out = files / "noise.png"
-    argv = ["recolour", str(files / "noise.npy"), "-o", str(out), "--device", "cpu"]
-    assert main(argv + _weights(files)) == 0
-    err = capsys.readouterr().err
-    assert "calibration none" in err
-    assert "No energy calibration: element lines cannot be named" in err
-    assert "The lines do not fix the colour" not in err
-    assert out.exists()
+def test_an_uncalibrated_scan_names_no_lines_in_the_ambiguity_line(files):
+    """The command and the dock refuse such a scan since uncal56 (tests/test_uncal56.py); the
+    recolouring called from Python still names no lines on it."""
+    from xrf_napari.analysis.recolour import iter_recolour
+    from xrf_napari.io import read_cube
+    from xrf_napari.progress import run_to_end
+
+    cube = read_cube(files / "noise.npy")
+    assert cube.calibration.source == "none"
+    weights = {"weights": files / "uvit.safetensors", "embedder_weights": files / "dve.safetensors"}
+    said = run_to_end(iter_recolour(cube, device="cpu", **weights)).ambiguity.message(names=None)
+    assert "No energy calibration: element lines cannot be named" in said
+    assert "The lines do not fix the colour" not in said

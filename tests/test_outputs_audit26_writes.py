@@ -211,17 +211,27 @@ def test_pigments_of_a_name_that_is_not_utf8(painted, tmp_path):
 # -- 6. cluster_spectra.csv of an uncalibrated scan; one layout ----------------------------------
 @pytest.fixture(scope="module")
 def flat(tmp_path_factory):
-    """Flat noise: the automatic calibration fails, the scan has channels only."""
+    """Flat noise, calibrated by a sidecar: the automatic calibration finds no peaks in it, and
+    embed and the Embed dock refuse a scan left without one (tests/test_uncal56.py)."""
     path = tmp_path_factory.mktemp("flat") / "flat.npy"
     rng = np.random.default_rng(0)
     np.save(path, rng.poisson(1.0, (24, 20, 512)).astype(np.uint16))
+    path.with_suffix(".json").write_text('{"offset": 0.0, "gain": 0.04}', encoding="utf-8")
     return path
 
 
-def test_embed_cli_csv_of_an_uncalibrated_scan_counts_channels(flat, dve, tmp_path):
-    out = tmp_path / "emb"
-    assert _embed(flat, out, dve) == 0
-    lines = (out / "cluster_spectra.csv").read_text(encoding="utf-8").splitlines()
+def test_cluster_spectra_csv_of_an_uncalibrated_scan_counts_channels(tmp_path):
+    """Its first column was energy_keV over channel numbers (embed's CLI and dock refuse such
+    a scan since uncal56; the one writer still says what its column is)."""
+    from xrf_napari.analysis.export import save_cluster_spectra
+
+    out = tmp_path / "cluster_spectra.csv"
+    spectra = np.ones((3, 4))
+    save_cluster_spectra(
+        out, np.arange(4.0), spectra, [5, 6, 7], source="flat.npy", calibration="none",
+        labels_file="labels.h5",
+    )  # fmt: skip
+    lines = out.read_text(encoding="utf-8").splitlines()
     assert "calibration none" in lines[0] and "labels in labels.h5" in lines[0]
     assert lines[1].startswith("# pixels per cluster: cluster_1=")
     assert lines[2] == "channel,cluster_1,cluster_2,cluster_3"
@@ -237,10 +247,10 @@ def test_embed_dock_csv_has_the_cli_layout(make_napari_viewer, qtbot, flat, dve,
     assert _embed(flat, tmp_path / "cli", dve) == 0
     dock = csv.read_text(encoding="utf-8").splitlines()
     cli = (tmp_path / "cli" / "cluster_spectra.csv").read_text(encoding="utf-8").splitlines()
-    assert dock[2] == cli[2] == "channel,cluster_1,cluster_2,cluster_3"
-    assert "calibration none" in dock[0] and "labels in regions.tif" in dock[0]
+    assert dock[2] == cli[2] == "energy_keV,cluster_1,cluster_2,cluster_3"
+    assert "calibration source: file" in dock[0] and "labels in regions.tif" in dock[0]
     assert dock[1].split(": ")[0] == cli[1].split(": ")[0] == "# pixels per cluster"
-    assert [r.split(",")[0] for r in dock[3:6]] == ["0", "1", "2"]
+    assert dock[0].split("; ")[1:2] == cli[0].split("; ")[1:2]  # the first column said alike
 
 
 # -- 10. report colours rounded, not truncated ---------------------------------------------------

@@ -112,18 +112,18 @@ def off_grid_refusal(cube, reader: str, name: str | None = None) -> str:
     )
 
 
-def uncalibrated_refusal(cube, name: str | None = None, cannot: str = "found") -> str:
+def uncalibrated_refusal(
+    cube, name: str | None = None, cannot: str = "found", how: str = HOW_TO_CALIBRATE
+) -> str:
     """Why what reads a scan's lines cannot work on it ("" if it can): it has no energy
     calibration ("<name>: no energy calibration, so its lines cannot be <cannot>: " and what
-    works, HOW_TO_CALIBRATE). The pigment fit's refusal (pigment_fit.fit_refusal), and the
-    Elemental maps dock's, which kept Make maps on for such a scan and failed once it ran.
+    works, `how`: HOW_TO_CALIBRATE, or the commands' options, cli._args.refuse_uncalibrated).
+    The pigment fit's refusal (pigment_fit.fit_refusal), the docks', and the commands', which
+    wrote recolour's colours and embed's regions of channel numbers read as keV with a warning.
     name: as off_grid_refusal's."""
     if getattr(cube, "calibration", None) is None or cube.calibration.source != "none":
         return ""
-    return (
-        f"{name or cube.name}: no energy calibration, so its lines cannot be {cannot}: "
-        f"{HOW_TO_CALIBRATE}"
-    )
+    return f"{name or cube.name}: no energy calibration, so its lines cannot be {cannot}: {how}"
 
 
 def no_lines_refusal(cube, name: str | None = None) -> str:

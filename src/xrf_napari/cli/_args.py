@@ -144,6 +144,29 @@ def read_scan(args, **options):
     )
 
 
+def refuse_uncalibrated(args, cube, cannot: str) -> None:
+    """A scan left without an energy calibration (no sidecar, no peaks for the automatic one, or
+    --no-auto-calibration) refused before any model is loaded or region fitted, in the docks'
+    words (energy.uncalibrated_refusal), naming INPUT and the options that give it one: recolour
+    and embed wrote colours and regions of channel numbers read as keV (Fe K-alpha at 6.4 keV
+    read from channel 6.4), with only a warning. `cannot`: as uncalibrated_refusal's."""
+    from ..energy import uncalibrated_refusal
+
+    way = (
+        "leave out --no-auto-calibration, for the calibration from its peaks"
+        if args.no_auto_calibration
+        else "name the tube with --anode if it is not Rh"
+    )
+    how = (
+        'give the file one (a JSON sidecar beside it, {"offset": ..., "gain": ...} in keV, or the '
+        f".rpl's depth-origin and depth-scale keys), or {way} (docs/user_guide.md, 'Fixing a "
+        "calibration')"
+    )
+    why = uncalibrated_refusal(cube, args.input, cannot, how)
+    if why:
+        raise ValueError(why)
+
+
 def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = False) -> None:
     """Refuse, before any work, an --output that names a file for a command that writes a folder
     of files: an existing file, or a new name ending like a file (.png, .h5, .csv ...). The

@@ -257,7 +257,7 @@ def run(args) -> int:
     from ..analysis.ood import check_scan
     from ..analysis.pigment_fit import too_few_for_regions
     from ..progress import run_to_end, tqdm_callback
-    from ._args import read_scan
+    from ._args import read_scan, refuse_uncalibrated
 
     cube = read_scan(args)
     pigments = f"`xrf-napari pigments {shlex.quote(args.input)}`"
@@ -269,6 +269,7 @@ def run(args) -> int:
         raise ValueError(f"--clusters {args.clusters}: {too_few_for_k(args.clusters, n)}")
     from ..energy import refuse_off_grid
 
+    refuse_uncalibrated(args, cube, "read by the models")  # as the Embed dock, before the model
     refuse_off_grid(cube, "the models")  # before the model, a warning and a note
     from ..models.weights import weights_option
 
@@ -278,7 +279,8 @@ def run(args) -> int:
     check_output_room(
         paths, output_shares(h, w, emb.model.latent_dim, args.clusters or args.k_range[1], c)
     )
-    # as recolour and the Embed dock: regions of an uncalibrated or empty scan came with no word
+    # as recolour and the Embed dock: regions of an empty scan, or one unlike the training data,
+    # came with no word
     ood = check_scan(cube, args.weights, str(emb.device), anode=args.anode)  # the Embed panel's
     print(("WARNING: " if ood.warn else "") + ood.message(), file=sys.stderr)
     pool, note = pooling.decide(cube, not args.no_pool)

@@ -388,7 +388,7 @@ def run(args) -> int:
     from ..argtypes import running_argv
     from ..energy import refuse_off_grid
     from ..fileutil import check_output_folder, printable
-    from ._args import check_output_folder_name, read_scan
+    from ._args import check_output_folder_name, read_scan, refuse_uncalibrated
 
     out = Path(args.output)
     check_output_folder_name(out, "pigments", inputs=[args.input, args.labels, args.photo])
@@ -426,13 +426,7 @@ def run(args) -> int:
                 f"--colour-prior: {exc} (as `xrf-napari recolour` says), so the SmallUViT gives "
                 "no colour to weigh the paints by: leave out --colour-prior"
             ) from None
-    if cube.calibration.source == "none":  # before minutes of embedding, not after
-        raise ValueError(
-            f"{args.input}: no energy calibration, so its lines cannot be fitted: give the file "
-            'one (a JSON sidecar beside it, {"offset": ..., "gain": ...} in keV, or the .rpl\'s '
-            "depth-origin and depth-scale keys), or name the tube with --anode if it is not Rh "
-            "(docs/user_guide.md, 'Fixing a calibration')"
-        )
+    refuse_uncalibrated(args, cube, "fitted")  # before minutes of embedding, not after
     # before the photograph is read and the regions found, in the fit's words
     refuse_off_grid(cube, "the fit")
     # an anode the forward model does not know (given, or the file's) is refused now, from the

@@ -186,12 +186,13 @@ def run(args) -> int:
         save_rgb,
     )
     from ..progress import run_to_end, tqdm_callback
-    from ._args import read_scan
+    from ._args import read_scan, refuse_uncalibrated
 
     cube = read_scan(args)
     check_image(str(args.input), cube.shape)
     from ..energy import refuse_off_grid
 
+    refuse_uncalibrated(args, cube, "read by the models")  # as the Recolour dock, before the model
     refuse_off_grid(cube, "the models")  # before the model and "recolouring ..."
     from ..models.weights import weights_option
 
