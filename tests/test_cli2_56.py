@@ -4,6 +4,9 @@ a float, each refused or said as the user typed it."""
 
 from __future__ import annotations
 
+import os
+
+import pytest
 from test_cli55 import _refusal
 
 from xrf_napari.cli import CommandParser
@@ -30,3 +33,13 @@ def test_different_values_read_under_two_spellings_are_still_refused(capsys):
         "error: -k 03 and --clusters 4: the same option (--clusters), given two different "
         "values; give one"
     ), err
+
+
+def test_a_new_folder_named_with_a_trailing_separator_is_taken(tmp_path):
+    """`generate --out set.h5/` was refused as "names a file (.h5)", although the separator
+    asks for a folder; `--out set.h5` still is. Fails on the parent: ValueError."""
+    from xrf_napari.fileutil import check_not_a_file_name
+
+    assert check_not_a_file_name(f"{tmp_path / 'set.h5'}{os.sep}", "generate") is None
+    with pytest.raises(ValueError, match=r"names a file \(\.h5\)"):
+        check_not_a_file_name(str(tmp_path / "set.h5"), "generate")

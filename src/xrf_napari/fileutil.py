@@ -933,7 +933,9 @@ def check_not_a_file_name(out, command: str, option: str = "--out", prefix: str 
     from pathlib import Path
 
     path = Path(out)
-    if os.path.lexists(path) or path.suffix.lower() not in FILE_SUFFIXES:
+    # `--out set.h5/`: the separator ends a folder's name, asked for as one
+    folder = str(out).endswith(tuple(s for s in (os.sep, os.altsep) if s))
+    if folder or os.path.lexists(path) or path.suffix.lower() not in FILE_SUFFIXES:
         return
     raise ValueError(
         f"{option} {out}: names a file ({path.suffix}); {command} writes several files into a "
