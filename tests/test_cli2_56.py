@@ -43,3 +43,25 @@ def test_a_new_folder_named_with_a_trailing_separator_is_taken(tmp_path):
     assert check_not_a_file_name(f"{tmp_path / 'set.h5'}{os.sep}", "generate") is None
     with pytest.raises(ValueError, match=r"names a file \(\.h5\)"):
         check_not_a_file_name(str(tmp_path / "set.h5"), "generate")
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ('{"lr": 1e400}', "lr: 1e400 is out of range: it must be above 0"),
+        ('{"steps": -1E999}', "steps must be a whole number, not -1E999 (too large for a number"),
+    ],
+)
+def test_a_config_number_too_large_for_a_float_is_said_as_written(text, said, tmp_path):
+    """A config file's "lr": 1e400 was refused as "lr: inf is out of range", a value the file
+    does not hold (json reads it as inf): said as written now. Fails on the parent: "inf"."""
+    from xrf_napari.models.dve import DEFAULT_CONFIG
+    from xrf_napari.training.common import check_config, read_config
+    from xrf_napari.training.train_embedder import DEFAULT_TRAIN_CONFIG, config_ranges
+
+    path = tmp_path / "c.json"
+    path.write_text(text, encoding="utf-8")
+    defaults = {k: v for k, v in DEFAULT_TRAIN_CONFIG.items() if k != "model"}
+    with pytest.raises(ValueError) as exc:
+        check_config(read_config(path), defaults, DEFAULT_CONFIG, path, (), config_ranges())
+    assert str(exc.value).startswith(f"--config {path}: {said}"), exc.value

@@ -201,9 +201,34 @@ def read_config(path):
     if not text.strip():  # json said "Expecting value: line 1 column 1 (char 0)"
         raise ValueError(f"--config {path}: the file is empty")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_float=_config_number)
     except ValueError as exc:
         raise ValueError(f"--config {path}: not valid JSON: {exc}") from exc
+
+
+class _Overflowed(float):
+    """A config file's number too large for a float (1e400), read as inf, with `written`, its
+    text in the file: check_config's refusals named it "inf", a value the file does not hold."""
+
+    written: str
+
+
+def _config_number(text: str) -> float:
+    """json's parse_float for a config file: float(text), an overflowing one as _Overflowed."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        value = _Overflowed(value)
+        value.written = text
+    return value
+
+
+def _as_written(value) -> str:
+    """`value`, a config setting, as check_config's refusals say it: repr, or an overflowing
+    number as the file has it ("1e400 (too large for a number: read as inf)")."""
+    written = getattr(value, "written", None)
+    if written is None:
+        return repr(value)
+    return f"{written} (too large for a number: read as {value:g})"
 
 
 def _unknown_keys(path, unknown: list[str], known) -> ValueError:
@@ -258,7 +283,7 @@ def check_config(
         else:
             ok, want = isinstance(value, type(default)), f"a {type(default).__name__}"
         if not ok:
-            raise ValueError(f"--config {path}: {key} must be {want}, not {value!r}")
+            raise ValueError(f"--config {path}: {key} must be {want}, not {_as_written(value)}")
     import argparse
 
     for key, value, _ in pairs:
@@ -267,7 +292,7 @@ def check_config(
             continue
         for item in value if isinstance(value, list) else [value]:
             try:
-                parse(str(item))
+                parse(getattr(item, "written", str(item)))  # argtypes says 1e400 as written
             except argparse.ArgumentTypeError as exc:
                 raise ValueError(f"--config {path}: {key}: {exc}") from None
     return user
