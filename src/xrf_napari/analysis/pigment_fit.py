@@ -1206,6 +1206,31 @@ ESCAPE_SLACK = 3.0
 MINOR_LINE_SLACK = 3.0
 #: The families of those weak lines (elements.minor_lines).
 MINOR_FAMILIES = ("Ll", "Ln")
+#: An L-gamma family whose strongest line (L-gamma1, L2-N4) lies this far (keV) or more from the
+#: family's mean energy names peaks by that line too: lead's L-gamma1 is at 14.76 keV, its L1-N2,3
+#: lines at 15.10-15.22 and the family's mean 14.98, more than a line tolerance (0.13 keV there)
+#: away, and a lead-white priming's L-gamma1 left short read "unidentified peak at 14.78 keV"
+#: (3 regions of the W and Mo main-table panels). So for Au, Hg, Pb, Bi (0.21-0.22 keV); the
+#: lighter elements' lie within 0.16 keV, a line's width there. Not tungsten's (0.20 keV): its
+#: L-gamma1 (11.29 keV, 0.08 keV from Se K-alpha) took a selenium line added to a Cu panel's
+#: region where a W L-alpha residual lent tungsten support (/work/runs56/revP56/inject.py).
+L_GAMMA1_SPLIT_KEV = 0.205
+
+
+@lru_cache(maxsize=64)
+def _l_gamma1(symbol: str) -> tuple:
+    """The element's L-gamma1 line, labelled L-gamma, where it stands apart from the family's
+    mean (L_GAMMA1_SPLIT_KEV); else none."""
+    from ..elements import element_lines, transition_lines
+
+    mean = next((ln for ln in element_lines(symbol) if ln.family == "Lg"), None)
+    g = [t for t in transition_lines(symbol) if t.family == "Lg"]
+    if mean is None or not g:
+        return ()
+    g1 = max(g, key=lambda t: t.weight)
+    return (g1,) if abs(g1.energy - mean.energy) >= L_GAMMA1_SPLIT_KEV else ()
+
+
 #: A residual peak is a line left unexplained where it stands this many times the residual's own
 #: noise above the residual's slow trend (`_unexplained`).
 UNEXPLAINED_SIGMA = 6.0
@@ -1309,6 +1334,7 @@ def _unexplained(
         ln
         for ln in all_lines(PAINTING_ELEMENTS + air, 1.0, 27.0)
         + [m for s in PAINTING_ELEMENTS + air for m in minor_lines(s) if 1.0 <= m.energy <= 27.0]
+        + [g for s in PAINTING_ELEMENTS + air for g in _l_gamma1(s) if 1.0 <= g.energy <= 27.0]
         if ln.element != profile.anode
     ]
     escapes, p_esc = _escape_lines(profile.anode)
