@@ -25,3 +25,17 @@ def test_what_numpy_computes_from_a_guarded_map_is_a_plain_array_or_number(tmp_p
     row = data[1]  # a view of the map: still guarded
     assert isinstance(row, GuardedMap) and row._guard is not None
     np.testing.assert_array_equal(row, values[1])
+
+
+def test_a_guarded_maps_results_are_plain_under_numpy_1s_call_too(tmp_path):
+    """numpy 1 (pyproject: numpy>=1.26) calls __array_wrap__(arr, context), where numpy 2 adds
+    return_scalar: the wrap of 693871f5 passed three arguments on to np.memmap's, which takes
+    two there (every ufunc of the map a TypeError), and made no number of a 0-d result without
+    return_scalar. Called as numpy 1 calls it, a 0-d result is its number, as np.memmap gives.
+    Fails on the parent: a 0-d array."""
+    np.save(tmp_path / "scan.npy", np.ones((2, 3, 64), np.uint16))
+    data = read_cube(tmp_path / "scan.npy", auto_calibrate=False).data
+    got = data.__array_wrap__(np.array(7, np.uint64), None)  # numpy 1's call: (arr, context)
+    assert type(got) is np.uint64 and got == 7
+    got = data.__array_wrap__(np.arange(3), None)
+    assert type(got) is np.ndarray

@@ -49,15 +49,17 @@ class GuardedMap(np.memmap):
         super().__array_finalize__(obj)
         self._guard = getattr(obj, "_guard", None) if self._mmap is not None else None
 
-    def __array_wrap__(self, arr, context=None, return_scalar=False):
+    def __array_wrap__(self, arr, *args, **kwargs):
         """What a ufunc or reduction makes of the map is a plain array or a number, as np.memmap
         makes of itself: np.memmap leaves a subclass's results its class, so np.sum(cube.data)
         was a 0-d GuardedMap (unhashable, repr "GuardedMap(25)") and cube.data + 1 an np.memmap
-        with no map behind it."""
-        arr = super().__array_wrap__(arr, context, return_scalar)
+        with no map behind it. `args`: numpy 2 passes (context, return_scalar), numpy 1 (context)
+        and a 0-d result is its number there, as np.memmap has it."""
+        arr = super().__array_wrap__(arr, *args, **kwargs)
         if arr is self or not isinstance(arr, GuardedMap) or arr._mmap is not None:
             return arr
-        return arr[()] if return_scalar else arr.view(np.ndarray)
+        scalar = kwargs.get("return_scalar", args[1] if len(args) > 1 else arr.ndim == 0)
+        return arr[()] if scalar else arr.view(np.ndarray)
 
     def __getitem__(self, key):
         if self._guard is not None:
