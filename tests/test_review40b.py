@@ -101,7 +101,7 @@ def test_a_crop_refusal_names_the_config_only_when_it_sets_the_crop(tmp_path, ca
         ("c.json", 128, "the default settings"),
         ("crop.json", 64, f"--config {tmp_path / 'crop.json'}"),
     ):
-        out = tmp_path / f"out_{config}"
+        out = tmp_path / f"out_{config.removesuffix('.json')}"  # "out_c.json": a file's name
         args = [*base, "--out", str(out), "--config", str(tmp_path / config), "--no-progress"]
         assert main(args) == 2
         err = capsys.readouterr().err
