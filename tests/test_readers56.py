@@ -193,7 +193,8 @@ def test_a_spx_calibration_that_cannot_be_one_is_set_aside_not_refused(tmp_path,
     """Fails on the parent: the real M6 .spx with a CalibLin of NaN, 0, a negative number or
     text was refused whole ("invalid CalibAbs/CalibLin calibration: ..."), where every other
     reader sets such a calibration aside with a warning naming the file and opens the spectrum
-    (docs/formats.md, io.calibration.set_aside). It now opens uncalibrated, its counts intact."""
+    (docs/formats.md, io.calibration.set_aside). It now opens, its counts intact: uncalibrated
+    read with auto_calibrate=False, as here; calibrated from its peaks otherwise."""
     src = real_data / "bruker_m6_jetstream_file_example.spx"
     text = src.read_text(encoding="latin-1")
     assert "<CalibLin>9.999E-3" in text
