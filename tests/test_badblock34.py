@@ -121,12 +121,13 @@ def test_a_dock_opened_after_the_pass_failed_does_not_read_the_file_again(
             viewer.window.add_dock_widget(dock)
         _settle(qtbot, total, docks)
         docks[1].set_checked_elements(["Fe"])
-        docks[1].run()  # pressed on the broken scan: no survey, no read
         qtbot.wait(100)
     assert surveyed == []
     _told_once(seen)
     assert NOT_SURVEYED in docks[0].job.status.text()
-    assert "Make maps was not started: reading the file failed" in docks[1].job.status.text()
+    # Make maps is off on the broken scan (read_failure_refusal, readfail56): no survey, no read
+    assert "reading the file failed" in docks[1].job.status.text()
+    assert not docks[1].job.run_button.isEnabled()
 
 
 def test_a_pass_stopped_or_failing_otherwise_does_not_mark_the_scan(

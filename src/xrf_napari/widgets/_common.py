@@ -60,6 +60,21 @@ def awaits_calibration(cube) -> bool:
 #: A dock's status line on a scan whose file a pass failed reading (io.read_failed): the docks do
 #: not survey it again, which read the broken file again and told the same error twice.
 NOT_SURVEYED = "Not surveyed: reading the file failed (see the message)."
+
+
+def read_failure_refusal(cube, name: str) -> str:
+    """Why no dock's Run works on a scan whose file a pass failed reading (io.read_failed; ""
+    if none did): each would read the broken file again, for the same error. The docks' Run
+    refusals (scan_refusal) start with it: Pigments said "no energy calibration ... open the
+    file with one" of an uncalibrated such scan, and Elemental maps, Recolour and Embed &
+    cluster kept Run on, a click running on channel numbers or failing again."""
+    if not read_failed(cube):
+        return ""
+    path = getattr(cube, "path", None)
+    about = f" about {os.path.basename(str(path))}" if path else ""
+    return f"{name}: reading the file failed (see the message{about})"
+
+
 #: Why a save is refused while Run computes a new result of the scan (CubeDock.refuse_busy).
 RESULT_BUSY = (
     "a new result of this scan is being computed: save once it is shown, or Cancel it to save "
@@ -1085,18 +1100,19 @@ class CubeDock(QWidget):
         error after the models had loaded, and Pigments left a "whole scan" layer behind. Here
         the models' refusal, for docks naming themselves in `models_dock`: a scan without an
         energy calibration (energy.uncalibrated_refusal, as Elemental maps'; not while one is
-        being fitted, nor where a pass failed reading its file), whose channel numbers the
-        models read as keV (an .npy with Fe K at 6.4 keV: 0.4 % of its counts read, the
-        strongest at 17.5 keV) and Run went on to garbage; Recolour and Embed & cluster add a
-        scan of too few pixels for them. On again as a calibration arrives
+        being fitted; a file a pass failed reading says so, read_failure_refusal), whose
+        channel numbers the models read as keV (an .npy with Fe K at 6.4 keV: 0.4 % of its
+        counts read, the strongest at 17.5 keV) and Run went on to garbage; Recolour and Embed
+        & cluster add a scan of too few pixels for them. On again as a calibration arrives
         (_layer_metadata_changed)."""
         if not self.models_dock:
             return ""
         from ..energy import off_grid_refusal, uncalibrated_refusal
 
         name = self.scan_name(cube)
-        waits = awaits_calibration(cube) or read_failed(cube)
-        why = "" if waits else uncalibrated_refusal(cube, name, "read by the models")
+        why = read_failure_refusal(cube, name)
+        if not why and not awaits_calibration(cube):
+            why = uncalibrated_refusal(cube, name, "read by the models")
         why = why or off_grid_refusal(cube, "the models", name)
         return f"{self.models_dock}: {why}" if why else ""
 

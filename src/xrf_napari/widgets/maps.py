@@ -25,6 +25,7 @@ from ._common import (
     after_calibration,
     awaits_calibration,
     nothing_yet,
+    read_failure_refusal,
     suggestions_text,
 )
 from ._dialogs import ask_folder, confirm_replace, suggested_folder
@@ -309,19 +310,18 @@ class ElementMapsWidget(CubeDock):
 
     def scan_refusal(self, cube) -> str:
         """A scan without an energy calibration, as the Pigments dock's (energy.
-        uncalibrated_refusal; not while one is being fitted: Make maps waits for it; nor where a
-        pass failed reading its file, which the status line says), or whose energy axis holds
+        uncalibrated_refusal; not while one is being fitted: Make maps waits for it; a file a
+        pass failed reading says so, read_failure_refusal), or whose energy axis holds
         no line of the elements offered (energy.no_lines_refusal), said as it is chosen, Make
         maps off; on again as a calibration arrives (CubeDock._layer_metadata_changed).
         Uncalibrated, Make maps stayed on and failed once run ("the cube ... has no energy
         calibration") with an error notification."""
         from ..energy import no_lines_refusal, uncalibrated_refusal
-        from ..io import read_failed
 
         name = self.scan_name(cube)
-        # a file a pass failed reading keeps its line (NOT_SURVEYED): that is why it has none
-        waits = awaits_calibration(cube) or read_failed(cube)
-        why = "" if waits else uncalibrated_refusal(cube, name)
+        why = read_failure_refusal(cube, name)
+        if not why and not awaits_calibration(cube):
+            why = uncalibrated_refusal(cube, name)
         why = why or no_lines_refusal(cube, name)
         return f"Elemental maps: {why}" if why else ""
 

@@ -40,6 +40,7 @@ from ._common import (
     device_combo,
     form_grid,
     nothing_yet,
+    read_failure_refusal,
 )
 from ._dialogs import ask_folder, confirm_replace, suggested_folder
 from ._jobs import preload_labels_imports, report_error
@@ -675,13 +676,17 @@ class PigmentsWidget(CubeDock):
         )
 
     def scan_refusal(self, cube) -> str:
-        """No calibration (unless one is being fitted: Run waits for it), or an axis wholly off
-        the fit's grid: the fit's own words (pigment_fit.fit_refusal); else SmallUViT colours
-        ticked without a photograph on a single spectrum (_uvit_refusal), which turns Run off
-        as the others do (follow_refusal): it stayed on, and a click only refused."""
+        """A file a pass failed reading (read_failure_refusal), no calibration (unless one is
+        being fitted: Run waits for it), or an axis wholly off the fit's grid: the fit's own
+        words (pigment_fit.fit_refusal); else SmallUViT colours ticked without a photograph on
+        a single spectrum (_uvit_refusal), which turns Run off as the others do
+        (follow_refusal): it stayed on, and a click only refused."""
         from ..analysis.pigment_fit import fit_refusal
 
-        why = "" if awaits_calibration(cube) else fit_refusal(cube, self.scan_name(cube))
+        name = self.scan_name(cube)
+        why = read_failure_refusal(cube, name)  # not "no energy calibration": it failed reading
+        if not why and not awaits_calibration(cube):
+            why = fit_refusal(cube, name)
         why = why or self._uvit_refusal(cube)
         return f"Pigments: {why}" if why else ""
 
