@@ -232,7 +232,9 @@ def plan_maps(
     present = set(symbols) | set(present or ())
     e_min, e_max = energy_range
     chosen = choose_lines(symbols, present, e_min, e_max, lines)
-    others = [ln for s in present for ln in element_lines(s) if e_min <= ln.energy <= e_max]
+    # sorted: a set of names iterates in an order its hashes set (PYTHONHASHSEED), so the notes
+    # named overlapping lines in an order that changed from run to run
+    others = [ln for s in sorted(present) for ln in element_lines(s) if e_min <= ln.energy <= e_max]
     plans = []
     for s in symbols:
         line, note = chosen[s]
