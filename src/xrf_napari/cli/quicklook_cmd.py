@@ -393,6 +393,46 @@ def map_png(out: Path, stem: str, plan) -> Path:
     return out / f"{stem}_{plan.symbol}_{plan.line.family}.png"
 
 
+#: Characters per line of a map PNG's title: its notes (the lines fitted together, the
+#: neighbours' lines taken out) run to 200 characters and more, and unwrapped they ran off both
+#: sides of the 6-inch figure ("Lβ used: Pb Lα coincides ... taken out by the Se map" showed
+#: as "β used ... by th e Se map" on the sample painting's Pb map)
+MAP_TITLE_CHARS = 60
+
+
+def map_figure(m, plan, line: bool):
+    """The figure of one map PNG: `m` drawn as an image (magma, from 0 to display_top), or as a
+    profile for a 1 x N or N x 1 scan (`line`), titled with the line, its energy and the plan's
+    note wrapped to MAP_TITLE_CHARS, laid out (constrained) so that the whole title and colour
+    bar lie inside the figure however short the map is."""
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    from ..analysis.maps import display_top
+
+    title = f"{plan.label} {plan.line.energy:.2f} keV"
+    if plan.note:
+        title += "\n" + textwrap.fill(plan.note, MAP_TITLE_CHARS)
+    if line:
+        fig, ax = plt.subplots(figsize=(8, 3), dpi=110, layout="constrained")
+        ax.plot(np.ravel(m), lw=0.8, color="k")
+        ax.set_xlabel(f"pixel along the line ({'x' if m.shape[0] == 1 else 'y'})")
+        ax.set_ylabel("net line counts")
+        ax.set_ylim(bottom=min(0.0, float(np.min(m))))  # from 0, as the maps' display is
+        ax.set_title(title, fontsize=9)
+        return fig
+    # the map's own aspect, held between 2 and 12 inches tall: unbounded, a 1024 x 2 strip
+    # made 660 x 338,000-pixel PNGs (6 GB, 77 s) and a 3 x 128 one cut off its title
+    tall = min(max(6 * m.shape[0] / max(m.shape[1], 1), 2.0), 12.0)
+    fig, ax = plt.subplots(figsize=(6, tall + 0.6), dpi=110, layout="constrained")
+    im = ax.imshow(m, cmap="magma", vmin=0, vmax=display_top(m))
+    ax.set_title(title, fontsize=9)
+    ax.axis("off")
+    fig.colorbar(im, ax=ax, shrink=0.8, label="net line counts")
+    return fig
+
+
 def write_outputs(
     out: Path, cube, spectrum, suggested, plans, maps, args, instrument: str | None = None
 ) -> list[Path]:
@@ -406,7 +446,6 @@ def write_outputs(
     import matplotlib.pyplot as plt
 
     from ..analysis.export import MAPS_BY_QUICKLOOK, file_stem
-    from ..analysis.maps import display_top
     from ..elements import element_lines
     from ..fileutil import atomic_path, printable
 
@@ -468,24 +507,7 @@ def write_outputs(
     for plan in [] if spot else plans:
         m = maps[plan.symbol]
         target = map_png(out, stem, plan)
-        title = f"{plan.label} {plan.line.energy:.2f} keV" + (f"\n{plan.note}" if plan.note else "")
-        if line:
-            fig, ax = plt.subplots(figsize=(8, 3), dpi=110)
-            ax.plot(np.ravel(m), lw=0.8, color="k")
-            ax.set_xlabel(f"pixel along the line ({'x' if m.shape[0] == 1 else 'y'})")
-            ax.set_ylabel("net line counts")
-            ax.set_ylim(bottom=min(0.0, float(np.min(m))))  # from 0, as the maps' display is
-            ax.set_title(title, fontsize=9)
-            fig.tight_layout()
-        else:
-            # the map's own aspect, held between 2 and 12 inches tall: unbounded, a 1024 x 2 strip
-            # made 660 x 338,000-pixel PNGs (6 GB, 77 s) and a 3 x 128 one cut off its title
-            tall = min(max(6 * m.shape[0] / max(m.shape[1], 1), 2.0), 12.0)
-            fig, ax = plt.subplots(figsize=(6, tall + 0.6), dpi=110)
-            im = ax.imshow(m, cmap="magma", vmin=0, vmax=display_top(m))
-            ax.set_title(title, fontsize=9)
-            ax.axis("off")
-            fig.colorbar(im, ax=ax, shrink=0.8, label="net line counts")
+        fig = map_figure(m, plan, line)
         with atomic_path(target) as tmp:
             fig.savefig(tmp, format="png", metadata=mark)
         plt.close(fig)
