@@ -193,15 +193,14 @@ def test_a_locked_hdf5_file_is_called_locked_not_unreadable(tmp_path):
 
 
 def test_an_uncalibrated_scan_names_no_lines_in_the_ambiguity_line(files):
-    """The command and the dock refuse such a scan since uncal56 (tests/test_uncal56.py); the
-    recolouring called from Python still names no lines on it."""
+    """The command and the dock refuse such a scan since uncal56 (tests/test_uncal56.py), and
+    since cli57 the recolouring called from Python does too (energy.refuse_uncalibrated): no
+    colours, nor lines named, of channel numbers read as keV."""
     from xrf_napari.analysis.recolour import iter_recolour
     from xrf_napari.io import read_cube
-    from xrf_napari.progress import run_to_end
 
     cube = read_cube(files / "noise.npy")
     assert cube.calibration.source == "none"
     weights = {"weights": files / "uvit.safetensors", "embedder_weights": files / "dve.safetensors"}
-    said = run_to_end(iter_recolour(cube, device="cpu", **weights)).ambiguity.message(names=None)
-    assert "No energy calibration: element lines cannot be named" in said
-    assert "The lines do not fix the colour" not in said
+    with pytest.raises(ValueError, match="no energy calibration, so its lines cannot be read"):
+        iter_recolour(cube, device="cpu", **weights)

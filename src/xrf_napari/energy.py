@@ -163,6 +163,19 @@ def _axis_refusal(cube, name: str | None, axis: tuple[float, float], why: str) -
     )
 
 
+def refuse_uncalibrated(cube) -> None:
+    """uncalibrated_refusal's reason for the models ("<cube.name>: no energy calibration, so its
+    lines cannot be read by the models: ...") raised as a ValueError, before any model is loaded:
+    the core's own guard (analysis.embed.iter_embed, analysis.recolour.iter_recolour,
+    analysis.ood.check_scan), so a Python caller is refused as the docks and commands are (they
+    refuse first, in their words: the commands' name their options, cli._args). It turned
+    channel numbers read as keV into colours and regions with only a line in the training-data
+    note, "no energy calibration: channel numbers were read as energies"."""
+    why = uncalibrated_refusal(cube, cannot="read by the models")
+    if why:
+        raise ValueError(why)
+
+
 def refuse_off_grid(cube, reader: str) -> None:
     """off_grid_refusal's reason raised as a ValueError, before any model is loaded or region fitted
     (the commands and analysis.embed.iter_embed refuse the scan, named as cube.name; the docks

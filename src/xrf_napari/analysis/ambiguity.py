@@ -64,7 +64,6 @@ class Signature:
 class AmbiguityReport:
     ambiguous: np.ndarray  # (H, W) bool
     signatures: list[Signature] = field(default_factory=list)  # by share, largest first
-    calibrated: bool = True  # False: no energy axis, so no line was read anywhere
     unread: str | None = None  # the tube anode's element, whose lines are the tube's everywhere
 
     @property
@@ -76,11 +75,6 @@ class AmbiguityReport:
         `names` of the pigments left open (None: all). What is left out is counted, never
         dropped unsaid: "Ca+Pb (8 %: Natural ultramarine, Bone black, Chalk, Gypsum)" read as
         the whole list, yet the first four are calcium's, and the lakes and lead white were cut."""
-        if not self.calibrated:
-            return (
-                "No energy calibration: element lines cannot be named, so nothing fixes the "
-                "colour; the colour shown is the model's guess everywhere."
-            )
         tube = (
             f" {self.unread} is not read: the X-ray tube's anode is {self.unread}, whose lines the "
             f"object scatters into every pixel, so pigments of {self.unread} cannot be told by "
@@ -221,20 +215,15 @@ def _explain_without(present: frozenset[str], unread: str | None) -> tuple[bool,
     return False, tuple(dict.fromkeys(cands0 + cands1))
 
 
-def ambiguity_report(
-    features: np.ndarray, elements, calibrated: bool = True, anode: str | None = None
-) -> AmbiguityReport:
-    """Per-pixel and per-signature report from (H, W, n_elements) line features. Without a
-    calibration (`calibrated` False) channel numbers stood in for energies, so the features name
-    no real line (Sn and Pb on Poisson noise): the whole scan is ambiguous and no element named.
+def ambiguity_report(features: np.ndarray, elements, anode: str | None = None) -> AmbiguityReport:
+    """Per-pixel and per-signature report from (H, W, n_elements) line features, read on a
+    calibrated energy axis (a scan without one is refused before: energy.refuse_uncalibrated).
     `anode`: the tube's anode as the file names it; if it is one of `elements` (Cu), its lines
     are the tube's in every pixel, so that element is read as unknown."""
     elements = tuple(elements)
     f = np.asarray(features)
     if f.ndim != 3 or f.shape[2] != len(elements):
         raise ValueError(f"features must be (H, W, {len(elements)}), got shape {f.shape}")
-    if not calibrated:
-        return AmbiguityReport(np.ones(f.shape[:2], dtype=bool), calibrated=False)
     unread = anode if anode in elements else None
     sets, inverse, counts = _signatures(f, elements, unread)
     n = max(inverse.size, 1)

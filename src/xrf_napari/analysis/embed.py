@@ -163,8 +163,9 @@ def iter_embed(
     each pixel's 3 x 3 neighbourhood sum (analysis.pooling: for clustering a low-count scan)."""
     if chunk_pixels < 1:
         raise ValueError(f"chunk_pixels must be positive, got {chunk_pixels}")
-    from ..energy import refuse_off_grid
+    from ..energy import refuse_off_grid, refuse_uncalibrated
 
+    refuse_uncalibrated(cube)  # channel numbers read as keV: regions and colours of no lines
     refuse_off_grid(cube, "the models")  # all-zero spectra: regions and colours of nothing
     emb = load_embedder(weights, device)
     h, w, c = cube.shape

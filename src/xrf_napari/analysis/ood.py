@@ -188,22 +188,22 @@ def check_scan(
     anode: str | None = None,
 ) -> OODReport:
     """The scan's out-of-distribution report (a bounded read: about n pixels). `anode`: the
-    tube's anode the user named (a dock's Tube box), over the file's; None: the file's."""
+    tube's anode the user named (a dock's Tube box), over the file's; None: the file's. A scan
+    without an energy calibration is refused (a ValueError), as by the models it reports on."""
     from ..detector import fwhm_from_metadata, named_anode
+    from ..energy import refuse_uncalibrated
     from .embed import load_embedder
     from .tube_guess import guess_scan_anode
 
+    refuse_uncalibrated(cube)  # as the models it reports on: channel numbers are no energies
     counts = sample_canonical_pixels(cube, n)
     excess = excess_per_count(counts, load_embedder(embedder_weights, device))
     score = float(np.median(excess)) if len(excess) else float("nan")
     cpp = float(counts.sum(axis=1).mean()) if len(counts) else 0.0
     reasons = []
-    if cube.calibration.source == "none":
-        reasons.append("no energy calibration: channel numbers were read as energies")
-    else:
-        why = coverage_reason(cube)
-        if why:
-            reasons.append(why)
+    why = coverage_reason(cube)
+    if why:
+        reasons.append(why)
     anode = named_anode(cube.metadata, anode)  # its symbol ("mo": Mo), or as written if none
     # on the pixels already sampled (no further read): the tube named is kept in use, but a
     # wrong one typed (read_cube(p, anode="Rh") of a Mo scan) lost the guess that contradicts it

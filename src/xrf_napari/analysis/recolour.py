@@ -404,9 +404,14 @@ def iter_recolour(
     memory the recolouring needs (`Recolouriser.tiling`) against `free` bytes (default:
     memory.memory_budget()), so a tile, batch or scan too large is a ValueError, not an
     allocation that kills the process (napari with it) after the embedding; so is an embedder
-    whose latent the recolouriser cannot read (`check_input_width`)."""
+    whose latent the recolouriser cannot read (`check_input_width`); and before any model is
+    loaded, a scan the models cannot read: without an energy calibration, or wholly off their
+    energy grid (energy.refuse_uncalibrated, refuse_off_grid)."""
+    from ..energy import refuse_off_grid, refuse_uncalibrated
     from .embed import load_embedder
 
+    refuse_uncalibrated(cube)
+    refuse_off_grid(cube, "the models")
     rec = load_recolouriser(weights, device)
     check_input_width(rec, load_embedder(embedder_weights, device))  # cached for the pass
     if free is None:
@@ -453,12 +458,7 @@ def _iter_recolour(
     inputs = yield from _rescaled(gen, offset=0, span=n, total=2 * n)
     d = inputs.shape[-1] - len(features.elements)  # the latent's width
     latent = np.ascontiguousarray(inputs[..., :d])
-    ambiguity = ambiguity_report(
-        inputs[..., d:],
-        features.elements,
-        calibrated=cube.calibration.source != "none",
-        anode=anode,
-    )
+    ambiguity = ambiguity_report(inputs[..., d:], features.elements, anode=anode)
     model_input = rec.model_input(inputs) if reads is not None else latent
     del inputs
     bad = first_nonfinite(model_input)

@@ -149,7 +149,9 @@ def refuse_uncalibrated(args, cube, cannot: str) -> None:
     --no-auto-calibration) refused before any model is loaded or region fitted, in the docks'
     words (energy.uncalibrated_refusal), naming INPUT and the options that give it one: recolour
     and embed wrote colours and regions of channel numbers read as keV (Fe K-alpha at 6.4 keV
-    read from channel 6.4), with only a warning. `cannot`: as uncalibrated_refusal's."""
+    read from channel 6.4), with only a warning. The core refuses such a scan too
+    (energy.refuse_uncalibrated: iter_embed, iter_recolour, check_scan), in words naming no
+    option; this says it first, with the options. `cannot`: as uncalibrated_refusal's."""
     from ..energy import uncalibrated_refusal
 
     way = (

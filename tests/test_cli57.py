@@ -1,0 +1,27 @@
+"""Session 57, cli57: the commands (xrf-napari, xrf-napari-train), their core and scripts/."""
+
+import numpy as np
+import pytest
+from test_uncal56 import no_models  # noqa: F401  (a fixture: loading a model fails the test)
+
+from xrf_napari.cube import cube_from_array
+
+
+@pytest.mark.parametrize("call", ["iter_embed", "iter_recolour", "check_scan"])
+def test_the_core_refuses_an_uncalibrated_scan_before_any_model(call, no_models):  # noqa: F811
+    """Only the commands and docks refused a scan without an energy calibration: iter_embed,
+    iter_recolour and check_scan, called from Python, loaded the models and read channel numbers
+    as keV, into colours and regions, with a line in the training-data note, "no energy
+    calibration: channel numbers were read as energies"."""
+    from xrf_napari.analysis import embed, ood, recolour
+
+    cube = cube_from_array(np.ones((4, 4, 64), np.uint16), name="flat")
+    fn = {
+        "iter_embed": lambda: next(embed.iter_embed(cube, device="cpu")),
+        "iter_recolour": lambda: recolour.iter_recolour(cube, device="cpu"),
+        "check_scan": lambda: ood.check_scan(cube),
+    }[call]
+    said = "no energy calibration, so its lines cannot be read by the models: "
+    with pytest.raises(ValueError, match=said):
+        fn()
+
