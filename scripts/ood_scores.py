@@ -42,11 +42,16 @@ def with_axis(cube, spec: str):
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import int_in
+    from xrf_napari.argtypes import existing, int_in
     from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.splitlines()[0])
-    p.add_argument("folders", nargs="+", help="folders of cubes (*.h5) or single cube files")
+    p.add_argument(
+        "folders",
+        nargs="+",
+        type=existing("file or folder"),  # a missing one printed nothing, exit 0
+        help="folders of cubes (*.h5) or single cube files",
+    )
     # an int: `--max-cubes -1` dropped each folder's last cube, 0 printed nothing, exit 0
     p.add_argument(
         "--max-cubes", type=int_in(1, what="a number of cubes"), default=12, help="cubes per folder"
@@ -65,9 +70,7 @@ def main(argv=None) -> int:
     from xrf_napari.synth.dataset import without_native_copies
 
     specs = args.axis.split(",")
-    for folder in map(Path, args.folders):  # a missing one printed nothing, exit 0
-        if not folder.exists():
-            p.error(f"{folder}: no such file or folder")
+    for folder in map(Path, args.folders):
         if folder.is_dir() and not any(folder.glob("*.h5")):
             p.error(f"{folder}: a folder holding no cube (*.h5)")
     for folder in map(Path, args.folders):
@@ -81,7 +84,11 @@ def main(argv=None) -> int:
         for f in files:
             cube = read_cube(f)  # once, then seen through each axis
             for spec in specs:
-                r = check_scan(with_axis(cube, spec))
+                try:
+                    r = check_scan(with_axis(cube, spec))
+                except ValueError as exc:  # refused as by the models: no energy calibration
+                    print(f"{f} [{spec}]: refused: {exc}")
+                    continue
                 flagged[spec] += r.warn
                 scores[spec].append(r.score)
                 why = "; ".join(r.reasons) if r.warn else "quiet"
@@ -90,10 +97,10 @@ def main(argv=None) -> int:
                     f"anode {anode_from_metadata(cube.metadata)}: {why}"
                 )
         for spec in specs:
-            print(
-                f"== {folder} [{spec}]: {flagged[spec]}/{len(files)} flagged, scores "
-                f"{min(scores[spec]):.2f}-{max(scores[spec]):.2f}"
-            )
+            n, got = len(files), scores[spec]
+            said = f"scores {min(got):.2f}-{max(got):.2f}" if got else "none scored"
+            refused = f" ({n - len(got)} refused)" if len(got) < n else ""
+            print(f"== {folder} [{spec}]: {flagged[spec]}/{len(got)} flagged{refused}, {said}")
         print()
     return 0
 

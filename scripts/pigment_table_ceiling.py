@@ -57,14 +57,17 @@ def swatch_floor(folders) -> dict[str, list[float]]:
 
 
 def main(argv=None) -> int:
+    from xrf_napari.argtypes import existing
     from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("folders", nargs="+", help="generated sets of panels (cube_*.h5)")
+    ap.add_argument(
+        "folders", nargs="+", type=existing("folder"), help="generated sets of panels (cube_*.h5)"
+    )
     folders = ap.parse_args(argv).folders
-    for folder in folders:  # a missing one made "| all 0 swatches | nan (0 above 15) |", exit 0
+    for folder in folders:  # one holding none made "| all 0 swatches | nan (0 above 15) |", exit 0
         if not any(Path(folder).glob("cube_*.h5")):
-            ap.error(f"{folder}: no such folder, or it holds no cube_*.h5")
+            ap.error(f"{folder}: a folder holding no cube (cube_*.h5)")
     per = swatch_floor(folders)
     print("| pigment | masstone + tints, mean dE00 | masstone |\n|---|---|---|")
     for name, v in sorted(per.items(), key=lambda kv: -np.mean(kv[1])):

@@ -168,7 +168,7 @@ def test_a_number_too_large_for_a_float_is_named_as_typed(argv, capsys):
         ("ood_scores", ["{missing}"], "{missing}: no such file or folder"),
         ("ood_scores", ["{empty}"], "{empty}: a folder holding no cube (*.h5)"),
         ("ood_scores", ["--max-cubes", "-1", "{empty}"], "--max-cubes: -1 is out of range"),
-        ("pigment_table_ceiling", ["{missing}"], "{missing}: no such folder, or it holds no"),
+        ("pigment_table_ceiling", ["{missing}"], "{missing}: no such folder"),
         ("swatch_summary", ["{missing}"], "give LABEL=GLOB"),
         ("swatch_summary", ["a={missing}/*.json"], "no file matches {missing}/*.json"),
     ],

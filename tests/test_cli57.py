@@ -25,3 +25,17 @@ def test_the_core_refuses_an_uncalibrated_scan_before_any_model(call, no_models)
     with pytest.raises(ValueError, match=said):
         fn()
 
+
+def test_scripts_say_a_file_given_for_a_folder(tmp_path, capsys):
+    """scripts/pigment_table_ceiling.py given a file said "no such folder, or it holds no
+    cube_*.h5" of a file that is there; it reads its folders with argtypes.existing, as the other
+    scripts do (ood_scores.py too, which takes files and folders)."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    scan = tmp_path / "cube_0.h5"
+    scan.write_bytes(b"")
+    mod = load_module(CHECKOUT / "scripts" / "pigment_table_ceiling.py", "_cli57_ceiling")
+    with pytest.raises(SystemExit) as exc:
+        mod.main([str(scan)])
+    assert exc.value.code == 2
+    assert f"{scan} is a file, not a folder" in capsys.readouterr().err

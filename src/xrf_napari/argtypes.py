@@ -86,18 +86,22 @@ def threads_int(text: str) -> int:
 
 
 def existing(kind: str = "folder"):
-    """argparse `type=` for a `kind` ("folder" or "file") the program reads, refused at parsing
-    where none is there, in one line naming it: the scripts/ programs given a missing folder or
-    file failed with a traceback minutes into their work (ari_ceilings, colour_ceiling, ...).
-    The value is returned as typed."""
+    """argparse `type=` for a `kind` ("folder", "file", or "file or folder") the program reads,
+    refused at parsing where none is there, in one line naming it: the scripts/ programs given a
+    missing folder or file failed with a traceback minutes into their work (ari_ceilings,
+    colour_ceiling, ...). The value is returned as typed."""
     import os
+
+    if kind not in ("folder", "file", "file or folder"):
+        raise ValueError(f"existing: kind {kind!r} is not 'folder', 'file' or 'file or folder'")
+    found = {"folder": os.path.isdir, "file": os.path.isfile, "file or folder": os.path.exists}
 
     def parse(text: str) -> str:
         from .fileutil import printable
 
         path = os.path.expanduser(text)
         other = "file" if kind == "folder" else "folder"
-        if (os.path.isdir if kind == "folder" else os.path.isfile)(path):
+        if found[kind](path):
             return text
         if os.path.exists(path):
             raise argparse.ArgumentTypeError(f"{printable(text)} is a {other}, not a {kind}")
