@@ -26,6 +26,32 @@ def test_the_core_refuses_an_uncalibrated_scan_before_any_model(call, no_models)
         fn()
 
 
+@pytest.mark.parametrize(
+    "written, key",
+    [
+        ('{"lr": Infinity}', "lr is Infinity"),
+        ('{"steps": -Infinity}', "steps is -Infinity"),
+        ('{"model": {"hidden": [128, NaN]}}', "model.hidden[1] is NaN"),
+    ],
+)
+@pytest.mark.parametrize("command", ["embedder", "recolouriser"])
+def test_a_config_infinity_or_nan_is_refused_by_its_key(command, written, key, tmp_path, capsys):
+    """json reads Infinity and NaN, which JSON has not: a config's "lr": Infinity was refused as
+    "lr: inf is out of range", a value the file does not hold, and "steps": -Infinity as "must be
+    a whole number, not -inf"."""
+    from xrf_napari.cli.train import main
+
+    config = tmp_path / "c.json"
+    config.write_text(written, encoding="utf-8")
+    (tmp_path / "d").mkdir()
+    argv = [command, "--data", str(tmp_path / "d"), "--out", str(tmp_path / "o")]
+    assert main([*argv, "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: --config {config}: {key}: a config's numbers must be finite" in err, err
+    assert "inf is" not in err and "nan is" not in err and "not -inf" not in err, err
+    assert not (tmp_path / "o").exists()
+
+
 def test_scripts_say_a_file_given_for_a_folder(tmp_path, capsys):
     """scripts/pigment_table_ceiling.py given a file said "no such folder, or it holds no
     cube_*.h5" of a file that is there; it reads its folders with argtypes.existing, as the other

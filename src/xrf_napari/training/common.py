@@ -201,14 +201,24 @@ def read_config(path):
     if not text.strip():  # json said "Expecting value: line 1 column 1 (char 0)"
         raise ValueError(f"--config {path}: the file is empty")
     try:
-        return json.loads(text, parse_float=_config_number)
+        config = json.loads(text, parse_float=_config_number, parse_constant=_config_constant)
     except ValueError as exc:
         raise ValueError(f"--config {path}: not valid JSON: {exc}") from exc
+    found = _non_finite(config)
+    if found:  # read as inf or nan, the refusals named "inf", which the file does not hold
+        key, written = found
+        raise ValueError(
+            f"--config {path}: {key} is {written}: a config's numbers must be finite (JSON has "
+            "no Infinity or NaN; leave the key out for its default)"
+        )
+    return config
 
 
 class _Overflowed(float):
     """A config file's number too large for a float (1e400), read as inf, with `written`, its
-    text in the file: check_config's refusals named it "inf", a value the file does not hold."""
+    text in the file: check_config's refusals named it "inf", a value the file does not hold. An
+    Infinity or NaN written in the file is held so too (_config_constant), for read_config to
+    refuse by its key."""
 
     written: str
 
@@ -220,6 +230,31 @@ def _config_number(text: str) -> float:
         value = _Overflowed(value)
         value.written = text
     return value
+
+
+def _config_constant(text: str) -> float:
+    """json's parse_constant for a config file: Infinity, -Infinity or NaN (which json reads,
+    though JSON has none), as a float that keeps `written`, for read_config to refuse by key."""
+    value = _Overflowed(float(text))
+    value.written = text
+    return value
+
+
+def _non_finite(value, key: str = "") -> tuple[str, str] | None:
+    """(the key, as check_config names it: "lr", "model.latent_std[0]"; its text) of the first
+    Infinity, -Infinity or NaN written in a config's JSON `value`, or None."""
+    if isinstance(value, dict):
+        items = ((f"{key}.{k}" if key else str(k), v) for k, v in value.items())
+    elif isinstance(value, list):
+        items = ((f"{key}[{i}]", v) for i, v in enumerate(value))
+    else:
+        written = getattr(value, "written", "")
+        return (key, written) if written.lstrip("-") in ("Infinity", "NaN") else None
+    for name, item in items:
+        found = _non_finite(item, name)
+        if found:
+            return found
+    return None
 
 
 def _as_written(value) -> str:
