@@ -73,7 +73,9 @@ def test_the_survey_and_the_sum_pass_meeting_the_bad_block_tell_it_once(
     spectrum, maps = docks
     # the survey that met the block first says why; one that met it after the pass, not surveyed
     assert "nanny.rpl" in spectrum.job.status.text() or NOT_SURVEYED in spectrum.job.status.text()
-    assert NOT_SURVEYED in maps.job.status.text()
+    # Maps says why Make maps is off (read_failure_refusal), as when the scan is chosen after
+    assert maps.job.status.text() == maps.scan_refusal(layer_cube(total)), maps.job.status.text()
+    assert "nanny.rpl" in maps.job.status.text() and not maps.job.run_button.isEnabled()
 
 
 def test_a_survey_meeting_the_bad_block_after_the_sum_pass_is_quiet(

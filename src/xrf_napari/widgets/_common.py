@@ -620,8 +620,9 @@ class CubeDock(QWidget):
         self._hub_slots: list[tuple] = []
         if self.uses_survey:
             self._to_hub(SURVEYS.ready, self._survey_ready)
-            self._to_hub(SURVEYS.failed, self._survey_failed)
             self._to_hub(SURVEYS.orphaned, self._survey_orphaned)
+        # every dock: a survey that met a bad block turns Run off on that scan (_survey_failed)
+        self._to_hub(SURVEYS.failed, self._survey_failed)
         # every dock: its Instrument row, survey or result follows the scan's choice
         self._to_hub(SURVEYS.instrument_changed, self._instrument_changed)
 
@@ -1685,28 +1686,48 @@ class CubeDock(QWidget):
 
     def _survey_failed(self, cube, panel=None) -> None:
         """A dock waiting on another dock's survey of its cube says it stopped; the dock that ran
-        it keeps its own line, which says why ("Failed: <file>: <stage>: <reason>")."""
+        it keeps its own line, which says why ("Failed: <file>: <stage>: <reason>"). A survey
+        that met a bad block (io.read_failed) turns Run off in every dock showing the scan,
+        saying so (scan_refusal, read_failure_refusal), as when the scan is chosen: on a
+        calibrated scan Run stayed on until the scan was chosen again (Elemental maps dropped a
+        click with "was not started", Recolour and Embed & cluster refused it with a toast)."""
         try:
-            deferred = self._deferred
-            waits_here = deferred is not None and deferred.needs_survey and deferred.cube is cube
-            if waits_here and read_failed(cube):
-                self._start_deferred()  # drops it, saying why
-            elif waits_here:
-                # a survey that failed in this panel says why, as its line said before the action
-                # (run again as the panel fell idle, before the hub let go) waited anew
-                error = self.job.last_error if panel is self.job else None
-                self._drop_deferred(
-                    f"Failed: {error}"
-                    if error is not None
-                    else f"{deferred.what} was not started: the element survey stopped or failed; "
-                    "press it again."
-                )
-            elif cube is self.current_cube() and not self.job.is_running and panel is not self.job:
-                self._say_of_survey(
-                    NOT_SURVEYED
-                    if read_failed(cube)
-                    else "Element survey stopped or failed; switch cubes or press "
-                    "the button to run it again."
-                )
+            refused = (
+                cube is self.current_cube() and read_failed(cube) and bool(self.scan_refusal(cube))
+            )
+            if self.uses_survey:
+                self._survey_stopped(cube, panel, say=not refused)
+            if refused:
+                self.follow_refusal()
         except RuntimeError:
             pass
+
+    def _survey_stopped(self, cube, panel, say: bool) -> None:
+        """_survey_failed in a dock that waits on surveys: its waiting action dropped, saying
+        why, or (`say`) its line saying the survey of the scan shown stopped."""
+        deferred = self._deferred
+        waits_here = deferred is not None and deferred.needs_survey and deferred.cube is cube
+        if waits_here and read_failed(cube):
+            self._start_deferred()  # drops it, saying why
+        elif waits_here:
+            # a survey that failed in this panel says why, as its line said before the action
+            # (run again as the panel fell idle, before the hub let go) waited anew
+            error = self.job.last_error if panel is self.job else None
+            self._drop_deferred(
+                f"Failed: {error}"
+                if error is not None
+                else f"{deferred.what} was not started: the element survey stopped or failed; "
+                "press it again."
+            )
+        elif (
+            say
+            and cube is self.current_cube()
+            and not self.job.is_running
+            and panel is not self.job
+        ):
+            self._say_of_survey(
+                NOT_SURVEYED
+                if read_failed(cube)
+                else "Element survey stopped or failed; switch cubes or press "
+                "the button to run it again."
+            )

@@ -1,0 +1,52 @@
+"""Session 57's dock fixes."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+pytest.importorskip("napari")
+
+
+def test_a_read_failure_met_by_a_survey_turns_run_off_in_every_dock_showing_the_scan(
+    make_napari_viewer, tmp_path, qtbot, monkeypatch
+):
+    """A calibrated scan whose survey (Spectrum's) met a NaN block while the docks showed it,
+    its sum pass not yet there: Elemental maps said "Not surveyed: ..." with Make maps on (a
+    click dropped: "was not started"), Recolour kept Run on with a blank line (a click refused
+    with a toast); both now say "<scan>: reading the file failed (see the message about
+    nanny.rpl)", Run off, as when the scan is chosen after the failure."""
+    from _napari_helpers import caught_notifications, gated_method
+    from test_badblock34 import _open_large
+
+    from xrf_napari.analysis import spectra
+    from xrf_napari.cube import Cube
+    from xrf_napari.io import read_failed
+    from xrf_napari.widgets.maps import ElementMapsWidget
+    from xrf_napari.widgets.recolour import RecolourWidget
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    shown, real = threading.Event(), spectra.iter_survey
+
+    def once_shown(*args, **kwargs):  # the survey reads the file once every dock shows the scan
+        assert shown.wait(10)
+        return (yield from real(*args, **kwargs))
+
+    monkeypatch.setattr(spectra, "iter_survey", once_shown)
+    classes = (SpectrumWidget, ElementMapsWidget, RecolourWidget)
+    with gated_method(monkeypatch, Cube, "sum_image"), caught_notifications() as seen:
+        _, docks, _ = _open_large(make_napari_viewer, tmp_path, monkeypatch, classes)
+        spectrum, maps, recolour = docks
+        cube = spectrum.current_cube()
+        assert maps.job.run_button.isEnabled() and recolour.job.run_button.isEnabled()
+        shown.set()
+        qtbot.waitUntil(lambda: read_failed(cube) and not spectrum.job.is_running, timeout=10000)
+    assert len(seen) == 1 and "nanny.rpl" in seen[0].message  # told once, by the survey
+    assert "nanny.rpl" in spectrum.job.status.text()  # the survey's own failure
+    for dock, name in ((maps, "Elemental maps"), (recolour, "Recolour")):
+        assert dock.current_cube() is cube
+        line = dock.job.status.text()
+        assert line == dock.scan_refusal(cube) == dock.job.run_button.toolTip(), line
+        assert line == f"{name}: nanny: reading the file failed (see the message about nanny.rpl)"
+        assert not dock.job.run_button.isEnabled()
