@@ -1,12 +1,27 @@
-"""Session 57's dock fixes."""
+"""Session 57's dock fixes: what each dock says of a scan's survey, whichever dock ran it, and of
+a scan whose file a survey failed reading."""
 
 from __future__ import annotations
 
 import threading
 
 import pytest
+from _napari_helpers import open_cube, wait_idle, write_painted_cube
 
 pytest.importorskip("napari")
+
+
+@pytest.fixture
+def spectrum_and_maps(make_napari_viewer):
+    """(viewer, Spectrum dock, Elemental maps dock), docked in that order, no scan open."""
+    from xrf_napari.widgets.maps import ElementMapsWidget
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    docks = [SpectrumWidget(viewer), ElementMapsWidget(viewer)]
+    for dock in docks:
+        viewer.window.add_dock_widget(dock)
+    return viewer, *docks
 
 
 def test_a_read_failure_met_by_a_survey_turns_run_off_in_every_dock_showing_the_scan(
@@ -50,3 +65,20 @@ def test_a_read_failure_met_by_a_survey_turns_run_off_in_every_dock_showing_the_
         assert line == dock.scan_refusal(cube) == dock.job.run_button.toolTip(), line
         assert line == f"{name}: nanny: reading the file failed (see the message about nanny.rpl)"
         assert not dock.job.run_button.isEnabled()
+
+
+def test_a_dock_that_did_not_run_the_survey_says_how_it_ended(spectrum_and_maps, tmp_path, qtbot):
+    """Spectrum surveyed the scan ("Scan surveyed: 5 elements suggested."); Elemental maps, which
+    waited on it, and a Maps dock opened afterwards showed a blank line."""
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    viewer, spectrum, maps = spectrum_and_maps
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    wait_idle(qtbot, spectrum.job)
+    wait_idle(qtbot, maps.job)
+    said = spectrum.job.status.text()
+    assert said.startswith("Scan surveyed: ") and said.endswith(" elements suggested."), said
+    assert maps.job.status.text() == said
+    later = ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(later)
+    assert not later.job.is_running and later.job.status.text() == said

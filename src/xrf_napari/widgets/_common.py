@@ -917,6 +917,8 @@ class CubeDock(QWidget):
             return
         known = SURVEYS.get(cube)
         if known is not None:
+            if not self.job.is_running and not self.job.status.text():
+                self._say_surveyed(cube)
             self.show_survey(*known)
         elif SURVEYS.is_running(cube):
             if not self.job.is_running:
@@ -933,6 +935,13 @@ class CubeDock(QWidget):
         "5 map(s) added ..." went as another dock's survey of the scan ended."""
         self.job.status.setText(words)
         self._survey_words = words
+
+    def _say_surveyed(self, cube) -> None:
+        """The line says how the shown scan's survey ended (surveyed_words), whichever dock ran
+        it: the dock that ran it said "Scan surveyed: 5 elements suggested." and the other
+        (Elemental maps beside Spectrum, or opened after it) a blank line, its "Finding elements
+        (in another dock)..." cleared as the survey arrived."""
+        self._say_of_survey(surveyed_words(cube, SURVEYS.get(cube)[1], self.scan_name))
 
     def pin_below(self, *items) -> None:
         """Keep `items` (widgets or layouts: the Run row, Save) under the scrolling body, always
@@ -1321,9 +1330,8 @@ class CubeDock(QWidget):
                 if not self.job.status.text():
                     # surveyed (or being surveyed) in another dock: the line went blank after
                     # "Stopping...", where this dock's own survey of it said how it went
-                    known = SURVEYS.get(self._cube)
-                    if known is not None:
-                        self._say_of_survey(surveyed_words(self._cube, known[1], self.scan_name))
+                    if SURVEYS.get(self._cube) is not None:
+                        self._say_surveyed(self._cube)
                     elif SURVEYS.is_running(self._cube):
                         self._say_of_survey(SURVEYED_ELSEWHERE)
             elif self._cube is not None:
@@ -1671,7 +1679,7 @@ class CubeDock(QWidget):
             if cube is self.current_cube():
                 line = self.job.status.text()
                 if not self.job.is_running and line == self._survey_words and not self.job.refusal:
-                    self.job.status.setText("")
+                    self._say_surveyed(cube)
                 self.show_survey(*SURVEYS.get(cube))
                 self._start_deferred()
         except RuntimeError:  # this dock's Qt side is already deleted
