@@ -73,7 +73,7 @@ def test_unseparable_fit_falls_back_to_its_window_and_the_run_goes_on(width, fwh
             fit_groups={k: v for k, v in M.FIT_GROUPS.items() if k[0] != s},
         )
         assert (p.peak, p.background) == (plain.peak, plain.background)
-        assert p.note.endswith(plain.note)
+        assert plain.note in p.note  # then the neighbours taken out (Si, not counted present)
     # bone black's P is read by its window (its line area, within a coarse window's errors),
     # none from iron or chalk
     assert maps["P"][0, 2] == pytest.approx(AREA, rel=0.3)
