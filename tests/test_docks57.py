@@ -82,3 +82,39 @@ def test_a_dock_that_did_not_run_the_survey_says_how_it_ended(spectrum_and_maps,
     later = ElementMapsWidget(viewer)
     viewer.window.add_dock_widget(later)
     assert not later.job.is_running and later.job.status.text() == said
+
+
+def test_run_waiting_in_three_docks_for_a_calibration_that_fails_is_refused_in_one_note(
+    make_napari_viewer, tmp_path, qtbot, monkeypatch, gated_pass
+):
+    """Make maps, Recolour and Embed & cluster pressed while a noise scan's calibration was
+    fitted, the fit then refused: each dock's refusal came as an error notification (three,
+    beside the reader's warning of the failure). The first dock's is enough; each line says its
+    own refusal, Run off."""
+    import numpy as np
+    from _napari_helpers import caught_notifications
+    from test_opencal32 import PENDING_KEY, _dock_then_uncalibrated, _write_ripple
+
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+    from xrf_napari.widgets.maps import ElementMapsWidget
+    from xrf_napari.widgets.recolour import RecolourWidget
+
+    noise = _write_ripple(tmp_path, "noise", np.random.default_rng(0).poisson(3, (12, 10, 256)))
+    with caught_notifications() as seen:
+        viewer, maps, stack = _dock_then_uncalibrated(
+            make_napari_viewer, tmp_path, monkeypatch, ElementMapsWidget, noise
+        )
+        docks = [maps, RecolourWidget(viewer), EmbedClusterWidget(viewer)]
+        for dock in docks:
+            viewer.window.add_dock_widget(dock)
+            dock.job.run_button.click()
+            assert dock.job.status.text().startswith("Waiting for the automatic energy")
+        gated_pass.set()
+        qtbot.waitUntil(lambda: PENDING_KEY not in stack.metadata, timeout=10000)
+    cube = maps.current_cube()
+    assert cube.metadata["auto_calibration"].startswith("failed")
+    errors = [str(n.message) for n in seen if "noise.rpl" not in str(n.message)]
+    assert errors == [maps.scan_refusal(cube)], errors
+    for dock in docks:
+        assert dock.job.status.text() == dock.scan_refusal(cube) != ""
+        assert not dock.job.run_button.isEnabled()

@@ -99,6 +99,26 @@ class _Waiting:
     needs_survey: bool
 
 
+#: id(scan) -> a weak reference to it, for the scans whose refusal a waiting action already
+#: told in a notification as its wait ended (_told_after_wait)
+_REFUSED_AFTER_WAIT: dict[int, weakref.ref] = {}
+
+
+def _told_after_wait(cube) -> bool:
+    """True when a dock's action that waited for `cube`'s calibration was already refused with a
+    notification as the wait ended; else notes that this one tells it. Run pressed in Elemental
+    maps, Recolour and Embed & cluster while the calibration was fitted, the fit then refused:
+    three error notifications of the one failure (with the reader's own); the first dock's is
+    enough, the others' lines say theirs."""
+    ref = _REFUSED_AFTER_WAIT.get(id(cube))
+    if ref is not None and ref() is cube:
+        return True
+    for key in [k for k, r in _REFUSED_AFTER_WAIT.items() if r() is None]:
+        del _REFUSED_AFTER_WAIT[key]
+    _REFUSED_AFTER_WAIT[id(cube)] = weakref.ref(cube)
+    return False
+
+
 def nothing_yet(verb: str, action: str) -> str:
     """What a dock's save or export says before there is a result to write (`verb`: "save",
     "export"; `action`: what makes one, "run Recolour"), one wording in every dock: Elemental
@@ -572,6 +592,7 @@ class CubeDock(QWidget):
         #: an action waiting for its Cube's calibration (after_calibration) or survey
         #: (defer_until_surveyed)
         self._deferred: _Waiting | None = None
+        self._starting_deferred = False  # _start_deferred runs the waiting action (refuse_scan)
         self._placed = False
         self._grouped = False  # joined (or founded) the tab group
         self._docked = False  # has been inside a QDockWidget
@@ -1138,7 +1159,9 @@ class CubeDock(QWidget):
         from ._jobs import report_error
 
         why = self.scan_refusal(cube)
-        if why:
+        if why and self._starting_deferred and _told_after_wait(cube):
+            self.job.refused(why)  # the line alone: another dock's waiting action told it
+        elif why:
             self.job.refused(report_error(ValueError(why)))
         return bool(why)
 
@@ -1619,7 +1642,11 @@ class CubeDock(QWidget):
         self._deferred = None
         self.job.cancel_button.setEnabled(False)
         if deferred.cube is self.current_cube() and not self._closed:
-            deferred.action()
+            self._starting_deferred = True
+            try:
+                deferred.action()
+            finally:
+                self._starting_deferred = False
 
     def _drop_deferred(self, status: str | None = None) -> None:
         """Forget the waiting action; `status` replaces its "Waiting..." line (None: kept)."""
