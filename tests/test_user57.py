@@ -49,3 +49,39 @@ def test_quicklook_map_titles_lie_inside_their_png(shape):
         assert "taken out by the Se map" in fig.axes[0].get_title().replace("\n", " ")
     finally:
         plt.close(fig)
+
+
+def test_quicklook_spectrum_title_lies_inside_its_png():
+    """`xrf-napari quicklook` of a scan named as scans are (date, painting, area, settings) drew
+    the sum spectrum's first title line, name and suggested elements, unwrapped and past both
+    edges of the 1100-pixel PNG, and its tube note, wrapped at 150 characters, still ran off
+    ("...(name the tube with --anode t"). Every line is wrapped and laid out inside."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from xrf_napari.analysis.maps import plan_maps
+    from xrf_napari.analysis.peaks import Suggestions
+    from xrf_napari.cli.quicklook_cmd import spectrum_figure
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.energy import Calibration
+
+    name = "2023-04-12_Rembrandt_Night_Watch_area03_M6_50kV_200uA_step2mm_dwell10ms"
+    cube = cube_from_array(
+        np.ones((1, 128, 512), np.float32), Calibration(1.025, 0.05, source="file"), name=name
+    )
+    suggested = Suggestions(["Ti", "Ca", "Zn", "S", "Fe", "Sr", "Hg", "Cr", "Cu", "Pb", "Co"])
+    suggested.tube = ("Rh",)
+    instrument = (
+        "tube unknown (the file names none; --anode), kV unknown (--kv), collimator (the file "
+        "names no lens; --optic), air (the file names none; --atmosphere)"
+    )
+    spectrum = np.linspace(1e4, 10, 512)
+    fig = spectrum_figure(cube, spectrum, suggested, plan_maps(["Fe"], (1.0, 26.0)), instrument)
+    try:
+        assert _inside(fig) == []
+        title = fig.axes[0].get_title().replace("\n", " ")
+        assert name in title and "name the tube with --anode to tell" in title
+    finally:
+        plt.close(fig)

@@ -433,26 +433,27 @@ def map_figure(m, plan, line: bool):
     return fig
 
 
-def write_outputs(
-    out: Path, cube, spectrum, suggested, plans, maps, args, instrument: str | None = None
-) -> list[Path]:
-    """The sum-spectrum plot, one PNG per map and (--tiff) the map values; every file through
-    fileutil.atomic_path, marked as quicklook's (written_by_quicklook). `instrument`: what the
-    suggestion was made for (instrument_said), in the plot's title. Returns the paths
-    written."""
-    import matplotlib
+#: Characters per line of the sum-spectrum PNG's title (10 inches wide, 9-point type): its lines
+#: were wrapped at 150, which ran past both edges ("...(name the tube with --anode t"), and its
+#: first line, the scan's name and the suggested elements, was not wrapped at all
+SPECTRUM_TITLE_CHARS = 120
 
-    matplotlib.use("Agg")
+
+def spectrum_figure(cube, spectrum, suggested, plans, instrument: str | None = None):
+    """The figure of the sum-spectrum PNG: `spectrum` on a log axis against the cube's energies
+    (channels where it has no calibration), the lines of `plans` marked, titled with the scan's
+    name, size, calibration source and `suggested` elements, what the suggestion assumed
+    (`instrument`), the tube note and the survey's warning, each wrapped to SPECTRUM_TITLE_CHARS
+    and laid out (constrained) inside the figure."""
+    import textwrap
+
     import matplotlib.pyplot as plt
 
-    from ..analysis.export import MAPS_BY_QUICKLOOK, file_stem
     from ..elements import element_lines
-    from ..fileutil import atomic_path, printable
-
-    mark = {"Software": MAPS_BY_QUICKLOOK}
+    from ..fileutil import printable
 
     energy = cube.energy
-    fig, ax = plt.subplots(figsize=(10, 4), dpi=110)
+    fig, ax = plt.subplots(figsize=(10, 4), dpi=110, layout="constrained")
     # empty channels drawn at half a count on the log axis, or at half the smallest value where
     # that is less: a float scan in counts per second or normalised (values < 1) was drawn flat
     # at 0.5 but for its top peaks
@@ -466,14 +467,15 @@ def write_outputs(
         f"{printable(cube.name)}: {pixels_text(cube.shape)} (H x W), calibration "
         f"{cube.calibration.source}; suggested: {', '.join(suggested) or 'none'}"
     )
-    import textwrap
-
-    if instrument:  # what the suggestion assumed, wrapped as the warning: 10 inches wide
-        title += "\n" + textwrap.fill(f"instrument of the suggestion: {instrument}", 150)
+    title = textwrap.fill(title, SPECTRUM_TITLE_CHARS)
+    if instrument:  # what the suggestion assumed, wrapped as the warning
+        title += "\n" + textwrap.fill(
+            f"instrument of the suggestion: {instrument}", SPECTRUM_TITLE_CHARS
+        )
     if getattr(suggested, "tube", ()):
-        title += "\n" + textwrap.fill(suggested.tube_note("with --anode"), 150)
+        title += "\n" + textwrap.fill(suggested.tube_note("with --anode"), SPECTRUM_TITLE_CHARS)
     if getattr(suggested, "warning", ""):  # the plot is what a reader of the folder sees
-        title += "\n" + textwrap.fill(f"warning: {suggested.warning}", 150)
+        title += "\n" + textwrap.fill(f"warning: {suggested.warning}", SPECTRUM_TITLE_CHARS)
     ax.set_title(title, fontsize=9)
     for plan in plans:
         for fam_line in element_lines(plan.symbol):
@@ -493,7 +495,27 @@ def write_outputs(
             fontsize=8,
             color="tab:red",
         )
-    fig.tight_layout()
+    return fig
+
+
+def write_outputs(
+    out: Path, cube, spectrum, suggested, plans, maps, args, instrument: str | None = None
+) -> list[Path]:
+    """The sum-spectrum plot, one PNG per map and (--tiff) the map values; every file through
+    fileutil.atomic_path, marked as quicklook's (written_by_quicklook). `instrument`: what the
+    suggestion was made for (instrument_said), in the plot's title. Returns the paths
+    written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..analysis.export import MAPS_BY_QUICKLOOK, file_stem
+    from ..fileutil import atomic_path
+
+    mark = {"Software": MAPS_BY_QUICKLOOK}
+
+    fig = spectrum_figure(cube, spectrum, suggested, plans, instrument)
     written = []
     stem = file_stem(cube.name)  # the TIFFs' and the CSV's stem too: one name per scan
     target = spectrum_png(out, stem)
