@@ -72,13 +72,14 @@ def cube_row(emb, counts: np.ndarray, labels: np.ndarray, pool: bool = True) -> 
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import existing  # a missing folder: one line, not a traceback
+    from xrf_napari.argtypes import cube_set, int_in  # a missing or empty set: one line
     from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", required=True, type=existing("folder"), help="a generated set")
+    p.add_argument("--data", required=True, type=cube_set, help="a generated set")
     p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")
-    p.add_argument("--max-cubes", type=int, default=None)
+    # `--max-cubes -1` dropped the set's last cube, 0 scored none
+    p.add_argument("--max-cubes", type=int_in(1, what="a number of cubes"), default=None)
     p.add_argument(
         "--no-pool",
         action="store_true",

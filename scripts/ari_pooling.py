@@ -13,14 +13,14 @@ import json
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import existing  # a missing folder: one line, not a traceback
+    from xrf_napari.argtypes import cube_set  # a missing or empty set: one line, no traceback
     from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument(
         "data",
         nargs="+",
-        type=existing("folder"),
+        type=cube_set,
         help="folders of generated cubes (with targets/labels)",
     )
     p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")

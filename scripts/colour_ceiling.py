@@ -138,16 +138,16 @@ def probe(x_train, y_train, steps: int = 3000, hidden: int = 128, seed: int = 0)
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import existing  # a missing folder: one line, not a traceback
+    from xrf_napari.argtypes import cube_set  # a missing or empty set: one line, no traceback
     from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.splitlines()[0])
-    p.add_argument("--train", required=True, type=existing("folder"), help="a generated set")
+    p.add_argument("--train", required=True, type=cube_set, help="a generated set")
     p.add_argument(
         "--test",
         required=True,
         nargs="+",
-        type=existing("folder"),
+        type=cube_set,
         help="one or more held-out folders",
     )
     p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")

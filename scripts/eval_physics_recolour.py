@@ -79,25 +79,28 @@ def evaluate_cube(
 
 
 def main(argv=None) -> int:
+    from xrf_napari.argtypes import existing, int_in
     from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("data", help="a folder of cubes (or an exported set)")
+    ap.add_argument("data", type=existing("folder"), help="a folder of cubes (or an exported set)")
     ap.add_argument("--k", type=int, default=16, help="K-Means regions (0: automatic, 2-12)")
     ap.add_argument("--weights", help="SmallUViT weights (default: the shipped ones)")
     ap.add_argument(
         "--space", choices=("latent", "lines"), default="latent", help="what K-Means clusters"
     )
-    ap.add_argument("--max-cubes", type=int)
+    # `--max-cubes -1` dropped the set's last cube, 0 scored none (the mean of nothing)
+    ap.add_argument("--max-cubes", type=int_in(1, what="a number of cubes"))
     ap.add_argument("--json", help="write per-cube rows here")
     args = ap.parse_args(argv)
     from xrf_napari.synth.export import exported_cubes
     from xrf_napari.training.data import list_cubes
     from xrf_napari.training.evaluate import _set_scales
 
-    files = (exported_cubes(args.data) or list_cubes(args.data))[: args.max_cubes]
-    if not files:
-        raise SystemExit(f"{args.data}: no cubes (generated set or export-set folder)")
+    try:  # an empty folder: one line, not a traceback ("ValueError: no cubes (*.h5) in X")
+        files = (exported_cubes(args.data) or list_cubes(args.data))[: args.max_cubes]
+    except ValueError as exc:
+        ap.error(f"{exc} (a generated set or an export-set folder)")
     scales = _set_scales(files) or 5  # one count for the whole set, as evaluate's
     rows = []
     for f in files:

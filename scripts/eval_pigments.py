@@ -296,10 +296,16 @@ def breakdown(rows: list[dict], mode: str = "physics") -> str:
 
 
 def main(argv=None) -> int:
+    from xrf_napari.argtypes import existing
     from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("inputs", nargs="+", help="cube files or folders of cube_*.h5")
+    ap.add_argument(
+        "inputs",
+        nargs="+",
+        type=existing("file or folder"),  # a missing one: a CubeReadError traceback
+        help="cube files or folders of cube_*.h5",
+    )
     ap.add_argument("--json", help="write per-region rows here")
     ap.add_argument(
         "--no-uvit", action="store_true", help="skip the SmallUViT (no colour prior, no UViT dE)"
@@ -348,8 +354,11 @@ def main(argv=None) -> int:
     files = []
     for s in args.inputs:
         p = Path(s)
-        files += sorted(p.glob("cube_*.h5")) if p.is_dir() else [p]
-    files = [f for f in files if not f.name.endswith("_native.h5")]
+        found = sorted(p.glob("cube_*.h5")) if p.is_dir() else [p]
+        found = [f for f in found if not f.name.endswith("_native.h5")]
+        if not found:  # it printed "0 of 0 regions" tables, exit 0
+            ap.error(f"{s}: a folder holding no cube (cube_*.h5)")
+        files += found
     rows = []
     for f in files:
         t0 = time.perf_counter()

@@ -171,10 +171,11 @@ def colour_summary(rows: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
+    from xrf_napari.argtypes import cube_set  # a missing or empty set: one line, no traceback
     from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__.splitlines()[0])
-    ap.add_argument("data", help="folder of generated cubes (with their recipes)")
+    ap.add_argument("data", type=cube_set, help="folder of generated cubes (with their recipes)")
     ap.add_argument("--json", help="write the per-region classes here")
     ap.add_argument(
         "--colour",

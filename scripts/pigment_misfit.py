@@ -32,11 +32,17 @@ def region_shares(data_dir, n_cubes: int) -> np.ndarray:
 
 
 def main(argv=None) -> int:
+    from xrf_napari.argtypes import cube_set, int_in  # one line, not a traceback after the header
     from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.splitlines()[0])
-    p.add_argument("data", nargs="+", help="folders of generated cubes (with targets/labels)")
-    p.add_argument("--cubes", type=int, default=8, help="cubes per folder (default 8)")
+    p.add_argument(
+        "data", nargs="+", type=cube_set, help="folders of generated cubes (with targets/labels)"
+    )
+    # `--cubes -1` dropped each folder's last cube, 0 read none (the percentiles of nothing)
+    p.add_argument(
+        "--cubes", type=int_in(1, what="a number of cubes"), default=8, help="cubes per folder"
+    )
     args = p.parse_args(argv)
     from xrf_napari.analysis.pigment_fit import MISFIT_WARN
 

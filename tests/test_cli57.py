@@ -65,3 +65,37 @@ def test_scripts_say_a_file_given_for_a_folder(tmp_path, capsys):
         mod.main([str(scan)])
     assert exc.value.code == 2
     assert f"{scan} is a file, not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "script, argv, said",
+    [
+        ("ari_ceilings", ["--data", "{empty}"], "argument --data: no cubes (*.h5) in {empty}"),
+        ("ari_pooling", ["{empty}"], "argument data: no cubes (*.h5) in {empty}"),
+        ("colour_ceiling", ["--train", "{empty}", "--test", "{empty}"], "no cubes (*.h5) in"),
+        ("pigment_error_sources", ["{empty}"], "argument data: no cubes (*.h5) in {empty}"),
+        ("pigment_misfit", ["{empty}"], "argument data: no cubes (*.h5) in {empty}"),
+        ("pigment_misfit", ["--cubes", "-1", "{empty}"], "--cubes: -1 is out of range"),
+        ("eval_physics_recolour", ["{missing}"], "argument data: {missing}: no such folder"),
+        ("eval_physics_recolour", ["{empty}"], "no cubes (*.h5) in {empty}"),
+        ("eval_pigments", ["{missing}"], "{missing}: no such file or folder"),
+        ("eval_pigments", ["{empty}"], "{empty}: a folder holding no cube (cube_*.h5)"),
+    ],
+)
+def test_scripts_refuse_an_empty_or_missing_set_in_one_line(script, argv, said, tmp_path, capsys):
+    """The scripts that read a generated set failed with a traceback on an empty folder
+    ("ValueError: no cubes (*.h5) in X", pigment_misfit.py after printing its table's header),
+    eval_pigments.py on a missing one (CubeReadError), and eval_pigments.py given an empty
+    folder printed tables of "0 of 0 regions", exit 0. Each is refused at parsing
+    (argtypes.cube_set, existing), naming it, exit 2, nothing on stdout."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / f"{script}.py", f"_cli57_{script}")
+    (tmp_path / "empty").mkdir()
+    names = {"missing": tmp_path / "nosuch", "empty": tmp_path / "empty"}
+    with pytest.raises(SystemExit) as exc:
+        mod.main([a.format(**names) for a in argv])
+    assert exc.value.code == 2
+    out, err = capsys.readouterr()
+    assert said.format(**names) in err, err
+    assert not out, out

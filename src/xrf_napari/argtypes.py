@@ -110,6 +110,25 @@ def existing(kind: str = "folder"):
     return parse
 
 
+def cube_set(text: str) -> str:
+    """argparse `type=` for a generated set of cubes the program reads (training.data.list_cubes:
+    a folder of cube_*.h5, or of cubes/): one that is missing, a file, holds no cube or is still
+    being written is refused at parsing in one line naming it, as existing("folder"). The
+    scripts/ programs given an empty or missing set failed with a traceback ("ValueError: no
+    cubes (*.h5) in X"), some after printing their table's header. The value is returned as
+    typed."""
+    import os
+
+    from .training.data import list_cubes
+
+    existing("folder")(text)
+    try:
+        list_cubes(os.path.expanduser(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def seed_int(text: str) -> int:
     """argparse `type=` for a training seed, 0..SEED_MAX (a config file's "seed" too)."""
     return int_in(0, SEED_MAX, "a seed")(text)
