@@ -81,13 +81,7 @@ def _npy_short(path: Path) -> str | None:
     import os
 
     try:
-        with open(path, "rb") as fh:
-            version = np.lib.format.read_magic(fh)
-            read = {(1, 0): np.lib.format.read_array_header_1_0}.get(
-                version, np.lib.format.read_array_header_2_0
-            )
-            shape, _, dtype = read(fh)
-            start = fh.tell()
+        shape, dtype, start = npy_header(path)
         need = int(np.prod(shape, dtype=object)) * dtype.itemsize
         have = os.stat(path).st_size - start
     except (ValueError, OSError, TypeError):
@@ -100,6 +94,19 @@ def _npy_short(path: Path) -> str | None:
         + f", but the file holds {have:,} after its header: it is cut short (an interrupted "
         "copy or save) or its header is damaged; copy or save it again"
     )
+
+
+def npy_header(path) -> tuple[tuple, np.dtype, int]:
+    """(shape, dtype, offset of the data) from an .npy file's header, reading nothing else
+    (np.load(mmap_mode="r") maps the whole file, and refuses one shorter than its header
+    declares). Raises ValueError or OSError where the file has no readable header."""
+    with open(path, "rb") as fh:
+        version = np.lib.format.read_magic(fh)
+        read = {(1, 0): np.lib.format.read_array_header_1_0}.get(
+            version, np.lib.format.read_array_header_2_0
+        )
+        shape, _, dtype = read(fh)
+        return tuple(shape), np.dtype(dtype), fh.tell()
 
 
 #: Fewest values of a first axis read as the channels of a plain array from its shape alone.

@@ -196,9 +196,14 @@ def _no_reader_reads(path: Path, fmt: Format, st) -> bool:
 
 
 def _sniff_npy(path: Path) -> bool:
-    import numpy as np
+    """A 3-D array by its header, nothing mapped: np.load(mmap_mode="r") mapped the file to read
+    its ndim, and refused one cut short of the data its header declares, which napari's own
+    reader then took ("Failed to read all data for array"), where read_cube says how far it is
+    short."""
+    from .arrays import npy_header
 
-    return np.load(path, mmap_mode="r", allow_pickle=False).ndim == 3
+    shape, dtype, _ = npy_header(path)
+    return len(shape) == 3 and not dtype.hasobject
 
 
 def _sniff_tiff(path: Path) -> bool:

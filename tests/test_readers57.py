@@ -1,0 +1,58 @@
+"""Session 57, readers: a memory-mapped scan cut short under napari's channel slider, a scan file
+replaced on disk while open, an .npy's claim by its header, memory maps released behind a
+channel-first view, and a damaged compressed HDF5 chunk told in words."""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from xrf_napari.errors import CubeReadError, FileWarning
+from xrf_napari.io import read_cube
+
+#: A 16 x 16 px scan of 256 channels: 8 slider chunks of 32 channels.
+CUBE = (np.arange(16 * 16 * 256) % 7 + 1).astype(np.uint16).reshape(16, 16, 256)
+
+
+def test_an_npy_cut_short_is_claimed_by_its_header_and_told(tmp_path):
+    """The claim check memory-mapped the .npy to read its ndim: a 3-D scan cut short of its
+    declared data failed the map and was left to napari's reader ("Failed to read all data for
+    array"); read by its header it is claimed and read_cube says how far it is short."""
+    from xrf_napari.io.registry import claims
+
+    path = tmp_path / "cut.npy"
+    np.save(path, CUBE)
+    os.truncate(path, 3000)
+    assert claims(path)
+    np.save(tmp_path / "flat.npy", CUBE[0])
+    assert not claims(tmp_path / "flat.npy")
+    with pytest.raises(CubeReadError, match="it is cut short"):
+        read_cube(path)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+def test_a_channel_first_npy_releases_its_mapped_pages(tmp_path):
+    """release_mapped_pages did nothing behind a ChannelFirstView (channel-first .npy, TIFF
+    page stack, ripple image layout): the opening sample touched every page of a channel-first
+    file and the process kept them all (18 MiB resident for an 18 MiB file, after a pass too).
+    The map underneath is released now."""
+    import json
+
+    path = tmp_path / "cf.npy"
+    np.save(path, np.ones((256, 64, 256), np.uint16))  # (C, H, W): 8 MiB
+    (tmp_path / "cf.json").write_text(json.dumps({"channel_axis": "first"}), encoding="utf-8")
+
+    def resident():
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    before = resident()
+    cube = read_cube(path, auto_calibrate=False)
+    assert type(cube.data).__name__ == "ChannelFirstView"
+    cube.sum_spectrum(block_bytes=2**20)
+    assert resident() - before < 3 * 2**20, (resident() - before) / 2**20
+
