@@ -56,3 +56,27 @@ def test_a_channel_first_npy_releases_its_mapped_pages(tmp_path):
     cube.sum_spectrum(block_bytes=2**20)
     assert resident() - before < 3 * 2**20, (resident() - before) / 2**20
 
+
+def test_a_damaged_compressed_hdf5_chunk_names_the_dataset_in_words(tmp_path):
+    """A damaged gzip chunk read "could not be read as hdf5 (OSError: Can't synchronously read
+    data (filter returned failure during read))" on opening, and "reading rows ... failed
+    (OSError: ...)" in a pass: neither said which dataset nor what it means."""
+    import h5py
+
+    path = tmp_path / "damaged.h5"
+    with h5py.File(path, "w") as f:
+        d = f.create_dataset("xrf/counts", data=CUBE, chunks=(4, 16, 256), compression="gzip")
+        f["xrf/energy"] = 0.02 * np.arange(256) + 0.01
+        info = d.id.get_chunk_info(2)
+    with open(path, "r+b") as fh:
+        fh.seek(info.byte_offset + 10)
+        fh.write(bytes(b ^ 0x5A for b in fh.read(info.size - 14)))
+    for opened in (False, True):
+        with pytest.raises(CubeReadError) as err:
+            cube = read_cube(path, auto_calibrate=False, check_counts=opened)
+            cube.sum_spectrum()
+        msg = str(err.value)
+        assert msg.startswith(f"{path}: reading rows"), msg
+        assert "compressed chunk of dataset '/xrf/counts' (gzip)" in msg, msg
+        assert "damaged" in msg and "copy the file again" in msg, msg
+

@@ -202,7 +202,7 @@ def sample_counts(
         todo = {(i, j) for i in range(len(rows)) for j in range(len(want))}
     for y0, y1 in _bands(data, rows, blocks, max_bytes, n_rows, max_chunks):
         for x0, x1 in blocks:
-            sample = np.asarray(data[y0:y1, x0:x1, :])
+            sample = read_block(data, (slice(y0, y1), slice(x0, x1), slice(None)), path, False)
             check_values(
                 sample, path, f"row {y0}" if y1 == y0 + 1 else f"rows {y0}-{y1 - 1}", (y0, 0, x0)
             )
@@ -304,15 +304,28 @@ def check_values(block, path, where: str, origin: tuple[int, ...] = (0, 0)) -> N
         )
 
 
-def explain_read_error(exc: BaseException) -> str | None:
-    """What a failed read of stored data means when HDF5 says it lacks a filter to decode a chunk
-    ("can't open directory (/usr/local/lib/plugin)", "can't find plugin", "filter plugins
-    disabled", "required filter ... is not registered"), or None. Such a read had been reported
-    as 'the file may be corrupt or truncated'. A filter that ran and failed ("filter returned
-    failure during read": a damaged gzip chunk) is that corruption, not a missing filter: it had
-    been told to install hdf5plugin or save the file again with gzip (2026-12-05)."""
+def explain_read_error(exc: BaseException, data=None) -> str | None:
+    """What a failed read of stored data means, in words, or None.
+
+    HDF5 lacking a filter to decode a chunk ("can't open directory (/usr/local/lib/plugin)",
+    "can't find plugin", "filter plugins disabled", "required filter ... is not registered"):
+    the file is sound, this installation cannot decode it (had been 'the file may be corrupt or
+    truncated'). A filter that ran and failed ("filter returned failure during read"): a
+    compressed chunk whose bytes are damaged, named with its dataset (`data`: the array read,
+    or a view of it); it read "(OSError: Can't synchronously read data (filter returned failure
+    during read))", which says neither what nor where (2026-12-05: it had been told to install
+    hdf5plugin)."""
     text = str(exc)
-    if not isinstance(exc, OSError) or not re.search(r"plugin|not registered", text, re.I):
+    if not isinstance(exc, OSError):
+        return None
+    if re.search(r"filter returned failure", text, re.I):
+        return (
+            f"a compressed chunk of {_datasets_of(data) or 'the scan dataset'} there is damaged: "
+            f"its decompression failed (HDF5 said: {text[:120]}), so the file is corrupt or "
+            "truncated there (a copy, transfer or disk altered its bytes): other rows may read, "
+            "but not the whole scan; copy the file again from the instrument or a backup"
+        )
+    if not re.search(r"plugin|not registered", text, re.I):
         return None
     return (
         "a chunk there is compressed with an HDF5 filter this installation cannot decode "
@@ -321,31 +334,61 @@ def explain_read_error(exc: BaseException) -> str | None:
     )
 
 
+def _datasets_of(data) -> str:
+    """'dataset '/xrf/counts'' (its compression named where HDF5 says it) for the HDF5 datasets
+    `data` reads (cube.stores_under), '' where it reads none."""
+    from .cube import stores_under
+
+    names = []
+    for store in [] if data is None else stores_under(data):
+        name = getattr(store, "name", None)
+        if isinstance(name, str) and name.startswith("/") and name not in names:
+            names.append(name)
+    if not names:
+        return ""
+    how = getattr(stores_under(data)[0], "compression", None)
+    how = f" ({how})" if isinstance(how, str) else ""
+    if len(names) == 1:
+        return f"dataset '{names[0]}'{how}"
+    return "the datasets " + ", ".join(f"'{n}'" for n in names) + how
+
+
 def read_block(data, key: tuple, path, check: bool = True) -> np.ndarray:
     """data[key] as an array; a failing store (corrupt chunk, vanished file) raises CubeReadError
-    naming the file and rows, and with `check` the values are validated (the first full pass)."""
-    rows = key[0]
-    where = f"rows {rows.start}-{rows.stop - 1}" if isinstance(rows, slice) else f"row {rows}"
+    naming the file and rows (read_error), and with `check` the values are validated (the first
+    full pass)."""
     try:
         block = np.asarray(data[key])
     except MemoryError:
         raise
-    except CubeReadError as exc:  # the store's own refusal (a mapped file shrank: io.mapped)
-        raise CubeReadError(exc.path, f"reading {where} failed: {exc.problem}") from exc
     except Exception as exc:
-        why = explain_read_error(exc)
-        if why:  # an HDF5 filter missing here: the file is sound
-            raise CubeReadError(path, f"reading {where} failed: {why}") from exc
-        raise CubeReadError(
-            path,
-            f"reading {where} failed ({type(exc).__name__}: {str(exc)[:200]}); "
-            "the file may be corrupt or truncated",
-        ) from exc
+        raise read_error(exc, data, key, path) from exc
     if check:
-        chans = key[2] if len(key) > 2 else slice(None)
+        rows, chans = key[0], key[2] if len(key) > 2 else slice(None)
         origin = (
             (rows.start or 0) if isinstance(rows, slice) else int(rows),
             (chans.start or 0) if isinstance(chans, slice) else 0,
         )
-        check_values(block, path, where, origin)
+        check_values(block, path, _rows_text(rows), origin)
     return block
+
+
+def read_error(exc: Exception, data, key: tuple, path) -> CubeReadError:
+    """The CubeReadError for `exc`, raised reading data[key] of the file `path`: "reading rows
+    8-11 failed: ..." with the store's own refusal (a mapped file shrank: io.mapped), HDF5's
+    failures in words (explain_read_error), else the error itself, cut to 200 characters."""
+    where = _rows_text(key[0])
+    if isinstance(exc, CubeReadError):
+        return CubeReadError(exc.path, f"reading {where} failed: {exc.problem}")
+    why = explain_read_error(exc, data)
+    if why:  # an HDF5 filter missing here, or a damaged chunk: said in words
+        return CubeReadError(path, f"reading {where} failed: {why}")
+    return CubeReadError(
+        path,
+        f"reading {where} failed ({type(exc).__name__}: {str(exc)[:200]}); "
+        "the file may be corrupt or truncated",
+    )
+
+
+def _rows_text(rows) -> str:
+    return f"rows {rows.start}-{rows.stop - 1}" if isinstance(rows, slice) else f"row {rows}"
