@@ -80,3 +80,41 @@ def test_a_damaged_compressed_hdf5_chunk_names_the_dataset_in_words(tmp_path):
         assert "compressed chunk of dataset '/xrf/counts' (gzip)" in msg, msg
         assert "damaged" in msg and "copy the file again" in msg, msg
 
+
+def test_a_scan_replaced_by_rename_while_open_is_told_once(tmp_path):
+    """An export over the open scan (a temp file renamed over it) was not noticed: the map
+    reads the old inode, so napari and the docks showed the old scan while the file was the
+    new one, without a word. A pass now says it once (a FileWarning naming the file), and
+    the data read stays the scan opened."""
+    path = tmp_path / "scan.npy"
+    np.save(path, CUBE)
+    cube = read_cube(path, auto_calibrate=False)
+    np.save(tmp_path / "new.npy", CUBE * 0 + 9)
+    os.replace(tmp_path / "new.npy", path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first = cube.sum_spectrum(block_bytes=2**14)
+        cube.sum_spectrum(block_bytes=2**14)
+    said = [str(w.message) for w in caught if issubclass(w.category, FileWarning)]
+    assert len(said) == 1 and said[0].startswith(f"{path}: the file was replaced"), said
+    assert "open the file again" in said[0]
+    assert first.sum() == CUBE.sum()  # the scan opened, as before
+
+
+def test_a_ripple_raw_modified_in_place_names_the_raw(tmp_path):
+    """The .rpl header is the scan's path; its counts live in the .raw: a .raw written over in
+    place (same inode, new time) is named, once."""
+    from test_io_ripple import write_ripple
+
+    rpl = write_ripple(tmp_path, CUBE)
+    raw = rpl.with_suffix(".raw")
+    cube = read_cube(rpl, auto_calibrate=False)
+    st = os.stat(raw)
+    os.utime(raw, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cube.read_rows(slice(0, 2))
+        cube.read_rows(slice(2, 4))
+    said = [str(w.message) for w in caught if issubclass(w.category, FileWarning)]
+    assert len(said) == 1 and said[0].startswith(f"{raw}: the file was modified"), said
+

@@ -42,6 +42,9 @@ class Cube:
     #: The cube layer's contrast sample, kept from read_cube's opening check (errors.sample_counts)
     #: for the napari reader, which asks for it (keep_contrast_sample) and takes it; else None.
     opening_sample: np.ndarray | None = field(default=None, init=False, repr=False)
+    #: What the scan's files were when read (io.mapped.FileStamp, set by read_cube), to tell
+    #: once that one was replaced or changed on disk meanwhile; None: not looked at.
+    file_stamp: Any = field(default=None, repr=False)
 
     def __post_init__(self):
         shape = getattr(self.data, "shape", None)
@@ -81,6 +84,7 @@ class Cube:
     def with_calibration(self, calibration: Calibration) -> Cube:
         """The same data with another calibration (e.g. one the user fitted)."""
         out = Cube(self.data, calibration, self.live_time, dict(self.metadata), self.path)
+        out.file_stamp = self.file_stamp  # one file read: told once, whichever cube reads it
         out._sum_image = self._sum_image  # same data, same per-pixel sums and spectra
         out._spectra = self._spectra
         out.opening_sample = self.opening_sample
@@ -110,14 +114,28 @@ class Cube:
         naming the file and rows (errors.py)."""
         if self.path is None:
             return np.asarray(self.data[sl, :, channels])
-        from .errors import read_block
+        from .errors import CubeReadError, read_block, warn_outside
 
-        return read_block(
-            self.data,
-            (sl, slice(None), channels),
-            self.path,
-            check=not self.metadata.get("values_checked"),
-        )
+        try:
+            block = read_block(
+                self.data,
+                (sl, slice(None), channels),
+                self.path,
+                check=not self.metadata.get("values_checked"),
+            )
+        except CubeReadError:
+            self.file_changed()  # a refusal (the file shrank...) says what to do: not twice
+            raise
+        news = self.file_changed()
+        if news:
+            warn_outside(news)
+        return block
+
+    def file_changed(self) -> str | None:
+        """The first time the scan's file is seen replaced, changed or gone on disk since it was
+        read (file_stamp), what that means, naming it; else None."""
+        stamp = self.file_stamp
+        return None if stamp is None else stamp.changed()
 
     def iter_sum_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES):
         """Progress generator (rows done, rows total) returning sum_spectrum (see progress.py)."""

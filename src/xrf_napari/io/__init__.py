@@ -28,6 +28,7 @@ from ..energy import Calibration
 from ..errors import CONTRAST_BYTES, CubeReadError, sample_counts, warn_outside
 from .calibration import notes_set_aside
 from .limits import check_path, check_tree
+from .mapped import FileStamp
 from .registry import FORMATS, SPECTRUM_SUFFIXES, SUPPORTED_SUFFIXES, a_file, claims, format_of
 from .spectra import Spectrum
 
@@ -222,6 +223,8 @@ def read_cube(
         ) from exc
     cube.metadata["calibration_source"] = cube.calibration.source
     _note_auto_saved(cube, saved_auto)
+    if cube.file_stamp is None:  # the file as read, and a ripple header's .raw
+        cube.file_stamp = FileStamp.of(path, st, cube.metadata.get("data_file"))
     return cube
 
 

@@ -25,12 +25,15 @@ keeps its shape, the new bytes are not seen. A file overwritten in place (same i
 new content at the old layout (shrunk first, the reads in between are refused). A file replaced
 by another (renamed over, or deleted and written anew: a new inode) is not what the map reads:
 the map and its descriptor hold the old file, which the system keeps whole until they close, so
-the cube reads the scan it opened and never shrinks.
+the cube reads the scan it opened and never shrinks. `FileStamp` tells the user once of either
+(any reader's file: an HDF5 handle keeps the old file too, an in-memory read is the old one).
 """
 
 from __future__ import annotations
 
 import mmap
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -139,3 +142,81 @@ def _end_address(arr: np.ndarray, key) -> int | None:
     return (
         start + part.itemsize + sum((n - 1) * s for n, s in zip(part.shape, part.strides) if s > 0)
     )
+
+
+class FileStamp:
+    """The files a scan was read from as they were then (device, inode, size, modification
+    time), to tell once that one was replaced, changed or removed while the scan is open.
+
+    The instrument software exports over the scan napari shows through a temporary file and a
+    rename: the reader's map or handle keeps the old file (the system keeps it whole until it is
+    closed), so napari and every dock went on showing the old scan without a word while the file
+    under that name was the new one. `changed` compares each file's os.stat with what it was
+    (1-3 us a file): Cube.read_rows asks it after each block it reads and the napari reader's
+    layer after each chunk, so a pass or a slider step over channels not yet shown says it; what
+    napari's cache or a dock already holds is not read again, and says nothing."""
+
+    def __init__(self, files):
+        self._files = [(Path(os.path.abspath(p)), _identity(st)) for p, st in files]
+        self._told = False
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, path, st: os.stat_result | None = None, *more) -> FileStamp | None:
+        """The stamp of `path` (st: its os.stat, if taken) and of the `more` files it reads (a
+        ripple header's .raw), or None where one cannot be looked at."""
+        try:
+            files = [(path, st or os.stat(path))]
+            files += [(p, os.stat(p)) for p in more if p and Path(p) != Path(path)]
+        except (OSError, ValueError):
+            return None
+        return cls(files)
+
+    def changed(self) -> str | None:
+        """The first time a file is seen replaced, changed or gone since the scan was read, what
+        that means to the user (naming the file), else None: told once a scan."""
+        if self._told:
+            return None
+        news = None
+        for path, was in self._files:
+            try:
+                now = _identity(os.stat(path))
+            except FileNotFoundError:
+                news = (
+                    f"{path}: the file is gone (deleted or moved) since the scan was opened: "
+                    "what napari shows and the docks read is the scan as it was then"
+                )
+                break
+            except (OSError, ValueError):
+                continue
+            if now[:2] != was[:2]:
+                news = (
+                    f"{path}: the file was replaced since the scan was opened (another file now "
+                    "has its name: an export or copy over it?): napari shows, and the docks "
+                    "read, the scan as it was when opened, not the file now on disk; open the "
+                    "file again to see the new one"
+                )
+                break
+            if now != was:
+                how = (
+                    f"from {was[2]:,} to {now[2]:,} bytes"
+                    if now[2] != was[2]
+                    else "its modification time changed"
+                )
+                news = (
+                    f"{path}: the file was modified since the scan was opened ({how}: written "
+                    "over in place?): what napari shows and the docks read may no longer match "
+                    "it; open the file again once it is written"
+                )
+                break
+        if news is None:
+            return None
+        with self._lock:
+            if self._told:
+                return None
+            self._told = True
+        return news
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
