@@ -118,3 +118,79 @@ def test_a_ripple_raw_modified_in_place_names_the_raw(tmp_path):
     said = [str(w.message) for w in caught if issubclass(w.category, FileWarning)]
     assert len(said) == 1 and said[0].startswith(f"{raw}: the file was modified"), said
 
+
+def _layers_told(monkeypatch, path):
+    """read_layers(path) without Qt (its sum computed where it is): the cube layer's data, the
+    messages its layers would notify in napari, and its Cube."""
+    from xrf_napari import _reader, io
+
+    monkeypatch.setattr(io, "_review_file_calibration", lambda cube, *_a: cube)  # 1 s cold
+    told = []
+    monkeypatch.setattr(_reader, "_notify", lambda msg, level="error": told.append((level, msg)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layers = _reader.read_layers(str(path))
+    return layers[0][0], told, layers[0][1]["metadata"]["xrf_cube"]
+
+
+def _calibrated_npy(folder):
+    """CUBE as folder/scan.npy with a sidecar calibration (no automatic one fitted: 1 s)."""
+    path = folder / "scan.npy"
+    np.save(path, CUBE)
+    path.with_suffix(".json").write_text('{"offset": 0.01, "gain": 0.02}', encoding="utf-8")
+    return path
+
+
+def test_slider_chunks_of_a_file_cut_short_read_as_zeros_told_once(tmp_path, monkeypatch):
+    """napari's slicer read the cube layer's dask chunks straight from the map: a file cut short
+    while open raised at each slider step onto channels not cached (5 steps, 5 error
+    notifications). Now the first refused chunk is told (the file, "shrank", reopen), each
+    reads as zeros, and the scan is marked failed for the docks (io.read_failed)."""
+    from xrf_napari.io import read_failed
+
+    path = _calibrated_npy(tmp_path)
+    stack, told, cube = _layers_told(monkeypatch, path)
+    os.truncate(path, 1000)
+    shown = [np.asarray(stack[c]) for c in (40, 100, 160, 220)]
+    assert all(im.shape == (16, 16) and not im.any() for im in shown)
+    errors = [m for level, m in told if level == "error"]
+    assert len(errors) == 1, told
+    assert str(path) in errors[0] and "shrank since it was opened" in errors[0], errors[0]
+    assert "open it again" in errors[0] and "zeros" in errors[0], errors[0]
+    assert read_failed(cube)
+
+
+def test_slider_chunks_of_a_replaced_file_tell_it_once(tmp_path, monkeypatch):
+    """The cube layer's next chunks read after an export over the file say it once, as a
+    napari warning naming the file."""
+    path = _calibrated_npy(tmp_path)
+    stack, told, _ = _layers_told(monkeypatch, path)
+    np.save(tmp_path / "new.npy", CUBE * 0 + 9)
+    os.replace(tmp_path / "new.npy", path)
+    for c in (40, 100, 160):
+        np.asarray(stack[c])
+    assert [lv for lv, m in told if "was replaced" in m and str(path) in m] == ["warning"], told
+
+
+def test_the_channel_slider_over_a_file_cut_short_gives_one_notification(
+    make_napari_viewer, tmp_path
+):
+    """In napari: five slider steps over a .npy cut short while open gave five error
+    notifications (the slicer raised each time). One now, the viewer alive, zeros shown."""
+    from _napari_helpers import caught_notifications
+
+    path = tmp_path / "scan.npy"
+    np.save(path, CUBE)
+    viewer = make_napari_viewer()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        viewer.open(path, plugin="xrf-napari")
+    layer = viewer.layers["scan"]
+    layer.visible = True
+    os.truncate(path, 1000)
+    with caught_notifications() as seen:
+        for step in (40, 100, 160, 220, 250):
+            viewer.dims.set_current_step(0, step)
+    errors = [str(n.message) for n in seen if "shrank" in str(n.message)]
+    assert len(errors) == 1 and str(path) in errors[0], [str(n.message) for n in seen]
+    assert not np.asarray(layer._slice.image.raw).any()

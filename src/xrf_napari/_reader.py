@@ -349,7 +349,7 @@ def cube_layers(cube) -> list:
     # dask.from_array copies any array with a .copy() (np.memmap: the whole file into memory) and
     # tokenizes what it cannot name: hand it a copy-less face and a name.
     lazy = da.from_array(
-        _Uncopied(cube.data),
+        _Uncopied(cube.data, cube),
         chunks=(rows, w, ch_chunk),
         asarray=True,
         lock=False,
@@ -756,16 +756,51 @@ def _warn_mixed_axes(name: str, kind: str) -> None:
 
 
 class _Uncopied:
-    """Read-only slicing face of the cube's data, without the .copy() dask would call."""
+    """Read-only slicing face of the cube's data, without the .copy() dask would call.
 
-    def __init__(self, data):
+    A chunk the file refuses (a memory-mapped scan cut short while open: io.mapped; a damaged
+    compressed chunk) reads as zeros, the user told once a scan (io.tell_read_failure, as a
+    pass's failure: the docks then say the file failed), and so do the chunks napari's dask
+    cache kept as views of the map (io.mapped.zero_filled): napari's slicer raised at every
+    step of the channel slider, an error notification and traceback each (5 steps, 5), the
+    layer blank between them. A file replaced or changed on disk since it was read is said once
+    (Cube.file_changed) as a chunk is read."""
+
+    def __init__(self, data, cube=None):
         self._data = data
+        self._cube = cube if getattr(cube, "path", None) is not None else None
         self.shape = tuple(int(s) for s in data.shape)
         self.dtype = data.dtype
         self.ndim = len(self.shape)
 
     def __getitem__(self, key):
-        return self._data[key]
+        cube = self._cube
+        if cube is None or not isinstance(key, tuple) or not isinstance(key[0], slice):
+            return self._data[key]
+        from .errors import read_error
+        from .io.mapped import zero_filled, zeros_read
+
+        try:
+            block = self._data[key]
+        except MemoryError:
+            raise
+        except Exception as exc:
+            self._tell_failure(read_error(exc, self._data, key, cube.path))
+            return zeros_read(self, key)
+        news = cube.file_changed()
+        if news:
+            _notify(news, level="warning")
+        # a map's view (an (H, W, C) .npy or .raw; a channel-first view's chunk is a copy), which
+        # napari's dask cache keeps and indexes again at a slider step back onto it: refused
+        # there, it had raised at each such step
+        return zero_filled(block, self._tell_failure)
+
+    def _tell_failure(self, exc) -> None:
+        from .io import tell_read_failure
+
+        self._cube.file_changed()  # the refusal says what to do: not a second message
+        if tell_read_failure(self._cube, exc):  # else a pass or a dock told it
+            _notify(f"{exc}. Meanwhile '{self._cube.name}' shows what cannot be read as zeros")
 
 
 def _sample_rows(cube) -> tuple[list[int], list[tuple[int, int]]]:

@@ -109,6 +109,44 @@ class GuardedMap(np.memmap):
             )
 
 
+class ZeroFilledMap(GuardedMap):
+    """A GuardedMap view whose refused reads are zeros of their shape, each refusal handed to
+    `_told` first (see zero_filled); its views carry both."""
+
+    _told = None
+
+    def __array_finalize__(self, obj):
+        super().__array_finalize__(obj)
+        self._told = getattr(obj, "_told", None)
+
+    def __getitem__(self, key):
+        try:
+            return super().__getitem__(key)
+        except CubeReadError as exc:
+            if self._told is None:
+                raise
+            self._told(exc)
+            return zeros_read(self, key)
+
+
+def zero_filled(arr, told):
+    """`arr`, a view of a guarded map, as one whose reads the guard refuses give zeros after
+    told(CubeReadError): the napari cube layer's dask chunks, which napari's cache keeps and
+    indexes again as the slider steps back onto them. Any other array is returned as it is."""
+    if not isinstance(arr, GuardedMap) or arr._guard is None:
+        return arr
+    out = arr.view(ZeroFilledMap)
+    out._told = told
+    return out
+
+
+def zeros_read(arr, key) -> np.ndarray:
+    """Zeros of the shape arr[key] has, reading and allocating nothing of arr (a zero-strided
+    stand-in is indexed)."""
+    stand_in = np.broadcast_to(np.zeros((), arr.dtype), tuple(int(n) for n in arr.shape))
+    return np.zeros(stand_in[key].shape, arr.dtype)
+
+
 def guard_map(mm: np.memmap, path) -> np.memmap:
     """`mm` (a read-only map of the file `path`, from np.memmap or np.load(mmap_mode="r")) as a
     GuardedMap: what every reader that keeps a memory map of its file hands the Cube."""
