@@ -384,7 +384,10 @@ def _accepted(profile: InstrumentProfile, values: dict) -> bool:
 
 
 def _model_profile(profile: InstrumentProfile) -> InstrumentProfile:
-    """The profile with the canonical grid as its channels (the fit works there), no pile-up."""
+    """The profile with the canonical grid as its channels (the fit works there), no pile-up, and
+    no name nor count level: neither changes a column of the library (photons per photon), and
+    as keys of the libraries' and the fine-grid spectra's caches they made one entry apiece for
+    each scan of one instrument (each a whole library, about 1 s)."""
     from ..energy import CANONICAL_BIN_WIDTH, CANONICAL_N_CHANNELS, canonical_energy
 
     return replace(
@@ -393,6 +396,8 @@ def _model_profile(profile: InstrumentProfile) -> InstrumentProfile:
         offset=float(canonical_energy()[0]),
         gain=CANONICAL_BIN_WIDTH,
         pileup=0.0,
+        name="",
+        counts_per_pixel=InstrumentProfile.counts_per_pixel,
     )
 
 
@@ -1079,13 +1084,13 @@ def iter_choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarra
         w = _weights(y)
         base, prim = _base(lib, [0, 1], y), _base(lib, [0, 1, PRIMING], y)
         chi_none = _fit(np.vstack([paint[~has_pb], base]), y, w)[1]
-        chi_lead = min(
-            _fit(np.vstack([paint, base]), y, w)[1],
-            _fit(np.vstack([paint[~has_pb], prim]), y, w)[1],
+        # the lead fit's chi-square and its columns (the dispersion's parameters: they counted
+        # the paint and 12, whatever the ground, scatter and sum-peak columns were)
+        chi_lead, p = min(
+            (_fit(cols, y, w)[1], len(cols))
+            for cols in (np.vstack([paint, base]), np.vstack([paint[~has_pb], prim]))
         )
-        if chi_none - chi_lead < SHORTLIST_DCHI2 * _dispersion(
-            chi_lead, len(y), paint.shape[0] + 12
-        ):
+        if chi_none - chi_lead < SHORTLIST_DCHI2 * _dispersion(chi_lead, len(y), p):
             yield n, n  # decided: a region without lead rules a priming out
             return [0, 1]
     yield n, n
