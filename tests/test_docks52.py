@@ -38,6 +38,8 @@ def _embed_run_beside_spectrum(make_napari_viewer, qtbot, tmp_path, monkeypatch)
     viewer.window.add_dock_widget(spectrum)
     assert embed.run() is not None
     wait_idle(qtbot, embed.job)
+    # its survey of the scan: a stroke's sentence waits for a job of the dock's own to end
+    wait_idle(qtbot, spectrum.job)
     return viewer, embed, spectrum
 
 

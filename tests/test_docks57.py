@@ -118,3 +118,41 @@ def test_run_waiting_in_three_docks_for_a_calibration_that_fails_is_refused_in_o
     for dock in docks:
         assert dock.job.status.text() == dock.scan_refusal(cube) != ""
         assert not dock.job.run_button.isEnabled()
+
+
+def test_painting_the_clusters_leaves_the_spectrum_docks_running_job_its_line(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """A stroke on Embed & cluster's clusters layer while the Spectrum dock ran a job of its own:
+    "The curves of clusters 1, 2 were taken off the plot ..." replaced that job's line (one
+    dock writing in another's), and went as the job ended. The curves still go; the line stays
+    the job's, the sentence follows its last words; undone, the curves and no sentence."""
+    from _napari_helpers import held_job
+    from test_docks52 import _embed_run_beside_spectrum
+
+    _, embed, spectrum = _embed_run_beside_spectrum(
+        make_napari_viewer, qtbot, tmp_path, monkeypatch
+    )
+    assert {"cluster 1", "cluster 2"} <= set(spectrum.curves)
+    gate = threading.Event()
+    try:
+        spectrum.start_job(
+            held_job(gate),
+            cube=spectrum.current_cube(),
+            on_result=lambda _: None,
+            keep=False,
+            description="Held\u2026",
+        )
+        line = spectrum.job.status.text()
+        embed.labels_layer.brush_size = 1
+        embed.labels_layer.paint((1, 1), 2, refresh=True)  # a pixel of cluster 1 made cluster 2
+        assert "cluster 1" not in spectrum.curves and "cluster 2" not in spectrum.curves
+        assert spectrum.job.is_running and spectrum.job.status.text() == line
+    finally:
+        gate.set()
+        wait_idle(qtbot, spectrum.job)
+    said = spectrum.job.status.text()
+    assert said.startswith("Done. The curves of clusters 1, 2 were taken off the plot"), said
+    embed.labels_layer.undo()
+    assert {"cluster 1", "cluster 2"} <= set(spectrum.curves)
+    assert spectrum.job.status.text() == "Done."

@@ -600,6 +600,9 @@ class CubeDock(QWidget):
         #: [(weak reference to the scan, its layers, the status line's sentence of them, [(weak
         #: reference to a layer it names, the name it says)])]: say_while_shown
         self._said_of_layers: list[tuple[weakref.ref, tuple, str, list]] = []
+        #: [(weak reference to the scan, its layers, a sentence)] another dock gave while a job
+        #: of this one ran: said once it ends (say_when_idle)
+        self._said_when_idle: list[tuple[weakref.ref, tuple, str]] = []
         self.cube_combo = CubeLayerCombo(napari_viewer)
         self.job = JobPanel(run_text, viewer=napari_viewer)  # its window tracks the jobs
         self.body = QWidget()
@@ -1364,6 +1367,7 @@ class CubeDock(QWidget):
                 # is chosen again; the words were replaced by it at once, and the scan chosen
                 # as its file closed hid them, so that nothing said why the job had stopped
                 self._closed_notice = self.job.status.text()
+        self._say_held_sentences()
         if self._survey_when_idle:
             self._survey_when_idle = False
             self.request_survey()
@@ -1422,10 +1426,38 @@ class CubeDock(QWidget):
             names = [(weakref.ref(ly), ly.name) for ly in (*layers, *named) if ly is not None]
             self._said_of_layers.append((weakref.ref(cube), layers, sentence, names))
 
+    def say_when_idle(self, cube, layers, sentence: str) -> None:
+        """The status line says `sentence` of `cube`'s `layers` (say_while_shown), given by
+        another dock (Embed & cluster's stroke on its clusters took curves off this plot): at
+        once while no job of this dock runs, else after the job's own words once it ended. It was
+        written over the running job's line ("Reading the cube..."), one dock writing in
+        another's, and went as the job's end replaced it."""
+        if not self.job.is_running:
+            self.job.status.setText(sentence)
+            self.say_while_shown(cube, layers, sentence)
+            return
+        # the latest of a scan replaces the one before, as on the line
+        held = [entry for entry in self._said_when_idle if entry[0]() is not cube]
+        self._said_when_idle = [*held, (weakref.ref(cube), tuple(layers), sentence)]
+
+    def _say_held_sentences(self) -> None:
+        """In _job_ended: what say_when_idle held while the job ran, of the scan shown and of
+        layers still in the viewer, after the job's last words."""
+        held, self._said_when_idle = self._said_when_idle, []
+        for of, layers, sentence in held:
+            layers = [ly for ly in layers if ly in self._viewer.layers]
+            if of() is None or of() is not self._cube or not layers:
+                continue
+            self.job.status.setText(f"{self.job.status.text()} {sentence}".strip())
+            self.say_while_shown(self._cube, layers, sentence)
+
     def unsay(self, cube, which) -> None:
         """The sentences say_while_shown keeps of `cube` for which `which(sentence)` is true
         leave its line, shown or kept, and are no longer watched: what they said is over before
         their layers are deleted (Embed & cluster's curves of painted regions, drawn again)."""
+        self._said_when_idle = [
+            e for e in self._said_when_idle if e[0]() is not cube or not which(e[2])
+        ]
         said = [(of, s) for of, _, s, _ in self._said_of_layers if of() is cube and which(s)]
         if said:
             self._said_of_layers = [e for e in self._said_of_layers if (e[0], e[2]) not in said]

@@ -415,9 +415,9 @@ class EmbedClusterWidget(CubeDock):
                 )
                 words = "its region was" if len(held) == 1 else "their regions were"
                 said = self.CURVES_EDITED.format(which, words, layer.name)
-                target.job.status.setText(said)
-                # it leaves the line as the curves come back (_send_spectra) or the layer goes
-                target.say_while_shown(cube, [layer], said)
+                # it leaves the line as the curves come back (_send_spectra) or the layer goes;
+                # said once a job of the Spectrum dock's own ended, not over its line
+                target.say_when_idle(cube, [layer], said)
 
     def _count_areas(self, cube, result, layer, edit) -> None:
         """Keep the pixels per label of `cube`'s clusters `layer` after `edit` (labels_edit's;
