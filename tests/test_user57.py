@@ -85,3 +85,29 @@ def test_quicklook_spectrum_title_lies_inside_its_png():
         assert name in title and "name the tube with --anode to tell" in title
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_pigments_photo_refuses_xrf_napari_own_images(tmp_path, suffix):
+    """`xrf-napari pigments panel.h5 --photo rec.tif`, rec.tif written by `xrf-napari recolour`
+    (as `xrf-napari info rec.tif` advises for any RGB TIFF: "give it to `xrf-napari pigments
+    --photo`"), ran and reported the SmallUViT's guess as the photograph's colours ("(photograph:
+    + Van Dyke brown)"), where the Pigments dock offers no recoloured layer as its Photograph.
+    read_photo refuses every image xrf-napari wrote, naming what it is; a photograph of the
+    same pixels without xrf-napari's mark is read."""
+    from PIL import Image
+
+    from xrf_napari.analysis.colour_prior import read_photo
+    from xrf_napari.analysis.export import write_image
+    from xrf_napari.analysis.recolour import save_rgb
+
+    rgb = np.random.default_rng(0).integers(0, 256, (12, 16, 3), dtype=np.uint8)
+    made = save_rgb(tmp_path / f"rec{suffix}", rgb, {"scan": "/data/panel.h5", "recolouriser": "u"})
+    with pytest.raises(ValueError, match=r"the SmallUViT's recoloured image of panel\.h5, not a"):
+        read_photo(made, (12, 16))
+    latent = write_image(tmp_path / f"latent{suffix}", rgb, "the latent image")
+    with pytest.raises(ValueError, match=r"an image xrf-napari \S+ wrote, not a photograph"):
+        read_photo(latent, (12, 16))
+    photo = tmp_path / f"photo{suffix}"
+    Image.fromarray(rgb).save(photo)
+    assert read_photo(photo, (12, 16)).shape[:2] == (12, 16)

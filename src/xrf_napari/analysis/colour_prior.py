@@ -435,6 +435,43 @@ def check_photo_memory(declared, itemsize: int, path, budget: int) -> None:
         )
 
 
+def made_by_xrf_napari(path) -> str | None:
+    """What `path` is when xrf-napari wrote it (export.write_image marks every PNG and TIFF it
+    writes with Software "xrf-napari <version>"; quicklook's plots "xrf-napari quicklook"): "the
+    SmallUViT's recoloured image of <scan>" or "an image xrf-napari wrote"; None for any other
+    file, or one that cannot be read as an image (read_photo says why then). `xrf-napari
+    pigments --photo recoloured.tif` took the recolouriser's guess as the painting's photograph
+    and reported its colours as the photograph's, where the Pigments dock offers no recoloured
+    layer as its Photograph."""
+    import json
+
+    try:
+        if path.suffix.lower() in (".tif", ".tiff"):
+            import tifffile
+
+            with _quiet_tifffile(), tifffile.TiffFile(path) as tif:
+                page = tif.pages[0]
+                software, description = page.software or "", page.description or ""
+        else:
+            from PIL import Image
+
+            with Image.open(path) as im:
+                software = str(im.info.get("Software", ""))
+                description = str(im.info.get("Description", ""))
+    except Exception:  # not an image it can read: read_photo names the fault
+        return None
+    if not software.startswith("xrf-napari"):
+        return None
+    try:
+        made = json.loads(description)
+    except ValueError:
+        made = None
+    if isinstance(made, dict) and "recolouriser" in made:
+        scan = Path(str(made.get("scan") or "")).name
+        return "the SmallUViT's recoloured image" + (f" of {scan}" if scan else "")
+    return f"an image {software} wrote"
+
+
 def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
     """A photograph file (.png, .jpg, .tif, ...) on the scan's grid (`photo_on_scan`). Its header
     is checked first (a colour image of the scan's aspect ratio, `check_photo`; with `budget`,
@@ -444,6 +481,13 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
     why = not_a_file(path, "a photograph")
     if why:
         raise ValueError(f"{path}: {why}")
+    made = made_by_xrf_napari(path)
+    if made:
+        raise ValueError(
+            f"{path}: {made}, not a photograph: its colours are xrf-napari's own, and read as the "
+            "painting's they would only repeat them; give a photograph of the painting (the "
+            "SmallUViT's colours are --colour-prior's)"
+        )
     try:
         declared, itemsize, by_tifffile = _declared(path)
     except IMAGE_FAULTS as exc:
