@@ -41,22 +41,32 @@ def jittered_rows(rows: list[dict], sigma: float, seed: int) -> list[dict]:
 
 
 def main(argv=None) -> int:
+    from xrf_napari.argtypes import float_in, int_in
     from xrf_napari.cli import CommandParser  # options given in full
+    from xrf_napari.fileutil import atomic_path, atomic_set, check_output_folder, made_folder
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("n", type=int)
-    ap.add_argument("sigma", type=float)
+    # -3 said "wrote -3 tables"; a negative or NaN sigma failed in numpy with a traceback
+    ap.add_argument("n", type=int_in(1, what="a number of tables"))
+    ap.add_argument("sigma", type=float_in(0))
     ap.add_argument("out_dir")
     args = ap.parse_args(argv)
     text = resources.files("xrf_napari").joinpath("data/pigments.csv").read_text("utf-8")
     rows = list(csv.DictReader(text.splitlines()))
     out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for i in range(args.n):
-        with open(out / f"jitter_{i}.csv", "w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(jittered_rows(rows, args.sigma, 1000 + i))
+    names = [f"jitter_{i}.csv" for i in range(args.n)]
+    try:  # OUT_DIR a file: a FileExistsError traceback
+        check_output_folder(out, names, option="OUT_DIR")
+    except ValueError as exc:
+        ap.error(str(exc))
+    # the tables reach their names together: an interrupted run left a cut-off CSV that
+    # `generate --pigment-table` would read
+    with made_folder(out), atomic_set():
+        for i, name in enumerate(names):
+            with atomic_path(out / name) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+                w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                w.writeheader()
+                w.writerows(jittered_rows(rows, args.sigma, 1000 + i))
     print(f"wrote {args.n} tables to {out}")
     return 0
 

@@ -99,3 +99,49 @@ def test_scripts_refuse_an_empty_or_missing_set_in_one_line(script, argv, said, 
     out, err = capsys.readouterr()
     assert said.format(**names) in err, err
     assert not out, out
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (["-3", "8", "{out}"], "argument n: -3 is out of range"),
+        (["2", "nan", "{out}"], "argument sigma: nan is out of range"),
+        (["2", "8", "{file}"], "output folder {file} exists and is not a folder"),
+    ],
+)
+def test_jitter_pigment_tables_refuses_odd_arguments(argv, said, tmp_path, capsys):
+    """scripts/jitter_pigment_tables.py took N -3 ("wrote -3 tables", exit 0), failed in numpy
+    with a traceback on a NaN or negative SIGMA, and with FileExistsError on an OUT_DIR that is
+    a file."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / "jitter_pigment_tables.py", "_cli57_jitter")
+    (tmp_path / "f.csv").write_text("x", encoding="utf-8")
+    names = {"out": tmp_path / "out", "file": tmp_path / "f.csv"}
+    with pytest.raises(SystemExit) as exc:
+        mod.main([a.format(**names) for a in argv])
+    assert exc.value.code == 2
+    assert said.format(**names) in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_jitter_pigment_tables_interrupted_leaves_no_table(tmp_path, monkeypatch):
+    """Ctrl-C while the tables were written left the finished ones and a cut-off CSV (written
+    in place), which `generate --pigment-table` would read; none reaches its name now, nor is
+    the folder left behind."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / "jitter_pigment_tables.py", "_cli57_jitter_int")
+    real, calls = mod.jittered_rows, []
+
+    def interrupted(rows, sigma, seed):
+        calls.append(seed)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(rows, sigma, seed)
+
+    monkeypatch.setattr(mod, "jittered_rows", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        mod.main(["3", "8", str(tmp_path / "out")])
+    assert len(calls) == 2
+    assert not (tmp_path / "out").exists()
