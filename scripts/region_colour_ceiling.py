@@ -106,15 +106,25 @@ def score(cubes, key, predict, scales: int = 5) -> dict:
 
 
 def main(argv=None) -> int:
+    from xrf_napari.argtypes import cube_set, int_in
     from xrf_napari.cli import CommandParser  # options given in full
+    from xrf_napari.fileutil import atomic_path, check_outputs
 
     p = CommandParser(description=__doc__.splitlines()[0])
-    p.add_argument("--train", required=True)
-    p.add_argument("--test", required=True, nargs="+")
-    p.add_argument("--max-train-cubes", type=int, default=None)
-    p.add_argument("--steps", type=int, default=3000, help="probe MLP steps")
+    # a missing or empty set: a traceback; --max-train-cubes -1 dropped the last cube
+    p.add_argument("--train", required=True, type=cube_set)
+    p.add_argument("--test", required=True, nargs="+", type=cube_set)
+    p.add_argument("--max-train-cubes", type=int_in(1, what="a number of cubes"), default=None)
+    p.add_argument(
+        "--steps", type=int_in(1, what="a number of steps"), default=3000, help="probe MLP steps"
+    )
     p.add_argument("--out", default=None, help="write the figures as JSON here")
     args = p.parse_args(argv)
+    if args.out:  # before minutes of probing: an --out that cannot be written failed at the end
+        try:
+            check_outputs(files=[args.out], inputs=[args.train, *args.test], option="--out")
+        except ValueError as exc:
+            p.error(str(exc))
 
     import torch
 
@@ -157,7 +167,7 @@ def main(argv=None) -> int:
                 f"{m['de_median']:.2f} |"
             )
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as fh:
+        with atomic_path(args.out) as tmp, open(tmp, "w", encoding="utf-8") as fh:
             json.dump(results, fh, indent=2)
     return 0
 

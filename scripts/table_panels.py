@@ -42,8 +42,10 @@ def table_panel(names: list[str], cell: int = 24):
 
 
 def main(argv=None) -> None:
+    from xrf_napari.argtypes import seed_int
     from xrf_napari.cli import CommandParser  # options given in full
     from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
+    from xrf_napari.fileutil import check_output_folder
     from xrf_napari.io.project_h5 import write_cube
     from xrf_napari.physics.instrument import random_profile
     from xrf_napari.physics.pigments import load_pigments, use_table
@@ -53,10 +55,16 @@ def main(argv=None) -> None:
     ap = CommandParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", help="output folder")
     ap.add_argument("--anodes", nargs="+", default=list(ANODES), choices=ANODES)
-    ap.add_argument("--seeds", nargs="+", type=int, default=[1])
+    # a negative seed failed in numpy's default_rng with a traceback
+    ap.add_argument("--seeds", nargs="+", type=seed_int, default=[1])
     ap.add_argument("--table", default="main", help="main, reference or PATH.csv")
     args = ap.parse_args(argv)
     out = Path(args.out)
+    names = [f"panel_{a}_{s}.h5" for a in args.anodes for s in args.seeds]
+    try:  # OUT a file: a FileExistsError traceback
+        check_output_folder(out, names, option="OUT")
+    except ValueError as exc:
+        ap.error(str(exc))
     out.mkdir(parents=True, exist_ok=True)
     cal = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, source="file")
     with use_table(args.table):

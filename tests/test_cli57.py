@@ -145,3 +145,38 @@ def test_jitter_pigment_tables_interrupted_leaves_no_table(tmp_path, monkeypatch
         mod.main(["3", "8", str(tmp_path / "out")])
     assert len(calls) == 2
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "script, argv, said",
+    [
+        ("region_colour_ceiling", ["--train", "{empty}", "--test", "{set}"], "no cubes (*.h5) in"),
+        (
+            "region_colour_ceiling",
+            ["--train", "{set}", "--test", "{set}", "--out", "{empty}"],
+            "--out: cannot write {empty}: it exists and is not a regular file",
+        ),  # fmt: skip
+        ("table_panels", ["{out}", "--seeds", "-1"], "argument --seeds: -1 is out of range"),
+        ("table_panels", ["{file}"], "OUT: output folder {file} exists and is not a folder"),
+    ],
+)
+def test_more_scripts_refuse_odd_arguments_before_their_work(script, argv, said, tmp_path, capsys):
+    """region_colour_ceiling.py read --train and --test unchecked (a traceback on an empty set)
+    and found out at the end, after minutes of probing, that --out could not be written (it
+    names a folder); table_panels.py took a negative seed (a traceback in numpy's
+    default_rng) and an OUT that is a file (FileExistsError)."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / f"{script}.py", f"_cli57b_{script}")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "set").mkdir()
+    (tmp_path / "set" / "cube_00000.h5").write_bytes(b"")  # listed, never read: refused first
+    (tmp_path / "f.csv").write_text("x", encoding="utf-8")
+    names = {
+        k: tmp_path / v for k, v in dict(empty="empty", set="set", out="o", file="f.csv").items()
+    }
+    with pytest.raises(SystemExit) as exc:
+        mod.main([a.format(**names) for a in argv])
+    assert exc.value.code == 2
+    assert said.format(**names) in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
