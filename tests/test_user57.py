@@ -111,3 +111,17 @@ def test_pigments_photo_refuses_xrf_napari_own_images(tmp_path, suffix):
     photo = tmp_path / f"photo{suffix}"
     Image.fromarray(rgb).save(photo)
     assert read_photo(photo, (12, 16)).shape[:2] == (12, 16)
+
+
+def test_reading_a_recoloured_tiff_as_a_scan_names_it_without_the_photo_advice(tmp_path):
+    """`xrf-napari info rec.tif` (rec.tif from `xrf-napari recolour`) said "it looks like a
+    photograph ... give it to `xrf-napari pigments --photo` as the photograph of a scan", which
+    --photo now refuses: the refusal names the recoloured image and gives no such advice."""
+    from xrf_napari.analysis.recolour import save_rgb
+    from xrf_napari.io import read_cube
+
+    rgb = np.zeros((12, 16, 3), np.uint8)
+    made = save_rgb(tmp_path / "rec.tif", rgb, {"scan": "/data/panel.h5", "recolouriser": "u"})
+    with pytest.raises(Exception, match="the SmallUViT's recoloured image of panel.h5") as info:
+        read_cube(made)
+    assert "--photo" not in str(info.value)

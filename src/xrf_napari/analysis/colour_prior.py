@@ -443,7 +443,7 @@ def made_by_xrf_napari(path) -> str | None:
     pigments --photo recoloured.tif` took the recolouriser's guess as the painting's photograph
     and reported its colours as the photograph's, where the Pigments dock offers no recoloured
     layer as its Photograph."""
-    import json
+    from .export import xrf_napari_image
 
     try:
         if path.suffix.lower() in (".tif", ".tiff"):
@@ -451,25 +451,13 @@ def made_by_xrf_napari(path) -> str | None:
 
             with _quiet_tifffile(), tifffile.TiffFile(path) as tif:
                 page = tif.pages[0]
-                software, description = page.software or "", page.description or ""
-        else:
-            from PIL import Image
+                return xrf_napari_image(page.software, page.description)
+        from PIL import Image
 
-            with Image.open(path) as im:
-                software = str(im.info.get("Software", ""))
-                description = str(im.info.get("Description", ""))
+        with Image.open(path) as im:
+            return xrf_napari_image(im.info.get("Software", ""), im.info.get("Description", ""))
     except Exception:  # not an image it can read: read_photo names the fault
         return None
-    if not software.startswith("xrf-napari"):
-        return None
-    try:
-        made = json.loads(description)
-    except ValueError:
-        made = None
-    if isinstance(made, dict) and "recolouriser" in made:
-        scan = Path(str(made.get("scan") or "")).name
-        return "the SmallUViT's recoloured image" + (f" of {scan}" if scan else "")
-    return f"an image {software} wrote"
 
 
 def read_photo(path, shape, budget: int | None = None) -> np.ndarray:

@@ -152,6 +152,25 @@ def write_image(
     return path
 
 
+def xrf_napari_image(software: str, description: str) -> str | None:
+    """What an image is by the marks write_image (and quicklook's plots) leave in it: its
+    Software text or tag and its Description or ImageDescription. "the SmallUViT's recoloured
+    image of <scan>" (save_rgb's provenance JSON names the recolouriser and the scan), "an image
+    xrf-napari <version> wrote" for any other, None for an image xrf-napari did not write."""
+    import json
+
+    if not str(software or "").startswith("xrf-napari"):
+        return None
+    try:
+        made = json.loads(description or "")
+    except ValueError:
+        made = None
+    if isinstance(made, dict) and "recolouriser" in made:
+        scan = Path(str(made.get("scan") or "")).name
+        return "the SmallUViT's recoloured image" + (f" of {scan}" if scan else "")
+    return f"an image {software} wrote"
+
+
 def png_rgb16(rgb: np.ndarray) -> bytes:
     """A 16-bit RGB PNG of (H, W, 3) uint16 (colour type 2, bit depth 16, no filtering)."""
     import struct

@@ -331,6 +331,14 @@ def _photograph(tf, shape, axes: str) -> str | None:
     if not (colour or eight_bit):
         return None
     h, w = (int(s) for s in page.shape[:2]) if axes.endswith(("S", "C")) else shape[-2:]
+    from ..analysis.export import xrf_napari_image
+
+    made = xrf_napari_image(page.software, page.description)
+    if made:  # its advice, `pigments --photo`, refuses the program's own colours (read_photo)
+        return (
+            f"{made}, not a spectral datacube: a {h} x {w} RGB colour image; open it with "
+            "napari's own reader (drop it on napari without choosing xrf-napari)"
+        )
     return (
         f"it looks like a photograph, not a spectral datacube: a {h} x {w} "
         f"{'RGBA' if n == 4 else 'RGB'} colour image ({dtype}, {n} samples a pixel), where a "
