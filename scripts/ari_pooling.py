@@ -13,7 +13,7 @@ import json
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import cube_set  # a missing or empty set: one line, no traceback
+    from xrf_napari.argtypes import cube_set, output_file  # one line, not a traceback
     from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.splitlines()[0])
@@ -25,7 +25,7 @@ def main(argv=None) -> int:
     )
     p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")
     p.add_argument("--force", action="store_true", help="pool every cube, whatever its counts")
-    p.add_argument("--json", help="write every row here")
+    p.add_argument("--json", type=output_file, help="write every row here")
     args = p.parse_args(argv)
     from xrf_napari.analysis import pooling
     from xrf_napari.training.eval_embedder import evaluate_embedder
@@ -49,7 +49,9 @@ def main(argv=None) -> int:
                 flush=True,
             )
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
+        from xrf_napari.fileutil import atomic_path
+
+        with atomic_path(args.json) as tmp, open(tmp, "w", encoding="utf-8") as f:
             json.dump(rows, f, indent=1, default=str)
     return 0
 

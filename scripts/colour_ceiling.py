@@ -138,7 +138,7 @@ def probe(x_train, y_train, steps: int = 3000, hidden: int = 128, seed: int = 0)
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import cube_set  # a missing or empty set: one line, no traceback
+    from xrf_napari.argtypes import cube_set, output_file  # one line, not a traceback
     from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__.splitlines()[0])
@@ -156,7 +156,7 @@ def main(argv=None) -> int:
     )
     p.add_argument("--train-pixels", type=int, default=3000, help="pixels per training cube")
     p.add_argument("--test-pixels", type=int, default=4000, help="pixels per held-out cube")
-    p.add_argument("--out", default=None, help="write the figures as JSON here")
+    p.add_argument("--out", type=output_file, default=None, help="write the figures as JSON here")
     args = p.parse_args(argv)
 
     import torch
@@ -198,7 +198,9 @@ def main(argv=None) -> int:
     for name, r in rows.items():
         print(f"| {name} | " + " | ".join(f"{r[c][0]:.2f} / {r[c][1]:.2f}" for c in cols) + " |")
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as fh:
+        from xrf_napari.fileutil import atomic_path
+
+        with atomic_path(args.out) as tmp, open(tmp, "w", encoding="utf-8") as fh:
             json.dump(rows, fh, indent=2)
     return 0
 

@@ -79,7 +79,7 @@ def evaluate_cube(
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import existing, int_in
+    from xrf_napari.argtypes import existing, int_in, output_file
     from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -91,7 +91,7 @@ def main(argv=None) -> int:
     )
     # `--max-cubes -1` dropped the set's last cube, 0 scored none (the mean of nothing)
     ap.add_argument("--max-cubes", type=int_in(1, what="a number of cubes"))
-    ap.add_argument("--json", help="write per-cube rows here")
+    ap.add_argument("--json", type=output_file, help="write per-cube rows here")
     args = ap.parse_args(argv)
     from xrf_napari.synth.export import exported_cubes
     from xrf_napari.training.data import list_cubes
@@ -131,7 +131,10 @@ def main(argv=None) -> int:
             )
         )
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1, default=float), encoding="utf-8")
+        from xrf_napari.fileutil import atomic_path
+
+        with atomic_path(args.json) as tmp:
+            tmp.write_text(json.dumps(rows, indent=1, default=float), encoding="utf-8")
     return 0
 
 

@@ -296,7 +296,7 @@ def breakdown(rows: list[dict], mode: str = "physics") -> str:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import existing
+    from xrf_napari.argtypes import existing, output_file
     from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -306,7 +306,7 @@ def main(argv=None) -> int:
         type=existing("file or folder"),  # a missing one: a CubeReadError traceback
         help="cube files or folders of cube_*.h5",
     )
-    ap.add_argument("--json", help="write per-region rows here")
+    ap.add_argument("--json", type=output_file, help="write per-region rows here")
     ap.add_argument(
         "--no-uvit", action="store_true", help="skip the SmallUViT (no colour prior, no UViT dE)"
     )
@@ -374,7 +374,10 @@ def main(argv=None) -> int:
         )
         print(f"{f.name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1, default=str), encoding="utf-8")
+        from xrf_napari.fileutil import atomic_path
+
+        with atomic_path(args.json) as tmp:
+            tmp.write_text(json.dumps(rows, indent=1, default=str), encoding="utf-8")
     print(summarise(rows))
     print(breakdown(rows))
     print(hidden_summary(rows))

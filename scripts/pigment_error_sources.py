@@ -171,12 +171,12 @@ def colour_summary(rows: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import cube_set  # a missing or empty set: one line, no traceback
+    from xrf_napari.argtypes import cube_set, output_file  # one line, not a traceback
     from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", type=cube_set, help="folder of generated cubes (with their recipes)")
-    ap.add_argument("--json", help="write the per-region classes here")
+    ap.add_argument("--json", type=output_file, help="write the per-region classes here")
     ap.add_argument(
         "--colour",
         action="store_true",
@@ -230,7 +230,10 @@ def main(argv=None) -> int:
     if args.colour:
         print(colour_summary(rows))
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1, default=float), encoding="utf-8")
+        from xrf_napari.fileutil import atomic_path
+
+        with atomic_path(args.json) as tmp:
+            tmp.write_text(json.dumps(rows, indent=1, default=float), encoding="utf-8")
     return 0
 
 

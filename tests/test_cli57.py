@@ -180,3 +180,33 @@ def test_more_scripts_refuse_odd_arguments_before_their_work(script, argv, said,
     assert exc.value.code == 2
     assert said.format(**names) in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    "script, argv",
+    [
+        ("ari_pooling", ["{set}", "--json", "{empty}"]),
+        ("colour_ceiling", ["--train", "{set}", "--test", "{set}", "--out", "{empty}"]),
+        ("eval_physics_recolour", ["{set}", "--json", "{empty}"]),
+        ("eval_pigments", ["{set}", "--json", "{empty}"]),
+        ("pigment_error_sources", ["{set}", "--json", "{empty}"]),
+    ],
+)
+def test_scripts_refuse_an_output_they_cannot_write_before_their_work(
+    script, argv, tmp_path, capsys
+):
+    """The scripts' --json (colour_ceiling's --out) was written when the work was done, in
+    place: one naming a folder ended minutes of scoring in an IsADirectoryError traceback. It is
+    checked at parsing (argtypes.output_file) and written through atomic_path."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / f"{script}.py", f"_cli57c_{script}")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "set").mkdir()
+    (tmp_path / "set" / "cube_00000.h5").write_bytes(b"")  # listed, never read: refused first
+    names = {"empty": tmp_path / "empty", "set": tmp_path / "set"}
+    with pytest.raises(SystemExit) as exc:
+        mod.main([a.format(**names) for a in argv])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"cannot write {names['empty']}: it exists and is not a regular file" in err, err

@@ -129,6 +129,21 @@ def cube_set(text: str) -> str:
     return text
 
 
+def output_file(text: str) -> str:
+    """argparse `type=` for a file the program writes when its work is done (a script's --json
+    or --out, written through fileutil.atomic_path): one that cannot be written (a folder, a
+    folder closed to writing) is refused at parsing by fileutil.check_outputs, in one line
+    naming it. The scripts/ programs found out at their end, after minutes of work, with an
+    IsADirectoryError traceback. The value is returned as typed."""
+    from .fileutil import check_outputs
+
+    try:
+        check_outputs(files=[text])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def seed_int(text: str) -> int:
     """argparse `type=` for a training seed, 0..SEED_MAX (a config file's "seed" too)."""
     return int_in(0, SEED_MAX, "a seed")(text)
