@@ -125,3 +125,34 @@ def test_reading_a_recoloured_tiff_as_a_scan_names_it_without_the_photo_advice(t
     with pytest.raises(Exception, match="the SmallUViT's recoloured image of panel.h5") as info:
         read_cube(made)
     assert "--photo" not in str(info.value)
+
+
+class Image:  # noqa: D101 - named as napari's layer class, which is what layer_type reads
+    def __init__(self, path=None):
+        import types
+
+        self.rgb, self.metadata = True, {}
+        self.source = types.SimpleNamespace(path=None if path is None else str(path))
+
+
+def test_pigments_dock_photograph_list_leaves_out_xrf_napari_images_opened_from_files(tmp_path):
+    """A recoloured.png that the Recolour dock saved, opened again in napari (napari's reader),
+    was offered as the Pigments dock's Photograph, where the user guide says the list offers "RGB
+    images, not xrf-napari's own latent RGB or recoloured images"; measured in napari: the list
+    read ['(none)', 'painting_recoloured', 'recoloured']. A photograph file stays offered, and
+    so does an RGB layer made in napari (no file)."""
+    from PIL import Image as PILImage
+
+    from xrf_napari.analysis.export import write_image
+    from xrf_napari.analysis.recolour import save_rgb
+    from xrf_napari.widgets.pigments import is_photograph_choice
+
+    rgb = np.full((8, 8, 3), 120, np.uint8)
+    recoloured = save_rgb(tmp_path / "recoloured.png", rgb, {"scan": "a.h5", "recolouriser": "u"})
+    latent = write_image(tmp_path / "latent.png", rgb, "the latent image")
+    photo = tmp_path / "photo.png"
+    PILImage.fromarray(rgb).save(photo)
+    assert not is_photograph_choice(Image(recoloured))
+    assert not is_photograph_choice(Image(latent))
+    assert is_photograph_choice(Image(photo))
+    assert is_photograph_choice(Image())

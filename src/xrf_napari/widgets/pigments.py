@@ -12,6 +12,8 @@ other docks (CubeDock), each scan keeps its own fit, shown again when the scan i
 
 from __future__ import annotations
 
+import functools
+import os
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,6 +181,34 @@ def _regions_job(cube, photo, k, photo_name: str = "the photograph"):
     result = yield from iter_cluster(points, k, **REGION_K)
     preload_labels_imports()
     return result
+
+
+@functools.lru_cache(maxsize=256)
+def _made_by_us(path: str, stamp: tuple) -> str | None:
+    """colour_prior.made_by_xrf_napari of `path`, remembered per (path, stamp) so that the
+    Photograph list's refreshes (every layer added, removed or renamed) read each file's header
+    once; `stamp`: its size and modification time, so a file replaced since is read again."""
+    from ..analysis.colour_prior import made_by_xrf_napari
+
+    return made_by_xrf_napari(Path(path))
+
+
+def is_photograph_choice(layer) -> bool:
+    """A layer the Photograph list offers: is_photograph (an RGB image that is none of our
+    results), less an image xrf-napari wrote that napari opened from its file (a recoloured.png
+    saved by Recolour, a latent.png, a report's pigment_recolour.png): opened so, it is no
+    result layer, and the dock ordered the paints by the SmallUViT's guess as if it were the
+    painting's colours, where `pigments --photo` refuses that file."""
+    if not is_photograph(layer):
+        return False
+    path = source_file(layer)
+    if not path:
+        return True
+    try:
+        st = os.stat(path)
+    except OSError:  # gone or unreadable since it was opened: the layer's pixels are what counts
+        return True
+    return _made_by_us(str(path), (st.st_size, st.st_mtime_ns)) is None
 
 
 def _photo_name(photo_layer) -> str:
@@ -420,8 +450,9 @@ class PigmentsWidget(CubeDock):
         self.photo_combo = LayerCombo(
             napari_viewer,
             # not our own results: a latent's false colours or a model's recolouring are no
-            # photograph, and would order the twins by what they were made from
-            is_photograph,
+            # photograph, and would order the twins by what they were made from (nor are they
+            # once saved and opened again from their files)
+            is_photograph_choice,
             "(none)",
             optional=True,
         )
