@@ -223,8 +223,11 @@ def read_cube(
         ) from exc
     cube.metadata["calibration_source"] = cube.calibration.source
     _note_auto_saved(cube, saved_auto)
-    if cube.file_stamp is None:  # the file as read, and a ripple header's .raw
-        cube.file_stamp = FileStamp.of(path, st, cube.metadata.get("data_file"))
+    if cube.file_stamp is None:  # the file as read, and a ripple header's .raw (the ripple
+        # reader's data_file alone: a project .h5 saved from a ripple scan before 79272fd0 holds
+        # that scan's .raw under the key, another file, whose change was told of this scan)
+        raw = cube.metadata.get("data_file") if kind == "ripple" else None
+        cube.file_stamp = FileStamp.of(path, st, raw)
     return cube
 
 
