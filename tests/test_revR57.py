@@ -1,5 +1,6 @@
 """Session 57 review of the readers' commits: the files a scan is watched by (FileStamp) are its
-own."""
+own, and the channel slider's refused chunk marks the Cube the docks show, also once a large
+scan's automatic calibration has replaced it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import warnings
 
 import numpy as np
+import pytest
 
 from xrf_napari.errors import FileWarning
 from xrf_napari.io import read_cube
@@ -39,3 +41,34 @@ def test_a_saved_scans_old_data_file_is_not_watched_as_its_own(tmp_path):
             cube.sum_spectrum()
     said = [str(w.message) for w in caught if issubclass(w.category, FileWarning)]
     assert len(said) == 1 and said[0].startswith(f"{gone}: the file was replaced"), said
+
+
+def test_a_refused_slider_chunk_marks_the_calibrated_scan_the_docks_show(
+    make_napari_viewer, tmp_path, qtbot, monkeypatch
+):
+    """66d1613d: a chunk the file refuses marks the scan failed (io.read_failed), so the docks
+    refuse it instead of reading the broken file again. The mark went to the Cube the layer was
+    made with: a large uncalibrated scan's calibration pass replaces it in the layers, so after
+    that the docks' Cube was not marked, Run stayed on, and Make maps read the file again for a
+    second error notification of the same shrink."""
+    pytest.importorskip("napari")
+    from _napari_helpers import caught_notifications, painted_counts
+    from test_opencal32 import PENDING_KEY, _layers, _write_ripple
+
+    from xrf_napari import _reader
+    from xrf_napari.io import read_failed
+    from xrf_napari.widgets._layers import layer_cube
+
+    monkeypatch.setattr(_reader, "ASYNC_SUM_BYTES", 0)  # its calibration left to the pass
+    rpl = _write_ripple(tmp_path, "painted", painted_counts()[0])
+    viewer = make_napari_viewer()
+    with caught_notifications() as seen:
+        viewer.open(rpl, plugin="xrf-napari")
+        stack, _ = _layers(viewer)
+        qtbot.waitUntil(lambda: PENDING_KEY not in stack.metadata, timeout=20000)
+        cube = layer_cube(stack)
+        assert cube.calibration.source == "auto"
+        os.truncate(rpl[: -len(".rpl")] + ".raw", 1000)
+        assert not np.asarray(stack.data[300]).any()  # zeros where the file is refused
+    assert read_failed(cube)
+    assert [str(n.message).count("shrank") for n in seen if n.severity == "error"] == [1]

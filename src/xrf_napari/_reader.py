@@ -18,6 +18,7 @@ notification alone tells it and the function returns napari's null layer (_tell)
 from __future__ import annotations
 
 import sys
+import weakref
 
 from . import PLUGIN_NAME
 from .errors import CONTRAST_BYTES
@@ -34,6 +35,10 @@ ASYNC_SUM_BYTES = 256 * 2**20
 #: Sum-layer name suffix while its image is computed, and the metadata key holding its token.
 PENDING_SUFFIX = " (computing\u2026)"
 PENDING_KEY = "xrf_sum_pending"
+#: The cube layers' _Uncopied faces whose Cube the automatic calibration's pass will replace, by
+#: the layers' PENDING_KEY token (_deliver_sum hands them the calibrated Cube); weak: a layer
+#: closed meanwhile drops its face.
+_CALIBRATING_FACES: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 #: The cube layer's contrast limits come from at most SAMPLE_BYTES of the rows and column blocks
 #: the opening check read (errors.sample_layout), kept by read_cube(keep_contrast_sample=True).
 SAMPLE_BYTES = CONTRAST_BYTES
@@ -348,8 +353,9 @@ def cube_layers(cube) -> list:
     rows = int(max(1, min(h, CHUNK_BYTES // max(1, w * ch_chunk * itemsize))))
     # dask.from_array copies any array with a .copy() (np.memmap: the whole file into memory) and
     # tokenizes what it cannot name: hand it a copy-less face and a name.
+    face = _Uncopied(cube.data, cube)
     lazy = da.from_array(
-        _Uncopied(cube.data, cube),
+        face,
         chunks=(rows, w, ch_chunk),
         asarray=True,
         lock=False,
@@ -369,6 +375,7 @@ def cube_layers(cube) -> list:
         sum_meta[PENDING_KEY] = token = uuid.uuid4().hex
         if calibrating:  # the stack waits for its calibration as the sum layer for its image
             metadata[PENDING_KEY] = token
+            _CALIBRATING_FACES[token] = face  # its refused chunks mark the calibrated Cube
         sum_name += PENDING_SUFFIX
         # started, and delivered, through the event loop: after viewer.open has added the layers
         _start_sum(cube, token, calibrating)
@@ -569,6 +576,7 @@ def _deliver_sum(cube, token: str, total, limits, error, calibrated=None) -> Non
     showing the scan finds the old Cube gone from the viewer and follows the new one
     (CubeDock._layer_metadata_changed); the stack's axis turns to keV, and the user is told."""
     try:
+        face = _CALIBRATING_FACES.pop(token, None)
         layers = _pending_layers(token)
         if not layers:
             return
@@ -576,6 +584,8 @@ def _deliver_sum(cube, token: str, total, limits, error, calibrated=None) -> Non
             _notify(_sum_error(cube, error, calibrated is None and _waits_for_axis(layers)))
         if calibrated is not None:  # before the layers take it: the docks then follow it
             _carry_instrument(cube, calibrated)
+            if face is not None:
+                face.follow(calibrated)
         layers.sort(key=lambda ly: ly.metadata.get("kind") == "sum")
         for layer in layers:
             if layer.metadata.get("kind") != "sum":
@@ -794,6 +804,20 @@ class _Uncopied:
         # napari's dask cache keeps and indexes again at a slider step back onto it: refused
         # there, it had raised at each such step
         return zero_filled(block, self._tell_failure)
+
+    def follow(self, cube) -> None:
+        """Mark `cube` from now on: the calibrated Cube that replaced the layer's (the docks
+        read it), carrying a failure already told. Refused chunks had marked the Cube the layer
+        was made with: the docks kept Run on, and Make maps read the file again for a second
+        notification of the same failure."""
+        from .io import READ_ERROR_KEY, read_failed, tell_read_failure
+
+        old = self._cube
+        if old is None:  # a Cube of no file: nothing is told
+            return
+        self._cube = cube
+        if read_failed(old):
+            tell_read_failure(cube, old.metadata[READ_ERROR_KEY])
 
     def _tell_failure(self, exc) -> None:
         from .io import tell_read_failure
