@@ -156,3 +156,29 @@ def test_painting_the_clusters_leaves_the_spectrum_docks_running_job_its_line(
     embed.labels_layer.undo()
     assert {"cluster 1", "cluster 2"} <= set(spectrum.curves)
     assert spectrum.job.status.text() == "Done."
+
+
+def test_a_sum_pass_failing_on_a_renamed_sum_layer_turns_run_off(
+    make_napari_viewer, tmp_path, qtbot, monkeypatch
+):
+    """A calibrated scan's sum pass met a NaN block, its sum layer renamed by the user while the
+    pass ran (so not renamed "... (failed)"): Recolour, the only dock, kept Run on with a blank
+    line until the scan was chosen again."""
+    from _napari_helpers import caught_notifications, gated_method
+    from test_badblock34 import _open_large
+
+    from xrf_napari._reader import PENDING_KEY
+    from xrf_napari.cube import Cube
+    from xrf_napari.widgets.recolour import RecolourWidget
+
+    with gated_method(monkeypatch, Cube, "sum_image") as gate, caught_notifications():
+        _, (recolour,), total = _open_large(
+            make_napari_viewer, tmp_path, monkeypatch, (RecolourWidget,)
+        )
+        total.name = "mine"
+        gate.set()
+        qtbot.waitUntil(lambda: PENDING_KEY not in total.metadata, timeout=10000)
+    cube = recolour.current_cube()
+    line = recolour.job.status.text()
+    assert line == "Recolour: nanny: reading the file failed (see the message about nanny.rpl)"
+    assert line == recolour.scan_refusal(cube) and not recolour.job.run_button.isEnabled()

@@ -1596,6 +1596,11 @@ class CubeDock(QWidget):
             self.follow_cube()  # refused or failed: the same Cube, its axis now final
         else:
             self._deferred = deferred
+            if cube is shown and read_failed(cube):
+                # a calibrated scan's sum pass failed reading the file: Run's refusal says so (it
+                # followed only the sum layer's renaming "(failed)", none for a name the user
+                # gave it meanwhile: Recolour kept Run on, with a blank line)
+                self.follow_refusal()
             return
         if deferred is not None and self.current_cube() is not None:
             self._deferred = dataclasses.replace(deferred, cube=self.current_cube())
