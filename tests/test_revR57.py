@@ -1,6 +1,6 @@
 """Session 57 review of the readers' commits: the files a scan is watched by (FileStamp) are its
-own, and the channel slider's refused chunk marks the Cube the docks show, also once a large
-scan's automatic calibration has replaced it."""
+own, the channel slider's refused chunk marks the Cube the docks show, also once a large scan's
+automatic calibration has replaced it, and a TIFF whose codec is missing is not called corrupt."""
 
 from __future__ import annotations
 
@@ -72,3 +72,35 @@ def test_a_refused_slider_chunk_marks_the_calibrated_scan_the_docks_show(
         assert not np.asarray(stack.data[300]).any()  # zeros where the file is refused
     assert read_failed(cube)
     assert [str(n.message).count("shrank") for n in seen if n.severity == "error"] == [1]
+
+
+def test_a_tiff_needing_imagecodecs_is_not_called_corrupt_on_opening(tmp_path):
+    """1f2adc6f read the opening sample through read_block, whose generic failure says "the file
+    may be corrupt or truncated": a sound TIFF compressed with JPEG (or ZSTD, LERC...), which
+    tifffile decodes only with imagecodecs, opened as "reading rows 0-0 failed (ValueError:
+    <COMPRESSION.JPEG: 7> requires the 'imagecodecs' package); the file may be corrupt or
+    truncated" (before it: "could not be read as tiff (ValueError: ...)")."""
+    import struct
+
+    import tifffile
+
+    from xrf_napari.errors import CubeReadError
+
+    try:
+        import imagecodecs  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("imagecodecs installed: the JPEG tag then decodes the zlib bytes as JPEG")
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, np.ones((256, 8, 8), np.uint16), compression="zlib")
+    raw = bytearray(path.read_bytes())
+    with tifffile.TiffFile(path) as tif:
+        entries = [page.tags[259].offset for page in tif.pages]
+    for entry in entries:  # classic TIFF: the Compression tag's value, 8 -> 7 (JPEG)
+        struct.pack_into("<H", raw, entry + 8, 7)
+    path.write_bytes(bytes(raw))
+    with pytest.raises(CubeReadError) as caught:
+        read_cube(path, auto_calibrate=False)
+    msg = str(caught.value)
+    assert "corrupt" not in msg and "not damaged" in msg and "imagecodecs" in msg, msg

@@ -314,8 +314,18 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
     compressed chunk whose bytes are damaged, named with its dataset (`data`: the array read,
     or a view of it); it read "(OSError: Can't synchronously read data (filter returned failure
     during read))", which says neither what nor where (2026-12-05: it had been told to install
-    hdf5plugin)."""
+    hdf5plugin). A TIFF's compression tifffile cannot decode without imagecodecs ("<COMPRESSION.
+    JPEG: 7> requires the 'imagecodecs' package"; ZSTD's "No module named 'compression'"): the
+    file is sound too; since the opening sample reads through read_block (1f2adc6f) it had
+    opened as "the file may be corrupt or truncated"."""
     text = str(exc)
+    if isinstance(exc, ImportError) or "requires the 'imagecodecs' package" in text:
+        return (
+            f"its compression needs a decoder this installation lacks ({text[:120]}); the file "
+            "is not damaged: for a TIFF install the imagecodecs package (`pip install "
+            "imagecodecs` in xrf-napari's environment), or save the file again uncompressed or "
+            "with zlib"
+        )
     if not isinstance(exc, OSError):
         return None
     if re.search(r"filter returned failure", text, re.I):
