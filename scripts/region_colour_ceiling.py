@@ -106,7 +106,7 @@ def score(cubes, key, predict, scales: int = 5) -> dict:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import cube_set, int_in
+    from xrf_napari.argtypes import cube_set, int_in, output_file
     from xrf_napari.cli import CommandParser  # options given in full
     from xrf_napari.fileutil import atomic_path, check_outputs
 
@@ -118,7 +118,8 @@ def main(argv=None) -> int:
     p.add_argument(
         "--steps", type=int_in(1, what="a number of steps"), default=3000, help="probe MLP steps"
     )
-    p.add_argument("--out", default=None, help="write the figures as JSON here")
+    # output_file: a leading ~ expanded (`--out=~/x.json` made a folder "~" here)
+    p.add_argument("--out", type=output_file, default=None, help="write the figures as JSON here")
     args = p.parse_args(argv)
     if args.out:  # before minutes of probing: an --out that cannot be written failed at the end
         try:

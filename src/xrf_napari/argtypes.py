@@ -89,7 +89,9 @@ def existing(kind: str = "folder"):
     """argparse `type=` for a `kind` ("folder", "file", or "file or folder") the program reads,
     refused at parsing where none is there, in one line naming it: the scripts/ programs given a
     missing folder or file failed with a traceback minutes into their work (ari_ceilings,
-    colour_ceiling, ...). The value is returned as typed."""
+    colour_ceiling, ...). The value is returned as typed, a leading ~ expanded: checked expanded
+    and returned as typed, `--data=~/set` (which no shell expands after `=`) was accepted, then
+    not found by the program ("dataset folder ~/set does not exist", a traceback)."""
     import os
 
     if kind not in ("folder", "file", "file or folder"):
@@ -102,7 +104,7 @@ def existing(kind: str = "folder"):
         path = os.path.expanduser(text)
         other = "file" if kind == "folder" else "folder"
         if found[kind](path):
-            return text
+            return path
         if os.path.exists(path):
             raise argparse.ArgumentTypeError(f"{printable(text)} is a {other}, not a {kind}")
         raise argparse.ArgumentTypeError(f"{printable(text)}: no such {kind}")
@@ -116,17 +118,15 @@ def cube_set(text: str) -> str:
     being written is refused at parsing in one line naming it, as existing("folder"). The
     scripts/ programs given an empty or missing set failed with a traceback ("ValueError: no
     cubes (*.h5) in X"), some after printing their table's header. The value is returned as
-    typed."""
-    import os
-
+    typed, a leading ~ expanded (as existing's)."""
     from .training.data import list_cubes
 
-    existing("folder")(text)
+    path = existing("folder")(text)
     try:
-        list_cubes(os.path.expanduser(text))
+        list_cubes(path)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
+    return path
 
 
 def output_file(text: str) -> str:
@@ -134,14 +134,19 @@ def output_file(text: str) -> str:
     or --out, written through fileutil.atomic_path): one that cannot be written (a folder, a
     folder closed to writing) is refused at parsing by fileutil.check_outputs, in one line
     naming it. The scripts/ programs found out at their end, after minutes of work, with an
-    IsADirectoryError traceback. The value is returned as typed."""
+    IsADirectoryError traceback. The value is returned as typed, a leading ~ expanded, as the
+    commands' --out (cli._dispatch): `--json=~/rows.json` (no shell expands it after `=`) was
+    written into a new folder named "~" in the working folder."""
+    import os
+
     from .fileutil import check_outputs
 
+    path = os.path.expanduser(text)
     try:
-        check_outputs(files=[text])
+        check_outputs(files=[path])
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
+    return path
 
 
 def seed_int(text: str) -> int:

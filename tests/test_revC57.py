@@ -1,0 +1,51 @@
+"""Review of session 57's script argument types (argtypes.existing, cube_set, output_file)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def test_a_path_given_with_a_tilde_is_the_one_the_program_reads_and_writes(tmp_path, monkeypatch):
+    """Fails on the parent: existing and cube_set checked `~/set` expanded but returned it as
+    typed, so a script given `--data=~/set` (no shell expands ~ after `=`) was accepted, then
+    failed on "dataset folder ~/set does not exist"; output_file (827c273b) let `--json=~/rows.json`
+    through as typed, and atomic_path wrote it into a new folder named "~" in the working
+    folder."""
+    from xrf_napari.argtypes import cube_set, existing, output_file
+    from xrf_napari.fileutil import atomic_path
+    from xrf_napari.training.data import list_cubes
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    (home / "set").mkdir(parents=True)
+    (home / "set" / "cube_00000.h5").write_bytes(b"")  # listed, never read
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+
+    assert os.path.isdir(existing("folder")("~/set"))
+    assert os.path.isfile(existing("file or folder")("~/set/cube_00000.h5"))
+    assert [p.name for p in list_cubes(cube_set("~/set"))] == ["cube_00000.h5"]
+    out = output_file("~/rows.json")
+    with atomic_path(out) as tmp:
+        tmp.write_text("[]", encoding="utf-8")
+    assert (home / "rows.json").read_text(encoding="utf-8") == "[]"
+    assert not os.listdir(work), os.listdir(work)  # no folder "~" made here
+
+
+def test_a_path_without_a_tilde_is_returned_as_typed(tmp_path, monkeypatch):
+    """A guard: relative names, names with spaces and an existing output meant to be replaced
+    pass as typed (the refusals and the scripts' lines name them so)."""
+    from xrf_napari.argtypes import cube_set, existing, output_file
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a set").mkdir()
+    (tmp_path / "a set" / "cube_00000.h5").write_bytes(b"")
+    (tmp_path / "old rows.json").write_text("{}", encoding="utf-8")
+    assert existing("folder")("a set") == "a set"
+    assert cube_set("a set") == "a set"
+    assert output_file("old rows.json") == "old rows.json"
+    assert output_file("new/rows.json") == "new/rows.json"  # its folder made when written
+    with pytest.raises(Exception, match="a set: it exists and is not a regular file"):
+        output_file("a set")
