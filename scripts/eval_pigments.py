@@ -351,11 +351,16 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.photo_cast and not (args.photo or args.clusters in ("lines", "lines+photo")):
         ap.error("--photo-cast changes the photograph: give --photo (or --clusters lines+photo)")
+    from xrf_napari.synth.dataset import without_native_copies
+
     files = []
     for s in args.inputs:
         p = Path(s)
-        found = sorted(p.glob("cube_*.h5")) if p.is_dir() else [p]
-        found = [f for f in found if not f.name.endswith("_native.h5")]
+        if not p.is_dir():  # a file named is scored: a named _native.h5 was said "a folder"
+            files.append(p)
+            continue
+        # each painting once: a cube's copy at native channels beside it left out
+        found = without_native_copies(sorted(p.glob("cube_*.h5")))
         if not found:  # it printed "0 of 0 regions" tables, exit 0
             ap.error(f"{s}: a folder holding no cube (cube_*.h5)")
         files += found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -49,3 +50,30 @@ def test_a_path_without_a_tilde_is_returned_as_typed(tmp_path, monkeypatch):
     assert output_file("new/rows.json") == "new/rows.json"  # its folder made when written
     with pytest.raises(Exception, match="a set: it exists and is not a regular file"):
         output_file("a set")
+
+
+def test_eval_pigments_scores_a_native_copy_it_is_given_by_name(tmp_path, monkeypatch):
+    """Fails on the parent: scripts/eval_pigments.py given a cube's copy at native channels by
+    name (cube_00000_native.h5, a file) refused it as "a folder holding no cube (cube_*.h5)"
+    (822767e1); a file named is scored, and a folder's native copies beside their cubes are
+    still left out (each painting once)."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / "eval_pigments.py", "_revC57_eval_pigments")
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def evaluate_cube(f, **_):
+        seen.append(Path(f).name)
+        if len(seen) == 3:
+            raise Stop  # the files are chosen; nothing is scored
+        return []
+
+    monkeypatch.setattr(mod, "evaluate_cube", evaluate_cube)
+    for name in ("cube_00000.h5", "cube_00000_native.h5", "cube_00001.h5"):
+        (tmp_path / name).write_bytes(b"")
+    with pytest.raises(Stop):
+        mod.main([str(tmp_path / "cube_00000_native.h5"), str(tmp_path), "--no-uvit"])
+    assert seen == ["cube_00000_native.h5", "cube_00000.h5", "cube_00001.h5"]
