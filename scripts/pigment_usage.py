@@ -101,7 +101,7 @@ def tally(cubes, manifest: dict, source: str) -> dict:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import existing  # a missing folder: one line, not a traceback
+    from xrf_napari.argtypes import existing, output_file  # one line, not a traceback
     from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -126,7 +126,8 @@ def main(argv=None) -> int:
     ap.add_argument("--swatch-fraction", type=float, default=0.15)
     ap.add_argument("--bare-ground", type=float, default=0.2)
     ap.add_argument("--character", type=float, default=0.0)
-    ap.add_argument("--out", default="src/xrf_napari/data/pigment_usage.json")
+    # checked at parsing: a folder given failed after the count or draw, in a traceback
+    ap.add_argument("--out", type=output_file, default="src/xrf_napari/data/pigment_usage.json")
     args = ap.parse_args(argv)
     if (args.train_dir is None) == (args.draw is None):
         ap.error("give a training set folder or --draw IMAGES_DIR, not both")

@@ -77,3 +77,20 @@ def test_eval_pigments_scores_a_native_copy_it_is_given_by_name(tmp_path, monkey
     with pytest.raises(Stop):
         mod.main([str(tmp_path / "cube_00000_native.h5"), str(tmp_path), "--no-uvit"])
     assert seen == ["cube_00000_native.h5", "cube_00000.h5", "cube_00001.h5"]
+
+
+def test_pigment_usage_refuses_an_out_it_cannot_write_before_counting(tmp_path, capsys):
+    """Fails on the parent: scripts/pigment_usage.py, the one script writing a JSON that
+    827c273b left out, took --out unchecked: a folder given ended the count (or the minute's
+    draw) in atomic_path's traceback; it is refused at parsing (argtypes.output_file)."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / "pigment_usage.py", "_revC57_pigment_usage")
+    (tmp_path / "set").mkdir()  # no manifest: counting it would fail otherwise
+    (tmp_path / "out").mkdir()
+    with pytest.raises(SystemExit) as exc:
+        mod.main([str(tmp_path / "set"), "--out", str(tmp_path / "out")])
+    assert exc.value.code == 2
+    assert f"cannot write {tmp_path / 'out'}: it exists and is not a regular file" in (
+        capsys.readouterr().err
+    )
