@@ -65,6 +65,10 @@ class AmbiguityReport:
     ambiguous: np.ndarray  # (H, W) bool
     signatures: list[Signature] = field(default_factory=list)  # by share, largest first
     unread: str | None = None  # the tube anode's element, whose lines are the tube's everywhere
+    # elements whose lines do not stand out of the scan's counting noise (line_features.
+    # quiet_elements): never present; all of them where the scan shows no line at all
+    quiet: frozenset[str] = frozenset()
+    elements: tuple[str, ...] = ()  # the feature elements read
 
     @property
     def ambiguous_share(self) -> float:
@@ -83,6 +87,12 @@ class AmbiguityReport:
             else ""
         )
         amb = [s for s in self.signatures if not s.named]
+        if self.elements and set(self.elements) - {self.unread} <= self.quiet:
+            return (
+                "No element's line stands out of the counting noise in this scan (summed over "
+                "all its pixels): the lines fix the colour nowhere, and the colour shown is the "
+                "model's guess." + tube
+            )
         if not amb:
             return "The element lines name the colour family everywhere in this scan." + tube
         shown = amb if limit is None else amb[:limit]
@@ -172,18 +182,24 @@ def explain(present: frozenset[str]) -> tuple[bool, tuple[str, ...]]:
     return False, tuple(dict.fromkeys(named + possible))
 
 
-def _signatures(features: np.ndarray, elements: tuple[str, ...], unread: str | None = None):
+def _signatures(
+    features: np.ndarray,
+    elements: tuple[str, ...],
+    unread: str | None = None,
+    quiet: frozenset[str] = frozenset(),
+):
     """(element sets present, pixel -> set index, pixels per set) of (..., n_elements) features;
-    the element `unread` is never present: left out of the codes, where zeroing its features
-    would copy them (a float per pixel and element)."""
+    the element `unread` and those `quiet` are never present: left out of the codes, where
+    zeroing their features would copy them (a float per pixel and element)."""
+    skip = set(quiet) | ({unread} if unread else set())
     f = np.asarray(features)
     if f.shape[-1] != len(elements):
         raise ValueError(f"features must be (..., {len(elements)}), got shape {f.shape}")
     flat = f.reshape(-1, len(elements))
     if len(elements) > CODE_BITS:  # too many for a table of every set: sort the codes
         present = flat >= PRESENT_FEATURE
-        if unread:
-            present[:, elements.index(unread)] = False
+        for e in skip & set(elements):
+            present[:, elements.index(e)] = False
         codes = present @ (1 << np.arange(len(elements), dtype=np.int64))
         uniq, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
     else:
@@ -191,7 +207,7 @@ def _signatures(features: np.ndarray, elements: tuple[str, ...], unread: str | N
         # per pixel (a bool matrix product made int64 copies, 179 B/px with 19 elements).
         codes = np.zeros(flat.shape[0], dtype=np.uint32)
         for j in range(len(elements)):
-            if elements[j] == unread:
+            if elements[j] in skip:
                 continue
             codes |= (flat[:, j] >= PRESENT_FEATURE).view(np.uint8).astype(np.uint32) << j
         per_set = np.bincount(codes, minlength=1 << len(elements))
@@ -215,17 +231,22 @@ def _explain_without(present: frozenset[str], unread: str | None) -> tuple[bool,
     return False, tuple(dict.fromkeys(cands0 + cands1))
 
 
-def ambiguity_report(features: np.ndarray, elements, anode: str | None = None) -> AmbiguityReport:
+def ambiguity_report(
+    features: np.ndarray, elements, anode: str | None = None, quiet=frozenset()
+) -> AmbiguityReport:
     """Per-pixel and per-signature report from (H, W, n_elements) line features, read on a
     calibrated energy axis (a scan without one is refused before: energy.refuse_uncalibrated).
     `anode`: the tube's anode as the file names it; if it is one of `elements` (Cu), its lines
-    are the tube's in every pixel, so that element is read as unknown."""
+    are the tube's in every pixel, so that element is read as unknown. `quiet`: elements whose
+    lines do not stand out of the scan's noise (line_features.CountedFeatures.quiet), never
+    present: a share of noise is no line."""
     elements = tuple(elements)
     f = np.asarray(features)
     if f.ndim != 3 or f.shape[2] != len(elements):
         raise ValueError(f"features must be (H, W, {len(elements)}), got shape {f.shape}")
     unread = anode if anode in elements else None
-    sets, inverse, counts = _signatures(f, elements, unread)
+    quiet = frozenset(quiet) & frozenset(elements)
+    sets, inverse, counts = _signatures(f, elements, unread, quiet)
     n = max(inverse.size, 1)
     named_code = np.zeros(len(sets), dtype=bool)
     sigs = []
@@ -236,7 +257,7 @@ def ambiguity_report(features: np.ndarray, elements, anode: str | None = None) -
             sigs.append(Signature(tuple(sorted(present)), count / n, named, cands))
     sigs.sort(key=lambda s: -s.share)
     ambiguous = ~named_code[inverse].reshape(f.shape[:2])
-    return AmbiguityReport(ambiguous, sigs, unread=unread)
+    return AmbiguityReport(ambiguous, sigs, unread=unread, quiet=quiet, elements=elements)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -44,6 +44,12 @@ FEATURE_ELEMENTS = (
 #: Net line counts added to a pixel's line total before taking shares, so that a pixel with a
 #: handful of line counts (100-count scans, bare scatter) gets small features, not loud noise.
 COUNT_FLOOR = 4.0
+#: How many standard deviations of its counting noise an element's net line counts, summed over
+#: the whole scan, must reach for its line to be there (`quiet_elements`). Flat Poisson noise
+#: gives each element's sum a z about N(0, 1) (at most 2.8 over the 19 elements of a 1 x 5 px
+#: scan of 33,000 counts a pixel); the weakest element present anywhere in the bundled samples
+#: and the real files reaches 23 (the panel's S), every other element present 70 or more.
+SIGNIFICANCE = 5.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,42 @@ class LineFeatures:
         x = torch.from_numpy(np.ascontiguousarray(canonical, dtype=np.float32))
         net = (x @ torch.from_numpy(self.weights)).numpy()
         return shares(net)
+
+
+class CountedFeatures:
+    """A LineFeatures that also sums the canonical counts it is given (iter_embed's features=),
+    so that one pass over the scan gives the features and the scan's total spectrum, from which
+    `quiet` says which elements' lines are not there at all."""
+
+    def __init__(self, features: LineFeatures):
+        self.features = features
+        self.elements = features.elements
+        self.total = np.zeros(features.weights.shape[0], dtype=np.float64)
+
+    def __call__(self, canonical: np.ndarray) -> np.ndarray:
+        self.total += np.asarray(canonical, dtype=np.float64).sum(axis=0)
+        return self.features(canonical)
+
+    def quiet(self) -> frozenset[str]:
+        """The elements whose lines do not stand out of the counting noise in what was summed."""
+        return quiet_elements(self.features, self.total)
+
+
+def quiet_elements(
+    features: LineFeatures, total: np.ndarray, z: float = SIGNIFICANCE
+) -> frozenset[str]:
+    """Elements of `features` whose net line counts in the (512,) summed canonical spectrum
+    `total` are below `z` standard deviations of their Poisson noise (variance: the counts
+    weighted by the squared weights). The features are shares of the line counts, so on a scan
+    without any line (pure noise, bare scatter) noise alone made some element reach
+    ambiguity.PRESENT_FEATURE in every pixel, and "the element lines name the colour family
+    everywhere" was said of a scan of flat noise."""
+    w = np.asarray(features.weights, dtype=np.float64)
+    t = np.clip(np.asarray(total, dtype=np.float64), 0.0, None)
+    net = t @ w
+    sd = np.sqrt(t @ (w * w))
+    loud = net > z * np.maximum(sd, 1.0)  # at least z counts where there is no noise at all
+    return frozenset(e for e, ok in zip(features.elements, loud.tolist()) if not ok)
 
 
 def shares(net: np.ndarray) -> np.ndarray:

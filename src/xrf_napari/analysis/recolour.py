@@ -430,7 +430,7 @@ def _iter_recolour(
     from ..detector import named_anode
     from .ambiguity import ambiguity_report
     from .embed import iter_embed, load_embedder
-    from .line_features import line_features
+    from .line_features import CountedFeatures, line_features
     from .ood import check_scan
 
     embedder = load_embedder(embedder_weights, device)
@@ -448,17 +448,20 @@ def _iter_recolour(
     # they say where the lines fix the colour (analysis/ambiguity.py) whatever the model.
     reads = rec.features()
     features = reads or line_features()
+    counted = CountedFeatures(features)  # and the scan's summed spectrum: which lines are there
     gen = iter_embed(
         cube,
         weights=embedder_weights,
         device=device,
         chunk_pixels=embed_chunk_pixels(cube.shape[2]),
-        features=features,
+        features=counted,
     )
     inputs = yield from _rescaled(gen, offset=0, span=n, total=2 * n)
     d = inputs.shape[-1] - len(features.elements)  # the latent's width
     latent = np.ascontiguousarray(inputs[..., :d])
-    ambiguity = ambiguity_report(inputs[..., d:], features.elements, anode=anode)
+    ambiguity = ambiguity_report(
+        inputs[..., d:], features.elements, anode=anode, quiet=counted.quiet()
+    )
     model_input = rec.model_input(inputs) if reads is not None else latent
     del inputs
     bad = first_nonfinite(model_input)

@@ -1,0 +1,60 @@
+"""Scans with no line, or next to none, are not said to have been measured (session 57, noise57):
+pure flat Poisson noise, a near-empty scan, a 1-channel scan."""
+
+import numpy as np
+from _napari_helpers import tiny_weights
+from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
+from test_trust46 import panel  # noqa: F401  (a fixture: the bundled panel's counts)
+
+from xrf_napari.cube import cube_from_array
+
+
+def _flat_noise(h: int, w: int, per_channel: float, seed: int = 0) -> np.ndarray:
+    """(h, w, 512) Poisson counts of a flat spectrum on the canonical grid: no line at all."""
+    rng = np.random.default_rng(seed)
+    return rng.poisson(per_channel, (h, w, 512)).astype(np.uint16)
+
+
+def test_recolour_of_flat_noise_does_not_say_the_lines_name_the_colour(tmp_path):
+    """1 x 5 px of flat noise (36,000 counts a pixel): recolour said "The element lines name the
+    colour family everywhere in this scan" right after "the spectra show no peaks"."""
+    from xrf_napari.analysis.recolour import recolour
+
+    dve, uvit = tiny_weights(tmp_path)
+    cube = cube_from_array(_flat_noise(1, 5, 70.0), CANONICAL_CAL)
+    amb = recolour(cube, weights=str(uvit), embedder_weights=str(dve), device="cpu").ambiguity
+    msg = amb.message(names=None)
+    assert "everywhere" not in msg, msg
+    assert amb.ambiguous.all() and "No element's line stands out of the counting noise" in msg
+
+
+def test_a_weak_line_on_noise_still_counts_and_noise_alone_does_not():
+    """The significance test (line_features.quiet_elements) keeps a weak Fe line on a few
+    pixels of such noise: 120 counts in each of 4 of 64 pixels of 2,560 counts, 7-8 sigma summed
+    (the threshold is 5)."""
+    from xrf_napari.analysis.line_features import FEATURE_ELEMENTS, line_features, quiet_elements
+
+    lf = line_features()
+    noise = _flat_noise(8, 8, 5.0).reshape(-1, 512).astype(np.float64)
+    assert quiet_elements(lf, noise.sum(axis=0)) == frozenset(FEATURE_ELEMENTS)
+    fe = line_spectrum(element_spectrum_lines("Fe", 120.0))
+    noise[:4] += fe
+    assert quiet_elements(lf, noise.sum(axis=0)) == frozenset(FEATURE_ELEMENTS) - {"Fe"}
+
+
+def test_the_panels_ambiguity_note_is_unchanged_by_the_significance_test(panel):  # noqa: F811
+    """Every element the bundled panel shows on 1 % of its pixels or more (its weakest, S, on
+    1.5 %) stands out of its noise: the note on it is what it was without the test."""
+    from xrf_napari.analysis.ambiguity import ambiguity_report
+    from xrf_napari.analysis.line_features import CountedFeatures, line_features
+
+    data, _ = panel
+    counted = CountedFeatures(line_features())
+    flat = data.reshape(-1, data.shape[-1]).astype(np.float32)
+    feats = counted(flat).reshape(data.shape[:2] + (-1,))
+    elements = counted.elements
+    before = ambiguity_report(feats, elements)
+    after = ambiguity_report(feats, elements, quiet=counted.quiet())
+    assert {"S", "Ca", "Fe", "Co", "Cu", "As", "Hg", "Pb"}.isdisjoint(counted.quiet())
+    assert after.message(names=None) == before.message(names=None)
+    assert (after.ambiguous == before.ambiguous).all()
