@@ -58,3 +58,26 @@ def test_the_panels_ambiguity_note_is_unchanged_by_the_significance_test(panel):
     assert {"S", "Ca", "Fe", "Co", "Cu", "As", "Hg", "Pb"}.isdisjoint(counted.quiet())
     assert after.message(names=None) == before.message(names=None)
     assert (after.ambiguous == before.ambiguous).all()
+
+
+def test_pigments_assume_the_resolution_and_anode_where_no_peak_supports_an_estimate():
+    """pigments on flat noise said "about 185 eV at Mn K-alpha, estimated from the peak widths"
+    and "Mo estimated from the spectra": each trial fitted the noise as badly, the least
+    chi-square chose one at random."""
+    from xrf_napari.analysis.pigment_fit import instrument_for, iter_estimate_missing
+    from xrf_napari.progress import run_to_end
+
+    cube = cube_from_array(_flat_noise(1, 5, 70.0), CANONICAL_CAL)
+    profile, notes = instrument_for(cube)
+    spectra = np.asarray(cube.data[()], dtype=np.float64).reshape(-1, 512)[:1] * 5
+    got, said = run_to_end(iter_estimate_missing(profile, notes, spectra))
+    text = "\n".join(said)
+    assert "estimated" not in text, text
+    assert got.fwhm_mn_ev == profile.fwhm_mn_ev and got.anode == profile.anode
+    from xrf_napari.analysis.pigment_fit import NO_PEAK_TO_ESTIMATE, _peaks_to_estimate_from
+
+    for what in ("anode not in the metadata", "detector resolution not in the metadata"):
+        (note,) = [n for n in said if n.startswith(what)]
+        assert note.endswith(f"assumed {NO_PEAK_TO_ESTIMATE}"), note
+    # a spectrum with lines is still estimated from
+    assert _peaks_to_estimate_from(line_spectrum(element_spectrum_lines("Fe", 500.0))[None])

@@ -2019,6 +2019,29 @@ def _missing(notes: list[str]) -> tuple[bool, bool]:
     return "anode" in said, "resolution" in said
 
 
+#: Said of an assumed anode or resolution that `iter_estimate_missing` could not estimate.
+NO_PEAK_TO_ESTIMATE = "(the spectra show no peak to estimate it from)"
+
+
+def _peaks_to_estimate_from(spectra: np.ndarray) -> bool:
+    """Whether the (N, 512) region spectra show a peak (ood.peak_contrast, the training-data
+    check's "the spectra show no peaks"): on flat noise every instrument fits as badly, and the
+    least chi-square of the trials chose one at random (1 x 5 px of flat Poisson noise: "Mo
+    estimated from the spectra", "about 185 eV at Mn K-alpha, estimated from the peak widths")."""
+    from .ood import MIN_PEAK_CONTRAST, peak_contrast
+
+    y = np.asarray(spectra, dtype=np.float64)
+    return bool(y.sum() > 0 and peak_contrast(y) >= MIN_PEAK_CONTRAST)
+
+
+def _no_estimate(note: str) -> str:
+    """An anode or resolution AssumedNote left assumed for want of peaks, saying so."""
+    what = getattr(note, "assumed", "")
+    if what not in ("anode", "resolution"):
+        return note
+    return AssumedNote(f"{note} {NO_PEAK_TO_ESTIMATE}", what)
+
+
 def air_lines(lib: ComponentLibrary) -> np.ndarray:
     """(512,) argon's K lines (AIR_ELEMENTS) as this instrument detects them, excited by its tube:
     the air between object and detector fluoresces in every scan made in air. The forward model
@@ -2045,6 +2068,8 @@ def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra:
     if not (miss_anode or miss_fwhm) or len(spectra) == 0:
         return profile, notes
     ys = spectra[np.argsort(spectra.sum(axis=1))[::-1][:6]]
+    if not _peaks_to_estimate_from(ys):
+        return profile, [_no_estimate(n) for n in notes]
 
     def chi2(p):
         lib = component_library(p, trial=True)
