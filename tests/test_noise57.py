@@ -2,6 +2,7 @@
 pure flat Poisson noise, a near-empty scan, a 1-channel scan."""
 
 import numpy as np
+import pytest
 from _napari_helpers import tiny_weights
 from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
 from test_trust46 import panel  # noqa: F401  (a fixture: the bundled panel's counts)
@@ -81,3 +82,37 @@ def test_pigments_assume_the_resolution_and_anode_where_no_peak_supports_an_esti
         assert note.endswith(f"assumed {NO_PEAK_TO_ESTIMATE}"), note
     # a spectrum with lines is still estimated from
     assert _peaks_to_estimate_from(line_spectrum(element_spectrum_lines("Fe", 500.0))[None])
+
+
+def _npy(path, counts, cal=None):
+    import json
+
+    np.save(path, counts)
+    if cal:
+        path.with_suffix(".json").write_text(json.dumps(cal), encoding="utf-8")
+    return path
+
+
+def test_quicklook_of_a_one_channel_scan_names_no_python_call(tmp_path, capsys):
+    """quicklook of a (6, 6, 1) array told a command-line user of `read_cube(anode=...)`, and of
+    calibrating what is an image, not a spectrum."""
+    from xrf_napari.cli.main import main
+
+    scan = _npy(tmp_path / "onech.npy", _flat_noise(6, 6, 20.0)[..., :1])
+    with pytest.warns(UserWarning, match="too few for an X-ray spectrum"):
+        assert main(["quicklook", str(scan), "-o", str(tmp_path / "q"), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "read_cube(" not in out and "1 channel, too few for an X-ray spectrum" in out, out
+
+
+def test_quicklook_without_auto_calibration_does_not_say_it_failed(tmp_path, capsys):
+    """--no-auto-calibration of a scan without a calibration: "automatic calibration failed",
+    though none was tried; the way on names the CLI's options."""
+    from xrf_napari.cli.main import main
+
+    scan = _npy(tmp_path / "raw.npy", _flat_noise(2, 2, 3.0))
+    argv = ["quicklook", str(scan), "-o", str(tmp_path / "q"), "--no-progress"]
+    assert main([*argv, "--no-auto-calibration"]) == 0
+    out = capsys.readouterr().out
+    assert "failed" not in out and "(--no-auto-calibration)" in out, out
+    assert "read_cube(" not in out and "leave out --no-auto-calibration" in out

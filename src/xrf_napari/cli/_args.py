@@ -154,19 +154,24 @@ def refuse_uncalibrated(args, cube, cannot: str) -> None:
     option; this says it first, with the options. `cannot`: as uncalibrated_refusal's."""
     from ..energy import uncalibrated_refusal
 
+    why = uncalibrated_refusal(cube, args.input, cannot, how_to_calibrate(args))
+    if why:
+        raise ValueError(why)
+
+
+def how_to_calibrate(args) -> str:
+    """What a command-line user can do about a scan without an energy calibration, naming the
+    command's own options (energy.HOW_TO_CALIBRATE names read_cube(anode=...), a Python call)."""
     way = (
         "leave out --no-auto-calibration, for the calibration from its peaks"
         if args.no_auto_calibration
         else "name the tube with --anode if it is not Rh"
     )
-    how = (
+    return (
         'give the file one (a JSON sidecar beside it, {"offset": ..., "gain": ...} in keV, or the '
         f".rpl's depth-origin and depth-scale keys), or {way} (docs/user_guide.md, 'Fixing a "
         "calibration')"
     )
-    why = uncalibrated_refusal(cube, args.input, cannot, how)
-    if why:
-        raise ValueError(why)
 
 
 def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = False) -> None:

@@ -222,6 +222,34 @@ def remove_earlier(stale) -> tuple[list[Path], list[Path], list[str]]:
     return removed, kept, failed
 
 
+def _uncalibrated_said(cube, args, elements) -> str:
+    """What quicklook wrote of a scan left without an energy calibration, and what the user can
+    do from the command line. It said "automatic calibration failed" where --no-auto-calibration
+    had turned it off, and advised `read_cube(anode=...)`, a Python call, even of a 1-channel
+    scan (an image, not a spectrum), which no calibration makes mappable."""
+    from ..io.hdf5 import MIN_CHANNELS
+    from ._args import how_to_calibrate
+
+    named = " (the --elements named need a calibration)" if elements else ""
+    if cube.n_channels < MIN_CHANNELS and cube.shape[0] * cube.shape[1] > 1:
+        return (
+            f"{cube.n_channels} channel{'' if cube.n_channels == 1 else 's'}, too few for an "
+            f"X-ray spectrum (at least {MIN_CHANNELS}): wrote the channel sums against channel "
+            f"numbers and no element maps{named}; element maps need the scan's spectral cube, "
+            "not images (element maps) made from it"
+        )
+    why = "automatic calibration failed"
+    said = (cube.metadata or {}).get("auto_calibration")
+    if args.no_auto_calibration:
+        why = "--no-auto-calibration"
+    elif isinstance(said, str) and said.startswith("failed: "):  # io._auto_calibrate's words
+        why += ": " + said[len("failed: ") :].split("; energy axis is")[0]
+    return (
+        f"no energy calibration ({why}): wrote the spectrum against channel numbers and no "
+        f"element maps{named}; to map elements, {how_to_calibrate(args)}"
+    )
+
+
 def run(args) -> int:
     from ..analysis.export import file_stem
     from ..fileutil import atomic_set, check_outputs, made_folder, printable
@@ -348,14 +376,7 @@ def run(args) -> int:
         if why:  # a 0-0.97 keV axis got its Cu L-alpha map and no word of embed's refusal
             warnings.warn(why, stacklevel=1)
     if not calibrated:  # the way on, and --elements dropped: both went unsaid
-        from ..energy import HOW_TO_CALIBRATE
-
-        print(
-            f"{where}: no energy calibration (automatic calibration failed): "
-            "wrote the spectrum against channel numbers and no element maps"
-            + (" (the --elements named need a calibration)" if elements else "")
-            + f"; to map elements, {HOW_TO_CALIBRATE}"
-        )
+        print(f"{where}: " + _uncalibrated_said(cube, args, elements))
     if instrument:  # on stderr, as pigments' instrument notes: stdout lists the files written
         print_note(f"{where}: instrument of the suggestion: {instrument}")
     mapped = [plan.symbol for plan in plans]
