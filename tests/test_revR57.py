@@ -1,6 +1,7 @@
 """Session 57 review of the readers' commits: the files a scan is watched by (FileStamp) are its
 own, the channel slider's refused chunk marks the Cube the docks show, also once a large scan's
-automatic calibration has replaced it, and a TIFF whose codec is missing is not called corrupt."""
+automatic calibration has replaced it, a chunk napari's cache keeps does not keep the closed scan,
+and a TIFF whose codec is missing is not called corrupt."""
 
 from __future__ import annotations
 
@@ -104,3 +105,22 @@ def test_a_tiff_needing_imagecodecs_is_not_called_corrupt_on_opening(tmp_path):
         read_cube(path, auto_calibrate=False)
     msg = str(caught.value)
     assert "corrupt" not in msg and "not damaged" in msg and "imagecodecs" in msg, msg
+
+
+def test_a_chunk_napari_keeps_does_not_keep_its_scan_alive(tmp_path, monkeypatch):
+    """66d1613d hands the cube layer's chunks out as ZeroFilledMap views holding the layer's
+    face, and through it the Cube: napari's dask cache (shared by every layer, emptied by size
+    alone) keeps such chunks after the scan is closed, and with them its Cube (its sum image,
+    the docks' results of it). The face is held weakly."""
+    import gc
+    import weakref
+
+    from test_readers57 import _calibrated_npy, _layers_told
+
+    stack, _, cube = _layers_told(monkeypatch, _calibrated_npy(tmp_path))
+    kept = stack[40].compute()  # as napari's cache keeps a slice
+    closed = weakref.ref(cube)
+    del stack, cube
+    gc.collect()
+    assert closed() is None
+    assert np.asarray(kept).shape == (16, 16) and np.asarray(kept).any()

@@ -111,7 +111,8 @@ class GuardedMap(np.memmap):
 
 class ZeroFilledMap(GuardedMap):
     """A GuardedMap view whose refused reads are zeros of their shape, each refusal handed to
-    `_told` first (see zero_filled); its views carry both."""
+    the callable `_told()` gives first (see zero_filled); its views carry both. Once that is
+    None (a bound method whose object is gone), a refused read raises as the GuardedMap's."""
 
     _told = None
 
@@ -123,20 +124,29 @@ class ZeroFilledMap(GuardedMap):
         try:
             return super().__getitem__(key)
         except CubeReadError as exc:
-            if self._told is None:
+            told = None if self._told is None else self._told()
+            if told is None:
                 raise
-            self._told(exc)
+            told(exc)
             return zeros_read(self, key)
 
 
 def zero_filled(arr, told):
     """`arr`, a view of a guarded map, as one whose reads the guard refuses give zeros after
     told(CubeReadError): the napari cube layer's dask chunks, which napari's cache keeps and
-    indexes again as the slider steps back onto them. Any other array is returned as it is."""
+    indexes again as the slider steps back onto them. Any other array is returned as it is.
+
+    A bound method `told` is held weakly (weakref.WeakMethod): napari's dask cache, shared by
+    all layers and emptied by size alone, keeps these chunks after their layer is closed, and
+    the layer's face held that way kept the closed scan's Cube (its sum image, its results in
+    the docks) alive with them."""
     if not isinstance(arr, GuardedMap) or arr._guard is None:
         return arr
+    import inspect
+    import weakref
+
     out = arr.view(ZeroFilledMap)
-    out._told = told
+    out._told = weakref.WeakMethod(told) if inspect.ismethod(told) else (lambda: told)
     return out
 
 
