@@ -1042,9 +1042,11 @@ def plan_for_cube(
         w = weight_matrix(plans, edges, taken=taken, **kw)
     mapped = {p.symbol for p in plans}
 
-    def taken_out(x: str) -> str:  # a neighbour not counted present has no map of its own shown
-        if x in mapped or x in present:
+    def taken_out(x: str) -> str:  # "the X map" only where the user gets one (quicklook's six)
+        if x in mapped:
             return f"{x} lines taken out by the {x} map"
+        if x in present:
+            return f"{x} lines taken out by a map of {x} (not shown)"
         return f"{x} lines taken out by a map of {x} (not counted present)"
 
     plans = [
