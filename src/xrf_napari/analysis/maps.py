@@ -124,7 +124,8 @@ SUBSHELL_FITS = {("As", "Kb")}
 #: The neighbour is taken out whether or not it is counted present (by a map made for it): with
 #: Si left out, P's window kept only its lower side window, on Si K-alpha, and pure Si read P
 #: -39.8 % of its counts at 165 eV; pure Zn read Hg -1.7 %, pure Se Pb L-beta +10.5 % (As
-#: present); all under 0.2 % so (tests/test_maps57.py, session 57).
+#: present); all under 0.2 % so (tests/test_maps57.py, session 57). One counted present nowhere
+#: only where its map reads it in the scan's sum (STRIP_ABSENT_SIGMA).
 STRIP_GROUPS = {
     ("Pb", "Lb"): ("Se",),
     ("Hg", "La"): ("Zn",),
@@ -590,12 +591,15 @@ def weight_matrix(
     shifts: dict[str, float] | None = None,
     escapes: bool = True,
     taken: dict[str, list[str]] | None = None,
+    spectrum=None,
 ) -> np.ndarray:
     """(channels, n_maps) float32: the maps of a spectrum block are `block @ W`; fit_groups as
     given to plan_maps; shifts (keV, line_shifts) move those elements' fitted templates.
     escapes: each map less what the other present elements' Si escape peaks add to it, and
     less the STRIP_GROUPS neighbours' lines (_less_neighbours, which fills `taken` with those
-    taken out); line_features leaves them in, as its models were trained."""
+    taken out); line_features leaves them in, as its models were trained. `spectrum`: the scan's
+    sum, where a neighbour counted present nowhere is taken out only if its map reads it
+    (STRIP_ABSENT_SIGMA)."""
     fit_groups = FIT_GROUPS if fit_groups is None else fit_groups
     present = set(present) | {p.symbol for p in plans}
     cols = []
@@ -606,7 +610,7 @@ def weight_matrix(
             cols.append(_window_column(p, edges, fwhm_mn_ev))
     if escapes:
         cols = _less_neighbours(
-            plans, cols, edges, fwhm_mn_ev, present, background, fit_groups, shifts, taken
+            plans, cols, edges, fwhm_mn_ev, present, background, fit_groups, shifts, taken, spectrum
         )
     return np.stack(cols, axis=1).astype(np.float32)
 
@@ -614,6 +618,14 @@ def weight_matrix(
 #: An element's Si escape peaks (and STRIP_GROUPS lines) are taken out of a map whose response
 #: to them, per count of that element's own mapped line, is at least this (0.01 % and more).
 ESCAPE_MIN = 1e-4
+#: A STRIP_GROUPS neighbour neither counted present nor mapped is taken out of a map only where
+#: its map reads the scan's sum spectrum (plan_for_cube's) at more than this many standard
+#: deviations (its counts' Poisson noise): a map of an element that is not there reads other
+#: lines' flanks under its side windows. On PyMca's .mca Hg, not suggested, read -23,173 counts
+#: (its upper side window on the As K-alpha / Pb L-alpha flank, 1,003 counts a channel against
+#: 115 below) and Se K-alpha lost 501 of its 91,739 counts by it. Without a spectrum (element_maps)
+#: the neighbour is taken out all the same.
+STRIP_ABSENT_SIGMA = 3.0
 
 
 def _less_neighbours(
@@ -626,6 +638,7 @@ def _less_neighbours(
     fit_groups: dict,
     shifts: dict[str, float] | None,
     taken: dict[str, list[str]] | None = None,
+    spectrum=None,
 ) -> list[np.ndarray]:
     """The columns, each less the other present elements' Si escape peaks in it (and, for a
     STRIP_GROUPS line, the neighbours' lines): the map's response to them per count of that
@@ -634,8 +647,17 @@ def _less_neighbours(
     escape peaks where they land instead would pit Ca K-alpha's (1.95 keV) against P K-alpha,
     60 eV away: chalk read P at 0.8-6 % of bone black's (fits and windows), now under 0.3 %.
     `taken`, where given, gets {mapped element: the STRIP_GROUPS neighbours whose lines were
-    taken out of its map} (plan_for_cube's notes say so only there)."""
+    taken out of its map} (plan_for_cube's notes say so only there). `spectrum`: the scan's sum,
+    which a neighbour not in `present` must show (STRIP_ABSENT_SIGMA) to be taken out."""
     shifts = shifts or {}
+    summed = None if spectrum is None else np.clip(np.asarray(spectrum, np.float64), 0.0, None)
+
+    def shows(area: np.ndarray) -> bool:
+        """Whether `area`, a map, reads the scan's sum above its noise (or no sum is known)."""
+        if summed is None or summed.shape != area.shape:
+            return True
+        return float(summed @ area) > STRIP_ABSENT_SIGMA * np.sqrt(float(summed @ area**2))
+
     e_range = (float(edges[0]), float(edges[-1]))
     own = {p.symbol: (p, c) for p, c in zip(plans, cols)}
     kw = {"fwhm_mn_ev": fwhm_mn_ev, "present": present, "background": background}
@@ -707,7 +729,9 @@ def _less_neighbours(
             # whether or not y is counted present: its lines under this map's side windows read
             # as a negative amount of this element where the user left it out (with Si not
             # present, P's window keeps only its lower side window, on Si K-alpha: pure Si read
-            # P -40 % of its counts at 165 eV). An absent y's map reads about nothing
+            # P -40 % of its counts at 165 eV). Not where y's map does not read it in the scan's
+            # sum: a map of an absent y reads other lines' flanks under its side windows (PyMca's
+            # Hg, -23,173 counts, took 501 of Se's 91,739), STRIP_ABSENT_SIGMA
             if y == p.symbol or (plan := plan_y.get(y) or plan_of(y)) is None:
                 continue
             # by the neighbour's map with its own escape corrections: its column as made reads
@@ -715,7 +739,11 @@ def _less_neighbours(
             # taken into Si's map through P's strip, read chalk's Si 1.9 times its truth)
             g = line_template(y, edges - shifts.get(y, 0.0), fwhm_mn_ev, e_range, plan.line.family)
             c = float(col @ g)
-            if abs(c) >= ESCAPE_MIN and (area := corrected_of(y, plan)) is not None:
+            if (
+                abs(c) >= ESCAPE_MIN
+                and (area := corrected_of(y, plan)) is not None
+                and (y in present or shows(area))
+            ):
                 # a pair taking each other out (Si and P's windows): y's map reads `own_y` per
                 # count of its line (Si's window about 1.02), so c / own_y of it leaves none of
                 # y here and the pair is solved exactly (by c, P's map read pure Si +1.4 % at
@@ -1033,13 +1061,13 @@ def plan_for_cube(
     kw = {"fwhm_mn_ev": fwhm, "present": present, "background": background, "shifts": shifts}
     taken: dict[str, list[str]] = {}  # the neighbours' lines taken out, said only where they were
     try:  # every fit separable (the usual case): its columns made once
-        w = weight_matrix(plans, edges, taken=taken, **kw)
+        w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, **kw)
     except Inseparable:
         plans = _windows_where_inseparable(
             plans, edges, fwhm, fitted, lines=lines, background=background, shifts=shifts
         )
         taken.clear()
-        w = weight_matrix(plans, edges, taken=taken, **kw)
+        w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, **kw)
     mapped = {p.symbol for p in plans}
 
     def taken_out(x: str) -> str:  # "the X map" only where the user gets one (quicklook's six)
