@@ -266,33 +266,6 @@ class Cube:
         return out
 
 
-def stores_under(data) -> list:
-    """The arrays a lazy view reads, `data` itself where it is no view: a ChannelFirstView's
-    sources (a TIFF page stack's or a ripple image layout's map, a channel-first .npy's, an APS
-    file's datasets), a DetectorElement's store, GriddedSpectra's spectra; each once, in order."""
-    out, todo, seen = [], [data], set()
-    while todo:
-        arr = todo.pop(0)
-        if id(arr) in seen:
-            continue
-        seen.add(id(arr))
-        inner = [s for a in ("sources", "store", "spectra") for s in _inner(arr, a)]
-        if inner:
-            todo[:0] = inner
-        else:
-            out.append(arr)
-    return out
-
-
-def _inner(arr, attr: str) -> list:
-    """What a view keeps in `attr` (an instance attribute only: a proxy's __getattr__, as
-    ExternalDataset's opening its dataset, is not asked)."""
-    got = getattr(arr, "__dict__", {}).get(attr)
-    if got is None:
-        return []
-    return list(got) if isinstance(got, (list, tuple)) else [got]
-
-
 def release_mapped_pages(data) -> None:
     """Release the pages of a read-only np.memmap that a pass or a sample has already read, so
     streaming a large file keeps the process's resident memory near one block (the OS page cache
@@ -301,6 +274,8 @@ def release_mapped_pages(data) -> None:
     coming back in their place. A lazy view's maps are released (stores_under): behind a
     ChannelFirstView (TIFF page stacks, a ripple image layout, a channel-first .npy) nothing was,
     and a pass kept every page it had read."""
+    from .errors import stores_under
+
     for store in stores_under(data):
         _release_map(store)
 

@@ -344,11 +344,36 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
     )
 
 
+def stores_under(data) -> list:
+    """The arrays a lazy view reads, `data` itself where it is no view: a ChannelFirstView's
+    sources (a TIFF page stack's or a ripple image layout's map, a channel-first .npy's, an APS
+    file's datasets), a DetectorElement's store, GriddedSpectra's spectra; each once, in order."""
+    out, todo, seen = [], [data], set()
+    while todo:
+        arr = todo.pop(0)
+        if id(arr) in seen:
+            continue
+        seen.add(id(arr))
+        inner = [s for a in ("sources", "store", "spectra") for s in _inner(arr, a)]
+        if inner:
+            todo[:0] = inner
+        else:
+            out.append(arr)
+    return out
+
+
+def _inner(arr, attr: str) -> list:
+    """What a view keeps in `attr` (an instance attribute only: a proxy's __getattr__, as
+    ExternalDataset's opening its dataset, is not asked)."""
+    got = getattr(arr, "__dict__", {}).get(attr)
+    if got is None:
+        return []
+    return list(got) if isinstance(got, (list, tuple)) else [got]
+
+
 def _datasets_of(data) -> str:
     """'dataset '/xrf/counts'' (its compression named where HDF5 says it) for the HDF5 datasets
-    `data` reads (cube.stores_under), '' where it reads none."""
-    from .cube import stores_under
-
+    `data` reads (stores_under), '' where it reads none."""
     names = []
     for store in [] if data is None else stores_under(data):
         name = getattr(store, "name", None)
