@@ -279,6 +279,31 @@ def gated_method(monkeypatch, owner, name: str):
         WorkerBase.await_workers(msecs=10000)
 
 
+@contextlib.contextmanager
+def survey_held_for(monkeypatch, stem: str):
+    """The docks' element survey (_common._survey_job) of the scan whose file is named `stem`
+    steps (0 of 1) every 10 ms until the yielded Event is set, then runs; other scans' surveys
+    run at once. The Event is set on exit: a failed test leaves no survey held."""
+    import threading
+
+    import xrf_napari.widgets._common as common
+
+    gate = threading.Event()
+    real = common._survey_job
+
+    def held(cube):
+        if cube.path.stem == stem:
+            while not gate.wait(0.01):
+                yield 0, 1
+        return (yield from real(cube))
+
+    monkeypatch.setattr(common, "_survey_job", held)
+    try:
+        yield gate
+    finally:
+        gate.set()
+
+
 def held_job(gate, result=None, fail=None):
     """A job that steps every 10 ms until `gate` is set (10 s at most), then returns `result`,
     or raises `fail`."""

@@ -12,6 +12,7 @@ from _napari_helpers import (
     clustered_painted_scan,
     held_job,
     open_cube,
+    survey_held_for,
     tiny_embed_dock,
     tiny_recolour_dock,
     wait_idle,
@@ -264,26 +265,15 @@ def test_closing_a_scan_being_surveyed_pops_up_nothing(
     user's: closing its scan stops it without a notification ("Make maps: Stopped: ..." for a
     job nobody started), and the line goes on to the scan shown."""
 
-    import xrf_napari.widgets._common as common
     from xrf_napari.widgets._layers import layer_cube
     from xrf_napari.widgets.maps import ElementMapsWidget
 
-    gate = threading.Event()
-    real = common._survey_job
-
-    def slow_survey(cube):
-        if cube.path.stem == "b":
-            while not gate.wait(0.01):
-                yield 0, 1
-        return (yield from real(cube))
-
-    monkeypatch.setattr(common, "_survey_job", slow_survey)
-    viewer = make_napari_viewer()
-    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))
-    maps = ElementMapsWidget(viewer)
-    viewer.window.add_dock_widget(maps)
-    try:
+    with survey_held_for(monkeypatch, "b"):
+        viewer = make_napari_viewer()
+        open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+        open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))
+        maps = ElementMapsWidget(viewer)
+        viewer.window.add_dock_widget(maps)
         b_cube = maps.current_cube()
         assert b_cube.path.stem == "b" and maps.job.is_running
         with caught_notifications() as seen:
@@ -291,8 +281,6 @@ def test_closing_a_scan_being_surveyed_pops_up_nothing(
                 viewer.layers.remove(ly)
             qtbot.waitUntil(lambda: "Stopped" not in maps.job.status.text(), timeout=5000)
             wait_idle(qtbot, maps.job, 10000)
-    finally:
-        gate.set()
     assert not [n for n in seen if "Stopped" in str(n.message)]
     assert "b.h5" not in maps.job.status.text()
 

@@ -4,9 +4,7 @@ dock had surveyed."""
 
 from __future__ import annotations
 
-import threading
-
-from _napari_helpers import open_cube, wait_idle, write_painted_cube
+from _napari_helpers import open_cube, survey_held_for, wait_idle, write_painted_cube
 
 from xrf_napari.widgets._layers import layer_cube
 
@@ -47,28 +45,17 @@ def test_a_docks_stopped_survey_leaves_the_scan_shown_saying_it_was_surveyed(
     """Elemental maps surveyed scan b itself; b was closed, and the dock went on to scan a, which
     the Spectrum dock had already surveyed: the line said "Stopping..." then nothing at all,
     where a scan it surveys itself says "Scan surveyed: 5 elements suggested." It says so."""
-    import xrf_napari.widgets._common as common
     from xrf_napari.widgets.maps import ElementMapsWidget
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
-    gate = threading.Event()
-    real = common._survey_job
-
-    def held_for_b(cube):
-        if cube.path.stem == "b":
-            while not gate.wait(0.01):
-                yield 0, 1
-        return (yield from real(cube))
-
-    monkeypatch.setattr(common, "_survey_job", held_for_b)
-    viewer = make_napari_viewer()
-    a_layer = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[0]
-    open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))
-    maps = ElementMapsWidget(viewer)  # on b, the scan chosen: its own survey, held
-    viewer.window.add_dock_widget(maps)
-    spectrum = SpectrumWidget(viewer)
-    viewer.window.add_dock_widget(spectrum)
-    try:
+    with survey_held_for(monkeypatch, "b"):
+        viewer = make_napari_viewer()
+        a_layer = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))[0]
+        open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))
+        maps = ElementMapsWidget(viewer)  # on b, the scan chosen: its own survey, held
+        viewer.window.add_dock_widget(maps)
+        spectrum = SpectrumWidget(viewer)
+        viewer.window.add_dock_widget(spectrum)
         spectrum.cube_combo.setCurrentIndex(spectrum.cube_combo.findText(a_layer.name))
         wait_idle(qtbot, spectrum.job)
         said = spectrum.job.status.text()
@@ -78,7 +65,5 @@ def test_a_docks_stopped_survey_leaves_the_scan_shown_saying_it_was_surveyed(
         for ly in [ly for ly in viewer.layers if layer_cube(ly) is b_cube]:
             viewer.layers.remove(ly)
         wait_idle(qtbot, maps.job, 10000)
-    finally:
-        gate.set()
     assert maps.current_cube() is layer_cube(a_layer)
     assert maps.job.status.text() == said

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from _napari_helpers import clustered_painted_scan, wait_idle
+from _napari_helpers import rerun_embed, stand_in_embed_dock, wait_idle
 
 
 def test_spectrum_line_no_longer_says_curves_were_taken_off_once_they_are_drawn_again(
@@ -18,9 +18,14 @@ def test_spectrum_line_no_longer_says_curves_were_taken_off_once_they_are_drawn_
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
     viewer = make_napari_viewer()
-    embed, cube, clusters = clustered_painted_scan(viewer, qtbot, tmp_path)
+    embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)  # two bands, no model
+    rerun_embed(embed, qtbot)
+    assert embed.job.last_error is None, embed.job.last_error
+    cube = embed.current_cube()
+    clusters = embed._clusters_layer(cube, embed.result)
     spectrum = SpectrumWidget(viewer)
     viewer.window.add_dock_widget(spectrum)
+    wait_idle(qtbot, spectrum.job)  # its reading of the scan (the model's run gave it time)
     embed._send_spectra(cube, embed.result[3], clusters, embed.result[4])  # the run's curves
     drawn = spectrum.curve_names(cube)
     assert "cluster 1" in drawn and "cluster 2" in drawn, drawn
