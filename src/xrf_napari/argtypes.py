@@ -101,6 +101,8 @@ def existing(kind: str = "folder"):
     def parse(text: str) -> str:
         from .fileutil import printable
 
+        if not text:  # it said ": no such folder", naming nothing
+            raise argparse.ArgumentTypeError(f"is empty (an unset variable?); name the {kind}")
         path = os.path.expanduser(text)
         other = "file" if kind == "folder" else "folder"
         if found[kind](path):
@@ -141,6 +143,8 @@ def output_file(text: str) -> str:
 
     from .fileutil import check_outputs
 
+    if not text:  # read as ".": "cannot write .: it exists and is not a regular file"
+        raise argparse.ArgumentTypeError("is empty (an unset variable?); name the output")
     path = os.path.expanduser(text)
     try:
         check_outputs(files=[path])

@@ -207,6 +207,8 @@ def read_config(path):
     found = _non_finite(config)
     if found:  # read as inf or nan, the refusals named "inf", which the file does not hold
         key, written = found
+        if not key:  # the file holds that constant alone: it said "--config c.json:  is NaN"
+            raise ValueError(f"--config {path}: must be a JSON object of settings, not {written}")
         raise ValueError(
             f"--config {path}: {key} is {written}: a config's numbers must be finite (JSON has "
             "no Infinity or NaN; leave the key out for its default)"
