@@ -33,17 +33,22 @@ MODELS = ("uvit", "physics", "combined", "flat")
 
 def evaluate_cube(
     path: Path, k: int | None, weights=None, space: str = "latent", scales: int | None = None
-) -> dict:
-    """One cube's row. `scales`: MS-SSIM's scale count (5, or fewer for a set of small cubes,
-    as `evaluate` picks it): 5 scales raised on cubes of 160 px a side or less."""
+) -> dict | str:
+    """One cube's row, or why it cannot be scored (evaluate.not_scored: an export-set cube whose
+    automatic calibration failed, which iter_recolour refuses). `scales`: MS-SSIM's scale count
+    (5, or fewer for a set of small cubes, as `evaluate` picks it): 5 scales raised on cubes of
+    160 px a side or less."""
     from xrf_napari.analysis import pigment_fit as pf
     from xrf_napari.analysis.embed import cluster
     from xrf_napari.analysis.recolour import iter_recolour
     from xrf_napari.progress import run_to_end
-    from xrf_napari.training.evaluate import _read, flat_mean_image, swatch_errors
+    from xrf_napari.training.evaluate import _read, flat_mean_image, not_scored, swatch_errors
     from xrf_napari.training.metrics import image_metrics
 
     cube, targets, meta = _read(path)
+    why = not_scored(cube)
+    if why:  # it ended the run in a ValueError, after the cubes before it were scored
+        return why
     cube.metadata.update(meta)  # the instrument for the physics, as a file's header gives it
     res = run_to_end(iter_recolour(cube, weights=weights, device="cpu"))
     if space == "lines":  # the element-line shares (analysis/line_features.py), 19-D
@@ -102,11 +107,21 @@ def main(argv=None) -> int:
     except ValueError as exc:
         ap.error(f"{exc} (a generated set or an export-set folder)")
     scales = _set_scales(files) or 5  # one count for the whole set, as evaluate's
-    rows = []
+    rows, skipped = [], []
     for f in files:
         t0 = time.perf_counter()
-        rows.append(evaluate_cube(Path(f), args.k or None, args.weights, args.space, scales))
+        row = evaluate_cube(Path(f), args.k or None, args.weights, args.space, scales)
+        if isinstance(row, str):
+            skipped.append(Path(f).name)
+            print(f"{Path(f).name}: not scored: {row}", file=sys.stderr)
+            continue
+        rows.append(row)
         print(f"{Path(f).name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    if not rows:
+        print(f"{args.data}: no cube could be scored", file=sys.stderr)
+        return 1
+    if skipped:
+        print(f"{args.data}: {len(skipped)} cube(s) not scored: {', '.join(skipped)}")
     named = 100 * np.mean([r["named_share"] for r in rows])
     print(
         f"{args.data}: {len(rows)} cubes, K {args.k or 'auto'} on the {args.space}, "

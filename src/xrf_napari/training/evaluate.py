@@ -286,7 +286,7 @@ def evaluate(
         mlp.to(dev).eval()
         if cfg.get("training") is not None:  # baselines written before 2026-12-05 record none
             trainings["baseline"] = cfg["training"]
-    per_cube, images, sources, kept = [], [], [], {}
+    per_cube, images, sources, kept, skipped = [], [], [], {}, []
     # MS-SSIM's, as the smallest cube allows: one count for the set
     scales = _set_scales(files, headers)
     t0 = time.time()
@@ -294,6 +294,11 @@ def evaluate(
         files, desc="evaluating", unit="cube", disable=not progress, dynamic_ncols=True
     ):
         cube, targets, meta = _read(path)
+        why = not_scored(cube)
+        if why:  # the models refuse it (energy.refuse_uncalibrated): the others are scored
+            skipped.append({"cube": Path(path).name, "why": why})
+            tqdm.write(f"{path}: not scored: {why}", file=sys.stderr)
+            continue
         sources.append(metadata_source(meta, path))
         fits = msssim_scales(min(cube.shape[:2]))
         if fits == 0 or (scales is not None and fits < scales):
@@ -346,6 +351,11 @@ def evaluate(
                     "rgb": targets["rgb"],
                 }
             )
+    if not per_cube:
+        raise ValueError(
+            f"{data_dir}: no cube could be scored ({skipped[0]['cube']}: "
+            f"{skipped[0]['why']}" + (", and the others alike)" if len(skipped) > 1 else ")")
+        )
     keys = list(
         dict.fromkeys(k for r in per_cube for k in r if "/" in k)
     )  # rows may lack the oracle
@@ -359,6 +369,7 @@ def evaluate(
     return {
         "data": str(data_dir),
         "n_cubes": len(per_cube),
+        "not_scored": skipped,
         "weights": str(rec.path),
         "weights_sha256": rec.sha256,
         "embedder": str(embedder) if embedder is not None else None,  # None: the shipped DVE
@@ -386,6 +397,18 @@ def evaluate(
             else {}
         ),
     }
+
+
+def not_scored(cube) -> str:
+    """Why an evaluation set's cube cannot be scored ("" if it can): an export-set cube without
+    calibration keys (rpl-nocal) whose automatic calibration failed, which the models refuse
+    (energy.refuse_uncalibrated). It ended the whole run at that cube, after scoring the ones
+    before it; the run now scores the others and names it (results["not_scored"])."""
+    if cube.calibration.source != "none":
+        return ""
+    said = cube.metadata.get("auto_calibration")
+    how = f"automatic calibration {said}" if isinstance(said, str) else "none in its file"
+    return f"no energy calibration ({how}), so the models cannot read its lines"
 
 
 def _kept_for_ari(path, cube, targets: dict, meta: dict, room: int):
@@ -583,6 +606,13 @@ def format_table(results: dict) -> str:
         title = f"{held['line']}: set {results['data']}: {size}"
     else:
         title = f"Set {results['data']}: {size}; {held['line']}"
+    skipped = results.get("not_scored") or []
+    if skipped:
+        which = ", ".join(r["cube"] for r in skipped[:3]) + (", ..." if len(skipped) > 3 else "")
+        title += (
+            f"; {len(skipped)} cube{'' if len(skipped) == 1 else 's'} of the set not scored "
+            f"({which}: {skipped[0]['why']})"
+        )
     lines = [
         title,
         *(["", note] if note else []),
