@@ -72,8 +72,9 @@ def cube_row(emb, counts: np.ndarray, labels: np.ndarray, pool: bool = True) -> 
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import cube_set, int_in  # a missing or empty set: one line
+    from xrf_napari.argtypes import int_in  # a missing or empty set: one line
     from xrf_napari.cli import CommandParser  # options given in full
+    from xrf_napari.training.data import cube_set
 
     p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True, type=cube_set, help="a generated set")

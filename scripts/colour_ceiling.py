@@ -138,8 +138,9 @@ def probe(x_train, y_train, steps: int = 3000, hidden: int = 128, seed: int = 0)
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import cube_set, output_file  # one line, not a traceback
+    from xrf_napari.argtypes import output_file  # one line, not a traceback
     from xrf_napari.cli import CommandParser  # options given in full
+    from xrf_napari.training.data import cube_set
 
     p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument("--train", required=True, type=cube_set, help="a generated set")

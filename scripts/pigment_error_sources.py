@@ -171,8 +171,9 @@ def colour_summary(rows: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import cube_set, output_file  # one line, not a traceback
+    from xrf_napari.argtypes import output_file  # one line, not a traceback
     from xrf_napari.cli import CommandParser  # options given in full
+    from xrf_napari.training.data import cube_set
 
     ap = CommandParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", type=cube_set, help="folder of generated cubes (with their recipes)")

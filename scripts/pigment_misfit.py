@@ -32,8 +32,9 @@ def region_shares(data_dir, n_cubes: int) -> np.ndarray:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import cube_set, int_in  # one line, not a traceback after the header
+    from xrf_napari.argtypes import int_in  # one line, not a traceback after the header
     from xrf_napari.cli import CommandParser  # options given in full
+    from xrf_napari.training.data import cube_set
 
     p = CommandParser(description=__doc__.splitlines()[0])
     p.add_argument(

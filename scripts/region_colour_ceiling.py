@@ -106,9 +106,10 @@ def score(cubes, key, predict, scales: int = 5) -> dict:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import cube_set, int_in, output_file
+    from xrf_napari.argtypes import int_in, output_file
     from xrf_napari.cli import CommandParser  # options given in full
     from xrf_napari.fileutil import atomic_path, check_outputs
+    from xrf_napari.training.data import cube_set
 
     p = CommandParser(description=__doc__.splitlines()[0])
     # a missing or empty set: a traceback; --max-train-cubes -1 dropped the last cube

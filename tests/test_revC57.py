@@ -14,9 +14,9 @@ def test_a_path_given_with_a_tilde_is_the_one_the_program_reads_and_writes(tmp_p
     failed on "dataset folder ~/set does not exist"; output_file (827c273b) let `--json=~/rows.json`
     through as typed, and atomic_path wrote it into a new folder named "~" in the working
     folder."""
-    from xrf_napari.argtypes import cube_set, existing, output_file
+    from xrf_napari.argtypes import existing, output_file
     from xrf_napari.fileutil import atomic_path
-    from xrf_napari.training.data import list_cubes
+    from xrf_napari.training.data import cube_set, list_cubes
 
     home, work = tmp_path / "home", tmp_path / "work"
     (home / "set").mkdir(parents=True)
@@ -38,7 +38,8 @@ def test_a_path_given_with_a_tilde_is_the_one_the_program_reads_and_writes(tmp_p
 def test_a_path_without_a_tilde_is_returned_as_typed(tmp_path, monkeypatch):
     """A guard: relative names, names with spaces and an existing output meant to be replaced
     pass as typed (the refusals and the scripts' lines name them so)."""
-    from xrf_napari.argtypes import cube_set, existing, output_file
+    from xrf_napari.argtypes import existing, output_file
+    from xrf_napari.training.data import cube_set
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a set").mkdir()

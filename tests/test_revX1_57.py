@@ -29,7 +29,8 @@ def test_argtypes_refuse_an_empty_path_as_the_commands_do():
     """42dd73e0 / 827c273b: `--json "$OUT"` with OUT unset said "cannot write .: it exists and is
     not a regular file", and an empty folder or file ": no such folder"; the commands say "is
     empty (an unset variable?)" (cli._dispatch), and so do the scripts' argtypes now."""
-    from xrf_napari.argtypes import cube_set, existing, output_file
+    from xrf_napari.argtypes import existing, output_file
+    from xrf_napari.training.data import cube_set
 
     for parse, what in (
         (output_file, "the output"),

@@ -114,23 +114,6 @@ def existing(kind: str = "folder"):
     return parse
 
 
-def cube_set(text: str) -> str:
-    """argparse `type=` for a generated set of cubes the program reads (training.data.list_cubes:
-    a folder of cube_*.h5, or of cubes/): one that is missing, a file, holds no cube or is still
-    being written is refused at parsing in one line naming it, as existing("folder"). The
-    scripts/ programs given an empty or missing set failed with a traceback ("ValueError: no
-    cubes (*.h5) in X"), some after printing their table's header. The value is returned as
-    typed, a leading ~ expanded (as existing's)."""
-    from .training.data import list_cubes
-
-    path = existing("folder")(text)
-    try:
-        list_cubes(path)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return path
-
-
 def output_file(text: str) -> str:
     """argparse `type=` for a file the program writes when its work is done (a script's --json
     or --out, written through fileutil.atomic_path): one that cannot be written (a folder, a

@@ -41,6 +41,26 @@ def list_cubes(data_dir, option: str | None = None) -> list[Path]:
         return _list_cubes(data_dir)
 
 
+def cube_set(text: str) -> str:
+    """argparse `type=` for a generated set of cubes the program reads (list_cubes: a folder of
+    cube_*.h5, or of cubes/): one that is missing, a file, holds no cube or is still being
+    written is refused at parsing in one line naming it, as argtypes.existing("folder"). The
+    scripts/ programs given an empty or missing set failed with a traceback ("ValueError: no
+    cubes (*.h5) in X"), some after printing their table's header. The value is returned as
+    typed, a leading ~ expanded (as existing's). Here, not in argtypes (the bottom layer, where
+    822767e1 put it importing this module: tests/test_layers.py)."""
+    import argparse
+
+    from ..argtypes import existing
+
+    path = existing("folder")(text)
+    try:
+        list_cubes(path)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return path
+
+
 def _list_cubes(data_dir) -> list[Path]:
     from ..synth.dataset import check_set_complete, require_folder, without_native_copies
 
