@@ -50,6 +50,14 @@ COUNT_FLOOR = 4.0
 #: scan of 33,000 counts a pixel); the weakest element present anywhere in the bundled samples
 #: and the real files reaches 23 (the panel's S), every other element present 70 or more.
 SIGNIFICANCE = 5.0
+#: Beyond the whole scan's sum, an element's line is there where a single pixel's net line counts
+#: reach sqrt(2 ln(pixels x elements)) + PIXEL_MARGIN standard deviations of that pixel's noise
+#: (the largest of that many standard normal draws stays near the square root; 6.0 for the 19
+#: elements of 1 x 5 px, 9.2 for 4000 x 4000 px). The whole-scan sum alone missed a line on a
+#: small area: its side windows read every other pixel's lines (the Hg L-alpha window reads -0.64
+#: counts a pixel of the sample painting's lead), so 100 of the painting's vermilion pixels, Hg
+#: about 10 sigma in each, summed to -3.2 sigma over its 128 x 128 px and Hg was "not there".
+PIXEL_MARGIN = 3.0
 
 
 @dataclass(frozen=True)
@@ -73,39 +81,70 @@ class LineFeatures:
 
 class CountedFeatures:
     """A LineFeatures that also sums the canonical counts it is given (iter_embed's features=),
-    so that one pass over the scan gives the features and the scan's total spectrum, from which
-    `quiet` says which elements' lines are not there at all."""
+    so that one pass over the scan gives the features, the scan's total spectrum and each
+    element's largest per-pixel significance, from which `quiet` says which elements' lines are
+    not there at all."""
 
     def __init__(self, features: LineFeatures):
+        import torch
+
         self.features = features
         self.elements = features.elements
         self.total = np.zeros(features.weights.shape[0], dtype=np.float64)
+        self.pixels = 0
+        #: per element, the largest net / sd of its line counts in one pixel (quiet_elements)
+        self.peak_z = np.full(len(features.elements), -np.inf)
+        w = np.asarray(features.weights, dtype=np.float32)
+        # each element's weights, then their squares: its net line counts and their variance
+        self._both = torch.from_numpy(np.ascontiguousarray(np.concatenate([w, w * w], axis=1)))
 
     def __call__(self, canonical: np.ndarray) -> np.ndarray:
+        """The features (LineFeatures' shares of the same net line counts, in one product with
+        their variances, in torch as LineFeatures' own), the counts summed meanwhile."""
+        import torch
+
         # summed in float64 as it goes: a float64 copy of the block first took 128 MiB more and
         # 130 ms a 32,768-pixel block (a sixth of its embedding) in recolour's pass
         self.total += np.asarray(canonical).sum(axis=0, dtype=np.float64)
-        return self.features(canonical)
+        n = len(self.elements)
+        x = torch.from_numpy(np.ascontiguousarray(canonical, dtype=np.float32))
+        out = (x @ self._both).numpy()
+        net = np.ascontiguousarray(out[:, :n])
+        if len(net):
+            sd = np.sqrt(np.maximum(out[:, n:], 1.0))  # at least 1 count
+            np.maximum(self.peak_z, (net / sd).max(axis=0), out=self.peak_z)
+            self.pixels += len(net)
+        return shares(net)
 
     def quiet(self) -> frozenset[str]:
-        """The elements whose lines do not stand out of the counting noise in what was summed."""
-        return quiet_elements(self.features, self.total)
+        """The elements whose lines do not stand out of the counting noise in what was summed,
+        nor in any one pixel."""
+        return quiet_elements(self.features, self.total, peak_z=self.peak_z, pixels=self.pixels)
 
 
 def quiet_elements(
-    features: LineFeatures, total: np.ndarray, z: float = SIGNIFICANCE
+    features: LineFeatures,
+    total: np.ndarray,
+    z: float = SIGNIFICANCE,
+    peak_z: np.ndarray | None = None,
+    pixels: int = 0,
 ) -> frozenset[str]:
     """Elements of `features` whose net line counts in the (512,) summed canonical spectrum
     `total` are below `z` standard deviations of their Poisson noise (variance: the counts
-    weighted by the squared weights). The features are shares of the line counts, so on a scan
-    without any line (pure noise, bare scatter) noise alone made some element reach
-    ambiguity.PRESENT_FEATURE in every pixel, and "the element lines name the colour family
-    everywhere" was said of a scan of flat noise."""
+    weighted by the squared weights), and, given `peak_z` (CountedFeatures: each element's
+    largest per-pixel significance over `pixels` pixels), in no pixel above PIXEL_MARGIN plus
+    what the largest of that many noise draws reaches. The features are shares of the line
+    counts, so on a scan without any line (pure noise, bare scatter) noise alone made some
+    element reach ambiguity.PRESENT_FEATURE in every pixel, and "the element lines name the
+    colour family everywhere" was said of a scan of flat noise."""
     w = np.asarray(features.weights, dtype=np.float64)
     t = np.clip(np.asarray(total, dtype=np.float64), 0.0, None)
     net = t @ w
     sd = np.sqrt(t @ (w * w))
     loud = net > z * np.maximum(sd, 1.0)  # at least z counts where there is no noise at all
+    if peak_z is not None and pixels > 0:
+        draws = max(2, pixels * len(features.elements))
+        loud |= np.asarray(peak_z) > np.sqrt(2.0 * np.log(draws)) + PIXEL_MARGIN
     return frozenset(e for e, ok in zip(features.elements, loud.tolist()) if not ok)
 
 
