@@ -220,7 +220,7 @@ def test_bad_values_beyond_the_sample_found_on_first_full_pass(tmp_path):
     p = tmp_path / "nan.npy"
     np.save(p, arr)
     cube = read_cube(p, auto_calibrate=False)
-    with pytest.raises(CubeReadError, match=r"nan.npy: counts contain NaN.*rows"):
+    with pytest.raises(CubeReadError, match=r"nan.npy: counts contain NaN.*\(row 37;"):
         cube.sum_spectrum(block_bytes=3 * 16 * 4)
     arr[37, 1, 5] = -2
     np.save(p, arr)

@@ -112,23 +112,34 @@ class Cube:
         """Rows `sl` (all or `channels`) as a numpy array, without a whole pass; for a cube read
         from a file, a store error or bad values (NaN, inf, negative) become a CubeReadError
         naming the file and rows (errors.py)."""
+        return self._read((sl, slice(None), channels))
+
+    def read_pixel(self, y: int, x: int) -> np.ndarray:
+        """The spectrum of pixel (y, x) (C,), read as read_rows reads: a store error or bad
+        values in words naming the file and pixel, a file changed on disk told once. The
+        Spectrum dock's pixel curve and recolour read cube.data[y, x] directly: a damaged
+        chunk said "OSError: Can't synchronously read data (filter returned failure ...)", a
+        mapped file cut short its bare refusal, and a file replaced was never told there."""
+        return self._read((slice(y, y + 1), slice(x, x + 1), slice(None)))[0, 0]
+
+    def _read(self, key: tuple) -> np.ndarray:
+        """data[key] (a key of slices), checked as read_rows says."""
         if self.path is None:
-            return np.asarray(self.data[sl, :, channels])
-        from .errors import CubeReadError, read_block, warn_outside
+            return np.asarray(self.data[key])
+        from .errors import CubeReadError, check_block, read_block, warn_outside
 
         try:
-            block = read_block(
-                self.data,
-                (sl, slice(None), channels),
-                self.path,
-                check=not self.metadata.get("values_checked"),
-            )
+            block = read_block(self.data, key, self.path, check=False)
         except CubeReadError:
             self.file_changed()  # a refusal (the file shrank...) says what to do: not twice
             raise
         news = self.file_changed()
         if news:
             warn_outside(news)
+        if not self.metadata.get("values_checked"):
+            # after the notice: bad values of a file rewritten in place (the notice is why) had
+            # used it up, and the user was told of the values only
+            check_block(block, key, self.path)
         return block
 
     def file_changed(self) -> str | None:

@@ -203,9 +203,7 @@ def sample_counts(
     for y0, y1 in _bands(data, rows, blocks, max_bytes, n_rows, max_chunks):
         for x0, x1 in blocks:
             sample = read_block(data, (slice(y0, y1), slice(x0, x1), slice(None)), path, False)
-            check_values(
-                sample, path, f"row {y0}" if y1 == y0 + 1 else f"rows {y0}-{y1 - 1}", (y0, 0, x0)
-            )
+            check_values(sample, path, _rows_text(slice(y0, y1)), (y0, 0, x0))
             total += sample.sum(axis=(0, 1), dtype=np.float64)
             np.maximum(peak, sample.max(axis=(0, 1)), out=peak)
             if kept is not None:
@@ -399,13 +397,21 @@ def read_block(data, key: tuple, path, check: bool = True) -> np.ndarray:
     except Exception as exc:
         raise read_error(exc, data, key, path) from exc
     if check:
-        rows, chans = key[0], key[2] if len(key) > 2 else slice(None)
-        origin = (
-            (rows.start or 0) if isinstance(rows, slice) else int(rows),
-            (chans.start or 0) if isinstance(chans, slice) else 0,
-        )
-        check_values(block, path, _rows_text(rows), origin)
+        check_block(block, key, path)
     return block
+
+
+def check_block(block: np.ndarray, key: tuple, path) -> None:
+    """check_values of `block`, read as data[key]: the rows (and first column, first channel)
+    of `key` name where the first bad value is."""
+    rows, chans = key[0], key[2] if len(key) > 2 else slice(None)
+    cols = key[1] if len(key) > 1 else slice(None)
+    origin = (
+        (rows.start or 0) if isinstance(rows, slice) else int(rows),
+        (chans.start or 0) if isinstance(chans, slice) else 0,
+        (cols.start or 0) if isinstance(cols, slice) else int(cols),
+    )
+    check_values(block, path, _rows_text(rows), origin)
 
 
 def read_error(exc: Exception, data, key: tuple, path) -> CubeReadError:
@@ -426,4 +432,11 @@ def read_error(exc: Exception, data, key: tuple, path) -> CubeReadError:
 
 
 def _rows_text(rows) -> str:
-    return f"rows {rows.start}-{rows.stop - 1}" if isinstance(rows, slice) else f"row {rows}"
+    """The rows of a read in words: rows 8-11, or row 8 for one (a one-row slice read "rows
+    8-8", and a failed opening of a one-row TIFF "reading rows 0-0 failed")."""
+    if not isinstance(rows, slice):
+        return f"row {rows}"
+    first = rows.start or 0
+    if rows.stop is not None and rows.stop - first == 1:
+        return f"row {first}"
+    return f"rows {first}-{rows.stop - 1}" if rows.stop is not None else f"rows from {first}"

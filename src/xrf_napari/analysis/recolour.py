@@ -521,7 +521,7 @@ def _nonfinite_message(cube, y: int, x: int) -> str:
     from ..fileutil import printable
 
     name = printable(cube.path if cube.path else cube.name)
-    spectrum = np.asarray(cube.data[y, x])
+    spectrum = cube.read_pixel(y, x)
     if spectrum.dtype.kind == "f" and not np.isfinite(spectrum).all():
         k = int(np.argmin(np.isfinite(spectrum)))
         return (

@@ -48,11 +48,12 @@ def mean_spectrum(cube, mask: np.ndarray | None = None) -> np.ndarray:
 
 
 def pixel_spectrum(cube, row: int, col: int) -> np.ndarray | None:
-    """Counts of one pixel as float64, or None outside the scan (one small read: mouse-over)."""
+    """Counts of one pixel as float64, or None outside the scan (one small read: mouse-over),
+    read as every pass reads (Cube.read_pixel: a failure in words, a file changed told)."""
     h, w, _ = cube.shape
     if not (0 <= row < h and 0 <= col < w):
         return None
-    return np.asarray(cube.data[row, col, :], dtype=np.float64)
+    return np.asarray(cube.read_pixel(row, col), dtype=np.float64)
 
 
 #: Survey tiles: at most this many, so their spectra stay small whatever the scan size.

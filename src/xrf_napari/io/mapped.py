@@ -34,6 +34,7 @@ from __future__ import annotations
 import mmap
 import os
 import threading
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -200,14 +201,26 @@ class FileStamp:
     rename: the reader's map or handle keeps the old file (the system keeps it whole until it is
     closed), so napari and every dock went on showing the old scan without a word while the file
     under that name was the new one. `changed` compares each file's os.stat with what it was
-    (1-3 us a file): Cube.read_rows asks it after each block it reads and the napari reader's
-    layer after each chunk, so a pass or a slider step over channels not yet shown says it; what
-    napari's cache or a dock already holds is not read again, and says nothing."""
+    (1-3 us a file): Cube.read_rows asks it after each block it reads (read_pixel after each
+    pixel) and the napari reader's layer after each chunk, so a pass or a slider step over
+    channels not yet shown says it; what napari's cache or a dock already holds is not read
+    again, and says nothing. The stamps of one file as it was share whether it was told."""
 
     def __init__(self, files):
         self._files = [(Path(os.path.abspath(p)), _identity(st)) for p, st in files]
-        self._told = False
-        self._lock = threading.Lock()
+        # one told flag for every stamp of the same files as they were: a file opened twice
+        # (two layers, two Cubes) replaced once is told once, not once a layer
+        key = tuple(self._files)
+        with _SHARED_LOCK:
+            told = _TOLD_FLAGS.get(key)
+            if told is None:
+                told = _TOLD_FLAGS[key] = _Told()
+        self._told_flag = told  # held here: the flag lives as long as a stamp of those files
+        self._lock = _SHARED_LOCK
+
+    @property
+    def _told(self) -> bool:
+        return self._told_flag.told
 
     @classmethod
     def of(cls, path, st: os.stat_result | None = None, *more) -> FileStamp | None:
@@ -262,8 +275,20 @@ class FileStamp:
         with self._lock:
             if self._told:
                 return None
-            self._told = True
+            self._told_flag.told = True
         return news
+
+
+class _Told:
+    """Whether a file's change was told (FileStamp), shared by the stamps of one file."""
+
+    told = False
+
+
+_SHARED_LOCK = threading.Lock()
+#: (files, as they were) -> their _Told, while a stamp of them lives (weakly: a closed scan's
+#: stamp frees it; a file written anew has another identity, so another flag)
+_TOLD_FLAGS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
