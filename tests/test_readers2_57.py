@@ -111,3 +111,42 @@ def test_a_one_row_read_is_named_row_not_rows_0_0(tmp_path):
     assert "reading row 0 failed (ValueError: boom)" in str(one), one
     more = read_error(ValueError("boom"), None, (slice(8, 12), slice(None)), path)
     assert "reading rows 8-11 failed" in str(more), more
+
+
+def test_the_docks_refuse_at_once_after_the_sliders_notice_on_a_calibrated_scan(
+    make_napari_viewer, tmp_path, qtbot
+):
+    """A calibrated scan cut short while open, the channel slider stepped onto channels not
+    read: its one notice marked the scan failed, but Elemental maps kept Run on until clicked
+    (the click then refused). Run goes off at once, the line saying why, as for a failed pass;
+    the Spectrum dock, which had surveyed it, is not said "Not surveyed"."""
+    pytest.importorskip("napari")
+    from _napari_helpers import caught_notifications, open_cube
+    from test_readers57 import _calibrated_npy
+
+    from xrf_napari.io import read_failed
+    from xrf_napari.widgets.maps import ElementMapsWidget
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    path = _calibrated_npy(tmp_path)
+    viewer = make_napari_viewer()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        open_cube(viewer, path)
+    maps, spectrum = ElementMapsWidget(viewer), SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(maps)
+    viewer.window.add_dock_widget(spectrum)
+    cube = maps.current_cube()
+    qtbot.waitUntil(
+        lambda: maps.job.run_button.isEnabled() and not maps.job.is_running, timeout=9000
+    )
+    stack = viewer.layers["scan"]
+    os.truncate(path, 1000)
+    with caught_notifications():
+        assert not np.asarray(stack.data[200]).any()  # the slider's chunk: zeros, told once
+    assert read_failed(cube)
+    qtbot.waitUntil(lambda: not maps.job.run_button.isEnabled(), timeout=5000)
+    line = maps.job.status.text()
+    assert line == maps.scan_refusal(cube) and "reading the file failed" in line, line
+    # the Spectrum dock surveyed the scan before: it does not say "Not surveyed"
+    assert spectrum.job.status.text().startswith("Scan surveyed"), spectrum.job.status.text()

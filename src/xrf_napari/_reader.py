@@ -822,9 +822,24 @@ class _Uncopied:
     def _tell_failure(self, exc) -> None:
         from .io import tell_read_failure
 
-        self._cube.file_changed()  # the refusal says what to do: not a second message
-        if tell_read_failure(self._cube, exc):  # else a pass or a dock told it
-            _notify(f"{exc}. Meanwhile '{self._cube.name}' shows what cannot be read as zeros")
+        cube = self._cube
+        cube.file_changed()  # the refusal says what to do: not a second message
+        if tell_read_failure(cube, exc):  # else a pass or a dock told it
+            _notify(f"{exc}. Meanwhile '{cube.name}' shows what cannot be read as zeros")
+            _tell_docks_failed(cube)
+
+
+def _tell_docks_failed(cube) -> None:
+    """The docks showing `cube` turn Run off with the read-failure refusal now, as for a pass
+    that failed (the survey hub's `failed`, which every dock follows): after the channel
+    slider's notice on a calibrated scan, Run stayed on until clicked, the click refusing. No
+    dock module imported: no dock to tell."""
+    hub = sys.modules.get("xrf_napari.widgets._common")
+    if hub is not None:
+        try:
+            hub.SURVEYS.failed.emit(cube, None)
+        except RuntimeError:  # the hub deleted at the interpreter's exit
+            pass
 
 
 def _sample_rows(cube) -> tuple[list[int], list[tuple[int, int]]]:

@@ -1796,6 +1796,7 @@ class CubeDock(QWidget):
             and cube is self.current_cube()
             and not self.job.is_running
             and panel is not self.job
+            and SURVEYS.get(cube) is None  # surveyed before the channel slider's chunk failed
         ):
             self._say_of_survey(
                 NOT_SURVEYED
