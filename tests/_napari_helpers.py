@@ -462,3 +462,160 @@ def stand_in_maps_dock(viewer, qtbot, tmp_path, monkeypatch, make_maps, symbols)
     wait_idle(qtbot, widget.job, 10000)
     assert widget.job.last_error is None, widget.job.last_error
     return widget
+
+
+# -- one viewer for a test file's tests (tests/conftest.py: make_reused_napari_viewer) ----------
+#: The viewer's evented parts whose callbacks are compared between tests, as viewer_state names
+#: them (a dock of this plugin follows the layer list, the selection, dims, camera and cursor).
+_WATCHED = ("", "layers", "layers.selection", "dims", "camera", "cursor", "grid", "axes")
+_WATCHED += ("scale_bar", "text_overlay", "tooltip")
+#: Model parts a test's layers change and the cleaning sets back (napari fits dims and camera to
+#: the layers it shows); any other change of the viewer's model is a leak.
+_RESET_PARTS = ("dims", "camera", "cursor")
+
+
+def _watched(viewer, path: str):
+    obj = viewer
+    for part in filter(None, path.split(".")):
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def _describe(callback) -> str:
+    """A callback as `module.Class.method` (napari keeps a method as (weakref, name))."""
+    if isinstance(callback, tuple) and len(callback) == 2:
+        ref, name = callback
+        obj = ref() if callable(ref) else ref
+        if obj is None:
+            return ""  # its object is gone: napari drops it at the next emission
+        return f"{type(obj).__module__}.{type(obj).__qualname__}.{name}"
+    func = getattr(callback, "__func__", callback)
+    return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
+
+
+def _event_callbacks(group):
+    """(event name, sorted descriptions of its callbacks) for each event of `group`: a napari
+    EmitterGroup (and the group itself), or a psygnal SignalGroup (an overlay's)."""
+    if hasattr(group, "emitters"):
+        for name, emitter in [("", group), *group.emitters.items()]:
+            yield name, sorted(filter(None, map(_describe, emitter.callbacks)))
+        return
+    signals = getattr(group, "signals", None)
+    if signals is None:
+        return
+    for name, signal in [("all", group.all), *signals.items()]:
+        yield name, sorted(slot.slot_repr() for slot in getattr(signal, "_slots", ()))
+
+
+def _running_workers() -> list:
+    from superqt.utils._qthreading import WorkerBase
+
+    return list(WorkerBase._worker_set)
+
+
+def viewer_state(viewer) -> dict:
+    """What of `viewer` one test may leave for the next: its layers and selection, docks,
+    windows, callbacks connected to its events, mouse callbacks and key bindings, its model's
+    settings (dims, camera, grid, axes, ...), jobs running and tasks its window tracks."""
+    from qtpy.QtWidgets import QApplication, QDockWidget
+
+    window = viewer.window
+    main = window._qt_window
+    state = {
+        "layers": [ly.name for ly in viewer.layers],
+        "selected layers": [ly.name for ly in viewer.layers.selection],
+        "docks": sorted(window._wrapped_dock_widgets),
+        "dock widgets in the window": sorted(
+            dw.objectName() or type(dw).__name__ for dw in main.findChildren(QDockWidget)
+        ),
+        "visible windows": sorted(
+            f"{type(w).__name__} {w.windowTitle()!r}"
+            for w in QApplication.topLevelWidgets()
+            if w.isVisible() and w is not main
+        ),
+        "jobs running": [repr(w) for w in _running_workers()],
+        "window busy with tasks": window._task_status_manager.is_busy(),
+        "key bindings": sorted(map(str, viewer.keymap)),
+    }
+    for path in _WATCHED:
+        obj = _watched(viewer, path)
+        group = getattr(obj, "events", None)
+        if group is None:
+            continue
+        for name, callbacks in _event_callbacks(group):
+            state[f"callbacks of viewer.{path}.events.{name}".replace("..", ".")] = callbacks
+        if path and hasattr(obj, "dict"):
+            state[f"viewer.{path}"] = repr(obj.dict())
+    for name in ("mouse_move_callbacks", "mouse_drag_callbacks", "mouse_wheel_callbacks"):
+        state[f"viewer.{name}"] = [_describe(cb) for cb in getattr(viewer, name, [])]
+    for name in ("title", "theme", "help"):
+        state[f"viewer.{name}"] = getattr(viewer, name, None)
+    return state
+
+
+def reset_parts(viewer) -> dict:
+    """The settings of the model parts clean_viewer sets back (_RESET_PARTS), to set back to."""
+    import copy
+
+    return {part: copy.deepcopy(getattr(viewer, part).dict()) for part in _RESET_PARTS}
+
+
+def clean_viewer(viewer, qtbot, baseline: dict, parts: dict, timeout_ms: int = 10000) -> list[str]:
+    """Take what a test left out of `viewer`, as closing it did: every dock (each stops its job
+    and disconnects its callbacks as it does when the user closes it) and layer; wait for the
+    jobs to end; set dims, camera and cursor back to `parts` (reset_parts). Returns what then
+    still differs from `baseline` (viewer_state before the first test), one line each: a leak."""
+    from qtpy.QtWidgets import QApplication, QDockWidget
+
+    from xrf_napari.widgets._layers import _ours
+
+    window = viewer.window
+    inner = [dw.widget() for dw in window._wrapped_dock_widgets.values()]
+    window.remove_dock_widget("all")
+    # and the plugin's widgets the test made without docking them (a dock's closing)
+    inner += [w for w in QApplication.topLevelWidgets() if _ours(w) and w not in inner]
+    for widget in inner:
+        if widget is None:
+            continue
+        # as when the user closes it: a dock's closing, a pick-list's of its dock
+        ending = getattr(widget, "dock_closed", None) or getattr(widget, "detach", None)
+        if _ours(widget) and ending is not None:
+            ending()
+        widget.close()
+        widget.deleteLater()  # as the window's closing deleted it (its job's quitter)
+    viewer.layers.selection.clear()
+    viewer.layers.clear()
+    docks = len(baseline["dock widgets in the window"])
+    main = window._qt_window
+    try:
+        qtbot.waitUntil(
+            lambda: (
+                not _running_workers()
+                and not window._task_status_manager.is_busy()
+                and len(main.findChildren(QDockWidget)) == docks
+            ),
+            timeout=timeout_ms,
+        )
+    except Exception:  # qtbot's TimeoutError: what is left is listed below
+        pass
+    for part, values in parts.items():
+        getattr(viewer, part).update(values)
+    now = viewer_state(viewer)
+    if now != baseline:  # a callback of an object only a reference cycle still keeps?
+        import gc
+
+        gc.collect()
+        now = viewer_state(viewer)
+    differences = (_difference(key, baseline.get(key), now.get(key)) for key in sorted(now))
+    return [line for line in differences if line]
+
+
+def _difference(key, before, now) -> str:
+    if isinstance(before, list) and isinstance(now, list):
+        added = [x for x in now if x not in before]
+        # a window of before the first test closed since: none of this test's
+        gone = [x for x in before if x not in now] if key != "visible windows" else []
+        if not (added or gone):
+            return ""
+        return f"{key}: left {added}" + (f", gone {gone}" if gone else "")
+    return f"{key}: {before!r} before the first test, now {now!r}" if before != now else ""

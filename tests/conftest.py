@@ -208,3 +208,160 @@ def gated_pass(monkeypatch):
 
     with gated_method(monkeypatch, Cube, "sum_and_max_spectra") as gate:
         yield gate
+
+
+class _ReusedViewer:
+    """One napari viewer for a test module, made as napari's make_napari_viewer makes each (a
+    test app model of its own, no status-checker thread, no console), cleaned and checked
+    between tests, and no current viewer while no test holds it (napari.current_viewer())."""
+
+    def __init__(self):
+        self.viewer = None
+
+    def get(self):
+        """The module's viewer (made on first use, or after a leak closed the last one)."""
+        if self.viewer is None:
+            self._open()
+        else:
+            from napari import Viewer
+            from napari._qt.qt_main_window import _QtMainWindow
+
+            Viewer._instances.add(self.viewer)
+            _QtMainWindow._instances.append(self.viewer.window._qt_window)
+        return self.viewer
+
+    def park(self):
+        """Between tests: not napari's current viewer (a test of no viewer finds none)."""
+        from napari import Viewer
+        from napari._qt.qt_main_window import _QtMainWindow
+
+        Viewer._instances.discard(self.viewer)
+        window = self.viewer.window._qt_window
+        while window in _QtMainWindow._instances:
+            _QtMainWindow._instances.remove(window)
+
+    def _open(self):
+        from unittest.mock import patch
+
+        from _napari_helpers import reset_parts, viewer_state
+        from napari import Viewer
+        from napari._app_model._app import NapariApplication, _napari_names
+        from napari._qt._qapp_model.qactions import init_qactions
+        from napari.plugins import _initialize_plugins
+        from napari.settings import get_settings
+        from qtpy.QtWidgets import QWidget
+
+        def no_console(*_):
+            widget = QWidget()
+            widget._update_theme = lambda *a, **k: None
+            return widget
+
+        get_settings().reset()
+        _initialize_plugins.cache_clear()
+        init_qactions.cache_clear()
+        app = NapariApplication("test_app")
+        app.injection_store.namespace = _napari_names
+        self.patches = [
+            patch.object(NapariApplication, "get_app_model", return_value=app),
+            patch("napari._qt.threads.status_checker.StatusChecker.start", lambda *a: None),
+            patch("napari._qt.qt_viewer.QtViewer._get_console", no_console),
+        ]
+        for one in self.patches:
+            one.start()
+        self.viewer = Viewer(show=False, show_welcome_screen=False)
+        self.baseline = viewer_state(self.viewer)
+        self.parts = reset_parts(self.viewer)
+
+    def close(self, check: bool = False):
+        """Close the viewer and drop its app model; `check`: the viewer must then be freed (no
+        failed test's traceback keeps it)."""
+        from app_model import Application
+        from napari._qt._qapp_model.qactions import init_qactions
+        from napari._qt.qt_viewer import QtViewer
+        from napari.plugins import _initialize_plugins
+
+        if self.viewer is None:
+            return
+        self.park()
+        self.get()  # current again: napari's close takes it out of its lists
+        viewers, self.viewer = [self.viewer], None
+        try:
+            _close_viewers(viewers)
+        finally:
+            for one in reversed(self.patches):
+                one.stop()
+            Application.destroy("test_app")
+            _initialize_plugins.cache_clear()
+            init_qactions.cache_clear()
+        gc.collect()
+        left = len(QtViewer._instances)
+        QtViewer._instances.clear()
+        assert not (check and left), "the module's reused napari viewer was not freed once closed"
+
+
+def _close_viewers(viewers):
+    """Close `viewers` as make_napari_viewer does (the window's settings not saved)."""
+    from unittest.mock import patch
+
+    while viewers:
+        viewer = viewers.pop()
+        if getattr(viewer.window, "_qt_window", None) is None:
+            continue  # the test closed it
+        with patch.object(viewer.window._qt_window, "_save_current_window_settings"):
+            viewer.close()
+
+
+@pytest.fixture(scope="module")
+def _reused_napari_viewer(qapp, request):
+    """The module's _ReusedViewer; closed after its last test (see make_reused_napari_viewer)."""
+    reused = _ReusedViewer()
+    failed = request.session.testsfailed
+    yield reused
+    reused.close(check=request.session.testsfailed == failed)
+
+
+@pytest.fixture
+def make_reused_napari_viewer(_reused_napari_viewer, qtbot):
+    """make_napari_viewer for a module that opts in (its own make_napari_viewer fixture returns
+    this one): every test gets the module's one viewer, 0.4-0.6 s of napari's window set-up and
+    closing saved a test (session 57). Between tests the docks and layers are taken out (each
+    dock stops its job and disconnects its callbacks, as when the user closes it), the jobs
+    awaited, dims, camera and cursor set back; then the viewer must be as before the first test:
+    no layer, dock, window, job, callback on the viewer's or its parts' events, mouse callback,
+    key binding or setting of its model left over. Anything else fails the test (a leak: the
+    next test would not start clean), and the next test gets a new viewer."""
+    from napari.settings import get_settings
+
+    reused = _reused_napari_viewer
+    handed, extra = [], []
+
+    def factory(*args, **kwargs):
+        if args or kwargs or handed:  # a second viewer, or options: a new one, closed after
+            from napari import Viewer
+
+            kwargs.setdefault("show_welcome_screen", False)
+            extra.append(Viewer(*args, **{"show": False, **kwargs}))
+            if kwargs.get("show"):
+                qtbot.wait_exposed(extra[-1].window._qt_window, timeout=5000)
+            return extra[-1]
+        handed.append(reused.get())
+        return handed[0]
+
+    yield factory
+    _close_viewers(extra)
+    if not handed:
+        return
+    from _napari_helpers import clean_viewer
+
+    viewer = handed.pop()
+    if getattr(viewer.window, "_qt_window", None) is None:
+        reused.viewer = None
+        raise AssertionError("the test closed the module's reused viewer")
+    leaks = clean_viewer(viewer, qtbot, reused.baseline, reused.parts)
+    get_settings().reset()  # as make_napari_viewer does after each test
+    if leaks:
+        reused.close()
+        raise AssertionError(
+            "the test left the reused napari viewer unclean:\n  " + "\n  ".join(leaks)
+        )
+    reused.park()

@@ -12,6 +12,13 @@ from test_opencal32 import PENDING_KEY, _dock_then_uncalibrated, _layers
 
 from xrf_napari.widgets._layers import labels_for, layer_cube
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 WAITING = "Waiting for the automatic energy calibration"
 #: Longest wait (ms) for what must come (the calibration, a job's start and end): generous, as a
 #: wait ends as soon as it comes. The pigment fit's test took 4 s alone, 36 s under `-n 2` at load

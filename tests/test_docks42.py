@@ -21,6 +21,12 @@ from _napari_helpers import (
 
 
 @pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+@pytest.fixture
 def clustered(make_napari_viewer, qtbot, tmp_path):
     """A viewer with two painted scans, Embed & cluster run (K = 2) on the one shown."""
     viewer = make_napari_viewer()

@@ -20,6 +20,12 @@ from _napari_helpers import (
 )
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _rerun(embed, qtbot):
     rerun_embed(embed, qtbot)
     assert embed.job.last_error is None, embed.job.last_error

@@ -10,6 +10,12 @@ import pytest
 from _napari_helpers import cu_tube_scan, open_cube, tiny_recolour_dock, wait_idle, write_spot
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_recolour_reads_the_tube_named_in_its_tube_box(make_napari_viewer, qtbot, tmp_path):
     """A Cu-tube scan whose file names no anode got a note reading the tube's own Cu lines as
     the paint's ("Cu+Fe (25 %: Azurite, Malachite, Verdigris, Yellow ochre ..."), and Recolour

@@ -13,6 +13,12 @@ import pytest
 from _napari_helpers import H, W, open_cube, wait_idle, write_painted_cube
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _stand_in_recolour(cube, *_args, **_kwargs):
     """Recolour's job with no model: grey colours, a zero latent, every pixel ambiguous."""
     from xrf_napari.analysis.ambiguity import AmbiguityReport

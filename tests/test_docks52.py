@@ -6,7 +6,14 @@ and keeps each scan's; a result layer deleted as its run lands is let go (Recolo
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from _napari_helpers import H, W, open_cube, wait_idle, write_painted_cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _stand_in_fit(cube, labels, **_):

@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from _napari_helpers import held_job, stand_in_embed_dock, wait_idle
 from test_gui2_54 import maps_dock  # noqa: F401 (a fixture)
 
 from xrf_napari.widgets._layers import layer_cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _held_embed_run(monkeypatch, embed, gate):

@@ -48,7 +48,8 @@ def maps_dock(make_napari_viewer, qtbot, tmp_path, monkeypatch):
                 hook(len(seen))
 
     viewer.layers.events.inserted.connect(inserted)
-    return viewer, dock, cube, seen, hooks
+    yield viewer, dock, cube, seen, hooks
+    viewer.layers.events.inserted.disconnect(inserted)  # a viewer may serve the next test
 
 
 def _maps_in(viewer):

@@ -8,6 +8,12 @@ import numpy as np
 import pytest
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 # mutant EV6: recipe_image lets a label equal to the number of regions through (an IndexError
 # from numpy instead of the message that names the mismatch)
 def test_recipe_image_names_a_label_one_past_the_regions():

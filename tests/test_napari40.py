@@ -11,6 +11,12 @@ from _napari_helpers import caught_notifications, open_cube, painted_counts, wri
 from xrf_napari._writer import CubeSaveError
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _save(viewer, layer, path):
     viewer.layers.selection = {layer}
     return viewer.layers.save(str(path), selected=True, plugin="xrf-napari")

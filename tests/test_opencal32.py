@@ -21,6 +21,13 @@ import xrf_napari._reader as reader
 from xrf_napari.io import read_cube
 from xrf_napari.widgets._layers import layer_cube
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 PENDING_KEY = "xrf_sum_pending"
 
 

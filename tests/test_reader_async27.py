@@ -18,6 +18,13 @@ from _napari_helpers import (
 import xrf_napari._reader as reader
 from xrf_napari.cube import Cube
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 PENDING = "painted sum (computing\u2026)"
 PENDING_KEY = "xrf_sum_pending"  # the sum layer's metadata: token of the pass still running
 

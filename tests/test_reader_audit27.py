@@ -17,6 +17,13 @@ from xrf_napari.cube import Cube, cube_from_array
 from xrf_napari.energy import Calibration
 from xrf_napari.io import CubeReadError
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 RPL = (
     "width\t{w}\nheight\t{h}\ndepth\t{c}\noffset\t0\ndata-length\t2\ndata-type\tunsigned\n"
     "byte-order\tlittle-endian\nrecord-by\tvector\ndepth-scale\t{gain}\ndepth-origin\t{offset}\n"

@@ -4,6 +4,7 @@ on top, not the first; Find pigments is off until an image scan has regions."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from _napari_helpers import (
     H,
     W,
@@ -13,6 +14,12 @@ from _napari_helpers import (
     write_painted_cube,
     write_spot,
 )
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_dock_opened_over_a_layer_of_no_scan_shows_the_scan_on_top(make_napari_viewer, tmp_path):

@@ -5,6 +5,13 @@ import numpy as np
 import pytest
 from _napari_helpers import open_cube, wait_idle
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 SIZE = 20
 #: what the Pigments panel says once its fit's Labels layer changed
 STALE_NOTE = "The regions changed since this fit: press Find pigments again."

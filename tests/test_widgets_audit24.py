@@ -14,6 +14,12 @@ from _napari_helpers import (
 from xrf_napari.widgets.embed import EmbedClusterWidget
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _dock(viewer, cls):
     widget = cls(viewer)
     viewer.window.add_dock_widget(widget)

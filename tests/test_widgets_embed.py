@@ -17,6 +17,12 @@ from xrf_napari.widgets.spectrum import SpectrumWidget
 
 
 @pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+@pytest.fixture
 def setup(make_napari_viewer, tmp_path, qtbot):
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))

@@ -24,6 +24,12 @@ from qtpy.QtWidgets import QVBoxLayout, QWidget
 import xrf_napari._reader as reader
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _gated(gate, result=None, on_step=None, started=None):
     """A job that steps every 20 ms until `gate` is set (10 s at most), then returns; it sets
     `started` as it starts."""

@@ -9,6 +9,12 @@ from xrf_napari.widgets.maps import ElementMapsWidget
 
 
 @pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+@pytest.fixture
 def docked(make_napari_viewer, tmp_path, qtbot):
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))

@@ -5,6 +5,13 @@ import numpy as np
 import pytest
 from _napari_helpers import cube_stack_name, open_cube, tiny_weights, wait_idle
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 pytest.importorskip("xraylib")
 
 from _pigment_scans import CANON, stripe_scan

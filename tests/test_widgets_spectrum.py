@@ -14,6 +14,12 @@ from xrf_napari.widgets.spectrum import (
 
 
 @pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+@pytest.fixture
 def viewer_with_cube(make_napari_viewer, tmp_path):
     viewer = make_napari_viewer()
     path = write_painted_cube(tmp_path / "painted.h5")

@@ -24,6 +24,13 @@ from xrf_napari.widgets.maps import ElementMapsWidget
 from xrf_napari.widgets.recolour import RecolourWidget
 from xrf_napari.widgets.spectrum import MEAN_CURVE, REGION_CURVE, SpectrumWidget
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 RECTANGLE = [np.array([[1, 1], [1, 10], [5, 10], [5, 1]])]
 
 

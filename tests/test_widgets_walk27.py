@@ -19,6 +19,12 @@ from _napari_helpers import (
 from _spectra import CANONICAL_CAL
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _spot_file(path):
     """A single spectrum (1 x 1 px) in the project's HDF5 layout."""
     from xrf_napari.io.project_h5 import write_cube
