@@ -1,5 +1,6 @@
 """A neighbour's K-beta read as an element of its own does not name a colour (session 57, cofe57):
-Fe K-beta (7.06 keV) in the Co K-alpha window (6.93 keV), Mn K-beta in Fe K-alpha's."""
+Fe K-beta (7.06 keV) in the Co K-alpha window (6.93 keV), Mn K-beta in Fe K-alpha's; and the
+pigment fit does not estimate an anode from spectra that show no tube's line."""
 
 import numpy as np
 import pytest
@@ -50,3 +51,27 @@ def test_cobalt_blue_over_an_ochre_stays_named():
         assert not rep.ambiguous.any(), rep.message()
         assert [s.label() for s in rep.signatures] == ["Co+Fe"]
         assert "Cobalt blue" in rep.signatures[0].candidates
+
+
+def test_pigments_assume_the_anode_where_no_tube_line_shows():
+    """An iron-only scan without scatter peaks: the anode was "Ag estimated from the spectra (fit
+    quality ...)", chosen by each anode's fit of lines no tube put there. It stays assumed, and
+    the note says why; a scan showing a tube's scattered K-alpha is still estimated from."""
+    from _spectra import CANONICAL_CAL
+
+    from xrf_napari.analysis.pigment_fit import instrument_for, iter_estimate_missing
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.progress import run_to_end
+
+    fe = line_spectrum(element_spectrum_lines("Fe", 4000.0), background=(0.5, 0))
+    cube = cube_from_array(np.broadcast_to(fe, (2, 2, fe.size)).astype(np.float32), CANONICAL_CAL)
+    profile, notes = instrument_for(cube, fwhm_mn_ev=140.0)  # the anode alone is missing
+    got, said = run_to_end(iter_estimate_missing(profile, notes, fe[None] * 4))
+    (note,) = [n for n in said if n.startswith("anode not in the metadata")]
+    assert got.anode == profile.anode and "estimated" not in note, note
+    from xrf_napari.analysis.pigment_fit import NO_TUBE_LINE_TO_ESTIMATE, _tube_lines_shown
+
+    assert note == f"anode not in the metadata: {profile.anode} assumed {NO_TUBE_LINE_TO_ESTIMATE}"
+    # the tube's scattered K-alpha and its Compton band: something to go on
+    rh = line_spectrum([(20.17, 3000.0), (19.3, 1500.0)], background=(0.5, 0))
+    assert _tube_lines_shown((fe + rh)[None]) and not _tube_lines_shown(fe[None])

@@ -2034,12 +2034,40 @@ def _peaks_to_estimate_from(spectra: np.ndarray) -> bool:
     return bool(y.sum() > 0 and peak_contrast(y) >= MIN_PEAK_CONTRAST)
 
 
-def _no_estimate(note: str) -> str:
-    """An anode or resolution AssumedNote left assumed for want of peaks, saying so."""
+def _no_estimate(note: str, why: str = NO_PEAK_TO_ESTIMATE, of=("anode", "resolution")) -> str:
+    """An AssumedNote of `of` left assumed for want of peaks (or of `why`), saying so."""
     what = getattr(note, "assumed", "")
-    if what not in ("anode", "resolution"):
+    if what not in of:
         return note
-    return AssumedNote(f"{note} {NO_PEAK_TO_ESTIMATE}", what)
+    return AssumedNote(f"{note} {why}", what)
+
+
+#: Said of an assumed anode where no candidate anode's line stands out in the spectra.
+NO_TUBE_LINE_TO_ESTIMATE = (
+    "(no tube's line, scattered or its Compton band, stands out in the spectra to estimate it from)"
+)
+
+
+def _tube_lines_shown(spectra: np.ndarray) -> bool:
+    """Whether the summed (N, 512) spectra show any line of any anode the tube model knows, at
+    its energy (Rayleigh) or as a Compton band below it, as tube_guess weighs a tube's (contrast
+    and significance over MIN_CONTRAST and MIN_SIGMA). Where none does, every anode's library
+    fits the spectra alike but for noise: an iron-only scan without scatter peaks was said to be
+    "Ag estimated from the spectra (fit quality ...)"."""
+    from ..elements import element_lines
+    from ..energy import canonical_edges
+    from ..physics.tube import ANODES
+    from .tube_guess import MIN_CONTRAST, MIN_SIGMA, SIDE_KEV, compton_evidence, line_contrast
+
+    total = np.asarray(spectra, dtype=np.float64).reshape(-1, np.shape(spectra)[-1]).sum(axis=0)
+    lo, hi = canonical_edges()[[0, -1]]
+    return any(
+        c > MIN_CONTRAST and z > MIN_SIGMA
+        for a in ANODES
+        for ln in element_lines(a)
+        if lo + SIDE_KEV[1] <= ln.energy <= hi - SIDE_KEV[1]
+        for c, z in (line_contrast(total, ln.energy), compton_evidence(total, ln.energy))
+    )
 
 
 def air_lines(lib: ComponentLibrary) -> np.ndarray:
@@ -2080,9 +2108,14 @@ def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra:
             for y in ys
         )
 
+    if miss_anode and not _tube_lines_shown(spectra):  # no anode can be told: it stays assumed
+        notes = [_no_estimate(n, NO_TUBE_LINE_TO_ESTIMATE, ("anode",)) for n in notes]
+        miss_anode = False
+        if not miss_fwhm:
+            return profile, notes
     drop = {what for what, miss in (("anode", miss_anode), ("resolution", miss_fwhm)) if miss}
     out = [n for n in notes if getattr(n, "assumed", "") not in drop]
-    total, done = estimation_trials(notes), 0
+    total, done = len(ANODES) * miss_anode + len(FWHM_GRID) * miss_fwhm, 0
     yield 0, total
 
     def best_of(trials):  # the first of the least chi-square, as min() picks it
