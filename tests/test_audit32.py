@@ -15,6 +15,12 @@ import xrf_napari._reader as reader
 from xrf_napari.cube import Cube
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_a_refused_background_calibration_is_shown_in_the_spectrum_dock(
     make_napari_viewer, tmp_path, qtbot, monkeypatch
 ):

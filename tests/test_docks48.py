@@ -5,7 +5,15 @@ saying so; and the training-data report (OODReport) did not say which tube it wa
 
 from __future__ import annotations
 
+import pytest
 from _napari_helpers import open_cube, wait_idle, write_painted_cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
 
 #: Elemental maps' line once the painted scan's Rh tube (its file's) was changed to W.
 MAPS_STALE = (

@@ -3,7 +3,15 @@ the file names read as a change of Pigments' fit; regions painted beyond K saved
 
 from __future__ import annotations
 
+import pytest
 from _napari_helpers import wait_idle
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
 
 CHANGED = "The Instrument row changed since this fit"
 

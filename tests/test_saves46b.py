@@ -7,6 +7,7 @@ said "its result was dropped"."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from _napari_helpers import (
     open_cube,
     scripted_questions,
@@ -14,6 +15,12 @@ from _napari_helpers import (
     stand_in_maps_dock,
     wait_idle,
 )
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _yes(monkeypatch) -> list:

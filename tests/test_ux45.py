@@ -20,6 +20,12 @@ from xrf_napari.energy import Calibration
 from xrf_napari.io.project_h5 import write_cube
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_find_regions_is_off_until_a_photograph_is_chosen(make_napari_viewer, tmp_path):
     """Find regions stayed on with no Photograph chosen, and a click only refused ("choose a
     Photograph of the scanned area first"). Now it is off, its tooltip first saying why, on

@@ -6,9 +6,16 @@ import threading
 import time
 
 import numpy as np
+import pytest
 from _napari_helpers import cube_stack_name, open_cube, tiny_weights, wait_idle, write_painted_cube
 
 from xrf_napari.progress import throttle
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _job(n_first, n_second):

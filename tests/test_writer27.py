@@ -17,6 +17,13 @@ from test_io_ripple import write_ripple
 from xrf_napari.cube import Cube
 from xrf_napari.energy import Calibration
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 RIPPLE_CAL = f"depth-origin\t{CANONICAL_CAL.offset}\ndepth-scale\t{CANONICAL_CAL.gain}\n"
 RIPPLE_CAL += "depth-units\tkeV\n"
 
