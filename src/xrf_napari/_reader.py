@@ -505,7 +505,10 @@ def _run_sum(cube, token: str, calibrate: bool = False) -> None:
     """The pass stops at its next block once no layer waits for it (the user closed the sum
     layer, or the scan, while a 4 GB file was being read; with `calibrate`, both); nothing of it
     is kept. It runs in a pool of its own (start_in_pass_pool): in napari's, queued behind two
-    long dock jobs, the sum layer said "(computing...)" until they ended."""
+    long dock jobs, the sum layer said "(computing...)" until they ended. Closing the docks does
+    not stop it: it is the reader's, filling the sum layer (and, with `calibrate`, the stack's
+    energy axis), which wait for it whatever docks are open; the docks' element survey is
+    another pass, run in a dock's panel, and stops with it (JobPanel.abandon)."""
     import threading
 
     stop = threading.Event()

@@ -560,7 +560,16 @@ def suggest_elements(
     )[0]
 
 
-def _suggest_each(
+def _suggest_each(energy, spectra, **kw) -> list[Suggestions]:
+    """suggest_elements of each spectrum on one energy axis: their peaks first, then the escape
+    probabilities of them all in one call (_escape_probabilities), then the elements
+    (_iter_suggest_each, drained)."""
+    from ..progress import run_to_end
+
+    return run_to_end(_iter_suggest_each(energy, spectra, **kw))
+
+
+def _iter_suggest_each(
     energy,
     spectra,
     *,
@@ -573,12 +582,18 @@ def _suggest_each(
     kv: float | None = None,
     optic_cutoff_kev: float | None = None,
     atmosphere: str | None = None,
-) -> list[Suggestions]:
-    """suggest_elements of each spectrum on one energy axis: their peaks first, then the escape
-    probabilities of them all in one call (_escape_probabilities), then the elements."""
+):
+    """_suggest_each as a progress generator, returning its list: a (done, 2 * len(spectra))
+    after each spectrum's peaks and each one's elements (7-10 ms a spectrum), where a job's stop is
+    read (suggest_for_cube's tiles and groups: 2-3 s in all for 322 spectra, on which a
+    closed dock's survey went on)."""
     e = np.asarray(energy, dtype=np.float64)
     fwhm_mn_ev = float(fwhm_mn_ev)  # a cache key below: np.array(140.0) is not hashable
-    found = [_spectrum_peaks(e, spectrum, fwhm_mn_ev, n_sigma) for spectrum in spectra]
+    n = len(spectra)
+    found = []
+    for spectrum in spectra:
+        found.append(_spectrum_peaks(e, spectrum, fwhm_mn_ev, n_sigma))
+        yield len(found), 2 * n
     escapes = _escape_probabilities(e, [f[2] for f in found if f is not None])
     kw = {
         "anode": anode,
@@ -591,7 +606,11 @@ def _suggest_each(
         "optic_cutoff_kev": optic_cutoff_kev,
         "atmosphere": atmosphere,
     }
-    return [Suggestions() if f is None else _suggest(e, *f, escapes, **kw) for f in found]
+    out = []
+    for f in found:
+        out.append(Suggestions() if f is None else _suggest(e, *f, escapes, **kw))
+        yield n + len(out), 2 * n
+    return out
 
 
 def _spectrum_peaks(e, spectrum, fwhm_mn_ev: float, n_sigma: float):
@@ -1865,7 +1884,24 @@ def suggestion_instrument(
     }
 
 
-def suggest_for_cube(
+def _offset(steps, start: int, total: int):
+    """A progress generator's steps as (start + done, total); returns its result."""
+    while True:
+        try:
+            done, _ = next(steps)
+        except StopIteration as end:
+            return end.value
+        yield start + done, total
+
+
+def suggest_for_cube(cube, spectrum=None, tiles=None, **instrument) -> Suggestions:
+    """iter_suggest_for_cube, drained (the CLIs; scripts)."""
+    from ..progress import run_to_end
+
+    return run_to_end(iter_suggest_for_cube(cube, spectrum, tiles, **instrument))
+
+
+def iter_suggest_for_cube(
     cube,
     spectrum=None,
     tiles=None,
@@ -1874,7 +1910,7 @@ def suggest_for_cube(
     kv: float | None = None,
     optic: str | None = None,
     atmosphere: str | None = None,
-) -> Suggestions:
+):
     """suggest_elements with the cube's energy axis, detector FWHM, anode, tube voltage,
     excitation optic and beam-path gas from its metadata; `anode`, `kv`, `optic` ("collimator" or
     "lens", physics.instrument.OPTICS) and `atmosphere` (ATMOSPHERES), where given, replace the
@@ -1889,6 +1925,10 @@ def suggest_for_cube(
     counts. Spectra of a cube whose values are counts rescaled are taken back to counts first
     (count_step: a cube divided by its maximum or sum is read as the counts it was). With no
     anode known, the usual anodes found go to `tube`, not the list (Suggestions).
+
+    A progress generator returning the Suggestions: a (done, total) after each tile spectrum's
+    step (_iter_suggest_each), so that a job stops between two (a survey's 322 spectra took 2-3
+    s, in which a closed dock's survey went on).
     """
     if cube.calibration.source == "none":
         return Suggestions()
@@ -1905,17 +1945,23 @@ def suggest_for_cube(
     }
     if kw["anode"]:  # named as the tube where it names no element, as plan_for_cube does
         kw["anode"] = tube_symbol(kw["anode"], bool(anode))
-    found = suggest_elements(cube.energy, spectrum, **kw)
     if tiles is not None:
         tiles = np.asarray(tiles)
         tiles = tiles.reshape(-1, tiles.shape[-1])
+    total = 1 + (0 if tiles is None else 2 * len(tiles))  # the sum spectrum, then each tile's
+    yield 0, total
+    found = suggest_elements(cube.energy, spectrum, **kw)
+    yield 1, total
+    if tiles is not None:
         # in runs (_suggest_each: one escape-probability call a run), each run's float64 copies
         # and smoothed spectra held at once: 8 MB at 4096 channels
         for a in range(0, len(tiles), SUGGEST_RUN):
             run = tiles[a : a + SUGGEST_RUN]
             if step is not None and step != 1.0:
                 run = run / step
-            for each in _suggest_each(cube.energy, run, confirmed_only=True, **kw):
+            steps = _iter_suggest_each(cube.energy, run, confirmed_only=True, **kw)
+            each_run = yield from _offset(steps, 1 + 2 * a, total)
+            for each in each_run:
                 for sym in each:
                     if sym not in found:
                         found.append(sym)

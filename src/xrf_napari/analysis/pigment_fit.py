@@ -2006,7 +2006,10 @@ def estimation_stage(notes: list[str]) -> str:
     """The stage line of `iter_estimate_missing` naming what it estimates: it said "Estimating the
     tube anode and detector resolution" where the file (or the scan's scatter lines) gave the
     anode and only the resolution was tried."""
-    miss_anode, miss_fwhm = _missing(notes)
+    return _stage_words(*_missing(notes))
+
+
+def _stage_words(miss_anode: bool, miss_fwhm: bool) -> str:
     what = [w for w, m in (("tube anode", miss_anode), ("detector resolution", miss_fwhm)) if m]
     return f"Estimating the {' and '.join(what)} from the spectra\u2026"
 
@@ -2084,12 +2087,17 @@ def air_lines(lib: ComponentLibrary) -> np.ndarray:
     return col / max(float(col.sum()), 1e-30)
 
 
-def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra: np.ndarray):
+def iter_estimate_missing(
+    profile: InstrumentProfile, notes: list[str], spectra: np.ndarray, stages: bool = False
+):
     """estimate_missing as a progress generator (instruments tried, instruments to try: a
     component library apiece: 0.1-0.3 s for each anode, about 0.05 s for each further resolution,
     whose library detects its tube's cached spectra again, `_fine_spectra`), so the
     dock shows it and can cancel it. Each trial fit has a free column of the air's argon lines
-    (`air_lines`) outside a vacuum."""
+    (`air_lines`) outside a vacuum. `stages`: the trials are named first (a str: estimation_stage's
+    words for what is tried), once it is known which are: "Estimating the tube anode and detector
+    resolution" stood over a scan whose anode trials were then skipped (no tube line stands
+    out), only the resolution being tried."""
     from ..physics.tube import ANODES
 
     miss_anode, miss_fwhm = _missing(notes)
@@ -2116,6 +2124,8 @@ def iter_estimate_missing(profile: InstrumentProfile, notes: list[str], spectra:
     drop = {what for what, miss in (("anode", miss_anode), ("resolution", miss_fwhm)) if miss}
     out = [n for n in notes if getattr(n, "assumed", "") not in drop]
     total, done = len(ANODES) * miss_anode + len(FWHM_GRID) * miss_fwhm, 0
+    if stages:
+        yield _stage_words(miss_anode, miss_fwhm)
     yield 0, total
 
     def best_of(trials):  # the first of the least chi-square, as min() picks it
@@ -2441,9 +2451,7 @@ def iter_region_inputs(
     sums = spectra * npix[:, None]
     ok = ~too_few_pixels(npix, np.asarray(labels).size) & (sums.sum(axis=1) >= MIN_COUNTS)
     profile, notes = _scan_anode(cube, profile, notes, sums)
-    if stages and ok.any() and estimation_trials(notes):
-        yield estimation_stage(notes)
-    profile, notes = yield from iter_estimate_missing(profile, notes, sums[ok])
+    profile, notes = yield from iter_estimate_missing(profile, notes, sums[ok], stages)
     if stages:
         yield "Choosing the ground\u2026"
     lib = component_library(profile)

@@ -227,20 +227,22 @@ def _survey_job(cube):
         if not tell_read_failure(cube, exc):
             return _TOLD  # the scan's sum pass met the bad block first and told the user
         raise
-    return _suggested(cube, mean, spectra)
+    return (yield from _suggested(cube, mean, spectra))
 
 
 def _suggest_job(cube, mean, spectra):
     """The suggestion again from a survey's kept mean and spectra (the instrument changed)."""
     yield 0, 1
-    return _suggested(cube, mean, spectra)
+    return (yield from _suggested(cube, mean, spectra))
 
 
 def _suggested(cube, mean, spectra) -> _Survey:
     """The survey's result, its elements suggested for the instrument the user set for `cube`
-    (SURVEYS.instrument; {}: the file's), as quicklook's --anode/--kv/--optic/--atmosphere."""
+    (SURVEYS.instrument; {}: the file's), as quicklook's --anode/--kv/--optic/--atmosphere. A
+    progress generator: its 2-3 s over a survey's spectra (322 for 288 x 240 px) went on after
+    the dock that ran it was closed, as nothing there read a stop."""
     from ..analysis.maps import scan_fwhm_mn_ev
-    from ..analysis.peaks import suggest_for_cube
+    from ..analysis.peaks import iter_suggest_for_cube
 
     chosen = SURVEYS.instrument(cube)
     h, w, _ = cube.shape
@@ -248,8 +250,9 @@ def _suggested(cube, mean, spectra) -> _Survey:
     # the detector width Make maps reads from the scan where its file gives none, worked out
     # here, off the GUI thread, for the Elemental maps dock's FWHM box to name (it is kept)
     scan_fwhm_mn_ev(cube, total)
+    yield 0, 1  # a stop is read here too (a first call: 1-2 s of imports and peak finding)
     # a list with .warning
-    out = _Survey((mean, suggest_for_cube(cube, total, spectra, **chosen)))
+    out = _Survey((mean, (yield from iter_suggest_for_cube(cube, total, spectra, **chosen))))
     out.spectra, out.instrument = spectra, chosen
     return out
 
