@@ -22,8 +22,9 @@ from a fixed element list:
    in units of the region's dispersion (quasi-likelihood): at thousands of counts per channel the
    forward model, not counting noise, limits the fit, and otherwise every small mismatch would look
    infinitely significant. The best few candidates are refitted with each pigment's lines computed
-   inside the mixed layer (matrix absorption, which a linear mix of pure pigments misses) and, for
-   paints with an absorption edge between lead's L lines, a priming seen through that paint.
+   inside the mixed layer (matrix absorption, which a linear mix of pure pigments misses), the
+   ground seen through that paint where no priming lies between and, for paints with an
+   absorption edge between lead's L lines, a priming seen through that paint.
    Score = -chi2 / (2 phi) - a penalty per pigment; a softmax over candidates gives relative
    probabilities (relative to the candidates considered, not absolute).
 4. Pigments whose lines the model predicts to be too weak to matter under this instrument (carbon
@@ -664,25 +665,27 @@ def _edge_between_lead_lines(p: Pigment) -> bool:
     return False
 
 
-def _fluo(model, stack) -> np.ndarray:
-    """A stack's fluorescence on the canonical grid (the model's `fine` would add scatter)."""
+def _fluo(model, stack, from_layer: int = 0) -> np.ndarray:
+    """A stack's fluorescence on the canonical grid (the model's `fine` would add scatter); the
+    lines of its layers from `from_layer` down (those above only absorb)."""
     from ..physics.xsec import deposit
 
-    return model.canonical(model.detect(deposit(*_lines(model, stack))))
+    return model.canonical(model.detect(deposit(*_lines(model, stack, from_layer=from_layer))))
 
 
 def _under(model, top, layer) -> np.ndarray:
-    """The lines of `layer` alone, seen through `top` (primary fluorescence adds)."""
-    return _fluo(model, [top, layer]) - _fluo(model, [top])
+    """The lines of `layer` alone, seen through `top`. Primary fluorescence adds, so `top`'s own
+    lines are not computed (the difference of the two stacks' spectra was twice the work)."""
+    return _fluo(model, [top, layer], from_layer=1)
 
 
-def _lines(model, stack, full: bool = False):
-    """Primary fluorescence lines of a stack under the model's excitation and geometry:
-    (energies, intensities), or the LineIntensities when full."""
+def _lines(model, stack, full: bool = False, from_layer: int = 0):
+    """Primary fluorescence lines of a stack under the model's excitation and geometry (of its
+    layers from `from_layer` down): (energies, intensities), or the LineIntensities when full."""
     from ..physics.layers import primary_fluorescence
 
     p = model.profile
-    ln = primary_fluorescence(stack, model.excitation, p.incidence_deg, p.takeoff_deg)
+    ln = primary_fluorescence(stack, model.excitation, p.incidence_deg, p.takeoff_deg, from_layer)
     return ln if full else (ln.energies, ln.intensities)
 
 
@@ -735,6 +738,22 @@ def _priming_under_paint(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
     priming = lib.ground_layers[PRIMING]
     return np.array(
         [_under(lib.model, paint_layer(mix, t, 0.4), priming) for t in OWN_COVER_UM]
+    ).clip(0, None)
+
+
+def _ground_under_paint(lib: ComponentLibrary, idx, fractions, grounds) -> np.ndarray:
+    """(len(OWN_COVER_UM) * len(grounds), 512): the lines of each ground layer in `grounds` seen
+    through layers of the candidate's own mixture. The library's three covers (a binder film, a
+    lead paint, an earth) bend the ground's Ca K-beta / K-alpha, Ca : S and Ca : Sr only as they
+    do; under another paint the ground's lines kept a misfit that a pigment with calcium or
+    sulfur could take (yellow lake's Al, K, S, Ca beside cerulean blue or cadmium yellow)."""
+    from ..physics.layers import paint_layer
+
+    fr = np.clip(np.asarray(fractions, float), 0.02, None)
+    mix = list(zip((lib.pigments[i] for i in idx), fr / fr.sum()))
+    covers = [paint_layer(mix, t, 0.4) for t in OWN_COVER_UM]
+    return np.array(
+        [_under(lib.model, top, lib.ground_layers[g]) for top in covers for g in grounds]
     ).clip(0, None)
 
 
@@ -1628,6 +1647,8 @@ def rank_region(
             if PRIMING in ground and c not in unprimed and lib.bends_lead[list(c)].any()
             else []
         )
+        if PRIMING not in ground:  # under a priming the ground's lines come through it too
+            own.append(_ground_under_paint(lib, c, fits[c][2], ground))
         chi2, model, amp, _ = fit_with(c, mix, own, unprimed.get(c))
         if chi2 < fits[c][1] and not too_small(c, amp):
             fits[c] = [-0.5 * chi2 / phi - pen(c), chi2, amp / amp.sum(), model]

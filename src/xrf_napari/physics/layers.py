@@ -165,9 +165,11 @@ def primary_fluorescence(
     excitation: np.ndarray,
     incidence_deg: float = 90.0,
     takeoff_deg: float = 60.0,
+    from_layer: int = 0,
 ) -> LineIntensities:
     """Line intensities per steradian for excitation photons per fine bin
-    (vectorised over energies)."""
+    (vectorised over energies). from_layer: the first layer whose lines count; those above it
+    only absorb (a layer's primary lines do not depend on what lies below it)."""
     if not stack:
         raise ValueError("a layer stack needs at least one layer")
     s_in = np.sin(np.radians(incidence_deg))
@@ -177,7 +179,7 @@ def primary_fluorescence(
     ens, ints = [], []
     active = excitation > 0
     comps = [layer.comp() for layer in stack]
-    for j, layer in enumerate(stack):
+    for j, layer in enumerate(stack[from_layer:], start=from_layer):
         comp = comps[j]
         trans_in = np.exp(-above_in[j][active]) * excitation[active] if j else excitation[active]
         for el, w in comp.items():
