@@ -443,21 +443,11 @@ def made_by_xrf_napari(path) -> str | None:
     pigments --photo recoloured.tif` took the recolouriser's guess as the painting's photograph
     and reported its colours as the photograph's, where the Pigments dock offers no recoloured
     layer as its Photograph."""
-    from .export import xrf_napari_image
+    from .export import image_marks, xrf_napari_image
 
-    try:
-        if path.suffix.lower() in (".tif", ".tiff"):
-            import tifffile
-
-            with _quiet_tifffile(), tifffile.TiffFile(path) as tif:
-                page = tif.pages[0]
-                return xrf_napari_image(page.software, page.description)
-        from PIL import Image
-
-        with Image.open(path) as im:
-            return xrf_napari_image(im.info.get("Software", ""), im.info.get("Description", ""))
-    except Exception:  # not an image it can read: read_photo names the fault
-        return None
+    with _quiet_tifffile():
+        marks = image_marks(path)
+    return xrf_napari_image(*marks) if marks else None  # unreadable: read_photo names the fault
 
 
 def read_photo(path, shape, budget: int | None = None) -> np.ndarray:

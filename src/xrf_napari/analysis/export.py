@@ -171,6 +171,27 @@ def xrf_napari_image(software: str, description: str) -> str | None:
     return f"an image {software} wrote"
 
 
+def image_marks(path) -> tuple[str, str] | None:
+    """(Software, Description) of an image file: a TIFF's (.tif, .tiff) first page's software
+    tag and ImageDescription, any other image's (PNG) Software and Description texts ("" where
+    absent); None for a file that cannot be read as an image. The one reader of the marks that
+    write_image and quicklook leave (xrf_napari_image, MAPS_BY_QUICKLOOK)."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() in (".tif", ".tiff"):
+            import tifffile
+
+            with tifffile.TiffFile(path) as tif:
+                page = tif.pages[0]
+                return page.software, page.description
+        from PIL import Image
+
+        with Image.open(path) as im:
+            return im.info.get("Software", ""), im.info.get("Description", "")
+    except Exception:  # not an image it can read: not one xrf-napari wrote
+        return None
+
+
 def png_rgb16(rgb: np.ndarray) -> bytes:
     """A 16-bit RGB PNG of (H, W, 3) uint16 (colour type 2, bit depth 16, no filtering)."""
     import struct

@@ -147,19 +147,12 @@ def written_by_quicklook(path: Path) -> bool:
     """Whether quicklook wrote `path` (its mark, export.MAPS_BY_QUICKLOOK, in a PNG's Software
     text, a TIFF's software tag or the table's first line): the Elemental maps dock's Save maps
     gives the same names, and the maps it saved (edited ones too) were deleted by a quicklook."""
-    from ..analysis.export import MAPS_BY_QUICKLOOK
+    from ..analysis.export import MAPS_BY_QUICKLOOK, image_marks
 
+    if path.suffix in (".png", ".tif"):
+        marks = image_marks(path)  # None: unreadable, not an image: not quicklook's
+        return marks is not None and marks[0] == MAPS_BY_QUICKLOOK
     try:
-        if path.suffix == ".png":
-            from PIL import Image
-
-            with Image.open(path) as im:
-                return im.info.get("Software") == MAPS_BY_QUICKLOOK
-        if path.suffix == ".tif":
-            import tifffile
-
-            with tifffile.TiffFile(path) as tif:
-                return tif.pages[0].software == MAPS_BY_QUICKLOOK
         with open(path, encoding="utf-8") as f:
             return f.readline().startswith(f"# {MAPS_BY_QUICKLOOK}:")
     except Exception:  # unreadable, not an image, not UTF-8: not quicklook's
