@@ -13,7 +13,6 @@ other docks (CubeDock), each scan keeps its own fit, shown again when the scan i
 from __future__ import annotations
 
 import functools
-import os
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,7 +186,8 @@ def _regions_job(cube, photo, k, photo_name: str = "the photograph"):
 def _made_by_us(path: str, stamp: tuple) -> str | None:
     """colour_prior.made_by_xrf_napari of `path`, remembered per (path, stamp) so that the
     Photograph list's refreshes (every layer added, removed or renamed) read each file's header
-    once; `stamp`: its size and modification time, so a file replaced since is read again."""
+    once; `stamp`: its size and modification time (weights.file_stamp), so a file replaced
+    since is read again."""
     from ..analysis.colour_prior import made_by_xrf_napari
 
     return made_by_xrf_napari(Path(path))
@@ -201,14 +201,16 @@ def is_photograph_choice(layer) -> bool:
     painting's colours, where `pigments --photo` refuses that file."""
     if not is_photograph(layer):
         return False
+    from ..models.weights import file_stamp
+
     path = source_file(layer)
     if not path:
         return True
     try:
-        st = os.stat(path)
+        stamp = file_stamp(path)
     except OSError:  # gone or unreadable since it was opened: the layer's pixels are what counts
         return True
-    return _made_by_us(str(path), (st.st_size, st.st_mtime_ns)) is None
+    return _made_by_us(str(path), stamp) is None
 
 
 def _photo_name(photo_layer) -> str:
