@@ -220,6 +220,7 @@ def _uncalibrated_said(cube, args, elements) -> str:
     do from the command line. It said "automatic calibration failed" where --no-auto-calibration
     had turned it off, and advised `read_cube(anode=...)`, a Python call, even of a 1-channel
     scan (an image, not a spectrum), which no calibration makes mappable."""
+    from ..io import auto_calibration_failure
     from ..io.hdf5 import MIN_CHANNELS
     from ._args import how_to_calibrate
 
@@ -232,11 +233,11 @@ def _uncalibrated_said(cube, args, elements) -> str:
             "not images (element maps) made from it"
         )
     why = "automatic calibration failed"
-    said = (cube.metadata or {}).get("auto_calibration")
+    failed = auto_calibration_failure(cube.metadata)
     if args.no_auto_calibration:
         why = "--no-auto-calibration"
-    elif isinstance(said, str) and said.startswith("failed: "):  # io._auto_calibrate's words
-        why += ": " + said[len("failed: ") :].split("; energy axis is")[0]
+    elif failed is not None:
+        why += ": " + failed
     return (
         f"no energy calibration ({why}): wrote the spectrum against channel numbers and no "
         f"element maps{named}; to map elements, {how_to_calibrate(args)}"

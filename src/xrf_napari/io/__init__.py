@@ -36,6 +36,9 @@ from .spectra import Spectrum
 AUTO_PENDING = "pending"
 #: ... and of one whose calibration pass failed (the user was told): the label its Cube keeps.
 AUTO_READ_FAILED = "not fitted: reading the file failed"
+#: ... and of one whose automatic calibration failed: AUTO_FAILED + why + AUTO_FAILED_END
+AUTO_FAILED = "failed: "
+AUTO_FAILED_END = "; energy axis is channel numbers"
 #: cube.metadata key: what a pass over the scan's file that failed reading it (a bad block past
 #: the opening check) told the user (tell_read_failure); a save of the cube does not write it
 READ_ERROR_KEY = "xrf_read_error"
@@ -353,9 +356,19 @@ def _auto_calibrate(cube: Cube, anode: str | None) -> Cube:
         result = auto_calibrate(cube, anode=assumed)
     except AutoCalibrationError as exc:
         why = _few_channels(cube) or str(exc)
-        cube.metadata["auto_calibration"] = f"failed: {why}; energy axis is channel numbers"
+        cube.metadata["auto_calibration"] = f"{AUTO_FAILED}{why}{AUTO_FAILED_END}"
         return cube
     return _with_auto_seen(cube, cube, result, anode)
+
+
+def auto_calibration_failure(metadata) -> str | None:
+    """Why a cube's automatic calibration failed, as _auto_calibrate noted it in
+    metadata["auto_calibration"] ("failed: <why>; energy axis is channel numbers"): <why>; None
+    where the note says no failure (a fit's dict, pending, none)."""
+    said = (metadata or {}).get("auto_calibration")
+    if not (isinstance(said, str) and said.startswith(AUTO_FAILED)):
+        return None
+    return said[len(AUTO_FAILED) :].split("; energy axis is")[0]
 
 
 def _with_auto_seen(cube: Cube, source, result, anode: str | None) -> Cube:

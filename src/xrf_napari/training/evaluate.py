@@ -404,10 +404,19 @@ def not_scored(cube) -> str:
     calibration keys (rpl-nocal) whose automatic calibration failed, which the models refuse
     (energy.refuse_uncalibrated). It ended the whole run at that cube, after scoring the ones
     before it; the run now scores the others and names it (results["not_scored"])."""
+    from ..io import auto_calibration_failure
+
     if cube.calibration.source != "none":
         return ""
     said = cube.metadata.get("auto_calibration")
-    how = f"automatic calibration {said}" if isinstance(said, str) else "none in its file"
+    failed = auto_calibration_failure(cube.metadata)
+    how = (
+        f"automatic calibration failed: {failed}"
+        if failed is not None
+        else f"automatic calibration {said}"
+        if isinstance(said, str)
+        else "none in its file"
+    )
     return f"no energy calibration ({how}), so the models cannot read its lines"
 
 
