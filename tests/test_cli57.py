@@ -87,7 +87,7 @@ def test_scripts_refuse_an_empty_or_missing_set_in_one_line(script, argv, said, 
     ("ValueError: no cubes (*.h5) in X", pigment_misfit.py after printing its table's header),
     eval_pigments.py on a missing one (CubeReadError), and eval_pigments.py given an empty
     folder printed tables of "0 of 0 regions", exit 0. Each is refused at parsing
-    (argtypes.cube_set, existing), naming it, exit 2, nothing on stdout."""
+    (training.data.cube_set, existing), naming it, exit 2, nothing on stdout."""
     from _bench_scripts import CHECKOUT, load_module
 
     mod = load_module(CHECKOUT / "scripts" / f"{script}.py", f"_cli57_{script}")
