@@ -21,6 +21,12 @@ from _napari_helpers import (
 )
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _kept_copies(viewer):
     return [ly for ly in viewer.layers if "(your edits)" in ly.name]
 

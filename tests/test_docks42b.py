@@ -13,6 +13,12 @@ from _napari_helpers import (
 )
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_a_new_run_keeps_the_regions_painted_on_the_clusters_layer(
     make_napari_viewer, qtbot, tmp_path
 ):

@@ -4,6 +4,7 @@ layers do. Recolour's notes stayed under colours deleted, Elemental maps' status
 
 from __future__ import annotations
 
+import pytest
 from _napari_helpers import (
     cluster_with_tiny_dve,
     cu_tube_scan,
@@ -15,6 +16,12 @@ from _napari_helpers import (
     write_painted_cube,
     write_spot,
 )
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _shown(label) -> str:

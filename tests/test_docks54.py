@@ -9,10 +9,17 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 from _napari_helpers import H, W, stand_in_embed_dock, two_band_cluster_job, wait_idle
 from test_docks52 import _embed_run_beside_spectrum
 from test_recount53 import int32_clusters_dock
 from test_saves50b import _held
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _cluster_curves(spectrum) -> dict:

@@ -7,8 +7,15 @@ counted (they were "labels outside 0..65535")."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from _napari_helpers import close_scan_when_layer_arrives, stand_in_embed_dock, wait_idle
 from test_gui2_54 import maps_dock  # noqa: F401 (a fixture)
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_embed_counts_its_layers_as_they_are_added_then_says_done(
@@ -21,13 +28,16 @@ def test_embed_counts_its_layers_as_they_are_added_then_says_done(
     embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
     seen = []  # (line, bar, Cancel on) as each layer is inserted
     job = embed.job
-    viewer.layers.events.inserted.connect(
-        lambda _: seen.append(
-            (job.status.text(), job.progress.value(), job.cancel_button.isEnabled())
-        )
-    )
-    assert embed.run() is not None
-    wait_idle(qtbot, job)
+
+    def inserted(_):
+        seen.append((job.status.text(), job.progress.value(), job.cancel_button.isEnabled()))
+
+    viewer.layers.events.inserted.connect(inserted)
+    try:
+        assert embed.run() is not None
+        wait_idle(qtbot, job)
+    finally:
+        viewer.layers.events.inserted.disconnect(inserted)
     assert job.last_error is None, job.last_error
     assert seen == [(f"Adding 2 layers\u2026 ({k} of 2)", k, False) for k in (0, 1)]
     assert job.status.text() == "Done."

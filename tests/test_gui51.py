@@ -6,7 +6,14 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 from _napari_helpers import open_cube, wait_idle, write_painted_cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _two_paints_per_region(cube, labels, **_):

@@ -12,6 +12,12 @@ from test_docks40b import _off_grid_scan
 from test_tube48 import _native
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_the_stage_line_names_only_the_resolution_it_estimates(
     make_napari_viewer, qtbot, tmp_path, monkeypatch
 ):

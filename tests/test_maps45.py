@@ -11,6 +11,13 @@ import numpy as np
 import pytest
 from _napari_helpers import open_cube, stand_in_maps_job, wait_idle, write_painted_cube
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 NO_MAP = "(none)"
 
 

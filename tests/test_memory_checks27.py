@@ -8,6 +8,13 @@ import re
 import numpy as np
 import pytest
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 torch = pytest.importorskip("torch")
 
 from _cli_models import save_tiny_models, weights_args, write_toy_scan  # noqa: E402

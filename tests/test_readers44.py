@@ -16,6 +16,12 @@ from xrf_napari._reader import napari_get_reader
 from xrf_napari.io import CubeReadError, read_cube, read_spectrum
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _quoted_csv(path, energy, counts, names=("Energy, keV", "Counts")):
     """A spectrum table as a spreadsheet or pandas saves it: a header name holding a comma is
     quoted (csv.QUOTE_MINIMAL), the numbers are not."""

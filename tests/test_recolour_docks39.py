@@ -8,6 +8,12 @@ import pytest
 from _napari_helpers import open_cube, write_painted_cube
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_a_k_above_the_pixel_count_says_so_in_words_and_what_to_ask_for(tmp_path, capsys):
     """`embed -k 25` on a 4 x 5 scan said "cannot make 25 clusters from 20 pixels", and on one
     pixel "cannot make 2 clusters from 1 pixels": now regions, a singular pixel, and what to ask."""

@@ -7,6 +7,12 @@ from _synth_spectra import synthetic_cube
 from xrf_napari.analysis.peaks import find_spectrum_peaks, suggest_elements
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 @pytest.mark.parametrize("fwhm", [np.array(140.0), np.float64(140.0), 140])
 def test_a_detector_width_given_as_a_numpy_number_suggests_as_a_float_does(fwhm):
     """b4de9f2's caches took the width as their key: np.array(140.0) raised 'unhashable type'."""

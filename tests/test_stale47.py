@@ -5,6 +5,7 @@ colour is a guess (which the tube decides) stayed after one, its box ticked and 
 
 from __future__ import annotations
 
+import pytest
 from _napari_helpers import (
     cu_tube_scan,
     open_cube,
@@ -12,6 +13,12 @@ from _napari_helpers import (
     tiny_recolour_dock,
     wait_idle,
 )
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_embeds_training_data_line_follows_a_tube_chosen_after_the_run(

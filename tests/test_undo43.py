@@ -3,12 +3,19 @@ layer's undo history when its data is set, so Ctrl+Z wrote the pixels of a strok
 old regions into the new ones. Embed & cluster's clusters layer: test_review43b."""
 
 import numpy as np
+import pytest
 from _napari_helpers import (
     open_cube,
     pigments_dock_with_photo,
     wait_idle,
     write_painted_cube,
 )
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _two_strokes(layer):

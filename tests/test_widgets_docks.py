@@ -11,6 +11,12 @@ from xrf_napari.widgets.recolour import RecolourWidget
 from xrf_napari.widgets.spectrum import MEAN_CURVE, SpectrumWidget
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _dock(viewer, cls):
     widget = cls(viewer)
     viewer.window.add_dock_widget(widget)

@@ -9,6 +9,12 @@ from xrf_napari.widgets.recolour import RecolourWidget
 
 
 @pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+@pytest.fixture
 def docked(make_napari_viewer, tmp_path):
     viewer = make_napari_viewer()
     open_sample_or_painted(viewer, tmp_path, "panel")
