@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from _napari_helpers import open_cube, tiny_embed_dock, tiny_recolour_dock, write_painted_cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_the_suggested_save_path_is_named_after_the_scan_and_beside_it():

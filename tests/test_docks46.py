@@ -11,6 +11,12 @@ from _napari_helpers import open_cube, painted_counts, scripted_questions, wait_
 from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _lead_white_under(tube: str, h: int = 8, w: int = 8, seed: int = 0) -> np.ndarray:
     """(h, w, 512) counts: lead white with chalk, and the tube's lines scattered by it."""
     lines = [

@@ -5,7 +5,14 @@ nothing for them to act on."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from _napari_helpers import H, W, open_cube, wait_idle, write_painted_cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_spectrum_buttons_are_off_with_nothing_to_act_on(make_napari_viewer, tmp_path):

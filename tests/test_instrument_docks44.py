@@ -13,6 +13,13 @@ import pytest
 from _napari_helpers import open_cube, wait_idle
 from test_optic44 import _write, m6_counts  # noqa: F401 (a fixture)
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 LENS_RH_50 = {"optic": "lens", "anode": "Rh", "kv": 50.0}
 
 

@@ -3,8 +3,16 @@ conservator would (session 44): the Pigments fit's line above the table named th
 used, not the optic nor the gas the row sets, and said nothing once the row changed after the
 fit, so a table fitted under the file's lens read as the scan's after "collimator" was chosen."""
 
+import pytest
 from _napari_helpers import wait_idle
 from test_optic44 import _write, m6_counts  # noqa: F401 (a fixture)
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
 
 INSTRUMENT_NOTE = "The Instrument row changed since this fit: press Find pigments again."
 DETECTOR_NOTE = "The Detector FWHM changed since this fit: press Find pigments again."

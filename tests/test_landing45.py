@@ -22,6 +22,12 @@ from _napari_helpers import (
 
 
 @pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+@pytest.fixture
 def modulo_calls(monkeypatch):
     """The shapes of the labels arrays napari hashes into its texture's dtype (its
     zero_preserving_modulo, both forms) of the scan's (24, 20) size; not its colormap's

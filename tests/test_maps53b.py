@@ -5,8 +5,15 @@ nothing to select."""
 
 from __future__ import annotations
 
+import pytest
 from _napari_helpers import open_cube, wait_idle, write_painted_cube
 from test_docks40b import _off_grid_scan
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_no_lines_refusal_follows_the_lines_on_the_axis(tmp_path):

@@ -8,6 +8,12 @@ import pytest
 from _napari_helpers import open_cube, wait_idle, write_painted_cube
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_a_result_dropped_as_its_scan_closed_names_that_scan(make_napari_viewer, qtbot, tmp_path):
     """A job that ended as its scan was closed said "The datacube was closed; its result was
     dropped.", on a dock that may show another scan by then, naming none; its scan's closing

@@ -21,6 +21,13 @@ from _napari_helpers import (
 
 from xrf_napari.cli.main import main
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 h5py = pytest.importorskip("h5py")
 
 

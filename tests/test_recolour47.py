@@ -5,7 +5,14 @@ user's; Pigments' SmallUViT colours recoloured a single spectrum, which Recolour
 
 from __future__ import annotations
 
+import pytest
 from _napari_helpers import cu_tube_scan, open_cube, tiny_recolour_dock, wait_idle, write_spot
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _run(dock, qtbot) -> None:

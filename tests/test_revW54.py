@@ -13,6 +13,12 @@ from _napari_helpers import caught_notifications
 from test_io_ripple import write_ripple
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _trailing_bytes_rpl(folder):
     """A small ripple scan whose .raw has 3 bytes more than its header says (a reader
     warning)."""

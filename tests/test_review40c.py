@@ -7,6 +7,12 @@ import numpy as np
 import pytest
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_checking_a_float_photograph_for_missing_values_makes_no_copy_of_it():
     """check_photo_values runs on the GUI thread as Find pigments / Find regions is pressed. It
     made three boolean arrays of the photograph (isfinite of every sample, then per pixel): 1.7 s

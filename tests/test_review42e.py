@@ -2,7 +2,14 @@
 Embed & cluster keeps is the user's old regions, not the scan's clusters: the docks opened
 afterwards must not take it for them."""
 
+import pytest
 from _napari_helpers import cluster_with_tiny_dve, open_cube, wait_idle, write_painted_cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _painted_and_run_again(viewer, qtbot, tmp_path):

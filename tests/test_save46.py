@@ -1,7 +1,15 @@
 """A conservator's saves, walked in napari (session 46): every Save / Export of the docks and the
 files they leave, under names and in folders a user picks."""
 
+import pytest
 from _napari_helpers import open_cube, wait_idle, write_painted_cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
 
 #: 77 CJK characters, 231 bytes: with ".csv", a name of 235 bytes, which the disk takes (255).
 LONG_NAME = "東京国立博物館" * 11

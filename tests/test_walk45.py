@@ -3,6 +3,7 @@ says of regions partly erased, a K as large as the scan's pixels or larger, and 
 puts colours run while another scan was chosen."""
 
 import numpy as np
+import pytest
 from _napari_helpers import (
     clustered_painted_scan,
     open_cube,
@@ -13,6 +14,12 @@ from _napari_helpers import (
     write_painted_cube,
 )
 from _spectra import CANONICAL_CAL
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_area_per_region_is_a_share_of_the_scan_and_erased_pixels_are_said(

@@ -6,6 +6,7 @@ leaves its reason on the dock that ran it: tests/test_widgets_lifecycle28.py.)""
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from _dock_layout import five_docks, front, hidden_part, settle
 from _napari_helpers import (
     open_cube,
@@ -14,6 +15,12 @@ from _napari_helpers import (
     wait_idle,
     write_painted_cube,
 )
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_recolour_run_and_save_stay_in_view_after_a_run_at_1080p(

@@ -7,6 +7,12 @@ import pytest
 from _napari_helpers import open_cube, tiny_weights, wait_idle, write_painted_cube
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _slowed(real):
     def slow(*args, **kwargs):
         for i in range(100):

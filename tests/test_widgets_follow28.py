@@ -3,11 +3,18 @@ chosen, and selecting a scan's layer in the layer list chooses it; a result laye
 selects as it adds it does not pull the docks back to its scan."""
 
 import numpy as np
+import pytest
 from _napari_helpers import OTHER_PIGMENTS, open_cube, wait_idle, write_painted_cube
 
 from xrf_napari.widgets._layers import layer_cube, upsert_layer
 from xrf_napari.widgets.embed import EmbedClusterWidget
 from xrf_napari.widgets.maps import ElementMapsWidget
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _docks(viewer, qtbot):
