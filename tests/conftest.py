@@ -269,6 +269,7 @@ class _ReusedViewer:
         for one in self.patches:
             one.start()
         self.viewer = Viewer(show=False, show_welcome_screen=False)
+        self.status = self.viewer.status
         self.baseline = viewer_state(self.viewer)
         self.parts = reset_parts(self.viewer)
 
@@ -357,7 +358,12 @@ def make_reused_napari_viewer(_reused_napari_viewer, qtbot):
     if getattr(viewer.window, "_qt_window", None) is None:
         reused.viewer = None
         raise AssertionError("the test closed the module's reused viewer")
-    leaks = clean_viewer(viewer, qtbot, reused.baseline, reused.parts)
+    try:
+        leaks = clean_viewer(viewer, qtbot, reused.baseline, reused.parts)
+    except BaseException:
+        reused.close()  # cleaning failed: the next test must not get this viewer
+        raise
+    viewer.status = reused.status  # a status a test set is not the next test's
     get_settings().reset()  # as make_napari_viewer does after each test
     if leaks:
         reused.close()

@@ -56,3 +56,15 @@ def test_docks_jobs_and_layers_are_taken_out_leaving_nothing(
     assert undocked.cube_combo.current_cube() is not None
     assert clean_viewer(viewer, qtbot, reused.baseline, reused.parts) == []
     assert viewer.dims.ndisplay == 2 and not viewer.window._wrapped_dock_widgets
+
+
+def test_a_status_a_test_sets_is_left_for_the_next_test_to_see(make_napari_viewer):
+    """The first of a pair: the next test must not find this status (conftest resets it)."""
+    viewer = make_napari_viewer()
+    viewer.status = "left by test_a_status_a_test_sets"
+    assert viewer.status == "left by test_a_status_a_test_sets"
+
+
+def test_the_next_test_finds_the_first_status(make_napari_viewer, _reused_napari_viewer):
+    viewer = make_napari_viewer()
+    assert viewer.status == _reused_napari_viewer.status != "left by test_a_status_a_test_sets"
