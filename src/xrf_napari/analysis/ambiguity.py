@@ -114,8 +114,8 @@ class AmbiguityReport:
         if self.elements and set(self.elements) - {self.unread} <= self.quiet:
             return (
                 "No element's line stands out of the counting noise in this scan (summed over "
-                "all its pixels): the lines fix the colour nowhere, and the colour shown is the "
-                "model's guess." + tube
+                "all its pixels, nor in any one pixel): the lines fix the colour nowhere, and the "
+                "colour shown is the model's guess." + tube
             )
         if not amb:
             return "The element lines name the colour family everywhere in this scan." + tube

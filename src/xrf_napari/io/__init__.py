@@ -397,6 +397,11 @@ def _few_channels(cube: Cube) -> str | None:
     h, w, n = cube.shape
     if n >= MIN_CHANNELS or h * w < 2:
         return None
+    if n == 1:
+        return (
+            f"1 channel is too few for an X-ray spectrum (a spectral cube has at least "
+            f"{MIN_CHANNELS}): this is more likely one image, such as an element map"
+        )
     return (
         f"{n} channels are too few for an X-ray spectrum (a spectral cube has at least "
         f"{MIN_CHANNELS}): these are more likely {n} images, such as element maps"
