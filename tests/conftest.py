@@ -340,6 +340,14 @@ def make_reused_napari_viewer(_reused_napari_viewer, qtbot):
         if args or kwargs or handed:  # a second viewer, or options: a new one, closed after
             from napari import Viewer
 
+            if reused.viewer is None:
+                # made in the module viewer's test app model, whose plugin commands are
+                # registered: outside it napari's own app model got the plugin's commands again
+                # once a closed module viewer had cleared the plugin cache ("Command
+                # 'xrf-napari.get_reader' already registered", CI of 3495e809)
+                reused.get()
+                reused.park()
+
             kwargs.setdefault("show_welcome_screen", False)
             extra.append(Viewer(*args, **{"show": False, **kwargs}))
             if kwargs.get("show"):
