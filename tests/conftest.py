@@ -268,18 +268,34 @@ class _ReusedViewer:
         ]
         for one in self.patches:
             one.start()
-        self.viewer = Viewer(show=False, show_welcome_screen=False)
+        try:
+            self.viewer = Viewer(show=False, show_welcome_screen=False)
+        except BaseException:
+            self.release()
+            raise
         self.status = self.viewer.status
         self.baseline = viewer_state(self.viewer)
         self.parts = reset_parts(self.viewer)
 
+    def release(self):
+        """Stop the patches and drop the test app model: a viewer the test closed itself left
+        them behind, and every later viewer test of the worker failed "Application 'test_app'
+        already exists" (post57)."""
+        from app_model import Application
+        from napari._qt._qapp_model.qactions import init_qactions
+        from napari.plugins import _initialize_plugins
+
+        for one in reversed(getattr(self, "patches", ())):
+            one.stop()
+        self.patches = []
+        Application.destroy("test_app")
+        _initialize_plugins.cache_clear()
+        init_qactions.cache_clear()
+
     def close(self, check: bool = False):
         """Close the viewer and drop its app model; `check`: the viewer must then be freed (no
         failed test's traceback keeps it)."""
-        from app_model import Application
-        from napari._qt._qapp_model.qactions import init_qactions
         from napari._qt.qt_viewer import QtViewer
-        from napari.plugins import _initialize_plugins
 
         if self.viewer is None:
             return
@@ -289,11 +305,7 @@ class _ReusedViewer:
         try:
             _close_viewers(viewers)
         finally:
-            for one in reversed(self.patches):
-                one.stop()
-            Application.destroy("test_app")
-            _initialize_plugins.cache_clear()
-            init_qactions.cache_clear()
+            self.release()
         gc.collect()
         left = len(QtViewer._instances)
         QtViewer._instances.clear()
@@ -365,6 +377,7 @@ def make_reused_napari_viewer(_reused_napari_viewer, qtbot):
     viewer = handed.pop()
     if getattr(viewer.window, "_qt_window", None) is None:
         reused.viewer = None
+        reused.release()
         raise AssertionError("the test closed the module's reused viewer")
     try:
         leaks = clean_viewer(viewer, qtbot, reused.baseline, reused.parts)
