@@ -777,7 +777,10 @@ class _Uncopied:
     cache kept as views of the map (io.mapped.zero_filled): napari's slicer raised at every
     step of the channel slider, an error notification and traceback each (5 steps, 5), the
     layer blank between them. A file replaced or changed on disk since it was read is said once
-    (Cube.file_changed) as a chunk is read."""
+    (Cube.file_changed) as a chunk is read. A read the storage did not answer (a network
+    drive's timeout: errors.passing_read_error) on an unchanged file is raised in words, napari
+    telling it and keeping no chunk, and read again at the next step: it had marked the scan
+    failed, and every dock refused it, until the file was opened again."""
 
     def __init__(self, data, cube=None):
         self._data = data
@@ -790,7 +793,7 @@ class _Uncopied:
         cube = self._cube
         if cube is None or not isinstance(key, tuple) or not isinstance(key[0], slice):
             return self._data[key]
-        from .errors import read_error
+        from .errors import CubeReadError, passing_read_error, read_error
         from .io.mapped import zero_filled, zeros_read
 
         try:
@@ -798,7 +801,17 @@ class _Uncopied:
         except MemoryError:
             raise
         except Exception as exc:
-            self._tell_failure(read_error(exc, self._data, key, cube.path))
+            error = read_error(exc, self._data, key, cube.path)
+            if passing_read_error(exc):  # storage that did not answer, unless the file changed
+                news = cube.file_changed()
+                if news is None:  # raised: napari tells it, caches nothing, reads it again
+                    raise CubeReadError(
+                        cube.path,
+                        f"{error.problem}; the scan stays open: step the channel slider to "
+                        "read it again",
+                    ) from None
+                _notify(news, level="warning")
+            self._tell_failure(error)
             return zeros_read(self, key)
         news = cube.file_changed()
         if news:
@@ -888,10 +901,12 @@ def _read_sample(cube):
     import numpy as np
 
     rows, blocks = _sample_rows(cube)
-    try:
+    try:  # read as a dock reads (Cube.read_region): a file replaced meanwhile is told
         return np.stack(
             [
-                np.concatenate([np.asarray(cube.data[y : y + 1, x0:x1, :])[0] for x0, x1 in blocks])
+                np.concatenate(
+                    [cube.read_region(slice(y, y + 1), slice(x0, x1))[0] for x0, x1 in blocks]
+                )
                 for y in rows
             ]
         )

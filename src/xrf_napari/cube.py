@@ -122,6 +122,12 @@ class Cube:
         mapped file cut short its bare refusal, and a file replaced was never told there."""
         return self._read((slice(y, y + 1), slice(x, x + 1), slice(None)))[0, 0]
 
+    def read_region(self, rows: slice, cols: slice) -> np.ndarray:
+        """Rows `rows`, columns `cols`, all channels, read as read_rows reads (the napari
+        reader's contrast sample: it read cube.data straight, and a file replaced since the scan
+        was read was not told there)."""
+        return self._read((rows, cols, slice(None)))
+
     def _read(self, key: tuple) -> np.ndarray:
         """data[key] (a key of slices), checked as read_rows says."""
         if self.path is None:

@@ -6,6 +6,7 @@ with it. Content checks read a bounded sample only, so a 50 GB scan is judged in
 
 from __future__ import annotations
 
+import errno
 import re
 from pathlib import Path
 
@@ -317,12 +318,17 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
     file is sound too; since the opening sample reads through read_block (1f2adc6f) it had
     opened as "the file may be corrupt or truncated"."""
     text = str(exc)
-    if isinstance(exc, ImportError) or "requires the 'imagecodecs' package" in text:
+    package = _missing_decoder(exc, text)
+    if package is not None:
+        again = (
+            "uncompressed or with zlib"  # what tifffile decodes alone
+            if package == "imagecodecs"
+            else "with a compression this installation reads (zlib, gzip)"
+        )
         return (
             f"its compression needs a decoder this installation lacks ({text[:120]}); the file "
-            "is not damaged: for a TIFF install the imagecodecs package (`pip install "
-            "imagecodecs` in xrf-napari's environment), or save the file again uncompressed or "
-            "with zlib"
+            f"is not damaged: install the {package} package (`pip install {package}` in "
+            f"xrf-napari's environment), or save the file again {again}"
         )
     if not isinstance(exc, OSError):
         return None
@@ -340,6 +346,28 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
         "(HDF5 said: " + text[:160] + "); install the hdf5plugin package (`pip install "
         "hdf5plugin` in xrf-napari's environment), or save the file again with gzip compression"
     )
+
+
+#: Python modules whose absence is a compression decoder missing, and the package that
+#: provides them: tifffile's ZSTD asks the standard library's `compression` (Python 3.14) before
+#: imagecodecs ("No module named 'compression'"), so its advice is imagecodecs.
+_DECODER_PACKAGES = {"compression": "imagecodecs", "backports": "imagecodecs"}
+
+
+def _missing_decoder(exc: BaseException, text: str) -> str | None:
+    """The package to install for a decoder a read lacked, else None: imagecodecs where tifffile
+    says so, else the top module an ImportError names (a zarr store's codec: zfpy, pcodec...).
+    Every missing module had been told "for a TIFF install the imagecodecs package"."""
+    if "requires the 'imagecodecs' package" in text:
+        return "imagecodecs"
+    if not isinstance(exc, ImportError):
+        return None
+    name = getattr(exc, "name", None)
+    if not name:
+        found = re.search(r"No module named '([\w.]+)'", text)
+        name = found.group(1) if found else "imagecodecs"  # tifffile's own, unnamed
+    top = name.split(".")[0]
+    return _DECODER_PACKAGES.get(top, top)
 
 
 def stores_under(data) -> list:
@@ -424,11 +452,46 @@ def read_error(exc: Exception, data, key: tuple, path) -> CubeReadError:
     why = explain_read_error(exc, data)
     if why:  # an HDF5 filter missing here, or a damaged chunk: said in words
         return CubeReadError(path, f"reading {where} failed: {why}")
+    if passing_read_error(exc):  # had said "the file may be corrupt or truncated"
+        return CubeReadError(
+            path,
+            f"reading {where} failed ({type(exc).__name__}: {str(exc)[:200]}): the storage "
+            "did not answer (a network drive dropped or busy?); the file itself may be sound",
+        )
     return CubeReadError(
         path,
         f"reading {where} failed ({type(exc).__name__}: {str(exc)[:200]}); "
         "the file may be corrupt or truncated",
     )
+
+
+#: errno values of a read that can pass: storage that did not answer (a network share's
+#: timeout or dropped connection; EIO, as NFS soft mounts and CIFS report a server that did not
+#: answer), an interrupted or busy call. ESTALE (the file gone from the server) is no such one.
+_PASSING_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in (
+        "EIO ETIMEDOUT EAGAIN EINTR EBUSY ECONNRESET ECONNABORTED ECONNREFUSED EHOSTDOWN "
+        "EHOSTUNREACH ENETDOWN ENETUNREACH ENETRESET ENOLCK"
+    ).split()
+    if hasattr(errno, name)
+)
+
+
+def passing_read_error(exc: BaseException) -> bool:
+    """Whether a failed read is one that can pass (_PASSING_ERRNOS; h5py's OSError
+    gives it in its text: "file read failed: ..., errno = 5, error message = 'Input/output
+    error'"), not a file cut short, changed or damaged: the channel slider's read tells it and
+    reads again at the next step, where any failure had marked the scan failed until reopened."""
+    if not isinstance(exc, OSError):
+        return False
+    if isinstance(exc, (TimeoutError, ConnectionError, InterruptedError, BlockingIOError)):
+        return True
+    code = exc.errno
+    if code is None:
+        found = re.search(r"\berrno = (\d+)", str(exc))
+        code = int(found.group(1)) if found else None
+    return code in _PASSING_ERRNOS
 
 
 def _rows_text(rows) -> str:

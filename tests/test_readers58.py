@@ -1,0 +1,119 @@
+"""Session 58, readers: a slider chunk the storage did not answer is retried (not the scan failed
+until reopened), the contrast sample is watched for a replacement, and a missing decoder names
+its own package."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import warnings
+
+import numpy as np
+import pytest
+from test_readers57 import CUBE
+
+from xrf_napari.errors import CubeReadError, FileWarning, explain_read_error
+from xrf_napari.io import read_cube, read_failed
+
+
+def _said(caught) -> list[str]:
+    return [str(w.message) for w in caught if issubclass(w.category, FileWarning)]
+
+
+def _replace_with_copy(path):
+    """`path` written anew with the same bytes (a new inode), as an export renames it over."""
+    tmp = path.with_name(path.name + ".tmp")
+    shutil.copyfile(path, tmp)
+    os.replace(tmp, path)
+
+
+class _Flaky:
+    """cube.data whose first `fails` reads raise `error` (a network share that did not answer)."""
+
+    def __init__(self, data, error, fails=1):
+        self._data, self._error, self.fails = data, error, fails
+        self.shape, self.dtype = data.shape, data.dtype
+
+    def __getitem__(self, key):
+        if self.fails:
+            self.fails -= 1
+            raise self._error
+        return self._data[key]
+
+
+def test_a_slider_chunk_the_storage_did_not_answer_is_read_again(tmp_path, monkeypatch):
+    """Any exception in a slider chunk marked the scan failed until reopened (every dock then
+    refused it, the chunk read as zeros): a network drive's timeout too. It is raised in words
+    now (napari tells it and caches nothing), the scan not marked, and the next read reads it;
+    a damaged or cut-short read still marks the scan."""
+    from xrf_napari import _reader
+
+    monkeypatch.setattr(_reader, "_notify", lambda msg, level="error": None)
+    path = tmp_path / "scan.npy"
+    np.save(path, CUBE)
+    cube = read_cube(path, auto_calibrate=False)
+    key = (slice(0, 16), slice(0, 16), slice(0, 32))
+    timeout = OSError(errno.ETIMEDOUT, "Connection timed out")
+    face = _reader._Uncopied(_Flaky(cube.data, timeout), cube)
+    with pytest.raises(CubeReadError) as got:
+        face[key]
+    msg = str(got.value)
+    assert msg.startswith(str(path)) and "did not answer" in msg, msg
+    assert "step the channel slider" in msg and "corrupt" not in msg, msg
+    assert not read_failed(cube)
+    assert np.array_equal(np.asarray(face[key]), CUBE[key])  # the next step reads it
+
+    bad = _reader._Uncopied(_Flaky(cube.data, ValueError("not a chunk")), cube)
+    assert not np.asarray(bad[key]).any() and read_failed(cube)
+
+
+def test_which_read_errors_can_pass():
+    """h5py's OSError gives the system's errno in its text only."""
+    from xrf_napari.errors import passing_read_error
+
+    assert passing_read_error(TimeoutError("timed out"))
+    assert passing_read_error(
+        OSError("Can't synchronously read data (file read failed: time = Sun Dec  6, filename = "
+                "'/mnt/share/scan.h5', file descriptor = 5, errno = 5, error message = "
+                "'Input/output error', buf = 0x1, total read size = 8)")
+    )  # fmt: skip
+    assert not passing_read_error(
+        OSError(
+            "Can't synchronously read data (addr overflow, addr = 2048, size = 800, eoa = 2048)"
+        )
+    )
+    assert not passing_read_error(FileNotFoundError(errno.ENOENT, "gone"))
+    assert not passing_read_error(OSError(errno.ESTALE, "Stale file handle"))
+    assert not passing_read_error(CubeReadError("x.npy", "the file shrank"))
+
+
+def test_the_contrast_sample_tells_a_file_replaced(tmp_path):
+    """The napari reader's contrast sample (read when the opening check kept none) read
+    cube.data straight: a file exported over meanwhile was not told there."""
+    from xrf_napari import _reader
+
+    path = tmp_path / "scan.npy"
+    np.save(path, CUBE)
+    cube = read_cube(path, auto_calibrate=False)
+    _replace_with_copy(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sample = _reader._read_sample(cube)
+    assert sample is not None and sample.max() == CUBE.max()
+    said = _said(caught)
+    assert len(said) == 1 and said[0].startswith(f"{path}: the file was replaced"), said
+
+
+def test_a_missing_decoder_names_its_own_package():
+    """Every missing module was told "for a TIFF install the imagecodecs package": a zarr
+    store's codec (zfpy) too."""
+    zfp = explain_read_error(ModuleNotFoundError("No module named 'zfpy'", name="zfpy"))
+    assert "install the zfpy package" in zfp and "imagecodecs" not in zfp, zfp
+    assert "not damaged" in zfp
+    zstd = explain_read_error(ModuleNotFoundError("No module named 'compression'"))
+    assert "install the imagecodecs package" in zstd, zstd
+    jpeg = explain_read_error(
+        ValueError("<COMPRESSION.JPEG: 7> requires the 'imagecodecs' package")
+    )
+    assert "install the imagecodecs package" in jpeg and "uncompressed" in jpeg, jpeg
