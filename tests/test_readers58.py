@@ -1,6 +1,7 @@
 """Session 58, readers: a slider chunk the storage did not answer is retried (not the scan failed
-until reopened), the contrast sample is watched for a replacement, and a missing decoder names
-its own package."""
+until reopened), the contrast sample and an HDF5 scan's raw files / a zarr array's document are
+watched for a replacement, a made-up inode (FAT, CIFS noserverino) is no replacement, and a
+missing decoder names its own package."""
 
 from __future__ import annotations
 
@@ -103,6 +104,85 @@ def test_the_contrast_sample_tells_a_file_replaced(tmp_path):
     assert sample is not None and sample.max() == CUBE.max()
     said = _said(caught)
     assert len(said) == 1 and said[0].startswith(f"{path}: the file was replaced"), said
+
+
+def test_an_hdf5_scans_external_raw_file_replaced_is_told(tmp_path):
+    """FileStamp watched the .h5 alone: the raw file an external dataset keeps its counts in,
+    exported over, read on without a word."""
+    import h5py
+
+    raw = tmp_path / "counts.bin"
+    CUBE.tofile(raw)
+    path = tmp_path / "scan.h5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset(
+            "counts", CUBE.shape, CUBE.dtype, external=[("counts.bin", 0, CUBE.nbytes)]
+        )
+    cube = read_cube(path, auto_calibrate=False)
+    _replace_with_copy(raw)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cube.read_rows(slice(0, 2))
+    said = _said(caught)
+    assert len(said) == 1 and said[0].startswith(f"{raw}: the file was replaced"), said
+
+
+def test_a_zarr_array_written_anew_in_its_store_is_told(tmp_path):
+    """A zarr store was watched at its top folder only: its array written anew inside it (the
+    folder's own entries unchanged) was not told."""
+    import zarr
+
+    path = tmp_path / "scan.zarr"
+    group = zarr.open_group(str(path), mode="w")
+    group.create_array("counts", data=CUBE, chunks=(8, 8, 256))
+    cube = read_cube(path, auto_calibrate=False)
+    doc = next(
+        p for p in (path / "counts" / "zarr.json", path / "counts" / ".zarray") if p.exists()
+    )
+    _replace_with_copy(doc)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cube.read_rows(slice(0, 2))
+    said = _said(caught)
+    assert len(said) == 1 and said[0].startswith(f"{doc}: the file was replaced"), said
+
+
+def test_a_new_inode_where_inodes_are_made_up_is_no_replacement(tmp_path, monkeypatch):
+    """On FAT/exFAT or CIFS noserverino an unchanged file not held open can get a new inode:
+    it was told "replaced". There only its size and time are compared; elsewhere as before."""
+    from xrf_napari.io import mapped
+
+    path = tmp_path / "scan.npy"
+    np.save(path, CUBE)
+    monkeypatch.setattr(mapped, "_inodes_kept", lambda dev: False)
+    stamp = mapped.FileStamp.of(path)
+    shutil.copy2(path, path.with_name("copy.npy"))  # same bytes and time, another inode
+    os.replace(path.with_name("copy.npy"), path)
+    assert stamp.changed() is None
+    with open(path, "ab") as fh:
+        fh.write(b"x")
+    assert "the file was modified" in (stamp.changed() or "")
+
+    monkeypatch.setattr(mapped, "_inodes_kept", lambda dev: True)
+    stamp = mapped.FileStamp.of(path)
+    _replace_with_copy(path)
+    assert "the file was replaced" in (stamp.changed() or "")
+
+
+def test_mount_keeps_inodes_reads_mountinfo():
+    from xrf_napari.io.mapped import mount_keeps_inodes
+
+    info = (
+        "36 25 8:17 / /media/usb rw,nosuid - vfat /dev/sdb1 rw,fmask=0022\n"
+        "37 25 0:51 / /mnt/share rw,relatime - cifs //srv/x rw,vers=3.0,noserverino\n"
+        "38 25 0:52 / /mnt/other rw,relatime - cifs //srv/y rw,vers=3.0,serverino\n"
+        "39 25 8:2 / / rw,relatime - ext4 /dev/sda2 rw\n"
+    )
+    assert not mount_keeps_inodes(info, os.makedev(8, 17))
+    assert not mount_keeps_inodes(info, os.makedev(0, 51))
+    assert mount_keeps_inodes(info, os.makedev(0, 52))
+    assert mount_keeps_inodes(info, os.makedev(8, 2))
+    assert mount_keeps_inodes(info, os.makedev(9, 9))  # not listed: as before
 
 
 def test_a_missing_decoder_names_its_own_package():

@@ -230,7 +230,9 @@ def read_cube(
         # reader's data_file alone: a project .h5 saved from a ripple scan before 79272fd0 holds
         # that scan's .raw under the key, another file, whose change was told of this scan)
         raw = cube.metadata.get("data_file") if kind == "ripple" else None
-        cube.file_stamp = FileStamp.of(path, st, raw)
+        from .limits import stored_files  # an HDF5 dataset's raw files, a zarr array's document
+
+        cube.file_stamp = FileStamp.of(path, st, raw, *stored_files(cube.data, path))
     return cube
 
 

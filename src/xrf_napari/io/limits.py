@@ -320,20 +320,7 @@ def _check_stored(d, path, opened: str | None) -> None:
     check_filters(d, path)
     holder = holder_path(d, path)
     if d.is_virtual:
-        # one mapping per block or frame: a source file is often named many times, and the
-        # folders it is looked for in are those of the file holding the virtual dataset (HDF5's
-        # rule), not the mapping's: the file opened, or the one an external link leads to
-        folders, seen = [p.parent for p in pair_places(holder)], {".", ""}
-        for vs in d.virtual_sources():
-            name = vs.file_name
-            if name in seen:
-                continue
-            seen.add(name)
-            src = Path(name)
-            places = [src]
-            if not src.is_absolute():  # HDF5 looks beside the file and beside a link's target
-                places = list(dict.fromkeys(folder / name for folder in folders))
-                src = next((p for p in places if p.exists()), places[0])
+        for name, places, src in virtual_sources(d, path):
             if not src.exists():
                 raise CubeReadError(
                     path,
@@ -365,6 +352,61 @@ def _check_stored(d, path, opened: str | None) -> None:
     require_stored(
         int(d.size) * d.dtype.itemsize, int(d.id.get_storage_size()), path, f"dataset '{d.name}'"
     )
+
+
+def virtual_sources(d, path) -> list[tuple[str, list[Path], Path]]:
+    """(name as the mapping gives it, the places HDF5 looks for it, the first of them that
+    exists, else the first) of each source file of virtual dataset d but its own ('.'), once.
+    One mapping per block or frame: a source file is often named many times, and the folders it
+    is looked for in are those of the file holding the virtual dataset (HDF5's rule), not the
+    mapping's: the file opened, or the one an external link leads to."""
+    folders, seen, out = [p.parent for p in pair_places(holder_path(d, path))], {".", ""}, []
+    for vs in d.virtual_sources():
+        name = vs.file_name
+        if name in seen:
+            continue
+        seen.add(name)
+        src = Path(name)
+        places = [src]
+        if not src.is_absolute():  # HDF5 looks beside the file and beside a link's target
+            places = list(dict.fromkeys(folder / name for folder in folders))
+            src = next((p for p in places if p.exists()), places[0])
+        out.append((name, places, src))
+    return out
+
+
+def stored_files(data, path) -> list[Path]:
+    """The files besides `path` whose bytes the cube `data` reads (errors.stores_under's
+    stores), for io.mapped.FileStamp to watch: an HDF5 dataset's external raw files, its
+    virtual sources, the file an external link led to; a zarr array's own metadata document
+    (.zarray, zarr.json). The stamp watched the opened file (or a zarr store's top folder)
+    alone: a scan whose raw data file was exported over, or a zarr array written anew inside
+    its store, was not told. A zarr chunk rewritten in place is still not seen (a stat a chunk)."""
+    import sys
+
+    from ..errors import stores_under
+
+    h5py, out = sys.modules.get("h5py"), []
+    for store in stores_under(data):
+        try:
+            if h5py is not None and (
+                isinstance(store, h5py.Dataset) or type(store).__name__ == "ExternalDataset"
+            ):
+                out.append(holder_path(store, path))
+                if store.is_virtual:
+                    out += [src for _name, _places, src in virtual_sources(store, path)]
+                elif store.external:
+                    out += [src for _n, src, _o, _s in external_segments(store, path)]
+                continue
+            root = getattr(getattr(store, "store", None), "root", None)  # zarr 3's LocalStore
+            if root is None:  # zarr 2's DirectoryStore
+                root = getattr(getattr(store, "store", None), "path", None)
+            if isinstance(root, (str, os.PathLike)) and isinstance(store.path, str):
+                docs = [Path(root) / store.path / doc for doc in ("zarr.json", ".zarray")]
+                out += [doc for doc in docs if doc.is_file()][:1]
+        except (AttributeError, OSError, ValueError, RuntimeError, TypeError):
+            continue  # a store that cannot tell: its file is watched as it was
+    return list(dict.fromkeys(p for p in out if Path(p) != Path(path)))
 
 
 def holder_path(d, path) -> Path:

@@ -31,6 +31,7 @@ the cube reads the scan it opened and never shrinks. `FileStamp` tells the user 
 
 from __future__ import annotations
 
+import functools
 import mmap
 import os
 import threading
@@ -228,9 +229,14 @@ class FileStamp:
         ripple header's .raw), or None where one cannot be looked at."""
         try:
             files = [(path, st or os.stat(path))]
-            files += [(p, os.stat(p)) for p in more if p and Path(p) != Path(path)]
         except (OSError, ValueError):
             return None
+        for p in more:
+            if p and all(Path(p) != Path(q) for q, _st in files):
+                try:
+                    files.append((p, os.stat(p)))
+                except (OSError, ValueError):  # not looked at: the others are watched still
+                    continue
         return cls(files)
 
     def changed(self) -> str | None:
@@ -250,7 +256,7 @@ class FileStamp:
                 break
             except (OSError, ValueError):
                 continue
-            if now[:2] != was[:2]:
+            if now[0] != was[0] or (now[1] != was[1] and _inodes_kept(was[0])):
                 news = (
                     f"{path}: the file was replaced since the scan was opened (another file now "
                     "has its name: an export or copy over it?): napari shows, and the docks "
@@ -258,7 +264,7 @@ class FileStamp:
                     "file again to see the new one"
                 )
                 break
-            if now != was:
+            if now[2:] != was[2:]:  # (a new inode alone, where inodes are made up: no news)
                 how = (
                     f"from {was[2]:,} to {now[2]:,} bytes"
                     if now[2] != was[2]
@@ -289,6 +295,41 @@ _SHARED_LOCK = threading.Lock()
 #: (files, as they were) -> their _Told, while a stamp of them lives (weakly: a closed scan's
 #: stamp frees it; a file written anew has another identity, so another flag)
 _TOLD_FLAGS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+#: File systems that make a file's inode number up as it is looked up rather than keep it:
+#: FAT's (Linux's vfat and exfat number a file anew once it is not held open) and CIFS mounted
+#: noserverino (the client numbers the files itself). A new inode there is no new file: a scan
+#: on a USB stick or such a share was told "replaced" though nothing had touched it.
+MADE_UP_INODES = frozenset({"vfat", "msdos", "exfat", "fat", "umsdos"})
+
+
+@functools.lru_cache(maxsize=32)
+def _inodes_kept(dev: int) -> bool:
+    """Whether the file system on device `dev` keeps its files' inode numbers (mount_keeps_inodes
+    of /proc/self/mountinfo); True where that cannot be looked at (not Linux), as before."""
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
+            return mount_keeps_inodes(fh.read(), dev)
+    except (OSError, ValueError):
+        return True
+
+
+def mount_keeps_inodes(mountinfo: str, dev: int) -> bool:
+    """False where the mount of device `dev` in `mountinfo` (/proc/self/mountinfo's text) is a
+    file system of made-up inode numbers (MADE_UP_INODES, or cifs/smb3 with noserverino)."""
+    if not hasattr(os, "major"):
+        return True
+    want = f"{os.major(dev)}:{os.minor(dev)}"
+    for line in mountinfo.splitlines():
+        fields, sep, tail = line.partition(" - ")
+        if not sep or fields.split()[2:3] != [want]:
+            continue
+        fstype, *rest = tail.split()
+        options = set(",".join(rest[1:2] + fields.split()[5:6]).split(","))
+        if fstype in MADE_UP_INODES or (fstype in ("cifs", "smb3") and "noserverino" in options):
+            return False
+    return True
 
 
 def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
