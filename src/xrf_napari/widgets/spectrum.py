@@ -183,8 +183,10 @@ class SpectrumWidget(CubeDock):
         lay.addLayout(fam_row)
         lay.addWidget(self.element_list)
         lay.addWidget(self.suggested_label)
-        lay.addWidget(self.job)
-        lay.addLayout(buttons)
+        # the status line, progress, Mean spectrum / Cancel and Export CSV stay in view below the
+        # body, as the job docks' do: with the five docks open at 1920 x 1080 they sat 56-163 px
+        # below its fold, and a survey under way showed an empty plot and no sign of work
+        self.pin_below(self.job, buttons)
 
         self.region_button.clicked.connect(self.region_spectrum)
         self.region_combo.layer_changed.connect(self._follow_region_button)

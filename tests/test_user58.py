@@ -1,0 +1,28 @@
+"""What a new user meets (session 58): README, the user guide, the demo, first use of napari."""
+
+from _dock_layout import assert_in_view, settle
+from _napari_helpers import open_cube, wait_idle, write_painted_cube
+
+
+def test_spectrum_run_row_and_export_stay_in_view_in_a_short_dock(
+    make_napari_viewer, tmp_path, qtbot
+):
+    """With the five docks open on a 1920 x 1080 screen, as the user guide shows them, the
+    Spectrum dock (574 px) showed its body down to 572 px and its Mean spectrum / Cancel row at
+    628-653 px, its status line at 686-703 and Export CSV... at 710-735: while the scan was
+    surveyed the user saw an empty plot and no sign of work, and the guide's "every panel keeps
+    its Run and Save buttons in view" did not hold. They are pinned below the body now; a short
+    window (the Spectrum dock alone, 560 px tall) shows the same cheaply."""
+    viewer = make_napari_viewer(show=True)
+    open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+    window = viewer.window._qt_window
+    dock, spectrum = viewer.window.add_plugin_dock_widget("xrf-napari", "Spectrum")
+    window.resize(1280, 560)
+    settle()
+    assert dock.height() < 560
+    panel = spectrum.job
+    shown = (panel.run_button, panel.cancel_button, panel.status, spectrum.export_button)
+    assert_in_view(dock, shown, "in a short dock")
+    assert panel.status.text()  # "Reading the cube..." (or how the survey ended) is seen
+    assert spectrum.canvas.height() >= 180  # the plot keeps its minimum height
+    wait_idle(qtbot, panel)
