@@ -26,7 +26,8 @@ def configure(parser) -> None:
         "--output",
         "-o",
         required=True,
-        help="output image, .png or .tif/.tiff (an existing file is replaced)",
+        help="output image, .png or .tif/.tiff (an image there is replaced; a scan or any other "
+        "file there is refused)",
     )
     # the user's tube over the file's for the notes, as quicklook's and pigments' --anode
     add_scan_options(
@@ -176,6 +177,14 @@ def run(args) -> int:
         inputs=[args.input, args.weights, args.embedder_weights],
         option="--output",
     )
+    from ..analysis.export import not_a_picture
+
+    why = not_a_picture(out)  # a scan or a file of another kind there is never replaced
+    if why:
+        raise ValueError(
+            f"--output {out}: the file exists and {why}: recolour replaces only an image there "
+            "(an earlier output); choose another output name"
+        )
 
     from ..analysis.embed import load_embedder
     from ..analysis.recolour import (

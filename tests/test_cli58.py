@@ -1,0 +1,64 @@
+"""Session 58, cli58: the commands (xrf-napari, xrf-napari-train), their core and scripts/."""
+
+import numpy as np
+import pytest
+from test_uncal56 import no_models  # noqa: F401  (a fixture: loading a model fails the test)
+
+
+@pytest.fixture
+def scan(tmp_path):
+    """A calibrated project HDF5 scan (8 x 8 px) in tmp_path."""
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    return write_cube(tmp_path / "scan.h5", np.ones((8, 8, 512), np.uint16), Calibration(0, 0.05))
+
+
+def test_recolour_never_replaces_a_scan_or_a_file_that_is_no_image(
+    scan,
+    tmp_path,
+    no_models,  # noqa: F811
+    capsys,
+):
+    """`recolour -o other.tif` replaced a TIFF datacube (a scan named by mistake) with the
+    recoloured image of another scan, and `-o notes.png` a file that was no image: both are
+    refused before any model loads, the file left as it was."""
+    import tifffile
+
+    from xrf_napari.cli.main import main
+
+    cube = tmp_path / "other.tif"
+    tifffile.imwrite(cube, np.arange(64 * 36, dtype=np.uint16).reshape(64, 6, 6))
+    notes = tmp_path / "notes.png"
+    notes.write_text("not a picture", encoding="utf-8")
+    for out, why in (
+        (cube, "it holds a spectral datacube (a TIFF of 64 pages), a scan"),
+        (notes, "it is not an image (it cannot be read as one)"),
+    ):
+        before = out.read_bytes()
+        argv = ["recolour", str(scan), "-o", str(out), "--device", "cpu", "--no-progress"]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert f"error: --output {out}: the file exists and {why}: recolour replaces only " in err
+        assert out.read_bytes() == before
+
+
+def test_a_picture_there_is_replaced_as_before(tmp_path):
+    """An earlier output (xrf-napari's PNG or TIFF), or any one picture, may be replaced: only a
+    scan, an image stack or a file that is no image is refused (export.not_a_picture)."""
+    import tifffile
+
+    from xrf_napari.analysis.export import not_a_picture, write_image
+
+    rgb = np.zeros((4, 5, 3), np.uint8)
+    for name in ("earlier.png", "earlier.tif"):
+        assert not_a_picture(write_image(tmp_path / name, rgb, "the recoloured image")) is None
+    tifffile.imwrite(tmp_path / "grey.tif", np.zeros((4, 5), np.uint16))
+    assert not_a_picture(tmp_path / "grey.tif") is None
+    assert not_a_picture(tmp_path / "absent.png") is None
+    (tmp_path / "empty.png").touch()
+    assert not_a_picture(tmp_path / "empty.png") is None
+    tifffile.imwrite(tmp_path / "maps.tif", np.zeros((5, 4, 5), np.float32))
+    assert not_a_picture(tmp_path / "maps.tif") == (
+        "it holds an image stack (a TIFF of 5 pages), not one picture"
+    )
