@@ -62,3 +62,19 @@ def test_a_picture_there_is_replaced_as_before(tmp_path):
     assert not_a_picture(tmp_path / "maps.tif") == (
         "it holds an image stack (a TIFF of 5 pages), not one picture"
     )
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [("[NaN]", "a list"), ('["x"]', "a list"), ('"x"', "a string"), ("null", "null")],
+)
+def test_a_config_that_is_no_object_is_said_so(text, kind, tmp_path):
+    """read_config('[NaN]') said "[0] is NaN: a config's numbers must be finite", of a file that
+    holds no settings at all: it is no JSON object, and is told so first."""
+    from xrf_napari.training.common import read_config
+
+    path = tmp_path / "c.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError) as err:
+        read_config(path)
+    assert str(err.value) == f"--config {path}: must be a JSON object of settings, not {kind}"

@@ -204,16 +204,31 @@ def read_config(path):
         config = json.loads(text, parse_float=_config_number, parse_constant=_config_constant)
     except ValueError as exc:
         raise ValueError(f"--config {path}: not valid JSON: {exc}") from exc
+    if not isinstance(config, dict):  # '[NaN]' was told "[0] is NaN", of no settings at all
+        raise ValueError(
+            f"--config {path}: must be a JSON object of settings, not {_json_kind(config)}"
+        )
     found = _non_finite(config)
     if found:  # read as inf or nan, the refusals named "inf", which the file does not hold
         key, written = found
-        if not key:  # the file holds that constant alone: it said "--config c.json:  is NaN"
-            raise ValueError(f"--config {path}: must be a JSON object of settings, not {written}")
         raise ValueError(
             f"--config {path}: {key} is {written}: a config's numbers must be finite (JSON has "
             "no Infinity or NaN; leave the key out for its default)"
         )
     return config
+
+
+def _json_kind(value) -> str:
+    """What a config file holds at its top level where an object of settings belongs, as the
+    file has it: "a list", "a string", "null", "true", a number as written (NaN, -Infinity)."""
+    written = getattr(value, "written", None)
+    if written is not None:
+        return written
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    return json.dumps(value)  # null, true, false, a number
 
 
 class _Overflowed(float):
