@@ -78,3 +78,28 @@ def test_a_config_that_is_no_object_is_said_so(text, kind, tmp_path):
     with pytest.raises(ValueError) as err:
         read_config(path)
     assert str(err.value) == f"--config {path}: must be a JSON object of settings, not {kind}"
+
+
+@pytest.mark.parametrize(
+    "written, said",
+    [
+        ('"offset": Infinity, "gain": 0.01', "offset=Infinity, gain=0.01"),
+        ('"offset": 0, "gain": -Infinity', "offset=0, gain=-Infinity"),
+        ('"offset": 0, "gain": 1e999', "offset=0, gain=1e999 (too large for a number)"),
+    ],
+)
+def test_a_sidecar_infinity_is_named_as_written(written, said, tmp_path):
+    """A calibration sidecar's "offset": Infinity was set aside with "invalid calibration
+    (offset=inf, ...)", a value the file does not hold."""
+    import tifffile
+
+    from xrf_napari.io import read_cube
+
+    path = tmp_path / "scan.tif"
+    tifffile.imwrite(path, np.ones((64, 6, 6), np.uint16))
+    (tmp_path / "scan.json").write_text("{" + written + "}", encoding="utf-8")
+    with pytest.warns(UserWarning) as caught:
+        read_cube(path, auto_calibrate=False)
+    told = " ".join(str(w.message) for w in caught)
+    assert f"invalid calibration ({said}): " in told, told
+    assert "=inf" not in told and "=-inf" not in told, told

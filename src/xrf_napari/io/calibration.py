@@ -49,12 +49,40 @@ def sidecar_json(path) -> dict | None:
     from .limits import read_bounded
 
     try:
-        meta = json.loads(read_bounded(side, 2**20, "calibration sidecar").decode("utf-8"))
+        meta = json.loads(
+            read_bounded(side, 2**20, "calibration sidecar").decode("utf-8"),
+            parse_float=_as_written,
+            parse_constant=_as_written,
+        )
     except (OSError, ValueError, RecursionError) as exc:
         raise CubeReadError(side, f"the calibration sidecar is not valid JSON ({exc})") from exc
     if not isinstance(meta, dict):
         raise CubeReadError(side, "the calibration sidecar must hold a JSON object")
     return meta
+
+
+class _Written(float):
+    """A sidecar's number that is no finite float (Infinity, -Infinity, NaN, which json reads
+    though JSON has none, or 1e999, read as inf), shown as the file has it: the set-aside
+    warning said "offset=inf" of a file that holds "offset": Infinity."""
+
+    written: str
+
+    def __repr__(self) -> str:
+        if self.written.lstrip("-") in ("Infinity", "NaN"):
+            return self.written
+        return f"{self.written} (too large for a number)"
+
+
+def _as_written(text: str) -> float:
+    """json's parse_float and parse_constant for a sidecar: float(text), kept as written
+    (_Written) where it is not finite."""
+    value = float(text)
+    if np.isfinite(value):
+        return value
+    kept = _Written(value)
+    kept.written = text
+    return kept
 
 
 _CAL_KEYS = {"offset", "gain", "quadratic", "units", "energy_units", "calibration_source", "source"}
