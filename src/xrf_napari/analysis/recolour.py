@@ -444,6 +444,7 @@ def _iter_recolour(
     ood = check_scan(cube, embedder_weights, str(rec.device), anode=anode)
     h, w = cube.shape[:2]
     n = h * w
+    yield 0, 2 * n  # a point to stop at after the check (0.5-1 s; the dock's Cancel waited)
     # Line features come from the same pass for every model: those that read them get them, and
     # they say where the lines fix the colour (analysis/ambiguity.py) whatever the model.
     reads = rec.features()

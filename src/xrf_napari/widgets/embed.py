@@ -26,7 +26,7 @@ from ._common import (
     scan_tube,
 )
 from ._dialogs import ask_save_path, suggested_path, weights_row
-from ._jobs import preload_labels_imports, report_error
+from ._jobs import import_torch_steps, preload_labels_imports, report_error
 from ._layers import (
     counts_after,
     cube_display_name,
@@ -70,7 +70,13 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True, a
     from ..analysis.ood import check_scan
 
     yield "Checking the scan against the embedder's training data\u2026"
-    ood = check_scan(cube, weights, str(load_embedder(weights, device).device), anode=anode)
+    # torch's import, the embedder's load and the check, each with a point to stop at after it
+    # (a step that reads no stop held a Cancel, or a closed dock, until the embedding began)
+    yield from import_torch_steps()
+    loaded_on = str(load_embedder(weights, device).device)
+    yield None
+    ood = check_scan(cube, weights, loaded_on, anode=anode)
+    yield None
     pool, note = pooling.decide(cube, pool_low_counts)
     latent = yield from iter_embed(cube, weights=weights, device=device, pool=pool)
     rgb = latent_to_rgb(latent)

@@ -29,7 +29,7 @@ from ._common import (
     scan_tube,
 )
 from ._dialogs import weights_row
-from ._jobs import preload_labels_imports, report_error
+from ._jobs import import_torch_steps, preload_labels_imports, report_error
 from ._layers import (
     MASK_KEY,
     cube_display_name,
@@ -91,8 +91,7 @@ def iter_dock_recolour(cube, **kwargs):
     from ..analysis.recolour import TilingMemoryError, iter_recolour, load_recolouriser
 
     device = kwargs.get("device", "auto")
-    import torch  # noqa: F401 (the longest step of a first run)
-
+    yield from import_torch_steps()  # the longest step of a first run, with points to stop at
     yield None  # a point to stop at (JobPanel's stop flag); no report
     load_recolouriser(kwargs.get("weights"), device)
     yield None

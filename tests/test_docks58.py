@@ -1,0 +1,72 @@
+"""Session 58's dock fixes: a first run's torch import and model load read a stop, a survey is
+handed over only to a dock still open, a sentence held for a busy Spectrum dock stays with its
+scan, one refusal told per reason, and Make maps pressed while its survey was being cancelled."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import types
+
+import pytest
+
+pytest.importorskip("napari")
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+def _torch_pending(monkeypatch) -> threading.Event:
+    """torch's import (the dock jobs' import_torch_steps) still running until the Event is set."""
+    from xrf_napari.widgets import _jobs
+
+    if "torch" not in sys.modules:  # its real first import (2-5 s) is no part of the tests
+        monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
+    pending = threading.Event()
+    monkeypatch.setattr(_jobs, "_importing_torch", lambda: pending, raising=False)
+    return pending
+
+
+def test_a_first_recolour_stops_while_torch_is_imported(monkeypatch):
+    """Recolour's first step imported torch in the job's thread, which read no stop until the
+    import was over: Cancel 0.9 s after a first Run ended the job 4.3 s later (two busy
+    cores). The import now runs on a thread of its own, the job stepping meanwhile: stopped
+    there, it loads no model."""
+    import xrf_napari.analysis.recolour as recolour_mod
+    from xrf_napari.widgets.recolour import iter_dock_recolour
+
+    _torch_pending(monkeypatch)
+    loaded = []
+    monkeypatch.setattr(recolour_mod, "load_recolouriser", lambda *a: loaded.append(a))
+    steps = iter_dock_recolour(None, weights="u", embedder_weights="e", device="cpu")
+    assert [next(steps), next(steps)] == [None, None]  # the import still running
+    steps.close()  # superqt's stop at that step
+    assert loaded == []
+
+
+def test_embed_can_stop_between_its_model_load_and_its_check_of_the_scan(monkeypatch):
+    """Embed & cluster's first step imported torch, loaded the embedder and checked the scan
+    against its training data with no point to stop at: Cancel 1.7 s after a first Run ended
+    the job 6.2 s later, 0.3 s after a later Run 0.55 s later. Each is a step of its own."""
+    import xrf_napari.analysis.embed as embed_mod
+    import xrf_napari.analysis.ood as ood_mod
+    from xrf_napari.widgets.embed import _embed_cluster_job
+
+    pending = _torch_pending(monkeypatch)
+    done = []
+    monkeypatch.setattr(
+        embed_mod,
+        "load_embedder",
+        lambda *a: done.append("load") or types.SimpleNamespace(device="cpu"),
+    )
+    monkeypatch.setattr(ood_mod, "check_scan", lambda *a, **k: done.append("check"))
+    steps = _embed_cluster_job(None, "w", "cpu", None)
+    assert isinstance(next(steps), str)  # its stage's name
+    assert next(steps) is None and done == []  # torch still being imported
+    pending.set()
+    assert next(steps) is None and done == ["load"]  # stopped here, the scan is not checked
+    steps.close()
+    assert done == ["load"]
