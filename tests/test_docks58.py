@@ -70,3 +70,29 @@ def test_embed_can_stop_between_its_model_load_and_its_check_of_the_scan(monkeyp
     assert next(steps) is None and done == ["load"]  # stopped here, the scan is not checked
     steps.close()
     assert done == ["load"]
+
+
+def test_a_survey_is_handed_only_to_a_dock_still_open_after_the_turn(qtbot, monkeypatch):
+    """Docks closed in one go (Spectrum, then Elemental maps): the survey Spectrum's dock ran
+    was handed at once to Elemental maps, which started it only to stop it as it closed. It is
+    handed over at the event loop's next turn, to the docks open then."""
+    from qtpy.QtCore import QCoreApplication
+    from test_survey44 import _panel, _Scan
+
+    from xrf_napari.widgets._common import _SurveyHub
+
+    hub, scan, results = _SurveyHub(), _Scan(), []
+    closing, still_open = [], []
+
+    def closing_dock(cube):
+        closing.append(cube)
+
+    hub.orphaned.connect(closing_dock)
+    hub.orphaned.connect(still_open.append)
+    closed = _panel(monkeypatch, results)
+    assert hub.start(scan, closed, "Reading the cube\u2026")
+    hub.abandon(closed)
+    hub.orphaned.disconnect(closing_dock)  # the next dock closed in the same turn
+    assert closing == [] and still_open == []
+    QCoreApplication.processEvents()
+    assert closing == [] and still_open == [scan]

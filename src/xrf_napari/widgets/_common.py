@@ -436,12 +436,28 @@ class _SurveyHub(QObject):
 
     def abandon(self, panel: JobPanel) -> None:
         """`panel`'s dock was closed: forget the surveys it ran (its job is being stopped) and let
-        the docks still showing their cubes run them again (`orphaned`)."""
+        the docks still showing their cubes run them again (`orphaned`), at the event loop's next
+        turn: docks closed in one go (Spectrum, then Elemental maps) handed the survey to the
+        next one closing, which started it only to stop it at once."""
+        orphans = []
         for key in [k for k, entry in self._running.items() if entry[0] is panel]:
             self._unhook(key)
-            cube = self._running.pop(key)[3]()
-            if cube is not None and key not in self._done:
-                self.orphaned.emit(cube)
+            ref = self._running.pop(key)[3]
+            if ref() is not None and key not in self._done:
+                orphans.append(ref)
+        if orphans:
+            QTimer.singleShot(0, lambda: self._hand_over(orphans))
+
+    def _hand_over(self, refs) -> None:
+        """abandon's surveys to the docks open now (weak references: a scan closed meanwhile
+        is not kept), unless one already runs or ended."""
+        for ref in refs:
+            cube = ref()
+            if cube is not None and id(cube) not in self._done and id(cube) not in self._running:
+                try:
+                    self.orphaned.emit(cube)
+                except RuntimeError:  # the interpreter's exit deleted the hub first
+                    return
 
     def _unhook(self, key) -> None:
         if key not in self._running:
