@@ -9,6 +9,7 @@ import threading
 import types
 
 import pytest
+from _napari_helpers import open_cube, wait_idle, write_painted_cube
 
 pytest.importorskip("napari")
 
@@ -96,3 +97,43 @@ def test_a_survey_is_handed_only_to_a_dock_still_open_after_the_turn(qtbot, monk
     assert closing == [] and still_open == []
     QCoreApplication.processEvents()
     assert closing == [] and still_open == [scan]
+
+
+def test_a_sentence_held_for_a_busy_spectrum_dock_stays_with_its_scan(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """A stroke on the clusters took curves off the Spectrum plot while the Spectrum dock ran a
+    job; its sentence ("The curves of clusters 1, 2 were taken off the plot ...") waited for the
+    job's end, and was dropped where the dock showed another scan then: back on the painted
+    scan, nothing said where its curves had gone. It is that scan's line now."""
+    from _napari_helpers import held_job
+    from test_docks52 import _embed_run_beside_spectrum
+
+    from xrf_napari.widgets._layers import layer_cube
+
+    viewer, embed, spectrum = _embed_run_beside_spectrum(
+        make_napari_viewer, qtbot, tmp_path, monkeypatch
+    )
+    painted = spectrum.current_layer()
+    gate = threading.Event()
+    try:
+        spectrum.start_job(
+            held_job(gate),
+            cube=spectrum.current_cube(),
+            on_result=lambda _: None,
+            keep=False,
+            description="Held\u2026",
+        )
+        embed.labels_layer.brush_size = 1
+        embed.labels_layer.paint((1, 1), 2, refresh=True)  # a pixel of cluster 1 made cluster 2
+        assert "cluster 1" not in spectrum.curves
+        other = open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))[-1]
+        spectrum.cube_combo.set_layer(other)  # (opened, it is shown already)
+        assert spectrum.current_cube() is not layer_cube(painted)
+    finally:
+        gate.set()
+        wait_idle(qtbot, spectrum.job)
+    wait_idle(qtbot, spectrum.job)  # the other scan's survey
+    spectrum.cube_combo.set_layer(painted)
+    said = spectrum.job.status.text()
+    assert "The curves of clusters 1, 2 were taken off the plot" in said, said

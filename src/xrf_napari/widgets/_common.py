@@ -619,8 +619,8 @@ class CubeDock(QWidget):
         #: [(weak reference to the scan, its layers, the status line's sentence of them, [(weak
         #: reference to a layer it names, the name it says)])]: say_while_shown
         self._said_of_layers: list[tuple[weakref.ref, tuple, str, list]] = []
-        #: [(weak reference to the scan, its layers, a sentence)] another dock gave while a job
-        #: of this one ran: said once it ends (say_when_idle)
+        #: [(weak reference to the scan, weak references to its layers, a sentence)] another
+        #: dock gave while a job of this one ran: said once it ends (say_when_idle)
         self._said_when_idle: list[tuple[weakref.ref, tuple, str]] = []
         self.cube_combo = CubeLayerCombo(napari_viewer)
         self.job = JobPanel(run_text, viewer=napari_viewer)  # its window tracks the jobs
@@ -1455,20 +1455,30 @@ class CubeDock(QWidget):
             self.job.status.setText(sentence)
             self.say_while_shown(cube, layers, sentence)
             return
-        # the latest of a scan replaces the one before, as on the line
+        # the latest of a scan replaces the one before, as on the line; its layers held weakly
+        # (one deleted meanwhile is let go, not kept with its pixels until the job ends)
         held = [entry for entry in self._said_when_idle if entry[0]() is not cube]
-        self._said_when_idle = [*held, (weakref.ref(cube), tuple(layers), sentence)]
+        refs = tuple(weakref.ref(ly) for ly in layers if ly is not None)
+        self._said_when_idle = [*held, (weakref.ref(cube), refs, sentence)]
 
     def _say_held_sentences(self) -> None:
-        """In _job_ended: what say_when_idle held while the job ran, of the scan shown and of
-        layers still in the viewer, after the job's last words."""
+        """In _job_ended: what say_when_idle held while the job ran, of layers still in the
+        viewer, after the job's last words: on the line of its scan, shown now or kept for it
+        (said as it is chosen again). It was dropped where the dock showed another scan as the
+        job ended, and nothing said why the curves had gone once the user came back."""
         held, self._said_when_idle = self._said_when_idle, []
-        for of, layers, sentence in held:
+        for of, refs, sentence in held:
+            cube = of()
+            layers = [ly for ly in (ref() for ref in refs) if ly is not None]
             layers = [ly for ly in layers if ly in self._viewer.layers]
-            if of() is None or of() is not self._cube or not layers:
+            if cube is None or not layers or not self._cube_is_open(cube):
                 continue
-            self.job.status.setText(f"{self.job.status.text()} {sentence}".strip())
-            self.say_while_shown(self._cube, layers, sentence)
+            if cube is self._cube:
+                self.job.status.setText(f"{self.job.status.text()} {sentence}".strip())
+            else:
+                text, value, maximum = self.recall(cube, "status") or ("", 0, 1)
+                self.remember(cube, "status", (f"{text} {sentence}".strip(), value, maximum))
+            self.say_while_shown(cube, layers, sentence)
 
     def unsay(self, cube, which) -> None:
         """The sentences say_while_shown keeps of `cube` for which `which(sentence)` is true
