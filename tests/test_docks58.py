@@ -137,3 +137,24 @@ def test_a_sentence_held_for_a_busy_spectrum_dock_stays_with_its_scan(
     spectrum.cube_combo.set_layer(painted)
     said = spectrum.job.status.text()
     assert "The curves of clusters 1, 2 were taken off the plot" in said, said
+
+
+def test_a_refusal_after_a_wait_is_told_once_per_reason():
+    """Run pressed in several docks while a scan's calibration was fitted: the first dock's
+    refusal as the wait ended was a notification, the others' only their lines (session 57),
+    whatever their reason: one of a dock's own was not told. One notification per reason; the
+    scan's own failure (no calibration), worded by each dock its own way, still once."""
+    import numpy as np
+
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.energy import Calibration
+    from xrf_napari.widgets._common import _told_after_wait
+
+    data = np.ones((2, 3, 8), np.uint16)
+    calibrated = cube_from_array(data, Calibration.canonical())
+    assert not _told_after_wait(calibrated, "Elemental maps: s: where no element has a line")
+    assert not _told_after_wait(calibrated, "Recolour: s: wholly off the models' energy grid")
+    assert _told_after_wait(calibrated, "Embed & cluster: s: wholly off the models' energy grid")
+    bare = cube_from_array(data)  # no calibration
+    assert not _told_after_wait(bare, "Elemental maps: s: no energy calibration, ... found")
+    assert _told_after_wait(bare, "Recolour: s: no energy calibration, ... read by the models")

@@ -97,25 +97,45 @@ class _Waiting:
     action: Callable[[], object]
     what: str
     needs_survey: bool
+    #: pressed while the survey it waits for was being stopped (Cancel): that survey's end
+    #: runs it again, rather than dropping the action (defer_until_surveyed)
+    after_stop: bool = False
 
 
-#: id(scan) -> a weak reference to it, for the scans whose refusal a waiting action already
-#: told in a notification as its wait ended (_told_after_wait)
-_REFUSED_AFTER_WAIT: dict[int, weakref.ref] = {}
+#: (id(scan), what the refusal is of: _refusal_kind) -> a weak reference to the scan, for the
+#: refusals a waiting action already told in a notification as its wait ended (_told_after_wait)
+_REFUSED_AFTER_WAIT: dict[tuple[int, str], weakref.ref] = {}
 
 
-def _told_after_wait(cube) -> bool:
+def _refusal_kind(cube, why: str) -> str:
+    """What a dock's refusal `why` of `cube` is of: the scan's own failure, which every dock
+    refuses in words of its own (its file failed reading; no calibration: "cannot be found",
+    "... read by the models"), or else the dock's reason itself, less the dock's name."""
+    from ..energy import uncalibrated_refusal
+
+    if read_failed(cube):
+        return "reading the file failed"
+    if uncalibrated_refusal(cube):
+        return "no energy calibration"
+    return why.partition(": ")[2] or why
+
+
+def _told_after_wait(cube, why: str = "") -> bool:
     """True when a dock's action that waited for `cube`'s calibration was already refused with a
-    notification as the wait ended; else notes that this one tells it. Run pressed in Elemental
-    maps, Recolour and Embed & cluster while the calibration was fitted, the fit then refused:
-    three error notifications of the one failure (with the reader's own); the first dock's is
-    enough, the others' lines say theirs."""
-    ref = _REFUSED_AFTER_WAIT.get(id(cube))
+    notification, for what `why` refuses (_refusal_kind), as the wait ended; else notes that
+    this one tells it. Run pressed in Elemental maps, Recolour and Embed & cluster while the
+    calibration was fitted, the fit then refused: three error notifications of the one failure
+    (with the reader's own); the first dock's is enough, the others' lines say theirs. A reason
+    of the dock's own (Recolour's: an axis calibrated off the models' grid) is told: keyed per
+    scan, it was said only on the line of a dock maybe in a hidden tab, after another dock's
+    refusal of another reason."""
+    key = (id(cube), _refusal_kind(cube, why))
+    ref = _REFUSED_AFTER_WAIT.get(key)
     if ref is not None and ref() is cube:
         return True
-    for key in [k for k, r in _REFUSED_AFTER_WAIT.items() if r() is None]:
-        del _REFUSED_AFTER_WAIT[key]
-    _REFUSED_AFTER_WAIT[id(cube)] = weakref.ref(cube)
+    for old in [k for k, r in _REFUSED_AFTER_WAIT.items() if r() is None]:
+        del _REFUSED_AFTER_WAIT[old]
+    _REFUSED_AFTER_WAIT[key] = weakref.ref(cube)
     return False
 
 
@@ -1181,7 +1201,7 @@ class CubeDock(QWidget):
         from ._jobs import report_error
 
         why = self.scan_refusal(cube)
-        if why and self._starting_deferred and _told_after_wait(cube):
+        if why and self._starting_deferred and _told_after_wait(cube, why):
             self.job.refused(why)  # the line alone: another dock's waiting action told it
         elif why:
             self.job.refused(report_error(ValueError(why)))
