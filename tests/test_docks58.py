@@ -9,7 +9,7 @@ import threading
 import types
 
 import pytest
-from _napari_helpers import open_cube, wait_idle, write_painted_cube
+from _napari_helpers import open_cube, survey_held_for, wait_idle, write_painted_cube
 
 pytest.importorskip("napari")
 
@@ -158,3 +158,37 @@ def test_a_refusal_after_a_wait_is_told_once_per_reason():
     bare = cube_from_array(data)  # no calibration
     assert not _told_after_wait(bare, "Elemental maps: s: no energy calibration, ... found")
     assert _told_after_wait(bare, "Recolour: s: no energy calibration, ... read by the models")
+
+
+def test_make_maps_pressed_while_its_survey_is_cancelled_starts_after(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Make maps pressed while the dock's own survey said "Cancelling...": it ended "Make maps
+    was not started: the element survey stopped or failed; press it again", the press lost.
+    The line says it waits for the cancelled survey; then the scan is surveyed again and the
+    maps are made."""
+    import numpy as np
+    from _napari_helpers import stand_in_maps_job
+
+    import xrf_napari.widgets.maps as maps_mod
+
+    monkeypatch.setattr(
+        maps_mod, "_maps_job", stand_in_maps_job(lambda h, w, s: {x: np.ones((h, w)) for x in s})
+    )
+    viewer = make_napari_viewer()
+    maps = maps_mod.ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(maps)
+    with survey_held_for(monkeypatch, "a") as gate:
+        open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+        qtbot.waitUntil(lambda: maps.job.is_running, timeout=10000)
+        maps.set_checked_elements(["Fe"])
+        maps.job.cancel_button.click()
+        assert maps.job.status.text() == "Cancelling\u2026"
+        assert maps.run() is None  # waits
+        assert "Waiting for the cancelled element survey" in maps.job.status.text()
+        gate.set()
+        qtbot.waitUntil(
+            lambda: any(ly.name.startswith("Fe") for ly in viewer.layers), timeout=20000
+        )
+    wait_idle(qtbot, maps.job)
+    assert "was not started" not in maps.job.status.text(), maps.job.status.text()

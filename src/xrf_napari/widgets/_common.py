@@ -384,6 +384,11 @@ class _SurveyHub(QObject):
     def is_running(self, cube) -> bool:
         return id(cube) in self._running
 
+    def is_stopping(self, cube) -> bool:
+        """`cube`'s survey runs, asked to stop (its dock's Cancel): it ends at its next step."""
+        entry = self._running.get(id(cube))
+        return entry is not None and entry[0].is_stopping
+
     def start(self, cube, panel: JobPanel, description: str, name=None) -> bool:
         """Survey the cube in `panel` unless known or already running; False if `panel` is busy.
         In the pass pool: a survey is a short first look the docks wait on, and queued behind
@@ -1700,11 +1705,19 @@ class CubeDock(QWidget):
         self.request_survey()
         if SURVEYS.get(cube) is not None:
             return False
-        self._deferred = _Waiting(cube, action, what, needs_survey=True)
+        # pressed after the survey's Cancel, as it ends: that survey's end starts another
+        # (_survey_stopped). It ended "was not started: ... press it again", the press lost
+        stopping = SURVEYS.is_stopping(cube)
+        self._deferred = _Waiting(cube, action, what, needs_survey=True, after_stop=stopping)
         if read_failed(cube):  # no survey comes: dropped, saying why
             self._start_deferred()
             return True
-        if not self.job.is_running:  # else the survey's own progress shows in this panel
+        if stopping:
+            self.job.status.setText(
+                f"Waiting for the cancelled element survey to end\u2026 {what} then surveys the "
+                "scan again and starts once its elements are shown."
+            )
+        elif not self.job.is_running:  # else the survey's own progress shows in this panel
             self.job.status.setText(
                 f"Finding the scan's elements\u2026 {what} starts once they are shown."
             )
@@ -1830,6 +1843,16 @@ class CubeDock(QWidget):
         waits_here = deferred is not None and deferred.needs_survey and deferred.cube is cube
         if waits_here and read_failed(cube):
             self._start_deferred()  # drops it, saying why
+        elif waits_here and deferred.after_stop and cube is self.current_cube():
+            # pressed after that survey's Cancel: surveyed again, the action still waiting (a
+            # second stop or failure drops it)
+            self._deferred = dataclasses.replace(deferred, after_stop=False)
+            self.request_survey()
+            if not self.job.is_running:  # the survey runs in another dock, or waits for ours
+                self.job.status.setText(
+                    f"Finding the scan's elements\u2026 {deferred.what} starts once they are shown."
+                )
+            self.job.cancel_button.setEnabled(True)
         elif waits_here:
             # a survey that failed in this panel says why, as its line said before the action
             # (run again as the panel fell idle, before the hub let go) waited anew

@@ -98,6 +98,12 @@ class JobPanel(QWidget):
         return self.worker is not None
 
     @property
+    def is_stopping(self) -> bool:
+        """A job runs, asked to stop (Cancel, stop, abandon): it ends at its next step."""
+        flag = getattr(self.worker, "stop_flag", None)
+        return flag is not None and flag.is_set()
+
+    @property
     def refusal(self) -> str:
         """Why no run works on the chosen scan (refuse_runs; "": none): a dock's other buttons
         starting a job on the scan (Pigments' Find regions) follow it as Run does."""
