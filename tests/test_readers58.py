@@ -197,3 +197,45 @@ def test_a_missing_decoder_names_its_own_package():
         ValueError("<COMPRESSION.JPEG: 7> requires the 'imagecodecs' package")
     )
     assert "install the imagecodecs package" in jpeg and "uncompressed" in jpeg, jpeg
+
+
+def _h5(path, **datasets):
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        f["counts"] = CUBE
+        for name, value in datasets.items():
+            f[name] = value
+    return path
+
+
+def test_an_hdf5_energy_vector_too_short_is_said_not_passed_over(tmp_path):
+    """An energy vector longer than the channels was set aside with a warning; a shorter one
+    (10 values for 256 channels) was passed over without a word, the scan opening
+    uncalibrated. A one-value `energy` (a beam energy) is still no vector to speak of."""
+    path = _h5(tmp_path / "scan.h5", energy=np.linspace(0, 10, 10))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cube = read_cube(path, auto_calibrate=False)
+    said = _said(caught)
+    assert cube.calibration.source == "none"
+    assert any("energy vector '/energy' has 10 values for 256 channels" in s for s in said), said
+    beam = _h5(tmp_path / "beam.h5", energy=np.array([17.5]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_cube(beam, auto_calibrate=False)
+    assert not [s for s in _said(caught) if "energy" in s], _said(caught)
+
+
+def test_an_hdf5_live_time_of_another_shape_is_said(tmp_path):
+    """A live_time dataset of another shape than the scan's pixels (here 3 x 5 beside 16 x 16)
+    was passed over without a word: the counts read as not normalised, nothing said why."""
+    path = _h5(tmp_path / "scan.h5", live_time=np.ones((3, 5)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cube = read_cube(path, auto_calibrate=False)
+    said = [s for s in _said(caught) if "live time" in s]
+    assert cube.live_time is None and len(said) == 1, said
+    assert said[0].startswith(f"{path}: live time '/live_time' has shape 3 x 5"), said
+    assert "16 x 16" in said[0] and "set aside" in said[0], said
+    assert "3 x 5" in cube.metadata.get("live_time_note", ""), cube.metadata

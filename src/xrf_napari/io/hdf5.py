@@ -1120,6 +1120,7 @@ def _live_time(groups, hw: tuple, path, elements: int | None = None, element_fir
     import h5py
 
     orders = ((0, slice(1, 3)), (2, slice(0, 2)))
+    misfit = None  # the first image-like one of another shape: said, where none fits
     for group, name in ((g, n) for g in groups for n in LIVE_TIME_NAMES):
         d = _member(group, name)
         if not isinstance(d, h5py.Dataset):
@@ -1127,6 +1128,8 @@ def _live_time(groups, hw: tuple, path, elements: int | None = None, element_fir
         got = tuple(int(s) for s in d.shape)
         if got == tuple(hw):
             return _checked_live_time(d, None, path, f"'{d.name}' per pixel")
+        if misfit is None and len(got) >= 2:
+            misfit = (d.name, got)
         if len(got) != 3:
             continue
         for axis, image in orders if element_first else orders[::-1]:
@@ -1136,7 +1139,16 @@ def _live_time(groups, hw: tuple, path, elements: int | None = None, element_fir
             ):
                 note = f"'{d.name}': the mean of the {n} detector elements' live times"
                 return _checked_live_time(d, axis, path, note)
-    return None, None
+    if misfit is None:
+        return None, None
+    # had been passed over without a word: the counts read as not normalised, none said why
+    shape = " x ".join(map(str, misfit[1]))
+    why = (
+        f"live time '{misfit[0]}' has shape {shape}, not the scan's {hw[0]} x {hw[1]} pixels "
+        "(nor one such image per detector element): set aside, the cube opens without live times"
+    )
+    warn_outside(f"{path}: {why}")
+    return None, why
 
 
 #: Seconds per unit of a live-time dataset's `units` attribute (none given: seconds).
@@ -1451,7 +1463,8 @@ def _sibling_calibration(f, groups, d, path, n, axis_name=None) -> Calibration |
         for name in names:
             v = _member(grp, name)
             length = _vector_length(v, numeric=False)
-            if length is not None and length > n + 1:
+            # a shorter one (2 values or more: one is a beam energy) was passed over silently
+            if length is not None and (length > n + 1 or 1 < length < n):
                 warn_outside(
                     f"{path}: energy vector '{v.name}' has {length} values for "
                     f"{n} channels: not used as the energy calibration",
