@@ -510,9 +510,13 @@ def _fit_members(
         )
     lo = max(min(energies) - 2 * f0, float(edges[0]))
     hi = min(max(energies) + 2 * f0, float(edges[-1]))
+    # and its STRIP_GROUPS neighbours whether or not counted present, as its window would take
+    # them out (_less_neighbours): chalk's Sr L template took 100 px of smalt's Si K-alpha (not
+    # suggested: read as Sr L-alpha) and bone black's P read -23 % there
+    strip = STRIP_GROUPS.get((plan.symbol, plan.line.family), ())
     members = group + sorted(
         x
-        for x in present - set(group)
+        for x in (present | set(strip)) - set(group)
         if any(lo <= e <= hi for e, _, _ in element_transitions(x, lo, hi))
     )
     return members, lo, hi
@@ -1090,9 +1094,22 @@ def plan_for_cube(
             return f"{x} lines taken out by a map of {x} (not shown)"
         return f"{x} lines taken out by a map of {x} (not counted present)"
 
+    def uncounted(p: MapPlan) -> list[str]:  # a fit's STRIP_GROUPS members not counted present
+        if p.method != "fit":
+            return []
+        return [x for x in _fit_members(p, edges, fwhm, fitted, FIT_GROUPS)[0] if x not in fitted]
+
     plans = [
         replace(p, note=_join(p.note, "; ".join(taken_out(x) for x in xs)))
         if (xs := taken.get(p.symbol))
+        else p
+        for p in plans
+    ]
+    plans = [
+        replace(
+            p, note=_join(p.note, "; ".join(f"{x} fitted too (not counted present)" for x in xs))
+        )
+        if (xs := uncounted(p))
         else p
         for p in plans
     ]
