@@ -138,7 +138,7 @@ def probe(x_train, y_train, steps: int = 3000, hidden: int = 128, seed: int = 0)
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import output_file  # one line, not a traceback
+    from xrf_napari.argtypes import int_in, output_file  # one line, not a traceback
     from xrf_napari.cli import CommandParser  # options given in full
     from xrf_napari.training.data import cube_set
 
@@ -152,11 +152,14 @@ def main(argv=None) -> int:
         help="one or more held-out folders",
     )
     p.add_argument("--embedder", default=None, help="DVE weights (default: the shipped ones)")
+    # at least 1, at parsing: 0 (or --train-pixels -1) ended the embedding in a traceback
+    # ("need at least one array to concatenate"), and --max-train-cubes -1 left out the last cube
+    cubes, pixels = int_in(1, what="a number of cubes"), int_in(1, what="a number of pixels")
     p.add_argument(
-        "--max-train-cubes", type=int, default=None, help="use only the first N training cubes"
+        "--max-train-cubes", type=cubes, default=None, help="use only the first N training cubes"
     )
-    p.add_argument("--train-pixels", type=int, default=3000, help="pixels per training cube")
-    p.add_argument("--test-pixels", type=int, default=4000, help="pixels per held-out cube")
+    p.add_argument("--train-pixels", type=pixels, default=3000, help="pixels per training cube")
+    p.add_argument("--test-pixels", type=pixels, default=4000, help="pixels per held-out cube")
     p.add_argument("--out", type=output_file, default=None, help="write the figures as JSON here")
     args = p.parse_args(argv)
 

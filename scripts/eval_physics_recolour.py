@@ -83,13 +83,33 @@ def evaluate_cube(
     return row
 
 
+def _regions(text: str) -> int:
+    """--k: 0 (automatic) or a K K-Means takes (2 to MAX_K), at parsing: --k 1 or 40 ended the
+    run in a traceback ("the number of regions K must be between 2 and 30") after the first
+    cube's recolouring."""
+    from xrf_napari.analysis.embed import MAX_K
+
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of regions") from None
+    if k != 0 and not 2 <= k <= MAX_K:
+        raise argparse.ArgumentTypeError(
+            f"{k} is out of range: K must be 0 (automatic) or between 2 and {MAX_K}"
+        )
+    return k
+
+
 def main(argv=None) -> int:
+    from xrf_napari.analysis.embed import MAX_K
     from xrf_napari.argtypes import existing, int_in, output_file
     from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", type=existing("folder"), help="a folder of cubes (or an exported set)")
-    ap.add_argument("--k", type=int, default=16, help="K-Means regions (0: automatic, 2-12)")
+    ap.add_argument(
+        "--k", type=_regions, default=16, help=f"K-Means regions (0: automatic, 2-{MAX_K})"
+    )
     ap.add_argument("--weights", help="SmallUViT weights (default: the shipped ones)")
     ap.add_argument(
         "--space", choices=("latent", "lines"), default="latent", help="what K-Means clusters"

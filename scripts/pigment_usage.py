@@ -101,7 +101,7 @@ def tally(cubes, manifest: dict, source: str) -> dict:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import existing, output_file  # one line, not a traceback
+    from xrf_napari.argtypes import existing, float_in, int_in, output_file  # not a traceback
     from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -117,15 +117,20 @@ def main(argv=None) -> int:
         type=existing("folder"),
         help="draw the recipes from these paintings",
     )
-    ap.add_argument("--n-cubes", type=int, default=256)
+    # generate's bounds (synth/cli.py): --n-cubes 0 wrote a table of "0 cubes", --swatch-fraction
+    # nan one of NaN shares, and --size 0 ended in a traceback (numpy's "a cannot be empty")
+    ap.add_argument("--n-cubes", type=int_in(1, what="the number of cubes"), default=256)
     ap.add_argument(
-        "--size", type=int, default=256, help="the set's --size (its regions depend on it)"
+        "--size",
+        type=int_in(16, what="a side in pixels"),
+        default=256,
+        help="the set's --size (its regions depend on it)",
     )
-    ap.add_argument("--seed", type=int, default=71)
+    ap.add_argument("--seed", type=int_in(0, what="a seed"), default=71)
     ap.add_argument("--profiles", default="wide")
-    ap.add_argument("--swatch-fraction", type=float, default=0.15)
-    ap.add_argument("--bare-ground", type=float, default=0.2)
-    ap.add_argument("--character", type=float, default=0.0)
+    ap.add_argument("--swatch-fraction", type=float_in(0, 1), default=0.15)
+    ap.add_argument("--bare-ground", type=float_in(0, 1), default=0.2)
+    ap.add_argument("--character", type=float_in(0), default=0.0)
     # checked at parsing: a folder given failed after the count or draw, in a traceback
     ap.add_argument("--out", type=output_file, default="src/xrf_napari/data/pigment_usage.json")
     args = ap.parse_args(argv)

@@ -103,3 +103,37 @@ def test_a_sidecar_infinity_is_named_as_written(written, said, tmp_path):
     told = " ".join(str(w.message) for w in caught)
     assert f"invalid calibration ({said}): " in told, told
     assert "=inf" not in told and "=-inf" not in told, told
+
+
+@pytest.mark.parametrize(
+    "script, argv, said",
+    [
+        ("colour_ceiling", ["--max-train-cubes", "0"], "--max-train-cubes: 0 is out of range"),
+        ("colour_ceiling", ["--max-train-cubes", "-1"], "--max-train-cubes: -1 is out of range"),
+        ("colour_ceiling", ["--train-pixels", "-1"], "--train-pixels: -1 is out of range"),
+        ("colour_ceiling", ["--test-pixels", "0"], "--test-pixels: 0 is out of range"),
+        ("pigment_usage", ["--n-cubes", "0"], "--n-cubes: 0 is out of range"),
+        ("pigment_usage", ["--size", "0"], "--size: 0 is out of range"),
+        ("pigment_usage", ["--swatch-fraction", "nan"], "--swatch-fraction: nan is out of range"),
+        ("pigment_usage", ["--bare-ground", "2"], "--bare-ground: 2 is out of range"),
+        ("eval_physics_recolour", ["--k", "1"], "--k: 1 is out of range: K must be 0 "),
+        ("eval_physics_recolour", ["--k", "31"], "--k: 31 is out of range: K must be 0 "),
+    ],
+)
+def test_scripts_refuse_counts_out_of_range_at_parsing(script, argv, said, tmp_path, capsys):
+    """colour_ceiling.py's --max-train-cubes 0 or --train-pixels -1 ended the embedding in a
+    traceback ("need at least one array to concatenate", "negative dimensions are not allowed")
+    and --max-train-cubes -1 left out the set's last cube; pigment_usage.py --draw wrote "0
+    cubes, 0 regions" for --n-cubes 0, took --swatch-fraction nan, and --size 0 ended in a
+    traceback; eval_physics_recolour.py --k 1 failed after the first cube's recolouring. Each
+    is refused at parsing (exit 2), naming the option, before anything is read or written."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / f"{script}.py", f"_cli58_{script}")
+    with pytest.raises(SystemExit) as exc:
+        out = "--out" if script != "eval_physics_recolour" else "--json"
+        mod.main([*argv, out, str(tmp_path / "x.json")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: argument {said}" in err, err
+    assert not (tmp_path / "x.json").exists()
