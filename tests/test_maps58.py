@@ -50,3 +50,20 @@ def test_fitted_map_fits_its_strip_neighbour_not_counted_present():
     alone, both = rows @ w[:, 0].astype(np.float64)
     assert alone == pytest.approx(1e4, rel=0.01)
     assert both == pytest.approx(alone, rel=0.01)
+
+
+def test_coarse_channels_name_only_neighbours_counted_present():
+    """On 160 eV channels P's fit beside chalk's Sr cannot be made and P is mapped by its window;
+    with Si fitted whether or not counted present (9e2cd64b) the note read "too coarse to fit it
+    apart from Sr, Rh, Si" for a scan holding no silicon: it names those counted present."""
+    from xrf_napari.energy import Calibration
+
+    cal = Calibration(0.0, 0.16)
+    kw = {"cal": cal, "n": 125, "fwhm_mn_ev": 140.0}
+    y = sum(template_spectrum(s, 1e5, **kw) for s in ("P", "Sr", "Ca")) + 10.0
+    cube = cube_from_array(
+        y[None, None].astype(np.float32), cal, profile={"fwhm_mn_ev": 140.0, "anode": "Rh"}
+    )
+    plans, _ = M.plan_for_cube(cube, ["P"], present=["Sr", "Ca"], spectrum=y)
+    assert plans[0].method == "window"
+    assert "160 eV channels are too coarse to fit it apart from Sr, Rh;" in plans[0].note
