@@ -172,33 +172,97 @@ def primary_fluorescence(
     only absorb (a layer's primary lines do not depend on what lies below it)."""
     if not stack:
         raise ValueError("a layer stack needs at least one layer")
-    s_in = np.sin(np.radians(incidence_deg))
-    s_out = np.sin(np.radians(takeoff_deg))
     mus, above_in = attenuation_factors(stack, incidence_deg, takeoff_deg)
     out = LineIntensities()
     ens, ints = [], []
     active = excitation > 0
-    comps = [layer.comp() for layer in stack]
-    for j, layer in enumerate(stack[from_layer:], start=from_layer):
-        comp = comps[j]
+    for j in range(from_layer, len(stack)):
+        own = own_lines(stack[j], excitation, incidence_deg, takeoff_deg, mus[j])
         trans_in = np.exp(-above_in[j][active]) * excitation[active] if j else excitation[active]
-        for el, w in comp.items():
-            names, e_lines, sigma = element_fluorescence(el)
-            if not names:
-                continue
-            # attenuation of the outgoing line photons in the layers above and in this layer
-            tau_out = np.zeros(len(e_lines))
-            for k in range(j):
-                tau_out += mixture_mu_lines(comps[k], el) * stack[k].areal_density / s_out
-            mu_j_line = mixture_mu_lines(comp, el)
-            chi = mus[j][active][None, :] / s_in + (mu_j_line / s_out)[:, None]
-            depth = -np.expm1(-chi * layer.areal_density) / chi
-            inten = (sigma[:, active] * depth) @ trans_in
-            inten *= w * np.exp(-tau_out) / (4 * np.pi * s_in)
-            out.elements += [el] * len(names)
-            out.lines += list(names)
-            ens.append(e_lines)
-            ints.append(inten)
+        _add_through(out, ens, ints, own, stack[:j], trans_in)
+    return _joined(out, ens, ints)
+
+
+@dataclass(frozen=True, eq=False)
+class OwnLines:
+    """The part of one layer's primary lines that depends on that layer alone (with the
+    excitation's fine grid and the geometry): per element with lines, its mass fraction and
+    sigma_il(E) (1 - exp(-chi rho_j d_j)) / chi on the excited bins (the module's formula: chi
+    holds the layer's own attenuation only). The layers above enter through two factors, the
+    incoming beam's transmission exp(-tau_in(E)), inside the sum over E, and each line's way
+    out, exp(-tau_out(E_l)) (`lines_under`): a cover changes a matrix-vector product, not this."""
+
+    layer: Layer
+    active: np.ndarray  # the excited fine bins (excitation > 0)
+    incidence_deg: float
+    takeoff_deg: float
+    # (element, mass fraction, line names, line energies, sigma x depth (lines, active bins))
+    parts: tuple
+
+
+def own_lines(
+    layer: Layer,
+    excitation: np.ndarray,
+    incidence_deg: float = 90.0,
+    takeoff_deg: float = 60.0,
+    mu: np.ndarray | None = None,
+) -> OwnLines:
+    """`layer`'s OwnLines under `excitation` (mu: its attenuation on the fine grid, if known)."""
+    s_in = np.sin(np.radians(incidence_deg))
+    s_out = np.sin(np.radians(takeoff_deg))
+    active = excitation > 0
+    comp = layer.comp()
+    mu = mixture_mu(comp) if mu is None else mu
+    parts = []
+    for el, w in comp.items():
+        names, e_lines, sigma = element_fluorescence(el)
+        if not names:
+            continue
+        mu_j_line = mixture_mu_lines(comp, el)
+        chi = mu[active][None, :] / s_in + (mu_j_line / s_out)[:, None]
+        depth = -np.expm1(-chi * layer.areal_density) / chi
+        parts.append((el, w, names, e_lines, sigma[:, active] * depth))
+    return OwnLines(layer, active, incidence_deg, takeoff_deg, tuple(parts))
+
+
+def lines_under(own: OwnLines, above: list[Layer], excitation: np.ndarray) -> LineIntensities:
+    """The lines of `own`'s layer alone seen through the layers `above` (top first), under the
+    `excitation` that `own` was computed for: the same as primary_fluorescence(above + [layer],
+    ..., from_layer=len(above)), to the bit, with the layer's own part computed once (the
+    pigment fit sees each ground through many paints)."""
+    s_in = np.sin(np.radians(own.incidence_deg))
+    trans_in = excitation[own.active]
+    if above:
+        tau = 0.0  # the incoming optical depth above the layer, summed as attenuation_factors
+        for layer in above:
+            tau = tau + mixture_mu(layer.comp()) * layer.areal_density / s_in
+        trans_in = np.exp(-tau[own.active]) * trans_in
+    out = LineIntensities()
+    ens, ints = [], []
+    _add_through(out, ens, ints, own, above, trans_in)
+    return _joined(out, ens, ints)
+
+
+def _add_through(out: LineIntensities, ens, ints, own: OwnLines, above, trans_in) -> None:
+    """Append `own`'s lines, excited by `trans_in` (the beam on its excited bins as it reaches
+    the layer) and attenuated on their way out through `above`, to out / ens / ints."""
+    s_in = np.sin(np.radians(own.incidence_deg))
+    s_out = np.sin(np.radians(own.takeoff_deg))
+    comps = [layer.comp() for layer in above]
+    for el, w, names, e_lines, weighted in own.parts:
+        # attenuation of the outgoing line photons in the layers above
+        tau_out = np.zeros(len(e_lines))
+        for k, comp in enumerate(comps):
+            tau_out += mixture_mu_lines(comp, el) * above[k].areal_density / s_out
+        inten = weighted @ trans_in
+        inten *= w * np.exp(-tau_out) / (4 * np.pi * s_in)
+        out.elements += [el] * len(names)
+        out.lines += list(names)
+        ens.append(e_lines)
+        ints.append(inten)
+
+
+def _joined(out: LineIntensities, ens, ints) -> LineIntensities:
     out.energies = np.concatenate(ens) if ens else np.zeros(0)
     out.intensities = np.concatenate(ints) if ints else np.zeros(0)
     return out
