@@ -239,3 +239,14 @@ def test_an_hdf5_live_time_of_another_shape_is_said(tmp_path):
     assert said[0].startswith(f"{path}: live time '/live_time' has shape 3 x 5"), said
     assert "16 x 16" in said[0] and "set aside" in said[0], said
     assert "3 x 5" in cube.metadata.get("live_time_note", ""), cube.metadata
+
+
+def test_8_byte_integer_counts_beyond_any_detector_are_refused(tmp_path):
+    """Float counts past MAX_COUNT were refused, integers never: a uint64 scan read in the wrong
+    byte order (7 counts read 5.04e+17) opened as counts."""
+    path = tmp_path / "swapped.npy"
+    np.save(path, CUBE.astype(">u8").view("<u8"))
+    with pytest.raises(CubeReadError, match=r"counts reach 5\.04e\+17 .*wrong byte order"):
+        read_cube(path, auto_calibrate=False)
+    np.save(path, CUBE.astype(np.int64))  # the same counts, in order: opened as before
+    assert read_cube(path, auto_calibrate=False).dtype == np.int64

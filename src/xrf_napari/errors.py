@@ -273,14 +273,16 @@ def _first_bad(bad: np.ndarray, origin: tuple[int, ...]) -> str:
 def check_values(block, path, where: str, origin: tuple[int, ...] = (0, 0)) -> None:
     """Raise CubeReadError naming `where` and the first offending pixel if a (rows, x, channels)
     block of counts, whose first row and channel are `origin` (and first column, a third item,
-    else 0), holds NaN/inf, values beyond MAX_COUNT (floats) or negative values."""
+    else 0), holds NaN/inf, values beyond MAX_COUNT (floats and 8-byte integers: a byte-swapped
+    uint64 of 3 counts reads 2.16e+17, and had opened) or negative values."""
     kind = block.dtype.kind
-    if kind == "u" or block.size == 0:
+    wide = kind in "ui" and block.dtype.itemsize >= 8  # narrower ones cannot pass MAX_COUNT
+    if (kind == "u" and not wide) or block.size == 0:
         return
     low = block.min()
-    if kind == "f":  # NaN propagates through min and max, and an infinity is one of them
+    if kind == "f" or wide:  # NaN propagates through min and max, and an infinity is one of them
         high = block.max()
-        if not (np.isfinite(low) and np.isfinite(high)):
+        if kind == "f" and not (np.isfinite(low) and np.isfinite(high)):
             first = _first_bad(~np.isfinite(block), origin)
             raise CubeReadError(
                 path,
@@ -291,8 +293,9 @@ def check_values(block, path, where: str, origin: tuple[int, ...] = (0, 0)) -> N
             first = _first_bad(block > MAX_COUNT, origin)
             raise CubeReadError(
                 path,
-                f"counts reach {high:.3g} ({where}{first}), beyond any detector's (at most "
-                f"{MAX_COUNT:.3g} per channel): a corrupt value, or not counts",
+                f"counts reach {float(high):.3g} ({where}{first}), beyond any detector's (at "
+                f"most {MAX_COUNT:.3g} per channel): a corrupt value, or not counts"
+                + (" (wrong byte order in the header?)" if wide else ""),
             )
     if low < 0:
         first = _first_bad(block < 0, origin)
