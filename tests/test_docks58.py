@@ -192,3 +192,33 @@ def test_make_maps_pressed_while_its_survey_is_cancelled_starts_after(
         )
     wait_idle(qtbot, maps.job)
     assert "was not started" not in maps.job.status.text(), maps.job.status.text()
+
+
+def test_make_maps_pressed_with_nothing_ticked_before_the_survey_maps_its_suggestions(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Make maps pressed as a scan opened, before its survey ticked the suggested elements:
+    an error pop-up "tick at least one element to map" while the line said the elements were
+    being found. It waits for the survey and maps what it suggests."""
+    import numpy as np
+    from _napari_helpers import caught_notifications, stand_in_maps_job
+
+    import xrf_napari.widgets.maps as maps_mod
+
+    monkeypatch.setattr(
+        maps_mod, "_maps_job", stand_in_maps_job(lambda h, w, s: {x: np.ones((h, w)) for x in s})
+    )
+    viewer = make_napari_viewer()
+    maps = maps_mod.ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(maps)
+    with survey_held_for(monkeypatch, "a") as gate, caught_notifications() as seen:
+        open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+        qtbot.waitUntil(lambda: maps.job.is_running, timeout=10000)
+        assert maps.checked_elements() == []
+        assert maps.run() is None
+        assert [n.message for n in seen if n.severity == "error"] == []  # waits
+        gate.set()
+        qtbot.waitUntil(lambda: bool(maps.map_layers), timeout=20000)
+        wait_idle(qtbot, maps.job)
+    assert [n.message for n in seen if n.severity == "error"] == []
+    assert maps.checked_elements() and sorted(maps.map_layers) == sorted(maps.checked_elements())

@@ -387,6 +387,17 @@ class ElementMapsWidget(CubeDock):
         symbols = self.checked_elements()
         if layer is not None and self.refuse_scan(layer_cube(layer)):
             return None  # not once per element ticked ("no line of Fe between ...")
+        if (
+            layer is not None
+            and not symbols
+            and self.uses_survey
+            and SURVEYS.get(layer_cube(layer)) is None
+            and self.defer_until_surveyed(self.run, "Make maps")
+        ):
+            # nothing ticked yet as the scan opened: its suggestions, ticked as they come, are
+            # mapped (it refused "tick at least one element to map" with an error pop-up while
+            # the line said "Finding elements..."); none suggested, it refuses then
+            return None
         if layer is None or not symbols:
             # with a scan chosen, "choose a datacube" read as if it were not (a scan of no
             # suggested element: nothing ticked)
