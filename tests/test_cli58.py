@@ -137,3 +137,21 @@ def test_scripts_refuse_counts_out_of_range_at_parsing(script, argv, said, tmp_p
     err = capsys.readouterr().err
     assert f"error: argument {said}" in err, err
     assert not (tmp_path / "x.json").exists()
+
+
+def test_info_sum_of_a_scan_without_counts_names_no_strongest_channel(tmp_path, capsys):
+    """`info --sum` of a scan whose every count is 0 said "strongest channel 0 (0.000 keV)" (and
+    --json "peak_channel": 0), a channel no stronger than any other."""
+    import json
+
+    from xrf_napari.cli.main import main
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    path = write_cube(tmp_path / "zero.h5", np.zeros((2, 3, 512), np.uint16), Calibration(0, 0.05))
+    assert main(["info", str(path), "--sum", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "total counts 0, no strongest channel (no channel holds a count)" in out, out
+    assert main(["info", str(path), "--sum", "--no-progress", "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)
+    assert said["peak_channel"] is None and said["peak_energy_kev"] is None, said

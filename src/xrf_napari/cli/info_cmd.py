@@ -76,9 +76,11 @@ def describe(cube, with_sum: bool = False, progress: bool = False) -> dict:
 
         s = drain(cube.iter_sum_spectrum(), "summing", "rows", progress)
         info["total_counts"] = float(s.sum())
-        info["peak_channel"] = int(s.argmax())
+        # none in a scan of no counts: it said "strongest channel 0 (0.000 keV)" of zeros
+        peak = int(s.argmax()) if s.max() > 0 else None
+        info["peak_channel"] = peak
         # its energy: channel 95 of a Bruker spectrum is its zero peak (0 keV), not a line
-        info["peak_energy_kev"] = None if uncal else float(e[info["peak_channel"]])
+        info["peak_energy_kev"] = None if uncal or peak is None else float(e[peak])
     return info
 
 
@@ -254,9 +256,13 @@ def run(args) -> int:
         for line in readable(info["metadata"], indent=4, headings=headings):
             print(line)
     if args.sum:
-        at = info["peak_energy_kev"]
+        at, peak = info["peak_energy_kev"], info["peak_channel"]
         print(
-            f"  total counts {info['total_counts']:.6g}, strongest channel {info['peak_channel']}"
-            + ("" if at is None else f" ({at:.3f} keV)")
+            f"  total counts {info['total_counts']:.6g}, "
+            + (
+                "no strongest channel (no channel holds a count)"
+                if peak is None
+                else f"strongest channel {peak}" + ("" if at is None else f" ({at:.3f} keV)")
+            )
         )
     return 0
