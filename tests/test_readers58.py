@@ -250,3 +250,31 @@ def test_8_byte_integer_counts_beyond_any_detector_are_refused(tmp_path):
         read_cube(path, auto_calibrate=False)
     np.save(path, CUBE.astype(np.int64))  # the same counts, in order: opened as before
     assert read_cube(path, auto_calibrate=False).dtype == np.int64
+
+
+def test_a_slice_raised_while_the_axis_is_delivered_leaves_the_sums_delivered(monkeypatch):
+    """Since a slider read the storage did not answer raises (_Uncopied), the slice the stack
+    layer's new keV axis makes can raise inside _deliver_sum: the sum layers, delivered after
+    the stack, were left "(computing...)" and the error told as the pass's failure."""
+    from types import SimpleNamespace
+
+    from xrf_napari import _reader
+
+    told = []
+    monkeypatch.setattr(_reader, "_notify", lambda msg, level="error": told.append(msg))
+    refusal = CubeReadError("scan.h5", "reading rows 0-3 failed (TimeoutError: timed out)")
+
+    def deliver_axis(layer, cube):
+        raise refusal
+
+    monkeypatch.setattr(_reader, "_deliver_axis", deliver_axis)
+    stack = SimpleNamespace(metadata={_reader.PENDING_KEY: "t"}, name="scan")
+    total = np.ones((4, 4))
+    sums = SimpleNamespace(
+        metadata={"kind": "sum", _reader.PENDING_KEY: "t"}, name="scan sum" + _reader.PENDING_SUFFIX
+    )
+    monkeypatch.setattr(_reader, "_pending_layers", lambda token: [sums, stack])
+    _reader._deliver_sum(SimpleNamespace(metadata={}), "t", total, (0.0, 1.0), None)
+    assert sums.data is total and sums.name == "scan sum", vars(sums)
+    assert _reader.PENDING_KEY not in sums.metadata
+    assert told == [str(refusal)], told

@@ -578,6 +578,8 @@ def _deliver_sum(cube, token: str, total, limits, error, calibrated=None) -> Non
     the pass failed). It replaces `cube` in every waiting layer, sum layers last, so that a dock
     showing the scan finds the old Cube gone from the viewer and follows the new one
     (CubeDock._layer_metadata_changed); the stack's axis turns to keV, and the user is told."""
+    from .errors import CubeReadError
+
     try:
         face = _CALIBRATING_FACES.pop(token, None)
         layers = _pending_layers(token)
@@ -592,7 +594,10 @@ def _deliver_sum(cube, token: str, total, limits, error, calibrated=None) -> Non
         layers.sort(key=lambda ly: ly.metadata.get("kind") == "sum")
         for layer in layers:
             if layer.metadata.get("kind") != "sum":
-                _deliver_axis(layer, calibrated or cube)
+                try:
+                    _deliver_axis(layer, calibrated or cube)
+                except CubeReadError as exc:  # the slice its new axis made raised (a read the
+                    _notify(str(exc))  # storage did not answer: _Uncopied): the sums still land
                 continue
             if error is None:
                 layer.data = total
