@@ -33,9 +33,9 @@ def test_the_ground_is_seen_through_the_candidates_own_paint():
 
 
 def test_a_layer_seen_through_a_cover_is_its_own_lines_alone():
-    """`_under` computes only the lower layer's lines (primary_fluorescence from_layer=1), no
-    longer both stacks' spectra and their difference (the refinement's own-paint grounds took
-    half of `fit_regions`' time): the same columns, the cover's lines nowhere in them."""
+    """`_under_each` computes only the lower layer's lines, no longer both stacks' spectra and
+    their difference (the refinement's own-paint grounds took half of `fit_regions`' time): the
+    same columns, the cover's lines nowhere in them."""
     from test_pigments52 import PROFILE
 
     from xrf_napari.physics.layers import ground_layer, paint_layer
@@ -44,7 +44,12 @@ def test_a_layer_seen_through_a_cover_is_its_own_lines_alone():
     lib = pf.component_library(PROFILE)
     top = paint_layer([(get_pigment("Vermilion"), 0.5), (get_pigment("Lead white"), 0.5)], 20, 0.4)
     under = ground_layer("gypsum")
-    want = pf._fluo(lib.model, [top, under]) - pf._fluo(lib.model, [top])
-    got = pf._under(lib.model, top, under)
+
+    def fluo(stack):  # the stack's fluorescence alone (its scatter aside), detected
+        m = lib.model
+        return m.canonical(m.detect(m.fine(stack, parts=True)[1]["fluorescence"]))
+
+    want = fluo([top, under]) - fluo([top])
+    got = pf._under_each(lib.model, [top], [under])[0]
     assert np.allclose(got, want, rtol=1e-9, atol=1e-12 * want.max())
     assert got.max() > 0

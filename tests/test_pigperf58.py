@@ -50,12 +50,23 @@ def test_a_layer_under_covers_from_its_own_part_is_primary_fluorescence_to_the_b
     np.testing.assert_array_equal(lines_under(own, [], exc).intensities, alone.intensities)
 
 
+def _lower_alone(model, top, layer) -> np.ndarray:
+    """The uncached spectrum of `layer`'s lines under `top`: primary_fluorescence of the
+    two-layer stack from its lower layer, deposited and detected one row at a time."""
+    from xrf_napari.physics.layers import primary_fluorescence
+    from xrf_napari.physics.xsec import deposit
+
+    p = model.profile
+    ln = primary_fluorescence([top, layer], model.excitation, p.incidence_deg, p.takeoff_deg, 1)
+    return model.canonical(model.detect(deposit(ln.energies, ln.intensities)))
+
+
 def test_the_grounds_under_a_paint_are_the_uncached_spectra_and_the_cache_is_keyed_and_bounded():
-    """`_under` (cached part, spectra detected as a batch) equals the uncached computation (the
-    two-layer stack's spectrum from its lower layer, `_fluo` from_layer=1) to the bit, for each
-    ground layer the library holds and two covers; `_own_lines` holds one entry per layer and
-    tube (another resolution shares them: the excitation does not depend on it; another tube
-    does not), and is bounded."""
+    """`_under_each` (cached part, spectra detected as a batch) equals the uncached computation
+    (the two-layer stack's spectrum from its lower layer, primary_fluorescence from_layer=1) to
+    the bit, for each ground layer the library holds and two covers; `_own_lines` holds one
+    entry per layer and tube (another resolution shares them: the excitation does not depend on
+    it; another tube does not), and is bounded."""
     from test_pigments52 import PROFILE
 
     from xrf_napari.physics.layers import ground_layer, priming_layer
@@ -66,7 +77,7 @@ def test_the_grounds_under_a_paint_are_the_uncached_spectra_and_the_cache_is_key
     tops = [_paint(("Cadmium yellow", 1.0)), _paint(("Azurite", 0.6), ("Lead white", 0.4))]
     layers = [ground_layer("gypsum", 200.0), ground_layer("chalk", 200.0), priming_layer(30.0)]
     got = pf._under_each(model, tops, layers)
-    want = [pf._fluo(model, [t, g], from_layer=1) for t in tops for g in layers]
+    want = [_lower_alone(model, t, g) for t in tops for g in layers]
     np.testing.assert_array_equal(got, np.array(want))
     assert (got.max(axis=1) > 0).all()
     info = pf._own_lines.cache_info()
@@ -76,7 +87,7 @@ def test_the_grounds_under_a_paint_are_the_uncached_spectra_and_the_cache_is_key
     sharper = SpectrumModel(replace(PROFILE, fwhm_mn_ev=130.0))
     for t in tops:
         np.testing.assert_array_equal(
-            pf._under(sharper, t, layers[0]), pf._fluo(sharper, [t, layers[0]], from_layer=1)
+            pf._under_each(sharper, [t], layers[:1])[0], _lower_alone(sharper, t, layers[0])
         )
     assert pf._own_lines.cache_info().misses == len(layers)  # the same tube's entries
     other = pf._fine_key(replace(PROFILE, anode="Mo"))

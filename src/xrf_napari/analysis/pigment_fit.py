@@ -479,7 +479,7 @@ class _FineSpectra:
 
 def _excitation_model(profile: InstrumentProfile):
     """What the fine-grid spectra need of a SpectrumModel (its profile, excitation and scatter),
-    without its detector: `_fluo`'s and `_lines`' `model`, detect and canonical aside."""
+    without its detector: `_lines`' `model`, detect and canonical aside."""
     from types import SimpleNamespace
 
     from ..physics.scatter import scatter
@@ -665,24 +665,11 @@ def _edge_between_lead_lines(p: Pigment) -> bool:
     return False
 
 
-def _fluo(model, stack, from_layer: int = 0) -> np.ndarray:
-    """A stack's fluorescence on the canonical grid (the model's `fine` would add scatter); the
-    lines of its layers from `from_layer` down (those above only absorb)."""
-    from ..physics.xsec import deposit
-
-    return model.canonical(model.detect(deposit(*_lines(model, stack, from_layer=from_layer))))
-
-
-def _under(model, top, layer) -> np.ndarray:
-    """The lines of `layer` alone, seen through `top`. Primary fluorescence adds, so `top`'s own
-    lines are not computed (the difference of the two stacks' spectra was twice the work)."""
-    return _under_each(model, [top], [layer])[0]
-
-
 def _under_each(model, tops, layers) -> np.ndarray:
-    """(len(tops) * len(layers), 512): `_under` of each layer through each top (tops outer). The
-    part of a layer's lines that the top does not change is cached (`_own_lines`), and the
-    spectra are detected as one batch (each row as alone, to the bit)."""
+    """(len(tops) * len(layers), 512): the lines of each layer alone seen through each top (tops
+    outer); the top's own lines are not computed (primary fluorescence adds). The part of a
+    layer's lines that the top does not change is cached (`_own_lines`), and the spectra are
+    detected as one batch (each row as alone, to the bit)."""
     from ..physics.layers import lines_under
     from ..physics.xsec import deposit
 
@@ -698,23 +685,24 @@ def _under_each(model, tops, layers) -> np.ndarray:
 @lru_cache(maxsize=32)
 def _own_lines(key: InstrumentProfile, layer):
     """The OwnLines of `layer` (a ground, the priming) under the tube and geometry of `key` (a
-    `_fine_key`: the excitation does not depend on the resolution), for `_under`: each
+    `_fine_key`: the excitation does not depend on the resolution), for `_under_each`: each
     candidate's refinement sees the same grounds through its own paint, and their depth terms
     (what the paint above does not change) were recomputed every time (x 1.29 on
-    bench_pigments' warm fit). 32 entries hold 3 layers of 10 tubes (~0.3 MB each)."""
+    bench_pigments' warm fit). 32 entries hold 3 layers of 10 tubes (0.4-0.75 MB each, whatever
+    the channel count: the fine grid's); read-only, shared by every fit."""
     from ..physics.layers import own_lines
     from ..physics.spectrum import excitation
 
     return own_lines(layer, excitation(key), key.incidence_deg, key.takeoff_deg)
 
 
-def _lines(model, stack, full: bool = False, from_layer: int = 0):
-    """Primary fluorescence lines of a stack under the model's excitation and geometry (of its
-    layers from `from_layer` down): (energies, intensities), or the LineIntensities when full."""
+def _lines(model, stack, full: bool = False):
+    """Primary fluorescence lines of a stack under the model's excitation and geometry:
+    (energies, intensities), or the LineIntensities when full."""
     from ..physics.layers import primary_fluorescence
 
     p = model.profile
-    ln = primary_fluorescence(stack, model.excitation, p.incidence_deg, p.takeoff_deg, from_layer)
+    ln = primary_fluorescence(stack, model.excitation, p.incidence_deg, p.takeoff_deg)
     return ln if full else (ln.energies, ln.intensities)
 
 

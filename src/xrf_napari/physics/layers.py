@@ -207,10 +207,13 @@ def own_lines(
     takeoff_deg: float = 60.0,
     mu: np.ndarray | None = None,
 ) -> OwnLines:
-    """`layer`'s OwnLines under `excitation` (mu: its attenuation on the fine grid, if known)."""
+    """`layer`'s OwnLines under `excitation` (mu: its attenuation on the fine grid, if known).
+    Its arrays are read-only: a cache shares one OwnLines among fits (pigment_fit._own_lines),
+    and a caller's `+=` on one would change every later fit's lines without a word."""
     s_in = np.sin(np.radians(incidence_deg))
     s_out = np.sin(np.radians(takeoff_deg))
     active = excitation > 0
+    active.flags.writeable = False
     comp = layer.comp()
     mu = mixture_mu(comp) if mu is None else mu
     parts = []
@@ -221,7 +224,9 @@ def own_lines(
         mu_j_line = mixture_mu_lines(comp, el)
         chi = mu[active][None, :] / s_in + (mu_j_line / s_out)[:, None]
         depth = -np.expm1(-chi * layer.areal_density) / chi
-        parts.append((el, w, names, e_lines, sigma[:, active] * depth))
+        weighted = sigma[:, active] * depth
+        weighted.flags.writeable = False  # e_lines: element_fluorescence's, read-only already
+        parts.append((el, w, names, e_lines, weighted))
     return OwnLines(layer, active, incidence_deg, takeoff_deg, tuple(parts))
 
 
