@@ -26,3 +26,16 @@ def test_spectrum_run_row_and_export_stay_in_view_in_a_short_dock(
     assert panel.status.text()  # "Reading the cube..." (or how the survey ended) is seen
     assert spectrum.canvas.height() >= 180  # the plot keeps its minimum height
     wait_idle(qtbot, panel)
+
+
+def test_spectrum_dock_minimum_leaves_room_for_five_docks_added_in_one_go(make_napari_viewer):
+    """A script adding the five docks in one go (then napari.run()) has them laid out in one
+    column before the job docks join their tabs: once Spectrum's Run row and Export were pinned
+    below its body, its minimum (212 px: a scroll area's own 69 px and the 123 px pinned) beside
+    the other four's 212 px each grew napari's window 1080 -> 1139 px (the APS scan), beyond a
+    1080 px screen; its body may now shrink to the pinned rows."""
+    viewer = make_napari_viewer()
+    dock, spectrum = viewer.window.add_plugin_dock_widget("xrf-napari", "Spectrum")
+    settle()
+    pinned = spectrum.footer.minimumSizeHint().height()
+    assert dock.minimumSizeHint().height() <= pinned + 45, (dock.minimumSizeHint(), pinned)

@@ -187,6 +187,10 @@ class SpectrumWidget(CubeDock):
         # body, as the job docks' do: with the five docks open at 1920 x 1080 they sat 56-163 px
         # below its fold, and a survey under way showed an empty plot and no sign of work
         self.pin_below(self.job, buttons)
+        # so that its minimum stays near the 89 px it had, the body may shrink below a scroll
+        # area's own 69 px: five docks added in one go are laid out in one column before the job
+        # docks join their tabs, and a minimum 123 px taller grew napari's window 1080 -> 1139 px
+        self.scroll.setMinimumHeight(1)
 
         self.region_button.clicked.connect(self.region_spectrum)
         self.region_combo.layer_changed.connect(self._follow_region_button)
