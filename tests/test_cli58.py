@@ -155,3 +155,26 @@ def test_info_sum_of_a_scan_without_counts_names_no_strongest_channel(tmp_path, 
     assert main(["info", str(path), "--sum", "--no-progress", "--json"]) == 0
     said = json.loads(capsys.readouterr().out)
     assert said["peak_channel"] is None and said["peak_energy_kev"] is None, said
+
+
+def test_a_trainers_checkpoint_given_as_weights_names_the_weights_beside_it(tmp_path):
+    """`evaluate --weights out/checkpoint.pt` (or --init, --embedder) was told "a PyTorch pickle
+    (torch.save) ...: save the state dict with xrf_napari.models.weights.save_weights", as if it
+    were a stranger's file: it is the trainer's own checkpoint, whose run writes the weights
+    beside it (or is continued with --resume). It is still never unpickled."""
+    import zipfile
+
+    from xrf_napari.models.weights import WeightsError, load_weights
+
+    run = tmp_path / "run"
+    run.mkdir()
+    with zipfile.ZipFile(run / "checkpoint.pt", "w") as z:  # torch.save's zip layout
+        z.writestr("checkpoint/data.pkl", b"\x80\x02}q\x00.")
+    (run / "dve.safetensors").write_bytes(b"")
+    with pytest.raises(WeightsError) as err:
+        load_weights(run / "checkpoint.pt")
+    said = str(err.value)
+    told = "is a trainer's checkpoint (torch.save), not a weights file: give the .safetensors "
+    told += "weights its run writes (dve.safetensors beside it), or continue that run with its "
+    assert told + "command and --resume" in said, said
+    assert "save_weights" not in said, said

@@ -249,6 +249,16 @@ def _require_safetensors(path: Path) -> None:
         raise WeightsError(
             "is a NumPy .npy array, not a safetensors file of model weights", path, "verb"
         )
+    if head[:4] == b"PK\x03\x04" and path.name == "checkpoint.pt":  # training.common's name
+        beside = sorted(p.name for p in path.parent.glob("*.safetensors"))
+        give = f" ({', '.join(beside)} beside it)" if beside else ""
+        raise WeightsError(  # it said "save the state dict with ...save_weights", as to a stranger
+            "is a trainer's checkpoint (torch.save), not a weights file: give the .safetensors "
+            f"weights its run writes{give}, or continue that run with its command and --resume "
+            "(a pickle can run code when loaded: it is never read here)",
+            path,
+            "verb",
+        )
     if head[:4] == b"PK\x03\x04" or head[:1] == b"\x80":
         raise WeightsError(
             "is a PyTorch pickle (torch.save), not a safetensors file: pickles can run code when "
