@@ -326,8 +326,13 @@ def _close_viewers(viewers):
 
 @pytest.fixture(scope="module")
 def _reused_napari_viewer(qapp, request):
-    """The module's _ReusedViewer; closed after its last test (see make_reused_napari_viewer)."""
+    """The module's _ReusedViewer, its viewer made here, before the first viewer test's own
+    fixtures: made inside that test it was wired to whatever settings object the test patched
+    in (test_docks41's fresh_settings), and later tests' settings never reached it (a setting
+    no longer followed, test_testtime58). Closed after the module's last test."""
     reused = _ReusedViewer()
+    reused.get()
+    reused.park()
     failed = request.session.testsfailed
     yield reused
     reused.close(check=request.session.testsfailed == failed)
