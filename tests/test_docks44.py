@@ -5,6 +5,13 @@ import gc
 import weakref
 
 import numpy as np
+import pytest
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 class _Cube:  # what replace_regions needs of a scan: a weak reference

@@ -3,6 +3,14 @@ user switches scans, deletes result layers or cancels jobs."""
 
 from __future__ import annotations
 
+import pytest
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
 
 def test_maps_stale_note_says_an_unknown_kv_as_the_command_line_does():
     """A kV neither the file nor the Instrument row names read "no kV named" in Elemental maps'

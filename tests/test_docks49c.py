@@ -6,6 +6,7 @@ deleted."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from _napari_helpers import (
     cluster_with_tiny_dve,
     cu_tube_scan,
@@ -14,6 +15,12 @@ from _napari_helpers import (
     wait_idle,
     write_painted_cube,
 )
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _shown(label) -> str:

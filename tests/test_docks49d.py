@@ -5,7 +5,15 @@ Find regions is off where Run is, on a scan the dock refuses."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from _napari_helpers import open_cube, wait_idle, write_painted_cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
 
 ADDED = "map(s) added"
 

@@ -5,7 +5,14 @@ a deleted photograph."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from _napari_helpers import H, W, stand_in_embed_dock, wait_idle
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_area_per_region_follows_the_strokes_on_the_clusters(

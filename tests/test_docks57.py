@@ -8,6 +8,13 @@ import threading
 import pytest
 from _napari_helpers import open_cube, wait_idle, write_painted_cube
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 pytest.importorskip("napari")
 
 

@@ -10,6 +10,12 @@ from _napari_helpers import (
 )
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 @pytest.mark.parametrize(
     "step, words",
     [

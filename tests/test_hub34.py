@@ -2,6 +2,13 @@
 
 import pytest
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 pytest.importorskip("napari")
 
 

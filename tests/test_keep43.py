@@ -6,12 +6,19 @@ Embed & cluster keeps its painted clusters (one shared keep_painted: test_docks4
 test_review43b drive Embed & cluster's side)."""
 
 import numpy as np
+import pytest
 from _napari_helpers import (
     found_regions,
     open_cube,
     pigments_dock_with_photo,
     write_painted_cube,
 )
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _pigments(viewer, tmp_path):

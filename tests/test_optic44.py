@@ -19,6 +19,13 @@ from _synth_spectra import painted_spectrum
 
 from xrf_napari.io.project_h5 import write_cube
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 PAINTS = [("Lead white", 0.85), ("Cadmium yellow", 0.15)]
 
 

@@ -5,6 +5,13 @@ napari, and a save dialog's name without a suffix gets the chosen filter's."""
 import numpy as np
 import pytest
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 h5py = pytest.importorskip("h5py")
 
 from xrf_napari.energy import Calibration  # noqa: E402

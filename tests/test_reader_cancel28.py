@@ -5,11 +5,19 @@ read it to the end, holding the disk and a core for nothing."""
 import time
 
 import numpy as np
+import pytest
 from _napari_helpers import caught_notifications, open_cube, write_painted_cube
 from qtpy.QtCore import QThreadPool
 
 import xrf_napari._reader as reader
 from xrf_napari.cube import Cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
 
 PENDING_KEY = "xrf_sum_pending"
 

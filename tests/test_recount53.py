@@ -4,7 +4,14 @@ result it replaces; a stroke of a label over 0..65535 is not counted, as a full 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from _napari_helpers import H, W, stand_in_embed_dock, two_band_cluster_job, wait_idle
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def int32_clusters_dock(make_napari_viewer, qtbot, tmp_path, monkeypatch):

@@ -22,6 +22,12 @@ from _napari_helpers import (
 )
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_a_tube_given_to_auto_calibrated_is_the_scans_too(tmp_path):
     """Fails on the parent: read with Rh, calibrated later for the Cu given to auto_calibrated,
     the calibration assumed Cu while the suggestion, the fit and the rows kept Rh; and a Cu given

@@ -7,8 +7,15 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from _napari_helpers import close_scan_when_layer_arrives, wait_idle
 from test_gui2_54 import _maps_in, maps_dock  # noqa: F401 (a fixture)
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_a_scripts_cancel_during_an_adding_without_cancel_changes_nothing(qtbot):

@@ -2,11 +2,18 @@
 once a re-run replaced its regions, or once a dropped result put the painted ones back."""
 
 import numpy as np
+import pytest
 from _napari_helpers import (
     close_scan_when_layer_arrives,
     clustered_painted_scan,
     rerun_embed,
 )
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_undo_after_a_rerun_leaves_the_new_regions_as_the_run_made_them(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 from _napari_helpers import (
     caught_notifications,
     open_cube,
@@ -14,6 +15,12 @@ from _napari_helpers import (
     wait_idle,
     write_painted_cube,
 )
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _recoloured(viewer, qtbot, tmp_path):

@@ -9,6 +9,12 @@ import pytest
 from _napari_helpers import open_cube, wait_idle, write_painted_cube
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _slow_maps_dock(viewer, monkeypatch):
     from test_widgets_close_cube import _maps
 

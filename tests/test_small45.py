@@ -7,6 +7,12 @@ from _napari_helpers import stand_in_embed_dock, wait_idle
 
 
 @pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+@pytest.fixture
 def embedded(make_napari_viewer, qtbot, tmp_path, monkeypatch):
     """An Embed & cluster dock after a run of a stand-in job (two bands, no model)."""
     viewer = make_napari_viewer()

@@ -10,6 +10,12 @@ import importlib
 import pytest
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_spectrum_export_csv_before_a_plot_says_so_in_the_docks_wording(
     make_napari_viewer, tmp_path
 ):

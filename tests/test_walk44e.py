@@ -9,6 +9,13 @@ from _napari_helpers import (
     write_painted_cube,
 )
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 

@@ -11,6 +11,12 @@ from xrf_napari.widgets.spectrum import SpectrumWidget
 
 
 @pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+@pytest.fixture
 def spectrum(make_napari_viewer, tmp_path, qtbot):
     """A Spectrum dock on a small painted scan with a slightly curved calibration (one the
     automatic check accepts: its peaks sit on their lines)."""

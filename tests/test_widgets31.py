@@ -4,6 +4,13 @@ a single spectrum's "Pixel under the mouse" box is greyed out with a reason."""
 
 import pytest
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 pytest.importorskip("napari")
 
 

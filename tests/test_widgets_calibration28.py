@@ -3,10 +3,17 @@ fitted from the wrong anode's scatter every energy is off, and "(calibration: au
 no hint of the assumption. Its tooltip gives the fitted terms and the matched peaks."""
 
 import numpy as np
+import pytest
 from _napari_helpers import open_cube, painted_counts, wait_idle
 
 from xrf_napari.widgets._layers import layer_cube
 from xrf_napari.widgets.spectrum import SpectrumWidget
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_an_auto_calibrated_scan_names_its_assumed_tube(make_napari_viewer, tmp_path, qtbot):

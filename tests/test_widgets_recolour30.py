@@ -7,6 +7,12 @@ from _napari_helpers import open_cube, painted_counts, tiny_recolour_dock, wait_
 from _spectra import CANONICAL_CAL
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 @pytest.mark.parametrize("shape", [(1, 20), (24, 1)])
 def test_a_line_scan_is_recoloured_in_the_dock(make_napari_viewer, qtbot, tmp_path, shape):
     from xrf_napari.io.project_h5 import write_cube

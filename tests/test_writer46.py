@@ -14,6 +14,12 @@ from _napari_helpers import open_cube, painted_counts, stand_in_embed_dock, wait
 from xrf_napari._writer import CubeSaveError
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _embed_outputs(folder):
     """latent.h5 and labels.h5 as `xrf-napari embed` writes them (io.hdf5.embed_output): the
     reader opens the first as an RGB image, the second as a Labels layer."""

@@ -14,6 +14,13 @@ from xrf_napari._writer import CubeSaveError, write_cube_layer
 from xrf_napari.cube import Cube
 from xrf_napari.energy import Calibration
 
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 SOURCE_NOTE = "(a cube is saved to a new file; its source file is never replaced)"
 
 
