@@ -39,3 +39,25 @@ def test_spectrum_dock_minimum_leaves_room_for_five_docks_added_in_one_go(make_n
     settle()
     pinned = spectrum.footer.minimumSizeHint().height()
     assert dock.minimumSizeHint().height() <= pinned + 45, (dock.minimumSizeHint(), pinned)
+
+
+def test_embed_of_a_few_off_axis_pixels_names_the_axis_not_pigments(tmp_path, capsys):
+    """`xrf-napari embed` on the real 3 x 3 ripple file whose calibration puts its axis at
+    -0.96 to -0.91 keV said "too few to find regions. It is one region: `xrf-napari pigments
+    FILE` fits it whole", and that command then refused the file for its axis: embed now names
+    the axis first, as recolour and pigments do."""
+    import json
+
+    import numpy as np
+
+    from xrf_napari.cli.main import main
+
+    scan = tmp_path / "few.npy"
+    np.save(scan, np.full((3, 3, 6), 5, dtype=np.uint16))
+    scan.with_suffix(".json").write_text(
+        json.dumps({"offset": -0.956, "gain": 0.010002}), encoding="utf-8"
+    )
+    assert main(["embed", str(scan), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "wholly outside the 1-26.6 keV" in err, err
+    assert "xrf-napari pigments" not in err, err

@@ -260,6 +260,11 @@ def run(args) -> int:
     from ._args import read_scan, refuse_uncalibrated
 
     cube = read_scan(args)
+    from ..energy import refuse_off_grid
+
+    # an axis wholly off the grid first: a few pixels there were told to try `xrf-napari
+    # pigments`, which then refused them for the axis
+    refuse_off_grid(cube, "the models")  # before the model, a warning and a note
     pigments = f"`xrf-napari pigments {shlex.quote(args.input)}`"
     why = too_few_for_regions(cube.shape, args.input, pigments)
     if why:  # refused before the model loads, as the Embed dock does
@@ -267,10 +272,7 @@ def run(args) -> int:
     n = int(cube.shape[0]) * int(cube.shape[1])  # the dock's refusal too: after the embedding,
     if args.clusters is not None and args.clusters > n:  # K-Means said it
         raise ValueError(f"--clusters {args.clusters}: {too_few_for_k(args.clusters, n)}")
-    from ..energy import refuse_off_grid
-
     refuse_uncalibrated(args, cube, "read by the models")  # as the Embed dock, before the model
-    refuse_off_grid(cube, "the models")  # before the model, a warning and a note
     from ..models.weights import weights_option
 
     with weights_option("--weights", args.weights):
