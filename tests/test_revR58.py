@@ -1,7 +1,58 @@
-"""Session 58 review of the readers' changes: an HDF5 scan of thousands of virtual source files
-opens and reads without a quadratic stamp or a stat of every source per chunk."""
+"""Session 58 review of the readers' changes: a read error the storage keeps giving (a local
+disk's bad sector: EIO at every try) no longer raises at every step of the channel slider, and
+an HDF5 scan of thousands of virtual source files opens and reads without a quadratic stamp or a
+stat of every source per chunk."""
 
 from __future__ import annotations
+
+import errno
+
+import numpy as np
+import pytest
+from test_readers57 import CUBE
+from test_readers58 import _Flaky
+
+from xrf_napari.errors import CubeReadError
+from xrf_napari.io import read_cube, read_failed
+
+
+def test_a_chunk_the_storage_never_answers_is_taken_as_failed_after_a_few_steps(
+    tmp_path, monkeypatch
+):
+    """088f95f5 raised every EIO as "step the slider to read it again": a bad sector answers EIO
+    at every read, so every step raised an error notification, forever (20 steps, 20 here). The
+    same chunk failing PASSING_TRIES times in a row is now told once as a failed read, zeros
+    shown; a timeout that passes is still read at the next step."""
+    from xrf_napari import _reader
+
+    told = []
+    monkeypatch.setattr(_reader, "_notify", lambda msg, level="error": told.append(msg))
+    path = tmp_path / "scan.npy"
+    np.save(path, CUBE)
+    cube = read_cube(path, auto_calibrate=False)
+    key = (slice(0, 16), slice(0, 16), slice(0, 32))
+    eio = OSError(errno.EIO, "Input/output error")
+    tries = getattr(_reader, "PASSING_TRIES", 3)
+
+    passing = _reader._Uncopied(_Flaky(cube.data, eio, fails=tries - 1), cube)
+    for _ in range(tries - 1):
+        with pytest.raises(CubeReadError):
+            passing[key]
+    assert np.array_equal(np.asarray(passing[key]), CUBE[key]) and not read_failed(cube)
+
+    face = _reader._Uncopied(_Flaky(cube.data, eio, fails=10**6), cube)
+    raised = 0
+    for _ in range(20):  # twenty steps of the slider over the same chunk
+        try:
+            block = np.asarray(face[key])
+        except CubeReadError:
+            raised += 1
+    assert raised == tries - 1, raised
+    assert not block.any() and read_failed(cube)
+    assert len(told) == 1 and f"failed {tries} times in a row" in told[0], told
+    assert told[0].startswith(str(path)), told
+    other = (slice(16, 32), slice(0, 16), slice(0, 32))  # the scan told failed: no more raises
+    assert not np.asarray(face[other]).any() and len(told) == 1
 
 
 def test_a_stamp_of_many_files_is_made_and_looked_at_in_linear_time(tmp_path, monkeypatch):

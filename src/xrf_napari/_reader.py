@@ -773,6 +773,12 @@ def _warn_mixed_axes(name: str, kind: str) -> None:
         pass
 
 
+#: Reads of one slider chunk in a row that the storage did not answer (errors.passing_read_error)
+#: before the chunk is taken as unreadable (_Uncopied): a persistent EIO (a bad sector) had raised
+#: an error notification at every step of the channel slider, forever.
+PASSING_TRIES = 3
+
+
 class _Uncopied:
     """Read-only slicing face of the cube's data, without the .copy() dask would call.
 
@@ -793,14 +799,18 @@ class _Uncopied:
         self.shape = tuple(int(s) for s in data.shape)
         self.dtype = data.dtype
         self.ndim = len(self.shape)
+        #: chunk (its slices' bounds) -> passing failures in a row (a success forgets it)
+        self._passing: dict = {}
 
     def __getitem__(self, key):
         cube = self._cube
         if cube is None or not isinstance(key, tuple) or not isinstance(key[0], slice):
             return self._data[key]
         from .errors import CubeReadError, passing_read_error, read_error
+        from .io import read_failed
         from .io.mapped import zero_filled, zeros_read
 
+        chunk = tuple((k.start, k.stop, k.step) if isinstance(k, slice) else k for k in key)
         try:
             block = self._data[key]
         except MemoryError:
@@ -808,16 +818,27 @@ class _Uncopied:
         except Exception as exc:
             error = read_error(exc, self._data, key, cube.path)
             if passing_read_error(exc):  # storage that did not answer, unless the file changed
+                tries = self._passing[chunk] = self._passing.get(chunk, 0) + 1
                 news = cube.file_changed()
-                if news is None:  # raised: napari tells it, caches nothing, reads it again
-                    raise CubeReadError(
+                again = tries < PASSING_TRIES and not read_failed(cube)  # (else told: zeros)
+                if news is None and again:  # raised: napari tells it, caches nothing, and
+                    raise CubeReadError(  # reads it again at the next step
                         cube.path,
                         f"{error.problem}; the scan stays open: step the channel slider to "
                         "read it again",
                     ) from None
-                _notify(news, level="warning")
+                if news is not None:
+                    _notify(news, level="warning")
+                elif tries >= PASSING_TRIES:  # a local disk's bad sector: an error each step
+                    error = CubeReadError(
+                        cube.path,
+                        f"{error.problem}; it failed {tries} times in a row (a damaged disk, or "
+                        "a drive that stays away?)",
+                    )
+            self._passing.pop(chunk, None)
             self._tell_failure(error)
             return zeros_read(self, key)
+        self._passing.pop(chunk, None)
         news = cube.file_changed()
         if news:
             _notify(news, level="warning")
