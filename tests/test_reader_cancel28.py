@@ -2,6 +2,7 @@
 session 27): closing the sum layer, or the scan, while a 4 GB file was being read let the pass
 read it to the end, holding the disk and a core for nothing."""
 
+import threading
 import time
 
 import numpy as np
@@ -22,13 +23,16 @@ def make_napari_viewer(make_reused_napari_viewer):
 PENDING_KEY = "xrf_sum_pending"
 
 
-def _slow_blocks(monkeypatch):
-    """Cube.iter_blocks one row at a time, 50 ms each; returns the list of rows read."""
+def _slow_blocks(monkeypatch, hold=None):
+    """Cube.iter_blocks one row at a time, 50 ms each; given `hold` (a threading.Event), the rows
+    after the first are read only once it is set. Returns the list of rows read."""
     read = []
     real = Cube.iter_blocks
 
     def slow(self, block_bytes=None):
         for sl, block in real(self, self.shape[1] * self.shape[2] * self.dtype.itemsize):
+            if hold is not None and read:
+                hold.wait(30)
             read.append(sl.start)
             time.sleep(0.05)
             yield sl, block
@@ -39,7 +43,10 @@ def _slow_blocks(monkeypatch):
 
 def test_closing_the_sum_layer_stops_its_pass(make_napari_viewer, tmp_path, qtbot, monkeypatch):
     monkeypatch.setattr(reader, "ASYNC_SUM_BYTES", 0)
-    read = _slow_blocks(monkeypatch)
+    # the pass holds after its first row until the layer is gone: at load 10-14 it read 7 rows
+    # of 50 ms before the remove below, and the test failed though the pass stopped
+    removed = threading.Event()
+    read = _slow_blocks(monkeypatch, hold=removed)
     viewer = make_napari_viewer()
     before = len(viewer.layers.events.removed.callbacks)
     open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))  # 24 rows
@@ -49,6 +56,7 @@ def test_closing_the_sum_layer_stops_its_pass(make_napari_viewer, tmp_path, qtbo
     qtbot.waitUntil(lambda: len(read) >= 1, timeout=10000)  # the pass is under way
     with caught_notifications() as seen:
         viewer.layers.remove(total)
+        removed.set()
         # the pass has ended once no worker runs (await_workers would quit it: not a test)
         pool = QThreadPool.globalInstance()
         qtbot.waitUntil(lambda: pool.activeThreadCount() == 0, timeout=9000)
