@@ -93,6 +93,12 @@ def configure(parser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+#: What to give instead of the scan itself as --labels.
+_GIVE_A_MAP = (
+    "give a label map, a separate file of region numbers (.png/.tif, .npy, or embed's labels.h5)"
+)
+
+
 class _Refused(ValueError):
     """A label file refused with a message that already names it (not wrapped again)."""
 
@@ -103,13 +109,14 @@ def _empty(path: Path) -> str | None:
     return "the file is empty (0 bytes)" if path.stat().st_size == 0 else None
 
 
-def read_labels(path, shape) -> np.ndarray:  # noqa: F821
+def read_labels(path, shape, scan=None) -> np.ndarray:  # noqa: F821
     """A label map from an image, .npy or .h5 file, checked against the scan's (H, W); an image's
     size is checked before it is decoded (a huge one would not fit in memory, and Pillow's
     decompression-bomb limit ended in a traceback). Values must be 0 (not a region) to
     pigment_report.MAX_LABEL: larger ones wrapped silently in the int32 cast (2**32 + 1 merged
     with region 1). A boolean map (a 1-bit PNG mask, as image editors save one) is region 1 where
-    set: it was refused as "got bool", without a word on what to give instead."""
+    set: it was refused as "got bool", without a word on what to give instead. `scan`: the scan's
+    file, named where `path` is that file and holds no label map."""
     import numpy as np
 
     from ..analysis.colour_prior import not_a_file
@@ -130,7 +137,7 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
                 raise _Refused(f"--labels {path}: {foreign}")
             lab = np.load(path, allow_pickle=False)
         elif suffix in (".h5", ".hdf5"):
-            lab = _h5_labels(path, shape, mismatch)
+            lab = _h5_labels(path, shape, mismatch, scan)
         else:
             from ..analysis.colour_prior import IMAGE_FAULTS, image_fault, open_image
             from ..analysis.image_rgb import exif_turn
@@ -201,7 +208,7 @@ def read_labels(path, shape) -> np.ndarray:  # noqa: F821
     return lab.astype(np.int32)
 
 
-def _h5_labels(path: Path, shape, mismatch: str) -> np.ndarray:  # noqa: F821
+def _h5_labels(path: Path, shape, mismatch: str, scan=None) -> np.ndarray:  # noqa: F821
     """The `labels` (or a synthetic cube's `targets/labels`, counted from 0: made 1-based) dataset
     of an HDF5 file, its shape and type checked before it is read. Opened as the scan reader
     opens one, so a file that is no HDF5, cut short or damaged is said in words (h5py's "file
@@ -211,6 +218,7 @@ def _h5_labels(path: Path, shape, mismatch: str) -> np.ndarray:  # noqa: F821
     import numpy as np
 
     from ..errors import CubeReadError
+    from ..fileutil import same_file
     from ..io.hdf5 import broken_link, open_hdf5
     from ..io.lazy import read_whole
 
@@ -221,6 +229,13 @@ def _h5_labels(path: Path, shape, mismatch: str) -> np.ndarray:  # noqa: F821
     with f:
         name = next((n for n in ("labels", "targets/labels") if _linked(f, n)), None)
         if name is None:
+            if scan is not None and same_file(path, scan):
+                # the scan's own .h5 given for --labels (a plausible slip) was told only "no
+                # 'labels' dataset in the file (it holds: counts, energy)", not that it is the scan
+                raise _Refused(
+                    f"--labels {path} is the scan itself ({scan}) and holds no label map (no "
+                    f"'labels' dataset, nor a synthetic cube's 'targets/labels'): {_GIVE_A_MAP}"
+                )
             raise _Refused(f"--labels {path}: no 'labels' dataset in the file{_h5_holds(f, path)}")
         try:
             d = f[name]
@@ -405,10 +420,7 @@ def run(args) -> int:
         if why:
             raise ValueError(f"--photo {args.photo}: {why}")
     if args.labels and _is_the_scan(args.labels, args.input):
-        raise ValueError(
-            f"--labels {args.labels} is the scan itself ({args.input}): give a label map, a "
-            "separate file of region numbers (.png/.tif, .npy, or embed's labels.h5)"
-        )
+        raise ValueError(f"--labels {args.labels} is the scan itself ({args.input}): {_GIVE_A_MAP}")
     if args.labels and args.clusters is not None:  # the label map's regions were fitted, silently
         raise ValueError(
             f"--clusters {args.clusters} with --labels {args.labels}: the regions are the label "
@@ -442,7 +454,7 @@ def run(args) -> int:
         except ValueError as exc:
             raise ValueError(f"--photo {exc}") from None
     if args.labels:
-        labels = read_labels(args.labels, cube.shape[:2])
+        labels = read_labels(args.labels, cube.shape[:2], scan=args.input)
     elif args.clusters is None and is_spot_scan(cube.shape):
         n = cube.shape[0] * cube.shape[1]
         print(
