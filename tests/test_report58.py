@@ -1,9 +1,17 @@
 """The Pigments feature as a user meets it (issue 14): the `pigments` command's refusals of a bad
---labels."""
+--labels, and the dock's Export when its scan is closed as the report is written."""
+
+import threading
 
 import numpy as np
 import pytest
-from _napari_helpers import write_painted_cube
+from _napari_helpers import caught_notifications, open_cube, wait_idle, write_painted_cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_the_scan_s_own_h5_given_as_labels_is_named_as_the_scan(tmp_path, capsys):
@@ -31,3 +39,51 @@ def test_the_scan_s_own_h5_given_as_labels_is_named_as_the_scan(tmp_path, capsys
     # a synthetic cube's truth labels (its targets) are its regions, counted from 1
     lab = read_labels(other, (24, 20), scan=other)
     assert lab.min() >= 1 and len(np.unique(lab)) == 4
+
+
+def test_export_written_as_its_scan_closes_says_so(make_napari_viewer, qtbot, tmp_path):
+    """Closing the scan while the Pigments dock's Export wrote the report (seconds on a large
+    scan) stopped the job only after its one writing step: the whole report was written, yet the
+    status line and a notification said "Stopped: the scan a.h5 was closed.". A save is not
+    stopped by its scan's closing (it writes what it took as it started) and says what it did."""
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    layers = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    dock = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    cube = layer_cube(layers[0])
+    entered, gate = threading.Event(), threading.Event()
+    report = tmp_path / "report.html"
+
+    def write():  # Export's write_report, held while the scan is closed
+        entered.set()
+        gate.wait(10)
+        report.write_text("<html></html>", encoding="utf-8")
+        return [{"report.html": report}]
+
+    worker = dock.save_in_job(  # as _export_in_job calls it
+        write,
+        cube=cube,
+        saving="Writing the pigment report\u2026",
+        saved="the report was written",
+        stopped="the export",
+        done=lambda written: f"Wrote {written[0]['report.html'].name} and CSV files.",
+        name="Export",
+        again="export",
+    )
+    assert worker is not None
+    try:
+        qtbot.waitUntil(entered.is_set, timeout=5000)
+        with caught_notifications() as seen:
+            for ly in [ly for ly in viewer.layers if layer_cube(ly) is cube]:
+                viewer.layers.remove(ly)
+            gate.set()
+            wait_idle(qtbot, dock.job, 5000)
+    finally:
+        gate.set()
+    assert report.is_file()
+    said = dock.job.status.text()
+    assert said == "The scan a.h5 was closed; the report was written all the same.", said
+    assert not [n for n in seen if "Stopped" in str(n.message)], [str(n.message) for n in seen]

@@ -623,6 +623,8 @@ class CubeDock(QWidget):
         self._result_job = False
         #: the running job is a survey the dock started itself (request_survey), not the user's
         self._job_is_survey = False
+        #: the running job is a save (save_in_job): its scan's closing does not stop it
+        self._job_is_save = False
         #: the running job's name in a notification (start_job's `name`; "": the Run button's)
         self._job_name = ""
         self._cube = None
@@ -887,6 +889,7 @@ class CubeDock(QWidget):
             self._survey_words = None  # the line is this job's now
             self._result_job = keep
             self._job_is_survey = False
+            self._job_is_save = False
             self._job_name = name
             self.follow_busy()
         return worker
@@ -907,7 +910,8 @@ class CubeDock(QWidget):
         the viewer while written on napari's GUI thread (Recolour's Save, Save maps, Embed's
         Save). `saving`: the status line meanwhile; `done(paths)`: the one once written;
         `saved` ("x.png was saved") or `stopped` ("the export"): what was, or what stopped,
-        where the scan closed before the job ended. Pigments' and Spectrum's Export too. While a
+        where the scan closed before the job ended (a save is not stopped by its scan's closing:
+        it writes what it took as it started). Pigments' and Spectrum's Export too. While a
         job of the dock runs (it started as the dialog was open) the save is refused here, a
         ValueError saying to `again` ("save", "export") after it; with `again` None, the
         caller refuses it (None is returned)."""
@@ -932,6 +936,12 @@ class CubeDock(QWidget):
             name=name,
             closed_words=closed,
         )
+        if worker is not None:
+            # not stopped as its scan closes (_layer_removed): what it writes was taken as it
+            # started, and a stop, taking effect at the job's next step only, came while the
+            # files were written (one step: seconds at 2000 x 2000 px), so the report or image
+            # was written whole while the line said "Stopped: the scan a.h5 was closed."
+            self._job_is_save = True
         if worker is None and again is not None:
             raise ValueError(
                 f"a job of this dock is running: wait for it to end (or Cancel it), then {again} "
@@ -1379,6 +1389,7 @@ class CubeDock(QWidget):
     def _job_ended(self) -> None:
         cube, self._job_cube = self._job_cube, None
         survey, self._job_is_survey = self._job_is_survey, False
+        self._job_is_save = False
         self._result_job = False
         if self._closed:
             return
@@ -1434,6 +1445,7 @@ class CubeDock(QWidget):
             self._job_cube is not None
             and id(self._job_cube) not in open_ids
             and self.job.is_running
+            and not self._job_is_save  # it ends saying what it wrote (save_in_job's closed)
         ):
             from napari.utils.notifications import show_info
 
