@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import types
 import weakref
 from collections.abc import Callable
@@ -723,20 +724,28 @@ def yield_cpu_to_gui() -> None:
 TORCH_POLL_S = 0.1
 
 
-@functools.cache
-def _importing_torch():
-    """torch imported on a low-priority daemon thread of its own, started once; returns the
-    Event set when that import is over (done or failed)."""
-    import threading
+#: [the Event of torch's import on its thread (_importing_torch)], once started; under its lock
+_TORCH_IMPORT: list = []
+_TORCH_IMPORT_LOCK = threading.Lock()
 
-    done = threading.Event()
+
+def _importing_torch() -> threading.Event:
+    """torch imported on a low-priority daemon thread of its own, started once (under a lock:
+    two docks' jobs asking at once started two); returns the Event set when that import is
+    over, its `error` the import's exception (None: imported) raised from its `traceback`."""
+    with _TORCH_IMPORT_LOCK:
+        if _TORCH_IMPORT:
+            return _TORCH_IMPORT[0]
+        done = threading.Event()
+        done.error = None
+        _TORCH_IMPORT.append(done)
 
     def run() -> None:
         yield_cpu_to_gui()
         try:
             import torch  # noqa: F401
-        except Exception:  # noqa: BLE001 - the job's own import says it (import_torch_steps)
-            pass
+        except Exception as exc:  # noqa: BLE001 - the job raises it (import_torch_steps)
+            done.error, done.traceback = exc, exc.__traceback__
         finally:
             done.set()
 
@@ -749,12 +758,17 @@ def import_torch_steps(poll_s: float = TORCH_POLL_S):
     a thread of its own (_importing_torch): an import cannot be stopped, and a Cancel or a dock
     closed meanwhile waited for its end (Embed & cluster: 6.2 s after a Cancel on a first run,
     Recolour 4.3 s, on two busy cores). The job stops at the next step; the import goes on in
-    the background for the next run. Once torch is imported nothing is yielded; an import
-    that failed fails again here, in the job, with its own error."""
+    the background for the next run. Once torch is imported nothing is yielded. An import that
+    failed raises its own error in every job: imported again, a torch that failed half-way
+    (a missing shared library) fails with another, which names no cause ("function
+    '_has_torch_function' already has a docstring"), after a second import's wait."""
     done = _importing_torch()
     while not done.wait(poll_s):
         yield None
-    import torch  # noqa: F401 (at once now, or the import's own error)
+    error = getattr(done, "error", None)
+    if error is not None:
+        raise error.with_traceback(done.traceback)  # not one frame longer each run
+    import torch  # noqa: F401 (at once now)
 
 
 def preload_labels_imports(background: bool = False) -> None:
