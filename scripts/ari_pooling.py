@@ -28,6 +28,9 @@ def main(argv=None) -> int:
     p.add_argument("--force", action="store_true", help="pool every cube, whatever its counts")
     p.add_argument("--json", type=output_file, help="write every row here")
     args = p.parse_args(argv)
+    from xrf_napari.argtypes import refuse_output_over_inputs
+
+    refuse_output_over_inputs(p, "--json", args.json, [*args.data, args.embedder])
     from xrf_napari.analysis import pooling
     from xrf_napari.training.eval_embedder import evaluate_embedder
 

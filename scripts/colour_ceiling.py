@@ -162,6 +162,9 @@ def main(argv=None) -> int:
     p.add_argument("--test-pixels", type=pixels, default=4000, help="pixels per held-out cube")
     p.add_argument("--out", type=output_file, default=None, help="write the figures as JSON here")
     args = p.parse_args(argv)
+    from xrf_napari.argtypes import refuse_output_over_inputs
+
+    refuse_output_over_inputs(p, "--out", args.out, [args.train, *args.test, args.embedder])
 
     import torch
 

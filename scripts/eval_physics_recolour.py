@@ -118,6 +118,9 @@ def main(argv=None) -> int:
     ap.add_argument("--max-cubes", type=int_in(1, what="a number of cubes"))
     ap.add_argument("--json", type=output_file, help="write per-cube rows here")
     args = ap.parse_args(argv)
+    from xrf_napari.argtypes import refuse_output_over_inputs
+
+    refuse_output_over_inputs(ap, "--json", args.json, [args.data, args.weights])
     from xrf_napari.synth.export import exported_cubes
     from xrf_napari.training.data import list_cubes
     from xrf_napari.training.evaluate import _set_scales

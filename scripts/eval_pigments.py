@@ -349,6 +349,9 @@ def main(argv=None) -> int:
         help="also rank without the pigments' base rates (what they change)",
     )
     args = ap.parse_args(argv)
+    from xrf_napari.argtypes import refuse_output_over_inputs
+
+    refuse_output_over_inputs(ap, "--json", args.json, args.inputs)
     if args.photo_cast and not (args.photo or args.clusters in ("lines", "lines+photo")):
         ap.error("--photo-cast changes the photograph: give --photo (or --clusters lines+photo)")
     from xrf_napari.synth.dataset import without_native_copies

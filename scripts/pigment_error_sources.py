@@ -184,6 +184,9 @@ def main(argv=None) -> int:
         help="also the colour ceiling: dE00 of the candidate naming the true visible set",
     )
     args = ap.parse_args(argv)
+    from xrf_napari.argtypes import refuse_output_over_inputs
+
+    refuse_output_over_inputs(ap, "--json", args.json, [args.data])
     from xrf_napari.analysis import pigment_fit as pf
     from xrf_napari.analysis.colour_prior import region_mean_colours
     from xrf_napari.io.project_h5 import read_targets

@@ -134,6 +134,9 @@ def main(argv=None) -> int:
     # checked at parsing: a folder given failed after the count or draw, in a traceback
     ap.add_argument("--out", type=output_file, default="src/xrf_napari/data/pigment_usage.json")
     args = ap.parse_args(argv)
+    from xrf_napari.argtypes import refuse_output_over_inputs
+
+    refuse_output_over_inputs(ap, "--out", args.out, [args.train_dir, args.draw])
     if (args.train_dir is None) == (args.draw is None):
         ap.error("give a training set folder or --draw IMAGES_DIR, not both")
     if args.draw:

@@ -106,9 +106,9 @@ def score(cubes, key, predict, scales: int = 5) -> dict:
 
 
 def main(argv=None) -> int:
-    from xrf_napari.argtypes import int_in, output_file
+    from xrf_napari.argtypes import int_in, output_file, refuse_output_over_inputs
     from xrf_napari.cli import CommandParser  # options given in full
-    from xrf_napari.fileutil import atomic_path, check_outputs
+    from xrf_napari.fileutil import atomic_path
     from xrf_napari.training.data import cube_set
 
     p = CommandParser(description=__doc__.splitlines()[0])
@@ -122,11 +122,8 @@ def main(argv=None) -> int:
     # output_file: a leading ~ expanded (`--out=~/x.json` made a folder "~" here)
     p.add_argument("--out", type=output_file, default=None, help="write the figures as JSON here")
     args = p.parse_args(argv)
-    if args.out:  # before minutes of probing: an --out that cannot be written failed at the end
-        try:
-            check_outputs(files=[args.out], inputs=[args.train, *args.test], option="--out")
-        except ValueError as exc:
-            p.error(str(exc))
+    # before minutes of probing: an --out that cannot be written failed at the end
+    refuse_output_over_inputs(p, "--out", args.out, [args.train, *args.test])
 
     import torch
 

@@ -178,3 +178,40 @@ def test_a_trainers_checkpoint_given_as_weights_names_the_weights_beside_it(tmp_
     told += "weights its run writes (dve.safetensors beside it), or continue that run with its "
     assert told + "command and --resume" in said, said
     assert "save_weights" not in said, said
+
+
+@pytest.mark.parametrize(
+    "script, argv, option",
+    [
+        ("ari_pooling", ["{set}", "--json", "{cube}"], "--json"),
+        ("colour_ceiling", ["--train", "{set}", "--test", "{set}", "--out", "{cube}"], "--out"),
+        ("eval_physics_recolour", ["{set}", "--json", "{cube}"], "--json"),
+        ("eval_pigments", ["{set}", "--json", "{cube}"], "--json"),
+        ("pigment_error_sources", ["{set}", "--json", "{cube}"], "--json"),
+        ("pigment_usage", ["{set}", "--out", "{cube}"], "--out"),
+        (
+            "region_colour_ceiling",
+            ["--train", "{set}", "--test", "{set}", "--out", "{cube}"],
+            "--out",
+        ),
+    ],
+)
+def test_scripts_refuse_an_output_over_their_input(script, argv, option, tmp_path, capsys):
+    """`ari_pooling.py SET --json SET/cube_00001.h5` replaced the set's cube with its JSON once
+    the run was done (measured: the cube's MD5 changed, its first bytes "{"); the scripts'
+    --json/--out checked only that the file could be written. Each refuses an output that is
+    or lies inside an input before any work (argtypes.refuse_output_over_inputs), exit 2."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    data = tmp_path / "set"
+    data.mkdir()
+    cube = data / "cube_00000.h5"
+    cube.write_bytes(b"a cube, kept as it is")
+    names = {"set": str(data), "cube": str(cube)}
+    mod = load_module(CHECKOUT / "scripts" / f"{script}.py", f"_cli58o_{script}")
+    with pytest.raises(SystemExit) as exc:
+        mod.main([a.format(**names) for a in argv])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: {option}: output {cube} " in err, err
+    assert cube.read_bytes() == b"a cube, kept as it is"

@@ -136,6 +136,22 @@ def output_file(text: str) -> str:
     return path
 
 
+def refuse_output_over_inputs(parser, option: str, out, inputs) -> None:
+    """A script's --json or --out (`out`, None: not given) that is, or lies inside, one of its
+    `inputs` (a set's folder, a cube, a weights file; None ones skipped) refused through
+    parser.error (exit 2) before any work, naming both: output_file checks only that it can be
+    written, and `ari_pooling.py SET --json SET/cube_00001.h5` replaced the set's cube with its
+    JSON once the run was done."""
+    if not out:
+        return
+    from .fileutil import check_outputs
+
+    try:
+        check_outputs(files=[out], inputs=[i for i in inputs if i], option=option)
+    except ValueError as exc:
+        parser.error(str(exc))
+
+
 def seed_int(text: str) -> int:
     """argparse `type=` for a training seed, 0..SEED_MAX (a config file's "seed" too)."""
     return int_in(0, SEED_MAX, "a seed")(text)
