@@ -39,6 +39,7 @@ from ..detector import (
     cube_fwhm_mn_ev,
     detector_fwhm_kev,
     fwhm_from_metadata,
+    kv_from_metadata,
     named_anode,
     tube_symbol,
 )
@@ -1084,6 +1085,33 @@ def _check_calibrated(cube) -> None:
         raise ValueError(why)
 
 
+@cache
+def family_edge(symbol: str, family: str) -> tuple[float, str] | None:
+    """(keV, shell) of the lowest absorption edge whose vacancy gives any of the element's
+    `family` lines (L3 for L-alpha, K for K-alpha): a beam below it excites none of them."""
+    import xraylib
+
+    from ..elements import atomic_number
+
+    z = atomic_number(symbol)
+    shells = {_subshell(t) for _, _, fam, t in _transitions(symbol, 0.0, 1e3) if fam == family}
+    found = [(float(xraylib.EdgeEnergy(z, getattr(xraylib, f"{x}_SHELL"))), x) for x in shells]
+    return min(found) if found else None
+
+
+def _unexcited_words(
+    plan: MapPlan, edge: tuple[float, str], kv: float, given: bool, counted: bool
+) -> str:
+    """A map's note where the tube's kV stays below the edge its line needs (family_edge);
+    `counted`: its element is counted present all the same (other lines of it excited)."""
+    x, said = plan.symbol, "given" if given else "the file's"
+    return (
+        f"{plan.label} cannot be excited here: the tube's {kv:g} kV ({said}) stays below {x}'s "
+        f"{edge[1]} edge ({edge[0]:.2f} keV), so this map reads no {plan.label}, only other "
+        "counts in its window" + ("" if counted else f" ({x} not counted present)")
+    )
+
+
 def plan_for_cube(
     cube,
     symbols,
@@ -1094,6 +1122,72 @@ def plan_for_cube(
     lines=None,
     anode=None,
     spectrum=None,
+    kv=None,
+):
+    """(plans, W) for a cube's own energy axis, as _plan_for_cube. `kv`: the tube voltage, the
+    user's (quicklook's --kv, the docks' Instrument row) over the file's (kv_from_metadata).
+    Where it is known and stays below the edge a mapped line needs (family_edge), that map says so
+    and is planned apart, its element not counted present in the other maps (nor is an element in
+    `present` none of whose lines on the axis the tube can excite): asked for Hg, a scan of a
+    10 keV beam gave a Hg L-alpha map of 62,829 counts of scattered beam and said nothing. Where
+    the kV is unknown nothing changes."""
+    _check_calibrated(cube)
+    symbols = list(dict.fromkeys(symbols))
+    kw = {
+        "fwhm_ev": fwhm_ev,
+        "background": background,
+        "lines": lines,
+        "anode": anode,
+        "spectrum": spectrum,
+    }
+    given = kv is not None
+    kv = kv if given else kv_from_metadata(cube.metadata)
+    present = set(present or ())
+    if not kv:
+        return _plan_for_cube(cube, symbols, present=present, **kw)
+    edges = cube.calibration.edges(cube.n_channels)
+    e_min, e_max = float(edges[0]), float(edges[-1])
+    chosen = choose_lines(symbols, present | set(symbols), e_min, e_max, lines)
+    apart = {}  # symbol -> the edge its mapped line needs, at or above kv
+    for s in symbols:
+        edge = family_edge(s, chosen[s][0].family)
+        if edge is not None and edge[0] >= kv:
+            apart[s] = edge
+
+    def excitable(x: str) -> bool:  # any of its lines on the axis
+        lines_on = {ln.family for ln in element_lines(x) if e_min <= ln.energy <= e_max}
+        return any((e := family_edge(x, f)) is None or e[0] < kv for f in lines_on)
+
+    kept = [s for s in symbols if s not in apart]
+    # counted present where any of its lines is excited (Hg's M lines under a 12 kV tube: S
+    # K-alpha, fitted beside Hg M-alpha, read 10 % of its counts with Hg left out)
+    present = {x for x in present if x in kept or excitable(x)}
+    if not apart:
+        return _plan_for_cube(cube, symbols, present=present, **kw)
+    made = {}  # symbol -> (plan, column)
+    groups = ([kept] if kept else []) + [[s] for s in apart]
+    for group in groups:
+        plans, w = _plan_for_cube(cube, group, present=present | set(kept), shown=kept, **kw)
+        for i, p in enumerate(plans):
+            if p.symbol in apart:
+                why = _unexcited_words(p, apart[p.symbol], kv, given, p.symbol in present)
+                p = replace(p, note=_join(why, p.note))
+            made[p.symbol] = (p, w[:, i])
+    plans = [made[s][0] for s in symbols]
+    return plans, np.stack([made[s][1] for s in symbols], axis=1).astype(np.float32)
+
+
+def _plan_for_cube(
+    cube,
+    symbols,
+    *,
+    fwhm_ev=None,
+    background=True,
+    present=None,
+    lines=None,
+    anode=None,
+    spectrum=None,
+    shown=(),
 ):
     """(plans, W) for a cube's own energy axis. The tube's anode counts as present (its lines
     scatter into every spectrum): `anode`, the user's (quicklook's --anode, the docks' Instrument
@@ -1135,7 +1229,7 @@ def plan_for_cube(
         )
         taken.clear()
         w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, **kw)
-    mapped = {p.symbol for p in plans}
+    mapped = {p.symbol for p in plans} | set(shown)  # and those planned apart (plan_for_cube)
 
     def taken_out(x: str) -> str:  # "the X map" only where the user gets one (quicklook's six)
         if x in mapped:

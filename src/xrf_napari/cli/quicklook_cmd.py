@@ -79,7 +79,8 @@ def choose_maps(
     `progress`: a bar per pass over the cube (each is a full read: a minute on a big file).
     `suggested` is a peaks.Suggestions: its `warning` says when the peaks contradict the
     calibration. `anode`, `kv`, `optic`, `atmosphere`: the user's, over the file's
-    (suggest_for_cube; the anode also in the maps' overlaps, plan_for_cube, as the dock's)."""
+    (suggest_for_cube; the anode also in the maps' overlaps and the kV in what they can excite,
+    plan_for_cube, as the dock's)."""
     from ..analysis.maps import iter_planned_maps, plan_for_cube
     from ..analysis.peaks import suggest_for_cube
     from ..analysis.spectra import iter_survey
@@ -100,7 +101,7 @@ def choose_maps(
     present = sorted(set(suggested.seen) | set(symbols))  # a usual anode left out too
     # the tube's lines are handled as the user's anode's, as the suggestion's (plan_for_cube);
     # planned once, for the plot's labels and the maps alike
-    planned = plan_for_cube(cube, symbols, present=present, anode=anode, spectrum=spectrum)
+    planned = plan_for_cube(cube, symbols, present=present, anode=anode, spectrum=spectrum, kv=kv)
     maps = drain(iter_planned_maps(cube, planned), "maps", "rows", progress)
     plans = planned[0]
     return spectrum, suggested, plans, maps
