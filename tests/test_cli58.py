@@ -164,7 +164,7 @@ def test_a_trainers_checkpoint_given_as_weights_names_the_weights_beside_it(tmp_
     beside it (or is continued with --resume). It is still never unpickled."""
     import zipfile
 
-    from xrf_napari.models.weights import WeightsError, load_weights
+    from xrf_napari.models.weights import WeightsError, require_weights_file
 
     run = tmp_path / "run"
     run.mkdir()
@@ -172,7 +172,7 @@ def test_a_trainers_checkpoint_given_as_weights_names_the_weights_beside_it(tmp_
         z.writestr("checkpoint/data.pkl", b"\x80\x02}q\x00.")
     (run / "dve.safetensors").write_bytes(b"")
     with pytest.raises(WeightsError) as err:
-        load_weights(run / "checkpoint.pt")
+        require_weights_file(run / "checkpoint.pt")
     said = str(err.value)
     told = "is a trainer's checkpoint (torch.save), not a weights file: give the .safetensors "
     told += "weights its run writes (dve.safetensors beside it), or continue that run with its "
