@@ -45,10 +45,11 @@ def test_recolour_never_replaces_a_scan_or_a_file_that_is_no_image(
 
 def test_a_picture_there_is_replaced_as_before(tmp_path):
     """An earlier output (xrf-napari's PNG or TIFF), or any one picture, may be replaced: only a
-    scan, an image stack or a file that is no image is refused (export.not_a_picture)."""
+    scan, an image stack or a file that is no image is refused (io.arrays.not_a_picture)."""
     import tifffile
 
-    from xrf_napari.analysis.export import not_a_picture, write_image
+    from xrf_napari.analysis.export import write_image
+    from xrf_napari.io.arrays import not_a_picture
 
     rgb = np.zeros((4, 5, 3), np.uint8)
     for name in ("earlier.png", "earlier.tif"):

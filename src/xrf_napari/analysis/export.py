@@ -192,46 +192,6 @@ def image_marks(path) -> tuple[str, str] | None:
         return None
 
 
-def not_a_picture(path) -> str | None:
-    """Why an existing file at `path` is no picture that an image output may replace, or None
-    (no file there, an empty one, or one picture: a PNG or other image, a TIFF of one 2-D grey
-    or RGB(A) page). `xrf-napari recolour -o scan.tif` replaced a TIFF datacube, a scan the user
-    had named by mistake, with the recoloured image of another, and `-o notes.png` a file that
-    was no image at all; a picture there, an earlier run's output say, is replaced as before."""
-    import os
-    import stat
-
-    path = Path(path)
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None  # none there; check_outputs says what else is wrong
-    if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
-        return None
-    if path.suffix.lower() not in (".tif", ".tiff"):
-        if image_marks(path) is None:
-            return "it is not an image (it cannot be read as one)"
-        return None
-    try:
-        import tifffile
-
-        with tifffile.TiffFile(path) as tif:
-            pages, series = len(tif.pages), tif.series[0]
-            shape, axes = tuple(int(n) for n in series.shape), series.axes
-    except Exception:
-        return "it is not a TIFF image (it cannot be read as one)"
-    samples = [n for n, a in zip(shape, axes) if a in "SC"]  # RGB(A), contiguous or planar
-    picture = len(shape) == 2 or (len(shape) == 3 and len(samples) == 1 and samples[0] <= 4)
-    if pages == 1 and picture:
-        return None
-    from ..io.arrays import tiff_is_cube
-
-    held = f"a TIFF of {pages} pages" if pages > 1 else f"a TIFF of {' x '.join(map(str, shape))}"
-    if tiff_is_cube(path):
-        return f"it holds a spectral datacube ({held}), a scan"
-    return f"it holds an image stack ({held}), not one picture"
-
-
 def png_rgb16(rgb: np.ndarray) -> bytes:
     """A 16-bit RGB PNG of (H, W, 3) uint16 (colour type 2, bit depth 16, no filtering)."""
     import struct

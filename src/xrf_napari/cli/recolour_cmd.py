@@ -177,7 +177,7 @@ def run(args) -> int:
         inputs=[args.input, args.weights, args.embedder_weights],
         option="--output",
     )
-    from ..analysis.export import not_a_picture
+    from ..io.arrays import not_a_picture
 
     why = not_a_picture(out)  # a scan or a file of another kind there is never replaced
     if why:
