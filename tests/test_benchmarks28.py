@@ -167,13 +167,13 @@ def test_bench_gui_cli_side_checks_the_scan_as_the_command_does(tmp_path, monkey
 
     path = write_cube(tmp_path / "s.h5", painted_counts()[0], CANONICAL_CAL)
     calls = []
-    real = ood.check_scan
+    real = ood.iter_check_scan  # check_scan's, and the docks' jobs'
 
     def counted(*a, **k):
         calls.append(1)
         return real(*a, **k)
 
-    monkeypatch.setattr(ood, "check_scan", counted)
+    monkeypatch.setattr(ood, "iter_check_scan", counted)
     times = load_script("bench_gui").cli_times(path, "cpu", 2)
     assert set(times) == {"mean spectrum", "embed + cluster", "recolour"}
     assert len(calls) == 2, f"check_scan ran {len(calls)} time(s): embed and recolour each once"

@@ -58,7 +58,7 @@ def test_the_library_refuses_with_the_default_budget_before_reading_the_scan(fil
     cube = read_cube(files / "scan.h5")
     monkeypatch.setattr(memory, "memory_budget", lambda: 2**19)  # 0.5 MiB left
     monkeypatch.setattr(embed, "iter_embed", _never)
-    monkeypatch.setattr(ood, "check_scan", _never)
+    monkeypatch.setattr(ood, "iter_check_scan", _never)
     with pytest.raises(ValueError) as exc:
         iter_recolour(cube, tile=64, batch=3, **_kw(files))  # at the call, not at next()
     said = str(exc.value)

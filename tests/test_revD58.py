@@ -32,3 +32,37 @@ def test_a_failed_torch_import_is_told_by_its_own_error_and_never_run_again(monk
         with pytest.raises(ImportError, match="libtorch_cpu.so"):
             list(_jobs.import_torch_steps(poll_s=0.01))
     assert tries == ["torch"]
+
+
+def test_embed_stops_between_its_check_s_read_and_the_embedder_s_pass(monkeypatch):
+    """b72b1ef5 gave Embed & cluster's job a point to stop at after analysis.ood.check_scan, which
+    read its pixels and ran the embedder over them (0.5-1 s each part on two busy cores) with
+    none between: a Cancel waited for both. It stops after the read (iter_check_scan)."""
+    import threading
+    import types
+
+    import numpy as np
+
+    import xrf_napari.analysis.embed as embed_mod
+    import xrf_napari.analysis.ood as ood_mod
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.energy import Calibration
+    from xrf_napari.widgets import _jobs
+    from xrf_napari.widgets.embed import _embed_cluster_job
+
+    imported = threading.Event()
+    imported.set()
+    monkeypatch.setattr(_jobs, "_importing_torch", lambda: imported)
+    done = []
+    embedder = types.SimpleNamespace(device="cpu")
+    monkeypatch.setattr(embed_mod, "load_embedder", lambda *a: done.append("load") or embedder)
+    monkeypatch.setattr(
+        ood_mod, "sample_canonical_pixels", lambda *a: done.append("read") or np.ones((4, 512))
+    )
+    monkeypatch.setattr(ood_mod, "excess_per_count", lambda *a: done.append("model") or np.zeros(4))
+    cube = cube_from_array(np.ones((2, 3, 8), np.uint16), Calibration.canonical())
+    steps = _embed_cluster_job(cube, "w", "cpu", None)
+    while "read" not in done:
+        next(steps)
+    steps.close()  # the job's stop at its next step
+    assert done == ["load", "read"]

@@ -190,6 +190,21 @@ def check_scan(
     """The scan's out-of-distribution report (a bounded read: about n pixels). `anode`: the
     tube's anode the user named (a dock's Tube box), over the file's; None: the file's. A scan
     without an energy calibration is refused (a ValueError), as by the models it reports on."""
+    from ..progress import run_to_end
+
+    return run_to_end(iter_check_scan(cube, embedder_weights, device, n, anode))
+
+
+def iter_check_scan(
+    cube,
+    embedder_weights=None,
+    device: str = "cpu",
+    n: int = SAMPLE_PIXELS,
+    anode: str | None = None,
+):
+    """check_scan as a progress generator ((1, 2) after the read of its pixels, (2, 2) after the
+    embedder's pass over them); returns the OODReport. The docks' jobs stop at its steps: a
+    Cancel waited for the whole check (0.5-1 s in each part on two busy cores)."""
     from ..detector import fwhm_from_metadata, named_anode
     from ..energy import refuse_uncalibrated
     from .embed import load_embedder
@@ -197,7 +212,9 @@ def check_scan(
 
     refuse_uncalibrated(cube)  # as the models it reports on: channel numbers are no energies
     counts = sample_canonical_pixels(cube, n)
+    yield 1, 2
     excess = excess_per_count(counts, load_embedder(embedder_weights, device))
+    yield 2, 2
     score = float(np.median(excess)) if len(excess) else float("nan")
     cpp = float(counts.sum(axis=1).mean()) if len(counts) else 0.0
     reasons = []

@@ -431,7 +431,7 @@ def _iter_recolour(
     from .ambiguity import ambiguity_report
     from .embed import iter_embed, load_embedder
     from .line_features import CountedFeatures, line_features
-    from .ood import check_scan
+    from .ood import iter_check_scan
 
     embedder = load_embedder(embedder_weights, device)
     mismatch = embedder_mismatch(rec, embedder)
@@ -441,10 +441,12 @@ def _iter_recolour(
         warnings.warn(mismatch, stacklevel=2)
     # first, while nothing else is held: a few thousand sampled pixels, transient memory
     anode = named_anode(cube.metadata, anode)  # as its symbol; the file's, or given to read_cube
-    ood = check_scan(cube, embedder_weights, str(rec.device), anode=anode)
     h, w = cube.shape[:2]
     n = h * w
-    yield 0, 2 * n  # a point to stop at after the check (0.5-1 s; the dock's Cancel waited)
+    # points to stop at in the check and after it (0.5-1 s a part; the dock's Cancel waited)
+    checking = iter_check_scan(cube, embedder_weights, str(rec.device), anode=anode)
+    ood = yield from _rescaled(checking, 0, 0, 2 * n)  # its steps at 0 of the pass
+    yield 0, 2 * n
     # Line features come from the same pass for every model: those that read them get them, and
     # they say where the lines fix the colour (analysis/ambiguity.py) whatever the model.
     reads = rec.features()

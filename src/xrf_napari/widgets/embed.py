@@ -67,7 +67,7 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True, a
         latent_to_rgb,
         load_embedder,
     )
-    from ..analysis.ood import check_scan
+    from ..analysis.ood import iter_check_scan
 
     yield "Checking the scan against the embedder's training data\u2026"
     # torch's import, the embedder's load and the check, each with a point to stop at after it
@@ -75,7 +75,7 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True, a
     yield from import_torch_steps()
     loaded_on = str(load_embedder(weights, device).device)
     yield None
-    ood = check_scan(cube, weights, loaded_on, anode=anode)
+    ood = yield from iter_check_scan(cube, weights, loaded_on, anode=anode)  # read, then model
     yield None
     pool, note = pooling.decide(cube, pool_low_counts)
     latent = yield from iter_embed(cube, weights=weights, device=device, pool=pool)
