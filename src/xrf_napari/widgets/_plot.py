@@ -98,7 +98,10 @@ class FigureView(QWidget):
         _relay()
 
     def sizeHint(self) -> QSize:
-        return QSize(500, 300)
+        # its minimum: a scrolling body is laid out at its preferred height, and a 300 px plot
+        # put its own energy axis below the fold of a 1080p screen's Spectrum dock; where the
+        # dock has room, the layout's stretch gives the plot the rest
+        return QSize(500, max(self.minimumHeight(), 10))
 
     def minimumSizeHint(self) -> QSize:
         return QSize(10, 10)

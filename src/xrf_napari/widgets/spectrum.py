@@ -180,9 +180,12 @@ class SpectrumWidget(CubeDock):
         lay.addLayout(grid)
         lay.addWidget(self.calibration_label)
         lay.addWidget(self.canvas, 1)
+        # right under the plot, above the markers' controls: with the five docks open at
+        # 1920 x 1080 the plot (at its minimum) and this line are in view, the element list
+        # below the fold; under the list it sat 150 px below the fold
+        lay.addWidget(self.suggested_label)
         lay.addLayout(fam_row)
         lay.addWidget(self.element_list)
-        lay.addWidget(self.suggested_label)
         # the status line, progress, Mean spectrum / Cancel and Export CSV stay in view below the
         # body, as the job docks' do: with the five docks open at 1920 x 1080 they sat 56-163 px
         # below its fold, and a survey under way showed an empty plot and no sign of work

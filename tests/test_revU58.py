@@ -1,0 +1,39 @@
+"""Review of session 58's Spectrum dock layout (issue 17 item 1): what a conservator reads in the
+Spectrum dock with the five docks open on a 1920 x 1080 screen."""
+
+from _dock_layout import hidden_part, settle
+from _napari_helpers import open_cube, survey_held_for, wait_idle, write_painted_cube
+
+#: The Spectrum dock's height with the five docks open at 1920 x 1080 (573-574 px measured on
+#: the painting sample and the APS scan; tests/_dock_layout.five_docks).
+FIVE_DOCK_HEIGHT = 573
+
+
+def test_whole_plot_and_suggested_line_in_view_at_the_five_dock_height(
+    make_napari_viewer, tmp_path, qtbot, monkeypatch
+):
+    """With the five docks open (Spectrum 573 px tall, its body's fold at 448 px once b78559c8
+    pinned the Run row and Export below it) the plot was laid out at its 300 px preferred height
+    (202-502 px), its energy axis and labels below the fold, and the Suggested line below the
+    element list at 604-638 px: the conservator saw neither which elements were found nor the
+    keV of a peak without scrolling. The plot asks for its 180 px minimum (the dock's stretch
+    gives it more room when there is some) and the Suggested line sits right under it."""
+    viewer = make_napari_viewer(show=True)
+    with survey_held_for(monkeypatch, "painted"):  # the layout needs no survey: 4 s saved
+        open_cube(viewer, write_painted_cube(tmp_path / "painted.h5"))
+        window = viewer.window._qt_window
+        dock, spectrum = viewer.window.add_plugin_dock_widget("xrf-napari", "Spectrum")
+        window.resize(1280, 900)
+        settle()
+        window.resize(1280, 900 - (dock.height() - FIVE_DOCK_HEIGHT))
+        settle()
+        assert abs(dock.height() - FIVE_DOCK_HEIGHT) <= 4, dock.height()
+        for widget in (spectrum.canvas, spectrum.suggested_label, spectrum.job.run_button):
+            where = hidden_part(widget, dock)
+            assert where == "", (type(widget).__name__, where)
+        assert spectrum.canvas.height() >= 180  # the plot keeps its minimum height
+        window.resize(1280, 1080)  # a taller dock: the plot takes the room
+        settle()
+        assert spectrum.canvas.height() > 400, spectrum.canvas.height()
+        spectrum.job.cancel_button.click()
+        wait_idle(qtbot, spectrum.job)
