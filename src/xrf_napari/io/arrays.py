@@ -427,6 +427,14 @@ def tiff_is_cube(path) -> bool:
     return refusal is None
 
 
+#: What not_a_picture says of a file that holds no image, by its kind (limits.kind_of).
+NOT_PICTURES = {
+    "hdf5": "it is an HDF5 file, such as a scan",
+    "npy": "it is a NumPy .npy array",
+    "zip": "it is a zip archive (such as a .npz)",
+}
+
+
 def not_a_picture(path) -> str | None:
     """Why an existing file at `path` is no picture that an image output may replace, or None
     (no file there, an empty one, or one picture: a PNG or other image, a TIFF of one 2-D grey
@@ -444,7 +452,18 @@ def not_a_picture(path) -> str | None:
         return None  # none there; check_outputs says what else is wrong
     if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
         return None
-    if path.suffix.lower() not in (".tif", ".tiff"):
+    try:
+        with open(path, "rb") as fh:
+            kind = kind_of(fh.read(520))
+    except OSError:
+        kind = None
+    # by what the file holds, not its name: Pillow "opens" an HDF5 file (a stub plugin), and a
+    # TIFF whatever its name, so an HDF5 or TIFF scan named scan.png passed as a picture
+    if kind in NOT_PICTURES:
+        return f"it is not an image: {NOT_PICTURES[kind]}"
+    if kind != "tiff":
+        if path.suffix.lower() in (".tif", ".tiff"):
+            return "it is not a TIFF image (it cannot be read as one)"
         if image_marks(path) is None:
             return "it is not an image (it cannot be read as one)"
         return None
