@@ -1,8 +1,10 @@
 """Session 58 review of cli58 (the commands and scripts): what its commits left to break."""
 
 import shutil
+import zipfile
 
 import numpy as np
+import pytest
 
 
 def test_a_scan_renamed_png_is_no_picture_to_replace(tmp_path):
@@ -26,3 +28,75 @@ def test_a_scan_renamed_png_is_no_picture_to_replace(tmp_path):
     assert said == "it holds a spectral datacube (a TIFF of 64 pages), a scan", said
     tifffile.imwrite(tmp_path / "photo.png", np.zeros((4, 5, 3), np.uint8))  # one TIFF picture
     assert not_a_picture(tmp_path / "photo.png") is None
+
+
+@pytest.fixture
+def recolouriser_run(tmp_path):
+    """A finished recolouriser's --out: checkpoint.pt (torch.save's zip), its SmallUViT weights
+    and per-pixel MLP baseline beside it (their contents are never read here)."""
+    run = tmp_path / "run"
+    run.mkdir()
+    with zipfile.ZipFile(run / "checkpoint.pt", "w") as z:
+        z.writestr("checkpoint/data.pkl", b"\x80\x02}q\x00.")
+    for name in ("uvit.safetensors", "pixel_mlp.safetensors"):
+        (run / name).write_bytes(b"")
+    return run
+
+
+def test_a_checkpoint_given_as_weights_names_weights_of_the_model_read(recolouriser_run):
+    """1bcc4a74 named every .safetensors beside a trainer's checkpoint.pt given as weights:
+    `embed --weights RUN/checkpoint.pt` of a recolouriser's run was told to give
+    "pixel_mlp.safetensors, uvit.safetensors beside it", neither of them a DVE; and a run not
+    finished, none beside it, was told to give "the weights its run writes". The model the
+    caller reads (want) picks the file, or says the run trained another."""
+    from xrf_napari.models.weights import WeightsError, require_weights_file
+
+    ckpt = recolouriser_run / "checkpoint.pt"
+    with pytest.raises(WeightsError) as err:
+        require_weights_file(ckpt, "dve")
+    said = str(err.value)
+    assert (
+        "is a trainer's checkpoint (torch.save), not a weights file, and its run trained the "
+        "SmallUViT (recolouriser) (uvit.safetensors beside it): give DVE (embedder) weights "
+        "(dve.safetensors of a run that trained one)" in said
+    ), said
+    with pytest.raises(WeightsError) as err:
+        require_weights_file(ckpt, "SmallUViT")
+    said = str(err.value)
+    assert "give the .safetensors weights its run writes (uvit.safetensors beside it), " in said
+    assert "pixel_mlp" not in said, said
+    for name in ("uvit.safetensors", "pixel_mlp.safetensors"):
+        (recolouriser_run / name).unlink()
+    with pytest.raises(WeightsError) as err:
+        require_weights_file(ckpt, "SmallUViT")
+    said = str(err.value)
+    assert (
+        "not a weights file: its run writes uvit.safetensors when it finishes (none beside it "
+        "yet): continue that run with its command and --resume" in said
+    ), said
+
+
+def test_the_loaders_and_checks_say_which_model_they_read(recolouriser_run, monkeypatch):
+    """Each caller passes its model: the embedder's loader (embed, the docks, recolour's
+    --embedder) a DVE, evaluate's --weights a SmallUViT and its --embedder a DVE."""
+    import xrf_napari.device
+    import xrf_napari.models.weights as W
+    from xrf_napari.analysis import embed
+    from xrf_napari.training.evaluate import check_weights_files
+
+    ckpt = recolouriser_run / "checkpoint.pt"
+
+    class Asked(Exception):
+        pass
+
+    def hashed(path, sha=None, want=None):
+        raise Asked(want)
+
+    monkeypatch.setattr(W, "load_weights_hashed", hashed)
+    monkeypatch.setattr(xrf_napari.device, "pick_device", lambda name: name)
+    with pytest.raises(Asked, match="^dve$"):
+        embed._load_cached.__wrapped__(str(ckpt), None, "cpu")
+    with pytest.raises(W.WeightsError, match="give DVE \\(embedder\\) weights"):
+        check_weights_files(None, ckpt, None)
+    with pytest.raises(W.WeightsError, match="\\(uvit.safetensors beside it\\)"):
+        check_weights_files(ckpt, None, None)

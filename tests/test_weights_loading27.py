@@ -33,8 +33,8 @@ def test_a_file_rewritten_while_it_loads_gives_the_hash_of_the_tensors_loaded(
     path, other = _two_versions(tmp_path, kind)
     real_load, calls = W.load_weights, []
 
-    def load_then_rewrite(p, expected_sha256=None):
-        out = real_load(p, expected_sha256)
+    def load_then_rewrite(p, expected_sha256=None, want=None):  # load_weights_hashed passes want
+        out = real_load(p, expected_sha256, want)
         calls.append(p)
         if len(calls) == 1:  # another process saves new weights just after the first read
             path.write_bytes(other.read_bytes())
@@ -63,8 +63,8 @@ def test_a_file_that_keeps_changing_is_refused_by_name(tmp_path, monkeypatch):
     versions = [path.read_bytes(), other.read_bytes()]
     real_load = W.load_weights
 
-    def load_then_rewrite(p, expected_sha256=None):
-        out = real_load(p, expected_sha256)
+    def load_then_rewrite(p, expected_sha256=None, want=None):  # load_weights_hashed passes want
+        out = real_load(p, expected_sha256, want)
         versions.reverse()
         path.write_bytes(versions[0])
         return out

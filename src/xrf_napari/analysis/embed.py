@@ -115,7 +115,7 @@ def _load_cached(path_str: str, sha: str | None, device_name: str, stamp=None) -
     from ..models.weights import load_state, load_weights_hashed, require_model
 
     device = pick_device(device_name)
-    state, config, got = load_weights_hashed(path_str, sha)
+    state, config, got = load_weights_hashed(path_str, sha, want="dve")
     require_model(config, "dve", path_str)
     import torch
 

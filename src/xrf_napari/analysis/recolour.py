@@ -305,7 +305,7 @@ def _load_cached(path: str, stamp, expected_sha: str | None, device: str) -> Rec
     from ..models.uvit import build_from_config
     from ..models.weights import load_state, load_weights_hashed, require_model
 
-    state, config, sha = load_weights_hashed(path, expected_sha)
+    state, config, sha = load_weights_hashed(path, expected_sha, want="SmallUViT")
     require_model(config, "SmallUViT", path)
     with torch.random.fork_rng(devices=[]):  # the init, overwritten at once, draws nothing
         model = build_from_config(config)

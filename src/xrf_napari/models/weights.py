@@ -114,10 +114,13 @@ def save_weights(state_dict: dict, path, config: dict) -> str:
     return sha256_of(path)
 
 
-def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
+def load_weights(
+    path, expected_sha256: str | None = None, want: str | None = None
+) -> tuple[dict, dict]:
     """(state_dict, config) from a safetensors file; WeightsError on any problem, naming the
     file. Tensors whose SHA-256 differs from the one recorded at saving are refused (files older
-    than that record load as before)."""
+    than that record load as before). want: the model the caller reads ("dve", "SmallUViT",
+    "PixelMLP"), for a trainer's checkpoint given in place of its weights (_checkpoint_given)."""
     from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
 
@@ -133,7 +136,7 @@ def load_weights(path, expected_sha256: str | None = None) -> tuple[dict, dict]:
                 path,
                 "verb",
             )
-    _require_safetensors(path)
+    _require_safetensors(path, want)
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
@@ -162,14 +165,16 @@ def file_stamp(path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def load_weights_hashed(path, expected_sha256: str | None = None) -> tuple[dict, dict, str]:
+def load_weights_hashed(
+    path, expected_sha256: str | None = None, want: str | None = None
+) -> tuple[dict, dict, str]:
     """(state_dict, config, SHA-256) of one version of a weights file: the hash is of the file
     whose tensors were loaded, so what a model records of its weights (embedder_mismatch,
     provenance, evaluate's weights_sha256) refers to the model in memory. A file whose hash
     changed while it was read (rewritten by a training run) is read again."""
     for _ in range(3):
         before = sha256_of(path) if Path(path).is_file() else None
-        state, config = load_weights(path, expected_sha256=expected_sha256)  # names a bad file
+        state, config = load_weights(path, expected_sha256=expected_sha256, want=want)  # named
         got = sha256_of(path)
         if got == before:
             return state, config, got
@@ -208,10 +213,11 @@ def plain_pickle_globals(path) -> list[str] | None:
     return sorted(set(names)) if whole else None
 
 
-def _require_safetensors(path: Path) -> None:
+def _require_safetensors(path: Path, want: str | None = None) -> None:
     """A safetensors file opens with an 8-byte header length and a JSON '{'; anything else is
     named for what it is, not as the parser's "header too large". A PyTorch .pt (a zip or a bare
-    pickle) is refused, never unpickled: a pickle can run any code when it loads."""
+    pickle) is refused, never unpickled: a pickle can run any code when it loads. want: the
+    model the caller reads (_checkpoint_given), None: any."""
     try:
         fh = open(path, "rb")
     except OSError as exc:
@@ -250,15 +256,8 @@ def _require_safetensors(path: Path) -> None:
             "is a NumPy .npy array, not a safetensors file of model weights", path, "verb"
         )
     if head[:4] == b"PK\x03\x04" and path.name == "checkpoint.pt":  # training.common's name
-        beside = sorted(p.name for p in path.parent.glob("*.safetensors"))
-        give = f" ({', '.join(beside)} beside it)" if beside else ""
-        raise WeightsError(  # it said "save the state dict with ...save_weights", as to a stranger
-            "is a trainer's checkpoint (torch.save), not a weights file: give the .safetensors "
-            f"weights its run writes{give}, or continue that run with its command and --resume "
-            "(a pickle can run code when loaded: it is never read here)",
-            path,
-            "verb",
-        )
+        # it said "save the state dict with ...save_weights", as to a stranger
+        raise WeightsError(_checkpoint_given(path, want), path, "verb")
     if head[:4] == b"PK\x03\x04" or head[:1] == b"\x80":
         raise WeightsError(
             "is a PyTorch pickle (torch.save), not a safetensors file: pickles can run code when "
@@ -268,6 +267,40 @@ def _require_safetensors(path: Path) -> None:
             "verb",
         )
     raise WeightsError("is not a safetensors file", path, "verb")
+
+
+#: The weights file a trainer writes beside its checkpoint, by the model it holds (the
+#: recolouriser's run holds its per-pixel MLP baseline too).
+RUN_WEIGHTS = {
+    "dve": WEIGHTS_FILES["dve"],
+    "SmallUViT": WEIGHTS_FILES["uvit"],
+    "PixelMLP": BASELINE_FILE,
+}
+
+
+def _checkpoint_given(path: Path, want: str | None) -> str:
+    """Why a trainer's checkpoint.pt given as weights is refused, naming the weights file beside
+    it of the model the caller reads (`want`; None: any): `embed --weights RUN/checkpoint.pt` of
+    a recolouriser's run was told to give uvit.safetensors beside it (and pixel_mlp.safetensors),
+    which embed then refused as no DVE."""
+    said = "is a trainer's checkpoint (torch.save), not a weights file"
+    never = " (a pickle can run code when loaded: it is never read here)"
+    resume = "or continue that run with its command and --resume" + never
+    beside = {k: name for k, name in RUN_WEIGHTS.items() if (path.parent / name).is_file()}
+    if want is None or want in beside:
+        found = [beside[want]] if want else sorted(beside.values())
+        give = f" ({', '.join(found)} beside it)" if found else ""
+        return f"{said}: give the .safetensors weights its run writes{give}, {resume}"
+    other = [k for k in beside if k != "PixelMLP"]  # the recolouriser's run holds its baseline
+    if other:  # a finished run of another model: its weights are no use here
+        kinds = {"PixelMLP": "per-pixel MLP baseline", **MODEL_NAMES}
+        return (
+            f"{said}, and its run trained the {kinds[other[0]]} ({beside[other[0]]} beside it): "
+            f"give {kinds.get(want, want)} weights ({RUN_WEIGHTS.get(want, '.safetensors')} of "
+            f"a run that trained one){never}"
+        )
+    mine = RUN_WEIGHTS.get(want, "its .safetensors weights")
+    return f"{said}: its run writes {mine} when it finishes (none beside it yet): {resume[3:]}"
 
 
 def _zip_of_arrays(path: Path) -> bool:
@@ -403,12 +436,12 @@ def require_file(path, option: str | None = None) -> None:
         raise WeightsError("", path, "special" if path_.exists() else "missing", given)
 
 
-def require_weights_file(path) -> None:
+def require_weights_file(path, want: str | None = None) -> None:
     """load_weights's checks that read no tensor (a regular file, readable, a whole safetensors
     file), for a command to make before its slow work: the recolouriser loaded its embedder, made
     its output folder and said "device: cpu" before finding its --init missing."""
     require_file(path)
-    _require_safetensors(Path(path))
+    _require_safetensors(Path(path), want)
 
 
 def require_model(config: dict, want: str, path) -> None:

@@ -738,7 +738,7 @@ def check_model_file(
     from ..models.weights import load_weights, require_model, weights_option
 
     with weights_option(option, path, said):  # "weights file not found" named no option
-        state, config = load_weights(path)
+        state, config = load_weights(path, want=want)
         require_model(config, want, path)  # WeightsError is a ValueError: one line
     return state, config
 

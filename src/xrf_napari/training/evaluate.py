@@ -261,7 +261,7 @@ def evaluate(
         )
     if baseline is not None:
         with weights_option("--baseline", baseline, said):
-            state, cfg = load_weights(baseline)
+            state, cfg = load_weights(baseline, want="PixelMLP")
         if cfg.get("arch") != "PixelMLP":  # weights.check_weights knows no PixelMLP: check here
             kind = cfg.get("arch") or cfg.get("model") or "unknown"
             raise ValueError(f"{said}: not per-pixel MLP weights (a {kind} model)")
@@ -692,10 +692,13 @@ def check_weights_files(weights, embedder, baseline) -> None:
     read."""
     from ..models.weights import require_file, require_weights_file, weights_option
 
-    for option, path in (("--weights", weights), ("--embedder", embedder)):
+    for option, path, want in (
+        ("--weights", weights, "SmallUViT"),
+        ("--embedder", embedder, "dve"),
+    ):
         if path is not None:
             with weights_option(option, path):
-                require_weights_file(path)
+                require_weights_file(path, want)
     if baseline is not None:
         require_file(baseline, "--baseline")
 

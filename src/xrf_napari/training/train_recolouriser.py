@@ -1170,7 +1170,7 @@ def _start(args):
     check_model(cfg, settings)
     if args.embedder is not None:  # its tensors are read below, once the cheap checks pass
         with weights_option("--embedder", args.embedder):
-            require_weights_file(args.embedder)
+            require_weights_file(args.embedder, "dve")
     check_output_folder(
         args.out,
         (
@@ -1191,7 +1191,7 @@ def _start(args):
     # --init after "device: cpu" and the output folder made (then removed)
     if cfg["init"]:
         with weights_option("--init", cfg["init"], settings.said("init", cfg)):
-            require_weights_file(cfg["init"])
+            require_weights_file(cfg["init"], "SmallUViT")
     files = list_cubes(args.data, "--data")
     device = pick_device(args.device)
     dist = init_distributed(device.type)
