@@ -41,6 +41,27 @@ def test_the_scan_s_own_h5_given_as_labels_is_named_as_the_scan(tmp_path, capsys
     assert lab.min() >= 1 and len(np.unique(lab)) == 4
 
 
+def test_a_file_s_implausible_kv_is_named_and_overridden():
+    """A file's full instrument profile recording 4 kV was refused as "tube voltage 4 kV outside
+    5-60 kV", naming neither the file nor the option, and `--kv 40` did not help: the file's
+    value was checked before the given one replaced it."""
+    from _napari_helpers import painted_counts
+    from _spectra import CANONICAL_CAL
+
+    from xrf_napari.analysis.pigment_fit import PigmentFitError, instrument_for
+    from xrf_napari.cube import cube_from_array
+
+    cube = cube_from_array(
+        painted_counts()[0], CANONICAL_CAL, name="odd", profile={"anode": "Rh", "kv": 4.0}
+    )
+    with pytest.raises(
+        PigmentFitError, match=r"^odd: the instrument profile in its metadata.*--kv"
+    ):
+        instrument_for(cube)
+    profile, _ = instrument_for(cube, kv=40.0)
+    assert (profile.anode, profile.kv) == ("Rh", 40.0)
+
+
 def test_export_written_as_its_scan_closes_says_so(make_napari_viewer, qtbot, tmp_path):
     """Closing the scan while the Pigments dock's Export wrote the report (seconds on a large
     scan) stopped the job only after its one writing step: the whole report was written, yet the

@@ -48,6 +48,7 @@ SmallUViT prior did not help, a photograph did (docs/pigments_guide.md).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -252,7 +253,8 @@ def instrument_for(
     prof = profile_from_metadata(meta)  # as the element suggestion reads it (a repr too)
     if prof is not None:
         meta = dict(meta, profile=prof)
-    base = InstrumentProfile.from_dict(prof) if prof and "anode" in prof else InstrumentProfile()
+    base = _file_profile(cube, prof, kv, fwhm_mn_ev) if prof and "anode" in prof else None
+    base = base or InstrumentProfile()
     in_file = prof is None  # a reader's header keys, not our generator's full profile
     geometry = ("incidence_deg", "takeoff_deg")
     geo = {k: (prof or {}).get(k) for k in geometry}
@@ -344,6 +346,28 @@ def instrument_for(
             else ""
         )
         raise PigmentFitError(f"implausible instrument: {exc}{said}") from None
+
+
+def _file_profile(cube, prof: dict, kv, fwhm_mn_ev) -> InstrumentProfile:
+    """The full instrument profile a file records, the kV and FWHM given in place of its own
+    where its own are refused: a profile recording 4 kV was refused as "tube voltage 4 kV
+    outside 5-60 kV", naming neither the file nor how to override it, and `--kv 40` (or the
+    panel's kV) did not help, as the file's value was checked before the given one replaced it."""
+    try:
+        return InstrumentProfile.from_dict(prof)
+    except ValueError as exc:
+        given = {k: v for k, v in (("kv", kv), ("fwhm_mn_ev", fwhm_mn_ev)) if v is not None}
+        if given:
+            with contextlib.suppress(ValueError):  # still refused: said below, as the file's
+                return InstrumentProfile.from_dict({**prof, **given})
+        from ..fileutil import printable
+
+        where = printable(getattr(cube, "path", None) or cube.name)
+        raise PigmentFitError(
+            f"{where}: the instrument profile in its metadata is implausible ({exc}): give "
+            "the tube voltage and detector FWHM (--kv, --fwhm, or the panel's Instrument kV and "
+            "Detector)"
+        ) from None
 
 
 def _partial_profile_notes(
