@@ -160,46 +160,17 @@ def test_a_refusal_after_a_wait_is_told_once_per_reason():
     assert _told_after_wait(bare, "Recolour: s: no energy calibration, ... read by the models")
 
 
-def test_make_maps_pressed_while_its_survey_is_cancelled_starts_after(
+def test_make_maps_waits_for_a_cancelled_survey_or_for_the_suggestions_to_tick(
     make_napari_viewer, qtbot, tmp_path, monkeypatch
 ):
-    """Make maps pressed while the dock's own survey said "Cancelling...": it ended "Make maps
-    was not started: the element survey stopped or failed; press it again", the press lost.
-    The line says it waits for the cancelled survey; then the scan is surveyed again and the
-    maps are made."""
-    import numpy as np
-    from _napari_helpers import stand_in_maps_job
-
-    import xrf_napari.widgets.maps as maps_mod
-
-    monkeypatch.setattr(
-        maps_mod, "_maps_job", stand_in_maps_job(lambda h, w, s: {x: np.ones((h, w)) for x in s})
-    )
-    viewer = make_napari_viewer()
-    maps = maps_mod.ElementMapsWidget(viewer)
-    viewer.window.add_dock_widget(maps)
-    with survey_held_for(monkeypatch, "a") as gate:
-        open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-        qtbot.waitUntil(lambda: maps.job.is_running, timeout=10000)
-        maps.set_checked_elements(["Fe"])
-        maps.job.cancel_button.click()
-        assert maps.job.status.text() == "Cancelling\u2026"
-        assert maps.run() is None  # waits
-        assert "Waiting for the cancelled element survey" in maps.job.status.text()
-        gate.set()
-        qtbot.waitUntil(
-            lambda: any(ly.name.startswith("Fe") for ly in viewer.layers), timeout=20000
-        )
-    wait_idle(qtbot, maps.job)
-    assert "was not started" not in maps.job.status.text(), maps.job.status.text()
-
-
-def test_make_maps_pressed_with_nothing_ticked_before_the_survey_maps_its_suggestions(
-    make_napari_viewer, qtbot, tmp_path, monkeypatch
-):
-    """Make maps pressed as a scan opened, before its survey ticked the suggested elements:
-    an error pop-up "tick at least one element to map" while the line said the elements were
-    being found. It waits for the survey and maps what it suggests."""
+    """Two presses of Make maps before a survey's end, in one dock (its set-up shared).
+    Pressed as a scan opened, before its survey ticked the suggested elements: an error pop-up
+    "tick at least one element to map" while the line said the elements were being found. It
+    waits for the survey and maps what it suggests.
+    Pressed while the dock's own survey said "Cancelling...": it ended "Make maps was not
+    started: the element survey stopped or failed; press it again", the press lost. The line
+    says it waits for the cancelled survey; then the scan is surveyed again and the maps are
+    made."""
     import numpy as np
     from _napari_helpers import caught_notifications, stand_in_maps_job
 
@@ -222,3 +193,20 @@ def test_make_maps_pressed_with_nothing_ticked_before_the_survey_maps_its_sugges
         wait_idle(qtbot, maps.job)
     assert [n.message for n in seen if n.severity == "error"] == []
     assert maps.checked_elements() and sorted(maps.map_layers) == sorted(maps.checked_elements())
+
+    def fe_maps():
+        return sum(ly.name.startswith("Fe") for ly in viewer.layers)
+
+    fe_of_a = fe_maps()
+    with survey_held_for(monkeypatch, "b") as gate:
+        open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))
+        qtbot.waitUntil(lambda: maps.job.is_running, timeout=10000)
+        maps.set_checked_elements(["Fe"])
+        maps.job.cancel_button.click()
+        assert maps.job.status.text() == "Cancelling\u2026"
+        assert maps.run() is None  # waits
+        assert "Waiting for the cancelled element survey" in maps.job.status.text()
+        gate.set()
+        qtbot.waitUntil(lambda: fe_maps() > fe_of_a, timeout=20000)  # b's
+    wait_idle(qtbot, maps.job)
+    assert "was not started" not in maps.job.status.text(), maps.job.status.text()
