@@ -37,3 +37,29 @@ def test_whole_plot_and_suggested_line_in_view_at_the_five_dock_height(
         assert spectrum.canvas.height() > 400, spectrum.canvas.height()
         spectrum.job.cancel_button.click()
         wait_idle(qtbot, spectrum.job)
+
+
+def test_spectrum_legend_of_twelve_clusters_lies_inside_the_plot_at_its_minimum_height():
+    """Embed & cluster's 12 regions on the sample painting give the plot 13 curves: at the plot's
+    180 px (the five docks at 1920 x 1080, 0922f71f) the one-column legend ran past the figure's
+    bottom and clusters 10-12 had no name (docs/images/screenshot_all_docks_painting.png). A
+    legend of more than 7 names takes as many columns as it needs."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from xrf_napari.widgets._plot import _draw_size
+    from xrf_napari.widgets._spectrum_plot import Curve, PlotSpec, SpectrumPlot
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    x = np.linspace(1.0, 26.6, 512)
+    curves = tuple(
+        Curve(f"cluster {i}", f"cluster {i}", x, np.full(512, 1.0 + i), f"C{i % 10}", 1.0)
+        for i in range(13)
+    )
+    colors = (("bg", "black"), ("canvas", "black"), ("text", "white"), ("grid", "grey"))
+    fig = SpectrumPlot().render(PlotSpec(curves, (), "Energy (keV)", (1.0, 26.6), True, colors))
+    _draw_size(fig, 500, 180, 1.0, SpectrumWidget.MARGINS_IN)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    legend = fig.axes[0].get_legend().get_window_extent(canvas.get_renderer())
+    assert legend.y0 >= 0 and legend.y1 <= fig.bbox.height, (legend, fig.bbox)

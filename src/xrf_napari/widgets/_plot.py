@@ -55,6 +55,20 @@ def _deliver(payload) -> None:
             pass
 
 
+def _draw_size(figure, width: int, height: int, dpr: float, margins) -> None:
+    """Size `figure` to a widget of `width` x `height` px (device pixel ratio `dpr`), its axes
+    `margins` (left, right, bottom, top) inches from its edges."""
+    dpi = 100.0
+    figure.set_dpi(dpi * dpr)
+    figure.set_size_inches(width / dpi, height / dpi)
+    left, right, bottom, top = margins
+    w_in, h_in = width / dpi, height / dpi
+    if w_in > left + right + 0.2 and h_in > bottom + top + 0.2:
+        figure.subplots_adjust(
+            left=left / w_in, right=1 - right / w_in, bottom=bottom / h_in, top=1 - top / h_in
+        )
+
+
 def _draw(ref, generation: int, figure, width: int, height: int, dpr: float, margins) -> None:
     """In the drawing thread: (build) the figure, size it to the widget, lay out its margins,
     draw it."""
@@ -67,15 +81,7 @@ def _draw(ref, generation: int, figure, width: int, height: int, dpr: float, mar
     if callable(figure):  # show_built: the figure is made (or updated) here
         figure = figure()
 
-    dpi = 100.0
-    figure.set_dpi(dpi * dpr)
-    figure.set_size_inches(width / dpi, height / dpi)
-    left, right, bottom, top = margins
-    w_in, h_in = width / dpi, height / dpi
-    if w_in > left + right + 0.2 and h_in > bottom + top + 0.2:
-        figure.subplots_adjust(
-            left=left / w_in, right=1 - right / w_in, bottom=bottom / h_in, top=1 - top / h_in
-        )
+    _draw_size(figure, width, height, dpr, margins)
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
     buf = canvas.buffer_rgba()

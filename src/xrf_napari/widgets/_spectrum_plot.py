@@ -121,8 +121,16 @@ class SpectrumPlot:
         self._set_ylim(spec, first=True)
         self._legend = {}
         if spec.curves:
-            leg = ax.legend(fontsize=7, loc="upper right", facecolor=c["bg"], edgecolor=c["grid"])
             named = [cv.name for cv in spec.curves if not cv.label.startswith("_")]
+            # at most 7 rows: a column of 13 (the scan's mean and 12 regions) ran past the
+            # bottom of the plot at its 180 px, the last regions unnamed
+            leg = ax.legend(
+                fontsize=7,
+                loc="upper right",
+                facecolor=c["bg"],
+                edgecolor=c["grid"],
+                ncols=max(1, -(-len(named) // 7)),
+            )
             for name, text in zip(named, leg.get_texts()):
                 text.set_color(c["text"])
                 self._legend[name] = text
