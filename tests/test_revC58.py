@@ -100,3 +100,28 @@ def test_the_loaders_and_checks_say_which_model_they_read(recolouriser_run, monk
         check_weights_files(None, ckpt, None)
     with pytest.raises(W.WeightsError, match="\\(uvit.safetensors beside it\\)"):
         check_weights_files(ckpt, None, None)
+
+
+def test_a_config_and_a_sidecar_say_a_number_as_written_by_one_parser(tmp_path):
+    """92f260c1 gave the calibration sidecar its own copy of the training config's JSON number
+    hooks (training.common's _Overflowed, _config_number, _config_constant) that keep an
+    unreadable number's text; the config's copy had no repr, so a list of them was still said
+    "[inf]": a config's "steps": [1e400] was "steps must be a whole number, not [inf]". One
+    parser (io.calibration.json_number) reads both."""
+    from xrf_napari.io.calibration import sidecar_json
+    from xrf_napari.models.dve import DEFAULT_CONFIG
+    from xrf_napari.training.common import check_config, read_config
+    from xrf_napari.training.train_embedder import DEFAULT_TRAIN_CONFIG, config_ranges
+
+    path = tmp_path / "c.json"
+    path.write_text('{"steps": [1e400, -1E999]}', encoding="utf-8")
+    defaults = {k: v for k, v in DEFAULT_TRAIN_CONFIG.items() if k != "model"}
+    with pytest.raises(ValueError) as exc:
+        check_config(read_config(path), defaults, DEFAULT_CONFIG, path, (), config_ranges())
+    said = str(exc.value)
+    assert said.endswith(
+        "steps must be a whole number, not [1e400 (too large for a number), -1E999 (too large "
+        "for a number)]"
+    ), said
+    (tmp_path / "scan.json").write_text('{"offset": [1e400, -1E999]}', encoding="utf-8")
+    assert repr(sidecar_json(tmp_path / "scan.tif")["offset"]) == repr(read_config(path)["steps"])

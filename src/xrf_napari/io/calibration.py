@@ -51,8 +51,8 @@ def sidecar_json(path) -> dict | None:
     try:
         meta = json.loads(
             read_bounded(side, 2**20, "calibration sidecar").decode("utf-8"),
-            parse_float=_as_written,
-            parse_constant=_as_written,
+            parse_float=json_number,
+            parse_constant=json_number,
         )
     except (OSError, ValueError, RecursionError) as exc:
         raise CubeReadError(side, f"the calibration sidecar is not valid JSON ({exc})") from exc
@@ -61,10 +61,11 @@ def sidecar_json(path) -> dict | None:
     return meta
 
 
-class _Written(float):
-    """A sidecar's number that is no finite float (Infinity, -Infinity, NaN, which json reads
-    though JSON has none, or 1e999, read as inf), shown as the file has it: the set-aside
-    warning said "offset=inf" of a file that holds "offset": Infinity."""
+class WrittenNumber(float):
+    """A JSON number that is no finite float (Infinity, -Infinity, NaN, which json reads though
+    JSON has none, or 1e999, read as inf), with `written`, its text in the file: a sidecar's
+    set-aside warning said "offset=inf" of a file that holds "offset": Infinity, and a training
+    config's refusals named "inf". Its repr is the text ("1e999 (too large for a number)")."""
 
     written: str
 
@@ -74,13 +75,14 @@ class _Written(float):
         return f"{self.written} (too large for a number)"
 
 
-def _as_written(text: str) -> float:
-    """json's parse_float and parse_constant for a sidecar: float(text), kept as written
-    (_Written) where it is not finite."""
+def json_number(text: str) -> float:
+    """json's parse_float and parse_constant for a file whose numbers are told as written (a
+    calibration sidecar; training.common.read_config's config): float(text), a WrittenNumber
+    where it is not finite."""
     value = float(text)
     if np.isfinite(value):
         return value
-    kept = _Written(value)
+    kept = WrittenNumber(value)
     kept.written = text
     return kept
 

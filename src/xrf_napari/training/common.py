@@ -185,6 +185,8 @@ def read_config(path):
     cannot be opened is said by its system error alone ("--config x.json: no such file"): the
     errno text repeated the path ("cannot read config x.json: [Errno 2] No such file or
     directory: 'x.json'")."""
+    from ..io.calibration import json_number
+
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -201,7 +203,8 @@ def read_config(path):
     if not text.strip():  # json said "Expecting value: line 1 column 1 (char 0)"
         raise ValueError(f"--config {path}: the file is empty")
     try:
-        config = json.loads(text, parse_float=_config_number, parse_constant=_config_constant)
+        # a number no float holds (1e400, Infinity, NaN) kept as written: refused by its key
+        config = json.loads(text, parse_float=json_number, parse_constant=json_number)
     except ValueError as exc:
         raise ValueError(f"--config {path}: not valid JSON: {exc}") from exc
     if not isinstance(config, dict):  # '[NaN]' was told "[0] is NaN", of no settings at all
@@ -229,32 +232,6 @@ def _json_kind(value) -> str:
     if isinstance(value, str):
         return "a string"
     return json.dumps(value)  # null, true, false, a number
-
-
-class _Overflowed(float):
-    """A config file's number too large for a float (1e400), read as inf, with `written`, its
-    text in the file: check_config's refusals named it "inf", a value the file does not hold. An
-    Infinity or NaN written in the file is held so too (_config_constant), for read_config to
-    refuse by its key."""
-
-    written: str
-
-
-def _config_number(text: str) -> float:
-    """json's parse_float for a config file: float(text), an overflowing one as _Overflowed."""
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        value = _Overflowed(value)
-        value.written = text
-    return value
-
-
-def _config_constant(text: str) -> float:
-    """json's parse_constant for a config file: Infinity, -Infinity or NaN (which json reads,
-    though JSON has none), as a float that keeps `written`, for read_config to refuse by key."""
-    value = _Overflowed(float(text))
-    value.written = text
-    return value
 
 
 def _non_finite(value, key: str = "") -> tuple[str, str] | None:
