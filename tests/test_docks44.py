@@ -87,7 +87,6 @@ def test_a_fit_of_painted_regions_follows_them_into_the_copy_a_new_run_keeps(
     it does, hidden again after), the info line names the copy; Export's page names it too.
     Deleting the copy takes the fit back to the regions layer (stale there until it holds the
     fitted regions again)."""
-    import pytest
     from _napari_helpers import open_cube, pigments_dock_with_photo, wait_idle, write_painted_cube
 
     pytest.importorskip("xraylib")

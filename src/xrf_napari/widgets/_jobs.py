@@ -147,8 +147,6 @@ class JobPanel(QWidget):
         the dock jobs that fill napari's."""
         if self.worker is not None or self._abandoned:
             return None
-        import threading
-
         self.last_error = None
         self._stop_reason = None
         stop = threading.Event()  # set by the worker's quit(): the job stops at its next step
@@ -566,8 +564,6 @@ def _job_worker_class():
     over (after its last signal): a dock being destroyed knows whether there is anything to
     wait for, without a Qt connection (PyQt holds the slot of one made to a threading.Event's
     bound method weakly, and a garbage-collection pass cleared it first: the wait ran out)."""
-    import threading
-
     from superqt.utils import GeneratorWorker
 
     class JobWorker(GeneratorWorker):
@@ -708,8 +704,6 @@ def yield_cpu_to_gui() -> None:
     lower scheduling priority than napari's GUI thread. A job keeps every core busy; at equal
     priority the GUI thread got a third of a core on 2 cores and each repaint of the window took
     2-3 times as long (a visible freeze). Linux niceness is per thread; elsewhere a no-op."""
-    import threading
-
     if not hasattr(os, "setpriority") or threading.current_thread() is threading.main_thread():
         return
     try:
@@ -778,7 +772,6 @@ def preload_labels_imports(background: bool = False) -> None:
     low-priority daemon thread, so that the import is usually over before the first job needs it
     (a job that starts sooner waits on Python's import lock: nothing is imported twice)."""
     import importlib
-    import threading
 
     if background:
         threading.Thread(target=_preload_quietly, daemon=True, name="xrf-preload").start()
