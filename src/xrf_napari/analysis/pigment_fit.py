@@ -48,7 +48,6 @@ SmallUViT prior did not help, a photograph did (docs/pigments_guide.md).
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -327,16 +326,8 @@ def instrument_for(
         from_file = [
             what
             for what, read, field in (
-                (
-                    "the tube voltage (--kv, or the panel's Instrument kV)",
-                    kv_arg is None,
-                    {"kv": kv_value},
-                ),
-                (
-                    "the detector FWHM (--fwhm, or the panel's Detector)",
-                    fwhm_mn_ev is None,
-                    {"fwhm_mn_ev": fw_value},
-                ),
+                (_GIVE["kv"], kv_arg is None, {"kv": kv_value}),
+                (_GIVE["fwhm_mn_ev"], fwhm_mn_ev is None, {"fwhm_mn_ev": fw_value}),
             )
             if read and not _accepted(base, field)
         ]
@@ -348,26 +339,58 @@ def instrument_for(
         raise PigmentFitError(f"implausible instrument: {exc}{said}") from None
 
 
+#: How to give what the fit reads of the file, where the file's own value is refused.
+_GIVE = {
+    "kv": "the tube voltage (--kv, or the panel's Instrument kV)",
+    "fwhm_mn_ev": "the detector FWHM (--fwhm, or the panel's Detector)",
+}
+
+
 def _file_profile(cube, prof: dict, kv, fwhm_mn_ev) -> InstrumentProfile:
     """The full instrument profile a file records, the kV and FWHM given in place of its own
     where its own are refused: a profile recording 4 kV was refused as "tube voltage 4 kV
     outside 5-60 kV", naming neither the file nor how to override it, and `--kv 40` (or the
-    panel's kV) did not help, as the file's value was checked before the given one replaced it."""
+    panel's kV) did not help, as the file's value was checked before the given one replaced it.
+    Refused, the words name what is still wrong once the given values replace the file's, and
+    ask for a kV or FWHM only where giving it helps: a profile's implausible angle (or its
+    pile-up, after --kv had replaced its 4 kV) was told as the file's kV with "give the tube
+    voltage and detector FWHM", given or not."""
+    given = {k: v for k, v in (("kv", kv), ("fwhm_mn_ev", fwhm_mn_ev)) if v is not None}
+    tried = {**prof, **given}
     try:
-        return InstrumentProfile.from_dict(prof)
-    except ValueError as exc:
-        given = {k: v for k, v in (("kv", kv), ("fwhm_mn_ev", fwhm_mn_ev)) if v is not None}
-        if given:
-            with contextlib.suppress(ValueError):  # still refused: said below, as the file's
-                return InstrumentProfile.from_dict({**prof, **given})
-        from ..fileutil import printable
+        return InstrumentProfile.from_dict(tried)
+    except (ValueError, TypeError) as exc:  # TypeError: a value no number ("kv": null)
+        refused = exc
+    from ..fileutil import printable
 
-        where = printable(getattr(cube, "path", None) or cube.name)
+    where = printable(getattr(cube, "path", None) or cube.name)
+    said = f"{where}: the instrument profile in its metadata is implausible"
+    ref = InstrumentProfile()
+    open_ = [k for k in _GIVE if k not in given]
+
+    def accepted(values: dict) -> str | None:  # None, or why the profile is refused so
+        try:
+            InstrumentProfile.from_dict({**tried, **values})
+        except (ValueError, TypeError) as exc:
+            return str(exc)
+        return None
+
+    why = accepted({k: getattr(ref, k) for k in _GIVE})
+    if why is not None:  # no kV or FWHM given cures it
         raise PigmentFitError(
-            f"{where}: the instrument profile in its metadata is implausible ({exc}): give "
-            "the tube voltage and detector FWHM (--kv, --fwhm, or the panel's Instrument kV and "
-            "Detector)"
+            f"{said} ({why}), which no option replaces: --kv and --fwhm (the panel's Instrument "
+            "kV and Detector) replace only its tube voltage and detector FWHM"
         ) from None
+    why = accepted({k: getattr(ref, k) for k in open_})
+    if why is not None:  # a value given is refused, as instrument_for refuses one
+        raise PigmentFitError(f"implausible instrument: {why}") from None
+    # those the profile is refused without (the other one taken as the model's default)
+    needed = [
+        k for k in open_ if accepted({o: getattr(ref, o) for o in open_ if o != k}) is not None
+    ]
+    raise PigmentFitError(
+        f"{said} ({refused}): give {' and '.join(_GIVE[k] for k in needed or open_)}"
+    ) from None
 
 
 def _partial_profile_notes(
