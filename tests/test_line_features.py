@@ -175,7 +175,7 @@ def test_training_with_line_features_records_them(tmp_path, capsys, prior):
     }
     (tmp_path / "cfg.json").write_text(json.dumps(cfg))
     train = _dataset(tmp_path / "train", 4, 40, 0)
-    test = _dataset(tmp_path / "test", 1, 168, 100)
+    test = _dataset(tmp_path / "test", 1, 64, 100)
     out = tmp_path / "run"
     args = ["--embedder", str(tmp_path / "dve.safetensors"), "--device", "cpu", "--no-progress"]
     assert (
