@@ -297,6 +297,17 @@ def upsert_layer(
     return layer
 
 
+def draw_thumbnail(layer) -> None:
+    """Give a hidden layer its thumbnail in the layer list: napari slices only visible layers,
+    so a map added hidden (Elemental maps past the first three, since 958ae894) showed a black
+    thumbnail until shown. Slicing one 2D image and drawing its 32 px thumbnail costs little;
+    the canvas draws nothing (the layer stays hidden). A visible layer napari has drawn."""
+    if layer.visible:
+        return
+    layer.set_view_slice()
+    layer._update_thumbnail()  # napari's own: the colormap, contrast limits and gamma shown
+
+
 #: Metadata key of a Labels layer of regions a run found (Embed & cluster's clusters, Pigments'
 #: regions from lines + photograph): labels_digest of the labels the run put in it, to tell
 #: whether the user painted on it since (the next run keeps those corrections: keep_painted). A

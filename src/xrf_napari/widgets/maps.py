@@ -32,6 +32,7 @@ from ._dialogs import ask_folder, confirm_replace, suggested_folder
 from ._jobs import report_error
 from ._layers import (
     cube_display_name,
+    draw_thumbnail,
     layer_cube,
     result_cube,
     result_name,
@@ -483,6 +484,7 @@ class ElementMapsWidget(CubeDock):
                 },
             )
             layer.visible = i < VISIBLE_MAPS
+            draw_thumbnail(layer)  # a hidden map's was black in the layer list
             layers[plan.symbol] = layer
             if plan.note:
                 notes.append(f"{plan.symbol}: {plan.note}")
