@@ -935,7 +935,7 @@ def _read_fwhm(spectrum, edges: np.ndarray) -> float | None:
         )
     ]
     at = np.array([ln.energy for ln in ka])
-    peaks = []  # (energy, FWHM, height, counts) of each peak, keV and counts
+    peaks = []  # (energy, FWHM, height) of each peak, keV and counts
     for p in find_spectrum_peaks(y):
         i = int(np.clip(np.floor(p.channel + 0.5), 0, y.size - 1))
         gain = float(edges[i + 1] - edges[i])
@@ -943,13 +943,9 @@ def _read_fwhm(spectrum, edges: np.ndarray) -> float | None:
         # the line's own width: a Gaussian counted in channels of width `gain` spreads by
         # gain^2 / 12 in variance (a 130 eV detector's peaks on 120 eV channels read 152 eV)
         f = np.sqrt(max((p.fwhm_ch * gain) ** 2 - BINNING_VARIANCE * gain**2, 0.0))
-        err = np.inf
-        got = _channel_gauss_fit(y, edges, p.channel, p.fwhm_ch)
-        if got is not None:
-            e, f, _, err = got
-        peaks.append((e, f, float(y[i]), err))
-    found = []  # (element, energy, FWHM, height, FWHM at Mn K-alpha, counts) of K-alpha peaks
-    for e, f, height, err in peaks:
+        peaks.append((e, f, float(y[i])))
+    found = []  # (element, energy, FWHM, height, FWHM at Mn K-alpha) of the K-alpha peaks
+    for e, f, height in peaks:
         near = np.abs(at - e)
         if near.min() > f / 3.0:
             continue
@@ -965,14 +961,14 @@ def _read_fwhm(spectrum, edges: np.ndarray) -> float | None:
             f = np.sqrt(max(f**2 - 2.3548**2 * _ka_doublet_variance(s), 0.0))
         if lo < f < hi:
             mn = np.sqrt(max(f**2 + FANO_TERM * (MN_KA_KEV - e), 0.0))
-            found.append((s, e, f, height, mn, err * f / mn))
+            found.append((s, e, f, height, mn))
     # not those crowded by other elements' lines, whose reach is weighed with the peaks' median
     # width where a peak reads narrower (a crowded one fits narrow: Ca K-alpha among Cd L lines
     # 85 eV wide on a 140 eV detector, its lines' own 118)
     typical = float(np.median([w[4] for w in found])) if found else 0.0
     widths = [
-        (mn * 1e3, err * 1e3)
-        for s, e, f, height, mn, err in found
+        mn * 1e3
+        for s, e, f, height, mn in found
         if not _crowded(
             s, e, max(f, np.sqrt(max(typical**2 - FANO_TERM * (MN_KA_KEV - e), 0.0))), height, peaks
         )
@@ -981,92 +977,12 @@ def _read_fwhm(spectrum, edges: np.ndarray) -> float | None:
     # K-beta on 160 eV channels read 241 eV, Fe K-alpha 117, on a 130 eV detector)
     if len(widths) < FWHM_PEAKS:
         return None
-    widths, errs = np.asarray(widths).T
-    weight = 1.0 / np.maximum(errs, 1e-3 * widths) ** 2 if WEIGHTED else np.ones_like(widths)
-    ok = np.abs(widths / _weighted_median(widths, weight) - 1.0) <= FWHM_AGREE
-    if ok.sum() < FWHM_PEAKS:
+    widths = np.asarray(widths)
+    agree = widths[np.abs(widths / np.median(widths) - 1.0) <= FWHM_AGREE]
+    if agree.size < FWHM_PEAKS:
         return None
-    fwhm = _weighted_median(widths[ok], weight[ok])
+    fwhm = float(np.median(agree))
     return fwhm if FWHM_MIN_EV <= fwhm <= FWHM_MAX_EV else None
-
-
-HALF_MIN = 3
-SLOPE = True
-WEIGHTED = True
-FWHM_SHAPE_ERROR = 0.01
-
-
-def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
-    """The value with half the weight `w` on either side (the midpoint where it falls between
-    two; the plain median with equal weights)."""
-    order = np.argsort(x)
-    x, w = x[order], w[order]
-    cum = np.cumsum(w) / w.sum()
-    return float(np.interp(0.5, 0.5 * (np.concatenate(([0.0], cum[:-1])) + cum), x))
-
-
-def _channel_gauss_fit(y: np.ndarray, edges: np.ndarray, channel: float, fwhm_ch: float):
-    """(centre keV, FWHM keV, counts) of the peak near `channel` (autocal's peak finder, its
-    `fwhm_ch` point-sampled width): a Gaussian integrated over each channel's edges (normal CDF
-    differences) plus a straight background, least squares over +-max(3, fwhm_ch) channels; None
-    where the fit fails or runs to its bounds. A Gaussian sampled at channel centres less the
-    channels' w^2 / 12 (BINNING_VARIANCE) swings with where the line falls inside its channel
-    once a channel is as wide as the peak (0 to 1.7x the true width on 160 eV channels): a 130 eV
-    detector's forward-model paints over chalk read 123.5 eV, 117.1 with 2 % pile-up."""
-    import warnings
-
-    from scipy.optimize import least_squares
-    from scipy.special import ndtr
-
-    half = int(max(HALF_MIN, round(float(fwhm_ch))))
-    c = int(round(channel))
-    lo, hi = max(0, c - half), min(y.size, c + half + 1)
-    if hi - lo < 2 * HALF_MIN + 1:
-        return None
-    seg = y[lo:hi]
-    left, right = edges[lo:hi], edges[lo + 1 : hi + 1]
-    mid = 0.5 * (left + right) - 0.5 * (edges[c] + edges[c + 1])
-    gain = float(edges[c + 1] - edges[c])
-    if gain <= 0.0 or not (np.diff(edges[lo : hi + 1]) > 0).all():
-        return None
-    mu0 = float(edges[c]) + (channel - c + 0.5) * gain
-    sig0 = np.sqrt(max(float(fwhm_ch) ** 2 - BINNING_VARIANCE, 0.25)) * gain / 2.3548
-    base = float(min(seg[0], seg[-1]))
-    w = 1.0 / np.sqrt(np.maximum(seg, 1.0))
-
-    slope = SLOPE or half >= 3
-
-    def resid(q):
-        a, mu, sig, b0, b1 = q
-        b1 = b1 if slope else 0.0
-        peak = ndtr((right - mu) / sig) - ndtr((left - mu) / sig)
-        return (a * peak + b0 + b1 * mid - seg) * w
-
-    area0 = max(float(seg.sum()) - base * seg.size, 1.0)
-    span = half * gain
-    lo_b = (0.0, mu0 - span, 0.02 * gain, -np.inf, -np.inf)
-    hi_b = (np.inf, mu0 + span, 4.0 * max(float(fwhm_ch), 1.0) * gain, np.inf, np.inf)
-    q0 = (area0, mu0, float(np.clip(sig0, 1.01 * lo_b[2], 0.99 * hi_b[2])), base, 0.0)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            got = least_squares(resid, q0, bounds=(lo_b, hi_b), x_scale="jac", max_nfev=200)
-    except (ValueError, np.linalg.LinAlgError):
-        return None
-    a, mu, sig = (float(v) for v in got.x[:3])
-    if not got.success or a <= 0.0 or not (1.05 * lo_b[2] < sig < 0.95 * hi_b[2]):
-        return None
-    # how well the channels fix the width: a line at a channel's edge splits into two channels
-    # whatever its width, which then rests on the outer channels' few counts, where the
-    # detector's tails and the neighbours' flanks lie (FWHM_SHAPE_ERROR of the top channel's)
-    jac = got.jac / w[:, None] / np.sqrt(np.maximum(seg, 1.0) + (FWHM_SHAPE_ERROR * seg.max()) ** 2)[:, None]
-    if not slope:
-        jac = jac[:, :4]
-    try:
-        var = float(np.linalg.pinv(jac.T @ jac)[2, 2])
-    except np.linalg.LinAlgError:
-        return None
-    return mu, 2.3548 * sig, a, 2.3548 * np.sqrt(max(var, 0.0))
 
 
 @cache
