@@ -62,11 +62,16 @@ def test_a_file_s_implausible_kv_is_named_and_overridden():
     assert (profile.anode, profile.kv) == ("Rh", 40.0)
 
 
-def test_export_written_as_its_scan_closes_says_so(make_napari_viewer, qtbot, tmp_path):
+def test_export_written_as_its_scan_closes_says_so(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
     """Closing the scan while the Pigments dock's Export wrote the report (seconds on a large
     scan) stopped the job only after its one writing step: the whole report was written, yet the
     status line and a notification said "Stopped: the scan a.h5 was closed.". A save is not
     stopped by its scan's closing (it writes what it took as it started) and says what it did."""
+    import types
+
+    from xrf_napari.analysis import pigment_report
     from xrf_napari.widgets._layers import layer_cube
     from xrf_napari.widgets.pigments import PigmentsWidget
 
@@ -78,23 +83,19 @@ def test_export_written_as_its_scan_closes_says_so(make_napari_viewer, qtbot, tm
     entered, gate = threading.Event(), threading.Event()
     report = tmp_path / "report.html"
 
-    def write():  # Export's write_report, held while the scan is closed
+    def write(*_args, **_kwargs):  # Export's write_report, held while the scan is closed
         entered.set()
         gate.wait(10)
         report.write_text("<html></html>", encoding="utf-8")
-        return [{"report.html": report}]
+        return {"report.html": report}
 
-    worker = dock.save_in_job(  # as _export_in_job calls it
-        write,
-        cube=cube,
-        saving="Writing the pigment report\u2026",
-        saved="the report was written",
-        stopped="the export",
-        done=lambda written: f"Wrote {written[0]['report.html'].name} and CSV files.",
-        name="Export",
-        again="export",
-    )
-    assert worker is not None
+    # the dock's own Export job (not a copy of its save_in_job call): a fit's result stood in by
+    # its scan layer, the report's arguments by none, write_report by the held write above
+    monkeypatch.setattr(pigment_report, "write_report", write)
+    monkeypatch.setattr(dock, "_to_export", lambda folder: ((), {}))
+    dock.result = types.SimpleNamespace(cube_layer=layers[0])
+    dock._export_in_job(tmp_path)
+    assert dock.job.is_running
     try:
         qtbot.waitUntil(entered.is_set, timeout=5000)
         with caught_notifications() as seen:
