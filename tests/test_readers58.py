@@ -29,6 +29,18 @@ def _replace_with_copy(path):
     os.replace(tmp, path)
 
 
+def _told_replaced(path, read):
+    """`path` written anew (_replace_with_copy), then `read()`: one FileWarning, that `path` was
+    replaced; read()'s result."""
+    _replace_with_copy(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = read()
+    said = _said(caught)
+    assert len(said) == 1 and said[0].startswith(f"{path}: the file was replaced"), said
+    return got
+
+
 class _Flaky:
     """cube.data whose first `fails` reads raise `error` (a network share that did not answer)."""
 
@@ -97,13 +109,8 @@ def test_the_contrast_sample_tells_a_file_replaced(tmp_path):
     path = tmp_path / "scan.npy"
     np.save(path, CUBE)
     cube = read_cube(path, auto_calibrate=False)
-    _replace_with_copy(path)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        sample = _reader._read_sample(cube)
+    sample = _told_replaced(path, lambda: _reader._read_sample(cube))
     assert sample is not None and sample.max() == CUBE.max()
-    said = _said(caught)
-    assert len(said) == 1 and said[0].startswith(f"{path}: the file was replaced"), said
 
 
 def test_an_hdf5_scans_external_raw_file_replaced_is_told(tmp_path):
@@ -119,12 +126,7 @@ def test_an_hdf5_scans_external_raw_file_replaced_is_told(tmp_path):
             "counts", CUBE.shape, CUBE.dtype, external=[("counts.bin", 0, CUBE.nbytes)]
         )
     cube = read_cube(path, auto_calibrate=False)
-    _replace_with_copy(raw)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        cube.read_rows(slice(0, 2))
-    said = _said(caught)
-    assert len(said) == 1 and said[0].startswith(f"{raw}: the file was replaced"), said
+    _told_replaced(raw, lambda: cube.read_rows(slice(0, 2)))
 
 
 def test_a_zarr_array_written_anew_in_its_store_is_told(tmp_path):
@@ -139,12 +141,7 @@ def test_a_zarr_array_written_anew_in_its_store_is_told(tmp_path):
     doc = next(
         p for p in (path / "counts" / "zarr.json", path / "counts" / ".zarray") if p.exists()
     )
-    _replace_with_copy(doc)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        cube.read_rows(slice(0, 2))
-    said = _said(caught)
-    assert len(said) == 1 and said[0].startswith(f"{doc}: the file was replaced"), said
+    _told_replaced(doc, lambda: cube.read_rows(slice(0, 2)))
 
 
 def test_a_new_inode_where_inodes_are_made_up_is_no_replacement(tmp_path, monkeypatch):
