@@ -127,6 +127,20 @@ def test_run_waiting_in_three_docks_for_a_calibration_that_fails_is_refused_in_o
         assert not dock.job.run_button.isEnabled()
 
 
+def _hold_spectrum_dock(spectrum, gate) -> None:
+    """The Spectrum dock runs a job of its own (held_job, its result dropped) until `gate` is
+    set."""
+    from _napari_helpers import held_job
+
+    spectrum.start_job(
+        held_job(gate),
+        cube=spectrum.current_cube(),
+        on_result=lambda _: None,
+        keep=False,
+        description="Held\u2026",
+    )
+
+
 def test_painting_the_clusters_leaves_the_spectrum_docks_running_job_its_line(
     make_napari_viewer, qtbot, tmp_path, monkeypatch
 ):
@@ -134,7 +148,6 @@ def test_painting_the_clusters_leaves_the_spectrum_docks_running_job_its_line(
     "The curves of clusters 1, 2 were taken off the plot ..." replaced that job's line (one
     dock writing in another's), and went as the job ended. The curves still go; the line stays
     the job's, the sentence follows its last words; undone, the curves and no sentence."""
-    from _napari_helpers import held_job
     from test_docks52 import _embed_run_beside_spectrum
 
     _, embed, spectrum = _embed_run_beside_spectrum(
@@ -143,13 +156,7 @@ def test_painting_the_clusters_leaves_the_spectrum_docks_running_job_its_line(
     assert {"cluster 1", "cluster 2"} <= set(spectrum.curves)
     gate = threading.Event()
     try:
-        spectrum.start_job(
-            held_job(gate),
-            cube=spectrum.current_cube(),
-            on_result=lambda _: None,
-            keep=False,
-            description="Held\u2026",
-        )
+        _hold_spectrum_dock(spectrum, gate)
         line = spectrum.job.status.text()
         embed.labels_layer.brush_size = 1
         embed.labels_layer.paint((1, 1), 2, refresh=True)  # a pixel of cluster 1 made cluster 2

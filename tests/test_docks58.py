@@ -106,8 +106,8 @@ def test_a_sentence_held_for_a_busy_spectrum_dock_stays_with_its_scan(
     job; its sentence ("The curves of clusters 1, 2 were taken off the plot ...") waited for the
     job's end, and was dropped where the dock showed another scan then: back on the painted
     scan, nothing said where its curves had gone. It is that scan's line now."""
-    from _napari_helpers import held_job
     from test_docks52 import _embed_run_beside_spectrum
+    from test_docks57 import _hold_spectrum_dock
 
     from xrf_napari.widgets._layers import layer_cube
 
@@ -117,13 +117,7 @@ def test_a_sentence_held_for_a_busy_spectrum_dock_stays_with_its_scan(
     painted = spectrum.current_layer()
     gate = threading.Event()
     try:
-        spectrum.start_job(
-            held_job(gate),
-            cube=spectrum.current_cube(),
-            on_result=lambda _: None,
-            keep=False,
-            description="Held\u2026",
-        )
+        _hold_spectrum_dock(spectrum, gate)
         embed.labels_layer.brush_size = 1
         embed.labels_layer.paint((1, 1), 2, refresh=True)  # a pixel of cluster 1 made cluster 2
         assert "cluster 1" not in spectrum.curves
