@@ -298,14 +298,31 @@ def upsert_layer(
 
 
 def draw_thumbnail(layer) -> None:
-    """Give a hidden layer its thumbnail in the layer list: napari slices only visible layers,
-    so a map added hidden (Elemental maps past the first three, since 958ae894) showed a black
-    thumbnail until shown. Slicing one 2D image and drawing its 32 px thumbnail costs little;
-    the canvas draws nothing (the layer stays hidden). A visible layer napari has drawn."""
-    if layer.visible:
+    """Give a hidden 2D image layer its thumbnail in the layer list: napari slices only visible
+    layers, so a map added hidden (Elemental maps past the first three, since 958ae894) showed a
+    black thumbnail until shown. Drawn as napari draws it (nearest pixels within 32 px, its
+    contrast limits, gamma, colormap and opacity), from public attributes only (napari 0.9 warns
+    that a plugin's use of Image._update_thumbnail goes away); the canvas draws nothing. A
+    visible layer napari has drawn; napari redraws this one once it is shown."""
+    import numpy as np
+
+    data = layer.data
+    if layer.visible or getattr(layer, "rgb", True) or getattr(data, "ndim", 0) != 2:
         return
-    layer.set_view_slice()
-    layer._update_thumbnail()  # napari's own: the colormap, contrast limits and gamma shown
+    side = layer.thumbnail.shape[0]
+    h, w = data.shape
+    zoom = min(side / h, side / w)
+    # the pixels napari's ndi.zoom(order=0) picks (but where a pick falls half-way)
+    rows = np.rint(np.linspace(0, h - 1, min(side, max(1, round(h * zoom))))).astype(int)
+    cols = np.rint(np.linspace(0, w - 1, min(side, max(1, round(w * zoom))))).astype(int)
+    small = np.asarray(data[np.ix_(rows, cols)], dtype=np.float64)
+    low, high = (float(c) for c in layer.contrast_limits)
+    small = np.clip(small, low, high)
+    if high > low:
+        small = (small - low) / (high - low)
+    rgba = layer.colormap.map(small.ravel() ** layer.gamma).reshape(*small.shape, 4)
+    rgba[..., 3] *= layer.opacity
+    layer.thumbnail = rgba
 
 
 #: Metadata key of a Labels layer of regions a run found (Embed & cluster's clusters, Pigments'
