@@ -654,14 +654,30 @@ def _deliver_axis(layer, cube) -> None:
         if layer in viewer.layers and viewer.dims.ndim == layer.ndim:
             steps.append((viewer, float(layer.world_to_data(viewer.dims.point)[0])))
     layer.metadata = _cube_metadata(cube)
-    if axis["axis_labels"][0] == "energy":
+    if axis["axis_labels"][0] != "energy":
+        _warn_mixed_axes(layer.name, axis["axis_labels"][0])
+        return
+    # one slice once the whole axis is set: each setter sliced the shown stack, and a read the
+    # storage did not answer (_Uncopied raises it) stopped the delivery half-way: keV scale,
+    # channel labels and units, the slider moved to the last channel (napari's scale event
+    # unsent); the next setters' slices counted as more failed tries of the same chunk. Hidden
+    # without napari's visible event (the layer list's box would follow it), napari slices none.
+    shown = layer.visible and isinstance(getattr(layer, "_visible", None), bool)
+    if shown:
+        layer._visible = False
+    try:
         layer.scale = axis["scale"]
         layer.translate = axis["translate"]
         layer.units = axis["units"]
         layer.axis_labels = axis["axis_labels"]
         for viewer, channel in steps:
             viewer.dims.set_point(0, float(layer.data_to_world((channel, 0, 0))[0]))
+    finally:
+        if shown:
+            layer._visible = True
     _warn_mixed_axes(layer.name, axis["axis_labels"][0])
+    if shown:
+        layer.refresh()  # may raise that read, told by _deliver_sum: the axis is whole
 
 
 def _tell_calibration(cube, layers) -> None:
