@@ -942,6 +942,11 @@ class CubeDock(QWidget):
             # files were written (one step: seconds at 2000 x 2000 px), so the report or image
             # was written whole while the line said "Stopped: the scan a.h5 was closed."
             self._job_is_save = True
+            # nor by a Cancel during the write (its one step): "Cancelled." was said of files
+            # written whole, earlier ones replaced
+            self.job.cancelled_words = lambda: (
+                f"Not cancelled: {saved} (the Cancel came as it was written)." if written else None
+            )
         if worker is None and again is not None:
             raise ValueError(
                 f"a job of this dock is running: wait for it to end (or Cancel it), then {again} "

@@ -76,6 +76,9 @@ class JobPanel(QWidget):
         self._quit_on_destroy = None
         self._abandoned = False  # its dock was closed (abandon)
         self._stop_reason = None  # why the job was stopped, when not the user's Cancel (stop)
+        #: () -> the line once the running job is cancelled, None for "Cancelled." (None: always
+        #: "Cancelled."): a save's write, one step, goes on through a Cancel (save_in_job)
+        self.cancelled_words = None
         self._on_result = None
         self._delivery = None  # the on_result generator still adding results, if any
         self._finish_after_delivery = False
@@ -149,6 +152,7 @@ class JobPanel(QWidget):
             return None
         self.last_error = None
         self._stop_reason = None
+        self.cancelled_words = None
         stop = threading.Event()  # set by the worker's quit(): the job stops at its next step
         # superqt's plain worker class (_job_worker_class): napari's own would also relay the
         # error to the notification manager with a traceback, and the user would see every
@@ -318,7 +322,8 @@ class JobPanel(QWidget):
         self.progress.setValue(0)
 
     def _on_aborted(self) -> None:
-        self.status.setText(self._stop_reason or CANCELLED)
+        said = None if self._stop_reason or self.cancelled_words is None else self.cancelled_words()
+        self.status.setText(self._stop_reason or said or CANCELLED)
 
     def refused(self, message: str | None) -> None:
         """Show why the dock refused an action (report_error's message) in the status line, as
