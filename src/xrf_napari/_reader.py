@@ -835,7 +835,7 @@ class _Uncopied:
             error = read_error(exc, self._data, key, cube.path)
             if passing_read_error(exc):  # storage that did not answer, unless the file changed
                 tries = self._passing[chunk] = self._passing.get(chunk, 0) + 1
-                news = cube.file_changed()
+                news = cube.file_changed(every=True)
                 again = tries < PASSING_TRIES and not read_failed(cube)  # (else told: zeros)
                 if news is None and again:  # raised: napari tells it, caches nothing, and
                     raise CubeReadError(  # reads it again at the next step
@@ -881,7 +881,7 @@ class _Uncopied:
         from .io import tell_read_failure
 
         cube = self._cube
-        cube.file_changed()  # the refusal says what to do: not a second message
+        exc = cube.failure_with_news(exc)  # a replaced source: said in the refusal, not lost
         if tell_read_failure(cube, exc):  # else a pass or a dock told it
             _notify(f"{exc}. Meanwhile '{cube.name}' shows what cannot be read as zeros")
             _tell_docks_failed(cube)

@@ -136,9 +136,11 @@ class Cube:
 
         try:
             block = read_block(self.data, key, self.path, check=False)
-        except CubeReadError:
-            self.file_changed()  # a refusal (the file shrank...) says what to do: not twice
-            raise
+        except CubeReadError as exc:
+            told = self.failure_with_news(exc)
+            if told is exc:
+                raise
+            raise told from exc
         news = self.file_changed()
         if news:
             warn_outside(news)
@@ -148,11 +150,26 @@ class Cube:
             check_block(block, key, self.path)
         return block
 
-    def file_changed(self) -> str | None:
+    def file_changed(self, every: bool = False) -> str | None:
         """The first time the scan's file is seen replaced, changed or gone on disk since it was
-        read (file_stamp), what that means, naming it; else None."""
+        read (file_stamp), what that means, naming it; else None. every: look at all the files
+        it reads (FileStamp.changed), as after a failed read."""
         stamp = self.file_stamp
-        return None if stamp is None else stamp.changed()
+        return None if stamp is None else stamp.changed(every)
+
+    def failure_with_news(self, error: BaseException) -> BaseException:
+        """`error` (a read of the scan that failed), saying also the file it reads that was
+        replaced, changed or gone since (file_changed, all files looked at), where the error
+        does not name that file already (the file shrank...: the refusal says what to do). The
+        news had been used up there unseen: an HDF5 scan's replaced external source read as
+        "reading rows 0-15 failed ...; the file may be corrupt or truncated", naming the .h5."""
+        from .errors import CubeReadError
+
+        news = self.file_changed(every=True)
+        if news is None or news.split(": ", 1)[0] in str(error):
+            return error
+        problem = error.problem if isinstance(error, CubeReadError) else str(error)
+        return CubeReadError(self.path, f"{problem}. It may be why: {news}")
 
     def iter_sum_spectrum(self, block_bytes: int = DEFAULT_BLOCK_BYTES):
         """Progress generator (rows done, rows total) returning sum_spectrum (see progress.py)."""

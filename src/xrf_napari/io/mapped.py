@@ -246,25 +246,28 @@ class FileStamp:
                     continue
         return cls(files)
 
-    def _looked(self) -> list:
+    def _looked(self, every: bool = False) -> list:
         """The files one `changed` looks at: the one opened and at most LOOKED_PER_CALL of the
         others, the next ones at the next call (an HDF5 scan of 2,000 virtual source files had
-        each slider chunk and block wait on 2,000 os.stat, 47 ms here, far more on a share)."""
+        each slider chunk and block wait on 2,000 os.stat, 47 ms here, far more on a share);
+        every: all of them (a failed read, where the cost hardly matters)."""
         rest = self._files[1:]
-        if len(rest) <= LOOKED_PER_CALL:
+        if every or len(rest) <= LOOKED_PER_CALL:
             return self._files
         start = self._next % len(rest)
         self._next = start + LOOKED_PER_CALL
         end = start + LOOKED_PER_CALL
         return self._files[:1] + rest[start:end] + rest[: max(0, end - len(rest))]
 
-    def changed(self) -> str | None:
+    def changed(self, every: bool = False) -> str | None:
         """The first time a file is seen replaced, changed or gone since the scan was read, what
-        that means to the user (naming the file), else None: told once a scan."""
+        that means to the user (naming the file), else None: told once a scan. every: look at
+        all the files, not LOOKED_PER_CALL of the others (a read that failed: the replaced
+        source is likely why, and the failure's message must say it)."""
         if self._told:
             return None
         news = None
-        for path, was in self._looked():
+        for path, was in self._looked(every):
             try:
                 now = _identity(os.stat(path))
             except FileNotFoundError:
