@@ -82,3 +82,37 @@ def test_a_failed_region_read_names_the_source_replaced_since_the_scan_was_opene
     assert str(sources[90]) in str(caught.value) and "replaced" in str(caught.value)
     assert str(caught.value).startswith(str(cube.path))
 
+
+def test_failures_of_one_chunk_with_good_reads_between_are_not_in_a_row(tmp_path, monkeypatch):
+    """Three separate blips of chunk A, 150 good reads of chunk B between, had marked the scan
+    failed: "failed 3 times in a row (a damaged disk...)", untrue. Any good read of the scan now
+    clears the count (three failures in a row still mark it: test_revR58)."""
+    from xrf_napari import _reader
+
+    told = []
+    monkeypatch.setattr(_reader, "_notify", lambda msg, level="error": told.append(msg))
+    path = tmp_path / "scan.npy"
+    np.save(path, CUBE)
+    cube = read_cube(path, auto_calibrate=False)
+    a = (slice(0, 16), slice(0, 16), slice(0, 32))
+    b = (slice(0, 16), slice(0, 16), slice(32, 64))
+
+    class Blip:
+        shape, dtype, down = cube.data.shape, cube.data.dtype, False
+
+        def __getitem__(self, key):
+            if self.down:
+                raise TimeoutError("share did not answer")
+            return cube.data[key]
+
+    src = Blip()
+    face = _reader._Uncopied(src, cube)
+    for _ in range(2 * getattr(_reader, "PASSING_TRIES", 3)):
+        src.down = True
+        with pytest.raises(CubeReadError):
+            face[a]
+        src.down = False
+        for _ in range(5):
+            face[b]
+    assert not read_failed(cube) and not told, told
+    assert np.array_equal(np.asarray(face[a]), CUBE[a])

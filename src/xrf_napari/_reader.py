@@ -815,7 +815,7 @@ class _Uncopied:
         self.shape = tuple(int(s) for s in data.shape)
         self.dtype = data.dtype
         self.ndim = len(self.shape)
-        #: chunk (its slices' bounds) -> passing failures in a row (a success forgets it)
+        #: chunk (its slices' bounds) -> passing failures in a row (any good read forgets them)
         self._passing: dict = {}
 
     def __getitem__(self, key):
@@ -854,7 +854,9 @@ class _Uncopied:
             self._passing.pop(chunk, None)
             self._tell_failure(error)
             return zeros_read(self, key)
-        self._passing.pop(chunk, None)
+        # any good read of the scan: "in a row" (three blips of one chunk with 150 good reads of
+        # others between had marked the scan failed, "failed 3 times in a row")
+        self._passing.clear()
         news = cube.file_changed()
         if news:
             _notify(news, level="warning")
