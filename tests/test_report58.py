@@ -62,6 +62,36 @@ def test_a_file_s_implausible_kv_is_named_and_overridden():
     assert (profile.anode, profile.kv) == ("Rh", 40.0)
 
 
+def held_pigments_export(viewer, tmp_path, monkeypatch):
+    """The painted cube open beside a Pigments dock whose own Export job (not a copy of its
+    save_in_job call) is running, its write_report held until `gate` is set: a fit's result stood
+    in by its scan layer, the report's arguments by none. Returns (dock, layers, entered, gate,
+    report): `entered` is set once the write began, `report` is written when it is let go."""
+    import types
+
+    from xrf_napari.analysis import pigment_report
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    layers = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    dock = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    entered, gate = threading.Event(), threading.Event()
+    report = tmp_path / "report.html"
+
+    def write(*_args, **_kwargs):  # Export's write_report, held until the gate is set
+        entered.set()
+        gate.wait(10)
+        report.write_text("<html></html>", encoding="utf-8")
+        return {"report.html": report}
+
+    monkeypatch.setattr(pigment_report, "write_report", write)
+    monkeypatch.setattr(dock, "_to_export", lambda folder: ((), {}))
+    dock.result = types.SimpleNamespace(cube_layer=layers[0])
+    dock._export_in_job(tmp_path)
+    assert dock.job.is_running
+    return dock, layers, entered, gate, report
+
+
 def test_export_written_as_its_scan_closes_says_so(
     make_napari_viewer, qtbot, tmp_path, monkeypatch
 ):
@@ -69,33 +99,11 @@ def test_export_written_as_its_scan_closes_says_so(
     scan) stopped the job only after its one writing step: the whole report was written, yet the
     status line and a notification said "Stopped: the scan a.h5 was closed.". A save is not
     stopped by its scan's closing (it writes what it took as it started) and says what it did."""
-    import types
-
-    from xrf_napari.analysis import pigment_report
     from xrf_napari.widgets._layers import layer_cube
-    from xrf_napari.widgets.pigments import PigmentsWidget
 
     viewer = make_napari_viewer()
-    layers = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    dock = PigmentsWidget(viewer)
-    viewer.window.add_dock_widget(dock)
+    dock, layers, entered, gate, report = held_pigments_export(viewer, tmp_path, monkeypatch)
     cube = layer_cube(layers[0])
-    entered, gate = threading.Event(), threading.Event()
-    report = tmp_path / "report.html"
-
-    def write(*_args, **_kwargs):  # Export's write_report, held while the scan is closed
-        entered.set()
-        gate.wait(10)
-        report.write_text("<html></html>", encoding="utf-8")
-        return {"report.html": report}
-
-    # the dock's own Export job (not a copy of its save_in_job call): a fit's result stood in by
-    # its scan layer, the report's arguments by none, write_report by the held write above
-    monkeypatch.setattr(pigment_report, "write_report", write)
-    monkeypatch.setattr(dock, "_to_export", lambda folder: ((), {}))
-    dock.result = types.SimpleNamespace(cube_layer=layers[0])
-    dock._export_in_job(tmp_path)
-    assert dock.job.is_running
     try:
         qtbot.waitUntil(entered.is_set, timeout=5000)
         with caught_notifications() as seen:

@@ -81,33 +81,11 @@ def test_a_save_cancelled_as_it_writes_says_it_was_written(
     """Cancel pressed while a dock's save wrote its files (one step of its job: seconds for a
     2000 x 2000 px report) could not stop the write, yet the line said "Cancelled." of a report
     written whole, an earlier one replaced; 2cf18ade said so for the scan's closing only."""
-    import threading
-    import types
-
-    from _napari_helpers import open_cube, wait_idle, write_painted_cube
-
-    from xrf_napari.analysis import pigment_report
-    from xrf_napari.widgets.pigments import PigmentsWidget
+    from _napari_helpers import wait_idle
+    from test_report58 import held_pigments_export
 
     viewer = make_napari_viewer()
-    layers = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    dock = PigmentsWidget(viewer)
-    viewer.window.add_dock_widget(dock)
-    entered, gate = threading.Event(), threading.Event()
-    report = tmp_path / "report.html"
-
-    def write(*_args, **_kwargs):  # Export's write_report, held while Cancel is pressed
-        entered.set()
-        gate.wait(10)
-        report.write_text("<html></html>", encoding="utf-8")
-        return {"report.html": report}
-
-    # the dock's own Export job (as test_report58 runs it, not a copy of its save_in_job call)
-    monkeypatch.setattr(pigment_report, "write_report", write)
-    monkeypatch.setattr(dock, "_to_export", lambda folder: ((), {}))
-    dock.result = types.SimpleNamespace(cube_layer=layers[0])
-    dock._export_in_job(tmp_path)
-    assert dock.job.is_running
+    dock, _layers, entered, gate, report = held_pigments_export(viewer, tmp_path, monkeypatch)
     try:
         qtbot.waitUntil(entered.is_set, timeout=5000)
         assert dock.job.cancel_button.isEnabled()  # the user may press it
