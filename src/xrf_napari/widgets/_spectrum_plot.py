@@ -79,6 +79,25 @@ def label_heights(energies, xlim) -> list[float]:
     return out
 
 
+#: The legend's font sizes (pt), the first that lets it fit the axes (SpectrumPlot.fit_legend).
+LEGEND_FONTS = (7, 6, 5)
+
+
+def _legend_fitter(plot):
+    """A layout engine that only fits `plot`'s legend before each draw (fit_legend): the axes'
+    margins stay as _plot._draw_size sets them (subplots_adjust is still allowed)."""
+    from matplotlib.layout_engine import LayoutEngine
+
+    class LegendFit(LayoutEngine):
+        _adjust_compatible = True
+        _colorbar_gridspec = False
+
+        def execute(self, fig):
+            plot.fit_legend(fig._get_renderer())
+
+    return LegendFit()
+
+
 class SpectrumPlot:
     """One dock's figure; `render(spec)` runs in the drawing thread only. `figure` and `ax` may
     be inspected from elsewhere only while nothing is being drawn."""
@@ -102,6 +121,7 @@ class SpectrumPlot:
         from matplotlib.figure import Figure
 
         c = dict(spec.colors)
+        self._colors = spec.colors
         self.rebuilds += 1
         self.figure = Figure(figsize=(5, 3), facecolor=c["bg"])
         self.ax = ax = self.figure.add_subplot(111)
@@ -120,21 +140,56 @@ class SpectrumPlot:
             ax.set_xlim(*spec.xlim)
         self._set_ylim(spec, first=True)
         self._legend = {}
-        if spec.curves:
-            named = [cv.name for cv in spec.curves if not cv.label.startswith("_")]
+        self._named = [cv.name for cv in spec.curves if not cv.label.startswith("_")]
+        self._legend_fitted = None
+        if self._named:
             # at most 7 rows: a column of 13 (the scan's mean and 12 regions) ran past the
             # bottom of the plot at its 180 px, the last regions unnamed
-            leg = ax.legend(
-                fontsize=7,
-                loc="upper right",
-                facecolor=c["bg"],
-                edgecolor=c["grid"],
-                ncols=max(1, -(-len(named) // 7)),
-            )
-            for name, text in zip(named, leg.get_texts()):
-                text.set_color(c["text"])
-                self._legend[name] = text
+            self._make_legend(-(-len(self._named) // 7), LEGEND_FONTS[0])
+            self.figure.set_layout_engine(_legend_fitter(self))
         self._draw_markers(spec.markers)
+
+    def _make_legend(self, ncols: int, fontsize: float) -> None:
+        c = dict(self._colors)
+        leg = self.ax.legend(
+            fontsize=fontsize,
+            loc="upper right",
+            facecolor=c["bg"],
+            edgecolor=c["grid"],
+            ncols=max(1, ncols),
+        )
+        self._legend = {}
+        for name, text in zip(self._named, leg.get_texts()):
+            text.set_color(c["text"])
+            self._legend[name] = text
+
+    def fit_legend(self, renderer) -> None:
+        """At each draw (the figure's size is known only then): the legend inside the axes.
+        Its 7-row columns of 22 names in a 350-px dock ran 32 px past the figure's left edge
+        (31 names: 128 px), the first names cut. Tried in order: each font size of LEGEND_FONTS
+        with as few columns as its rows allow; the first that fits the axes is kept (the last
+        tried when none does). Measured again only when the size or a label changed; a legend
+        that fits as built (7 rows a column, 7 pt) is kept as it is."""
+        ax, leg = self.ax, self.ax.get_legend()
+        if leg is None:
+            return
+        box = ax.get_window_extent(renderer)
+        key = (round(box.width), round(box.height), tuple(t.get_text() for t in leg.get_texts()))
+        if key == self._legend_fitted:
+            return
+        extent = leg.get_window_extent(renderer)
+        n = len(self._named)
+        fits = extent.width <= box.width and extent.height <= box.height
+        for fontsize in () if fits else LEGEND_FONTS:
+            # fewest columns first (each column adds width), no more rows than the axes hold
+            for ncols in range(1, n + 1):
+                self._make_legend(ncols, fontsize)
+                extent = ax.get_legend().get_window_extent(renderer)
+                if extent.height <= box.height:
+                    break
+            if extent.width <= box.width:
+                break
+        self._legend_fitted = key
 
     def _update(self, spec: PlotSpec) -> None:
         for cv in spec.curves:
