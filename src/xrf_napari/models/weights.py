@@ -292,6 +292,17 @@ def _checkpoint_given(path: Path, want: str | None) -> str:
         give = f" ({', '.join(found)} beside it)" if found else ""
         return f"{said}: give the .safetensors weights its run writes{give}, {resume}"
     other = [k for k in beside if k != "PixelMLP"]  # the recolouriser's run holds its baseline
+    if not other and beside:  # its baseline alone: a recolouriser's run, finished (the baseline
+        # is written after uvit.safetensors); a DVE asked for was told "its run writes
+        # dve.safetensors when it finishes (none beside it yet)", a SmallUViT the same
+        uvit = RUN_WEIGHTS["SmallUViT"]
+        if want == "SmallUViT":
+            return (
+                f"{said}: its run finished ({BASELINE_FILE} beside it, written after {uvit}) "
+                f"but its {uvit} is not beside it: give that file{never}"
+            )
+        other = ["SmallUViT"]
+        beside["SmallUViT"] = f"{BASELINE_FILE}, its baseline,"
     if other:  # a finished run of another model: its weights are no use here
         kinds = {"PixelMLP": "per-pixel MLP baseline", **MODEL_NAMES}
         return (
