@@ -1,0 +1,39 @@
+"""Session 59, readers: a TIFF saved page by page is memory-mapped, not read a page a chunk
+through zarr."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from test_readers57 import CUBE
+
+from xrf_napari.errors import CubeReadError
+from xrf_napari.io import read_cube
+
+
+def _pages_tiff(path, cube=CUBE):
+    """`cube` (H, W, C) as a TIFF of C pages written one by one (each page's directory before
+    its data): no contiguous series, as page-by-page writers leave it."""
+    import tifffile
+
+    with tifffile.TiffWriter(path) as tif:
+        for page in np.moveaxis(cube, -1, 0):
+            tif.write(page, contiguous=False, metadata=None)
+    return path
+
+
+def test_a_tiff_saved_page_by_page_is_memory_mapped(tmp_path):
+    """Pages stored whole and uncompressed but each after its own directory went through
+    tifffile's zarr store, one page a chunk at about 1 ms each: a 3,000-page TIFF of 8 x 8
+    pixels took 27 s to open, the opening sample reading every page for each sampled row.
+    They are mapped as one strided array now; cut short, it is still refused."""
+    path = _pages_tiff(tmp_path / "pages.tif")
+    cube = read_cube(path, auto_calibrate=False)
+    assert cube.metadata["tiff_access"] == "memmap", cube.metadata
+    assert np.array_equal(np.asarray(cube.data[...]), CUBE)
+    assert np.array_equal(np.asarray(cube.data[3:5, 2:9, 40:90]), CUBE[3:5, 2:9, 40:90])
+    os.truncate(path, os.path.getsize(path) - 100)
+    with pytest.raises(CubeReadError, match="pages.tif"):
+        read_cube(path, auto_calibrate=False)
