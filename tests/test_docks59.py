@@ -32,3 +32,37 @@ def test_a_legend_of_thirty_regions_lies_inside_a_narrow_plot():
     box = legend.get_window_extent(canvas.get_renderer())
     assert box.x0 >= 0 and box.y0 >= 0 and box.y1 <= fig.bbox.height, (box, fig.bbox)
     assert [t.get_text() for t in legend.get_texts()] == names
+
+
+def test_embeddings_bar_runs_under_its_own_stage_not_under_checking(monkeypatch):
+    """Embed & cluster's bar went 50 %, full under "Checking the scan against the embedder's
+    training data..." (the check's two halves), then ran from 0 again over the embedding with
+    the line still saying "Checking...". The embedding announces its own stage first."""
+    import types
+
+    from test_docks58 import _torch_pending
+
+    import xrf_napari.analysis.embed as embed_mod
+    import xrf_napari.analysis.ood as ood_mod
+    import xrf_napari.analysis.pooling as pooling_mod
+    from xrf_napari.widgets.embed import EMBEDDING, _embed_cluster_job
+
+    def check(*a, **k):
+        yield 1, 2
+        yield 2, 2
+
+    def embed(*a, **k):
+        yield 0, 10
+
+    _torch_pending(monkeypatch).set()
+    monkeypatch.setattr(embed_mod, "load_embedder", lambda *a: types.SimpleNamespace(device="cpu"))
+    monkeypatch.setattr(ood_mod, "iter_check_scan", check)
+    monkeypatch.setattr(pooling_mod, "decide", lambda *a: (None, ""))
+    monkeypatch.setattr(embed_mod, "iter_embed", embed)
+    steps = _embed_cluster_job(None, "w", "cpu", None)
+    seen = []
+    while (0, 10) not in seen:
+        seen.append(next(steps))
+    steps.close()
+    stages = [v for v in seen if isinstance(v, str)]
+    assert stages[-1] == EMBEDDING and seen.index(stages[-1]) > seen.index((2, 2)), seen

@@ -47,6 +47,9 @@ from ._layers import (
     yx_transform,
 )
 
+#: The embedding's stage, as the job starts and again once the scan is checked.
+EMBEDDING = "Embedding spectra\u2026"
+
 
 def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True, anode=None):
     """Latent, its RGB preview, clusters and cluster mean spectra: progress over the embedding,
@@ -76,7 +79,8 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True, a
     loaded_on = str(load_embedder(weights, device).device)
     yield None
     ood = yield from iter_check_scan(cube, weights, loaded_on, anode=anode)  # read, then model
-    yield None
+    # the embedding's own stage: its bar ran from 0 again under "Checking...", full a moment before
+    yield EMBEDDING
     pool, note = pooling.decide(cube, pool_low_counts)
     latent = yield from iter_embed(cube, weights=weights, device=device, pool=pool)
     rgb = latent_to_rgb(latent)
@@ -254,7 +258,7 @@ class EmbedClusterWidget(CubeDock):
             self.pool_check.isChecked(),
             scan_tube(cube),  # the scan's, as Recolour's
             cube=cube,
-            description="Embedding spectra\u2026",
+            description=EMBEDDING,
             on_result=lambda res: self._add_results(layer, res, check),
         )
 
