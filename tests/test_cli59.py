@@ -40,3 +40,30 @@ def test_a_checkpoint_beside_only_its_baseline_names_a_finished_recolouriser_run
     said = str(err.value)
     assert told in said, said
     assert "when it finishes" not in said, said
+
+
+def _help_of(command: str, option: str) -> str:
+    """The help of `option` of `xrf-napari command`, as its parser holds it (no --help run)."""
+    import argparse
+    import importlib
+
+    from xrf_napari.cli.main import COMMANDS
+
+    parser = argparse.ArgumentParser()
+    importlib.import_module(COMMANDS[command][0]).configure(parser)
+    (action,) = [a for a in parser._actions if option in a.option_strings]
+    return action.help
+
+
+def test_quicklook_kv_help_says_it_decides_the_maps_notes():
+    """`quicklook --kv` was "tube voltage in kV, 5-60, of the suggested elements": it also
+    decides which maps are said to read a line the tube cannot excite ("Hg Lα cannot be excited
+    here: the tube's 12 kV (given) stays below Hg's L3 edge", in the map's title), for elements
+    named with --elements too."""
+    said = _help_of("quicklook", "--kv")
+    assert said.startswith(
+        "tube voltage in kV, 5-60, of the suggested elements and the maps (a map of a line the "
+        "tube cannot excite at that voltage says so in its title)"
+    ), said
+    # pigments' --kv (its forward model) keeps its own words
+    assert "maps" not in _help_of("pigments", "--kv")

@@ -95,13 +95,16 @@ def add_scan_options(parser, anode_help: str = ANODE_HELP) -> None:
     )
 
 
-def add_excitation_options(parser, uses: str, unknown_tube: str, unknown_kv: str) -> None:
+def add_excitation_options(
+    parser, uses: str, unknown_tube: str, unknown_kv: str, kv_uses: str | None = None
+) -> None:
     """--anode (with --dataset: add_scan_options), --kv, --optic and --atmosphere, one wording and
     one rule for every command that takes them (quicklook's element suggestion, pigments' forward
     model): what the user types replaces what the file says. quicklook's --anode once yielded to
     the file's anode while pigments' replaced it, under helps written apart. `uses` names what
     the options set ("the suggested elements"); `unknown_tube`, `unknown_kv` what is assumed
-    where neither the user nor the file names the anode or the voltage. The automatic energy
+    where neither the user nor the file names the anode or the voltage; `kv_uses`: what the kV
+    sets, where more than `uses` (quicklook's maps). The automatic energy
     calibration of a file without one keeps the anode the file names (io.read_cube): it fits the
     file's own peaks, and every command reads a scan the same way (add_scan_options)."""
     from ..argtypes import float_in
@@ -116,8 +119,8 @@ def add_excitation_options(parser, uses: str, unknown_tube: str, unknown_kv: str
     parser.add_argument(
         "--kv",
         type=float_in(KV_MIN, KV_MAX),
-        help=f"tube voltage in kV, {KV_MIN}-{KV_MAX}, of {uses}, replacing the file's (default: "
-        f"the file's, {unknown_kv})",
+        help=f"tube voltage in kV, {KV_MIN}-{KV_MAX}, of {kv_uses or uses}, replacing the file's "
+        f"(default: the file's, {unknown_kv})",
     )
     parser.add_argument(
         "--optic",

@@ -51,7 +51,11 @@ def configure(p):
         "the suggested elements",
         unknown_tube="else unknown",
         unknown_kv="else unknown: under a lens cadmium, tin and antimony are then judged by their "
-        "K lines only",
+        "K lines only, and no map is said to read a line the tube cannot excite",
+        # the kV decides the maps' "cannot be excited" notes too (plan_for_cube): the help said
+        # only "of the suggested elements"
+        kv_uses="the suggested elements and the maps (a map of a line the tube cannot excite "
+        "at that voltage says so in its title)",
     )
     p.add_argument(
         "--tiff",
