@@ -3,6 +3,7 @@ through zarr."""
 
 from __future__ import annotations
 
+import errno
 import os
 
 import numpy as np
@@ -37,3 +38,21 @@ def test_a_tiff_saved_page_by_page_is_memory_mapped(tmp_path):
     os.truncate(path, os.path.getsize(path) - 100)
     with pytest.raises(CubeReadError, match="pages.tif"):
         read_cube(path, auto_calibrate=False)
+
+
+@pytest.mark.parametrize("err", [errno.EACCES, errno.EIO])
+def test_an_output_that_cannot_be_read_is_refused_as_unreadable(tmp_path, monkeypatch, err):
+    """recolour's check of its output: a file there that cannot be read (no read permission, a
+    bad sector) was refused as "it is not a TIFF image (it cannot be read as one)", a wrong
+    reason; it says it cannot be read and why."""
+    from xrf_napari.io import arrays
+
+    path = tmp_path / "out.tif"
+    path.write_bytes(b"II*\0" + bytes(60))
+
+    def unreadable(file, *args, **kwargs):
+        raise OSError(err, os.strerror(err), str(file))
+
+    monkeypatch.setattr(arrays, "open", unreadable, raising=False)
+    why = arrays.not_a_picture(path)
+    assert why == f"it cannot be read ({os.strerror(err)}), so what it holds is unknown", why

@@ -455,8 +455,8 @@ def not_a_picture(path) -> str | None:
     try:
         with open(path, "rb") as fh:
             kind = kind_of(fh.read(520))
-    except OSError:
-        kind = None
+    except OSError as exc:  # unreadable (EACCES, EIO) was "not an image (... read as one)"
+        return f"it cannot be read ({exc.strerror or exc}), so what it holds is unknown"
     # by what the file holds, not its name: Pillow "opens" an HDF5 file (a stub plugin), and a
     # TIFF whatever its name, so an HDF5 or TIFF scan named scan.png passed as a picture
     if kind in NOT_PICTURES:
