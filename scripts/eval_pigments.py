@@ -47,6 +47,23 @@ def cast_photo(rgb, gains) -> np.ndarray:
     return np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
 
 
+def rgb_gains(text: str) -> tuple[float, float, float]:
+    """argparse `type=` of --photo-cast: three gains above 0, R,G,B. A lambda said "invalid
+    <lambda> value: '1,x'", and two gains or a negative one passed to a broadcast traceback or
+    a photograph of clipped channels."""
+    from xrf_napari.argtypes import positive_float
+
+    parts = text.split(",")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not three gains R,G,B separated by commas, e.g. 1.1,1.0,0.8"
+        )
+    try:
+        return tuple(positive_float(p) for p in parts)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+
+
 def evaluate_cube(
     path: Path,
     use_uvit: bool = True,
@@ -322,7 +339,7 @@ def main(argv=None) -> int:
     )
     ap.add_argument(
         "--photo-cast",
-        type=lambda v: tuple(float(x) for x in v.split(",")),
+        type=rgb_gains,
         metavar="R,G,B",
         help="with --photo: scale the photograph's linear R, G, B by these gains first (a wrong "
         "white balance or a yellowed varnish, e.g. 1.1,1.0,0.8)",

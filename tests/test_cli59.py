@@ -67,3 +67,26 @@ def test_quicklook_kv_help_says_it_decides_the_maps_notes():
     ), said
     # pigments' --kv (its forward model) keeps its own words
     assert "maps" not in _help_of("pigments", "--kv")
+
+
+@pytest.mark.parametrize(
+    "cast, told",
+    [
+        ("1,x,1", "'1,x,1': 'x' is not a number"),
+        ("1.1,0.8", "'1.1,0.8' is not three gains R,G,B separated by commas, e.g. 1.1,1.0,0.8"),
+        ("1,-1,1", "'1,-1,1': -1.0 is out of range: it must be above 0"),
+    ],
+)
+def test_eval_pigments_photo_cast_names_what_is_wrong(cast, told, capsys):
+    """`eval_pigments.py SET --photo --photo-cast 1,x,1` said "invalid <lambda> value"; two gains
+    or a negative one passed parsing (a broadcast traceback after the set was read, or a
+    photograph of clipped channels)."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / "eval_pigments.py", "_cli59_eval_pigments")
+    with pytest.raises(SystemExit) as exc:
+        mod.main([str(CHECKOUT / "sample_data"), "--photo", "--photo-cast", cast])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: argument --photo-cast: {told}" in err, err
+    assert "lambda" not in err
