@@ -266,10 +266,21 @@ def main(argv=None) -> int:
 
 
 def _whole_dock(widget):
-    """The dock's scrollable body, all of it, with the Run/Save strip pinned below it."""
+    """The dock's scrollable body, all of it, with the Run/Save strip pinned below it. The body
+    fills a dock taller than its rows: grabbed whole, that empty room stood as a blank band
+    above the pinned strip (60 px in Embed & cluster's); it is cut below the body's last row."""
+    from qtpy.QtCore import QRect, Qt
     from qtpy.QtGui import QPainter, QPixmap
+    from qtpy.QtWidgets import QWidget
 
-    parts = [widget.body.grab()]
+    body = widget.body
+    rows = [
+        child.geometry().bottom() + 1
+        for child in body.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        if child.isVisibleTo(body)
+    ]
+    end = max(rows, default=body.height()) + body.layout().contentsMargins().bottom()
+    parts = [body.grab(QRect(0, 0, body.width(), min(end, body.height())))]
     if not widget.footer.isHidden():
         parts.append(widget.footer.grab())
     out = QPixmap(max(p.width() for p in parts), sum(p.height() for p in parts))

@@ -66,3 +66,26 @@ def test_embeddings_bar_runs_under_its_own_stage_not_under_checking(monkeypatch)
     steps.close()
     stages = [v for v in seen if isinstance(v, str)]
     assert stages[-1] == EMBEDDING and seen.index(stages[-1]) > seen.index((2, 2)), seen
+
+
+def test_a_docks_screenshot_ends_below_its_last_row(make_napari_viewer, qtbot):
+    """scripts/screenshots.py grabbed a dock's scrolling body at the dock's height: in a dock
+    taller than its rows the empty room stood as a blank band above the pinned Run strip (60 px
+    in docs/images/screenshot_widget_embed.png). The shot ends below the body's last row."""
+    from _bench_scripts import CHECKOUT, load_module
+    from qtpy.QtCore import QCoreApplication
+
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+
+    screenshots = load_module(CHECKOUT / "scripts" / "screenshots.py", "_screenshots59")
+    viewer = make_napari_viewer()
+    widget = EmbedClusterWidget(viewer)
+    dock = viewer.window.add_dock_widget(widget)
+    dock.setFloating(True)
+    dock.resize(500, 900)
+    qtbot.waitUntil(lambda: widget.body.height() > 600)
+    QCoreApplication.processEvents()
+    shot = screenshots._whole_dock(widget)
+    rows = widget.body.sizeHint().height() + widget.footer.height()
+    assert shot.height() <= rows + 12, (shot.height(), rows, widget.body.height())
+    assert shot.height() >= rows - 12  # nothing cut
