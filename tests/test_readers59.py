@@ -9,6 +9,7 @@ import os
 import numpy as np
 import pytest
 from test_readers57 import CUBE
+from test_readers58 import _told_replaced
 
 from xrf_napari.errors import CubeReadError
 from xrf_napari.io import read_cube
@@ -56,3 +57,16 @@ def test_an_output_that_cannot_be_read_is_refused_as_unreadable(tmp_path, monkey
     monkeypatch.setattr(arrays, "open", unreadable, raising=False)
     why = arrays.not_a_picture(path)
     assert why == f"it cannot be read ({os.strerror(err)}), so what it holds is unknown", why
+
+
+def test_a_zarr_chunk_written_again_is_told(tmp_path):
+    """A zarr array's document was watched, not its chunks: a chunk written again (zarr writes
+    a new file and renames it over) was read on without a word."""
+    import zarr
+
+    path = tmp_path / "scan.zarr"
+    zarr.open_group(str(path), mode="w").create_array("counts", data=CUBE, chunks=(8, 8, 256))
+    cube = read_cube(path, auto_calibrate=False)
+    chunk = next(p for p in sorted((path / "counts").rglob("*")) if p.is_file() and p.stem)
+    assert chunk.name not in ("zarr.json", ".zarray"), chunk
+    _told_replaced(chunk, lambda: cube.read_rows(slice(0, 2)))
