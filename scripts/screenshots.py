@@ -131,14 +131,33 @@ def show_first_maps(maps, n: int = 3) -> None:
         layer.visible = any(layer is f for f in first)
 
 
+def regions_k(text: str) -> int:
+    """argparse `type=` of --k: 0 (automatic) or a K the Embed & cluster dock's spin box takes."""
+    from xrf_napari.analysis.embed import MAX_K
+    from xrf_napari.argtypes import int_in
+
+    k = int_in(0, MAX_K, "the number of regions K")(text)
+    if k == 1:  # the spin box's 1 is its "automatic": one region is no segmentation
+        raise argparse.ArgumentTypeError(
+            f"1 is no segmentation: give 2 to {MAX_K}, or 0 (automatic)"
+        )
+    return k
+
+
 def main(argv=None) -> int:
     from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sample", default="painting", choices=("painting", "panel"))
     p.add_argument("--out", help="folder for the shots (default: see above)")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--k", type=int, default=0, help="regions for Embed & cluster (0 = automatic)")
+    # the docks' own choices and range: a device not among them (--device cuda:1) and a K out of
+    # the spin box's range (--k 50, --k -3) were set silently to what the dock held or clamped
+    from xrf_napari.widgets._common import DEVICES
+
+    p.add_argument("--device", default="auto", choices=DEVICES, help="the docks' Device")
+    p.add_argument(
+        "--k", type=regions_k, default=0, help="regions for Embed & cluster (0 = automatic)"
+    )
     args = p.parse_args(argv)
     _ensure_display()
 

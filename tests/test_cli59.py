@@ -90,3 +90,32 @@ def test_eval_pigments_photo_cast_names_what_is_wrong(cast, told, capsys):
     err = capsys.readouterr().err
     assert f"error: argument --photo-cast: {told}" in err, err
     assert "lambda" not in err
+
+
+@pytest.mark.parametrize(
+    "argv, told",
+    [
+        (
+            ["--k", "50"],
+            "argument --k: 50 is out of range: the number of regions K must be between",
+        ),
+        (["--k", "-3"], "argument --k: -3 is out of range"),
+        (["--k", "1"], "argument --k: 1 is no segmentation: give 2 to 30, or 0 (automatic)"),
+        (["--device", "cuda:1"], "argument --device: invalid choice: 'cuda:1'"),
+    ],
+)
+def test_screenshots_refuses_what_its_docks_would_clamp_or_ignore(argv, told, capsys, monkeypatch):
+    """scripts/screenshots.py --k 50 set the Embed & cluster spin box, which clamped it to 30
+    (--k -3 and 1 to automatic), and --device cuda:1 was set on combo boxes that hold no such
+    item (left as they were): shots of settings not asked for, without a word. Refused at
+    parsing, before any display or viewer."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / "screenshots.py", "_cli59_screenshots")
+    # past parsing it starts napari (under xvfb-run where there is no display): never here
+    monkeypatch.setattr(mod, "_ensure_display", lambda: pytest.fail(f"{argv} was taken"))
+    with pytest.raises(SystemExit) as exc:
+        mod.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert told in err, err
