@@ -89,3 +89,37 @@ def test_a_docks_screenshot_ends_below_its_last_row(make_napari_viewer, qtbot):
     rows = widget.body.sizeHint().height() + widget.footer.height()
     assert shot.height() <= rows + 12, (shot.height(), rows, widget.body.height())
     assert shot.height() >= rows - 12  # nothing cut
+
+
+def test_a_first_embed_stops_inside_the_embedders_load(monkeypatch):
+    """Embed & cluster (and Recolour) read no stop while a model was loaded (the recolouriser:
+    1-6 s on two busy cores): a Cancel meanwhile waited for the load's end. The load runs on a
+    thread of its own (_jobs.steps_beside), the job stepping meanwhile: stopped there, the scan
+    is not checked."""
+    import threading
+    import types
+
+    from test_docks58 import _torch_pending
+
+    import xrf_napari.analysis.embed as embed_mod
+    import xrf_napari.analysis.ood as ood_mod
+    from xrf_napari.widgets.embed import _embed_cluster_job
+
+    gate, done = threading.Event(), []
+
+    def load(*a):
+        gate.wait(2)  # the parent's job waits here, in its own step
+        done.append("load")
+        return types.SimpleNamespace(device="cpu")
+
+    _torch_pending(monkeypatch).set()
+    monkeypatch.setattr(embed_mod, "load_embedder", load)
+    monkeypatch.setattr(ood_mod, "check_scan", lambda *a, **k: done.append("check"))
+    steps = _embed_cluster_job(None, "w", "cpu", None)
+    assert isinstance(next(steps), str)
+    try:
+        assert next(steps) is None and done == []  # a step while the load runs
+    finally:
+        steps.close()
+        gate.set()
+    assert "check" not in done

@@ -770,6 +770,32 @@ def import_torch_steps(poll_s: float = TORCH_POLL_S):
     import torch  # noqa: F401 (at once now)
 
 
+def steps_beside(fn, *args, poll_s: float = TORCH_POLL_S):
+    """`fn(*args)` (a model's load) on a low-priority daemon thread of its own, as steps (None:
+    no report) every `poll_s` while it runs; returns its value or raises its error. A job read
+    no stop inside a load (the recolouriser's: 1-6 s on two busy cores): a Cancel meanwhile
+    waited for its end. Stopped, the job leaves the load to finish in the background (its cache
+    keeps the model for the next run)."""
+    done = threading.Event()
+    out: dict = {}
+
+    def run() -> None:
+        yield_cpu_to_gui()
+        try:
+            out["value"] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - raised in the job below
+            out["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True, name="xrf-load").start()
+    while not done.wait(poll_s):
+        yield None
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
 def preload_labels_imports(background: bool = False) -> None:
     """Import what napari's first Labels layer of a session imports (pandas, skimage.color: 0.5-0.8
     s here, a freeze of the viewer when done while the layer is added). Jobs that end in a Labels

@@ -26,7 +26,7 @@ from ._common import (
     scan_tube,
 )
 from ._dialogs import ask_save_path, suggested_path, weights_row
-from ._jobs import import_torch_steps, preload_labels_imports, report_error
+from ._jobs import import_torch_steps, preload_labels_imports, report_error, steps_beside
 from ._layers import (
     counts_after,
     cube_display_name,
@@ -76,7 +76,7 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True, a
     # torch's import, the embedder's load and the check, each with a point to stop at after it
     # (a step that reads no stop held a Cancel, or a closed dock, until the embedding began)
     yield from import_torch_steps()
-    loaded_on = str(load_embedder(weights, device).device)
+    loaded_on = str((yield from steps_beside(load_embedder, weights, device)).device)
     yield None
     ood = yield from iter_check_scan(cube, weights, loaded_on, anode=anode)  # read, then model
     # the embedding's own stage: its bar ran from 0 again under "Checking...", full a moment before

@@ -29,7 +29,7 @@ from ._common import (
     scan_tube,
 )
 from ._dialogs import weights_row
-from ._jobs import import_torch_steps, preload_labels_imports, report_error
+from ._jobs import import_torch_steps, preload_labels_imports, report_error, steps_beside
 from ._layers import (
     MASK_KEY,
     cube_display_name,
@@ -93,9 +93,10 @@ def iter_dock_recolour(cube, **kwargs):
     device = kwargs.get("device", "auto")
     yield from import_torch_steps()  # the longest step of a first run, with points to stop at
     yield None  # a point to stop at (JobPanel's stop flag); no report
-    load_recolouriser(kwargs.get("weights"), device)
+    # each load on a thread of its own, the job stepping meanwhile (a stop inside a load)
+    yield from steps_beside(load_recolouriser, kwargs.get("weights"), device)
     yield None
-    load_embedder(kwargs.get("embedder_weights"), device)
+    yield from steps_beside(load_embedder, kwargs.get("embedder_weights"), device)
     yield None
     try:
         steps = iter_recolour(cube, **kwargs)
