@@ -70,3 +70,24 @@ def test_a_zarr_chunk_written_again_is_told(tmp_path):
     chunk = next(p for p in sorted((path / "counts").rglob("*")) if p.is_file() and p.stem)
     assert chunk.name not in ("zarr.json", ".zarray"), chunk
     _told_replaced(chunk, lambda: cube.read_rows(slice(0, 2)))
+
+
+def test_virtual_sources_under_hdf5_vds_prefix_are_found_and_watched(tmp_path, monkeypatch):
+    """HDF5 looks for a virtual dataset's source files in $HDF5_VDS_PREFIX's folders first; the
+    reader looked beside the file only: a scan h5py reads was refused as "its source file
+    rows.h5 is missing", and such a source was not watched."""
+    import h5py
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "scan").mkdir()
+    monkeypatch.setenv("HDF5_VDS_PREFIX", str(tmp_path / "src"))
+    with h5py.File(tmp_path / "src" / "rows.h5", "w") as f:
+        f["counts"] = CUBE
+    layout = h5py.VirtualLayout(CUBE.shape, CUBE.dtype)
+    layout[:] = h5py.VirtualSource("rows.h5", "counts", CUBE.shape)
+    path = tmp_path / "scan" / "scan.h5"
+    with h5py.File(path, "w") as f:
+        f.create_virtual_dataset("counts", layout)
+    cube = read_cube(path, auto_calibrate=False)
+    rows = _told_replaced(tmp_path / "src" / "rows.h5", lambda: cube.read_rows(slice(0, 2)))
+    assert np.array_equal(np.asarray(rows), CUBE[:2])

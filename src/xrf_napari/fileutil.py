@@ -632,13 +632,15 @@ def hdf5_sources(d) -> list[str]:
     return []
 
 
-def hdf5_link_places(path, name: str) -> list[list[Path]]:
+def hdf5_link_places(path, name: str, prefix: str = "HDF5_EXT_PREFIX") -> list[list[Path]]:
     """Where HDF5 looks for the file an external link of `path` naming `name` leads to
     (H5Lcreate_external), in its order, one list a step: an absolute name as given; then, by the
-    name (its last part where the absolute one is missing), in each folder of $HDF5_EXT_PREFIX,
-    beside the file holding the link (and, through a symbolic link, beside the file it links to:
-    where pair_places looks), and last in the working directory. hdf5_link_targets finds by it
-    and a missing file's message lists it, so the two cannot tell different rules."""
+    name (its last part where the absolute one is missing), in each folder of $HDF5_EXT_PREFIX
+    (`${ORIGIN}` in it: the folder of `path`), beside the file holding the link (and, through a
+    symbolic link, beside the file it links to: where pair_places looks), and last in the
+    working directory. hdf5_link_targets finds by it and a missing file's message lists it, so
+    the two cannot tell different rules. prefix: the variable of the folders, HDF5_VDS_PREFIX
+    for a virtual dataset's source files (HDF5 looks for them by the same rule)."""
     if not name or name == ".":
         return []
     given = Path(name)
@@ -646,7 +648,12 @@ def hdf5_link_places(path, name: str) -> list[list[Path]]:
     if given.is_absolute():
         steps.append([given])
         given = Path(given.name)
-    prefixes = [Path(p) for p in os.environ.get("HDF5_EXT_PREFIX", "").split(os.pathsep) if p]
+    origin = os.path.dirname(os.path.abspath(path))
+    prefixes = [
+        Path(p.replace("${ORIGIN}", origin))
+        for p in os.environ.get(prefix, "").split(os.pathsep)
+        if p
+    ]
     steps += [[folder / given] for folder in prefixes]
     steps.append(list(dict.fromkeys(p.parent / given for p in pair_places(path))))
     steps.append([Path.cwd() / given])

@@ -359,8 +359,13 @@ def virtual_sources(d, path) -> list[tuple[str, list[Path], Path]]:
     exists, else the first) of each source file of virtual dataset d but its own ('.'), once.
     One mapping per block or frame: a source file is often named many times, and the folders it
     is looked for in are those of the file holding the virtual dataset (HDF5's rule), not the
-    mapping's: the file opened, or the one an external link leads to."""
-    folders, seen, out = [p.parent for p in pair_places(holder_path(d, path))], {".", ""}, []
+    mapping's: the file opened, or the one an external link leads to. The file found is where
+    HDF5 finds it (fileutil.hdf5_link_places with $HDF5_VDS_PREFIX's folders first): a source
+    only there was called missing and the scan refused, though h5py read it."""
+    from ..fileutil import hdf5_link_places
+
+    holder = holder_path(d, path)
+    folders, seen, out = [p.parent for p in pair_places(holder)], {".", ""}, []
     for vs in d.virtual_sources():
         name = vs.file_name
         if name in seen:
@@ -370,8 +375,9 @@ def virtual_sources(d, path) -> list[tuple[str, list[Path], Path]]:
         places = [src]
         if not src.is_absolute():  # HDF5 looks beside the file and beside a link's target
             places = list(dict.fromkeys(folder / name for folder in folders))
-            src = next((p for p in places if p.exists()), places[0])
-        out.append((name, places, src))
+        steps = hdf5_link_places(holder, name, "HDF5_VDS_PREFIX")
+        found = [p for step in steps for p in step if p.exists()]
+        out.append((name, places, found[0] if found else places[0]))
     return out
 
 
