@@ -43,7 +43,10 @@ def test_map_of_a_line_the_tube_cannot_excite_says_so(vermilion_12kv):
     )
     assert "cannot be excited" not in by["Zn"].note + by["S"].note
     assert by["S"].method == "fit" and "fitted together with Hg" in by["S"].note
-    assert by["Se"].note.startswith("Se K\u03b1 cannot be excited here")
+    # Se's K edge (12.66 keV) above 12 kV / 1.1: mapped by its L-alpha, which the tube excites
+    # (maps59: its K-alpha map read no Se, only the note said so)
+    assert by["Se"].label == "Se L\u03b1" and "cannot be excited" not in by["Se"].note
+    assert by["Se"].note.startswith("Se L\u03b1 used: Se K lines need 12.7 keV to excite")
     # the other maps as planned without the unexcitable one
     alone, w2 = M.plan_for_cube(cube, ["Zn", "S"], present=["Hg", "Zn", "S"], spectrum=spec)
     assert [p.note for p in alone] == [by["Zn"].note, by["S"].note]
@@ -51,7 +54,9 @@ def test_map_of_a_line_the_tube_cannot_excite_says_so(vermilion_12kv):
     # a kV given over the file's; none known: nothing said
     plans, _ = M.plan_for_cube(cube, ["Hg"], present=syms, spectrum=spec, kv=13.0)
     assert "cannot be excited" not in plans[0].note
-    plans, _ = M.plan_for_cube(cube, ["Zn"], present=syms, spectrum=spec, kv=9.0)
+    plans, _ = M.plan_for_cube(
+        cube, ["Zn"], present=syms, spectrum=spec, kv=9.0, lines={"Zn": "Ka"}
+    )
     assert "the tube's 9 kV (given) stays below Zn's K edge (9.66 keV)" in plans[0].note
     bare = cube_from_array(cube.data, cube.calibration, profile={"fwhm_mn_ev": 140.0})
     plans, _ = M.plan_for_cube(bare, ["Hg"], present=syms, spectrum=spec)

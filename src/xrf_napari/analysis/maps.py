@@ -177,8 +177,14 @@ def choose_lines(
     e_min: float,
     e_max: float,
     lines: dict[str, str] | None = None,
+    kv: float | None = None,
 ) -> dict[str, tuple[Line, str]]:
-    """symbol -> (line to map, reason if not the main line), applying the overlap rules."""
+    """symbol -> (line to map, reason if not the main line), applying the overlap rules. `kv`:
+    the tube voltage where known. A K line whose edge lies above kv / K_OVERVOLTAGE (where the
+    element suggestion reads the element by its L lines, peaks.K_OVERVOLTAGE) is mapped by
+    L-alpha where that is on the axis and excited: cadmium yellow under a 25 kV tube gave a Cd
+    K-alpha map of 44 counts of background (its L-alpha 143,083 counts; forward model), under
+    28 kV one of 1 % of its L-alpha counts."""
     present = set(present)
     lines = dict(lines or {})
     out = {}
@@ -205,6 +211,13 @@ def choose_lines(
                     f"{ln.label} used: {s} K lines need {k_edge(s):.1f} keV to excite, above "
                     f"the {MAX_K_EDGE_KEV:.0f} keV a typical 40-50 kV tube gives usefully",
                 )
+            elif kv and ln.family == "Ka" and (la := _l_alpha_instead(s, kv, e_min, e_max)):
+                ln = la
+                note = _join(
+                    note,
+                    f"{la.label} used: {s} K lines need {k_edge(s):.1f} keV to excite, above "
+                    f"what the tube's {kv:g} kV excites usefully",
+                )
         else:
             if fam not in FAMILIES:
                 raise ValueError(f"unknown line family {fam!r} for {s}; expected one of {FAMILIES}")
@@ -217,6 +230,19 @@ def choose_lines(
     return out
 
 
+def _l_alpha_instead(symbol: str, kv: float, e_min: float, e_max: float) -> Line | None:
+    """The L-alpha line to map `symbol` by under a `kv` tube that barely excites its K lines
+    (its K edge above kv / peaks.K_OVERVOLTAGE, as the suggestion judges it), where that line is
+    on the axis and the tube excites it; else None."""
+    from .peaks import K_OVERVOLTAGE
+
+    la = _line(symbol, "La")
+    if k_edge(symbol) <= kv / K_OVERVOLTAGE or la is None or not e_min <= la.energy <= e_max:
+        return None
+    edge = family_edge(symbol, "La")
+    return la if edge is not None and edge[0] < kv else None
+
+
 def plan_maps(
     symbols: Iterable[str],
     energy_range: tuple[float, float],
@@ -226,18 +252,19 @@ def plan_maps(
     lines: dict[str, str] | None = None,
     background: bool = True,
     fit_groups: dict | None = None,
+    kv: float | None = None,
 ) -> list[MapPlan]:
     """Decide line, peak window and side windows for each element (no data needed).
 
     present: elements known to be in the object (e.g. the suggested ones); the overlap rules and
     the choice of background windows look at them as well as at `symbols`. fit_groups: the
-    overlaps fitted (default FIT_GROUPS).
+    overlaps fitted (default FIT_GROUPS). kv: the tube voltage, where known (choose_lines).
     """
     fit_groups = FIT_GROUPS if fit_groups is None else fit_groups
     symbols = list(dict.fromkeys(symbols))
     present = set(symbols) | set(present or ())
     e_min, e_max = energy_range
-    chosen = choose_lines(symbols, present, e_min, e_max, lines)
+    chosen = choose_lines(symbols, present, e_min, e_max, lines, kv)
     # sorted: a set of names iterates in an order its hashes set (PYTHONHASHSEED), so the notes
     # named overlapping lines in an order that changed from run to run
     others = [ln for s in sorted(present) for ln in element_lines(s) if e_min <= ln.energy <= e_max]
@@ -647,6 +674,7 @@ def weight_matrix(
     escapes: bool = True,
     taken: dict[str, list[str]] | None = None,
     spectrum=None,
+    kv: float | None = None,
 ) -> np.ndarray:
     """(channels, n_maps) float32: the maps of a spectrum block are `block @ W`; fit_groups as
     given to plan_maps; shifts (keV, line_shifts) move those elements' fitted templates.
@@ -654,7 +682,8 @@ def weight_matrix(
     less the STRIP_GROUPS neighbours' lines (_less_neighbours, which fills `taken` with those
     taken out); line_features leaves them in, as its models were trained. `spectrum`: the scan's
     sum, where a neighbour counted present nowhere is taken out only if its map reads it
-    (STRIP_ABSENT_SIGMA)."""
+    (STRIP_ABSENT_SIGMA). kv: the tube voltage, where known: the other elements' maps that
+    take their escape peaks and lines out are of the lines it excites (choose_lines)."""
     fit_groups = FIT_GROUPS if fit_groups is None else fit_groups
     present = set(present) | {p.symbol for p in plans}
     cols = []
@@ -665,7 +694,17 @@ def weight_matrix(
             cols.append(_window_column(p, edges, fwhm_mn_ev))
     if escapes:
         cols = _less_neighbours(
-            plans, cols, edges, fwhm_mn_ev, present, background, fit_groups, shifts, taken, spectrum
+            plans,
+            cols,
+            edges,
+            fwhm_mn_ev,
+            present,
+            background,
+            fit_groups,
+            shifts,
+            taken,
+            spectrum,
+            kv,
         )
     return np.stack(cols, axis=1).astype(np.float32)
 
@@ -696,6 +735,7 @@ def _less_neighbours(
     shifts: dict[str, float] | None,
     taken: dict[str, list[str]] | None = None,
     spectrum=None,
+    kv: float | None = None,
 ) -> list[np.ndarray]:
     """The columns, each less the other present elements' Si escape peaks in it (and, for a
     STRIP_GROUPS line, the neighbours' lines): the map's response to them per count of that
@@ -718,7 +758,9 @@ def _less_neighbours(
 
     e_range = (float(edges[0]), float(edges[-1]))
     own = {p.symbol: (p, c) for p, c in zip(plans, cols)}
-    kw = {"fwhm_mn_ev": fwhm_mn_ev, "present": present, "background": background}
+    # each by the line the tube excites (kv): cadmium red's Cd L-alpha escape (1.39 keV) on Se
+    # L-alpha, taken out per count of Cd's K-alpha map under a 12 kV tube, read Se +235 %
+    kw = {"fwhm_mn_ev": fwhm_mn_ev, "present": present, "background": background, "kv": kv}
 
     def plan_of(y: str) -> MapPlan | None:
         if y in own:
@@ -1160,13 +1202,25 @@ def _check_calibrated(cube) -> None:
 @cache
 def family_edge(symbol: str, family: str) -> tuple[float, str] | None:
     """(keV, shell) of the lowest absorption edge whose vacancy gives any of the element's
-    `family` lines (L3 for L-alpha, K for K-alpha): a beam below it excites none of them."""
+    `family` lines (L3 for L-alpha, K for K-alpha): a beam below it excites none of them.
+    The transitions by their radiative rates, not _transitions' cross sections at
+    EXCITATION_KEV (20 keV), which are zero for a K edge above it: Cd, Ag, Sn and Sb K-alpha had
+    no edge, and a Cd K-alpha map under a 25 kV tube (edge 26.71 keV) was not said unexcited."""
     import xraylib
 
-    from ..elements import atomic_number
+    from ..elements import _FAMILIES, atomic_number
 
     z = atomic_number(symbol)
-    shells = {_subshell(t) for _, _, fam, t in _transitions(symbol, 0.0, 1e3) if fam == family}
+    family_of = {t: fam for fam, (_, ts) in _FAMILIES.items() for t in ts}
+
+    def emitted(t: str) -> bool:
+        try:
+            code = getattr(xraylib, f"{t}_LINE")
+            return xraylib.LineEnergy(z, code) > 0 and xraylib.RadRate(z, code) > 0
+        except ValueError:
+            return False
+
+    shells = {_subshell(t) for t in LINE_NAMES if family_of.get(t, t[0]) == family and emitted(t)}
     found = [(float(xraylib.EdgeEnergy(z, getattr(xraylib, f"{x}_SHELL"))), x) for x in shells]
     return min(found) if found else None
 
@@ -1219,7 +1273,7 @@ def plan_for_cube(
         return _plan_for_cube(cube, symbols, present=present, **kw)
     edges = cube.calibration.edges(cube.n_channels)
     e_min, e_max = float(edges[0]), float(edges[-1])
-    chosen = choose_lines(symbols, present | set(symbols), e_min, e_max, lines)
+    chosen = choose_lines(symbols, present | set(symbols), e_min, e_max, lines, kv)
     apart = {}  # symbol -> the edge its mapped line needs, at or above kv
     for s in symbols:
         edge = family_edge(s, chosen[s][0].family)
@@ -1235,11 +1289,11 @@ def plan_for_cube(
     # K-alpha, fitted beside Hg M-alpha, read 10 % of its counts with Hg left out)
     present = {x for x in present if x in kept or excitable(x)}
     if not apart:
-        return _plan_for_cube(cube, symbols, present=present, **kw)
+        return _plan_for_cube(cube, symbols, present=present, kv=kv, **kw)
     made = {}  # symbol -> (plan, column)
     groups = ([kept] if kept else []) + [[s] for s in apart]
     for group in groups:
-        plans, w = _plan_for_cube(cube, group, present=present | set(kept), shown=kept, **kw)
+        plans, w = _plan_for_cube(cube, group, present=present | set(kept), shown=kept, kv=kv, **kw)
         for i, p in enumerate(plans):
             if p.symbol in apart:
                 why = _unexcited_words(p, apart[p.symbol], kv, given, p.symbol in present)
@@ -1260,6 +1314,7 @@ def _plan_for_cube(
     anode=None,
     spectrum=None,
     shown=(),
+    kv=None,
 ):
     """(plans, W) for a cube's own energy axis. The tube's anode counts as present (its lines
     scatter into every spectrum): `anode`, the user's (quicklook's --anode, the docks' Instrument
@@ -1288,19 +1343,20 @@ def _plan_for_cube(
         present=present,
         lines=lines,
         background=background,
+        kv=kv,
     )
     fitted = present | {p.symbol for p in plans}  # as weight_matrix's
     shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, fitted)
     kw = {"fwhm_mn_ev": fwhm, "present": present, "background": background, "shifts": shifts}
     taken: dict[str, list[str]] = {}  # the neighbours' lines taken out, said only where they were
     try:  # every fit separable (the usual case): its columns made once
-        w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, **kw)
+        w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, kv=kv, **kw)
     except Inseparable:
         plans = _windows_where_inseparable(
-            plans, edges, fwhm, fitted, lines=lines, background=background, shifts=shifts
+            plans, edges, fwhm, fitted, lines=lines, background=background, shifts=shifts, kv=kv
         )
         taken.clear()
-        w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, **kw)
+        w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, kv=kv, **kw)
     mapped = {p.symbol for p in plans} | set(shown)  # and those planned apart (plan_for_cube)
 
     def taken_out(x: str) -> str:  # "the X map" only where the user gets one (quicklook's six)
@@ -1342,7 +1398,15 @@ def _plan_for_cube(
 
 
 def _windows_where_inseparable(
-    plans: list[MapPlan], edges, fwhm: float, present: set[str], *, lines, background, shifts
+    plans: list[MapPlan],
+    edges,
+    fwhm: float,
+    present: set[str],
+    *,
+    lines,
+    background,
+    shifts,
+    kv=None,
 ) -> list[MapPlan]:
     """The plans, each fitted one whose fit cannot tell its element from the neighbours on these
     channels (Inseparable) planned by its window instead, as without its fit group, with a note
@@ -1363,6 +1427,7 @@ def _windows_where_inseparable(
                     lines=lines,
                     background=background,
                     fit_groups={k: v for k, v in FIT_GROUPS.items() if k != key},
+                    kv=kv,
                 )
                 why = (
                     f"{p.label} mapped by its window, not fitted: this cube's "
