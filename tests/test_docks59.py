@@ -123,3 +123,17 @@ def test_a_first_embed_stops_inside_the_embedders_load(monkeypatch):
         steps.close()
         gate.set()
     assert "check" not in done
+
+
+def test_torchs_libraries_are_loaded_by_a_call_that_lets_go_of_the_gil():
+    """torch's first import on a thread of its own still froze napari up to 0.73 s (2.4-5.3 s
+    on two busy cores): Python's import of torch._C holds the GIL while dlopen maps and
+    relocates libtorch_cpu. _importing_torch first loads torch._C's file and torch's global deps
+    with the C library's dlopen called through ctypes, which lets go of the GIL meanwhile."""
+    from pathlib import Path
+
+    from xrf_napari.widgets import _jobs
+
+    paths = _jobs.torch_native_libraries()
+    assert [Path(p).name.split(".")[0] for p in paths] == ["libtorch_global_deps", "_C"], paths
+    assert _jobs.preload_torch_libraries() == paths  # (loaded already here: found again)
