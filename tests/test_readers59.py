@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import errno
 import os
+import warnings
 
 import numpy as np
 import pytest
 from test_readers57 import CUBE
-from test_readers58 import _told_replaced
+from test_readers58 import _h5, _said, _told_replaced
 
 from xrf_napari.errors import CubeReadError
 from xrf_napari.io import read_cube
@@ -91,3 +92,23 @@ def test_virtual_sources_under_hdf5_vds_prefix_are_found_and_watched(tmp_path, m
     cube = read_cube(path, auto_calibrate=False)
     rows = _told_replaced(tmp_path / "src" / "rows.h5", lambda: cube.read_rows(slice(0, 2)))
     assert np.array_equal(np.asarray(rows), CUBE[:2])
+
+
+def test_a_2d_hdf5_energy_is_read_per_channel_or_said(tmp_path):
+    """A 2-D `energy` (one vector a detector element, or a map) was passed over without a word,
+    the scan opening uncalibrated: rows that agree calibrate it, others are said in words."""
+    axis = np.linspace(1.0, 26.5, 256)
+    cube = read_cube(_h5(tmp_path / "same.h5", energy=np.stack([axis] * 4)), auto_calibrate=False)
+    assert cube.calibration.source != "none" and cube.calibration.offset == pytest.approx(1.0)
+    differ = "holds 2 energy vectors that differ (by up to 0.02"
+    for name, energy, words in [
+        ("differ", np.stack([axis, axis + 0.02]), differ),
+        ("map", np.ones((16, 16)), "of shape 16 x 16 is no energy vector of the 256 channels"),
+    ]:
+        path = _h5(tmp_path / f"{name}.h5", energy=energy)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cube = read_cube(path, auto_calibrate=False)
+        said = [s for s in _said(caught) if "energy '/energy'" in s]
+        assert cube.calibration.source == "none" and len(said) == 1, _said(caught)
+        assert said[0].startswith(f"{path}: energy '/energy' ") and words in said[0], said

@@ -1463,6 +1463,12 @@ def _sibling_calibration(f, groups, d, path, n, axis_name=None) -> Calibration |
         for name in names:
             v = _member(grp, name)
             length = _vector_length(v, numeric=False)
+            if length is None and isinstance(v, h5py.Dataset) and v.ndim >= 2:
+                # an energy a row was passed over without a word (2-D: no vector)
+                cal = set_aside(lambda v=v: _energy_rows(v, path, n), f"energy '{v.name}'")
+                if cal is not None:
+                    return cal
+                continue
             # a shorter one (2 values or more: one is a beam energy) was passed over silently
             if length is not None and (length > n + 1 or 1 < length < n):
                 warn_outside(
@@ -1474,6 +1480,35 @@ def _sibling_calibration(f, groups, d, path, n, axis_name=None) -> Calibration |
                 if cal is not None:
                     return cal
     return None
+
+
+#: Most rows a 2-D energy dataset may have to be read (_energy_rows): detector elements.
+MAX_ENERGY_ROWS = 64
+
+
+def _energy_rows(v, path, n: int) -> Calibration:
+    """The calibration of a 2-D energy dataset `v` holding one energy vector a row (a detector
+    element's, along an axis of n values or n + 1 edges) that all agree; CubeReadError, in
+    words, where it holds no such vectors or they differ (which is this scan's is unknown). A
+    2-D `energy` had been passed over without a word, the scan opening uncalibrated."""
+    shape = tuple(int(s) for s in v.shape)
+    label = f"energy '{v.name}' of shape {' x '.join(map(str, shape))}"
+    along = [a for a in range(len(shape)) if shape[a] in (n, n + 1)] if len(shape) == 2 else []
+    if not along or shape[1 - along[-1]] > MAX_ENERGY_ROWS:
+        raise CubeReadError(path, f"{label} is no energy vector of the {n} channels")
+    rows = np.moveaxis(np.asarray(small(v, path, v.size), dtype=np.float64), along[-1], -1)
+    units = _attr_str(v.attrs.get("units", "")).strip().lower()
+    span = float(np.ptp(rows[0])) if np.isfinite(rows[0]).all() else 0.0
+    differ = np.abs(rows - rows[0]).max(initial=0.0)
+    if not differ <= 1e-6 * span:  # NaN too
+        raise CubeReadError(
+            path,
+            f"{label} holds {len(rows)} energy vectors that differ (by up to {differ:.4g}"
+            f"{' ' + units if units else ''}): which one is this scan's is unknown",
+        )
+    return calibration_from_energy_axis(
+        rows[0], path, n, units=units if units in ("ev", "kev") else None
+    )
 
 
 def _energy_vector(v, path, n: int) -> Calibration:
