@@ -35,7 +35,7 @@ def test_opening_a_zarr_store_lists_none_of_its_chunks_for_the_storage_bound(tmp
     assert read_cube(path, auto_calibrate=False).shape == (96, 64, 16)
     empty = tmp_path / "empty.zarr"  # declared, never written: no chunk on disk
     zarr.open_array(str(empty), mode="w", shape=(400, 400, 256), chunks=(8, 8, 256), dtype="u2")
-    with pytest.raises(CubeReadError, match="stores only"):
+    with pytest.raises(CubeReadError, match="the store holds only"):
         read_cube(empty)
     assert calls == []
 

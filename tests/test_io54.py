@@ -157,7 +157,7 @@ def test_a_small_zarr_store_is_judged_by_the_one_storage_bound(tmp_path, monkeyp
     assert _cube(empty).shape == (40, 40, 256)  # under the bound: not judged
     monkeypatch.setattr(limits, "STORAGE_CHECK_BYTES", 0)
     with pytest.raises(
-        CubeReadError, match=r"declares 0\.000763 GiB but the file stores only \d+ bytes"
+        CubeReadError, match=r"declares 0\.000763 GiB but the store holds only \d+ bytes"
     ):
         _cube(empty)
 

@@ -112,3 +112,22 @@ def test_a_2d_hdf5_energy_is_read_per_channel_or_said(tmp_path):
         said = [s for s in _said(caught) if "energy '/energy'" in s]
         assert cube.calibration.source == "none" and len(said) == 1, _said(caught)
         assert said[0].startswith(f"{path}: energy '/energy' ") and words in said[0], said
+
+
+def test_a_zarr_store_of_chunks_never_written_says_so(tmp_path, monkeypatch):
+    """A store whose chunks were mostly never written (a scan stopped early) was refused as "the
+    file stores only 862 bytes of it: unallocated, truncated or a decompression bomb": it is a
+    folder, and zarr would read the chunks missing as zeros. It is said so."""
+    import zarr
+
+    from xrf_napari.io import limits
+
+    monkeypatch.setattr(limits, "STORAGE_CHECK_BYTES", 0)  # judged as a large store is
+    path = tmp_path / "stopped.zarr"
+    arr = zarr.open_array(str(path), mode="w", shape=(40, 40, 256), chunks=(8, 8, 256), dtype="u2")
+    arr[:8, :8] = 1
+    with pytest.raises(CubeReadError) as got:
+        read_cube(path, auto_calibrate=False)
+    msg = str(got.value)
+    assert "but the store holds only" in msg and "bomb" not in msg, msg
+    assert "only 1 of its 25 chunks was ever written (zarr would read the other 24 as 0)" in msg

@@ -981,7 +981,8 @@ def read_zarr(path, **options) -> Cube:
         except Exception:  # a store that cannot tell: bound by the container's size on disk
             return path.stat().st_size if path.is_file() else None
 
-    require_stored(declared, stored, path, f"zarr array '{name or '/'}'")
+    what = f"zarr array '{name or '/'}'"
+    require_stored(declared, stored, path, what, "the store holds", lambda: _unwritten(arr))
     if channel_first is None:  # as a .npy: (H, W, C) unless the sidecar or the shape says
         data, order = channel_order(arr, path)
         meta.update(order)
@@ -1119,6 +1120,24 @@ def _ome_axes(group, name: str) -> list[tuple[str, str]] | None:
                 for a in axes
             ]
     return None
+
+
+def _unwritten(arr) -> str | None:
+    """Why a zarr array stores too little for its shape where chunks of it were never written
+    (zarr reads them as its fill value): such a store had been called "the file", "unallocated,
+    truncated or a decompression bomb"; None where it cannot tell or all are written."""
+    try:
+        written, total = int(arr.nchunks_initialized), int(arr.nchunks)
+    except Exception:  # a store that cannot tell
+        return None
+    if written >= total:
+        return None
+    some = f"only {written:,} of its {total:,} chunks {'was' if written == 1 else 'were'}"
+    some = some if written else "none of its chunks was"
+    return (
+        f"{some} ever written (zarr would read {'the other ' if written else 'all '}"
+        f"{total - written:,} as {arr.fill_value}): a scan stopped early or a store copied in part"
+    )
 
 
 def _stored_bytes(arr, enough: int) -> int:

@@ -276,13 +276,17 @@ def truncated_hint(missing: int, name: str, extent: str) -> str:
     return f"{missing} bytes missing: {name} is truncated ({extent}); copy or export it again"
 
 
-def require_stored(declared: int, stored, path, what: str) -> None:
+def require_stored(
+    declared: int, stored, path, what: str, holder: str = "the file stores", why=None
+) -> None:
     """A dataset must hold data for what it declares (up to the largest compression ratio): an
     HDF5/zarr header declaring 100000 x 100000 x 4096 over a few KB is refused, not streamed.
     Only a declaration over STORAGE_CHECK_BYTES is judged: `stored` may be a function giving
     the bytes stored (or None where it cannot tell: not judged), called only then, where
     counting them is slow (a zarr store's chunks); the zarr reader had its own copy of the
-    bound to spare that count."""
+    bound to spare that count. holder: what keeps the bytes, and its verb (a zarr store's "the
+    store holds"); why: a function saying why so little is there, asked only on refusing (a
+    zarr store's chunks never written), else "unallocated, truncated or a decompression bomb"."""
     if declared <= STORAGE_CHECK_BYTES:
         return
     if callable(stored):
@@ -290,8 +294,9 @@ def require_stored(declared: int, stored, path, what: str) -> None:
     if stored is not None and stored * MAX_COMPRESSION_RATIO < declared:
         raise CubeReadError(
             path,
-            f"{what} declares {declared / 2**30:.3g} GiB but the file stores only "
-            f"{stored} bytes of it: unallocated, truncated or a decompression bomb",
+            f"{what} declares {declared / 2**30:.3g} GiB but {holder} only "
+            f"{stored} bytes of it: "
+            f"{(why and why()) or 'unallocated, truncated or a decompression bomb'}",
         )
 
 
