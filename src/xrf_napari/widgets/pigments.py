@@ -334,12 +334,18 @@ class RegionsCombo(LayerCombo):
     Spectrum's Region list; the first was). Recolour's "ambiguous colour" outline is no regions
     (is_mask): it was chosen, and fitted as one paint region."""
 
+    #: the empty list's entry: an image scan needs regions; a spot spectrum (or a few points)
+    #: is fitted whole, where "(draw or cluster regions first)" sat beside a Find pigments that
+    #: was on and fitted it without any (and Embed & cluster refuses such a scan)
+    NEEDS_REGIONS = "(draw or cluster regions first)"
+    WHOLE_SCAN = "(none needed: the whole scan is one region)"
+
     def __init__(self, viewer, current_cube):
         self._current_cube = current_cube  # set before LayerCombo's first refresh
         super().__init__(
             viewer,
             lambda ly: layer_type(ly) == "Labels" and not is_mask(ly),
-            "(draw or cluster regions first)",
+            self.NEEDS_REGIONS,
         )
 
     def _fits(self, layer) -> bool:
@@ -364,6 +370,11 @@ class RegionsCombo(LayerCombo):
         return newest_shown([ly for ly in layers if self._fits(ly)] or layers)
 
     def refresh(self, *_):
+        from ..analysis.pigment_fit import is_spot_scan
+
+        cube = self._current_cube()
+        spot = cube is not None and is_spot_scan(cube.shape)
+        self._placeholder = self.WHOLE_SCAN if spot else self.NEEDS_REGIONS
         super().refresh()
         current = self.current_layer()
         if current is not None and not self._fits(current):
