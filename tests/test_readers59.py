@@ -131,3 +131,27 @@ def test_a_zarr_store_of_chunks_never_written_says_so(tmp_path, monkeypatch):
     msg = str(got.value)
     assert "but the store holds only" in msg and "bomb" not in msg, msg
     assert "only 1 of its 25 chunks was ever written (zarr would read the other 24 as 0)" in msg
+
+
+def test_a_loop_of_hdf5_links_is_told_as_one(tmp_path):
+    """Links leading round a loop were told "a link to /other, which does not exist" (it
+    existed: a link back), or, across files, "a link to /counts in b.h5, which cannot be opened"
+    (b.h5 was sound)."""
+    import h5py
+
+    with h5py.File(tmp_path / "a.h5", "w") as f:
+        f["counts"] = h5py.ExternalLink("b.h5", "/counts")
+    with h5py.File(tmp_path / "b.h5", "w") as f:
+        f["counts"] = h5py.ExternalLink("a.h5", "/counts")
+    with h5py.File(tmp_path / "self.h5", "w") as f:
+        f["counts"] = h5py.SoftLink("other")
+        f["other"] = h5py.SoftLink("/counts")
+    b = tmp_path / "b.h5"
+    for name, chain in [
+        ("a.h5", f"/counts in {b} -> /counts -> /counts in {b}"),
+        ("self.h5", "/other -> /counts -> /other"),
+    ]:
+        with pytest.raises(CubeReadError) as got:
+            read_cube(tmp_path / name, dataset="counts", auto_calibrate=False)
+        msg = str(got.value)
+        assert f"counts leads round a loop of links ({chain}): no dataset at its end" in msg, msg

@@ -628,6 +628,52 @@ def _member(group, name: str):
         return None
 
 
+def _link_loop(group, name: str, link) -> str | None:
+    """Where `link` (held by `group`, shown as `name`) leads round a loop of soft or external
+    links, in words, else None. Such a link had been told "a link to /other, which does not
+    exist" (/other existed: a link back) or "a link to /counts in b.h5, which cannot be opened"
+    (b.h5 was sound: its /counts linked back to the file opened)."""
+    import os
+    import posixpath
+
+    import h5py
+
+    from ..fileutil import hdf5_link_targets
+
+    start = here = os.path.realpath(group.file.filename)
+    base, seen, shown, opened, shown_file = group.name, [], [], {}, None
+    try:
+        for _ in range(MAX_LINK_HOPS + 1):
+            if isinstance(link, h5py.SoftLink):
+                where = posixpath.normpath(posixpath.join(base, link.path))
+            elif isinstance(link, h5py.ExternalLink):
+                found = hdf5_link_targets(Path(here), link.filename)
+                if not found:
+                    return None
+                here, shown_file = os.path.realpath(found[0]), found[0]
+                where = posixpath.normpath(posixpath.join("/", link.path))
+            else:
+                return None
+            label = where if here == start else f"{where} in {shown_file}"
+            if (here, where) in seen:
+                return (
+                    f"{name} leads round a loop of links ({' -> '.join([*shown, label])}): "
+                    "no dataset at its end"
+                )
+            seen.append((here, where))
+            shown.append(label)
+            if here not in opened:
+                opened[here] = h5py.File(here, "r")
+            link = opened[here].get(where, getlink=True)
+            base = posixpath.dirname(where)
+    except (KeyError, OSError, RuntimeError, ValueError):
+        return None
+    finally:
+        for f in opened.values():
+            f.close()
+    return None
+
+
 def broken_link(group, name: str, link) -> str:
     """Why link `name` leads nowhere: a soft link to no object, a linked file missing where HDF5
     looks for it (fileutil.hdf5_link_targets), unreadable, or without the object named."""
@@ -635,6 +681,9 @@ def broken_link(group, name: str, link) -> str:
 
     from ..fileutil import hdf5_link_places, hdf5_link_targets
 
+    loop = _link_loop(group, name, link)
+    if loop:
+        return loop
     if isinstance(link, h5py.SoftLink):
         return f"{name} is a link to {link.path}, which does not exist"
     holder = Path(group.file.filename)
